@@ -1,0 +1,107 @@
+// Package amount holds Alipay money amounts as integer cents (fen). Alipay
+// writes them as yuan with at most two decimals ("88.88"); no float64 is
+// ever involved, in either direction.
+package amount
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Amount is a sum of money in cents.
+type Amount int64
+
+// Limits of a single amount on Alipay: [0.01, 100000000] yuan.
+const (
+	Min Amount = 1
+	Max Amount = 100000000_00
+)
+
+// ErrSyntax is returned for text that is not a yuan amount with at most two decimals.
+var ErrSyntax = errors.New("amount: not a yuan amount with at most two decimals")
+
+// Parse reads "88", "88.8" or "88.88". Signs, exponents, spaces and more
+// than two decimals are rejected, as Alipay's Price type does.
+func Parse(s string) (Amount, error) {
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 12 || len(frac) > 2 || (hasDot && frac == "") {
+		return 0, ErrSyntax
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, ErrSyntax
+		}
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil {
+		return 0, ErrSyntax
+	}
+	return Amount(n), nil
+}
+
+// MustParse is Parse for constants in code and tests.
+func MustParse(s string) Amount {
+	a, err := Parse(s)
+	if err != nil {
+		panic(fmt.Sprintf("amount.MustParse(%q): %v", s, err))
+	}
+	return a
+}
+
+// String formats with exactly two decimals, as Alipay's responses do.
+func (a Amount) String() string {
+	sign := ""
+	n := int64(a)
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// InRange reports whether a lies in [Min, Max].
+func (a Amount) InRange() bool { return a >= Min && a <= Max }
+
+// MarshalJSON writes the amount as a JSON string, "88.00".
+func (a Amount) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + a.String() + `"`), nil
+}
+
+// UnmarshalJSON takes a JSON string or a JSON number ("88.88" or 88.88;
+// doc samples and some SDKs send numbers). An empty string is zero.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := jsonString(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			*a = 0
+			return nil
+		}
+	}
+	v, err := Parse(s)
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+func jsonString(b []byte, s *string) error {
+	u, err := strconv.Unquote(string(b))
+	if err != nil {
+		return ErrSyntax
+	}
+	*s = u
+	return nil
+}

@@ -1,0 +1,285 @@
+// Command alipay-mock runs a local stand-in for Alipay's gateway.do.
+//
+//	alipay-mock [serve] [flags]   run the mock (default 127.0.0.1:8080)
+//	alipay-mock keys [flags]      generate an app key pair in every format
+//	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
+//	alipay-mock version
+//
+// Every flag can also be set through an ALIPAY_MOCK_* environment variable:
+// --apps-file is ALIPAY_MOCK_APPS_FILE.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stdout, stderr)
+	case "keys":
+		err = genKeys(args, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "alipay-mock", mock.Version)
+	default:
+		err = fmt.Errorf("unknown command %q (serve, keys, healthcheck, version)", cmd)
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "alipay-mock:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// parse reads flags, then fills every flag not given on the command line
+// from its ALIPAY_MOCK_* variable.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "ALIPAY_MOCK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: %w", env, e)
+			}
+		}
+	})
+	return err
+}
+
+// multi is a repeatable flag; from the environment it splits on commas.
+type multi []string
+
+func (m *multi) String() string { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*m = append(*m, p)
+		}
+	}
+	return nil
+}
+
+const defaultAddr = "127.0.0.1:8080"
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var appFlags multi
+	addr := fs.String("addr", defaultAddr, "listen address (in Docker 0.0.0.0:8080)")
+	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (file or PEM); default the shipped keys/dev/alipay_private_key.pem")
+	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
+	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
+	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
+	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
+	hide := fs.Bool("hide-unscanned", false, "production quirk: an unscanned precreate trade is ACQ.TRADE_NOT_EXIST to query until a buyer scans")
+	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
+	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "allowed difference between a request timestamp (GMT+8) and the clock; 0 turns the check off")
+	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	opts.TimestampTolerance = *tolerance
+	if *tolerance == 0 {
+		opts.TimestampTolerance = -1
+	}
+	opts.Trades.HideUnscanned = *hide
+	th, err := amount.Parse(*threshold)
+	if err != nil {
+		return fmt.Errorf("--password-threshold: %w", err)
+	}
+	opts.Trades.PasswordThreshold = th
+	if *alipayKey != "" {
+		if opts.AlipayKey, err = keys.LoadPrivateKey(*alipayKey); err != nil {
+			return fmt.Errorf("--alipay-private-key: %w", err)
+		}
+	}
+	if *appsFile != "" {
+		specs, err := readAppsFile(*appsFile)
+		if err != nil {
+			return err
+		}
+		opts.Apps = append(opts.Apps, specs...)
+	}
+	for _, a := range appFlags {
+		sp, err := parseAppFlag(a)
+		if err != nil {
+			return err
+		}
+		opts.Apps = append(opts.Apps, sp)
+	}
+	srv, err := mock.Start(opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, srv.Banner())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return srv.Close()
+}
+
+// parseAppFlag reads APP_ID=KEY[:SIGN_TYPE].
+func parseAppFlag(v string) (apps.Spec, error) {
+	id, rest, ok := strings.Cut(v, "=")
+	if !ok {
+		return apps.Spec{}, fmt.Errorf("--app %q: want APP_ID=PUBLIC_KEY[:RSA|RSA2]", v)
+	}
+	sp := apps.Spec{AppID: id, PublicKey: rest}
+	if i := strings.LastIndex(rest, ":"); i >= 0 {
+		switch st := strings.ToUpper(rest[i+1:]); st {
+		case "RSA", "RSA2":
+			sp.PublicKey, sp.SignType = rest[:i], st
+		}
+	}
+	return sp, nil
+}
+
+func readAppsFile(path string) ([]apps.Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Apps []apps.Spec `yaml:"apps"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// Key file paths are relative to the apps file.
+	for i, a := range f.Apps {
+		k := strings.TrimSpace(a.PublicKey)
+		if k != "" && !strings.HasPrefix(k, "-----") && !strings.HasPrefix(k, "MII") && !filepath.IsAbs(k) {
+			f.Apps[i].PublicKey = filepath.Join(filepath.Dir(path), k)
+		}
+	}
+	return f.Apps, nil
+}
+
+func genKeys(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bits := fs.Int("bits", 2048, "key size (2048 for RSA2)")
+	out := fs.String("out", "", "write the files into this directory instead of printing them")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := keys.Generate(*bits)
+	if err != nil {
+		return err
+	}
+	files := []struct{ name, body string }{
+		{"app_private_key_pkcs1.pem", string(p.PrivatePKCS1PEM)},
+		{"app_private_key_pkcs8.pem", string(p.PrivatePKCS8PEM)},
+		{"app_private_key_pkcs1.txt", p.PrivatePKCS1Base64 + "\n"},
+		{"app_private_key_pkcs8.txt", p.PrivatePKCS8Base64 + "\n"},
+		{"app_public_key.pem", string(p.PublicPEM)},
+		{"app_public_key.txt", p.PublicBase64 + "\n"},
+	}
+	if *out == "" {
+		for _, f := range files {
+			fmt.Fprintf(stdout, "# %s\n%s\n", f.name, f.body)
+		}
+		fmt.Fprintf(stdout, "# fingerprint %s\n", keys.Fingerprint(&p.Private.PublicKey))
+		return nil
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		mode := os.FileMode(0o644)
+		if strings.Contains(f.name, "private") {
+			mode = 0o600
+		}
+		if err := os.WriteFile(filepath.Join(*out, f.name), []byte(f.body), mode); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s\n", len(files), *out, filepath.Join(*out, "app_public_key.pem"))
+	return nil
+}
+
+// healthcheck asks a running mock for /_mock/health. By default it finds
+// the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK does.
+func healthcheck(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", defaultAddr, "the mock's listen address")
+	url := fs.String("url", "", "the mock's base URL (overrides --addr)")
+	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	base := *url
+	if base == "" {
+		host, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--addr: %w", err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	c := &http.Client{Timeout: *timeout}
+	resp, err := c.Get(strings.TrimSuffix(base, "/") + "/_mock/health")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
+		return fmt.Errorf("unhealthy: HTTP %d", resp.StatusCode)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}

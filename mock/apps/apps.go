@@ -1,0 +1,116 @@
+// Package apps is the registry of merchant apps the mock knows: each app's
+// id, public key and sign type, and the merchant account behind it.
+package apps
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+)
+
+// App is one registered app.
+type App struct {
+	AppID     string
+	Name      string
+	PublicKey *rsa.PublicKey
+	// SignType is the algorithm of the app's key in Alipay's console; the
+	// gateway accepts only requests signed with it.
+	SignType sign.Type
+	Seller   fixtures.Seller
+}
+
+// Fingerprint of the app's public key.
+func (a *App) Fingerprint() string { return keys.Fingerprint(a.PublicKey) }
+
+// Spec is how an app is described in flags and config files.
+type Spec struct {
+	AppID       string `yaml:"app_id" json:"app_id"`
+	Name        string `yaml:"name" json:"name,omitempty"`
+	PublicKey   string `yaml:"public_key" json:"public_key"` // PEM, raw base64, or a file path
+	SignType    string `yaml:"sign_type" json:"sign_type,omitempty"`
+	SellerID    string `yaml:"seller_id" json:"seller_id,omitempty"`
+	SellerEmail string `yaml:"seller_email" json:"seller_email,omitempty"`
+}
+
+var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
+
+// Registry holds apps by id. It is safe for concurrent use.
+type Registry struct {
+	mu   sync.RWMutex
+	ids  *fixtures.Generator
+	apps map[string]*App
+}
+
+// NewRegistry makes an empty registry; ids makes the merchant accounts.
+func NewRegistry(ids *fixtures.Generator) *Registry {
+	return &Registry{ids: ids, apps: map[string]*App{}}
+}
+
+// Add registers (or replaces) an app from its spec.
+func (r *Registry) Add(s Spec) (*App, error) {
+	if !appIDPattern.MatchString(s.AppID) {
+		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
+	}
+	if s.PublicKey == "" {
+		return nil, fmt.Errorf("apps: app %s has no public key", s.AppID)
+	}
+	pub, err := keys.LoadPublicKey(s.PublicKey)
+	if err != nil {
+		if errors.Is(err, keys.ErrNotPublicKey) {
+			return nil, fmt.Errorf("apps: app %s: give the app's PUBLIC key, not its private key", s.AppID)
+		}
+		return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
+	}
+	st := sign.RSA2
+	if s.SignType != "" {
+		if st, err = sign.ParseType(s.SignType); err != nil {
+			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
+		}
+	}
+	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Seller: r.ids.Seller()}
+	if a.Name == "" {
+		a.Name = a.Seller.Name
+	}
+	if s.SellerID != "" {
+		a.Seller.UserID = s.SellerID
+	}
+	if s.SellerEmail != "" {
+		a.Seller.Email = s.SellerEmail
+	}
+	r.mu.Lock()
+	r.apps[a.AppID] = a
+	r.mu.Unlock()
+	return a, nil
+}
+
+// Get returns an app by id.
+func (r *Registry) Get(appID string) (*App, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.apps[appID]
+	return a, ok
+}
+
+// All returns the apps sorted by id.
+func (r *Registry) All() []*App {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*App, 0, len(r.apps))
+	for _, a := range r.apps {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AppID < out[j].AppID })
+	return out
+}
+
+// DevSpec is the development app that ships with the mock.
+func DevSpec() Spec {
+	return Spec{AppID: keys.DevAppID, Name: "alipay-mock dev app", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}
+}

@@ -1,0 +1,169 @@
+// Package control is the mock's control API under /_mock/: health, keys,
+// apps, reset, trades and the simulated buyer. JSON in and out.
+package control
+
+import (
+	"crypto/rsa"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Prefix is the reserved path prefix of the control API.
+const Prefix = "/_mock"
+
+// API is the control API.
+type API struct {
+	Apps    *apps.Registry
+	Trades  *trade.Book
+	Key     *rsa.PrivateKey
+	Clock   clock.Clock
+	Version string
+}
+
+// Register adds the routes under Prefix.
+func (a *API) Register(e *echo.Echo) {
+	g := e.Group(Prefix)
+	g.GET("/health", a.health)
+	g.GET("/alipay-public-key", a.publicKey)
+	g.GET("/apps", a.listApps)
+	g.POST("/apps", a.addApp)
+	g.POST("/reset", a.reset)
+	g.GET("/trades", a.listTrades)
+	g.GET("/trades/:ref", a.getTrade)
+	g.POST("/trades/:ref/:action", a.act)
+}
+
+// Error is the body of every control API error.
+type Error struct {
+	Error string `json:"error"`
+}
+
+func fail(c echo.Context, status int, err error) error {
+	return c.JSON(status, Error{Error: err.Error()})
+}
+
+func (a *API) health(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{
+		"status": "ok", "version": a.Version, "time": fixtures.FormatTime(a.Clock.Now()),
+	})
+}
+
+// publicKey serves the mock's Alipay public key: PEM by default,
+// ?format=base64 for the raw form Alipay's console shows.
+func (a *API) publicKey(c echo.Context) error {
+	if c.QueryParam("format") == "base64" {
+		return c.String(http.StatusOK, keys.PublicBase64(&a.Key.PublicKey))
+	}
+	return c.Blob(http.StatusOK, "application/x-pem-file", keys.PublicPEM(&a.Key.PublicKey))
+}
+
+type appView struct {
+	AppID       string `json:"app_id"`
+	Name        string `json:"name"`
+	SignType    string `json:"sign_type"`
+	SellerID    string `json:"seller_id"`
+	SellerEmail string `json:"seller_email"`
+	Fingerprint string `json:"public_key_fingerprint"`
+	PublicKey   string `json:"public_key"`
+}
+
+func viewApp(x *apps.App) appView {
+	return appView{AppID: x.AppID, Name: x.Name, SignType: string(x.SignType), SellerID: x.Seller.UserID,
+		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey)}
+}
+
+func (a *API) listApps(c echo.Context) error {
+	out := []appView{}
+	for _, x := range a.Apps.All() {
+		out = append(out, viewApp(x))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) addApp(c echo.Context) error {
+	var s apps.Spec
+	if err := c.Bind(&s); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"app_id\":...,\"public_key\":...,\"sign_type\":\"RSA2\"}"))
+	}
+	x, err := a.Apps.Add(s)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	return c.JSON(http.StatusCreated, viewApp(x))
+}
+
+func (a *API) reset(c echo.Context) error {
+	app := c.QueryParam("app_id")
+	if app != "" {
+		if _, ok := a.Apps.Get(app); !ok {
+			return fail(c, http.StatusNotFound, errors.New("no app "+app))
+		}
+	}
+	a.Trades.Reset(app)
+	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
+}
+
+func (a *API) listTrades(c echo.Context) error {
+	ts := a.Trades.List(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(c.QueryParam("status"))})
+	if ts == nil {
+		ts = []trade.Trade{}
+	}
+	return c.JSON(http.StatusOK, ts)
+}
+
+func (a *API) getTrade(c echo.Context) error {
+	t, err := a.Trades.Get(c.QueryParam("app_id"), c.Param("ref"))
+	if err != nil {
+		return a.tradeError(c, err)
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (a *API) tradeError(c echo.Context, err error) error {
+	switch {
+	case errors.Is(err, trade.ErrNotFound):
+		return fail(c, http.StatusNotFound, err)
+	case errors.Is(err, trade.ErrAmbiguous):
+		return fail(c, http.StatusConflict, err)
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return fail(c, http.StatusConflict, errors.New(ae.SubMsg))
+	}
+	return fail(c, http.StatusBadRequest, err)
+}
+
+// act is the simulated buyer: scan, pay (optionally as a given buyer),
+// fail or close, by out_trade_no, trade_no or QR token.
+func (a *API) act(c echo.Context) error {
+	act := trade.BuyerAction(c.Param("action"))
+	switch act {
+	case trade.ActScan, trade.ActPay, trade.ActFail, trade.ActClose:
+	default:
+		return fail(c, http.StatusNotFound, errors.New("unknown action "+string(act)+"; use scan, pay, fail or close"))
+	}
+	var buyer fixtures.Buyer
+	if c.Request().ContentLength != 0 {
+		if err := c.Bind(&buyer); err != nil {
+			return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"buyer_id\":...,\"buyer_logon_id\":...}"))
+		}
+	}
+	var bp *fixtures.Buyer
+	if buyer.UserID != "" || buyer.LogonID != "" {
+		bp = &buyer
+	}
+	t, err := a.Trades.Act(c.QueryParam("app_id"), c.Param("ref"), act, bp)
+	if err != nil {
+		return a.tradeError(c, err)
+	}
+	return c.JSON(http.StatusOK, t)
+}

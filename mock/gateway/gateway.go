@@ -1,0 +1,270 @@
+// Package gateway answers gateway.do as Alipay's production gateway does:
+// it merges and decodes parameters, checks the common ones in production's
+// order, verifies the app's signature, calls the method, and writes the
+// response node signed with the mock's Alipay key.
+package gateway
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Gateway is the gateway.do endpoint.
+type Gateway struct {
+	Apps   *apps.Registry
+	Trades *trade.Book
+	Key    *rsa.PrivateKey // the mock's "Alipay" private key
+	Clock  clock.Clock
+	IDs    *fixtures.Generator
+	Log    *slog.Logger
+	// TimestampTolerance is how far a request's timestamp may be from the
+	// mock's clock (read as GMT+8). SDKs stamp local time, so a client in
+	// UTC is 8 hours "behind"; the default of 24h accepts every zone.
+	TimestampTolerance time.Duration
+	// PublicURL is the base URL of the mock as browsers reach it, for
+	// qr_code values and the cashier; empty means taken from each request.
+	PublicURL string
+}
+
+// call is one gateway request on its way through.
+type call struct {
+	req    *http.Request
+	params Params
+	cs     sign.Charset
+	method string
+	app    *apps.App
+	st     sign.Type
+	biz    json.RawMessage
+	now    time.Time
+}
+
+// reply is what goes back: the node's fields and error, and how to sign it.
+type reply struct {
+	node   string
+	fields any
+	err    *apierr.Error
+	signed bool
+}
+
+// Handle serves gateway.do for GET and POST.
+func (g *Gateway) Handle(c echo.Context) error {
+	req := c.Request()
+	p, cs, err := readParams(req)
+	if err != nil {
+		e := apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")
+		return g.write(c, &call{req: req, cs: sign.UTF8}, reply{node: sign.ErrorNode, err: e})
+	}
+	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
+	r := g.check(cl)
+	if r.err == nil {
+		if m, ok := methods[cl.method]; ok && m.page {
+			return g.cashier(c, cl)
+		}
+		r = g.dispatch(cl)
+	} else if m, ok := methods[cl.method]; ok && m.page {
+		return g.pageError(c, cl, r.err)
+	}
+	return g.write(c, cl, r)
+}
+
+// check validates the common parameters in production's order: method,
+// app_id (unsigned answers until the app is known), then charset, method
+// name, sign_type, sign, timestamp, version, format, and the signature.
+func (g *Gateway) check(cl *call) reply {
+	p := cl.params
+	if cl.method == "" {
+		return reply{node: sign.ErrorNode, err: apierr.Missing("isv.missing-method", "缺少方法名参数")}
+	}
+	node := sign.NodeName(cl.method)
+	if p["app_id"] == "" {
+		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
+	}
+	app, ok := g.Apps.Get(p["app_id"])
+	if !ok {
+		return reply{node: node, err: apierr.Invalid("isv.invalid-app-id", "无效的AppID参数")}
+	}
+	cl.app, cl.st = app, app.SignType
+	fail := func(e *apierr.Error) reply { return reply{node: node, err: e, signed: true} }
+	if cl.cs == "" {
+		cl.cs = sign.UTF8
+		return fail(apierr.Invalid("isv.invalid-charset", "请求参数charset错误，目前支持格式：GBK,UTF-8"))
+	}
+	if _, ok := methods[cl.method]; !ok {
+		return fail(apierr.Invalid("isv.invalid-method", "不存在的方法名"))
+	}
+	if p["sign_type"] == "" {
+		return fail(apierr.Missing("isv.missing-signature-type", "缺少签名类型参数"))
+	}
+	st, err := sign.ParseType(p["sign_type"])
+	if err != nil {
+		return fail(apierr.Invalid("isv.invalid-signature-type", "无效的签名类型"))
+	}
+	if p["sign"] == "" {
+		return fail(apierr.Missing("isv.missing-signature", "缺少签名参数"))
+	}
+	if p["timestamp"] == "" {
+		return fail(apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"))
+	}
+	ts, err := fixtures.ParseTime(p["timestamp"])
+	if err != nil || (g.TimestampTolerance > 0 && absDuration(cl.now.Sub(ts)) > g.TimestampTolerance) {
+		return fail(apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数"))
+	}
+	if p["version"] == "" {
+		return fail(apierr.Missing("isv.missing-version", "缺少版本参数"))
+	}
+	if f := p["format"]; f != "" && !strings.EqualFold(f, "json") {
+		return fail(apierr.Invalid("isv.invalid-format", "无效的数据格式"))
+	}
+	if st != app.SignType {
+		g.Log.Warn("request sign_type does not match the app's key type",
+			"app_id", app.AppID, "sign_type", st, "app_sign_type", app.SignType)
+		return reply{node: node, signed: true, err: apierr.New(apierr.CodeConditions, "isv.missing-signature-config", "验签出错, 未配置对应签名算法的公钥或者证书")}
+	}
+	content := sign.RequestContent(p)
+	if err := sign.VerifyString(app.PublicKey, st, cl.cs, content, p["sign"]); err != nil {
+		g.Log.Warn("request signature does not verify", "app_id", app.AppID, "method", cl.method,
+			"sign_type", st, "charset", cl.cs, "verified_with", app.Fingerprint(),
+			"string_to_sign", content, "likely_cause", g.explain(cl, content))
+		return fail(apierr.Invalid("isv.invalid-signature",
+			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+html.EscapeString(content)))
+	}
+	if p["encrypt_type"] != "" {
+		return fail(apierr.Invalid("isv.missing-encypt-key", "未配置接口内容加密密钥"))
+	}
+	if p["app_auth_token"] != "" {
+		return fail(apierr.New(apierr.CodeTokenInvalid, "aop.invalid-app-auth-token", "无效的应用授权令牌"))
+	}
+	if b := strings.TrimSpace(p["biz_content"]); b != "" {
+		raw, err := normaliseBiz([]byte(b))
+		if err != nil {
+			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效：biz_content不是合法的JSON对象"))
+		}
+		cl.biz = raw
+	}
+	return reply{node: node, signed: true}
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// write signs the node (when the app is known) and sends the body with
+// production's headers. HTTP status is 200 for every answer.
+func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
+	raw, err := encodeNode(r.fields, r.err)
+	if err != nil {
+		raw, _ = encodeNode(nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
+	}
+	cs := cl.cs
+	if cs == "" {
+		cs = sign.UTF8
+	}
+	text := string(raw)
+	body, err := cs.Encode(text)
+	if err != nil { // text the charset cannot hold: answer in UTF-8
+		cs, body = sign.UTF8, raw
+	}
+	var sig string
+	if r.signed && cl.app != nil {
+		st := cl.st
+		if s, err := sign.ParseType(cl.params["sign_type"]); err == nil {
+			st = s
+		}
+		if sig, err = sign.Sign(g.Key, st, body); err != nil {
+			return err
+		}
+	}
+	out := sign.Envelope(r.node, body, sig, "")
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/html;charset="+string(cs))
+	h.Set("trace_id", g.IDs.Hex32())
+	return c.Blob(http.StatusOK, "text/html;charset="+string(cs), out)
+}
+
+// explain guesses why a signature failed, for the log: the mistakes people
+// make most, each checked rather than listed.
+func (g *Gateway) explain(cl *call, content string) string {
+	p, sig := cl.params, cl.params["sign"]
+	alipayPub := &g.Key.PublicKey
+	if cl.app.PublicKey.Equal(alipayPub) {
+		return "the app is registered with the Alipay public key: register the APP public key (the Alipay public key is the mock's, for verifying responses)"
+	}
+	other := sign.RSA
+	if cl.st == sign.RSA {
+		other = sign.RSA2
+	}
+	if sign.VerifyString(cl.app.PublicKey, other, cl.cs, content, sig) == nil {
+		return fmt.Sprintf("signed with %s but sign_type says %s", other, cl.st)
+	}
+	alt := sign.UTF8
+	if cl.cs == sign.UTF8 {
+		alt = sign.GBK
+	}
+	if sign.VerifyString(cl.app.PublicKey, cl.st, alt, content, sig) == nil {
+		return fmt.Sprintf("signed over %s bytes but charset says %s", alt, cl.cs)
+	}
+	if sign.VerifyString(cl.app.PublicKey, cl.st, cl.cs, sign.NotifyContent(p), sig) == nil {
+		return "sign_type was left out of the string to sign; requests include it (only notifications leave it out)"
+	}
+	for _, a := range g.Apps.All() {
+		if a.AppID != cl.app.AppID && sign.VerifyString(a.PublicKey, cl.st, cl.cs, content, sig) == nil {
+			return "signed with the private key of app " + a.AppID
+		}
+	}
+	return "the app private key does not match the registered app public key (check the pair, PKCS#1 vs PKCS#8 export, and that every parameter sent was signed unchanged)"
+}
+
+// normaliseBiz parses biz_content and makes it easy to decode into typed
+// structs: empty strings and nulls are dropped (empty counts as absent) and
+// scalar numbers become strings (PHP sends out_trade_no as a number).
+// Amount fields read their text either way, so nothing passes through float64.
+func normaliseBiz(b []byte) (json.RawMessage, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil || v == nil {
+		return nil, fmt.Errorf("biz_content is not a JSON object")
+	}
+	clean(v)
+	return marshal(v)
+}
+
+func clean(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil || e == "" {
+				delete(x, k)
+				continue
+			}
+			x[k] = clean(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = clean(e)
+		}
+	case json.Number:
+		return string(x)
+	case bool:
+		return x
+	}
+	return v
+}

@@ -1,0 +1,365 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// method is one gateway method. Page methods (page, wap and app pay) are
+// opened by a browser or the Alipay app, so they answer with the cashier
+// instead of a JSON node.
+type method struct {
+	page   bool
+	handle func(g *Gateway, cl *call) (any, *apierr.Error)
+}
+
+var methods = map[string]method{
+	"alipay.trade.precreate":            {handle: (*Gateway).precreate},
+	"alipay.trade.pay":                  {handle: (*Gateway).pay},
+	"alipay.trade.create":               {handle: (*Gateway).create},
+	"alipay.trade.query":                {handle: (*Gateway).query},
+	"alipay.trade.cancel":               {handle: (*Gateway).cancel},
+	"alipay.trade.close":                {handle: (*Gateway).close},
+	"alipay.trade.refund":               {handle: (*Gateway).refund},
+	"alipay.trade.fastpay.refund.query": {handle: (*Gateway).refundQuery},
+	"alipay.trade.page.pay":             {page: true},
+	"alipay.trade.wap.pay":              {page: true},
+	"alipay.trade.app.pay":              {page: true},
+}
+
+// Methods lists the gateway methods the mock implements.
+func Methods() []string {
+	out := make([]string, 0, len(methods))
+	for m := range methods {
+		out = append(out, m)
+	}
+	return out
+}
+
+func (g *Gateway) dispatch(cl *call) reply {
+	fields, err := methods[cl.method].handle(g, cl)
+	return reply{node: sign.NodeName(cl.method), fields: fields, err: err, signed: true}
+}
+
+// decode reads biz_content into v; a field of the wrong type is
+// ACQ.INVALID_PARAMETER naming the field.
+func decode(cl *call, v any) *apierr.Error {
+	if len(cl.biz) == 0 {
+		return nil
+	}
+	err := json.Unmarshal(cl.biz, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return trade.InvalidParameter(te.Field + "类型错误")
+	}
+	if errors.Is(err, amount.ErrSyntax) {
+		return trade.InvalidParameter("金额格式错误，单位为元，最多两位小数")
+	}
+	return trade.InvalidParameter(err.Error())
+}
+
+// asAPI turns an error of the state machine into the Alipay error to send.
+func (g *Gateway) asAPI(err error) *apierr.Error {
+	if err == nil {
+		return nil
+	}
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		c := *e
+		return &c
+	}
+	g.Log.Error("unexpected error", "err", err)
+	return apierr.Unknown("isp.unknow-error", "系统繁忙")
+}
+
+func (cl *call) merchant() trade.Merchant {
+	return trade.Merchant{AppID: cl.app.AppID, Seller: cl.app.Seller}
+}
+
+func (cl *call) context() trade.Context {
+	return trade.Context{NotifyURL: cl.params["notify_url"], ReturnURL: cl.params["return_url"],
+		Charset: string(cl.cs), SignType: string(cl.st)}
+}
+
+// publicURL is the mock's base URL as the caller reached it.
+func (g *Gateway) publicURL(cl *call) string {
+	if g.PublicURL != "" {
+		return strings.TrimSuffix(g.PublicURL, "/")
+	}
+	scheme := "http"
+	if cl.req.TLS != nil || strings.EqualFold(cl.req.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + cl.req.Host
+}
+
+// fundBill is one entry of fund_bill_list. The mock's buyers pay from their
+// balance, the one channel the sandbox supports for face-to-face.
+type fundBill struct {
+	Amount      amount.Amount `json:"amount"`
+	FundChannel string        `json:"fund_channel"`
+	RealAmount  amount.Amount `json:"real_amount,omitempty"`
+}
+
+const fundChannel = "ALIPAYACCOUNT"
+
+func bills(t *trade.Trade) []fundBill {
+	if !t.IsPaid() {
+		return nil
+	}
+	return []fundBill{{Amount: t.Total, FundChannel: fundChannel, RealAmount: t.Total}}
+}
+
+func (g *Gateway) precreate(cl *call) (any, *apierr.Error) {
+	var o trade.Order
+	if e := decode(cl, &o); e != nil {
+		return nil, e
+	}
+	t, err := g.Trades.Precreate(cl.merchant(), o, cl.context())
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	return struct {
+		OutTradeNo string `json:"out_trade_no"`
+		QRCode     string `json:"qr_code"`
+	}{t.OutTradeNo, g.publicURL(cl) + "/qr/" + t.QRToken}, nil
+}
+
+// paidFields are the fields pay and query share.
+type paidFields struct {
+	TradeNo        string        `json:"trade_no"`
+	OutTradeNo     string        `json:"out_trade_no"`
+	BuyerLogonID   string        `json:"buyer_logon_id,omitempty"`
+	BuyerUserID    string        `json:"buyer_user_id,omitempty"`
+	TotalAmount    amount.Amount `json:"total_amount"`
+	ReceiptAmount  amount.Amount `json:"receipt_amount"`
+	BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`
+	PointAmount    amount.Amount `json:"point_amount"`
+	InvoiceAmount  amount.Amount `json:"invoice_amount"`
+	FundBillList   []fundBill    `json:"fund_bill_list,omitempty"`
+}
+
+func paid(t *trade.Trade) paidFields {
+	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t)}
+	if t.Scanned {
+		f.BuyerLogonID, f.BuyerUserID = t.Buyer.LogonID, t.Buyer.UserID
+	}
+	if t.IsPaid() {
+		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.Total, t.Total, t.Total
+	}
+	return f
+}
+
+func (g *Gateway) pay(cl *call) (any, *apierr.Error) {
+	var o trade.Order
+	if e := decode(cl, &o); e != nil {
+		return nil, e
+	}
+	res, err := g.Trades.Pay(cl.merchant(), o, cl.context())
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	t := &res.Trade
+	out := struct {
+		paidFields
+		GmtPayment string `json:"gmt_payment,omitempty"`
+		StoreName  string `json:"store_name,omitempty"`
+	}{paidFields: paid(t)}
+	if t.Paid != nil {
+		out.GmtPayment = fixtures.FormatTime(*t.Paid)
+	}
+	if res.Waiting {
+		// Not an error: 10003 means the buyer is confirming; poll query.
+		return out, &apierr.Error{Code: apierr.CodeProcessing, Msg: apierr.Msg(apierr.CodeProcessing)}
+	}
+	return out, nil
+}
+
+func (g *Gateway) create(cl *call) (any, *apierr.Error) {
+	var o trade.Order
+	if e := decode(cl, &o); e != nil {
+		return nil, e
+	}
+	t, err := g.Trades.Create(cl.merchant(), o, cl.context())
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	return struct {
+		OutTradeNo string `json:"out_trade_no"`
+		TradeNo    string `json:"trade_no"`
+	}{t.OutTradeNo, t.TradeNo}, nil
+}
+
+// zeroAmounts are the fields production echoes on a failed query.
+type zeroAmounts struct {
+	OutTradeNo     string        `json:"out_trade_no,omitempty"`
+	TradeNo        string        `json:"trade_no,omitempty"`
+	ReceiptAmount  amount.Amount `json:"receipt_amount"`
+	PointAmount    amount.Amount `json:"point_amount"`
+	BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`
+	InvoiceAmount  amount.Amount `json:"invoice_amount"`
+}
+
+func (g *Gateway) query(cl *call) (any, *apierr.Error) {
+	var ref trade.Ref
+	if e := decode(cl, &ref); e != nil {
+		return nil, e
+	}
+	t, err := g.Trades.Query(cl.app.AppID, ref)
+	if err != nil {
+		if ref.OutTradeNo == "" && ref.TradeNo == "" {
+			return nil, g.asAPI(err)
+		}
+		return zeroAmounts{OutTradeNo: ref.OutTradeNo, TradeNo: ref.TradeNo}, g.asAPI(err)
+	}
+	out := struct {
+		paidFields
+		TradeStatus   string `json:"trade_status"`
+		SendPayDate   string `json:"send_pay_date,omitempty"`
+		BuyerUserType string `json:"buyer_user_type,omitempty"`
+		Subject       string `json:"subject,omitempty"`
+		Body          string `json:"body,omitempty"`
+		StoreID       string `json:"store_id,omitempty"`
+		TerminalID    string `json:"terminal_id,omitempty"`
+		Passback      string `json:"passback_params,omitempty"`
+	}{paidFields: paid(&t), TradeStatus: string(t.Status), Subject: t.Subject, Body: t.Body,
+		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams}
+	if t.Paid != nil {
+		out.SendPayDate = fixtures.FormatTime(*t.Paid)
+	}
+	if t.Scanned && t.Buyer.UserID != "" {
+		out.BuyerUserType = "PRIVATE"
+	}
+	return out, nil
+}
+
+func (g *Gateway) cancel(cl *call) (any, *apierr.Error) {
+	var ref trade.Ref
+	if e := decode(cl, &ref); e != nil {
+		return nil, e
+	}
+	res, err := g.Trades.Cancel(cl.app.AppID, ref)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	out := struct {
+		TradeNo      string `json:"trade_no,omitempty"`
+		OutTradeNo   string `json:"out_trade_no,omitempty"`
+		RetryFlag    string `json:"retry_flag"`
+		Action       string `json:"action,omitempty"`
+		GmtRefundPay string `json:"gmt_refund_pay,omitempty"`
+	}{TradeNo: ref.TradeNo, OutTradeNo: ref.OutTradeNo, RetryFlag: res.RetryFlag, Action: res.Action}
+	if t := res.Trade; t != nil {
+		out.TradeNo, out.OutTradeNo = t.TradeNo, t.OutTradeNo
+		if res.Action == "refund" && len(t.Refunds) > 0 {
+			out.GmtRefundPay = fixtures.FormatTime(t.Refunds[len(t.Refunds)-1].At)
+		}
+	}
+	return out, nil
+}
+
+func (g *Gateway) close(cl *call) (any, *apierr.Error) {
+	var in struct {
+		trade.Ref
+		OperatorID string `json:"operator_id"`
+	}
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	t, err := g.Trades.Close(cl.app.AppID, in.Ref, in.OperatorID)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	return struct {
+		TradeNo    string `json:"trade_no"`
+		OutTradeNo string `json:"out_trade_no"`
+	}{t.TradeNo, t.OutTradeNo}, nil
+}
+
+func (g *Gateway) refund(cl *call) (any, *apierr.Error) {
+	var in trade.RefundRequest
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	res, err := g.Trades.Refund(cl.app.AppID, in)
+	if err != nil {
+		echo := struct {
+			OutTradeNo  string        `json:"out_trade_no,omitempty"`
+			TradeNo     string        `json:"trade_no,omitempty"`
+			RefundFee   amount.Amount `json:"refund_fee"`
+			SendBackFee amount.Amount `json:"send_back_fee"`
+		}{OutTradeNo: in.OutTradeNo, TradeNo: in.TradeNo}
+		return echo, g.asAPI(err)
+	}
+	t := &res.Trade
+	fundChange := "N"
+	if res.FundChange {
+		fundChange = "Y"
+	}
+	return struct {
+		TradeNo              string        `json:"trade_no"`
+		OutTradeNo           string        `json:"out_trade_no"`
+		BuyerLogonID         string        `json:"buyer_logon_id,omitempty"`
+		BuyerUserID          string        `json:"buyer_user_id,omitempty"`
+		FundChange           string        `json:"fund_change"`
+		RefundFee            amount.Amount `json:"refund_fee"`
+		GmtRefundPay         string        `json:"gmt_refund_pay"`
+		SendBackFee          amount.Amount `json:"send_back_fee"`
+		RefundDetailItemList []fundBill    `json:"refund_detail_item_list"`
+	}{
+		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID, BuyerUserID: t.Buyer.UserID,
+		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: fixtures.FormatTime(res.Refund.At),
+		SendBackFee:          res.Refund.Amount,
+		RefundDetailItemList: []fundBill{{Amount: res.Refund.Amount, FundChannel: fundChannel, RealAmount: res.Refund.Amount}},
+	}, nil
+}
+
+func (g *Gateway) refundQuery(cl *call) (any, *apierr.Error) {
+	var in struct {
+		trade.Ref
+		OutRequestNo string   `json:"out_request_no"`
+		QueryOptions []string `json:"query_options"`
+	}
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	t, r, err := g.Trades.RefundQuery(cl.app.AppID, in.Ref, in.OutRequestNo)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	out := struct {
+		TradeNo              string        `json:"trade_no"`
+		OutTradeNo           string        `json:"out_trade_no"`
+		OutRequestNo         string        `json:"out_request_no"`
+		TotalAmount          amount.Amount `json:"total_amount,omitempty"`
+		RefundAmount         amount.Amount `json:"refund_amount,omitempty"`
+		RefundStatus         string        `json:"refund_status,omitempty"`
+		RefundReason         string        `json:"refund_reason,omitempty"`
+		SendBackFee          amount.Amount `json:"send_back_fee,omitempty"`
+		GmtRefundPay         string        `json:"gmt_refund_pay,omitempty"`
+		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
+	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, OutRequestNo: in.OutRequestNo}
+	if r != nil {
+		out.TotalAmount, out.RefundAmount, out.RefundStatus, out.RefundReason = t.Total, r.Amount, "REFUND_SUCCESS", r.Reason
+		out.SendBackFee = r.Amount
+		for _, o := range in.QueryOptions {
+			switch o {
+			case "gmt_refund_pay":
+				out.GmtRefundPay = fixtures.FormatTime(r.At)
+			case "refund_detail_item_list":
+				out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/alipay-mock/alipay-mock/client/sign"
+)
+
+// Limits on what a request may carry.
+const (
+	MaxBodyBytes = 1 << 20 // 1 MiB
+	MaxParams    = 200
+)
+
+var errTooLarge = errors.New("request too large")
+
+// Params are a request's parameters, query and body merged, decoded from
+// the request charset.
+type Params map[string]string
+
+// readParams merges the query string and the form body (urlencoded or
+// multipart) into one set. The charset comes from the query string first,
+// as production reads it, then from the body; the raw bytes of every value
+// are decoded from it. A key in both places keeps the query's value.
+func readParams(r *http.Request) (Params, sign.Charset, error) {
+	raw := map[string]string{}
+	add := func(v url.Values) error {
+		for k, vs := range v {
+			if len(vs) == 0 {
+				continue
+			}
+			if _, seen := raw[k]; !seen {
+				raw[k] = vs[0]
+			}
+			if len(raw) > MaxParams {
+				return errTooLarge
+			}
+		}
+		return nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := add(q); err != nil {
+		return nil, "", err
+	}
+	if r.Body != nil && r.Method != http.MethodGet {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		switch ct {
+		case "multipart/form-data":
+			r.Body = http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+			if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
+				return nil, "", err
+			}
+			if err := add(url.Values(r.MultipartForm.Value)); err != nil {
+				return nil, "", err
+			}
+		default: // urlencoded, or no content type at all (gopay sends none)
+			b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+			if err != nil {
+				return nil, "", err
+			}
+			if len(b) > MaxBodyBytes {
+				return nil, "", errTooLarge
+			}
+			body, err := url.ParseQuery(strings.TrimSpace(string(b)))
+			if err != nil {
+				return nil, "", err
+			}
+			if err := add(body); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	csName := q.Get("charset")
+	if csName == "" {
+		csName = raw["charset"]
+	}
+	cs, err := sign.ParseCharset(csName)
+	if err != nil {
+		// Decode as UTF-8 so the error can still name the parameters.
+		return Params(raw), "", nil
+	}
+	if cs == sign.UTF8 {
+		return Params(raw), cs, nil
+	}
+	out := make(Params, len(raw))
+	for k, v := range raw {
+		dk, err1 := cs.Decode([]byte(k))
+		dv, err2 := cs.Decode([]byte(v))
+		if err1 != nil || err2 != nil {
+			return nil, "", errors.New("parameter not in charset " + string(cs))
+		}
+		out[dk] = dv
+	}
+	return out, cs, nil
+}

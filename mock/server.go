@@ -1,0 +1,228 @@
+// Package mock is alipay-mock as a library: New builds the whole mock as an
+// http.Handler and Start runs it on a listener, so Go tests can use it
+// in-process like httptest.NewServer. The alipay-mock command wraps it.
+package mock
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/web"
+)
+
+// Version of alipay-mock.
+const Version = "0.1.0"
+
+// GatewayPath is where the gateway answers, as on openapi.alipay.com.
+const GatewayPath = "/gateway.do"
+
+// Options configure a mock. The zero value is the default mock: the dev
+// app registered, the shipped Alipay key, the real clock, random ids.
+type Options struct {
+	// Addr is where Start listens; default 127.0.0.1:0 (a free port).
+	Addr string
+	// Apps are registered besides the dev app.
+	Apps []apps.Spec
+	// NoDevApp leaves the shipped development app out.
+	NoDevApp bool
+	// AlipayKey signs responses, notifications and returns; default the
+	// shipped keys/dev/alipay_private_key.pem.
+	AlipayKey *rsa.PrivateKey
+	// Clock is the mock's only source of time; default the wall clock.
+	Clock clock.Clock
+	// Seed makes ids, buyers and sellers reproducible; 0 is random.
+	Seed int64
+	// Trades are the trade state machine's switches.
+	Trades trade.Options
+	// TimestampTolerance bounds request timestamps; default 24h, negative
+	// turns the check off.
+	TimestampTolerance time.Duration
+	// PublicURL is the mock's base URL as browsers see it (qr_code,
+	// cashier); default taken from each request's Host.
+	PublicURL string
+	// Logger receives the mock's logs; default discards them.
+	Logger *slog.Logger
+}
+
+// Server is a configured mock.
+type Server struct {
+	Apps   *apps.Registry
+	Trades *trade.Book
+	Clock  clock.Clock
+	Key    *rsa.PrivateKey
+
+	echo *echo.Echo
+	log  *slog.Logger
+	ln   net.Listener
+	http *http.Server
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New builds a mock without starting a listener; it is an http.Handler.
+func New(opts Options) (*Server, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.AlipayKey == nil {
+		opts.AlipayKey = keys.DevAlipayPrivateKey()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	switch {
+	case opts.TimestampTolerance == 0:
+		opts.TimestampTolerance = 24 * time.Hour
+	case opts.TimestampTolerance < 0:
+		opts.TimestampTolerance = 0
+	}
+	ids := fixtures.New(opts.Seed)
+	s := &Server{
+		Apps:   apps.NewRegistry(ids),
+		Trades: trade.NewBook(opts.Clock, ids, opts.Trades),
+		Clock:  opts.Clock,
+		Key:    opts.AlipayKey,
+		log:    opts.Logger,
+	}
+	specs := opts.Apps
+	if !opts.NoDevApp {
+		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
+	}
+	for _, sp := range specs {
+		if _, err := s.Apps.Add(sp); err != nil {
+			return nil, err
+		}
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.httpError
+	e.Use(middleware.Recover())
+	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
+		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL}
+	e.GET(GatewayPath, gw.Handle)
+	e.POST(GatewayPath, gw.Handle)
+	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, Version: Version}).Register(e)
+	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock}).Register(e)
+	s.echo = e
+	return s, nil
+}
+
+// httpError answers what no route handled: the gateway's JSON shape on the
+// gateway path (a panic there included), the control API's elsewhere.
+func (s *Server) httpError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+	}
+	if c.Path() == GatewayPath || c.Request().URL.Path == GatewayPath {
+		s.log.Error("gateway failure", "err", err)
+		e := apierr.Unknown("isp.unknow-error", "系统繁忙")
+		_ = c.JSON(http.StatusOK, map[string]any{"error_response": e})
+		return
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	_ = c.JSON(code, control.Error{Error: http.StatusText(code)})
+}
+
+// ServeHTTP serves the whole mock.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Start builds a mock and serves it on opts.Addr until Close.
+func Start(opts Options) (*Server, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.ln = ln
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go func() { _ = s.http.Serve(ln) }()
+	go s.sweep()
+	return s, nil
+}
+
+// sweep settles trades against the clock once a second, so unpaid trades
+// close on time even when nobody asks about them.
+func (s *Server) sweep() {
+	defer close(s.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.Trades.Sweep()
+		}
+	}
+}
+
+// URL is the base URL of a started mock, e.g. http://127.0.0.1:41234.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// GatewayURL is the URL apps use as their Alipay gateway.
+func (s *Server) GatewayURL() string { return s.URL() + GatewayPath }
+
+// AlipayPublicKey is the public key apps verify the mock's signatures with.
+func (s *Server) AlipayPublicKey() *rsa.PublicKey { return &s.Key.PublicKey }
+
+// Close stops a started mock.
+func (s *Server) Close() error {
+	if s.http == nil {
+		return nil
+	}
+	close(s.stop)
+	<-s.done
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.http.Shutdown(ctx)
+}
+
+// Banner is the start-up text: where the gateway is, the apps and the key
+// fingerprints.
+func (s *Server) Banner() string {
+	out := fmt.Sprintf("alipay-mock %s\n  gateway:           %s\n  control API:       %s%s/\n  Alipay public key: %s%s/alipay-public-key (also keys/dev/alipay_public_key.pem)\n                     %s\n",
+		Version, s.GatewayURL(), s.URL(), control.Prefix, s.URL(), control.Prefix, keys.Fingerprint(&s.Key.PublicKey))
+	for _, a := range s.Apps.All() {
+		out += fmt.Sprintf("  app %s (%s, %s) seller %s\n                     %s\n", a.AppID, a.Name, a.SignType, a.Seller.UserID, a.Fingerprint())
+	}
+	return out
+}

@@ -1,0 +1,773 @@
+package trade
+
+import (
+	"errors"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+)
+
+// Options are the switches where the mock can behave like production, the
+// sandbox or the seed documents.
+type Options struct {
+	// HideUnscanned makes an unscanned precreate trade invisible, as in
+	// production: query, close and refund answer ACQ.TRADE_NOT_EXIST until a
+	// buyer scans. Off by default, where it is WAIT_BUYER_PAY as the seeds say.
+	HideUnscanned bool
+	// PasswordThreshold is the barcode pay amount from which the buyer must
+	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
+	// sandbox 2000). Zero means the default of 1000 yuan.
+	PasswordThreshold amount.Amount
+	// CancelWindow is how long after payment alipay.trade.cancel may still
+	// refund; later it answers ACQ.TRADE_CANCEL_TIME_OUT. Default 24h.
+	CancelWindow time.Duration
+	// RefundWindow is how long a paid trade stays refundable before it
+	// becomes TRADE_FINISHED. Default 365 days.
+	RefundWindow time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.PasswordThreshold == 0 {
+		o.PasswordThreshold = amount.MustParse("1000")
+	}
+	if o.CancelWindow == 0 {
+		o.CancelWindow = 24 * time.Hour
+	}
+	if o.RefundWindow == 0 {
+		o.RefundWindow = 365 * 24 * time.Hour
+	}
+}
+
+// Default lifetimes of unpaid trades when the merchant gives none.
+const (
+	FaceToFaceTimeout = 3 * time.Hour       // precreate, pay, create
+	CashierTimeout    = 15 * 24 * time.Hour // page, wap and app pay
+)
+
+// Ref names a trade by trade_no or out_trade_no; trade_no wins when both are given.
+type Ref struct {
+	TradeNo    string `json:"trade_no"`
+	OutTradeNo string `json:"out_trade_no"`
+}
+
+type key struct{ app, out string }
+
+// Book holds every trade of the mock. It is safe for concurrent use; the
+// trades it returns are copies.
+type Book struct {
+	mu       sync.Mutex
+	clock    clock.Clock
+	ids      *fixtures.Generator
+	opts     Options
+	byOut    map[key]*Trade
+	byNo     map[string]*Trade
+	byQR     map[string]*Trade
+	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
+	observer func(Trade, Event)
+}
+
+// NewBook makes an empty book.
+func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
+	opts.defaults()
+	b := &Book{clock: c, ids: ids, opts: opts}
+	b.reset("")
+	return b
+}
+
+// Observe registers a function called after every state change, outside
+// the book's lock (the notifier listens here).
+func (b *Book) Observe(f func(Trade, Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.observer = f
+}
+
+// Options returns the options in force.
+func (b *Book) Options() Options { return b.opts }
+
+type change struct {
+	t Trade
+	e Event
+}
+
+// commit runs f under the lock, then tells the observer about the events
+// it produced, in order.
+func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
+	b.mu.Lock()
+	changes, err := f(b.clock.Now())
+	obs := b.observer
+	b.mu.Unlock()
+	if obs != nil {
+		for _, c := range changes {
+			obs(c.t, c.e)
+		}
+	}
+	return err
+}
+
+func (b *Book) reset(app string) {
+	if app == "" {
+		b.byOut = map[key]*Trade{}
+		b.byNo = map[string]*Trade{}
+		b.byQR = map[string]*Trade{}
+		b.buyers = map[string]fixtures.Buyer{}
+		return
+	}
+	for k, t := range b.byOut {
+		if k.app == app {
+			delete(b.byOut, k)
+			delete(b.byNo, t.TradeNo)
+			delete(b.byQR, t.QRToken)
+		}
+	}
+}
+
+// Reset forgets every trade, or only those of one app.
+func (b *Book) Reset(app string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset(app)
+}
+
+// settle applies the passage of time to a trade: unpaid trades past their
+// expiry close, paid ones past the refund window finish.
+func (b *Book) settle(t *Trade, now time.Time) []change {
+	switch {
+	case t.Status == WaitBuyerPay && !now.Before(t.Expires):
+		t.Status = Closed
+		at := t.Expires
+		t.Closed = &at
+		e := t.record(at, EventExpired, 0, "unpaid trade timed out")
+		return []change{{t.clone(), e}}
+	case t.Status == Success && t.Paid != nil && !now.Before(t.Paid.Add(b.opts.RefundWindow)):
+		t.Status = Finished
+		e := t.record(t.Paid.Add(b.opts.RefundWindow), EventFinished, 0, "refund period over")
+		return []change{{t.clone(), e}}
+	}
+	return nil
+}
+
+// Sweep settles every trade against the clock: expiry of unpaid trades and
+// the end of the refund window. It returns the events that fired.
+func (b *Book) Sweep() []Event {
+	var fired []Event
+	_ = b.commit(func(now time.Time) ([]change, error) {
+		var all []change
+		for _, t := range b.byOut {
+			all = append(all, b.settle(t, now)...)
+		}
+		for _, c := range all {
+			fired = append(fired, c.e)
+		}
+		return all, nil
+	})
+	return fired
+}
+
+// lookup finds a trade of an app and settles it. Unscanned precreate trades
+// are hidden when the option says so.
+func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
+	t, ch, err := b.lookupAll(app, ref, now)
+	if err == nil && b.opts.HideUnscanned && !t.Scanned {
+		return nil, nil, ErrTradeNotExist
+	}
+	return t, ch, err
+}
+
+// lookupAll is lookup that also finds unscanned precreate trades.
+func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, error) {
+	var t *Trade
+	if ref.TradeNo != "" {
+		t = b.byNo[ref.TradeNo]
+		if t != nil && t.AppID != app {
+			t = nil
+		}
+	} else if ref.OutTradeNo != "" {
+		t = b.byOut[key{app, ref.OutTradeNo}]
+	} else {
+		return nil, nil, InvalidParameter("out_trade_no和trade_no不能同时为空")
+	}
+	if t == nil {
+		return nil, nil, ErrTradeNotExist
+	}
+	return t, b.settle(t, now), nil
+}
+
+// Merchant is the seller side of a request: the app and its account.
+type Merchant struct {
+	AppID  string
+	Seller fixtures.Seller
+}
+
+func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Time, def time.Duration) (*Trade, error) {
+	exp, err := o.expiry(now, def)
+	if err != nil {
+		return nil, err
+	}
+	if !exp.After(now) {
+		return nil, InvalidParameter("time_expire必须晚于当前时间")
+	}
+	seller := m.Seller
+	if o.SellerID != "" {
+		seller.UserID = o.SellerID
+	}
+	t := &Trade{
+		AppID: m.AppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
+		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
+		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
+		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
+		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
+		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
+		Created: now, Expires: exp, fingerprint: o.fingerprint(),
+	}
+	b.byOut[key{m.AppID, o.OutTradeNo}] = t
+	b.byNo[t.TradeNo] = t
+	return t, nil
+}
+
+// existing applies the rules for a repeated out_trade_no: the same order
+// while unpaid is the same trade; a paid or closed one is an error.
+func existing(t *Trade, o *Order) error {
+	switch t.Status {
+	case Success, Finished:
+		return ErrTradeHasSuccess
+	case Closed:
+		return ErrTradeHasClose
+	}
+	if t.fingerprint != o.fingerprint() {
+		return ErrContextInconsistent
+	}
+	return nil
+}
+
+// Precreate opens a QR-code trade (alipay.trade.precreate). A repeat of the
+// same order returns the same trade and QR code.
+func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := o.normalise(true); err != nil {
+			return nil, err
+		}
+		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+			ch := b.settle(t, now)
+			if err := existing(t, &o); err != nil {
+				return ch, err
+			}
+			out = t.clone()
+			return ch, nil
+		}
+		def := FaceToFaceTimeout
+		t, err := b.open(m, &o, c, "alipay.trade.precreate", now, def)
+		if err != nil {
+			return nil, err
+		}
+		if o.QRCodeTimeoutExpress != "" {
+			qrExp, err := ParseTimeout(o.QRCodeTimeoutExpress, now)
+			if err != nil {
+				return nil, err
+			}
+			if qrExp.Before(t.Expires) {
+				t.Expires = qrExp
+			}
+		}
+		t.QRToken = b.ids.QRToken()
+		b.byQR[t.QRToken] = t
+		e := t.record(now, EventCreated, t.Total, "precreate: QR code issued")
+		out = t.clone()
+		return []change{{out, e}}, nil
+	})
+	return out, err
+}
+
+// Create opens a trade whose buyer is known (alipay.trade.create).
+func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := o.normalise(true); err != nil {
+			return nil, err
+		}
+		if o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID == "" {
+			return nil, InvalidParameter("buyer_id和buyer_open_id不能同时为空")
+		}
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
+			return nil, ErrBuyerSellerEqual
+		}
+		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+			ch := b.settle(t, now)
+			if err := existing(t, &o); err != nil {
+				return ch, err
+			}
+			out = t.clone()
+			return ch, nil
+		}
+		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
+		if err != nil {
+			return nil, err
+		}
+		t.Scanned = true
+		t.Buyer = b.ids.Buyer()
+		if o.BuyerID != "" {
+			t.Buyer.UserID = o.BuyerID
+		}
+		if o.BuyerLogonID != "" {
+			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+		}
+		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
+		out = t.clone()
+		return []change{{out, e}}, nil
+	})
+	return out, err
+}
+
+// Cashier opens (or finds again) the trade behind a page, wap or app pay
+// request when the buyer lands on the cashier.
+func (b *Book) Cashier(m Merchant, o Order, c Context, method string) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := o.normalise(true); err != nil {
+			return nil, err
+		}
+		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+			ch := b.settle(t, now)
+			if err := existing(t, &o); err != nil {
+				return ch, err
+			}
+			out = t.clone()
+			return ch, nil
+		}
+		t, err := b.open(m, &o, c, method, now, CashierTimeout)
+		if err != nil {
+			return nil, err
+		}
+		t.Scanned = true
+		e := t.record(now, EventCreated, t.Total, method+": buyer at the cashier")
+		out = t.clone()
+		return []change{{out, e}}, nil
+	})
+	return out, err
+}
+
+var authCodePattern = regexp.MustCompile(`^(2[5-9]|30)[0-9]{14,22}$`)
+
+// PayResult is the outcome of a barcode payment.
+type PayResult struct {
+	Trade Trade
+	// Waiting is true when the buyer must confirm with a password: the
+	// gateway answers 10003 and the merchant polls.
+	Waiting bool
+}
+
+// Pay takes a barcode payment (alipay.trade.pay): paid at once, or waiting
+// for the buyer's password above the threshold.
+func (b *Book) Pay(m Merchant, o Order, c Context) (PayResult, error) {
+	var res PayResult
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := o.normalise(false); err != nil {
+			return nil, err
+		}
+		switch {
+		case o.Scene == "":
+			return nil, InvalidParameter("scene不能为空")
+		case o.Scene != "bar_code" && o.Scene != "security_code" && o.Scene != "wave_code":
+			return nil, InvalidParameter("scene取值为bar_code或security_code")
+		case o.AuthCode == "":
+			return nil, InvalidParameter("auth_code不能为空")
+		case !authCodePattern.MatchString(o.AuthCode):
+			return nil, ErrAuthCodeInvalid
+		}
+		var changes []change
+		t := b.byOut[key{m.AppID, o.OutTradeNo}]
+		if t != nil {
+			changes = b.settle(t, now)
+			if err := existing(t, &o); err != nil {
+				return changes, err
+			}
+		} else {
+			var err error
+			if t, err = b.open(m, &o, c, "alipay.trade.pay", now, FaceToFaceTimeout); err != nil {
+				return nil, err
+			}
+			changes = append(changes, change{t.clone(), t.record(now, EventCreated, t.Total, "barcode pay")})
+		}
+		t.Scanned = true
+		t.AuthCode = o.AuthCode
+		buyer, ok := b.buyers[o.AuthCode]
+		if !ok {
+			buyer = b.ids.Buyer()
+			b.buyers[o.AuthCode] = buyer
+		}
+		t.Buyer = buyer
+		if t.Total >= b.opts.PasswordThreshold {
+			res.Waiting = true
+			e := t.record(now, EventPaying, t.Total, "waiting for the buyer's password")
+			res.Trade = t.clone()
+			return append(changes, change{res.Trade, e}), nil
+		}
+		e := b.pay(t, now)
+		res.Trade = t.clone()
+		return append(changes, change{res.Trade, e}), nil
+	})
+	return res, err
+}
+
+func (b *Book) pay(t *Trade, now time.Time) Event {
+	t.Status = Success
+	t.Scanned = true
+	paid := now
+	t.Paid = &paid
+	if t.Buyer.UserID == "" {
+		t.Buyer = b.ids.Buyer()
+	}
+	return t.record(now, EventPaid, t.Total, "buyer paid")
+}
+
+// Query returns a trade (alipay.trade.query).
+func (b *Book) Query(app string, ref Ref) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		t, ch, err := b.lookup(app, ref, now)
+		if err != nil {
+			return nil, err
+		}
+		out = t.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// CancelResult is what alipay.trade.cancel reports.
+type CancelResult struct {
+	Trade     *Trade // nil when no trade was found
+	Action    string // "close", "refund" or "" when nothing was done
+	RetryFlag string // "Y" or "N"
+}
+
+// Cancel undoes a face-to-face trade (alipay.trade.cancel): an unpaid trade
+// closes, a paid one is refunded in full. Cancelling an unknown trade
+// succeeds with no action, so a merchant can cancel after a lost pay answer.
+func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
+	res := CancelResult{RetryFlag: "N"}
+	err := b.commit(func(now time.Time) ([]change, error) {
+		// An unscanned QR code is closed too, even where query cannot see
+		// it, so the buyer cannot pay after the merchant gave up.
+		t, ch, err := b.lookupAll(app, ref, now)
+		if errors.Is(err, ErrTradeNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var e Event
+		switch t.Status {
+		case Finished:
+			return ch, ErrTradeHasFinished
+		case Closed:
+			if t.CancelAction == "" {
+				if t.Refunded() > 0 {
+					return ch, ErrRefundFee
+				}
+				t.CancelAction = "close"
+			}
+			c := t.clone()
+			res.Trade, res.Action = &c, t.CancelAction
+			return ch, nil
+		case WaitBuyerPay:
+			t.Status = Closed
+			t.Closed = &now
+			t.CancelAction = "close"
+			e = t.record(now, EventClosed, 0, "cancelled by the merchant")
+		case Success:
+			if now.Sub(*t.Paid) > b.opts.CancelWindow {
+				return ch, ErrCancelTimeout
+			}
+			if t.Refunded() > 0 {
+				return ch, ErrRefundFee
+			}
+			rest := t.Total
+			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, Reason: "cancel", At: now, Cancel: true})
+			t.Status = Closed
+			t.Closed = &now
+			t.CancelAction = "refund"
+			e = t.record(now, EventRefunded, rest, "cancelled by the merchant: full refund")
+		}
+		c := t.clone()
+		res.Trade, res.Action = &c, t.CancelAction
+		return append(ch, change{c, e}), nil
+	})
+	return res, err
+}
+
+// Close closes an unpaid trade (alipay.trade.close).
+func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		t, ch, err := b.lookup(app, ref, now)
+		if err != nil {
+			return nil, err
+		}
+		if t.Status != WaitBuyerPay {
+			return ch, ErrTradeStatus
+		}
+		t.Status = Closed
+		t.Closed = &now
+		detail := "closed by the merchant"
+		if operator != "" {
+			detail += " (operator " + operator + ")"
+		}
+		e := t.record(now, EventClosed, 0, detail)
+		out = t.clone()
+		return append(ch, change{out, e}), nil
+	})
+	return out, err
+}
+
+// RefundRequest is the biz_content of alipay.trade.refund.
+type RefundRequest struct {
+	Ref
+	RefundAmount amount.Amount `json:"refund_amount"`
+	OutRequestNo string        `json:"out_request_no"`
+	RefundReason string        `json:"refund_reason"`
+	OperatorID   string        `json:"operator_id"`
+	StoreID      string        `json:"store_id"`
+	TerminalID   string        `json:"terminal_id"`
+}
+
+// RefundResult is what alipay.trade.refund reports.
+type RefundResult struct {
+	Trade Trade
+	// FundChange is false when this call repeated an earlier refund.
+	FundChange bool
+	Refund     Refund
+}
+
+// Refund refunds part or all of a paid trade (alipay.trade.refund).
+// Refunds are idempotent by out_request_no; their sum never exceeds the
+// total; a full refund closes the trade.
+func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
+	var res RefundResult
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if r.RefundAmount == 0 {
+			return nil, InvalidParameter("refund_amount不能为空")
+		}
+		if !r.RefundAmount.InRange() {
+			return nil, InvalidParameter("refund_amount取值范围[0.01,100000000]")
+		}
+		if len(r.OutRequestNo) > 64 {
+			return nil, InvalidParameter("out_request_no长度不能超过64")
+		}
+		t, ch, err := b.lookup(app, r.Ref, now)
+		if err != nil {
+			return nil, err
+		}
+		reqNo := r.OutRequestNo
+		if reqNo == "" {
+			reqNo = t.OutTradeNo
+		}
+		if prev := t.FindRefund(reqNo); prev != nil {
+			if prev.Amount != r.RefundAmount {
+				return ch, ErrDiscordantRepeat
+			}
+			res = RefundResult{Trade: t.clone(), Refund: *prev}
+			return ch, nil
+		}
+		switch t.Status {
+		case WaitBuyerPay:
+			return ch, ErrTradeStatus
+		case Finished:
+			return ch, ErrTradeHasFinished
+		case Closed:
+			return ch, ErrTradeStatus
+		}
+		if r.OutRequestNo == "" && r.RefundAmount != t.Total {
+			return ch, ErrRefundAmountExceed
+		}
+		if t.Refunded()+r.RefundAmount > t.Total {
+			return ch, ErrRefundAmountExceed
+		}
+		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now}
+		t.Refunds = append(t.Refunds, ref)
+		if t.Refunded() == t.Total {
+			t.Status = Closed
+			t.Closed = &now
+		}
+		e := t.record(now, EventRefunded, r.RefundAmount, "refund "+reqNo)
+		res = RefundResult{Trade: t.clone(), FundChange: true, Refund: ref}
+		return append(ch, change{res.Trade, e}), nil
+	})
+	return res, err
+}
+
+// RefundQuery finds one refund of a trade (alipay.trade.fastpay.refund.query).
+// The refund is nil when the trade exists but has no refund by that number.
+func (b *Book) RefundQuery(app string, ref Ref, outRequestNo string) (Trade, *Refund, error) {
+	var out Trade
+	var found *Refund
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if outRequestNo == "" {
+			return nil, InvalidParameter("out_request_no不能为空")
+		}
+		t, ch, err := b.lookup(app, ref, now)
+		if err != nil {
+			return nil, err
+		}
+		out = t.clone()
+		if r := t.FindRefund(outRequestNo); r != nil {
+			c := *r
+			found = &c
+		}
+		return ch, nil
+	})
+	return out, found, err
+}
+
+// BuyerAction is what the simulated buyer does.
+type BuyerAction string
+
+// Buyer actions of the control API and the cashier page.
+const (
+	ActScan  BuyerAction = "scan"
+	ActPay   BuyerAction = "pay"
+	ActFail  BuyerAction = "fail"
+	ActClose BuyerAction = "close"
+)
+
+// ErrNotFound is the control API's error for an unknown trade.
+var ErrNotFound = errors.New("trade: no such trade")
+
+// Act performs a buyer action on a trade found by out_trade_no, trade_no
+// or QR token, in any app when app is empty. buyer may be nil (a new
+// buyer is made) or partly filled.
+func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		t, err := b.find(app, ref)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(t, now)
+		if t.Status != WaitBuyerPay {
+			out = t.clone()
+			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: "交易状态不合法: " + string(t.Status)}
+		}
+		if buyer != nil {
+			if buyer.UserID != "" {
+				t.Buyer.UserID = buyer.UserID
+			}
+			if buyer.LogonID != "" {
+				t.Buyer.Account, t.Buyer.LogonID = buyer.LogonID, fixtures.MaskLogon(buyer.LogonID)
+			}
+		}
+		if t.Buyer.UserID == "" {
+			nb := b.ids.Buyer()
+			if t.Buyer.LogonID != "" {
+				nb.LogonID, nb.Account = t.Buyer.LogonID, t.Buyer.Account
+			}
+			t.Buyer = nb
+		}
+		if t.Buyer.LogonID == "" {
+			nb := b.ids.Buyer()
+			t.Buyer.LogonID, t.Buyer.Account = nb.LogonID, nb.Account
+		}
+		var e Event
+		switch act {
+		case ActScan:
+			t.Scanned = true
+			e = t.record(now, EventScanned, 0, "buyer scanned the QR code")
+		case ActPay:
+			e = b.pay(t, now)
+		case ActFail:
+			t.Scanned = true
+			e = t.record(now, EventFailed, 0, "buyer's payment failed")
+		case ActClose:
+			t.Scanned = true
+			t.Status = Closed
+			t.Closed = &now
+			e = t.record(now, EventClosed, 0, "buyer cancelled the payment")
+		default:
+			return ch, errors.New("trade: unknown buyer action " + string(act))
+		}
+		out = t.clone()
+		return append(ch, change{out, e}), nil
+	})
+	return out, err
+}
+
+func (b *Book) find(app, ref string) (*Trade, error) {
+	if t := b.byNo[ref]; t != nil && (app == "" || t.AppID == app) {
+		return t, nil
+	}
+	if t := b.byQR[ref]; t != nil && (app == "" || t.AppID == app) {
+		return t, nil
+	}
+	if app != "" {
+		if t := b.byOut[key{app, ref}]; t != nil {
+			return t, nil
+		}
+		return nil, ErrNotFound
+	}
+	var hit *Trade
+	for k, t := range b.byOut {
+		if k.out == ref {
+			if hit != nil {
+				return nil, ErrAmbiguous
+			}
+			hit = t
+		}
+	}
+	if hit == nil {
+		return nil, ErrNotFound
+	}
+	return hit, nil
+}
+
+// ErrAmbiguous is returned when an out_trade_no names trades of several apps.
+var ErrAmbiguous = errors.New("trade: out_trade_no used by several apps; give app_id")
+
+// Get returns one trade for the control API, settled against the clock.
+func (b *Book) Get(app, ref string) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		t, err := b.find(app, ref)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(t, now)
+		out = t.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// Filter selects trades for listing.
+type Filter struct {
+	AppID  string
+	Status Status
+}
+
+// List returns the trades matching f, oldest first.
+func (b *Book) List(f Filter) []Trade {
+	var out []Trade
+	_ = b.commit(func(now time.Time) ([]change, error) {
+		var all []change
+		for _, t := range b.byOut {
+			all = append(all, b.settle(t, now)...)
+			if (f.AppID == "" || t.AppID == f.AppID) && (f.Status == "" || t.Status == f.Status) {
+				out = append(out, t.clone())
+			}
+		}
+		return all, nil
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].TradeNo < out[j].TradeNo
+	})
+	return out
+}

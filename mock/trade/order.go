@@ -1,0 +1,155 @@
+package trade
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// Order is the biz_content of the methods that open a trade (precreate,
+// pay, create, page/wap/app pay). Empty fields count as absent.
+type Order struct {
+	OutTradeNo           string        `json:"out_trade_no"`
+	TotalAmount          amount.Amount `json:"total_amount"`
+	DiscountableAmount   amount.Amount `json:"discountable_amount"`
+	UndiscountableAmount amount.Amount `json:"undiscountable_amount"`
+	Subject              string        `json:"subject"`
+	Body                 string        `json:"body"`
+	ProductCode          string        `json:"product_code"`
+	SellerID             string        `json:"seller_id"`
+	BuyerID              string        `json:"buyer_id"`
+	BuyerOpenID          string        `json:"buyer_open_id"`
+	BuyerLogonID         string        `json:"buyer_logon_id"`
+	StoreID              string        `json:"store_id"`
+	OperatorID           string        `json:"operator_id"`
+	TerminalID           string        `json:"terminal_id"`
+	TimeoutExpress       string        `json:"timeout_express"`
+	QRCodeTimeoutExpress string        `json:"qr_code_timeout_express"`
+	TimeExpire           string        `json:"time_expire"`
+	PassbackParams       string        `json:"passback_params"`
+	ExtendParams         struct {
+		SysServiceProviderID string `json:"sys_service_provider_id"`
+	} `json:"extend_params"`
+	// Barcode pay only.
+	Scene    string `json:"scene"`
+	AuthCode string `json:"auth_code"`
+}
+
+// Context carries the common parameters of the request that opened a
+// trade: where to notify and how.
+type Context struct {
+	NotifyURL string
+	ReturnURL string
+	Charset   string
+	SignType  string
+}
+
+var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)
+
+// normalise validates an order and fills in the amount split, as production
+// does: total = discountable + undiscountable, a missing part derived.
+func (o *Order) normalise(totalRequired bool) error {
+	switch {
+	case o.OutTradeNo == "":
+		return InvalidParameter("out_trade_no不能为空")
+	case len(o.OutTradeNo) > 64:
+		return InvalidParameter("out_trade_no长度不能超过64")
+	case !outTradeNoPattern.MatchString(o.OutTradeNo):
+		return InvalidParameter("out_trade_no只能包含字母、数字、下划线")
+	case o.Subject == "":
+		return InvalidParameter("subject不能为空")
+	case len([]rune(o.Subject)) > 256:
+		return InvalidParameter("subject长度不能超过256")
+	case strings.ContainsAny(o.Subject, "/=&"):
+		return InvalidParameter("subject不能包含特殊字符/=&")
+	}
+	d, u := o.DiscountableAmount, o.UndiscountableAmount
+	if o.TotalAmount == 0 {
+		if totalRequired || d == 0 || u == 0 {
+			return InvalidParameter("total_amount不能为空")
+		}
+		o.TotalAmount = d + u
+	}
+	if !o.TotalAmount.InRange() {
+		return ErrTotalFeeExceed
+	}
+	for _, a := range []amount.Amount{d, u} {
+		if a != 0 && !a.InRange() {
+			return InvalidParameter("discountable_amount/undiscountable_amount取值范围[0.01,100000000]")
+		}
+	}
+	switch {
+	case d != 0 && u != 0 && d+u != o.TotalAmount:
+		return InvalidParameter("订单总金额必须等于打折金额与不可打折金额之和")
+	case d > o.TotalAmount || u > o.TotalAmount:
+		return InvalidParameter("打折金额或不可打折金额不能大于订单总金额")
+	case d == 0 && u != 0:
+		o.DiscountableAmount = o.TotalAmount - u
+	case u == 0 && d != 0:
+		o.UndiscountableAmount = o.TotalAmount - d
+	}
+	return nil
+}
+
+// fingerprint is what must match for a repeated request with the same
+// out_trade_no to count as the same order.
+func (o *Order) fingerprint() string {
+	return fmt.Sprintf("%s|%d|%s", o.OutTradeNo, o.TotalAmount, o.Subject)
+}
+
+// expiry works out when an unpaid trade closes: time_expire wins over
+// timeout_express; def applies when neither is given.
+func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
+	if o.TimeExpire != "" {
+		t, err := fixtures.ParseTime(o.TimeExpire)
+		if err != nil {
+			// Older app pay docs allow yyyy-MM-dd HH:mm.
+			if t2, err2 := time.ParseInLocation("2006-01-02 15:04", o.TimeExpire, fixtures.CST); err2 == nil {
+				return t2, nil
+			}
+			return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
+		}
+		return t, nil
+	}
+	if o.TimeoutExpress != "" {
+		return ParseTimeout(o.TimeoutExpress, now)
+	}
+	return now.Add(def), nil
+}
+
+// ParseTimeout reads a relative timeout: "90m", "3h", "15d" (1m to 15d,
+// whole numbers), or "1c", which ends at midnight GMT+8 of the day.
+func ParseTimeout(s string, now time.Time) (time.Time, error) {
+	bad := InvalidParameter("timeout_express取值范围1m～15d，单位m/h/d/c，不能有小数")
+	if s == "1c" {
+		n := now.In(fixtures.CST)
+		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, fixtures.CST), nil
+	}
+	if len(s) < 2 {
+		return time.Time{}, bad
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n < 1 {
+		return time.Time{}, bad
+	}
+	var d time.Duration
+	switch s[len(s)-1] {
+	case 'm':
+		d = time.Duration(n) * time.Minute
+	case 'h':
+		d = time.Duration(n) * time.Hour
+	case 'd':
+		d = time.Duration(n) * 24 * time.Hour
+	default:
+		return time.Time{}, bad
+	}
+	if d > 15*24*time.Hour {
+		return time.Time{}, bad
+	}
+	return now.Add(d), nil
+}

@@ -1,0 +1,141 @@
+// Package trade is the trade state machine of the mock, the part of
+// Alipay's acquiring system (ACQ) that precreate, pay, create, query,
+// cancel, close and refund act on. It is plain Go: no HTTP, no JSON wire
+// concerns beyond the field names of its inputs, time from an injected clock.
+package trade
+
+import (
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// Status is a trade_status value.
+type Status string
+
+// Trade statuses, as alipay.trade.query reports them.
+const (
+	WaitBuyerPay Status = "WAIT_BUYER_PAY"
+	Success      Status = "TRADE_SUCCESS"
+	Closed       Status = "TRADE_CLOSED"
+	Finished     Status = "TRADE_FINISHED"
+)
+
+// Trade is one acquiring trade.
+type Trade struct {
+	AppID       string        `json:"app_id"`
+	TradeNo     string        `json:"trade_no"`
+	OutTradeNo  string        `json:"out_trade_no"`
+	Method      string        `json:"method"` // the method that created it
+	ProductCode string        `json:"product_code,omitempty"`
+	Status      Status        `json:"trade_status"`
+	Subject     string        `json:"subject"`
+	Body        string        `json:"body,omitempty"`
+	Total       amount.Amount `json:"total_amount"`
+	// Discountable and Undiscountable split Total, when the merchant said so.
+	Discountable   amount.Amount `json:"discountable_amount,omitempty"`
+	Undiscountable amount.Amount `json:"undiscountable_amount,omitempty"`
+
+	// Scanned is false for a precreate trade whose QR code no buyer has
+	// scanned yet; production does not show such a trade to query.
+	Scanned  bool            `json:"scanned"`
+	Buyer    fixtures.Buyer  `json:"buyer"`
+	Seller   fixtures.Seller `json:"seller"`
+	AuthCode string          `json:"auth_code,omitempty"`
+	QRToken  string          `json:"qr_token,omitempty"`
+
+	StoreID              string `json:"store_id,omitempty"`
+	OperatorID           string `json:"operator_id,omitempty"`
+	TerminalID           string `json:"terminal_id,omitempty"`
+	PassbackParams       string `json:"passback_params,omitempty"`
+	SysServiceProviderID string `json:"sys_service_provider_id,omitempty"`
+
+	NotifyURL string `json:"notify_url,omitempty"`
+	ReturnURL string `json:"return_url,omitempty"`
+	Charset   string `json:"charset,omitempty"`
+	SignType  string `json:"sign_type,omitempty"`
+
+	Created time.Time  `json:"gmt_create"`
+	Paid    *time.Time `json:"gmt_payment,omitempty"`
+	Closed  *time.Time `json:"gmt_close,omitempty"`
+	Expires time.Time  `json:"time_expire"`
+	// CancelAction is what alipay.trade.cancel did ("close" or "refund").
+	CancelAction string `json:"cancel_action,omitempty"`
+
+	Refunds []Refund `json:"refunds,omitempty"`
+	History []Event  `json:"history"`
+
+	fingerprint string
+}
+
+// Refund is one refund request on a trade, keyed by out_request_no.
+type Refund struct {
+	OutRequestNo string        `json:"out_request_no"`
+	Amount       amount.Amount `json:"refund_amount"`
+	Reason       string        `json:"refund_reason,omitempty"`
+	At           time.Time     `json:"gmt_refund_pay"`
+	// Cancel is set on the refund that alipay.trade.cancel made.
+	Cancel bool `json:"cancel,omitempty"`
+}
+
+// Event is one entry of a trade's history.
+type Event struct {
+	At     time.Time     `json:"at"`
+	Type   EventType     `json:"type"`
+	Status Status        `json:"trade_status"`
+	Amount amount.Amount `json:"amount,omitempty"`
+	Detail string        `json:"detail,omitempty"`
+}
+
+// EventType names what happened to a trade.
+type EventType string
+
+// Event types.
+const (
+	EventCreated  EventType = "created"
+	EventScanned  EventType = "scanned"
+	EventPaying   EventType = "paying" // barcode pay waiting for the buyer's password
+	EventPaid     EventType = "paid"
+	EventFailed   EventType = "payment_failed"
+	EventRefunded EventType = "refunded"
+	EventClosed   EventType = "closed"
+	EventExpired  EventType = "expired"
+	EventFinished EventType = "finished"
+)
+
+// Refunded is the sum refunded so far: the cumulative refund_fee.
+func (t *Trade) Refunded() amount.Amount {
+	var sum amount.Amount
+	for _, r := range t.Refunds {
+		sum += r.Amount
+	}
+	return sum
+}
+
+// IsPaid reports whether money moved from the buyer: the amounts in
+// responses are zero until then.
+func (t *Trade) IsPaid() bool { return t.Paid != nil }
+
+// FindRefund returns the refund with the given out_request_no.
+func (t *Trade) FindRefund(outRequestNo string) *Refund {
+	for i := range t.Refunds {
+		if t.Refunds[i].OutRequestNo == outRequestNo {
+			return &t.Refunds[i]
+		}
+	}
+	return nil
+}
+
+func (t *Trade) clone() Trade {
+	c := *t
+	c.Refunds = append([]Refund(nil), t.Refunds...)
+	c.History = append([]Event(nil), t.History...)
+	return c
+}
+
+func (t *Trade) record(at time.Time, typ EventType, amt amount.Amount, detail string) Event {
+	e := Event{At: at, Type: typ, Status: t.Status, Amount: amt, Detail: detail}
+	t.History = append(t.History, e)
+	return e
+}
