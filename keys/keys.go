@@ -115,10 +115,16 @@ func LoadPublicKey(pathOrKey string) (*rsa.PublicKey, error) {
 
 func readMaterial(pathOrKey string) ([]byte, error) {
 	s := strings.TrimSpace(pathOrKey)
-	if strings.HasPrefix(s, "-----BEGIN") || strings.HasPrefix(s, "MII") {
+	if strings.HasPrefix(s, "-----BEGIN") {
 		return []byte(s), nil
 	}
-	return os.ReadFile(s)
+	b, err := os.ReadFile(s)
+	if err != nil {
+		if _, _, derr := der([]byte(s)); derr == nil {
+			return []byte(s), nil // raw base64 DER, not a file name
+		}
+	}
+	return b, err
 }
 
 // Fingerprint is "SHA256:" and the hex SHA-256 of the key's PKIX DER, the

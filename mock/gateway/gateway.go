@@ -184,11 +184,9 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	}
 	var sig string
 	if r.signed && cl.app != nil {
-		st := cl.st
-		if s, err := sign.ParseType(cl.params["sign_type"]); err == nil {
-			st = s
-		}
-		if sig, err = sign.Sign(g.Key, st, body); err != nil {
+		// Signed with the algorithm of the app's key, which is what its
+		// SDK is configured to verify.
+		if sig, err = sign.Sign(g.Key, cl.app.SignType, body); err != nil {
 			return err
 		}
 	}
