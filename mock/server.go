@@ -120,7 +120,8 @@ func New(opts Options) (*Server, error) {
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL}
 	e.GET(GatewayPath, gw.Handle)
 	e.POST(GatewayPath, gw.Handle)
-	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, Version: Version}).Register(e)
+	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, Version: Version,
+		OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock}).Register(e)
 	s.echo = e
 	return s, nil

@@ -27,6 +27,8 @@ type API struct {
 	Key     *rsa.PrivateKey
 	Clock   clock.Clock
 	Version string
+	// OpenOrderString opens the trade of an app pay order string.
+	OpenOrderString func(string) (trade.Trade, *apierr.Error)
 }
 
 // Register adds the routes under Prefix.
@@ -40,6 +42,35 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/trades", a.listTrades)
 	g.GET("/trades/:ref", a.getTrade)
 	g.POST("/trades/:ref/:action", a.act)
+	g.POST("/app-pay", a.appPay)
+}
+
+// appPay stands in for the Alipay app: it takes the order string of
+// alipay.trade.app.pay, opens the trade and, with "action", acts as the buyer.
+func (a *API) appPay(c echo.Context) error {
+	var in struct {
+		OrderString string `json:"order_string"`
+		Action      string `json:"action"`
+		fixtures.Buyer
+	}
+	if err := c.Bind(&in); err != nil || in.OrderString == "" {
+		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
+	}
+	t, e := a.OpenOrderString(in.OrderString)
+	if e != nil {
+		return c.JSON(http.StatusBadRequest, e)
+	}
+	if in.Action != "" {
+		var bp *fixtures.Buyer
+		if in.UserID != "" || in.LogonID != "" {
+			bp = &in.Buyer
+		}
+		var err error
+		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
+			return a.tradeError(c, err)
+		}
+	}
+	return c.JSON(http.StatusOK, t)
 }
 
 // Error is the body of every control API error.
