@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build a static binary, ship it alone on a distroless base.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/alipay-mock .
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/alipay-mock /usr/local/bin/alipay-mock
+# The dev keys are embedded; mount your own and pass --alipay-private-key,
+# --app or --apps-file (or their ALIPAY_MOCK_* variables) to change them.
+ENV ALIPAY_MOCK_ADDR=0.0.0.0:8080
+EXPOSE 8080
+USER nonroot:nonroot
+# Minimal images have no curl: the binary checks itself.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=3s --retries=3 \
+  CMD ["/usr/local/bin/alipay-mock", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/alipay-mock"]
+CMD ["serve"]

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildBinary builds, once per run, the static binary the Dockerfile ships.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "alipay-mock-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "alipay-mock")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("CGO_ENABLED=0 go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+var gatewayLine = regexp.MustCompile(`gateway:\s+(http://\S+)/gateway\.do`)
+
+// startBinary runs the binary and returns its base URL from the banner.
+func startBinary(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("exit after SIGTERM: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("no exit within 10s of SIGTERM")
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := gatewayLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no banner; stderr: %s", stderr.String())
+	}
+	return ""
+}
+
+func TestStaticBinaryServesAndHealthchecks(t *testing.T) {
+	bin := buildBinary(t)
+	base := startBinary(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0", "ALIPAY_MOCK_SEED=7"})
+	out, err := exec.Command(bin, "healthcheck", "--url", base).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("healthcheck: %v %s", err, out)
+	}
+	// healthcheck finds the mock through ALIPAY_MOCK_ADDR, as in the container.
+	u, _ := url.Parse(base)
+	hc := exec.Command(bin, "healthcheck")
+	hc.Env = append(os.Environ(), "ALIPAY_MOCK_ADDR="+u.Host)
+	if out, err := hc.CombinedOutput(); err != nil {
+		t.Fatalf("healthcheck via env: %v %s", err, out)
+	}
+	// and fails when nothing listens
+	if err := exec.Command(bin, "healthcheck", "--url", "http://127.0.0.1:1").Run(); err == nil {
+		t.Error("healthcheck of a closed port must fail")
+	}
+}
+
+func TestKeysSubcommandAndAppFlag(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "keys", "--out", dir).CombinedOutput(); err != nil {
+		t.Fatalf("keys: %v %s", err, out)
+	}
+	for _, f := range []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt", "app_private_key_pkcs8.txt", "app_public_key.pem", "app_public_key.txt"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(f, "private") {
+			if _, err := keys.ParsePrivateKey(b); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		} else if _, err := keys.ParsePublicKey(b); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	priv, _ := keys.LoadPrivateKey(filepath.Join(dir, "app_private_key_pkcs8.txt"))
+	appsFile := filepath.Join(dir, "apps.yaml")
+	os.WriteFile(appsFile, []byte("apps:\n  - app_id: \"2021000000000042\"\n    public_key: app_public_key.pem\n    sign_type: RSA2\n"), 0o644)
+	base := startBinary(t, bin, nil, "--addr", "127.0.0.1:0", "--app", "2021000000000041="+filepath.Join(dir, "app_public_key.txt"), "--apps-file", appsFile)
+
+	for _, appID := range []string{"2021000000000041", "2021000000000042"} {
+		p := map[string]string{"app_id": appID, "method": "alipay.trade.precreate", "charset": "utf-8", "sign_type": "RSA2",
+			"timestamp": fixtures.FormatTime(time.Now()), "version": "1.0", "biz_content": `{"out_trade_no":"K1","total_amount":"1.00","subject":"s"}`}
+		p["sign"], _ = sign.SignString(priv, sign.RSA2, sign.UTF8, sign.RequestContent(p))
+		v := url.Values{}
+		for k, x := range p {
+			v.Set(k, x)
+		}
+		resp, err := http.PostForm(base+"/gateway.do", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), `"code":"10000"`) {
+			t.Errorf("app %s: %s", appID, body)
+		}
+	}
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"serve", "--password-threshold", "abc"}, &out, &errb); code == 0 {
+		t.Error("a bad flag value must fail")
+	}
+	t.Setenv("ALIPAY_MOCK_LOG_LEVEL", "loud")
+	errb.Reset()
+	if code := run([]string{"serve"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "log-level") {
+		t.Errorf("a bad environment value must fail naming the flag: %s", errb.String())
+	}
+	if code := run([]string{"frobnicate"}, &out, &errb); code == 0 {
+		t.Error("unknown command must fail")
+	}
+	if _, err := parseAppFlag("2021000000000001=key.pem:RSA"); err != nil {
+		t.Error(err)
+	}
+	if sp, _ := parseAppFlag("2021000000000001=/keys/a.pem:RSA"); sp.PublicKey != "/keys/a.pem" || sp.SignType != "RSA" {
+		t.Errorf("parseAppFlag: %+v", sp)
+	}
+	if _, err := parseAppFlag("nokey"); err == nil {
+		t.Error("want an error without '='")
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
