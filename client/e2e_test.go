@@ -1,0 +1,598 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+)
+
+// End-to-end tests: the client against the real mock, in-process.
+
+func startMock(t *testing.T, opts mock.Options) *mock.Server {
+	t.Helper()
+	opts.Addr = "127.0.0.1:0"
+	srv, err := mock.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// mockClient is a client of the dev app on srv, on the real clock.
+func mockClient(t *testing.T, srv *mock.Server, edit func(*client.Config)) *client.Client {
+	t.Helper()
+	return newClient(t, srv.GatewayURL(), func(c *client.Config) {
+		c.Now = nil
+		if edit != nil {
+			edit(c)
+		}
+	})
+}
+
+// buyer drives the mock's simulated buyer: scan, pay, fail or close.
+func buyer(t *testing.T, srv *mock.Server, action, ref string, body any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = strings.NewReader(mustJSON(body))
+	}
+	resp, err := http.Post(srv.URL()+"/_mock/trades/"+url.PathEscape(ref)+"/"+action, "application/json", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: %s %s", action, ref, resp.Status, b)
+	}
+}
+
+// mockTrade reads a trade through the control API.
+func mockTrade(t *testing.T, srv *mock.Server, ref string) map[string]any {
+	t.Helper()
+	resp, err := http.Get(srv.URL() + "/_mock/trades/" + url.PathEscape(ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET trade %s: %s %v", ref, resp.Status, err)
+	}
+	return m
+}
+
+func wantAPIError(t *testing.T, err error, code, subCode string) *client.Error {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want *client.Error %s %s", err, code, subCode)
+	}
+	if e.Code != code || e.SubCode != subCode {
+		t.Fatalf("err = %v, want %s %s", e, code, subCode)
+	}
+	return e
+}
+
+func TestE2EPrecreateScanPayRefund(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, func(c *client.Config) { c.NotifyURL = "http://127.0.0.1:9/notify" })
+	ctx := context.Background()
+	const out = "e2e-precreate-1"
+
+	pre, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{
+		OutTradeNo: out, TotalAmount: amount.MustParse("88.00"), Subject: "Coffee", StoreID: "S1",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pre.Code != client.CodeSuccess || pre.OutTradeNo != out || !strings.HasPrefix(pre.QRCode, "http") {
+		t.Fatalf("precreate = %+v", pre)
+	}
+	if tr := mockTrade(t, srv, out); tr["notify_url"] != "http://127.0.0.1:9/notify" {
+		t.Errorf("mock recorded notify_url %v", tr["notify_url"])
+	}
+
+	buyer(t, srv, "scan", out, nil)
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TradeStatus != client.TradeWaitBuyerPay || q.TradeNo == "" {
+		t.Fatalf("after scan: %+v", q)
+	}
+
+	buyer(t, srv, "pay", out, map[string]string{"buyer_id": "2088102000001234", "buyer_logon_id": "buyer@example.com"})
+	q, err = c.Query(ctx, client.QueryRequest{TradeNo: q.TradeNo, QueryOptions: []string{"fund_bill_list"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TradeStatus != client.TradeSuccess || q.OutTradeNo != out || q.TotalAmount != 8800 || q.ReceiptAmount != 8800 ||
+		q.BuyerPayAmount != 8800 || q.BuyerUserID != "2088102000001234" || q.BuyerLogonID == "" || q.Subject != "Coffee" {
+		t.Fatalf("after pay: %+v", q)
+	}
+	if _, err := client.ParseTime(q.SendPayDate); err != nil {
+		t.Errorf("send_pay_date %q: %v", q.SendPayDate, err)
+	}
+	if len(q.FundBillList) != 1 || q.FundBillList[0].Amount != 8800 || q.FundBillList[0].FundChannel == "" {
+		t.Errorf("fund_bill_list = %+v", q.FundBillList)
+	}
+
+	refund := func(reqNo, amt string) (*client.RefundResponse, error) {
+		return c.Refund(ctx, client.RefundRequest{OutTradeNo: out, OutRequestNo: reqNo, RefundAmount: amount.MustParse(amt), RefundReason: "partial"})
+	}
+	r, err := refund("r1", "10.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FundChange != "Y" || r.RefundFee != 1000 || r.TradeNo != q.TradeNo || r.BuyerUserID != "2088102000001234" {
+		t.Fatalf("refund r1 = %+v", r)
+	}
+	if _, err := client.ParseTime(r.GmtRefundPay); err != nil {
+		t.Errorf("gmt_refund_pay %q: %v", r.GmtRefundPay, err)
+	}
+
+	r, err = refund("r1", "10.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FundChange != "N" || r.RefundFee != 1000 {
+		t.Fatalf("repeated refund r1 = %+v, want fund_change N, refund_fee 10.00", r)
+	}
+
+	_, err = refund("r1", "11.00")
+	wantAPIError(t, err, "40004", "ACQ.DISCORDANT_REPEAT_REQUEST")
+
+	_, err = refund("r2", "78.01")
+	e := wantAPIError(t, err, "40004", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL")
+	if !errors.Is(err, &client.Error{Code: "40004", SubCode: "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"}) || e.SubMsg == "" {
+		t.Errorf("errors.Is does not match %v", e)
+	}
+
+	rq, err := c.RefundQuery(ctx, client.RefundQueryRequest{OutTradeNo: out, OutRequestNo: "r1", QueryOptions: []string{"gmt_refund_pay"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rq.RefundStatus != client.RefundSuccess || rq.RefundAmount != 1000 || rq.TotalAmount != 8800 || rq.OutRequestNo != "r1" || rq.GmtRefundPay == "" {
+		t.Errorf("refund query r1 = %+v", rq)
+	}
+	rq, err = c.RefundQuery(ctx, client.RefundQueryRequest{OutTradeNo: out, OutRequestNo: "r-unknown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rq.RefundStatus != "" || rq.RefundAmount != 0 {
+		t.Errorf("refund query of an unknown request = %+v, want no status", rq)
+	}
+
+	r, err = refund("r2", "78.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RefundFee != 8800 {
+		t.Errorf("refund_fee after full refund = %v", r.RefundFee)
+	}
+	q, err = c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TradeStatus != client.TradeClosed {
+		t.Errorf("after full refund: %s, want TRADE_CLOSED", q.TradeStatus)
+	}
+}
+
+func TestE2EUnknownTrade(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	_, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "never-created"})
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+}
+
+func TestE2EBarcodePay(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		total      string
+		authCode   string
+		processing bool
+		wantSub    string
+	}{
+		{"paid at once", "12.34", "286648048691290423", false, ""},
+		{"password needed", "2000.00", "286648048691290424", true, ""},
+		{"invalid auth code", "1.00", "123", false, "ACQ.PAYMENT_AUTH_CODE_INVALID"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := fmt.Sprintf("e2e-pay-%d", i)
+			p, err := c.Pay(ctx, client.PayRequest{
+				Order:    client.Order{OutTradeNo: out, TotalAmount: amount.MustParse(tt.total), Subject: "Barcode"},
+				AuthCode: tt.authCode,
+			})
+			if tt.wantSub != "" {
+				wantAPIError(t, err, "40004", tt.wantSub)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Processing() != tt.processing || p.OutTradeNo != out || p.TradeNo == "" {
+				t.Fatalf("pay = %+v", p)
+			}
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.processing {
+				if p.Code != client.CodeSuccess || p.TotalAmount != amount.MustParse(tt.total) || p.BuyerUserID == "" || p.GmtPayment == "" {
+					t.Errorf("pay = %+v", p)
+				}
+				if q.TradeStatus != client.TradeSuccess {
+					t.Errorf("query: %s", q.TradeStatus)
+				}
+				return
+			}
+			// 10003: the buyer is entering the password; the merchant polls.
+			if q.TradeStatus != client.TradeWaitBuyerPay {
+				t.Fatalf("query while waiting: %s", q.TradeStatus)
+			}
+			buyer(t, srv, "pay", out, nil)
+			q, err = c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+			if err != nil || q.TradeStatus != client.TradeSuccess {
+				t.Fatalf("query after the password: %+v, %v", q, err)
+			}
+		})
+	}
+}
+
+func TestE2ECancel(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+
+	// Paid barcode trade: cancel refunds it.
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "e2e-cancel-paid", TotalAmount: 500, Subject: "x"}, AuthCode: "286648048691290425"}); err != nil {
+		t.Fatal(err)
+	}
+	// Barcode trade waiting for a password: cancel closes it.
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "e2e-cancel-wait", TotalAmount: 500000, Subject: "x"}, AuthCode: "286648048691290426"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		out        string
+		wantAction string
+		wantStatus client.TradeStatus
+	}{
+		{"e2e-cancel-paid", "refund", client.TradeClosed},
+		{"e2e-cancel-wait", "close", client.TradeClosed},
+		{"e2e-cancel-unknown", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.out, func(t *testing.T) {
+			r, err := c.Cancel(ctx, client.CancelRequest{OutTradeNo: tt.out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Action != tt.wantAction || r.RetryFlag != "N" {
+				t.Errorf("cancel = %+v, want action %q", r, tt.wantAction)
+			}
+			if tt.wantStatus == "" {
+				return
+			}
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: tt.out})
+			if err != nil || q.TradeStatus != tt.wantStatus {
+				t.Errorf("after cancel: %+v, %v", q, err)
+			}
+		})
+	}
+}
+
+func TestE2EClose(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	cr, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "e2e-close", TotalAmount: 100, Subject: "x"}, BuyerID: "2088102000005678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.TradeNo == "" || cr.OutTradeNo != "e2e-close" {
+		t.Fatalf("create = %+v", cr)
+	}
+	q, err := c.Query(ctx, client.QueryRequest{TradeNo: cr.TradeNo})
+	if err != nil || q.TradeStatus != client.TradeWaitBuyerPay {
+		t.Fatalf("after create: %+v, %v", q, err)
+	}
+	cl, err := c.Close(ctx, client.CloseRequest{TradeNo: cr.TradeNo, OperatorID: "op1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.TradeNo != cr.TradeNo || cl.OutTradeNo != "e2e-close" {
+		t.Errorf("close = %+v", cl)
+	}
+	q, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "e2e-close"})
+	if err != nil || q.TradeStatus != client.TradeClosed {
+		t.Errorf("after close: %+v, %v", q, err)
+	}
+	_, err = c.Close(ctx, client.CloseRequest{OutTradeNo: "e2e-close"})
+	wantAPIError(t, err, "40004", "ACQ.TRADE_STATUS_ERROR")
+}
+
+func TestE2EGBK(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, func(c *client.Config) { c.Charset = "GBK" })
+	ctx := context.Background()
+	const subject = "测试商品：咖啡（大杯）乗" // 乗 ends in a 0x5C byte in GBK
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "e2e-gbk", TotalAmount: 1500, Subject: subject, Body: "两杯"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tr := mockTrade(t, srv, "e2e-gbk"); tr["subject"] != subject || !strings.EqualFold(fmt.Sprint(tr["charset"]), "gbk") {
+		t.Errorf("mock recorded subject %v, charset %v", tr["subject"], tr["charset"])
+	}
+	buyer(t, srv, "pay", "e2e-gbk", nil)
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "e2e-gbk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Subject != subject || q.Body != "两杯" || q.TradeStatus != client.TradeSuccess {
+		t.Errorf("query = %+v", q)
+	}
+	if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-gbk", RefundAmount: 500, OutRequestNo: "退款1", RefundReason: "顾客退货"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "不存在的订单"})
+	e := wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+	if e.SubMsg != "交易不存在" {
+		t.Errorf("sub_msg decoded from GBK = %q", e.SubMsg)
+	}
+}
+
+func TestE2ESignTypeRSA(t *testing.T) {
+	pair, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rsaApp = "9021000100000099"
+	srv := startMock(t, mock.Options{Apps: []apps.Spec{{AppID: rsaApp, PublicKey: string(pair.PublicPEM), SignType: "RSA"}}})
+	ctx := context.Background()
+	for _, cs := range []string{"UTF-8", "GBK"} {
+		t.Run(cs, func(t *testing.T) {
+			c := mockClient(t, srv, func(c *client.Config) {
+				c.AppID, c.PrivateKey, c.SignType, c.Charset = rsaApp, string(pair.PrivatePKCS8Base64), sign.RSA, cs
+			})
+			out := "e2e-rsa-" + cs
+			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 100, Subject: "旧密钥"}}); err != nil {
+				t.Fatal(err)
+			}
+			buyer(t, srv, "pay", out, nil)
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+			if err != nil || q.TradeStatus != client.TradeSuccess {
+				t.Fatalf("query: %+v, %v", q, err)
+			}
+		})
+	}
+	t.Run("RSA2 request to an RSA app", func(t *testing.T) {
+		c := mockClient(t, srv, func(c *client.Config) { c.AppID, c.PrivateKey = rsaApp, string(pair.PrivatePKCS1PEM) })
+		// The mock signs with the algorithm of the app's key, so the client
+		// cannot verify the answer as RSA2 and says why.
+		_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "x"})
+		if !errors.Is(err, sign.ErrBadSignature) || !strings.Contains(err.Error(), "registered as RSA") ||
+			!strings.Contains(err.Error(), "isv.missing-signature-config") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestE2EGatewayErrors(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	other, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		edit    func(*client.Config)
+		wantErr error
+		code    string
+		subCode string
+	}{
+		{"wrong app private key", func(c *client.Config) { c.PrivateKey = string(other.PrivatePKCS1PEM) }, nil, "40002", "isv.invalid-signature"},
+		{"unknown app id (unsigned answer)", func(c *client.Config) { c.AppID = "9021000199999999" }, nil, "40002", "isv.invalid-app-id"},
+		{"wrong Alipay public key", func(c *client.Config) { c.AlipayPublicKey = string(other.PublicPEM) }, sign.ErrBadSignature, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mockClient(t, srv, tt.edit)
+			_, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "x"})
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			wantAPIError(t, err, tt.code, tt.subCode)
+		})
+	}
+}
+
+// noRedirect is a browser that shows each redirect instead of following it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// cashierTradeNo opens a page/wap/app pay request at the gateway and
+// returns the trade_no of the cashier it redirects to.
+func cashierTradeNo(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	loc := resp.Header.Get("Location")
+	i := strings.Index(loc, "/cashier/")
+	if resp.StatusCode != http.StatusFound || i < 0 {
+		t.Fatalf("gateway answered %s, Location %q: %s", resp.Status, loc, body)
+	}
+	return loc[i+len("/cashier/"):]
+}
+
+// payAtCashier pays in the mock's cashier and returns where it sends the browser.
+func payAtCashier(t *testing.T, srv *mock.Server, tradeNo string) string {
+	t.Helper()
+	resp, err := noRedirect.PostForm(srv.URL()+"/cashier/"+tradeNo, url.Values{"action": {"pay"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("cashier pay: %s", resp.Status)
+	}
+	return resp.Header.Get("Location")
+}
+
+// submitForm does what the browser does with PagePayForm's HTML.
+func submitForm(t *testing.T, form string) *http.Response {
+	t.Helper()
+	m := formTag.FindStringSubmatch(form)
+	if m == nil {
+		t.Fatalf("no form in %s", form)
+	}
+	cs, err := sign.ParseCharset(m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := url.Values{}
+	for _, in := range inputTag.FindAllStringSubmatch(form, -1) {
+		b, err := cs.Encode(html.UnescapeString(in[2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Set(html.UnescapeString(in[1]), string(b))
+	}
+	resp, err := noRedirect.Post(html.UnescapeString(m[1]), "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func TestE2ECashier(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	ctx := context.Background()
+	const returnURL = "http://shop.test/return"
+	tests := []struct {
+		name    string
+		charset string
+		open    func(c *client.Client, out string) *http.Response
+	}{
+		{"page pay URL", "", func(c *client.Client, out string) *http.Response {
+			u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "网页支付"}, ReturnURL: returnURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := noRedirect.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}},
+		{"page pay form GBK", "GBK", func(c *client.Client, out string) *http.Response {
+			f, err := c.PagePayForm(client.PagePayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: `网页 "支付" <表单>`}, ReturnURL: returnURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return submitForm(t, f)
+		}},
+		{"wap pay form", "", func(c *client.Client, out string) *http.Response {
+			f, err := c.WapPayForm(client.WapPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "手机"}, ReturnURL: returnURL, QuitURL: "http://shop.test/quit"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return submitForm(t, f)
+		}},
+		{"wap pay URL GBK", "GBK", func(c *client.Client, out string) *http.Response {
+			u, err := c.WapPayURL(client.WapPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "手机"}, ReturnURL: returnURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := noRedirect.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}},
+		{"app pay order string", "", func(c *client.Client, out string) *http.Response {
+			s, err := c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "应用"}}, client.WithReturnURL(returnURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := noRedirect.Post(srv.GatewayURL(), "application/x-www-form-urlencoded", strings.NewReader(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mockClient(t, srv, func(c *client.Config) { c.Charset = tt.charset })
+			out := fmt.Sprintf("e2e-cashier-%d", i)
+			tradeNo := cashierTradeNo(t, tt.open(c, out))
+			back := payAtCashier(t, srv, tradeNo)
+			if !strings.HasPrefix(back, returnURL+"?") {
+				t.Fatalf("cashier sent the browser to %q", back)
+			}
+			r, err := http.NewRequest(http.MethodGet, back, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := c.VerifyReturn(r)
+			if err != nil {
+				t.Fatalf("VerifyReturn(%s): %v", back, err)
+			}
+			if v.Get("out_trade_no") != out || v.Get("trade_no") != tradeNo || v.Get("total_amount") != "9.90" {
+				t.Errorf("return params = %v", v)
+			}
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+			if err != nil || q.TradeStatus != client.TradeSuccess {
+				t.Errorf("query: %+v, %v", q, err)
+			}
+		})
+	}
+}
+
+// TestE2ETransport reaches the mock through a client configured for the
+// production gateway, as an SDK with a fixed host would.
+func TestE2ETransport(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	tr, err := client.NewTransport(srv.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, client.ProductionGateway, func(c *client.Config) {
+		c.Now = nil
+		c.HTTPClient = &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	})
+	p, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: "e2e-transport", TotalAmount: 1, Subject: "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.OutTradeNo != "e2e-transport" {
+		t.Errorf("precreate = %+v", p)
+	}
+	// The mock builds qr_code from the Host header, which must be its own.
+	if !strings.HasPrefix(p.QRCode, srv.URL()+"/") {
+		t.Errorf("qr_code %s is not on the mock %s", p.QRCode, srv.URL())
+	}
+}
