@@ -246,3 +246,36 @@ func TestBadInputNeverBreaksTheGateway(t *testing.T) {
 		}
 	}
 }
+
+func TestInsufficientPermissions(t *testing.T) {
+	h := newHarness(t, mock.Options{NoDevApp: true, Apps: []apps.Spec{{AppID: keys.DevAppID,
+		PublicKey: string(keys.DevFile("app_public_key.pem")), Methods: []string{"alipay.trade.query"}}}})
+	expect(t, h.call("alipay.trade.query", queryBiz), "code", "40004")
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"X","total_amount":"1.00","subject":"s"}`),
+		"code", "40006", "sub_code", "isv.insufficient-isv-permissions")
+}
+
+// The X-Alipay-Mock header forces one answer; with execute=true the
+// operation still happens, so a retry tells the real outcome.
+func TestForcedOutcomeHeader(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	do := func(method, biz, header string) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/gateway.do", strings.NewReader(form(h.params(method, biz, nil)).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Alipay-Mock", header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.verify(method, h.read(resp), true)
+	}
+	pay := `{"out_trade_no":"F1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`
+	expect(t, do("alipay.trade.pay", pay, "code=20000"), "code", "20000", "msg", "Service Currently Unavailable", "sub_code", "isp.unknow-error")
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"F1"}`), "sub_code", "ACQ.TRADE_NOT_EXIST")
+	expect(t, do("alipay.trade.pay", pay, "code=40004&sub_code=ACQ.SYSTEM_ERROR&execute=true"), "code", "40004", "sub_code", "ACQ.SYSTEM_ERROR", "sub_msg", "系统异常")
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"F1"}`), "trade_status", "TRADE_SUCCESS")
+	refund := `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"R1"}`
+	expect(t, do("alipay.trade.refund", refund, "code=20000&execute=true"), "code", "20000")
+	expect(t, h.call("alipay.trade.refund", refund), "fund_change", "N", "refund_fee", "4.00")
+	expect(t, do("alipay.trade.query", `{"out_trade_no":"F1"}`, "code=99999"), "code", "40002", "sub_code", "isv.invalid-parameter")
+}

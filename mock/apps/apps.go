@@ -24,6 +24,22 @@ type App struct {
 	// gateway accepts only requests signed with it.
 	SignType sign.Type
 	Seller   fixtures.Seller
+	// Methods, when set, are the only methods the app has products for;
+	// others answer 40006 isv.insufficient-isv-permissions.
+	Methods []string
+}
+
+// Allows reports whether the app may call a method.
+func (a *App) Allows(method string) bool {
+	if len(a.Methods) == 0 {
+		return true
+	}
+	for _, m := range a.Methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
 }
 
 // Fingerprint of the app's public key.
@@ -37,6 +53,8 @@ type Spec struct {
 	SignType    string `yaml:"sign_type" json:"sign_type,omitempty"`
 	SellerID    string `yaml:"seller_id" json:"seller_id,omitempty"`
 	SellerEmail string `yaml:"seller_email" json:"seller_email,omitempty"`
+	// Methods limits the app to these methods (its signed products).
+	Methods []string `yaml:"methods" json:"methods,omitempty"`
 }
 
 var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
@@ -74,7 +92,7 @@ func (r *Registry) Add(s Spec) (*App, error) {
 			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
 		}
 	}
-	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Seller: r.ids.Seller()}
+	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Seller: r.ids.Seller(), Methods: s.Methods}
 	if a.Name == "" {
 		a.Name = a.Seller.Name
 	}

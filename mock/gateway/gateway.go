@@ -71,6 +71,13 @@ func (g *Gateway) Handle(c echo.Context) error {
 	}
 	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
 	r := g.check(cl)
+	defer func() {
+		// A bug in a method must still get an Alipay-shaped answer.
+		if v := recover(); v != nil {
+			g.Log.Error("method panicked", "method", cl.method, "panic", v)
+			_ = g.write(c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
+		}
+	}()
 	if r.err == nil {
 		if m, ok := methods[cl.method]; ok && m.page {
 			return g.cashier(c, cl)
@@ -142,6 +149,9 @@ func (g *Gateway) check(cl *call) reply {
 			"string_to_sign", content, "likely_cause", g.explain(cl, content))
 		return fail(apierr.Invalid("isv.invalid-signature",
 			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+html.EscapeString(content)))
+	}
+	if !app.Allows(cl.method) {
+		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
 	}
 	if p["encrypt_type"] != "" {
 		return fail(apierr.Invalid("isv.missing-encypt-key", "未配置接口内容加密密钥"))

@@ -44,8 +44,19 @@ func Methods() []string {
 }
 
 func (g *Gateway) dispatch(cl *call) reply {
-	fields, err := methods[cl.method].handle(g, cl)
-	return reply{node: sign.NodeName(cl.method), fields: fields, err: err, signed: true}
+	node := sign.NodeName(cl.method)
+	forced, execute, err := forcedOutcome(cl.req.Header.Get(OutcomeHeader))
+	if err != nil {
+		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}
+	}
+	if forced != nil && !execute {
+		return reply{node: node, err: forced, signed: true}
+	}
+	fields, e := methods[cl.method].handle(g, cl)
+	if forced != nil {
+		return reply{node: node, err: forced, signed: true}
+	}
+	return reply{node: node, fields: fields, err: e, signed: true}
 }
 
 // decode reads biz_content into v; a field of the wrong type is
