@@ -17,8 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
@@ -145,7 +146,7 @@ func TestKeysSubcommandAndAppFlag(t *testing.T) {
 
 	for _, appID := range []string{"2021000000000041", "2021000000000042"} {
 		p := map[string]string{"app_id": appID, "method": "alipay.trade.precreate", "charset": "utf-8", "sign_type": "RSA2",
-			"timestamp": fixtures.FormatTime(time.Now()), "version": "1.0", "biz_content": `{"out_trade_no":"K1","total_amount":"1.00","subject":"s"}`}
+			"timestamp": timestamp.Format(time.Now()), "version": "1.0", "biz_content": `{"out_trade_no":"K1","total_amount":"1.00","subject":"s"}`}
 		p["sign"], _ = sign.SignString(priv, sign.RSA2, sign.UTF8, sign.RequestContent(p))
 		v := url.Values{}
 		for k, x := range p {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
@@ -50,17 +51,9 @@ const (
 // return that carries no sign: it cannot be trusted.
 var ErrUnsigned = errors.New("alipay: no sign, refusing an unverifiable message")
 
-// timeLayout is the layout of every Alipay time field and of timestamp.
-const timeLayout = "2006-01-02 15:04:05"
-
-// beijing is the zone Alipay reads timestamps in, whatever the machine's zone.
-var beijing = time.FixedZone("GMT+8", 8*3600)
-
 // ParseTime reads an Alipay time ("2024-05-01 12:00:00", optionally with a
 // fraction as in gmt_refund) as GMT+8.
-func ParseTime(s string) (time.Time, error) {
-	return time.ParseInLocation(timeLayout, s, beijing)
-}
+func ParseTime(s string) (time.Time, error) { return timestamp.Parse(s) }
 
 // Config configures a Client. GatewayURL, AppID, a private key and the
 // Alipay public key are required.
@@ -240,7 +233,7 @@ func (c *Client) signedParams(method string, biz any, opts []CallOption) (map[st
 		"format":         "JSON",
 		"charset":        c.wireCharset(),
 		"sign_type":      string(c.signType),
-		"timestamp":      c.now().In(beijing).Format(timeLayout),
+		"timestamp":      timestamp.Format(c.now()),
 		"version":        "1.0",
 		"notify_url":     c.notifyURL,
 		"app_auth_token": c.appAuthToken,

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
@@ -215,12 +216,12 @@ func TestTimestampTolerance(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	// A client in UTC stamps local time: 8 hours behind GMT+8.
 	utc := h.params("alipay.trade.query", queryBiz, func(p map[string]string) {
-		p["timestamp"] = h.clock.Now().UTC().Format(fixtures.TimeLayout)
+		p["timestamp"] = h.clock.Now().UTC().Format(timestamp.Layout)
 	})
 	expect(t, h.verify("alipay.trade.query", h.post(utc), true), "sub_code", "ACQ.TRADE_NOT_EXIST")
 	strict := newHarness(t, mock.Options{TimestampTolerance: 10 * time.Minute})
 	utc = strict.params("alipay.trade.query", queryBiz, func(p map[string]string) {
-		p["timestamp"] = strict.clock.Now().UTC().Format(fixtures.TimeLayout)
+		p["timestamp"] = strict.clock.Now().UTC().Format(timestamp.Layout)
 	})
 	expect(t, strict.verify("alipay.trade.query", strict.post(utc), true), "sub_code", "isv.invalid-timestamp")
 }

@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
@@ -24,7 +25,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // epoch is the fixed start of the manual clock: 2026-11-23 10:00:00 GMT+8.
-var epoch = time.Date(2026, 11, 23, 10, 0, 0, 0, fixtures.CST)
+var epoch = time.Date(2026, 11, 23, 10, 0, 0, 0, timestamp.Zone)
 
 type harness struct {
 	t     *testing.T
@@ -55,7 +56,7 @@ func newHarness(t *testing.T, opts mock.Options) *harness {
 func (h *harness) params(method, biz string, edit func(map[string]string)) map[string]string {
 	p := map[string]string{
 		"app_id": keys.DevAppID, "method": method, "format": "JSON", "charset": "utf-8",
-		"sign_type": "RSA2", "timestamp": fixtures.FormatTime(h.clock.Now()), "version": "1.0",
+		"sign_type": "RSA2", "timestamp": timestamp.Format(h.clock.Now()), "version": "1.0",
 	}
 	if biz != "" {
 		p["biz_content"] = biz

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
@@ -84,7 +86,7 @@ func fail(c echo.Context, status int, err error) error {
 
 func (a *API) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{
-		"status": "ok", "version": a.Version, "time": fixtures.FormatTime(a.Clock.Now()),
+		"status": "ok", "version": a.Version, "time": timestamp.Format(a.Clock.Now()),
 	})
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
@@ -127,7 +129,7 @@ func (g *Gateway) check(cl *call) reply {
 	if p["timestamp"] == "" {
 		return fail(apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"))
 	}
-	ts, err := fixtures.ParseTime(p["timestamp"])
+	ts, err := timestamp.Parse(p["timestamp"])
 	if err != nil || (g.TimestampTolerance > 0 && absDuration(cl.now.Sub(ts)) > g.TimestampTolerance) {
 		return fail(apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数"))
 	}

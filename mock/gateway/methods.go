@@ -5,10 +5,11 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -187,7 +188,7 @@ func (g *Gateway) pay(cl *call) (any, *apierr.Error) {
 		StoreName  string `json:"store_name,omitempty"`
 	}{paidFields: paid(t)}
 	if t.Paid != nil {
-		out.GmtPayment = fixtures.FormatTime(*t.Paid)
+		out.GmtPayment = timestamp.Format(*t.Paid)
 	}
 	if res.Waiting {
 		// Not an error: 10003 means the buyer is confirming; poll query.
@@ -246,7 +247,7 @@ func (g *Gateway) query(cl *call) (any, *apierr.Error) {
 	}{paidFields: paid(&t), TradeStatus: string(t.Status), Subject: t.Subject, Body: t.Body,
 		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams}
 	if t.Paid != nil {
-		out.SendPayDate = fixtures.FormatTime(*t.Paid)
+		out.SendPayDate = timestamp.Format(*t.Paid)
 	}
 	if t.Scanned && t.Buyer.UserID != "" {
 		out.BuyerUserType = "PRIVATE"
@@ -273,7 +274,7 @@ func (g *Gateway) cancel(cl *call) (any, *apierr.Error) {
 	if t := res.Trade; t != nil {
 		out.TradeNo, out.OutTradeNo = t.TradeNo, t.OutTradeNo
 		if res.Action == "refund" && len(t.Refunds) > 0 {
-			out.GmtRefundPay = fixtures.FormatTime(t.Refunds[len(t.Refunds)-1].At)
+			out.GmtRefundPay = timestamp.Format(t.Refunds[len(t.Refunds)-1].At)
 		}
 	}
 	return out, nil
@@ -329,7 +330,7 @@ func (g *Gateway) refund(cl *call) (any, *apierr.Error) {
 		RefundDetailItemList []fundBill    `json:"refund_detail_item_list"`
 	}{
 		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID, BuyerUserID: t.Buyer.UserID,
-		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: fixtures.FormatTime(res.Refund.At),
+		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: timestamp.Format(res.Refund.At),
 		SendBackFee:          res.Refund.Amount,
 		RefundDetailItemList: []fundBill{{Amount: res.Refund.Amount, FundChannel: fundChannel, RealAmount: res.Refund.Amount}},
 	}, nil
@@ -366,7 +367,7 @@ func (g *Gateway) refundQuery(cl *call) (any, *apierr.Error) {
 		for _, o := range in.QueryOptions {
 			switch o {
 			case "gmt_refund_pay":
-				out.GmtRefundPay = fixtures.FormatTime(r.At)
+				out.GmtRefundPay = timestamp.Format(r.At)
 			case "refund_detail_item_list":
 				out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
 			}

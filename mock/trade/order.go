@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/alipay-mock/alipay-mock/client/amount"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
 // Order is the biz_content of the methods that open a trade (precreate,
@@ -106,10 +107,10 @@ func (o *Order) fingerprint() string {
 // timeout_express; def applies when neither is given.
 func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 	if o.TimeExpire != "" {
-		t, err := fixtures.ParseTime(o.TimeExpire)
+		t, err := timestamp.Parse(o.TimeExpire)
 		if err != nil {
 			// Older app pay docs allow yyyy-MM-dd HH:mm.
-			if t2, err2 := time.ParseInLocation("2006-01-02 15:04", o.TimeExpire, fixtures.CST); err2 == nil {
+			if t2, err2 := time.ParseInLocation("2006-01-02 15:04", o.TimeExpire, timestamp.Zone); err2 == nil {
 				return t2, nil
 			}
 			return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
@@ -127,8 +128,8 @@ func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 func ParseTimeout(s string, now time.Time) (time.Time, error) {
 	bad := InvalidParameter("timeout_express取值范围1m～15d，单位m/h/d/c，不能有小数")
 	if s == "1c" {
-		n := now.In(fixtures.CST)
-		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, fixtures.CST), nil
+		n := now.In(timestamp.Zone)
+		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, timestamp.Zone), nil
 	}
 	if len(s) < 2 {
 		return time.Time{}, bad

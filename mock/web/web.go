@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
@@ -25,7 +27,7 @@ import (
 var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"time": fixtures.FormatTime,
+	"time": timestamp.Format,
 }).ParseFS(templateFS, "templates/*.html"))
 
 // Pages are the buyer-facing pages.
@@ -150,7 +152,7 @@ func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
 		"version":      "1.0",
 		"app_id":       t.AppID,
 		"seller_id":    t.Seller.UserID,
-		"timestamp":    fixtures.FormatTime(p.Clock.Now()),
+		"timestamp":    timestamp.Format(p.Clock.Now()),
 	}
 	if err := sign.SignNotify(params, p.Key, st, cs); err != nil {
 		return "", err
