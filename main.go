@@ -29,9 +29,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 )
 
 func main() {
@@ -115,6 +117,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "allowed difference between a request timestamp (GMT+8) and the clock; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
+	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
+	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure")
+	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "wall-time limit of one notification attempt")
+	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
+	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
+	workers := fs.Int("notify-workers", 16, "notification attempts in flight at once")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -122,6 +131,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	var err error
 	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	opts.TimestampTolerance = *tolerance
@@ -129,6 +139,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		opts.TimestampTolerance = -1
 	}
 	opts.Trades.HideUnscanned = *hide
+	start := clock.Real{}.Now()
+	if *clockStart != "" {
+		if start, err = timestamp.Parse(*clockStart); err != nil {
+			return fmt.Errorf("--clock-start: %w", err)
+		}
+	}
+	if *clockSpeed < 0 {
+		return errors.New("--clock-speed must be 0 (frozen) or more")
+	}
+	opts.Clock = clock.NewSim(start, *clockSpeed)
+	if opts.Notify.Schedule, err = parseSchedule(*notifySchedule); err != nil {
+		return fmt.Errorf("--notify-schedule: %w", err)
+	}
+	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
+	opts.Workers = *workers
 	th, err := amount.Parse(*threshold)
 	if err != nil {
 		return fmt.Errorf("--password-threshold: %w", err)
@@ -162,6 +187,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	<-ctx.Done()
 	return srv.Close()
+}
+
+func parseSchedule(v string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		d, err := time.ParseDuration(p)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive duration", p)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // parseAppFlag reads APP_ID=KEY[:SIGN_TYPE].

@@ -31,7 +31,7 @@ type harness struct {
 	t     *testing.T
 	srv   *mock.Server
 	http  *httptest.Server
-	clock *clock.Manual
+	clock *clock.Sim
 	key   *rsa.PrivateKey
 }
 
@@ -48,7 +48,7 @@ func newHarness(t *testing.T, opts mock.Options) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, srv: srv, http: httptest.NewServer(srv), clock: c, key: keys.DevAppPrivateKey()}
-	t.Cleanup(h.http.Close)
+	t.Cleanup(func() { h.http.Close(); srv.Close() })
 	return h
 }
 

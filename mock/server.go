@@ -24,6 +24,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
@@ -46,8 +47,13 @@ type Options struct {
 	// AlipayKey signs responses, notifications and returns; default the
 	// shipped keys/dev/alipay_private_key.pem.
 	AlipayKey *rsa.PrivateKey
-	// Clock is the mock's only source of time; default the wall clock.
-	Clock clock.Clock
+	// Clock is the mock's only source of time; default one running at wall
+	// speed. clock.NewManual(t) stands still until advanced.
+	Clock *clock.Sim
+	// Notify configures notification delivery (schedule, timeout, events).
+	Notify notify.Options
+	// Workers bounds how many notification attempts run at once; default 16.
+	Workers int
 	// Seed makes ids, buyers and sellers reproducible; 0 is random.
 	Seed int64
 	// Trades are the trade state machine's switches.
@@ -64,10 +70,12 @@ type Options struct {
 
 // Server is a configured mock.
 type Server struct {
-	Apps   *apps.Registry
-	Trades *trade.Book
-	Clock  clock.Clock
-	Key    *rsa.PrivateKey
+	Apps     *apps.Registry
+	Trades   *trade.Book
+	Clock    *clock.Sim
+	Sched    *clock.Scheduler
+	Notifier *notify.Notifier
+	Key      *rsa.PrivateKey
 
 	echo *echo.Echo
 	log  *slog.Logger
@@ -78,9 +86,13 @@ type Server struct {
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
+// Its scheduler runs until Close.
 func New(opts Options) (*Server, error) {
 	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
+		opts.Clock = clock.NewSim(clock.Real{}.Now(), 1)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 16
 	}
 	if opts.AlipayKey == nil {
 		opts.AlipayKey = keys.DevAlipayPrivateKey()
@@ -99,9 +111,12 @@ func New(opts Options) (*Server, error) {
 		Apps:   apps.NewRegistry(ids),
 		Trades: trade.NewBook(opts.Clock, ids, opts.Trades),
 		Clock:  opts.Clock,
+		Sched:  clock.NewScheduler(opts.Clock, opts.Workers),
 		Key:    opts.AlipayKey,
 		log:    opts.Logger,
 	}
+	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
+	s.Trades.Observe(s.tradeEvent)
 	specs := opts.Apps
 	if !opts.NoDevApp {
 		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
@@ -120,11 +135,39 @@ func New(opts Options) (*Server, error) {
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL}
 	e.GET(GatewayPath, gw.Handle)
 	e.POST(GatewayPath, gw.Handle)
-	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, Version: Version,
-		OpenOrderString: gw.OpenOrderString}).Register(e)
+	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Sched: s.Sched, Notifier: s.Notifier,
+		Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock}).Register(e)
 	s.echo = e
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.Sched.Loop(s.stop)
+	}()
 	return s, nil
+}
+
+// tradeEvent is the trade book's observer: it hands events to the notifier
+// and puts the trade's next deadline (expiry, end of the refund window) on
+// the scheduler, keyed like the trade's notifications so they stay in order.
+func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
+	s.Notifier.TradeEvent(t, e)
+	if e.Type != trade.EventCreated && e.Type != trade.EventPaid {
+		return
+	}
+	at, ok := s.Trades.Deadline(t)
+	if !ok {
+		return
+	}
+	app, no := t.AppID, t.TradeNo
+	s.Sched.Schedule(clock.Job{At: at, Kind: "trade", Ref: no, Key: app + "|" + t.OutTradeNo,
+		Run: func(time.Time) []clock.Fired {
+			var out []clock.Fired
+			for _, ev := range s.Trades.Settle(app, no) {
+				out = append(out, clock.Fired{At: ev.At, Kind: "trade." + string(ev.Type), Ref: no, Detail: string(ev.Status)})
+			}
+			return out
+		}})
 }
 
 // httpError answers what no route handled: the gateway's JSON shape on the
@@ -169,26 +212,8 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.ln = ln
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go func() { _ = s.http.Serve(ln) }()
-	go s.sweep()
 	return s, nil
-}
-
-// sweep settles trades against the clock once a second, so unpaid trades
-// close on time even when nobody asks about them.
-func (s *Server) sweep() {
-	defer close(s.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.Trades.Sweep()
-		}
-	}
 }
 
 // URL is the base URL of a started mock, e.g. http://127.0.0.1:41234.
@@ -205,13 +230,18 @@ func (s *Server) GatewayURL() string { return s.URL() + GatewayPath }
 // AlipayPublicKey is the public key apps verify the mock's signatures with.
 func (s *Server) AlipayPublicKey() *rsa.PublicKey { return &s.Key.PublicKey }
 
-// Close stops a started mock.
+// Close stops the scheduler and, when started, the listener.
 func (s *Server) Close() error {
-	if s.http == nil {
-		return nil
+	select {
+	case <-s.stop:
+		return nil // already closed
+	default:
 	}
 	close(s.stop)
 	<-s.done
+	if s.http == nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return s.http.Shutdown(ctx)

@@ -16,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -24,11 +25,12 @@ const Prefix = "/_mock"
 
 // API is the control API.
 type API struct {
-	Apps    *apps.Registry
-	Trades  *trade.Book
-	Key     *rsa.PrivateKey
-	Clock   clock.Clock
-	Version string
+	Apps     *apps.Registry
+	Trades   *trade.Book
+	Key      *rsa.PrivateKey
+	Sched    *clock.Scheduler
+	Notifier *notify.Notifier
+	Version  string
 	// OpenOrderString opens the trade of an app pay order string.
 	OpenOrderString func(string) (trade.Trade, *apierr.Error)
 }
@@ -45,6 +47,13 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/trades/:ref", a.getTrade)
 	g.POST("/trades/:ref/:action", a.act)
 	g.POST("/app-pay", a.appPay)
+	g.GET("/clock", a.getClock)
+	g.POST("/clock", a.setClock)
+	g.POST("/clock/advance", a.advance)
+	g.GET("/notifications", a.listNotifications)
+	g.DELETE("/notifications", a.clearNotifications)
+	g.GET("/notifications/:id", a.getNotification)
+	g.POST("/notifications/:id/resend", a.resend)
 }
 
 // appPay stands in for the Alipay app: it takes the order string of
@@ -86,7 +95,7 @@ func fail(c echo.Context, status int, err error) error {
 
 func (a *API) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{
-		"status": "ok", "version": a.Version, "time": timestamp.Format(a.Clock.Now()),
+		"status": "ok", "version": a.Version, "time": timestamp.Format(a.Sched.Clock().Now()),
 	})
 }
 
@@ -142,6 +151,7 @@ func (a *API) reset(c echo.Context) error {
 		}
 	}
 	a.Trades.Reset(app)
+	a.Notifier.Outbox().Clear(app)
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 

@@ -170,6 +170,38 @@ func (b *Book) Sweep() []Event {
 	return fired
 }
 
+// Settle applies the clock to one trade (the scheduler calls it at the
+// trade's deadlines) and returns the events that fired.
+func (b *Book) Settle(app, tradeNo string) []Event {
+	var fired []Event
+	_ = b.commit(func(now time.Time) ([]change, error) {
+		t := b.byNo[tradeNo]
+		if t == nil || t.AppID != app {
+			return nil, nil
+		}
+		ch := b.settle(t, now)
+		for _, c := range ch {
+			fired = append(fired, c.e)
+		}
+		return ch, nil
+	})
+	return fired
+}
+
+// Deadline is when time alone next changes a trade: expiry while unpaid,
+// the end of the refund window once paid. ok is false for final states.
+func (b *Book) Deadline(t Trade) (at time.Time, ok bool) {
+	switch t.Status {
+	case WaitBuyerPay:
+		return t.Expires, true
+	case Success:
+		if t.Paid != nil {
+			return t.Paid.Add(b.opts.RefundWindow), true
+		}
+	}
+	return time.Time{}, false
+}
+
 // lookup finds a trade of an app and settles it. Unscanned precreate trades
 // are hidden when the option says so.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
@@ -262,19 +294,19 @@ func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
 			out = t.clone()
 			return ch, nil
 		}
-		def := FaceToFaceTimeout
-		t, err := b.open(m, &o, c, "alipay.trade.precreate", now, def)
+		var qrExp time.Time
+		if o.QRCodeTimeoutExpress != "" {
+			var err error
+			if qrExp, err = ParseTimeout(o.QRCodeTimeoutExpress, now); err != nil {
+				return nil, err
+			}
+		}
+		t, err := b.open(m, &o, c, "alipay.trade.precreate", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
 		}
-		if o.QRCodeTimeoutExpress != "" {
-			qrExp, err := ParseTimeout(o.QRCodeTimeoutExpress, now)
-			if err != nil {
-				return nil, err
-			}
-			if qrExp.Before(t.Expires) {
-				t.Expires = qrExp
-			}
+		if !qrExp.IsZero() && qrExp.Before(t.Expires) {
+			t.Expires = qrExp
 		}
 		t.QRToken = b.ids.QRToken()
 		b.byQR[t.QRToken] = t
@@ -295,7 +327,11 @@ func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
 		if o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID == "" {
 			return nil, InvalidParameter("buyer_id和buyer_open_id不能同时为空")
 		}
-		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
+		seller := m.Seller.UserID
+		if o.SellerID != "" {
+			seller = o.SellerID
+		}
+		if o.BuyerID != "" && o.BuyerID == seller {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
@@ -644,6 +680,11 @@ var ErrNotFound = errors.New("trade: no such trade")
 // or QR token, in any app when app is empty. buyer may be nil (a new
 // buyer is made) or partly filled.
 func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+	switch act {
+	case ActScan, ActPay, ActFail, ActClose:
+	default:
+		return Trade{}, errors.New("trade: unknown buyer action " + string(act))
+	}
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		t, err := b.find(app, ref)
@@ -689,8 +730,6 @@ func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Tra
 			t.Status = Closed
 			t.Closed = &now
 			e = t.record(now, EventClosed, 0, "buyer cancelled the payment")
-		default:
-			return ch, errors.New("trade: unknown buyer action " + string(act))
 		}
 		out = t.clone()
 		return append(ch, change{out, e}), nil

@@ -39,16 +39,23 @@ var (
 var errInvalidParameter = apierr.Business("ACQ.INVALID_PARAMETER", "")
 
 var (
-	tradeNoPattern  = regexp.MustCompile(`^20240301` + `22` + `[0-9]{18}$`)
-	userIDPattern   = regexp.MustCompile(`^2088[0-9]{12}$`)
-	qrTokenPattern  = regexp.MustCompile(`^bax0[a-z0-9]{20}$`)
-	refundReasonCan = "cancel"
+	tradeNoPattern = regexp.MustCompile(`^20240301` + `22` + `[0-9]{18}$`)
+	userIDPattern  = regexp.MustCompile(`^2088[0-9]{12}$`)
+	qrTokenPattern = regexp.MustCompile(`^bax0[a-z0-9]{20}$`)
 )
 
 func amt(s string) amount.Amount { return amount.MustParse(s) }
 
+// manualClock is what the tests need of clock.NewManual's result, whatever
+// its concrete type.
+type manualClock interface {
+	clock.Clock
+	Advance(d time.Duration) time.Time
+	Set(t time.Time)
+}
+
 type env struct {
-	clk  *clock.Manual
+	clk  manualClock
 	book *Book
 }
 
@@ -101,25 +108,28 @@ func wantErr(t *testing.T, err error, want error) {
 	}
 }
 
-func must[T any](t *testing.T, v T, err error) T {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("unexpected error: %v", err)
+// must(f(...))(t) returns f's value, failing the test on f's error.
+func must[T any](v T, err error) func(t *testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
 	}
-	return v
 }
 
 func (e *env) precreate(t *testing.T, out, total string) Trade {
 	t.Helper()
-	return must(t, e.book.Precreate(merchant1, order(out, total), ctx))
+	return must(e.book.Precreate(merchant1, order(out, total), ctx))(t)
 }
 
 // paid makes a paid trade of app1: precreate, scan, pay.
 func (e *env) paid(t *testing.T, out, total string) Trade {
 	t.Helper()
 	e.precreate(t, out, total)
-	must(t, e.book.Act(app1, out, ActScan, nil))
-	tr := must(t, e.book.Act(app1, out, ActPay, nil))
+	must(e.book.Act(app1, out, ActScan, nil))(t)
+	tr := must(e.book.Act(app1, out, ActPay, nil))(t)
 	if tr.Status != Success {
 		t.Fatalf("setup: status %s, want TRADE_SUCCESS", tr.Status)
 	}
@@ -128,7 +138,7 @@ func (e *env) paid(t *testing.T, out, total string) Trade {
 
 func (e *env) query(t *testing.T, out string) Trade {
 	t.Helper()
-	return must(t, e.book.Query(app1, Ref{OutTradeNo: out}))
+	return must(e.book.Query(app1, Ref{OutTradeNo: out}))(t)
 }
 
 func eventTypes(h []Event) []EventType {

@@ -92,10 +92,10 @@ func TestSweepExpiresUnpaidTrades(t *testing.T) {
 
 	short := order("sweep-short", "10")
 	short.TimeoutExpress = "1m"
-	must(t, e.book.Precreate(merchant1, short, ctx))
+	must(e.book.Precreate(merchant1, short, ctx))(t)
 	e.precreate(t, "sweep-default", "10")
 	e.paid(t, "sweep-paid", "10")
-	cashier := must(t, e.book.Cashier(merchant2, order("sweep-cashier", "10"), ctx, "alipay.trade.wap.pay"))
+	cashier := must(e.book.Cashier(merchant2, order("sweep-cashier", "10"), ctx, "alipay.trade.wap.pay"))(t)
 
 	if fired := e.book.Sweep(); len(fired) != 0 {
 		t.Fatalf("Sweep at t0 fired %v", fired)
@@ -125,7 +125,7 @@ func TestSweepExpiresUnpaidTrades(t *testing.T) {
 	if got := e.query(t, "sweep-paid"); got.Status != Success {
 		t.Fatalf("paid trade status %s", got.Status)
 	}
-	if got := must(t, e.book.Query(app2, Ref{TradeNo: cashier.TradeNo})); got.Status != WaitBuyerPay {
+	if got := must(e.book.Query(app2, Ref{TradeNo: cashier.TradeNo}))(t); got.Status != WaitBuyerPay {
 		t.Fatalf("cashier trade status %s", got.Status)
 	}
 
@@ -191,8 +191,8 @@ func TestRefundWindowAfterRefunds(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.paid(t, "part", "10")
 	e.paid(t, "full", "10")
-	must(t, e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "part"}, RefundAmount: amt("4"), OutRequestNo: "r1"}))
-	must(t, e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "full"}, RefundAmount: amt("10")}))
+	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "part"}, RefundAmount: amt("4"), OutRequestNo: "r1"}))(t)
+	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "full"}, RefundAmount: amt("10")}))(t)
 	e.clk.Advance(365 * 24 * time.Hour)
 	fired := e.book.Sweep()
 	if len(fired) != 1 || fired[0].Type != EventFinished {
@@ -212,7 +212,7 @@ func TestListAndGet(t *testing.T) {
 	e.clk.Advance(time.Second)
 	b := e.paid(t, "l2", "2")
 	e.clk.Advance(time.Second)
-	c := must(t, e.book.Precreate(merchant2, order("l3", "3"), ctx))
+	c := must(e.book.Precreate(merchant2, order("l3", "3"), ctx))(t)
 
 	all := e.book.List(Filter{})
 	if len(all) != 3 || all[0].TradeNo != a.TradeNo || all[1].TradeNo != b.TradeNo || all[2].TradeNo != c.TradeNo {
@@ -227,7 +227,7 @@ func TestListAndGet(t *testing.T) {
 	if got := e.book.List(Filter{AppID: app2, Status: Success}); len(got) != 0 {
 		t.Fatalf("List(app2, success) = %v", got)
 	}
-	g := must(t, e.book.Get("", c.QRToken))
+	g := must(e.book.Get("", c.QRToken))(t)
 	if g.TradeNo != c.TradeNo {
 		t.Fatalf("Get by QR token = %s", g.TradeNo)
 	}

@@ -15,7 +15,7 @@ func TestPrecreateTradeFields(t *testing.T) {
 	o.StoreID, o.OperatorID, o.TerminalID = "S1", "OP1", "T1"
 	o.PassbackParams = "pb"
 	o.ExtendParams.SysServiceProviderID = "2088511833207846"
-	tr := must(t, e.book.Precreate(merchant1, o, ctx))
+	tr := must(e.book.Precreate(merchant1, o, ctx))(t)
 
 	checks := []struct {
 		name      string
@@ -65,7 +65,7 @@ func TestPrecreateTradeFields(t *testing.T) {
 	// seller_id in the order overrides the app's seller account id.
 	o2 := order("pc2", "1")
 	o2.SellerID = "2088999999999999"
-	tr2 := must(t, e.book.Precreate(merchant1, o2, ctx))
+	tr2 := must(e.book.Precreate(merchant1, o2, ctx))(t)
 	if tr2.Seller.UserID != "2088999999999999" || tr2.Seller.Email != merchant1.Seller.Email {
 		t.Errorf("seller override = %+v", tr2.Seller)
 	}
@@ -88,7 +88,7 @@ func equal(a, b any) bool {
 func TestSeededIdsAreReproducible(t *testing.T) {
 	run := func(now time.Time) Trade {
 		b := NewBook(clock.NewManual(now), fixtures.New(1), Options{})
-		return must(t, b.Precreate(merchant1, order("seed1", "1"), ctx))
+		return must(b.Precreate(merchant1, order("seed1", "1"), ctx))(t)
 	}
 	a, b := run(t0), run(t0)
 	if a.TradeNo != b.TradeNo || a.QRToken != b.QRToken {
@@ -109,17 +109,17 @@ func TestPrecreateIdempotency(t *testing.T) {
 		wantErr error
 	}{
 		{name: "same order", repeat: order("idem", "10")},
-		{name: "same order, scanned", setup: func(t *testing.T, e *env) { must(t, e.book.Act(app1, "idem", ActScan, nil)) }, repeat: order("idem", "10")},
-		{name: "same order, after a failed payment", setup: func(t *testing.T, e *env) { must(t, e.book.Act(app1, "idem", ActFail, nil)) }, repeat: order("idem", "10")},
+		{name: "same order, scanned", setup: func(t *testing.T, e *env) { must(e.book.Act(app1, "idem", ActScan, nil))(t) }, repeat: order("idem", "10")},
+		{name: "same order, after a failed payment", setup: func(t *testing.T, e *env) { must(e.book.Act(app1, "idem", ActFail, nil))(t) }, repeat: order("idem", "10")},
 		{name: "different amount", repeat: order("idem", "10.01"), wantErr: ErrContextInconsistent},
 		{name: "different subject", repeat: func() Order { o := order("idem", "10"); o.Subject = "other"; return o }(), wantErr: ErrContextInconsistent},
-		{name: "after payment", setup: func(t *testing.T, e *env) { must(t, e.book.Act(app1, "idem", ActPay, nil)) }, repeat: order("idem", "10"), wantErr: ErrTradeHasSuccess},
-		{name: "after payment, different amount", setup: func(t *testing.T, e *env) { must(t, e.book.Act(app1, "idem", ActPay, nil)) }, repeat: order("idem", "99"), wantErr: ErrTradeHasSuccess},
-		{name: "after close", setup: func(t *testing.T, e *env) { must(t, e.book.Close(app1, Ref{OutTradeNo: "idem"}, "")) }, repeat: order("idem", "10"), wantErr: ErrTradeHasClose},
-		{name: "after cancel", setup: func(t *testing.T, e *env) { must(t, e.book.Cancel(app1, Ref{OutTradeNo: "idem"})) }, repeat: order("idem", "10"), wantErr: ErrTradeHasClose},
+		{name: "after payment", setup: func(t *testing.T, e *env) { must(e.book.Act(app1, "idem", ActPay, nil))(t) }, repeat: order("idem", "10"), wantErr: ErrTradeHasSuccess},
+		{name: "after payment, different amount", setup: func(t *testing.T, e *env) { must(e.book.Act(app1, "idem", ActPay, nil))(t) }, repeat: order("idem", "99"), wantErr: ErrTradeHasSuccess},
+		{name: "after close", setup: func(t *testing.T, e *env) { must(e.book.Close(app1, Ref{OutTradeNo: "idem"}, ""))(t) }, repeat: order("idem", "10"), wantErr: ErrTradeHasClose},
+		{name: "after cancel", setup: func(t *testing.T, e *env) { must(e.book.Cancel(app1, Ref{OutTradeNo: "idem"}))(t) }, repeat: order("idem", "10"), wantErr: ErrTradeHasClose},
 		{name: "after expiry", setup: func(t *testing.T, e *env) { e.clk.Advance(3 * time.Hour) }, repeat: order("idem", "10"), wantErr: ErrTradeHasClose},
 		{name: "after finish", setup: func(t *testing.T, e *env) {
-			must(t, e.book.Act(app1, "idem", ActPay, nil))
+			must(e.book.Act(app1, "idem", ActPay, nil))(t)
 			e.clk.Advance(366 * 24 * time.Hour)
 		}, repeat: order("idem", "10"), wantErr: ErrTradeHasSuccess},
 	}
@@ -152,7 +152,7 @@ func TestPrecreateIdempotency(t *testing.T) {
 	// Same out_trade_no in another app is another trade.
 	e := newEnv(t, Options{})
 	a := e.precreate(t, "shared", "10")
-	b := must(t, e.book.Precreate(merchant2, order("shared", "20"), ctx))
+	b := must(e.book.Precreate(merchant2, order("shared", "20"), ctx))(t)
 	if a.TradeNo == b.TradeNo || a.QRToken == b.QRToken || b.AppID != app2 || b.Total != amt("20") {
 		t.Fatalf("apps share a trade: %+v / %+v", a, b)
 	}
@@ -178,7 +178,7 @@ func TestHideUnscanned(t *testing.T) {
 		})
 	}
 	// The control API still sees it, unscanned.
-	if g := must(t, e.book.Get(app1, "hid1")); g.Scanned || g.Status != WaitBuyerPay {
+	if g := must(e.book.Get(app1, "hid1"))(t); g.Scanned || g.Status != WaitBuyerPay {
 		t.Fatalf("Get: scanned=%v status=%s", g.Scanned, g.Status)
 	}
 	// Repeating the precreate still finds the hidden trade.
@@ -186,7 +186,7 @@ func TestHideUnscanned(t *testing.T) {
 		t.Fatalf("repeat precreate gave %s, want %s", again.TradeNo, tr.TradeNo)
 	}
 
-	scanned := must(t, e.book.Act(app1, tr.QRToken, ActScan, nil))
+	scanned := must(e.book.Act(app1, tr.QRToken, ActScan, nil))(t)
 	if !scanned.Scanned || scanned.Status != WaitBuyerPay || !userIDPattern.MatchString(scanned.Buyer.UserID) || scanned.Buyer.LogonID == "" {
 		t.Fatalf("after scan: %+v", scanned)
 	}
@@ -197,7 +197,7 @@ func TestHideUnscanned(t *testing.T) {
 	if want := []EventType{EventCreated, EventScanned}; !sameTypes(eventTypes(q.History), want) {
 		t.Fatalf("history %v, want %v", eventTypes(q.History), want)
 	}
-	closed := must(t, e.book.Close(app1, Ref{TradeNo: tr.TradeNo}, ""))
+	closed := must(e.book.Close(app1, Ref{TradeNo: tr.TradeNo}, ""))(t)
 	if closed.Status != Closed {
 		t.Fatalf("close after scan: %s", closed.Status)
 	}
@@ -207,7 +207,7 @@ func TestHideUnscannedCancelClosesUnscannedTrade(t *testing.T) {
 	e := newEnv(t, Options{HideUnscanned: true})
 	tr := e.precreate(t, "hid2", "10")
 	e.clk.Advance(time.Minute)
-	res := must(t, e.book.Cancel(app1, Ref{OutTradeNo: "hid2"}))
+	res := must(e.book.Cancel(app1, Ref{OutTradeNo: "hid2"}))(t)
 	if res.Trade == nil || res.Action != "close" || res.RetryFlag != "N" {
 		t.Fatalf("cancel = %+v, want action close with a trade", res)
 	}
@@ -222,7 +222,7 @@ func TestHideUnscannedCancelClosesUnscannedTrade(t *testing.T) {
 	_, err = e.book.Precreate(merchant1, order("hid2", "10"), ctx)
 	wantErr(t, err, ErrTradeHasClose)
 	// Cancelling again answers the same action.
-	res2 := must(t, e.book.Cancel(app1, Ref{TradeNo: tr.TradeNo}))
+	res2 := must(e.book.Cancel(app1, Ref{TradeNo: tr.TradeNo}))(t)
 	if res2.Action != "close" || res2.Trade == nil {
 		t.Fatalf("second cancel = %+v", res2)
 	}
@@ -235,7 +235,7 @@ func TestUnscannedVisibleByDefault(t *testing.T) {
 	if q.TradeNo != tr.TradeNo || q.Status != WaitBuyerPay || q.Scanned {
 		t.Fatalf("query = %+v", q)
 	}
-	c := must(t, e.book.Close(app1, Ref{OutTradeNo: "vis"}, ""))
+	c := must(e.book.Close(app1, Ref{OutTradeNo: "vis"}, ""))(t)
 	if c.Status != Closed {
 		t.Fatalf("close: %s", c.Status)
 	}
@@ -308,7 +308,7 @@ func TestPayThreshold(t *testing.T) {
 			e.book.Observe(rec.observe)
 			e.clk.Advance(5 * time.Second)
 			now := t0.Add(5 * time.Second)
-			res := must(t, e.book.Pay(merchant1, barcode("bc1", tc.total, authCodeA), ctx))
+			res := must(e.book.Pay(merchant1, barcode("bc1", tc.total, authCodeA), ctx))(t)
 			tr := res.Trade
 			if res.Waiting != tc.wantWaiting {
 				t.Fatalf("Waiting = %v, want %v", res.Waiting, tc.wantWaiting)
@@ -341,7 +341,7 @@ func TestPayThreshold(t *testing.T) {
 				t.Fatalf("query while waiting: %s", q.Status)
 			}
 			e.clk.Advance(20 * time.Second)
-			done := must(t, e.book.Act(app1, "bc1", ActPay, nil))
+			done := must(e.book.Act(app1, "bc1", ActPay, nil))(t)
 			if done.Status != Success || done.Paid == nil || !done.Paid.Equal(now.Add(20*time.Second)) {
 				t.Fatalf("after password: status %s gmt_payment %v", done.Status, done.Paid)
 			}
@@ -357,18 +357,18 @@ func TestPayThreshold(t *testing.T) {
 
 func TestPayAuthCodeBuyer(t *testing.T) {
 	e := newEnv(t, Options{})
-	a := must(t, e.book.Pay(merchant1, barcode("ac1", "1", authCodeA), ctx)).Trade
-	b := must(t, e.book.Pay(merchant2, barcode("ac2", "2", authCodeA), ctx)).Trade
-	c := must(t, e.book.Pay(merchant1, barcode("ac3", "3", authCodeB), ctx)).Trade
+	a := must(e.book.Pay(merchant1, barcode("ac1", "1", authCodeA), ctx))(t).Trade
+	b := must(e.book.Pay(merchant2, barcode("ac2", "2", authCodeA), ctx))(t).Trade
+	c := must(e.book.Pay(merchant1, barcode("ac3", "3", authCodeB), ctx))(t).Trade
 	if a.Buyer != b.Buyer {
 		t.Fatalf("same auth_code, different buyers: %+v vs %+v", a.Buyer, b.Buyer)
 	}
 	if a.Buyer.UserID == c.Buyer.UserID {
 		t.Fatalf("different auth_codes, same buyer %s", a.Buyer.UserID)
 	}
-	// The auth_code→buyer memory survives a Reset.
-	e.book.Reset("")
-	d := must(t, e.book.Pay(merchant1, barcode("ac4", "4", authCodeA), ctx)).Trade
+	// The auth_code→buyer memory survives resetting one app's trades.
+	e.book.Reset(app1)
+	d := must(e.book.Pay(merchant1, barcode("ac4", "4", authCodeA), ctx))(t).Trade
 	if d.Buyer != a.Buyer {
 		t.Fatalf("after reset: buyer %+v, want %+v", d.Buyer, a.Buyer)
 	}
@@ -386,12 +386,12 @@ func TestPayRepeat(t *testing.T) {
 		{name: "paid, same order", first: "10", repeat: barcode("rp", "10", authCodeA), wantErr: ErrTradeHasSuccess},
 		{name: "waiting, same order", first: "1000", repeat: barcode("rp", "1000", authCodeA), wantSt: WaitBuyerPay},
 		{name: "waiting, different amount", first: "1000", repeat: barcode("rp", "1001", authCodeA), wantErr: ErrContextInconsistent},
-		{name: "waiting then cancelled", first: "1000", setup: func(t *testing.T, e *env) { must(t, e.book.Cancel(app1, Ref{OutTradeNo: "rp"})) }, repeat: barcode("rp", "1000", authCodeA), wantErr: ErrTradeHasClose},
+		{name: "waiting then cancelled", first: "1000", setup: func(t *testing.T, e *env) { must(e.book.Cancel(app1, Ref{OutTradeNo: "rp"}))(t) }, repeat: barcode("rp", "1000", authCodeA), wantErr: ErrTradeHasClose},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, Options{})
-			first := must(t, e.book.Pay(merchant1, barcode("rp", tc.first, authCodeA), ctx)).Trade
+			first := must(e.book.Pay(merchant1, barcode("rp", tc.first, authCodeA), ctx))(t).Trade
 			if tc.setup != nil {
 				tc.setup(t, e)
 			}
@@ -411,7 +411,7 @@ func TestPayRepeat(t *testing.T) {
 func TestPayOnPrecreatedTrade(t *testing.T) {
 	e := newEnv(t, Options{HideUnscanned: true})
 	pre := e.precreate(t, "pp1", "10")
-	res := must(t, e.book.Pay(merchant1, barcode("pp1", "10", authCodeA), ctx))
+	res := must(e.book.Pay(merchant1, barcode("pp1", "10", authCodeA), ctx))(t)
 	if res.Trade.TradeNo != pre.TradeNo || res.Trade.Status != Success || !res.Trade.Scanned {
 		t.Fatalf("pay on precreated: %+v", res.Trade)
 	}
@@ -471,7 +471,7 @@ func TestCreate(t *testing.T) {
 				t.Fatalf("query: %+v", q)
 			}
 			tc.check(t, tr)
-			paid := must(t, e.book.Act(app1, tr.TradeNo, ActPay, nil))
+			paid := must(e.book.Act(app1, tr.TradeNo, ActPay, nil))(t)
 			if paid.Status != Success || paid.Buyer.UserID != tr.Buyer.UserID {
 				t.Fatalf("pay after create: %+v", paid)
 			}
@@ -481,11 +481,11 @@ func TestCreate(t *testing.T) {
 
 func TestCashier(t *testing.T) {
 	e := newEnv(t, Options{HideUnscanned: true})
-	tr := must(t, e.book.Cashier(merchant1, order("cash1", "10"), Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))
+	tr := must(e.book.Cashier(merchant1, order("cash1", "10"), Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))(t)
 	if tr.Method != "alipay.trade.page.pay" || !tr.Scanned || tr.ReturnURL != "https://m.example/return" || !tr.Expires.Equal(t0.Add(CashierTimeout)) {
 		t.Fatalf("cashier: %+v", tr)
 	}
-	again := must(t, e.book.Cashier(merchant1, order("cash1", "10"), ctx, "alipay.trade.page.pay"))
+	again := must(e.book.Cashier(merchant1, order("cash1", "10"), ctx, "alipay.trade.page.pay"))(t)
 	if again.TradeNo != tr.TradeNo {
 		t.Fatalf("repeat cashier: %s vs %s", again.TradeNo, tr.TradeNo)
 	}

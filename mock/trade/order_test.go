@@ -93,14 +93,14 @@ func TestBookAppliesAmountRules(t *testing.T) {
 
 	o := order("split1", "100")
 	o.UndiscountableAmount = amt("30")
-	tr := must(t, e.book.Precreate(merchant1, o, ctx))
+	tr := must(e.book.Precreate(merchant1, o, ctx))(t)
 	if tr.Total != amt("100") || tr.Discountable != amt("70") || tr.Undiscountable != amt("30") {
 		t.Fatalf("precreate split: total=%s disc=%s undisc=%s", tr.Total, tr.Discountable, tr.Undiscountable)
 	}
 
 	p := barcode("split2", "", authCodeA)
 	p.DiscountableAmount, p.UndiscountableAmount = amt("12.34"), amt("0.66")
-	res := must(t, e.book.Pay(merchant1, p, ctx))
+	res := must(e.book.Pay(merchant1, p, ctx))(t)
 	if res.Trade.Total != amt("13.00") || res.Trade.Discountable != amt("12.34") || res.Trade.Undiscountable != amt("0.66") {
 		t.Fatalf("pay split: total=%s disc=%s undisc=%s", res.Trade.Total, res.Trade.Discountable, res.Trade.Undiscountable)
 	}
@@ -195,7 +195,7 @@ func TestParseTimeout1cIsMidnightGMT8(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := must(t, ParseTimeout("1c", tc.now))
+			got := must(ParseTimeout("1c", tc.now))(t)
 			if !got.Equal(tc.want) {
 				t.Fatalf("1c at %s = %s, want %s", tc.now, got, tc.want)
 			}
@@ -285,7 +285,7 @@ func TestPrecreateBadQRTimeoutLeavesNoTrade(t *testing.T) {
 		t.Errorf("List after a refused precreate has %d trades, want 0", len(got))
 	}
 	o.QRCodeTimeoutExpress = "1h"
-	tr := must(t, e.book.Precreate(merchant1, o, ctx))
+	tr := must(e.book.Precreate(merchant1, o, ctx))(t)
 	if tr.QRToken == "" {
 		t.Errorf("retried precreate returned a trade without a QR token")
 	}

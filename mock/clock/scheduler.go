@@ -1,0 +1,238 @@
+package clock
+
+import (
+	"container/heap"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Job is something that happens at a time on the clock.
+type Job struct {
+	At   time.Time
+	Kind string // e.g. "notify", "trade.expire"
+	Ref  string // what it is about, for the report
+	// Key orders jobs: those with one key never run at the same time and
+	// run in the order they were scheduled (one trade's notifications).
+	Key string
+	Run func(at time.Time) []Fired
+	seq uint64
+}
+
+// Fired reports one thing that happened when a job ran.
+type Fired struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Ref    string    `json:"ref"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+type jobHeap []*Job
+
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(i, j int) bool {
+	if !h[i].At.Equal(h[j].At) {
+		return h[i].At.Before(h[j].At)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h jobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*Job)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	j := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return j
+}
+
+// Scheduler runs jobs when the clock reaches them: by itself while the
+// clock moves (Loop), or synchronously when a test advances the clock. It
+// keeps one heap, not a goroutine per job, so thousands of pending
+// notifications cost only their memory.
+type Scheduler struct {
+	clock   *Sim
+	workers int
+
+	mu   sync.Mutex
+	jobs jobHeap
+	seq  uint64
+	wake chan struct{}
+
+	run sync.Mutex // one runner at a time: the loop or an advance
+}
+
+// NewScheduler makes a scheduler on the clock; workers bounds how many
+// jobs (of different keys) run at once.
+func NewScheduler(c *Sim, workers int) *Scheduler {
+	if workers < 1 {
+		workers = 1
+	}
+	return &Scheduler{clock: c, workers: workers, wake: make(chan struct{}, 1)}
+}
+
+// Clock is the scheduler's clock.
+func (s *Scheduler) Clock() *Sim { return s.clock }
+
+// Schedule adds a job.
+func (s *Scheduler) Schedule(j Job) {
+	s.mu.Lock()
+	s.seq++
+	j.seq = s.seq
+	heap.Push(&s.jobs, &j)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pending is the number of jobs waiting.
+func (s *Scheduler) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
+
+// NextDue is the time of the earliest job.
+func (s *Scheduler) NextDue() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.jobs) == 0 {
+		return time.Time{}, false
+	}
+	return s.jobs[0].At, true
+}
+
+// popDue takes the jobs due at or before t, in order.
+func (s *Scheduler) popDue(t time.Time) []*Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []*Job
+	for len(s.jobs) > 0 && !s.jobs[0].At.After(t) {
+		due = append(due, heap.Pop(&s.jobs).(*Job))
+	}
+	return due
+}
+
+// runBatch runs jobs: one goroutine per key, at most workers at once,
+// each key's jobs in order.
+func (s *Scheduler) runBatch(due []*Job) []Fired {
+	var order []string
+	byKey := map[string][]*Job{}
+	for _, j := range due {
+		k := j.Key
+		if k == "" {
+			k = fmt.Sprintf("\x00%d", j.seq) // keyless jobs are independent
+		}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], j)
+	}
+	results := make([][]Fired, len(order))
+	sem := make(chan struct{}, s.workers)
+	var wg sync.WaitGroup
+	for i, k := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, jobs []*Job) {
+			defer func() { <-sem; wg.Done() }()
+			for _, j := range jobs {
+				results[i] = append(results[i], j.Run(j.At)...)
+			}
+		}(i, byKey[k])
+	}
+	wg.Wait()
+	var out []Fired
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// RunDue runs every job due now, including jobs that running ones
+// schedule for now, and returns what fired.
+func (s *Scheduler) RunDue() []Fired {
+	s.run.Lock()
+	defer s.run.Unlock()
+	return s.runDueLocked()
+}
+
+func (s *Scheduler) runDueLocked() []Fired {
+	var out []Fired
+	for {
+		due := s.popDue(s.clock.Now())
+		if len(due) == 0 {
+			return out
+		}
+		out = append(out, s.runBatch(due)...)
+	}
+}
+
+// Advance moves the clock forward by d, stopping at each due job on the way
+// so that every job runs at its own time (a retry scheduled by an attempt
+// within the window runs too), and returns everything that fired.
+func (s *Scheduler) Advance(d time.Duration) []Fired {
+	s.run.Lock()
+	defer s.run.Unlock()
+	target := s.clock.Now().Add(d)
+	var out []Fired
+	for {
+		next, ok := s.NextDue()
+		if !ok || next.After(target) {
+			break
+		}
+		if next.After(s.clock.Now()) {
+			s.clock.Set(next)
+		}
+		out = append(out, s.runDueLocked()...)
+	}
+	if target.After(s.clock.Now()) {
+		s.clock.Set(target)
+	}
+	return append(out, s.runDueLocked()...)
+}
+
+// AdvanceToNext moves the clock to the earliest pending job and runs what
+// is due then. With nothing pending it does nothing.
+func (s *Scheduler) AdvanceToNext() []Fired {
+	next, ok := s.NextDue()
+	if !ok {
+		return nil
+	}
+	d := next.Sub(s.clock.Now())
+	if d < 0 {
+		d = 0
+	}
+	return s.Advance(d)
+}
+
+// Loop runs jobs as the clock reaches them until stop is closed. A frozen
+// clock only moves through Advance, so the loop then just waits.
+func (s *Scheduler) Loop(stop <-chan struct{}) {
+	for {
+		s.RunDue()
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if next, ok := s.NextDue(); ok {
+			if wait := s.clock.WallUntil(next); wait >= 0 {
+				timer = time.NewTimer(wait)
+				fire = timer.C
+			}
+		}
+		select {
+		case <-stop:
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-s.wake:
+		case <-fire:
+		case <-s.clock.Moved():
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+type clockView struct {
+	clock.State
+	NowText string     `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8
+	Pending int        `json:"pending_jobs"`
+	NextDue *time.Time `json:"next_due,omitempty"`
+}
+
+func (a *API) clockView() clockView {
+	st := a.Sched.Clock().State()
+	v := clockView{State: st, NowText: timestamp.Format(st.Now), Pending: a.Sched.Pending()}
+	if t, ok := a.Sched.NextDue(); ok {
+		v.NextDue = &t
+	}
+	return v
+}
+
+func (a *API) getClock(c echo.Context) error { return c.JSON(http.StatusOK, a.clockView()) }
+
+// setClock changes the clock: {"speed":60}, {"speed":0} (frozen),
+// {"set":"2026-11-23 10:00:00"}; several at once are applied in that order.
+func (a *API) setClock(c echo.Context) error {
+	var in struct {
+		Speed *float64 `json:"speed"`
+		Set   string   `json:"set"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60} or {"set":"2026-11-23 10:00:00"}`))
+	}
+	clk := a.Sched.Clock()
+	if in.Set != "" {
+		t, err := timestamp.Parse(in.Set)
+		if err != nil {
+			return fail(c, http.StatusBadRequest, err)
+		}
+		clk.Set(t)
+	}
+	if in.Speed != nil {
+		clk.SetSpeed(*in.Speed)
+	}
+	return c.JSON(http.StatusOK, a.clockView())
+}
+
+// advance moves the clock by a duration ({"by":"25h"}) or to the next due
+// job ({"to":"next"}) and fires, synchronously, everything that falls due
+// on the way: notification attempts, trade expiry.
+func (a *API) advance(c echo.Context) error {
+	var in struct {
+		By string `json:"by"`
+		To string `json:"to"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
+	}
+	var fired []clock.Fired
+	switch {
+	case in.To == "next":
+		fired = a.Sched.AdvanceToNext()
+	case in.By != "":
+		d, err := time.ParseDuration(in.By)
+		if err != nil || d < 0 {
+			return fail(c, http.StatusBadRequest, errors.New("by must be a positive Go duration such as 90s, 4m or 25h"))
+		}
+		fired = a.Sched.Advance(d)
+	default:
+		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
+	}
+	if fired == nil {
+		fired = []clock.Fired{}
+	}
+	return c.JSON(http.StatusOK, struct {
+		Clock clockView     `json:"clock"`
+		Fired []clock.Fired `json:"fired"`
+	}{a.clockView(), fired})
+}
+
+// MaxWait bounds a long poll.
+const MaxWait = 60 * time.Second
+
+// listNotifications lists the outbox; with ?wait=10s it waits until at
+// least one notification matches (a long poll, so tests need not sleep).
+func (a *API) listNotifications(c echo.Context) error {
+	f := notify.Filter{AppID: c.QueryParam("app_id"), OutTradeNo: c.QueryParam("out_trade_no"),
+		TradeNo: c.QueryParam("trade_no"), State: notify.State(c.QueryParam("state"))}
+	switch f.State {
+	case "", notify.Pending, notify.Delivered, notify.GivenUp:
+	default:
+		return fail(c, http.StatusBadRequest, errors.New("state is pending, delivered or given_up"))
+	}
+	w := c.QueryParam("wait")
+	if w == "" {
+		return c.JSON(http.StatusOK, a.Notifier.Outbox().List(f))
+	}
+	d, err := time.ParseDuration(w)
+	if err != nil {
+		secs, err2 := strconv.Atoi(w)
+		if err2 != nil {
+			return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
+		}
+		d = time.Duration(secs) * time.Second
+	}
+	if d > MaxWait {
+		d = MaxWait
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+	defer cancel()
+	return c.JSON(http.StatusOK, a.Notifier.Outbox().Wait(ctx, f))
+}
+
+func (a *API) getNotification(c echo.Context) error {
+	n, ok := a.Notifier.Outbox().Get(c.Param("id"))
+	if !ok {
+		return fail(c, http.StatusNotFound, errors.New("no notification "+c.Param("id")))
+	}
+	return c.JSON(http.StatusOK, n)
+}
+
+func (a *API) resend(c echo.Context) error {
+	if err := a.Notifier.Resend(c.Param("id")); err != nil {
+		return fail(c, http.StatusNotFound, err)
+	}
+	// The attempt is due now: run it before answering.
+	a.Sched.RunDue()
+	n, _ := a.Notifier.Outbox().Get(c.Param("id"))
+	return c.JSON(http.StatusOK, n)
+}
+
+func (a *API) clearNotifications(c echo.Context) error {
+	a.Notifier.Outbox().Clear(c.QueryParam("app_id"))
+	return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": c.QueryParam("app_id")})
+}

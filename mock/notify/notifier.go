@@ -1,0 +1,289 @@
+// Package notify delivers Alipay's asynchronous notifications: a signed
+// form POSTed to the order's notify_url, retried on production's schedule
+// until the merchant answers exactly "success". Attempts run on the mock's
+// clock through its scheduler, and every byte sent and received is kept in
+// the outbox.
+package notify
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// DefaultSchedule is the wait after each failed attempt (seed 001, §六):
+// 8 attempts in about 25 hours.
+var DefaultSchedule = []time.Duration{
+	4 * time.Minute, 10 * time.Minute, 10 * time.Minute,
+	time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour,
+}
+
+// Options configure delivery.
+type Options struct {
+	// Schedule is the wait after each failed attempt; default DefaultSchedule.
+	Schedule []time.Duration
+	// Timeout bounds one attempt, in wall time; default 5s.
+	Timeout time.Duration
+	// Closed and Finished turn on TRADE_CLOSED notices for unpaid trades
+	// that close and TRADE_FINISHED notices; production's defaults are off.
+	Closed, Finished bool
+	// UserAgent of the notifier's requests.
+	UserAgent string
+	// Transport carries the requests; default a fresh http.Transport.
+	Transport http.RoundTripper
+}
+
+// UserAgent is what production's notifier sends.
+const UserAgent = "Mozilla/4.0"
+
+const maxResponse = 1 << 10
+
+// Notifier turns trade events into notifications and delivers them.
+type Notifier struct {
+	opts   Options
+	key    *rsa.PrivateKey
+	sched  *clock.Scheduler
+	ids    *fixtures.Generator
+	outbox *Outbox
+	http   *http.Client
+	seq    atomic.Int64
+}
+
+// New makes a notifier that signs with key and runs on sched.
+func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, outbox *Outbox, opts Options) *Notifier {
+	if opts.Schedule == nil {
+		opts.Schedule = DefaultSchedule
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = UserAgent
+	}
+	tr := opts.Transport
+	if tr == nil {
+		tr = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	}
+	return &Notifier{
+		opts: opts, key: key, sched: sched, ids: ids, outbox: outbox,
+		http: &http.Client{
+			Transport: tr,
+			Timeout:   opts.Timeout,
+			// A redirect is not "success": production does not follow them.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+}
+
+// Outbox is where notifications are kept.
+func (n *Notifier) Outbox() *Outbox { return n.outbox }
+
+// Schedule is the retry schedule in force.
+func (n *Notifier) Schedule() []time.Duration { return n.opts.Schedule }
+
+// TradeEvent is the trade book's observer: it notifies where production
+// would and when the trade has a notify_url.
+func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
+	if t.NotifyURL == "" {
+		return
+	}
+	p, ok := n.params(t, e)
+	if !ok {
+		return
+	}
+	cs, err := sign.ParseCharset(t.Charset)
+	if err != nil {
+		cs = sign.UTF8
+	}
+	st, err := sign.ParseType(t.SignType)
+	if err != nil {
+		st = sign.RSA2
+	}
+	if err := sign.SignNotify(p, n.key, st, cs); err != nil {
+		return
+	}
+	body, err := sign.EncodeForm(p, cs)
+	if err != nil {
+		return
+	}
+	nf := &Notification{
+		ID: fmt.Sprintf("ntf_%06d", n.seq.Add(1)), NotifyID: p["notify_id"], AppID: t.AppID,
+		OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type), TradeStatus: p["trade_status"],
+		URL: t.NotifyURL, Charset: string(cs), Params: p, Body: body, Created: e.At, State: Pending,
+	}
+	n.outbox.add(nf)
+	n.schedule(nf.ID, nf.AppID+"|"+nf.OutTradeNo, e.At)
+}
+
+// schedule plans the next attempt. Each plan gets a new generation, so a
+// resend supersedes an attempt already planned.
+func (n *Notifier) schedule(id, key string, at time.Time) {
+	var gen int
+	n.outbox.update(id, func(nf *Notification) {
+		nf.gen++
+		gen = nf.gen
+		nf.NextAttempt = &at
+	})
+	n.sched.Schedule(clock.Job{At: at, Kind: "notify", Ref: id, Key: key,
+		Run: func(at time.Time) []clock.Fired { return n.attempt(id, key, gen, at) }})
+}
+
+// Resend delivers a notification again now, whatever its state, and
+// starts the retry schedule over if that attempt fails.
+func (n *Notifier) Resend(id string) error {
+	var key string
+	ok := n.outbox.update(id, func(nf *Notification) {
+		nf.State = Pending
+		nf.round = len(nf.Attempts)
+		key = nf.AppID + "|" + nf.OutTradeNo
+	})
+	if !ok {
+		return errors.New("no notification " + id)
+	}
+	n.schedule(id, key, n.sched.Clock().Now())
+	return nil
+}
+
+// attempt makes one delivery attempt at the clock time at.
+func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired {
+	nf, ok := n.outbox.Get(id)
+	if !ok || nf.State != Pending || nf.gen != gen {
+		return nil
+	}
+	a := Attempt{N: len(nf.Attempts) + 1, At: at}
+	start := time.Now() // latency is wall time, not the mock clock
+	req, err := http.NewRequest(http.MethodPost, nf.URL, strings.NewReader(nf.Body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+nf.Charset)
+		req.Header.Set("User-Agent", n.opts.UserAgent)
+		var resp *http.Response
+		if resp, err = n.http.Do(req); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			a.Status = resp.StatusCode
+			if len(b) > maxResponse {
+				b = b[:maxResponse]
+			}
+			a.Response = string(b)
+			a.OK = resp.StatusCode == http.StatusOK && string(b) == "success"
+		}
+	}
+	a.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		a.Error = err.Error()
+	}
+	var next *time.Time
+	var state State
+	n.outbox.update(id, func(nf *Notification) {
+		nf.Attempts = append(nf.Attempts, a)
+		failed := len(nf.Attempts) - nf.round // failures in this round
+		switch {
+		case a.OK:
+			nf.State, nf.NextAttempt = Delivered, nil
+		case failed > len(n.opts.Schedule):
+			nf.State, nf.NextAttempt = GivenUp, nil
+		default:
+			t := at.Add(n.opts.Schedule[failed-1])
+			next = &t
+		}
+		state = nf.State
+	})
+	if next != nil {
+		n.schedule(id, key, *next)
+	}
+	detail := fmt.Sprintf("attempt %d to %s: ", a.N, nf.URL)
+	switch {
+	case a.OK:
+		detail += "success"
+	case a.Error != "":
+		detail += a.Error
+	default:
+		detail += fmt.Sprintf("HTTP %d %q", a.Status, truncate(a.Response, 40))
+	}
+	if state == GivenUp {
+		detail += "; given up"
+	}
+	return []clock.Fired{{At: at, Kind: "notify", Ref: id, Detail: detail}}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// fundBill is the notification's fund_bill_list entry: camelCase
+// fundChannel, unlike the query response.
+type fundBill struct {
+	Amount      amount.Amount `json:"amount"`
+	FundChannel string        `json:"fundChannel"`
+}
+
+// params are the notification fields for an event, or false when
+// production sends none for it.
+func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool) {
+	p := map[string]string{
+		"notify_time": timestamp.Format(e.At), "notify_type": "trade_status_sync",
+		"notify_id": n.ids.NotifyID(e.At), "app_id": t.AppID, "auth_app_id": t.AppID,
+		"charset": t.Charset, "version": "1.0",
+		"trade_no": t.TradeNo, "out_trade_no": t.OutTradeNo, "trade_status": string(t.Status),
+		"seller_id": t.Seller.UserID, "seller_email": t.Seller.Email,
+		"buyer_id": t.Buyer.UserID, "buyer_logon_id": t.Buyer.LogonID,
+		"total_amount": t.Total.String(), "subject": t.Subject, "body": t.Body,
+		"gmt_create": timestamp.Format(t.Created), "passback_params": t.PassbackParams,
+	}
+	if p["charset"] == "" {
+		p["charset"] = string(sign.UTF8)
+	}
+	if t.IsPaid() {
+		for _, k := range []string{"receipt_amount", "invoice_amount", "buyer_pay_amount"} {
+			p[k] = t.Total.String()
+		}
+		p["point_amount"] = "0.00"
+		p["gmt_payment"] = timestamp.Format(*t.Paid)
+		b, _ := json.Marshal([]fundBill{{Amount: t.Total, FundChannel: "ALIPAYACCOUNT"}})
+		p["fund_bill_list"] = string(b)
+	}
+	if t.Closed != nil {
+		p["gmt_close"] = timestamp.Format(*t.Closed)
+	}
+	switch e.Type {
+	case trade.EventPaid:
+	case trade.EventRefunded:
+		r := t.Refunds[len(t.Refunds)-1]
+		p["refund_fee"] = t.Refunded().String()
+		p["out_biz_no"] = r.OutRequestNo
+		p["gmt_refund"] = r.At.In(timestamp.Zone).Format(timestamp.Layout + ".000")
+	case trade.EventClosed, trade.EventExpired:
+		if !n.opts.Closed {
+			return nil, false
+		}
+	case trade.EventFinished:
+		if !n.opts.Finished {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	for k, v := range p {
+		if v == "" {
+			delete(p, k) // SDKs disagree on signing empty values: never send one
+		}
+	}
+	return p, true
+}

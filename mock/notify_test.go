@@ -1,0 +1,377 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// merchant is a notify_url endpoint that records what it receives and
+// answers with the bodies it is told to, in turn (the last one repeats).
+type merchant struct {
+	*httptest.Server
+	mu      sync.Mutex
+	got     []received
+	answers []string
+	delay   time.Duration
+}
+
+type received struct {
+	form   url.Values
+	body   string
+	header http.Header
+}
+
+func newMerchant(t *testing.T, answers ...string) *merchant {
+	m := &merchant{answers: answers}
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(b))
+		m.mu.Lock()
+		m.got = append(m.got, received{form: form, body: string(b), header: r.Header.Clone()})
+		n := len(m.got)
+		delay := m.delay
+		answer := m.answers[min(n, len(m.answers))-1]
+		m.mu.Unlock()
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		io.WriteString(w, answer)
+	}))
+	t.Cleanup(m.Close)
+	return m
+}
+
+func (m *merchant) calls() []received {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]received(nil), m.got...)
+}
+
+// notifications long-polls the control API for a trade's notifications.
+func (h *harness) notifications(query string) []notify.Notification {
+	h.t.Helper()
+	resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=5s&" + query)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var list []notify.Notification
+	if err := json.Unmarshal(h.read(resp), &list); err != nil {
+		h.t.Fatal(err)
+	}
+	return list
+}
+
+func (h *harness) advance(body string) map[string]any {
+	h.t.Helper()
+	return h.control("POST", "/clock/advance", body, http.StatusOK)
+}
+
+func (h *harness) payWithNotify(out, total, notifyURL string) {
+	h.t.Helper()
+	p := h.params("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"`+total+`","subject":"咖啡蛋糕"}`,
+		func(p map[string]string) { p["notify_url"] = notifyURL })
+	expect(h.t, h.verify("alipay.trade.pay", h.post(p), true), "code", "10000")
+}
+
+func TestPaymentNotificationVerifiesWithClientHandler(t *testing.T) {
+	h := newHarness(t, mock.Options{PublicURL: "http://alipay-mock.test"})
+	c, err := client.New(client.Config{GatewayURL: h.http.URL + "/gateway.do", AppID: "9021000100000001",
+		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []*client.Notification
+	var mu sync.Mutex
+	handler := c.NotifyHandler(func(_ context.Context, n *client.Notification) error {
+		mu.Lock()
+		seen = append(seen, n)
+		mu.Unlock()
+		return nil
+	})
+	var raw []received
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		raw = append(raw, received{body: string(b), header: r.Header.Clone()})
+		mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		handler.ServeHTTP(w, r)
+	}))
+	defer merchant.Close()
+	h.payWithNotify("N1", "12.50", merchant.URL+"/notify")
+	list := h.notifications("out_trade_no=N1&state=delivered")
+	if len(list) != 1 || len(list[0].Attempts) != 1 || list[0].Attempts[0].Response != "success" {
+		t.Fatalf("want one delivered notification after one attempt: %+v", list)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	n := seen[0]
+	if n.TradeStatus != "TRADE_SUCCESS" || n.TotalAmount.String() != "12.50" || n.OutTradeNo != "N1" || n.NotifyType != "trade_status_sync" {
+		t.Errorf("notification: %+v", n)
+	}
+	for k, v := range n.Values {
+		if v[0] == "" {
+			t.Errorf("empty parameter %s sent", k)
+		}
+	}
+	if fb := n.Values.Get("fund_bill_list"); fb != `[{"amount":"12.50","fundChannel":"ALIPAYACCOUNT"}]` {
+		t.Errorf("fund_bill_list %s", fb)
+	}
+	if ua := raw[0].header.Get("User-Agent"); ua != notify.UserAgent {
+		t.Errorf("User-Agent %q", ua)
+	}
+	if ct := raw[0].header.Get("Content-Type"); ct != "application/x-www-form-urlencoded; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	golden(t, "notify_trade_success", []byte(raw[0].body))
+	if raw[0].body != list[0].Body {
+		t.Error("the outbox must keep the exact bytes sent")
+	}
+}
+
+func TestNotificationRetryScheduleOnTheClock(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "fail", "<html>error</html>", "success")
+	h.payWithNotify("R1", "1.00", m.URL)
+	h.notifications("out_trade_no=R1") // the first attempt runs at once
+	waitAttempts(t, h, "R1", 1)
+	h.advance(`{"by":"3m59s"}`)
+	if n := len(m.calls()); n != 1 {
+		t.Fatalf("before 4m: %d calls", n)
+	}
+	fired := h.advance(`{"by":"1s"}`)["fired"].([]any)
+	if len(fired) != 1 {
+		t.Fatalf("at 4m: fired %v", fired)
+	}
+	h.advance(`{"to":"next"}`)
+	list := h.notifications("out_trade_no=R1&state=delivered")
+	if len(list) != 1 {
+		t.Fatalf("want delivered: %+v", h.notifications("out_trade_no=R1"))
+	}
+	calls := m.calls()
+	if len(calls) != 3 {
+		t.Fatalf("want exactly 3 calls, got %d", len(calls))
+	}
+	want := []time.Duration{0, 4 * time.Minute, 14 * time.Minute}
+	for i, a := range list[0].Attempts {
+		if got := a.At.Sub(epoch); got != want[i] {
+			t.Errorf("attempt %d at +%v, want +%v", i+1, got, want[i])
+		}
+	}
+	for _, c := range calls[1:] {
+		if c.body != calls[0].body {
+			t.Error("retries resend the same bytes (same notify_id, same signature)")
+		}
+	}
+	// Nothing more is scheduled for it.
+	h.advance(`{"by":"30h"}`)
+	if len(m.calls()) != 3 {
+		t.Error("a delivered notification is not sent again")
+	}
+}
+
+func waitAttempts(t *testing.T, h *harness, out string, n int) notify.Notification {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list := h.notifications("out_trade_no=" + out)
+		if len(list) > 0 && len(list[0].Attempts) >= n {
+			return list[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt %d for %s: %+v", n, out, list)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "fail")
+	h.payWithNotify("G1", "1.00", m.URL)
+	waitAttempts(t, h, "G1", 1)
+	start := time.Now()
+	h.advance(`{"by":"25h"}`)
+	wall := time.Since(start)
+	n := h.notifications("out_trade_no=G1&state=given_up")
+	if len(n) != 1 || len(n[0].Attempts) != 8 || len(m.calls()) != 8 {
+		t.Fatalf("want 8 attempts then given_up: %+v, %d calls", n, len(m.calls()))
+	}
+	var offsets []string
+	for _, a := range n[0].Attempts {
+		offsets = append(offsets, a.At.Sub(epoch).String())
+	}
+	if got := strings.Join(offsets, " "); got != "0s 4m0s 14m0s 24m0s 1h24m0s 3h24m0s 9h24m0s 24h24m0s" {
+		t.Errorf("attempt times %s", got)
+	}
+	t.Logf("25 h schedule ran in %v of wall time", wall)
+}
+
+func TestHangingEndpointIsTimedOutAndRetried(t *testing.T) {
+	h := newHarness(t, mock.Options{Notify: notify.Options{Timeout: 100 * time.Millisecond}})
+	m := newMerchant(t, "success")
+	m.delay = 2 * time.Second
+	h.payWithNotify("T1", "1.00", m.URL)
+	n := waitAttempts(t, h, "T1", 1)
+	if a := n.Attempts[0]; a.OK || a.Error == "" || n.State != notify.Pending {
+		t.Fatalf("a hanging endpoint is a failed attempt: %+v", n)
+	}
+	m.mu.Lock()
+	m.delay = 0
+	m.mu.Unlock()
+	h.advance(`{"by":"4m"}`)
+	if d := h.notifications("out_trade_no=T1&state=delivered"); len(d) != 1 || len(d[0].Attempts) != 2 {
+		t.Fatalf("want delivered on the retry: %+v", d)
+	}
+}
+
+func TestRefundAndCloseNotifications(t *testing.T) {
+	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: true}})
+	m := newMerchant(t, "success")
+	h.payWithNotify("F1", "10.00", m.URL)
+	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"RQ1"}`)
+	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"6.00","out_request_no":"RQ2"}`)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.notifications("out_trade_no=F1&state=delivered")) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	calls := m.calls()
+	if len(calls) != 3 {
+		t.Fatalf("want 3 notifications (paid, two refunds), got %d", len(calls))
+	}
+	paid, part, full := calls[0].form, calls[1].form, calls[2].form
+	if paid.Get("trade_status") != "TRADE_SUCCESS" || paid.Get("refund_fee") != "" {
+		t.Errorf("paid: %v", paid)
+	}
+	if part.Get("trade_status") != "TRADE_SUCCESS" || part.Get("refund_fee") != "4.00" || part.Get("out_biz_no") != "RQ1" ||
+		part.Get("gmt_refund") != "2026-11-23 10:00:00.000" {
+		t.Errorf("partial refund: %v", part)
+	}
+	if full.Get("trade_status") != "TRADE_CLOSED" || full.Get("refund_fee") != "10.00" || full.Get("gmt_close") == "" {
+		t.Errorf("full refund: %v", full)
+	}
+	for _, c := range calls {
+		params := map[string]string{}
+		for k := range c.form {
+			params[k] = c.form.Get(k)
+		}
+		if err := sign.VerifyString(h.srv.AlipayPublicKey(), sign.RSA2, sign.UTF8, sign.NotifyContent(params), params["sign"]); err != nil {
+			t.Errorf("notification %s does not verify", params["out_biz_no"])
+		}
+	}
+	// An unpaid trade that closes notifies only with the option (on here).
+	p := h.params("alipay.trade.precreate", `{"out_trade_no":"F2","total_amount":"1.00","subject":"s","timeout_express":"1m"}`,
+		func(p map[string]string) { p["notify_url"] = m.URL })
+	h.post(p)
+	fired := h.advance(`{"by":"1m"}`)["fired"].([]any)
+	if len(fired) != 2 { // the expiry, then the TRADE_CLOSED notice's first attempt
+		t.Errorf("fired on expiry: %v", fired)
+	}
+	if n := h.notifications("out_trade_no=F2"); len(n) != 1 || n[0].TradeStatus != "TRADE_CLOSED" {
+		t.Errorf("closed notice: %+v", n)
+	}
+}
+
+func TestClosedTradesAreNotNotifiedByDefault(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	p := h.params("alipay.trade.precreate", `{"out_trade_no":"Q1","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = m.URL })
+	h.post(p)
+	h.call("alipay.trade.close", `{"out_trade_no":"Q1"}`)
+	h.advance(`{"by":"1h"}`)
+	if got := h.srv.Notifier.Outbox().List(notify.Filter{}); len(got) != 0 {
+		t.Errorf("no notice for a closed unpaid trade: %+v", got)
+	}
+}
+
+func TestResendAndClear(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	h.payWithNotify("S1", "1.00", m.URL)
+	id := h.notifications("out_trade_no=S1&state=delivered")[0].ID
+	n := h.control("POST", "/notifications/"+id+"/resend", "", http.StatusOK)
+	if n["state"] != "delivered" || len(n["attempts"].([]any)) != 2 || len(m.calls()) != 2 {
+		t.Errorf("resend: %v", n)
+	}
+	h.control("POST", "/notifications/ntf_nope/resend", "", http.StatusNotFound)
+	h.control("DELETE", "/notifications", "", http.StatusOK)
+	if got := h.srv.Notifier.Outbox().List(notify.Filter{}); len(got) != 0 {
+		t.Error("clear")
+	}
+	// A long poll with nothing to find returns an empty list when it times out.
+	resp, err := http.Get(h.http.URL + "/_mock/notifications?out_trade_no=none&wait=50ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := strings.TrimSpace(string(h.read(resp))); b != "[]" {
+		t.Errorf("empty long poll: %s", b)
+	}
+}
+
+func TestClockControl(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	c := h.control("GET", "/clock", "", http.StatusOK)
+	if c["frozen"] != true || c["now_text"] != "2026-11-23 10:00:00" {
+		t.Fatalf("clock: %v", c)
+	}
+	h.control("POST", "/clock", `{"set":"2026-12-01 08:00:00"}`, http.StatusOK)
+	c = h.advance(`{"by":"90m"}`)["clock"].(map[string]any)
+	if c["now_text"] != "2026-12-01 09:30:00" {
+		t.Errorf("after advance: %v", c)
+	}
+	h.control("POST", "/clock/advance", `{"by":"-5m"}`, http.StatusBadRequest)
+	h.control("POST", "/clock", `{"set":"yesterday"}`, http.StatusBadRequest)
+	// A fast clock fires on its own: 60000x makes the 4 min retry 4 ms.
+	m := newMerchant(t, "fail", "success")
+	h.control("POST", "/clock", `{"speed":60000}`, http.StatusOK)
+	h.payWithNotify("FAST", "1.00", m.URL)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.notifications("out_trade_no=FAST&state=delivered")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the running clock did not retry by itself")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A trade's notifications keep their order even when due together.
+func TestNotificationsOfATradeStayInOrder(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "fail")
+	h.payWithNotify("O1", "10.00", m.URL)
+	for i := 1; i <= 5; i++ {
+		h.call("alipay.trade.refund", `{"out_trade_no":"O1","refund_amount":"1.00","out_request_no":"r`+string(rune('0'+i))+`"}`)
+	}
+	h.advance(`{"by":"25h"}`)
+	calls := m.calls()
+	if len(calls) != 6*8 {
+		t.Fatalf("want 48 attempts, got %d", len(calls))
+	}
+	for round := 0; round < 8; round++ {
+		var order []string
+		for _, c := range calls[round*6 : round*6+6] {
+			order = append(order, c.form.Get("refund_fee"))
+		}
+		if got := strings.Join(order, ","); got != ",1.00,2.00,3.00,4.00,5.00" {
+			t.Errorf("round %d order %s", round, got)
+		}
+	}
+}
