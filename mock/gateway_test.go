@@ -2,8 +2,10 @@ package mock_test
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,3 +285,60 @@ func TestForcedOutcomeHeader(t *testing.T) {
 	expect(t, h.call("alipay.trade.refund", refund), "fund_change", "N", "refund_fee", "4.00")
 	expect(t, do("alipay.trade.query", `{"out_trade_no":"F1"}`, "code=99999"), "code", "40002", "sub_code", "isv.invalid-parameter")
 }
+
+// The log names the likely cause of a signature failure, checked rather
+// than guessed.
+func TestInvalidSignatureExplainedInLog(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	cases := []struct {
+		name  string
+		opts  mock.Options
+		edit  func(h *harness, p map[string]string)
+		cause string
+	}{
+		{"keys swapped", mock.Options{NoDevApp: true, Apps: []apps.Spec{{AppID: keys.DevAppID, PublicKey: string(keys.DevFile("alipay_public_key.pem"))}}},
+			nil, "registered with the Alipay public key"},
+		{"sign_type mislabelled", mock.Options{}, func(h *harness, p map[string]string) {
+			p["sign"], _ = sign.SignString(h.key, sign.RSA, sign.UTF8, sign.RequestContent(p))
+		}, "signed with RSA but sign_type says RSA2"},
+		{"GBK bytes, utf-8 charset", mock.Options{}, func(h *harness, p map[string]string) {
+			p["sign"], _ = sign.SignString(h.key, sign.RSA2, sign.GBK, sign.RequestContent(p))
+		}, "signed over gbk bytes but charset says utf-8"},
+		{"sign_type left out", mock.Options{}, func(h *harness, p map[string]string) {
+			p["sign"], _ = sign.SignString(h.key, sign.RSA2, sign.UTF8, sign.NotifyContent(p))
+		}, "sign_type was left out"},
+		{"wrong key", mock.Options{}, func(h *harness, p map[string]string) {
+			other, _ := keys.Generate(2048)
+			p["sign"], _ = sign.SignString(other.Private, sign.RSA2, sign.UTF8, sign.RequestContent(p))
+		}, "does not match the registered app public key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			logs.Reset()
+			mu.Unlock()
+			tc.opts.Logger = logger
+			h := newHarness(t, tc.opts)
+			p := h.params("alipay.trade.query", `{"out_trade_no":"测试"}`, nil)
+			if tc.edit != nil {
+				tc.edit(h, p)
+			}
+			expect(t, h.verify("alipay.trade.query", h.post(p), true), "sub_code", "isv.invalid-signature")
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.Contains(logs.String(), tc.cause) {
+				t.Errorf("log does not say %q:\n%s", tc.cause, logs.String())
+			}
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

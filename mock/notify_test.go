@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -375,3 +376,42 @@ func TestNotificationsOfATradeStayInOrder(t *testing.T) {
 		}
 	}
 }
+
+// An order placed in GBK is notified in GBK, and the client verifies it.
+func TestGBKNotification(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	c, err := client.New(client.Config{GatewayURL: h.http.URL + "/gateway.do", AppID: "9021000100000001", Charset: "GBK",
+		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *client.Notification, 1)
+	var ct string
+	handler := c.NotifyHandler(func(_ context.Context, n *client.Notification) error { got <- n; return nil })
+	m := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct = r.Header.Get("Content-Type")
+		handler.ServeHTTP(w, r)
+	}))
+	defer m.Close()
+	_, err = c.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "GBKN", Subject: "测试商品乗",
+		TotalAmount: mustAmount("3.00")}, Scene: "bar_code", AuthCode: "283912345678901234"}, client.WithNotifyURL(m.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-got:
+		if n.Subject != "测试商品乗" || n.Values.Get("charset") != "gbk" {
+			t.Errorf("notification: %+v", n.Values)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no verified notification; outbox: %+v", h.notifications("out_trade_no=GBKN"))
+	}
+	if ct != "application/x-www-form-urlencoded; charset=gbk" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if d := h.notifications("out_trade_no=GBKN&state=delivered"); len(d) != 1 {
+		t.Errorf("the client's handler must answer success: %+v", d)
+	}
+}
+
+func mustAmount(s string) amount.Amount { return amount.MustParse(s) }
