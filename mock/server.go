@@ -23,6 +23,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -58,6 +59,8 @@ type Options struct {
 	Seed int64
 	// Trades are the trade state machine's switches.
 	Trades trade.Options
+	// Coupons are the red-packet state machine's switches.
+	Coupons coupon.Options
 	// TimestampTolerance bounds request timestamps; default 24h, negative
 	// turns the check off.
 	TimestampTolerance time.Duration
@@ -72,6 +75,8 @@ type Options struct {
 type Server struct {
 	Apps     *apps.Registry
 	Trades   *trade.Book
+	Coupons  *coupon.Book
+	Faults   *gateway.Faults
 	Clock    *clock.Sim
 	Sched    *clock.Scheduler
 	Notifier *notify.Notifier
@@ -108,15 +113,18 @@ func New(opts Options) (*Server, error) {
 	}
 	ids := fixtures.New(opts.Seed)
 	s := &Server{
-		Apps:   apps.NewRegistry(ids),
-		Trades: trade.NewBook(opts.Clock, ids, opts.Trades),
-		Clock:  opts.Clock,
-		Sched:  clock.NewScheduler(opts.Clock, opts.Workers),
-		Key:    opts.AlipayKey,
-		log:    opts.Logger,
+		Apps:    apps.NewRegistry(ids),
+		Trades:  trade.NewBook(opts.Clock, ids, opts.Trades),
+		Coupons: coupon.NewBook(opts.Clock, ids, opts.Coupons),
+		Faults:  &gateway.Faults{},
+		Clock:   opts.Clock,
+		Sched:   clock.NewScheduler(opts.Clock, opts.Workers),
+		Key:     opts.AlipayKey,
+		log:     opts.Logger,
 	}
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
 	s.Trades.Observe(s.tradeEvent)
+	s.Coupons.Observe(s.couponEvent)
 	specs := opts.Apps
 	if !opts.NoDevApp {
 		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
@@ -132,12 +140,13 @@ func New(opts Options) (*Server, error) {
 	e.HTTPErrorHandler = s.httpError
 	e.Use(middleware.Recover())
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
-		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL}
+		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
+		Coupons: s.Coupons, Faults: s.Faults}
 	e.GET(GatewayPath, gw.Handle)
 	e.POST(GatewayPath, gw.Handle)
-	(&control.API{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Sched: s.Sched, Notifier: s.Notifier,
-		Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
-	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock}).Register(e)
+	(&control.API{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
+		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
+	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Key: s.Key, Clock: s.Clock}).Register(e)
 	s.echo = e
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -165,6 +174,25 @@ func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 			var out []clock.Fired
 			for _, ev := range s.Trades.Settle(app, no) {
 				out = append(out, clock.Fired{At: ev.At, Kind: "trade." + string(ev.Type), Ref: no, Detail: string(ev.Status)})
+			}
+			return out
+		}})
+}
+
+// couponEvent is the red-packet book's observer: notifications, and the
+// order's next deadline (pay timeout, processing, automatic refund).
+func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
+	s.Notifier.CouponEvent(o, e)
+	at, ok := s.Coupons.Deadline(o)
+	if !ok {
+		return
+	}
+	no := o.AuthNo
+	s.Sched.Schedule(clock.Job{At: at, Kind: "red_packet", Ref: no, Key: "coupon|" + no,
+		Run: func(time.Time) []clock.Fired {
+			var out []clock.Fired
+			for _, ev := range s.Coupons.Settle(no) {
+				out = append(out, clock.Fired{At: ev.At, Kind: "red_packet." + ev.Type, Ref: no, Detail: ev.Detail})
 			}
 			return out
 		}})

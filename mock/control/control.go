@@ -16,6 +16,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -31,8 +33,10 @@ type API struct {
 	Sched    *clock.Scheduler
 	Notifier *notify.Notifier
 	Version  string
-	// OpenOrderString opens the trade of an app pay order string.
-	OpenOrderString func(string) (trade.Trade, *apierr.Error)
+	Coupons  *coupon.Book
+	Faults   *gateway.Faults
+	// OpenOrderString opens the trade or red packet of an app pay order string.
+	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
 }
 
 // Register adds the routes under Prefix.
@@ -47,6 +51,12 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/trades/:ref", a.getTrade)
 	g.POST("/trades/:ref/:action", a.act)
 	g.POST("/app-pay", a.appPay)
+	g.GET("/red-packets", a.listCoupons)
+	g.GET("/red-packets/:ref", a.getCoupon)
+	g.POST("/red-packets/:ref/:action", a.couponAct)
+	g.GET("/faults", a.listFaults)
+	g.POST("/faults", a.addFault)
+	g.DELETE("/faults", a.clearFaults)
 	g.GET("/clock", a.getClock)
 	g.POST("/clock", a.setClock)
 	g.POST("/clock/advance", a.advance)
@@ -57,7 +67,8 @@ func (a *API) Register(e *echo.Echo) {
 }
 
 // appPay stands in for the Alipay app: it takes the order string of
-// alipay.trade.app.pay, opens the trade and, with "action", acts as the buyer.
+// alipay.trade.app.pay or alipay.fund.coupon.order.app.pay, opens the trade
+// or red packet and, with "action", acts as the buyer (sender).
 func (a *API) appPay(c echo.Context) error {
 	var in struct {
 		OrderString string `json:"order_string"`
@@ -67,15 +78,29 @@ func (a *API) appPay(c echo.Context) error {
 	if err := c.Bind(&in); err != nil || in.OrderString == "" {
 		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
 	}
-	t, e := a.OpenOrderString(in.OrderString)
+	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil {
 		return c.JSON(http.StatusBadRequest, e)
 	}
-	if in.Action != "" {
-		var bp *fixtures.Buyer
-		if in.UserID != "" || in.LogonID != "" {
-			bp = &in.Buyer
+	var bp *fixtures.Buyer
+	if in.UserID != "" || in.LogonID != "" {
+		bp = &in.Buyer
+	}
+	if o := opened.Coupon; o != nil {
+		switch in.Action {
+		case "":
+			return c.JSON(http.StatusOK, o)
+		case "pay":
+			x, err := a.Coupons.SenderPay(o.AppID, o.AuthNo, bp)
+			return a.couponAnswer(c, x, err)
+		case "close":
+			x, err := a.Coupons.SenderClose(o.AppID, o.AuthNo)
+			return a.couponAnswer(c, x, err)
 		}
+		return fail(c, http.StatusBadRequest, errors.New("action for a red packet is pay or close"))
+	}
+	t := *opened.Trade
+	if in.Action != "" {
 		var err error
 		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
 			return a.tradeError(c, err)
@@ -151,7 +176,11 @@ func (a *API) reset(c echo.Context) error {
 		}
 	}
 	a.Trades.Reset(app)
+	a.Coupons.Reset(app)
 	a.Notifier.Outbox().Clear(app)
+	if app == "" {
+		a.Faults.Clear()
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 

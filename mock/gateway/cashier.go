@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -15,6 +16,13 @@ import (
 // browser's form post or GET: the trade opens and the browser goes on to
 // the mock's cashier page, where the buyer pays or gives up.
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
+	if strings.HasPrefix(cl.method, "alipay.fund.coupon.") {
+		o, e := g.openCoupon(cl)
+		if e != nil {
+			return g.pageError(c, cl, e)
+		}
+		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.AuthNo)
+	}
 	var o trade.Order
 	if e := decode(cl, &o); e != nil {
 		return g.pageError(c, cl, e)
@@ -58,27 +66,57 @@ func (g *Gateway) pageError(c echo.Context, cl *call, e *apierr.Error) error {
 	return c.HTML(http.StatusOK, b.String())
 }
 
-// OpenOrderString takes the order string of alipay.trade.app.pay (what the
-// Alipay app receives from the merchant's app), checks it exactly as the
-// gateway checks a request, and opens its trade. The control API uses it
-// to stand in for the Alipay app.
-func (g *Gateway) OpenOrderString(orderString string) (trade.Trade, *apierr.Error) {
+// openCoupon opens the red packet of an app or page pay request.
+func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
+	var r coupon.PayRequest
+	if e := decode(cl, &r); e != nil {
+		return coupon.Order{}, e
+	}
+	res, err := g.Coupons.Pay(cl.merchant(), r, cl.context(), cl.method, false)
+	if err != nil {
+		return coupon.Order{}, g.asAPI(err)
+	}
+	return res.Order, nil
+}
+
+// Opened is what an app pay order string opened: a trade or a red packet.
+type Opened struct {
+	Trade  *trade.Trade
+	Coupon *coupon.Order
+}
+
+// OpenOrderString takes the order string of alipay.trade.app.pay or
+// alipay.fund.coupon.order.app.pay (what the Alipay app receives from the
+// merchant's app), checks it exactly as the gateway checks a request, and
+// opens its trade or red packet. The control API uses it to stand in for
+// the Alipay app.
+func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
 	req, _ := http.NewRequest(http.MethodGet, "/gateway.do?"+strings.TrimPrefix(strings.TrimSpace(orderString), "?"), nil)
 	p, cs, err := readParams(req)
 	if err != nil {
-		return trade.Trade{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
+		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
 	}
 	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
 	if r := g.check(cl); r.err != nil {
-		return trade.Trade{}, r.err
+		return Opened{}, r.err
 	}
-	if cl.method != "alipay.trade.app.pay" {
-		return trade.Trade{}, apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay")
+	switch cl.method {
+	case "alipay.trade.app.pay":
+		var o trade.Order
+		if e := decode(cl, &o); e != nil {
+			return Opened{}, e
+		}
+		t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
+		if err != nil {
+			return Opened{}, g.asAPI(err)
+		}
+		return Opened{Trade: &t}, nil
+	case "alipay.fund.coupon.order.app.pay":
+		o, e := g.openCoupon(cl)
+		if e != nil {
+			return Opened{}, e
+		}
+		return Opened{Coupon: &o}, nil
 	}
-	var o trade.Order
-	if e := decode(cl, &o); e != nil {
-		return trade.Trade{}, e
-	}
-	t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
-	return t, g.asAPI(err)
+	return Opened{}, apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay或alipay.fund.coupon.order.app.pay")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -40,6 +41,10 @@ type Gateway struct {
 	// PublicURL is the base URL of the mock as browsers reach it, for
 	// qr_code values and the cashier; empty means taken from each request.
 	PublicURL string
+	// Coupons is the red-packet book.
+	Coupons *coupon.Book
+	// Faults are answers queued through the control API.
+	Faults *Faults
 }
 
 // call is one gateway request on its way through.
@@ -52,6 +57,14 @@ type call struct {
 	st     sign.Type
 	biz    json.RawMessage
 	now    time.Time
+	// outcome is the answer forced on this request, if any.
+	outcome *Outcome
+}
+
+// processing is true when the request is to be answered 10003 with its
+// operation left in progress (it completes on a retry, a query, or later).
+func (cl *call) processing() bool {
+	return cl.outcome != nil && cl.outcome.Execute && cl.outcome.Err.Code == apierr.CodeProcessing
 }
 
 // reply is what goes back: the node's fields and error, and how to sign it.

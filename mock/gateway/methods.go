@@ -46,16 +46,23 @@ func Methods() []string {
 
 func (g *Gateway) dispatch(cl *call) reply {
 	node := sign.NodeName(cl.method)
-	forced, execute, err := forcedOutcome(cl.req.Header.Get(OutcomeHeader))
+	out, err := parseOutcome(cl.req.Header.Get(OutcomeHeader))
 	if err != nil {
 		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}
 	}
-	if forced != nil && !execute {
-		return reply{node: node, err: forced, signed: true}
+	if out == nil {
+		out = g.Faults.take(cl.app.AppID, cl.method)
+	}
+	cl.outcome = out
+	if out != nil && !out.Execute {
+		return reply{node: node, err: out.Err, signed: true}
 	}
 	fields, e := methods[cl.method].handle(g, cl)
-	if forced != nil {
-		return reply{node: node, err: forced, signed: true}
+	if out != nil {
+		if out.Err.Code == apierr.CodeProcessing && e == nil {
+			return reply{node: node, fields: fields, err: out.Err, signed: true}
+		}
+		return reply{node: node, err: out.Err, signed: true}
 	}
 	return reply{node: node, fields: fields, err: e, signed: true}
 }

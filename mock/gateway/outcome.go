@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 )
@@ -16,8 +17,15 @@ import (
 //
 // code picks the answer; sub_code and sub_msg default from the code;
 // execute=true runs the method first, so the operation happens and only
-// its answer is lost (what a 20000 means in production).
+// its answer is lost (what a 20000 means in production). code=10003 with
+// execute=true leaves a red-packet operation processing.
 const OutcomeHeader = "X-Alipay-Mock"
+
+// Outcome is a forced answer.
+type Outcome struct {
+	Err     *apierr.Error
+	Execute bool
+}
 
 var defaultSub = map[string][2]string{
 	apierr.CodeUnknown:      {"isp.unknow-error", "系统繁忙"},
@@ -37,20 +45,13 @@ var subMsgs = map[string]string{
 	"aop.unknow-error":              "服务暂不可用（网关自身的未知错误）",
 }
 
-func forcedOutcome(h string) (*apierr.Error, bool, error) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return nil, false, nil
-	}
-	v, err := url.ParseQuery(h)
-	if err != nil {
-		return nil, false, err
-	}
-	code := v.Get("code")
+// NewOutcome builds the forced answer for a code, filling sub_code and
+// sub_msg from the code when not given.
+func NewOutcome(code, subCode, subMsg string, execute bool) (*Outcome, error) {
 	if apierr.Msg(code) == "" || code == apierr.CodeSuccess {
-		return nil, false, errors.New("code must be one of 10003, 20000, 20001, 40001-40006")
+		return nil, errors.New("code must be one of 10003, 20000, 20001, 40001-40006")
 	}
-	e := apierr.New(code, v.Get("sub_code"), v.Get("sub_msg"))
+	e := apierr.New(code, subCode, subMsg)
 	if d, ok := defaultSub[code]; ok && e.SubCode == "" {
 		e.SubCode = d[0]
 	}
@@ -63,5 +64,99 @@ func forcedOutcome(h string) (*apierr.Error, bool, error) {
 	if code == apierr.CodeProcessing {
 		e.SubCode, e.SubMsg = "", ""
 	}
-	return e, v.Get("execute") == "true", nil
+	return &Outcome{Err: e, Execute: execute}, nil
+}
+
+func parseOutcome(h string) (*Outcome, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return nil, nil
+	}
+	v, err := url.ParseQuery(h)
+	if err != nil {
+		return nil, err
+	}
+	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), v.Get("execute") == "true")
+}
+
+// Fault is an answer queued for the next matching requests.
+type Fault struct {
+	ID      int    `json:"id"`
+	AppID   string `json:"app_id,omitempty"`
+	Method  string `json:"method,omitempty"`
+	Code    string `json:"code"`
+	SubCode string `json:"sub_code,omitempty"`
+	SubMsg  string `json:"sub_msg,omitempty"`
+	Execute bool   `json:"execute,omitempty"`
+	// Times is how many requests it answers; default 1.
+	Times int `json:"times,omitempty"`
+	Used  int `json:"used"`
+
+	outcome *Outcome
+}
+
+// Faults is the queue of faults; the first matching one answers.
+type Faults struct {
+	mu   sync.Mutex
+	seq  int
+	list []*Fault
+}
+
+// Add queues a fault.
+func (f *Faults) Add(x Fault) (Fault, error) {
+	out, err := NewOutcome(x.Code, x.SubCode, x.SubMsg, x.Execute)
+	if err != nil {
+		return Fault{}, err
+	}
+	if x.Method != "" {
+		if _, ok := methods[x.Method]; !ok {
+			return Fault{}, errors.New("no method " + x.Method)
+		}
+	}
+	if x.Times <= 0 {
+		x.Times = 1
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	x.ID, x.Used, x.outcome = f.seq, 0, out
+	f.list = append(f.list, &x)
+	return x, nil
+}
+
+func (f *Faults) take(app, method string) *Outcome {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, x := range f.list {
+		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) {
+			x.Used++
+			if x.Used >= x.Times {
+				f.list = append(f.list[:i], f.list[i+1:]...)
+			}
+			c := *x.outcome.Err
+			return &Outcome{Err: &c, Execute: x.outcome.Execute}
+		}
+	}
+	return nil
+}
+
+// List returns the faults still queued.
+func (f *Faults) List() []Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []Fault{}
+	for _, x := range f.list {
+		out = append(out, *x)
+	}
+	return out
+}
+
+// Clear empties the queue.
+func (f *Faults) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.list = nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -104,13 +105,59 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
 	if !ok {
 		return
 	}
-	cs, err := sign.ParseCharset(t.Charset)
+	n.enqueue(&Notification{AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
+		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
+}
+
+// CouponEvent is the red-packet book's observer: a notification for every
+// fund operation that succeeds, to the notify_url of the request that made
+// it (the order's for Alipay's own automatic refund).
+func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
+	switch e.Type {
+	case coupon.EventPaid, coupon.EventClaimed, coupon.EventRefunded, coupon.EventCompleted:
+	default:
+		return
+	}
+	op := o.Op(e.OperationID)
+	if op == nil || op.Status != coupon.OpSuccess {
+		return
+	}
+	if e.Type == coupon.EventClaimed && !o.Claim {
+		return // the claim's own order notifies; the packet's entry is its history
+	}
+	url := op.NotifyURL
+	if url == "" {
+		url = o.NotifyURL
+	}
+	if url == "" {
+		return
+	}
+	p := n.couponParams(o, *op, e)
+	packet := o.AuthNo
+	if o.Claim {
+		packet = o.DeductAuthNo
+	}
+	n.enqueue(&Notification{AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
+		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
+}
+
+// enqueue signs the parameters, fixes the body every attempt will send,
+// and plans the first attempt now. key orders notifications that must not
+// overtake each other.
+func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset, signType, key string) {
+	cs, err := sign.ParseCharset(charset)
 	if err != nil {
 		cs = sign.UTF8
 	}
-	st, err := sign.ParseType(t.SignType)
+	st, err := sign.ParseType(signType)
 	if err != nil {
 		st = sign.RSA2
+	}
+	p["charset"] = string(cs)
+	for k, v := range p {
+		if v == "" {
+			delete(p, k) // SDKs disagree on signing empty values: never send one
+		}
 	}
 	if err := sign.SignNotify(p, n.key, st, cs); err != nil {
 		return
@@ -119,13 +166,47 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
 	if err != nil {
 		return
 	}
-	nf := &Notification{
-		ID: fmt.Sprintf("ntf_%06d", n.seq.Add(1)), NotifyID: p["notify_id"], AppID: t.AppID,
-		OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type), TradeStatus: p["trade_status"],
-		URL: t.NotifyURL, Charset: string(cs), Params: p, Body: body, Created: e.At, State: Pending,
-	}
+	nf.ID = fmt.Sprintf("ntf_%06d", n.seq.Add(1))
+	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = p["notify_id"], string(cs), p, body, Pending
 	n.outbox.add(nf)
-	n.schedule(nf.ID, nf.AppID+"|"+nf.OutTradeNo, e.At)
+	n.schedule(nf.ID, key, nf.Created)
+}
+
+// couponParams are the fields of a fund operation notification. No source
+// shows production's red-packet notices; these follow the fund
+// authorisation family (notify_type fund_auth_freeze for the sender's
+// payment, fund_auth_pay for a claim, fund_auth_unfreeze for a refund).
+func (n *Notifier) couponParams(o coupon.Order, op coupon.Operation, e coupon.Event) map[string]string {
+	typ := "fund_auth_freeze"
+	switch {
+	case op.Type == coupon.Refund:
+		typ = "fund_auth_unfreeze"
+	case o.Claim:
+		typ = "fund_auth_pay"
+	}
+	p := map[string]string{
+		"notify_time": timestamp.Format(e.At), "notify_type": typ, "notify_id": n.ids.NotifyID(e.At),
+		"app_id": o.AppID, "auth_app_id": o.AppID, "version": "1.0",
+		"auth_no": o.AuthNo, "out_order_no": o.OutOrderNo, "operation_id": op.OperationID,
+		"out_request_no": op.OutRequestNo, "operation_type": string(op.Type), "amount": op.Amount.String(),
+		"status": string(op.Status), "gmt_create": timestamp.Format(op.Created), "order_title": o.Title,
+		"payer_user_id": o.Payer.UserID, "payer_logon_id": o.Payer.LogonID, "extra_param": o.ExtraParam,
+		"total_freeze_amount": o.Amount.String(), "rest_amount": o.Rest.String(),
+		"total_unfreeze_amount": o.TotalRefunded().String(),
+		"total_pay_amount":      (o.Amount - o.Rest - o.TotalRefunded()).String(),
+	}
+	if op.Trans != nil {
+		p["gmt_trans"] = timestamp.Format(*op.Trans)
+	}
+	if o.Payee != nil {
+		p["payee_user_id"], p["payee_logon_id"] = o.Payee.UserID, o.Payee.LogonID
+	}
+	if o.Claim {
+		p["deduct_auth_no"] = o.DeductAuthNo
+		p["rest_amount"] = "0.00"
+		p["total_pay_amount"] = o.Amount.String()
+	}
+	return p
 }
 
 // schedule plans the next attempt. Each plan gets a new generation, so a
@@ -247,9 +328,6 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 		"total_amount": t.Total.String(), "subject": t.Subject, "body": t.Body,
 		"gmt_create": timestamp.Format(t.Created), "passback_params": t.PassbackParams,
 	}
-	if p["charset"] == "" {
-		p["charset"] = string(sign.UTF8)
-	}
 	if t.IsPaid() {
 		for _, k := range []string{"receipt_amount", "invoice_amount", "buyer_pay_amount"} {
 			p[k] = t.Total.String()
@@ -279,11 +357,6 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 		}
 	default:
 		return nil, false
-	}
-	for k, v := range p {
-		if v == "" {
-			delete(p, k) // SDKs disagree on signing empty values: never send one
-		}
 	}
 	return p, true
 }

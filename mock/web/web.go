@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -32,10 +33,11 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 // Pages are the buyer-facing pages.
 type Pages struct {
-	Apps   *apps.Registry
-	Trades *trade.Book
-	Key    *rsa.PrivateKey
-	Clock  clock.Clock
+	Apps    *apps.Registry
+	Trades  *trade.Book
+	Coupons *coupon.Book
+	Key     *rsa.PrivateKey
+	Clock   clock.Clock
 }
 
 // Register adds the pages' routes.
@@ -44,18 +46,47 @@ func (p *Pages) Register(e *echo.Echo) {
 	e.POST("/cashier/:trade_no", p.cashierAct)
 	e.GET("/qr/:token", p.qr)
 	e.POST("/qr/:token", p.qrAct)
+	e.GET("/cashier/coupon/:auth_no", p.couponCashier)
+	e.POST("/cashier/coupon/:auth_no", p.couponAct)
 }
 
+// view is what the order page shows, for a trade or a red packet.
 type view struct {
-	Trade   trade.Trade
-	AppName string
-	Kind    string // "cashier" or "qr"
-	Action  string
-	Message string
+	Kind     string // "cashier", "qr" or "coupon"
+	Title    string
+	Amount   string
+	AppID    string
+	AppName  string
+	OutNo    string // out_trade_no or out_order_no
+	AlipayNo string // trade_no or auth_no
+	Status   string
+	Buyer    string
+	Open     bool // the buyer can still act
+	Action   string
+	Message  string
+}
+
+func tradeView(t trade.Trade, kind, action, msg string) view {
+	v := view{Kind: kind, Title: t.Subject, Amount: t.Total.String(), AppID: t.AppID, OutNo: t.OutTradeNo,
+		AlipayNo: t.TradeNo, Status: string(t.Status), Open: t.Status == trade.WaitBuyerPay, Action: action, Message: msg}
+	if t.Buyer.LogonID != "" {
+		v.Buyer = t.Buyer.LogonID + " (" + t.Buyer.UserID + ")"
+	}
+	return v
+}
+
+func couponView(o coupon.Order, msg string) view {
+	v := view{Kind: "coupon", Title: o.Title, Amount: o.Amount.String(), AppID: o.AppID, OutNo: o.OutOrderNo,
+		AlipayNo: o.AuthNo, Status: string(o.Status), Open: o.Status == coupon.OrderInit,
+		Action: "/cashier/coupon/" + o.AuthNo, Message: msg}
+	if o.Payer.LogonID != "" {
+		v.Buyer = o.Payer.LogonID + " (" + o.Payer.UserID + ")"
+	}
+	return v
 }
 
 func (p *Pages) render(c echo.Context, status int, name string, v view) error {
-	if a, ok := p.Apps.Get(v.Trade.AppID); ok {
+	if a, ok := p.Apps.Get(v.AppID); ok {
 		v.AppName = a.Name
 	}
 	var b strings.Builder
@@ -74,7 +105,7 @@ func (p *Pages) cashier(c echo.Context) error {
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", view{Trade: t, Kind: "cashier", Action: "/cashier/" + t.TradeNo})
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, ""))
 }
 
 func (p *Pages) qr(c echo.Context) error {
@@ -82,7 +113,7 @@ func (p *Pages) qr(c echo.Context) error {
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", view{Trade: t, Kind: "qr", Action: "/qr/" + c.Param("token")})
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "qr", "/qr/"+c.Param("token"), ""))
 }
 
 func buyerFrom(c echo.Context) *fixtures.Buyer {
@@ -104,7 +135,7 @@ func (p *Pages) qrAct(c echo.Context) error {
 	if err != nil {
 		msg = err.Error()
 	}
-	return p.render(c, http.StatusOK, "order.html", view{Trade: t, Kind: "qr", Action: "/qr/" + token, Message: msg})
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "qr", "/qr/"+token, msg))
 }
 
 func (p *Pages) cashierAct(c echo.Context) error {
@@ -114,7 +145,7 @@ func (p *Pages) cashierAct(c echo.Context) error {
 		return p.notFound(c)
 	}
 	if err != nil {
-		return p.render(c, http.StatusOK, "order.html", view{Trade: t, Kind: "cashier", Action: "/cashier/" + t.TradeNo, Message: err.Error()})
+		return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, err.Error()))
 	}
 	switch {
 	case act == trade.ActPay && t.ReturnURL != "":
@@ -127,33 +158,94 @@ func (p *Pages) cashierAct(c echo.Context) error {
 		return c.Redirect(http.StatusFound, t.ReturnURL)
 	}
 	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
-	return p.render(c, http.StatusOK, "order.html", view{Trade: t, Kind: "cashier", Action: "/cashier/" + t.TradeNo, Message: msg})
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, msg))
+}
+
+func (p *Pages) couponCashier(c echo.Context) error {
+	o, err := p.Coupons.Get("", c.Param("auth_no"))
+	if err != nil {
+		return p.notFound(c)
+	}
+	return p.render(c, http.StatusOK, "order.html", couponView(o, ""))
+}
+
+// couponAct is the sender paying a red packet (or giving up) in the cashier.
+func (p *Pages) couponAct(c echo.Context) error {
+	ref := c.Param("auth_no")
+	var o coupon.Order
+	var err error
+	act := trade.BuyerAction(c.FormValue("action"))
+	switch act {
+	case trade.ActPay:
+		o, err = p.Coupons.SenderPay("", ref, buyerFrom(c))
+	case trade.ActClose:
+		o, err = p.Coupons.SenderClose("", ref)
+	default:
+		o, err = p.Coupons.Get("", ref)
+	}
+	if errors.Is(err, coupon.ErrNotFound) {
+		return p.notFound(c)
+	}
+	if err != nil {
+		return p.render(c, http.StatusOK, "order.html", couponView(o, err.Error()))
+	}
+	if o.ReturnURL != "" && (act == trade.ActPay || act == trade.ActClose) {
+		if act == trade.ActClose {
+			return c.Redirect(http.StatusFound, o.ReturnURL)
+		}
+		u, err := p.couponReturnURL(o)
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusFound, u)
+	}
+	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActClose: "已取消"}[act]
+	return p.render(c, http.StatusOK, "order.html", couponView(o, msg))
 }
 
 // ReturnURL is where the cashier sends the browser after payment: the
 // trade's return_url with production's synchronous-return parameters,
 // signed like a notification.
 func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
-	cs, err := sign.ParseCharset(t.Charset)
-	if err != nil {
-		cs = sign.UTF8
-	}
-	st, err := sign.ParseType(t.SignType)
-	if err != nil {
-		st = sign.RSA2
-	}
-	params := map[string]string{
-		"charset":      string(cs),
+	return p.signedReturn(t.ReturnURL, t.Charset, t.SignType, map[string]string{
 		"out_trade_no": t.OutTradeNo,
 		"method":       t.Method + ".return",
 		"total_amount": t.Total.String(),
 		"trade_no":     t.TradeNo,
 		"auth_app_id":  t.AppID,
-		"version":      "1.0",
 		"app_id":       t.AppID,
 		"seller_id":    t.Seller.UserID,
-		"timestamp":    timestamp.Format(p.Clock.Now()),
+	})
+}
+
+// couponReturnURL is ReturnURL for a red packet paid in the cashier.
+func (p *Pages) couponReturnURL(o coupon.Order) (string, error) {
+	op := o.Operations[0]
+	return p.signedReturn(o.ReturnURL, o.Charset, o.SignType, map[string]string{
+		"method":         o.Method + ".return",
+		"out_order_no":   o.OutOrderNo,
+		"out_request_no": op.OutRequestNo,
+		"auth_no":        o.AuthNo,
+		"operation_id":   op.OperationID,
+		"amount":         op.Amount.String(),
+		"status":         string(op.Status),
+		"auth_app_id":    o.AppID,
+		"app_id":         o.AppID,
+	})
+}
+
+func (p *Pages) signedReturn(base, charset, signType string, params map[string]string) (string, error) {
+	cs, err := sign.ParseCharset(charset)
+	if err != nil {
+		cs = sign.UTF8
 	}
+	st, err := sign.ParseType(signType)
+	if err != nil {
+		st = sign.RSA2
+	}
+	params["charset"] = string(cs)
+	params["version"] = "1.0"
+	params["timestamp"] = timestamp.Format(p.Clock.Now())
 	if err := sign.SignNotify(params, p.Key, st, cs); err != nil {
 		return "", err
 	}
@@ -162,8 +254,8 @@ func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
 		return "", err
 	}
 	sep := "?"
-	if strings.Contains(t.ReturnURL, "?") {
+	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return t.ReturnURL + sep + q, nil
+	return base + sep + q, nil
 }

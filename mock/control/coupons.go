@@ -1,0 +1,93 @@
+package control
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+func (a *API) listCoupons(c echo.Context) error {
+	list := a.Coupons.List(c.QueryParam("app_id"))
+	if list == nil {
+		list = []coupon.Order{}
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+func (a *API) getCoupon(c echo.Context) error {
+	o, err := a.Coupons.Get(c.QueryParam("app_id"), c.Param("ref"))
+	return a.couponAnswer(c, o, err)
+}
+
+// couponAct is the simulated sender of an app or page pay red packet: pay
+// (optionally as a given payer) or close.
+func (a *API) couponAct(c echo.Context) error {
+	app, ref := c.QueryParam("app_id"), c.Param("ref")
+	switch c.Param("action") {
+	case "pay":
+		var payer fixtures.Buyer
+		if c.Request().ContentLength != 0 {
+			if err := c.Bind(&payer); err != nil {
+				return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"buyer_id":...,"buyer_logon_id":...}`))
+			}
+		}
+		var pp *fixtures.Buyer
+		if payer.UserID != "" || payer.LogonID != "" {
+			pp = &payer
+		}
+		o, err := a.Coupons.SenderPay(app, ref, pp)
+		return a.couponAnswer(c, o, err)
+	case "close":
+		o, err := a.Coupons.SenderClose(app, ref)
+		return a.couponAnswer(c, o, err)
+	}
+	return fail(c, http.StatusNotFound, errors.New("unknown action "+c.Param("action")+"; use pay or close"))
+}
+
+func (a *API) couponAnswer(c echo.Context, o coupon.Order, err error) error {
+	var ae *apierr.Error
+	switch {
+	case err == nil:
+		return c.JSON(http.StatusOK, o)
+	case errors.Is(err, coupon.ErrNotFound):
+		return fail(c, http.StatusNotFound, err)
+	case errors.Is(err, trade.ErrAmbiguous):
+		return fail(c, http.StatusConflict, err)
+	case errors.As(err, &ae):
+		return fail(c, http.StatusConflict, errors.New(ae.SubMsg))
+	}
+	return fail(c, http.StatusBadRequest, err)
+}
+
+func (a *API) listFaults(c echo.Context) error { return c.JSON(http.StatusOK, a.Faults.List()) }
+
+// addFault queues an answer for the next matching gateway requests:
+// {"method":"alipay.fund.coupon.order.disburse","code":"20000","execute":true,"times":1}.
+func (a *API) addFault(c echo.Context) error {
+	var f gateway.Fault
+	if err := c.Bind(&f); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"method":...,"code":"20000","execute":true}`))
+	}
+	if f.AppID != "" {
+		if _, ok := a.Apps.Get(f.AppID); !ok {
+			return fail(c, http.StatusBadRequest, errors.New("no app "+f.AppID))
+		}
+	}
+	added, err := a.Faults.Add(f)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	return c.JSON(http.StatusCreated, added)
+}
+
+func (a *API) clearFaults(c echo.Context) error {
+	a.Faults.Clear()
+	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
+}

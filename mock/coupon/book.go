@@ -1,0 +1,636 @@
+package coupon
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Options of the red-packet book.
+type Options struct {
+	// AutoRefund is how long after payment the unclaimed rest goes back to
+	// the sender; default 48h (the self-signed contract's default).
+	AutoRefund time.Duration
+	// Processing is how long an operation answered with 10003 takes to
+	// complete by itself if nobody retries or queries; default 5s.
+	Processing time.Duration
+}
+
+// DefaultPayTimeout applies when pay_timeout is not given.
+const DefaultPayTimeout = time.Hour
+
+// Merchant is the app a request came from.
+type Merchant = trade.Merchant
+
+// Context carries the common parameters of the request.
+type Context = trade.Context
+
+// PayRequest is the biz_content of app, page and agreement pay.
+type PayRequest struct {
+	OutOrderNo   string        `json:"out_order_no"`
+	OutRequestNo string        `json:"out_request_no"`
+	OrderTitle   string        `json:"order_title"`
+	Amount       amount.Amount `json:"amount"`
+	PayTimeout   string        `json:"pay_timeout"`
+	ExtraParam   string        `json:"extra_param"`
+	PayerUserID  string        `json:"payer_user_id"` // agreement pay
+}
+
+// DisburseRequest is the biz_content of a claim.
+type DisburseRequest struct {
+	OutOrderNo       string        `json:"out_order_no"`
+	OutRequestNo     string        `json:"out_request_no"`
+	DeductAuthNo     string        `json:"deduct_auth_no"`
+	DeductOutOrderNo string        `json:"deduct_out_order_no"`
+	OrderTitle       string        `json:"order_title"`
+	Amount           amount.Amount `json:"amount"`
+	PayeeUserID      string        `json:"payee_user_id"`
+	PayeeLogonID     string        `json:"payee_logon_id"`
+	PayTimeout       string        `json:"pay_timeout"`
+	ExtraParam       string        `json:"extra_param"`
+}
+
+// RefundRequest is the biz_content of alipay.fund.coupon.order.refund.
+type RefundRequest struct {
+	AuthNo       string        `json:"auth_no"`
+	OutRequestNo string        `json:"out_request_no"`
+	Amount       amount.Amount `json:"amount"`
+	Remark       string        `json:"remark"`
+}
+
+// QueryRequest names an operation: auth_no + operation_id, or
+// out_order_no + out_request_no.
+type QueryRequest struct {
+	AuthNo       string `json:"auth_no"`
+	OperationID  string `json:"operation_id"`
+	OutOrderNo   string `json:"out_order_no"`
+	OutRequestNo string `json:"out_request_no"`
+}
+
+// Result is an order and the operation a call made or found.
+type Result struct {
+	Order Order
+	Op    Operation
+	// Repeat is true when the call repeated an earlier identical request.
+	Repeat bool
+}
+
+type key struct{ app, out string }
+
+type change struct {
+	o Order
+	e Event
+}
+
+// Book holds the red packets and claims. Safe for concurrent use.
+type Book struct {
+	mu       sync.Mutex
+	clock    clock.Clock
+	ids      *fixtures.Generator
+	opts     Options
+	byAuth   map[string]*Order
+	byOut    map[key]*Order
+	observer func(Order, Event)
+}
+
+// NewBook makes an empty book.
+func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
+	if opts.AutoRefund <= 0 {
+		opts.AutoRefund = 48 * time.Hour
+	}
+	if opts.Processing <= 0 {
+		opts.Processing = 5 * time.Second
+	}
+	b := &Book{clock: c, ids: ids, opts: opts}
+	b.Reset("")
+	return b
+}
+
+// Observe registers the function told about every change, outside the lock.
+func (b *Book) Observe(f func(Order, Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.observer = f
+}
+
+func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
+	b.mu.Lock()
+	ch, err := f(b.clock.Now())
+	obs := b.observer
+	b.mu.Unlock()
+	if obs != nil {
+		for _, c := range ch {
+			obs(c.o, c.e)
+		}
+	}
+	return err
+}
+
+// Reset forgets all orders, or one app's.
+func (b *Book) Reset(app string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if app == "" {
+		b.byAuth, b.byOut = map[string]*Order{}, map[key]*Order{}
+		return
+	}
+	for k, o := range b.byOut {
+		if k.app == app {
+			delete(b.byOut, k)
+			delete(b.byAuth, o.AuthNo)
+		}
+	}
+}
+
+// authNo is a fund authorisation number: date, "11" and 18 digits.
+func (b *Book) authNo(now time.Time) string {
+	no := b.ids.TradeNo(now)
+	return no[:8] + "11" + no[10:]
+}
+
+func (b *Book) operationID(now time.Time) string {
+	no := b.ids.TradeNo(now)
+	return no[:8] + "20" + no[10:]
+}
+
+func checkAmount(a amount.Amount) error {
+	if a == 0 {
+		return InvalidParameter("amount不能为空")
+	}
+	if !a.InRange() {
+		return InvalidParameter("amount取值范围[0.01,100000000.00]")
+	}
+	return nil
+}
+
+func checkNos(outOrderNo, outRequestNo string) error {
+	switch {
+	case outOrderNo == "":
+		return InvalidParameter("out_order_no不能为空")
+	case outRequestNo == "":
+		return InvalidParameter("out_request_no不能为空")
+	case len(outOrderNo) > 64 || len(outRequestNo) > 64:
+		return InvalidParameter("out_order_no和out_request_no长度不能超过64")
+	}
+	return nil
+}
+
+// payTimeout reads pay_timeout: 1m to 7d, whole m/h/d units.
+func payTimeout(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now.Add(DefaultPayTimeout), nil
+	}
+	t, err := trade.ParseTimeout(s, now)
+	if err != nil || t.Sub(now) > 7*24*time.Hour || s == "1c" {
+		return time.Time{}, InvalidParameter("pay_timeout取值范围1m～7d，单位m/h/d，不能有小数")
+	}
+	return t, nil
+}
+
+// Pay opens a red packet: app and page pay wait for the sender to pay in
+// the Alipay app or cashier; agreement pay (payer_user_id) is paid at once.
+// processing makes the payment answer 10003: it completes on a retry, a
+// query, or by itself after Options.Processing.
+func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processing bool) (Result, error) {
+	var res Result
+	agreement := method == "alipay.fund.coupon.order.agreement.pay"
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
+			return nil, err
+		}
+		if r.OrderTitle == "" {
+			return nil, InvalidParameter("order_title不能为空")
+		}
+		if err := checkAmount(r.Amount); err != nil {
+			return nil, err
+		}
+		if agreement && r.PayerUserID == "" {
+			return nil, InvalidParameter("payer_user_id不能为空")
+		}
+		exp, err := payTimeout(r.PayTimeout, now)
+		if err != nil {
+			return nil, err
+		}
+		fp := fmt.Sprintf("pay|%s|%d|%s", r.OutRequestNo, r.Amount, r.PayerUserID)
+		if o := b.byOut[key{m.AppID, r.OutOrderNo}]; o != nil {
+			ch := b.settle(o, now)
+			op := o.opByRequest(r.OutRequestNo)
+			if o.Claim || op == nil || op.fingerprint != fp {
+				return ch, ErrDiscordant
+			}
+			ch = append(ch, b.complete(o, op, now)...)
+			res = Result{Order: o.clone(), Op: *op, Repeat: true}
+			return ch, nil
+		}
+		o := &Order{
+			AppID: m.AppID, AuthNo: b.authNo(now), OutOrderNo: r.OutOrderNo, Title: r.OrderTitle, Method: method,
+			Amount: r.Amount, Status: OrderInit, ExtraParam: r.ExtraParam,
+			NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
+			Created: now, Expires: exp,
+		}
+		o.Operations = append(o.Operations, Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo,
+			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
+		b.byAuth[o.AuthNo] = o
+		b.byOut[key{m.AppID, o.OutOrderNo}] = o
+		ch := []change{{o.clone(), o.record(now, EventCreated, o.Operations[0].OperationID, method)}}
+		if agreement {
+			o.Payer = b.ids.Buyer()
+			o.Payer.UserID = r.PayerUserID
+			if processing {
+				done := now.Add(b.opts.Processing)
+				o.Operations[0].DoneAt = &done
+			} else {
+				ch = append(ch, b.paid(o, now))
+			}
+		}
+		res = Result{Order: o.clone(), Op: o.Operations[0]}
+		return ch, nil
+	})
+	return res, err
+}
+
+// paid moves an order from INIT to AUTHORIZED: the sender's money is in.
+func (b *Book) paid(o *Order, now time.Time) change {
+	op := &o.Operations[0]
+	op.Status, op.Trans, op.DoneAt = OpSuccess, &now, nil
+	o.Status, o.Rest, o.Paid = OrderAuthorized, o.Amount, &now
+	refund := now.Add(b.opts.AutoRefund)
+	o.RefundAt = &refund
+	if o.Payer.UserID == "" {
+		o.Payer = b.ids.Buyer()
+	}
+	return change{o.clone(), o.record(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())}
+}
+
+// complete finishes a processing operation early: a retry or a query
+// tells the outcome, and from then on it is final.
+func (b *Book) complete(o *Order, op *Operation, now time.Time) []change {
+	if op.Status != OpInit || op.DoneAt == nil {
+		return nil
+	}
+	if op.Type == Pay && !o.Claim {
+		return []change{b.paid(o, now)}
+	}
+	op.Status, op.Trans, op.DoneAt = OpSuccess, &now, nil
+	return []change{{o.clone(), o.record(now, EventCompleted, op.OperationID, string(op.Type)+" completed")}}
+}
+
+// settle applies the clock: unpaid orders close at their pay timeout,
+// processing operations complete, unclaimed money goes back.
+func (b *Book) settle(o *Order, now time.Time) []change {
+	var ch []change
+	for i := range o.Operations {
+		op := &o.Operations[i]
+		if op.Status == OpInit && op.DoneAt != nil && !now.Before(*op.DoneAt) {
+			ch = append(ch, b.complete(o, op, now)...)
+		}
+	}
+	switch {
+	case o.Status == OrderInit && o.Operations[0].DoneAt == nil && !now.Before(o.Expires):
+		o.Status = OrderClosed
+		o.Operations[0].Status = OpClosed
+		ch = append(ch, change{o.clone(), o.record(o.Expires, EventClosed, o.Operations[0].OperationID, "pay_timeout: never paid")})
+	case o.Status == OrderAuthorized && o.RefundAt != nil && !now.Before(*o.RefundAt):
+		at := *o.RefundAt
+		op := Operation{OperationID: b.operationID(at), OutRequestNo: "AUTO" + o.AuthNo, Type: Refund, Amount: o.Rest,
+			Status: OpSuccess, Created: at, Trans: &at, Auto: true, NotifyURL: o.NotifyURL, Remark: "红包超时未领取，自动退回"}
+		o.Operations = append(o.Operations, op)
+		o.Rest, o.Status, o.RefundAt = 0, OrderFinish, nil
+		ch = append(ch, change{o.clone(), o.record(at, EventRefunded, op.OperationID, "unclaimed "+op.Amount.String()+" returned automatically")})
+	}
+	return ch
+}
+
+// Deadline is when time alone next changes an order.
+func (b *Book) Deadline(o Order) (time.Time, bool) {
+	var at time.Time
+	for _, op := range o.Operations {
+		if op.Status == OpInit && op.DoneAt != nil && (at.IsZero() || op.DoneAt.Before(at)) {
+			at = *op.DoneAt
+		}
+	}
+	var next time.Time
+	switch {
+	case o.Status == OrderInit:
+		next = o.Expires
+	case o.Status == OrderAuthorized && o.RefundAt != nil:
+		next = *o.RefundAt
+	}
+	if !next.IsZero() && (at.IsZero() || next.Before(at)) {
+		at = next
+	}
+	return at, !at.IsZero()
+}
+
+// Settle applies the clock to one order; the scheduler calls it.
+func (b *Book) Settle(authNo string) []Event {
+	var out []Event
+	_ = b.commit(func(now time.Time) ([]change, error) {
+		o := b.byAuth[authNo]
+		if o == nil {
+			return nil, nil
+		}
+		ch := b.settle(o, now)
+		for _, c := range ch {
+			out = append(out, c.e)
+		}
+		return ch, nil
+	})
+	return out
+}
+
+func (b *Book) packet(app, authNo, outOrderNo string) (*Order, error) {
+	var o *Order
+	if authNo != "" {
+		o = b.byAuth[authNo]
+	} else if outOrderNo != "" {
+		o = b.byOut[key{app, outOrderNo}]
+	}
+	if o == nil || o.AppID != app || o.Claim {
+		return nil, ErrOrderNotExist
+	}
+	return o, nil
+}
+
+// Disburse pays a claim out of a red packet to a payee. A claim is its own
+// fund order (out_order_no); it never takes more than the packet holds.
+func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing bool) (Result, error) {
+	var res Result
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
+			return nil, err
+		}
+		if r.DeductAuthNo == "" && r.DeductOutOrderNo == "" {
+			return nil, InvalidParameter("deduct_auth_no和deduct_out_order_no不能同时为空")
+		}
+		if r.PayeeUserID == "" && r.PayeeLogonID == "" {
+			return nil, InvalidParameter("payee_user_id和payee_logon_id不能同时为空")
+		}
+		if err := checkAmount(r.Amount); err != nil {
+			return nil, err
+		}
+		if r.PayTimeout != "" {
+			if _, err := payTimeout(r.PayTimeout, now); err != nil {
+				return nil, err
+			}
+		}
+		p, err := b.packet(m.AppID, r.DeductAuthNo, r.DeductOutOrderNo)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(p, now)
+		fp := fmt.Sprintf("disburse|%s|%s|%d|%s|%s", p.AuthNo, r.OutRequestNo, r.Amount, r.PayeeUserID, r.PayeeLogonID)
+		if o := b.byOut[key{m.AppID, r.OutOrderNo}]; o != nil {
+			op := o.opByRequest(r.OutRequestNo)
+			if !o.Claim || op == nil || op.fingerprint != fp {
+				return ch, ErrDiscordant
+			}
+			ch = append(ch, b.complete(o, op, now)...)
+			res = Result{Order: o.clone(), Op: *op, Repeat: true}
+			return ch, nil
+		}
+		if p.Status != OrderAuthorized {
+			return ch, ErrOrderStatus
+		}
+		if r.Amount > p.Rest {
+			return ch, ErrRestNotEnough
+		}
+		payee := fixtures.Buyer{UserID: r.PayeeUserID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
+		if payee.UserID == "" {
+			payee.UserID = b.ids.UserID()
+		}
+		if payee.UserID == p.Payer.UserID {
+			return ch, ErrPayerPayeeSame
+		}
+		title := r.OrderTitle
+		if title == "" {
+			title = p.Title
+		}
+		claim := &Order{
+			AppID: m.AppID, AuthNo: b.authNo(now), OutOrderNo: r.OutOrderNo, Title: title,
+			Method: "alipay.fund.coupon.order.disburse", Claim: true, Amount: r.Amount, Status: OrderFinish,
+			Payer: p.Payer, Payee: &payee, DeductAuthNo: p.AuthNo, ExtraParam: r.ExtraParam,
+			NotifyURL: c.NotifyURL, Charset: c.Charset, SignType: c.SignType, Created: now, Expires: now,
+		}
+		op := Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo, Type: Pay, Amount: r.Amount,
+			Status: OpSuccess, Created: now, Trans: &now, NotifyURL: c.NotifyURL, fingerprint: fp}
+		if processing {
+			done := now.Add(b.opts.Processing)
+			op.Status, op.Trans, op.DoneAt = OpInit, nil, &done
+		}
+		claim.Operations = []Operation{op}
+		claim.Paid = &now
+		b.byAuth[claim.AuthNo] = claim
+		b.byOut[key{m.AppID, claim.OutOrderNo}] = claim
+		p.Rest -= r.Amount
+		if p.Rest == 0 {
+			p.Status, p.RefundAt = OrderFinish, nil
+		}
+		ch = append(ch,
+			change{p.clone(), p.record(now, EventClaimed, op.OperationID, fmt.Sprintf("%s claimed by %s (%s)", r.Amount, payee.UserID, claim.AuthNo))},
+			change{claim.clone(), claim.record(now, EventClaimed, op.OperationID, "paid to "+payee.UserID)})
+		res = Result{Order: claim.clone(), Op: op}
+		return ch, nil
+	})
+	return res, err
+}
+
+// Refund returns money that is left in a red packet to the sender; never
+// more than what remains.
+func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (Result, error) {
+	var res Result
+	err := b.commit(func(now time.Time) ([]change, error) {
+		if r.AuthNo == "" {
+			return nil, InvalidParameter("auth_no不能为空")
+		}
+		if r.OutRequestNo == "" || len(r.OutRequestNo) > 64 {
+			return nil, InvalidParameter("out_request_no不能为空且长度不能超过64")
+		}
+		if err := checkAmount(r.Amount); err != nil {
+			return nil, err
+		}
+		o, err := b.packet(m.AppID, r.AuthNo, "")
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(o, now)
+		fp := fmt.Sprintf("refund|%s|%d", r.OutRequestNo, r.Amount)
+		if op := o.opByRequest(r.OutRequestNo); op != nil {
+			if op.fingerprint != fp {
+				return ch, ErrDiscordant
+			}
+			ch = append(ch, b.complete(o, op, now)...)
+			res = Result{Order: o.clone(), Op: *op, Repeat: true}
+			return ch, nil
+		}
+		if o.Status != OrderAuthorized {
+			return ch, ErrOrderStatus
+		}
+		if r.Amount > o.Rest {
+			return ch, ErrRestNotEnough
+		}
+		op := Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo, Type: Refund, Amount: r.Amount,
+			Status: OpSuccess, Created: now, Trans: &now, Remark: r.Remark, NotifyURL: c.NotifyURL, fingerprint: fp}
+		if processing {
+			done := now.Add(b.opts.Processing)
+			op.Status, op.Trans, op.DoneAt = OpInit, nil, &done
+		}
+		o.Operations = append(o.Operations, op)
+		o.Rest -= r.Amount
+		if o.Rest == 0 {
+			o.Status, o.RefundAt = OrderFinish, nil
+		}
+		ch = append(ch, change{o.clone(), o.record(now, EventRefunded, op.OperationID, r.Amount.String()+" returned to the sender")})
+		res = Result{Order: o.clone(), Op: op}
+		return ch, nil
+	})
+	return res, err
+}
+
+// Query finds an operation (alipay.fund.coupon.operation.query). A
+// processing operation is final once queried.
+func (b *Book) Query(app string, q QueryRequest) (Result, error) {
+	var res Result
+	err := b.commit(func(now time.Time) ([]change, error) {
+		var o *Order
+		var op *Operation
+		switch {
+		case q.AuthNo != "" && q.OperationID != "":
+			if o = b.byAuth[q.AuthNo]; o != nil && o.AppID == app {
+				op = o.Op(q.OperationID)
+			}
+		case q.OutOrderNo != "" && q.OutRequestNo != "":
+			if o = b.byOut[key{app, q.OutOrderNo}]; o != nil {
+				op = o.opByRequest(q.OutRequestNo)
+			}
+		default:
+			return nil, InvalidParameter("auth_no和operation_id，或out_order_no和out_request_no，必须成对传入")
+		}
+		if o == nil || o.AppID != app {
+			return nil, ErrOrderNotExist
+		}
+		ch := b.settle(o, now)
+		if op == nil {
+			return ch, ErrOperationNotExist
+		}
+		ch = append(ch, b.complete(o, op, now)...)
+		res = Result{Order: o.clone(), Op: *op}
+		return ch, nil
+	})
+	return res, err
+}
+
+// ErrNotFound is the control API's error for an unknown red packet.
+var ErrNotFound = errors.New("coupon: no such red packet")
+
+func (b *Book) find(app, ref string) (*Order, error) {
+	if o := b.byAuth[ref]; o != nil && (app == "" || o.AppID == app) {
+		return o, nil
+	}
+	var hit *Order
+	for k, o := range b.byOut {
+		if k.out == ref && (app == "" || k.app == app) {
+			if hit != nil {
+				return nil, trade.ErrAmbiguous
+			}
+			hit = o
+		}
+	}
+	if hit == nil {
+		return nil, ErrNotFound
+	}
+	return hit, nil
+}
+
+// SenderPay is the simulated sender paying an app or page pay order in the
+// Alipay app or the cashier; payer may be nil.
+func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
+	var out Order
+	err := b.commit(func(now time.Time) ([]change, error) {
+		o, err := b.find(app, ref)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(o, now)
+		if o.Status != OrderInit {
+			out = o.clone()
+			return ch, ErrOrderStatus
+		}
+		if payer != nil {
+			o.Payer = *payer
+			if payer.LogonID != "" {
+				o.Payer.Account, o.Payer.LogonID = payer.LogonID, fixtures.MaskLogon(payer.LogonID)
+			}
+		}
+		ch = append(ch, b.paid(o, now))
+		out = o.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// SenderClose is the sender giving up on paying: the order closes.
+func (b *Book) SenderClose(app, ref string) (Order, error) {
+	var out Order
+	err := b.commit(func(now time.Time) ([]change, error) {
+		o, err := b.find(app, ref)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(o, now)
+		if o.Status != OrderInit {
+			out = o.clone()
+			return ch, ErrOrderStatus
+		}
+		o.Status = OrderClosed
+		o.Operations[0].Status = OpClosed
+		ch = append(ch, change{o.clone(), o.record(now, EventClosed, o.Operations[0].OperationID, "sender gave up")})
+		out = o.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// Get returns one order for the control API.
+func (b *Book) Get(app, ref string) (Order, error) {
+	var out Order
+	err := b.commit(func(now time.Time) ([]change, error) {
+		o, err := b.find(app, ref)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(o, now)
+		out = o.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// List returns the orders of an app (all apps when empty), oldest first.
+func (b *Book) List(app string) []Order {
+	var out []Order
+	_ = b.commit(func(now time.Time) ([]change, error) {
+		var ch []change
+		for _, o := range b.byAuth {
+			ch = append(ch, b.settle(o, now)...)
+			if app == "" || o.AppID == app {
+				out = append(out, o.clone())
+			}
+		}
+		return ch, nil
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].AuthNo < out[j].AuthNo
+	})
+	return out
+}

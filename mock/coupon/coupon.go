@@ -1,0 +1,193 @@
+// Package coupon is the red-packet (cash coupon, 现金红包) state machine:
+// a fund order the sender pays money into, which payees claim from
+// (disburse) until it is empty, refunded, or automatically returned 48 h
+// after payment. Plain Go, time from the injected clock, like trade.
+package coupon
+
+import (
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// OrderStatus is the status of a fund order.
+type OrderStatus string
+
+// Fund order statuses, as fund authorisation names them.
+const (
+	OrderInit       OrderStatus = "INIT"       // waiting for the sender to pay
+	OrderAuthorized OrderStatus = "AUTHORIZED" // paid, money left to claim
+	OrderFinish     OrderStatus = "FINISH"     // nothing left: all claimed or returned
+	OrderClosed     OrderStatus = "CLOSED"     // never paid
+)
+
+// OpStatus is the status of a fund operation (the "status" field).
+type OpStatus string
+
+// Operation statuses, production's values.
+const (
+	OpInit    OpStatus = "INIT"
+	OpSuccess OpStatus = "SUCCESS"
+	OpClosed  OpStatus = "CLOSED"
+)
+
+// OpType is operation_type: PAY moves money (the sender paying in, or a
+// claim paid out to a payee), REFUND returns it to the sender.
+type OpType string
+
+// Operation types, production's values.
+const (
+	Pay    OpType = "PAY"
+	Refund OpType = "REFUND"
+)
+
+// Operation is one fund operation of an order.
+type Operation struct {
+	OperationID  string        `json:"operation_id"`
+	OutRequestNo string        `json:"out_request_no"`
+	Type         OpType        `json:"operation_type"`
+	Amount       amount.Amount `json:"amount"`
+	Status       OpStatus      `json:"status"`
+	Created      time.Time     `json:"gmt_create"`
+	Trans        *time.Time    `json:"gmt_trans,omitempty"`
+	Remark       string        `json:"remark,omitempty"`
+	// Auto is set on the refund Alipay makes when the refund period ends.
+	Auto bool `json:"auto,omitempty"`
+	// NotifyURL of the request that made the operation.
+	NotifyURL string `json:"notify_url,omitempty"`
+	// DoneAt is when a processing (10003) operation completes by itself.
+	DoneAt *time.Time `json:"done_at,omitempty"`
+
+	fingerprint string
+}
+
+// Order is a fund order: a red packet the sender paid into, or a claim
+// (its own order, paid out of a red packet to a payee).
+type Order struct {
+	AppID      string          `json:"app_id"`
+	AuthNo     string          `json:"auth_no"`
+	OutOrderNo string          `json:"out_order_no"`
+	Title      string          `json:"order_title"`
+	Method     string          `json:"method"`
+	Claim      bool            `json:"claim"`
+	Amount     amount.Amount   `json:"amount"`
+	Rest       amount.Amount   `json:"rest_amount"`
+	Status     OrderStatus     `json:"status"`
+	Payer      fixtures.Buyer  `json:"payer"`
+	Payee      *fixtures.Buyer `json:"payee,omitempty"`
+	// DeductAuthNo is, on a claim, the red packet it was paid from.
+	DeductAuthNo string `json:"deduct_auth_no,omitempty"`
+	ExtraParam   string `json:"extra_param,omitempty"`
+
+	NotifyURL string `json:"notify_url,omitempty"`
+	ReturnURL string `json:"return_url,omitempty"`
+	Charset   string `json:"charset,omitempty"`
+	SignType  string `json:"sign_type,omitempty"`
+
+	Created  time.Time  `json:"gmt_create"`
+	Paid     *time.Time `json:"gmt_payment,omitempty"`
+	Expires  time.Time  `json:"pay_expire"`
+	RefundAt *time.Time `json:"auto_refund_at,omitempty"`
+
+	Operations []Operation `json:"operations"`
+	History    []Event     `json:"history"`
+}
+
+// Event is one entry of an order's history; the notifier hears them.
+type Event struct {
+	At          time.Time   `json:"at"`
+	Type        string      `json:"type"`
+	Status      OrderStatus `json:"status"`
+	OperationID string      `json:"operation_id,omitempty"`
+	Detail      string      `json:"detail,omitempty"`
+}
+
+// Event types.
+const (
+	EventCreated   = "created"
+	EventPaid      = "paid"
+	EventClaimed   = "claimed"
+	EventRefunded  = "refunded"
+	EventClosed    = "closed"
+	EventCompleted = "completed" // a processing operation succeeded
+)
+
+// TotalRefunded is what went back to the sender: total_pay_refund_amount.
+func (o *Order) TotalRefunded() amount.Amount {
+	var sum amount.Amount
+	for _, op := range o.Operations {
+		if op.Type == Refund && op.Status != OpClosed {
+			sum += op.Amount
+		}
+	}
+	return sum
+}
+
+// Op returns the operation with the given id.
+func (o *Order) Op(operationID string) *Operation {
+	for i := range o.Operations {
+		if o.Operations[i].OperationID == operationID {
+			return &o.Operations[i]
+		}
+	}
+	return nil
+}
+
+func (o *Order) opByRequest(outRequestNo string) *Operation {
+	for i := range o.Operations {
+		if o.Operations[i].OutRequestNo == outRequestNo {
+			return &o.Operations[i]
+		}
+	}
+	return nil
+}
+
+func (o *Order) clone() Order {
+	c := *o
+	c.Operations = append([]Operation(nil), o.Operations...)
+	c.History = append([]Event(nil), o.History...)
+	if o.Payee != nil {
+		p := *o.Payee
+		c.Payee = &p
+	}
+	return c
+}
+
+func (o *Order) record(at time.Time, typ, opID, detail string) Event {
+	e := Event{At: at, Type: typ, Status: o.Status, OperationID: opID, Detail: detail}
+	o.History = append(o.History, e)
+	return e
+}
+
+// Errors of the fund coupon methods. The seed names only the codes; these
+// sub_codes follow the fund family's style (documented as inferred).
+var (
+	ErrOrderNotExist     = apierr.Business("ORDER_NOT_EXIST", "红包订单不存在")
+	ErrOperationNotExist = apierr.Business("OPERATION_NOT_EXIST", "资金操作流水不存在")
+	ErrOrderStatus       = apierr.Business("ORDER_STATUS_INVALID", "红包订单状态不合法")
+	ErrRestNotEnough     = apierr.Business("REST_AMOUNT_NOT_ENOUGH", "红包剩余金额不足")
+	ErrDiscordant        = apierr.Business("DISCORDANT_REPEAT_REQUEST", "请求流水号重复且请求内容不一致")
+	ErrPayerPayeeSame    = apierr.Business("PAYER_PAYEE_CANNOT_SAME", "收付款方不能相同")
+	ErrOutOrderNoUsed    = apierr.Business("OUT_ORDER_NO_USED", "商户订单号已被使用")
+)
+
+// InvalidParameter names the field that is wrong.
+func InvalidParameter(detail string) *apierr.Error {
+	return apierr.Business("INVALID_PARAMETER", "参数有误："+detail)
+}
+
+// DisplayMessage is the text production puts in display_message for a
+// 40004, for the merchant to show the user.
+func DisplayMessage(e *apierr.Error) string {
+	switch e.SubCode {
+	case "REST_AMOUNT_NOT_ENOUGH":
+		return "红包已被领完"
+	case "ORDER_STATUS_INVALID":
+		return "红包状态异常，请稍后再试"
+	case "ORDER_NOT_EXIST":
+		return "红包不存在"
+	}
+	return "操作失败，请稍后再试"
+}
