@@ -57,9 +57,9 @@ func MustParse(s string) Amount {
 // String formats with exactly two decimals, as Alipay's responses do.
 func (a Amount) String() string {
 	sign := ""
-	n := int64(a)
-	if n < 0 {
-		sign, n = "-", -n
+	n := uint64(a)
+	if a < 0 {
+		sign, n = "-", uint64(-(a+1))+1 // no overflow at math.MinInt64
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }

@@ -1,0 +1,372 @@
+package amount_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+)
+
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		in   string
+		want amount.Amount
+	}{
+		{"0", 0},
+		{"0.0", 0},
+		{"0.00", 0},
+		{"0.01", 1},
+		{"0.1", 10},
+		{"0.10", 10},
+		{"1", 100},
+		{"88", 8800},
+		{"88.8", 8880},
+		{"88.80", 8880},
+		{"88.88", 8888},
+		{"88.08", 8808},
+		{"100000000", 100000000_00},
+		{"100000000.00", 100000000_00},
+		{"100000000.01", 100000000_01},
+		// Leading zeros in the whole part are accepted as plain digits.
+		{"000.10", 10},
+		{"007", 700},
+		// Twelve whole digits is the longest accepted.
+		{"999999999999.99", 999999999999_99},
+		{"000000000000", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := amount.Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q) error = %v, want nil", tt.in, err)
+			}
+			if got != tt.want {
+				t.Errorf("Parse(%q) = %d, want %d", tt.in, int64(got), int64(tt.want))
+			}
+		})
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"empty", ""},
+		{"dot only", "."},
+		{"no whole part", ".5"},
+		{"no whole part two decimals", ".55"},
+		{"trailing dot", "5."},
+		{"three decimals", "1.234"},
+		{"three zero decimals", "1.000"},
+		{"negative", "-1"},
+		{"negative decimal", "-0.01"},
+		{"plus sign", "+1"},
+		{"exponent", "1e2"},
+		{"upper exponent", "1E2"},
+		{"leading space", " 1"},
+		{"trailing space", "1 "},
+		{"inner space", "1 000"},
+		{"thousands comma", "1,000"},
+		{"decimal comma", "1,5"},
+		{"underscore", "1_000"},
+		{"hex", "0x10"},
+		{"two dots", "1.2.3"},
+		{"double dot", "1..2"},
+		{"fullwidth digit", "１"},
+		{"fullwidth fraction digit", "1.２"},
+		{"arabic-indic digit", "٣"},
+		{"letters", "abc"},
+		{"NaN", "NaN"},
+		{"Inf", "Inf"},
+		{"yuan sign", "¥1"},
+		{"tab", "1\t"},
+		{"newline", "1\n"},
+		{"thirteen whole digits", "1000000000000"},
+		{"thirteen zeros", "0000000000000"},
+		{"overlong with decimals", "1234567890123.45"},
+		{"overlong beyond int64", "99999999999999999999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := amount.Parse(tt.in)
+			if err == nil {
+				t.Fatalf("Parse(%q) = %d, want error", tt.in, int64(got))
+			}
+			if !errors.Is(err, amount.ErrSyntax) {
+				t.Errorf("Parse(%q) error = %v, want ErrSyntax", tt.in, err)
+			}
+			if got != 0 {
+				t.Errorf("Parse(%q) value on error = %d, want 0", tt.in, int64(got))
+			}
+		})
+	}
+}
+
+func TestMustParse(t *testing.T) {
+	if got := amount.MustParse("12.34"); got != 1234 {
+		t.Errorf("MustParse(12.34) = %d, want 1234", int64(got))
+	}
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("MustParse(\"1.234\") did not panic")
+		}
+		msg, _ := r.(string)
+		if !strings.Contains(msg, `"1.234"`) {
+			t.Errorf("panic message %q does not name the input", msg)
+		}
+	}()
+	amount.MustParse("1.234")
+}
+
+func TestString(t *testing.T) {
+	tests := []struct {
+		in   amount.Amount
+		want string
+	}{
+		{0, "0.00"},
+		{1, "0.01"},
+		{9, "0.09"},
+		{10, "0.10"},
+		{99, "0.99"},
+		{100, "1.00"},
+		{101, "1.01"},
+		{8800, "88.00"},
+		{8880, "88.80"},
+		{8888, "88.88"},
+		{amount.Min, "0.01"},
+		{amount.Max, "100000000.00"},
+		{-1, "-0.01"},
+		{-10, "-0.10"},
+		{-100, "-1.00"},
+		{-8888, "-88.88"},
+		{math.MaxInt64, "92233720368547758.07"},
+		{-math.MaxInt64, "-92233720368547758.07"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.in.String(); got != tt.want {
+				t.Errorf("Amount(%d).String() = %q, want %q", int64(tt.in), got, tt.want)
+			}
+		})
+	}
+}
+
+// The most negative int64 cannot be negated; String must still print it
+// with a single sign and two fraction digits.
+func TestStringMinInt64(t *testing.T) {
+	const want = "-92233720368547758.08"
+	if got := amount.Amount(math.MinInt64).String(); got != want {
+		t.Errorf("Amount(math.MinInt64).String() = %q, want %q", got, want)
+	}
+}
+
+func TestInRange(t *testing.T) {
+	tests := []struct {
+		in   amount.Amount
+		want bool
+	}{
+		{math.MinInt64, false},
+		{-1, false},
+		{0, false},
+		{1, true},
+		{amount.Min, true},
+		{amount.MustParse("0.01"), true},
+		{amount.MustParse("88.88"), true},
+		{amount.Max - 1, true},
+		{amount.Max, true},
+		{amount.MustParse("100000000"), true},
+		{amount.Max + 1, false},
+		{amount.MustParse("100000000.01"), false},
+		{math.MaxInt64, false},
+	}
+	for _, tt := range tests {
+		if got := tt.in.InRange(); got != tt.want {
+			t.Errorf("Amount(%d).InRange() = %v, want %v", int64(tt.in), got, tt.want)
+		}
+	}
+	if amount.Min != 1 || amount.Max != 10_000_000_000 {
+		t.Errorf("Min, Max = %d, %d; want 1, 10000000000", int64(amount.Min), int64(amount.Max))
+	}
+}
+
+func TestMarshalJSON(t *testing.T) {
+	tests := []struct {
+		in   amount.Amount
+		want string
+	}{
+		{0, `"0.00"`},
+		{1, `"0.01"`},
+		{8800, `"88.00"`},
+		{8888, `"88.88"`},
+		{-150, `"-1.50"`},
+		{amount.Max, `"100000000.00"`},
+	}
+	for _, tt := range tests {
+		b, err := tt.in.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON(%d) error = %v", int64(tt.in), err)
+		}
+		if string(b) != tt.want {
+			t.Errorf("MarshalJSON(%d) = %s, want %s", int64(tt.in), b, tt.want)
+		}
+	}
+
+	// Through encoding/json, as a field and as a pointer field.
+	type body struct {
+		Total  amount.Amount  `json:"total_amount"`
+		Refund *amount.Amount `json:"refund_amount,omitempty"`
+	}
+	r := amount.Amount(5)
+	b, err := json.Marshal(body{Total: 8800, Refund: &r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"total_amount":"88.00","refund_amount":"0.05"}`; string(b) != want {
+		t.Errorf("json.Marshal = %s, want %s", b, want)
+	}
+}
+
+func TestUnmarshalJSON(t *testing.T) {
+	const sentinel = amount.Amount(777)
+	tests := []struct {
+		name    string
+		json    string
+		want    amount.Amount
+		wantErr bool
+	}{
+		{"string", `"88.88"`, 8888, false},
+		{"string whole", `"88"`, 8800, false},
+		{"string one decimal", `"88.8"`, 8880, false},
+		{"string cent", `"0.01"`, 1, false},
+		{"string unicode escapes", `"\u0038\u0038.88"`, 8888, false},
+		{"number", `88.88`, 8888, false},
+		{"number whole", `88`, 8800, false},
+		{"number one decimal", `0.5`, 50, false},
+		{"number zero", `0`, 0, false},
+		{"null keeps value", `null`, sentinel, false},
+		{"empty string is zero", `""`, 0, false},
+		{"string three decimals", `"88.888"`, 0, true},
+		{"number three decimals", `88.888`, 0, true},
+		{"negative number", `-1`, 0, true},
+		{"negative string", `"-1"`, 0, true},
+		{"exponent number", `1e2`, 0, true},
+		{"exponent string", `"1e2"`, 0, true},
+		{"spaced string", `" 1"`, 0, true},
+		{"comma string", `"1,000"`, 0, true},
+		{"fullwidth string", `"１"`, 0, true},
+		{"bool", `true`, 0, true},
+		{"object", `{}`, 0, true},
+		{"array", `["1"]`, 0, true},
+		{"whitespace string", `" "`, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v struct {
+				A amount.Amount `json:"a"`
+			}
+			v.A = sentinel
+			err := json.Unmarshal([]byte(`{"a":`+tt.json+`}`), &v)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("json.Unmarshal(%s) = %d, want error", tt.json, int64(v.A))
+				}
+				if !errors.Is(err, amount.ErrSyntax) {
+					t.Errorf("json.Unmarshal(%s) error = %v, want ErrSyntax", tt.json, err)
+				}
+				if v.A != sentinel {
+					t.Errorf("json.Unmarshal(%s) changed the value to %d on error", tt.json, int64(v.A))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("json.Unmarshal(%s) error = %v", tt.json, err)
+			}
+			if v.A != tt.want {
+				t.Errorf("json.Unmarshal(%s) = %d, want %d", tt.json, int64(v.A), int64(tt.want))
+			}
+		})
+	}
+}
+
+// UnmarshalJSON called directly, with bytes encoding/json would have rejected
+// or trimmed.
+func TestUnmarshalJSONDirect(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    amount.Amount
+		wantErr bool
+	}{
+		{"  \"12.30\"\n", 1230, false},
+		{" 12.3 ", 1230, false},
+		{" null ", 5, false},
+		{`"12.30`, 0, true},
+		{``, 0, true},
+	}
+	for _, tt := range tests {
+		a := amount.Amount(5)
+		err := a.UnmarshalJSON([]byte(tt.in))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("UnmarshalJSON(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr {
+			if !errors.Is(err, amount.ErrSyntax) {
+				t.Errorf("UnmarshalJSON(%q) error = %v, want ErrSyntax", tt.in, err)
+			}
+			continue
+		}
+		if a != tt.want {
+			t.Errorf("UnmarshalJSON(%q) = %d, want %d", tt.in, int64(a), int64(tt.want))
+		}
+	}
+}
+
+// Parse(Amount(n).String()) == n for every non-negative amount String can
+// write with at most twelve whole digits; negatives do not parse back.
+func TestRoundTrip(t *testing.T) {
+	check := func(n int64) {
+		t.Helper()
+		a := amount.Amount(n)
+		s := a.String()
+		got, err := amount.Parse(s)
+		if err != nil {
+			t.Fatalf("Parse(%q) (from %d) error = %v", s, n, err)
+		}
+		if got != a {
+			t.Fatalf("Parse(Amount(%d).String() = %q) = %d", n, s, int64(got))
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back amount.Amount
+		if err := json.Unmarshal(b, &back); err != nil || back != a {
+			t.Fatalf("JSON round trip of %d via %s = %d, %v", n, b, int64(back), err)
+		}
+	}
+	for n := int64(0); n <= 200_000; n++ {
+		check(n)
+	}
+	for n := int64(amount.Max) - 1000; n <= int64(amount.Max)+1000; n++ {
+		check(n)
+	}
+	const top = 999999999999_99 // twelve whole digits
+	for n := int64(top) - 1000; n <= top; n++ {
+		check(n)
+	}
+	for _, n := range []int64{top + 1, math.MaxInt64} {
+		if _, err := amount.Parse(amount.Amount(n).String()); !errors.Is(err, amount.ErrSyntax) {
+			t.Errorf("Parse(%q) error = %v, want ErrSyntax (thirteen or more whole digits)", amount.Amount(n).String(), err)
+		}
+	}
+	for n := int64(-1); n >= -1000; n-- {
+		if _, err := amount.Parse(amount.Amount(n).String()); !errors.Is(err, amount.ErrSyntax) {
+			t.Fatalf("Parse(%q) error = %v, want ErrSyntax", amount.Amount(n).String(), err)
+		}
+	}
+}
