@@ -2,6 +2,7 @@
 //
 //	alipay-mock [serve] [flags]   run the mock (default 127.0.0.1:8080)
 //	alipay-mock keys [flags]      generate an app key pair in every format
+//	alipay-mock scenarios check PATH...  validate scenario files
 //	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
 //	alipay-mock version
 //
@@ -34,6 +35,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 func main() {
@@ -53,10 +56,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = genKeys(args, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(args, stdout, stderr)
+	case "scenarios":
+		err = scenariosCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "alipay-mock", mock.Version)
 	default:
-		err = fmt.Errorf("unknown command %q (serve, keys, healthcheck, version)", cmd)
+		err = fmt.Errorf("unknown command %q (serve, keys, scenarios, healthcheck, version)", cmd)
 	}
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -105,7 +110,7 @@ const defaultAddr = "127.0.0.1:8080"
 func serve(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var appFlags multi
+	var appFlags, scenarioFlags multi
 	addr := fs.String("addr", defaultAddr, "listen address (in Docker 0.0.0.0:8080)")
 	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (file or PEM); default the shipped keys/dev/alipay_private_key.pem")
 	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
@@ -124,6 +129,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
 	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
 	workers := fs.Int("notify-workers", 16, "notification attempts in flight at once")
+	fs.Var(&scenarioFlags, "scenario", "load a scenario file, or every .yaml file of a directory (repeatable)")
+	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -154,6 +161,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
 	opts.Workers = *workers
+	opts.NoMagicAmounts = *noMagic
+	for _, path := range scenarioFlags {
+		files, err := scenarios.LoadPath(path, gateway.Methods())
+		if err != nil {
+			return fmt.Errorf("--scenario:\n%w", err)
+		}
+		opts.Scenarios = append(opts.Scenarios, files...)
+	}
 	th, err := amount.Parse(*threshold)
 	if err != nil {
 		return fmt.Errorf("--password-threshold: %w", err)
@@ -187,6 +202,36 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	<-ctx.Done()
 	return srv.Close()
+}
+
+// scenariosCmd validates scenario files: unknown fields, methods that do
+// not exist, rules that can never match, each with file and line.
+func scenariosCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[0] != "check" {
+		return errors.New("usage: alipay-mock scenarios check PATH...")
+	}
+	var problems, files, rules int
+	for _, path := range args[1:] {
+		fs, err := scenarios.LoadPath(path, gateway.Methods())
+		for _, f := range fs {
+			files++
+			rules += len(f.Rules)
+		}
+		var ps scenarios.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p.Error())
+			}
+			problems += len(ps)
+		} else if err != nil {
+			return err
+		}
+	}
+	if problems > 0 {
+		return fmt.Errorf("%d problem(s)", problems)
+	}
+	fmt.Fprintf(stdout, "ok: %d file(s), %d rule(s)\n", files, rules)
+	return nil
 }
 
 func parseSchedule(v string) ([]time.Duration, error) {

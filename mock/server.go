@@ -25,9 +25,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/web"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Version of alipay-mock.
@@ -69,18 +71,25 @@ type Options struct {
 	PublicURL string
 	// Logger receives the mock's logs; default discards them.
 	Logger *slog.Logger
+	// Scenarios are put in force at start (each in its app_id's scope).
+	Scenarios []*scenarios.File
+	// NoMagicAmounts leaves out the built-in scenario of test amounts.
+	NoMagicAmounts bool
 }
 
 // Server is a configured mock.
 type Server struct {
-	Apps     *apps.Registry
-	Trades   *trade.Book
-	Coupons  *coupon.Book
-	Faults   *gateway.Faults
-	Clock    *clock.Sim
-	Sched    *clock.Scheduler
-	Notifier *notify.Notifier
-	Key      *rsa.PrivateKey
+	Apps    *apps.Registry
+	Trades  *trade.Book
+	Coupons *coupon.Book
+	Faults  *gateway.Faults
+	// Scenarios are the rules in force; Journal the last gateway requests.
+	Scenarios *scenarios.Engine
+	Journal   *journal.Journal
+	Clock     *clock.Sim
+	Sched     *clock.Scheduler
+	Notifier  *notify.Notifier
+	Key       *rsa.PrivateKey
 
 	echo *echo.Echo
 	log  *slog.Logger
@@ -113,16 +122,26 @@ func New(opts Options) (*Server, error) {
 	}
 	ids := fixtures.New(opts.Seed)
 	s := &Server{
-		Apps:    apps.NewRegistry(ids),
-		Trades:  trade.NewBook(opts.Clock, ids, opts.Trades),
-		Coupons: coupon.NewBook(opts.Clock, ids, opts.Coupons),
-		Faults:  &gateway.Faults{},
-		Clock:   opts.Clock,
-		Sched:   clock.NewScheduler(opts.Clock, opts.Workers),
-		Key:     opts.AlipayKey,
-		log:     opts.Logger,
+		Apps:      apps.NewRegistry(ids),
+		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
+		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
+		Faults:    &gateway.Faults{},
+		Scenarios: scenarios.NewEngine(),
+		Journal:   &journal.Journal{},
+		Clock:     opts.Clock,
+		Sched:     clock.NewScheduler(opts.Clock, opts.Workers),
+		Key:       opts.AlipayKey,
+		log:       opts.Logger,
 	}
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
+	if !opts.NoMagicAmounts {
+		magic, err := scenarios.MagicAmounts(gateway.Methods())
+		if err != nil {
+			return nil, err
+		}
+		s.Scenarios.Add(magic)
+	}
+	s.Scenarios.Add(opts.Scenarios...)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	specs := opts.Apps
@@ -141,10 +160,12 @@ func New(opts Options) (*Server, error) {
 	e.Use(middleware.Recover())
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
-		Coupons: s.Coupons, Faults: s.Faults}
+		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
+		Sched: s.Sched, Notifier: s.Notifier}
 	e.GET(GatewayPath, gw.Handle)
 	e.POST(GatewayPath, gw.Handle)
 	(&control.API{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
+		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Pages{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Key: s.Key, Clock: s.Clock}).Register(e)
 	s.echo = e

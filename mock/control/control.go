@@ -18,8 +18,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Prefix is the reserved path prefix of the control API.
@@ -27,14 +29,18 @@ const Prefix = "/_mock"
 
 // API is the control API.
 type API struct {
-	Apps     *apps.Registry
-	Trades   *trade.Book
-	Key      *rsa.PrivateKey
-	Sched    *clock.Scheduler
-	Notifier *notify.Notifier
-	Version  string
-	Coupons  *coupon.Book
-	Faults   *gateway.Faults
+	Apps      *apps.Registry
+	Trades    *trade.Book
+	Key       *rsa.PrivateKey
+	Sched     *clock.Scheduler
+	Notifier  *notify.Notifier
+	Version   string
+	Coupons   *coupon.Book
+	Faults    *gateway.Faults
+	Scenarios *scenarios.Engine
+	Journal   *journal.Journal
+	// Methods are the gateway's methods, for checking scenario files.
+	Methods []string
 	// OpenOrderString opens the trade or red packet of an app pay order string.
 	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
 }
@@ -57,6 +63,13 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/faults", a.listFaults)
 	g.POST("/faults", a.addFault)
 	g.DELETE("/faults", a.clearFaults)
+	g.GET("/scenarios", a.listScenarios)
+	g.PUT("/scenarios", a.putScenario)
+	g.POST("/scenarios", a.addScenario)
+	g.DELETE("/scenarios", a.clearScenarios)
+	g.GET("/journal", a.listJournal)
+	g.GET("/journal/:id", a.getJournal)
+	g.DELETE("/journal", a.clearJournal)
 	g.GET("/clock", a.getClock)
 	g.POST("/clock", a.setClock)
 	g.POST("/clock/advance", a.advance)
@@ -178,6 +191,9 @@ func (a *API) reset(c echo.Context) error {
 	a.Trades.Reset(app)
 	a.Coupons.Reset(app)
 	a.Notifier.Outbox().Clear(app)
+	a.Notifier.ClearPolicies(app)
+	a.Journal.Clear(app)
+	a.Scenarios.Reset(app)
 	if app == "" {
 		a.Faults.Clear()
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // cashier handles page, wap and app pay arriving at gateway.do, as the
@@ -21,6 +22,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		if e != nil {
 			return g.pageError(c, cl, e)
 		}
+		g.afterCall(cl, reply{})
 		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.AuthNo)
 	}
 	var o trade.Order
@@ -42,6 +44,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if err != nil {
 		return g.pageError(c, cl, g.asAPI(err))
 	}
+	g.afterCall(cl, reply{})
 	return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/"+t.TradeNo)
 }
 
@@ -100,6 +103,10 @@ func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
 	if r := g.check(cl); r.err != nil {
 		return Opened{}, r.err
 	}
+	if g.Scenarios != nil {
+		cl.plan, _ = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
+	}
+	defer g.afterCall(cl, reply{})
 	switch cl.method {
 	case "alipay.trade.app.pay":
 		var o trade.Order

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
@@ -23,7 +24,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Gateway is the gateway.do endpoint.
@@ -45,6 +49,14 @@ type Gateway struct {
 	Coupons *coupon.Book
 	// Faults are answers queued through the control API.
 	Faults *Faults
+	// Scenarios are the rules in force; Journal records every request.
+	Scenarios *scenarios.Engine
+	Journal   *journal.Journal
+	// Sched runs the simulated buyer; Notifier takes notification policies.
+	Sched    *clock.Scheduler
+	Notifier *notify.Notifier
+
+	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
 }
 
 // call is one gateway request on its way through.
@@ -59,6 +71,11 @@ type call struct {
 	now    time.Time
 	// outcome is the answer forced on this request, if any.
 	outcome *Outcome
+	// plan is what a scenario rule wants done; misses say why others did not act.
+	plan   *scenarios.Plan
+	misses []string
+	// entry is this request's journal entry, filled on the way.
+	entry journal.Entry
 }
 
 // processing is true when the request is to be answered 10003 with its
@@ -73,17 +90,29 @@ type reply struct {
 	fields any
 	err    *apierr.Error
 	signed bool
+	// override replaces fields of the answer (a scenario's then.fields).
+	override map[string]string
 }
 
 // Handle serves gateway.do for GET and POST.
 func (g *Gateway) Handle(c echo.Context) error {
 	req := c.Request()
+	start := time.Now() // wall time, for the journal's latency
 	p, cs, err := readParams(req)
+	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
+	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Method: p["method"], AppID: p["app_id"],
+		Params: p, Charset: string(cs), SignType: p["sign_type"]}
+	defer func() {
+		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
+		if g.Journal != nil {
+			g.Journal.Add(cl.entry)
+		}
+	}()
 	if err != nil {
 		e := apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")
-		return g.write(c, &call{req: req, cs: sign.UTF8}, reply{node: sign.ErrorNode, err: e})
+		cl.cs = sign.UTF8
+		return g.write(c, cl, reply{node: sign.ErrorNode, err: e})
 	}
-	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
 	r := g.check(cl)
 	defer func() {
 		// A bug in a method must still get an Alipay-shaped answer.
@@ -92,12 +121,22 @@ func (g *Gateway) Handle(c echo.Context) error {
 			_ = g.write(c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
 		}
 	}()
+	if r.err == nil && g.Scenarios != nil {
+		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
+		cl.entry.Misses = cl.misses
+		if cl.plan != nil {
+			cl.entry.Rule = cl.plan.Rule
+		}
+	}
 	if r.err == nil {
 		if m, ok := methods[cl.method]; ok && m.page {
+			cl.entry.Status = http.StatusFound
 			return g.cashier(c, cl)
 		}
 		r = g.dispatch(cl)
+		g.afterCall(cl, r)
 	} else if m, ok := methods[cl.method]; ok && m.page {
+		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
 		return g.pageError(c, cl, r.err)
 	}
 	return g.write(c, cl, r)
@@ -157,13 +196,16 @@ func (g *Gateway) check(cl *call) reply {
 		return reply{node: node, signed: true, err: apierr.New(apierr.CodeConditions, "isv.missing-signature-config", "验签出错, 未配置对应签名算法的公钥或者证书")}
 	}
 	content := sign.RequestContent(p)
+	cl.entry.StringToSign, cl.entry.KeyUsed = content, app.Fingerprint()
 	if err := sign.VerifyString(app.PublicKey, st, cl.cs, content, p["sign"]); err != nil {
+		cl.entry.Explanation = g.explain(cl, content)
 		g.Log.Warn("request signature does not verify", "app_id", app.AppID, "method", cl.method,
 			"sign_type", st, "charset", cl.cs, "verified_with", app.Fingerprint(),
-			"string_to_sign", content, "likely_cause", g.explain(cl, content))
+			"string_to_sign", content, "likely_cause", cl.entry.Explanation)
 		return fail(apierr.Invalid("isv.invalid-signature",
 			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+htmlEscape.Replace(content)))
 	}
+	cl.entry.Verified = true
 	if !app.Allows(cl.method) {
 		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
 	}
@@ -196,9 +238,9 @@ func absDuration(d time.Duration) time.Duration {
 // write signs the node (when the app is known) and sends the body with
 // production's headers. HTTP status is 200 for every answer.
 func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
-	raw, err := encodeNode(r.fields, r.err)
+	raw, err := encodeNode(r.fields, r.override, r.err)
 	if err != nil {
-		raw, _ = encodeNode(nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
+		raw, _ = encodeNode(nil, nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
 	}
 	cs := cl.cs
 	if cs == "" {
@@ -217,12 +259,55 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 			return err
 		}
 	}
+	fault := ""
+	if cl.plan != nil {
+		fault = cl.plan.Action.Fault
+		if d := cl.plan.DelayFor(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-cl.req.Context().Done():
+			}
+		}
+	}
+	if fault == "bad_signature" && sig != "" {
+		// A real signature, over other bytes: it cannot verify.
+		sig, _ = sign.Sign(g.Key, cl.app.SignType, append(body, ' '))
+	}
 	out := sign.Envelope(r.node, body, sig, "")
+	if r.err != nil {
+		cl.entry.Code, cl.entry.SubCode = r.err.Code, r.err.SubCode
+	} else {
+		cl.entry.Code = apierr.CodeSuccess
+	}
+	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
 	h := c.Response().Header()
-	h.Set("Content-Type", "text/html;charset="+string(cs))
+	ct := "text/html;charset=" + string(cs)
 	h.Set("trace_id", g.IDs.Hex32())
-	return c.Blob(http.StatusOK, "text/html;charset="+string(cs), out)
+	switch fault {
+	case "drop":
+		cl.entry.Status, cl.entry.Response = 0, ""
+		if hj, ok := c.Response().Writer.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				return conn.Close()
+			}
+		}
+		panic(http.ErrAbortHandler) // no hijacking: abort the response instead
+	case "empty":
+		cl.entry.Response = ""
+		return c.Blob(http.StatusOK, ct, nil)
+	case "truncate":
+		out = out[:len(out)/2]
+		cl.entry.Response = string(out)
+	case "bad_gateway":
+		cl.entry.Status, cl.entry.Response = http.StatusBadGateway, badGateway
+		return c.HTML(http.StatusBadGateway, badGateway)
+	}
+	return c.Blob(http.StatusOK, ct, out)
 }
+
+// badGateway is what Alipay's fronting proxy (Tengine) answers when the
+// gateway behind it is down.
+const badGateway = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n"
 
 // explain guesses why a signature failed, for the log: the mistakes people
 // make most, each checked rather than listed.

@@ -50,21 +50,34 @@ func (g *Gateway) dispatch(cl *call) reply {
 	if err != nil {
 		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}
 	}
+	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
+		rs := cl.plan.Action.Respond
+		if rs.Code != apierr.CodeSuccess {
+			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
+				return reply{node: node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: true}
+			}
+		}
+	}
 	if out == nil {
 		out = g.Faults.take(cl.app.AppID, cl.method)
 	}
 	cl.outcome = out
+	g.beforeCall(cl)
 	if out != nil && !out.Execute {
 		return reply{node: node, err: out.Err, signed: true}
 	}
 	fields, e := methods[cl.method].handle(g, cl)
+	var override map[string]string
+	if cl.plan != nil {
+		override = cl.plan.Action.Fields
+	}
 	if out != nil {
 		if out.Err.Code == apierr.CodeProcessing && e == nil {
-			return reply{node: node, fields: fields, err: out.Err, signed: true}
+			return reply{node: node, fields: fields, err: out.Err, signed: true, override: override}
 		}
-		return reply{node: node, err: out.Err, signed: true}
+		return reply{node: node, err: out.Err, signed: true, override: override}
 	}
-	return reply{node: node, fields: fields, err: e, signed: true}
+	return reply{node: node, fields: fields, err: e, signed: true, override: override}
 }
 
 // decode reads biz_content into v; a field of the wrong type is
@@ -184,7 +197,9 @@ func (g *Gateway) pay(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &o); e != nil {
 		return nil, e
 	}
-	res, err := g.Trades.Pay(cl.merchant(), o, cl.context())
+	ctx := cl.context()
+	ctx.Password = cl.processing()
+	res, err := g.Trades.Pay(cl.merchant(), o, ctx)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
@@ -234,6 +249,7 @@ func (g *Gateway) query(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &ref); e != nil {
 		return nil, e
 	}
+	g.beforeQuery(cl.app.AppID, ref)
 	t, err := g.Trades.Query(cl.app.AppID, ref)
 	if err != nil {
 		if ref.OutTradeNo == "" && ref.TradeNo == "" {

@@ -11,8 +11,9 @@ import (
 // encodeNode lays out a response node as production does: compact; code,
 // msg, sub_code and sub_msg first, then the other fields alphabetically;
 // non-ASCII text raw; "/" escaped as "\/". fields is a struct or map
-// (omitempty fields left out); e carries the code (nil = 10000 Success).
-func encodeNode(fields any, e *apierr.Error) ([]byte, error) {
+// (omitempty fields left out), override replaces some of them; e carries
+// the code (nil = 10000 Success).
+func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	m := map[string]json.RawMessage{}
 	if fields != nil {
 		b, err := marshal(fields)
@@ -22,6 +23,13 @@ func encodeNode(fields any, e *apierr.Error) ([]byte, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, err
 		}
+	}
+	for k, v := range override {
+		b, err := marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = b
 	}
 	if e == nil {
 		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}

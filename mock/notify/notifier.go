@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,13 +55,39 @@ const maxResponse = 1 << 10
 
 // Notifier turns trade events into notifications and delivers them.
 type Notifier struct {
-	opts   Options
-	key    *rsa.PrivateKey
-	sched  *clock.Scheduler
-	ids    *fixtures.Generator
-	outbox *Outbox
-	http   *http.Client
-	seq    atomic.Int64
+	opts     Options
+	key      *rsa.PrivateKey
+	sched    *clock.Scheduler
+	ids      *fixtures.Generator
+	outbox   *Outbox
+	http     *http.Client
+	seq      atomic.Int64
+	policies sync.Map // app|out_trade_no (or out_order_no) → Policy
+}
+
+// Policy bends the notifications of one trade or red packet (a scenario's
+// then.notify).
+type Policy struct {
+	Suppress     bool          // kept in the outbox as suppressed, never sent
+	Delay        time.Duration // first attempt this much later, on the clock
+	Duplicate    int           // send this many extra copies
+	Reorder      bool          // hold it back a minute so later ones overtake it
+	BadSignature bool          // a signature that does not verify
+	URL          string        // send here instead of notify_url
+}
+
+// SetPolicy sets the policy for the notifications of app's out_trade_no
+// (or out_order_no) from now on.
+func (n *Notifier) SetPolicy(app, out string, p Policy) { n.policies.Store(app+"|"+out, p) }
+
+// ClearPolicies forgets every policy of an app, or all.
+func (n *Notifier) ClearPolicies(app string) {
+	n.policies.Range(func(k, _ any) bool {
+		if app == "" || strings.HasPrefix(k.(string), app+"|") {
+			n.policies.Delete(k)
+		}
+		return true
+	})
 }
 
 // New makes a notifier that signs with key and runs on sched.
@@ -159,17 +186,42 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset, signT
 			delete(p, k) // SDKs disagree on signing empty values: never send one
 		}
 	}
+	var pol Policy
+	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok {
+		pol = v.(Policy)
+	}
 	if err := sign.SignNotify(p, n.key, st, cs); err != nil {
 		return
+	}
+	if pol.BadSignature {
+		p["sign"], _ = sign.SignString(n.key, st, cs, "tampered "+sign.NotifyContent(p))
+	}
+	if pol.URL != "" {
+		nf.URL = pol.URL
 	}
 	body, err := sign.EncodeForm(p, cs)
 	if err != nil {
 		return
 	}
-	nf.ID = fmt.Sprintf("ntf_%06d", n.seq.Add(1))
 	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = p["notify_id"], string(cs), p, body, Pending
-	n.outbox.add(nf)
-	n.schedule(nf.ID, key, nf.Created)
+	at := nf.Created.Add(pol.Delay)
+	if pol.Reorder {
+		// Only this one is held back, so the next one overtakes it.
+		at, key = at.Add(time.Minute), key+"|reordered"
+		pol.Reorder = false
+		n.policies.Store(nf.AppID+"|"+nf.OutTradeNo, pol)
+	}
+	for i := 0; i <= pol.Duplicate; i++ {
+		c := *nf
+		c.ID = fmt.Sprintf("ntf_%06d", n.seq.Add(1))
+		if pol.Suppress {
+			c.State = Suppressed
+			n.outbox.add(&c)
+			continue
+		}
+		n.outbox.add(&c)
+		n.schedule(c.ID, key, at)
+	}
 }
 
 // couponParams are the fields of a fund operation notification. No source

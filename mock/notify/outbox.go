@@ -14,6 +14,8 @@ const (
 	Pending   State = "pending"   // more attempts to come
 	Delivered State = "delivered" // the merchant answered "success"
 	GivenUp   State = "given_up"  // the schedule ran out
+	// Suppressed notifications were held back by a scenario: never sent.
+	Suppressed State = "suppressed"
 )
 
 // Attempt is one delivery attempt, as it went over the wire.

@@ -439,7 +439,7 @@ func (b *Book) Pay(m Merchant, o Order, c Context) (PayResult, error) {
 			b.buyers[o.AuthCode] = buyer
 		}
 		t.Buyer = buyer
-		if t.Total >= b.opts.PasswordThreshold {
+		if t.Total >= b.opts.PasswordThreshold || c.Password {
 			res.Waiting = true
 			e := t.record(now, EventPaying, t.Total, "waiting for the buyer's password")
 			res.Trade = t.clone()

@@ -48,6 +48,9 @@ type Context struct {
 	ReturnURL string
 	Charset   string
 	SignType  string
+	// Password makes a barcode pay wait for the buyer's password whatever
+	// the amount (a scenario's forced 10003).
+	Password bool
 }
 
 var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)

@@ -1,0 +1,102 @@
+package control
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// MaxScenarioBytes bounds an uploaded scenario file.
+const MaxScenarioBytes = 1 << 20
+
+func (a *API) listScenarios(c echo.Context) error { return c.JSON(http.StatusOK, a.Scenarios.List()) }
+
+// readScenario parses the YAML body; ?app_id= scopes it (over the file's own).
+func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxScenarioBytes {
+		return nil, errors.New("scenario file over 1 MiB")
+	}
+	name := c.QueryParam("name")
+	if name == "" {
+		name = "uploaded"
+	}
+	f, err := scenarios.Parse(name+".yaml", b, a.Methods)
+	if err != nil {
+		return nil, err
+	}
+	if app := c.QueryParam("app_id"); app != "" {
+		if _, ok := a.Apps.Get(app); !ok {
+			return nil, errors.New("no app " + app)
+		}
+		f.AppID = app
+	}
+	return f, nil
+}
+
+func (a *API) scenarioError(c echo.Context, err error) error {
+	var ps scenarios.Problems
+	if errors.As(err, &ps) {
+		return c.JSON(http.StatusBadRequest, map[string]any{"error": "invalid scenario", "problems": ps})
+	}
+	return fail(c, http.StatusBadRequest, err)
+}
+
+// putScenario replaces every scenario of the app_id's scope with the body.
+func (a *API) putScenario(c echo.Context) error {
+	f, err := a.readScenario(c)
+	if err != nil {
+		return a.scenarioError(c, err)
+	}
+	a.Scenarios.Replace(f.AppID, f)
+	return c.JSON(http.StatusOK, f)
+}
+
+// addScenario puts the body in force after those already loaded.
+func (a *API) addScenario(c echo.Context) error {
+	f, err := a.readScenario(c)
+	if err != nil {
+		return a.scenarioError(c, err)
+	}
+	a.Scenarios.Add(f)
+	return c.JSON(http.StatusCreated, f)
+}
+
+// clearScenarios removes the scenarios of ?app_id= (the global scope when
+// absent), or of every scope with ?all=true.
+func (a *API) clearScenarios(c echo.Context) error {
+	a.Scenarios.Clear(c.QueryParam("app_id"), c.QueryParam("all") == "true")
+	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
+}
+
+func (a *API) listJournal(c echo.Context) error {
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	return c.JSON(http.StatusOK, a.Journal.List(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
+		Failed: c.QueryParam("failed") == "true", Limit: limit}))
+}
+
+func (a *API) getJournal(c echo.Context) error {
+	id, _ := strconv.Atoi(c.Param("id"))
+	e, ok := a.Journal.Get(id)
+	if !ok {
+		return fail(c, http.StatusNotFound, errors.New("no journal entry "+c.Param("id")))
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (a *API) clearJournal(c echo.Context) error {
+	a.Journal.Clear(c.QueryParam("app_id"))
+	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
+}

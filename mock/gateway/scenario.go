@@ -1,0 +1,156 @@
+package gateway
+
+import (
+	"encoding/json"
+	"sync/atomic"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// flatBiz gives the engine the top-level biz_content fields as text.
+func flatBiz(raw json.RawMessage) map[string]string {
+	out := map[string]string{}
+	if len(raw) == 0 {
+		return out
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return out
+	}
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case bool:
+			if x {
+				out[k] = "true"
+			} else {
+				out[k] = "false"
+			}
+		default:
+			b, _ := json.Marshal(x)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+// subject is the out_trade_no (or out_order_no) a request is about.
+func (g *Gateway) subject(cl *call) string {
+	biz := flatBiz(cl.biz)
+	out := biz["out_trade_no"]
+	if out == "" && biz["trade_no"] != "" && g.Trades != nil {
+		if t, err := g.Trades.Get(cl.app.AppID, biz["trade_no"]); err == nil {
+			out = t.OutTradeNo
+		}
+	}
+	if out == "" {
+		out = biz["out_order_no"]
+	}
+	return out
+}
+
+// beforeCall sets a scenario's notification policy before the method runs,
+// so it covers the notifications the call itself causes.
+func (g *Gateway) beforeCall(cl *call) {
+	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
+		return
+	}
+	out := g.subject(cl)
+	if out == "" {
+		return
+	}
+	n := cl.plan.Action.Notify
+	p := notify.Policy{Suppress: n.Suppress, Duplicate: n.Duplicate, Reorder: n.Reorder, BadSignature: n.BadSignature, URL: n.URL}
+	if n.Delay != nil {
+		p.Delay = time.Duration(*n.Delay)
+	}
+	g.Notifier.SetPolicy(cl.app.AppID, out, p)
+}
+
+// afterCall starts the simulated buyer a scenario asks for, once the
+// trade or red packet exists.
+func (g *Gateway) afterCall(cl *call, r reply) {
+	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && cl.outcome == nil) {
+		return
+	}
+	if out := g.subject(cl); out != "" {
+		g.playBuyer(cl, out, cl.plan.Action.Buyer)
+	}
+}
+
+// playBuyer schedules what the simulated buyer (or red-packet sender)
+// does, on the mock's clock, keyed like the trade's own jobs.
+func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
+	app := cl.app.AppID
+	var who *fixtures.Buyer
+	if b.BuyerID != "" || b.BuyerLogonID != "" {
+		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
+	}
+	coupon := cl.method == "alipay.fund.coupon.order.app.pay" || cl.method == "alipay.fund.coupon.order.page.pay"
+	act := func(after *scenarios.Duration, what trade.BuyerAction) {
+		if after == nil || g.Sched == nil {
+			return
+		}
+		key := app + "|" + out
+		g.Sched.Schedule(clock.Job{At: cl.now.Add(time.Duration(*after)), Kind: "buyer." + string(what), Ref: out, Key: key,
+			Run: func(at time.Time) []clock.Fired {
+				var err error
+				switch {
+				case coupon && what == trade.ActPay:
+					_, err = g.Coupons.SenderPay(app, out, who)
+				case coupon && what == trade.ActClose:
+					_, err = g.Coupons.SenderClose(app, out)
+				case coupon:
+					return nil
+				default:
+					_, err = g.Trades.Act(app, out, what, who)
+				}
+				detail := "buyer " + string(what)
+				if err != nil {
+					detail += ": " + err.Error()
+				}
+				return []clock.Fired{{At: at, Kind: "buyer", Ref: out, Detail: detail}}
+			}})
+	}
+	act(b.ScanAfter, trade.ActScan)
+	act(b.PayAfter, trade.ActPay)
+	act(b.FailAfter, trade.ActFail)
+	act(b.CloseAfter, trade.ActClose)
+	if b.PayAfterQueries > 0 && !coupon {
+		left := &atomic.Int64{}
+		left.Store(int64(b.PayAfterQueries))
+		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who})
+	}
+}
+
+type queryPay struct {
+	left *atomic.Int64
+	who  *fixtures.Buyer
+}
+
+// beforeQuery lets a buyer waiting for N queries pay on the next one.
+func (g *Gateway) beforeQuery(app string, ref trade.Ref) {
+	out := ref.OutTradeNo
+	if out == "" && ref.TradeNo != "" {
+		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
+			out = t.OutTradeNo
+		}
+	}
+	v, ok := g.queryPays.Load(app + "|" + out)
+	if !ok {
+		return
+	}
+	qp := v.(queryPay)
+	if qp.left.Add(-1) >= 0 {
+		return
+	}
+	g.queryPays.Delete(app + "|" + out)
+	_, _ = g.Trades.Act(app, out, trade.ActScan, qp.who)
+	_, _ = g.Trades.Act(app, out, trade.ActPay, qp.who)
+}

@@ -1,0 +1,219 @@
+package scenarios
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Request is what the engine sees of a gateway request.
+type Request struct {
+	AppID  string
+	Method string
+	// Biz are the top-level biz_content fields as text.
+	Biz map[string]string
+}
+
+// Plan is what the matching rule wants done.
+type Plan struct {
+	Rule   string // "scenario/rule", for the journal
+	Action Action
+}
+
+// DelayFor picks the wall-clock delay of the plan (random within the range).
+func (p *Plan) DelayFor() time.Duration {
+	if p == nil || p.Action.Delay == nil {
+		return 0
+	}
+	d := p.Action.Delay
+	if d.Max <= d.Min {
+		return d.Min
+	}
+	return d.Min + rand.N(d.Max-d.Min)
+}
+
+type ruleState struct {
+	matches int // calls that met every condition but nth
+	acted   int
+}
+
+// loaded is one file in force, with its counters and state.
+type loaded struct {
+	file  *File
+	state string
+	rules []ruleState
+}
+
+// Engine holds the scenarios in force, scoped by app id ("" is global).
+// Safe for concurrent use.
+type Engine struct {
+	mu     sync.Mutex
+	scopes map[string][]*loaded
+}
+
+// NewEngine makes an empty engine.
+func NewEngine() *Engine { return &Engine{scopes: map[string][]*loaded{}} }
+
+func newLoaded(f *File) *loaded {
+	return &loaded{file: f, state: "Started", rules: make([]ruleState, len(f.Rules))}
+}
+
+// Add puts files in force after those already there, each in the scope
+// of its app_id.
+func (e *Engine) Add(files ...*File) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range files {
+		e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
+	}
+}
+
+// Replace puts files in force in place of everything in the scope app
+// (files whose app_id is empty take it).
+func (e *Engine) Replace(app string, files ...*File) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ls []*loaded
+	for _, f := range files {
+		f.AppID = app
+		ls = append(ls, newLoaded(f))
+	}
+	e.scopes[app] = ls
+}
+
+// Clear removes the scenarios of one scope; all scopes when all is true.
+func (e *Engine) Clear(app string, all bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if all {
+		e.scopes = map[string][]*loaded{}
+		return
+	}
+	delete(e.scopes, app)
+}
+
+// Reset puts every scenario of a scope (all scopes for "") back to its
+// start: counters to zero, state "Started".
+func (e *Engine) Reset(app string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for scope, ls := range e.scopes {
+		if app != "" && scope != app {
+			continue
+		}
+		for _, l := range ls {
+			l.state = "Started"
+			l.rules = make([]ruleState, len(l.file.Rules))
+		}
+	}
+}
+
+// Status is a loaded scenario as the control API shows it.
+type Status struct {
+	File  *File  `json:"scenario"`
+	State string `json:"state"`
+	// Acted is, per rule, how many times it acted.
+	Acted []int `json:"acted"`
+}
+
+// List returns the scenarios in force, by scope.
+func (e *Engine) List() map[string][]Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string][]Status{}
+	for scope, ls := range e.scopes {
+		for _, l := range ls {
+			st := Status{File: l.file, State: l.state}
+			for _, r := range l.rules {
+				st.Acted = append(st.Acted, r.acted)
+			}
+			out[scope] = append(out[scope], st)
+		}
+	}
+	return out
+}
+
+// Match finds the rule that acts on a request: the app's scope first,
+// then the global one, in file and rule order. It counts the call and
+// moves states. misses explain why rules for the same method did not
+// act, for the journal.
+func (e *Engine) Match(r Request) (plan *Plan, misses []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, scope := range []string{r.AppID, ""} {
+		if scope == "" && r.AppID == "" {
+			continue
+		}
+		for _, l := range e.scopes[scope] {
+			if plan != nil {
+				break
+			}
+			for i, rule := range l.file.Rules {
+				if !rule.When.Method.has(r.Method) {
+					continue
+				}
+				id := l.file.Name + "/" + rule.Name
+				why := l.miss(rule, r)
+				if why != "" {
+					misses = append(misses, id+": "+why)
+					continue
+				}
+				rs := &l.rules[i]
+				rs.matches++
+				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, rs.matches) {
+					misses = append(misses, fmt.Sprintf("%s: call %d is not nth %v", id, rs.matches, []int(rule.When.Nth)))
+					continue
+				}
+				if rule.Times > 0 && rs.acted >= rule.Times {
+					misses = append(misses, fmt.Sprintf("%s: used up (times %d)", id, rule.Times))
+					continue
+				}
+				rs.acted++
+				if rule.Then.SetState != "" {
+					l.state = rule.Then.SetState
+				}
+				plan = &Plan{Rule: id, Action: rule.Then}
+				break
+			}
+		}
+		if plan != nil {
+			break
+		}
+	}
+	return plan, misses
+}
+
+// miss says why a rule's conditions (other than nth and times) fail.
+func (l *loaded) miss(rule *Rule, r Request) string {
+	w := &rule.When
+	if w.AppID != "" && w.AppID != r.AppID {
+		return "app_id is " + r.AppID + ", not " + w.AppID
+	}
+	if w.State != "" && w.State != l.state {
+		return fmt.Sprintf("state is %q, not %q", l.state, w.State)
+	}
+	fields := make([]string, 0, len(w.Biz))
+	for f := range w.Biz {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		c := w.Biz[f]
+		v, ok := r.Biz[f]
+		if holds, why := c.holds(v, ok); !holds {
+			return "biz." + f + " " + why
+		}
+	}
+	return ""
+}
+
+func contains(s []int, n int) bool {
+	for _, x := range s {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}

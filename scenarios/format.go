@@ -1,0 +1,309 @@
+// Package scenarios is the scenario engine: YAML files of rules that make
+// the mock misbehave on purpose (forced answers, outcome chains, delays,
+// network faults), play the buyer with no person present, and bend
+// notifications. A rule matches a gateway request and says what happens.
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+)
+
+// File is one scenario file.
+type File struct {
+	// Name identifies the scenario (for states and the journal); default
+	// the file name.
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description" json:"description,omitempty"`
+	// AppID scopes every rule to one app, so parallel suites (one app each)
+	// do not collide. Empty applies to every app.
+	AppID string  `yaml:"app_id" json:"app_id,omitempty"`
+	Rules []*Rule `yaml:"rules" json:"rules"`
+
+	Path string `yaml:"-" json:"path,omitempty"`
+}
+
+// Rule is one "when … then …".
+type Rule struct {
+	Name string `yaml:"name" json:"name,omitempty"`
+	When Match  `yaml:"when" json:"when"`
+	Then Action `yaml:"then" json:"then"`
+	// Times is how often the rule acts: 0 (default) always, N that many
+	// times; then the request goes on as if the rule were not there.
+	Times int `yaml:"times" json:"times,omitempty"`
+
+	Line int `yaml:"-" json:"line,omitempty"`
+}
+
+// Match says which requests a rule applies to. Every condition given
+// must hold.
+type Match struct {
+	// Method is one method or a list.
+	Method Strings `yaml:"method" json:"method,omitempty"`
+	AppID  string  `yaml:"app_id" json:"app_id,omitempty"`
+	// Biz conditions on biz_content fields (top level, as text).
+	Biz map[string]Cond `yaml:"biz" json:"biz,omitempty"`
+	// Nth limits the rule to the nth matching calls (1 = the first).
+	Nth Ints `yaml:"nth" json:"nth,omitempty"`
+	// State is the scenario state the rule needs; scenarios start in
+	// "Started", as in WireMock.
+	State string `yaml:"state" json:"state,omitempty"`
+}
+
+// Cond is a condition on one field: a plain value means equals.
+type Cond struct {
+	Equals string   `yaml:"equals" json:"equals,omitempty"`
+	Prefix string   `yaml:"prefix" json:"prefix,omitempty"`
+	Regex  string   `yaml:"regex" json:"regex,omitempty"`
+	Range  []string `yaml:"range" json:"range,omitempty"` // [min, max], amounts or numbers, inclusive
+	Absent bool     `yaml:"absent" json:"absent,omitempty"`
+
+	re       *regexp.Regexp
+	min, max amount.Amount
+}
+
+// UnmarshalYAML takes a scalar as equals, or a mapping.
+func (c *Cond) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		c.Equals = n.Value
+		return nil
+	}
+	type plain Cond
+	var p plain
+	if err := decodeStrict(n, &p); err != nil {
+		return err
+	}
+	*c = Cond(p)
+	return nil
+}
+
+func (c *Cond) compile() error {
+	set := 0
+	for _, b := range []bool{c.Equals != "", c.Prefix != "", c.Regex != "", c.Range != nil, c.Absent} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("a condition needs exactly one of equals, prefix, regex, range, absent")
+	}
+	if c.Regex != "" {
+		re, err := regexp.Compile(c.Regex)
+		if err != nil {
+			return fmt.Errorf("regex: %v", err)
+		}
+		c.re = re
+	}
+	if c.Range != nil {
+		if len(c.Range) != 2 {
+			return fmt.Errorf("range is [min, max]")
+		}
+		var err error
+		if c.min, err = amount.Parse(c.Range[0]); err != nil {
+			return fmt.Errorf("range min %q: not an amount", c.Range[0])
+		}
+		if c.max, err = amount.Parse(c.Range[1]); err != nil {
+			return fmt.Errorf("range max %q: not an amount", c.Range[1])
+		}
+		if c.min > c.max {
+			return fmt.Errorf("range [%s, %s] is empty: it can never match", c.Range[0], c.Range[1])
+		}
+	}
+	return nil
+}
+
+// holds tests a value; present tells an absent field from an empty one.
+func (c *Cond) holds(v string, present bool) (bool, string) {
+	switch {
+	case c.Absent:
+		return !present, "is present"
+	case !present:
+		return false, "is absent"
+	case c.Equals != "":
+		return v == c.Equals, fmt.Sprintf("is %q, not %q", v, c.Equals)
+	case c.Prefix != "":
+		return strings.HasPrefix(v, c.Prefix), fmt.Sprintf("%q does not start with %q", v, c.Prefix)
+	case c.re != nil:
+		return c.re.MatchString(v), fmt.Sprintf("%q does not match /%s/", v, c.Regex)
+	case c.Range != nil:
+		a, err := amount.Parse(v)
+		return err == nil && a >= c.min && a <= c.max, fmt.Sprintf("%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
+	}
+	return false, "no condition"
+}
+
+// Strings is one string or a list of them.
+type Strings []string
+
+// UnmarshalYAML takes "a" or [a, b].
+func (s *Strings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*s = Strings{n.Value}
+		return nil
+	}
+	var v []string
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+func (s Strings) has(v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Ints is one number or a list of them.
+type Ints []int
+
+// UnmarshalYAML takes 3 or [2, 3].
+func (i *Ints) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var v int
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		*i = Ints{v}
+		return nil
+	}
+	var v []int
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	*i = v
+	return nil
+}
+
+// Action is what a matching rule does.
+type Action struct {
+	// Respond forces the answer (code, sub_code, sub_msg), still signed;
+	// with execute the operation happens first and only its answer changes.
+	Respond *Respond `yaml:"respond" json:"respond,omitempty"`
+	// Fields override fields of the answer (after the method ran), signed.
+	Fields map[string]string `yaml:"fields" json:"fields,omitempty"`
+	// Delay holds the answer back, on the wall clock.
+	Delay *Delay `yaml:"delay" json:"delay,omitempty"`
+	// Fault breaks the transport: drop, empty, truncate, bad_signature, bad_gateway.
+	Fault string `yaml:"fault" json:"fault,omitempty"`
+	// Buyer plays the buyer of the trade (or sender of the red packet) the
+	// request opens.
+	Buyer *Buyer `yaml:"buyer" json:"buyer,omitempty"`
+	// Notify bends the notifications of the trade or red packet the request names.
+	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
+	// SetState moves the scenario to a named state.
+	SetState string `yaml:"set_state" json:"set_state,omitempty"`
+}
+
+// Respond is a forced answer.
+type Respond struct {
+	Code    string `yaml:"code" json:"code"`
+	SubCode string `yaml:"sub_code" json:"sub_code,omitempty"`
+	SubMsg  string `yaml:"sub_msg" json:"sub_msg,omitempty"`
+	Execute bool   `yaml:"execute" json:"execute,omitempty"`
+}
+
+// Delay is fixed ("2s") or a random range ({min: 1s, max: 3s}).
+type Delay struct {
+	Min time.Duration `yaml:"min" json:"min"`
+	Max time.Duration `yaml:"max" json:"max"`
+}
+
+// UnmarshalYAML takes "2s" or {min, max}.
+func (d *Delay) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v, err := time.ParseDuration(n.Value)
+		if err != nil {
+			return fmt.Errorf("delay %q: %v", n.Value, err)
+		}
+		d.Min, d.Max = v, v
+		return nil
+	}
+	var p struct {
+		Min Duration `yaml:"min"`
+		Max Duration `yaml:"max"`
+	}
+	if err := decodeStrict(n, &p); err != nil {
+		return err
+	}
+	d.Min, d.Max = time.Duration(p.Min), time.Duration(p.Max)
+	return nil
+}
+
+// Duration reads "90s", "4m", "25h".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 5s or 4m", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
+
+// Buyer is the simulated buyer. Times are on the mock's clock, from the
+// request that opened the trade.
+type Buyer struct {
+	ScanAfter *Duration `yaml:"scan_after" json:"scan_after,omitempty"`
+	PayAfter  *Duration `yaml:"pay_after" json:"pay_after,omitempty"`
+	// PayAfterQueries pays when the merchant queries for the (N+1)th time:
+	// the first N queries see WAIT_BUYER_PAY.
+	PayAfterQueries int       `yaml:"pay_after_queries" json:"pay_after_queries,omitempty"`
+	FailAfter       *Duration `yaml:"fail_after" json:"fail_after,omitempty"`
+	CloseAfter      *Duration `yaml:"close_after" json:"close_after,omitempty"`
+	BuyerID         string    `yaml:"buyer_id" json:"buyer_id,omitempty"`
+	BuyerLogonID    string    `yaml:"buyer_logon_id" json:"buyer_logon_id,omitempty"`
+	// Never documents a buyer who never pays: the trade waits, then times out.
+	Never bool `yaml:"never" json:"never,omitempty"`
+}
+
+// Notify bends notifications.
+type Notify struct {
+	Suppress     bool      `yaml:"suppress" json:"suppress,omitempty"`
+	Delay        *Duration `yaml:"delay" json:"delay,omitempty"` // on the mock's clock
+	Duplicate    int       `yaml:"duplicate" json:"duplicate,omitempty"`
+	Reorder      bool      `yaml:"reorder" json:"reorder,omitempty"`
+	BadSignature bool      `yaml:"bad_signature" json:"bad_signature,omitempty"`
+	URL          string    `yaml:"url" json:"url,omitempty"`
+}
+
+// Faults a rule can cause.
+var Faults = map[string]string{
+	"drop":          "close the connection without an answer",
+	"empty":         "HTTP 200 with an empty body",
+	"truncate":      "the JSON cut off halfway",
+	"bad_signature": "a signature that does not verify",
+	"bad_gateway":   "HTTP 502 from a fronting proxy",
+}
+
+func decodeStrict(n *yaml.Node, v any) error {
+	// Re-encode the node so a strict decoder can reject unknown fields
+	// with their line.
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	return nil
+}

@@ -1,0 +1,290 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+)
+
+// Problem is one thing wrong with a file, with where.
+type Problem struct {
+	Path string `json:"path"`
+	Line int    `json:"line,omitempty"`
+	Msg  string `json:"message"`
+}
+
+func (p Problem) Error() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s", p.Path, p.Msg)
+}
+
+// Problems is every problem found in a load or a check.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// Parse reads one scenario file and checks it against the methods the
+// gateway knows. A broken file gives Problems, never a panic.
+func Parse(path string, data []byte, methods []string) (*File, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, problemFrom(path, err)
+	}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, problemFrom(path, err)
+	}
+	f.Path = path
+	if f.Name == "" {
+		f.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	lines := ruleLines(&root)
+	for i, r := range f.Rules {
+		if r == nil {
+			return nil, Problems{{Path: path, Msg: fmt.Sprintf("rule %d is empty", i+1)}}
+		}
+		if i < len(lines) {
+			r.Line = lines[i]
+		}
+	}
+	if ps := check(&f, methods); len(ps) > 0 {
+		return nil, ps
+	}
+	return &f, nil
+}
+
+func problemFrom(path string, err error) Problems {
+	var ps Problems
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, e := range te.Errors {
+			ps = append(ps, lineProblem(path, e))
+		}
+		return ps
+	}
+	return Problems{lineProblem(path, err.Error())}
+}
+
+func lineProblem(path, msg string) Problem {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return Problem{Path: path, Line: n, Msg: m[2]}
+	}
+	return Problem{Path: path, Msg: msg}
+}
+
+// ruleLines finds the line of each rule in the document.
+func ruleLines(root *yaml.Node) []int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "rules" && m.Content[i+1].Kind == yaml.SequenceNode {
+			var out []int
+			for _, r := range m.Content[i+1].Content {
+				out = append(out, r.Line)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
+
+// tradeOpeners are the methods whose requests open something a buyer (or
+// sender) can act on.
+var tradeOpeners = map[string]bool{
+	"alipay.trade.precreate": true, "alipay.trade.pay": true, "alipay.trade.create": true,
+	"alipay.trade.page.pay": true, "alipay.trade.wap.pay": true, "alipay.trade.app.pay": true,
+	"alipay.fund.coupon.order.app.pay": true, "alipay.fund.coupon.order.page.pay": true,
+}
+
+// check finds what can never work: unknown methods, bad codes and
+// faults, conditions that can never match, states nothing sets.
+func check(f *File, methods []string) Problems {
+	known := map[string]bool{}
+	for _, m := range methods {
+		known[m] = true
+	}
+	var ps Problems
+	bad := func(r *Rule, format string, a ...any) {
+		line := 0
+		if r != nil {
+			line = r.Line
+		}
+		ps = append(ps, Problem{Path: f.Path, Line: line, Msg: fmt.Sprintf(format, a...)})
+	}
+	if f.AppID != "" && !appIDPattern.MatchString(f.AppID) {
+		bad(nil, "app_id %q must be 16 digits", f.AppID)
+	}
+	if len(f.Rules) == 0 {
+		bad(nil, "no rules")
+	}
+	states := map[string]bool{"Started": true}
+	for _, r := range f.Rules {
+		if r.Then.SetState != "" {
+			states[r.Then.SetState] = true
+		}
+	}
+	for i, r := range f.Rules {
+		name := r.Name
+		if name == "" {
+			name = fmt.Sprintf("rule %d", i+1)
+			r.Name = name
+		}
+		w, t := &r.When, &r.Then
+		if len(w.Method) == 0 {
+			bad(r, "%s: when.method is required", name)
+		}
+		for _, m := range w.Method {
+			if len(methods) > 0 && !known[m] {
+				bad(r, "%s: method %q does not exist (known: %s)", name, m, strings.Join(sorted(methods), ", "))
+			}
+		}
+		if w.AppID != "" && !appIDPattern.MatchString(w.AppID) {
+			bad(r, "%s: app_id %q must be 16 digits", name, w.AppID)
+		}
+		if f.AppID != "" && w.AppID != "" && w.AppID != f.AppID {
+			bad(r, "%s: app_id %s differs from the file's %s: it can never match", name, w.AppID, f.AppID)
+		}
+		for field, c := range w.Biz {
+			c := c
+			if err := c.compile(); err != nil {
+				bad(r, "%s: biz.%s: %v", name, field, err)
+			}
+			w.Biz[field] = c
+		}
+		for _, n := range w.Nth {
+			if n < 1 {
+				bad(r, "%s: nth counts from 1", name)
+			}
+		}
+		if r.Times < 0 {
+			bad(r, "%s: times must be 0 (always) or more", name)
+		}
+		if w.State != "" && !states[w.State] {
+			bad(r, "%s: state %q is never set by any rule: it can never match", name, w.State)
+		}
+		if t.Respond != nil {
+			if apierr.Msg(t.Respond.Code) == "" {
+				bad(r, "%s: respond.code %q is not an Alipay code", name, t.Respond.Code)
+			}
+			if t.Respond.Code == apierr.CodeSuccess && (t.Respond.SubCode != "" || t.Respond.Execute) {
+				bad(r, "%s: respond.code 10000 takes no sub_code; to change fields use then.fields", name)
+			}
+		}
+		if t.Fault != "" {
+			if _, ok := Faults[t.Fault]; !ok {
+				bad(r, "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
+			}
+		}
+		if t.Delay != nil && (t.Delay.Min < 0 || t.Delay.Max < t.Delay.Min) {
+			bad(r, "%s: delay range is empty", name)
+		}
+		for _, m := range w.Method {
+			if t.Buyer != nil && !tradeOpeners[m] {
+				bad(r, "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
+			}
+		}
+		if t.Notify != nil && t.Notify.Duplicate < 0 {
+			bad(r, "%s: notify.duplicate must be 0 or more", name)
+		}
+		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Notify == nil && t.SetState == "" {
+			bad(r, "%s: then does nothing", name)
+		}
+	}
+	return ps
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted).
+func LoadPath(path string, methods []string) ([]*File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, Problems{{Path: path, Msg: err.Error()}}
+	}
+	var paths []string
+	if st.IsDir() {
+		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, Problems{{Path: path, Msg: err.Error()}}
+		}
+		sort.Strings(paths)
+	} else {
+		paths = []string{path}
+	}
+	var files []*File
+	var all Problems
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			all = append(all, Problem{Path: p, Msg: err.Error()})
+			continue
+		}
+		f, err := Parse(p, data, methods)
+		if err != nil {
+			var ps Problems
+			if errors.As(err, &ps) {
+				all = append(all, ps...)
+			} else {
+				all = append(all, Problem{Path: p, Msg: err.Error()})
+			}
+			continue
+		}
+		files = append(files, f)
+	}
+	if len(all) > 0 {
+		return files, all
+	}
+	return files, nil
+}
