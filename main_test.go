@@ -195,3 +195,36 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+func TestScenariosCheckCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"scenarios", "check", "scenarios"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "ok: ") {
+		t.Fatalf("shipped scenarios: %d %s %s", code, out.String(), errb.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("rules:\n  - when: {method: alipay.trade.precreate}\n    then: {fault: explode}\n"), 0o644)
+	errb.Reset()
+	if code := run([]string{"scenarios", "check", bad}, &out, &errb); code == 0 || !strings.Contains(errb.String(), bad+":2:") {
+		t.Errorf("a broken file must fail naming file and line: %s", errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--scenario", bad}, &out, &errb); code == 0 || !strings.Contains(errb.String(), bad+":2:") {
+		t.Errorf("the mock refuses to start on a broken scenario, saying where: %s", errb.String())
+	}
+}
+
+func TestBinaryLoadsScenarioDirectory(t *testing.T) {
+	bin := buildBinary(t)
+	base := startBinary(t, bin, []string{"ALIPAY_MOCK_SCENARIO=scenarios/examples"}, "--addr", "127.0.0.1:0")
+	resp, err := http.Get(base + "/_mock/scenarios")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{"qr-pay-after-polls", "red-packet-claim-unknown", "magic-amounts"} {
+		if !strings.Contains(string(b), `"name":"`+name+`"`) {
+			t.Errorf("%s not loaded: %.300s", name, b)
+		}
+	}
+}
