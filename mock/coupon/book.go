@@ -266,7 +266,7 @@ func (b *Book) paid(o *Order, now time.Time) change {
 	if o.Payer.UserID == "" {
 		o.Payer = b.ids.Buyer()
 	}
-	return change{o.clone(), o.record(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())}
+	return o.event(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())
 }
 
 // complete finishes a processing operation early: a retry or a query
@@ -279,7 +279,7 @@ func (b *Book) complete(o *Order, op *Operation, now time.Time) []change {
 		return []change{b.paid(o, now)}
 	}
 	op.Status, op.Trans, op.DoneAt = OpSuccess, &now, nil
-	return []change{{o.clone(), o.record(now, EventCompleted, op.OperationID, string(op.Type)+" completed")}}
+	return []change{o.event(now, EventCompleted, op.OperationID, string(op.Type)+" completed")}
 }
 
 // settle applies the clock: unpaid orders close at their pay timeout,
@@ -289,21 +289,21 @@ func (b *Book) settle(o *Order, now time.Time) []change {
 	for i := range o.Operations {
 		op := &o.Operations[i]
 		if op.Status == OpInit && op.DoneAt != nil && !now.Before(*op.DoneAt) {
-			ch = append(ch, b.complete(o, op, now)...)
+			ch = append(ch, b.complete(o, op, *op.DoneAt)...) // it happened at its own time
 		}
 	}
 	switch {
 	case o.Status == OrderInit && o.Operations[0].DoneAt == nil && !now.Before(o.Expires):
 		o.Status = OrderClosed
 		o.Operations[0].Status = OpClosed
-		ch = append(ch, change{o.clone(), o.record(o.Expires, EventClosed, o.Operations[0].OperationID, "pay_timeout: never paid")})
+		ch = append(ch, o.event(o.Expires, EventClosed, o.Operations[0].OperationID, "pay_timeout: never paid"))
 	case o.Status == OrderAuthorized && o.RefundAt != nil && !now.Before(*o.RefundAt):
 		at := *o.RefundAt
 		op := Operation{OperationID: b.operationID(at), OutRequestNo: "AUTO" + o.AuthNo, Type: Refund, Amount: o.Rest,
 			Status: OpSuccess, Created: at, Trans: &at, Auto: true, NotifyURL: o.NotifyURL, Remark: "红包超时未领取，自动退回"}
 		o.Operations = append(o.Operations, op)
 		o.Rest, o.Status, o.RefundAt = 0, OrderFinish, nil
-		ch = append(ch, change{o.clone(), o.record(at, EventRefunded, op.OperationID, "unclaimed "+op.Amount.String()+" returned automatically")})
+		ch = append(ch, o.event(at, EventRefunded, op.OperationID, "unclaimed "+op.Amount.String()+" returned automatically"))
 	}
 	return ch
 }
@@ -406,7 +406,7 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		if payee.UserID == "" {
 			payee.UserID = b.ids.UserID()
 		}
-		if payee.UserID == p.Payer.UserID {
+		if payee.UserID == p.Payer.UserID || (r.PayeeLogonID != "" && r.PayeeLogonID == p.Payer.Account) {
 			return ch, ErrPayerPayeeSame
 		}
 		title := r.OrderTitle
@@ -434,8 +434,8 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 			p.Status, p.RefundAt = OrderFinish, nil
 		}
 		ch = append(ch,
-			change{p.clone(), p.record(now, EventClaimed, op.OperationID, fmt.Sprintf("%s claimed by %s (%s)", r.Amount, payee.UserID, claim.AuthNo))},
-			change{claim.clone(), claim.record(now, EventClaimed, op.OperationID, "paid to "+payee.UserID)})
+			p.event(now, EventClaimed, op.OperationID, fmt.Sprintf("%s claimed by %s (%s)", r.Amount, payee.UserID, claim.AuthNo)),
+			claim.event(now, EventClaimed, op.OperationID, "paid to "+payee.UserID))
 		res = Result{Order: claim.clone(), Op: op}
 		return ch, nil
 	})
@@ -487,7 +487,7 @@ func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (
 		if o.Rest == 0 {
 			o.Status, o.RefundAt = OrderFinish, nil
 		}
-		ch = append(ch, change{o.clone(), o.record(now, EventRefunded, op.OperationID, r.Amount.String()+" returned to the sender")})
+		ch = append(ch, o.event(now, EventRefunded, op.OperationID, r.Amount.String()+" returned to the sender"))
 		res = Result{Order: o.clone(), Op: op}
 		return ch, nil
 	})
@@ -591,7 +591,7 @@ func (b *Book) SenderClose(app, ref string) (Order, error) {
 		}
 		o.Status = OrderClosed
 		o.Operations[0].Status = OpClosed
-		ch = append(ch, change{o.clone(), o.record(now, EventClosed, o.Operations[0].OperationID, "sender gave up")})
+		ch = append(ch, o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up"))
 		out = o.clone()
 		return ch, nil
 	})

@@ -155,6 +155,12 @@ func (o *Order) clone() Order {
 	return c
 }
 
+// event records an event and pairs it with a snapshot that includes it.
+func (o *Order) event(at time.Time, typ, opID, detail string) change {
+	e := o.record(at, typ, opID, detail)
+	return change{o.clone(), e}
+}
+
 func (o *Order) record(at time.Time, typ, opID, detail string) Event {
 	e := Event{At: at, Type: typ, Status: o.Status, OperationID: opID, Detail: detail}
 	o.History = append(o.History, e)
@@ -170,7 +176,6 @@ var (
 	ErrRestNotEnough     = apierr.Business("REST_AMOUNT_NOT_ENOUGH", "红包剩余金额不足")
 	ErrDiscordant        = apierr.Business("DISCORDANT_REPEAT_REQUEST", "请求流水号重复且请求内容不一致")
 	ErrPayerPayeeSame    = apierr.Business("PAYER_PAYEE_CANNOT_SAME", "收付款方不能相同")
-	ErrOutOrderNoUsed    = apierr.Business("OUT_ORDER_NO_USED", "商户订单号已被使用")
 )
 
 // InvalidParameter names the field that is wrong.
