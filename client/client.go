@@ -44,6 +44,8 @@ const (
 	CodeSuccess = apierr.CodeSuccess
 	// CodeProcessing (10003) means the payment waits for the buyer, e.g. to
 	// enter a password: query the trade until it settles, cancel if it does not.
+	// On a red-packet operation it means still processing: send the same
+	// request again or query it (see CouponResponse).
 	CodeProcessing = apierr.CodeProcessing
 )
 

@@ -54,8 +54,45 @@ type Notification struct {
 	VoucherDetailList string `json:"voucher_detail_list"`
 	PassbackParams    string `json:"passback_params"`
 
+	// Red-packet (fund operation) notifications, NotifyType
+	// NotifyFundAuthFreeze, NotifyFundAuthPay or NotifyFundAuthUnfreeze.
+	// AuthNo and OutOrderNo name the fund order (a claim's own on
+	// fund_auth_pay, whose red packet is DeductAuthNo); the operation is
+	// OperationID / OutRequestNo, of Amount. GmtCreate is the operation's.
+	AuthNo        string              `json:"auth_no"`
+	OutOrderNo    string              `json:"out_order_no"`
+	OperationID   string              `json:"operation_id"`
+	OutRequestNo  string              `json:"out_request_no"`
+	OperationType CouponOperationType `json:"operation_type"`
+	Amount        amount.Amount       `json:"amount"`
+	Status        CouponStatus        `json:"status"`
+	OrderTitle    string              `json:"order_title"`
+	GmtTrans      string              `json:"gmt_trans"`
+	PayerUserID   string              `json:"payer_user_id"`
+	PayerLogonID  string              `json:"payer_logon_id"`
+	PayeeUserID   string              `json:"payee_user_id"`
+	PayeeLogonID  string              `json:"payee_logon_id"`
+	DeductAuthNo  string              `json:"deduct_auth_no"`
+	ExtraParam    string              `json:"extra_param"`
+	// RestAmount is what is left in the fund order after the operation;
+	// the totals are of the whole order.
+	RestAmount          amount.Amount `json:"rest_amount"`
+	TotalFreezeAmount   amount.Amount `json:"total_freeze_amount"`
+	TotalUnfreezeAmount amount.Amount `json:"total_unfreeze_amount"`
+	TotalPayAmount      amount.Amount `json:"total_pay_amount"`
+
 	Values url.Values `json:"-"`
 }
+
+// Notification types (notify_type).
+const (
+	NotifyTradeStatusSync = "trade_status_sync"
+	// Red packets: the sender paid in, a claim was paid out, money went
+	// back to the sender.
+	NotifyFundAuthFreeze   = "fund_auth_freeze"
+	NotifyFundAuthPay      = "fund_auth_pay"
+	NotifyFundAuthUnfreeze = "fund_auth_unfreeze"
+)
 
 // Paid reports whether the trade status means the buyer has paid.
 func (n *Notification) Paid() bool {

@@ -16,7 +16,8 @@ type Response struct {
 	SubMsg  string `json:"sub_msg,omitempty"`
 }
 
-// Processing reports a 10003 answer: the buyer still has to confirm.
+// Processing reports a 10003 answer: the buyer still has to confirm, or a
+// red-packet operation is still processing.
 func (r Response) Processing() bool { return r.Code == CodeProcessing }
 
 // TradeStatus is a trade's trade_status.

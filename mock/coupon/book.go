@@ -162,7 +162,7 @@ func (b *Book) operationID(now time.Time) string {
 
 func checkAmount(a amount.Amount) error {
 	if a == 0 {
-		return InvalidParameter("amount不能为空")
+		return InvalidParameter("amount不能为空且必须大于0")
 	}
 	if !a.InRange() {
 		return InvalidParameter("amount取值范围[0.01,100000000.00]")
@@ -222,7 +222,10 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		if o := b.byOut[key{m.AppID, r.OutOrderNo}]; o != nil {
 			ch := b.settle(o, now)
 			op := o.opByRequest(r.OutRequestNo)
-			if o.Claim || op == nil || op.fingerprint != fp {
+			if o.Claim || op == nil {
+				return ch, ErrOutOrderNoUsed
+			}
+			if op.fingerprint != fp {
 				return ch, ErrDiscordant
 			}
 			ch = append(ch, b.complete(o, op, now)...)
@@ -239,16 +242,17 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
 		b.byAuth[o.AuthNo] = o
 		b.byOut[key{m.AppID, o.OutOrderNo}] = o
-		ch := []change{{o.clone(), o.record(now, EventCreated, o.Operations[0].OperationID, method)}}
 		if agreement {
 			o.Payer = b.ids.Buyer()
 			o.Payer.UserID = r.PayerUserID
 			if processing {
 				done := now.Add(b.opts.Processing)
 				o.Operations[0].DoneAt = &done
-			} else {
-				ch = append(ch, b.paid(o, now))
 			}
+		}
+		ch := []change{o.event(now, EventCreated, o.Operations[0].OperationID, method)}
+		if agreement && !processing {
+			ch = append(ch, b.paid(o, now))
 		}
 		res = Result{Order: o.clone(), Op: o.Operations[0]}
 		return ch, nil
@@ -389,7 +393,10 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		fp := fmt.Sprintf("disburse|%s|%s|%d|%s|%s", p.AuthNo, r.OutRequestNo, r.Amount, r.PayeeUserID, r.PayeeLogonID)
 		if o := b.byOut[key{m.AppID, r.OutOrderNo}]; o != nil {
 			op := o.opByRequest(r.OutRequestNo)
-			if !o.Claim || op == nil || op.fingerprint != fp {
+			if !o.Claim || op == nil {
+				return ch, ErrOutOrderNoUsed
+			}
+			if op.fingerprint != fp {
 				return ch, ErrDiscordant
 			}
 			ch = append(ch, b.complete(o, op, now)...)

@@ -176,6 +176,7 @@ var (
 	ErrRestNotEnough     = apierr.Business("REST_AMOUNT_NOT_ENOUGH", "红包剩余金额不足")
 	ErrDiscordant        = apierr.Business("DISCORDANT_REPEAT_REQUEST", "请求流水号重复且请求内容不一致")
 	ErrPayerPayeeSame    = apierr.Business("PAYER_PAYEE_CANNOT_SAME", "收付款方不能相同")
+	ErrOutOrderNoUsed    = apierr.Business("OUT_ORDER_NO_USED", "商户订单号已被其他请求使用")
 )
 
 // InvalidParameter names the field that is wrong.

@@ -53,8 +53,8 @@ func TestDisburseSequence(t *testing.T) {
 			r := byAuth("c1", "5", payeeID)
 			r.OutRequestNo = "c1-other"
 			return r
-		}(), wantErr: ErrDiscordant},
-		{name: "the packet's own out_order_no", req: byAuth("ds", "1", payeeID), wantErr: ErrDiscordant},
+		}(), wantErr: ErrOutOrderNoUsed},
+		{name: "the packet's own out_order_no", req: byAuth("ds", "1", payeeID), wantErr: ErrOutOrderNoUsed},
 		{name: "exactly the rest", req: byAuth("c3", "11.5", payeeID2), wantRest: "0", wantStatus: OrderFinish, wantClaims: 3,
 			wantPayee: payeeID2, wantTitle: title, wantClaimAmt: "11.5"},
 		{name: "new claim on the empty packet", req: byAuth("c4", "0.01", payeeID), wantErr: ErrOrderStatus},

@@ -185,7 +185,7 @@ func TestPayRepeat(t *testing.T) {
 			wantRepeat: true, wantAuthNo: first.Order.AuthNo, wantOpID: first.Op.OperationID, wantStatus: OrderInit},
 		{name: "app pay other amount", method: methodApp, req: payReq("rp1", "10.01"), wantErr: ErrDiscordant},
 		{name: "app pay other out_request_no", method: methodApp,
-			req: PayRequest{OutOrderNo: "rp1", OutRequestNo: "rp1-other", OrderTitle: title, Amount: amt("10")}, wantErr: ErrDiscordant},
+			req: PayRequest{OutOrderNo: "rp1", OutRequestNo: "rp1-other", OrderTitle: title, Amount: amt("10")}, wantErr: ErrOutOrderNoUsed},
 		{name: "agreement on an app pay order", method: methodAgreement,
 			req: PayRequest{OutOrderNo: "rp1", OutRequestNo: "rp1-pay", OrderTitle: title, Amount: amt("10"), PayerUserID: payerID}, wantErr: ErrDiscordant},
 		{name: "agreement identical", method: methodAgreement, req: agreementReq("rp2", "10"), wantRepeat: true,
@@ -238,7 +238,7 @@ func TestPayRepeatOfClaimOutOrderNo(t *testing.T) {
 	e.claim(t, p.AuthNo, "pc1-claim", "1", false)
 	req := PayRequest{OutOrderNo: "pc1-claim", OutRequestNo: "pc1-claim-req", OrderTitle: title, Amount: amt("1")}
 	_, err := e.book.Pay(merchant1, req, ctx, methodApp, false)
-	wantErr(t, err, ErrDiscordant)
+	wantErr(t, err, ErrOutOrderNoUsed)
 }
 
 // packetIn makes an app1 packet of 10.00 in the given state.

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"strings"
+
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
@@ -43,8 +45,11 @@ func (g *Gateway) couponError(err error) (any, *apierr.Error) {
 	if e.Code != apierr.CodeBusiness {
 		return nil, e
 	}
-	if e.SubCode == "ACQ.INVALID_PARAMETER" { // from the shared biz_content decoder
-		e.SubCode = "INVALID_PARAMETER"
+	switch e.SubCode {
+	case "ACQ.INVALID_PARAMETER": // from the shared biz_content decoder
+		e.SubCode, e.SubMsg = "INVALID_PARAMETER", strings.Replace(e.SubMsg, "参数无效", "参数有误", 1)
+	case "ACQ.SYSTEM_ERROR": // a forced answer's default
+		e.SubCode = "SYSTEM_ERROR"
 	}
 	return struct {
 		DisplayMessage string `json:"display_message"`
@@ -84,9 +89,7 @@ func (g *Gateway) couponRefund(cl *call) (any, *apierr.Error) {
 	if err != nil {
 		return g.couponError(err)
 	}
-	f := opFields(res)
-	f.OutOrderNo = ""
-	return f, nil
+	return opFields(res), nil
 }
 
 func (g *Gateway) couponQuery(cl *call) (any, *apierr.Error) {

@@ -64,7 +64,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 	cl.outcome = out
 	g.beforeCall(cl)
 	if out != nil && !out.Execute {
-		return reply{node: node, err: out.Err, signed: true}
+		return g.forced(cl, out.Err, nil)
 	}
 	fields, e := methods[cl.method].handle(g, cl)
 	var override map[string]string
@@ -72,12 +72,26 @@ func (g *Gateway) dispatch(cl *call) reply {
 		override = cl.plan.Action.Fields
 	}
 	if out != nil {
-		if out.Err.Code == apierr.CodeProcessing && e == nil {
+		switch {
+		case out.Err.Code == apierr.CodeProcessing && e != nil:
+			// Nothing is processing when the operation failed: the real answer.
+		case out.Err.Code == apierr.CodeProcessing:
 			return reply{node: node, fields: fields, err: out.Err, signed: true, override: override}
+		default:
+			return g.forced(cl, out.Err, override)
 		}
-		return reply{node: node, err: out.Err, signed: true, override: override}
 	}
 	return reply{node: node, fields: fields, err: e, signed: true, override: override}
+}
+
+// forced is a forced error answer, shaped as the method's family answers
+// errors (red-packet 40004s carry display_message, without ACQ. codes).
+func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) reply {
+	var fields any
+	if strings.HasPrefix(cl.method, "alipay.fund.coupon.") {
+		fields, e = g.couponError(e)
+	}
+	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
 }
 
 // decode reads biz_content into v; a field of the wrong type is

@@ -213,7 +213,7 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset, signT
 	}
 	for i := 0; i <= pol.Duplicate; i++ {
 		c := *nf
-		c.ID = fmt.Sprintf("ntf_%06d", n.seq.Add(1))
+		c.ID, c.key = fmt.Sprintf("ntf_%06d", n.seq.Add(1)), key
 		if pol.Suppress {
 			c.State = Suppressed
 			n.outbox.add(&c)
@@ -281,7 +281,7 @@ func (n *Notifier) Resend(id string) error {
 	ok := n.outbox.update(id, func(nf *Notification) {
 		nf.State = Pending
 		nf.round = len(nf.Attempts)
-		key = nf.AppID + "|" + nf.OutTradeNo
+		key = nf.key
 	})
 	if !ok {
 		return errors.New("no notification " + id)

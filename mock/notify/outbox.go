@@ -48,8 +48,9 @@ type Notification struct {
 	Attempts    []Attempt  `json:"attempts"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 
-	round int // attempts before the current round (set by a resend)
-	gen   int // generation of the planned attempt
+	round int    // attempts before the current round (set by a resend)
+	gen   int    // generation of the planned attempt
+	key   string // scheduler key: one trade's (or red packet's) notifications stay in order
 }
 
 func (n *Notification) clone() Notification {
