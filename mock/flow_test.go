@@ -213,3 +213,21 @@ func TestAppPayOrderString(t *testing.T) {
 		t.Errorf("tampered order string: %v", bad)
 	}
 }
+
+func TestQRCodePNG(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.call("alipay.trade.precreate", `{"out_trade_no":"PNG1","total_amount":"5.00","subject":"s"}`)
+	resp, err := http.Get(m["qr_code"].(string) + ".png?size=128")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := h.read(resp)
+	if resp.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(string(img), "\x89PNG") {
+		t.Fatalf("not a PNG: %s %q", resp.Header.Get("Content-Type"), img[:8])
+	}
+	resp, _ = http.Get(h.http.URL + "/qr/bax0nothing.png")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown QR: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+}

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
 
 	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -33,11 +35,14 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 // Pages are the buyer-facing pages.
 type Pages struct {
-	Apps    *apps.Registry
-	Trades  *trade.Book
-	Coupons *coupon.Book
-	Key     *rsa.PrivateKey
-	Clock   clock.Clock
+	// PublicURL is the mock's base URL as browsers reach it; empty means
+	// taken from each request.
+	PublicURL string
+	Apps      *apps.Registry
+	Trades    *trade.Book
+	Coupons   *coupon.Book
+	Key       *rsa.PrivateKey
+	Clock     clock.Clock
 }
 
 // Register adds the pages' routes.
@@ -53,6 +58,7 @@ func (p *Pages) Register(e *echo.Echo) {
 // view is what the order page shows, for a trade or a red packet.
 type view struct {
 	Kind     string // "cashier", "qr" or "coupon"
+	QRImage  string // the PNG of the QR code, on the QR page
 	Title    string
 	Amount   string
 	AppID    string
@@ -109,11 +115,40 @@ func (p *Pages) cashier(c echo.Context) error {
 }
 
 func (p *Pages) qr(c echo.Context) error {
+	if token, ok := strings.CutSuffix(c.Param("token"), ".png"); ok {
+		return p.qrPNG(c, token)
+	}
 	t, err := p.Trades.Get("", c.Param("token"))
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "qr", "/qr/"+c.Param("token"), ""))
+	v := tradeView(t, "qr", "/qr/"+c.Param("token"), "")
+	v.QRImage = "/qr/" + c.Param("token") + ".png"
+	return p.render(c, http.StatusOK, "order.html", v)
+}
+
+// qrPNG draws the QR code of a precreate trade: the qr_code URL, for
+// merchant pages and terminals to show.
+func (p *Pages) qrPNG(c echo.Context, token string) error {
+	if _, err := p.Trades.Get("", token); err != nil {
+		return p.notFound(c)
+	}
+	size := 256
+	if s, err := strconv.Atoi(c.QueryParam("size")); err == nil && s >= 64 && s <= 1024 {
+		size = s
+	}
+	png, err := qrcode.Encode(p.base(c)+"/qr/"+token, qrcode.Medium, size)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+func (p *Pages) base(c echo.Context) string {
+	if p.PublicURL != "" {
+		return strings.TrimSuffix(p.PublicURL, "/")
+	}
+	return c.Scheme() + "://" + c.Request().Host
 }
 
 func buyerFrom(c echo.Context) *fixtures.Buyer {
@@ -135,7 +170,9 @@ func (p *Pages) qrAct(c echo.Context) error {
 	if err != nil {
 		msg = err.Error()
 	}
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "qr", "/qr/"+token, msg))
+	v := tradeView(t, "qr", "/qr/"+token, msg)
+	v.QRImage = "/qr/" + token + ".png"
+	return p.render(c, http.StatusOK, "order.html", v)
 }
 
 func (p *Pages) cashierAct(c echo.Context) error {
