@@ -1,0 +1,207 @@
+package mock_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// browser starts a headless Chromium (Debian's, as CI installs it) for one
+// test; on failure the test saves a screenshot to testdata/screenshots.
+// Without Chromium the test skips, unless BROWSER_TESTS=required.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("BROWSER_TESTS") == "required" {
+			t.Fatal("chromium is not installed (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed; BROWSER_TESTS=required makes this a failure")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1000, 1400))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// Newer Chromium sends events this cdproto does not know; they do not
+	// matter to these tests.
+	quiet := chromedp.WithErrorf(func(format string, a ...any) {
+		if msg := fmt.Sprintf(format, a...); !strings.Contains(msg, "could not unmarshal event") {
+			t.Logf("chromedp: %s", msg)
+		}
+	})
+	bctx, cancelCtx := chromedp.NewContext(alloc, quiet)
+	ctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { // runs first: the browser is still there
+		if !t.Failed() {
+			return
+		}
+		var png []byte
+		shot, cancel := context.WithTimeout(bctx, 10*time.Second)
+		defer cancel()
+		if err := chromedp.Run(shot, chromedp.FullScreenshot(&png, 90)); err != nil {
+			t.Logf("no screenshot: %v", err)
+			return
+		}
+		dir := filepath.Join("testdata", "screenshots")
+		_ = os.MkdirAll(dir, 0o755)
+		file := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".png")
+		if err := os.WriteFile(file, png, 0o644); err == nil {
+			t.Logf("screenshot: %s", file)
+		}
+	})
+	return ctx
+}
+
+// shop is a merchant site: a checkout page with the SDK-style auto-submit
+// form, a return_url that verifies what the cashier sent back, and a
+// notify_url through the client's NotifyHandler.
+type shop struct {
+	*httptest.Server
+	c        *client.Client
+	notified chan *client.Notification
+	form     string
+}
+
+func newShop(t *testing.T, srv *mock.Server) *shop {
+	c, err := client.New(srv.DevClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &shop{c: c, notified: make(chan *client.Notification, 8)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/checkout", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, s.form)
+	})
+	mux.HandleFunc("/return", func(w http.ResponseWriter, r *http.Request) {
+		v, err := c.VerifyReturn(r)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err != nil {
+			fmt.Fprintf(w, `<p id="result">FAILED: %v</p>`, err)
+			return
+		}
+		fmt.Fprintf(w, `<p id="result">verified out_trade_no=%s total_amount=%s method=%s</p>`, v.Get("out_trade_no"), v.Get("total_amount"), v.Get("method"))
+	})
+	mux.Handle("/notify", c.NotifyHandler(func(_ context.Context, n *client.Notification) error {
+		s.notified <- n
+		return nil
+	}))
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func text(ctx context.Context, t *testing.T, sel string) string {
+	t.Helper()
+	var s string
+	if err := chromedp.Run(ctx, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery)); err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return s
+}
+
+// page.pay: the merchant's auto-submitting form, the cashier, pay as a
+// chosen buyer, and back at return_url with a signature that verifies.
+func TestBrowserPagePay(t *testing.T) {
+	ctx := browser(t)
+	srv := mock.NewTestServer(t, mock.Options{})
+	s := newShop(t, srv)
+	var err error
+	s.form, err = s.c.PagePayForm(client.PagePayRequest{Order: client.Order{OutTradeNo: "BROWSER-PAGE-1",
+		TotalAmount: amount.MustParse("66.60"), Subject: "一本书"}, ReturnURL: s.URL + "/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(s.URL+"/checkout")); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#amount"); got != "¥66.60" {
+		t.Fatalf("cashier amount %q", got)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.SendKeys(`input[name="buyer_logon_id"]`, "13800138000", chromedp.ByQuery),
+		chromedp.Click("#pay", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#result"); got != "verified out_trade_no=BROWSER-PAGE-1 total_amount=66.60 method=alipay.trade.page.pay.return" {
+		t.Fatalf("return page: %q", got)
+	}
+	q, err := s.c.Query(context.Background(), client.QueryRequest{OutTradeNo: "BROWSER-PAGE-1"})
+	if err != nil || q.TradeStatus != "TRADE_SUCCESS" || q.BuyerLogonID != "138****8000" {
+		t.Fatalf("query: %+v %v", q, err)
+	}
+}
+
+// wap.pay by URL, then the buyer cancels: back to return_url, unpaid.
+func TestBrowserWapPayCancel(t *testing.T) {
+	ctx := browser(t)
+	srv := mock.NewTestServer(t, mock.Options{})
+	s := newShop(t, srv)
+	u, err := s.c.WapPayURL(client.WapPayRequest{Order: client.Order{OutTradeNo: "BROWSER-WAP-1",
+		TotalAmount: amount.MustParse("9.90"), Subject: "wap"}, ReturnURL: s.URL + "/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(u), chromedp.WaitVisible("#close", chromedp.ByQuery), chromedp.Click("#close", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#result"); !strings.HasPrefix(got, "FAILED") {
+		t.Errorf("a cancelled payment returns without signed parameters: %q", got)
+	}
+	q, err := s.c.Query(context.Background(), client.QueryRequest{OutTradeNo: "BROWSER-WAP-1"})
+	if err != nil || q.TradeStatus != "TRADE_CLOSED" {
+		t.Fatalf("query: %+v %v", q, err)
+	}
+}
+
+// precreate, open the QR page, pay; the merchant gets the notification,
+// and the dashboard shows the trade and its delivered notification.
+func TestBrowserQRPayAndDashboard(t *testing.T) {
+	ctx := browser(t)
+	srv := mock.NewTestServer(t, mock.Options{})
+	s := newShop(t, srv)
+	pre, err := s.c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: "BROWSER-QR-1",
+		TotalAmount: amount.MustParse("5.00"), Subject: "奶茶"}}, client.WithNotifyURL(s.URL+"/notify"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var width int
+	if err := chromedp.Run(ctx, chromedp.Navigate(pre.QRCode), chromedp.WaitVisible("#qr", chromedp.ByQuery),
+		chromedp.Poll(`document.getElementById("qr").complete && document.getElementById("qr").naturalWidth`, &width)); err != nil {
+		t.Fatal(err)
+	}
+	if width < 64 {
+		t.Fatalf("the QR image did not load: width %d", width)
+	}
+	if err := chromedp.Run(ctx, chromedp.Click("#pay", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#message"); got != "支付成功" {
+		t.Fatalf("message %q", got)
+	}
+	select {
+	case n := <-s.notified:
+		if n.OutTradeNo != "BROWSER-QR-1" || n.TradeStatus != "TRADE_SUCCESS" {
+			t.Fatalf("notification: %+v", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the merchant got no notification")
+	}
+	dashboardShows(ctx, t, srv, "BROWSER-QR-1")
+}
