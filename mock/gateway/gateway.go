@@ -113,14 +113,18 @@ func (g *Gateway) Handle(c echo.Context) error {
 		cl.cs = sign.UTF8
 		return g.write(c, cl, reply{node: sign.ErrorNode, err: e})
 	}
-	r := g.check(cl)
+	r := reply{node: sign.ErrorNode}
 	defer func() {
-		// A bug in a method must still get an Alipay-shaped answer.
+		// A bug in the mock must still get an Alipay-shaped answer.
 		if v := recover(); v != nil {
-			g.Log.Error("method panicked", "method", cl.method, "panic", v)
+			if v == http.ErrAbortHandler {
+				panic(v) // a scenario's dropped connection
+			}
+			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
 			_ = g.write(c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
 		}
 	}()
+	r = g.check(cl)
 	if r.err == nil && g.Scenarios != nil {
 		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
 		cl.entry.Misses = cl.misses
