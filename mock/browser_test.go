@@ -31,11 +31,17 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("chromium is not installed; BROWSER_TESTS=required makes this a failure")
 	}
+	// Chromium's helpers may still write to the profile after it exits, so
+	// the test removes it itself, best effort, instead of t.TempDir.
+	profile, err := os.MkdirTemp("", "alipay-mock-chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1000, 1400))
+		chromedp.UserDataDir(profile), chromedp.WindowSize(1000, 1400))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	// Newer Chromium sends events this cdproto does not know; they do not
 	// matter to these tests.
@@ -46,7 +52,12 @@ func browser(t *testing.T) context.Context {
 	})
 	bctx, cancelCtx := chromedp.NewContext(alloc, quiet)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		_ = os.RemoveAll(profile)
+	})
 	t.Cleanup(func() { // runs first: the browser is still there
 		if !t.Failed() {
 			return
