@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -15,6 +16,13 @@ import (
 // delivered.
 func dashboardShows(ctx context.Context, t *testing.T, srv *mock.Server, out string) {
 	t.Helper()
+	// The merchant has the notification before the outbox records the
+	// answer: wait for the record (a long poll), then look.
+	resp, err := http.Get(srv.URL() + "/_mock/notifications?state=delivered&wait=10s&out_trade_no=" + out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	var trades, notes string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL()+"/_mock/ui/trades"), chromedp.WaitVisible("main", chromedp.ByQuery),

@@ -167,6 +167,8 @@ func New(opts Options) (*Server, error) {
 	(&control.API{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
+	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,
+		Journal: s.Journal, Scenarios: s.Scenarios, Faults: s.Faults, Key: s.Key, Version: Version}).Register(e)
 	(&web.Pages{PublicURL: opts.PublicURL, Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Key: s.Key, Clock: s.Clock}).Register(e)
 	s.echo = e
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
