@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 go vet ./...
 go test -race -count=1 ./...
-(cd sdktest && go vet ./... && go test -race -count=1 ./...)
+# -mod=mod: the replace of the main module brings its dependencies along
+(cd sdktest && go vet -mod=mod ./... && go test -mod=mod -race -count=1 ./...)
