@@ -57,6 +57,7 @@ type Gateway struct {
 	Notifier *notify.Notifier
 
 	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
+	sigs      sigCache
 }
 
 // call is one gateway request on its way through.
@@ -259,7 +260,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	if r.signed && cl.app != nil {
 		// Signed with the algorithm of the app's key, which is what its
 		// SDK is configured to verify.
-		if sig, err = sign.Sign(g.Key, cl.app.SignType, body); err != nil {
+		if sig, err = g.sigs.sign(g.Key, cl.app.SignType, body); err != nil {
 			return err
 		}
 	}
