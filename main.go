@@ -130,6 +130,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
 	workers := fs.Int("notify-workers", 16, "notification attempts in flight at once")
 	fs.Var(&scenarioFlags, "scenario", "load a scenario file, or every .yaml file of a directory (repeatable)")
+	controlToken := fs.String("control-token", "", "let other hosts use the control API and dashboard when they send this token (needed in Docker, where requests come from the bridge)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -162,6 +163,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
 	opts.Workers = *workers
 	opts.NoMagicAmounts = *noMagic
+	opts.ControlToken = *controlToken
 	for _, path := range scenarioFlags {
 		files, err := scenarios.LoadPath(path, gateway.Methods())
 		if err != nil {

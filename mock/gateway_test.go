@@ -50,6 +50,8 @@ func TestGatewayErrors(t *testing.T) {
 		}, "", "40002", "isv.invalid-signature", false},
 		{"RSA request for RSA2 app", set("sign_type", "RSA"), "", "40003", "isv.missing-signature-config", false},
 		{"app_auth_token unknown", set("app_auth_token", "201509BBeff9351ad1874306903e96b91d248A36"), "", "20001", "aop.invalid-app-auth-token", false},
+		{"notify_url not http", set("notify_url", "ftp://merchant.test/notify"), "", "40002", "isv.invalid-parameter", false},
+		{"return_url too long", set("return_url", "https://merchant.test/"+strings.Repeat("r", 250)), "", "40002", "isv.invalid-parameter", false},
 		{"biz_content not JSON", set("biz_content", "{oops"), "", "40002", "isv.invalid-parameter", false},
 		{"amount malformed", set("biz_content", `{"out_trade_no":"a","subject":"s","total_amount":"1.234"}`), "alipay_trade_precreate_response", "40004", "ACQ.INVALID_PARAMETER", false},
 	}

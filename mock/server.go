@@ -75,6 +75,9 @@ type Options struct {
 	Scenarios []*scenarios.File
 	// NoMagicAmounts leaves out the built-in scenario of test amounts.
 	NoMagicAmounts bool
+	// ControlToken opens the control API and dashboard to other hosts for
+	// clients that send it; without it they answer loopback clients only.
+	ControlToken string
 }
 
 // Server is a configured mock.
@@ -158,6 +161,7 @@ func New(opts Options) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
 	e.Use(middleware.Recover())
+	e.Use(control.Guard(opts.ControlToken))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
 		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
@@ -262,7 +266,8 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -211,6 +212,11 @@ func (g *Gateway) check(cl *call) reply {
 			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+htmlEscape.Replace(content)))
 	}
 	cl.entry.Verified = true
+	for _, k := range []string{"notify_url", "return_url"} {
+		if v := p[k]; v != "" && !validURL(v) {
+			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效："+k+"必须是不超过256个字符的http或https地址"))
+		}
+	}
 	if !app.Allows(cl.method) {
 		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
 	}
@@ -232,6 +238,16 @@ func (g *Gateway) check(cl *call) reply {
 
 // htmlEscape escapes as production's sub_msg does (&quot;, not Go's &#34;).
 var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+// validURL is what production accepts as notify_url and return_url: an
+// absolute http(s) URL of at most 256 characters.
+func validURL(s string) bool {
+	if len(s) > 256 {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
 
 func absDuration(d time.Duration) time.Duration {
 	if d < 0 {
