@@ -559,32 +559,29 @@ func (b *Book) find(app, ref string) (*Order, error) {
 // SenderPay is the simulated sender paying an app or page pay order in the
 // Alipay app or the cashier; payer may be nil.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
-	var out Order
-	err := b.commit(func(now time.Time) ([]change, error) {
-		o, err := b.find(app, ref)
-		if err != nil {
-			return nil, err
-		}
-		ch := b.settle(o, now)
-		if o.Status != OrderInit {
-			out = o.clone()
-			return ch, ErrOrderStatus
-		}
+	return b.sender(app, ref, func(o *Order, now time.Time) change {
 		if payer != nil {
 			o.Payer = *payer
 			if payer.LogonID != "" {
 				o.Payer.Account, o.Payer.LogonID = payer.LogonID, fixtures.MaskLogon(payer.LogonID)
 			}
 		}
-		ch = append(ch, b.paid(o, now))
-		out = o.clone()
-		return ch, nil
+		return b.paid(o, now)
 	})
-	return out, err
 }
 
 // SenderClose is the sender giving up on paying: the order closes.
 func (b *Book) SenderClose(app, ref string) (Order, error) {
+	return b.sender(app, ref, func(o *Order, now time.Time) change {
+		o.Status = OrderClosed
+		o.Operations[0].Status = OpClosed
+		return o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up")
+	})
+}
+
+// sender applies what the simulated sender does to an order still
+// waiting for payment.
+func (b *Book) sender(app, ref string, act func(*Order, time.Time) change) (Order, error) {
 	var out Order
 	err := b.commit(func(now time.Time) ([]change, error) {
 		o, err := b.find(app, ref)
@@ -596,9 +593,7 @@ func (b *Book) SenderClose(app, ref string) (Order, error) {
 			out = o.clone()
 			return ch, ErrOrderStatus
 		}
-		o.Status = OrderClosed
-		o.Operations[0].Status = OpClosed
-		ch = append(ch, o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up"))
+		ch = append(ch, act(o, now))
 		out = o.clone()
 		return ch, nil
 	})
