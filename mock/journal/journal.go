@@ -39,11 +39,13 @@ type Entry struct {
 	WallMS       float64  `json:"wall_ms"`
 }
 
-// Journal is a bounded log of entries. Safe for concurrent use.
+// Journal is a bounded log of entries: a ring, so adding never copies.
+// Safe for concurrent use.
 type Journal struct {
-	mu      sync.Mutex
-	seq     int
-	entries []Entry
+	mu   sync.Mutex
+	seq  int
+	ring []Entry // oldest at head once full
+	head int
 }
 
 // Add records an entry and returns its id.
@@ -52,11 +54,23 @@ func (j *Journal) Add(e Entry) int {
 	defer j.mu.Unlock()
 	j.seq++
 	e.ID = j.seq
-	j.entries = append(j.entries, e)
-	if len(j.entries) > Max {
-		j.entries = append(j.entries[:0:0], j.entries[len(j.entries)-Max:]...)
+	if len(j.ring) < Max {
+		j.ring = append(j.ring, e)
+	} else {
+		j.ring[j.head] = e
+		j.head = (j.head + 1) % Max
 	}
 	return e.ID
+}
+
+// each calls f on the entries, newest first, until it returns false.
+func (j *Journal) each(f func(Entry) bool) {
+	n := len(j.ring)
+	for i := 0; i < n; i++ {
+		if !f(j.ring[(j.head+n-1-i)%n]) {
+			return
+		}
+	}
 }
 
 // Filter selects entries.
@@ -73,15 +87,12 @@ func (j *Journal) List(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []Entry{}
-	for i := len(j.entries) - 1; i >= 0; i-- {
-		e := j.entries[i]
+	j.each(func(e Entry) bool {
 		if (f.AppID == "" || e.AppID == f.AppID) && (f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != "")) {
 			out = append(out, e)
-			if f.Limit > 0 && len(out) >= f.Limit {
-				break
-			}
 		}
-	}
+		return f.Limit <= 0 || len(out) < f.Limit
+	})
 	return out
 }
 
@@ -89,27 +100,33 @@ func (j *Journal) List(f Filter) []Entry {
 func (j *Journal) Get(id int) (Entry, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for _, e := range j.entries {
+	var hit Entry
+	found := false
+	j.each(func(e Entry) bool {
 		if e.ID == id {
-			return e, true
+			hit, found = e, true
 		}
-	}
-	return Entry{}, false
+		return !found
+	})
+	return hit, found
 }
 
 // Clear forgets the entries of one app, or all.
 func (j *Journal) Clear(app string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if app == "" {
-		j.entries = nil
-		return
+	var keep []Entry
+	if app != "" {
+		j.each(func(e Entry) bool {
+			if e.AppID != app {
+				keep = append(keep, e)
+			}
+			return true
+		})
 	}
-	keep := j.entries[:0]
-	for _, e := range j.entries {
-		if e.AppID != app {
-			keep = append(keep, e)
-		}
+	// keep is newest first; the ring holds oldest first.
+	for l, r := 0, len(keep)-1; l < r; l, r = l+1, r-1 {
+		keep[l], keep[r] = keep[r], keep[l]
 	}
-	j.entries = keep
+	j.ring, j.head = keep, 0
 }
