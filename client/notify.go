@@ -192,6 +192,11 @@ func (c *Client) verifyForm(r *http.Request) (url.Values, error) {
 	}
 	v := make(url.Values, len(form))
 	for k, vals := range form {
+		// Alipay never repeats a parameter; a repeated one is tampering that
+		// the signature (over the first value) would not show.
+		if len(vals) > 1 {
+			return nil, fmt.Errorf("alipay: parameter %s appears %d times", k, len(vals))
+		}
 		for _, s := range vals {
 			d, err := cs.Decode([]byte(s))
 			if err != nil {

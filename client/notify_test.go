@@ -217,3 +217,28 @@ func TestNotifyHandler(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyNotificationRefusesRepeatedParameters(t *testing.T) {
+	c, err := client.New(client.Config{GatewayURL: "http://127.0.0.1/gateway.do", AppID: "9021000100000001",
+		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: &keys.DevAlipayPrivateKey().PublicKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := map[string]string{"app_id": "9021000100000001", "out_trade_no": "R1", "total_amount": "100.00",
+		"trade_status": "TRADE_SUCCESS", "charset": "utf-8", "notify_type": "trade_status_sync"}
+	if err := sign.SignNotify(p, keys.DevAlipayPrivateKey(), sign.RSA2, sign.UTF8); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := sign.EncodeForm(p, sign.UTF8)
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{{body, true}, {body + "&total_amount=0.01", false}} {
+		req := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		_, err := c.VerifyNotification(req)
+		if (err == nil) != tc.ok {
+			t.Errorf("ok=%v: err %v", tc.ok, err)
+		}
+	}
+}
