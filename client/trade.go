@@ -94,9 +94,11 @@ type PrecreateResponse struct {
 	QRCode     string `json:"qr_code"`
 }
 
-// Precreate creates a QR-code order (alipay.trade.precreate). No trade
-// exists until the buyer scans the code: until then Query answers
-// ACQ.TRADE_NOT_EXIST.
+// Precreate creates a QR-code order (alipay.trade.precreate). In
+// production no trade exists until the buyer scans the code, so Query
+// answers ACQ.TRADE_NOT_EXIST until then (the mock does so only with
+// --hide-unscanned; by default it answers WAIT_BUYER_PAY, as the seed
+// guides describe).
 func (c *Client) Precreate(ctx context.Context, req PrecreateRequest, opts ...CallOption) (*PrecreateResponse, error) {
 	return call[PrecreateResponse](ctx, c, "alipay.trade.precreate", req, opts)
 }

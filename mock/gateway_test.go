@@ -243,6 +243,16 @@ func TestBadInputNeverBreaksTheGateway(t *testing.T) {
 		{"application/json", `{"method":"alipay.trade.query"}`},
 		{"application/x-www-form-urlencoded", strings.Repeat("x", 2<<20)},
 	}
+	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		req, _ := http.NewRequest(m, h.http.URL+"/gateway.do?method=alipay.trade.query", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := h.read(resp); !bytes.HasPrefix(body, []byte(`{"alipay_trade_query_response":{"code":"40001"`)) {
+			t.Errorf("%s: %s", m, body)
+		}
+	}
 	for i, b := range bodies {
 		resp, err := http.Post(h.http.URL+"/gateway.do", b.ct, strings.NewReader(b.body))
 		if err != nil {

@@ -166,8 +166,9 @@ func New(opts Options) (*Server, error) {
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
 		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
 		Sched: s.Sched, Notifier: s.Notifier}
-	e.GET(GatewayPath, gw.Handle)
-	e.POST(GatewayPath, gw.Handle)
+	// Any HTTP method: what is not GET is read like a POST, so even a PUT
+	// gets the gateway's own Alipay-shaped answer.
+	e.Any(GatewayPath, gw.Handle)
 	(&control.API{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)

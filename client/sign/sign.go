@@ -38,27 +38,17 @@ func ParseType(s string) (Type, error) {
 	return "", fmt.Errorf("sign: unknown sign_type %q", s)
 }
 
-func (t Type) hash() (crypto.Hash, []byte, error) {
+// digest hashes data with the sign type's hash.
+func digest(t Type, data []byte) (crypto.Hash, []byte, error) {
 	switch t {
 	case RSA2:
-		return crypto.SHA256, nil, nil
+		s := sha256.Sum256(data)
+		return crypto.SHA256, s[:], nil
 	case RSA:
-		return crypto.SHA1, nil, nil
+		s := sha1.Sum(data)
+		return crypto.SHA1, s[:], nil
 	}
 	return 0, nil, fmt.Errorf("sign: unknown sign_type %q", string(t))
-}
-
-func digest(t Type, data []byte) (crypto.Hash, []byte, error) {
-	h, _, err := t.hash()
-	if err != nil {
-		return 0, nil, err
-	}
-	if h == crypto.SHA1 {
-		s := sha1.Sum(data)
-		return h, s[:], nil
-	}
-	s := sha256.Sum256(data)
-	return h, s[:], nil
 }
 
 // Sign signs data (already in the request charset) and returns standard

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // OutcomeHeader forces the answer of one request, for tests that cannot
@@ -35,15 +37,22 @@ var defaultSub = map[string][2]string{
 	apierr.CodePermission:   {"isv.insufficient-isv-permissions", "ISV权限不足"},
 }
 
-var subMsgs = map[string]string{
-	"ACQ.SYSTEM_ERROR":              "系统异常",
-	"ACQ.TRADE_NOT_EXIST":           "交易不存在",
-	"ACQ.BUYER_BALANCE_NOT_ENOUGH":  "买家余额不足",
-	"ACQ.PAYMENT_FAIL":              "支付失败",
-	"ACQ.SELLER_BALANCE_NOT_ENOUGH": "卖家余额不足",
-	"isp.unknow-error":              "系统繁忙",
-	"aop.unknow-error":              "服务暂不可用（网关自身的未知错误）",
-}
+// subMsgs are the texts of sub_codes a forced answer may name without a
+// sub_msg, taken from the errors the state machines answer with.
+var subMsgs = func() map[string]string {
+	m := map[string]string{
+		"ACQ.SYSTEM_ERROR":              "系统异常",
+		"ACQ.SELLER_BALANCE_NOT_ENOUGH": "卖家余额不足",
+		"isp.unknow-error":              "系统繁忙",
+		"aop.unknow-error":              "服务暂不可用（网关自身的未知错误）",
+	}
+	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,
+		trade.ErrTradeHasSuccess, trade.ErrTradeHasClose, trade.ErrTradeStatus, coupon.ErrOrderNotExist,
+		coupon.ErrRestNotEnough, coupon.ErrOrderStatus} {
+		m[e.SubCode] = e.SubMsg
+	}
+	return m
+}()
 
 // NewOutcome builds the forced answer for a code, filling sub_code and
 // sub_msg from the code when not given.
