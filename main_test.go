@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,9 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
-
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
@@ -59,6 +61,14 @@ var gatewayLine = regexp.MustCompile(`gateway:\s+(http://\S+)/gateway\.do`)
 // startBinary runs the binary and returns its base URL from the banner.
 func startBinary(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
+	_, u := startProcess(t, bin, env, args...)
+	return u
+}
+
+// startProcess is startBinary that also returns the process, for a test
+// that kills it; a process the test waited for is left alone at cleanup.
+func startProcess(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, _ := cmd.StdoutPipe()
@@ -68,6 +78,9 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) string 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if cmd.ProcessState != nil {
+			return
+		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -93,11 +106,11 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) string 
 	}()
 	select {
 	case u := <-found:
-		return u
+		return cmd, u
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no banner; stderr: %s", stderr.String())
 	}
-	return ""
+	return nil, ""
 }
 
 func TestStaticBinaryServesAndHealthchecks(t *testing.T) {
@@ -227,4 +240,96 @@ func TestBinaryLoadsScenarioDirectory(t *testing.T) {
 			t.Errorf("%s not loaded: %.300s", name, b)
 		}
 	}
+}
+
+// TestKilledDuringWritesLosesNothingAcknowledged kills the mock with
+// SIGKILL while clients pay and refund, twice, and checks after each
+// restart that every payment and refund the mock answered 10000 for is
+// still there.
+func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	type ack struct{ tradeNo, refund string }
+	acked := map[string]*ack{}
+	var mu sync.Mutex
+	for round := 0; round < 2; round++ {
+		cmd, base := startProcess(t, bin, nil, "--addr", "127.0.0.1:0", "--data", dir, "--seed", "3")
+		c := devClient(t, base)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for w := 0; w < 6; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					out := fmt.Sprintf("K%d-%d-%d", round, w, i)
+					p, err := c.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: out,
+						TotalAmount: amount.MustParse("10.00"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"})
+					if err != nil {
+						continue
+					}
+					mu.Lock()
+					acked[out] = &ack{tradeNo: p.TradeNo}
+					mu.Unlock()
+					if _, err := c.Refund(context.Background(), client.RefundRequest{OutTradeNo: out,
+						RefundAmount: amount.MustParse("1.00"), OutRequestNo: "R" + out}); err == nil {
+						mu.Lock()
+						acked[out].refund = "R" + out
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n >= 60*(round+1) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		close(stop)
+		wg.Wait()
+	}
+
+	_, base := startProcess(t, bin, nil, "--addr", "127.0.0.1:0", "--data", dir)
+	c := devClient(t, base)
+	refunds := 0
+	for out, a := range acked {
+		q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+		if err != nil || q.TradeNo != a.tradeNo || q.TradeStatus != client.TradeSuccess {
+			t.Errorf("acknowledged payment %s (%s) after kill: %+v %v", out, a.tradeNo, q, err)
+			continue
+		}
+		if a.refund == "" {
+			continue
+		}
+		refunds++
+		r, err := c.RefundQuery(context.Background(), client.RefundQueryRequest{OutTradeNo: out, OutRequestNo: a.refund})
+		if err != nil || r.RefundAmount.String() != "1.00" {
+			t.Errorf("acknowledged refund %s after kill: %+v %v", a.refund, r, err)
+		}
+	}
+	t.Logf("%d acknowledged payments and %d refunds survived two SIGKILLs", len(acked), refunds)
+}
+
+func devClient(t *testing.T, base string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{GatewayURL: base + "/gateway.do", AppID: keys.DevAppID,
+		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: &keys.DevAlipayPrivateKey().PublicKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

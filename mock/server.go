@@ -27,6 +27,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 	"github.com/alipay-mock/alipay-mock/scenarios"
@@ -78,6 +79,10 @@ type Options struct {
 	// ControlToken opens the control API and dashboard to other hosts for
 	// clients that send it; without it they answer loopback clients only.
 	ControlToken string
+	// DataDir keeps apps, trades, red packets, notifications and the clock
+	// in a file there, so a restarted mock carries on; empty keeps
+	// everything in memory.
+	DataDir string
 }
 
 // Server is a configured mock.
@@ -94,6 +99,7 @@ type Server struct {
 	Notifier  *notify.Notifier
 	Key       *rsa.PrivateKey
 
+	db   *store.DB
 	echo *echo.Echo
 	log  *slog.Logger
 	ln   net.Listener
@@ -123,8 +129,21 @@ func New(opts Options) (*Server, error) {
 	case opts.TimestampTolerance < 0:
 		opts.TimestampTolerance = 0
 	}
+	var db *store.DB
+	if opts.DataDir != "" {
+		var err error
+		if db, err = store.Open(opts.DataDir); err != nil {
+			return nil, err
+		}
+		if opts.Seed != 0 {
+			// A seed replays the same ids: move it on at every start so new
+			// trade numbers never collide with stored ones.
+			opts.Seed += int64(db.Boots()-1) * 1_000_003
+		}
+	}
 	ids := fixtures.New(opts.Seed)
 	s := &Server{
+		db:        db,
 		Apps:      apps.NewRegistry(ids),
 		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
 		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
@@ -147,12 +166,21 @@ func New(opts Options) (*Server, error) {
 	s.Scenarios.Add(opts.Scenarios...)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
+	if db != nil {
+		if err := s.restore(db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	specs := opts.Apps
 	if !opts.NoDevApp {
 		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
 	}
 	for _, sp := range specs {
 		if _, err := s.Apps.Add(sp); err != nil {
+			if db != nil {
+				db.Close()
+			}
 			return nil, err
 		}
 	}
@@ -189,9 +217,13 @@ func New(opts Options) (*Server, error) {
 // the scheduler, keyed like the trade's notifications so they stay in order.
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 	s.Notifier.TradeEvent(t, e)
-	if e.Type != trade.EventCreated && e.Type != trade.EventPaid {
-		return
+	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
+		s.scheduleTrade(t)
 	}
+}
+
+// scheduleTrade puts a trade's next deadline on the scheduler.
+func (s *Server) scheduleTrade(t trade.Trade) {
 	at, ok := s.Trades.Deadline(t)
 	if !ok {
 		return
@@ -211,6 +243,11 @@ func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 // order's next deadline (pay timeout, processing, automatic refund).
 func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
 	s.Notifier.CouponEvent(o, e)
+	s.scheduleOrder(o)
+}
+
+// scheduleOrder puts a red packet's next deadline on the scheduler.
+func (s *Server) scheduleOrder(o coupon.Order) {
 	at, ok := s.Coupons.Deadline(o)
 	if !ok {
 		return
@@ -296,12 +333,16 @@ func (s *Server) Close() error {
 	}
 	close(s.stop)
 	<-s.done
-	if s.http == nil {
-		return nil
+	var err error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = s.http.Shutdown(ctx)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return s.http.Shutdown(ctx)
+	if s.db != nil {
+		err = errors.Join(err, s.db.Close())
+	}
+	return err
 }
 
 // Banner is the start-up text: where the gateway is, the apps and the key

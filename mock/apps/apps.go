@@ -61,9 +61,10 @@ var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
 
 // Registry holds apps by id. It is safe for concurrent use.
 type Registry struct {
-	mu   sync.RWMutex
-	ids  *fixtures.Generator
-	apps map[string]*App
+	mu    sync.RWMutex
+	ids   *fixtures.Generator
+	apps  map[string]*App
+	store Store
 }
 
 // NewRegistry makes an empty registry; ids makes the merchant accounts.
@@ -92,7 +93,24 @@ func (r *Registry) Add(s Spec) (*App, error) {
 			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
 		}
 	}
-	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Seller: r.ids.Seller(), Methods: s.Methods}
+	return r.add(s, pub, st, nil)
+}
+
+// add registers an app. Its merchant account is seller when given, else
+// the one it had if it is already registered (re-registering an app keeps
+// its trades' seller_id), else a new one.
+func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller) (*App, error) {
+	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch old, ok := r.apps[a.AppID]; {
+	case seller != nil:
+		a.Seller = *seller
+	case ok:
+		a.Seller = old.Seller
+	default:
+		a.Seller = r.ids.Seller()
+	}
 	if a.Name == "" {
 		a.Name = a.Seller.Name
 	}
@@ -102,9 +120,14 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	if s.SellerEmail != "" {
 		a.Seller.Email = s.SellerEmail
 	}
-	r.mu.Lock()
+	if r.store != nil {
+		rec := Record{Spec: s, Seller: a.Seller}
+		rec.Spec.PublicKey = string(keys.PublicPEM(pub))
+		if err := r.store.PutApp(rec); err != nil {
+			return nil, fmt.Errorf("apps: app %s not stored: %w", s.AppID, err)
+		}
+	}
 	r.apps[a.AppID] = a
-	r.mu.Unlock()
 	return a, nil
 }
 

@@ -32,6 +32,7 @@ type Sim struct {
 	speed  float64
 	frozen bool
 	moved  chan struct{} // closed and replaced whenever the reading jumps
+	onJump func(Snapshot)
 }
 
 // NewSim makes a clock reading start, running at speed (0 means frozen).
@@ -70,6 +71,50 @@ func (s *Sim) Now() time.Time {
 func (s *Sim) jumped() {
 	close(s.moved)
 	s.moved = make(chan struct{})
+	if s.onJump != nil {
+		s.onJump(s.snapshotLocked())
+	}
+}
+
+// Snapshot is what a clock needs to carry on after a restart: the reading
+// at a wall-clock instant, and how it moves since.
+type Snapshot struct {
+	Base   time.Time `json:"base"`
+	Anchor time.Time `json:"anchor"` // wall time when it read Base
+	Speed  float64   `json:"speed"`
+	Frozen bool      `json:"frozen"`
+}
+
+func (s *Sim) snapshotLocked() Snapshot {
+	return Snapshot{Base: s.base, Anchor: s.anchor, Speed: s.speed, Frozen: s.frozen}
+}
+
+// Snapshot returns the clock's state.
+func (s *Sim) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshotLocked()
+}
+
+// Restore carries on from a snapshot: a running clock reads what it would
+// have read had it never stopped, a frozen one reads the same.
+func (s *Sim) Restore(sn Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.base, s.anchor, s.speed, s.frozen = sn.Base, sn.Anchor, sn.Speed, sn.Frozen
+	if s.speed <= 0 {
+		s.speed = 1
+	}
+	s.jumped()
+}
+
+// OnJump registers a function told the new state whenever the reading
+// jumps (set, advanced, speed changed, restored). It runs under the
+// clock's lock and must not call the clock.
+func (s *Sim) OnJump(f func(Snapshot)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onJump = f
 }
 
 // Moved returns a channel closed the next time the reading jumps (set,

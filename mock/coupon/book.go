@@ -98,6 +98,7 @@ type Book struct {
 	byAuth   map[string]*Order
 	byOut    map[key]*Order
 	observer func(Order, Event)
+	store    Store
 }
 
 // NewBook makes an empty book.
@@ -123,6 +124,9 @@ func (b *Book) Observe(f func(Order, Event)) {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	ch, err := f(b.clock.Now())
+	if werr := b.write(ch); werr != nil && err == nil {
+		err = werr
+	}
 	obs := b.observer
 	b.mu.Unlock()
 	if obs != nil {
@@ -137,6 +141,9 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 func (b *Book) Reset(app string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.store != nil {
+		_ = b.store.DeleteOrders(app)
+	}
 	if app == "" {
 		b.byAuth, b.byOut = map[string]*Order{}, map[key]*Order{}
 		return

@@ -84,6 +84,8 @@ type Outbox struct {
 	items   map[string]*Notification
 	order   []string
 	changed chan struct{}
+	store   Store
+	err     error
 }
 
 // NewOutbox makes an empty outbox.
@@ -101,6 +103,7 @@ func (o *Outbox) add(n *Notification) {
 	defer o.mu.Unlock()
 	o.items[n.ID] = n
 	o.order = append(o.order, n.ID)
+	o.writeLocked(n)
 	o.notifyLocked()
 }
 
@@ -113,6 +116,7 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		return false
 	}
 	f(n)
+	o.writeLocked(n)
 	o.notifyLocked()
 	return true
 }
@@ -178,6 +182,11 @@ func (o *Outbox) Clear(app string) {
 		keep = append(keep, id)
 	}
 	o.order = keep
+	if o.store != nil {
+		if err := o.store.DeleteNotifications(app); err != nil {
+			o.err = err
+		}
+	}
 	o.notifyLocked()
 }
 

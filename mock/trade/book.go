@@ -70,6 +70,7 @@ type Book struct {
 	byQR     map[string]*Trade
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
+	store    Store
 }
 
 // NewBook makes an empty book.
@@ -101,6 +102,9 @@ type change struct {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	changes, err := f(b.clock.Now())
+	if werr := b.write(changes); werr != nil && err == nil {
+		err = werr
+	}
 	obs := b.observer
 	b.mu.Unlock()
 	if obs != nil {
@@ -133,6 +137,9 @@ func (b *Book) Reset(app string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reset(app)
+	if b.store != nil {
+		_ = b.store.DeleteTrades(app)
+	}
 }
 
 // settle applies the passage of time to a trade: unpaid trades past their

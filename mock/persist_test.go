@@ -1,0 +1,184 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// startWithData starts a mock on dir with a frozen clock reading at.
+func startWithData(t *testing.T, dir string, at time.Time) (*mock.Server, *client.Client) {
+	t.Helper()
+	s, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir, Seed: 1, Clock: clock.NewManual(at), TimestampTolerance: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c, err := client.New(s.DevClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v: %s", url, err, b)
+	}
+}
+
+func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	start := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	merchant := newMerchant(t, "fail", "fail", "success")
+
+	s1, c1 := startWithData(t, dir, start)
+	// An app registered through the control API, with its own seller.
+	pair, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"app_id":"2021000000000077","public_key":"` + keys.PublicBase64(&pair.Private.PublicKey) + `"}`
+	resp, err := http.Post(s1.URL()+"/_mock/apps", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add app: %v %v", err, resp)
+	}
+	var added struct {
+		SellerID string `json:"seller_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&added)
+	resp.Body.Close()
+
+	pay, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "P1", TotalAmount: amount.MustParse("100.00"), Subject: "persisted"},
+		Scene: "bar_code", AuthCode: "283912345678901234"}, client.WithNotifyURL(merchant.URL+"/notify"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.Refund(ctx, client.RefundRequest{OutTradeNo: "P1", RefundAmount: amount.MustParse("30.00"), OutRequestNo: "R1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "Q1", TotalAmount: amount.MustParse("8.00"), Subject: "unpaid"}}); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := c1.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{OutOrderNo: "RP1", OutRequestNo: "RPQ1",
+		OrderTitle: "红包", Amount: amount.MustParse("50.00")}, PayerUserID: "2088102000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Sched.Advance(time.Minute) // the first attempt happened and failed
+	before := s1.Clock.Now()
+	if list := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "P1", State: notify.Pending}); len(list) == 0 {
+		t.Fatal("want P1's notifications pending before the restart")
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new process on the same directory, told another time: the stored
+	// clock wins.
+	s2, c2 := startWithData(t, dir, start.Add(-48*time.Hour))
+	if got := s2.Clock.Now(); !got.Equal(before) {
+		t.Fatalf("clock after restart %v, want %v", got, before)
+	}
+	q, err := c2.Query(ctx, client.QueryRequest{OutTradeNo: "P1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TradeNo != pay.TradeNo || q.TradeStatus != client.TradeSuccess || q.TotalAmount.String() != "100.00" || q.Subject != "persisted" {
+		t.Errorf("P1 after restart: %+v", q)
+	}
+	rq, err := c2.RefundQuery(ctx, client.RefundQueryRequest{OutTradeNo: "P1", OutRequestNo: "R1"})
+	if err != nil || rq.RefundAmount.String() != "30.00" {
+		t.Errorf("refund R1 after restart: %+v %v", rq, err)
+	}
+	// The stored request fingerprint still tells a repeat from a conflict.
+	if r, err := c2.Refund(ctx, client.RefundRequest{OutTradeNo: "P1", RefundAmount: amount.MustParse("30.00"), OutRequestNo: "R1"}); err != nil || r.RefundFee.String() != "30.00" {
+		t.Errorf("repeated refund R1: %+v %v", r, err)
+	}
+	if _, err := c2.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "P1", TotalAmount: amount.MustParse("99.00"), Subject: "persisted"},
+		Scene: "bar_code", AuthCode: "283912345678901234"}); err == nil {
+		t.Error("paying P1 again with another amount was accepted")
+	}
+	if q, err := c2.Query(ctx, client.QueryRequest{OutTradeNo: "Q1"}); err != nil || q.TradeStatus != client.TradeWaitBuyerPay {
+		t.Errorf("Q1 after restart: %+v %v", q, err)
+	}
+	if r, err := c2.CouponOperationQuery(ctx, client.CouponOperationQueryRequest{AuthNo: rp.AuthNo, OperationID: rp.OperationID}); err != nil || r.Status != "SUCCESS" {
+		t.Errorf("red packet after restart: %+v %v", r, err)
+	}
+	var appsList []struct {
+		AppID    string `json:"app_id"`
+		SellerID string `json:"seller_id"`
+	}
+	getJSON(t, s2.URL()+"/_mock/apps", &appsList)
+	found := false
+	for _, a := range appsList {
+		found = found || (a.AppID == "2021000000000077" && a.SellerID == added.SellerID)
+	}
+	if !found {
+		t.Errorf("app 2021000000000077 with seller %s not restored: %+v", added.SellerID, appsList)
+	}
+
+	// The pending retry carries on from where it was: the merchant now
+	// answers, and every notification of P1 ends delivered.
+	s2.Sched.Advance(30 * time.Minute)
+	after := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "P1"})
+	if len(after) == 0 {
+		t.Error("P1's notifications were not restored")
+	}
+	for _, n := range after {
+		if n.State != notify.Delivered || len(n.Attempts) < 2 {
+			t.Errorf("notification %s after restart: %s after %d attempts", n.ID, n.State, len(n.Attempts))
+		}
+	}
+	// New trades get new numbers, not the stored ones again.
+	p2, err := c2.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "Q2", TotalAmount: amount.MustParse("1.00"), Subject: "new"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := c2.Query(ctx, client.QueryRequest{OutTradeNo: "P1"}); q == nil || q.TradeNo != pay.TradeNo {
+		t.Errorf("P1 lost after a new trade %s", p2.OutTradeNo)
+	}
+
+	// A reset is stored too.
+	resp, err = http.Post(s2.URL()+"/_mock/reset", "application/json", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	s2.Close()
+	_, c3 := startWithData(t, dir, start)
+	_, err = c3.Query(ctx, client.QueryRequest{OutTradeNo: "P1"})
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) || apiErr.SubCode != "ACQ.TRADE_NOT_EXIST" {
+		t.Errorf("P1 after reset and restart: %v", err)
+	}
+}
+
+func TestDataDirInUseIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	startWithData(t, dir, time.Now())
+	_, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second mock on one directory: %v", err)
+	}
+}

@@ -1,0 +1,274 @@
+// Package store keeps the mock's state on disk when --data is given: apps,
+// trades with their refunds, red packets, notifications with their
+// attempts, and the clock, in one bbolt file. Every write is a transaction
+// synced to disk before the change it records is acknowledged, so killing
+// the mock loses nothing it answered for.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "alipay-mock.db"
+
+var (
+	bucketApps          = []byte("apps")
+	bucketTrades        = []byte("trades")
+	bucketRedPackets    = []byte("red_packets")
+	bucketNotifications = []byte("notifications")
+	bucketMeta          = []byte("meta")
+	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta}
+
+	keyClock = []byte("clock")
+	keyBoots = []byte("boots")
+)
+
+// DB is an open data directory.
+type DB struct {
+	bolt  *bolt.DB
+	boots uint64
+}
+
+// Open opens (or creates) the store in dir and counts this start.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s is in use by another alipay-mock", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	db := &DB{bolt: b}
+	err = b.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get(keyBoots); len(v) == 8 {
+			db.boots = binary.BigEndian.Uint64(v)
+		}
+		db.boots++
+		return m.Put(keyBoots, binary.BigEndian.AppendUint64(nil, db.boots))
+	})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Boots is how many times the store was opened, this time included.
+func (db *DB) Boots() uint64 { return db.boots }
+
+func id(app, key string) []byte { return []byte(app + "/" + key) }
+
+func (db *DB) put(bucket []byte, kv map[string][]byte) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for k, v := range kv {
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// deleteApp deletes the keys of one app ("app/…"), or every key.
+func (db *DB) deleteApp(bucket []byte, app string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if app == "" {
+			if err := tx.DeleteBucket(bucket); err != nil {
+				return err
+			}
+			_, err := tx.CreateBucket(bucket)
+			return err
+		}
+		c := tx.Bucket(bucket).Cursor()
+		prefix := []byte(app + "/")
+		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Seek(prefix) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(f)
+	})
+}
+
+// PutTrades stores trades (trade.Store).
+func (db *DB) PutTrades(ts []trade.Trade) error {
+	kv := make(map[string][]byte, len(ts))
+	for _, t := range ts {
+		b, err := trade.Marshal(t)
+		if err != nil {
+			return err
+		}
+		kv[string(id(t.AppID, t.TradeNo))] = b
+	}
+	return db.put(bucketTrades, kv)
+}
+
+// DeleteTrades deletes one app's trades, or all (trade.Store).
+func (db *DB) DeleteTrades(app string) error { return db.deleteApp(bucketTrades, app) }
+
+// Trades loads every stored trade.
+func (db *DB) Trades() ([]trade.Trade, error) {
+	var out []trade.Trade
+	err := db.each(bucketTrades, func(k, v []byte) error {
+		t, err := trade.Unmarshal(v)
+		if err != nil {
+			return fmt.Errorf("store: trade %s: %w", k, err)
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// PutOrders stores red-packet orders (coupon.Store).
+func (db *DB) PutOrders(os []coupon.Order) error {
+	kv := make(map[string][]byte, len(os))
+	for _, o := range os {
+		b, err := coupon.Marshal(o)
+		if err != nil {
+			return err
+		}
+		kv[string(id(o.AppID, o.AuthNo))] = b
+	}
+	return db.put(bucketRedPackets, kv)
+}
+
+// DeleteOrders deletes one app's red packets, or all (coupon.Store).
+func (db *DB) DeleteOrders(app string) error { return db.deleteApp(bucketRedPackets, app) }
+
+// Orders loads every stored red-packet order.
+func (db *DB) Orders() ([]coupon.Order, error) {
+	var out []coupon.Order
+	err := db.each(bucketRedPackets, func(k, v []byte) error {
+		o, err := coupon.Unmarshal(v)
+		if err != nil {
+			return fmt.Errorf("store: red packet %s: %w", k, err)
+		}
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// PutNotification stores a notification (notify.Store).
+func (db *DB) PutNotification(n notify.Notification) error {
+	b, err := notify.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return db.put(bucketNotifications, map[string][]byte{string(id(n.AppID, n.ID)): b})
+}
+
+// DeleteNotifications deletes one app's notifications, or all (notify.Store).
+func (db *DB) DeleteNotifications(app string) error {
+	return db.deleteApp(bucketNotifications, app)
+}
+
+// Notifications loads every stored notification, oldest first.
+func (db *DB) Notifications() ([]notify.Notification, error) {
+	var out []notify.Notification
+	err := db.each(bucketNotifications, func(k, v []byte) error {
+		n, err := notify.Unmarshal(v)
+		if err != nil {
+			return fmt.Errorf("store: notification %s: %w", k, err)
+		}
+		out = append(out, n)
+		return nil
+	})
+	// Keys are app-first; ids number notifications in the order they were made.
+	sortByID(out)
+	return out, err
+}
+
+// PutApp stores an app (apps.Store).
+func (db *DB) PutApp(r apps.Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return db.put(bucketApps, map[string][]byte{r.Spec.AppID: b})
+}
+
+// Apps loads every stored app.
+func (db *DB) Apps() ([]apps.Record, error) {
+	var out []apps.Record
+	err := db.each(bucketApps, func(k, v []byte) error {
+		var r apps.Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("store: app %s: %w", k, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// PutClock stores the clock's state.
+func (db *DB) PutClock(s clock.Snapshot) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return db.put(bucketMeta, map[string][]byte{string(keyClock): b})
+}
+
+// Clock loads the stored clock state; ok is false when there is none.
+func (db *DB) Clock() (s clock.Snapshot, ok bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyClock)
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &s)
+	})
+	return s, ok, err
+}
+
+// sortByID orders notifications by their number ("ntf_000042"): fixed
+// width, so the strings sort like the numbers.
+func sortByID(ns []notify.Notification) {
+	sort.SliceStable(ns, func(i, j int) bool {
+		if len(ns[i].ID) != len(ns[j].ID) {
+			return len(ns[i].ID) < len(ns[j].ID)
+		}
+		return ns[i].ID < ns[j].ID
+	})
+}
