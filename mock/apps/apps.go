@@ -27,6 +27,8 @@ type App struct {
 	// Methods, when set, are the only methods the app has products for;
 	// others answer 40006 isv.insufficient-isv-permissions.
 	Methods []string
+
+	fingerprint string
 }
 
 // Allows reports whether the app may call a method.
@@ -43,7 +45,12 @@ func (a *App) Allows(method string) bool {
 }
 
 // Fingerprint of the app's public key.
-func (a *App) Fingerprint() string { return keys.Fingerprint(a.PublicKey) }
+func (a *App) Fingerprint() string {
+	if a.fingerprint == "" {
+		return keys.Fingerprint(a.PublicKey)
+	}
+	return a.fingerprint
+}
 
 // Spec is how an app is described in flags and config files.
 type Spec struct {
@@ -100,7 +107,8 @@ func (r *Registry) Add(s Spec) (*App, error) {
 // the one it had if it is already registered (re-registering an app keeps
 // its trades' seller_id), else a new one.
 func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller) (*App, error) {
-	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods}
+	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
+		fingerprint: keys.Fingerprint(pub)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch old, ok := r.apps[a.AppID]; {

@@ -80,7 +80,11 @@ func (s *Scheduler) Schedule(j Job) {
 	s.seq++
 	j.seq = s.seq
 	heap.Push(&s.jobs, &j)
+	earliest := s.jobs[0] == &j
 	s.mu.Unlock()
+	if !earliest {
+		return // the loop's timer is already set for an earlier job
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
