@@ -1,7 +1,8 @@
 // Package sign holds Alipay's signature rules, in one place for the mock and
 // the client: the string to sign for requests, notifications and returns,
 // RSA2/RSA signing and verification, the request charset, and the response
-// envelope whose node bytes are what gets signed.
+// envelope whose node bytes are what gets signed; also AES content
+// encryption (aes.go) and the v3 REST signatures and error body (v3.go).
 package sign
 
 import (
