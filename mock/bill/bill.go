@@ -1,0 +1,148 @@
+package bill
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Type is a bill_type.
+type Type string
+
+// Bill types the package builds.
+const (
+	Trade        Type = "trade"        // 业务明细: acquiring business bill
+	SignCustomer Type = "signcustomer" // 账务明细: account ledger
+)
+
+// Input is what one bill is built from.
+type Input struct {
+	Type   Type
+	Period Period
+	// UserID is the account of the file names and the #账号 line: the
+	// 16-digit PID and "0156" (see UserID).
+	UserID string
+	// Trades are the account's trades; Build picks the payments and refunds
+	// that fall in Period. Choosing the account's trades is the caller's job.
+	Trades []trade.Trade
+	// FeeRate is the service fee rate in basis points: 60 is 0.6%.
+	FeeRate int64
+	// ExportedAt is the 导出时间, the mock's clock.
+	ExportedAt time.Time
+	// OpeningBalance is the balance before the period's first movement
+	// (signcustomer only).
+	OpeningBalance amount.Amount
+}
+
+// Files is the text of a bill's two CSV files, before GBK encoding; lines
+// end with CRLF.
+type Files struct {
+	Detail, Summary string
+	// Rows counts the detail rows; 0 means the empty template (the
+	// gateway answers EMPTY_DATA_WITH_BILL_FILE, or isp.bill_not_exist for
+	// signcustomer).
+	Rows int
+}
+
+var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}0156$`)
+
+// UserID is the bill account of a PID: the PID and "0156".
+func UserID(pid string) string { return pid + "0156" }
+
+// FileName is the zip's name: <userId>_<yyyyMMdd>.csv.zip (yyyyMM for a month).
+func FileName(userID string, p Period) string {
+	return userID + "_" + p.Label() + ".csv.zip"
+}
+
+// EntryNames are the names, in UTF-8, of the detail and summary files in the
+// zip: <userId>_<yyyyMMdd>_业务明细.csv and _业务明细(汇总).csv for trade,
+// 账务明细 for signcustomer; a month's files end in _1.csv (part one).
+func EntryNames(t Type, userID string, p Period) (detail, summary string) {
+	base := "业务明细"
+	if t == SignCustomer {
+		base = "账务明细"
+	}
+	part := ""
+	if p.Monthly {
+		part = "_1"
+	}
+	prefix := userID + "_" + p.Label() + "_"
+	return prefix + base + part + ".csv", prefix + base + "(汇总)" + part + ".csv"
+}
+
+// Fee is the service fee on a sum at rateBP basis points, in whole cents
+// rounded half up.
+func Fee(a amount.Amount, rateBP int64) amount.Amount {
+	neg := a < 0
+	if neg {
+		a = -a
+	}
+	f := amount.Amount((int64(a)*rateBP + 5000) / 10000)
+	if neg {
+		return -f
+	}
+	return f
+}
+
+func (in Input) check() error {
+	if in.Type != Trade && in.Type != SignCustomer {
+		return fmt.Errorf("bill: unknown bill_type %q", in.Type)
+	}
+	if !userIDPattern.MatchString(in.UserID) {
+		return fmt.Errorf("bill: user id %q is not a PID followed by 0156", in.UserID)
+	}
+	if in.FeeRate < 0 || in.FeeRate > 10000 {
+		return fmt.Errorf("bill: fee rate %d bp out of range", in.FeeRate)
+	}
+	return in.Period.valid()
+}
+
+// Render builds the text of the bill's files.
+func Render(in Input) (Files, error) {
+	if err := in.check(); err != nil {
+		return Files{}, err
+	}
+	if in.Type == SignCustomer {
+		rows := ledgerRows(in.Trades, in.Period, in.FeeRate)
+		return Files{accountDetail(in, rows), accountSummary(in, rows), len(rows)}, nil
+	}
+	rows := tradeRows(in.Trades, in.Period, in.FeeRate)
+	return Files{tradeDetail(in, rows), tradeSummary(in, rows), len(rows)}, nil
+}
+
+// Build returns the bytes of the bill's zip (named FileName): the detail
+// then the summary file, GBK-encoded, under GBK names without the UTF-8
+// flag.
+func Build(in Input) ([]byte, error) {
+	f, err := Render(in)
+	if err != nil {
+		return nil, err
+	}
+	detail, summary := EntryNames(in.Type, in.UserID, in.Period)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range []struct{ name, text string }{{detail, f.Detail}, {summary, f.Summary}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{
+			Name:     string(gbk(e.name)),
+			NonUTF8:  true, // else archive/zip flags the name as UTF-8
+			Method:   zip.Deflate,
+			Modified: in.ExportedAt.In(timestamp.Zone),
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(gbk(e.text)); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
