@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/rsa"
+	"crypto/x509"
 	"embed"
 )
 
@@ -9,11 +10,11 @@ import (
 // default. Its key pair is in keys/dev/app_*.
 const DevAppID = "9021000100000001"
 
-//go:embed dev/*.pem dev/*.txt
+//go:embed dev/*.pem dev/*.txt dev/*.crt
 var devFS embed.FS
 
-// DevFile returns one of the shipped development key files by name, for
-// example "alipay_public_key.pem".
+// DevFile returns one of the shipped development key and certificate files
+// by name, for example "alipay_public_key.pem".
 func DevFile(name string) []byte {
 	b, err := devFS.ReadFile("dev/" + name)
 	if err != nil {
@@ -37,3 +38,59 @@ func DevAppPrivateKey() *rsa.PrivateKey { return mustPrivate("app_private_key.pe
 // responses and notifications. Its public half is what apps configure as
 // the Alipay public key.
 func DevAlipayPrivateKey() *rsa.PrivateKey { return mustPrivate("alipay_private_key.pem") }
+
+// Certificate mode. The development CA (DevAuthority) issued:
+//
+//	dev/alipay_root_cert.crt             alipayRootCert.crt
+//	dev/alipay_cert_public_key_rsa2.crt  alipayCertPublicKey_RSA2.crt, for
+//	                                     the key of alipay_private_key.pem
+//	dev/app_cert_public_key.crt          appCertPublicKey_<DevAppID>.crt, for
+//	                                     the key of app_private_key.pem
+//
+// dev/mock_ca_cert.crt and dev/mock_ca_private_key.pem are the CA's
+// intermediate certificate and its private key, which let the mock issue app
+// certificates. Like every file here they are public and for development
+// only: nothing they sign proves anything.
+
+// DevAuthority is the development CA.
+func DevAuthority() *Authority {
+	a, err := LoadAuthority(DevFile("alipay_root_cert.crt"), DevFile("mock_ca_cert.crt"), DevFile("mock_ca_private_key.pem"))
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// DevRootCertPEM is the development alipayRootCert.crt.
+func DevRootCertPEM() []byte { return DevFile("alipay_root_cert.crt") }
+
+// DevAlipayCertPEM is the development alipayCertPublicKey_RSA2.crt: the
+// certificate of the mock's Alipay key, then the intermediate.
+func DevAlipayCertPEM() []byte { return DevFile("alipay_cert_public_key_rsa2.crt") }
+
+// DevAppCertPEM is the development app's public-key certificate.
+func DevAppCertPEM() []byte { return DevFile("app_cert_public_key.crt") }
+
+// DevRootCertSN is alipay_root_cert_sn for DevRootCertPEM.
+func DevRootCertSN() string {
+	sn, err := RootCertSNFromPEM(DevRootCertPEM())
+	if err != nil {
+		panic(err)
+	}
+	return sn
+}
+
+// DevAlipayCertSN is alipay_cert_sn for DevAlipayCertPEM.
+func DevAlipayCertSN() string { return CertSN(mustCert(DevAlipayCertPEM())) }
+
+// DevAppCertSN is app_cert_sn for DevAppCertPEM.
+func DevAppCertSN() string { return CertSN(mustCert(DevAppCertPEM())) }
+
+// mustCert is the first certificate of a shipped file, the one SDKs read.
+func mustCert(pemData []byte) *x509.Certificate {
+	certs, err := ParseCertificates(pemData)
+	if err != nil {
+		panic(err)
+	}
+	return certs[0]
+}
