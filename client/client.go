@@ -88,6 +88,10 @@ type Config struct {
 	NotifyURL string
 	// AppAuthToken makes an ISV act for a merchant on every call.
 	AppAuthToken string
+	// EncryptKey is the app's AES content key (接口内容加密, base64): set,
+	// biz_content is sent encrypted (encrypt_type=AES) and encrypted
+	// answers are decrypted after their signature is checked.
+	EncryptKey string
 	// Now stamps requests; defaults to time.Now. Timestamps are always
 	// written in GMT+8.
 	Now func() time.Time
@@ -104,6 +108,7 @@ type Client struct {
 	http         *http.Client
 	notifyURL    string
 	appAuthToken string
+	encryptKey   string
 	now          func() time.Time
 }
 
@@ -126,7 +131,13 @@ func New(cfg Config) (*Client, error) {
 		http:         cfg.HTTPClient,
 		notifyURL:    cfg.NotifyURL,
 		appAuthToken: cfg.AppAuthToken,
+		encryptKey:   cfg.EncryptKey,
 		now:          cfg.Now,
+	}
+	if c.encryptKey != "" {
+		if _, err := sign.EncryptContent(c.encryptKey, nil); err != nil {
+			return nil, fmt.Errorf("alipay: EncryptKey: %w", err)
+		}
 	}
 	if cfg.SignType != "" {
 		if c.signType, err = sign.ParseType(string(cfg.SignType)); err != nil {
@@ -259,6 +270,16 @@ func (c *Client) signedParams(method string, biz any, opts []CallOption) (map[st
 			return nil, fmt.Errorf("alipay: %s: %s has characters that %s cannot hold: %w", method, k, c.wireCharset(), err)
 		}
 	}
+	if c.encryptKey != "" && p["biz_content"] != "" {
+		plain, err := c.charset.Encode(p["biz_content"])
+		if err != nil {
+			return nil, fmt.Errorf("alipay: %s: biz_content: %w", method, err)
+		}
+		if p["biz_content"], err = sign.EncryptContent(c.encryptKey, plain); err != nil {
+			return nil, fmt.Errorf("alipay: %s: encrypting biz_content: %w", method, err)
+		}
+		p["encrypt_type"] = "AES"
+	}
 	delete(p, "sign")
 	s, err := sign.SignString(c.priv, c.signType, c.charset, sign.RequestContent(p))
 	if err != nil {
@@ -336,8 +357,23 @@ func (c *Client) readResponse(method, contentType string, raw []byte, out any) e
 	if err != nil {
 		return fmt.Errorf("alipay: %s: unreadable response: %w: %s", method, err, snippet(raw))
 	}
+	signed := string(r.Raw) // for an encrypted answer, the ciphertext with its quotes
+	if cipher, isString := sign.NodeCipher(r.Raw); isString {
+		if c.encryptKey == "" {
+			return fmt.Errorf("alipay: %s: the response is encrypted; set EncryptKey (the app's AES key)", method)
+		}
+		plain, err := sign.DecryptContent(c.encryptKey, cipher)
+		if err != nil {
+			return fmt.Errorf("alipay: %s: decrypting the response: %w", method, err)
+		}
+		text, err := cs.Decode(plain)
+		if err != nil {
+			return fmt.Errorf("alipay: %s: decrypted response is not %s: %w", method, cs, err)
+		}
+		r.Raw = json.RawMessage(text)
+	}
 	if len(r.Raw) == 0 || r.Raw[0] != '{' {
-		return fmt.Errorf("alipay: %s: response node is not an object (encrypted responses are not supported)", method)
+		return fmt.Errorf("alipay: %s: response node is not an object: %s", method, snippet(raw))
 	}
 	var status Error
 	if err := json.Unmarshal(r.Raw, &status); err != nil {
@@ -348,8 +384,8 @@ func (c *Client) readResponse(method, contentType string, raw []byte, out any) e
 	case r.Sign != "":
 		// The node's text re-encoded in the body's charset is the bytes
 		// received, which is what was signed.
-		if err := sign.VerifyString(c.alipayPub, c.signType, cs, string(r.Raw), r.Sign); err != nil {
-			if other := otherType(c.signType); sign.VerifyString(c.alipayPub, other, cs, string(r.Raw), r.Sign) == nil {
+		if err := sign.VerifyString(c.alipayPub, c.signType, cs, signed, r.Sign); err != nil {
+			if other := otherType(c.signType); sign.VerifyString(c.alipayPub, other, cs, signed, r.Sign) == nil {
 				return fmt.Errorf("alipay: %s: response %w as %s but verifies as %s: the app's key is registered as %s, set SignType to match (unverified response: %s)",
 					method, err, c.signType, other, other, status.Error())
 			}

@@ -60,6 +60,13 @@ func (s *Server) restore(db *store.DB) error {
 		s.scheduleOrder(o)
 	}
 
+	codes, tokens, err := db.AppAuth()
+	if err != nil {
+		return err
+	}
+	s.Auth.Restore(codes, tokens)
+	s.Auth.Persist(db)
+
 	ns, err := db.Notifications()
 	if err != nil {
 		return err

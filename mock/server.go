@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
@@ -79,6 +80,9 @@ type Options struct {
 	// ControlToken opens the control API and dashboard to other hosts for
 	// clients that send it; without it they answer loopback clients only.
 	ControlToken string
+	// BillFeeRate is the service fee bills show, in basis points; default
+	// 60 (0.6%, the usual face-to-face rate).
+	BillFeeRate int64
 	// DataDir keeps apps, trades, red packets, notifications and the clock
 	// in a file there, so a restarted mock carries on; empty keeps
 	// everything in memory.
@@ -90,7 +94,9 @@ type Server struct {
 	Apps    *apps.Registry
 	Trades  *trade.Book
 	Coupons *coupon.Book
-	Faults  *gateway.Faults
+	// Auth holds app authorisations (app_auth_code, app_auth_token).
+	Auth   *appauth.Book
+	Faults *gateway.Faults
 	// Scenarios are the rules in force; Journal the last gateway requests.
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal
@@ -116,6 +122,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 16
+	}
+	if opts.BillFeeRate <= 0 {
+		opts.BillFeeRate = 60
 	}
 	if opts.AlipayKey == nil {
 		opts.AlipayKey = keys.DevAlipayPrivateKey()
@@ -147,6 +156,7 @@ func New(opts Options) (*Server, error) {
 		Apps:      apps.NewRegistry(ids),
 		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
 		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
+		Auth:      appauth.NewBook(opts.Clock, ids),
 		Faults:    &gateway.Faults{},
 		Scenarios: scenarios.NewEngine(),
 		Journal:   &journal.Journal{},
@@ -193,11 +203,12 @@ func New(opts Options) (*Server, error) {
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
 		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
-		Sched: s.Sched, Notifier: s.Notifier}
+		Sched: s.Sched, Notifier: s.Notifier, Auth: s.Auth, BillFeeRate: opts.BillFeeRate}
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT
 	// gets the gateway's own Alipay-shaped answer.
 	e.Any(GatewayPath, gw.Handle)
-	(&control.API{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
+	e.GET(gateway.BillPath, gw.DownloadBill)
+	(&control.API{Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,

@@ -27,6 +27,9 @@ type App struct {
 	// Methods, when set, are the only methods the app has products for;
 	// others answer 40006 isv.insufficient-isv-permissions.
 	Methods []string
+	// EncryptKey is the app's AES content key (base64), set when the app
+	// turned on content encryption (接口内容加密).
+	EncryptKey string
 
 	fingerprint string
 }
@@ -62,6 +65,8 @@ type Spec struct {
 	SellerEmail string `yaml:"seller_email" json:"seller_email,omitempty"`
 	// Methods limits the app to these methods (its signed products).
 	Methods []string `yaml:"methods" json:"methods,omitempty"`
+	// EncryptKey is the AES content key, base64 of 16, 24 or 32 bytes.
+	EncryptKey string `yaml:"encrypt_key" json:"encrypt_key,omitempty"`
 }
 
 var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
@@ -107,8 +112,13 @@ func (r *Registry) Add(s Spec) (*App, error) {
 // the one it had if it is already registered (re-registering an app keeps
 // its trades' seller_id), else a new one.
 func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller) (*App, error) {
+	if s.EncryptKey != "" {
+		if _, err := sign.EncryptContent(s.EncryptKey, nil); err != nil {
+			return nil, fmt.Errorf("apps: app %s: encrypt_key: %w", s.AppID, err)
+		}
+	}
 	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
-		fingerprint: keys.Fingerprint(pub)}
+		EncryptKey: s.EncryptKey, fingerprint: keys.Fingerprint(pub)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch old, ok := r.apps[a.AppID]; {

@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -39,6 +40,7 @@ type API struct {
 	Faults    *gateway.Faults
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal
+	Auth      *appauth.Book
 	// Methods are the gateway's methods, for checking scenario files.
 	Methods []string
 	// OpenOrderString opens the trade or red packet of an app pay order string.
@@ -57,6 +59,8 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/trades/:ref", a.getTrade)
 	g.POST("/trades/:ref/:action", a.act)
 	g.POST("/app-pay", a.appPay)
+	g.POST("/app-auth-codes", a.authorise)
+	g.GET("/app-auth-tokens", a.listTokens)
 	g.GET("/red-packets", a.listCoupons)
 	g.GET("/red-packets/:ref", a.getCoupon)
 	g.POST("/red-packets/:ref/:action", a.couponAct)

@@ -97,7 +97,7 @@ func (g *Gateway) couponQuery(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &q); e != nil {
 		return g.couponError(e)
 	}
-	res, err := g.Coupons.Query(cl.app.AppID, q)
+	res, err := g.Coupons.Query(cl.owner(), q)
 	if err != nil {
 		return g.couponError(err)
 	}

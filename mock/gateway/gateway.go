@@ -22,6 +22,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -56,9 +57,15 @@ type Gateway struct {
 	// Sched runs the simulated buyer; Notifier takes notification policies.
 	Sched    *clock.Scheduler
 	Notifier *notify.Notifier
+	// Auth holds app authorisations: requests with app_auth_token act for
+	// the merchant that authorised the caller.
+	Auth *appauth.Book
+	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
+	BillFeeRate int64
 
 	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
 	sigs      sigCache
+	bills     billFiles
 }
 
 // call is one gateway request on its way through.
@@ -69,8 +76,12 @@ type call struct {
 	method string
 	app    *apps.App
 	st     sign.Type
-	biz    json.RawMessage
-	now    time.Time
+	// token is set when the request acts for a merchant (app_auth_token).
+	token *appauth.Token
+	// encrypted is set when biz_content came AES-encrypted: the answer is too.
+	encrypted bool
+	biz       json.RawMessage
+	now       time.Time
 	// outcome is the answer forced on this request, if any.
 	outcome *Outcome
 	// plan is what a scenario rule wants done; misses say why others did not act.
@@ -220,13 +231,18 @@ func (g *Gateway) check(cl *call) reply {
 	if !app.Allows(cl.method) {
 		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
 	}
-	if p["encrypt_type"] != "" {
-		return fail(apierr.Invalid("isv.missing-encypt-key", "未配置接口内容加密密钥"))
+	if tok := p["app_auth_token"]; tok != "" {
+		t, err := g.Auth.Resolve(app.AppID, tok)
+		if err != nil {
+			return fail(g.asAPI(err))
+		}
+		cl.token = &t
 	}
-	if p["app_auth_token"] != "" {
-		return fail(apierr.New(apierr.CodeTokenInvalid, "aop.invalid-app-auth-token", "无效的应用授权令牌"))
+	biz, e := g.decrypt(cl)
+	if e != nil {
+		return fail(e)
 	}
-	if b := strings.TrimSpace(p["biz_content"]); b != "" {
+	if b := strings.TrimSpace(biz); b != "" {
 		raw, err := normaliseBiz([]byte(b))
 		if err != nil {
 			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效：biz_content不是合法的JSON对象"))
@@ -271,6 +287,15 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	body, err := cs.Encode(text)
 	if err != nil { // text the charset cannot hold: answer in UTF-8
 		cs, body = sign.UTF8, raw
+	}
+	if cl.encrypted {
+		// The node becomes the ciphertext as a JSON string; the signature
+		// covers that string with its quotes.
+		cipher, err := sign.EncryptContent(cl.app.EncryptKey, body)
+		if err != nil {
+			return err
+		}
+		body = sign.EncryptedNode(cipher)
 	}
 	var sig string
 	if r.signed && cl.app != nil {

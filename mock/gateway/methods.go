@@ -128,9 +128,17 @@ func (g *Gateway) asAPI(err error) *apierr.Error {
 	return apierr.Unknown("isp.unknow-error", "系统繁忙")
 }
 
+// merchant is whose trades a call acts on: the caller's own, or with an
+// app_auth_token the authorising merchant's.
 func (cl *call) merchant() trade.Merchant {
+	if cl.token != nil {
+		return trade.Merchant{AppID: cl.token.Merchant.AuthAppID, Seller: cl.token.Merchant.Seller, ISVAppID: cl.app.AppID}
+	}
 	return trade.Merchant{AppID: cl.app.AppID, Seller: cl.app.Seller}
 }
+
+// owner is the app id the merchant's trades and red packets are kept under.
+func (cl *call) owner() string { return cl.merchant().AppID }
 
 func (cl *call) context() trade.Context {
 	return trade.Context{NotifyURL: cl.params["notify_url"], ReturnURL: cl.params["return_url"],
@@ -263,8 +271,8 @@ func (g *Gateway) query(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &ref); e != nil {
 		return nil, e
 	}
-	g.beforeQuery(cl.app.AppID, ref)
-	t, err := g.Trades.Query(cl.app.AppID, ref)
+	g.beforeQuery(cl.owner(), ref)
+	t, err := g.Trades.Query(cl.owner(), ref)
 	if err != nil {
 		if ref.OutTradeNo == "" && ref.TradeNo == "" {
 			return nil, g.asAPI(err)
@@ -297,7 +305,7 @@ func (g *Gateway) cancel(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &ref); e != nil {
 		return nil, e
 	}
-	res, err := g.Trades.Cancel(cl.app.AppID, ref)
+	res, err := g.Trades.Cancel(cl.owner(), ref)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
@@ -325,7 +333,7 @@ func (g *Gateway) close(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &in); e != nil {
 		return nil, e
 	}
-	t, err := g.Trades.Close(cl.app.AppID, in.Ref, in.OperatorID)
+	t, err := g.Trades.Close(cl.owner(), in.Ref, in.OperatorID)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
@@ -340,7 +348,7 @@ func (g *Gateway) refund(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &in); e != nil {
 		return nil, e
 	}
-	res, err := g.Trades.Refund(cl.app.AppID, in)
+	res, err := g.Trades.Refund(cl.owner(), in)
 	if err != nil {
 		echo := struct {
 			OutTradeNo  string        `json:"out_trade_no,omitempty"`
@@ -382,7 +390,7 @@ func (g *Gateway) refundQuery(cl *call) (any, *apierr.Error) {
 	if e := decode(cl, &in); e != nil {
 		return nil, e
 	}
-	t, r, err := g.Trades.RefundQuery(cl.app.AppID, in.Ref, in.OutRequestNo)
+	t, r, err := g.Trades.RefundQuery(cl.owner(), in.Ref, in.OutRequestNo)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}

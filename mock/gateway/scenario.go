@@ -45,7 +45,7 @@ func (g *Gateway) subject(cl *call) string {
 	biz := flatBiz(cl.biz)
 	out := biz["out_trade_no"]
 	if out == "" && biz["trade_no"] != "" && g.Trades != nil {
-		if t, err := g.Trades.Get(cl.app.AppID, biz["trade_no"]); err == nil {
+		if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {
 			out = t.OutTradeNo
 		}
 	}
@@ -70,7 +70,7 @@ func (g *Gateway) beforeCall(cl *call) {
 	if n.Delay != nil {
 		p.Delay = time.Duration(*n.Delay)
 	}
-	g.Notifier.SetPolicy(cl.app.AppID, out, p)
+	g.Notifier.SetPolicy(cl.owner(), out, p)
 }
 
 // afterCall starts the simulated buyer a scenario asks for, once the
@@ -87,7 +87,7 @@ func (g *Gateway) afterCall(cl *call, r reply) {
 // playBuyer schedules what the simulated buyer (or red-packet sender)
 // does, on the mock's clock, keyed like the trade's own jobs.
 func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
-	app := cl.app.AppID
+	app := cl.owner()
 	var who *fixtures.Buyer
 	if b.BuyerID != "" || b.BuyerLogonID != "" {
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}

@@ -380,6 +380,9 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 		"total_amount": t.Total.String(), "subject": t.Subject, "body": t.Body,
 		"gmt_create": timestamp.Format(t.Created), "passback_params": t.PassbackParams,
 	}
+	if t.ISVAppID != "" {
+		p["app_id"] = t.ISVAppID // the caller; auth_app_id stays the merchant's
+	}
 	if t.IsPaid() {
 		for _, k := range []string{"receipt_amount", "invoice_amount", "buyer_pay_amount"} {
 			p[k] = t.Total.String()

@@ -18,6 +18,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -34,7 +35,8 @@ var (
 	bucketRedPackets    = []byte("red_packets")
 	bucketNotifications = []byte("notifications")
 	bucketMeta          = []byte("meta")
-	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta}
+	bucketAppAuth       = []byte("app_auth")
+	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -238,6 +240,43 @@ func (db *DB) Apps() ([]apps.Record, error) {
 		return nil
 	})
 	return out, err
+}
+
+func (db *DB) putJSON(bucket []byte, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return db.put(bucket, map[string][]byte{key: b})
+}
+
+// PutCode stores an app_auth_code (appauth.Store).
+func (db *DB) PutCode(c appauth.Code) error { return db.putJSON(bucketAppAuth, "code/"+c.Code, c) }
+
+// PutToken stores an app_auth_token (appauth.Store).
+func (db *DB) PutToken(t appauth.Token) error {
+	return db.putJSON(bucketAppAuth, "token/"+t.AppAuthToken, t)
+}
+
+// AppAuth loads the stored authorisation codes and tokens.
+func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error) {
+	err = db.each(bucketAppAuth, func(k, v []byte) error {
+		var err error
+		if strings.HasPrefix(string(k), "code/") {
+			var c appauth.Code
+			err = json.Unmarshal(v, &c)
+			codes = append(codes, c)
+		} else {
+			var t appauth.Token
+			err = json.Unmarshal(v, &t)
+			tokens = append(tokens, t)
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", k, err)
+		}
+		return nil
+	})
+	return codes, tokens, err
 }
 
 // PutClock stores the clock's state.

@@ -242,6 +242,9 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 type Merchant struct {
 	AppID  string
 	Seller fixtures.Seller
+	// ISVAppID is the app that called for the merchant with an
+	// app_auth_token; AppID is then the merchant's (auth_app_id).
+	ISVAppID string
 }
 
 func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Time, def time.Duration) (*Trade, error) {
@@ -257,7 +260,7 @@ func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Tim
 		seller.UserID = o.SellerID
 	}
 	t := &Trade{
-		AppID: m.AppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
+		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
 		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,

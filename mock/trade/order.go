@@ -55,6 +55,9 @@ type Context struct {
 
 var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)
 
+// pidPattern is an Alipay account id (PID), as sys_service_provider_id must be.
+var pidPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
+
 // normalise validates an order and fills in the amount split, as production
 // does: total = discountable + undiscountable, a missing part derived.
 func (o *Order) normalise(totalRequired bool) error {
@@ -71,6 +74,8 @@ func (o *Order) normalise(totalRequired bool) error {
 		return InvalidParameter("subject长度不能超过256")
 	case strings.ContainsAny(o.Subject, "/=&"):
 		return InvalidParameter("subject不能包含特殊字符/=&")
+	case o.ExtendParams.SysServiceProviderID != "" && !pidPattern.MatchString(o.ExtendParams.SysServiceProviderID):
+		return InvalidParameter("sys_service_provider_id必须是服务商的支付宝账号（2088开头的16位数字）")
 	}
 	d, u := o.DiscountableAmount, o.UndiscountableAmount
 	if o.TotalAmount == 0 {

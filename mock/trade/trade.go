@@ -24,7 +24,10 @@ const (
 
 // Trade is one acquiring trade.
 type Trade struct {
-	AppID       string        `json:"app_id"`
+	AppID string `json:"app_id"`
+	// ISVAppID is the third-party app that made the trade for the merchant
+	// AppID with an app_auth_token.
+	ISVAppID    string        `json:"isv_app_id,omitempty"`
 	TradeNo     string        `json:"trade_no"`
 	OutTradeNo  string        `json:"out_trade_no"`
 	Method      string        `json:"method"` // the method that created it

@@ -1,0 +1,60 @@
+package control
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+)
+
+// authorise is the merchant's click on the ISV's authorisation page: it
+// makes an app_auth_code for app_id. The merchant is a registered app
+// (merchant_app_id) or, by default, a new merchant the mock makes up.
+// With redirect_uri the answer also carries the URL production would send
+// the merchant's browser to.
+func (a *API) authorise(c echo.Context) error {
+	var in struct {
+		AppID         string `json:"app_id"`
+		MerchantAppID string `json:"merchant_app_id"`
+		RedirectURI   string `json:"redirect_uri"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`))
+	}
+	if _, ok := a.Apps.Get(in.AppID); !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID+" (the ISV's app must be registered)"))
+	}
+	m := a.Auth.NewMerchant()
+	if in.MerchantAppID != "" {
+		x, ok := a.Apps.Get(in.MerchantAppID)
+		if !ok {
+			return fail(c, http.StatusNotFound, errors.New("no app "+in.MerchantAppID))
+		}
+		m = appauth.Merchant{AuthAppID: x.AppID, Seller: x.Seller}
+	}
+	code, err := a.Auth.Authorise(in.AppID, m)
+	if err != nil {
+		return fail(c, http.StatusInternalServerError, err)
+	}
+	out := map[string]any{"app_auth_code": code.Code, "app_id": in.AppID, "auth_app_id": m.AuthAppID,
+		"user_id": m.Seller.UserID, "expires": code.Expires}
+	if in.RedirectURI != "" {
+		u, err := url.Parse(in.RedirectURI)
+		if err != nil {
+			return fail(c, http.StatusBadRequest, errors.New("redirect_uri: "+err.Error()))
+		}
+		q := u.Query()
+		q.Set("app_id", in.AppID)
+		q.Set("app_auth_code", code.Code)
+		u.RawQuery = q.Encode()
+		out["redirect"] = u.String()
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (a *API) listTokens(c echo.Context) error {
+	return c.JSON(http.StatusOK, a.Auth.Tokens(c.QueryParam("app_id")))
+}

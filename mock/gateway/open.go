@@ -1,0 +1,166 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/bill"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+func init() {
+	methods["alipay.open.auth.token.app"] = method{handle: (*Gateway).authToken}
+	methods["alipay.data.dataservice.bill.downloadurl.query"] = method{handle: (*Gateway).billURL}
+}
+
+// tokenFields are what alipay.open.auth.token.app answers, for one token.
+type tokenFields struct {
+	AppAuthToken    string `json:"app_auth_token"`
+	AppRefreshToken string `json:"app_refresh_token"`
+	AuthAppID       string `json:"auth_app_id"`
+	ExpiresIn       int64  `json:"expires_in"`
+	ReExpiresIn     int64  `json:"re_expires_in"`
+	UserID          string `json:"user_id"`
+}
+
+func (g *Gateway) authToken(cl *call) (any, *apierr.Error) {
+	var in struct {
+		GrantType    string `json:"grant_type"`
+		Code         string `json:"code"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	var t appauth.Token
+	var err error
+	switch in.GrantType {
+	case "authorization_code":
+		t, err = g.Auth.Exchange(cl.app.AppID, in.Code)
+	case "refresh_token":
+		t, err = g.Auth.Refresh(cl.app.AppID, in.RefreshToken)
+	default:
+		err = appauth.ErrGrantType
+	}
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	f := tokenFields{AppAuthToken: t.AppAuthToken, AppRefreshToken: t.RefreshToken, AuthAppID: t.Merchant.AuthAppID,
+		ExpiresIn: int64(t.Expires.Sub(cl.now) / time.Second), ReExpiresIn: int64(t.RefreshExpires.Sub(cl.now) / time.Second),
+		UserID: t.Merchant.Seller.UserID}
+	return struct {
+		tokenFields
+		Tokens []tokenFields `json:"tokens"`
+	}{f, []tokenFields{f}}, nil
+}
+
+// Bill errors, as production answers them (40004 without an ACQ. prefix;
+// the sub_msg of invalid_arguments is inferred).
+var (
+	errBillArguments = apierr.Business("isv.invalid_arguments", "入参不合法")
+	errBillNotExist  = apierr.Business("isp.bill_not_exist", "账单不存在")
+)
+
+// billLifetime is how long a bill_download_url works, on the mock's clock.
+const billLifetime = 30 * time.Second
+
+// billFile is a bill built when its URL was asked for.
+type billFile struct {
+	name    string
+	zip     []byte
+	expires time.Time
+}
+
+// billFiles holds the files behind the URLs handed out, by token.
+type billFiles struct {
+	mu    sync.Mutex
+	files map[string]billFile
+}
+
+func (b *billFiles) put(token string, f billFile, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.files == nil {
+		b.files = map[string]billFile{}
+	}
+	for k, old := range b.files {
+		if !now.Before(old.expires) {
+			delete(b.files, k)
+		}
+	}
+	b.files[token] = f
+}
+
+func (b *billFiles) get(token string) (billFile, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, ok := b.files[token]
+	return f, ok
+}
+
+func (g *Gateway) billURL(cl *call) (any, *apierr.Error) {
+	var in struct {
+		BillType string `json:"bill_type"`
+		BillDate string `json:"bill_date"`
+	}
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	typ := bill.Type(in.BillType)
+	if typ != bill.Trade && typ != bill.SignCustomer {
+		return nil, errBillArguments
+	}
+	p, err := bill.ParsePeriod(in.BillDate)
+	// Bills start in 2016 and are ready the day (or month) after.
+	if err != nil || p.Start.Year() < 2016 || cl.now.Before(p.End) {
+		return nil, errBillArguments
+	}
+	m := cl.merchant()
+	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
+		Trades: g.Trades.List(trade.Filter{AppID: m.AppID}), FeeRate: g.BillFeeRate, ExportedAt: cl.now}
+	files, err := bill.Render(input)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	if files.Rows == 0 && typ == bill.SignCustomer {
+		return nil, errBillNotExist
+	}
+	zip, err := bill.Build(input)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	token := g.IDs.Hex32()
+	name := bill.FileName(input.UserID, p)
+	g.bills.put(token, billFile{name: name, zip: zip, expires: cl.now.Add(billLifetime)}, cl.now)
+	q := url.Values{"bizType": {string(typ)}, "userId": {input.UserID}, "fileType": {"csv.zip"},
+		"bizDates": {p.Label()}, "downloadFileName": {name}, "fileId": {"/" + string(typ) + "/" + input.UserID + "/" + p.Label() + ".csv.zip"},
+		"timestamp": {strconv.FormatInt(cl.now.Unix(), 10)}, "token": {token}}
+	out := struct {
+		BillDownloadURL string `json:"bill_download_url"`
+		BillFileCode    string `json:"bill_file_code,omitempty"`
+	}{BillDownloadURL: g.publicURL(cl) + BillPath + "?" + q.Encode()}
+	if files.Rows == 0 {
+		out.BillFileCode = "EMPTY_DATA_WITH_BILL_FILE"
+	}
+	return out, nil
+}
+
+// BillPath is where bill_download_url points, as dwbillcenter.alipay.com's does.
+const BillPath = "/downloadBillFile.resource"
+
+// DownloadBill serves the zip behind a bill_download_url until it expires.
+func (g *Gateway) DownloadBill(c echo.Context) error {
+	f, ok := g.bills.get(c.QueryParam("token"))
+	if !ok || !g.Clock.Now().Before(f.expires) {
+		return c.String(http.StatusNotFound, "bill download url expired or unknown: ask alipay.data.dataservice.bill.downloadurl.query for a new one (URLs last 30 s on the mock's clock)")
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
+	return c.Blob(http.StatusOK, "application/zip", f.zip)
+}

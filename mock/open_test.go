@@ -1,0 +1,274 @@
+package mock_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// clocked starts a mock on a manual clock and a dev-app client whose
+// timestamps follow that clock.
+func clocked(t *testing.T, edit func(*client.Config)) (*mock.Server, *clock.Sim, *client.Client) {
+	t.Helper()
+	clk := clock.NewManual(epoch)
+	s := mock.NewTestServer(t, mock.Options{Seed: 1, Clock: clk})
+	cfg := s.DevClientConfig()
+	cfg.Now = clk.Now
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, clk, c
+}
+
+func postJSON(t *testing.T, url, body string, want int, out any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("POST %s: HTTP %d, want %d: %s", url, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func wantAPIError(t *testing.T, err error, code, subCode string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) || e.Code != code || e.SubCode != subCode {
+		t.Fatalf("error %v, want %s %s", err, code, subCode)
+	}
+}
+
+func TestISVActsForTheMerchantWithAppAuthToken(t *testing.T) {
+	ctx := context.Background()
+	s, clk, isv := clocked(t, nil)
+	m := newMerchant(t, "success")
+	var code struct {
+		Code      string `json:"app_auth_code"`
+		AuthAppID string `json:"auth_app_id"`
+		UserID    string `json:"user_id"`
+		Redirect  string `json:"redirect"`
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`","redirect_uri":"https://isv.example/callback"}`, http.StatusCreated, &code)
+	if !strings.Contains(code.Redirect, "app_auth_code="+code.Code) || code.UserID == "" {
+		t.Fatalf("authorisation: %+v", code)
+	}
+	tok, err := isv.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AuthAppID != code.AuthAppID || tok.UserID != code.UserID || tok.ExpiresIn != 365*24*3600 || len(tok.Tokens) != 1 {
+		t.Fatalf("token: %+v", tok)
+	}
+	_, err = isv.ExchangeAppAuthCode(ctx, code.Code)
+	wantAPIError(t, err, "40004", "AUTH_CODE_NOT_VALID")
+
+	order := client.PayRequest{Order: client.Order{OutTradeNo: "ISV1", TotalAmount: amount.MustParse("20.00"), Subject: "代商户收款"},
+		Scene: "bar_code", AuthCode: "283912345678901234"}
+	if _, err := isv.Pay(ctx, order, client.WithAppAuthToken(tok.AppAuthToken), client.WithNotifyURL(m.URL)); err != nil {
+		t.Fatal(err)
+	}
+	// The trade is the merchant's: its seller, kept under its app; the ISV's
+	// own out_trade_no space is separate.
+	list := s.Trades.List(trade.Filter{AppID: code.AuthAppID})
+	if len(list) != 1 || list[0].Seller.UserID != code.UserID || list[0].ISVAppID != keys.DevAppID {
+		t.Fatalf("merchant's trades: %+v", list)
+	}
+	if _, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}); err == nil {
+		t.Error("the ISV's own app sees the merchant's trade")
+	}
+	if q, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(tok.AppAuthToken)); err != nil || q.TradeStatus != client.TradeSuccess {
+		t.Fatalf("query for the merchant: %+v %v", q, err)
+	}
+	ns := s.Notifier.Outbox().Wait(ctx, notify.Filter{OutTradeNo: "ISV1", State: notify.Delivered})
+	if len(ns) != 1 || ns[0].Params["app_id"] != keys.DevAppID || ns[0].Params["auth_app_id"] != code.AuthAppID || ns[0].Params["seller_id"] != code.UserID {
+		t.Fatalf("notification: %+v", ns)
+	}
+
+	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken("201511BB0000000000000000000000000000"))
+	wantAPIError(t, err, "20001", "aop.invalid-app-auth-token")
+
+	clk.Advance(200 * 24 * time.Hour)
+	fresh, err := isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken)
+	if err != nil || fresh.AppAuthToken == tok.AppAuthToken || fresh.AuthAppID != code.AuthAppID {
+		t.Fatalf("refresh: %+v %v", fresh, err)
+	}
+	clk.Advance(166 * 24 * time.Hour)
+	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(tok.AppAuthToken))
+	wantAPIError(t, err, "20001", "aop.app-auth-token-time-out")
+	if _, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(fresh.AppAuthToken)); err != nil {
+		t.Fatalf("refreshed token: %v", err)
+	}
+	_, err = isv.RefreshAppAuthToken(ctx, "nope")
+	wantAPIError(t, err, "40004", "REFRESH_TOKEN_NOT_EXIST")
+}
+
+func TestAESEncryptedRequestsAndAnswers(t *testing.T) {
+	ctx := context.Background()
+	key := sign.GenerateAESKey()
+	var wire []string
+	s, _, c := clocked(t, func(cfg *client.Config) {
+		cfg.EncryptKey = key
+		cfg.HTTPClient = &http.Client{Transport: recorder{&wire}}
+	})
+	// Without a key on the app, an encrypted request is refused.
+	_, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "E0", TotalAmount: amount.MustParse("1.00"), Subject: "加密"}})
+	wantAPIError(t, err, "40002", "isv.missing-encypt-key")
+
+	postJSON(t, s.URL()+"/_mock/apps", `{"app_id":"`+keys.DevAppID+`","public_key":"`+keys.PublicBase64(&keys.DevAppPrivateKey().PublicKey)+`","encrypt_key":"`+key+`"}`, http.StatusCreated, nil)
+	p, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "E1", TotalAmount: amount.MustParse("1.00"), Subject: "加密"}})
+	if err != nil || p.OutTradeNo != "E1" {
+		t.Fatalf("encrypted precreate: %+v %v", p, err)
+	}
+	last := wire[len(wire)-1]
+	if !strings.HasPrefix(last, `{"alipay_trade_precreate_response":"`) || strings.Contains(last, "out_trade_no") {
+		t.Fatalf("answer not encrypted on the wire: %s", last)
+	}
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "E1"})
+	if err != nil || q.TradeStatus != client.TradeWaitBuyerPay {
+		t.Fatalf("encrypted query: %+v %v", q, err)
+	}
+	// An error after decryption is encrypted too.
+	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "nope"})
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+
+	wrong, err := client.New(client.Config{GatewayURL: s.GatewayURL(), AppID: keys.DevAppID, PrivateKeyRSA: keys.DevAppPrivateKey(),
+		AlipayPublicKeyRSA: s.AlipayPublicKey(), EncryptKey: sign.GenerateAESKey(), Now: s.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = wrong.Query(ctx, client.QueryRequest{OutTradeNo: "E1"})
+	wantAPIError(t, err, "40002", "isv.decryption-error-not-valid-encrypt-key")
+}
+
+// recorder keeps every response body.
+type recorder struct{ bodies *[]string }
+
+func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	*r.bodies = append(*r.bodies, string(b))
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
+}
+
+func TestBillOfTheDayFromTheTradeBook(t *testing.T) {
+	ctx := context.Background()
+	_, clk, c := clocked(t, nil)
+	pay := func(out, total string) *client.PayResponse {
+		p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse(total), Subject: "对账"},
+			Scene: "bar_code", AuthCode: "283912345678901234"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p1 := pay("B1", "100.00")
+	pay("B2", "0.50")
+	if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "B1", RefundAmount: amount.MustParse("30.00"), OutRequestNo: "RB1"}); err != nil {
+		t.Fatal(err)
+	}
+	day := epoch.Format("2006-01-02")
+	_, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillTrade, BillDate: day})
+	wantAPIError(t, err, "40004", "isv.invalid_arguments") // today's bill is not ready
+
+	clk.Advance(24 * time.Hour)
+	r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillTrade, BillDate: day})
+	if err != nil || r.BillFileCode != "" || !strings.Contains(r.BillDownloadURL, "/downloadBillFile.resource?") {
+		t.Fatalf("bill url: %+v %v", r, err)
+	}
+	zipped, err := c.DownloadBill(ctx, r.BillDownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil || len(zr.File) != 2 {
+		t.Fatalf("zip: %v %d files", err, len(zr.File))
+	}
+	f, _ := zr.File[0].Open()
+	raw, _ := io.ReadAll(f)
+	text, err := simplifiedchinese.GBK.NewDecoder().Bytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail := string(text)
+	for _, want := range []string{"#支付宝业务明细查询", p1.TradeNo + "\t", "B2\t", "RB1\t", "交易合计：2笔", "退款合计：1笔"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+
+	// The URL lasts 30 s on the clock.
+	clk.Advance(31 * time.Second)
+	if _, err := c.DownloadBill(ctx, r.BillDownloadURL); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("expired bill URL: %v", err)
+	}
+	// A day without trades: the empty template; the ledger has no bill.
+	empty := epoch.Add(-48 * time.Hour).Format("2006-01-02")
+	if r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillTrade, BillDate: empty}); err != nil || r.BillFileCode != "EMPTY_DATA_WITH_BILL_FILE" {
+		t.Errorf("empty day: %+v %v", r, err)
+	}
+	_, err = c.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillSignCustomer, BillDate: empty})
+	wantAPIError(t, err, "40004", "isp.bill_not_exist")
+	_, err = c.BillDownloadURL(ctx, client.BillRequest{BillType: "nope", BillDate: day})
+	wantAPIError(t, err, "40004", "isv.invalid_arguments")
+}
+
+func TestRoyaltyServiceProviderIsCheckedAndKept(t *testing.T) {
+	ctx := context.Background()
+	s, _, c := clocked(t, nil)
+	order := func(out, pid string) client.PrecreateRequest {
+		return client.PrecreateRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("9.00"), Subject: "返佣",
+			ExtendParams: &client.ExtendParams{SysServiceProviderID: pid}}}
+	}
+	_, err := c.Precreate(ctx, order("S0", "12345"))
+	wantAPIError(t, err, "40004", "ACQ.INVALID_PARAMETER")
+	if _, err := c.Precreate(ctx, order("S1", "2088102000000077")); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SysServiceProviderID string `json:"sys_service_provider_id"`
+	}
+	resp, err := http.Get(s.URL() + "/_mock/trades/S1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if got.SysServiceProviderID != "2088102000000077" {
+		t.Errorf("control API shows sys_service_provider_id %q", got.SysServiceProviderID)
+	}
+}
