@@ -197,13 +197,15 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.Apps = append(opts.Apps, sp)
 	}
+	// Catch signals before the banner: a supervisor that stops the mock as
+	// soon as it announces itself must get a clean exit.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	srv, err := mock.Start(opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprint(stdout, srv.Banner())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	return srv.Close()
 }
@@ -297,12 +299,24 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	bits := fs.Int("bits", 2048, "key size (2048 for RSA2)")
 	out := fs.String("out", "", "write the files into this directory instead of printing them")
+	certFor := fs.String("cert", "", "also issue certificate-mode files for this app id: the app certificate (from the mock's dev CA), the root bundle and the Alipay certificate of the shipped Alipay key")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	p, err := keys.Generate(*bits)
 	if err != nil {
 		return err
+	}
+	var certs []struct{ name, body string }
+	if *certFor != "" {
+		now := clock.Real{}.Now()
+		appCert, err := keys.DevAuthority().IssueAppCert(&p.Private.PublicKey, *certFor, now.Add(-time.Hour), now.AddDate(5, 0, 0))
+		if err != nil {
+			return err
+		}
+		certs = append(certs, struct{ name, body string }{"appCertPublicKey_" + *certFor + ".crt", string(appCert)},
+			struct{ name, body string }{"alipayRootCert.crt", string(keys.DevRootCertPEM())},
+			struct{ name, body string }{"alipayCertPublicKey_RSA2.crt", string(keys.DevAlipayCertPEM())})
 	}
 	files := []struct{ name, body string }{
 		{"app_private_key_pkcs1.pem", string(p.PrivatePKCS1PEM)},
@@ -312,6 +326,7 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 		{"app_public_key.pem", string(p.PublicPEM)},
 		{"app_public_key.txt", p.PublicBase64 + "\n"},
 	}
+	files = append(files, certs...)
 	if *out == "" {
 		for _, f := range files {
 			fmt.Fprintf(stdout, "# %s\n%s\n", f.name, f.body)
@@ -332,6 +347,9 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s\n", len(files), *out, filepath.Join(*out, "app_public_key.pem"))
+	if *certFor != "" {
+		fmt.Fprintf(stdout, "or in certificate mode, in --apps-file: {app_id: %s, app_cert: %s}\n", *certFor, filepath.Join(*out, "appCertPublicKey_"+*certFor+".crt"))
+	}
 	return nil
 }
 

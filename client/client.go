@@ -92,6 +92,12 @@ type Config struct {
 	// biz_content is sent encrypted (encrypt_type=AES) and encrypted
 	// answers are decrypted after their signature is checked.
 	EncryptKey string
+	// Certificate mode (公钥证书), PEM text of the three files the console
+	// gives: AppCert (appCertPublicKey_<appid>.crt), AlipayRootCert
+	// (alipayRootCert.crt) and AlipayCert (alipayCertPublicKey_RSA2.crt).
+	// Set, requests carry app_cert_sn and alipay_root_cert_sn, the Alipay
+	// public key is AlipayCert's, and answers must name its SN.
+	AppCert, AlipayRootCert, AlipayCert string
 	// Now stamps requests; defaults to time.Now. Timestamps are always
 	// written in GMT+8.
 	Now func() time.Time
@@ -110,6 +116,8 @@ type Client struct {
 	appAuthToken string
 	encryptKey   string
 	now          func() time.Time
+	// certificate mode
+	appCertSN, rootCertSN, alipayCertSN string
 }
 
 // New checks cfg and returns a Client.
@@ -156,6 +164,11 @@ func New(cfg Config) (*Client, error) {
 	if c.priv, err = privateKey(cfg); err != nil {
 		return nil, err
 	}
+	if cfg.AppCert != "" || cfg.AlipayRootCert != "" || cfg.AlipayCert != "" {
+		if err := c.certMode(&cfg); err != nil {
+			return nil, err
+		}
+	}
 	if c.alipayPub, err = alipayPublicKey(cfg); err != nil {
 		return nil, err
 	}
@@ -164,6 +177,35 @@ func New(cfg Config) (*Client, error) {
 			"set it to the Alipay public key (支付宝公钥) shown next to the app public key in the console")
 	}
 	return c, nil
+}
+
+// certMode reads the three certificates of certificate mode: the SNs to
+// send and expect, and the Alipay public key.
+func (c *Client) certMode(cfg *Config) error {
+	if cfg.AppCert == "" || cfg.AlipayRootCert == "" || cfg.AlipayCert == "" {
+		return errors.New("alipay: certificate mode needs AppCert, AlipayRootCert and AlipayCert")
+	}
+	app, err := keys.ParseCertificates([]byte(cfg.AppCert))
+	if err != nil || len(app) == 0 {
+		return fmt.Errorf("alipay: AppCert: %v", err)
+	}
+	if c.rootCertSN, err = keys.RootCertSNFromPEM([]byte(cfg.AlipayRootCert)); err != nil {
+		return fmt.Errorf("alipay: AlipayRootCert: %w", err)
+	}
+	ali, err := keys.ParseCertificates([]byte(cfg.AlipayCert))
+	if err != nil || len(ali) == 0 {
+		return fmt.Errorf("alipay: AlipayCert: %v", err)
+	}
+	pub, ok := ali[0].PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return errors.New("alipay: AlipayCert is not an RSA certificate")
+	}
+	if cfg.AlipayPublicKey != "" || (cfg.AlipayPublicKeyRSA != nil && !cfg.AlipayPublicKeyRSA.Equal(pub)) {
+		return errors.New("alipay: in certificate mode the Alipay public key comes from AlipayCert; leave AlipayPublicKey unset")
+	}
+	cfg.AlipayPublicKeyRSA = pub
+	c.appCertSN, c.alipayCertSN = keys.CertSN(app[0]), keys.CertSN(ali[0])
+	return nil
 }
 
 func privateKey(cfg Config) (*rsa.PrivateKey, error) {
@@ -241,15 +283,17 @@ func (c *Client) wireCharset() string {
 // and the sign over all of them. Values are text; encode them for the wire.
 func (c *Client) signedParams(method string, biz any, opts []CallOption) (map[string]string, error) {
 	p := map[string]string{
-		"app_id":         c.appID,
-		"method":         method,
-		"format":         "JSON",
-		"charset":        c.wireCharset(),
-		"sign_type":      string(c.signType),
-		"timestamp":      timestamp.Format(c.now()),
-		"version":        "1.0",
-		"notify_url":     c.notifyURL,
-		"app_auth_token": c.appAuthToken,
+		"app_id":              c.appID,
+		"method":              method,
+		"format":              "JSON",
+		"charset":             c.wireCharset(),
+		"sign_type":           string(c.signType),
+		"timestamp":           timestamp.Format(c.now()),
+		"version":             "1.0",
+		"notify_url":          c.notifyURL,
+		"app_auth_token":      c.appAuthToken,
+		"app_cert_sn":         c.appCertSN,
+		"alipay_root_cert_sn": c.rootCertSN,
 	}
 	if biz != nil {
 		content, err := bizContent(biz)
@@ -380,6 +424,10 @@ func (c *Client) readResponse(method, contentType string, raw []byte, out any) e
 		return fmt.Errorf("alipay: %s: response node: %w", method, err)
 	}
 	ok := status.Code == CodeSuccess || status.Code == CodeProcessing
+	if c.alipayCertSN != "" && (r.CertSN != "" || (ok && r.Sign != "")) && r.CertSN != c.alipayCertSN {
+		return fmt.Errorf("alipay: %s: answer signed with the Alipay certificate %q, not AlipayCert's %q: fetch it with alipay.open.app.alipaycert.download",
+			method, r.CertSN, c.alipayCertSN)
+	}
 	switch {
 	case r.Sign != "":
 		// The node's text re-encoded in the body's charset is the bytes

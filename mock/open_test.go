@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -270,5 +271,73 @@ func TestRoyaltyServiceProviderIsCheckedAndKept(t *testing.T) {
 	resp.Body.Close()
 	if got.SysServiceProviderID != "2088102000000077" {
 		t.Errorf("control API shows sys_service_provider_id %q", got.SysServiceProviderID)
+	}
+}
+
+func TestCertificateModeApp(t *testing.T) {
+	ctx := context.Background()
+	var wire []string
+	s, clk, _ := clocked(t, nil)
+	const appID = "2021000000000088"
+	spec, _ := json.Marshal(map[string]string{"app_id": appID, "app_cert": string(keys.DevAppCertPEM())})
+	var view struct {
+		AppCertSN string `json:"app_cert_sn"`
+	}
+	postJSON(t, s.URL()+"/_mock/apps", string(spec), http.StatusCreated, &view)
+	if view.AppCertSN != keys.DevAppCertSN() {
+		t.Fatalf("app cert SN %q, want %q", view.AppCertSN, keys.DevAppCertSN())
+	}
+	resp, err := http.Get(s.URL() + "/_mock/alipay-cert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alipayCert, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	newClient := func(appCert string) *client.Client {
+		c, err := client.New(client.Config{GatewayURL: s.GatewayURL(), AppID: appID, PrivateKeyRSA: keys.DevAppPrivateKey(),
+			AppCert: appCert, AlipayRootCert: string(keys.DevRootCertPEM()), AlipayCert: string(alipayCert),
+			Now: clk.Now, HTTPClient: &http.Client{Transport: recorder{&wire}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := newClient(string(keys.DevAppCertPEM()))
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "C1", TotalAmount: amount.MustParse("3.00"), Subject: "证书"}}); err != nil {
+		t.Fatal(err)
+	}
+	if last := wire[len(wire)-1]; !strings.Contains(last, `},"alipay_cert_sn":"`+keys.DevAlipayCertSN()+`","sign":"`) {
+		t.Errorf("cert-mode answer layout: %s", last)
+	}
+	var dl struct {
+		client.Response
+		Content string `json:"alipay_cert_content"`
+	}
+	if err := c.Do(ctx, "alipay.open.app.alipaycert.download", map[string]string{"alipay_cert_sn": keys.DevAlipayCertSN()}, &dl); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := base64.StdEncoding.DecodeString(dl.Content); string(got) != string(alipayCert) {
+		t.Errorf("downloaded certificate differs from /_mock/alipay-cert")
+	}
+
+	// Another certificate for the same key has another SN.
+	other, err := keys.DevAuthority().IssueAppCert(&keys.DevAppPrivateKey().PublicKey, appID, epoch.Add(-time.Hour), epoch.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newClient(string(other)).Query(ctx, client.QueryRequest{OutTradeNo: "C1"})
+	wantAPIError(t, err, "40002", "isv.app-cert-not-exist")
+	plain, err := client.New(client.Config{GatewayURL: s.GatewayURL(), AppID: appID, PrivateKeyRSA: keys.DevAppPrivateKey(),
+		AlipayPublicKeyRSA: s.AlipayPublicKey(), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plain.Query(ctx, client.QueryRequest{OutTradeNo: "C1"})
+	wantAPIError(t, err, "40002", "isv.missing-app-cert-sn")
+	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "C1"}, client.WithParam("alipay_root_cert_sn", "687b59193f3f462dd5336e5abf83c5d8"))
+	wantAPIError(t, err, "40002", "isv.invalid-alipay-root-cert-sn")
+	if q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "C1"}); err != nil || q.TradeStatus != client.TradeWaitBuyerPay {
+		t.Fatalf("query: %+v %v", q, err)
 	}
 }

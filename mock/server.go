@@ -80,6 +80,10 @@ type Options struct {
 	// ControlToken opens the control API and dashboard to other hosts for
 	// clients that send it; without it they answer loopback clients only.
 	ControlToken string
+	// AlipayCert is the Alipay public-key certificate (PEM, leaf first)
+	// that certificate-mode apps load; default the shipped one for the
+	// shipped key, else one the dev CA issues for AlipayKey at start.
+	AlipayCert []byte
 	// BillFeeRate is the service fee bills show, in basis points; default
 	// 60 (0.6%, the usual face-to-face rate).
 	BillFeeRate int64
@@ -128,6 +132,10 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.AlipayKey == nil {
 		opts.AlipayKey = keys.DevAlipayPrivateKey()
+	}
+	alipayCert, alipayCertSN, err := alipayCertificate(opts)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -203,12 +211,13 @@ func New(opts Options) (*Server, error) {
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
 		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
-		Sched: s.Sched, Notifier: s.Notifier, Auth: s.Auth, BillFeeRate: opts.BillFeeRate}
+		Sched: s.Sched, Notifier: s.Notifier, Auth: s.Auth, BillFeeRate: opts.BillFeeRate,
+		AlipayCertPEM: alipayCert, AlipayCertSN: alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT
 	// gets the gateway's own Alipay-shaped answer.
 	e.Any(GatewayPath, gw.Handle)
 	e.GET(gateway.BillPath, gw.DownloadBill)
-	(&control.API{Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
+	(&control.API{AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,
@@ -221,6 +230,29 @@ func New(opts Options) (*Server, error) {
 		s.Sched.Loop(s.stop)
 	}()
 	return s, nil
+}
+
+// alipayCertificate is the certificate of the mock's Alipay key and its SN.
+func alipayCertificate(opts Options) ([]byte, string, error) {
+	pem := opts.AlipayCert
+	if pem == nil && opts.AlipayKey.PublicKey.Equal(&keys.DevAlipayPrivateKey().PublicKey) {
+		pem = keys.DevAlipayCertPEM()
+	}
+	if pem == nil {
+		now := opts.Clock.Now()
+		var err error
+		if pem, err = keys.DevAuthority().IssueAlipayCert(&opts.AlipayKey.PublicKey, now.Add(-24*time.Hour), now.AddDate(20, 0, 0)); err != nil {
+			return nil, "", fmt.Errorf("alipay certificate: %w", err)
+		}
+	}
+	certs, err := keys.ParseCertificates(pem)
+	if err != nil || len(certs) == 0 {
+		return nil, "", fmt.Errorf("alipay certificate: %v", err)
+	}
+	if !opts.AlipayKey.PublicKey.Equal(certs[0].PublicKey) {
+		return nil, "", errors.New("alipay certificate: not the certificate of the Alipay key")
+	}
+	return pem, keys.CertSN(certs[0]), nil
 }
 
 // tradeEvent is the trade book's observer: it hands events to the notifier

@@ -4,11 +4,16 @@ package apps
 
 import (
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -30,6 +35,12 @@ type App struct {
 	// EncryptKey is the app's AES content key (base64), set when the app
 	// turned on content encryption (接口内容加密).
 	EncryptKey string
+	// CertSN is the SN of the app's public-key certificate when the app is
+	// in certificate mode (公钥证书): requests must carry it as app_cert_sn,
+	// and answers carry alipay_cert_sn. Empty in public-key mode.
+	CertSN string
+	// CertExpires is when the app certificate stops being accepted.
+	CertExpires time.Time
 
 	fingerprint string
 }
@@ -67,6 +78,9 @@ type Spec struct {
 	Methods []string `yaml:"methods" json:"methods,omitempty"`
 	// EncryptKey is the AES content key, base64 of 16, 24 or 32 bytes.
 	EncryptKey string `yaml:"encrypt_key" json:"encrypt_key,omitempty"`
+	// AppCert (PEM or a file path) puts the app in certificate mode; its
+	// key is the app public key, so PublicKey may be left out.
+	AppCert string `yaml:"app_cert" json:"app_cert,omitempty"`
 }
 
 var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
@@ -89,8 +103,19 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	if !appIDPattern.MatchString(s.AppID) {
 		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
 	}
+	var cert *x509.Certificate
+	if s.AppCert != "" {
+		var err error
+		if cert, err = loadCert(s.AppCert); err != nil {
+			return nil, fmt.Errorf("apps: app %s: app_cert: %w", s.AppID, err)
+		}
+		s.AppCert = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
+		if s.PublicKey == "" {
+			s.PublicKey = string(keys.PublicPEM(cert.PublicKey.(*rsa.PublicKey)))
+		}
+	}
 	if s.PublicKey == "" {
-		return nil, fmt.Errorf("apps: app %s has no public key", s.AppID)
+		return nil, fmt.Errorf("apps: app %s has no public key (or app certificate)", s.AppID)
 	}
 	pub, err := keys.LoadPublicKey(s.PublicKey)
 	if err != nil {
@@ -98,6 +123,9 @@ func (r *Registry) Add(s Spec) (*App, error) {
 			return nil, fmt.Errorf("apps: app %s: give the app's PUBLIC key, not its private key", s.AppID)
 		}
 		return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
+	}
+	if cert != nil && !pub.Equal(cert.PublicKey) {
+		return nil, fmt.Errorf("apps: app %s: public_key is not the key of app_cert", s.AppID)
 	}
 	st := sign.RSA2
 	if s.SignType != "" {
@@ -119,6 +147,10 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	}
 	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
 		EncryptKey: s.EncryptKey, fingerprint: keys.Fingerprint(pub)}
+	if s.AppCert != "" {
+		cert, _ := loadCert(s.AppCert)
+		a.CertSN, a.CertExpires = keys.CertSN(cert), cert.NotAfter
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch old, ok := r.apps[a.AppID]; {
@@ -172,4 +204,28 @@ func (r *Registry) All() []*App {
 // DevSpec is the development app that ships with the mock.
 func DevSpec() Spec {
 	return Spec{AppID: keys.DevAppID, Name: "alipay-mock dev app", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}
+}
+
+// loadCert reads the first certificate of a PEM text or file, the one SDKs
+// take the SN and key of.
+func loadCert(pathOrPEM string) (*x509.Certificate, error) {
+	data := []byte(pathOrPEM)
+	if !strings.Contains(pathOrPEM, "-----BEGIN") {
+		b, err := os.ReadFile(pathOrPEM)
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	}
+	certs, err := keys.ParseCertificates(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("no certificate")
+	}
+	if _, ok := certs[0].PublicKey.(*rsa.PublicKey); !ok {
+		return nil, errors.New("not an RSA certificate")
+	}
+	return certs[0], nil
 }

@@ -41,6 +41,8 @@ type API struct {
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal
 	Auth      *appauth.Book
+	// AlipayCert and RootCert are what certificate-mode apps load.
+	AlipayCert, RootCert []byte
 	// Methods are the gateway's methods, for checking scenario files.
 	Methods []string
 	// OpenOrderString opens the trade or red packet of an app pay order string.
@@ -52,6 +54,8 @@ func (a *API) Register(e *echo.Echo) {
 	g := e.Group(Prefix)
 	g.GET("/health", a.health)
 	g.GET("/alipay-public-key", a.publicKey)
+	g.GET("/alipay-cert", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/x-pem-file", a.AlipayCert) })
+	g.GET("/alipay-root-cert", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/x-pem-file", a.RootCert) })
 	g.GET("/apps", a.listApps)
 	g.POST("/apps", a.addApp)
 	g.POST("/reset", a.reset)
@@ -158,11 +162,16 @@ type appView struct {
 	SellerEmail string `json:"seller_email"`
 	Fingerprint string `json:"public_key_fingerprint"`
 	PublicKey   string `json:"public_key"`
+	// AppCertSN is set in certificate mode; ContentEncrypted when the app
+	// has an AES content key.
+	AppCertSN        string `json:"app_cert_sn,omitempty"`
+	ContentEncrypted bool   `json:"content_encrypted,omitempty"`
 }
 
 func viewApp(x *apps.App) appView {
 	return appView{AppID: x.AppID, Name: x.Name, SignType: string(x.SignType), SellerID: x.Seller.UserID,
-		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey)}
+		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey),
+		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != ""}
 }
 
 func (a *API) listApps(c echo.Context) error {

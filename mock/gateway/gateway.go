@@ -62,6 +62,11 @@ type Gateway struct {
 	Auth *appauth.Book
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
+	// Certificate mode: the mock's Alipay public-key certificate (leaf and
+	// intermediate, PEM), its SN, and the SN of the root bundle apps load.
+	AlipayCertPEM []byte
+	AlipayCertSN  string
+	RootCertSN    string
 
 	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
 	sigs      sigCache
@@ -212,6 +217,9 @@ func (g *Gateway) check(cl *call) reply {
 			"app_id", app.AppID, "sign_type", st, "app_sign_type", app.SignType)
 		return reply{node: node, signed: true, err: apierr.New(apierr.CodeConditions, "isv.missing-signature-config", "验签出错, 未配置对应签名算法的公钥或者证书")}
 	}
+	if e := g.checkCerts(cl); e != nil {
+		return fail(e)
+	}
 	content := sign.RequestContent(p)
 	cl.entry.StringToSign, cl.entry.KeyUsed = content, app.Fingerprint()
 	if err := sign.VerifyString(app.PublicKey, st, cl.cs, content, p["sign"]); err != nil {
@@ -319,7 +327,11 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		// A real signature, over other bytes: it cannot verify.
 		sig, _ = sign.Sign(g.Key, cl.app.SignType, append(body, ' '))
 	}
-	out := sign.Envelope(r.node, body, sig, "")
+	certSN := ""
+	if sig != "" && cl.app.CertSN != "" {
+		certSN = g.AlipayCertSN
+	}
+	out := sign.Envelope(r.node, body, sig, certSN)
 	if r.err != nil {
 		cl.entry.Code, cl.entry.SubCode = r.err.Code, r.err.SubCode
 	} else {

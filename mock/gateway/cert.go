@@ -1,0 +1,68 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/alipay-mock/alipay-mock/client/apierr"
+)
+
+func init() {
+	methods["alipay.open.app.alipaycert.download"] = method{handle: (*Gateway).alipayCert}
+}
+
+// checkCerts applies certificate mode's common parameters to an app in
+// that mode: app_cert_sn names its certificate, alipay_root_cert_sn the
+// root bundle it trusts (any one of its RSA roots will do, since bundles
+// differ by SDK and version).
+func (g *Gateway) checkCerts(cl *call) *apierr.Error {
+	app, p := cl.app, cl.params
+	if app.CertSN == "" {
+		return nil
+	}
+	switch {
+	case p["app_cert_sn"] == "":
+		return apierr.Invalid("isv.missing-app-cert-sn", "缺少应用公钥证书序列号")
+	case p["alipay_root_cert_sn"] == "":
+		return apierr.Invalid("isv.missing-alipay-root-cert-sn", "缺少支付宝根证书序列号")
+	case p["app_cert_sn"] != app.CertSN:
+		g.Log.Warn("app_cert_sn is not the registered app certificate's", "app_id", app.AppID,
+			"app_cert_sn", p["app_cert_sn"], "registered", app.CertSN)
+		return apierr.Invalid("isv.app-cert-not-exist", "应用公钥证书不存在")
+	case !cl.now.Before(app.CertExpires):
+		return apierr.Invalid("isv.app-cert-expired", "应用公钥证书已过期")
+	case !sharesRoot(p["alipay_root_cert_sn"], g.RootCertSN):
+		g.Log.Warn("alipay_root_cert_sn names none of the mock's roots", "app_id", app.AppID,
+			"alipay_root_cert_sn", p["alipay_root_cert_sn"], "mock", g.RootCertSN)
+		return apierr.Invalid("isv.invalid-alipay-root-cert-sn", "无效的支付宝根证书序列号")
+	}
+	return nil
+}
+
+func sharesRoot(sent, ours string) bool {
+	for _, a := range strings.Split(sent, "_") {
+		for _, b := range strings.Split(ours, "_") {
+			if a != "" && a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// alipayCert serves the Alipay public-key certificate an SDK does not
+// have yet (it calls this when a response's alipay_cert_sn is new to it).
+func (g *Gateway) alipayCert(cl *call) (any, *apierr.Error) {
+	var in struct {
+		AlipayCertSN string `json:"alipay_cert_sn"`
+	}
+	if e := decode(cl, &in); e != nil {
+		return nil, e
+	}
+	if in.AlipayCertSN != g.AlipayCertSN {
+		return nil, apierr.Business("CERT_NOT_EXIST", "证书不存在")
+	}
+	return struct {
+		AlipayCertContent string `json:"alipay_cert_content"`
+	}{base64.StdEncoding.EncodeToString(g.AlipayCertPEM)}, nil
+}
