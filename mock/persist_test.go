@@ -85,6 +85,14 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	code, err := s1.Auth.Authorise(keys.DevAppID, s1.Auth.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c1.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s1.Sched.Advance(time.Minute) // the first attempt happened and failed
 	before := s1.Clock.Now()
 	if list := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "P1", State: notify.Pending}); len(list) == 0 {
@@ -125,6 +133,12 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 	if r, err := c2.CouponOperationQuery(ctx, client.CouponOperationQueryRequest{AuthNo: rp.AuthNo, OperationID: rp.OperationID}); err != nil || r.Status != "SUCCESS" {
 		t.Errorf("red packet after restart: %+v %v", r, err)
 	}
+	if _, err := c2.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "ISV1", TotalAmount: amount.MustParse("1.00"), Subject: "for the merchant"}},
+		client.WithAppAuthToken(tok.AppAuthToken)); err != nil {
+		t.Errorf("app_auth_token after restart: %v", err)
+	}
+	_, err = c2.ExchangeAppAuthCode(ctx, code.Code)
+	wantAPIError(t, err, "40004", "AUTH_CODE_NOT_VALID")
 	var appsList []struct {
 		AppID    string `json:"app_id"`
 		SellerID string `json:"seller_id"`
