@@ -290,6 +290,7 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 		field{Key: "terminal_id", Label: "terminal_id", Value: t.TerminalID},
 		field{Key: "passback_params", Label: "passback_params", Value: t.PassbackParams},
 		field{Key: "sys_service_provider_id", Label: "sys_service_provider_id", Value: t.SysServiceProviderID},
+		field{Key: "isv_app_id", Label: "made by ISV app (app_auth_token)", Value: t.ISVAppID},
 		field{Key: "notify_url", Label: "notify_url", Value: t.NotifyURL},
 		field{Key: "return_url", Label: "return_url", Value: t.ReturnURL},
 		field{Key: "charset", Label: "charset", Value: t.Charset},
