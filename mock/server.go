@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -216,6 +217,8 @@ func New(opts Options) (*Server, error) {
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT
 	// gets the gateway's own Alipay-shaped answer.
 	e.Any(GatewayPath, gw.Handle)
+	e.Any(gateway.V3Prefix+"*", gw.HandleV3) // v3 REST: 404/400 JSON for unknown paths and wrong HTTP methods
+	e.Any(strings.TrimSuffix(gateway.V3Prefix, "/"), gw.HandleV3)
 	e.GET(gateway.BillPath, gw.DownloadBill)
 	(&control.API{AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
