@@ -104,7 +104,7 @@ func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
 		return Opened{}, r.err
 	}
 	if g.Scenarios != nil {
-		cl.plan, _ = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
+		cl.plan, _ = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 	}
 	defer g.afterCall(cl, reply{})
 	switch cl.method {

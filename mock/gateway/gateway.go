@@ -86,6 +86,7 @@ type call struct {
 	// encrypted is set when biz_content came AES-encrypted: the answer is too.
 	encrypted bool
 	biz       json.RawMessage
+	flat      map[string]string // biz's top-level fields as text, for scenarios
 	now       time.Time
 	// outcome is the answer forced on this request, if any.
 	outcome *Outcome
@@ -144,7 +145,7 @@ func (g *Gateway) Handle(c echo.Context) error {
 	}()
 	r = g.check(cl)
 	if r.err == nil && g.Scenarios != nil {
-		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
+		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 		cl.entry.Misses = cl.misses
 		if cl.plan != nil {
 			cl.entry.Rule = cl.plan.Rule

@@ -3,7 +3,10 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 )
@@ -14,6 +17,12 @@ import (
 // (omitempty fields left out), override replaces some of them; e carries
 // the code (nil = 10000 Success).
 func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
+	if e == nil {
+		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}
+	}
+	if fields != nil && override == nil && inOrder(reflect.TypeOf(fields)) {
+		return encodeInOrder(fields, e)
+	}
 	m := map[string]json.RawMessage{}
 	if fields != nil {
 		b, err := marshal(fields)
@@ -31,10 +40,6 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 		}
 		m[k] = b
 	}
-	if e == nil {
-		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}
-	}
-	head := []struct{ k, v string }{{"code", e.Code}, {"msg", e.Msg}, {"sub_code", e.SubCode}, {"sub_msg", e.SubMsg}}
 	rest := make([]string, 0, len(m))
 	for k := range m {
 		switch k {
@@ -47,34 +52,126 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 
 	var out bytes.Buffer
 	out.WriteByte('{')
-	first := true
-	sep := func() {
-		if !first {
-			out.WriteByte(',')
-		}
-		first = false
-	}
-	for _, h := range head {
-		if h.v == "" {
-			continue
-		}
-		sep()
-		k, _ := marshal(h.k)
-		v, _ := marshal(h.v)
-		out.Write(k)
-		out.WriteByte(':')
-		out.Write(v)
-	}
+	writeHead(&out, e) // code is always set, so every field follows a comma
 	for _, k := range rest {
-		sep()
 		kb, _ := marshal(k)
+		out.WriteByte(',')
 		out.Write(kb)
 		out.WriteByte(':')
 		out.Write(m[k])
 	}
 	out.WriteByte('}')
-	// "/" only occurs inside strings in JSON, where "\/" is a valid escape.
-	return bytes.ReplaceAll(out.Bytes(), []byte("/"), []byte(`\/`)), nil
+	return escapeSlash(out.Bytes()), nil
+}
+
+// escapeSlash writes "/" as "\/": it only occurs inside strings in JSON,
+// where that is a valid escape.
+func escapeSlash(b []byte) []byte { return bytes.ReplaceAll(b, []byte("/"), []byte(`\/`)) }
+
+// writeHead writes code, msg, sub_code and sub_msg (those set), comma-separated.
+func writeHead(out *bytes.Buffer, e *apierr.Error) {
+	first := true
+	for _, kv := range [...][2]string{{"code", e.Code}, {"msg", e.Msg}, {"sub_code", e.SubCode}, {"sub_msg", e.SubMsg}} {
+		if kv[1] == "" {
+			continue
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		first = false
+		k, _ := marshal(kv[0])
+		v, _ := marshal(kv[1])
+		out.Write(k)
+		out.WriteByte(':')
+		out.Write(v)
+	}
+}
+
+// encodeInOrder is encodeNode for a struct whose fields already come out in
+// the right order: its encoding is spliced in after the head, not taken
+// apart and sorted.
+func encodeInOrder(fields any, e *apierr.Error) ([]byte, error) {
+	b, err := marshal(fields)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) + 96)
+	out.WriteByte('{')
+	writeHead(&out, e)
+	if inner := b[1 : len(b)-1]; len(inner) > 0 {
+		out.WriteByte(',')
+		out.Write(inner)
+	}
+	out.WriteByte('}')
+	return escapeSlash(out.Bytes()), nil
+}
+
+var orderedTypes sync.Map // reflect.Type → bool
+
+// inOrder reports whether encoding/json writes a type's fields in sorted
+// order without code, msg, sub_code or sub_msg among them: a struct (or a
+// pointer to one) whose JSON names, embedded structs inlined where they
+// stand, are sorted and unique.
+func inOrder(t reflect.Type) bool {
+	if v, ok := orderedTypes.Load(t); ok {
+		return v.(bool)
+	}
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	ok := false
+	if st.Kind() == reflect.Struct {
+		names, known := jsonNames(st)
+		ok = known && sort.StringsAreSorted(names)
+		for i, n := range names {
+			switch {
+			case n == "code" || n == "msg" || n == "sub_code" || n == "sub_msg":
+				ok = false
+			case i > 0 && names[i-1] == n:
+				ok = false
+			}
+		}
+	}
+	orderedTypes.Store(t, ok)
+	return ok
+}
+
+// jsonNames lists a struct's JSON field names in encoding order; known is
+// false for what it does not model (an embedded non-struct).
+func jsonNames(t reflect.Type) (names []string, known bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() != reflect.Struct {
+				return nil, false
+			}
+			sub, ok := jsonNames(ft)
+			if !ok {
+				return nil, false
+			}
+			names = append(names, sub...)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names, true
 }
 
 func marshal(v any) ([]byte, error) {

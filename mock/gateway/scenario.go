@@ -12,6 +12,14 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
+// flatBiz is flatBiz of the call's biz_content, worked out once.
+func (cl *call) flatBiz() map[string]string {
+	if cl.flat == nil {
+		cl.flat = flatBiz(cl.biz)
+	}
+	return cl.flat
+}
+
 // flatBiz gives the engine the top-level biz_content fields as text.
 func flatBiz(raw json.RawMessage) map[string]string {
 	out := map[string]string{}
@@ -42,7 +50,7 @@ func flatBiz(raw json.RawMessage) map[string]string {
 
 // subject is the out_trade_no (or out_order_no) a request is about.
 func (g *Gateway) subject(cl *call) string {
-	biz := flatBiz(cl.biz)
+	biz := cl.flatBiz()
 	out := biz["out_trade_no"]
 	if out == "" && biz["trade_no"] != "" && g.Trades != nil {
 		if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {

@@ -112,7 +112,7 @@ func (g *Gateway) HandleV3(c echo.Context) error {
 		return g.writeV3Error(c, cl, *f)
 	}
 	if g.Scenarios != nil {
-		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: flatBiz(cl.biz)})
+		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 		cl.entry.Misses = cl.misses
 		if cl.plan != nil {
 			cl.entry.Rule = cl.plan.Rule
@@ -244,7 +244,7 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 		}
 		cl.biz = raw
 	}
-	if n := flatBiz(cl.biz)["notify_url"]; n != "" {
+	if n := cl.flatBiz()["notify_url"]; n != "" {
 		// v3 carries notify_url in the body.
 		if !validURL(n) {
 			return &v3Fail{err: apierr.Invalid("isv.invalid-parameter", "参数无效：notify_url必须是不超过256个字符的http或https地址")}
