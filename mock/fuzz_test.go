@@ -297,6 +297,7 @@ var signedMethods = []string{
 	"alipay.trade.cancel", "alipay.trade.close", "alipay.trade.refund", "alipay.trade.fastpay.refund.query",
 	"alipay.fund.coupon.order.agreement.pay", "alipay.fund.coupon.order.disburse",
 	"alipay.fund.coupon.order.refund", "alipay.fund.coupon.operation.query",
+	"alipay.open.auth.token.app", "alipay.data.dataservice.bill.downloadurl.query", "alipay.open.app.alipaycert.download",
 }
 
 func FuzzSignedBiz(f *testing.F) {
@@ -364,6 +365,62 @@ func FuzzSignedBiz(f *testing.F) {
 			if s, _ := a.fields["sub_code"].(string); s == "" {
 				t.Fatalf("%s %q: error without sub_code: %s", method, biz, rec.Body.Bytes())
 			}
+		}
+	})
+}
+
+// FuzzV3 sends arbitrary v3 REST requests: whatever the path, HTTP
+// method, Authorization and body, the answer is v3-shaped JSON, an error
+// with a code and a known status, or a signed success.
+func FuzzV3(f *testing.F) {
+	h := fuzzHarness(f)
+	signed := func(method, path, body string) string {
+		auth := sign.NewV3Auth(keys.DevAppID, "", epoch)
+		hdr, err := sign.SignV3Request(keys.DevAppPrivateKey(), auth, method, path, body, "")
+		if err != nil {
+			f.Fatal(err)
+		}
+		return hdr
+	}
+	pre := `{"out_trade_no":"FV1","total_amount":"9.90","subject":"s"}`
+	f.Add("POST", "/v3/alipay/trade/precreate", signed("POST", "/v3/alipay/trade/precreate", pre), pre, "application/json")
+	f.Add("POST", "/v3/alipay/trade/query", signed("POST", "/v3/alipay/trade/query", `{"out_trade_no":"FV1"}`), `{"out_trade_no":"FV1"}`, "application/json")
+	f.Add("GET", "/v3/alipay/data/dataservice/bill/downloadurl/query?bill_type=trade&bill_date=2026-11-22",
+		signed("GET", "/v3/alipay/data/dataservice/bill/downloadurl/query?bill_type=trade&bill_date=2026-11-22", ""), "", "")
+	f.Add("POST", "/v3/alipay/trade/query", "", `{"out_trade_no":"FV1"}`, "application/json")
+	f.Add("POST", "/v3/alipay/trade/query", "ALIPAY-SHA256withRSA app_id=1,sign=%%", "[]", "text/plain")
+	f.Add("PUT", "/v3/nope", "Bearer x", "\xff", "application/json")
+	f.Fuzz(func(t *testing.T, method, path, auth, body, contentType string) {
+		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") || strings.ContainsAny(auth, "\r\n\x00") {
+			return // not an HTTP request a client could send
+		}
+		req := httptest.NewRequest(http.MethodPost, "/v3/", strings.NewReader(body))
+		req.Method = method
+		req.URL.Path = "/v3/" + strings.TrimPrefix(escapeRequestLine(path), "/")
+		req.RequestURI = req.URL.RequestURI()
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		rec := httptest.NewRecorder()
+		h.srv.ServeHTTP(rec, req)
+		var v map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil && method != http.MethodHead {
+			t.Fatalf("%s %s: HTTP %d, not a JSON object: %q", method, req.RequestURI, rec.Code, rec.Body.String())
+		}
+		switch rec.Code {
+		case http.StatusOK, http.StatusAccepted:
+			if rec.Header().Get(sign.HeaderSignature) == "" {
+				t.Fatalf("%s %s: unsigned success: %s", method, req.RequestURI, rec.Body.String())
+			}
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+			if method != http.MethodHead && v["code"] == nil {
+				t.Fatalf("%s %s: HTTP %d without code: %s", method, req.RequestURI, rec.Code, rec.Body.String())
+			}
+		default:
+			t.Fatalf("%s %s: HTTP %d: %s", method, req.RequestURI, rec.Code, rec.Body.String())
 		}
 	})
 }

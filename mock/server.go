@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -328,6 +329,20 @@ func (s *Server) httpError(err error, c echo.Context) {
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	if p := c.Request().URL.Path; p == strings.TrimSuffix(gateway.V3Prefix, "/") || strings.HasPrefix(p, gateway.V3Prefix) {
+		// What the router refused before the v3 handler (an HTTP method it
+		// does not route) still gets a v3 error body.
+		e := sign.V3Error{Code: "invalid-http-method", Message: "无效的HTTP方法"}
+		if code >= 500 {
+			e = sign.V3Error{Code: "unknow-error", Message: "系统繁忙"}
+		}
+		status := http.StatusBadRequest
+		if code >= 500 {
+			status = http.StatusInternalServerError
+		}
+		_ = c.Blob(status, echo.MIMEApplicationJSONCharsetUTF8, e.Bytes())
+		return
 	}
 	_ = c.JSON(code, control.Error{Error: http.StatusText(code)})
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short time (FUZZTIME, default 10s each;
-# 7 targets, under 2 minutes with build time). New failing inputs land in
+# 10 targets, about 2 minutes with build time). New failing inputs land in
 # each package's testdata/fuzz/<Target>/ and then run with plain go test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +8,11 @@ t="${FUZZTIME:-10s}"
 run() { echo "== $1 $2"; go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t"; }
 run ./mock FuzzGateway
 run ./mock FuzzSignedBiz
+run ./mock FuzzV3
 run ./client/amount FuzzAmountParse
 run ./client/sign FuzzVerify
 run ./client/sign FuzzParseResponse
+run ./client/sign FuzzParseV3Authorization
+run ./client/sign FuzzDecryptContent
 run ./scenarios FuzzScenario
 run ./client FuzzNotification
