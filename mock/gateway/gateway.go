@@ -339,9 +339,14 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cl.entry.Code = apierr.CodeSuccess
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
-	h := c.Response().Header()
-	ct := "text/html;charset=" + string(cs)
-	h.Set("trace_id", g.IDs.Hex32())
+	c.Response().Header().Set("trace_id", g.IDs.Hex32())
+	return deliver(c, cl, http.StatusOK, "text/html;charset="+string(cs), out, fault)
+}
+
+// deliver sends an answer, or the scenario's broken version of it (fault:
+// drop, empty, truncate, bad_gateway), and notes in the journal entry what
+// actually went out.
+func deliver(c echo.Context, cl *call, status int, ct string, body []byte, fault string) error {
 	switch fault {
 	case "drop":
 		cl.entry.Status, cl.entry.Response = 0, ""
@@ -353,15 +358,15 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		panic(http.ErrAbortHandler) // no hijacking: abort the response instead
 	case "empty":
 		cl.entry.Response = ""
-		return c.Blob(http.StatusOK, ct, nil)
+		return c.Blob(status, ct, nil)
 	case "truncate":
-		out = out[:len(out)/2]
-		cl.entry.Response = string(out)
+		body = body[:len(body)/2]
+		cl.entry.Response = string(body)
 	case "bad_gateway":
 		cl.entry.Status, cl.entry.Response = http.StatusBadGateway, badGateway
 		return c.HTML(http.StatusBadGateway, badGateway)
 	}
-	return c.Blob(http.StatusOK, ct, out)
+	return c.Blob(status, ct, body)
 }
 
 // badGateway is what Alipay's fronting proxy (Tengine) answers when the

@@ -20,8 +20,36 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 	if e == nil {
 		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}
 	}
+	b, err := layout(fields, override, e)
+	if err != nil {
+		return nil, err
+	}
+	return escapeSlash(b), nil
+}
+
+// layout writes e's code, msg, sub_code and sub_msg (none when e is nil),
+// then the other fields sorted by name: compact, non-ASCII raw. A struct
+// whose fields already come out in order is spliced in as encoded; others
+// are taken apart and sorted.
+func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
+	var out bytes.Buffer
+	out.WriteByte('{')
+	if e != nil {
+		writeHead(&out, e)
+	}
 	if fields != nil && override == nil && inOrder(reflect.TypeOf(fields)) {
-		return encodeInOrder(fields, e)
+		b, err := marshal(fields)
+		if err != nil {
+			return nil, err
+		}
+		if inner := b[1 : len(b)-1]; len(inner) > 0 {
+			if out.Len() > 1 {
+				out.WriteByte(',')
+			}
+			out.Write(inner)
+		}
+		out.WriteByte('}')
+		return out.Bytes(), nil
 	}
 	m := map[string]json.RawMessage{}
 	if fields != nil {
@@ -49,19 +77,17 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 		rest = append(rest, k)
 	}
 	sort.Strings(rest)
-
-	var out bytes.Buffer
-	out.WriteByte('{')
-	writeHead(&out, e) // code is always set, so every field follows a comma
 	for _, k := range rest {
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
 		kb, _ := marshal(k)
-		out.WriteByte(',')
 		out.Write(kb)
 		out.WriteByte(':')
 		out.Write(m[k])
 	}
 	out.WriteByte('}')
-	return escapeSlash(out.Bytes()), nil
+	return out.Bytes(), nil
 }
 
 // escapeSlash writes "/" as "\/": it only occurs inside strings in JSON,
@@ -85,26 +111,6 @@ func writeHead(out *bytes.Buffer, e *apierr.Error) {
 		out.WriteByte(':')
 		out.Write(v)
 	}
-}
-
-// encodeInOrder is encodeNode for a struct whose fields already come out in
-// the right order: its encoding is spliced in after the head, not taken
-// apart and sorted.
-func encodeInOrder(fields any, e *apierr.Error) ([]byte, error) {
-	b, err := marshal(fields)
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	out.Grow(len(b) + 96)
-	out.WriteByte('{')
-	writeHead(&out, e)
-	if inner := b[1 : len(b)-1]; len(inner) > 0 {
-		out.WriteByte(',')
-		out.Write(inner)
-	}
-	out.WriteByte('}')
-	return escapeSlash(out.Bytes()), nil
 }
 
 var orderedTypes sync.Map // reflect.Type → bool

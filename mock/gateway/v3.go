@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -305,48 +303,10 @@ func (g *Gateway) explainV3(cl *call, authString, sig, uri, body, token string) 
 }
 
 // v3Body lays out a v3 answer: the method's fields without code, msg,
-// sub_code and sub_msg, compact, keys in encodeNode's order, non-ASCII
-// raw and, unlike v1, "/" unescaped.
+// sub_code and sub_msg, in encodeNode's order and, unlike v1, with "/"
+// unescaped.
 func v3Body(fields any, override map[string]string) ([]byte, error) {
-	m := map[string]json.RawMessage{}
-	if fields != nil {
-		b, err := marshal(fields)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
-		}
-	}
-	for k, v := range override {
-		b, err := marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		m[k] = b
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		switch k {
-		case "code", "msg", "sub_code", "sub_msg":
-			continue
-		}
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out bytes.Buffer
-	out.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		kb, _ := marshal(k)
-		out.Write(kb)
-		out.WriteByte(':')
-		out.Write(m[k])
-	}
-	out.WriteByte('}')
-	return out.Bytes(), nil
+	return layout(fields, override, nil)
 }
 
 // v3Codes rename the bill's business codes to their v3 names (the
@@ -486,24 +446,5 @@ func (g *Gateway) sendV3(c echo.Context, cl *call, status int, ct string, body [
 		h.Set(sign.HeaderTraceID, g.IDs.Hex32())
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = status, fault, text
-	switch fault {
-	case "drop":
-		cl.entry.Status, cl.entry.Response = 0, ""
-		if hj, ok := c.Response().Writer.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				return conn.Close()
-			}
-		}
-		panic(http.ErrAbortHandler) // no hijacking: abort the response instead
-	case "empty":
-		cl.entry.Response = ""
-		return c.Blob(status, ct, nil)
-	case "truncate":
-		body = body[:len(body)/2]
-		cl.entry.Response = string(body)
-	case "bad_gateway":
-		cl.entry.Status, cl.entry.Response = http.StatusBadGateway, badGateway
-		return c.HTML(http.StatusBadGateway, badGateway)
-	}
-	return c.Blob(status, ct, body)
+	return deliver(c, cl, status, ct, body, fault)
 }
