@@ -376,19 +376,28 @@ func (c *Client) Do(ctx context.Context, method string, biz any, out any, opts .
 		return fmt.Errorf("alipay: %s: %w", method, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset="+c.wireCharset())
-	resp, err := c.http.Do(req)
+	resp, raw, err := c.roundTrip(method, req)
 	if err != nil {
-		return fmt.Errorf("alipay: %s: %w", method, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("alipay: %s: reading response: %w", method, err)
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("alipay: %s: HTTP %s: %s", method, resp.Status, snippet(raw))
 	}
 	return c.readResponse(method, resp.Header.Get("Content-Type"), raw, out)
+}
+
+// roundTrip sends a request and reads the whole answer (up to 16 MiB).
+func (c *Client) roundTrip(method string, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("alipay: %s: %w", method, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("alipay: %s: reading response: %w", method, err)
+	}
+	return resp, raw, nil
 }
 
 // readResponse decodes, verifies and unpacks a gateway answer.

@@ -102,14 +102,9 @@ func (c *Client) V3(ctx context.Context, method string, biz any, out any, opts .
 	if c.rootCertSN != "" {
 		req.Header.Set(sign.HeaderRootCertSN, c.rootCertSN)
 	}
-	resp, err := c.http.Do(req)
+	resp, raw, err := c.roundTrip(method, req)
 	if err != nil {
-		return fmt.Errorf("alipay: %s: %w", method, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("alipay: %s: reading response: %w", method, err)
+		return err
 	}
 	return c.readV3Response(method, resp, raw, out)
 }
