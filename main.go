@@ -284,12 +284,16 @@ func readAppsFile(path string) ([]apps.Spec, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	// Key file paths are relative to the apps file.
-	for i, a := range f.Apps {
-		k := strings.TrimSpace(a.PublicKey)
+	// Key and certificate file paths are relative to the apps file.
+	rel := func(k string) string {
+		k = strings.TrimSpace(k)
 		if k != "" && !strings.HasPrefix(k, "-----") && !strings.HasPrefix(k, "MII") && !filepath.IsAbs(k) {
-			f.Apps[i].PublicKey = filepath.Join(filepath.Dir(path), k)
+			return filepath.Join(filepath.Dir(path), k)
 		}
+		return k
+	}
+	for i := range f.Apps {
+		f.Apps[i].PublicKey, f.Apps[i].AppCert = rel(f.Apps[i].PublicKey), rel(f.Apps[i].AppCert)
 	}
 	return f.Apps, nil
 }

@@ -333,3 +333,35 @@ func devClient(t *testing.T, base string) *client.Client {
 	}
 	return c
 }
+
+// TestKeysIssuesCertificateModeFiles: keys --cert writes an app
+// certificate from the mock's dev CA and the two Alipay files; an app
+// registered from that certificate in an apps file answers the bundled
+// client in certificate mode.
+func TestKeysIssuesCertificateModeFiles(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	const appID = "2021000000000043"
+	if out, err := exec.Command(bin, "keys", "--cert", appID, "--out", dir).CombinedOutput(); err != nil {
+		t.Fatalf("keys --cert: %v %s", err, out)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	appsFile := filepath.Join(dir, "apps.yaml")
+	os.WriteFile(appsFile, []byte("apps:\n  - app_id: \""+appID+"\"\n    app_cert: appCertPublicKey_"+appID+".crt\n"), 0o644)
+	base := startBinary(t, bin, nil, "--addr", "127.0.0.1:0", "--apps-file", appsFile)
+	c, err := client.New(client.Config{GatewayURL: base + "/gateway.do", AppID: appID, PrivateKey: read("app_private_key_pkcs8.pem"),
+		AppCert: read("appCertPublicKey_" + appID + ".crt"), AlipayRootCert: read("alipayRootCert.crt"), AlipayCert: read("alipayCertPublicKey_RSA2.crt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: "CERT1",
+		TotalAmount: amount.MustParse("1.00"), Subject: "cert"}}); err != nil {
+		t.Fatalf("certificate-mode precreate: %v", err)
+	}
+}
