@@ -5,10 +5,13 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/alipay-mock .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/alipay-mock . && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/alipay-mock /usr/local/bin/alipay-mock
+# /data belongs to nonroot, so a volume mounted there (a new named volume
+# takes the directory's owner) is writable for --data /data.
+COPY --from=build --chown=nonroot:nonroot /out/data /data
 # The dev keys are embedded; mount your own and pass --alipay-private-key,
 # --app or --apps-file (or their ALIPAY_MOCK_* variables) to change them.
 ENV ALIPAY_MOCK_ADDR=0.0.0.0:8080
