@@ -303,6 +303,9 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 		wg.Wait()
 	}
 
+	if len(acked) == 0 {
+		t.Fatal("no payment was acknowledged before the kills: nothing was tested")
+	}
 	_, base := startProcess(t, bin, nil, "--addr", "127.0.0.1:0", "--data", dir)
 	c := devClient(t, base)
 	refunds := 0

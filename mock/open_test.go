@@ -161,6 +161,9 @@ func TestAESEncryptedRequestsAndAnswers(t *testing.T) {
 	// An error after decryption is encrypted too.
 	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "nope"})
 	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+	if last := wire[len(wire)-1]; !strings.HasPrefix(last, `{"alipay_trade_query_response":"`) || strings.Contains(last, "TRADE_NOT_EXIST") {
+		t.Errorf("business error not encrypted on the wire: %s", last)
+	}
 
 	wrong, err := client.New(client.Config{GatewayURL: s.GatewayURL(), AppID: keys.DevAppID, PrivateKeyRSA: keys.DevAppPrivateKey(),
 		AlipayPublicKeyRSA: s.AlipayPublicKey(), EncryptKey: sign.GenerateAESKey(), Now: s.Clock.Now})

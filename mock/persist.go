@@ -14,6 +14,7 @@ import (
 // attempts go back on the scheduler (those that fell due while the mock was
 // down run at once).
 func (s *Server) restore(db *store.DB) error {
+	db.OnError(func(err error) { s.log.Error("state not stored", "err", err) })
 	snap, ok, err := db.Clock()
 	if err != nil {
 		return fmt.Errorf("store: clock: %w", err)

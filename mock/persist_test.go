@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // startWithData starts a mock on dir with a frozen clock reading at.
@@ -169,8 +171,15 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q, _ := c2.Query(ctx, client.QueryRequest{OutTradeNo: "P1"}); q == nil || q.TradeNo != pay.TradeNo {
-		t.Errorf("P1 lost after a new trade %s", p2.OutTradeNo)
+	if q, _ := c2.Query(ctx, client.QueryRequest{TradeNo: pay.TradeNo}); q == nil || q.OutTradeNo != "P1" {
+		t.Errorf("P1's trade_no names another trade after new trade %s: %+v", p2.OutTradeNo, q)
+	}
+	seen := map[string]string{}
+	for _, tr := range s2.Trades.List(trade.Filter{}) {
+		if other, dup := seen[tr.TradeNo]; dup {
+			t.Errorf("trade_no %s given to %s and %s", tr.TradeNo, other, tr.OutTradeNo)
+		}
+		seen[tr.TradeNo] = tr.OutTradeNo
 	}
 
 	// A reset is stored too.
@@ -195,4 +204,21 @@ func TestDataDirInUseIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("second mock on one directory: %v", err)
 	}
+}
+
+func TestFailedStartLetsGoOfTheDataDir(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	if _, err := mock.Start(mock.Options{Addr: busy.Addr().String(), DataDir: dir}); err == nil {
+		t.Fatal("started on a busy port")
+	}
+	s, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatalf("after a failed start the directory is still held: %v", err)
+	}
+	s.Close()
 }

@@ -122,7 +122,7 @@ type Server struct {
 
 // New builds a mock without starting a listener; it is an http.Handler.
 // Its scheduler runs until Close.
-func New(opts Options) (*Server, error) {
+func New(opts Options) (_ *Server, err error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.NewSim(clock.Real{}.Now(), 1)
 	}
@@ -150,10 +150,17 @@ func New(opts Options) (*Server, error) {
 	}
 	var db *store.DB
 	if opts.DataDir != "" {
-		var err error
 		if db, err = store.Open(opts.DataDir); err != nil {
 			return nil, err
 		}
+		built := false
+		defer func() {
+			if !built { // a failed start lets go of the directory and the clock
+				opts.Clock.OnJump(nil)
+				db.Close()
+			}
+		}()
+		defer func() { built = err == nil }()
 		if opts.Seed != 0 {
 			// A seed replays the same ids: move it on at every start so new
 			// trade numbers never collide with stored ones.
@@ -188,7 +195,6 @@ func New(opts Options) (*Server, error) {
 	s.Coupons.Observe(s.couponEvent)
 	if db != nil {
 		if err := s.restore(db); err != nil {
-			db.Close()
 			return nil, err
 		}
 	}
@@ -198,9 +204,6 @@ func New(opts Options) (*Server, error) {
 	}
 	for _, sp := range specs {
 		if _, err := s.Apps.Add(sp); err != nil {
-			if db != nil {
-				db.Close()
-			}
 			return nil, err
 		}
 	}
@@ -221,7 +224,11 @@ func New(opts Options) (*Server, error) {
 	e.Any(gateway.V3Prefix+"*", gw.HandleV3) // v3 REST: 404/400 JSON for unknown paths and wrong HTTP methods
 	e.Any(strings.TrimSuffix(gateway.V3Prefix, "/"), gw.HandleV3)
 	e.GET(gateway.BillPath, gw.DownloadBill)
-	(&control.API{AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
+	var storeErr func() error
+	if db != nil {
+		storeErr = db.Err
+	}
+	(&control.API{StoreErr: storeErr, AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
 		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,
@@ -362,6 +369,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
 	s.ln = ln
@@ -401,6 +409,7 @@ func (s *Server) Close() error {
 		err = s.http.Shutdown(ctx)
 	}
 	if s.db != nil {
+		s.Clock.OnJump(nil)
 		err = errors.Join(err, s.db.Close())
 	}
 	return err

@@ -145,6 +145,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 	}
 	c.Used = true
 	if err := b.putCode(c); err != nil {
+		c.Used = false // not stored, so not spent
 		return Token{}, err
 	}
 	return b.issue(isvAppID, c.Merchant, now, now.Add(RefreshLifetime))

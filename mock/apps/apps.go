@@ -83,7 +83,10 @@ type Spec struct {
 	AppCert string `yaml:"app_cert" json:"app_cert,omitempty"`
 }
 
-var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
+var (
+	appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
+	pidPattern   = regexp.MustCompile(`^2088[0-9]{12}$`)
+)
 
 // Registry holds apps by id. It is safe for concurrent use.
 type Registry struct {
@@ -102,6 +105,9 @@ func NewRegistry(ids *fixtures.Generator) *Registry {
 func (r *Registry) Add(s Spec) (*App, error) {
 	if !appIDPattern.MatchString(s.AppID) {
 		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
+	}
+	if s.SellerID != "" && !pidPattern.MatchString(s.SellerID) {
+		return nil, fmt.Errorf("apps: app %s: seller_id %q must be an Alipay account id: 2088 and 12 digits", s.AppID, s.SellerID)
 	}
 	var cert *x509.Certificate
 	if s.AppCert != "" {

@@ -216,6 +216,9 @@ func (s *Scheduler) AdvanceToNext() []Fired {
 // clock only moves through Advance, so the loop then just waits.
 func (s *Scheduler) Loop(stop <-chan struct{}) {
 	for {
+		// Taken before reading the clock, so a jump while the timer is
+		// worked out still wakes the loop.
+		moved := s.clock.Moved()
 		s.RunDue()
 		var timer *time.Timer
 		var fire <-chan time.Time
@@ -233,7 +236,7 @@ func (s *Scheduler) Loop(stop <-chan struct{}) {
 			return
 		case <-s.wake:
 		case <-fire:
-		case <-s.clock.Moved():
+		case <-moved:
 		}
 		if timer != nil {
 			timer.Stop()

@@ -43,6 +43,8 @@ type API struct {
 	Auth      *appauth.Book
 	// AlipayCert and RootCert are what certificate-mode apps load.
 	AlipayCert, RootCert []byte
+	// StoreErr is the last failed write to the data directory, if any.
+	StoreErr func() error
 	// Methods are the gateway's methods, for checking scenario files.
 	Methods []string
 	// OpenOrderString opens the trade or red packet of an app pay order string.
@@ -140,9 +142,15 @@ func fail(c echo.Context, status int, err error) error {
 }
 
 func (a *API) health(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{
-		"status": "ok", "version": a.Version, "time": timestamp.Format(a.Sched.Clock().Now()),
-	})
+	out := map[string]string{"status": "ok", "version": a.Version, "time": timestamp.Format(a.Sched.Clock().Now())}
+	if a.StoreErr != nil {
+		if err := a.StoreErr(); err != nil {
+			// State is no longer kept: unhealthy, so a supervisor notices.
+			out["status"], out["store_error"] = "store_failing", err.Error()
+			return c.JSON(http.StatusServiceUnavailable, out)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // publicKey serves the mock's Alipay public key: PEM by default,

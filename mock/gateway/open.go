@@ -82,7 +82,11 @@ type billFile struct {
 type billFiles struct {
 	mu    sync.Mutex
 	files map[string]billFile
+	order []string // tokens, oldest first
 }
+
+// maxBillFiles bounds the bills kept: on a frozen clock none expire.
+const maxBillFiles = 32
 
 func (b *billFiles) put(token string, f billFile, now time.Time) {
 	b.mu.Lock()
@@ -94,6 +98,11 @@ func (b *billFiles) put(token string, f billFile, now time.Time) {
 		if !now.Before(old.expires) {
 			delete(b.files, k)
 		}
+	}
+	b.order = append(b.order, token)
+	for len(b.order) > maxBillFiles {
+		delete(b.files, b.order[0])
+		b.order = b.order[1:]
 	}
 	b.files[token] = f
 }

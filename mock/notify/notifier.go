@@ -270,6 +270,11 @@ func (n *Notifier) schedule(id, key string, at time.Time) {
 		gen = nf.gen
 		nf.NextAttempt = &at
 	})
+	n.plan(id, key, gen, at)
+}
+
+// plan puts attempt gen of a notification on the scheduler.
+func (n *Notifier) plan(id, key string, gen int, at time.Time) {
 	n.sched.Schedule(clock.Job{At: at, Kind: "notify", Ref: id, Key: key,
 		Run: func(at time.Time) []clock.Fired { return n.attempt(id, key, gen, at) }})
 }

@@ -85,7 +85,6 @@ type Outbox struct {
 	order   []string
 	changed chan struct{}
 	store   Store
-	err     error
 }
 
 // NewOutbox makes an empty outbox.
@@ -183,9 +182,7 @@ func (o *Outbox) Clear(app string) {
 	}
 	o.order = keep
 	if o.store != nil {
-		if err := o.store.DeleteNotifications(app); err != nil {
-			o.err = err
-		}
+		_ = o.store.DeleteNotifications(app) // the store reports failures
 	}
 	o.notifyLocked()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Store is where the outbox writes notifications through when persistence
@@ -21,28 +22,26 @@ func (o *Outbox) Persist(s Store) {
 	o.store = s
 }
 
-// writeLocked stores one notification; the lock is held. A failed write
-// is kept in Err, since delivery goes on in memory either way.
+// writeLocked stores one notification; the lock is held. Delivery goes on
+// in memory whether or not the write succeeds; the store reports failures.
 func (o *Outbox) writeLocked(n *Notification) {
-	if o.store == nil {
-		return
+	if o.store != nil {
+		_ = o.store.PutNotification(n.clone())
 	}
-	if err := o.store.PutNotification(n.clone()); err != nil {
-		o.err = err
-	}
-}
-
-// Err is the last failure to write a notification through, if any.
-func (o *Outbox) Err() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.err
 }
 
 // Restore puts stored notifications back in their order and plans the
 // pending ones again: an attempt that was due while the mock was down runs
-// at once. Numbering carries on after the highest id.
+// at once. Numbering carries on after the highest id. Nothing is written:
+// the store already holds all of it.
 func (n *Notifier) Restore(ns []Notification) {
+	type planned struct {
+		id, key string
+		gen     int
+		at      time.Time
+	}
+	var plans []planned
+	now := n.sched.Clock().Now()
 	o := n.outbox
 	o.mu.Lock()
 	var max int64
@@ -51,26 +50,27 @@ func (n *Notifier) Restore(ns []Notification) {
 		if _, ok := o.items[c.ID]; !ok {
 			o.order = append(o.order, c.ID)
 		}
-		o.items[c.ID] = &c
 		if v, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ntf_"), 10, 64); err == nil && v > max {
 			max = v
 		}
+		if c.State == Pending {
+			at := now
+			if c.NextAttempt != nil && c.NextAttempt.After(now) {
+				at = *c.NextAttempt
+			}
+			c.gen++
+			c.NextAttempt = &at
+			plans = append(plans, planned{c.ID, c.key, c.gen, at})
+		}
+		o.items[c.ID] = &c
 	}
 	o.notifyLocked()
 	o.mu.Unlock()
 	if n.seq.Load() < max {
 		n.seq.Store(max)
 	}
-	now := n.sched.Clock().Now()
-	for _, nf := range ns {
-		if nf.State != Pending {
-			continue
-		}
-		at := now
-		if nf.NextAttempt != nil && nf.NextAttempt.After(now) {
-			at = *nf.NextAttempt
-		}
-		n.schedule(nf.ID, nf.key, at)
+	for _, p := range plans {
+		n.plan(p.id, p.key, p.gen, p.at)
 	}
 }
 

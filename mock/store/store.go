@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,6 +47,41 @@ var (
 type DB struct {
 	bolt  *bolt.DB
 	boots uint64
+
+	mu      sync.Mutex
+	lastErr error
+	onErr   func(error)
+}
+
+// OnError registers a function told about every failed write (the owners
+// of the data answer what they can; the mock logs it).
+func (db *DB) OnError(f func(error)) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.onErr = f
+}
+
+// Err is the last failed write, if any: the health check reports it.
+func (db *DB) Err() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.lastErr
+}
+
+// failed records a failed write and passes err on.
+func (db *DB) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("store: %w", err)
+	db.mu.Lock()
+	db.lastErr = err
+	f := db.onErr
+	db.mu.Unlock()
+	if f != nil {
+		f(err)
+	}
+	return err
 }
 
 // Open opens (or creates) the store in dir and counts this start.
@@ -91,7 +127,7 @@ func (db *DB) Boots() uint64 { return db.boots }
 func id(app, key string) []byte { return []byte(app + "/" + key) }
 
 func (db *DB) put(bucket []byte, kv map[string][]byte) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		for k, v := range kv {
 			if err := b.Put([]byte(k), v); err != nil {
@@ -99,12 +135,12 @@ func (db *DB) put(bucket []byte, kv map[string][]byte) error {
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // deleteApp deletes the keys of one app ("app/…"), or every key.
 func (db *DB) deleteApp(bucket []byte, app string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
 		if app == "" {
 			if err := tx.DeleteBucket(bucket); err != nil {
 				return err
@@ -120,7 +156,7 @@ func (db *DB) deleteApp(bucket []byte, app string) error {
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
