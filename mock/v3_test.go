@@ -340,11 +340,14 @@ func TestV3AppAuthToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := e.srv.Auth.Exchange(keys.DevAppID, code.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
+	var tok client.AuthTokenResponse
+	if err := e.c.V3(ctx, "alipay.open.auth.token.app", map[string]string{"grant_type": "authorization_code", "code": code.Code}, &tok); err != nil {
+		t.Fatalf("token over v3: %v", err)
+	}
+	if tok.AuthAppID != code.Merchant.AuthAppID || tok.AppAuthToken == "" {
+		t.Fatalf("token over v3: %+v", tok)
+	}
 	as := client.WithAppAuthToken(tok.AppAuthToken)
 	order := client.Order{OutTradeNo: "ISV1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}
 	if _, err := e.c.PrecreateV3(ctx, client.PrecreateRequest{Order: order}, as); err != nil {

@@ -40,6 +40,7 @@ var v3Routes = map[string]string{
 	"alipay.trade.close":                             http.MethodPost,
 	"alipay.trade.fastpay.refund.query":              http.MethodPost,
 	"alipay.data.dataservice.bill.downloadurl.query": http.MethodGet,
+	"alipay.open.auth.token.app":                     http.MethodPost,
 }
 
 // V3Path is the v3 path of a method: /v3/ and the name with "/" for ".".
