@@ -322,6 +322,7 @@ func TestDashboardPages(t *testing.T) {
 			{"data-state", "pending", `<td class="num count">2</td>`}, // the payment's and the refund's
 			{"data-app-id", keys.DevAppID, `<td class="sign-type">RSA2</td>`},
 			{"data-app-id", keys.DevAppID, keys.Fingerprint(&keys.DevAppPrivateKey().PublicKey)},
+			{"data-app-id", keys.DevAppID, `<td class="mode">public key</td>`},
 		}},
 		{name: "trades", path: "/_mock/ui/trades", rows: [][3]string{
 			{"data-trade-no", s.paidNo, `<td class="status status-trade_success">TRADE_SUCCESS</td>`},

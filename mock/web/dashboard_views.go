@@ -135,6 +135,9 @@ type countRow struct {
 
 type appRow struct {
 	AppID, Name, SignType, Fingerprint, SellerID, SellerEmail, Methods string
+	// Mode is "public key" or "certificate <app_cert_sn>", plus ", AES" when
+	// the app encrypts content.
+	Mode string
 }
 
 type faultRow struct {
@@ -196,8 +199,15 @@ func (d *Dashboard) overviewView() overviewView {
 	v.Journal = len(d.Journal.List(journal.Filter{}))
 	v.JournalFailed = len(d.Journal.List(journal.Filter{Failed: true}))
 	for _, a := range d.Apps.All() {
+		mode := "public key"
+		if a.CertSN != "" {
+			mode = "certificate " + a.CertSN
+		}
+		if a.EncryptKey != "" {
+			mode += ", AES"
+		}
 		v.Apps = append(v.Apps, appRow{AppID: a.AppID, Name: a.Name, SignType: string(a.SignType), Fingerprint: a.Fingerprint(),
-			SellerID: a.Seller.UserID, SellerEmail: a.Seller.Email, Methods: strings.Join(a.Methods, ", ")})
+			SellerID: a.Seller.UserID, SellerEmail: a.Seller.Email, Methods: strings.Join(a.Methods, ", "), Mode: mode})
 	}
 	if d.Faults != nil {
 		for _, f := range d.Faults.List() {
