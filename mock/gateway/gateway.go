@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -252,11 +253,11 @@ func (g *Gateway) check(cl *call) reply {
 		return fail(e)
 	}
 	if b := strings.TrimSpace(biz); b != "" {
-		raw, err := normaliseBiz([]byte(b))
+		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
 			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效：biz_content不是合法的JSON对象"))
 		}
-		cl.biz = raw
+		cl.biz, cl.flat = raw, flat
 	}
 	return reply{node: node, signed: true}
 }
@@ -410,15 +411,20 @@ func (g *Gateway) explain(cl *call, content string) string {
 // structs: empty strings and nulls are dropped (empty counts as absent) and
 // scalar numbers become strings (PHP sends out_trade_no as a number).
 // Amount fields read their text either way, so nothing passes through float64.
-func normaliseBiz(b []byte) (json.RawMessage, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+// It also returns the top-level fields as text, for scenarios (flatten).
+func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v map[string]any
 	if err := dec.Decode(&v); err != nil || v == nil {
-		return nil, fmt.Errorf("biz_content is not a JSON object")
+		return nil, nil, fmt.Errorf("biz_content is not a JSON object")
 	}
 	clean(v)
-	return marshal(v)
+	raw, err := marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return raw, flatten(v), nil
 }
 
 func clean(v any) any {

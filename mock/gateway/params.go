@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -28,7 +29,7 @@ type Params map[string]string
 // as production reads it, then from the body; the raw bytes of every value
 // are decoded from it. A key in both places keeps the query's value.
 func readParams(r *http.Request) (Params, sign.Charset, error) {
-	raw := map[string]string{}
+	raw := make(map[string]string, 16)
 	add := func(v url.Values) error {
 		for k, vs := range v {
 			if len(vs) == 0 {
@@ -62,10 +63,14 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 				return nil, "", err
 			}
 		default: // urlencoded, or no content type at all (gopay sends none)
-			b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-			if err != nil {
+			var buf bytes.Buffer
+			if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
+				buf.Grow(int(n) + bytes.MinRead) // one allocation for the whole body
+			}
+			if _, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
 				return nil, "", err
 			}
+			b := buf.Bytes()
 			if len(b) > MaxBodyBytes {
 				return nil, "", errTooLarge
 			}

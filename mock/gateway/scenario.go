@@ -30,6 +30,13 @@ func flatBiz(raw json.RawMessage) map[string]string {
 	if json.Unmarshal(raw, &m) != nil {
 		return out
 	}
+	return flatten(m)
+}
+
+// flatten writes top-level JSON fields as text: strings as they are,
+// booleans as true/false, anything else as its JSON.
+func flatten(m map[string]any) map[string]string {
+	out := make(map[string]string, len(m))
 	for k, v := range m {
 		switch x := v.(type) {
 		case string:

@@ -237,11 +237,11 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 		biz = queryObject(req.URL.Query())
 	}
 	if b := strings.TrimSpace(biz); b != "" {
-		raw, err := normaliseBiz([]byte(b))
+		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
 			return &v3Fail{err: apierr.Invalid("isv.illegal-json", "非法的JSON格式：请求体不是JSON对象")}
 		}
-		cl.biz = raw
+		cl.biz, cl.flat = raw, flat
 	}
 	if n := cl.flatBiz()["notify_url"]; n != "" {
 		// v3 carries notify_url in the body.
