@@ -71,6 +71,9 @@ type Book struct {
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
 	store    Store
+	// touched are trades changed without an event (nothing to tell the
+	// observer), still to be written by the current commit.
+	touched []string
 }
 
 // NewBook makes an empty book.
@@ -519,6 +522,7 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 					return ch, ErrRefundFee
 				}
 				t.CancelAction = "close"
+				b.touched = append(b.touched, t.TradeNo)
 			}
 			c := t.clone()
 			res.Trade, res.Action = &c, t.CancelAction

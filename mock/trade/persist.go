@@ -45,17 +45,22 @@ func (b *Book) Restore(ts []Trade) {
 // write stores the current state of the trades that changes touched; the
 // lock is held.
 func (b *Book) write(changes []change) error {
-	if b.store == nil || len(changes) == 0 {
+	nos := b.touched
+	b.touched = nil
+	for _, c := range changes {
+		nos = append(nos, c.t.TradeNo)
+	}
+	if b.store == nil || len(nos) == 0 {
 		return nil
 	}
 	seen := map[string]bool{}
 	var ts []Trade
-	for _, c := range changes {
-		if seen[c.t.TradeNo] {
+	for _, no := range nos {
+		if seen[no] {
 			continue
 		}
-		seen[c.t.TradeNo] = true
-		if t := b.byNo[c.t.TradeNo]; t != nil {
+		seen[no] = true
+		if t := b.byNo[no]; t != nil {
 			ts = append(ts, t.clone())
 		}
 	}
