@@ -119,7 +119,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	hide := fs.Bool("hide-unscanned", false, "production quirk: an unscanned precreate trade is ACQ.TRADE_NOT_EXIST to query until a buyer scans")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
-	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "allowed difference between a request timestamp (GMT+8) and the clock; 0 turns the check off")
+	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")

@@ -27,6 +27,19 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // epoch is the fixed start of the manual clock: 2026-11-23 10:00:00 GMT+8.
 var epoch = time.Date(2026, 11, 23, 10, 0, 0, 0, timestamp.Zone)
 
+// farFromBoth is a timestamp more than a day from the mock's reading and
+// from the wall clock, whatever today's date: of two candidates 96 h
+// apart, at most one can be within 25 h of the wall.
+func farFromBoth(mockNow time.Time) string {
+	wall := time.Now()
+	for _, d := range []time.Duration{-48 * time.Hour, 48 * time.Hour} {
+		if c := mockNow.Add(d); c.Sub(wall) > 25*time.Hour || wall.Sub(c) > 25*time.Hour {
+			return timestamp.Format(c)
+		}
+	}
+	panic("unreachable")
+}
+
 type harness struct {
 	t     *testing.T
 	srv   *mock.Server

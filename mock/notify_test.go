@@ -94,7 +94,7 @@ func (h *harness) payWithNotify(out, total, notifyURL string) {
 func TestPaymentNotificationVerifiesWithClientHandler(t *testing.T) {
 	h := newHarness(t, mock.Options{PublicURL: "http://alipay-mock.test"})
 	c, err := client.New(client.Config{GatewayURL: h.http.URL + "/gateway.do", AppID: "9021000100000001",
-		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey()})
+		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey(), Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestNotificationsOfATradeStayInOrder(t *testing.T) {
 func TestGBKNotification(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	c, err := client.New(client.Config{GatewayURL: h.http.URL + "/gateway.do", AppID: "9021000100000001", Charset: "GBK",
-		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey()})
+		PrivateKeyRSA: h.key, AlipayPublicKeyRSA: h.srv.AlipayPublicKey(), Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,7 @@ func clocked(t *testing.T, edit func(*client.Config)) (*mock.Server, *clock.Sim,
 	t.Helper()
 	clk := clock.NewManual(epoch)
 	s := mock.NewTestServer(t, mock.Options{Seed: 1, Clock: clk})
-	cfg := s.DevClientConfig()
-	cfg.Now = clk.Now
+	cfg := s.DevClientConfig() // stamps with the mock's clock
 	if edit != nil {
 		edit(&cfg)
 	}

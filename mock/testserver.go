@@ -21,9 +21,11 @@ func NewTestServer(tb testing.TB, opts Options) *Server {
 }
 
 // DevClientConfig configures the bundled client as the shipped development
-// app talking to this mock.
+// app talking to this mock. The client stamps its requests with the mock's
+// clock, so a test may start the clock at any date.
 func (s *Server) DevClientConfig() client.Config {
 	return client.Config{
+		Now:                s.Clock.Now,
 		GatewayURL:         s.GatewayURL(),
 		AppID:              keys.DevAppID,
 		PrivateKeyRSA:      keys.DevAppPrivateKey(),

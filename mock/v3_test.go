@@ -78,7 +78,7 @@ func (e *v3Env) do(r v3Req) v3Resp {
 		r.appID = keys.DevAppID
 	}
 	if r.at.IsZero() {
-		r.at = time.Now()
+		r.at = e.srv.Clock.Now()
 	}
 	sent := r.body
 	if r.sent != "" {

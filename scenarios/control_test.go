@@ -55,7 +55,7 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestOutcomeHeaderThroughTheClient(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	c, err := client.New(client.Config{GatewayURL: e.http.URL + "/gateway.do", AppID: keys.DevAppID,
-		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: e.srv.AlipayPublicKey(),
+		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: e.srv.AlipayPublicKey(), Now: e.clock.Now,
 		HTTPClient: &http.Client{Transport: headerTransport("code=40004&sub_code=ACQ.SYSTEM_ERROR")}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestScenarioScopedPerApp(t *testing.T) {
 	other := "9021000100000009"
 	e := newEnv(t, mock.Options{Apps: []apps.Spec{{AppID: other, PublicKey: string(keys.DevFile("app_public_key.pem"))}}})
 	otherClient, err := client.New(client.Config{GatewayURL: e.http.URL + "/gateway.do", AppID: other,
-		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: e.srv.AlipayPublicKey()})
+		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: e.srv.AlipayPublicKey(), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad, err := client.New(client.Config{GatewayURL: e.http.URL + "/gateway.do", AppID: keys.DevAppID,
-		PrivateKeyRSA: stranger.Private, AlipayPublicKeyRSA: e.srv.AlipayPublicKey()})
+		PrivateKeyRSA: stranger.Private, AlipayPublicKeyRSA: e.srv.AlipayPublicKey(), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

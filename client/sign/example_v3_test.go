@@ -54,7 +54,7 @@ func ExampleV3RequestContent() {
 }
 
 // The client signs; the gateway parses, finds the app by app_id, verifies
-// and checks the age.
+// and checks the age against the request's TTL.
 func ExampleSignV3Request() {
 	app := keys.DevAppPrivateKey()
 	now := time.UnixMilli(1700000000000)
@@ -65,8 +65,9 @@ func ExampleSignV3Request() {
 	got, authString, sig, err := sign.ParseV3Authorization(header)
 	fmt.Println(err, got.AppID, got.Timestamp)
 	fmt.Println(sign.VerifyV3Request(&app.PublicKey, authString, sig, "POST", "/v3/alipay/trade/query", body, ""))
-	expired, _ := got.Expired(now.Add(10*time.Minute), 5*time.Minute)
-	fmt.Println(expired)
+	at, _ := got.Time()
+	ttl, _ := got.TTL(5 * time.Minute)
+	fmt.Println(now.Add(10*time.Minute).Sub(at) > ttl)
 	// Output:
 	// <nil> 9021000100000001 1700000000000
 	// <nil>

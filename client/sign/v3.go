@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -125,22 +126,18 @@ func (a V3Auth) Time() (time.Time, error) {
 	return time.UnixMilli(ms), nil
 }
 
-// Expired reports whether the request is older than its expired_seconds,
-// or than def when it has none. The gateway checks this, not the SDKs.
-func (a V3Auth) Expired(now time.Time, def time.Duration) (bool, error) {
-	t, err := a.Time()
-	if err != nil {
-		return false, err
+// TTL is how old the request may be: its expired_seconds, or def when it
+// has none. The gateway checks this, not the SDKs.
+func (a V3Auth) TTL(def time.Duration) (time.Duration, error) {
+	s := strings.TrimSpace(a.ExpiredSeconds)
+	if s == "" {
+		return def, nil
 	}
-	ttl := def
-	if s := strings.TrimSpace(a.ExpiredSeconds); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return false, fmt.Errorf("%w: expired_seconds %q", ErrV3InvalidTimestamp, a.ExpiredSeconds)
-		}
-		ttl = time.Duration(n) * time.Second
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/int64(time.Second) {
+		return 0, fmt.Errorf("%w: expired_seconds %q", ErrV3InvalidTimestamp, a.ExpiredSeconds)
 	}
-	return now.Sub(t) > ttl, nil
+	return time.Duration(n) * time.Second, nil
 }
 
 // V3RequestContent is the string a v3 request signs, each line ending in

@@ -288,32 +288,44 @@ func TestVerifyV3Request(t *testing.T) {
 	}
 }
 
-func TestV3AuthExpired(t *testing.T) {
-	t0 := time.UnixMilli(1655869956477)
+func TestV3AuthTTL(t *testing.T) {
 	tests := []struct {
 		name    string
 		auth    sign.V3Auth
-		now     time.Time
 		def     time.Duration
-		want    bool
+		want    time.Duration
 		wantErr error
 	}{
-		{"fresh, default ttl", sign.V3Auth{Timestamp: "1655869956477"}, t0.Add(time.Minute), 5 * time.Minute, false, nil},
-		{"old, default ttl", sign.V3Auth{Timestamp: "1655869956477"}, t0.Add(6 * time.Minute), 5 * time.Minute, true, nil},
-		{"exactly at the limit", sign.V3Auth{Timestamp: "1655869956477"}, t0.Add(5 * time.Minute), 5 * time.Minute, false, nil},
-		{"expired_seconds overrides", sign.V3Auth{Timestamp: "1655869956477", ExpiredSeconds: "120"}, t0.Add(121 * time.Second), time.Hour, true, nil},
-		{"within expired_seconds", sign.V3Auth{Timestamp: "1655869956477", ExpiredSeconds: "120"}, t0.Add(119 * time.Second), time.Second, false, nil},
-		{"future timestamp is not expired", sign.V3Auth{Timestamp: "1655869956477"}, t0.Add(-time.Hour), time.Minute, false, nil},
-		{"timestamp in seconds reads as 1970", sign.V3Auth{Timestamp: "1655869956"}, t0, time.Hour, true, nil},
-		{"timestamp not a number", sign.V3Auth{Timestamp: "2024-05-01 10:00:00"}, t0, time.Hour, false, sign.ErrV3InvalidTimestamp},
-		{"empty timestamp", sign.V3Auth{}, t0, time.Hour, false, sign.ErrV3InvalidTimestamp},
-		{"expired_seconds not a number", sign.V3Auth{Timestamp: "1655869956477", ExpiredSeconds: "2m"}, t0, time.Hour, false, sign.ErrV3InvalidTimestamp},
-		{"negative expired_seconds", sign.V3Auth{Timestamp: "1655869956477", ExpiredSeconds: "-1"}, t0, time.Hour, false, sign.ErrV3InvalidTimestamp},
+		{"default ttl", sign.V3Auth{Timestamp: "1655869956477"}, 5 * time.Minute, 5 * time.Minute, nil},
+		{"expired_seconds overrides", sign.V3Auth{Timestamp: "1655869956477", ExpiredSeconds: "120"}, time.Hour, 120 * time.Second, nil},
+		{"expired_seconds with spaces", sign.V3Auth{ExpiredSeconds: " 30 "}, time.Hour, 30 * time.Second, nil},
+		{"expired_seconds zero", sign.V3Auth{ExpiredSeconds: "0"}, time.Hour, 0, nil},
+		{"expired_seconds not a number", sign.V3Auth{ExpiredSeconds: "2m"}, time.Hour, 0, sign.ErrV3InvalidTimestamp},
+		{"negative expired_seconds", sign.V3Auth{ExpiredSeconds: "-1"}, time.Hour, 0, sign.ErrV3InvalidTimestamp},
+		{"expired_seconds past a Duration", sign.V3Auth{ExpiredSeconds: "9223372036854775807"}, time.Hour, 0, sign.ErrV3InvalidTimestamp},
 	}
 	for _, tt := range tests {
-		got, err := tt.auth.Expired(tt.now, tt.def)
+		got, err := tt.auth.TTL(tt.def)
 		if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-			t.Errorf("%s: Expired = %v, %v; want %v, %v", tt.name, got, err, tt.want, tt.wantErr)
+			t.Errorf("%s: TTL = %v, %v; want %v, %v", tt.name, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestV3AuthTime(t *testing.T) {
+	for _, tt := range []struct {
+		ts   string
+		want time.Time
+		err  error
+	}{
+		{"1655869956477", time.UnixMilli(1655869956477), nil},
+		{"1655869956", time.UnixMilli(1655869956), nil}, // seconds read as milliseconds: 1970
+		{"2024-05-01 10:00:00", time.Time{}, sign.ErrV3InvalidTimestamp},
+		{"", time.Time{}, sign.ErrV3InvalidTimestamp},
+	} {
+		got, err := sign.V3Auth{Timestamp: tt.ts}.Time()
+		if !got.Equal(tt.want) || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+			t.Errorf("Time(%q) = %v, %v; want %v, %v", tt.ts, got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -486,8 +498,8 @@ func TestV3CrossCheckSDKRequests(t *testing.T) {
 			if auth.AppID != keys.DevAppID {
 				t.Errorf("AppID = %q", auth.AppID)
 			}
-			if exp, err := auth.Expired(time.Now(), time.Minute); err != nil || exp {
-				t.Errorf("fresh request: Expired = %v, %v", exp, err)
+			if at, err := auth.Time(); err != nil || time.Since(at) > time.Minute || time.Since(at) < 0 {
+				t.Errorf("fresh request: Time = %v, %v", at, err)
 			}
 		})
 	}

@@ -26,3 +26,43 @@ func Parse(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Skew is where a request's time stands against the two clocks that judge
+// it. Production compares it with the real time of the caller's world; the
+// mock also has its own clock, which tests move. A request is accepted
+// when its time is near either: near the wall clock, as production would
+// accept it; near the mock's clock, as a client stamping with that clock
+// (the bundled client in Go tests) expects.
+type Skew struct {
+	At         time.Time     // the request's time
+	Wall, Mock time.Time     // the two clocks' readings when it arrived
+	Past       time.Duration // how far behind a clock it may be
+	Future     time.Duration // how far ahead of a clock it may be
+}
+
+// Accepted reports whether the time is near either clock.
+func (s Skew) Accepted() bool { return s.near(s.Wall) || s.near(s.Mock) }
+
+func (s Skew) near(clock time.Time) bool {
+	d := s.At.Sub(clock)
+	return -s.Past <= d && d <= s.Future
+}
+
+// String says by how much the time missed each clock, for logs and the
+// journal: "2026-12-05 16:00:00 is 30h0m0s ahead of the wall clock
+// (2026-12-04 10:00:00) and 30h0m0s ahead of the mock's clock (...);
+// allowed: 24h0m0s behind to 24h0m0s ahead".
+func (s Skew) String() string {
+	return fmt.Sprintf("%s is %s the wall clock (%s) and %s the mock's clock (%s); allowed: %s behind to %s ahead",
+		Format(s.At), off(s.At.Sub(s.Wall)), Format(s.Wall), off(s.At.Sub(s.Mock)), Format(s.Mock), s.Past, s.Future)
+}
+
+func off(d time.Duration) string {
+	switch {
+	case d > 0:
+		return d.Round(time.Second).String() + " ahead of"
+	case d < 0:
+		return (-d).Round(time.Second).String() + " behind"
+	}
+	return "exactly on"
+}

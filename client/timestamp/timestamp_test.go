@@ -171,3 +171,39 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSkew(t *testing.T) {
+	wall := time.Date(2031, 7, 9, 12, 0, 0, 0, time.UTC)
+	tol := 24 * time.Hour
+	tests := []struct {
+		name     string
+		at, mock time.Time
+		past     time.Duration
+		want     bool
+	}{
+		{"on both", wall, wall, tol, true},
+		{"near the wall, mock 25h ahead", wall, wall.Add(25 * time.Hour), tol, true},
+		{"near the mock, far from the wall", wall.Add(-5 * 365 * 24 * time.Hour), wall.Add(-5 * 365 * 24 * time.Hour).Add(time.Minute), tol, true},
+		{"UTC client 8h behind the wall", wall.Add(-8 * time.Hour), wall.Add(48 * time.Hour), tol, true},
+		{"30h from both", wall.Add(30 * time.Hour), wall.Add(-25 * time.Hour), tol, false},
+		{"exactly the tolerance ahead", wall.Add(tol), wall.Add(-72 * time.Hour), tol, true},
+		{"a second past it", wall.Add(tol + time.Second), wall.Add(-72 * time.Hour), tol, false},
+		{"older than a short past bound", wall.Add(-3 * time.Minute), wall.Add(time.Hour), 2 * time.Minute, false},
+		{"within a short past bound", wall.Add(-time.Minute), wall.Add(time.Hour), 2 * time.Minute, true},
+	}
+	for _, tt := range tests {
+		sk := timestamp.Skew{At: tt.at, Wall: wall, Mock: tt.mock, Past: tt.past, Future: tol}
+		if got := sk.Accepted(); got != tt.want {
+			t.Errorf("%s: Accepted = %v, want %v (%s)", tt.name, got, tt.want, sk)
+		}
+	}
+}
+
+func TestSkewSaysWhatMissed(t *testing.T) {
+	wall := time.Date(2031, 7, 9, 2, 0, 0, 0, time.UTC) // 10:00 GMT+8
+	sk := timestamp.Skew{At: wall.Add(30 * time.Hour), Wall: wall, Mock: wall.Add(-25 * time.Hour), Past: 24 * time.Hour, Future: 24 * time.Hour}
+	want := "2031-07-10 16:00:00 is 30h0m0s ahead of the wall clock (2031-07-09 10:00:00) and 55h0m0s ahead of the mock's clock (2031-07-08 09:00:00); allowed: 24h0m0s behind to 24h0m0s ahead"
+	if got := sk.String(); got != want {
+		t.Errorf("String =\n %q\nwant\n %q", got, want)
+	}
+}

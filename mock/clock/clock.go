@@ -1,14 +1,61 @@
-// Package clock is the one source of time for the whole mock, and the
-// scheduler of everything that happens at a time (notification retries,
-// trade expiry). Nothing else in the mock calls time.Now: the clock can run
+// Package clock is the mock's time, and the scheduler of everything that
+// happens at a time (notification retries, trade expiry). The clock can run
 // at wall speed, faster (60x runs Alipay's 25 h retry schedule in 25
-// minutes), or stand still until a test moves it.
+// minutes), or stand still until a test moves it. Outside this package,
+// time.Now is read only to measure latency; request timestamps are judged
+// against both this clock and the wall clock it is anchored to (Sim.Wall).
 package clock
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
+
+// The range the clock may be moved in: years the wire formats and the
+// JSON of times can hold with room for the retry schedule, and a speed at
+// which a day passes in a tenth of a second.
+var (
+	MinReading = time.Date(1970, 1, 1, 0, 0, 0, 0, zone)
+	MaxReading = time.Date(2199, 12, 31, 23, 59, 59, 0, zone)
+)
+
+// MaxSpeed is the fastest the clock may run.
+const MaxSpeed = 1e6
+
+// zone is GMT+8, in which the range is written.
+var zone = time.FixedZone("GMT+8", 8*3600)
+
+// CheckReading refuses a reading outside [MinReading, MaxReading].
+func CheckReading(t time.Time) error {
+	if t.Before(MinReading) || t.After(MaxReading) {
+		return fmt.Errorf("the clock can be set from %s to %s (GMT+8), not to %s",
+			MinReading.Format(layout), MaxReading.Format(layout), t.In(zone).Format(layout))
+	}
+	return nil
+}
+
+// CheckSpeed refuses a speed outside [0, MaxSpeed] (0 freezes the clock).
+func CheckSpeed(speed float64) error {
+	if !(speed >= 0 && speed <= MaxSpeed) { // NaN fails too
+		return fmt.Errorf("speed is a number from 0 (frozen) to %.0f, not %g", float64(MaxSpeed), speed)
+	}
+	return nil
+}
+
+// CheckAdvance refuses a move that is not forward or that would leave the
+// range.
+func CheckAdvance(now time.Time, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("advance by a positive duration such as 90s, 4m or 25h, not %s", d)
+	}
+	if MaxReading.Sub(now) < d {
+		return fmt.Errorf("advancing by %s would pass %s (GMT+8), the latest the clock can read", d, MaxReading.Format(layout))
+	}
+	return nil
+}
+
+const layout = "2006-01-02 15:04:05"
 
 // Clock tells the time.
 type Clock interface {
@@ -57,8 +104,25 @@ func (s *Sim) nowLocked() time.Time {
 	if s.frozen {
 		return s.base
 	}
-	elapsed := s.wall.Now().Sub(s.anchor)
-	return s.base.Add(time.Duration(float64(elapsed) * s.speed))
+	moved := float64(s.wall.Now().Sub(s.anchor)) * s.speed
+	if room := MaxReading.Sub(s.base); moved > float64(room) {
+		return MaxReading // a fast clock stops at the end of its range
+	}
+	return s.base.Add(time.Duration(moved))
+}
+
+// Wall is the wall clock this clock is anchored to: the time of the
+// caller's world, which production judges request timestamps against.
+func (s *Sim) Wall() time.Time { return s.wall.Now() }
+
+// SetWall puts the reading back on wall time; the speed is kept.
+func (s *Sim) SetWall() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.wall.Now()
+	s.reanchor(t)
+	s.jumped()
+	return t
 }
 
 // Now is the clock's reading.
@@ -102,8 +166,11 @@ func (s *Sim) Restore(sn Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.base, s.anchor, s.speed, s.frozen = sn.Base, sn.Anchor, sn.Speed, sn.Frozen
-	if s.speed <= 0 {
+	if CheckSpeed(s.speed) != nil || s.speed == 0 {
 		s.speed = 1
+	}
+	if CheckReading(s.base) != nil { // a snapshot from outside the range
+		s.reanchor(s.wall.Now())
 	}
 	s.jumped()
 }
@@ -129,18 +196,30 @@ func (s *Sim) Moved() <-chan struct{} {
 func (s *Sim) Advance(d time.Duration) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.nowLocked().Add(d)
+	t := clamp(s.nowLocked().Add(d))
 	s.reanchor(t)
 	s.jumped()
 	return t
 }
 
-// Set moves the reading to t (forward or back).
+// Set moves the reading to t (forward or back), kept within the range.
 func (s *Sim) Set(t time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reanchor(t)
+	s.reanchor(clamp(t))
 	s.jumped()
+}
+
+// clamp keeps a reading in [MinReading, MaxReading]; the control surfaces
+// refuse what is outside with CheckReading, this keeps library callers safe.
+func clamp(t time.Time) time.Time {
+	if t.Before(MinReading) {
+		return MinReading
+	}
+	if t.After(MaxReading) {
+		return MaxReading
+	}
+	return t
 }
 
 // SetSpeed makes the clock run at speed times wall speed; 0 freezes it.
@@ -148,10 +227,11 @@ func (s *Sim) SetSpeed(speed float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reanchor(s.nowLocked())
-	if speed <= 0 {
+	switch {
+	case !(speed > 0): // 0, negative or NaN
 		s.frozen = true
-	} else {
-		s.frozen, s.speed = false, speed
+	default:
+		s.frozen, s.speed = false, min(speed, MaxSpeed)
 	}
 	s.jumped()
 }
@@ -161,6 +241,10 @@ type State struct {
 	Now    time.Time `json:"now"`
 	Speed  float64   `json:"speed"`
 	Frozen bool      `json:"frozen"`
+	// Wall is the wall clock's reading, and WallOffset how far the clock
+	// is ahead of it (negative: behind).
+	Wall       time.Time     `json:"wall"`
+	WallOffset time.Duration `json:"-"`
 }
 
 // State reports the reading and mode.
@@ -171,7 +255,8 @@ func (s *Sim) State() State {
 	if s.frozen {
 		sp = 0
 	}
-	return State{Now: s.nowLocked(), Speed: sp, Frozen: s.frozen}
+	now, wall := s.nowLocked(), s.wall.Now()
+	return State{Now: now, Speed: sp, Frozen: s.frozen, Wall: wall, WallOffset: now.Sub(wall)}
 }
 
 // WallUntil converts a reading in the future to the wall-clock wait until

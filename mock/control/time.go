@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,14 +17,20 @@ import (
 
 type clockView struct {
 	clock.State
-	NowText string     `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8
-	Pending int        `json:"pending_jobs"`
-	NextDue *time.Time `json:"next_due,omitempty"`
+	NowText string `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8
+	// WallOffset is how far the clock is ahead of wall time ("-1h30m0s"
+	// behind, "0s" on it), in Go duration text and in seconds.
+	WallOffset        string     `json:"wall_offset"`
+	WallOffsetSeconds int64      `json:"wall_offset_seconds"`
+	Pending           int        `json:"pending_jobs"`
+	NextDue           *time.Time `json:"next_due,omitempty"`
 }
 
 func (a *API) clockView() clockView {
 	st := a.Sched.Clock().State()
-	v := clockView{State: st, NowText: timestamp.Format(st.Now), Pending: a.Sched.Pending()}
+	off := st.WallOffset.Round(time.Second)
+	v := clockView{State: st, NowText: timestamp.Format(st.Now), WallOffset: off.String(),
+		WallOffsetSeconds: int64(off / time.Second), Pending: a.Sched.Pending()}
 	if t, ok := a.Sched.NextDue(); ok {
 		v.NextDue = &t
 	}
@@ -33,26 +40,43 @@ func (a *API) clockView() clockView {
 func (a *API) getClock(c echo.Context) error { return c.JSON(http.StatusOK, a.clockView()) }
 
 // setClock changes the clock: {"speed":60}, {"speed":0} (frozen),
-// {"set":"2026-11-23 10:00:00"}; several at once are applied in that order.
+// {"set":"2026-11-23 10:00:00"}, {"set":"now"} (back on wall time); both
+// at once are applied set first. Jobs the clock passes run at once.
 func (a *API) setClock(c echo.Context) error {
 	var in struct {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
 	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60} or {"set":"2026-11-23 10:00:00"}`))
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`))
 	}
 	clk := a.Sched.Clock()
-	if in.Set != "" {
+	var at time.Time
+	if in.Set != "" && in.Set != "now" {
 		t, err := timestamp.Parse(in.Set)
 		if err != nil {
+			return fail(c, http.StatusBadRequest, fmt.Errorf(`set is "now" or a GMT+8 time yyyy-MM-dd HH:mm:ss, not %q`, in.Set))
+		}
+		if err := clock.CheckReading(t); err != nil {
 			return fail(c, http.StatusBadRequest, err)
 		}
-		clk.Set(t)
+		at = t
+	}
+	if in.Speed != nil {
+		if err := clock.CheckSpeed(*in.Speed); err != nil {
+			return fail(c, http.StatusBadRequest, err)
+		}
+	}
+	switch {
+	case in.Set == "now":
+		clk.SetWall()
+	case in.Set != "":
+		clk.Set(at)
 	}
 	if in.Speed != nil {
 		clk.SetSpeed(*in.Speed)
 	}
+	a.Sched.RunDue()
 	return c.JSON(http.StatusOK, a.clockView())
 }
 
@@ -73,8 +97,11 @@ func (a *API) advance(c echo.Context) error {
 		fired = a.Sched.AdvanceToNext()
 	case in.By != "":
 		d, err := time.ParseDuration(in.By)
-		if err != nil || d < 0 {
+		if err != nil {
 			return fail(c, http.StatusBadRequest, errors.New("by must be a positive Go duration such as 90s, 4m or 25h"))
+		}
+		if err := clock.CheckAdvance(a.Sched.Clock().Now(), d); err != nil {
+			return fail(c, http.StatusBadRequest, err)
 		}
 		fired = a.Sched.Advance(d)
 	default:

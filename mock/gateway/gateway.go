@@ -38,12 +38,13 @@ type Gateway struct {
 	Apps   *apps.Registry
 	Trades *trade.Book
 	Key    *rsa.PrivateKey // the mock's "Alipay" private key
-	Clock  clock.Clock
+	Clock  *clock.Sim
 	IDs    *fixtures.Generator
 	Log    *slog.Logger
 	// TimestampTolerance is how far a request's timestamp may be from the
-	// mock's clock (read as GMT+8). SDKs stamp local time, so a client in
-	// UTC is 8 hours "behind"; the default of 24h accepts every zone.
+	// wall clock or from the mock's clock (read as GMT+8); 0 turns the
+	// check off. SDKs stamp local time, so a client in UTC is 8 hours
+	// "behind"; the default of 24h accepts every zone.
 	TimestampTolerance time.Duration
 	// PublicURL is the base URL of the mock as browsers reach it, for
 	// qr_code values and the cashier; empty means taken from each request.
@@ -205,8 +206,11 @@ func (g *Gateway) check(cl *call) reply {
 		return fail(apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"))
 	}
 	ts, err := timestamp.Parse(p["timestamp"])
-	if err != nil || (g.TimestampTolerance > 0 && absDuration(cl.now.Sub(ts)) > g.TimestampTolerance) {
+	if err != nil {
 		return fail(apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数"))
+	}
+	if e := g.checkTimestamp(cl, ts, g.TimestampTolerance); e != nil {
+		return fail(e)
 	}
 	if p["version"] == "" {
 		return fail(apierr.Missing("isv.missing-version", "缺少版本参数"))
@@ -275,11 +279,23 @@ func validURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
+// checkTimestamp judges a request's time as production does, against the
+// real time of the caller's world, and also against the mock's clock (for
+// clients that stamp with it). past is how old it may be; the future bound
+// is the tolerance. What missed, and by how much, goes to the journal and
+// the log.
+func (g *Gateway) checkTimestamp(cl *call, at time.Time, past time.Duration) *apierr.Error {
+	if g.TimestampTolerance <= 0 {
+		return nil
 	}
-	return d
+	sk := timestamp.Skew{At: at, Wall: g.Clock.Wall(), Mock: cl.now, Past: past, Future: g.TimestampTolerance}
+	if sk.Accepted() {
+		return nil
+	}
+	cl.entry.Explanation = "timestamp " + sk.String() + " (--timestamp-tolerance)"
+	g.Log.Warn("request timestamp is far from both the wall clock and the mock's clock",
+		"app_id", cl.app.AppID, "method", cl.method, "timestamp", timestamp.Format(at), "detail", sk.String())
+	return apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数")
 }
 
 // write signs the node (when the app is known) and sends the body with

@@ -175,9 +175,12 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 		return &v3Fail{err: apierr.Missing("isv.missing-signature", "缺少签名参数")}
 	}
 	ts, terr := auth.Time()
-	expired, eerr := auth.Expired(cl.now, g.TimestampTolerance)
-	if terr != nil || eerr != nil || (g.TimestampTolerance > 0 && (expired || ts.Sub(cl.now) > g.TimestampTolerance)) {
+	ttl, eerr := auth.TTL(g.TimestampTolerance)
+	if terr != nil || eerr != nil {
 		return &v3Fail{err: apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数")}
+	}
+	if e := g.checkTimestamp(cl, ts, ttl); e != nil {
+		return &v3Fail{err: e}
 	}
 	if app.CertSN != "" {
 		// app_cert_sn is in the authString; the root SN header is optional

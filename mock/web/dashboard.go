@@ -14,7 +14,6 @@ import (
 	"errors"
 	"html/template"
 	"io/fs"
-	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -397,7 +396,15 @@ func (d *Dashboard) journalEntry(c echo.Context) error {
 func (d *Dashboard) clockView() clockView {
 	st := d.Sched.Clock().State()
 	v := clockView{Now: timestamp.Format(st.Now), Frozen: st.Frozen, Speed: strconv.FormatFloat(st.Speed, 'g', -1, 64),
-		Pending: d.Sched.Pending()}
+		Wall: timestamp.Format(st.Wall), Pending: d.Sched.Pending()}
+	switch off := st.WallOffset.Round(time.Second); {
+	case off > 0:
+		v.Offset = off.String() + " ahead of wall time"
+	case off < 0:
+		v.Offset = (-off).String() + " behind wall time"
+	default:
+		v.Offset, v.OnWall = "on wall time", true
+	}
 	if t, ok := d.Sched.NextDue(); ok {
 		v.NextDue = timestamp.Format(t)
 		if in := t.Sub(st.Now); in > 0 {
@@ -454,10 +461,13 @@ func (d *Dashboard) report(id int) (clockReport, bool) {
 func (d *Dashboard) clockAdvance(c echo.Context) error {
 	by := strings.TrimSpace(c.FormValue("by"))
 	dur, err := time.ParseDuration(by)
-	if by == "" || err != nil || dur <= 0 {
+	if by == "" || err != nil {
 		return d.fail(c, http.StatusBadRequest, "by must be a positive duration such as 90s, 4m, 1h or 25h, not "+strconv.Quote(by))
 	}
 	from := d.Sched.Clock().Now()
+	if err := clock.CheckAdvance(from, dur); err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
+	}
 	fired := d.Sched.Advance(dur)
 	return seeOther(c, d.keep("advanced by "+dur.String()+" from "+timestamp.Format(from)+" to "+timestamp.Format(d.Sched.Clock().Now()), fired))
 }
@@ -471,14 +481,14 @@ func (d *Dashboard) clockNext(c echo.Context) error {
 	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired))
 }
 
-// maxSpeed bounds the speed a form may set.
-const maxSpeed = 1e6
-
 func (d *Dashboard) clockSpeed(c echo.Context) error {
 	s := strings.TrimSpace(c.FormValue("speed"))
 	sp, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(sp) || sp < 0 || sp > maxSpeed {
-		return d.fail(c, http.StatusBadRequest, "speed is a number from 0 (frozen) to 1000000, not "+strconv.Quote(s))
+	if err == nil {
+		err = clock.CheckSpeed(sp)
+	}
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, "speed is a number from 0 (frozen) to "+strconv.Itoa(clock.MaxSpeed)+", not "+strconv.Quote(s))
 	}
 	d.Sched.Clock().SetSpeed(sp)
 	action := "speed set to " + strconv.FormatFloat(sp, 'g', -1, 64)
@@ -488,13 +498,25 @@ func (d *Dashboard) clockSpeed(c echo.Context) error {
 	return seeOther(c, d.keep(action, nil))
 }
 
+// clockSet sets the reading, or with wall=1 puts the clock back on wall
+// time at wall speed.
 func (d *Dashboard) clockSet(c echo.Context) error {
+	clk := d.Sched.Clock()
+	if c.FormValue("wall") != "" {
+		t := clk.SetWall()
+		clk.SetSpeed(1)
+		fired := d.Sched.RunDue()
+		return seeOther(c, d.keep("clock back on wall time at "+timestamp.Format(t)+", speed 1", fired))
+	}
 	s := strings.TrimSpace(c.FormValue("at"))
 	t, err := timestamp.Parse(s)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, "at is a GMT+8 time yyyy-MM-dd HH:mm:ss, not "+strconv.Quote(s))
 	}
-	d.Sched.Clock().Set(t)
+	if err := clock.CheckReading(t); err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
+	}
+	clk.Set(t)
 	// Jobs now in the past are due: run them, as the scheduler's loop would.
 	fired := d.Sched.RunDue()
 	return seeOther(c, d.keep("clock set to "+timestamp.Format(t), fired))

@@ -308,7 +308,7 @@ func TestDashboardPages(t *testing.T) {
 	}{
 		{name: "overview", path: "/_mock/ui", want: []string{
 			`<span class="version" id="version">9.9.9-test</span>`,
-			`id="clock-now">2026-11-23 10:00:00</dd>`,
+			`id="clock-now">2026-11-23 10:00:00 <span id="clock-offset">`,
 			`<span class="frozen">frozen (0)</span>`,
 			`id="clock-pending">`,
 			`id="alipay-key-fingerprint">` + keys.Fingerprint(&keys.DevAlipayPrivateKey().PublicKey) + `</code>`,
@@ -490,7 +490,10 @@ func TestDashboardErrors(t *testing.T) {
 	}{
 		{"/_mock/ui/notifications/ntf_999999/resend", nil, http.StatusNotFound, "no notification ntf_999999"},
 		{"/_mock/ui/clock/advance", url.Values{"by": {"banana"}}, http.StatusBadRequest, "by must be a positive duration"},
-		{"/_mock/ui/clock/advance", url.Values{"by": {"-1h"}}, http.StatusBadRequest, "by must be a positive duration"},
+		{"/_mock/ui/clock/advance", url.Values{"by": {"-1h"}}, http.StatusBadRequest, "advance by a positive duration"},
+		{"/_mock/ui/clock/advance", url.Values{"by": {"2000000h"}}, http.StatusBadRequest, "the latest the clock can read"},
+		{"/_mock/ui/clock/speed", url.Values{"speed": {"1e300"}}, http.StatusBadRequest, "speed is a number from 0 (frozen) to 1000000"},
+		{"/_mock/ui/clock/set", url.Values{"at": {"9999-12-31 23:59:59"}}, http.StatusBadRequest, "the clock can be set from 1970-01-01 00:00:00 to 2199-12-31 23:59:59"},
 		{"/_mock/ui/clock/advance", nil, http.StatusBadRequest, "by must be a positive duration"},
 		{"/_mock/ui/clock/speed", url.Values{"speed": {"-1"}}, http.StatusBadRequest, "speed is a number from 0"},
 		{"/_mock/ui/clock/speed", url.Values{"speed": {"fast"}}, http.StatusBadRequest, "speed is a number from 0"},
@@ -627,6 +630,19 @@ func TestDashboardClock(t *testing.T) {
 	if got := byID(body, "clock-now"); !strings.Contains(got, ">2027-01-01 08:00:00<") {
 		t.Errorf("set: %q", got)
 	}
+	if got := byID(body, "clock-offset"); !strings.Contains(got, "wall time") || strings.Contains(got, "on wall time") {
+		t.Errorf("offset after set: %q", got)
+	}
+	// Back to wall time: the reading and the speed are the wall clock's.
+	body = x.postRedirect("/_mock/ui/clock/set", url.Values{"wall": {"1"}})
+	if st := x.clk.State(); st.Frozen || st.Speed != 1 || st.WallOffset > time.Second || st.WallOffset < -time.Second {
+		t.Errorf("after back to wall time: %+v", st)
+	}
+	if got := byID(body, "report-action"); !strings.Contains(got, "clock back on wall time") {
+		t.Errorf("report: %q", got)
+	}
+	x.clk.SetSpeed(0)
+	x.clk.Set(time.Date(2027, 1, 1, 0, 0, 0, 0, timestamp.Zone))
 
 	// Nothing pending: next does not move the clock.
 	if x.sched.Pending() == 0 {

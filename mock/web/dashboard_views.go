@@ -109,6 +109,9 @@ type clockView struct {
 	Now       string
 	Speed     string
 	Frozen    bool
+	Wall      string // the wall clock, GMT+8
+	Offset    string // "on wall time", "25h0m0s ahead of wall time"
+	OnWall    bool
 	Pending   int
 	NextDue   string
 	NextDueIn string
@@ -579,6 +582,7 @@ type journalDetailView struct {
 	Fields                             []field
 	Params                             []kv
 	SignatureFailed                    bool
+	TimestampRefused                   string // how far a refused timestamp missed each clock
 	StringToSign, Explanation, KeyUsed string
 	KeyOwner, SignType, Charset, Sign  string
 	Checklist                          []string
@@ -623,6 +627,9 @@ func (d *Dashboard) journalDetail(e journal.Entry) journalDetailView {
 		field{Key: "rule", Label: "scenario rule", Value: e.Rule},
 		field{Key: "wall_ms", Label: "wall time", Value: strconv.FormatFloat(e.WallMS, 'f', 1, 64) + " ms"},
 	)
+	if e.SubCode == "isv.invalid-timestamp" {
+		v.TimestampRefused = e.Explanation
+	}
 	if v.SignatureFailed {
 		v.StringToSign, v.Explanation, v.KeyUsed = e.StringToSign, e.Explanation, e.KeyUsed
 		v.SignType, v.Charset, v.Sign, v.Checklist = e.SignType, e.Charset, e.Params["sign"], signatureChecklist
