@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -374,6 +375,24 @@ func runGoFlows(t *testing.T, prefix string, newSDK newGoSDK) {
 				"signature verification is not on, so the other flows prove nothing%s", r.Code, f.wire())
 		}
 		t.Logf("rejected as expected: %v", err)
+	})
+
+	// Last, since it moves the clock: the SDK stamps wall time, and the
+	// mock must keep accepting it whatever its clock reads.
+	t.Run("clock_moves_keep_the_sdk_working", func(t *testing.T) {
+		f := newFlow(t, m)
+		sdk := newSDK(t, m.Gateway, dev)
+		for _, mv := range []struct{ path, body string }{
+			{"/_mock/clock/advance", `{"by":"25h"}`},
+			{"/_mock/clock/advance", `{"by":"48h"}`},
+			{"/_mock/clock", `{"set":"2020-01-01 00:00:00"}`},
+			{"/_mock/clock", `{"set":"now"}`},
+		} {
+			if code, body := m.control(t, http.MethodPost, mv.path, json.RawMessage(mv.body)); code != http.StatusOK {
+				t.Fatalf("POST %s %s: HTTP %d %s", mv.path, mv.body, code, body)
+			}
+			f.step("precreate after "+mv.path+" "+mv.body).do(sdk.precreate(f.ctx, newID(prefix+"CLOCK"), "1.00", "sdktest", ""))
+		}
 	})
 }
 

@@ -391,6 +391,24 @@ const flows = {
     throw new FlowError('with a wrong Alipay public key the SDK accepted the response ' +
       `(${JSON.stringify(result)}): signature verification is not on, so the other flows prove nothing`);
   },
+
+  // Last, since it moves the mock's clock: the SDK stamps wall time, and
+  // the mock must keep accepting it whatever its clock reads.
+  async clock_moves_keep_the_sdk_working(ids) {
+    const moves = [['/_mock/clock/advance', { by: '25h' }], ['/_mock/clock/advance', { by: '48h' }],
+      ['/_mock/clock', { set: '2020-01-01 00:00:00' }], ['/_mock/clock', { set: 'now' }]];
+    for (const [path, body] of moves) {
+      const res = await fetch(CONTROL_URL + path, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new FlowError(`control API POST ${path}: HTTP ${res.status} ${await res.text()}`);
+      const no = newId('CLOCK');
+      ids.push(no);
+      await call(sdk(), `precreate after ${path} ${JSON.stringify(body)}`, 'alipay.trade.precreate', {
+        out_trade_no: no, total_amount: '1.00', subject: 'sdktest',
+      });
+    }
+  },
 };
 
 (async () => {
