@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -366,5 +367,44 @@ func TestKeysIssuesCertificateModeFiles(t *testing.T) {
 	if _, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: "CERT1",
 		TotalAmount: amount.MustParse("1.00"), Subject: "cert"}}); err != nil {
 		t.Fatalf("certificate-mode precreate: %v", err)
+	}
+}
+
+// A damaged data file stops the binary with one line naming the file and
+// what to do, and exit status 1: never a panic or a stack trace.
+func TestDamagedDataFileGivesOneLine(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tc := range []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"truncated", func(path string) error { return os.Truncate(path, 2*4096+100) }},
+		{"garbage", func(path string) error {
+			return os.WriteFile(path, bytes.Repeat([]byte("\x00garbage\xff"), 4096), 0o600)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd, _ := startProcess(t, bin, nil, "serve", "--addr", "127.0.0.1:0", "--data", dir)
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+			path := filepath.Join(dir, "alipay-mock.db")
+			if err := tc.damage(path); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			again := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
+			again.Stderr = &stderr
+			err := again.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Fatalf("exit: %v\n%s", err, stderr.String())
+			}
+			out := strings.TrimSpace(stderr.String())
+			if strings.Count(out, "\n") != 0 || !strings.Contains(out, path) || !strings.Contains(out, "another --data directory") ||
+				strings.Contains(out, "goroutine") || strings.Contains(out, "panic") {
+				t.Errorf("stderr:\n%s", out)
+			}
+		})
 	}
 }

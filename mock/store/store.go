@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -84,18 +86,21 @@ func (db *DB) failed(err error) error {
 	return err
 }
 
-// Open opens (or creates) the store in dir and counts this start.
+// ErrUnreadable is the error of a data file that is not a sound
+// alipay-mock store: truncated, damaged, or another program's file.
+var ErrUnreadable = errors.New("not a readable alipay-mock data file")
+
+// Open opens (or creates) the store in dir and counts this start. Every
+// page is read once before anything is trusted, so a damaged file is
+// refused with ErrUnreadable instead of failing later.
 func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("store: %s is in use by another alipay-mock", path)
-	}
+	b, err := openChecked(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", path, err)
+		return nil, err
 	}
 	db := &DB{bolt: b}
 	err = b.Update(func(tx *bolt.Tx) error {
@@ -116,6 +121,67 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// openChecked opens the bbolt file and reads all of it. bbolt panics, or
+// faults on its memory map, on some damaged files (a truncated file, a
+// garbage freelist); both become ErrUnreadable here.
+func openChecked(path string) (b *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			// A panic inside bbolt's Open leaves its file handle behind; the
+			// caller is about to give up (the binary exits), so it is not reused.
+			b, err = nil, unreadable(path, fmt.Sprint(v))
+		}
+	}()
+	b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return nil, fmt.Errorf("store: %s is in use by another alipay-mock", path)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("store: %w", err)
+	case err != nil:
+		return nil, unreadable(path, err.Error())
+	}
+	if err := b.View(walk); err != nil {
+		b.Close()
+		return nil, unreadable(path, err.Error())
+	}
+	return b, nil
+}
+
+// walk reads every key and value, and refuses a file holding buckets that
+// are not the mock's (another program's bbolt file).
+func walk(tx *bolt.Tx) error {
+	ours := map[string]bool{}
+	for _, n := range allBuckets {
+		ours[string(n)] = true
+	}
+	var visit func(*bolt.Bucket) error
+	visit = func(bk *bolt.Bucket) error {
+		return bk.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if nb := bk.Bucket(k); nb != nil {
+					return visit(nb)
+				}
+			}
+			for i := 0; i < len(v); i += 4096 {
+				_ = v[i] // touch every page of a large value: a truncated file faults here
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+		if !ours[string(name)] {
+			return fmt.Errorf("it holds a bucket %q that alipay-mock does not write", name)
+		}
+		return visit(bk)
+	})
+}
+
+func unreadable(path, why string) error {
+	return fmt.Errorf("store: %s: %w (%s): move it away, or start with another --data directory", path, ErrUnreadable, why)
 }
 
 // Close closes the file.
@@ -319,7 +385,7 @@ func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error
 func (db *DB) PutClock(s clock.Snapshot) error {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return err
+		return db.failed(err)
 	}
 	return db.put(bucketMeta, map[string][]byte{string(keyClock): b})
 }

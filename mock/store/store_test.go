@@ -1,0 +1,133 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// filled makes a data directory holding enough trades to span many pages,
+// some with values larger than a page.
+func filled(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []trade.Trade
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 400 {
+		ts = append(ts, trade.Trade{AppID: "9021000100000001", TradeNo: fmt.Sprintf("2026010122%018d", i),
+			OutTradeNo: fmt.Sprintf("order-%d", i), Subject: strings.Repeat("s", 1+i*37%9000),
+			Total: amount.MustParse("1.00"), Status: trade.WaitBuyerPay, Created: at})
+	}
+	if err := db.PutTrades(ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A damaged or foreign data file is refused with one clear error, never a
+// panic or a fault.
+func TestOpenRefusesUnreadableFiles(t *testing.T) {
+	const page = 4096
+	damage := []struct {
+		name string
+		do   func(t *testing.T, path string)
+	}{
+		{"truncated to a third", func(t *testing.T, path string) {
+			fi, _ := os.Stat(path)
+			if err := os.Truncate(path, fi.Size()/3); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"truncated to its meta pages", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 2*page+100); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"garbage pages after the meta pages", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			fi, _ := f.Stat()
+			junk := make([]byte, fi.Size()-2*page)
+			rand.New(rand.NewSource(1)).Read(junk)
+			if _, err := f.WriteAt(junk, 2*page); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"garbage meta pages", func(t *testing.T, path string) {
+			junk := make([]byte, 2*page)
+			rand.New(rand.NewSource(2)).Read(junk)
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(junk, 0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a text file", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"another program's bbolt file", func(t *testing.T, path string) {
+			os.Remove(path)
+			b, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = b.Update(func(tx *bolt.Tx) error {
+				bk, _ := tx.CreateBucket([]byte("sessions"))
+				return bk.Put([]byte("k"), []byte("v"))
+			})
+			b.Close()
+		}},
+	}
+	for _, d := range damage {
+		t.Run(d.name, func(t *testing.T) {
+			dir := filled(t)
+			path := filepath.Join(dir, store.FileName)
+			d.do(t, path)
+			db, err := store.Open(dir)
+			if err == nil {
+				db.Close()
+				t.Fatal("opened")
+			}
+			if !errors.Is(err, store.ErrUnreadable) || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), "another --data directory") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error: %v", err)
+			}
+			t.Log(err)
+		})
+	}
+	// The undamaged file opens, and counts the start.
+	db, err := store.Open(filled(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ts, err := db.Trades(); err != nil || len(ts) != 400 || db.Boots() != 2 {
+		t.Errorf("%d trades, %d boots, %v", len(ts), db.Boots(), err)
+	}
+}
