@@ -53,6 +53,8 @@ func TestGatewayErrors(t *testing.T) {
 		{"notify_url not http", set("notify_url", "ftp://merchant.test/notify"), "", "40002", "isv.invalid-parameter", false},
 		{"return_url too long", set("return_url", "https://merchant.test/"+strings.Repeat("r", 250)), "", "40002", "isv.invalid-parameter", false},
 		{"biz_content not JSON", set("biz_content", "{oops"), "", "40002", "isv.invalid-parameter", false},
+		{"biz_content two objects", set("biz_content", `{"out_trade_no":"a"}{"out_trade_no":"b"}`), "", "40002", "isv.invalid-parameter", false},
+		{"biz_content trailing text", set("biz_content", `{"out_trade_no":"a"} x`), "", "40002", "isv.invalid-parameter", false},
 		{"amount malformed", set("biz_content", `{"out_trade_no":"a","subject":"s","total_amount":"1.234"}`), "alipay_trade_precreate_response", "40004", "ACQ.INVALID_PARAMETER", false},
 	}
 	for _, tc := range cases {

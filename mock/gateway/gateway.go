@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -434,6 +435,9 @@ func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 	var v map[string]any
 	if err := dec.Decode(&v); err != nil || v == nil {
 		return nil, nil, fmt.Errorf("biz_content is not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF { // {…}{…} or {…}x: one object only
+		return nil, nil, fmt.Errorf("biz_content is not one JSON object")
 	}
 	clean(v)
 	raw, err := marshal(v)
