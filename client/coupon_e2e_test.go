@@ -438,14 +438,15 @@ func TestE2ECouponAppAndPagePay(t *testing.T) {
 				OrderTitle: "网页红包", Amount: 1234}, ReturnURL: returnURL})
 			resp.Body.Close()
 			loc := resp.Header.Get("Location")
-			at := strings.Index(loc, "/cashier/coupon/")
-			if resp.StatusCode != http.StatusFound || at < 0 {
-				t.Fatalf("gateway answered %s, Location %q", resp.Status, loc)
-			}
-			authNo := loc[at+len("/cashier/coupon/"):]
-			if p := m.packet(authNo); p.Status != coupon.OrderInit || p.OutOrderNo != out || p.Amount != 1234 || p.Title != "网页红包" {
+			p := m.packet(out)
+			if p.Status != coupon.OrderInit || p.OutOrderNo != out || p.Amount != 1234 || p.Title != "网页红包" {
 				t.Fatalf("opened packet: %+v", p)
 			}
+			// The cashier is at the packet's secret token, not its auth_no.
+			if resp.StatusCode != http.StatusFound || p.CashierToken == "" || !strings.HasSuffix(loc, "/cashier/coupon/"+p.CashierToken) {
+				t.Fatalf("gateway answered %s, Location %q; packet %+v", resp.Status, loc, p)
+			}
+			authNo := p.AuthNo
 
 			// The browser follows the redirect to the cashier page...
 			page, err := http.Get(loc)

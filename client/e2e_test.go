@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -433,24 +434,25 @@ func TestE2EGatewayErrors(t *testing.T) {
 // noRedirect is a browser that shows each redirect instead of following it.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// cashierTradeNo opens a page/wap/app pay request at the gateway and
-// returns the trade_no of the cashier it redirects to.
-func cashierTradeNo(t *testing.T, resp *http.Response) string {
+// cashierURL is where a page/wap/app pay request at the gateway sends the
+// browser: the mock's cashier, at a secret token.
+func cashierURL(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	loc := resp.Header.Get("Location")
-	i := strings.Index(loc, "/cashier/")
-	if resp.StatusCode != http.StatusFound || i < 0 {
+	if resp.StatusCode != http.StatusFound || !cashierPattern.MatchString(loc) {
 		t.Fatalf("gateway answered %s, Location %q: %s", resp.Status, loc, body)
 	}
-	return loc[i+len("/cashier/"):]
+	return loc
 }
 
+var cashierPattern = regexp.MustCompile(`^http://[^/]+/cashier/[a-z2-7]{26}$`)
+
 // payAtCashier pays in the mock's cashier and returns where it sends the browser.
-func payAtCashier(t *testing.T, srv *mock.Server, tradeNo string) string {
+func payAtCashier(t *testing.T, cashier string) string {
 	t.Helper()
-	resp, err := noRedirect.PostForm(srv.URL()+"/cashier/"+tradeNo, url.Values{"action": {"pay"}})
+	resp, err := noRedirect.PostForm(cashier, url.Values{"action": {"pay"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,8 +550,7 @@ func TestE2ECashier(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mockClient(t, srv, func(c *client.Config) { c.Charset = tt.charset })
 			out := fmt.Sprintf("e2e-cashier-%d", i)
-			tradeNo := cashierTradeNo(t, tt.open(c, out))
-			back := payAtCashier(t, srv, tradeNo)
+			back := payAtCashier(t, cashierURL(t, tt.open(c, out)))
 			if !strings.HasPrefix(back, returnURL+"?") {
 				t.Fatalf("cashier sent the browser to %q", back)
 			}
@@ -561,12 +562,12 @@ func TestE2ECashier(t *testing.T) {
 			if err != nil {
 				t.Fatalf("VerifyReturn(%s): %v", back, err)
 			}
-			if v.Get("out_trade_no") != out || v.Get("trade_no") != tradeNo || v.Get("total_amount") != "9.90" {
-				t.Errorf("return params = %v", v)
-			}
 			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
 			if err != nil || q.TradeStatus != client.TradeSuccess {
 				t.Errorf("query: %+v, %v", q, err)
+			}
+			if v.Get("out_trade_no") != out || v.Get("trade_no") != q.TradeNo || v.Get("total_amount") != "9.90" {
+				t.Errorf("return params = %v", v)
 			}
 		})
 	}

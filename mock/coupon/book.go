@@ -97,6 +97,7 @@ type Book struct {
 	opts     Options
 	byAuth   map[string]*Order
 	byOut    map[key]*Order
+	byPage   map[string]*Order // by cashier token
 	observer func(Order, Event)
 	store    Store
 }
@@ -145,13 +146,14 @@ func (b *Book) Reset(app string) {
 		_ = b.store.DeleteOrders(app)
 	}
 	if app == "" {
-		b.byAuth, b.byOut = map[string]*Order{}, map[key]*Order{}
+		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
 		return
 	}
 	for k, o := range b.byOut {
 		if k.app == app {
 			delete(b.byOut, k)
 			delete(b.byAuth, o.AuthNo)
+			delete(b.byPage, o.CashierToken)
 		}
 	}
 }
@@ -243,12 +245,13 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 			AppID: m.AppID, AuthNo: b.authNo(now), OutOrderNo: r.OutOrderNo, Title: r.OrderTitle, Method: method,
 			Amount: r.Amount, Status: OrderInit, ExtraParam: r.ExtraParam,
 			NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
-			Created: now, Expires: exp,
+			Created: now, Expires: exp, CashierToken: b.ids.Secret(),
 		}
 		o.Operations = append(o.Operations, Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo,
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
 		b.byAuth[o.AuthNo] = o
 		b.byOut[key{m.AppID, o.OutOrderNo}] = o
+		b.byPage[o.CashierToken] = o
 		if agreement {
 			o.Payer = b.ids.Buyer()
 			o.Payer.UserID = r.PayerUserID
@@ -563,10 +566,49 @@ func (b *Book) find(app, ref string) (*Order, error) {
 	return hit, nil
 }
 
+// byToken finds the red packet behind a cashier token, and nothing else.
+func (b *Book) byToken(token string) (*Order, error) {
+	if o := b.byPage[token]; o != nil && token != "" {
+		return o, nil
+	}
+	return nil, ErrNotFound
+}
+
 // SenderPay is the simulated sender paying an app or page pay order in the
-// Alipay app or the cashier; payer may be nil.
+// Alipay app; payer may be nil. It is for the owner's control API: the
+// cashier page pays through SenderPayOnPage.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
-	return b.sender(app, ref, func(o *Order, now time.Time) change {
+	return b.sender(func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer))
+}
+
+// SenderPayOnPage is SenderPay for the sender on the cashier page, who
+// knows only its token.
+func (b *Book) SenderPayOnPage(token string, payer *fixtures.Buyer) (Order, error) {
+	return b.sender(func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer))
+}
+
+// SenderCloseOnPage is SenderClose on the cashier page.
+func (b *Book) SenderCloseOnPage(token string) (Order, error) {
+	return b.sender(func() (*Order, error) { return b.byToken(token) }, senderCloses)
+}
+
+// OnPage returns the red packet behind a cashier token, settled.
+func (b *Book) OnPage(token string) (Order, error) {
+	var out Order
+	err := b.commit(func(now time.Time) ([]change, error) {
+		o, err := b.byToken(token)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(o, now)
+		out = o.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+func (b *Book) senderPays(payer *fixtures.Buyer) func(*Order, time.Time) change {
+	return func(o *Order, now time.Time) change {
 		if payer != nil {
 			o.Payer = *payer
 			if payer.LogonID != "" {
@@ -574,24 +616,26 @@ func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) 
 			}
 		}
 		return b.paid(o, now)
-	})
+	}
 }
 
 // SenderClose is the sender giving up on paying: the order closes.
 func (b *Book) SenderClose(app, ref string) (Order, error) {
-	return b.sender(app, ref, func(o *Order, now time.Time) change {
-		o.Status = OrderClosed
-		o.Operations[0].Status = OpClosed
-		return o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up")
-	})
+	return b.sender(func() (*Order, error) { return b.find(app, ref) }, senderCloses)
+}
+
+func senderCloses(o *Order, now time.Time) change {
+	o.Status = OrderClosed
+	o.Operations[0].Status = OpClosed
+	return o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up")
 }
 
 // sender applies what the simulated sender does to an order still
 // waiting for payment.
-func (b *Book) sender(app, ref string, act func(*Order, time.Time) change) (Order, error) {
+func (b *Book) sender(find func() (*Order, error), act func(*Order, time.Time) change) (Order, error) {
 	var out Order
 	err := b.commit(func(now time.Time) ([]change, error) {
-		o, err := b.find(app, ref)
+		o, err := find()
 		if err != nil {
 			return nil, err
 		}

@@ -80,6 +80,10 @@ type Order struct {
 	// DeductAuthNo is, on a claim, the red packet it was paid from.
 	DeductAuthNo string `json:"deduct_auth_no,omitempty"`
 	ExtraParam   string `json:"extra_param,omitempty"`
+	// CashierToken opens the red packet's cashier page
+	// (/cashier/coupon/<token>): a secret, so only the sender it was
+	// handed to can pay there. Claims have none.
+	CashierToken string `json:"cashier_token,omitempty"`
 
 	NotifyURL string `json:"notify_url,omitempty"`
 	ReturnURL string `json:"return_url,omitempty"`

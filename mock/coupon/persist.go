@@ -20,7 +20,8 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored orders back, without telling the observer.
+// Restore puts stored orders back, without telling the observer. A red
+// packet stored before packets had a cashier token gets one for this run.
 func (b *Book) Restore(orders []Order) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -28,6 +29,12 @@ func (b *Book) Restore(orders []Order) {
 		o := orders[i].clone()
 		b.byAuth[o.AuthNo] = &o
 		b.byOut[key{o.AppID, o.OutOrderNo}] = &o
+		if !o.Claim {
+			if o.CashierToken == "" {
+				o.CashierToken = b.ids.Secret()
+			}
+			b.byPage[o.CashierToken] = &o
+		}
 	}
 }
 

@@ -23,7 +23,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 			return g.pageError(c, cl, e)
 		}
 		g.afterCall(cl, reply{})
-		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.AuthNo)
+		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.CashierToken)
 	}
 	var o trade.Order
 	if e := decode(cl, &o); e != nil {
@@ -45,7 +45,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		return g.pageError(c, cl, g.asAPI(err))
 	}
 	g.afterCall(cl, reply{})
-	return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/"+t.TradeNo)
+	return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/"+t.CashierToken)
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>

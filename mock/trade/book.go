@@ -68,6 +68,7 @@ type Book struct {
 	byOut    map[key]*Trade
 	byNo     map[string]*Trade
 	byQR     map[string]*Trade
+	byPage   map[string]*Trade // by cashier token
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
 	store    Store
@@ -123,6 +124,7 @@ func (b *Book) reset(app string) {
 		b.byOut = map[key]*Trade{}
 		b.byNo = map[string]*Trade{}
 		b.byQR = map[string]*Trade{}
+		b.byPage = map[string]*Trade{}
 		b.buyers = map[string]fixtures.Buyer{}
 		return
 	}
@@ -131,6 +133,7 @@ func (b *Book) reset(app string) {
 			delete(b.byOut, k)
 			delete(b.byNo, t.TradeNo)
 			delete(b.byQR, t.QRToken)
+			delete(b.byPage, t.CashierToken)
 		}
 	}
 }
@@ -269,10 +272,11 @@ func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Tim
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
 		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
-		Created: now, Expires: exp, fingerprint: o.fingerprint(),
+		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
 	}
 	b.byOut[key{m.AppID, o.OutTradeNo}] = t
 	b.byNo[t.TradeNo] = t
+	b.byPage[t.CashierToken] = t
 	return t, nil
 }
 
@@ -692,8 +696,58 @@ var ErrNotFound = errors.New("trade: no such trade")
 
 // Act performs a buyer action on a trade found by out_trade_no, trade_no
 // or QR token, in any app when app is empty. buyer may be nil (a new
-// buyer is made) or partly filled.
+// buyer is made) or partly filled. It is for the owner's control API: the
+// buyer pages act through ActOnPage.
 func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+	return b.act(func() (*Trade, error) { return b.find(app, ref) }, act, buyer)
+}
+
+// Page is a buyer page: the page behind a precreate qr_code or the cashier.
+type Page string
+
+// Buyer pages.
+const (
+	PageQR      Page = "qr"
+	PageCashier Page = "cashier"
+)
+
+// byToken finds the trade behind a page's token, and nothing else: no
+// out_trade_no or trade_no, which merchants and notifications show.
+func (b *Book) byToken(p Page, token string) (*Trade, error) {
+	var t *Trade
+	switch p {
+	case PageQR:
+		t = b.byQR[token]
+	case PageCashier:
+		t = b.byPage[token]
+	}
+	if t == nil || token == "" {
+		return nil, ErrNotFound
+	}
+	return t, nil
+}
+
+// OnPage returns the trade behind a buyer page's token, settled.
+func (b *Book) OnPage(p Page, token string) (Trade, error) {
+	var out Trade
+	err := b.commit(func(now time.Time) ([]change, error) {
+		t, err := b.byToken(p, token)
+		if err != nil {
+			return nil, err
+		}
+		ch := b.settle(t, now)
+		out = t.clone()
+		return ch, nil
+	})
+	return out, err
+}
+
+// ActOnPage is Act for the buyer on a page, who knows only its token.
+func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+	return b.act(func() (*Trade, error) { return b.byToken(p, token) }, act, buyer)
+}
+
+func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
 	switch act {
 	case ActScan, ActPay, ActFail, ActClose:
 	default:
@@ -701,7 +755,7 @@ func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Tra
 	}
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
-		t, err := b.find(app, ref)
+		t, err := find()
 		if err != nil {
 			return nil, err
 		}

@@ -41,7 +41,7 @@ var errInvalidParameter = apierr.Business("ACQ.INVALID_PARAMETER", "")
 var (
 	tradeNoPattern = regexp.MustCompile(`^20240301` + `22` + `[0-9]{18}$`)
 	userIDPattern  = regexp.MustCompile(`^2088[0-9]{12}$`)
-	qrTokenPattern = regexp.MustCompile(`^bax0[a-z0-9]{20}$`)
+	qrTokenPattern = regexp.MustCompile(`^bax0[a-z2-7]{26}$`)
 )
 
 func amt(s string) amount.Amount { return amount.MustParse(s) }

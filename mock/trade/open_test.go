@@ -59,7 +59,7 @@ func TestPrecreateTradeFields(t *testing.T) {
 		t.Errorf("trade_no %q is not 20240301 22 + 18 digits", tr.TradeNo)
 	}
 	if !qrTokenPattern.MatchString(tr.QRToken) {
-		t.Errorf("qr token %q is not bax0 + 20 chars", tr.QRToken)
+		t.Errorf("qr token %q is not bax0 + 26 base32 characters", tr.QRToken)
 	}
 
 	// seller_id in the order overrides the app's seller account id.

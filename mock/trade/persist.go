@@ -25,7 +25,9 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored trades back, without telling the observer.
+// Restore puts stored trades back, without telling the observer. A trade
+// stored before trades had a cashier token gets one, written with the
+// next change.
 func (b *Book) Restore(ts []Trade) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -36,6 +38,11 @@ func (b *Book) Restore(ts []Trade) {
 		if t.QRToken != "" {
 			b.byQR[t.QRToken] = &t
 		}
+		if t.CashierToken == "" {
+			t.CashierToken = b.ids.Secret()
+			b.touched = append(b.touched, t.TradeNo)
+		}
+		b.byPage[t.CashierToken] = &t
 		if t.AuthCode != "" {
 			b.buyers[t.AuthCode] = t.Buyer
 		}

@@ -653,3 +653,60 @@ func TestReset(t *testing.T) {
 	_, err = e.book.Query(app2, Ref{OutTradeNo: "rs2"})
 	wantErr(t, err, ErrTradeNotExist)
 }
+
+// The buyer pages find a trade by its page token only: out_trade_no and
+// trade_no, which merchants and notifications show, open nothing, and a
+// QR token does not open the cashier nor the other way round.
+func TestActOnPage(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.precreate(t, "pg1", "10")
+	b := e.precreate(t, "pg2", "20")
+	if a.CashierToken == "" || a.CashierToken == b.CashierToken || a.QRToken == a.CashierToken {
+		t.Fatalf("tokens: %q %q %q", a.QRToken, a.CashierToken, b.CashierToken)
+	}
+	for _, tc := range []struct {
+		name  string
+		page  Page
+		token string
+		want  string // trade_no, "" for not found
+	}{
+		{"QR token on the QR page", PageQR, a.QRToken, a.TradeNo},
+		{"cashier token on the cashier", PageCashier, b.CashierToken, b.TradeNo},
+		{"out_trade_no on the QR page", PageQR, "pg1", ""},
+		{"out_trade_no on the cashier", PageCashier, "pg1", ""},
+		{"trade_no on the QR page", PageQR, a.TradeNo, ""},
+		{"trade_no on the cashier", PageCashier, a.TradeNo, ""},
+		{"QR token on the cashier", PageCashier, a.QRToken, ""},
+		{"cashier token on the QR page", PageQR, a.CashierToken, ""},
+		{"empty", PageCashier, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := e.book.OnPage(tc.page, tc.token)
+			if tc.want == "" {
+				if !errors.Is(err, ErrNotFound) {
+					t.Fatalf("OnPage = %s, %v; want ErrNotFound", got.TradeNo, err)
+				}
+				if _, err := e.book.ActOnPage(tc.page, tc.token, ActPay, nil); !errors.Is(err, ErrNotFound) {
+					t.Fatalf("ActOnPage pay: %v, want ErrNotFound", err)
+				}
+				return
+			}
+			if err != nil || got.TradeNo != tc.want {
+				t.Fatalf("OnPage = %s, %v; want %s", got.TradeNo, err, tc.want)
+			}
+		})
+	}
+	for _, out := range []string{"pg1", "pg2"} {
+		if q := e.query(t, out); q.Status != WaitBuyerPay {
+			t.Fatalf("%s is %s after refused page actions", out, q.Status)
+		}
+	}
+	paid := must(e.book.ActOnPage(PageCashier, a.CashierToken, ActPay, nil))(t)
+	if paid.TradeNo != a.TradeNo || paid.Status != Success {
+		t.Fatalf("pay on the cashier: %+v", paid)
+	}
+	e.book.Reset("")
+	if _, err := e.book.OnPage(PageCashier, a.CashierToken); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("token still opens the page after reset: %v", err)
+	}
+}

@@ -46,7 +46,11 @@ type Trade struct {
 	Buyer    fixtures.Buyer  `json:"buyer"`
 	Seller   fixtures.Seller `json:"seller"`
 	AuthCode string          `json:"auth_code,omitempty"`
-	QRToken  string          `json:"qr_token,omitempty"`
+	// QRToken is the path of a precreate trade's qr_code page (/qr/<token>)
+	// and CashierToken of its cashier page (/cashier/<token>): secrets, so
+	// only who was given the page can open it or pay there.
+	QRToken      string `json:"qr_token,omitempty"`
+	CashierToken string `json:"cashier_token,omitempty"`
 
 	StoreID              string `json:"store_id,omitempty"`
 	OperatorID           string `json:"operator_id,omitempty"`

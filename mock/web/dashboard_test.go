@@ -211,6 +211,7 @@ var authNoRE = regexp.MustCompile(`"auth_no":"(\d+)"`)
 // packet with a claim, a request with a bad signature and a scenario.
 type state struct {
 	paidNo, waitNo, qrToken, authNo, claimNo string
+	paidPage, waitPage, packetPage           string // cashier tokens
 	noteID                                   string
 	badEntry, goodEntry                      int
 }
@@ -240,7 +241,7 @@ rules:
 	if err != nil {
 		x.t.Fatalf("precreate: %s", out)
 	}
-	s.paidNo, s.qrToken = t.TradeNo, t.QRToken
+	s.paidNo, s.qrToken, s.paidPage = t.TradeNo, t.QRToken, t.CashierToken
 	if _, err := x.trades.Act("", s.paidNo, trade.ActPay, &fixtures.Buyer{UserID: "2088000000000001", LogonID: "13800138000"}); err != nil {
 		x.t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ rules:
 	if t, err = x.trades.Get(keys.DevAppID, "order-wait-2"); err != nil {
 		x.t.Fatalf("precreate: %s", out)
 	}
-	s.waitNo = t.TradeNo
+	s.waitNo, s.waitPage = t.TradeNo, t.CashierToken
 
 	out = x.call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"rp-1","out_request_no":"rp-1-pay","order_title":"新年红包","amount":"10.00","payer_user_id":"2088000000000002"}`, nil, nil)
 	m := authNoRE.FindStringSubmatch(out)
@@ -267,6 +268,11 @@ rules:
 		x.t.Fatalf("agreement pay: %s", out)
 	}
 	s.authNo = m[1]
+	if p, err := x.coupons.Get("", s.authNo); err != nil || p.CashierToken == "" {
+		x.t.Fatalf("red packet %s: %+v %v", s.authNo, p, err)
+	} else {
+		s.packetPage = p.CashierToken
+	}
 	out = x.call("alipay.fund.coupon.order.disburse", `{"out_order_no":"claim-1","out_request_no":"claim-1","deduct_auth_no":"`+s.authNo+`","order_title":"领红包","amount":"3.00","payee_user_id":"2088000000000003"}`, nil, nil)
 	if m = authNoRE.FindStringSubmatch(out); m == nil {
 		x.t.Fatalf("disburse: %s", out)
@@ -336,7 +342,7 @@ func TestDashboardPages(t *testing.T) {
 		{name: "trades by app", path: "/_mock/ui/trades?app_id=2021000000000000", want: []string{"No trades match the filter."}},
 		{name: "trade", path: "/_mock/ui/trades/" + s.paidNo, want: []string{
 			`<span class="status status-trade_success" id="trade-status">TRADE_SUCCESS</span>`,
-			`<a href="/cashier/` + s.paidNo + `" id="cashier-link">`,
+			`<a href="/cashier/` + s.paidPage + `" id="cashier-link">`,
 			`<a href="/qr/` + s.qrToken + `" id="qr-link">`,
 			`<a href="/_mock/ui/notifications?trade_no=` + s.paidNo + `" id="notifications-link">`,
 		}, rows: [][3]string{
@@ -358,7 +364,7 @@ func TestDashboardPages(t *testing.T) {
 			{"data-auth-no", s.authNo, `<td class="num">10.00</td><td class="num">7.00</td>`},
 			{"data-auth-no", s.claimNo, `claim of <a href="/_mock/ui/red-packets/` + s.authNo + `">`},
 		}},
-		{name: "red packet", path: "/_mock/ui/red-packets/" + s.authNo, want: []string{`id="packet-status">AUTHORIZED</span>`, "新年红包", `id="cashier-link"`}, rows: [][3]string{
+		{name: "red packet", path: "/_mock/ui/red-packets/" + s.authNo, want: []string{`id="packet-status">AUTHORIZED</span>`, "新年红包", `<a href="/cashier/coupon/` + s.packetPage + `" id="cashier-link">`}, rows: [][3]string{
 			{"data-field", "rest_amount", "7.00"},
 			{"data-field", "payer", "2088000000000002"},
 			{"data-type", "PAY", "rp-1-pay"},
@@ -747,13 +753,16 @@ func TestDashboardStaticAndCashier(t *testing.T) {
 	}
 	// The buyer pages the dashboard links to still render with the
 	// dashboard's templates embedded in the same package.
-	for _, p := range []string{"/cashier/" + s.waitNo, "/qr/" + s.qrToken} {
+	for _, p := range []string{"/cashier/" + s.waitPage, "/qr/" + s.qrToken, "/cashier/coupon/" + s.packetPage} {
 		body := x.get(p, http.StatusOK)
 		if !strings.Contains(body, `id="amount"`) {
 			t.Errorf("%s:\n%.500s", p, body)
 		}
 	}
-	if body := x.get("/cashier/nope", http.StatusNotFound); !strings.Contains(body, "订单不存在或已失效") {
-		t.Errorf("missing page: %.300s", body)
+	// The pages open by token only, never by trade_no or auth_no.
+	for _, p := range []string{"/cashier/nope", "/cashier/" + s.waitNo, "/qr/" + s.waitNo, "/cashier/coupon/" + s.authNo} {
+		if body := x.get(p, http.StatusNotFound); !strings.Contains(body, "订单不存在或已失效") {
+			t.Errorf("%s: %.300s", p, body)
+		}
 	}
 }

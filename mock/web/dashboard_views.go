@@ -268,7 +268,7 @@ func (d *Dashboard) appName(id string) string {
 
 func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) tradeDetailView {
 	v := tradeDetailView{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Status: string(t.Status), StatusClass: statusClass(string(t.Status)),
-		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.TradeNo}
+		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.CashierToken}
 	if t.QRToken != "" {
 		v.QRHref = "/qr/" + t.QRToken
 	}
@@ -378,7 +378,7 @@ func packetDetail(o coupon.Order, claims []coupon.Order, notes []notify.Notifica
 	if o.Claim {
 		v.Kind, v.PacketHref = "Claim", ui("red-packets", o.DeductAuthNo)
 	} else {
-		v.CashierHref = "/cashier/coupon/" + o.AuthNo
+		v.CashierHref = "/cashier/coupon/" + o.CashierToken
 	}
 	payee := ""
 	if o.Payee != nil {

@@ -45,14 +45,16 @@ type Pages struct {
 	Clock     clock.Clock
 }
 
-// Register adds the pages' routes.
+// Register adds the pages' routes. Each finds its trade or red packet by
+// the secret token in its URL only, never by out_trade_no or trade_no:
+// the pages answer anyone, and whoever holds the URL may pay.
 func (p *Pages) Register(e *echo.Echo) {
-	e.GET("/cashier/:trade_no", p.cashier)
-	e.POST("/cashier/:trade_no", p.cashierAct)
+	e.GET("/cashier/:token", p.cashier)
+	e.POST("/cashier/:token", p.cashierAct)
 	e.GET("/qr/:token", p.qr)
 	e.POST("/qr/:token", p.qrAct)
-	e.GET("/cashier/coupon/:auth_no", p.couponCashier)
-	e.POST("/cashier/coupon/:auth_no", p.couponAct)
+	e.GET("/cashier/coupon/:token", p.couponCashier)
+	e.POST("/cashier/coupon/:token", p.couponAct)
 }
 
 // view is what the order page shows, for a trade or a red packet.
@@ -84,7 +86,7 @@ func tradeView(t trade.Trade, kind, action, msg string) view {
 func couponView(o coupon.Order, msg string) view {
 	v := view{Kind: "coupon", Title: o.Title, Amount: o.Amount.String(), AppID: o.AppID, OutNo: o.OutOrderNo,
 		AlipayNo: o.AuthNo, Status: string(o.Status), Open: o.Status == coupon.OrderInit,
-		Action: "/cashier/coupon/" + o.AuthNo, Message: msg}
+		Action: "/cashier/coupon/" + o.CashierToken, Message: msg}
 	if o.Payer.LogonID != "" {
 		v.Buyer = o.Payer.LogonID + " (" + o.Payer.UserID + ")"
 	}
@@ -107,18 +109,18 @@ func (p *Pages) notFound(c echo.Context) error {
 }
 
 func (p *Pages) cashier(c echo.Context) error {
-	t, err := p.Trades.Get("", c.Param("trade_no"))
+	t, err := p.Trades.OnPage(trade.PageCashier, c.Param("token"))
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, ""))
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, ""))
 }
 
 func (p *Pages) qr(c echo.Context) error {
 	if token, ok := strings.CutSuffix(c.Param("token"), ".png"); ok {
 		return p.qrPNG(c, token)
 	}
-	t, err := p.Trades.Get("", c.Param("token"))
+	t, err := p.Trades.OnPage(trade.PageQR, c.Param("token"))
 	if err != nil {
 		return p.notFound(c)
 	}
@@ -130,7 +132,7 @@ func (p *Pages) qr(c echo.Context) error {
 // qrPNG draws the QR code of a precreate trade: the qr_code URL, for
 // merchant pages and terminals to show.
 func (p *Pages) qrPNG(c echo.Context, token string) error {
-	if _, err := p.Trades.Get("", token); err != nil {
+	if _, err := p.Trades.OnPage(trade.PageQR, token); err != nil {
 		return p.notFound(c)
 	}
 	size := 256
@@ -162,7 +164,7 @@ func buyerFrom(c echo.Context) *fixtures.Buyer {
 func (p *Pages) qrAct(c echo.Context) error {
 	token := c.Param("token")
 	act := trade.BuyerAction(c.FormValue("action"))
-	t, err := p.Trades.Act("", token, act, buyerFrom(c))
+	t, err := p.Trades.ActOnPage(trade.PageQR, token, act, buyerFrom(c))
 	if errors.Is(err, trade.ErrNotFound) {
 		return p.notFound(c)
 	}
@@ -177,12 +179,12 @@ func (p *Pages) qrAct(c echo.Context) error {
 
 func (p *Pages) cashierAct(c echo.Context) error {
 	act := trade.BuyerAction(c.FormValue("action"))
-	t, err := p.Trades.Act("", c.Param("trade_no"), act, buyerFrom(c))
+	t, err := p.Trades.ActOnPage(trade.PageCashier, c.Param("token"), act, buyerFrom(c))
 	if errors.Is(err, trade.ErrNotFound) {
 		return p.notFound(c)
 	}
 	if err != nil {
-		return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, err.Error()))
+		return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, err.Error()))
 	}
 	switch {
 	case act == trade.ActPay && t.ReturnURL != "":
@@ -195,11 +197,11 @@ func (p *Pages) cashierAct(c echo.Context) error {
 		return c.Redirect(http.StatusFound, t.ReturnURL)
 	}
 	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.TradeNo, msg))
+	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg))
 }
 
 func (p *Pages) couponCashier(c echo.Context) error {
-	o, err := p.Coupons.Get("", c.Param("auth_no"))
+	o, err := p.Coupons.OnPage(c.Param("token"))
 	if err != nil {
 		return p.notFound(c)
 	}
@@ -208,17 +210,17 @@ func (p *Pages) couponCashier(c echo.Context) error {
 
 // couponAct is the sender paying a red packet (or giving up) in the cashier.
 func (p *Pages) couponAct(c echo.Context) error {
-	ref := c.Param("auth_no")
+	token := c.Param("token")
 	var o coupon.Order
 	var err error
 	act := trade.BuyerAction(c.FormValue("action"))
 	switch act {
 	case trade.ActPay:
-		o, err = p.Coupons.SenderPay("", ref, buyerFrom(c))
+		o, err = p.Coupons.SenderPayOnPage(token, buyerFrom(c))
 	case trade.ActClose:
-		o, err = p.Coupons.SenderClose("", ref)
+		o, err = p.Coupons.SenderCloseOnPage(token)
 	default:
-		o, err = p.Coupons.Get("", ref)
+		o, err = p.Coupons.OnPage(token)
 	}
 	if errors.Is(err, coupon.ErrNotFound) {
 		return p.notFound(c)
