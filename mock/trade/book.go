@@ -68,7 +68,7 @@ type Book struct {
 	byOut    map[key]*Trade
 	byNo     map[string]*Trade
 	byQR     map[string]*Trade
-	byPage   map[string]*Trade // by cashier token
+	byPage   map[string]*Trade         // by cashier token
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
 	store    Store
