@@ -131,6 +131,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("notify-workers", 16, "notification attempts in flight at once")
 	fs.Var(&scenarioFlags, "scenario", "load a scenario file, or every .yaml file of a directory (repeatable)")
 	controlToken := fs.String("control-token", "", "let other hosts use the control API and dashboard when they send this token (needed in Docker, where requests come from the bridge)")
+	var allowedHosts multi
+	fs.Var(&allowedHosts, "allowed-host", "a Host name (or *.domain, host:port) the control API and dashboard answer besides loopback names and the --public-url host, e.g. a Docker service name (repeatable)")
 	dataDir := fs.String("data", "", "keep apps, trades, red packets, notifications and the clock in DIR, so a restart carries on (default: in memory)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	if err := parse(fs, args); err != nil {
@@ -165,6 +167,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Workers = *workers
 	opts.NoMagicAmounts = *noMagic
 	opts.ControlToken = *controlToken
+	opts.AllowedHosts = allowedHosts
 	opts.DataDir = *dataDir
 	for _, path := range scenarioFlags {
 		files, err := scenarios.LoadPath(path, gateway.Methods())

@@ -3,56 +3,247 @@ package mock_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// The control API and dashboard answer loopback clients, or others that
-// show the token; the gateway and buyer pages answer everyone.
+// The control API and dashboard answer loopback clients that name the mock
+// by a loopback name or an allowed host, or anyone who shows the token;
+// the gateway and buyer pages answer everyone. The peer address is set
+// here because a test cannot connect from another host.
 func TestControlAPIGuard(t *testing.T) {
-	open, err := mock.New(mock.Options{})
-	if err != nil {
-		t.Fatal(err)
+	build := func(o mock.Options) *mock.Server {
+		s, err := mock.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
 	}
-	defer open.Close()
-	guarded, err := mock.New(mock.Options{ControlToken: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer guarded.Close()
+	open := build(mock.Options{})
+	guarded := build(mock.Options{ControlToken: "s3cret"})
+	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]"}, PublicURL: "http://pay.example.test:8080"})
+	token := map[string]string{"X-Alipay-Mock-Token": "s3cret"}
+	const docker = "172.18.0.3:40000" // another container on the bridge
 	cases := []struct {
 		name   string
 		srv    *mock.Server
 		path   string
+		host   string // default 127.0.0.1:8080
 		remote string
 		header map[string]string
 		want   int
+		say    string // in the body
 	}{
-		{"loopback, no token set", open, "/_mock/health", "127.0.0.1:5000", nil, 200},
-		{"ipv6 loopback", open, "/_mock/trades", "[::1]:5000", nil, 200},
-		{"other host, no token set", open, "/_mock/health", "172.17.0.1:5000", nil, 403},
-		{"other host, dashboard", open, "/_mock/ui", "172.17.0.1:5000", nil, 403},
-		{"spoofed forwarding header", open, "/_mock/health", "172.17.0.1:5000", map[string]string{"X-Forwarded-For": "127.0.0.1"}, 403},
-		{"other host, gateway is public", open, "/gateway.do", "172.17.0.1:5000", nil, 200},
-		{"other host, wrong token", guarded, "/_mock/health", "10.1.2.3:5000", map[string]string{"X-Alipay-Mock-Token": "nope"}, 401},
-		{"other host, token header", guarded, "/_mock/health", "10.1.2.3:5000", map[string]string{"X-Alipay-Mock-Token": "s3cret"}, 200},
-		{"other host, bearer", guarded, "/_mock/trades", "10.1.2.3:5000", map[string]string{"Authorization": "Bearer s3cret"}, 200},
-		{"other host, query token", guarded, "/_mock/ui?token=s3cret", "10.1.2.3:5000", nil, 200},
-		{"other host, no token", guarded, "/_mock/health", "10.1.2.3:5000", nil, 401},
+		{name: "loopback, no token set", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", want: 200},
+		{name: "ipv6 loopback", srv: open, path: "/_mock/trades", remote: "[::1]:5000", want: 200},
+		{name: "other host, no token set", srv: open, path: "/_mock/health", remote: "172.17.0.1:5000", want: 403, say: "--control-token"},
+		{name: "other host, dashboard", srv: open, path: "/_mock/ui", remote: "172.17.0.1:5000", want: 403},
+		{name: "spoofed forwarding header", srv: open, path: "/_mock/health", remote: "172.17.0.1:5000", header: map[string]string{"X-Forwarded-For": "127.0.0.1"}, want: 403},
+		{name: "other host, gateway is public", srv: open, path: "/gateway.do", remote: "172.17.0.1:5000", want: 200},
+		{name: "other host, wrong token", srv: guarded, path: "/_mock/health", remote: "10.1.2.3:5000", header: map[string]string{"X-Alipay-Mock-Token": "nope"}, want: 401},
+		{name: "other host, token header", srv: guarded, path: "/_mock/health", remote: "10.1.2.3:5000", header: token, want: 200},
+		{name: "other host, bearer", srv: guarded, path: "/_mock/trades", remote: "10.1.2.3:5000", header: map[string]string{"Authorization": "Bearer s3cret"}, want: 200},
+		{name: "other host, query token", srv: guarded, path: "/_mock/ui?token=s3cret", remote: "10.1.2.3:5000", want: 200},
+		{name: "other host, no token", srv: guarded, path: "/_mock/health", remote: "10.1.2.3:5000", want: 401},
+
+		// DNS rebinding: a page on evil.example whose name now resolves to
+		// 127.0.0.1 reaches the mock from loopback with its own Host.
+		{name: "rebound name", srv: open, path: "/_mock/apps", host: "evil.example:8080", remote: "127.0.0.1:5000", want: 403, say: "--allowed-host"},
+		{name: "rebound name, dashboard", srv: open, path: "/_mock/ui/clock", host: "evil.example:8080", remote: "127.0.0.1:5000", want: 403, say: "--allowed-host"},
+		{name: "rebound name, token set but not sent", srv: guarded, path: "/_mock/apps", host: "evil.example", remote: "127.0.0.1:5000", want: 403, say: "--allowed-host"},
+		{name: "localhost.evil.example", srv: open, path: "/_mock/apps", host: "localhost.evil.example", remote: "127.0.0.1:5000", want: 403},
+		{name: "private address", srv: open, path: "/_mock/apps", host: "192.168.1.20:8080", remote: "127.0.0.1:5000", want: 403},
+		{name: "empty Host", srv: open, path: "/_mock/apps", host: "-", remote: "127.0.0.1:5000", want: 403},
+		{name: "localhost", srv: open, path: "/_mock/apps", host: "localhost:8080", remote: "127.0.0.1:5000", want: 200},
+		{name: "LOCALHOST. without port", srv: open, path: "/_mock/apps", host: "LOCALHOST.", remote: "127.0.0.1:5000", want: 200},
+		{name: "*.localhost", srv: open, path: "/_mock/apps", host: "shop.localhost:8080", remote: "127.0.0.1:5000", want: 200},
+		{name: "127.0.0.0/8", srv: open, path: "/_mock/apps", host: "127.8.9.10:8080", remote: "127.0.0.1:5000", want: 200},
+		{name: "[::1]", srv: open, path: "/_mock/apps", host: "[::1]:8080", remote: "[::1]:5000", want: 200},
+		{name: "allowed service name", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: "127.0.0.1:5000", want: 200},
+		{name: "allowed *.svc.test", srv: allowing, path: "/_mock/apps", host: "mock.ns.svc.test", remote: "127.0.0.1:5000", want: 200},
+		{name: "*.svc.test is not svc.test", srv: allowing, path: "/_mock/apps", host: "svc.test", remote: "127.0.0.1:5000", want: 403},
+		{name: "allowed host:port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9000", remote: "127.0.0.1:5000", want: 200},
+		{name: "allowed host, other port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9001", remote: "127.0.0.1:5000", want: 403},
+		{name: "allowed IPv6 address", srv: allowing, path: "/_mock/apps", host: "[fd00::5]:8080", remote: "127.0.0.1:5000", want: 200},
+		{name: "--public-url host", srv: allowing, path: "/_mock/ui", host: "pay.example.test", remote: "127.0.0.1:5000", want: 200},
+		{name: "allowed name still needs loopback", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "loopback clients only"},
+		// Docker: another container calls the mock by its service name.
+		{name: "service name with the token", srv: guarded, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, header: token, want: 200},
+		{name: "service name with the token cookie", srv: guarded, path: "/_mock/ui", host: "alipay-mock:8080", remote: docker, header: map[string]string{"Cookie": "alipay_mock_token=s3cret"}, want: 200},
+		{name: "service name without the token", srv: guarded, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "--allowed-host"},
+		{name: "host browser through the port mapping", srv: guarded, path: "/_mock/ui", host: "localhost:8080", remote: "172.17.0.1:5000", want: 401},
+		{name: "gateway by service name", srv: guarded, path: "/gateway.do", host: "alipay-mock:8080", remote: docker, want: 200},
+		{name: "v3 by service name", srv: guarded, path: "/v3/alipay/trade/query", host: "alipay-mock:8080", remote: docker, want: 400},
+		{name: "buyer page by any name", srv: open, path: "/qr/bax0nothing", host: "evil.example", remote: docker, want: 404},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			req.Host = "127.0.0.1:8080"
+			switch tc.host {
+			case "":
+			case "-":
+				req.Host = ""
+			default:
+				req.Host = tc.host
+			}
 			req.RemoteAddr = tc.remote
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
 			rec := httptest.NewRecorder()
 			tc.srv.ServeHTTP(rec, req)
-			if rec.Code != tc.want {
-				t.Errorf("HTTP %d, want %d: %s", rec.Code, tc.want, rec.Body.String())
+			if rec.Code != tc.want || !strings.Contains(rec.Body.String(), tc.say) {
+				t.Errorf("HTTP %d, want %d saying %q: %s", rec.Code, tc.want, tc.say, rec.Body.String())
 			}
 		})
+	}
+}
+
+func TestAllowedHostOptionChecked(t *testing.T) {
+	for _, h := range []string{"*", "http://alipay-mock", "alipay-mock/path", ""} {
+		if s, err := mock.New(mock.Options{AllowedHosts: []string{h}}); err == nil {
+			s.Close()
+			t.Errorf("AllowedHosts %q accepted", h)
+		} else if !strings.Contains(err.Error(), "--allowed-host") {
+			t.Errorf("AllowedHosts %q: %v", h, err)
+		}
+	}
+}
+
+// DNS rebinding against a running mock: with a Host that is not the
+// mock's, a page cannot read the apps, move the clock (API or dashboard
+// button) or replace the dev app's key, even from loopback and with a
+// matching Origin (the rebound page is same-origin with itself). On main
+// before the allow-list, all four worked.
+func TestHostAllowListStopsDNSRebinding(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	evil := "evil.example:" + strings.Split(h.http.URL, ":")[2]
+	same := map[string]string{"Origin": "http://" + evil, "Sec-Fetch-Site": "same-origin"}
+	jsonType := map[string]string{"Origin": "http://" + evil, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
+	formType := map[string]string{"Origin": "http://" + evil, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded"}
+	before := h.control("GET", "/clock", "", http.StatusOK)["now"]
+	for _, r := range []request{
+		{path: "/_mock/apps", host: evil, header: same},
+		{method: "POST", path: "/_mock/clock", host: evil, header: jsonType, body: `{"set":"2030-01-01 00:00:00"}`},
+		{method: "POST", path: "/_mock/clock/advance", host: evil, header: jsonType, body: `{"by":"48h"}`},
+		{method: "POST", path: "/_mock/ui/clock/advance", host: evil, header: formType, body: "by=48h"},
+		{method: "POST", path: "/_mock/apps", host: evil, header: jsonType, body: `{"app_id":"` + keys.DevAppID + `","public_key":"` + otherKey(t) + `"}`},
+		{method: "POST", path: "/_mock/reset", host: evil, header: jsonType},
+	} {
+		status, body, _ := h.do(r)
+		if status != http.StatusForbidden || !strings.Contains(body, "--allowed-host") {
+			t.Errorf("%s %s Host %s: HTTP %d, want 403 naming --allowed-host: %.200s", r.method, r.path, r.host, status, body)
+		}
+	}
+	if now := h.control("GET", "/clock", "", http.StatusOK)["now"]; now != before {
+		t.Errorf("clock moved from %v to %v", before, now)
+	}
+	// The dev app still signs with its own key.
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"none"}`), "sub_code", "ACQ.TRADE_NOT_EXIST")
+
+	// The same requests by a loopback name work; gateway.do answers any Host.
+	local := "localhost:" + strings.Split(h.http.URL, ":")[2]
+	if status, body, _ := h.do(request{method: "POST", path: "/_mock/clock/advance", host: local, body: `{"by":"1h"}`,
+		header: map[string]string{"Origin": "http://" + local, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}}); status != http.StatusOK {
+		t.Errorf("advance by localhost: HTTP %d %s", status, body)
+	}
+	p := h.params("alipay.trade.query", `{"out_trade_no":"none"}`, nil)
+	status, body, _ := h.do(request{method: "POST", path: "/gateway.do", host: evil, body: form(p).Encode(),
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	if status != http.StatusOK || !strings.Contains(body, "ACQ.TRADE_NOT_EXIST") {
+		t.Errorf("gateway.do with another Host: HTTP %d %s", status, body)
+	}
+}
+
+func otherKey(t *testing.T) string {
+	t.Helper()
+	pair, err := keys.Generate(1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys.PublicBase64(&pair.Private.PublicKey)
+}
+
+// CSRF: a page on another site (or another port of localhost) cannot
+// drive the JSON control API from the owner's browser, by form or by
+// fetch with a simple body; the mock's own origin can, with JSON or the
+// custom header; curl, SDKs and Node's fetch (no Origin, no
+// Sec-Fetch-Site) are unchanged, empty bodies included. On main, the
+// cross-site reset, pay and text/plain scenario upload all succeeded.
+func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	self := h.http.URL
+	const scenario = "name: csrf\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"20000\"}}\n"
+	h.precreate("CS1", nil)
+	cases := []struct {
+		name   string
+		r      request
+		want   int
+		say    string
+		effect bool // the request changes state when allowed
+	}{
+		{name: "cross-site form reset", r: request{method: "POST", path: "/_mock/reset", header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"}}, want: 403, say: "cross-origin"},
+		{name: "cross-site pay, form body", r: request{method: "POST", path: "/_mock/trades/CS1/pay", body: "buyer_id=2088000000000001", header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"}}, want: 403},
+		{name: "cross-site pay, empty body", r: request{method: "POST", path: "/_mock/trades/CS1/pay", header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}}, want: 403},
+		{name: "cross-site text/plain scenario", r: request{method: "POST", path: "/_mock/scenarios", body: scenario, header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}}, want: 403},
+		{name: "another port of localhost (same-site)", r: request{method: "POST", path: "/_mock/reset", header: map[string]string{
+			"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site", "Content-Type": "text/plain"}}, want: 403},
+		{name: "old browser, foreign Origin", r: request{method: "POST", path: "/_mock/reset", header: map[string]string{
+			"Origin": "http://evil.example"}}, want: 403, say: "cross-origin"},
+		{name: "sandboxed page, Origin null", r: request{method: "DELETE", path: "/_mock/journal", header: map[string]string{
+			"Origin": "null"}}, want: 403},
+		{name: "cross-site JSON (would need a preflight)", r: request{method: "POST", path: "/_mock/reset", header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}}, want: 403},
+		{name: "same origin, simple body", r: request{method: "POST", path: "/_mock/trades/CS1/pay", header: map[string]string{
+			"Origin": self, "Sec-Fetch-Site": "same-origin", "Content-Type": "text/plain"}}, want: 403, say: "application/json"},
+		{name: "same origin, no body", r: request{method: "POST", path: "/_mock/reset", header: map[string]string{
+			"Origin": self, "Sec-Fetch-Site": "same-origin"}}, want: 403, say: "X-Alipay-Mock"},
+		{name: "cross-site GET reads nothing it can see but is answered", r: request{path: "/_mock/trades/CS1", header: map[string]string{
+			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}}, want: 200},
+		{name: "same origin, text/yaml scenario", r: request{method: "POST", path: "/_mock/scenarios", body: scenario, header: map[string]string{
+			"Origin": self, "Sec-Fetch-Site": "same-origin", "Content-Type": "text/yaml"}}, want: 201, effect: true},
+		{name: "same origin, custom header", r: request{method: "DELETE", path: "/_mock/scenarios", header: map[string]string{
+			"Origin": self, "Sec-Fetch-Site": "same-origin", "X-Alipay-Mock": "1"}}, want: 200, effect: true},
+		{name: "Node fetch (Sec-Fetch-Mode only), empty body", r: request{method: "POST", path: "/_mock/trades/CS1/scan", header: map[string]string{
+			"Sec-Fetch-Mode": "cors"}}, want: 200, effect: true},
+		{name: "same origin, JSON pay", r: request{method: "POST", path: "/_mock/trades/CS1/pay", body: `{"buyer_id":"2088000000000001"}`, header: map[string]string{
+			"Origin": self, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json; charset=utf-8"}}, want: 200, effect: true},
+		{name: "curl, empty body", r: request{method: "POST", path: "/_mock/reset"}, want: 200, effect: true},
+	}
+	for _, tc := range cases {
+		status, body, _ := h.do(tc.r)
+		if status != tc.want || !strings.Contains(body, tc.say) {
+			t.Errorf("%s: HTTP %d, want %d saying %q: %.300s", tc.name, status, tc.want, tc.say, body)
+		}
+		if !tc.effect && tc.r.method != "" && tc.r.method != "GET" {
+			if got := h.tradeStatus("CS1"); got != "WAIT_BUYER_PAY" {
+				t.Fatalf("after %q CS1 is %q", tc.name, got)
+			}
+		}
+	}
+	if got := h.tradeStatus("CS1"); got != "" {
+		t.Errorf("curl's reset did not reset: CS1 is %q", got)
+	}
+
+	// The dashboard's forms keep their own check: same origin passes, a
+	// cross-site post does not.
+	status, _, _ := h.do(request{method: "POST", path: "/_mock/ui/reset", header: map[string]string{
+		"Origin": self, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded"}})
+	if status != http.StatusSeeOther {
+		t.Errorf("dashboard reset from its own page: HTTP %d", status)
+	}
+	status, body, _ := h.do(request{method: "POST", path: "/_mock/ui/reset", header: map[string]string{
+		"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"}})
+	if status != http.StatusForbidden {
+		t.Errorf("dashboard reset cross-site: HTTP %d %.200s", status, body)
 	}
 }

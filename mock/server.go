@@ -82,6 +82,11 @@ type Options struct {
 	// ControlToken opens the control API and dashboard to other hosts for
 	// clients that send it; without it they answer loopback clients only.
 	ControlToken string
+	// AllowedHosts are Host header values the control API and dashboard
+	// accept from clients without the token, besides loopback names and
+	// addresses and the PublicURL host: a name, *.domain or host:port
+	// (e.g. a Docker service name). Others get 403 (DNS rebinding).
+	AllowedHosts []string
 	// AlipayCert is the Alipay public-key certificate (PEM, leaf first)
 	// that certificate-mode apps load; default the shipped one for the
 	// shipped key, else one the dev CA issues for AlipayKey at start.
@@ -138,6 +143,11 @@ func New(opts Options) (_ *Server, err error) {
 	alipayCert, alipayCertSN, err := alipayCertificate(opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, h := range opts.AllowedHosts {
+		if err := control.CheckAllowedHost(h); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -212,7 +222,7 @@ func New(opts Options) (_ *Server, err error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
 	e.Use(middleware.Recover())
-	e.Use(control.Guard(opts.ControlToken))
+	e.Use(control.Guard(control.GuardOptions{Token: opts.ControlToken, AllowedHosts: opts.AllowedHosts, PublicURL: opts.PublicURL}))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
 		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,

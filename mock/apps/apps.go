@@ -5,6 +5,7 @@ package apps
 import (
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -101,8 +102,59 @@ func NewRegistry(ids *fixtures.Generator) *Registry {
 	return &Registry{ids: ids, apps: map[string]*App{}}
 }
 
-// Add registers (or replaces) an app from its spec.
+// Add registers (or replaces) an app from its spec. PublicKey and AppCert
+// may be file paths: it is for flags and the apps file.
 func (r *Registry) Add(s Spec) (*App, error) {
+	return r.register(s, fromFileOrText)
+}
+
+// AddText is Add for a spec whose key and certificate are text, PEM or
+// base64 DER, and never file paths: it is for the HTTP API, which must not
+// read the server's files nor tell which exist.
+func (r *Registry) AddText(s Spec) (*App, error) {
+	return r.register(s, fromText)
+}
+
+// material reads a public key and an app certificate from a spec's values.
+type material struct {
+	publicKey func(string) (*rsa.PublicKey, error)
+	cert      func(string) (*x509.Certificate, error)
+}
+
+var (
+	fromFileOrText = material{publicKey: keys.LoadPublicKey, cert: loadCert}
+	fromText       = material{publicKey: textPublicKey, cert: textCert}
+)
+
+// errNotText is the one answer for key material that is not PEM or base64
+// DER text, whatever the value names on the server's disk.
+var errNotText = errors.New("must be the PEM text or base64 DER text itself (the HTTP API never reads files)")
+
+func textPublicKey(v string) (*rsa.PublicKey, error) {
+	k, err := keys.ParsePublicKey([]byte(v))
+	if err != nil && !errors.Is(err, keys.ErrNotPublicKey) {
+		return nil, errNotText
+	}
+	return k, err
+}
+
+func textCert(v string) (*x509.Certificate, error) {
+	data := []byte(v)
+	if !strings.Contains(v, "-----BEGIN") {
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), ""))
+		if err != nil {
+			return nil, errNotText
+		}
+		data = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: b})
+	}
+	c, err := firstCert(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotText, err)
+	}
+	return c, nil
+}
+
+func (r *Registry) register(s Spec, m material) (*App, error) {
 	if !appIDPattern.MatchString(s.AppID) {
 		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
 	}
@@ -112,7 +164,7 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	var cert *x509.Certificate
 	if s.AppCert != "" {
 		var err error
-		if cert, err = loadCert(s.AppCert); err != nil {
+		if cert, err = m.cert(s.AppCert); err != nil {
 			return nil, fmt.Errorf("apps: app %s: app_cert: %w", s.AppID, err)
 		}
 		s.AppCert = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
@@ -123,12 +175,12 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	if s.PublicKey == "" {
 		return nil, fmt.Errorf("apps: app %s has no public key (or app certificate)", s.AppID)
 	}
-	pub, err := keys.LoadPublicKey(s.PublicKey)
+	pub, err := m.publicKey(s.PublicKey)
 	if err != nil {
 		if errors.Is(err, keys.ErrNotPublicKey) {
 			return nil, fmt.Errorf("apps: app %s: give the app's PUBLIC key, not its private key", s.AppID)
 		}
-		return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
+		return nil, fmt.Errorf("apps: app %s: public_key: %w", s.AppID, err)
 	}
 	if cert != nil && !pub.Equal(cert.PublicKey) {
 		return nil, fmt.Errorf("apps: app %s: public_key is not the key of app_cert", s.AppID)
@@ -223,6 +275,11 @@ func loadCert(pathOrPEM string) (*x509.Certificate, error) {
 		}
 		data = b
 	}
+	return firstCert(data)
+}
+
+// firstCert is the first certificate of PEM text.
+func firstCert(data []byte) (*x509.Certificate, error) {
 	certs, err := keys.ParseCertificates(data)
 	if err != nil {
 		return nil, err

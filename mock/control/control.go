@@ -5,6 +5,7 @@ package control
 import (
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
@@ -190,12 +191,23 @@ func (a *API) listApps(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// MaxAppBytes bounds the body of POST /_mock/apps: a key and a
+// certificate chain take a few KiB.
+const MaxAppBytes = 64 << 10
+
+// addApp registers an app. Its key and certificate come as text in the
+// body, never as paths: the API does not read the server's files.
 func (a *API) addApp(c echo.Context) error {
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxAppBytes)
 	var s apps.Spec
 	if err := c.Bind(&s); err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return fail(c, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d KiB: an app needs its key and certificate only", MaxAppBytes>>10))
+		}
 		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"app_id\":...,\"public_key\":...,\"sign_type\":\"RSA2\"}"))
 	}
-	x, err := a.Apps.Add(s)
+	x, err := a.Apps.AddText(s)
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}

@@ -2,54 +2,141 @@ package control
 
 import (
 	"crypto/subtle"
+	"errors"
+	"fmt"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // TokenHeader carries the control token (or Authorization: Bearer <token>).
 const TokenHeader = "X-Alipay-Mock-Token"
 
-// Guard keeps the control API and dashboard (everything under Prefix) to
-// loopback clients, or to clients that show the token when one is set. A
-// browser can pass ?token= once; it is then kept in a cookie. The peer
-// address is the TCP one: X-Forwarded-For is not trusted.
-func Guard(token string) echo.MiddlewareFunc {
+// BrowserHeader is the custom header a page on the mock's own origin may
+// send instead of a JSON body to show that it is not a cross-site form or
+// a simple request another site can make.
+const BrowserHeader = "X-Alipay-Mock"
+
+// dashboardPrefix is where the dashboard lives; its forms have their own
+// same-origin check (web.Dashboard).
+const dashboardPrefix = Prefix + "/ui"
+
+// GuardOptions say who may use the control API and the dashboard.
+type GuardOptions struct {
+	// Token, when set, opens them to any client that shows it.
+	Token string
+	// AllowedHosts are Host header values (a name, *.suffix, or host:port)
+	// accepted besides loopback names and addresses, e.g. a Docker service
+	// name.
+	AllowedHosts []string
+	// PublicURL is the mock's base URL as browsers see it; its host is
+	// allowed.
+	PublicURL string
+}
+
+// CheckAllowedHost reports whether an --allowed-host value is a host name,
+// *.suffix, IP address or host:port, and nothing else.
+func CheckAllowedHost(h string) error {
+	if h == "*" {
+		return errors.New("--allowed-host \"*\" would turn the DNS-rebinding guard off; name the hosts, or give clients the --control-token")
+	}
+	if h == "" || strings.ContainsAny(h, "/?#@ \t") {
+		return fmt.Errorf("--allowed-host %q: want a host name, *.domain or host:port (no scheme or path)", h)
+	}
+	return nil
+}
+
+// Guard is the middleware that decides who reaches the control API and the
+// dashboard (everything under Prefix), in this order:
+//
+//  1. Requests the mock made itself (notifications, carrying
+//     notify.MarkerHeader) never reach them nor the buyer pages, whatever
+//     URL they were sent to: a notify_url is chosen by whoever signs a
+//     request, and the notifier connects from loopback.
+//  2. A client that shows the token passes.
+//  3. Otherwise the Host must be a loopback name or address, the
+//     --public-url host or an --allowed-host: a page on another name that
+//     resolves to 127.0.0.1 (DNS rebinding) gets 403.
+//  4. Otherwise the peer must be loopback. The peer address is the TCP
+//     one: X-Forwarded-For is not trusted.
+//  5. A state-changing request from a browser must come from the mock's
+//     own origin (Sec-Fetch-Site, Origin) and, to the JSON API, carry a
+//     JSON (or YAML) body or BrowserHeader, which other sites cannot send
+//     without a CORS preflight the mock never grants.
+//
+// A browser can pass ?token= once; it is then kept in a cookie.
+func Guard(o GuardOptions) echo.MiddlewareFunc {
+	hosts := newHostList(o)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if !strings.HasPrefix(r.URL.Path, Prefix+"/") && r.URL.Path != Prefix {
+			control, page := guarded(r.URL.Path), buyerPage(r.URL.Path)
+			if route := c.Path(); route != "" {
+				control, page = control || guarded(route), page || buyerPage(route)
+			}
+			if !control && !page {
 				return next(c)
 			}
-			if loopback(r.RemoteAddr) {
-				return next(c)
+			if r.Header.Get(notify.MarkerHeader) != "" {
+				return c.JSON(http.StatusForbidden, Error{Error: "alipay-mock does not act on requests it made itself: a notify_url that points at the mock's control API or buyer pages is refused"})
 			}
-			if token == "" {
-				return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
+			if !control {
+				return next(c) // the buyer pages answer everyone, by token
 			}
-			given := r.Header.Get(TokenHeader)
-			if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && given == "" {
-				given = b
-			}
-			if given == "" {
-				if ck, err := r.Cookie("alipay_mock_token"); err == nil {
-					given = ck.Value
+			if o.Token == "" || !showsToken(c, o.Token) {
+				if !hosts.allows(r.Host) {
+					return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is not allowed for the control API and dashboard (a guard against DNS rebinding); "+
+						"they answer loopback names and addresses and the --public-url host: start the mock with --allowed-host NAME (ALIPAY_MOCK_ALLOWED_HOST), or send the control token", r.Host)})
+				}
+				if !loopback(r.RemoteAddr) {
+					if o.Token == "" {
+						return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
+					}
+					return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token"})
 				}
 			}
-			if q := r.URL.Query().Get("token"); q != "" && given == "" {
-				given = q
-				if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
-					c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			if !strings.HasPrefix(r.URL.Path, dashboardPrefix) {
+				if err := fromOwnOrigin(r); err != nil {
+					return c.JSON(http.StatusForbidden, Error{Error: err.Error()})
 				}
-			}
-			if subtle.ConstantTimeCompare([]byte(given), []byte(token)) != 1 {
-				return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token"})
 			}
 			return next(c)
 		}
 	}
+}
+
+func guarded(path string) bool { return path == Prefix || strings.HasPrefix(path, Prefix+"/") }
+
+func buyerPage(path string) bool {
+	return strings.HasPrefix(path, "/qr/") || strings.HasPrefix(path, "/cashier/")
+}
+
+// showsToken reports whether the request carries the token in a header,
+// the cookie or ?token= (which then sets the cookie).
+func showsToken(c echo.Context, token string) bool {
+	r := c.Request()
+	given := r.Header.Get(TokenHeader)
+	if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && given == "" {
+		given = b
+	}
+	if given == "" {
+		if ck, err := r.Cookie("alipay_mock_token"); err == nil {
+			given = ck.Value
+		}
+	}
+	if q := r.URL.Query().Get("token"); q != "" && given == "" {
+		given = q
+		if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
+			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+	}
+	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
 }
 
 func loopback(remote string) bool {
@@ -59,4 +146,96 @@ func loopback(remote string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// hostList is the Host allow-list of the control API.
+type hostList struct {
+	names    map[string]bool // host names, lower case, any port
+	suffixes []string        // from *.domain entries, with the dot
+	exact    map[string]bool // host:port entries
+}
+
+func newHostList(o GuardOptions) hostList {
+	l := hostList{names: map[string]bool{}, exact: map[string]bool{}}
+	if u, err := url.Parse(o.PublicURL); err == nil && u.Hostname() != "" {
+		l.names[normalHost(u.Hostname())] = true
+	}
+	for _, h := range o.AllowedHosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case strings.HasPrefix(h, "*."):
+			l.suffixes = append(l.suffixes, normalHost(h[1:]))
+		case hasPort(h):
+			host, port, _ := net.SplitHostPort(h)
+			l.exact[net.JoinHostPort(normalHost(host), port)] = true
+		default:
+			l.names[normalHost(strings.Trim(h, "[]"))] = true
+		}
+	}
+	return l
+}
+
+func hasPort(h string) bool {
+	_, port, err := net.SplitHostPort(h)
+	return err == nil && port != ""
+}
+
+// normalHost lower-cases a host name and drops a final dot.
+func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
+
+// allows reports whether a Host header value names the mock: a loopback
+// name or address, or one the options allow.
+func (l hostList) allows(hostport string) bool {
+	host, port := hostport, ""
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		host, port = h, p
+	}
+	host = normalHost(strings.Trim(host, "[]"))
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	if l.names[host] || (port != "" && l.exact[net.JoinHostPort(host, port)]) {
+		return true
+	}
+	for _, s := range l.suffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var crossOrigin = http.NewCrossOriginProtection()
+
+// fromOwnOrigin refuses a state-changing request a browser sent from
+// another origin, or that another origin could have sent without a CORS
+// preflight (a form, or fetch with a simple body). Clients that are not
+// browsers send neither Origin nor Sec-Fetch-Site and pass: curl, SDKs,
+// the bundled client, Node's fetch (which sends only Sec-Fetch-Mode).
+func fromOwnOrigin(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if err := crossOrigin.Check(r); err != nil {
+		return fmt.Errorf("cross-origin request refused: %v; the control API acts only for pages on its own origin", err)
+	}
+	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {
+		return nil
+	}
+	if r.Header.Get(BrowserHeader) != "" || r.Header.Get(TokenHeader) != "" || r.Header.Get("Authorization") != "" {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
+		return nil
+	}
+	return errors.New("a browser's request to the control API must send Content-Type: application/json (YAML for scenarios) or the header " + BrowserHeader + ": 1, which another site's page cannot send without the mock's consent")
 }

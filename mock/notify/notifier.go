@@ -51,6 +51,11 @@ type Options struct {
 // UserAgent is what production's notifier sends.
 const UserAgent = "Mozilla/4.0"
 
+// MarkerHeader marks every request the mock makes itself, so its own
+// control API and buyer pages can refuse them: a notify_url is chosen by
+// whoever signs a request, and must not let them drive the mock.
+const MarkerHeader = "X-Alipay-Mock-Notifier"
+
 const maxResponse = 1 << 10
 
 // Notifier turns trade events into notifications and delivers them.
@@ -307,6 +312,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	if err == nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+nf.Charset)
 		req.Header.Set("User-Agent", n.opts.UserAgent)
+		req.Header.Set(MarkerHeader, "1")
 		var resp *http.Response
 		if resp, err = n.http.Do(req); err == nil {
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
