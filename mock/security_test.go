@@ -1,10 +1,14 @@
 package mock_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -293,4 +297,118 @@ func TestPageTokensSurviveRestart(t *testing.T) {
 	if got := h2.tradeStatus("KEEP1"); got != "TRADE_SUCCESS" {
 		t.Fatalf("KEEP1 is %s", got)
 	}
+}
+
+// POST /_mock/apps takes keys and certificates as text only: a path,
+// existing or not, gets the same 400 and nothing is read (on main before
+// this, an existing key file registered the app, a missing one said so,
+// and /dev/zero ran the mock out of memory). The body is capped.
+func TestAppsAPIReadsNoFiles(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	dir := t.TempDir()
+	pair, err := keys.Generate(1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, certFile := filepath.Join(dir, "app_public_key.pem"), filepath.Join(dir, "app_cert.crt")
+	if err := os.WriteFile(keyFile, pair.PublicPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, keys.DevAppCertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Names that are also base64 text, once the slashes are doubled.
+	keyB64, certB64 := filepath.Join(dir, "pubkey"), filepath.Join(dir, "appcert")
+	if err := os.WriteFile(keyB64, pair.PublicPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certB64, keys.DevAppCertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	post := func(spec map[string]string) (int, string) {
+		b, _ := json.Marshal(spec)
+		status, body, _ := h.do(request{method: "POST", path: "/_mock/apps", body: string(b), header: map[string]string{"Content-Type": "application/json"}})
+		return status, body
+	}
+	const app = "2021000000000071"
+	answers := map[string]string{}
+	for _, tc := range []struct{ field, value string }{
+		{"public_key", keyFile},                  // exists
+		{"public_key", keyFile + ".missing"},     // does not
+		{"public_key", base64Path(t, keyB64)},    // exists, and reads as base64
+		{"public_key", dir},                      // a directory
+		{"public_key", "/dev/zero"},              // endless
+		{"app_cert", certFile},                   // exists
+		{"app_cert", certFile + ".missing"},      // does not
+		{"app_cert", base64Path(t, certB64)},     // exists, and reads as base64
+		{"app_cert", "/dev/zero"},                // endless
+		{"public_key", "not a key, not a path!"}, // neither
+	} {
+		if tc.value == "" {
+			t.Logf("%s: the temp dir's name is not base64; that case is skipped", tc.field)
+			continue
+		}
+		status, body := post(map[string]string{"app_id": app, tc.field: tc.value})
+		if status != http.StatusBadRequest || !strings.Contains(body, "never reads files") {
+			t.Fatalf("%s %q: HTTP %d, want 400: %s", tc.field, tc.value, status, body)
+		}
+		if strings.Contains(body, tc.value) || strings.Contains(body, "no such file") || strings.Contains(body, "directory") {
+			t.Errorf("%s %q: the answer tells about the file: %s", tc.field, tc.value, body)
+		}
+		if prev, ok := answers[tc.field]; ok && prev != body {
+			t.Errorf("%s %q: answer %s differs from %s", tc.field, tc.value, body, prev)
+		}
+		answers[tc.field] = body
+	}
+	if status, body, _ := h.do(request{path: "/_mock/apps"}); status != http.StatusOK || strings.Contains(body, app) {
+		t.Fatalf("an app was registered from a path: %s", body)
+	}
+
+	// A body over 64 KiB is refused whole.
+	big := `{"app_id":"` + app + `","public_key":"` + strings.Repeat("A", 64<<10) + `"}`
+	if status, body, _ := h.do(request{method: "POST", path: "/_mock/apps", body: big, header: map[string]string{"Content-Type": "application/json"}}); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "64 KiB") {
+		t.Errorf("big body: HTTP %d %.200s", status, body)
+	}
+
+	// Text works, in each form.
+	certDER := base64DER(t, keys.DevAppCertPEM())
+	for i, spec := range []map[string]string{
+		{"public_key": string(pair.PublicPEM)},
+		{"public_key": pair.PublicBase64},
+		{"app_cert": string(keys.DevAppCertPEM())},
+		{"app_cert": certDER},
+	} {
+		spec["app_id"] = "202100000000008" + string(rune('0'+i))
+		if status, body := post(spec); status != http.StatusCreated {
+			t.Errorf("%v: HTTP %d %s", spec, status, body)
+		}
+	}
+	if status, body := post(map[string]string{"app_id": app, "public_key": string(pair.PrivatePKCS8PEM)}); status != http.StatusBadRequest || !strings.Contains(body, "PUBLIC key") {
+		t.Errorf("a private key: HTTP %d %s", status, body)
+	}
+}
+
+// base64Path is path with doubled slashes until it is also valid base64,
+// or "" when it has characters base64 lacks.
+func base64Path(t *testing.T, path string) string {
+	t.Helper()
+	if strings.Trim(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != "" {
+		return ""
+	}
+	for len(path)%4 != 0 {
+		path = "/" + path
+	}
+	if _, err := base64.StdEncoding.DecodeString(path); err != nil {
+		return ""
+	}
+	return path
+}
+
+func base64DER(t *testing.T, pemText []byte) string {
+	t.Helper()
+	block, _ := pem.Decode(pemText)
+	if block == nil {
+		t.Fatal("no PEM block")
+	}
+	return base64.StdEncoding.EncodeToString(block.Bytes)
 }

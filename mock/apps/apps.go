@@ -128,6 +128,8 @@ var (
 
 // errNotText is the one answer for key material that is not PEM or base64
 // DER text, whatever the value names on the server's disk.
+var errNotRSA = errors.New("not an RSA certificate")
+
 var errNotText = errors.New("must be the PEM text or base64 DER text itself (the HTTP API never reads files)")
 
 func textPublicKey(v string) (*rsa.PublicKey, error) {
@@ -148,10 +150,10 @@ func textCert(v string) (*x509.Certificate, error) {
 		data = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: b})
 	}
 	c, err := firstCert(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNotText, err)
+	if err != nil && !errors.Is(err, errNotRSA) {
+		return nil, errNotText
 	}
-	return c, nil
+	return c, err
 }
 
 func (r *Registry) register(s Spec, m material) (*App, error) {
@@ -288,7 +290,7 @@ func firstCert(data []byte) (*x509.Certificate, error) {
 		return nil, errors.New("no certificate")
 	}
 	if _, ok := certs[0].PublicKey.(*rsa.PublicKey); !ok {
-		return nil, errors.New("not an RSA certificate")
+		return nil, errNotRSA
 	}
 	return certs[0], nil
 }
