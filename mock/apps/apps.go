@@ -126,10 +126,10 @@ var (
 	fromText       = material{publicKey: textPublicKey, cert: textCert}
 )
 
-// errNotText is the one answer for key material that is not PEM or base64
-// DER text, whatever the value names on the server's disk.
 var errNotRSA = errors.New("not an RSA certificate")
 
+// errNotText is the one answer for key material that is not PEM or base64
+// DER text, whatever the value names on the server's disk.
 var errNotText = errors.New("must be the PEM text or base64 DER text itself (the HTTP API never reads files)")
 
 func textPublicKey(v string) (*rsa.PublicKey, error) {
