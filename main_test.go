@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -131,6 +132,89 @@ func TestStaticBinaryServesAndHealthchecks(t *testing.T) {
 	// and fails when nothing listens
 	if err := exec.Command(bin, "healthcheck", "--url", "http://127.0.0.1:1").Run(); err == nil {
 		t.Error("healthcheck of a closed port must fail")
+	}
+}
+
+// The README's Docker recipe, end to end on the static binary (no Docker
+// engine runs here): the container's environment (control token, service
+// name), its HEALTHCHECK, the host's browser with ?token= and then the
+// cookie, another container calling the gateway, the QR page and the
+// control API by the service name, and the same without the token refused
+// with a message naming the flags. ALIPAY_MOCK_ALLOWED_HOST then opens the
+// service name to loopback clients without the token.
+func TestDockerRecipe(t *testing.T) {
+	bin := buildBinary(t)
+	base := startBinary(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0", "ALIPAY_MOCK_CONTROL_TOKEN=secret"})
+	u, _ := url.Parse(base)
+	hc := exec.Command(bin, "healthcheck")
+	hc.Env = append(os.Environ(), "ALIPAY_MOCK_ADDR="+u.Host, "ALIPAY_MOCK_CONTROL_TOKEN=secret")
+	if out, err := hc.CombinedOutput(); err != nil {
+		t.Fatalf("HEALTHCHECK: %v %s", err, out)
+	}
+	service := "alipay-mock:" + u.Port()
+	get := func(path, host string, header map[string]string) (int, string, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Host = host
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+
+	// The host's browser opens the dashboard once with the token.
+	status, _, hdr := get("/_mock/ui?token=secret", "localhost:"+u.Port(), nil)
+	cookie := hdr.Get("Set-Cookie")
+	if status != http.StatusOK || !strings.HasPrefix(cookie, "alipay_mock_token=secret") {
+		t.Fatalf("dashboard with ?token=: HTTP %d, cookie %q", status, cookie)
+	}
+	if status, body, _ := get("/_mock/trades", "localhost:"+u.Port(), map[string]string{"Cookie": "alipay_mock_token=secret"}); status != http.StatusOK {
+		t.Fatalf("with the cookie: HTTP %d %s", status, body)
+	}
+
+	// Another container: the gateway by service name, then the qr_code.
+	c, err := client.New(client.Config{GatewayURL: "http://" + service + "/gateway.do", AppID: keys.DevAppID,
+		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: &keys.DevAlipayPrivateKey().PublicKey,
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, u.Host) // the service name resolves to the mock
+		}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: "DOCKER-1", TotalAmount: amount.MustParse("1.00"), Subject: "compose"}})
+	if err != nil || !strings.HasPrefix(pre.QRCode, "http://"+service+"/qr/bax0") {
+		t.Fatalf("precreate by service name: %+v %v", pre, err)
+	}
+	if status, body, _ := get(strings.TrimPrefix(pre.QRCode, "http://"+service), service, nil); status != http.StatusOK || !strings.Contains(body, "1.00") {
+		t.Fatalf("QR page by service name: HTTP %d %.200s", status, body)
+	}
+	// The control API by service name: with the token, and refused without.
+	if status, body, _ := get("/_mock/trades/DOCKER-1", service, map[string]string{"X-Alipay-Mock-Token": "secret"}); status != http.StatusOK || !strings.Contains(body, "WAIT_BUYER_PAY") {
+		t.Fatalf("control API by service name with the token: HTTP %d %s", status, body)
+	}
+	if status, body, _ := get("/_mock/trades/DOCKER-1", service, nil); status != http.StatusForbidden || !strings.Contains(body, "--allowed-host") || !strings.Contains(body, "control token") {
+		t.Fatalf("control API by service name without the token: HTTP %d %s", status, body)
+	}
+
+	// --allowed-host (here from the environment) names it for loopback clients.
+	base = startBinary(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0", "ALIPAY_MOCK_ALLOWED_HOST=alipay-mock, proxy.test"})
+	for _, host := range []string{service, "proxy.test"} {
+		if status, body, _ := get("/_mock/health", host, nil); status != http.StatusOK {
+			t.Errorf("Host %s with ALIPAY_MOCK_ALLOWED_HOST: HTTP %d %s", host, status, body)
+		}
+	}
+	if status, _, _ := get("/_mock/health", "evil.example", nil); status != http.StatusForbidden {
+		t.Errorf("Host evil.example: HTTP %d", status)
+	}
+	var errb bytes.Buffer
+	if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--allowed-host", "*"}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "--allowed-host") {
+		t.Errorf("--allowed-host '*' must be refused: %s", errb.String())
 	}
 }
 
