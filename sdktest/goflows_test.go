@@ -150,10 +150,10 @@ func runGoFlows(t *testing.T, prefix string, newSDK newGoSDK) {
 		r := f.step("precreate").do(sdk.precreate(f.ctx, no, "88.88", "sdktest QR order", ""))
 		f.eq("precreate", "out_trade_no", r.OutTradeNo, no)
 		if r.QRCode == "" {
-			t.Errorf("precreate: empty qr_code%s", f.wire())
+			t.Fatalf("precreate: empty qr_code%s", f.wire())
 		}
 
-		m.scan(t, no)
+		m.scanQR(t, r.QRCode)
 		f.status(sdk, no, "WAIT_BUYER_PAY")
 
 		m.pay(t, no)
@@ -391,7 +391,7 @@ func runGoFlows(t *testing.T, prefix string, newSDK newGoSDK) {
 			if code, body := m.control(t, http.MethodPost, mv.path, json.RawMessage(mv.body)); code != http.StatusOK {
 				t.Fatalf("POST %s %s: HTTP %d %s", mv.path, mv.body, code, body)
 			}
-			f.step("precreate after "+mv.path+" "+mv.body).do(sdk.precreate(f.ctx, newID(prefix+"CLOCK"), "1.00", "sdktest", ""))
+			f.step("precreate after " + mv.path + " " + mv.body).do(sdk.precreate(f.ctx, newID(prefix+"CLOCK"), "1.00", "sdktest", ""))
 		}
 	})
 }

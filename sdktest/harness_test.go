@@ -113,6 +113,21 @@ func (m *mockEnv) buyerAction(t *testing.T, outTradeNo, action string) {
 // scan is the buyer scanning a precreate QR code: the trade now exists.
 func (m *mockEnv) scan(t *testing.T, outTradeNo string) { m.buyerAction(t, outTradeNo, "scan") }
 
+// scanQR is the buyer scanning the QR code the SDK parsed: the mock's page
+// at qr_code, which opens by the secret token in it and nothing else.
+func (m *mockEnv) scanQR(t *testing.T, qrCode string) {
+	t.Helper()
+	resp, err := http.PostForm(qrCode, url.Values{"action": {"scan"}})
+	if err != nil {
+		t.Fatalf("POST qr_code %s: %v", qrCode, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "已扫码") {
+		t.Fatalf("POST qr_code %s action=scan: HTTP %d %.300s", qrCode, resp.StatusCode, b)
+	}
+}
+
 // pay is the buyer confirming the payment on their phone.
 func (m *mockEnv) pay(t *testing.T, outTradeNo string) { m.buyerAction(t, outTradeNo, "pay") }
 

@@ -135,6 +135,16 @@ async function buyer(outTradeNo, action) {
   }
 }
 
+// The buyer scans the QR code the SDK parsed: the mock's page at qr_code,
+// which opens by the secret token in it and nothing else.
+async function scanQR(qrCode) {
+  const res = await fetch(qrCode, { method: 'POST', body: new URLSearchParams({ action: 'scan' }) });
+  const body = await res.text();
+  if (!res.ok || !body.includes('已扫码')) {
+    throw new FlowError(`POST qr_code ${qrCode} action=scan: HTTP ${res.status} ${body.slice(0, 300)}`);
+  }
+}
+
 async function status(client, outTradeNo, want) {
   const r = await call(client, `query ${outTradeNo}`, 'alipay.trade.query', { out_trade_no: outTradeNo });
   eq('query', 'trade_status', r.tradeStatus, want);
@@ -163,7 +173,7 @@ const flows = {
     eq('precreate', 'out_trade_no', r.outTradeNo, no);
     if (!r.qrCode) throw new FlowError('precreate: empty qr_code');
 
-    await buyer(no, 'scan');
+    await scanQR(r.qrCode);
     await status(c, no, 'WAIT_BUYER_PAY');
 
     await buyer(no, 'pay');
