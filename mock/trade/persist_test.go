@@ -36,3 +36,41 @@ func TestEveryChangeIsWrittenThrough(t *testing.T) {
 		t.Fatalf("a query wrote %d trades", len(st.put))
 	}
 }
+
+// A trade stored before trades had a cashier token gets one when
+// restored, opens its cashier by it, and the token is written with the
+// next change.
+func TestRestoreGivesOldTradesACashierToken(t *testing.T) {
+	old := newEnv(t, Options{})
+	tr := old.precreate(t, "old1", "10")
+	tr.CashierToken = ""
+	b, err := Marshal(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Options{})
+	e.book.Restore([]Trade{stored})
+	st := &memStore{}
+	e.book.Persist(st)
+	got := must(e.book.Get(app1, "old1"))(t)
+	if got.CashierToken == "" {
+		t.Fatal("no cashier token after restore")
+	}
+	if p := must(e.book.OnPage(PageCashier, got.CashierToken))(t); p.TradeNo != tr.TradeNo {
+		t.Fatalf("cashier token opens %s", p.TradeNo)
+	}
+	if q := must(e.book.OnPage(PageQR, tr.QRToken))(t); q.TradeNo != tr.TradeNo {
+		t.Fatalf("QR token opens %s", q.TradeNo)
+	}
+	e.precreate(t, "new1", "1") // the next commits write what restore touched
+	for _, w := range st.put {
+		if w.TradeNo == tr.TradeNo && w.CashierToken == got.CashierToken {
+			return
+		}
+	}
+	t.Fatalf("the new token was not written: %+v", st.put)
+}
