@@ -211,6 +211,7 @@ func New(opts Options) (_ *Server, err error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
+	e.Use(securityHeaders)
 	e.Use(middleware.Recover())
 	e.Use(control.Guard(opts.ControlToken))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,

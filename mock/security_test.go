@@ -1,0 +1,335 @@
+package mock_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// get fetches a URL and returns the response with its body read.
+func (h *harness) fetch(method, u, contentType, body string) (*http.Response, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp, b
+}
+
+// topKeys are the top-level keys of a JSON object body, which must be one
+// well-formed object.
+func topKeys(t *testing.T, body []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		t.Fatalf("not one JSON object (%v): %s", err, body)
+	}
+	return m
+}
+
+// A method value that is not an Alipay method name never becomes a node
+// name: the answer is error_response, its top-level keys fixed, whatever
+// the value holds (issue 13, item 3).
+func TestGatewayMethodNameNeverBecomesANodeName(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tests := []struct {
+		name, method, node string
+		signed             bool
+	}{
+		{"JSON restructuring", `x":{"code":"10000"},"y`, "error_response", true},
+		{"script", `<script>alert(document.domain)</script>`, "error_response", true},
+		{"quote at the end", `alipay.trade.query"`, "error_response", true},
+		{"upper case", `ALIPAY.TRADE.QUERY`, "error_response", true},
+		{"no dot", `alipay`, "error_response", true},
+		{"too long", "alipay." + strings.Repeat("a", 200), "error_response", true},
+		{"newline", "alipay.trade.query\n", "error_response", true},
+		{"unknown but well formed", "alipay.trade.nosuch", "alipay_trade_nosuch_response", true},
+	}
+	for _, tt := range tests {
+		for _, via := range []string{"form", "query"} {
+			t.Run(tt.name+"/"+via, func(t *testing.T) {
+				p := h.params(tt.method, "", nil)
+				var resp *http.Response
+				var body []byte
+				if via == "form" {
+					resp, body = h.fetch("POST", h.http.URL+"/gateway.do", "application/x-www-form-urlencoded", form(p).Encode())
+				} else {
+					resp, body = h.fetch("GET", h.http.URL+"/gateway.do?"+form(p).Encode(), "", "")
+				}
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("HTTP %d", resp.StatusCode)
+				}
+				keys := topKeys(t, body)
+				want := map[string]bool{tt.node: true, "sign": tt.signed}
+				for k := range keys {
+					if !want[k] {
+						t.Errorf("unexpected top-level key %q in %s", k, body)
+					}
+				}
+				var node map[string]string
+				if err := json.Unmarshal(keys[tt.node], &node); err != nil {
+					t.Fatalf("node %s: %v in %s", tt.node, err, body)
+				}
+				if node["code"] != "40002" || node["sub_code"] != "isv.invalid-method" {
+					t.Errorf("node = %v, want 40002 isv.invalid-method", node)
+				}
+				if tt.signed {
+					r, err := sign.ParseResponse(body, tt.method)
+					if err != nil || sign.Verify(h.srv.AlipayPublicKey(), sign.RSA2, r.Raw, r.Sign) != nil {
+						t.Errorf("answer not signed over its node (%v): %s", err, body)
+					}
+				}
+				if strings.Contains(string(body), "<") {
+					t.Errorf("answer carries markup: %s", body)
+				}
+				checkStrictHeaders(t, resp)
+				if ct := resp.Header.Get("Content-Type"); ct != "text/html;charset=utf-8" {
+					t.Errorf("Content-Type = %q, want production's text/html;charset=utf-8", ct)
+				}
+			})
+		}
+	}
+	// Unknown app: unsigned, still error_response for a bad name.
+	p := h.params(`x":{"code":"10000"},"y`, "", func(p map[string]string) { p["app_id"] = "2021000000000000" })
+	_, body := h.fetch("POST", h.http.URL+"/gateway.do", "application/x-www-form-urlencoded", form(p).Encode())
+	if k := topKeys(t, body); len(k) != 1 || k["error_response"] == nil {
+		t.Errorf("unknown app, bad method name: %s", body)
+	}
+}
+
+// checkStrictHeaders asserts the headers of an answer not meant as a page.
+func checkStrictHeaders(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q", got)
+	}
+	if got := resp.Header.Get("Content-Security-Policy"); got != mock.StrictCSP {
+		t.Errorf("Content-Security-Policy = %q, want %q", got, mock.StrictCSP)
+	}
+}
+
+// Every surface answers with nosniff, a referrer policy and a CSP; pages
+// for browsers get one that lets them work, the rest one that runs nothing.
+func TestSecurityHeadersOnEverySurface(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr := h.call("alipay.trade.precreate", `{"out_trade_no":"HDR1","total_amount":"5.00","subject":"s"}`)["qr_code"].(string)
+	pp := h.params("alipay.trade.page.pay", `{"out_trade_no":"HDR2","total_amount":"6.00","subject":"s","product_code":"FAST_INSTANT_TRADE_PAY"}`, nil)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(h.http.URL+"/gateway.do", form(pp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cashier := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || cashier == "" {
+		t.Fatalf("page pay: HTTP %d, Location %q", resp.StatusCode, cashier)
+	}
+	checkStrictHeaders(t, resp)
+	badPage := h.params("alipay.trade.page.pay", `{"out_trade_no":"HDR3"}`, func(p map[string]string) { p["sign"] = "AAAA" })
+
+	const (
+		strict = iota
+		page
+		dashboard
+	)
+	tests := []struct {
+		name, method, url, ctype, body string
+		kind                           int
+	}{
+		{"gateway GET", "GET", "/gateway.do", "", "", strict},
+		{"gateway POST", "POST", "/gateway.do", "application/x-www-form-urlencoded", form(h.params("alipay.trade.query", `{"out_trade_no":"HDR1"}`, nil)).Encode(), strict},
+		{"gateway page error", "POST", "/gateway.do", "application/x-www-form-urlencoded", form(badPage).Encode(), strict},
+		{"gateway PUT", "PUT", "/gateway.do", "", "", strict},
+		{"v3", "POST", "/v3/alipay/trade/query", "application/json", `{}`, strict},
+		{"v3 unknown", "GET", "/v3/nothing", "", "", strict},
+		{"bill", "GET", "/downloadBillFile.resource?token=x", "", "", strict},
+		{"health", "GET", "/_mock/health", "", "", strict},
+		{"control list", "GET", "/_mock/trades", "", "", strict},
+		{"control 404", "GET", "/_mock/nothing", "", "", strict},
+		{"control bad JSON", "POST", "/_mock/clock", "application/json", `{`, strict},
+		{"public key", "GET", "/_mock/alipay-public-key", "", "", strict},
+		{"root 404", "GET", "/nothing", "", "", strict},
+		{"dashboard", "GET", "/_mock/ui", "", "", dashboard},
+		{"dashboard page", "GET", "/_mock/ui/trades", "", "", dashboard},
+		{"dashboard static", "GET", "/_mock/ui/static/dash.js", "", "", dashboard},
+		{"dashboard 404", "GET", "/_mock/ui/nothing", "", "", dashboard},
+		{"dashboard cross-site post", "POST", "/_mock/ui/reset", "application/x-www-form-urlencoded", "", dashboard},
+		{"QR page", "GET", strings.TrimPrefix(qr, h.http.URL), "", "", page},
+		{"QR PNG", "GET", strings.TrimPrefix(qr, h.http.URL) + ".png", "", "", page},
+		{"QR unknown", "GET", "/qr/nothing", "", "", page},
+		{"cashier", "GET", strings.TrimPrefix(cashier, h.http.URL), "", "", page},
+		{"cashier unknown", "GET", "/cashier/nothing", "", "", page},
+		{"cashier post", "POST", strings.TrimPrefix(cashier, h.http.URL), "application/x-www-form-urlencoded", "action=nothing", page},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, h.http.URL+tt.url, strings.NewReader(tt.body))
+			if tt.ctype != "" {
+				req.Header.Set("Content-Type", tt.ctype)
+			}
+			if tt.name == "dashboard cross-site post" {
+				req.Header.Set("Sec-Fetch-Site", "cross-site")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			hd := resp.Header
+			if hd.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("HTTP %d without nosniff", resp.StatusCode)
+			}
+			if hd.Get("Referrer-Policy") != "same-origin" {
+				t.Errorf("Referrer-Policy = %q", hd.Get("Referrer-Policy"))
+			}
+			csp := hd.Get("Content-Security-Policy")
+			switch tt.kind {
+			case strict:
+				if csp != mock.StrictCSP || hd.Get("X-Frame-Options") != "DENY" {
+					t.Errorf("HTTP %d: CSP %q, X-Frame-Options %q", resp.StatusCode, csp, hd.Get("X-Frame-Options"))
+				}
+			case dashboard:
+				if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") ||
+					strings.Contains(csp, "unsafe") || hd.Get("X-Frame-Options") != "DENY" {
+					t.Errorf("HTTP %d: CSP %q, X-Frame-Options %q", resp.StatusCode, csp, hd.Get("X-Frame-Options"))
+				}
+			case page:
+				if !strings.HasPrefix(csp, "default-src 'none'") || strings.Contains(csp, "script-src") || strings.Contains(csp, "unsafe") {
+					t.Errorf("HTTP %d: CSP %q", resp.StatusCode, csp)
+				}
+			}
+		})
+	}
+}
+
+// The buyer pages' inline stylesheet is the one their CSP allows by hash,
+// so they keep their look under a policy without 'unsafe-inline'.
+func TestBuyerPageStyleMatchesItsCSP(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr := h.call("alipay.trade.precreate", `{"out_trade_no":"CSP1","total_amount":"5.00","subject":"s"}`)["qr_code"].(string)
+	for _, u := range []string{qr, h.http.URL + "/qr/nothing"} {
+		resp, body := h.fetch("GET", u, "", "")
+		csp := resp.Header.Get("Content-Security-Policy")
+		styles := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(string(body), -1)
+		for _, m := range styles {
+			sum := sha256.Sum256([]byte(m[1]))
+			if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
+				t.Errorf("%s: style %s not allowed by %q", u, want, csp)
+			}
+		}
+		if u == qr && len(styles) == 0 {
+			t.Errorf("no stylesheet on the QR page: %s", body)
+		}
+		if strings.Contains(string(body), "<script") || strings.Contains(string(body), " style=") {
+			t.Errorf("%s: inline script or style attribute, which the CSP blocks: %s", u, body)
+		}
+	}
+}
+
+// The cashier's error page shows the string to sign escaped exactly once:
+// production's sub_msg escapes it for HTML, the template must not again.
+func TestCashierErrorPageEscapesOnce(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	p := h.params("alipay.trade.page.pay", `{"out_trade_no":"ESC1","total_amount":"6.00","subject":"a&b \"c\" <d>","product_code":"FAST_INSTANT_TRADE_PAY"}`, nil)
+	p["sign"] = "AAAA" // after signing: verification fails
+	resp, body := h.fetch("POST", h.http.URL+"/gateway.do", "application/x-www-form-urlencoded", form(p).Encode())
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	m := regexp.MustCompile(`<p>错误原因: (.*?)</p>`).FindStringSubmatch(string(body))
+	if m == nil {
+		t.Fatalf("no reason on the page: %s", body)
+	}
+	if strings.Contains(m[1], "&amp;quot;") || strings.Contains(m[1], "&amp;amp;") || strings.Contains(m[1], "&amp;lt;") {
+		t.Errorf("escaped twice: %s", m[1])
+	}
+	if strings.ContainsAny(m[1], `<>"`) {
+		t.Errorf("not escaped: %s", m[1])
+	}
+	shown := html.UnescapeString(m[1]) // what the browser shows
+	if !strings.HasSuffix(shown, sign.RequestContent(p)) {
+		t.Errorf("page shows %q, want it to end with the string to sign %q", shown, sign.RequestContent(p))
+	}
+	checkStrictHeaders(t, resp)
+}
+
+// The gateway answers GET with a query, so a crafted link can carry a
+// valid dev-key signature and markup in a field the answer echoes. The
+// answer stays production's text/html, and the browser renders it: the
+// markup must stay inert (sandboxed, no script, opaque origin), while the
+// same body from a server without the CSP does run (the payload is real).
+// The buyer pages keep their stylesheet and the dashboard its script.
+func TestBrowserGatewayEchoIsInertAndPagesWork(t *testing.T) {
+	ctx := browser(t)
+	h := newHarness(t, mock.Options{})
+	p := h.params("alipay.trade.query", `{"out_trade_no":"<img src=x onerror=document.title=1>"}`, nil)
+	link := h.http.URL + "/gateway.do?" + form(p).Encode()
+	resp, body := h.fetch("GET", link, "", "")
+	if !strings.Contains(string(body), "<img src=x onerror=document.title=1>") {
+		t.Fatalf("the answer does not echo the markup, so this test proves nothing: %s", body)
+	}
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		_, _ = w.Write(body)
+	}))
+	defer plain.Close()
+	var title, origin string
+	if err := chromedp.Run(ctx, chromedp.Navigate(plain.URL), chromedp.Title(&title)); err != nil {
+		t.Fatal(err)
+	}
+	if title != "1" {
+		t.Fatalf("without the CSP the payload should run (title %q): the check below would prove nothing", title)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(link), chromedp.Title(&title),
+		chromedp.Evaluate(`String(self.origin)`, &origin)); err != nil {
+		t.Fatal(err)
+	}
+	if title == "1" {
+		t.Error("markup echoed by gateway.do ran script on the mock's origin")
+	}
+	if origin != "null" {
+		t.Errorf("gateway.do answer rendered with origin %q, want the sandbox's opaque origin", origin)
+	}
+
+	// The QR page's inline stylesheet applies under its hash-based CSP.
+	qr := h.call("alipay.trade.precreate", `{"out_trade_no":"BCSP1","total_amount":"5.00","subject":"s"}`)["qr_code"].(string)
+	var color string
+	if err := chromedp.Run(ctx, chromedp.Navigate(qr), chromedp.WaitVisible("#amount", chromedp.ByQuery),
+		chromedp.Evaluate(`getComputedStyle(document.getElementById("amount")).color`, &color)); err != nil {
+		t.Fatal(err)
+	}
+	if color != "rgb(255, 102, 0)" {
+		t.Errorf("QR page amount colour %q: its stylesheet was blocked", color)
+	}
+	// The dashboard's own script runs under its CSP: it shows the live toggle.
+	var shown bool
+	if err := chromedp.Run(ctx, chromedp.Navigate(h.http.URL+"/_mock/ui"),
+		chromedp.Poll(`!document.getElementById("live-toggle").hidden`, &shown)); err != nil || !shown {
+		t.Errorf("dashboard script did not run under the CSP: %v", err)
+	}
+}
