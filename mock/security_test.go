@@ -6,16 +6,19 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 )
 
 // get fetches a URL and returns the response with its body read.
@@ -331,5 +334,32 @@ func TestBrowserGatewayEchoIsInertAndPagesWork(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Navigate(h.http.URL+"/_mock/ui"),
 		chromedp.Poll(`!document.getElementById("live-toggle").hidden`, &shown)); err != nil || !shown {
 		t.Errorf("dashboard script did not run under the CSP: %v", err)
+	}
+}
+
+// A clock handed to the library outside the clock's range is brought into
+// it, so the clock can always be shown and stored (before, a frozen clock
+// at year 10000 made /_mock/clock answer 500 while health said ok).
+func TestLibraryClockOutOfRangeIsClamped(t *testing.T) {
+	for _, c := range []*clock.Sim{
+		clock.NewManual(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)),
+		clock.NewSim(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), math.Inf(1)),
+		clock.NewSim(epoch, math.NaN()),
+	} {
+		srv := mock.NewTestServer(t, mock.Options{Clock: c})
+		for _, path := range []string{"/_mock/clock", "/_mock/health"} {
+			resp, err := http.Get(srv.URL() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s: HTTP %d %s", path, resp.StatusCode, b)
+			}
+		}
+		if now := c.Now(); clock.CheckReading(now) != nil {
+			t.Errorf("clock reads %v, outside its range", now)
+		}
 	}
 }
