@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"math"
@@ -361,5 +362,59 @@ func TestLibraryClockOutOfRangeIsClamped(t *testing.T) {
 		if now := c.Now(); clock.CheckReading(now) != nil {
 			t.Errorf("clock reads %v, outside its range", now)
 		}
+	}
+}
+
+// A scenario's regexes are bounded by what they compile to, one by one and
+// per file: before, a 1 MiB upload of [\p{L}\p{N}]{1000} conditions kept
+// 369 MB.
+func TestScenarioRegexSizeIsBounded(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	upload := func(rules int, pattern string) (int, string) {
+		var b strings.Builder
+		b.WriteString("rules:\n")
+		for i := 0; i < rules; i++ {
+			fmt.Fprintf(&b, "- when: {method: alipay.trade.query, biz: {out_trade_no: {regex: '%s'}}}\n  then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n", pattern)
+		}
+		resp, body := h.fetch("POST", h.http.URL+"/_mock/scenarios", "application/yaml", b.String())
+		return resp.StatusCode, string(body)
+	}
+	if code, body := upload(1, `[\p{L}\p{N}]{1000}`); code != http.StatusBadRequest || !strings.Contains(body, "over the limit") {
+		t.Errorf("one huge regex: HTTP %d %s", code, body)
+	}
+	medium := `a{1000}b{1000}c{1000}d{1000}` // about 8,000 each
+	if code, body := upload(12, medium); code != http.StatusCreated {
+		t.Errorf("12 medium regexes: HTTP %d %s", code, body)
+	}
+	if code, body := upload(13, medium); code != http.StatusBadRequest || !strings.Contains(body, "in all") {
+		t.Errorf("13 medium regexes: HTTP %d %s", code, body)
+	}
+	if code, body := upload(1, `^FAIL-[0-9]+$`); code != http.StatusCreated {
+		t.Errorf("an ordinary regex: HTTP %d %s", code, body)
+	}
+}
+
+// notify_url and return_url are http(s) only, on gateway.do, v3 and in a
+// scenario's notify.url: no file, gopher, ftp or javascript URL is ever
+// fetched or redirected to.
+func TestNotifyAndReturnURLSchemes(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	for _, u := range []string{"file:///etc/passwd", "gopher://127.0.0.1:6379/_FLUSHALL", "ftp://x/y", "javascript:alert(1)",
+		"//merchant.test/notify", "http:///nohost", "http://merchant.test/" + strings.Repeat("a", 260)} {
+		for _, k := range []string{"notify_url", "return_url"} {
+			p := h.params("alipay.trade.precreate", `{"out_trade_no":"URL1","total_amount":"1.00","subject":"s"}`,
+				func(p map[string]string) { p[k] = u })
+			expect(t, h.verify("alipay.trade.precreate", h.post(p), true), "code", "40002", "sub_code", "isv.invalid-parameter")
+		}
+		rule := fmt.Sprintf("rules:\n- when: {method: alipay.trade.precreate}\n  then: {notify: {url: %q}}\n", u)
+		if resp, body := h.fetch("POST", h.http.URL+"/_mock/scenarios", "application/yaml", rule); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(string(body), "notify.url") {
+			t.Errorf("scenario notify.url %s: HTTP %d %s", u, resp.StatusCode, body)
+		}
+	}
+	e := newV3Env(t)
+	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate", body: `{"out_trade_no":"URL2","total_amount":"1.00","subject":"s","notify_url":"file:///etc/passwd"}`})
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "notify_url") {
+		t.Errorf("v3 file notify_url: HTTP %d %s", r.status, r.body)
 	}
 }
