@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -416,5 +418,47 @@ func TestNotifyAndReturnURLSchemes(t *testing.T) {
 	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate", body: `{"out_trade_no":"URL2","total_amount":"1.00","subject":"s","notify_url":"file:///etc/passwd"}`})
 	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "notify_url") {
 		t.Errorf("v3 file notify_url: HTTP %d %s", r.status, r.body)
+	}
+}
+
+// Bodies are bounded: over 1 MiB, or more than 800 parameter pairs (the
+// same key repeated included), a
+// gateway.do request gets an Alipay error before anything is parsed or
+// kept; a v3 body over 1 MiB gets v3's error.
+func TestRequestSizeLimits(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	signed := form(h.params("alipay.trade.query", `{"out_trade_no":"SIZE1"}`, nil)).Encode()
+	var multipartBody bytes.Buffer
+	mw := multipart.NewWriter(&multipartBody)
+	_ = mw.WriteField("biz_content", strings.Repeat("x", 1<<20+1))
+	_ = mw.Close()
+	tests := []struct{ name, ctype, body, query string }{
+		{"body over 1 MiB", "application/x-www-form-urlencoded", signed + "&pad=" + strings.Repeat("x", 1<<20), ""},
+		{"many pairs", "application/x-www-form-urlencoded", signed + strings.Repeat("&a=", 1000), ""},
+		{"many pairs in the query", "", "", signed + strings.Repeat("&a=", 1000)},
+		{"multipart over 1 MiB", mw.FormDataContentType(), multipartBody.String(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method := "POST"
+			if tt.body == "" {
+				method = "GET"
+			}
+			resp, body := h.fetch(method, h.http.URL+"/gateway.do?"+tt.query, tt.ctype, tt.body)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("HTTP %d %s", resp.StatusCode, body)
+			}
+			var m map[string]map[string]string
+			if err := json.Unmarshal(body, &m); err != nil || m["error_response"]["sub_code"] != "isv.invalid-parameter" {
+				t.Errorf("%.300s", body)
+			}
+		})
+	}
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"SIZE1"}`), "sub_code", "ACQ.TRADE_NOT_EXIST")
+
+	e := newV3Env(t)
+	r := e.do(v3Req{uri: "/v3/alipay/trade/query", body: `{"out_trade_no":"` + strings.Repeat("x", 1<<20) + `"}`})
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"code":"invalid-parameter"`) {
+		t.Errorf("v3 body over 1 MiB: HTTP %d %.300s", r.status, r.body)
 	}
 }
