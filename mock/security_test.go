@@ -22,6 +22,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // get fetches a URL and returns the response with its body read.
@@ -460,5 +461,41 @@ func TestRequestSizeLimits(t *testing.T) {
 	r := e.do(v3Req{uri: "/v3/alipay/trade/query", body: `{"out_trade_no":"` + strings.Repeat("x", 1<<20) + `"}`})
 	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"code":"invalid-parameter"`) {
 		t.Errorf("v3 body over 1 MiB: HTTP %d %.300s", r.status, r.body)
+	}
+}
+
+// What the notifier reads from a merchant is bounded: the body kept is at
+// most 1 KiB, headers over 64 KiB fail the attempt; neither a huge answer
+// nor an endless one holds the notifier (its timeout stands).
+func TestNotifierReadsMerchantAnswersBounded(t *testing.T) {
+	h := newHarness(t, mock.Options{Notify: notify.Options{Timeout: 2 * time.Second}})
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/headers":
+			w.Header().Set("X-Pad", strings.Repeat("h", 100<<10))
+			_, _ = io.WriteString(w, "success")
+		case "/body":
+			_, _ = io.WriteString(w, "success"+strings.Repeat("b", 4<<20))
+		case "/endless":
+			w.WriteHeader(http.StatusOK)
+			for r.Context().Err() == nil {
+				if _, err := w.Write(make([]byte, 32<<10)); err != nil {
+					return
+				}
+			}
+		}
+	}))
+	defer huge.Close()
+	for _, tc := range []struct{ path string }{{"/headers"}, {"/body"}, {"/endless"}} {
+		out := "NB" + strings.TrimPrefix(tc.path, "/")
+		h.payWithNotify(out, "1.00", huge.URL+tc.path)
+		n := waitAttempts(t, h, out, 1)
+		a := n.Attempts[0]
+		if a.OK || len(a.Response) > 1024 || n.State != notify.Pending {
+			t.Errorf("%s: attempt %+v (response %d bytes)", tc.path, a, len(a.Response))
+		}
+		if tc.path == "/headers" && !strings.Contains(a.Error, "header") {
+			t.Errorf("%s: error %q, want the header limit", tc.path, a.Error)
+		}
 	}
 }
