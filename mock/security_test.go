@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -498,4 +499,48 @@ func TestNotifierReadsMerchantAnswersBounded(t *testing.T) {
 			t.Errorf("%s: error %q, want the header limit", tc.path, a.Error)
 		}
 	}
+}
+
+// The control API, dashboard and buyer pages bound request bodies too
+// (before, none was bounded: a buyer page, open to any host, parsed up to
+// 32 MB of multipart form into memory and spooled the rest to disk).
+func TestBodyLimitsOutsideTheGateway(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr := h.call("alipay.trade.precreate", `{"out_trade_no":"BL1","total_amount":"5.00","subject":"s"}`)["qr_code"].(string)
+	big := func(n int) string { return "action=pay&pad=" + strings.Repeat("x", n) }
+	tests := []struct {
+		name, url, ctype string
+		body             io.Reader
+		want             int
+	}{
+		{"QR page, declared", qr, "application/x-www-form-urlencoded", strings.NewReader(big(mock.MaxPageBody)), http.StatusRequestEntityTooLarge},
+		{"QR page, chunked", qr, "application/x-www-form-urlencoded", io.MultiReader(strings.NewReader(big(mock.MaxPageBody))), 0},
+		{"cashier, declared", h.http.URL + "/cashier/nothing", "multipart/form-data; boundary=x", strings.NewReader(strings.Repeat("x", mock.MaxPageBody+1)), http.StatusRequestEntityTooLarge},
+		{"control, declared", h.http.URL + "/_mock/clock", "application/json", strings.NewReader(`{"set":"` + strings.Repeat("x", mock.MaxControlBody) + `"}`), http.StatusRequestEntityTooLarge},
+		{"control, chunked", h.http.URL + "/_mock/clock", "application/json", io.MultiReader(strings.NewReader(`{"set":"` + strings.Repeat("x", mock.MaxControlBody) + `"}`)), http.StatusBadRequest},
+		{"dashboard form, declared", h.http.URL + "/_mock/ui/clock/advance", "application/x-www-form-urlencoded", strings.NewReader("by=" + strings.Repeat("1", mock.MaxControlBody)), http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", tt.url, tt.body)
+			req.Header.Set("Content-Type", tt.ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if tt.want != 0 && resp.StatusCode != tt.want {
+				t.Errorf("HTTP %d, want %d: %.200s", resp.StatusCode, tt.want, b)
+			}
+		})
+	}
+	// The chunked post to the QR page did not pay: the form was cut off.
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BL1"}`), "trade_status", "WAIT_BUYER_PAY")
+	resp, err := http.PostForm(qr, url.Values{"action": {"pay"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BL1"}`), "trade_status", "TRADE_SUCCESS")
 }

@@ -213,6 +213,7 @@ func New(opts Options) (_ *Server, err error) {
 	e.HTTPErrorHandler = s.httpError
 	e.Use(securityHeaders)
 	e.Use(middleware.Recover())
+	e.Use(bodyLimits)
 	e.Use(control.Guard(opts.ControlToken))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
