@@ -23,6 +23,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
@@ -543,4 +544,19 @@ func TestBodyLimitsOutsideTheGateway(t *testing.T) {
 	}
 	resp.Body.Close()
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BL1"}`), "trade_status", "TRADE_SUCCESS")
+}
+
+// The fault queue is bounded: at most 1000 faults, each with a short
+// sub_code and sub_msg.
+func TestFaultQueueIsBounded(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.control("POST", "/faults", `{"code":"40004","sub_code":"X","sub_msg":"`+strings.Repeat("m", gateway.MaxFaultText+1)+`"}`, http.StatusBadRequest)
+	for i := 0; i < gateway.MaxFaults; i++ {
+		h.control("POST", "/faults", `{"method":"alipay.trade.close","code":"20000"}`, http.StatusCreated)
+	}
+	if m := h.control("POST", "/faults", `{"code":"20000"}`, http.StatusBadRequest); !strings.Contains(fmt.Sprint(m["error"]), "DELETE /_mock/faults") {
+		t.Errorf("full queue: %v", m)
+	}
+	h.control("DELETE", "/faults", "", http.StatusOK)
+	h.control("POST", "/faults", `{"code":"20000"}`, http.StatusCreated)
 }
