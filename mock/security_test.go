@@ -560,3 +560,22 @@ func TestFaultQueueIsBounded(t *testing.T) {
 	h.control("DELETE", "/faults", "", http.StatusOK)
 	h.control("POST", "/faults", `{"code":"20000"}`, http.StatusCreated)
 }
+
+// A bill download URL's token is all that guards the bill: it is not drawn
+// from the ids' generator, so two mocks with the same --seed do not hand
+// out the same (predictable) tokens.
+func TestBillTokensAreUnpredictableUnderASeed(t *testing.T) {
+	tokens := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		h := newHarness(t, mock.Options{Seed: 7})
+		m := h.call("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"trade","bill_date":"2024-05-01"}`)
+		u, err := url.Parse(fmt.Sprint(m["bill_download_url"]))
+		if err != nil || u.Query().Get("token") == "" {
+			t.Fatalf("bill_download_url: %v", m)
+		}
+		tokens[u.Query().Get("token")] = true
+	}
+	if len(tokens) != 2 {
+		t.Errorf("the same seed gave the same bill token: %v", tokens)
+	}
+}
