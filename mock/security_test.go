@@ -579,3 +579,38 @@ func TestBillTokensAreUnpredictableUnderASeed(t *testing.T) {
 		t.Errorf("the same seed gave the same bill token: %v", tokens)
 	}
 }
+
+// No spelling of a control path lets a non-loopback client past the guard
+// (the trade survives every spelling of POST /_mock/reset), and no static
+// path reaches a file outside the embedded assets.
+func TestPathVariantsFromAnotherHost(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.call("alipay.trade.precreate", `{"out_trade_no":"PATH1","total_amount":"5.00","subject":"s"}`)
+	for _, p := range []string{
+		"/_mock/reset", "//_mock/reset", "/%5Fmock/reset", "/_mock/./reset", "/_mock/../_mock/reset",
+		"/gateway.do/../_mock/reset", "/_MOCK/reset", "/_mock%2freset", "/_mock/reset/", "/_mock/reset?x=1",
+		"/./_mock/reset", "/qr/../_mock/reset", "/v3/../_mock/reset", "/cashier/../../_mock/reset",
+	} {
+		req := httptest.NewRequest("POST", "http://mock.test"+p, strings.NewReader(""))
+		req.RemoteAddr = "203.0.113.7:40000"
+		w := httptest.NewRecorder()
+		h.srv.ServeHTTP(w, req)
+		if w.Code == http.StatusOK && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("POST %s from another host: HTTP %d %s", p, w.Code, w.Body)
+		}
+	}
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"PATH1"}`), "trade_status", "WAIT_BUYER_PAY")
+	for _, p := range []string{
+		"/_mock/ui/static/..%2f..%2fweb.go", "/_mock/ui/static/../../web.go", "/_mock/ui/static/.hidden",
+		"/_mock/ui/static/%2e%2e%2fdashboard.go", "/_mock/ui/static/dash.js%00.css", "/_mock/ui/static/templates%2fdash_layout.html",
+		"/_mock/ui/static/", "/_mock/ui/static/..",
+	} {
+		req := httptest.NewRequest("GET", "http://127.0.0.1"+p, nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		w := httptest.NewRecorder()
+		h.srv.ServeHTTP(w, req)
+		if w.Code == http.StatusOK || strings.Contains(w.Body.String(), "package web") || strings.Contains(w.Body.String(), "{{define") {
+			t.Errorf("GET %s: HTTP %d %.200s", p, w.Code, w.Body)
+		}
+	}
+}
