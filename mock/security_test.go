@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
@@ -463,6 +464,13 @@ func TestRequestSizeLimits(t *testing.T) {
 	r := e.do(v3Req{uri: "/v3/alipay/trade/query", body: `{"out_trade_no":"` + strings.Repeat("x", 1<<20) + `"}`})
 	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"code":"invalid-parameter"`) {
 		t.Errorf("v3 body over 1 MiB: HTTP %d %.300s", r.status, r.body)
+	}
+	// A 60 KiB Authorization of junk pairs: a v3 error, not a crash or a hang.
+	authz := "ALIPAY-SHA256withRSA app_id=" + keys.DevAppID + strings.Repeat(",x=y", 15_000) + ",sign=AAAA"
+	r = e.do(v3Req{uri: "/v3/alipay/trade/query", body: `{}`, noAuth: true, header: map[string]string{"Authorization": authz}})
+	var v3 map[string]any
+	if r.status < 400 || r.status >= 500 || json.Unmarshal(r.body, &v3) != nil || v3["code"] == nil {
+		t.Errorf("v3 with a 60 KiB Authorization: HTTP %d %.300s", r.status, r.body)
 	}
 }
 

@@ -391,7 +391,7 @@ func runGoFlows(t *testing.T, prefix string, newSDK newGoSDK) {
 			if code, body := m.control(t, http.MethodPost, mv.path, json.RawMessage(mv.body)); code != http.StatusOK {
 				t.Fatalf("POST %s %s: HTTP %d %s", mv.path, mv.body, code, body)
 			}
-			f.step("precreate after "+mv.path+" "+mv.body).do(sdk.precreate(f.ctx, newID(prefix+"CLOCK"), "1.00", "sdktest", ""))
+			f.step("precreate after " + mv.path + " " + mv.body).do(sdk.precreate(f.ctx, newID(prefix+"CLOCK"), "1.00", "sdktest", ""))
 		}
 	})
 }
