@@ -156,8 +156,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--clock-start: %w", err)
 		}
 	}
-	if *clockSpeed < 0 {
-		return errors.New("--clock-speed must be 0 (frozen) or more")
+	if err := clock.CheckReading(start); err != nil {
+		return fmt.Errorf("--clock-start: %w", err)
+	}
+	if err := clock.CheckSpeed(*clockSpeed); err != nil {
+		return fmt.Errorf("--clock-speed: %w", err)
 	}
 	opts.Clock = clock.NewSim(start, *clockSpeed)
 	if opts.Notify.Schedule, err = parseSchedule(*notifySchedule); err != nil {

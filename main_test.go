@@ -267,6 +267,16 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if code := run([]string{"serve", "--password-threshold", "abc"}, &out, &errb); code == 0 {
 		t.Error("a bad flag value must fail")
 	}
+	for _, args := range [][]string{
+		{"--clock-speed", "1e300"}, {"--clock-speed", "-1"}, {"--clock-speed", "NaN"},
+		{"--clock-start", "9999-12-31 23:59:59"}, {"--clock-start", "1900-01-01 00:00:00"},
+	} {
+		errb.Reset()
+		if code := run(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &out, &errb); code == 0 ||
+			!strings.Contains(errb.String(), args[0]) {
+			t.Errorf("%v must be refused naming the flag: %s", args, errb.String())
+		}
+	}
 	t.Setenv("ALIPAY_MOCK_LOG_LEVEL", "loud")
 	errb.Reset()
 	if code := run([]string{"serve"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "log-level") {

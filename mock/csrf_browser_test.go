@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -196,8 +197,10 @@ func TestBrowserDNSRebindingRefused(t *testing.T) {
 		{"localhost", "200 200"},
 	} {
 		var answers string
-		page := strings.Replace(qr, "127.0.0.1", tc.host, 1)
-		if err := chromedp.Run(ctx, chromedp.Navigate(page), chromedp.WaitVisible("#amount", chromedp.ByQuery),
+		// The attacker's own page would carry no CSP; the QR page's forbids
+		// fetch, so it is bypassed to leave only the Host check in the way.
+		url := strings.Replace(qr, "127.0.0.1", tc.host, 1)
+		if err := chromedp.Run(ctx, page.SetBypassCSP(true), chromedp.Navigate(url), chromedp.WaitVisible("#amount", chromedp.ByQuery),
 			chromedp.Evaluate(script, nil), chromedp.Poll(`window.answers`, &answers)); err != nil {
 			t.Fatalf("%s: %v", tc.host, err)
 		}

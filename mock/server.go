@@ -221,7 +221,9 @@ func New(opts Options) (_ *Server, err error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpError
+	e.Use(securityHeaders)
 	e.Use(middleware.Recover())
+	e.Use(bodyLimits)
 	e.Use(control.Guard(control.GuardOptions{Token: opts.ControlToken, AllowedHosts: opts.AllowedHosts, PublicURL: opts.PublicURL}))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,

@@ -7,6 +7,7 @@ package scenarios
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 
@@ -65,7 +66,35 @@ type Cond struct {
 	Absent bool     `yaml:"absent" json:"absent,omitempty"`
 
 	re       *regexp.Regexp
+	cost     int // what re takes to hold: see regexCost
 	min, max amount.Amount
+}
+
+// Limits on what a file's regexes may compile to. Go's regexp runs in
+// linear time, but a short pattern can compile to a large program
+// ([\p{L}]{1000} is about 50 kB): without them a 1 MiB upload kept
+// hundreds of MB.
+const (
+	MaxRegexCost     = 10_000
+	MaxFileRegexCost = 100_000
+)
+
+// regexCost is how big a regex compiles: its program's instructions plus
+// the character ranges they hold, the bulk of its memory.
+func regexCost(pattern string) (int, error) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0, err
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0, err
+	}
+	cost := len(prog.Inst)
+	for _, in := range prog.Inst {
+		cost += len(in.Rune)
+	}
+	return cost, nil
 }
 
 // UnmarshalYAML takes a scalar as equals, or a mapping.
@@ -94,11 +123,18 @@ func (c *Cond) compile() error {
 		return fmt.Errorf("a condition needs exactly one of equals, prefix, regex, range, absent")
 	}
 	if c.Regex != "" {
+		cost, err := regexCost(c.Regex)
+		if err != nil {
+			return fmt.Errorf("regex: %v", err)
+		}
+		if cost > MaxRegexCost {
+			return fmt.Errorf("regex compiles to %d instructions and character ranges, over the limit of %d: write a simpler pattern", cost, MaxRegexCost)
+		}
 		re, err := regexp.Compile(c.Regex)
 		if err != nil {
 			return fmt.Errorf("regex: %v", err)
 		}
-		c.re = re
+		c.re, c.cost = re, cost
 	}
 	if c.Range != nil {
 		if len(c.Range) != 2 {

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // Problem is one thing wrong with a file, with where.
@@ -155,6 +156,7 @@ func check(f *File, methods []string) Problems {
 			states[r.Then.SetState] = true
 		}
 	}
+	regexCost, regexOver := 0, false
 	for i, r := range f.Rules {
 		name := r.Name
 		if name == "" {
@@ -182,6 +184,10 @@ func check(f *File, methods []string) Problems {
 				bad(r, "%s: biz.%s: %v", name, field, err)
 			}
 			w.Biz[field] = c
+			if regexCost += c.cost; regexCost > MaxFileRegexCost && !regexOver {
+				regexOver = true
+				bad(r, "%s: the file's regexes compile to over %d instructions and character ranges in all: use fewer or simpler ones", name, MaxFileRegexCost)
+			}
 		}
 		for _, n := range w.Nth {
 			if n < 1 {
@@ -206,6 +212,9 @@ func check(f *File, methods []string) Problems {
 			if _, ok := Faults[t.Fault]; !ok {
 				bad(r, "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
 			}
+		}
+		if t.Notify != nil && t.Notify.URL != "" && !notify.ValidURL(t.Notify.URL) {
+			bad(r, "%s: notify.url must be an http or https URL of at most %d characters", name, notify.MaxURLLen)
 		}
 		if t.Delay != nil && (t.Delay.Min < 0 || t.Delay.Max < t.Delay.Min) {
 			bad(r, "%s: delay range is empty", name)

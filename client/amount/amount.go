@@ -5,6 +5,7 @@ package amount
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -104,4 +105,25 @@ func jsonString(b []byte, s *string) error {
 	}
 	*s = u
 	return nil
+}
+
+// Sent reports whether a JSON object carries a value for field: present
+// and neither null nor "" (which Alipay reads as absent). A request that
+// sends 0 has given an amount, one out of range; a request that leaves the
+// field out is missing it, and the two get different errors.
+func Sent(object []byte, field string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(object, &m) != nil {
+		return false
+	}
+	for k, v := range m {
+		// encoding/json matches field names case-insensitively: so does this.
+		if strings.EqualFold(k, field) {
+			v = bytes.TrimSpace(v)
+			if !bytes.Equal(v, []byte("null")) && !bytes.Equal(v, []byte(`""`)) {
+				return true
+			}
+		}
+	}
+	return false
 }

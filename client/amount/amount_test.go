@@ -370,3 +370,26 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSent(t *testing.T) {
+	tests := []struct {
+		obj  string
+		want bool
+	}{
+		{`{"total_amount":0}`, true},
+		{`{"total_amount":"0"}`, true},
+		{`{"total_amount":"0.00"}`, true},
+		{`{"total_amount":"88.88"}`, true},
+		{`{"total_amount": "" }`, false},
+		{`{"total_amount":null}`, false},
+		{`{"subject":"s"}`, false},
+		{`{"Total_Amount":0}`, true}, // as encoding/json matches it
+		{`not json`, false},
+		{`[]`, false},
+	}
+	for _, tt := range tests {
+		if got := amount.Sent([]byte(tt.obj), "total_amount"); got != tt.want {
+			t.Errorf("Sent(%s) = %v, want %v", tt.obj, got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 )
 
@@ -11,6 +12,30 @@ import (
 // "_response" is appended ("alipay.trade.query" → "alipay_trade_query_response").
 func NodeName(method string) string {
 	return strings.ReplaceAll(method, ".", "_") + "_response"
+}
+
+// MaxMethodLen bounds a method name; the longest Alipay method names are
+// under 60 characters.
+const MaxMethodLen = 128
+
+// methodName is the shape of every Alipay method name: lowercase dotted
+// segments ("alipay.trade.query", "koubei.marketing.campaign.item.create").
+var methodName = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9_]+)+$`)
+
+// ValidMethod reports whether name has the shape of an Alipay method name,
+// so that its node name is plain [a-z0-9_] text, safe in JSON and HTML.
+func ValidMethod(name string) bool {
+	return len(name) <= MaxMethodLen && methodName.MatchString(name)
+}
+
+// ResponseNode is the node a gateway answers a request for method in: the
+// method's own node when the name has the shape of a method name, else
+// ErrorNode, so no request text ever becomes a node name.
+func ResponseNode(method string) string {
+	if !ValidMethod(method) {
+		return ErrorNode
+	}
+	return NodeName(method)
 }
 
 // ErrorNode is the legacy node the gateway uses when it knows no method.

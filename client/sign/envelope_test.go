@@ -3,6 +3,7 @@ package sign_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/client/sign"
@@ -212,6 +213,31 @@ func TestEnvelopeParseVerify(t *testing.T) {
 		}
 		if err := sign.Verify(pub, sign.RSA2, r.Raw, r.Sign); err != nil {
 			t.Errorf("Verify of parsed node = %v", err)
+		}
+	}
+}
+
+func TestResponseNode(t *testing.T) {
+	tests := []struct{ method, want string }{
+		{"alipay.trade.query", "alipay_trade_query_response"},
+		{"alipay.fund.coupon.order.app.pay", "alipay_fund_coupon_order_app_pay_response"},
+		{"koubei.item_x.create2", "koubei_item_x_create2_response"},
+		{"alipay.trade.nosuch", "alipay_trade_nosuch_response"},
+		{"", "error_response"},
+		{"alipay", "error_response"},
+		{"Alipay.trade.query", "error_response"},
+		{`x":{"code":"10000"},"y`, "error_response"},
+		{"<script>alert(1)</script>", "error_response"},
+		{"alipay.trade.query\n", "error_response"},
+		{"alipay..query", "error_response"},
+		{"alipay.trade.", "error_response"},
+		{"alipay.trade.qu ery", "error_response"},
+		{"alipay." + strings.Repeat("a", sign.MaxMethodLen), "error_response"},
+		{"alipay." + strings.Repeat("a", sign.MaxMethodLen-7), "alipay_" + strings.Repeat("a", sign.MaxMethodLen-7) + "_response"},
+	}
+	for _, tt := range tests {
+		if got := sign.ResponseNode(tt.method); got != tt.want {
+			t.Errorf("ResponseNode(%q) = %q, want %q", tt.method, got, tt.want)
 		}
 	}
 }

@@ -82,11 +82,15 @@ type Sim struct {
 	onJump func(Snapshot)
 }
 
-// NewSim makes a clock reading start, running at speed (0 means frozen).
+// NewSim makes a clock reading start, running at speed (0 means frozen);
+// both are kept within the clock's range.
 func NewSim(start time.Time, speed float64) *Sim {
 	s := &Sim{wall: Real{}, moved: make(chan struct{})}
-	s.reanchor(start)
-	s.speed, s.frozen = speed, speed == 0
+	s.reanchor(clamp(start))
+	if !(speed > 0) { // 0, negative or NaN
+		speed = 0
+	}
+	s.speed, s.frozen = min(speed, MaxSpeed), speed == 0
 	if s.frozen {
 		s.speed = 1
 	}

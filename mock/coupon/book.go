@@ -1,6 +1,7 @@
 package coupon
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -41,6 +42,19 @@ type PayRequest struct {
 	PayTimeout   string        `json:"pay_timeout"`
 	ExtraParam   string        `json:"extra_param"`
 	PayerUserID  string        `json:"payer_user_id"` // agreement pay
+	// AmountSent is set when the JSON carried amount: a 0 sent is out of
+	// range rather than missing.
+	AmountSent bool `json:"-"`
+}
+
+// UnmarshalJSON reads a PayRequest and notes whether amount was sent.
+func (r *PayRequest) UnmarshalJSON(b []byte) error {
+	type plain PayRequest
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.AmountSent = amount.Sent(b, "amount")
+	return nil
 }
 
 // DisburseRequest is the biz_content of a claim.
@@ -55,6 +69,17 @@ type DisburseRequest struct {
 	PayeeLogonID     string        `json:"payee_logon_id"`
 	PayTimeout       string        `json:"pay_timeout"`
 	ExtraParam       string        `json:"extra_param"`
+	AmountSent       bool          `json:"-"` // as in PayRequest
+}
+
+// UnmarshalJSON reads a DisburseRequest and notes whether amount was sent.
+func (r *DisburseRequest) UnmarshalJSON(b []byte) error {
+	type plain DisburseRequest
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.AmountSent = amount.Sent(b, "amount")
+	return nil
 }
 
 // RefundRequest is the biz_content of alipay.fund.coupon.order.refund.
@@ -63,6 +88,17 @@ type RefundRequest struct {
 	OutRequestNo string        `json:"out_request_no"`
 	Amount       amount.Amount `json:"amount"`
 	Remark       string        `json:"remark"`
+	AmountSent   bool          `json:"-"` // as in PayRequest
+}
+
+// UnmarshalJSON reads a RefundRequest and notes whether amount was sent.
+func (r *RefundRequest) UnmarshalJSON(b []byte) error {
+	type plain RefundRequest
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.AmountSent = amount.Sent(b, "amount")
+	return nil
 }
 
 // QueryRequest names an operation: auth_no + operation_id, or
@@ -169,8 +205,10 @@ func (b *Book) operationID(now time.Time) string {
 	return no[:8] + "20" + no[10:]
 }
 
-func checkAmount(a amount.Amount) error {
-	if a == 0 {
+// checkAmount checks a required amount; sent tells a 0 sent (out of
+// range) from one left out (missing).
+func checkAmount(a amount.Amount, sent bool) error {
+	if a == 0 && !sent {
 		return InvalidParameter("amount不能为空且必须大于0")
 	}
 	if !a.InRange() {
@@ -217,7 +255,7 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		if r.OrderTitle == "" {
 			return nil, InvalidParameter("order_title不能为空")
 		}
-		if err := checkAmount(r.Amount); err != nil {
+		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
 		if agreement && r.PayerUserID == "" {
@@ -387,7 +425,7 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		if r.PayeeUserID == "" && r.PayeeLogonID == "" {
 			return nil, InvalidParameter("payee_user_id和payee_logon_id不能同时为空")
 		}
-		if err := checkAmount(r.Amount); err != nil {
+		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
 		if r.PayTimeout != "" {
@@ -470,7 +508,7 @@ func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (
 		if r.OutRequestNo == "" || len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no不能为空且长度不能超过64")
 		}
-		if err := checkAmount(r.Amount); err != nil {
+		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
 		o, err := b.packet(m.AppID, r.AuthNo, "")

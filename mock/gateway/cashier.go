@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"html"
 	"html/template"
 	"net/http"
 	"strings"
@@ -64,8 +65,15 @@ func (g *Gateway) pageError(c echo.Context, cl *call, e *apierr.Error) error {
 		code = e.Code
 	}
 	code = strings.TrimPrefix(strings.TrimPrefix(code, "isv."), "aop.")
+	reason := e.SubMsg
+	if e.SubCode == "isv.invalid-signature" {
+		// This sub_msg carries the string to sign HTML-escaped, as
+		// production's does; the template escapes it, so it is unescaped
+		// here to be escaped exactly once.
+		reason = html.UnescapeString(reason)
+	}
 	var b strings.Builder
-	_ = errorPage.Execute(&b, map[string]string{"Code": code, "Reason": e.SubMsg, "Method": cl.method, "AppID": cl.params["app_id"]})
+	_ = errorPage.Execute(&b, map[string]string{"Code": code, "Reason": reason, "Method": cl.method, "AppID": cl.params["app_id"]})
 	return c.HTML(http.StatusOK, b.String())
 }
 

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -176,7 +175,7 @@ func (g *Gateway) check(cl *call) reply {
 	if cl.method == "" {
 		return reply{node: sign.ErrorNode, err: apierr.Missing("isv.missing-method", "缺少方法名参数")}
 	}
-	node := sign.NodeName(cl.method)
+	node := sign.ResponseNode(cl.method)
 	if p["app_id"] == "" {
 		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
 	}
@@ -270,15 +269,8 @@ func (g *Gateway) check(cl *call) reply {
 // htmlEscape escapes as production's sub_msg does (&quot;, not Go's &#34;).
 var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 
-// validURL is what production accepts as notify_url and return_url: an
-// absolute http(s) URL of at most 256 characters.
-func validURL(s string) bool {
-	if len(s) > 256 {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
+// validURL is what production accepts as notify_url and return_url.
+func validURL(s string) bool { return notify.ValidURL(s) }
 
 // checkTimestamp judges a request's time as production does, against the
 // real time of the caller's world, and also against the mock's clock (for

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,7 +147,9 @@ func (g *Gateway) billURL(cl *call) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
-	token := g.IDs.Hex32()
+	// The token is all that guards the download: drawn from crypto/rand,
+	// not from the ids' generator, which --seed makes predictable.
+	token := randomHex32()
 	name := bill.FileName(input.UserID, p)
 	g.bills.put(token, billFile{name: name, zip: zip, expires: cl.now.Add(billLifetime)}, cl.now)
 	q := url.Values{"bizType": {string(typ)}, "userId": {input.UserID}, "fileType": {"csv.zip"},
@@ -159,6 +163,13 @@ func (g *Gateway) billURL(cl *call) (any, *apierr.Error) {
 		out.BillFileCode = "EMPTY_DATA_WITH_BILL_FILE"
 	}
 	return out, nil
+}
+
+// randomHex32 is 32 hex digits from crypto/rand.
+func randomHex32() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
+	return hex.EncodeToString(b)
 }
 
 // BillPath is where bill_download_url points, as dwbillcenter.alipay.com's does.

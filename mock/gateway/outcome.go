@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -111,8 +112,17 @@ type Faults struct {
 	list []*Fault
 }
 
+// Limits of the fault queue: what it holds stays small whatever is posted.
+const (
+	MaxFaults    = 1000
+	MaxFaultText = 4096 // bytes of sub_code or sub_msg
+)
+
 // Add queues a fault.
 func (f *Faults) Add(x Fault) (Fault, error) {
+	if len(x.SubCode) > MaxFaultText || len(x.SubMsg) > MaxFaultText {
+		return Fault{}, fmt.Errorf("sub_code and sub_msg are at most %d bytes", MaxFaultText)
+	}
 	out, err := NewOutcome(x.Code, x.SubCode, x.SubMsg, x.Execute)
 	if err != nil {
 		return Fault{}, err
@@ -127,6 +137,9 @@ func (f *Faults) Add(x Fault) (Fault, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.list) >= MaxFaults {
+		return Fault{}, fmt.Errorf("%d faults are queued already: DELETE /_mock/faults to clear them", MaxFaults)
+	}
 	f.seq++
 	x.ID, x.Used, x.outcome = f.seq, 0, out
 	f.list = append(f.list, &x)

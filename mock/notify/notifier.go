@@ -58,6 +58,10 @@ const MarkerHeader = "X-Alipay-Mock-Notifier"
 
 const maxResponse = 1 << 10
 
+// maxResponseHeader bounds the headers of a merchant's answer (net/http's
+// default is 10 MB).
+const maxResponseHeader = 64 << 10
+
 // Notifier turns trade events into notifications and delivers them.
 type Notifier struct {
 	opts     Options
@@ -108,7 +112,10 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 	}
 	tr := opts.Transport
 	if tr == nil {
-		tr = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+		// A merchant's answer is read bounded: headers to maxResponseHeader,
+		// the body to maxResponse (the rest drained up to 1 MiB, then cut).
+		tr = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+			MaxResponseHeaderBytes: maxResponseHeader}
 	}
 	return &Notifier{
 		opts: opts, key: key, sched: sched, ids: ids, outbox: outbox,

@@ -384,10 +384,13 @@ func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error
 // PutClock stores the clock's state.
 func (db *DB) PutClock(s clock.Snapshot) error {
 	b, err := json.Marshal(s)
-	if err != nil {
-		return db.failed(err)
+	if err == nil {
+		err = db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyClock, b) })
 	}
-	return db.put(bucketMeta, map[string][]byte{string(keyClock): b})
+	if err != nil {
+		return db.failed(fmt.Errorf("clock not stored: %w", err))
+	}
+	return nil
 }
 
 // Clock loads the stored clock state; ok is false when there is none.

@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"sort"
@@ -590,6 +591,19 @@ type RefundRequest struct {
 	OperatorID   string        `json:"operator_id"`
 	StoreID      string        `json:"store_id"`
 	TerminalID   string        `json:"terminal_id"`
+	// AmountSent is set when the JSON carried refund_amount, so that a 0
+	// sent is out of range rather than missing.
+	AmountSent bool `json:"-"`
+}
+
+// UnmarshalJSON reads a RefundRequest and notes whether refund_amount was sent.
+func (r *RefundRequest) UnmarshalJSON(b []byte) error {
+	type plain RefundRequest
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.AmountSent = amount.Sent(b, "refund_amount")
+	return nil
 }
 
 // RefundResult is what alipay.trade.refund reports.
@@ -606,7 +620,7 @@ type RefundResult struct {
 func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 	var res RefundResult
 	err := b.commit(func(now time.Time) ([]change, error) {
-		if r.RefundAmount == 0 {
+		if r.RefundAmount == 0 && !r.AmountSent {
 			return nil, InvalidParameter("refund_amount不能为空")
 		}
 		if !r.RefundAmount.InRange() {

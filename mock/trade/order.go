@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -39,6 +40,19 @@ type Order struct {
 	// Barcode pay only.
 	Scene    string `json:"scene"`
 	AuthCode string `json:"auth_code"`
+	// TotalSent is set when the JSON carried total_amount, so that a 0 sent
+	// is out of range rather than missing.
+	TotalSent bool `json:"-"`
+}
+
+// UnmarshalJSON reads an Order and notes whether total_amount was sent.
+func (o *Order) UnmarshalJSON(b []byte) error {
+	type plain Order
+	if err := json.Unmarshal(b, (*plain)(o)); err != nil {
+		return err
+	}
+	o.TotalSent = amount.Sent(b, "total_amount")
+	return nil
 }
 
 // Context carries the common parameters of the request that opened a
@@ -78,7 +92,7 @@ func (o *Order) normalise(totalRequired bool) error {
 		return InvalidParameter("sys_service_provider_id必须是服务商的支付宝账号（2088开头的16位数字）")
 	}
 	d, u := o.DiscountableAmount, o.UndiscountableAmount
-	if o.TotalAmount == 0 {
+	if o.TotalAmount == 0 && !o.TotalSent { // a 0 sent is out of range, below
 		if totalRequired || d == 0 || u == 0 {
 			return InvalidParameter("total_amount不能为空")
 		}
