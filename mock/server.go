@@ -29,6 +29,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -142,6 +143,9 @@ func New(opts Options) (_ *Server, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// No log line may carry a request's megabyte: every message and
+	// attribute is cut at limits.MaxLogValue.
+	opts.Logger = slog.New(limits.LogHandler(opts.Logger.Handler(), limits.MaxLogValue))
 	switch {
 	case opts.TimestampTolerance == 0:
 		opts.TimestampTolerance = 24 * time.Hour
