@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -21,6 +22,10 @@ type Options struct {
 	// Processing is how long an operation answered with 10003 takes to
 	// complete by itself if nobody retries or queries; default 5s.
 	Processing time.Duration
+	// Keep is the most orders (red packets and claims) kept; past it the
+	// orders that became final (finished or closed) longest ago go first,
+	// then the oldest. 0 keeps every order.
+	Keep int
 }
 
 // DefaultPayTimeout applies when pay_timeout is not given.
@@ -99,6 +104,8 @@ type Book struct {
 	byOut    map[key]*Order
 	observer func(Order, Event)
 	store    Store
+	ledger   limits.Ledger[*Order]
+	onEvict  func([]Order)
 }
 
 // NewBook makes an empty book.
@@ -127,12 +134,17 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	if werr := b.write(ch); werr != nil && err == nil {
 		err = werr
 	}
-	obs := b.observer
+	b.noteFinal(ch)
+	evicted := b.evict()
+	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
 	if obs != nil {
 		for _, c := range ch {
 			obs(c.o, c.e)
 		}
+	}
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
 	}
 	return err
 }
@@ -146,6 +158,7 @@ func (b *Book) Reset(app string) {
 	}
 	if app == "" {
 		b.byAuth, b.byOut = map[string]*Order{}, map[key]*Order{}
+		b.ledger.Clear()
 		return
 	}
 	for k, o := range b.byOut {
@@ -154,6 +167,7 @@ func (b *Book) Reset(app string) {
 			delete(b.byAuth, o.AuthNo)
 		}
 	}
+	b.ledger.Retain(func(o *Order) bool { return o.AppID != app })
 }
 
 // authNo is a fund authorisation number: date, "11" and 18 digits.
@@ -247,8 +261,7 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		}
 		o.Operations = append(o.Operations, Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo,
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
-		b.byAuth[o.AuthNo] = o
-		b.byOut[key{m.AppID, o.OutOrderNo}] = o
+		b.add(o)
 		if agreement {
 			o.Payer = b.ids.Buyer()
 			o.Payer.UserID = r.PayerUserID
@@ -441,8 +454,7 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		}
 		claim.Operations = []Operation{op}
 		claim.Paid = &now
-		b.byAuth[claim.AuthNo] = claim
-		b.byOut[key{m.AppID, claim.OutOrderNo}] = claim
+		b.add(claim)
 		p.Rest -= r.Amount
 		if p.Rest == 0 {
 			p.Status, p.RefundAt = OrderFinish, nil

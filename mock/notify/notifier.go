@@ -46,6 +46,10 @@ type Options struct {
 	UserAgent string
 	// Transport carries the requests; default a fresh http.Transport.
 	Transport http.RoundTripper
+	// Keep is the most final notifications (delivered, given up,
+	// suppressed) kept with their attempts; past it those that became
+	// final longest ago go. Pending ones are always kept. 0 keeps all.
+	Keep int
 }
 
 // UserAgent is what production's notifier sends.
@@ -101,6 +105,7 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 	if opts.UserAgent == "" {
 		opts.UserAgent = UserAgent
 	}
+	outbox.SetKeep(opts.Keep)
 	tr := opts.Transport
 	if tr == nil {
 		tr = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}

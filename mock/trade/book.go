@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // Options are the switches where the mock can behave like production, the
@@ -30,6 +31,10 @@ type Options struct {
 	// RefundWindow is how long a paid trade stays refundable before it
 	// becomes TRADE_FINISHED. Default 365 days.
 	RefundWindow time.Duration
+	// Keep is the most trades kept; past it the trades that became final
+	// (closed or finished) longest ago go first, then the oldest. 0 keeps
+	// every trade.
+	Keep int
 }
 
 func (o *Options) defaults() {
@@ -74,6 +79,10 @@ type Book struct {
 	// touched are trades changed without an event (nothing to tell the
 	// observer), still to be written by the current commit.
 	touched []string
+	// Eviction and paging (keep.go): trades in the order they were made,
+	// and the final ones in the order they became final.
+	ledger  limits.Ledger[*Trade]
+	onEvict func([]Trade)
 }
 
 // NewBook makes an empty book.
@@ -108,12 +117,17 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	if werr := b.write(changes); werr != nil && err == nil {
 		err = werr
 	}
-	obs := b.observer
+	b.noteFinal(changes)
+	evicted := b.evict()
+	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
 	if obs != nil {
 		for _, c := range changes {
 			obs(c.t, c.e)
 		}
+	}
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
 	}
 	return err
 }
@@ -124,6 +138,7 @@ func (b *Book) reset(app string) {
 		b.byNo = map[string]*Trade{}
 		b.byQR = map[string]*Trade{}
 		b.buyers = map[string]fixtures.Buyer{}
+		b.ledger.Clear()
 		return
 	}
 	for k, t := range b.byOut {
@@ -133,6 +148,7 @@ func (b *Book) reset(app string) {
 			delete(b.byQR, t.QRToken)
 		}
 	}
+	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
 }
 
 // Reset forgets every trade, or only those of one app.
@@ -271,8 +287,7 @@ func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Tim
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
 		Created: now, Expires: exp, fingerprint: o.fingerprint(),
 	}
-	b.byOut[key{m.AppID, o.OutTradeNo}] = t
-	b.byNo[t.TradeNo] = t
+	b.add(t)
 	return t, nil
 }
 
