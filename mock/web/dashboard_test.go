@@ -470,7 +470,9 @@ func TestDashboardErrors(t *testing.T) {
 		{"/_mock/ui/red-packets?status=PAID", http.StatusBadRequest, "is not one of INIT"},
 		{"/_mock/ui/notifications?state=lost", http.StatusBadRequest, "state &#34;lost&#34; is not one of pending"},
 		{"/_mock/ui/journal?failed=maybe", http.StatusBadRequest, "failed is true or false"},
-		{"/_mock/ui/journal?limit=0", http.StatusBadRequest, "limit is a number from 1 to 2000"},
+		{"/_mock/ui/journal?limit=0", http.StatusBadRequest, "limit is a whole number from 1 to 1000"},
+		{"/_mock/ui/trades?limit=1001", http.StatusBadRequest, "limit is a whole number from 1 to 1000"},
+		{"/_mock/ui/notifications?cursor=bogus", http.StatusBadRequest, "cursor is not one this list gave out"},
 		{"/_mock/ui/trades/<script>", http.StatusNotFound, "no trade &lt;script&gt;"},
 	}
 	for _, tc := range gets {
