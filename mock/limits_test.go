@@ -498,3 +498,25 @@ func TestMemoryReportsTheCeilings(t *testing.T) {
 		t.Errorf("memory: %+v", m)
 	}
 }
+
+// A trade or red packet keeps only fields of bounded length: one longer
+// than its documented maximum is refused, so a kept record stays small.
+func TestLongFieldsAreRefused(t *testing.T) {
+	ctx := context.Background()
+	_, c := startKept(t, mock.Options{})
+	long := strings.Repeat("长", 129)
+	_, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "L1", TotalAmount: amount.MustParse("1.00"),
+		Subject: "s", Body: long}})
+	if !errors.Is(err, &apierr.Error{Code: apierr.CodeBusiness, SubCode: "ACQ.INVALID_PARAMETER"}) || !strings.Contains(err.Error(), "body长度不能超过128") {
+		t.Errorf("body of 129 characters: %v", err)
+	}
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "L2", TotalAmount: amount.MustParse("1.00"),
+		Subject: "s", Body: long[:128*3]}}); err != nil {
+		t.Errorf("body of 128 characters: %v", err)
+	}
+	_, err = c.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{OutOrderNo: "L3", OutRequestNo: "L3-pay",
+		OrderTitle: "红包", Amount: amount.MustParse("1.00"), ExtraParam: strings.Repeat("x", 1025)}, PayerUserID: "2088102000000001"})
+	if err == nil || !strings.Contains(err.Error(), "extra_param长度不能超过1024") {
+		t.Errorf("extra_param of 1025 characters: %v", err)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -191,6 +193,21 @@ func checkAmount(a amount.Amount) error {
 	return nil
 }
 
+// checkLengths refuses text fields past their maximum length (in
+// characters): the seed gives none for red packets, so these follow the
+// fund family's usual String(n) sizes (inferred). They bound what one
+// order can make the mock hold.
+func checkLengths(fields ...string) error {
+	for i := 0; i+2 < len(fields); i += 3 {
+		name, v, max := fields[i], fields[i+1], fields[i+2]
+		n, _ := strconv.Atoi(max)
+		if utf8.RuneCountInString(v) > n {
+			return InvalidParameter(name + "长度不能超过" + max)
+		}
+	}
+	return nil
+}
+
 func checkNos(outOrderNo, outRequestNo string) error {
 	switch {
 	case outOrderNo == "":
@@ -228,6 +245,9 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		}
 		if r.OrderTitle == "" {
 			return nil, InvalidParameter("order_title不能为空")
+		}
+		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024", "payer_user_id", r.PayerUserID, "28"); err != nil {
+			return nil, err
 		}
 		if err := checkAmount(r.Amount); err != nil {
 			return nil, err
@@ -397,6 +417,10 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		if r.PayeeUserID == "" && r.PayeeLogonID == "" {
 			return nil, InvalidParameter("payee_user_id和payee_logon_id不能同时为空")
 		}
+		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024",
+			"payee_user_id", r.PayeeUserID, "28", "payee_logon_id", r.PayeeLogonID, "100"); err != nil {
+			return nil, err
+		}
 		if err := checkAmount(r.Amount); err != nil {
 			return nil, err
 		}
@@ -478,6 +502,9 @@ func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (
 		}
 		if r.OutRequestNo == "" || len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no不能为空且长度不能超过64")
+		}
+		if err := checkLengths("remark", r.Remark, "256"); err != nil {
+			return nil, err
 		}
 		if err := checkAmount(r.Amount); err != nil {
 			return nil, err

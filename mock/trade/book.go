@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/apierr"
@@ -625,6 +626,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		}
 		if len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no长度不能超过64")
+		}
+		if utf8.RuneCountInString(r.RefundReason) > 256 {
+			return nil, InvalidParameter("refund_reason长度不能超过256")
 		}
 		t, ch, err := b.lookup(app, r.Ref, now)
 		if err != nil {
