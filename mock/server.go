@@ -351,6 +351,7 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
 		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
 	}
 }
 
@@ -360,6 +361,7 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
 		key := o.AppID + "|" + o.OutOrderNo
 		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
 	}
 }
 

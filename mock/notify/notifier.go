@@ -84,6 +84,10 @@ type Policy struct {
 // (or out_order_no) from now on.
 func (n *Notifier) SetPolicy(app, out string, p Policy) { n.policies.Store(app+"|"+out, p) }
 
+// DropPolicy forgets the policy of one trade or red packet (one no longer
+// kept).
+func (n *Notifier) DropPolicy(app, out string) { n.policies.Delete(app + "|" + out) }
+
 // ClearPolicies forgets every policy of an app, or all.
 func (n *Notifier) ClearPolicies(app string) {
 	n.policies.Range(func(k, _ any) bool {
