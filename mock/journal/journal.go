@@ -214,9 +214,9 @@ func bound(e Entry) Entry {
 		left := MaxParams
 		for _, k := range names {
 			v := e.Params[k]
-			max := min(MaxValue, max(left, 0))
+			limit := min(MaxValue, max(left, 0))
 			name := cut("param_name", k, maxShort)
-			p[name] = cut("params."+name, v, max)
+			p[name] = cut("params."+name, v, limit)
 			left -= len(name) + len(p[name])
 		}
 		e.Params = p

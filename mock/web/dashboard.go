@@ -217,7 +217,7 @@ type pager struct {
 
 // newPager links the next page: this page's query with the cursor of
 // where it stopped.
-func newPager(c echo.Context, list string, pg paging.Request, next uint64) pager {
+func newPager(c echo.Context, list string, next uint64) pager {
 	if next == 0 {
 		return pager{}
 	}
@@ -271,7 +271,7 @@ func (d *Dashboard) trades(c echo.Context) error {
 		rows = append(rows, newTradeRow(t))
 	}
 	return d.render(c, http.StatusOK, "dash_trades.html", "trades", "Trades", "",
-		tradesView{Filter: f, Rows: rows, Page: newPager(c, "ui-trades", pg, next)})
+		tradesView{Filter: f, Rows: rows, Page: newPager(c, "ui-trades", next)})
 }
 
 func (d *Dashboard) trade(c echo.Context) error {
@@ -308,7 +308,7 @@ func (d *Dashboard) redPackets(c echo.Context) error {
 		rows = append(rows, newPacketRow(o))
 	}
 	return d.render(c, http.StatusOK, "dash_red_packets.html", "red-packets", "Red packets", "",
-		packetsView{Filter: f, Rows: rows, Page: newPager(c, "ui-red-packets", pg, next)})
+		packetsView{Filter: f, Rows: rows, Page: newPager(c, "ui-red-packets", next)})
 }
 
 func (d *Dashboard) redPacket(c echo.Context) error {
@@ -351,7 +351,7 @@ func (d *Dashboard) notifications(c echo.Context) error {
 		rows = append(rows, newNoteRow(n))
 	}
 	return d.render(c, http.StatusOK, "dash_notifications.html", "notifications", "Notifications", "",
-		notesView{Filter: f, Rows: rows, Page: newPager(c, "ui-notifications", pg, next)})
+		notesView{Filter: f, Rows: rows, Page: newPager(c, "ui-notifications", next)})
 }
 
 func (d *Dashboard) notification(c echo.Context) error {
@@ -400,7 +400,7 @@ func (d *Dashboard) journal(c echo.Context) error {
 		rows = append(rows, newJournalRow(e))
 	}
 	return d.render(c, http.StatusOK, "dash_journal.html", "journal", "Journal", "",
-		journalView{Filter: f, Rows: rows, Page: newPager(c, "ui-journal", pg, uint64(next))})
+		journalView{Filter: f, Rows: rows, Page: newPager(c, "ui-journal", uint64(next))})
 }
 
 func (d *Dashboard) journalEntry(c echo.Context) error {
