@@ -759,3 +759,33 @@ func TestDashboardStaticAndCashier(t *testing.T) {
 		t.Errorf("missing page: %.300s", body)
 	}
 }
+
+// The lists show one page, newest first, with a link to the next.
+func TestDashboardListsPage(t *testing.T) {
+	x := newEnv(t)
+	for i := 1; i <= 5; i++ {
+		x.call("alipay.trade.precreate", `{"out_trade_no":"PAGE-`+itoa(i)+`","total_amount":"1.00","subject":"p"}`, nil, nil)
+	}
+	var seen []string
+	path := "/_mock/ui/trades?limit=2"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("the pages never end")
+		}
+		body := x.get(path, http.StatusOK)
+		for _, m := range regexp.MustCompile(`data-out-trade-no="(PAGE-\d)"`).FindAllStringSubmatch(body, -1) {
+			seen = append(seen, m[1])
+		}
+		path = ""
+		if m := regexp.MustCompile(`id="next-page" rel="next" href="([^"]+)"`).FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if got := strings.Join(seen, ","); got != "PAGE-5,PAGE-4,PAGE-3,PAGE-2,PAGE-1" {
+		t.Errorf("walked %s", got)
+	}
+	body := x.get("/_mock/ui/journal?limit=3", http.StatusOK)
+	if !strings.Contains(body, `id="next-page"`) || strings.Count(body, "data-journal-id=") != 3 {
+		t.Errorf("journal page of 3 with a next link: %.400s", byID(body, "journal"))
+	}
+}
