@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -135,6 +140,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&allowedHosts, "allowed-host", "a Host name (or *.domain, host:port) the control API and dashboard answer besides loopback names and the --public-url host, e.g. a Docker service name (repeatable)")
 	dataDir := fs.String("data", "", "keep apps, trades, red packets, notifications and the clock in DIR, so a restart carries on (default: in memory)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
+	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
+	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
+	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
+	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
+	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -172,6 +182,23 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.ControlToken = *controlToken
 	opts.AllowedHosts = allowedHosts
 	opts.DataDir = *dataDir
+	if *journalEntries < 1 {
+		return errors.New("--journal-max-entries must be 1 or more")
+	}
+	opts.Journal.MaxEntries = *journalEntries
+	if opts.Journal.MaxBytes, err = parseSize(*journalBytes); err != nil || opts.Journal.MaxBytes < journal.MinBytes {
+		return fmt.Errorf("--journal-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *journalBytes)
+	}
+	for _, k := range []struct {
+		flag string
+		n    int
+		to   *int
+	}{{"--keep-trades", *keepTrades, &opts.Trades.Keep}, {"--keep-red-packets", *keepPackets, &opts.Coupons.Keep}, {"--keep-notifications", *keepNotes, &opts.Notify.Keep}} {
+		if k.n < 1 {
+			return fmt.Errorf("%s must be 1 or more", k.flag)
+		}
+		*k.to = k.n
+	}
 	for _, path := range scenarioFlags {
 		files, err := scenarios.LoadPath(path, gateway.Methods())
 		if err != nil {
@@ -244,6 +271,28 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "ok: %d file(s), %d rule(s)\n", files, rules)
 	return nil
+}
+
+// parseSize reads a byte count: a number, or one with KiB, MiB or GiB
+// (KB, MB and GB are read the same way, as powers of 1024).
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	upper := strings.ToUpper(v)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(upper, u.suffix) {
+			v, mult = strings.TrimSpace(v[:len(v)-len(u.suffix)]), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size", v)
+	}
+	return n * mult, nil
 }
 
 func parseSchedule(v string) ([]time.Duration, error) {

@@ -502,3 +502,47 @@ func TestDamagedDataFileGivesOneLine(t *testing.T) {
 		})
 	}
 }
+
+// The memory ceilings are set by flags (or their variables) and reported
+// by /_mock/memory; a value out of range is refused naming the flag.
+func TestMemoryFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--keep-trades", "0"}, "--keep-trades must be 1 or more"},
+		{[]string{"--keep-notifications", "-3"}, "--keep-notifications must be 1 or more"},
+		{[]string{"--journal-max-entries", "0"}, "--journal-max-entries must be 1 or more"},
+		{[]string{"--journal-max-bytes", "512KiB"}, "--journal-max-bytes"},
+		{[]string{"--journal-max-bytes", "lots"}, "--journal-max-bytes"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), &out, &errb); code == 0 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, %q; want an error saying %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{{"1MiB", 1 << 20}, {"32mb", 32 << 20}, {"2GiB", 2 << 30}, {"4096", 4096}, {"10 KiB", 10 << 10}} {
+		if got, err := parseSize(tc.in); err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+
+	bin := buildBinary(t)
+	base := strings.TrimSuffix(startBinary(t, bin, []string{"ALIPAY_MOCK_KEEP_RED_PACKETS=7"}, "--addr", "127.0.0.1:0",
+		"--keep-trades", "5", "--keep-notifications", "6", "--journal-max-entries", "50", "--journal-max-bytes", "3MiB"), "/")
+	resp, err := http.Get(base + "/_mock/memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{`"max_entries":50`, `"max_bytes":3145728`, `"trades":{"count":0,"keep":5}`,
+		`"red_packets":{"count":0,"keep":7}`, `"keep":6`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/_mock/memory %s lacks %s", b, want)
+		}
+	}
+}

@@ -45,9 +45,11 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	s.Trades.Restore(trades)
+	// Persist first: what Restore evicts past --keep-trades is deleted
+	// from the file too, so the store is trimmed at every start.
 	s.Trades.Persist(db)
-	for _, t := range trades {
+	kept := s.Trades.Restore(trades)
+	for _, t := range kept {
 		s.scheduleTrade(t)
 	}
 
@@ -55,9 +57,9 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	s.Coupons.Restore(orders)
 	s.Coupons.Persist(db)
-	for _, o := range orders {
+	keptOrders := s.Coupons.Restore(orders)
+	for _, o := range keptOrders {
 		s.scheduleOrder(o)
 	}
 
@@ -74,7 +76,8 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
-	s.log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(trades),
-		"red_packets", len(orders), "notifications", len(ns))
+	s.log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
+		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
+		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil
 }

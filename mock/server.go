@@ -29,6 +29,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -98,6 +99,23 @@ type Options struct {
 	// in a file there, so a restarted mock carries on; empty keeps
 	// everything in memory.
 	DataDir string
+	// Journal bounds the request journal by entries and bytes; zero values
+	// take the defaults (2,000 entries, 32 MiB).
+	Journal journal.Options
+	// Trades.Keep, Coupons.Keep and Notify.Keep bound the trades, red
+	// packets and final notifications kept (docs/limits.md); 0 takes the
+	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
+}
+
+// keep is a count limit with its default: 0 takes def, negative is none.
+func keep(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // Server is a configured mock.
@@ -152,12 +170,18 @@ func New(opts Options) (_ *Server, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// No log line may carry a request's megabyte: every message and
+	// attribute is cut at limits.MaxLogValue.
+	opts.Logger = slog.New(limits.LogHandler(opts.Logger.Handler(), limits.MaxLogValue))
 	switch {
 	case opts.TimestampTolerance == 0:
 		opts.TimestampTolerance = 24 * time.Hour
 	case opts.TimestampTolerance < 0:
 		opts.TimestampTolerance = 0
 	}
+	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
+	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
+	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
 	var db *store.DB
 	if opts.DataDir != "" {
 		if db, err = store.Open(opts.DataDir); err != nil {
@@ -186,7 +210,7 @@ func New(opts Options) (_ *Server, err error) {
 		Auth:      appauth.NewBook(opts.Clock, ids),
 		Faults:    &gateway.Faults{},
 		Scenarios: scenarios.NewEngine(),
-		Journal:   &journal.Journal{},
+		Journal:   journal.New(opts.Journal),
 		Clock:     opts.Clock,
 		Sched:     clock.NewScheduler(opts.Clock, opts.Workers),
 		Key:       opts.AlipayKey,
@@ -203,6 +227,8 @@ func New(opts Options) (_ *Server, err error) {
 	s.Scenarios.Add(opts.Scenarios...)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
+	s.Trades.OnEvict(s.tradesEvicted)
+	s.Coupons.OnEvict(s.ordersEvicted)
 	if db != nil {
 		if err := s.restore(db); err != nil {
 			return nil, err
@@ -327,6 +353,28 @@ func (s *Server) scheduleOrder(o coupon.Order) {
 			}
 			return out
 		}})
+}
+
+// tradesEvicted cancels the scheduled jobs of trades no longer kept: the
+// deadline and any simulated buyer still to act. Their notifications are
+// the outbox's and run their course.
+func (s *Server) tradesEvicted(ts []trade.Trade) {
+	for _, t := range ts {
+		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
+		key := t.AppID + "|" + t.OutTradeNo
+		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
+	}
+}
+
+// ordersEvicted does for red packets what tradesEvicted does for trades.
+func (s *Server) ordersEvicted(os []coupon.Order) {
+	for _, o := range os {
+		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
+		key := o.AppID + "|" + o.OutOrderNo
+		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
+	}
 }
 
 // httpError answers what no route handled: the gateway's JSON shape on the

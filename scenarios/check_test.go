@@ -44,6 +44,8 @@ func TestCheckFindsProblems(t *testing.T) {
 		{"not yaml", "rules: [\n", 0, ""},
 		{"two conditions", "rules:\n  - when: {method: alipay.trade.query, biz: {out_trade_no: {prefix: a, regex: b}}}\n    then: {delay: 1s}\n", 2, "exactly one"},
 		{"bad duration", "rules:\n  - when: {method: alipay.trade.query}\n    then: {delay: soon}\n", 0, "delay"},
+		{"too many duplicates", "rules:\n  - when: {method: alipay.trade.pay}\n    then: {notify: {duplicate: 11}}\n", 2, "notify.duplicate must be from 0 to 10"},
+		{"negative duplicates", "rules:\n  - when: {method: alipay.trade.pay}\n    then: {notify: {duplicate: -1}}\n", 2, "notify.duplicate must be from 0 to 10"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -310,6 +310,10 @@ type Buyer struct {
 	Never bool `yaml:"never" json:"never,omitempty"`
 }
 
+// MaxDuplicate bounds notify.duplicate: every copy is a notification the
+// outbox keeps with its attempts.
+const MaxDuplicate = 10
+
 // Notify bends notifications.
 type Notify struct {
 	Suppress     bool      `yaml:"suppress" json:"suppress,omitempty"`

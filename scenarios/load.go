@@ -224,8 +224,8 @@ func check(f *File, methods []string) Problems {
 				bad(r, "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
 			}
 		}
-		if t.Notify != nil && t.Notify.Duplicate < 0 {
-			bad(r, "%s: notify.duplicate must be 0 or more", name)
+		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
+			bad(r, "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
 		}
 		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Notify == nil && t.SetState == "" {
 			bad(r, "%s: then does nothing", name)

@@ -17,6 +17,7 @@ type Job struct {
 	Key string
 	Run func(at time.Time) []Fired
 	seq uint64
+	idx int // place in the heap, for Cancel
 }
 
 // Fired reports one thing that happened when a job ran.
@@ -36,13 +37,21 @@ func (h jobHeap) Less(i, j int) bool {
 	}
 	return h[i].seq < h[j].seq
 }
-func (h jobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*Job)) }
+func (h jobHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx, h[j].idx = i, j
+}
+func (h *jobHeap) Push(x any) {
+	j := x.(*Job)
+	j.idx = len(*h)
+	*h = append(*h, j)
+}
 func (h *jobHeap) Pop() any {
 	old := *h
 	j := old[len(old)-1]
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
+	j.idx = -1
 	return j
 }
 
@@ -56,6 +65,7 @@ type Scheduler struct {
 
 	mu   sync.Mutex
 	jobs jobHeap
+	refs map[string][]*Job // pending jobs by Ref, for Cancel
 	seq  uint64
 	wake chan struct{}
 
@@ -68,7 +78,7 @@ func NewScheduler(c *Sim, workers int) *Scheduler {
 	if workers < 1 {
 		workers = 1
 	}
-	return &Scheduler{clock: c, workers: workers, wake: make(chan struct{}, 1)}
+	return &Scheduler{clock: c, workers: workers, wake: make(chan struct{}, 1), refs: map[string][]*Job{}}
 }
 
 // Clock is the scheduler's clock.
@@ -80,6 +90,9 @@ func (s *Scheduler) Schedule(j Job) {
 	s.seq++
 	j.seq = s.seq
 	heap.Push(&s.jobs, &j)
+	if j.Ref != "" {
+		s.refs[j.Ref] = append(s.refs[j.Ref], &j)
+	}
 	earliest := s.jobs[0] == &j
 	s.mu.Unlock()
 	if !earliest {
@@ -89,6 +102,43 @@ func (s *Scheduler) Schedule(j Job) {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// forget drops a job that left the heap from the Ref index; s.mu is held.
+func (s *Scheduler) forget(j *Job) {
+	if j.Ref == "" {
+		return
+	}
+	list := s.refs[j.Ref]
+	for i, x := range list {
+		if x == j {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(s.refs, j.Ref)
+	} else {
+		s.refs[j.Ref] = list
+	}
+}
+
+// Cancel removes the pending jobs about ref that match says yes to (all
+// of them when match is nil) and returns how many it removed: the jobs of
+// a trade or red packet that is no longer kept.
+func (s *Scheduler) Cancel(ref string, match func(Job) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, j := range append([]*Job(nil), s.refs[ref]...) {
+		if j.idx < 0 || (match != nil && !match(*j)) {
+			continue
+		}
+		heap.Remove(&s.jobs, j.idx)
+		s.forget(j)
+		n++
+	}
+	return n
 }
 
 // Pending is the number of jobs waiting.
@@ -114,14 +164,37 @@ func (s *Scheduler) popDue(t time.Time) []*Job {
 	defer s.mu.Unlock()
 	var due []*Job
 	for len(s.jobs) > 0 && !s.jobs[0].At.After(t) {
-		due = append(due, heap.Pop(&s.jobs).(*Job))
+		j := heap.Pop(&s.jobs).(*Job)
+		s.forget(j)
+		due = append(due, j)
 	}
 	return due
 }
 
+// collector keeps the first max of what fired and counts the rest, so a
+// long advance (400,000 notification attempts) reports in bounded memory.
+type collector struct {
+	max  int
+	out  []Fired
+	more int
+}
+
+func (c *collector) add(fs []Fired) {
+	for _, f := range fs {
+		if len(c.out) < c.max {
+			c.out = append(c.out, f)
+		} else {
+			c.more++
+		}
+	}
+}
+
+// unbounded collects everything.
+func unbounded() *collector { return &collector{max: int(^uint(0) >> 1)} }
+
 // runBatch runs jobs: one goroutine per key, at most workers at once,
-// each key's jobs in order.
-func (s *Scheduler) runBatch(due []*Job) []Fired {
+// each key's jobs in order; what fires goes to c in key order.
+func (s *Scheduler) runBatch(due []*Job, c *collector) {
 	var order []string
 	byKey := map[string][]*Job{}
 	for _, j := range due {
@@ -148,29 +221,43 @@ func (s *Scheduler) runBatch(due []*Job) []Fired {
 		}(i, byKey[k])
 	}
 	wg.Wait()
-	var out []Fired
-	for _, r := range results {
-		out = append(out, r...)
+	for i, r := range results {
+		c.add(r)
+		results[i] = nil
 	}
-	return out
 }
 
 // RunDue runs every job due now, including jobs that running ones
 // schedule for now, and returns what fired.
 func (s *Scheduler) RunDue() []Fired {
-	s.run.Lock()
-	defer s.run.Unlock()
-	return s.runDueLocked()
+	out, _ := s.RunDueLimit(-1)
+	return out
 }
 
-func (s *Scheduler) runDueLocked() []Fired {
-	var out []Fired
+// RunDueLimit is RunDue reporting at most max of what fired (none when
+// max is 0; all when negative) and how many more fired.
+func (s *Scheduler) RunDueLimit(max int) ([]Fired, int) {
+	s.run.Lock()
+	defer s.run.Unlock()
+	c := limit(max)
+	s.runDueLocked(c)
+	return c.out, c.more
+}
+
+func limit(max int) *collector {
+	if max < 0 {
+		return unbounded()
+	}
+	return &collector{max: max}
+}
+
+func (s *Scheduler) runDueLocked(c *collector) {
 	for {
 		due := s.popDue(s.clock.Now())
 		if len(due) == 0 {
-			return out
+			return
 		}
-		out = append(out, s.runBatch(due)...)
+		s.runBatch(due, c)
 	}
 }
 
@@ -178,10 +265,17 @@ func (s *Scheduler) runDueLocked() []Fired {
 // so that every job runs at its own time (a retry scheduled by an attempt
 // within the window runs too), and returns everything that fired.
 func (s *Scheduler) Advance(d time.Duration) []Fired {
+	out, _ := s.AdvanceLimit(d, -1)
+	return out
+}
+
+// AdvanceLimit is Advance reporting at most max of what fired (all when
+// negative) and how many more fired.
+func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 	s.run.Lock()
 	defer s.run.Unlock()
+	c := limit(max)
 	target := s.clock.Now().Add(d)
-	var out []Fired
 	for {
 		next, ok := s.NextDue()
 		if !ok || next.After(target) {
@@ -190,26 +284,34 @@ func (s *Scheduler) Advance(d time.Duration) []Fired {
 		if next.After(s.clock.Now()) {
 			s.clock.Set(next)
 		}
-		out = append(out, s.runDueLocked()...)
+		s.runDueLocked(c)
 	}
 	if target.After(s.clock.Now()) {
 		s.clock.Set(target)
 	}
-	return append(out, s.runDueLocked()...)
+	s.runDueLocked(c)
+	return c.out, c.more
 }
 
 // AdvanceToNext moves the clock to the earliest pending job and runs what
 // is due then. With nothing pending it does nothing.
 func (s *Scheduler) AdvanceToNext() []Fired {
+	out, _ := s.AdvanceToNextLimit(-1)
+	return out
+}
+
+// AdvanceToNextLimit is AdvanceToNext reporting at most max of what fired
+// (all when negative) and how many more fired.
+func (s *Scheduler) AdvanceToNextLimit(max int) ([]Fired, int) {
 	next, ok := s.NextDue()
 	if !ok {
-		return nil
+		return nil, 0
 	}
 	d := next.Sub(s.clock.Now())
 	if d < 0 {
 		d = 0
 	}
-	return s.Advance(d)
+	return s.AdvanceLimit(d, max)
 }
 
 // Loop runs jobs as the clock reaches them until stop is closed. A frozen
@@ -219,7 +321,7 @@ func (s *Scheduler) Loop(stop <-chan struct{}) {
 		// Taken before reading the clock, so a jump while the timer is
 		// worked out still wakes the loop.
 		moved := s.clock.Moved()
-		s.RunDue()
+		s.RunDueLimit(0) // nobody reads what fired here: keep none of it
 		var timer *time.Timer
 		var fire <-chan time.Time
 		if next, ok := s.NextDue(); ok {

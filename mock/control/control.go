@@ -56,6 +56,7 @@ type API struct {
 func (a *API) Register(e *echo.Echo) {
 	g := e.Group(Prefix)
 	g.GET("/health", a.health)
+	g.GET("/memory", a.memory)
 	g.GET("/alipay-public-key", a.publicKey)
 	g.GET("/alipay-cert", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/x-pem-file", a.AlipayCert) })
 	g.GET("/alipay-root-cert", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/x-pem-file", a.RootCert) })
@@ -233,11 +234,15 @@ func (a *API) reset(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 
+// listTrades lists trades oldest first, one page at a time (limit,
+// cursor; the next page's cursor in X-Next-Cursor and Link).
 func (a *API) listTrades(c echo.Context) error {
-	ts := a.Trades.List(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(c.QueryParam("status"))})
-	if ts == nil {
-		ts = []trade.Trade{}
+	pg, err := readPage(c, "trades")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
+	ts, next := a.Trades.Page(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(c.QueryParam("status"))}, pg.After, pg.Limit, false)
+	nextPage(c, "trades", next)
 	return c.JSON(http.StatusOK, ts)
 }
 

@@ -13,11 +13,15 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
+// listCoupons lists red packets and claims oldest first, one page at a
+// time, like listTrades.
 func (a *API) listCoupons(c echo.Context) error {
-	list := a.Coupons.List(c.QueryParam("app_id"))
-	if list == nil {
-		list = []coupon.Order{}
+	pg, err := readPage(c, "red-packets")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
+	list, next := a.Coupons.Page(c.QueryParam("app_id"), coupon.OrderStatus(c.QueryParam("status")), pg.After, pg.Limit, false)
+	nextPage(c, "red-packets", next)
 	return c.JSON(http.StatusOK, list)
 }
 

@@ -78,13 +78,17 @@ func (a *API) clearScenarios(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }
 
+// listJournal lists entries newest first, one page at a time, like
+// listTrades; the cursor is the id the next page starts below.
 func (a *API) listJournal(c echo.Context) error {
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	if limit <= 0 {
-		limit = 100
+	pg, err := readPage(c, "journal")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
-	return c.JSON(http.StatusOK, a.Journal.List(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
-		Failed: c.QueryParam("failed") == "true", Limit: limit}))
+	list, next := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
+		Failed: c.QueryParam("failed") == "true", Before: int(pg.After), Limit: pg.Limit})
+	nextPage(c, "journal", uint64(next))
+	return c.JSON(http.StatusOK, list)
 }
 
 func (a *API) getJournal(c echo.Context) error {

@@ -76,7 +76,7 @@ func (a *API) setClock(c echo.Context) error {
 	if in.Speed != nil {
 		clk.SetSpeed(*in.Speed)
 	}
-	a.Sched.RunDue()
+	a.Sched.RunDueLimit(0)
 	return c.JSON(http.StatusOK, a.clockView())
 }
 
@@ -92,9 +92,10 @@ func (a *API) advance(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
 	}
 	var fired []clock.Fired
+	var omitted int
 	switch {
 	case in.To == "next":
-		fired = a.Sched.AdvanceToNext()
+		fired, omitted = a.Sched.AdvanceToNextLimit(MaxFired)
 	case in.By != "":
 		d, err := time.ParseDuration(in.By)
 		if err != nil {
@@ -103,7 +104,7 @@ func (a *API) advance(c echo.Context) error {
 		if err := clock.CheckAdvance(a.Sched.Clock().Now(), d); err != nil {
 			return fail(c, http.StatusBadRequest, err)
 		}
-		fired = a.Sched.Advance(d)
+		fired, omitted = a.Sched.AdvanceLimit(d, MaxFired)
 	default:
 		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
 	}
@@ -113,8 +114,14 @@ func (a *API) advance(c echo.Context) error {
 	return c.JSON(http.StatusOK, struct {
 		Clock clockView     `json:"clock"`
 		Fired []clock.Fired `json:"fired"`
-	}{a.clockView(), fired})
+		// FiredOmitted counts what fired beyond the first MaxFired.
+		FiredOmitted int `json:"fired_omitted"`
+	}{a.clockView(), fired, omitted})
 }
+
+// MaxFired bounds the fired list an advance answers with; the rest is
+// counted in fired_omitted (the outbox and the journal keep the details).
+const MaxFired = 1000
 
 // MaxWait bounds a long poll.
 const MaxWait = 60 * time.Second
@@ -129,9 +136,15 @@ func (a *API) listNotifications(c echo.Context) error {
 	default:
 		return fail(c, http.StatusBadRequest, errors.New("state is pending, delivered or given_up"))
 	}
+	pg, err := readPage(c, "notifications")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	w := c.QueryParam("wait")
 	if w == "" {
-		return c.JSON(http.StatusOK, a.Notifier.Outbox().List(f))
+		list, next := a.Notifier.Outbox().Page(f, pg.After, pg.Limit, false)
+		nextPage(c, "notifications", next)
+		return c.JSON(http.StatusOK, list)
 	}
 	d, err := time.ParseDuration(w)
 	if err != nil {
@@ -146,7 +159,9 @@ func (a *API) listNotifications(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()
-	return c.JSON(http.StatusOK, a.Notifier.Outbox().Wait(ctx, f))
+	list, next := a.Notifier.Outbox().WaitPage(ctx, f, pg.After, pg.Limit)
+	nextPage(c, "notifications", next)
+	return c.JSON(http.StatusOK, list)
 }
 
 func (a *API) getNotification(c echo.Context) error {
@@ -162,7 +177,7 @@ func (a *API) resend(c echo.Context) error {
 		return fail(c, http.StatusNotFound, err)
 	}
 	// The attempt is due now: run it before answering.
-	a.Sched.RunDue()
+	a.Sched.RunDueLimit(0)
 	n, _ := a.Notifier.Outbox().Get(c.Param("id"))
 	return c.JSON(http.StatusOK, n)
 }

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -22,6 +25,10 @@ type Options struct {
 	// Processing is how long an operation answered with 10003 takes to
 	// complete by itself if nobody retries or queries; default 5s.
 	Processing time.Duration
+	// Keep is the most orders (red packets and claims) kept; past it the
+	// orders that became final (finished or closed) longest ago go first,
+	// then the oldest. 0 keeps every order.
+	Keep int
 }
 
 // DefaultPayTimeout applies when pay_timeout is not given.
@@ -136,6 +143,8 @@ type Book struct {
 	byPage   map[string]*Order // by cashier token
 	observer func(Order, Event)
 	store    Store
+	ledger   limits.Ledger[*Order]
+	onEvict  func([]Order)
 }
 
 // NewBook makes an empty book.
@@ -164,12 +173,17 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	if werr := b.write(ch); werr != nil && err == nil {
 		err = werr
 	}
-	obs := b.observer
+	b.noteFinal(ch)
+	evicted := b.evict()
+	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
 	if obs != nil {
 		for _, c := range ch {
 			obs(c.o, c.e)
 		}
+	}
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
 	}
 	return err
 }
@@ -183,6 +197,7 @@ func (b *Book) Reset(app string) {
 	}
 	if app == "" {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
+		b.ledger.Clear()
 		return
 	}
 	for k, o := range b.byOut {
@@ -192,6 +207,7 @@ func (b *Book) Reset(app string) {
 			delete(b.byPage, o.CashierToken)
 		}
 	}
+	b.ledger.Retain(func(o *Order) bool { return o.AppID != app })
 }
 
 // authNo is a fund authorisation number: date, "11" and 18 digits.
@@ -213,6 +229,21 @@ func checkAmount(a amount.Amount, sent bool) error {
 	}
 	if !a.InRange() {
 		return InvalidParameter("amount取值范围[0.01,100000000.00]")
+	}
+	return nil
+}
+
+// checkLengths refuses text fields past their maximum length (in
+// characters): the seed gives none for red packets, so these follow the
+// fund family's usual String(n) sizes (inferred). They bound what one
+// order can make the mock hold.
+func checkLengths(fields ...string) error {
+	for i := 0; i+2 < len(fields); i += 3 {
+		name, v, max := fields[i], fields[i+1], fields[i+2]
+		n, _ := strconv.Atoi(max)
+		if utf8.RuneCountInString(v) > n {
+			return InvalidParameter(name + "长度不能超过" + max)
+		}
 	}
 	return nil
 }
@@ -255,6 +286,9 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		if r.OrderTitle == "" {
 			return nil, InvalidParameter("order_title不能为空")
 		}
+		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024", "payer_user_id", r.PayerUserID, "28"); err != nil {
+			return nil, err
+		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
@@ -287,9 +321,7 @@ func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processin
 		}
 		o.Operations = append(o.Operations, Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo,
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
-		b.byAuth[o.AuthNo] = o
-		b.byOut[key{m.AppID, o.OutOrderNo}] = o
-		b.byPage[o.CashierToken] = o
+		b.add(o)
 		if agreement {
 			o.Payer = b.ids.Buyer()
 			o.Payer.UserID = r.PayerUserID
@@ -425,6 +457,10 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		if r.PayeeUserID == "" && r.PayeeLogonID == "" {
 			return nil, InvalidParameter("payee_user_id和payee_logon_id不能同时为空")
 		}
+		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024",
+			"payee_user_id", r.PayeeUserID, "28", "payee_logon_id", r.PayeeLogonID, "100"); err != nil {
+			return nil, err
+		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
@@ -482,8 +518,7 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 		}
 		claim.Operations = []Operation{op}
 		claim.Paid = &now
-		b.byAuth[claim.AuthNo] = claim
-		b.byOut[key{m.AppID, claim.OutOrderNo}] = claim
+		b.add(claim)
 		p.Rest -= r.Amount
 		if p.Rest == 0 {
 			p.Status, p.RefundAt = OrderFinish, nil
@@ -507,6 +542,9 @@ func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (
 		}
 		if r.OutRequestNo == "" || len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no不能为空且长度不能超过64")
+		}
+		if err := checkLengths("remark", r.Remark, "256"); err != nil {
+			return nil, err
 		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err

@@ -97,7 +97,28 @@ type Order struct {
 
 	Operations []Operation `json:"operations"`
 	History    []Event     `json:"history"`
+
+	// seq numbers orders in the order they were made: the stable order of
+	// lists and their cursors.
+	seq uint64
 }
+
+// Final reports whether nothing more can happen to the order: finished or
+// closed, with no operation still completing.
+func (o *Order) Final() bool {
+	if o.Status != OrderFinish && o.Status != OrderClosed {
+		return false
+	}
+	for _, op := range o.Operations {
+		if op.Status == OpInit && op.DoneAt != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Seq is an order's position in the book's order, for cursors.
+func (o *Order) Seq() uint64 { return o.seq }
 
 // Event is one entry of an order's history; the notifier hears them.
 type Event struct {

@@ -2,6 +2,8 @@ package coupon
 
 import (
 	"encoding/json"
+	"sort"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -11,6 +13,7 @@ import (
 type Store interface {
 	PutOrders([]Order) error
 	DeleteOrders(app string) error // "" deletes every order
+	RemoveOrders([]Order) error    // the orders eviction dropped
 }
 
 // Persist makes the book write every change through s from now on.
@@ -20,22 +23,83 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored orders back, without telling the observer. A red
-// packet stored before packets had a cashier token gets one for this run.
-func (b *Book) Restore(orders []Order) {
+// Restore puts stored orders back in the order they were made, without
+// telling the observer, and evicts past Keep (from the store too, when
+// persistence is on). It returns the orders kept. Orders stored before
+// they were numbered are numbered now, oldest first, and written back. A red packet stored before packets had a cashier token
+// gets one for this run.
+func (b *Book) Restore(orders []Order) []Order {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	list := make([]*Order, 0, len(orders))
 	for i := range orders {
 		o := orders[i].clone()
-		b.byAuth[o.AuthNo] = &o
-		b.byOut[key{o.AppID, o.OutOrderNo}] = &o
+		if old := b.byAuth[o.AuthNo]; old != nil {
+			b.remove(old)
+		}
+		list = append(list, &o)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, c := list[i], list[j]
+		if (a.seq == 0) != (c.seq == 0) {
+			return a.seq != 0
+		}
+		if a.seq != c.seq {
+			return a.seq < c.seq
+		}
+		if !a.Created.Equal(c.Created) {
+			return a.Created.Before(c.Created)
+		}
+		return a.AuthNo < c.AuthNo
+	})
+	var legacy []Order
+	for _, o := range list {
+		numbered := o.seq != 0
+		o.seq = b.ledger.Load(o.seq, o)
+		if !numbered {
+			legacy = append(legacy, o.clone())
+		}
+		b.byAuth[o.AuthNo] = o
+		b.byOut[key{o.AppID, o.OutOrderNo}] = o
 		if !o.Claim {
 			if o.CashierToken == "" {
 				o.CashierToken = b.ids.Secret()
 			}
-			b.byPage[o.CashierToken] = &o
+			b.byPage[o.CashierToken] = o
 		}
 	}
+	var final []*Order
+	for _, o := range list {
+		if o.Final() {
+			final = append(final, o)
+		}
+	}
+	sort.SliceStable(final, func(i, j int) bool { return finalAt(final[i]).Before(finalAt(final[j])) })
+	for _, o := range final {
+		b.ledger.Final(o.seq)
+	}
+	if b.store != nil && len(legacy) > 0 {
+		_ = b.store.PutOrders(legacy) // the store reports failures
+	}
+	evicted := b.evict()
+	kept := make([]Order, 0, b.ledger.Len())
+	b.ledger.Each(0, func(_ uint64, o *Order) bool {
+		kept = append(kept, o.clone())
+		return true
+	})
+	onEvict := b.onEvict
+	b.mu.Unlock()
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
+	}
+	return kept
+}
+
+// finalAt is when a final order became final: its last event.
+func finalAt(o *Order) time.Time {
+	if n := len(o.History); n > 0 {
+		return o.History[n-1].At
+	}
+	return o.Created
 }
 
 // write stores the current state of the orders that changes touched; the
@@ -66,11 +130,12 @@ func (b *Book) write(changes []change) error {
 type record struct {
 	Order
 	Fingerprints []string `json:"fingerprints,omitempty"`
+	Seq          uint64   `json:"seq,omitempty"`
 }
 
 // Marshal encodes an order for a store, private state included.
 func Marshal(o Order) ([]byte, error) {
-	r := record{Order: o}
+	r := record{Order: o, Seq: o.seq}
 	for _, op := range o.Operations {
 		r.Fingerprints = append(r.Fingerprints, op.fingerprint)
 	}
@@ -83,6 +148,7 @@ func Unmarshal(b []byte) (Order, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Order{}, err
 	}
+	r.Order.seq = r.Seq
 	for i := range r.Operations {
 		if i < len(r.Fingerprints) {
 			r.Operations[i].fingerprint = r.Fingerprints[i]

@@ -140,8 +140,10 @@ func (cl *call) merchant() trade.Merchant {
 // owner is the app id the merchant's trades and red packets are kept under.
 func (cl *call) owner() string { return cl.merchant().AppID }
 
+// context is what a trade or red packet keeps of the request: copies, so
+// that it never holds on to the request body its values were cut from.
 func (cl *call) context() trade.Context {
-	return trade.Context{NotifyURL: cl.params["notify_url"], ReturnURL: cl.params["return_url"],
+	return trade.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
 		Charset: string(cl.cs), SignType: string(cl.st)}
 }
 

@@ -2,15 +2,64 @@
 // its signature verified (and if not, the string the mock verified and the
 // likely mistake), which scenario rule acted or why the nearest ones did
 // not, and what went back.
+//
+// It is bounded twice: by entries and by bytes, the oldest entries going
+// first. Each recorded value is cut at MaxValue bytes (and a request's
+// parameters together at MaxParams), with the entry marked truncated and
+// the original sizes noted, so a request with a megabyte of biz_content
+// costs the journal a bounded copy, never the megabyte.
 package journal
 
 import (
+	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
-// Max is how many entries the journal keeps; older ones drop off.
-const Max = 2000
+// Defaults and bounds of the journal.
+const (
+	DefaultMaxEntries = 2000
+	DefaultMaxBytes   = 32 << 20
+	// MinBytes is the smallest byte budget: the largest entry fits in it.
+	MinBytes = 1 << 20
+	// MaxValue bounds each recorded value (a parameter, the string to sign,
+	// the response); MaxParams all of one request's parameters together.
+	MaxValue  = 64 << 10
+	MaxParams = 256 << 10
+	// maxShort bounds values that are short in any sane request (method,
+	// app_id, a parameter's name); maxMiss one scenario miss, maxMisses
+	// how many are kept.
+	maxShort  = 256
+	maxMiss   = 4 << 10
+	maxMisses = 50
+	// entryOverhead is what an entry costs besides its strings.
+	entryOverhead = 512
+)
+
+// Options bound a journal; zero values take the defaults.
+type Options struct {
+	// MaxEntries is how many entries are kept; default 2,000.
+	MaxEntries int
+	// MaxBytes is how many bytes of entries are kept (as counted by their
+	// strings plus a fixed overhead each); default 32 MiB, at least MinBytes.
+	MaxBytes int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultMaxEntries
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxBytes < MinBytes {
+		o.MaxBytes = MinBytes
+	}
+	return o
+}
 
 // Entry is one gateway request.
 type Entry struct {
@@ -37,40 +86,163 @@ type Entry struct {
 	Fault        string   `json:"fault,omitempty"`
 	Response     string   `json:"response"`
 	WallMS       float64  `json:"wall_ms"`
+	// Truncated is set when a value was cut to keep the journal bounded;
+	// OriginalSizes gives the size in bytes of each value that was cut
+	// ("params.biz_content", "string_to_sign", "response", …).
+	Truncated     bool           `json:"truncated,omitempty"`
+	OriginalSizes map[string]int `json:"original_sizes,omitempty"`
+
+	size int64
 }
 
-// Journal is a bounded log of entries: a ring, so adding never copies.
-// Safe for concurrent use.
+// Journal is a bounded log of entries, oldest dropped first. The zero value
+// is a journal with the default bounds. Safe for concurrent use.
 type Journal struct {
-	mu   sync.Mutex
-	seq  int
-	ring []Entry // oldest at head once full
-	head int
+	mu    sync.Mutex
+	opts  Options
+	set   bool
+	seq   int
+	q     []Entry // oldest first, from head on
+	head  int
+	bytes int64
 }
 
-// Add records an entry and returns its id.
-func (j *Journal) Add(e Entry) int {
+// New makes a journal with the given bounds.
+func New(o Options) *Journal { return &Journal{opts: o.withDefaults(), set: true} }
+
+func (j *Journal) init() {
+	if !j.set {
+		j.opts, j.set = j.opts.withDefaults(), true
+	}
+}
+
+// Options are the bounds in force.
+func (j *Journal) Options() Options {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.init()
+	return j.opts
+}
+
+// Stats is what the journal holds now.
+type Stats struct {
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+}
+
+// Stats counts the entries kept and their bytes.
+func (j *Journal) Stats() Stats {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return Stats{Entries: len(j.q) - j.head, Bytes: j.bytes}
+}
+
+// Add records an entry (a bounded copy of it) and returns its id.
+func (j *Journal) Add(e Entry) int {
+	e = bound(e)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.init()
 	j.seq++
 	e.ID = j.seq
-	if len(j.ring) < Max {
-		j.ring = append(j.ring, e)
-	} else {
-		j.ring[j.head] = e
-		j.head = (j.head + 1) % Max
+	j.q = append(j.q, e)
+	j.bytes += e.size
+	for n := len(j.q) - j.head; n > 1 && (n > j.opts.MaxEntries || j.bytes > j.opts.MaxBytes); n-- {
+		j.bytes -= j.q[j.head].size
+		j.q[j.head] = Entry{} // let its strings go now
+		j.head++
+	}
+	if j.head > 64 && j.head*2 > len(j.q) {
+		j.q = append(make([]Entry, 0, len(j.q)-j.head+j.head/2), j.q[j.head:]...)
+		j.head = 0
 	}
 	return e.ID
 }
 
-// each calls f on the entries, newest first, until it returns false.
-func (j *Journal) each(f func(Entry) bool) {
-	n := len(j.ring)
-	for i := 0; i < n; i++ {
-		if !f(j.ring[(j.head+n-1-i)%n]) {
-			return
+// bound returns e with every value cut to its limit, in fresh memory (the
+// request's own strings are not kept), and its size counted.
+func bound(e Entry) Entry {
+	sizes := map[string]int{}
+	cut := func(name, s string, max int) string {
+		if limits.Cuts(s, max) {
+			sizes[name] = len(s)
+			return limits.Cut(s, max)
 		}
+		// A copy even when short: a parameter is often a slice of the
+		// whole request body, which it would otherwise keep alive.
+		return strings.Clone(s)
 	}
+	e.Method = cut("method", e.Method, maxShort)
+	e.AppID = cut("app_id", e.AppID, maxShort)
+	e.HTTPMethod = cut("http_method", e.HTTPMethod, maxShort)
+	e.Charset = cut("charset", e.Charset, maxShort)
+	e.SignType = cut("sign_type", e.SignType, maxShort)
+	e.KeyUsed = cut("key_used", e.KeyUsed, maxShort)
+	e.Rule = cut("rule", e.Rule, maxShort)
+	e.Code = cut("code", e.Code, maxShort)
+	e.SubCode = cut("sub_code", e.SubCode, maxShort)
+	e.Fault = cut("fault", e.Fault, maxShort)
+	e.StringToSign = cut("string_to_sign", e.StringToSign, MaxValue)
+	e.Explanation = cut("explanation", e.Explanation, MaxValue)
+	e.Response = cut("response", e.Response, MaxValue)
+	if len(e.Misses) > maxMisses {
+		sizes["misses"] = len(e.Misses)
+		e.Misses = e.Misses[:maxMisses]
+	}
+	if e.Misses != nil {
+		ms := make([]string, len(e.Misses))
+		for i, m := range e.Misses {
+			ms[i] = cut("misses", m, maxMiss)
+		}
+		e.Misses = ms
+	}
+	if e.Params != nil {
+		// Smallest values first, so the common parameters are kept whole
+		// and the large ones share what is left of MaxParams.
+		names := make([]string, 0, len(e.Params))
+		for k := range e.Params {
+			names = append(names, k)
+		}
+		sort.Slice(names, func(a, b int) bool {
+			la, lb := len(e.Params[names[a]]), len(e.Params[names[b]])
+			if la != lb {
+				return la < lb
+			}
+			return names[a] < names[b]
+		})
+		p := make(map[string]string, len(names))
+		left := MaxParams
+		for _, k := range names {
+			v := e.Params[k]
+			limit := min(MaxValue, max(left, 0))
+			name := cut("param_name", k, maxShort)
+			p[name] = cut("params."+name, v, limit)
+			left -= len(name) + len(p[name])
+		}
+		e.Params = p
+	}
+	if len(sizes) > 0 {
+		e.Truncated, e.OriginalSizes = true, sizes
+	}
+	e.size = size(&e)
+	return e
+}
+
+// size is what an entry holds, in bytes.
+func size(e *Entry) int64 {
+	n := entryOverhead + len(e.Method) + len(e.AppID) + len(e.HTTPMethod) + len(e.Charset) + len(e.SignType) +
+		len(e.StringToSign) + len(e.Explanation) + len(e.KeyUsed) + len(e.Rule) + len(e.Code) + len(e.SubCode) +
+		len(e.Fault) + len(e.Response)
+	for k, v := range e.Params {
+		n += len(k) + len(v) + 32
+	}
+	for _, m := range e.Misses {
+		n += len(m) + 16
+	}
+	for k := range e.OriginalSizes {
+		n += len(k) + 24
+	}
+	return int64(n)
 }
 
 // Filter selects entries.
@@ -79,36 +251,67 @@ type Filter struct {
 	Method string
 	// Failed keeps only requests whose signature did not verify.
 	Failed bool
+	// Before keeps only entries older than this id (a page's cursor); 0
+	// starts from the newest.
+	Before int
 	Limit  int
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.Before <= 0 || e.ID < f.Before) && (f.AppID == "" || e.AppID == f.AppID) &&
+		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != ""))
 }
 
 // List returns matching entries, newest first.
 func (j *Journal) List(f Filter) []Entry {
+	out, _ := j.Page(f)
+	return out
+}
+
+// Page returns matching entries, newest first, at most f.Limit of them
+// (all when 0), and the id to pass as Before for the next page: 0 when
+// there is none.
+func (j *Journal) Page(f Filter) ([]Entry, int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []Entry{}
-	j.each(func(e Entry) bool {
-		if (f.AppID == "" || e.AppID == f.AppID) && (f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != "")) {
-			out = append(out, e)
+	for i := len(j.q) - 1; i >= j.head; i-- {
+		e := &j.q[i]
+		if !f.match(e) {
+			continue
 		}
-		return f.Limit <= 0 || len(out) < f.Limit
-	})
-	return out
+		if f.Limit > 0 && len(out) == f.Limit {
+			return out, out[len(out)-1].ID
+		}
+		out = append(out, *e)
+	}
+	return out, 0
+}
+
+// Count is how many entries match f (its Limit and Before aside).
+func (j *Journal) Count(f Filter) int {
+	f.Before = 0
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for i := j.head; i < len(j.q); i++ {
+		if f.match(&j.q[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // Get returns one entry.
 func (j *Journal) Get(id int) (Entry, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var hit Entry
-	found := false
-	j.each(func(e Entry) bool {
-		if e.ID == id {
-			hit, found = e, true
-		}
-		return !found
-	})
-	return hit, found
+	live := j.q[j.head:]
+	i := sort.Search(len(live), func(i int) bool { return live[i].ID >= id })
+	if i < len(live) && live[i].ID == id {
+		return live[i], true
+	}
+	return Entry{}, false
 }
 
 // Clear forgets the entries of one app, or all.
@@ -116,17 +319,14 @@ func (j *Journal) Clear(app string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var keep []Entry
+	var bytes int64
 	if app != "" {
-		j.each(func(e Entry) bool {
+		for _, e := range j.q[j.head:] {
 			if e.AppID != app {
 				keep = append(keep, e)
+				bytes += e.size
 			}
-			return true
-		})
+		}
 	}
-	// keep is newest first; the ring holds oldest first.
-	for l, r := 0, len(keep)-1; l < r; l, r = l+1, r-1 {
-		keep[l], keep[r] = keep[r], keep[l]
-	}
-	j.ring, j.head = keep, 0
+	j.q, j.head, j.bytes = keep, 0, bytes
 }

@@ -1,10 +1,13 @@
 package journal
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-func TestRingKeepsTheNewest(t *testing.T) {
-	var j Journal
-	for i := 0; i < Max+5; i++ {
+func TestKeepsTheNewestEntries(t *testing.T) {
+	j := New(Options{MaxEntries: 10})
+	for i := 0; i < 15; i++ {
 		app := "a"
 		if i%2 == 1 {
 			app = "b"
@@ -12,7 +15,7 @@ func TestRingKeepsTheNewest(t *testing.T) {
 		j.Add(Entry{AppID: app})
 	}
 	all := j.List(Filter{})
-	if len(all) != Max || all[0].ID != Max+5 || all[len(all)-1].ID != 6 {
+	if len(all) != 10 || all[0].ID != 15 || all[len(all)-1].ID != 6 {
 		t.Fatalf("len %d, newest %d, oldest %d", len(all), all[0].ID, all[len(all)-1].ID)
 	}
 	if e, ok := j.Get(7); !ok || e.ID != 7 {
@@ -21,12 +24,12 @@ func TestRingKeepsTheNewest(t *testing.T) {
 	if _, ok := j.Get(5); ok {
 		t.Error("entry 5 fell off")
 	}
-	if got := j.List(Filter{AppID: "b", Limit: 3}); len(got) != 3 || got[0].ID != Max+4 {
+	if got := j.List(Filter{AppID: "b", Limit: 3}); len(got) != 3 || got[0].ID != 14 {
 		t.Errorf("filtered: %+v", got)
 	}
 	j.Clear("a")
 	rest := j.List(Filter{})
-	if len(rest) != Max/2 || rest[0].ID != Max+4 || rest[0].AppID != "b" {
+	if len(rest) != 5 || rest[0].ID != 14 || rest[0].AppID != "b" {
 		t.Fatalf("after clearing a: %d entries, newest %d", len(rest), rest[0].ID)
 	}
 	n := j.Add(Entry{AppID: "a"})
@@ -34,7 +37,65 @@ func TestRingKeepsTheNewest(t *testing.T) {
 		t.Error("adding after a clear")
 	}
 	j.Clear("")
-	if len(j.List(Filter{})) != 0 {
+	if len(j.List(Filter{})) != 0 || j.Stats().Bytes != 0 {
 		t.Error("clear all")
+	}
+}
+
+func TestPagesWalkEveryEntryOnce(t *testing.T) {
+	var j Journal
+	for i := 0; i < 25; i++ {
+		j.Add(Entry{Method: "m"})
+	}
+	seen, before, pages := map[int]bool{}, 0, 0
+	for {
+		page, next := j.Page(Filter{Before: before, Limit: 7})
+		pages++
+		for _, e := range page {
+			if seen[e.ID] {
+				t.Fatalf("entry %d twice", e.ID)
+			}
+			seen[e.ID] = true
+		}
+		if next == 0 {
+			break
+		}
+		before = next
+	}
+	if len(seen) != 25 || pages != 4 {
+		t.Fatalf("%d entries in %d pages", len(seen), pages)
+	}
+}
+
+func TestByteBudgetAndCutValues(t *testing.T) {
+	j := New(Options{MaxBytes: MinBytes})
+	huge := strings.Repeat("x", 1<<20)
+	for i := 0; i < 40; i++ {
+		j.Add(Entry{Method: huge, Params: map[string]string{"biz_content": huge, "app_id": "a"}, StringToSign: huge, Response: huge})
+	}
+	st := j.Stats()
+	if st.Bytes > MinBytes || st.Entries < 2 || st.Entries >= 40 {
+		t.Fatalf("%d entries in %d bytes for a budget of %d", st.Entries, st.Bytes, MinBytes)
+	}
+	e := j.List(Filter{Limit: 1})[0]
+	if !e.Truncated || e.OriginalSizes["params.biz_content"] != 1<<20 || e.OriginalSizes["method"] != 1<<20 ||
+		len(e.Params["biz_content"]) > MaxValue+64 || len(e.Method) > maxShort+64 || e.Params["app_id"] != "a" {
+		t.Fatalf("entry not cut: truncated %v, sizes %v, biz %d bytes", e.Truncated, e.OriginalSizes, len(e.Params["biz_content"]))
+	}
+	// Many large parameters share MaxParams between them.
+	p := map[string]string{}
+	for i := 0; i < 20; i++ {
+		p[strings.Repeat("k", i+1)] = strings.Repeat("v", 60<<10)
+	}
+	e2 := bound(Entry{Params: p})
+	total := 0
+	for k, v := range e2.Params {
+		total += len(k) + len(v)
+	}
+	if total > MaxParams+20*64 {
+		t.Errorf("parameters keep %d bytes, over %d", total, MaxParams)
+	}
+	if small := bound(Entry{Method: "alipay.trade.query"}); small.Truncated || small.OriginalSizes != nil {
+		t.Error("a small entry is marked truncated")
 	}
 }

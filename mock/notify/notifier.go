@@ -46,6 +46,10 @@ type Options struct {
 	UserAgent string
 	// Transport carries the requests; default a fresh http.Transport.
 	Transport http.RoundTripper
+	// Keep is the most final notifications (delivered, given up,
+	// suppressed) kept with their attempts; past it those that became
+	// final longest ago go. Pending ones are always kept. 0 keeps all.
+	Keep int
 }
 
 // UserAgent is what production's notifier sends.
@@ -89,6 +93,10 @@ type Policy struct {
 // (or out_order_no) from now on.
 func (n *Notifier) SetPolicy(app, out string, p Policy) { n.policies.Store(app+"|"+out, p) }
 
+// DropPolicy forgets the policy of one trade or red packet (one no longer
+// kept).
+func (n *Notifier) DropPolicy(app, out string) { n.policies.Delete(app + "|" + out) }
+
 // ClearPolicies forgets every policy of an app, or all.
 func (n *Notifier) ClearPolicies(app string) {
 	n.policies.Range(func(k, _ any) bool {
@@ -110,6 +118,7 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 	if opts.UserAgent == "" {
 		opts.UserAgent = UserAgent
 	}
+	outbox.SetKeep(opts.Keep)
 	tr := opts.Transport
 	if tr == nil {
 		// A merchant's answer is read bounded: headers to maxResponseHeader,

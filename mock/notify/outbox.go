@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // State is where a notification stands.
@@ -51,7 +53,17 @@ type Notification struct {
 	round int    // attempts before the current round (set by a resend)
 	gen   int    // generation of the planned attempt
 	key   string // scheduler key: one trade's (or red packet's) notifications stay in order
+	seq   uint64 // position in the outbox's order, for cursors
 }
+
+// Final reports whether nothing more will happen to the notification
+// unless it is sent again: delivered, given up or suppressed.
+func (n *Notification) Final() bool {
+	return n.State == Delivered || n.State == GivenUp || n.State == Suppressed
+}
+
+// Seq is the notification's position in the outbox's order, for cursors.
+func (n *Notification) Seq() uint64 { return n.seq }
 
 func (n *Notification) clone() Notification {
 	c := *n
@@ -78,18 +90,48 @@ func (f Filter) match(n *Notification) bool {
 		(f.State == "" || n.State == f.State)
 }
 
-// Outbox keeps every notification with every attempt.
+// DefaultKeep is how many final notifications the mock keeps unless told
+// otherwise.
+const DefaultKeep = 10_000
+
+// Outbox keeps the notifications with every attempt: all pending ones,
+// and the final ones (delivered, given up, suppressed) up to a limit,
+// past which those that became final longest ago go.
 type Outbox struct {
-	mu      sync.Mutex
-	items   map[string]*Notification
-	order   []string
-	changed chan struct{}
-	store   Store
+	mu       sync.Mutex
+	items    map[string]*Notification
+	ledger   limits.Ledger[*Notification]
+	finished int // how many items are final
+	keep     int
+	changed  chan struct{}
+	store    Store
 }
 
-// NewOutbox makes an empty outbox.
+// NewOutbox makes an empty outbox that keeps every notification.
 func NewOutbox() *Outbox {
 	return &Outbox{items: map[string]*Notification{}, changed: make(chan struct{})}
+}
+
+// SetKeep bounds the final notifications kept; 0 keeps them all.
+func (o *Outbox) SetKeep(n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.keep = n
+	o.evictLocked()
+}
+
+// Keep is the most final notifications kept; 0 is no limit.
+func (o *Outbox) Keep() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.keep
+}
+
+// Len is how many notifications the outbox holds.
+func (o *Outbox) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.items)
 }
 
 func (o *Outbox) notifyLocked() {
@@ -100,9 +142,14 @@ func (o *Outbox) notifyLocked() {
 func (o *Outbox) add(n *Notification) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	n.seq = o.ledger.Add(n)
 	o.items[n.ID] = n
-	o.order = append(o.order, n.ID)
+	if n.Final() {
+		o.finished++
+		o.ledger.Final(n.seq)
+	}
 	o.writeLocked(n)
+	o.evictLocked()
 	o.notifyLocked()
 }
 
@@ -114,10 +161,42 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 	if !ok {
 		return false
 	}
+	was := n.Final()
 	f(n)
+	switch now := n.Final(); {
+	case now && !was:
+		o.finished++
+		o.ledger.Final(n.seq)
+	case was && !now:
+		o.finished--
+		o.ledger.Unfinal(n.seq)
+	}
 	o.writeLocked(n)
+	o.evictLocked()
 	o.notifyLocked()
 	return true
+}
+
+// evictLocked drops final notifications past keep, those that became
+// final longest ago first, from the store too. The lock is held.
+func (o *Outbox) evictLocked() {
+	if o.keep <= 0 || o.finished <= o.keep {
+		return
+	}
+	var gone []Notification
+	for o.finished > o.keep {
+		seq, n, ok := o.ledger.NextFinal()
+		if !ok {
+			break
+		}
+		o.ledger.Remove(seq)
+		delete(o.items, n.ID)
+		o.finished--
+		gone = append(gone, *n)
+	}
+	if o.store != nil && len(gone) > 0 {
+		_ = o.store.RemoveNotifications(gone) // the store reports failures
+	}
 }
 
 // Get returns one notification.
@@ -135,34 +214,58 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 func (o *Outbox) List(f Filter) []Notification {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.listLocked(f)
+	list, _ := o.pageLocked(f, 0, 0, false)
+	return list
 }
 
-func (o *Outbox) listLocked(f Filter) []Notification {
+// Page returns up to limit notifications matching f made after the one at
+// position at (0: from the first), oldest first, or with newest made
+// before it, newest first; and the position to pass as at for the next
+// page: 0 when there is none.
+func (o *Outbox) Page(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pageLocked(f, at, limit, newest)
+}
+
+func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
 	out := []Notification{}
-	for _, id := range o.order {
-		if n := o.items[id]; f.match(n) {
-			out = append(out, n.clone())
+	var next uint64
+	o.ledger.Walk(at, newest, func(_ uint64, n *Notification) bool {
+		if !f.match(n) {
+			return true
 		}
-	}
-	return out
+		if limit > 0 && len(out) == limit {
+			next = out[len(out)-1].seq
+			return false
+		}
+		out = append(out, n.clone())
+		return true
+	})
+	return out, next
 }
 
 // Wait returns the notifications matching f as soon as there is at least
 // one, or what there is (possibly nothing) when ctx ends: a long poll, so
 // tests never sleep.
 func (o *Outbox) Wait(ctx context.Context, f Filter) []Notification {
+	list, _ := o.WaitPage(ctx, f, 0, 0)
+	return list
+}
+
+// WaitPage is Wait for one page (see Page).
+func (o *Outbox) WaitPage(ctx context.Context, f Filter, after uint64, limit int) ([]Notification, uint64) {
 	for {
 		o.mu.Lock()
-		list := o.listLocked(f)
+		list, next := o.pageLocked(f, after, limit, false)
 		ch := o.changed
 		o.mu.Unlock()
 		if len(list) > 0 {
-			return list
+			return list, next
 		}
 		select {
 		case <-ctx.Done():
-			return list
+			return list, next
 		case <-ch:
 		}
 	}
@@ -172,15 +275,19 @@ func (o *Outbox) Wait(ctx context.Context, f Filter) []Notification {
 func (o *Outbox) Clear(app string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	keep := o.order[:0]
-	for _, id := range o.order {
-		if app == "" || o.items[id].AppID == app {
+	for id, n := range o.items {
+		if app == "" || n.AppID == app {
+			if n.Final() {
+				o.finished--
+			}
 			delete(o.items, id)
-			continue
 		}
-		keep = append(keep, id)
 	}
-	o.order = keep
+	if app == "" {
+		o.ledger.Clear()
+	} else {
+		o.ledger.Retain(func(n *Notification) bool { return n.AppID != app })
+	}
 	if o.store != nil {
 		_ = o.store.DeleteNotifications(app) // the store reports failures
 	}

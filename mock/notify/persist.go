@@ -12,7 +12,8 @@ import (
 // is on: each one when it is queued and after every attempt.
 type Store interface {
 	PutNotification(Notification) error
-	DeleteNotifications(app string) error // "" deletes every notification
+	DeleteNotifications(app string) error     // "" deletes every notification
+	RemoveNotifications([]Notification) error // the notifications eviction dropped
 }
 
 // Persist makes the outbox write through s from now on.
@@ -47,8 +48,16 @@ func (n *Notifier) Restore(ns []Notification) {
 	var max int64
 	for i := range ns {
 		c := ns[i].clone()
-		if _, ok := o.items[c.ID]; !ok {
-			o.order = append(o.order, c.ID)
+		if old, ok := o.items[c.ID]; ok {
+			if old.Final() {
+				o.finished--
+			}
+			o.ledger.Remove(old.seq)
+		}
+		c.seq = o.ledger.Add(&c)
+		if c.Final() {
+			o.finished++
+			o.ledger.Final(c.seq)
 		}
 		if v, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ntf_"), 10, 64); err == nil && v > max {
 			max = v
@@ -64,6 +73,7 @@ func (n *Notifier) Restore(ns []Notification) {
 		}
 		o.items[c.ID] = &c
 	}
+	o.evictLocked()
 	o.notifyLocked()
 	o.mu.Unlock()
 	if n.seq.Load() < max {

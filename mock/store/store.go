@@ -225,6 +225,22 @@ func (db *DB) deleteApp(bucket []byte, app string) error {
 	}))
 }
 
+// remove deletes keys, all in one transaction.
+func (db *DB) remove(bucket []byte, keys [][]byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(f)
@@ -246,6 +262,15 @@ func (db *DB) PutTrades(ts []trade.Trade) error {
 
 // DeleteTrades deletes one app's trades, or all (trade.Store).
 func (db *DB) DeleteTrades(app string) error { return db.deleteApp(bucketTrades, app) }
+
+// RemoveTrades deletes the trades eviction dropped (trade.Store).
+func (db *DB) RemoveTrades(ts []trade.Trade) error {
+	keys := make([][]byte, len(ts))
+	for i, t := range ts {
+		keys[i] = id(t.AppID, t.TradeNo)
+	}
+	return db.remove(bucketTrades, keys)
+}
 
 // Trades loads every stored trade.
 func (db *DB) Trades() ([]trade.Trade, error) {
@@ -277,6 +302,15 @@ func (db *DB) PutOrders(os []coupon.Order) error {
 // DeleteOrders deletes one app's red packets, or all (coupon.Store).
 func (db *DB) DeleteOrders(app string) error { return db.deleteApp(bucketRedPackets, app) }
 
+// RemoveOrders deletes the orders eviction dropped (coupon.Store).
+func (db *DB) RemoveOrders(os []coupon.Order) error {
+	keys := make([][]byte, len(os))
+	for i, o := range os {
+		keys[i] = id(o.AppID, o.AuthNo)
+	}
+	return db.remove(bucketRedPackets, keys)
+}
+
 // Orders loads every stored red-packet order.
 func (db *DB) Orders() ([]coupon.Order, error) {
 	var out []coupon.Order
@@ -303,6 +337,16 @@ func (db *DB) PutNotification(n notify.Notification) error {
 // DeleteNotifications deletes one app's notifications, or all (notify.Store).
 func (db *DB) DeleteNotifications(app string) error {
 	return db.deleteApp(bucketNotifications, app)
+}
+
+// RemoveNotifications deletes the notifications eviction dropped
+// (notify.Store).
+func (db *DB) RemoveNotifications(ns []notify.Notification) error {
+	keys := make([][]byte, len(ns))
+	for i, n := range ns {
+		keys[i] = id(n.AppID, n.ID)
+	}
+	return db.remove(bucketNotifications, keys)
 }
 
 // Notifications loads every stored notification, oldest first.

@@ -7,11 +7,13 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/client/amount"
 	"github.com/alipay-mock/alipay-mock/client/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // Options are the switches where the mock can behave like production, the
@@ -31,6 +33,10 @@ type Options struct {
 	// RefundWindow is how long a paid trade stays refundable before it
 	// becomes TRADE_FINISHED. Default 365 days.
 	RefundWindow time.Duration
+	// Keep is the most trades kept; past it the trades that became final
+	// (closed or finished) longest ago go first, then the oldest. 0 keeps
+	// every trade.
+	Keep int
 }
 
 func (o *Options) defaults() {
@@ -76,6 +82,10 @@ type Book struct {
 	// touched are trades changed without an event (nothing to tell the
 	// observer), still to be written by the current commit.
 	touched []string
+	// Eviction and paging (keep.go): trades in the order they were made,
+	// and the final ones in the order they became final.
+	ledger  limits.Ledger[*Trade]
+	onEvict func([]Trade)
 }
 
 // NewBook makes an empty book.
@@ -110,12 +120,17 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	if werr := b.write(changes); werr != nil && err == nil {
 		err = werr
 	}
-	obs := b.observer
+	b.noteFinal(changes)
+	evicted := b.evict()
+	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
 	if obs != nil {
 		for _, c := range changes {
 			obs(c.t, c.e)
 		}
+	}
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
 	}
 	return err
 }
@@ -127,6 +142,7 @@ func (b *Book) reset(app string) {
 		b.byQR = map[string]*Trade{}
 		b.byPage = map[string]*Trade{}
 		b.buyers = map[string]fixtures.Buyer{}
+		b.ledger.Clear()
 		return
 	}
 	for k, t := range b.byOut {
@@ -137,6 +153,7 @@ func (b *Book) reset(app string) {
 			delete(b.byPage, t.CashierToken)
 		}
 	}
+	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
 }
 
 // Reset forgets every trade, or only those of one app.
@@ -275,9 +292,7 @@ func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Tim
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
 		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
 	}
-	b.byOut[key{m.AppID, o.OutTradeNo}] = t
-	b.byNo[t.TradeNo] = t
-	b.byPage[t.CashierToken] = t
+	b.add(t)
 	return t, nil
 }
 
@@ -628,6 +643,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		}
 		if len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no长度不能超过64")
+		}
+		if utf8.RuneCountInString(r.RefundReason) > 256 {
+			return nil, InvalidParameter("refund_reason长度不能超过256")
 		}
 		t, ch, err := b.lookup(app, r.Ref, now)
 		if err != nil {

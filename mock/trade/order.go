@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/client/timestamp"
 
@@ -91,6 +92,9 @@ func (o *Order) normalise(totalRequired bool) error {
 	case o.ExtendParams.SysServiceProviderID != "" && !pidPattern.MatchString(o.ExtendParams.SysServiceProviderID):
 		return InvalidParameter("sys_service_provider_id必须是服务商的支付宝账号（2088开头的16位数字）")
 	}
+	if err := o.checkLengths(); err != nil {
+		return err
+	}
 	d, u := o.DiscountableAmount, o.UndiscountableAmount
 	if o.TotalAmount == 0 && !o.TotalSent { // a 0 sent is out of range, below
 		if totalRequired || d == 0 || u == 0 {
@@ -115,6 +119,37 @@ func (o *Order) normalise(totalRequired bool) error {
 		o.DiscountableAmount = o.TotalAmount - u
 	case u == 0 && d != 0:
 		o.UndiscountableAmount = o.TotalAmount - d
+	}
+	return nil
+}
+
+// fieldMax are the documented maximum lengths (in characters) of the
+// order fields a trade keeps. They also bound what one trade can make
+// the mock hold, so a kept trade costs at most a few kilobytes.
+var fieldMax = []struct {
+	name string
+	max  int
+	get  func(*Order) string
+}{
+	{"body", 128, func(o *Order) string { return o.Body }},
+	{"store_id", 32, func(o *Order) string { return o.StoreID }},
+	{"operator_id", 28, func(o *Order) string { return o.OperatorID }},
+	{"terminal_id", 32, func(o *Order) string { return o.TerminalID }},
+	{"seller_id", 28, func(o *Order) string { return o.SellerID }},
+	{"buyer_id", 28, func(o *Order) string { return o.BuyerID }},
+	{"buyer_open_id", 128, func(o *Order) string { return o.BuyerOpenID }},
+	{"buyer_logon_id", 100, func(o *Order) string { return o.BuyerLogonID }},
+	{"passback_params", 512, func(o *Order) string { return o.PassbackParams }},
+	{"product_code", 64, func(o *Order) string { return o.ProductCode }},
+	{"auth_code", 32, func(o *Order) string { return o.AuthCode }},
+}
+
+// checkLengths refuses a field longer than its documented maximum.
+func (o *Order) checkLengths() error {
+	for _, f := range fieldMax {
+		if v := f.get(o); len(v) > f.max && utf8.RuneCountInString(v) > f.max {
+			return InvalidParameter(fmt.Sprintf("%s长度不能超过%d", f.name, f.max))
+		}
 	}
 	return nil
 }

@@ -3,10 +3,11 @@ package trade
 import "testing"
 
 // memStore records what a book writes through.
-type memStore struct{ put []Trade }
+type memStore struct{ put, removed []Trade }
 
 func (m *memStore) PutTrades(ts []Trade) error    { m.put = append(m.put, ts...); return nil }
 func (m *memStore) DeleteTrades(app string) error { return nil }
+func (m *memStore) RemoveTrades(ts []Trade) error { m.removed = append(m.removed, ts...); return nil }
 
 func TestEveryChangeIsWrittenThrough(t *testing.T) {
 	e := newEnv(t, Options{})

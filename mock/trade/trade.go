@@ -74,7 +74,14 @@ type Trade struct {
 	History []Event  `json:"history"`
 
 	fingerprint string
+	// seq numbers trades in the order they were made: the stable order of
+	// lists and their cursors.
+	seq uint64
 }
+
+// Final reports whether nothing more can happen to the trade: closed
+// (unpaid, cancelled or refunded in full) or finished.
+func (t *Trade) Final() bool { return t.Status == Closed || t.Status == Finished }
 
 // Refund is one refund request on a trade, keyed by out_request_no.
 type Refund struct {

@@ -31,6 +31,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/paging"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
@@ -77,11 +78,13 @@ const maxReports = 16
 const maxFiredShown = 1000
 
 // clockReport is what one clock action did, kept until maxReports newer
-// ones push it out.
+// ones push it out: the first maxFiredShown of what fired, and how many
+// more fired.
 type clockReport struct {
 	ID     int
 	Action string
 	Fired  []clock.Fired
+	More   int
 }
 
 // Register adds the dashboard's routes under DashboardPrefix.
@@ -207,6 +210,22 @@ func (d *Dashboard) static(c echo.Context) error {
 	return c.Blob(http.StatusOK, ct, b)
 }
 
+// pager is a list page's link to the next one, if any.
+type pager struct {
+	Next string
+}
+
+// newPager links the next page: this page's query with the cursor of
+// where it stopped.
+func newPager(c echo.Context, list string, next uint64) pager {
+	if next == 0 {
+		return pager{}
+	}
+	q := c.Request().URL.Query()
+	q.Set("cursor", paging.Cursor(list, next))
+	return pager{Next: c.Request().URL.Path + "?" + q.Encode()}
+}
+
 // ---- overview ----
 
 func (d *Dashboard) overview(c echo.Context) error {
@@ -242,12 +261,17 @@ func (d *Dashboard) trades(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "status "+strconv.Quote(f.Status)+" is not one of "+strings.Join(tradeStatuses, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), tradeStatuses
-	list := d.Trades.List(trade.Filter{AppID: f.AppID, Status: trade.Status(f.Status)})
-	rows := make([]tradeRow, 0, len(list))
-	for i := len(list) - 1; i >= 0; i-- { // newest first
-		rows = append(rows, newTradeRow(list[i]))
+	pg, err := paging.Parse("ui-trades", c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	return d.render(c, http.StatusOK, "dash_trades.html", "trades", "Trades", "", tradesView{Filter: f, Rows: rows})
+	list, next := d.Trades.Page(trade.Filter{AppID: f.AppID, Status: trade.Status(f.Status)}, pg.After, pg.Limit, true)
+	rows := make([]tradeRow, 0, len(list))
+	for _, t := range list { // newest first
+		rows = append(rows, newTradeRow(t))
+	}
+	return d.render(c, http.StatusOK, "dash_trades.html", "trades", "Trades", "",
+		tradesView{Filter: f, Rows: rows, Page: newPager(c, "ui-trades", next)})
 }
 
 func (d *Dashboard) trade(c echo.Context) error {
@@ -274,14 +298,17 @@ func (d *Dashboard) redPackets(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "status "+strconv.Quote(f.Status)+" is not one of "+strings.Join(packetStatuses, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), packetStatuses
-	list := d.Coupons.List(f.AppID)
-	rows := []packetRow{}
-	for i := len(list) - 1; i >= 0; i-- {
-		if f.Status == "" || string(list[i].Status) == f.Status {
-			rows = append(rows, newPacketRow(list[i]))
-		}
+	pg, err := paging.Parse("ui-red-packets", c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	return d.render(c, http.StatusOK, "dash_red_packets.html", "red-packets", "Red packets", "", packetsView{Filter: f, Rows: rows})
+	list, next := d.Coupons.Page(f.AppID, coupon.OrderStatus(f.Status), pg.After, pg.Limit, true)
+	rows := make([]packetRow, 0, len(list))
+	for _, o := range list {
+		rows = append(rows, newPacketRow(o))
+	}
+	return d.render(c, http.StatusOK, "dash_red_packets.html", "red-packets", "Red packets", "",
+		packetsView{Filter: f, Rows: rows, Page: newPager(c, "ui-red-packets", next)})
 }
 
 func (d *Dashboard) redPacket(c echo.Context) error {
@@ -296,11 +323,7 @@ func (d *Dashboard) redPacket(c echo.Context) error {
 	}
 	var claims []coupon.Order
 	if !o.Claim {
-		for _, x := range d.Coupons.List(o.AppID) {
-			if x.Claim && x.DeductAuthNo == o.AuthNo {
-				claims = append(claims, x)
-			}
-		}
+		claims = d.Coupons.Claims(o.AppID, o.AuthNo)
 	}
 	notes := d.Notifier.Outbox().List(notify.Filter{AppID: o.AppID, TradeNo: o.AuthNo})
 	return d.render(c, http.StatusOK, "dash_red_packet.html", "red-packets", "Red packet "+o.AuthNo, "", packetDetail(o, claims, notes))
@@ -317,12 +340,18 @@ func (d *Dashboard) notifications(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "state "+strconv.Quote(f.Status)+" is not one of "+strings.Join(notifyStates, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), notifyStates
-	list := d.Notifier.Outbox().List(notify.Filter{AppID: f.AppID, OutTradeNo: f.OutTradeNo, TradeNo: f.TradeNo, State: notify.State(f.Status)})
-	rows := make([]noteRow, 0, len(list))
-	for i := len(list) - 1; i >= 0; i-- {
-		rows = append(rows, newNoteRow(list[i]))
+	pg, err := paging.Parse("ui-notifications", c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	return d.render(c, http.StatusOK, "dash_notifications.html", "notifications", "Notifications", "", notesView{Filter: f, Rows: rows})
+	list, next := d.Notifier.Outbox().Page(notify.Filter{AppID: f.AppID, OutTradeNo: f.OutTradeNo, TradeNo: f.TradeNo, State: notify.State(f.Status)},
+		pg.After, pg.Limit, true)
+	rows := make([]noteRow, 0, len(list))
+	for _, n := range list {
+		rows = append(rows, newNoteRow(n))
+	}
+	return d.render(c, http.StatusOK, "dash_notifications.html", "notifications", "Notifications", "",
+		notesView{Filter: f, Rows: rows, Page: newPager(c, "ui-notifications", next)})
 }
 
 func (d *Dashboard) notification(c echo.Context) error {
@@ -344,18 +373,14 @@ func (d *Dashboard) resend(c echo.Context) error {
 	if err := d.Notifier.Resend(id); err != nil {
 		return d.fail(c, http.StatusNotFound, "no notification "+id)
 	}
-	d.Sched.RunDue()
+	d.Sched.RunDueLimit(0)
 	return seeOther(c, withQuery(ui("notifications", id), "resent", "1"))
 }
 
 // ---- journal ----
 
-// defaultJournalLimit is how many entries the journal page lists unless
-// ?limit= says otherwise.
-const defaultJournalLimit = 200
-
 func (d *Dashboard) journal(c echo.Context) error {
-	f := journalFilter{AppID: strings.TrimSpace(c.QueryParam("app_id")), Method: strings.TrimSpace(c.QueryParam("method")), Limit: defaultJournalLimit}
+	f := journalFilter{AppID: strings.TrimSpace(c.QueryParam("app_id")), Method: strings.TrimSpace(c.QueryParam("method"))}
 	switch v := strings.ToLower(strings.TrimSpace(c.QueryParam("failed"))); v {
 	case "", "false", "0", "off", "no":
 	case "true", "1", "on", "yes":
@@ -363,20 +388,19 @@ func (d *Dashboard) journal(c echo.Context) error {
 	default:
 		return d.fail(c, http.StatusBadRequest, "failed is true or false, not "+strconv.Quote(c.QueryParam("failed")))
 	}
-	if l := strings.TrimSpace(c.QueryParam("limit")); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > journal.Max {
-			return d.fail(c, http.StatusBadRequest, "limit is a number from 1 to "+strconv.Itoa(journal.Max))
-		}
-		f.Limit = n
+	pg, err := paging.Parse("ui-journal", c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
+	f.Limit = pg.Limit
 	f.Apps = d.appIDs(f.AppID)
-	list := d.Journal.List(journal.Filter{AppID: f.AppID, Method: f.Method, Failed: f.Failed, Limit: f.Limit})
+	list, next := d.Journal.Page(journal.Filter{AppID: f.AppID, Method: f.Method, Failed: f.Failed, Before: int(pg.After), Limit: f.Limit})
 	rows := make([]journalRow, 0, len(list))
 	for _, e := range list {
 		rows = append(rows, newJournalRow(e))
 	}
-	return d.render(c, http.StatusOK, "dash_journal.html", "journal", "Journal", "", journalView{Filter: f, Rows: rows})
+	return d.render(c, http.StatusOK, "dash_journal.html", "journal", "Journal", "",
+		journalView{Filter: f, Rows: rows, Page: newPager(c, "ui-journal", uint64(next))})
 }
 
 func (d *Dashboard) journalEntry(c echo.Context) error {
@@ -386,7 +410,9 @@ func (d *Dashboard) journalEntry(c echo.Context) error {
 	}
 	e, ok := d.Journal.Get(id)
 	if !ok {
-		return d.fail(c, http.StatusNotFound, "no journal entry "+c.Param("id")+" (the journal keeps the last "+strconv.Itoa(journal.Max)+")")
+		o := d.Journal.Options()
+		return d.fail(c, http.StatusNotFound, "no journal entry "+c.Param("id")+" (the journal keeps the last "+strconv.Itoa(o.MaxEntries)+
+			" entries, within "+strconv.FormatInt(o.MaxBytes>>20, 10)+" MiB)")
 	}
 	return d.render(c, http.StatusOK, "dash_journal_entry.html", "journal", "Journal entry "+strconv.Itoa(e.ID), "", d.journalDetail(e))
 }
@@ -427,8 +453,9 @@ func (d *Dashboard) clock(c echo.Context) error {
 			v.Report = newReportView(rep)
 		}
 	}
-	for _, n := range d.Notifier.Outbox().List(notify.Filter{State: notify.Pending}) {
-		if n.NextAttempt != nil && len(v.Upcoming) < 50 {
+	upcoming, _ := d.Notifier.Outbox().Page(notify.Filter{State: notify.Pending}, 0, 50, false)
+	for _, n := range upcoming {
+		if n.NextAttempt != nil {
 			v.Upcoming = append(v.Upcoming, newNoteRow(n))
 		}
 	}
@@ -436,11 +463,11 @@ func (d *Dashboard) clock(c echo.Context) error {
 }
 
 // keep stores a report and returns the URL showing it.
-func (d *Dashboard) keep(action string, fired []clock.Fired) string {
+func (d *Dashboard) keep(action string, fired []clock.Fired, more int) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq++
-	d.reports = append(d.reports, clockReport{ID: d.seq, Action: action, Fired: fired})
+	d.reports = append(d.reports, clockReport{ID: d.seq, Action: action, Fired: fired, More: more})
 	if len(d.reports) > maxReports {
 		d.reports = append(d.reports[:0:0], d.reports[len(d.reports)-maxReports:]...)
 	}
@@ -468,17 +495,17 @@ func (d *Dashboard) clockAdvance(c echo.Context) error {
 	if err := clock.CheckAdvance(from, dur); err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	fired := d.Sched.Advance(dur)
-	return seeOther(c, d.keep("advanced by "+dur.String()+" from "+timestamp.Format(from)+" to "+timestamp.Format(d.Sched.Clock().Now()), fired))
+	fired, more := d.Sched.AdvanceLimit(dur, maxFiredShown)
+	return seeOther(c, d.keep("advanced by "+dur.String()+" from "+timestamp.Format(from)+" to "+timestamp.Format(d.Sched.Clock().Now()), fired, more))
 }
 
 func (d *Dashboard) clockNext(c echo.Context) error {
 	next, ok := d.Sched.NextDue()
 	if !ok {
-		return seeOther(c, d.keep("nothing pending: the clock did not move", nil))
+		return seeOther(c, d.keep("nothing pending: the clock did not move", nil, 0))
 	}
-	fired := d.Sched.AdvanceToNext()
-	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired))
+	fired, more := d.Sched.AdvanceToNextLimit(maxFiredShown)
+	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired, more))
 }
 
 func (d *Dashboard) clockSpeed(c echo.Context) error {
@@ -495,7 +522,7 @@ func (d *Dashboard) clockSpeed(c echo.Context) error {
 	if sp == 0 {
 		action = "clock frozen: it moves only when advanced"
 	}
-	return seeOther(c, d.keep(action, nil))
+	return seeOther(c, d.keep(action, nil, 0))
 }
 
 // clockSet sets the reading, or with wall=1 puts the clock back on wall
@@ -505,8 +532,8 @@ func (d *Dashboard) clockSet(c echo.Context) error {
 	if c.FormValue("wall") != "" {
 		t := clk.SetWall()
 		clk.SetSpeed(1)
-		fired := d.Sched.RunDue()
-		return seeOther(c, d.keep("clock back on wall time at "+timestamp.Format(t)+", speed 1", fired))
+		fired, more := d.Sched.RunDueLimit(maxFiredShown)
+		return seeOther(c, d.keep("clock back on wall time at "+timestamp.Format(t)+", speed 1", fired, more))
 	}
 	s := strings.TrimSpace(c.FormValue("at"))
 	t, err := timestamp.Parse(s)
@@ -518,8 +545,8 @@ func (d *Dashboard) clockSet(c echo.Context) error {
 	}
 	clk.Set(t)
 	// Jobs now in the past are due: run them, as the scheduler's loop would.
-	fired := d.Sched.RunDue()
-	return seeOther(c, d.keep("clock set to "+timestamp.Format(t), fired))
+	fired, more := d.Sched.RunDueLimit(maxFiredShown)
+	return seeOther(c, d.keep("clock set to "+timestamp.Format(t), fired, more))
 }
 
 // ---- scenarios ----

@@ -476,7 +476,9 @@ func TestDashboardErrors(t *testing.T) {
 		{"/_mock/ui/red-packets?status=PAID", http.StatusBadRequest, "is not one of INIT"},
 		{"/_mock/ui/notifications?state=lost", http.StatusBadRequest, "state &#34;lost&#34; is not one of pending"},
 		{"/_mock/ui/journal?failed=maybe", http.StatusBadRequest, "failed is true or false"},
-		{"/_mock/ui/journal?limit=0", http.StatusBadRequest, "limit is a number from 1 to 2000"},
+		{"/_mock/ui/journal?limit=0", http.StatusBadRequest, "limit is a whole number from 1 to 1000"},
+		{"/_mock/ui/trades?limit=1001", http.StatusBadRequest, "limit is a whole number from 1 to 1000"},
+		{"/_mock/ui/notifications?cursor=bogus", http.StatusBadRequest, "cursor is not one this list gave out"},
 		{"/_mock/ui/trades/<script>", http.StatusNotFound, "no trade &lt;script&gt;"},
 	}
 	for _, tc := range gets {
@@ -764,5 +766,35 @@ func TestDashboardStaticAndCashier(t *testing.T) {
 		if body := x.get(p, http.StatusNotFound); !strings.Contains(body, "订单不存在或已失效") {
 			t.Errorf("%s: %.300s", p, body)
 		}
+	}
+}
+
+// The lists show one page, newest first, with a link to the next.
+func TestDashboardListsPage(t *testing.T) {
+	x := newEnv(t)
+	for i := 1; i <= 5; i++ {
+		x.call("alipay.trade.precreate", `{"out_trade_no":"PAGE-`+itoa(i)+`","total_amount":"1.00","subject":"p"}`, nil, nil)
+	}
+	var seen []string
+	path := "/_mock/ui/trades?limit=2"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("the pages never end")
+		}
+		body := x.get(path, http.StatusOK)
+		for _, m := range regexp.MustCompile(`data-out-trade-no="(PAGE-\d)"`).FindAllStringSubmatch(body, -1) {
+			seen = append(seen, m[1])
+		}
+		path = ""
+		if m := regexp.MustCompile(`id="next-page" rel="next" href="([^"]+)"`).FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if got := strings.Join(seen, ","); got != "PAGE-5,PAGE-4,PAGE-3,PAGE-2,PAGE-1" {
+		t.Errorf("walked %s", got)
+	}
+	body := x.get("/_mock/ui/journal?limit=3", http.StatusOK)
+	if !strings.Contains(body, `id="next-page"`) || strings.Count(body, "data-journal-id=") != 3 {
+		t.Errorf("journal page of 3 with a next link: %.400s", byID(body, "journal"))
 	}
 }

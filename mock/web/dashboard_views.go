@@ -173,25 +173,18 @@ type overviewView struct {
 func (d *Dashboard) overviewView() overviewView {
 	v := overviewView{Version: d.Version, Clock: d.clockView(), HasFaults: d.Faults != nil,
 		KeyPEM: string(keys.PublicPEM(&d.Key.PublicKey)), KeyFingerprint: keys.Fingerprint(&d.Key.PublicKey)}
-	byStatus := map[string]int{}
-	for _, t := range d.Trades.List(trade.Filter{}) {
-		byStatus[string(t.Status)]++
-		v.TradeTotal++
-	}
+	tradeCounts := d.Trades.Counts()
 	for _, s := range tradeStatuses {
-		v.Trades = append(v.Trades, countRow{Key: s, N: byStatus[s], Class: statusClass(s), Href: withQuery(ui("trades"), "status", s)})
+		n := tradeCounts[trade.Status(s)]
+		v.TradeTotal += n
+		v.Trades = append(v.Trades, countRow{Key: s, N: n, Class: statusClass(s), Href: withQuery(ui("trades"), "status", s)})
 	}
-	byStatus = map[string]int{}
-	for _, o := range d.Coupons.List("") {
-		if o.Claim {
-			v.Claims++
-			continue
-		}
-		byStatus[string(o.Status)]++
-		v.PacketTotal++
-	}
+	packetCounts, claims := d.Coupons.Counts()
+	v.Claims = claims
 	for _, s := range packetStatuses {
-		v.Packets = append(v.Packets, countRow{Key: s, N: byStatus[s], Class: statusClass(s), Href: withQuery(ui("red-packets"), "status", s)})
+		n := packetCounts[coupon.OrderStatus(s)]
+		v.PacketTotal += n
+		v.Packets = append(v.Packets, countRow{Key: s, N: n, Class: statusClass(s), Href: withQuery(ui("red-packets"), "status", s)})
 	}
 	counts := d.Notifier.Outbox().Counts()
 	for _, s := range notifyStates {
@@ -199,8 +192,8 @@ func (d *Dashboard) overviewView() overviewView {
 		v.NoteTotal += n
 		v.Notes = append(v.Notes, countRow{Key: s, N: n, Class: statusClass(s), Href: withQuery(ui("notifications"), "state", s)})
 	}
-	v.Journal = len(d.Journal.List(journal.Filter{}))
-	v.JournalFailed = len(d.Journal.List(journal.Filter{Failed: true}))
+	v.Journal = d.Journal.Stats().Entries
+	v.JournalFailed = d.Journal.Count(journal.Filter{Failed: true})
 	for _, a := range d.Apps.All() {
 		mode := "public key"
 		if a.CertSN != "" {
@@ -240,6 +233,7 @@ func newTradeRow(t trade.Trade) tradeRow {
 type tradesView struct {
 	Filter filterView
 	Rows   []tradeRow
+	Page   pager
 }
 
 type eventRow struct {
@@ -355,6 +349,7 @@ func newPacketRow(o coupon.Order) packetRow {
 type packetsView struct {
 	Filter filterView
 	Rows   []packetRow
+	Page   pager
 }
 
 type opRow struct {
@@ -483,6 +478,7 @@ func newNoteRow(n notify.Notification) noteRow {
 type notesView struct {
 	Filter filterView
 	Rows   []noteRow
+	Page   pager
 }
 
 type attemptRow struct {
@@ -574,6 +570,7 @@ func newJournalRow(e journal.Entry) journalRow {
 type journalView struct {
 	Filter journalFilter
 	Rows   []journalRow
+	Page   pager
 }
 
 type journalDetailView struct {
@@ -706,10 +703,10 @@ func firedHref(f clock.Fired) string {
 }
 
 func newReportView(r clockReport) *reportView {
-	v := &reportView{ID: r.ID, Action: r.Action, Count: len(r.Fired)}
+	v := &reportView{ID: r.ID, Action: r.Action, Count: len(r.Fired) + r.More, More: r.More}
 	for i, f := range r.Fired {
 		if i == maxFiredShown {
-			v.More = len(r.Fired) - i
+			v.More += len(r.Fired) - i
 			break
 		}
 		v.Shown = append(v.Shown, firedRow{At: ts(f.At), Kind: f.Kind, Ref: f.Ref, Href: firedHref(f), Detail: f.Detail})

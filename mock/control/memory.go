@@ -1,0 +1,95 @@
+package control
+
+import (
+	"net/http"
+	"net/url"
+	"runtime/metrics"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/paging"
+)
+
+// Page headers: the next page's cursor, and a Link to it.
+const HeaderNextCursor = "X-Next-Cursor"
+
+// readPage reads limit and cursor for a list; a bad one answers 400.
+func readPage(c echo.Context, list string) (paging.Request, error) {
+	return paging.Parse(list, c.QueryParam("limit"), c.QueryParam("cursor"))
+}
+
+// nextPage sets X-Next-Cursor and Link rel="next" when there is a next
+// page (next != 0). The body stays a plain JSON array.
+func nextPage(c echo.Context, list string, next uint64) {
+	if next == 0 {
+		return
+	}
+	cur := paging.Cursor(list, next)
+	h := c.Response().Header()
+	h.Set(HeaderNextCursor, cur)
+	q := c.Request().URL.Query()
+	q.Set("cursor", cur)
+	u := url.URL{Path: c.Request().URL.Path, RawQuery: q.Encode()}
+	h.Set("Link", "<"+u.String()+`>; rel="next"`)
+}
+
+// Memory is what GET /_mock/memory answers: what the mock holds against
+// each of its ceilings, and the Go heap.
+type Memory struct {
+	Journal struct {
+		Entries    int   `json:"entries"`
+		Bytes      int64 `json:"bytes"`
+		MaxEntries int   `json:"max_entries"`
+		MaxBytes   int64 `json:"max_bytes"`
+	} `json:"journal"`
+	Trades        Kept `json:"trades"`
+	RedPackets    Kept `json:"red_packets"`
+	Notifications struct {
+		Kept
+		Pending int `json:"pending"`
+		Final   int `json:"final"`
+	} `json:"notifications"`
+	PendingJobs int `json:"pending_jobs"`
+	// Heap is from runtime/metrics: bytes of live and unswept objects,
+	// and all memory the Go runtime has mapped.
+	Heap struct {
+		ObjectsBytes uint64 `json:"objects_bytes"`
+		TotalBytes   uint64 `json:"total_bytes"`
+		GoalBytes    uint64 `json:"goal_bytes"`
+	} `json:"heap"`
+}
+
+// Kept is a count and its limit (0: no limit).
+type Kept struct {
+	Count int `json:"count"`
+	Keep  int `json:"keep"`
+}
+
+func (a *API) memory(c echo.Context) error {
+	var m Memory
+	st, opts := a.Journal.Stats(), a.Journal.Options()
+	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
+	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
+	m.RedPackets = Kept{Count: a.Coupons.Len(), Keep: a.Coupons.Keep()}
+	ob := a.Notifier.Outbox()
+	counts := ob.Counts()
+	m.Notifications.Count, m.Notifications.Keep = ob.Len(), ob.Keep()
+	m.Notifications.Pending = counts[notify.Pending]
+	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
+	m.PendingJobs = a.Sched.Pending()
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/gc/heap/goal:bytes"},
+	}
+	metrics.Read(samples)
+	val := func(s metrics.Sample) uint64 {
+		if s.Value.Kind() == metrics.KindUint64 {
+			return s.Value.Uint64()
+		}
+		return 0
+	}
+	m.Heap.ObjectsBytes, m.Heap.TotalBytes, m.Heap.GoalBytes = val(samples[0]), val(samples[1]), val(samples[2])
+	return c.JSON(http.StatusOK, m)
+}

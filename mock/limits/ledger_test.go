@@ -1,0 +1,89 @@
+package limits
+
+import (
+	"fmt"
+	"testing"
+)
+
+func items(l *Ledger[string], newest bool, at uint64) string {
+	out := ""
+	l.Walk(at, newest, func(_ uint64, v string) bool {
+		out += v
+		return true
+	})
+	return out
+}
+
+func TestLedgerOrderAndEviction(t *testing.T) {
+	var l Ledger[string]
+	seqs := map[string]uint64{}
+	for _, v := range []string{"a", "b", "c", "d", "e"} {
+		seqs[v] = l.Add(v)
+	}
+	l.Final(seqs["c"])
+	l.Final(seqs["b"])
+	l.Final(seqs["c"]) // once only
+	for _, want := range []string{"c", "b", "a", "d"} {
+		seq, v, ok := l.Next()
+		if !ok || v != want {
+			t.Fatalf("next %q, want %q", v, want)
+		}
+		l.Remove(seq)
+	}
+	if got := items(&l, false, 0); got != "e" || l.Len() != 1 {
+		t.Fatalf("left %q (%d)", got, l.Len())
+	}
+
+	// A final item made pending again is not taken as final.
+	f := l.Add("f")
+	l.Final(f)
+	l.Unfinal(f)
+	if _, _, ok := l.NextFinal(); ok {
+		t.Error("an unfinal item was offered as final")
+	}
+}
+
+func TestLedgerWalksAndCompacts(t *testing.T) {
+	var l Ledger[string]
+	for i := 0; i < 500; i++ {
+		l.Add(fmt.Sprint(i % 10))
+	}
+	// Remove every item but those ending in 7, from the middle out.
+	for seq := uint64(250); seq >= 1; seq-- {
+		if (seq-1)%10 != 7 {
+			l.Remove(seq)
+		}
+	}
+	for seq := uint64(251); seq <= 500; seq++ {
+		if (seq-1)%10 != 7 {
+			l.Remove(seq)
+		}
+	}
+	if l.Len() != 50 || len(l.order) > 2*50+64 {
+		t.Fatalf("%d live in %d slots", l.Len(), len(l.order))
+	}
+	n := 0
+	var last uint64
+	l.Each(0, func(seq uint64, v string) bool {
+		if v != "7" || seq <= last {
+			t.Fatalf("item %d %q after %d", seq, v, last)
+		}
+		last = seq
+		n++
+		return true
+	})
+	if n != 50 {
+		t.Fatalf("walked %d", n)
+	}
+	// Newest first from a position, and a retain.
+	if got := items(&l, true, 28); got != "77" { // seqs 18 and 8
+		t.Errorf("newest before 28: %q", got)
+	}
+	l.Retain(func(string) bool { return false })
+	if l.Len() != 0 || items(&l, false, 0) != "" {
+		t.Error("retain none")
+	}
+	if seq := l.Add("x"); seq != 501 {
+		t.Errorf("numbering carries on: %d", seq)
+	}
+}
