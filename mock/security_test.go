@@ -261,8 +261,10 @@ func TestBuyerPagesNeedTheToken(t *testing.T) {
 		if status, body, _ := h.do(request{path: path}); status != http.StatusNotFound || strings.Contains(body, "9.99") {
 			t.Errorf("GET %s: HTTP %d, want 404 showing nothing: %.200s", path, status, body)
 		}
-		if status, _, _ := h.do(request{method: "POST", path: path, body: "action=pay", header: formType}); status != http.StatusNotFound {
-			t.Errorf("POST %s action=pay: HTTP %d, want 404", path, status)
+		for _, action := range []string{"pay", "no-such-action"} {
+			if status, _, _ := h.do(request{method: "POST", path: path, body: "action=" + action, header: formType}); status != http.StatusNotFound {
+				t.Errorf("POST %s action=%s: HTTP %d, want 404", path, action, status)
+			}
 		}
 	}
 	for _, out := range []string{"PG1", "PG2"} {

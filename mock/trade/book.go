@@ -780,16 +780,17 @@ func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.
 }
 
 func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
-	switch act {
-	case ActScan, ActPay, ActFail, ActClose:
-	default:
-		return Trade{}, errors.New("trade: unknown buyer action " + string(act))
-	}
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
-		t, err := find()
+		t, err := find() // first, so an unknown token is not found whatever the action
 		if err != nil {
 			return nil, err
+		}
+		switch act {
+		case ActScan, ActPay, ActFail, ActClose:
+		default:
+			out = t.clone()
+			return nil, errors.New("trade: unknown buyer action " + string(act))
 		}
 		ch := b.settle(t, now)
 		if t.Status != WaitBuyerPay {
