@@ -20,9 +20,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
-	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // Red packets (现金红包, the alipay.fund.coupon.* family). The sender pays

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/client"
-	"github.com/alipay-mock/alipay-mock/client/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 

@@ -3,7 +3,7 @@ package client
 import (
 	"context"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // Response is what every response node carries. Code is CodeSuccess, or

@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // v3 OpenAPI (REST) calls: the same methods, request and response types as

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
-	"github.com/alipay-mock/alipay-mock/client/sign"
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"

@@ -9,10 +9,10 @@ run() { echo "== $1 $2"; go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t"; }
 run ./mock FuzzGateway
 run ./mock FuzzSignedBiz
 run ./mock FuzzV3
-run ./client/amount FuzzAmountParse
-run ./client/sign FuzzVerify
-run ./client/sign FuzzParseResponse
-run ./client/sign FuzzParseV3Authorization
-run ./client/sign FuzzDecryptContent
+run ./alipay/amount FuzzAmountParse
+run ./alipay/sign FuzzVerify
+run ./alipay/sign FuzzParseResponse
+run ./alipay/sign FuzzParseV3Authorization
+run ./alipay/sign FuzzDecryptContent
 run ./scenarios FuzzScenario
 run ./client FuzzNotification

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 )
 
 // Period is the span a bill covers: [Start, End) in GMT+8, a calendar day

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // decrypt returns biz_content as text, decrypting it when the request says

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
-	"github.com/alipay-mock/alipay-mock/client/apierr"
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

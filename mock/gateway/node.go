@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
 // encodeNode lays out a response node as production does: compact; code,

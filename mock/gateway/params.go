@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // Limits on what a request may carry. MaxPairs is checked before parsing:

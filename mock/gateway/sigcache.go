@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"sync"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // sigCache remembers the signatures of answers already signed. PKCS#1 v1.5

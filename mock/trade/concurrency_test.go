@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
 func TestConcurrentRefunds(t *testing.T) {

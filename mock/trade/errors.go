@@ -1,6 +1,6 @@
 package trade
 
-import "github.com/alipay-mock/alipay-mock/client/apierr"
+import "github.com/alipay-mock/alipay-mock/alipay/apierr"
 
 // Business errors of the acquiring system, with production's sub_msg text.
 var (

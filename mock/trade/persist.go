@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
 // Store is where a book writes its trades through when persistence is on.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 

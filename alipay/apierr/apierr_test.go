@@ -7,7 +7,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/client/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
 func TestMsg(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/client/timestamp"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 )
 
 var (

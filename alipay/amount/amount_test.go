@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 func TestParseValid(t *testing.T) {

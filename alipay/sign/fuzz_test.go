@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
@@ -25,7 +25,7 @@ func fuzzParams(data []byte) map[string]string {
 // panics and accepts only the one signature Sign makes (PKCS#1 v1.5 is
 // deterministic); GBK encoding and decoding never panic and round-trip.
 //
-//	go test ./client/sign -run '^$' -fuzz '^FuzzVerify$' -fuzztime 10s
+//	go test ./alipay/sign -run '^$' -fuzz '^FuzzVerify$' -fuzztime 10s
 func FuzzVerify(f *testing.F) {
 	key := keys.DevAppPrivateKey()
 	good := "app_id=" + keys.DevAppID + "&biz_content={\"out_trade_no\":\"1\"}&charset=utf-8&method=alipay.trade.query&sign_type=RSA2&timestamp=2026-11-23 10:00:00&version=1.0"
@@ -84,7 +84,7 @@ func FuzzVerify(f *testing.F) {
 // FuzzParseResponse: arbitrary bodies never panic; what parses names the
 // method's node or error_response.
 //
-//	go test ./client/sign -run '^$' -fuzz '^FuzzParseResponse$' -fuzztime 10s
+//	go test ./alipay/sign -run '^$' -fuzz '^FuzzParseResponse$' -fuzztime 10s
 func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(`{"alipay_trade_query_response":{"code":"10000","msg":"Success"},"sign":"abc"}`), "alipay.trade.query")
 	f.Add([]byte(`{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.missing-method"}}`), "")

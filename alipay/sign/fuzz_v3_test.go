@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // FuzzParseV3Authorization: parsing never panics; a header it accepts
 // holds authString and signature verbatim, with the fields it needs; the
 // error is always one of the sentinels.
 //
-//	go test ./client/sign -run '^$' -fuzz '^FuzzParseV3Authorization$' -fuzztime 10s
+//	go test ./alipay/sign -run '^$' -fuzz '^FuzzParseV3Authorization$' -fuzztime 10s
 func FuzzParseV3Authorization(f *testing.F) {
 	f.Add("ALIPAY-SHA256withRSA app_id=1,nonce=n,timestamp=1,sign=c2ln")
 	f.Add("ALIPAY-SHA256withRSA app_id=1,app_cert_sn=x,nonce=n,timestamp=1,expired_seconds=120,k=v=w,sign=c2ln")
@@ -50,7 +50,7 @@ func FuzzParseV3Authorization(f *testing.F) {
 // FuzzDecryptContent: decryption never panics, fails only with a sentinel,
 // and whatever it accepts re-encrypts to the same ciphertext bytes.
 //
-//	go test ./client/sign -run '^$' -fuzz '^FuzzDecryptContent$' -fuzztime 10s
+//	go test ./alipay/sign -run '^$' -fuzz '^FuzzDecryptContent$' -fuzztime 10s
 func FuzzDecryptContent(f *testing.F) {
 	for _, v := range aesVectors {
 		f.Add(v.key, v.cipher)

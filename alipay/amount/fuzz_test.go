@@ -4,13 +4,13 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/client/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // FuzzAmountParse: Parse never panics; what it accepts prints back to the
 // same amount, and the quoted form unmarshals to the same amount.
 //
-//	go test ./client/amount -run '^$' -fuzz '^FuzzAmountParse$' -fuzztime 10s
+//	go test ./alipay/amount -run '^$' -fuzz '^FuzzAmountParse$' -fuzztime 10s
 func FuzzAmountParse(f *testing.F) {
 	for _, s := range []string{"0", "0.01", "88.88", "9.9", "100000000.00", "999999999999.99", "1.", ".5", "-1", "+1",
 		"1e3", "０.01", "1.001", "00012.30", " 1", "9223372036854775807", "１"} {

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/client/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
