@@ -228,11 +228,11 @@ func TestClockInputIsRangeChecked(t *testing.T) {
 	}
 }
 
-// Every clock example in the README works as written, against a mock on
+// Every clock example in docs/clock-and-notifications.md works as written, against a mock on
 // a free port instead of localhost:8080.
 func TestREADMEClockExamples(t *testing.T) {
 	srv := mock.NewTestServer(t, mock.Options{})
-	f, err := os.Open("../README.md")
+	f, err := os.Open("../docs/clock-and-notifications.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestREADMEClockExamples(t *testing.T) {
 		n++
 	}
 	if n < 6 {
-		t.Errorf("found %d clock examples in the README, want at least 6", n)
+		t.Errorf("found %d clock examples in docs/clock-and-notifications.md, want at least 6", n)
 	}
 }
 
