@@ -212,7 +212,7 @@ func checkLayout(ctx context.Context, t *testing.T, name string, load chromedp.T
 		}
 		if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
 			var png []byte
-			if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+			if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 				t.Fatal(err)
 			}
 			file := filepath.Join("..", "docs", "screenshots", name+"-"+w.name+".png")
