@@ -188,19 +188,21 @@ func TestNotificationRetryScheduleOnTheClock(t *testing.T) {
 	}
 }
 
+// waitAttempts waits until the outbox records attempt n of out's first
+// notification.
 func waitAttempts(t *testing.T, h *harness, out string, n int) notify.Notification {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		list := h.notifications("out_trade_no=" + out)
-		if len(list) > 0 && len(list[0].Attempts) >= n {
-			return list[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no attempt %d for %s: %+v", n, out, list)
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	outbox := h.srv.Notifier.Outbox()
+	var list []notify.Notification
+	if !outbox.WaitFunc(ctx, func() bool {
+		list = outbox.List(notify.Filter{OutTradeNo: out})
+		return len(list) > 0 && len(list[0].Attempts) >= n
+	}) {
+		t.Fatalf("no attempt %d for %s: %+v", n, out, list)
 	}
+	return list[0]
 }
 
 func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
@@ -243,16 +245,44 @@ func TestHangingEndpointIsTimedOutAndRetried(t *testing.T) {
 	}
 }
 
+// ?wait=…&count=N answers once N notifications match, not at the first;
+// when the wait runs out it answers with what there is.
+func TestNotificationsLongPollWaitsForCount(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	h.payWithNotify("W1", "10.00", m.URL)
+	if got := h.notifications("out_trade_no=W1&state=delivered"); len(got) != 1 {
+		t.Fatalf("want the payment's notification: %+v", got)
+	}
+	polled := make(chan []notify.Notification)
+	go func() {
+		resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=10s&count=2&state=delivered&out_trade_no=W1")
+		var list []notify.Notification
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		polled <- list
+	}()
+	h.call("alipay.trade.refund", `{"out_trade_no":"W1","refund_amount":"1.00","out_request_no":"WR1"}`)
+	if got := <-polled; len(got) != 2 {
+		t.Fatalf("count=2 answered with %d notifications: %+v", len(got), got)
+	}
+	if got := h.notifications("out_trade_no=W1&count=3&wait=1ms"); len(got) != 2 {
+		t.Fatalf("a wait that runs out answers with what there is: %+v", got)
+	}
+	for _, q := range []string{"count=2", "wait=1s&count=0", "wait=1s&count=x", "wait=1s&count=11&limit=10"} {
+		h.control("GET", "/notifications?"+q, "", http.StatusBadRequest)
+	}
+}
+
 func TestRefundAndCloseNotifications(t *testing.T) {
 	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: true}})
 	m := newMerchant(t, "success")
 	h.payWithNotify("F1", "10.00", m.URL)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"RQ1"}`)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"6.00","out_request_no":"RQ2"}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.notifications("out_trade_no=F1&state=delivered")) < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.notifications("out_trade_no=F1&state=delivered&count=3")
 	calls := m.calls()
 	if len(calls) != 3 {
 		t.Fatalf("want 3 notifications (paid, two refunds), got %d", len(calls))
@@ -344,12 +374,8 @@ func TestClockControl(t *testing.T) {
 	m := newMerchant(t, "fail", "success")
 	h.control("POST", "/clock", `{"speed":60000}`, http.StatusOK)
 	h.payWithNotify("FAST", "1.00", m.URL)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.notifications("out_trade_no=FAST&state=delivered")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the running clock did not retry by itself")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if len(h.notifications("out_trade_no=FAST&state=delivered")) == 0 {
+		t.Fatal("the running clock did not retry by itself")
 	}
 }
 
