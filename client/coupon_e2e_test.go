@@ -208,15 +208,18 @@ func wantCouponError(t *testing.T, resp any, err error, subCode, display string)
 // fundInbox is a merchant notify_url served by the client's NotifyHandler.
 type fundInbox struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got []*client.Notification
+	mu      sync.Mutex
+	got     []*client.Notification
+	changed chan struct{} // closed and replaced at each notification
 }
 
 func newFundInbox(t *testing.T, c *client.Client) *fundInbox {
-	in := &fundInbox{}
+	in := &fundInbox{changed: make(chan struct{})}
 	in.Server = httptest.NewServer(c.NotifyHandler(func(_ context.Context, n *client.Notification) error {
 		in.mu.Lock()
 		in.got = append(in.got, n)
+		close(in.changed)
+		in.changed = make(chan struct{})
 		in.mu.Unlock()
 		return nil
 	}))
@@ -227,7 +230,7 @@ func newFundInbox(t *testing.T, c *client.Client) *fundInbox {
 // wait returns the verified notifications once there are n of the type.
 func (in *fundInbox) wait(t *testing.T, notifyType string, n int) []*client.Notification {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	timeout := time.After(5 * time.Second)
 	for {
 		in.mu.Lock()
 		var out []*client.Notification
@@ -236,14 +239,19 @@ func (in *fundInbox) wait(t *testing.T, notifyType string, n int) []*client.Noti
 				out = append(out, x)
 			}
 		}
+		changed := in.changed
 		in.mu.Unlock()
-		if len(out) >= n || time.Now().After(deadline) {
+		if len(out) >= n {
 			if len(out) != n {
 				t.Fatalf("%d verified %s notifications, want %d", len(out), notifyType, n)
 			}
 			return out
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("%d verified %s notifications, want %d", len(out), notifyType, n)
+		}
 	}
 }
 
