@@ -68,15 +68,7 @@ func (m *merchant) calls() []received {
 // notifications long-polls the control API for a trade's notifications.
 func (h *harness) notifications(query string) []notify.Notification {
 	h.t.Helper()
-	resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=5s&" + query)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var list []notify.Notification
-	if err := json.Unmarshal(h.read(resp), &list); err != nil {
-		h.t.Fatal(err)
-	}
-	return list
+	return h.m().Notifications(query)
 }
 
 func (h *harness) advance(body string) map[string]any {
@@ -192,17 +184,7 @@ func TestNotificationRetryScheduleOnTheClock(t *testing.T) {
 // notification.
 func waitAttempts(t *testing.T, h *harness, out string, n int) notify.Notification {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	outbox := h.srv.Notifier.Outbox()
-	var list []notify.Notification
-	if !outbox.WaitFunc(ctx, func() bool {
-		list = outbox.List(notify.Filter{OutTradeNo: out})
-		return len(list) > 0 && len(list[0].Attempts) >= n
-	}) {
-		t.Fatalf("no attempt %d for %s: %+v", n, out, list)
-	}
-	return list[0]
+	return h.forT(t).m().WaitAttempts(out, n)
 }
 
 func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
