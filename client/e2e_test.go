@@ -20,19 +20,15 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // End-to-end tests: the client against the real mock, in-process.
 
+// startMock runs the mock on its own HTTP server (see mocktest.Start).
 func startMock(t *testing.T, opts mock.Options) *mock.Server {
 	t.Helper()
-	opts.Addr = "127.0.0.1:0"
-	srv, err := mock.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return mocktest.Start(t, opts).Srv
 }
 
 // mockClient is a client of the dev app on srv, on the real clock.
