@@ -250,7 +250,9 @@ func TestNotificationsLongPollWaitsForCount(t *testing.T) {
 	if got := <-polled; len(got) != 2 {
 		t.Fatalf("count=2 answered with %d notifications: %+v", len(got), got)
 	}
-	if got := h.notifications("out_trade_no=W1&count=3&wait=1ms"); len(got) != 2 {
+	var got []notify.Notification
+	h.m().ControlJSON("GET", "/notifications?out_trade_no=W1&count=3&wait=1ms", nil, http.StatusOK, &got)
+	if len(got) != 2 {
 		t.Fatalf("a wait that runs out answers with what there is: %+v", got)
 	}
 	for _, q := range []string{"count=2", "wait=1s&count=0", "wait=1s&count=x", "wait=1s&count=11&limit=10"} {

@@ -249,7 +249,7 @@ func (m *Mock) Advance(by string) map[string]any {
 
 // Notifications long-polls GET /_mock/notifications?query: it answers as
 // soon as one notification matches (count=N in query: N), or after
-// Timeout with what there is.
+// Timeout with what there is. query must not set wait.
 func (m *Mock) Notifications(query string) []notify.Notification {
 	m.T.Helper()
 	var list []notify.Notification
