@@ -233,13 +233,11 @@ func (m *couponMock) outbox(authNo string) []notify.Notification {
 	return list
 }
 
-// delivered long-polls the mock's delivered notifications of a fund order
+// delivered waits for the mock's delivered notification of a fund order
 // (the merchant's handler may have answered before the mock records it).
 func (m *couponMock) delivered(authNo string) []notify.Notification {
 	m.t.Helper()
-	var list []notify.Notification
-	m.control("GET", "/notifications?wait=5s&state=delivered&trade_no="+url.QueryEscape(authNo), nil, http.StatusOK, &list)
-	return list
+	return m.m.WaitNotifications(notify.Filter{TradeNo: authNo, State: notify.Delivered}, 1)
 }
 
 // 1. Send 10.00, claim 3.00 and 2.00, refund the 5.00 left; every
