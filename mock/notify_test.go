@@ -16,18 +16,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
-// merchant is a notify_url endpoint that records what it receives and
-// answers with the bodies it is told to, in turn (the last one repeats).
-type merchant struct {
-	*httptest.Server
-	mu      sync.Mutex
-	got     []received
-	answers []string
-	delay   time.Duration
-}
+// merchant is mocktest.Merchant with its calls under this package's names.
+type merchant struct{ *mocktest.Merchant }
 
 type received struct {
 	form   url.Values
@@ -36,33 +30,15 @@ type received struct {
 }
 
 func newMerchant(t *testing.T, answers ...string) *merchant {
-	m := &merchant{answers: answers}
-	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(b))
-		m.mu.Lock()
-		m.got = append(m.got, received{form: form, body: string(b), header: r.Header.Clone()})
-		n := len(m.got)
-		delay := m.delay
-		answer := m.answers[min(n, len(m.answers))-1]
-		m.mu.Unlock()
-		if delay > 0 {
-			select {
-			case <-time.After(delay):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		io.WriteString(w, answer)
-	}))
-	t.Cleanup(m.Close)
-	return m
+	return &merchant{mocktest.NewMerchant(t, answers...)}
 }
 
 func (m *merchant) calls() []received {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]received(nil), m.got...)
+	var out []received
+	for _, c := range m.Calls() {
+		out = append(out, received{form: c.Form, body: c.Body, header: c.Header})
+	}
+	return out
 }
 
 // notifications long-polls the control API for a trade's notifications.
@@ -212,15 +188,13 @@ func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
 func TestHangingEndpointIsTimedOutAndRetried(t *testing.T) {
 	h := newHarness(t, mock.Options{Notify: notify.Options{Timeout: 100 * time.Millisecond}})
 	m := newMerchant(t, "success")
-	m.delay = 2 * time.Second
+	m.SetDelay(2 * time.Second)
 	h.payWithNotify("T1", "1.00", m.URL)
 	n := waitAttempts(t, h, "T1", 1)
 	if a := n.Attempts[0]; a.OK || a.Error == "" || n.State != notify.Pending {
 		t.Fatalf("a hanging endpoint is a failed attempt: %+v", n)
 	}
-	m.mu.Lock()
-	m.delay = 0
-	m.mu.Unlock()
+	m.SetDelay(0)
 	h.advance(`{"by":"4m"}`)
 	if d := h.notifications("out_trade_no=T1&state=delivered"); len(d) != 1 || len(d[0].Attempts) != 2 {
 		t.Fatalf("want delivered on the retry: %+v", d)

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -197,31 +195,19 @@ func TestRefundOutcomeChain(t *testing.T) {
 	}
 }
 
-// recorder is a notify_url that keeps what it got and answers success.
-type recorder struct {
-	*httptest.Server
-	mu  sync.Mutex
-	got []url.Values
-}
+// recorder is a notify_url that keeps what it got (see mocktest.Merchant).
+type recorder struct{ *mocktest.Merchant }
 
 func newRecorder(t *testing.T, answer string) *recorder {
-	r := &recorder{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		v, _ := url.ParseQuery(string(b))
-		r.mu.Lock()
-		r.got = append(r.got, v)
-		r.mu.Unlock()
-		io.WriteString(w, answer)
-	}))
-	t.Cleanup(r.Close)
-	return r
+	return &recorder{mocktest.NewMerchant(t, answer)}
 }
 
 func (r *recorder) all() []url.Values {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]url.Values(nil), r.got...)
+	var out []url.Values
+	for _, c := range r.Calls() {
+		out = append(out, c.Form)
+	}
+	return out
 }
 
 // settle runs what is due now (first attempts) and waits for it.
