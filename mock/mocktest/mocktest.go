@@ -67,7 +67,12 @@ func New(t testing.TB, opts mock.Options) *Mock {
 // stops it when the test ends.
 func Start(t testing.TB, opts mock.Options) *Mock {
 	t.Helper()
-	srv := mock.NewTestServer(t, opts)
+	return On(t, mock.NewTestServer(t, opts))
+}
+
+// On is the harness on a server a test started itself with mock.Start or
+// mock.NewTestServer.
+func On(t testing.TB, srv *mock.Server) *Mock {
 	return &Mock{T: t, Srv: srv, URL: srv.URL(), Clock: srv.Clock, Key: keys.DevAppPrivateKey()}
 }
 
