@@ -352,6 +352,8 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 		c := devClient(t, base)
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
+		enough := make(chan struct{}) // closed at 60 more acknowledged payments
+		var once sync.Once
 		for w := 0; w < 6; w++ {
 			wg.Add(1)
 			go func() {
@@ -370,6 +372,9 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 					}
 					mu.Lock()
 					acked[out] = &ack{tradeNo: p.TradeNo}
+					if len(acked) >= 60*(round+1) {
+						once.Do(func() { close(enough) })
+					}
 					mu.Unlock()
 					if _, err := c.Refund(context.Background(), client.RefundRequest{OutTradeNo: out,
 						RefundAmount: amount.MustParse("1.00"), OutRequestNo: "R" + out}); err == nil {
@@ -380,15 +385,9 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 				}
 			}()
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			mu.Lock()
-			n := len(acked)
-			mu.Unlock()
-			if n >= 60*(round+1) || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
+		select { // kill at 60 payments, or after 10 s with what there is
+		case <-enough:
+		case <-time.After(10 * time.Second):
 		}
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
@@ -28,7 +28,7 @@ import (
 // clock, which only moves through POST /_mock/clock/advance.
 
 // couponEpoch is where the manual clock starts: 2026-11-23 10:00:00 GMT+8.
-var couponEpoch = time.Date(2026, 11, 23, 10, 0, 0, 0, timestamp.Zone)
+var couponEpoch = mocktest.Epoch
 
 const (
 	sender = "2088102000000001" // pays the red packets
@@ -41,21 +41,15 @@ type couponMock struct {
 	srv *mock.Server
 	c   *client.Client
 	ctx context.Context
+	m   *mocktest.Mock
 }
 
 // newCouponMock starts a mock on a manual clock and a dev-app client that
 // stamps its requests with that clock.
 func newCouponMock(t *testing.T, edit func(*client.Config)) *couponMock {
 	t.Helper()
-	clk := clock.NewManual(couponEpoch)
-	srv := startMock(t, mock.Options{Clock: clk, Seed: 7})
-	c := mockClient(t, srv, func(cfg *client.Config) {
-		cfg.Now = clk.Now
-		if edit != nil {
-			edit(cfg)
-		}
-	})
-	return &couponMock{t: t, srv: srv, c: c, ctx: context.Background()}
+	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(couponEpoch), Seed: 7})
+	return &couponMock{t: t, srv: m.Srv, c: m.Client(edit), ctx: context.Background(), m: m}
 }
 
 func (m *couponMock) at(d time.Duration) string { return timestamp.Format(couponEpoch.Add(d)) }
@@ -63,31 +57,7 @@ func (m *couponMock) at(d time.Duration) string { return timestamp.Format(coupon
 // control calls the control API; out (may be nil) receives the JSON answer.
 func (m *couponMock) control(method, path string, body any, want int, out any) {
 	m.t.Helper()
-	var r io.Reader
-	if body != nil {
-		r = strings.NewReader(mustJSON(body))
-	}
-	req, err := http.NewRequest(method, m.srv.URL()+"/_mock"+path, r)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		m.t.Fatalf("%s /_mock%s: HTTP %d, want %d: %s", method, path, resp.StatusCode, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			m.t.Fatalf("%s /_mock%s: %v in %s", method, path, err, b)
-		}
-	}
+	m.m.ControlJSON(method, path, body, want, out)
 }
 
 // packet is GET /_mock/red-packets/{auth_no or out_order_no}.
@@ -208,15 +178,18 @@ func wantCouponError(t *testing.T, resp any, err error, subCode, display string)
 // fundInbox is a merchant notify_url served by the client's NotifyHandler.
 type fundInbox struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got []*client.Notification
+	mu      sync.Mutex
+	got     []*client.Notification
+	changed chan struct{} // closed and replaced at each notification
 }
 
 func newFundInbox(t *testing.T, c *client.Client) *fundInbox {
-	in := &fundInbox{}
+	in := &fundInbox{changed: make(chan struct{})}
 	in.Server = httptest.NewServer(c.NotifyHandler(func(_ context.Context, n *client.Notification) error {
 		in.mu.Lock()
 		in.got = append(in.got, n)
+		close(in.changed)
+		in.changed = make(chan struct{})
 		in.mu.Unlock()
 		return nil
 	}))
@@ -227,7 +200,7 @@ func newFundInbox(t *testing.T, c *client.Client) *fundInbox {
 // wait returns the verified notifications once there are n of the type.
 func (in *fundInbox) wait(t *testing.T, notifyType string, n int) []*client.Notification {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	timeout := time.After(5 * time.Second)
 	for {
 		in.mu.Lock()
 		var out []*client.Notification
@@ -236,14 +209,19 @@ func (in *fundInbox) wait(t *testing.T, notifyType string, n int) []*client.Noti
 				out = append(out, x)
 			}
 		}
+		changed := in.changed
 		in.mu.Unlock()
-		if len(out) >= n || time.Now().After(deadline) {
+		if len(out) >= n {
 			if len(out) != n {
 				t.Fatalf("%d verified %s notifications, want %d", len(out), notifyType, n)
 			}
 			return out
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("%d verified %s notifications, want %d", len(out), notifyType, n)
+		}
 	}
 }
 
@@ -255,13 +233,11 @@ func (m *couponMock) outbox(authNo string) []notify.Notification {
 	return list
 }
 
-// delivered long-polls the mock's delivered notifications of a fund order
+// delivered waits for the mock's delivered notification of a fund order
 // (the merchant's handler may have answered before the mock records it).
 func (m *couponMock) delivered(authNo string) []notify.Notification {
 	m.t.Helper()
-	var list []notify.Notification
-	m.control("GET", "/notifications?wait=5s&state=delivered&trade_no="+url.QueryEscape(authNo), nil, http.StatusOK, &list)
-	return list
+	return m.m.WaitNotifications(notify.Filter{TradeNo: authNo, State: notify.Delivered}, 1)
 }
 
 // 1. Send 10.00, claim 3.00 and 2.00, refund the 5.00 left; every

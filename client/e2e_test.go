@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -20,19 +19,15 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // End-to-end tests: the client against the real mock, in-process.
 
+// startMock runs the mock on its own HTTP server (see mocktest.Start).
 func startMock(t *testing.T, opts mock.Options) *mock.Server {
 	t.Helper()
-	opts.Addr = "127.0.0.1:0"
-	srv, err := mock.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return mocktest.Start(t, opts).Srv
 }
 
 // mockClient is a client of the dev app on srv, on the real clock.
@@ -49,33 +44,14 @@ func mockClient(t *testing.T, srv *mock.Server, edit func(*client.Config)) *clie
 // buyer drives the mock's simulated buyer: scan, pay, fail or close.
 func buyer(t *testing.T, srv *mock.Server, action, ref string, body any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		r = strings.NewReader(mustJSON(body))
-	}
-	resp, err := http.Post(srv.URL()+"/_mock/trades/"+url.PathEscape(ref)+"/"+action, "application/json", r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("%s %s: %s %s", action, ref, resp.Status, b)
-	}
+	mocktest.On(t, srv).Control("POST", "/trades/"+url.PathEscape(ref)+"/"+action, body, http.StatusOK)
 }
 
 // mockTrade reads a trade through the control API.
 func mockTrade(t *testing.T, srv *mock.Server, ref string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(srv.URL() + "/_mock/trades/" + url.PathEscape(ref))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET trade %s: %s %v", ref, resp.Status, err)
-	}
+	mocktest.On(t, srv).ControlJSON("GET", "/trades/"+url.PathEscape(ref), nil, http.StatusOK, &m)
 	return m
 }
 

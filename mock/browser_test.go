@@ -3,12 +3,14 @@ package mock_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,58 +21,92 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// browser starts a headless Chromium (Debian's, as CI installs it) for one
-// test; on failure the test saves a screenshot to testdata/screenshots.
-// Without Chromium the test skips, unless BROWSER_TESTS=required.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	return browserWith(t)
+// TestMain closes the package's one Chromium, if a test started it.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chrome.close()
+	os.Exit(code)
 }
 
-// browserWith is browser with more Chromium options.
-func browserWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
+// chrome is the package's one headless Chromium (Debian's, as CI installs
+// it), started by the first browser test: starting one per test was most
+// of the package's time. Each test gets its own browser context (cookies,
+// cache, sockets) in it.
+var chrome sharedBrowser
+
+type sharedBrowser struct {
+	once    sync.Once
+	ctx     context.Context // the browser; tabs are made from it
+	cancel  func()
+	profile string
+	err     error
+}
+
+func (b *sharedBrowser) start() {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		if os.Getenv("BROWSER_TESTS") == "required" {
-			t.Fatal("chromium is not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed; BROWSER_TESTS=required makes this a failure")
+		b.err = err
+		return
 	}
 	// Chromium's helpers may still write to the profile after it exits, so
-	// the test removes it itself, best effort, instead of t.TempDir.
-	profile, err := os.MkdirTemp("", "alipay-mock-chromium")
-	if err != nil {
-		t.Fatal(err)
+	// it is removed by close, best effort, instead of t.TempDir.
+	if b.profile, b.err = os.MkdirTemp("", "alipay-mock-chromium"); b.err != nil {
+		return
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile), chromedp.WindowSize(1000, 1400))
-	opts = append(opts, extra...)
+		// For TestBrowserDNSRebindingRefused; no other test uses the name.
+		chromedp.Flag("host-resolver-rules", "MAP evil.test 127.0.0.1"),
+		chromedp.UserDataDir(b.profile), chromedp.WindowSize(1000, 1400))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	// Newer Chromium sends events this cdproto does not know; they do not
 	// matter to these tests.
 	quiet := chromedp.WithErrorf(func(format string, a ...any) {
 		if msg := fmt.Sprintf(format, a...); !strings.Contains(msg, "could not unmarshal event") {
-			t.Logf("chromedp: %s", msg)
+			log.Printf("chromedp: %s", msg)
 		}
 	})
-	bctx, cancelCtx := chromedp.NewContext(alloc, quiet)
-	ctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
+	ctx, cancelCtx := chromedp.NewContext(alloc, quiet)
+	b.ctx, b.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
+	b.err = chromedp.Run(ctx) // starts the browser
+}
+
+func (b *sharedBrowser) close() {
+	if b.cancel != nil {
+		b.cancel()
+	}
+	if b.profile != "" {
+		_ = os.RemoveAll(b.profile)
+	}
+}
+
+// browser opens a tab, in a browser context of its own, in the package's
+// Chromium for one test; on failure the test saves a screenshot to
+// testdata/screenshots. Without Chromium the test skips, unless
+// BROWSER_TESTS=required.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	chrome.once.Do(chrome.start)
+	if chrome.err != nil {
+		if os.Getenv("BROWSER_TESTS") == "required" {
+			t.Fatalf("chromium: %v (apt-get install chromium)", chrome.err)
+		}
+		t.Skipf("chromium: %v; BROWSER_TESTS=required makes this a failure", chrome.err)
+	}
+	tab, cancelTab := chromedp.NewContext(chrome.ctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(tab, 60*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-		_ = os.RemoveAll(profile)
+		cancelTab()
 	})
-	t.Cleanup(func() { // runs first: the browser is still there
+	t.Cleanup(func() { // runs first: the tab is still there
 		if !t.Failed() {
 			return
 		}
 		var png []byte
-		shot, cancel := context.WithTimeout(bctx, 10*time.Second)
+		shot, cancel := context.WithTimeout(tab, 10*time.Second)
 		defer cancel()
 		if err := chromedp.Run(shot, chromedp.FullScreenshot(&png, 90)); err != nil {
 			t.Logf("no screenshot: %v", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // syncBuffer is a log sink safe for the mock's goroutines.
@@ -45,19 +46,8 @@ func (s *syncBuffer) String() string {
 // controlJSON calls the control API of a started mock and decodes the answer.
 func controlJSON(t *testing.T, srv *mock.Server, method, path, body string, want int) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL()+"/_mock"+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: HTTP %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
 	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
+	_ = json.Unmarshal(mocktest.On(t, srv).Control(method, path, body, want), &m)
 	return m
 }
 

@@ -25,9 +25,10 @@ type seenRequest struct {
 
 // originRecorder serves the mock and keeps what reached it.
 type originRecorder struct {
-	next http.Handler
-	mu   sync.Mutex
-	seen []seenRequest
+	next    http.Handler
+	mu      sync.Mutex
+	seen    []seenRequest
+	changed chan struct{} // closed and replaced at each request seen
 }
 
 type statusWriter struct {
@@ -50,13 +51,18 @@ func (r *originRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.seen = append(r.seen, seenRequest{req.Method, req.URL.Path, req.Header.Get("Sec-Fetch-Site"), req.Header.Get("Origin"), sw.status})
+	if r.changed != nil {
+		close(r.changed)
+	}
+	r.changed = make(chan struct{})
 	r.mu.Unlock()
 }
 
-// waitFor waits until the mock has answered a request matching f.
+// waitFor waits until the mock has answered a request matching f; the
+// browser sends them in its own time.
 func (r *originRecorder) waitFor(t *testing.T, what string, f func(seenRequest) bool) seenRequest {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	timeout := time.After(10 * time.Second)
 	for {
 		r.mu.Lock()
 		for _, s := range r.seen {
@@ -65,11 +71,16 @@ func (r *originRecorder) waitFor(t *testing.T, what string, f func(seenRequest) 
 				return s
 			}
 		}
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		changed := r.changed
 		r.mu.Unlock()
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-timeout:
 			t.Fatalf("the mock never saw %s", what)
 		}
-		time.Sleep(10 * time.Millisecond) // polling what a browser sends in its own time
 	}
 }
 
@@ -181,9 +192,10 @@ const evilPage = `<!DOCTYPE html><html><head><title>evil</title></head><body>
 // script works.
 func TestBrowserDNSRebindingRefused(t *testing.T) {
 	srv := mock.NewTestServer(t, mock.Options{Clock: clock.NewManual(epoch)})
-	// After the server, so Chromium (and the sockets it opened ahead) is
-	// gone before the server shuts down.
-	ctx := browserWith(t, chromedp.Flag("host-resolver-rules", "MAP evil.test 127.0.0.1"))
+	// After the server, so the tab's browser context (and the sockets it
+	// opened ahead) is gone before the server shuts down. The shared
+	// Chromium maps evil.test to 127.0.0.1.
+	ctx := browser(t)
 	h := &harness{t: t, srv: srv, http: &httptest.Server{URL: srv.URL()}, clock: srv.Clock, key: keys.DevAppPrivateKey()}
 	qr := h.precreate("VICTIM", nil)
 	port := srv.URL()[strings.LastIndex(srv.URL(), ":")+1:]

@@ -4,28 +4,25 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"flag"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
-	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // epoch is the fixed start of the manual clock: 2026-11-23 10:00:00 GMT+8.
-var epoch = time.Date(2026, 11, 23, 10, 0, 0, 0, timestamp.Zone)
+var epoch = mocktest.Epoch
 
 // farFromBoth is a timestamp more than a day from the mock's reading and
 // from the wall clock, whatever today's date: of two candidates 96 h
@@ -40,6 +37,8 @@ func farFromBoth(mockNow time.Time) string {
 	panic("unreachable")
 }
 
+// harness is mocktest.Mock under the names this package's tests use; a
+// literal may wrap a server started some other way.
 type harness struct {
 	t     *testing.T
 	srv   *mock.Server
@@ -51,131 +50,52 @@ type harness struct {
 // newHarness runs a mock with a manual clock and seed 1 behind httptest.
 func newHarness(t *testing.T, opts mock.Options) *harness {
 	t.Helper()
-	c := clock.NewManual(epoch)
-	opts.Clock = c
-	if opts.Seed == 0 {
-		opts.Seed = 1
-	}
-	srv, err := mock.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, srv: srv, http: httptest.NewServer(srv), clock: c, key: keys.DevAppPrivateKey()}
-	t.Cleanup(func() { h.http.Close(); srv.Close() })
-	return h
+	m := mocktest.New(t, opts)
+	return &harness{t: t, srv: m.Srv, http: m.HTTP, clock: m.Clock, key: m.Key}
+}
+
+// m is the shared harness on h's server, reporting to h.t.
+func (h *harness) m() *mocktest.Mock {
+	return &mocktest.Mock{T: h.t, Srv: h.srv, URL: h.http.URL, HTTP: h.http, Clock: h.clock, Key: h.key}
 }
 
 // params are the common parameters of a dev-app request, signed.
+// h.t may be nil here (the fuzz harness's seeds).
 func (h *harness) params(method, biz string, edit func(map[string]string)) map[string]string {
-	p := map[string]string{
-		"app_id": keys.DevAppID, "method": method, "format": "JSON", "charset": "utf-8",
-		"sign_type": "RSA2", "timestamp": timestamp.Format(h.clock.Now()), "version": "1.0",
-	}
-	if biz != "" {
-		p["biz_content"] = biz
-	}
-	if edit != nil {
-		edit(p)
-	}
-	if _, ok := p["sign"]; !ok {
-		st, err := sign.ParseType(p["sign_type"])
-		if err != nil {
-			st = sign.RSA2
-		}
-		cs, err := sign.ParseCharset(p["charset"])
-		if err != nil {
-			cs = sign.UTF8
-		}
-		s, err := sign.SignString(h.key, st, cs, sign.RequestContent(p))
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		p["sign"] = s
-	}
-	for k, v := range p {
-		if v == "\x00" { // marks a parameter to leave out after signing
-			delete(p, k)
-		}
-	}
-	return p
+	return h.m().Params(method, biz, edit)
 }
 
-func form(p map[string]string) url.Values {
-	v := url.Values{}
-	for k, x := range p {
-		v.Set(k, x)
-	}
-	return v
-}
+func form(p map[string]string) url.Values { return mocktest.Form(p) }
 
 // post sends params as a form body and returns the raw response body.
 func (h *harness) post(p map[string]string) []byte {
 	h.t.Helper()
-	resp, err := http.PostForm(h.http.URL+"/gateway.do", form(p))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return h.read(resp)
+	return h.m().Post(p)
 }
 
 func (h *harness) read(resp *http.Response) []byte {
 	h.t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("HTTP %d: %s", resp.StatusCode, b)
-	}
-	return b
+	return h.m().Read(resp)
 }
 
 // call signs and posts a request, verifies the response signature when
 // present, and returns the node's fields.
 func (h *harness) call(method, biz string) map[string]any {
 	h.t.Helper()
-	return h.verify(method, h.post(h.params(method, biz, nil)), true)
+	return h.m().Call(method, biz)
 }
 
 func (h *harness) verify(method string, body []byte, mustSign bool) map[string]any {
 	h.t.Helper()
-	r, err := sign.ParseResponse(body, method)
-	if err != nil {
-		h.t.Fatalf("%s: %v in %s", method, err, body)
-	}
-	if r.Sign == "" {
-		if mustSign {
-			h.t.Fatalf("%s: unsigned response %s", method, body)
-		}
-	} else if err := sign.Verify(h.srv.AlipayPublicKey(), sign.RSA2, r.Raw, r.Sign); err != nil {
-		h.t.Fatalf("%s: response signature does not verify: %s", method, body)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(r.Raw, &m); err != nil {
-		h.t.Fatal(err)
-	}
-	return m
+	return h.m().Verify(method, body, mustSign)
 }
 
-// control calls the control API and decodes the JSON answer.
+// control calls the control API and decodes the JSON answer (nil when it
+// is not an object).
 func (h *harness) control(method, path, body string, want int) map[string]any {
 	h.t.Helper()
-	req, _ := http.NewRequest(method, h.http.URL+"/_mock"+path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		h.t.Fatalf("%s %s: HTTP %d, want %d: %s", method, path, resp.StatusCode, want, b)
-	}
 	var m map[string]any
-	_ = json.Unmarshal(b, &m)
+	_ = json.Unmarshal(h.m().Control(method, path, body, want), &m)
 	return m
 }
 

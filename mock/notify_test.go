@@ -16,18 +16,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
-// merchant is a notify_url endpoint that records what it receives and
-// answers with the bodies it is told to, in turn (the last one repeats).
-type merchant struct {
-	*httptest.Server
-	mu      sync.Mutex
-	got     []received
-	answers []string
-	delay   time.Duration
-}
+// merchant is mocktest.Merchant with its calls under this package's names.
+type merchant struct{ *mocktest.Merchant }
 
 type received struct {
 	form   url.Values
@@ -36,47 +30,21 @@ type received struct {
 }
 
 func newMerchant(t *testing.T, answers ...string) *merchant {
-	m := &merchant{answers: answers}
-	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(b))
-		m.mu.Lock()
-		m.got = append(m.got, received{form: form, body: string(b), header: r.Header.Clone()})
-		n := len(m.got)
-		delay := m.delay
-		answer := m.answers[min(n, len(m.answers))-1]
-		m.mu.Unlock()
-		if delay > 0 {
-			select {
-			case <-time.After(delay):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		io.WriteString(w, answer)
-	}))
-	t.Cleanup(m.Close)
-	return m
+	return &merchant{mocktest.NewMerchant(t, answers...)}
 }
 
 func (m *merchant) calls() []received {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]received(nil), m.got...)
+	var out []received
+	for _, c := range m.Calls() {
+		out = append(out, received{form: c.Form, body: c.Body, header: c.Header})
+	}
+	return out
 }
 
 // notifications long-polls the control API for a trade's notifications.
 func (h *harness) notifications(query string) []notify.Notification {
 	h.t.Helper()
-	resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=5s&" + query)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var list []notify.Notification
-	if err := json.Unmarshal(h.read(resp), &list); err != nil {
-		h.t.Fatal(err)
-	}
-	return list
+	return h.m().Notifications(query)
 }
 
 func (h *harness) advance(body string) map[string]any {
@@ -188,19 +156,11 @@ func TestNotificationRetryScheduleOnTheClock(t *testing.T) {
 	}
 }
 
+// waitAttempts waits until the outbox records attempt n of out's first
+// notification.
 func waitAttempts(t *testing.T, h *harness, out string, n int) notify.Notification {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		list := h.notifications("out_trade_no=" + out)
-		if len(list) > 0 && len(list[0].Attempts) >= n {
-			return list[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no attempt %d for %s: %+v", n, out, list)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return h.forT(t).m().WaitAttempts(out, n)
 }
 
 func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
@@ -228,18 +188,49 @@ func TestNotificationGivesUpAfterTheLastAttempt(t *testing.T) {
 func TestHangingEndpointIsTimedOutAndRetried(t *testing.T) {
 	h := newHarness(t, mock.Options{Notify: notify.Options{Timeout: 100 * time.Millisecond}})
 	m := newMerchant(t, "success")
-	m.delay = 2 * time.Second
+	m.SetDelay(2 * time.Second)
 	h.payWithNotify("T1", "1.00", m.URL)
 	n := waitAttempts(t, h, "T1", 1)
 	if a := n.Attempts[0]; a.OK || a.Error == "" || n.State != notify.Pending {
 		t.Fatalf("a hanging endpoint is a failed attempt: %+v", n)
 	}
-	m.mu.Lock()
-	m.delay = 0
-	m.mu.Unlock()
+	m.SetDelay(0)
 	h.advance(`{"by":"4m"}`)
 	if d := h.notifications("out_trade_no=T1&state=delivered"); len(d) != 1 || len(d[0].Attempts) != 2 {
 		t.Fatalf("want delivered on the retry: %+v", d)
+	}
+}
+
+// ?wait=…&count=N answers once N notifications match, not at the first;
+// when the wait runs out it answers with what there is.
+func TestNotificationsLongPollWaitsForCount(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	h.payWithNotify("W1", "10.00", m.URL)
+	if got := h.notifications("out_trade_no=W1&state=delivered"); len(got) != 1 {
+		t.Fatalf("want the payment's notification: %+v", got)
+	}
+	polled := make(chan []notify.Notification)
+	go func() {
+		resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=10s&count=2&state=delivered&out_trade_no=W1")
+		var list []notify.Notification
+		if err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&list)
+			resp.Body.Close()
+		}
+		polled <- list
+	}()
+	h.call("alipay.trade.refund", `{"out_trade_no":"W1","refund_amount":"1.00","out_request_no":"WR1"}`)
+	if got := <-polled; len(got) != 2 {
+		t.Fatalf("count=2 answered with %d notifications: %+v", len(got), got)
+	}
+	var got []notify.Notification
+	h.m().ControlJSON("GET", "/notifications?out_trade_no=W1&count=3&wait=1ms", nil, http.StatusOK, &got)
+	if len(got) != 2 {
+		t.Fatalf("a wait that runs out answers with what there is: %+v", got)
+	}
+	for _, q := range []string{"count=2", "wait=1s&count=0", "wait=1s&count=x", "wait=1s&count=11&limit=10"} {
+		h.control("GET", "/notifications?"+q, "", http.StatusBadRequest)
 	}
 }
 
@@ -249,10 +240,7 @@ func TestRefundAndCloseNotifications(t *testing.T) {
 	h.payWithNotify("F1", "10.00", m.URL)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"RQ1"}`)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"6.00","out_request_no":"RQ2"}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.notifications("out_trade_no=F1&state=delivered")) < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.notifications("out_trade_no=F1&state=delivered&count=3")
 	calls := m.calls()
 	if len(calls) != 3 {
 		t.Fatalf("want 3 notifications (paid, two refunds), got %d", len(calls))
@@ -344,12 +332,8 @@ func TestClockControl(t *testing.T) {
 	m := newMerchant(t, "fail", "success")
 	h.control("POST", "/clock", `{"speed":60000}`, http.StatusOK)
 	h.payWithNotify("FAST", "1.00", m.URL)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.notifications("out_trade_no=FAST&state=delivered")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the running clock did not retry by itself")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if len(h.notifications("out_trade_no=FAST&state=delivered")) == 0 {
+		t.Fatal("the running clock did not retry by itself")
 	}
 }
 

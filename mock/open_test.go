@@ -109,7 +109,7 @@ func TestISVActsForTheMerchantWithAppAuthToken(t *testing.T) {
 	if q, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(tok.AppAuthToken)); err != nil || q.TradeStatus != client.TradeSuccess {
 		t.Fatalf("query for the merchant: %+v %v", q, err)
 	}
-	ns := s.Notifier.Outbox().Wait(ctx, notify.Filter{OutTradeNo: "ISV1", State: notify.Delivered})
+	ns := s.Notifier.Outbox().Wait(ctx, notify.Filter{OutTradeNo: "ISV1", State: notify.Delivered}, 1)
 	if len(ns) != 1 || ns[0].Params["app_id"] != keys.DevAppID || ns[0].Params["auth_app_id"] != code.AuthAppID || ns[0].Params["seller_id"] != code.UserID {
 		t.Fatalf("notification: %+v", ns)
 	}

@@ -4,30 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
-	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-var epoch = time.Date(2026, 11, 23, 10, 0, 0, 0, timestamp.Zone)
+var epoch = mocktest.Epoch
 
 // env is a mock with every example scenario loaded, a manual clock and a
-// client for the dev app.
+// client for the dev app (see mocktest).
 type env struct {
 	t     *testing.T
 	srv   *mock.Server
@@ -35,6 +32,7 @@ type env struct {
 	clock *clock.Sim
 	c     *client.Client
 	ctx   context.Context
+	m     *mocktest.Mock
 }
 
 func newEnv(t *testing.T, opts mock.Options) *env {
@@ -46,34 +44,13 @@ func newEnv(t *testing.T, opts mock.Options) *env {
 	opts.Scenarios = append(files, opts.Scenarios...)
 	opts.Clock = clock.NewManual(epoch)
 	opts.Seed = 1
-	srv, err := mock.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := client.New(client.Config{GatewayURL: hs.URL + "/gateway.do", AppID: keys.DevAppID,
-		PrivateKeyRSA: keys.DevAppPrivateKey(), AlipayPublicKeyRSA: srv.AlipayPublicKey(), Now: opts.Clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, srv: srv, http: hs, clock: opts.Clock, c: c, ctx: context.Background()}
+	m := mocktest.New(t, opts)
+	return &env{t: t, srv: m.Srv, http: m.HTTP, clock: m.Clock, c: m.Client(nil), ctx: context.Background(), m: m}
 }
 
 func (e *env) control(method, path, body string, want int) []byte {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.http.URL+"/_mock"+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		e.t.Fatalf("%s %s: HTTP %d, want %d: %s", method, path, resp.StatusCode, want, b)
-	}
-	return b
+	return e.m.Control(method, path, body, want)
 }
 
 func (e *env) advance(d time.Duration) { e.srv.Sched.Advance(d) }
@@ -218,31 +195,19 @@ func TestRefundOutcomeChain(t *testing.T) {
 	}
 }
 
-// recorder is a notify_url that keeps what it got and answers success.
-type recorder struct {
-	*httptest.Server
-	mu  sync.Mutex
-	got []url.Values
-}
+// recorder is a notify_url that keeps what it got (see mocktest.Merchant).
+type recorder struct{ *mocktest.Merchant }
 
 func newRecorder(t *testing.T, answer string) *recorder {
-	r := &recorder{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		v, _ := url.ParseQuery(string(b))
-		r.mu.Lock()
-		r.got = append(r.got, v)
-		r.mu.Unlock()
-		io.WriteString(w, answer)
-	}))
-	t.Cleanup(r.Close)
-	return r
+	return &recorder{mocktest.NewMerchant(t, answer)}
 }
 
 func (r *recorder) all() []url.Values {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]url.Values(nil), r.got...)
+	var out []url.Values
+	for _, c := range r.Calls() {
+		out = append(out, c.Form)
+	}
+	return out
 }
 
 // settle runs what is due now (first attempts) and waits for it.

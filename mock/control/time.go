@@ -127,7 +127,8 @@ const MaxFired = 1000
 const MaxWait = 60 * time.Second
 
 // listNotifications lists the outbox; with ?wait=10s it waits until at
-// least one notification matches (a long poll, so tests need not sleep).
+// least one notification matches, with &count=N until N do (a long poll,
+// so tests need not sleep).
 func (a *API) listNotifications(c echo.Context) error {
 	f := notify.Filter{AppID: c.QueryParam("app_id"), OutTradeNo: c.QueryParam("out_trade_no"),
 		TradeNo: c.QueryParam("trade_no"), State: notify.State(c.QueryParam("state"))}
@@ -140,7 +141,18 @@ func (a *API) listNotifications(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	w := c.QueryParam("wait")
+	w, cs := c.QueryParam("wait"), c.QueryParam("count")
+	count := 1
+	if cs != "" {
+		n, err := strconv.Atoi(cs)
+		switch {
+		case w == "":
+			return fail(c, http.StatusBadRequest, errors.New("count goes with wait, as in wait=10s&count=3"))
+		case err != nil || n < 1 || n > pg.Limit:
+			return fail(c, http.StatusBadRequest, fmt.Errorf("count is a whole number from 1 to the page's limit (%d)", pg.Limit))
+		}
+		count = n
+	}
 	if w == "" {
 		list, next := a.Notifier.Outbox().Page(f, pg.After, pg.Limit, false)
 		nextPage(c, "notifications", next)
@@ -159,7 +171,7 @@ func (a *API) listNotifications(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()
-	list, next := a.Notifier.Outbox().WaitPage(ctx, f, pg.After, pg.Limit)
+	list, next := a.Notifier.Outbox().WaitPage(ctx, f, pg.After, pg.Limit, count)
 	nextPage(c, "notifications", next)
 	return c.JSON(http.StatusOK, list)
 }

@@ -245,27 +245,45 @@ func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Noti
 	return out, next
 }
 
-// Wait returns the notifications matching f as soon as there is at least
-// one, or what there is (possibly nothing) when ctx ends: a long poll, so
-// tests never sleep.
-func (o *Outbox) Wait(ctx context.Context, f Filter) []Notification {
-	list, _ := o.WaitPage(ctx, f, 0, 0)
+// Wait returns the notifications matching f as soon as there are at
+// least count of them (at least one when count < 1), or what there is
+// (possibly too few) when ctx ends: a long poll, so tests never sleep.
+func (o *Outbox) Wait(ctx context.Context, f Filter, count int) []Notification {
+	list, _ := o.WaitPage(ctx, f, 0, 0, count)
 	return list
 }
 
-// WaitPage is Wait for one page (see Page).
-func (o *Outbox) WaitPage(ctx context.Context, f Filter, after uint64, limit int) ([]Notification, uint64) {
+// WaitPage is Wait for one page (see Page): it returns as soon as the page
+// holds count notifications, or is full when limit is below count.
+func (o *Outbox) WaitPage(ctx context.Context, f Filter, after uint64, limit, count int) ([]Notification, uint64) {
+	count = max(count, 1)
+	if limit > 0 {
+		count = min(count, limit)
+	}
+	var list []Notification
+	var next uint64
+	o.WaitFunc(ctx, func() bool {
+		list, next = o.Page(f, after, limit, false)
+		return len(list) >= count
+	})
+	return list, next
+}
+
+// WaitFunc calls done now and after every change to the outbox until it
+// reports true or ctx ends, and reports whether it did. done may read the
+// outbox. Tests wait with it for what a filter cannot say, such as a
+// number of attempts.
+func (o *Outbox) WaitFunc(ctx context.Context, done func() bool) bool {
 	for {
 		o.mu.Lock()
-		list, next := o.pageLocked(f, after, limit, false)
-		ch := o.changed
+		ch := o.changed // taken first: a change while done runs closes it
 		o.mu.Unlock()
-		if len(list) > 0 {
-			return list, next
+		if done() {
+			return true
 		}
 		select {
 		case <-ctx.Done():
-			return list, next
+			return false
 		case <-ch:
 		}
 	}
