@@ -349,7 +349,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cl.entry.Code = apierr.CodeSuccess
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
-	c.Response().Header().Set("trace_id", g.IDs.Hex32())
+	c.Response().Header().Set("trace_id", g.IDs.UUIDHex())
 	return deliver(c, cl, http.StatusOK, "text/html;charset="+string(cs), out, fault)
 }
 

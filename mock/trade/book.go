@@ -184,23 +184,6 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 	return nil
 }
 
-// Sweep settles every trade against the clock: expiry of unpaid trades and
-// the end of the refund window. It returns the events that fired.
-func (b *Book) Sweep() []Event {
-	var fired []Event
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byOut {
-			all = append(all, b.settle(t, now)...)
-		}
-		for _, c := range all {
-			fired = append(fired, c.e)
-		}
-		return all, nil
-	})
-	return fired
-}
-
 // Settle applies the clock to one trade (the scheduler calls it at the
 // trade's deadlines) and returns the events that fired.
 func (b *Book) Settle(app, tradeNo string) []Event {

@@ -160,3 +160,19 @@ func sameTypes(a, b []EventType) bool {
 	}
 	return true
 }
+
+// settleAll settles every trade as the scheduler does at each one's
+// deadline, and returns the events that fired.
+func (e *env) settleAll() []Event {
+	e.book.mu.Lock()
+	var ts [][2]string // read without settling, as List would
+	for _, t := range e.book.byOut {
+		ts = append(ts, [2]string{t.AppID, t.TradeNo})
+	}
+	e.book.mu.Unlock()
+	var fired []Event
+	for _, t := range ts {
+		fired = append(fired, e.book.Settle(t[0], t[1])...)
+	}
+	return fired
+}
