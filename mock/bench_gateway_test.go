@@ -3,6 +3,7 @@ package mock_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -253,8 +254,8 @@ func BenchmarkMemoryPerTrade(b *testing.B) {
 			b.Fatal(err)
 		}
 		app, _ := srv.Apps.Get(keys.DevAppID)
-		m := trade.Merchant{AppID: app.AppID, Seller: app.Seller}
-		ctx := trade.Context{Charset: "utf-8", SignType: "RSA2"}
+		m := domain.Merchant{AppID: app.AppID, Seller: app.Seller}
+		ctx := domain.Context{Charset: "utf-8", SignType: "RSA2"}
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)

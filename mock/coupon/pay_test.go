@@ -2,6 +2,7 @@ package coupon
 
 import (
 	"errors"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +170,7 @@ func TestPayRepeat(t *testing.T) {
 
 	cases := []struct {
 		name       string
-		app        Merchant
+		app        domain.Merchant
 		method     string
 		req        PayRequest
 		wantErr    error

@@ -2,6 +2,7 @@ package coupon
 
 import (
 	"errors"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestRefundErrors(t *testing.T) {
 	long := strings.Repeat("r", 65)
 	cases := []struct {
 		name    string
-		app     Merchant
+		app     domain.Merchant
 		from    OrderStatus
 		edit    func(r *RefundRequest, claimAuthNo string)
 		wantErr error

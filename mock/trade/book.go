@@ -3,6 +3,7 @@ package trade
 import (
 	"encoding/json"
 	"errors"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"regexp"
 	"sort"
 	"sync"
@@ -245,16 +246,7 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 	return t, b.settle(t, now), nil
 }
 
-// Merchant is the seller side of a request: the app and its account.
-type Merchant struct {
-	AppID  string
-	Seller fixtures.Seller
-	// ISVAppID is the app that called for the merchant with an
-	// app_auth_token; AppID is then the merchant's (auth_app_id).
-	ISVAppID string
-}
-
-func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Time, def time.Duration) (*Trade, error) {
+func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
 	exp, err := o.expiry(now, def)
 	if err != nil {
 		return nil, err
@@ -296,7 +288,7 @@ func existing(t *Trade, o *Order) error {
 
 // Precreate opens a QR-code trade (alipay.trade.precreate). A repeat of the
 // same order returns the same trade and QR code.
-func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
+func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -334,7 +326,7 @@ func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
 }
 
 // Create opens a trade whose buyer is known (alipay.trade.create).
-func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
+func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -379,7 +371,7 @@ func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
 
 // Cashier opens (or finds again) the trade behind a page, wap or app pay
 // request when the buyer lands on the cashier.
-func (b *Book) Cashier(m Merchant, o Order, c Context, method string) (Trade, error) {
+func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method string) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -417,7 +409,7 @@ type PayResult struct {
 
 // Pay takes a barcode payment (alipay.trade.pay): paid at once, or waiting
 // for the buyer's password above the threshold.
-func (b *Book) Pay(m Merchant, o Order, c Context) (PayResult, error) {
+func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, error) {
 	var res PayResult
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(false); err != nil {

@@ -2,6 +2,7 @@ package trade
 
 import (
 	"errors"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"regexp"
 	"testing"
 	"time"
@@ -30,9 +31,9 @@ const (
 )
 
 var (
-	merchant1 = Merchant{AppID: app1, Seller: fixtures.Seller{UserID: sellerID, Email: "shop@alitest.com", Name: "Shop One"}}
-	merchant2 = Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
-	ctx       = Context{NotifyURL: "https://merchant.example/notify", Charset: "utf-8", SignType: "RSA2"}
+	merchant1 = domain.Merchant{AppID: app1, Seller: fixtures.Seller{UserID: sellerID, Email: "shop@alitest.com", Name: "Shop One"}}
+	merchant2 = domain.Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
+	ctx       = domain.Context{NotifyURL: "https://merchant.example/notify", Charset: "utf-8", SignType: "RSA2"}
 )
 
 // Sentinels for errors.Is: a target's Code and SubCode must match.

@@ -1,6 +1,9 @@
 package trade
 
-import "testing"
+import (
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+	"testing"
+)
 
 // memStore records what a book writes through.
 type memStore struct{ put, removed []Trade }
@@ -14,7 +17,7 @@ func TestEveryChangeIsWrittenThrough(t *testing.T) {
 	st := &memStore{}
 	e.book.Persist(st)
 	o := order("W1", "5.00")
-	if _, err := e.book.Precreate(merchant1, o, Context{}); err != nil {
+	if _, err := e.book.Precreate(merchant1, o, domain.Context{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.book.Close(app1, Ref{OutTradeNo: "W1"}, ""); err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"embed"
 	"errors"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -273,22 +274,14 @@ func (p *Pages) couponReturnURL(o coupon.Order) (string, error) {
 	})
 }
 
-func (p *Pages) signedReturn(base, charset, signType string, params map[string]string) (string, error) {
-	cs, err := sign.ParseCharset(charset)
-	if err != nil {
-		cs = sign.UTF8
-	}
-	st, err := sign.ParseType(signType)
-	if err != nil {
-		st = sign.RSA2
-	}
-	params["charset"] = string(cs)
+func (p *Pages) signedReturn(base string, cs sign.Charset, st sign.Type, params map[string]string) (string, error) {
 	params["version"] = "1.0"
 	params["timestamp"] = timestamp.Format(p.Clock.Now())
-	if err := sign.SignNotify(params, p.Key, st, cs); err != nil {
+	f, err := notify.SignForm(params, p.Key, cs, st)
+	if err != nil {
 		return "", err
 	}
-	q, err := sign.EncodeForm(params, cs)
+	q, err := f.Encode()
 	if err != nil {
 		return "", err
 	}
