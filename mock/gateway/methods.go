@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/alipay-mock/alipay-mock/mock/domain"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
@@ -149,16 +150,7 @@ func (cl *call) context() domain.Context {
 }
 
 // publicURL is the mock's base URL as the caller reached it.
-func (g *Gateway) publicURL(cl *call) string {
-	if g.PublicURL != "" {
-		return strings.TrimSuffix(g.PublicURL, "/")
-	}
-	scheme := "http"
-	if cl.req.TLS != nil || strings.EqualFold(cl.req.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + cl.req.Host
-}
+func (g *Gateway) publicURL(cl *call) string { return shared.PublicURL(g.PublicURL, cl.ec) }
 
 // fundBill is one entry of fund_bill_list. The mock's buyers pay from their
 // balance, the one channel the sandbox supports for face-to-face.

@@ -88,7 +88,7 @@ type v3Fail struct {
 func (g *Gateway) HandleV3(c echo.Context) error {
 	req := c.Request()
 	start := time.Now() // wall time, for the journal's latency
-	cl := &call{req: req, params: Params{}, cs: sign.UTF8, st: sign.RSA2, now: g.Clock.Now()}
+	cl := &call{req: req, ec: c, params: Params{}, cs: sign.UTF8, st: sign.RSA2, now: g.Clock.Now()}
 	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Params: cl.params, Charset: string(sign.UTF8),
 		SignType: sign.V3Scheme}
 	defer func() {
