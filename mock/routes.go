@@ -30,19 +30,23 @@ type surface struct {
 // use is the middleware every route of the surface runs first, outermost
 // first: its headers, its error answer, the one recovery, its body limit.
 func (sf surface) use(recovery echo.MiddlewareFunc) []echo.MiddlewareFunc {
-	m := []echo.MiddlewareFunc{sf.answerErrors, recovery}
+	var m []echo.MiddlewareFunc
 	if sf.headers != nil {
-		m = append([]echo.MiddlewareFunc{func(next echo.HandlerFunc) echo.HandlerFunc {
-			return func(c echo.Context) error {
-				sf.headers(c.Response().Header())
-				return next(c)
-			}
-		}}, m...)
+		m = append(m, sf.setHeaders)
 	}
+	m = append(m, sf.answerErrors, recovery)
 	if sf.maxBody > 0 {
 		m = append(m, limitBody(sf.maxBody))
 	}
 	return m
+}
+
+// setHeaders adds the surface's headers before anything can write.
+func (sf surface) setHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sf.headers(c.Response().Header())
+		return next(c)
+	}
 }
 
 // answerErrors writes what the surface's handlers returned as an error.

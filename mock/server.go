@@ -125,7 +125,6 @@ func New(opts Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = cfg.Options
 	s := &Server{stop: make(chan struct{}), done: make(chan struct{})}
 	defer func() {
 		if err != nil { // a failed start lets go of the directory and the clock
@@ -134,44 +133,44 @@ func New(opts Options) (_ *Server, err error) {
 	}()
 
 	// Store: a data directory keeps state across restarts.
-	if opts.DataDir != "" {
-		if s.db, err = store.Open(opts.DataDir); err != nil {
+	if cfg.DataDir != "" {
+		if s.db, err = store.Open(cfg.DataDir); err != nil {
 			return nil, err
 		}
-		if opts.Seed != 0 {
+		if cfg.Seed != 0 {
 			// A seed replays the same ids: move it on at every start so new
 			// trade numbers never collide with stored ones.
-			opts.Seed += int64(s.db.Boots()-1) * 1_000_003
+			cfg.Seed += int64(s.db.Boots()-1) * 1_000_003
 		}
 	}
 
 	// Domain: the books, the rules in force, the scheduler.
-	ids := fixtures.New(opts.Seed)
+	ids := fixtures.New(cfg.Seed)
 	s.Deps = shared.Deps{
 		Apps:      apps.NewRegistry(ids),
-		Auth:      appauth.NewBook(opts.Clock, ids),
-		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
-		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
+		Auth:      appauth.NewBook(cfg.Clock, ids),
+		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
+		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Scenarios: scenarios.NewEngine(),
-		Journal:   journal.New(opts.Journal),
-		Clock:     opts.Clock,
-		Sched:     clock.NewScheduler(opts.Clock, opts.Workers),
-		Key:       opts.AlipayKey,
+		Journal:   journal.New(cfg.Journal),
+		Clock:     cfg.Clock,
+		Sched:     clock.NewScheduler(cfg.Clock, cfg.Workers),
+		Key:       cfg.AlipayKey,
 		IDs:       ids,
-		Log:       opts.Logger,
+		Log:       cfg.Logger,
 	}
 	s.Faults = &gateway.Faults{}
-	if !opts.NoMagicAmounts {
+	if !cfg.NoMagicAmounts {
 		magic, err := scenarios.MagicAmounts(gateway.Methods())
 		if err != nil {
 			return nil, err
 		}
 		s.Scenarios.Add(magic)
 	}
-	s.Scenarios.Add(opts.Scenarios...)
+	s.Scenarios.Add(cfg.Scenarios...)
 
 	// Notifier: the books' events become notifications and deadlines.
-	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
+	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
