@@ -3,7 +3,6 @@ package mock_test
 import (
 	"bytes"
 	"fmt"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

@@ -2,7 +2,6 @@ package mock_test
 
 import (
 	"fmt"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

@@ -5,18 +5,17 @@ package control
 import (
 	"errors"
 	"fmt"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"net/http"
-
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

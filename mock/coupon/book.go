@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"sort"
 	"strconv"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )

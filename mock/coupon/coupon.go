@@ -5,11 +5,11 @@
 package coupon
 
 import (
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 

@@ -2,7 +2,6 @@ package coupon
 
 import (
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"regexp"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

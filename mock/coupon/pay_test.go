@@ -2,12 +2,12 @@ package coupon
 
 import (
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestPayAppAndPageOpenInitOrder(t *testing.T) {

@@ -2,10 +2,11 @@ package coupon
 
 import (
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestRefundSequence(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"io"
 	"net/http"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 

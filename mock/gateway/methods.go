@@ -3,8 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
@@ -12,6 +10,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

@@ -3,7 +3,6 @@ package trade
 import (
 	"encoding/json"
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"regexp"
 	"sort"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 

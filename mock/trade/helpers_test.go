@@ -2,7 +2,6 @@ package trade
 
 import (
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"regexp"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // gmt8 is built here rather than taken from fixtures so the tests pin the

@@ -1,13 +1,13 @@
 package trade
 
 import (
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestPrecreateTradeFields(t *testing.T) {

@@ -1,8 +1,9 @@
 package trade
 
 import (
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // memStore records what a book writes through.

@@ -5,10 +5,10 @@
 package trade
 
 import (
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 

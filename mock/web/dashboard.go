@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -31,6 +30,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/paging"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

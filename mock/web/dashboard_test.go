@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"crypto/rsa"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 	"github.com/alipay-mock/alipay-mock/scenarios"

@@ -7,21 +7,20 @@ package web
 import (
 	"embed"
 	"errors"
-	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
-
 	"github.com/labstack/echo/v4"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
