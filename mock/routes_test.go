@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -59,6 +60,46 @@ func TestSurfacesAnswerUnroutedRequestsInTheirShape(t *testing.T) {
 			}
 			if got := resp.Header.Get("Cross-Origin-Resource-Policy") == "same-origin"; got != tt.corp {
 				t.Errorf("Cross-Origin-Resource-Policy = %q", resp.Header.Get("Cross-Origin-Resource-Policy"))
+			}
+		})
+	}
+}
+
+// Without --public-url, the links the mock hands out (qr_code, the
+// cashier redirect) take the scheme the client reached it by, as a proxy
+// reports it in X-Forwarded-Proto, and no scheme but http and https.
+func TestLinksTakeTheRequestScheme(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	host := strings.TrimPrefix(h.http.URL, "http://")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, tt := range []struct{ proto, want string }{
+		{"", "http://"},
+		{"https", "https://"},
+		{"HTTPS", "https://"},
+		{"javascript", "http://"},
+	} {
+		t.Run("X-Forwarded-Proto "+tt.proto, func(t *testing.T) {
+			send := func(p map[string]string) *http.Response {
+				req, _ := http.NewRequest("POST", h.http.URL+"/gateway.do", strings.NewReader(form(p).Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				if tt.proto != "" {
+					req.Header.Set("X-Forwarded-Proto", tt.proto)
+				}
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp
+			}
+			resp := send(h.params("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"SCHEME%d","total_amount":"5.00","subject":"s"}`, i), nil))
+			qr := h.verify("alipay.trade.precreate", h.read(resp), true)["qr_code"]
+			if s, _ := qr.(string); !strings.HasPrefix(s, tt.want+host+"/qr/") {
+				t.Errorf("qr_code = %v, want %s%s/qr/...", qr, tt.want, host)
+			}
+			resp = send(h.params("alipay.trade.page.pay", fmt.Sprintf(`{"out_trade_no":"SCHEMEP%d","total_amount":"6.00","subject":"s","product_code":"FAST_INSTANT_TRADE_PAY"}`, i), nil))
+			resp.Body.Close()
+			if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, tt.want+host+"/cashier/") {
+				t.Errorf("page pay Location = %q, want %s%s/cashier/...", loc, tt.want, host)
 			}
 		})
 	}
