@@ -131,10 +131,13 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	return e
 }
 
-// gatewayError is gateway.do's answer to what its pipeline did not write:
-// Alipay's system error.
-func (s *Server) gatewayError(c echo.Context, _ int, err error) error {
-	s.Log.Error("gateway failure", "err", err)
+// gatewayError is gateway.do's answer to what its pipeline did not write
+// (a failure, or an HTTP method echo does not route): Alipay's system
+// error.
+func (s *Server) gatewayError(c echo.Context, status int, err error) error {
+	if status >= 500 {
+		s.Log.Error("gateway failure", "err", err)
+	}
 	return c.JSON(http.StatusOK, map[string]any{"error_response": apierr.Unknown("isp.unknow-error", "系统繁忙")})
 }
 
