@@ -53,10 +53,6 @@ const (
 // return that carries no sign: it cannot be trusted.
 var ErrUnsigned = errors.New("alipay: no sign, refusing an unverifiable message")
 
-// ParseTime reads an Alipay time ("2024-05-01 12:00:00", optionally with a
-// fraction as in gmt_refund) as GMT+8.
-func ParseTime(s string) (time.Time, error) { return timestamp.Parse(s) }
-
 // Config configures a Client. GatewayURL, AppID, a private key and the
 // Alipay public key are required.
 type Config struct {
@@ -250,9 +246,6 @@ func alipayPublicKey(cfg Config) (*rsa.PublicKey, error) {
 
 // AppID is the app the client signs as.
 func (c *Client) AppID() string { return c.appID }
-
-// GatewayURL is the gateway the client calls.
-func (c *Client) GatewayURL() string { return c.gateway.String() }
 
 // CallOption changes the common parameters of one call.
 type CallOption func(params map[string]string)

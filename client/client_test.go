@@ -382,22 +382,3 @@ func TestTypedMethods(t *testing.T) {
 		})
 	}
 }
-
-func TestParseTime(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-	}{
-		{"2024-05-01 12:00:00", fixedNow},
-		{"2024-05-01 12:00:00.5", fixedNow.Add(500 * time.Millisecond)},
-	}
-	for _, tt := range tests {
-		got, err := client.ParseTime(tt.in)
-		if err != nil || !got.Equal(tt.want) {
-			t.Errorf("ParseTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-	if _, err := client.ParseTime("2024-05-01T12:00:00Z"); err == nil {
-		t.Error("ParseTime accepted RFC 3339")
-	}
-}

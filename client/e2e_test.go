@@ -15,6 +15,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -104,7 +105,7 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 		q.BuyerPayAmount != 8800 || q.BuyerUserID != "2088102000001234" || q.BuyerLogonID == "" || q.Subject != "Coffee" {
 		t.Fatalf("after pay: %+v", q)
 	}
-	if _, err := client.ParseTime(q.SendPayDate); err != nil {
+	if _, err := timestamp.Parse(q.SendPayDate); err != nil {
 		t.Errorf("send_pay_date %q: %v", q.SendPayDate, err)
 	}
 	if len(q.FundBillList) != 1 || q.FundBillList[0].Amount != 8800 || q.FundBillList[0].FundChannel == "" {
@@ -121,7 +122,7 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 	if r.FundChange != "Y" || r.RefundFee != 1000 || r.TradeNo != q.TradeNo || r.BuyerUserID != "2088102000001234" {
 		t.Fatalf("refund r1 = %+v", r)
 	}
-	if _, err := client.ParseTime(r.GmtRefundPay); err != nil {
+	if _, err := timestamp.Parse(r.GmtRefundPay); err != nil {
 		t.Errorf("gmt_refund_pay %q: %v", r.GmtRefundPay, err)
 	}
 

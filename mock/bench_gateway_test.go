@@ -16,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -249,8 +250,8 @@ func BenchmarkMemoryPerTrade(b *testing.B) {
 			b.Fatal(err)
 		}
 		app, _ := srv.Apps.Get(keys.DevAppID)
-		m := trade.Merchant{AppID: app.AppID, Seller: app.Seller}
-		ctx := trade.Context{Charset: "utf-8", SignType: "RSA2"}
+		m := domain.Merchant{AppID: app.AppID, Seller: app.Seller}
+		ctx := domain.Context{Charset: "utf-8", SignType: "RSA2"}
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)

@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -36,8 +37,8 @@ func BenchmarkNotify25h(b *testing.B) {
 			b.Fatal(err)
 		}
 		app, _ := srv.Apps.Get(keys.DevAppID)
-		m := trade.Merchant{AppID: app.AppID, Seller: app.Seller}
-		ctx := trade.Context{NotifyURL: failing.URL, Charset: "utf-8", SignType: "RSA2"}
+		m := domain.Merchant{AppID: app.AppID, Seller: app.Seller}
+		ctx := domain.Context{NotifyURL: failing.URL, Charset: "utf-8", SignType: "RSA2"}
 		for n := 0; n < trades; n++ {
 			o := trade.Order{OutTradeNo: fmt.Sprintf("B%05d", n), TotalAmount: amount.MustParse("1.00"), Subject: "s"}
 			t, err := srv.Trades.Cashier(m, o, ctx, "alipay.trade.page.pay")

@@ -1,11 +1,10 @@
 package mock
 
 import (
-	"strings"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
@@ -16,29 +15,35 @@ import (
 // runs no script, loads nothing, and has no origin to act for.
 const StrictCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
 
-// securityHeaders sets the browser-facing headers on every answer, before
-// any handler (or guard) can write: nosniff everywhere, a referrer policy
-// that keeps the mock's URLs (which carry trade numbers and buyer-page
-// tokens) from other sites, and a CSP by surface.
+// securityHeaders sets the browser-facing headers of every answer, before
+// any handler (or guard) can write: nosniff, a referrer policy that keeps
+// the mock's URLs (which carry trade numbers and buyer-page tokens) from
+// other sites, and the strict CSP with framing denied. The surfaces whose
+// answers are pages for a browser replace the last two (see routes).
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		switch p := c.Request().URL.Path; {
-		case p == web.DashboardPrefix || strings.HasPrefix(p, web.DashboardPrefix+"/"):
-			h.Set("Content-Security-Policy", web.DashboardCSP)
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		case strings.HasPrefix(p, "/cashier/") || strings.HasPrefix(p, "/qr/"):
-			h.Set("Content-Security-Policy", web.PageCSP)
-		default:
-			h.Set("Content-Security-Policy", StrictCSP)
-			h.Set("X-Frame-Options", "DENY")
-			if p == control.Prefix || strings.HasPrefix(p, control.Prefix+"/") {
-				h.Set("Cross-Origin-Resource-Policy", "same-origin")
-			}
-		}
+		h.Set("Content-Security-Policy", StrictCSP)
+		h.Set("X-Frame-Options", "DENY")
 		return next(c)
 	}
+}
+
+// controlHeaders keep other sites from loading the control API's answers.
+func controlHeaders(h http.Header) { h.Set("Cross-Origin-Resource-Policy", "same-origin") }
+
+// dashboardHeaders let the dashboard load its own script and stylesheet,
+// and nothing else, and keep other sites from loading its pages.
+func dashboardHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", web.DashboardCSP)
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+}
+
+// pageHeaders let the buyer pages work (web.PageCSP) and be framed, as
+// production's QR page can be (qr_pay_mode 4).
+func pageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", web.PageCSP)
+	h.Del("X-Frame-Options")
 }

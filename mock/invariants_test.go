@@ -18,11 +18,7 @@ import (
 
 // Concurrency invariants, over HTTP through the gateway (run with -race).
 
-// try is call for goroutines: it never calls t.Fatal, it returns an error.
-func (h *harness) try(method, biz string) (map[string]any, error) {
-	return h.tryParams(method, h.params(method, biz, nil))
-}
-
+// tryParams is call for goroutines: it never calls t.Fatal, it returns an error.
 func (h *harness) tryParams(method string, p map[string]string) (map[string]any, error) {
 	resp, err := http.PostForm(h.http.URL+"/gateway.do", form(p))
 	if err != nil {

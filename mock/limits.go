@@ -3,11 +3,8 @@ package mock
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/alipay-mock/alipay-mock/mock/gateway"
 )
 
 // Body limits of the surfaces that have none of their own: gateway.do and
@@ -19,27 +16,21 @@ const (
 	MaxPageBody    = 64 << 10
 )
 
-// bodyLimits refuses a declared body over the surface's limit with 413 and
-// cuts off a chunked one there, so no form or JSON parser reads more (echo's
-// form parsing would otherwise spool up to 32 MB of multipart to memory
-// and the rest to temporary files, from any host on the buyer pages).
-func bodyLimits(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		p := req.URL.Path
-		if p == GatewayPath || p == strings.TrimSuffix(gateway.V3Prefix, "/") || strings.HasPrefix(p, gateway.V3Prefix) {
+// limitBody refuses a declared body over limit with 413 and cuts off a
+// chunked one there, so no form or JSON parser reads more (echo's form
+// parsing would otherwise spool up to 32 MB of multipart to memory and the
+// rest to temporary files, from any host on the buyer pages).
+func limitBody(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > limit {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", limit))
+			}
+			if req.Body != nil {
+				req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+			}
 			return next(c)
 		}
-		limit := int64(MaxControlBody)
-		if strings.HasPrefix(p, "/cashier/") || strings.HasPrefix(p, "/qr/") {
-			limit = MaxPageBody
-		}
-		if req.ContentLength > limit {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", limit))
-		}
-		if req.Body != nil {
-			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
-		}
-		return next(c)
 	}
 }

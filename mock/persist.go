@@ -14,18 +14,18 @@ import (
 // attempts go back on the scheduler (those that fell due while the mock was
 // down run at once).
 func (s *Server) restore(db *store.DB) error {
-	db.OnError(func(err error) { s.log.Error("state not stored", "err", err) })
+	db.OnError(func(err error) { s.Log.Error("state not stored", "err", err) })
 	snap, ok, err := db.Clock()
 	if err != nil {
 		return fmt.Errorf("store: clock: %w", err)
 	}
 	if ok {
 		s.Clock.Restore(snap)
-		s.log.Info("clock restored", "now", s.Clock.Now(), "speed", snap.Speed, "frozen", snap.Frozen)
+		s.Log.Info("clock restored", "now", s.Clock.Now(), "speed", snap.Speed, "frozen", snap.Frozen)
 	}
 	s.Clock.OnJump(func(sn clock.Snapshot) {
 		if err := db.PutClock(sn); err != nil {
-			s.log.Error("clock not stored", "err", err)
+			s.Log.Error("clock not stored", "err", err)
 		}
 	})
 	if err := db.PutClock(s.Clock.Snapshot()); err != nil {
@@ -76,7 +76,7 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
-	s.log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
+	s.Log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil

@@ -8,18 +8,13 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/alipay-mock/alipay-mock/alipay/apierr"
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -29,11 +24,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
-	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
-	"github.com/alipay-mock/alipay-mock/mock/web"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -107,36 +101,16 @@ type Options struct {
 	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
 }
 
-// keep is a count limit with its default: 0 takes def, negative is none.
-func keep(n, def int) int {
-	switch {
-	case n == 0:
-		return def
-	case n < 0:
-		return 0
-	}
-	return n
-}
-
-// Server is a configured mock.
+// Server is a configured mock. Its shared.Deps are the state and services
+// every surface works on (Apps, Auth, Trades, Coupons, Scenarios, Journal,
+// Clock, Sched, Notifier, Key).
 type Server struct {
-	Apps    *apps.Registry
-	Trades  *trade.Book
-	Coupons *coupon.Book
-	// Auth holds app authorisations (app_auth_code, app_auth_token).
-	Auth   *appauth.Book
+	shared.Deps
+	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Faults
-	// Scenarios are the rules in force; Journal the last gateway requests.
-	Scenarios *scenarios.Engine
-	Journal   *journal.Journal
-	Clock     *clock.Sim
-	Sched     *clock.Scheduler
-	Notifier  *notify.Notifier
-	Key       *rsa.PrivateKey
 
 	db   *store.DB
 	echo *echo.Echo
-	log  *slog.Logger
 	ln   net.Listener
 	http *http.Server
 	stop chan struct{}
@@ -144,136 +118,76 @@ type Server struct {
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
-// Its scheduler runs until Close.
+// Its scheduler runs until Close. It reads top to bottom: options, store,
+// domain, notifier, HTTP; a failure on the way lets go of what was taken.
 func New(opts Options) (_ *Server, err error) {
-	if opts.Clock == nil {
-		opts.Clock = clock.NewSim(clock.Real{}.Now(), 1)
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 16
-	}
-	if opts.BillFeeRate <= 0 {
-		opts.BillFeeRate = 60
-	}
-	if opts.AlipayKey == nil {
-		opts.AlipayKey = keys.DevAlipayPrivateKey()
-	}
-	alipayCert, alipayCertSN, err := alipayCertificate(opts)
+	cfg, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range opts.AllowedHosts {
-		if err := control.CheckAllowedHost(h); err != nil {
+	s := &Server{stop: make(chan struct{}), done: make(chan struct{})}
+	defer func() {
+		if err != nil { // a failed start lets go of the directory and the clock
+			_ = s.release()
+		}
+	}()
+
+	// Store: a data directory keeps state across restarts.
+	if cfg.DataDir != "" {
+		if s.db, err = store.Open(cfg.DataDir); err != nil {
 			return nil, err
 		}
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	// No log line may carry a request's megabyte: every message and
-	// attribute is cut at limits.MaxLogValue.
-	opts.Logger = slog.New(limits.LogHandler(opts.Logger.Handler(), limits.MaxLogValue))
-	switch {
-	case opts.TimestampTolerance == 0:
-		opts.TimestampTolerance = 24 * time.Hour
-	case opts.TimestampTolerance < 0:
-		opts.TimestampTolerance = 0
-	}
-	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
-	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
-	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
-	var db *store.DB
-	if opts.DataDir != "" {
-		if db, err = store.Open(opts.DataDir); err != nil {
-			return nil, err
-		}
-		built := false
-		defer func() {
-			if !built { // a failed start lets go of the directory and the clock
-				opts.Clock.OnJump(nil)
-				db.Close()
-			}
-		}()
-		defer func() { built = err == nil }()
-		if opts.Seed != 0 {
+		if cfg.Seed != 0 {
 			// A seed replays the same ids: move it on at every start so new
 			// trade numbers never collide with stored ones.
-			opts.Seed += int64(db.Boots()-1) * 1_000_003
+			cfg.Seed += int64(s.db.Boots()-1) * 1_000_003
 		}
 	}
-	ids := fixtures.New(opts.Seed)
-	s := &Server{
-		db:        db,
+
+	// Domain: the books, the rules in force, the scheduler.
+	ids := fixtures.New(cfg.Seed)
+	s.Deps = shared.Deps{
 		Apps:      apps.NewRegistry(ids),
-		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
-		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
-		Auth:      appauth.NewBook(opts.Clock, ids),
-		Faults:    &gateway.Faults{},
+		Auth:      appauth.NewBook(cfg.Clock, ids),
+		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
+		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Scenarios: scenarios.NewEngine(),
-		Journal:   journal.New(opts.Journal),
-		Clock:     opts.Clock,
-		Sched:     clock.NewScheduler(opts.Clock, opts.Workers),
-		Key:       opts.AlipayKey,
-		log:       opts.Logger,
+		Journal:   journal.New(cfg.Journal),
+		Clock:     cfg.Clock,
+		Sched:     clock.NewScheduler(cfg.Clock, cfg.Workers),
+		Key:       cfg.AlipayKey,
+		IDs:       ids,
+		Log:       cfg.Logger,
 	}
-	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
-	if !opts.NoMagicAmounts {
+	s.Faults = &gateway.Faults{}
+	if !cfg.NoMagicAmounts {
 		magic, err := scenarios.MagicAmounts(gateway.Methods())
 		if err != nil {
 			return nil, err
 		}
 		s.Scenarios.Add(magic)
 	}
-	s.Scenarios.Add(opts.Scenarios...)
+	s.Scenarios.Add(cfg.Scenarios...)
+
+	// Notifier: the books' events become notifications and deadlines.
+	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
 	s.Coupons.OnEvict(s.ordersEvicted)
-	if db != nil {
-		if err := s.restore(db); err != nil {
+	if s.db != nil {
+		if err := s.restore(s.db); err != nil {
 			return nil, err
 		}
 	}
-	specs := opts.Apps
-	if !opts.NoDevApp {
-		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
-	}
-	for _, sp := range specs {
+	for _, sp := range cfg.apps {
 		if _, err := s.Apps.Add(sp); err != nil {
 			return nil, err
 		}
 	}
 
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.httpError
-	e.Use(securityHeaders)
-	e.Use(middleware.Recover())
-	e.Use(bodyLimits)
-	e.Use(control.Guard(control.GuardOptions{Token: opts.ControlToken, AllowedHosts: opts.AllowedHosts, PublicURL: opts.PublicURL}))
-	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
-		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
-		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
-		Sched: s.Sched, Notifier: s.Notifier, Auth: s.Auth, BillFeeRate: opts.BillFeeRate,
-		AlipayCertPEM: alipayCert, AlipayCertSN: alipayCertSN, RootCertSN: keys.DevRootCertSN()}
-	// Any HTTP method: what is not GET is read like a POST, so even a PUT
-	// gets the gateway's own Alipay-shaped answer.
-	e.Any(GatewayPath, gw.Handle)
-	e.Any(gateway.V3Prefix+"*", gw.HandleV3) // v3 REST: 404/400 JSON for unknown paths and wrong HTTP methods
-	e.Any(strings.TrimSuffix(gateway.V3Prefix, "/"), gw.HandleV3)
-	e.GET(gateway.BillPath, gw.DownloadBill)
-	var storeErr func() error
-	if db != nil {
-		storeErr = db.Err
-	}
-	(&control.API{StoreErr: storeErr, AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
-		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
-		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
-	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,
-		Journal: s.Journal, Scenarios: s.Scenarios, Faults: s.Faults, Key: s.Key, Version: Version}).Register(e)
-	(&web.Pages{PublicURL: opts.PublicURL, Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Key: s.Key, Clock: s.Clock}).Register(e)
-	s.echo = e
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	// HTTP: a route group per surface.
+	s.echo = s.routes(cfg)
 	go func() {
 		defer close(s.done)
 		s.Sched.Loop(s.stop)
@@ -281,137 +195,14 @@ func New(opts Options) (_ *Server, err error) {
 	return s, nil
 }
 
-// alipayCertificate is the certificate of the mock's Alipay key and its SN.
-func alipayCertificate(opts Options) ([]byte, string, error) {
-	pem := opts.AlipayCert
-	if pem == nil && opts.AlipayKey.PublicKey.Equal(&keys.DevAlipayPrivateKey().PublicKey) {
-		pem = keys.DevAlipayCertPEM()
+// release lets go of what New took: the data directory, and the clock's
+// hook that writes to it.
+func (s *Server) release() error {
+	if s.db == nil {
+		return nil
 	}
-	if pem == nil {
-		now := opts.Clock.Now()
-		var err error
-		if pem, err = keys.DevAuthority().IssueAlipayCert(&opts.AlipayKey.PublicKey, now.Add(-24*time.Hour), now.AddDate(20, 0, 0)); err != nil {
-			return nil, "", fmt.Errorf("alipay certificate: %w", err)
-		}
-	}
-	certs, err := keys.ParseCertificates(pem)
-	if err != nil || len(certs) == 0 {
-		return nil, "", fmt.Errorf("alipay certificate: %v", err)
-	}
-	if !opts.AlipayKey.PublicKey.Equal(certs[0].PublicKey) {
-		return nil, "", errors.New("alipay certificate: not the certificate of the Alipay key")
-	}
-	return pem, keys.CertSN(certs[0]), nil
-}
-
-// tradeEvent is the trade book's observer: it hands events to the notifier
-// and puts the trade's next deadline (expiry, end of the refund window) on
-// the scheduler, keyed like the trade's notifications so they stay in order.
-func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
-	s.Notifier.TradeEvent(t, e)
-	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
-		s.scheduleTrade(t)
-	}
-}
-
-// scheduleTrade puts a trade's next deadline on the scheduler.
-func (s *Server) scheduleTrade(t trade.Trade) {
-	at, ok := s.Trades.Deadline(t)
-	if !ok {
-		return
-	}
-	app, no := t.AppID, t.TradeNo
-	s.Sched.Schedule(clock.Job{At: at, Kind: "trade", Ref: no, Key: app + "|" + t.OutTradeNo,
-		Run: func(time.Time) []clock.Fired {
-			var out []clock.Fired
-			for _, ev := range s.Trades.Settle(app, no) {
-				out = append(out, clock.Fired{At: ev.At, Kind: "trade." + string(ev.Type), Ref: no, Detail: string(ev.Status)})
-			}
-			return out
-		}})
-}
-
-// couponEvent is the red-packet book's observer: notifications, and the
-// order's next deadline (pay timeout, processing, automatic refund).
-func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
-	s.Notifier.CouponEvent(o, e)
-	s.scheduleOrder(o)
-}
-
-// scheduleOrder puts a red packet's next deadline on the scheduler.
-func (s *Server) scheduleOrder(o coupon.Order) {
-	at, ok := s.Coupons.Deadline(o)
-	if !ok {
-		return
-	}
-	no := o.AuthNo
-	s.Sched.Schedule(clock.Job{At: at, Kind: "red_packet", Ref: no, Key: "coupon|" + no,
-		Run: func(time.Time) []clock.Fired {
-			var out []clock.Fired
-			for _, ev := range s.Coupons.Settle(no) {
-				out = append(out, clock.Fired{At: ev.At, Kind: "red_packet." + ev.Type, Ref: no, Detail: ev.Detail})
-			}
-			return out
-		}})
-}
-
-// tradesEvicted cancels the scheduled jobs of trades no longer kept: the
-// deadline and any simulated buyer still to act. Their notifications are
-// the outbox's and run their course.
-func (s *Server) tradesEvicted(ts []trade.Trade) {
-	for _, t := range ts {
-		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
-		key := t.AppID + "|" + t.OutTradeNo
-		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
-		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
-	}
-}
-
-// ordersEvicted does for red packets what tradesEvicted does for trades.
-func (s *Server) ordersEvicted(os []coupon.Order) {
-	for _, o := range os {
-		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
-		key := o.AppID + "|" + o.OutOrderNo
-		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
-		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
-	}
-}
-
-// httpError answers what no route handled: the gateway's JSON shape on the
-// gateway path (a panic there included), the control API's elsewhere.
-func (s *Server) httpError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
-	code := http.StatusInternalServerError
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = he.Code
-	}
-	if c.Path() == GatewayPath || c.Request().URL.Path == GatewayPath {
-		s.log.Error("gateway failure", "err", err)
-		e := apierr.Unknown("isp.unknow-error", "系统繁忙")
-		_ = c.JSON(http.StatusOK, map[string]any{"error_response": e})
-		return
-	}
-	if code >= 500 {
-		s.log.Error("request failed", "path", c.Request().URL.Path, "err", err)
-	}
-	if p := c.Request().URL.Path; p == strings.TrimSuffix(gateway.V3Prefix, "/") || strings.HasPrefix(p, gateway.V3Prefix) {
-		// What the router refused before the v3 handler (an HTTP method it
-		// does not route) still gets a v3 error body.
-		e := sign.V3Error{Code: "invalid-http-method", Message: "无效的HTTP方法"}
-		if code >= 500 {
-			e = sign.V3Error{Code: "unknow-error", Message: "系统繁忙"}
-		}
-		status := http.StatusBadRequest
-		if code >= 500 {
-			status = http.StatusInternalServerError
-		}
-		_ = c.Blob(status, echo.MIMEApplicationJSONCharsetUTF8, e.Bytes())
-		return
-	}
-	_ = c.JSON(code, control.Error{Error: http.StatusText(code)})
+	s.Clock.OnJump(nil)
+	return s.db.Close()
 }
 
 // ServeHTTP serves the whole mock.
@@ -468,11 +259,7 @@ func (s *Server) Close() error {
 		defer cancel()
 		err = s.http.Shutdown(ctx)
 	}
-	if s.db != nil {
-		s.Clock.OnJump(nil)
-		err = errors.Join(err, s.db.Close())
-	}
-	return err
+	return errors.Join(err, s.release())
 }
 
 // Banner is the start-up text: where the gateway is, the apps and the key

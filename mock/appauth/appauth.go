@@ -94,7 +94,7 @@ func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
 
 // token is production's shape: the month, "BB", 32 hex characters.
 func (b *Book) token(now time.Time) string {
-	return now.Format("200601") + "BB" + b.ids.Hex32()
+	return now.Format("200601") + "BB" + b.ids.UUIDHex()
 }
 
 // NewMerchant makes a merchant that has no app registered in the mock.
@@ -107,7 +107,7 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := &Code{Code: b.ids.Hex32(), ISVAppID: isvAppID, Merchant: m, Created: now, Expires: now.Add(CodeLifetime)}
+	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Expires: now.Add(CodeLifetime)}
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}

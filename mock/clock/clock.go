@@ -1,9 +1,12 @@
 // Package clock is the mock's time, and the scheduler of everything that
 // happens at a time (notification retries, trade expiry). The clock can run
 // at wall speed, faster (60x runs Alipay's 25 h retry schedule in 25
-// minutes), or stand still until a test moves it. Outside this package,
-// time.Now is read only to measure latency; request timestamps are judged
-// against both this clock and the wall clock it is anchored to (Sim.Wall).
+// minutes), or stand still until a test moves it. Every time the mock
+// records or judges comes from here. Wall time is read elsewhere only to
+// measure latency (journal, notification attempts) and to wait in real
+// time (a scenario's delay, the scheduler's timer); request timestamps are
+// judged against both this clock and the wall clock it is anchored to
+// (Sim.Wall).
 package clock
 
 import (
@@ -65,7 +68,7 @@ type Clock interface {
 // Real is the wall clock.
 type Real struct{}
 
-// Now is time.Now: the one call of it in the mock.
+// Now is time.Now, the wall clock every Sim is anchored to.
 func (Real) Now() time.Time { return time.Now() }
 
 // Sim is a controllable clock. Its reading is anchored to the wall clock:

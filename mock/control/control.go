@@ -3,27 +3,20 @@
 package control
 
 import (
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
-	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
-	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
-	"github.com/alipay-mock/alipay-mock/mock/journal"
-	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
-	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Prefix is the reserved path prefix of the control API.
@@ -31,17 +24,10 @@ const Prefix = "/_mock"
 
 // API is the control API.
 type API struct {
-	Apps      *apps.Registry
-	Trades    *trade.Book
-	Key       *rsa.PrivateKey
-	Sched     *clock.Scheduler
-	Notifier  *notify.Notifier
-	Version   string
-	Coupons   *coupon.Book
-	Faults    *gateway.Faults
-	Scenarios *scenarios.Engine
-	Journal   *journal.Journal
-	Auth      *appauth.Book
+	shared.Deps
+	Version string
+	// Faults are the gateway's queued answers.
+	Faults *gateway.Faults
 	// AlipayCert and RootCert are what certificate-mode apps load.
 	AlipayCert, RootCert []byte
 	// StoreErr is the last failed write to the data directory, if any.
@@ -52,9 +38,8 @@ type API struct {
 	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
 }
 
-// Register adds the routes under Prefix.
-func (a *API) Register(e *echo.Echo) {
-	g := e.Group(Prefix)
+// Register adds the routes to g, the group at Prefix.
+func (a *API) Register(g *echo.Group) {
 	g.GET("/health", a.health)
 	g.GET("/memory", a.memory)
 	g.GET("/alipay-public-key", a.publicKey)

@@ -23,10 +23,6 @@ const TokenHeader = "X-Alipay-Mock-Token"
 // a simple request another site can make.
 const BrowserHeader = "X-Alipay-Mock"
 
-// dashboardPrefix is where the dashboard lives; its forms have their own
-// same-origin check (web.Dashboard).
-const dashboardPrefix = Prefix + "/ui"
-
 // GuardOptions say who may use the control API and the dashboard.
 type GuardOptions struct {
 	// Token, when set, opens them to any client that shows it.
@@ -52,23 +48,35 @@ func CheckAllowedHost(h string) error {
 	return nil
 }
 
-// Guard is the middleware that decides who reaches the control API and the
-// dashboard (everything under Prefix), in this order:
+// The guards are middleware for the route groups of the mock's surfaces;
+// each group takes the ones that apply to it:
 //
-//  1. Requests the mock made itself (notifications, carrying
-//     notify.MarkerHeader) never reach them nor the buyer pages, whatever
-//     URL they were sent to: a notify_url is chosen by whoever signs a
-//     request, and the notifier connects from loopback.
-//  2. A client that shows the token passes.
-//  3. Otherwise the Host must be a loopback name or address, the
+//   - RefuseOwnRequests: the control API, the dashboard, the buyer pages.
+//   - Guard: the control API and the dashboard.
+//   - SameOrigin: the control API (the dashboard's forms have their own
+//     check, web.Dashboard).
+
+// RefuseOwnRequests refuses requests the mock made itself (notifications,
+// carrying notify.MarkerHeader), whatever URL they were sent to: a
+// notify_url is chosen by whoever signs a request, and the notifier
+// connects from loopback, so it must not drive the mock.
+func RefuseOwnRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Header.Get(notify.MarkerHeader) != "" {
+			return c.JSON(http.StatusForbidden, Error{Error: "alipay-mock does not act on requests it made itself: a notify_url that points at the mock's control API or buyer pages is refused"})
+		}
+		return next(c)
+	}
+}
+
+// Guard decides who reaches the control API and the dashboard:
+//
+//  1. A client that shows the token passes.
+//  2. Otherwise the Host must be a loopback name or address, the
 //     --public-url host or an --allowed-host: a page on another name that
 //     resolves to 127.0.0.1 (DNS rebinding) gets 403.
-//  4. Otherwise the peer must be loopback. The peer address is the TCP
+//  3. Otherwise the peer must be loopback. The peer address is the TCP
 //     one: X-Forwarded-For is not trusted.
-//  5. A state-changing request from a browser must come from the mock's
-//     own origin (Sec-Fetch-Site, Origin) and, to the JSON API, carry a
-//     JSON (or YAML) body or BrowserHeader, which other sites cannot send
-//     without a CORS preflight the mock never grants.
 //
 // A browser can pass ?token= once; it is then kept in a cookie.
 func Guard(o GuardOptions) echo.MiddlewareFunc {
@@ -76,45 +84,35 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			control, page := guarded(r.URL.Path), buyerPage(r.URL.Path)
-			if route := c.Path(); route != "" {
-				control, page = control || guarded(route), page || buyerPage(route)
-			}
-			if !control && !page {
+			if o.Token != "" && showsToken(c, o.Token) {
 				return next(c)
 			}
-			if r.Header.Get(notify.MarkerHeader) != "" {
-				return c.JSON(http.StatusForbidden, Error{Error: "alipay-mock does not act on requests it made itself: a notify_url that points at the mock's control API or buyer pages is refused"})
+			if !hosts.allows(r.Host) {
+				return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is not allowed for the control API and dashboard (a guard against DNS rebinding); "+
+					"they answer loopback names and addresses and the --public-url host: start the mock with --allowed-host NAME (ALIPAY_MOCK_ALLOWED_HOST), or send the control token", r.Host)})
 			}
-			if !control {
-				return next(c) // the buyer pages answer everyone, by token
-			}
-			if o.Token == "" || !showsToken(c, o.Token) {
-				if !hosts.allows(r.Host) {
-					return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is not allowed for the control API and dashboard (a guard against DNS rebinding); "+
-						"they answer loopback names and addresses and the --public-url host: start the mock with --allowed-host NAME (ALIPAY_MOCK_ALLOWED_HOST), or send the control token", r.Host)})
+			if !loopback(r.RemoteAddr) {
+				if o.Token == "" {
+					return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
 				}
-				if !loopback(r.RemoteAddr) {
-					if o.Token == "" {
-						return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
-					}
-					return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token"})
-				}
-			}
-			if !strings.HasPrefix(r.URL.Path, dashboardPrefix) {
-				if err := fromOwnOrigin(r); err != nil {
-					return c.JSON(http.StatusForbidden, Error{Error: err.Error()})
-				}
+				return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token"})
 			}
 			return next(c)
 		}
 	}
 }
 
-func guarded(path string) bool { return path == Prefix || strings.HasPrefix(path, Prefix+"/") }
-
-func buyerPage(path string) bool {
-	return strings.HasPrefix(path, "/qr/") || strings.HasPrefix(path, "/cashier/")
+// SameOrigin refuses a state-changing request from a browser unless it
+// comes from the mock's own origin (Sec-Fetch-Site, Origin) and carries a
+// JSON (or YAML) body or BrowserHeader, which other sites cannot send
+// without a CORS preflight the mock never grants.
+func SameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := fromOwnOrigin(c.Request()); err != nil {
+			return c.JSON(http.StatusForbidden, Error{Error: err.Error()})
+		}
+		return next(c)
+	}
 }
 
 // showsToken reports whether the request carries the token in a header,

@@ -13,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -33,12 +34,6 @@ type Options struct {
 
 // DefaultPayTimeout applies when pay_timeout is not given.
 const DefaultPayTimeout = time.Hour
-
-// Merchant is the app a request came from.
-type Merchant = trade.Merchant
-
-// Context carries the common parameters of the request.
-type Context = trade.Context
 
 // PayRequest is the biz_content of app, page and agreement pay.
 type PayRequest struct {
@@ -276,7 +271,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 // the Alipay app or cashier; agreement pay (payer_user_id) is paid at once.
 // processing makes the payment answer 10003: it completes on a retry, a
 // query, or by itself after Options.Processing.
-func (b *Book) Pay(m Merchant, r PayRequest, c Context, method string, processing bool) (Result, error) {
+func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method string, processing bool) (Result, error) {
 	var res Result
 	agreement := method == "alipay.fund.coupon.order.agreement.pay"
 	err := b.commit(func(now time.Time) ([]change, error) {
@@ -445,7 +440,7 @@ func (b *Book) packet(app, authNo, outOrderNo string) (*Order, error) {
 
 // Disburse pays a claim out of a red packet to a payee. A claim is its own
 // fund order (out_order_no); it never takes more than the packet holds.
-func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing bool) (Result, error) {
+func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, processing bool) (Result, error) {
 	var res Result
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
@@ -534,7 +529,7 @@ func (b *Book) Disburse(m Merchant, r DisburseRequest, c Context, processing boo
 
 // Refund returns money that is left in a red packet to the sender; never
 // more than what remains.
-func (b *Book) Refund(m Merchant, r RefundRequest, c Context, processing bool) (Result, error) {
+func (b *Book) Refund(m domain.Merchant, r RefundRequest, c domain.Context, processing bool) (Result, error) {
 	var res Result
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if r.AuthNo == "" {

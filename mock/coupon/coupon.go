@@ -9,6 +9,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
@@ -85,10 +86,10 @@ type Order struct {
 	// handed to can pay there. Claims have none.
 	CashierToken string `json:"cashier_token,omitempty"`
 
-	NotifyURL string `json:"notify_url,omitempty"`
-	ReturnURL string `json:"return_url,omitempty"`
-	Charset   string `json:"charset,omitempty"`
-	SignType  string `json:"sign_type,omitempty"`
+	NotifyURL string       `json:"notify_url,omitempty"`
+	ReturnURL string       `json:"return_url,omitempty"`
+	Charset   sign.Charset `json:"charset,omitempty"`
+	SignType  sign.Type    `json:"sign_type,omitempty"`
 
 	Created  time.Time  `json:"gmt_create"`
 	Paid     *time.Time `json:"gmt_payment,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestDisburseSequence(t *testing.T) {
@@ -189,7 +190,7 @@ func TestDisburseErrors(t *testing.T) {
 	long := strings.Repeat("9", 65)
 	cases := []struct {
 		name    string
-		app     Merchant
+		app     domain.Merchant
 		packet  OrderStatus // state of the packet "de" (app pay, paid by SenderPay(payer) unless INIT/CLOSED)
 		edit    func(r *DisburseRequest, p Order, claim Order)
 		wantErr error

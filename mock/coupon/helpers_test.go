@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -38,9 +39,9 @@ const (
 )
 
 var (
-	merchant1 = Merchant{AppID: app1, Seller: fixtures.Seller{UserID: "2088100000000001", Email: "shop@alitest.com", Name: "Shop One"}}
-	merchant2 = Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
-	ctx       = Context{NotifyURL: "https://merchant.example/notify", ReturnURL: "https://merchant.example/return", Charset: "utf-8", SignType: "RSA2"}
+	merchant1 = domain.Merchant{AppID: app1, Seller: fixtures.Seller{UserID: "2088100000000001", Email: "shop@alitest.com", Name: "Shop One"}}
+	merchant2 = domain.Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
+	ctx       = domain.Context{NotifyURL: "https://merchant.example/notify", ReturnURL: "https://merchant.example/return", Charset: "utf-8", SignType: "RSA2"}
 )
 
 // Sentinel for errors.Is: INVALID_PARAMETER with any detail.

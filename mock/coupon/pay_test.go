@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestPayAppAndPageOpenInitOrder(t *testing.T) {
@@ -169,7 +170,7 @@ func TestPayRepeat(t *testing.T) {
 
 	cases := []struct {
 		name       string
-		app        Merchant
+		app        domain.Merchant
 		method     string
 		req        PayRequest
 		wantErr    error

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestRefundSequence(t *testing.T) {
@@ -92,7 +94,7 @@ func TestRefundErrors(t *testing.T) {
 	long := strings.Repeat("r", 65)
 	cases := []struct {
 		name    string
-		app     Merchant
+		app     domain.Merchant
 		from    OrderStatus
 		edit    func(r *RefundRequest, claimAuthNo string)
 		wantErr error

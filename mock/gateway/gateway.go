@@ -6,11 +6,9 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,25 +20,17 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
-	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Gateway is the gateway.do endpoint.
 type Gateway struct {
-	Apps   *apps.Registry
-	Trades *trade.Book
-	Key    *rsa.PrivateKey // the mock's "Alipay" private key
-	Clock  *clock.Sim
-	IDs    *fixtures.Generator
-	Log    *slog.Logger
+	shared.Deps
 	// TimestampTolerance is how far a request's timestamp may be from the
 	// wall clock or from the mock's clock (read as GMT+8); 0 turns the
 	// check off. SDKs stamp local time, so a client in UTC is 8 hours
@@ -49,19 +39,8 @@ type Gateway struct {
 	// PublicURL is the base URL of the mock as browsers reach it, for
 	// qr_code values and the cashier; empty means taken from each request.
 	PublicURL string
-	// Coupons is the red-packet book.
-	Coupons *coupon.Book
 	// Faults are answers queued through the control API.
 	Faults *Faults
-	// Scenarios are the rules in force; Journal records every request.
-	Scenarios *scenarios.Engine
-	Journal   *journal.Journal
-	// Sched runs the simulated buyer; Notifier takes notification policies.
-	Sched    *clock.Scheduler
-	Notifier *notify.Notifier
-	// Auth holds app authorisations: requests with app_auth_token act for
-	// the merchant that authorised the caller.
-	Auth *appauth.Book
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
@@ -78,6 +57,7 @@ type Gateway struct {
 // call is one gateway request on its way through.
 type call struct {
 	req    *http.Request
+	ec     echo.Context // nil for an order string (OpenOrderString)
 	params Params
 	cs     sign.Charset
 	method string
@@ -120,7 +100,7 @@ func (g *Gateway) Handle(c echo.Context) error {
 	req := c.Request()
 	start := time.Now() // wall time, for the journal's latency
 	p, cs, err := readParams(req)
-	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
+	cl := &call{req: req, ec: c, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
 	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Method: p["method"], AppID: p["app_id"],
 		Params: p, Charset: string(cs), SignType: p["sign_type"]}
 	defer func() {
@@ -349,7 +329,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cl.entry.Code = apierr.CodeSuccess
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
-	c.Response().Header().Set("trace_id", g.IDs.Hex32())
+	c.Response().Header().Set("trace_id", g.IDs.UUIDHex())
 	return deliver(c, cl, http.StatusOK, "text/html;charset="+string(cs), out, fault)
 }
 

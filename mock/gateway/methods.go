@@ -10,6 +10,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -130,11 +132,11 @@ func (g *Gateway) asAPI(err error) *apierr.Error {
 
 // merchant is whose trades a call acts on: the caller's own, or with an
 // app_auth_token the authorising merchant's.
-func (cl *call) merchant() trade.Merchant {
+func (cl *call) merchant() domain.Merchant {
 	if cl.token != nil {
-		return trade.Merchant{AppID: cl.token.Merchant.AuthAppID, Seller: cl.token.Merchant.Seller, ISVAppID: cl.app.AppID}
+		return domain.Merchant{AppID: cl.token.Merchant.AuthAppID, Seller: cl.token.Merchant.Seller, ISVAppID: cl.app.AppID}
 	}
-	return trade.Merchant{AppID: cl.app.AppID, Seller: cl.app.Seller}
+	return domain.Merchant{AppID: cl.app.AppID, Seller: cl.app.Seller}
 }
 
 // owner is the app id the merchant's trades and red packets are kept under.
@@ -142,22 +144,13 @@ func (cl *call) owner() string { return cl.merchant().AppID }
 
 // context is what a trade or red packet keeps of the request: copies, so
 // that it never holds on to the request body its values were cut from.
-func (cl *call) context() trade.Context {
-	return trade.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
-		Charset: string(cl.cs), SignType: string(cl.st)}
+func (cl *call) context() domain.Context {
+	return domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
+		Charset: cl.cs, SignType: cl.st}
 }
 
 // publicURL is the mock's base URL as the caller reached it.
-func (g *Gateway) publicURL(cl *call) string {
-	if g.PublicURL != "" {
-		return strings.TrimSuffix(g.PublicURL, "/")
-	}
-	scheme := "http"
-	if cl.req.TLS != nil || strings.EqualFold(cl.req.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + cl.req.Host
-}
+func (g *Gateway) publicURL(cl *call) string { return shared.PublicURL(g.PublicURL, cl.ec) }
 
 // fundBill is one entry of fund_bill_list. The mock's buyers pay from their
 // balance, the one channel the sandbox supports for face-to-face.

@@ -88,7 +88,7 @@ type v3Fail struct {
 func (g *Gateway) HandleV3(c echo.Context) error {
 	req := c.Request()
 	start := time.Now() // wall time, for the journal's latency
-	cl := &call{req: req, params: Params{}, cs: sign.UTF8, st: sign.RSA2, now: g.Clock.Now()}
+	cl := &call{req: req, ec: c, params: Params{}, cs: sign.UTF8, st: sign.RSA2, now: g.Clock.Now()}
 	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Params: cl.params, Charset: string(sign.UTF8),
 		SignType: sign.V3Scheme}
 	defer func() {
@@ -417,7 +417,7 @@ func (g *Gateway) writeV3Error(c echo.Context, cl *call, f v3Fail) error {
 	if msg == "" {
 		msg = f.err.Msg
 	}
-	trace := g.IDs.Hex32()
+	trace := g.IDs.UUIDHex()
 	e := sign.V3Error{Code: code, Message: msg}
 	if !f.bare {
 		e.Links = []sign.V3Link{{Link: "https://open.alipay.com/api/errCheck?traceId=" + trace + "&source=openapi", Desc: "解决方案"}}
@@ -447,7 +447,7 @@ func (g *Gateway) delayV3(cl *call) string {
 func (g *Gateway) sendV3(c echo.Context, cl *call, status int, ct string, body []byte, text, fault string) error {
 	h := c.Response().Header()
 	if h.Get(sign.HeaderTraceID) == "" {
-		h.Set(sign.HeaderTraceID, g.IDs.Hex32())
+		h.Set(sign.HeaderTraceID, g.IDs.UUIDHex())
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = status, fault, text
 	return deliver(c, cl, status, ct, body, fault)

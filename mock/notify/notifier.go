@@ -192,39 +192,26 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 // enqueue signs the parameters, fixes the body every attempt will send,
 // and plans the first attempt now. key orders notifications that must not
 // overtake each other.
-func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset, signType, key string) {
-	cs, err := sign.ParseCharset(charset)
-	if err != nil {
-		cs = sign.UTF8
-	}
-	st, err := sign.ParseType(signType)
-	if err != nil {
-		st = sign.RSA2
-	}
-	p["charset"] = string(cs)
-	for k, v := range p {
-		if v == "" {
-			delete(p, k) // SDKs disagree on signing empty values: never send one
-		}
-	}
+func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
 	var pol Policy
 	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok {
 		pol = v.(Policy)
 	}
-	if err := sign.SignNotify(p, n.key, st, cs); err != nil {
+	f, err := SignForm(p, n.key, charset, signType)
+	if err != nil {
 		return
 	}
 	if pol.BadSignature {
-		p["sign"], _ = sign.SignString(n.key, st, cs, "tampered "+sign.NotifyContent(p))
+		p["sign"], _ = sign.SignString(n.key, f.SignType, f.Charset, "tampered "+sign.NotifyContent(p))
 	}
 	if pol.URL != "" {
 		nf.URL = pol.URL
 	}
-	body, err := sign.EncodeForm(p, cs)
+	body, err := f.Encode()
 	if err != nil {
 		return
 	}
-	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = p["notify_id"], string(cs), p, body, Pending
+	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = p["notify_id"], string(f.Charset), p, body, Pending
 	at := nf.Created.Add(pol.Delay)
 	if pol.Reorder {
 		// Only this one is held back, so the next one overtakes it.
@@ -400,7 +387,7 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 	p := map[string]string{
 		"notify_time": timestamp.Format(e.At), "notify_type": "trade_status_sync",
 		"notify_id": n.ids.NotifyID(e.At), "app_id": t.AppID, "auth_app_id": t.AppID,
-		"charset": t.Charset, "version": "1.0",
+		"version":  "1.0",
 		"trade_no": t.TradeNo, "out_trade_no": t.OutTradeNo, "trade_status": string(t.Status),
 		"seller_id": t.Seller.UserID, "seller_email": t.Seller.Email,
 		"buyer_id": t.Buyer.UserID, "buyer_logon_id": t.Buyer.LogonID,

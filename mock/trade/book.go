@@ -13,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
@@ -184,23 +185,6 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 	return nil
 }
 
-// Sweep settles every trade against the clock: expiry of unpaid trades and
-// the end of the refund window. It returns the events that fired.
-func (b *Book) Sweep() []Event {
-	var fired []Event
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byOut {
-			all = append(all, b.settle(t, now)...)
-		}
-		for _, c := range all {
-			fired = append(fired, c.e)
-		}
-		return all, nil
-	})
-	return fired
-}
-
 // Settle applies the clock to one trade (the scheduler calls it at the
 // trade's deadlines) and returns the events that fired.
 func (b *Book) Settle(app, tradeNo string) []Event {
@@ -262,16 +246,7 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 	return t, b.settle(t, now), nil
 }
 
-// Merchant is the seller side of a request: the app and its account.
-type Merchant struct {
-	AppID  string
-	Seller fixtures.Seller
-	// ISVAppID is the app that called for the merchant with an
-	// app_auth_token; AppID is then the merchant's (auth_app_id).
-	ISVAppID string
-}
-
-func (b *Book) open(m Merchant, o *Order, c Context, method string, now time.Time, def time.Duration) (*Trade, error) {
+func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
 	exp, err := o.expiry(now, def)
 	if err != nil {
 		return nil, err
@@ -313,7 +288,7 @@ func existing(t *Trade, o *Order) error {
 
 // Precreate opens a QR-code trade (alipay.trade.precreate). A repeat of the
 // same order returns the same trade and QR code.
-func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
+func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -351,7 +326,7 @@ func (b *Book) Precreate(m Merchant, o Order, c Context) (Trade, error) {
 }
 
 // Create opens a trade whose buyer is known (alipay.trade.create).
-func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
+func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -396,7 +371,7 @@ func (b *Book) Create(m Merchant, o Order, c Context) (Trade, error) {
 
 // Cashier opens (or finds again) the trade behind a page, wap or app pay
 // request when the buyer lands on the cashier.
-func (b *Book) Cashier(m Merchant, o Order, c Context, method string) (Trade, error) {
+func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method string) (Trade, error) {
 	var out Trade
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -434,7 +409,7 @@ type PayResult struct {
 
 // Pay takes a barcode payment (alipay.trade.pay): paid at once, or waiting
 // for the buyer's password above the threshold.
-func (b *Book) Pay(m Merchant, o Order, c Context) (PayResult, error) {
+func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, error) {
 	var res PayResult
 	err := b.commit(func(now time.Time) ([]change, error) {
 		if err := o.normalise(false); err != nil {

@@ -115,7 +115,7 @@ func TestConcurrentMixedOperations(t *testing.T) {
 				_, _ = e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: out}, RefundAmount: amt("0.5"), OutRequestNo: fmt.Sprintf("r%d", j)})
 				_, _, _ = e.book.RefundQuery(app1, Ref{OutTradeNo: out}, "r0")
 				_ = e.book.List(Filter{AppID: app1})
-				_ = e.book.Sweep()
+				_ = e.settleAll()
 			}
 			_, _ = e.book.Cancel(app1, Ref{OutTradeNo: out})
 		}(i)

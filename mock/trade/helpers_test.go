@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // gmt8 is built here rather than taken from fixtures so the tests pin the
@@ -30,9 +31,9 @@ const (
 )
 
 var (
-	merchant1 = Merchant{AppID: app1, Seller: fixtures.Seller{UserID: sellerID, Email: "shop@alitest.com", Name: "Shop One"}}
-	merchant2 = Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
-	ctx       = Context{NotifyURL: "https://merchant.example/notify", Charset: "utf-8", SignType: "RSA2"}
+	merchant1 = domain.Merchant{AppID: app1, Seller: fixtures.Seller{UserID: sellerID, Email: "shop@alitest.com", Name: "Shop One"}}
+	merchant2 = domain.Merchant{AppID: app2, Seller: fixtures.Seller{UserID: "2088100000000002", Email: "two@alitest.com", Name: "Shop Two"}}
+	ctx       = domain.Context{NotifyURL: "https://merchant.example/notify", Charset: "utf-8", SignType: "RSA2"}
 )
 
 // Sentinels for errors.Is: a target's Code and SubCode must match.
@@ -159,4 +160,20 @@ func sameTypes(a, b []EventType) bool {
 		}
 	}
 	return true
+}
+
+// settleAll settles every trade as the scheduler does at each one's
+// deadline, and returns the events that fired.
+func (e *env) settleAll() []Event {
+	e.book.mu.Lock()
+	var ts [][2]string // read without settling, as List would
+	for _, t := range e.book.byOut {
+		ts = append(ts, [2]string{t.AppID, t.TradeNo})
+	}
+	e.book.mu.Unlock()
+	var fired []Event
+	for _, t := range ts {
+		fired = append(fired, e.book.Settle(t[0], t[1])...)
+	}
+	return fired
 }

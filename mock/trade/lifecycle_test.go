@@ -76,16 +76,16 @@ func TestUnpaidTradeExpiresLazilyOnQuery(t *testing.T) {
 	if len(again.History) != 2 || len(rec.types()) != 2 {
 		t.Fatalf("second query: history %v, observer %v", eventTypes(again.History), rec.types())
 	}
-	// A Sweep afterwards has nothing left to fire.
-	if fired := e.book.Sweep(); len(fired) != 0 {
-		t.Fatalf("Sweep after lazy expiry fired %v", fired)
+	// Settling afterwards has nothing left to fire.
+	if fired := e.settleAll(); len(fired) != 0 {
+		t.Fatalf("settling after lazy expiry fired %v", fired)
 	}
 	// An expired trade cannot be paid any more.
 	_, err := e.book.Act(app1, "lazy1", ActPay, nil)
 	wantErr(t, err, ErrTradeStatus)
 }
 
-func TestSweepExpiresUnpaidTrades(t *testing.T) {
+func TestSettleExpiresUnpaidTrades(t *testing.T) {
 	e := newEnv(t, Options{})
 	rec := &recorder{}
 	e.book.Observe(rec.observe)
@@ -97,14 +97,14 @@ func TestSweepExpiresUnpaidTrades(t *testing.T) {
 	e.paid(t, "sweep-paid", "10")
 	cashier := must(e.book.Cashier(merchant2, order("sweep-cashier", "10"), ctx, "alipay.trade.wap.pay"))(t)
 
-	if fired := e.book.Sweep(); len(fired) != 0 {
-		t.Fatalf("Sweep at t0 fired %v", fired)
+	if fired := e.settleAll(); len(fired) != 0 {
+		t.Fatalf("settling at t0 fired %v", fired)
 	}
 
 	e.clk.Advance(2 * time.Minute)
-	fired := e.book.Sweep()
+	fired := e.settleAll()
 	if len(fired) != 1 || fired[0].Type != EventExpired || fired[0].Status != Closed || !fired[0].At.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("Sweep after 2m fired %+v, want one expired event at %s", fired, t0.Add(time.Minute))
+		t.Fatalf("settling after 2m fired %+v, want one expired event at %s", fired, t0.Add(time.Minute))
 	}
 	if got := e.query(t, "sweep-short"); got.Status != Closed {
 		t.Fatalf("sweep-short status %s", got.Status)
@@ -112,14 +112,14 @@ func TestSweepExpiresUnpaidTrades(t *testing.T) {
 	if got := e.query(t, "sweep-default"); got.Status != WaitBuyerPay {
 		t.Fatalf("sweep-default status %s", got.Status)
 	}
-	if fired := e.book.Sweep(); len(fired) != 0 {
+	if fired := e.settleAll(); len(fired) != 0 {
 		t.Fatalf("second Sweep fired %v", fired)
 	}
 
 	e.clk.Advance(3 * time.Hour)
-	fired = e.book.Sweep()
+	fired = e.settleAll()
 	if len(fired) != 1 || fired[0].Type != EventExpired || !fired[0].At.Equal(t0.Add(3*time.Hour)) {
-		t.Fatalf("Sweep after 3h fired %+v, want the default-timeout trade", fired)
+		t.Fatalf("settling after 3h fired %+v, want the default-timeout trade", fired)
 	}
 	// The paid trade and the 15-day cashier trade are untouched.
 	if got := e.query(t, "sweep-paid"); got.Status != Success {
@@ -130,9 +130,9 @@ func TestSweepExpiresUnpaidTrades(t *testing.T) {
 	}
 
 	e.clk.Set(t0.Add(CashierTimeout))
-	fired = e.book.Sweep()
+	fired = e.settleAll()
 	if len(fired) != 1 || fired[0].Type != EventExpired || !fired[0].At.Equal(t0.Add(CashierTimeout)) {
-		t.Fatalf("Sweep at 15d fired %+v, want the cashier trade", fired)
+		t.Fatalf("settling at 15d fired %+v, want the cashier trade", fired)
 	}
 	// The observer saw every expiry too.
 	n := 0
@@ -155,8 +155,8 @@ func TestPaidTradeFinishesAfterRefundWindow(t *testing.T) {
 			wantAt := paid.Paid.Add(window)
 
 			e.clk.Advance(window - time.Second)
-			if fired := e.book.Sweep(); len(fired) != 0 {
-				t.Fatalf("Sweep 1s before the window ends fired %v", fired)
+			if fired := e.settleAll(); len(fired) != 0 {
+				t.Fatalf("settling 1s before the window ends fired %v", fired)
 			}
 			if got := e.query(t, "fin1"); got.Status != Success {
 				t.Fatalf("1s before: status %s", got.Status)
@@ -164,9 +164,9 @@ func TestPaidTradeFinishesAfterRefundWindow(t *testing.T) {
 			e.clk.Advance(time.Second)
 			var got Trade
 			if via == "sweep" {
-				fired := e.book.Sweep()
+				fired := e.settleAll()
 				if len(fired) != 1 || fired[0].Type != EventFinished || fired[0].Status != Finished || !fired[0].At.Equal(wantAt) {
-					t.Fatalf("Sweep fired %+v, want one finished event at %s", fired, wantAt)
+					t.Fatalf("settling fired %+v, want one finished event at %s", fired, wantAt)
 				}
 			}
 			got = e.query(t, "fin1")
@@ -194,9 +194,9 @@ func TestRefundWindowAfterRefunds(t *testing.T) {
 	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "part"}, RefundAmount: amt("4"), OutRequestNo: "r1"}))(t)
 	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "full"}, RefundAmount: amt("10")}))(t)
 	e.clk.Advance(365 * 24 * time.Hour)
-	fired := e.book.Sweep()
+	fired := e.settleAll()
 	if len(fired) != 1 || fired[0].Type != EventFinished {
-		t.Fatalf("Sweep fired %+v, want one finished", fired)
+		t.Fatalf("settling fired %+v, want one finished", fired)
 	}
 	if got := e.query(t, "part"); got.Status != Finished || got.Refunded() != amt("4") {
 		t.Fatalf("part: %s refunded %s", got.Status, got.Refunded())

@@ -4,8 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 func TestPrecreateTradeFields(t *testing.T) {
@@ -38,8 +40,8 @@ func TestPrecreateTradeFields(t *testing.T) {
 		{"PassbackParams", tr.PassbackParams, "pb"},
 		{"SysServiceProviderID", tr.SysServiceProviderID, "2088511833207846"},
 		{"NotifyURL", tr.NotifyURL, ctx.NotifyURL},
-		{"Charset", tr.Charset, "utf-8"},
-		{"SignType", tr.SignType, "RSA2"},
+		{"Charset", tr.Charset, sign.UTF8},
+		{"SignType", tr.SignType, sign.RSA2},
 		{"Created", tr.Created, t0},
 		{"Expires", tr.Expires, t0.Add(3 * time.Hour)},
 		{"Paid", tr.Paid == nil, true},
@@ -481,7 +483,7 @@ func TestCreate(t *testing.T) {
 
 func TestCashier(t *testing.T) {
 	e := newEnv(t, Options{HideUnscanned: true})
-	tr := must(e.book.Cashier(merchant1, order("cash1", "10"), Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))(t)
+	tr := must(e.book.Cashier(merchant1, order("cash1", "10"), domain.Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))(t)
 	if tr.Method != "alipay.trade.page.pay" || !tr.Scanned || tr.ReturnURL != "https://m.example/return" || !tr.Expires.Equal(t0.Add(CashierTimeout)) {
 		t.Fatalf("cashier: %+v", tr)
 	}

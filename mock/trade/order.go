@@ -56,18 +56,6 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Context carries the common parameters of the request that opened a
-// trade: where to notify and how.
-type Context struct {
-	NotifyURL string
-	ReturnURL string
-	Charset   string
-	SignType  string
-	// Password makes a barcode pay wait for the buyer's password whatever
-	// the amount (a scenario's forced 10003).
-	Password bool
-}
-
 var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)
 
 // pidPattern is an Alipay account id (PID), as sys_service_provider_id must be.

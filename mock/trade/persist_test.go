@@ -1,6 +1,10 @@
 package trade
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+)
 
 // memStore records what a book writes through.
 type memStore struct{ put, removed []Trade }
@@ -14,7 +18,7 @@ func TestEveryChangeIsWrittenThrough(t *testing.T) {
 	st := &memStore{}
 	e.book.Persist(st)
 	o := order("W1", "5.00")
-	if _, err := e.book.Precreate(merchant1, o, Context{}); err != nil {
+	if _, err := e.book.Precreate(merchant1, o, domain.Context{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.book.Close(app1, Ref{OutTradeNo: "W1"}, ""); err != nil {

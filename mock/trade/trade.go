@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
@@ -58,10 +59,10 @@ type Trade struct {
 	PassbackParams       string `json:"passback_params,omitempty"`
 	SysServiceProviderID string `json:"sys_service_provider_id,omitempty"`
 
-	NotifyURL string `json:"notify_url,omitempty"`
-	ReturnURL string `json:"return_url,omitempty"`
-	Charset   string `json:"charset,omitempty"`
-	SignType  string `json:"sign_type,omitempty"`
+	NotifyURL string       `json:"notify_url,omitempty"`
+	ReturnURL string       `json:"return_url,omitempty"`
+	Charset   sign.Charset `json:"charset,omitempty"`
+	SignType  sign.Type    `json:"sign_type,omitempty"`
 
 	Created time.Time  `json:"gmt_create"`
 	Paid    *time.Time `json:"gmt_payment,omitempty"`

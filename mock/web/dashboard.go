@@ -9,7 +9,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"embed"
 	"errors"
 	"html/template"
@@ -25,15 +24,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
-	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/paging"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
-	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // DashboardPrefix is where the dashboard lives, under the control API's
@@ -54,16 +52,9 @@ var dashPages = template.Must(template.New("dash").ParseFS(dashTemplateFS, "temp
 
 // Dashboard is the browser dashboard. Every field but Faults is required.
 type Dashboard struct {
-	Apps      *apps.Registry
-	Trades    *trade.Book
-	Coupons   *coupon.Book
-	Notifier  *notify.Notifier
-	Sched     *clock.Scheduler
-	Journal   *journal.Journal
-	Scenarios *scenarios.Engine
+	shared.Deps
 	// Faults, when set, are listed on the overview and cleared by reset.
 	Faults  *gateway.Faults
-	Key     *rsa.PrivateKey
 	Version string
 
 	mu      sync.Mutex
@@ -87,9 +78,8 @@ type clockReport struct {
 	More   int
 }
 
-// Register adds the dashboard's routes under DashboardPrefix.
-func (d *Dashboard) Register(e *echo.Echo) {
-	g := e.Group(DashboardPrefix)
+// Register adds the dashboard's routes to g, the group at DashboardPrefix.
+func (d *Dashboard) Register(g *echo.Group) {
 	g.GET("", d.overview)
 	g.GET("/", d.overview)
 	g.GET("/static/:name", d.static)
@@ -169,6 +159,16 @@ type errorView struct {
 func (d *Dashboard) fail(c echo.Context, status int, msg string) error {
 	return d.render(c, status, "dash_error.html", "", http.StatusText(status), "",
 		errorView{Status: status, Text: http.StatusText(status), Message: msg})
+}
+
+// Error answers what no handler wrote (a body over the limit, a panic)
+// with the dashboard's error page.
+func (d *Dashboard) Error(c echo.Context, status int, err error) error {
+	msg := ""
+	if status < 500 && err != nil {
+		msg = err.Error()
+	}
+	return d.fail(c, status, msg)
 }
 
 func (d *Dashboard) missing(c echo.Context) error {

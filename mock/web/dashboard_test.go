@@ -26,6 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 	"github.com/alipay-mock/alipay-mock/scenarios"
@@ -78,14 +79,13 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(merchant.Close)
 	x.merchant = merchant.URL + "/alipay/notify"
 
+	deps := shared.Deps{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Notifier: x.notifier, Sched: x.sched,
+		Journal: x.journal, Scenarios: x.engine, Key: key, Clock: clk, IDs: ids, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e := echo.New()
-	gw := &gateway.Gateway{Apps: x.apps, Trades: x.trades, Key: key, Clock: clk, IDs: ids,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Coupons: x.coupons, Faults: x.faults,
-		Scenarios: x.engine, Journal: x.journal, Sched: x.sched, Notifier: x.notifier}
+	gw := &gateway.Gateway{Deps: deps, Faults: x.faults}
 	e.POST("/gateway.do", gw.Handle)
-	(&web.Pages{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Key: key, Clock: clk}).Register(e)
-	(&web.Dashboard{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Notifier: x.notifier, Sched: x.sched,
-		Journal: x.journal, Scenarios: x.engine, Faults: x.faults, Key: key, Version: "9.9.9-test"}).Register(e)
+	(&web.Pages{Deps: deps}).Register(e.Group(web.CashierPrefix), e.Group(web.QRPrefix))
+	(&web.Dashboard{Deps: deps, Faults: x.faults, Version: "9.9.9-test"}).Register(e.Group(web.DashboardPrefix))
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	x.url = srv.URL

@@ -5,7 +5,6 @@
 package web
 
 import (
-	"crypto/rsa"
 	"embed"
 	"errors"
 	"html/template"
@@ -13,16 +12,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
-
 	"github.com/labstack/echo/v4"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
-	"github.com/alipay-mock/alipay-mock/mock/apps"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -35,27 +33,30 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 // Pages are the buyer-facing pages.
 type Pages struct {
+	shared.Deps
 	// PublicURL is the mock's base URL as browsers reach it; empty means
 	// taken from each request.
 	PublicURL string
-	Apps      *apps.Registry
-	Trades    *trade.Book
-	Coupons   *coupon.Book
-	Key       *rsa.PrivateKey
-	Clock     clock.Clock
 }
 
 // Register adds the pages' routes. Each finds its trade or red packet by
 // the secret token in its URL only, never by out_trade_no or trade_no:
 // the pages answer anyone, and whoever holds the URL may pay.
-func (p *Pages) Register(e *echo.Echo) {
-	e.GET("/cashier/:token", p.cashier)
-	e.POST("/cashier/:token", p.cashierAct)
-	e.GET("/qr/:token", p.qr)
-	e.POST("/qr/:token", p.qrAct)
-	e.GET("/cashier/coupon/:token", p.couponCashier)
-	e.POST("/cashier/coupon/:token", p.couponAct)
+func (p *Pages) Register(cashier, qr *echo.Group) {
+	cashier.GET("/:token", p.cashier)
+	cashier.POST("/:token", p.cashierAct)
+	cashier.GET("/coupon/:token", p.couponCashier)
+	cashier.POST("/coupon/:token", p.couponAct)
+	qr.GET("/:token", p.qr)
+	qr.POST("/:token", p.qrAct)
 }
+
+// The buyer pages' prefixes: the cashier (page, wap and app pay, red
+// packets) and the page behind a precreate qr_code.
+const (
+	CashierPrefix = "/cashier"
+	QRPrefix      = "/qr"
+)
 
 // view is what the order page shows, for a trade or a red packet.
 type view struct {
@@ -139,18 +140,11 @@ func (p *Pages) qrPNG(c echo.Context, token string) error {
 	if s, err := strconv.Atoi(c.QueryParam("size")); err == nil && s >= 64 && s <= 1024 {
 		size = s
 	}
-	png, err := qrcode.Encode(p.base(c)+"/qr/"+token, qrcode.Medium, size)
+	png, err := qrcode.Encode(shared.PublicURL(p.PublicURL, c)+"/qr/"+token, qrcode.Medium, size)
 	if err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, "image/png", png)
-}
-
-func (p *Pages) base(c echo.Context) string {
-	if p.PublicURL != "" {
-		return strings.TrimSuffix(p.PublicURL, "/")
-	}
-	return c.Scheme() + "://" + c.Request().Host
 }
 
 func buyerFrom(c echo.Context) *fixtures.Buyer {
@@ -273,22 +267,14 @@ func (p *Pages) couponReturnURL(o coupon.Order) (string, error) {
 	})
 }
 
-func (p *Pages) signedReturn(base, charset, signType string, params map[string]string) (string, error) {
-	cs, err := sign.ParseCharset(charset)
-	if err != nil {
-		cs = sign.UTF8
-	}
-	st, err := sign.ParseType(signType)
-	if err != nil {
-		st = sign.RSA2
-	}
-	params["charset"] = string(cs)
+func (p *Pages) signedReturn(base string, cs sign.Charset, st sign.Type, params map[string]string) (string, error) {
 	params["version"] = "1.0"
 	params["timestamp"] = timestamp.Format(p.Clock.Now())
-	if err := sign.SignNotify(params, p.Key, st, cs); err != nil {
+	f, err := notify.SignForm(params, p.Key, cs, st)
+	if err != nil {
 		return "", err
 	}
-	q, err := sign.EncodeForm(params, cs)
+	q, err := f.Encode()
 	if err != nil {
 		return "", err
 	}

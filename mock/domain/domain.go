@@ -1,0 +1,32 @@
+// Package domain holds the types the mock's books share: who a request
+// acts for and what an order keeps of the request that opened it. The
+// trade and red-packet books take them; the gateway fills them in. Plain
+// Go, no HTTP.
+package domain
+
+import (
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// Merchant is the seller side of a request: the app and its account.
+type Merchant struct {
+	AppID  string
+	Seller fixtures.Seller
+	// ISVAppID is the app that called for the merchant with an
+	// app_auth_token; AppID is then the merchant's (auth_app_id).
+	ISVAppID string
+}
+
+// Context carries the common parameters of the request that opened a
+// trade or red packet: where to notify, where the browser returns, and the
+// charset and sign type its notifications and returns are signed in.
+type Context struct {
+	NotifyURL string
+	ReturnURL string
+	Charset   sign.Charset
+	SignType  sign.Type
+	// Password makes a barcode pay wait for the buyer's password whatever
+	// the amount (a scenario's forced 10003); trades only.
+	Password bool
+}

@@ -1,0 +1,83 @@
+package mock
+
+import (
+	"strings"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// tradeEvent is the trade book's observer: it hands events to the notifier
+// and puts the trade's next deadline (expiry, end of the refund window) on
+// the scheduler, keyed like the trade's notifications so they stay in order.
+func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
+	s.Notifier.TradeEvent(t, e)
+	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
+		s.scheduleTrade(t)
+	}
+}
+
+// scheduleTrade puts a trade's next deadline on the scheduler.
+func (s *Server) scheduleTrade(t trade.Trade) {
+	at, ok := s.Trades.Deadline(t)
+	if !ok {
+		return
+	}
+	app, no := t.AppID, t.TradeNo
+	s.Sched.Schedule(clock.Job{At: at, Kind: "trade", Ref: no, Key: app + "|" + t.OutTradeNo,
+		Run: func(time.Time) []clock.Fired {
+			var out []clock.Fired
+			for _, ev := range s.Trades.Settle(app, no) {
+				out = append(out, clock.Fired{At: ev.At, Kind: "trade." + string(ev.Type), Ref: no, Detail: string(ev.Status)})
+			}
+			return out
+		}})
+}
+
+// couponEvent is the red-packet book's observer: notifications, and the
+// order's next deadline (pay timeout, processing, automatic refund).
+func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
+	s.Notifier.CouponEvent(o, e)
+	s.scheduleOrder(o)
+}
+
+// scheduleOrder puts a red packet's next deadline on the scheduler.
+func (s *Server) scheduleOrder(o coupon.Order) {
+	at, ok := s.Coupons.Deadline(o)
+	if !ok {
+		return
+	}
+	no := o.AuthNo
+	s.Sched.Schedule(clock.Job{At: at, Kind: "red_packet", Ref: no, Key: "coupon|" + no,
+		Run: func(time.Time) []clock.Fired {
+			var out []clock.Fired
+			for _, ev := range s.Coupons.Settle(no) {
+				out = append(out, clock.Fired{At: ev.At, Kind: "red_packet." + ev.Type, Ref: no, Detail: ev.Detail})
+			}
+			return out
+		}})
+}
+
+// tradesEvicted cancels the scheduled jobs of trades no longer kept: the
+// deadline and any simulated buyer still to act. Their notifications are
+// the outbox's and run their course.
+func (s *Server) tradesEvicted(ts []trade.Trade) {
+	for _, t := range ts {
+		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
+		key := t.AppID + "|" + t.OutTradeNo
+		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
+	}
+}
+
+// ordersEvicted does for red packets what tradesEvicted does for trades.
+func (s *Server) ordersEvicted(os []coupon.Order) {
+	for _, o := range os {
+		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
+		key := o.AppID + "|" + o.OutOrderNo
+		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
+	}
+}

@@ -1,0 +1,104 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// config is Options with every default filled in, and what follows from
+// them: the apps to register and the certificate of the Alipay key.
+type config struct {
+	Options
+	apps         []apps.Spec
+	alipayCert   []byte
+	alipayCertSN string
+}
+
+// withDefaults fills in every default of the options and checks them.
+func (opts Options) withDefaults() (config, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.NewSim(clock.Real{}.Now(), 1)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.BillFeeRate <= 0 {
+		opts.BillFeeRate = 60
+	}
+	if opts.AlipayKey == nil {
+		opts.AlipayKey = keys.DevAlipayPrivateKey()
+	}
+	for _, h := range opts.AllowedHosts {
+		if err := control.CheckAllowedHost(h); err != nil {
+			return config{}, err
+		}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	// No log line may carry a request's megabyte: every message and
+	// attribute is cut at limits.MaxLogValue.
+	opts.Logger = slog.New(limits.LogHandler(opts.Logger.Handler(), limits.MaxLogValue))
+	switch {
+	case opts.TimestampTolerance == 0:
+		opts.TimestampTolerance = 24 * time.Hour
+	case opts.TimestampTolerance < 0:
+		opts.TimestampTolerance = 0
+	}
+	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
+	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
+	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
+	cfg := config{Options: opts, apps: opts.Apps}
+	if !opts.NoDevApp {
+		cfg.apps = append([]apps.Spec{apps.DevSpec()}, opts.Apps...)
+	}
+	var err error
+	cfg.alipayCert, cfg.alipayCertSN, err = alipayCertificate(opts)
+	return cfg, err
+}
+
+// keep is a count limit with its default: 0 takes def, negative is none.
+func keep(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// alipayCertificate is the certificate of the mock's Alipay key and its SN.
+func alipayCertificate(opts Options) ([]byte, string, error) {
+	pem := opts.AlipayCert
+	if pem == nil && opts.AlipayKey.PublicKey.Equal(&keys.DevAlipayPrivateKey().PublicKey) {
+		pem = keys.DevAlipayCertPEM()
+	}
+	if pem == nil {
+		now := opts.Clock.Now()
+		var err error
+		if pem, err = keys.DevAuthority().IssueAlipayCert(&opts.AlipayKey.PublicKey, now.Add(-24*time.Hour), now.AddDate(20, 0, 0)); err != nil {
+			return nil, "", fmt.Errorf("alipay certificate: %w", err)
+		}
+	}
+	certs, err := keys.ParseCertificates(pem)
+	if err != nil || len(certs) == 0 {
+		return nil, "", fmt.Errorf("alipay certificate: %v", err)
+	}
+	if !opts.AlipayKey.PublicKey.Equal(certs[0].PublicKey) {
+		return nil, "", errors.New("alipay certificate: not the certificate of the Alipay key")
+	}
+	return pem, keys.CertSN(certs[0]), nil
+}

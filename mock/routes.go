@@ -1,0 +1,162 @@
+package mock
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/web"
+)
+
+// surface is one face of the mock with its own rules: the headers its
+// answers carry besides securityHeaders, the most body it reads, and the
+// shape of its errors.
+type surface struct {
+	headers func(http.Header) // nil: securityHeaders alone
+	maxBody int64             // 0: its handlers bound the body themselves
+	// fail answers an error its handlers returned or a panic, in the
+	// surface's own shape.
+	fail func(c echo.Context, status int, err error) error
+}
+
+// use is the middleware every route of the surface runs first, outermost
+// first: its headers, its error answer, the one recovery, its body limit.
+func (sf surface) use(recovery echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	var m []echo.MiddlewareFunc
+	if sf.headers != nil {
+		m = append(m, sf.setHeaders)
+	}
+	m = append(m, sf.answerErrors, recovery)
+	if sf.maxBody > 0 {
+		m = append(m, limitBody(sf.maxBody))
+	}
+	return m
+}
+
+// setHeaders adds the surface's headers before anything can write.
+func (sf surface) setHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sf.headers(c.Response().Header())
+		return next(c)
+	}
+}
+
+// answerErrors writes what the surface's handlers returned as an error.
+func (sf surface) answerErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return nil
+		}
+		return sf.fail(c, statusOf(err), err)
+	}
+}
+
+func statusOf(err error) int {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code
+	}
+	return http.StatusInternalServerError
+}
+
+// routes is the mock's HTTP side: a route group per surface, each with its
+// headers, body limit, error shape and guards.
+//
+//	/gateway.do, /v3/...          the gateway (Alipay's answers, its own limits)
+//	/downloadBillFile.resource    bill downloads
+//	/_mock/...                    the control API: guarded, same-origin only
+//	/_mock/ui/...                 the dashboard: guarded, its own form check
+//	/cashier/..., /qr/...         the buyer pages: anyone with the token
+func (s *Server) routes(cfg config) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// What no surface answers (a path no route knows, a method none
+	// takes) gets the control API's JSON, with the strict headers.
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if !c.Response().Committed {
+			_ = s.jsonError(c, statusOf(err), err)
+		}
+	}
+	e.Use(securityHeaders)
+	recovery := middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableErrorHandler: true, // the surface answers it
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.Log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			return err
+		},
+	})
+
+	gw := &gateway.Gateway{Deps: s.Deps, Faults: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
+		PublicURL: cfg.PublicURL, BillFeeRate: cfg.BillFeeRate,
+		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
+	gwSurface := surface{fail: s.gatewayError}.use(recovery)
+	// Any HTTP method: what is not GET is read like a POST, so even a PUT
+	// gets the gateway's own Alipay-shaped answer; a method echo does not
+	// route still gets the gateway's error.
+	e.Any(GatewayPath, gw.Handle, gwSurface...)
+	e.RouteNotFound(GatewayPath, echo.NotFoundHandler, gwSurface...)
+	// v3 REST: 404/400 JSON for unknown paths and wrong HTTP methods.
+	v3 := e.Group(strings.TrimSuffix(gateway.V3Prefix, "/"), surface{fail: s.v3Error}.use(recovery)...)
+	v3.Any("", gw.HandleV3)
+	v3.Any("/*", gw.HandleV3)
+	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, fail: s.jsonError}.use(recovery)...)
+
+	guard := control.Guard(control.GuardOptions{Token: cfg.ControlToken, AllowedHosts: cfg.AllowedHosts, PublicURL: cfg.PublicURL})
+	var storeErr func() error
+	if s.db != nil {
+		storeErr = s.db.Err
+	}
+	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
+		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Methods(),
+		OpenOrderString: gw.OpenOrderString}
+	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
+		control.RefuseOwnRequests, guard, control.SameOrigin)...))
+
+	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
+	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
+		control.RefuseOwnRequests, guard)...))
+
+	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL}
+	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
+	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
+	return e
+}
+
+// gatewayError is gateway.do's answer to what its pipeline did not write
+// (a failure, or an HTTP method echo does not route): Alipay's system
+// error.
+func (s *Server) gatewayError(c echo.Context, status int, err error) error {
+	if status >= 500 {
+		s.Log.Error("gateway failure", "err", err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"error_response": apierr.Unknown("isp.unknow-error", "系统繁忙")})
+}
+
+// v3Error is v3's: what the router refused before the v3 handler (an HTTP
+// method it does not route) is a wrong method, anything else a system
+// error.
+func (s *Server) v3Error(c echo.Context, status int, err error) error {
+	if status >= 500 {
+		s.Log.Error("v3 failure", "err", err)
+		return c.Blob(http.StatusInternalServerError, echo.MIMEApplicationJSONCharsetUTF8, (&sign.V3Error{Code: "unknow-error", Message: "系统繁忙"}).Bytes())
+	}
+	return c.Blob(http.StatusBadRequest, echo.MIMEApplicationJSONCharsetUTF8, (&sign.V3Error{Code: "invalid-http-method", Message: "无效的HTTP方法"}).Bytes())
+}
+
+// jsonError is the control API's error body, which the buyer pages, bill
+// downloads and paths no route knows answer too.
+func (s *Server) jsonError(c echo.Context, status int, err error) error {
+	if status >= 500 {
+		s.Log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	return c.JSON(status, control.Error{Error: http.StatusText(status)})
+}

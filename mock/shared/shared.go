@@ -1,0 +1,44 @@
+// Package shared holds Deps, the parts of the mock that its surfaces (the
+// gateway, the control API, the dashboard, the buyer pages) all work on.
+// mock.New builds it once; each surface embeds it.
+package shared
+
+import (
+	"crypto/rsa"
+	"log/slog"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// Deps are the mock's state and the services that act on it.
+type Deps struct {
+	// Apps are the registered apps; Auth their authorisations
+	// (app_auth_code, app_auth_token).
+	Apps *apps.Registry
+	Auth *appauth.Book
+	// Trades and Coupons are the state machines of trades and red packets.
+	Trades  *trade.Book
+	Coupons *coupon.Book
+	// Scenarios are the rules in force; Journal the last gateway requests.
+	Scenarios *scenarios.Engine
+	Journal   *journal.Journal
+	// Clock is the mock's only time; Sched runs what happens at a time.
+	Clock *clock.Sim
+	Sched *clock.Scheduler
+	// Notifier delivers notifications.
+	Notifier *notify.Notifier
+	// Key is the mock's "Alipay" private key: it signs responses,
+	// notifications and returns.
+	Key *rsa.PrivateKey
+	// IDs makes identifiers; Log receives the mock's logs.
+	IDs *fixtures.Generator
+	Log *slog.Logger
+}
