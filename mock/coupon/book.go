@@ -342,8 +342,12 @@ func (b *Book) paid(o *Order, now time.Time) change {
 	o.Status, o.Rest, o.Paid = OrderAuthorized, o.Amount, &now
 	refund := now.Add(b.opts.AutoRefund)
 	o.RefundAt = &refund
-	if o.Payer.UserID == "" {
-		o.Payer = b.ids.Buyer()
+	if o.Payer.UserID == "" { // a made-up sender, keeping the account the cashier was given
+		nb := b.ids.Buyer()
+		if o.Payer.LogonID != "" {
+			nb.LogonID, nb.Account = o.Payer.LogonID, o.Payer.Account
+		}
+		o.Payer = nb
 	}
 	return o.event(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())
 }

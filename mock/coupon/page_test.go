@@ -3,6 +3,8 @@ package coupon
 import (
 	"errors"
 	"testing"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
 // The cashier page finds a red packet by its token only: auth_no and
@@ -40,5 +42,16 @@ func TestSenderOnPage(t *testing.T) {
 	e.book.Reset(app1)
 	if _, err := e.book.OnPage(a.CashierToken); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("token still opens the page after reset: %v", err)
+	}
+}
+
+// A sender who gives only an account on the cashier keeps it: the mock
+// makes up the user id around it, as it does for a trade's buyer.
+func TestSenderAccountKeptOnPage(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.appPay(t, "acct1", "10").Order
+	o := must(e.book.SenderPayOnPage(a.CashierToken, &fixtures.Buyer{LogonID: "sender@example.com"}))(t)
+	if o.Payer.Account != "sender@example.com" || o.Payer.LogonID != fixtures.MaskLogon("sender@example.com") || o.Payer.UserID == "" {
+		t.Fatalf("payer after paying with an account only: %+v", o.Payer)
 	}
 }
