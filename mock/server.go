@@ -37,8 +37,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// Version of alipay-mock.
-const Version = "0.1.0"
+// Version of alipay-mock: -ldflags "-X github.com/alipay-mock/alipay-mock/mock.Version=v1.2.3", else the build info (version.go).
+var Version string
 
 // GatewayPath is where the gateway answers, as on openapi.alipay.com.
 const GatewayPath = "/gateway.do"
