@@ -153,6 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text (key=value lines) or json (one JSON object a line, for CI log collectors)")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
 	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
 	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure")
@@ -178,9 +179,17 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return usageError{"serve", fmt.Errorf("--log-format %q: want text or json", *logFormat)}
+	}
 	var err error
-	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
 	opts.TimestampTolerance = *tolerance
 	if *tolerance == 0 {
 		opts.TimestampTolerance = -1
@@ -267,7 +276,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, srv.Banner())
+	fmt.Fprint(stdout, banner(srv, *dataDir))
 	<-ctx.Done()
 	return srv.Close()
 }

@@ -234,6 +234,7 @@ func New(opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
+	s.Apps.SetChecks(apps.Checks{Methods: gateway.Methods(), AlipayKey: &s.Key.PublicKey})
 	specs := opts.Apps
 	if !opts.NoDevApp {
 		specs = append([]apps.Spec{apps.DevSpec()}, specs...)
