@@ -19,6 +19,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
@@ -169,6 +170,12 @@ func TestAppsValidation(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, tc.want) {
 			t.Errorf("exit %d, %q; want %q", code, errs, tc.want)
 		}
+	}
+
+	// The library refuses it too.
+	if _, err := mock.New(mock.Options{NoDevApp: true, Apps: []apps.Spec{{AppID: keys.DevAppID, PublicKey: string(keys.DevFile("alipay_public_key.pem"))}}}); err == nil ||
+		!strings.Contains(err.Error(), "public_key is the Alipay public key") {
+		t.Errorf("mock.New with the Alipay key as an app key: %v", err)
 	}
 
 	srv := startMock(t, mock.Options{})
