@@ -134,7 +134,7 @@ func run() error {
 			}
 			fmt.Fprintf(os.Stderr, "signed in %s\n", time.Since(start).Round(time.Millisecond))
 		} else {
-			src = signAhead(ctx, key, run, cfg.max)
+			src = signAhead(ctx, key, run, cfg.max, 2*cfg.conc)
 		}
 	default:
 		return fmt.Errorf("-method %q: want query or precreate", cfg.method)
@@ -238,10 +238,12 @@ func precreateForm(key *rsa.PrivateKey, run string, i int) (string, error) {
 		fmt.Sprintf(`{"out_trade_no":"%s-%08d","total_amount":"88.88","subject":"Iphone6 16G"}`, run, i))
 }
 
-// signAhead signs up to n precreates on every core into a buffer that the
-// workers drain, until n are signed or ctx ends; the buffer is closed then.
-func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n int) *source {
-	s := &source{ahead: make(chan string, min(n, 4096))}
+// signAhead signs up to n precreates on every core into a buffer of
+// ahead that the workers drain, until n are signed or ctx ends; the buffer
+// is closed then. A short buffer keeps the signers just ahead of the
+// load: signatures made far ahead would take the mock's CPU for nothing.
+func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n, ahead int) *source {
+	s := &source{ahead: make(chan string, min(n, ahead))}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.NumCPU(); w++ {
@@ -275,7 +277,7 @@ func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n int) *sou
 
 // presign signs n precreates with unique out_trade_no on every core.
 func presign(ctx context.Context, key *rsa.PrivateKey, run string, n int) (*source, error) {
-	ahead := signAhead(ctx, key, run, n)
+	ahead := signAhead(ctx, key, run, n, 4096)
 	s := &source{all: make([]string, 0, n)}
 	for b := range ahead.ahead {
 		s.all = append(s.all, b)
