@@ -188,6 +188,17 @@ func (r *request) options() []client.CallOption {
 	return opts
 }
 
+// browserMethod reports whether a method is opened by a browser or the
+// Alipay app (a page, not a JSON answer).
+func browserMethod(m string) bool {
+	for _, suffix := range []string{".page.pay", ".wap.pay", ".app.pay"} {
+		if strings.HasSuffix(m, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 // gatewayURL completes a base URL with /gateway.do.
 func gatewayURL(v string) string {
 	u, err := url.Parse(v)
@@ -214,6 +225,9 @@ func call(args []string, stdout, stderr io.Writer) error {
 	err = c.Do(context.Background(), r.method, r.bizArg(), &node, r.options()...)
 	var status *apierr.Error
 	if err != nil && !errors.As(err, &status) {
+		if browserMethod(r.method) {
+			return fmt.Errorf("%w\n%s is not called server to server: a browser or the Alipay app opens it; 'alipay-mock sign %s … --print body' gives the signed form", err, r.method, r.method)
+		}
 		return err // not sent, no answer, or an answer that does not verify
 	}
 	if len(node) == 0 {

@@ -64,7 +64,7 @@ func TestHelpVersionAndUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, %q, %q", args, code, out, errs)
 		}
 	}
-	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"help", "-h"}} {
 		code, out, _ := runCLI(t, "", args...)
 		if code != 0 || !strings.Contains(out, "Commands:") {
 			t.Errorf("%v: exit %d, %q", args, code, out)
@@ -318,6 +318,10 @@ func TestCallSignAndVerifyNotify(t *testing.T) {
 	code, out, errs = runCLI(t, "", "call", gw, "--alipay-public-key", string(other.PublicPEM), "alipay.trade.query", "out_trade_no=C-1")
 	if code != 1 || out != "" || !strings.Contains(errs, "does not verify") {
 		t.Errorf("wrong Alipay key: exit %d, %q, %q", code, out, errs)
+	}
+	code, _, errs = runCLI(t, "", "call", gw, "alipay.trade.page.pay", "out_trade_no=P-1", "total_amount=1.00", "subject=s", "product_code=FAST_INSTANT_TRADE_PAY")
+	if code != 1 || !strings.Contains(errs, "not called server to server") {
+		t.Errorf("page pay: exit %d, %q", code, errs)
 	}
 	// Another app signed with the dev key: the mock refuses, call hints.
 	code, _, errs = runCLI(t, "", "call", gw, "--app-id", "2021000000000099", "alipay.trade.query", "out_trade_no=C-1")

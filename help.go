@@ -136,7 +136,7 @@ Exit status: 0 when it verifies, 1 when it does not (the reason on stderr), 2 fo
 }
 
 func helpCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintf(stdout, "%s: a local stand-in for the Alipay Open Platform server API.\n\nUsage: alipay-mock [COMMAND] [flags]\n\n", versionLine())
 		listCommands(stdout)
 		return nil
