@@ -81,23 +81,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "alipay-mock", ue.Error())
 		return 2
 	case errors.As(err, &ee):
-		if ee.msg != "" {
-			fmt.Fprintln(stderr, "alipay-mock:", ee.msg)
-		}
-		return ee.code
+		return ee.code // the command has said why
 	}
 	fmt.Fprintln(stderr, "alipay-mock:", err)
 	return 1
 }
 
-// exitError ends a command with a chosen status (call's 3 for an answer
-// other than 10000), after msg, if any, on stderr.
-type exitError struct {
-	code int
-	msg  string
-}
+// exitError ends a command that has already said why with a chosen
+// status: call's 3 for an answer other than 10000, verify-notify's 1.
+type exitError struct{ code int }
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d: %s", e.code, e.msg) }
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func versionLine() string { return "alipay-mock " + mock.Version }
 
