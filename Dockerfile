@@ -5,7 +5,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/alipay-mock . && mkdir -p /out/data
+# .git is not in the build context: the version comes from --build-arg VERSION=v1.2.3 (else "devel").
+ARG VERSION=""
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/alipay-mock/alipay-mock/mock.Version=${VERSION}" -o /out/alipay-mock . && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/alipay-mock /usr/local/bin/alipay-mock

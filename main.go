@@ -1,10 +1,14 @@
 // Command alipay-mock runs a local stand-in for Alipay's gateway.do.
 //
 //	alipay-mock [serve] [flags]   run the mock (default 127.0.0.1:8080)
+//	alipay-mock call METHOD [key=value…] [flags]   sign, send, verify, print
+//	alipay-mock sign METHOD [key=value…] [flags]   the string-to-sign and signature
+//	alipay-mock verify-notify [FILE]               check a captured notification
 //	alipay-mock keys [flags]      generate an app key pair in every format
 //	alipay-mock scenarios check PATH...  validate scenario files
 //	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
-//	alipay-mock version
+//	alipay-mock version | --version
+//	alipay-mock help [COMMAND]    (or COMMAND -h) the commands and a command's flags
 //
 // Every flag can also be set through an ALIPAY_MOCK_* environment variable:
 // --apps-file is ALIPAY_MOCK_APPS_FILE.
@@ -23,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,45 +54,61 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	var err error
-	switch cmd {
-	case "serve":
-		err = serve(args, stdout, stderr)
-	case "keys":
-		err = genKeys(args, stdout, stderr)
-	case "healthcheck":
-		err = healthcheck(args, stdout, stderr)
-	case "scenarios":
-		err = scenariosCmd(args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "alipay-mock", mock.Version)
-	default:
-		err = fmt.Errorf("unknown command %q (serve, keys, scenarios, healthcheck, version)", cmd)
-	}
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "alipay-mock:", err)
+	name := "serve"
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--version" || a == "-version":
+			name, args = "version", args[1:]
+		case a == "--help" || a == "-help" || a == "-h":
+			name, args = "help", args[1:]
+		case !strings.HasPrefix(a, "-"):
+			name, args = a, args[1:]
 		}
-		return 1
 	}
-	return 0
+	c, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "alipay-mock: unknown command %q\n\n", name)
+		listCommands(stderr)
+		return 2
+	}
+	err := c.run(args, stdout, stderr)
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil, errors.Is(err, errHelpShown):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "alipay-mock", ue.Error())
+		return 2
+	case errors.As(err, &ee):
+		return ee.code // the command has said why
+	}
+	fmt.Fprintln(stderr, "alipay-mock:", err)
+	return 1
 }
 
+// exitError ends a command that has already said why with a chosen
+// status: call's 3 for an answer other than 10000, verify-notify's 1.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func versionLine() string { return "alipay-mock " + mock.Version }
+
 // parse reads flags, then fills every flag not given on the command line
-// from its ALIPAY_MOCK_* variable.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
+// from its ALIPAY_MOCK_* variable. -h prints the command's help to stdout.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		printHelp(stdout, fs)
+		return errHelpShown
+	} else if err != nil {
+		return usageError{fs.Name(), err}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		env := "ALIPAY_MOCK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		env := "ALIPAY_MOCK_" + envName(f.Name)
 		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
 			if e := fs.Set(f.Name, v); e != nil {
 				err = fmt.Errorf("%s: %w", env, e)
@@ -113,8 +134,7 @@ func (m *multi) Set(v string) error {
 const defaultAddr = "127.0.0.1:8080"
 
 func serve(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve")
 	var appFlags, scenarioFlags multi
 	addr := fs.String("addr", defaultAddr, "listen address (in Docker 0.0.0.0:8080)")
 	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (file or PEM); default the shipped keys/dev/alipay_private_key.pem")
@@ -127,6 +147,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text (key=value lines) or json (one JSON object a line, for CI log collectors)")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
 	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
 	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure")
@@ -145,16 +166,24 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return usageError{"serve", fmt.Errorf("--log-format %q: want text or json", *logFormat)}
+	}
 	var err error
-	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
 	opts.TimestampTolerance = *tolerance
 	if *tolerance == 0 {
 		opts.TimestampTolerance = -1
@@ -228,6 +257,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if _, err := keys.LoadPublicKey(sp.PublicKey); err != nil && !errors.Is(err, keys.ErrNotPublicKey) {
+			return fmt.Errorf("--app %s: %w", sp.AppID, err) // before the registry, which does not know the flag
+		}
 		opts.Apps = append(opts.Apps, sp)
 	}
 	// Catch signals before the banner: a supervisor that stops the mock as
@@ -238,7 +270,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, srv.Banner())
+	fmt.Fprint(stdout, banner(srv, *dataDir))
 	<-ctx.Done()
 	return srv.Close()
 }
@@ -246,11 +278,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 // scenariosCmd validates scenario files: unknown fields, methods that do
 // not exist, rules that can never match, each with file and line.
 func scenariosCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "check" {
-		return errors.New("usage: alipay-mock scenarios check PATH...")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		args = []string{"check", "-h"}
+	}
+	if len(args) == 0 || args[0] != "check" {
+		return usageError{"scenarios", errors.New("want: alipay-mock scenarios check PATH…")}
+	}
+	fs := newFlags("scenarios check")
+	if err := parse(fs, args[1:], stdout); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{"scenarios", errors.New("check needs one or more files or directories")}
 	}
 	var problems, files, rules int
-	for _, path := range args[1:] {
+	for _, path := range fs.Args() {
 		fs, err := scenarios.LoadPath(path, gateway.Methods())
 		for _, f := range fs {
 			files++
@@ -310,6 +352,10 @@ func parseSchedule(v string) ([]time.Duration, error) {
 	return out, nil
 }
 
+// signTypeLike is what a mistyped sign type looks like (RSA3, SHA256),
+// unlike the rest of a path or of base64 key text.
+var signTypeLike = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{0,9}$`)
+
 // parseAppFlag reads APP_ID=KEY[:SIGN_TYPE].
 func parseAppFlag(v string) (apps.Spec, error) {
 	id, rest, ok := strings.Cut(v, "=")
@@ -318,9 +364,11 @@ func parseAppFlag(v string) (apps.Spec, error) {
 	}
 	sp := apps.Spec{AppID: id, PublicKey: rest}
 	if i := strings.LastIndex(rest, ":"); i >= 0 {
-		switch st := strings.ToUpper(rest[i+1:]); st {
-		case "RSA", "RSA2":
+		switch st := strings.ToUpper(rest[i+1:]); {
+		case st == "RSA" || st == "RSA2":
 			sp.PublicKey, sp.SignType = rest[:i], st
+		case signTypeLike.MatchString(st):
+			return apps.Spec{}, fmt.Errorf("--app %s: sign type %q is not RSA or RSA2 (after the last ':' of APP_ID=PUBLIC_KEY[:RSA|RSA2])", id, rest[i+1:])
 		}
 	}
 	return sp, nil
@@ -354,12 +402,11 @@ func readAppsFile(path string) ([]apps.Spec, error) {
 }
 
 func genKeys(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keys")
 	bits := fs.Int("bits", 2048, "key size (2048 for RSA2)")
 	out := fs.String("out", "", "write the files into this directory instead of printing them")
 	certFor := fs.String("cert", "", "also issue certificate-mode files for this app id: the app certificate (from the mock's dev CA), the root bundle and the Alipay certificate of the shipped Alipay key")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	p, err := keys.Generate(*bits)
@@ -415,12 +462,11 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 // healthcheck asks a running mock for /_mock/health. By default it finds
 // the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK does.
 func healthcheck(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("healthcheck")
 	addr := fs.String("addr", defaultAddr, "the mock's listen address")
 	url := fs.String("url", "", "the mock's base URL (overrides --addr)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	base := *url

@@ -120,8 +120,10 @@ func readMaterial(pathOrKey string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(s)
 	if err != nil {
-		if _, _, derr := der([]byte(s)); derr == nil {
-			return []byte(s), nil // raw base64 DER, not a file name
+		// Raw base64 DER, not a file name; a short value such as
+		// "/nonexistent" is base64 too, but too short for any RSA key.
+		if d, _, derr := der([]byte(s)); derr == nil && len(d) >= 64 {
+			return []byte(s), nil
 		}
 	}
 	return b, err

@@ -317,8 +317,8 @@ func TestInvalidSignatureExplainedInLog(t *testing.T) {
 		edit  func(h *harness, p map[string]string)
 		cause string
 	}{
-		{"keys swapped", mock.Options{NoDevApp: true, Apps: []apps.Spec{{AppID: keys.DevAppID, PublicKey: string(keys.DevFile("alipay_public_key.pem"))}}},
-			nil, "registered with the Alipay public key"},
+		// "keys swapped" (an app registered with the Alipay public key) is
+		// refused at registration now: TestAppsValidation (cli_test.go).
 		{"sign_type mislabelled", mock.Options{}, func(h *harness, p map[string]string) {
 			p["sign"], _ = sign.SignString(h.key, sign.RSA, sign.UTF8, sign.RequestContent(p))
 		}, "signed with RSA but sign_type says RSA2"},

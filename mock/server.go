@@ -31,8 +31,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// Version of alipay-mock.
-const Version = "0.1.0"
+// Version of alipay-mock: -ldflags "-X github.com/alipay-mock/alipay-mock/mock.Version=v1.2.3", else the build info (version.go).
+var Version string
 
 // GatewayPath is where the gateway answers, as on openapi.alipay.com.
 const GatewayPath = "/gateway.do"
@@ -180,6 +180,7 @@ func New(opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
+	s.Apps.SetChecks(apps.Checks{Methods: gateway.Methods(), AlipayKey: &s.Key.PublicKey})
 	for _, sp := range cfg.apps {
 		if _, err := s.Apps.Add(sp); err != nil {
 			return nil, err

@@ -91,10 +91,11 @@ var (
 
 // Registry holds apps by id. It is safe for concurrent use.
 type Registry struct {
-	mu    sync.RWMutex
-	ids   *fixtures.Generator
-	apps  map[string]*App
-	store Store
+	mu     sync.RWMutex
+	ids    *fixtures.Generator
+	apps   map[string]*App
+	store  Store
+	checks Checks
 }
 
 // NewRegistry makes an empty registry; ids makes the merchant accounts.
@@ -186,6 +187,9 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 	}
 	if cert != nil && !pub.Equal(cert.PublicKey) {
 		return nil, fmt.Errorf("apps: app %s: public_key is not the key of app_cert", s.AppID)
+	}
+	if err := r.check(s, pub); err != nil {
+		return nil, err
 	}
 	st := sign.RSA2
 	if s.SignType != "" {
