@@ -218,7 +218,7 @@ func New(opts Options) (_ *Server, err error) {
 	}
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), opts.Notify)
 	if !opts.NoMagicAmounts {
-		magic, err := scenarios.MagicAmounts(gateway.Methods())
+		magic, err := scenarios.MagicAmounts(gateway.Catalogue())
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +267,7 @@ func New(opts Options) (_ *Server, err error) {
 		storeErr = db.Err
 	}
 	(&control.API{StoreErr: storeErr, AlipayCert: alipayCert, RootCert: keys.DevRootCertPEM(), Apps: s.Apps, Trades: s.Trades, Auth: s.Auth, Coupons: s.Coupons, Faults: s.Faults, Key: s.Key,
-		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Methods(),
+		Scenarios: s.Scenarios, Journal: s.Journal, Methods: gateway.Catalogue(),
 		Sched: s.Sched, Notifier: s.Notifier, Version: Version, OpenOrderString: gw.OpenOrderString}).Register(e)
 	(&web.Dashboard{Apps: s.Apps, Trades: s.Trades, Coupons: s.Coupons, Notifier: s.Notifier, Sched: s.Sched,
 		Journal: s.Journal, Scenarios: s.Scenarios, Faults: s.Faults, Key: s.Key, Version: Version}).Register(e)

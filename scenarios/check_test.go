@@ -12,14 +12,14 @@ import (
 )
 
 func TestShippedFilesLoad(t *testing.T) {
-	files, err := scenarios.LoadPath(".", gateway.Methods())
+	files, err := scenarios.LoadPath(".", gateway.Catalogue())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) < 13 {
 		t.Errorf("want every example and the magic amounts, got %d files", len(files))
 	}
-	if _, err := scenarios.MagicAmounts(gateway.Methods()); err != nil {
+	if _, err := scenarios.MagicAmounts(gateway.Catalogue()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -49,7 +49,7 @@ func TestCheckFindsProblems(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := scenarios.Parse("x.yaml", []byte(tc.yaml), gateway.Methods())
+			_, err := scenarios.Parse("x.yaml", []byte(tc.yaml), gateway.Catalogue())
 			var ps scenarios.Problems
 			if !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("want problems, got %v", err)
@@ -70,7 +70,7 @@ func TestLoadPathReportsEveryBrokenFile(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.yml"), []byte("rules: {"), 0o644)
 	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte("rules:\n  - when: {method: alipay.trade.query}\n    then: {delay: 1s}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)
-	files, err := scenarios.LoadPath(dir, gateway.Methods())
+	files, err := scenarios.LoadPath(dir, gateway.Catalogue())
 	var ps scenarios.Problems
 	if !errors.As(err, &ps) || len(ps) != 2 || len(files) != 1 {
 		t.Fatalf("want 2 problems and the good file: %v, %d files", err, len(files))

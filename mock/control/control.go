@@ -46,8 +46,9 @@ type API struct {
 	AlipayCert, RootCert []byte
 	// StoreErr is the last failed write to the data directory, if any.
 	StoreErr func() error
-	// Methods are the gateway's methods, for checking scenario files.
-	Methods []string
+	// Methods are the gateway's methods and what rules may match on
+	// them, for checking scenario files.
+	Methods scenarios.Catalogue
 	// OpenOrderString opens the trade or red packet of an app pay order string.
 	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
 }

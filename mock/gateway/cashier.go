@@ -18,7 +18,7 @@ import (
 // browser's form post or GET: the trade opens and the browser goes on to
 // the mock's cashier page, where the buyer pays or gives up.
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
-	if strings.HasPrefix(cl.method, "alipay.fund.coupon.") {
+	if cl.ent.family == familyCoupon {
 		o, e := g.openCoupon(cl)
 		if e != nil {
 			return g.pageError(c, cl, e)
@@ -30,11 +30,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if e := decode(cl, &o); e != nil {
 		return g.pageError(c, cl, e)
 	}
-	want := map[string]string{
-		"alipay.trade.page.pay": "FAST_INSTANT_TRADE_PAY",
-		"alipay.trade.wap.pay":  "QUICK_WAP_WAY",
-		"alipay.trade.app.pay":  "QUICK_MSECURITY_PAY",
-	}[cl.method]
+	want := cl.ent.ProductCode
 	if o.ProductCode == "" {
 		o.ProductCode = want
 	}

@@ -81,6 +81,8 @@ type call struct {
 	params Params
 	cs     sign.Charset
 	method string
+	// ent is the method's table entry, once the method is known.
+	ent    *entry
 	app    *apps.App
 	st     sign.Type
 	// token is set when the request acts for a merchant (app_auth_token).
@@ -154,13 +156,13 @@ func (g *Gateway) Handle(c echo.Context) error {
 		}
 	}
 	if r.err == nil {
-		if m, ok := methods[cl.method]; ok && m.page {
+		if cl.ent.Page {
 			cl.entry.Status = http.StatusFound
 			return g.cashier(c, cl)
 		}
 		r = g.dispatch(cl)
 		g.afterCall(cl, r)
-	} else if m, ok := methods[cl.method]; ok && m.page {
+	} else if cl.ent != nil && cl.ent.Page {
 		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
 		return g.pageError(c, cl, r.err)
 	}
@@ -189,9 +191,11 @@ func (g *Gateway) check(cl *call) reply {
 		cl.cs = sign.UTF8
 		return fail(apierr.Invalid("isv.invalid-charset", "请求参数charset错误，目前支持格式：GBK,UTF-8"))
 	}
-	if _, ok := methods[cl.method]; !ok {
+	ent, ok := table[cl.method]
+	if !ok {
 		return fail(apierr.Invalid("isv.invalid-method", "不存在的方法名"))
 	}
+	cl.ent = ent
 	if p["sign_type"] == "" {
 		return fail(apierr.Missing("isv.missing-signature-type", "缺少签名类型参数"))
 	}

@@ -128,7 +128,7 @@ func (f *Faults) Add(x Fault) (Fault, error) {
 		return Fault{}, err
 	}
 	if x.Method != "" {
-		if _, ok := methods[x.Method]; !ok {
+		if _, ok := table[x.Method]; !ok {
 			return Fault{}, errors.New("no method " + x.Method)
 		}
 	}

@@ -6,13 +6,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
@@ -25,51 +25,17 @@ import (
 // so a trade made through one API is seen through the other.
 
 // V3Prefix is where the v3 routes live.
-const V3Prefix = "/v3/"
+const V3Prefix = alipay.V3Prefix
 
-// v3Routes are the methods v3 serves and the HTTP method each takes. A
-// method is served only once the gateway implements it. There is no v3
-// page, wap or app pay.
-var v3Routes = map[string]string{
-	"alipay.trade.precreate":                         http.MethodPost,
-	"alipay.trade.pay":                               http.MethodPost,
-	"alipay.trade.create":                            http.MethodPost,
-	"alipay.trade.query":                             http.MethodPost,
-	"alipay.trade.refund":                            http.MethodPost,
-	"alipay.trade.cancel":                            http.MethodPost,
-	"alipay.trade.close":                             http.MethodPost,
-	"alipay.trade.fastpay.refund.query":              http.MethodPost,
-	"alipay.data.dataservice.bill.downloadurl.query": http.MethodGet,
-	"alipay.open.auth.token.app":                     http.MethodPost,
-}
-
-// V3Path is the v3 path of a method: /v3/ and the name with "/" for ".".
-func V3Path(method string) string { return V3Prefix + strings.ReplaceAll(method, ".", "/") }
-
-// V3Routes lists the v3 routes served, as "POST /v3/alipay/trade/query".
-func V3Routes() []string {
-	var out []string
-	for m, hm := range v3Routes {
-		if _, ok := methods[m]; ok {
-			out = append(out, hm+" "+V3Path(m))
-		}
+// v3Method is the table entry of the method a v3 path names; a method
+// has a v3 route when its descriptor gives the route's HTTP method.
+func v3Method(escapedPath string) (*entry, bool) {
+	d, ok := alipay.V3Lookup(escapedPath)
+	if !ok {
+		return nil, false
 	}
-	sort.Strings(out)
-	return out
-}
-
-// v3Method is the method a v3 path names, and the HTTP method it takes.
-func v3Method(escapedPath string) (method, httpMethod string, ok bool) {
-	rest, found := strings.CutPrefix(escapedPath, V3Prefix)
-	if !found || rest == "" || strings.ContainsAny(rest, ".%") {
-		return "", "", false
-	}
-	method = strings.ReplaceAll(rest, "/", ".")
-	httpMethod, ok = v3Routes[method]
-	if _, impl := methods[method]; !ok || !impl {
-		return "", "", false
-	}
-	return method, httpMethod, true
+	e, ok := table[d.Name]
+	return e, ok
 }
 
 // v3Fail is a v3 error answer before or instead of the method's own.
@@ -129,13 +95,14 @@ func (g *Gateway) HandleV3(c echo.Context) error {
 // content type, permission, token, encryption and body.
 func (g *Gateway) checkV3(cl *call) *v3Fail {
 	req := cl.req
-	method, httpMethod, ok := v3Method(req.URL.EscapedPath())
+	ent, ok := v3Method(req.URL.EscapedPath())
 	if !ok {
 		return &v3Fail{err: apierr.Invalid("isv.invalid-method", "不存在的方法名"), status: http.StatusNotFound}
 	}
-	cl.method, cl.entry.Method, cl.params["method"] = method, method, method
-	if req.Method != httpMethod {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+httpMethod)}
+	method := ent.Name
+	cl.method, cl.ent, cl.entry.Method, cl.params["method"] = method, ent, method, method
+	if req.Method != ent.V3HTTPMethod {
+		return &v3Fail{err: apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+ent.V3HTTPMethod)}
 	}
 	body, err := readV3Body(req)
 	if err != nil {

@@ -229,7 +229,7 @@ rules:
     times: 2
     then:
       respond: {code: "20000"}
-`), gateway.Methods())
+`), gateway.Catalogue())
 	if err != nil {
 		x.t.Fatal(err)
 	}
