@@ -82,9 +82,9 @@ type call struct {
 	cs     sign.Charset
 	method string
 	// ent is the method's table entry, once the method is known.
-	ent    *entry
-	app    *apps.App
-	st     sign.Type
+	ent *entry
+	app *apps.App
+	st  sign.Type
 	// token is set when the request acts for a merchant (app_auth_token).
 	token *appauth.Token
 	// encrypted is set when biz_content came AES-encrypted: the answer is too.
