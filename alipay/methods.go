@@ -45,6 +45,7 @@ var methods = []Method{
 	{Name: "alipay.trade.close", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.trade.refund", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.trade.fastpay.refund.query", V3HTTPMethod: http.MethodPost},
+	{Name: "alipay.trade.orderinfo.sync", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.trade.page.pay", Page: true, ProductCode: "FAST_INSTANT_TRADE_PAY"},
 	{Name: "alipay.trade.wap.pay", Page: true, ProductCode: "QUICK_WAP_WAY"},
 	{Name: "alipay.trade.app.pay", Page: true, ProductCode: "QUICK_MSECURITY_PAY"},

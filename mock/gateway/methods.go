@@ -370,3 +370,22 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 	}
 	return out, nil
 }
+
+// orderInfoSync answers alipay.trade.orderinfo.sync with the trade's
+// numbers and buyer (alipay-sdk-java-all AlipayTradeOrderinfoSyncResponse;
+// buyer_open_id is left out, as the mock's buyers have user ids).
+func (g *Gateway) orderInfoSync(cl *call, in trade.SyncRequest) (any, *apierr.Error) {
+	t, err := g.Trades.Sync(cl.owner(), in)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	out := struct {
+		TradeNo     string `json:"trade_no"`
+		OutTradeNo  string `json:"out_trade_no"`
+		BuyerUserID string `json:"buyer_user_id,omitempty"`
+	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo}
+	if t.Scanned {
+		out.BuyerUserID = t.Buyer.UserID
+	}
+	return out, nil
+}

@@ -95,6 +95,7 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.trade.close"), handler: handle((*Gateway).close), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.refund"), handler: handle((*Gateway).refund), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.fastpay.refund.query"), handler: handle((*Gateway).refundQuery), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.orderinfo.sync"), handler: handle((*Gateway).orderInfoSync), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.page.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.wap.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.app.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
