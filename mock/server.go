@@ -125,7 +125,7 @@ type Server struct {
 	Coupons *coupon.Book
 	// Auth holds app authorisations (app_auth_code, app_auth_token).
 	Auth   *appauth.Book
-	Faults *gateway.Faults
+	Faults *gateway.Queue
 	// Scenarios are the rules in force; Journal the last gateway requests.
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal
@@ -208,7 +208,7 @@ func New(opts Options) (_ *Server, err error) {
 		Trades:    trade.NewBook(opts.Clock, ids, opts.Trades),
 		Coupons:   coupon.NewBook(opts.Clock, ids, opts.Coupons),
 		Auth:      appauth.NewBook(opts.Clock, ids),
-		Faults:    &gateway.Faults{},
+		Faults:    &gateway.Queue{},
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(opts.Journal),
 		Clock:     opts.Clock,
@@ -253,7 +253,7 @@ func New(opts Options) (_ *Server, err error) {
 	e.Use(control.Guard(control.GuardOptions{Token: opts.ControlToken, AllowedHosts: opts.AllowedHosts, PublicURL: opts.PublicURL}))
 	gw := &gateway.Gateway{Apps: s.Apps, Trades: s.Trades, Key: s.Key, Clock: s.Clock, IDs: ids,
 		Log: s.log, TimestampTolerance: opts.TimestampTolerance, PublicURL: opts.PublicURL,
-		Coupons: s.Coupons, Faults: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
+		Coupons: s.Coupons, Queue: s.Faults, Scenarios: s.Scenarios, Journal: s.Journal,
 		Sched: s.Sched, Notifier: s.Notifier, Auth: s.Auth, BillFeeRate: opts.BillFeeRate,
 		AlipayCertPEM: alipayCert, AlipayCertSN: alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT

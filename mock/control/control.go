@@ -38,7 +38,7 @@ type API struct {
 	Notifier  *notify.Notifier
 	Version   string
 	Coupons   *coupon.Book
-	Faults    *gateway.Faults
+	Faults    *gateway.Queue
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal
 	Auth      *appauth.Book

@@ -51,8 +51,8 @@ type Gateway struct {
 	PublicURL string
 	// Coupons is the red-packet book.
 	Coupons *coupon.Book
-	// Faults are answers queued through the control API.
-	Faults *Faults
+	// Queue holds answers queued through the control API.
+	Queue *Queue
 	// Scenarios are the rules in force; Journal records every request.
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal

@@ -28,7 +28,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		}
 	}
 	if out == nil {
-		out = g.Faults.take(cl.app.AppID, cl.method)
+		out = g.Queue.take(cl.app.AppID, cl.method)
 	}
 	cl.outcome = out
 	g.beforeCall(cl)

@@ -62,7 +62,7 @@ type Dashboard struct {
 	Journal   *journal.Journal
 	Scenarios *scenarios.Engine
 	// Faults, when set, are listed on the overview and cleared by reset.
-	Faults  *gateway.Faults
+	Faults  *gateway.Queue
 	Key     *rsa.PrivateKey
 	Version string
 

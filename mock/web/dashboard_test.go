@@ -48,7 +48,7 @@ type env struct {
 	notifier *notify.Notifier
 	journal  *journal.Journal
 	engine   *scenarios.Engine
-	faults   *gateway.Faults
+	faults   *gateway.Queue
 	answer   atomic.Value // the merchant's answer to notifications
 	merchant string       // its notify_url
 	client   *http.Client // does not follow redirects
@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *env {
 	clk := clock.NewManual(epoch)
 	x := &env{t: t, clk: clk, sched: clock.NewScheduler(clk, 4), apps: apps.NewRegistry(ids),
 		trades: trade.NewBook(clk, ids, trade.Options{}), coupons: coupon.NewBook(clk, ids, coupon.Options{}),
-		journal: &journal.Journal{}, engine: scenarios.NewEngine(), faults: &gateway.Faults{},
+		journal: &journal.Journal{}, engine: scenarios.NewEngine(), faults: &gateway.Queue{},
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if _, err := x.apps.Add(apps.DevSpec()); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 
 	e := echo.New()
 	gw := &gateway.Gateway{Apps: x.apps, Trades: x.trades, Key: key, Clock: clk, IDs: ids,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Coupons: x.coupons, Faults: x.faults,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Coupons: x.coupons, Queue: x.faults,
 		Scenarios: x.engine, Journal: x.journal, Sched: x.sched, Notifier: x.notifier}
 	e.POST("/gateway.do", gw.Handle)
 	(&web.Pages{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Key: key, Clock: clk}).Register(e)
@@ -673,7 +673,7 @@ func TestDashboardClock(t *testing.T) {
 func TestDashboardReset(t *testing.T) {
 	x := newEnv(t)
 	s := x.fill()
-	if _, err := x.faults.Add(gateway.Fault{Code: "20000"}); err != nil {
+	if _, err := x.faults.Add(gateway.Answer{Code: "20000"}); err != nil {
 		t.Fatal(err)
 	}
 	overview := x.get("/_mock/ui", http.StatusOK)
