@@ -115,59 +115,36 @@ type reply struct {
 	signed bool
 	// override replaces fields of the answer (a scenario's then.fields).
 	override map[string]string
+	// status overrides the HTTP status v3Status gives err (404, 400 for
+	// the wrong HTTP method); bare leaves out v3's links, as production
+	// does for a request without Authorization. v3 only.
+	status int
+	bare   bool
 }
 
 // Handle serves gateway.do for GET and POST.
 func (g *Gateway) Handle(c echo.Context) error {
-	req := c.Request()
-	start := time.Now() // wall time, for the journal's latency
-	p, cs, err := readParams(req)
-	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
-	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Method: p["method"], AppID: p["app_id"],
-		Params: p, Charset: string(cs), SignType: p["sign_type"]}
-	defer func() {
-		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
-		if g.Journal != nil {
-			g.Journal.Add(cl.entry)
-		}
-	}()
-	if err != nil {
-		e := apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")
-		cl.cs = sign.UTF8
-		return g.write(c, cl, reply{node: sign.ErrorNode, err: e})
-	}
-	r := reply{node: sign.ErrorNode}
-	defer func() {
-		// A bug in the mock must still get an Alipay-shaped answer.
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v) // a scenario's dropped connection
-			}
-			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
-			_ = g.write(c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
-		}
-	}()
-	r = g.check(cl)
-	if r.err == nil && g.Scenarios != nil {
-		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
-		cl.entry.Misses = cl.misses
-		if cl.plan != nil {
-			cl.entry.Rule = cl.plan.Rule
-		}
-	}
-	if r.err == nil {
-		if cl.ent.Page {
-			cl.entry.Status = http.StatusFound
-			return g.cashier(c, cl)
-		}
-		r = g.dispatch(cl)
-		g.afterCall(cl, r)
-	} else if cl.ent != nil && cl.ent.Page {
-		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
-		return g.pageError(c, cl, r.err)
-	}
-	return g.write(c, cl, r)
+	return g.serve(c, v1{}, g.newCall(c.Request()))
 }
+
+// v1 is gateway.do's wire format: form parameters signed with the app's
+// key in, a signed JSON node out.
+type v1 struct{}
+
+// authenticate reads the parameters, then checks them (check).
+func (v1) authenticate(g *Gateway, cl *call) reply {
+	p, cs, err := readParams(cl.req)
+	cl.params, cl.cs, cl.method, cl.ent = p, cs, p["method"], table[p["method"]]
+	cl.entry.Method, cl.entry.AppID, cl.entry.Params, cl.entry.Charset, cl.entry.SignType =
+		p["method"], p["app_id"], p, string(cs), p["sign_type"]
+	if err != nil {
+		cl.cs = sign.UTF8
+		return reply{node: sign.ErrorNode, err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")}
+	}
+	return g.check(cl)
+}
+
+func (v1) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.write(c, cl, r) }
 
 // check validates the common parameters in production's order: method,
 // app_id (unsigned answers until the app is known), then charset, method
@@ -191,11 +168,9 @@ func (g *Gateway) check(cl *call) reply {
 		cl.cs = sign.UTF8
 		return fail(apierr.Invalid("isv.invalid-charset", "请求参数charset错误，目前支持格式：GBK,UTF-8"))
 	}
-	ent, ok := table[cl.method]
-	if !ok {
+	if cl.ent == nil {
 		return fail(apierr.Invalid("isv.invalid-method", "不存在的方法名"))
 	}
-	cl.ent = ent
 	if p["sign_type"] == "" {
 		return fail(apierr.Missing("isv.missing-signature-type", "缺少签名类型参数"))
 	}
@@ -246,17 +221,7 @@ func (g *Gateway) check(cl *call) reply {
 			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效："+k+"必须是不超过256个字符的http或https地址"))
 		}
 	}
-	if !app.Allows(cl.method) {
-		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
-	}
-	if tok := p["app_auth_token"]; tok != "" {
-		t, err := g.Auth.Resolve(app.AppID, tok)
-		if err != nil {
-			return fail(g.asAPI(err))
-		}
-		cl.token = &t
-	}
-	biz, e := g.decrypt(cl)
+	biz, e := g.admit(cl)
 	if e != nil {
 		return fail(e)
 	}
@@ -328,17 +293,8 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 			return err
 		}
 	}
-	fault := ""
-	if cl.plan != nil {
-		fault = cl.plan.Action.Fault
-		if d := cl.plan.DelayFor(); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-cl.req.Context().Done():
-			}
-		}
-	}
-	if fault == "bad_signature" && sig != "" {
+	fault := hold(cl)
+	if fault == scenarios.FaultBadSignature && sig != "" {
 		// A real signature, over other bytes: it cannot verify.
 		sig, _ = sign.Sign(g.Key, cl.app.SignType, append(body, ' '))
 	}
@@ -362,7 +318,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 // actually went out.
 func deliver(c echo.Context, cl *call, status int, ct string, body []byte, fault string) error {
 	switch fault {
-	case "drop":
+	case scenarios.FaultDrop:
 		cl.entry.Status, cl.entry.Response = 0, ""
 		if hj, ok := c.Response().Writer.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -370,13 +326,13 @@ func deliver(c echo.Context, cl *call, status int, ct string, body []byte, fault
 			}
 		}
 		panic(http.ErrAbortHandler) // no hijacking: abort the response instead
-	case "empty":
+	case scenarios.FaultEmpty:
 		cl.entry.Response = ""
 		return c.Blob(status, ct, nil)
-	case "truncate":
+	case scenarios.FaultTruncate:
 		body = body[:len(body)/2]
 		cl.entry.Response = string(body)
-	case "bad_gateway":
+	case scenarios.FaultBadGateway:
 		cl.entry.Status, cl.entry.Response = http.StatusBadGateway, badGateway
 		return c.HTML(http.StatusBadGateway, badGateway)
 	}
