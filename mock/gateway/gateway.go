@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +71,7 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
-	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
+	queryPays sync.Map // app|out_trade_no → queryPay: the queries left before the buyer pays, and who pays
 	sigs      sigCache
 	bills     billFiles
 }
@@ -376,47 +377,130 @@ func (g *Gateway) explain(cl *call, content string) string {
 	return "the app private key does not match the registered app public key (check the pair, PKCS#1 vs PKCS#8 export, and that every parameter sent was signed unchanged)"
 }
 
-// normaliseBiz parses biz_content and makes it easy to decode into typed
-// structs: empty strings and nulls are dropped (empty counts as absent) and
-// scalar numbers become strings (PHP sends out_trade_no as a number).
-// Amount fields read their text either way, so nothing passes through float64.
-// It also returns the top-level fields as text, for scenarios (flatten).
+// normaliseBiz rewrites biz_content in one pass over its tokens, so that
+// typed structs decode it once: members that are null or "" are dropped
+// (empty counts as absent; array elements stay) and numbers become strings
+// (PHP sends out_trade_no as a number). Amount fields read their text
+// either way, so nothing passes through float64. It also returns the
+// top-level members as text, for scenarios: strings as they are, numbers
+// and booleans as written, objects and arrays as their rewritten JSON.
 func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil || v == nil {
-		return nil, nil, fmt.Errorf("biz_content is not a JSON object")
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, nil, errNotObject
+	}
+	var out, val bytes.Buffer
+	flat := map[string]string{}
+	out.WriteByte('{')
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, nil, errNotObject
+		}
+		val.Reset()
+		text, kept, err := writeValue(dec, &val, true)
+		if err != nil {
+			return nil, nil, errNotObject
+		}
+		if !kept {
+			continue
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		writeString(&out, k.(string))
+		out.WriteByte(':')
+		out.Write(val.Bytes())
+		if text == nil {
+			text = val.Bytes()
+		}
+		flat[k.(string)] = string(text)
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, nil, errNotObject
 	}
 	if _, err := dec.Token(); err != io.EOF { // {…}{…} or {…}x: one object only
 		return nil, nil, fmt.Errorf("biz_content is not one JSON object")
 	}
-	clean(v)
-	raw, err := marshal(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	return raw, flatten(v), nil
+	out.WriteByte('}')
+	return out.Bytes(), flat, nil
 }
 
-func clean(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if e == nil || e == "" {
-				delete(x, k)
-				continue
-			}
-			x[k] = clean(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = clean(e)
-		}
-	case json.Number:
-		return string(x)
-	case bool:
-		return x
+var errNotObject = fmt.Errorf("biz_content is not a JSON object")
+
+// writeValue writes the next value of dec to w, rewritten as normaliseBiz
+// says. kept is false for null and "" when drop is set (object members);
+// text is the scalar's text for scenarios (nil: the written JSON).
+func writeValue(dec *json.Decoder, w *bytes.Buffer, drop bool) (text []byte, kept bool, err error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, false, err
 	}
-	return v
+	switch x := t.(type) {
+	case nil:
+		if drop {
+			return nil, false, nil
+		}
+		w.WriteString("null")
+	case string:
+		if x == "" && drop {
+			return nil, false, nil
+		}
+		writeString(w, x)
+		return []byte(x), true, nil
+	case json.Number:
+		writeString(w, string(x))
+		return []byte(x), true, nil
+	case bool:
+		w.WriteString(strconv.FormatBool(x))
+	case json.Delim:
+		if x == '[' {
+			w.WriteByte('[')
+			for n := 0; dec.More(); n++ {
+				if n > 0 {
+					w.WriteByte(',')
+				}
+				if _, _, err := writeValue(dec, w, false); err != nil {
+					return nil, false, err
+				}
+			}
+			w.WriteByte(']')
+		} else {
+			w.WriteByte('{')
+			var val bytes.Buffer
+			n := 0
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, false, err
+				}
+				val.Reset()
+				_, kept, err := writeValue(dec, &val, true)
+				if err != nil {
+					return nil, false, err
+				}
+				if !kept {
+					continue
+				}
+				if n++; n > 1 {
+					w.WriteByte(',')
+				}
+				writeString(w, k.(string))
+				w.WriteByte(':')
+				w.Write(val.Bytes())
+			}
+			w.WriteByte('}')
+		}
+		if _, err := dec.Token(); err != nil { // the closing ] or }
+			return nil, false, err
+		}
+	}
+	return nil, true, nil
+}
+
+// writeString writes s as a JSON string, HTML characters unescaped.
+func writeString(w *bytes.Buffer, s string) {
+	b, _ := marshal(s) // a string: cannot fail
+	w.Write(b)
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"sync/atomic"
 	"time"
 
@@ -12,47 +11,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// flatBiz is flatBiz of the call's biz_content, worked out once.
+// flatBiz is the call's top-level biz_content members as text
+// (normaliseBiz), for the scenario engine.
 func (cl *call) flatBiz() map[string]string {
 	if cl.flat == nil {
-		cl.flat = flatBiz(cl.biz)
+		cl.flat = map[string]string{}
 	}
 	return cl.flat
-}
-
-// flatBiz gives the engine the top-level biz_content fields as text.
-func flatBiz(raw json.RawMessage) map[string]string {
-	out := map[string]string{}
-	if len(raw) == 0 {
-		return out
-	}
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return out
-	}
-	return flatten(m)
-}
-
-// flatten writes top-level JSON fields as text: strings as they are,
-// booleans as true/false, anything else as its JSON.
-func flatten(m map[string]any) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		switch x := v.(type) {
-		case string:
-			out[k] = x
-		case bool:
-			if x {
-				out[k] = "true"
-			} else {
-				out[k] = "false"
-			}
-		default:
-			b, _ := json.Marshal(x)
-			out[k] = string(b)
-		}
-	}
-	return out
 }
 
 // outNo is the merchant's number of what a request is about, as its
