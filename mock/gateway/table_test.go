@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay"
@@ -64,5 +66,18 @@ func TestJSONFields(t *testing.T) {
 	want := []string{"operator_id", "out_trade_no", "trade_no"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("closeRequest fields %v, want %v", got, want)
+	}
+}
+
+// The README documents every method of the table.
+func TestTableDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range table {
+		if !strings.Contains(string(readme), "`"+name+"`") {
+			t.Errorf("README.md does not name `%s`", name)
+		}
 	}
 }
