@@ -124,16 +124,6 @@ func m(name string) alipay.Method {
 	return d
 }
 
-// Methods lists the gateway methods the mock implements, sorted.
-func Methods() []string {
-	out := make([]string, 0, len(table))
-	for name := range table {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Catalogue is what scenarios may match on each method: the fields of
 // its biz_content and whether it opens something a buyer can act on.
 func Catalogue() scenarios.Catalogue {
