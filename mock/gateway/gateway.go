@@ -1,7 +1,11 @@
-// Package gateway answers gateway.do as Alipay's production gateway does:
-// it merges and decodes parameters, checks the common ones in production's
-// order, verifies the app's signature, calls the method, and writes the
-// response node signed with the mock's Alipay key.
+// Package gateway answers gateway.do and the v3 REST API as Alipay's
+// production gateway does. Every method is one entry of the table
+// (table.go); every request goes through one pipeline (pipeline.go):
+// parse and authenticate (gateway.do: merged, decoded parameters checked
+// in production's order and the app's signature; v3: the Authorization
+// header), plan (scenario rule, forced outcome), execute on the domain,
+// then encode, sign with the mock's Alipay key and deliver. The two APIs
+// differ only in the first and last stages.
 package gateway
 
 import (
