@@ -12,14 +12,14 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
@@ -381,130 +381,158 @@ func (g *Gateway) explain(cl *call, content string) string {
 	return "the app private key does not match the registered app public key (check the pair, PKCS#1 vs PKCS#8 export, and that every parameter sent was signed unchanged)"
 }
 
-// normaliseBiz rewrites biz_content in one pass over its tokens, so that
-// typed structs decode it once: members that are null or "" are dropped
-// (empty counts as absent; array elements stay) and numbers become strings
-// (PHP sends out_trade_no as a number). Amount fields read their text
-// either way, so nothing passes through float64. It also returns the
-// top-level members as text, for scenarios: strings as they are, numbers
-// and booleans as written, objects and arrays as their rewritten JSON.
+// normaliseBiz rewrites biz_content so that typed structs decode it, which
+// is then the one time it is decoded: members that are null or "" are
+// dropped (empty counts as absent; array elements stay) and numbers become
+// strings (PHP sends out_trade_no as a number). Amount fields read their
+// text either way, so nothing passes through float64. It also returns the
+// top-level members as text, for scenarios: strings unquoted, numbers and
+// booleans as written, objects and arrays as their rewritten JSON. The
+// rewrite copies the bytes of valid JSON without decoding them.
 func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, nil, errNotObject
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) { // json.Valid: one value only
+		return nil, nil, errors.New("biz_content is not one JSON object")
 	}
-	var out, val bytes.Buffer
+	sc := bizScanner{b: b}
+	var out bytes.Buffer
+	out.Grow(len(b) + 16)
 	flat := map[string]string{}
-	out.WriteByte('{')
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return nil, nil, errNotObject
+	sc.object(&out, func(key []byte, start int, v []byte) {
+		text := string(out.Bytes()[start:])
+		if v != nil {
+			text = unquote(v)
 		}
-		val.Reset()
-		text, kept, err := writeValue(dec, &val, true)
-		if err != nil {
-			return nil, nil, errNotObject
-		}
-		if !kept {
-			continue
-		}
-		if out.Len() > 1 {
-			out.WriteByte(',')
-		}
-		writeString(&out, k.(string))
-		out.WriteByte(':')
-		out.Write(val.Bytes())
-		if text == nil {
-			text = val.Bytes()
-		}
-		flat[k.(string)] = string(text)
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, nil, errNotObject
-	}
-	if _, err := dec.Token(); err != io.EOF { // {…}{…} or {…}x: one object only
-		return nil, nil, fmt.Errorf("biz_content is not one JSON object")
-	}
-	out.WriteByte('}')
+		flat[unquote(key)] = text
+	})
 	return out.Bytes(), flat, nil
 }
 
-var errNotObject = fmt.Errorf("biz_content is not a JSON object")
-
-// writeValue writes the next value of dec to w, rewritten as normaliseBiz
-// says. kept is false for null and "" when drop is set (object members);
-// text is the scalar's text for scenarios (nil: the written JSON).
-func writeValue(dec *json.Decoder, w *bytes.Buffer, drop bool) (text []byte, kept bool, err error) {
-	t, err := dec.Token()
-	if err != nil {
-		return nil, false, err
-	}
-	switch x := t.(type) {
-	case nil:
-		if drop {
-			return nil, false, nil
-		}
-		w.WriteString("null")
-	case string:
-		if x == "" && drop {
-			return nil, false, nil
-		}
-		writeString(w, x)
-		return []byte(x), true, nil
-	case json.Number:
-		writeString(w, string(x))
-		return []byte(x), true, nil
-	case bool:
-		w.WriteString(strconv.FormatBool(x))
-	case json.Delim:
-		if x == '[' {
-			w.WriteByte('[')
-			for n := 0; dec.More(); n++ {
-				if n > 0 {
-					w.WriteByte(',')
-				}
-				if _, _, err := writeValue(dec, w, false); err != nil {
-					return nil, false, err
-				}
-			}
-			w.WriteByte(']')
-		} else {
-			w.WriteByte('{')
-			var val bytes.Buffer
-			n := 0
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, false, err
-				}
-				val.Reset()
-				_, kept, err := writeValue(dec, &val, true)
-				if err != nil {
-					return nil, false, err
-				}
-				if !kept {
-					continue
-				}
-				if n++; n > 1 {
-					w.WriteByte(',')
-				}
-				writeString(w, k.(string))
-				w.WriteByte(':')
-				w.Write(val.Bytes())
-			}
-			w.WriteByte('}')
-		}
-		if _, err := dec.Token(); err != nil { // the closing ] or }
-			return nil, false, err
-		}
-	}
-	return nil, true, nil
+// bizScanner walks JSON already known to be valid.
+type bizScanner struct {
+	b []byte
+	i int
 }
 
-// writeString writes s as a JSON string, HTML characters unescaped.
-func writeString(w *bytes.Buffer, s string) {
-	b, _ := marshal(s) // a string: cannot fail
-	w.Write(b)
+func (s *bizScanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// str returns the string at i, quotes and escapes included.
+func (s *bizScanner) str() []byte {
+	start := s.i
+	for s.i++; s.b[s.i] != '"'; s.i++ {
+		if s.b[s.i] == '\\' {
+			s.i++
+		}
+	}
+	s.i++
+	return s.b[start:s.i]
+}
+
+// object copies the object at i to w without its null and "" members;
+// member, when set, is told of each member written: its key, where its
+// value starts in w, and a scalar's text (nil for objects and arrays).
+func (s *bizScanner) object(w *bytes.Buffer, member func(key []byte, start int, text []byte)) {
+	w.WriteByte('{')
+	s.i++
+	n := 0
+	for {
+		s.ws()
+		if s.b[s.i] == '}' {
+			s.i++
+			break
+		}
+		if s.b[s.i] == ',' {
+			s.i++
+			s.ws()
+		}
+		key := s.str()
+		s.ws()
+		s.i++ // the colon
+		s.ws()
+		switch {
+		case s.b[s.i] == 'n': // null
+			s.i += 4
+			continue
+		case s.b[s.i] == '"' && s.b[s.i+1] == '"': // ""
+			s.i += 2
+			continue
+		}
+		if n++; n > 1 {
+			w.WriteByte(',')
+		}
+		w.Write(key)
+		w.WriteByte(':')
+		start := w.Len()
+		text := s.value(w)
+		if member != nil {
+			member(key, start, text)
+		}
+	}
+	w.WriteByte('}')
+}
+
+// value copies the value at i to w, numbers as strings and objects without
+// their null and "" members, and returns a scalar's text (a string's still
+// quoted).
+func (s *bizScanner) value(w *bytes.Buffer) []byte {
+	start := s.i
+	switch c := s.b[s.i]; {
+	case c == '"':
+		v := s.str()
+		w.Write(v)
+		return v
+	case c == '{':
+		s.object(w, nil)
+	case c == '[':
+		w.WriteByte('[')
+		s.i++
+		for n := 0; ; n++ {
+			s.ws()
+			if s.b[s.i] == ']' {
+				s.i++
+				break
+			}
+			if s.b[s.i] == ',' {
+				s.i++
+				s.ws()
+			}
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			s.value(w)
+		}
+		w.WriteByte(']')
+	case c == 't' || c == 'f' || c == 'n':
+		for s.i < len(s.b) && s.b[s.i] >= 'a' && s.b[s.i] <= 'z' {
+			s.i++
+		}
+		w.Write(s.b[start:s.i])
+		return s.b[start:s.i]
+	default: // a number
+		for s.i < len(s.b) && strings.IndexByte("+-.0123456789eE", s.b[s.i]) >= 0 {
+			s.i++
+		}
+		w.WriteByte('"')
+		w.Write(s.b[start:s.i])
+		w.WriteByte('"')
+		return s.b[start:s.i]
+	}
+	return nil
+}
+
+// unquote is the text of a JSON string (or a literal's as it is).
+func unquote(v []byte) string {
+	if len(v) < 2 || v[0] != '"' {
+		return string(v)
+	}
+	if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(v, &s) // valid JSON: cannot fail
+	return s
 }
