@@ -207,7 +207,7 @@ func TestAppsValidation(t *testing.T) {
 }
 
 func TestBannerAndJSONLog(t *testing.T) {
-	f, err := scenarios.LoadPath("scenarios/examples/refund-retry.yaml", gateway.Methods())
+	f, err := scenarios.LoadPath("scenarios/examples/refund-retry.yaml", gateway.Catalogue())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,7 +229,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		*k.to = k.n
 	}
 	for _, path := range scenarioFlags {
-		files, err := scenarios.LoadPath(path, gateway.Methods())
+		files, err := scenarios.LoadPath(path, gateway.Catalogue())
 		if err != nil {
 			return fmt.Errorf("--scenario:\n%w", err)
 		}
@@ -293,7 +293,7 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var problems, files, rules int
 	for _, path := range fs.Args() {
-		fs, err := scenarios.LoadPath(path, gateway.Methods())
+		fs, err := scenarios.LoadPath(path, gateway.Catalogue())
 		for _, f := range fs {
 			files++
 			rules += len(f.Rules)

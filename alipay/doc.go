@@ -1,4 +1,5 @@
-// Package alipay is the protocol both the mock and the client speak: its
-// sub-packages hold the signing rules (sign), amounts in integer cents
+// Package alipay is the protocol both the mock and the client speak: the
+// methods there are and how each is called (Methods, Lookup), and in its
+// sub-packages the signing rules (sign), amounts in integer cents
 // (amount), Alipay's timestamps (timestamp) and error values (apierr).
 package alipay

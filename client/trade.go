@@ -314,6 +314,33 @@ func (c *Client) RefundQuery(ctx context.Context, req RefundQueryRequest, opts .
 	return call[RefundQueryResponse](ctx, c, "alipay.trade.fastpay.refund.query", req, opts)
 }
 
+// OrderInfoSyncRequest is alipay.trade.orderinfo.sync's biz_content.
+type OrderInfoSyncRequest struct {
+	TradeNo string `json:"trade_no"`
+	// OutRequestNo names this sync; repeating it changes nothing.
+	OutRequestNo string `json:"out_request_no"`
+	// BizType is agreed with Alipay: CREDIT_AUTH, CREDIT_DEDUCT, …
+	BizType string `json:"biz_type"`
+	// OrderBizInfo is a JSON object as text, e.g. {"status":"COMPLETE"}.
+	OrderBizInfo  string `json:"order_biz_info,omitempty"`
+	OrigRequestNo string `json:"orig_request_no,omitempty"`
+}
+
+// OrderInfoSyncResponse names the synced trade and its buyer.
+type OrderInfoSyncResponse struct {
+	Response
+	TradeNo     string `json:"trade_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+	BuyerUserID string `json:"buyer_user_id"`
+	BuyerOpenID string `json:"buyer_open_id"`
+}
+
+// OrderInfoSync tells Alipay how a credit-authorised or credit-deducted
+// order was fulfilled (alipay.trade.orderinfo.sync).
+func (c *Client) OrderInfoSync(ctx context.Context, req OrderInfoSyncRequest, opts ...CallOption) (*OrderInfoSyncResponse, error) {
+	return call[OrderInfoSyncResponse](ctx, c, "alipay.trade.orderinfo.sync", req, opts)
+}
+
 // call is Do with a typed response; it returns nil on any error.
 func call[T any](ctx context.Context, c *Client, method string, biz any, opts []CallOption) (*T, error) {
 	out := new(T)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
@@ -19,11 +20,12 @@ import (
 // Do, sent as POST /v3/alipay/trade/query with biz as the JSON body and an
 // Authorization header, answered with HTTP statuses.
 
-// v3GET are the methods v3 takes as GET with biz in the query string.
-var v3GET = map[string]bool{"alipay.data.dataservice.bill.downloadurl.query": true}
-
-// v3Notify are the methods whose v3 body carries notify_url.
-var v3Notify = map[string]bool{"alipay.trade.precreate": true, "alipay.trade.pay": true, "alipay.trade.create": true}
+// v3GET reports whether v3 takes the method as GET, with biz in the query
+// string (alipay.Methods says how each method is called).
+func v3GET(method string) bool {
+	d, _ := alipay.Lookup(method)
+	return d.V3HTTPMethod == http.MethodGet
+}
 
 // V3 calls method over the v3 REST API on the gateway's host (path
 // /v3/<method with "/" for ".">) and decodes the answer into out (which
@@ -45,7 +47,7 @@ var v3Notify = map[string]bool{"alipay.trade.precreate": true, "alipay.trade.pay
 // 40002 isv.invalid-signature), with SubMsg the v3 message.
 func (c *Client) V3(ctx context.Context, method string, biz any, out any, opts ...CallOption) error {
 	p := map[string]string{"app_auth_token": c.appAuthToken}
-	if v3Notify[method] {
+	if d, _ := alipay.Lookup(method); d.NotifyInBody {
 		p["notify_url"] = c.notifyURL
 	}
 	for _, o := range opts {
@@ -56,7 +58,7 @@ func (c *Client) V3(ctx context.Context, method string, biz any, out any, opts .
 		return err
 	}
 	httpMethod := http.MethodPost
-	if v3GET[method] {
+	if v3GET(method) {
 		httpMethod, body = http.MethodGet, ""
 	}
 	u := *c.gateway
@@ -119,7 +121,7 @@ func (c *Client) v3Content(method string, biz any, notifyURL string) (body, quer
 			return "", "", fmt.Errorf("alipay: %s: body: %w", method, err)
 		}
 		body = content
-		if notifyURL != "" || v3GET[method] {
+		if notifyURL != "" || v3GET(method) {
 			if err := json.Unmarshal([]byte(content), &m); err != nil {
 				return "", "", fmt.Errorf("alipay: %s: body must be a JSON object: %w", method, err)
 			}
@@ -135,7 +137,7 @@ func (c *Client) v3Content(method string, biz any, notifyURL string) (body, quer
 			body = string(b)
 		}
 	}
-	if v3GET[method] {
+	if v3GET(method) {
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)

@@ -176,6 +176,15 @@ func TestPagePayCashierReturn(t *testing.T) {
 	if page := string(h.read(resp)); !strings.Contains(page, "错误代码 invalid-signature") {
 		t.Errorf("page error: %s", page)
 	}
+	// So are the errors found before the method is checked: an unknown app.
+	p["app_id"] = "2021000000000000"
+	resp, err = http.PostForm(h.http.URL+"/gateway.do", form(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := string(h.read(resp)); !strings.Contains(page, "错误代码 invalid-app-id") {
+		t.Errorf("page error for an unknown app: %s", page)
+	}
 }
 
 func TestQRPage(t *testing.T) {

@@ -558,8 +558,8 @@ func TestBodyLimitsOutsideTheGateway(t *testing.T) {
 // sub_code and sub_msg.
 func TestFaultQueueIsBounded(t *testing.T) {
 	h := newHarness(t, mock.Options{})
-	h.control("POST", "/faults", `{"code":"40004","sub_code":"X","sub_msg":"`+strings.Repeat("m", gateway.MaxFaultText+1)+`"}`, http.StatusBadRequest)
-	for i := 0; i < gateway.MaxFaults; i++ {
+	h.control("POST", "/faults", `{"code":"40004","sub_code":"X","sub_msg":"`+strings.Repeat("m", gateway.MaxAnswerText+1)+`"}`, http.StatusBadRequest)
+	for i := 0; i < gateway.MaxQueued; i++ {
 		h.control("POST", "/faults", `{"method":"alipay.trade.close","code":"20000"}`, http.StatusCreated)
 	}
 	if m := h.control("POST", "/faults", `{"code":"20000"}`, http.StatusBadRequest); !strings.Contains(fmt.Sprint(m["error"]), "DELETE /_mock/faults") {

@@ -453,7 +453,7 @@ func journalCursor(t *testing.T, s *mock.Server) string {
 // rest; a scenario's duplicate count is bounded.
 func TestAdvanceCapsItsFiredList(t *testing.T) {
 	ctx := context.Background()
-	rule, err := scenarios.Parse("dup.yaml", []byte("rules:\n  - when: {method: alipay.trade.pay}\n    then: {notify: {delay: 1h, duplicate: 10}}\n"), gateway.Methods())
+	rule, err := scenarios.Parse("dup.yaml", []byte("rules:\n  - when: {method: alipay.trade.pay}\n    then: {notify: {delay: 1h, duplicate: 10}}\n"), gateway.Catalogue())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		},
 	})
 
-	gw := &gateway.Gateway{Deps: s.Deps, Faults: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
+	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
@@ -116,7 +116,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		storeErr = s.db.Err
 	}
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
-		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Methods(),
+		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests, guard, control.SameOrigin)...))

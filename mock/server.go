@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -107,7 +108,7 @@ type Options struct {
 type Server struct {
 	shared.Deps
 	// Faults are answers queued for the gateway through the control API.
-	Faults *gateway.Faults
+	Faults *gateway.Queue
 
 	db   *store.DB
 	echo *echo.Echo
@@ -159,9 +160,9 @@ func New(opts Options) (_ *Server, err error) {
 		IDs:       ids,
 		Log:       cfg.Logger,
 	}
-	s.Faults = &gateway.Faults{}
+	s.Faults = &gateway.Queue{}
 	if !cfg.NoMagicAmounts {
-		magic, err := scenarios.MagicAmounts(gateway.Methods())
+		magic, err := scenarios.MagicAmounts(gateway.Catalogue())
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +181,7 @@ func New(opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
-	s.Apps.SetChecks(apps.Checks{Methods: gateway.Methods(), AlipayKey: &s.Key.PublicKey})
+	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
 	for _, sp := range cfg.apps {
 		if _, err := s.Apps.Add(sp); err != nil {
 			return nil, err

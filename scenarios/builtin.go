@@ -6,6 +6,6 @@ import _ "embed"
 var magicAmounts []byte
 
 // MagicAmounts is the built-in scenario of test amounts (magic-amounts.yaml).
-func MagicAmounts(methods []string) (*File, error) {
+func MagicAmounts(methods Catalogue) (*File, error) {
 	return Parse("scenarios/magic-amounts.yaml", magicAmounts, methods)
 }

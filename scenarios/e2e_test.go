@@ -37,7 +37,7 @@ type env struct {
 
 func newEnv(t *testing.T, opts mock.Options) *env {
 	t.Helper()
-	files, err := scenarios.LoadPath("examples", gateway.Methods())
+	files, err := scenarios.LoadPath("examples", gateway.Catalogue())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -324,13 +324,23 @@ type Notify struct {
 	URL          string    `yaml:"url" json:"url,omitempty"`
 }
 
-// Faults a rule can cause.
+// Transport faults a rule can cause (then.fault): the gateway breaks its
+// answer on the way out.
+const (
+	FaultDrop         = "drop"
+	FaultEmpty        = "empty"
+	FaultTruncate     = "truncate"
+	FaultBadSignature = "bad_signature"
+	FaultBadGateway   = "bad_gateway"
+)
+
+// Faults describes each transport fault, by name.
 var Faults = map[string]string{
-	"drop":          "close the connection without an answer",
-	"empty":         "HTTP 200 with an empty body",
-	"truncate":      "the JSON cut off halfway",
-	"bad_signature": "a signature that does not verify",
-	"bad_gateway":   "HTTP 502 from a fronting proxy",
+	FaultDrop:         "close the connection without an answer",
+	FaultEmpty:        "HTTP 200 with an empty body",
+	FaultTruncate:     "the JSON cut off halfway",
+	FaultBadSignature: "a signature that does not verify",
+	FaultBadGateway:   "HTTP 502 from a fronting proxy",
 }
 
 func decodeStrict(n *yaml.Node, v any) error {

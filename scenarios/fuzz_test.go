@@ -16,7 +16,7 @@ import (
 //
 //	go test ./scenarios -run '^$' -fuzz '^FuzzScenario$' -fuzztime 10s
 func FuzzScenario(f *testing.F) {
-	methods := gateway.Methods()
+	methods := gateway.Catalogue()
 	paths, _ := filepath.Glob("examples/*.yaml")
 	paths = append(paths, "magic-amounts.yaml")
 	for _, p := range paths {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,9 +48,33 @@ func (ps Problems) Error() string {
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
+// Catalogue is what the gateway tells the checker about each method it
+// implements, by name (scenarios cannot import the gateway).
+type Catalogue map[string]MethodInfo
+
+// MethodInfo is what rules may rely on about one method.
+type MethodInfo struct {
+	// Fields are the biz_content fields the method reads: when.biz may
+	// match them.
+	Fields []string
+	// Opens is set when a request opens something a buyer (or red-packet
+	// sender) can act on: then.buyer needs it.
+	Opens bool
+}
+
+// Methods lists the catalogue's methods, sorted.
+func (c Catalogue) Methods() []string {
+	out := make([]string, 0, len(c))
+	for m := range c {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Parse reads one scenario file and checks it against the methods the
 // gateway knows. A broken file gives Problems, never a panic.
-func Parse(path string, data []byte, methods []string) (*File, error) {
+func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, problemFrom(path, err)
@@ -73,7 +98,8 @@ func Parse(path string, data []byte, methods []string) (*File, error) {
 			r.Line = lines[i]
 		}
 	}
-	if ps := check(&f, methods); len(ps) > 0 {
+	ps := prepare(&f)
+	if ps = append(ps, check(&f, methods)...); len(ps) > 0 {
 		return nil, ps
 	}
 	return &f, nil
@@ -121,21 +147,28 @@ func ruleLines(root *yaml.Node) []int {
 
 var appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
 
-// tradeOpeners are the methods whose requests open something a buyer (or
-// sender) can act on.
-var tradeOpeners = map[string]bool{
-	"alipay.trade.precreate": true, "alipay.trade.pay": true, "alipay.trade.create": true,
-	"alipay.trade.page.pay": true, "alipay.trade.wap.pay": true, "alipay.trade.app.pay": true,
-	"alipay.fund.coupon.order.app.pay": true, "alipay.fund.coupon.order.page.pay": true,
+// prepare names unnamed rules and compiles their conditions, which check
+// then reads without changing anything.
+func prepare(f *File) Problems {
+	var ps Problems
+	for i, r := range f.Rules {
+		if r.Name == "" {
+			r.Name = fmt.Sprintf("rule %d", i+1)
+		}
+		for field, c := range r.When.Biz {
+			if err := c.compile(); err != nil {
+				ps = append(ps, Problem{Path: f.Path, Line: r.Line, Msg: fmt.Sprintf("%s: biz.%s: %v", r.Name, field, err)})
+			}
+			r.When.Biz[field] = c
+		}
+	}
+	return ps
 }
 
-// check finds what can never work: unknown methods, bad codes and
-// faults, conditions that can never match, states nothing sets.
-func check(f *File, methods []string) Problems {
-	known := map[string]bool{}
-	for _, m := range methods {
-		known[m] = true
-	}
+// check finds what can never work: unknown methods and fields, bad codes
+// and faults, conditions that can never match, states nothing sets. It
+// changes nothing.
+func check(f *File, methods Catalogue) Problems {
 	var ps Problems
 	bad := func(r *Rule, format string, a ...any) {
 		line := 0
@@ -157,19 +190,15 @@ func check(f *File, methods []string) Problems {
 		}
 	}
 	regexCost, regexOver := 0, false
-	for i, r := range f.Rules {
+	for _, r := range f.Rules {
 		name := r.Name
-		if name == "" {
-			name = fmt.Sprintf("rule %d", i+1)
-			r.Name = name
-		}
 		w, t := &r.When, &r.Then
 		if len(w.Method) == 0 {
 			bad(r, "%s: when.method is required", name)
 		}
 		for _, m := range w.Method {
-			if len(methods) > 0 && !known[m] {
-				bad(r, "%s: method %q does not exist (known: %s)", name, m, strings.Join(sorted(methods), ", "))
+			if len(methods) > 0 && !known(methods, m) {
+				bad(r, "%s: method %q does not exist (known: %s)", name, m, strings.Join(methods.Methods(), ", "))
 			}
 		}
 		if w.AppID != "" && !appIDPattern.MatchString(w.AppID) {
@@ -178,13 +207,11 @@ func check(f *File, methods []string) Problems {
 		if f.AppID != "" && w.AppID != "" && w.AppID != f.AppID {
 			bad(r, "%s: app_id %s differs from the file's %s: it can never match", name, w.AppID, f.AppID)
 		}
-		for field, c := range w.Biz {
-			c := c
-			if err := c.compile(); err != nil {
-				bad(r, "%s: biz.%s: %v", name, field, err)
+		for _, field := range sortedKeys(w.Biz) {
+			if fields, ok := bizFields(methods, w.Method); ok && !slices.Contains(fields, field) {
+				bad(r, "%s: biz.%s: no method of the rule reads %s, so it is never sent (fields: %s)", name, field, field, strings.Join(fields, ", "))
 			}
-			w.Biz[field] = c
-			if regexCost += c.cost; regexCost > MaxFileRegexCost && !regexOver {
+			if regexCost += w.Biz[field].cost; regexCost > MaxFileRegexCost && !regexOver {
 				regexOver = true
 				bad(r, "%s: the file's regexes compile to over %d instructions and character ranges in all: use fewer or simpler ones", name, MaxFileRegexCost)
 			}
@@ -220,7 +247,7 @@ func check(f *File, methods []string) Problems {
 			bad(r, "%s: delay range is empty", name)
 		}
 		for _, m := range w.Method {
-			if t.Buyer != nil && !tradeOpeners[m] {
+			if t.Buyer != nil && len(methods) > 0 && !methods[m].Opens {
 				bad(r, "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
 			}
 		}
@@ -232,6 +259,38 @@ func check(f *File, methods []string) Problems {
 		}
 	}
 	return ps
+}
+
+// known reports whether the catalogue lists method m.
+func known(c Catalogue, m string) bool {
+	_, ok := c[m]
+	return ok
+}
+
+// bizFields are the fields the rule's known methods read, together; ok is
+// false when no method is known (no catalogue, or only unknown methods).
+func bizFields(c Catalogue, methods []string) (fields []string, ok bool) {
+	for _, m := range methods {
+		if info, found := c[m]; found {
+			ok = true
+			for _, f := range info.Fields {
+				if !slices.Contains(fields, f) {
+					fields = append(fields, f)
+				}
+			}
+		}
+	}
+	sort.Strings(fields)
+	return fields, ok
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func keys(m map[string]string) []string {
@@ -249,7 +308,7 @@ func sorted(s []string) []string {
 }
 
 // LoadPath reads a file, or every .yaml/.yml file of a directory (sorted).
-func LoadPath(path string, methods []string) ([]*File, error) {
+func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, Problems{{Path: path, Msg: err.Error()}}

@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // Prefix is the reserved path prefix of the control API.
@@ -27,13 +28,14 @@ type API struct {
 	shared.Deps
 	Version string
 	// Faults are the gateway's queued answers.
-	Faults *gateway.Faults
+	Faults *gateway.Queue
 	// AlipayCert and RootCert are what certificate-mode apps load.
 	AlipayCert, RootCert []byte
 	// StoreErr is the last failed write to the data directory, if any.
 	StoreErr func() error
-	// Methods are the gateway's methods, for checking scenario files.
-	Methods []string
+	// Methods are the gateway's methods and what rules may match on
+	// them, for checking scenario files.
+	Methods scenarios.Catalogue
 	// OpenOrderString opens the trade or red packet of an app pay order string.
 	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
 }

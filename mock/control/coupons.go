@@ -75,7 +75,7 @@ func (a *API) listFaults(c echo.Context) error { return c.JSON(http.StatusOK, a.
 // addFault queues an answer for the next matching gateway requests:
 // {"method":"alipay.fund.coupon.order.disburse","code":"20000","execute":true,"times":1}.
 func (a *API) addFault(c echo.Context) error {
-	var f gateway.Fault
+	var f gateway.Answer
 	if err := c.Bind(&f); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"method":...,"code":"20000","execute":true}`))
 	}

@@ -11,14 +11,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
-	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // cashier handles page, wap and app pay arriving at gateway.do, as the
 // browser's form post or GET: the trade opens and the browser goes on to
 // the mock's cashier page, where the buyer pays or gives up.
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
-	if strings.HasPrefix(cl.method, "alipay.fund.coupon.") {
+	if cl.ent.family == familyCoupon {
 		o, e := g.openCoupon(cl)
 		if e != nil {
 			return g.pageError(c, cl, e)
@@ -30,11 +29,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if e := decode(cl, &o); e != nil {
 		return g.pageError(c, cl, e)
 	}
-	want := map[string]string{
-		"alipay.trade.page.pay": "FAST_INSTANT_TRADE_PAY",
-		"alipay.trade.wap.pay":  "QUICK_WAP_WAY",
-		"alipay.trade.app.pay":  "QUICK_MSECURITY_PAY",
-	}[cl.method]
+	want := cl.ent.ProductCode
 	if o.ProductCode == "" {
 		o.ProductCode = want
 	}
@@ -102,18 +97,15 @@ type Opened struct {
 // opens its trade or red packet. The control API uses it to stand in for
 // the Alipay app.
 func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
-	req, _ := http.NewRequest(http.MethodGet, "/gateway.do?"+strings.TrimPrefix(strings.TrimSpace(orderString), "?"), nil)
-	p, cs, err := readParams(req)
+	p, cs, err := queryParams(strings.TrimPrefix(strings.TrimSpace(orderString), "?"))
 	if err != nil {
 		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
 	}
-	cl := &call{req: req, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
+	cl := &call{params: p, cs: cs, method: p["method"], ent: table[p["method"]], now: g.Clock.Now()}
 	if r := g.check(cl); r.err != nil {
 		return Opened{}, r.err
 	}
-	if g.Scenarios != nil {
-		cl.plan, _ = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
-	}
+	g.plan(cl)
 	defer g.afterCall(cl, reply{})
 	switch cl.method {
 	case "alipay.trade.app.pay":

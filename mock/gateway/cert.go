@@ -7,10 +7,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
-func init() {
-	methods["alipay.open.app.alipaycert.download"] = method{handle: (*Gateway).alipayCert}
-}
-
 // checkCerts applies certificate mode's common parameters to an app in
 // that mode: app_cert_sn names its certificate, alipay_root_cert_sn the
 // root bundle it trusts (any one of its RSA roots will do, since bundles
@@ -50,15 +46,14 @@ func sharesRoot(sent, ours string) bool {
 	return false
 }
 
+// certRequest is the biz_content of alipay.open.app.alipaycert.download.
+type certRequest struct {
+	AlipayCertSN string `json:"alipay_cert_sn"`
+}
+
 // alipayCert serves the Alipay public-key certificate an SDK does not
 // have yet (it calls this when a response's alipay_cert_sn is new to it).
-func (g *Gateway) alipayCert(cl *call) (any, *apierr.Error) {
-	var in struct {
-		AlipayCertSN string `json:"alipay_cert_sn"`
-	}
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+func (g *Gateway) alipayCert(cl *call, in certRequest) (any, *apierr.Error) {
 	if in.AlipayCertSN != g.AlipayCertSN {
 		return nil, apierr.Business("CERT_NOT_EXIST", "证书不存在")
 	}

@@ -1,22 +1,11 @@
 package gateway
 
 import (
-	"strings"
-
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 )
-
-func init() {
-	methods["alipay.fund.coupon.order.app.pay"] = method{page: true}
-	methods["alipay.fund.coupon.order.page.pay"] = method{page: true}
-	methods["alipay.fund.coupon.order.agreement.pay"] = method{handle: (*Gateway).couponAgreementPay}
-	methods["alipay.fund.coupon.order.disburse"] = method{handle: (*Gateway).couponDisburse}
-	methods["alipay.fund.coupon.order.refund"] = method{handle: (*Gateway).couponRefund}
-	methods["alipay.fund.coupon.operation.query"] = method{handle: (*Gateway).couponQuery}
-}
 
 // operationFields are what pay, disburse and refund answer.
 type operationFields struct {
@@ -38,68 +27,46 @@ func opFields(r coupon.Result) operationFields {
 	return f
 }
 
-// couponError adds display_message, which the merchant shows the user on
-// a 40004 (seed 002, 结果码).
-func (g *Gateway) couponError(err error) (any, *apierr.Error) {
-	e := g.asAPI(err)
-	if e.Code != apierr.CodeBusiness {
-		return nil, e
-	}
-	switch e.SubCode {
-	case "ACQ.INVALID_PARAMETER": // from the shared biz_content decoder
-		e.SubCode, e.SubMsg = "INVALID_PARAMETER", strings.Replace(e.SubMsg, "参数无效", "参数有误", 1)
-	case "ACQ.SYSTEM_ERROR": // a forced answer's default
-		e.SubCode = "SYSTEM_ERROR"
+// errorFields are the fields an error answer of the family carries:
+// red-packet 40004s add display_message, which the merchant shows the
+// user (seed 002, 结果码).
+func (f family) errorFields(e *apierr.Error) any {
+	if f != familyCoupon || e == nil || e.Code != apierr.CodeBusiness {
+		return nil
 	}
 	return struct {
 		DisplayMessage string `json:"display_message"`
-	}{coupon.DisplayMessage(e)}, e
+	}{coupon.DisplayMessage(e)}
 }
 
-func (g *Gateway) couponAgreementPay(cl *call) (any, *apierr.Error) {
-	var r coupon.PayRequest
-	if e := decode(cl, &r); e != nil {
-		return g.couponError(e)
-	}
+func (g *Gateway) couponAgreementPay(cl *call, r coupon.PayRequest) (any, *apierr.Error) {
 	res, err := g.Coupons.Pay(cl.merchant(), r, cl.context(), cl.method, cl.processing())
 	if err != nil {
-		return g.couponError(err)
+		return nil, g.asAPI(err)
 	}
 	return opFields(res), nil
 }
 
-func (g *Gateway) couponDisburse(cl *call) (any, *apierr.Error) {
-	var r coupon.DisburseRequest
-	if e := decode(cl, &r); e != nil {
-		return g.couponError(e)
-	}
+func (g *Gateway) couponDisburse(cl *call, r coupon.DisburseRequest) (any, *apierr.Error) {
 	res, err := g.Coupons.Disburse(cl.merchant(), r, cl.context(), cl.processing())
 	if err != nil {
-		return g.couponError(err)
+		return nil, g.asAPI(err)
 	}
 	return opFields(res), nil
 }
 
-func (g *Gateway) couponRefund(cl *call) (any, *apierr.Error) {
-	var r coupon.RefundRequest
-	if e := decode(cl, &r); e != nil {
-		return g.couponError(e)
-	}
+func (g *Gateway) couponRefund(cl *call, r coupon.RefundRequest) (any, *apierr.Error) {
 	res, err := g.Coupons.Refund(cl.merchant(), r, cl.context(), cl.processing())
 	if err != nil {
-		return g.couponError(err)
+		return nil, g.asAPI(err)
 	}
 	return opFields(res), nil
 }
 
-func (g *Gateway) couponQuery(cl *call) (any, *apierr.Error) {
-	var q coupon.QueryRequest
-	if e := decode(cl, &q); e != nil {
-		return g.couponError(e)
-	}
+func (g *Gateway) couponQuery(cl *call, q coupon.QueryRequest) (any, *apierr.Error) {
 	res, err := g.Coupons.Query(cl.owner(), q)
 	if err != nil {
-		return g.couponError(err)
+		return nil, g.asAPI(err)
 	}
 	o, op := res.Order, res.Op
 	out := struct {

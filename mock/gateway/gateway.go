@@ -1,18 +1,23 @@
-// Package gateway answers gateway.do as Alipay's production gateway does:
-// it merges and decodes parameters, checks the common ones in production's
-// order, verifies the app's signature, calls the method, and writes the
-// response node signed with the mock's Alipay key.
+// Package gateway answers gateway.do and the v3 REST API as Alipay's
+// production gateway does. Every method is one entry of the table
+// (table.go); every request goes through one pipeline (pipeline.go):
+// parse and authenticate (gateway.do: merged, decoded parameters checked
+// in production's order and the app's signature; v3: the Authorization
+// header), plan (scenario rule, forced outcome), execute on the domain,
+// then encode, sign with the mock's Alipay key and deliver. The two APIs
+// differ only in the first and last stages.
 package gateway
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
@@ -39,8 +44,8 @@ type Gateway struct {
 	// PublicURL is the base URL of the mock as browsers reach it, for
 	// qr_code values and the cashier; empty means taken from each request.
 	PublicURL string
-	// Faults are answers queued through the control API.
-	Faults *Faults
+	// Queue holds answers queued through the control API.
+	Queue *Queue
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
@@ -49,7 +54,7 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
-	queryPays sync.Map // app|out_trade_no → *atomic.Int64 queries left before the buyer pays
+	queryPays sync.Map // app|out_trade_no → queryPay: the queries left before the buyer pays, and who pays
 	sigs      sigCache
 	bills     billFiles
 }
@@ -61,8 +66,10 @@ type call struct {
 	params Params
 	cs     sign.Charset
 	method string
-	app    *apps.App
-	st     sign.Type
+	// ent is the method's table entry, once the method is known.
+	ent *entry
+	app *apps.App
+	st  sign.Type
 	// token is set when the request acts for a merchant (app_auth_token).
 	token *appauth.Token
 	// encrypted is set when biz_content came AES-encrypted: the answer is too.
@@ -93,59 +100,36 @@ type reply struct {
 	signed bool
 	// override replaces fields of the answer (a scenario's then.fields).
 	override map[string]string
+	// status overrides the HTTP status v3Status gives err (404, 400 for
+	// the wrong HTTP method); bare leaves out v3's links, as production
+	// does for a request without Authorization. v3 only.
+	status int
+	bare   bool
 }
 
 // Handle serves gateway.do for GET and POST.
 func (g *Gateway) Handle(c echo.Context) error {
-	req := c.Request()
-	start := time.Now() // wall time, for the journal's latency
-	p, cs, err := readParams(req)
-	cl := &call{req: req, ec: c, params: p, cs: cs, method: p["method"], now: g.Clock.Now()}
-	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Method: p["method"], AppID: p["app_id"],
-		Params: p, Charset: string(cs), SignType: p["sign_type"]}
-	defer func() {
-		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
-		if g.Journal != nil {
-			g.Journal.Add(cl.entry)
-		}
-	}()
-	if err != nil {
-		e := apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")
-		cl.cs = sign.UTF8
-		return g.write(c, cl, reply{node: sign.ErrorNode, err: e})
-	}
-	r := reply{node: sign.ErrorNode}
-	defer func() {
-		// A bug in the mock must still get an Alipay-shaped answer.
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v) // a scenario's dropped connection
-			}
-			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
-			_ = g.write(c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
-		}
-	}()
-	r = g.check(cl)
-	if r.err == nil && g.Scenarios != nil {
-		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
-		cl.entry.Misses = cl.misses
-		if cl.plan != nil {
-			cl.entry.Rule = cl.plan.Rule
-		}
-	}
-	if r.err == nil {
-		if m, ok := methods[cl.method]; ok && m.page {
-			cl.entry.Status = http.StatusFound
-			return g.cashier(c, cl)
-		}
-		r = g.dispatch(cl)
-		g.afterCall(cl, r)
-	} else if m, ok := methods[cl.method]; ok && m.page {
-		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
-		return g.pageError(c, cl, r.err)
-	}
-	return g.write(c, cl, r)
+	return g.serve(c, v1{}, g.newCall(c.Request()))
 }
+
+// v1 is gateway.do's wire format: form parameters signed with the app's
+// key in, a signed JSON node out.
+type v1 struct{}
+
+// authenticate reads the parameters, then checks them (check).
+func (v1) authenticate(g *Gateway, cl *call) reply {
+	p, cs, err := readParams(cl.req)
+	cl.params, cl.cs, cl.method, cl.ent = p, cs, p["method"], table[p["method"]]
+	cl.entry.Method, cl.entry.AppID, cl.entry.Params, cl.entry.Charset, cl.entry.SignType =
+		p["method"], p["app_id"], p, string(cs), p["sign_type"]
+	if err != nil {
+		cl.cs = sign.UTF8
+		return reply{node: sign.ErrorNode, err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")}
+	}
+	return g.check(cl)
+}
+
+func (v1) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.write(c, cl, r) }
 
 // check validates the common parameters in production's order: method,
 // app_id (unsigned answers until the app is known), then charset, method
@@ -169,7 +153,7 @@ func (g *Gateway) check(cl *call) reply {
 		cl.cs = sign.UTF8
 		return fail(apierr.Invalid("isv.invalid-charset", "请求参数charset错误，目前支持格式：GBK,UTF-8"))
 	}
-	if _, ok := methods[cl.method]; !ok {
+	if cl.ent == nil {
 		return fail(apierr.Invalid("isv.invalid-method", "不存在的方法名"))
 	}
 	if p["sign_type"] == "" {
@@ -222,17 +206,7 @@ func (g *Gateway) check(cl *call) reply {
 			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效："+k+"必须是不超过256个字符的http或https地址"))
 		}
 	}
-	if !app.Allows(cl.method) {
-		return fail(apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"))
-	}
-	if tok := p["app_auth_token"]; tok != "" {
-		t, err := g.Auth.Resolve(app.AppID, tok)
-		if err != nil {
-			return fail(g.asAPI(err))
-		}
-		cl.token = &t
-	}
-	biz, e := g.decrypt(cl)
+	biz, e := g.admit(cl)
 	if e != nil {
 		return fail(e)
 	}
@@ -304,17 +278,8 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 			return err
 		}
 	}
-	fault := ""
-	if cl.plan != nil {
-		fault = cl.plan.Action.Fault
-		if d := cl.plan.DelayFor(); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-cl.req.Context().Done():
-			}
-		}
-	}
-	if fault == "bad_signature" && sig != "" {
+	fault := hold(cl)
+	if fault == scenarios.FaultBadSignature && sig != "" {
 		// A real signature, over other bytes: it cannot verify.
 		sig, _ = sign.Sign(g.Key, cl.app.SignType, append(body, ' '))
 	}
@@ -338,7 +303,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 // actually went out.
 func deliver(c echo.Context, cl *call, status int, ct string, body []byte, fault string) error {
 	switch fault {
-	case "drop":
+	case scenarios.FaultDrop:
 		cl.entry.Status, cl.entry.Response = 0, ""
 		if hj, ok := c.Response().Writer.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -346,13 +311,13 @@ func deliver(c echo.Context, cl *call, status int, ct string, body []byte, fault
 			}
 		}
 		panic(http.ErrAbortHandler) // no hijacking: abort the response instead
-	case "empty":
+	case scenarios.FaultEmpty:
 		cl.entry.Response = ""
 		return c.Blob(status, ct, nil)
-	case "truncate":
+	case scenarios.FaultTruncate:
 		body = body[:len(body)/2]
 		cl.entry.Response = string(body)
-	case "bad_gateway":
+	case scenarios.FaultBadGateway:
 		cl.entry.Status, cl.entry.Response = http.StatusBadGateway, badGateway
 		return c.HTML(http.StatusBadGateway, badGateway)
 	}
@@ -396,47 +361,158 @@ func (g *Gateway) explain(cl *call, content string) string {
 	return "the app private key does not match the registered app public key (check the pair, PKCS#1 vs PKCS#8 export, and that every parameter sent was signed unchanged)"
 }
 
-// normaliseBiz parses biz_content and makes it easy to decode into typed
-// structs: empty strings and nulls are dropped (empty counts as absent) and
-// scalar numbers become strings (PHP sends out_trade_no as a number).
-// Amount fields read their text either way, so nothing passes through float64.
-// It also returns the top-level fields as text, for scenarios (flatten).
+// normaliseBiz rewrites biz_content so that typed structs decode it, which
+// is then the one time it is decoded: members that are null or "" are
+// dropped (empty counts as absent; array elements stay) and numbers become
+// strings (PHP sends out_trade_no as a number). Amount fields read their
+// text either way, so nothing passes through float64. It also returns the
+// top-level members as text, for scenarios: strings unquoted, numbers and
+// booleans as written, objects and arrays as their rewritten JSON. The
+// rewrite copies the bytes of valid JSON without decoding them.
 func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil || v == nil {
-		return nil, nil, fmt.Errorf("biz_content is not a JSON object")
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) { // json.Valid: one value only
+		return nil, nil, errors.New("biz_content is not one JSON object")
 	}
-	if _, err := dec.Token(); err != io.EOF { // {…}{…} or {…}x: one object only
-		return nil, nil, fmt.Errorf("biz_content is not one JSON object")
-	}
-	clean(v)
-	raw, err := marshal(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	return raw, flatten(v), nil
+	sc := bizScanner{b: b}
+	var out bytes.Buffer
+	out.Grow(len(b) + 16)
+	flat := map[string]string{}
+	sc.object(&out, func(key []byte, start int, v []byte) {
+		text := string(out.Bytes()[start:])
+		if v != nil {
+			text = unquote(v)
+		}
+		flat[unquote(key)] = text
+	})
+	return out.Bytes(), flat, nil
 }
 
-func clean(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if e == nil || e == "" {
-				delete(x, k)
-				continue
-			}
-			x[k] = clean(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = clean(e)
-		}
-	case json.Number:
-		return string(x)
-	case bool:
-		return x
+// bizScanner walks JSON already known to be valid.
+type bizScanner struct {
+	b []byte
+	i int
+}
+
+func (s *bizScanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
 	}
-	return v
+}
+
+// str returns the string at i, quotes and escapes included.
+func (s *bizScanner) str() []byte {
+	start := s.i
+	for s.i++; s.b[s.i] != '"'; s.i++ {
+		if s.b[s.i] == '\\' {
+			s.i++
+		}
+	}
+	s.i++
+	return s.b[start:s.i]
+}
+
+// object copies the object at i to w without its null and "" members;
+// member, when set, is told of each member written: its key, where its
+// value starts in w, and a scalar's text (nil for objects and arrays).
+func (s *bizScanner) object(w *bytes.Buffer, member func(key []byte, start int, text []byte)) {
+	w.WriteByte('{')
+	s.i++
+	n := 0
+	for {
+		s.ws()
+		if s.b[s.i] == '}' {
+			s.i++
+			break
+		}
+		if s.b[s.i] == ',' {
+			s.i++
+			s.ws()
+		}
+		key := s.str()
+		s.ws()
+		s.i++ // the colon
+		s.ws()
+		switch {
+		case s.b[s.i] == 'n': // null
+			s.i += 4
+			continue
+		case s.b[s.i] == '"' && s.b[s.i+1] == '"': // ""
+			s.i += 2
+			continue
+		}
+		if n++; n > 1 {
+			w.WriteByte(',')
+		}
+		w.Write(key)
+		w.WriteByte(':')
+		start := w.Len()
+		text := s.value(w)
+		if member != nil {
+			member(key, start, text)
+		}
+	}
+	w.WriteByte('}')
+}
+
+// value copies the value at i to w, numbers as strings and objects without
+// their null and "" members, and returns a scalar's text (a string's still
+// quoted).
+func (s *bizScanner) value(w *bytes.Buffer) []byte {
+	start := s.i
+	switch c := s.b[s.i]; {
+	case c == '"':
+		v := s.str()
+		w.Write(v)
+		return v
+	case c == '{':
+		s.object(w, nil)
+	case c == '[':
+		w.WriteByte('[')
+		s.i++
+		for n := 0; ; n++ {
+			s.ws()
+			if s.b[s.i] == ']' {
+				s.i++
+				break
+			}
+			if s.b[s.i] == ',' {
+				s.i++
+				s.ws()
+			}
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			s.value(w)
+		}
+		w.WriteByte(']')
+	case c == 't' || c == 'f' || c == 'n':
+		for s.i < len(s.b) && s.b[s.i] >= 'a' && s.b[s.i] <= 'z' {
+			s.i++
+		}
+		w.Write(s.b[start:s.i])
+		return s.b[start:s.i]
+	default: // a number
+		for s.i < len(s.b) && strings.IndexByte("+-.0123456789eE", s.b[s.i]) >= 0 {
+			s.i++
+		}
+		w.WriteByte('"')
+		w.Write(s.b[start:s.i])
+		w.WriteByte('"')
+		return s.b[start:s.i]
+	}
+	return nil
+}
+
+// unquote is the text of a JSON string (or a literal's as it is).
+func unquote(v []byte) string {
+	if len(v) < 2 || v[0] != '"' {
+		return string(v)
+	}
+	if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(v, &s) // valid JSON: cannot fail
+	return s
 }

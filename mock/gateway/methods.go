@@ -15,37 +15,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// method is one gateway method. Page methods (page, wap and app pay) are
-// opened by a browser or the Alipay app, so they answer with the cashier
-// instead of a JSON node.
-type method struct {
-	page   bool
-	handle func(g *Gateway, cl *call) (any, *apierr.Error)
-}
-
-var methods = map[string]method{
-	"alipay.trade.precreate":            {handle: (*Gateway).precreate},
-	"alipay.trade.pay":                  {handle: (*Gateway).pay},
-	"alipay.trade.create":               {handle: (*Gateway).create},
-	"alipay.trade.query":                {handle: (*Gateway).query},
-	"alipay.trade.cancel":               {handle: (*Gateway).cancel},
-	"alipay.trade.close":                {handle: (*Gateway).close},
-	"alipay.trade.refund":               {handle: (*Gateway).refund},
-	"alipay.trade.fastpay.refund.query": {handle: (*Gateway).refundQuery},
-	"alipay.trade.page.pay":             {page: true},
-	"alipay.trade.wap.pay":              {page: true},
-	"alipay.trade.app.pay":              {page: true},
-}
-
-// Methods lists the gateway methods the mock implements.
-func Methods() []string {
-	out := make([]string, 0, len(methods))
-	for m := range methods {
-		out = append(out, m)
-	}
-	return out
-}
-
 func (g *Gateway) dispatch(cl *call) reply {
 	node := sign.NodeName(cl.method)
 	out, err := parseOutcome(cl.req.Header.Get(OutcomeHeader))
@@ -61,14 +30,17 @@ func (g *Gateway) dispatch(cl *call) reply {
 		}
 	}
 	if out == nil {
-		out = g.Faults.take(cl.app.AppID, cl.method)
+		out = g.Queue.take(cl.app.AppID, cl.method)
 	}
 	cl.outcome = out
 	g.beforeCall(cl)
 	if out != nil && !out.Execute {
 		return g.forced(cl, out.Err, nil)
 	}
-	fields, e := methods[cl.method].handle(g, cl)
+	fields, e := cl.ent.handle(g, cl)
+	if e != nil && fields == nil {
+		fields = cl.ent.family.errorFields(e)
+	}
 	var override map[string]string
 	if cl.plan != nil {
 		override = cl.plan.Action.Fields
@@ -89,31 +61,33 @@ func (g *Gateway) dispatch(cl *call) reply {
 // forced is a forced error answer, shaped as the method's family answers
 // errors (red-packet 40004s carry display_message, without ACQ. codes).
 func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) reply {
-	var fields any
-	if strings.HasPrefix(cl.method, "alipay.fund.coupon.") {
-		fields, e = g.couponError(e)
+	f := cl.ent.family
+	if f == familyCoupon && e.SubCode == "ACQ.SYSTEM_ERROR" { // a forced 40004's default sub_code
+		c := *e
+		c.SubCode, e = "SYSTEM_ERROR", &c
 	}
-	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
+	return reply{node: sign.NodeName(cl.method), fields: f.errorFields(e), err: e, signed: true, override: override}
 }
 
-// decode reads biz_content into v; a field of the wrong type is
-// ACQ.INVALID_PARAMETER naming the field.
+// decode reads biz_content into v; a field of the wrong type is the
+// method family's INVALID_PARAMETER naming the field.
 func decode(cl *call, v any) *apierr.Error {
 	if len(cl.biz) == 0 {
 		return nil
 	}
+	invalid := cl.ent.family.invalid
 	err := json.Unmarshal(cl.biz, v)
 	if err == nil {
 		return nil
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return trade.InvalidParameter(te.Field + "类型错误")
+		return invalid(te.Field + "类型错误")
 	}
 	if errors.Is(err, amount.ErrSyntax) {
-		return trade.InvalidParameter("金额格式错误，单位为元，最多两位小数")
+		return invalid("金额格式错误，单位为元，最多两位小数")
 	}
-	return trade.InvalidParameter(err.Error())
+	return invalid(err.Error())
 }
 
 // asAPI turns an error of the state machine into the Alipay error to send.
@@ -169,11 +143,7 @@ func bills(t *trade.Trade) []fundBill {
 	return []fundBill{{Amount: t.Total, FundChannel: fundChannel, RealAmount: t.Total}}
 }
 
-func (g *Gateway) precreate(cl *call) (any, *apierr.Error) {
-	var o trade.Order
-	if e := decode(cl, &o); e != nil {
-		return nil, e
-	}
+func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
 	t, err := g.Trades.Precreate(cl.merchant(), o, cl.context())
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -209,11 +179,7 @@ func paid(t *trade.Trade) paidFields {
 	return f
 }
 
-func (g *Gateway) pay(cl *call) (any, *apierr.Error) {
-	var o trade.Order
-	if e := decode(cl, &o); e != nil {
-		return nil, e
-	}
+func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 	ctx := cl.context()
 	ctx.Password = cl.processing()
 	res, err := g.Trades.Pay(cl.merchant(), o, ctx)
@@ -236,11 +202,7 @@ func (g *Gateway) pay(cl *call) (any, *apierr.Error) {
 	return out, nil
 }
 
-func (g *Gateway) create(cl *call) (any, *apierr.Error) {
-	var o trade.Order
-	if e := decode(cl, &o); e != nil {
-		return nil, e
-	}
+func (g *Gateway) create(cl *call, o trade.Order) (any, *apierr.Error) {
 	t, err := g.Trades.Create(cl.merchant(), o, cl.context())
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -261,11 +223,7 @@ type zeroAmounts struct {
 	InvoiceAmount  amount.Amount `json:"invoice_amount"`
 }
 
-func (g *Gateway) query(cl *call) (any, *apierr.Error) {
-	var ref trade.Ref
-	if e := decode(cl, &ref); e != nil {
-		return nil, e
-	}
+func (g *Gateway) query(cl *call, ref trade.Ref) (any, *apierr.Error) {
 	g.beforeQuery(cl.owner(), ref)
 	t, err := g.Trades.Query(cl.owner(), ref)
 	if err != nil {
@@ -295,11 +253,7 @@ func (g *Gateway) query(cl *call) (any, *apierr.Error) {
 	return out, nil
 }
 
-func (g *Gateway) cancel(cl *call) (any, *apierr.Error) {
-	var ref trade.Ref
-	if e := decode(cl, &ref); e != nil {
-		return nil, e
-	}
+func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 	res, err := g.Trades.Cancel(cl.owner(), ref)
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -320,14 +274,13 @@ func (g *Gateway) cancel(cl *call) (any, *apierr.Error) {
 	return out, nil
 }
 
-func (g *Gateway) close(cl *call) (any, *apierr.Error) {
-	var in struct {
-		trade.Ref
-		OperatorID string `json:"operator_id"`
-	}
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+// closeRequest is the biz_content of alipay.trade.close.
+type closeRequest struct {
+	trade.Ref
+	OperatorID string `json:"operator_id"`
+}
+
+func (g *Gateway) close(cl *call, in closeRequest) (any, *apierr.Error) {
 	t, err := g.Trades.Close(cl.owner(), in.Ref, in.OperatorID)
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -338,11 +291,7 @@ func (g *Gateway) close(cl *call) (any, *apierr.Error) {
 	}{t.TradeNo, t.OutTradeNo}, nil
 }
 
-func (g *Gateway) refund(cl *call) (any, *apierr.Error) {
-	var in trade.RefundRequest
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) {
 	res, err := g.Trades.Refund(cl.owner(), in)
 	if err != nil {
 		echo := struct {
@@ -376,15 +325,14 @@ func (g *Gateway) refund(cl *call) (any, *apierr.Error) {
 	}, nil
 }
 
-func (g *Gateway) refundQuery(cl *call) (any, *apierr.Error) {
-	var in struct {
-		trade.Ref
-		OutRequestNo string   `json:"out_request_no"`
-		QueryOptions []string `json:"query_options"`
-	}
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+// refundQueryRequest is the biz_content of alipay.trade.fastpay.refund.query.
+type refundQueryRequest struct {
+	trade.Ref
+	OutRequestNo string   `json:"out_request_no"`
+	QueryOptions []string `json:"query_options"`
+}
+
+func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Error) {
 	t, r, err := g.Trades.RefundQuery(cl.owner(), in.Ref, in.OutRequestNo)
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -412,6 +360,25 @@ func (g *Gateway) refundQuery(cl *call) (any, *apierr.Error) {
 				out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
 			}
 		}
+	}
+	return out, nil
+}
+
+// orderInfoSync answers alipay.trade.orderinfo.sync with the trade's
+// numbers and buyer (alipay-sdk-java-all AlipayTradeOrderinfoSyncResponse;
+// buyer_open_id is left out, as the mock's buyers have user ids).
+func (g *Gateway) orderInfoSync(cl *call, in trade.SyncRequest) (any, *apierr.Error) {
+	t, err := g.Trades.Sync(cl.owner(), in)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	out := struct {
+		TradeNo     string `json:"trade_no"`
+		OutTradeNo  string `json:"out_trade_no"`
+		BuyerUserID string `json:"buyer_user_id,omitempty"`
+	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo}
+	if t.Scanned {
+		out.BuyerUserID = t.Buyer.UserID
 	}
 	return out, nil
 }

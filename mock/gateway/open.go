@@ -17,11 +17,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-func init() {
-	methods["alipay.open.auth.token.app"] = method{handle: (*Gateway).authToken}
-	methods["alipay.data.dataservice.bill.downloadurl.query"] = method{handle: (*Gateway).billURL}
-}
-
 // tokenFields are what alipay.open.auth.token.app answers, for one token.
 type tokenFields struct {
 	AppAuthToken    string `json:"app_auth_token"`
@@ -32,15 +27,14 @@ type tokenFields struct {
 	UserID          string `json:"user_id"`
 }
 
-func (g *Gateway) authToken(cl *call) (any, *apierr.Error) {
-	var in struct {
-		GrantType    string `json:"grant_type"`
-		Code         string `json:"code"`
-		RefreshToken string `json:"refresh_token"`
-	}
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+// tokenRequest is the biz_content of alipay.open.auth.token.app.
+type tokenRequest struct {
+	GrantType    string `json:"grant_type"`
+	Code         string `json:"code"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (g *Gateway) authToken(cl *call, in tokenRequest) (any, *apierr.Error) {
 	var t appauth.Token
 	var err error
 	switch in.GrantType {
@@ -116,14 +110,13 @@ func (b *billFiles) get(token string) (billFile, bool) {
 	return f, ok
 }
 
-func (g *Gateway) billURL(cl *call) (any, *apierr.Error) {
-	var in struct {
-		BillType string `json:"bill_type"`
-		BillDate string `json:"bill_date"`
-	}
-	if e := decode(cl, &in); e != nil {
-		return nil, e
-	}
+// billRequest is the biz_content of alipay.data.dataservice.bill.downloadurl.query.
+type billRequest struct {
+	BillType string `json:"bill_type"`
+	BillDate string `json:"bill_date"`
+}
+
+func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	typ := bill.Type(in.BillType)
 	if typ != bill.Trade && typ != bill.SignCustomer {
 		return nil, errBillArguments

@@ -89,8 +89,9 @@ func parseOutcome(h string) (*Outcome, error) {
 	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), v.Get("execute") == "true")
 }
 
-// Fault is an answer queued for the next matching requests.
-type Fault struct {
+// Answer is an answer queued for the next matching requests (POST
+// /_mock/faults): a forced outcome, unlike a scenario's transport faults.
+type Answer struct {
 	ID      int    `json:"id"`
 	AppID   string `json:"app_id,omitempty"`
 	Method  string `json:"method,omitempty"`
@@ -105,31 +106,31 @@ type Fault struct {
 	outcome *Outcome
 }
 
-// Faults is the queue of faults; the first matching one answers.
-type Faults struct {
+// Queue holds the queued answers; the first matching one answers.
+type Queue struct {
 	mu   sync.Mutex
 	seq  int
-	list []*Fault
+	list []*Answer
 }
 
-// Limits of the fault queue: what it holds stays small whatever is posted.
+// Limits of the queue: what it holds stays small whatever is posted.
 const (
-	MaxFaults    = 1000
-	MaxFaultText = 4096 // bytes of sub_code or sub_msg
+	MaxQueued     = 1000
+	MaxAnswerText = 4096 // bytes of sub_code or sub_msg
 )
 
-// Add queues a fault.
-func (f *Faults) Add(x Fault) (Fault, error) {
-	if len(x.SubCode) > MaxFaultText || len(x.SubMsg) > MaxFaultText {
-		return Fault{}, fmt.Errorf("sub_code and sub_msg are at most %d bytes", MaxFaultText)
+// Add queues an answer.
+func (f *Queue) Add(x Answer) (Answer, error) {
+	if len(x.SubCode) > MaxAnswerText || len(x.SubMsg) > MaxAnswerText {
+		return Answer{}, fmt.Errorf("sub_code and sub_msg are at most %d bytes", MaxAnswerText)
 	}
 	out, err := NewOutcome(x.Code, x.SubCode, x.SubMsg, x.Execute)
 	if err != nil {
-		return Fault{}, err
+		return Answer{}, err
 	}
 	if x.Method != "" {
-		if _, ok := methods[x.Method]; !ok {
-			return Fault{}, errors.New("no method " + x.Method)
+		if _, ok := table[x.Method]; !ok {
+			return Answer{}, errors.New("no method " + x.Method)
 		}
 	}
 	if x.Times <= 0 {
@@ -137,8 +138,8 @@ func (f *Faults) Add(x Fault) (Fault, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.list) >= MaxFaults {
-		return Fault{}, fmt.Errorf("%d faults are queued already: DELETE /_mock/faults to clear them", MaxFaults)
+	if len(f.list) >= MaxQueued {
+		return Answer{}, fmt.Errorf("%d answers are queued already: DELETE /_mock/faults to clear them", MaxQueued)
 	}
 	f.seq++
 	x.ID, x.Used, x.outcome = f.seq, 0, out
@@ -146,7 +147,7 @@ func (f *Faults) Add(x Fault) (Fault, error) {
 	return x, nil
 }
 
-func (f *Faults) take(app, method string) *Outcome {
+func (f *Queue) take(app, method string) *Outcome {
 	if f == nil {
 		return nil
 	}
@@ -165,11 +166,11 @@ func (f *Faults) take(app, method string) *Outcome {
 	return nil
 }
 
-// List returns the faults still queued.
-func (f *Faults) List() []Fault {
+// List returns the answers still queued.
+func (f *Queue) List() []Answer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := []Fault{}
+	out := []Answer{}
 	for _, x := range f.list {
 		out = append(out, *x)
 	}
@@ -177,7 +178,7 @@ func (f *Faults) List() []Fault {
 }
 
 // Clear empties the queue.
-func (f *Faults) Clear() {
+func (f *Queue) Clear() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.list = nil

@@ -41,20 +41,7 @@ type Params map[string]string
 // are decoded from it. A key in both places keeps the query's value.
 func readParams(r *http.Request) (Params, sign.Charset, error) {
 	raw := make(map[string]string, 16)
-	add := func(v url.Values) error {
-		for k, vs := range v {
-			if len(vs) == 0 {
-				continue
-			}
-			if _, seen := raw[k]; !seen {
-				raw[k] = vs[0]
-			}
-			if len(raw) > MaxParams {
-				return errTooLarge
-			}
-		}
-		return nil
-	}
+	add := func(v url.Values) error { return addFirst(raw, v) }
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, "", err
@@ -76,7 +63,7 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 		default: // urlencoded, or no content type at all (gopay sends none)
 			var buf bytes.Buffer
 			if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
-				buf.Grow(int(n) + bytes.MinRead) // one allocation for the whole body
+				buf.Grow(int(n) + bytes.MinRead) // room for the whole body up front
 			}
 			if _, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
 				return nil, "", err
@@ -94,7 +81,44 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 			}
 		}
 	}
-	csName := q.Get("charset")
+	return decodeParams(raw, q.Get("charset"))
+}
+
+// queryParams are the parameters of a query string alone: an app pay
+// order string.
+func queryParams(query string) (Params, sign.Charset, error) {
+	q, err := parseQuery(query)
+	if err != nil {
+		return nil, "", err
+	}
+	raw := make(map[string]string, len(q))
+	if err := addFirst(raw, q); err != nil {
+		return nil, "", err
+	}
+	return decodeParams(raw, q.Get("charset"))
+}
+
+// addFirst adds the first value of each key not in raw yet, up to MaxParams.
+func addFirst(raw map[string]string, v url.Values) error {
+	for k, vs := range v {
+		if len(vs) == 0 {
+			continue
+		}
+		if _, seen := raw[k]; !seen {
+			raw[k] = vs[0]
+		}
+		if len(raw) > MaxParams {
+			return errTooLarge
+		}
+	}
+	return nil
+}
+
+// decodeParams decodes raw parameters from the charset the query string
+// names (queryCharset) or else the charset parameter; an unknown charset
+// leaves them as they are, with no charset.
+func decodeParams(raw map[string]string, queryCharset string) (Params, sign.Charset, error) {
+	csName := queryCharset
 	if csName == "" {
 		csName = raw["charset"]
 	}

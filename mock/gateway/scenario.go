@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"sync/atomic"
 	"time"
 
@@ -12,62 +11,35 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// flatBiz is flatBiz of the call's biz_content, worked out once.
+// flatBiz is the call's top-level biz_content members as text
+// (normaliseBiz), for the scenario engine.
 func (cl *call) flatBiz() map[string]string {
 	if cl.flat == nil {
-		cl.flat = flatBiz(cl.biz)
+		cl.flat = map[string]string{}
 	}
 	return cl.flat
 }
 
-// flatBiz gives the engine the top-level biz_content fields as text.
-func flatBiz(raw json.RawMessage) map[string]string {
-	out := map[string]string{}
-	if len(raw) == 0 {
-		return out
-	}
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return out
-	}
-	return flatten(m)
-}
-
-// flatten writes top-level JSON fields as text: strings as they are,
-// booleans as true/false, anything else as its JSON.
-func flatten(m map[string]any) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		switch x := v.(type) {
-		case string:
-			out[k] = x
-		case bool:
-			if x {
-				out[k] = "true"
-			} else {
-				out[k] = "false"
-			}
-		default:
-			b, _ := json.Marshal(x)
-			out[k] = string(b)
-		}
-	}
-	return out
-}
-
-// subject is the out_trade_no (or out_order_no) a request is about.
-func (g *Gateway) subject(cl *call) string {
+// outNo is the merchant's number of what a request is about, as its
+// table entry says: the out_trade_no of a trade (found from trade_no when
+// only that was sent) or the out_order_no of a red packet; "" for methods
+// about neither. Notification policies and the simulated buyer are keyed
+// by it.
+func (g *Gateway) outNo(cl *call) string {
 	biz := cl.flatBiz()
-	out := biz["out_trade_no"]
-	if out == "" && biz["trade_no"] != "" && g.Trades != nil {
-		if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {
-			out = t.OutTradeNo
+	switch cl.ent.about {
+	case aboutTrade:
+		out := biz["out_trade_no"]
+		if out == "" && biz["trade_no"] != "" && g.Trades != nil {
+			if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {
+				out = t.OutTradeNo
+			}
 		}
+		return out
+	case aboutCoupon:
+		return biz["out_order_no"]
 	}
-	if out == "" {
-		out = biz["out_order_no"]
-	}
-	return out
+	return ""
 }
 
 // beforeCall sets a scenario's notification policy before the method runs,
@@ -76,7 +48,7 @@ func (g *Gateway) beforeCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.subject(cl)
+	out := g.outNo(cl)
 	if out == "" {
 		return
 	}
@@ -94,7 +66,7 @@ func (g *Gateway) afterCall(cl *call, r reply) {
 	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && cl.outcome == nil) {
 		return
 	}
-	if out := g.subject(cl); out != "" {
+	if out := g.outNo(cl); out != "" {
 		g.playBuyer(cl, out, cl.plan.Action.Buyer)
 	}
 }
@@ -107,7 +79,7 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 	if b.BuyerID != "" || b.BuyerLogonID != "" {
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 	}
-	coupon := cl.method == "alipay.fund.coupon.order.app.pay" || cl.method == "alipay.fund.coupon.order.page.pay"
+	coupon := cl.ent.about == aboutCoupon
 	act := func(after *scenarios.Duration, what trade.BuyerAction) {
 		if after == nil || g.Sched == nil {
 			return

@@ -6,16 +6,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
-	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -25,121 +23,59 @@ import (
 // so a trade made through one API is seen through the other.
 
 // V3Prefix is where the v3 routes live.
-const V3Prefix = "/v3/"
+const V3Prefix = alipay.V3Prefix
 
-// v3Routes are the methods v3 serves and the HTTP method each takes. A
-// method is served only once the gateway implements it. There is no v3
-// page, wap or app pay.
-var v3Routes = map[string]string{
-	"alipay.trade.precreate":                         http.MethodPost,
-	"alipay.trade.pay":                               http.MethodPost,
-	"alipay.trade.create":                            http.MethodPost,
-	"alipay.trade.query":                             http.MethodPost,
-	"alipay.trade.refund":                            http.MethodPost,
-	"alipay.trade.cancel":                            http.MethodPost,
-	"alipay.trade.close":                             http.MethodPost,
-	"alipay.trade.fastpay.refund.query":              http.MethodPost,
-	"alipay.data.dataservice.bill.downloadurl.query": http.MethodGet,
-	"alipay.open.auth.token.app":                     http.MethodPost,
-}
-
-// V3Path is the v3 path of a method: /v3/ and the name with "/" for ".".
-func V3Path(method string) string { return V3Prefix + strings.ReplaceAll(method, ".", "/") }
-
-// V3Routes lists the v3 routes served, as "POST /v3/alipay/trade/query".
-func V3Routes() []string {
-	var out []string
-	for m, hm := range v3Routes {
-		if _, ok := methods[m]; ok {
-			out = append(out, hm+" "+V3Path(m))
-		}
+// v3Method is the table entry of the method a v3 path names; a method
+// has a v3 route when its descriptor gives the route's HTTP method.
+func v3Method(escapedPath string) (*entry, bool) {
+	d, ok := alipay.V3Lookup(escapedPath)
+	if !ok {
+		return nil, false
 	}
-	sort.Strings(out)
-	return out
-}
-
-// v3Method is the method a v3 path names, and the HTTP method it takes.
-func v3Method(escapedPath string) (method, httpMethod string, ok bool) {
-	rest, found := strings.CutPrefix(escapedPath, V3Prefix)
-	if !found || rest == "" || strings.ContainsAny(rest, ".%") {
-		return "", "", false
-	}
-	method = strings.ReplaceAll(rest, "/", ".")
-	httpMethod, ok = v3Routes[method]
-	if _, impl := methods[method]; !ok || !impl {
-		return "", "", false
-	}
-	return method, httpMethod, true
-}
-
-// v3Fail is a v3 error answer before or instead of the method's own.
-type v3Fail struct {
-	err *apierr.Error
-	// status overrides the status v3Status gives err (404, 400 for the
-	// wrong HTTP method).
-	status int
-	// bare leaves out links, as production does for a request without
-	// Authorization.
-	bare bool
+	e, ok := table[d.Name]
+	return e, ok
 }
 
 // HandleV3 serves the v3 routes for every HTTP method: what the path does
 // not name answers 404, the wrong HTTP method 400, both as v3 JSON.
 func (g *Gateway) HandleV3(c echo.Context) error {
-	req := c.Request()
-	start := time.Now() // wall time, for the journal's latency
-	cl := &call{req: req, ec: c, params: Params{}, cs: sign.UTF8, st: sign.RSA2, now: g.Clock.Now()}
-	cl.entry = journal.Entry{At: cl.now, HTTPMethod: req.Method, Params: cl.params, Charset: string(sign.UTF8),
-		SignType: sign.V3Scheme}
-	defer func() {
-		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
-		if g.Journal != nil {
-			g.Journal.Add(cl.entry)
-		}
-	}()
-	defer func() {
-		// A bug in the mock must still get an Alipay-shaped answer.
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v) // a scenario's dropped connection
-			}
-			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
-			_ = g.writeV3Error(c, cl, v3Fail{err: apierr.Unknown("isp.unknow-error", "系统繁忙")})
-		}
-	}()
-	if f := g.checkV3(cl); f != nil {
-		return g.writeV3Error(c, cl, *f)
-	}
-	if g.Scenarios != nil {
-		cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
-		cl.entry.Misses = cl.misses
-		if cl.plan != nil {
-			cl.entry.Rule = cl.plan.Rule
-		}
-	}
-	r := g.dispatch(cl)
-	g.afterCall(cl, r)
-	return g.writeV3(c, cl, r)
+	return g.serve(c, v3{}, g.newCall(c.Request()))
 }
+
+// v3 is the v3 REST API's wire format: the biz_content as the body, an
+// Authorization header, HTTP statuses for errors.
+type v3 struct{}
+
+func (v3) authenticate(g *Gateway, cl *call) reply {
+	cl.cs, cl.st = sign.UTF8, sign.RSA2
+	cl.entry.Params, cl.entry.Charset, cl.entry.SignType = cl.params, string(sign.UTF8), sign.V3Scheme
+	return g.checkV3(cl)
+}
+
+func (v3) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.writeV3(c, cl, r) }
+
+// v3Err is a v3 error answer before the method's own.
+func v3Err(e *apierr.Error) reply { return reply{err: e} }
 
 // checkV3 does for a v3 request what check does for gateway.do: the route
 // and its HTTP method, the Authorization header (timestamp, app_id, the
 // app, nonce, sign), the timestamp's age, certificate SNs, the signature
 // over authString, HTTP method, request URI, body and app_auth_token, then
 // content type, permission, token, encryption and body.
-func (g *Gateway) checkV3(cl *call) *v3Fail {
+func (g *Gateway) checkV3(cl *call) reply {
 	req := cl.req
-	method, httpMethod, ok := v3Method(req.URL.EscapedPath())
+	ent, ok := v3Method(req.URL.EscapedPath())
 	if !ok {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-method", "不存在的方法名"), status: http.StatusNotFound}
+		return reply{err: apierr.Invalid("isv.invalid-method", "不存在的方法名"), status: http.StatusNotFound}
 	}
-	cl.method, cl.entry.Method, cl.params["method"] = method, method, method
-	if req.Method != httpMethod {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+httpMethod)}
+	method := ent.Name
+	cl.method, cl.ent, cl.entry.Method, cl.params["method"] = method, ent, method, method
+	if req.Method != ent.V3HTTPMethod {
+		return v3Err(apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+ent.V3HTTPMethod))
 	}
 	body, err := readV3Body(req)
 	if err != nil {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法读取请求体 ("+err.Error()+")")}
+		return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：无法读取请求体 ("+err.Error()+")"))
 	}
 	token := strings.TrimSpace(req.Header.Get(sign.HeaderAppAuthToken))
 	if body != "" {
@@ -154,33 +90,33 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 	cl.entry.AppID = auth.AppID
 	switch {
 	case errors.Is(perr, sign.ErrV3NoAuthorization):
-		return &v3Fail{err: apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"), bare: true}
+		return reply{err: apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"), bare: true}
 	case errors.Is(perr, sign.ErrV3Scheme):
-		return &v3Fail{err: apierr.Invalid("isv.invalid-signature-type", "无效的签名类型，目前只支持"+sign.V3Scheme)}
+		return v3Err(apierr.Invalid("isv.invalid-signature-type", "无效的签名类型，目前只支持"+sign.V3Scheme))
 	case errors.Is(perr, sign.ErrV3MissingTimestamp):
-		return &v3Fail{err: apierr.Missing("isv.missing-timestamp", "缺少时间戳参数")}
+		return v3Err(apierr.Missing("isv.missing-timestamp", "缺少时间戳参数"))
 	case errors.Is(perr, sign.ErrV3MissingAppID):
-		return &v3Fail{err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
+		return v3Err(apierr.Missing("isv.missing-app-id", "缺少appId参数"))
 	}
 	cl.params["app_id"] = auth.AppID
 	app, ok := g.Apps.Get(auth.AppID)
 	if !ok {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-app-id", "无效的AppID参数")}
+		return v3Err(apierr.Invalid("isv.invalid-app-id", "无效的AppID参数"))
 	}
 	cl.app = app
 	switch {
 	case errors.Is(perr, sign.ErrV3MissingNonce):
-		return &v3Fail{err: apierr.Invalid("isv.invalid-parameter", "参数无效：Authorization缺少nonce")}
+		return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：Authorization缺少nonce"))
 	case errors.Is(perr, sign.ErrV3MissingSignature):
-		return &v3Fail{err: apierr.Missing("isv.missing-signature", "缺少签名参数")}
+		return v3Err(apierr.Missing("isv.missing-signature", "缺少签名参数"))
 	}
 	ts, terr := auth.Time()
 	ttl, eerr := auth.TTL(g.TimestampTolerance)
 	if terr != nil || eerr != nil {
-		return &v3Fail{err: apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数")}
+		return v3Err(apierr.Invalid("isv.invalid-timestamp", "非法的时间戳参数"))
 	}
 	if e := g.checkTimestamp(cl, ts, ttl); e != nil {
-		return &v3Fail{err: e}
+		return v3Err(e)
 	}
 	if app.CertSN != "" {
 		// app_cert_sn is in the authString; the root SN header is optional
@@ -196,7 +132,7 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 			delete(cl.params, "alipay_root_cert_sn")
 		}
 		if e != nil {
-			return &v3Fail{err: e}
+			return v3Err(e)
 		}
 	}
 	uri := req.RequestURI
@@ -209,32 +145,22 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 		cl.entry.Explanation = g.explainV3(cl, authString, sig, uri, body, token)
 		g.Log.Warn("v3 request signature does not verify", "app_id", app.AppID, "method", method,
 			"verified_with", app.Fingerprint(), "string_to_sign", content, "likely_cause", cl.entry.Explanation)
-		return &v3Fail{err: apierr.Invalid("isv.invalid-signature",
-			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content)}
+		return v3Err(apierr.Invalid("isv.invalid-signature",
+			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content))
 	}
 	cl.entry.Verified = true
 	if ct := req.Header.Get("Content-Type"); ct != "" && body != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && mt != "text/plain") {
-			return &v3Fail{err: apierr.Invalid("isv.invalid-content-type", "无效的Content-Type，请使用application/json")}
+			return v3Err(apierr.Invalid("isv.invalid-content-type", "无效的Content-Type，请使用application/json"))
 		}
-	}
-	if !app.Allows(method) {
-		return &v3Fail{err: apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加")}
-	}
-	if token != "" {
-		t, err := g.Auth.Resolve(app.AppID, token)
-		if err != nil {
-			return &v3Fail{err: g.asAPI(err)}
-		}
-		cl.token = &t
 	}
 	if typ := req.Header.Get(sign.HeaderEncryptType); typ != "" {
 		cl.params["encrypt_type"] = typ
 	}
 	// The body is the biz_content: decrypted as gateway.do decrypts it.
-	biz, e := g.decrypt(cl)
+	biz, e := g.admit(cl)
 	if e != nil {
-		return &v3Fail{err: e}
+		return v3Err(e)
 	}
 	if req.Method == http.MethodGet {
 		biz = queryObject(req.URL.Query())
@@ -242,18 +168,18 @@ func (g *Gateway) checkV3(cl *call) *v3Fail {
 	if b := strings.TrimSpace(biz); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
-			return &v3Fail{err: apierr.Invalid("isv.illegal-json", "非法的JSON格式：请求体不是JSON对象")}
+			return v3Err(apierr.Invalid("isv.illegal-json", "非法的JSON格式：请求体不是JSON对象"))
 		}
 		cl.biz, cl.flat = raw, flat
 	}
 	if n := cl.flatBiz()["notify_url"]; n != "" {
 		// v3 carries notify_url in the body.
 		if !validURL(n) {
-			return &v3Fail{err: apierr.Invalid("isv.invalid-parameter", "参数无效：notify_url必须是不超过256个字符的http或https地址")}
+			return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：notify_url必须是不超过256个字符的http或https地址"))
 		}
 		cl.params["notify_url"] = n
 	}
-	return nil
+	return reply{}
 }
 
 // readV3Body reads the body as text, up to MaxBodyBytes.
@@ -365,13 +291,13 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 	status := http.StatusOK
 	if r.err != nil {
 		if r.err.Code != apierr.CodeProcessing {
-			return g.writeV3Error(c, cl, v3Fail{err: r.err})
+			return g.writeV3Error(c, cl, r)
 		}
 		status = http.StatusAccepted
 	}
 	raw, err := v3Body(r.fields, r.override)
 	if err != nil {
-		return g.writeV3Error(c, cl, v3Fail{err: apierr.Unknown("isp.unknow-error", "系统繁忙")})
+		return g.writeV3Error(c, cl, v3Err(apierr.Unknown("isp.unknow-error", "系统繁忙")))
 	}
 	body, ct := raw, "application/json;charset=UTF-8"
 	if cl.encrypted {
@@ -392,8 +318,8 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 	} else {
 		cl.entry.Code = apierr.CodeSuccess
 	}
-	fault := g.delayV3(cl)
-	if fault == "bad_signature" {
+	fault := hold(cl)
+	if fault == scenarios.FaultBadSignature {
 		// A real signature, over other bytes: it cannot verify.
 		sig, _ = sign.SignV3Response(g.Key, ts, nonce, string(body)+" ")
 	}
@@ -408,7 +334,7 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 }
 
 // writeV3Error sends an error: unsigned JSON {"code","links","message"}.
-func (g *Gateway) writeV3Error(c echo.Context, cl *call, f v3Fail) error {
+func (g *Gateway) writeV3Error(c echo.Context, cl *call, f reply) error {
 	status, code := v3Status(f.err)
 	if f.status != 0 {
 		status = f.status
@@ -425,21 +351,7 @@ func (g *Gateway) writeV3Error(c echo.Context, cl *call, f v3Fail) error {
 	cl.entry.Code, cl.entry.SubCode = f.err.Code, f.err.SubCode
 	body := e.Bytes()
 	c.Response().Header().Set(sign.HeaderTraceID, trace)
-	return g.sendV3(c, cl, status, "application/json;charset=UTF-8", body, string(body), g.delayV3(cl))
-}
-
-// delayV3 waits out a scenario's delay and returns its fault, if any.
-func (g *Gateway) delayV3(cl *call) string {
-	if cl.plan == nil {
-		return ""
-	}
-	if d := cl.plan.DelayFor(); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-cl.req.Context().Done():
-		}
-	}
-	return cl.plan.Action.Fault
+	return g.sendV3(c, cl, status, "application/json;charset=UTF-8", body, string(body), hold(cl))
 }
 
 // sendV3 writes the answer, or the scenario's broken version of it, and

@@ -72,7 +72,10 @@ type Trade struct {
 	CancelAction string `json:"cancel_action,omitempty"`
 
 	Refunds []Refund `json:"refunds,omitempty"`
-	History []Event  `json:"history"`
+	// Syncs are the order information the merchant synced
+	// (alipay.trade.orderinfo.sync), oldest first.
+	Syncs   []Sync  `json:"syncs,omitempty"`
+	History []Event `json:"history"`
 
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
@@ -145,6 +148,7 @@ func (t *Trade) FindRefund(outRequestNo string) *Refund {
 func (t *Trade) clone() Trade {
 	c := *t
 	c.Refunds = append([]Refund(nil), t.Refunds...)
+	c.Syncs = append([]Sync(nil), t.Syncs...)
 	c.History = append([]Event(nil), t.History...)
 	return c
 }

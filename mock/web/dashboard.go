@@ -54,7 +54,7 @@ var dashPages = template.Must(template.New("dash").ParseFS(dashTemplateFS, "temp
 type Dashboard struct {
 	shared.Deps
 	// Faults, when set, are listed on the overview and cleared by reset.
-	Faults  *gateway.Faults
+	Faults  *gateway.Queue
 	Version string
 
 	mu      sync.Mutex

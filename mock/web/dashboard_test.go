@@ -49,7 +49,7 @@ type env struct {
 	notifier *notify.Notifier
 	journal  *journal.Journal
 	engine   *scenarios.Engine
-	faults   *gateway.Faults
+	faults   *gateway.Queue
 	answer   atomic.Value // the merchant's answer to notifications
 	merchant string       // its notify_url
 	client   *http.Client // does not follow redirects
@@ -61,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	clk := clock.NewManual(epoch)
 	x := &env{t: t, clk: clk, sched: clock.NewScheduler(clk, 4), apps: apps.NewRegistry(ids),
 		trades: trade.NewBook(clk, ids, trade.Options{}), coupons: coupon.NewBook(clk, ids, coupon.Options{}),
-		journal: &journal.Journal{}, engine: scenarios.NewEngine(), faults: &gateway.Faults{},
+		journal: &journal.Journal{}, engine: scenarios.NewEngine(), faults: &gateway.Queue{},
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if _, err := x.apps.Add(apps.DevSpec()); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	deps := shared.Deps{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Notifier: x.notifier, Sched: x.sched,
 		Journal: x.journal, Scenarios: x.engine, Key: key, Clock: clk, IDs: ids, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e := echo.New()
-	gw := &gateway.Gateway{Deps: deps, Faults: x.faults}
+	gw := &gateway.Gateway{Deps: deps, Queue: x.faults}
 	e.POST("/gateway.do", gw.Handle)
 	(&web.Pages{Deps: deps}).Register(e.Group(web.CashierPrefix), e.Group(web.QRPrefix))
 	(&web.Dashboard{Deps: deps, Faults: x.faults, Version: "9.9.9-test"}).Register(e.Group(web.DashboardPrefix))
@@ -229,7 +229,7 @@ rules:
     times: 2
     then:
       respond: {code: "20000"}
-`), gateway.Methods())
+`), gateway.Catalogue())
 	if err != nil {
 		x.t.Fatal(err)
 	}
@@ -673,7 +673,7 @@ func TestDashboardClock(t *testing.T) {
 func TestDashboardReset(t *testing.T) {
 	x := newEnv(t)
 	s := x.fill()
-	if _, err := x.faults.Add(gateway.Fault{Code: "20000"}); err != nil {
+	if _, err := x.faults.Add(gateway.Answer{Code: "20000"}); err != nil {
 		t.Fatal(err)
 	}
 	overview := x.get("/_mock/ui", http.StatusOK)

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// wire is what differs between gateway.do (v1) and the v3 REST API: how a
+// request is parsed and authenticated, and how its answer is encoded,
+// signed and delivered. Everything between is the pipeline's (serve).
+type wire interface {
+	// authenticate parses the request into cl and checks it, up to and
+	// including biz_content; a reply with an error is the answer.
+	authenticate(g *Gateway, cl *call) reply
+	// encode encodes r, signs it and delivers it (scenario delay and fault).
+	encode(g *Gateway, c echo.Context, cl *call, r reply) error
+}
+
+// newCall starts a call on the mock's clock.
+func (g *Gateway) newCall(req *http.Request) *call {
+	now := g.Clock.Now()
+	return &call{req: req, params: Params{}, now: now, entry: journal.Entry{At: now, HTTPMethod: req.Method}}
+}
+
+// serve runs a request through the pipeline both APIs share: parse and
+// authenticate (w), plan (scenario rule; the forced outcome in dispatch),
+// execute on the domain, then encode, sign and deliver (w). Page methods
+// leave it for the cashier after authentication. The journal entry is
+// written when it ends, and a bug in the mock still gets an answer shaped
+// as the API's.
+func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
+	start := time.Now() // wall time, for the journal's latency
+	cl.ec = c
+	defer func() {
+		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
+		if g.Journal != nil {
+			g.Journal.Add(cl.entry)
+		}
+	}()
+	r := reply{node: sign.ErrorNode}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // a scenario's dropped connection
+			}
+			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
+			_ = w.encode(g, c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
+		}
+	}()
+	r = w.authenticate(g, cl)
+	if r.err == nil {
+		g.plan(cl)
+	}
+	page := cl.ent != nil && cl.ent.Page
+	switch {
+	case page && r.err != nil:
+		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
+		return g.pageError(c, cl, r.err)
+	case page:
+		cl.entry.Status = http.StatusFound
+		return g.cashier(c, cl)
+	case r.err == nil:
+		r = g.dispatch(cl)
+		g.afterCall(cl, r)
+	}
+	return w.encode(g, c, cl, r)
+}
+
+// plan finds the scenario rule that acts on the call, noting in the
+// journal which rule acted and why others did not.
+func (g *Gateway) plan(cl *call) {
+	if g.Scenarios == nil {
+		return
+	}
+	cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
+	cl.entry.Misses = cl.misses
+	if cl.plan != nil {
+		cl.entry.Rule = cl.plan.Rule
+	}
+}
+
+// admit is what both APIs check once the signature verifies: the app's
+// permission for the method, the merchant's app_auth_token, and
+// biz_content, decrypted when it came AES-encrypted.
+func (g *Gateway) admit(cl *call) (string, *apierr.Error) {
+	if !cl.app.Allows(cl.method) {
+		return "", apierr.New(apierr.CodePermission, "isv.insufficient-isv-permissions", "ISV权限不足，建议在开发者中心检查对应功能是否已经添加")
+	}
+	if tok := cl.params["app_auth_token"]; tok != "" {
+		t, err := g.Auth.Resolve(cl.app.AppID, tok)
+		if err != nil {
+			return "", g.asAPI(err)
+		}
+		cl.token = &t
+	}
+	return g.decrypt(cl)
+}
+
+// hold waits out a scenario's delay (wall clock, until the client gives
+// up) and returns the transport fault the scenario wants, if any.
+func hold(cl *call) string {
+	if cl.plan == nil {
+		return ""
+	}
+	if d := cl.plan.DelayFor(); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-cl.req.Context().Done():
+		}
+	}
+	return cl.plan.Action.Fault
+}

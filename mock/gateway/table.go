@@ -1,0 +1,158 @@
+package gateway
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/alipay-mock/alipay-mock/alipay"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// entry is one gateway method: the protocol's facts about it
+// (alipay.Method) and the mock's. Adding a method is one entry here, its
+// descriptor in alipay/methods.go, one domain function and its tests;
+// TestTable fails when an entry lacks a fact.
+type entry struct {
+	alipay.Method
+	handler
+	// about is what a request is about: the key of its notification
+	// policy and simulated buyer.
+	about about
+	// family is whose error conventions its answers follow.
+	family family
+	// opens is set when a request opens something a buyer (or red-packet
+	// sender) can act on: a scenario's then.buyer needs it.
+	opens bool
+}
+
+// handler is a method's biz_content struct and what answers it.
+type handler struct {
+	// biz is the biz_content struct: its JSON fields are what scenarios
+	// may match (when.biz).
+	biz reflect.Type
+	// handle decodes biz_content into biz and answers; nil for page
+	// methods, which the cashier opens.
+	handle func(g *Gateway, cl *call) (any, *apierr.Error)
+}
+
+// handle is the handler of f, which takes biz_content decoded into T.
+func handle[T any](f func(g *Gateway, cl *call, in T) (any, *apierr.Error)) handler {
+	return handler{biz: reflect.TypeFor[T](), handle: func(g *Gateway, cl *call) (any, *apierr.Error) {
+		var in T
+		if e := decode(cl, &in); e != nil {
+			return nil, e
+		}
+		return f(g, cl, in)
+	}}
+}
+
+// page is the handler of a page method taking biz_content T.
+func page[T any]() handler { return handler{biz: reflect.TypeFor[T]()} }
+
+// about says which field of biz_content names what a request acts on.
+type about int
+
+const (
+	_           about = iota
+	aboutTrade        // out_trade_no, or the trade trade_no names
+	aboutCoupon       // out_order_no, the red packet
+	aboutNone         // nothing a notification or buyer is keyed by
+)
+
+// family is whose error conventions a method follows.
+type family int
+
+const (
+	_ family = iota
+	// familyTrade (and the open platform's methods) answer
+	// ACQ.INVALID_PARAMETER "参数无效：…" for a bad biz_content.
+	familyTrade
+	// familyCoupon answers INVALID_PARAMETER "参数有误：…" and adds
+	// display_message to 40004s (seed 002, 结果码).
+	familyCoupon
+)
+
+// invalid is the family's error for a biz_content field it cannot read.
+func (f family) invalid(detail string) *apierr.Error {
+	if f == familyCoupon {
+		return coupon.InvalidParameter(detail)
+	}
+	return trade.InvalidParameter(detail)
+}
+
+// table is every gateway method, by name.
+var table = func() map[string]*entry {
+	list := []entry{
+		{Method: m("alipay.trade.precreate"), handler: handle((*Gateway).precreate), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.trade.pay"), handler: handle((*Gateway).pay), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.trade.create"), handler: handle((*Gateway).create), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.trade.query"), handler: handle((*Gateway).query), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.cancel"), handler: handle((*Gateway).cancel), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.close"), handler: handle((*Gateway).close), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.refund"), handler: handle((*Gateway).refund), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.fastpay.refund.query"), handler: handle((*Gateway).refundQuery), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.orderinfo.sync"), handler: handle((*Gateway).orderInfoSync), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.page.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.trade.wap.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.trade.app.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
+		{Method: m("alipay.fund.coupon.order.app.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true},
+		{Method: m("alipay.fund.coupon.order.page.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true},
+		{Method: m("alipay.fund.coupon.order.agreement.pay"), handler: handle((*Gateway).couponAgreementPay), about: aboutCoupon, family: familyCoupon},
+		{Method: m("alipay.fund.coupon.order.disburse"), handler: handle((*Gateway).couponDisburse), about: aboutCoupon, family: familyCoupon},
+		{Method: m("alipay.fund.coupon.order.refund"), handler: handle((*Gateway).couponRefund), about: aboutCoupon, family: familyCoupon},
+		{Method: m("alipay.fund.coupon.operation.query"), handler: handle((*Gateway).couponQuery), about: aboutCoupon, family: familyCoupon},
+		{Method: m("alipay.open.auth.token.app"), handler: handle((*Gateway).authToken), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.open.app.alipaycert.download"), handler: handle((*Gateway).alipayCert), about: aboutNone, family: familyTrade},
+	}
+	out := make(map[string]*entry, len(list))
+	for i := range list {
+		out[list[i].Name] = &list[i]
+	}
+	return out
+}()
+
+// m is the protocol's descriptor of a method; the table test fails on a
+// name alipay/methods.go does not list.
+func m(name string) alipay.Method {
+	d, _ := alipay.Lookup(name)
+	d.Name = name
+	return d
+}
+
+// Catalogue is what scenarios may match on each method: the fields of
+// its biz_content and whether it opens something a buyer can act on.
+func Catalogue() scenarios.Catalogue {
+	c := make(scenarios.Catalogue, len(table))
+	for name, e := range table {
+		c[name] = scenarios.MethodInfo{Fields: jsonFields(e.biz), Opens: e.opens}
+	}
+	return c
+}
+
+// jsonFields are the JSON names of a struct's fields, embedded structs'
+// included.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
