@@ -1,3 +1,6 @@
+// The red-packet book keeps, evicts and pages its orders as the trade book
+// does its trades (mock/trade/keep.go); what they share is limits.Ledger's.
+
 package coupon
 
 import "time"
@@ -46,19 +49,8 @@ func (b *Book) noteFinal(changes []change) {
 // became final longest ago first, then the oldest. With a store, they are
 // deleted from it too. The lock is held.
 func (b *Book) evict() []Order {
-	if b.opts.Keep <= 0 || len(b.byAuth) <= b.opts.Keep {
-		return nil
-	}
-	var out []Order
-	for len(b.byAuth) > b.opts.Keep {
-		_, o, ok := b.ledger.Next()
-		if !ok {
-			break
-		}
-		b.remove(o)
-		out = append(out, o.clone())
-	}
-	if b.store != nil {
+	out := clones(b.ledger.Evict(b.opts.Keep, b.remove))
+	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveOrders(out) // the store reports failures
 	}
 	return out

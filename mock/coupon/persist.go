@@ -2,9 +2,9 @@ package coupon
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -38,26 +38,8 @@ func (b *Book) Restore(orders []Order) []Order {
 		}
 		list = append(list, &o)
 	}
-	sort.SliceStable(list, func(i, j int) bool {
-		a, c := list[i], list[j]
-		if (a.seq == 0) != (c.seq == 0) {
-			return a.seq != 0
-		}
-		if a.seq != c.seq {
-			return a.seq < c.seq
-		}
-		if !a.Created.Equal(c.Created) {
-			return a.Created.Before(c.Created)
-		}
-		return a.AuthNo < c.AuthNo
-	})
-	var legacy []Order
+	legacy := b.ledger.Restore(list, orderRecord)
 	for _, o := range list {
-		numbered := o.seq != 0
-		o.seq = b.ledger.Load(o.seq, o)
-		if !numbered {
-			legacy = append(legacy, o.clone())
-		}
 		b.byAuth[o.AuthNo] = o
 		b.byOut[key{o.AppID, o.OutOrderNo}] = o
 		if !o.Claim {
@@ -67,25 +49,11 @@ func (b *Book) Restore(orders []Order) []Order {
 			b.byPage[o.CashierToken] = o
 		}
 	}
-	var final []*Order
-	for _, o := range list {
-		if o.Final() {
-			final = append(final, o)
-		}
-	}
-	sort.SliceStable(final, func(i, j int) bool { return finalAt(final[i]).Before(finalAt(final[j])) })
-	for _, o := range final {
-		b.ledger.Final(o.seq)
-	}
 	if b.store != nil && len(legacy) > 0 {
-		_ = b.store.PutOrders(legacy) // the store reports failures
+		_ = b.store.PutOrders(clones(legacy)) // the store reports failures
 	}
 	evicted := b.evict()
-	kept := make([]Order, 0, b.ledger.Len())
-	b.ledger.Each(0, func(_ uint64, o *Order) bool {
-		kept = append(kept, o.clone())
-		return true
-	})
+	kept := clones(b.ledger.Values())
 	onEvict := b.onEvict
 	b.mu.Unlock()
 	if onEvict != nil && len(evicted) > 0 {
@@ -94,12 +62,25 @@ func (b *Book) Restore(orders []Order) []Order {
 	return kept
 }
 
-// finalAt is when a final order became final: its last event.
-func finalAt(o *Order) time.Time {
-	if n := len(o.History); n > 0 {
-		return o.History[n-1].At
+// orderRecord is what the ledger needs to put stored orders back.
+var orderRecord = limits.Record[*Order]{
+	Seq:     func(o *Order) *uint64 { return &o.seq },
+	Created: func(o *Order) time.Time { return o.Created },
+	ID:      func(o *Order) string { return o.AuthNo },
+	Final: func(o *Order) (time.Time, bool) {
+		if n := len(o.History); n > 0 {
+			return o.History[n-1].At, o.Final()
+		}
+		return o.Created, o.Final()
+	},
+}
+
+func clones(os []*Order) []Order {
+	out := make([]Order, len(os))
+	for i, o := range os {
+		out[i] = o.clone()
 	}
-	return o.Created
+	return out
 }
 
 // write stores the current state of the orders that changes touched; the

@@ -189,3 +189,13 @@ func (l *Ledger[T]) Walk(at uint64, newest bool, f func(seq uint64, v T) bool) {
 		l.Each(at, f)
 	}
 }
+
+// Values are the items filed, oldest first.
+func (l *Ledger[T]) Values() []T {
+	out := make([]T, 0, l.live)
+	l.Each(0, func(_ uint64, v T) bool {
+		out = append(out, v)
+		return true
+	})
+	return out
+}

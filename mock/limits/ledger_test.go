@@ -2,7 +2,9 @@ package limits
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 func items(l *Ledger[string], newest bool, at uint64) string {
@@ -85,5 +87,44 @@ func TestLedgerWalksAndCompacts(t *testing.T) {
 	}
 	if seq := l.Add("x"); seq != 501 {
 		t.Errorf("numbering carries on: %d", seq)
+	}
+}
+
+// Restore puts numbered records back by number and unnumbered ones after
+// them by creation, numbers the latter, and queues finals by when they
+// became final; Evict then takes those first.
+func TestLedgerRestoreAndEvict(t *testing.T) {
+	type rec struct {
+		seq     uint64
+		id      string
+		created int
+		final   int // 0: not final
+	}
+	at := func(n int) time.Time { return time.Unix(int64(n), 0) }
+	r := Record[*rec]{
+		Seq:     func(x *rec) *uint64 { return &x.seq },
+		Created: func(x *rec) time.Time { return at(x.created) },
+		ID:      func(x *rec) string { return x.id },
+		Final:   func(x *rec) (time.Time, bool) { return at(x.final), x.final != 0 },
+	}
+	list := []*rec{{id: "c", created: 3}, {id: "a", created: 1, final: 9}, {id: "b", created: 1, final: 5}, {id: "d", created: 4}}
+	var l Ledger[*rec]
+	numbered := l.Restore(list, r)
+	var order []string
+	for _, x := range list {
+		order = append(order, fmt.Sprintf("%s%d", x.id, x.seq))
+	}
+	if got := strings.Join(order, " "); got != "a1 b2 c3 d4" || len(numbered) != 4 {
+		t.Fatalf("restored %s, %d numbered", got, len(numbered))
+	}
+	var gone []string
+	for _, x := range l.Evict(1, func(x *rec) { l.Remove(x.seq) }) {
+		gone = append(gone, x.id)
+	}
+	if got := strings.Join(gone, " "); got != "b a c" || l.Len() != 1 {
+		t.Fatalf("evicted %q, %d left; want b a c (finals by when they became final, then the oldest), 1 left", got, l.Len())
+	}
+	if out := l.Evict(0, func(x *rec) { l.Remove(x.seq) }); out != nil {
+		t.Fatalf("keep 0 evicted %d", len(out))
 	}
 }

@@ -50,19 +50,8 @@ func (b *Book) noteFinal(changes []change) {
 // became final longest ago first, then the oldest by creation. With a
 // store, they are deleted from it too. The lock is held.
 func (b *Book) evict() []Trade {
-	if b.opts.Keep <= 0 || len(b.byNo) <= b.opts.Keep {
-		return nil
-	}
-	var out []Trade
-	for len(b.byNo) > b.opts.Keep {
-		_, t, ok := b.ledger.Next()
-		if !ok {
-			break
-		}
-		b.remove(t)
-		out = append(out, t.clone())
-	}
-	if b.store != nil {
+	out := clones(b.ledger.Evict(b.opts.Keep, b.remove))
+	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveTrades(out) // the store reports failures
 	}
 	return out

@@ -2,10 +2,10 @@ package trade
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // Store is where a book writes its trades through when persistence is on.
@@ -43,28 +43,8 @@ func (b *Book) Restore(ts []Trade) []Trade {
 		}
 		list = append(list, &t)
 	}
-	// Numbered trades in their order, after them the ones stored before
-	// numbering, oldest first (there are only those, or none of them).
-	sort.SliceStable(list, func(i, j int) bool {
-		a, c := list[i], list[j]
-		if (a.seq == 0) != (c.seq == 0) {
-			return a.seq != 0
-		}
-		if a.seq != c.seq {
-			return a.seq < c.seq
-		}
-		if !a.Created.Equal(c.Created) {
-			return a.Created.Before(c.Created)
-		}
-		return a.TradeNo < c.TradeNo
-	})
-	var legacy []Trade
+	legacy := b.ledger.Restore(list, tradeRecord)
 	for _, t := range list {
-		numbered := t.seq != 0
-		t.seq = b.ledger.Load(t.seq, t)
-		if !numbered {
-			legacy = append(legacy, t.clone())
-		}
 		b.byOut[key{t.AppID, t.OutTradeNo}] = t
 		b.byNo[t.TradeNo] = t
 		if t.QRToken != "" {
@@ -79,26 +59,11 @@ func (b *Book) Restore(ts []Trade) []Trade {
 			b.buyers[t.AuthCode] = t.Buyer
 		}
 	}
-	// Final trades queue for eviction in the order they became final.
-	var final []*Trade
-	for _, t := range list {
-		if t.Final() {
-			final = append(final, t)
-		}
-	}
-	sort.SliceStable(final, func(i, j int) bool { return finalAt(final[i]).Before(finalAt(final[j])) })
-	for _, t := range final {
-		b.ledger.Final(t.seq)
-	}
 	if b.store != nil && len(legacy) > 0 {
-		_ = b.store.PutTrades(legacy) // the store reports failures
+		_ = b.store.PutTrades(clones(legacy)) // the store reports failures
 	}
 	evicted := b.evict()
-	kept := make([]Trade, 0, b.ledger.Len())
-	b.ledger.Each(0, func(_ uint64, t *Trade) bool {
-		kept = append(kept, t.clone())
-		return true
-	})
+	kept := clones(b.ledger.Values())
 	onEvict := b.onEvict
 	b.mu.Unlock()
 	if onEvict != nil && len(evicted) > 0 {
@@ -107,12 +72,25 @@ func (b *Book) Restore(ts []Trade) []Trade {
 	return kept
 }
 
-// finalAt is when a final trade became final: its last event.
-func finalAt(t *Trade) time.Time {
-	if n := len(t.History); n > 0 {
-		return t.History[n-1].At
+// tradeRecord is what the ledger needs to put stored trades back.
+var tradeRecord = limits.Record[*Trade]{
+	Seq:     func(t *Trade) *uint64 { return &t.seq },
+	Created: func(t *Trade) time.Time { return t.Created },
+	ID:      func(t *Trade) string { return t.TradeNo },
+	Final: func(t *Trade) (time.Time, bool) {
+		if n := len(t.History); n > 0 {
+			return t.History[n-1].At, t.Final()
+		}
+		return t.Created, t.Final()
+	},
+}
+
+func clones(ts []*Trade) []Trade {
+	out := make([]Trade, len(ts))
+	for i, t := range ts {
+		out[i] = t.clone()
 	}
-	return t.Created
+	return out
 }
 
 // write stores the current state of the trades that changes touched; the
