@@ -40,6 +40,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 	cl.ec = c
 	defer func() {
 		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
+		cl.entry.About, cl.entry.Ref = cl.ref()
 		if g.Journal != nil {
 			g.Journal.Add(cl.entry)
 		}

@@ -25,6 +25,31 @@ func (cl *call) flatBiz() map[string]string {
 // only that was sent) or the out_order_no of a red packet; "" for methods
 // about neither. Notification policies and the simulated buyer are keyed
 // by it.
+// ref is what the journal and dashboard link a request to: the kind of
+// record its method acts on (the table's about) and the first number
+// biz_content gives for it.
+func (cl *call) ref() (about, ref string) {
+	if cl.ent == nil || len(cl.flat) == 0 {
+		return "", ""
+	}
+	var kind string
+	var keys []string
+	switch cl.ent.about {
+	case aboutTrade:
+		kind, keys = "trade", []string{"trade_no", "out_trade_no"}
+	case aboutCoupon:
+		kind, keys = "red_packet", []string{"auth_no", "deduct_auth_no", "out_order_no"}
+	default:
+		return "", ""
+	}
+	for _, k := range keys {
+		if v := cl.flat[k]; v != "" {
+			return kind, v
+		}
+	}
+	return "", ""
+}
+
 func (g *Gateway) outNo(cl *call) string {
 	biz := cl.flatBiz()
 	switch cl.ent.about {

@@ -78,6 +78,10 @@ type Entry struct {
 	StringToSign string   `json:"string_to_sign,omitempty"`
 	Explanation  string   `json:"explanation,omitempty"`
 	KeyUsed      string   `json:"key_used,omitempty"` // fingerprint of the app public key
+	// About and Ref name what the request acted on, as the method table
+	// says: "trade" or "red_packet", and the number the request gave.
+	About        string   `json:"about,omitempty"`
+	Ref          string   `json:"ref,omitempty"`
 	Rule         string   `json:"rule,omitempty"`
 	Misses       []string `json:"misses,omitempty"`
 	Code         string   `json:"code,omitempty"`

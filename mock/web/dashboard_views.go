@@ -5,7 +5,6 @@ package web
 // function but html/template's built-ins.
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -638,40 +637,21 @@ func (d *Dashboard) journalDetail(e journal.Entry) journalDetailView {
 	return v
 }
 
-// journalLinks names the trade or red packet a request was about, when
-// the mock still has it.
+// journalLinks names the trade or red packet a request was about (the
+// gateway's method table says which, in the entry), when the mock still
+// has it.
 func (d *Dashboard) journalLinks(e journal.Entry) []field {
-	var biz map[string]any
-	if json.Unmarshal([]byte(e.Params["biz_content"]), &biz) != nil {
-		return nil
-	}
-	str := func(k string) string {
-		switch x := biz[k].(type) {
-		case string:
-			return x
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64)
+	switch e.About {
+	case "trade":
+		if t, err := d.Trades.Get(e.AppID, e.Ref); err == nil {
+			return []field{{Key: "trade", Label: "trade", Value: t.TradeNo + " (" + t.OutTradeNo + ")", Href: ui("trades", t.TradeNo)}}
 		}
-		return ""
-	}
-	var out []field
-	for _, k := range []string{"trade_no", "out_trade_no"} {
-		if ref := str(k); ref != "" {
-			if t, err := d.Trades.Get(e.AppID, ref); err == nil {
-				out = append(out, field{Key: "trade", Label: "trade", Value: t.TradeNo + " (" + t.OutTradeNo + ")", Href: ui("trades", t.TradeNo)})
-				break
-			}
+	case "red_packet":
+		if o, err := d.Coupons.Get(e.AppID, e.Ref); err == nil {
+			return []field{{Key: "red_packet", Label: "red packet", Value: o.AuthNo + " (" + o.OutOrderNo + ")", Href: ui("red-packets", o.AuthNo)}}
 		}
 	}
-	for _, k := range []string{"auth_no", "deduct_auth_no", "out_order_no"} {
-		if ref := str(k); ref != "" {
-			if o, err := d.Coupons.Get(e.AppID, ref); err == nil {
-				out = append(out, field{Key: "red_packet", Label: "red packet", Value: o.AuthNo + " (" + o.OutOrderNo + ")", Href: ui("red-packets", o.AuthNo)})
-				break
-			}
-		}
-	}
-	return out
+	return nil
 }
 
 // ---- clock ----
