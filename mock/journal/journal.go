@@ -183,6 +183,8 @@ func bound(e Entry) Entry {
 	e.SignType = cut("sign_type", e.SignType, maxShort)
 	e.KeyUsed = cut("key_used", e.KeyUsed, maxShort)
 	e.Rule = cut("rule", e.Rule, maxShort)
+	e.About = cut("about", e.About, maxShort)
+	e.Ref = cut("ref", e.Ref, maxShort)
 	e.Code = cut("code", e.Code, maxShort)
 	e.SubCode = cut("sub_code", e.SubCode, maxShort)
 	e.Fault = cut("fault", e.Fault, maxShort)
@@ -235,7 +237,7 @@ func bound(e Entry) Entry {
 // size is what an entry holds, in bytes.
 func size(e *Entry) int64 {
 	n := entryOverhead + len(e.Method) + len(e.AppID) + len(e.HTTPMethod) + len(e.Charset) + len(e.SignType) +
-		len(e.StringToSign) + len(e.Explanation) + len(e.KeyUsed) + len(e.Rule) + len(e.Code) + len(e.SubCode) +
+		len(e.StringToSign) + len(e.Explanation) + len(e.KeyUsed) + len(e.Rule) + len(e.About) + len(e.Ref) + len(e.Code) + len(e.SubCode) +
 		len(e.Fault) + len(e.Response)
 	for k, v := range e.Params {
 		n += len(k) + len(v) + 32
