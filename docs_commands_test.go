@@ -204,6 +204,10 @@ func runDocPage(t *testing.T, bin, file string, cmds []docCmd) {
 			t.Logf("not run: %s (%s)", where, reason)
 			continue
 		}
+		if !allRunnable(c.text) {
+			t.Errorf("%s: neither run by this test nor listed in docsNotRun with a reason", where)
+			continue
+		}
 		cmd := c.text
 		for k, v := range e.perCmd[c.text] {
 			cmd = strings.ReplaceAll(cmd, k, v)
@@ -221,6 +225,38 @@ func runDocPage(t *testing.T, bin, file string, cmds []docCmd) {
 			t.Logf("ran: %s", where)
 		}
 	}
+}
+
+// runnable are the commands this test runs: curl, the CLI, the mock and
+// the load tool from source.
+var runnable = regexp.MustCompile(`^(curl |alipay-mock( |$)|go run \.( |$)|go run \./cmd/loadtest )`)
+
+// allRunnable: every command of a pipeline or list is runnable (split at
+// |, &, ; outside quotes).
+func allRunnable(cmd string) bool {
+	var parts []string
+	var q byte
+	start := 0
+	for i := 0; i < len(cmd); i++ {
+		switch c := cmd[i]; {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '|' || c == '&' || c == ';':
+			parts = append(parts, cmd[start:i])
+			start = i + 1
+		}
+	}
+	parts = append(parts, cmd[start:])
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" && !runnable.MatchString(p) {
+			return false
+		}
+	}
+	return true
 }
 
 var serverCommand = regexp.MustCompile(`^(go run \.|alipay-mock)( --|$)`)
