@@ -82,6 +82,34 @@ var docsNotRun = map[string]string{
 	"go test ./mock -run '^$' -bench CeilingRefusedNotifications -benchtime 1x -timeout 30m": "a benchmark " +
 		"that fills the notification ceiling and runs for minutes; a measurement, run by hand (docs/limits.md " +
 		"reports its numbers), too slow for every CI run",
+	".ci/run":       "the CI script itself (it installs packages with apt-get); it runs every test, this one included",
+	"go test ./...": "scripts/test.sh (run by .ci/run) runs it as go test -race -count=1 ./..., this test included",
+	"go install …@v1.2.3": "installs a released version from the module proxy; what --version prints " +
+		"is checked by TestHelpVersionAndUsageErrors (cli_test.go)",
+	"go install .": "writes to the machine's GOBIN; buildBinary (main_test.go) builds the same binary, " +
+		"which this test puts on PATH as alipay-mock",
+	"alipay-mock does not act on requests it made itself …": "a log message quoted in the text, not a command",
+	"go test ./mock -run '^$' -bench 'Ceiling' -benchtime 1x -timeout 30m": "both memory-ceiling " +
+		"benchmarks: CeilingBadSignatures runs in CI (.ci/run), CeilingRefusedNotifications runs for minutes " +
+		"and is run by hand (see the limits.md entry)",
+	"BROWSER_TESTS=required go test ./mock/ -run TestBrowserPagesFit": "CI runs it as part of " +
+		"BROWSER_TESTS=required ./scripts/test.sh (.ci/run); it needs Chromium",
+	"./scripts/fuzz.sh": "CI: .ci/run (FUZZTIME=5s)",
+	"go test ./mock -run '^$' -bench 'Gateway|RSA|Start|Memory|Idle' -benchtime 2s": "a measurement " +
+		"(minutes on 2 cores); its numbers are reported in docs/performance.md, never asserted",
+	"go run ./cmd/loadtest -url http://127.0.0.1:8080 -method precreate|query -c 16 -d 10s [-rate N] [-presign]": "" +
+		"the tool's usage line, not one command; cmd/loadtest/main_test.go runs the tool against a mock",
+	"go run ./cmd/loadtest -method precreate -c 16 -d 5s -presign": "a 5-second full-load measurement " +
+		"against a mock on 127.0.0.1:8080; cmd/loadtest/main_test.go runs the same flags (-presign) against a " +
+		"mock on a free port",
+	"docker run -v mockdata:/data -e ALIPAY_MOCK_DATA=/data …": "no Docker engine; main_test.go " +
+		"(TestKilledDuringWritesLosesNothingAcknowledged) runs the binary with --data",
+	"docker run -p 8080:8080 -e ALIPAY_MOCK_CONTROL_TOKEN=secret alipay-mock": "no Docker engine; " +
+		"main_test.go (TestDockerRecipe) runs the binary with the token as the image does",
+	"go test ./mock -run '^$' -bench Notify25h -benchtime 1x -benchmem": "a measurement (about a minute " +
+		"of 80,000 notification attempts on 2 cores); TestNotificationGivesUpAfterTheLastAttempt checks the " +
+		"same schedule in every test run",
+	"docker run --network host": "a fragment of a docker command, named as a risk; no Docker engine",
 	"UPDATE_SCREENSHOTS=1 BROWSER_TESTS=required go test ./mock/ -run TestBrowserPagesFit -count=1": "it " +
 		"rewrites the tracked screenshots; the same test without UPDATE_SCREENSHOTS runs in CI " +
 		"(.ci/run: BROWSER_TESTS=required ./scripts/test.sh)",
@@ -92,11 +120,16 @@ type docCmd struct {
 	text string
 }
 
-var docCommandStart = regexp.MustCompile(`^(curl |alipay-mock( --| [a-z-]+( |$)|$)|go (run|test|install) |docker |\./|[A-Z_]+=\S* )`)
+var (
+	docCommandStart = regexp.MustCompile(`^(curl |alipay-mock( --| [a-zA-Z-]+( |$)|$)|go (run|test|install) |docker |\./|\.ci/|[A-Z_]+=\S* )`)
+	inlineCode      = regexp.MustCompile("`([^`]+)`")
+)
 
-// docCommands reads the commands of a page's ```sh blocks: one a line,
-// a trailing \ joining the next, # lines skipped. A line that looks like a
-// command in any other fenced block is an error, so none hides there.
+// docCommands reads the commands of a page in document order: those of
+// its ```sh blocks (one a line, a trailing \ joining the next, # lines
+// skipped) and inline code in the text that starts like a command. A line
+// that looks like a command in any other fenced block is an error, so none
+// hides there.
 func docCommands(file string) ([]docCmd, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -117,6 +150,11 @@ func docCommands(file string) ([]docCmd, error) {
 			continue
 		}
 		if !fence {
+			for _, m := range inlineCode.FindAllStringSubmatch(l, -1) {
+				if docCommandStart.MatchString(m[1]) {
+					out = append(out, docCmd{line: n, text: m[1]})
+				}
+			}
 			continue
 		}
 		if !sh {
@@ -259,7 +297,10 @@ func allRunnable(cmd string) bool {
 	return true
 }
 
-var serverCommand = regexp.MustCompile(`^(go run \.|alipay-mock)( --|$)`)
+var (
+	serverCommand = regexp.MustCompile(`^(go run \.|alipay-mock)( --|$)`)
+	infoFlag      = regexp.MustCompile(` (--version|-h|--help)( |$)`)
+)
 
 // run runs one command. A command that starts a mock (`go run .` with
 // flags only) is started on a free port, must print its banner and answer
@@ -272,7 +313,7 @@ func (e *docEnv) run(cmd string) (string, error) {
 	host := strings.TrimPrefix(e.base, "http://")
 	cmd = strings.ReplaceAll(cmd, "localhost:8080", host)
 	cmd = strings.ReplaceAll(cmd, "127.0.0.1:8080", host)
-	if serverCommand.MatchString(cmd) {
+	if serverCommand.MatchString(cmd) && !infoFlag.MatchString(cmd) {
 		return e.runServer(cmd)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -289,6 +330,7 @@ func (e *docEnv) environ() []string {
 	return append(os.Environ(),
 		"PATH="+filepath.Dir(e.bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"ALIPAY_MOCK_GATEWAY="+e.base+"/gateway.do",
+		"ALIPAY_MOCK_ADDR="+strings.TrimPrefix(e.base, "http://"), // healthcheck finds the mock as it would on 8080
 		"ALIPAY_MOCK_LOG_LEVEL=warn",
 		"CURL_HOME="+e.dir) // no ~/.curlrc of the machine's
 }
@@ -355,7 +397,11 @@ func (e *docEnv) must(cmd string) string {
 // docsSetup prepares, per page, the state its commands assume and fills the
 // placeholders it leaves (…, <ref>) with real values.
 var docsSetup = map[string]func(e *docEnv){
-	"README.md": func(e *docEnv) {},
+	"README.md": func(e *docEnv) {
+		// Syntax the text shows, with a real command and method.
+		e.perCmd["alipay-mock COMMAND -h"] = map[string]string{"COMMAND": "call"}
+		e.perCmd["alipay-mock sign METHOD key=value…"] = map[string]string{"METHOD key=value…": "alipay.trade.query out_trade_no=order-1"}
+	},
 	"configuration.md": func(e *docEnv) {
 		// The page's apps.yaml, next to the keys it names.
 		e.must("alipay-mock keys --out keys --cert 2021004100000002")
@@ -363,6 +409,8 @@ var docsSetup = map[string]func(e *docEnv){
 		e.subst["/path/app_public_key.pem"] = filepath.Join(e.dir, "keys", "app_public_key.pem")
 		b64 := strings.TrimSpace(readFile(e.t, filepath.Join(e.dir, "keys", "app_public_key.txt")))
 		e.subst["MIIBIjANBgkqh..."] = b64
+		e.perCmd[`curl -X POST localhost:8080/_mock/apps -d '{"app_id":"…","public_key":"…"}' -H 'Content-Type: application/json'`] =
+			map[string]string{`"app_id":"…","public_key":"…"`: `"app_id":"2021004100000003","public_key":"` + b64 + `"`}
 	},
 	"control-api.md": func(e *docEnv) {
 		e.must("alipay-mock keys --out keys")
