@@ -19,9 +19,10 @@ import (
 	"time"
 )
 
-// TestDocsCommands runs every command of every ```sh block in README.md
-// and docs/*.md, in document order, page by page, each page against a
-// fresh mock (the built binary on a free port): curl through bash with
+// TestDocsCommands runs every command of README.md and docs/*.md (each
+// line of a ```sh block, and inline code that starts like a command), in
+// document order, page by page, each page against a fresh mock (the built
+// binary on a free port): curl through bash with
 // localhost:8080 rewritten to the mock, `alipay-mock` and `go run .` as the
 // built binary. A command passes when it exits 0 (curl with --fail-with-body,
 // so any HTTP status of 400 or more fails it). A command this test cannot
