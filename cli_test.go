@@ -129,7 +129,7 @@ func TestHelpVersionAndUsageErrors(t *testing.T) {
 	}
 }
 
-// The error messages of issue 14 name the real problem.
+// Start-up error messages name the real problem.
 func TestStartErrorsNameTheProblem(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {

@@ -833,9 +833,10 @@ func TestE2ECouponNotifications(t *testing.T) {
 // mock should do and fails until the mock is fixed; mock code is not
 // edited from here.
 
-// The refund answer lacks out_order_no, which spec §5.11 lists for every
-// pay/disburse/refund answer and the Java SDK's
-// AlipayFundCouponOrderRefundResponse declares: mock/gateway/coupon.go
+// The refund answer lacks out_order_no, which the Java SDK's
+// AlipayFundCouponOrderRefundResponse declares
+// (https://github.com/alipay/alipay-sdk-java-all,
+// v2/src/main/java/com/alipay/api/response/): mock/gateway/coupon.go
 // (couponRefund) blanks it.
 func TestE2ECouponMockRefundOutOrderNo(t *testing.T) {
 	m := newCouponMock(t, nil)

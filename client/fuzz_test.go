@@ -13,7 +13,8 @@ import (
 
 // FuzzNotification: VerifyNotification never panics on any POST body and
 // verifies only what the mock's signer signed: whatever it accepts has,
-// as its string to sign, one of the seeds' signed contents.
+// as its string to sign, one of the signed contents of the corpus seeds
+// (f.Add below).
 //
 //	go test ./client -run '^$' -fuzz '^FuzzNotification$' -fuzztime 10s
 func FuzzNotification(f *testing.F) {

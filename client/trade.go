@@ -97,8 +97,8 @@ type PrecreateResponse struct {
 // Precreate creates a QR-code order (alipay.trade.precreate). In
 // production no trade exists until the buyer scans the code, so Query
 // answers ACQ.TRADE_NOT_EXIST until then (the mock does so only with
-// --hide-unscanned; by default it answers WAIT_BUYER_PAY, as the seed
-// guides describe).
+// --hide-unscanned; by default it answers WAIT_BUYER_PAY at once:
+// docs/differences.md).
 func (c *Client) Precreate(ctx context.Context, req PrecreateRequest, opts ...CallOption) (*PrecreateResponse, error) {
 	return call[PrecreateResponse](ctx, c, "alipay.trade.precreate", req, opts)
 }

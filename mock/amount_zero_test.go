@@ -13,7 +13,7 @@ import (
 
 // A required amount sent as 0 is out of range, with the error production
 // gives an amount out of range; one left out (absent, null or "") is
-// missing (issue 13, item 11).
+// missing.
 func TestZeroAmountIsOutOfRangeNotMissing(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	h.call("alipay.trade.pay", `{"out_trade_no":"Z-PAID","total_amount":"10.00","subject":"s","scene":"bar_code","auth_code":"281234567890123456"}`)

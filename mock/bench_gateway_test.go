@@ -20,7 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// The measurements of issue 7. Run them with
+// The measurements docs/performance.md reports. Run them with
 //
 //	go test ./mock -run '^$' -bench 'Gateway|RSA|Start|Memory|Idle' -benchtime 2s
 //

@@ -26,7 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 )
 
-// The memory ceiling of issue 13 (items 4 and 9), measured. Run each alone,
+// The memory ceiling of docs/limits.md, measured. Run each alone,
 // so the process's peak RSS is the benchmark's own:
 //
 //	go test ./mock -run '^$' -bench 'CeilingBadSignatures' -benchtime 1x

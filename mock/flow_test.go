@@ -13,9 +13,9 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// The seeds' face-to-face flow: precreate, poll query every 5 s while the
-// buyer has not paid, and cancel when polling gives up.
-func TestSeedPollingFlowThenCancel(t *testing.T) {
+// The face-to-face (当面付) polling flow: precreate, poll query every 5 s
+// while the buyer has not paid, and cancel when polling gives up.
+func TestPollingFlowThenCancel(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"POLL1","total_amount":"9.90","subject":"s"}`), "code", "10000")
 	for i := 0; i < 3; i++ {

@@ -64,7 +64,7 @@ func topKeys(t *testing.T, body []byte) map[string]json.RawMessage {
 
 // A method value that is not an Alipay method name never becomes a node
 // name: the answer is error_response, its top-level keys fixed, whatever
-// the value holds (issue 13, item 3).
+// the value holds.
 func TestGatewayMethodNameNeverBecomesANodeName(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	tests := []struct {

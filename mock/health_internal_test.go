@@ -9,8 +9,8 @@ import (
 )
 
 // When the clock's state cannot be written to the data directory, health
-// turns 503 naming it (issue 13: "/_mock/health is 503 whenever the store
-// or the clock cannot be written"). The data file is closed under the
+// turns 503 naming it, as it does whenever the store or the clock cannot
+// be written (docs/persistence.md). The data file is closed under the
 // running mock, as a failing disk would leave it; everything is driven
 // over HTTP.
 func TestHealthIs503WhenTheClockCannotBeStored(t *testing.T) {

@@ -146,10 +146,10 @@ func refusedURL(t *testing.T) string {
 	return "http://" + addr + "/notify"
 }
 
-// TestHugeRequestsKeepOnlyBoundedCopies is the journal half of issue 13,
-// item 4: requests with a 1 MiB biz_content and a bad signature, or an
-// unknown app_id, must leave the journal within its byte budget, its list
-// answer bounded, and every log line short.
+// TestHugeRequestsKeepOnlyBoundedCopies is the journal half of the memory
+// ceiling (docs/limits.md): requests with a 1 MiB biz_content and a bad
+// signature, or an unknown app_id, must leave the journal within its byte
+// budget, its list answer bounded, and every log line short.
 func TestHugeRequestsKeepOnlyBoundedCopies(t *testing.T) {
 	logs := &lockedBuffer{}
 	const budget = 2 << 20

@@ -45,7 +45,7 @@ func (e *env) agreementPay(out, amt string) *opResp {
 	return r
 }
 
-// Seed 002, 20000 on a claim: the retry with the same numbers tells the
+// docs/red-packets.md, 20000 on a claim: the retry with the same numbers tells the
 // outcome and the payee is paid once.
 func TestRedPacketClaimUnknown(t *testing.T) {
 	e := newEnv(t, mock.Options{})
@@ -64,7 +64,7 @@ func TestRedPacketClaimUnknown(t *testing.T) {
 	}
 }
 
-// Seed 002, 10003 on a refund: processing; the query says SUCCESS.
+// docs/red-packets.md, 10003 on a refund: processing; the query says SUCCESS.
 func TestRedPacketProcessing(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	p := e.agreementPay("RPK-2", "10.00")
@@ -82,7 +82,7 @@ func TestRedPacketProcessing(t *testing.T) {
 	}
 }
 
-// Seed 002, app pay: the sender pays in the Alipay app 30 s later.
+// docs/red-packets.md, app pay: the sender pays in the Alipay app 30 s later.
 func TestRedPacketSenderPaysOnTheClock(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	// The order string the merchant's app hands to the Alipay app.

@@ -6,8 +6,8 @@
 //
 // It is a separate module so that the mock itself does not depend on the
 // SDKs it is tested against. The SDK versions are pinned in go.mod and
-// node/package.json; sdk-compatibility.md in the shared spec records what
-// each of them demands of the server.
+// node/package.json; the tests here record what each of them demands of
+// the server, and README.md (Pointing an SDK at the mock) its settings.
 //
 // Everything lives in _test.go files; this file only documents the package.
 package sdktest

@@ -505,8 +505,9 @@ func TestV3CrossCheckSDKRequests(t *testing.T) {
 	}
 }
 
-// independentVerify splits a header the way the spec describes and checks
-// the signature with crypto/rsa directly.
+// independentVerify splits an "ALIPAY-SHA256withRSA app_id=…,nonce=…,
+// timestamp=…,sign=…" header itself and checks the signature with
+// crypto/rsa directly.
 func independentVerify(pub *rsa.PublicKey, header, method, uri, body, token string) error {
 	rest, ok := strings.CutPrefix(header, "ALIPAY-SHA256withRSA ")
 	if !ok {

@@ -8,9 +8,8 @@
 //
 //   - Zip <userId>_<yyyyMMdd>.csv.zip holding <userId>_<yyyyMMdd>_业务明细.csv
 //     and _业务明细(汇总).csv, names in GBK without the UTF-8 flag
-//     (shared/spec/alipay-protocol.md §5.10; QuantumNous/new-api tests of its
-//     AlipayTradeBillService; dromara/dax-pay AlipayReconcileService reads the
-//     zip as GBK).
+//     (QuantumNous/new-api tests of its AlipayTradeBillService;
+//     dromara/dax-pay AlipayReconcileService reads the zip as GBK).
 //     Signcustomer day files end _账务明细.csv (a citic test file names
 //     20887019486626410156_20171230_账务明细.csv). Month bills name parts
 //     <userId>_<yyyyMM>_业务明细_1.csv and _账务明细(汇总)_1.csv (two repos
@@ -21,8 +20,7 @@
 //     HH:mm:ss]   终止日期：[..], the list marker, the 25-column header, rows,
 //     the end marker, #交易合计：N笔，商家实收共X元，商家优惠共0.00元,
 //     #退款合计：N笔，商家实收退款共-X元，商家优惠退款共0.00元, #导出时间：[..]
-//     (a real 2019-09-16 bill pasted in a qdingnet AlipayGeneralPaymentHandlerTest;
-//     the spec). A TAB ends 支付宝交易号, 商户订单号, 业务类型, 门店编号, 门店名称,
+//     (a real 2019-09-16 bill pasted in a qdingnet AlipayGeneralPaymentHandlerTest). A TAB ends 支付宝交易号, 商户订单号, 业务类型, 门店编号, 门店名称,
 //     操作员, 终端号, 对方账户, 商家红包消费金额 and 退款批次号/请求号. A refund row
 //     repeats the trade's 创建时间, has the refund time as 完成时间, negative
 //     订单金额 and 商家实收, and its out_request_no. Unused amounts are 0.00.

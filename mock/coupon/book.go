@@ -229,7 +229,7 @@ func checkAmount(a amount.Amount, sent bool) error {
 }
 
 // checkLengths refuses text fields past their maximum length (in
-// characters): the seed gives none for red packets, so these follow the
+// characters): no public source gives them for red packets, so these follow the
 // fund family's usual String(n) sizes (inferred). They bound what one
 // order can make the mock hold.
 func checkLengths(fields ...string) error {

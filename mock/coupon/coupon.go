@@ -193,8 +193,8 @@ func (o *Order) record(at time.Time, typ, opID, detail string) Event {
 	return e
 }
 
-// Errors of the fund coupon methods. The seed names only the codes; these
-// sub_codes follow the fund family's style (documented as inferred).
+// Errors of the fund coupon methods. The sub_codes follow the fund
+// family's style (inferred: docs/differences.md).
 var (
 	ErrOrderNotExist     = apierr.Business("ORDER_NOT_EXIST", "红包订单不存在")
 	ErrOperationNotExist = apierr.Business("OPERATION_NOT_EXIST", "资金操作流水不存在")

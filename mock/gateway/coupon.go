@@ -29,7 +29,7 @@ func opFields(r coupon.Result) operationFields {
 
 // errorFields are the fields an error answer of the family carries:
 // red-packet 40004s add display_message, which the merchant shows the
-// user (seed 002, 结果码).
+// user (docs/red-packets.md).
 func (f family) errorFields(e *apierr.Error) any {
 	if f != familyCoupon || e == nil || e.Code != apierr.CodeBusiness {
 		return nil

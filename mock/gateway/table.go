@@ -72,7 +72,7 @@ const (
 	// ACQ.INVALID_PARAMETER "参数无效：…" for a bad biz_content.
 	familyTrade
 	// familyCoupon answers INVALID_PARAMETER "参数有误：…" and adds
-	// display_message to 40004s (seed 002, 结果码).
+	// display_message to 40004s (docs/red-packets.md).
 	familyCoupon
 )
 

@@ -239,8 +239,8 @@ func v3Body(fields any, override map[string]string) ([]byte, error) {
 	return layout(fields, override, nil)
 }
 
-// v3Codes rename the bill's business codes to their v3 names (the
-// misspelling is the v3 spec's).
+// v3Codes rename the bill's business codes to their v3 names
+// (INVAILID_ARGUMENTS is how Alipay's v3 error list spells it).
 var v3Codes = map[string]string{
 	"isv.invalid_arguments": "INVAILID_ARGUMENTS",
 	"isp.bill_not_exist":    "BILL_NOT_EXIST",

@@ -26,8 +26,9 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// DefaultSchedule is the wait after each failed attempt (seed 001, §六):
-// 8 attempts in about 25 hours.
+// DefaultSchedule is the wait after each failed attempt: 8 attempts in
+// about 25 hours, at 4m, 10m, 10m, 1h, 2h, 6h, 15h
+// (https://opendocs.alipay.com/open/270/105902, 异步通知说明).
 var DefaultSchedule = []time.Duration{
 	4 * time.Minute, 10 * time.Minute, 10 * time.Minute,
 	time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour,

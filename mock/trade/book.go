@@ -17,12 +17,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
-// Options are the switches where the mock can behave like production, the
-// sandbox or the seed documents.
+// Options are the switches where the mock can behave like production or
+// like the convenient default (docs/differences.md).
 type Options struct {
 	// HideUnscanned makes an unscanned precreate trade invisible, as in
 	// production: query, close and refund answer ACQ.TRADE_NOT_EXIST until a
-	// buyer scans. Off by default, where it is WAIT_BUYER_PAY as the seeds say.
+	// buyer scans. Off by default, where it is WAIT_BUYER_PAY at once.
 	HideUnscanned bool
 	// PasswordThreshold is the barcode pay amount from which the buyer must
 	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
