@@ -208,12 +208,3 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 	}
 	return ""
 }
-
-func contains(s []int, n int) bool {
-	for _, x := range s {
-		if x == n {
-			return true
-		}
-	}
-	return false
-}
