@@ -587,3 +587,41 @@ func TestMemoryFlags(t *testing.T) {
 		}
 	}
 }
+
+// The check example of docs/scenarios.md is what the command prints for
+// the file it was made from.
+func TestScenariosCheckExampleInDocs(t *testing.T) {
+	doc, err := os.ReadFile("docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "$ alipay-mock scenarios check broken.yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal("docs/scenarios.md has no scenarios check example")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte(`name: broken
+rules:
+  - name: matcher
+    when:
+      method: alipay.trade.query
+      biz: {out_trade_no: {prefx: "X-"}}
+    then: {delay: 1s}
+  - name: buyer
+    when: {method: alipay.trade.precreate}
+    then:
+      buyer: {pay_after: banana}
+  - name: code
+    when: {method: alipay.trade.pay}
+    then: {respond: {code: "12345"}}
+`), 0o644)
+	t.Chdir(dir)
+	var out, errb bytes.Buffer
+	if code := run([]string{"scenarios", "check", "broken.yaml"}, &out, &errb); code == 0 {
+		t.Fatal("exit 0")
+	}
+	if errb.String() != block {
+		t.Errorf("prints\n%s\nthe docs say\n%s", errb.String(), block)
+	}
+}

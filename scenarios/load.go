@@ -146,6 +146,10 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 		return nil, ps
 	}
+	f.lines = nil // the lines are for problems: a file in force does not keep them
+	for _, r := range f.Rules {
+		r.lines = nil
+	}
 	return &f, nil
 }
 
