@@ -219,3 +219,24 @@ rules:
 		})
 	}
 }
+
+// Past MaxProblems a file's list ends with a count of the rest.
+func TestProblemsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	n := scenarios.MaxProblems + 50
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - {when: {method: alipay.trade.query}, then: {fault: explode%d}}\n", i)
+	}
+	_, err := scenarios.Parse("many.yaml", []byte(b.String()), gateway.Catalogue())
+	var ps scenarios.Problems
+	if !errors.As(err, &ps) || len(ps) != scenarios.MaxProblems+1 {
+		t.Fatalf("want %d problems and a count, got %d", scenarios.MaxProblems, len(ps))
+	}
+	if ps[0].Line != 2 || ps[scenarios.MaxProblems-1].Line != scenarios.MaxProblems+1 {
+		t.Errorf("lines %d … %d", ps[0].Line, ps[scenarios.MaxProblems-1].Line)
+	}
+	if last := ps[len(ps)-1]; last.Msg != "… and 50 more problem(s): fix these first" {
+		t.Errorf("last: %+v", last)
+	}
+}

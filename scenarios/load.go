@@ -36,6 +36,10 @@ func (p Problem) Error() string {
 	return fmt.Sprintf("%s: %s", p.Path, p.Msg)
 }
 
+// MaxProblems bounds the problems listed for one file: past it a last one
+// counts the rest (a 1 MiB upload could otherwise answer with megabytes).
+const MaxProblems = 200
+
 // Problems is every problem found in a load or a check.
 type Problems []Problem
 
@@ -107,6 +111,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	f.lines = map[string]span{}
 	keyLines(doc, "", f.lines)
 	nodes := ruleNodes(doc)
+	byNode := make([]*Rule, len(nodes))
 	var rules []*Rule
 	for i, r := range f.Rules {
 		if r == nil {
@@ -121,6 +126,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 			r.Name = fmt.Sprintf("rule %d", i+1)
 		}
 		if i < len(nodes) {
+			byNode[i] = r
 			r.Line = nodes[i].Line
 			r.lines = map[string]span{}
 			keyLines(nodes[i], "", r.lines)
@@ -128,22 +134,40 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 		rules = append(rules, r)
 	}
 	f.Rules = rules
+	// A decode problem in a rule names it (the rules' nodes are in line
+	// order: a binary search finds the last that starts at or before it).
+	spans := make([]span, len(nodes))
+	for j, n := range nodes {
+		spans[j] = span{n.Line, lastLineOf(n)}
+	}
+	for i := range ps {
+		j := sort.Search(len(spans), func(j int) bool { return spans[j].first > ps[i].Line }) - 1
+		if j >= 0 && byNode[j] != nil && spans[j].holds(ps[i].Line) {
+			ps[i].Rule = byNode[j].Name
+		}
+	}
 	// A check problem about a part that did not decode follows from the
 	// decode problem ("then does nothing" when then's one action was
 	// misspelt): it is left out.
-	decoded := ps
+	decoded := make([]int, 0, len(ps))
+	for _, p := range ps {
+		decoded = append(decoded, p.Line)
+	}
+	sort.Ints(decoded)
 	ps = append(ps, prepare(&f)...)
 	for _, p := range check(&f, methods) {
-		follows := p.at.first == 0 && len(decoded) > 0
-		for _, d := range decoded {
-			follows = follows || p.at.holds(d.Line)
-		}
+		next := sort.SearchInts(decoded, p.at.first) // the first decode problem at or after it
+		follows := p.at.first == 0 && len(decoded) > 0 || next < len(decoded) && p.at.holds(decoded[next])
 		if !follows {
 			ps = append(ps, p)
 		}
 	}
 	if len(ps) > 0 {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+		if len(ps) > MaxProblems {
+			more := len(ps) - MaxProblems
+			ps = append(ps[:MaxProblems:MaxProblems], Problem{Path: path, Msg: fmt.Sprintf("… and %d more problem(s): fix these first", more)})
+		}
 		return nil, ps
 	}
 	f.lines = nil // the lines are for problems: a file in force does not keep them

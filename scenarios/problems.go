@@ -145,8 +145,9 @@ var (
 )
 
 // MaxLocateBytes bounds the YAML re-parsed to find the line a block
-// collection breaks on (the file's prefixes, line by line).
-const MaxLocateBytes = 4 << 20
+// collection breaks on (a binary search over the file's prefixes: about 20
+// parses of a 1 MiB file).
+const MaxLocateBytes = 32 << 20
 
 // syntaxProblem reports a file that is not YAML at the line that breaks
 // it. yaml.v3 names a line from 0 for parser errors and from 1 for scanner
@@ -201,36 +202,51 @@ func lastLine(data []byte) int {
 	return last
 }
 
-// firstBrokenLine finds the first line from "from" on (1-based) at which
-// the file's prefix stops parsing as a block collection, within
-// MaxLocateBytes of re-parsing; 0 when it finds none.
+// firstBrokenLine finds the first line from "from" on (1-based) whose
+// prefix of the file no longer parses as a block collection: a prefix
+// that ends before the broken line parses (or fails otherwise, cut inside
+// a flow collection or a quoted scalar), one that holds it fails the same
+// way, so the search halves. 0 when it finds none within MaxLocateBytes.
 func firstBrokenLine(data []byte, from int) int {
-	budget := MaxLocateBytes
-	end := 0
-	for line := 1; end < len(data); line++ {
+	ends := []int{0} // ends[k] is where line k ends (1-based)
+	for end := 0; end < len(data); {
 		if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
 			end += i + 1
 		} else {
 			end = len(data)
 		}
-		if line < from {
-			continue
-		}
-		if budget -= end; budget < 0 {
-			return 0
-		}
+		ends = append(ends, end)
+	}
+	budget := MaxLocateBytes
+	broken := func(k int) bool {
+		budget -= ends[k]
 		var n yaml.Node
-		if err := yaml.Unmarshal(data[:end], &n); err != nil {
-			msg := err.Error()
-			if m := lineRe.FindStringSubmatch(strings.TrimPrefix(msg, "yaml: ")); m != nil {
-				msg = m[2]
-			}
-			if contains(blockErrors, msg) {
-				return line
-			}
+		err := yaml.Unmarshal(data[:ends[k]], &n)
+		if err == nil {
+			return false
+		}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := lineRe.FindStringSubmatch(msg); m != nil {
+			msg = m[2]
+		}
+		return contains(blockErrors, msg)
+	}
+	lo, hi := max(from, 1), len(ends)-1 // the answer is in [lo, hi] if hi breaks
+	if lo > hi || !broken(hi) {
+		return 0
+	}
+	for lo < hi && budget > 0 {
+		mid := (lo + hi) / 2
+		if broken(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	return 0
+	if lo < hi {
+		return 0
+	}
+	return lo
 }
 
 // span is the lines a key and its value take.

@@ -147,8 +147,8 @@ rules:
 			t.Fatalf("%s: HTTP %d %s", method, status, body)
 		}
 		want := []scenarios.Problem{
-			{Path: "broken.yaml", Line: 6, Msg: `unknown field "prefx" in a condition (known: equals, prefix, regex, range, absent)`},
-			{Path: "broken.yaml", Line: 11, Msg: `"banana" is not a duration such as 5s or 4m`},
+			{Path: "broken.yaml", Line: 6, Msg: `unknown field "prefx" in a condition (known: equals, prefix, regex, range, absent)`, Rule: "matcher"},
+			{Path: "broken.yaml", Line: 11, Msg: `"banana" is not a duration such as 5s or 4m`, Rule: "buyer"},
 			{Path: "broken.yaml", Line: 14, Msg: `code: respond.code "12345" is not an Alipay code`, Rule: "code"},
 		}
 		if len(got.Problems) != len(want) {
@@ -156,7 +156,7 @@ rules:
 		}
 		for i := range want {
 			if got.Problems[i] != want[i] {
-				t.Errorf("%s: problem %d is %+v, want %+v", method, i, got.Problems[i], want[i])
+				t.Errorf("%s: problem %d is %#v, want %#v", method, i, got.Problems[i], want[i])
 			}
 		}
 	}
