@@ -228,12 +228,19 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		}
 		*k.to = k.n
 	}
+	var problems scenarios.Problems // of every --scenario, not only the first that has some
 	for _, path := range scenarioFlags {
 		files, err := scenarios.LoadPath(path, gateway.Catalogue())
-		if err != nil {
-			return fmt.Errorf("--scenario:\n%w", err)
+		var ps scenarios.Problems
+		if errors.As(err, &ps) {
+			problems = append(problems, ps...)
+		} else if err != nil {
+			return fmt.Errorf("--scenario %s: %w", path, err)
 		}
 		opts.Scenarios = append(opts.Scenarios, files...)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("--scenario: %d problem(s):\n%w", len(problems), problems)
 	}
 	th, err := amount.Parse(*threshold)
 	if err != nil {

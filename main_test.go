@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -309,15 +310,56 @@ func TestScenariosCheckCommand(t *testing.T) {
 	if code := run([]string{"scenarios", "check", "scenarios"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "ok: ") {
 		t.Fatalf("shipped scenarios: %d %s %s", code, out.String(), errb.String())
 	}
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte("rules:\n  - when: {method: alipay.trade.precreate}\n    then: {fault: explode}\n"), 0o644)
-	errb.Reset()
-	if code := run([]string{"scenarios", "check", bad}, &out, &errb); code == 0 || !strings.Contains(errb.String(), bad+":2:") {
-		t.Errorf("a broken file must fail naming file and line: %s", errb.String())
+	// Every problem of every file, each at its line with its whole
+	// message, from check and from a refused start alike.
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	os.WriteFile(a, []byte(`name: a
+rules:
+  - name: prefix
+    when:
+      method: alipay.trade.query
+      biz: {out_trade_no: {prefx: "X-"}}
+    then: {delay: 1s}
+  - name: buyer
+    when: {method: alipay.trade.precreate}
+    then:
+      buyer: {pay_after: banana}
+  - name: fault
+    when: {method: alipay.trade.precreate}
+    then: {fault: explode}
+`), 0o644)
+	os.WriteFile(b, []byte("name: b\nrules:\n  - when: {method: alipay.trade.query}\n    then: {delay: 1s\n"), 0o644)
+	want := []string{
+		a + `:6: unknown field "prefx" in a condition (known: equals, prefix, regex, range, absent)`,
+		a + `:11: "banana" is not a duration such as 5s or 4m`,
+		a + `:14: fault: fault "explode" is not one of bad_gateway, bad_signature, drop, empty, truncate`,
+		b + ":4: did not find expected ',' or '}': the { on this line is not closed, or two of its entries lack a comma between them",
 	}
-	errb.Reset()
-	if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--scenario", bad}, &out, &errb); code == 0 || !strings.Contains(errb.String(), bad+":2:") {
-		t.Errorf("the mock refuses to start on a broken scenario, saying where: %s", errb.String())
+	for _, tc := range []struct {
+		name string
+		args []string
+		last string
+	}{
+		{"check", []string{"scenarios", "check", dir}, "alipay-mock: 4 problem(s)"},
+		{"serve", []string{"serve", "--addr", "127.0.0.1:0", "--scenario", dir}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out.Reset()
+			errb.Reset()
+			if code := run(tc.args, &out, &errb); code == 0 {
+				t.Fatalf("exit 0: %s", out.String())
+			}
+			got := strings.Split(strings.TrimSpace(errb.String()), "\n")
+			if tc.last != "" && got[len(got)-1] != tc.last {
+				t.Errorf("last line %q, want %q", got[len(got)-1], tc.last)
+			}
+			for _, w := range want {
+				if !slices.Contains(got, w) {
+					t.Errorf("missing line\n%s\nin\n%s", w, errb.String())
+				}
+			}
+		})
 	}
 }
 
@@ -543,5 +585,43 @@ func TestMemoryFlags(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/_mock/memory %s lacks %s", b, want)
 		}
+	}
+}
+
+// The check example of docs/scenarios.md is what the command prints for
+// the file it was made from.
+func TestScenariosCheckExampleInDocs(t *testing.T) {
+	doc, err := os.ReadFile("docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "$ alipay-mock scenarios check broken.yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal("docs/scenarios.md has no scenarios check example")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte(`name: broken
+rules:
+  - name: matcher
+    when:
+      method: alipay.trade.query
+      biz: {out_trade_no: {prefx: "X-"}}
+    then: {delay: 1s}
+  - name: buyer
+    when: {method: alipay.trade.precreate}
+    then:
+      buyer: {pay_after: banana}
+  - name: code
+    when: {method: alipay.trade.pay}
+    then: {respond: {code: "12345"}}
+`), 0o644)
+	t.Chdir(dir)
+	var out, errb bytes.Buffer
+	if code := run([]string{"scenarios", "check", "broken.yaml"}, &out, &errb); code == 0 {
+		t.Fatal("exit 0")
+	}
+	if errb.String() != block {
+		t.Errorf("prints\n%s\nthe docs say\n%s", errb.String(), block)
 	}
 }

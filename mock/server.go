@@ -161,14 +161,22 @@ func New(opts Options) (_ *Server, err error) {
 		Log:       cfg.Logger,
 	}
 	s.Faults = &gateway.Queue{}
-	if !cfg.NoMagicAmounts {
+	if !cfg.NoMagicAmounts { // built in: no control-API call removes them
 		magic, err := scenarios.MagicAmounts(gateway.Catalogue())
 		if err != nil {
 			return nil, err
 		}
-		s.Scenarios.Add(magic)
+		s.Scenarios.AddBuiltin(magic)
+		scenarios.Log(s.Log, magic, "built in (--no-magic-amounts turns it off)")
 	}
 	s.Scenarios.Add(cfg.Scenarios...)
+	for _, f := range cfg.Scenarios {
+		from := f.Path
+		if from == "" {
+			from = "Options.Scenarios"
+		}
+		scenarios.Log(s.Log, f, from)
+	}
 
 	// Notifier: the books' events become notifications and deadlines.
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)

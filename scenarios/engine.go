@@ -46,11 +46,14 @@ type loaded struct {
 	rules []ruleState
 }
 
-// Engine holds the scenarios in force, scoped by app id ("" is global).
-// Safe for concurrent use.
+// Engine holds the scenarios in force, scoped by app id ("" is global),
+// and the built-in ones (the magic amounts), which act for every app after
+// the global scope and which Clear and Replace leave in force: only not
+// adding them at start turns them off. Safe for concurrent use.
 type Engine struct {
-	mu     sync.Mutex
-	scopes map[string][]*loaded
+	mu      sync.Mutex
+	scopes  map[string][]*loaded
+	builtin []*loaded
 }
 
 // NewEngine makes an empty engine.
@@ -70,6 +73,16 @@ func (e *Engine) Add(files ...*File) {
 	}
 }
 
+// AddBuiltin puts files in force for every app, after the global scope,
+// out of reach of Clear and Replace.
+func (e *Engine) AddBuiltin(files ...*File) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range files {
+		e.builtin = append(e.builtin, newLoaded(f))
+	}
+}
+
 // Replace puts files in force in place of everything in the scope app
 // (files whose app_id is empty take it).
 func (e *Engine) Replace(app string, files ...*File) {
@@ -84,14 +97,22 @@ func (e *Engine) Replace(app string, files ...*File) {
 }
 
 // Clear removes the scenarios of one scope; all scopes when all is true.
-func (e *Engine) Clear(app string, all bool) {
+// The built-in scenarios stay: kept names them when the global scope was
+// cleared.
+func (e *Engine) Clear(app string, all bool) (kept []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if all {
 		e.scopes = map[string][]*loaded{}
-		return
+	} else {
+		delete(e.scopes, app)
 	}
-	delete(e.scopes, app)
+	if all || app == "" {
+		for _, l := range e.builtin {
+			kept = append(kept, l.file.Name)
+		}
+	}
+	return kept
 }
 
 // Reset puts every scenario of a scope (all scopes for "") back to its
@@ -104,10 +125,19 @@ func (e *Engine) Reset(app string) {
 			continue
 		}
 		for _, l := range ls {
-			l.state = "Started"
-			l.rules = make([]ruleState, len(l.file.Rules))
+			l.restart()
 		}
 	}
+	if app == "" {
+		for _, l := range e.builtin {
+			l.restart()
+		}
+	}
+}
+
+func (l *loaded) restart() {
+	l.state = "Started"
+	l.rules = make([]ruleState, len(l.file.Rules))
 }
 
 // Status is a loaded scenario as the control API shows it.
@@ -116,6 +146,9 @@ type Status struct {
 	State string `json:"state"`
 	// Acted is, per rule, how many times it acted.
 	Acted []int `json:"acted"`
+	// Builtin marks a built-in scenario (the magic amounts): in the
+	// global scope, after its files; only a start-up flag turns it off.
+	Builtin bool `json:"builtin,omitempty"`
 }
 
 // List returns the scenarios in force, by scope.
@@ -123,30 +156,39 @@ func (e *Engine) List() map[string][]Status {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := map[string][]Status{}
+	status := func(l *loaded) Status {
+		st := Status{File: l.file, State: l.state}
+		for _, r := range l.rules {
+			st.Acted = append(st.Acted, r.acted)
+		}
+		return st
+	}
 	for scope, ls := range e.scopes {
 		for _, l := range ls {
-			st := Status{File: l.file, State: l.state}
-			for _, r := range l.rules {
-				st.Acted = append(st.Acted, r.acted)
-			}
-			out[scope] = append(out[scope], st)
+			out[scope] = append(out[scope], status(l))
 		}
+	}
+	for _, l := range e.builtin {
+		st := status(l)
+		st.Builtin = true
+		out[""] = append(out[""], st)
 	}
 	return out
 }
 
 // Match finds the rule that acts on a request: the app's scope first,
-// then the global one, in file and rule order. It counts the call and
+// then the global one, then the built-in scenarios, in file and rule
+// order. It counts the call and
 // moves states. misses explain why rules for the same method did not
 // act, for the journal.
 func (e *Engine) Match(r Request) (plan *Plan, misses []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, scope := range []string{r.AppID, ""} {
-		if scope == "" && r.AppID == "" {
-			continue
-		}
-		for _, l := range e.scopes[scope] {
+	if r.AppID == "" {
+		return nil, nil
+	}
+	for _, ls := range [][]*loaded{e.scopes[r.AppID], e.scopes[""], e.builtin} {
+		for _, l := range ls {
 			if plan != nil {
 				break
 			}
@@ -207,13 +249,4 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 		}
 	}
 	return ""
-}
-
-func contains(s []int, n int) bool {
-	for _, x := range s {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }

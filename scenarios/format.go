@@ -28,6 +28,8 @@ type File struct {
 	Rules []*Rule `yaml:"rules" json:"rules"`
 
 	Path string `yaml:"-" json:"path,omitempty"`
+
+	lines map[string]span // of its keys: see keyLines
 }
 
 // Rule is one "when … then …".
@@ -40,6 +42,19 @@ type Rule struct {
 	Times int `yaml:"times" json:"times,omitempty"`
 
 	Line int `yaml:"-" json:"line,omitempty"`
+
+	lines map[string]span // of its keys, by path: see keyLines
+}
+
+// at is where the first of paths the rule has is (see keyLines), else the
+// rule's own line.
+func (r *Rule) at(paths ...string) span {
+	for _, p := range paths {
+		if s, ok := r.lines[p]; ok {
+			return s
+		}
+	}
+	return span{r.Line, r.Line}
 }
 
 // Match says which requests a rule applies to. Every condition given
@@ -105,7 +120,7 @@ func (c *Cond) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain Cond
 	var p plain
-	if err := decodeStrict(n, &p); err != nil {
+	if err := mappingOf(n, "a condition", &p); err != nil {
 		return err
 	}
 	*c = Cond(p)
@@ -183,6 +198,9 @@ func (s *Strings) UnmarshalYAML(n *yaml.Node) error {
 		*s = Strings{n.Value}
 		return nil
 	}
+	if n.Kind != yaml.SequenceNode {
+		return typeErr(n, "want one name or a list of names")
+	}
 	var v []string
 	if err := n.Decode(&v); err != nil {
 		return err
@@ -208,10 +226,13 @@ func (i *Ints) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		var v int
 		if err := n.Decode(&v); err != nil {
-			return err
+			return typeErr(n, "%q is not a whole number", n.Value)
 		}
 		*i = Ints{v}
 		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return typeErr(n, "want one whole number or a list of them")
 	}
 	var v []int
 	if err := n.Decode(&v); err != nil {
@@ -260,7 +281,7 @@ func (d *Delay) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		v, err := time.ParseDuration(n.Value)
 		if err != nil {
-			return fmt.Errorf("delay %q: %v", n.Value, err)
+			return typeErr(n, "delay %q is not a duration such as 2s or 500ms, nor {min: 1s, max: 3s}", n.Value)
 		}
 		d.Min, d.Max = v, v
 		return nil
@@ -269,7 +290,7 @@ func (d *Delay) UnmarshalYAML(n *yaml.Node) error {
 		Min Duration `yaml:"min"`
 		Max Duration `yaml:"max"`
 	}
-	if err := decodeStrict(n, &p); err != nil {
+	if err := mappingOf(n, "delay", &p); err != nil {
 		return err
 	}
 	d.Min, d.Max = time.Duration(p.Min), time.Duration(p.Max)
@@ -281,9 +302,12 @@ type Duration time.Duration
 
 // UnmarshalYAML parses a Go duration.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return typeErr(n, "want a duration such as 5s or 4m")
+	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 5s or 4m", n.Value)
+		return typeErr(n, "%q is not a duration such as 5s or 4m", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -341,19 +365,4 @@ var Faults = map[string]string{
 	FaultTruncate:     "the JSON cut off halfway",
 	FaultBadSignature: "a signature that does not verify",
 	FaultBadGateway:   "HTTP 502 from a fronting proxy",
-}
-
-func decodeStrict(n *yaml.Node, v any) error {
-	// Re-encode the node so a strict decoder can reject unknown fields
-	// with their line.
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	return nil
 }

@@ -23,6 +23,10 @@ type Problem struct {
 	Path string `json:"path"`
 	Line int    `json:"line,omitempty"`
 	Msg  string `json:"message"`
+	// Rule names the rule the problem is in, when it is in one.
+	Rule string `json:"rule,omitempty"`
+
+	at span // what the problem is about: see Parse
 }
 
 func (p Problem) Error() string {
@@ -31,6 +35,10 @@ func (p Problem) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", p.Path, p.Msg)
 }
+
+// MaxProblems bounds the problems listed for one file: past it a last one
+// counts the rest (a 1 MiB upload could otherwise answer with megabytes).
+const MaxProblems = 200
 
 // Problems is every problem found in a load or a check.
 type Problems []Problem
@@ -45,8 +53,6 @@ func (ps Problems) Error() string {
 	}
 	return b.String()
 }
-
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // Catalogue is what the gateway tells the checker about each method it
 // implements, by name (scenarios cannot import the gateway).
@@ -73,73 +79,112 @@ func (c Catalogue) Methods() []string {
 }
 
 // Parse reads one scenario file and checks it against the methods the
-// gateway knows. A broken file gives Problems, never a panic.
+// gateway knows. A broken file gives Problems, never a panic: every
+// problem the file has, by line, unless it is not YAML at all (then the
+// first, at the line that breaks it).
 func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, problemFrom(path, err)
+		return nil, Problems{syntaxProblem(path, data)}
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil, Problems{{Path: path, Line: 1, Msg: "the file is empty: a scenario needs rules (see docs/scenarios.md)"}}
 	}
 	var f File
+	var ps Problems
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return nil, problemFrom(path, err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, Problems{decodeProblem(path, strings.TrimPrefix(err.Error(), "yaml: "))}
+		}
+		for _, e := range te.Errors {
+			ps = append(ps, decodeProblem(path, e))
+		}
 	}
 	f.Path = path
 	if f.Name == "" {
 		f.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	lines := ruleLines(&root)
+	doc := root.Content[0]
+	f.lines = map[string]span{}
+	keyLines(doc, "", f.lines)
+	nodes := ruleNodes(doc)
+	byNode := make([]*Rule, len(nodes))
+	var rules []*Rule
 	for i, r := range f.Rules {
 		if r == nil {
-			return nil, Problems{{Path: path, Msg: fmt.Sprintf("rule %d is empty", i+1)}}
+			line := 0
+			if i < len(nodes) {
+				line = nodes[i].Line
+			}
+			ps = append(ps, Problem{Path: path, Line: line, Msg: fmt.Sprintf("rule %d is empty", i+1)})
+			continue
 		}
-		if i < len(lines) {
-			r.Line = lines[i]
+		if r.Name == "" {
+			r.Name = fmt.Sprintf("rule %d", i+1)
+		}
+		if i < len(nodes) {
+			byNode[i] = r
+			r.Line = nodes[i].Line
+			r.lines = map[string]span{}
+			keyLines(nodes[i], "", r.lines)
+		}
+		rules = append(rules, r)
+	}
+	f.Rules = rules
+	// A decode problem in a rule names it (the rules' nodes are in line
+	// order: a binary search finds the last that starts at or before it).
+	spans := make([]span, len(nodes))
+	for j, n := range nodes {
+		spans[j] = span{n.Line, lastLineOf(n)}
+	}
+	for i := range ps {
+		j := sort.Search(len(spans), func(j int) bool { return spans[j].first > ps[i].Line }) - 1
+		if j >= 0 && byNode[j] != nil && spans[j].holds(ps[i].Line) {
+			ps[i].Rule = byNode[j].Name
 		}
 	}
-	ps := prepare(&f)
-	if ps = append(ps, check(&f, methods)...); len(ps) > 0 {
+	// A check problem about a part that did not decode follows from the
+	// decode problem ("then does nothing" when then's one action was
+	// misspelt): it is left out.
+	decoded := make([]int, 0, len(ps))
+	for _, p := range ps {
+		decoded = append(decoded, p.Line)
+	}
+	sort.Ints(decoded)
+	ps = append(ps, prepare(&f)...)
+	for _, p := range check(&f, methods) {
+		next := sort.SearchInts(decoded, p.at.first) // the first decode problem at or after it
+		follows := p.at.first == 0 && len(decoded) > 0 || next < len(decoded) && p.at.holds(decoded[next])
+		if !follows {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+		if len(ps) > MaxProblems {
+			more := len(ps) - MaxProblems
+			ps = append(ps[:MaxProblems:MaxProblems], Problem{Path: path, Msg: fmt.Sprintf("… and %d more problem(s): fix these first", more)})
+		}
 		return nil, ps
+	}
+	f.lines = nil // the lines are for problems: a file in force does not keep them
+	for _, r := range f.Rules {
+		r.lines = nil
 	}
 	return &f, nil
 }
 
-func problemFrom(path string, err error) Problems {
-	var ps Problems
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, e := range te.Errors {
-			ps = append(ps, lineProblem(path, e))
-		}
-		return ps
-	}
-	return Problems{lineProblem(path, err.Error())}
-}
-
-func lineProblem(path, msg string) Problem {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
-		return Problem{Path: path, Line: n, Msg: m[2]}
-	}
-	return Problem{Path: path, Msg: msg}
-}
-
-// ruleLines finds the line of each rule in the document.
-func ruleLines(root *yaml.Node) []int {
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+// ruleNodes are the nodes of the rules list, if the document has one.
+func ruleNodes(doc *yaml.Node) []*yaml.Node {
+	if doc.Kind != yaml.MappingNode {
 		return nil
 	}
-	m := root.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "rules" && m.Content[i+1].Kind == yaml.SequenceNode {
-			var out []int
-			for _, r := range m.Content[i+1].Content {
-				out = append(out, r.Line)
-			}
-			return out
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "rules" && doc.Content[i+1].Kind == yaml.SequenceNode {
+			return doc.Content[i+1].Content
 		}
 	}
 	return nil
@@ -155,9 +200,11 @@ func prepare(f *File) Problems {
 		if r.Name == "" {
 			r.Name = fmt.Sprintf("rule %d", i+1)
 		}
-		for field, c := range r.When.Biz {
+		for _, field := range sortedKeys(r.When.Biz) {
+			c := r.When.Biz[field]
 			if err := c.compile(); err != nil {
-				ps = append(ps, Problem{Path: f.Path, Line: r.Line, Msg: fmt.Sprintf("%s: biz.%s: %v", r.Name, field, err)})
+				ps = append(ps, Problem{Path: f.Path, Line: r.at("when.biz." + field).first, Rule: r.Name,
+					Msg: fmt.Sprintf("%s: biz.%s: %v", r.Name, field, err)})
 			}
 			r.When.Biz[field] = c
 		}
@@ -170,18 +217,28 @@ func prepare(f *File) Problems {
 // changes nothing.
 func check(f *File, methods Catalogue) Problems {
 	var ps Problems
-	bad := func(r *Rule, format string, a ...any) {
-		line := 0
+	// bad reports a problem of rule r (nil: of the file) at the line of
+	// the first of paths it has.
+	bad := func(r *Rule, paths []string, format string, a ...any) {
+		p := Problem{Path: f.Path, Msg: fmt.Sprintf(format, a...)}
 		if r != nil {
-			line = r.Line
+			p.at, p.Rule = r.at(paths...), r.Name
+		} else {
+			for _, k := range paths {
+				if s, ok := f.lines[k]; ok && p.at.first == 0 {
+					p.at = s
+				}
+			}
 		}
-		ps = append(ps, Problem{Path: f.Path, Line: line, Msg: fmt.Sprintf(format, a...)})
+		p.Line = p.at.first
+		ps = append(ps, p)
 	}
+	at := func(paths ...string) []string { return paths }
 	if f.AppID != "" && !appIDPattern.MatchString(f.AppID) {
-		bad(nil, "app_id %q must be 16 digits", f.AppID)
+		bad(nil, at("app_id"), "app_id %q must be 16 digits", f.AppID)
 	}
 	if len(f.Rules) == 0 {
-		bad(nil, "no rules")
+		bad(nil, at("rules"), noRules)
 	}
 	states := map[string]bool{"Started": true}
 	for _, r := range f.Rules {
@@ -194,72 +251,76 @@ func check(f *File, methods Catalogue) Problems {
 		name := r.Name
 		w, t := &r.When, &r.Then
 		if len(w.Method) == 0 {
-			bad(r, "%s: when.method is required", name)
+			bad(r, at("when"), "%s: when.method is required", name)
 		}
 		for _, m := range w.Method {
 			if len(methods) > 0 && !known(methods, m) {
-				bad(r, "%s: method %q does not exist (known: %s)", name, m, strings.Join(methods.Methods(), ", "))
+				bad(r, at("when.method="+m, "when.method"), "%s: method %q does not exist (known: %s)", name, m, strings.Join(methods.Methods(), ", "))
 			}
 		}
 		if w.AppID != "" && !appIDPattern.MatchString(w.AppID) {
-			bad(r, "%s: app_id %q must be 16 digits", name, w.AppID)
+			bad(r, at("when.app_id"), "%s: app_id %q must be 16 digits", name, w.AppID)
 		}
 		if f.AppID != "" && w.AppID != "" && w.AppID != f.AppID {
-			bad(r, "%s: app_id %s differs from the file's %s: it can never match", name, w.AppID, f.AppID)
+			bad(r, at("when.app_id"), "%s: app_id %s differs from the file's %s: it can never match", name, w.AppID, f.AppID)
 		}
 		for _, field := range sortedKeys(w.Biz) {
+			key := at("when.biz." + field)
 			if fields, ok := bizFields(methods, w.Method); ok && !slices.Contains(fields, field) {
-				bad(r, "%s: biz.%s: no method of the rule reads %s, so it is never sent (fields: %s)", name, field, field, strings.Join(fields, ", "))
+				bad(r, key, "%s: biz.%s: no method of the rule reads %s, so it is never sent (fields: %s)", name, field, field, strings.Join(fields, ", "))
 			}
 			if regexCost += w.Biz[field].cost; regexCost > MaxFileRegexCost && !regexOver {
 				regexOver = true
-				bad(r, "%s: the file's regexes compile to over %d instructions and character ranges in all: use fewer or simpler ones", name, MaxFileRegexCost)
+				bad(r, key, "%s: the file's regexes compile to over %d instructions and character ranges in all: use fewer or simpler ones", name, MaxFileRegexCost)
 			}
 		}
 		for _, n := range w.Nth {
 			if n < 1 {
-				bad(r, "%s: nth counts from 1", name)
+				bad(r, at("when.nth"), "%s: nth counts from 1", name)
 			}
 		}
 		if r.Times < 0 {
-			bad(r, "%s: times must be 0 (always) or more", name)
+			bad(r, at("times"), "%s: times must be 0 (always) or more", name)
 		}
 		if w.State != "" && !states[w.State] {
-			bad(r, "%s: state %q is never set by any rule: it can never match", name, w.State)
+			bad(r, at("when.state"), "%s: state %q is never set by any rule: it can never match", name, w.State)
 		}
 		if t.Respond != nil {
 			if apierr.Msg(t.Respond.Code) == "" {
-				bad(r, "%s: respond.code %q is not an Alipay code", name, t.Respond.Code)
+				bad(r, at("then.respond.code", "then.respond"), "%s: respond.code %q is not an Alipay code", name, t.Respond.Code)
 			}
 			if t.Respond.Code == apierr.CodeSuccess && (t.Respond.SubCode != "" || t.Respond.Execute) {
-				bad(r, "%s: respond.code 10000 takes no sub_code; to change fields use then.fields", name)
+				bad(r, at("then.respond.sub_code", "then.respond.execute", "then.respond"), "%s: respond.code 10000 takes no sub_code; to change fields use then.fields", name)
 			}
 		}
 		if t.Fault != "" {
 			if _, ok := Faults[t.Fault]; !ok {
-				bad(r, "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
+				bad(r, at("then.fault"), "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
 			}
 		}
 		if t.Notify != nil && t.Notify.URL != "" && !notify.ValidURL(t.Notify.URL) {
-			bad(r, "%s: notify.url must be an http or https URL of at most %d characters", name, notify.MaxURLLen)
+			bad(r, at("then.notify.url"), "%s: notify.url must be an http or https URL of at most %d characters", name, notify.MaxURLLen)
 		}
 		if t.Delay != nil && (t.Delay.Min < 0 || t.Delay.Max < t.Delay.Min) {
-			bad(r, "%s: delay range is empty", name)
+			bad(r, at("then.delay"), "%s: delay range is empty", name)
 		}
 		for _, m := range w.Method {
-			if t.Buyer != nil && len(methods) > 0 && !methods[m].Opens {
-				bad(r, "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
+			if t.Buyer != nil && len(methods) > 0 && known(methods, m) && !methods[m].Opens {
+				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
 			}
 		}
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
-			bad(r, "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
+			bad(r, at("then.notify.duplicate"), "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
 		}
 		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Notify == nil && t.SetState == "" {
-			bad(r, "%s: then does nothing", name)
+			bad(r, at("then"), "%s: then does nothing", name)
 		}
 	}
 	return ps
 }
+
+// noRules is the problem of a file without rules.
+const noRules = "no rules"
 
 // known reports whether the catalogue lists method m.
 func known(c Catalogue, m string) bool {

@@ -5,7 +5,9 @@ package control
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -188,6 +190,9 @@ const MaxAppBytes = 64 << 10
 func (a *API) addApp(c echo.Context) error {
 	r := c.Request()
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxAppBytes)
+	if err := jsonBody(r); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	var s apps.Spec
 	if err := c.Bind(&s); err != nil {
 		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
@@ -200,6 +205,27 @@ func (a *API) addApp(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	return c.JSON(http.StatusCreated, viewApp(x))
+}
+
+// jsonBody refuses a body not sent as JSON, saying how to send it: curl
+// -d sends application/x-www-form-urlencoded, and reading a JSON text as
+// a form gave an empty app (app_id "" must be 16 digits). Like other
+// JSON APIs (Elasticsearch, Kubernetes) the mock does not guess a body's
+// type from its bytes; a browser's request needs the type anyway
+// (fromOwnOrigin).
+func jsonBody(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/json" {
+		return nil
+	}
+	got := "no Content-Type"
+	if ct != "" {
+		got = "Content-Type " + ct
+	}
+	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		got += ", which curl -d sends unless told otherwise"
+	}
+	return fmt.Errorf("body must be JSON sent with Content-Type: application/json (got %s); with curl add -H 'Content-Type: application/json'", got)
 }
 
 func (a *API) reset(c echo.Context) error {

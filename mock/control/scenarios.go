@@ -1,8 +1,11 @@
 package control
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -26,13 +29,16 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	if len(b) > MaxScenarioBytes {
 		return nil, errors.New("scenario file over 1 MiB")
 	}
+	if err := sentAsForm(c.Request(), b); err != nil {
+		return nil, err
+	}
 	name := c.QueryParam("name")
 	if name == "" {
 		name = "uploaded"
 	}
 	f, err := scenarios.Parse(name+".yaml", b, a.Methods)
 	if err != nil {
-		return nil, err
+		return nil, uploadError{err, c.Request(), b}
 	}
 	if app := c.QueryParam("app_id"); app != "" {
 		if _, ok := a.Apps.Get(app); !ok {
@@ -43,21 +49,62 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	return f, nil
 }
 
+// curlForm is what the answer says when a scenario came the way curl -d
+// sends a file.
+const curlForm = "the body came as a form (Content-Type: %s) without line breaks: curl -d strips them from a file; " +
+	"send it with --data-binary @FILE -H 'Content-Type: application/yaml'"
+
+// sentAsForm refuses a multipart upload (curl -F), whose parts are not
+// the file, and tells how to send one.
+func sentAsForm(r *http.Request, body []byte) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return errors.New("the body came as multipart/form-data (curl -F); send the file itself with --data-binary @FILE -H 'Content-Type: application/yaml'")
+	}
+	return nil
+}
+
+// uploadError is a refused upload with what explains it best: a body that
+// curl -d flattened (form type, no line break) gets the way to send it
+// before the YAML problems that follow from the flattening.
+type uploadError struct {
+	err  error
+	r    *http.Request
+	body []byte
+}
+
+func (e uploadError) Error() string { return e.err.Error() }
+func (e uploadError) Unwrap() error { return e.err }
+
+func (e uploadError) hint() string {
+	mt, _, _ := mime.ParseMediaType(e.r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" && !bytes.ContainsAny(e.body, "\r\n") {
+		return fmt.Sprintf(curlForm, mt)
+	}
+	return ""
+}
+
 func (a *API) scenarioError(c echo.Context, err error) error {
 	var ps scenarios.Problems
 	if errors.As(err, &ps) {
-		return c.JSON(http.StatusBadRequest, map[string]any{"error": "invalid scenario", "problems": ps})
+		msg := "invalid scenario"
+		var ue uploadError
+		if errors.As(err, &ue) && ue.hint() != "" {
+			msg = ue.hint()
+		}
+		return c.JSON(http.StatusBadRequest, map[string]any{"error": msg, "problems": ps})
 	}
 	return fail(c, http.StatusBadRequest, err)
 }
 
-// putScenario replaces every scenario of the app_id's scope with the body.
+// putScenario replaces every scenario of the app_id's scope with the body
+// (the built-in magic amounts stay).
 func (a *API) putScenario(c echo.Context) error {
 	f, err := a.readScenario(c)
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
 	a.Scenarios.Replace(f.AppID, f)
+	scenarios.Log(a.Log, f, "control API PUT")
 	return c.JSON(http.StatusOK, f)
 }
 
@@ -68,14 +115,20 @@ func (a *API) addScenario(c echo.Context) error {
 		return a.scenarioError(c, err)
 	}
 	a.Scenarios.Add(f)
+	scenarios.Log(a.Log, f, "control API POST")
 	return c.JSON(http.StatusCreated, f)
 }
 
 // clearScenarios removes the scenarios of ?app_id= (the global scope when
-// absent), or of every scope with ?all=true.
+// absent), or of every scope with ?all=true. The built-in magic amounts
+// stay, and the answer says so: only --no-magic-amounts turns them off.
 func (a *API) clearScenarios(c echo.Context) error {
-	a.Scenarios.Clear(c.QueryParam("app_id"), c.QueryParam("all") == "true")
-	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
+	kept := a.Scenarios.Clear(c.QueryParam("app_id"), c.QueryParam("all") == "true")
+	if len(kept) == 0 {
+		return c.JSON(http.StatusOK, map[string]any{"status": "cleared"})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": "cleared", "kept": kept,
+		"note": "built-in scenarios stay in force (the magic amounts); start the mock with --no-magic-amounts to turn them off"})
 }
 
 // listJournal lists entries newest first, one page at a time, like
