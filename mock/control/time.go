@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -67,16 +68,23 @@ func (a *API) setClock(c echo.Context) error {
 			return fail(c, http.StatusBadRequest, err)
 		}
 	}
+	var change []string
 	switch {
 	case in.Set == "now":
 		clk.SetWall()
+		change = append(change, "wall")
 	case in.Set != "":
 		clk.Set(at)
+		change = append(change, "set")
 	}
 	if in.Speed != nil {
 		clk.SetSpeed(*in.Speed)
+		change = append(change, "speed")
 	}
-	a.Sched.RunDueLimit(0)
+	fired, _ := a.Sched.RunDueLimit(0)
+	if len(change) > 0 {
+		clock.LogChange(a.Log, "control-api", strings.Join(change, "+"), clk, len(fired))
+	}
 	return c.JSON(http.StatusOK, a.clockView())
 }
 
@@ -108,6 +116,7 @@ func (a *API) advance(c echo.Context) error {
 	default:
 		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
 	}
+	clock.LogChange(a.Log, "control-api", "advance", a.Sched.Clock(), len(fired)+omitted)
 	if fired == nil {
 		fired = []clock.Fired{}
 	}
