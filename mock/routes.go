@@ -79,6 +79,8 @@ func statusOf(err error) int {
 func (s *Server) routes(cfg config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The mock's JSON writes times as Alipay does: GMT+8 text.
+	e.JSONSerializer = control.JSONSerializer{}
 	// What no surface answers (a path no route knows, a method none
 	// takes) gets the control API's JSON, with the strict headers.
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
