@@ -20,7 +20,7 @@ type inner struct {
 type outer struct {
 	inner
 	ID     int               `json:"id"`
-	Amount amount.Amount      `json:"amount"`
+	Amount amount.Amount     `json:"amount"`
 	Tags   []string          `json:"tags"`
 	Params map[string]string `json:"params"`
 	Items  []inner           `json:"items"`
