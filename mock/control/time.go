@@ -99,6 +99,9 @@ func (a *API) advance(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
 	}
+	if err := oneOf("to", in.To, "next"); err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	var fired []clock.Fired
 	var omitted int
 	switch {
@@ -141,10 +144,8 @@ const MaxWait = 60 * time.Second
 func (a *API) listNotifications(c echo.Context) error {
 	f := notify.Filter{AppID: c.QueryParam("app_id"), OutTradeNo: c.QueryParam("out_trade_no"),
 		TradeNo: c.QueryParam("trade_no"), State: notify.State(c.QueryParam("state"))}
-	switch f.State {
-	case "", notify.Pending, notify.Delivered, notify.GivenUp:
-	default:
-		return fail(c, http.StatusBadRequest, errors.New("state is pending, delivered or given_up"))
+	if err := oneOf("state", string(f.State), string(notify.Pending), string(notify.Delivered), string(notify.GivenUp), string(notify.Suppressed)); err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
 	pg, err := readPage(c, "notifications")
 	if err != nil {
