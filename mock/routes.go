@@ -133,6 +133,10 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	return e
 }
 
+// Routes lists what the mock routes: each HTTP method and echo path (":name"
+// a path parameter), the handlers of unknown paths included.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
 // gatewayError is gateway.do's answer to what its pipeline did not write
 // (a failure, or an HTTP method echo does not route): Alipay's system
 // error.

@@ -42,6 +42,7 @@ type API struct {
 
 // Register adds the routes to g, the group at Prefix.
 func (a *API) Register(g *echo.Group) {
+	g.GET("/openapi.json", a.openAPI)
 	g.GET("/health", a.health)
 	g.GET("/memory", a.memory)
 	g.GET("/alipay-public-key", a.publicKey)
