@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -79,7 +80,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 // by whom, about which trade or red packet, what went back, the scenario
 // rule that acted and how long it took (wall milliseconds).
 func (g *Gateway) logCall(cl *call) {
-	if g.Log == nil {
+	if g.Log == nil || !g.Log.Enabled(cl.req.Context(), slog.LevelInfo) {
 		return
 	}
 	e := &cl.entry

@@ -6,6 +6,7 @@
 package notify
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -374,7 +375,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 // logAttempt writes the one info line of a delivery attempt: which
 // notification, the attempt's number and result, and what happens next.
 func (n *Notifier) logAttempt(nf Notification, a Attempt, state State, next *time.Time) {
-	if n.opts.Log == nil {
+	if n.opts.Log == nil || !n.opts.Log.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
 	args := []any{"id", nf.ID, "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "event", nf.Event,
