@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -19,7 +20,8 @@ var (
 
 // Every time the control API writes is GMT+8 "yyyy-MM-dd HH:mm:ss", as
 // Alipay writes times: trades, refunds, red packets, notifications and
-// their attempts, the journal, the clock (also after a set) and /health.
+// their attempts, the journal, the clock (also after a set) and /health;
+// RFC 3339 only in a member named so (the clock's now_rfc3339).
 func TestControlAPITimesAreAlipayText(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	shop := mocktest.NewMerchant(t, "fail")
@@ -47,7 +49,7 @@ func TestControlAPITimesAreAlipayText(t *testing.T) {
 		var v any
 		m.ControlJSON(http.MethodGet, path, nil, http.StatusOK, &v)
 		walkStrings(v, "", func(at, s string) {
-			if rfc3339.MatchString(s) {
+			if rfc3339.MatchString(s) && !strings.HasSuffix(at, "_rfc3339") {
 				t.Errorf("GET /_mock%s: %s is RFC 3339: %q", path, at, s)
 			}
 			if alipayTime.MatchString(s) {
@@ -120,6 +122,11 @@ func TestControlAPIErrorsNameTheValidValues(t *testing.T) {
 	if refused["error"] != "the trade's status does not allow this" || refused["code"] != "40004" ||
 		refused["sub_code"] != "ACQ.TRADE_STATUS_ERROR" || !strings.HasPrefix(refused["sub_msg"], "交易状态不合法") {
 		t.Errorf("closed trade paid: %v", refused)
+	}
+	var opened map[string]string
+	m.ControlJSON("POST", "/app-pay", map[string]string{"order_string": "app_id=" + keys.DevAppID + "&method=alipay.trade.app.pay&sign=AAAA"}, http.StatusBadRequest, &opened)
+	if !strings.HasPrefix(opened["error"], "order_string refused: ") || opened["code"] == "" || opened["sub_code"] == "" {
+		t.Errorf("a bad order string: %v", opened)
 	}
 	for _, path := range []string{"/trades/NOPE", "/notifications/NOPE", "/journal/999"} {
 		var e map[string]string

@@ -18,7 +18,9 @@ import (
 
 type clockView struct {
 	clock.State
-	NowText string `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8
+	NowText string `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8, as now
+	// NowRFC3339 is the reading to the nanosecond, RFC 3339 in GMT+8.
+	NowRFC3339 string `json:"now_rfc3339"`
 	// WallOffset is how far the clock is ahead of wall time ("-1h30m0s"
 	// behind, "0s" on it), in Go duration text and in seconds.
 	WallOffset        string     `json:"wall_offset"`
@@ -30,7 +32,7 @@ type clockView struct {
 func (a *API) clockView() clockView {
 	st := a.Sched.Clock().State()
 	off := st.WallOffset.Round(time.Second)
-	v := clockView{State: st, NowText: timestamp.Format(st.Now), WallOffset: off.String(),
+	v := clockView{State: st, NowText: timestamp.Format(st.Now), NowRFC3339: st.Now.In(timestamp.Zone).Format(time.RFC3339Nano), WallOffset: off.String(),
 		WallOffsetSeconds: int64(off / time.Second), Pending: a.Sched.Pending()}
 	if t, ok := a.Sched.NextDue(); ok {
 		v.NextDue = &t
