@@ -119,7 +119,13 @@ var docsNotRun = map[string]string{
 type docCmd struct {
 	line int
 	text string
+	// want is the HTTP status a "# 409 …" line right after the command
+	// says it answers; 0 means any success.
+	want string
 }
+
+// wantStatus is a comment line giving the status the command above answers.
+var wantStatus = regexp.MustCompile(`^# ([1-5][0-9][0-9]) `)
 
 var (
 	docCommandStart = regexp.MustCompile(`^(curl |alipay-mock( --| [a-zA-Z-]+( |$)|$)|go (run|test|install) |docker |\./|\.ci/|[A-Z_]+=\S* )`)
@@ -172,6 +178,9 @@ func docCommands(file string) ([]docCmd, error) {
 				cont = nil
 			}
 			continue
+		}
+		if m := wantStatus.FindStringSubmatch(t); m != nil && len(out) > 0 && out[len(out)-1].line == n-1 {
+			out[len(out)-1].want = m[1]
 		}
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
@@ -258,7 +267,14 @@ func runDocPage(t *testing.T, bin, file string, cmds []docCmd) {
 			t.Errorf("%s: a placeholder the test does not fill", where)
 			continue
 		}
-		if out, err := e.run(cmd); err != nil {
+		if c.want != "" {
+			out, err := e.runWant(cmd)
+			if got := out[strings.LastIndex(out, "\n")+1:]; err != nil || got != "HTTP "+c.want {
+				t.Errorf("%s: the docs say it answers %s: %v\n%s", where, c.want, err, out)
+			} else {
+				t.Logf("ran: %s (answered %s, as the docs say)", where, c.want)
+			}
+		} else if out, err := e.run(cmd); err != nil {
 			t.Errorf("%s: %v\n%s", where, err, out)
 		} else {
 			t.Logf("ran: %s", where)
@@ -325,6 +341,21 @@ func (e *docEnv) run(cmd string) (string, error) {
 	c.Env = e.environ()
 	out, err := c.CombinedOutput()
 	return string(out), err
+}
+
+// runWant runs a curl command whose answer the docs give as an error
+// status: the output ends with "HTTP <status>".
+func (e *docEnv) runWant(cmd string) (string, error) {
+	host := strings.TrimPrefix(e.base, "http://")
+	cmd = strings.ReplaceAll(strings.ReplaceAll(cmd, "localhost:8080", host), "127.0.0.1:8080", host)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	script := "curl() { command curl -sS --max-time 20 -w '\\nHTTP %{http_code}' \"$@\"; }\n" + cmd
+	c := exec.CommandContext(ctx, "bash", "-c", script)
+	c.Dir = e.dir
+	c.Env = e.environ()
+	out, err := c.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
 }
 
 func (e *docEnv) environ() []string {

@@ -3,6 +3,8 @@ package mock_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -185,6 +187,44 @@ func benchQueryRepeated(b *testing.B, clearJournal bool) {
 	b.ReportMetric(ops, "ops/s")
 	b.ReportMetric(pre, "precreate-ops/s")
 	b.ReportMetric(ops/pre, "ratio_to_precreate")
+}
+
+// BenchmarkGatewayQueryLogged: BenchmarkGatewayQueryRepeated with the
+// console on (info, JSON, written to io.Discard): what the one log line per
+// request costs. ratio_to_silent compares with the same query timed on a
+// server whose logger is off, in the same run.
+func BenchmarkGatewayQueryLogged(b *testing.B) {
+	silent := benchServer(b)
+	logged, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = logged.Close() })
+	benchRound++
+	prefix := fmt.Sprintf("L%d-", benchRound)
+	query := signedForm(b, "alipay.trade.query", fmt.Sprintf(`{"out_trade_no":"%s%08d"}`, prefix, 0))
+	var silentRate float64
+	for _, srv := range []*mock.Server{silent, logged} {
+		precreateRate(b, srv, prefix, 1)
+		serve(b, srv, query)
+	}
+	const n = 2000
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		serve(b, silent, query)
+	}
+	silentRate = n / time.Since(start).Seconds()
+	runtime.GC()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		serve(b, logged, query)
+	}
+	b.StopTimer()
+	ops := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(ops, "ops/s")
+	b.ReportMetric(silentRate, "silent-ops/s")
+	b.ReportMetric(ops/silentRate, "ratio_to_silent")
 }
 
 // keepJournalShort empties the request journal every 1,000 requests, off

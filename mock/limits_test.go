@@ -186,7 +186,7 @@ func TestHugeRequestsKeepOnlyBoundedCopies(t *testing.T) {
 		t.Fatalf("journal answer is %d bytes for a %d byte budget", len(body), budget)
 	}
 	var entries []journal.Entry
-	if err := json.Unmarshal(body, &entries); err != nil {
+	if err := control.UnmarshalText(body, &entries); err != nil {
 		t.Fatal(err)
 	}
 	if len(entries) != mem.Journal.Entries {
@@ -319,7 +319,11 @@ func advance(t *testing.T, s *mock.Server, by string) (fired []clock.Fired, omit
 		Fired   []clock.Fired `json:"fired"`
 		Omitted int           `json:"fired_omitted"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = control.UnmarshalText(b, &out)
+	}
+	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("advance: HTTP %d, %v", resp.StatusCode, err)
 	}
 	return out.Fired, out.Omitted

@@ -2,7 +2,6 @@ package mock_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
@@ -215,7 +215,8 @@ func TestNotificationsLongPollWaitsForCount(t *testing.T) {
 		resp, err := http.Get(h.http.URL + "/_mock/notifications?wait=10s&count=2&state=delivered&out_trade_no=W1")
 		var list []notify.Notification
 		if err == nil {
-			_ = json.NewDecoder(resp.Body).Decode(&list)
+			b, _ := io.ReadAll(resp.Body)
+			_ = control.UnmarshalText(b, &list)
 			resp.Body.Close()
 		}
 		polled <- list

@@ -3,7 +3,6 @@ package mock
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -46,7 +45,7 @@ func (opts Options) withDefaults() (config, error) {
 		}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	// No log line may carry a request's megabyte: every message and
 	// attribute is cut at limits.MaxLogValue.

@@ -79,6 +79,8 @@ func statusOf(err error) int {
 func (s *Server) routes(cfg config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The mock's JSON writes times as Alipay does: GMT+8 text.
+	e.JSONSerializer = control.JSONSerializer{}
 	// What no surface answers (a path no route knows, a method none
 	// takes) gets the control API's JSON, with the strict headers.
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -130,6 +132,10 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
 	return e
 }
+
+// Routes lists what the mock routes: each HTTP method and echo path (":name"
+// a path parameter), the handlers of unknown paths included.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 
 // gatewayError is gateway.do's answer to what its pipeline did not write
 // (a failure, or an HTTP method echo does not route): Alipay's system

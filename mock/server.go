@@ -179,6 +179,9 @@ func New(opts Options) (_ *Server, err error) {
 	}
 
 	// Notifier: the books' events become notifications and deadlines.
+	if cfg.Notify.Log == nil {
+		cfg.Notify.Log = cfg.Logger
+	}
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)

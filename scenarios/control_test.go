@@ -1,7 +1,6 @@
 package scenarios_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 )
 
@@ -114,7 +114,7 @@ func TestJournal(t *testing.T) {
 	_, _ = bad.Query(e.ctx, client.QueryRequest{OutTradeNo: "X"})
 
 	var list []journal.Entry
-	if err := json.Unmarshal(e.control("GET", "/journal?method=alipay.trade.precreate", "", 200), &list); err != nil {
+	if err := control.UnmarshalText(e.control("GET", "/journal?method=alipay.trade.precreate", "", 200), &list); err != nil {
 		t.Fatal(err)
 	}
 	if len(list) != 2 {
@@ -127,7 +127,7 @@ func TestJournal(t *testing.T) {
 	if other.Rule != "" || len(other.Misses) == 0 || !strings.Contains(strings.Join(other.Misses, "\n"), `biz.out_trade_no "OTHER-J" does not start with "POLLPAY-"`) {
 		t.Errorf("misses: %+v", other.Misses)
 	}
-	if err := json.Unmarshal(e.control("GET", "/journal?failed=true", "", 200), &list); err != nil {
+	if err := control.UnmarshalText(e.control("GET", "/journal?failed=true", "", 200), &list); err != nil {
 		t.Fatal(err)
 	}
 	if len(list) != 1 || list[0].SubCode != "isv.invalid-signature" || list[0].StringToSign == "" ||
@@ -140,7 +140,7 @@ func TestJournal(t *testing.T) {
 		}
 	}
 	e.control("POST", "/reset", "", 200)
-	if err := json.Unmarshal(e.control("GET", "/journal", "", 200), &list); err != nil || len(list) != 0 {
+	if err := control.UnmarshalText(e.control("GET", "/journal", "", 200), &list); err != nil || len(list) != 0 {
 		t.Errorf("reset clears the journal: %v %d", err, len(list))
 	}
 }

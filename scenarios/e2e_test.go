@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -339,9 +339,9 @@ func TestNamedStates(t *testing.T) {
 		t.Fatalf("second close (rule used up): %v", err)
 	}
 	var list map[string][]scenarios.Status
-	_ = json.Unmarshal(e.control("GET", "/scenarios", "", 200), &list)
+	_ = control.UnmarshalText(e.control("GET", "/scenarios", "", 200), &list)
 	found := false
-	for _, st := range list[""] {
+	for _, st := range list["global"] {
 		if st.File.Name == "named-states" {
 			found = true
 			if st.State != "Started" || st.Acted[0] != 1 || st.Acted[1] != 1 {

@@ -11,8 +11,11 @@ package clock
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 )
 
 // The range the clock may be moved in: years the wire formats and the
@@ -279,4 +282,16 @@ func (s *Sim) WallUntil(t time.Time) time.Duration {
 		return 0
 	}
 	return time.Duration(float64(d) / s.speed)
+}
+
+// LogChange writes the one info line of a clock change: who changed it
+// (control-api, dashboard), how (set, wall, speed, advance), the reading
+// and speed after it and how many jobs fell due on the way.
+func LogChange(log *slog.Logger, source, change string, clk *Sim, fired int) {
+	if log == nil {
+		return
+	}
+	st := clk.State()
+	log.Info("clock", "change", change, "now", timestamp.Format(st.Now), "speed", st.Speed,
+		"frozen", st.Frozen, "fired", fired, "source", source)
 }

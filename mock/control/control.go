@@ -44,6 +44,7 @@ type API struct {
 
 // Register adds the routes to g, the group at Prefix.
 func (a *API) Register(g *echo.Group) {
+	g.GET("/openapi.json", a.openAPI)
 	g.GET("/health", a.health)
 	g.GET("/memory", a.memory)
 	g.GET("/alipay-public-key", a.publicKey)
@@ -94,7 +95,7 @@ func (a *API) appPay(c echo.Context) error {
 	}
 	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil {
-		return c.JSON(http.StatusBadRequest, e)
+		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string refused"))
 	}
 	var bp *fixtures.Buyer
 	if in.UserID != "" || in.LogonID != "" {
@@ -111,9 +112,12 @@ func (a *API) appPay(c echo.Context) error {
 			x, err := a.Coupons.SenderClose(o.AppID, o.AuthNo)
 			return a.couponAnswer(c, x, err)
 		}
-		return fail(c, http.StatusBadRequest, errors.New("action for a red packet is pay or close"))
+		return fail(c, http.StatusBadRequest, oneOf("action", in.Action, "pay", "close"))
 	}
 	t := *opened.Trade
+	if err := oneOf("action", in.Action, string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose)); err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	if in.Action != "" {
 		var err error
 		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
@@ -121,15 +125,6 @@ func (a *API) appPay(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, t)
-}
-
-// Error is the body of every control API error.
-type Error struct {
-	Error string `json:"error"`
-}
-
-func fail(c echo.Context, status int, err error) error {
-	return c.JSON(status, Error{Error: err.Error()})
 }
 
 func (a *API) health(c echo.Context) error {
@@ -147,7 +142,11 @@ func (a *API) health(c echo.Context) error {
 // publicKey serves the mock's Alipay public key: PEM by default,
 // ?format=base64 for the raw form Alipay's console shows.
 func (a *API) publicKey(c echo.Context) error {
-	if c.QueryParam("format") == "base64" {
+	f := c.QueryParam("format")
+	if err := oneOf("format", f, "pem", "base64"); err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	if f == "base64" {
 		return c.String(http.StatusOK, keys.PublicBase64(&a.Key.PublicKey))
 	}
 	return c.Blob(http.StatusOK, "application/x-pem-file", keys.PublicPEM(&a.Key.PublicKey))
@@ -250,11 +249,15 @@ func (a *API) reset(c echo.Context) error {
 // listTrades lists trades oldest first, one page at a time (limit,
 // cursor; the next page's cursor in X-Next-Cursor and Link).
 func (a *API) listTrades(c echo.Context) error {
+	st := c.QueryParam("status")
+	if err := oneOf("status", st, string(trade.WaitBuyerPay), string(trade.Success), string(trade.Closed), string(trade.Finished)); err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	pg, err := readPage(c, "trades")
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	ts, next := a.Trades.Page(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(c.QueryParam("status"))}, pg.After, pg.Limit, false)
+	ts, next := a.Trades.Page(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(st)}, pg.After, pg.Limit, false)
 	nextPage(c, "trades", next)
 	return c.JSON(http.StatusOK, ts)
 }
@@ -276,7 +279,7 @@ func (a *API) tradeError(c echo.Context, err error) error {
 	}
 	var ae *apierr.Error
 	if errors.As(err, &ae) {
-		return fail(c, http.StatusConflict, errors.New(ae.SubMsg))
+		return fail(c, http.StatusConflict, err)
 	}
 	return fail(c, http.StatusBadRequest, err)
 }
@@ -288,7 +291,7 @@ func (a *API) act(c echo.Context) error {
 	switch act {
 	case trade.ActScan, trade.ActPay, trade.ActFail, trade.ActClose:
 	default:
-		return fail(c, http.StatusNotFound, errors.New("unknown action "+string(act)+"; use scan, pay, fail or close"))
+		return fail(c, http.StatusNotFound, oneOf("action", string(act), string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose)))
 	}
 	var buyer fixtures.Buyer
 	if c.Request().ContentLength != 0 {

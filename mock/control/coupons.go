@@ -16,11 +16,15 @@ import (
 // listCoupons lists red packets and claims oldest first, one page at a
 // time, like listTrades.
 func (a *API) listCoupons(c echo.Context) error {
+	st := c.QueryParam("status")
+	if err := oneOf("status", st, string(coupon.OrderInit), string(coupon.OrderAuthorized), string(coupon.OrderFinish), string(coupon.OrderClosed)); err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	pg, err := readPage(c, "red-packets")
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	list, next := a.Coupons.Page(c.QueryParam("app_id"), coupon.OrderStatus(c.QueryParam("status")), pg.After, pg.Limit, false)
+	list, next := a.Coupons.Page(c.QueryParam("app_id"), coupon.OrderStatus(st), pg.After, pg.Limit, false)
 	nextPage(c, "red-packets", next)
 	return c.JSON(http.StatusOK, list)
 }
@@ -52,7 +56,7 @@ func (a *API) couponAct(c echo.Context) error {
 		o, err := a.Coupons.SenderClose(app, ref)
 		return a.couponAnswer(c, o, err)
 	}
-	return fail(c, http.StatusNotFound, errors.New("unknown action "+c.Param("action")+"; use pay or close"))
+	return fail(c, http.StatusNotFound, oneOf("action", c.Param("action"), "pay", "close"))
 }
 
 func (a *API) couponAnswer(c echo.Context, o coupon.Order, err error) error {
@@ -65,7 +69,7 @@ func (a *API) couponAnswer(c echo.Context, o coupon.Order, err error) error {
 	case errors.Is(err, trade.ErrAmbiguous):
 		return fail(c, http.StatusConflict, err)
 	case errors.As(err, &ae):
-		return fail(c, http.StatusConflict, errors.New(ae.SubMsg))
+		return fail(c, http.StatusConflict, err)
 	}
 	return fail(c, http.StatusBadRequest, err)
 }

@@ -18,7 +18,29 @@ import (
 // MaxScenarioBytes bounds an uploaded scenario file.
 const MaxScenarioBytes = 1 << 20
 
-func (a *API) listScenarios(c echo.Context) error { return c.JSON(http.StatusOK, a.Scenarios.List()) }
+// GlobalScope names, in the control API, the scenarios that apply to every
+// app (the engine's scope "").
+const GlobalScope = "global"
+
+// listScenarios lists the scenarios in force by scope: an app_id, or
+// GlobalScope.
+func (a *API) listScenarios(c echo.Context) error {
+	out := a.Scenarios.List()
+	if g, ok := out[""]; ok {
+		delete(out, "")
+		out[GlobalScope] = g
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// scope reads ?app_id= as a scenario scope: absent or GlobalScope is the
+// global one.
+func scope(c echo.Context) string {
+	if app := c.QueryParam("app_id"); app != GlobalScope {
+		return app
+	}
+	return ""
+}
 
 // readScenario parses the YAML body; ?app_id= scopes it (over the file's own).
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
@@ -40,7 +62,7 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	if err != nil {
 		return nil, uploadError{err, c.Request(), b}
 	}
-	if app := c.QueryParam("app_id"); app != "" {
+	if app := scope(c); app != "" {
 		if _, ok := a.Apps.Get(app); !ok {
 			return nil, errors.New("no app " + app)
 		}
@@ -123,7 +145,7 @@ func (a *API) addScenario(c echo.Context) error {
 // absent), or of every scope with ?all=true. The built-in magic amounts
 // stay, and the answer says so: only --no-magic-amounts turns them off.
 func (a *API) clearScenarios(c echo.Context) error {
-	kept := a.Scenarios.Clear(c.QueryParam("app_id"), c.QueryParam("all") == "true")
+	kept := a.Scenarios.Clear(scope(c), c.QueryParam("all") == "true")
 	if len(kept) == 0 {
 		return c.JSON(http.StatusOK, map[string]any{"status": "cleared"})
 	}
@@ -134,12 +156,16 @@ func (a *API) clearScenarios(c echo.Context) error {
 // listJournal lists entries newest first, one page at a time, like
 // listTrades; the cursor is the id the next page starts below.
 func (a *API) listJournal(c echo.Context) error {
+	failed, err := flag(c, "failed")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
 	pg, err := readPage(c, "journal")
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	list, next := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
-		Failed: c.QueryParam("failed") == "true", Before: int(pg.After), Limit: pg.Limit})
+		Failed: failed, Before: int(pg.After), Limit: pg.Limit})
 	nextPage(c, "journal", uint64(next))
 	return c.JSON(http.StatusOK, list)
 }

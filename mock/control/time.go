@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,7 +18,9 @@ import (
 
 type clockView struct {
 	clock.State
-	NowText string `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8
+	NowText string `json:"now_text"` // yyyy-MM-dd HH:mm:ss, GMT+8, as now
+	// NowRFC3339 is the reading to the nanosecond, RFC 3339 in GMT+8.
+	NowRFC3339 string `json:"now_rfc3339"`
 	// WallOffset is how far the clock is ahead of wall time ("-1h30m0s"
 	// behind, "0s" on it), in Go duration text and in seconds.
 	WallOffset        string     `json:"wall_offset"`
@@ -29,7 +32,7 @@ type clockView struct {
 func (a *API) clockView() clockView {
 	st := a.Sched.Clock().State()
 	off := st.WallOffset.Round(time.Second)
-	v := clockView{State: st, NowText: timestamp.Format(st.Now), WallOffset: off.String(),
+	v := clockView{State: st, NowText: timestamp.Format(st.Now), NowRFC3339: st.Now.In(timestamp.Zone).Format(time.RFC3339Nano), WallOffset: off.String(),
 		WallOffsetSeconds: int64(off / time.Second), Pending: a.Sched.Pending()}
 	if t, ok := a.Sched.NextDue(); ok {
 		v.NextDue = &t
@@ -67,16 +70,23 @@ func (a *API) setClock(c echo.Context) error {
 			return fail(c, http.StatusBadRequest, err)
 		}
 	}
+	var change []string
 	switch {
 	case in.Set == "now":
 		clk.SetWall()
+		change = append(change, "wall")
 	case in.Set != "":
 		clk.Set(at)
+		change = append(change, "set")
 	}
 	if in.Speed != nil {
 		clk.SetSpeed(*in.Speed)
+		change = append(change, "speed")
 	}
-	a.Sched.RunDueLimit(0)
+	fired, _ := a.Sched.RunDueLimit(0)
+	if len(change) > 0 {
+		clock.LogChange(a.Log, "control-api", strings.Join(change, "+"), clk, len(fired))
+	}
 	return c.JSON(http.StatusOK, a.clockView())
 }
 
@@ -90,6 +100,9 @@ func (a *API) advance(c echo.Context) error {
 	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
+	}
+	if err := oneOf("to", in.To, "next"); err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
 	var fired []clock.Fired
 	var omitted int
@@ -108,6 +121,7 @@ func (a *API) advance(c echo.Context) error {
 	default:
 		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
 	}
+	clock.LogChange(a.Log, "control-api", "advance", a.Sched.Clock(), len(fired)+omitted)
 	if fired == nil {
 		fired = []clock.Fired{}
 	}
@@ -132,10 +146,8 @@ const MaxWait = 60 * time.Second
 func (a *API) listNotifications(c echo.Context) error {
 	f := notify.Filter{AppID: c.QueryParam("app_id"), OutTradeNo: c.QueryParam("out_trade_no"),
 		TradeNo: c.QueryParam("trade_no"), State: notify.State(c.QueryParam("state"))}
-	switch f.State {
-	case "", notify.Pending, notify.Delivered, notify.GivenUp:
-	default:
-		return fail(c, http.StatusBadRequest, errors.New("state is pending, delivered or given_up"))
+	if err := oneOf("state", string(f.State), string(notify.Pending), string(notify.Delivered), string(notify.GivenUp), string(notify.Suppressed)); err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
 	pg, err := readPage(c, "notifications")
 	if err != nil {

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,6 +43,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 	defer func() {
 		cl.entry.WallMS = float64(time.Since(start).Microseconds()) / 1000
 		cl.entry.About, cl.entry.Ref = cl.ref()
+		g.logCall(cl)
 		if g.Journal != nil {
 			g.Journal.Add(cl.entry)
 		}
@@ -72,6 +75,47 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 		g.afterCall(cl, r)
 	}
 	return w.encode(g, c, cl, r)
+}
+
+// logCall writes the one info line of a gateway request: what was asked,
+// by whom, about which trade or red packet, what went back, the scenario
+// rule that acted and how long it took (wall milliseconds).
+func (g *Gateway) logCall(cl *call) {
+	if g.Log == nil || !g.Log.Enabled(cl.req.Context(), slog.LevelInfo) {
+		return
+	}
+	e := &cl.entry
+	args := make([]any, 0, 18)
+	args = append(args, "method", orDash(e.Method), "app_id", orDash(e.AppID))
+	biz := cl.flatBiz()
+	for _, k := range [...]string{"out_trade_no", "out_order_no"} {
+		if v := biz[k]; v != "" {
+			args = append(args, k, v)
+		}
+	}
+	args = append(args, "code", orDash(e.Code))
+	if e.SubCode != "" {
+		args = append(args, "sub_code", e.SubCode)
+	}
+	if e.Rule != "" {
+		args = append(args, "rule", e.Rule)
+	}
+	if e.Fault != "" {
+		args = append(args, "fault", e.Fault)
+	}
+	args = append(args, "status", e.Status, "ms", e.WallMS)
+	api := "gateway.do"
+	if strings.HasPrefix(cl.req.URL.Path, V3Prefix) {
+		api = "v3"
+	}
+	g.Log.Info(api, args...)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // plan finds the scenario rule that acts on the call, noting in the

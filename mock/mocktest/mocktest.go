@@ -22,6 +22,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
@@ -232,12 +233,13 @@ func (m *Mock) Control(method, path string, body any, want int) []byte {
 	return b
 }
 
-// ControlJSON is Control decoding the answer into out (may be nil).
+// ControlJSON is Control decoding the answer into out (may be nil), its
+// times read as the control API writes them (control.UnmarshalText).
 func (m *Mock) ControlJSON(method, path string, body any, want int, out any) {
 	m.T.Helper()
 	b := m.Control(method, path, body, want)
 	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
+		if err := control.UnmarshalText(b, out); err != nil {
 			m.T.Fatalf("%s /_mock%s: %v in %s", method, path, err, b)
 		}
 	}

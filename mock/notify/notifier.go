@@ -6,11 +6,13 @@
 package notify
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -51,6 +53,8 @@ type Options struct {
 	// suppressed) kept with their attempts; past it those that became
 	// final longest ago go. Pending ones are always kept. 0 keeps all.
 	Keep int
+	// Log receives one info line per delivery attempt; nil logs nothing.
+	Log *slog.Logger
 }
 
 // UserAgent is what production's notifier sends.
@@ -365,7 +369,36 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	if state == GivenUp {
 		detail += "; given up"
 	}
+	n.logAttempt(nf, a, state, next)
 	return []clock.Fired{{At: at, Kind: "notify", Ref: id, Detail: detail}}
+}
+
+// logAttempt writes the one info line of a delivery attempt: which
+// notification, the attempt's number and result, and what happens next.
+func (n *Notifier) logAttempt(nf Notification, a Attempt, state State, next *time.Time) {
+	if n.opts.Log == nil || !n.opts.Log.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
+	args := []any{"id", nf.ID, "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "event", nf.Event,
+		"attempt", a.N, "url", nf.URL}
+	switch {
+	case a.OK:
+		args = append(args, "result", "success")
+	case a.Error != "":
+		args = append(args, "result", "error", "err", a.Error)
+	default:
+		args = append(args, "result", "refused", "status", a.Status, "response", truncate(a.Response, 40))
+	}
+	args = append(args, "state", string(state))
+	if next != nil {
+		args = append(args, "next_attempt", timestamp.Format(*next))
+	}
+	args = append(args, "ms", a.LatencyMS)
+	if a.OK {
+		n.opts.Log.Info("notification", args...)
+		return
+	}
+	n.opts.Log.Info("notification failed", args...)
 }
 
 func truncate(s string, n int) string {

@@ -496,6 +496,7 @@ func (d *Dashboard) clockAdvance(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
 	fired, more := d.Sched.AdvanceLimit(dur, maxFiredShown)
+	clock.LogChange(d.Log, "dashboard", "advance", d.Sched.Clock(), len(fired)+more)
 	return seeOther(c, d.keep("advanced by "+dur.String()+" from "+timestamp.Format(from)+" to "+timestamp.Format(d.Sched.Clock().Now()), fired, more))
 }
 
@@ -505,6 +506,7 @@ func (d *Dashboard) clockNext(c echo.Context) error {
 		return seeOther(c, d.keep("nothing pending: the clock did not move", nil, 0))
 	}
 	fired, more := d.Sched.AdvanceToNextLimit(maxFiredShown)
+	clock.LogChange(d.Log, "dashboard", "advance", d.Sched.Clock(), len(fired)+more)
 	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired, more))
 }
 
@@ -518,6 +520,7 @@ func (d *Dashboard) clockSpeed(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "speed is a number from 0 (frozen) to "+strconv.Itoa(clock.MaxSpeed)+", not "+strconv.Quote(s))
 	}
 	d.Sched.Clock().SetSpeed(sp)
+	clock.LogChange(d.Log, "dashboard", "speed", d.Sched.Clock(), 0)
 	action := "speed set to " + strconv.FormatFloat(sp, 'g', -1, 64)
 	if sp == 0 {
 		action = "clock frozen: it moves only when advanced"
@@ -533,6 +536,7 @@ func (d *Dashboard) clockSet(c echo.Context) error {
 		t := clk.SetWall()
 		clk.SetSpeed(1)
 		fired, more := d.Sched.RunDueLimit(maxFiredShown)
+		clock.LogChange(d.Log, "dashboard", "wall+speed", clk, len(fired)+more)
 		return seeOther(c, d.keep("clock back on wall time at "+timestamp.Format(t)+", speed 1", fired, more))
 	}
 	s := strings.TrimSpace(c.FormValue("at"))
@@ -546,6 +550,7 @@ func (d *Dashboard) clockSet(c echo.Context) error {
 	clk.Set(t)
 	// Jobs now in the past are due: run them, as the scheduler's loop would.
 	fired, more := d.Sched.RunDueLimit(maxFiredShown)
+	clock.LogChange(d.Log, "dashboard", "set", clk, len(fired)+more)
 	return seeOther(c, d.keep("clock set to "+timestamp.Format(t), fired, more))
 }
 
