@@ -162,7 +162,7 @@ rules:
 	}
 	var list map[string][]scenarios.Status
 	m.ControlJSON("GET", "/scenarios", nil, http.StatusOK, &list)
-	if len(list[""]) != 1 || list[""][0].File.Name != "magic-amounts" {
+	if len(list["global"]) != 1 || list["global"][0].File.Name != "magic-amounts" {
 		t.Errorf("a refused upload changed what is in force: %+v", list)
 	}
 }
@@ -190,7 +190,7 @@ func TestMagicAmountsStayUntilTheirFlag(t *testing.T) {
 		t.Helper()
 		var list map[string][]scenarios.Status
 		m.ControlJSON("GET", "/scenarios", nil, http.StatusOK, &list)
-		for _, st := range list[""] {
+		for _, st := range list["global"] {
 			if st.Builtin && st.File.Name == "magic-amounts" {
 				return st.Acted[0]
 			}
