@@ -75,21 +75,21 @@ type Entry struct {
 	Verified bool `json:"verified"`
 	// StringToSign is what the mock verified against; Explanation is the
 	// likely cause when it did not verify.
-	StringToSign string   `json:"string_to_sign,omitempty"`
-	Explanation  string   `json:"explanation,omitempty"`
-	KeyUsed      string   `json:"key_used,omitempty"` // fingerprint of the app public key
+	StringToSign string `json:"string_to_sign,omitempty"`
+	Explanation  string `json:"explanation,omitempty"`
+	KeyUsed      string `json:"key_used,omitempty"` // fingerprint of the app public key
 	// About and Ref name what the request acted on, as the method table
 	// says: "trade" or "red_packet", and the number the request gave.
-	About        string   `json:"about,omitempty"`
-	Ref          string   `json:"ref,omitempty"`
-	Rule         string   `json:"rule,omitempty"`
-	Misses       []string `json:"misses,omitempty"`
-	Code         string   `json:"code,omitempty"`
-	SubCode      string   `json:"sub_code,omitempty"`
-	Status       int      `json:"status"`
-	Fault        string   `json:"fault,omitempty"`
-	Response     string   `json:"response"`
-	WallMS       float64  `json:"wall_ms"`
+	About    string   `json:"about,omitempty"`
+	Ref      string   `json:"ref,omitempty"`
+	Rule     string   `json:"rule,omitempty"`
+	Misses   []string `json:"misses,omitempty"`
+	Code     string   `json:"code,omitempty"`
+	SubCode  string   `json:"sub_code,omitempty"`
+	Status   int      `json:"status"`
+	Fault    string   `json:"fault,omitempty"`
+	Response string   `json:"response"`
+	WallMS   float64  `json:"wall_ms"`
 	// Truncated is set when a value was cut to keep the journal bounded;
 	// OriginalSizes gives the size in bytes of each value that was cut
 	// ("params.biz_content", "string_to_sign", "response", …).
