@@ -581,6 +581,8 @@ type RefundRequest struct {
 	OperatorID   string        `json:"operator_id"`
 	StoreID      string        `json:"store_id"`
 	TerminalID   string        `json:"terminal_id"`
+	// QueryOptions names the optional fields the answer should carry.
+	QueryOptions []string `json:"query_options"`
 	// AmountSent is set when the JSON carried refund_amount, so that a 0
 	// sent is out of range rather than missing.
 	AmountSent bool `json:"-"`

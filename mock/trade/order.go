@@ -38,6 +38,8 @@ type Order struct {
 	ExtendParams         struct {
 		SysServiceProviderID string `json:"sys_service_provider_id"`
 	} `json:"extend_params"`
+	// QueryOptions names the optional fields pay's answer should carry.
+	QueryOptions []string `json:"query_options"`
 	// Barcode pay only.
 	Scene    string `json:"scene"`
 	AuthCode string `json:"auth_code"`
