@@ -432,9 +432,17 @@ func TestCreate(t *testing.T) {
 		{name: "no buyer", mutate: func(o *Order) {}, wantErr: errInvalidParameter},
 		{name: "buyer equals seller", mutate: func(o *Order) { o.BuyerID = sellerID }, wantErr: ErrBuyerSellerEqual},
 		{name: "buyer equals seller_id given in the order", mutate: func(o *Order) {
-			o.SellerID = "2088777777777777"
-			o.BuyerID = "2088777777777777"
+			o.SellerID = sellerID
+			o.BuyerID = sellerID
 		}, wantErr: ErrBuyerSellerEqual},
+		{name: "foreign seller_id", mutate: func(o *Order) {
+			o.SellerID = "2088777777777777"
+			o.BuyerID = "2088777777777778"
+		}, wantErr: ErrInvalidReceiveAccount},
+		{name: "product_code of another method", mutate: func(o *Order) {
+			o.BuyerID = "2088777777777778"
+			o.ProductCode = "FAST_INSTANT_TRADE_PAY"
+		}, wantErr: errInvalidParameter},
 		{name: "buyer_id", mutate: func(o *Order) { o.BuyerID = "2088200000000009" }, check: func(t *testing.T, tr Trade) {
 			if tr.Buyer.UserID != "2088200000000009" || tr.Buyer.LogonID == "" {
 				t.Fatalf("buyer %+v", tr.Buyer)
