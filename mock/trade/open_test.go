@@ -64,12 +64,18 @@ func TestPrecreateTradeFields(t *testing.T) {
 		t.Errorf("qr token %q is not bax0 + 26 base32 characters", tr.QRToken)
 	}
 
-	// seller_id in the order overrides the app's seller account id.
+	// seller_id may name the merchant's own account; another account is
+	// not one it may receive into (production: ACQ.INVALID_RECEIVE_ACCOUNT).
 	o2 := order("pc2", "1")
-	o2.SellerID = "2088999999999999"
+	o2.SellerID = merchant1.Seller.UserID
 	tr2 := must(e.book.Precreate(merchant1, o2, ctx))(t)
-	if tr2.Seller.UserID != "2088999999999999" || tr2.Seller.Email != merchant1.Seller.Email {
-		t.Errorf("seller override = %+v", tr2.Seller)
+	if tr2.Seller != merchant1.Seller {
+		t.Errorf("seller = %+v", tr2.Seller)
+	}
+	o3 := order("pc3", "1")
+	o3.SellerID = "2088999999999999"
+	if _, err := e.book.Precreate(merchant1, o3, ctx); err != ErrInvalidReceiveAccount {
+		t.Errorf("foreign seller_id: err %v, want ACQ.INVALID_RECEIVE_ACCOUNT", err)
 	}
 }
 
