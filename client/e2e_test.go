@@ -125,6 +125,9 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 	if _, err := timestamp.Parse(r.GmtRefundPay); err != nil {
 		t.Errorf("gmt_refund_pay %q: %v", r.GmtRefundPay, err)
 	}
+	if r.SendBackFee != 0 || r.RefundDetailItemList != nil {
+		t.Errorf("refund without query_options: send_back_fee %v, refund_detail_item_list %v", r.SendBackFee, r.RefundDetailItemList)
+	}
 
 	r, err = refund("r1", "10.00")
 	if err != nil {
@@ -574,5 +577,23 @@ func TestE2ETransport(t *testing.T) {
 	// The mock builds qr_code from the Host header, which must be its own.
 	if !strings.HasPrefix(p.QRCode, srv.URL()+"/") {
 		t.Errorf("qr_code %s is not on the mock %s", p.QRCode, srv.URL())
+	}
+}
+
+// TestE2EQueryOptions: the client asks for the fields production returns
+// only when asked.
+func TestE2EQueryOptions(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	order := client.Order{OutTradeNo: "e2e-qo", TotalAmount: 1000, Subject: "s"}
+	p, err := c.Pay(ctx, client.PayRequest{Order: order, AuthCode: "283912345678901234", QueryOptions: []string{"fund_bill_list"}})
+	if err != nil || len(p.FundBillList) != 1 {
+		t.Fatalf("pay with fund_bill_list = %+v, %v", p, err)
+	}
+	r, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-qo", OutRequestNo: "r0", RefundAmount: 100,
+		QueryOptions: []string{"refund_detail_item_list", "deposit_back_info"}})
+	if err != nil || r.SendBackFee != 100 || len(r.RefundDetailItemList) != 1 || r.HasDepositBack != "N" {
+		t.Fatalf("refund with query_options = %+v, %v", r, err)
 	}
 }
