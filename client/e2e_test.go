@@ -102,7 +102,7 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	if q.TradeStatus != client.TradeSuccess || q.OutTradeNo != out || q.TotalAmount != 8800 || q.ReceiptAmount != 8800 ||
-		q.BuyerPayAmount != 8800 || q.BuyerUserID != "2088102000001234" || q.BuyerLogonID == "" || q.Subject != "Coffee" {
+		q.BuyerPayAmount != 8800 || q.BuyerUserID != "2088102000001234" || q.BuyerLogonID == "" || q.Subject != "" || len(q.FundBillList) != 1 {
 		t.Fatalf("after pay: %+v", q)
 	}
 	if _, err := timestamp.Parse(q.SendPayDate); err != nil {
@@ -124,6 +124,9 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 	}
 	if _, err := timestamp.Parse(r.GmtRefundPay); err != nil {
 		t.Errorf("gmt_refund_pay %q: %v", r.GmtRefundPay, err)
+	}
+	if r.SendBackFee != 0 || r.RefundDetailItemList != nil {
+		t.Errorf("refund without query_options: send_back_fee %v, refund_detail_item_list %v", r.SendBackFee, r.RefundDetailItemList)
 	}
 
 	r, err = refund("r1", "10.00")
@@ -316,7 +319,7 @@ func TestE2EGBK(t *testing.T) {
 	c := mockClient(t, srv, func(c *client.Config) { c.Charset = "GBK" })
 	ctx := context.Background()
 	const subject = "测试商品：咖啡（大杯）乗" // 乗 ends in a 0x5C byte in GBK
-	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "e2e-gbk", TotalAmount: 1500, Subject: subject, Body: "两杯"}}); err != nil {
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "e2e-gbk", TotalAmount: 1500, Subject: subject, Body: "两杯", PassbackParams: subject}}); err != nil {
 		t.Fatal(err)
 	}
 	if tr := mockTrade(t, srv, "e2e-gbk"); tr["subject"] != subject || !strings.EqualFold(fmt.Sprint(tr["charset"]), "gbk") {
@@ -327,7 +330,9 @@ func TestE2EGBK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Subject != subject || q.Body != "两杯" || q.TradeStatus != client.TradeSuccess {
+	// subject and body are not echoed (production returns them for
+	// bank-intermediated trades only); the trade keeps them.
+	if q.Subject != "" || q.Body != "" || q.PassbackParams != subject || q.TradeStatus != client.TradeSuccess {
 		t.Errorf("query = %+v", q)
 	}
 	if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-gbk", RefundAmount: 500, OutRequestNo: "退款1", RefundReason: "顾客退货"}); err != nil {
@@ -572,5 +577,23 @@ func TestE2ETransport(t *testing.T) {
 	// The mock builds qr_code from the Host header, which must be its own.
 	if !strings.HasPrefix(p.QRCode, srv.URL()+"/") {
 		t.Errorf("qr_code %s is not on the mock %s", p.QRCode, srv.URL())
+	}
+}
+
+// TestE2EQueryOptions: the client asks for the fields production returns
+// only when asked.
+func TestE2EQueryOptions(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	order := client.Order{OutTradeNo: "e2e-qo", TotalAmount: 1000, Subject: "s"}
+	p, err := c.Pay(ctx, client.PayRequest{Order: order, AuthCode: "283912345678901234", QueryOptions: []string{"fund_bill_list"}})
+	if err != nil || len(p.FundBillList) != 1 {
+		t.Fatalf("pay with fund_bill_list = %+v, %v", p, err)
+	}
+	r, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-qo", OutRequestNo: "r0", RefundAmount: 100,
+		QueryOptions: []string{"refund_detail_item_list", "deposit_back_info"}})
+	if err != nil || r.SendBackFee != 100 || len(r.RefundDetailItemList) != 1 || r.HasDepositBack != "N" {
+		t.Fatalf("refund with query_options = %+v, %v", r, err)
 	}
 }

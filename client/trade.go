@@ -61,7 +61,7 @@ type Goods struct {
 	AlipayGoodsID  string        `json:"alipay_goods_id,omitempty"`
 	GoodsName      string        `json:"goods_name,omitempty"`
 	Quantity       int           `json:"quantity,omitempty"`
-	Price          amount.Amount `json:"price,omitempty"`
+	Price          amount.Amount `json:"price"` // required, so sent even when 0
 	GoodsCategory  string        `json:"goods_category,omitempty"`
 	CategoriesTree string        `json:"categories_tree,omitempty"`
 	Body           string        `json:"body,omitempty"`
@@ -108,6 +108,8 @@ type PayRequest struct {
 	Order
 	Scene    string `json:"scene,omitempty"`     // bar_code, security_code
 	AuthCode string `json:"auth_code,omitempty"` // the buyer's payment code
+	// QueryOptions asks for optional fields of the answer, e.g. "fund_bill_list".
+	QueryOptions []string `json:"query_options,omitempty"`
 }
 
 // PayResponse is the outcome of a barcode payment.
@@ -256,6 +258,9 @@ type RefundRequest struct {
 	StoreID      string  `json:"store_id,omitempty"`
 	TerminalID   string  `json:"terminal_id,omitempty"`
 	GoodsDetail  []Goods `json:"goods_detail,omitempty"`
+	// QueryOptions asks for optional fields: "refund_detail_item_list" (and
+	// with it send_back_fee's value), "deposit_back_info".
+	QueryOptions []string `json:"query_options,omitempty"`
 }
 
 // RefundResponse is the outcome of a refund.
@@ -275,6 +280,7 @@ type RefundResponse struct {
 	RefundDetailItemList []FundBill    `json:"refund_detail_item_list"`
 	StoreName            string        `json:"store_name"`
 	RefundCurrency       string        `json:"refund_currency"`
+	HasDepositBack       string        `json:"has_deposit_back"` // with query_options deposit_back_info
 }
 
 // Refund refunds part or all of a paid trade (alipay.trade.refund).

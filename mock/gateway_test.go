@@ -176,7 +176,7 @@ func TestParameterPlacement(t *testing.T) {
 
 func TestGBKRequestAndResponse(t *testing.T) {
 	h := newHarness(t, mock.Options{})
-	p := h.params("alipay.trade.precreate", `{"out_trade_no":"GBK1","total_amount":"3.00","subject":"测试商品"}`, func(p map[string]string) { p["charset"] = "GBK" })
+	p := h.params("alipay.trade.precreate", `{"out_trade_no":"GBK1","total_amount":"3.00","subject":"测试商品","passback_params":"回传参数"}`, func(p map[string]string) { p["charset"] = "GBK" })
 	var b strings.Builder
 	for k, v := range p {
 		enc, err := sign.GBK.Encode(v)
@@ -200,8 +200,10 @@ func TestGBKRequestAndResponse(t *testing.T) {
 	if err := sign.Verify(h.srv.AlipayPublicKey(), sign.RSA2, r.Raw, r.Sign); err != nil {
 		t.Fatal("GBK response must be signed over its GBK bytes")
 	}
+	h.control("POST", "/trades/GBK1/scan", "", http.StatusOK)
 	q := h.call("alipay.trade.query", `{"out_trade_no":"GBK1"}`)
-	expect(t, q, "subject", "测试商品")
+	// subject is not echoed (bank-intermediated trades only); passback_params is.
+	expect(t, q, "passback_params", "回传参数")
 }
 
 func TestRSA1App(t *testing.T) {

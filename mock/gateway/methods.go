@@ -136,8 +136,21 @@ type fundBill struct {
 
 const fundChannel = "ALIPAYACCOUNT"
 
-func bills(t *trade.Trade) []fundBill {
-	if !t.IsPaid() {
+// asked reports whether query_options names the optional field name:
+// production leaves such fields out unless asked (alipay-sdk-java-all's
+// response classes: "只有在…query_options中指定时才返回").
+func asked(opts []string, name string) bool {
+	for _, o := range opts {
+		if o == name {
+			return true
+		}
+	}
+	return false
+}
+
+// bills is fund_bill_list when the caller asked for it.
+func bills(t *trade.Trade, opts []string) []fundBill {
+	if !t.IsPaid() || !asked(opts, "fund_bill_list") {
 		return nil
 	}
 	return []fundBill{{Amount: t.Total, FundChannel: fundChannel, RealAmount: t.Total}}
@@ -168,8 +181,8 @@ type paidFields struct {
 	FundBillList   []fundBill    `json:"fund_bill_list,omitempty"`
 }
 
-func paid(t *trade.Trade) paidFields {
-	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t)}
+func paid(t *trade.Trade, opts []string) paidFields {
+	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t, opts)}
 	if t.Scanned {
 		f.BuyerLogonID, f.BuyerUserID = t.Buyer.LogonID, t.Buyer.UserID
 	}
@@ -191,7 +204,7 @@ func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 		paidFields
 		GmtPayment string `json:"gmt_payment,omitempty"`
 		StoreName  string `json:"store_name,omitempty"`
-	}{paidFields: paid(t)}
+	}{paidFields: paid(t, o.QueryOptions)}
 	if t.Paid != nil {
 		out.GmtPayment = timestamp.Format(*t.Paid)
 	}
@@ -223,7 +236,19 @@ type zeroAmounts struct {
 	InvoiceAmount  amount.Amount `json:"invoice_amount"`
 }
 
-func (g *Gateway) query(cl *call, ref trade.Ref) (any, *apierr.Error) {
+// queryRequest is the biz_content of alipay.trade.query.
+type queryRequest struct {
+	trade.Ref
+	QueryOptions []string `json:"query_options"`
+}
+
+// query answers alipay.trade.query. subject and body are left out: the
+// SDK's response class returns them "只在银行间联交易场景下" (bank-intermediated
+// trades only), which the mock's trades never are. voucher_detail_list and
+// trade_settle_info would follow query_options; the mock's buyers use no
+// vouchers and its trades have no settlement, so there is nothing to list.
+func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
+	ref := in.Ref
 	g.beforeQuery(cl.owner(), ref)
 	t, err := g.Trades.Query(cl.owner(), ref)
 	if err != nil {
@@ -237,12 +262,10 @@ func (g *Gateway) query(cl *call, ref trade.Ref) (any, *apierr.Error) {
 		TradeStatus   string `json:"trade_status"`
 		SendPayDate   string `json:"send_pay_date,omitempty"`
 		BuyerUserType string `json:"buyer_user_type,omitempty"`
-		Subject       string `json:"subject,omitempty"`
-		Body          string `json:"body,omitempty"`
 		StoreID       string `json:"store_id,omitempty"`
 		TerminalID    string `json:"terminal_id,omitempty"`
 		Passback      string `json:"passback_params,omitempty"`
-	}{paidFields: paid(&t), TradeStatus: string(t.Status), Subject: t.Subject, Body: t.Body,
+	}{paidFields: paid(&t, in.QueryOptions), TradeStatus: string(t.Status),
 		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams}
 	if t.Paid != nil {
 		out.SendPayDate = timestamp.Format(*t.Paid)
@@ -258,18 +281,16 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	// No gmt_refund_pay: the SDK's response class returns it on cancel
+	// "只在银行间联交易场景下" (bank-intermediated trades only).
 	out := struct {
-		TradeNo      string `json:"trade_no,omitempty"`
-		OutTradeNo   string `json:"out_trade_no,omitempty"`
-		RetryFlag    string `json:"retry_flag"`
-		Action       string `json:"action,omitempty"`
-		GmtRefundPay string `json:"gmt_refund_pay,omitempty"`
+		TradeNo    string `json:"trade_no,omitempty"`
+		OutTradeNo string `json:"out_trade_no,omitempty"`
+		RetryFlag  string `json:"retry_flag"`
+		Action     string `json:"action,omitempty"`
 	}{TradeNo: ref.TradeNo, OutTradeNo: ref.OutTradeNo, RetryFlag: res.RetryFlag, Action: res.Action}
 	if t := res.Trade; t != nil {
 		out.TradeNo, out.OutTradeNo = t.TradeNo, t.OutTradeNo
-		if res.Action == "refund" && len(t.Refunds) > 0 {
-			out.GmtRefundPay = timestamp.Format(t.Refunds[len(t.Refunds)-1].At)
-		}
 	}
 	return out, nil
 }
@@ -307,7 +328,7 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 	if res.FundChange {
 		fundChange = "Y"
 	}
-	return struct {
+	out := struct {
 		TradeNo              string        `json:"trade_no"`
 		OutTradeNo           string        `json:"out_trade_no"`
 		BuyerLogonID         string        `json:"buyer_logon_id,omitempty"`
@@ -316,13 +337,25 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 		RefundFee            amount.Amount `json:"refund_fee"`
 		GmtRefundPay         string        `json:"gmt_refund_pay"`
 		SendBackFee          amount.Amount `json:"send_back_fee"`
-		RefundDetailItemList []fundBill    `json:"refund_detail_item_list"`
+		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
+		HasDepositBack       string        `json:"has_deposit_back,omitempty"`
 	}{
 		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID, BuyerUserID: t.Buyer.UserID,
 		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: timestamp.Format(res.Refund.At),
-		SendBackFee:          res.Refund.Amount,
-		RefundDetailItemList: []fundBill{{Amount: res.Refund.Amount, FundChannel: fundChannel, RealAmount: res.Refund.Amount}},
-	}, nil
+	}
+	// send_back_fee carries its value, and refund_detail_item_list appears,
+	// only when query_options names refund_detail_item_list; otherwise
+	// production sends send_back_fee "0.00" (AlipayTradeRefundResponse).
+	if asked(in.QueryOptions, "refund_detail_item_list") {
+		out.SendBackFee = res.Refund.Amount
+		out.RefundDetailItemList = []fundBill{{Amount: res.Refund.Amount, FundChannel: fundChannel, RealAmount: res.Refund.Amount}}
+	}
+	// has_deposit_back only with deposit_back_info; the mock's buyers pay
+	// from their balance, so no bank card is refunded (the "N" is inferred).
+	if asked(in.QueryOptions, "deposit_back_info") {
+		out.HasDepositBack = "N"
+	}
+	return out, nil
 }
 
 // refundQueryRequest is the biz_content of alipay.trade.fastpay.refund.query.
@@ -351,14 +384,15 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, OutRequestNo: in.OutRequestNo}
 	if r != nil {
 		out.TotalAmount, out.RefundAmount, out.RefundStatus, out.RefundReason = t.Total, r.Amount, "REFUND_SUCCESS", r.Reason
-		out.SendBackFee = r.Amount
-		for _, o := range in.QueryOptions {
-			switch o {
-			case "gmt_refund_pay":
-				out.GmtRefundPay = timestamp.Format(r.At)
-			case "refund_detail_item_list":
-				out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
-			}
+		// Each of these only when query_options asks for it
+		// (AlipayTradeFastpayRefundQueryResponse); deposit_back_info would
+		// describe a bank card refund, which balance payments never have.
+		if asked(in.QueryOptions, "gmt_refund_pay") {
+			out.GmtRefundPay = timestamp.Format(r.At)
+		}
+		if asked(in.QueryOptions, "refund_detail_item_list") {
+			out.SendBackFee = r.Amount
+			out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
 		}
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -254,11 +255,16 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	if !exp.After(now) {
 		return nil, InvalidParameter("time_expire必须晚于当前时间")
 	}
-	seller := m.Seller
-	if o.SellerID != "" {
-		seller.UserID = o.SellerID
+	if err := checkProductCode(method, o.ProductCode); err != nil {
+		return nil, err
 	}
+	if err := checkSeller(m, o); err != nil {
+		return nil, err
+	}
+	seller := m.Seller
+	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
+		Goods: goods, GoodsOmitted: omitted,
 		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
 		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
@@ -269,6 +275,16 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	}
 	b.add(t)
 	return t, nil
+}
+
+// checkSeller refuses a seller_id that is not the merchant's own: production
+// answers ACQ.INVALID_RECEIVE_ACCOUNT (收款账户不支持, "确认seller_id…是否在签约中
+// 设置了收款权限"); the mock's merchants have one receiving account each.
+func checkSeller(m domain.Merchant, o *Order) error {
+	if o.SellerID != "" && o.SellerID != m.Seller.UserID {
+		return ErrInvalidReceiveAccount
+	}
+	return nil
 }
 
 // existing applies the rules for a repeated out_trade_no: the same order
@@ -318,6 +334,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		}
 		t.QRToken = b.ids.QRToken()
 		b.byQR[t.QRToken] = t
+		t.BuyerLogonRequired = strings.Clone(o.BuyerLogonID)
 		e := t.record(now, EventCreated, t.Total, "precreate: QR code issued")
 		out = t.clone()
 		return []change{{out, e}}, nil
@@ -335,11 +352,10 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID == "" {
 			return nil, InvalidParameter("buyer_id和buyer_open_id不能同时为空")
 		}
-		seller := m.Seller.UserID
-		if o.SellerID != "" {
-			seller = o.SellerID
+		if err := checkSeller(m, &o); err != nil {
+			return nil, err
 		}
-		if o.BuyerID != "" && o.BuyerID == seller {
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
@@ -581,6 +597,8 @@ type RefundRequest struct {
 	OperatorID   string        `json:"operator_id"`
 	StoreID      string        `json:"store_id"`
 	TerminalID   string        `json:"terminal_id"`
+	// QueryOptions names the optional fields the answer should carry.
+	QueryOptions []string `json:"query_options"`
 	// AmountSent is set when the JSON carried refund_amount, so that a 0
 	// sent is out of range rather than missing.
 	AmountSent bool `json:"-"`
@@ -771,6 +789,15 @@ func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
 			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: "交易状态不合法: " + string(t.Status)}
+		}
+		if req := t.BuyerLogonRequired; req != "" {
+			if buyer != nil && buyer.LogonID != "" && buyer.LogonID != req {
+				out = t.clone()
+				return ch, ErrBuyerNotMatch
+			}
+			if t.Buyer.LogonID == "" {
+				t.Buyer.Account, t.Buyer.LogonID = req, fixtures.MaskLogon(req)
+			}
 		}
 		if buyer != nil {
 			if buyer.UserID != "" {

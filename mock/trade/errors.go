@@ -19,6 +19,9 @@ var (
 	ErrBuyerSellerEqual      = apierr.Business("ACQ.BUYER_SELLER_EQUAL", "买卖家不能相同")
 	ErrPaymentFail           = apierr.Business("ACQ.PAYMENT_FAIL", "支付失败")
 	ErrBuyerBalanceNotEnough = apierr.Business("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足")
+	ErrBuyerNotMatch         = apierr.Business("ACQ.TRADE_BUYER_NOT_MATCH", "交易买家不匹配")
+	ErrInvalidReceiveAccount = apierr.Business("ACQ.INVALID_RECEIVE_ACCOUNT", "收款账户不支持")
+	ErrSubGoodsSizeMaxCount  = apierr.Business("ACQ.SUB_GOODS_SIZE_MAX_COUNT", "子商品明细超长")
 )
 
 // InvalidParameter is ACQ.INVALID_PARAMETER with the field named, so a

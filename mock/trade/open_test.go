@@ -64,12 +64,18 @@ func TestPrecreateTradeFields(t *testing.T) {
 		t.Errorf("qr token %q is not bax0 + 26 base32 characters", tr.QRToken)
 	}
 
-	// seller_id in the order overrides the app's seller account id.
+	// seller_id may name the merchant's own account; another account is
+	// not one it may receive into (production: ACQ.INVALID_RECEIVE_ACCOUNT).
 	o2 := order("pc2", "1")
-	o2.SellerID = "2088999999999999"
+	o2.SellerID = merchant1.Seller.UserID
 	tr2 := must(e.book.Precreate(merchant1, o2, ctx))(t)
-	if tr2.Seller.UserID != "2088999999999999" || tr2.Seller.Email != merchant1.Seller.Email {
-		t.Errorf("seller override = %+v", tr2.Seller)
+	if tr2.Seller != merchant1.Seller {
+		t.Errorf("seller = %+v", tr2.Seller)
+	}
+	o3 := order("pc3", "1")
+	o3.SellerID = "2088999999999999"
+	if _, err := e.book.Precreate(merchant1, o3, ctx); err != ErrInvalidReceiveAccount {
+		t.Errorf("foreign seller_id: err %v, want ACQ.INVALID_RECEIVE_ACCOUNT", err)
 	}
 }
 
@@ -432,9 +438,17 @@ func TestCreate(t *testing.T) {
 		{name: "no buyer", mutate: func(o *Order) {}, wantErr: errInvalidParameter},
 		{name: "buyer equals seller", mutate: func(o *Order) { o.BuyerID = sellerID }, wantErr: ErrBuyerSellerEqual},
 		{name: "buyer equals seller_id given in the order", mutate: func(o *Order) {
-			o.SellerID = "2088777777777777"
-			o.BuyerID = "2088777777777777"
+			o.SellerID = sellerID
+			o.BuyerID = sellerID
 		}, wantErr: ErrBuyerSellerEqual},
+		{name: "foreign seller_id", mutate: func(o *Order) {
+			o.SellerID = "2088777777777777"
+			o.BuyerID = "2088777777777778"
+		}, wantErr: ErrInvalidReceiveAccount},
+		{name: "product_code of another method", mutate: func(o *Order) {
+			o.BuyerID = "2088777777777778"
+			o.ProductCode = "FAST_INSTANT_TRADE_PAY"
+		}, wantErr: errInvalidParameter},
 		{name: "buyer_id", mutate: func(o *Order) { o.BuyerID = "2088200000000009" }, check: func(t *testing.T, tr Trade) {
 			if tr.Buyer.UserID != "2088200000000009" || tr.Buyer.LogonID == "" {
 				t.Fatalf("buyer %+v", tr.Buyer)

@@ -38,6 +38,9 @@ type Order struct {
 	ExtendParams         struct {
 		SysServiceProviderID string `json:"sys_service_provider_id"`
 	} `json:"extend_params"`
+	GoodsDetail []Goods `json:"goods_detail"`
+	// QueryOptions names the optional fields pay's answer should carry.
+	QueryOptions []string `json:"query_options"`
 	// Barcode pay only.
 	Scene    string `json:"scene"`
 	AuthCode string `json:"auth_code"`
@@ -81,6 +84,9 @@ func (o *Order) normalise(totalRequired bool) error {
 		return InvalidParameter("sys_service_provider_id必须是服务商的支付宝账号（2088开头的16位数字）")
 	}
 	if err := o.checkLengths(); err != nil {
+		return err
+	}
+	if err := checkGoods(o.GoodsDetail); err != nil {
 		return err
 	}
 	d, u := o.DiscountableAmount, o.UndiscountableAmount

@@ -43,7 +43,15 @@ type Trade struct {
 
 	// Scanned is false for a precreate trade whose QR code no buyer has
 	// scanned yet; production does not show such a trade to query.
-	Scanned  bool            `json:"scanned"`
+	Scanned bool `json:"scanned"`
+	// BuyerLogonRequired is the buyer_logon_id a precreate named: only that
+	// buyer may pay (others get ACQ.TRADE_BUYER_NOT_MATCH).
+	BuyerLogonRequired string `json:"buyer_logon_required,omitempty"`
+	// Goods is the order's goods_detail as kept (bounded; GoodsOmitted
+	// counts the items past the bound).
+	Goods        []Goods `json:"goods_detail,omitempty"`
+	GoodsOmitted int     `json:"goods_omitted,omitempty"`
+
 	Buyer    fixtures.Buyer  `json:"buyer"`
 	Seller   fixtures.Seller `json:"seller"`
 	AuthCode string          `json:"auth_code,omitempty"`
@@ -149,6 +157,7 @@ func (t *Trade) clone() Trade {
 	c := *t
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
+	c.Goods = append([]Goods(nil), t.Goods...)
 	c.History = append([]Event(nil), t.History...)
 	return c
 }

@@ -235,7 +235,7 @@ rules:
 	}
 	x.engine.Add(f)
 
-	out := x.call("alipay.trade.precreate", `{"out_trade_no":"order-paid-1","total_amount":"88.88","subject":"Iphone6 16G"}`,
+	out := x.call("alipay.trade.precreate", `{"out_trade_no":"order-paid-1","total_amount":"88.88","subject":"Iphone6 16G","buyer_logon_id":"13800138000","goods_detail":[{"goods_id":"iphone6-16g","goods_name":"Iphone6 16G","quantity":1,"price":"88.88"}]}`,
 		func(p map[string]string) { p["notify_url"] = x.merchant }, nil)
 	t, err := x.trades.Get(keys.DevAppID, "order-paid-1")
 	if err != nil {
@@ -350,6 +350,8 @@ func TestDashboardPages(t *testing.T) {
 			{"data-field", "buyer_id", "2088000000000001"},
 			{"data-field", "buyer_logon_id", "138****8000"},
 			{"data-field", "seller_id", "2088"},
+			{"data-field", "buyer_logon_required", "13800138000"},
+			{"data-field", "goods_detail", "iphone6-16g Iphone6 16G ×1 @ 88.88"},
 			{"data-field", "refund_fee", "8.88"},
 			{"data-field", "gmt_payment", "2026-11-23 10:00:00"},
 			{"data-event", "created", "precreate: QR code issued"},

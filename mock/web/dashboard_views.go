@@ -259,6 +259,22 @@ func (d *Dashboard) appName(id string) string {
 	return id
 }
 
+// goodsText is a trade's goods_detail on one line: "id name ×qty @ price"
+// per item, and how many items the mock did not keep.
+func goodsText(t trade.Trade) string {
+	var b strings.Builder
+	for i, g := range t.Goods {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s %s ×%d @ %s", g.GoodsID, g.GoodsName, g.Quantity, g.Price)
+	}
+	if t.GoodsOmitted > 0 {
+		fmt.Fprintf(&b, "; … %d more items not kept", t.GoodsOmitted)
+	}
+	return b.String()
+}
+
 func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) tradeDetailView {
 	v := tradeDetailView{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Status: string(t.Status), StatusClass: statusClass(string(t.Status)),
 		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.CashierToken}
@@ -285,6 +301,7 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 		field{Key: "buyer_id", Label: "buyer_id", Value: t.Buyer.UserID},
 		field{Key: "buyer_logon_id", Label: "buyer_logon_id", Value: t.Buyer.LogonID},
 		field{Key: "buyer_name", Label: "buyer name", Value: t.Buyer.Name},
+		field{Key: "buyer_logon_required", Label: "only this buyer may pay (buyer_logon_id)", Value: t.BuyerLogonRequired},
 		field{Key: "seller_id", Label: "seller_id", Value: t.Seller.UserID},
 		field{Key: "seller_email", Label: "seller_email", Value: t.Seller.Email},
 		field{Key: "seller_name", Label: "seller name", Value: t.Seller.Name},
@@ -295,6 +312,7 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 		field{Key: "operator_id", Label: "operator_id", Value: t.OperatorID},
 		field{Key: "terminal_id", Label: "terminal_id", Value: t.TerminalID},
 		field{Key: "passback_params", Label: "passback_params", Value: t.PassbackParams},
+		field{Key: "goods_detail", Label: "goods_detail", Value: goodsText(t)},
 		field{Key: "sys_service_provider_id", Label: "sys_service_provider_id", Value: t.SysServiceProviderID},
 		field{Key: "isv_app_id", Label: "made by ISV app (app_auth_token)", Value: t.ISVAppID},
 		field{Key: "notify_url", Label: "notify_url", Value: t.NotifyURL},

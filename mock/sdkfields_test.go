@@ -1,0 +1,144 @@
+package mock_test
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// sdkFields reads testdata/sdk_response_fields.txt: for each method, the
+// fields the Java SDK's response class declares (plus the common ones and
+// the listed extras).
+func sdkFields(t *testing.T) map[string]map[string]bool {
+	t.Helper()
+	f, err := os.Open("testdata/sdk_response_fields.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var common []string
+	out := map[string]map[string]bool{}
+	cur := ""
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		w := strings.Fields(sc.Text())
+		switch {
+		case len(w) == 0 || strings.HasPrefix(w[0], "#"):
+		case w[0] == "common":
+			common = w[1:]
+		case w[0] == "method":
+			cur = w[1]
+			out[cur] = map[string]bool{}
+		case w[0] == "extra":
+			out[w[1]][w[2]] = true
+		default:
+			for _, n := range w {
+				out[cur][n] = true
+			}
+		}
+	}
+	for _, set := range out {
+		for _, n := range common {
+			set[n] = true
+		}
+	}
+	return out
+}
+
+// TestResponseFieldsAreSDKFields calls every method that answers JSON, in
+// success and in error, with and without query_options, and fails on any
+// field of the response node that the method's SDK response class lacks.
+func TestResponseFieldsAreSDKFields(t *testing.T) {
+	want := sdkFields(t)
+	for _, d := range alipay.Methods() {
+		if d.Page {
+			continue
+		}
+		if want[d.Name] == nil {
+			t.Errorf("%s answers JSON but testdata/sdk_response_fields.txt has no list for it", d.Name)
+		}
+	}
+	h := newHarness(t, mock.Options{})
+	seen := map[string]map[bool]bool{} // method → success seen, error seen
+	check := func(method, biz string) map[string]any {
+		t.Helper()
+		node := h.call(method, biz)
+		if seen[method] == nil {
+			seen[method] = map[bool]bool{}
+		}
+		seen[method][node["code"] == "10000"] = true
+		t.Logf("%s %s → %v %v", method, biz, node["code"], node["sub_msg"])
+		var extra []string
+		for k := range node {
+			if !want[method][k] {
+				extra = append(extra, k)
+			}
+		}
+		sort.Strings(extra)
+		if len(extra) > 0 {
+			t.Errorf("%s %s: fields not in the SDK's response class: %v", method, biz, extra)
+		}
+		return node
+	}
+	all := `"query_options":["fund_bill_list","voucher_detail_list","trade_settle_info","refund_detail_item_list","deposit_back_info","gmt_refund_pay","send_back_fee"]`
+
+	check("alipay.trade.precreate", `{"out_trade_no":"F1","total_amount":"5.00","subject":"s"}`)
+	check("alipay.trade.precreate", `{"out_trade_no":"F1","total_amount":"-1","subject":"s"}`)
+	h.control("POST", "/trades/F1/scan", "", http.StatusOK)
+	check("alipay.trade.query", `{"out_trade_no":"F1"}`)
+	check("alipay.trade.query", `{"out_trade_no":"F1",`+all+`}`)
+	check("alipay.trade.cancel", `{"out_trade_no":"F1"}`)
+	check("alipay.trade.precreate", `{"out_trade_no":"F5","total_amount":"5.00","subject":"s"}`)
+	h.control("POST", "/trades/F5/scan", "", http.StatusOK)
+	check("alipay.trade.close", `{"out_trade_no":"F5"}`)
+
+	check("alipay.trade.pay", `{"out_trade_no":"F2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
+	check("alipay.trade.pay", `{"out_trade_no":"F2b","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s",`+all+`}`)
+	check("alipay.trade.pay", `{"out_trade_no":"F3","scene":"bar_code","auth_code":"1","total_amount":"10.00","subject":"s"}`)
+	check("alipay.trade.query", `{"out_trade_no":"F2"}`)
+	check("alipay.trade.query", `{"out_trade_no":"F2",`+all+`}`)
+	check("alipay.trade.query", `{"out_trade_no":"nope"}`)
+	check("alipay.trade.refund", `{"out_trade_no":"F2","refund_amount":"1.00","out_request_no":"R1"}`)
+	check("alipay.trade.refund", `{"out_trade_no":"F2","refund_amount":"1.00","out_request_no":"R2",`+all+`}`)
+	check("alipay.trade.refund", `{"out_trade_no":"F2","refund_amount":"99.00","out_request_no":"R3"}`)
+	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"F2","out_request_no":"R1"}`)
+	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"F2","out_request_no":"R2",`+all+`}`)
+	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"nope","out_request_no":"R1"}`)
+	paid := check("alipay.trade.query", `{"out_trade_no":"F2"}`)
+	check("alipay.trade.orderinfo.sync", `{"trade_no":"`+paid["trade_no"].(string)+`","out_request_no":"S1","biz_type":"CREDIT_AUTH","order_biz_info":"{\"status\":\"COMPLETE\"}"}`)
+	check("alipay.trade.orderinfo.sync", `{"out_trade_no":"nope","out_request_no":"S1","biz_type":"CREDIT_AUTH"}`)
+	check("alipay.trade.cancel", `{"out_trade_no":"F2"}`)
+	check("alipay.trade.cancel", `{"out_trade_no":"nope"}`)
+	check("alipay.trade.close", `{"out_trade_no":"nope"}`)
+	check("alipay.trade.create", `{"out_trade_no":"F4","total_amount":"1.00","subject":"s","buyer_id":"2088000000000001"}`)
+	check("alipay.trade.create", `{"out_trade_no":"F4","total_amount":"2.00","subject":"s","buyer_id":"2088000000000001"}`)
+
+	pay := check("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"FC1","out_request_no":"FC1-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`)
+	authNo, _ := pay["auth_no"].(string)
+	check("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"FC2","out_request_no":"FC2-pay","order_title":"红包","amount":"0","payer_user_id":"2088102000000001"}`)
+	check("alipay.fund.coupon.order.disburse", `{"out_order_no":"FD1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_user_id":"2088102000000101"}`)
+	check("alipay.fund.coupon.order.disburse", `{"out_order_no":"FD2","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"99.00","payee_user_id":"2088102000000101"}`)
+	check("alipay.fund.coupon.order.refund", `{"auth_no":"`+authNo+`","out_request_no":"CR1","amount":"1.00"}`)
+	check("alipay.fund.coupon.order.refund", `{"auth_no":"nope","out_request_no":"CR2","amount":"1.00"}`)
+	check("alipay.fund.coupon.operation.query", `{"out_order_no":"FC1","out_request_no":"FC1-pay"}`)
+	check("alipay.fund.coupon.operation.query", `{"auth_no":"`+authNo+`","operation_id":"x"}`)
+
+	check("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"nope"}`)
+	check("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"trade","bill_date":"2026-11-22"}`)
+	check("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"nope","bill_date":"2026-11-22"}`)
+	check("alipay.open.app.alipaycert.download", `{"alipay_cert_sn":"`+keys.DevAlipayCertSN()+`"}`)
+	check("alipay.open.app.alipaycert.download", `{"alipay_cert_sn":"nope"}`)
+	for method := range want {
+		if !seen[method][false] || (!seen[method][true] && method != "alipay.open.auth.token.app") {
+			t.Errorf("%s: not called in both success and error (%v)", method, seen[method])
+		}
+	}
+}
