@@ -430,3 +430,49 @@ func TestGBKNotification(t *testing.T) {
 }
 
 func mustAmount(s string) amount.Amount { return amount.MustParse(s) }
+
+// A scenario's bad_signature holds for every attempt: each is signed
+// afresh with its own notify_time, and none verifies. Each notification of
+// a trade has its own notify_id.
+func TestNotificationBadSignatureEveryAttempt(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.control("POST", "/scenarios", `{"name":"bad-notify","rules":[{"when":{"method":"alipay.trade.pay"},"then":{"notify":{"bad_signature":true}}}]}`, http.StatusCreated)
+	m := newMerchant(t, "fail")
+	h.payWithNotify("B1", "1.00", m.URL)
+	waitAttempts(t, h, "B1", 1)
+	h.advance(`{"by":"4m"}`)
+	n := waitAttempts(t, h, "B1", 2)
+	pub := h.srv.AlipayPublicKey()
+	calls := m.calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	for i, c := range calls {
+		p := map[string]string{}
+		for k := range c.form {
+			p[k] = c.form.Get(k)
+		}
+		if err := sign.VerifyString(pub, sign.RSA2, sign.UTF8, sign.NotifyContent(p), p["sign"]); err == nil {
+			t.Errorf("attempt %d verifies despite bad_signature", i+1)
+		}
+		if n.Attempts[i].Body != c.body {
+			t.Errorf("attempt %d: outbox body differs from what was sent", i+1)
+		}
+	}
+	if calls[0].form.Get("notify_time") == calls[1].form.Get("notify_time") {
+		t.Error("both attempts carry the same notify_time")
+	}
+}
+
+func TestNotifyIDUniqueAcrossNotifications(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	h.payWithNotify("U1", "2.00", m.URL)
+	h.notifications("out_trade_no=U1&state=delivered")
+	p := h.params("alipay.trade.refund", `{"out_trade_no":"U1","refund_amount":"1.00","out_request_no":"r1"}`, nil)
+	expect(t, h.verify("alipay.trade.refund", h.post(p), true), "code", "10000")
+	list := h.notifications("out_trade_no=U1&state=delivered&count=2")
+	if len(list) != 2 || list[0].NotifyID == "" || list[0].NotifyID == list[1].NotifyID {
+		t.Errorf("notify_ids of the payment and the refund: %+v", list)
+	}
+}
