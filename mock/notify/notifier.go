@@ -325,7 +325,7 @@ func (n *Notifier) Resend(id string) error {
 
 // attempt makes one delivery attempt at the clock time at.
 func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired {
-	nf, ok := n.outbox.Get(id)
+	nf, ok := n.outbox.get(id)
 	if !ok || nf.State != Pending || nf.gen != gen {
 		return nil
 	}

@@ -240,6 +240,17 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 	return n.view(), true
 }
 
+// get is Get without the attempts' bodies, for the notifier.
+func (o *Outbox) get(id string) (Notification, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, ok := o.items[id]
+	if !ok {
+		return Notification{}, false
+	}
+	return n.clone(), true
+}
+
 // List returns the notifications matching f, oldest first.
 func (o *Outbox) List(f Filter) []Notification {
 	o.mu.Lock()
