@@ -453,6 +453,11 @@ func TestE2ECouponAppAndPagePay(t *testing.T) {
 				v.Get("amount") != "12.34" || v.Get("status") != "SUCCESS" || v.Get("out_request_no") != out+"-pay" || v.Get("operation_id") == "" {
 				t.Errorf("return params = %v", v)
 			}
+			// Every field of AlipayFundCouponOrderPagePayResponse, gmt_trans
+			// (the payment's time on the mock's clock) included.
+			if want := timestamp.Format(clk.Now()); v.Get("gmt_trans") != want {
+				t.Errorf("gmt_trans %q, want %q", v.Get("gmt_trans"), want)
+			}
 			q := m.query(client.CouponOperationQueryRequest{AuthNo: authNo, OperationID: v.Get("operation_id")})
 			if q.Status != client.CouponSuccess || q.Amount != 1234 || q.OutOrderNo != out {
 				t.Errorf("query = %+v", q)

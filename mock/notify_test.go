@@ -13,6 +13,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
@@ -144,10 +145,40 @@ func TestNotificationRetryScheduleOnTheClock(t *testing.T) {
 			t.Errorf("attempt %d at +%v, want +%v", i+1, got, want[i])
 		}
 	}
-	for _, c := range calls[1:] {
-		if c.body != calls[0].body {
-			t.Error("retries resend the same bytes (same notify_id, same signature)")
+	// Each attempt carries the time it is sent and its own signature; the
+	// notify_id and every other field stay (seed 001: notify_time is
+	// "通知的发送时间").
+	pub := h.srv.AlipayPublicKey()
+	for i, c := range calls {
+		wantTime := epoch.Add(want[i]).In(timestamp.Zone).Format(timestamp.Layout)
+		if got := c.form.Get("notify_time"); got != wantTime {
+			t.Errorf("attempt %d: notify_time %s, want %s", i+1, got, wantTime)
 		}
+		if c.form.Get("notify_id") != calls[0].form.Get("notify_id") || c.form.Get("notify_id") == "" {
+			t.Errorf("attempt %d: notify_id %q, first %q", i+1, c.form.Get("notify_id"), calls[0].form.Get("notify_id"))
+		}
+		if i > 0 && c.form.Get("sign") == calls[0].form.Get("sign") {
+			t.Errorf("attempt %d reuses the first attempt's signature", i+1)
+		}
+		p := map[string]string{}
+		for k := range c.form {
+			p[k] = c.form.Get(k)
+		}
+		if err := sign.VerifyString(pub, sign.RSA2, sign.UTF8, sign.NotifyContent(p), p["sign"]); err != nil {
+			t.Errorf("attempt %d does not verify: %v", i+1, err)
+		}
+		for k := range calls[0].form {
+			if k != "notify_time" && k != "sign" && c.form.Get(k) != calls[0].form.Get(k) {
+				t.Errorf("attempt %d changed %s", i+1, k)
+			}
+		}
+		// The outbox shows each attempt's exact bytes.
+		if a := list[0].Attempts[i]; a.Body != c.body || a.NotifyTime != wantTime || a.Sign != c.form.Get("sign") {
+			t.Errorf("attempt %d in the outbox: %+v\nsent %s", i+1, a, c.body)
+		}
+	}
+	if list[0].Body != calls[2].body {
+		t.Error("the notification's body is the last attempt's")
 	}
 	// Nothing more is scheduled for it.
 	h.advance(`{"by":"30h"}`)
@@ -400,3 +431,49 @@ func TestGBKNotification(t *testing.T) {
 }
 
 func mustAmount(s string) amount.Amount { return amount.MustParse(s) }
+
+// A scenario's bad_signature holds for every attempt: each is signed
+// afresh with its own notify_time, and none verifies. Each notification of
+// a trade has its own notify_id.
+func TestNotificationBadSignatureEveryAttempt(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.control("POST", "/scenarios", `{"name":"bad-notify","rules":[{"when":{"method":"alipay.trade.pay"},"then":{"notify":{"bad_signature":true}}}]}`, http.StatusCreated)
+	m := newMerchant(t, "fail")
+	h.payWithNotify("B1", "1.00", m.URL)
+	waitAttempts(t, h, "B1", 1)
+	h.advance(`{"by":"4m"}`)
+	n := waitAttempts(t, h, "B1", 2)
+	pub := h.srv.AlipayPublicKey()
+	calls := m.calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	for i, c := range calls {
+		p := map[string]string{}
+		for k := range c.form {
+			p[k] = c.form.Get(k)
+		}
+		if err := sign.VerifyString(pub, sign.RSA2, sign.UTF8, sign.NotifyContent(p), p["sign"]); err == nil {
+			t.Errorf("attempt %d verifies despite bad_signature", i+1)
+		}
+		if n.Attempts[i].Body != c.body {
+			t.Errorf("attempt %d: outbox body differs from what was sent", i+1)
+		}
+	}
+	if calls[0].form.Get("notify_time") == calls[1].form.Get("notify_time") {
+		t.Error("both attempts carry the same notify_time")
+	}
+}
+
+func TestNotifyIDUniqueAcrossNotifications(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "success")
+	h.payWithNotify("U1", "2.00", m.URL)
+	h.notifications("out_trade_no=U1&state=delivered")
+	p := h.params("alipay.trade.refund", `{"out_trade_no":"U1","refund_amount":"1.00","out_request_no":"r1"}`, nil)
+	expect(t, h.verify("alipay.trade.refund", h.post(p), true), "code", "10000")
+	list := h.notifications("out_trade_no=U1&state=delivered&count=2")
+	if len(list) != 2 || list[0].NotifyID == "" || list[0].NotifyID == list[1].NotifyID {
+		t.Errorf("notify_ids of the payment and the refund: %+v", list)
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -164,6 +166,14 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 	for _, n := range after {
 		if n.State != notify.Delivered || len(n.Attempts) < 2 {
 			t.Errorf("notification %s after restart: %s after %d attempts", n.ID, n.State, len(n.Attempts))
+		}
+		// Attempts from before and after the restart each keep the form
+		// they sent: their own notify_time, the same notify_id.
+		for i, a := range n.Attempts {
+			if want := timestamp.Format(a.At); a.NotifyTime != want || !strings.Contains(a.Body, "notify_time="+url.QueryEscape(want)) ||
+				!strings.Contains(a.Body, "notify_id="+n.NotifyID) {
+				t.Errorf("notification %s attempt %d: notify_time %q, body %s", n.ID, i+1, a.NotifyTime, a.Body)
+			}
 		}
 	}
 	// New trades get new numbers, not the stored ones again.

@@ -16,7 +16,9 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
@@ -56,12 +58,14 @@ func (a *API) Register(g *echo.Group) {
 	g.GET("/trades", a.listTrades)
 	g.GET("/trades/:ref", a.getTrade)
 	g.POST("/trades/:ref/:action", a.act)
+	g.GET("/trades/:ref/app-pay-result", a.tradeAppResult)
 	g.POST("/app-pay", a.appPay)
 	g.POST("/app-auth-codes", a.authorise)
 	g.GET("/app-auth-tokens", a.listTokens)
 	g.GET("/red-packets", a.listCoupons)
 	g.GET("/red-packets/:ref", a.getCoupon)
 	g.POST("/red-packets/:ref/:action", a.couponAct)
+	g.GET("/red-packets/:ref/app-pay-result", a.couponAppResult)
 	g.GET("/faults", a.listFaults)
 	g.POST("/faults", a.addFault)
 	g.DELETE("/faults", a.clearFaults)
@@ -107,7 +111,14 @@ func (a *API) appPay(c echo.Context) error {
 			return c.JSON(http.StatusOK, o)
 		case "pay":
 			x, err := a.Coupons.SenderPay(o.AppID, o.AuthNo, bp)
-			return a.couponAnswer(c, x, err)
+			if err != nil {
+				return a.couponAnswer(c, x, err)
+			}
+			r, err := notify.CouponAppResult(x, a.Key)
+			if err != nil {
+				return fail(c, http.StatusConflict, err)
+			}
+			return c.JSON(http.StatusOK, paidCoupon{Order: x, AppPayResult: r})
 		case "close":
 			x, err := a.Coupons.SenderClose(o.AppID, o.AuthNo)
 			return a.couponAnswer(c, x, err)
@@ -123,8 +134,52 @@ func (a *API) appPay(c echo.Context) error {
 		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
 			return a.tradeError(c, err)
 		}
+		if r, err := notify.TradeAppResult(t, a.Key); err == nil {
+			return c.JSON(http.StatusOK, paidTrade{Trade: t, AppPayResult: r})
+		}
 	}
 	return c.JSON(http.StatusOK, t)
+}
+
+// paidTrade and paidCoupon are what POST /_mock/app-pay answers a payment
+// with: the trade or red packet, and the result the Alipay app would hand
+// the merchant's app.
+type paidTrade struct {
+	trade.Trade
+	AppPayResult notify.AppResult `json:"app_pay_result"`
+}
+
+type paidCoupon struct {
+	coupon.Order
+	AppPayResult notify.AppResult `json:"app_pay_result"`
+}
+
+// tradeAppResult is the app pay result of a paid app pay trade, however
+// it was paid (POST /_mock/app-pay, the cashier, a scenario's then.buyer,
+// POST /_mock/trades/{ref}/pay).
+func (a *API) tradeAppResult(c echo.Context) error {
+	t, err := a.Trades.Get(c.QueryParam("app_id"), c.Param("ref"))
+	if err != nil {
+		return a.tradeError(c, err)
+	}
+	r, err := notify.TradeAppResult(t, a.Key)
+	if err != nil {
+		return fail(c, http.StatusConflict, err)
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// couponAppResult is tradeAppResult for a red packet paid in the app.
+func (a *API) couponAppResult(c echo.Context) error {
+	o, err := a.Coupons.Get(c.QueryParam("app_id"), c.Param("ref"))
+	if err != nil {
+		return a.couponAnswer(c, o, err)
+	}
+	r, err := notify.CouponAppResult(o, a.Key)
+	if err != nil {
+		return fail(c, http.StatusConflict, err)
+	}
+	return c.JSON(http.StatusOK, r)
 }
 
 func (a *API) health(c echo.Context) error {

@@ -194,29 +194,24 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
 }
 
-// enqueue signs the parameters, fixes the body every attempt will send,
-// and plans the first attempt now. key orders notifications that must not
-// overtake each other.
+// enqueue signs the parameters, fixes the form every attempt sends (each
+// with its own notify_time and signature, see sendForm), and plans the
+// first attempt now. key orders notifications that must not overtake each
+// other.
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
 	var pol Policy
 	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok {
 		pol = v.(Policy)
 	}
-	f, err := SignForm(p, n.key, charset, signType)
-	if err != nil {
-		return
-	}
-	if pol.BadSignature {
-		p["sign"], _ = sign.SignString(n.key, f.SignType, f.Charset, "tampered "+sign.NotifyContent(p))
-	}
 	if pol.URL != "" {
 		nf.URL = pol.URL
 	}
-	body, err := f.Encode()
+	nf.badSig = pol.BadSignature
+	f, body, err := n.sendForm(p, charset, signType, nf.badSig, nf.Created.Add(pol.Delay))
 	if err != nil {
 		return
 	}
-	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = p["notify_id"], string(f.Charset), p, body, Pending
+	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = f.Params["notify_id"], string(f.Charset), f.Params, body, Pending
 	at := nf.Created.Add(pol.Delay)
 	if pol.Reorder {
 		// Only this one is held back, so the next one overtakes it.
@@ -235,6 +230,30 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		n.outbox.add(&c)
 		n.schedule(c.ID, key, at)
 	}
+}
+
+// sendForm is the form of one attempt sent at the clock time at: the
+// notification's parameters with notify_time set to at ("通知的发送时间",
+// the time it is sent: seed 001's notification table), signed afresh; a
+// signature that does not verify when bad. notify_id and every other
+// field stay as they were. An empty charset or sign type is UTF-8, RSA2.
+func (n *Notifier) sendForm(params map[string]string, cs sign.Charset, st sign.Type, bad bool, at time.Time) (Form, string, error) {
+	p := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		if k != "sign" && k != "sign_type" {
+			p[k] = v
+		}
+	}
+	p["notify_time"] = timestamp.Format(at)
+	f, err := SignForm(p, n.key, cs, st)
+	if err != nil {
+		return Form{}, "", err
+	}
+	if bad {
+		p["sign"], _ = sign.SignString(n.key, f.SignType, f.Charset, "tampered "+sign.NotifyContent(p))
+	}
+	body, err := f.Encode()
+	return f, body, err
 }
 
 // couponParams are the fields of a fund operation notification. No source
@@ -310,13 +329,18 @@ func (n *Notifier) Resend(id string) error {
 
 // attempt makes one delivery attempt at the clock time at.
 func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired {
-	nf, ok := n.outbox.Get(id)
+	nf, ok := n.outbox.get(id)
 	if !ok || nf.State != Pending || nf.gen != gen {
 		return nil
 	}
 	a := Attempt{N: len(nf.Attempts) + 1, At: at}
+	f, body, err := n.sendForm(nf.Params, sign.Charset(nf.Charset), sign.Type(nf.Params["sign_type"]), nf.badSig, at)
+	if err != nil { // the same parameters signed and encoded when queued
+		f, body = Form{Params: nf.Params}, nf.Body
+	}
+	a.NotifyTime, a.Sign = f.Params["notify_time"], f.Params["sign"]
 	start := time.Now() // latency is wall time, not the mock clock
-	req, err := http.NewRequest(http.MethodPost, nf.URL, strings.NewReader(nf.Body))
+	req, err := http.NewRequest(http.MethodPost, nf.URL, strings.NewReader(body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+nf.Charset)
 		req.Header.Set("User-Agent", n.opts.UserAgent)
@@ -342,6 +366,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	var state State
 	n.outbox.update(id, func(nf *Notification) {
 		nf.Attempts = append(nf.Attempts, a)
+		nf.Params, nf.Body = f.Params, body   // the last attempt's form
 		failed := len(nf.Attempts) - nf.round // failures in this round
 		switch {
 		case a.OK:

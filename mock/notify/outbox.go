@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
@@ -22,13 +23,21 @@ const (
 
 // Attempt is one delivery attempt, as it went over the wire.
 type Attempt struct {
-	N         int       `json:"n"`
-	At        time.Time `json:"at"` // on the mock's clock
-	Status    int       `json:"status,omitempty"`
-	Response  string    `json:"response,omitempty"` // the body, cut at 1 KiB
-	LatencyMS float64   `json:"latency_ms"`         // wall time
-	Error     string    `json:"error,omitempty"`
-	OK        bool      `json:"ok"`
+	N  int       `json:"n"`
+	At time.Time `json:"at"` // on the mock's clock
+	// NotifyTime and Sign are what this attempt's form carried: each
+	// attempt is signed afresh with the time it is sent.
+	NotifyTime string `json:"notify_time,omitempty"`
+	Sign       string `json:"sign,omitempty"`
+	// Body is the exact form body the attempt sent. It is not kept but
+	// rebuilt when the outbox is read (Get, List, Page), from the
+	// notification's parameters, NotifyTime and Sign.
+	Body      string  `json:"body,omitempty"`
+	Status    int     `json:"status,omitempty"`
+	Response  string  `json:"response,omitempty"` // the body, cut at 1 KiB
+	LatencyMS float64 `json:"latency_ms"`         // wall time
+	Error     string  `json:"error,omitempty"`
+	OK        bool    `json:"ok"`
 }
 
 // Notification is one asynchronous notification and its delivery history.
@@ -43,17 +52,19 @@ type Notification struct {
 	URL         string            `json:"url"`
 	Charset     string            `json:"charset"`
 	Params      map[string]string `json:"params"`
-	// Body is the exact form body every attempt sends.
+	// Params and Body are the form the last attempt sent (before the
+	// first attempt, the one it will send, but for notify_time and sign).
 	Body        string     `json:"body"`
 	Created     time.Time  `json:"created"`
 	State       State      `json:"state"`
 	Attempts    []Attempt  `json:"attempts"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 
-	round int    // attempts before the current round (set by a resend)
-	gen   int    // generation of the planned attempt
-	key   string // scheduler key: one trade's (or red packet's) notifications stay in order
-	seq   uint64 // position in the outbox's order, for cursors
+	round  int    // attempts before the current round (set by a resend)
+	badSig bool   // every attempt carries a signature that does not verify
+	gen    int    // generation of the planned attempt
+	key    string // scheduler key: one trade's (or red packet's) notifications stay in order
+	seq    uint64 // position in the outbox's order, for cursors
 }
 
 // Final reports whether nothing more will happen to the notification
@@ -71,6 +82,25 @@ func (n *Notification) clone() Notification {
 	if n.NextAttempt != nil {
 		t := *n.NextAttempt
 		c.NextAttempt = &t
+	}
+	return c
+}
+
+// view is a copy for readers, with each attempt's body rebuilt.
+func (n *Notification) view() Notification {
+	c := n.clone()
+	for i, a := range c.Attempts {
+		if a.NotifyTime == "" || a.Sign == "" {
+			continue // an attempt kept before attempts kept their own form
+		}
+		p := make(map[string]string, len(n.Params))
+		for k, v := range n.Params {
+			p[k] = v
+		}
+		p["notify_time"], p["sign"] = a.NotifyTime, a.Sign
+		if b, err := sign.EncodeForm(p, sign.Charset(n.Charset)); err == nil {
+			c.Attempts[i].Body = b
+		}
 	}
 	return c
 }
@@ -207,6 +237,17 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 	if !ok {
 		return Notification{}, false
 	}
+	return n.view(), true
+}
+
+// get is Get without the attempts' bodies, for the notifier.
+func (o *Outbox) get(id string) (Notification, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n, ok := o.items[id]
+	if !ok {
+		return Notification{}, false
+	}
 	return n.clone(), true
 }
 
@@ -239,7 +280,7 @@ func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Noti
 			next = out[len(out)-1].seq
 			return false
 		}
-		out = append(out, n.clone())
+		out = append(out, n.view())
 		return true
 	})
 	return out, next

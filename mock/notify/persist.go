@@ -87,13 +87,14 @@ func (n *Notifier) Restore(ns []Notification) {
 // record is a notification as stored, private state included.
 type record struct {
 	Notification
-	Round int    `json:"round"`
-	Key   string `json:"key"`
+	Round  int    `json:"round"`
+	Key    string `json:"key"`
+	BadSig bool   `json:"bad_sig,omitempty"`
 }
 
 // Marshal encodes a notification for a store.
 func Marshal(n Notification) ([]byte, error) {
-	return json.Marshal(record{Notification: n, Round: n.round, Key: n.key})
+	return json.Marshal(record{Notification: n, Round: n.round, Key: n.key, BadSig: n.badSig})
 }
 
 // Unmarshal decodes what Marshal wrote.
@@ -102,6 +103,6 @@ func Unmarshal(b []byte) (Notification, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Notification{}, fmt.Errorf("notification: %w", err)
 	}
-	r.Notification.round, r.Notification.key = r.Round, r.Key
+	r.Notification.round, r.Notification.key, r.Notification.badSig = r.Round, r.Key, r.BadSig
 	return r.Notification, nil
 }

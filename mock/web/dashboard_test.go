@@ -390,7 +390,8 @@ func TestDashboardPages(t *testing.T) {
 			`<form method="post" action="/_mock/ui/notifications/` + s.noteID + `/resend" id="resend-form"`,
 			`id="notify-body">`, "notify_type=trade_status_sync",
 		}, rows: [][3]string{
-			{"data-attempt", "1", `<td class="time">2026-11-23 10:00:00</td><td class="status status-failed">failed</td><td class="num">200</td><td><pre class="response">fail</pre></td>`},
+			{"data-attempt", "1", `<td class="time">2026-11-23 10:00:00</td><td class="time attempt-notify-time">2026-11-23 10:00:00</td><td class="status status-failed">failed</td><td class="num">200</td><td><pre class="response">fail</pre></td>`},
+			{"data-attempt-body", "1", "notify_time=2026-11-23&#43;10%3A00%3A00"},
 			{"data-param", "trade_status", "TRADE_SUCCESS"},
 			{"data-param", "out_trade_no", "order-paid-1"},
 			{"data-field", "url", x.merchant},

@@ -502,6 +502,7 @@ type attemptRow struct {
 	N                               int
 	At, Status, Result, ResultClass string
 	Response, Latency, Error        string
+	NotifyTime, Body                string // what this attempt sent
 }
 
 type noteDetailView struct {
@@ -532,7 +533,8 @@ func noteDetail(n notify.Notification) noteDetailView {
 		field{Key: "created", Label: "created", Value: ts(n.Created)},
 	)
 	for _, a := range n.Attempts {
-		r := attemptRow{N: a.N, At: ts(a.At), Response: a.Response, Latency: strconv.FormatFloat(a.LatencyMS, 'f', 1, 64) + " ms", Error: a.Error}
+		r := attemptRow{N: a.N, At: ts(a.At), Response: a.Response, Latency: strconv.FormatFloat(a.LatencyMS, 'f', 1, 64) + " ms", Error: a.Error,
+			NotifyTime: a.NotifyTime, Body: a.Body}
 		if a.Status != 0 {
 			r.Status = strconv.Itoa(a.Status)
 		}

@@ -6,6 +6,7 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
@@ -73,6 +74,30 @@ type view struct {
 	Open     bool // the buyer can still act
 	Action   string
 	Message  string
+	// AppResult is, for a paid app pay trade or red packet, the result
+	// the Alipay app hands back (JSON), for the merchant's app to forward.
+	AppResult string
+}
+
+// withAppResult adds the app pay result of a paid app pay trade.
+func (p *Pages) withAppResult(v view, t trade.Trade) view {
+	if r, err := notify.TradeAppResult(t, p.Key); err == nil {
+		v.AppResult = appResultJSON(r)
+	}
+	return v
+}
+
+// withCouponAppResult adds the app pay result of a paid app pay red packet.
+func (p *Pages) withCouponAppResult(v view, o coupon.Order) view {
+	if r, err := notify.CouponAppResult(o, p.Key); err == nil {
+		v.AppResult = appResultJSON(r)
+	}
+	return v
+}
+
+func appResultJSON(r notify.AppResult) string {
+	b, _ := json.MarshalIndent(r, "", "  ")
+	return string(b)
 }
 
 func tradeView(t trade.Trade, kind, action, msg string) view {
@@ -114,7 +139,7 @@ func (p *Pages) cashier(c echo.Context) error {
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, ""))
+	return p.render(c, http.StatusOK, "order.html", p.withAppResult(tradeView(t, "cashier", "/cashier/"+t.CashierToken, ""), t))
 }
 
 func (p *Pages) qr(c echo.Context) error {
@@ -191,7 +216,7 @@ func (p *Pages) cashierAct(c echo.Context) error {
 		return c.Redirect(http.StatusFound, t.ReturnURL)
 	}
 	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
-	return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg))
+	return p.render(c, http.StatusOK, "order.html", p.withAppResult(tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg), t))
 }
 
 func (p *Pages) couponCashier(c echo.Context) error {
@@ -199,7 +224,7 @@ func (p *Pages) couponCashier(c echo.Context) error {
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", couponView(o, ""))
+	return p.render(c, http.StatusOK, "order.html", p.withCouponAppResult(couponView(o, ""), o))
 }
 
 // couponAct is the sender paying a red packet (or giving up) in the cashier.
@@ -233,7 +258,7 @@ func (p *Pages) couponAct(c echo.Context) error {
 		return c.Redirect(http.StatusFound, u)
 	}
 	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActClose: "已取消"}[act]
-	return p.render(c, http.StatusOK, "order.html", couponView(o, msg))
+	return p.render(c, http.StatusOK, "order.html", p.withCouponAppResult(couponView(o, msg), o))
 }
 
 // ReturnURL is where the cashier sends the browser after payment: the
@@ -254,7 +279,12 @@ func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
 // couponReturnURL is ReturnURL for a red packet paid in the cashier.
 func (p *Pages) couponReturnURL(o coupon.Order) (string, error) {
 	op := o.Operations[0]
+	var trans string // every field of AlipayFundCouponOrderPagePayResponse
+	if op.Trans != nil {
+		trans = timestamp.Format(*op.Trans)
+	}
 	return p.signedReturn(o.ReturnURL, o.Charset, o.SignType, map[string]string{
+		"gmt_trans":      trans,
 		"method":         o.Method + ".return",
 		"out_order_no":   o.OutOrderNo,
 		"out_request_no": op.OutRequestNo,
