@@ -147,10 +147,18 @@ func New(opts Options) (_ *Server, err error) {
 
 	// Domain: the books, the rules in force, the scheduler.
 	ids := fixtures.New(cfg.Seed)
+	registry := apps.NewRegistry(ids)
+	topts := cfg.Trades
+	topts.ShowUnscannedFor = func(appID string) bool {
+		if a, ok := registry.Get(appID); ok && a.ShowUnscanned != nil {
+			return *a.ShowUnscanned
+		}
+		return cfg.Trades.ShowUnscanned
+	}
 	s.Deps = shared.Deps{
-		Apps:      apps.NewRegistry(ids),
+		Apps:      registry,
 		Auth:      appauth.NewBook(cfg.Clock, ids),
-		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
+		Trades:    trade.NewBook(cfg.Clock, ids, topts),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(cfg.Journal),

@@ -20,10 +20,16 @@ import (
 // Options are the switches where the mock can behave like production or
 // like the convenient default (docs/differences.md).
 type Options struct {
-	// HideUnscanned makes an unscanned precreate trade invisible, as in
-	// production: query, close and refund answer ACQ.TRADE_NOT_EXIST until a
-	// buyer scans. Off by default, where it is WAIT_BUYER_PAY at once.
-	HideUnscanned bool
+	// ShowUnscanned makes an unscanned precreate trade visible at once as
+	// WAIT_BUYER_PAY, the simpler flow of Alipay's face-to-face guide. Off
+	// by default, as in production: until a buyer scans, query, close and
+	// refund answer ACQ.TRADE_NOT_EXIST, cancel answers as for an unknown
+	// trade, and no notification is sent for it (docs/differences.md).
+	ShowUnscanned bool
+	// ShowUnscannedFor, when set, decides ShowUnscanned per app (the apps
+	// file's show_unscanned); it is called under the book's lock and must
+	// not call back into the book.
+	ShowUnscannedFor func(appID string) bool
 	// PasswordThreshold is the barcode pay amount from which the buyer must
 	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
 	// sandbox 2000). Zero means the default of 1000 yuan.
@@ -217,11 +223,27 @@ func (b *Book) Deadline(t Trade) (at time.Time, ok bool) {
 	return time.Time{}, false
 }
 
+// ShowsUnscanned reports whether an app's unscanned precreate trades are
+// visible (Options.ShowUnscanned, or the app's own setting).
+func (b *Book) ShowsUnscanned(app string) bool {
+	if b.opts.ShowUnscannedFor != nil {
+		return b.opts.ShowUnscannedFor(app)
+	}
+	return b.opts.ShowUnscanned
+}
+
+// Hidden reports whether a trade does not exist for its merchant yet: a
+// precreate trade no buyer scanned, unless the app shows such trades.
+// Nothing is notified for a hidden trade.
+func (b *Book) Hidden(t Trade) bool {
+	return !t.Scanned && !b.ShowsUnscanned(t.AppID)
+}
+
 // lookup finds a trade of an app and settles it. Unscanned precreate trades
-// are hidden when the option says so.
+// do not exist yet, as in production, unless the app shows them.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	t, ch, err := b.lookupAll(app, ref, now)
-	if err == nil && b.opts.HideUnscanned && !t.Scanned {
+	if err == nil && !t.Scanned && !b.ShowsUnscanned(app) {
 		return nil, nil, ErrTradeNotExist
 	}
 	return t, ch, err
@@ -498,14 +520,26 @@ type CancelResult struct {
 func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 	res := CancelResult{RetryFlag: "N"}
 	err := b.commit(func(now time.Time) ([]change, error) {
-		// An unscanned QR code is closed too, even where query cannot see
-		// it, so the buyer cannot pay after the merchant gave up.
 		t, ch, err := b.lookupAll(app, ref, now)
 		if errors.Is(err, ErrTradeNotExist) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
+		}
+		if !t.Scanned && !b.ShowsUnscanned(app) {
+			// The trade does not exist for the merchant yet: the answer is
+			// an unknown trade's (no trade_no, no action), and the QR code
+			// is closed so no buyer can pay after the merchant gave up
+			// (inferred: docs/differences.md).
+			if t.Status != WaitBuyerPay {
+				return ch, nil
+			}
+			t.Status = Closed
+			t.Closed = &now
+			t.CancelAction = "close"
+			e := t.record(now, EventClosed, 0, "cancelled by the merchant before any buyer scanned")
+			return append(ch, change{t.clone(), e}), nil
 		}
 		var e Event
 		switch t.Status {
