@@ -804,7 +804,7 @@ func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures
 		ch := b.settle(t, now)
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
-			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: "交易状态不合法: " + string(t.Status)}
+			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
 		}
 		if buyer != nil {
 			if buyer.UserID != "" {
