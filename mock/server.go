@@ -148,17 +148,10 @@ func New(opts Options) (_ *Server, err error) {
 	// Domain: the books, the rules in force, the scheduler.
 	ids := fixtures.New(cfg.Seed)
 	registry := apps.NewRegistry(ids)
-	topts := cfg.Trades
-	topts.ShowUnscannedFor = func(appID string) bool {
-		if a, ok := registry.Get(appID); ok && a.ShowUnscanned != nil {
-			return *a.ShowUnscanned
-		}
-		return cfg.Trades.ShowUnscanned
-	}
 	s.Deps = shared.Deps{
 		Apps:      registry,
 		Auth:      appauth.NewBook(cfg.Clock, ids),
-		Trades:    trade.NewBook(cfg.Clock, ids, topts),
+		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(cfg.Journal),
@@ -168,6 +161,12 @@ func New(opts Options) (_ *Server, err error) {
 		IDs:       ids,
 		Log:       cfg.Logger,
 	}
+	s.Trades.ShowUnscannedFor(func(appID string) bool {
+		if a, ok := registry.Get(appID); ok && a.ShowUnscanned != nil {
+			return *a.ShowUnscanned
+		}
+		return cfg.Trades.ShowUnscanned
+	})
 	s.Faults = &gateway.Queue{}
 	if !cfg.NoMagicAmounts { // built in: no control-API call removes them
 		magic, err := scenarios.MagicAmounts(gateway.Catalogue())

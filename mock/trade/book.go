@@ -26,10 +26,6 @@ type Options struct {
 	// refund answer ACQ.TRADE_NOT_EXIST, cancel answers as for an unknown
 	// trade, and no notification is sent for it (docs/differences.md).
 	ShowUnscanned bool
-	// ShowUnscannedFor, when set, decides ShowUnscanned per app (the apps
-	// file's show_unscanned); it is called under the book's lock and must
-	// not call back into the book.
-	ShowUnscannedFor func(appID string) bool
 	// PasswordThreshold is the barcode pay amount from which the buyer must
 	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
 	// sandbox 2000). Zero means the default of 1000 yuan.
@@ -76,6 +72,7 @@ type key struct{ app, out string }
 // trades it returns are copies.
 type Book struct {
 	mu       sync.Mutex
+	showFor  func(appID string) bool
 	clock    clock.Clock
 	ids      *fixtures.Generator
 	opts     Options
@@ -226,11 +223,16 @@ func (b *Book) Deadline(t Trade) (at time.Time, ok bool) {
 // ShowsUnscanned reports whether an app's unscanned precreate trades are
 // visible (Options.ShowUnscanned, or the app's own setting).
 func (b *Book) ShowsUnscanned(app string) bool {
-	if b.opts.ShowUnscannedFor != nil {
-		return b.opts.ShowUnscannedFor(app)
+	if b.showFor != nil {
+		return b.showFor(app)
 	}
 	return b.opts.ShowUnscanned
 }
+
+// ShowUnscannedFor makes f decide Options.ShowUnscanned per app (the apps
+// file's show_unscanned). Call it before the book is used; f is called
+// under the book's lock and must not call back into the book.
+func (b *Book) ShowUnscannedFor(f func(appID string) bool) { b.showFor = f }
 
 // Hidden reports whether a trade does not exist for its merchant yet: a
 // precreate trade no buyer scanned, unless the app shows such trades.
