@@ -10,7 +10,6 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // The face-to-face (当面付) polling flow: precreate, poll query every 5 s
@@ -49,14 +48,6 @@ func TestSeedPollingFlowUntilPaid(t *testing.T) {
 	// cancel of a paid trade refunds it in full
 	expect(t, h.call("alipay.trade.cancel", `{"out_trade_no":"POLL2"}`), "action", "refund")
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"POLL2"}`), "trade_status", "TRADE_CLOSED")
-}
-
-func TestHideUnscannedOption(t *testing.T) {
-	h := newHarness(t, mock.Options{Trades: trade.Options{HideUnscanned: true}})
-	h.call("alipay.trade.precreate", `{"out_trade_no":"H1","total_amount":"1.00","subject":"s"}`)
-	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"H1"}`), "code", "40004", "sub_code", "ACQ.TRADE_NOT_EXIST")
-	h.control("POST", "/trades/H1/scan", "", http.StatusOK)
-	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"H1"}`), "code", "10000", "trade_status", "WAIT_BUYER_PAY")
 }
 
 func TestRefundRules(t *testing.T) {
