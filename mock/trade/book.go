@@ -238,14 +238,19 @@ func (b *Book) ShowUnscannedFor(f func(appID string) bool) { b.showFor = f }
 // precreate trade no buyer scanned, unless the app shows such trades.
 // Nothing is notified for a hidden trade.
 func (b *Book) Hidden(t Trade) bool {
-	return !t.Scanned && !b.ShowsUnscanned(t.AppID)
+	return t.unscannedQR() && !b.ShowsUnscanned(t.AppID)
+}
+
+// unscannedQR reports whether t is a precreate trade no buyer scanned yet.
+func (t *Trade) unscannedQR() bool {
+	return t.Method == "alipay.trade.precreate" && !t.Scanned
 }
 
 // lookup finds a trade of an app and settles it. Unscanned precreate trades
 // do not exist yet, as in production, unless the app shows them.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	t, ch, err := b.lookupAll(app, ref, now)
-	if err == nil && !t.Scanned && !b.ShowsUnscanned(app) {
+	if err == nil && t.unscannedQR() && !b.ShowsUnscanned(app) {
 		return nil, nil, ErrTradeNotExist
 	}
 	return t, ch, err
@@ -529,7 +534,7 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !t.Scanned && !b.ShowsUnscanned(app) {
+		if t.unscannedQR() && !b.ShowsUnscanned(app) {
 			// The trade does not exist for the merchant yet: the answer is
 			// an unknown trade's (no trade_no, no action), and the QR code
 			// is closed so no buyer can pay after the merchant gave up
