@@ -10,12 +10,15 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // The face-to-face (当面付) polling flow: precreate, poll query every 5 s
 // while the buyer has not paid, and cancel when polling gives up.
 func TestPollingFlowThenCancel(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	// The guide's flow, where query sees the trade before a scan
+	// (--show-unscanned); production's is in unscanned_test.go.
+	h := newHarness(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}})
 	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"POLL1","total_amount":"9.90","subject":"s"}`), "code", "10000")
 	for i := 0; i < 3; i++ {
 		h.clock.Advance(5 * time.Second)
@@ -80,7 +83,7 @@ func TestBarcodePasswordFlow(t *testing.T) {
 }
 
 func TestTradeExpiresOnTheClock(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}}) // queries before any scan
 	h.call("alipay.trade.precreate", `{"out_trade_no":"EXP","total_amount":"1.00","subject":"s","timeout_express":"5m"}`)
 	h.clock.Advance(4 * time.Minute)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"EXP"}`), "trade_status", "WAIT_BUYER_PAY")
