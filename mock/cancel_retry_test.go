@@ -15,13 +15,14 @@ func TestCancelRetryFlag(t *testing.T) {
 	h.call("alipay.trade.pay", `{"out_trade_no":"RT1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
 	const cancel = "alipay.trade.cancel"
 	biz := `{"out_trade_no":"RT1"}`
-	for _, c := range []struct{ header, code, sub, flag string }{
-		{"code=20000", "20000", "isp.unknow-error", "Y"},
-		{"code=40004&sub_code=ACQ.SYSTEM_ERROR", "40004", "ACQ.SYSTEM_ERROR", "Y"},
-		{"code=40004&sub_code=ACQ.SYSTEM_ERROR&execute=true", "40004", "ACQ.SYSTEM_ERROR", "Y"},
-		{"code=40004&sub_code=ACQ.CANCEL_NOT_ALLOWED", "40004", "ACQ.CANCEL_NOT_ALLOWED", "N"},
+	for _, c := range []struct{ header, code, sub, msg, flag string }{
+		{"code=20000", "20000", "isp.unknow-error", "系统繁忙", "Y"},
+		{"code=40004&sub_code=ACQ.SYSTEM_ERROR", "40004", "ACQ.SYSTEM_ERROR", "系统异常", "Y"},
+		{"code=40004&sub_code=ACQ.SYSTEM_ERROR&execute=true", "40004", "ACQ.SYSTEM_ERROR", "系统异常", "Y"},
+		{"code=40004&sub_code=ACQ.CANCEL_NOT_ALLOWED", "40004", "ACQ.CANCEL_NOT_ALLOWED", "交易不允许撤销", "N"},
+		{"code=40004&sub_code=ACQ.TRADE_HAS_FINISHED", "40004", "ACQ.TRADE_HAS_FINISHED", "交易已完结", "N"},
 	} {
-		expect(t, h.verify(cancel, h.rpDo(cancel, biz, c.header), true), "code", c.code, "sub_code", c.sub, "retry_flag", c.flag)
+		expect(t, h.verify(cancel, h.rpDo(cancel, biz, c.header), true), "code", c.code, "sub_code", c.sub, "sub_msg", c.msg, "retry_flag", c.flag)
 	}
 	// A business refusal of the state machine: N.
 	h.call("alipay.trade.pay", `{"out_trade_no":"RT2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
