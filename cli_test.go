@@ -306,6 +306,10 @@ func TestCallSignAndVerifyNotify(t *testing.T) {
 		!strings.Contains(tr, `"notify_url":"`+receiver.URL+"/notify") {
 		t.Fatalf("the trade was not created with notify_url from the arguments: %s", tr)
 	}
+	// A buyer scans: until then the trade does not exist for query.
+	if status, body := httpDo(t, http.MethodPost, srv.URL()+"/_mock/trades/C-1/scan"); status != http.StatusOK {
+		t.Fatalf("scan: HTTP %d %s", status, body)
+	}
 	code, out, _ = runCLI(t, "", "call", gw, "alipay.trade.query", "--biz", `{"out_trade_no":"NOPE"}`)
 	if !strings.HasSuffix(out, "code=40004 msg=\"Business Failed\" sub_code=ACQ.TRADE_NOT_EXIST sub_msg=\"交易不存在\"\n") || code != 3 {
 		t.Errorf("unknown trade: exit %d, %s", code, out)

@@ -625,3 +625,47 @@ rules:
 		t.Errorf("prints\n%s\nthe docs say\n%s", errb.String(), block)
 	}
 }
+
+// --show-unscanned shows a QR trade no buyer scanned; an app's
+// show_unscanned in the apps file overrides it.
+func TestShowUnscannedFlagAndAppsFile(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	appsFile := filepath.Join(dir, "apps.yaml")
+	pub, err := filepath.Abs(filepath.Join("keys", "dev", "app_public_key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(appsFile, []byte("apps:\n  - app_id: \""+keys.DevAppID+"\"\n    public_key: "+pub+"\n    show_unscanned: false\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // query's code and sub_code, or its trade_status
+	}{
+		{"flag", []string{"--show-unscanned"}, "WAIT_BUYER_PAY"},
+		{"flag and apps file", []string{"--show-unscanned", "--apps-file", appsFile}, "40004 ACQ.TRADE_NOT_EXIST"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := startBinary(t, bin, nil, append([]string{"--addr", "127.0.0.1:0"}, tc.args...)...)
+			c := devClient(t, base)
+			ctx := context.Background()
+			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "SU1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+				t.Fatal(err)
+			}
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "SU1"})
+			got := ""
+			var ae *client.Error
+			switch {
+			case err == nil:
+				got = string(q.TradeStatus)
+			case errors.As(err, &ae):
+				got = ae.Code + " " + ae.SubCode
+			default:
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("query before a scan: %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -96,9 +96,8 @@ type PrecreateResponse struct {
 
 // Precreate creates a QR-code order (alipay.trade.precreate). In
 // production no trade exists until the buyer scans the code, so Query
-// answers ACQ.TRADE_NOT_EXIST until then (the mock does so only with
-// --hide-unscanned; by default it answers WAIT_BUYER_PAY at once:
-// docs/differences.md).
+// answers ACQ.TRADE_NOT_EXIST until then; the mock does the same unless
+// run with --show-unscanned (docs/differences.md).
 func (c *Client) Precreate(ctx context.Context, req PrecreateRequest, opts ...CallOption) (*PrecreateResponse, error) {
 	return call[PrecreateResponse](ctx, c, "alipay.trade.precreate", req, opts)
 }

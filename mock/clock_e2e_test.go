@@ -23,6 +23,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // syncBuffer is a log sink safe for the mock's goroutines.
@@ -79,7 +80,7 @@ func apiCode(err error) string {
 // refused, and the journal and the log say by how much it missed.
 func TestWallStampedClientsSurviveClockMoves(t *testing.T) {
 	var logs syncBuffer
-	srv := mock.NewTestServer(t, mock.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv := mock.NewTestServer(t, mock.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Trades: trade.Options{ShowUnscanned: true}}) // queries unscanned QR trades
 	ctx := context.Background()
 	wallClient := stampedAt(t, srv, time.Now)
 	// 30 h from the wall clock, on the side away from the mock's clock.

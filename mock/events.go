@@ -13,7 +13,11 @@ import (
 // and puts the trade's next deadline (expiry, end of the refund window) on
 // the scheduler, keyed like the trade's notifications so they stay in order.
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
-	s.Notifier.TradeEvent(t, e)
+	// A trade no buyer scanned does not exist for its merchant in
+	// production, so nothing is notified for it (docs/differences.md).
+	if !s.Trades.Hidden(t) {
+		s.Notifier.TradeEvent(t, e)
+	}
 	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
 		s.scheduleTrade(t)
 	}

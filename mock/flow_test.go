@@ -16,7 +16,9 @@ import (
 // The face-to-face (当面付) polling flow: precreate, poll query every 5 s
 // while the buyer has not paid, and cancel when polling gives up.
 func TestPollingFlowThenCancel(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	// The guide's flow, where query sees the trade before a scan
+	// (--show-unscanned); production's is in unscanned_test.go.
+	h := newHarness(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}})
 	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"POLL1","total_amount":"9.90","subject":"s"}`), "code", "10000")
 	for i := 0; i < 3; i++ {
 		h.clock.Advance(5 * time.Second)
@@ -51,14 +53,6 @@ func TestSeedPollingFlowUntilPaid(t *testing.T) {
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"POLL2"}`), "trade_status", "TRADE_CLOSED")
 }
 
-func TestHideUnscannedOption(t *testing.T) {
-	h := newHarness(t, mock.Options{Trades: trade.Options{HideUnscanned: true}})
-	h.call("alipay.trade.precreate", `{"out_trade_no":"H1","total_amount":"1.00","subject":"s"}`)
-	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"H1"}`), "code", "40004", "sub_code", "ACQ.TRADE_NOT_EXIST")
-	h.control("POST", "/trades/H1/scan", "", http.StatusOK)
-	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"H1"}`), "code", "10000", "trade_status", "WAIT_BUYER_PAY")
-}
-
 func TestRefundRules(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	h.call("alipay.trade.pay", `{"out_trade_no":"RF","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
@@ -89,7 +83,7 @@ func TestBarcodePasswordFlow(t *testing.T) {
 }
 
 func TestTradeExpiresOnTheClock(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}}) // queries before any scan
 	h.call("alipay.trade.precreate", `{"out_trade_no":"EXP","total_amount":"1.00","subject":"s","timeout_express":"5m"}`)
 	h.clock.Advance(4 * time.Minute)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"EXP"}`), "trade_status", "WAIT_BUYER_PAY")

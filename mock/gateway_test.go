@@ -15,6 +15,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 const queryBiz = `{"out_trade_no":"nope"}`
@@ -104,7 +105,9 @@ func TestInvalidSignatureQuotesStringToSign(t *testing.T) {
 }
 
 func TestResponseLayoutGolden(t *testing.T) {
-	h := newHarness(t, mock.Options{PublicURL: "http://alipay-mock.test"})
+	// The golden query_waiting and cancel answers are of a trade no buyer
+	// scanned, shown (--show-unscanned); hidden, query answers query_missing.
+	h := newHarness(t, mock.Options{PublicURL: "http://alipay-mock.test", Trades: trade.Options{ShowUnscanned: true}})
 	steps := []struct{ name, method, biz string }{
 		{"precreate", "alipay.trade.precreate", `{"out_trade_no":"G1","total_amount":"88.88","subject":"Iphone6 16G","store_id":"NJ_001"}`},
 		{"query_waiting", "alipay.trade.query", `{"out_trade_no":"G1"}`},
@@ -147,6 +150,7 @@ func TestParameterPlacement(t *testing.T) {
 		expect(t, h.verify("alipay.trade.precreate", h.read(resp), true), "code", "10000")
 	})
 	t.Run("Node style: common params in query, biz_content in body", func(t *testing.T) {
+		h.control("POST", "/trades/P1/scan", "", http.StatusOK) // query sees a scanned trade
 		p := h.params("alipay.trade.query", `{"out_trade_no":"P1"}`, func(p map[string]string) { delete(p, "format") })
 		biz := p["biz_content"]
 		delete(p, "biz_content")
@@ -169,6 +173,7 @@ func TestParameterPlacement(t *testing.T) {
 	t.Run("empty biz fields are absent, numbers accepted", func(t *testing.T) {
 		m := h.call("alipay.trade.precreate", `{"out_trade_no":1490946822,"trade_no":"","total_amount":200.12,"subject":"s","product_code":""}`)
 		expect(t, m, "code", "10000", "out_trade_no", "1490946822")
+		h.control("POST", "/trades/1490946822/scan", "", http.StatusOK)
 		m = h.call("alipay.trade.query", `{"out_trade_no":"1490946822","trade_no":""}`)
 		expect(t, m, "total_amount", "200.12")
 	})
@@ -200,7 +205,7 @@ func TestGBKRequestAndResponse(t *testing.T) {
 	if err := sign.Verify(h.srv.AlipayPublicKey(), sign.RSA2, r.Raw, r.Sign); err != nil {
 		t.Fatal("GBK response must be signed over its GBK bytes")
 	}
-	h.control("POST", "/trades/GBK1/scan", "", http.StatusOK)
+	h.control("POST", "/trades/GBK1/scan", "", http.StatusOK) // query sees a scanned trade
 	q := h.call("alipay.trade.query", `{"out_trade_no":"GBK1"}`)
 	// subject is not echoed (bank-intermediated trades only); passback_params is.
 	expect(t, q, "passback_params", "回传参数")

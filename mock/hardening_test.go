@@ -545,6 +545,7 @@ func TestBodyLimitsOutsideTheGateway(t *testing.T) {
 		})
 	}
 	// The chunked post to the QR page did not pay: the form was cut off.
+	h.control("POST", "/trades/BL1/scan", "", http.StatusOK) // query sees a scanned trade
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BL1"}`), "trade_status", "WAIT_BUYER_PAY")
 	resp, err := http.PostForm(qr, url.Values{"action": {"pay"}})
 	if err != nil {
@@ -607,6 +608,7 @@ func TestPathVariantsFromAnotherHost(t *testing.T) {
 			t.Errorf("POST %s from another host: HTTP %d %s", p, w.Code, w.Body)
 		}
 	}
+	h.control("POST", "/trades/PATH1/scan", "", http.StatusOK) // query sees a scanned trade
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"PATH1"}`), "trade_status", "WAIT_BUYER_PAY")
 	for _, p := range []string{
 		"/_mock/ui/static/..%2f..%2fweb.go", "/_mock/ui/static/../../web.go", "/_mock/ui/static/.hidden",

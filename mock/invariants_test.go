@@ -171,6 +171,7 @@ func TestConcurrentPrecreateMakesOneTrade(t *testing.T) {
 		t.Fatalf("/_mock/trades lists %d trades, want 1: %v", len(list), list)
 	}
 	tradeNo := list[0]["trade_no"]
+	h.control("POST", "/trades/CP/scan", "", http.StatusOK) // query sees a scanned trade
 	// Queries at once all see that one trade.
 	for _, r := range h.concurrently(10, "alipay.trade.query", func(int) string { return `{"out_trade_no":"CP"}` }) {
 		if r["trade_no"] != tradeNo {

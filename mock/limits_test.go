@@ -19,6 +19,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
@@ -247,6 +248,9 @@ func TestTradesPastTheLimitAreEvicted(t *testing.T) {
 	s, c := startKept(t, mock.Options{Trades: trade.Options{Keep: 3}})
 	for _, out := range []string{"T1", "T2", "T3"} {
 		precreate(t, c, out)
+	}
+	if _, err := s.Trades.Act(keys.DevAppID, "T2", trade.ActScan, nil); err != nil { // close needs a scanned trade
+		t.Fatal(err)
 	}
 	if _, err := c.Close(ctx, client.CloseRequest{OutTradeNo: "T2"}); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // merchant is mocktest.Merchant with its calls under this package's names.
@@ -267,7 +268,9 @@ func TestNotificationsLongPollWaitsForCount(t *testing.T) {
 }
 
 func TestRefundAndCloseNotifications(t *testing.T) {
-	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: true}})
+	// Shown unscanned trades, so that the expired QR trade below notifies
+	// (a hidden one never does: unscanned_test.go).
+	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: true}, Trades: trade.Options{ShowUnscanned: true}})
 	m := newMerchant(t, "success")
 	h.payWithNotify("F1", "10.00", m.URL)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"RQ1"}`)

@@ -30,7 +30,9 @@ import (
 func clocked(t *testing.T, edit func(*client.Config)) (*mock.Server, *clock.Sim, *client.Client) {
 	t.Helper()
 	clk := clock.NewManual(epoch)
-	s := mock.NewTestServer(t, mock.Options{Seed: 1, Clock: clk})
+	// Queries of QR trades no buyer scanned: the seed's simpler flow
+	// (production's is tested in unscanned_test.go).
+	s := mock.NewTestServer(t, mock.Options{Seed: 1, Clock: clk, Trades: trade.Options{ShowUnscanned: true}})
 	cfg := s.DevClientConfig() // stamps with the mock's clock
 	if edit != nil {
 		edit(&cfg)

@@ -84,6 +84,9 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 	if _, err := c1.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "Q1", TotalAmount: amount.MustParse("8.00"), Subject: "unpaid"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s1.Trades.Act(keys.DevAppID, "Q1", trade.ActScan, nil); err != nil { // scanned, so query sees it
+		t.Fatal(err)
+	}
 	rp, err := c1.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{OutOrderNo: "RP1", OutRequestNo: "RPQ1",
 		OrderTitle: "红包", Amount: amount.MustParse("50.00")}, PayerUserID: "2088102000000001"})
 	if err != nil {

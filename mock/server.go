@@ -147,8 +147,9 @@ func New(opts Options) (_ *Server, err error) {
 
 	// Domain: the books, the rules in force, the scheduler.
 	ids := fixtures.New(cfg.Seed)
+	registry := apps.NewRegistry(ids)
 	s.Deps = shared.Deps{
-		Apps:      apps.NewRegistry(ids),
+		Apps:      registry,
 		Auth:      appauth.NewBook(cfg.Clock, ids),
 		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
@@ -160,6 +161,12 @@ func New(opts Options) (_ *Server, err error) {
 		IDs:       ids,
 		Log:       cfg.Logger,
 	}
+	s.Trades.ShowUnscannedFor(func(appID string) bool {
+		if a, ok := registry.Get(appID); ok && a.ShowUnscanned != nil {
+			return *a.ShowUnscanned
+		}
+		return cfg.Trades.ShowUnscanned
+	})
 	s.Faults = &gateway.Queue{}
 	if !cfg.NoMagicAmounts { // built in: no control-API call removes them
 		magic, err := scenarios.MagicAmounts(gateway.Catalogue())

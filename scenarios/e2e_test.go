@@ -18,6 +18,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -104,7 +105,7 @@ func TestQRPayAfterPolls(t *testing.T) {
 }
 
 func TestQRNeverPaidThenCancel(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}}) // the guide's flow: polled before the scan
 	e.precreate("NEVER-1", "1.00")
 	for i := 0; i < 6; i++ { // 30 s of polling
 		e.advance(5 * time.Second)
@@ -291,7 +292,7 @@ func TestNotifyChaos(t *testing.T) {
 }
 
 func TestGatewayFaults(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}}) // queries QR trades no buyer scans
 	for _, p := range []string{"DROP-1", "EMPTY-1", "TRUNC-1", "BADSIG-1", "PROXY-1", "SLOW-1", "FIELDS-1"} {
 		e.precreate(p, "1.00")
 	}
@@ -324,7 +325,7 @@ func TestGatewayFaults(t *testing.T) {
 }
 
 func TestNamedStates(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}}) // closes and queries a QR trade no buyer scans
 	e.precreate("STATE-1", "1.00")
 	if _, err := e.c.Close(e.ctx, client.CloseRequest{OutTradeNo: "STATE-1"}); code(err) != "20000 isp.unknow-error" {
 		t.Fatalf("close: %v", err)

@@ -42,6 +42,7 @@ func TestGopayV3(t *testing.T) {
 	if pre.StatusCode != http.StatusOK || pre.OutTradeNo != out || pre.QrCode == "" {
 		t.Fatalf("TradePrecreate: %+v", pre)
 	}
+	env.scan(t, out)
 	q, err := gp.TradeQuery(ctx, gopay.BodyMap{"out_trade_no": out})
 	if err != nil {
 		t.Fatalf("TradeQuery: %v", err)

@@ -42,6 +42,9 @@ type App struct {
 	CertSN string
 	// CertExpires is when the app certificate stops being accepted.
 	CertExpires time.Time
+	// ShowUnscanned, when set, overrides --show-unscanned for this app's
+	// precreate trades (docs/differences.md).
+	ShowUnscanned *bool
 
 	fingerprint string
 }
@@ -82,6 +85,10 @@ type Spec struct {
 	// AppCert (PEM or a file path) puts the app in certificate mode; its
 	// key is the app public key, so PublicKey may be left out.
 	AppCert string `yaml:"app_cert" json:"app_cert,omitempty"`
+	// ShowUnscanned, when set, overrides --show-unscanned for this app:
+	// true shows an unscanned precreate trade as WAIT_BUYER_PAY at once,
+	// false keeps production's ACQ.TRADE_NOT_EXIST until a buyer scans.
+	ShowUnscanned *bool `yaml:"show_unscanned" json:"show_unscanned,omitempty"`
 }
 
 var (
@@ -210,7 +217,7 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 		}
 	}
 	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
-		EncryptKey: s.EncryptKey, fingerprint: keys.Fingerprint(pub)}
+		EncryptKey: s.EncryptKey, ShowUnscanned: s.ShowUnscanned, fingerprint: keys.Fingerprint(pub)}
 	if s.AppCert != "" {
 		cert, _ := loadCert(s.AppCert)
 		a.CertSN, a.CertExpires = keys.CertSN(cert), cert.NotAfter

@@ -219,12 +219,14 @@ type appView struct {
 	// has an AES content key.
 	AppCertSN        string `json:"app_cert_sn,omitempty"`
 	ContentEncrypted bool   `json:"content_encrypted,omitempty"`
+	// ShowUnscanned is the app's own show_unscanned, when it has one.
+	ShowUnscanned *bool `json:"show_unscanned,omitempty"`
 }
 
 func viewApp(x *apps.App) appView {
 	return appView{AppID: x.AppID, Name: x.Name, SignType: string(x.SignType), SellerID: x.Seller.UserID,
 		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey),
-		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != ""}
+		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != "", ShowUnscanned: x.ShowUnscanned}
 }
 
 func (a *API) listApps(c echo.Context) error {

@@ -27,6 +27,21 @@ func opFields(r coupon.Result) operationFields {
 	return f
 }
 
+// processing is the family's 10003: red-packet methods say "请求处理中", the
+// seed guide's words for the code (inferred as the msg: docs/differences.md);
+// trade methods keep trade.pay's " order success pay inprocess".
+func (f family) processing(e *apierr.Error) *apierr.Error {
+	if f != familyCoupon || e == nil || e.Code != apierr.CodeProcessing {
+		return e
+	}
+	c := *e
+	c.Msg = CouponProcessingMsg
+	return &c
+}
+
+// CouponProcessingMsg is the msg of a red-packet 10003.
+const CouponProcessingMsg = "请求处理中"
+
 // errorFields are the fields an error answer of the family carries:
 // red-packet 40004s add display_message, which the merchant shows the
 // user (docs/red-packets.md).

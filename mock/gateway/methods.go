@@ -50,7 +50,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		case out.Err.Code == apierr.CodeProcessing && e != nil:
 			// Nothing is processing when the operation failed: the real answer.
 		case out.Err.Code == apierr.CodeProcessing:
-			return reply{node: node, fields: fields, err: out.Err, signed: true, override: override}
+			return reply{node: node, fields: fields, err: cl.ent.family.processing(out.Err), signed: true, override: override}
 		default:
 			return g.forced(cl, out.Err, override)
 		}
@@ -66,7 +66,12 @@ func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) 
 		c := *e
 		c.SubCode, e = "SYSTEM_ERROR", &c
 	}
-	return reply{node: sign.NodeName(cl.method), fields: f.errorFields(e), err: e, signed: true, override: override}
+	e = f.processing(e)
+	fields := f.errorFields(e)
+	if cl.method == "alipay.trade.cancel" {
+		fields = cancelFailure(e)
+	}
+	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
 }
 
 // decode reads biz_content into v; a field of the wrong type is the
@@ -279,7 +284,8 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 	res, err := g.Trades.Cancel(cl.owner(), ref)
 	if err != nil {
-		return nil, g.asAPI(err)
+		e := g.asAPI(err)
+		return cancelFailure(e), e
 	}
 	// No gmt_refund_pay: the SDK's response class returns it on cancel
 	// "只在银行间联交易场景下" (bank-intermediated trades only).
@@ -293,6 +299,21 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 		out.TradeNo, out.OutTradeNo = t.TradeNo, t.OutTradeNo
 	}
 	return out, nil
+}
+
+// cancelFailure is what a failed alipay.trade.cancel carries: retry_flag,
+// which the official face-to-face demo reads on every failed cancel and
+// retries on Y whatever the code. Y where the failure is transient (20000,
+// SYSTEM_ERROR: "请过一段时间后进行重试"), N where a retry cannot succeed
+// (inferred: docs/differences.md).
+func cancelFailure(e *apierr.Error) any {
+	flag := "N"
+	if e != nil && (e.Code == apierr.CodeUnknown || strings.HasSuffix(e.SubCode, "SYSTEM_ERROR") || e.SubCode == "isp.unknow-error") {
+		flag = "Y"
+	}
+	return struct {
+		RetryFlag string `json:"retry_flag"`
+	}{flag}
 }
 
 // closeRequest is the biz_content of alipay.trade.close.

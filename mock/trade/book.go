@@ -21,10 +21,12 @@ import (
 // Options are the switches where the mock can behave like production or
 // like the convenient default (docs/differences.md).
 type Options struct {
-	// HideUnscanned makes an unscanned precreate trade invisible, as in
-	// production: query, close and refund answer ACQ.TRADE_NOT_EXIST until a
-	// buyer scans. Off by default, where it is WAIT_BUYER_PAY at once.
-	HideUnscanned bool
+	// ShowUnscanned makes an unscanned precreate trade visible at once as
+	// WAIT_BUYER_PAY, the simpler flow of Alipay's face-to-face guide. Off
+	// by default, as in production: until a buyer scans, query, close and
+	// refund answer ACQ.TRADE_NOT_EXIST, cancel answers as for an unknown
+	// trade, and no notification is sent for it (docs/differences.md).
+	ShowUnscanned bool
 	// PasswordThreshold is the barcode pay amount from which the buyer must
 	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
 	// sandbox 2000). Zero means the default of 1000 yuan.
@@ -71,6 +73,7 @@ type key struct{ app, out string }
 // trades it returns are copies.
 type Book struct {
 	mu       sync.Mutex
+	showFor  func(appID string) bool
 	clock    clock.Clock
 	ids      *fixtures.Generator
 	opts     Options
@@ -218,11 +221,37 @@ func (b *Book) Deadline(t Trade) (at time.Time, ok bool) {
 	return time.Time{}, false
 }
 
+// ShowsUnscanned reports whether an app's unscanned precreate trades are
+// visible (Options.ShowUnscanned, or the app's own setting).
+func (b *Book) ShowsUnscanned(app string) bool {
+	if b.showFor != nil {
+		return b.showFor(app)
+	}
+	return b.opts.ShowUnscanned
+}
+
+// ShowUnscannedFor makes f decide Options.ShowUnscanned per app (the apps
+// file's show_unscanned). Call it before the book is used; f is called
+// under the book's lock and must not call back into the book.
+func (b *Book) ShowUnscannedFor(f func(appID string) bool) { b.showFor = f }
+
+// Hidden reports whether a trade does not exist for its merchant yet: a
+// precreate trade no buyer scanned, unless the app shows such trades.
+// Nothing is notified for a hidden trade.
+func (b *Book) Hidden(t Trade) bool {
+	return t.unscannedQR() && !b.ShowsUnscanned(t.AppID)
+}
+
+// unscannedQR reports whether t is a precreate trade no buyer scanned yet.
+func (t *Trade) unscannedQR() bool {
+	return t.Method == "alipay.trade.precreate" && !t.Scanned
+}
+
 // lookup finds a trade of an app and settles it. Unscanned precreate trades
-// are hidden when the option says so.
+// do not exist yet, as in production, unless the app shows them.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	t, ch, err := b.lookupAll(app, ref, now)
-	if err == nil && b.opts.HideUnscanned && !t.Scanned {
+	if err == nil && t.unscannedQR() && !b.ShowsUnscanned(app) {
 		return nil, nil, ErrTradeNotExist
 	}
 	return t, ch, err
@@ -514,14 +543,26 @@ type CancelResult struct {
 func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 	res := CancelResult{RetryFlag: "N"}
 	err := b.commit(func(now time.Time) ([]change, error) {
-		// An unscanned QR code is closed too, even where query cannot see
-		// it, so the buyer cannot pay after the merchant gave up.
 		t, ch, err := b.lookupAll(app, ref, now)
 		if errors.Is(err, ErrTradeNotExist) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
+		}
+		if t.unscannedQR() && !b.ShowsUnscanned(app) {
+			// The trade does not exist for the merchant yet: the answer is
+			// an unknown trade's (no trade_no, no action), and the QR code
+			// is closed so no buyer can pay after the merchant gave up
+			// (inferred: docs/differences.md).
+			if t.Status != WaitBuyerPay {
+				return ch, nil
+			}
+			t.Status = Closed
+			t.Closed = &now
+			t.CancelAction = "close"
+			e := t.record(now, EventClosed, 0, "cancelled by the merchant before any buyer scanned")
+			return append(ch, change{t.clone(), e}), nil
 		}
 		var e Event
 		switch t.Status {
@@ -788,7 +829,7 @@ func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures
 		ch := b.settle(t, now)
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
-			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: "交易状态不合法: " + string(t.Status)}
+			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
 		}
 		if req := t.BuyerLogonRequired; req != "" {
 			if buyer != nil && buyer.LogonID != "" && buyer.LogonID != req {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestConcurrentRefunds(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	e.paid(t, "cc1", "10")
 	var (
 		wg        sync.WaitGroup
@@ -60,7 +60,7 @@ func TestConcurrentRefunds(t *testing.T) {
 }
 
 func TestConcurrentPrecreate(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	rec := &recorder{}
 	e.book.Observe(rec.observe)
 	var wg sync.WaitGroup
@@ -95,7 +95,7 @@ func TestConcurrentPrecreate(t *testing.T) {
 
 // A mix of every operation at once, for the race detector.
 func TestConcurrentMixedOperations(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+	e := newEnv(t, Options{})
 	var events sync.Map
 	e.book.Observe(func(tr Trade, ev Event) {
 		events.Store(fmt.Sprintf("%s/%d", tr.TradeNo, len(tr.History)), ev.Type)

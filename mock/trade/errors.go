@@ -8,7 +8,7 @@ var (
 	ErrTradeHasSuccess       = apierr.Business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
 	ErrTradeHasClose         = apierr.Business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
 	ErrTradeHasFinished      = apierr.Business("ACQ.TRADE_HAS_FINISHED", "交易已完结")
-	ErrTradeStatus           = apierr.Business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
+	ErrTradeStatus           = apierr.Business("ACQ.TRADE_STATUS_ERROR", "交易状态非法")
 	ErrContextInconsistent   = apierr.Business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
 	ErrTotalFeeExceed        = apierr.Business("ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0，且不能大于100000000元")
 	ErrAuthCodeInvalid       = apierr.Business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付授权码无效")

@@ -15,7 +15,7 @@ func TestOptionsDefaults(t *testing.T) {
 	if got != want {
 		t.Fatalf("defaults = %+v, want %+v", got, want)
 	}
-	custom := Options{HideUnscanned: true, PasswordThreshold: amt("2000"), CancelWindow: time.Hour, RefundWindow: 90 * 24 * time.Hour}
+	custom := Options{ShowUnscanned: true, PasswordThreshold: amt("2000"), CancelWindow: time.Hour, RefundWindow: 90 * 24 * time.Hour}
 	e2 := newEnv(t, custom)
 	if got := e2.book.Options(); got != custom {
 		t.Fatalf("custom options = %+v, want %+v", got, custom)
@@ -42,7 +42,7 @@ func (r *recorder) types() []EventType {
 }
 
 func TestUnpaidTradeExpiresLazilyOnQuery(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	rec := &recorder{}
 	e.book.Observe(rec.observe)
 	tr := e.precreate(t, "lazy1", "10")
@@ -86,7 +86,7 @@ func TestUnpaidTradeExpiresLazilyOnQuery(t *testing.T) {
 }
 
 func TestSettleExpiresUnpaidTrades(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	rec := &recorder{}
 	e.book.Observe(rec.observe)
 
@@ -150,7 +150,7 @@ func TestPaidTradeFinishesAfterRefundWindow(t *testing.T) {
 	const window = 30 * 24 * time.Hour
 	for _, via := range []string{"query", "sweep"} {
 		t.Run(via, func(t *testing.T) {
-			e := newEnv(t, Options{RefundWindow: window})
+			e := newEnv(t, Options{ShowUnscanned: true, RefundWindow: window})
 			paid := e.paid(t, "fin1", "10")
 			wantAt := paid.Paid.Add(window)
 
@@ -188,7 +188,7 @@ func TestPaidTradeFinishesAfterRefundWindow(t *testing.T) {
 
 // A partly refunded trade still finishes; a fully refunded (closed) one does not.
 func TestRefundWindowAfterRefunds(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	e.paid(t, "part", "10")
 	e.paid(t, "full", "10")
 	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "part"}, RefundAmount: amt("4"), OutRequestNo: "r1"}))(t)
@@ -207,7 +207,7 @@ func TestRefundWindowAfterRefunds(t *testing.T) {
 }
 
 func TestListAndGet(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	a := e.precreate(t, "l1", "1")
 	e.clk.Advance(time.Second)
 	b := e.paid(t, "l2", "2")
@@ -243,7 +243,7 @@ func TestListAndGet(t *testing.T) {
 
 // Returned trades are copies: changing them does not change the book.
 func TestReturnedTradesAreCopies(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	tr := e.paid(t, "copy1", "10")
 	tr.Status = Closed
 	tr.History[0].Type = EventFailed

@@ -133,7 +133,7 @@ func TestPrecreateIdempotency(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{})
+			e := newEnv(t, Options{ShowUnscanned: true})
 			first := e.precreate(t, "idem", "10")
 			if tc.setup != nil {
 				tc.setup(t, e)
@@ -166,8 +166,9 @@ func TestPrecreateIdempotency(t *testing.T) {
 	}
 }
 
-func TestHideUnscanned(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+// Production's default: a precreate trade does not exist until a buyer scans.
+func TestUnscannedHiddenByDefault(t *testing.T) {
+	e := newEnv(t, Options{})
 	tr := e.precreate(t, "hid1", "10")
 	refs := []struct {
 		name string
@@ -211,33 +212,45 @@ func TestHideUnscanned(t *testing.T) {
 	}
 }
 
-func TestHideUnscannedCancelClosesUnscannedTrade(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+// Cancel of a trade no buyer scanned answers as for an unknown trade (no
+// trade, no action, retry_flag N) and closes the QR code.
+func TestCancelUnscannedAnswersUnknown(t *testing.T) {
+	e := newEnv(t, Options{})
 	tr := e.precreate(t, "hid2", "10")
 	e.clk.Advance(time.Minute)
 	res := must(e.book.Cancel(app1, Ref{OutTradeNo: "hid2"}))(t)
-	if res.Trade == nil || res.Action != "close" || res.RetryFlag != "N" {
-		t.Fatalf("cancel = %+v, want action close with a trade", res)
-	}
-	if res.Trade.TradeNo != tr.TradeNo || res.Trade.Status != Closed || res.Trade.Closed == nil || !res.Trade.Closed.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("cancelled trade = %+v", res.Trade)
+	if res.Trade != nil || res.Action != "" || res.RetryFlag != "N" {
+		t.Fatalf("cancel = %+v, want an unknown trade's answer", res)
 	}
 	// Still invisible to query, but closed: the buyer can no longer pay.
 	_, err := e.book.Query(app1, Ref{OutTradeNo: "hid2"})
 	wantErr(t, err, ErrTradeNotExist)
+	if g := must(e.book.Get(app1, "hid2"))(t); g.Status != Closed || g.Closed == nil || !g.Closed.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after cancel: %+v", g)
+	}
 	_, err = e.book.Act(app1, tr.QRToken, ActPay, nil)
 	wantErr(t, err, ErrTradeStatus)
 	_, err = e.book.Precreate(merchant1, order("hid2", "10"), ctx)
 	wantErr(t, err, ErrTradeHasClose)
-	// Cancelling again answers the same action.
+	// Cancelling again answers the same.
 	res2 := must(e.book.Cancel(app1, Ref{TradeNo: tr.TradeNo}))(t)
-	if res2.Action != "close" || res2.Trade == nil {
+	if res2.Action != "" || res2.Trade != nil {
 		t.Fatalf("second cancel = %+v", res2)
 	}
 }
 
-func TestUnscannedVisibleByDefault(t *testing.T) {
-	e := newEnv(t, Options{})
+// With ShowUnscanned, cancel closes the unscanned trade and says so.
+func TestShowUnscannedCancelCloses(t *testing.T) {
+	e := newEnv(t, Options{ShowUnscanned: true})
+	tr := e.precreate(t, "vis2", "10")
+	res := must(e.book.Cancel(app1, Ref{OutTradeNo: "vis2"}))(t)
+	if res.Trade == nil || res.Trade.TradeNo != tr.TradeNo || res.Action != "close" || res.Trade.Status != Closed {
+		t.Fatalf("cancel = %+v", res)
+	}
+}
+
+func TestShowUnscanned(t *testing.T) {
+	e := newEnv(t, Options{ShowUnscanned: true})
 	tr := e.precreate(t, "vis", "10")
 	q := e.query(t, "vis")
 	if q.TradeNo != tr.TradeNo || q.Status != WaitBuyerPay || q.Scanned {
@@ -417,7 +430,7 @@ func TestPayRepeat(t *testing.T) {
 
 // A barcode pay may settle a trade the merchant precreated with the same order.
 func TestPayOnPrecreatedTrade(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+	e := newEnv(t, Options{})
 	pre := e.precreate(t, "pp1", "10")
 	res := must(e.book.Pay(merchant1, barcode("pp1", "10", authCodeA), ctx))(t)
 	if res.Trade.TradeNo != pre.TradeNo || res.Trade.Status != Success || !res.Trade.Scanned {
@@ -467,7 +480,7 @@ func TestCreate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{HideUnscanned: true})
+			e := newEnv(t, Options{})
 			o := order("cr1", "10")
 			o.ProductCode = "JSAPI_PAY"
 			tc.mutate(&o)
@@ -482,7 +495,7 @@ func TestCreate(t *testing.T) {
 			if tr.Status != WaitBuyerPay || !tr.Scanned || tr.Method != "alipay.trade.create" || tr.ProductCode != "JSAPI_PAY" || tr.QRToken != "" {
 				t.Fatalf("create: %+v", tr)
 			}
-			// Visible to query at once, even with HideUnscanned.
+			// Visible to query at once: a created trade has its buyer.
 			if q := e.query(t, "cr1"); q.TradeNo != tr.TradeNo {
 				t.Fatalf("query: %+v", q)
 			}
@@ -496,7 +509,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestCashier(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+	e := newEnv(t, Options{})
 	tr := must(e.book.Cashier(merchant1, order("cash1", "10"), domain.Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))(t)
 	if tr.Method != "alipay.trade.page.pay" || !tr.Scanned || tr.ReturnURL != "https://m.example/return" || !tr.Expires.Equal(t0.Add(CashierTimeout)) {
 		t.Fatalf("cashier: %+v", tr)

@@ -89,7 +89,7 @@ func TestNormaliseNegativeTotalIsTotalFeeExceed(t *testing.T) {
 // The same checks reach the trade through the Book's entry points, and the
 // derived split is stored on the trade.
 func TestBookAppliesAmountRules(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 
 	o := order("split1", "100")
 	o.UndiscountableAmount = amt("30")
@@ -235,7 +235,7 @@ func TestTradeExpiry(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{})
+			e := newEnv(t, Options{ShowUnscanned: true})
 			o := order("exp1", "10")
 			o.TimeoutExpress, o.QRCodeTimeoutExpress, o.TimeExpire = tc.timeout, tc.qr, tc.expire
 			tr, err := tc.open(e.book, o)
@@ -272,7 +272,7 @@ func openPayWaiting(b *Book, o Order) (Trade, error) {
 // behind: no trade to query, and a corrected retry must get a fresh trade
 // with a QR code.
 func TestPrecreateBadQRTimeoutLeavesNoTrade(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	o := order("qrbad", "10")
 	o.QRCodeTimeoutExpress = "2x"
 	_, err := e.book.Precreate(merchant1, o, ctx)

@@ -14,7 +14,7 @@ func (m *memStore) DeleteTrades(app string) error { return nil }
 func (m *memStore) RemoveTrades(ts []Trade) error { m.removed = append(m.removed, ts...); return nil }
 
 func TestEveryChangeIsWrittenThrough(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	st := &memStore{}
 	e.book.Persist(st)
 	o := order("W1", "5.00")
@@ -46,7 +46,7 @@ func TestEveryChangeIsWrittenThrough(t *testing.T) {
 // restored, opens its cashier by it, and the token is written with the
 // next change.
 func TestRestoreGivesOldTradesACashierToken(t *testing.T) {
-	old := newEnv(t, Options{})
+	old := newEnv(t, Options{ShowUnscanned: true})
 	tr := old.precreate(t, "old1", "10")
 	tr.CashierToken = ""
 	b, err := Marshal(tr)
@@ -57,7 +57,7 @@ func TestRestoreGivesOldTradesACashierToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	e.book.Restore([]Trade{stored})
 	st := &memStore{}
 	e.book.Persist(st)

@@ -11,7 +11,7 @@ import (
 )
 
 func TestRefundSequence(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	paid := e.paid(t, "rf1", "10")
 	ref := Ref{OutTradeNo: "rf1"}
 
@@ -101,7 +101,7 @@ func TestRefundSequence(t *testing.T) {
 }
 
 func TestRefundWithoutOutRequestNo(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	e.paid(t, "rf2", "10")
 	ref := Ref{OutTradeNo: "rf2"}
 
@@ -186,7 +186,7 @@ func TestRefundErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{})
+			e := newEnv(t, Options{ShowUnscanned: true})
 			req := tc.req
 			req.Ref = tc.setup(t, e)
 			res, err := e.book.Refund(app1, req)
@@ -239,7 +239,7 @@ func TestCancel(t *testing.T) {
 			e.clk.Advance(24*time.Hour + time.Second)
 			return Ref{OutTradeNo: "c"}
 		}, wantErr: ErrCancelTimeout},
-		{name: "paid, past a custom cancel window", opts: Options{CancelWindow: time.Hour}, setup: func(t *testing.T, e *env) Ref {
+		{name: "paid, past a custom cancel window", opts: Options{ShowUnscanned: true, CancelWindow: time.Hour}, setup: func(t *testing.T, e *env) Ref {
 			e.paid(t, "c", "10")
 			e.clk.Advance(time.Hour + time.Second)
 			return Ref{OutTradeNo: "c"}
@@ -279,7 +279,9 @@ func TestCancel(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tc.opts)
+			opts := tc.opts
+			opts.ShowUnscanned = true // cancel of a hidden trade: open_test.go
+			e := newEnv(t, opts)
 			ref := tc.setup(t, e)
 			before, _ := e.book.Get(app1, "c")
 			res, err := e.book.Cancel(app1, ref)
@@ -371,7 +373,7 @@ func TestClose(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{})
+			e := newEnv(t, Options{ShowUnscanned: true})
 			ref := tc.setup(t, e)
 			e.clk.Advance(time.Minute)
 			now := e.clk.Now()
@@ -396,7 +398,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestAct(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	a := e.precreate(t, "act1", "10")
 	b := must(e.book.Precreate(merchant2, order("act1", "20"), ctx))(t)
 	c := e.precreate(t, "act2", "30")
@@ -436,7 +438,7 @@ func TestAct(t *testing.T) {
 	}
 
 	t.Run("actions", func(t *testing.T) {
-		e := newEnv(t, Options{})
+		e := newEnv(t, Options{ShowUnscanned: true})
 		given := &fixtures.Buyer{UserID: "2088300000000003", LogonID: "hfjtest@sandbox.com"}
 		tests := []struct {
 			act        BuyerAction
@@ -478,7 +480,7 @@ func TestAct(t *testing.T) {
 	})
 
 	t.Run("not waiting", func(t *testing.T) {
-		e := newEnv(t, Options{})
+		e := newEnv(t, Options{ShowUnscanned: true})
 		paid := e.paid(t, "p", "10")
 		for _, act := range []BuyerAction{ActScan, ActPay, ActFail, ActClose} {
 			tr, err := e.book.Act(app1, "p", act, nil)
@@ -495,7 +497,7 @@ func TestAct(t *testing.T) {
 
 	// An unknown action is refused and must leave the trade as it was.
 	t.Run("unknown action", func(t *testing.T) {
-		e := newEnv(t, Options{})
+		e := newEnv(t, Options{ShowUnscanned: true})
 		rec := &recorder{}
 		e.book.Observe(rec.observe)
 		before := e.precreate(t, "u", "10")
@@ -517,7 +519,7 @@ func TestAct(t *testing.T) {
 }
 
 func TestObserve(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	var got []Event
 	var snaps []Trade
 	var queried []Status
@@ -597,7 +599,7 @@ func TestObserve(t *testing.T) {
 // Events a call fires while it fails (an expiry found on the way) still
 // reach the observer.
 func TestObserveEventsOfFailingCall(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	rec := &recorder{}
 	e.book.Observe(rec.observe)
 	e.precreate(t, "of1", "10")
@@ -610,7 +612,7 @@ func TestObserveEventsOfFailingCall(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	a := e.paid(t, "rs1", "10")
 	b := must(e.book.Precreate(merchant2, order("rs1", "20"), ctx))(t)
 	c := must(e.book.Precreate(merchant2, order("rs2", "30"), ctx))(t)
@@ -658,7 +660,7 @@ func TestReset(t *testing.T) {
 // trade_no, which merchants and notifications show, open nothing, and a
 // QR token does not open the cashier nor the other way round.
 func TestActOnPage(t *testing.T) {
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{ShowUnscanned: true})
 	a := e.precreate(t, "pg1", "10")
 	b := e.precreate(t, "pg2", "20")
 	if a.CashierToken == "" || a.CashierToken == b.CashierToken || a.QRToken == a.CashierToken {

@@ -10,7 +10,7 @@ import (
 // Sync keeps what the merchant synced, once per out_request_no, on the
 // app's own trades only, within its limits.
 func TestSync(t *testing.T) {
-	e := newEnv(t, Options{HideUnscanned: true})
+	e := newEnv(t, Options{})
 	paid, err := e.book.Pay(merchant1, barcode("S1", "10.00", authCodeA), ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -321,6 +321,7 @@ func TestDashboardPages(t *testing.T) {
 			"-----BEGIN PUBLIC KEY-----",
 			`id="journal-total">8</td>`, `id="journal-failed">1</td>`, `id="claim-count">1</span>`,
 			`<form method="post" action="/_mock/ui/reset" id="reset-form">`,
+			`<td class="unscanned">hidden until scanned: ACQ.TRADE_NOT_EXIST (production)</td>`,
 		}, rows: [][3]string{
 			{"data-status", "TRADE_SUCCESS", `<td class="num count">1</td>`},
 			{"data-status", "WAIT_BUYER_PAY", `<td class="num count">1</td>`},
@@ -360,7 +361,9 @@ func TestDashboardPages(t *testing.T) {
 			{"data-out-request-no", "rf-1", `<td class="num">8.88</td>`},
 			{"data-notification-id", s.noteID, `<td class="status status-pending">pending</td>`},
 		}},
-		{name: "trade by out_trade_no", path: "/_mock/ui/trades/order-wait-2", want: []string{`data-trade-no="` + s.waitNo + `"`}},
+		{name: "trade by out_trade_no", path: "/_mock/ui/trades/order-wait-2", want: []string{`data-trade-no="` + s.waitNo + `"`,
+			// unscanned: the page says the merchant cannot see it yet
+			"no: to the merchant this trade does not exist yet, as in production"}},
 		{name: "red packets", path: "/_mock/ui/red-packets", rows: [][3]string{
 			{"data-auth-no", s.authNo, `<td class="status status-authorized">AUTHORIZED</td>`},
 			{"data-auth-no", s.authNo, `<td class="num">10.00</td><td class="num">7.00</td>`},

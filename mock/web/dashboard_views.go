@@ -140,6 +140,8 @@ type appRow struct {
 	// Mode is "public key" or "certificate <app_cert_sn>", plus ", AES" when
 	// the app encrypts content.
 	Mode string
+	// Unscanned says how the app's unscanned precreate trades answer.
+	Unscanned string
 }
 
 type faultRow struct {
@@ -202,7 +204,8 @@ func (d *Dashboard) overviewView() overviewView {
 			mode += ", AES"
 		}
 		v.Apps = append(v.Apps, appRow{AppID: a.AppID, Name: a.Name, SignType: string(a.SignType), Fingerprint: a.Fingerprint(),
-			SellerID: a.Seller.UserID, SellerEmail: a.Seller.Email, Methods: strings.Join(a.Methods, ", "), Mode: mode})
+			SellerID: a.Seller.UserID, SellerEmail: a.Seller.Email, Methods: strings.Join(a.Methods, ", "), Mode: mode,
+			Unscanned: unscannedText(d.Trades.ShowsUnscanned(a.AppID))})
 	}
 	if d.Faults != nil {
 		for _, f := range d.Faults.List() {
@@ -214,6 +217,14 @@ func (d *Dashboard) overviewView() overviewView {
 		v.ScenarioFiles += len(files)
 	}
 	return v
+}
+
+// unscannedText is the apps table's word for how unscanned QR trades answer.
+func unscannedText(show bool) string {
+	if show {
+		return "shown: WAIT_BUYER_PAY at once (show_unscanned)"
+	}
+	return "hidden until scanned: ACQ.TRADE_NOT_EXIST (production)"
 }
 
 // ---- trades ----
@@ -284,6 +295,9 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 	scanned := ""
 	if t.Method == "alipay.trade.precreate" {
 		scanned = yesNo(t.Scanned)
+		if d.Trades.Hidden(t) {
+			scanned += ": to the merchant this trade does not exist yet, as in production (query, close and refund answer ACQ.TRADE_NOT_EXIST, cancel answers with no action, nothing is notified); poll query, read ACQ.TRADE_NOT_EXIST as still waiting, cancel when you give up"
+		}
 	}
 	v.Fields = fields(
 		field{Key: "trade_no", Label: "trade_no", Value: t.TradeNo},
