@@ -120,7 +120,7 @@ func TestControlAPIErrorsNameTheValidValues(t *testing.T) {
 	var refused map[string]string
 	m.ControlJSON("POST", "/trades/ERR-1/pay", nil, http.StatusConflict, &refused)
 	if refused["error"] != "the trade's status does not allow this" || refused["code"] != "40004" ||
-		refused["sub_code"] != "ACQ.TRADE_STATUS_ERROR" || !strings.HasPrefix(refused["sub_msg"], "交易状态不合法") {
+		refused["sub_code"] != "ACQ.TRADE_STATUS_ERROR" || !strings.HasPrefix(refused["sub_msg"], "交易状态非法") {
 		t.Errorf("closed trade paid: %v", refused)
 	}
 	var opened map[string]string
