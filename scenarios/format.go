@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // File is one scenario file.
@@ -256,6 +257,9 @@ type Action struct {
 	// Buyer plays the buyer of the trade (or sender of the red packet) the
 	// request opens.
 	Buyer *Buyer `yaml:"buyer" json:"buyer,omitempty"`
+	// Voucher makes the buyer of the trade the request opens pay part of it
+	// with a coupon.
+	Voucher *Voucher `yaml:"voucher" json:"voucher,omitempty"`
 	// Notify bends the notifications of the trade or red packet the request names.
 	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
 	// SetState moves the scenario to a named state.
@@ -332,6 +336,31 @@ type Buyer struct {
 	BuyerLogonID    string    `yaml:"buyer_logon_id" json:"buyer_logon_id,omitempty"`
 	// Never documents a buyer who never pays: the trade waits, then times out.
 	Never bool `yaml:"never" json:"never,omitempty"`
+}
+
+// Voucher is a coupon the buyer pays with: amount ("10.00"; at most the
+// trade's total less 0.01), funder (alipay, the default, or merchant) and
+// an optional name.
+type Voucher struct {
+	Amount string `yaml:"amount" json:"amount"`
+	Funder string `yaml:"funder" json:"funder,omitempty"`
+	Name   string `yaml:"name" json:"name,omitempty"`
+}
+
+// Voucher funders.
+const (
+	FunderAlipay   = "alipay"
+	FunderMerchant = "merchant"
+)
+
+// Domain is the voucher as the trade book takes it; nil when the amount
+// does not parse (the checker refuses such a file).
+func (v *Voucher) Domain() *domain.Voucher {
+	a, err := amount.Parse(v.Amount)
+	if err != nil || a <= 0 {
+		return nil
+	}
+	return &domain.Voucher{Amount: a, Merchant: v.Funder == FunderMerchant, Name: v.Name}
 }
 
 // MaxDuplicate bounds notify.duplicate: every copy is a notification the

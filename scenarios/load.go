@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
@@ -304,7 +305,21 @@ func check(f *File, methods Catalogue) Problems {
 		if t.Delay != nil && (t.Delay.Min < 0 || t.Delay.Max < t.Delay.Min) {
 			bad(r, at("then.delay"), "%s: delay range is empty", name)
 		}
+		if v := t.Voucher; v != nil {
+			if a, err := amount.Parse(v.Amount); err != nil || a <= 0 {
+				bad(r, at("then.voucher.amount", "then.voucher"), "%s: voucher.amount %q is not an amount above 0 such as 10.00", name, v.Amount)
+			}
+			if v.Funder != "" && v.Funder != FunderAlipay && v.Funder != FunderMerchant {
+				bad(r, at("then.voucher.funder", "then.voucher"), "%s: voucher.funder %q is not alipay or merchant", name, v.Funder)
+			}
+			if len([]rune(v.Name)) > 64 {
+				bad(r, at("then.voucher.name", "then.voucher"), "%s: voucher.name is longer than 64 characters", name)
+			}
+		}
 		for _, m := range w.Method {
+			if t.Voucher != nil && len(methods) > 0 && known(methods, m) && (!methods[m].Opens || strings.HasPrefix(m, "alipay.fund.coupon.")) {
+				bad(r, at("then.voucher"), "%s: then.voucher needs a method that opens a trade, not %s", name, m)
+			}
 			if t.Buyer != nil && len(methods) > 0 && known(methods, m) && !methods[m].Opens {
 				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
 			}
@@ -312,7 +327,7 @@ func check(f *File, methods Catalogue) Problems {
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
 			bad(r, at("then.notify.duplicate"), "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
 		}
-		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Notify == nil && t.SetState == "" {
+		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Voucher == nil && t.Notify == nil && t.SetState == "" {
 			bad(r, at("then"), "%s: then does nothing", name)
 		}
 	}

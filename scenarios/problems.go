@@ -74,6 +74,7 @@ var sections = map[string]struct {
 	"scenarios.Respond": {"then.respond", reflect.TypeOf(Respond{})},
 	"scenarios.Buyer":   {"then.buyer", reflect.TypeOf(Buyer{})},
 	"scenarios.Notify":  {"then.notify", reflect.TypeOf(Notify{})},
+	"scenarios.Voucher": {"then.voucher", reflect.TypeOf(Voucher{})},
 }
 
 var (

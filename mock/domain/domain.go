@@ -5,6 +5,7 @@
 package domain
 
 import (
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
@@ -29,4 +30,15 @@ type Context struct {
 	// Password makes a barcode pay wait for the buyer's password whatever
 	// the amount (a scenario's forced 10003); trades only.
 	Password bool
+	// Voucher is the coupon the buyer pays part of the trade with (a
+	// scenario's then.voucher); trades only.
+	Voucher *Voucher
+}
+
+// Voucher is a coupon a buyer pays with: its face value, who funds it (the
+// merchant, or Alipay when false) and its name.
+type Voucher struct {
+	Amount   amount.Amount
+	Merchant bool
+	Name     string
 }

@@ -124,8 +124,12 @@ func (cl *call) owner() string { return cl.merchant().AppID }
 // context is what a trade or red packet keeps of the request: copies, so
 // that it never holds on to the request body its values were cut from.
 func (cl *call) context() domain.Context {
-	return domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
+	c := domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
 		Charset: cl.cs, SignType: cl.st}
+	if cl.plan != nil && cl.plan.Action.Voucher != nil {
+		c.Voucher = cl.plan.Action.Voucher.Domain()
+	}
+	return c
 }
 
 // publicURL is the mock's base URL as the caller reached it.
@@ -153,12 +157,43 @@ func asked(opts []string, name string) bool {
 	return false
 }
 
-// bills is fund_bill_list when the caller asked for it.
+// bills is fund_bill_list when the caller asked for it: the buyer's
+// balance, then each voucher on its channel (no real_amount: the buyer
+// paid nothing through it).
 func bills(t *trade.Trade, opts []string) []fundBill {
 	if !t.IsPaid() || !asked(opts, "fund_bill_list") {
 		return nil
 	}
-	return []fundBill{{Amount: t.Total, FundChannel: fundChannel, RealAmount: t.Total}}
+	pay := t.BuyerPayAmount()
+	out := []fundBill{{Amount: pay, FundChannel: fundChannel, RealAmount: pay}}
+	for _, v := range t.Vouchers {
+		out = append(out, fundBill{Amount: v.Amount, FundChannel: v.FundChannel()})
+	}
+	return out
+}
+
+// voucherDetail is one entry of voucher_detail_list and
+// refund_voucher_detail_list (alipay-sdk-java-all VoucherDetail).
+type voucherDetail struct {
+	ID                 string        `json:"id"`
+	Name               string        `json:"name"`
+	Type               string        `json:"type"`
+	Amount             amount.Amount `json:"amount"`
+	MerchantContribute amount.Amount `json:"merchant_contribute"`
+	OtherContribute    amount.Amount `json:"other_contribute"`
+}
+
+// vouchers is the trade's vouchers when query_options names field; none
+// on an unpaid trade, where no voucher was used yet.
+func vouchers(t *trade.Trade, opts []string, field string) []voucherDetail {
+	if !t.IsPaid() || len(t.Vouchers) == 0 || !asked(opts, field) {
+		return nil
+	}
+	out := make([]voucherDetail, len(t.Vouchers))
+	for i, v := range t.Vouchers {
+		out[i] = voucherDetail(v)
+	}
+	return out
 }
 
 func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
@@ -184,15 +219,19 @@ type paidFields struct {
 	PointAmount    amount.Amount `json:"point_amount"`
 	InvoiceAmount  amount.Amount `json:"invoice_amount"`
 	FundBillList   []fundBill    `json:"fund_bill_list,omitempty"`
+	// VoucherDetailList only when query_options names it (AlipayTradePayResponse,
+	// AlipayTradeQueryResponse: "只有在query_options中指定时才返回").
+	VoucherDetailList []voucherDetail `json:"voucher_detail_list,omitempty"`
 }
 
 func paid(t *trade.Trade, opts []string) paidFields {
-	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t, opts)}
+	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t, opts),
+		VoucherDetailList: vouchers(t, opts, "voucher_detail_list")}
 	if t.Scanned {
 		f.BuyerLogonID, f.BuyerUserID = t.Buyer.LogonID, t.Buyer.UserID
 	}
 	if t.IsPaid() {
-		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.Total, t.Total, t.Total
+		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.ReceiptAmount(), t.BuyerPayAmount(), t.InvoiceAmount()
 	}
 	return f
 }
@@ -249,9 +288,9 @@ type queryRequest struct {
 
 // query answers alipay.trade.query. subject and body are left out: the
 // SDK's response class returns them "只在银行间联交易场景下" (bank-intermediated
-// trades only), which the mock's trades never are. voucher_detail_list and
-// trade_settle_info would follow query_options; the mock's buyers use no
-// vouchers and its trades have no settlement, so there is nothing to list.
+// trades only), which the mock's trades never are. voucher_detail_list
+// follows query_options (paidFields); trade_settle_info would too, but the
+// mock's trades have no settlement, so there is nothing to list.
 func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 	ref := in.Ref
 	g.beforeQuery(cl.owner(), ref)
@@ -360,6 +399,9 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 		SendBackFee          amount.Amount `json:"send_back_fee"`
 		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
 		HasDepositBack       string        `json:"has_deposit_back,omitempty"`
+		// The vouchers the trade was paid with, only when asked
+		// (AlipayTradeRefundResponse: "本交易支付时使用的所有优惠券信息").
+		RefundVoucherDetailList []voucherDetail `json:"refund_voucher_detail_list,omitempty"`
 	}{
 		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID, BuyerUserID: t.Buyer.UserID,
 		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: timestamp.Format(res.Refund.At),
@@ -369,14 +411,29 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 	// production sends send_back_fee "0.00" (AlipayTradeRefundResponse).
 	if asked(in.QueryOptions, "refund_detail_item_list") {
 		out.SendBackFee = res.Refund.Amount
-		out.RefundDetailItemList = []fundBill{{Amount: res.Refund.Amount, FundChannel: fundChannel, RealAmount: res.Refund.Amount}}
+		out.RefundDetailItemList = refundBills(t, &res.Refund)
 	}
+	out.RefundVoucherDetailList = vouchers(t, in.QueryOptions, "refund_voucher_detail_list")
 	// has_deposit_back only with deposit_back_info; the mock's buyers pay
 	// from their balance, so no bank card is refunded (the "N" is inferred).
 	if asked(in.QueryOptions, "deposit_back_info") {
 		out.HasDepositBack = "N"
 	}
 	return out, nil
+}
+
+// refundBills is refund_detail_item_list: what goes back to the buyer's
+// balance and what to the voucher (trade.RefundFunds).
+func refundBills(t *trade.Trade, r *trade.Refund) []fundBill {
+	cash, back := t.RefundFunds(r)
+	var out []fundBill
+	if cash > 0 {
+		out = append(out, fundBill{Amount: cash, FundChannel: fundChannel, RealAmount: cash})
+	}
+	if back > 0 && len(t.Vouchers) > 0 {
+		out = append(out, fundBill{Amount: back, FundChannel: t.Vouchers[0].FundChannel()})
+	}
+	return out
 }
 
 // refundQueryRequest is the biz_content of alipay.trade.fastpay.refund.query.
@@ -402,6 +459,8 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 		SendBackFee          amount.Amount `json:"send_back_fee,omitempty"`
 		GmtRefundPay         string        `json:"gmt_refund_pay,omitempty"`
 		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
+		// Only when asked (AlipayTradeFastpayRefundQueryResponse).
+		RefundVoucherDetailList []voucherDetail `json:"refund_voucher_detail_list,omitempty"`
 	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, OutRequestNo: in.OutRequestNo}
 	if r != nil {
 		out.TotalAmount, out.RefundAmount, out.RefundStatus, out.RefundReason = t.Total, r.Amount, "REFUND_SUCCESS", r.Reason
@@ -413,8 +472,9 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 		}
 		if asked(in.QueryOptions, "refund_detail_item_list") {
 			out.SendBackFee = r.Amount
-			out.RefundDetailItemList = []fundBill{{Amount: r.Amount, FundChannel: fundChannel, RealAmount: r.Amount}}
+			out.RefundDetailItemList = refundBills(&t, r)
 		}
+		out.RefundVoucherDetailList = vouchers(&t, in.QueryOptions, "refund_voucher_detail_list")
 	}
 	return out, nil
 }

@@ -440,6 +440,27 @@ type fundBill struct {
 	FundChannel string        `json:"fundChannel"`
 }
 
+// voucher is the notification's voucher_detail_list entry: camelCase, as in
+// the notification example of Alipay's documentation,
+// [{"amount":"0.20","merchantContribute":"0.00","name":"5折券","otherContribute":"0.20","type":"ALIPAY_DISCOUNT_VOUCHER","voucherId":"…"}].
+type voucher struct {
+	Amount             amount.Amount `json:"amount"`
+	MerchantContribute amount.Amount `json:"merchantContribute"`
+	Name               string        `json:"name"`
+	OtherContribute    amount.Amount `json:"otherContribute"`
+	Type               string        `json:"type"`
+	VoucherID          string        `json:"voucherId"`
+}
+
+func notifyVouchers(vs []trade.Voucher) []voucher {
+	out := make([]voucher, len(vs))
+	for i, v := range vs {
+		out[i] = voucher{Amount: v.Amount, MerchantContribute: v.MerchantContribute, Name: v.Name,
+			OtherContribute: v.OtherContribute, Type: v.Type, VoucherID: v.ID}
+	}
+	return out
+}
+
 // params are the notification fields for an event, or false when
 // production sends none for it.
 func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool) {
@@ -457,13 +478,21 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 		p["app_id"] = t.ISVAppID // the caller; auth_app_id stays the merchant's
 	}
 	if t.IsPaid() {
-		for _, k := range []string{"receipt_amount", "invoice_amount", "buyer_pay_amount"} {
-			p[k] = t.Total.String()
-		}
+		p["receipt_amount"] = t.ReceiptAmount().String()
+		p["invoice_amount"] = t.InvoiceAmount().String()
+		p["buyer_pay_amount"] = t.BuyerPayAmount().String()
 		p["point_amount"] = "0.00"
 		p["gmt_payment"] = timestamp.Format(*t.Paid)
-		b, _ := json.Marshal([]fundBill{{Amount: t.Total, FundChannel: "ALIPAYACCOUNT"}})
+		bills := []fundBill{{Amount: t.BuyerPayAmount(), FundChannel: "ALIPAYACCOUNT"}}
+		for _, v := range t.Vouchers {
+			bills = append(bills, fundBill{Amount: v.Amount, FundChannel: v.FundChannel()})
+		}
+		b, _ := json.Marshal(bills)
 		p["fund_bill_list"] = string(b)
+		if len(t.Vouchers) > 0 {
+			b, _ = json.Marshal(notifyVouchers(t.Vouchers))
+			p["voucher_detail_list"] = string(b)
+		}
 	}
 	if t.Closed != nil {
 		p["gmt_close"] = timestamp.Format(*t.Closed)

@@ -301,6 +301,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
 		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
+		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
 	b.add(t)
 	return t, nil

@@ -79,6 +79,9 @@ type Trade struct {
 	// CancelAction is what alipay.trade.cancel did ("close" or "refund").
 	CancelAction string `json:"cancel_action,omitempty"`
 
+	// Vouchers are the coupons the buyer pays part of Total with.
+	Vouchers []Voucher `json:"voucher_detail_list,omitempty"`
+
 	Refunds []Refund `json:"refunds,omitempty"`
 	// Syncs are the order information the merchant synced
 	// (alipay.trade.orderinfo.sync), oldest first.
@@ -156,6 +159,7 @@ func (t *Trade) FindRefund(outRequestNo string) *Refund {
 func (t *Trade) clone() Trade {
 	c := *t
 	c.Refunds = append([]Refund(nil), t.Refunds...)
+	c.Vouchers = append([]Voucher(nil), t.Vouchers...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
 	c.Goods = append([]Goods(nil), t.Goods...)
 	c.History = append([]Event(nil), t.History...)
