@@ -1,0 +1,210 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// list reads field of node as a list of objects, failing when it is not one.
+func list(t *testing.T, node map[string]any, field string) []map[string]any {
+	t.Helper()
+	raw, ok := node[field].([]any)
+	if !ok {
+		t.Fatalf("%s = %v, want a list (node %v)", field, node[field], node)
+	}
+	out := make([]map[string]any, len(raw))
+	for i, e := range raw {
+		if out[i], ok = e.(map[string]any); !ok {
+			t.Fatalf("%s[%d] = %v, want an object", field, i, e)
+		}
+	}
+	return out
+}
+
+// cents parses an amount field of node.
+func cents(t *testing.T, node map[string]any, field string) amount.Amount {
+	t.Helper()
+	s, _ := node[field].(string)
+	a, err := amount.Parse(s)
+	if err != nil {
+		t.Fatalf("%s = %v: %v", field, node[field], err)
+	}
+	return a
+}
+
+// sumBills adds up the amounts of a fund_bill_list.
+func sumBills(t *testing.T, bills []map[string]any) amount.Amount {
+	t.Helper()
+	var s amount.Amount
+	for _, b := range bills {
+		s += cents(t, b, "amount")
+	}
+	return s
+}
+
+// TestVoucherAmountsConsistent: a buyer paying partly with a coupon (the
+// magic amounts 100.10 and 100.20, or a then.voucher rule) gets the same
+// amounts on pay, query and the notification: buyer_pay_amount and
+// invoice_amount are the total less the voucher, receipt_amount the total
+// less what the merchant funded, fund_bill_list adds up to the total.
+func TestVoucherAmountsConsistent(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	mer := newMerchant(t, "success")
+	h.control("POST", "/scenarios", `{"name":"voucher","rules":[{"when":{"method":"alipay.trade.pay","biz":{"out_trade_no":"V3"}},"then":{"voucher":{"amount":"2.50","funder":"merchant","name":"满减券"}}}]}`, http.StatusCreated)
+	opts := `"query_options":["fund_bill_list","voucher_detail_list"]`
+	cases := []struct {
+		out, total, voucher, receipt, buyerPay, typ, channel, merchantPart, name string
+	}{
+		{"V1", "100.10", "10.00", "100.10", "90.10", "ALIPAY_FIX_VOUCHER", "DISCOUNT", "0.00", "10.00元代金券"},
+		{"V2", "100.20", "10.00", "90.20", "90.20", "ALIPAY_BIZ_VOUCHER", "MDISCOUNT", "10.00", "10.00元代金券"},
+		{"V3", "20.00", "2.50", "17.50", "17.50", "ALIPAY_BIZ_VOUCHER", "MDISCOUNT", "2.50", "满减券"},
+	}
+	for _, c := range cases {
+		t.Run(c.out, func(t *testing.T) {
+			p := h.params("alipay.trade.pay", `{"out_trade_no":"`+c.out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"`+c.total+`","subject":"咖啡",`+opts+`}`,
+				func(p map[string]string) { p["notify_url"] = mer.URL })
+			pay := h.verify("alipay.trade.pay", h.post(p), true)
+			q := h.call("alipay.trade.query", `{"out_trade_no":"`+c.out+`",`+opts+`}`)
+			expect(t, q, "trade_status", "TRADE_SUCCESS")
+			for name, node := range map[string]map[string]any{"pay": pay, "query": q} {
+				expect(t, node, "code", "10000", "total_amount", c.total, "buyer_pay_amount", c.buyerPay,
+					"invoice_amount", c.buyerPay, "receipt_amount", c.receipt, "point_amount", "0.00")
+				bills := list(t, node, "fund_bill_list")
+				if got := sumBills(t, bills); got.String() != c.total {
+					t.Errorf("%s: fund_bill_list adds up to %s, want %s: %v", name, got, c.total, bills)
+				}
+				if len(bills) != 2 {
+					t.Fatalf("%s: fund_bill_list %v, want the balance and the voucher", name, bills)
+				}
+				expect(t, bills[0], "fund_channel", "ALIPAYACCOUNT", "amount", c.buyerPay)
+				expect(t, bills[1], "fund_channel", c.channel, "amount", c.voucher)
+				vs := list(t, node, "voucher_detail_list")
+				if len(vs) != 1 {
+					t.Fatalf("%s: voucher_detail_list %v, want one voucher", name, vs)
+				}
+				expect(t, vs[0], "type", c.typ, "amount", c.voucher, "merchant_contribute", c.merchantPart, "name", c.name)
+				if cents(t, vs[0], "merchant_contribute")+cents(t, vs[0], "other_contribute") != cents(t, vs[0], "amount") {
+					t.Errorf("%s: contributions do not add up to the voucher: %v", name, vs[0])
+				}
+				if id, _ := vs[0]["id"].(string); len(id) != 28 {
+					t.Errorf("%s: voucher id %q, want 28 characters", name, id)
+				}
+			}
+
+			n := h.notifications("out_trade_no=" + c.out + "&state=delivered")
+			if len(n) != 1 {
+				t.Fatalf("notifications %+v, want one", n)
+			}
+			f := n[0].Params
+			for k, want := range map[string]string{"total_amount": c.total, "buyer_pay_amount": c.buyerPay,
+				"invoice_amount": c.buyerPay, "receipt_amount": c.receipt, "point_amount": "0.00"} {
+				if f[k] != want {
+					t.Errorf("notification %s = %q, want %q", k, f[k], want)
+				}
+			}
+			var nb []map[string]string
+			if err := json.Unmarshal([]byte(f["fund_bill_list"]), &nb); err != nil || len(nb) != 2 ||
+				nb[0]["fundChannel"] != "ALIPAYACCOUNT" || nb[0]["amount"] != c.buyerPay || nb[1]["fundChannel"] != c.channel || nb[1]["amount"] != c.voucher {
+				t.Errorf("notification fund_bill_list %s (%v)", f["fund_bill_list"], err)
+			}
+			var nv []map[string]string
+			if err := json.Unmarshal([]byte(f["voucher_detail_list"]), &nv); err != nil || len(nv) != 1 ||
+				nv[0]["amount"] != c.voucher || nv[0]["merchantContribute"] != c.merchantPart || nv[0]["type"] != c.typ || len(nv[0]["voucherId"]) != 28 {
+				t.Errorf("notification voucher_detail_list %s (%v)", f["voucher_detail_list"], err)
+			}
+		})
+	}
+
+	t.Run("no voucher", func(t *testing.T) {
+		p := h.params("alipay.trade.pay", `{"out_trade_no":"V0","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.00","subject":"咖啡",`+opts+`}`,
+			func(p map[string]string) { p["notify_url"] = mer.URL })
+		pay := h.verify("alipay.trade.pay", h.post(p), true)
+		expect(t, pay, "buyer_pay_amount", "100.00", "receipt_amount", "100.00", "invoice_amount", "100.00")
+		absent(t, pay, "voucher_detail_list")
+		if b := list(t, pay, "fund_bill_list"); len(b) != 1 {
+			t.Errorf("fund_bill_list %v, want the balance only", b)
+		}
+		n := h.notifications("out_trade_no=V0&state=delivered")
+		if len(n) != 1 {
+			t.Fatalf("notifications %+v", n)
+		}
+		if v, ok := n[0].Params["voucher_detail_list"]; ok {
+			t.Errorf("notification voucher_detail_list = %q, want none without a voucher", v)
+		}
+	})
+}
+
+// TestVoucherGatedByQueryOptions: voucher_detail_list and
+// refund_voucher_detail_list appear only when query_options names them.
+func TestVoucherGatedByQueryOptions(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	pay := h.call("alipay.trade.pay", `{"out_trade_no":"G1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.10","subject":"咖啡"}`)
+	expect(t, pay, "code", "10000", "buyer_pay_amount", "90.10")
+	absent(t, pay, "voucher_detail_list", "fund_bill_list")
+	q := h.call("alipay.trade.query", `{"out_trade_no":"G1","query_options":["fund_bill_list"]}`)
+	expect(t, q, "buyer_pay_amount", "90.10", "receipt_amount", "100.10")
+	absent(t, q, "voucher_detail_list")
+	present(t, q, "fund_bill_list")
+	q = h.call("alipay.trade.query", `{"out_trade_no":"G1","query_options":["voucher_detail_list"]}`)
+	present(t, q, "voucher_detail_list")
+	absent(t, q, "fund_bill_list")
+
+	r := h.call("alipay.trade.refund", `{"out_trade_no":"G1","refund_amount":"1.00","out_request_no":"R1"}`)
+	expect(t, r, "code", "10000")
+	absent(t, r, "refund_voucher_detail_list")
+	rq := h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"G1","out_request_no":"R1"}`)
+	absent(t, rq, "refund_voucher_detail_list")
+	rq = h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"G1","out_request_no":"R1","query_options":["refund_voucher_detail_list"]}`)
+	if v := list(t, rq, "refund_voucher_detail_list"); len(v) != 1 {
+		t.Errorf("refund query refund_voucher_detail_list %v", v)
+	}
+
+	// An unpaid trade with a voucher lists none: nothing was used yet.
+	h.call("alipay.trade.precreate", `{"out_trade_no":"G2","total_amount":"100.10","subject":"奶茶"}`)
+	h.control("POST", "/trades/G2/scan", "", http.StatusOK)
+	q = h.call("alipay.trade.query", `{"out_trade_no":"G2","query_options":["voucher_detail_list","fund_bill_list"]}`)
+	expect(t, q, "trade_status", "WAIT_BUYER_PAY")
+	absent(t, q, "voucher_detail_list", "fund_bill_list")
+}
+
+// TestVoucherRefund: refunds list the vouchers the trade was paid with
+// (refund_voucher_detail_list) and give the buyer's money back first, the
+// voucher's part last; a full refund closes the trade.
+func TestVoucherRefund(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.call("alipay.trade.pay", `{"out_trade_no":"F1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"咖啡"}`)
+	all := `"query_options":["refund_voucher_detail_list","refund_detail_item_list"]`
+	steps := []struct {
+		req, amount, refunded string
+		bills                 [][2]string // channel, amount
+	}{
+		{"R1", "80.00", "80.00", [][2]string{{"ALIPAYACCOUNT", "80.00"}}},
+		{"R2", "15.00", "95.00", [][2]string{{"ALIPAYACCOUNT", "10.20"}, {"MDISCOUNT", "4.80"}}},
+		{"R3", "5.20", "100.20", [][2]string{{"MDISCOUNT", "5.20"}}},
+	}
+	for _, s := range steps {
+		r := h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"`+s.amount+`","out_request_no":"`+s.req+`",`+all+`}`)
+		expect(t, r, "code", "10000", "refund_fee", s.refunded, "send_back_fee", s.amount)
+		v := list(t, r, "refund_voucher_detail_list")
+		if len(v) != 1 {
+			t.Fatalf("%s: refund_voucher_detail_list %v", s.req, v)
+		}
+		expect(t, v[0], "amount", "10.00", "merchant_contribute", "10.00", "type", "ALIPAY_BIZ_VOUCHER")
+		items := list(t, r, "refund_detail_item_list")
+		if len(items) != len(s.bills) {
+			t.Fatalf("%s: refund_detail_item_list %v, want %v", s.req, items, s.bills)
+		}
+		for i, b := range s.bills {
+			expect(t, items[i], "fund_channel", b[0], "amount", b[1])
+		}
+		rq := h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"F1","out_request_no":"`+s.req+`",`+all+`}`)
+		if got := list(t, rq, "refund_detail_item_list"); len(got) != len(s.bills) || sumBills(t, got).String() != s.amount {
+			t.Errorf("%s: refund query refund_detail_item_list %v, want %v", s.req, got, s.bills)
+		}
+	}
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"F1"}`), "trade_status", "TRADE_CLOSED")
+}
