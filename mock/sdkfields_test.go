@@ -112,6 +112,12 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"F2","out_request_no":"R1"}`)
 	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"F2","out_request_no":"R2",`+all+`}`)
 	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"nope","out_request_no":"R1"}`)
+	// Paid partly with a voucher (magic amount 100.20), every list asked for.
+	vall := strings.Replace(all, `"send_back_fee"`, `"send_back_fee","refund_voucher_detail_list"`, 1)
+	check("alipay.trade.pay", `{"out_trade_no":"FV","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s",`+vall+`}`)
+	check("alipay.trade.query", `{"out_trade_no":"FV",`+vall+`}`)
+	check("alipay.trade.refund", `{"out_trade_no":"FV","refund_amount":"95.00","out_request_no":"RV",`+vall+`}`)
+	check("alipay.trade.fastpay.refund.query", `{"out_trade_no":"FV","out_request_no":"RV",`+vall+`}`)
 	paid := check("alipay.trade.query", `{"out_trade_no":"F2"}`)
 	check("alipay.trade.orderinfo.sync", `{"trade_no":"`+paid["trade_no"].(string)+`","out_request_no":"S1","biz_type":"CREDIT_AUTH","order_biz_info":"{\"status\":\"COMPLETE\"}"}`)
 	check("alipay.trade.orderinfo.sync", `{"out_trade_no":"nope","out_request_no":"S1","biz_type":"CREDIT_AUTH"}`)

@@ -9,6 +9,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
+// voucherDetailFields are the @ApiField names of alipay-sdk-java-all's
+// v2/src/main/java/com/alipay/api/domain/VoucherDetail.java.
+var voucherDetailFields = map[string]bool{"amount": true, "id": true, "memo": true, "merchant_contribute": true,
+	"name": true, "other_contribute": true, "other_contribute_detail": true, "purchase_ant_contribute": true,
+	"purchase_buyer_contribute": true, "purchase_merchant_contribute": true, "template_id": true, "type": true}
+
 // list reads field of node as a list of objects, failing when it is not one.
 func list(t *testing.T, node map[string]any, field string) []map[string]any {
 	t.Helper()
@@ -89,6 +95,11 @@ func TestVoucherAmountsConsistent(t *testing.T) {
 				expect(t, vs[0], "type", c.typ, "amount", c.voucher, "merchant_contribute", c.merchantPart, "name", c.name)
 				if cents(t, vs[0], "merchant_contribute")+cents(t, vs[0], "other_contribute") != cents(t, vs[0], "amount") {
 					t.Errorf("%s: contributions do not add up to the voucher: %v", name, vs[0])
+				}
+				for k := range vs[0] {
+					if !voucherDetailFields[k] {
+						t.Errorf("%s: voucher_detail_list field %s is not in the SDK's VoucherDetail", name, k)
+					}
 				}
 				if id, _ := vs[0]["id"].(string); len(id) != 28 {
 					t.Errorf("%s: voucher id %q, want 28 characters", name, id)
