@@ -122,6 +122,33 @@ func (n *Notification) FundBills() ([]FundBill, error) {
 	return bills, nil
 }
 
+// VoucherDetails parses VoucherDetailList, whose keys are camelCase
+// (merchantContribute, otherContribute, voucherId); ID is the voucherId.
+func (n *Notification) VoucherDetails() ([]VoucherDetail, error) {
+	if n.VoucherDetailList == "" {
+		return nil, nil
+	}
+	var raw []struct {
+		VoucherID          string        `json:"voucherId"`
+		Name               string        `json:"name"`
+		Type               string        `json:"type"`
+		Amount             amount.Amount `json:"amount"`
+		MerchantContribute amount.Amount `json:"merchantContribute"`
+		OtherContribute    amount.Amount `json:"otherContribute"`
+		Memo               string        `json:"memo"`
+		TemplateID         string        `json:"templateId"`
+	}
+	if err := json.Unmarshal([]byte(n.VoucherDetailList), &raw); err != nil {
+		return nil, fmt.Errorf("alipay: voucher_detail_list: %w", err)
+	}
+	out := make([]VoucherDetail, len(raw))
+	for i, r := range raw {
+		out[i] = VoucherDetail{ID: r.VoucherID, Name: r.Name, Type: r.Type, Amount: r.Amount,
+			MerchantContribute: r.MerchantContribute, OtherContribute: r.OtherContribute, Memo: r.Memo, TemplateID: r.TemplateID}
+	}
+	return out, nil
+}
+
 // VerifyNotification reads and verifies the form Alipay POSTs to
 // notify_url. The charset comes from the form's charset field; the
 // signature covers every parameter but sign and sign_type, empty ones

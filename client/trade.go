@@ -81,6 +81,20 @@ type FundBill struct {
 	RealAmount  amount.Amount `json:"real_amount,omitempty"`
 }
 
+// VoucherDetail is a coupon the buyer paid with (voucher_detail_list,
+// refund_voucher_detail_list): Amount is MerchantContribute plus
+// OtherContribute.
+type VoucherDetail struct {
+	ID                 string        `json:"id"`
+	Name               string        `json:"name"`
+	Type               string        `json:"type"`
+	Amount             amount.Amount `json:"amount"`
+	MerchantContribute amount.Amount `json:"merchant_contribute"`
+	OtherContribute    amount.Amount `json:"other_contribute"`
+	Memo               string        `json:"memo,omitempty"`
+	TemplateID         string        `json:"template_id,omitempty"`
+}
+
 // PrecreateRequest is alipay.trade.precreate's biz_content.
 type PrecreateRequest struct {
 	Order
@@ -127,6 +141,8 @@ type PayResponse struct {
 	GmtPayment     string        `json:"gmt_payment"`
 	FundBillList   []FundBill    `json:"fund_bill_list"`
 	StoreName      string        `json:"store_name"`
+	// VoucherDetailList with query_options voucher_detail_list.
+	VoucherDetailList []VoucherDetail `json:"voucher_detail_list"`
 }
 
 // Pay charges the buyer's payment code (alipay.trade.pay).
@@ -191,9 +207,11 @@ type QueryResponse struct {
 	StoreName      string        `json:"store_name"`
 	TerminalID     string        `json:"terminal_id"`
 	FundBillList   []FundBill    `json:"fund_bill_list"`
-	Subject        string        `json:"subject"`
-	Body           string        `json:"body"`
-	PassbackParams string        `json:"passback_params"`
+	// VoucherDetailList with query_options voucher_detail_list.
+	VoucherDetailList []VoucherDetail `json:"voucher_detail_list"`
+	Subject           string          `json:"subject"`
+	Body              string          `json:"body"`
+	PassbackParams    string          `json:"passback_params"`
 }
 
 // Query reads a trade (alipay.trade.query).
@@ -277,9 +295,12 @@ type RefundResponse struct {
 	SendBackFee          amount.Amount `json:"send_back_fee"`
 	GmtRefundPay         string        `json:"gmt_refund_pay"`
 	RefundDetailItemList []FundBill    `json:"refund_detail_item_list"`
-	StoreName            string        `json:"store_name"`
-	RefundCurrency       string        `json:"refund_currency"`
-	HasDepositBack       string        `json:"has_deposit_back"` // with query_options deposit_back_info
+	// RefundVoucherDetailList, with query_options refund_voucher_detail_list,
+	// lists the vouchers the trade was paid with.
+	RefundVoucherDetailList []VoucherDetail `json:"refund_voucher_detail_list"`
+	StoreName               string          `json:"store_name"`
+	RefundCurrency          string          `json:"refund_currency"`
+	HasDepositBack          string          `json:"has_deposit_back"` // with query_options deposit_back_info
 }
 
 // Refund refunds part or all of a paid trade (alipay.trade.refund).
@@ -312,6 +333,9 @@ type RefundQueryResponse struct {
 	GmtRefundPay         string        `json:"gmt_refund_pay"`
 	SendBackFee          amount.Amount `json:"send_back_fee"`
 	RefundDetailItemList []FundBill    `json:"refund_detail_item_list"`
+	// RefundVoucherDetailList, with query_options refund_voucher_detail_list,
+	// lists the vouchers the trade was paid with.
+	RefundVoucherDetailList []VoucherDetail `json:"refund_voucher_detail_list"`
 }
 
 // RefundQuery reads one refund (alipay.trade.fastpay.refund.query).
