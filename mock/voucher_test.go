@@ -130,6 +130,15 @@ func TestVoucherAmountsConsistent(t *testing.T) {
 		})
 	}
 
+	t.Run("control API", func(t *testing.T) {
+		tr := h.control("GET", "/trades/V2", "", http.StatusOK)
+		vs := list(t, tr, "voucher_detail_list")
+		if len(vs) != 1 {
+			t.Fatalf("trade voucher_detail_list %v", vs)
+		}
+		expect(t, vs[0], "amount", "10.00", "merchant_contribute", "10.00", "type", "ALIPAY_BIZ_VOUCHER")
+	})
+
 	t.Run("no voucher", func(t *testing.T) {
 		p := h.params("alipay.trade.pay", `{"out_trade_no":"V0","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.00","subject":"咖啡",`+opts+`}`,
 			func(p map[string]string) { p["notify_url"] = mer.URL })
