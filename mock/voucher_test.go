@@ -3,6 +3,7 @@ package mock_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -139,6 +140,19 @@ func TestVoucherAmountsConsistent(t *testing.T) {
 		expect(t, vs[0], "amount", "10.00", "merchant_contribute", "10.00", "type", "ALIPAY_BIZ_VOUCHER")
 	})
 
+	t.Run("dashboard", func(t *testing.T) {
+		page := string(getBody(t, h.http.URL+"/_mock/ui/trades/V2"))
+		for _, want := range []string{
+			`<tr data-field="voucher_detail_list"><th scope="row">paid with vouchers (voucher_detail_list)</th><td>10.00 ALIPAY_BIZ_VOUCHER (merchant 10.00, other 0.00) 10.00元代金券</td>`,
+			`<tr data-field="buyer_pay_amount"><th scope="row">buyer_pay_amount</th><td>90.20</td>`,
+			`<tr data-field="receipt_amount"><th scope="row">receipt_amount</th><td>90.20</td>`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("trade page lacks %s", want)
+			}
+		}
+	})
+
 	t.Run("no voucher", func(t *testing.T) {
 		p := h.params("alipay.trade.pay", `{"out_trade_no":"V0","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.00","subject":"咖啡",`+opts+`}`,
 			func(p map[string]string) { p["notify_url"] = mer.URL })
@@ -154,6 +168,11 @@ func TestVoucherAmountsConsistent(t *testing.T) {
 		}
 		if v, ok := n[0].Params["voucher_detail_list"]; ok {
 			t.Errorf("notification voucher_detail_list = %q, want none without a voucher", v)
+		}
+		page := string(getBody(t, h.http.URL+"/_mock/ui/trades/V0"))
+		if !strings.Contains(page, `data-field="total_amount"`) || strings.Contains(page, `data-field="voucher_detail_list"`) ||
+			strings.Contains(page, `data-field="buyer_pay_amount"`) {
+			t.Error("the trade page of a trade without a voucher lacks total_amount or shows voucher fields")
 		}
 	})
 }

@@ -272,6 +272,27 @@ func (d *Dashboard) appName(id string) string {
 
 // goodsText is a trade's goods_detail on one line: "id name ×qty @ price"
 // per item, and how many items the mock did not keep.
+// vouchersText lists the vouchers the buyer pays with: amount, type, who
+// funds it, name.
+func vouchersText(t trade.Trade) string {
+	var b strings.Builder
+	for i, v := range t.Vouchers {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s %s (merchant %s, other %s) %s", v.Amount, v.Type, v.MerchantContribute, v.OtherContribute, v.Name)
+	}
+	return b.String()
+}
+
+// voucherAmount shows an amount a voucher makes differ from the total.
+func voucherAmount(t trade.Trade, a amount.Amount) string {
+	if len(t.Vouchers) == 0 {
+		return ""
+	}
+	return a.String()
+}
+
 func goodsText(t trade.Trade) string {
 	var b strings.Builder
 	for i, g := range t.Goods {
@@ -311,6 +332,9 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 		field{Key: "total_amount", Label: "total_amount", Value: t.Total.String()},
 		field{Key: "discountable_amount", Label: "discountable_amount", Value: money(t.Discountable)},
 		field{Key: "undiscountable_amount", Label: "undiscountable_amount", Value: money(t.Undiscountable)},
+		field{Key: "voucher_detail_list", Label: "paid with vouchers (voucher_detail_list)", Value: vouchersText(t)},
+		field{Key: "buyer_pay_amount", Label: "buyer_pay_amount", Value: voucherAmount(t, t.BuyerPayAmount())},
+		field{Key: "receipt_amount", Label: "receipt_amount", Value: voucherAmount(t, t.ReceiptAmount())},
 		field{Key: "refund_fee", Label: "refunded (refund_fee)", Value: money(t.Refunded())},
 		field{Key: "buyer_id", Label: "buyer_id", Value: t.Buyer.UserID},
 		field{Key: "buyer_logon_id", Label: "buyer_logon_id", Value: t.Buyer.LogonID},
