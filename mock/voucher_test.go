@@ -1,12 +1,15 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
@@ -246,4 +249,28 @@ func TestVoucherRefund(t *testing.T) {
 		}
 	}
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"F1"}`), "trade_status", "TRADE_CLOSED")
+}
+
+// TestVoucherKeptAcrossRestarts: with --data a trade's voucher survives a
+// restart, with the same id and amounts.
+func TestVoucherKeptAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	at := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	opts := []string{"voucher_detail_list"}
+	s1, c1 := startWithData(t, dir, at)
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "PV", TotalAmount: amount.MustParse("100.10"), Subject: "s"},
+		Scene: "bar_code", AuthCode: "283912345678901234", QueryOptions: opts})
+	if err != nil || len(p.VoucherDetailList) != 1 {
+		t.Fatalf("pay = %+v, %v", p, err)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, c2 := startWithData(t, dir, at)
+	q, err := c2.Query(ctx, client.QueryRequest{OutTradeNo: "PV", QueryOptions: opts})
+	if err != nil || len(q.VoucherDetailList) != 1 || q.VoucherDetailList[0] != p.VoucherDetailList[0] ||
+		q.BuyerPayAmount != amount.MustParse("90.10") || q.ReceiptAmount != amount.MustParse("100.10") {
+		t.Fatalf("after restart: query = %+v, %v; pay had %+v", q, err, p.VoucherDetailList)
+	}
 }
