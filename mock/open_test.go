@@ -345,3 +345,48 @@ func TestCertificateModeApp(t *testing.T) {
 		t.Fatalf("query: %+v %v", q, err)
 	}
 }
+
+// The bill types production lists beyond trade and signcustomer: the mock's
+// merchants have no 直付通 platform, bank settlement or marketing campaign,
+// so each gets production's TYPE_NOT_SUPPORTED, after the argument checks
+// (smid only with trade_zft_merchant; settlementMerge days from 2023-04-17).
+func TestBillTypesProductionRefuses(t *testing.T) {
+	h := newHarness(t, mock.Options{PublicURL: "http://alipay-mock.test"})
+	const method = "alipay.data.dataservice.bill.downloadurl.query"
+	tests := []struct {
+		name, biz, subCode, subMsg string
+	}{
+		{"trade_zft_merchant", `{"bill_type":"trade_zft_merchant","bill_date":"2024-05-01"}`, "TYPE_NOT_SUPPORTED", "此账单类型不支持下载"},
+		{"trade_zft_merchant with smid", `{"bill_type":"trade_zft_merchant","bill_date":"2024-05","smid":"2088123412341234"}`, "TYPE_NOT_SUPPORTED", "此账单类型不支持下载"},
+		{"merchant_act", `{"bill_type":"merchant_act","bill_date":"2024-05-01"}`, "TYPE_NOT_SUPPORTED", "此账单类型不支持下载"},
+		{"zft_acc", `{"bill_type":"zft_acc","bill_date":"2024-05-01"}`, "TYPE_NOT_SUPPORTED", "此账单类型不支持下载"},
+		{"settlementMerge", `{"bill_type":"settlementMerge","bill_date":"2023-04-17"}`, "TYPE_NOT_SUPPORTED", "此账单类型不支持下载"},
+		{"settlementMerge before 2023-04-17", `{"bill_type":"settlementMerge","bill_date":"2023-04-16"}`, "isv.invalid_arguments", "入参不合法"},
+		{"settlementMerge month", `{"bill_type":"settlementMerge","bill_date":"2024-05"}`, "isv.invalid_arguments", "入参不合法"},
+		{"merchant_act not ready", `{"bill_type":"merchant_act","bill_date":"2999-01-01"}`, "isv.invalid_arguments", "入参不合法"},
+		{"smid on trade", `{"bill_type":"trade","bill_date":"2024-05-01","smid":"2088123412341234"}`, "isv.invalid_arguments", "入参不合法"},
+		{"unknown type", `{"bill_type":"trade_zft","bill_date":"2024-05-01"}`, "isv.invalid_arguments", "入参不合法"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := h.call(method, tt.biz)
+			if m["code"] != "40004" || m["msg"] != "Business Failed" || m["sub_code"] != tt.subCode || m["sub_msg"] != tt.subMsg {
+				t.Errorf("answer %v, want 40004 %s %s", m, tt.subCode, tt.subMsg)
+			}
+			if _, ok := m["bill_download_url"]; ok {
+				t.Errorf("a refusal carries a bill_download_url: %v", m)
+			}
+		})
+	}
+	// The exact bytes of the refusal, signature included.
+	body := h.post(h.params(method, `{"bill_type":"trade_zft_merchant","bill_date":"2024-05-01","smid":"2088123412341234"}`, nil))
+	h.verify(method, body, true)
+	golden(t, "bill_type_not_supported", body)
+	// The types the mock builds still answer a URL.
+	if m := h.call(method, `{"bill_type":"signcustomer","bill_date":"2024-05-01"}`); m["code"] == "10000" {
+		t.Errorf("signcustomer on an empty day: %v", m)
+	}
+	if m := h.call(method, `{"bill_type":"trade","bill_date":"2024-05-01"}`); m["code"] != "10000" || m["bill_download_url"] == nil {
+		t.Errorf("trade: %v", m)
+	}
+}

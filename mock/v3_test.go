@@ -424,6 +424,17 @@ func TestV3BillDownloadURL(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("bill download: HTTP %d", resp.StatusCode)
 	}
+	// A bill type the merchant has no product for: production's refusal;
+	// smid rides in the query like the other parameters.
+	for _, q := range []string{"bill_type=trade_zft_merchant&bill_date=2024-05-01&smid=2088123412341234", "bill_type=settlementMerge&bill_date=2024-05-01"} {
+		r := e.do(v3Req{method: "GET", uri: "/v3/alipay/data/dataservice/bill/downloadurl/query?" + q})
+		if r.status != 400 || !strings.Contains(string(r.body), `"TYPE_NOT_SUPPORTED"`) || !strings.Contains(string(r.body), "此账单类型不支持下载") {
+			t.Errorf("%s: HTTP %d %s", q, r.status, r.body)
+		}
+	}
+	if r := e.do(v3Req{method: "GET", uri: "/v3/alipay/data/dataservice/bill/downloadurl/query?bill_type=trade&bill_date=2024-05-01&smid=2088123412341234"}); r.status != 400 || !strings.Contains(string(r.body), `"INVAILID_ARGUMENTS"`) {
+		t.Errorf("smid on trade: HTTP %d %s", r.status, r.body)
+	}
 	// The route takes GET only: a POST is production's 400 invalid-http-method.
 	post, err := http.Post(e.srv.URL()+"/v3/alipay/data/dataservice/bill/downloadurl/query", "application/json", strings.NewReader("{}"))
 	if err != nil {

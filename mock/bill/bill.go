@@ -21,6 +21,31 @@ const (
 	SignCustomer Type = "signcustomer" // 账务明细: account ledger
 )
 
+// Bill types production lists that the package does not build: each needs a
+// product or history the mock's merchants do not have, and production then
+// answers TYPE_NOT_SUPPORTED (see Built).
+const (
+	MerchantAct      Type = "merchant_act"       // 营销活动账单: needs a marketing campaign in the last year
+	TradeZftMerchant Type = "trade_zft_merchant" // 直付通二级商户: the platform provides it; takes smid
+	ZftAcc           Type = "zft_acc"            // 直付通平台商: needs 互联网平台直付通
+	SettlementMerge  Type = "settlementMerge"    // 结算到卡: needs 收款到银行账户; days only
+)
+
+// Known reports whether t is one of production's bill_type values.
+func (t Type) Known() bool {
+	switch t {
+	case Trade, SignCustomer, MerchantAct, TradeZftMerchant, ZftAcc, SettlementMerge:
+		return true
+	}
+	return false
+}
+
+// Built reports whether the package builds bills of type t.
+func (t Type) Built() bool { return t == Trade || t == SignCustomer }
+
+// SettlementMergeStart is the first day a settlementMerge bill exists.
+var SettlementMergeStart = Day(2023, 4, 17)
+
 // Input is what one bill is built from.
 type Input struct {
 	Type   Type
@@ -91,7 +116,7 @@ func Fee(a amount.Amount, rateBP int64) amount.Amount {
 }
 
 func (in Input) check() error {
-	if in.Type != Trade && in.Type != SignCustomer {
+	if !in.Type.Built() {
 		return fmt.Errorf("bill: unknown bill_type %q", in.Type)
 	}
 	if !userIDPattern.MatchString(in.UserID) {

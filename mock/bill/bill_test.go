@@ -441,3 +441,17 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+// The types production lists but the package does not build are refused,
+// never rendered as a trade bill.
+func TestUnbuiltTypesAreRefused(t *testing.T) {
+	for _, typ := range []bill.Type{bill.MerchantAct, bill.TradeZftMerchant, bill.ZftAcc, bill.SettlementMerge, "nope"} {
+		in := dayInput(typ)
+		if _, err := bill.Build(in); err == nil {
+			t.Errorf("%s: built", typ)
+		}
+		if typ.Built() || typ.Known() != (typ != "nope") {
+			t.Errorf("%s: Built %v Known %v", typ, typ.Built(), typ.Known())
+		}
+	}
+}

@@ -37,6 +37,10 @@
 //     open-platform parser reading the same 12 columns by index).
 //     账务明细(汇总): #支付宝账务汇总查询, columns 类型,收入笔数,收入金额（+元）,
 //     支出笔数,支出金额（-元）,总金额（元）, a 合计 line.
+//   - The other bill_type values (merchant_act, trade_zft_merchant with smid,
+//     zft_acc, settlementMerge) are not built: the method's error table
+//     answers TYPE_NOT_SUPPORTED 此账单类型不支持下载 to an account without
+//     their product, and no public source shows their columns (Type.Built).
 //
 // Inferred, not seen in a production file: the fee given back on a refund
 // (positive, pro rata so a full refund returns the whole fee), the negative

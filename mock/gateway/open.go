@@ -62,6 +62,9 @@ func (g *Gateway) authToken(cl *call, in tokenRequest) (any, *apierr.Error) {
 var (
 	errBillArguments = apierr.Business("isv.invalid_arguments", "入参不合法")
 	errBillNotExist  = apierr.Business("isp.bill_not_exist", "账单不存在")
+	// A bill_type the account has no product (or no data) for; the code and
+	// text of the method's current error table.
+	errBillTypeNotSupported = apierr.Business("TYPE_NOT_SUPPORTED", "此账单类型不支持下载")
 )
 
 // billLifetime is how long a bill_download_url works, on the mock's clock.
@@ -114,17 +117,28 @@ func (b *billFiles) get(token string) (billFile, bool) {
 type billRequest struct {
 	BillType string `json:"bill_type"`
 	BillDate string `json:"bill_date"`
+	// Smid is a 直付通 sub-merchant, "只在bill_type是trade_zft_merchant时才能使用".
+	Smid string `json:"smid"`
 }
 
 func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	typ := bill.Type(in.BillType)
-	if typ != bill.Trade && typ != bill.SignCustomer {
+	if !typ.Known() || (in.Smid != "" && typ != bill.TradeZftMerchant) {
 		return nil, errBillArguments
 	}
 	p, err := bill.ParsePeriod(in.BillDate)
 	// Bills start in 2016 and are ready the day (or month) after.
 	if err != nil || p.Start.Year() < 2016 || cl.now.Before(p.End) {
 		return nil, errBillArguments
+	}
+	// settlementMerge takes a day (of money reaching the card) from 2023-04-17.
+	if typ == bill.SettlementMerge && (p.Monthly || p.Start.Before(bill.SettlementMergeStart.Start)) {
+		return nil, errBillArguments
+	}
+	// The mock's merchants have no 直付通 platform, sub-merchants, bank
+	// settlement or marketing campaigns: production's answer for those.
+	if !typ.Built() {
+		return nil, errBillTypeNotSupported
 	}
 	m := cl.merchant()
 	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
