@@ -4,6 +4,9 @@
 package royalty
 
 import (
+	"encoding/json"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,8 +51,22 @@ type Request struct {
 // (AlipayTradeRoyaltyRelationBatchqueryModel).
 type QueryRequest struct {
 	OutRequestNo string `json:"out_request_no"`
-	PageNum      int64  `json:"page_num"`
-	PageSize     int64  `json:"page_size"`
+	PageNum      Count  `json:"page_num"`
+	PageSize     Count  `json:"page_size"`
+}
+
+// Count is a whole number sent as a JSON number or as its text (the
+// gateway hands numbers over as text; PHP SDKs send text anyway).
+type Count int64
+
+// UnmarshalJSON reads 5 or "5".
+func (c *Count) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: "string", Type: reflect.TypeFor[Count]()}
+	}
+	*c = Count(n)
+	return nil
 }
 
 // Page is one page of an app's relations.
@@ -162,10 +179,12 @@ func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	list := r.app(appID).list
-	p := Page{PageNum: q.PageNum, PageSize: q.PageSize, TotalRec: int64(len(list))}
-	p.TotalPages = (p.TotalRec + q.PageSize - 1) / q.PageSize
-	if from := (q.PageNum - 1) * q.PageSize; from < p.TotalRec {
-		to := min(from+q.PageSize, p.TotalRec)
+	num, size := int64(q.PageNum), int64(q.PageSize)
+	p := Page{PageNum: num, PageSize: size, TotalRec: int64(len(list))}
+	p.TotalPages = (p.TotalRec + size - 1) / size
+	if num <= p.TotalPages { // never past the end: no overflow
+		from := (num - 1) * size
+		to := min(from+size, p.TotalRec)
 		p.Receivers = append([]Entity(nil), list[from:to]...)
 	}
 	return p, nil
