@@ -49,6 +49,8 @@ var methods = []Method{
 	{Name: "alipay.trade.royalty.relation.bind", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.trade.royalty.relation.unbind", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.trade.royalty.relation.batchquery", V3HTTPMethod: http.MethodPost},
+	{Name: "alipay.trade.order.settle", V3HTTPMethod: http.MethodPost},
+	{Name: "alipay.trade.order.settle.query", V3HTTPMethod: http.MethodGet},
 	{Name: "alipay.trade.page.pay", Page: true, ProductCode: "FAST_INSTANT_TRADE_PAY"},
 	{Name: "alipay.trade.wap.pay", Page: true, ProductCode: "QUICK_WAP_WAY"},
 	{Name: "alipay.trade.app.pay", Page: true, ProductCode: "QUICK_MSECURITY_PAY"},

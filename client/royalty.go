@@ -1,6 +1,10 @@
 package client
 
-import "context"
+import (
+	"context"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+)
 
 // Royalty receiver types.
 const (
@@ -70,4 +74,80 @@ type RoyaltyRelationQueryResponse struct {
 // (alipay.trade.royalty.relation.batchquery).
 func (c *Client) RoyaltyRelationBatchQuery(ctx context.Context, req RoyaltyRelationQueryRequest, opts ...CallOption) (*RoyaltyRelationQueryResponse, error) {
 	return call[RoyaltyRelationQueryResponse](ctx, c, "alipay.trade.royalty.relation.batchquery", req, opts)
+}
+
+// RoyaltyParameter is one transfer of a settlement (分账明细).
+type RoyaltyParameter struct {
+	RoyaltyType string `json:"royalty_type,omitempty"`
+	TransIn     string `json:"trans_in"`
+	// TransInType is userId, the default.
+	TransInType string        `json:"trans_in_type,omitempty"`
+	Amount      amount.Amount `json:"amount"`
+	Desc        string        `json:"desc,omitempty"`
+}
+
+// SettleExtendParams is order.settle's extend_params.
+type SettleExtendParams struct {
+	RoyaltyFinish string `json:"royalty_finish,omitempty"` // "true" ends the trade's settlement
+}
+
+// OrderSettleRequest is alipay.trade.order.settle's biz_content.
+type OrderSettleRequest struct {
+	// OutRequestNo names this settlement: repeat it, with the same
+	// transfers, to retry safely.
+	OutRequestNo      string              `json:"out_request_no"`
+	TradeNo           string              `json:"trade_no"`
+	RoyaltyParameters []RoyaltyParameter  `json:"royalty_parameters,omitempty"`
+	OperatorID        string              `json:"operator_id,omitempty"`
+	RoyaltyMode       string              `json:"royalty_mode,omitempty"` // sync (default) or async
+	ExtendParams      *SettleExtendParams `json:"extend_params,omitempty"`
+}
+
+// OrderSettleResponse names the settlement.
+type OrderSettleResponse struct {
+	Response
+	TradeNo  string `json:"trade_no"`
+	SettleNo string `json:"settle_no"`
+}
+
+// OrderSettle splits a paid trade's money to bound receivers
+// (alipay.trade.order.settle).
+func (c *Client) OrderSettle(ctx context.Context, req OrderSettleRequest, opts ...CallOption) (*OrderSettleResponse, error) {
+	return call[OrderSettleResponse](ctx, c, "alipay.trade.order.settle", req, opts)
+}
+
+// OrderSettleQueryRequest names a settlement: SettleNo, or TradeNo and
+// OutRequestNo.
+type OrderSettleQueryRequest struct {
+	SettleNo     string `json:"settle_no,omitempty"`
+	OutRequestNo string `json:"out_request_no,omitempty"`
+	TradeNo      string `json:"trade_no,omitempty"`
+}
+
+// RoyaltyDetail is one transfer of a settlement as queried.
+type RoyaltyDetail struct {
+	OperationType string        `json:"operation_type"` // transfer
+	ExecuteDt     string        `json:"execute_dt"`
+	TransOut      string        `json:"trans_out"`
+	TransOutType  string        `json:"trans_out_type"`
+	TransIn       string        `json:"trans_in"`
+	TransInType   string        `json:"trans_in_type"`
+	Amount        amount.Amount `json:"amount"`
+	State         string        `json:"state"` // SUCCESS
+	DetailID      string        `json:"detail_id"`
+	ErrorCode     string        `json:"error_code"`
+	ErrorDesc     string        `json:"error_desc"`
+}
+
+// OrderSettleQueryResponse is a settlement and its transfers.
+type OrderSettleQueryResponse struct {
+	Response
+	OutRequestNo      string          `json:"out_request_no"`
+	OperationDt       string          `json:"operation_dt"`
+	RoyaltyDetailList []RoyaltyDetail `json:"royalty_detail_list"`
+}
+
+// OrderSettleQuery finds a settlement (alipay.trade.order.settle.query).
+func (c *Client) OrderSettleQuery(ctx context.Context, req OrderSettleQueryRequest, opts ...CallOption) (*OrderSettleQueryResponse, error) {
+	return call[OrderSettleQueryResponse](ctx, c, "alipay.trade.order.settle.query", req, opts)
 }

@@ -99,6 +99,8 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.trade.royalty.relation.bind"), handler: handle((*Gateway).royaltyBind), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.trade.royalty.relation.unbind"), handler: handle((*Gateway).royaltyUnbind), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.trade.royalty.relation.batchquery"), handler: handle((*Gateway).royaltyQuery), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.trade.order.settle"), handler: handle((*Gateway).orderSettle), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.order.settle.query"), handler: handle((*Gateway).settleQuery), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.page.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.wap.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.app.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},

@@ -82,8 +82,10 @@ type Trade struct {
 	Refunds []Refund `json:"refunds,omitempty"`
 	// Syncs are the order information the merchant synced
 	// (alipay.trade.orderinfo.sync), oldest first.
-	Syncs   []Sync  `json:"syncs,omitempty"`
-	History []Event `json:"history"`
+	Syncs []Sync `json:"syncs,omitempty"`
+	// Settlements are its royalty settlements (alipay.trade.order.settle).
+	Settlements []Settlement `json:"settlements,omitempty"`
+	History     []Event      `json:"history"`
 
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
@@ -157,6 +159,14 @@ func (t *Trade) clone() Trade {
 	c := *t
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
+	c.Settlements = make([]Settlement, len(t.Settlements))
+	for i, x := range t.Settlements {
+		x.Details = append([]SettleDetail(nil), x.Details...)
+		c.Settlements[i] = x
+	}
+	if t.Settlements == nil {
+		c.Settlements = nil
+	}
 	c.Goods = append([]Goods(nil), t.Goods...)
 	c.History = append([]Event(nil), t.History...)
 	return c

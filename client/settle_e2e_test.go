@@ -1,0 +1,140 @@
+package client_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// alipay.trade.order.settle splits a paid trade to bound receivers, once
+// per out_request_no, never beyond the total less refunds; settle.query
+// finds it by settle_no (gateway.do) or trade_no and out_request_no (v3).
+func TestE2EOrderSettle(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	const recv, stranger = "2088000000000101", "2088000000000102"
+	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "settle-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo,
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00"), Desc: "fee"}}}
+	s, err := c.OrderSettle(ctx, req)
+	if err != nil || s.TradeNo != p.TradeNo || s.SettleNo == "" || s.Code != client.CodeSuccess {
+		t.Fatalf("settle: %+v %v", s, err)
+	}
+	// The same request again answers as the first time.
+	if again, err := c.OrderSettle(ctx, req); err != nil || again.SettleNo != s.SettleNo {
+		t.Fatalf("repeat: %+v %v", again, err)
+	}
+	// The same number with another amount is refused.
+	other := req
+	other.RoyaltyParameters = []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("4.00")}}
+	_, err = c.OrderSettle(ctx, other)
+	wantAPIError(t, err, "40004", "ACQ.DISCORDANT_REPEAT_REQUEST")
+
+	// After a refund of 2.00, 5.00 is what is left to settle.
+	if _, err := c.Refund(ctx, client.RefundRequest{TradeNo: p.TradeNo, RefundAmount: amount.MustParse("2.00"), OutRequestNo: "R1"}); err != nil {
+		t.Fatal(err)
+	}
+	over := client.OrderSettleRequest{OutRequestNo: "S2", TradeNo: p.TradeNo, RoyaltyMode: "async",
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("2.01")}, {TransIn: recv, Amount: amount.MustParse("3.00")}}}
+	_, err = c.OrderSettle(ctx, over)
+	wantAPIError(t, err, "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	over.RoyaltyParameters[0].Amount = amount.MustParse("2.00")
+	s2, err := c.OrderSettle(ctx, over)
+	if err != nil || s2.SettleNo == s.SettleNo {
+		t.Fatalf("the rest, async: %+v %v", s2, err)
+	}
+	last := client.OrderSettleRequest{OutRequestNo: "S3", TradeNo: p.TradeNo, RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("0.01")}}}
+	_, err = c.OrderSettle(ctx, last)
+	wantAPIError(t, err, "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+
+	// Query by settle_no over gateway.do.
+	q, err := c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{SettleNo: s2.SettleNo})
+	if err != nil || q.OutRequestNo != "S2" || q.OperationDt == "" || len(q.RoyaltyDetailList) != 2 {
+		t.Fatalf("query: %+v %v", q, err)
+	}
+	d := q.RoyaltyDetailList[1]
+	if d.TransIn != recv || d.TransInType != "userId" || d.Amount != amount.MustParse("3.00") || d.State != "SUCCESS" ||
+		d.OperationType != "transfer" || d.TransOut == "" || d.TransOutType != "userId" || d.DetailID == "" || d.ExecuteDt != q.OperationDt {
+		t.Errorf("detail %+v", d)
+	}
+	// And by trade_no and out_request_no over v3 (a GET).
+	var v3 client.OrderSettleQueryResponse
+	if err := c.V3(ctx, "alipay.trade.order.settle.query", client.OrderSettleQueryRequest{TradeNo: p.TradeNo, OutRequestNo: "S1"}, &v3); err != nil ||
+		v3.OutRequestNo != "S1" || len(v3.RoyaltyDetailList) != 1 || v3.RoyaltyDetailList[0].Amount != amount.MustParse("3.00") {
+		t.Fatalf("v3 query: %+v %v", v3, err)
+	}
+	_, err = c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{TradeNo: p.TradeNo, OutRequestNo: "S9"})
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+	_, err = c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{SettleNo: "1"})
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+	_, err = c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{TradeNo: p.TradeNo})
+	wantAPIError(t, err, "40004", "ACQ.INVALID_PARAMETER")
+
+	// The trade keeps its settlements and their history.
+	tr := mockTrade(t, srv, "settle-1")
+	if sets, _ := tr["settlements"].([]any); len(sets) != 2 || sets[1].(map[string]any)["royalty_mode"] != "async" {
+		t.Errorf("settlements %v", tr["settlements"])
+	}
+	n := 0
+	for _, e := range tr["history"].([]any) {
+		if e.(map[string]any)["type"] == "settled" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d settled events, want 2", n)
+	}
+
+	// Refused: a receiver not bound, an unpaid trade, an unknown trade, bad fields.
+	pre, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "settle-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyer(t, srv, "scan", pre.OutTradeNo, nil) // an unscanned QR trade does not exist yet
+	unpaid := mockTrade(t, srv, pre.OutTradeNo)["trade_no"].(string)
+	one := []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("0.01")}}
+	for _, tc := range []struct {
+		name, sub, says string
+		req             client.OrderSettleRequest
+	}{
+		{"receiver not bound", "ACQ.ROYALTY_RECEIVER_INVALID", "", client.OrderSettleRequest{OutRequestNo: "E1", TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: stranger, Amount: amount.MustParse("0.01")}}}},
+		{"unpaid trade", "ACQ.TRADE_STATUS_ERROR", "", client.OrderSettleRequest{OutRequestNo: "E2", TradeNo: unpaid, RoyaltyParameters: one}},
+		{"unknown trade", "ACQ.TRADE_NOT_EXIST", "", client.OrderSettleRequest{OutRequestNo: "E3", TradeNo: "2099010122001400000000000000", RoyaltyParameters: one}},
+		{"no trade_no", "ACQ.INVALID_PARAMETER", "trade_no", client.OrderSettleRequest{OutRequestNo: "E4", RoyaltyParameters: one}},
+		{"no out_request_no", "ACQ.INVALID_PARAMETER", "out_request_no", client.OrderSettleRequest{TradeNo: p.TradeNo, RoyaltyParameters: one}},
+		{"out_request_no with a dash", "ACQ.INVALID_PARAMETER", "out_request_no", client.OrderSettleRequest{OutRequestNo: "E-5", TradeNo: p.TradeNo, RoyaltyParameters: one}},
+		{"no royalty_parameters", "ACQ.INVALID_PARAMETER", "royalty_parameters", client.OrderSettleRequest{OutRequestNo: "E6", TradeNo: p.TradeNo}},
+		{"no trans_in", "ACQ.INVALID_PARAMETER", "trans_in", client.OrderSettleRequest{OutRequestNo: "E7", TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{Amount: amount.MustParse("0.01")}}}},
+		{"zero amount", "ACQ.INVALID_PARAMETER", "amount", client.OrderSettleRequest{OutRequestNo: "E8", TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv}}}},
+		{"unknown royalty_mode", "ACQ.INVALID_PARAMETER", "royalty_mode", client.OrderSettleRequest{OutRequestNo: "E9", TradeNo: p.TradeNo, RoyaltyMode: "later", RoyaltyParameters: one}},
+		{"cardAliasNo", "ACQ.INVALID_PARAMETER", "trans_in_type", client.OrderSettleRequest{OutRequestNo: "E10", TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "x", TransInType: "cardAliasNo", Amount: amount.MustParse("0.01")}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.OrderSettle(ctx, tc.req)
+			e := wantAPIError(t, err, "40004", tc.sub)
+			if !strings.Contains(e.SubMsg, tc.says) {
+				t.Errorf("sub_msg %q does not name %q", e.SubMsg, tc.says)
+			}
+		})
+	}
+	if sets := mockTrade(t, srv, "settle-1")["settlements"].([]any); len(sets) != 2 {
+		t.Errorf("refused settlements were recorded: %d", len(sets))
+	}
+}
