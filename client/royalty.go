@@ -151,3 +151,39 @@ type OrderSettleQueryResponse struct {
 func (c *Client) OrderSettleQuery(ctx context.Context, req OrderSettleQueryRequest, opts ...CallOption) (*OrderSettleQueryResponse, error) {
 	return call[OrderSettleQueryResponse](ctx, c, "alipay.trade.order.settle.query", req, opts)
 }
+
+// RoyaltyInfo is an order's royalty_info, kept on the trade.
+type RoyaltyInfo struct {
+	RoyaltyType        string               `json:"royalty_type,omitempty"` // ROYALTY
+	RoyaltyDetailInfos []RoyaltyDetailInfos `json:"royalty_detail_infos,omitempty"`
+}
+
+// RoyaltyDetailInfos is one instruction of royalty_info.
+type RoyaltyDetailInfos struct {
+	SerialNo         int64         `json:"serial_no,omitempty"`
+	TransInType      string        `json:"trans_in_type,omitempty"`
+	BatchNo          string        `json:"batch_no,omitempty"`
+	OutRelationID    string        `json:"out_relation_id,omitempty"`
+	TransOutType     string        `json:"trans_out_type,omitempty"`
+	TransOut         string        `json:"trans_out,omitempty"`
+	TransIn          string        `json:"trans_in,omitempty"`
+	Amount           amount.Amount `json:"amount,omitempty"`
+	Desc             string        `json:"desc,omitempty"`
+	AmountPercentage string        `json:"amount_percentage,omitempty"`
+}
+
+// SettleInfo is an order's settle_info, kept on the trade.
+type SettleInfo struct {
+	SettleDetailInfos []SettleDetailInfo `json:"settle_detail_infos,omitempty"`
+	SettlePeriodTime  string             `json:"settle_period_time,omitempty"`
+}
+
+// SettleDetailInfo is one line of settle_info.
+type SettleDetailInfo struct {
+	TransInType      string        `json:"trans_in_type,omitempty"`
+	TransIn          string        `json:"trans_in,omitempty"`
+	SummaryDimension string        `json:"summary_dimension,omitempty"`
+	SettleEntityID   string        `json:"settle_entity_id,omitempty"`
+	SettleEntityType string        `json:"settle_entity_type,omitempty"`
+	Amount           amount.Amount `json:"amount,omitempty"`
+}

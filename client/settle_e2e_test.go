@@ -8,6 +8,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // alipay.trade.order.settle splits a paid trade to bound receivers, once
@@ -136,5 +137,52 @@ func TestE2EOrderSettle(t *testing.T) {
 	}
 	if sets := mockTrade(t, srv, "settle-1")["settlements"].([]any); len(sets) != 2 {
 		t.Errorf("refused settlements were recorded: %d", len(sets))
+	}
+}
+
+// royalty_info and settle_info are kept on the trade as sent; one that is
+// not a JSON object is refused.
+func TestE2ERoyaltyAndSettleInfoKept(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	ri := &client.RoyaltyInfo{RoyaltyType: "ROYALTY", RoyaltyDetailInfos: []client.RoyaltyDetailInfos{
+		{SerialNo: 1, TransIn: "2088000000000101", Amount: amount.MustParse("1.00"), Desc: "fee"}}}
+	si := &client.SettleInfo{SettleDetailInfos: []client.SettleDetailInfo{{TransInType: "defaultSettle", Amount: amount.MustParse("5.00")}}}
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "info-1", TotalAmount: amount.MustParse("5.00"),
+		Subject: "s", RoyaltyInfo: ri, SettleInfo: si}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "info-2", TotalAmount: amount.MustParse("5.00"), Subject: "s", RoyaltyInfo: ri},
+		AuthCode: "286648048691290423"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "info-3", TotalAmount: amount.MustParse("5.00"), Subject: "s", SettleInfo: si},
+		BuyerID: "2088000000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string][]string{"info-1": {"royalty_info", "settle_info"}, "info-2": {"royalty_info"}, "info-3": {"settle_info"}} {
+		tr := mockTrade(t, srv, ref)
+		for _, k := range want {
+			if tr[k] == nil {
+				t.Errorf("%s: no %s in %v", ref, k, tr)
+			}
+		}
+	}
+	kept := mockTrade(t, srv, "info-1")
+	det := kept["royalty_info"].(map[string]any)["royalty_detail_infos"].([]any)[0].(map[string]any)
+	if det["trans_in"] != "2088000000000101" || det["amount"] != "1.00" || kept["settle_info"].(map[string]any)["settle_detail_infos"] == nil {
+		t.Errorf("kept %v %v", kept["royalty_info"], kept["settle_info"])
+	}
+	m := mocktest.On(t, srv)
+	for _, biz := range []string{
+		`{"out_trade_no":"info-4","total_amount":"1.00","subject":"s","royalty_info":"ROYALTY"}`,
+		`{"out_trade_no":"info-5","total_amount":"1.00","subject":"s","settle_info":[1]}`,
+		`{"out_trade_no":"info-6","total_amount":"1.00","subject":"s","settle_info":{"x":"` + strings.Repeat("a", 5000) + `"}}`,
+	} {
+		node := m.Call("alipay.trade.precreate", biz)
+		if node["sub_code"] != "ACQ.INVALID_PARAMETER" {
+			t.Errorf("%.80s: %v", biz, node)
+		}
 	}
 }

@@ -53,6 +53,8 @@ type Order struct {
 	PassbackParams       string        `json:"passback_params,omitempty"` // echoed in notifications
 	GoodsDetail          []Goods       `json:"goods_detail,omitempty"`
 	ExtendParams         *ExtendParams `json:"extend_params,omitempty"`
+	RoyaltyInfo          *RoyaltyInfo  `json:"royalty_info,omitempty"`
+	SettleInfo           *SettleInfo   `json:"settle_info,omitempty"`
 }
 
 // Goods is one line of goods_detail.

@@ -290,6 +290,14 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	if err := checkSeller(m, o); err != nil {
 		return nil, err
 	}
+	royaltyInfo, err := keepObject("royalty_info", o.RoyaltyInfo)
+	if err != nil {
+		return nil, err
+	}
+	settleInfo, err := keepObject("settle_info", o.SettleInfo)
+	if err != nil {
+		return nil, err
+	}
 	seller := m.Seller
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
@@ -297,6 +305,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
 		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
+		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
 		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,

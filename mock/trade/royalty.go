@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -235,4 +236,22 @@ func settleRequestNo(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxInfo bounds royalty_info and settle_info (the mock's limit).
+const MaxInfo = 4096
+
+// keepObject is a copy of an order's royalty_info or settle_info, which
+// must be one JSON object of at most MaxInfo bytes; nil when absent.
+func keepObject(name string, raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	if len(raw) > MaxInfo {
+		return nil, InvalidParameter(name + "过长")
+	}
+	if !jsonObject(string(raw)) {
+		return nil, InvalidParameter(name + "必须是JSON对象")
+	}
+	return append(json.RawMessage(nil), raw...), nil
 }

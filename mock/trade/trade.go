@@ -5,6 +5,7 @@
 package trade
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -85,7 +86,10 @@ type Trade struct {
 	Syncs []Sync `json:"syncs,omitempty"`
 	// Settlements are its royalty settlements (alipay.trade.order.settle).
 	Settlements []Settlement `json:"settlements,omitempty"`
-	History     []Event      `json:"history"`
+	// RoyaltyInfo and SettleInfo are the JSON objects the order carried.
+	RoyaltyInfo json.RawMessage `json:"royalty_info,omitempty"`
+	SettleInfo  json.RawMessage `json:"settle_info,omitempty"`
+	History     []Event         `json:"history"`
 
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
