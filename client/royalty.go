@@ -79,7 +79,10 @@ func (c *Client) RoyaltyRelationBatchQuery(ctx context.Context, req RoyaltyRelat
 // RoyaltyParameter is one transfer of a settlement (分账明细).
 type RoyaltyParameter struct {
 	RoyaltyType string `json:"royalty_type,omitempty"`
-	TransIn     string `json:"trans_in"`
+	// TransIn receives a settlement's transfer; TransOut gives money back
+	// in a refund's refund_royalty_parameters.
+	TransIn  string `json:"trans_in,omitempty"`
+	TransOut string `json:"trans_out,omitempty"`
 	// TransInType is userId, the default.
 	TransInType string        `json:"trans_in_type,omitempty"`
 	Amount      amount.Amount `json:"amount"`

@@ -186,3 +186,59 @@ func TestE2ERoyaltyAndSettleInfoKept(t *testing.T) {
 		}
 	}
 }
+
+// refund_royalty_parameters take settled money back from receivers, at
+// most what each was given; what is taken back can be settled again.
+func TestE2ERefundRoyaltyParameters(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	const recv = "2088000000000101"
+	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "back-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle := func(no, amt string) error {
+		_, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: no, TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse(amt)}}})
+		return err
+	}
+	refund := func(no, amt, back string) error {
+		_, err := c.Refund(ctx, client.RefundRequest{TradeNo: p.TradeNo, OutRequestNo: no, RefundAmount: amount.MustParse(amt),
+			RefundRoyaltyParameters: []client.RoyaltyParameter{{TransOut: recv, Amount: amount.MustParse(back)}}})
+		return err
+	}
+	if err := settle("S1", "4.00"); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, refund("R1", "1.00", "4.01"), "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	if err := refund("R1", "1.00", "2.00"); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, refund("R2", "1.00", "2.01"), "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	_, err = c.Refund(ctx, client.RefundRequest{TradeNo: p.TradeNo, OutRequestNo: "R3", RefundAmount: amount.MustParse("1.00"),
+		RefundRoyaltyParameters: []client.RoyaltyParameter{{Amount: amount.MustParse("1.00")}}})
+	e := wantAPIError(t, err, "40004", "ACQ.INVALID_PARAMETER")
+	if !strings.Contains(e.SubMsg, "trans_out") {
+		t.Errorf("sub_msg %q does not name trans_out", e.SubMsg)
+	}
+	tr := mockTrade(t, srv, "back-1")
+	refunds := tr["refunds"].([]any)
+	if len(refunds) != 1 {
+		t.Fatalf("refunds %v: failed ones must not be recorded", refunds)
+	}
+	back := refunds[0].(map[string]any)["refund_royalty_parameters"].([]any)
+	if len(back) != 1 || back[0].(map[string]any)["trans_out"] != recv || back[0].(map[string]any)["amount"] != "2.00" {
+		t.Errorf("kept %v", back)
+	}
+	// Left to settle: 10 - 1 refunded - (4 - 2) still with the receiver = 7.
+	wantAPIError(t, settle("S2", "7.01"), "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	if err := settle("S2", "7.00"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -649,6 +649,8 @@ type RefundRequest struct {
 	TerminalID   string        `json:"terminal_id"`
 	// QueryOptions names the optional fields the answer should carry.
 	QueryOptions []string `json:"query_options"`
+	// RefundRoyaltyParameters take settled money back from receivers.
+	RefundRoyaltyParameters []RoyaltyParam `json:"refund_royalty_parameters"`
 	// AmountSent is set when the JSON carried refund_amount, so that a 0
 	// sent is out of range rather than missing.
 	AmountSent bool `json:"-"`
@@ -690,6 +692,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if utf8.RuneCountInString(r.RefundReason) > 256 {
 			return nil, InvalidParameter("refund_reason长度不能超过256")
 		}
+		if err := checkRoyaltyBack(r.RefundRoyaltyParameters); err != nil {
+			return nil, err
+		}
 		t, ch, err := b.lookup(app, r.Ref, now)
 		if err != nil {
 			return nil, err
@@ -719,7 +724,11 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now}
+		back, err := t.royaltyBack(r.RefundRoyaltyParameters)
+		if err != nil {
+			return ch, err
+		}
+		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
 		t.Refunds = append(t.Refunds, ref)
 		if t.Refunded() == t.Total {
 			t.Status = Closed

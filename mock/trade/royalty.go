@@ -15,7 +15,70 @@ import (
 var (
 	ErrAllocAmount      = apierr.Business("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR", "分账金额超过最大可分账金额")
 	ErrReceiverNotBound = apierr.Business("ACQ.ROYALTY_RECEIVER_INVALID", "收入方不在分账关系内")
+	// ErrRefundAlloc is the refund's: 退分账金额超限 is documented.
+	ErrRefundAlloc = apierr.Business("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR", "退分账金额超限")
 )
+
+// RoyaltyBack is money a refund took back from a receiver.
+type RoyaltyBack struct {
+	TransOut string        `json:"trans_out"`
+	Amount   amount.Amount `json:"amount"`
+}
+
+// checkRoyaltyBack validates refund_royalty_parameters.
+func checkRoyaltyBack(ps []RoyaltyParam) error {
+	if len(ps) > MaxRoyaltyParams {
+		return InvalidParameter("refund_royalty_parameters最多20条")
+	}
+	for _, p := range ps {
+		switch {
+		case p.TransOut == "":
+			return InvalidParameter("refund_royalty_parameters.trans_out不能为空")
+		case !p.Amount.InRange():
+			return InvalidParameter("refund_royalty_parameters.amount取值范围[0.01,100000000]")
+		}
+	}
+	return nil
+}
+
+// royaltyBack is what refund_royalty_parameters take back: from each
+// receiver at most what was settled to it and not yet taken back.
+func (t *Trade) royaltyBack(ps []RoyaltyParam) ([]RoyaltyBack, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	left := map[string]amount.Amount{}
+	for _, s := range t.Settlements {
+		for _, d := range s.Details {
+			left[d.TransIn] += d.Amount
+		}
+	}
+	for _, r := range t.Refunds {
+		for _, b := range r.RoyaltyBack {
+			left[b.TransOut] -= b.Amount
+		}
+	}
+	out := make([]RoyaltyBack, 0, len(ps))
+	for _, p := range ps {
+		if p.Amount > left[p.TransOut] {
+			return nil, ErrRefundAlloc
+		}
+		left[p.TransOut] -= p.Amount
+		out = append(out, RoyaltyBack{TransOut: strings.Clone(p.TransOut), Amount: p.Amount})
+	}
+	return out, nil
+}
+
+// TakenBack is the sum refunds took back from receivers.
+func (t *Trade) TakenBack() amount.Amount {
+	var n amount.Amount
+	for _, r := range t.Refunds {
+		for _, b := range r.RoyaltyBack {
+			n += b.Amount
+		}
+	}
+	return n
+}
 
 // SettleRequest is the biz_content of alipay.trade.order.settle
 // (alipay-sdk-java-all AlipayTradeOrderSettleModel).
@@ -159,7 +222,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 				return ch, ErrReceiverNotBound
 			}
 		}
-		if t.Settled()+sum > t.Total-t.Refunded() {
+		if t.Settled()-t.TakenBack()+sum > t.Total-t.Refunded() {
 			return ch, ErrAllocAmount
 		}
 		if len(t.Settlements) >= MaxSettlements {

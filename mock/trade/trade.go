@@ -109,6 +109,9 @@ type Refund struct {
 	At           time.Time     `json:"gmt_refund_pay"`
 	// Cancel is set on the refund that alipay.trade.cancel made.
 	Cancel bool `json:"cancel,omitempty"`
+	// RoyaltyBack is what it took back from settled receivers
+	// (refund_royalty_parameters).
+	RoyaltyBack []RoyaltyBack `json:"refund_royalty_parameters,omitempty"`
 }
 
 // Event is one entry of a trade's history.
