@@ -78,8 +78,42 @@ type Page struct {
 
 // Relations are every app's bound receivers; the zero value is ready.
 type Relations struct {
-	mu   sync.Mutex
-	apps map[string]*app
+	mu    sync.Mutex
+	apps  map[string]*app
+	store Store
+}
+
+// Store keeps relations across restarts (mock/store.DB).
+type Store interface {
+	PutRelations(app string, list []Entity) error
+	DeleteRelations() error
+}
+
+// Persist writes every later change through to s.
+func (r *Relations) Persist(s Store) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.store = s
+}
+
+// Restore replaces the relations with those stored, at most MaxPerApp an
+// app.
+func (r *Relations) Restore(all map[string][]Entity) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.apps = make(map[string]*app, len(all))
+	for id, list := range all {
+		r.apps[id] = &app{list: append([]Entity(nil), list[:min(len(list), MaxPerApp)]...)}
+	}
+}
+
+// save writes an app's relations through; a failed write is answered
+// 20000 (the gateway's answer to an error without a code).
+func (r *Relations) save(id string, a *app) error {
+	if r.store == nil {
+		return nil
+	}
+	return r.store.PutRelations(id, append([]Entity(nil), a.list...))
 }
 
 type app struct {
@@ -117,8 +151,11 @@ func (r *Relations) Bind(appID string, in Request) error {
 	if len(a.list)+len(add) > MaxPerApp {
 		return trade.InvalidParameter("分账关系数量超过上限")
 	}
+	if len(add) == 0 {
+		return nil
+	}
 	a.list = append(a.list, add...)
-	return nil
+	return r.save(appID, a)
 }
 
 // Unbind removes each receiver from the app; one not bound is ignored
@@ -140,9 +177,13 @@ func (r *Relations) Unbind(appID string, in Request) error {
 			kept = append(kept, e)
 		}
 	}
+	n := len(a.list)
 	clear(a.list[len(kept):])
 	a.list = kept
-	return nil
+	if len(kept) == n {
+		return nil
+	}
+	return r.save(appID, a)
 }
 
 // Bound reports whether a userId receiver is bound to the app.
@@ -196,9 +237,15 @@ func (r *Relations) Reset(appID string) {
 	defer r.mu.Unlock()
 	if appID == "" {
 		r.apps = nil
+		if r.store != nil {
+			_ = r.store.DeleteRelations()
+		}
 		return
 	}
 	delete(r.apps, appID)
+	if r.store != nil {
+		_ = r.store.PutRelations(appID, nil)
+	}
 }
 
 func (r *Relations) app(id string) *app {
