@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
@@ -29,7 +30,7 @@ func TestE2EOrderSettle(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo,
-		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00"), Desc: "fee"}}}
+		RoyaltyParameters: []client.RoyaltyParameter{{RoyaltyType: "transfer", TransIn: recv, Amount: amount.MustParse("3.00"), Desc: "fee"}}}
 	s, err := c.OrderSettle(ctx, req)
 	if err != nil || s.TradeNo != p.TradeNo || s.SettleNo == "" || s.Code != client.CodeSuccess {
 		t.Fatalf("settle: %+v %v", s, err)
@@ -61,20 +62,33 @@ func TestE2EOrderSettle(t *testing.T) {
 	_, err = c.OrderSettle(ctx, last)
 	wantAPIError(t, err, "40004", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
 
-	// Query by settle_no over gateway.do.
+	// Query by settle_no over gateway.do: the async settlement is
+	// PROCESSING until the mock's clock has moved on 5 seconds.
 	q, err := c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{SettleNo: s2.SettleNo})
 	if err != nil || q.OutRequestNo != "S2" || q.OperationDt == "" || len(q.RoyaltyDetailList) != 2 {
 		t.Fatalf("query: %+v %v", q, err)
 	}
+	if d := q.RoyaltyDetailList[0]; d.State != "PROCESSING" || d.ExecuteDt != "" {
+		t.Errorf("async detail before the delay: %+v", d)
+	}
+	mocktest.On(t, srv).Advance("5s")
+	q, err = c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{SettleNo: s2.SettleNo})
+	if err != nil || len(q.RoyaltyDetailList) != 2 {
+		t.Fatalf("query after 5s: %+v %v", q, err)
+	}
+	opAt, _ := time.Parse(time.DateTime, q.OperationDt)
 	d := q.RoyaltyDetailList[1]
 	if d.TransIn != recv || d.TransInType != "userId" || d.Amount != amount.MustParse("3.00") || d.State != "SUCCESS" ||
-		d.OperationType != "transfer" || d.TransOut == "" || d.TransOutType != "userId" || d.DetailID == "" || d.ExecuteDt != q.OperationDt {
-		t.Errorf("detail %+v", d)
+		d.OperationType != "transfer" || d.TransOut == "" || d.TransOutType != "userId" || d.DetailID == "" ||
+		d.ExecuteDt != opAt.Add(5*time.Second).Format(time.DateTime) {
+		t.Errorf("detail %+v (operation_dt %s)", d, q.OperationDt)
 	}
-	// And by trade_no and out_request_no over v3 (a GET).
+	// And by trade_no and out_request_no over v3 (a GET); a sync
+	// settlement was done when it was made.
 	var v3 client.OrderSettleQueryResponse
 	if err := c.V3(ctx, "alipay.trade.order.settle.query", client.OrderSettleQueryRequest{TradeNo: p.TradeNo, OutRequestNo: "S1"}, &v3); err != nil ||
-		v3.OutRequestNo != "S1" || len(v3.RoyaltyDetailList) != 1 || v3.RoyaltyDetailList[0].Amount != amount.MustParse("3.00") {
+		v3.OutRequestNo != "S1" || len(v3.RoyaltyDetailList) != 1 || v3.RoyaltyDetailList[0].Amount != amount.MustParse("3.00") ||
+		v3.RoyaltyDetailList[0].State != "SUCCESS" || v3.RoyaltyDetailList[0].ExecuteDt != v3.OperationDt {
 		t.Fatalf("v3 query: %+v %v", v3, err)
 	}
 	_, err = c.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{TradeNo: p.TradeNo, OutRequestNo: "S9"})
@@ -124,6 +138,8 @@ func TestE2EOrderSettle(t *testing.T) {
 		{"zero amount", "ACQ.INVALID_PARAMETER", "amount", client.OrderSettleRequest{OutRequestNo: "E8", TradeNo: p.TradeNo,
 			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv}}}},
 		{"unknown royalty_mode", "ACQ.INVALID_PARAMETER", "royalty_mode", client.OrderSettleRequest{OutRequestNo: "E9", TradeNo: p.TradeNo, RoyaltyMode: "later", RoyaltyParameters: one}},
+		{"royalty_type replenish", "ACQ.INVALID_PARAMETER", "royalty_type", client.OrderSettleRequest{OutRequestNo: "E11", TradeNo: p.TradeNo,
+			RoyaltyParameters: []client.RoyaltyParameter{{RoyaltyType: "replenish", TransIn: recv, Amount: amount.MustParse("0.01")}}}},
 		{"cardAliasNo", "ACQ.INVALID_PARAMETER", "trans_in_type", client.OrderSettleRequest{OutRequestNo: "E10", TradeNo: p.TradeNo,
 			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "x", TransInType: "cardAliasNo", Amount: amount.MustParse("0.01")}}}},
 	} {

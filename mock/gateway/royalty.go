@@ -78,7 +78,7 @@ type settleQueryRequest struct {
 // (alipay-sdk-java-all RoyaltyDetail).
 type royaltyDetail struct {
 	OperationType string        `json:"operation_type"`
-	ExecuteDt     string        `json:"execute_dt"`
+	ExecuteDt     string        `json:"execute_dt,omitempty"`
 	TransOut      string        `json:"trans_out"`
 	TransOutType  string        `json:"trans_out_type"`
 	TransIn       string        `json:"trans_in"`
@@ -95,10 +95,16 @@ func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Err
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	// An async settlement is PROCESSING until the mock's clock passes
+	// trade.AsyncSettleDelay; then SUCCESS with its execute_dt.
+	state, executed := "PROCESSING", ""
+	if s.Done(g.Clock.Now()) {
+		state, executed = "SUCCESS", timestamp.Format(s.DoneAt())
+	}
 	list := make([]royaltyDetail, len(s.Details))
 	for i, d := range s.Details {
-		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: timestamp.Format(s.At), TransOut: t.Seller.UserID,
-			TransOutType: "userId", TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: "SUCCESS", DetailID: d.DetailID}
+		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransOut: t.Seller.UserID,
+			TransOutType: "userId", TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: state, DetailID: d.DetailID}
 	}
 	return struct {
 		OutRequestNo      string          `json:"out_request_no"`

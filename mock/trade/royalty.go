@@ -130,6 +130,24 @@ type SettleDetail struct {
 // EventSettled is a settlement recorded on a trade.
 const EventSettled EventType = "settled"
 
+// AsyncSettleDelay is how long an async settlement stays PROCESSING on
+// the mock's clock (inferred: production's delay is not published).
+const AsyncSettleDelay = 5 * time.Second
+
+// Done reports whether the settlement's transfers have been made at now:
+// a sync one at once, an async one AsyncSettleDelay later.
+func (s Settlement) Done(now time.Time) bool {
+	return s.Mode != "async" || !now.Before(s.At.Add(AsyncSettleDelay))
+}
+
+// DoneAt is when its transfers were (or will be) made.
+func (s Settlement) DoneAt() time.Time {
+	if s.Mode == "async" {
+		return s.At.Add(AsyncSettleDelay)
+	}
+	return s.At
+}
+
 // Limits of settlements (the mock's, to bound memory).
 const (
 	MaxSettlements   = 20 // per trade
@@ -197,6 +215,8 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 				return nil, InvalidParameter("trans_in_type只支持userId")
 			case !p.Amount.InRange():
 				return nil, InvalidParameter("amount取值范围[0.01,100000000]")
+			case p.RoyaltyType != "" && p.RoyaltyType != "transfer":
+				return nil, InvalidParameter("royalty_type只支持transfer")
 			case len(p.Desc) > 1000:
 				return nil, InvalidParameter("desc长度不能超过1000")
 			}
