@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -149,5 +151,36 @@ func TestE2ERoyaltyRelationErrors(t *testing.T) {
 	q, err := c.RoyaltyRelationBatchQuery(ctx, client.RoyaltyRelationQueryRequest{OutRequestNo: "Q3", PageSize: 100})
 	if err != nil || q.TotalRecordNum != 0 || q.CurrentPageSize != 100 {
 		t.Fatalf("a failed bind recorded something: %+v %v", q, err)
+	}
+}
+
+// Each app has its own relations: another app neither sees them nor may
+// settle to them, and resetting it leaves the first app's alone.
+func TestE2ERoyaltyRelationsPerApp(t *testing.T) {
+	m := mocktest.Start(t, mock.Options{})
+	const other = "2021000000000077"
+	m.Control("POST", "/apps", map[string]any{"app_id": other, "public_key": string(keys.DevFile("app_public_key.pem"))}, http.StatusCreated)
+	a := m.Client(nil)
+	b := m.Client(func(c *client.Config) { c.AppID = other })
+	ctx := context.Background()
+	const recv = "2088000000000101"
+	if _, err := a.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := b.RoyaltyRelationBatchQuery(ctx, client.RoyaltyRelationQueryRequest{OutRequestNo: "Q1"}); err != nil || q.TotalRecordNum != 0 {
+		t.Fatalf("the other app sees %+v %v", q, err)
+	}
+	p, err := b.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "other-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo,
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("0.50")}}})
+	wantAPIError(t, err, "40004", "ACQ.ROYALTY_RECEIVER_INVALID")
+	m.Control("POST", "/reset?app_id="+other, nil, http.StatusOK)
+	if q, err := a.RoyaltyRelationBatchQuery(ctx, client.RoyaltyRelationQueryRequest{OutRequestNo: "Q2"}); err != nil || q.TotalRecordNum != 1 {
+		t.Fatalf("resetting the other app touched this one: %+v %v", q, err)
 	}
 }
