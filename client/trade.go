@@ -53,6 +53,8 @@ type Order struct {
 	PassbackParams       string        `json:"passback_params,omitempty"` // echoed in notifications
 	GoodsDetail          []Goods       `json:"goods_detail,omitempty"`
 	ExtendParams         *ExtendParams `json:"extend_params,omitempty"`
+	RoyaltyInfo          *RoyaltyInfo  `json:"royalty_info,omitempty"`
+	SettleInfo           *SettleInfo   `json:"settle_info,omitempty"`
 }
 
 // Goods is one line of goods_detail.
@@ -269,12 +271,15 @@ type RefundRequest struct {
 	RefundAmount amount.Amount `json:"refund_amount,omitempty"`
 	// OutRequestNo names this refund; repeating it with the same amount is
 	// idempotent. Required for partial refunds.
-	OutRequestNo string  `json:"out_request_no,omitempty"`
-	RefundReason string  `json:"refund_reason,omitempty"`
-	OperatorID   string  `json:"operator_id,omitempty"`
-	StoreID      string  `json:"store_id,omitempty"`
-	TerminalID   string  `json:"terminal_id,omitempty"`
-	GoodsDetail  []Goods `json:"goods_detail,omitempty"`
+	OutRequestNo string `json:"out_request_no,omitempty"`
+	RefundReason string `json:"refund_reason,omitempty"`
+	// RefundRoyaltyParameters take settled money back from receivers
+	// (TransOut and Amount).
+	RefundRoyaltyParameters []RoyaltyParameter `json:"refund_royalty_parameters,omitempty"`
+	OperatorID              string             `json:"operator_id,omitempty"`
+	StoreID                 string             `json:"store_id,omitempty"`
+	TerminalID              string             `json:"terminal_id,omitempty"`
+	GoodsDetail             []Goods            `json:"goods_detail,omitempty"`
 	// QueryOptions asks for optional fields: "refund_detail_item_list" (and
 	// with it send_back_fee's value), "deposit_back_info".
 	QueryOptions []string `json:"query_options,omitempty"`

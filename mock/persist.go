@@ -70,6 +70,13 @@ func (s *Server) restore(db *store.DB) error {
 	s.Auth.Restore(codes, tokens)
 	s.Auth.Persist(db)
 
+	rels, err := db.Relations()
+	if err != nil {
+		return err
+	}
+	s.Royalty.Restore(rels)
+	s.Royalty.Persist(db)
+
 	ns, err := db.Notifications()
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -153,6 +154,7 @@ func New(opts Options) (_ *Server, err error) {
 		Auth:      appauth.NewBook(cfg.Clock, ids),
 		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
+		Royalty:   new(royalty.Relations),
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(cfg.Journal),
 		Clock:     cfg.Clock,

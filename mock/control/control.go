@@ -293,6 +293,7 @@ func (a *API) reset(c echo.Context) error {
 	}
 	a.Trades.Reset(app)
 	a.Coupons.Reset(app)
+	a.Royalty.Reset(app)
 	a.Notifier.Outbox().Clear(app)
 	a.Notifier.ClearPolicies(app)
 	a.Journal.Clear(app)

@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
@@ -27,6 +28,8 @@ type Deps struct {
 	// Trades and Coupons are the state machines of trades and red packets.
 	Trades  *trade.Book
 	Coupons *coupon.Book
+	// Royalty are the apps' royalty relations (分账关系).
+	Royalty *royalty.Relations
 	// Scenarios are the rules in force; Journal the last gateway requests.
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal

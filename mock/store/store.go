@@ -26,6 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -39,7 +40,8 @@ var (
 	bucketNotifications = []byte("notifications")
 	bucketMeta          = []byte("meta")
 	bucketAppAuth       = []byte("app_auth")
-	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth}
+	bucketRoyalty       = []byte("royalty_relations")
+	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -394,6 +396,32 @@ func (db *DB) putJSON(bucket []byte, key string, v any) error {
 		return err
 	}
 	return db.put(bucket, map[string][]byte{key: b})
+}
+
+// PutRelations stores one app's royalty relations, deleting them when
+// there are none (royalty.Store).
+func (db *DB) PutRelations(app string, list []royalty.Entity) error {
+	if len(list) == 0 {
+		return db.remove(bucketRoyalty, [][]byte{[]byte(app)})
+	}
+	return db.putJSON(bucketRoyalty, app, list)
+}
+
+// DeleteRelations deletes every app's royalty relations (royalty.Store).
+func (db *DB) DeleteRelations() error { return db.deleteApp(bucketRoyalty, "") }
+
+// Relations loads every app's royalty relations.
+func (db *DB) Relations() (map[string][]royalty.Entity, error) {
+	out := map[string][]royalty.Entity{}
+	err := db.each(bucketRoyalty, func(k, v []byte) error {
+		var list []royalty.Entity
+		if err := json.Unmarshal(v, &list); err != nil {
+			return fmt.Errorf("store: royalty relations of %s: %w", k, err)
+		}
+		out[string(k)] = list
+		return nil
+	})
+	return out, err
 }
 
 // PutCode stores an app_auth_code (appauth.Store).

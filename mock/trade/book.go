@@ -290,6 +290,14 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	if err := checkSeller(m, o); err != nil {
 		return nil, err
 	}
+	royaltyInfo, err := keepObject("royalty_info", o.RoyaltyInfo)
+	if err != nil {
+		return nil, err
+	}
+	settleInfo, err := keepObject("settle_info", o.SettleInfo)
+	if err != nil {
+		return nil, err
+	}
 	seller := m.Seller
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
@@ -297,6 +305,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
 		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
+		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
 		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
@@ -641,6 +650,8 @@ type RefundRequest struct {
 	TerminalID   string        `json:"terminal_id"`
 	// QueryOptions names the optional fields the answer should carry.
 	QueryOptions []string `json:"query_options"`
+	// RefundRoyaltyParameters take settled money back from receivers.
+	RefundRoyaltyParameters []RoyaltyParam `json:"refund_royalty_parameters"`
 	// AmountSent is set when the JSON carried refund_amount, so that a 0
 	// sent is out of range rather than missing.
 	AmountSent bool `json:"-"`
@@ -682,6 +693,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if utf8.RuneCountInString(r.RefundReason) > 256 {
 			return nil, InvalidParameter("refund_reason长度不能超过256")
 		}
+		if err := checkRoyaltyBack(r.RefundRoyaltyParameters); err != nil {
+			return nil, err
+		}
 		t, ch, err := b.lookup(app, r.Ref, now)
 		if err != nil {
 			return nil, err
@@ -711,7 +725,11 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now}
+		back, err := t.royaltyBack(r.RefundRoyaltyParameters)
+		if err != nil {
+			return ch, err
+		}
+		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
 		t.Refunds = append(t.Refunds, ref)
 		if t.Refunded() == t.Total {
 			t.Status = Closed

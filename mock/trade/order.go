@@ -39,6 +39,10 @@ type Order struct {
 		SysServiceProviderID string `json:"sys_service_provider_id"`
 	} `json:"extend_params"`
 	GoodsDetail []Goods `json:"goods_detail"`
+	// RoyaltyInfo and SettleInfo (alipay-sdk-java-all RoyaltyInfo,
+	// SettleInfo) are kept on the trade as sent.
+	RoyaltyInfo json.RawMessage `json:"royalty_info"`
+	SettleInfo  json.RawMessage `json:"settle_info"`
 	// QueryOptions names the optional fields pay's answer should carry.
 	QueryOptions []string `json:"query_options"`
 	// Barcode pay only.

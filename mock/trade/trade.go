@@ -5,6 +5,7 @@
 package trade
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -85,8 +86,13 @@ type Trade struct {
 	Refunds []Refund `json:"refunds,omitempty"`
 	// Syncs are the order information the merchant synced
 	// (alipay.trade.orderinfo.sync), oldest first.
-	Syncs   []Sync  `json:"syncs,omitempty"`
-	History []Event `json:"history"`
+	Syncs []Sync `json:"syncs,omitempty"`
+	// Settlements are its royalty settlements (alipay.trade.order.settle).
+	Settlements []Settlement `json:"settlements,omitempty"`
+	// RoyaltyInfo and SettleInfo are the JSON objects the order carried.
+	RoyaltyInfo json.RawMessage `json:"royalty_info,omitempty"`
+	SettleInfo  json.RawMessage `json:"settle_info,omitempty"`
+	History     []Event         `json:"history"`
 
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
@@ -106,6 +112,9 @@ type Refund struct {
 	At           time.Time     `json:"gmt_refund_pay"`
 	// Cancel is set on the refund that alipay.trade.cancel made.
 	Cancel bool `json:"cancel,omitempty"`
+	// RoyaltyBack is what it took back from settled receivers
+	// (refund_royalty_parameters).
+	RoyaltyBack []RoyaltyBack `json:"refund_royalty_parameters,omitempty"`
 }
 
 // Event is one entry of a trade's history.
@@ -161,6 +170,14 @@ func (t *Trade) clone() Trade {
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Vouchers = append([]Voucher(nil), t.Vouchers...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
+	c.Settlements = make([]Settlement, len(t.Settlements))
+	for i, x := range t.Settlements {
+		x.Details = append([]SettleDetail(nil), x.Details...)
+		c.Settlements[i] = x
+	}
+	if t.Settlements == nil {
+		c.Settlements = nil
+	}
 	c.Goods = append([]Goods(nil), t.Goods...)
 	c.History = append([]Event(nil), t.History...)
 	return c

@@ -241,6 +241,7 @@ func (d *Dashboard) overview(c echo.Context) error {
 func (d *Dashboard) reset(c echo.Context) error {
 	d.Trades.Reset("")
 	d.Coupons.Reset("")
+	d.Royalty.Reset("")
 	d.Notifier.Outbox().Clear("")
 	d.Notifier.ClearPolicies("")
 	d.Journal.Clear("")

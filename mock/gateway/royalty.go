@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/royalty"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// resultCode is the answer of relation.bind and relation.unbind
+// (alipay-sdk-java-all AlipayTradeRoyaltyRelationBindResponse,
+// ...UnbindResponse): SUCCESS, or an error.
+type resultCode struct {
+	ResultCode string `json:"result_code"`
+}
+
+// royaltyBind answers alipay.trade.royalty.relation.bind.
+func (g *Gateway) royaltyBind(cl *call, in royalty.Request) (any, *apierr.Error) {
+	if err := g.Royalty.Bind(cl.owner(), in); err != nil {
+		return nil, g.asAPI(err)
+	}
+	return resultCode{"SUCCESS"}, nil
+}
+
+// royaltyUnbind answers alipay.trade.royalty.relation.unbind.
+func (g *Gateway) royaltyUnbind(cl *call, in royalty.Request) (any, *apierr.Error) {
+	if err := g.Royalty.Unbind(cl.owner(), in); err != nil {
+		return nil, g.asAPI(err)
+	}
+	return resultCode{"SUCCESS"}, nil
+}
+
+// royaltyQuery answers alipay.trade.royalty.relation.batchquery with one
+// page of the app's relations
+// (AlipayTradeRoyaltyRelationBatchqueryResponse).
+func (g *Gateway) royaltyQuery(cl *call, in royalty.QueryRequest) (any, *apierr.Error) {
+	p, err := g.Royalty.Query(cl.owner(), in)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	if p.Receivers == nil {
+		p.Receivers = []royalty.Entity{}
+	}
+	return struct {
+		ResultCode      string           `json:"result_code"`
+		ReceiverList    []royalty.Entity `json:"receiver_list"`
+		TotalPageNum    int64            `json:"total_page_num"`
+		TotalRecordNum  int64            `json:"total_record_num"`
+		CurrentPageNum  int64            `json:"current_page_num"`
+		CurrentPageSize int64            `json:"current_page_size"`
+	}{"SUCCESS", p.Receivers, p.TotalPages, p.TotalRec, p.PageNum, p.PageSize}, nil
+}
+
+// orderSettle answers alipay.trade.order.settle with the trade and the
+// settlement's number (AlipayTradeOrderSettleResponse).
+func (g *Gateway) orderSettle(cl *call, in trade.SettleRequest) (any, *apierr.Error) {
+	owner := cl.owner()
+	t, s, err := g.Trades.OrderSettle(owner, in, func(userID string) bool { return g.Royalty.Bound(owner, userID) })
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	return struct {
+		TradeNo  string `json:"trade_no"`
+		SettleNo string `json:"settle_no"`
+	}{t.TradeNo, s.SettleNo}, nil
+}
+
+// settleQueryRequest is the biz_content of alipay.trade.order.settle.query
+// (AlipayTradeOrderSettleQueryModel).
+type settleQueryRequest struct {
+	SettleNo     string `json:"settle_no"`
+	OutRequestNo string `json:"out_request_no"`
+	TradeNo      string `json:"trade_no"`
+}
+
+// royaltyDetail is one transfer as settle.query reports it
+// (alipay-sdk-java-all RoyaltyDetail).
+type royaltyDetail struct {
+	OperationType string        `json:"operation_type"`
+	ExecuteDt     string        `json:"execute_dt,omitempty"`
+	TransOut      string        `json:"trans_out"`
+	TransOutType  string        `json:"trans_out_type"`
+	TransIn       string        `json:"trans_in"`
+	TransInType   string        `json:"trans_in_type"`
+	Amount        amount.Amount `json:"amount"`
+	State         string        `json:"state"`
+	DetailID      string        `json:"detail_id"`
+}
+
+// settleQuery answers alipay.trade.order.settle.query: every transfer of
+// the settlement, done (AlipayTradeOrderSettleQueryResponse).
+func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Error) {
+	t, s, err := g.Trades.SettleQuery(cl.owner(), in.SettleNo, in.TradeNo, in.OutRequestNo)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	// An async settlement is PROCESSING until the mock's clock passes
+	// trade.AsyncSettleDelay; then SUCCESS with its execute_dt.
+	state, executed := "PROCESSING", ""
+	if s.Done(g.Clock.Now()) {
+		state, executed = "SUCCESS", timestamp.Format(s.DoneAt())
+	}
+	list := make([]royaltyDetail, len(s.Details))
+	for i, d := range s.Details {
+		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransOut: t.Seller.UserID,
+			TransOutType: "userId", TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: state, DetailID: d.DetailID}
+	}
+	return struct {
+		OutRequestNo      string          `json:"out_request_no"`
+		OperationDt       string          `json:"operation_dt"`
+		RoyaltyDetailList []royaltyDetail `json:"royalty_detail_list"`
+	}{s.OutRequestNo, timestamp.Format(s.At), list}, nil
+}

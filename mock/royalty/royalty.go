@@ -1,0 +1,316 @@
+// Package royalty holds each app's royalty relations (分账关系): the
+// receivers a merchant has bound with alipay.trade.royalty.relation.bind
+// and may later split a trade's money to.
+package royalty
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Receiver types (alipay-sdk-java-all RoyaltyEntity.type).
+const (
+	TypeUserID    = "userId"
+	TypeLoginName = "loginName"
+	TypeOpenID    = "openId"
+)
+
+// Limits: MaxPerRequest is production's ("单次传入最多20个");
+// MaxPerApp bounds what one app can make the mock keep (the mock's).
+const (
+	MaxPerRequest = 20
+	MaxPerApp     = 1000
+)
+
+// Entity is one receiver as requests carry it and batchquery answers it
+// (alipay-sdk-java-all RoyaltyEntity).
+type Entity struct {
+	Type          string `json:"type,omitempty"`
+	Account       string `json:"account,omitempty"`
+	Name          string `json:"name,omitempty"`
+	Memo          string `json:"memo,omitempty"`
+	LoginName     string `json:"login_name,omitempty"`
+	BindLoginName string `json:"bind_login_name,omitempty"`
+	AccountOpenID string `json:"account_open_id,omitempty"`
+}
+
+// Request is the biz_content of relation.bind and relation.unbind
+// (AlipayTradeRoyaltyRelationBindModel, ...UnbindModel).
+type Request struct {
+	OutRequestNo string   `json:"out_request_no"`
+	ReceiverList []Entity `json:"receiver_list"`
+}
+
+// QueryRequest is the biz_content of relation.batchquery
+// (AlipayTradeRoyaltyRelationBatchqueryModel).
+type QueryRequest struct {
+	OutRequestNo string `json:"out_request_no"`
+	PageNum      Count  `json:"page_num"`
+	PageSize     Count  `json:"page_size"`
+}
+
+// Count is a whole number sent as a JSON number or as its text (the
+// gateway hands numbers over as text; PHP SDKs send text anyway).
+type Count int64
+
+// UnmarshalJSON reads 5 or "5".
+func (c *Count) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: "string", Type: reflect.TypeFor[Count]()}
+	}
+	*c = Count(n)
+	return nil
+}
+
+// Page is one page of an app's relations.
+type Page struct {
+	Receivers            []Entity
+	PageNum, PageSize    int64
+	TotalPages, TotalRec int64
+}
+
+// Relations are every app's bound receivers; the zero value is ready.
+type Relations struct {
+	mu    sync.Mutex
+	apps  map[string]*app
+	store Store
+}
+
+// Store keeps relations across restarts (mock/store.DB).
+type Store interface {
+	PutRelations(app string, list []Entity) error
+	DeleteRelations() error
+}
+
+// Persist writes every later change through to s.
+func (r *Relations) Persist(s Store) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.store = s
+}
+
+// Restore replaces the relations with those stored, at most MaxPerApp an
+// app.
+func (r *Relations) Restore(all map[string][]Entity) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.apps = make(map[string]*app, len(all))
+	for id, list := range all {
+		r.apps[id] = &app{list: append([]Entity(nil), list[:min(len(list), MaxPerApp)]...)}
+	}
+}
+
+// save writes an app's relations through; a failed write is answered
+// 20000 (the gateway's answer to an error without a code).
+func (r *Relations) save(id string, a *app) error {
+	if r.store == nil {
+		return nil
+	}
+	return r.store.PutRelations(id, append([]Entity(nil), a.list...))
+}
+
+type app struct {
+	list []Entity // in binding order
+}
+
+func key(e Entity) string { return e.Type + "|" + e.Account }
+
+// Bind binds each receiver to the app. Binding a receiver already bound
+// changes nothing and succeeds (inferred: production's answer to a
+// repeat is not published).
+func (r *Relations) Bind(appID string, in Request) error {
+	if err := check(in, true); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.app(appID)
+	have := make(map[string]bool, len(a.list))
+	for _, e := range a.list {
+		have[key(e)] = true
+	}
+	var add []Entity
+	for _, e := range in.ReceiverList {
+		if have[key(e)] {
+			continue
+		}
+		have[key(e)] = true
+		out := Entity{Type: e.Type, Account: strings.Clone(e.Account), Memo: strings.Clone(e.Memo)}
+		if e.Type == TypeLoginName {
+			out.LoginName, out.BindLoginName = out.Account, out.Account
+		}
+		add = append(add, out)
+	}
+	if len(a.list)+len(add) > MaxPerApp {
+		return trade.InvalidParameter("分账关系数量超过上限")
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	a.list = append(a.list, add...)
+	return r.save(appID, a)
+}
+
+// Unbind removes each receiver from the app; one not bound is ignored
+// (inferred).
+func (r *Relations) Unbind(appID string, in Request) error {
+	if err := check(in, false); err != nil {
+		return err
+	}
+	gone := make(map[string]bool, len(in.ReceiverList))
+	for _, e := range in.ReceiverList {
+		gone[key(e)] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.app(appID)
+	kept := a.list[:0]
+	for _, e := range a.list {
+		if !gone[key(e)] {
+			kept = append(kept, e)
+		}
+	}
+	n := len(a.list)
+	clear(a.list[len(kept):])
+	a.list = kept
+	if len(kept) == n {
+		return nil
+	}
+	return r.save(appID, a)
+}
+
+// Bound reports whether a userId receiver is bound to the app.
+func (r *Relations) Bound(appID, userID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.app(appID).list {
+		if e.Type == TypeUserID && e.Account == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// Query is one page of the app's relations, in binding order; page_num
+// defaults to 1, page_size to 20 and must be in (0,100].
+func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
+	switch {
+	case q.OutRequestNo == "":
+		return Page{}, trade.InvalidParameter("out_request_no不能为空")
+	case !requestNo(q.OutRequestNo):
+		return Page{}, trade.InvalidParameter("out_request_no只能包含字母、数字、下划线，且不超过32个字符")
+	case q.PageNum < 0:
+		return Page{}, trade.InvalidParameter("page_num必须大于0")
+	case q.PageSize < 0 || q.PageSize > 100:
+		return Page{}, trade.InvalidParameter("page_size取值范围为(0,100]")
+	}
+	if q.PageNum == 0 {
+		q.PageNum = 1
+	}
+	if q.PageSize == 0 {
+		q.PageSize = 20
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.app(appID).list
+	num, size := int64(q.PageNum), int64(q.PageSize)
+	p := Page{PageNum: num, PageSize: size, TotalRec: int64(len(list))}
+	p.TotalPages = (p.TotalRec + size - 1) / size
+	if num <= p.TotalPages { // never past the end: no overflow
+		from := (num - 1) * size
+		to := min(from+size, p.TotalRec)
+		p.Receivers = append([]Entity(nil), list[from:to]...)
+	}
+	return p, nil
+}
+
+// Reset forgets an app's relations, or every app's for "".
+func (r *Relations) Reset(appID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if appID == "" {
+		r.apps = nil
+		if r.store != nil {
+			_ = r.store.DeleteRelations()
+		}
+		return
+	}
+	delete(r.apps, appID)
+	if r.store != nil {
+		_ = r.store.PutRelations(appID, nil)
+	}
+}
+
+func (r *Relations) app(id string) *app {
+	if r.apps == nil {
+		r.apps = map[string]*app{}
+	}
+	a := r.apps[id]
+	if a == nil {
+		a = &app{}
+		r.apps[id] = a
+	}
+	return a
+}
+
+// check validates a bind or unbind request as the model describes it.
+func check(in Request, bind bool) *apierr.Error {
+	switch {
+	case in.OutRequestNo == "":
+		return trade.InvalidParameter("out_request_no不能为空")
+	case !requestNo(in.OutRequestNo):
+		return trade.InvalidParameter("out_request_no只能包含字母、数字、下划线，且不超过32个字符")
+	case len(in.ReceiverList) == 0:
+		return trade.InvalidParameter("receiver_list不能为空")
+	case len(in.ReceiverList) > MaxPerRequest:
+		return trade.InvalidParameter("receiver_list单次最多20个")
+	}
+	for _, e := range in.ReceiverList {
+		switch {
+		case e.Type != TypeUserID && e.Type != TypeLoginName && e.Type != TypeOpenID:
+			return trade.InvalidParameter("type只能是userId、loginName或openId")
+		case e.Account == "":
+			return trade.InvalidParameter("account不能为空")
+		case len(e.Account) > 150 || len(e.Name) > 256 || len(e.Memo) > 256:
+			return trade.InvalidParameter("account、name或memo过长")
+		case e.Type == TypeUserID && !userID(e.Account):
+			return trade.InvalidParameter("userId必须是2088开头的16位数字")
+		case bind && e.Type == TypeLoginName && e.Name == "":
+			return trade.InvalidParameter("loginName类型的分账接收方name不能为空")
+		}
+	}
+	return nil
+}
+
+// requestNo: up to 32 letters, digits and underscores.
+func requestNo(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// userID: "2088" and 12 more digits.
+func userID(s string) bool {
+	if len(s) != 16 || !strings.HasPrefix(s, "2088") {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
