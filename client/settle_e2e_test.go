@@ -258,3 +258,68 @@ func TestE2ERefundRoyaltyParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// query's trade_settle_info lists the trade's transfers (an async one once
+// done) and what refunds took back, only when query_options asks for it.
+func TestE2EQueryTradeSettleInfo(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	ctx := context.Background()
+	const recv = "2088000000000101"
+	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "tsi-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := client.QueryRequest{TradeNo: p.TradeNo, QueryOptions: []string{"trade_settle_info"}}
+	if q, err := c.Query(ctx, asked); err != nil || q.TradeSettleInfo != nil {
+		t.Fatalf("nothing settled yet: %+v %v", q, err)
+	}
+	for _, s := range []client.OrderSettleRequest{
+		{OutRequestNo: "S1", TradeNo: p.TradeNo, RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}},
+		{OutRequestNo: "S2", TradeNo: p.TradeNo, RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("2.00")}}},
+	} {
+		if _, err := c.OrderSettle(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := c.Query(ctx, asked)
+	if err != nil || q.TradeSettleInfo == nil || len(q.TradeSettleInfo.TradeSettleDetailList) != 1 {
+		t.Fatalf("before the async one is done: %+v %v", q, err)
+	}
+	d := q.TradeSettleInfo.TradeSettleDetailList[0]
+	if d.OperationType != "transfer" || d.OperationSerialNo != "S1" || d.TransIn != recv || d.TransOut == "" ||
+		d.Amount != amount.MustParse("3.00") || d.OperationDt != q.SendPayDate {
+		t.Errorf("sync transfer %+v (paid %s)", d, q.SendPayDate)
+	}
+	if q.TradeSettleInfo.TradeUnsettledAmount != "" {
+		t.Errorf("trade_unsettled_amount %q outside 账期 modes", q.TradeSettleInfo.TradeUnsettledAmount)
+	}
+	mocktest.On(t, srv).Advance("5s")
+	if _, err := c.Refund(ctx, client.RefundRequest{TradeNo: p.TradeNo, RefundAmount: amount.MustParse("1.00"), OutRequestNo: "R1",
+		RefundRoyaltyParameters: []client.RoyaltyParameter{{TransOut: recv, Amount: amount.MustParse("1.00")}}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err = c.Query(ctx, asked)
+	if err != nil || q.TradeSettleInfo == nil {
+		t.Fatalf("after: %+v %v", q, err)
+	}
+	var got []string
+	for _, d := range q.TradeSettleInfo.TradeSettleDetailList {
+		got = append(got, d.OperationType+" "+d.OperationSerialNo+" "+d.TransOut+">"+d.TransIn+" "+d.Amount.String())
+	}
+	seller := q.TradeSettleInfo.TradeSettleDetailList[0].TransOut
+	want := []string{"transfer S1 " + seller + ">" + recv + " 3.00", "transfer S2 " + seller + ">" + recv + " 2.00",
+		"transfer_refund R1 " + recv + ">" + seller + " 1.00"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("details\n got %v\nwant %v", got, want)
+	}
+	// Not asked: absent.
+	if q, err := c.Query(ctx, client.QueryRequest{TradeNo: p.TradeNo, QueryOptions: []string{"fund_bill_list"}}); err != nil || q.TradeSettleInfo != nil {
+		t.Errorf("not asked: %+v %v", q.TradeSettleInfo, err)
+	}
+}

@@ -211,9 +211,28 @@ type QueryResponse struct {
 	FundBillList   []FundBill    `json:"fund_bill_list"`
 	// VoucherDetailList with query_options voucher_detail_list.
 	VoucherDetailList []VoucherDetail `json:"voucher_detail_list"`
-	Subject           string          `json:"subject"`
-	Body              string          `json:"body"`
-	PassbackParams    string          `json:"passback_params"`
+	// TradeSettleInfo with query_options trade_settle_info, once money
+	// was settled.
+	TradeSettleInfo *TradeSettleInfo `json:"trade_settle_info"`
+	Subject         string           `json:"subject"`
+	Body            string           `json:"body"`
+	PassbackParams  string           `json:"passback_params"`
+}
+
+// TradeSettleInfo is query's trade_settle_info.
+type TradeSettleInfo struct {
+	TradeSettleDetailList []TradeSettleDetail `json:"trade_settle_detail_list"`
+	TradeUnsettledAmount  string              `json:"trade_unsettled_amount"`
+}
+
+// TradeSettleDetail is one settlement operation on a trade.
+type TradeSettleDetail struct {
+	OperationType     string        `json:"operation_type"` // transfer, transfer_refund, …
+	OperationSerialNo string        `json:"operation_serial_no"`
+	OperationDt       string        `json:"operation_dt"`
+	TransOut          string        `json:"trans_out"`
+	TransIn           string        `json:"trans_in"`
+	Amount            amount.Amount `json:"amount"`
 }
 
 // Query reads a trade (alipay.trade.query).

@@ -289,8 +289,8 @@ type queryRequest struct {
 // query answers alipay.trade.query. subject and body are left out: the
 // SDK's response class returns them "只在银行间联交易场景下" (bank-intermediated
 // trades only), which the mock's trades never are. voucher_detail_list
-// follows query_options (paidFields); trade_settle_info would too, but the
-// mock's trades have no settlement, so there is nothing to list.
+// follows query_options (paidFields), and so does trade_settle_info
+// (settleInfo).
 func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 	ref := in.Ref
 	g.beforeQuery(cl.owner(), ref)
@@ -309,8 +309,11 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 		StoreID       string `json:"store_id,omitempty"`
 		TerminalID    string `json:"terminal_id,omitempty"`
 		Passback      string `json:"passback_params,omitempty"`
+		// TradeSettleInfo only when query_options names trade_settle_info.
+		TradeSettleInfo *tradeSettleInfo `json:"trade_settle_info,omitempty"`
 	}{paidFields: paid(&t, in.QueryOptions), TradeStatus: string(t.Status),
-		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams}
+		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams,
+		TradeSettleInfo: settleInfo(&t, in.QueryOptions, g.Clock.Now())}
 	if t.Paid != nil {
 		out.SendPayDate = timestamp.Format(*t.Paid)
 	}
