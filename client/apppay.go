@@ -29,6 +29,8 @@ type AppPayResult struct {
 	TradeNo     string        `json:"trade_no"`
 	TotalAmount amount.Amount `json:"total_amount"`
 	SellerID    string        `json:"seller_id"`
+	// MerchantOrderNo when the order had one.
+	MerchantOrderNo string `json:"merchant_order_no"`
 
 	// A red packet.
 	AuthNo       string        `json:"auth_no"`

@@ -174,3 +174,95 @@ func TestE2ECouponAppPayResult(t *testing.T) {
 		t.Errorf("GET app-pay-result %+v, want %+v", again, r)
 	}
 }
+
+// merchant_order_no sent with page, wap or app pay is kept on the trade
+// and comes back in the signed return_url parameters and the app result;
+// an order without one returns none.
+func TestE2EMerchantOrderNo(t *testing.T) {
+	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(appEpoch)})
+	c := m.Client(nil)
+	const returnURL = "http://shop.test/return"
+	open := map[string]func(out, mo string) *http.Response{
+		"page": func(out, mo string) *http.Response {
+			u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "s"}, MerchantOrderNo: mo, ReturnURL: returnURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := noRedirect.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		},
+		"wap": func(out, mo string) *http.Response {
+			u, err := c.WapPayURL(client.WapPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "s"}, MerchantOrderNo: mo, ReturnURL: returnURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := noRedirect.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		},
+	}
+	for _, kind := range []string{"page", "wap"} {
+		for _, mo := range []string{"ORIG-" + kind, ""} {
+			t.Run(kind+" "+mo, func(t *testing.T) {
+				out := "MO-" + kind + mo
+				back := payAtCashier(t, cashierURL(t, open[kind](out, mo)))
+				r, err := http.NewRequest(http.MethodGet, back, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := c.VerifyReturn(r)
+				if err != nil {
+					t.Fatalf("VerifyReturn(%s): %v", back, err)
+				}
+				if _, has := v["merchant_order_no"]; v.Get("out_trade_no") != out || v.Get("merchant_order_no") != mo || has != (mo != "") {
+					t.Errorf("return params %v, want merchant_order_no %q", v, mo)
+				}
+				var tr map[string]any
+				m.ControlJSON("GET", "/trades/"+out, nil, http.StatusOK, &tr)
+				if got, _ := tr["merchant_order_no"].(string); got != mo {
+					t.Errorf("trade keeps merchant_order_no %q, want %q", got, mo)
+				}
+			})
+		}
+	}
+	for _, mo := range []string{"ORIG-APP", ""} {
+		t.Run("app "+mo, func(t *testing.T) {
+			out := "MO-app" + mo
+			s, err := c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "s"}, MerchantOrderNo: mo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paid struct {
+				AppPayResult appResult `json:"app_pay_result"`
+			}
+			m.ControlJSON("POST", "/app-pay", map[string]string{"order_string": s, "action": "pay"}, http.StatusOK, &paid)
+			v, err := c.VerifyAppPayResult(paid.AppPayResult.Result)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.OutTradeNo != out || v.MerchantOrderNo != mo || strings.Contains(paid.AppPayResult.Result, "merchant_order_no") != (mo != "") {
+				t.Errorf("app result %s, want merchant_order_no %q", paid.AppPayResult.Result, mo)
+			}
+		})
+	}
+	// Longer than 32 characters: refused as a bad parameter.
+	u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "MO-long", TotalAmount: 990, Subject: "s"},
+		MerchantOrderNo: strings.Repeat("9", 33), ReturnURL: returnURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := noRedirect.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusFound || !strings.Contains(string(body), "merchant_order_no长度不能超过32") {
+		t.Errorf("33 characters: %s %s", resp.Status, body)
+	}
+}

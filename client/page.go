@@ -14,6 +14,9 @@ type PagePayRequest struct {
 	QRPayMode   string `json:"qr_pay_mode,omitempty"` // "0" to "4"
 	QRCodeWidth string `json:"qrcode_width,omitempty"`
 	GoodsType   string `json:"goods_type,omitempty"`
+	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
+	// at most 32 characters), returned with the result when set.
+	MerchantOrderNo string `json:"merchant_order_no,omitempty"`
 	// ReturnURL is where the cashier sends the browser after paying; it is
 	// a common parameter, not part of biz_content.
 	ReturnURL string `json:"-"`
@@ -25,7 +28,10 @@ type WapPayRequest struct {
 	Order
 	QuitURL   string `json:"quit_url,omitempty"` // where "cancel" in the cashier goes
 	GoodsType string `json:"goods_type,omitempty"`
-	ReturnURL string `json:"-"` // see PagePayRequest.ReturnURL
+	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
+	// at most 32 characters), returned with the result when set.
+	MerchantOrderNo string `json:"merchant_order_no,omitempty"`
+	ReturnURL       string `json:"-"` // see PagePayRequest.ReturnURL
 }
 
 // AppPayRequest is alipay.trade.app.pay's biz_content. ProductCode
@@ -33,6 +39,9 @@ type WapPayRequest struct {
 type AppPayRequest struct {
 	Order
 	GoodsType string `json:"goods_type,omitempty"`
+	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
+	// at most 32 characters), returned with the result when set.
+	MerchantOrderNo string `json:"merchant_order_no,omitempty"`
 }
 
 func (r PagePayRequest) prepare(opts []CallOption) (PagePayRequest, []CallOption) {

@@ -43,6 +43,9 @@ type tradeAppNode struct {
 	TotalAmount string `json:"total_amount"`
 	TradeNo     string `json:"trade_no"`
 	SellerID    string `json:"seller_id"`
+	// MerchantOrderNo when the order had one (AlipayTradeAppPayResponse
+	// lists it; its place in the node is inferred).
+	MerchantOrderNo string `json:"merchant_order_no,omitempty"`
 }
 
 // couponAppNode is alipay_fund_coupon_order_app_pay_response: the head of
@@ -80,7 +83,7 @@ func TradeAppResult(t trade.Trade, key *rsa.PrivateKey) (AppResult, error) {
 	return appResult("alipay_trade_app_pay_response", tradeAppNode{
 		Code: "10000", Msg: "Success", AppID: app, AuthAppID: t.AppID, Charset: string(cs),
 		Timestamp: timestamp.Format(*t.Paid), OutTradeNo: t.OutTradeNo, TotalAmount: t.Total.String(),
-		TradeNo: t.TradeNo, SellerID: t.Seller.UserID,
+		TradeNo: t.TradeNo, SellerID: t.Seller.UserID, MerchantOrderNo: t.MerchantOrderNo,
 	}, key, cs, st)
 }
 

@@ -307,7 +307,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
-		PassbackParams: o.PassbackParams, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
+		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
 		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
 		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),

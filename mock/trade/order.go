@@ -35,7 +35,10 @@ type Order struct {
 	QRCodeTimeoutExpress string        `json:"qr_code_timeout_express"`
 	TimeExpire           string        `json:"time_expire"`
 	PassbackParams       string        `json:"passback_params"`
-	ExtendParams         struct {
+	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
+	// AlipayTradePagePayModel, …WapPayModel, …AppPayModel).
+	MerchantOrderNo string `json:"merchant_order_no"`
+	ExtendParams    struct {
 		SysServiceProviderID string `json:"sys_service_provider_id"`
 	} `json:"extend_params"`
 	GoodsDetail []Goods `json:"goods_detail"`
@@ -138,6 +141,7 @@ var fieldMax = []struct {
 	{"buyer_open_id", 128, func(o *Order) string { return o.BuyerOpenID }},
 	{"buyer_logon_id", 100, func(o *Order) string { return o.BuyerLogonID }},
 	{"passback_params", 512, func(o *Order) string { return o.PassbackParams }},
+	{"merchant_order_no", 32, func(o *Order) string { return o.MerchantOrderNo }},
 	{"product_code", 64, func(o *Order) string { return o.ProductCode }},
 	{"auth_code", 32, func(o *Order) string { return o.AuthCode }},
 }

@@ -66,6 +66,7 @@ type Trade struct {
 	OperatorID           string `json:"operator_id,omitempty"`
 	TerminalID           string `json:"terminal_id,omitempty"`
 	PassbackParams       string `json:"passback_params,omitempty"`
+	MerchantOrderNo      string `json:"merchant_order_no,omitempty"`
 	SysServiceProviderID string `json:"sys_service_provider_id,omitempty"`
 
 	NotifyURL string       `json:"notify_url,omitempty"`

@@ -265,7 +265,7 @@ func (p *Pages) couponAct(c echo.Context) error {
 // trade's return_url with production's synchronous-return parameters,
 // signed like a notification.
 func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
-	return p.signedReturn(t.ReturnURL, t.Charset, t.SignType, map[string]string{
+	ps := map[string]string{
 		"out_trade_no": t.OutTradeNo,
 		"method":       t.Method + ".return",
 		"total_amount": t.Total.String(),
@@ -273,7 +273,13 @@ func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
 		"auth_app_id":  t.AppID,
 		"app_id":       t.AppID,
 		"seller_id":    t.Seller.UserID,
-	})
+	}
+	// merchant_order_no only when the order had one: the page and wap pay
+	// response classes list it (inferred: no public return shows it).
+	if t.MerchantOrderNo != "" {
+		ps["merchant_order_no"] = t.MerchantOrderNo
+	}
+	return p.signedReturn(t.ReturnURL, t.Charset, t.SignType, ps)
 }
 
 // couponReturnURL is ReturnURL for a red packet paid in the cashier.
