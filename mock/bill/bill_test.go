@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -419,10 +420,15 @@ func TestSignCustomerTotals(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, typ := range []bill.Type{bill.Trade, bill.SignCustomer} {
-		detail, summary := build(t, dayInput(typ))
+	cases := map[string]bill.Input{
+		"trade_20260605":         dayInput(bill.Trade),
+		"signcustomer_20260605":  dayInput(bill.SignCustomer),
+		"trade_20260605_voucher": voucherInput(),
+	}
+	for name, in := range cases {
+		detail, summary := build(t, in)
 		for suffix, text := range map[string]string{"detail": detail, "summary": summary} {
-			path := filepath.Join("testdata", string(typ)+"_20260605_"+suffix+".csv")
+			path := filepath.Join("testdata", name+"_"+suffix+".csv")
 			// The golden files hold LF; lines() has checked the bill for CRLF.
 			got := strings.ReplaceAll(text, "\r\n", "\n")
 			if *update {
@@ -453,5 +459,105 @@ func TestUnbuiltTypesAreRefused(t *testing.T) {
 		if typ.Built() || typ.Known() != (typ != "nope") {
 			t.Errorf("%s: Built %v Known %v", typ, typ.Built(), typ.Known())
 		}
+	}
+}
+
+// voucherTrades are two trades paid partly with a voucher: one Alipay
+// funds (the merchant receives the whole total) and one the merchant funds
+// (the merchant receives the total less it), refunded in full in two steps.
+func voucherTrades() []trade.Trade {
+	return []trade.Trade{
+		{
+			TradeNo: "2026060522001419931441931980", OutTradeNo: "V-ALIPAY",
+			Status: trade.Success, Subject: "支付宝券", Total: amt("100.10"), Buyer: buyerMail,
+			Created: at(5, 13, 0, 0), Paid: ptr(at(5, 13, 0, 5)),
+			Vouchers: []trade.Voucher{{ID: "2026060500073002039000002D3F", Name: "10.00元代金券",
+				Type: trade.VoucherAlipay, Amount: amt("10.00"), OtherContribute: amt("10.00")}},
+		},
+		{
+			TradeNo: "2026060522001419931441931981", OutTradeNo: "V-MERCHANT",
+			Status: trade.Closed, Subject: "商家券", Total: amt("100.20"), Buyer: buyerPhone,
+			Created: at(5, 14, 0, 0), Paid: ptr(at(5, 14, 0, 5)),
+			Vouchers: []trade.Voucher{{ID: "2026060500073002039000002D40", Name: "店铺满减券",
+				Type: trade.VoucherMerchant, Amount: amt("10.00"), MerchantContribute: amt("10.00")}},
+			Refunds: []trade.Refund{
+				{OutRequestNo: "RV-1", Amount: amt("95.20"), At: at(5, 15, 0, 0)},
+				{OutRequestNo: "RV-2", Amount: amt("5.00"), At: at(5, 15, 30, 0)},
+			},
+		},
+	}
+}
+
+func voucherInput() bill.Input {
+	in := dayInput(bill.Trade)
+	in.Trades = voucherTrades()
+	return in
+}
+
+// A voucher trade's rows agree with the gateway's amounts: 商家实收 is
+// receipt_amount (the total less the merchant's voucher), the voucher is in
+// 券核销金额 and, by funder, 支付宝优惠 or 商家优惠; a refund gives back the
+// buyer's money first, then the voucher's part. The fee stays on the total.
+func TestTradeDetailVouchers(t *testing.T) {
+	detail, summary := build(t, voucherInput())
+	ls := lines(t, detail)
+	const tail = ",0.00\t,0.00,"
+	want := []string{
+		"2026060522001419931441931980\t,V-ALIPAY\t,交易\t,支付宝券,2026-06-05 13:00:00,2026-06-05 13:00:05,\t,\t,\t,\t,*佳(yan***@163.com)\t," +
+			"100.10,100.10,0.00,0.00,10.00,0.00,10.00,10.00元代金券" + tail + "\t,-0.60,0.00,",
+		"2026060522001419931441931981\t,V-MERCHANT\t,交易\t,商家券,2026-06-05 14:00:00,2026-06-05 14:00:05,\t,\t,\t,\t,**博(156******89)\t," +
+			"100.20,90.20,0.00,0.00,0.00,10.00,10.00,店铺满减券" + tail + "\t,-0.60,0.00,",
+		// 95.20 back: 90.20 the buyer paid, then 5.00 of the voucher.
+		"2026060522001419931441931981\t,V-MERCHANT\t,退款\t,商家券,2026-06-05 14:00:00,2026-06-05 15:00:00,\t,\t,\t,\t,**博(156******89)\t," +
+			"-95.20,-90.20,0.00,0.00,0.00,-5.00,-5.00,店铺满减券" + tail + "RV-1\t,0.57,0.00,",
+		// the last 5.00 is all voucher: the merchant receives nothing back.
+		"2026060522001419931441931981\t,V-MERCHANT\t,退款\t,商家券,2026-06-05 14:00:00,2026-06-05 15:30:00,\t,\t,\t,\t,**博(156******89)\t," +
+			"-5.00,0.00,0.00,0.00,0.00,-5.00,-5.00,店铺满减券" + tail + "RV-2\t,0.03,0.00,",
+	}
+	rows := dataRows(t, ls)
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d:\n%s", len(rows), len(want), strings.Join(rows, "\n"))
+	}
+	for i := range want {
+		if n := len(strings.Split(rows[i], ",")); n != 25 {
+			t.Errorf("row %d has %d columns, want 25", i+1, n)
+		}
+		if rows[i] != want[i] {
+			t.Errorf("row %d\n got %q\nwant %q", i+1, rows[i], want[i])
+		}
+	}
+	foot := ls[len(ls)-3 : len(ls)-1]
+	wantFoot := []string{
+		"#交易合计：2笔，商家实收共190.30元，商家优惠共10.00元",
+		"#退款合计：2笔，商家实收退款共-90.20元，商家优惠退款共-10.00元",
+	}
+	for i := range wantFoot {
+		if foot[i] != wantFoot[i] {
+			t.Errorf("footer line %d = %q, want %q", i+1, foot[i], wantFoot[i])
+		}
+	}
+	// 合计: 订单金额 100.10, 商家实收 100.10, 支付宝优惠 10.00, 商家优惠
+	// 10.00-10.00, 服务费 -0.60-0.60+0.57+0.03, 实收净额 商家实收+服务费.
+	sl := lines(t, summary)
+	for _, w := range []string{
+		"\t,\t,2,2,100.10,100.10,10.00,0.00,0.00,-0.60,0.00,99.50",
+		"合计,,2,2,100.10,100.10,10.00,0.00,0.00,-0.60,0.00,99.50",
+	} {
+		if !slices.Contains(sl, w) {
+			t.Errorf("summary lacks %q:\n%s", w, strings.Join(sl, "\n"))
+		}
+	}
+}
+
+// Without refunds the summary's 商家实收 is the sum of receipt_amount and
+// its 支付宝优惠 and 商家优惠 what each funder's vouchers covered.
+func TestTradeSummaryMerchantVoucherUnrefunded(t *testing.T) {
+	in := voucherInput()
+	in.Trades[1].Refunds = nil
+	in.Trades[1].Status = trade.Success
+	_, summary := build(t, in)
+	w := "合计,,2,0,200.30,190.30,10.00,10.00,0.00,-1.20,0.00,189.10"
+	if sl := lines(t, summary); !slices.Contains(sl, w) {
+		t.Errorf("summary lacks %q:\n%s", w, strings.Join(sl, "\n"))
 	}
 }

@@ -3,6 +3,7 @@ package bill
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -40,6 +41,38 @@ type tradeRow struct {
 	receipt    amount.Amount
 	fee        amount.Amount // as printed: negative for a payment
 	outRequest string
+	// The voucher's part, signed like order: 券核销金额 (voucher), split by
+	// who funded it into 支付宝优惠 (alipay) and 商家优惠 (merchant).
+	voucher, alipay, merchant amount.Amount
+	voucherName               string
+}
+
+// voucherSplit is what the vouchers covered and the merchant's part of it.
+func voucherSplit(t *trade.Trade) (total, merchant amount.Amount) {
+	for _, v := range t.Vouchers {
+		total += v.Amount
+		merchant += v.MerchantContribute
+	}
+	return total, merchant
+}
+
+// merchantPart is the merchant-funded share of the first v of the
+// vouchers' total vt whose merchant-funded part is vm, rounded down, so
+// that successive refunds add up to vm (inferred: docs/differences.md).
+func merchantPart(v, vt, vm amount.Amount) amount.Amount {
+	if vt <= 0 {
+		return 0
+	}
+	return amount.Amount(int64(v) * int64(vm) / int64(vt))
+}
+
+// voucherNames is 券名称: the vouchers' names (inferred joined by ";").
+func voucherNames(t *trade.Trade) string {
+	names := make([]string, len(t.Vouchers))
+	for i, v := range t.Vouchers {
+		names[i] = v.Name
+	}
+	return strings.Join(names, ";")
 }
 
 // tradeRows selects the rows of the period: a row per payment and per
@@ -51,17 +84,29 @@ func tradeRows(ts []trade.Trade, p Period, rateBP int64) []tradeRow {
 		if t.Paid == nil {
 			continue
 		}
+		vt, vm := voucherSplit(t)
+		names := voucherNames(t)
 		if p.Contains(*t.Paid) {
 			rows = append(rows, tradeRow{t: t, kind: kindTrade, at: *t.Paid,
-				order: t.Total, receipt: t.Total, fee: -Fee(t.Total, rateBP)})
+				order: t.Total, receipt: t.Total - vm, fee: -Fee(t.Total, rateBP),
+				voucher: vt, alipay: vt - vm, merchant: vm, voucherName: names})
 		}
-		var done amount.Amount
-		for _, r := range t.Refunds {
+		var done, vdone amount.Amount
+		for i := range t.Refunds {
+			r := &t.Refunds[i]
 			back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
 			done += r.Amount
+			_, v := t.RefundFunds(r)
+			m := merchantPart(vdone+v, vt, vm) - merchantPart(vdone, vt, vm)
+			vdone += v
 			if p.Contains(r.At) {
-				rows = append(rows, tradeRow{t: t, kind: kindRefund, at: r.At,
-					order: -r.Amount, receipt: -r.Amount, fee: back, outRequest: r.OutRequestNo})
+				row := tradeRow{t: t, kind: kindRefund, at: r.At,
+					order: -r.Amount, receipt: -(r.Amount - m), fee: back, outRequest: r.OutRequestNo,
+					voucher: -v, alipay: -(v - m), merchant: -m}
+				if v != 0 {
+					row.voucherName = names
+				}
+				rows = append(rows, row)
 			}
 		}
 	}
@@ -85,15 +130,17 @@ func tradeDetail(in Input, rows []tradeRow) string {
 	s.line(marker("业务明细列表", 41, 40))
 	s.row(tradeColumns...)
 	var nTrade, nRefund int
-	var sumTrade, sumRefund amount.Amount
+	var sumTrade, sumRefund, mTrade, mRefund amount.Amount
 	for _, r := range rows {
 		t := r.t
 		if r.kind == kindTrade {
 			nTrade++
 			sumTrade += r.receipt
+			mTrade += r.merchant
 		} else {
 			nRefund++
 			sumRefund += r.receipt
+			mRefund += r.merchant
 		}
 		zero := amount.Amount(0).String()
 		s.row(
@@ -101,22 +148,23 @@ func tradeDetail(in Input, rows []tradeRow) string {
 			timestamp.Format(t.Created), timestamp.Format(r.at),
 			id(t.StoreID), id(""), id(t.OperatorID), id(t.TerminalID), id(counterparty(t.Buyer)),
 			r.order.String(), r.receipt.String(),
-			zero, zero, zero, zero, zero, // 红包, 集分宝, 支付宝优惠, 商家优惠, 券核销
-			"", id(zero), zero, // 券名称, 商家红包消费, 卡消费
+			zero, zero, // 支付宝红包, 集分宝
+			r.alipay.String(), r.merchant.String(), r.voucher.String(),
+			r.voucherName, id(zero), zero, // 券名称, 商家红包消费, 卡消费
 			id(r.outRequest), r.fee.String(), zero, t.Body,
 		)
 	}
 	s.line(marker("业务明细列表结束", 41, 36))
-	s.line(fmt.Sprintf("#交易合计：%d笔，商家实收共%s元，商家优惠共0.00元", nTrade, sumTrade))
-	s.line(fmt.Sprintf("#退款合计：%d笔，商家实收退款共%s元，商家优惠退款共0.00元", nRefund, sumRefund))
+	s.line(fmt.Sprintf("#交易合计：%d笔，商家实收共%s元，商家优惠共%s元", nTrade, sumTrade, mTrade))
+	s.line(fmt.Sprintf("#退款合计：%d笔，商家实收退款共%s元，商家优惠退款共%s元", nRefund, sumRefund, mRefund))
 	exportLine(&s, in.ExportedAt)
 	return s.String()
 }
 
 // storeTotal is one line of 业务明细(汇总).
 type storeTotal struct {
-	trades, refunds     int
-	order, receipt, fee amount.Amount
+	trades, refunds                       int
+	order, receipt, fee, alipay, merchant amount.Amount
 }
 
 func (a *storeTotal) add(r tradeRow) {
@@ -128,6 +176,8 @@ func (a *storeTotal) add(r tradeRow) {
 	a.order += r.order
 	a.receipt += r.receipt
 	a.fee += r.fee
+	a.alipay += r.alipay
+	a.merchant += r.merchant
 }
 
 // tradeSummary is the text of 业务明细(汇总): a line per store, then 合计.
@@ -153,7 +203,7 @@ func tradeSummary(in Input, rows []tradeRow) string {
 	line := func(store, name string, a storeTotal) {
 		zero := amount.Amount(0).String()
 		s.row(store, name, fmt.Sprint(a.trades), fmt.Sprint(a.refunds),
-			a.order.String(), a.receipt.String(), zero, zero, zero,
+			a.order.String(), a.receipt.String(), a.alipay.String(), a.merchant.String(), zero,
 			a.fee.String(), zero, (a.receipt + a.fee).String())
 	}
 	for _, store := range ids {
