@@ -390,3 +390,90 @@ func TestBillTypesProductionRefuses(t *testing.T) {
 		t.Errorf("trade: %v", m)
 	}
 }
+
+// The day's bill agrees with the gateway on voucher trades: each payment
+// row's 商家实收 is the trade's receipt_amount, the merchant's voucher is in
+// 商家优惠 and Alipay's in 支付宝优惠, and a refund reaching the voucher
+// takes 商家优惠 back rather than 商家实收.
+func TestBillOfTheDayAgreesOnVouchers(t *testing.T) {
+	ctx := context.Background()
+	_, clk, c := clocked(t, nil)
+	receipt := map[string]amount.Amount{}
+	for out, total := range map[string]string{"VA": "100.10", "VM": "100.20"} {
+		p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse(total), Subject: "券"},
+			Scene: "bar_code", AuthCode: "283912345678901234"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipt[p.TradeNo] = p.ReceiptAmount
+	}
+	// 95.20 of 100.20: the buyer's 90.20, then 5.00 of the merchant's voucher.
+	if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "VM", RefundAmount: amount.MustParse("95.20"), OutRequestNo: "RVM"}); err != nil {
+		t.Fatal(err)
+	}
+	day := epoch.Format("2006-01-02")
+	clk.Advance(24 * time.Hour)
+	r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillTrade, BillDate: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := c.DownloadBill(ctx, r.BillDownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil || len(zr.File) != 2 {
+		t.Fatalf("zip: %v", err)
+	}
+	read := func(i int) []string {
+		f, _ := zr.File[i].Open()
+		raw, _ := io.ReadAll(f)
+		text, err := simplifiedchinese.GBK.NewDecoder().Bytes(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(string(text), "\r\n")
+	}
+	// columns: 11 订单金额, 12 商家实收, 15 支付宝优惠, 16 商家优惠, 17 券核销金额, 18 券名称
+	want := map[string][]string{
+		"交易/VA": {"100.10", "", "10.00", "0.00", "10.00", "10.00元代金券"},
+		"交易/VM": {"100.20", "", "0.00", "10.00", "10.00", "10.00元代金券"},
+		"退款/VM": {"-95.20", "-90.20", "0.00", "-5.00", "-5.00", "10.00元代金券"},
+	}
+	seen := 0
+	for _, l := range read(0) {
+		cells := strings.Split(l, ",")
+		if len(cells) != 25 || strings.HasPrefix(l, "支付宝交易号") {
+			continue
+		}
+		key := strings.TrimSuffix(cells[2], "\t") + "/" + strings.TrimSuffix(cells[1], "\t")
+		w, ok := want[key]
+		if !ok {
+			t.Errorf("unexpected row %q", l)
+			continue
+		}
+		seen++
+		got := []string{cells[11], cells[12], cells[15], cells[16], cells[17], cells[18]}
+		if cells[2] == "交易\t" {
+			// 商家实收 is what the gateway answered as receipt_amount.
+			w[1] = receipt[strings.TrimSuffix(cells[0], "\t")].String()
+		}
+		if strings.Join(got, ",") != strings.Join(w, ",") {
+			t.Errorf("%s: got %v, want %v", key, got, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d voucher rows, want %d", seen, len(want))
+	}
+	detail := strings.Join(read(0), "\n")
+	for _, w := range []string{"#交易合计：2笔，商家实收共190.30元，商家优惠共10.00元", "#退款合计：1笔，商家实收退款共-90.20元，商家优惠退款共-5.00元"} {
+		if !strings.Contains(detail, w) {
+			t.Errorf("detail lacks %q:\n%s", w, detail)
+		}
+	}
+	// 合计: 订单金额 105.10, 商家实收 190.30-90.20, 支付宝优惠 10.00, 商家优惠 10.00-5.00.
+	summary := strings.Join(read(1), "\n")
+	if !strings.Contains(summary, "合计,,2,1,105.10,100.10,10.00,5.00,0.00,") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
