@@ -48,6 +48,9 @@
 // kept), the summary's net sums and store TABs, everything in 账务明细 beyond
 // its layout (business types 交易付款/收费/交易退款, 账务流水号 values, the
 // balance starting at OpeningBalance, refund 业务流水号 tradeNo_outRequestNo),
-// the signcustomer summary end marker, RFC 4180 quoting of cells with commas,
-// '?' for characters GBK lacks, and the entry order (detail first).
+// the voucher columns (券核销金额 split by funder into 支付宝优惠 and
+// 商家优惠, 券名称, a refund's voucher part; 商家实收 = receipt_amount is
+// documented: docs/differences.md), the signcustomer summary end marker,
+// RFC 4180 quoting of cells with commas, '?' for characters GBK lacks, and
+// the entry order (detail first).
 package bill
