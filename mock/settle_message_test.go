@@ -140,6 +140,13 @@ func TestSettleMessageToAppGateway(t *testing.T) {
 	if calls[1].Header.Get(notify.MarkerHeader) != "1" {
 		t.Errorf("the message lacks the notifier marker")
 	}
+	// The dashboard lists it, marked as a message.
+	if page := string(m.Control(http.MethodGet, "/ui/notifications", nil, http.StatusOK)); !strings.Contains(page, "message: alipay.trade.order.settle.notify") {
+		t.Errorf("dashboard does not mark the message")
+	}
+	if page := string(m.Control(http.MethodGet, "/ui/notifications/"+second.ID, nil, http.StatusOK)); !strings.Contains(page, ">message<") {
+		t.Errorf("notification page does not show its kind")
+	}
 }
 
 func TestSettleMessageNeedsAppGateway(t *testing.T) {
