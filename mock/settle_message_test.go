@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -8,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
@@ -172,5 +177,70 @@ func TestSettleMessageNeedsAppGateway(t *testing.T) {
 	m.ControlJSON(http.MethodGet, "/notifications?out_trade_no=SN2", nil, http.StatusOK, &list)
 	if len(list) != 0 {
 		t.Fatalf("a sync settlement sent a message: %+v", list)
+	}
+}
+
+// With --data, an app's app_gateway_url and a message not yet due survive
+// a restart: the settlement done after it still sends its message.
+func TestSettleMessageAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	gw := mocktest.NewMerchant(t, "success")
+	dev := apps.DevSpec()
+	dev.AppGatewayURL = gw.URL
+	start := func() (*mocktest.Mock, *client.Client) {
+		s, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir, Seed: 1, Clock: clock.NewManual(mocktest.Epoch),
+			TimestampTolerance: -1, Apps: []apps.Spec{dev}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		c, err := client.New(s.DevClientConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mocktest.On(t, s), c
+	}
+	m1, c1 := start()
+	// An app registered through the control API keeps its gateway too.
+	other := map[string]string{"app_id": "2021000000000042", "public_key": string(keys.DevFile("app_public_key.pem")),
+		"app_gateway_url": gw.URL + "/other"}
+	m1.Control(http.MethodPost, "/apps", other, http.StatusCreated)
+	const recv = "2088000000000101"
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "SR1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo, RoyaltyMode: "async",
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m2, _ := start()
+	var list []map[string]any
+	m2.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+	kept := false
+	for _, a := range list {
+		kept = kept || a["app_id"] == other["app_id"] && a["app_gateway_url"] == other["app_gateway_url"]
+	}
+	if !kept {
+		t.Fatalf("app_gateway_url after restart: %v", list)
+	}
+	m2.Advance("5s")
+	ns := m2.Notifications("out_trade_no=SR1&count=1")
+	if len(ns) != 1 || ns[0].Kind != notify.KindMessage || !strings.Contains(ns[0].Params["biz_content"], st.SettleNo) {
+		t.Fatalf("message after restart: %+v", ns)
+	}
+	if got := m2.WaitAttempts("SR1", 1); got.State != notify.Delivered {
+		t.Fatalf("not delivered: %+v", got)
 	}
 }
