@@ -21,6 +21,33 @@ func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
 		s.scheduleTrade(t)
 	}
+	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {
+		s.scheduleSettle(t, t.Settlements[len(t.Settlements)-1])
+	}
+}
+
+// scheduleSettle plans the message of an async settlement
+// (alipay.trade.order.settle.notify) for when its transfers are done. It
+// goes to the 应用网关 (app_gateway_url) of the app that called, as the app
+// is set up then; an app without one gets none, as in production an app
+// that did not set one up or subscribe to the message.
+func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
+	if st.Mode != "async" {
+		return
+	}
+	appID := t.AppID
+	if t.ISVAppID != "" {
+		appID = t.ISVAppID
+	}
+	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
+		Run: func(at time.Time) []clock.Fired {
+			a, ok := s.Apps.Get(appID)
+			if !ok || a.AppGatewayURL == "" {
+				return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
+			}
+			s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
+			return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
+		}})
 }
 
 // scheduleTrade puts a trade's next deadline on the scheduler.

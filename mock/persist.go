@@ -51,6 +51,13 @@ func (s *Server) restore(db *store.DB) error {
 	kept := s.Trades.Restore(trades)
 	for _, t := range kept {
 		s.scheduleTrade(t)
+		// An async settlement's message not yet due is planned again; one
+		// due while the mock was down was queued before, or is lost with it.
+		for _, st := range t.Settlements {
+			if st.DoneAt().After(s.Clock.Now()) {
+				s.scheduleSettle(t, st)
+			}
+		}
 	}
 
 	orders, err := db.Orders()

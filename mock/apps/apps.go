@@ -19,6 +19,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // App is one registered app.
@@ -45,6 +46,10 @@ type App struct {
 	// ShowUnscanned, when set, overrides --show-unscanned for this app's
 	// precreate trades (docs/differences.md).
 	ShowUnscanned *bool
+	// AppGatewayURL is the app's 应用网关: where Alipay's messages
+	// (蚂蚁消息, such as alipay.trade.order.settle.notify) go. Empty sends
+	// none.
+	AppGatewayURL string
 
 	fingerprint string
 }
@@ -89,6 +94,9 @@ type Spec struct {
 	// true shows an unscanned precreate trade as WAIT_BUYER_PAY at once,
 	// false keeps production's ACQ.TRADE_NOT_EXIST until a buyer scans.
 	ShowUnscanned *bool `yaml:"show_unscanned" json:"show_unscanned,omitempty"`
+	// AppGatewayURL is the app's 应用网关, an http(s) URL that receives
+	// messages (蚂蚁消息); none are sent without it.
+	AppGatewayURL string `yaml:"app_gateway_url" json:"app_gateway_url,omitempty"`
 }
 
 var (
@@ -211,13 +219,16 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 // the one it had if it is already registered (re-registering an app keeps
 // its trades' seller_id), else a new one.
 func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller) (*App, error) {
+	if s.AppGatewayURL != "" && !notify.ValidURL(s.AppGatewayURL) {
+		return nil, fmt.Errorf("apps: app %s: app_gateway_url must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
+	}
 	if s.EncryptKey != "" {
 		if _, err := sign.EncryptContent(s.EncryptKey, nil); err != nil {
 			return nil, fmt.Errorf("apps: app %s: encrypt_key: %w", s.AppID, err)
 		}
 	}
 	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
-		EncryptKey: s.EncryptKey, ShowUnscanned: s.ShowUnscanned, fingerprint: keys.Fingerprint(pub)}
+		EncryptKey: s.EncryptKey, ShowUnscanned: s.ShowUnscanned, AppGatewayURL: s.AppGatewayURL, fingerprint: keys.Fingerprint(pub)}
 	if s.AppCert != "" {
 		cert, _ := loadCert(s.AppCert)
 		a.CertSN, a.CertExpires = keys.CertSN(cert), cert.NotAfter

@@ -221,12 +221,14 @@ type appView struct {
 	ContentEncrypted bool   `json:"content_encrypted,omitempty"`
 	// ShowUnscanned is the app's own show_unscanned, when it has one.
 	ShowUnscanned *bool `json:"show_unscanned,omitempty"`
+	// AppGatewayURL is the app's 应用网关, where messages go.
+	AppGatewayURL string `json:"app_gateway_url,omitempty"`
 }
 
 func viewApp(x *apps.App) appView {
 	return appView{AppID: x.AppID, Name: x.Name, SignType: string(x.SignType), SellerID: x.Seller.UserID,
 		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey),
-		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != "", ShowUnscanned: x.ShowUnscanned}
+		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != "", ShowUnscanned: x.ShowUnscanned, AppGatewayURL: x.AppGatewayURL}
 }
 
 func (a *API) listApps(c echo.Context) error {

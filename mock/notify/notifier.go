@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,7 +159,7 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
 	if !ok {
 		return
 	}
-	n.enqueue(&Notification{AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
+	n.enqueue(&Notification{Kind: KindNotification, AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
 		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
 }
 
@@ -190,7 +191,7 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 	if o.Claim {
 		packet = o.DeductAuthNo
 	}
-	n.enqueue(&Notification{AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
+	n.enqueue(&Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
 		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
 }
 
@@ -200,14 +201,14 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 // other.
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
 	var pol Policy
-	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok {
-		pol = v.(Policy)
+	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok && nf.Kind != KindMessage {
+		pol = v.(Policy) // a scenario's then.notify bends notify_url's notifications only
 	}
 	if pol.URL != "" {
 		nf.URL = pol.URL
 	}
 	nf.badSig = pol.BadSignature
-	f, body, err := n.sendForm(p, charset, signType, nf.badSig, nf.Created.Add(pol.Delay))
+	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, nf.Created.Add(pol.Delay))
 	if err != nil {
 		return
 	}
@@ -232,19 +233,34 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 	}
 }
 
+// timeField is the field that carries when an attempt is sent:
+// notify_time in a notification, utc_timestamp (milliseconds since the
+// epoch) in a message.
+func timeField(kind string) string {
+	if kind == KindMessage {
+		return "utc_timestamp"
+	}
+	return "notify_time"
+}
+
 // sendForm is the form of one attempt sent at the clock time at: the
 // notification's parameters with notify_time set to at ("通知的发送时间",
-// the time it is sent: seed 001's notification table), signed afresh; a
-// signature that does not verify when bad. notify_id and every other
-// field stay as they were. An empty charset or sign type is UTF-8, RSA2.
-func (n *Notifier) sendForm(params map[string]string, cs sign.Charset, st sign.Type, bad bool, at time.Time) (Form, string, error) {
+// the time it is sent: seed 001's notification table), or a message's
+// utc_timestamp, signed afresh; a signature that does not verify when
+// bad. notify_id and every other field stay as they were. An empty
+// charset or sign type is UTF-8, RSA2.
+func (n *Notifier) sendForm(kind string, params map[string]string, cs sign.Charset, st sign.Type, bad bool, at time.Time) (Form, string, error) {
 	p := make(map[string]string, len(params)+1)
 	for k, v := range params {
 		if k != "sign" && k != "sign_type" {
 			p[k] = v
 		}
 	}
-	p["notify_time"] = timestamp.Format(at)
+	if kind == KindMessage {
+		p["utc_timestamp"] = strconv.FormatInt(at.UnixMilli(), 10)
+	} else {
+		p["notify_time"] = timestamp.Format(at)
+	}
 	f, err := SignForm(p, n.key, cs, st)
 	if err != nil {
 		return Form{}, "", err
@@ -334,11 +350,11 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 		return nil
 	}
 	a := Attempt{N: len(nf.Attempts) + 1, At: at}
-	f, body, err := n.sendForm(nf.Params, sign.Charset(nf.Charset), sign.Type(nf.Params["sign_type"]), nf.badSig, at)
+	f, body, err := n.sendForm(nf.Kind, nf.Params, sign.Charset(nf.Charset), sign.Type(nf.Params["sign_type"]), nf.badSig, at)
 	if err != nil { // the same parameters signed and encoded when queued
 		f, body = Form{Params: nf.Params}, nf.Body
 	}
-	a.NotifyTime, a.Sign = f.Params["notify_time"], f.Params["sign"]
+	a.NotifyTime, a.Sign = f.Params[timeField(nf.Kind)], f.Params["sign"]
 	start := time.Now() // latency is wall time, not the mock clock
 	req, err := http.NewRequest(http.MethodPost, nf.URL, strings.NewReader(body))
 	if err == nil {

@@ -27,6 +27,7 @@ type Attempt struct {
 	At time.Time `json:"at"` // on the mock's clock
 	// NotifyTime and Sign are what this attempt's form carried: each
 	// attempt is signed afresh with the time it is sent.
+	// A message's NotifyTime is its utc_timestamp.
 	NotifyTime string `json:"notify_time,omitempty"`
 	Sign       string `json:"sign,omitempty"`
 	// Body is the exact form body the attempt sent. It is not kept but
@@ -42,7 +43,10 @@ type Attempt struct {
 
 // Notification is one asynchronous notification and its delivery history.
 type Notification struct {
-	ID          string            `json:"id"`
+	ID string `json:"id"`
+	// Kind is KindNotification (a form to notify_url) or KindMessage (an
+	// 蚂蚁消息 to the app's 应用网关).
+	Kind        string            `json:"kind"`
 	NotifyID    string            `json:"notify_id"`
 	AppID       string            `json:"app_id"`
 	OutTradeNo  string            `json:"out_trade_no"`
@@ -67,6 +71,12 @@ type Notification struct {
 	seq    uint64 // position in the outbox's order, for cursors
 }
 
+// Kinds of notification.
+const (
+	KindNotification = "notification"
+	KindMessage      = "message"
+)
+
 // Final reports whether nothing more will happen to the notification
 // unless it is sent again: delivered, given up or suppressed.
 func (n *Notification) Final() bool {
@@ -89,6 +99,10 @@ func (n *Notification) clone() Notification {
 // view is a copy for readers, with each attempt's body rebuilt.
 func (n *Notification) view() Notification {
 	c := n.clone()
+	if c.Kind == "" {
+		c.Kind = KindNotification // kept before notifications had a kind
+	}
+	tf := timeField(c.Kind)
 	for i, a := range c.Attempts {
 		if a.NotifyTime == "" || a.Sign == "" {
 			continue // an attempt kept before attempts kept their own form
@@ -97,7 +111,7 @@ func (n *Notification) view() Notification {
 		for k, v := range n.Params {
 			p[k] = v
 		}
-		p["notify_time"], p["sign"] = a.NotifyTime, a.Sign
+		p[tf], p["sign"] = a.NotifyTime, a.Sign
 		if b, err := sign.EncodeForm(p, sign.Charset(n.Charset)); err == nil {
 			c.Attempts[i].Body = b
 		}

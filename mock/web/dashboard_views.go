@@ -512,9 +512,18 @@ func attemptSummary(a notify.Attempt) string {
 	return s
 }
 
+// noteEvent is a notification's event, marked when it is a message
+// (蚂蚁消息 to the app gateway) rather than a notify_url notification.
+func noteEvent(n notify.Notification) string {
+	if n.Kind == notify.KindMessage {
+		return "message: " + n.Event
+	}
+	return n.Event
+}
+
 func newNoteRow(n notify.Notification) noteRow {
 	r := noteRow{ID: n.ID, Href: ui("notifications", n.ID), Created: ts(n.Created), AppID: n.AppID, OutTradeNo: n.OutTradeNo,
-		TradeNo: n.TradeNo, OwnerHref: ownerHref(n), Event: n.Event, TradeStatus: n.TradeStatus, URL: n.URL, State: string(n.State),
+		TradeNo: n.TradeNo, OwnerHref: ownerHref(n), Event: noteEvent(n), TradeStatus: n.TradeStatus, URL: n.URL, State: string(n.State),
 		StateClass: statusClass(string(n.State)), Attempts: len(n.Attempts), NextAttempt: tsp(n.NextAttempt)}
 	if k := len(n.Attempts); k > 0 {
 		a := n.Attempts[k-1]
@@ -563,6 +572,7 @@ func noteDetail(n notify.Notification) noteDetailView {
 		field{Key: "app_id", Label: "app_id", Value: n.AppID},
 		field{Key: "out_trade_no", Label: "out_trade_no / out_order_no", Value: n.OutTradeNo, Href: v.OwnerHref},
 		field{Key: "trade_no", Label: "trade_no / auth_no", Value: n.TradeNo, Href: v.OwnerHref},
+		field{Key: "kind", Label: "kind", Value: n.Kind},
 		field{Key: "event", Label: "event", Value: n.Event},
 		field{Key: "trade_status", Label: "trade_status / status", Value: n.TradeStatus},
 		field{Key: "notify_type", Label: "notify_type", Value: n.Params["notify_type"]},

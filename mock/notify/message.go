@@ -1,0 +1,61 @@
+package notify
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// SettleNotify is the msg_method of the message an async settlement sends
+// when its transfers are done (蚂蚁消息：交易分账结果通知,
+// https://opendocs.alipay.com/open/20190308105425129272/quickstart).
+const SettleNotify = "alipay.trade.order.settle.notify"
+
+// MessageVersion is the version field of a message (inferred: the
+// 消息服务 envelope the open-source gateways parse carries 1.1).
+const MessageVersion = "1.1"
+
+// settleDetail is one entry of the message's royalty_detail_list.
+type settleDetail struct {
+	OperationType string        `json:"operation_type"`
+	TransIn       string        `json:"trans_in"`
+	Amount        amount.Amount `json:"amount"`
+	State         string        `json:"state"`
+	DetailID      string        `json:"detail_id"`
+}
+
+// SettleMessage queues the message of an async settlement whose transfers
+// were done at (alipay.trade.order.settle.notify) for appID's 应用网关
+// gatewayURL: a signed form with msg_method, app_id, version,
+// utc_timestamp, charset, notify_id, biz_content, sign_type and sign,
+// delivered and retried like a notification. Nothing is queued without
+// a gateway URL.
+func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatewayURL string, st sign.Type, at time.Time) {
+	if gatewayURL == "" {
+		return
+	}
+	list := make([]settleDetail, len(s.Details))
+	for i, d := range s.Details {
+		list[i] = settleDetail{OperationType: "transfer", TransIn: d.TransIn, Amount: d.Amount, State: "SUCCESS", DetailID: d.DetailID}
+	}
+	biz, err := json.Marshal(struct {
+		TradeNo           string         `json:"trade_no"`
+		SettleNo          string         `json:"settle_no"`
+		OperationDt       string         `json:"operation_dt"`
+		RoyaltyDetailList []settleDetail `json:"royalty_detail_list"`
+	}{t.TradeNo, s.SettleNo, timestamp.Format(at), list})
+	if err != nil {
+		return
+	}
+	p := map[string]string{
+		"msg_method": SettleNotify, "app_id": appID, "version": MessageVersion,
+		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
+	}
+	n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
+		Event: SettleNotify, TradeStatus: "SUCCESS", URL: gatewayURL, Created: at},
+		p, sign.UTF8, st, t.AppID+"|"+t.OutTradeNo)
+}
