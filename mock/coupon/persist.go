@@ -23,6 +23,10 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
+// Restore mirrors the trade book's (mock/trade/persist.go) for red packets: the
+// ordering, numbering and final-queueing they share is limits.Ledger.Restore;
+// what stays here is the book's own indexes and types.
+//
 // Restore puts stored orders back in the order they were made, without
 // telling the observer, and evicts past Keep (from the store too, when
 // persistence is on). It returns the orders kept. Orders stored before
