@@ -129,8 +129,8 @@ type Server struct {
 	tlsC  *tls.Config
 	tlsLn net.Listener
 	https *http.Server
-	stop chan struct{}
-	done chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
