@@ -121,16 +121,17 @@ type Server struct {
 	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Queue
 
-	db    *store.DB
-	echo  *echo.Echo
-	ln    net.Listener
-	http  *http.Server
-	ca    *localca.CA
-	tlsC  *tls.Config
-	tlsLn net.Listener
-	https *http.Server
-	stop  chan struct{}
-	done  chan struct{}
+	db     *store.DB
+	echo   *echo.Echo
+	ln     net.Listener
+	http   *http.Server
+	ca     *localca.CA
+	tlsC   *tls.Config
+	tlsLn  net.Listener
+	https  *http.Server
+	qrCode string
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
@@ -141,7 +142,7 @@ func New(opts Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{stop: make(chan struct{}), done: make(chan struct{}), qrCode: cfg.QRCode}
 	defer func() {
 		if err != nil { // a failed start lets go of the directory and the clock
 			_ = s.release()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,14 +60,10 @@ func (opts *Options) tlsDefaults() error {
 	default:
 		return fmt.Errorf("--qr-code %q: want %s or %s", opts.QRCode, QRCodeAlipay, QRCodeMock)
 	}
-	if opts.TLS.Addr == "" || opts.TLS.CADir != "" {
+	if opts.TLS.Addr == "" {
 		return nil
 	}
-	if opts.DataDir != "" {
-		opts.TLS.CADir = filepath.Join(opts.DataDir, "ca")
-		return nil
-	}
-	dir, err := localca.DefaultDir()
+	dir, err := localca.Dir(opts.TLS.CADir, opts.DataDir)
 	opts.TLS.CADir = dir
 	return err
 }
@@ -95,6 +90,9 @@ func openCA(opts Options) (*localca.CA, *tls.Config, error) {
 	}
 	return ca, cfg, nil
 }
+
+// QRCodeStyle is what precreate's qr_code is: QRCodeAlipay or QRCodeMock.
+func (s *Server) QRCodeStyle() string { return s.qrCode }
 
 // CA is the local CA of a mock with TLS, else nil.
 func (s *Server) CA() *localca.CA { return s.ca }

@@ -69,6 +69,18 @@ func DefaultDir() (string, error) {
 	return filepath.Join(d, "alipay-mock", "ca"), nil
 }
 
+// Dir is the CA's directory: caDir when given, else DATA/ca when the mock
+// keeps its data in dataDir, else DefaultDir.
+func Dir(caDir, dataDir string) (string, error) {
+	switch {
+	case caDir != "":
+		return caDir, nil
+	case dataDir != "":
+		return filepath.Join(dataDir, "ca"), nil
+	}
+	return DefaultDir()
+}
+
 // CA is the local certificate authority kept in a directory.
 type CA struct {
 	dir  string
