@@ -167,7 +167,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
 	tlsOn := fs.Bool("tls", false, "also serve the gateway, v3 and the buyer pages over HTTPS, with a certificate for Alipay's host names (openapi.alipay.com, …) from a local CA (docs/tls.md)")
-	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443)")
+	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443; a free port when --addr's port is 0)")
 	caDir := fs.String("ca-dir", "", "keep the local CA and the TLS certificate in DIR (default DATA/ca with --data, else alipay-mock/ca in the user's config directory)")
 	var tlsHostFlags multi
 	fs.Var(&tlsHostFlags, "tls-host", "another name or IP address for the TLS certificate, besides Alipay's, localhost, 127.0.0.1, ::1 and the --public-url host (repeatable)")

@@ -164,6 +164,9 @@ func TestCACommandAndTLSFlagsChecked(t *testing.T) {
 	if err != nil || o.Addr != "0.0.0.0:8443" {
 		t.Errorf("--tls with --addr 0.0.0.0:8080: %+v %v", o, err)
 	}
+	if o, err := tlsOptions(true, "", "127.0.0.1:0", "", nil); err != nil || o.Addr != "127.0.0.1:0" {
+		t.Errorf("--tls with --addr 127.0.0.1:0: %+v %v", o, err)
+	}
 	// ALIPAY_MOCK_TLS_ADDR turns it on, like the flag.
 	t.Setenv("ALIPAY_MOCK_TLS_ADDR", "127.0.0.1:0")
 	t.Setenv("ALIPAY_MOCK_CA_DIR", t.TempDir())

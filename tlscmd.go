@@ -16,17 +16,20 @@ const defaultTLSPort = "8443"
 
 // tlsOptions reads --tls, --tls-addr, --ca-dir and --tls-host: TLS is on
 // when --tls is set or --tls-addr names an address, which defaults to
-// --addr's host on port 8443.
+// --addr's host on port 8443 (on a free port when --addr's port is 0).
 func tlsOptions(on bool, addr, plainAddr, caDir string, hosts []string) (mock.TLSOptions, error) {
 	if !on && addr == "" {
 		return mock.TLSOptions{}, nil
 	}
 	if addr == "" {
-		host, _, err := net.SplitHostPort(plainAddr)
+		host, port, err := net.SplitHostPort(plainAddr)
 		if err != nil {
 			return mock.TLSOptions{}, fmt.Errorf("--addr: %w", err)
 		}
-		addr = net.JoinHostPort(host, defaultTLSPort)
+		if port != "0" {
+			port = defaultTLSPort
+		}
+		addr = net.JoinHostPort(host, port)
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return mock.TLSOptions{}, fmt.Errorf("--tls-addr: %w", err)
