@@ -26,9 +26,10 @@ var tlsLine = regexp.MustCompile(`TLS:\s+(https://\S+)/gateway\.do`)
 
 // startTLSBinary runs the binary and returns the HTTPS base URL its banner
 // announces; the process gets SIGTERM when the test ends.
-func startTLSBinary(t *testing.T, bin string, args ...string) string {
+func startTLSBinary(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -107,7 +108,7 @@ func TestCACommandVerifiesTheServedCertificate(t *testing.T) {
 	}
 
 	bin := buildBinary(t)
-	base := startTLSBinary(t, bin, "serve", "--addr", "127.0.0.1:0", "--tls-addr", "127.0.0.1:0", "--ca-dir", dir, "--tls-host", "shop-mock")
+	base := startTLSBinary(t, bin, nil, "serve", "--addr", "127.0.0.1:0", "--tls-addr", "127.0.0.1:0", "--ca-dir", dir, "--tls-host", "shop-mock")
 	u, _ := url.Parse(base)
 	roots := x509.NewCertPool()
 	roots.AddCert(caCert)
