@@ -5,6 +5,7 @@
 //	alipay-mock sign METHOD [key=value…] [flags]   the string-to-sign and signature
 //	alipay-mock verify-notify [FILE]               check a captured notification
 //	alipay-mock keys [flags]      generate an app key pair in every format
+//	alipay-mock ca [flags]        print the local CA certificate --tls serves from
 //	alipay-mock scenarios check PATH...  validate scenario files
 //	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
 //	alipay-mock version | --version
