@@ -29,8 +29,8 @@ func banner(srv *mock.Server, dataDir string) string {
 	}
 	if tlsURL := srv.TLSURL(); tlsURL != "" {
 		tlsBase, _ := reachable(strings.Replace(tlsURL, "https://", "http://", 1))
-		fmt.Fprintf(&b, "  TLS:               %s%s (and https://openapi.alipay.com%s where that name resolves here)\n",
-			strings.Replace(tlsBase, "http://", "https://", 1), mock.GatewayPath, mock.GatewayPath)
+		fmt.Fprintf(&b, "  TLS:               %s%s (certificate for openapi.alipay.com and Alipay's other names, docs/tls.md)\n",
+			strings.Replace(tlsBase, "http://", "https://", 1), mock.GatewayPath)
 		fmt.Fprintf(&b, "  local CA:          %s (alipay-mock ca prints it; apps must trust it, docs/tls.md)\n", filepath.Join(srv.CA().Dir(), localca.CAFile))
 		if srv.QRCodeStyle() == mock.QRCodeAlipay {
 			fmt.Fprintf(&b, "  qr_code:           https://qr.alipay.com/bax0… as in production (--qr-code mock for the mock's own URL)\n")

@@ -13,7 +13,10 @@ import (
 // LegacySandboxGateway); gopay v1.5.123 alipay/client.go and customs.go
 // (openapi, openapi-sandbox.dl, openapi.alipaydev, mapi); Alipay Easy SDK's
 // Config.gatewayHost (openapi.alipay.com, openapi.alipaydev.com); the Node
-// SDK's default gateway (openapi.alipay.com). qr.alipay.com is the host
+// SDK's default gateway and endpoint, and the BasePath of Alipay's
+// generated v3 SDKs (Java, C#), all openapi.alipay.com; the Python SDKs'
+// gateway constants (openapi.alipay.com, openapi-sandbox.dl.alipaydev.com,
+// formerly openapi.alipaydev.com). qr.alipay.com is the host
 // of precreate's qr_code, openauth.alipay.com of the app and user
 // authorisation pages, excashier.alipay.com and mclient.alipay.com of the
 // page and wap cashiers, dwbillcenter.alipay.com of bill_download_url
