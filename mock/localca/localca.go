@@ -24,6 +24,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -119,6 +120,11 @@ func Open(dir string, now func() time.Time) (*CA, error) {
 		if err := ca.create(); err != nil {
 			return nil, fmt.Errorf("local CA in %s: %w", dir, err)
 		}
+	case errors.Is(certErr, os.ErrNotExist) && keyErr == nil:
+		// Another process is making the CA: its certificate follows.
+		if err := ca.loadOthers(); err != nil {
+			return nil, fmt.Errorf("local CA in %s: %w", dir, err)
+		}
 	default:
 		return nil, fmt.Errorf("local CA in %s: %s and %s must both be there or both be missing (%v, %v)", dir, CAFile, CAKeyFile, certErr, keyErr)
 	}
@@ -200,15 +206,38 @@ func (ca *CA) create() error {
 		return err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	// The key first: a directory with a certificate and no key is refused
-	// at the next start, one with a key and no certificate too.
-	if err := writeFile(filepath.Join(ca.dir, CAKeyFile), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})); err != nil {
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	// The key is published first, by a link that fails when the file is
+	// there: of two processes making a CA at once (serve and the ca command
+	// in parallel containers), one wins and the other loads the winner's.
+	switch err := publish(filepath.Join(ca.dir, CAKeyFile), keyPEM); {
+	case errors.Is(err, fs.ErrExist):
+		return ca.loadOthers()
+	case err != nil:
 		return err
 	}
 	if err := writeFile(filepath.Join(ca.dir, CAFile), certPEM); err != nil {
 		return err
 	}
-	return ca.load(certPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
+	return ca.load(certPEM, keyPEM)
+}
+
+// loadOthers loads the CA another process is making in the directory,
+// waiting up to 2 s for its certificate to follow its key (it takes
+// milliseconds).
+func (ca *CA) loadOthers() error {
+	var err error
+	for range 20 {
+		certPEM, e1 := os.ReadFile(filepath.Join(ca.dir, CAFile))
+		keyPEM, e2 := os.ReadFile(filepath.Join(ca.dir, CAKeyFile))
+		if err = errors.Join(e1, e2); err == nil {
+			if err = ca.load(certPEM, keyPEM); err == nil {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s is there but no matching %s (%v): move the directory away to make a new CA", CAKeyFile, CAFile, err)
 }
 
 // Hosts turns names and addresses into the sorted, unique list a server
@@ -356,25 +385,44 @@ func keyID(pub *ecdsa.PublicKey) []byte {
 	return sum[:20]
 }
 
-// writeFile writes a file 0600 in full or not at all: a temporary file in
-// the same directory, renamed over the old one.
-func writeFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+// publish writes a file 0600 in full, only if it is not there yet
+// (fs.ErrExist otherwise).
+func publish(path string, data []byte) error {
+	tmp, err := writeTemp(path, data)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
+	defer os.Remove(tmp)
+	return os.Link(tmp, path)
+}
+
+// writeFile writes a file 0600 in full or not at all: a temporary file in
+// the same directory, renamed over the old one.
+func writeFile(path string, data []byte) error {
+	tmp, err := writeTemp(path, data)
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp) // a no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
 	return os.Rename(tmp, path)
+}
+
+// writeTemp writes data to a new 0600 file beside path and names it.
+func writeTemp(path string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +67,47 @@ func TestCAIsMadeOnceAndKept(t *testing.T) {
 	}
 	if strings.Contains(string(ca.CertPEM()), "PRIVATE") {
 		t.Error("CertPEM carries a private key")
+	}
+}
+
+// Processes that start at once on a new directory (serve and the ca
+// command in parallel containers) end up with one CA between them.
+func TestCAMadeAtOnceIsOne(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca")
+	clk := start()
+	const n = 8
+	pems := make(chan string, n)
+	errs := make(chan error, n)
+	var ready sync.WaitGroup
+	ready.Add(n)
+	for range n {
+		go func() {
+			ready.Done()
+			ready.Wait() // all at once
+			ca, err := localca.Open(dir, clk.now)
+			if err != nil {
+				errs <- err
+				return
+			}
+			pems <- string(ca.CertPEM())
+		}()
+	}
+	var first string
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case p := <-pems:
+			if first == "" {
+				first = p
+			} else if p != first {
+				t.Fatal("two CAs were made in one directory")
+			}
+		}
+	}
+	onDisk, _ := os.ReadFile(filepath.Join(dir, localca.CAFile))
+	if string(onDisk) != first {
+		t.Error("the CA in use is not the one on disk")
 	}
 }
 
@@ -218,7 +260,7 @@ func TestBrokenDirectoriesAreRefused(t *testing.T) {
 		want  string
 	}{
 		{"key missing", map[string][]byte{localca.CAKeyFile: nil}, "both be there"},
-		{"certificate missing", map[string][]byte{localca.CAFile: nil}, "both be there"},
+		{"certificate missing", map[string][]byte{localca.CAFile: nil}, "no matching"},
 		{"another CA's key", map[string][]byte{localca.CAKeyFile: otherKey}, "is not the key"},
 		{"not PEM", map[string][]byte{localca.CAFile: []byte("hello")}, "not PEM"},
 		{"a server certificate as CA", map[string][]byte{localca.CAFile: leafPEM, localca.CAKeyFile: leafKey}, "not a CA"},
