@@ -1,6 +1,7 @@
 package localca_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"os"
@@ -297,5 +298,35 @@ func TestHosts(t *testing.T) {
 	want := []string{"127.0.0.1", "::1", "localhost", "openapi.alipay.com"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Hosts = %q, want %q", got, want)
+	}
+}
+
+// A running server's configuration hands out the renewed certificate once
+// the old one nears its end, without a restart.
+func TestTLSConfigRenewsWhileRunning(t *testing.T) {
+	clk := start()
+	ca, err := localca.Open(t.TempDir(), clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ca.TLSConfig(hosts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := &tls.ClientHelloInfo{ServerName: "openapi.alipay.com"}
+	before, err := cfg.GetCertificate(hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = before.Leaf.NotAfter.Add(-24 * time.Hour)
+	after, err := cfg.GetCertificate(hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Leaf.SerialNumber.Cmp(before.Leaf.SerialNumber) == 0 {
+		t.Fatal("a day before the end, the same certificate is still served")
+	}
+	if _, err := after.Leaf.Verify(x509.VerifyOptions{DNSName: "openapi.alipay.com", Roots: ca.Pool(), CurrentTime: clk.t.Add(300 * 24 * time.Hour)}); err != nil {
+		t.Errorf("the renewed certificate: %v", err)
 	}
 }
