@@ -74,7 +74,7 @@ func TestProductionURLOverTLS(t *testing.T) {
 		t.Fatalf("GET %s: HTTP %d, want the QR page of TLS-1: %.300s", pre.QRCode, resp.StatusCode, page)
 	}
 	if resp.ProtoMajor != 2 {
-		t.Errorf("served over %s, want HTTP/2 as openapi.alipay.com offers", resp.Proto)
+		t.Errorf("served over %s, want HTTP/2, which the Node SDK's streaming calls need", resp.Proto)
 	}
 	// ...and pays on it.
 	for _, act := range []string{"scan", "pay"} {

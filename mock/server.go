@@ -97,13 +97,6 @@ type Options struct {
 	// in a file there, so a restarted mock carries on; empty keeps
 	// everything in memory.
 	DataDir string
-	// Journal bounds the request journal by entries and bytes; zero values
-	// take the defaults (2,000 entries, 32 MiB).
-	Journal journal.Options
-	// Trades.Keep, Coupons.Keep and Notify.Keep bound the trades, red
-	// packets and final notifications kept (docs/limits.md); 0 takes the
-	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
-
 	// TLS serves the gateway, v3 and the pages over HTTPS too, with a
 	// certificate for Alipay's host names (docs/tls.md).
 	TLS TLSOptions
@@ -111,6 +104,12 @@ type Options struct {
 	// (https://qr.alipay.com/bax0…, the default with TLS) or QRCodeMock
 	// (the mock's own /qr/ page, the default without).
 	QRCode string
+	// Journal bounds the request journal by entries and bytes; zero values
+	// take the defaults (2,000 entries, 32 MiB).
+	Journal journal.Options
+	// Trades.Keep, Coupons.Keep and Notify.Keep bound the trades, red
+	// packets and final notifications kept (docs/limits.md); 0 takes the
+	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
 }
 
 // Server is a configured mock. Its shared.Deps are the state and services
@@ -282,7 +281,8 @@ func Start(opts Options) (*Server, error) {
 		// A handshake an app refuses (it does not trust the CA yet) is the
 		// first thing to look for when TLS does not work.
 		s.https.ErrorLog = slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)
-		// ServeTLS offers HTTP/2 as well, as openapi.alipay.com does.
+		// ServeTLS offers HTTP/2 as well: the Node SDK asks
+		// openapi.alipay.com for it on its streaming calls.
 		go func() { _ = s.https.ServeTLS(tln, "", "") }()
 	}
 	return s, nil
