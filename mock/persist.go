@@ -84,6 +84,15 @@ func (s *Server) restore(db *store.DB) error {
 	s.Royalty.Restore(rels)
 	s.Royalty.Persist(db)
 
+	accounts, transfers, err := db.Transfers()
+	if err != nil {
+		return err
+	}
+	s.Fund.Persist(db)
+	for _, t := range s.Fund.Restore(accounts, transfers) {
+		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once
+	}
+
 	ns, err := db.Notifications()
 	if err != nil {
 		return err

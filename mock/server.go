@@ -23,6 +23,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -64,6 +65,9 @@ type Options struct {
 	Trades trade.Options
 	// Coupons are the red-packet state machine's switches.
 	Coupons coupon.Options
+	// Fund are the balance accounts' and transfers' switches (opening
+	// balance, transfers kept).
+	Fund fund.Options
 	// TimestampTolerance bounds request timestamps; default 24h, negative
 	// turns the check off.
 	TimestampTolerance time.Duration
@@ -155,6 +159,7 @@ func New(opts Options) (_ *Server, err error) {
 		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Royalty:   new(royalty.Relations),
+		Fund:      fund.NewBook(cfg.Clock, ids, cfg.Fund),
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(cfg.Journal),
 		Clock:     cfg.Clock,
@@ -195,6 +200,7 @@ func New(opts Options) (_ *Server, err error) {
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
+	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {

@@ -548,3 +548,22 @@ func Due(t Transfer) (time.Time, bool) {
 	}
 	return *t.Due, true
 }
+
+// Page is up to limit of the app's transfers ("" for every app's) after
+// position after, oldest first, and the position to go on from (0 when
+// there are no more).
+func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := []Transfer{}
+	for _, t := range b.order {
+		if uint64(t.seq) <= after || (app != "" && t.AppID != app) {
+			continue
+		}
+		if len(out) == limit {
+			return out, uint64(out[len(out)-1].seq)
+		}
+		out = append(out, *t)
+	}
+	return out, 0
+}
