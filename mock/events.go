@@ -8,8 +8,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
-	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 

@@ -72,4 +72,3 @@ func (a *API) getTransfer(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, t)
 }
-

@@ -46,14 +46,14 @@ var Statuses = []Status{Success, Dealing, Fail, Refund}
 // [0.1, 100000000]; the text bounds are the mock's (what one request can
 // make it keep).
 const (
-	MinAmount  amount.Amount = 10
-	MaxAmount  amount.Amount = 100000000_00
-	MaxOutNo                 = 64
-	MaxTitle                 = 128
-	MaxRemark                = 200
-	MaxPassback              = 1024
-	MaxName                  = 128
-	MaxIdentity              = 128
+	MinAmount   amount.Amount = 10
+	MaxAmount   amount.Amount = 100000000_00
+	MaxOutNo                  = 64
+	MaxTitle                  = 128
+	MaxRemark                 = 200
+	MaxPassback               = 1024
+	MaxName                   = 128
+	MaxIdentity               = 128
 )
 
 // DefaultOpening is the balance an app's account starts with (the mock's:
