@@ -145,7 +145,9 @@ func TestE2ETransferErrors(t *testing.T) {
 		t.Fatalf("trade buyer %+v", tr.Buyer)
 	}
 	yuan := amount.MustParse("1.00")
-	user := func(id string) client.Participant { return client.Participant{Identity: id, IdentityType: client.PayeeUserID} }
+	user := func(id string) client.Participant {
+		return client.Participant{Identity: id, IdentityType: client.PayeeUserID}
+	}
 	for _, tc := range []struct {
 		name    string
 		req     client.TransferRequest
