@@ -245,6 +245,9 @@ func (b *Book) Len() int {
 	return len(b.order)
 }
 
+// Keep is the most transfers the book holds; 0 is no limit.
+func (b *Book) Keep() int { return max(b.opts.Keep, 0) }
+
 // account is an app's account, opened with the opening balance. The lock
 // is held.
 func (b *Book) account(app string) *acct {
