@@ -340,3 +340,34 @@ func TestE2ETransferStatuses(t *testing.T) {
 func notifyFilter(app string) notify.Filter { return notify.Filter{AppID: app} }
 
 func asAPIError(err error, e **client.Error) bool { return errors.As(err, e) }
+
+// The magic amounts of transfers work with no scenario loaded.
+func TestE2ETransferMagicAmounts(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	c := m.Client(nil)
+	ctx := context.Background()
+	send := func(out, amt string) (*client.TransferResponse, error) {
+		return c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: amount.MustParse(amt),
+			PayeeInfo: client.Participant{Identity: payee, IdentityType: client.PayeeUserID}})
+	}
+	for amt, sub := range map[string]string{"40004.11": "PAYEE_NOT_EXIST", "40004.12": "PAYEE_USER_INFO_ERROR", "40004.13": "PAYER_BALANCE_NOT_ENOUGH"} {
+		_, err := send("M"+amt, amt)
+		wantAPIError(t, err, "40004", sub)
+	}
+	_, err := send("M20000.01", "20000.01")
+	wantAPIError(t, err, "20000", "isp.unknow-error")
+	if q, err := c.TransferQuery(ctx, client.TransferQueryRequest{OutBizNo: "M20000.01"}); err != nil || q.Status != "SUCCESS" {
+		t.Fatalf("20000.01 is done: %+v %v", q, err)
+	}
+	for amt, want := range map[string]string{"30001.00": "DEALING", "30002.00": "FAIL", "30003.00": "DEALING"} {
+		if r, err := send("M"+amt, amt); err != nil || r.Status != want {
+			t.Fatalf("%s: %+v %v, want %s", amt, r, err, want)
+		}
+	}
+	m.Advance("5m")
+	for amt, want := range map[string]string{"30001.00": "SUCCESS", "30002.00": "FAIL", "30003.00": "REFUND"} {
+		if q, err := c.TransferQuery(ctx, client.TransferQueryRequest{OutBizNo: "M" + amt}); err != nil || q.Status != want {
+			t.Fatalf("%s after 5m: %+v %v, want %s", amt, q, err, want)
+		}
+	}
+}
