@@ -100,6 +100,8 @@ func (s *Server) scheduleOrder(o coupon.Order) {
 // the outbox's and run their course.
 func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
+		// What the trade brought in stays in the balance.
+		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
 		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
 		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
@@ -122,16 +124,20 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 // known payees are the buyers of the app's trades, and every transfer's
 // status goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
+	s.feeRate = feeRate
 	s.Fund.IncomeFrom(func(app string) amount.Amount {
-		return bill.Income(s.Trades.List(trade.Filter{AppID: app}), feeRate)
+		var sum amount.Amount
+		s.Trades.EachPaid(app, func(t *trade.Trade) { sum += bill.TradeIncome(t, feeRate) })
+		return sum
 	})
 	s.Fund.KnownPayees(func(app string, p fund.Participant) (fund.Payee, bool) {
-		for _, t := range s.Trades.List(trade.Filter{AppID: app}) {
-			if b := t.Buyer; b.UserID != "" && knownAs(app, b, p) {
-				return fund.Payee{UserID: b.UserID, Name: b.Name}, true
+		var who fund.Payee
+		s.Trades.EachPaid(app, func(t *trade.Trade) {
+			if b := t.Buyer; who.UserID == "" && b.UserID != "" && knownAs(app, b, p) {
+				who = fund.Payee{UserID: b.UserID, Name: b.Name}
 			}
-		}
-		return fund.Payee{}, false
+		})
+		return who, who.UserID != ""
 	})
 	s.Fund.Observe(s.transferEvent)
 }

@@ -115,12 +115,13 @@ type Server struct {
 	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Queue
 
-	db   *store.DB
-	echo *echo.Echo
-	ln   net.Listener
-	http *http.Server
-	stop chan struct{}
-	done chan struct{}
+	db      *store.DB
+	feeRate int64 // the bills' fee rate, basis points
+	echo    *echo.Echo
+	ln      net.Listener
+	http    *http.Server
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.

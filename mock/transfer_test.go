@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 func transferTo(ctx context.Context, t *testing.T, c *client.Client, out, amt string) *client.TransferResponse {
@@ -188,4 +189,25 @@ func getPage(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// A trade evicted past Trades.Keep leaves its money in the balance.
+func TestEvictedTradesStayInBalance(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 1}})
+	c := m.Client(nil)
+	ctx := context.Background()
+	a, _ := m.Srv.Apps.Get(keys.DevAppID)
+	m.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	for _, out := range []string{"E1", "E2", "E3"} {
+		if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+			AuthCode: "283912345678901234"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := m.Srv.Trades.Len(); n != 1 {
+		t.Fatalf("%d trades kept, want 1", n)
+	}
+	if b, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID}); err != nil || b.AvailableAmount != amount.MustParse("29.82") {
+		t.Fatalf("balance %+v %v, want 3 × (10.00 − 0.06)", b, err)
+	}
 }

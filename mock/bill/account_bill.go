@@ -66,29 +66,17 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 			continue
 		}
 		party := counterparty(t.Buyer)
-		row := func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string) {
+		tradeMoves(t, rateBP, func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string) {
+			if !in(at) {
+				return
+			}
 			r := ledgerRow{typ: typ, seq: seq, at: at, amount: a, bizNo: biz, remark: remark,
 				key: t.TradeNo, outNo: t.OutTradeNo, subject: t.Subject}
 			if typ != ledgerFee {
 				r.party = party
 			}
 			add(r)
-		}
-		if in(*t.Paid) {
-			row(ledgerPay, 0, *t.Paid, t.Total, t.TradeNo, "")
-			row(ledgerFee, 1, *t.Paid, -Fee(t.Total, rateBP), t.TradeNo, "服务费")
-		}
-		var done amount.Amount
-		for _, r := range t.Refunds {
-			back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
-			done += r.Amount
-			if !in(r.At) {
-				continue
-			}
-			biz := t.TradeNo + "_" + r.OutRequestNo
-			row(ledgerRefund, 2, r.At, -r.Amount, biz, r.Reason)
-			row(ledgerFee, 3, r.At, back, biz, "服务费退回")
-		}
+		})
 	}
 	for _, x := range xs {
 		if x.Status == fund.Fail {
@@ -118,6 +106,35 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 	return rows
 }
 
+// tradeMoves calls move for each money movement of a paid trade, in
+// order: the payment and its fee, then each refund and the fee it gives
+// back (pro rata, so a full refund gives back the whole fee). It is the one
+// fee rule of the ledger and of the merchant's balance (TradeIncome).
+func tradeMoves(t *trade.Trade, rateBP int64, move func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string)) {
+	if t.Paid == nil {
+		return
+	}
+	move(ledgerPay, 0, *t.Paid, t.Total, t.TradeNo, "")
+	move(ledgerFee, 1, *t.Paid, -Fee(t.Total, rateBP), t.TradeNo, "服务费")
+	var done amount.Amount
+	for _, r := range t.Refunds {
+		back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
+		done += r.Amount
+		biz := t.TradeNo + "_" + r.OutRequestNo
+		move(ledgerRefund, 2, r.At, -r.Amount, biz, r.Reason)
+		move(ledgerFee, 3, r.At, back, biz, "服务费退回")
+	}
+}
+
+// TradeIncome is what a trade brought into the account: its payment less
+// the fee, less its refunds with the fee they give back (the ledger's
+// rows of the trade, summed).
+func TradeIncome(t *trade.Trade, rateBP int64) amount.Amount {
+	var sum amount.Amount
+	tradeMoves(t, rateBP, func(_ string, _ int, _ time.Time, a amount.Amount, _, _ string) { sum += a })
+	return sum
+}
+
 // transferParty is the 对方账号 of a transfer: the payee's masked name and
 // logon id when it was paid by logon id, else the masked name (inferred).
 func transferParty(p fund.Participant) string {
@@ -129,12 +146,12 @@ func transferParty(p fund.Participant) string {
 }
 
 // Income is what an account's payments brought in, less fees and refunds
-// (with the fee given back): the payment rows of 账务明细, summed over all
-// time. The balance of mock/fund adds it to the account's base.
+// (with the fee given back): TradeIncome of each trade. The balance of
+// mock/fund adds it to the account's base.
 func Income(ts []trade.Trade, rateBP int64) amount.Amount {
 	var sum amount.Amount
-	for _, r := range ledgerRows(ts, nil, func(time.Time) bool { return true }, rateBP) {
-		sum += r.amount
+	for i := range ts {
+		sum += TradeIncome(&ts[i], rateBP)
 	}
 	return sum
 }

@@ -313,6 +313,21 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	return b.balance(app, in), nil
 }
 
+// Credit adds a to the app's base: what trades no longer kept brought in
+// stays in the balance.
+func (b *Book) Credit(app string, a amount.Amount) {
+	if a == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	acc := b.account(app)
+	acc.Base += a
+	if b.store != nil {
+		_ = b.store.PutAccount(app, acc.Snapshot)
+	}
+}
+
 // Transfer pays in.TransAmount from m's account to the payee, as plan
 // says (a zero Plan is SUCCESS at once). A repeat of an out_biz_no with
 // the same parameters answers the transfer made; with others
