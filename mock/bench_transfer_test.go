@@ -57,4 +57,3 @@ func BenchmarkGatewayTransfer(b *testing.B) {
 		})
 	}
 }
-

@@ -84,7 +84,9 @@ func TestCheck(t *testing.T) {
 		{"open id cut short", func(r *fund.Request) {
 			r.PayeeInfo = &fund.Participant{Identity: fixtures.OpenID(app, payee)[:46], IdentityType: fund.IdentityOpenID}
 		}, "PAYEE_NOT_EXIST"},
-		{"paying oneself", func(r *fund.Request) { r.PayeeInfo = &fund.Participant{Identity: seller, IdentityType: fund.IdentityUserID} }, "PAYER_PAYEE_CANNOT_SAME"},
+		{"paying oneself", func(r *fund.Request) {
+			r.PayeeInfo = &fund.Participant{Identity: seller, IdentityType: fund.IdentityUserID}
+		}, "PAYER_PAYEE_CANNOT_SAME"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := req("C-"+tc.name, "1.00")
@@ -187,7 +189,9 @@ func TestIdempotent(t *testing.T) {
 	}
 	for _, edit := range []func(*fund.Request){
 		func(r *fund.Request) { r.TransAmount++ },
-		func(r *fund.Request) { r.PayeeInfo = &fund.Participant{Identity: "2088000000000778", IdentityType: fund.IdentityUserID} },
+		func(r *fund.Request) {
+			r.PayeeInfo = &fund.Participant{Identity: "2088000000000778", IdentityType: fund.IdentityUserID}
+		},
 		func(r *fund.Request) { r.OrderTitle = "other" },
 	} {
 		r := req("SAME", "3.00")
