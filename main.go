@@ -43,6 +43,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -166,6 +167,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
+	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
 	tlsOn := fs.Bool("tls", false, "also serve the gateway, v3 and the buyer pages over HTTPS, with a certificate for Alipay's host names (openapi.alipay.com, …) from a local CA (docs/tls.md)")
 	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443; a free port when --addr's port is 0)")
@@ -233,7 +235,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		flag string
 		n    int
 		to   *int
-	}{{"--keep-trades", *keepTrades, &opts.Trades.Keep}, {"--keep-red-packets", *keepPackets, &opts.Coupons.Keep}, {"--keep-notifications", *keepNotes, &opts.Notify.Keep}} {
+	}{{"--keep-trades", *keepTrades, &opts.Trades.Keep}, {"--keep-red-packets", *keepPackets, &opts.Coupons.Keep}, {"--keep-notifications", *keepNotes, &opts.Notify.Keep},
+		{"--keep-transfers", *keepTransfers, &opts.Fund.Keep}} {
 		if k.n < 1 {
 			return fmt.Errorf("%s must be 1 or more", k.flag)
 		}

@@ -63,6 +63,11 @@ var methods = []Method{
 	{Name: "alipay.open.auth.token.app", V3HTTPMethod: http.MethodPost},
 	{Name: "alipay.data.dataservice.bill.downloadurl.query", V3HTTPMethod: http.MethodGet},
 	{Name: "alipay.open.app.alipaycert.download"},
+	// Transfers: v3 routes as Alipay's v3 SDKs list them (AlipayFundTransUniApi,
+	// AlipayFundTransCommonApi, AlipayFundAccountApi).
+	{Name: "alipay.fund.trans.uni.transfer", V3HTTPMethod: http.MethodPost},
+	{Name: "alipay.fund.trans.common.query", V3HTTPMethod: http.MethodGet},
+	{Name: "alipay.fund.account.query", V3HTTPMethod: http.MethodGet},
 }
 
 var byName = func() map[string]Method {

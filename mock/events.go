@@ -4,8 +4,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -96,6 +100,8 @@ func (s *Server) scheduleOrder(o coupon.Order) {
 // the outbox's and run their course.
 func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
+		// What the trade brought in stays in the balance.
+		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
 		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
 		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
@@ -111,4 +117,70 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
 		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
 	}
+}
+
+// wireFund connects the accounts to the rest of the mock: income is the
+// app's payments less fees and refunds by the bills' rule (bill.Income),
+// known payees are the buyers of the app's trades, and every transfer's
+// status goes to the app gateway as alipay.fund.trans.order.changed.
+func (s *Server) wireFund(feeRate int64) {
+	s.feeRate = feeRate
+	s.Fund.IncomeFrom(func(app string) amount.Amount {
+		var sum amount.Amount
+		s.Trades.EachPaid(app, func(t *trade.Trade) { sum += bill.TradeIncome(t, feeRate) })
+		return sum
+	})
+	s.Fund.KnownPayees(func(app string, p fund.Participant) (fund.Payee, bool) {
+		var who fund.Payee
+		s.Trades.EachPaid(app, func(t *trade.Trade) {
+			if b := t.Buyer; who.UserID == "" && b.UserID != "" && knownAs(app, b, p) {
+				who = fund.Payee{UserID: b.UserID, Name: b.Name}
+			}
+		})
+		return who, who.UserID != ""
+	})
+	s.Fund.Observe(s.transferEvent)
+}
+
+// knownAs reports whether the payee identity names buyer b.
+func knownAs(app string, b fixtures.Buyer, p fund.Participant) bool {
+	switch p.IdentityType {
+	case fund.IdentityUserID:
+		return b.UserID == p.Identity
+	case fund.IdentityLogonID:
+		return b.Account != "" && b.Account == p.Identity
+	case fund.IdentityOpenID:
+		return fixtures.OpenID(app, b.UserID) == p.Identity
+	}
+	return false
+}
+
+// transferEvent sends a transfer's status to the app gateway of the app
+// that called, as the app is set up then, and plans the end of a DEALING
+// transfer on the scheduler.
+func (s *Server) transferEvent(t fund.Transfer) {
+	appID := t.AppID
+	if t.ISVAppID != "" {
+		appID = t.ISVAppID
+	}
+	if a, ok := s.Apps.Get(appID); ok && a.AppGatewayURL != "" {
+		s.Notifier.TransferMessage(t, appID, a.AppGatewayURL, a.SignType, t.Changed)
+	}
+	s.scheduleTransfer(t)
+}
+
+// scheduleTransfer puts the end of a DEALING transfer on the scheduler.
+func (s *Server) scheduleTransfer(t fund.Transfer) {
+	at, ok := fund.Due(t)
+	if !ok {
+		return
+	}
+	app, out := t.AppID, t.OutBizNo
+	s.Sched.Schedule(clock.Job{At: at, Kind: "transfer", Ref: t.OrderID, Key: app + "|transfer|" + out,
+		Run: func(at time.Time) []clock.Fired {
+			if x, ok := s.Fund.Settle(app, out); ok {
+				return []clock.Fired{{At: at, Kind: "transfer", Ref: x.OrderID, Detail: string(x.Status)}}
+			}
+			return nil
+		}})
 }

@@ -146,6 +146,11 @@ func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 		TradeNo string `json:"trade_no"`
 	}
 	getJSON(t, srv.URL()+"/_mock/trades/"+long, &trade)
+	if _, err := s.c.Transfer(bg, client.TransferRequest{OutBizNo: "PAYOUT-" + strings.Repeat("9", 40), TransAmount: amount.MustParse("12.50"),
+		OrderTitle: "佣金提现 Commission withdrawal for the month", PayeeInfo: client.Participant{Identity: "payee.with.a.long.address@example.com",
+			IdentityType: client.PayeeLogonID, Name: "欧阳娜娜"}}); err != nil {
+		t.Fatal(err)
+	}
 	ui := srv.URL() + "/_mock/ui"
 	dash := []page{
 		{name: "dashboard-overview", contain: "Long Shop Name Trading Co."},
@@ -153,6 +158,7 @@ func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 		{name: "dashboard-trade", contain: subject},
 		{name: "dashboard-red-packets", contain: "RED-PACKET-1-CLAIM-1"},
 		{name: "dashboard-red-packet", contain: "新年红包"},
+		{name: "dashboard-transfers", contain: "PAYOUT-9999"},
 		{name: "dashboard-notifications", contain: long},
 		{name: "dashboard-journal", contain: "alipay.fund.coupon.order.disburse"},
 		{name: "dashboard-journal-entry", contain: "Parameters"},
@@ -161,6 +167,7 @@ func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 	}
 	paths := map[string]string{"dashboard-overview": "", "dashboard-trades": "/trades", "dashboard-trade": "/trades/" + trade.TradeNo,
 		"dashboard-red-packets": "/red-packets", "dashboard-red-packet": "/red-packets/" + paid.AuthNo,
+		"dashboard-transfers":     "/transfers?app_id=9021000100000001",
 		"dashboard-notifications": "/notifications", "dashboard-journal": "/journal", "dashboard-journal-entry": "/journal/1",
 		"dashboard-clock": "/clock", "dashboard-scenarios": "/scenarios"}
 	for _, p := range dash {

@@ -41,6 +41,17 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Apps.Persist(db)
 
+	// Balances before trades: what trades evicted at start brought in is
+	// credited to them.
+	accounts, transfers, err := db.Transfers()
+	if err != nil {
+		return err
+	}
+	s.Fund.Persist(db)
+	for _, t := range s.Fund.Restore(accounts, transfers) {
+		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once
+	}
+
 	trades, err := db.Trades()
 	if err != nil {
 		return err

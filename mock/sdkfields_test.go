@@ -152,9 +152,31 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 	check("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"nope","bill_date":"2026-11-22"}`)
 	check("alipay.open.app.alipaycert.download", `{"alipay_cert_sn":"`+keys.DevAlipayCertSN()+`"}`)
 	check("alipay.open.app.alipaycert.download", `{"alipay_cert_sn":"nope"}`)
+	// Transfers: each status through a scenario, and errors.
+	h.m().Control("POST", "/scenarios", map[string]any{"name": "sdk-transfer", "rules": []any{
+		map[string]any{"when": map[string]any{"method": "alipay.fund.trans.uni.transfer", "biz": map[string]any{"out_biz_no": "TF"}},
+			"then": map[string]any{"transfer": map[string]any{"status": "FAIL"}}},
+		map[string]any{"when": map[string]any{"method": "alipay.fund.trans.uni.transfer", "biz": map[string]any{"out_biz_no": "TR"}},
+			"then": map[string]any{"transfer": map[string]any{"status": "REFUND", "after": "1s"}}},
+	}}, http.StatusCreated)
+	for _, out := range []string{"TS", "TF", "TR"} {
+		check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"`+out+`","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"},"passback_params":"p"}`)
+	}
+	check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TE","trans_amount":"0.01","product_code":"TRANS_ACCOUNT_NO_PWD","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
+	h.m().Advance("1s")
+	for _, out := range []string{"TS", "TF", "TR", "nope"} {
+		check("alipay.fund.trans.common.query", `{"out_biz_no":"`+out+`","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`)
+	}
+	check("alipay.fund.account.query", `{"alipay_user_id":"`+devSellerID(h)+`","account_type":"ACCTRANS_ACCOUNT"}`)
+	check("alipay.fund.account.query", `{"alipay_user_id":"2088000000000777","account_type":"ACCTRANS_ACCOUNT"}`)
 	for method := range want {
 		if !seen[method][false] || (!seen[method][true] && method != "alipay.open.auth.token.app") {
 			t.Errorf("%s: not called in both success and error (%v)", method, seen[method])
 		}
 	}
+}
+
+func devSellerID(h *harness) string {
+	a, _ := h.srv.Apps.Get(keys.DevAppID)
+	return a.Seller.UserID
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/localca"
@@ -66,6 +67,9 @@ type Options struct {
 	Trades trade.Options
 	// Coupons are the red-packet state machine's switches.
 	Coupons coupon.Options
+	// Fund are the balance accounts' and transfers' switches (opening
+	// balance, transfers kept).
+	Fund fund.Options
 	// TimestampTolerance bounds request timestamps; default 24h, negative
 	// turns the check off.
 	TimestampTolerance time.Duration
@@ -120,17 +124,18 @@ type Server struct {
 	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Queue
 
-	db     *store.DB
-	echo   *echo.Echo
-	ln     net.Listener
-	http   *http.Server
-	ca     *localca.CA
-	tlsC   *tls.Config
-	tlsLn  net.Listener
-	https  *http.Server
-	qrCode string
-	stop   chan struct{}
-	done   chan struct{}
+	db      *store.DB
+	feeRate int64 // the bills' fee rate, basis points
+	echo    *echo.Echo
+	ln      net.Listener
+	http    *http.Server
+	ca      *localca.CA
+	tlsC    *tls.Config
+	tlsLn   net.Listener
+	https   *http.Server
+	qrCode  string
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
@@ -169,6 +174,7 @@ func New(opts Options) (_ *Server, err error) {
 		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Royalty:   new(royalty.Relations),
+		Fund:      fund.NewBook(cfg.Clock, ids, cfg.Fund),
 		Scenarios: scenarios.NewEngine(),
 		Journal:   journal.New(cfg.Journal),
 		Clock:     cfg.Clock,
@@ -209,6 +215,7 @@ func New(opts Options) (_ *Server, err error) {
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
+	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {

@@ -262,6 +262,9 @@ type Action struct {
 	Voucher *Voucher `yaml:"voucher" json:"voucher,omitempty"`
 	// Notify bends the notifications of the trade or red packet the request names.
 	Notify *Notify `yaml:"notify" json:"notify,omitempty"`
+	// Transfer says how the transfer the request makes goes
+	// (alipay.fund.trans.uni.transfer): the status it ends in.
+	Transfer *Transfer `yaml:"transfer" json:"transfer,omitempty"`
 	// SetState moves the scenario to a named state.
 	SetState string `yaml:"set_state" json:"set_state,omitempty"`
 }
@@ -362,6 +365,17 @@ func (v *Voucher) Domain() *domain.Voucher {
 	}
 	return &domain.Voucher{Amount: a, Merchant: v.Funder == FunderMerchant, Name: v.Name}
 }
+
+// Transfer is how a transfer goes: SUCCESS (the default), FAIL at once,
+// DEALING then SUCCESS, or DEALING then REFUND (the money comes back),
+// the DEALING part lasting After on the mock's clock (default 5m).
+type Transfer struct {
+	Status string    `yaml:"status" json:"status"`
+	After  *Duration `yaml:"after" json:"after,omitempty"`
+}
+
+// TransferStatuses are the statuses then.transfer.status may name.
+var TransferStatuses = []string{"SUCCESS", "DEALING", "FAIL", "REFUND"}
 
 // MaxDuplicate bounds notify.duplicate: every copy is a notification the
 // outbox keeps with its attempts.

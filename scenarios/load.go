@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -324,15 +325,31 @@ func check(f *File, methods Catalogue) Problems {
 				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
 			}
 		}
+		if x := t.Transfer; x != nil {
+			if !slices.Contains(TransferStatuses, x.Status) {
+				bad(r, at("then.transfer.status", "then.transfer"), "%s: transfer.status %q is not one of %s", name, x.Status, strings.Join(TransferStatuses, ", "))
+			}
+			if x.After != nil && (*x.After <= 0 || time.Duration(*x.After) > 30*24*time.Hour || (x.Status != "DEALING" && x.Status != "REFUND")) {
+				bad(r, at("then.transfer.after", "then.transfer"), "%s: transfer.after is how long DEALING lasts (above 0, at most 720h), for status DEALING or REFUND only", name)
+			}
+			for _, m := range w.Method {
+				if m != TransferMethod {
+					bad(r, at("then.transfer"), "%s: then.transfer needs method %s, not %s", name, TransferMethod, m)
+				}
+			}
+		}
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
 			bad(r, at("then.notify.duplicate"), "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
 		}
-		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Voucher == nil && t.Notify == nil && t.SetState == "" {
+		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Voucher == nil && t.Notify == nil && t.Transfer == nil && t.SetState == "" {
 			bad(r, at("then"), "%s: then does nothing", name)
 		}
 	}
 	return ps
 }
+
+// TransferMethod is the method then.transfer applies to.
+const TransferMethod = "alipay.fund.trans.uni.transfer"
 
 // noRules is the problem of a file without rules.
 const noRules = "no rules"

@@ -23,6 +23,7 @@ var nodeFlows = []string{
 	"close_unpaid",
 	"page_pay",
 	"notification_trade_success",
+	"transfer",
 	"business_error_trade_not_exist",
 	"gateway_error_wrong_private_key",
 	"verification_is_on",

@@ -8,6 +8,8 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -23,29 +25,35 @@ var accountSummaryColumns = []string{
 }
 
 // Business types of 账务明细, in the order the summary lists them.
+// 转账 and 转账退回 (a transfer's money coming back) are inferred names.
 const (
-	ledgerPay    = "交易付款"
-	ledgerFee    = "收费"
-	ledgerRefund = "交易退款"
+	ledgerPay          = "交易付款"
+	ledgerFee          = "收费"
+	ledgerRefund       = "交易退款"
+	ledgerTransfer     = "转账"
+	ledgerTransferBack = "转账退回"
 )
 
-var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund}
+var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund, ledgerTransfer, ledgerTransferBack}
 
 // ledgerRow is one money movement of the account.
 type ledgerRow struct {
-	t      *trade.Trade
 	typ    string
 	seq    int // order among the movements of one event
 	at     time.Time
 	amount amount.Amount // + income, − expense
 	bizNo  string
 	remark string
+	// key orders movements at the same instant (trade_no, order_id);
+	// outNo, subject and party are the row's 商户订单号, 商品名称 and 对方账号.
+	key, outNo, subject, party string
 }
 
-// ledgerRows turns the period's payments and refunds into money movements:
-// a payment is income plus its fee; a refund is an expense plus the fee
-// given back.
-func ledgerRows(ts []trade.Trade, p Period, rateBP int64) []ledgerRow {
+// ledgerRows turns the period's payments, refunds and transfers into money
+// movements: a payment is income plus its fee; a refund is an expense plus
+// the fee given back; a transfer is an expense (given back if it is
+// refunded).
+func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, rateBP int64) []ledgerRow {
 	var rows []ledgerRow
 	add := func(r ledgerRow) {
 		if r.amount != 0 {
@@ -57,21 +65,32 @@ func ledgerRows(ts []trade.Trade, p Period, rateBP int64) []ledgerRow {
 		if t.Paid == nil {
 			continue
 		}
-		if p.Contains(*t.Paid) {
-			add(ledgerRow{t: t, typ: ledgerPay, at: *t.Paid, amount: t.Total, bizNo: t.TradeNo})
-			add(ledgerRow{t: t, typ: ledgerFee, seq: 1, at: *t.Paid, amount: -Fee(t.Total, rateBP),
-				bizNo: t.TradeNo, remark: "服务费"})
-		}
-		var done amount.Amount
-		for _, r := range t.Refunds {
-			back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
-			done += r.Amount
-			if !p.Contains(r.At) {
-				continue
+		party := counterparty(t.Buyer)
+		tradeMoves(t, rateBP, func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string) {
+			if !in(at) {
+				return
 			}
-			biz := t.TradeNo + "_" + r.OutRequestNo
-			add(ledgerRow{t: t, typ: ledgerRefund, seq: 2, at: r.At, amount: -r.Amount, bizNo: biz, remark: r.Reason})
-			add(ledgerRow{t: t, typ: ledgerFee, seq: 3, at: r.At, amount: back, bizNo: biz, remark: "服务费退回"})
+			r := ledgerRow{typ: typ, seq: seq, at: at, amount: a, bizNo: biz, remark: remark,
+				key: t.TradeNo, outNo: t.OutTradeNo, subject: t.Subject}
+			if typ != ledgerFee {
+				r.party = party
+			}
+			add(r)
+		})
+	}
+	for _, x := range xs {
+		if x.Status == fund.Fail {
+			continue // no money moved
+		}
+		r := ledgerRow{key: x.OrderID, outNo: x.OutBizNo, subject: x.OrderTitle, party: transferParty(x.Payee),
+			bizNo: x.OrderID, remark: x.Remark}
+		if in(x.Created) {
+			r.typ, r.at, r.amount = ledgerTransfer, x.Created, -x.Amount
+			add(r)
+		}
+		if x.Status == fund.Refund && in(x.Changed) {
+			r.typ, r.seq, r.at, r.amount = ledgerTransferBack, 1, x.Changed, x.Amount
+			add(r)
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
@@ -79,12 +98,72 @@ func ledgerRows(ts []trade.Trade, p Period, rateBP int64) []ledgerRow {
 		if !a.at.Equal(b.at) {
 			return a.at.Before(b.at)
 		}
-		if a.t.TradeNo != b.t.TradeNo {
-			return a.t.TradeNo < b.t.TradeNo
+		if a.key != b.key {
+			return a.key < b.key
 		}
 		return a.seq < b.seq
 	})
 	return rows
+}
+
+// tradeMoves calls move for each money movement of a paid trade, in
+// order: the payment and its fee, then each refund and the fee it gives
+// back (pro rata, so a full refund gives back the whole fee). It is the one
+// fee rule of the ledger and of the merchant's balance (TradeIncome).
+func tradeMoves(t *trade.Trade, rateBP int64, move func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string)) {
+	if t.Paid == nil {
+		return
+	}
+	move(ledgerPay, 0, *t.Paid, t.Total, t.TradeNo, "")
+	move(ledgerFee, 1, *t.Paid, -Fee(t.Total, rateBP), t.TradeNo, "服务费")
+	var done amount.Amount
+	for _, r := range t.Refunds {
+		back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
+		done += r.Amount
+		biz := t.TradeNo + "_" + r.OutRequestNo
+		move(ledgerRefund, 2, r.At, -r.Amount, biz, r.Reason)
+		move(ledgerFee, 3, r.At, back, biz, "服务费退回")
+	}
+}
+
+// TradeIncome is what a trade brought into the account: its payment less
+// the fee, less its refunds with the fee they give back (the ledger's
+// rows of the trade, summed).
+func TradeIncome(t *trade.Trade, rateBP int64) amount.Amount {
+	var sum amount.Amount
+	tradeMoves(t, rateBP, func(_ string, _ int, _ time.Time, a amount.Amount, _, _ string) { sum += a })
+	return sum
+}
+
+// transferParty is the 对方账号 of a transfer: the payee's masked name and
+// logon id when it was paid by logon id, else the masked name (inferred).
+func transferParty(p fund.Participant) string {
+	b := fixtures.Buyer{Name: p.Name}
+	if p.IdentityType == fund.IdentityLogonID {
+		b.Account = p.Identity
+	}
+	return counterparty(b)
+}
+
+// Income is what an account's payments brought in, less fees and refunds
+// (with the fee given back): TradeIncome of each trade. The balance of
+// mock/fund adds it to the account's base.
+func Income(ts []trade.Trade, rateBP int64) amount.Amount {
+	var sum amount.Amount
+	for i := range ts {
+		sum += TradeIncome(&ts[i], rateBP)
+	}
+	return sum
+}
+
+// Opening is the balance of an account before the period: its base and
+// every movement before p.Start.
+func Opening(base amount.Amount, ts []trade.Trade, xs []fund.Transfer, p Period, rateBP int64) amount.Amount {
+	sum := base
+	for _, r := range ledgerRows(ts, xs, func(at time.Time) bool { return at.Before(p.Start) }, rateBP) {
+		sum += r.amount
+	}
+	return sum
 }
 
 // journalNo is a stable 19-digit 账务流水号 for a movement.
@@ -114,12 +193,8 @@ func accountDetail(in Input, rows []ledgerRow) string {
 			nIn++
 			sumIn += r.amount
 		}
-		party := ""
-		if r.typ != ledgerFee {
-			party = counterparty(r.t.Buyer)
-		}
-		s.row(id(journalNo(r)), id(r.bizNo), id(r.t.OutTradeNo), id(r.t.Subject),
-			timestamp.Format(r.at), id(party),
+		s.row(id(journalNo(r)), id(r.bizNo), id(r.outNo), id(r.subject),
+			timestamp.Format(r.at), id(r.party),
 			income.String(), expense.String(), balance.String(), "支付宝", r.typ, r.remark)
 	}
 	s.line(marker("账务明细列表结束", 40, 37))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -61,8 +62,11 @@ type Input struct {
 	// ExportedAt is the 导出时间, the mock's clock.
 	ExportedAt time.Time
 	// OpeningBalance is the balance before the period's first movement
-	// (signcustomer only).
+	// (signcustomer only; see Opening).
 	OpeningBalance amount.Amount
+	// Transfers are the account's transfers (signcustomer only): each is
+	// an expense, given back when refunded.
+	Transfers []fund.Transfer
 }
 
 // Files is the text of a bill's two CSV files, before GBK encoding; lines
@@ -134,7 +138,7 @@ func Render(in Input) (Files, error) {
 		return Files{}, err
 	}
 	if in.Type == SignCustomer {
-		rows := ledgerRows(in.Trades, in.Period, in.FeeRate)
+		rows := ledgerRows(in.Trades, in.Transfers, in.Period.Contains, in.FeeRate)
 		return Files{accountDetail(in, rows), accountSummary(in, rows), len(rows)}, nil
 	}
 	rows := tradeRows(in.Trades, in.Period, in.FeeRate)

@@ -45,6 +45,7 @@ type Memory struct {
 	} `json:"journal"`
 	Trades        Kept `json:"trades"`
 	RedPackets    Kept `json:"red_packets"`
+	Transfers     Kept `json:"transfers"`
 	Notifications struct {
 		Kept
 		Pending int `json:"pending"`
@@ -72,6 +73,7 @@ func (a *API) memory(c echo.Context) error {
 	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
 	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
 	m.RedPackets = Kept{Count: a.Coupons.Len(), Keep: a.Coupons.Keep()}
+	m.Transfers = Kept{Count: a.Fund.Len(), Keep: a.Fund.Keep()}
 	ob := a.Notifier.Outbox()
 	counts := ob.Counts()
 	m.Notifications.Count, m.Notifications.Keep = ob.Len(), ob.Keep()

@@ -62,7 +62,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 // errors (red-packet 40004s carry display_message, without ACQ. codes).
 func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) reply {
 	f := cl.ent.family
-	if f == familyCoupon && e.SubCode == "ACQ.SYSTEM_ERROR" { // a forced 40004's default sub_code
+	if (f == familyCoupon || f == familyFund) && e.SubCode == "ACQ.SYSTEM_ERROR" { // a forced 40004's default sub_code
 		c := *e
 		c.SubCode, e = "SYSTEM_ERROR", &c
 	}

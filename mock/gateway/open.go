@@ -143,6 +143,12 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	m := cl.merchant()
 	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
 		Trades: g.Trades.List(trade.Filter{AppID: m.AppID}), FeeRate: g.BillFeeRate, ExportedAt: cl.now}
+	if typ == bill.SignCustomer && g.Fund != nil {
+		// The ledger carries the transfers and starts from the balance the
+		// account had (mock/fund): its last 账户余额 is the balance then.
+		input.Transfers = g.Fund.List(m.AppID)
+		input.OpeningBalance = bill.Opening(g.Fund.Base(m.AppID), input.Trades, input.Transfers, p, g.BillFeeRate)
+	}
 	files, err := bill.Render(input)
 	if err != nil {
 		return nil, g.asAPI(err)

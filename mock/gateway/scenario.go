@@ -39,6 +39,8 @@ func (cl *call) ref() (about, ref string) {
 		kind, keys = "trade", []string{"trade_no", "out_trade_no"}
 	case aboutCoupon:
 		kind, keys = "red_packet", []string{"auth_no", "deduct_auth_no", "out_order_no"}
+	case aboutTransfer:
+		kind, keys = "transfer", []string{"pay_fund_order_id", "order_id", "out_biz_no"}
 	default:
 		return "", ""
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
@@ -61,6 +62,8 @@ const (
 	aboutTrade        // out_trade_no, or the trade trade_no names
 	aboutCoupon       // out_order_no, the red packet
 	aboutNone         // nothing a notification or buyer is keyed by
+	// aboutTransfer is a transfer: out_biz_no, or the order order_id names.
+	aboutTransfer
 )
 
 // family is whose error conventions a method follows.
@@ -74,12 +77,18 @@ const (
 	// familyCoupon answers INVALID_PARAMETER "参数有误：…" and adds
 	// display_message to 40004s (docs/red-packets.md).
 	familyCoupon
+	// familyFund (transfers, account queries) answers INVALID_PARAMETER
+	// "参数有误：…" and un-prefixed sub_codes, without display_message.
+	familyFund
 )
 
 // invalid is the family's error for a biz_content field it cannot read.
 func (f family) invalid(detail string) *apierr.Error {
-	if f == familyCoupon {
+	switch f {
+	case familyCoupon:
 		return coupon.InvalidParameter(detail)
+	case familyFund:
+		return fund.InvalidParameter(detail)
 	}
 	return trade.InvalidParameter(detail)
 }
@@ -113,6 +122,9 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.open.auth.token.app"), handler: handle((*Gateway).authToken), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.open.app.alipaycert.download"), handler: handle((*Gateway).alipayCert), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund},
+		{Method: m("alipay.fund.trans.common.query"), handler: handle((*Gateway).transferQuery), about: aboutTransfer, family: familyFund},
+		{Method: m("alipay.fund.account.query"), handler: handle((*Gateway).accountQuery), about: aboutNone, family: familyFund},
 	}
 	out := make(map[string]*entry, len(list))
 	for i := range list {

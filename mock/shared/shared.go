@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
@@ -30,6 +31,8 @@ type Deps struct {
 	Coupons *coupon.Book
 	// Royalty are the apps' royalty relations (分账关系).
 	Royalty *royalty.Relations
+	// Fund are the apps' balance accounts and transfers (单笔转账).
+	Fund *fund.Book
 	// Scenarios are the rules in force; Journal the last gateway requests.
 	Scenarios *scenarios.Engine
 	Journal   *journal.Journal

@@ -25,6 +25,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -41,7 +42,10 @@ var (
 	bucketMeta          = []byte("meta")
 	bucketAppAuth       = []byte("app_auth")
 	bucketRoyalty       = []byte("royalty_relations")
-	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty}
+	bucketTransfers     = []byte("transfers")
+	bucketFundAccounts  = []byte("fund_accounts")
+	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
+		bucketTransfers, bucketFundAccounts}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -487,4 +491,58 @@ func sortByID(ns []notify.Notification) {
 		}
 		return ns[i].ID < ns[j].ID
 	})
+}
+
+// PutTransfer stores a transfer (fund.Store).
+func (db *DB) PutTransfer(t fund.Transfer) error {
+	return db.putJSON(bucketTransfers, string(id(t.AppID, t.OutBizNo)), t)
+}
+
+// RemoveTransfers deletes evicted transfers (fund.Store).
+func (db *DB) RemoveTransfers(ts []fund.Transfer) error {
+	keys := make([][]byte, len(ts))
+	for i, t := range ts {
+		keys[i] = id(t.AppID, t.OutBizNo)
+	}
+	return db.remove(bucketTransfers, keys)
+}
+
+// DeleteTransfers deletes one app's transfers, or every app's for ""
+// (fund.Store).
+func (db *DB) DeleteTransfers(app string) error { return db.deleteApp(bucketTransfers, app) }
+
+// PutAccount stores an app's balance account (fund.Store).
+func (db *DB) PutAccount(app string, s fund.Snapshot) error {
+	return db.putJSON(bucketFundAccounts, string(id(app, "account")), s)
+}
+
+// DeleteAccount deletes one app's balance account, or every app's for ""
+// (fund.Store).
+func (db *DB) DeleteAccount(app string) error { return db.deleteApp(bucketFundAccounts, app) }
+
+// Transfers loads every transfer and balance account.
+func (db *DB) Transfers() (map[string]fund.Snapshot, []fund.Transfer, error) {
+	accounts := map[string]fund.Snapshot{}
+	err := db.each(bucketFundAccounts, func(k, v []byte) error {
+		var s fund.Snapshot
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("store: fund account %s: %w", k, err)
+		}
+		app, _, _ := strings.Cut(string(k), "/")
+		accounts[app] = s
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var ts []fund.Transfer
+	err = db.each(bucketTransfers, func(k, v []byte) error {
+		var t fund.Transfer
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("store: transfer %s: %w", k, err)
+		}
+		ts = append(ts, t)
+		return nil
+	})
+	return accounts, ts, err
 }

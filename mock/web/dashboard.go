@@ -87,6 +87,7 @@ func (d *Dashboard) Register(g *echo.Group) {
 	g.GET("/trades/:trade_no", d.trade)
 	g.GET("/red-packets", d.redPackets)
 	g.GET("/red-packets/:auth_no", d.redPacket)
+	g.GET("/transfers", d.transfers)
 	g.GET("/notifications", d.notifications)
 	g.GET("/notifications/:id", d.notification)
 	g.POST("/notifications/:id/resend", d.resend, d.sameOrigin)
@@ -328,6 +329,27 @@ func (d *Dashboard) redPacket(c echo.Context) error {
 	}
 	notes := d.Notifier.Outbox().List(notify.Filter{AppID: o.AppID, TradeNo: o.AuthNo})
 	return d.render(c, http.StatusOK, "dash_red_packet.html", "red-packets", "Red packet "+o.AuthNo, "", packetDetail(o, claims, notes))
+}
+
+// ---- transfers ----
+
+func (d *Dashboard) transfers(c echo.Context) error {
+	f := filterView{AppID: strings.TrimSpace(c.QueryParam("app_id"))}
+	f.Apps = d.appIDs(f.AppID)
+	pg, err := paging.Parse("ui-transfers", c.QueryParam("limit"), c.QueryParam("cursor"))
+	if err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
+	}
+	list, next := d.Fund.Page(f.AppID, pg.After, pg.Limit)
+	v := transfersView{Filter: f, Rows: make([]transferRow, 0, len(list)), Page: newPager(c, "ui-transfers", next)}
+	for _, t := range list {
+		v.Rows = append(v.Rows, newTransferRow(t))
+	}
+	if _, ok := d.Apps.Get(f.AppID); ok {
+		b := d.Fund.Balance(f.AppID)
+		v.Balance, v.Freeze = b.Available.String(), b.Freeze.String()
+	}
+	return d.render(c, http.StatusOK, "dash_transfers.html", "transfers", "Transfers", "", v)
 }
 
 // ---- notifications ----

@@ -23,6 +23,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -80,7 +81,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(merchant.Close)
 	x.merchant = merchant.URL + "/alipay/notify"
 
-	deps := shared.Deps{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Royalty: new(royalty.Relations), Notifier: x.notifier, Sched: x.sched,
+	deps := shared.Deps{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Royalty: new(royalty.Relations), Fund: fund.NewBook(clk, ids, fund.Options{}), Notifier: x.notifier, Sched: x.sched,
 		Journal: x.journal, Scenarios: x.engine, Key: key, Clock: clk, IDs: ids, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e := echo.New()
 	gw := &gateway.Gateway{Deps: deps, Queue: x.faults}

@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -718,6 +719,11 @@ func (d *Dashboard) journalLinks(e journal.Entry) []field {
 		if o, err := d.Coupons.Get(e.AppID, e.Ref); err == nil {
 			return []field{{Key: "red_packet", Label: "red packet", Value: o.AuthNo + " (" + o.OutOrderNo + ")", Href: ui("red-packets", o.AuthNo)}}
 		}
+	case "transfer":
+		if t, ok := d.Fund.Get(e.AppID, e.Ref); ok {
+			return []field{{Key: "transfer", Label: "transfer", Value: t.OrderID + " (" + t.OutBizNo + ", " + string(t.Status) + ")",
+				Href: withQuery(ui("transfers"), "app_id", t.AppID) + "#transfer-" + t.OrderID}}
+		}
 	}
 	return nil
 }
@@ -736,6 +742,36 @@ type reportView struct {
 	More   int
 }
 
+// ---- transfers ----
+
+type transferRow struct {
+	OrderID, OutBizNo, AppID, Amount, Status, StatusClass string
+	Payee, Title, Created, Changed, Reason                string
+}
+
+func newTransferRow(t fund.Transfer) transferRow {
+	payee := t.Payee.IdentityType + " " + t.Payee.Identity
+	if t.Payee.Name != "" {
+		payee += " (" + t.Payee.Name + ")"
+	}
+	r := transferRow{OrderID: t.OrderID, OutBizNo: t.OutBizNo, AppID: t.AppID, Amount: t.Amount.String(), Status: string(t.Status),
+		StatusClass: statusClass(string(t.Status)), Payee: payee, Title: t.OrderTitle, Created: ts(t.Created), Changed: ts(t.Changed)}
+	if t.FailReason != "" {
+		r.Reason = t.ErrorCode + " " + t.FailReason
+	}
+	if t.Due != nil {
+		r.Reason = "until " + ts(*t.Due) + ", then " + string(t.Next)
+	}
+	return r
+}
+
+type transfersView struct {
+	Filter          filterView
+	Rows            []transferRow
+	Page            pager
+	Balance, Freeze string
+}
+
 func firedHref(f clock.Fired) string {
 	switch {
 	case f.Ref == "":
@@ -746,6 +782,8 @@ func firedHref(f clock.Fired) string {
 		return ui("trades", f.Ref)
 	case strings.HasPrefix(f.Kind, "red_packet"):
 		return ui("red-packets", f.Ref)
+	case f.Kind == "transfer":
+		return ui("transfers")
 	}
 	return ""
 }

@@ -358,6 +358,50 @@ const flows = {
     }
   },
 
+  // 单笔转账: a transfer, its query, the balance it moved, an idempotent
+  // repeat and a business error, every answer verified.
+  async transfer(ids) {
+    const c = sdk();
+    const no = newId('TR');
+    ids.push(no);
+    const apps = await (await fetch(`${CONTROL_URL}/_mock/apps`)).json();
+    const seller = (apps.find((a) => a.app_id === APP_ID) || {}).seller_id;
+    match('apps', 'seller_id', seller, USER_ID);
+    const account = { alipay_user_id: seller, account_type: 'ACCTRANS_ACCOUNT' };
+    let r = await call(c, 'account before', 'alipay.fund.account.query', account);
+    const before = Math.round(Number(r.availableAmount) * 100);
+
+    const biz = {
+      out_biz_no: no, trans_amount: '8.88', product_code: 'TRANS_ACCOUNT_NO_PWD', biz_scene: 'DIRECT_TRANSFER',
+      order_title: 'sdktest payout', payee_info: { identity: '2088000000000777', identity_type: 'ALIPAY_USER_ID' },
+    };
+    r = await call(c, 'transfer', 'alipay.fund.trans.uni.transfer', biz);
+    eq('transfer', 'status', r.status, 'SUCCESS');
+    eq('transfer', 'out_biz_no', r.outBizNo, no);
+    match('transfer', 'order_id', r.orderId, /^\d{32}$/);
+    match('transfer', 'pay_fund_order_id', r.payFundOrderId, /^\d{32}$/);
+    const orderId = r.orderId;
+
+    r = await call(c, 'transfer again', 'alipay.fund.trans.uni.transfer', biz);
+    eq('transfer again', 'order_id', r.orderId, orderId);
+    await call(c, 'transfer again, other amount', 'alipay.fund.trans.uni.transfer', { ...biz, trans_amount: '9.99' },
+      { code: '40004', subCode: 'PAYMENT_INFO_INCONSISTENCY' });
+
+    r = await call(c, 'transfer query', 'alipay.fund.trans.common.query', {
+      out_biz_no: no, product_code: 'TRANS_ACCOUNT_NO_PWD', biz_scene: 'DIRECT_TRANSFER',
+    });
+    eq('transfer query', 'status', r.status, 'SUCCESS');
+    eq('transfer query', 'order_id', r.orderId, orderId);
+    eq('transfer query', 'trans_amount', r.transAmount, '8.88');
+
+    r = await call(c, 'account after', 'alipay.fund.account.query', account);
+    eq('account after', 'available_amount', Math.round(Number(r.availableAmount) * 100), before - 888);
+
+    await call(c, 'payee not found', 'alipay.fund.trans.uni.transfer', {
+      ...biz, out_biz_no: newId('TRX'), payee_info: { identity: '1088000000000777', identity_type: 'ALIPAY_USER_ID' },
+    }, { code: '40004', subCode: 'PAYEE_NOT_EXIST' });
+  },
+
   async business_error_trade_not_exist(ids) {
     const no = newId('NONE');
     ids.push(no);

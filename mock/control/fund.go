@@ -1,0 +1,74 @@
+package control
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+)
+
+// balance is an app's balance account as the control API shows it.
+type balance struct {
+	AppID     string        `json:"app_id"`
+	Available amount.Amount `json:"available_amount"`
+	Freeze    amount.Amount `json:"freeze_amount"`
+}
+
+// getBalance answers GET /_mock/apps/{app_id}/balance: what
+// alipay.fund.account.query would answer the app.
+func (a *API) getBalance(c echo.Context) error {
+	app := c.Param("app_id")
+	if _, ok := a.Apps.Get(app); !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+app))
+	}
+	b := a.Fund.Balance(app)
+	return c.JSON(http.StatusOK, balance{app, b.Available, b.Freeze})
+}
+
+// setBalance answers POST /_mock/apps/{app_id}/balance
+// {"available_amount":"100.00"}: the app's available balance becomes that
+// amount; later payments and transfers move it from there.
+func (a *API) setBalance(c echo.Context) error {
+	app := c.Param("app_id")
+	if _, ok := a.Apps.Get(app); !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+app))
+	}
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, 4<<10)
+	if err := jsonBody(r); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
+	var in struct {
+		Available *amount.Amount `json:"available_amount"`
+	}
+	if err := c.Bind(&in); err != nil || in.Available == nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"available_amount":"100.00"} (yuan, at most two decimals)`))
+	}
+	b, err := a.Fund.SetBalance(app, *in.Available)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	return c.JSON(http.StatusOK, balance{app, b.Available, b.Freeze})
+}
+
+// listTransfers lists transfers oldest first, one page at a time.
+func (a *API) listTransfers(c echo.Context) error {
+	pg, err := readPage(c, "transfers")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	ts, next := a.Fund.Page(c.QueryParam("app_id"), pg.After, pg.Limit)
+	nextPage(c, "transfers", next)
+	return c.JSON(http.StatusOK, ts)
+}
+
+// getTransfer is one transfer by out_biz_no or order_id.
+func (a *API) getTransfer(c echo.Context) error {
+	t, ok := a.Fund.Get(c.QueryParam("app_id"), c.Param("ref"))
+	if !ok {
+		return fail(c, http.StatusNotFound, errors.New("no transfer "+c.Param("ref")+" (out_biz_no needs app_id)"))
+	}
+	return c.JSON(http.StatusOK, t)
+}

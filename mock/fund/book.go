@@ -1,0 +1,587 @@
+package fund
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+)
+
+// Options are the book's switches.
+type Options struct {
+	// Keep bounds the transfers kept (0 takes DefaultKeep, negative keeps
+	// all); the money of an evicted transfer stays counted.
+	Keep int
+	// Opening is a new account's balance; 0 takes DefaultOpening.
+	Opening amount.Amount
+}
+
+// Store keeps transfers and balances across restarts (mock/store.DB).
+type Store interface {
+	PutTransfer(t Transfer) error
+	RemoveTransfers(ts []Transfer) error
+	DeleteTransfers(app string) error
+	PutAccount(app string, s Snapshot) error
+	DeleteAccount(app string) error
+}
+
+// Snapshot is what is stored of an app's account besides its transfers.
+type Snapshot struct {
+	// Base is the balance before any payment or transfer: the opening
+	// balance, moved by POST /_mock/apps/{app_id}/balance.
+	Base amount.Amount `json:"base"`
+	// Evicted is what transfers no longer kept took from the account.
+	Evicted amount.Amount `json:"evicted"`
+}
+
+// acct is an app's account: the stored part, and what its kept
+// transfers hold (kept as they change, so a balance is never a walk).
+type acct struct {
+	Snapshot
+	out, freeze amount.Amount
+}
+
+// Merchant is who pays: the app the transfer is kept under, the ISV app
+// that called for it, and the merchant's user id.
+type Merchant struct {
+	AppID, ISVAppID, UserID string
+}
+
+// Book is every app's account and transfers.
+type Book struct {
+	mu    sync.Mutex
+	clock clock.Clock
+	ids   *fixtures.Generator
+	opts  Options
+
+	accounts map[string]*acct
+	byOut    map[string]*Transfer // app|out_biz_no
+	byOrder  map[string]*Transfer // order_id and pay_fund_order_id
+	order    []*Transfer          // by creation
+	seq      int
+
+	store    Store
+	observer func(Transfer)
+	income   func(app string) amount.Amount
+	payee    func(app string, p Participant) (Payee, bool)
+}
+
+// NewBook makes an empty book.
+func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
+	if opts.Keep == 0 {
+		opts.Keep = DefaultKeep
+	}
+	if opts.Opening == 0 {
+		opts.Opening = DefaultOpening
+	}
+	b := &Book{clock: c, ids: ids, opts: opts}
+	b.Reset("")
+	return b
+}
+
+// Observe registers the function told about every new transfer and change
+// of status, outside the lock.
+func (b *Book) Observe(f func(Transfer)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.observer = f
+}
+
+// IncomeFrom sets what an app's payments brought in, less fees and
+// refunds (the bills' rule, mock/bill.Income); it is called outside the
+// book's lock.
+func (b *Book) IncomeFrom(f func(app string) amount.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.income = f
+}
+
+// KnownPayees sets how an identity is found among the users the mock
+// knows (the buyers of the app's trades).
+func (b *Book) KnownPayees(f func(app string, p Participant) (Payee, bool)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.payee = f
+}
+
+// Persist writes every later change through to s.
+func (b *Book) Persist(s Store) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.store = s
+}
+
+// Restore replaces the book's contents with stored ones, oldest first, at
+// most Keep transfers (the money of those left out stays counted).
+func (b *Book) Restore(accounts map[string]Snapshot, ts []Transfer) []Transfer {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset("")
+	for app, s := range accounts {
+		b.accounts[app] = &acct{Snapshot: s}
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Created.Before(ts[j].Created) })
+	for i := range ts {
+		t := ts[i]
+		b.add(&t)
+	}
+	b.evict()
+	out := make([]Transfer, len(b.order))
+	for i, t := range b.order {
+		out[i] = *t
+	}
+	return out
+}
+
+// Reset forgets an app's transfers and balance, or every app's for "".
+func (b *Book) Reset(app string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset(app)
+	if b.store != nil {
+		_ = b.store.DeleteTransfers(app)
+		_ = b.store.DeleteAccount(app)
+	}
+}
+
+func (b *Book) reset(app string) {
+	if app == "" {
+		b.accounts = map[string]*acct{}
+		b.byOut = map[string]*Transfer{}
+		b.byOrder = map[string]*Transfer{}
+		b.order = nil
+		return
+	}
+	delete(b.accounts, app)
+	kept := b.order[:0]
+	for _, t := range b.order {
+		if t.AppID == app {
+			b.unindex(t)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	clear(b.order[len(kept):])
+	b.order = kept
+}
+
+func outKey(app, out string) string { return app + "|" + out }
+
+func (b *Book) add(t *Transfer) {
+	b.seq++
+	t.seq = b.seq
+	b.byOut[outKey(t.AppID, t.OutBizNo)] = t
+	b.byOrder[t.OrderID] = t
+	if t.PayFundOrderID != "" {
+		b.byOrder[t.PayFundOrderID] = t
+	}
+	b.order = append(b.order, t)
+	b.account(t.AppID).hold(*t, 1)
+}
+
+// hold counts (sign 1) or uncounts (-1) what t holds of the account.
+func (a *acct) hold(t Transfer, sign amount.Amount) {
+	a.out += sign * t.Out()
+	if t.Status == Dealing {
+		a.freeze += sign * t.Amount
+	}
+}
+
+func (b *Book) unindex(t *Transfer) {
+	delete(b.byOut, outKey(t.AppID, t.OutBizNo))
+	delete(b.byOrder, t.OrderID)
+	if t.PayFundOrderID != "" {
+		delete(b.byOrder, t.PayFundOrderID)
+	}
+}
+
+// evict drops the oldest final transfers while the book holds more than
+// Keep, counting their money in their account's Evicted. The lock is held.
+func (b *Book) evict() {
+	if b.opts.Keep < 0 || len(b.order) <= b.opts.Keep {
+		return
+	}
+	var gone []Transfer
+	kept := b.order[:0]
+	over := len(b.order) - b.opts.Keep
+	for _, t := range b.order {
+		if over > 0 && t.Final() {
+			over--
+			b.unindex(t)
+			a := b.account(t.AppID)
+			a.hold(*t, -1)
+			a.Evicted += t.Out()
+			gone = append(gone, *t)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	clear(b.order[len(kept):])
+	b.order = kept
+	if b.store != nil && len(gone) > 0 {
+		_ = b.store.RemoveTransfers(gone)
+		for app := range appsOf(gone) {
+			_ = b.store.PutAccount(app, b.accounts[app].Snapshot)
+		}
+	}
+}
+
+func appsOf(ts []Transfer) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range ts {
+		m[t.AppID] = true
+	}
+	return m
+}
+
+// Len is how many transfers the book holds.
+func (b *Book) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.order)
+}
+
+// Keep is the most transfers the book holds; 0 is no limit.
+func (b *Book) Keep() int { return max(b.opts.Keep, 0) }
+
+// account is an app's account, opened with the opening balance. The lock
+// is held.
+func (b *Book) account(app string) *acct {
+	a := b.accounts[app]
+	if a == nil {
+		a = &acct{Snapshot: Snapshot{Base: b.opts.Opening}}
+		b.accounts[app] = a
+	}
+	return a
+}
+
+// balance is the app's account: base, plus income, less what transfers
+// took; DEALING money is frozen. The lock is held; income was read
+// before taking it.
+func (b *Book) balance(app string, income amount.Amount) Account {
+	a := b.account(app)
+	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
+}
+
+func (b *Book) incomeOf(app string) amount.Amount {
+	b.mu.Lock()
+	f := b.income
+	b.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	return f(app)
+}
+
+// Balance is the app's account now.
+func (b *Book) Balance(app string) Account {
+	in := b.incomeOf(app)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.balance(app, in)
+}
+
+// Base is the app's balance before any payment or transfer (the bills'
+// opening balance).
+func (b *Book) Base(app string) amount.Amount {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.account(app).Base
+}
+
+// SetBalance makes the app's available balance want, whatever its
+// payments and transfers so far: later ones move it from there.
+func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
+	if want < 0 || want > MaxAmount*100 {
+		return Account{}, InvalidParameter("balance out of range")
+	}
+	in := b.incomeOf(app)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a := b.account(app)
+	now := b.balance(app, in)
+	a.Base += want - now.Available
+	if b.store != nil {
+		if err := b.store.PutAccount(app, a.Snapshot); err != nil {
+			return Account{}, err
+		}
+	}
+	return b.balance(app, in), nil
+}
+
+// Credit adds a to the app's base: what trades no longer kept brought in
+// stays in the balance.
+func (b *Book) Credit(app string, a amount.Amount) {
+	if a == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	acc := b.account(app)
+	acc.Base += a
+	if b.store != nil {
+		_ = b.store.PutAccount(app, acc.Snapshot)
+	}
+}
+
+// Transfer pays in.TransAmount from m's account to the payee, as plan
+// says (a zero Plan is SUCCESS at once). A repeat of an out_biz_no with
+// the same parameters answers the transfer made; with others
+// PAYMENT_INFO_INCONSISTENCY.
+func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
+	if err := check(&in); err != nil {
+		return Transfer{}, err
+	}
+	b.mu.Lock()
+	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil {
+		defer b.mu.Unlock()
+		if !old.same(in) {
+			return Transfer{}, ErrInconsistent
+		}
+		return *old, nil
+	}
+	payee := b.payee
+	b.mu.Unlock()
+
+	p := *in.PayeeInfo
+	who, err := resolve(m.AppID, p, payee)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if who.UserID == m.UserID {
+		return Transfer{}, ErrPayerPayeeSame
+	}
+	income := b.incomeOf(m.AppID)
+
+	b.mu.Lock()
+	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
+		defer b.mu.Unlock()
+		if !old.same(in) {
+			return Transfer{}, ErrInconsistent
+		}
+		return *old, nil
+	}
+	if plan.Status != Fail && b.balance(m.AppID, income).Available < in.TransAmount {
+		b.mu.Unlock()
+		return Transfer{}, ErrBalanceNotEnough
+	}
+	now := b.clock.Now()
+	t := &Transfer{AppID: m.AppID, ISVAppID: m.ISVAppID, OutBizNo: strings.Clone(in.OutBizNo),
+		OrderID: b.ids.FundOrderID(now), Amount: in.TransAmount, ProductCode: in.ProductCode, BizScene: in.BizScene,
+		OrderTitle: strings.Clone(in.OrderTitle), Remark: strings.Clone(in.Remark), PassbackParams: strings.Clone(in.PassbackParams),
+		Payee:       Participant{Identity: strings.Clone(p.Identity), IdentityType: p.IdentityType, Name: strings.Clone(p.Name)},
+		PayeeUserID: who.UserID, Payer: m.UserID, Created: now, Changed: now}
+	switch plan.Status {
+	case Fail:
+		t.Status, t.ErrorCode, t.FailReason = Fail, FailCode, FailReason
+	case Dealing, Refund:
+		after := plan.After
+		if after <= 0 {
+			after = DefaultDealing
+		}
+		due := now.Add(after)
+		t.Status, t.Due, t.Next = Dealing, &due, Success
+		if plan.Status == Refund {
+			t.Next = Refund
+		}
+		t.PayFundOrderID = b.ids.FundOrderID(now)
+	default:
+		t.Status = Success
+		t.PayFundOrderID = b.ids.FundOrderID(now)
+	}
+	b.add(t)
+	out := *t
+	var err2 error
+	if b.store != nil {
+		err2 = b.store.PutTransfer(out)
+	}
+	b.evict()
+	obs := b.observer
+	b.mu.Unlock()
+	if err2 != nil {
+		return Transfer{}, err2
+	}
+	if obs != nil {
+		obs(out)
+	}
+	return out, nil
+}
+
+// resolve finds the user a payee identity names: one the mock knows,
+// whose name must match when given, or any well-shaped identity (a fake
+// user; docs/transfers.md).
+func resolve(app string, p Participant, known func(string, Participant) (Payee, bool)) (Payee, error) {
+	if !wellShaped(p) {
+		return Payee{}, ErrPayeeNotExist
+	}
+	if known != nil {
+		if who, ok := known(app, p); ok {
+			if p.Name != "" && who.Name != "" && p.Name != who.Name {
+				return Payee{}, ErrPayeeUserInfo
+			}
+			return who, nil
+		}
+	}
+	if p.IdentityType == IdentityUserID {
+		return Payee{UserID: p.Identity}, nil
+	}
+	// A fake user: an id stable for the identity.
+	return Payee{UserID: fakeUserID(p.Identity)}, nil
+}
+
+// fakeUserID is a 2088 user id derived from an identity, stable across
+// runs (FNV-1a of the identity).
+func fakeUserID(identity string) string {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(identity); i++ {
+		h ^= uint64(identity[i])
+		h *= 1099511628211
+	}
+	d := h % 1_000_000_000_000
+	s := make([]byte, 12)
+	for i := 11; i >= 0; i-- {
+		s[i] = byte('0' + d%10)
+		d /= 10
+	}
+	return "2088" + string(s)
+}
+
+// Query finds a transfer of the app: by pay_fund_order_id, else order_id,
+// else out_biz_no (with product_code and biz_scene), as the model says.
+func (b *Book) Query(app string, q QueryRequest) (Transfer, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var t *Transfer
+	switch {
+	case q.PayFundOrderID != "":
+		t = b.byOrder[q.PayFundOrderID]
+		if t != nil && t.PayFundOrderID != q.PayFundOrderID {
+			t = nil
+		}
+	case q.OrderID != "":
+		t = b.byOrder[q.OrderID]
+		if t != nil && t.OrderID != q.OrderID {
+			t = nil
+		}
+	case q.OutBizNo != "":
+		if q.ProductCode == "" || q.BizScene == "" {
+			return Transfer{}, InvalidParameter("传入out_biz_no时product_code和biz_scene不能为空")
+		}
+		t = b.byOut[outKey(app, q.OutBizNo)]
+		if t != nil && (t.ProductCode != q.ProductCode || t.BizScene != q.BizScene) {
+			t = nil
+		}
+	default:
+		return Transfer{}, InvalidParameter("out_biz_no、order_id和pay_fund_order_id不能同时为空")
+	}
+	if t == nil || t.AppID != app {
+		return Transfer{}, ErrOrderNotExist
+	}
+	return *t, nil
+}
+
+// Account answers alipay.fund.account.query for the merchant m: only its
+// own balance account (the user id, or its open id for the app).
+func (b *Book) Account(m Merchant, q AccountRequest) (Account, error) {
+	switch {
+	case q.AccountType == "":
+		return Account{}, InvalidParameter("account_type不能为空")
+	case q.AccountType != AccountType:
+		return Account{}, InvalidParameter("account_type只支持ACCTRANS_ACCOUNT")
+	case q.AlipayUserID == "" && q.AlipayOpenID == "":
+		return Account{}, InvalidParameter("alipay_user_id和alipay_open_id不能同时为空")
+	case q.AlipayUserID != "" && q.AlipayUserID != m.UserID,
+		q.AlipayUserID == "" && q.AlipayOpenID != fixtures.OpenID(m.AppID, m.UserID):
+		return Account{}, InvalidParameter("只能查询调用方自己的账户")
+	}
+	return b.Balance(m.AppID), nil
+}
+
+// Settle ends the app's DEALING transfer out_biz_no when it is due: it
+// becomes SUCCESS, or REFUND with its money back. It returns the changed
+// transfer, if any.
+func (b *Book) Settle(app, out string) (Transfer, bool) {
+	b.mu.Lock()
+	t := b.byOut[outKey(app, out)]
+	now := b.clock.Now()
+	if t == nil || t.Status != Dealing || t.Due == nil || now.Before(*t.Due) {
+		b.mu.Unlock()
+		return Transfer{}, false
+	}
+	a := b.account(app)
+	a.hold(*t, -1)
+	t.Status, t.Changed = t.Next, *t.Due
+	t.Next, t.Due = "", nil
+	if t.Status == Refund {
+		t.ErrorCode, t.FailReason = FailCode, FailReason
+	}
+	a.hold(*t, 1)
+	out2 := *t
+	if b.store != nil {
+		_ = b.store.PutTransfer(out2)
+	}
+	obs := b.observer
+	b.mu.Unlock()
+	if obs != nil {
+		obs(out2)
+	}
+	return out2, true
+}
+
+// List is the app's transfers ("" for every app's), oldest first.
+func (b *Book) List(app string) []Transfer {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Transfer
+	for _, t := range b.order {
+		if app == "" || t.AppID == app {
+			out = append(out, *t)
+		}
+	}
+	return out
+}
+
+// Get is a transfer of the app by out_biz_no or order_id.
+func (b *Book) Get(app, ref string) (Transfer, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.byOut[outKey(app, ref)]
+	if t == nil {
+		t = b.byOrder[ref]
+	}
+	if t == nil || (app != "" && t.AppID != app) {
+		return Transfer{}, false
+	}
+	return *t, true
+}
+
+// Due is when a DEALING transfer ends.
+func Due(t Transfer) (time.Time, bool) {
+	if t.Status != Dealing || t.Due == nil {
+		return time.Time{}, false
+	}
+	return *t.Due, true
+}
+
+// Page is up to limit of the app's transfers ("" for every app's) after
+// position after, oldest first, and the position to go on from (0 when
+// there are no more).
+func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := []Transfer{}
+	for _, t := range b.order {
+		if uint64(t.seq) <= after || (app != "" && t.AppID != app) {
+			continue
+		}
+		if len(out) == limit {
+			return out, uint64(out[len(out)-1].seq)
+		}
+		out = append(out, *t)
+	}
+	return out, 0
+}

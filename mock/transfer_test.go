@@ -1,0 +1,213 @@
+package mock_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+func transferTo(ctx context.Context, t *testing.T, c *client.Client, out, amt string) *client.TransferResponse {
+	t.Helper()
+	r, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: amount.MustParse(amt), OrderTitle: "提现",
+		PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "王五"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The signcustomer bill lists transfers as expenses next to payments and
+// fees, and its last 账户余额 is the balance alipay.fund.account.query
+// answers.
+func TestTransfersInAccountBill(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	c := m.Client(nil)
+	ctx := context.Background()
+	a, _ := m.Srv.Apps.Get(keys.DevAppID)
+	m.ControlJSON("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "1000.00"}, http.StatusOK, nil)
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "B1", TotalAmount: amount.MustParse("100.00"), Subject: "对账"},
+		AuthCode: "283912345678901234"}); err != nil {
+		t.Fatal(err)
+	}
+	m.Advance("1s")
+	x := transferTo(ctx, t, c, "T1", "30.00")
+	acct, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID})
+	if err != nil || acct.AvailableAmount != amount.MustParse("1069.40") { // 1000 + 100 − 0.60 fee − 30
+		t.Fatalf("balance %+v %v", acct, err)
+	}
+	m.Advance("24h")
+	r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: "signcustomer", BillDate: mocktest.Epoch.Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, err := c.DownloadBill(ctx, r.BillDownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := zr.File[0].Open()
+	raw, _ := io.ReadAll(f)
+	text, err := simplifiedchinese.GBK.NewDecoder().Bytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row []string
+	for _, line := range strings.Split(string(text), "\r\n") {
+		if strings.Contains(line, ",转账,") || strings.HasSuffix(line, ",转账,提现") {
+			row = strings.Split(line, ",")
+		}
+	}
+	if row == nil {
+		t.Fatalf("no 转账 row:\n%s", text)
+	}
+	// 业务流水号, 商户订单号, 商品名称, 支出, 账户余额, 业务类型
+	if got := []string{row[1], row[2], row[3], row[7], row[8], row[10]}; strings.Join(got, "|") !=
+		x.OrderID+"\t|T1\t|提现\t|-30.00|"+acct.AvailableAmount.String()+"|转账" {
+		t.Fatalf("转账 row %q", row)
+	}
+}
+
+// Transfers and balances survive a restart on the same data directory; a
+// DEALING transfer is planned again and ends when due; a reset deletes
+// them from the file.
+func TestDataDirKeepsTransfers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	at := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+
+	s1, c1 := startWithData(t, dir, at)
+	m1 := mocktest.On(t, s1)
+	m1.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	x := transferTo(ctx, t, c1, "T1", "10.00")
+	m1.Control("POST", "/scenarios", map[string]any{"name": "dealing", "rules": []any{map[string]any{
+		"when": map[string]any{"method": "alipay.fund.trans.uni.transfer", "biz": map[string]any{"out_biz_no": "D1"}},
+		"then": map[string]any{"transfer": map[string]any{"status": "DEALING", "after": "1h"}}}}}, http.StatusCreated)
+	if d := transferTo(ctx, t, c1, "D1", "5.00"); d.Status != "DEALING" {
+		t.Fatalf("D1 %+v", d)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, c2 := startWithData(t, dir, at)
+	mocktest.On(t, s2).Advance("1h") // the stored clock is back: the DEALING transfer is due
+	q, err := c2.TransferQuery(ctx, client.TransferQueryRequest{OrderID: x.OrderID})
+	if err != nil || q.OutBizNo != "T1" || q.Status != "SUCCESS" {
+		t.Fatalf("after restart: %+v %v", q, err)
+	}
+	waitFor(t, func() bool {
+		d, err := c2.TransferQuery(ctx, client.TransferQueryRequest{OutBizNo: "D1"})
+		return err == nil && d.Status == "SUCCESS"
+	})
+	a, _ := s2.Apps.Get(keys.DevAppID)
+	if b, err := c2.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID}); err != nil || b.AvailableAmount != amount.MustParse("85.00") || b.FreezeAmount != 0 {
+		t.Fatalf("balance after restart %+v %v", b, err)
+	}
+	// The repeat of T1 is still the same transfer.
+	if again := transferTo(ctx, t, c2, "T1", "10.00"); again.OrderID != x.OrderID {
+		t.Fatalf("repeat after restart %+v", again)
+	}
+	mocktest.On(t, s2).Control("POST", "/reset", nil, http.StatusOK)
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, c3 := startWithData(t, dir, at.Add(3*time.Hour))
+	if _, err := c3.TransferQuery(ctx, client.TransferQueryRequest{OrderID: x.OrderID}); err == nil || !strings.Contains(err.Error(), "ORDER_NOT_EXIST") {
+		t.Fatalf("after reset and restart: %v", err)
+	}
+}
+
+// waitFor polls cond (the restart's catch-up runs on the scheduler's
+// goroutine) until it holds, or fails after mocktest.Timeout.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(mocktest.Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// The journal names the transfer a request acted on and the dashboard
+// lists it, with the app's balance.
+func TestTransferJournalAndDashboard(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	c := m.Client(nil)
+	ctx := context.Background()
+	x := transferTo(ctx, t, c, "J1", "1.00")
+	if _, err := c.TransferQuery(ctx, client.TransferQueryRequest{OrderID: x.OrderID}); err != nil {
+		t.Fatal(err)
+	}
+	var list []journal.Entry
+	m.ControlJSON("GET", "/journal?method=alipay.fund.trans.common.query", nil, http.StatusOK, &list)
+	if len(list) != 1 || list[0].About != "transfer" || list[0].Ref != x.OrderID {
+		t.Fatalf("journal %+v", list)
+	}
+	page := getPage(t, m.URL+"/_mock/ui/journal/"+strconv.Itoa(list[0].ID))
+	if !strings.Contains(page, "/_mock/ui/transfers?app_id="+keys.DevAppID+"#transfer-"+x.OrderID) {
+		t.Fatalf("journal entry page does not link the transfer:\n%s", page)
+	}
+	page = getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevAppID)
+	for _, want := range []string{`id="transfer-` + x.OrderID + `"`, "J1", "SUCCESS", (fund.DefaultOpening - 100).String()} {
+		if !strings.Contains(page, want) {
+			t.Errorf("transfers page lacks %q", want)
+		}
+	}
+}
+
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// A trade evicted past Trades.Keep leaves its money in the balance.
+func TestEvictedTradesStayInBalance(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 1}})
+	c := m.Client(nil)
+	ctx := context.Background()
+	a, _ := m.Srv.Apps.Get(keys.DevAppID)
+	m.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	for _, out := range []string{"E1", "E2", "E3"} {
+		if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+			AuthCode: "283912345678901234"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := m.Srv.Trades.Len(); n != 1 {
+		t.Fatalf("%d trades kept, want 1", n)
+	}
+	if b, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID}); err != nil || b.AvailableAmount != amount.MustParse("29.82") {
+		t.Fatalf("balance %+v %v, want 3 × (10.00 − 0.06)", b, err)
+	}
+}
