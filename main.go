@@ -4,6 +4,7 @@
 //	alipay-mock call METHOD [key=value…] [flags]   sign, send, verify, print
 //	alipay-mock sign METHOD [key=value…] [flags]   the string-to-sign and signature
 //	alipay-mock verify-notify [FILE]               check a captured notification
+//	alipay-mock audit --notify-url URL [flags]     audit a notification handler
 //	alipay-mock keys [flags]      generate an app key pair in every format
 //	alipay-mock scenarios check PATH...  validate scenario files
 //	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
@@ -88,7 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // exitError ends a command that has already said why with a chosen
-// status: call's 3 for an answer other than 10000, verify-notify's 1.
+// status: call's 3 for an answer other than 10000, audit's 3 for a
+// finding, verify-notify's 1.
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }

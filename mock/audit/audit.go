@@ -121,9 +121,11 @@ func (r *Report) Tally() {
 	r.Findings, r.Security, r.Correctness = 0, 0, 0
 	for i := range r.Results {
 		res := &r.Results[i]
-		if res.Check != nil && !res.Check.Passed && res.Finding == None {
-			res.Finding = res.Severity
-			res.Detail = joinDetail(res.Detail, fmt.Sprintf("the check failed after this probe (exit status %d): the merchant's state is wrong", res.Check.ExitCode))
+		if res.Check != nil && !res.Check.Passed && !strings.Contains(res.Detail, checkFailed) {
+			if res.Finding == None {
+				res.Finding = res.Severity
+			}
+			res.Detail = joinDetail(res.Detail, fmt.Sprintf("%s (exit status %d): the merchant's state is wrong", checkFailed, res.Check.ExitCode))
 		}
 		r.count(res.Finding)
 	}
@@ -131,6 +133,8 @@ func (r *Report) Tally() {
 		r.count(Correctness)
 	}
 }
+
+const checkFailed = "the check failed after this probe"
 
 func (r *Report) count(f Finding) {
 	switch f {
