@@ -82,11 +82,11 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
+			res := one.Results[0]
 			if rep == nil {
 				rep = one
 				rep.Results = nil
 			}
-			res := one.Results[0]
 			res.Check = runCheck(ctx, *check, *checkTimeout, one, p.Name)
 			rep.Results = append(rep.Results, res)
 		}
