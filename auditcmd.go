@@ -41,7 +41,8 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	checkEach := fs.Bool("check-each", false, "run --check after each probe instead of once after all of them")
 	checkTimeout := fs.Duration("check-timeout", time.Minute, "give up on a check command after this long")
 	format := fs.String("format", "text", "report format: text, json or junit (JUnit XML for CI)")
-	mockURL := fs.String("mock", "http://"+defaultAddr, "the running mock's base URL")
+	addr := fs.String("addr", defaultAddr, "the running mock's listen address")
+	mockURL := fs.String("mock", "", "the running mock's base URL (overrides --addr), e.g. http://alipay-mock:8080")
 	token := fs.String("control-token", "", "the mock's --control-token, when it has one")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -64,7 +65,11 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	m := mockAPI{base: strings.TrimSuffix(*mockURL, "/"), token: *token}
+	base, err := mockBase(*addr, *mockURL)
+	if err != nil {
+		return err
+	}
+	m := mockAPI{base: base, token: *token}
 	var rep *audit.Report
 	if !*checkEach {
 		req.Probes = probes

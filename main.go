@@ -468,6 +468,22 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// mockBase is a running mock's base URL: url when given, else the one of
+// its listen address (a wildcard host is reached on 127.0.0.1).
+func mockBase(addr, url string) (string, error) {
+	if url != "" {
+		return strings.TrimSuffix(url, "/"), nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--addr: %w", err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
 // healthcheck asks a running mock for /_mock/health. By default it finds
 // the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK does.
 func healthcheck(args []string, stdout, stderr io.Writer) error {
@@ -478,16 +494,9 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	base := *url
-	if base == "" {
-		host, port, err := net.SplitHostPort(*addr)
-		if err != nil {
-			return fmt.Errorf("--addr: %w", err)
-		}
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "127.0.0.1"
-		}
-		base = "http://" + net.JoinHostPort(host, port)
+	base, err := mockBase(*addr, *url)
+	if err != nil {
+		return err
 	}
 	c := &http.Client{Timeout: *timeout}
 	resp, err := c.Get(strings.TrimSuffix(base, "/") + "/_mock/health")

@@ -101,6 +101,11 @@ func (s *Shop) notify(w http.ResponseWriter, r *http.Request) {
 	if s.OnRequest != nil {
 		s.OnRequest(r)
 	}
+	// GET /orders/{out_trade_no}/credits: what a check command reads.
+	if no, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/orders/"), "/credits"); ok && r.Method == http.MethodGet {
+		fmt.Fprintf(w, "%d", s.Order(no).Credits)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "fail", http.StatusBadRequest)
