@@ -118,6 +118,59 @@ func TestAuditFindsExactlyTheSampleHandlersDefects(t *testing.T) {
 	}
 }
 
+// Every probe can fail: each sample defect, audited without a check, is
+// flagged by exactly the probes whose answers it gets wrong, and together
+// they flag every probe.
+func TestAuditEachProbeCanFail(t *testing.T) {
+	sec, cor := audit.Security, audit.Correctness
+	genuine := func(extra map[string]audit.Finding) map[string]audit.Finding {
+		out := map[string]audit.Finding{"baseline": cor, "replay": cor, "duplicates": cor, "closed-before-success": cor,
+			"success-then-finished": cor, "gbk": cor, "refund": cor, "slow-response": cor}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	flagged := map[string]bool{}
+	for _, tc := range []struct {
+		defect audittest.Defect
+		want   map[string]audit.Finding
+	}{
+		{audittest.SkipsSignature, map[string]audit.Finding{"forged-signature": sec, "other-key": sec, "sign-type-swapped": sec}},
+		{audittest.SkipsAmount, map[string]audit.Finding{"tampered-amount": sec}},
+		{audittest.SkipsAppID, map[string]audit.Finding{"foreign-app-id": sec}},
+		{audittest.SkipsSeller, map[string]audit.Finding{"foreign-seller-id": sec}},
+		{audittest.AnyAlgorithm, map[string]audit.Finding{"sign-type-swapped": sec}},
+		// The app's own key: Alipay's genuine notifications fail, and one
+		// signed by the app key passes.
+		{audittest.AppKey, genuine(map[string]audit.Finding{"other-key": sec})},
+		{audittest.IgnoresCharset, map[string]audit.Finding{"gbk": cor}},
+		{audittest.LooseAnswer, genuine(nil)},
+		// Once closed, every later TRADE_SUCCESS is refused.
+		{audittest.RefusesAfterClose, map[string]audit.Finding{"closed-before-success": cor, "success-then-finished": cor,
+			"gbk": cor, "refund": cor, "slow-response": cor}},
+	} {
+		t.Run(string(tc.defect), func(t *testing.T) {
+			m := mocktest.New(t, mock.Options{})
+			seller := paidTrade(t, m)
+			shop := audittest.NewShop(t, tc.defect, keys.DevAppID, seller, m.Srv.AlipayPublicKey(), order, 8888)
+			var rep audit.Report
+			m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: shop.URL, AppID: keys.DevAppID, OutTradeNo: order}, http.StatusOK, &rep)
+			if got := findings(&rep); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("findings %v, want %v\n%s", got, tc.want, text(t, &rep))
+			}
+			for k := range tc.want {
+				flagged[k] = true
+			}
+		})
+	}
+	for _, name := range audit.Names() {
+		if !flagged[name] {
+			t.Errorf("no sample defect is flagged by %s", name)
+		}
+	}
+}
+
 func text(t *testing.T, rep *audit.Report) string {
 	var b bytes.Buffer
 	if err := rep.Write(&b, "text"); err != nil {

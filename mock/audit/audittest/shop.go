@@ -17,6 +17,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
 )
 
 // Defect is what a sample handler gets wrong.
@@ -27,6 +28,16 @@ const (
 	Correct        Defect = ""
 	SkipsSignature Defect = "skips-signature" // never verifies sign
 	NotIdempotent  Defect = "not-idempotent"  // credits every TRADE_SUCCESS it gets
+
+	// More defects, one check each missing or wrong.
+	SkipsAmount       Defect = "skips-amount"        // does not compare total_amount with the order
+	SkipsAppID        Defect = "skips-app-id"        // does not check app_id
+	SkipsSeller       Defect = "skips-seller"        // does not check seller_id
+	AppKey            Defect = "app-key"             // verifies with the app's own public key (the dev app's)
+	AnyAlgorithm      Defect = "any-algorithm"       // tries RSA2, then RSA, whatever sign_type says
+	IgnoresCharset    Defect = "ignores-charset"     // reads every form as UTF-8
+	LooseAnswer       Defect = "loose-answer"        // answers "success\n"
+	RefusesAfterClose Defect = "refuses-after-close" // a TRADE_CLOSED order answers fail to TRADE_SUCCESS
 )
 
 // Order is what the shop holds of one order.
@@ -34,6 +45,7 @@ type Order struct {
 	Amount   amount.Amount
 	Credits  int           // payments credited; right is 1 once paid
 	Refunded amount.Amount // refund_fee last seen
+	Closed   bool
 }
 
 // Shop is a merchant with one notification handler.
@@ -82,6 +94,22 @@ func (s *Shop) SetCredits(outTradeNo string, n int) {
 	s.writeLedger()
 }
 
+// verified checks the signature with Alipay's public key (or the key the
+// defect uses), in the algorithm sign_type names.
+func (s *Shop) verified(p map[string]string, cs sign.Charset) bool {
+	key := s.Alipay
+	if s.Defect == AppKey {
+		key = &keys.DevAppPrivateKey().PublicKey
+	}
+	content := sign.NotifyContent(p)
+	if s.Defect == AnyAlgorithm {
+		return sign.VerifyString(key, sign.RSA2, cs, content, p["sign"]) == nil ||
+			sign.VerifyString(key, sign.RSA, cs, content, p["sign"]) == nil
+	}
+	st, err := sign.ParseType(p["sign_type"])
+	return err == nil && sign.VerifyString(key, st, cs, content, p["sign"]) == nil
+}
+
 // writeLedger writes the credit counts to Ledger; s.mu is held.
 func (s *Shop) writeLedger() {
 	if s.Ledger == "" {
@@ -116,35 +144,46 @@ func (s *Shop) notify(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "fail")
 		return
 	}
+	if s.Defect == IgnoresCharset {
+		cs = sign.UTF8
+	}
 	p := map[string]string{}
 	for k, vs := range r.PostForm {
 		if len(vs) != 1 {
 			io.WriteString(w, "fail")
 			return
 		}
+		if s.Defect == IgnoresCharset { // as a framework set to UTF-8 decodes it
+			p[k] = strings.ToValidUTF8(vs[0], "\uFFFD")
+			continue
+		}
 		if p[k], err = cs.Decode([]byte(vs[0])); err != nil {
 			io.WriteString(w, "fail")
 			return
 		}
 	}
-	if s.Defect != SkipsSignature {
-		st, err := sign.ParseType(p["sign_type"])
-		if err != nil || sign.VerifyString(s.Alipay, st, cs, sign.NotifyContent(p), p["sign"]) != nil {
-			io.WriteString(w, "fail")
-			return
-		}
+	if s.Defect != SkipsSignature && !s.verified(p, cs) {
+		io.WriteString(w, "fail")
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.writeLedger()
 	o := s.orders[p["out_trade_no"]]
 	total, err := amount.Parse(p["total_amount"])
-	if o == nil || err != nil || total != o.Amount || p["app_id"] != s.AppID || p["seller_id"] != s.SellerID {
+	if o == nil || err != nil ||
+		(total != o.Amount && s.Defect != SkipsAmount) ||
+		(p["app_id"] != s.AppID && s.Defect != SkipsAppID) ||
+		(p["seller_id"] != s.SellerID && s.Defect != SkipsSeller) {
 		io.WriteString(w, "fail")
 		return
 	}
 	switch p["trade_status"] {
 	case "TRADE_SUCCESS", "TRADE_FINISHED":
+		if o.Closed && s.Defect == RefusesAfterClose {
+			io.WriteString(w, "fail")
+			return
+		}
 		if fee, ok := p["refund_fee"]; ok && s.Defect != NotIdempotent {
 			o.Refunded, _ = amount.Parse(fee) // a refund: cumulative refund_fee, no new payment
 			break
@@ -155,9 +194,14 @@ func (s *Shop) notify(w http.ResponseWriter, r *http.Request) {
 	case "TRADE_CLOSED":
 		// Closed unpaid, or fully refunded: never takes back a payment
 		// (a late TRADE_SUCCESS may still come, and must be credited).
+		o.Closed = true
 		if fee, ok := p["refund_fee"]; ok {
 			o.Refunded, _ = amount.Parse(fee)
 		}
+	}
+	if s.Defect == LooseAnswer {
+		io.WriteString(w, "success\n")
+		return
 	}
 	io.WriteString(w, "success")
 }
