@@ -339,6 +339,24 @@ func TestAuditRefusals(t *testing.T) {
 	}
 }
 
+// Probes carry the notifier's marker: an audit pointed at the mock's own
+// control API is refused there and changes nothing.
+func TestAuditCannotDriveTheMock(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	paidTrade(t, m)
+	var rep audit.Report
+	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: m.URL + "/_mock/reset", AppID: keys.DevAppID, OutTradeNo: order,
+		Probes: []string{"baseline", "replay"}}, http.StatusOK, &rep)
+	for _, r := range rep.Results {
+		for _, x := range r.Sent {
+			if x.Status != http.StatusForbidden {
+				t.Errorf("%s: HTTP %d %s", r.Probe, x.Status, x.Answer)
+			}
+		}
+	}
+	m.Control("GET", "/trades/"+order, "", http.StatusOK) // not reset
+}
+
 // One audit runs at a time; a second one meanwhile gets 409.
 func TestAuditOneAtATime(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
