@@ -269,6 +269,12 @@ func TestAuditSendsAsTheNotifier(t *testing.T) {
 	if len(target.Calls()) != 0 {
 		t.Error("the redirect was followed")
 	}
+	// The answer is read up to 1 KiB, as the notifier reads it.
+	big := mocktest.NewMerchant(t, "success"+strings.Repeat(" ", 64<<10))
+	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: big.URL, AppID: keys.DevAppID, OutTradeNo: order, Probes: []string{"baseline"}}, http.StatusOK, &rep)
+	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "exactly the 7 characters") {
+		t.Errorf("a long answer: %d bytes kept, %s", len(r.Sent[0].Answer), r.Detail)
+	}
 }
 
 // A handler that answers too late is a finding: the notifier gives up
