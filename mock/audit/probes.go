@@ -192,7 +192,7 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// sendAll sends each form and judges the probe.
+// sendOne sends the form f (or body) and keeps the exchange in res.
 func (r *run) sendOne(ctx context.Context, res *Result, what string, f notify.Form, body, want string) error {
 	x, err := r.send(ctx, nil, what, f, body, want)
 	if err != nil {
