@@ -16,10 +16,25 @@ import (
 // probe's finding; a cross-site form post is refused.
 func TestDashboardAuditPage(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
-	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"UI-1","total_amount":"8.00","subject":"s"}`, nil))
 	shop := mocktest.NewMerchant(t, "success") // answers success to everything, forged or not
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"UI-1","total_amount":"8.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = shop.URL + "/n" }))
+	m.Control("POST", "/trades/UI-1/scan", "", http.StatusOK)
 
-	status, body := auditGet(t, m.URL+"/_mock/ui/audit")
+	// The trade's page links the form, filled in for the trade.
+	var tr struct {
+		TradeNo string `json:"trade_no"`
+	}
+	m.ControlJSON("GET", "/trades/UI-1", "", http.StatusOK, &tr)
+	status, body := auditGet(t, m.URL+"/_mock/ui/trades/"+tr.TradeNo)
+	link := `/_mock/ui/audit?app_id=` + keys.DevAppID + `&amp;notify_url=` + url.QueryEscape(shop.URL+"/n") + `&amp;out_trade_no=UI-1`
+	if status != http.StatusOK || !strings.Contains(body, `href="`+link+`" id="audit-link"`) {
+		t.Errorf("the trade page does not link %s", link)
+	}
+	status, body = auditGet(t, m.URL+strings.ReplaceAll(link, "&amp;", "&"))
+	if !strings.Contains(body, `value="`+shop.URL+`/n"`) || !strings.Contains(body, `value="UI-1"`) {
+		t.Errorf("the form is not filled in for the trade")
+	}
 	for _, want := range []string{`<form method="post" action="/_mock/ui/audit"`, `value="forged-signature" checked`, `href="/_mock/ui/audit" class="active"`, "runs no command"} {
 		if status != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("GET: HTTP %d, lacks %q", status, want)
