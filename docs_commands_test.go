@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/audit/audittest"
 )
 
 // TestDocsCommands runs every command of README.md and docs/*.md (each
@@ -436,6 +439,27 @@ func (e *docEnv) must(cmd string) string {
 // docsSetup prepares, per page, the state its commands assume and fills the
 // placeholders it leaves (…, <ref>) with real values.
 var docsSetup = map[string]func(e *docEnv){
+	"audit.md": func(e *docEnv) {
+		// The merchant's handler the page audits: a correct one
+		// (mock/audit/audittest) selling order-42 for 88.88 as the dev app's
+		// seller, which answers GET /orders/order-42/credits for the check.
+		resp, err := http.Get(e.base + "/_mock/apps")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var list []struct {
+			AppID    string `json:"app_id"`
+			SellerID string `json:"seller_id"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || len(list) == 0 {
+			e.t.Fatalf("setup: /_mock/apps: %v", err)
+		}
+		shop := audittest.NewShop(e.t, audittest.Correct, list[0].AppID, list[0].SellerID,
+			&keys.DevAlipayPrivateKey().PublicKey, "order-42", 8888)
+		e.subst["localhost:3000"] = strings.TrimPrefix(shop.URL, "http://")
+	},
 	"README.md": func(e *docEnv) {
 		// Syntax the text shows, with a real command and method.
 		e.perCmd["alipay-mock COMMAND -h"] = map[string]string{"COMMAND": "call"}

@@ -24,6 +24,7 @@ func init() {
 		{"call", "METHOD [key=value…] [flags]", "sign a gateway request as an app (the dev app by default), send it, verify the answer and print it", call},
 		{"sign", "METHOD [key=value…] [flags]", "print a request's string-to-sign, signature and form body without sending it", signCmd},
 		{"verify-notify", "[FILE] [flags]", "check a captured notification's signature (form body from FILE or stdin) and say why it fails", verifyNotify},
+		{"audit", "--notify-url URL [flags]", "audit a merchant's notification handler: genuine, forged and repeated notifications about a trade on a running mock, a report of what it answered (exit 3 on any finding)", auditCmd},
 		{"keys", "[flags]", "generate an app key pair in every format (and certificate-mode files)", genKeys},
 		{"ca", "[flags]", "print the local CA certificate that --tls serves from (made on first use; the key is never printed)", caCmd},
 		{"scenarios", "check PATH…", "validate scenario files: every problem with its file and line", scenariosCmd},
@@ -129,6 +130,16 @@ answer does not verify with --alipay-public-key, 2 for a mistake on the command 
 	"sign": `Arguments as for call. Prints the string-to-sign, the signature and the form body, which
 can be POSTed as is (curl --data-binary @- …/gateway.do). --timestamp fixes the timestamp
 (GMT+8 yyyy-MM-dd HH:mm:ss) so the output can be reproduced.`,
+	"audit": `Asks a running mock (--mock) to send --notify-url the audit's probes about the app's trade (a
+correct notification, forged signatures, tampered and foreign fields, replays, duplicates,
+out-of-order statuses, GBK, a refund, a timed one) and prints what the handler answered against
+what it should have (docs/audit.md). --check runs a shell command here, after all probes or with
+--check-each after each (ALIPAY_AUDIT_PROBE names it); exit 0 means the merchant's state is right.
+Exit status: 0 with no finding, 3 with any finding (security or correctness), 1 when the audit
+could not run, 2 for a mistake on the command line.
+
+  alipay-mock audit --notify-url http://localhost:3000/alipay/notify --out-trade-no order-42 \
+    --check 'test "$(curl -s localhost:3000/orders/order-42/payments)" = 1' --format junit > audit.xml`,
 	"verify-notify": `Reads the form body of a notification as captured (a=1&b=2…; a request with its headers is
 accepted too) and checks it the way an app's notify_url must: charset, sign_type, the signature
 over the other parameters with --alipay-public-key, and app_id when --app-id is given.

@@ -4,6 +4,7 @@
 //	alipay-mock call METHOD [key=value…] [flags]   sign, send, verify, print
 //	alipay-mock sign METHOD [key=value…] [flags]   the string-to-sign and signature
 //	alipay-mock verify-notify [FILE]               check a captured notification
+//	alipay-mock audit --notify-url URL [flags]     audit a notification handler
 //	alipay-mock keys [flags]      generate an app key pair in every format
 //	alipay-mock ca [flags]        print the local CA certificate --tls serves from
 //	alipay-mock scenarios check PATH...  validate scenario files
@@ -90,7 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // exitError ends a command that has already said why with a chosen
-// status: call's 3 for an answer other than 10000, verify-notify's 1.
+// status: call's 3 for an answer other than 10000, audit's 3 for a
+// finding, verify-notify's 1.
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
@@ -480,6 +482,22 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// mockBase is a running mock's base URL: url when given, else the one of
+// its listen address (a wildcard host is reached on 127.0.0.1).
+func mockBase(addr, url string) (string, error) {
+	if url != "" {
+		return strings.TrimSuffix(url, "/"), nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--addr: %w", err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
 // healthcheck asks a running mock for /_mock/health. By default it finds
 // the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK does.
 func healthcheck(args []string, stdout, stderr io.Writer) error {
@@ -490,16 +508,9 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	base := *url
-	if base == "" {
-		host, port, err := net.SplitHostPort(*addr)
-		if err != nil {
-			return fmt.Errorf("--addr: %w", err)
-		}
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "127.0.0.1"
-		}
-		base = "http://" + net.JoinHostPort(host, port)
+	base, err := mockBase(*addr, *url)
+	if err != nil {
+		return err
 	}
 	c := &http.Client{Timeout: *timeout}
 	resp, err := c.Get(strings.TrimSuffix(base, "/") + "/_mock/health")

@@ -15,6 +15,7 @@ import (
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -149,6 +150,10 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 		{"GET", "/_mock/scenarios", "", 200},
 		{"GET", "/_mock/red-packets", "", 200},
 		{"GET", "/_mock/app-auth-tokens", "", 200},
+		{"GET", "/_mock/audit", "", 200},
+		{"POST", "/_mock/audit", `{"notify_url":"` + shop.URL + `","app_id":"` + keys.DevAppID + `","out_trade_no":"OA-1","probes":["baseline","forged-signature"]}`, 200},
+		{"POST", "/_mock/audit", `{"notify_url":"file:///etc/passwd","app_id":"` + keys.DevAppID + `"}`, 400},
+		{"POST", "/_mock/audit", `{"notify_url":"` + shop.URL + `","app_id":"` + keys.DevAppID + `","out_trade_no":"NOPE"}`, 404},
 		{"POST", "/_mock/reset", "", 200},
 	}
 	for _, c := range calls {

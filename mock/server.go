@@ -21,6 +21,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/audit"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -212,6 +213,8 @@ func New(opts Options) (_ *Server, err error) {
 		cfg.Notify.Log = cfg.Logger
 	}
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
+	s.Audit = &audit.Auditor{Trades: s.Trades, Key: s.Key, IDs: ids, Clock: cfg.Clock,
+		Timeout: s.Notifier.Timeout(), Transport: cfg.Notify.Transport}
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)

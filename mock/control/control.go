@@ -87,6 +87,8 @@ func (a *API) Register(g *echo.Group) {
 	g.DELETE("/notifications", a.clearNotifications)
 	g.GET("/notifications/:id", a.getNotification)
 	g.POST("/notifications/:id/resend", a.resend)
+	g.GET("/audit", a.auditProbes)
+	g.POST("/audit", a.runAudit)
 }
 
 // appPay stands in for the Alipay app: it takes the order string of

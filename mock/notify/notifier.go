@@ -125,23 +125,74 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 		opts.UserAgent = UserAgent
 	}
 	outbox.SetKeep(opts.Keep)
-	tr := opts.Transport
+	return &Notifier{
+		opts: opts, key: key, sched: sched, ids: ids, outbox: outbox,
+		http: NewHTTPClient(opts.Timeout, opts.Transport),
+	}
+}
+
+// NewHTTPClient is the notifier's HTTP client: attempts bounded by
+// timeout, no redirect followed, the answer's headers bounded. A nil
+// transport is a fresh one.
+func NewHTTPClient(timeout time.Duration, tr http.RoundTripper) *http.Client {
 	if tr == nil {
 		// A merchant's answer is read bounded: headers to maxResponseHeader,
 		// the body to maxResponse (the rest drained up to 1 MiB, then cut).
 		tr = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
 			MaxResponseHeaderBytes: maxResponseHeader}
 	}
-	return &Notifier{
-		opts: opts, key: key, sched: sched, ids: ids, outbox: outbox,
-		http: &http.Client{
-			Transport: tr,
-			Timeout:   opts.Timeout,
-			// A redirect is not "success": production does not follow them.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		// A redirect is not "success": production does not follow them.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
+
+// Answer is what a merchant's endpoint answered one POST.
+type Answer struct {
+	Status   int    // 0 when there was no answer
+	Body     string // at most 1 KiB
+	Err      error  // no answer: refused, timed out, cut
+	OK       bool   // HTTP 200 and exactly "success"
+	Duration time.Duration
+}
+
+// Post sends one form body as the notifier does: POST, the form's
+// charset in Content-Type, production's User-Agent, the MarkerHeader
+// (the mock's own surfaces refuse it), and reads the answer bounded.
+func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent string) (a Answer) {
+	start := time.Now() // latency is wall time, not the mock clock
+	defer func() { a.Duration = time.Since(start) }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+charset)
+	if userAgent == "" {
+		userAgent = UserAgent
+	}
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set(MarkerHeader, "1")
+	resp, err := c.Do(req)
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if len(b) > maxResponse {
+		b = b[:maxResponse]
+	}
+	a.Status, a.Body = resp.StatusCode, string(b)
+	a.OK = resp.StatusCode == http.StatusOK && a.Body == "success"
+	return a
+}
+
+// Timeout is the wall-time limit of one attempt in force.
+func (n *Notifier) Timeout() time.Duration { return n.opts.Timeout }
 
 // Outbox is where notifications are kept.
 func (n *Notifier) Outbox() *Outbox { return n.outbox }
@@ -355,28 +406,11 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 		f, body = Form{Params: nf.Params}, nf.Body
 	}
 	a.NotifyTime, a.Sign = f.Params[timeField(nf.Kind)], f.Params["sign"]
-	start := time.Now() // latency is wall time, not the mock clock
-	req, err := http.NewRequest(http.MethodPost, nf.URL, strings.NewReader(body))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+nf.Charset)
-		req.Header.Set("User-Agent", n.opts.UserAgent)
-		req.Header.Set(MarkerHeader, "1")
-		var resp *http.Response
-		if resp, err = n.http.Do(req); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			a.Status = resp.StatusCode
-			if len(b) > maxResponse {
-				b = b[:maxResponse]
-			}
-			a.Response = string(b)
-			a.OK = resp.StatusCode == http.StatusOK && string(b) == "success"
-		}
-	}
-	a.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
-	if err != nil {
-		a.Error = err.Error()
+	ans := Post(context.Background(), n.http, nf.URL, body, nf.Charset, n.opts.UserAgent)
+	a.Status, a.Response, a.OK = ans.Status, ans.Body, ans.OK
+	a.LatencyMS = float64(ans.Duration.Microseconds()) / 1000
+	if ans.Err != nil {
+		a.Error = ans.Err.Error()
 	}
 	var next *time.Time
 	var state State
@@ -480,9 +514,31 @@ func notifyVouchers(vs []trade.Voucher) []voucher {
 // params are the notification fields for an event, or false when
 // production sends none for it.
 func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool) {
+	id := n.ids.NotifyID(e.At) // drawn for every event, as seeded runs expect
+	switch e.Type {
+	case trade.EventPaid, trade.EventRefunded:
+	case trade.EventClosed, trade.EventExpired:
+		if !n.opts.Closed {
+			return nil, false
+		}
+	case trade.EventFinished:
+		if !n.opts.Finished {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	return TradeParams(t, e.Type, e.At, id), true
+}
+
+// TradeParams are the unsigned fields of the trade_status_sync
+// notification of an event of type typ at at, with the trade as it is
+// after the event: the notifier's, and the handler audit's (mock/audit),
+// which signs them with SignForm as the notifier does.
+func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID string) map[string]string {
 	p := map[string]string{
-		"notify_time": timestamp.Format(e.At), "notify_type": "trade_status_sync",
-		"notify_id": n.ids.NotifyID(e.At), "app_id": t.AppID, "auth_app_id": t.AppID,
+		"notify_time": timestamp.Format(at), "notify_type": "trade_status_sync",
+		"notify_id": notifyID, "app_id": t.AppID, "auth_app_id": t.AppID,
 		"version":  "1.0",
 		"trade_no": t.TradeNo, "out_trade_no": t.OutTradeNo, "trade_status": string(t.Status),
 		"seller_id": t.Seller.UserID, "seller_email": t.Seller.Email,
@@ -513,23 +569,11 @@ func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool
 	if t.Closed != nil {
 		p["gmt_close"] = timestamp.Format(*t.Closed)
 	}
-	switch e.Type {
-	case trade.EventPaid:
-	case trade.EventRefunded:
+	if typ == trade.EventRefunded && len(t.Refunds) > 0 {
 		r := t.Refunds[len(t.Refunds)-1]
 		p["refund_fee"] = t.Refunded().String()
 		p["out_biz_no"] = r.OutRequestNo
 		p["gmt_refund"] = r.At.In(timestamp.Zone).Format(timestamp.Layout + ".000")
-	case trade.EventClosed, trade.EventExpired:
-		if !n.opts.Closed {
-			return nil, false
-		}
-	case trade.EventFinished:
-		if !n.opts.Finished {
-			return nil, false
-		}
-	default:
-		return nil, false
 	}
-	return p, true
+	return p
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/audit"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
@@ -41,6 +42,8 @@ type Deps struct {
 	Sched *clock.Scheduler
 	// Notifier delivers notifications.
 	Notifier *notify.Notifier
+	// Audit checks merchants' notification handlers.
+	Audit *audit.Auditor
 	// Key is the mock's "Alipay" private key: it signs responses,
 	// notifications and returns.
 	Key *rsa.PrivateKey

@@ -99,6 +99,8 @@ func (d *Dashboard) Register(g *echo.Group) {
 	g.POST("/clock/speed", d.clockSpeed, d.sameOrigin)
 	g.POST("/clock/set", d.clockSet, d.sameOrigin)
 	g.GET("/scenarios", d.scenarios)
+	g.GET("/audit", d.auditPage)
+	g.POST("/audit", d.auditRun, d.sameOrigin)
 	g.POST("/reset", d.reset, d.sameOrigin)
 	g.Any("/*", d.missing)
 }

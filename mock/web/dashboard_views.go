@@ -262,6 +262,8 @@ type tradeDetailView struct {
 	Refunds                                           []refundRow
 	Notes                                             []noteRow
 	NotesHref, CashierHref, QRHref                    string
+	// AuditHref opens the audit form for this trade and its notify_url.
+	AuditHref string
 }
 
 func (d *Dashboard) appName(id string) string {
@@ -310,7 +312,8 @@ func goodsText(t trade.Trade) string {
 
 func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) tradeDetailView {
 	v := tradeDetailView{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Status: string(t.Status), StatusClass: statusClass(string(t.Status)),
-		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.CashierToken}
+		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.CashierToken,
+		AuditHref: withQuery(ui("audit"), "app_id", t.AppID, "out_trade_no", t.OutTradeNo, "notify_url", t.NotifyURL)}
 	if t.QRToken != "" {
 		v.QRHref = "/qr/" + t.QRToken
 	}
