@@ -1,0 +1,150 @@
+package userauth_test
+
+import (
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
+)
+
+const app, other, user = "2021000000000001", "2021000000000002", "2088102177846880"
+
+func newBook() (*userauth.Book, *clock.Sim) {
+	c := clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	return userauth.NewBook(c), c
+}
+
+func consent(t *testing.T, b *userauth.Book, scope string) userauth.Code {
+	t.Helper()
+	f := b.Open(userauth.Form{AppID: app, Scope: scope, RedirectURI: "https://example.com/cb"})
+	_, code, err := b.Consent(f.Token, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestShapes(t *testing.T) {
+	b, _ := newBook()
+	code := consent(t, b, userauth.ScopeUser)
+	if !regexp.MustCompile(`^[0-9a-f]{28}[A-Z]{2}[0-9]{2}$`).MatchString(code.Code) {
+		t.Fatalf("auth_code %q is not production's shape", code.Code)
+	}
+	tok, err := b.Exchange(app, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := regexp.MustCompile(`^authusrB[0-9a-f]{29}[A-Z][0-9]{2}$`)
+	if !shape.MatchString(tok.AccessToken) || !shape.MatchString(tok.RefreshToken) {
+		t.Fatalf("tokens %q %q are not production's shape", tok.AccessToken, tok.RefreshToken)
+	}
+	if tok.AccessToken[len(tok.AccessToken)-2:] != code.Code[len(code.Code)-2:] {
+		t.Fatal("the token does not end in the code's user digits")
+	}
+}
+
+func TestFormIsOneTime(t *testing.T) {
+	b, c := newBook()
+	f := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	if _, _, err := b.Consent(f.Token, user); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Consent(f.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
+		t.Fatalf("second consent: %v", err)
+	}
+	g := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	c.Advance(userauth.FormLifetime)
+	if _, _, err := b.Consent(g.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
+		t.Fatalf("expired form: %v", err)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(b *userauth.Book, c *clock.Sim, code string) error
+	}{
+		{"used", func(b *userauth.Book, c *clock.Sim, code string) error {
+			if _, err := b.Exchange(app, code); err != nil {
+				return nil // wrong: the first must work
+			}
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"expired", func(b *userauth.Book, c *clock.Sim, code string) error {
+			c.Advance(userauth.CodeLifetime)
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"foreign", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, err := b.Exchange(other, code)
+			return err
+		}},
+		{"spent by a foreign attempt", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, _ = b.Exchange(other, code)
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"unknown", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, err := b.Exchange(app, "nope")
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, c := newBook()
+			code := consent(t, b, userauth.ScopeUser)
+			if err := tc.do(b, c, code.Code); err != userauth.ErrCodeInvalid {
+				t.Fatalf("got %v, want isv.code-invalid", err)
+			}
+		})
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	b, c := newBook()
+	first, err := b.Exchange(app, consent(t, b, userauth.ScopeUser).Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(24 * time.Hour)
+	if _, err := b.Refresh(other, first.RefreshToken); err != userauth.ErrUnmatchedApp {
+		t.Fatalf("foreign refresh: %v", err)
+	}
+	second, err := b.Refresh(app, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.RefreshExpires.Equal(first.RefreshExpires) || !second.Expires.Equal(c.Now().Add(userauth.TokenLifetime)) {
+		t.Fatalf("refresh deadlines: %+v after %+v", second, first)
+	}
+	if _, err := b.Resolve(app, first.AccessToken); err != userauth.ErrInvalidToken {
+		t.Fatalf("the replaced access token: %v", err)
+	}
+	if _, err := b.Refresh(app, first.RefreshToken); err != userauth.ErrRefreshInvalid {
+		t.Fatalf("the replaced refresh token: %v", err)
+	}
+	if _, err := b.Resolve(app, second.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(userauth.TokenLifetime)
+	if _, err := b.Resolve(app, second.AccessToken); err != userauth.ErrTokenTimeOut {
+		t.Fatalf("expired access token: %v", err)
+	}
+	c.Advance(userauth.RefreshLifetime)
+	if _, err := b.Refresh(app, second.RefreshToken); err != userauth.ErrRefreshTimeOut {
+		t.Fatalf("expired refresh token: %v", err)
+	}
+}
+
+func TestBounded(t *testing.T) {
+	b, _ := newBook()
+	for range userauth.MaxForms + 10 {
+		b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	}
+	if forms, _, _ := b.Len(); forms != userauth.MaxForms {
+		t.Fatalf("%d forms kept, want %d", forms, userauth.MaxForms)
+	}
+}
