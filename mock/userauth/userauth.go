@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"sync"
 	"time"
 
@@ -55,6 +56,26 @@ type Form struct {
 	RedirectURI string
 	State       string
 	Expires     time.Time
+}
+
+// Callback is where the consent sends the browser: redirect_uri with the
+// parameters production adds (app_id, source, scope, auth_code, and state
+// when the app sent one).
+func (f Form) Callback(code string) string {
+	u, err := url.Parse(f.RedirectURI)
+	if err != nil { // checked when the form was opened
+		return f.RedirectURI
+	}
+	q := u.Query()
+	q.Set("app_id", f.AppID)
+	q.Set("source", "alipay_wallet")
+	q.Set("scope", f.Scope)
+	q.Set("auth_code", code)
+	if f.State != "" {
+		q.Set("state", f.State)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Code is an auth_code: what the user's consent hands the app.
@@ -154,9 +175,21 @@ func (b *Book) Consent(token, userID string) (Form, Code, error) {
 		return Form{}, Code{}, ErrFormUnknown
 	}
 	b.forms.del(token)
-	c := &Code{Code: codeText(userID), AppID: f.AppID, UserID: userID, Scope: f.Scope, Created: now, Expires: now.Add(CodeLifetime)}
+	return *f, b.code(f.AppID, userID, f.Scope, now), nil
+}
+
+// Grant issues an auth_code as if userID had consented on the page: for
+// tests that skip the browser (POST /_mock/user-auth-codes).
+func (b *Book) Grant(appID, scope, userID string) Code {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.code(appID, userID, scope, b.clock.Now())
+}
+
+func (b *Book) code(appID, userID, scope string, now time.Time) Code {
+	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Expires: now.Add(CodeLifetime)}
 	b.codes.put(c.Code, c)
-	return *f, *c, nil
+	return *c
 }
 
 // Decline is the user's no: it uses the form up.
