@@ -1,0 +1,295 @@
+package client_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// Sign-in with Alipay, end to end: the authorisation page in a plain HTTP
+// client, then alipay.system.oauth.token and alipay.user.info.share.
+
+const (
+	signInApp  = "2021000000000031" // a second app, for foreign codes
+	openIDApp  = "2021000000000032" // user_id_type open_id
+	callbackOK = "https://merchant.example/cb"
+)
+
+func signInMock(t *testing.T) *mocktest.Mock {
+	t.Helper()
+	pub := string(keys.DevFile("app_public_key.pem"))
+	return mocktest.Start(t, mock.Options{
+		Clock: clock.NewManual(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)),
+		Apps: []apps.Spec{{AppID: signInApp, PublicKey: pub}, {AppID: openIDApp, PublicKey: pub, UserIDType: "open_id"}},
+	})
+}
+
+func appClient(m *mocktest.Mock, appID string) *client.Client {
+	return m.Client(func(c *client.Config) {
+		if appID != "" {
+			c.AppID = appID
+		}
+	})
+}
+
+var (
+	formToken = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+	userField = regexp.MustCompile(`name="user_id" id="user_id" value="([^"]*)"`)
+)
+
+// signIn opens the authorisation URL, consents as userID (the page's own
+// fake user when empty) and returns the redirect's query.
+func signIn(t *testing.T, c *client.Client, scope, userID string) url.Values {
+	t.Helper()
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(c.AuthorizeURL(scope, callbackOK+"?from=test", "st-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := formToken.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || tok == nil {
+		t.Fatalf("authorisation page: %s %s", resp.Status, body)
+	}
+	if userID == "" {
+		userID = html.UnescapeString(string(userField.FindSubmatch(body)[1]))
+	}
+	resp, err = hc.PostForm(strings.Split(c.AuthorizeURL(scope, callbackOK, ""), "?")[0],
+		url.Values{"form_token": {html.UnescapeString(string(tok[1]))}, "user_id": {userID}, "action": {"consent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), callbackOK+"?") {
+		t.Fatalf("consent: %s to %q", resp.Status, resp.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if q.Get("from") != "test" || q.Get("state") != "st-1" || q.Get("app_id") != c.AppID() || q.Get("scope") != scope ||
+		q.Get("source") != "alipay_wallet" || q.Get("auth_code") == "" {
+		t.Fatalf("callback query %v", q)
+	}
+	q.Set("user_id", userID)
+	return q
+}
+
+func TestE2ESignIn(t *testing.T) {
+	m := signInMock(t)
+	c := appClient(m, "")
+	ctx := context.Background()
+	const user = "2088102177846880"
+	q := signIn(t, c, client.ScopeAuthUser, user)
+
+	tok, err := c.OAuthToken(ctx, q.Get("auth_code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.UserID != user || tok.OpenID != "" || tok.AccessToken == "" || tok.RefreshToken == "" ||
+		tok.ExpiresIn != 1296000 || tok.ReExpiresIn != 2592000 || tok.Code != "" {
+		t.Fatalf("oauth.token = %+v", tok)
+	}
+	if at, err := timestamp.Parse(tok.AuthStart); err != nil || !at.Equal(m.Clock.Now().Truncate(time.Second)) {
+		t.Errorf("auth_start %q (%v), want the mock's now", tok.AuthStart, err)
+	}
+	info, err := c.UserInfoShare(ctx, tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fixtures.UserProfile(user)
+	if info.Code != client.CodeSuccess || info.UserID != user || info.NickName != p.NickName || info.Avatar != p.Avatar ||
+		info.Gender != p.Gender || info.Province != p.Province || info.City != p.City {
+		t.Fatalf("user.info.share = %+v, want %+v", info, p)
+	}
+
+	// A second sign-in of the same user: a new token, the same profile.
+	tok2, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthUser, user).Get("auth_code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info2, err := c.UserInfoShare(ctx, tok2.AccessToken)
+	if err != nil || tok2.AccessToken == tok.AccessToken || info2.NickName != info.NickName || info2.City != info.City {
+		t.Fatalf("second sign-in: %+v %+v %v", tok2, info2, err)
+	}
+
+	// The page's own fake user signs in too.
+	q = signIn(t, c, client.ScopeAuthUser, "")
+	if tok3, err := c.OAuthToken(ctx, q.Get("auth_code")); err != nil || tok3.UserID != q.Get("user_id") {
+		t.Fatalf("fake user: %+v %v", tok3, err)
+	}
+}
+
+func TestE2ESignInCodeErrors(t *testing.T) {
+	m := signInMock(t)
+	c, other := appClient(m, ""), appClient(m, signInApp)
+	ctx := context.Background()
+	code := func() string { return signIn(t, c, client.ScopeAuthUser, "2088102177846881").Get("auth_code") }
+
+	used := code()
+	if _, err := c.OAuthToken(ctx, used); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.OAuthToken(ctx, used)
+	e := wantAPIError(t, err, "40002", "isv.code-invalid")
+	if e.Msg != "Invalid Arguments" || e.SubMsg != "授权码code无效" {
+		t.Errorf("used code: %+v", e)
+	}
+
+	foreign := code()
+	_, err = other.OAuthToken(ctx, foreign)
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+	_, err = c.OAuthToken(ctx, foreign) // spent by the other app's attempt
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+
+	expired := code()
+	m.Advance("3m")
+	_, err = c.OAuthToken(ctx, expired)
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+
+	_, err = c.OAuthToken(ctx, "nope")
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+
+	_, err = c.RefreshOAuthToken(ctx, "")
+	wantAPIError(t, err, "40002", "isv.refresh-token-invalid")
+
+	_, err = c.OAuthToken(ctx, code(), client.WithParam("grant_type", "password"))
+	wantAPIError(t, err, "40002", "isv.grant-type-invalid")
+}
+
+// The errors come in error_response, signed, and a success has no code
+// and msg: production's shape of alipay.system.oauth.token.
+func TestSignInWireShape(t *testing.T) {
+	m := signInMock(t)
+	body := m.Post(m.Params("alipay.system.oauth.token", "", func(p map[string]string) {
+		p["grant_type"], p["code"] = "authorization_code", "nope"
+	}))
+	if !strings.HasPrefix(string(body), `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid","sub_msg":"授权码code无效"},"sign":"`) {
+		t.Fatalf("bad code: %s", body)
+	}
+	var code map[string]any
+	m.ControlJSON("POST", "/user-auth-codes", map[string]string{"app_id": keys.DevAppID, "user_id": "2088102177846882"}, http.StatusCreated, &code)
+	body = m.Post(m.Params("alipay.system.oauth.token", "", func(p map[string]string) {
+		p["grant_type"], p["code"] = "authorization_code", code["auth_code"].(string)
+	}))
+	node := m.Verify("alipay.system.oauth.token", body, true)
+	if _, has := node["code"]; has || node["user_id"] != "2088102177846882" || node["expires_in"] != float64(1296000) {
+		t.Fatalf("success: %s", body)
+	}
+	if !regexp.MustCompile(`^\{"alipay_system_oauth_token_response":\{"access_token":"authusrB[0-9a-f]{29}[A-Z][0-9]{2}","auth_start":"[0-9-]{10} [0-9:]{8}","expires_in":1296000,"re_expires_in":2592000,"refresh_token":"authusrB`).Match(body) {
+		t.Errorf("success is not production's shape: %s", body)
+	}
+}
+
+func TestE2ESignInTokens(t *testing.T) {
+	m := signInMock(t)
+	c, other := appClient(m, ""), appClient(m, signInApp)
+	ctx := context.Background()
+	tok, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthUser, "2088102177846883").Get("auth_code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = other.UserInfoShare(ctx, tok.AccessToken)
+	wantAPIError(t, err, "20001", "aop.invalid-auth-token")
+	_, err = other.RefreshOAuthToken(ctx, tok.RefreshToken)
+	wantAPIError(t, err, "40002", "isv.unmatched-app-id")
+
+	m.Advance("24h")
+	fresh, err := c.RefreshOAuthToken(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ExpiresIn != 1296000 || fresh.ReExpiresIn != 2592000-86400 || fresh.UserID != tok.UserID || fresh.AccessToken == tok.AccessToken {
+		t.Fatalf("refreshed = %+v", fresh)
+	}
+	_, err = c.UserInfoShare(ctx, tok.AccessToken)
+	e := wantAPIError(t, err, "20001", "aop.invalid-auth-token")
+	if e.Msg != "Insufficient Token Permissions" || e.SubMsg != "无效的访问令牌" {
+		t.Errorf("replaced token: %+v", e)
+	}
+	_, err = c.RefreshOAuthToken(ctx, tok.RefreshToken)
+	wantAPIError(t, err, "40002", "isv.refresh-token-invalid")
+	if _, err := c.UserInfoShare(ctx, fresh.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+
+	m.Advance("360h") // 15 days: the access token's lifetime
+	_, err = c.UserInfoShare(ctx, fresh.AccessToken)
+	wantAPIError(t, err, "20001", "aop.auth-token-time-out")
+	m.Advance("336h") // past the refresh token's 30 days
+	_, err = c.RefreshOAuthToken(ctx, fresh.RefreshToken)
+	wantAPIError(t, err, "40002", "isv.refresh-token-time-out")
+}
+
+func TestE2ESignInAuthBase(t *testing.T) {
+	m := signInMock(t)
+	c := appClient(m, "")
+	ctx := context.Background()
+	tok, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthBase, "2088102177846884").Get("auth_code"))
+	if err != nil || tok.UserID != "2088102177846884" {
+		t.Fatalf("auth_base token: %+v %v", tok, err)
+	}
+	_, err = c.UserInfoShare(ctx, tok.AccessToken)
+	wantAPIError(t, err, "20001", "aop.invalid-auth-token")
+	_, err = c.UserInfoShare(ctx, "")
+	wantAPIError(t, err, "20001", "aop.invalid-auth-token")
+}
+
+func TestE2ESignInOpenID(t *testing.T) {
+	m := signInMock(t)
+	c := appClient(m, openIDApp)
+	ctx := context.Background()
+	const user = "2088102177846885"
+	tok, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthUser, user).Get("auth_code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.UserID != "" || tok.OpenID != fixtures.OpenID(openIDApp, user) {
+		t.Fatalf("open_id app's token: %+v", tok)
+	}
+	info, err := c.UserInfoShare(ctx, tok.AccessToken)
+	if err != nil || info.UserID != "" || info.OpenID != tok.OpenID {
+		t.Fatalf("open_id app's user.info.share: %+v %v", info, err)
+	}
+}
+
+// Through the bundled transport, the production URLs of both the page and
+// the gateway reach the mock.
+func TestE2ESignInThroughTransport(t *testing.T) {
+	m := signInMock(t)
+	tr, err := client.NewTransport(m.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Client(func(cfg *client.Config) {
+		cfg.GatewayURL = "https://openapi.alipay.com/gateway.do"
+		cfg.HTTPClient = &http.Client{Transport: tr}
+	})
+	u := c.AuthorizeURL(client.ScopeAuthUser, callbackOK, "s")
+	if !strings.HasPrefix(u, "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?") {
+		t.Fatalf("AuthorizeURL = %s", u)
+	}
+	resp, err := (&http.Client{Transport: tr}).Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !formToken.Match(body) {
+		t.Fatalf("page through the transport: %s %s", resp.Status, body)
+	}
+}
