@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -19,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // Sign-in with Alipay, end to end: the authorisation page in a plain HTTP
@@ -291,5 +293,65 @@ func TestE2ESignInThroughTransport(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !formToken.Match(body) {
 		t.Fatalf("page through the transport: %s %s", resp.Status, body)
+	}
+}
+
+// An app of user_id_type open_id sees its buyers by open id in trades and
+// notifications: buyer_open_id instead of buyer_user_id (buyer_id in
+// notifications); the same buyer has the same open id in sign-in.
+func TestE2ETradesWithOpenID(t *testing.T) {
+	m := signInMock(t)
+	c := m.Client(func(cfg *client.Config) { cfg.AppID, cfg.NotifyURL = openIDApp, "http://127.0.0.1:9/notify" })
+	ctx := context.Background()
+	const buyerID = "2088102177846886"
+	open := fixtures.OpenID(openIDApp, buyerID)
+
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "OPENID-1",
+		TotalAmount: amount.MustParse("12.00"), Subject: "tea"}}); err != nil {
+		t.Fatal(err)
+	}
+	m.Control("POST", "/trades/OPENID-1/pay?app_id="+openIDApp, map[string]string{"buyer_id": buyerID}, http.StatusOK)
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "OPENID-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.BuyerUserID != "" || q.BuyerOpenID != open || q.BuyerLogonID == "" {
+		t.Fatalf("query: buyer_user_id %q buyer_open_id %q, want only %q", q.BuyerUserID, q.BuyerOpenID, open)
+	}
+	r, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "OPENID-1", OutRequestNo: "r1", RefundAmount: amount.MustParse("1.00")})
+	if err != nil || r.BuyerUserID != "" || r.BuyerOpenID != open {
+		t.Fatalf("refund: %+v %v", r, err)
+	}
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "OPENID-1"}, 1)[0]
+	if _, has := n.Params["buyer_id"]; has || n.Params["buyer_open_id"] != open {
+		t.Fatalf("notification params %v", n.Params)
+	}
+	tok, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthBase, buyerID).Get("auth_code"))
+	if err != nil || tok.OpenID != open {
+		t.Fatalf("sign-in of the same buyer: %+v %v", tok, err)
+	}
+
+	// A barcode payment and a trade created for an open id.
+	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "OPENID-2", TotalAmount: amount.MustParse("3.00"), Subject: "s"},
+		Scene: "bar_code", AuthCode: "283912345678901234"})
+	if err != nil || p.BuyerUserID != "" || len(p.BuyerOpenID) != fixtures.OpenIDLen {
+		t.Fatalf("pay: %+v %v", p, err)
+	}
+	if _, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "OPENID-3", TotalAmount: amount.MustParse("3.00"), Subject: "s"},
+		BuyerOpenID: open}); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "OPENID-3"}); err != nil || q.BuyerOpenID != open || q.BuyerUserID != "" {
+		t.Fatalf("created for an open id: %+v %v", q, err)
+	}
+
+	// The dev app (user_id_type user_id) is unchanged.
+	d := appClient(m, "")
+	if _, err := d.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "UID-1", TotalAmount: amount.MustParse("3.00"), Subject: "s"},
+		Scene: "bar_code", AuthCode: "283912345678901234"}); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := d.Query(ctx, client.QueryRequest{OutTradeNo: "UID-1"}); err != nil || q.BuyerOpenID != "" || len(q.BuyerUserID) != 16 {
+		t.Fatalf("user_id app: %+v %v", q, err)
 	}
 }

@@ -72,6 +72,9 @@ type call struct {
 	st  sign.Type
 	// token is set when the request acts for a merchant (app_auth_token).
 	token *appauth.Token
+	// openID is set when the merchant's app names users by open id
+	// (user_id_type open_id).
+	openID bool
 	// encrypted is set when biz_content came AES-encrypted: the answer is too.
 	encrypted bool
 	biz       json.RawMessage

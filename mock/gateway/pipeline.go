@@ -145,6 +145,9 @@ func (g *Gateway) admit(cl *call) (string, *apierr.Error) {
 		}
 		cl.token = &t
 	}
+	if a, ok := g.Apps.Get(cl.owner()); ok {
+		cl.openID = a.OpenID
+	}
 	return g.decrypt(cl)
 }
 

@@ -93,11 +93,11 @@ func (g *Gateway) userInfoShare(cl *call, in userInfoRequest) (any, *apierr.Erro
 
 // userIDs is how the merchant's app names a user: the 2088 user id, or
 // for an app of user_id_type open_id only its open id (fixtures.OpenID,
-// per app and user).
+// per app and user). Sign-in and trades (buyer_user_id → buyer_open_id)
+// both answer through it.
 func (g *Gateway) userIDs(cl *call, userID string) (uid, openID string) {
-	app := cl.owner()
-	if a, ok := g.Apps.Get(app); ok && a.OpenID {
-		return "", fixtures.OpenID(app, userID)
+	if userID != "" && cl.openID {
+		return "", fixtures.OpenID(cl.owner(), userID)
 	}
 	return userID, ""
 }
