@@ -37,7 +37,7 @@ func signInMock(t *testing.T) *mocktest.Mock {
 	pub := string(keys.DevFile("app_public_key.pem"))
 	return mocktest.Start(t, mock.Options{
 		Clock: clock.NewManual(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)),
-		Apps: []apps.Spec{{AppID: signInApp, PublicKey: pub}, {AppID: openIDApp, PublicKey: pub, UserIDType: "open_id"}},
+		Apps:  []apps.Spec{{AppID: signInApp, PublicKey: pub}, {AppID: openIDApp, PublicKey: pub, UserIDType: "open_id"}},
 	})
 }
 
