@@ -355,3 +355,66 @@ func TestE2ETradesWithOpenID(t *testing.T) {
 		t.Fatalf("user_id app: %+v %v", q, err)
 	}
 }
+
+// v3: POST /v3/alipay/system/oauth/token with grant_type and code in the
+// body; the same book, so a v1 code works there.
+func TestE2ESignInV3(t *testing.T) {
+	m := signInMock(t)
+	c := appClient(m, "")
+	ctx := context.Background()
+	var out client.OAuthTokenResponse
+	code := signIn(t, c, client.ScopeAuthUser, "2088102177846887").Get("auth_code")
+	if err := c.V3(ctx, "alipay.system.oauth.token", map[string]string{"grant_type": "authorization_code", "code": code}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.UserID != "2088102177846887" || out.ExpiresIn != 1296000 || out.AccessToken == "" {
+		t.Fatalf("v3 oauth.token = %+v", out)
+	}
+	err := c.V3(ctx, "alipay.system.oauth.token", map[string]string{"grant_type": "authorization_code", "code": code}, &out)
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+	if _, err := c.UserInfoShare(ctx, out.AccessToken); err != nil {
+		t.Fatalf("a v3 token on gateway.do: %v", err)
+	}
+}
+
+// Scenarios match grant_type and code though gateway.do sends them outside
+// biz_content, and a forced error still comes in error_response.
+func TestE2ESignInScenario(t *testing.T) {
+	m := signInMock(t)
+	c := appClient(m, "")
+	m.Control("POST", "/scenarios", `name: refresh-down
+rules:
+  - when:
+      method: alipay.system.oauth.token
+      biz: {grant_type: refresh_token}
+    then:
+      respond: {code: "20000", sub_code: "isp.unknow-error"}
+`, http.StatusCreated)
+	ctx := context.Background()
+	tok, err := c.OAuthToken(ctx, signIn(t, c, client.ScopeAuthUser, "2088102177846888").Get("auth_code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RefreshOAuthToken(ctx, tok.RefreshToken)
+	wantAPIError(t, err, "20000", "isp.unknow-error")
+	body := m.Post(m.Params("alipay.system.oauth.token", "", func(p map[string]string) {
+		p["grant_type"], p["refresh_token"] = "refresh_token", tok.RefreshToken
+	}))
+	if !strings.HasPrefix(string(body), `{"error_response":{"code":"20000"`) {
+		t.Fatalf("forced answer: %s", body)
+	}
+	var journal []struct {
+		Method string `json:"method"`
+		Rule   string `json:"rule"`
+	}
+	m.ControlJSON("GET", "/journal?method=alipay.system.oauth.token", nil, http.StatusOK, &journal)
+	rules := 0
+	for _, e := range journal {
+		if e.Method == "alipay.system.oauth.token" && e.Rule != "" {
+			rules++
+		}
+	}
+	if rules != 2 {
+		t.Fatalf("journal: %+v", journal)
+	}
+}
