@@ -417,4 +417,14 @@ rules:
 	if rules != 2 {
 		t.Fatalf("journal: %+v", journal)
 	}
+	// The dashboard's journal lists them.
+	resp, err := http.Get(m.URL + "/_mock/ui/journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Count(string(page), "alipay.system.oauth.token") < 3 {
+		t.Fatalf("dashboard journal: HTTP %d, %d mentions of oauth.token", resp.StatusCode, strings.Count(string(page), "alipay.system.oauth.token"))
+	}
 }
