@@ -428,3 +428,31 @@ rules:
 		t.Fatalf("dashboard journal: HTTP %d, %d mentions of oauth.token", resp.StatusCode, strings.Count(string(page), "alipay.system.oauth.token"))
 	}
 }
+
+// An ISV signs users in for a merchant: the authorisation URL carries the
+// merchant's app_id, and the ISV exchanges the code with the merchant's
+// app_auth_token. Without it the code is another app's.
+func TestE2ESignInForMerchant(t *testing.T) {
+	m := signInMock(t)
+	merchant, isv := appClient(m, ""), appClient(m, signInApp)
+	ctx := context.Background()
+	var grant map[string]any
+	m.ControlJSON("POST", "/app-auth-codes", map[string]string{"app_id": signInApp, "merchant_app_id": keys.DevAppID}, http.StatusCreated, &grant)
+	auth, err := isv.ExchangeAppAuthCode(ctx, grant["app_auth_code"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := signIn(t, merchant, client.ScopeAuthUser, "2088102177846889").Get("auth_code")
+	tok, err := isv.OAuthToken(ctx, code, client.WithAppAuthToken(auth.AppAuthToken))
+	if err != nil || tok.UserID != "2088102177846889" {
+		t.Fatalf("ISV for the merchant: %+v %v", tok, err)
+	}
+	if _, err := isv.UserInfoShare(ctx, tok.AccessToken, client.WithAppAuthToken(auth.AppAuthToken)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = isv.UserInfoShare(ctx, tok.AccessToken)
+	wantAPIError(t, err, "20001", "aop.invalid-auth-token")
+	code = signIn(t, merchant, client.ScopeAuthUser, "2088102177846889").Get("auth_code")
+	_, err = isv.OAuthToken(ctx, code)
+	wantAPIError(t, err, "40002", "isv.code-invalid")
+}
