@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"sort"
 	"sync"
 	"time"
 
@@ -80,29 +81,39 @@ func (f Form) Callback(code string) string {
 
 // Code is an auth_code: what the user's consent hands the app.
 type Code struct {
-	Code    string
-	AppID   string
-	UserID  string
-	Scope   string
-	Created time.Time
-	Expires time.Time
-	Used    bool
+	Code    string    `json:"auth_code"`
+	AppID   string    `json:"app_id"`
+	UserID  string    `json:"user_id"`
+	Scope   string    `json:"scope"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used,omitempty"`
 }
 
 // Token is an access token with its refresh token.
 type Token struct {
-	AccessToken  string
-	RefreshToken string
-	AppID        string
-	UserID       string
-	Scope        string
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	AppID        string `json:"app_id"`
+	UserID       string `json:"user_id"`
+	Scope        string `json:"scope"`
 	// AuthStart is when the access token's lifetime began (auth_start).
-	AuthStart      time.Time
-	Expires        time.Time
-	RefreshExpires time.Time
+	AuthStart      time.Time `json:"auth_start"`
+	Expires        time.Time `json:"expires"`
+	RefreshExpires time.Time `json:"refresh_expires"`
 	// Replaced is set once the refresh token was used: production makes
 	// the old access and refresh tokens invalid at once.
-	Replaced bool
+	Replaced bool `json:"replaced,omitempty"`
+}
+
+// Store is where the book writes codes and tokens through when
+// persistence is on (consent forms are not kept: they last minutes). A
+// failed write is the store's to report; the book goes on in memory.
+type Store interface {
+	PutUserCode(Code) error
+	PutUserToken(Token) error
+	// DeleteUserAuth deletes codes and tokens by code and access token.
+	DeleteUserAuth(keys []string) error
 }
 
 // Errors of alipay.system.oauth.token, answered in error_response (40002;
@@ -132,14 +143,62 @@ type Book struct {
 	codes  keep[*Code]
 	tokens keep[*Token] // by access token
 	byRef  map[string]*Token
+	store  Store
 }
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock) *Book {
 	b := &Book{clock: c, forms: newKeep[*Form](MaxForms), codes: newKeep[*Code](MaxCodes),
 		tokens: newKeep[*Token](MaxTokens), byRef: map[string]*Token{}}
-	b.tokens.evicted = func(t *Token) { delete(b.byRef, t.RefreshToken) }
+	b.tokens.evicted = func(t *Token) {
+		delete(b.byRef, t.RefreshToken)
+		b.drop(t.AccessToken)
+	}
+	b.codes.evicted = func(c *Code) { b.drop(c.Code) }
 	return b
+}
+
+// Persist makes the book write through s from now on.
+func (b *Book) Persist(s Store) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.store = s
+}
+
+// Restore puts stored codes and tokens back, oldest first, within the
+// book's bounds (what does not fit is deleted from the store too).
+func (b *Book) Restore(codes []Code, tokens []Token) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	sort.Slice(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
+	sort.Slice(tokens, func(i, j int) bool { return tokens[i].AuthStart.Before(tokens[j].AuthStart) })
+	for i := range codes {
+		c := codes[i]
+		b.codes.put(c.Code, &c)
+	}
+	for i := range tokens {
+		t := tokens[i]
+		b.tokens.put(t.AccessToken, &t)
+		b.byRef[t.RefreshToken] = &t
+	}
+}
+
+func (b *Book) saveCode(c *Code) {
+	if b.store != nil {
+		_ = b.store.PutUserCode(*c)
+	}
+}
+
+func (b *Book) saveToken(t *Token) {
+	if b.store != nil {
+		_ = b.store.PutUserToken(*t)
+	}
+}
+
+func (b *Book) drop(key string) {
+	if b.store != nil {
+		_ = b.store.DeleteUserAuth([]string{key})
+	}
 }
 
 // Open keeps a form for the page to show and returns it with its token.
@@ -189,6 +248,7 @@ func (b *Book) Grant(appID, scope, userID string) Code {
 func (b *Book) code(appID, userID, scope string, now time.Time) Code {
 	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Expires: now.Add(CodeLifetime)}
 	b.codes.put(c.Code, c)
+	b.saveCode(c)
 	return *c
 }
 
@@ -217,6 +277,9 @@ func (b *Book) Exchange(appID, code string) (Token, error) {
 	}
 	used := c.Used
 	c.Used = true
+	if !used {
+		b.saveCode(c)
+	}
 	if used || c.AppID != appID || !now.Before(c.Expires) {
 		return Token{}, ErrCodeInvalid
 	}
@@ -241,6 +304,7 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 		return Token{}, ErrRefreshTimeOut
 	}
 	old.Replaced = true
+	b.saveToken(old)
 	return b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires), nil
 }
 
@@ -249,6 +313,7 @@ func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time)
 		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	b.tokens.put(t.AccessToken, t)
 	b.byRef[t.RefreshToken] = t
+	b.saveToken(t)
 	return *t
 }
 

@@ -148,3 +148,50 @@ func TestBounded(t *testing.T) {
 		t.Fatalf("%d forms kept, want %d", forms, userauth.MaxForms)
 	}
 }
+
+// memStore records what the book writes through.
+type memStore struct {
+	codes   map[string]userauth.Code
+	tokens  map[string]userauth.Token
+	deleted []string
+}
+
+func (s *memStore) PutUserCode(c userauth.Code) error   { s.codes[c.Code] = c; return nil }
+func (s *memStore) PutUserToken(t userauth.Token) error { s.tokens[t.AccessToken] = t; return nil }
+func (s *memStore) DeleteUserAuth(keys []string) error {
+	s.deleted = append(s.deleted, keys...)
+	return nil
+}
+
+func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
+	b, c := newBook()
+	st := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+	b.Persist(st)
+	code := b.Grant(app, userauth.ScopeUser, user)
+	tok, err := b.Exchange(app, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.codes[code.Code].Used || st.tokens[tok.AccessToken].UserID != user {
+		t.Fatalf("not written through: %+v", st)
+	}
+	if _, err := b.Refresh(app, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if !st.tokens[tok.AccessToken].Replaced {
+		t.Fatal("the refresh did not write the replaced token")
+	}
+
+	var codes []userauth.Code
+	for i := range userauth.MaxCodes + 5 {
+		codes = append(codes, userauth.Code{Code: string(rune('a'+i%26)) + time.Duration(i).String(), AppID: app, UserID: user,
+			Created: c.Now().Add(time.Duration(i)), Expires: c.Now().Add(time.Hour)})
+	}
+	fresh, _ := newBook()
+	st2 := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+	fresh.Persist(st2)
+	fresh.Restore(codes, nil)
+	if _, n, _ := fresh.Len(); n != userauth.MaxCodes || len(st2.deleted) != 5 || st2.deleted[0] != codes[0].Code {
+		t.Fatalf("restored %d codes, deleted %v; want %d kept and the 5 oldest deleted", n, st2.deleted, userauth.MaxCodes)
+	}
+}
