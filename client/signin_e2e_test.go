@@ -427,6 +427,17 @@ rules:
 	if resp.StatusCode != http.StatusOK || strings.Count(string(page), "alipay.system.oauth.token") < 3 {
 		t.Fatalf("dashboard journal: HTTP %d, %d mentions of oauth.token", resp.StatusCode, strings.Count(string(page), "alipay.system.oauth.token"))
 	}
+	// Its app table says which app uses open ids.
+	resp, err = http.Get(m.URL + "/_mock/ui/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`data-app-id="` + openIDApp + `".*?class="mode">public key, open ids<`).Match(page) ||
+		regexp.MustCompile(`data-app-id="` + signInApp + `".*?class="mode">[^<]*open ids`).Match(page) {
+		t.Fatalf("dashboard apps table does not mark the open-id app alone")
+	}
 }
 
 // An ISV signs users in for a merchant: the authorisation URL carries the
