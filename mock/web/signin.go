@@ -32,7 +32,8 @@ var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 // signInView is what the authorisation page shows.
 type signInView struct {
 	AppID, AppName string
-	User           bool // scope auth_user
+	User           bool   // scope auth_user
+	Scope, State   string // as the app asked
 	Token          string
 	UserID         string
 	RedirectURI    string
@@ -86,7 +87,7 @@ func (p *Pages) signIn(c echo.Context) error {
 	}
 	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, User: scope == userauth.ScopeUser,
-		Token: f.Token, UserID: p.IDs.UserID(), RedirectURI: redirect, Action: SignInPath})
+		Scope: q.Get("scope"), State: state, Token: f.Token, UserID: p.IDs.UserID(), RedirectURI: redirect, Action: SignInPath})
 }
 
 // signInAct is the user's answer. The form carries only its token, the
@@ -110,7 +111,7 @@ func (p *Pages) signInAct(c echo.Context) error {
 	}
 	if !userIDPattern.MatchString(userID) {
 		a, _ := p.Apps.Get(f.AppID)
-		v := signInView{AppID: f.AppID, User: f.Scope == userauth.ScopeUser, Token: token, UserID: userID,
+		v := signInView{AppID: f.AppID, User: f.Scope == userauth.ScopeUser, Scope: f.Scope, State: f.State, Token: token, UserID: userID,
 			RedirectURI: f.RedirectURI, Action: SignInPath, Message: "用户ID格式错误", MessageEN: "The user id is 2088 and 12 digits", Failed: true}
 		if a != nil {
 			v.AppName = a.Name
