@@ -99,6 +99,8 @@ var docsNotRun = map[string]string{
 	"BROWSER_TESTS=required go test ./mock/ -run TestBrowserPagesFit": "CI runs it as part of " +
 		"BROWSER_TESTS=required ./scripts/test.sh (.ci/run); it needs Chromium",
 	"./scripts/fuzz.sh": "CI: .ci/run (FUZZTIME=5s)",
+	"go test ./mock/userauth -run '^$' -bench SignIn -benchtime 2s": "a measurement; docs/sign-in.md " +
+		"reports its numbers, never asserted",
 	"go test ./mock -run '^$' -bench 'Gateway|RSA|Start|Memory|Idle' -benchtime 2s": "a measurement " +
 		"(minutes on 2 cores); its numbers are reported in docs/performance.md, never asserted",
 	"go run ./cmd/loadtest -url http://127.0.0.1:8080 -method precreate|query -c 16 -d 10s [-rate N] [-presign]": "" +

@@ -20,9 +20,11 @@ import (
 // of precreate's qr_code, openauth.alipay.com of the app and user
 // authorisation pages, excashier.alipay.com and mclient.alipay.com of the
 // page and wap cashiers, dwbillcenter.alipay.com of bill_download_url
-// (examples at opendocs.alipay.com). The cashier hosts and
-// openauth.alipaydev.com (the old sandbox's) are inferred from the URLs
-// apps are sent to; no SDK names them.
+// (examples at opendocs.alipay.com). The cashier hosts,
+// openauth.alipaydev.com (the old sandbox's) and
+// openauth-sandbox.dl.alipaydev.com (the sandbox's, beside its gateway
+// openapi-sandbox.dl) are inferred from the URLs apps are sent to; no SDK
+// names them.
 var Hosts = []string{
 	"openapi.alipay.com",
 	"openapi-sandbox.dl.alipaydev.com",
@@ -33,6 +35,7 @@ var Hosts = []string{
 	"qr.alipay.com",
 	"openauth.alipay.com",
 	"openauth.alipaydev.com",
+	"openauth-sandbox.dl.alipaydev.com",
 	"dwbillcenter.alipay.com",
 }
 

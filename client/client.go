@@ -425,7 +425,9 @@ func (c *Client) readResponse(method, contentType string, raw []byte, out any) e
 	if err := json.Unmarshal(r.Raw, &status); err != nil {
 		return fmt.Errorf("alipay: %s: response node: %w", method, err)
 	}
-	ok := status.Code == CodeSuccess || status.Code == CodeProcessing
+	// A method node without code is a success: alipay.system.oauth.token
+	// answers so (its errors come in error_response).
+	ok := status.Code == CodeSuccess || status.Code == CodeProcessing || (status.Code == "" && r.Node != sign.ErrorNode)
 	if c.alipayCertSN != "" && (r.CertSN != "" || (ok && r.Sign != "")) && r.CertSN != c.alipayCertSN {
 		return fmt.Errorf("alipay: %s: answer signed with the Alipay certificate %q, not AlipayCert's %q: fetch it with alipay.open.app.alipaycert.download",
 			method, r.CertSN, c.alipayCertSN)

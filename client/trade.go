@@ -134,7 +134,7 @@ type PayResponse struct {
 	OutTradeNo     string        `json:"out_trade_no"`
 	BuyerLogonID   string        `json:"buyer_logon_id"`
 	BuyerUserID    string        `json:"buyer_user_id"`
-	BuyerOpenID    string        `json:"buyer_open_id"`
+	BuyerOpenID    string        `json:"buyer_open_id"` // instead of BuyerUserID for apps of user_id_type open_id
 	TotalAmount    amount.Amount `json:"total_amount"`
 	ReceiptAmount  amount.Amount `json:"receipt_amount"`
 	BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`

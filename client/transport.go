@@ -7,15 +7,19 @@ import (
 	"strings"
 )
 
-// alipayHosts are the gateway hosts Transport redirects.
+// alipayHosts are the hosts Transport redirects: the gateways and the
+// authorisation pages (sign-in with Alipay) of production and the sandbox.
 var alipayHosts = map[string]bool{
-	"openapi.alipay.com":               true,
-	"openapi-sandbox.dl.alipaydev.com": true,
-	"openapi.alipaydev.com":            true,
+	"openapi.alipay.com":                true,
+	"openapi-sandbox.dl.alipaydev.com":  true,
+	"openapi.alipaydev.com":             true,
+	"openauth.alipay.com":               true,
+	"openauth-sandbox.dl.alipaydev.com": true,
+	"openauth.alipaydev.com":            true,
 }
 
 // Transport is an http.RoundTripper that sends requests for Alipay's
-// production and sandbox gateway hosts to a mock instead, keeping path and
+// production and sandbox gateway and authorisation hosts to a mock instead, keeping path and
 // query; other requests pass through unchanged. It is for SDKs whose
 // gateway host is fixed, such as go-pay/gopay:
 //

@@ -47,3 +47,7 @@ func pageHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", web.PageCSP)
 	h.Del("X-Frame-Options")
 }
+
+// signInHeaders let the authorisation page work (web.SignInCSP) and keep
+// it from being framed.
+func signInHeaders(h http.Header) { h.Set("Content-Security-Policy", web.SignInCSP) }

@@ -175,6 +175,18 @@ func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 			checkLayout(ctx, t, p.name, chromedp.Tasks{chromedp.Navigate(ui + paths[p.name])}, true, p.contain)
 		})
 	}
+
+	// Last, so the ids it draws move no other page's: the authorisation
+	// page of sign-in with Alipay, and its error page.
+	signIn := []page{
+		{name: "sign-in", load: chromedp.Tasks{chromedp.Navigate(s.c.AuthorizeURL(client.ScopeAuthUser,
+			"https://shop.example/alipay/callback?from=checkout", "state-1"))}, contain: "公开信息"},
+		{name: "sign-in-error", load: chromedp.Tasks{chromedp.Navigate(srv.URL() + "/oauth2/publicAppAuthorize.htm?app_id=2021999999999999")},
+			contain: "应用不存在"},
+	}
+	for _, p := range signIn {
+		t.Run(p.name, func(t *testing.T) { checkLayout(ctx, t, p.name, p.load, false, p.contain) })
+	}
 }
 
 // checkLayout loads a page once, then measures it (and, with

@@ -88,6 +88,15 @@ func (s *Server) restore(db *store.DB) error {
 	s.Auth.Restore(codes, tokens)
 	s.Auth.Persist(db)
 
+	ucodes, utokens, err := db.UserAuth()
+	if err != nil {
+		return err
+	}
+	// Persist first: what Restore evicts past the book's bounds is deleted
+	// from the file too.
+	s.Users.Persist(db)
+	s.Users.Restore(ucodes, utokens)
+
 	rels, err := db.Relations()
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 )
 
 // sdkFields reads testdata/sdk_response_fields.txt: for each method, the
@@ -57,6 +58,7 @@ func sdkFields(t *testing.T) map[string]map[string]bool {
 // success and in error, with and without query_options, and fails on any
 // field of the response node that the method's SDK response class lacks.
 func TestResponseFieldsAreSDKFields(t *testing.T) {
+	const openIDApp = "2021000000000051"
 	want := sdkFields(t)
 	for _, d := range alipay.Methods() {
 		if d.Page {
@@ -66,15 +68,20 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 			t.Errorf("%s answers JSON but testdata/sdk_response_fields.txt has no list for it", d.Name)
 		}
 	}
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: openIDApp, PublicKey: string(keys.DevFile("app_public_key.pem")), UserIDType: "open_id"}}})
 	seen := map[string]map[bool]bool{} // method → success seen, error seen
-	check := func(method, biz string) map[string]any {
+	checkWith := func(method, biz string, params map[string]string) map[string]any {
 		t.Helper()
-		node := h.call(method, biz)
+		node := h.verify(method, h.post(h.params(method, biz, func(p map[string]string) {
+			for k, v := range params {
+				p[k] = v
+			}
+		})), false)
 		if seen[method] == nil {
 			seen[method] = map[bool]bool{}
 		}
-		seen[method][node["code"] == "10000"] = true
+		// alipay.system.oauth.token's success has no code.
+		seen[method][node["code"] == "10000" || node["code"] == nil] = true
 		t.Logf("%s %s → %v %v", method, biz, node["code"], node["sub_msg"])
 		var extra []string
 		for k := range node {
@@ -87,6 +94,10 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 			t.Errorf("%s %s: fields not in the SDK's response class: %v", method, biz, extra)
 		}
 		return node
+	}
+	check := func(method, biz string) map[string]any {
+		t.Helper()
+		return checkWith(method, biz, nil)
 	}
 	all := `"query_options":["fund_bill_list","voucher_detail_list","trade_settle_info","refund_detail_item_list","deposit_back_info","gmt_refund_pay","send_back_fee"]`
 
@@ -169,6 +180,29 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 	}
 	check("alipay.fund.account.query", `{"alipay_user_id":"`+devSellerID(h)+`","account_type":"ACCTRANS_ACCOUNT"}`)
 	check("alipay.fund.account.query", `{"alipay_user_id":"2088000000000777","account_type":"ACCTRANS_ACCOUNT"}`)
+	for _, app := range []string{keys.DevAppID, openIDApp} {
+		code := func(scope string) string {
+			var c map[string]any
+			h.m().ControlJSON("POST", "/user-auth-codes", map[string]string{"app_id": app, "scope": scope}, http.StatusCreated, &c)
+			return c["auth_code"].(string)
+		}
+		p := map[string]string{"app_id": app}
+		with := func(kv ...string) map[string]string {
+			out := map[string]string{}
+			for k, v := range p {
+				out[k] = v
+			}
+			for i := 0; i < len(kv); i += 2 {
+				out[kv[i]] = kv[i+1]
+			}
+			return out
+		}
+		tok := checkWith("alipay.system.oauth.token", "", with("grant_type", "authorization_code", "code", code("auth_user")))
+		checkWith("alipay.system.oauth.token", "", with("grant_type", "authorization_code", "code", "nope"))
+		checkWith("alipay.user.info.share", "", with("auth_token", tok["access_token"].(string)))
+		checkWith("alipay.system.oauth.token", "", with("grant_type", "refresh_token", "refresh_token", tok["refresh_token"].(string)))
+		checkWith("alipay.user.info.share", "", with("auth_token", "nope"))
+	}
 	for method := range want {
 		if !seen[method][false] || (!seen[method][true] && method != "alipay.open.auth.token.app") {
 			t.Errorf("%s: not called in both success and error (%v)", method, seen[method])

@@ -34,6 +34,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -172,6 +173,7 @@ func New(opts Options) (_ *Server, err error) {
 	s.Deps = shared.Deps{
 		Apps:      registry,
 		Auth:      appauth.NewBook(cfg.Clock, ids),
+		Users:     userauth.NewBook(cfg.Clock),
 		Trades:    trade.NewBook(cfg.Clock, ids, cfg.Trades),
 		Coupons:   coupon.NewBook(cfg.Clock, ids, cfg.Coupons),
 		Royalty:   new(royalty.Relations),

@@ -27,6 +27,7 @@ var nodeFlows = []string{
 	"business_error_trade_not_exist",
 	"gateway_error_wrong_private_key",
 	"verification_is_on",
+	"sign_in",
 	"clock_moves_keep_the_sdk_working",
 }
 

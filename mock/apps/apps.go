@@ -50,9 +50,21 @@ type App struct {
 	// (蚂蚁消息, such as alipay.trade.order.settle.notify) go. Empty sends
 	// none.
 	AppGatewayURL string
+	// AuthRedirectURI is the app's 授权回调地址: the only redirect_uri its
+	// authorisation page accepts (any http(s) URL when empty).
+	AuthRedirectURI string
+	// OpenID is set when the app identifies users by open id (user_id_type
+	// open_id): its trades, notifications and sign-in carry open ids.
+	OpenID bool
 
 	fingerprint string
 }
+
+// User id types an app can have (user_id_type).
+const (
+	UserIDTypeUserID = "user_id"
+	UserIDTypeOpenID = "open_id"
+)
 
 // Allows reports whether the app may call a method.
 func (a *App) Allows(method string) bool {
@@ -97,6 +109,13 @@ type Spec struct {
 	// AppGatewayURL is the app's 应用网关, an http(s) URL that receives
 	// messages (蚂蚁消息); none are sent without it.
 	AppGatewayURL string `yaml:"app_gateway_url" json:"app_gateway_url,omitempty"`
+	// AuthRedirectURI is the app's 授权回调地址 (authorisation callback): when
+	// set, the authorisation page accepts only a redirect_uri on its host
+	// (docs/sign-in.md).
+	AuthRedirectURI string `yaml:"auth_redirect_uri" json:"auth_redirect_uri,omitempty"`
+	// UserIDType is how the app's answers name users: user_id (2088…, the
+	// default) or open_id (per app).
+	UserIDType string `yaml:"user_id_type" json:"user_id_type,omitempty"`
 }
 
 var (
@@ -222,13 +241,20 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	if s.AppGatewayURL != "" && !notify.ValidURL(s.AppGatewayURL) {
 		return nil, fmt.Errorf("apps: app %s: app_gateway_url must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
 	}
+	if s.AuthRedirectURI != "" && !notify.ValidURL(s.AuthRedirectURI) {
+		return nil, fmt.Errorf("apps: app %s: auth_redirect_uri must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
+	}
+	if s.UserIDType != "" && s.UserIDType != UserIDTypeUserID && s.UserIDType != UserIDTypeOpenID {
+		return nil, fmt.Errorf("apps: app %s: user_id_type %q must be %s or %s", s.AppID, s.UserIDType, UserIDTypeUserID, UserIDTypeOpenID)
+	}
 	if s.EncryptKey != "" {
 		if _, err := sign.EncryptContent(s.EncryptKey, nil); err != nil {
 			return nil, fmt.Errorf("apps: app %s: encrypt_key: %w", s.AppID, err)
 		}
 	}
 	a := &App{AppID: s.AppID, Name: s.Name, PublicKey: pub, SignType: st, Methods: s.Methods,
-		EncryptKey: s.EncryptKey, ShowUnscanned: s.ShowUnscanned, AppGatewayURL: s.AppGatewayURL, fingerprint: keys.Fingerprint(pub)}
+		EncryptKey: s.EncryptKey, ShowUnscanned: s.ShowUnscanned, AppGatewayURL: s.AppGatewayURL, AuthRedirectURI: s.AuthRedirectURI,
+		OpenID: s.UserIDType == UserIDTypeOpenID, fingerprint: keys.Fingerprint(pub)}
 	if s.AppCert != "" {
 		cert, _ := loadCert(s.AppCert)
 		a.CertSN, a.CertExpires = keys.CertSN(cert), cert.NotAfter
@@ -315,4 +341,12 @@ func firstCert(data []byte) (*x509.Certificate, error) {
 		return nil, errNotRSA
 	}
 	return certs[0], nil
+}
+
+// UserIDType is how the app's answers name users: user_id or open_id.
+func (a *App) UserIDType() string {
+	if a.OpenID {
+		return UserIDTypeOpenID
+	}
+	return UserIDTypeUserID
 }

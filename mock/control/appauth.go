@@ -4,10 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // authorise is the merchant's click on the ISV's authorisation page: it
@@ -54,6 +57,49 @@ func (a *API) authorise(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, out)
 }
+
+// grantUser is a user's consent on the authorisation page, without the
+// page: an auth_code for app_id and scope, for user_id (a new fake user
+// when left out). With redirect_uri the answer carries where the page
+// would send the browser.
+func (a *API) grantUser(c echo.Context) error {
+	var in struct {
+		AppID       string `json:"app_id"`
+		Scope       string `json:"scope"`
+		UserID      string `json:"user_id"`
+		RedirectURI string `json:"redirect_uri"`
+		State       string `json:"state"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`))
+	}
+	if _, ok := a.Apps.Get(in.AppID); !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID))
+	}
+	if in.Scope == "" {
+		in.Scope = userauth.ScopeUser
+	}
+	if !userauth.ValidScope(in.Scope) {
+		return fail(c, http.StatusBadRequest, errors.New("scope must be auth_user or auth_base"))
+	}
+	if in.UserID == "" {
+		in.UserID = a.IDs.UserID()
+	}
+	if !userIDPattern.MatchString(in.UserID) {
+		return fail(c, http.StatusBadRequest, errors.New("user_id must be 2088 and 12 digits"))
+	}
+	if in.RedirectURI != "" && !notify.ValidURL(in.RedirectURI) {
+		return fail(c, http.StatusBadRequest, errors.New("redirect_uri must be an http or https URL of at most 256 characters"))
+	}
+	code := a.Users.Grant(in.AppID, in.Scope, in.UserID)
+	out := map[string]any{"auth_code": code.Code, "app_id": in.AppID, "scope": in.Scope, "user_id": in.UserID, "expires": code.Expires}
+	if in.RedirectURI != "" {
+		out["redirect"] = userauth.Form{AppID: in.AppID, Scope: in.Scope, RedirectURI: in.RedirectURI, State: in.State}.Callback(code.Code)
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 
 func (a *API) listTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, a.Auth.Tokens(c.QueryParam("app_id")))

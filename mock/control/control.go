@@ -66,6 +66,7 @@ func (a *API) Register(g *echo.Group) {
 	g.POST("/app-pay", a.appPay)
 	g.POST("/app-auth-codes", a.authorise)
 	g.GET("/app-auth-tokens", a.listTokens)
+	g.POST("/user-auth-codes", a.grantUser)
 	g.GET("/red-packets", a.listCoupons)
 	g.GET("/red-packets/:ref", a.getCoupon)
 	g.POST("/red-packets/:ref/:action", a.couponAct)
@@ -229,12 +230,17 @@ type appView struct {
 	ShowUnscanned *bool `json:"show_unscanned,omitempty"`
 	// AppGatewayURL is the app's 应用网关, where messages go.
 	AppGatewayURL string `json:"app_gateway_url,omitempty"`
+	// AuthRedirectURI is the app's authorisation callback; UserIDType how
+	// its answers name users (user_id or open_id).
+	AuthRedirectURI string `json:"auth_redirect_uri,omitempty"`
+	UserIDType      string `json:"user_id_type"`
 }
 
 func viewApp(x *apps.App) appView {
 	return appView{AppID: x.AppID, Name: x.Name, SignType: string(x.SignType), SellerID: x.Seller.UserID,
 		SellerEmail: x.Seller.Email, Fingerprint: x.Fingerprint(), PublicKey: keys.PublicBase64(x.PublicKey),
-		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != "", ShowUnscanned: x.ShowUnscanned, AppGatewayURL: x.AppGatewayURL}
+		AppCertSN: x.CertSN, ContentEncrypted: x.EncryptKey != "", ShowUnscanned: x.ShowUnscanned, AppGatewayURL: x.AppGatewayURL,
+		AuthRedirectURI: x.AuthRedirectURI, UserIDType: x.UserIDType()}
 }
 
 func (a *API) listApps(c echo.Context) error {

@@ -33,6 +33,9 @@ type Context struct {
 	// Voucher is the coupon the buyer pays part of the trade with (a
 	// scenario's then.voucher); trades only.
 	Voucher *Voucher
+	// OpenID is set when the merchant's app names users by open id
+	// (user_id_type open_id): notifications carry buyer_open_id.
+	OpenID bool
 }
 
 // Voucher is a coupon a buyer pays with: its face value, who funds it (the

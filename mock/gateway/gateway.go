@@ -75,6 +75,9 @@ type call struct {
 	st  sign.Type
 	// token is set when the request acts for a merchant (app_auth_token).
 	token *appauth.Token
+	// openID is set when the merchant's app names users by open id
+	// (user_id_type open_id).
+	openID bool
 	// encrypted is set when biz_content came AES-encrypted: the answer is too.
 	encrypted bool
 	biz       json.RawMessage
@@ -108,6 +111,8 @@ type reply struct {
 	// does for a request without Authorization. v3 only.
 	status int
 	bare   bool
+	// headless leaves code and msg out of a success (entry.headless).
+	headless bool
 }
 
 // Handle serves gateway.do for GET and POST.
@@ -220,6 +225,11 @@ func (g *Gateway) check(cl *call) reply {
 		}
 		cl.biz, cl.flat = raw, flat
 	}
+	for _, k := range cl.ent.params {
+		if v := p[k]; v != "" && cl.flatBiz()[k] == "" {
+			cl.flat[k] = v
+		}
+	}
 	return reply{node: node, signed: true}
 }
 
@@ -252,6 +262,10 @@ func (g *Gateway) checkTimestamp(cl *call, at time.Time, past time.Duration) *ap
 // production's headers. HTTP status is 200 for every answer.
 func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	raw, err := encodeNode(r.fields, r.override, r.err)
+	if r.headless {
+		raw, err = layout(r.fields, r.override, nil)
+		raw = escapeSlash(raw)
+	}
 	if err != nil {
 		raw, _ = encodeNode(nil, nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
 	}

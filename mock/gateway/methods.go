@@ -125,7 +125,7 @@ func (cl *call) owner() string { return cl.merchant().AppID }
 // that it never holds on to the request body its values were cut from.
 func (cl *call) context() domain.Context {
 	c := domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
-		Charset: cl.cs, SignType: cl.st}
+		Charset: cl.cs, SignType: cl.st, OpenID: cl.openID}
 	if cl.plan != nil && cl.plan.Action.Voucher != nil {
 		c.Voucher = cl.plan.Action.Voucher.Domain()
 	}
@@ -213,6 +213,7 @@ type paidFields struct {
 	OutTradeNo     string        `json:"out_trade_no"`
 	BuyerLogonID   string        `json:"buyer_logon_id,omitempty"`
 	BuyerUserID    string        `json:"buyer_user_id,omitempty"`
+	BuyerOpenID    string        `json:"buyer_open_id,omitempty"`
 	TotalAmount    amount.Amount `json:"total_amount"`
 	ReceiptAmount  amount.Amount `json:"receipt_amount"`
 	BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`
@@ -224,11 +225,12 @@ type paidFields struct {
 	VoucherDetailList []voucherDetail `json:"voucher_detail_list,omitempty"`
 }
 
-func paid(t *trade.Trade, opts []string) paidFields {
+func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
 	f := paidFields{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, TotalAmount: t.Total, FundBillList: bills(t, opts),
 		VoucherDetailList: vouchers(t, opts, "voucher_detail_list")}
 	if t.Scanned {
-		f.BuyerLogonID, f.BuyerUserID = t.Buyer.LogonID, t.Buyer.UserID
+		f.BuyerLogonID = t.Buyer.LogonID
+		f.BuyerUserID, f.BuyerOpenID = t.BuyerIDs(cl.openID)
 	}
 	if t.IsPaid() {
 		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.ReceiptAmount(), t.BuyerPayAmount(), t.InvoiceAmount()
@@ -248,7 +250,7 @@ func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 		paidFields
 		GmtPayment string `json:"gmt_payment,omitempty"`
 		StoreName  string `json:"store_name,omitempty"`
-	}{paidFields: paid(t, o.QueryOptions)}
+	}{paidFields: g.paid(cl, t, o.QueryOptions)}
 	if t.Paid != nil {
 		out.GmtPayment = timestamp.Format(*t.Paid)
 	}
@@ -311,7 +313,7 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 		Passback      string `json:"passback_params,omitempty"`
 		// TradeSettleInfo only when query_options names trade_settle_info.
 		TradeSettleInfo *tradeSettleInfo `json:"trade_settle_info,omitempty"`
-	}{paidFields: paid(&t, in.QueryOptions), TradeStatus: string(t.Status),
+	}{paidFields: g.paid(cl, &t, in.QueryOptions), TradeStatus: string(t.Status),
 		StoreID: t.StoreID, TerminalID: t.TerminalID, Passback: t.PassbackParams,
 		TradeSettleInfo: settleInfo(&t, in.QueryOptions, g.Clock.Now())}
 	if t.Paid != nil {
@@ -396,6 +398,7 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 		OutTradeNo           string        `json:"out_trade_no"`
 		BuyerLogonID         string        `json:"buyer_logon_id,omitempty"`
 		BuyerUserID          string        `json:"buyer_user_id,omitempty"`
+		BuyerOpenID          string        `json:"buyer_open_id,omitempty"`
 		FundChange           string        `json:"fund_change"`
 		RefundFee            amount.Amount `json:"refund_fee"`
 		GmtRefundPay         string        `json:"gmt_refund_pay"`
@@ -406,9 +409,10 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 		// (AlipayTradeRefundResponse: "本交易支付时使用的所有优惠券信息").
 		RefundVoucherDetailList []voucherDetail `json:"refund_voucher_detail_list,omitempty"`
 	}{
-		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID, BuyerUserID: t.Buyer.UserID,
+		TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, BuyerLogonID: t.Buyer.LogonID,
 		FundChange: fundChange, RefundFee: t.Refunded(), GmtRefundPay: timestamp.Format(res.Refund.At),
 	}
+	out.BuyerUserID, out.BuyerOpenID = t.BuyerIDs(cl.openID)
 	// send_back_fee carries its value, and refund_detail_item_list appears,
 	// only when query_options names refund_detail_item_list; otherwise
 	// production sends send_back_fee "0.00" (AlipayTradeRefundResponse).
@@ -484,7 +488,7 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 
 // orderInfoSync answers alipay.trade.orderinfo.sync with the trade's
 // numbers and buyer (alipay-sdk-java-all AlipayTradeOrderinfoSyncResponse;
-// buyer_open_id is left out, as the mock's buyers have user ids).
+// buyer_open_id instead of buyer_user_id for an app of user_id_type open_id).
 func (g *Gateway) orderInfoSync(cl *call, in trade.SyncRequest) (any, *apierr.Error) {
 	t, err := g.Trades.Sync(cl.owner(), in)
 	if err != nil {
@@ -494,9 +498,10 @@ func (g *Gateway) orderInfoSync(cl *call, in trade.SyncRequest) (any, *apierr.Er
 		TradeNo     string `json:"trade_no"`
 		OutTradeNo  string `json:"out_trade_no"`
 		BuyerUserID string `json:"buyer_user_id,omitempty"`
+		BuyerOpenID string `json:"buyer_open_id,omitempty"`
 	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo}
 	if t.Scanned {
-		out.BuyerUserID = t.Buyer.UserID
+		out.BuyerUserID, out.BuyerOpenID = t.BuyerIDs(cl.openID)
 	}
 	return out, nil
 }

@@ -71,7 +71,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 		cl.entry.Status = http.StatusFound
 		return g.cashier(c, cl)
 	case r.err == nil:
-		r = g.dispatch(cl)
+		r = cl.ent.shape(g.dispatch(cl))
 		g.afterCall(cl, r)
 	}
 	return w.encode(g, c, cl, r)
@@ -144,6 +144,9 @@ func (g *Gateway) admit(cl *call) (string, *apierr.Error) {
 			return "", g.asAPI(err)
 		}
 		cl.token = &t
+	}
+	if a, ok := g.Apps.Get(cl.owner()); ok {
+		cl.openID = a.OpenID
 	}
 	return g.decrypt(cl)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -28,6 +29,29 @@ type entry struct {
 	// opens is set when a request opens something a buyer (or red-packet
 	// sender) can act on: a scenario's then.buyer needs it.
 	opens bool
+	// params are request parameters outside biz_content that the method
+	// reads (gateway.do sends alipay.system.oauth.token's grant_type and
+	// code that way): scenarios match them like biz_content's fields.
+	params []string
+	// errorNode is set when the method's errors are answered in
+	// error_response instead of its own node (alipay.system.oauth.token).
+	errorNode bool
+	// headless is set when its success node carries no code and msg, as
+	// captured answers of alipay.system.oauth.token show.
+	headless bool
+}
+
+// shape puts an answer in the method's own form: errors in
+// error_response, a success without code and msg (gateway.do only; v3
+// bodies have neither).
+func (e *entry) shape(r reply) reply {
+	switch {
+	case r.err != nil && e.errorNode && r.err.Code != apierr.CodeProcessing:
+		r.node, r.fields = sign.ErrorNode, nil
+	case r.err == nil && e.headless:
+		r.headless = true
+	}
+	return r
 }
 
 // handler is a method's biz_content struct and what answers it.
@@ -125,6 +149,10 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund},
 		{Method: m("alipay.fund.trans.common.query"), handler: handle((*Gateway).transferQuery), about: aboutTransfer, family: familyFund},
 		{Method: m("alipay.fund.account.query"), handler: handle((*Gateway).accountQuery), about: aboutNone, family: familyFund},
+		{Method: m("alipay.system.oauth.token"), handler: handle((*Gateway).oauthToken), about: aboutNone, family: familyTrade,
+			params: []string{"grant_type", "code", "refresh_token"}, errorNode: true, headless: true},
+		{Method: m("alipay.user.info.share"), handler: handle((*Gateway).userInfoShare), about: aboutNone, family: familyTrade,
+			params: []string{"auth_token"}},
 	}
 	out := make(map[string]*entry, len(list))
 	for i := range list {

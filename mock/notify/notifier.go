@@ -549,6 +549,13 @@ func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID stri
 	if t.ISVAppID != "" {
 		p["app_id"] = t.ISVAppID // the caller; auth_app_id stays the merchant's
 	}
+	if t.OpenID { // an app of user_id_type open_id: buyer_open_id, no buyer_id
+		var open string
+		p["buyer_id"], open = t.BuyerIDs(true)
+		if open != "" {
+			p["buyer_open_id"] = open
+		}
+	}
 	if t.IsPaid() {
 		p["receipt_amount"] = t.ReceiptAmount().String()
 		p["invoice_amount"] = t.InvoiceAmount().String()

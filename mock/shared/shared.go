@@ -18,6 +18,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -27,6 +28,9 @@ type Deps struct {
 	// (app_auth_code, app_auth_token).
 	Apps *apps.Registry
 	Auth *appauth.Book
+	// Users are users' authorisations of apps (sign-in with Alipay:
+	// auth_code, auth_token).
+	Users *userauth.Book
 	// Trades and Coupons are the state machines of trades and red packets.
 	Trades  *trade.Book
 	Coupons *coupon.Book

@@ -29,6 +29,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // FileName is the database file inside the data directory.
@@ -44,8 +45,9 @@ var (
 	bucketRoyalty       = []byte("royalty_relations")
 	bucketTransfers     = []byte("transfers")
 	bucketFundAccounts  = []byte("fund_accounts")
+	bucketUserAuth      = []byte("user_auth")
 	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
-		bucketTransfers, bucketFundAccounts}
+		bucketTransfers, bucketFundAccounts, bucketUserAuth}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -446,6 +448,47 @@ func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error
 			codes = append(codes, c)
 		} else {
 			var t appauth.Token
+			err = json.Unmarshal(v, &t)
+			tokens = append(tokens, t)
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", k, err)
+		}
+		return nil
+	})
+	return codes, tokens, err
+}
+
+// PutUserCode stores a sign-in auth_code (userauth.Store).
+func (db *DB) PutUserCode(c userauth.Code) error {
+	return db.putJSON(bucketUserAuth, "code/"+c.Code, c)
+}
+
+// PutUserToken stores a sign-in access token (userauth.Store).
+func (db *DB) PutUserToken(t userauth.Token) error {
+	return db.putJSON(bucketUserAuth, "token/"+t.AccessToken, t)
+}
+
+// DeleteUserAuth deletes sign-in codes and tokens by code or access token
+// (userauth.Store).
+func (db *DB) DeleteUserAuth(keys []string) error {
+	var ks [][]byte
+	for _, k := range keys {
+		ks = append(ks, []byte("code/"+k), []byte("token/"+k))
+	}
+	return db.remove(bucketUserAuth, ks)
+}
+
+// UserAuth loads the stored sign-in codes and tokens.
+func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err error) {
+	err = db.each(bucketUserAuth, func(k, v []byte) error {
+		var err error
+		if strings.HasPrefix(string(k), "code/") {
+			var c userauth.Code
+			err = json.Unmarshal(v, &c)
+			codes = append(codes, c)
+		} else {
+			var t userauth.Token
 			err = json.Unmarshal(v, &t)
 			tokens = append(tokens, t)
 		}

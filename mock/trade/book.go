@@ -308,7 +308,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
+		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType, OpenID: c.OpenID,
 		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
@@ -414,6 +414,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if o.BuyerID != "" {
 			t.Buyer.UserID = o.BuyerID
 		}
+		t.BuyerOpenID = o.BuyerOpenID
 		if o.BuyerLogonID != "" {
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 		}

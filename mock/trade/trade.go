@@ -73,6 +73,11 @@ type Trade struct {
 	ReturnURL string       `json:"return_url,omitempty"`
 	Charset   sign.Charset `json:"charset,omitempty"`
 	SignType  sign.Type    `json:"sign_type,omitempty"`
+	// OpenID is set when the merchant's app names users by open id: its
+	// notifications carry buyer_open_id instead of buyer_id.
+	OpenID bool `json:"open_id_app,omitempty"`
+	// BuyerOpenID is the open id alipay.trade.create named the buyer by.
+	BuyerOpenID string `json:"buyer_open_id,omitempty"`
 
 	Created time.Time  `json:"gmt_create"`
 	Paid    *time.Time `json:"gmt_payment,omitempty"`
@@ -188,4 +193,20 @@ func (t *Trade) record(at time.Time, typ EventType, amt amount.Amount, detail st
 	e := Event{At: at, Type: typ, Status: t.Status, Amount: amt, Detail: detail}
 	t.History = append(t.History, e)
 	return e
+}
+
+// BuyerIDs is how an app names the trade's buyer: its 2088 user id, or for
+// an app that uses open ids (openID) the buyer's open id for the trade's
+// app (fixtures.OpenID, or the one alipay.trade.create was given). Both are
+// empty before a buyer is known.
+func (t *Trade) BuyerIDs(openID bool) (userID, buyerOpenID string) {
+	switch {
+	case !openID:
+		return t.Buyer.UserID, ""
+	case t.BuyerOpenID != "":
+		return "", t.BuyerOpenID
+	case t.Buyer.UserID != "":
+		return "", fixtures.OpenID(t.AppID, t.Buyer.UserID)
+	}
+	return "", ""
 }

@@ -139,7 +139,7 @@ type countRow struct {
 type appRow struct {
 	AppID, Name, SignType, Fingerprint, SellerID, SellerEmail, Methods string
 	// Mode is "public key" or "certificate <app_cert_sn>", plus ", AES" when
-	// the app encrypts content.
+	// the app encrypts content and ", open ids" for user_id_type open_id.
 	Mode string
 	// Unscanned says how the app's unscanned precreate trades answer.
 	Unscanned string
@@ -203,6 +203,9 @@ func (d *Dashboard) overviewView() overviewView {
 		}
 		if a.EncryptKey != "" {
 			mode += ", AES"
+		}
+		if a.OpenID {
+			mode += ", open ids" // user_id_type open_id
 		}
 		v.Apps = append(v.Apps, appRow{AppID: a.AppID, Name: a.Name, SignType: string(a.SignType), Fingerprint: a.Fingerprint(),
 			SellerID: a.Seller.UserID, SellerEmail: a.Seller.Email, Methods: strings.Join(a.Methods, ", "), Mode: mode,

@@ -446,6 +446,72 @@ const flows = {
       `(${JSON.stringify(result)}): signature verification is not on, so the other flows prove nothing`);
   },
 
+  // Sign-in with Alipay: the authorisation URL an app builds (here on the
+  // mock's own host), the consent form, the redirect with auth_code and
+  // state, then alipay.system.oauth.token and alipay.user.info.share, each
+  // answer verified. grant_type, code and auth_token are request
+  // parameters, not biz_content.
+  async sign_in(ids) {
+    const c = sdk();
+    const redirect = 'https://merchant.example/alipay/callback';
+    const state = newId('ST');
+    ids.push(state);
+    const authorize = `${CONTROL_URL}/oauth2/publicAppAuthorize.htm?` +
+      new URLSearchParams({ app_id: APP_ID, scope: 'auth_user', redirect_uri: redirect, state });
+    let res = await fetch(authorize);
+    const page = await res.text();
+    const token = /name="form_token" value="([^"]+)"/.exec(page);
+    if (!res.ok || !token) throw new FlowError(`GET authorisation page: HTTP ${res.status} ${page.slice(0, 300)}`);
+    const userId = '2088102177846899';
+    res = await fetch(authorize.split('?')[0], {
+      method: 'POST', redirect: 'manual',
+      body: new URLSearchParams({ form_token: token[1], user_id: userId, action: 'consent' }),
+    });
+    const location = res.headers.get('location') || '';
+    if (res.status !== 302 || !location.startsWith(redirect + '?')) {
+      throw new FlowError(`consent: HTTP ${res.status} Location ${JSON.stringify(location)}, want 302 to ${redirect}`);
+    }
+    const back = new URL(location).searchParams;
+    eq('callback', 'state', back.get('state'), state);
+    eq('callback', 'app_id', back.get('app_id'), APP_ID);
+    eq('callback', 'scope', back.get('scope'), 'auth_user');
+    const code = back.get('auth_code');
+    match('callback', 'auth_code', code, /^[0-9a-f]{28}[A-Z]{2}\d{2}$/);
+
+    let r;
+    try {
+      r = await c.exec('alipay.system.oauth.token', { grant_type: 'authorization_code', code }, { validateSign: true });
+    } catch (err) {
+      throw new FlowError(`oauth.token: SDK threw ${err && err.name}: ${err && err.message}`);
+    }
+    eq('oauth.token', 'user_id', r.userId, userId);
+    eq('oauth.token', 'expires_in', r.expiresIn, 1296000);
+    eq('oauth.token', 're_expires_in', r.reExpiresIn, 2592000);
+    match('oauth.token', 'access_token', r.accessToken, /^authusrB/);
+    match('oauth.token', 'refresh_token', r.refreshToken, /^authusrB/);
+
+    let info;
+    try {
+      info = await c.exec('alipay.user.info.share', { auth_token: r.accessToken }, { validateSign: true });
+    } catch (err) {
+      throw new FlowError(`user.info.share: SDK threw ${err && err.name}: ${err && err.message}`);
+    }
+    eq('user.info.share', 'code', info.code, '10000');
+    eq('user.info.share', 'user_id', info.userId, userId);
+    if (!info.nickName || !info.avatar || !info.province || !info.city) {
+      throw new FlowError(`user.info.share: profile incomplete: ${JSON.stringify(info)}`);
+    }
+    match('user.info.share', 'gender', info.gender, /^[mf]$/);
+
+    // The code is spent: production answers in error_response, which the
+    // SDK returns as the result. Unverified: with validateSign the SDK
+    // (4.14.0) rejects it, as its getSignStr cuts the signed text from the
+    // method's node and error_response has none (tried against the mock).
+    const again = await c.exec('alipay.system.oauth.token', { grant_type: 'authorization_code', code });
+    eq('used code', 'code', again.code, '40002');
+    eq('used code', 'sub_code', again.subCode, 'isv.code-invalid');
+  },
+
   // Last, since it moves the mock's clock: the SDK stamps wall time, and
   // the mock must keep accepting it whatever its clock reads.
   async clock_moves_keep_the_sdk_working(ids) {

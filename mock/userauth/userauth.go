@@ -1,0 +1,413 @@
+// Package userauth is user authorisation (用户授权, sign-in with Alipay):
+// a user consents on the authorisation page, the app exchanges the
+// one-time auth_code for an access token with alipay.system.oauth.token,
+// and alipay.user.info.share with that token tells the app who the user
+// is. Plain Go, time from an injected clock.
+package userauth
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+)
+
+// Lifetimes. A code is good once, within 3 minutes: production promises
+// "不会低于 3 分钟，同时也不会超过 24 小时" and the mock holds apps to the
+// shortest. Tokens: expires_in 1296000 (15 days) and re_expires_in 2592000
+// (30 days), the values production's answers carry. A consent form is good
+// for 10 minutes (the mock's own; production's login page has its own).
+const (
+	CodeLifetime    = 3 * time.Minute
+	TokenLifetime   = 1296000 * time.Second
+	RefreshLifetime = 2592000 * time.Second
+	FormLifetime    = 10 * time.Minute
+)
+
+// Bounds on what the book keeps: on a frozen clock nothing expires, so the
+// oldest go first.
+const (
+	MaxForms  = 1024
+	MaxCodes  = 4096
+	MaxTokens = 16384
+)
+
+// Scopes an authorisation URL may ask for.
+const (
+	ScopeBase = "auth_base" // silent: the user id only
+	ScopeUser = "auth_user" // the profile too (alipay.user.info.share)
+)
+
+// ValidScope reports whether s is a scope the page grants.
+func ValidScope(s string) bool { return s == ScopeBase || s == ScopeUser }
+
+// Form is an authorisation page shown to a user: what the app asked for,
+// kept under a one-time token the consent form posts back.
+type Form struct {
+	Token       string
+	AppID       string
+	Scope       string
+	RedirectURI string
+	State       string
+	Expires     time.Time
+}
+
+// Callback is where the consent sends the browser: redirect_uri with the
+// parameters production adds (app_id, source, scope, auth_code, and state
+// when the app sent one).
+func (f Form) Callback(code string) string {
+	u, err := url.Parse(f.RedirectURI)
+	if err != nil { // checked when the form was opened
+		return f.RedirectURI
+	}
+	q := u.Query()
+	q.Set("app_id", f.AppID)
+	q.Set("source", "alipay_wallet")
+	q.Set("scope", f.Scope)
+	q.Set("auth_code", code)
+	if f.State != "" {
+		q.Set("state", f.State)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Code is an auth_code: what the user's consent hands the app.
+type Code struct {
+	Code    string    `json:"auth_code"`
+	AppID   string    `json:"app_id"`
+	UserID  string    `json:"user_id"`
+	Scope   string    `json:"scope"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used,omitempty"`
+}
+
+// Token is an access token with its refresh token.
+type Token struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	AppID        string `json:"app_id"`
+	UserID       string `json:"user_id"`
+	Scope        string `json:"scope"`
+	// AuthStart is when the access token's lifetime began (auth_start).
+	AuthStart      time.Time `json:"auth_start"`
+	Expires        time.Time `json:"expires"`
+	RefreshExpires time.Time `json:"refresh_expires"`
+	// Replaced is set once the refresh token was used: production makes
+	// the old access and refresh tokens invalid at once.
+	Replaced bool `json:"replaced,omitempty"`
+}
+
+// Store is where the book writes codes and tokens through when
+// persistence is on (consent forms are not kept: they last minutes). A
+// failed write is the store's to report; the book goes on in memory.
+type Store interface {
+	PutUserCode(Code) error
+	PutUserToken(Token) error
+	// DeleteUserAuth deletes codes and tokens by code and access token.
+	DeleteUserAuth(keys []string) error
+}
+
+// Errors of alipay.system.oauth.token, answered in error_response (40002;
+// alipay-easysdk's OAuth tests and captured answers give code, msg,
+// sub_code and the sub_msg of isv.code-invalid and
+// isv.refresh-token-invalid; the other sub_msgs are inferred), and of
+// requests carrying auth_token (20001, the gateway's error table).
+var (
+	ErrGrantType      = apierr.Invalid("isv.grant-type-invalid", "grant_type参数不正确")
+	ErrCodeInvalid    = apierr.Invalid("isv.code-invalid", "授权码code无效")
+	ErrRefreshInvalid = apierr.Invalid("isv.refresh-token-invalid", "刷新令牌refresh_token无效")
+	ErrRefreshTimeOut = apierr.Invalid("isv.refresh-token-time-out", "刷新令牌refresh_token已过期")
+	ErrUnmatchedApp   = apierr.Invalid("isv.unmatched-app-id", "调用接口的应用标识(app_id)与令牌授权的应用不相符")
+
+	ErrInvalidToken = apierr.New(apierr.CodeTokenInvalid, "aop.invalid-auth-token", "无效的访问令牌")
+	ErrTokenTimeOut = apierr.New(apierr.CodeTokenInvalid, "aop.auth-token-time-out", "访问令牌已过期")
+)
+
+// ErrFormUnknown is a consent form whose token is unknown, used or expired.
+var ErrFormUnknown = fmt.Errorf("userauth: the authorisation page expired or was already used: open the authorisation URL again")
+
+// Book holds forms, codes and tokens. Safe for concurrent use.
+type Book struct {
+	mu     sync.Mutex
+	clock  clock.Clock
+	forms  keep[*Form]
+	codes  keep[*Code]
+	tokens keep[*Token] // by access token
+	byRef  map[string]*Token
+	store  Store
+}
+
+// NewBook makes an empty book.
+func NewBook(c clock.Clock) *Book {
+	b := &Book{clock: c, forms: newKeep[*Form](MaxForms), codes: newKeep[*Code](MaxCodes),
+		tokens: newKeep[*Token](MaxTokens), byRef: map[string]*Token{}}
+	b.tokens.evicted = func(t *Token) {
+		delete(b.byRef, t.RefreshToken)
+		b.drop(t.AccessToken)
+	}
+	b.codes.evicted = func(c *Code) { b.drop(c.Code) }
+	return b
+}
+
+// Persist makes the book write through s from now on.
+func (b *Book) Persist(s Store) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.store = s
+}
+
+// Restore puts stored codes and tokens back, oldest first, within the
+// book's bounds (what does not fit is deleted from the store too).
+func (b *Book) Restore(codes []Code, tokens []Token) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	sort.Slice(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
+	sort.Slice(tokens, func(i, j int) bool { return tokens[i].AuthStart.Before(tokens[j].AuthStart) })
+	for i := range codes {
+		c := codes[i]
+		b.codes.put(c.Code, &c)
+	}
+	for i := range tokens {
+		t := tokens[i]
+		b.tokens.put(t.AccessToken, &t)
+		b.byRef[t.RefreshToken] = &t
+	}
+}
+
+func (b *Book) saveCode(c *Code) {
+	if b.store != nil {
+		_ = b.store.PutUserCode(*c)
+	}
+}
+
+func (b *Book) saveToken(t *Token) {
+	if b.store != nil {
+		_ = b.store.PutUserToken(*t)
+	}
+}
+
+func (b *Book) drop(key string) {
+	if b.store != nil {
+		_ = b.store.DeleteUserAuth([]string{key})
+	}
+}
+
+// Open keeps a form for the page to show and returns it with its token.
+// The token comes from crypto/rand: it is all that guards the consent.
+func (b *Book) Open(f Form) Form {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f.Token = randomHex(16)
+	f.Expires = b.clock.Now().Add(FormLifetime)
+	b.forms.put(f.Token, &f)
+	return f
+}
+
+// Form finds an open form without using it up.
+func (b *Book) Form(token string) (Form, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, ok := b.forms.get(token)
+	if !ok || !b.clock.Now().Before(f.Expires) {
+		return Form{}, ErrFormUnknown
+	}
+	return *f, nil
+}
+
+// Consent is the user's yes: it uses the form up and issues an auth_code
+// for userID.
+func (b *Book) Consent(token, userID string) (Form, Code, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	f, ok := b.forms.get(token)
+	if !ok || !now.Before(f.Expires) {
+		return Form{}, Code{}, ErrFormUnknown
+	}
+	b.forms.del(token)
+	return *f, b.code(f.AppID, userID, f.Scope, now), nil
+}
+
+// Grant issues an auth_code as if userID had consented on the page: for
+// tests that skip the browser (POST /_mock/user-auth-codes).
+func (b *Book) Grant(appID, scope, userID string) Code {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.code(appID, userID, scope, b.clock.Now())
+}
+
+func (b *Book) code(appID, userID, scope string, now time.Time) Code {
+	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Expires: now.Add(CodeLifetime)}
+	b.codes.put(c.Code, c)
+	b.saveCode(c)
+	return *c
+}
+
+// Decline is the user's no: it uses the form up.
+func (b *Book) Decline(token string) (Form, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, ok := b.forms.get(token)
+	if !ok || !b.clock.Now().Before(f.Expires) {
+		return Form{}, ErrFormUnknown
+	}
+	b.forms.del(token)
+	return *f, nil
+}
+
+// Exchange trades a code for a token (grant_type authorization_code). A
+// code is spent by any attempt, as production says ("使用后就失效（无论是否
+// 调用成功）"); another app's code is invalid for the caller.
+func (b *Book) Exchange(appID, code string) (Token, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	c, ok := b.codes.get(code)
+	if !ok {
+		return Token{}, ErrCodeInvalid
+	}
+	used := c.Used
+	c.Used = true
+	if !used {
+		b.saveCode(c)
+	}
+	if used || c.AppID != appID || !now.Before(c.Expires) {
+		return Token{}, ErrCodeInvalid
+	}
+	return b.issue(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime)), nil
+}
+
+// Refresh issues a new token from a refresh token (grant_type
+// refresh_token): the old access and refresh tokens stop working at once,
+// and the new refresh token keeps the old one's deadline (re_expires_in
+// goes down).
+func (b *Book) Refresh(appID, refresh string) (Token, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	old := b.byRef[refresh]
+	switch {
+	case old == nil || old.Replaced:
+		return Token{}, ErrRefreshInvalid
+	case old.AppID != appID:
+		return Token{}, ErrUnmatchedApp
+	case !now.Before(old.RefreshExpires):
+		return Token{}, ErrRefreshTimeOut
+	}
+	old.Replaced = true
+	b.saveToken(old)
+	return b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires), nil
+}
+
+func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time) Token {
+	t := &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
+		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+	b.tokens.put(t.AccessToken, t)
+	b.byRef[t.RefreshToken] = t
+	b.saveToken(t)
+	return *t
+}
+
+// Resolve finds the user an auth_token speaks for: 20001
+// aop.invalid-auth-token when it is unknown, another app's or replaced,
+// aop.auth-token-time-out when it expired.
+func (b *Book) Resolve(appID, token string) (Token, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.tokens.get(token)
+	switch {
+	case !ok || t.AppID != appID || t.Replaced:
+		return Token{}, ErrInvalidToken
+	case !b.clock.Now().Before(t.Expires):
+		return Token{}, ErrTokenTimeOut
+	}
+	return *t, nil
+}
+
+// codeText is production's shape of an auth_code: 28 hex digits, two
+// capital letters and two digits (fe1ae5abacd54ba2a6c8f6902533TX64); the
+// digits are the user's, as the tokens issued for it end in them too.
+func codeText(userID string) string {
+	r := randomHex(14)
+	return r + string(rune('A'+r[0]%26)) + string(rune('A'+r[1]%26)) + userDigits(userID)
+}
+
+// tokenText is production's shape of access and refresh tokens: "authusrB",
+// 29 hex digits, a capital letter and the user's two digits
+// (authusrB3379f70b688f4a63a3d5a5fdbea72X83).
+func tokenText(userID string) string {
+	r := randomHex(15)
+	return "authusrB" + r[:29] + string(rune('A'+r[29]%26)) + userDigits(userID)
+}
+
+func userDigits(userID string) string {
+	h := fnv.New32a()
+	h.Write([]byte(userID))
+	return fmt.Sprintf("%02d", h.Sum32()%100)
+}
+
+// randomHex is 2n hex digits from crypto/rand: codes and tokens are
+// secrets, never drawn from the ids' generator, which --seed makes
+// predictable.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
+	return hex.EncodeToString(b)
+}
+
+// keep is a map that holds at most max entries, evicting the oldest.
+type keep[V any] struct {
+	max     int
+	m       map[string]V
+	order   []string
+	evicted func(V)
+}
+
+func newKeep[V any](max int) keep[V] { return keep[V]{max: max, m: map[string]V{}} }
+
+func (k *keep[V]) get(key string) (V, bool) {
+	v, ok := k.m[key]
+	return v, ok
+}
+
+func (k *keep[V]) put(key string, v V) {
+	k.m[key] = v
+	k.order = append(k.order, key)
+	if len(k.order) > 2*k.max { // drop the keys deleted since
+		live := k.order[:0]
+		for _, o := range k.order {
+			if _, ok := k.m[o]; ok {
+				live = append(live, o)
+			}
+		}
+		k.order = live
+	}
+	for len(k.m) > k.max {
+		old := k.order[0]
+		k.order = k.order[1:]
+		if ov, ok := k.m[old]; ok {
+			delete(k.m, old)
+			if k.evicted != nil {
+				k.evicted(ov)
+			}
+		}
+	}
+}
+
+func (k *keep[V]) del(key string) { delete(k.m, key) }
+
+// Len is how many forms, codes and tokens the book holds.
+func (b *Book) Len() (forms, codes, tokens int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.forms.m), len(b.codes.m), len(b.tokens.m)
+}

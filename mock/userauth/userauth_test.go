@@ -1,0 +1,197 @@
+package userauth_test
+
+import (
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
+)
+
+const app, other, user = "2021000000000001", "2021000000000002", "2088102177846880"
+
+func newBook() (*userauth.Book, *clock.Sim) {
+	c := clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	return userauth.NewBook(c), c
+}
+
+func consent(t *testing.T, b *userauth.Book, scope string) userauth.Code {
+	t.Helper()
+	f := b.Open(userauth.Form{AppID: app, Scope: scope, RedirectURI: "https://example.com/cb"})
+	_, code, err := b.Consent(f.Token, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestShapes(t *testing.T) {
+	b, _ := newBook()
+	code := consent(t, b, userauth.ScopeUser)
+	if !regexp.MustCompile(`^[0-9a-f]{28}[A-Z]{2}[0-9]{2}$`).MatchString(code.Code) {
+		t.Fatalf("auth_code %q is not production's shape", code.Code)
+	}
+	tok, err := b.Exchange(app, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := regexp.MustCompile(`^authusrB[0-9a-f]{29}[A-Z][0-9]{2}$`)
+	if !shape.MatchString(tok.AccessToken) || !shape.MatchString(tok.RefreshToken) {
+		t.Fatalf("tokens %q %q are not production's shape", tok.AccessToken, tok.RefreshToken)
+	}
+	if tok.AccessToken[len(tok.AccessToken)-2:] != code.Code[len(code.Code)-2:] {
+		t.Fatal("the token does not end in the code's user digits")
+	}
+}
+
+func TestFormIsOneTime(t *testing.T) {
+	b, c := newBook()
+	f := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	if _, _, err := b.Consent(f.Token, user); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Consent(f.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
+		t.Fatalf("second consent: %v", err)
+	}
+	g := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	c.Advance(userauth.FormLifetime)
+	if _, _, err := b.Consent(g.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
+		t.Fatalf("expired form: %v", err)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(b *userauth.Book, c *clock.Sim, code string) error
+	}{
+		{"used", func(b *userauth.Book, c *clock.Sim, code string) error {
+			if _, err := b.Exchange(app, code); err != nil {
+				return nil // wrong: the first must work
+			}
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"expired", func(b *userauth.Book, c *clock.Sim, code string) error {
+			c.Advance(userauth.CodeLifetime)
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"foreign", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, err := b.Exchange(other, code)
+			return err
+		}},
+		{"spent by a foreign attempt", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, _ = b.Exchange(other, code)
+			_, err := b.Exchange(app, code)
+			return err
+		}},
+		{"unknown", func(b *userauth.Book, c *clock.Sim, code string) error {
+			_, err := b.Exchange(app, "nope")
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, c := newBook()
+			code := consent(t, b, userauth.ScopeUser)
+			if err := tc.do(b, c, code.Code); err != userauth.ErrCodeInvalid {
+				t.Fatalf("got %v, want isv.code-invalid", err)
+			}
+		})
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	b, c := newBook()
+	first, err := b.Exchange(app, consent(t, b, userauth.ScopeUser).Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(24 * time.Hour)
+	if _, err := b.Refresh(other, first.RefreshToken); err != userauth.ErrUnmatchedApp {
+		t.Fatalf("foreign refresh: %v", err)
+	}
+	second, err := b.Refresh(app, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.RefreshExpires.Equal(first.RefreshExpires) || !second.Expires.Equal(c.Now().Add(userauth.TokenLifetime)) {
+		t.Fatalf("refresh deadlines: %+v after %+v", second, first)
+	}
+	if _, err := b.Resolve(app, first.AccessToken); err != userauth.ErrInvalidToken {
+		t.Fatalf("the replaced access token: %v", err)
+	}
+	if _, err := b.Refresh(app, first.RefreshToken); err != userauth.ErrRefreshInvalid {
+		t.Fatalf("the replaced refresh token: %v", err)
+	}
+	if _, err := b.Resolve(app, second.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(userauth.TokenLifetime)
+	if _, err := b.Resolve(app, second.AccessToken); err != userauth.ErrTokenTimeOut {
+		t.Fatalf("expired access token: %v", err)
+	}
+	c.Advance(userauth.RefreshLifetime)
+	if _, err := b.Refresh(app, second.RefreshToken); err != userauth.ErrRefreshTimeOut {
+		t.Fatalf("expired refresh token: %v", err)
+	}
+}
+
+func TestBounded(t *testing.T) {
+	b, _ := newBook()
+	for range userauth.MaxForms + 10 {
+		b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	}
+	if forms, _, _ := b.Len(); forms != userauth.MaxForms {
+		t.Fatalf("%d forms kept, want %d", forms, userauth.MaxForms)
+	}
+}
+
+// memStore records what the book writes through.
+type memStore struct {
+	codes   map[string]userauth.Code
+	tokens  map[string]userauth.Token
+	deleted []string
+}
+
+func (s *memStore) PutUserCode(c userauth.Code) error   { s.codes[c.Code] = c; return nil }
+func (s *memStore) PutUserToken(t userauth.Token) error { s.tokens[t.AccessToken] = t; return nil }
+func (s *memStore) DeleteUserAuth(keys []string) error {
+	s.deleted = append(s.deleted, keys...)
+	return nil
+}
+
+func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
+	b, c := newBook()
+	st := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+	b.Persist(st)
+	code := b.Grant(app, userauth.ScopeUser, user)
+	tok, err := b.Exchange(app, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.codes[code.Code].Used || st.tokens[tok.AccessToken].UserID != user {
+		t.Fatalf("not written through: %+v", st)
+	}
+	if _, err := b.Refresh(app, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if !st.tokens[tok.AccessToken].Replaced {
+		t.Fatal("the refresh did not write the replaced token")
+	}
+
+	var codes []userauth.Code
+	for i := range userauth.MaxCodes + 5 {
+		codes = append(codes, userauth.Code{Code: string(rune('a'+i%26)) + time.Duration(i).String(), AppID: app, UserID: user,
+			Created: c.Now().Add(time.Duration(i)), Expires: c.Now().Add(time.Hour)})
+	}
+	fresh, _ := newBook()
+	st2 := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+	fresh.Persist(st2)
+	fresh.Restore(codes, nil)
+	if _, n, _ := fresh.Len(); n != userauth.MaxCodes || len(st2.deleted) != 5 || st2.deleted[0] != codes[0].Code {
+		t.Fatalf("restored %d codes, deleted %v; want %d kept and the 5 oldest deleted", n, st2.deleted, userauth.MaxCodes)
+	}
+}

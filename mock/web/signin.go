@@ -1,0 +1,155 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
+)
+
+// SignInPath is the authorisation page, at the path of
+// https://openauth.alipay.com/oauth2/publicAppAuthorize.htm.
+const SignInPath = "/oauth2/publicAppAuthorize.htm"
+
+// SignInCSP is the authorisation page's policy: the buyer pages' (no
+// script, the stylesheet by hash) and never framed, so no other site can
+// overlay the consent button. form-action stays open: the consent is
+// answered with a redirect to the app's redirect_uri.
+var SignInCSP = PageCSP + "; frame-ancestors 'none'"
+
+// maxState bounds the state parameter kept with a form (production's
+// limit is not published; inferred).
+const maxState = 256
+
+var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
+
+// signInView is what the authorisation page shows.
+type signInView struct {
+	AppID, AppName string
+	User           bool   // scope auth_user
+	Scope, State   string // as the app asked
+	Token          string
+	UserID         string
+	RedirectURI    string
+	Action         string
+	Message        string
+	MessageEN      string
+	Failed         bool
+}
+
+// RegisterSignIn adds the authorisation page: GET shows the consent form,
+// POST is the user's answer.
+func (p *Pages) RegisterSignIn(e *echo.Echo, m ...echo.MiddlewareFunc) {
+	e.GET(SignInPath, p.signIn, m...)
+	e.POST(SignInPath, p.signInAct, m...)
+}
+
+func (p *Pages) signInError(c echo.Context, zh, en string) error {
+	return p.renderSignIn(c, http.StatusBadRequest, signInView{Message: zh, MessageEN: en, Failed: true})
+}
+
+func (p *Pages) renderSignIn(c echo.Context, status int, v signInView) error {
+	var b strings.Builder
+	if err := pages.ExecuteTemplate(&b, "signin.html", v); err != nil {
+		return err
+	}
+	return c.HTML(status, b.String())
+}
+
+// signIn checks what the app's authorisation URL asks for and shows the
+// consent form, kept under a one-time token.
+func (p *Pages) signIn(c echo.Context) error {
+	q := c.QueryParams()
+	appID, redirect, state := q.Get("app_id"), q.Get("redirect_uri"), q.Get("state")
+	a, ok := p.Apps.Get(appID)
+	if !ok {
+		return p.signInError(c, "应用不存在或app_id无效", "Unknown app_id: register the app with the mock first")
+	}
+	scope, err := parseScope(q.Get("scope"))
+	if err != nil {
+		return p.signInError(c, "scope参数无效", err.Error())
+	}
+	if !notify.ValidURL(redirect) {
+		return p.signInError(c, "redirect_uri无效", "redirect_uri must be an http or https URL of at most 256 characters")
+	}
+	if a.AuthRedirectURI != "" && !sameSite(redirect, a.AuthRedirectURI) {
+		return p.signInError(c, "redirect_uri与应用的授权回调地址不一致",
+			"redirect_uri must be on the app's authorisation callback (auth_redirect_uri) "+a.AuthRedirectURI)
+	}
+	if len(state) > maxState {
+		return p.signInError(c, "state参数过长", "state is longer than 256 bytes")
+	}
+	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
+	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, User: scope == userauth.ScopeUser,
+		Scope: q.Get("scope"), State: state, Token: f.Token, UserID: p.IDs.UserID(), RedirectURI: redirect, Action: SignInPath})
+}
+
+// signInAct is the user's answer. The form carries only its token, the
+// user and the choice: what the app asked for is what the token keeps,
+// so a forged post can neither change the redirect nor reuse a form.
+func (p *Pages) signInAct(c echo.Context) error {
+	token := c.FormValue("form_token")
+	f, err := p.Users.Form(token)
+	if err != nil {
+		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
+	}
+	if c.FormValue("action") == "decline" {
+		if _, err := p.Users.Decline(token); err != nil {
+			return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+		}
+		return p.renderSignIn(c, http.StatusOK, signInView{Message: "已取消授权", MessageEN: "You did not sign in: the app gets nothing"})
+	}
+	userID := strings.TrimSpace(c.FormValue("user_id"))
+	if userID == "" {
+		userID = p.IDs.UserID()
+	}
+	if !userIDPattern.MatchString(userID) {
+		a, _ := p.Apps.Get(f.AppID)
+		v := signInView{AppID: f.AppID, User: f.Scope == userauth.ScopeUser, Scope: f.Scope, State: f.State, Token: token, UserID: userID,
+			RedirectURI: f.RedirectURI, Action: SignInPath, Message: "用户ID格式错误", MessageEN: "The user id is 2088 and 12 digits", Failed: true}
+		if a != nil {
+			v.AppName = a.Name
+		}
+		return p.renderSignIn(c, http.StatusBadRequest, v)
+	}
+	f, code, err := p.Users.Consent(token, userID)
+	if err != nil {
+		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+	}
+	return c.Redirect(http.StatusFound, f.Callback(code.Code))
+}
+
+var errScope = errors.New("scope must be auth_user or auth_base (or both, comma-separated)")
+
+// parseScope reads scope: auth_user, auth_base or both comma-separated
+// (the token then has the wider, auth_user).
+func parseScope(s string) (string, error) {
+	if s == "" {
+		return "", errScope
+	}
+	out := userauth.ScopeBase
+	for _, part := range strings.Split(s, ",") {
+		switch strings.TrimSpace(part) {
+		case userauth.ScopeUser:
+			out = userauth.ScopeUser
+		case userauth.ScopeBase:
+		default:
+			return "", errScope
+		}
+	}
+	return out, nil
+}
+
+// sameSite reports whether u is on the callback's scheme and host (with
+// port): production holds redirect_uri to the app's 授权回调地址.
+func sameSite(u, callback string) bool {
+	a, err1 := url.Parse(u)
+	b, err2 := url.Parse(callback)
+	return err1 == nil && err2 == nil && strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
+}
