@@ -35,9 +35,9 @@ var ossl struct {
 	keys map[string]*openssl.PrivateKeyRSA // by modulus bytes
 }
 
-// maxOpenSSLKeys bounds the converted keys kept; the mock signs with a
-// handful (its own, and one per app with its own Alipay key), so when more
-// turn up the map starts over rather than grow.
+// maxOpenSSLKeys bounds the converted keys kept: the mock signs with its
+// Alipay key, a client with a few app keys, so when more turn up the map
+// starts over rather than grow.
 const maxOpenSSLKeys = 256
 
 func loadOpenSSL() {
