@@ -176,3 +176,22 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// -nack timeout: attempts not acknowledged get no answer at all; the mock
+// keeps them pending.
+func TestLoadtestNotificationsHeld(t *testing.T) {
+	srv := startMock(t)
+	out := loadtest(t, srv, "-json", "-rate", "200", "-d", "60s", "-n", "5", "-c", "2", "-mix", "pay=1",
+		"-notify", "-ack-rate", "0", "-nack", "timeout", "-notify-wait", "30s")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	n := rep.Notifications
+	if n == nil || n.PaidTrades != 5 || n.Notified != 5 || n.Held != n.Attempts || n.Acknowledged != 0 || n.Refused != 0 {
+		t.Fatalf("notifications: %+v", n)
+	}
+	if got := srv.Notifier.Outbox().Counts()[notify.Delivered]; got != 0 {
+		t.Errorf("%d delivered, want none", got)
+	}
+}
