@@ -98,8 +98,12 @@ var docsNotRun = map[string]string{
 	"./scripts/fuzz.sh": "CI: .ci/run (FUZZTIME=5s)",
 	"go test ./mock -run '^$' -bench 'Gateway|RSA|Start|Memory|Idle' -benchtime 2s": "a measurement " +
 		"(minutes on 2 cores); its numbers are reported in docs/performance.md, never asserted",
-	"go run ./cmd/loadtest -url http://127.0.0.1:8080 -method precreate|query -c 16 -d 10s [-rate N] [-presign]": "" +
-		"the tool's usage line, not one command; cmd/loadtest/main_test.go runs the tool against a mock",
+	"docker build --target openssl -t alipay-mock:openssl .": "no Docker engine; main_openssl_test.go " +
+		"(TestOpenSSLBinary) builds the same -tags openssl binary and checks its signatures (.ci/run, OPENSSL_TESTS=required)",
+	"./scripts/signbench.sh": "a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md " +
+		"reports its numbers, never asserted",
+	"CGO_ENABLED=1 go build -tags openssl .": "main_openssl_test.go (TestOpenSSLBinary) runs this build " +
+		"(go build -tags openssl with CGO_ENABLED=1); scripts/test.sh runs it when OPENSSL_TESTS=required (.ci/run)",
 	"go run ./cmd/loadtest -method precreate -c 16 -d 5s -presign": "a 5-second full-load measurement " +
 		"against a mock on 127.0.0.1:8080; cmd/loadtest/main_test.go runs the same flags (-presign) against a " +
 		"mock on a free port",

@@ -10,14 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bt="${BENCHTIME:-3s}"
+count="${COUNT:-3}" # runs of the precreate benchmark in each build
 httpn="${HTTPN:-6000}"
 tmp="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 cores="$(nproc)"
-metric() { # metric FILE BENCH UNIT: the value before UNIT on BENCH's line
-  awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$1" | tail -1
+metric() { # metric FILE BENCH UNIT: the values before UNIT on BENCH's lines, joined by /
+  awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$1" | paste -sd/
 }
 ossl() { # openssl speed's RSA-2048 sign/s
   openssl speed -seconds 3 "$@" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { print $6 }'
@@ -32,7 +33,7 @@ declare -A tags=([std]="" [boring]="" [openssl]="-tags=openssl")
 for b in std boring openssl; do
   echo "== $b: go test ./alipay/sign ./mock -bench 'Sign|GatewayPrecreateParallel'"
   env ${env[$b]} go test ${tags[$b]} ./alipay/sign -run '^$' -bench '^BenchmarkSign$' -benchtime "$bt" | tee "$tmp/sign-$b"
-  env ${env[$b]} go test ${tags[$b]} ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime "$bt" | tee "$tmp/pre-$b"
+  env ${env[$b]} go test ${tags[$b]} ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime "$bt" -count "$count" | tee "$tmp/pre-$b"
 done
 
 echo "== HTTP: loadtest -mix precreate=1 -c 16 -n $httpn -presign (closed loop), against each binary"
@@ -53,14 +54,10 @@ done
 echo
 echo "== summary (one run, $cores cores; openssl speed: $o1 signs/s on one core, $oN on $cores)"
 echo "ratio to its signer: precreates over the signer's own rate on every core, timed in turns in one process"
-echo "ratio to OpenSSL: precreates over openssl speed -multi $cores from the start of this run"
-printf '%-10s %12s %12s %14s %14s %10s %14s\n' signer 'sign 1 core' "sign $cores cores" 'precreate/s' 'ratio to its' 'ratio to' 'HTTP precreate'
-printf '%-10s %12s %12s %14s %14s %10s %14s\n' '' '(signs/s)' '(signs/s)' '(handler)' 'signer' 'OpenSSL' '(req/s)'
+echo "HTTP ratio: precreates over HTTP over the load tool's own signing rate (-presign, the same signer) just before"
 for b in std boring openssl; do
-  s1="$(metric "$tmp/sign-$b" BenchmarkSign/serial signs/s)"
-  sN="$(metric "$tmp/sign-$b" BenchmarkSign/parallel signs/s)"
-  p="$(metric "$tmp/pre-$b" BenchmarkGatewayPrecreateParallel ops/s)"
-  r="$(metric "$tmp/pre-$b" BenchmarkGatewayPrecreateParallel ratio_to_sign)"
-  h="-"; [ -f "$tmp/http-$b.json" ] && h="$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["throughput_rps"])' "$tmp/http-$b.json")"
-  printf '%-10s %12s %12s %14s %14s %10s %14s\n' "$b" "$s1" "$sN" "$p" "$r" "$(python3 -c "print('%.2f' % ($p / $oN))")" "$h"
+  h="-"; [ -f "$tmp/http-$b.json" ] && h="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.0f (%s signing %.0f/s: ratio %.2f)" % (r["throughput_rps"], r["client_signer"], r["presign_signs_per_s"], r["throughput_rps"]/r["presign_signs_per_s"]))' "$tmp/http-$b.json")"
+  echo "$b: sign $(metric "$tmp/sign-$b" BenchmarkSign/serial signs/s)/s on one core, $(metric "$tmp/sign-$b" BenchmarkSign/parallel signs/s)/s on $cores;" \
+    "precreates (handler, $count runs) $(metric "$tmp/pre-$b" BenchmarkGatewayPrecreateParallel ops/s)/s," \
+    "ratio to its signer $(metric "$tmp/pre-$b" BenchmarkGatewayPrecreateParallel ratio_to_sign); HTTP precreates $h/s"
 done

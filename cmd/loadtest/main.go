@@ -203,18 +203,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var src *source
+	var presignRate float64
 	if cfg.presign {
 		fmt.Fprintf(stderr, "signing %d requests on %d cores...\n", cfg.max, runtime.NumCPU())
 		start := time.Now()
 		if src, err = presign(ctx, b, cfg.max); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "signed in %s\n", time.Since(start).Round(time.Millisecond))
+		took := time.Since(start)
+		presignRate = float64(len(src.all)) / took.Seconds()
+		fmt.Fprintf(stderr, "signed in %s\n", took.Round(time.Millisecond))
 	} else {
 		src = signAhead(ctx, b, cfg.max, 2*cfg.conc)
 	}
 
 	res := load(snd, src, b, cfg)
+	res.presignRate = presignRate
 	rep := res.report(cfg, mix, src)
 	if rcv != nil {
 		rep.Notifications = rcv.report(res.paid, time.Now().Add(cfg.notifyWait), cfg)
@@ -488,10 +492,11 @@ func (s *stat) add(a answer, lat time.Duration) {
 }
 
 type result struct {
-	elapsed time.Duration
-	late    int
-	stats   map[string]*stat // by mix label
-	paid    []paidTrade      // pays answered 10000
+	presignRate float64
+	elapsed     time.Duration
+	late        int
+	stats       map[string]*stat // by mix label
+	paid        []paidTrade      // pays answered 10000
 }
 
 // paidTrade is a pay answered 10000, and when.

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // Report is what a run measured; -json prints it as is.
@@ -20,6 +22,10 @@ type Report struct {
 	Elapsed     float64 `json:"elapsed_s"`
 	MaxRequests int     `json:"max_requests"`
 	Presigned   bool    `json:"presigned"`
+	// PresignRate is -presign's signing rate on every core just before the
+	// load (with sign.Backend: OpenSSL in a -tags openssl build).
+	PresignRate float64 `json:"presign_signs_per_s,omitempty"`
+	Signer      string  `json:"client_signer"`
 	ClientProcs int     `json:"client_gomaxprocs"`
 
 	Requests   Counts            `json:"requests"`
@@ -102,7 +108,7 @@ func (r result) report(cfg config, mix []entry, src *source) *Report {
 	rep := &Report{Model: "closed", Connections: cfg.conc, Duration: cfg.dur.Seconds(), Elapsed: r.elapsed.Seconds(),
 		MaxRequests: cfg.max, Presigned: cfg.presign, ClientProcs: runtime.GOMAXPROCS(0),
 		Errors: map[string]int{}, Methods: map[string]Method{}, Signatures: Signatures{Checked: cfg.verify},
-		SigningWaited: src.waited.Load()}
+		SigningWaited: src.waited.Load(), PresignRate: r.presignRate, Signer: sign.Backend()}
 	if cfg.rate > 0 {
 		rep.Model, rep.Arrival, rep.Rate = "open", cfg.arrival, cfg.rate
 	}
@@ -229,7 +235,7 @@ func (rep *Report) text(w io.Writer) {
 		fmt.Fprintf(w, "  signatures:  %d answers signed, %d did not verify\n", rep.Signatures.Signed, rep.Signatures.Bad)
 	}
 	if rep.Presigned {
-		fmt.Fprintf(w, "  signing:     every request signed before the clock started\n")
+		fmt.Fprintf(w, "  signing:     every request signed before the clock started (%.0f signs/s on %d cores, %s)\n", rep.PresignRate, runtime.NumCPU(), rep.Signer)
 	} else {
 		fmt.Fprintf(w, "  signing:     in the background on %d cores during the load (client and mock share the CPU on one machine); %d requests waited for a signature\n",
 			runtime.NumCPU(), rep.SigningWaited)
