@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -327,6 +328,9 @@ var (
 // flags only) is started on a free port, must print its banner and answer
 // /_mock/health, and must stop cleanly on SIGTERM.
 func (e *docEnv) run(cmd string) (string, error) {
+	if rest, ok := strings.CutPrefix(cmd, "go run ./cmd/loadtest "); ok {
+		cmd = loadtestBinary(e.t) + " " + rest
+	}
 	cmd = strings.ReplaceAll(cmd, "go run . ", "alipay-mock ")
 	if cmd == "go run ." {
 		cmd = "alipay-mock"
@@ -345,6 +349,33 @@ func (e *docEnv) run(cmd string) (string, error) {
 	c.Env = e.environ()
 	out, err := c.CombinedOutput()
 	return string(out), err
+}
+
+var (
+	loadtestOnce sync.Once
+	loadtestPath string
+	loadtestErr  error
+)
+
+// loadtestBinary builds cmd/loadtest once per run: `go run ./cmd/loadtest`
+// in the docs runs it.
+func loadtestBinary(t *testing.T) string {
+	t.Helper()
+	loadtestOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "alipay-mock-loadtest")
+		if err != nil {
+			loadtestErr = err
+			return
+		}
+		loadtestPath = filepath.Join(dir, "loadtest")
+		if out, err := exec.Command("go", "build", "-o", loadtestPath, "./cmd/loadtest").CombinedOutput(); err != nil {
+			loadtestErr = fmt.Errorf("go build ./cmd/loadtest: %v\n%s", err, out)
+		}
+	})
+	if loadtestErr != nil {
+		t.Fatal(loadtestErr)
+	}
+	return loadtestPath
 }
 
 // runWant runs a curl command whose answer the docs give as an error
