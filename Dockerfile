@@ -19,8 +19,9 @@ RUN CGO_ENABLED=1 go build -tags openssl -trimpath -ldflags="-s -w -X github.com
 FROM gcr.io/distroless/base-debian12:nonroot AS openssl
 COPY --from=build-openssl /out/alipay-mock-openssl /usr/local/bin/alipay-mock
 COPY --from=build --chown=nonroot:nonroot /out/data /data
+COPY --from=build --chown=nonroot:nonroot /out/trust /trust
 ENV ALIPAY_MOCK_ADDR=0.0.0.0:8080
-EXPOSE 8080
+EXPOSE 8080 8443
 USER nonroot:nonroot
 HEALTHCHECK --interval=10s --timeout=3s --start-period=3s --retries=3 \
   CMD ["/usr/local/bin/alipay-mock", "healthcheck"]
