@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/big"
+	"strconv"
 	"sync"
 
 	"github.com/golang-fips/openssl/v2"
@@ -32,7 +33,7 @@ var ossl struct {
 	version string // its version text when it is
 
 	mu   sync.Mutex
-	keys map[string]*openssl.PrivateKeyRSA // by modulus bytes
+	keys map[string]*openssl.PrivateKeyRSA // by modulus and exponent bytes
 }
 
 // maxOpenSSLKeys bounds the converted keys kept: the mock signs with its
@@ -67,7 +68,10 @@ func Backend() string {
 
 func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, error) {
 	loadOpenSSL()
-	if ossl.err != nil || len(k.Primes) != 2 {
+	// Keys crypto/rsa refuses (under 1,024 bits) or OpenSSL's RSA form
+	// cannot hold (more than two primes) go to crypto/rsa, so every key
+	// signs, or fails, as in the default build.
+	if ossl.err != nil || len(k.Primes) != 2 || k.N.BitLen() < 1024 {
 		return rsa.SignPKCS1v15(rand.Reader, k, h, digest)
 	}
 	ok, err := opensslKey(k)
@@ -77,10 +81,11 @@ func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, erro
 	return openssl.SignRSAPKCS1v15(ok, h, digest)
 }
 
-// opensslKey converts k once; keys are told apart by their modulus (which
-// fixes the private exponent's effect on every signature).
+// opensslKey converts k once; keys are told apart by modulus and private
+// exponent.
 func opensslKey(k *rsa.PrivateKey) (*openssl.PrivateKeyRSA, error) {
-	id := string(k.N.Bytes())
+	n := k.N.Bytes()
+	id := strconv.Itoa(len(n)) + ":" + string(n) + string(k.D.Bytes())
 	ossl.mu.Lock()
 	ok := ossl.keys[id]
 	ossl.mu.Unlock()
