@@ -9,6 +9,26 @@ COPY . .
 ARG VERSION=""
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/alipay-mock/alipay-mock/mock.Version=${VERSION}" -o /out/alipay-mock . && mkdir -p /out/data /out/trust
 
+# Opt-in, `docker build --target openssl -t alipay-mock:openssl .`: RSA signing
+# by the system's OpenSSL (-tags openssl, cgo; about 3x crypto/rsa's rate, see
+# docs/performance.md), on distroless/base, which carries glibc and libcrypto.so.3.
+FROM build AS build-openssl
+ARG VERSION=""
+RUN CGO_ENABLED=1 go build -tags openssl -trimpath -ldflags="-s -w -X github.com/alipay-mock/alipay-mock/mock.Version=${VERSION}" -o /out/alipay-mock-openssl .
+
+FROM gcr.io/distroless/base-debian12:nonroot AS openssl
+COPY --from=build-openssl /out/alipay-mock-openssl /usr/local/bin/alipay-mock
+COPY --from=build --chown=nonroot:nonroot /out/data /data
+COPY --from=build --chown=nonroot:nonroot /out/trust /trust
+ENV ALIPAY_MOCK_ADDR=0.0.0.0:8080
+EXPOSE 8080 8443
+USER nonroot:nonroot
+HEALTHCHECK --interval=10s --timeout=3s --start-period=3s --retries=3 \
+  CMD ["/usr/local/bin/alipay-mock", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/alipay-mock"]
+CMD ["serve"]
+
+# The default image (the last stage): the static pure-Go binary alone.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/alipay-mock /usr/local/bin/alipay-mock
 # /data belongs to nonroot, so a volume mounted there (a new named volume

@@ -223,6 +223,7 @@ func TestBannerAndJSONLog(t *testing.T) {
 		"magic-amounts (built in",
 		"refund-retry (scenarios/examples/refund-retry.yaml)",
 		"data:              " + dir,
+		"RSA signer:        " + sign.Backend(),
 	} {
 		if !strings.Contains(b, want) {
 			t.Errorf("banner lacks %q:\n%s", want, b)

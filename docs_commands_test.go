@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,8 +104,12 @@ var docsNotRun = map[string]string{
 		"reports its numbers, never asserted",
 	"go test ./mock -run '^$' -bench 'Gateway|RSA|Start|Memory|Idle' -benchtime 2s": "a measurement " +
 		"(minutes on 2 cores); its numbers are reported in docs/performance.md, never asserted",
-	"go run ./cmd/loadtest -url http://127.0.0.1:8080 -method precreate|query -c 16 -d 10s [-rate N] [-presign]": "" +
-		"the tool's usage line, not one command; cmd/loadtest/main_test.go runs the tool against a mock",
+	"docker build --target openssl -t alipay-mock:openssl .": "no Docker engine; main_openssl_test.go " +
+		"(TestOpenSSLBinary) builds the same -tags openssl binary and checks its signatures (.ci/run, OPENSSL_TESTS=required)",
+	"./scripts/signbench.sh": "a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md " +
+		"reports its numbers, never asserted",
+	"CGO_ENABLED=1 go build -tags openssl .": "main_openssl_test.go (TestOpenSSLBinary) runs this build " +
+		"(go build -tags openssl with CGO_ENABLED=1); scripts/test.sh runs it when OPENSSL_TESTS=required (.ci/run)",
 	"go run ./cmd/loadtest -method precreate -c 16 -d 5s -presign": "a 5-second full-load measurement " +
 		"against a mock on 127.0.0.1:8080; cmd/loadtest/main_test.go runs the same flags (-presign) against a " +
 		"mock on a free port",
@@ -335,6 +340,9 @@ var (
 // flags only) is started on a free port, must print its banner and answer
 // /_mock/health, and must stop cleanly on SIGTERM.
 func (e *docEnv) run(cmd string) (string, error) {
+	if rest, ok := strings.CutPrefix(cmd, "go run ./cmd/loadtest "); ok {
+		cmd = loadtestBinary(e.t) + " " + rest
+	}
 	cmd = strings.ReplaceAll(cmd, "go run . ", "alipay-mock ")
 	if cmd == "go run ." {
 		cmd = "alipay-mock"
@@ -353,6 +361,33 @@ func (e *docEnv) run(cmd string) (string, error) {
 	c.Env = e.environ()
 	out, err := c.CombinedOutput()
 	return string(out), err
+}
+
+var (
+	loadtestOnce sync.Once
+	loadtestPath string
+	loadtestErr  error
+)
+
+// loadtestBinary builds cmd/loadtest once per run: `go run ./cmd/loadtest`
+// in the docs runs it.
+func loadtestBinary(t *testing.T) string {
+	t.Helper()
+	loadtestOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "alipay-mock-loadtest")
+		if err != nil {
+			loadtestErr = err
+			return
+		}
+		loadtestPath = filepath.Join(dir, "loadtest")
+		if out, err := exec.Command("go", "build", "-o", loadtestPath, "./cmd/loadtest").CombinedOutput(); err != nil {
+			loadtestErr = fmt.Errorf("go build ./cmd/loadtest: %v\n%s", err, out)
+		}
+	})
+	if loadtestErr != nil {
+		t.Fatal(loadtestErr)
+	}
+	return loadtestPath
 }
 
 // runWant runs a curl command whose answer the docs give as an error

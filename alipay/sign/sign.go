@@ -7,7 +7,6 @@ package sign
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -53,13 +52,14 @@ func digest(t Type, data []byte) (crypto.Hash, []byte, error) {
 }
 
 // Sign signs data (already in the request charset) and returns standard
-// padded base64. PKCS#1 v1.5 signatures are deterministic.
+// padded base64. PKCS#1 v1.5 signatures are deterministic, so every signer
+// (sign_std.go, or sign_openssl.go under -tags openssl) gives the same bytes.
 func Sign(k *rsa.PrivateKey, t Type, data []byte) (string, error) {
 	h, d, err := digest(t, data)
 	if err != nil {
 		return "", err
 	}
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k, h, d)
+	sig, err := signPKCS1v15(k, h, d)
 	if err != nil {
 		return "", err
 	}

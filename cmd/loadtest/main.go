@@ -1,33 +1,53 @@
-// Command loadtest measures a running alipay-mock's gateway.do over HTTP:
-// throughput and latency percentiles of alipay.trade.query (one signed
-// request repeated: a merchant polling an unpaid trade, identical answers)
-// or alipay.trade.precreate (a new out_trade_no every request).
+// Command loadtest is a load tool for a running alipay-mock's gateway.do:
+// a mix of methods at an open-model arrival rate (or closed-loop, for
+// capacity), notifications received at a local notify_url and acknowledged
+// at a given rate, and a report of throughput, latency percentiles and
+// errors by sub_code, as text or JSON.
 //
-//	go run ./cmd/loadtest -url http://127.0.0.1:8080 -method query -c 16 -d 10s
-//	go run ./cmd/loadtest -url http://127.0.0.1:8080 -method query -c 16 -d 10s -rate 1500
+//	go run ./cmd/loadtest -url http://127.0.0.1:8080 -rate 200 -d 30s -mix precreate=60,query=30,refund=10
+//	go run ./cmd/loadtest -mix pay=90,pay@40004.01=10 -rate 100 -notify -ack-rate 0.9 -json
+//	go run ./cmd/loadtest -mix precreate=100 -c 16 -d 5s -presign   # capacity (closed loop)
 //
-// Requests are signed with the dev app's key. A query is one request
-// signed once. Precreates are signed in the background on every core while
-// the load runs, so sending starts at once; the client's RSA work then
-// shares the CPU with a mock on the same machine, and the result says so.
-// -presign signs them all before the clock starts instead (as long as
-// that takes: about 1 s per 1,000 on 2 cores), so only the mock's work is
-// measured. Without -rate every worker sends
-// back to back (closed loop: capacity); with -rate requests are started on a
-// fixed schedule (open loop) and latency counts from the scheduled start, so
-// queueing behind a slow answer is included. Run it once without -rate to
-// find capacity, then with -rate at half of it. It is bounded by -d and by
-// -n requests, and only talks to loopback hosts.
+// -mix lists kinds (precreate, pay, query, refund) with weights; an
+// amount after @ is the total_amount (refund_amount for refund) of those
+// requests, so a magic amount (scenarios/magic-amounts.yaml) drives a given
+// error: pay@40004.01 is ACQ.BUYER_BALANCE_NOT_ENOUGH. Queries and refunds act
+// on trades this run paid (-trades of them are paid before the clock
+// starts). Every request has its own
+// signature; they are signed in the background on every core, just ahead
+// of their send time, so on one machine the client's RSA work shares the
+// CPU with the mock (the report says when that limited it); -presign signs
+// them all before the clock starts (about 1 s per 1,000 on 2 cores).
+//
+// With -rate the model is open: requests arrive on a schedule (-arrival
+// poisson, the default, or fixed) whatever happened to the others, and
+// latency counts from the scheduled arrival, so time queued behind a slow
+// answer counts (no coordinated omission). -c bounds the connections; a
+// request still queued a second after the end is counted late, not sent.
+// Without -rate every connection sends its next request when the last is
+// answered (closed loop: capacity).
+//
+// With -notify a receiver on 127.0.0.1 is the notify_url of every pay and
+// precreate; it verifies each notification's signature and answers
+// "success" to -ack-rate of the attempts, "fail" (or, with -nack timeout,
+// nothing) to the rest. After the load it waits up to -notify-wait for the
+// first attempt of every paid trade. Refused attempts are retried on the
+// mock's schedule (4 minutes later on its clock), outside the run.
+//
+// Answers are classified by code and sub_code; with -verify (the default)
+// each answer's signature is checked after its latency is taken. It is
+// bounded by -d and -n and only talks to loopback hosts.
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,55 +60,116 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
-	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the flags are printed
+		}
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
 type config struct {
-	base    string
-	method  string
-	conc    int
-	dur     time.Duration
-	rate    float64
-	max     int
-	presign bool
+	base       string
+	mixText    string
+	method     string
+	conc       int
+	dur        time.Duration
+	rate       float64
+	arrival    string
+	max        int
+	presign    bool
+	trades     int
+	seed       uint64
+	notify     bool
+	ackRate    float64
+	nack       string
+	notifyWait time.Duration
+	verify     bool
+	json       bool
+	appID      string
+	appKey     string
+	alipayKey  string
 }
 
-func run() error {
+func run(args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	flag.StringVar(&cfg.base, "url", "http://127.0.0.1:8080", "the mock's base URL (loopback only)")
-	flag.StringVar(&cfg.method, "method", "query", "query (one signed request repeated) or precreate (unique out_trade_no)")
-	flag.IntVar(&cfg.conc, "c", 16, "concurrent connections (keep-alive)")
-	flag.DurationVar(&cfg.dur, "d", 10*time.Second, "duration")
-	flag.Float64Var(&cfg.rate, "rate", 0, "requests per second, open loop (0: as fast as the server answers)")
-	flag.IntVar(&cfg.max, "n", 0, "at most this many requests (0: 1,000,000 for query; for precreate 30,000, or rate x duration)")
-	flag.BoolVar(&cfg.presign, "presign", false, "precreate: sign every request before the clock starts (slow to start; the client's signing is then not in the numbers)")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.base, "url", "http://127.0.0.1:8080", "the mock's base URL (loopback only)")
+	fs.StringVar(&cfg.mixText, "mix", "", "kinds and weights, e.g. precreate=60,query=30,refund=10; kind@amount=w sends that amount (magic amounts drive errors)")
+	fs.StringVar(&cfg.method, "method", "", "one kind alone (the same as -mix KIND=1)")
+	fs.IntVar(&cfg.conc, "c", 16, "concurrent connections (keep-alive)")
+	fs.DurationVar(&cfg.dur, "d", 10*time.Second, "duration")
+	fs.Float64Var(&cfg.rate, "rate", 0, "arrivals per second, open model (0: closed loop, as fast as the server answers)")
+	fs.StringVar(&cfg.arrival, "arrival", "poisson", "with -rate: poisson (exponential gaps) or fixed (even gaps)")
+	fs.IntVar(&cfg.max, "n", 0, "at most this many requests (0: rate x duration, or 30,000 closed-loop)")
+	fs.BoolVar(&cfg.presign, "presign", false, "sign every request before the clock starts (the client's signing is then not in the numbers)")
+	fs.IntVar(&cfg.trades, "trades", 20, "trades paid before the clock starts, for queries and refunds to act on")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the mix and the arrivals (the same seed, the same sequence)")
+	fs.BoolVar(&cfg.notify, "notify", false, "receive notifications on a local notify_url (pay and precreate)")
+	fs.Float64Var(&cfg.ackRate, "ack-rate", 1, "with -notify: the share of attempts answered success (0 to 1)")
+	fs.StringVar(&cfg.nack, "nack", "fail", "with -notify: the other attempts get fail, or timeout (no answer)")
+	fs.DurationVar(&cfg.notifyWait, "notify-wait", 5*time.Second, "with -notify: how long to wait after the load for paid trades' notifications")
+	fs.BoolVar(&cfg.verify, "verify", true, "verify each answer's signature (after its latency is taken)")
+	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
+	fs.StringVar(&cfg.appID, "app-id", keys.DevAppID, "app_id to send as")
+	fs.StringVar(&cfg.appKey, "app-key", "", "the app private key, PEM file or text (default: the dev app's)")
+	fs.StringVar(&cfg.alipayKey, "alipay-public-key", "", "the mock's Alipay public key, PEM file or text (default: the dev key)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	if cfg.conc < 1 || cfg.dur <= 0 || cfg.rate < 0 || cfg.max < 0 {
-		return errors.New("-c, -d must be positive, -rate and -n not negative")
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.conc < 1 || cfg.dur <= 0 || cfg.rate < 0 || cfg.max < 0 || cfg.trades < 0 {
+		return errors.New("-c, -d must be positive, -rate, -n and -trades not negative")
+	}
+	if cfg.ackRate < 0 || cfg.ackRate > 1 {
+		return errors.New("-ack-rate must be from 0 to 1")
+	}
+	if cfg.nack != "fail" && cfg.nack != "timeout" {
+		return fmt.Errorf("-nack %q: want fail or timeout", cfg.nack)
+	}
+	if cfg.arrival != "poisson" && cfg.arrival != "fixed" {
+		return fmt.Errorf("-arrival %q: want poisson or fixed", cfg.arrival)
+	}
+	switch {
+	case cfg.mixText != "" && cfg.method != "":
+		return errors.New("-mix and -method: give one")
+	case cfg.method != "":
+		cfg.mixText = cfg.method + "=1"
+	case cfg.mixText == "":
+		cfg.mixText = "precreate=1"
+	}
+	mix, err := parseMix(cfg.mixText)
+	if err != nil {
+		return err
 	}
 	gw, err := gatewayURL(cfg.base)
 	if err != nil {
 		return err
 	}
 	if cfg.max == 0 {
-		switch {
-		case cfg.method == "query":
-			cfg.max = 1000000
-		case cfg.rate > 0:
-			cfg.max = int(cfg.rate*cfg.dur.Seconds()) + cfg.conc
-		default:
+		if cfg.rate > 0 {
+			cfg.max = int(cfg.rate*cfg.dur.Seconds()) + 1
+		} else {
 			cfg.max = 30000
+		}
+	}
+	appKey, alipayPub := keys.DevAppPrivateKey(), &keys.DevAlipayPrivateKey().PublicKey
+	if cfg.appKey != "" {
+		if appKey, err = keys.LoadPrivateKey(cfg.appKey); err != nil {
+			return fmt.Errorf("-app-key: %w", err)
+		}
+	}
+	if cfg.alipayKey != "" {
+		if alipayPub, err = keys.LoadPublicKey(cfg.alipayKey); err != nil {
+			return fmt.Errorf("-alipay-public-key: %w", err)
 		}
 	}
 
@@ -103,69 +184,62 @@ func run() error {
 			IdleConnTimeout:     time.Minute,
 		},
 	}
-	key := keys.DevAppPrivateKey()
-	run := fmt.Sprintf("LT%x", time.Now().UnixNano())
-
-	var src *source
-	switch cfg.method {
-	case "query":
-		// One trade to poll, opened by a precreate first.
-		out := run + "-Q"
-		pre, err := signedForm(key, "alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":%q,"total_amount":"88.88","subject":"Iphone6 16G"}`, out))
-		if err != nil {
+	var rcv *receiver
+	if cfg.notify {
+		if rcv, err = startReceiver(cfg.appID, appKey, alipayPub, cfg.ackRate, cfg.nack == "timeout", cfg.seed); err != nil {
 			return err
 		}
-		if _, err := post(context.Background(), hc, gw, pre); err != nil {
-			return fmt.Errorf("opening the trade to query: %w", err)
-		}
-		q, err := signedForm(key, "alipay.trade.query", fmt.Sprintf(`{"out_trade_no":%q}`, out))
-		if err != nil {
-			return err
-		}
-		src = &source{one: q}
-	case "precreate":
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		if cfg.presign {
-			fmt.Fprintf(os.Stderr, "signing %d precreate requests on %d cores...\n", cfg.max, runtime.NumCPU())
-			start := time.Now()
-			if src, err = presign(ctx, key, run, cfg.max); err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "signed in %s\n", time.Since(start).Round(time.Millisecond))
-		} else {
-			src = signAhead(ctx, key, run, cfg.max, 2*cfg.conc)
-		}
-	default:
-		return fmt.Errorf("-method %q: want query or precreate", cfg.method)
+		defer rcv.close()
 	}
+	b := &builder{key: appKey, appID: cfg.appID, run: fmt.Sprintf("LT%x", time.Now().UnixNano()), seed: cfg.seed,
+		mix: mix, pools: &pools{}}
+	if rcv != nil {
+		b.notifyURL = rcv.url
+	}
+	snd := &sender{hc: hc, gw: gw, pub: alipayPub, verify: cfg.verify}
 
-	// Warm the connections, so dialing is not in the numbers.
-	warmBody, err := signedForm(key, "alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"%s-warm","total_amount":"88.88","subject":"Iphone6 16G"}`, run))
-	if err != nil {
+	// Paid trades for queries and refunds, and warm connections, before the clock.
+	if err := seed(context.Background(), b, snd, cfg); err != nil {
 		return err
 	}
-	if src.one != "" {
-		warmBody = src.one
-	}
-	warm := make(chan struct{}, cfg.conc)
-	for i := 0; i < cfg.conc; i++ {
-		go func() {
-			_, _ = post(context.Background(), hc, gw, warmBody)
-			warm <- struct{}{}
-		}()
-	}
-	for i := 0; i < cfg.conc; i++ {
-		<-warm
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var src *source
+	var presignRate float64
+	if cfg.presign {
+		fmt.Fprintf(stderr, "signing %d requests on %d cores...\n", cfg.max, runtime.NumCPU())
+		start := time.Now()
+		if src, err = presign(ctx, b, cfg.max); err != nil {
+			return err
+		}
+		took := time.Since(start)
+		presignRate = float64(len(src.all)) / took.Seconds()
+		fmt.Fprintf(stderr, "signed in %s\n", took.Round(time.Millisecond))
+	} else {
+		src = signAhead(ctx, b, cfg.max, 2*cfg.conc)
 	}
 
-	res := load(hc, gw, src, cfg)
-	res.print(cfg, src)
+	res := load(snd, src, b, cfg)
+	res.presignRate = presignRate
+	rep := res.report(cfg, mix, src)
+	if rcv != nil {
+		rep.Notifications = rcv.report(res.paid, time.Now().Add(cfg.notifyWait), cfg)
+	}
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.text(stdout)
+	}
 	if err, _ := src.signErr.Load().(error); err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
-	if res.ok == 0 {
-		return errors.New("no successful request")
+	if rep.Requests.Answered == 0 {
+		return errors.New("no request was answered")
 	}
 	return nil
 }
@@ -186,64 +260,89 @@ func gatewayURL(base string) (string, error) {
 	return u.String(), nil
 }
 
-// signedForm is a dev-app request signed with the app key, form-encoded.
-func signedForm(key *rsa.PrivateKey, method, biz string) (string, error) {
-	p := map[string]string{
-		"app_id": keys.DevAppID, "method": method, "format": "JSON", "charset": "utf-8",
-		"sign_type": "RSA2", "timestamp": timestamp.Format(time.Now()), "version": "1.0",
-		"biz_content": biz,
+// seed pays cfg.trades trades (when the mix queries or refunds), then
+// sends one request on each connection so dialing is not in the numbers.
+func seed(ctx context.Context, b *builder, snd *sender, cfg config) error {
+	needs := false
+	for _, e := range b.mix {
+		needs = needs || e.kind == "query" || e.kind == "refund"
 	}
-	s, err := sign.SignString(key, sign.RSA2, sign.UTF8, sign.RequestContent(p))
-	if err != nil {
-		return "", err
+	sb := *b
+	sb.notifyURL = "" // the seed's notifications are not the run's
+	sb.run = b.run + "-S"
+	sb.mix = []entry{{label: "pay", kind: "pay", method: kinds["pay"], weight: 1}}
+	n := 0
+	if needs {
+		n = cfg.trades
 	}
-	p["sign"] = s
-	return sign.EncodeForm(p, sign.UTF8)
+	warm := max(cfg.conc, n)
+	errs := make(chan error, warm)
+	for i := 0; i < warm; i++ {
+		go func(i int) {
+			r, err := sb.build(i)
+			if err != nil {
+				errs <- err
+				return
+			}
+			a := snd.send(ctx, r)
+			switch {
+			case a.err != "":
+				errs <- fmt.Errorf("paying a trade before the load: %s", a.err)
+			case a.code != "10000" && i < n:
+				errs <- fmt.Errorf("paying a trade before the load: %s %s", a.code, a.subCode)
+			default:
+				if i < n {
+					b.pools.add(r.out)
+				}
+				errs <- nil
+			}
+		}(i)
+	}
+	var first error
+	for i := 0; i < warm; i++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
-// source hands out request bodies: one repeated (query), all signed
-// beforehand (-presign), or signed in the background as the load runs.
+// source hands out prepared requests: all signed beforehand (-presign) or
+// signed in the background as the load runs.
 type source struct {
-	one     string
-	all     []string
-	ahead   chan string
+	all     []request
+	next    atomic.Int64
+	ahead   chan request
 	waited  atomic.Int64 // requests that waited for the background signer
+	skipped atomic.Int64 // requests with no trade to act on yet
 	signErr atomic.Value // first signing error (error)
 }
 
-// body returns the body of request i, or false when there is none left.
-func (s *source) body(i int) (string, bool) {
-	switch {
-	case s.one != "":
-		return s.one, true
-	case s.all != nil:
+// get returns the next request, or false when there is none left.
+func (s *source) get() (request, bool) {
+	if s.ahead == nil {
+		i := int(s.next.Add(1) - 1)
 		if i >= len(s.all) {
-			return "", false
+			return request{}, false
 		}
 		return s.all[i], true
 	}
 	select {
-	case b, ok := <-s.ahead:
-		return b, ok
+	case r, ok := <-s.ahead:
+		return r, ok
 	default:
 		s.waited.Add(1)
-		b, ok := <-s.ahead
-		return b, ok
+		r, ok := <-s.ahead
+		return r, ok
 	}
 }
 
-// precreateForm is the n-th precreate of a run, with its own out_trade_no.
-func precreateForm(key *rsa.PrivateKey, run string, i int) (string, error) {
-	return signedForm(key, "alipay.trade.precreate",
-		fmt.Sprintf(`{"out_trade_no":"%s-%08d","total_amount":"88.88","subject":"Iphone6 16G"}`, run, i))
-}
-
-// signAhead signs up to n precreates on every core into a buffer of
-// ahead that the workers drain, until n are signed or ctx ends; the buffer
-// is closed then. A short buffer keeps the signers just ahead of the
-// load: signatures made far ahead would take the mock's CPU for nothing.
-func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n, ahead int) *source {
-	s := &source{ahead: make(chan string, min(n, ahead))}
+// signAhead builds and signs up to n requests on every core into a buffer
+// of ahead that the load drains, until n are made or ctx ends. A short
+// buffer keeps the signers just ahead of the load: requests made far ahead
+// would take the mock's CPU for nothing and act on a stale pool of trades.
+func signAhead(ctx context.Context, b *builder, n, ahead int) *source {
+	s := &source{ahead: make(chan request, max(1, min(n, ahead)))}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.NumCPU(); w++ {
@@ -255,13 +354,17 @@ func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n, ahead in
 				if i >= n {
 					return
 				}
-				f, err := precreateForm(key, run, i)
+				r, err := b.build(i)
+				if errors.Is(err, errNoTrade) {
+					s.skipped.Add(1)
+					continue
+				}
 				if err != nil {
 					s.signErr.CompareAndSwap(nil, err)
 					return
 				}
 				select {
-				case s.ahead <- f:
+				case s.ahead <- r:
 				case <-ctx.Done():
 					return
 				}
@@ -275,110 +378,181 @@ func signAhead(ctx context.Context, key *rsa.PrivateKey, run string, n, ahead in
 	return s
 }
 
-// presign signs n precreates with unique out_trade_no on every core.
-func presign(ctx context.Context, key *rsa.PrivateKey, run string, n int) (*source, error) {
-	ahead := signAhead(ctx, key, run, n, 4096)
-	s := &source{all: make([]string, 0, n)}
-	for b := range ahead.ahead {
-		s.all = append(s.all, b)
+// presign builds and signs n requests on every core before the load.
+func presign(ctx context.Context, b *builder, n int) (*source, error) {
+	ahead := signAhead(ctx, b, n, 4096)
+	s := &source{all: make([]request, 0, n)}
+	for r := range ahead.ahead {
+		s.all = append(s.all, r)
 	}
+	s.skipped.Store(ahead.skipped.Load())
 	if err, _ := ahead.signErr.Load().(error); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-var success = []byte(`"code":"10000"`)
+// sender posts requests and classifies the answers.
+type sender struct {
+	hc     *http.Client
+	gw     string
+	pub    *rsa.PublicKey
+	verify bool
+}
 
-// post sends one request and reads the whole answer; an answer other than
-// code 10000 is an error.
-func post(ctx context.Context, hc *http.Client, gw, body string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, gw, strings.NewReader(body))
+// answer is what one request got.
+type answer struct {
+	code, subCode string // code "" when err is set
+	err           string // a transport failure or an answer that is not Alipay's
+	bytes         int
+	signed, bad   bool // the answer was signed; its signature did not verify
+}
+
+func (s *sender) send(ctx context.Context, r request) answer {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.gw, strings.NewReader(r.body))
 	if err != nil {
-		return 0, err
+		return answer{err: "request: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	resp, err := hc.Do(req)
+	resp, err := s.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return answer{err: transportError(err)}
 	}
-	b, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	resp.Body.Close()
 	if err != nil {
-		return 0, err
+		return answer{err: transportError(err), bytes: len(b)}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return len(b), fmt.Errorf("HTTP %d", resp.StatusCode)
+		return answer{err: fmt.Sprintf("HTTP %d", resp.StatusCode), bytes: len(b)}
 	}
-	if !bytes.Contains(b, success) {
-		if len(b) > 300 {
-			b = b[:300]
+	a := answer{bytes: len(b)}
+	parsed, err := sign.ParseResponse(b, r.e.method)
+	if err != nil {
+		a.err = "not an Alipay answer"
+		return a
+	}
+	var node struct {
+		Code    string `json:"code"`
+		SubCode string `json:"sub_code"`
+	}
+	if err := json.Unmarshal(parsed.Raw, &node); err != nil || node.Code == "" {
+		a.err = "not an Alipay answer"
+		return a
+	}
+	a.code, a.subCode = node.Code, node.SubCode
+	if parsed.Sign != "" {
+		a.signed = true
+		if s.verify {
+			a.bad = sign.Verify(s.pub, sign.RSA2, parsed.Raw, parsed.Sign) != nil
 		}
-		return len(b), fmt.Errorf("not 10000: %s", b)
 	}
-	return len(b), nil
+	return a
+}
+
+// transportError names a failed exchange briefly, for counting.
+func transportError(err error) string {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return "transport: timeout"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "connection reset"):
+		return "transport: connection closed"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "transport: connection refused"
+	}
+	return "transport: error"
+}
+
+// stat is what one worker saw for one mix entry.
+type stat struct {
+	lat     []time.Duration // answered requests (any code)
+	ok      int             // code 10000
+	errors  map[string]int  // "40004 ACQ.SYSTEM_ERROR", "HTTP 502", …
+	bytes   int64
+	signed  int
+	badSign int
+}
+
+func (s *stat) add(a answer, lat time.Duration) {
+	s.bytes += int64(a.bytes)
+	if a.err != "" {
+		s.errors[a.err]++
+		return
+	}
+	s.lat = append(s.lat, lat)
+	if a.code == "10000" {
+		s.ok++
+	} else {
+		s.errors[strings.TrimSpace(a.code+" "+a.subCode)]++
+	}
+	if a.signed {
+		s.signed++
+		if a.bad {
+			s.badSign++
+		}
+	}
 }
 
 type result struct {
-	ok, failed int
-	backlog    int // open loop: scheduled but still queued 1 s after the end
-	elapsed    time.Duration
-	lat        []time.Duration
-	firstErr   string
-	bytes      int64
+	presignRate float64
+	elapsed     time.Duration
+	late        int
+	stats       map[string]*stat // by mix label
+	paid        []paidTrade      // pays answered 10000
 }
 
-func load(hc *http.Client, gw string, src *source, cfg config) result {
+// paidTrade is a pay answered 10000, and when.
+type paidTrade struct {
+	out string
+	at  time.Time
+}
+
+func load(snd *sender, src *source, b *builder, cfg config) result {
 	type worker struct {
-		lat      []time.Duration
-		failed   int
-		firstErr string
-		bytes    int64
+		stats map[string]*stat
+		paid  []paidTrade
 	}
 	workers := make([]worker, cfg.conc)
+	for k := range workers {
+		workers[k].stats = map[string]*stat{}
+		for _, e := range b.mix {
+			workers[k].stats[e.label] = &stat{errors: map[string]int{}}
+		}
+	}
+	do := func(w *worker, from time.Time) bool {
+		r, ok := src.get()
+		if !ok {
+			return false
+		}
+		a := snd.send(context.Background(), r)
+		lat := time.Since(from)
+		w.stats[r.e.label].add(a, lat)
+		if a.err == "" && a.code == "10000" && r.e.kind == "pay" {
+			b.pools.add(r.out)
+			w.paid = append(w.paid, paidTrade{r.out, time.Now()})
+		}
+		return true
+	}
 	start := time.Now()
 	deadline := start.Add(cfg.dur)
-	var next atomic.Int64 // index of the next request
-	do := func(w *worker, i int, from time.Time) {
-		b, ok := src.body(i)
-		if !ok {
-			return
-		}
-		n, err := post(context.Background(), hc, gw, b)
-		w.bytes += int64(n)
-		if err != nil {
-			w.failed++
-			if w.firstErr == "" {
-				w.firstErr = err.Error()
-			}
-			return
-		}
-		w.lat = append(w.lat, time.Since(from))
-	}
-
 	var wg sync.WaitGroup
-	var backlog atomic.Int64
+	var late atomic.Int64
 	if cfg.rate == 0 {
-		// Closed loop: each worker sends its next request when the last is answered.
+		// Closed loop: each connection sends its next request when the last is answered.
 		for k := range workers {
 			wg.Add(1)
 			go func(w *worker) {
 				defer wg.Done()
-				for time.Now().Before(deadline) {
-					i := int(next.Add(1) - 1)
-					if i >= cfg.max {
-						return
-					}
-					do(w, i, time.Now())
+				for time.Now().Before(deadline) && do(w, time.Now()) {
 				}
 			}(&workers[k])
 		}
 		wg.Wait()
 	} else {
-		// Open loop: request i is due at start + i/rate, whatever happened
-		// to the others; its latency counts from then.
+		// Open model: arrival i is due at its scheduled time whatever
+		// happened to the others; its latency counts from then.
 		due := make(chan time.Time, min(cfg.max, 1<<20))
-		interval := time.Duration(float64(time.Second) / cfg.rate)
 		for k := range workers {
 			wg.Add(1)
 			go func(w *worker) {
@@ -386,16 +560,24 @@ func load(hc *http.Client, gw string, src *source, cfg config) result {
 				for at := range due {
 					if time.Now().After(deadline.Add(time.Second)) {
 						// Still queued a second after the end: the server is
-						// behind the schedule; stop rather than drain it.
-						backlog.Add(1)
+						// behind the schedule; count it rather than drain it.
+						late.Add(1)
 						continue
 					}
-					do(w, int(next.Add(1)-1), at)
+					if !do(w, at) {
+						return
+					}
 				}
 			}(&workers[k])
 		}
+		rng := rand.New(rand.NewPCG(cfg.seed, 3))
+		at := start
 		for i := 0; i < cfg.max; i++ {
-			at := start.Add(time.Duration(i) * interval)
+			if cfg.arrival == "fixed" {
+				at = start.Add(time.Duration(float64(i) / cfg.rate * float64(time.Second)))
+			} else if i > 0 {
+				at = at.Add(time.Duration(rng.ExpFloat64() / cfg.rate * float64(time.Second)))
+			}
 			if !at.Before(deadline) {
 				break
 			}
@@ -407,53 +589,25 @@ func load(hc *http.Client, gw string, src *source, cfg config) result {
 		close(due)
 		wg.Wait()
 	}
-	r := result{elapsed: time.Since(start), backlog: int(backlog.Load())}
-	for _, w := range workers {
-		r.lat = append(r.lat, w.lat...)
-		r.failed += w.failed
-		r.bytes += w.bytes
-		if r.firstErr == "" {
-			r.firstErr = w.firstErr
+	r := result{elapsed: time.Since(start), late: int(late.Load()), stats: map[string]*stat{}}
+	for _, e := range b.mix {
+		m := &stat{errors: map[string]int{}}
+		for _, w := range workers {
+			s := w.stats[e.label]
+			m.lat = append(m.lat, s.lat...)
+			m.ok += s.ok
+			m.bytes += s.bytes
+			m.signed += s.signed
+			m.badSign += s.badSign
+			for k, v := range s.errors {
+				m.errors[k] += v
+			}
 		}
+		sort.Slice(m.lat, func(i, j int) bool { return m.lat[i] < m.lat[j] })
+		r.stats[e.label] = m
 	}
-	r.ok = len(r.lat)
+	for _, w := range workers {
+		r.paid = append(r.paid, w.paid...)
+	}
 	return r
 }
-
-func (r result) print(cfg config, src *source) {
-	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(r.lat) == 0 {
-			return 0
-		}
-		i := int(p*float64(len(r.lat))+0.5) - 1
-		i = max(0, min(i, len(r.lat)-1))
-		return r.lat[i]
-	}
-	mode := "closed loop (capacity)"
-	if cfg.rate > 0 {
-		mode = fmt.Sprintf("open loop at %.0f req/s", cfg.rate)
-	}
-	fmt.Printf("alipay.trade.%s, %s, %d connections, %s (max %d requests), client GOMAXPROCS %d\n",
-		cfg.method, mode, cfg.conc, cfg.dur, cfg.max, runtime.GOMAXPROCS(0))
-	fmt.Printf("  requests:   %d ok, %d failed", r.ok, r.failed)
-	if r.backlog > 0 {
-		fmt.Printf(", %d still queued 1 s after the end (server behind the schedule)", r.backlog)
-	}
-	fmt.Println()
-	if r.firstErr != "" {
-		fmt.Printf("  first error: %s\n", r.firstErr)
-	}
-	fmt.Printf("  elapsed:    %s\n", r.elapsed.Round(time.Millisecond))
-	fmt.Printf("  throughput: %.0f req/s (%.1f KB/s of answers)\n", float64(r.ok)/r.elapsed.Seconds(), float64(r.bytes)/1024/r.elapsed.Seconds())
-	fmt.Printf("  latency:    p50 %s  p90 %s  p99 %s  max %s\n", ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(1)))
-	if src.ahead != nil {
-		fmt.Printf("  signing:    in the background on %d cores during the load (client and mock share the CPU on one machine); %d requests waited for a signature\n",
-			runtime.NumCPU(), src.waited.Load())
-		if src.waited.Load() > int64(r.ok+r.failed)/100 {
-			fmt.Printf("              the client's signing limited the load: -presign measures the mock alone\n")
-		}
-	}
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }

@@ -1,33 +1,44 @@
 package main
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"bytes"
+	"encoding/json"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
-// The load command, built and run against a mock on port 0: precreates
-// signed in the background (the default) and beforehand (-presign) each
-// send exactly -n requests with their own out_trade_no, all answered 10000.
-func TestLoadtestSendsEveryRequest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command")
-	}
-	bin := filepath.Join(t.TempDir(), "loadtest")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	srv, err := mock.Start(mock.Options{})
+func startMock(t *testing.T) *mock.Server {
+	t.Helper()
+	srv, err := mock.Start(mock.Options{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	okLine := regexp.MustCompile(`requests:\s+(\d+) ok, (\d+) failed`)
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// loadtest runs the command with args against srv and returns its output.
+func loadtest(t *testing.T, srv *mock.Server, args ...string) string {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if err := run(append([]string{"-url", srv.URL()}, args...), &out, &errs); err != nil {
+		t.Fatalf("%v: %v\n%s%s", args, err, out.String(), errs.String())
+	}
+	return out.String()
+}
+
+// Closed loop, precreates signed in the background (the default) and
+// beforehand (-presign): exactly -n requests, each with its own
+// out_trade_no, all answered 10000.
+func TestLoadtestSendsEveryRequest(t *testing.T) {
+	srv := startMock(t)
+	okLine := regexp.MustCompile(`requests:\s+(\d+) sent, (\d+) answered \((\d+) ok\), (\d+) failed`)
 	trades := 0
 	for _, tc := range []struct {
 		args    []string
@@ -35,25 +46,152 @@ func TestLoadtestSendsEveryRequest(t *testing.T) {
 		signing bool
 	}{
 		{[]string{"-method", "precreate", "-c", "4", "-d", "60s", "-n", "40"}, 40, true},
-		{[]string{"-method", "precreate", "-c", "4", "-d", "60s", "-n", "30", "-presign"}, 30, false},
+		{[]string{"-mix", "precreate=1", "-c", "4", "-d", "60s", "-n", "30", "-presign"}, 30, false},
 	} {
-		n := tc.n
-		cmd := exec.Command(bin, append([]string{"-url", srv.URL()}, tc.args...)...)
-		cmd.Env = os.Environ()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", tc.args, err, out)
+		out := loadtest(t, srv, tc.args...)
+		m := okLine.FindStringSubmatch(out)
+		n := strconv.Itoa(tc.n)
+		if m == nil || m[1] != n || m[2] != n || m[3] != n || m[4] != "0" {
+			t.Errorf("%v: want %d sent, answered and ok, 0 failed:\n%s", tc.args, tc.n, out)
 		}
-		m := okLine.FindSubmatch(out)
-		if m == nil || string(m[1]) != strconv.Itoa(n) || string(m[2]) != "0" {
-			t.Errorf("%v: want %d ok, 0 failed:\n%s", tc.args, n, out)
-		}
-		if got := regexp.MustCompile(`signing:\s+in the background`).Match(out); got != tc.signing {
+		if got := strings.Contains(out, "signing:     in the background"); got != tc.signing {
 			t.Errorf("%v: background signing reported %v:\n%s", tc.args, got, out)
 		}
-		trades += n + 1 // and the warm-up precreate
+		if !strings.Contains(out, "closed loop") || !strings.Contains(out, "errors by sub_code: none") {
+			t.Errorf("%v: report:\n%s", tc.args, out)
+		}
+		trades += tc.n + 4 // and a warm-up pay on each connection
 	}
 	if got := srv.Trades.Len(); got != trades {
 		t.Errorf("%d trades in the mock, want %d: each request has its own out_trade_no", got, trades)
+	}
+}
+
+// The JSON report of an open-model run with a mix: every request is
+// counted once, errors are counted by sub_code (driven by magic amounts:
+// 40004.01 is ACQ.BUYER_BALANCE_NOT_ENOUGH for a pay, a refund of 502.00 a
+// 502), the percentiles are ordered, and the notifications the local
+// notify_url acknowledged are the ones the mock marks delivered.
+func TestLoadtestJSONReportMixAndNotifications(t *testing.T) {
+	srv := startMock(t)
+	out := loadtest(t, srv, "-json", "-rate", "400", "-arrival", "fixed", "-d", "60s", "-n", "60", "-c", "4",
+		"-mix", "pay=30,pay@40004.01=15,query=25,refund=20,refund@502.00=10", "-trades", "3",
+		"-notify", "-ack-rate", "0.5", "-notify-wait", "30s")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if rep.Model != "open" || rep.Arrival != "fixed" || rep.Rate != 400 || len(rep.Methods) != 5 {
+		t.Fatalf("header: %+v", rep)
+	}
+	q := rep.Requests
+	if q.Sent != 60 || q.Late != 0 || q.Skipped != 0 || q.Sent != q.Answered+q.Failed {
+		t.Errorf("requests: %+v, want 60 sent, each answered or failed", q)
+	}
+	sum := Counts{}
+	for label, m := range rep.Methods {
+		sum.Sent += m.Requests.Sent
+		sum.Success += m.Requests.Success
+		if m.Requests.Sent == 0 {
+			t.Errorf("%s: none sent in 60 requests", label)
+		}
+		if l := m.Latency; m.Requests.Answered > 0 && !(0 < l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max) {
+			t.Errorf("%s: percentiles out of order: %+v", label, l)
+		}
+	}
+	if sum.Sent != q.Sent || sum.Success != q.Success {
+		t.Errorf("the kinds add up to %+v, the total is %+v", sum, q)
+	}
+	bad, gw := rep.Methods["pay@40004.01"], rep.Methods["refund@502.00"]
+	if n := rep.Errors["40004 ACQ.BUYER_BALANCE_NOT_ENOUGH"]; n != bad.Requests.Sent || bad.Errors["40004 ACQ.BUYER_BALANCE_NOT_ENOUGH"] != n || bad.Requests.Success != 0 {
+		t.Errorf("ACQ.BUYER_BALANCE_NOT_ENOUGH counted %d, want every pay@40004.01 (%+v)", n, bad)
+	}
+	if n := rep.Errors["HTTP 502"]; n != gw.Requests.Sent || gw.Requests.Failed != n {
+		t.Errorf("HTTP 502 counted %d, want every refund@502.00 (%+v)", n, gw)
+	}
+	for _, k := range []string{"pay", "query", "refund"} {
+		if m := rep.Methods[k]; m.Requests.Success != m.Requests.Sent {
+			t.Errorf("%s: %+v, want all 10000", k, m)
+		}
+	}
+	if len(rep.Errors) != 2 {
+		t.Errorf("errors: %v, want only the two driven", rep.Errors)
+	}
+	if rep.Signatures.Bad != 0 || rep.Signatures.Signed != q.Answered {
+		t.Errorf("signatures: %+v, want every answer signed and verified", rep.Signatures)
+	}
+	n := rep.Notifications
+	if n == nil || n.PaidTrades != rep.Methods["pay"].Requests.Success || n.Notified != n.PaidTrades || n.BadSignature != 0 ||
+		n.Acknowledged+n.Refused != n.Attempts || n.Held != 0 || n.ByTradeStatus["TRADE_SUCCESS"] != n.Attempts {
+		t.Fatalf("notifications: %+v", n)
+	}
+	// The mock marks delivered exactly the attempts answered success.
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Notifier.Outbox().Counts()[notify.Delivered] != n.Acknowledged && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := srv.Notifier.Outbox().Counts()[notify.Delivered]; got != n.Acknowledged {
+		t.Errorf("the mock has %d notifications delivered, the receiver acknowledged %d", got, n.Acknowledged)
+	}
+}
+
+// The text report: throughput, p50/p99/p999, each kind's line and the
+// errors by sub_code with their counts.
+func TestLoadtestTextReport(t *testing.T) {
+	srv := startMock(t)
+	out := loadtest(t, srv, "-rate", "500", "-d", "60s", "-n", "30", "-c", "4", "-mix", "precreate=2,precreate@40004.03=1")
+	for _, want := range []string{"open model, poisson arrivals at 500 req/s", "throughput:", "p50 ", "p99 ", "p999 ", "signatures:  30 answers signed, 0 did not verify"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	row := regexp.MustCompile(`precreate@40004\.03\s+(\d+) sent`).FindStringSubmatch(out)
+	errs := regexp.MustCompile(`40004 ACQ\.SYSTEM_ERROR\s+(\d+)`).FindStringSubmatch(out)
+	if row == nil || errs == nil || row[1] != errs[1] || row[1] == "0" {
+		t.Errorf("ACQ.SYSTEM_ERROR not counted once per precreate@40004.03:\n%s", out)
+	}
+}
+
+// Bad flags are refused before any request.
+func TestLoadtestRefusesBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url", "http://192.0.2.1:8080"}, "only loopback hosts"},
+		{[]string{"-mix", "precreate=1,bogus=2"}, `unknown kind "bogus"`},
+		{[]string{"-mix", "query@1.00=1"}, "query takes no amount"},
+		{[]string{"-mix", "pay@abc=1"}, "pay@abc"},
+		{[]string{"-mix", "pay=x"}, "want kind[@amount]=weight"},
+		{[]string{"-mix", "pay=0"}, "no kind with a weight above 0"},
+		{[]string{"-ack-rate", "2"}, "-ack-rate"},
+		{[]string{"-arrival", "burst"}, "-arrival"},
+		{[]string{"-nack", "maybe"}, "-nack"},
+		{[]string{"-mix", "pay=1", "-method", "pay"}, "give one"},
+	} {
+		var out, errs bytes.Buffer
+		err := run(tc.args, &out, &errs)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error with %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// -nack timeout: attempts not acknowledged get no answer at all; the mock
+// keeps them pending.
+func TestLoadtestNotificationsHeld(t *testing.T) {
+	srv := startMock(t)
+	out := loadtest(t, srv, "-json", "-rate", "200", "-d", "60s", "-n", "5", "-c", "2", "-mix", "pay=1",
+		"-notify", "-ack-rate", "0", "-nack", "timeout", "-notify-wait", "30s")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	n := rep.Notifications
+	if n == nil || n.PaidTrades != 5 || n.Notified != 5 || n.Held != n.Attempts || n.Acknowledged != 0 || n.Refused != 0 {
+		t.Fatalf("notifications: %+v", n)
+	}
+	if got := srv.Notifier.Outbox().Counts()[notify.Delivered]; got != 0 {
+		t.Errorf("%d delivered, want none", got)
 	}
 }

@@ -4,43 +4,53 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"sync"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // sigCache remembers the signatures of answers already signed. PKCS#1 v1.5
 // signatures are deterministic, so identical bytes (a merchant polling
-// query) get the same signature without another RSA operation.
+// query) get the same signature without another RSA operation. It is a
+// least-recently-used cache of MaxSignatures entries (docs/limits.md): a
+// polled answer stays while answers signed once pass through.
 type sigCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]string
+	once sync.Once
+	size int // entries; 0 means MaxSignatures
+	c    *lru.Cache[[32]byte, string]
+
+	signed atomic.Int64 // RSA signatures made (misses), for tests
 }
 
-// maxCached bounds the cache; when full it starts over.
-const maxCached = 50000
+// MaxSignatures bounds the cache: an entry is a 32-byte hash and a base64
+// signature (344 bytes for RSA-2048), about 0.5 KB with the LRU's
+// bookkeeping, so at most about 4 MB.
+const MaxSignatures = 8192
 
 func (c *sigCache) sign(k *rsa.PrivateKey, t sign.Type, body []byte) (string, error) {
+	c.once.Do(func() {
+		n := c.size
+		if n <= 0 {
+			n = MaxSignatures
+		}
+		c.c, _ = lru.New[[32]byte, string](n) // errs only for n <= 0
+	})
 	h := sha256.New()
 	h.Write([]byte(t))
 	h.Write([]byte{0})
 	h.Write(body)
 	var key [32]byte
 	h.Sum(key[:0])
-	c.mu.Lock()
-	sig, ok := c.m[key]
-	c.mu.Unlock()
-	if ok {
+	if sig, ok := c.c.Get(key); ok {
 		return sig, nil
 	}
 	sig, err := sign.Sign(k, t, body)
 	if err != nil {
 		return "", err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCached {
-		c.m = make(map[[32]byte]string)
-	}
-	c.m[key] = sig
-	c.mu.Unlock()
+	c.signed.Add(1)
+	c.c.Add(key, sig)
 	return sig, nil
 }

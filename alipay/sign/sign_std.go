@@ -1,0 +1,20 @@
+//go:build !openssl
+
+package sign
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+)
+
+// signPKCS1v15 is the RSA PKCS#1 v1.5 signer of the default build: Go's
+// crypto/rsa (or BoringCrypto under GOEXPERIMENT=boringcrypto), so the
+// binary stays static and pure Go. Build with -tags openssl for
+// sign_openssl.go.
+func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, error) {
+	return rsa.SignPKCS1v15(rand.Reader, k, h, digest)
+}
+
+// Backend names the RSA signer this binary uses.
+func Backend() string { return "crypto/rsa" }
