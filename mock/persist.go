@@ -97,3 +97,12 @@ func (s *Server) restore(db *store.DB) error {
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil
 }
+
+// StoreStats are the data directory's group-commit counts (zero without
+// --data): how many fsyncs the changes shared.
+func (s *Server) StoreStats() store.Stats {
+	if s.db == nil {
+		return store.Stats{}
+	}
+	return s.db.Stats()
+}

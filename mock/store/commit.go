@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -53,6 +54,21 @@ type committer struct {
 	closed   bool
 	kick     chan struct{}
 	finished chan struct{}
+	stats    Stats
+}
+
+// Stats count what the writer did.
+type Stats struct {
+	Batches int64         // transactions (one fsync each)
+	Changes int64         // changes queued
+	Busy    time.Duration // time spent writing batches
+}
+
+// Stats are the writer's counts so far.
+func (db *DB) Stats() Stats {
+	db.c.mu.Lock()
+	defer db.c.mu.Unlock()
+	return db.c.stats
 }
 
 func (db *DB) startCommitter() {
@@ -85,6 +101,7 @@ func (db *DB) queue(ops ...op) func() error {
 		}
 		b.ops = append(b.ops, o)
 	}
+	c.stats.Changes += int64(len(ops))
 	c.mu.Unlock()
 	select {
 	case c.kick <- struct{}{}:
@@ -121,9 +138,12 @@ func (db *DB) writer() {
 		c.open, c.flying = nil, b
 		c.mu.Unlock()
 		if b != nil {
+			start := time.Now()
 			b.err = db.failed(db.bolt.Update(func(tx *bolt.Tx) error { return b.apply(tx) }))
 			c.mu.Lock()
 			c.flying = nil
+			c.stats.Batches++
+			c.stats.Busy += time.Since(start)
 			c.mu.Unlock()
 			close(b.done)
 		}
