@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,11 +27,15 @@ func BenchmarkGroupCommit(b *testing.B) {
 	}
 	defer db.Close()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	writers := 16
+	if w, err := strconv.Atoi(os.Getenv("WRITERS")); err == nil {
+		writers = w
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	before := db.Stats()
+	before, cpu := db.Stats(), cpuTime()
 	b.ResetTimer()
-	for range 16 {
+	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -45,9 +52,20 @@ func BenchmarkGroupCommit(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	used := cpuTime() - cpu
 	s := db.Stats()
 	batches := s.Batches - before.Batches
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
 	b.ReportMetric(float64(s.Changes-before.Changes)/float64(batches), "changes/batch")
 	b.ReportMetric(float64((s.Busy-before.Busy).Microseconds())/1000/float64(batches), "ms/batch")
+	b.ReportMetric(float64(used.Microseconds())/float64(batches), "cpu-µs/batch")
+}
+
+// cpuTime is the CPU time (user and system) this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
