@@ -84,6 +84,9 @@ func (db *DB) startCommitter() {
 // queue adds changes to the open batch and returns a wait for it. A nil
 // wait is never returned: after Close it answers ErrClosed.
 func (db *DB) queue(ops ...op) func() error {
+	if len(ops) == 0 {
+		return db.Sync // nothing to write: wait for what is queued
+	}
 	c := db.c
 	c.mu.Lock()
 	if c.closed {
