@@ -10,7 +10,7 @@ import (
 
 // Store is where the outbox writes notifications through when persistence
 // is on: each one when it is queued and after every change. Writes are
-// queued under the outbox's lock, in order, and shared by one fsync
+// queued under the outbox's lock, in order, and share one commit
 // (mock/store's group commit).
 type Store interface {
 	// PutNotification queues a notification to be written (a later call's

@@ -14,7 +14,7 @@ import (
 // everything queued so far in one bbolt transaction (one commit to disk), while
 // the next changes queue behind it. Whoever must not answer before a
 // change is on disk waits for its batch, outside any lock of its own, so
-// many callers share one fsync and a book's lock is never held across one.
+// many callers share one commit and a book's lock is never held across one.
 //
 // Order: batches are written one after another in queue order, and inside
 // a batch a later change of a key replaces an earlier one, so the last
@@ -64,7 +64,7 @@ type committer struct {
 
 // Stats count what the writer did.
 type Stats struct {
-	Batches int64         // transactions (one fsync each)
+	Batches int64         // transactions (one commit to disk each)
 	Changes int64         // changes queued
 	Busy    time.Duration // time spent writing batches
 }
@@ -146,7 +146,7 @@ func (db *DB) writer() {
 		<-c.kick
 		if shared {
 			// Callers are writing at once: give the others a moment to
-			// queue theirs, so they share this fsync instead of each
+			// queue theirs, so they share this commit instead of each
 			// paying one (a batch costs ~0.3 ms of CPU here, half of it
 			// in bbolt's two fdatasyncs: BenchmarkGroupCommit). A lone
 			// caller never waits here.

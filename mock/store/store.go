@@ -1,7 +1,7 @@
 // Package store keeps the mock's state on disk when --data is given: apps,
 // trades with their refunds, red packets, notifications with their
 // attempts, and the clock, in one bbolt file. Changes are written in
-// batches, one transaction and one fsync for everything queued while the
+// batches, one transaction (one commit to disk) for everything queued while the
 // previous batch was written (commit.go), and a change is acknowledged only
 // once its batch is on disk, so killing the mock loses nothing it answered
 // for.
