@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,13 +41,14 @@ type op struct {
 // batch is the changes one transaction writes.
 type batch struct {
 	ops     []op
-	callers int            // how many queue calls made it
 	last    map[string]int // bucket and key → the newest op of that key
+	waiters atomic.Int32   // callers that waited for it
 	done    chan struct{}  // closed when written (or failed)
 	err     error
 }
 
 func (b *batch) wait() error {
+	b.waiters.Add(1)
 	<-b.done
 	return b.err
 }
@@ -103,7 +105,6 @@ func (db *DB) queue(ops ...op) func() error {
 		b = &batch{last: map[string]int{}, done: make(chan struct{})}
 		c.open = b
 	}
-	b.callers++
 	for _, o := range ops {
 		if o.fn == nil {
 			b.last[string(o.bucket)+"\x00"+o.key] = len(b.ops)
@@ -140,7 +141,7 @@ func (db *DB) Sync() error {
 func (db *DB) writer() {
 	c := db.c
 	defer close(c.finished)
-	var shared bool        // the last batch held more than one caller's changes
+	var shared bool        // more than one caller waited for the last batch
 	var took time.Duration // how long it took to write
 	for {
 		<-c.kick
@@ -160,7 +161,7 @@ func (db *DB) writer() {
 			start := time.Now()
 			b.err = db.failed(db.bolt.Update(func(tx *bolt.Tx) error { return b.apply(tx) }))
 			took = time.Since(start)
-			shared = b.callers > 1
+			shared = b.waiters.Load() > 1
 			c.mu.Lock()
 			c.flying = nil
 			c.stats.Batches++
