@@ -42,7 +42,7 @@ type op struct {
 type batch struct {
 	ops     []op
 	last    map[string]int // bucket and key → the newest op of that key
-	waiters atomic.Int32   // callers that waited for it
+	waiters atomic.Int32   // writers that waited for it
 	done    chan struct{}  // closed when written (or failed)
 	err     error
 }
@@ -133,7 +133,8 @@ func (db *DB) Sync() error {
 	if b == nil {
 		return nil
 	}
-	return b.wait()
+	<-b.done // not counted as a waiter: readers and the scheduler's loop do not make a batch shared
+	return b.err
 }
 
 // writer writes batches one at a time until Close, then writes what is
