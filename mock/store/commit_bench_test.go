@@ -15,11 +15,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// BenchmarkGroupCommit: 16 writers each put a trade and wait for it to be
-// on disk, as 16 clients' requests would. Reports how many changes share a
-// batch (one fsync) and how long a batch takes on this disk:
+// BenchmarkGroupCommit: 16 writers (WRITERS=n for another number) each
+// put a trade and wait for it to be on disk, as 16 clients' requests
+// would. Reports how many changes share a batch (one bbolt commit), how
+// long a batch takes on this disk and the CPU it costs:
 //
-//	go test ./mock/store -run '^$' -bench GroupCommit -benchtime 2000x
+//	go test ./mock/store -run '^$' -bench GroupCommit -benchtime 3000x
 func BenchmarkGroupCommit(b *testing.B) {
 	db, err := store.Open(b.TempDir())
 	if err != nil {
