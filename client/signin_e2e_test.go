@@ -434,8 +434,8 @@ rules:
 	}
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !regexp.MustCompile(`data-app-id="` + openIDApp + `".*?class="mode">public key, open ids<`).Match(page) ||
-		regexp.MustCompile(`data-app-id="` + signInApp + `".*?class="mode">[^<]*open ids`).Match(page) {
+	if !regexp.MustCompile(`data-app-id="`+openIDApp+`".*?class="mode">public key, open ids<`).Match(page) ||
+		regexp.MustCompile(`data-app-id="`+signInApp+`".*?class="mode">[^<]*open ids`).Match(page) {
 		t.Fatalf("dashboard apps table does not mark the open-id app alone")
 	}
 }

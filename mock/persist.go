@@ -23,11 +23,13 @@ func (s *Server) restore(db *store.DB) error {
 		s.Clock.Restore(snap)
 		s.Log.Info("clock restored", "now", s.Clock.Now(), "speed", snap.Speed, "frozen", snap.Frozen)
 	}
-	s.Clock.OnJump(func(sn clock.Snapshot) {
-		if err := db.PutClock(sn); err != nil {
-			s.Log.Error("clock not stored", "err", err)
-		}
-	})
+	// The clock's hook runs under the clock's lock: it queues the reading,
+	// and every run of the scheduler (which each clock change through the
+	// control API and the dashboard ends with) waits until what it queued
+	// and what its jobs changed is on disk before it answers. The store
+	// logs failures (OnError).
+	s.Clock.OnJump(func(sn clock.Snapshot) { db.QueueClock(sn) })
+	s.Sched.AfterRun(func() { _ = db.Sync() })
 	if err := db.PutClock(s.Clock.Snapshot()); err != nil {
 		return err
 	}
@@ -114,4 +116,13 @@ func (s *Server) restore(db *store.DB) error {
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil
+}
+
+// StoreStats are the data directory's group-commit counts (zero without
+// --data): how many fsyncs the changes shared.
+func (s *Server) StoreStats() store.Stats {
+	if s.db == nil {
+		return store.Stats{}
+	}
+	return s.db.Stats()
 }

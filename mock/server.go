@@ -257,6 +257,9 @@ func (s *Server) release() error {
 		return nil
 	}
 	s.Clock.OnJump(nil)
+	if s.Sched != nil {
+		s.Sched.AfterRun(nil)
+	}
 	return s.db.Close()
 }
 

@@ -69,7 +69,23 @@ type Scheduler struct {
 	seq  uint64
 	wake chan struct{}
 
-	run sync.Mutex // one runner at a time: the loop or an advance
+	run      sync.Mutex // one runner at a time: the loop or an advance
+	afterRun func()     // called at the end of every run, the run lock held
+}
+
+// AfterRun registers a function called at the end of every run (RunDue,
+// Advance, the loop's rounds) before it returns: the store waits there
+// until what the jobs changed is on disk, so a run's answer is durable.
+func (s *Scheduler) AfterRun(f func()) {
+	s.run.Lock()
+	defer s.run.Unlock()
+	s.afterRun = f
+}
+
+func (s *Scheduler) ranLocked() {
+	if s.afterRun != nil {
+		s.afterRun()
+	}
 }
 
 // NewScheduler makes a scheduler on the clock; workers bounds how many
@@ -241,6 +257,7 @@ func (s *Scheduler) RunDueLimit(max int) ([]Fired, int) {
 	defer s.run.Unlock()
 	c := limit(max)
 	s.runDueLocked(c)
+	s.ranLocked()
 	return c.out, c.more
 }
 
@@ -290,6 +307,7 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 		s.clock.Set(target)
 	}
 	s.runDueLocked(c)
+	s.ranLocked()
 	return c.out, c.more
 }
 

@@ -165,13 +165,14 @@ func (b *Book) Observe(f func(Order, Event)) {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	ch, err := f(b.clock.Now())
-	if werr := b.write(ch); werr != nil && err == nil {
-		err = werr
-	}
+	wait := b.write(ch)
 	b.noteFinal(ch)
 	evicted := b.evict()
 	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
+	if werr := wait(); werr != nil && err == nil { // on disk before anyone is told
+		err = werr
+	}
 	if obs != nil {
 		for _, c := range ch {
 			obs(c.o, c.e)

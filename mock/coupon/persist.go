@@ -8,12 +8,17 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// Store is where a book writes its orders through when persistence is on,
-// before the call that changed them returns.
+// Store is where a book writes its orders through when persistence is on:
+// queued under the book's lock, waited for outside it, before the call
+// that changed them returns (as trade.Store).
 type Store interface {
-	PutOrders([]Order) error
-	DeleteOrders(app string) error // "" deletes every order
-	RemoveOrders([]Order) error    // the orders eviction dropped
+	// PutOrders queues orders to be written (a later call's state of an
+	// order wins) and returns a wait for them to be on disk.
+	PutOrders([]Order) (wait func() error)
+	DeleteOrders(app string) error // "" deletes every order; waits
+	RemoveOrders([]Order) error    // the orders eviction dropped; queued
+	// Sync waits for everything queued so far to be on disk.
+	Sync() error
 }
 
 // Persist makes the book write every change through s from now on.
@@ -54,7 +59,7 @@ func (b *Book) Restore(orders []Order) []Order {
 		}
 	}
 	if b.store != nil && len(legacy) > 0 {
-		_ = b.store.PutOrders(clones(legacy)) // the store reports failures
+		b.store.PutOrders(clones(legacy)) // queued; the store reports failures
 	}
 	evicted := b.evict()
 	kept := clones(b.ledger.Values())
@@ -87,11 +92,18 @@ func clones(os []*Order) []Order {
 	return out
 }
 
-// write stores the current state of the orders that changes touched; the
-// lock is held.
-func (b *Book) write(changes []change) error {
-	if b.store == nil || len(changes) == 0 {
-		return nil
+// write queues the current state of the orders that changes touched; the
+// lock is held. The commit calls what it returns once the lock is let go:
+// it waits until the change is on disk (a commit that changed nothing
+// waits for what was queued before it, so nobody reads a state not yet on
+// disk).
+func (b *Book) write(changes []change) (wait func() error) {
+	if b.store == nil {
+		return func() error { return nil }
+	}
+	if len(changes) == 0 {
+		s := b.store
+		return func() error { _ = s.Sync(); return nil } // a read: the writer answers for failures
 	}
 	seen := map[string]bool{}
 	var put []Order
@@ -104,10 +116,13 @@ func (b *Book) write(changes []change) error {
 			put = append(put, o.clone())
 		}
 	}
-	if err := b.store.PutOrders(put); err != nil {
-		return trade.ErrStore
+	w := b.store.PutOrders(put)
+	return func() error {
+		if w() != nil {
+			return trade.ErrStore
+		}
+		return nil
 	}
-	return nil
 }
 
 // record is an order as stored, with the fingerprints of the requests

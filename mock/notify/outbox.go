@@ -183,21 +183,29 @@ func (o *Outbox) notifyLocked() {
 	o.changed = make(chan struct{})
 }
 
+// add keeps a new notification and returns once it is on disk (with
+// --data): the change that made it is answered only then.
 func (o *Outbox) add(n *Notification) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	n.seq = o.ledger.Add(n)
 	o.items[n.ID] = n
 	if n.Final() {
 		o.finished++
 		o.ledger.Final(n.seq)
 	}
-	o.writeLocked(n)
+	wait := o.writeLocked(n)
 	o.evictLocked()
-	o.notifyLocked()
+	o.mu.Unlock()
+	_ = wait() // the store reports failures
+	o.mu.Lock()
+	o.notifyLocked() // waiters wake to what is on disk
+	o.mu.Unlock()
 }
 
-// update changes a notification under the lock; false if it is gone.
+// update changes a notification under the lock; false if it is gone. The
+// write is queued, not waited for: an attempt is acknowledged by the run
+// of the scheduler that made it (the clock advance's answer), which waits
+// for the store (mock/persist.go), and readers wait too (sync).
 func (o *Outbox) update(id string, f func(n *Notification)) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -245,6 +253,7 @@ func (o *Outbox) evictLocked() {
 
 // Get returns one notification.
 func (o *Outbox) Get(id string) (Notification, bool) {
+	o.sync()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	n, ok := o.items[id]
@@ -267,6 +276,7 @@ func (o *Outbox) get(id string) (Notification, bool) {
 
 // List returns the notifications matching f, oldest first.
 func (o *Outbox) List(f Filter) []Notification {
+	o.sync()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	list, _ := o.pageLocked(f, 0, 0, false)
@@ -278,6 +288,7 @@ func (o *Outbox) List(f Filter) []Notification {
 // before it, newest first; and the position to pass as at for the next
 // page: 0 when there is none.
 func (o *Outbox) Page(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
+	o.sync()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.pageLocked(f, at, limit, newest)

@@ -9,11 +9,17 @@ import (
 )
 
 // Store is where the outbox writes notifications through when persistence
-// is on: each one when it is queued and after every attempt.
+// is on: each one when it is queued and after every change. Writes are
+// queued under the outbox's lock, in order, and share one commit
+// (mock/store's group commit).
 type Store interface {
-	PutNotification(Notification) error
-	DeleteNotifications(app string) error     // "" deletes every notification
-	RemoveNotifications([]Notification) error // the notifications eviction dropped
+	// PutNotification queues a notification to be written (a later call's
+	// state wins) and returns a wait for it to be on disk.
+	PutNotification(Notification) (wait func() error)
+	DeleteNotifications(app string) error     // "" deletes every notification; waits
+	RemoveNotifications([]Notification) error // the notifications eviction dropped; queued
+	// Sync waits for everything queued so far to be on disk.
+	Sync() error
 }
 
 // Persist makes the outbox write through s from now on.
@@ -23,11 +29,26 @@ func (o *Outbox) Persist(s Store) {
 	o.store = s
 }
 
-// writeLocked stores one notification; the lock is held. Delivery goes on
-// in memory whether or not the write succeeds; the store reports failures.
-func (o *Outbox) writeLocked(n *Notification) {
-	if o.store != nil {
-		_ = o.store.PutNotification(n.clone())
+// writeLocked queues one notification to be stored; the lock is held. It
+// returns a wait for it to be on disk. Delivery goes on in memory whether
+// or not the write succeeds; the store reports failures.
+func (o *Outbox) writeLocked(n *Notification) func() error {
+	if o.store == nil {
+		return synced
+	}
+	return o.store.PutNotification(n.clone())
+}
+
+func synced() error { return nil }
+
+// sync waits, outside the lock, until what the outbox queued so far is on
+// disk: readers see only what a crash would keep.
+func (o *Outbox) sync() {
+	o.mu.Lock()
+	s := o.store
+	o.mu.Unlock()
+	if s != nil {
+		_ = s.Sync() // the store reports failures
 	}
 }
 

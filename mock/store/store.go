@@ -1,8 +1,10 @@
 // Package store keeps the mock's state on disk when --data is given: apps,
 // trades with their refunds, red packets, notifications with their
-// attempts, and the clock, in one bbolt file. Every write is a transaction
-// synced to disk before the change it records is acknowledged, so killing
-// the mock loses nothing it answered for.
+// attempts, and the clock, in one bbolt file. Changes are written in
+// batches, one transaction (one commit to disk) for everything queued while the
+// previous batch was written (commit.go), and a change is acknowledged only
+// once its batch is on disk, so killing the mock loses nothing it answered
+// for.
 package store
 
 import (
@@ -57,6 +59,8 @@ var (
 type DB struct {
 	bolt  *bolt.DB
 	boots uint64
+
+	c *committer // the queue every change goes through (commit.go)
 
 	mu      sync.Mutex
 	lastErr error
@@ -128,6 +132,7 @@ func Open(dir string) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
+	db.startCommitter()
 	return db, nil
 }
 
@@ -192,29 +197,30 @@ func unreadable(path, why string) error {
 	return fmt.Errorf("store: %s: %w (%s): move it away, or start with another --data directory", path, ErrUnreadable, why)
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close writes what is queued and closes the file.
+func (db *DB) Close() error {
+	db.closeCommitter()
+	return db.bolt.Close()
+}
 
 // Boots is how many times the store was opened, this time included.
 func (db *DB) Boots() uint64 { return db.boots }
 
 func id(app, key string) []byte { return []byte(app + "/" + key) }
 
+// put writes values and waits until they are on disk.
 func (db *DB) put(bucket []byte, kv map[string][]byte) error {
-	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		for k, v := range kv {
-			if err := b.Put([]byte(k), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	ops := make([]op, 0, len(kv))
+	for k, v := range kv {
+		ops = append(ops, op{bucket: bucket, key: k, enc: func() ([]byte, error) { return v, nil }})
+	}
+	return db.queue(ops...)()
 }
 
-// deleteApp deletes the keys of one app ("app/…"), or every key.
+// deleteApp deletes the keys of one app ("app/…"), or every key, and
+// waits until that is on disk.
 func (db *DB) deleteApp(bucket []byte, app string) error {
-	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.queue(op{fn: func(tx *bolt.Tx) error {
 		if app == "" {
 			if err := tx.DeleteBucket(bucket); err != nil {
 				return err
@@ -230,23 +236,21 @@ func (db *DB) deleteApp(bucket []byte, app string) error {
 			}
 		}
 		return nil
-	}))
+	}})()
 }
 
-// remove deletes keys, all in one transaction.
-func (db *DB) remove(bucket []byte, keys [][]byte) error {
+// remove queues the deletion of keys: written with the next batch, which
+// whoever acknowledges a change waits for. Failures are reported by the
+// writer (OnError, Err).
+func (db *DB) remove(bucket []byte, keys [][]byte) {
 	if len(keys) == 0 {
-		return nil
+		return
 	}
-	return db.failed(db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	ops := make([]op, len(keys))
+	for i, k := range keys {
+		ops[i] = op{bucket: bucket, key: string(k)}
+	}
+	db.queue(ops...)
 }
 
 func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
@@ -255,29 +259,29 @@ func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
 	})
 }
 
-// PutTrades stores trades (trade.Store).
-func (db *DB) PutTrades(ts []trade.Trade) error {
-	kv := make(map[string][]byte, len(ts))
-	for _, t := range ts {
-		b, err := trade.Marshal(t)
-		if err != nil {
-			return err
-		}
-		kv[string(id(t.AppID, t.TradeNo))] = b
+// PutTrades queues trades to be stored, encoded by the writer, and
+// returns a wait for them to be on disk (trade.Store).
+func (db *DB) PutTrades(ts []trade.Trade) func() error {
+	ops := make([]op, len(ts))
+	for i, t := range ts {
+		ops[i] = op{bucket: bucketTrades, key: string(id(t.AppID, t.TradeNo)),
+			enc: func() ([]byte, error) { return trade.Marshal(t) }}
 	}
-	return db.put(bucketTrades, kv)
+	return db.queue(ops...)
 }
 
 // DeleteTrades deletes one app's trades, or all (trade.Store).
 func (db *DB) DeleteTrades(app string) error { return db.deleteApp(bucketTrades, app) }
 
-// RemoveTrades deletes the trades eviction dropped (trade.Store).
+// RemoveTrades queues the deletion of the trades eviction dropped
+// (trade.Store).
 func (db *DB) RemoveTrades(ts []trade.Trade) error {
 	keys := make([][]byte, len(ts))
 	for i, t := range ts {
 		keys[i] = id(t.AppID, t.TradeNo)
 	}
-	return db.remove(bucketTrades, keys)
+	db.remove(bucketTrades, keys)
+	return nil
 }
 
 // Trades loads every stored trade.
@@ -294,29 +298,29 @@ func (db *DB) Trades() ([]trade.Trade, error) {
 	return out, err
 }
 
-// PutOrders stores red-packet orders (coupon.Store).
-func (db *DB) PutOrders(os []coupon.Order) error {
-	kv := make(map[string][]byte, len(os))
-	for _, o := range os {
-		b, err := coupon.Marshal(o)
-		if err != nil {
-			return err
-		}
-		kv[string(id(o.AppID, o.AuthNo))] = b
+// PutOrders queues red-packet orders to be stored and returns a wait for
+// them to be on disk (coupon.Store).
+func (db *DB) PutOrders(os []coupon.Order) func() error {
+	ops := make([]op, len(os))
+	for i, o := range os {
+		ops[i] = op{bucket: bucketRedPackets, key: string(id(o.AppID, o.AuthNo)),
+			enc: func() ([]byte, error) { return coupon.Marshal(o) }}
 	}
-	return db.put(bucketRedPackets, kv)
+	return db.queue(ops...)
 }
 
 // DeleteOrders deletes one app's red packets, or all (coupon.Store).
 func (db *DB) DeleteOrders(app string) error { return db.deleteApp(bucketRedPackets, app) }
 
-// RemoveOrders deletes the orders eviction dropped (coupon.Store).
+// RemoveOrders queues the deletion of the orders eviction dropped
+// (coupon.Store).
 func (db *DB) RemoveOrders(os []coupon.Order) error {
 	keys := make([][]byte, len(os))
 	for i, o := range os {
 		keys[i] = id(o.AppID, o.AuthNo)
 	}
-	return db.remove(bucketRedPackets, keys)
+	db.remove(bucketRedPackets, keys)
+	return nil
 }
 
 // Orders loads every stored red-packet order.
@@ -333,13 +337,11 @@ func (db *DB) Orders() ([]coupon.Order, error) {
 	return out, err
 }
 
-// PutNotification stores a notification (notify.Store).
-func (db *DB) PutNotification(n notify.Notification) error {
-	b, err := notify.Marshal(n)
-	if err != nil {
-		return err
-	}
-	return db.put(bucketNotifications, map[string][]byte{string(id(n.AppID, n.ID)): b})
+// PutNotification queues a notification to be stored and returns a wait
+// for it to be on disk (notify.Store).
+func (db *DB) PutNotification(n notify.Notification) func() error {
+	return db.queue(op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
+		enc: func() ([]byte, error) { return notify.Marshal(n) }})
 }
 
 // DeleteNotifications deletes one app's notifications, or all (notify.Store).
@@ -354,7 +356,8 @@ func (db *DB) RemoveNotifications(ns []notify.Notification) error {
 	for i, n := range ns {
 		keys[i] = id(n.AppID, n.ID)
 	}
-	return db.remove(bucketNotifications, keys)
+	db.remove(bucketNotifications, keys)
+	return nil
 }
 
 // Notifications loads every stored notification, oldest first.
@@ -408,7 +411,8 @@ func (db *DB) putJSON(bucket []byte, key string, v any) error {
 // there are none (royalty.Store).
 func (db *DB) PutRelations(app string, list []royalty.Entity) error {
 	if len(list) == 0 {
-		return db.remove(bucketRoyalty, [][]byte{[]byte(app)})
+		db.remove(bucketRoyalty, [][]byte{[]byte(app)})
+		return db.Sync()
 	}
 	return db.putJSON(bucketRoyalty, app, list)
 }
@@ -476,7 +480,8 @@ func (db *DB) DeleteUserAuth(keys []string) error {
 	for _, k := range keys {
 		ks = append(ks, []byte("code/"+k), []byte("token/"+k))
 	}
-	return db.remove(bucketUserAuth, ks)
+	db.remove(bucketUserAuth, ks)
+	return db.Sync()
 }
 
 // UserAuth loads the stored sign-in codes and tokens.
@@ -500,16 +505,20 @@ func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err er
 	return codes, tokens, err
 }
 
-// PutClock stores the clock's state.
-func (db *DB) PutClock(s clock.Snapshot) error {
-	b, err := json.Marshal(s)
-	if err == nil {
-		err = db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyClock, b) })
-	}
-	if err != nil {
-		return db.failed(fmt.Errorf("clock not stored: %w", err))
-	}
-	return nil
+// PutClock stores the clock's state and waits until it is on disk.
+func (db *DB) PutClock(s clock.Snapshot) error { return db.QueueClock(s)() }
+
+// QueueClock queues the clock's state to be stored and returns a wait for
+// it to be on disk: the clock's hook runs under the clock's lock, and
+// whoever answers for a clock change (an advance) waits (Sync).
+func (db *DB) QueueClock(s clock.Snapshot) func() error {
+	return db.queue(op{bucket: bucketMeta, key: string(keyClock), enc: func() ([]byte, error) {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("clock not stored: %w", err)
+		}
+		return b, nil
+	}})
 }
 
 // Clock loads the stored clock state; ok is false when there is none.
@@ -547,7 +556,8 @@ func (db *DB) RemoveTransfers(ts []fund.Transfer) error {
 	for i, t := range ts {
 		keys[i] = id(t.AppID, t.OutBizNo)
 	}
-	return db.remove(bucketTransfers, keys)
+	db.remove(bucketTransfers, keys)
+	return db.Sync()
 }
 
 // DeleteTransfers deletes one app's transfers, or every app's for ""

@@ -33,7 +33,7 @@ func filled(t *testing.T) string {
 			OutTradeNo: fmt.Sprintf("order-%d", i), Subject: strings.Repeat("s", 1+i*37%9000),
 			Total: amount.MustParse("1.00"), Status: trade.WaitBuyerPay, Created: at})
 	}
-	if err := db.PutTrades(ts); err != nil {
+	if err := db.PutTrades(ts)(); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

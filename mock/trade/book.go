@@ -117,18 +117,20 @@ type change struct {
 	e Event
 }
 
-// commit runs f under the lock, then tells the observer about the events
-// it produced, in order.
+// commit runs f under the lock, waits outside it until what f changed is
+// on disk (with --data), then tells the observer about the events it
+// produced, in order.
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	changes, err := f(b.clock.Now())
-	if werr := b.write(changes); werr != nil && err == nil {
-		err = werr
-	}
+	wait := b.write(changes)
 	b.noteFinal(changes)
 	evicted := b.evict()
 	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
+	if werr := wait(); werr != nil && err == nil { // on disk before anyone is told
+		err = werr
+	}
 	if obs != nil {
 		for _, c := range changes {
 			obs(c.t, c.e)

@@ -9,12 +9,18 @@ import (
 )
 
 // Store is where a book writes its trades through when persistence is on.
-// Every change is written before the call that made it returns, so what a
-// caller was told happened survives a crash.
+// The book queues its changes under its lock, in the order it makes them,
+// and waits for them to be on disk after letting go of it, before the call
+// that made them returns: what a caller was told happened survives a
+// crash, and callers share fsyncs (mock/store's group commit).
 type Store interface {
-	PutTrades([]Trade) error
-	DeleteTrades(app string) error // "" deletes every trade
-	RemoveTrades([]Trade) error    // the trades eviction dropped
+	// PutTrades queues trades to be written (a later call's state of a
+	// trade wins) and returns a wait for them to be on disk.
+	PutTrades([]Trade) (wait func() error)
+	DeleteTrades(app string) error // "" deletes every trade; waits
+	RemoveTrades([]Trade) error    // the trades eviction dropped; queued
+	// Sync waits for everything queued so far to be on disk.
+	Sync() error
 }
 
 // ErrStore is the answer when a change could not be written: the result is
@@ -60,7 +66,7 @@ func (b *Book) Restore(ts []Trade) []Trade {
 		}
 	}
 	if b.store != nil && len(legacy) > 0 {
-		_ = b.store.PutTrades(clones(legacy)) // the store reports failures
+		b.store.PutTrades(clones(legacy)) // queued; the store reports failures
 	}
 	evicted := b.evict()
 	kept := clones(b.ledger.Values())
@@ -93,16 +99,26 @@ func clones(ts []*Trade) []Trade {
 	return out
 }
 
-// write stores the current state of the trades that changes touched; the
-// lock is held.
-func (b *Book) write(changes []change) error {
+// durable is the wait of a commit that wrote nothing.
+func durable() error { return nil }
+
+// write queues the current state of the trades that changes touched; the
+// lock is held. The commit calls what it returns once the lock is let go:
+// it waits until the change is on disk. A commit that changed nothing
+// still waits for what was queued before it, so nobody reads a state that
+// is not yet on disk.
+func (b *Book) write(changes []change) (wait func() error) {
 	nos := b.touched
 	b.touched = nil
 	for _, c := range changes {
 		nos = append(nos, c.t.TradeNo)
 	}
-	if b.store == nil || len(nos) == 0 {
-		return nil
+	if b.store == nil {
+		return durable
+	}
+	if len(nos) == 0 {
+		s := b.store
+		return func() error { _ = s.Sync(); return nil } // a read: the writer answers for failures
 	}
 	seen := map[string]bool{}
 	var ts []Trade
@@ -115,10 +131,13 @@ func (b *Book) write(changes []change) error {
 			ts = append(ts, t.clone())
 		}
 	}
-	if err := b.store.PutTrades(ts); err != nil {
-		return ErrStore
+	w := b.store.PutTrades(ts)
+	return func() error {
+		if w() != nil {
+			return ErrStore
+		}
+		return nil
 	}
-	return nil
 }
 
 // record is a trade as stored: its fields and the fingerprint of the

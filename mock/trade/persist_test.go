@@ -9,8 +9,12 @@ import (
 // memStore records what a book writes through.
 type memStore struct{ put, removed []Trade }
 
-func (m *memStore) PutTrades(ts []Trade) error    { m.put = append(m.put, ts...); return nil }
+func (m *memStore) PutTrades(ts []Trade) func() error {
+	m.put = append(m.put, ts...)
+	return func() error { return nil }
+}
 func (m *memStore) DeleteTrades(app string) error { return nil }
+func (m *memStore) Sync() error                   { return nil }
 func (m *memStore) RemoveTrades(ts []Trade) error { m.removed = append(m.removed, ts...); return nil }
 
 func TestEveryChangeIsWrittenThrough(t *testing.T) {
