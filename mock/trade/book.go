@@ -67,17 +67,17 @@ type Ref struct {
 	OutTradeNo string `json:"out_trade_no"`
 }
 
-type key struct{ app, out string }
-
 // Book holds every trade of the mock. It is safe for concurrent use; the
 // trades it returns are copies.
 type Book struct {
-	mu       sync.Mutex
-	showFor  func(appID string) bool
-	clock    clock.Clock
-	ids      *fixtures.Generator
-	opts     Options
-	byOut    map[key]*Trade
+	mu      sync.Mutex
+	showFor func(appID string) bool
+	clock   clock.Clock
+	ids     *fixtures.Generator
+	opts    Options
+	// byOut finds trades by out_trade_no; trades of other apps with the
+	// same out_trade_no hang off the first through Trade.sameOut.
+	byOut    map[string]*Trade
 	byNo     map[string]*Trade
 	byQR     map[string]*Trade
 	byPage   map[string]*Trade         // by cashier token
@@ -91,6 +91,9 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*Trade]
 	onEvict func([]Trade)
+	// counts are the trades in each status, kept as they change (the
+	// dashboard's overview reads them instead of walking the book).
+	counts [numStatus]int
 }
 
 // NewBook makes an empty book.
@@ -122,6 +125,7 @@ type change struct {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	changes, err := f(b.clock.Now())
+	b.recount(changes)
 	if werr := b.write(changes); werr != nil && err == nil {
 		err = werr
 	}
@@ -142,21 +146,24 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 
 func (b *Book) reset(app string) {
 	if app == "" {
-		b.byOut = map[key]*Trade{}
+		b.byOut = map[string]*Trade{}
 		b.byNo = map[string]*Trade{}
 		b.byQR = map[string]*Trade{}
 		b.byPage = map[string]*Trade{}
 		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
+		b.counts = [numStatus]int{}
 		return
 	}
-	for k, t := range b.byOut {
-		if k.app == app {
-			delete(b.byOut, k)
-			delete(b.byNo, t.TradeNo)
-			delete(b.byQR, t.QRToken)
-			delete(b.byPage, t.CashierToken)
+	var gone []*Trade
+	b.ledger.Each(0, func(_ uint64, t *Trade) bool {
+		if t.AppID == app {
+			gone = append(gone, t)
 		}
+		return true
+	})
+	for _, t := range gone {
+		b.unindex(t)
 	}
 	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
 }
@@ -266,7 +273,7 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 			t = nil
 		}
 	} else if ref.OutTradeNo != "" {
-		t = b.byOut[key{app, ref.OutTradeNo}]
+		t = b.outTrade(app, ref.OutTradeNo)
 	} else {
 		return nil, nil, InvalidParameter("out_trade_no和trade_no不能同时为空")
 	}
@@ -349,7 +356,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -397,7 +404,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
 			return nil, ErrBuyerSellerEqual
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -432,7 +439,7 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -481,7 +488,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 			return nil, ErrAuthCodeInvalid
 		}
 		var changes []change
-		t := b.byOut[key{m.AppID, o.OutTradeNo}]
+		t := b.outTrade(m.AppID, o.OutTradeNo)
 		if t != nil {
 			changes = b.settle(t, now)
 			if err := existing(t, &o); err != nil {
@@ -908,22 +915,17 @@ func (b *Book) find(app, ref string) (*Trade, error) {
 		return t, nil
 	}
 	if app != "" {
-		if t := b.byOut[key{app, ref}]; t != nil {
+		if t := b.outTrade(app, ref); t != nil {
 			return t, nil
 		}
 		return nil, ErrNotFound
 	}
-	var hit *Trade
-	for k, t := range b.byOut {
-		if k.out == ref {
-			if hit != nil {
-				return nil, ErrAmbiguous
-			}
-			hit = t
-		}
-	}
+	hit := b.byOut[ref]
 	if hit == nil {
 		return nil, ErrNotFound
+	}
+	if hit.sameOut != nil {
+		return nil, ErrAmbiguous
 	}
 	return hit, nil
 }
@@ -952,24 +954,27 @@ type Filter struct {
 	Status Status
 }
 
-// List returns the trades matching f, oldest first.
+// List returns the trades matching f, oldest first. It walks the book a
+// chunk at a time (see Page), so the lock is never held for the whole list.
 func (b *Book) List(f Filter) []Trade {
-	var out []Trade
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byOut {
-			all = append(all, b.settle(t, now)...)
-			if (f.AppID == "" || t.AppID == f.AppID) && (f.Status == "" || t.Status == f.Status) {
-				out = append(out, t.clone())
-			}
+	out := []Trade{}
+	var at uint64
+	for {
+		page, next := b.Page(f, at, chunk, false)
+		out = append(out, page...)
+		if next == 0 {
+			break
 		}
-		return all, nil
-	})
-	sort.Slice(out, func(i, j int) bool {
+		at = next
+	}
+	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.Before(out[j].Created)
 		}
 		return out[i].TradeNo < out[j].TradeNo
 	})
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }

@@ -45,16 +45,11 @@ func (b *Book) Restore(ts []Trade) []Trade {
 	}
 	legacy := b.ledger.Restore(list, tradeRecord)
 	for _, t := range list {
-		b.byOut[key{t.AppID, t.OutTradeNo}] = t
-		b.byNo[t.TradeNo] = t
-		if t.QRToken != "" {
-			b.byQR[t.QRToken] = t
-		}
 		if t.CashierToken == "" {
 			t.CashierToken = b.ids.Secret()
 			b.touched = append(b.touched, t.TradeNo)
 		}
-		b.byPage[t.CashierToken] = t
+		b.index(t)
 		if t.AuthCode != "" {
 			b.buyers[t.AuthCode] = t.Buyer
 		}

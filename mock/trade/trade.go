@@ -99,6 +99,10 @@ type Trade struct {
 	// seq numbers trades in the order they were made: the stable order of
 	// lists and their cursors.
 	seq uint64
+	// sameOut is the next trade of another app with the same out_trade_no
+	// (the book's index); counted is the status counter it is in.
+	sameOut *Trade
+	counted uint8
 }
 
 // Final reports whether nothing more can happen to the trade: closed
@@ -168,6 +172,7 @@ func (t *Trade) FindRefund(outRequestNo string) *Refund {
 
 func (t *Trade) clone() Trade {
 	c := *t
+	c.sameOut = nil
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Vouchers = append([]Voucher(nil), t.Vouchers...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
