@@ -371,7 +371,10 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 				b = b[:maxResponse]
 			}
 			a.Response = string(b)
-			a.OK = resp.StatusCode == http.StatusOK && string(b) == "success"
+			if a.Response == "success" {
+				a.Response = "success" // one copy for every delivered attempt
+			}
+			a.OK = resp.StatusCode == http.StatusOK && a.Response == "success"
 		}
 	}
 	a.LatencyMS = float64(time.Since(start).Microseconds()) / 1000

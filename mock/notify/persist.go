@@ -27,7 +27,7 @@ func (o *Outbox) Persist(s Store) {
 // in memory whether or not the write succeeds; the store reports failures.
 func (o *Outbox) writeLocked(n *Notification) {
 	if o.store != nil {
-		_ = o.store.PutNotification(n.clone())
+		_ = o.store.PutNotification(n.clone()) // unpacked: the store keeps Params and Body
 	}
 }
 
@@ -49,15 +49,7 @@ func (n *Notifier) Restore(ns []Notification) {
 	for i := range ns {
 		c := ns[i].clone()
 		if old, ok := o.items[c.ID]; ok {
-			if old.Final() {
-				o.finished--
-			}
-			o.ledger.Remove(old.seq)
-		}
-		c.seq = o.ledger.Add(&c)
-		if c.Final() {
-			o.finished++
-			o.ledger.Final(c.seq)
+			o.unindexLocked(old)
 		}
 		if v, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ntf_"), 10, 64); err == nil && v > max {
 			max = v
@@ -71,10 +63,10 @@ func (n *Notifier) Restore(ns []Notification) {
 			c.NextAttempt = &at
 			plans = append(plans, planned{c.ID, c.key, c.gen, at})
 		}
-		o.items[c.ID] = &c
+		o.indexLocked(&c)
 	}
 	o.evictLocked()
-	o.notifyLocked()
+	o.wakeLocked(nil)
 	o.mu.Unlock()
 	if n.seq.Load() < max {
 		n.seq.Store(max)
