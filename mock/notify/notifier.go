@@ -334,7 +334,7 @@ func (n *Notifier) Resend(id string) error {
 	ok := n.outbox.update(id, func(nf *Notification) {
 		nf.State = Pending
 		nf.round = len(nf.Attempts)
-		key = nf.key
+		key = nf.schedKey()
 	})
 	if !ok {
 		return errors.New("no notification " + id)

@@ -40,6 +40,8 @@ type Attempt struct {
 	LatencyMS float64 `json:"latency_ms"`         // wall time
 	Error     string  `json:"error,omitempty"`
 	OK        bool    `json:"ok"`
+
+	rawSign bool // in the outbox, Sign holds the signature's bytes, not its base64
 }
 
 // Notification is one asynchronous notification and its delivery history.
@@ -99,8 +101,8 @@ func (n *Notification) Seq() uint64 { return n.seq }
 func (n *Notification) clone() Notification {
 	c := *n
 	c.nextOut, c.nextNo = nil, nil
-	c.unpack()
 	c.Attempts = append([]Attempt(nil), n.Attempts...)
+	c.unpack()
 	if n.NextAttempt != nil {
 		t := *n.NextAttempt
 		c.NextAttempt = &t

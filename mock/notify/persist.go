@@ -61,7 +61,7 @@ func (n *Notifier) Restore(ns []Notification) {
 			}
 			c.gen++
 			c.NextAttempt = &at
-			plans = append(plans, planned{c.ID, c.key, c.gen, at})
+			plans = append(plans, planned{c.ID, c.schedKey(), c.gen, at})
 		}
 		o.indexLocked(&c)
 	}
@@ -86,7 +86,7 @@ type record struct {
 
 // Marshal encodes a notification for a store.
 func Marshal(n Notification) ([]byte, error) {
-	return json.Marshal(record{Notification: n, Round: n.round, Key: n.key, BadSig: n.badSig})
+	return json.Marshal(record{Notification: n, Round: n.round, Key: n.schedKey(), BadSig: n.badSig})
 }
 
 // Unmarshal decodes what Marshal wrote.

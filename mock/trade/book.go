@@ -12,6 +12,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/domain"
@@ -91,6 +92,9 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*Trade]
 	onEvict func([]Trade)
+	// interned holds one copy of the strings many trades repeat (notify_url,
+	// subject, charset...), up to maxInterned of them.
+	interned map[string]string
 	// counts are the trades in each status, kept as they change (the
 	// dashboard's overview reads them instead of walking the book).
 	counts [numStatus]int
@@ -147,6 +151,7 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 func (b *Book) reset(app string) {
 	if app == "" {
 		b.byOut = map[string]*Trade{}
+		b.interned = map[string]string{}
 		b.byNo = map[string]*Trade{}
 		b.byQR = map[string]*Trade{}
 		b.byPage = map[string]*Trade{}
@@ -309,14 +314,16 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
 		Goods: goods, GoodsOmitted: omitted,
-		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
-		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
+		AppID: b.intern(m.AppID), ISVAppID: b.intern(m.ISVAppID), TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
+		ProductCode: b.intern(o.ProductCode), Status: WaitBuyerPay, Subject: b.intern(o.Subject), Body: b.intern(o.Body),
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
-		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
+		Seller:         seller,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType,
-		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
+		NotifyURL: b.intern(c.NotifyURL), ReturnURL: b.intern(c.ReturnURL),
+		Charset: sign.Charset(b.intern(string(c.Charset))), SignType: sign.Type(b.intern(string(c.SignType))),
+		StoreID: b.intern(o.StoreID), OperatorID: b.intern(o.OperatorID), TerminalID: b.intern(o.TerminalID),
+		Created: now, Expires: exp, CashierToken: b.ids.Secret(),
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
 	b.add(t)
@@ -342,7 +349,7 @@ func existing(t *Trade, o *Order) error {
 	case Closed:
 		return ErrTradeHasClose
 	}
-	if t.fingerprint != o.fingerprint() {
+	if t.fingerprintOf() != o.fingerprint() {
 		return ErrContextInconsistent
 	}
 	return nil

@@ -233,3 +233,24 @@ func (b *Book) Counts() map[Status]int {
 	}
 	return out
 }
+
+// maxInterned bounds the strings a book interns: past it, new values are
+// kept as they come (a load test with a new subject per trade gains
+// nothing from interning, and the table stays small).
+const maxInterned = 4096
+
+// intern is s, or the copy of it the book already keeps. Merchants send
+// the same notify_url, subject, charset... with every order: one copy
+// serves them all. The lock is held.
+func (b *Book) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := b.interned[s]; ok {
+		return v
+	}
+	if len(b.interned) < maxInterned {
+		b.interned[s] = s
+	}
+	return s
+}

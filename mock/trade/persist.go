@@ -126,7 +126,7 @@ type record struct {
 
 // Marshal encodes a trade for a store, private state included.
 func Marshal(t Trade) ([]byte, error) {
-	return json.Marshal(record{Trade: t, Fingerprint: t.fingerprint, Seq: t.seq})
+	return json.Marshal(record{Trade: t, Fingerprint: t.fingerprintOf(), Seq: t.seq})
 }
 
 // Unmarshal decodes what Marshal wrote.
@@ -135,6 +135,9 @@ func Unmarshal(b []byte) (Trade, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Trade{}, err
 	}
-	r.Trade.fingerprint, r.Trade.seq = r.Fingerprint, r.Seq
+	r.Trade.seq = r.Seq
+	if r.Fingerprint != r.Trade.fingerprintOf() {
+		r.Trade.fingerprint = r.Fingerprint // kept only when it is not the trade's own
+	}
 	return r.Trade, nil
 }

@@ -95,6 +95,8 @@ type Trade struct {
 	SettleInfo  json.RawMessage `json:"settle_info,omitempty"`
 	History     []Event         `json:"history"`
 
+	// fingerprint is kept only when a store gave one that the trade's
+	// fields do not make (fingerprintOf).
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
 	// lists and their cursors.
