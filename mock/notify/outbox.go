@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -162,6 +163,7 @@ type Outbox struct {
 	byOut    map[string]*Notification // first by out_trade_no, then nextOut
 	byNo     map[string]*Notification // first by trade_no, then nextNo
 	counts   map[State]int
+	pending  map[*Notification]struct{} // the pending ones: the clock page lists them
 	ledger   limits.Ledger[*Notification]
 	finished int // how many items are final
 	keep     int
@@ -179,7 +181,7 @@ type waiter struct {
 // NewOutbox makes an empty outbox that keeps every notification.
 func NewOutbox() *Outbox {
 	return &Outbox{items: map[string]*Notification{}, byOut: map[string]*Notification{}, byNo: map[string]*Notification{},
-		counts: map[State]int{}, waiters: map[*waiter]struct{}{}}
+		counts: map[State]int{}, pending: map[*Notification]struct{}{}, waiters: map[*waiter]struct{}{}}
 }
 
 // SetKeep bounds the final notifications kept; 0 keeps them all.
@@ -239,6 +241,9 @@ func (o *Outbox) indexLocked(n *Notification) {
 	n.seq = o.ledger.Add(n)
 	o.items[n.ID] = n
 	o.counts[n.State]++
+	if n.State == Pending {
+		o.pending[n] = struct{}{}
+	}
 	if n.Final() {
 		o.finished++
 		o.ledger.Final(n.seq)
@@ -251,6 +256,7 @@ func (o *Outbox) indexLocked(n *Notification) {
 func (o *Outbox) unindexLocked(n *Notification) {
 	o.ledger.Remove(n.seq)
 	delete(o.items, n.ID)
+	delete(o.pending, n)
 	if o.counts[n.State]--; o.counts[n.State] <= 0 {
 		delete(o.counts, n.State)
 	}
@@ -323,6 +329,11 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 			delete(o.counts, state)
 		}
 		o.counts[n.State]++
+		if n.State == Pending {
+			o.pending[n] = struct{}{}
+		} else {
+			delete(o.pending, n)
+		}
 	}
 	switch now := n.Final(); {
 	case now && !was:
@@ -408,7 +419,8 @@ func (o *Outbox) List(f Filter) []Notification {
 // position at (0: from the first), oldest first, or with newest made
 // before it, newest first; and the position to pass as at for the next
 // page: 0 when there is none. A filter by out_trade_no or trade_no reads
-// only that trade's notifications (the outbox's indexes); the page is
+// only that trade's notifications, one by state pending only the pending
+// ones (the outbox's indexes); the page is
 // copied under the lock and its forms rebuilt outside it.
 func (o *Outbox) Page(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
 	o.mu.Lock()
@@ -436,18 +448,26 @@ func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Noti
 	}
 	var head *Notification
 	var step func(*Notification) *Notification
+	var chain []*Notification
+	in := func(n *Notification) bool { return newest && (at == 0 || n.seq < at) || !newest && n.seq > at }
 	switch {
 	case f.TradeNo != "":
 		head, step = o.byNo[f.TradeNo], func(n *Notification) *Notification { return n.nextNo }
 	case f.OutTradeNo != "":
 		head, step = o.byOut[f.OutTradeNo], func(n *Notification) *Notification { return n.nextOut }
+	case f.State == Pending:
+		for n := range o.pending {
+			if in(n) {
+				chain = append(chain, n)
+			}
+		}
+		slices.SortFunc(chain, func(a, b *Notification) int { return cmp.Compare(a.seq, b.seq) })
 	default:
 		o.ledger.Walk(at, newest, visit)
 		return out, next
 	}
-	var chain []*Notification
 	for n := head; n != nil; n = step(n) {
-		if newest && (at == 0 || n.seq < at) || !newest && n.seq > at {
+		if in(n) {
 			chain = append(chain, n)
 		}
 	}

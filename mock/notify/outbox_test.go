@@ -37,7 +37,11 @@ func TestPackReadsBackWhatWasPut(t *testing.T) {
 		{"time not the last attempt's", func(n *Notification) { n.Params["notify_time"] = "2026-11-23 11:00:00"; n.Body = mustEncode(t, n) }},
 		{"sign not the last attempt's", func(n *Notification) { n.Params["sign"] = "other"; n.Body = mustEncode(t, n) }},
 		{"no attempts", func(n *Notification) { n.Attempts = nil }},
-		{"sign not base64", func(n *Notification) { n.Attempts[1].Sign = "not base64!"; n.Params["sign"] = "not base64!"; n.Body = mustEncode(t, n) }},
+		{"sign not base64", func(n *Notification) {
+			n.Attempts[1].Sign = "not base64!"
+			n.Params["sign"] = "not base64!"
+			n.Body = mustEncode(t, n)
+		}},
 		{"older body", func(n *Notification) { n.Body = "kept=as-is" }},
 		{"message", func(n *Notification) {
 			n.Kind = KindMessage
@@ -117,5 +121,50 @@ func TestWaitLooksAgainOnlyForItsTrade(t *testing.T) {
 	}
 	if c := o.Counts(); c[Pending] != 501 {
 		t.Fatalf("counts %v", c)
+	}
+}
+
+// Pages read through an index (by trade, by out_trade_no, pending) are the
+// pages a walk over the whole outbox gives, in both directions.
+func TestIndexedPagesAreWalkedPages(t *testing.T) {
+	o := NewOutbox()
+	for i := 1; i <= 60; i++ {
+		st := []State{Pending, Delivered, GivenUp}[i%3]
+		o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprintf("O%d", i%7),
+			TradeNo: fmt.Sprintf("T%d", i%5), State: st})
+	}
+	o.update("ntf_000004", func(n *Notification) { n.State = Pending }) // delivered, pending again (a resend)
+	o.update("ntf_000003", func(n *Notification) { n.State = Delivered })
+	walk := func(f Filter, newest bool) []string {
+		var out []string
+		o.ledger.Walk(0, newest, func(_ uint64, n *Notification) bool {
+			if f.match(n) {
+				out = append(out, n.ID)
+			}
+			return true
+		})
+		return out
+	}
+	for _, f := range []Filter{{TradeNo: "T3"}, {OutTradeNo: "O2"}, {State: Pending}, {State: Pending, AppID: "2021", TradeNo: "T1"}} {
+		for _, newest := range []bool{false, true} {
+			var got []string
+			var at uint64
+			for {
+				page, next := o.Page(f, at, 3, newest)
+				for _, n := range page {
+					got = append(got, n.ID)
+				}
+				if next == 0 {
+					break
+				}
+				at = next
+			}
+			if want := walk(f, newest); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%+v newest %v: %v, want %v", f, newest, got, want)
+			}
+		}
+	}
+	if c := o.Counts(); c[Pending] != 20 || c[Delivered] != 20 || c[GivenUp] != 20 {
+		t.Errorf("counts %v", c)
 	}
 }
