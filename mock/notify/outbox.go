@@ -312,7 +312,8 @@ func (o *Outbox) add(n *Notification) {
 }
 
 // update changes a notification under the lock; false if it is gone. f
-// sees the notification with Params and Body empty unless it sets them.
+// sees the notification packed, Params and Body empty: it may set them (a
+// new form) or leave them.
 func (o *Outbox) update(id string, f func(n *Notification)) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -321,9 +322,17 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		return false
 	}
 	was, state := n.Final(), n.State
-	n.unpack()
+	before := n.Attempts[:len(n.Attempts):len(n.Attempts)]
 	f(n)
-	n.pack()
+	if n.Params == nil && n.packed && len(n.Attempts) != len(before) {
+		// New attempts but the same form: unpack it against the attempts
+		// it was packed with, then pack it against the new ones.
+		after := n.Attempts
+		n.Attempts = before
+		n.unpack()
+		n.Attempts = after
+	}
+	n.pack() // f set a new form, or the one unpacked above; else it stays packed
 	if n.State != state {
 		if o.counts[state]--; o.counts[state] <= 0 {
 			delete(o.counts, state)

@@ -168,3 +168,25 @@ func TestIndexedPagesAreWalkedPages(t *testing.T) {
 		t.Errorf("counts %v", c)
 	}
 }
+
+// An update that adds an attempt but leaves the form keeps the form as it
+// was: its notify_time and sign stay those of the attempt it was packed with.
+func TestUpdateWithoutANewFormKeepsTheForm(t *testing.T) {
+	sig := "c2lnbmF0dXJlIG9mIGF0dGVtcHQgMQ=="
+	p := map[string]string{"notify_time": "2026-11-23 10:00:00", "sign": sig, "trade_no": "T1", "charset": "utf-8"}
+	body, err := sign.EncodeForm(p, sign.UTF8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := NewOutbox()
+	o.add(&Notification{ID: "ntf_000001", AppID: "2021", OutTradeNo: "O1", TradeNo: "T1", Charset: "utf-8", State: Pending,
+		Params: p, Body: body, Attempts: []Attempt{{N: 1, NotifyTime: p["notify_time"], Sign: sig}}})
+	o.update("ntf_000001", func(n *Notification) {
+		n.Attempts = append(n.Attempts, Attempt{N: 2, NotifyTime: "2026-11-23 10:04:00", Sign: "b3RoZXI="})
+	})
+	got, _ := o.get("ntf_000001")
+	if got.Params["notify_time"] != "2026-11-23 10:00:00" || got.Params["sign"] != sig || got.Body != body ||
+		len(got.Attempts) != 2 || got.Attempts[0].Sign != sig || got.Attempts[1].Sign != "b3RoZXI=" {
+		t.Fatalf("after the update: %+v", got)
+	}
+}
