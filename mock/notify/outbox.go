@@ -432,9 +432,15 @@ func (o *Outbox) List(f Filter) []Notification {
 // ones (the outbox's indexes); the page is
 // copied under the lock and its forms rebuilt outside it.
 func (o *Outbox) Page(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
-	o.mu.Lock()
-	list, next := o.pageLocked(f, at, limit, newest)
-	o.mu.Unlock()
+	var list []Notification
+	var next uint64
+	if f.TradeNo != "" || f.OutTradeNo != "" || f.State == Pending {
+		o.mu.Lock()
+		list, next = o.pageLocked(f, at, limit, newest)
+		o.mu.Unlock()
+	} else {
+		list, next = o.walk(f, at, limit, newest)
+	}
 	for i := range list {
 		list[i] = list[i].view()
 	}
@@ -487,6 +493,41 @@ func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Noti
 		if !visit(n.seq, n) {
 			break
 		}
+	}
+	return out, next
+}
+
+// chunk is how many notifications a walk reads under the lock at a time.
+const chunk = 256
+
+// walk is a page read through the outbox's order, at most chunk
+// notifications under the lock at a time, so a filter that matches few
+// does not hold up the notifier and the books' observers while it reads.
+func (o *Outbox) walk(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
+	out := []Notification{}
+	var next uint64
+	for done := false; !done && next == 0; {
+		o.mu.Lock()
+		seen := 0
+		done = true
+		o.ledger.Walk(at, newest, func(seq uint64, n *Notification) bool {
+			if seen == chunk {
+				done = false
+				return false
+			}
+			seen++
+			at = seq
+			if !f.match(n) {
+				return true
+			}
+			if limit > 0 && len(out) == limit {
+				next = out[len(out)-1].seq
+				return false
+			}
+			out = append(out, n.copyLocked())
+			return true
+		})
+		o.mu.Unlock()
 	}
 	return out, next
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,5 +189,41 @@ func TestUpdateWithoutANewFormKeepsTheForm(t *testing.T) {
 	if got.Params["notify_time"] != "2026-11-23 10:00:00" || got.Params["sign"] != sig || got.Body != body ||
 		len(got.Attempts) != 2 || got.Attempts[0].Sign != sig || got.Attempts[1].Sign != "b3RoZXI=" {
 		t.Fatalf("after the update: %+v", got)
+	}
+}
+
+// A walk read a chunk at a time gives the pages one walk under the lock
+// would, with a filter that matches few.
+func TestWalkAcrossChunks(t *testing.T) {
+	o := NewOutbox()
+	var want []string
+	for i := 1; i <= 3*chunk+5; i++ {
+		app := "A"
+		if i%101 == 7 {
+			app = "B"
+			want = append(want, fmt.Sprintf("ntf_%06d", i))
+		}
+		o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: app, State: Delivered})
+	}
+	for _, newest := range []bool{false, true} {
+		var got []string
+		var at uint64
+		for {
+			page, next := o.Page(Filter{AppID: "B"}, at, 1, newest)
+			for _, n := range page {
+				got = append(got, n.ID)
+			}
+			if next == 0 {
+				break
+			}
+			at = next
+		}
+		exp := append([]string(nil), want...)
+		if newest {
+			slices.Reverse(exp)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(exp) {
+			t.Fatalf("newest %v: %v, want %v", newest, got, exp)
+		}
 	}
 }
