@@ -127,6 +127,12 @@ var docsNotRun = map[string]string{
 	"go test ./mock -run '^$' -bench Notify25h -benchtime 1x -benchmem": "a measurement (about a minute " +
 		"of 80,000 notification attempts on 2 cores); TestNotificationGivesUpAfterTheLastAttempt checks the " +
 		"same schedule in every test run",
+	"go test ./mock -run '^$' -bench Scale -benchtime 2s -timeout 60m": "a measurement that stores a million " +
+		"trades (minutes on 2 cores); docs/performance.md reports its ratios, never asserted; the indexes and " +
+		"counters it measures are checked by mock/trade/scale_test.go and mock/notify/outbox_test.go",
+	"go test ./mock -run '^$' -bench MemoryPaidNotified -benchtime 1x -timeout 60m": "a measurement that " +
+		"stores a million paid trades and notifications (several GB, minutes); docs/performance.md reports it; " +
+		"TestPackReadsBackWhatWasPut checks the packing it measures in every run",
 	"docker run --network host": "a fragment of a docker command, named as a risk; no Docker engine",
 	"docker run --add-host openapi.alipay.com:host-gateway --add-host qr.alipay.com:host-gateway your-shop-app": "no " +
 		"Docker engine, and the app is the reader's; client/tls_e2e_test.go resolves the same names to the mock's TLS listener",

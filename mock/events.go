@@ -22,7 +22,13 @@ func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 	if !s.Trades.Hidden(t) {
 		s.Notifier.TradeEvent(t, e)
 	}
-	if e.Type == trade.EventCreated || e.Type == trade.EventPaid {
+	switch e.Type {
+	case trade.EventCreated:
+		s.scheduleTrade(t)
+	case trade.EventPaid:
+		// The expiry of the unpaid trade no longer applies: drop its job
+		// rather than keep it until it runs for nothing.
+		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		s.scheduleTrade(t)
 	}
 	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -146,14 +147,31 @@ func writeLeaf(buf *bytes.Buffer, x any) error {
 // field is one JSON member of a struct: where it is and how it is named.
 type field struct {
 	name      string
+	key       []byte // the name as JSON
 	index     []int
 	omitEmpty bool
 	quoted    bool
 }
 
+// fieldCache holds fields' answer per type: every answer of the control
+// API walks the same few types.
+var fieldCache sync.Map // reflect.Type → []field
+
 // fields lists t's JSON members in encoding/json's order, embedded
 // structs' members in line; a name at a shallower depth hides a deeper one.
 func fields(t reflect.Type) []field {
+	if v, ok := fieldCache.Load(t); ok {
+		return v.([]field)
+	}
+	out := typeFields(t)
+	for i := range out {
+		out[i].key, _ = json.Marshal(out[i].name)
+	}
+	fieldCache.Store(t, out)
+	return out
+}
+
+func typeFields(t reflect.Type) []field {
 	var out []field
 	depth := map[string]int{}
 	var walk func(t reflect.Type, index []int)
@@ -221,9 +239,7 @@ func writeStruct(buf *bytes.Buffer, v reflect.Value) error {
 			buf.WriteByte(',')
 		}
 		first = false
-		if err := writeLeaf(buf, f.name); err != nil {
-			return err
-		}
+		buf.Write(f.key)
 		buf.WriteByte(':')
 		if f.quoted {
 			b, err := json.Marshal(fv.Interface())

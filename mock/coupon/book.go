@@ -135,6 +135,10 @@ type Book struct {
 	opts     Options
 	byAuth   map[string]*Order
 	byOut    map[key]*Order
+	byOutNo  map[string][]*Order // by out_order_no across apps
+	claims   map[string][]*Order // claims by the red packet they claim from
+	counts   map[OrderStatus]int // red packets by status, kept as they change
+	nclaims  int
 	byPage   map[string]*Order // by cashier token
 	observer func(Order, Event)
 	store    Store
@@ -165,6 +169,7 @@ func (b *Book) Observe(f func(Order, Event)) {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	ch, err := f(b.clock.Now())
+	b.recount(ch)
 	wait := b.write(ch)
 	b.noteFinal(ch)
 	evicted := b.evict()
@@ -193,15 +198,19 @@ func (b *Book) Reset(app string) {
 	}
 	if app == "" {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
+		b.byOutNo, b.claims, b.counts, b.nclaims = map[string][]*Order{}, map[string][]*Order{}, map[OrderStatus]int{}, 0
 		b.ledger.Clear()
 		return
 	}
-	for k, o := range b.byOut {
-		if k.app == app {
-			delete(b.byOut, k)
-			delete(b.byAuth, o.AuthNo)
-			delete(b.byPage, o.CashierToken)
+	var gone []*Order
+	b.ledger.Each(0, func(_ uint64, o *Order) bool {
+		if o.AppID == app {
+			gone = append(gone, o)
 		}
+		return true
+	})
+	for _, o := range gone {
+		b.unindex(o)
 	}
 	b.ledger.Retain(func(o *Order) bool { return o.AppID != app })
 }
@@ -628,8 +637,8 @@ func (b *Book) find(app, ref string) (*Order, error) {
 		return o, nil
 	}
 	var hit *Order
-	for k, o := range b.byOut {
-		if k.out == ref && (app == "" || k.app == app) {
+	for _, o := range b.byOutNo[ref] {
+		if app == "" || o.AppID == app {
 			if hit != nil {
 				return nil, trade.ErrAmbiguous
 			}
@@ -742,20 +751,20 @@ func (b *Book) Get(app, ref string) (Order, error) {
 	return out, err
 }
 
-// List returns the orders of an app (all apps when empty), oldest first.
+// List returns the orders of an app (all apps when empty), oldest first,
+// read a page at a time so the lock is never held for the whole list.
 func (b *Book) List(app string) []Order {
 	var out []Order
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var ch []change
-		for _, o := range b.byAuth {
-			ch = append(ch, b.settle(o, now)...)
-			if app == "" || o.AppID == app {
-				out = append(out, o.clone())
-			}
+	var at uint64
+	for {
+		page, next := b.Page(app, "", at, 256, false)
+		out = append(out, page...)
+		if next == 0 {
+			break
 		}
-		return ch, nil
-	})
-	sort.Slice(out, func(i, j int) bool {
+		at = next
+	}
+	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.Before(out[j].Created)
 		}

@@ -102,6 +102,8 @@ type Order struct {
 	// seq numbers orders in the order they were made: the stable order of
 	// lists and their cursors.
 	seq uint64
+	// counted is the status counter the order is in (the book's counts).
+	counted OrderStatus
 }
 
 // Final reports whether nothing more can happen to the order: finished or

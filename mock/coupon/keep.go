@@ -3,7 +3,10 @@
 
 package coupon
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // DefaultKeep is how many orders the mock keeps unless told otherwise.
 const DefaultKeep = 100_000
@@ -29,10 +32,80 @@ func (b *Book) Keep() int { return b.opts.Keep }
 // add files a new order under its keys and at the end of the order.
 func (b *Book) add(o *Order) {
 	o.seq = b.ledger.Add(o)
+	b.index(o)
+}
+
+// index files an order under its keys and counts it. The lock is held.
+func (b *Book) index(o *Order) {
 	b.byAuth[o.AuthNo] = o
-	b.byOut[key{o.AppID, o.OutOrderNo}] = o
-	if !o.Claim {
+	k := key{o.AppID, o.OutOrderNo}
+	if old := b.byOut[k]; old != nil && old != o {
+		b.byOutNo[o.OutOrderNo] = without(b.byOutNo[o.OutOrderNo], old)
+	}
+	b.byOut[k] = o
+	b.byOutNo[o.OutOrderNo] = append(b.byOutNo[o.OutOrderNo], o)
+	if o.Claim {
+		b.claims[o.DeductAuthNo] = append(b.claims[o.DeductAuthNo], o)
+		b.nclaims++
+	} else {
 		b.byPage[o.CashierToken] = o
+		o.counted = o.Status
+		b.counts[o.Status]++
+	}
+}
+
+// unindex takes an order out of its keys and counts. The lock is held.
+func (b *Book) unindex(o *Order) {
+	if b.byAuth[o.AuthNo] == o {
+		delete(b.byAuth, o.AuthNo)
+	}
+	if k := (key{o.AppID, o.OutOrderNo}); b.byOut[k] == o {
+		delete(b.byOut, k)
+	}
+	if l := without(b.byOutNo[o.OutOrderNo], o); len(l) > 0 {
+		b.byOutNo[o.OutOrderNo] = l
+	} else {
+		delete(b.byOutNo, o.OutOrderNo)
+	}
+	if o.Claim {
+		if l := without(b.claims[o.DeductAuthNo], o); len(l) > 0 {
+			b.claims[o.DeductAuthNo] = l
+		} else {
+			delete(b.claims, o.DeductAuthNo)
+		}
+		b.nclaims--
+		return
+	}
+	if o.CashierToken != "" && b.byPage[o.CashierToken] == o {
+		delete(b.byPage, o.CashierToken)
+	}
+	if b.counts[o.counted]--; b.counts[o.counted] <= 0 {
+		delete(b.counts, o.counted)
+	}
+}
+
+// without is l without o, in order.
+func without(l []*Order, o *Order) []*Order {
+	out := l[:0]
+	for _, x := range l {
+		if x != o {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// recount moves the red packets changes touched to the counters of their
+// status now. The lock is held.
+func (b *Book) recount(changes []change) {
+	for _, c := range changes {
+		if o := b.byAuth[c.o.AuthNo]; o != nil && !o.Claim && o.counted != o.Status {
+			if b.counts[o.counted]--; b.counts[o.counted] <= 0 {
+				delete(b.counts, o.counted)
+			}
+			b.counts[o.Status]++
+			o.counted = o.Status
+		}
 	}
 }
 
@@ -58,15 +131,7 @@ func (b *Book) evict() []Order {
 
 // remove takes an order out of every index. The lock is held.
 func (b *Book) remove(o *Order) {
-	if b.byAuth[o.AuthNo] == o {
-		delete(b.byAuth, o.AuthNo)
-	}
-	if k := (key{o.AppID, o.OutOrderNo}); b.byOut[k] == o {
-		delete(b.byOut, k)
-	}
-	if o.CashierToken != "" && b.byPage[o.CashierToken] == o {
-		delete(b.byPage, o.CashierToken)
-	}
+	b.unindex(o)
 	b.ledger.Remove(o.seq)
 }
 
@@ -78,41 +143,49 @@ func (b *Book) remove(o *Order) {
 func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
 	out := []Order{}
 	var next uint64
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		b.ledger.Walk(at, newest, func(_ uint64, o *Order) bool {
-			all = append(all, b.settle(o, now)...)
-			if (app != "" && o.AppID != app) || (status != "" && o.Status != status) {
+	for done := false; !done && next == 0; {
+		// At most chunk orders under the lock at a time (see trade.Book.Page).
+		_ = b.commit(func(now time.Time) ([]change, error) {
+			var all []change
+			seen := 0
+			done = true
+			b.ledger.Walk(at, newest, func(seq uint64, o *Order) bool {
+				if seen == chunk {
+					done = false
+					return false
+				}
+				seen++
+				at = seq
+				all = append(all, b.settle(o, now)...)
+				if (app != "" && o.AppID != app) || (status != "" && o.Status != status) {
+					return true
+				}
+				if limit > 0 && len(out) == limit {
+					next = out[len(out)-1].seq
+					return false
+				}
+				out = append(out, o.clone())
 				return true
-			}
-			if limit > 0 && len(out) == limit {
-				next = out[len(out)-1].seq
-				return false
-			}
-			out = append(out, o.clone())
-			return true
+			})
+			return all, nil
 		})
-		return all, nil
-	})
+	}
 	return out, next
 }
 
-// Counts is the number of red packets in each status, and of claims.
+// chunk is how many orders a list reads under the book's lock at a time.
+const chunk = 256
+
+// Counts is the number of red packets in each status, and of claims, from
+// counters the book keeps as orders change: no walk over the orders.
 func (b *Book) Counts() (packets map[OrderStatus]int, claims int) {
-	packets = map[OrderStatus]int{}
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, o := range b.byAuth {
-			all = append(all, b.settle(o, now)...)
-			if o.Claim {
-				claims++
-			} else {
-				packets[o.Status]++
-			}
-		}
-		return all, nil
-	})
-	return packets, claims
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	packets = make(map[OrderStatus]int, len(b.counts))
+	for s, n := range b.counts {
+		packets[s] = n
+	}
+	return packets, b.nclaims
 }
 
 // Claims returns the claims paid out of the red packet authNo of app,
@@ -121,11 +194,11 @@ func (b *Book) Claims(app, authNo string) []Order {
 	var out []Order
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ledger.Each(0, func(_ uint64, o *Order) bool {
-		if o.Claim && o.AppID == app && o.DeductAuthNo == authNo {
+	for _, o := range b.claims[authNo] {
+		if o.AppID == app {
 			out = append(out, o.clone())
 		}
-		return true
-	})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }

@@ -49,14 +49,10 @@ func (b *Book) Restore(orders []Order) []Order {
 	}
 	legacy := b.ledger.Restore(list, orderRecord)
 	for _, o := range list {
-		b.byAuth[o.AuthNo] = o
-		b.byOut[key{o.AppID, o.OutOrderNo}] = o
-		if !o.Claim {
-			if o.CashierToken == "" {
-				o.CashierToken = b.ids.Secret()
-			}
-			b.byPage[o.CashierToken] = o
+		if !o.Claim && o.CashierToken == "" {
+			o.CashierToken = b.ids.Secret()
 		}
+		b.index(o)
 	}
 	if b.store != nil && len(legacy) > 0 {
 		b.store.PutOrders(clones(legacy)) // queued; the store reports failures

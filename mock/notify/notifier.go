@@ -385,7 +385,7 @@ func (n *Notifier) Resend(id string) error {
 	ok := n.outbox.update(id, func(nf *Notification) {
 		nf.State = Pending
 		nf.round = len(nf.Attempts)
-		key = nf.key
+		key = nf.schedKey()
 	})
 	if !ok {
 		return errors.New("no notification " + id)
@@ -411,6 +411,9 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	a.LatencyMS = float64(ans.Duration.Microseconds()) / 1000
 	if ans.Err != nil {
 		a.Error = ans.Err.Error()
+	}
+	if a.Response == "success" {
+		a.Response = "success" // one copy for every delivered attempt
 	}
 	var next *time.Time
 	var state State

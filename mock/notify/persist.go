@@ -36,7 +36,7 @@ func (o *Outbox) writeLocked(n *Notification) func() error {
 	if o.store == nil {
 		return synced
 	}
-	return o.store.PutNotification(n.clone())
+	return o.store.PutNotification(n.clone()) // unpacked: the store keeps Params and Body
 }
 
 func synced() error { return nil }
@@ -70,15 +70,7 @@ func (n *Notifier) Restore(ns []Notification) {
 	for i := range ns {
 		c := ns[i].clone()
 		if old, ok := o.items[c.ID]; ok {
-			if old.Final() {
-				o.finished--
-			}
-			o.ledger.Remove(old.seq)
-		}
-		c.seq = o.ledger.Add(&c)
-		if c.Final() {
-			o.finished++
-			o.ledger.Final(c.seq)
+			o.unindexLocked(old)
 		}
 		if v, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ntf_"), 10, 64); err == nil && v > max {
 			max = v
@@ -90,12 +82,12 @@ func (n *Notifier) Restore(ns []Notification) {
 			}
 			c.gen++
 			c.NextAttempt = &at
-			plans = append(plans, planned{c.ID, c.key, c.gen, at})
+			plans = append(plans, planned{c.ID, c.schedKey(), c.gen, at})
 		}
-		o.items[c.ID] = &c
+		o.indexLocked(&c)
 	}
 	o.evictLocked()
-	o.notifyLocked()
+	o.wakeLocked(nil)
 	o.mu.Unlock()
 	if n.seq.Load() < max {
 		n.seq.Store(max)
@@ -115,7 +107,7 @@ type record struct {
 
 // Marshal encodes a notification for a store.
 func Marshal(n Notification) ([]byte, error) {
-	return json.Marshal(record{Notification: n, Round: n.round, Key: n.key, BadSig: n.badSig})
+	return json.Marshal(record{Notification: n, Round: n.round, Key: n.schedKey(), BadSig: n.badSig})
 }
 
 // Unmarshal decodes what Marshal wrote.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/domain"
@@ -67,17 +68,17 @@ type Ref struct {
 	OutTradeNo string `json:"out_trade_no"`
 }
 
-type key struct{ app, out string }
-
 // Book holds every trade of the mock. It is safe for concurrent use; the
 // trades it returns are copies.
 type Book struct {
-	mu       sync.Mutex
-	showFor  func(appID string) bool
-	clock    clock.Clock
-	ids      *fixtures.Generator
-	opts     Options
-	byOut    map[key]*Trade
+	mu      sync.Mutex
+	showFor func(appID string) bool
+	clock   clock.Clock
+	ids     *fixtures.Generator
+	opts    Options
+	// byOut finds trades by out_trade_no; trades of other apps with the
+	// same out_trade_no hang off the first through Trade.sameOut.
+	byOut    map[string]*Trade
 	byNo     map[string]*Trade
 	byQR     map[string]*Trade
 	byPage   map[string]*Trade         // by cashier token
@@ -91,6 +92,12 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*Trade]
 	onEvict func([]Trade)
+	// interned holds one copy of the strings many trades repeat (notify_url,
+	// subject, charset...), up to maxInterned of them.
+	interned map[string]string
+	// counts are the trades in each status, kept as they change (the
+	// dashboard's overview reads them instead of walking the book).
+	counts [numStatus]int
 }
 
 // NewBook makes an empty book.
@@ -123,6 +130,7 @@ type change struct {
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	changes, err := f(b.clock.Now())
+	b.recount(changes)
 	wait := b.write(changes)
 	b.noteFinal(changes)
 	evicted := b.evict()
@@ -144,21 +152,25 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 
 func (b *Book) reset(app string) {
 	if app == "" {
-		b.byOut = map[key]*Trade{}
+		b.byOut = map[string]*Trade{}
+		b.interned = map[string]string{}
 		b.byNo = map[string]*Trade{}
 		b.byQR = map[string]*Trade{}
 		b.byPage = map[string]*Trade{}
 		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
+		b.counts = [numStatus]int{}
 		return
 	}
-	for k, t := range b.byOut {
-		if k.app == app {
-			delete(b.byOut, k)
-			delete(b.byNo, t.TradeNo)
-			delete(b.byQR, t.QRToken)
-			delete(b.byPage, t.CashierToken)
+	var gone []*Trade
+	b.ledger.Each(0, func(_ uint64, t *Trade) bool {
+		if t.AppID == app {
+			gone = append(gone, t)
 		}
+		return true
+	})
+	for _, t := range gone {
+		b.unindex(t)
 	}
 	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
 }
@@ -268,7 +280,7 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 			t = nil
 		}
 	} else if ref.OutTradeNo != "" {
-		t = b.byOut[key{app, ref.OutTradeNo}]
+		t = b.outTrade(app, ref.OutTradeNo)
 	} else {
 		return nil, nil, InvalidParameter("out_trade_no和trade_no不能同时为空")
 	}
@@ -304,14 +316,16 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
 		Goods: goods, GoodsOmitted: omitted,
-		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
-		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
+		AppID: b.intern(m.AppID), ISVAppID: b.intern(m.ISVAppID), TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
+		ProductCode: b.intern(o.ProductCode), Status: WaitBuyerPay, Subject: b.intern(o.Subject), Body: b.intern(o.Body),
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
-		Seller: seller, StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID,
+		Seller:         seller,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, Charset: c.Charset, SignType: c.SignType, OpenID: c.OpenID,
-		Created: now, Expires: exp, fingerprint: o.fingerprint(), CashierToken: b.ids.Secret(),
+		NotifyURL: b.intern(c.NotifyURL), ReturnURL: b.intern(c.ReturnURL),
+		Charset: sign.Charset(b.intern(string(c.Charset))), SignType: sign.Type(b.intern(string(c.SignType))),
+		StoreID: b.intern(o.StoreID), OperatorID: b.intern(o.OperatorID), TerminalID: b.intern(o.TerminalID), OpenID: c.OpenID,
+		Created: now, Expires: exp, CashierToken: b.ids.Secret(),
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
 	b.add(t)
@@ -337,7 +351,7 @@ func existing(t *Trade, o *Order) error {
 	case Closed:
 		return ErrTradeHasClose
 	}
-	if t.fingerprint != o.fingerprint() {
+	if t.fingerprintOf() != o.fingerprint() {
 		return ErrContextInconsistent
 	}
 	return nil
@@ -351,7 +365,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -399,7 +413,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
 			return nil, ErrBuyerSellerEqual
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -435,7 +449,7 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
-		if t := b.byOut[key{m.AppID, o.OutTradeNo}]; t != nil {
+		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o); err != nil {
 				return ch, err
@@ -484,7 +498,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 			return nil, ErrAuthCodeInvalid
 		}
 		var changes []change
-		t := b.byOut[key{m.AppID, o.OutTradeNo}]
+		t := b.outTrade(m.AppID, o.OutTradeNo)
 		if t != nil {
 			changes = b.settle(t, now)
 			if err := existing(t, &o); err != nil {
@@ -911,22 +925,17 @@ func (b *Book) find(app, ref string) (*Trade, error) {
 		return t, nil
 	}
 	if app != "" {
-		if t := b.byOut[key{app, ref}]; t != nil {
+		if t := b.outTrade(app, ref); t != nil {
 			return t, nil
 		}
 		return nil, ErrNotFound
 	}
-	var hit *Trade
-	for k, t := range b.byOut {
-		if k.out == ref {
-			if hit != nil {
-				return nil, ErrAmbiguous
-			}
-			hit = t
-		}
-	}
+	hit := b.byOut[ref]
 	if hit == nil {
 		return nil, ErrNotFound
+	}
+	if hit.sameOut != nil {
+		return nil, ErrAmbiguous
 	}
 	return hit, nil
 }
@@ -955,24 +964,27 @@ type Filter struct {
 	Status Status
 }
 
-// List returns the trades matching f, oldest first.
+// List returns the trades matching f, oldest first. It walks the book a
+// chunk at a time (see Page), so the lock is never held for the whole list.
 func (b *Book) List(f Filter) []Trade {
-	var out []Trade
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byOut {
-			all = append(all, b.settle(t, now)...)
-			if (f.AppID == "" || t.AppID == f.AppID) && (f.Status == "" || t.Status == f.Status) {
-				out = append(out, t.clone())
-			}
+	out := []Trade{}
+	var at uint64
+	for {
+		page, next := b.Page(f, at, chunk, false)
+		out = append(out, page...)
+		if next == 0 {
+			break
 		}
-		return all, nil
-	})
-	sort.Slice(out, func(i, j int) bool {
+		at = next
+	}
+	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.Before(out[j].Created)
 		}
 		return out[i].TradeNo < out[j].TradeNo
 	})
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }

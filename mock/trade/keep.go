@@ -28,12 +28,111 @@ func (b *Book) Keep() int { return b.opts.Keep }
 // add files a new trade under its keys and at the end of the order.
 func (b *Book) add(t *Trade) {
 	t.seq = b.ledger.Add(t)
-	b.byOut[key{t.AppID, t.OutTradeNo}] = t
+	b.index(t)
+}
+
+// index files a trade under its keys and counts it. The lock is held.
+func (b *Book) index(t *Trade) {
+	b.putOut(t)
 	b.byNo[t.TradeNo] = t
 	if t.QRToken != "" {
 		b.byQR[t.QRToken] = t
 	}
 	b.byPage[t.CashierToken] = t
+	t.counted = statusIndex(t.Status)
+	b.counts[t.counted]++
+}
+
+// unindex takes a trade out of its keys and counts. The lock is held.
+func (b *Book) unindex(t *Trade) {
+	if b.byNo[t.TradeNo] == t {
+		delete(b.byNo, t.TradeNo)
+	}
+	b.dropOut(t)
+	if t.QRToken != "" && b.byQR[t.QRToken] == t {
+		delete(b.byQR, t.QRToken)
+	}
+	if b.byPage[t.CashierToken] == t {
+		delete(b.byPage, t.CashierToken)
+	}
+	b.counts[t.counted]--
+	t.counted = 0
+}
+
+// outTrade is app's trade with out_trade_no out, or nil. The lock is held.
+func (b *Book) outTrade(app, out string) *Trade {
+	for t := b.byOut[out]; t != nil; t = t.sameOut {
+		if t.AppID == app {
+			return t
+		}
+	}
+	return nil
+}
+
+// putOut files t under its out_trade_no, replacing the app's trade with
+// the same one if any. The lock is held.
+func (b *Book) putOut(t *Trade) {
+	if old := b.outTrade(t.AppID, t.OutTradeNo); old != nil {
+		b.dropOut(old)
+	}
+	t.sameOut = b.byOut[t.OutTradeNo]
+	b.byOut[t.OutTradeNo] = t
+}
+
+// dropOut takes t off its out_trade_no's chain. The lock is held.
+func (b *Book) dropOut(t *Trade) {
+	head := b.byOut[t.OutTradeNo]
+	switch {
+	case head == t:
+		if t.sameOut == nil {
+			delete(b.byOut, t.OutTradeNo)
+		} else {
+			b.byOut[t.OutTradeNo] = t.sameOut
+		}
+	case head != nil:
+		for p := head; p.sameOut != nil; p = p.sameOut {
+			if p.sameOut == t {
+				p.sameOut = t.sameOut
+				break
+			}
+		}
+	}
+	t.sameOut = nil
+}
+
+// numStatus is the size of the status counters: slot 0 is a trade not
+// counted (or of a status the mock does not know).
+const numStatus = 5
+
+var statuses = [numStatus]Status{"", WaitBuyerPay, Success, Closed, Finished}
+
+func statusIndex(s Status) uint8 {
+	for i := 1; i < numStatus; i++ {
+		if statuses[i] == s {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// recount moves the trades that changes (and changes without an event)
+// touched to the counters of their status now. The lock is held.
+func (b *Book) recount(changes []change) {
+	move := func(no string) {
+		if t := b.byNo[no]; t != nil {
+			if i := statusIndex(t.Status); i != t.counted {
+				b.counts[t.counted]--
+				b.counts[i]++
+				t.counted = i
+			}
+		}
+	}
+	for _, c := range changes {
+		move(c.t.TradeNo)
+	}
+	for _, no := range b.touched {
+		move(no)
+	}
 }
 
 // noteFinal queues the trades that changes made final, in that order:
@@ -59,48 +158,56 @@ func (b *Book) evict() []Trade {
 
 // remove takes a trade out of every index. The lock is held.
 func (b *Book) remove(t *Trade) {
-	if b.byNo[t.TradeNo] == t {
-		delete(b.byNo, t.TradeNo)
-	}
-	if k := (key{t.AppID, t.OutTradeNo}); b.byOut[k] == t {
-		delete(b.byOut, k)
-	}
-	if t.QRToken != "" && b.byQR[t.QRToken] == t {
-		delete(b.byQR, t.QRToken)
-	}
-	if b.byPage[t.CashierToken] == t {
-		delete(b.byPage, t.CashierToken)
-	}
+	b.unindex(t)
 	if t.AuthCode != "" {
 		delete(b.buyers, t.AuthCode)
 	}
 	b.ledger.Remove(t.seq)
 }
 
+// chunk is how many trades a list reads under the book's lock at a time:
+// a long list lets gateway calls in between its chunks.
+const chunk = 256
+
 // Page returns up to limit trades matching f that were made after the
 // trade at position at (0: from the first), oldest first, or with newest
 // made before it (0: from the newest), newest first; and the position to
 // pass as at for the next page: 0 when there is none. Trades are settled
-// against the clock as they are read.
+// against the clock as they are read. The book's lock is taken for at
+// most chunk trades at a time, so a filter that matches few trades does
+// not hold up the gateway while it walks.
 func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
 	out := []Trade{}
 	var next uint64
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		b.ledger.Walk(at, newest, func(_ uint64, t *Trade) bool {
-			all = append(all, b.settle(t, now)...)
-			if !f.match(t) {
+	for done := false; !done; {
+		_ = b.commit(func(now time.Time) ([]change, error) {
+			var all []change
+			seen := 0
+			done = true
+			b.ledger.Walk(at, newest, func(seq uint64, t *Trade) bool {
+				if seen == chunk {
+					done = false // more to read, after letting others in
+					return false
+				}
+				seen++
+				at = seq
+				all = append(all, b.settle(t, now)...)
+				if !f.match(t) {
+					return true
+				}
+				if limit > 0 && len(out) == limit {
+					next = out[len(out)-1].seq
+					return false
+				}
+				out = append(out, t.clone())
 				return true
-			}
-			if limit > 0 && len(out) == limit {
-				next = out[len(out)-1].seq
-				return false
-			}
-			out = append(out, t.clone())
-			return true
+			})
+			return all, nil
 		})
-		return all, nil
-	})
+		if next != 0 {
+			break
+		}
+	}
 	return out, next
 }
 
@@ -111,16 +218,39 @@ func (f Filter) match(t *Trade) bool {
 	return (f.AppID == "" || t.AppID == f.AppID) && (f.Status == "" || t.Status == f.Status)
 }
 
-// Counts is the number of trades in each status.
+// Counts is the number of trades in each status, from counters the book
+// keeps as trades change: no walk over the trades. A trade past a deadline
+// counts in its new status once the scheduler has settled it (it runs the
+// deadlines as the clock reaches them).
 func (b *Book) Counts() map[Status]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	out := map[Status]int{}
-	_ = b.commit(func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byNo {
-			all = append(all, b.settle(t, now)...)
-			out[t.Status]++
+	for i := 1; i < numStatus; i++ {
+		if n := b.counts[i]; n > 0 {
+			out[statuses[i]] = n
 		}
-		return all, nil
-	})
+	}
 	return out
+}
+
+// maxInterned bounds the strings a book interns: past it, new values are
+// kept as they come (a load test with a new subject per trade gains
+// nothing from interning, and the table stays small).
+const maxInterned = 4096
+
+// intern is s, or the copy of it the book already keeps. Merchants send
+// the same notify_url, subject, charset... with every order: one copy
+// serves them all. The lock is held.
+func (b *Book) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := b.interned[s]; ok {
+		return v
+	}
+	if len(b.interned) < maxInterned {
+		b.interned[s] = s
+	}
+	return s
 }

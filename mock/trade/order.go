@@ -162,6 +162,16 @@ func (o *Order) fingerprint() string {
 	return fmt.Sprintf("%s|%d|%s", o.OutTradeNo, o.TotalAmount, o.Subject)
 }
 
+// fingerprintOf is the fingerprint of the order that made t: the one a
+// store kept with it, else made from the trade's own fields (the same, not
+// kept twice).
+func (t *Trade) fingerprintOf() string {
+	if t.fingerprint != "" {
+		return t.fingerprint
+	}
+	return fmt.Sprintf("%s|%d|%s", t.OutTradeNo, t.Total, t.Subject)
+}
+
 // expiry works out when an unpaid trade closes: time_expire wins over
 // timeout_express; def applies when neither is given.
 func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {

@@ -51,16 +51,11 @@ func (b *Book) Restore(ts []Trade) []Trade {
 	}
 	legacy := b.ledger.Restore(list, tradeRecord)
 	for _, t := range list {
-		b.byOut[key{t.AppID, t.OutTradeNo}] = t
-		b.byNo[t.TradeNo] = t
-		if t.QRToken != "" {
-			b.byQR[t.QRToken] = t
-		}
 		if t.CashierToken == "" {
 			t.CashierToken = b.ids.Secret()
 			b.touched = append(b.touched, t.TradeNo)
 		}
-		b.byPage[t.CashierToken] = t
+		b.index(t)
 		if t.AuthCode != "" {
 			b.buyers[t.AuthCode] = t.Buyer
 		}
@@ -150,7 +145,7 @@ type record struct {
 
 // Marshal encodes a trade for a store, private state included.
 func Marshal(t Trade) ([]byte, error) {
-	return json.Marshal(record{Trade: t, Fingerprint: t.fingerprint, Seq: t.seq})
+	return json.Marshal(record{Trade: t, Fingerprint: t.fingerprintOf(), Seq: t.seq})
 }
 
 // Unmarshal decodes what Marshal wrote.
@@ -159,6 +154,9 @@ func Unmarshal(b []byte) (Trade, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Trade{}, err
 	}
-	r.Trade.fingerprint, r.Trade.seq = r.Fingerprint, r.Seq
+	r.Trade.seq = r.Seq
+	if r.Fingerprint != r.Trade.fingerprintOf() {
+		r.Trade.fingerprint = r.Fingerprint // kept only when it is not the trade's own
+	}
 	return r.Trade, nil
 }

@@ -100,10 +100,16 @@ type Trade struct {
 	SettleInfo  json.RawMessage `json:"settle_info,omitempty"`
 	History     []Event         `json:"history"`
 
+	// fingerprint is kept only when a store gave one that the trade's
+	// fields do not make (fingerprintOf).
 	fingerprint string
 	// seq numbers trades in the order they were made: the stable order of
 	// lists and their cursors.
 	seq uint64
+	// sameOut is the next trade of another app with the same out_trade_no
+	// (the book's index); counted is the status counter it is in.
+	sameOut *Trade
+	counted uint8
 }
 
 // Final reports whether nothing more can happen to the trade: closed
@@ -173,6 +179,7 @@ func (t *Trade) FindRefund(outRequestNo string) *Refund {
 
 func (t *Trade) clone() Trade {
 	c := *t
+	c.sameOut = nil
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Vouchers = append([]Voucher(nil), t.Vouchers...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
