@@ -85,7 +85,7 @@ func (b *Book) remove(t *Trade) {
 func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
 	out := []Trade{}
 	var next uint64
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
 		var all []change
 		b.ledger.Walk(at, newest, func(_ uint64, t *Trade) bool {
 			all = append(all, b.settle(t, now)...)
@@ -114,7 +114,7 @@ func (f Filter) match(t *Trade) bool {
 // Counts is the number of trades in each status.
 func (b *Book) Counts() map[Status]int {
 	out := map[Status]int{}
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
 		var all []change
 		for _, t := range b.byNo {
 			all = append(all, b.settle(t, now)...)

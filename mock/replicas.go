@@ -1,0 +1,81 @@
+package mock
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+)
+
+// sharedPoll is how often a replica looks for due notification attempts
+// that no replica planned itself: another's, or a dead one's whose lease
+// ran out.
+const sharedPoll = 250 * time.Millisecond
+
+// share makes a shared database (--store postgres://…) the truth for
+// trades, the notifications' schedule and the clock, so replicas act as
+// one mock (docs/replicas.md).
+func (s *Server) share(db *pgstore.DB) error {
+	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
+
+	// The clock: the first replica's is everyone's; a change anywhere is
+	// heard everywhere.
+	sn, err := db.JoinClock(s.Clock.Snapshot())
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	heard := sn
+	s.Clock.Restore(sn)
+	s.Clock.OnJump(func(sn clock.Snapshot) {
+		mu.Lock()
+		same := sameSnapshot(sn, heard)
+		mu.Unlock()
+		if !same { // a change made here, not one heard
+			_ = db.PutClock(sn) // the store reports failures
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	s.bg.Add(2)
+	go func() {
+		defer s.bg.Done()
+		<-s.stop
+		cancel()
+	}()
+	go func() {
+		defer s.bg.Done()
+		db.ListenClock(ctx, func(sn clock.Snapshot) {
+			mu.Lock()
+			heard = sn
+			mu.Unlock()
+			if !sameSnapshot(sn, s.Clock.Snapshot()) {
+				s.Clock.Restore(sn)
+			}
+		})
+	}()
+
+	// Trades: every operation reads and writes the database.
+	s.Trades.Use(db.Trades())
+
+	// Notifications: kept in the database, each attempt leased to one replica.
+	out := db.Notifications(s.Notifier.Lease())
+	s.Notifier.Outbox().Persist(out)
+	s.Notifier.Share(out, db.Boots()*1_000_000_000)
+	s.Log.Info("shared store", "replica", db.Boots())
+	return nil
+}
+
+// runShared starts what a replica runs in the background; Close stops it.
+func (s *Server) runShared() {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.Notifier.RunShared(s.stop, sharedPoll, func(err error) {})
+	}()
+}
+
+func sameSnapshot(a, b clock.Snapshot) bool {
+	return a.Base.Equal(b.Base) && a.Anchor.Equal(b.Anchor) && a.Speed == b.Speed && a.Frozen == b.Frozen
+}
