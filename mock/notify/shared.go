@@ -35,7 +35,7 @@ func (n *Notifier) Share(jobs Jobs, first int64) {
 
 // Lease is how long a claimed attempt is held by its replica: longer than
 // an attempt can take, so that a live replica never loses one it is making.
-func (n *Notifier) Lease() time.Duration { return n.opts.Timeout + 5*time.Second }
+func (n *Notifier) Lease() time.Duration { return n.opts.Timeout + 2*time.Second }
 
 // poke tells the delivery loop to look for due attempts now.
 func (s *shared) poke() {

@@ -42,10 +42,17 @@ type Cluster struct {
 // Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the cluster, if one was started: for a TestMain that does
+// more than Main.
+func Stop() {
 	if cluster != nil {
 		cluster.stop()
+		cluster = nil
 	}
-	os.Exit(code)
 }
 
 // URL returns the URL of a new, empty database on the package's one

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+)
+
+// TestKilledReplicaLosesNothingAcknowledged runs three replicas of the
+// binary on one PostgreSQL, pays through all of them round-robin with a
+// notify_url that always fails, SIGKILLs one mid-way, and checks that every
+// acknowledged payment is there on the others and that the dead replica's
+// notifications are taken over: their first attempts (leases expire) and
+// their retries after a clock advance, each made once.
+func TestKilledReplicaLosesNothingAcknowledged(t *testing.T) {
+	db := pgtest.URL(t)
+	bin := buildBinary(t)
+
+	var mu sync.Mutex
+	calls := map[string]int{} // out_trade_no → attempts received
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f, _ := url.ParseQuery(string(b))
+		mu.Lock()
+		calls[f.Get("out_trade_no")]++
+		mu.Unlock()
+		io.WriteString(w, "fail")
+	}))
+	defer merchant.Close()
+
+	args := []string{"--addr", "127.0.0.1:0", "--store", db, "--notify-timeout", "2s", "--clock-speed", "0", "--timestamp-tolerance", "0"}
+	var bases []string
+	var victim interface{ Kill() error }
+	for i := 0; i < 3; i++ {
+		cmd, base := startProcess(t, bin, nil, args...)
+		bases = append(bases, base)
+		if i == 2 {
+			victim = cmd.Process
+			t.Cleanup(func() { _ = cmd.Wait() })
+		}
+	}
+	clients := make([]*client.Client, 3)
+	for i, b := range bases {
+		clients[i] = devClient(t, b)
+	}
+
+	acked := map[string]string{} // out_trade_no → trade_no
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	enough := make(chan struct{})
+	var once sync.Once
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out := fmt.Sprintf("K%d-%d", w, i)
+				p, err := clients[(w+i)%3].Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: out,
+					TotalAmount: amount.MustParse("10.00"), Subject: "replica"}, Scene: "bar_code", AuthCode: "283912345678901234"},
+					client.WithNotifyURL(merchant.URL))
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				acked[out] = p.TradeNo
+				if len(acked) >= 60 {
+					once.Do(func() { close(enough) })
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	select {
+	case <-enough:
+	case <-time.After(20 * time.Second):
+	}
+	if err := victim.Kill(); err != nil { // SIGKILL
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	time.Sleep(100 * time.Millisecond) // payments go on against the live two for a moment
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no payment acknowledged: nothing was tested")
+	}
+
+	// Every acknowledged payment is there, on both live replicas.
+	for out, no := range acked {
+		for _, c := range clients[:2] {
+			q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+			if err != nil || q.TradeNo != no || q.TradeStatus != client.TradeSuccess {
+				t.Fatalf("acknowledged payment %s (%s) after the kill: %+v %v", out, no, q, err)
+			}
+		}
+	}
+	// Every acknowledged payment's first attempt is made, the dead
+	// replica's by the others once its leases expire.
+	waitAttempts := func(n int) time.Duration {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			missing := ""
+			for out := range acked {
+				if calls[out] < n {
+					missing = out
+					break
+				}
+			}
+			mu.Unlock()
+			if missing == "" {
+				return time.Since(killed)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has %d attempts, want %d", missing, calls[missing], n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	first := waitAttempts(1)
+	// The retries 4 minutes later on the shared clock: one advance on one
+	// replica, every notification's second attempt made once.
+	resp, err := http.Post(bases[0]+"/_mock/clock/advance", "application/json", strings.NewReader(`{"by":"4m"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("advance: HTTP %d", resp.StatusCode)
+	}
+	second := waitAttempts(2)
+	mu.Lock()
+	defer mu.Unlock()
+	for out := range acked {
+		if calls[out] > 2 {
+			t.Errorf("%s: %d attempts, want 2", out, calls[out])
+		}
+	}
+	t.Logf("%d acknowledged payments; first attempts all made %v after the SIGKILL, retries %v", len(acked), first.Round(time.Millisecond), second.Round(time.Millisecond))
+}
