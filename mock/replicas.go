@@ -46,15 +46,30 @@ func (s *Server) share(db *pgstore.DB) error {
 	}()
 	go func() {
 		defer s.bg.Done()
-		db.ListenClock(ctx, func(sn clock.Snapshot) {
+		db.Listen(ctx, func(sn clock.Snapshot) {
 			mu.Lock()
 			heard = sn
 			mu.Unlock()
 			if !sameSnapshot(sn, s.Clock.Snapshot()) {
 				s.Clock.Restore(sn)
 			}
+		}, func(kind string) {
+			if err := s.reload(db, kind); err != nil {
+				s.Log.Error("shared store", "reload", kind, "err", err)
+			}
 		})
 	}()
+
+	// Apps, app authorisations and royalty relations: all in memory, each
+	// change written and announced; read again when another replica's is.
+	for _, k := range []string{pgstore.KindApps, pgstore.KindAppAuth, pgstore.KindRoyalty} {
+		if err := s.reload(db, k); err != nil {
+			return err
+		}
+	}
+	s.Apps.Persist(db)
+	s.Auth.Persist(db)
+	s.Royalty.Persist(db)
 
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades())
@@ -74,6 +89,31 @@ func (s *Server) runShared() {
 		defer s.bg.Done()
 		s.Notifier.RunShared(s.stop, sharedPoll, func(err error) {})
 	}()
+}
+
+// reload reads one kind of state another replica changed.
+func (s *Server) reload(db *pgstore.DB, kind string) error {
+	switch kind {
+	case pgstore.KindApps:
+		recs, err := db.Apps()
+		if err != nil {
+			return err
+		}
+		return s.Apps.Restore(recs)
+	case pgstore.KindAppAuth:
+		codes, tokens, err := db.AppAuth()
+		if err != nil {
+			return err
+		}
+		s.Auth.Restore(codes, tokens)
+	case pgstore.KindRoyalty:
+		rels, err := db.Relations()
+		if err != nil {
+			return err
+		}
+		s.Royalty.Restore(rels)
+	}
+	return nil
 }
 
 func sameSnapshot(a, b clock.Snapshot) bool {

@@ -55,12 +55,14 @@ func (db *DB) PutClock(sn clock.Snapshot) error {
 	}))
 }
 
-// ListenClock calls f with the stored clock whenever a replica changes it,
-// until ctx ends; after a lost connection it listens again and reads the
-// clock once, so no change is missed for long.
-func (db *DB) ListenClock(ctx context.Context, f func(clock.Snapshot)) {
+// Listen calls clockChanged with the stored clock whenever a replica
+// changes it, and changed with the kind of state ("apps", "appauth",
+// "royalty") another replica wrote, until ctx ends. After a lost
+// connection it listens again and calls both for everything, so no change
+// is missed for long.
+func (db *DB) Listen(ctx context.Context, clockChanged func(clock.Snapshot), changed func(kind string)) {
 	for ctx.Err() == nil {
-		err := db.listenClock(ctx, f)
+		err := db.listen(ctx, clockChanged, changed)
 		if ctx.Err() != nil {
 			return
 		}
@@ -72,13 +74,13 @@ func (db *DB) ListenClock(ctx context.Context, f func(clock.Snapshot)) {
 	}
 }
 
-func (db *DB) listenClock(ctx context.Context, f func(clock.Snapshot)) error {
+func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), changed func(kind string)) error {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+clockChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+clockChannel+"; LISTEN "+changedChannel); err != nil {
 		conn.Conn().Close(context.Background())
 		return err
 	}
@@ -91,19 +93,27 @@ func (db *DB) listenClock(ctx context.Context, f func(clock.Snapshot)) error {
 		}
 	}()
 	if sn, err := db.readClock(ctx); err == nil {
-		f(sn)
+		clockChanged(sn)
+	}
+	for _, k := range kinds {
+		changed(k)
 	}
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
+		if n.Channel == changedChannel {
+			changed(n.Payload)
+			continue
+		}
 		sn, err := db.readClock(ctx)
 		if err != nil {
 			return err
 		}
-		f(sn)
+		clockChanged(sn)
 	}
 }

@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	v bytea NOT NULL
 );
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_boots;
+CREATE TABLE IF NOT EXISTS alipay_mock_kv (
+	kind text NOT NULL,
+	k    text NOT NULL,
+	data jsonb NOT NULL,
+	PRIMARY KEY (kind, k)
+);
 `
 
 // DB is an open shared store.

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
@@ -312,5 +313,67 @@ func waitCalls(t *testing.T, m *mocktest.Merchant, n int) {
 			t.Fatalf("merchant got %d requests, want %d", len(m.Calls()), n)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	// An app registered on one replica is known to the others.
+	pem := string(keys.PublicPEM(&keys.DevAppPrivateKey().PublicKey))
+	const app = "2021000000000042"
+	rs[0].Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pem, "sign_type": "RSA2"}, http.StatusCreated)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, r := range rs {
+		for {
+			if _, ok := r.Srv.Apps.Get(app); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the app registered on one replica is unknown to another")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	q, err := try(rs[2], "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_id"] = app })
+	if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("the new app on another replica: %v %v", q, err)
+	}
+	seller := rs[0].Srv.Apps.All()
+	for _, r := range rs[1:] {
+		for i, a := range r.Srv.Apps.All() {
+			if a.AppID != seller[i].AppID || a.Seller != seller[i].Seller {
+				t.Fatalf("replicas disagree on app %s: %+v and %+v", a.AppID, a.Seller, seller[i].Seller)
+			}
+		}
+	}
+
+	// An app_auth_code made on one replica is spent once, whichever
+	// replicas race to exchange it, and the token works on every replica.
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	rs[0].ControlJSON(http.MethodPost, "/app-auth-codes", map[string]string{"app_id": keys.DevAppID}, http.StatusCreated, &code)
+	got := roundRobin(t, rs, 12, "alipay.open.auth.token.app", func(int) string {
+		return `{"grant_type":"authorization_code","code":"` + code.Code + `"}`
+	})
+	var token string
+	for _, m := range got {
+		if ok(m) {
+			if token != "" {
+				t.Fatalf("one app_auth_code exchanged twice: %v", got)
+			}
+			token, _ = m["app_auth_token"].(string)
+		} else if m["sub_code"] != "AUTH_CODE_NOT_VALID" {
+			t.Fatalf("a losing exchange: %v", m)
+		}
+	}
+	if token == "" {
+		t.Fatalf("no exchange succeeded: %v", got)
+	}
+	for _, r := range rs {
+		q, err := try(r, "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_auth_token"] = token })
+		if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+			t.Fatalf("the token on a replica: %v %v", q, err)
+		}
 	}
 }
