@@ -15,7 +15,8 @@ import (
 const sharedPoll = 250 * time.Millisecond
 
 // share makes a shared database (--store postgres://…) the truth for
-// trades, the notifications' schedule and the clock, so replicas act as
+// trades, red packets, apps, app authorisations, royalty relations, the
+// notifications' schedule and the clock, so replicas act as
 // one mock (docs/replicas.md).
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
@@ -73,6 +74,7 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades())
+	s.Coupons.Use(db.RedPackets())
 
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())

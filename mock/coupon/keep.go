@@ -78,7 +78,7 @@ func (b *Book) remove(o *Order) {
 func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
 	out := []Order{}
 	var next uint64
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
 		var all []change
 		b.ledger.Walk(at, newest, func(_ uint64, o *Order) bool {
 			all = append(all, b.settle(o, now)...)
@@ -100,7 +100,7 @@ func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest
 // Counts is the number of red packets in each status, and of claims.
 func (b *Book) Counts() (packets map[OrderStatus]int, claims int) {
 	packets = map[OrderStatus]int{}
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
 		var all []change
 		for _, o := range b.byAuth {
 			all = append(all, b.settle(o, now)...)

@@ -42,6 +42,18 @@ CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_qr ON alipay_mock_trades (qr_token) WHERE qr_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_cashier ON alipay_mock_trades (cashier_token);
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_out ON alipay_mock_trades (out_trade_no);
+CREATE TABLE IF NOT EXISTS alipay_mock_red_packets (
+	auth_no       text PRIMARY KEY,
+	app_id        text NOT NULL,
+	out_order_no  text NOT NULL,
+	cashier_token text,
+	created       timestamptz NOT NULL,
+	version       bigint NOT NULL DEFAULT 1,
+	data          bytea NOT NULL,
+	UNIQUE (app_id, out_order_no)
+);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_packets (cashier_token);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
 CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 	id          text PRIMARY KEY,
 	app_id      text NOT NULL,

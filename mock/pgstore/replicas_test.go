@@ -377,3 +377,38 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP","out_request_no":"RP-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
+	authNo, _ := m["auth_no"].(string)
+	if !ok(m) || authNo == "" {
+		t.Fatalf("red packet: %v", m)
+	}
+	got := roundRobin(t, rs, 24, "alipay.fund.coupon.order.disburse", func(i int) string {
+		return fmt.Sprintf(`{"out_order_no":"RP-C%d","out_request_no":"1","deduct_auth_no":"%s","amount":"9.00","payee_user_id":"2088102000000101"}`, i, authNo)
+	})
+	if n := count(got, ok); n != 11 {
+		t.Fatalf("%d claims of 9.00 paid out of a 100.00 packet, want 11", n)
+	}
+	// The rest, 1.00, refunded by one out_request_no repeated on every
+	// replica: one refund.
+	got = roundRobin(t, rs, 6, "alipay.fund.coupon.order.refund", func(int) string {
+		return `{"auth_no":"` + authNo + `","out_request_no":"back","amount":"1.00"}`
+	})
+	ops := map[any]bool{}
+	for _, m := range got {
+		if !ok(m) {
+			t.Fatalf("a repeat of one refund: %v", m)
+		}
+		ops[m["operation_id"]] = true
+	}
+	if len(ops) != 1 {
+		t.Fatalf("one out_request_no made %d refunds", len(ops))
+	}
+	var p map[string]any
+	rs[2].ControlJSON(http.MethodGet, "/red-packets/"+authNo, nil, http.StatusOK, &p)
+	if p["rest_amount"] != "0.00" || p["status"] != "FINISH" {
+		t.Fatalf("the emptied packet on another replica: %v", p)
+	}
+}
