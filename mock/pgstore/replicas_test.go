@@ -32,7 +32,7 @@ func replicas(t *testing.T, n int, opts mock.Options) []*mocktest.Mock {
 
 func replicasAt(t *testing.T, n int, opts mock.Options) ([]*mocktest.Mock, string) {
 	t.Helper()
-	url := pgtest.URL(t)
+	url := pgURL(t)
 	out := make([]*mocktest.Mock, n)
 	for i := range out {
 		o := opts
@@ -40,6 +40,11 @@ func replicasAt(t *testing.T, n int, opts mock.Options) ([]*mocktest.Mock, strin
 		out[i] = mocktest.New(t, o)
 	}
 	return out, url
+}
+
+func pgURL(t testing.TB) string {
+	t.Helper()
+	return pgtest.URL(t)
 }
 
 // try is a signed gateway call for goroutines: it returns an error instead

@@ -2,9 +2,11 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -14,14 +16,12 @@ func (db *DB) Trades() trade.Backend { return tradeBackend{db} }
 
 type tradeBackend struct{ db *DB }
 
+// Begin starts an operation. The database transaction itself starts only
+// when a row must be locked or several rows written: a read, or a new
+// trade's single insert, costs one round trip each.
 func (b tradeBackend) Begin() (trade.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	tx, err := b.db.pool.Begin(ctx)
-	if err != nil {
-		cancel()
-		return nil, b.db.failed(err)
-	}
-	return &tradeTx{db: b.db, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
+	return &tradeTx{db: b.db, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
 }
 
 func (b tradeBackend) Reset(app string) error {
@@ -40,11 +40,31 @@ type tradeTx struct {
 	db       *DB
 	ctx      context.Context
 	cancel   context.CancelFunc
-	tx       pgx.Tx
+	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
 	versions map[string]int64 // of the rows read
+	writes   []write          // run at Commit
+}
+
+// write is one statement Commit runs; versioned ones must change one row.
+type write struct {
+	sql       string
+	args      []any
+	versioned bool
 }
 
 const tradeCols = "SELECT trade_no, version, data FROM alipay_mock_trades "
+
+func (t *tradeTx) begin() error {
+	if t.tx != nil {
+		return nil
+	}
+	tx, err := t.db.pool.Begin(t.ctx)
+	if err != nil {
+		return t.err(err)
+	}
+	t.tx = tx
+	return nil
+}
 
 func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	var q string
@@ -53,21 +73,41 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	case l.All:
 		q = tradeCols + "ORDER BY created, trade_no"
 	case l.Ref.TradeNo != "":
-		q, args = tradeCols+"WHERE trade_no = $1 FOR UPDATE", []any{l.Ref.TradeNo}
+		q, args = tradeCols+"WHERE trade_no = $1", []any{l.Ref.TradeNo}
 	case l.Ref.OutTradeNo != "":
-		q, args = tradeCols+"WHERE app_id = $1 AND out_trade_no = $2 FOR UPDATE", []any{l.App, l.Ref.OutTradeNo}
+		q, args = tradeCols+"WHERE app_id = $1 AND out_trade_no = $2", []any{l.App, l.Ref.OutTradeNo}
 	case l.Token != "" && l.Page == trade.PageQR:
-		q, args = tradeCols+"WHERE qr_token = $1 FOR UPDATE", []any{l.Token}
+		q, args = tradeCols+"WHERE qr_token = $1", []any{l.Token}
 	case l.Token != "":
-		q, args = tradeCols+"WHERE cashier_token = $1 FOR UPDATE", []any{l.Token}
+		q, args = tradeCols+"WHERE cashier_token = $1", []any{l.Token}
 	case l.Any != "" && l.App != "":
-		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR (app_id = $2 AND out_trade_no = $1) ORDER BY trade_no FOR UPDATE", []any{l.Any, l.App}
+		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR (app_id = $2 AND out_trade_no = $1) ORDER BY trade_no", []any{l.Any, l.App}
 	case l.Any != "":
-		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR out_trade_no = $1 ORDER BY trade_no FOR UPDATE", []any{l.Any}
+		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR out_trade_no = $1 ORDER BY trade_no", []any{l.Any}
 	default:
 		return nil, nil
 	}
-	rows, err := t.tx.Query(t.ctx, q, args...)
+	if l.All || l.Read || l.Create {
+		// Without a lock: a read's write is checked against the version
+		// read, and a trade that is missing is inserted under the unique key.
+		out, err := t.query(t.db.pool, q, args)
+		if err != nil || !l.Create || len(out) == 0 {
+			return out, err
+		}
+		// A repeat of an order that exists: read it again, locked.
+	}
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
+	return t.query(t.tx, q+" FOR UPDATE", args)
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func (t *tradeTx) query(db querier, q string, args []any) ([]trade.Trade, error) {
+	rows, err := db.Query(t.ctx, q, args...)
 	if err != nil {
 		return nil, t.err(err)
 	}
@@ -100,13 +140,10 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 		if tr.QRToken != "" {
 			qr = &tr.QRToken
 		}
-		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_trades
+		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
 			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, data)
-		if err != nil {
-			return t.err(err)
-		}
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, data}})
 	}
 	return nil
 }
@@ -117,26 +154,50 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_trades SET data = $1, version = version + 1
-			WHERE trade_no = $2 AND version = $3`, data, tr.TradeNo, t.versions[tr.TradeNo])
-		if err != nil {
-			return t.err(err)
-		}
-		if tag.RowsAffected() != 1 {
-			return trade.ErrConflict
-		}
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, version = version + 1
+			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo]}, versioned: true})
 	}
 	return nil
 }
 
+// Commit runs the writes: one alone without a transaction of its own
+// (a statement is atomic), more in one.
 func (t *tradeTx) Commit() error {
 	defer t.cancel()
+	if t.tx == nil && len(t.writes) > 1 {
+		if err := t.begin(); err != nil {
+			return err
+		}
+	}
+	var db interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	} = t.db.pool
+	if t.tx != nil {
+		db = t.tx
+	}
+	for _, w := range t.writes {
+		tag, err := db.Exec(t.ctx, w.sql, w.args...)
+		if err == nil && w.versioned && tag.RowsAffected() != 1 {
+			err = trade.ErrConflict
+		}
+		if err != nil {
+			if t.tx != nil {
+				_ = t.tx.Rollback(t.ctx)
+			}
+			return t.err(err)
+		}
+	}
+	if t.tx == nil {
+		return nil
+	}
 	return t.err(t.tx.Commit(t.ctx))
 }
 
 func (t *tradeTx) Rollback() {
 	defer t.cancel()
-	_ = t.tx.Rollback(t.ctx)
+	if t.tx != nil {
+		_ = t.tx.Rollback(t.ctx)
+	}
 }
 
 // err turns another transaction's winning write into trade.ErrConflict and
@@ -145,7 +206,7 @@ func (t *tradeTx) err(err error) error {
 	if err == nil {
 		return nil
 	}
-	if conflict(err) {
+	if errors.Is(err, trade.ErrConflict) || conflict(err) {
 		return trade.ErrConflict
 	}
 	return t.db.failed(err)

@@ -22,7 +22,7 @@ type Backend interface {
 // Tx is one operation's transaction.
 type Tx interface {
 	// Lock returns the stored trades l names, locked until the end of the
-	// transaction (Lookup.All reads without locking).
+	// transaction (Lookup.All and Lookup.Read read without locking).
 	Lock(l Lookup) ([]Trade, error)
 	// Insert adds new trades: ErrConflict when one breaks a unique key
 	// (another replica made the same out_trade_no first).
@@ -52,6 +52,14 @@ type Lookup struct {
 	Any string
 	// All is every trade (lists and counts).
 	All bool
+	// Read marks an operation that mostly reads (query): the rows are not
+	// locked, and a write it makes (settling against the clock) is checked
+	// against the version read instead.
+	Read bool
+	// Create marks an operation that makes the trade when it is missing
+	// (precreate, create, pay, the cashier): a backend may look without a
+	// lock first and rely on the unique key when it is missing.
+	Create bool
 }
 
 // Use makes a backend the truth from now on; call it before the book is

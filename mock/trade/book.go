@@ -349,7 +349,7 @@ func existing(t *Trade, o *Order) error {
 // same order returns the same trade and QR code.
 func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -388,7 +388,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 // Create opens a trade whose buyer is known (alipay.trade.create).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -432,7 +432,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 // request when the buyer lands on the cashier.
 func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method string) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -470,7 +470,7 @@ type PayResult struct {
 // for the buyer's password above the threshold.
 func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, error) {
 	var res PayResult
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(false); err != nil {
 			return nil, err
 		}
@@ -533,7 +533,7 @@ func (b *Book) pay(t *Trade, now time.Time) Event {
 // Query returns a trade (alipay.trade.query).
 func (b *Book) Query(app string, ref Ref) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Read: true}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
 			return nil, err
@@ -751,7 +751,7 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 func (b *Book) RefundQuery(app string, ref Ref, outRequestNo string) (Trade, *Refund, error) {
 	var out Trade
 	var found *Refund
-	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Read: true}, func(now time.Time) ([]change, error) {
 		if outRequestNo == "" {
 			return nil, InvalidParameter("out_request_no不能为空")
 		}
@@ -819,7 +819,7 @@ func (b *Book) byToken(p Page, token string) (*Trade, error) {
 // OnPage returns the trade behind a buyer page's token, settled.
 func (b *Book) OnPage(p Page, token string) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{Page: p, Token: token}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{Page: p, Token: token, Read: true}, func(now time.Time) ([]change, error) {
 		t, err := b.byToken(p, token)
 		if err != nil {
 			return nil, err
@@ -938,7 +938,7 @@ var ErrAmbiguous = errors.New("trade: out_trade_no used by several apps; give ap
 // Get returns one trade for the control API, settled against the clock.
 func (b *Book) Get(app, ref string) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: app, Any: ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Any: ref, Read: true}, func(now time.Time) ([]change, error) {
 		t, err := b.find(app, ref)
 		if err != nil {
 			return nil, err

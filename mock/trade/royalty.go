@@ -345,5 +345,5 @@ func settleLookup(app, settleNo, tradeNo string) Lookup {
 	if settleNo != "" && len(settleNo) >= 5 {
 		tradeNo = settleNo[:len(settleNo)-4]
 	}
-	return Lookup{App: app, Ref: Ref{TradeNo: tradeNo}}
+	return Lookup{App: app, Ref: Ref{TradeNo: tradeNo}, Read: true}
 }
