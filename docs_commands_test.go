@@ -111,6 +111,13 @@ var docsNotRun = map[string]string{
 		"of 80,000 notification attempts on 2 cores); TestNotificationGivesUpAfterTheLastAttempt checks the " +
 		"same schedule in every test run",
 	"docker run --network host": "a fragment of a docker command, named as a risk; no Docker engine",
+	"alipay-mock --addr 0.0.0.0:8081 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
+		"needs a PostgreSQL server; replicas_test.go (TestKilledReplicaLosesNothingAcknowledged) runs the binary " +
+		"with --store against a throwaway one, three replicas at once",
+	"alipay-mock --addr 0.0.0.0:8082 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
+		"the second replica of the example above (see there)",
+	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x": "a measurement " +
+		"(a minute on 2 cores); docs/replicas.md reports its ratios, never asserted",
 	"UPDATE_SCREENSHOTS=1 BROWSER_TESTS=required go test ./mock/ -run TestBrowserPagesFit -count=1": "it " +
 		"rewrites the tracked screenshots; the same test without UPDATE_SCREENSHOTS runs in CI " +
 		"(.ci/run: BROWSER_TESTS=required ./scripts/test.sh)",

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
@@ -153,4 +159,95 @@ func TestKilledReplicaLosesNothingAcknowledged(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged payments; first attempts all made %v after the SIGKILL, retries %v", len(acked), first.Round(time.Millisecond), second.Round(time.Millisecond))
+}
+
+// TestReplicaManifestsUseRealFlags parses the Compose file and the
+// Kubernetes manifest in docs/replicas.md (neither can run here) and checks
+// that every flag and ALIPAY_MOCK_* variable they give the mock is one
+// `alipay-mock serve` has, and that both use the shared store.
+func TestReplicaManifestsUseRealFlags(t *testing.T) {
+	var help, errb bytes.Buffer
+	run([]string{"serve", "-h"}, &help, &errb)
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(help.String(), -1) {
+		flags[m[1]] = true
+	}
+	if !flags["store"] || !flags["addr"] || len(flags) < 20 {
+		t.Fatalf("read %d flags from serve -h: %v", len(flags), flags)
+	}
+	page, err := os.ReadFile("docs/replicas.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(page, -1)
+	if len(blocks) != 2 {
+		t.Fatalf("%d yaml blocks in docs/replicas.md, want the Compose file and the Kubernetes manifest", len(blocks))
+	}
+	for i, b := range blocks {
+		var uses []string // flags and variables, as written
+		dec := yaml.NewDecoder(bytes.NewReader(b[1]))
+		docs := 0
+		for {
+			var doc any
+			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("block %d: %v", i, err)
+			}
+			docs++
+			uses = append(uses, mockSettings(doc, "")...)
+		}
+		store := false
+		for _, u := range uses {
+			name, isEnv := strings.CutPrefix(u, "ALIPAY_MOCK_")
+			if isEnv {
+				name = strings.ReplaceAll(strings.ToLower(name), "_", "-")
+			} else {
+				name, _, _ = strings.Cut(strings.TrimPrefix(u, "--"), "=")
+			}
+			if !flags[name] {
+				t.Errorf("block %d uses %s: alipay-mock serve has no --%s", i, u, name)
+			}
+			store = store || name == "store"
+		}
+		if !store || docs == 0 {
+			t.Errorf("block %d (%d documents) does not give the mock --store: %v", i, docs, uses)
+		}
+	}
+}
+
+// mockSettings collects, anywhere in a parsed YAML document, the --flags of
+// command and args lists and the ALIPAY_MOCK_* names of environment maps
+// and env lists.
+func mockSettings(v any, key string) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if k == "environment" {
+				if m, ok := c.(map[string]any); ok {
+					for name := range m {
+						if strings.HasPrefix(name, "ALIPAY_MOCK_") {
+							out = append(out, name)
+						}
+					}
+				}
+			}
+			if k == "name" && key == "env" {
+				if s, ok := c.(string); ok && strings.HasPrefix(s, "ALIPAY_MOCK_") {
+					out = append(out, s)
+				}
+			}
+			out = append(out, mockSettings(c, k)...)
+		}
+	case []any:
+		for _, c := range x {
+			if s, ok := c.(string); ok && (key == "command" || key == "args") && strings.HasPrefix(s, "--") {
+				out = append(out, s)
+				continue
+			}
+			out = append(out, mockSettings(c, key)...)
+		}
+	}
+	return out
 }
