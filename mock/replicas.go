@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 )
 
@@ -72,6 +73,12 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Auth.Persist(db)
 	s.Royalty.Persist(db)
 
+	// Scenarios: the --scenario files join those in the database; the
+	// counters and states of rules that have them are kept there.
+	if err := s.Scenarios.Share(db, gateway.Catalogue()); err != nil {
+		return err
+	}
+
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades())
 	s.Coupons.Use(db.RedPackets())
@@ -108,6 +115,12 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Auth.Restore(codes, tokens)
+	case pgstore.KindScenarios:
+		st, err := db.Scenarios()
+		if err != nil {
+			return err
+		}
+		s.Scenarios.Refresh(st)
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

@@ -22,12 +22,13 @@ const changedChannel = "alipay_mock_changed"
 
 // The kinds of state kept this way.
 const (
-	KindApps    = "apps"
-	KindAppAuth = "appauth"
-	KindRoyalty = "royalty"
+	KindApps      = "apps"
+	KindAppAuth   = "appauth"
+	KindRoyalty   = "royalty"
+	KindScenarios = "scenarios"
 )
 
-var kinds = []string{KindApps, KindAppAuth, KindRoyalty}
+var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios}
 
 // put writes one value and, when that changed anything, tells every
 // replica; cond, when set, is a further condition on the stored row
@@ -218,4 +219,43 @@ func (db *DB) get(kind, where, arg string, v any) (bool, error) {
 		return false, db.failed(err)
 	}
 	return true, json.Unmarshal(data, v)
+}
+
+// UpdateScenarios runs f on the stored scenarios under a row lock, so
+// replicas count calls and move states one at a time (scenarios.Store).
+func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, 'state', '{}')
+			ON CONFLICT (kind, k) DO NOTHING`, KindScenarios); err != nil {
+			return err
+		}
+		var data []byte
+		if err := tx.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state' FOR UPDATE`,
+			KindScenarios).Scan(&data); err != nil {
+			return err
+		}
+		next, changed := f(data)
+		if !changed {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state'`, KindScenarios, next); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindScenarios)
+		return err
+	}))
+}
+
+// Scenarios reads the stored scenarios.
+func (db *DB) Scenarios() ([]byte, error) {
+	var data []byte
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state'`, KindScenarios).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return data, db.failed(err)
 }

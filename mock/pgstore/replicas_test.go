@@ -417,3 +417,38 @@ func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
 		t.Fatalf("the emptied packet on another replica: %v", p)
 	}
 }
+
+func TestReplicasShareScenarios(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	pay(t, rs[0], "SC", "1.00")
+	// A rule that acts twice, added on one replica: twice in all, whichever
+	// replicas the calls reach.
+	rs[1].Control(http.MethodPost, "/scenarios?name=twice",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {respond: {code: \"20000\"}}\n    times: 2\n", http.StatusCreated)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, r := range rs {
+		for len(r.Srv.Scenarios.List()[""]) < 2 { // the magic amounts and this one
+			if time.Now().After(deadline) {
+				t.Fatal("a replica did not take up the scenario")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	got := roundRobin(t, rs, 9, "alipay.trade.query", func(int) string { return `{"out_trade_no":"SC"}` })
+	if n := count(got, func(m map[string]any) bool { return m["code"] == "20000" }); n != 2 {
+		t.Fatalf("a rule with times: 2 acted %d times across replicas", n)
+	}
+	if n := count(got, ok); n != 7 {
+		t.Fatalf("%d real answers after the rule was used up, want 7", n)
+	}
+	// Cleared on one replica, gone on all.
+	rs[2].Control(http.MethodDelete, "/scenarios", nil, http.StatusOK)
+	for _, r := range rs {
+		for len(r.Srv.Scenarios.List()[""]) != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("a replica kept a cleared scenario")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
