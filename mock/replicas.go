@@ -15,6 +15,10 @@ import (
 // ran out.
 const sharedPoll = 250 * time.Millisecond
 
+// followPoll is how often a replica reads the notifications the others
+// wrote, for its lists and long polls.
+const followPoll = 100 * time.Millisecond
+
 // share makes a shared database (--store postgres://…) the truth for
 // trades, red packets, apps, app authorisations, royalty relations, the
 // notifications' schedule and the clock, so replicas act as
@@ -91,12 +95,36 @@ func (s *Server) share(db *pgstore.DB) error {
 	return nil
 }
 
-// runShared starts what a replica runs in the background; Close stops it.
+// runShared starts what a replica runs in the background; Close stops it:
+// the delivery of due attempts, and the outbox following every replica's
+// notifications.
 func (s *Server) runShared() {
-	s.bg.Add(1)
+	out := s.pg.Notifications(s.Notifier.Lease())
+	s.bg.Add(2)
 	go func() {
 		defer s.bg.Done()
-		s.Notifier.RunShared(s.stop, sharedPoll, func(err error) {})
+		s.Notifier.RunShared(s.stop, sharedPoll, func(error) {}) // the store reports failures
+	}()
+	go func() {
+		defer s.bg.Done()
+		t := time.NewTicker(followPoll)
+		defer t.Stop()
+		var mark int64
+		for {
+			for {
+				ns, next, err := out.Changed(mark, 500)
+				if err != nil || len(ns) == 0 {
+					break
+				}
+				mark = next
+				s.Notifier.Follow(ns)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
 	}()
 }
 

@@ -126,3 +126,40 @@ func (o *Outbox) install(nf Notification) int {
 	o.notifyLocked()
 	return c.gen
 }
+
+// Follow puts notifications another replica wrote in this outbox, so its
+// lists and waiters see every replica's notifications. A copy that has
+// seen more attempts than the one read is kept (the read was older).
+func (n *Notifier) Follow(ns []Notification) {
+	o := n.outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range ns {
+		c := ns[i].clone()
+		if old, ok := o.items[c.ID]; ok {
+			if len(old.Attempts) > len(c.Attempts) {
+				continue
+			}
+			if old.Final() {
+				o.finished--
+			}
+			c.gen, c.seq = old.gen, old.seq
+			*old = c
+			if old.Final() {
+				o.finished++
+				o.ledger.Final(old.seq)
+			} else {
+				o.ledger.Unfinal(old.seq)
+			}
+			continue
+		}
+		c.seq = o.ledger.Add(&c)
+		if c.Final() {
+			o.finished++
+			o.ledger.Final(c.seq)
+		}
+		o.items[c.ID] = &c
+	}
+	o.evictLocked()
+	o.notifyLocked()
+}

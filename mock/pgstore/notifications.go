@@ -35,10 +35,10 @@ func (o *Outbox) PutNotification(n notify.Notification) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err = o.db.pool.Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data)
-		VALUES ($1, $2, $3, $4, $5)
+	_, err = o.db.pool.Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
+		VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))
 		ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
-			data = EXCLUDED.data, lease_until = NULL, lease_owner = NULL`,
+			data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`,
 		n.ID, n.AppID, string(n.State), next, data)
 	return o.db.failed(err)
 }
@@ -91,4 +91,31 @@ func (o *Outbox) Claim(now time.Time, max int) ([]notify.Notification, error) {
 		out = append(out, n)
 	}
 	return out, o.db.failed(rows.Err())
+}
+
+// Changed returns up to max notifications written after the mark after,
+// oldest write first, and the mark to pass next time: every replica's
+// outbox follows the others' writes with it.
+func (o *Outbox) Changed(after int64, max int) ([]notify.Notification, int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := o.db.pool.Query(ctx, `SELECT updated, data FROM alipay_mock_notifications
+		WHERE updated > $1 ORDER BY updated LIMIT $2`, after, max)
+	if err != nil {
+		return nil, after, o.db.failed(err)
+	}
+	defer rows.Close()
+	var out []notify.Notification
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&after, &data); err != nil {
+			return nil, after, o.db.failed(err)
+		}
+		n, err := notify.Unmarshal(data)
+		if err != nil {
+			return nil, after, o.db.failed(err)
+		}
+		out = append(out, n)
+	}
+	return out, after, o.db.failed(rows.Err())
 }

@@ -61,8 +61,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 	next_at     timestamptz,
 	lease_until timestamptz,
 	lease_owner text,
+	updated     bigint NOT NULL,
 	data        bytea NOT NULL
 );
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	k text PRIMARY KEY,

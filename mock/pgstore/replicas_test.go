@@ -16,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -276,6 +277,29 @@ func TestReplicasDeliverEachNotificationOnce(t *testing.T) {
 	for out, k := range per {
 		if k != 2 {
 			t.Fatalf("%s was sent %d times, want 2 (one per attempt): %v", out, k, per)
+		}
+	}
+	// Every replica's outbox (its lists and long polls) shows every
+	// notification with both attempts, whichever replica made them.
+	for i, r := range rs {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		outbox := r.Srv.Notifier.Outbox()
+		var list []notify.Notification
+		done := outbox.WaitFunc(ctx, func() bool {
+			list = outbox.List(notify.Filter{})
+			if len(list) != n {
+				return false
+			}
+			for _, nf := range list {
+				if len(nf.Attempts) != 2 {
+					return false
+				}
+			}
+			return true
+		})
+		cancel()
+		if !done {
+			t.Fatalf("replica %d lists %d notifications: %+v", i, len(list), list)
 		}
 	}
 }
