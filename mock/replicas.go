@@ -84,7 +84,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	}
 
 	// Trades: every operation reads and writes the database.
-	s.Trades.Use(db.Trades())
+	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets())
 
 	// Notifications: kept in the database, each attempt leased to one replica.
@@ -100,7 +100,11 @@ func (s *Server) share(db *pgstore.DB) error {
 // notifications.
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
-	s.bg.Add(2)
+	s.bg.Add(3)
+	go func() {
+		defer s.bg.Done()
+		s.sweepTrades()
+	}()
 	go func() {
 		defer s.bg.Done()
 		s.Notifier.RunShared(s.stop, sharedPoll, func(error) {}) // the store reports failures
@@ -157,6 +161,38 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 		s.Royalty.Restore(rels)
 	}
 	return nil
+}
+
+// sweepTrades applies the trades' deadlines that have come, whichever
+// replica made the trade (each plans its own on its scheduler too; a dead
+// one's are applied here): every poll and whenever the clock moves. Every
+// replica sweeps; the row lock lets one change a trade, the others find
+// nothing left to do.
+func (s *Server) sweepTrades() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		moved := s.Clock.Moved()
+		for {
+			due, err := s.pg.DueTrades(s.Clock.Now(), 200)
+			if err != nil || len(due) == 0 {
+				break
+			}
+			changed := 0
+			for _, d := range due {
+				changed += len(s.Trades.Settle(d[0], d[1]))
+			}
+			if changed == 0 {
+				break // due rows another replica is settling: next round
+			}
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-moved:
+		case <-t.C:
+		}
+	}
 }
 
 func sameSnapshot(a, b clock.Snapshot) bool {

@@ -36,9 +36,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 	cashier_token text,
 	created       timestamptz NOT NULL,
 	version       bigint NOT NULL DEFAULT 1,
+	deadline      timestamptz,
 	data          bytea NOT NULL,
 	UNIQUE (app_id, out_trade_no)
 );
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_deadline ON alipay_mock_trades (deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_qr ON alipay_mock_trades (qr_token) WHERE qr_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_cashier ON alipay_mock_trades (cashier_token);
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_out ON alipay_mock_trades (out_trade_no);

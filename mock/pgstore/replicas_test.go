@@ -476,3 +476,20 @@ func TestReplicasShareScenarios(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicasApplyADeadReplicasDeadlines(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 3, mock.Options{Notify: notify.Options{Closed: true}})
+	r, err := try(rs[0], "alipay.trade.create", `{"out_trade_no":"DL","total_amount":"1.00","subject":"s","buyer_id":"2088102177846880","timeout_express":"5m"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("create: %v %v", r, err)
+	}
+	rs[0].Srv.Close() // the replica that planned the expiry is gone
+	rs[1].Advance("6m")
+	waitCalls(t, merchant, 1)
+	c := merchant.Calls()[0]
+	if c.Form.Get("out_trade_no") != "DL" || c.Form.Get("trade_status") != "TRADE_CLOSED" {
+		t.Fatalf("notification: %v", c.Form)
+	}
+}

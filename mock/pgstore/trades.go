@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,17 +12,46 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// Trades is the trade book's backend.
-func (db *DB) Trades() trade.Backend { return tradeBackend{db} }
+// Trades is the trade book's backend; deadline is when time alone next
+// changes a trade (trade.Book.Deadline), kept with it so that any replica
+// applies it (DueTrades).
+func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
+	return tradeBackend{db, deadline}
+}
 
-type tradeBackend struct{ db *DB }
+type tradeBackend struct {
+	db       *DB
+	deadline func(trade.Trade) (time.Time, bool)
+}
+
+// DueTrades names up to max trades whose deadline has come at now (the
+// mock's clock), as app_id and trade_no.
+func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `SELECT app_id, trade_no FROM alipay_mock_trades
+		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var r [2]string
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			return nil, db.failed(err)
+		}
+		out = append(out, r)
+	}
+	return out, db.failed(rows.Err())
+}
 
 // Begin starts an operation. The database transaction itself starts only
 // when a row must be locked or several rows written: a read, or a new
 // trade's single insert, costs one round trip each.
 func (b tradeBackend) Begin() (trade.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	return &tradeTx{db: b.db, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
+	return &tradeTx{db: b.db, deadline: b.deadline, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
 }
 
 func (b tradeBackend) Reset(app string) error {
@@ -38,6 +68,7 @@ func (b tradeBackend) Reset(app string) error {
 
 type tradeTx struct {
 	db       *DB
+	deadline func(trade.Trade) (time.Time, bool)
 	ctx      context.Context
 	cancel   context.CancelFunc
 	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
@@ -141,9 +172,9 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
-			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, data}})
+			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data}})
 	}
 	return nil
 }
@@ -154,8 +185,19 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, version = version + 1
-			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo]}, versioned: true})
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, version = version + 1
+			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr)}, versioned: true})
+	}
+	return nil
+}
+
+// due is a trade's deadline for the column: nil when it has none.
+func (t *tradeTx) due(tr trade.Trade) *time.Time {
+	if t.deadline == nil {
+		return nil
+	}
+	if at, ok := t.deadline(tr); ok {
+		return &at
 	}
 	return nil
 }
