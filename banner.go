@@ -51,7 +51,9 @@ func banner(srv *mock.Server, dataDir string) string {
 		scen = []string{"none (--scenario FILE_OR_DIR loads some)"}
 	}
 	fmt.Fprintf(&b, "  scenarios:         %s\n", strings.Join(scen, "\n                     "))
-	if dataDir != "" {
+	if store := srv.SharedStore(); store != "" {
+		fmt.Fprintf(&b, "  data:              %s (shared with every replica on it)\n", store)
+	} else if dataDir != "" {
 		fmt.Fprintf(&b, "  data:              %s (kept across restarts)\n", dataDir)
 	} else {
 		fmt.Fprintf(&b, "  data:              in memory (--data DIR keeps it across restarts)\n")

@@ -85,7 +85,7 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
-	s.Coupons.Use(db.RedPackets())
+	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())
@@ -163,7 +163,7 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 	return nil
 }
 
-// sweepTrades applies the trades' deadlines that have come, whichever
+// sweepTrades applies the trades' and red packets' deadlines that have come, whichever
 // replica made the trade (each plans its own on its scheduler too; a dead
 // one's are applied here): every poll and whenever the clock moves. Every
 // replica sweeps; the row lock lets one change a trade, the others find
@@ -186,6 +186,19 @@ func (s *Server) sweepTrades() {
 				break // due rows another replica is settling: next round
 			}
 		}
+		for {
+			due, err := s.pg.DueRedPackets(s.Clock.Now(), 200)
+			if err != nil || len(due) == 0 {
+				break
+			}
+			changed := 0
+			for _, no := range due {
+				changed += len(s.Coupons.Settle(no))
+			}
+			if changed == 0 {
+				break
+			}
+		}
 		select {
 		case <-s.stop:
 			return
@@ -197,4 +210,13 @@ func (s *Server) sweepTrades() {
 
 func sameSnapshot(a, b clock.Snapshot) bool {
 	return a.Base.Equal(b.Base) && a.Anchor.Equal(b.Anchor) && a.Speed == b.Speed && a.Frozen == b.Frozen
+}
+
+// SharedStore names the shared database (--store) without its password,
+// or is empty.
+func (s *Server) SharedStore() string {
+	if s.pg == nil {
+		return ""
+	}
+	return s.pg.String()
 }

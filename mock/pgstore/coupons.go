@@ -4,16 +4,55 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 )
 
-// RedPackets is the red-packet book's backend.
-func (db *DB) RedPackets() coupon.Backend { return couponBackend{db} }
+// RedPackets is the red-packet book's backend; deadline is when time alone
+// next changes an order (coupon.Book.Deadline), kept with it so that any
+// replica applies it (DueRedPackets).
+func (db *DB) RedPackets(deadline func(coupon.Order) (time.Time, bool)) coupon.Backend {
+	return couponBackend{db, deadline}
+}
 
-type couponBackend struct{ db *DB }
+type couponBackend struct {
+	db       *DB
+	deadline func(coupon.Order) (time.Time, bool)
+}
+
+// DueRedPackets names up to max orders whose deadline has come at now.
+func (db *DB) DueRedPackets(now time.Time, max int) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `SELECT auth_no FROM alipay_mock_red_packets
+		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			return nil, db.failed(err)
+		}
+		out = append(out, no)
+	}
+	return out, db.failed(rows.Err())
+}
+
+func (b couponBackend) due(o coupon.Order) *time.Time {
+	if b.deadline == nil {
+		return nil
+	}
+	if at, ok := b.deadline(o); ok {
+		return &at
+	}
+	return nil
+}
 
 func (b couponBackend) Begin() (coupon.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
@@ -22,7 +61,7 @@ func (b couponBackend) Begin() (coupon.Tx, error) {
 		cancel()
 		return nil, b.db.failed(err)
 	}
-	return &couponTx{db: b.db, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
+	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
 }
 
 func (b couponBackend) Reset(app string) error {
@@ -39,6 +78,7 @@ func (b couponBackend) Reset(app string) error {
 
 type couponTx struct {
 	db       *DB
+	due      func(coupon.Order) *time.Time
 	ctx      context.Context
 	cancel   context.CancelFunc
 	tx       pgx.Tx
@@ -117,8 +157,8 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 			tok = &o.CashierToken
 		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, data)
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data)
 		if err != nil {
 			return t.err(err)
 		}
@@ -132,8 +172,8 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, version = version + 1
-			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo])
+		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, version = version + 1
+			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o))
 		if err != nil {
 			return t.err(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -51,9 +52,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_red_packets (
 	cashier_token text,
 	created       timestamptz NOT NULL,
 	version       bigint NOT NULL DEFAULT 1,
+	deadline      timestamptz,
 	data          bytea NOT NULL,
 	UNIQUE (app_id, out_order_no)
 );
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_deadline ON alipay_mock_red_packets (deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_packets (cashier_token);
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
 CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
@@ -111,6 +114,9 @@ func Open(url string) (*DB, error) {
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // a wrong host fails the start, not hangs it
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -131,19 +137,23 @@ func Open(url string) (*DB, error) {
 	return db, nil
 }
 
-// redact hides a password in a URL for messages.
-func redact(url string) string {
-	at := strings.LastIndex(url, "@")
-	sch := strings.Index(url, "://")
-	if at < 0 || sch < 0 || at < sch {
-		return url
+// redact hides the password of a URL (in its user part or its query)
+// for messages and the banner.
+func redact(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "postgres://(unreadable URL)"
 	}
-	cred := url[sch+3 : at]
-	if i := strings.Index(cred, ":"); i >= 0 {
-		return url[:sch+3] + cred[:i] + ":***" + url[at:]
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
-	return url
+	return u.Redacted()
 }
+
+// String is the database's URL without its password.
+func (db *DB) String() string { return redact(db.url) }
 
 // Boots is how many times a replica started on this database, this start
 // included: it keeps replicas' ids apart.

@@ -493,3 +493,42 @@ func TestReplicasApplyADeadReplicasDeadlines(t *testing.T) {
 		t.Fatalf("notification: %v", c.Form)
 	}
 }
+
+func TestReplicasApplyADeadReplicasRedPacketDeadlines(t *testing.T) {
+	rs, url := replicasAt(t, 3, mock.Options{})
+	// The page pay request lands the sender on the cashier: an unpaid packet.
+	rs[0].Post(rs[0].Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RPT","out_request_no":"RPT-pay","order_title":"红包","amount":"3.00","pay_timeout":"5m"}`, nil))
+	rs[0].Srv.Close() // the replica that planned the pay timeout is gone
+	// Applied by a live replica without anyone reading the packet: the
+	// stored order is closed and has no deadline left.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var made int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_red_packets WHERE deadline IS NOT NULL`).Scan(&made); err != nil || made != 1 {
+		t.Fatalf("%d unpaid red packets with a deadline, want 1 (%v)", made, err)
+	}
+	rs[1].Advance("6m")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var pending int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_red_packets WHERE deadline IS NOT NULL`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dead replica's pay timeout was not applied")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var p map[string]any
+	rs[2].ControlJSON(http.MethodGet, "/red-packets/RPT", nil, http.StatusOK, &p)
+	if p["status"] != "CLOSED" {
+		t.Fatalf("red packet after its pay timeout: %v", p)
+	}
+}
