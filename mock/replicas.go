@@ -82,6 +82,10 @@ func (s *Server) share(db *pgstore.DB) error {
 	if err := s.Scenarios.Share(db, gateway.Catalogue()); err != nil {
 		return err
 	}
+	// Answers queued through the control API: one queue for all.
+	if err := s.Faults.Share(db); err != nil {
+		return err
+	}
 
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
@@ -153,6 +157,12 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Scenarios.Refresh(st)
+	case pgstore.KindFaults:
+		st, err := db.Faults()
+		if err != nil {
+			return err
+		}
+		s.Faults.Refresh(st)
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

@@ -26,9 +26,10 @@ const (
 	KindAppAuth   = "appauth"
 	KindRoyalty   = "royalty"
 	KindScenarios = "scenarios"
+	KindFaults    = "faults"
 )
 
-var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios}
+var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults}
 
 // put writes one value and, when that changed anything, tells every
 // replica; cond, when set, is a further condition on the stored row
@@ -224,36 +225,54 @@ func (db *DB) get(kind, where, arg string, v any) (bool, error) {
 // UpdateScenarios runs f on the stored scenarios under a row lock, so
 // replicas count calls and move states one at a time (scenarios.Store).
 func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error {
+	return db.update(KindScenarios, f)
+}
+
+// UpdateFaults runs f on the stored queue of answers under a row lock
+// (gateway.QueueStore).
+func (db *DB) UpdateFaults(f func(state []byte) (next []byte, changed bool)) error {
+	return db.update(KindFaults, f)
+}
+
+// Faults reads the stored queue of answers.
+func (db *DB) Faults() ([]byte, error) { return db.state(KindFaults) }
+
+// update runs f on one kind's single state row under its lock, stores
+// what f returns when changed and tells every replica.
+func (db *DB) update(kind string, f func(state []byte) (next []byte, changed bool)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, 'state', '{}')
-			ON CONFLICT (kind, k) DO NOTHING`, KindScenarios); err != nil {
+			ON CONFLICT (kind, k) DO NOTHING`, kind); err != nil {
 			return err
 		}
 		var data []byte
 		if err := tx.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state' FOR UPDATE`,
-			KindScenarios).Scan(&data); err != nil {
+			kind).Scan(&data); err != nil {
 			return err
 		}
 		next, changed := f(data)
 		if !changed {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state'`, KindScenarios, next); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state'`, kind, next); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindScenarios)
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
 		return err
 	}))
 }
 
 // Scenarios reads the stored scenarios.
-func (db *DB) Scenarios() ([]byte, error) {
+func (db *DB) Scenarios() ([]byte, error) { return db.state(KindScenarios) }
+
+// state reads one kind's single state row.
+func (db *DB) state(kind string) ([]byte, error) {
 	var data []byte
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state'`, KindScenarios).Scan(&data)
+	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state'`, kind).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

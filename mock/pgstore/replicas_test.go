@@ -532,3 +532,30 @@ func TestReplicasApplyADeadReplicasRedPacketDeadlines(t *testing.T) {
 		t.Fatalf("red packet after its pay timeout: %v", p)
 	}
 }
+
+func TestReplicasShareQueuedAnswers(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	pay(t, rs[0], "FQ", "1.00")
+	rs[2].Control(http.MethodPost, "/faults", map[string]any{"method": "alipay.trade.query", "code": "20000", "times": 2}, http.StatusCreated)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, r := range rs {
+		for len(r.Srv.Faults.List()) != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("a replica did not hear of the queued answer")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	got := roundRobin(t, rs, 9, "alipay.trade.query", func(int) string { return `{"out_trade_no":"FQ"}` })
+	if n := count(got, func(m map[string]any) bool { return m["code"] == "20000" }); n != 2 {
+		t.Fatalf("an answer queued for 2 requests answered %d across replicas", n)
+	}
+	for _, r := range rs {
+		for len(r.Srv.Faults.List()) != 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("a replica still lists the used-up answer")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
