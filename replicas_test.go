@@ -251,3 +251,22 @@ func mockSettings(v any, key string) []string {
 	}
 	return out
 }
+
+// TestStoreFlagRefusesWhatItCannotUse: a --store that is not a PostgreSQL
+// URL, or one given with --data, stops the start with one line that hides
+// the password; so does a database that cannot be reached.
+func TestStoreFlagRefusesWhatItCannotUse(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--store", "mysql://u:hunter2@db/x"},
+		{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--store", "postgres://u:hunter2@127.0.0.1:1/x"},
+		{"serve", "--addr", "127.0.0.1:0", "--store", "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"}, // nothing listens on port 1
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code == 0 {
+			t.Fatalf("%v started", args)
+		}
+		if msg := errb.String(); strings.Contains(msg, "hunter2") || !strings.Contains(msg, "store") {
+			t.Errorf("%v: %q", args, msg)
+		}
+	}
+}

@@ -143,6 +143,9 @@ func New(opts Options) (_ *Server, err error) {
 	}()
 
 	// Store: a data directory keeps state across restarts.
+	if cfg.DataDir != "" && cfg.Store != "" {
+		return nil, errors.New("--data and --store cannot be used together")
+	}
 	if cfg.DataDir != "" {
 		if s.db, err = store.Open(cfg.DataDir); err != nil {
 			return nil, err
@@ -155,9 +158,6 @@ func New(opts Options) (_ *Server, err error) {
 	}
 
 	if cfg.Store != "" {
-		if cfg.DataDir != "" {
-			return nil, errors.New("--data and --store cannot be used together")
-		}
 		if s.pg, err = pgstore.Open(cfg.Store); err != nil {
 			return nil, err
 		}
@@ -250,7 +250,9 @@ func New(opts Options) (_ *Server, err error) {
 // hook that writes to it.
 func (s *Server) release() error {
 	if s.pg != nil {
-		s.Clock.OnJump(nil)
+		if s.Clock != nil {
+			s.Clock.OnJump(nil)
+		}
 		s.bg.Wait()
 		s.pg.Close()
 	}
