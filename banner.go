@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/localca"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
@@ -24,6 +26,15 @@ func banner(srv *mock.Server, dataDir string) string {
 	fmt.Fprintf(&b, "  control API:       %s%s/\n", base, control.Prefix)
 	if all != "" {
 		fmt.Fprintf(&b, "  listening on:      %s\n", all)
+	}
+	if tlsURL := srv.TLSURL(); tlsURL != "" {
+		tlsBase, _ := reachable(strings.Replace(tlsURL, "https://", "http://", 1))
+		fmt.Fprintf(&b, "  TLS:               %s%s (certificate for openapi.alipay.com and Alipay's other names, docs/tls.md)\n",
+			strings.Replace(tlsBase, "http://", "https://", 1), mock.GatewayPath)
+		fmt.Fprintf(&b, "  local CA:          %s (alipay-mock ca prints it; apps must trust it, docs/tls.md)\n", filepath.Join(srv.CA().Dir(), localca.CAFile))
+		if srv.QRCodeStyle() == mock.QRCodeAlipay {
+			fmt.Fprintf(&b, "  qr_code:           https://qr.alipay.com/bax0… as in production (--qr-code mock for the mock's own URL)\n")
+		}
 	}
 	fmt.Fprintf(&b, "  Alipay public key: %s%s/alipay-public-key (also keys/dev/alipay_public_key.pem)\n                     %s\n",
 		base, control.Prefix, keys.Fingerprint(&srv.Key.PublicKey))

@@ -118,6 +118,13 @@ var docsNotRun = map[string]string{
 		"the second replica of the example above (see there)",
 	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x": "a measurement " +
 		"(a minute on 2 cores); docs/replicas.md reports its ratios, never asserted",
+	"docker run --add-host openapi.alipay.com:host-gateway --add-host qr.alipay.com:host-gateway your-shop-app": "no " +
+		"Docker engine, and the app is the reader's; client/tls_e2e_test.go resolves the same names to the mock's TLS listener",
+	"docker compose -f docs/tls-compose.yaml up": "no Docker engine; tls_compose_test.go (TestTLSComposeFile) checks " +
+		"the file and runs its alipay-mock commands with the built binary",
+	"curl --cacert alipay-mock-ca.pem --resolve openapi.alipay.com:8443:127.0.0.1 https://openapi.alipay.com:8443/gateway.do": "" +
+		"the page's mock has no TLS listener on 8443; tls_cli_test.go (TestCACommandVerifiesTheServedCertificate) makes the " +
+		"same request over TLS with the CA the ca command printed",
 	"UPDATE_SCREENSHOTS=1 BROWSER_TESTS=required go test ./mock/ -run TestBrowserPagesFit -count=1": "it " +
 		"rewrites the tracked screenshots; the same test without UPDATE_SCREENSHOTS runs in CI " +
 		"(.ci/run: BROWSER_TESTS=required ./scripts/test.sh)",

@@ -25,6 +25,7 @@ func init() {
 		{"sign", "METHOD [key=value…] [flags]", "print a request's string-to-sign, signature and form body without sending it", signCmd},
 		{"verify-notify", "[FILE] [flags]", "check a captured notification's signature (form body from FILE or stdin) and say why it fails", verifyNotify},
 		{"keys", "[flags]", "generate an app key pair in every format (and certificate-mode files)", genKeys},
+		{"ca", "[flags]", "print the local CA certificate that --tls serves from (made on first use; the key is never printed)", caCmd},
 		{"scenarios", "check PATH…", "validate scenario files: every problem with its file and line", scenariosCmd},
 		{"healthcheck", "[flags]", "exit 0 when the mock answers /_mock/health (the Docker HEALTHCHECK)", healthcheck},
 		{"version", "", "print the version", func(_ []string, stdout, _ io.Writer) error {

@@ -5,6 +5,7 @@
 //	alipay-mock sign METHOD [key=value…] [flags]   the string-to-sign and signature
 //	alipay-mock verify-notify [FILE]               check a captured notification
 //	alipay-mock keys [flags]      generate an app key pair in every format
+//	alipay-mock ca [flags]        print the local CA certificate --tls serves from
 //	alipay-mock scenarios check PATH...  validate scenario files
 //	alipay-mock healthcheck       exit 0 when the mock answers (for Docker)
 //	alipay-mock version | --version
@@ -167,6 +168,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
+	tlsOn := fs.Bool("tls", false, "also serve the gateway, v3 and the buyer pages over HTTPS, with a certificate for Alipay's host names (openapi.alipay.com, …) from a local CA (docs/tls.md)")
+	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443; a free port when --addr's port is 0)")
+	caDir := fs.String("ca-dir", "", "keep the local CA and the TLS certificate in DIR (default DATA/ca with --data, else alipay-mock/ca in the user's config directory)")
+	var tlsHostFlags multi
+	fs.Var(&tlsHostFlags, "tls-host", "another name or IP address for the TLS certificate, besides Alipay's, localhost, 127.0.0.1, ::1 and the --public-url host (repeatable)")
+	qrCode := fs.String("qr-code", "", "what precreate's qr_code is: alipay (https://qr.alipay.com/bax0…, as in production; the default with --tls) or mock (the mock's own /qr/ page; the default without)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -213,6 +220,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.AllowedHosts = allowedHosts
 	opts.DataDir = *dataDir
 	opts.Store = *storeURL
+	if opts.TLS, err = tlsOptions(*tlsOn, *tlsAddr, *addr, *caDir, tlsHostFlags); err != nil {
+		return err
+	}
+	opts.QRCode = *qrCode
 	if *journalEntries < 1 {
 		return errors.New("--journal-max-entries must be 1 or more")
 	}

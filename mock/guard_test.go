@@ -79,6 +79,20 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "gateway by service name", srv: guarded, path: "/gateway.do", host: "alipay-mock:8080", remote: docker, want: 200},
 		{name: "v3 by service name", srv: guarded, path: "/v3/alipay/trade/query", host: "alipay-mock:8080", remote: docker, want: 400},
 		{name: "buyer page by any name", srv: open, path: "/qr/bax0nothing", host: "evil.example", remote: docker, want: 404},
+
+		// With TLS, Alipay's names reach the mock for apps: they get the
+		// gateway, v3 and the buyer pages, never the control API or the
+		// dashboard, whoever asks and whatever they show.
+		{name: "Alipay name, loopback", srv: open, path: "/_mock/apps", host: "openapi.alipay.com", remote: "127.0.0.1:5000", want: 403, say: "Alipay host name"},
+		{name: "Alipay name with port, dashboard", srv: open, path: "/_mock/ui", host: "qr.alipay.com:443", remote: "127.0.0.1:5000", want: 403, say: "Alipay host name"},
+		{name: "Alipay name with the token", srv: guarded, path: "/_mock/apps", host: "openapi.alipay.com", remote: docker, header: token, want: 403, say: "Alipay host name"},
+		{name: "Alipay name with the token cookie", srv: guarded, path: "/_mock/ui", host: "OPENAPI-SANDBOX.DL.ALIPAYDEV.COM.", remote: docker, header: map[string]string{"Cookie": "alipay_mock_token=s3cret"}, want: 403},
+		{name: "Alipay name, health", srv: open, path: "/_mock/health", host: "mapi.alipay.com", remote: "127.0.0.1:5000", want: 403},
+		{name: "Alipay name, gateway", srv: guarded, path: "/gateway.do", host: "openapi.alipay.com", remote: docker, want: 200},
+		{name: "Alipay name, v3", srv: guarded, path: "/v3/alipay/trade/query", host: "openapi.alipay.com", remote: docker, want: 400},
+		{name: "Alipay name, QR page", srv: guarded, path: "/bax0nothing", host: "qr.alipay.com", remote: docker, want: 404, say: "订单不存在"},
+		{name: "Alipay name, cashier page", srv: guarded, path: "/cashier/nothing", host: "openapi.alipay.com", remote: docker, want: 404},
+		{name: "look-alike is no Alipay name", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: "127.0.0.1:5000", want: 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +119,7 @@ func TestControlAPIGuard(t *testing.T) {
 }
 
 func TestAllowedHostOptionChecked(t *testing.T) {
-	for _, h := range []string{"*", "http://alipay-mock", "alipay-mock/path", ""} {
+	for _, h := range []string{"*", "http://alipay-mock", "alipay-mock/path", "", "openapi.alipay.com", "*.alipay.com", "openapi-sandbox.dl.alipaydev.com:443"} {
 		if s, err := mock.New(mock.Options{AllowedHosts: []string{h}}); err == nil {
 			s.Close()
 			t.Errorf("AllowedHosts %q accepted", h)

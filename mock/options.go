@@ -44,6 +44,9 @@ func (opts Options) withDefaults() (config, error) {
 			return config{}, err
 		}
 	}
+	if err := opts.tlsDefaults(); err != nil {
+		return config{}, err
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

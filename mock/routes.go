@@ -88,6 +88,8 @@ func (s *Server) routes(cfg config) *echo.Echo {
 			_ = s.jsonError(c, statusOf(err), err)
 		}
 	}
+	// https://qr.alipay.com/bax0… is the QR page (mock/tls.go).
+	e.Pre(qrHost)
 	e.Use(securityHeaders)
 	recovery := middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableErrorHandler: true, // the surface answers it
@@ -98,7 +100,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	})
 
 	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
-		PublicURL: cfg.PublicURL, BillFeeRate: cfg.BillFeeRate,
+		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT
@@ -130,7 +132,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
 		control.RefuseOwnRequests, guard)...))
 
-	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL}
+	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
 	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
 	return e

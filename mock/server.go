@@ -6,6 +6,7 @@ package mock
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/localca"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
@@ -101,6 +103,13 @@ type Options struct {
 	// processes (replicas) use at once to act as one mock
 	// (docs/replicas.md); empty keeps state in this process (or DataDir).
 	Store string
+	// TLS serves the gateway, v3 and the pages over HTTPS too, with a
+	// certificate for Alipay's host names (docs/tls.md).
+	TLS TLSOptions
+	// QRCode is the shape of precreate's qr_code: QRCodeAlipay
+	// (https://qr.alipay.com/bax0…, the default with TLS) or QRCodeMock
+	// (the mock's own /qr/ page, the default without).
+	QRCode string
 	// Journal bounds the request journal by entries and bytes; zero values
 	// take the defaults (2,000 entries, 32 MiB).
 	Journal journal.Options
@@ -117,14 +126,19 @@ type Server struct {
 	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Queue
 
-	db   *store.DB
-	pg   *pgstore.DB    // --store: the shared database (replicas.go)
-	bg   sync.WaitGroup // what runs for the shared store
-	echo *echo.Echo
-	ln   net.Listener
-	http *http.Server
-	stop chan struct{}
-	done chan struct{}
+	db     *store.DB
+	pg     *pgstore.DB    // --store: the shared database (replicas.go)
+	bg     sync.WaitGroup // what runs for the shared store
+	echo   *echo.Echo
+	ln     net.Listener
+	http   *http.Server
+	ca     *localca.CA
+	tlsC   *tls.Config
+	tlsLn  net.Listener
+	https  *http.Server
+	qrCode string
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
@@ -135,7 +149,7 @@ func New(opts Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{stop: make(chan struct{}), done: make(chan struct{}), qrCode: cfg.QRCode}
 	defer func() {
 		if err != nil { // a failed start lets go of the directory and the clock
 			_ = s.release()
@@ -234,6 +248,13 @@ func New(opts Options) (_ *Server, err error) {
 		}
 	}
 
+	// TLS: the local CA and the certificate for Alipay's host names.
+	if cfg.TLS.Addr != "" {
+		if s.ca, s.tlsC, err = openCA(cfg.Options); err != nil {
+			return nil, err
+		}
+	}
+
 	// HTTP: a route group per surface.
 	s.echo = s.routes(cfg)
 	go func() {
@@ -282,10 +303,31 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	s.http = s.httpServer()
 	go func() { _ = s.http.Serve(ln) }()
+	if s.tlsC != nil {
+		tln, err := net.Listen("tcp", opts.TLS.Addr)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("--tls-addr: %w", err)
+		}
+		s.tlsLn = tln
+		s.https = s.httpServer()
+		s.https.TLSConfig = s.tlsC
+		// A handshake an app refuses (it does not trust the CA yet) is the
+		// first thing to look for when TLS does not work.
+		s.https.ErrorLog = slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)
+		// ServeTLS offers HTTP/2 as well: the Node SDK asks
+		// openapi.alipay.com for it on its streaming calls.
+		go func() { _ = s.https.ServeTLS(tln, "", "") }()
+	}
 	return s, nil
+}
+
+// httpServer is the mock's HTTP server with its time and size limits.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 }
 
 // URL is the base URL of a started mock, e.g. http://127.0.0.1:41234.
@@ -311,13 +353,15 @@ func (s *Server) Close() error {
 	}
 	close(s.stop)
 	<-s.done
-	var err error
-	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = s.http.Shutdown(ctx)
+	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, h := range []*http.Server{s.http, s.https} {
+		if h != nil {
+			errs = append(errs, h.Shutdown(ctx))
+		}
 	}
-	return errors.Join(err, s.release())
+	return errors.Join(append(errs, s.release())...)
 }
 
 // Banner is the start-up text: where the gateway is, the apps and the key

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
@@ -45,6 +46,9 @@ func CheckAllowedHost(h string) error {
 	if h == "" || strings.ContainsAny(h, "/?#@ \t") {
 		return fmt.Errorf("--allowed-host %q: want a host name, *.domain or host:port (no scheme or path)", h)
 	}
+	if alipay.IsAlipayHost(strings.TrimPrefix(h, "*.")) {
+		return fmt.Errorf("--allowed-host %q: Alipay's host names serve only the gateway, v3 and the buyer pages, never the control API or dashboard", h)
+	}
 	return nil
 }
 
@@ -71,6 +75,9 @@ func RefuseOwnRequests(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Guard decides who reaches the control API and the dashboard:
 //
+//  0. Never on an Alipay host name (alipay.IsAlipayHost): with TLS those
+//     names reach the mock for apps, which must get only what Alipay
+//     serves there, token or not.
 //  1. A client that shows the token passes.
 //  2. Otherwise the Host must be a loopback name or address, the
 //     --public-url host or an --allowed-host: a page on another name that
@@ -84,6 +91,10 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
+			if alipay.IsAlipayHost(r.Host) {
+				return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is an Alipay host name: it serves the gateway, v3 and the buyer pages only; "+
+					"reach the control API and dashboard through the mock's own address (for example http://127.0.0.1:8080)", r.Host)})
+			}
 			if o.Token != "" && showsToken(c, o.Token) {
 				return next(c)
 			}

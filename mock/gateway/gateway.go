@@ -44,6 +44,9 @@ type Gateway struct {
 	// PublicURL is the base URL of the mock as browsers reach it, for
 	// qr_code values and the cashier; empty means taken from each request.
 	PublicURL string
+	// AlipayQRCode makes qr_code https://qr.alipay.com/<token>, as in
+	// production, instead of the mock's own /qr/ page.
+	AlipayQRCode bool
 	// Queue holds answers queued through the control API.
 	Queue *Queue
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).

@@ -204,7 +204,7 @@ func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
 	return struct {
 		OutTradeNo string `json:"out_trade_no"`
 		QRCode     string `json:"qr_code"`
-	}{t.OutTradeNo, g.publicURL(cl) + "/qr/" + t.QRToken}, nil
+	}{t.OutTradeNo, shared.QRCode(g.AlipayQRCode, g.PublicURL, cl.ec, t.QRToken)}, nil
 }
 
 // paidFields are the fields pay and query share.

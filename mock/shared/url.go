@@ -3,6 +3,8 @@ package shared
 import (
 	"strings"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -20,4 +22,14 @@ func PublicURL(configured string, c echo.Context) string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request().Host
+}
+
+// QRCode is a precreate trade's qr_code: https://qr.alipay.com/<token> as
+// in production when alipayHost (the mock then serves that host over TLS),
+// else the mock's own QR page, PublicURL + /qr/<token>.
+func QRCode(alipayHost bool, configured string, c echo.Context, token string) string {
+	if alipayHost {
+		return "https://" + alipay.QRHost + "/" + token
+	}
+	return PublicURL(configured, c) + "/qr/" + token
 }

@@ -38,6 +38,9 @@ type Pages struct {
 	// PublicURL is the mock's base URL as browsers reach it; empty means
 	// taken from each request.
 	PublicURL string
+	// AlipayQRCode: the QR image carries https://qr.alipay.com/<token>,
+	// the trade's qr_code.
+	AlipayQRCode bool
 }
 
 // Register adds the pages' routes. Each finds its trade or red packet by
@@ -165,7 +168,7 @@ func (p *Pages) qrPNG(c echo.Context, token string) error {
 	if s, err := strconv.Atoi(c.QueryParam("size")); err == nil && s >= 64 && s <= 1024 {
 		size = s
 	}
-	png, err := qrcode.Encode(shared.PublicURL(p.PublicURL, c)+"/qr/"+token, qrcode.Medium, size)
+	png, err := qrcode.Encode(shared.QRCode(p.AlipayQRCode, p.PublicURL, c, token), qrcode.Medium, size)
 	if err != nil {
 		return err
 	}
