@@ -119,12 +119,17 @@ func start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "alipay-mock-pg-")
+	root := os.Geteuid() == 0
+	parent := ""
+	if root {
+		parent = "/tmp" // nobody must reach it: $TMPDIR may sit under /root
+	}
+	dir, err := os.MkdirTemp(parent, "alipay-mock-pg-")
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{dir: dir, bin: b}
-	if os.Geteuid() == 0 { // initdb and postgres refuse to run as root
+	if root { // initdb and postgres refuse to run as root
 		c.cred = &syscall.Credential{Uid: 65534, Gid: 65534}
 		if err := os.Chown(dir, 65534, 65534); err != nil {
 			return nil, err
