@@ -111,8 +111,8 @@ func Open(url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
-	if cfg.MaxConns < 16 {
-		cfg.MaxConns = 16
+	if !strings.Contains(url, "pool_max_conns") && cfg.MaxConns < 16 {
+		cfg.MaxConns = 16 // unless the URL says
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 { // a wrong host fails the start, not hangs it
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
