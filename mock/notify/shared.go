@@ -140,18 +140,13 @@ func (n *Notifier) Follow(ns []Notification) {
 			if len(old.Attempts) > len(c.Attempts) {
 				continue
 			}
+			// A new copy, never a write through the old one: whoever
+			// queued it may still read it.
 			if old.Final() {
 				o.finished--
 			}
-			c.gen, c.seq = old.gen, old.seq
-			*old = c
-			if old.Final() {
-				o.finished++
-				o.ledger.Final(old.seq)
-			} else {
-				o.ledger.Unfinal(old.seq)
-			}
-			continue
+			o.ledger.Remove(old.seq)
+			c.gen = old.gen
 		}
 		c.seq = o.ledger.Add(&c)
 		if c.Final() {
