@@ -68,7 +68,9 @@ func banner(srv *mock.Server, dataDir string) string {
 		signer += " (a build with -tags openssl signs about 3x as fast)"
 	}
 	fmt.Fprintf(&b, "  RSA signer:        %s\n", signer)
-	if dataDir != "" {
+	if store := srv.SharedStore(); store != "" {
+		fmt.Fprintf(&b, "  data:              %s (shared with every replica on it)\n", store)
+	} else if dataDir != "" {
 		fmt.Fprintf(&b, "  data:              %s (kept across restarts)\n", dataDir)
 	} else {
 		fmt.Fprintf(&b, "  data:              in memory (--data DIR keeps it across restarts)\n")

@@ -134,6 +134,13 @@ var docsNotRun = map[string]string{
 		"stores a million paid trades and notifications (several GB, minutes); docs/performance.md reports it; " +
 		"TestPackReadsBackWhatWasPut checks the packing it measures in every run",
 	"docker run --network host": "a fragment of a docker command, named as a risk; no Docker engine",
+	"alipay-mock --addr 0.0.0.0:8081 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
+		"needs a PostgreSQL server; replicas_test.go (TestKilledReplicaLosesNothingAcknowledged) runs the binary " +
+		"with --store against a throwaway one, three replicas at once",
+	"alipay-mock --addr 0.0.0.0:8082 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
+		"the second replica of the example above (see there)",
+	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x": "a measurement " +
+		"(a minute on 2 cores); docs/replicas.md reports its ratios, never asserted",
 	"docker run --add-host openapi.alipay.com:host-gateway --add-host qr.alipay.com:host-gateway your-shop-app": "no " +
 		"Docker engine, and the app is the reader's; client/tls_e2e_test.go resolves the same names to the mock's TLS listener",
 	"docker compose -f docs/tls-compose.yaml up": "no Docker engine; tls_compose_test.go (TestTLSComposeFile) checks " +

@@ -164,6 +164,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	var allowedHosts multi
 	fs.Var(&allowedHosts, "allowed-host", "a Host name (or *.domain, host:port) the control API and dashboard answer besides loopback names and the --public-url host, e.g. a Docker service name (repeatable)")
 	dataDir := fs.String("data", "", "keep apps, trades, red packets, notifications and the clock in DIR, so a restart carries on (default: in memory)")
+	storeURL := fs.String("store", "", "share trades, notifications and the clock with other alipay-mock processes through PostgreSQL at postgres://URL, so replicas behind a load balancer act as one mock (docs/replicas.md; default: this process only)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
@@ -222,6 +223,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.ControlToken = *controlToken
 	opts.AllowedHosts = allowedHosts
 	opts.DataDir = *dataDir
+	opts.Store = *storeURL
 	if opts.TLS, err = tlsOptions(*tlsOn, *tlsAddr, *addr, *caDir, tlsHostFlags); err != nil {
 		return err
 	}

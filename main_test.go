@@ -26,6 +26,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 var (
@@ -299,6 +300,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Stop()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}

@@ -120,6 +120,9 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	if s.db != nil {
 		storeErr = s.db.Err
 	}
+	if s.pg != nil {
+		storeErr = s.pg.Err
+	}
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString}

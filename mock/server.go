@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/localca"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/store"
@@ -103,6 +105,10 @@ type Options struct {
 	// in a file there, so a restarted mock carries on; empty keeps
 	// everything in memory.
 	DataDir string
+	// Store is a shared database, postgres://…, that several mock
+	// processes (replicas) use at once to act as one mock
+	// (docs/replicas.md); empty keeps state in this process (or DataDir).
+	Store string
 	// TLS serves the gateway, v3 and the pages over HTTPS too, with a
 	// certificate for Alipay's host names (docs/tls.md).
 	TLS TLSOptions
@@ -127,7 +133,9 @@ type Server struct {
 	Faults *gateway.Queue
 
 	db      *store.DB
-	feeRate int64 // the bills' fee rate, basis points
+	feeRate int64          // the bills' fee rate, basis points
+	pg      *pgstore.DB    // --store: the shared database (replicas.go)
+	bg      sync.WaitGroup // what runs for the shared store
 	echo    *echo.Echo
 	ln      net.Listener
 	http    *http.Server
@@ -156,6 +164,9 @@ func New(opts Options) (_ *Server, err error) {
 	}()
 
 	// Store: a data directory keeps state across restarts.
+	if cfg.DataDir != "" && cfg.Store != "" {
+		return nil, errors.New("--data and --store cannot be used together")
+	}
 	if cfg.DataDir != "" {
 		if s.db, err = store.Open(cfg.DataDir); err != nil {
 			return nil, err
@@ -164,6 +175,16 @@ func New(opts Options) (_ *Server, err error) {
 			// A seed replays the same ids: move it on at every start so new
 			// trade numbers never collide with stored ones.
 			cfg.Seed += int64(s.db.Boots()-1) * 1_000_003
+		}
+	}
+
+	if cfg.Store != "" {
+		if s.pg, err = pgstore.Open(cfg.Store); err != nil {
+			return nil, err
+		}
+		if cfg.Seed != 0 {
+			// Every replica, and every start, draws its own ids.
+			cfg.Seed += (s.pg.Boots() - 1) * 1_000_003
 		}
 	}
 
@@ -227,6 +248,11 @@ func New(opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
+	if s.pg != nil {
+		if err := s.share(s.pg); err != nil {
+			return nil, err
+		}
+	}
 	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
 	for _, sp := range cfg.apps {
 		if _, err := s.Apps.Add(sp); err != nil {
@@ -247,12 +273,22 @@ func New(opts Options) (_ *Server, err error) {
 		defer close(s.done)
 		s.Sched.Loop(s.stop)
 	}()
+	if s.pg != nil {
+		s.runShared()
+	}
 	return s, nil
 }
 
 // release lets go of what New took: the data directory, and the clock's
 // hook that writes to it.
 func (s *Server) release() error {
+	if s.pg != nil {
+		if s.Clock != nil {
+			s.Clock.OnJump(nil)
+		}
+		s.bg.Wait()
+		s.pg.Close()
+	}
 	if s.db == nil {
 		return nil
 	}

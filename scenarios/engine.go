@@ -54,6 +54,7 @@ type Engine struct {
 	mu      sync.Mutex
 	scopes  map[string][]*loaded
 	builtin []*loaded
+	shared  *sharing // set when replicas share the scenarios (shared.go)
 }
 
 // NewEngine makes an empty engine.
@@ -66,11 +67,11 @@ func newLoaded(f *File) *loaded {
 // Add puts files in force after those already there, each in the scope
 // of its app_id.
 func (e *Engine) Add(files ...*File) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, f := range files {
-		e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
-	}
+	e.change(func() {
+		for _, f := range files {
+			e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
+		}
+	})
 }
 
 // AddBuiltin puts files in force for every app, after the global scope,
@@ -86,27 +87,29 @@ func (e *Engine) AddBuiltin(files ...*File) {
 // Replace puts files in force in place of everything in the scope app
 // (files whose app_id is empty take it).
 func (e *Engine) Replace(app string, files ...*File) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var ls []*loaded
-	for _, f := range files {
-		f.AppID = app
-		ls = append(ls, newLoaded(f))
-	}
-	e.scopes[app] = ls
+	e.change(func() {
+		var ls []*loaded
+		for _, f := range files {
+			f.AppID = app
+			ls = append(ls, newLoaded(f))
+		}
+		e.scopes[app] = ls
+	})
 }
 
 // Clear removes the scenarios of one scope; all scopes when all is true.
 // The built-in scenarios stay: kept names them when the global scope was
 // cleared.
 func (e *Engine) Clear(app string, all bool) (kept []string) {
+	e.change(func() {
+		if all {
+			e.scopes = map[string][]*loaded{}
+		} else {
+			delete(e.scopes, app)
+		}
+	})
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if all {
-		e.scopes = map[string][]*loaded{}
-	} else {
-		delete(e.scopes, app)
-	}
 	if all || app == "" {
 		for _, l := range e.builtin {
 			kept = append(kept, l.file.Name)
@@ -182,8 +185,19 @@ func (e *Engine) List() map[string][]Status {
 // moves states. misses explain why rules for the same method did not
 // act, for the journal.
 func (e *Engine) Match(r Request) (plan *Plan, misses []string) {
+	if e.shared != nil && e.shared.stateful.Load() && r.AppID != "" {
+		// Counters and states are the replicas' together: count under
+		// the store's lock.
+		e.change(func() { plan, misses = e.match(r) })
+		return plan, misses
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.match(r)
+}
+
+// match is Match with the lock held.
+func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 	if r.AppID == "" {
 		return nil, nil
 	}

@@ -31,6 +31,7 @@ type File struct {
 	Path string `yaml:"-" json:"path,omitempty"`
 
 	lines map[string]span // of its keys: see keyLines
+	src   []byte          // the text Parse read, for replicas to share (shared.go)
 }
 
 // Rule is one "when … then …".

@@ -176,6 +176,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	for _, r := range f.Rules {
 		r.lines = nil
 	}
+	f.src = data
 	return &f, nil
 }
 

@@ -134,7 +134,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := b.codes[code]
+	c := b.codeLocked(code)
 	switch {
 	case c == nil:
 		return Token{}, ErrCodeNotExist
@@ -167,7 +167,7 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	old := b.byRef[refresh]
+	old := b.tokenLocked(refresh, true)
 	switch {
 	case old == nil:
 		return Token{}, ErrRefreshNotExist
@@ -188,7 +188,7 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 func (b *Book) Resolve(isvAppID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t := b.tokens[token]
+	t := b.tokenLocked(token, false)
 	switch {
 	case t == nil || t.ISVAppID != isvAppID:
 		return Token{}, ErrInvalidToken

@@ -142,6 +142,7 @@ type Book struct {
 	byPage   map[string]*Order // by cashier token
 	observer func(Order, Event)
 	store    Store
+	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
 }
@@ -195,6 +196,9 @@ func (b *Book) Reset(app string) {
 	defer b.mu.Unlock()
 	if b.store != nil {
 		_ = b.store.DeleteOrders(app)
+	}
+	if b.backend != nil {
+		_ = b.backend.Reset(app) // the backend reports failures
 	}
 	if app == "" {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
@@ -284,7 +288,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method string, processing bool) (Result, error) {
 	var res Result
 	agreement := method == "alipay.fund.coupon.order.agreement.pay"
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{{App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
 		}
@@ -425,7 +429,7 @@ func (b *Book) Deadline(o Order) (time.Time, bool) {
 // Settle applies the clock to one order; the scheduler calls it.
 func (b *Book) Settle(authNo string) []Event {
 	var out []Event
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn([]Key{{AuthNo: authNo}}, func(now time.Time) ([]change, error) {
 		o := b.byAuth[authNo]
 		if o == nil {
 			return nil, nil
@@ -456,7 +460,7 @@ func (b *Book) packet(app, authNo, outOrderNo string) (*Order, error) {
 // fund order (out_order_no); it never takes more than the packet holds.
 func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, processing bool) (Result, error) {
 	var res Result
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{packetKey(m.AppID, r.DeductAuthNo, r.DeductOutOrderNo), {App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
 		}
@@ -545,7 +549,7 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 // more than what remains.
 func (b *Book) Refund(m domain.Merchant, r RefundRequest, c domain.Context, processing bool) (Result, error) {
 	var res Result
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{{AuthNo: r.AuthNo}}, func(now time.Time) ([]change, error) {
 		if r.AuthNo == "" {
 			return nil, InvalidParameter("auth_no不能为空")
 		}
@@ -600,7 +604,7 @@ func (b *Book) Refund(m domain.Merchant, r RefundRequest, c domain.Context, proc
 // processing operation is final once queried.
 func (b *Book) Query(app string, q QueryRequest) (Result, error) {
 	var res Result
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{queryKey(app, q)}, func(now time.Time) ([]change, error) {
 		var o *Order
 		var op *Operation
 		switch {
@@ -663,24 +667,24 @@ func (b *Book) byToken(token string) (*Order, error) {
 // Alipay app; payer may be nil. It is for the owner's control API: the
 // cashier page pays through SenderPayOnPage.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
-	return b.sender(func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer))
+	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer))
 }
 
 // SenderPayOnPage is SenderPay for the sender on the cashier page, who
 // knows only its token.
 func (b *Book) SenderPayOnPage(token string, payer *fixtures.Buyer) (Order, error) {
-	return b.sender(func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer))
+	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer))
 }
 
 // SenderCloseOnPage is SenderClose on the cashier page.
 func (b *Book) SenderCloseOnPage(token string) (Order, error) {
-	return b.sender(func() (*Order, error) { return b.byToken(token) }, senderCloses)
+	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, senderCloses)
 }
 
 // OnPage returns the red packet behind a cashier token, settled.
 func (b *Book) OnPage(token string) (Order, error) {
 	var out Order
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{{Token: token}}, func(now time.Time) ([]change, error) {
 		o, err := b.byToken(token)
 		if err != nil {
 			return nil, err
@@ -706,7 +710,7 @@ func (b *Book) senderPays(payer *fixtures.Buyer) func(*Order, time.Time) change 
 
 // SenderClose is the sender giving up on paying: the order closes.
 func (b *Book) SenderClose(app, ref string) (Order, error) {
-	return b.sender(func() (*Order, error) { return b.find(app, ref) }, senderCloses)
+	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, senderCloses)
 }
 
 func senderCloses(o *Order, now time.Time) change {
@@ -717,9 +721,9 @@ func senderCloses(o *Order, now time.Time) change {
 
 // sender applies what the simulated sender does to an order still
 // waiting for payment.
-func (b *Book) sender(find func() (*Order, error), act func(*Order, time.Time) change) (Order, error) {
+func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, time.Time) change) (Order, error) {
 	var out Order
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(keys, func(now time.Time) ([]change, error) {
 		o, err := find()
 		if err != nil {
 			return nil, err
@@ -739,7 +743,7 @@ func (b *Book) sender(find func() (*Order, error), act func(*Order, time.Time) c
 // Get returns one order for the control API.
 func (b *Book) Get(app, ref string) (Order, error) {
 	var out Order
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{{App: app, Any: ref}}, func(now time.Time) ([]change, error) {
 		o, err := b.find(app, ref)
 		if err != nil {
 			return nil, err
@@ -771,4 +775,20 @@ func (b *Book) List(app string) []Order {
 		return out[i].AuthNo < out[j].AuthNo
 	})
 	return out
+}
+
+// packetKey names the red packet a claim is paid from (see packet).
+func packetKey(app, authNo, outOrderNo string) Key {
+	if authNo != "" {
+		return Key{AuthNo: authNo}
+	}
+	return Key{App: app, OutOrderNo: outOrderNo}
+}
+
+// queryKey names the order Query reads.
+func queryKey(app string, q QueryRequest) Key {
+	if q.AuthNo != "" && q.OperationID != "" {
+		return Key{AuthNo: q.AuthNo}
+	}
+	return Key{App: app, OutOrderNo: q.OutOrderNo}
 }

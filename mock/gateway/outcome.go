@@ -110,9 +110,10 @@ type Answer struct {
 
 // Queue holds the queued answers; the first matching one answers.
 type Queue struct {
-	mu   sync.Mutex
-	seq  int
-	list []*Answer
+	mu     sync.Mutex
+	seq    int
+	list   []*Answer
+	shared *sharedQueue // set when replicas share the queue (sharedqueue.go)
 }
 
 // Limits of the queue: what it holds stays small whatever is posted.
@@ -138,14 +139,19 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 	if x.Times <= 0 {
 		x.Times = 1
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.list) >= MaxQueued {
-		return Answer{}, fmt.Errorf("%d answers are queued already: DELETE /_mock/faults to clear them", MaxQueued)
+	var full error
+	f.change(func() {
+		if len(f.list) >= MaxQueued {
+			full = fmt.Errorf("%d answers are queued already: DELETE /_mock/faults to clear them", MaxQueued)
+			return
+		}
+		f.seq++
+		x.ID, x.Used, x.outcome = f.seq, 0, out
+		f.list = append(f.list, &x)
+	})
+	if full != nil {
+		return Answer{}, full
 	}
-	f.seq++
-	x.ID, x.Used, x.outcome = f.seq, 0, out
-	f.list = append(f.list, &x)
 	return x, nil
 }
 
@@ -154,7 +160,22 @@ func (f *Queue) take(app, method string) *Outcome {
 		return nil
 	}
 	f.mu.Lock()
+	sh := f.shared
+	f.mu.Unlock()
+	if sh != nil {
+		if !sh.any.Load() {
+			return nil // nothing queued on any replica (as last heard)
+		}
+		var out *Outcome
+		f.change(func() { out = f.takeLocked(app, method) })
+		return out
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.takeLocked(app, method)
+}
+
+func (f *Queue) takeLocked(app, method string) *Outcome {
 	for i, x := range f.list {
 		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) {
 			x.Used++
@@ -181,7 +202,5 @@ func (f *Queue) List() []Answer {
 
 // Clear empties the queue.
 func (f *Queue) Clear() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.list = nil
+	f.change(func() { f.list = nil })
 }

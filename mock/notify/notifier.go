@@ -82,6 +82,7 @@ type Notifier struct {
 	http     *http.Client
 	seq      atomic.Int64
 	policies sync.Map // app|out_trade_no (or out_order_no) → Policy
+	shared   *shared  // set when replicas share the schedule (shared.go)
 }
 
 // Policy bends the notifications of one trade or red packet (a scenario's
@@ -374,6 +375,10 @@ func (n *Notifier) schedule(id, key string, at time.Time) {
 
 // plan puts attempt gen of a notification on the scheduler.
 func (n *Notifier) plan(id, key string, gen int, at time.Time) {
+	if n.shared != nil { // the store holds the plan (NextAttempt)
+		n.shared.poke()
+		return
+	}
 	n.sched.Schedule(clock.Job{At: at, Kind: "notify", Ref: id, Key: key,
 		Run: func(at time.Time) []clock.Fired { return n.attempt(id, key, gen, at) }})
 }
@@ -428,7 +433,9 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 			nf.State, nf.NextAttempt = GivenUp, nil
 		default:
 			t := at.Add(n.opts.Schedule[failed-1])
-			next = &t
+			// Written with the attempt: a shared schedule must never see
+			// this attempt done but still due.
+			next, nf.NextAttempt = &t, &t
 		}
 		state = nf.State
 	})

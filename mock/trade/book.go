@@ -85,6 +85,7 @@ type Book struct {
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
 	store    Store
+	backend  Backend // the truth when replicas share a database (backend.go)
 	// touched are trades changed without an event (nothing to tell the
 	// observer), still to be written by the current commit.
 	touched []string
@@ -183,6 +184,9 @@ func (b *Book) Reset(app string) {
 	if b.store != nil {
 		_ = b.store.DeleteTrades(app)
 	}
+	if b.backend != nil {
+		_ = b.backend.Reset(app) // the backend reports failures
+	}
 }
 
 // settle applies the passage of time to a trade: unpaid trades past their
@@ -207,7 +211,7 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 // trade's deadlines) and returns the events that fired.
 func (b *Book) Settle(app, tradeNo string) []Event {
 	var fired []Event
-	_ = b.commit(func(now time.Time) ([]change, error) {
+	_ = b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}}, func(now time.Time) ([]change, error) {
 		t := b.byNo[tradeNo]
 		if t == nil || t.AppID != app {
 			return nil, nil
@@ -361,7 +365,7 @@ func existing(t *Trade, o *Order) error {
 // same order returns the same trade and QR code.
 func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -400,7 +404,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 // Create opens a trade whose buyer is known (alipay.trade.create).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -445,7 +449,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 // request when the buyer lands on the cashier.
 func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method string) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -483,7 +487,7 @@ type PayResult struct {
 // for the buyer's password above the threshold.
 func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, error) {
 	var res PayResult
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(false); err != nil {
 			return nil, err
 		}
@@ -546,7 +550,7 @@ func (b *Book) pay(t *Trade, now time.Time) Event {
 // Query returns a trade (alipay.trade.query).
 func (b *Book) Query(app string, ref Ref) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Read: true}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
 			return nil, err
@@ -569,7 +573,7 @@ type CancelResult struct {
 // succeeds with no action, so a merchant can cancel after a lost pay answer.
 func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 	res := CancelResult{RetryFlag: "N"}
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookupAll(app, ref, now)
 		if errors.Is(err, ErrTradeNotExist) {
 			return nil, nil
@@ -635,7 +639,7 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 // Close closes an unpaid trade (alipay.trade.close).
 func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
 			return nil, err
@@ -697,7 +701,7 @@ type RefundResult struct {
 // total; a full refund closes the trade.
 func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 	var res RefundResult
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: r.Ref}, func(now time.Time) ([]change, error) {
 		if r.RefundAmount == 0 && !r.AmountSent {
 			return nil, InvalidParameter("refund_amount不能为空")
 		}
@@ -764,7 +768,7 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 func (b *Book) RefundQuery(app string, ref Ref, outRequestNo string) (Trade, *Refund, error) {
 	var out Trade
 	var found *Refund
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Read: true}, func(now time.Time) ([]change, error) {
 		if outRequestNo == "" {
 			return nil, InvalidParameter("out_request_no不能为空")
 		}
@@ -801,7 +805,7 @@ var ErrNotFound = errors.New("trade: no such trade")
 // buyer is made) or partly filled. It is for the owner's control API: the
 // buyer pages act through ActOnPage.
 func (b *Book) Act(app, ref string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
-	return b.act(func() (*Trade, error) { return b.find(app, ref) }, act, buyer)
+	return b.act(Lookup{App: app, Any: ref}, func() (*Trade, error) { return b.find(app, ref) }, act, buyer)
 }
 
 // Page is a buyer page: the page behind a precreate qr_code or the cashier.
@@ -832,7 +836,7 @@ func (b *Book) byToken(p Page, token string) (*Trade, error) {
 // OnPage returns the trade behind a buyer page's token, settled.
 func (b *Book) OnPage(p Page, token string) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{Page: p, Token: token, Read: true}, func(now time.Time) ([]change, error) {
 		t, err := b.byToken(p, token)
 		if err != nil {
 			return nil, err
@@ -846,12 +850,12 @@ func (b *Book) OnPage(p Page, token string) (Trade, error) {
 
 // ActOnPage is Act for the buyer on a page, who knows only its token.
 func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
-	return b.act(func() (*Trade, error) { return b.byToken(p, token) }, act, buyer)
+	return b.act(Lookup{Page: p, Token: token}, func() (*Trade, error) { return b.byToken(p, token) }, act, buyer)
 }
 
-func (b *Book) act(find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(l, func(now time.Time) ([]change, error) {
 		t, err := find() // first, so an unknown token is not found whatever the action
 		if err != nil {
 			return nil, err
@@ -946,7 +950,7 @@ var ErrAmbiguous = errors.New("trade: out_trade_no used by several apps; give ap
 // Get returns one trade for the control API, settled against the clock.
 func (b *Book) Get(app, ref string) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Any: ref, Read: true}, func(now time.Time) ([]change, error) {
 		t, err := b.find(app, ref)
 		if err != nil {
 			return nil, err

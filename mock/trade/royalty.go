@@ -185,7 +185,7 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
 	var out Trade
 	var res Settlement
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}}, func(now time.Time) ([]change, error) {
 		finish := r.ExtendParams != nil && r.ExtendParams.RoyaltyFinish == "true"
 		switch {
 		case r.TradeNo == "":
@@ -271,7 +271,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 func (b *Book) SettleQuery(app, settleNo, tradeNo, outRequestNo string) (Trade, Settlement, error) {
 	var out Trade
 	var res Settlement
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(settleLookup(app, settleNo, tradeNo), func(now time.Time) ([]change, error) {
 		switch {
 		case settleNo == "" && (tradeNo == "" || outRequestNo == ""):
 			return nil, InvalidParameter("settle_no或trade_no和out_request_no不能为空")
@@ -337,4 +337,13 @@ func keepObject(name string, raw json.RawMessage) (json.RawMessage, error) {
 		return nil, InvalidParameter(name + "必须是JSON对象")
 	}
 	return append(json.RawMessage(nil), raw...), nil
+}
+
+// settleLookup is the trade SettleQuery reads: a settle_no is the trade_no
+// and four digits.
+func settleLookup(app, settleNo, tradeNo string) Lookup {
+	if settleNo != "" && len(settleNo) >= 5 {
+		tradeNo = settleNo[:len(settleNo)-4]
+	}
+	return Lookup{App: app, Ref: Ref{TradeNo: tradeNo}, Read: true}
 }

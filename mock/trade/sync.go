@@ -47,7 +47,7 @@ const (
 // app may be synced, whatever its status (inferred).
 func (b *Book) Sync(app string, r SyncRequest) (Trade, error) {
 	var out Trade
-	err := b.commit(func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}}, func(now time.Time) ([]change, error) {
 		switch {
 		case r.TradeNo == "":
 			return nil, InvalidParameter("trade_no不能为空")

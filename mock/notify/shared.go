@@ -1,0 +1,144 @@
+package notify
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Jobs is a schedule of delivery attempts that several mock processes
+// share (pgstore): the outbox's store keeps each pending notification's
+// next attempt as a job, and Claim leases the due ones to one replica, so
+// each attempt is made by exactly one of them; a replica that dies lets
+// its leases expire and another takes the attempts over.
+type Jobs interface {
+	// Claim leases up to max pending notifications whose next attempt is
+	// due at now (the mock's clock) and that no live lease holds.
+	Claim(now time.Time, max int) ([]Notification, error)
+}
+
+// shared is the notifier's state when it delivers from Jobs.
+type shared struct {
+	jobs Jobs
+	wake chan struct{}
+}
+
+// Share makes the notifier deliver from a shared schedule from now on:
+// attempts are planned in the store (the outbox's store must be the one
+// jobs reads) instead of on this process's scheduler, and RunShared makes
+// those that fall due. Notification ids start after first, so replicas'
+// ids stay apart. Call it before the notifier is used.
+func (n *Notifier) Share(jobs Jobs, first int64) {
+	n.shared = &shared{jobs: jobs, wake: make(chan struct{}, 1)}
+	n.seq.Store(first)
+}
+
+// Lease is how long a claimed attempt is held by its replica: longer than
+// an attempt can take, so that a live replica never loses one it is making.
+func (n *Notifier) Lease() time.Duration { return n.opts.Timeout + 2*time.Second }
+
+// poke tells the delivery loop to look for due attempts now.
+func (s *shared) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunShared makes the due attempts of the shared schedule until stop is
+// closed: when this process plans one, when the clock moves, and at least
+// every poll (so that another replica's jobs and expired leases are taken
+// over within a poll of falling due).
+func (n *Notifier) RunShared(stop <-chan struct{}, poll time.Duration, onErr func(error)) {
+	s := n.shared
+	clk := n.sched.Clock()
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		moved := clk.Moved()
+		for {
+			due, err := s.jobs.Claim(clk.Now(), 64)
+			if err != nil && onErr != nil {
+				onErr(err)
+			}
+			if len(due) == 0 {
+				break
+			}
+			n.deliver(due)
+		}
+		select {
+		case <-stop:
+			return
+		case <-s.wake:
+		case <-moved:
+		case <-t.C:
+		}
+	}
+}
+
+// deliver makes the claimed attempts: one notification key after another
+// in order of due time, keys side by side.
+func (n *Notifier) deliver(due []Notification) {
+	sort.SliceStable(due, func(i, j int) bool { return due[i].NextAttempt.Before(*due[j].NextAttempt) })
+	byKey := map[string][]Notification{}
+	var keys []string
+	for _, nf := range due {
+		if _, ok := byKey[nf.key]; !ok {
+			keys = append(keys, nf.key)
+		}
+		byKey[nf.key] = append(byKey[nf.key], nf)
+	}
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Add(1)
+		go func(list []Notification) {
+			defer wg.Done()
+			for _, nf := range list {
+				gen := n.outbox.install(nf)
+				n.attempt(nf.ID, nf.key, gen, *nf.NextAttempt)
+			}
+		}(byKey[k])
+	}
+	wg.Wait()
+}
+
+// install puts a notification read from the shared store in the outbox,
+// replacing this process's copy, and returns its new generation. Nothing
+// is written: the store holds it.
+func (o *Outbox) install(nf Notification) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := nf.clone()
+	if old, ok := o.items[c.ID]; ok {
+		c.gen = old.gen
+		o.unindexLocked(old)
+	}
+	c.gen++
+	o.indexLocked(&c)
+	o.wakeLocked(&c)
+	return c.gen
+}
+
+// Follow puts notifications another replica wrote in this outbox, so its
+// lists and waiters see every replica's notifications. A copy that has
+// seen more attempts than the one read is kept (the read was older).
+func (n *Notifier) Follow(ns []Notification) {
+	o := n.outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range ns {
+		c := ns[i].clone()
+		if old, ok := o.items[c.ID]; ok {
+			if len(old.Attempts) > len(c.Attempts) {
+				continue
+			}
+			// A new copy, never a write through the old one: whoever
+			// queued it may still read it.
+			c.gen = old.gen
+			o.unindexLocked(old)
+		}
+		o.indexLocked(&c)
+		o.wakeLocked(&c)
+	}
+	o.evictLocked()
+}

@@ -1,0 +1,205 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+)
+
+// RedPackets is the red-packet book's backend; deadline is when time alone
+// next changes an order (coupon.Book.Deadline), kept with it so that any
+// replica applies it (DueRedPackets).
+func (db *DB) RedPackets(deadline func(coupon.Order) (time.Time, bool)) coupon.Backend {
+	return couponBackend{db, deadline}
+}
+
+type couponBackend struct {
+	db       *DB
+	deadline func(coupon.Order) (time.Time, bool)
+}
+
+// DueRedPackets names up to max orders whose deadline has come at now.
+func (db *DB) DueRedPackets(now time.Time, max int) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `SELECT auth_no FROM alipay_mock_red_packets
+		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			return nil, db.failed(err)
+		}
+		out = append(out, no)
+	}
+	return out, db.failed(rows.Err())
+}
+
+func (b couponBackend) due(o coupon.Order) *time.Time {
+	if b.deadline == nil {
+		return nil
+	}
+	if at, ok := b.deadline(o); ok {
+		return &at
+	}
+	return nil
+}
+
+func (b couponBackend) Begin() (coupon.Tx, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	tx, err := b.db.pool.Begin(ctx)
+	if err != nil {
+		cancel()
+		return nil, b.db.failed(err)
+	}
+	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
+}
+
+func (b couponBackend) Reset(app string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var err error
+	if app == "" {
+		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_red_packets")
+	} else {
+		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_red_packets WHERE app_id = $1", app)
+	}
+	return b.db.failed(err)
+}
+
+type couponTx struct {
+	db       *DB
+	due      func(coupon.Order) *time.Time
+	ctx      context.Context
+	cancel   context.CancelFunc
+	tx       pgx.Tx
+	versions map[string]int64
+}
+
+// Lock reads the orders keys name in one statement, locked in auth_no
+// order so that two operations on the same orders cannot deadlock.
+func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
+	var conds []string
+	var args []any
+	arg := func(v string) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	all := false
+	for _, k := range keys {
+		switch {
+		case k.All:
+			all = true
+		case k.AuthNo != "":
+			conds = append(conds, "auth_no = "+arg(k.AuthNo))
+		case k.OutOrderNo != "":
+			conds = append(conds, "(app_id = "+arg(k.App)+" AND out_order_no = "+arg(k.OutOrderNo)+")")
+		case k.Token != "":
+			conds = append(conds, "cashier_token = "+arg(k.Token))
+		case k.Any != "" && k.App != "":
+			a := arg(k.Any)
+			conds = append(conds, "(app_id = "+arg(k.App)+" AND (auth_no = "+a+" OR out_order_no = "+a+"))")
+		case k.Any != "":
+			a := arg(k.Any)
+			conds = append(conds, "(auth_no = "+a+" OR out_order_no = "+a+")")
+		}
+	}
+	q := "SELECT auth_no, version, data FROM alipay_mock_red_packets "
+	switch {
+	case all:
+		q += "ORDER BY created, auth_no"
+		args = nil
+	case len(conds) == 0:
+		return nil, nil
+	default:
+		q += "WHERE " + strings.Join(conds, " OR ") + " ORDER BY auth_no FOR UPDATE"
+	}
+	rows, err := t.tx.Query(t.ctx, q, args...)
+	if err != nil {
+		return nil, t.err(err)
+	}
+	defer rows.Close()
+	var out []coupon.Order
+	for rows.Next() {
+		var no string
+		var v int64
+		var data []byte
+		if err := rows.Scan(&no, &v, &data); err != nil {
+			return nil, t.err(err)
+		}
+		o, err := coupon.Unmarshal(data)
+		if err != nil {
+			return nil, t.db.failed(fmt.Errorf("red packet %s: %w", no, err))
+		}
+		t.versions[no] = v
+		out = append(out, o)
+	}
+	return out, t.err(rows.Err())
+}
+
+func (t *couponTx) Insert(os []coupon.Order) error {
+	for _, o := range os {
+		data, err := coupon.Marshal(o)
+		if err != nil {
+			return t.db.failed(err)
+		}
+		var tok *string
+		if o.CashierToken != "" {
+			tok = &o.CashierToken
+		}
+		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data)
+		if err != nil {
+			return t.err(err)
+		}
+	}
+	return nil
+}
+
+func (t *couponTx) Update(os []coupon.Order) error {
+	for _, o := range os {
+		data, err := coupon.Marshal(o)
+		if err != nil {
+			return t.db.failed(err)
+		}
+		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, version = version + 1
+			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o))
+		if err != nil {
+			return t.err(err)
+		}
+		if tag.RowsAffected() != 1 {
+			return coupon.ErrConflict
+		}
+	}
+	return nil
+}
+
+func (t *couponTx) Commit() error {
+	defer t.cancel()
+	return t.err(t.tx.Commit(t.ctx))
+}
+
+func (t *couponTx) Rollback() {
+	defer t.cancel()
+	_ = t.tx.Rollback(t.ctx)
+}
+
+func (t *couponTx) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if conflict(err) {
+		return coupon.ErrConflict
+	}
+	return t.db.failed(err)
+}

@@ -1,0 +1,280 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/royalty"
+)
+
+// Apps, app authorisations and royalty relations are small and seldom
+// written: each replica keeps them all in memory, writes each change to
+// the database and tells the others, which read the kind again (Listen).
+// An app_auth_code is spent once across replicas: the database refuses a
+// second use.
+
+const changedChannel = "alipay_mock_changed"
+
+// The kinds of state kept this way.
+const (
+	KindApps      = "apps"
+	KindAppAuth   = "appauth"
+	KindRoyalty   = "royalty"
+	KindScenarios = "scenarios"
+	KindFaults    = "faults"
+)
+
+var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults}
+
+// put writes one value and, when that changed anything, tells every
+// replica; cond, when set, is a further condition on the stored row
+// (false: nothing written, and put reports false).
+func (db *DB) put(kind, k string, v any, cond string) (bool, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	q := `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)
+		ON CONFLICT (kind, k) DO UPDATE SET data = EXCLUDED.data
+		WHERE alipay_mock_kv.data IS DISTINCT FROM EXCLUDED.data`
+	if cond != "" {
+		q += " AND " + cond
+	}
+	done := false
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, kind, k, data)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		done = true
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
+		return err
+	})
+	return done, db.failed(err)
+}
+
+func (db *DB) del(kind, k string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		if k == "" {
+			_, err = tx.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1`, kind)
+		} else {
+			_, err = tx.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, kind, k)
+		}
+		if err == nil {
+			_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
+		}
+		return err
+	}))
+}
+
+// each reads every value of a kind.
+func (db *DB) each(kind string, f func(k string, data []byte) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `SELECT k, data FROM alipay_mock_kv WHERE kind = $1 ORDER BY k`, kind)
+	if err != nil {
+		return db.failed(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var data []byte
+		if err := rows.Scan(&k, &data); err != nil {
+			return db.failed(err)
+		}
+		if err := f(k, data); err != nil {
+			return err
+		}
+	}
+	return db.failed(rows.Err())
+}
+
+// PutApp stores an app (apps.Store).
+func (db *DB) PutApp(r apps.Record) error {
+	_, err := db.put(KindApps, r.Spec.AppID, r, "")
+	return err
+}
+
+// Apps reads every stored app.
+func (db *DB) Apps() ([]apps.Record, error) {
+	var out []apps.Record
+	err := db.each(KindApps, func(_ string, data []byte) error {
+		var r apps.Record
+		if err := json.Unmarshal(data, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// PutCode stores an app_auth_code (appauth.Store). Spending one that
+// another replica spent first answers appauth.ErrCodeNotValid.
+func (db *DB) PutCode(c appauth.Code) error {
+	cond := ""
+	if c.Used {
+		cond = "NOT coalesce((alipay_mock_kv.data->>'used')::boolean, false)"
+	}
+	done, err := db.put(KindAppAuth, "code/"+c.Code, c, cond)
+	if err == nil && !done && c.Used {
+		return appauth.ErrCodeNotValid
+	}
+	return err
+}
+
+// PutToken stores an app_auth_token (appauth.Store).
+func (db *DB) PutToken(t appauth.Token) error {
+	_, err := db.put(KindAppAuth, "token/"+t.AppAuthToken, t, "")
+	return err
+}
+
+// AppAuth reads every stored code and token.
+func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error) {
+	err = db.each(KindAppAuth, func(k string, data []byte) error {
+		if len(k) > 5 && k[:5] == "code/" {
+			var c appauth.Code
+			if err := json.Unmarshal(data, &c); err != nil {
+				return err
+			}
+			codes = append(codes, c)
+			return nil
+		}
+		var t appauth.Token
+		if err := json.Unmarshal(data, &t); err != nil {
+			return err
+		}
+		tokens = append(tokens, t)
+		return nil
+	})
+	return codes, tokens, err
+}
+
+// PutRelations stores an app's royalty relations (royalty.Store).
+func (db *DB) PutRelations(app string, list []royalty.Entity) error {
+	if len(list) == 0 {
+		return db.del(KindRoyalty, app)
+	}
+	_, err := db.put(KindRoyalty, app, list, "")
+	return err
+}
+
+// DeleteRelations deletes every app's royalty relations (royalty.Store).
+func (db *DB) DeleteRelations() error { return db.del(KindRoyalty, "") }
+
+// Relations reads every app's royalty relations.
+func (db *DB) Relations() (map[string][]royalty.Entity, error) {
+	out := map[string][]royalty.Entity{}
+	err := db.each(KindRoyalty, func(k string, data []byte) error {
+		var list []royalty.Entity
+		if err := json.Unmarshal(data, &list); err != nil {
+			return err
+		}
+		out[k] = list
+		return nil
+	})
+	return out, err
+}
+
+// Code reads one app_auth_code (appauth.Reader).
+func (db *DB) Code(code string) (appauth.Code, bool, error) {
+	var c appauth.Code
+	ok, err := db.get(KindAppAuth, "k = $2", "code/"+code, &c)
+	return c, ok, err
+}
+
+// Token reads one app_auth_token (appauth.Reader).
+func (db *DB) Token(token string) (appauth.Token, bool, error) {
+	var t appauth.Token
+	ok, err := db.get(KindAppAuth, "k = $2", "token/"+token, &t)
+	return t, ok, err
+}
+
+// TokenByRefresh reads the token of a refresh token (appauth.Reader).
+func (db *DB) TokenByRefresh(refresh string) (appauth.Token, bool, error) {
+	var t appauth.Token
+	ok, err := db.get(KindAppAuth, "k LIKE 'token/%' AND data->>'app_refresh_token' = $2", refresh, &t)
+	return t, ok, err
+}
+
+// get reads the one value of kind where holds (with $2 = arg) into v.
+func (db *DB) get(kind, where, arg string, v any) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var data []byte
+	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND `+where+` LIMIT 1`, kind, arg).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, db.failed(err)
+	}
+	return true, json.Unmarshal(data, v)
+}
+
+// UpdateScenarios runs f on the stored scenarios under a row lock, so
+// replicas count calls and move states one at a time (scenarios.Store).
+func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error {
+	return db.update(KindScenarios, f)
+}
+
+// UpdateFaults runs f on the stored queue of answers under a row lock
+// (gateway.QueueStore).
+func (db *DB) UpdateFaults(f func(state []byte) (next []byte, changed bool)) error {
+	return db.update(KindFaults, f)
+}
+
+// Faults reads the stored queue of answers.
+func (db *DB) Faults() ([]byte, error) { return db.state(KindFaults) }
+
+// update runs f on one kind's single state row under its lock, stores
+// what f returns when changed and tells every replica.
+func (db *DB) update(kind string, f func(state []byte) (next []byte, changed bool)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, 'state', '{}')
+			ON CONFLICT (kind, k) DO NOTHING`, kind); err != nil {
+			return err
+		}
+		var data []byte
+		if err := tx.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state' FOR UPDATE`,
+			kind).Scan(&data); err != nil {
+			return err
+		}
+		next, changed := f(data)
+		if !changed {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state'`, kind, next); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
+		return err
+	}))
+}
+
+// Scenarios reads the stored scenarios.
+func (db *DB) Scenarios() ([]byte, error) { return db.state(KindScenarios) }
+
+// state reads one kind's single state row.
+func (db *DB) state(kind string) ([]byte, error) {
+	var data []byte
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state'`, kind).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return data, db.failed(err)
+}

@@ -1,0 +1,207 @@
+// Package pgstore keeps the mock's shared state in PostgreSQL when
+// --store postgres://… is given, so that several mock processes
+// (replicas) behind a load balancer act as one mock. The database is the
+// truth: trades are read under row locks in each operation's transaction
+// and written back before the answer (trade.Backend), with a unique key on
+// (app_id, out_trade_no); notifications are jobs leased by one replica at a
+// time (FOR UPDATE SKIP LOCKED, a lease in wall time); the clock is one row
+// whose changes every replica hears (LISTEN/NOTIFY).
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	neturl "net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// opTimeout bounds one operation's transaction.
+const opTimeout = 30 * time.Second
+
+// schema is created on first use; a transaction-level advisory lock keeps
+// replicas that start together from racing on it.
+const schema = `
+SELECT pg_advisory_xact_lock(7262861);
+CREATE TABLE IF NOT EXISTS alipay_mock_trades (
+	trade_no      text PRIMARY KEY,
+	app_id        text NOT NULL,
+	out_trade_no  text NOT NULL,
+	qr_token      text,
+	cashier_token text,
+	created       timestamptz NOT NULL,
+	version       bigint NOT NULL DEFAULT 1,
+	deadline      timestamptz,
+	data          bytea NOT NULL,
+	UNIQUE (app_id, out_trade_no)
+);
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_deadline ON alipay_mock_trades (deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_qr ON alipay_mock_trades (qr_token) WHERE qr_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_cashier ON alipay_mock_trades (cashier_token);
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_out ON alipay_mock_trades (out_trade_no);
+CREATE TABLE IF NOT EXISTS alipay_mock_red_packets (
+	auth_no       text PRIMARY KEY,
+	app_id        text NOT NULL,
+	out_order_no  text NOT NULL,
+	cashier_token text,
+	created       timestamptz NOT NULL,
+	version       bigint NOT NULL DEFAULT 1,
+	deadline      timestamptz,
+	data          bytea NOT NULL,
+	UNIQUE (app_id, out_order_no)
+);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_deadline ON alipay_mock_red_packets (deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_packets (cashier_token);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
+CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
+	id          text PRIMARY KEY,
+	app_id      text NOT NULL,
+	state       text NOT NULL,
+	next_at     timestamptz,
+	lease_until timestamptz,
+	lease_owner text,
+	updated     bigint NOT NULL,
+	data        bytea NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS alipay_mock_meta (
+	k text PRIMARY KEY,
+	v bytea NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_boots;
+CREATE TABLE IF NOT EXISTS alipay_mock_kv (
+	kind text NOT NULL,
+	k    text NOT NULL,
+	data jsonb NOT NULL,
+	PRIMARY KEY (kind, k)
+);
+`
+
+// DB is an open shared store.
+type DB struct {
+	pool  *pgxpool.Pool
+	url   string
+	boots int64
+
+	mu      sync.Mutex
+	lastErr error
+	onErr   func(error)
+}
+
+// IsURL reports whether a --store value names PostgreSQL.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open connects, creates the tables if they are missing and counts this
+// start (Boots).
+func Open(url string) (*DB, error) {
+	if !IsURL(url) {
+		return nil, fmt.Errorf("store: %q is not a postgres:// URL", redact(url))
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+	}
+	if !strings.Contains(url, "pool_max_conns") && cfg.MaxConns < 16 {
+		cfg.MaxConns = 16 // unless the URL says
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // a wrong host fails the start, not hangs it
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+	}
+	db := &DB{pool: pool, url: url}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, schema); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, "SELECT nextval('alipay_mock_boots')").Scan(&db.boots)
+	})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+	}
+	return db, nil
+}
+
+// redact hides the password of a URL (in its user part or its query)
+// for messages and the banner.
+func redact(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// String is the database's URL without its password.
+func (db *DB) String() string { return redact(db.url) }
+
+// Boots is how many times a replica started on this database, this start
+// included: it keeps replicas' ids apart.
+func (db *DB) Boots() int64 { return db.boots }
+
+// Close lets go of the connections.
+func (db *DB) Close() { db.pool.Close() }
+
+// OnError registers a function told about every failed write.
+func (db *DB) OnError(f func(error)) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.onErr = f
+}
+
+// Err is the last failed write, if any: the health check reports it.
+func (db *DB) Err() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.lastErr
+}
+
+func (db *DB) failed(err error) error {
+	if err == nil || errors.Is(err, errConflict) {
+		return err
+	}
+	err = fmt.Errorf("store: %w", err)
+	db.mu.Lock()
+	db.lastErr = err
+	f := db.onErr
+	db.mu.Unlock()
+	if f != nil {
+		f(err)
+	}
+	return err
+}
+
+var errConflict = errors.New("conflict")
+
+// conflict reports whether err is another transaction's write winning:
+// a unique key, a serialisation failure or a deadlock.
+func conflict(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505", "40001", "40P01":
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,166 @@
+// Package pgtest starts a throwaway PostgreSQL cluster for tests: Debian's
+// server binaries (/usr/lib/postgresql/<version>/bin) in a temporary
+// directory, on a free loopback port, owned by nobody when the tests run
+// as root (initdb refuses root). Tests skip without PostgreSQL unless
+// PG_TESTS=required, when they fail instead.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+var (
+	once    sync.Once
+	cluster *Cluster
+	failure error
+	dbs     atomic.Int64
+)
+
+// Cluster is a running throwaway server.
+type Cluster struct {
+	dir  string
+	bin  string
+	Port int
+	cred *syscall.Credential
+}
+
+// Main runs a package's tests and stops the cluster, if one was started.
+// Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the cluster, if one was started: for a TestMain that does
+// more than Main.
+func Stop() {
+	if cluster != nil {
+		cluster.stop()
+		cluster = nil
+	}
+}
+
+// URL returns the URL of a new, empty database on the package's one
+// cluster (started on first use).
+func URL(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { cluster, failure = start() })
+	if failure != nil {
+		if os.Getenv("PG_TESTS") == "required" {
+			t.Fatalf("PostgreSQL: %v (PG_TESTS=required)", failure)
+		}
+		t.Skipf("no PostgreSQL (%v); apt-get install postgresql and set PG_TESTS=required", failure)
+	}
+	name := fmt.Sprintf("t%d", dbs.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, cluster.url("postgres"))
+	if err != nil {
+		t.Fatalf("PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("PostgreSQL: %v", err)
+	}
+	return cluster.url(name)
+}
+
+func (c *Cluster) url(db string) string {
+	return fmt.Sprintf("postgres://alipaymock@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
+}
+
+// bin finds the newest installed server's binaries.
+func bin() (string, error) {
+	if d := os.Getenv("PG_BIN"); d != "" {
+		return d, nil
+	}
+	ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	if len(ms) == 0 {
+		return "", fmt.Errorf("no /usr/lib/postgresql/*/bin/pg_ctl")
+	}
+	sort.Slice(ms, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(ms[i]))))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(ms[j]))))
+		return vi < vj
+	})
+	return filepath.Dir(ms[len(ms)-1]), nil
+}
+
+func (c *Cluster) run(name string, args ...string) error {
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	cmd.Dir = c.dir
+	if c.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", name, err, out)
+	}
+	return nil
+}
+
+func start() (*Cluster, error) {
+	b, err := bin()
+	if err != nil {
+		return nil, err
+	}
+	root := os.Geteuid() == 0
+	parent := ""
+	if root {
+		parent = "/tmp" // nobody must reach it: $TMPDIR may sit under /root
+	}
+	dir, err := os.MkdirTemp(parent, "alipay-mock-pg-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{dir: dir, bin: b}
+	if root { // initdb and postgres refuse to run as root
+		c.cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+		if err := os.Chown(dir, 65534, 65534); err != nil {
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if err := c.run("initdb", "-D", data, "-U", "alipaymock", "-A", "trust", "--no-sync", "-E", "UTF8"); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	for try := 0; ; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		c.Port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=300", c.Port, dir)
+		err = c.run("pg_ctl", "-D", data, "-w", "-t", "60", "-l", filepath.Join(dir, "log"), "-o", opts, "start")
+		if err == nil {
+			return c, nil
+		}
+		if try == 2 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("%v; log: %s", err, log)
+		}
+	}
+}
+
+func (c *Cluster) stop() {
+	_ = c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop")
+	os.RemoveAll(c.dir)
+}

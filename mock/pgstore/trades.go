@@ -1,0 +1,255 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// Trades is the trade book's backend; deadline is when time alone next
+// changes a trade (trade.Book.Deadline), kept with it so that any replica
+// applies it (DueTrades).
+func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
+	return tradeBackend{db, deadline}
+}
+
+type tradeBackend struct {
+	db       *DB
+	deadline func(trade.Trade) (time.Time, bool)
+}
+
+// DueTrades names up to max trades whose deadline has come at now (the
+// mock's clock), as app_id and trade_no.
+func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `SELECT app_id, trade_no FROM alipay_mock_trades
+		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var r [2]string
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			return nil, db.failed(err)
+		}
+		out = append(out, r)
+	}
+	return out, db.failed(rows.Err())
+}
+
+// Begin starts an operation. The database transaction itself starts only
+// when a row must be locked or several rows written: a read, or a new
+// trade's single insert, costs one round trip each.
+func (b tradeBackend) Begin() (trade.Tx, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	return &tradeTx{db: b.db, deadline: b.deadline, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
+}
+
+func (b tradeBackend) Reset(app string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var err error
+	if app == "" {
+		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_trades")
+	} else {
+		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_trades WHERE app_id = $1", app)
+	}
+	return b.db.failed(err)
+}
+
+type tradeTx struct {
+	db       *DB
+	deadline func(trade.Trade) (time.Time, bool)
+	ctx      context.Context
+	cancel   context.CancelFunc
+	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
+	versions map[string]int64 // of the rows read
+	writes   []write          // run at Commit
+}
+
+// write is one statement Commit runs; versioned ones must change one row.
+type write struct {
+	sql       string
+	args      []any
+	versioned bool
+}
+
+const tradeCols = "SELECT trade_no, version, data FROM alipay_mock_trades "
+
+func (t *tradeTx) begin() error {
+	if t.tx != nil {
+		return nil
+	}
+	tx, err := t.db.pool.Begin(t.ctx)
+	if err != nil {
+		return t.err(err)
+	}
+	t.tx = tx
+	return nil
+}
+
+func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
+	var q string
+	var args []any
+	switch {
+	case l.All:
+		q = tradeCols + "ORDER BY created, trade_no"
+	case l.Ref.TradeNo != "":
+		q, args = tradeCols+"WHERE trade_no = $1", []any{l.Ref.TradeNo}
+	case l.Ref.OutTradeNo != "":
+		q, args = tradeCols+"WHERE app_id = $1 AND out_trade_no = $2", []any{l.App, l.Ref.OutTradeNo}
+	case l.Token != "" && l.Page == trade.PageQR:
+		q, args = tradeCols+"WHERE qr_token = $1", []any{l.Token}
+	case l.Token != "":
+		q, args = tradeCols+"WHERE cashier_token = $1", []any{l.Token}
+	case l.Any != "" && l.App != "":
+		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR (app_id = $2 AND out_trade_no = $1) ORDER BY trade_no", []any{l.Any, l.App}
+	case l.Any != "":
+		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR out_trade_no = $1 ORDER BY trade_no", []any{l.Any}
+	default:
+		return nil, nil
+	}
+	if l.All || l.Read || l.Create {
+		// Without a lock: a read's write is checked against the version
+		// read, and a trade that is missing is inserted under the unique key.
+		out, err := t.query(t.db.pool, q, args)
+		if err != nil || !l.Create || len(out) == 0 {
+			return out, err
+		}
+		// A repeat of an order that exists: read it again, locked.
+	}
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
+	return t.query(t.tx, q+" FOR UPDATE", args)
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func (t *tradeTx) query(db querier, q string, args []any) ([]trade.Trade, error) {
+	rows, err := db.Query(t.ctx, q, args...)
+	if err != nil {
+		return nil, t.err(err)
+	}
+	defer rows.Close()
+	var out []trade.Trade
+	for rows.Next() {
+		var no string
+		var v int64
+		var data []byte
+		if err := rows.Scan(&no, &v, &data); err != nil {
+			return nil, t.err(err)
+		}
+		tr, err := trade.Unmarshal(data)
+		if err != nil {
+			return nil, t.db.failed(fmt.Errorf("trade %s: %w", no, err))
+		}
+		t.versions[no] = v
+		out = append(out, tr)
+	}
+	return out, t.err(rows.Err())
+}
+
+func (t *tradeTx) Insert(ts []trade.Trade) error {
+	for _, tr := range ts {
+		data, err := trade.Marshal(tr)
+		if err != nil {
+			return t.db.failed(err)
+		}
+		var qr *string
+		if tr.QRToken != "" {
+			qr = &tr.QRToken
+		}
+		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
+			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data}})
+	}
+	return nil
+}
+
+func (t *tradeTx) Update(ts []trade.Trade) error {
+	for _, tr := range ts {
+		data, err := trade.Marshal(tr)
+		if err != nil {
+			return t.db.failed(err)
+		}
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, version = version + 1
+			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr)}, versioned: true})
+	}
+	return nil
+}
+
+// due is a trade's deadline for the column: nil when it has none.
+func (t *tradeTx) due(tr trade.Trade) *time.Time {
+	if t.deadline == nil {
+		return nil
+	}
+	if at, ok := t.deadline(tr); ok {
+		return &at
+	}
+	return nil
+}
+
+// Commit runs the writes: one alone without a transaction of its own
+// (a statement is atomic), more in one.
+func (t *tradeTx) Commit() error {
+	defer t.cancel()
+	if t.tx == nil && len(t.writes) > 1 {
+		if err := t.begin(); err != nil {
+			return err
+		}
+	}
+	var db interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	} = t.db.pool
+	if t.tx != nil {
+		db = t.tx
+	}
+	for _, w := range t.writes {
+		tag, err := db.Exec(t.ctx, w.sql, w.args...)
+		if err == nil && w.versioned && tag.RowsAffected() != 1 {
+			err = trade.ErrConflict
+		}
+		if err != nil {
+			if t.tx != nil {
+				_ = t.tx.Rollback(t.ctx)
+			}
+			return t.err(err)
+		}
+	}
+	if t.tx == nil {
+		return nil
+	}
+	return t.err(t.tx.Commit(t.ctx))
+}
+
+func (t *tradeTx) Rollback() {
+	defer t.cancel()
+	if t.tx != nil {
+		_ = t.tx.Rollback(t.ctx)
+	}
+}
+
+// err turns another transaction's winning write into trade.ErrConflict and
+// reports the rest.
+func (t *tradeTx) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, trade.ErrConflict) || conflict(err) {
+		return trade.ErrConflict
+	}
+	return t.db.failed(err)
+}

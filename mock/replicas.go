@@ -1,0 +1,232 @@
+package mock
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+)
+
+// sharedPoll is how often a replica looks for due notification attempts
+// that no replica planned itself: another's, or a dead one's whose lease
+// ran out.
+const sharedPoll = 250 * time.Millisecond
+
+// followPoll is how often a replica reads the notifications the others
+// wrote, for its lists and long polls.
+const followPoll = 100 * time.Millisecond
+
+// share makes a shared database (--store postgres://…) the truth for
+// trades, red packets, apps, app authorisations, royalty relations, the
+// notifications' schedule and the clock, so replicas act as
+// one mock (docs/replicas.md).
+func (s *Server) share(db *pgstore.DB) error {
+	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
+
+	// The clock: the first replica's is everyone's; a change anywhere is
+	// heard everywhere.
+	sn, err := db.JoinClock(s.Clock.Snapshot())
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	heard := sn
+	s.Clock.Restore(sn)
+	s.Clock.OnJump(func(sn clock.Snapshot) {
+		mu.Lock()
+		same := sameSnapshot(sn, heard)
+		mu.Unlock()
+		if !same { // a change made here, not one heard
+			_ = db.PutClock(sn) // the store reports failures
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	s.bg.Add(2)
+	go func() {
+		defer s.bg.Done()
+		<-s.stop
+		cancel()
+	}()
+	go func() {
+		defer s.bg.Done()
+		db.Listen(ctx, func(sn clock.Snapshot) {
+			mu.Lock()
+			heard = sn
+			mu.Unlock()
+			if !sameSnapshot(sn, s.Clock.Snapshot()) {
+				s.Clock.Restore(sn)
+			}
+		}, func(kind string) {
+			if err := s.reload(db, kind); err != nil {
+				s.Log.Error("shared store", "reload", kind, "err", err)
+			}
+		})
+	}()
+
+	// Apps, app authorisations and royalty relations: all in memory, each
+	// change written and announced; read again when another replica's is.
+	for _, k := range []string{pgstore.KindApps, pgstore.KindAppAuth, pgstore.KindRoyalty} {
+		if err := s.reload(db, k); err != nil {
+			return err
+		}
+	}
+	s.Apps.Persist(db)
+	s.Auth.Persist(db)
+	s.Royalty.Persist(db)
+
+	// Scenarios: the --scenario files join those in the database; the
+	// counters and states of rules that have them are kept there.
+	if err := s.Scenarios.Share(db, gateway.Catalogue()); err != nil {
+		return err
+	}
+	// Answers queued through the control API: one queue for all.
+	if err := s.Faults.Share(db); err != nil {
+		return err
+	}
+
+	// Trades: every operation reads and writes the database.
+	s.Trades.Use(db.Trades(s.Trades.Deadline))
+	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
+
+	// Notifications: kept in the database, each attempt leased to one replica.
+	out := db.Notifications(s.Notifier.Lease())
+	s.Notifier.Outbox().Persist(out)
+	s.Notifier.Share(out, db.Boots()*1_000_000_000)
+	s.Log.Info("shared store", "replica", db.Boots())
+	return nil
+}
+
+// runShared starts what a replica runs in the background; Close stops it:
+// the delivery of due attempts, and the outbox following every replica's
+// notifications.
+func (s *Server) runShared() {
+	out := s.pg.Notifications(s.Notifier.Lease())
+	s.bg.Add(3)
+	go func() {
+		defer s.bg.Done()
+		s.sweepTrades()
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.Notifier.RunShared(s.stop, sharedPoll, func(error) {}) // the store reports failures
+	}()
+	go func() {
+		defer s.bg.Done()
+		t := time.NewTicker(followPoll)
+		defer t.Stop()
+		var mark int64
+		for {
+			for {
+				ns, next, err := out.Changed(mark, 500)
+				if err != nil || len(ns) == 0 {
+					break
+				}
+				mark = next
+				s.Notifier.Follow(ns)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// reload reads one kind of state another replica changed.
+func (s *Server) reload(db *pgstore.DB, kind string) error {
+	switch kind {
+	case pgstore.KindApps:
+		recs, err := db.Apps()
+		if err != nil {
+			return err
+		}
+		return s.Apps.Restore(recs)
+	case pgstore.KindAppAuth:
+		codes, tokens, err := db.AppAuth()
+		if err != nil {
+			return err
+		}
+		s.Auth.Restore(codes, tokens)
+	case pgstore.KindScenarios:
+		st, err := db.Scenarios()
+		if err != nil {
+			return err
+		}
+		s.Scenarios.Refresh(st)
+	case pgstore.KindFaults:
+		st, err := db.Faults()
+		if err != nil {
+			return err
+		}
+		s.Faults.Refresh(st)
+	case pgstore.KindRoyalty:
+		rels, err := db.Relations()
+		if err != nil {
+			return err
+		}
+		s.Royalty.Restore(rels)
+	}
+	return nil
+}
+
+// sweepTrades applies the trades' and red packets' deadlines that have come, whichever
+// replica made the trade (each plans its own on its scheduler too; a dead
+// one's are applied here): every poll and whenever the clock moves. Every
+// replica sweeps; the row lock lets one change a trade, the others find
+// nothing left to do.
+func (s *Server) sweepTrades() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		moved := s.Clock.Moved()
+		for {
+			due, err := s.pg.DueTrades(s.Clock.Now(), 200)
+			if err != nil || len(due) == 0 {
+				break
+			}
+			changed := 0
+			for _, d := range due {
+				changed += len(s.Trades.Settle(d[0], d[1]))
+			}
+			if changed == 0 {
+				break // due rows another replica is settling: next round
+			}
+		}
+		for {
+			due, err := s.pg.DueRedPackets(s.Clock.Now(), 200)
+			if err != nil || len(due) == 0 {
+				break
+			}
+			changed := 0
+			for _, no := range due {
+				changed += len(s.Coupons.Settle(no))
+			}
+			if changed == 0 {
+				break
+			}
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-moved:
+		case <-t.C:
+		}
+	}
+}
+
+func sameSnapshot(a, b clock.Snapshot) bool {
+	return a.Base.Equal(b.Base) && a.Anchor.Equal(b.Anchor) && a.Speed == b.Speed && a.Frozen == b.Frozen
+}
+
+// SharedStore names the shared database (--store) without its password,
+// or is empty.
+func (s *Server) SharedStore() string {
+	if s.pg == nil {
+		return ""
+	}
+	return s.pg.String()
+}

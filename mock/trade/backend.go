@@ -1,0 +1,251 @@
+package trade
+
+import (
+	"errors"
+	"time"
+)
+
+// Backend is a database that holds the truth about trades for several
+// mock processes (replicas) at once: each operation runs in one of its
+// transactions, reading the rows it acts on under a lock, applying the
+// book's own rules to them in memory and writing them back before it
+// answers. The database, not the book's lock, then keeps one trade per
+// (app_id, out_trade_no), refunds idempotent by out_request_no and their
+// sum within the total, across every replica. Without a backend (the
+// default) the book is the truth, written through its Store when one is set.
+type Backend interface {
+	Begin() (Tx, error)
+	// Reset deletes every trade, or one app's.
+	Reset(app string) error
+}
+
+// Tx is one operation's transaction.
+type Tx interface {
+	// Lock returns the stored trades l names, locked until the end of the
+	// transaction (Lookup.All and Lookup.Read read without locking).
+	Lock(l Lookup) ([]Trade, error)
+	// Insert adds new trades: ErrConflict when one breaks a unique key
+	// (another replica made the same out_trade_no first).
+	Insert(ts []Trade) error
+	// Update writes back trades Lock returned: ErrConflict when one changed
+	// since it was read.
+	Update(ts []Trade) error
+	Commit() error
+	Rollback()
+}
+
+// ErrConflict is a Tx's answer when another replica's write came first;
+// the book runs the operation again on what the database now holds.
+var ErrConflict = errors.New("trade: conflicting write")
+
+// Lookup names the trades an operation reads, so a backend can lock them
+// before the book's rules run.
+type Lookup struct {
+	App string
+	// Ref is a trade of App by trade_no or out_trade_no (trade_no wins).
+	Ref Ref
+	// Page and Token are a buyer page's token.
+	Page  Page
+	Token string
+	// Any is a trade_no, QR token or out_trade_no, of App or of any app
+	// when App is empty (the control API's Act and Get).
+	Any string
+	// All is every trade (lists and counts).
+	All bool
+	// Read marks an operation that mostly reads (query): the rows are not
+	// locked, and a write it makes (settling against the clock) is checked
+	// against the version read instead.
+	Read bool
+	// Create marks an operation that makes the trade when it is missing
+	// (precreate, create, pay, the cashier): a backend may look without a
+	// lock first and rely on the unique key when it is missing.
+	Create bool
+}
+
+// Use makes a backend the truth from now on; call it before the book is
+// used, instead of Persist.
+func (b *Book) Use(be Backend) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.backend = be
+}
+
+// commitOn is commit for an operation on the trades l names. With a
+// backend it runs in a database transaction: lock the rows, refresh the
+// book's copies from them, apply f under the book's lock, write back what
+// changed; on a conflict it runs again (f must be repeatable: it is, as it
+// starts from the book's state each time).
+func (b *Book) commitOn(l Lookup, f func(now time.Time) ([]change, error)) error {
+	if b.backend == nil {
+		return b.commit(f)
+	}
+	for try := 0; ; try++ {
+		err, retry := b.commitTx(l, f)
+		if !retry || try == 8 {
+			return err
+		}
+	}
+}
+
+func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err error, retry bool) {
+	tx, err := b.backend.Begin()
+	if err != nil {
+		return ErrStore, false
+	}
+	rows, err := tx.Lock(l)
+	if err != nil {
+		tx.Rollback()
+		return ErrStore, errors.Is(err, ErrConflict)
+	}
+	b.mu.Lock()
+	loaded := b.install(l, rows)
+	changes, ferr := f(b.clock.Now())
+	b.recount(changes)
+	var inserts, updates []Trade
+	for _, t := range b.changed(changes) {
+		if loaded[t.TradeNo] {
+			updates = append(updates, t)
+		} else {
+			inserts = append(inserts, t)
+		}
+	}
+	b.noteFinal(changes)
+	evicted := b.evict() // from memory only: the database keeps them
+	obs, onEvict := b.observer, b.onEvict
+	b.mu.Unlock()
+
+	if len(inserts) > 0 {
+		err = tx.Insert(inserts)
+	}
+	if err == nil && len(updates) > 0 {
+		err = tx.Update(updates)
+	}
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		tx.Rollback()
+	}
+	if err != nil {
+		// The copies are ahead of the database: drop them, so the next
+		// operation reads them again.
+		b.mu.Lock()
+		for _, t := range append(inserts, updates...) {
+			if m := b.byNo[t.TradeNo]; m != nil {
+				b.remove(m)
+			}
+		}
+		b.mu.Unlock()
+		return ErrStore, errors.Is(err, ErrConflict)
+	}
+	if obs != nil {
+		for _, c := range changes {
+			obs(c.t, c.e)
+		}
+	}
+	if onEvict != nil && len(evicted) > 0 {
+		onEvict(evicted)
+	}
+	return ferr, false
+}
+
+// changed returns copies of the trades changes and touched name, once
+// each; the lock is held.
+func (b *Book) changed(changes []change) []Trade {
+	nos := b.touched
+	b.touched = nil
+	for _, c := range changes {
+		nos = append(nos, c.t.TradeNo)
+	}
+	seen := map[string]bool{}
+	var ts []Trade
+	for _, no := range nos {
+		if seen[no] {
+			continue
+		}
+		seen[no] = true
+		if t := b.byNo[no]; t != nil {
+			ts = append(ts, t.clone())
+		}
+	}
+	return ts
+}
+
+// install refreshes the book's copies from the rows a backend returned for
+// l, drops copies of what l names that the database no longer holds, and
+// returns the trade numbers loaded. The lock is held.
+func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
+	got := make(map[string]bool, len(rows))
+	for i := range rows {
+		r := rows[i]
+		got[r.TradeNo] = true
+		if old := b.byNo[r.TradeNo]; old != nil {
+			seq, wasFinal, same, counted := old.seq, old.Final(), old.sameOut, old.counted
+			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
+				delete(b.buyers, old.AuthCode)
+			}
+			*old = r
+			old.seq, old.sameOut, old.counted = seq, same, counted // the book's own bookkeeping
+			if i := statusIndex(old.Status); i != old.counted {
+				b.counts[old.counted]--
+				b.counts[i]++
+				old.counted = i
+			}
+			if !wasFinal && old.Final() {
+				b.ledger.Final(seq)
+			}
+		} else {
+			if o := b.outTrade(r.AppID, r.OutTradeNo); o != nil {
+				b.remove(o) // a copy the database never took
+			}
+			t := &r
+			b.add(t)
+			if t.Final() {
+				b.ledger.Final(t.seq)
+			}
+		}
+		if r.AuthCode != "" {
+			b.buyers[r.AuthCode] = r.Buyer
+		}
+	}
+	for _, t := range b.copies(l) {
+		if !got[t.TradeNo] {
+			b.remove(t)
+		}
+	}
+	return got
+}
+
+// copies are the book's copies of what l names; the lock is held.
+func (b *Book) copies(l Lookup) []*Trade {
+	var out []*Trade
+	add := func(t *Trade) {
+		if t != nil {
+			out = append(out, t)
+		}
+	}
+	switch {
+	case l.All:
+		for _, t := range b.byNo {
+			out = append(out, t)
+		}
+	case l.Ref.TradeNo != "":
+		add(b.byNo[l.Ref.TradeNo])
+	case l.Ref.OutTradeNo != "":
+		add(b.outTrade(l.App, l.Ref.OutTradeNo))
+	case l.Token != "" && l.Page == PageQR:
+		add(b.byQR[l.Token])
+	case l.Token != "":
+		add(b.byPage[l.Token])
+	case l.Any != "":
+		add(b.byNo[l.Any])
+		add(b.byQR[l.Any])
+		if l.App != "" {
+			add(b.outTrade(l.App, l.Any))
+		} else {
+			for t := b.byOut[l.Any]; t != nil; t = t.sameOut {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,241 @@
+package scenarios
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+)
+
+// Store keeps the scenarios in force, with their counters and states, for
+// several mock processes (replicas) at once (pgstore). Update runs f on
+// the stored state under a lock that excludes every replica's Update, and
+// stores what f returns when changed.
+type Store interface {
+	UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error
+}
+
+// sharing is the engine's link to a Store.
+type sharing struct {
+	store    Store
+	methods  Catalogue
+	stateful atomic.Bool // a rule counts or has states: Match goes through the store
+
+	mu     sync.Mutex
+	parsed map[[32]byte]*File // by path and text: files are parsed once
+}
+
+// state is what the store holds: each scope's files in order, as the text
+// Parse read, with their counters and states.
+type state struct {
+	Scopes []scopeState `json:"scopes"`
+}
+
+type scopeState struct {
+	App   string      `json:"app"`
+	Files []fileState `json:"files"`
+}
+
+type fileState struct {
+	Path  string   `json:"path"`
+	Src   []byte   `json:"src"`
+	AppID string   `json:"app_id"`
+	State string   `json:"state"`
+	Rules [][2]int `json:"rules"` // matches, acted
+	file  *File
+}
+
+// Share makes the scenarios in force, and their counters and states, the
+// ones in s from now on: what this engine already holds (the --scenario
+// files) joins what s holds unless the same file is in the same scope
+// there; later changes on any replica (the control API) act on all.
+// Files that did not come from Parse (a program's own *File) have no text
+// to share and are dropped. methods checks files read from s.
+func (e *Engine) Share(s Store, methods Catalogue) error {
+	sh := &sharing{store: s, methods: methods, parsed: map[[32]byte]*File{}}
+	e.mu.Lock()
+	mine := e.dumpLocked()
+	e.mu.Unlock()
+	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+		var st state
+		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
+		added := false
+		for _, sc := range mine.Scopes {
+			for _, f := range sc.Files {
+				if !st.has(sc.App, f) {
+					st.add(sc.App, f)
+					added = true
+				}
+			}
+		}
+		next, _ := json.Marshal(st)
+		e.mu.Lock()
+		e.loadLocked(sh, next)
+		e.mu.Unlock()
+		return next, added
+	})
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.shared = sh
+	e.mu.Unlock()
+	return nil
+}
+
+// Refresh takes up the state another replica stored.
+func (e *Engine) Refresh(stored []byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shared != nil {
+		e.loadLocked(e.shared, stored)
+	}
+}
+
+// change runs f on the scenarios in force under the lock: with a store,
+// on the stored state, written back when f changed it. If the store
+// cannot be reached, f acts on this replica's copy alone.
+func (e *Engine) change(f func()) {
+	sh := e.shared
+	if sh == nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		f()
+		return
+	}
+	ran := false
+	err := sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.loadLocked(sh, stored)
+		before, _ := json.Marshal(e.dumpLocked())
+		f()
+		ran = true
+		after, _ := json.Marshal(e.dumpLocked())
+		sh.stateful.Store(e.statefulLocked())
+		return after, !bytes.Equal(before, after)
+	})
+	if err != nil && !ran {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		f()
+	}
+}
+
+func (st *state) has(app string, f fileState) bool {
+	for _, sc := range st.Scopes {
+		if sc.App != app {
+			continue
+		}
+		for _, g := range sc.Files {
+			if g.Path == f.Path && bytes.Equal(g.Src, f.Src) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (st *state) add(app string, f fileState) {
+	for i := range st.Scopes {
+		if st.Scopes[i].App == app {
+			st.Scopes[i].Files = append(st.Scopes[i].Files, f)
+			return
+		}
+	}
+	st.Scopes = append(st.Scopes, scopeState{App: app, Files: []fileState{f}})
+}
+
+// dumpLocked is the engine's scopes as a state (builtin files are every
+// replica's own and stay out).
+func (e *Engine) dumpLocked() state {
+	var st state
+	for app, ls := range e.scopes {
+		sc := scopeState{App: app}
+		for _, l := range ls {
+			if l.file.src == nil {
+				continue
+			}
+			fs := fileState{Path: l.file.Path, Src: l.file.src, AppID: l.file.AppID, State: l.state}
+			for _, r := range l.rules {
+				fs.Rules = append(fs.Rules, [2]int{r.matches, r.acted})
+			}
+			sc.Files = append(sc.Files, fs)
+		}
+		if len(sc.Files) > 0 {
+			st.Scopes = append(st.Scopes, sc)
+		}
+	}
+	// Map order is random: sort scopes so equal states encode equally.
+	for i := 1; i < len(st.Scopes); i++ {
+		for j := i; j > 0 && st.Scopes[j].App < st.Scopes[j-1].App; j-- {
+			st.Scopes[j], st.Scopes[j-1] = st.Scopes[j-1], st.Scopes[j]
+		}
+	}
+	return st
+}
+
+// loadLocked replaces the engine's scopes with a stored state.
+func (e *Engine) loadLocked(sh *sharing, stored []byte) {
+	var st state
+	if len(stored) > 0 {
+		if err := json.Unmarshal(stored, &st); err != nil {
+			return // not a state this version wrote: keep what there is
+		}
+	}
+	scopes := map[string][]*loaded{}
+	for _, sc := range st.Scopes {
+		for _, fs := range sc.Files {
+			f := sh.parse(fs.Path, fs.Src)
+			if f == nil {
+				continue
+			}
+			c := *f
+			c.AppID = fs.AppID
+			l := newLoaded(&c)
+			if fs.State != "" {
+				l.state = fs.State
+			}
+			for i := range l.rules {
+				if i < len(fs.Rules) {
+					l.rules[i] = ruleState{matches: fs.Rules[i][0], acted: fs.Rules[i][1]}
+				}
+			}
+			scopes[sc.App] = append(scopes[sc.App], l)
+		}
+	}
+	e.scopes = scopes
+	sh.stateful.Store(e.statefulLocked())
+}
+
+// parse reads a stored file once; nil if it no longer parses.
+func (sh *sharing) parse(path string, src []byte) *File {
+	k := sha256.Sum256(append([]byte(path+"\x00"), src...))
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if f, ok := sh.parsed[k]; ok {
+		return f
+	}
+	f, err := Parse(path, src, sh.methods)
+	if err != nil {
+		f = nil
+	}
+	sh.parsed[k] = f
+	return f
+}
+
+// statefulLocked reports whether a rule in force counts calls (nth,
+// times) or reads or sets a state.
+func (e *Engine) statefulLocked() bool {
+	for _, ls := range e.scopes {
+		for _, l := range ls {
+			for _, r := range l.file.Rules {
+				if len(r.When.Nth) > 0 || r.Times > 0 || r.When.State != "" || r.Then.SetState != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
