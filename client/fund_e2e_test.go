@@ -371,3 +371,30 @@ func TestE2ETransferMagicAmounts(t *testing.T) {
 		}
 	}
 }
+
+// Two apps may use the same out_trade_no: each one's payment counts in its
+// own balance, whichever the book files first under that number.
+func TestE2EBalanceCountsEveryAppsTradeWithASharedOutTradeNo(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const other = "2021000000000078"
+	m.Control("POST", "/apps", map[string]any{"app_id": other, "public_key": string(keys.DevFile("app_public_key.pem"))}, http.StatusCreated)
+	ctx := context.Background()
+	for _, app := range []string{keys.DevAppID, other} {
+		m.Control("POST", "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+		c := m.Client(func(c *client.Config) { c.AppID = app })
+		if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "SAME", TotalAmount: amount.MustParse("100.00"), Subject: "s"},
+			AuthCode: "286648048691290423"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, app := range []string{keys.DevAppID, other} {
+		a, ok := m.Srv.Apps.Get(app)
+		if !ok {
+			t.Fatal("no app", app)
+		}
+		c := m.Client(func(c *client.Config) { c.AppID = app })
+		if got := balanceOf(t, c, a.Seller.UserID); got.AvailableAmount != amount.MustParse("99.40") {
+			t.Fatalf("app %s: balance %s after paying 100.00 at 0.6%%", app, got.AvailableAmount)
+		}
+	}
+}

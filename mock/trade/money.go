@@ -3,11 +3,12 @@ package trade
 // EachPaid calls f with every paid trade of app, in no order, under the
 // book's lock and without copying: f must neither keep the trade nor call
 // the book. It is the cheap walk behind the merchant's balance
-// (mock/fund), which adds up payments at every transfer.
+// (mock/fund), which adds up payments at every transfer. It walks byNo:
+// byOut holds one trade per out_trade_no, the others chained behind it.
 func (b *Book) EachPaid(app string, f func(t *Trade)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, t := range b.byOut {
+	for _, t := range b.byNo {
 		if t.AppID == app && t.Paid != nil {
 			f(t)
 		}
