@@ -73,6 +73,13 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) string 
 // that kills it; a process the test waited for is left alone at cleanup.
 func startProcess(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startProcessFor(t, gatewayLine, bin, env, args...)
+}
+
+// startProcessFor starts the binary and returns the URL the first banner
+// line matching line announces (its first group).
+func startProcessFor(t *testing.T, line *regexp.Regexp, bin string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, _ := cmd.StdoutPipe()
@@ -102,7 +109,7 @@ func startProcess(t *testing.T, bin string, env []string, args ...string) (*exec
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if m := gatewayLine.FindStringSubmatch(sc.Text()); m != nil {
+			if m := line.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
 		}
@@ -112,7 +119,7 @@ func startProcess(t *testing.T, bin string, env []string, args ...string) (*exec
 	case u := <-found:
 		return cmd, u
 	case <-time.After(20 * time.Second):
-		t.Fatalf("no banner; stderr: %s", stderr.String())
+		t.Fatalf("no banner line like %s; stderr: %s", line, stderr.String())
 	}
 	return nil, ""
 }
