@@ -172,6 +172,8 @@ func TestE2ETransferErrors(t *testing.T) {
 		{"no out_biz_no", client.TransferRequest{TransAmount: yuan, PayeeInfo: user(payee)}, "INVALID_PARAMETER", "out_biz_no"},
 		{"red packet product not signed", client.TransferRequest{OutBizNo: "E10", TransAmount: yuan, ProductCode: "STD_RED_PACKET", PayeeInfo: user(payee)}, "PRODUCT_NOT_SIGN", ""},
 		{"paying oneself", client.TransferRequest{OutBizNo: "E11", TransAmount: yuan, PayeeInfo: user(seller)}, "PAYER_PAYEE_CANNOT_SAME", ""},
+		{"paying oneself by open id", client.TransferRequest{OutBizNo: "E12", TransAmount: yuan,
+			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, seller), IdentityType: client.PayeeOpenID}}, "PAYER_PAYEE_CANNOT_SAME", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.Transfer(ctx, tc.req)

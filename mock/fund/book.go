@@ -63,6 +63,9 @@ type Book struct {
 	byOrder  map[string]*Transfer // order_id and pay_fund_order_id
 	order    []*Transfer          // by creation
 	seq      int
+	// credits counts changes of a base outside a transfer (Credit,
+	// SetBalance, Reset): income read before one may count a trade twice.
+	credits uint64
 
 	store    Store
 	observer func(Transfer)
@@ -149,6 +152,7 @@ func (b *Book) Reset(app string) {
 }
 
 func (b *Book) reset(app string) {
+	b.credits++
 	if app == "" {
 		b.accounts = map[string]*acct{}
 		b.byOut = map[string]*Transfer{}
@@ -267,6 +271,23 @@ func (b *Book) balance(app string, income amount.Amount) Account {
 	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
 }
 
+// lockWithIncome reads the app's income and returns it with the lock held,
+// no base having changed since it was read: a trade evicted meanwhile is
+// counted once, in its base (Credit), not also in the income read before.
+func (b *Book) lockWithIncome(app string) amount.Amount {
+	for {
+		b.mu.Lock()
+		g := b.credits
+		b.mu.Unlock()
+		in := b.incomeOf(app)
+		b.mu.Lock()
+		if b.credits == g {
+			return in
+		}
+		b.mu.Unlock()
+	}
+}
+
 func (b *Book) incomeOf(app string) amount.Amount {
 	b.mu.Lock()
 	f := b.income
@@ -279,8 +300,7 @@ func (b *Book) incomeOf(app string) amount.Amount {
 
 // Balance is the app's account now.
 func (b *Book) Balance(app string) Account {
-	in := b.incomeOf(app)
-	b.mu.Lock()
+	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
 	return b.balance(app, in)
 }
@@ -299,17 +319,19 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	if want < 0 || want > MaxAmount*100 {
 		return Account{}, InvalidParameter("balance out of range")
 	}
-	in := b.incomeOf(app)
-	b.mu.Lock()
+	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
 	a := b.account(app)
 	now := b.balance(app, in)
-	a.Base += want - now.Available
+	next := a.Snapshot
+	next.Base += want - now.Available
 	if b.store != nil {
-		if err := b.store.PutAccount(app, a.Snapshot); err != nil {
-			return Account{}, err
+		if err := b.store.PutAccount(app, next); err != nil {
+			return Account{}, err // memory stays as the file has it
 		}
 	}
+	a.Snapshot = next
+	b.credits++
 	return b.balance(app, in), nil
 }
 
@@ -323,6 +345,7 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	defer b.mu.Unlock()
 	acc := b.account(app)
 	acc.Base += a
+	b.credits++
 	if b.store != nil {
 		_ = b.store.PutAccount(app, acc.Snapshot)
 	}
@@ -352,12 +375,10 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, err
 	}
-	if who.UserID == m.UserID {
+	if who.UserID == m.UserID || (p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
-	income := b.incomeOf(m.AppID)
-
-	b.mu.Lock()
+	income := b.lockWithIncome(m.AppID)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
 		defer b.mu.Unlock()
 		if !old.same(in) {
@@ -397,7 +418,13 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	out := *t
 	var err2 error
 	if b.store != nil {
-		err2 = b.store.PutTransfer(out)
+		if err2 = b.store.PutTransfer(out); err2 != nil {
+			// Not on disk: not made. The caller hears 系统繁忙 and a
+			// repeat of the out_biz_no makes it again.
+			b.unindex(t)
+			b.account(t.AppID).hold(*t, -1)
+			b.order = b.order[:len(b.order)-1]
+		}
 	}
 	b.evict()
 	obs := b.observer
