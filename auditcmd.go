@@ -168,6 +168,9 @@ func runCheck(ctx context.Context, command string, timeout time.Duration, rep *a
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	// A check's children may outlive sh and hold its output pipe: stop
+	// waiting for them shortly after the timeout.
+	cmd.WaitDelay = 2 * time.Second
 	cmd.Env = append(os.Environ(), "ALIPAY_AUDIT_PROBE="+probe, "ALIPAY_AUDIT_APP_ID="+rep.AppID,
 		"ALIPAY_AUDIT_OUT_TRADE_NO="+rep.OutTradeNo, "ALIPAY_AUDIT_TRADE_NO="+rep.TradeNo, "ALIPAY_AUDIT_AMOUNT="+rep.Amount.String())
 	out := &limited{n: maxCheckOutput}

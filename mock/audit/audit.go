@@ -226,6 +226,8 @@ func (a *Auditor) Run(ctx context.Context, req Request) (*Report, error) {
 		http: notify.NewHTTPClient(timeout, a.Transport),
 		// The slow-response probe waits past the limit to say how late.
 		slow: notify.NewHTTPClient(min(2*timeout, timeout+30*time.Second), a.Transport)}
+	defer r.http.CloseIdleConnections()
+	defer r.slow.CloseIdleConnections()
 	if r.t.Buyer.UserID == "" {
 		r.t.Buyer = a.IDs.Buyer() // an unpaid trade has no buyer yet
 	}

@@ -460,3 +460,20 @@ func TestAuditReportFormats(t *testing.T) {
 		t.Error("an unknown format was written")
 	}
 }
+
+// A subject GBK cannot spell (an emoji) does not stop the audit: the GBK
+// probe sends a subject of its own and every probe reports.
+func TestAuditGBKProbeSurvivesASubjectGBKCannotSpell(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const out = "AUDIT-EMOJI"
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"Coffee ☕🙂"}`, nil))
+	m.Control("POST", "/trades/"+out+"/scan", "", http.StatusOK)
+	m.Control("POST", "/trades/"+out+"/pay", "", http.StatusOK)
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "fail") }))
+	t.Cleanup(shop.Close)
+	var rep audit.Report
+	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: shop.URL, AppID: keys.DevAppID, OutTradeNo: out, Probes: []string{"gbk"}}, http.StatusOK, &rep)
+	if len(rep.Results) != 1 || rep.Results[0].Probe != "gbk" || len(rep.Results[0].Sent) != 1 || rep.Results[0].Sent[0].Answer != "fail" {
+		t.Fatalf("the gbk probe did not report: %+v", rep.Results)
+	}
+}

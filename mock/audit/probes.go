@@ -434,6 +434,9 @@ const gbkNote = "（测试）"
 
 func gbk(ctx context.Context, r *run, res *Result) error {
 	v := r.view(trade.Success)
+	if _, err := sign.GBK.Encode(v.Subject); err != nil {
+		v.Subject = "GBK probe" // a subject GBK cannot spell (an emoji, say)
+	}
 	if !hasNonASCII(v.Subject) {
 		v.Subject += gbkNote
 	}

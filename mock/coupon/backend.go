@@ -191,3 +191,50 @@ func (b *Book) copies(k Key) []*Order {
 	}
 	return out
 }
+
+// pageShared is Page with a backend: every stored order is read in one
+// transaction (what the clock settled is written back) and the page is
+// taken there, before eviction trims the book's copies.
+func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
+	out := []Order{}
+	var next uint64
+	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
+		out, next = out[:0], 0 // f runs again on a conflict
+		var all []change
+		b.ledger.Walk(at, newest, func(_ uint64, o *Order) bool {
+			all = append(all, b.settle(o, now)...)
+			if (app != "" && o.AppID != app) || (status != "" && o.Status != status) {
+				return true
+			}
+			if limit > 0 && len(out) == limit {
+				next = out[len(out)-1].seq
+				return false
+			}
+			out = append(out, o.clone())
+			return true
+		})
+		return all, nil
+	})
+	return out, next
+}
+
+// countsShared is Counts with a backend, over every stored order.
+func (b *Book) countsShared() (packets map[OrderStatus]int, claims int) {
+	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
+		packets, claims = map[OrderStatus]int{}, 0
+		var all []change
+		for _, o := range b.byAuth {
+			all = append(all, b.settle(o, now)...)
+			if o.Claim {
+				claims++
+			} else {
+				packets[o.Status]++
+			}
+		}
+		return all, nil
+	})
+	if packets == nil { // the database did not answer
+		packets = map[OrderStatus]int{}
+	}
+	return packets, claims
+}

@@ -192,13 +192,18 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 
 // Reset forgets all orders, or one app's.
 func (b *Book) Reset(app string) {
+	// The database first, outside the lock: a transaction holding row
+	// locks may be waiting for the book's lock.
+	b.mu.Lock()
+	be := b.backend
+	b.mu.Unlock()
+	if be != nil {
+		_ = be.Reset(app) // the backend reports failures
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.store != nil {
 		_ = b.store.DeleteOrders(app)
-	}
-	if b.backend != nil {
-		_ = b.backend.Reset(app) // the backend reports failures
 	}
 	if app == "" {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}

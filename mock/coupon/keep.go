@@ -141,7 +141,9 @@ func (b *Book) remove(o *Order) {
 // and the position to pass as at for the next page: 0 when there is
 // none. Orders are settled as they are read.
 func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
-	b.refreshAll()
+	if b.backend != nil {
+		return b.pageShared(app, status, at, limit, newest)
+	}
 	out := []Order{}
 	var next uint64
 	for done := false; !done && next == 0; {
@@ -174,29 +176,15 @@ func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest
 	return out, next
 }
 
-// refreshAll reads every order from a shared backend (replicas) into the
-// book and writes back what the clock settled, so lists and counts see
-// every replica's red packets; without a backend there is nothing to read.
-func (b *Book) refreshAll() {
-	if b.backend == nil {
-		return
-	}
-	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
-		var all []change
-		for _, o := range b.byAuth {
-			all = append(all, b.settle(o, now)...)
-		}
-		return all, nil
-	})
-}
-
 // chunk is how many orders a list reads under the book's lock at a time.
 const chunk = 256
 
 // Counts is the number of red packets in each status, and of claims, from
 // counters the book keeps as orders change: no walk over the orders.
 func (b *Book) Counts() (packets map[OrderStatus]int, claims int) {
-	b.refreshAll()
+	if b.backend != nil {
+		return b.countsShared()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	packets = make(map[OrderStatus]int, len(b.counts))

@@ -249,3 +249,49 @@ func (b *Book) copies(l Lookup) []*Trade {
 	}
 	return out
 }
+
+// pageShared is Page with a backend: every stored trade is read in one
+// transaction (what the clock settled is written back) and the page is
+// taken there, before eviction trims the book's copies.
+func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
+	out := []Trade{}
+	var next uint64
+	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
+		out, next = out[:0], 0 // f runs again on a conflict
+		var all []change
+		b.ledger.Walk(at, newest, func(_ uint64, t *Trade) bool {
+			all = append(all, b.settle(t, now)...)
+			if !f.match(t) {
+				return true
+			}
+			if limit > 0 && len(out) == limit {
+				next = out[len(out)-1].seq
+				return false
+			}
+			out = append(out, t.clone())
+			return true
+		})
+		return all, nil
+	})
+	return out, next
+}
+
+// countsShared is Counts with a backend: counted over every stored trade
+// in one transaction, not from the counters of the copies this replica
+// keeps.
+func (b *Book) countsShared() map[Status]int {
+	var out map[Status]int
+	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
+		out = map[Status]int{}
+		var all []change
+		for _, t := range b.byNo {
+			all = append(all, b.settle(t, now)...)
+			out[t.Status]++
+		}
+		return all, nil
+	})
+	if out == nil { // the database did not answer
+		out = map[Status]int{}
+	}
+	return out
+}

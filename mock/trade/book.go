@@ -178,14 +178,19 @@ func (b *Book) reset(app string) {
 
 // Reset forgets every trade, or only those of one app.
 func (b *Book) Reset(app string) {
+	// The database first, outside the lock: a transaction holding row
+	// locks may be waiting for the book's lock.
+	b.mu.Lock()
+	be := b.backend
+	b.mu.Unlock()
+	if be != nil {
+		_ = be.Reset(app) // the backend reports failures
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reset(app)
 	if b.store != nil {
 		_ = b.store.DeleteTrades(app)
-	}
-	if b.backend != nil {
-		_ = b.backend.Reset(app) // the backend reports failures
 	}
 }
 

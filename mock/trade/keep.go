@@ -177,7 +177,9 @@ const chunk = 256
 // most chunk trades at a time, so a filter that matches few trades does
 // not hold up the gateway while it walks.
 func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
-	b.refreshAll()
+	if b.backend != nil {
+		return b.pageShared(f, at, limit, newest)
+	}
 	out := []Trade{}
 	var next uint64
 	for done := false; !done; {
@@ -212,22 +214,6 @@ func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint6
 	return out, next
 }
 
-// refreshAll reads every trade from a shared backend (replicas) into the
-// book and writes back what the clock settled, so lists and counts see
-// every replica's trades; without a backend there is nothing to read.
-func (b *Book) refreshAll() {
-	if b.backend == nil {
-		return
-	}
-	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
-		var all []change
-		for _, t := range b.byNo {
-			all = append(all, b.settle(t, now)...)
-		}
-		return all, nil
-	})
-}
-
 // Seq is a trade's position in the book's order, for cursors.
 func (t *Trade) Seq() uint64 { return t.seq }
 
@@ -240,7 +226,9 @@ func (f Filter) match(t *Trade) bool {
 // counts in its new status once the scheduler has settled it (it runs the
 // deadlines as the clock reaches them).
 func (b *Book) Counts() map[Status]int {
-	b.refreshAll()
+	if b.backend != nil {
+		return b.countsShared()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := map[Status]int{}
