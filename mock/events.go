@@ -126,16 +126,13 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 }
 
 // wireFund connects the accounts to the rest of the mock: income is the
-// app's payments less fees and refunds by the bills' rule (bill.Income),
+// app's payments less fees and refunds by the bills' rule (bill.TradeIncome, summed by the trade book as trades change),
 // known payees are the buyers of the app's trades, and every transfer's
 // status goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
-	s.Fund.IncomeFrom(func(app string) amount.Amount {
-		var sum amount.Amount
-		s.Trades.EachPaid(app, func(t *trade.Trade) { sum += bill.TradeIncome(t, feeRate) })
-		return sum
-	})
+	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
+	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(func(app string, p fund.Participant) (fund.Payee, bool) {
 		var who fund.Payee
 		s.Trades.EachPaid(app, func(t *trade.Trade) {

@@ -179,12 +179,13 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 		r := rows[i]
 		got[r.TradeNo] = true
 		if old := b.byNo[r.TradeNo]; old != nil {
-			seq, wasFinal, same, counted := old.seq, old.Final(), old.sameOut, old.counted
+			seq, wasFinal, same, counted, income := old.seq, old.Final(), old.sameOut, old.counted, old.income
 			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
 				delete(b.buyers, old.AuthCode)
 			}
 			*old = r
-			old.seq, old.sameOut, old.counted = seq, same, counted // the book's own bookkeeping
+			old.seq, old.sameOut, old.counted, old.income = seq, same, counted, income // the book's own bookkeeping
+			b.reckon(old)
 			if i := statusIndex(old.Status); i != old.counted {
 				b.counts[old.counted]--
 				b.counts[i]++

@@ -99,6 +99,11 @@ type Book struct {
 	// counts are the trades in each status, kept as they change (the
 	// dashboard's overview reads them instead of walking the book).
 	counts [numStatus]int
+	// incomeRule is what a trade brings into its merchant's account (the
+	// bills' rule, set by the mock); income is its sum per app, kept as
+	// trades change so the balance never walks the book.
+	incomeRule func(*Trade) amount.Amount
+	income     map[string]amount.Amount
 }
 
 // NewBook makes an empty book.
@@ -161,6 +166,7 @@ func (b *Book) reset(app string) {
 		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
 		b.counts = [numStatus]int{}
+		b.income = map[string]amount.Amount{}
 		return
 	}
 	var gone []*Trade

@@ -110,6 +110,9 @@ type Trade struct {
 	// (the book's index); counted is the status counter it is in.
 	sameOut *Trade
 	counted uint8
+	// income is what the trade brought in by the book's income rule, as
+	// counted in the app's total (IncomeRule).
+	income amount.Amount
 }
 
 // Final reports whether nothing more can happen to the trade: closed
