@@ -126,8 +126,8 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 }
 
 // wireFund connects the accounts to the rest of the mock: income is the
-// app's payments less fees and refunds by the bills' rule (bill.TradeIncome, summed by the trade book as trades change),
-// known payees are the buyers of the app's trades, and every transfer's
+// app's payments less fees and refunds by the bills' rule
+// (bill.TradeIncome, summed by the trade book as trades change), known payees are the buyers of the app's trades, and every transfer's
 // status goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
