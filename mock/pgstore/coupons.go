@@ -127,23 +127,7 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 	if err != nil {
 		return nil, t.err(err)
 	}
-	defer rows.Close()
-	var out []coupon.Order
-	for rows.Next() {
-		var no string
-		var v int64
-		var data []byte
-		if err := rows.Scan(&no, &v, &data); err != nil {
-			return nil, t.err(err)
-		}
-		o, err := coupon.Unmarshal(data)
-		if err != nil {
-			return nil, t.db.failed(fmt.Errorf("red packet %s: %w", no, err))
-		}
-		t.versions[no] = v
-		out = append(out, o)
-	}
-	return out, t.err(rows.Err())
+	return readVersioned(rows, t.versions, "red packet", coupon.Unmarshal, t.err, t.db.failed)
 }
 
 func (t *couponTx) Insert(os []coupon.Order) error {

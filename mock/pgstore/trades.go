@@ -142,23 +142,31 @@ func (t *tradeTx) query(db querier, q string, args []any) ([]trade.Trade, error)
 	if err != nil {
 		return nil, t.err(err)
 	}
+	return readVersioned(rows, t.versions, "trade", trade.Unmarshal, t.err, t.db.failed)
+}
+
+// readVersioned reads rows of (key, version, data), noting each row's
+// version for the write-back's check and decoding its data. dbErr maps a
+// database error, bad a record that does not decode.
+func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string, decode func([]byte) (T, error),
+	dbErr, bad func(error) error) ([]T, error) {
 	defer rows.Close()
-	var out []trade.Trade
+	var out []T
 	for rows.Next() {
-		var no string
+		var key string
 		var v int64
 		var data []byte
-		if err := rows.Scan(&no, &v, &data); err != nil {
-			return nil, t.err(err)
+		if err := rows.Scan(&key, &v, &data); err != nil {
+			return nil, dbErr(err)
 		}
-		tr, err := trade.Unmarshal(data)
+		r, err := decode(data)
 		if err != nil {
-			return nil, t.db.failed(fmt.Errorf("trade %s: %w", no, err))
+			return nil, bad(fmt.Errorf("%s %s: %w", what, key, err))
 		}
-		t.versions[no] = v
-		out = append(out, tr)
+		versions[key] = v
+		out = append(out, r)
 	}
-	return out, t.err(rows.Err())
+	return out, dbErr(rows.Err())
 }
 
 func (t *tradeTx) Insert(ts []trade.Trade) error {
