@@ -79,7 +79,7 @@ func Verify(k *rsa.PublicKey, t Type, data []byte, signature string) error {
 	if err != nil {
 		return fmt.Errorf("%w: signature is not base64", ErrBadSignature)
 	}
-	if err := rsa.VerifyPKCS1v15(k, h, d, sig); err != nil {
+	if err := verifyPKCS1v15(k, h, d, sig); err != nil {
 		return ErrBadSignature
 	}
 	return nil

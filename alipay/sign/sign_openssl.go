@@ -21,8 +21,7 @@ import (
 // OpenSSL signs RSA-2048 about three times as fast as crypto/rsa (see
 // docs/performance.md). The signatures are the same bytes: PKCS#1 v1.5 is
 // deterministic. When no libcrypto loads, crypto/rsa signs and Backend says
-// why. Verification stays crypto/rsa: through this binding (a new
-// EVP_PKEY_CTX per call) OpenSSL verified no faster, timed side by side.
+// why. Verification is OpenSSL's too (verify_openssl.go).
 
 // libcryptos are the shared libraries tried, newest first.
 var libcryptos = []string{"libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so"}

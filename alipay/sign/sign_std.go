@@ -16,5 +16,12 @@ func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, erro
 	return rsa.SignPKCS1v15(rand.Reader, k, h, digest)
 }
 
+// verifyPKCS1v15 checks an RSA PKCS#1 v1.5 signature: crypto/rsa in the
+// default build; sign_openssl.go's verify_openssl.go under -tags openssl
+// gives the same verdicts.
+func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
+	return rsa.VerifyPKCS1v15(k, h, digest, sig)
+}
+
 // Backend names the RSA signer this binary uses.
 func Backend() string { return "crypto/rsa" }
