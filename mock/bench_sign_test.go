@@ -3,6 +3,7 @@ package mock_test
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,34 +34,51 @@ func onEveryCore(from, to int, f func(i int)) time.Duration {
 }
 
 // BenchmarkGatewayPrecreateParallel: unique precreates through the whole
-// handler on every core, the requests signed before the clock starts and
-// every answer's signature verified after it stops. The load runs in
-// chunks of 250; between chunks, off the clock, this build's signer
-// (sign.Backend: crypto/rsa, BoringCrypto or, under -tags openssl, OpenSSL)
-// signs 100 answers on every core, so the two rates share whatever else
-// this machine is doing. sign-par/s is that signing rate, ratio_to_sign is
-// ops/s over it. scripts/signbench.sh runs this in each build beside
-// openssl speed.
+// handler on every core (GOMAXPROCS goroutines, reported as procs), the
+// requests signed before the clock starts and every answer's signature
+// verified after it stops. The load runs in rounds: 200 precreates on
+// every core, then, off the clock, 200 bare signatures of an answer by
+// this build's signer (sign.Backend: crypto/rsa, BoringCrypto or, under
+// -tags openssl, OpenSSL) on every core, and so on, so the two rates share
+// whatever else the machine is doing. Each round's ratio is the precreate
+// rate over the signing rate (the signing time over the precreate time):
+// ratio_med, ratio_min and ratio_max are their median and range, and
+// cpu_ratio_med the median of the same ratio in this process's CPU time
+// (user + system), which other processes on the machine do not move.
+// ratio_to_sign is the whole run's ops/s over sign-par/s. scripts/signbench.sh
+// runs this in each build beside openssl speed.
 func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	srv := benchServer(b)
 	benchRound++
 	forms := precreateForms(b, fmt.Sprintf("P%d-", benchRound), b.N)
 	bodies := make([][]byte, b.N)
 	k := keys.DevAlipayPrivateKey()
+	const round = 200
 	var signing time.Duration
+	var wall, cpu []float64
 	signs := 0
 	runtime.GC()
 	b.ResetTimer()
-	for from := 0; from < b.N; from += 250 {
-		to := min(from+250, b.N)
-		onEveryCore(from, to, func(i int) { bodies[i] = serve(b, srv, forms[i]) })
+	for from := 0; from < b.N; from += round {
+		to := min(from+round, b.N)
+		c0 := cpuTime()
+		tp := onEveryCore(from, to, func(i int) { bodies[i] = serve(b, srv, forms[i]) })
+		c1 := cpuTime()
 		b.StopTimer()
-		signing += onEveryCore(0, 100, func(int) {
+		ts := onEveryCore(from, to, func(int) {
 			if _, err := sign.Sign(k, sign.RSA2, benchNode); err != nil {
 				b.Error(err)
 			}
 		})
-		signs += 100
+		c2 := cpuTime()
+		signing += ts
+		signs += to - from
+		if to-from >= round/2 { // a short last round says little
+			wall = append(wall, ts.Seconds()/tp.Seconds())
+			if c1 > c0 && c2 > c1 {
+				cpu = append(cpu, (c2-c1).Seconds()/(c1-c0).Seconds())
+			}
+		}
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -78,4 +96,27 @@ func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	b.ReportMetric(ops, "ops/s")
 	b.ReportMetric(rate, "sign-par/s")
 	b.ReportMetric(ops/rate, "ratio_to_sign")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	if len(wall) > 0 {
+		b.ReportMetric(float64(len(wall)), "rounds")
+		med, lo, hi := spread(wall)
+		b.ReportMetric(med, "ratio_med")
+		b.ReportMetric(lo, "ratio_min")
+		b.ReportMetric(hi, "ratio_max")
+	}
+	if len(cpu) > 0 {
+		med, _, _ := spread(cpu)
+		b.ReportMetric(med, "cpu_ratio_med")
+	}
+}
+
+// spread is the median, least and greatest of xs (which it sorts).
+func spread(xs []float64) (med, lo, hi float64) {
+	slices.Sort(xs)
+	n := len(xs)
+	med = xs[n/2]
+	if n%2 == 0 {
+		med = (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return med, xs[0], xs[n-1]
 }
