@@ -19,8 +19,15 @@ import (
 // rawSign is em^d mod n: the signature whose public operation gives back
 // exactly em, so a test can hand the verifier any encoding it likes.
 func rawSign(k *rsa.PrivateKey, em []byte) []byte {
-	m := new(big.Int).SetBytes(em)
-	return new(big.Int).Exp(m, k.D, k.N).FillBytes(make([]byte, (k.N.BitLen()+7)/8))
+	k.Precompute()
+	c := new(big.Int).SetBytes(em)
+	p, q := k.Primes[0], k.Primes[1]
+	m1 := new(big.Int).Exp(c, k.Precomputed.Dp, p) // CRT: four times faster
+	m2 := new(big.Int).Exp(c, k.Precomputed.Dq, q)
+	h := new(big.Int).Sub(m1, m2)
+	h.Mul(h, k.Precomputed.Qinv).Mod(h, p)
+	m := h.Mul(h, q).Add(h, m2)
+	return m.FillBytes(make([]byte, (k.N.BitLen()+7)/8))
 }
 
 // pkcs1EM is the PKCS#1 v1.5 encoding of digest for hash h in size bytes,
@@ -57,11 +64,11 @@ func agree(t *testing.T, what string, k *rsa.PublicKey, h crypto.Hash, digest, s
 // zeros, s = 0, 1, n-1, n and above, and encodings that are almost PKCS#1
 // v1.5 (wrong block type, a padding byte not 0xff, DigestInfo without its
 // NULL, the other hash's DigestInfo, a bare digest, trailing bytes), on the
-// shipped keys and fresh 1,024- to 4,096-bit ones; and the plain keys went
+// shipped keys and fresh 1,024-, 2,047- and 3,072-bit ones; and the plain keys went
 // through OpenSSL, not the fallback.
 func TestOpenSSLVerifierAgreesWithCryptoRSA(t *testing.T) {
 	ks := []*rsa.PrivateKey{keys.DevAppPrivateKey(), keys.DevAlipayPrivateKey()}
-	for _, bits := range []int{1024, 1536, 2047, 3072, 4096} {
+	for _, bits := range []int{1024, 2047, 3072} {
 		k, err := rsa.GenerateKey(rand.Reader, bits)
 		if err != nil {
 			t.Fatal(err)
@@ -71,12 +78,12 @@ func TestOpenSSLVerifierAgreesWithCryptoRSA(t *testing.T) {
 	r := mrand.New(mrand.NewPCG(3, 4))
 	for ki, k := range ks {
 		pub := &k.PublicKey
-		if opensslPublicKey(pub) == nil {
+		if evpPublicKey(pub) == nil {
 			t.Fatalf("key %d (%d bits) was not converted for OpenSSL", ki, k.N.BitLen())
 		}
 		other := ks[(ki+1)%len(ks)]
 		size := (k.N.BitLen() + 7) / 8
-		for i := 0; i < 40; i++ {
+		for i := 0; i < 10; i++ {
 			data := make([]byte, r.IntN(600))
 			for j := range data {
 				data[j] = byte(r.Uint32())
