@@ -8,7 +8,7 @@ package sign
 #include <stddef.h>
 #include <stdlib.h>
 
-// The few libcrypto functions signing and verification need, found with dlsym in the
+// The few libcrypto functions verification needs, found with dlsym in the
 // library golang-fips/openssl loaded (no OpenSSL headers at build time:
 // these are OpenSSL's stable C signatures, the same in 1.1.1 and 3.x).
 typedef void *(*d2i_PUBKEY_f)(void **, const unsigned char **, long);
@@ -19,11 +19,6 @@ typedef int (*EVP_PKEY_encrypt_init_f)(void *);
 typedef int (*EVP_PKEY_CTX_ctrl_f)(void *, int, int, int, int, void *);
 typedef int (*EVP_PKEY_encrypt_f)(void *, unsigned char *, size_t *, const unsigned char *, size_t);
 typedef void (*ERR_clear_error_f)(void);
-typedef void *(*d2i_PrivateKey_f)(int, void **, const unsigned char **, long);
-typedef int (*EVP_PKEY_sign_init_f)(void *);
-typedef int (*EVP_PKEY_sign_f)(void *, unsigned char *, size_t *, const unsigned char *, size_t);
-typedef const void *(*EVP_sha256_f)(void);
-typedef const void *(*EVP_sha1_f)(void);
 
 static d2i_PUBKEY_f am_d2i_PUBKEY;
 static EVP_PKEY_free_f am_EVP_PKEY_free;
@@ -33,11 +28,6 @@ static EVP_PKEY_encrypt_init_f am_EVP_PKEY_encrypt_init;
 static EVP_PKEY_CTX_ctrl_f am_EVP_PKEY_CTX_ctrl;
 static EVP_PKEY_encrypt_f am_EVP_PKEY_encrypt;
 static ERR_clear_error_f am_ERR_clear_error;
-static d2i_PrivateKey_f am_d2i_PrivateKey;
-static EVP_PKEY_sign_init_f am_EVP_PKEY_sign_init;
-static EVP_PKEY_sign_f am_EVP_PKEY_sign;
-static EVP_sha256_f am_EVP_sha256;
-static EVP_sha1_f am_EVP_sha1;
 
 // am_load binds the functions from the library named lib; 0 on failure.
 static int am_load(const char *lib) {
@@ -52,11 +42,6 @@ static int am_load(const char *lib) {
 	AM_SYM(EVP_PKEY_CTX_ctrl)
 	AM_SYM(EVP_PKEY_encrypt)
 	AM_SYM(ERR_clear_error)
-	AM_SYM(d2i_PrivateKey)
-	AM_SYM(EVP_PKEY_sign_init)
-	AM_SYM(EVP_PKEY_sign)
-	AM_SYM(EVP_sha256)
-	AM_SYM(EVP_sha1)
 #undef AM_SYM
 	return 1;
 }
@@ -70,46 +55,6 @@ static void *am_pubkey(const unsigned char *der, long n) {
 		return NULL;
 	}
 	return k;
-}
-
-// am_privkey reads a PKCS#1 RSAPrivateKey; NULL on failure.
-static void *am_privkey(const unsigned char *der, long n) {
-	const unsigned char *p = der;
-	void *k = am_d2i_PrivateKey(6, NULL, &p, n); // EVP_PKEY_RSA
-	if (k == NULL || p != der + n) {
-		if (k != NULL) am_EVP_PKEY_free(k);
-		am_ERR_clear_error();
-		return NULL;
-	}
-	return k;
-}
-
-// am_sign_ctx is a context for PKCS#1 v1.5 signatures with the key k of
-// digests of hash sha1 ? SHA-1 : SHA-256; NULL on failure.
-static void *am_sign_ctx(void *k, int sha1) {
-	void *ctx = am_EVP_PKEY_CTX_new(k, NULL);
-	if (ctx == NULL) goto fail;
-	// EVP_PKEY_RSA (6), any operation (-1): EVP_PKEY_CTRL_RSA_PADDING
-	// (0x1001) RSA_PKCS1_PADDING (1), then EVP_PKEY_CTRL_MD (1).
-	if (am_EVP_PKEY_sign_init(ctx) != 1 ||
-	    am_EVP_PKEY_CTX_ctrl(ctx, 6, -1, 0x1000 + 1, 1, NULL) <= 0 ||
-	    am_EVP_PKEY_CTX_ctrl(ctx, 6, -1, 1, 0, (void *)(sha1 ? am_EVP_sha1() : am_EVP_sha256())) <= 0) goto fail;
-	return ctx;
-fail:
-	if (ctx != NULL) am_EVP_PKEY_CTX_free(ctx);
-	am_ERR_clear_error();
-	return NULL;
-}
-
-// am_sign signs the digest d (dn bytes) into out (n bytes, the modulus
-// size); 0 on failure.
-static int am_sign(void *ctx, const unsigned char *d, size_t dn, unsigned char *out, size_t n) {
-	size_t outlen = n;
-	if (am_EVP_PKEY_sign(ctx, out, &outlen, d, dn) != 1 || outlen != n) {
-		am_ERR_clear_error();
-		return 0;
-	}
-	return 1;
 }
 
 static void am_pkey_free(void *k) { am_EVP_PKEY_free(k); }
@@ -156,57 +101,46 @@ import (
 	"unsafe"
 )
 
-// RSA through libcrypto in the openssl build, on keys converted once and
-// contexts kept: golang-fips/openssl makes a new EVP_PKEY_CTX per call, and
-// OpenSSL 3 looks its algorithms up again each time, which cost as much as
-// a verification and, between a handler's other work (cold caches), a
-// sixth of a signature (docs/performance.md). golang-fips/openssl still
-// finds and loads the library (sign_openssl.go); this file binds the few
-// functions it needs from the same library.
-//
-// Verification: libcrypto raises the signature to e (the bare public
-// operation) and the PKCS#1 v1.5 comparison stays here in Go, the check
-// crypto/rsa makes (RFC 8017 section 8.2.2: the signature is k bytes, below
-// n, and s^e mod n is exactly the expected encoding), so the verdicts are
-// crypto/rsa's. Keys outside the plain case (not 1,024 to 4,096 bits, an
-// even modulus, e other than 65537) and hashes other than SHA-1 and SHA-256
-// go to crypto/rsa itself.
+// Verification in the openssl build: libcrypto raises the signature to e
+// (the bare public operation) on a key converted once, with its contexts
+// kept (golang-fips/openssl makes a new EVP_PKEY_CTX per call, and OpenSSL
+// 3 looks the algorithm up again each time: 21 µs a verification against
+// 17 µs here and crypto/rsa's 27 µs, docs/performance.md). The PKCS#1 v1.5
+// comparison stays here in Go, the check crypto/rsa makes (RFC 8017
+// section 8.2.2: the signature is k bytes, below n, and s^e mod n is
+// exactly the expected encoding), so the verdicts are crypto/rsa's. Keys
+// outside the plain case (not 1,024 to 4,096 bits, an even modulus, e other
+// than 65537) and hashes other than SHA-1 and SHA-256 go to crypto/rsa
+// itself. golang-fips/openssl finds and loads the library
+// (sign_openssl.go); this binds the few functions it needs from it.
 
 var evp struct {
 	once sync.Once
 	ok   bool // libcrypto's functions bound
 
 	mu   sync.Mutex
-	keys map[string]*evpKey // public keys by e and n; private ones by n and d
+	keys map[string]*evpKey // by n and e
 }
 
-// maxEVPKeys bounds the converted keys: the mock's own, one per app; the
-// map starts over rather than grow past it (a dropped key's OpenSSL
-// objects are freed once no call still uses them).
+// maxEVPKeys bounds the converted keys: one per app; the map starts over
+// rather than grow past it (a dropped key's OpenSSL objects are freed once
+// no verification still uses them).
 const maxEVPKeys = 256
 
-// evpKey is a key converted for libcrypto with the contexts not in use, by
-// operation (an EVP_PKEY_CTX serves one call at a time).
+// evpKey is a public key converted for libcrypto, with the contexts not
+// in use (an EVP_PKEY_CTX serves one call at a time).
 type evpKey struct {
 	size int // modulus bytes
 	h    *evpHandles
 }
 
-// The operations a context is set up for.
-const (
-	opPublic = iota // s^e mod n, no padding
-	opSignSHA256
-	opSignSHA1
-)
-
 type evpHandles struct {
 	pkey unsafe.Pointer
 	mu   sync.Mutex
-	idle [3][]unsafe.Pointer
+	idle []unsafe.Pointer
 }
 
-// maxIdleContexts bounds the contexts kept per key and operation: about
-// one per core.
+// maxIdleContexts bounds the contexts kept per key: about one per core.
 const maxIdleContexts = 8
 
 func loadEVP() bool {
@@ -251,12 +185,12 @@ func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	}
 	var buf [2 * 512]byte
 	em, want := buf[:p.size], buf[512:512+p.size]
-	ctx := p.h.get(opPublic)
+	ctx := p.h.get()
 	if ctx == nil {
 		return rsa.VerifyPKCS1v15(k, h, digest, sig)
 	}
 	done := C.am_public(ctx, (*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(p.size), (*C.uchar)(unsafe.Pointer(&em[0])))
-	p.h.put(opPublic, ctx)
+	p.h.put(ctx)
 	runtime.KeepAlive(p)
 	if done != 1 {
 		return rsa.ErrVerification // s is not below n
@@ -276,47 +210,6 @@ func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	return nil
 }
 
-// evpSign signs a SHA-256 or SHA-1 digest with k (two primes, 1,024 to
-// 4,096 bits); ok is false when libcrypto is not there or refuses the key,
-// and the caller signs with crypto/rsa.
-func evpSign(k *rsa.PrivateKey, h crypto.Hash, digest []byte) (sig []byte, ok bool) {
-	if len(digest) != h.Size() || (h != crypto.SHA256 && h != crypto.SHA1) {
-		return nil, false
-	}
-	op := opSignSHA256
-	if h == crypto.SHA1 {
-		op = opSignSHA1
-	}
-	p := evpPrivateKey(k)
-	if p == nil {
-		return nil, false
-	}
-	ctx := p.h.get(op)
-	if ctx == nil {
-		return nil, false
-	}
-	sig = make([]byte, p.size)
-	done := C.am_sign(ctx, (*C.uchar)(unsafe.Pointer(&digest[0])), C.size_t(len(digest)), (*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(p.size))
-	if done == 1 {
-		p.h.put(op, ctx)
-	} else {
-		C.am_ctx_free(ctx) // not trusted again
-	}
-	runtime.KeepAlive(p)
-	return sig, done == 1
-}
-
-// keyID is the cache's name for a key: e or d after the modulus, in buf.
-func keyID(buf []byte, n *big.Int, x *big.Int, e int) []byte {
-	size := (n.BitLen() + 7) / 8
-	id := buf[:size]
-	n.FillBytes(id)
-	if x != nil {
-		return append(id, x.Bytes()...) // private keys: rare lookups' worth of garbage is fine
-	}
-	return append(id, byte(e>>24), byte(e>>16), byte(e>>8), byte(e))
-}
-
 // evpPublicKey is k converted for libcrypto, from the cache when it was
 // converted before; nil when libcrypto is not there or refuses it.
 func evpPublicKey(k *rsa.PublicKey) *evpKey {
@@ -324,43 +217,25 @@ func evpPublicKey(k *rsa.PublicKey) *evpKey {
 		return nil
 	}
 	var buf [512 + 4]byte
-	id := keyID(buf[:0], k.N, nil, k.E)
-	if p := cached(id); p != nil {
+	size := (k.N.BitLen() + 7) / 8
+	id := buf[:size+4]
+	k.N.FillBytes(id[:size])
+	id[size], id[size+1], id[size+2], id[size+3] = byte(k.E>>24), byte(k.E>>16), byte(k.E>>8), byte(k.E)
+	evp.mu.Lock()
+	p := evp.keys[string(id)]
+	evp.mu.Unlock()
+	if p != nil {
 		return p
 	}
 	der, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: new(big.Int).Set(k.N), E: k.E})
 	if err != nil {
 		return nil
 	}
-	return keep(id, k.N, C.am_pubkey((*C.uchar)(unsafe.Pointer(&der[0])), C.long(len(der))))
-}
-
-// evpPrivateKey is k converted for libcrypto, as evpPublicKey.
-func evpPrivateKey(k *rsa.PrivateKey) *evpKey {
-	if !loadEVP() {
-		return nil
-	}
-	var buf [2*512 + 8]byte
-	id := keyID(buf[:0], k.N, k.D, 0)
-	if p := cached(id); p != nil {
-		return p
-	}
-	der := x509.MarshalPKCS1PrivateKey(k)
-	return keep(id, k.N, C.am_privkey((*C.uchar)(unsafe.Pointer(&der[0])), C.long(len(der))))
-}
-
-func cached(id []byte) *evpKey {
-	evp.mu.Lock()
-	defer evp.mu.Unlock()
-	return evp.keys[string(id)]
-}
-
-// keep caches a converted key (nil: conversion failed).
-func keep(id []byte, n *big.Int, pkey unsafe.Pointer) *evpKey {
+	pkey := C.am_pubkey((*C.uchar)(unsafe.Pointer(&der[0])), C.long(len(der)))
 	if pkey == nil {
 		return nil
 	}
-	p := &evpKey{size: (n.BitLen() + 7) / 8, h: &evpHandles{pkey: pkey}}
+	p = &evpKey{size: size, h: &evpHandles{pkey: pkey}}
 	runtime.AddCleanup(p, (*evpHandles).free, p.h)
 	evp.mu.Lock()
 	if len(evp.keys) >= maxEVPKeys {
@@ -371,28 +246,22 @@ func keep(id []byte, n *big.Int, pkey unsafe.Pointer) *evpKey {
 	return p
 }
 
-func (h *evpHandles) get(op int) unsafe.Pointer {
+func (h *evpHandles) get() unsafe.Pointer {
 	h.mu.Lock()
-	if n := len(h.idle[op]); n > 0 {
-		ctx := h.idle[op][n-1]
-		h.idle[op] = h.idle[op][:n-1]
+	if n := len(h.idle); n > 0 {
+		ctx := h.idle[n-1]
+		h.idle = h.idle[:n-1]
 		h.mu.Unlock()
 		return ctx
 	}
 	h.mu.Unlock()
-	switch op {
-	case opPublic:
-		return C.am_raw_ctx(h.pkey)
-	case opSignSHA1:
-		return C.am_sign_ctx(h.pkey, 1)
-	}
-	return C.am_sign_ctx(h.pkey, 0)
+	return C.am_raw_ctx(h.pkey)
 }
 
-func (h *evpHandles) put(op int, ctx unsafe.Pointer) {
+func (h *evpHandles) put(ctx unsafe.Pointer) {
 	h.mu.Lock()
-	if len(h.idle[op]) < maxIdleContexts {
-		h.idle[op] = append(h.idle[op], ctx)
+	if len(h.idle) < maxIdleContexts {
+		h.idle = append(h.idle, ctx)
 		ctx = nil
 	}
 	h.mu.Unlock()
@@ -403,10 +272,8 @@ func (h *evpHandles) put(op int, ctx unsafe.Pointer) {
 
 // free releases the key and its contexts once its evpKey is garbage.
 func (h *evpHandles) free() {
-	for _, idle := range h.idle {
-		for _, ctx := range idle {
-			C.am_ctx_free(ctx)
-		}
+	for _, ctx := range h.idle {
+		C.am_ctx_free(ctx)
 	}
 	C.am_pkey_free(h.pkey)
 }
