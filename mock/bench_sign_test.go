@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,6 +99,10 @@ func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	b.ReportMetric(rate, "sign-par/s")
 	b.ReportMetric(ops/rate, "ratio_to_sign")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	// Every round's ratios, for scripts/signbench.sh to pool across runs
+	// (a benchmark's log is always printed).
+	b.Logf("rounds wall %s", joinRatios(wall))
+	b.Logf("rounds cpu %s", joinRatios(cpu))
 	if len(wall) > 0 {
 		b.ReportMetric(float64(len(wall)), "rounds")
 		med, lo, hi := spread(wall)
@@ -108,6 +114,14 @@ func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 		med, _, _ := spread(cpu)
 		b.ReportMetric(med, "cpu_ratio_med")
 	}
+}
+
+func joinRatios(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.FormatFloat(x, 'f', 3, 64)
+	}
+	return strings.Join(s, " ")
 }
 
 // spread is the median, least and greatest of xs (which it sorts).
