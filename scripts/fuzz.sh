@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short time (FUZZTIME, default 10s each;
-# 11 targets, about 2 minutes with build time). FUZZTIME may also be an
+# 11 targets, and the OpenSSL verifier's where cgo and libcrypto are;
+# about 2 minutes with build time). FUZZTIME may also be an
 # execution count such as 50000x. New failing inputs land in each package's
 # testdata/fuzz/<Target>/ and then run with plain go test.
 #
@@ -16,7 +17,7 @@ run() {
   local out attempt
   for attempt in 1 2 3; do
     echo "== $1 $2"
-    if out=$(go test "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t" 2>&1); then
+    if out=$(go test ${tags:-} "$1" -run '^$' -fuzz "^$2\$" -fuzztime "$t" 2>&1); then
       echo "$out"
       return 0
     fi
@@ -39,3 +40,8 @@ run ./alipay/sign FuzzParseV3Authorization
 run ./alipay/sign FuzzDecryptContent
 run ./scenarios FuzzScenario
 run ./client FuzzNotification
+# The OpenSSL build's verifier against crypto/rsa, where that build can be
+# made (cgo and libcrypto).
+if command -v gcc >/dev/null && ldconfig -p 2>/dev/null | grep -q 'libcrypto\.so'; then
+  CGO_ENABLED=1 tags=-tags=openssl run ./alipay/sign FuzzOpenSSLVerifyAgrees
+fi
