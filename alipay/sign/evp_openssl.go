@@ -149,15 +149,12 @@ func loadEVP() bool {
 		if ossl.err != nil {
 			return
 		}
-		for _, lib := range libcryptos {
-			cs := C.CString(lib)
-			ok := C.am_load(cs) == 1
-			C.free(unsafe.Pointer(cs))
-			if ok {
-				evp.ok = true
-				evp.keys = make(map[string]*evpKey)
-				return
-			}
+		// The library golang-fips/openssl loaded and signs with.
+		cs := C.CString(ossl.lib)
+		defer C.free(unsafe.Pointer(cs))
+		if C.am_load(cs) == 1 {
+			evp.ok = true
+			evp.keys = make(map[string]*evpKey)
 		}
 	})
 	return evp.ok

@@ -30,6 +30,7 @@ var ossl struct {
 	once    sync.Once
 	err     error  // why libcrypto is not used
 	version string // its version text when it is
+	lib     string // the library loaded
 
 	mu   sync.Mutex
 	keys map[string]*openssl.PrivateKeyRSA // by modulus and exponent bytes
@@ -48,7 +49,7 @@ func loadOpenSSL() {
 				errs = append(errs, err)
 				continue
 			}
-			ossl.version = openssl.VersionText()
+			ossl.version, ossl.lib = openssl.VersionText(), lib
 			ossl.keys = make(map[string]*openssl.PrivateKeyRSA)
 			return
 		}
