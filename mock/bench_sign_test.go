@@ -1,8 +1,10 @@
 package mock_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +51,10 @@ func onEveryCore(from, to int, f func(i int)) time.Duration {
 // (user + system), which other processes on the machine do not move.
 // ratio_to_sign is the whole run's ops/s over sign-par/s. scripts/signbench.sh
 // runs this in each build beside openssl speed.
+//
+// The two phases carry profile labels, so a CPU profile tells them apart:
+// -cpuprofile cpu.out, then go tool pprof -top -cum -tagfocus
+// phase=precreate (or phase=sign) mock.test cpu.out.
 func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	srv := benchServer(b)
 	benchRound++
@@ -63,14 +69,19 @@ func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	b.ResetTimer()
 	for from := 0; from < b.N; from += round {
 		to := min(from+round, b.N)
+		var tp, ts time.Duration
 		c0 := cpuTime()
-		tp := onEveryCore(from, to, func(i int) { bodies[i] = serve(b, srv, forms[i]) })
+		pprof.Do(context.Background(), precreatePhase, func(context.Context) {
+			tp = onEveryCore(from, to, func(i int) { bodies[i] = serve(b, srv, forms[i]) })
+		})
 		c1 := cpuTime()
 		b.StopTimer()
-		ts := onEveryCore(from, to, func(int) {
-			if _, err := sign.Sign(k, sign.RSA2, benchNode); err != nil {
-				b.Error(err)
-			}
+		pprof.Do(context.Background(), signPhase, func(context.Context) {
+			ts = onEveryCore(from, to, func(int) {
+				if _, err := sign.Sign(k, sign.RSA2, benchNode); err != nil {
+					b.Error(err)
+				}
+			})
 		})
 		c2 := cpuTime()
 		signing += ts
@@ -123,6 +134,11 @@ func joinRatios(xs []float64) string {
 	}
 	return strings.Join(s, " ")
 }
+
+var (
+	precreatePhase = pprof.Labels("phase", "precreate")
+	signPhase      = pprof.Labels("phase", "sign")
+)
 
 // spread is the median, least and greatest of xs (which it sorts).
 func spread(xs []float64) (med, lo, hi float64) {
