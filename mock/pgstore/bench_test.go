@@ -13,6 +13,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 )
 
 // BenchmarkReplicas measures gateway throughput in memory, on PostgreSQL
@@ -97,6 +98,7 @@ func benchReplicas(b *testing.B, method string, n int, pg bool) {
 	el := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
+	b.ReportMetric(float64(pgstore.ReadBatches())/float64(b.N), "batches/op")
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d requests failed", f, b.N)
 	}

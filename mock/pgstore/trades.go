@@ -16,12 +16,14 @@ import (
 // changes a trade (trade.Book.Deadline), kept with it so that any replica
 // applies it (DueTrades).
 func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
-	return tradeBackend{db, deadline}
+	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, decoded: newDecoded(4096, trade.Copy)}
 }
 
 type tradeBackend struct {
 	db       *DB
 	deadline func(trade.Trade) (time.Time, bool)
+	reads    *reads
+	decoded  *decoded[trade.Trade]
 }
 
 // DueTrades names up to max trades whose deadline has come at now (the
@@ -51,7 +53,7 @@ func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
 // trade's single insert, costs one round trip each.
 func (b tradeBackend) Begin() (trade.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	return &tradeTx{db: b.db, deadline: b.deadline, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
+	return &tradeTx{tradeBackend: b, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
 }
 
 func (b tradeBackend) Reset(app string) error {
@@ -67,8 +69,7 @@ func (b tradeBackend) Reset(app string) error {
 }
 
 type tradeTx struct {
-	db       *DB
-	deadline func(trade.Trade) (time.Time, bool)
+	tradeBackend
 	ctx      context.Context
 	cancel   context.CancelFunc
 	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
@@ -118,7 +119,25 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	default:
 		return nil, nil
 	}
-	if l.All || l.Read || l.Create {
+	if l.Read && !l.All {
+		// Without a lock, in the next batch of reads: a write it makes
+		// (settling against the clock) is checked against the version read.
+		rows, err := t.reads.get(t.ctx, q, args)
+		if err != nil {
+			return nil, t.err(err)
+		}
+		out := make([]trade.Trade, 0, len(rows))
+		for _, w := range rows {
+			tr, err := t.decoded.decode(w, trade.Unmarshal)
+			if err != nil {
+				return nil, t.db.failed(fmt.Errorf("trade %s: %w", w.key, err))
+			}
+			t.versions[w.key] = w.version
+			out = append(out, tr)
+		}
+		return out, nil
+	}
+	if l.All || l.Create {
 		// Without a lock: a read's write is checked against the version
 		// read, and a trade that is missing is inserted under the unique key.
 		out, err := t.query(t.db.pool, q, args)

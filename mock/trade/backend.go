@@ -62,6 +62,10 @@ type Lookup struct {
 	Create bool
 }
 
+// Copy is a copy of t that shares nothing with it, for a backend that
+// keeps decoded trades.
+func Copy(t Trade) Trade { return t.clone() }
+
 // Use makes a backend the truth from now on; call it before the book is
 // used, instead of Persist.
 func (b *Book) Use(be Backend) {
