@@ -64,6 +64,28 @@ func (b couponBackend) Begin() (coupon.Tx, error) {
 	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
 }
 
+func (b couponBackend) Due(now time.Time, max int) ([]string, error) {
+	return b.db.DueRedPackets(now, max)
+}
+
+// Page reads one page in the order orders were stored (see tradeBackend.Page).
+func (b couponBackend) Page(app string, status coupon.OrderStatus, at uint64, limit int, newest bool) ([]coupon.Order, []uint64, error) {
+	q, args := pageQuery("SELECT auth_no, data, seq FROM alipay_mock_red_packets", app, string(status), at, limit, newest)
+	return readPage(b.db, q, args, "red packet", coupon.Unmarshal)
+}
+
+func (b couponBackend) Counts() (map[coupon.OrderStatus]int, int, error) {
+	packets, claims := map[coupon.OrderStatus]int{}, 0
+	err := b.db.counts("red_packet,claim", func(kind, status string, n int) {
+		if kind == "claim" {
+			claims += n
+		} else {
+			packets[coupon.OrderStatus(status)] = n
+		}
+	})
+	return packets, claims, err
+}
+
 func (b couponBackend) Reset(app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -141,8 +163,8 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 			tok = &o.CashierToken
 		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data)
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim)
 		if err != nil {
 			return t.err(err)
 		}
@@ -156,8 +178,8 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, version = version + 1
-			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o))
+		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1
+			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status))
 		if err != nil {
 			return t.err(err)
 		}

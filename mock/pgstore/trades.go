@@ -56,6 +56,23 @@ func (b tradeBackend) Begin() (trade.Tx, error) {
 	return &tradeTx{tradeBackend: b, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
 }
 
+func (b tradeBackend) Due(now time.Time, max int) ([][2]string, error) {
+	return b.db.DueTrades(now, max)
+}
+
+// Page reads one page in the order trades were stored (seq), on an index
+// that starts where the page does: (seq), (app_id, seq) or (status, seq).
+func (b tradeBackend) Page(f trade.Filter, at uint64, limit int, newest bool) ([]trade.Trade, []uint64, error) {
+	q, args := pageQuery("SELECT trade_no, data, seq FROM alipay_mock_trades", f.AppID, string(f.Status), at, limit, newest)
+	return readPage(b.db, q, args, "trade", trade.Unmarshal)
+}
+
+func (b tradeBackend) Counts() (map[trade.Status]int, error) {
+	out := map[trade.Status]int{}
+	err := b.db.counts("trade", func(_, status string, n int) { out[trade.Status(status)] = n })
+	return out, err
+}
+
 func (b tradeBackend) Reset(app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -199,9 +216,9 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
-			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data}})
+			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status)}})
 	}
 	return nil
 }
@@ -212,8 +229,8 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, version = version + 1
-			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr)}, versioned: true})
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1
+			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status)}, versioned: true})
 	}
 	return nil
 }

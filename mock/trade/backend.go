@@ -17,6 +17,17 @@ type Backend interface {
 	Begin() (Tx, error)
 	// Reset deletes every trade, or one app's.
 	Reset(app string) error
+	// Page returns up to limit trades matching f (0: all) in the order
+	// the database stored them, after position at, or newest first before
+	// it (0: from either end), with each one's position: an indexed read
+	// of the page, not of every trade.
+	Page(f Filter, at uint64, limit int, newest bool) ([]Trade, []uint64, error)
+	// Counts is the number of trades in each status, from counters the
+	// database keeps with the trades.
+	Counts() (map[Status]int, error)
+	// Due names up to max trades (app_id, trade_no) whose deadline has
+	// come at now.
+	Due(now time.Time, max int) ([][2]string, error)
 }
 
 // Tx is one operation's transaction.
@@ -255,47 +266,56 @@ func (b *Book) copies(l Lookup) []*Trade {
 	return out
 }
 
-// pageShared is Page with a backend: every stored trade is read in one
-// transaction (what the clock settled is written back) and the page is
-// taken there, before eviction trims the book's copies.
-func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
-	out := []Trade{}
-	var next uint64
-	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
-		out, next = out[:0], 0 // f runs again on a conflict
-		var all []change
-		b.ledger.Walk(at, newest, func(_ uint64, t *Trade) bool {
-			all = append(all, b.settle(t, now)...)
-			if !f.match(t) {
-				return true
-			}
-			if limit > 0 && len(out) == limit {
-				next = out[len(out)-1].seq
-				return false
-			}
-			out = append(out, t.clone())
-			return true
-		})
-		return all, nil
-	})
-	return out, next
+// maxDue is how many trades whose deadline has come a list or a count
+// settles before it reads; the replicas' sweep (every second, and at once
+// when the clock moves) settles the rest.
+const maxDue = 256
+
+// settleDue applies the deadlines that have come, so that the statuses a
+// list filters on and the counters are the clock's.
+func (b *Book) settleDue() {
+	due, err := b.backend.Due(b.clock.Now(), maxDue)
+	if err != nil {
+		return
+	}
+	for _, d := range due {
+		b.Settle(d[0], d[1])
+	}
 }
 
-// countsShared is Counts with a backend: counted over every stored trade
-// in one transaction, not from the counters of the copies this replica
-// keeps.
+// pageShared is Page with a backend: one indexed read of the page (and of
+// the row after it, to tell whether there is a next page) in the
+// database's order, whose positions are the cursors. Nothing here reads
+// every stored trade.
+func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
+	b.settleDue()
+	n := limit
+	if limit > 0 {
+		n = limit + 1
+	}
+	ts, pos, err := b.backend.Page(f, at, n, newest)
+	if err != nil {
+		return []Trade{}, 0
+	}
+	var next uint64
+	if limit > 0 && len(ts) > limit {
+		ts, next = ts[:limit], pos[limit-1]
+	}
+	for i := range ts {
+		ts[i].seq = pos[i]
+	}
+	if ts == nil {
+		ts = []Trade{}
+	}
+	return ts, next
+}
+
+// countsShared is Counts with a backend: the database's counters, after
+// the deadlines that have come are applied.
 func (b *Book) countsShared() map[Status]int {
-	var out map[Status]int
-	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
-		out = map[Status]int{}
-		var all []change
-		for _, t := range b.byNo {
-			all = append(all, b.settle(t, now)...)
-			out[t.Status]++
-		}
-		return all, nil
-	})
-	if out == nil { // the database did not answer
+	b.settleDue()
+	out, err := b.backend.Counts()
+	if err != nil || out == nil { // the database did not answer
 		out = map[Status]int{}
 	}
 	return out
