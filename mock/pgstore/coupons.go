@@ -105,6 +105,7 @@ type couponTx struct {
 	cancel   context.CancelFunc
 	tx       pgx.Tx
 	versions map[string]int64
+	inserted bool
 }
 
 // Lock reads the orders keys name in one statement, locked in auth_no
@@ -163,11 +164,13 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 			tok = &o.CashierToken
 		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim)
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final())
 		if err != nil {
 			return t.err(err)
 		}
+		t.inserted = true
 	}
 	return nil
 }
@@ -178,8 +181,8 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1
-			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status))
+		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1,
+			final_seq = `+finalSeq("$6")+` WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final())
 		if err != nil {
 			return t.err(err)
 		}
@@ -192,7 +195,13 @@ func (t *couponTx) Update(os []coupon.Order) error {
 
 func (t *couponTx) Commit() error {
 	defer t.cancel()
-	return t.err(t.tx.Commit(t.ctx))
+	if err := t.tx.Commit(t.ctx); err != nil {
+		return t.err(err)
+	}
+	if t.inserted {
+		t.db.trims.soon(packetTrim)
+	}
+	return nil
 }
 
 func (t *couponTx) Rollback() {

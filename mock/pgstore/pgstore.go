@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 	UNIQUE (app_id, out_trade_no)
 );
 ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS seq bigserial;
+ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS final_seq bigint;
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_final ON alipay_mock_trades (final_seq) WHERE final_seq IS NOT NULL;
 ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX IF NOT EXISTS alipay_mock_trades_seq ON alipay_mock_trades (seq);
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_app_seq ON alipay_mock_trades (app_id, seq);
@@ -62,6 +64,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_red_packets (
 	UNIQUE (app_id, out_order_no)
 );
 ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS seq bigserial;
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS final_seq bigint;
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_final ON alipay_mock_red_packets (final_seq) WHERE final_seq IS NOT NULL;
 ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '';
 ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS claim boolean NOT NULL DEFAULT false;
 CREATE UNIQUE INDEX IF NOT EXISTS alipay_mock_red_packets_seq ON alipay_mock_red_packets (seq);
@@ -88,6 +92,7 @@ CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	v bytea NOT NULL
 );
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_boots;
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_final_seq;
 CREATE TABLE IF NOT EXISTS alipay_mock_counts (
 	kind   text NOT NULL,
 	status text NOT NULL,
@@ -149,6 +154,8 @@ type DB struct {
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
+
+	trims trims // --keep-* on the database (keep.go)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
@@ -215,7 +222,10 @@ func (db *DB) String() string { return redact(db.url) }
 func (db *DB) Boots() int64 { return db.boots }
 
 // Close lets go of the connections.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.trims.stop()
+	db.pool.Close()
+}
 
 // OnError registers a function told about every failed write.
 func (db *DB) OnError(f func(error)) {

@@ -92,6 +92,7 @@ type tradeTx struct {
 	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
 	versions map[string]int64 // of the rows read
 	writes   []write          // run at Commit
+	inserted bool             // a new trade: the database may hold more than --keep-trades
 }
 
 // write is one statement Commit runs; versioned ones must change one row.
@@ -216,9 +217,10 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
-			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status)}})
+			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ` + newFinalSeq("$10") + `)`,
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()}})
+		t.inserted = true
 	}
 	return nil
 }
@@ -229,8 +231,9 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1
-			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status)}, versioned: true})
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
+			final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3`,
+			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
 	}
 	return nil
 }
@@ -273,10 +276,15 @@ func (t *tradeTx) Commit() error {
 			return t.err(err)
 		}
 	}
-	if t.tx == nil {
-		return nil
+	if t.tx != nil {
+		if err := t.tx.Commit(t.ctx); err != nil {
+			return t.err(err)
+		}
 	}
-	return t.err(t.tx.Commit(t.ctx))
+	if t.inserted {
+		t.db.trims.soon(tradeTrim)
+	}
+	return nil
 }
 
 func (t *tradeTx) Rollback() {
