@@ -37,10 +37,9 @@ var ErrConflict = errors.New("coupon: conflicting write")
 
 // Key names orders an operation reads: by auth_no, by App's out_order_no,
 // by cashier token, by Any (auth_no or out_order_no, of App or of every
-// app when App is empty), or All.
+// app when App is empty). Lists and counts do not lock: see Backend.Page.
 type Key struct {
 	App, AuthNo, OutOrderNo, Token, Any string
-	All                                 bool
 }
 
 // Use makes a backend the truth from now on; call it before the book is
@@ -176,10 +175,6 @@ func (b *Book) copies(k Key) []*Order {
 		}
 	}
 	switch {
-	case k.All:
-		for _, o := range b.byAuth {
-			out = append(out, o)
-		}
 	case k.AuthNo != "":
 		add(b.byAuth[k.AuthNo])
 	case k.OutOrderNo != "":

@@ -117,11 +117,8 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	all := false
 	for _, k := range keys {
 		switch {
-		case k.All:
-			all = true
 		case k.AuthNo != "":
 			conds = append(conds, "auth_no = "+arg(k.AuthNo))
 		case k.OutOrderNo != "":
@@ -137,15 +134,10 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 		}
 	}
 	q := "SELECT auth_no, version, data FROM alipay_mock_red_packets "
-	switch {
-	case all:
-		q += "ORDER BY created, auth_no"
-		args = nil
-	case len(conds) == 0:
+	if len(conds) == 0 {
 		return nil, nil
-	default:
-		q += "WHERE " + strings.Join(conds, " OR ") + " ORDER BY auth_no FOR UPDATE"
 	}
+	q += "WHERE " + strings.Join(conds, " OR ") + " ORDER BY auth_no FOR UPDATE"
 	rows, err := t.tx.Query(t.ctx, q, args...)
 	if err != nil {
 		return nil, t.err(err)

@@ -120,8 +120,6 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	var q string
 	var args []any
 	switch {
-	case l.All:
-		q = tradeCols + "ORDER BY created, trade_no"
 	case l.Ref.TradeNo != "":
 		q, args = tradeCols+"WHERE trade_no = $1", []any{l.Ref.TradeNo}
 	case l.Ref.OutTradeNo != "":
@@ -137,7 +135,7 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	default:
 		return nil, nil
 	}
-	if l.Read && !l.All {
+	if l.Read {
 		// Without a lock, in the next batch of reads: a write it makes
 		// (settling against the clock) is checked against the version read.
 		rows, err := t.reads.get(t.ctx, q, args)
@@ -155,7 +153,7 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 		}
 		return out, nil
 	}
-	if l.All || l.Create {
+	if l.Create {
 		// Without a lock: a read's write is checked against the version
 		// read, and a trade that is missing is inserted under the unique key.
 		out, err := t.query(t.db.pool, q, args)

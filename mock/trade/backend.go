@@ -33,7 +33,7 @@ type Backend interface {
 // Tx is one operation's transaction.
 type Tx interface {
 	// Lock returns the stored trades l names, locked until the end of the
-	// transaction (Lookup.All and Lookup.Read read without locking).
+	// transaction (Lookup.Read reads without locking).
 	Lock(l Lookup) ([]Trade, error)
 	// Insert adds new trades: ErrConflict when one breaks a unique key
 	// (another replica made the same out_trade_no first).
@@ -61,8 +61,6 @@ type Lookup struct {
 	// Any is a trade_no, QR token or out_trade_no, of App or of any app
 	// when App is empty (the control API's Act and Get).
 	Any string
-	// All is every trade (lists and counts).
-	All bool
 	// Read marks an operation that mostly reads (query): the rows are not
 	// locked, and a write it makes (settling against the clock) is checked
 	// against the version read instead.
@@ -240,10 +238,6 @@ func (b *Book) copies(l Lookup) []*Trade {
 		}
 	}
 	switch {
-	case l.All:
-		for _, t := range b.byNo {
-			out = append(out, t)
-		}
 	case l.Ref.TradeNo != "":
 		add(b.byNo[l.Ref.TradeNo])
 	case l.Ref.OutTradeNo != "":
