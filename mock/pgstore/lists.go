@@ -73,13 +73,15 @@ func readPage[T any](db *DB, q string, args []any, what string, decode func([]by
 	return out, pos, db.failed(rows.Err())
 }
 
+const countsQuery = `SELECT kind, status, sum(n) FROM alipay_mock_counts
+	WHERE kind = ANY($1) GROUP BY kind, status HAVING sum(n) <> 0`
+
 // counts reads the counters the tables' triggers keep for kinds (see
 // counter): a sum over a few rows per status.
 func (db *DB) counts(kind string, f func(kind, status string, n int)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `SELECT kind, status, sum(n) FROM alipay_mock_counts
-		WHERE kind = ANY($1) GROUP BY kind, status HAVING sum(n) <> 0`, strings.Split(kind, ","))
+	rows, err := db.pool.Query(ctx, countsQuery, strings.Split(kind, ","))
 	if err != nil {
 		return db.failed(err)
 	}

@@ -29,7 +29,8 @@ import (
 //
 //	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench StoreScale -benchtime 10x
 func BenchmarkStoreScale(b *testing.B) {
-	small, large := scaleMock(b, 1000), scaleMock(b, 100000)
+	small, _ := scaleMock(b, 1000)
+	large, _ := scaleMock(b, 100000)
 	query := func(m *mocktest.Mock) func() string {
 		form := mocktest.Form(m.Params("alipay.trade.query", `{"out_trade_no":"SCALE"}`, nil)).Encode()
 		return func() string { return post(b, m.URL+"/gateway.do", form) }
@@ -82,7 +83,7 @@ func BenchmarkStoreScale(b *testing.B) {
 	}
 }
 
-func getter(b *testing.B, path string) func(m *mocktest.Mock) func() string {
+func getter(b testing.TB, path string) func(m *mocktest.Mock) func() string {
 	return func(m *mocktest.Mock) func() string {
 		return func() string {
 			resp, err := http.Get(m.URL + path)
@@ -115,7 +116,7 @@ func post(b *testing.B, url, form string) string {
 // scaleMock is a replica on a new database holding n trades and n red
 // packets: one of each made through the gateway, the rest copies of it
 // inserted directly (new numbers, the same contents otherwise).
-func scaleMock(b *testing.B, n int) *mocktest.Mock {
+func scaleMock(b testing.TB, n int) (*mocktest.Mock, string) {
 	url := pgURL(b)
 	m := mocktest.New(b, mock.Options{Store: url, TimestampTolerance: -1})
 	if r := m.Call("alipay.trade.pay", `{"out_trade_no":"SCALE","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`); !ok(r) {
@@ -157,5 +158,5 @@ func scaleMock(b *testing.B, n int) *mocktest.Mock {
 	if !strings.Contains(getter(b, "/_mock/ui")(m)(), fmt.Sprint(n)) {
 		b.Logf("the overview does not show %d", n)
 	}
-	return m
+	return m, url
 }

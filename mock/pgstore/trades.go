@@ -26,13 +26,15 @@ type tradeBackend struct {
 	decoded  *decoded[trade.Trade]
 }
 
+const dueTradesQuery = `SELECT app_id, trade_no FROM alipay_mock_trades
+	WHERE deadline <= $1 ORDER BY deadline LIMIT $2`
+
 // DueTrades names up to max trades whose deadline has come at now (the
 // mock's clock), as app_id and trade_no.
 func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `SELECT app_id, trade_no FROM alipay_mock_trades
-		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	rows, err := db.pool.Query(ctx, dueTradesQuery, now, max)
 	if err != nil {
 		return nil, db.failed(err)
 	}
