@@ -51,8 +51,8 @@ func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
 }
 
 // Begin starts an operation. The database transaction itself starts only
-// when a row must be locked or several rows written: a read, or a new
-// trade's single insert, costs one round trip each.
+// when a row must be locked or several rows written: a read costs a share
+// of one batched round trip (reads.go), a new trade's single insert one.
 func (b tradeBackend) Begin() (trade.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	return &tradeTx{tradeBackend: b, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
