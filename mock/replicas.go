@@ -90,6 +90,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
+	db.Keep(s.Trades.Keep(), s.Coupons.Keep()) // the database holds what --keep-* allow, as --data's file does
 
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())

@@ -16,6 +16,11 @@ import (
 type Backend interface {
 	Begin() (Tx, error)
 	Reset(app string) error
+	// Page, Counts and Due are trade.Backend's, for orders: counts of
+	// red packets by status and of claims.
+	Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, []uint64, error)
+	Counts() (packets map[OrderStatus]int, claims int, err error)
+	Due(now time.Time, max int) ([]string, error)
 }
 
 // Tx is one operation's transaction (see trade.Tx).
@@ -32,10 +37,9 @@ var ErrConflict = errors.New("coupon: conflicting write")
 
 // Key names orders an operation reads: by auth_no, by App's out_order_no,
 // by cashier token, by Any (auth_no or out_order_no, of App or of every
-// app when App is empty), or All.
+// app when App is empty). Lists and counts do not lock: see Backend.Page.
 type Key struct {
 	App, AuthNo, OutOrderNo, Token, Any string
-	All                                 bool
 }
 
 // Use makes a backend the truth from now on; call it before the book is
@@ -171,10 +175,6 @@ func (b *Book) copies(k Key) []*Order {
 		}
 	}
 	switch {
-	case k.All:
-		for _, o := range b.byAuth {
-			out = append(out, o)
-		}
 	case k.AuthNo != "":
 		add(b.byAuth[k.AuthNo])
 	case k.OutOrderNo != "":
@@ -192,49 +192,51 @@ func (b *Book) copies(k Key) []*Order {
 	return out
 }
 
-// pageShared is Page with a backend: every stored order is read in one
-// transaction (what the clock settled is written back) and the page is
-// taken there, before eviction trims the book's copies.
-func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
-	out := []Order{}
-	var next uint64
-	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
-		out, next = out[:0], 0 // f runs again on a conflict
-		var all []change
-		b.ledger.Walk(at, newest, func(_ uint64, o *Order) bool {
-			all = append(all, b.settle(o, now)...)
-			if (app != "" && o.AppID != app) || (status != "" && o.Status != status) {
-				return true
-			}
-			if limit > 0 && len(out) == limit {
-				next = out[len(out)-1].seq
-				return false
-			}
-			out = append(out, o.clone())
-			return true
-		})
-		return all, nil
-	})
-	return out, next
+// maxDue is trade's: how many orders past a deadline a list or count
+// settles before it reads (the replicas' sweep does the rest).
+const maxDue = 256
+
+func (b *Book) settleDue() {
+	due, err := b.backend.Due(b.clock.Now(), maxDue)
+	if err != nil {
+		return
+	}
+	for _, no := range due {
+		b.Settle(no)
+	}
 }
 
-// countsShared is Counts with a backend, over every stored order.
+// pageShared is Page with a backend: one indexed read of the page in the
+// database's order (see trade.Book.pageShared).
+func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
+	b.settleDue()
+	n := limit
+	if limit > 0 {
+		n = limit + 1
+	}
+	os, pos, err := b.backend.Page(app, status, at, n, newest)
+	if err != nil {
+		return []Order{}, 0
+	}
+	var next uint64
+	if limit > 0 && len(os) > limit {
+		os, next = os[:limit], pos[limit-1]
+	}
+	for i := range os {
+		os[i].seq = pos[i]
+	}
+	if os == nil {
+		os = []Order{}
+	}
+	return os, next
+}
+
+// countsShared is Counts with a backend: the database's counters.
 func (b *Book) countsShared() (packets map[OrderStatus]int, claims int) {
-	_ = b.commitOn([]Key{{All: true}}, func(now time.Time) ([]change, error) {
+	b.settleDue()
+	packets, claims, err := b.backend.Counts()
+	if err != nil || packets == nil { // the database did not answer
 		packets, claims = map[OrderStatus]int{}, 0
-		var all []change
-		for _, o := range b.byAuth {
-			all = append(all, b.settle(o, now)...)
-			if o.Claim {
-				claims++
-			} else {
-				packets[o.Status]++
-			}
-		}
-		return all, nil
-	})
-	if packets == nil { // the database did not answer
-		packets = map[OrderStatus]int{}
 	}
 	return packets, claims
 }

@@ -64,6 +64,28 @@ func (b couponBackend) Begin() (coupon.Tx, error) {
 	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
 }
 
+func (b couponBackend) Due(now time.Time, max int) ([]string, error) {
+	return b.db.DueRedPackets(now, max)
+}
+
+// Page reads one page in the order orders were stored (see tradeBackend.Page).
+func (b couponBackend) Page(app string, status coupon.OrderStatus, at uint64, limit int, newest bool) ([]coupon.Order, []uint64, error) {
+	q, args := pageQuery("SELECT auth_no, data, seq FROM alipay_mock_red_packets", app, string(status), at, limit, newest)
+	return readPage(b.db, q, args, "red packet", coupon.Unmarshal)
+}
+
+func (b couponBackend) Counts() (map[coupon.OrderStatus]int, int, error) {
+	packets, claims := map[coupon.OrderStatus]int{}, 0
+	err := b.db.counts("red_packet,claim", func(kind, status string, n int) {
+		if kind == "claim" {
+			claims += n
+		} else {
+			packets[coupon.OrderStatus(status)] = n
+		}
+	})
+	return packets, claims, err
+}
+
 func (b couponBackend) Reset(app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -83,6 +105,7 @@ type couponTx struct {
 	cancel   context.CancelFunc
 	tx       pgx.Tx
 	versions map[string]int64
+	inserted bool
 }
 
 // Lock reads the orders keys name in one statement, locked in auth_no
@@ -94,11 +117,8 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	all := false
 	for _, k := range keys {
 		switch {
-		case k.All:
-			all = true
 		case k.AuthNo != "":
 			conds = append(conds, "auth_no = "+arg(k.AuthNo))
 		case k.OutOrderNo != "":
@@ -114,15 +134,10 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 		}
 	}
 	q := "SELECT auth_no, version, data FROM alipay_mock_red_packets "
-	switch {
-	case all:
-		q += "ORDER BY created, auth_no"
-		args = nil
-	case len(conds) == 0:
+	if len(conds) == 0 {
 		return nil, nil
-	default:
-		q += "WHERE " + strings.Join(conds, " OR ") + " ORDER BY auth_no FOR UPDATE"
 	}
+	q += "WHERE " + strings.Join(conds, " OR ") + " ORDER BY auth_no FOR UPDATE"
 	rows, err := t.tx.Query(t.ctx, q, args...)
 	if err != nil {
 		return nil, t.err(err)
@@ -141,11 +156,13 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 			tok = &o.CashierToken
 		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data)
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final())
 		if err != nil {
 			return t.err(err)
 		}
+		t.inserted = true
 	}
 	return nil
 }
@@ -156,8 +173,8 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, version = version + 1
-			WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o))
+		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1,
+			final_seq = `+finalSeq("$6")+` WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final())
 		if err != nil {
 			return t.err(err)
 		}
@@ -170,7 +187,13 @@ func (t *couponTx) Update(os []coupon.Order) error {
 
 func (t *couponTx) Commit() error {
 	defer t.cancel()
-	return t.err(t.tx.Commit(t.ctx))
+	if err := t.tx.Commit(t.ctx); err != nil {
+		return t.err(err)
+	}
+	if t.inserted {
+		t.db.trims.soon(packetTrim)
+	}
+	return nil
 }
 
 func (t *couponTx) Rollback() {

@@ -27,7 +27,7 @@ const opTimeout = 30 * time.Second
 
 // schema is created on first use; a transaction-level advisory lock keeps
 // replicas that start together from racing on it.
-const schema = `
+var schema = `
 SELECT pg_advisory_xact_lock(7262861);
 CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 	trade_no      text PRIMARY KEY,
@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 	data          bytea NOT NULL,
 	UNIQUE (app_id, out_trade_no)
 );
+ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS seq bigserial;
+ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS final_seq bigint;
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_final ON alipay_mock_trades (final_seq) WHERE final_seq IS NOT NULL;
+ALTER TABLE alipay_mock_trades ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX IF NOT EXISTS alipay_mock_trades_seq ON alipay_mock_trades (seq);
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_app_seq ON alipay_mock_trades (app_id, seq);
+CREATE INDEX IF NOT EXISTS alipay_mock_trades_status_seq ON alipay_mock_trades (status, seq);
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_deadline ON alipay_mock_trades (deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_qr ON alipay_mock_trades (qr_token) WHERE qr_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_trades_cashier ON alipay_mock_trades (cashier_token);
@@ -56,6 +63,14 @@ CREATE TABLE IF NOT EXISTS alipay_mock_red_packets (
 	data          bytea NOT NULL,
 	UNIQUE (app_id, out_order_no)
 );
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS seq bigserial;
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS final_seq bigint;
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_final ON alipay_mock_red_packets (final_seq) WHERE final_seq IS NOT NULL;
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '';
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS claim boolean NOT NULL DEFAULT false;
+CREATE UNIQUE INDEX IF NOT EXISTS alipay_mock_red_packets_seq ON alipay_mock_red_packets (seq);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_app_seq ON alipay_mock_red_packets (app_id, seq);
+CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_status_seq ON alipay_mock_red_packets (status, seq);
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_deadline ON alipay_mock_red_packets (deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_packets (cashier_token);
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
@@ -77,6 +92,15 @@ CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	v bytea NOT NULL
 );
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_boots;
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_final_seq;
+CREATE TABLE IF NOT EXISTS alipay_mock_counts (
+	kind   text NOT NULL,
+	status text NOT NULL,
+	shard  int NOT NULL,
+	n      bigint NOT NULL,
+	PRIMARY KEY (kind, status, shard)
+);
+` + counter("trades", "'trade'", "status") + counter("red_packets", "CASE WHEN claim THEN 'claim' ELSE 'red_packet' END", "CASE WHEN claim THEN '' ELSE status END") + `
 CREATE TABLE IF NOT EXISTS alipay_mock_kv (
 	kind text NOT NULL,
 	k    text NOT NULL,
@@ -84,6 +108,42 @@ CREATE TABLE IF NOT EXISTS alipay_mock_kv (
 	PRIMARY KEY (kind, k)
 );
 `
+
+// counter keeps alipay_mock_counts in step with a table's rows: each
+// statement that inserts, deletes or changes rows adds what it changed,
+// per (kind, status), in the same transaction, so a count is a sum of a
+// few rows however many the table holds. The counts are spread over 32
+// rows per key (by the connection's backend pid) so that writers on
+// different connections seldom wait for each other; two that do and
+// deadlock are retried as a conflict.
+func counter(table, kind, status string) string {
+	sum := func(from string) string {
+		return `INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
+			SELECT k, s, pg_backend_pid() % 32, sum(d) FROM (` + from + `) x GROUP BY k, s HAVING sum(d) <> 0
+			ON CONFLICT (kind, status, shard) DO UPDATE SET n = c.n + EXCLUDED.n;`
+	}
+	rows := func(t, d string) string {
+		return `SELECT ` + kind + ` AS k, ` + status + ` AS s, ` + d + ` AS d FROM ` + t
+	}
+	fn := "alipay_mock_count_" + table
+	tbl := "alipay_mock_" + table
+	return `
+CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		` + sum(rows("nt", "1")) + `
+	ELSIF TG_OP = 'DELETE' THEN
+		` + sum(rows("ot", "-1")) + `
+	ELSE
+		` + sum(rows("nt", "1")+" UNION ALL "+rows("ot", "-1")) + `
+	END IF;
+	RETURN NULL;
+END $f$;
+CREATE OR REPLACE TRIGGER ` + fn + `_i AFTER INSERT ON ` + tbl + ` REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
+CREATE OR REPLACE TRIGGER ` + fn + `_d AFTER DELETE ON ` + tbl + ` REFERENCING OLD TABLE AS ot FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
+CREATE OR REPLACE TRIGGER ` + fn + `_u AFTER UPDATE ON ` + tbl + ` REFERENCING OLD TABLE AS ot NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
+`
+}
 
 // DB is an open shared store.
 type DB struct {
@@ -94,6 +154,8 @@ type DB struct {
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
+
+	trims trims // --keep-* on the database (keep.go)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
@@ -160,7 +222,10 @@ func (db *DB) String() string { return redact(db.url) }
 func (db *DB) Boots() int64 { return db.boots }
 
 // Close lets go of the connections.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.trims.stop()
+	db.pool.Close()
+}
 
 // OnError registers a function told about every failed write.
 func (db *DB) OnError(f func(error)) {

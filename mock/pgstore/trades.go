@@ -16,21 +16,25 @@ import (
 // changes a trade (trade.Book.Deadline), kept with it so that any replica
 // applies it (DueTrades).
 func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
-	return tradeBackend{db, deadline}
+	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, decoded: newDecoded(4096, trade.Copy)}
 }
 
 type tradeBackend struct {
 	db       *DB
 	deadline func(trade.Trade) (time.Time, bool)
+	reads    *reads
+	decoded  *decoded[trade.Trade]
 }
+
+const dueTradesQuery = `SELECT app_id, trade_no FROM alipay_mock_trades
+	WHERE deadline <= $1 ORDER BY deadline LIMIT $2`
 
 // DueTrades names up to max trades whose deadline has come at now (the
 // mock's clock), as app_id and trade_no.
 func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `SELECT app_id, trade_no FROM alipay_mock_trades
-		WHERE deadline <= $1 ORDER BY deadline LIMIT $2`, now, max)
+	rows, err := db.pool.Query(ctx, dueTradesQuery, now, max)
 	if err != nil {
 		return nil, db.failed(err)
 	}
@@ -47,11 +51,28 @@ func (db *DB) DueTrades(now time.Time, max int) ([][2]string, error) {
 }
 
 // Begin starts an operation. The database transaction itself starts only
-// when a row must be locked or several rows written: a read, or a new
-// trade's single insert, costs one round trip each.
+// when a row must be locked or several rows written: a read costs a share
+// of one batched round trip (reads.go), a new trade's single insert one.
 func (b tradeBackend) Begin() (trade.Tx, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	return &tradeTx{db: b.db, deadline: b.deadline, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
+	return &tradeTx{tradeBackend: b, ctx: ctx, cancel: cancel, versions: map[string]int64{}}, nil
+}
+
+func (b tradeBackend) Due(now time.Time, max int) ([][2]string, error) {
+	return b.db.DueTrades(now, max)
+}
+
+// Page reads one page in the order trades were stored (seq), on an index
+// that starts where the page does: (seq), (app_id, seq) or (status, seq).
+func (b tradeBackend) Page(f trade.Filter, at uint64, limit int, newest bool) ([]trade.Trade, []uint64, error) {
+	q, args := pageQuery("SELECT trade_no, data, seq FROM alipay_mock_trades", f.AppID, string(f.Status), at, limit, newest)
+	return readPage(b.db, q, args, "trade", trade.Unmarshal)
+}
+
+func (b tradeBackend) Counts() (map[trade.Status]int, error) {
+	out := map[trade.Status]int{}
+	err := b.db.counts("trade", func(_, status string, n int) { out[trade.Status(status)] = n })
+	return out, err
 }
 
 func (b tradeBackend) Reset(app string) error {
@@ -67,13 +88,13 @@ func (b tradeBackend) Reset(app string) error {
 }
 
 type tradeTx struct {
-	db       *DB
-	deadline func(trade.Trade) (time.Time, bool)
+	tradeBackend
 	ctx      context.Context
 	cancel   context.CancelFunc
 	tx       pgx.Tx           // nil until a lock or a multi-row write needs it
 	versions map[string]int64 // of the rows read
 	writes   []write          // run at Commit
+	inserted bool             // a new trade: the database may hold more than --keep-trades
 }
 
 // write is one statement Commit runs; versioned ones must change one row.
@@ -101,8 +122,6 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	var q string
 	var args []any
 	switch {
-	case l.All:
-		q = tradeCols + "ORDER BY created, trade_no"
 	case l.Ref.TradeNo != "":
 		q, args = tradeCols+"WHERE trade_no = $1", []any{l.Ref.TradeNo}
 	case l.Ref.OutTradeNo != "":
@@ -118,7 +137,25 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	default:
 		return nil, nil
 	}
-	if l.All || l.Read || l.Create {
+	if l.Read {
+		// Without a lock, in the next batch of reads: a write it makes
+		// (settling against the clock) is checked against the version read.
+		rows, err := t.reads.get(t.ctx, q, args)
+		if err != nil {
+			return nil, t.err(err)
+		}
+		out := make([]trade.Trade, 0, len(rows))
+		for _, w := range rows {
+			tr, err := t.decoded.decode(w, trade.Unmarshal)
+			if err != nil {
+				return nil, t.db.failed(fmt.Errorf("trade %s: %w", w.key, err))
+			}
+			t.versions[w.key] = w.version
+			out = append(out, tr)
+		}
+		return out, nil
+	}
+	if l.Create {
 		// Without a lock: a read's write is checked against the version
 		// read, and a trade that is missing is inserted under the unique key.
 		out, err := t.query(t.db.pool, q, args)
@@ -180,9 +217,10 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
-			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data}})
+			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ` + newFinalSeq("$10") + `)`,
+			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()}})
+		t.inserted = true
 	}
 	return nil
 }
@@ -193,8 +231,9 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
-		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, version = version + 1
-			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr)}, versioned: true})
+		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
+			final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3`,
+			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
 	}
 	return nil
 }
@@ -237,10 +276,15 @@ func (t *tradeTx) Commit() error {
 			return t.err(err)
 		}
 	}
-	if t.tx == nil {
-		return nil
+	if t.tx != nil {
+		if err := t.tx.Commit(t.ctx); err != nil {
+			return t.err(err)
+		}
 	}
-	return t.err(t.tx.Commit(t.ctx))
+	if t.inserted {
+		t.db.trims.soon(tradeTrim)
+	}
+	return nil
 }
 
 func (t *tradeTx) Rollback() {

@@ -17,12 +17,23 @@ type Backend interface {
 	Begin() (Tx, error)
 	// Reset deletes every trade, or one app's.
 	Reset(app string) error
+	// Page returns up to limit trades matching f (0: all) in the order
+	// the database stored them, after position at, or newest first before
+	// it (0: from either end), with each one's position: an indexed read
+	// of the page, not of every trade.
+	Page(f Filter, at uint64, limit int, newest bool) ([]Trade, []uint64, error)
+	// Counts is the number of trades in each status, from counters the
+	// database keeps with the trades.
+	Counts() (map[Status]int, error)
+	// Due names up to max trades (app_id, trade_no) whose deadline has
+	// come at now.
+	Due(now time.Time, max int) ([][2]string, error)
 }
 
 // Tx is one operation's transaction.
 type Tx interface {
 	// Lock returns the stored trades l names, locked until the end of the
-	// transaction (Lookup.All and Lookup.Read read without locking).
+	// transaction (Lookup.Read reads without locking).
 	Lock(l Lookup) ([]Trade, error)
 	// Insert adds new trades: ErrConflict when one breaks a unique key
 	// (another replica made the same out_trade_no first).
@@ -50,8 +61,6 @@ type Lookup struct {
 	// Any is a trade_no, QR token or out_trade_no, of App or of any app
 	// when App is empty (the control API's Act and Get).
 	Any string
-	// All is every trade (lists and counts).
-	All bool
 	// Read marks an operation that mostly reads (query): the rows are not
 	// locked, and a write it makes (settling against the clock) is checked
 	// against the version read instead.
@@ -61,6 +70,10 @@ type Lookup struct {
 	// lock first and rely on the unique key when it is missing.
 	Create bool
 }
+
+// Copy is a copy of t that shares nothing with it, for a backend that
+// keeps decoded trades.
+func Copy(t Trade) Trade { return t.clone() }
 
 // Use makes a backend the truth from now on; call it before the book is
 // used, instead of Persist.
@@ -225,10 +238,6 @@ func (b *Book) copies(l Lookup) []*Trade {
 		}
 	}
 	switch {
-	case l.All:
-		for _, t := range b.byNo {
-			out = append(out, t)
-		}
 	case l.Ref.TradeNo != "":
 		add(b.byNo[l.Ref.TradeNo])
 	case l.Ref.OutTradeNo != "":
@@ -251,47 +260,56 @@ func (b *Book) copies(l Lookup) []*Trade {
 	return out
 }
 
-// pageShared is Page with a backend: every stored trade is read in one
-// transaction (what the clock settled is written back) and the page is
-// taken there, before eviction trims the book's copies.
-func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
-	out := []Trade{}
-	var next uint64
-	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
-		out, next = out[:0], 0 // f runs again on a conflict
-		var all []change
-		b.ledger.Walk(at, newest, func(_ uint64, t *Trade) bool {
-			all = append(all, b.settle(t, now)...)
-			if !f.match(t) {
-				return true
-			}
-			if limit > 0 && len(out) == limit {
-				next = out[len(out)-1].seq
-				return false
-			}
-			out = append(out, t.clone())
-			return true
-		})
-		return all, nil
-	})
-	return out, next
+// maxDue is how many trades whose deadline has come a list or a count
+// settles before it reads; the replicas' sweep (every second, and at once
+// when the clock moves) settles the rest.
+const maxDue = 256
+
+// settleDue applies the deadlines that have come, so that the statuses a
+// list filters on and the counters are the clock's.
+func (b *Book) settleDue() {
+	due, err := b.backend.Due(b.clock.Now(), maxDue)
+	if err != nil {
+		return
+	}
+	for _, d := range due {
+		b.Settle(d[0], d[1])
+	}
 }
 
-// countsShared is Counts with a backend: counted over every stored trade
-// in one transaction, not from the counters of the copies this replica
-// keeps.
+// pageShared is Page with a backend: one indexed read of the page (and of
+// the row after it, to tell whether there is a next page) in the
+// database's order, whose positions are the cursors. Nothing here reads
+// every stored trade.
+func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
+	b.settleDue()
+	n := limit
+	if limit > 0 {
+		n = limit + 1
+	}
+	ts, pos, err := b.backend.Page(f, at, n, newest)
+	if err != nil {
+		return []Trade{}, 0
+	}
+	var next uint64
+	if limit > 0 && len(ts) > limit {
+		ts, next = ts[:limit], pos[limit-1]
+	}
+	for i := range ts {
+		ts[i].seq = pos[i]
+	}
+	if ts == nil {
+		ts = []Trade{}
+	}
+	return ts, next
+}
+
+// countsShared is Counts with a backend: the database's counters, after
+// the deadlines that have come are applied.
 func (b *Book) countsShared() map[Status]int {
-	var out map[Status]int
-	_ = b.commitOn(Lookup{All: true}, func(now time.Time) ([]change, error) {
-		out = map[Status]int{}
-		var all []change
-		for _, t := range b.byNo {
-			all = append(all, b.settle(t, now)...)
-			out[t.Status]++
-		}
-		return all, nil
-	})
-	if out == nil { // the database did not answer
+	b.settleDue()
+	out, err := b.backend.Counts()
+	if err != nil || out == nil { // the database did not answer
 		out = map[Status]int{}
 	}
 	return out

@@ -1,0 +1,11 @@
+package pgstore
+
+// ReadBatches is how many batches of reads were sent since the last call.
+func ReadBatches() int64 { return readBatches.Swap(0) }
+
+// The statements lists, counts and the sweep run, for TestListsReadOnlyTheirPage.
+var (
+	PageQuery      = pageQuery
+	CountsQuery    = countsQuery
+	DueTradesQuery = dueTradesQuery
+)

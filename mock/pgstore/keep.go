@@ -1,0 +1,166 @@
+package pgstore
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// --keep-trades and --keep-red-packets bound what the database holds, as
+// --data's file is bounded: past the limit, the rows that became final
+// longest ago go first (final_seq), then the oldest (seq). The count is
+// the counters' (alipay_mock_counts), so a trim reads no more rows than
+// it deletes. One replica trims at a time (an advisory lock), a while
+// after a new row, in batches of at most trimBatch rows.
+
+// trimBatch bounds one trim's delete; the next new row starts another.
+const trimBatch = 10000
+
+type trimKind struct {
+	table, key string
+	kinds      []string // counters summed for the total
+	lock       int64    // advisory lock
+}
+
+var (
+	tradeTrim  = &trimKind{"alipay_mock_trades", "trade_no", []string{"trade"}, 7262862}
+	packetTrim = &trimKind{"alipay_mock_red_packets", "auth_no", []string{"red_packet", "claim"}, 7262863}
+)
+
+// finalSeq is the SQL for a row's final_seq in an update: a new position
+// in the order rows became final the first time final (a boolean
+// parameter) is true, kept from then on. newFinalSeq is an insert's.
+func finalSeq(final string) string {
+	return "CASE WHEN " + final + "::boolean THEN coalesce(final_seq, nextval('alipay_mock_final_seq')) END"
+}
+
+func newFinalSeq(final string) string {
+	return "CASE WHEN " + final + "::boolean THEN nextval('alipay_mock_final_seq') END"
+}
+
+type trims struct {
+	db    *DB
+	mu    sync.Mutex
+	keep  map[*trimKind]int
+	due   map[*trimKind]bool
+	wake  chan struct{}
+	done  chan struct{}
+	start sync.Once
+}
+
+// Keep bounds the trades and the red packets (with claims) the database
+// holds; 0 or less keeps all.
+func (db *DB) Keep(trades, redPackets int) {
+	t := &db.trims
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.db = db
+	t.keep = map[*trimKind]int{tradeTrim: trades, packetTrim: redPackets}
+	t.due = map[*trimKind]bool{tradeTrim: true, packetTrim: true}
+	t.start.Do(func() {
+		t.wake, t.done = make(chan struct{}, 1), make(chan struct{})
+		go t.run()
+	})
+	t.poke()
+}
+
+// soon asks for a trim of k: a new row was written.
+func (t *trims) soon(k *trimKind) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.keep[k] <= 0 || t.due[k] {
+		return
+	}
+	t.due[k] = true
+	t.poke()
+}
+
+func (t *trims) poke() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (t *trims) stop() {
+	t.mu.Lock()
+	done := t.done
+	t.done = nil
+	t.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
+}
+
+func (t *trims) run() {
+	t.mu.Lock()
+	done := t.done
+	t.mu.Unlock()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.wake:
+		}
+		for _, k := range []*trimKind{tradeTrim, packetTrim} {
+			t.mu.Lock()
+			keep, due := t.keep[k], t.due[k]
+			t.due[k] = false
+			t.mu.Unlock()
+			if due && keep > 0 {
+				if more, _ := t.db.trim(k, keep); more {
+					t.soon(k)
+				}
+			}
+		}
+		select { // at most one trim per kind every 100 ms
+		case <-done:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// trim deletes what k's table holds beyond keep, up to trimBatch rows;
+// more reports rows left to delete.
+func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return false, db.failed(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit, a no-op
+	var mine bool
+	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil || !mine {
+		return false, db.failed(err) // another replica is trimming
+	}
+	var total int64
+	if err := tx.QueryRow(ctx, "SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = ANY($1)", k.kinds).Scan(&total); err != nil {
+		return false, db.failed(err)
+	}
+	excess := total - int64(keep)
+	if excess <= 0 {
+		return false, nil
+	}
+	n := min(excess, trimBatch)
+	left := n
+	for _, order := range []string{"final_seq", "seq"} {
+		where := ""
+		if order == "final_seq" {
+			where = " WHERE final_seq IS NOT NULL"
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+" FROM "+k.table+where+
+			" ORDER BY "+order+" LIMIT $1)", left)
+		if err != nil {
+			return false, db.failed(err)
+		}
+		if left -= tag.RowsAffected(); left <= 0 {
+			break
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, db.failed(err)
+	}
+	return excess > n, nil
+}

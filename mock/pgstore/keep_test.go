@@ -1,0 +1,61 @@
+package pgstore_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// waitList waits (on the database's trimming, which runs a moment after a
+// new row) until the control API lists want, or fails after 20 s.
+func waitList(t *testing.T, m *mocktest.Mock, path, field, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := fmt.Sprint(listAll(t, m, path, field, 100))
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s lists %s, want %s", path, got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReplicasKeepTradesBoundsTheDatabase: --keep-trades bounds what the
+// database holds across replicas, as it bounds --data's file: past it the
+// trades that became final longest ago go, then the oldest.
+func TestReplicasKeepTradesBoundsTheDatabase(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{Trades: trade.Options{Keep: 5}})
+	pre := func(i int) {
+		out := fmt.Sprintf("K%d", i)
+		if r := rs[i%2].Call("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+			t.Fatalf("precreate %s: %v", out, r)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		pre(i)
+	}
+	for _, out := range []string{"K3", "K1"} { // final: K3 first
+		rs[0].Control(http.MethodPost, "/trades/"+out+"/close", nil, http.StatusOK)
+	}
+	pre(5)
+	waitList(t, rs[1], "/trades", "out_trade_no", "[K0 K1 K2 K4 K5]")
+	pre(6)
+	waitList(t, rs[1], "/trades", "out_trade_no", "[K0 K2 K4 K5 K6]")
+	pre(7) // none final: the oldest goes
+	waitList(t, rs[0], "/trades", "out_trade_no", "[K2 K4 K5 K6 K7]")
+	if c := rs[0].Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 5 || len(c) != 1 {
+		t.Fatalf("counts after trimming: %v", c)
+	}
+	// Gone for every replica, the ones that made them included.
+	if q := rs[0].Call("alipay.trade.query", `{"out_trade_no":"K0"}`); q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("a trimmed trade queried on the replica that made it: %v", q)
+	}
+}

@@ -1,0 +1,191 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jackc/pgx/v5"
+)
+
+// maxReadFlights is how many batches of lock-free reads are in flight at
+// once; reads that come while they all are wait for the next batch.
+const maxReadFlights = 1
+
+// reads coalesces lock-free reads (queries, pages, the control API's Get)
+// into batches: one round trip carries every distinct read that is
+// waiting, and identical reads share one statement. A read only ever joins
+// a batch that has not been sent yet, so the statement that answers it
+// starts after the read was asked for: it sees every write committed
+// before, on any replica (a buyer pays through replica A, the merchant's
+// query on replica B sees TRADE_SUCCESS).
+type reads struct {
+	db   *DB
+	mu   sync.Mutex
+	next *flight // collecting, not sent yet
+	busy int     // batches in flight
+}
+
+type flight struct {
+	byKey map[string]*readReq
+	reqs  []*readReq
+	done  chan struct{}
+}
+
+type readReq struct {
+	sql  string
+	args []any
+	rows []rawRow
+	err  error
+}
+
+// rawRow is a versioned row as the database sent it.
+type rawRow struct {
+	key     string
+	version int64
+	data    []byte
+}
+
+func readKey(sql string, args []any) string {
+	var sb strings.Builder
+	sb.WriteString(sql)
+	for _, a := range args {
+		sb.WriteByte(0)
+		s, _ := a.(string)
+		sb.WriteString(s)
+	}
+	return sb.String()
+}
+
+// get runs sql (which selects key, version, data) in the next batch.
+func (r *reads) get(ctx context.Context, sql string, args []any) ([]rawRow, error) {
+	k := readKey(sql, args)
+	r.mu.Lock()
+	if r.next == nil {
+		r.next = &flight{byKey: map[string]*readReq{}, done: make(chan struct{})}
+	}
+	f := r.next
+	req := f.byKey[k]
+	if req == nil {
+		req = &readReq{sql: sql, args: args}
+		f.byKey[k] = req
+		f.reqs = append(f.reqs, req)
+	}
+	if r.busy < maxReadFlights {
+		r.busy++
+		r.next = nil
+		r.mu.Unlock()
+		r.run(f)
+	} else {
+		r.mu.Unlock()
+	}
+	select {
+	case <-f.done:
+		return req.rows, req.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run sends one batch, then the one that gathered meanwhile, if any.
+func (r *reads) run(f *flight) {
+	for f != nil {
+		r.send(f)
+		close(f.done)
+		r.mu.Lock()
+		f, r.next = r.next, nil
+		if f == nil {
+			r.busy--
+		}
+		r.mu.Unlock()
+		if f != nil { // the waiters of the next batch: not this caller's work
+			go r.run(f)
+			return
+		}
+	}
+}
+
+// readBatches counts the batches sent, for the benchmark's report.
+var readBatches atomic.Int64
+
+func (r *reads) send(f *flight) {
+	readBatches.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if len(f.reqs) == 1 {
+		q := f.reqs[0]
+		rows, err := r.db.pool.Query(ctx, q.sql, q.args...)
+		if err == nil {
+			q.rows, err = scanRaw(rows)
+		}
+		q.err = err
+		return
+	}
+	var batch pgx.Batch
+	for _, q := range f.reqs {
+		batch.Queue(q.sql, q.args...)
+	}
+	res := r.db.pool.SendBatch(ctx, &batch)
+	for _, q := range f.reqs {
+		rows, err := res.Query()
+		if err == nil {
+			q.rows, err = scanRaw(rows)
+		}
+		q.err = err
+	}
+	if err := res.Close(); err != nil {
+		for _, q := range f.reqs {
+			if q.err == nil {
+				q.err = err
+			}
+		}
+	}
+}
+
+func scanRaw(rows pgx.Rows) ([]rawRow, error) {
+	defer rows.Close()
+	var out []rawRow
+	for rows.Next() {
+		var w rawRow
+		if err := rows.Scan(&w.key, &w.version, &w.data); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// decoded keeps the decoded value of recently read rows, by key and the
+// exact bytes stored, so a row read again unchanged is not decoded again
+// (a query repeated while a merchant polls); copy makes the caller's own
+// copy of a kept value. The bytes, not the version, are compared: a key
+// deleted by a reset and made again starts at version 1 again.
+type decoded[T any] struct {
+	cache *lru.Cache[string, decodedRow[T]]
+	copy  func(T) T
+}
+
+type decodedRow[T any] struct {
+	data []byte
+	v    T
+}
+
+func newDecoded[T any](size int, copy func(T) T) *decoded[T] {
+	c, _ := lru.New[string, decodedRow[T]](size)
+	return &decoded[T]{cache: c, copy: copy}
+}
+
+func (d *decoded[T]) decode(w rawRow, decode func([]byte) (T, error)) (T, error) {
+	if v, ok := d.cache.Get(w.key); ok && bytes.Equal(v.data, w.data) {
+		return d.copy(v.v), nil
+	}
+	v, err := decode(w.data)
+	if err != nil {
+		return v, err
+	}
+	d.cache.Add(w.key, decodedRow[T]{w.data, d.copy(v)})
+	return v, nil
+}
