@@ -94,6 +94,8 @@ type DB struct {
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
+
+	income incomeRule // what a paid trade brings in (fund.go)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
@@ -125,7 +127,7 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, schema); err != nil {
+		if _, err := tx.Exec(ctx, schema+fundSchema); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, "SELECT nextval('alipay_mock_boots')").Scan(&db.boots)

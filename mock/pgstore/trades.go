@@ -183,6 +183,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data}})
+		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}
 	return nil
 }
@@ -195,6 +196,7 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		}
 		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, version = version + 1
 			WHERE trade_no = $2 AND version = $3`, args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr)}, versioned: true})
+		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}
 	return nil
 }
