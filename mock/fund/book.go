@@ -386,10 +386,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	b.mu.Lock()
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil {
 		defer b.mu.Unlock()
-		if !old.same(in) {
-			return Transfer{}, ErrInconsistent
-		}
-		return *old, nil
+		return repeat(*old, in)
 	}
 	payee := b.payee
 	b.mu.Unlock()
@@ -405,10 +402,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	income := b.lockWithIncome(m.AppID)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
 		defer b.mu.Unlock()
-		if !old.same(in) {
-			return Transfer{}, ErrInconsistent
-		}
-		return *old, nil
+		return repeat(*old, in)
 	}
 	if plan.Status != Fail && b.balance(m.AppID, income).Available < in.TransAmount {
 		b.mu.Unlock()

@@ -316,3 +316,42 @@ func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
 		t.Fatalf("messages received %v, want one", got)
 	}
 }
+
+// A transfer that fails moves no money, so it answers FAIL even from an
+// account a refund took below zero, as in memory.
+func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	one := mocktest.New(t, mock.Options{})
+	raw := func(m *mocktest.Mock) string {
+		return string(m.Control(http.MethodGet, "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK))
+	}
+	for i, m := range []*mocktest.Mock{rs[0], one} {
+		pay(t, m, "NEG", "10.00")
+		m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0.00"}, http.StatusOK)
+		if r := m.Call("alipay.trade.refund", `{"out_trade_no":"NEG","refund_amount":"10.00","out_request_no":"r"}`); !ok(r) {
+			t.Fatalf("refund %d: %v", i, r)
+		}
+	}
+	want := raw(one)
+	if !strings.Contains(want, `"available_amount":"-`) {
+		t.Fatalf("a refund after the balance was set to 0 left %s: nothing tested", want)
+	}
+	same := func() {
+		t.Helper()
+		for i, r := range rs {
+			if got := raw(r); got != want {
+				t.Fatalf("replica %d: %s, want %s", i, got, want)
+			}
+		}
+	}
+	same()
+	for _, m := range []*mocktest.Mock{rs[1], one} {
+		if r := m.Call("alipay.fund.trans.uni.transfer", transferBiz("NEGF", "30002.00")); r["status"] != "FAIL" {
+			t.Fatalf("magic FAIL from a negative balance: %v", r)
+		}
+		if r := m.Call("alipay.fund.trans.uni.transfer", transferBiz("NEGS", "1.00")); r["sub_code"] != "PAYER_BALANCE_NOT_ENOUGH" {
+			t.Fatalf("a transfer from a negative balance: %v", r)
+		}
+	}
+	same()
+}
