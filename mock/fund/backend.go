@@ -48,6 +48,9 @@ type Backend interface {
 	// Announced records that t's status was announced and lets go of the
 	// lease.
 	Announced(t Transfer) error
+	// Told reports whether t's status was announced already, though not
+	// recorded so (its replica died in between): its message is stored.
+	Told(t Transfer) (bool, error)
 }
 
 // Job is a transfer Claim leased: Announce when its status's message is
@@ -114,8 +117,9 @@ func repeat(old Transfer, in Request) (Transfer, error) {
 }
 
 // announce tells the observer about t's status (the message is written),
-// then records it announced. A replica that dies between the two leaves
-// it to another, which announces it again (docs/replicas.md).
+// then records it announced. A replica that dies before the record leaves
+// the transfer to another (Sweep), which announces it unless Told finds
+// its message (docs/replicas.md).
 func (b *Book) announce(be Backend, t Transfer) {
 	b.mu.Lock()
 	obs := b.observer
@@ -174,7 +178,13 @@ func (b *Book) Sweep(max int) int {
 	}
 	for _, j := range jobs {
 		if j.Announce {
-			b.announce(be, j.Transfer)
+			if told, err := be.Told(j.Transfer); err != nil {
+				continue // the lease runs out; tried again then
+			} else if told {
+				_ = be.Announced(j.Transfer)
+			} else {
+				b.announce(be, j.Transfer)
+			}
 		}
 		b.end(be, j.Transfer)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -438,4 +439,18 @@ func (f fundBackend) Announced(t fund.Transfer) error {
 	_, err := f.db.pool.Exec(ctx, `UPDATE alipay_mock_transfers SET announce = false, lease_until = NULL
 		WHERE app_id = $1 AND out_biz_no = $2 AND status = $3`, t.AppID, t.OutBizNo, string(t.Status))
 	return f.db.failed(err)
+}
+
+// Told looks for t's status's message among the stored notifications
+// (their JSON, by trade_no: the transfer's order_id): a scan, made only
+// when a replica takes over a status another did not record as announced.
+func (f fundBackend) Told(t fund.Transfer) (bool, error) {
+	ctx, cancel := f.ctx()
+	defer cancel()
+	var told bool
+	err := f.db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alipay_mock_notifications
+		WHERE strpos(convert_from(data, 'UTF8'), $1) > 0 AND strpos(convert_from(data, 'UTF8'), $2) > 0
+			AND strpos(convert_from(data, 'UTF8'), $3) > 0)`,
+		`"trade_no":"`+t.OrderID+`"`, `"event":"`+notify.TransferChanged+`"`, `"trade_status":"`+string(t.Status)+`"`).Scan(&told)
+	return told, f.db.failed(err)
 }

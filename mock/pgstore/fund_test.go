@@ -355,3 +355,31 @@ func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
 	}
 	same()
 }
+
+// A transfer whose replica died after writing its message, before
+// recording that, is not announced twice: the replica that takes it over
+// finds the message.
+func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	gatewayApp(t, rs[0], gw)
+	if r := rs[0].Call("alipay.fund.trans.uni.transfer", transferBiz("TOLD", "2.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	if got := settled(t, url, "TOLD"); len(got) != 1 {
+		t.Fatalf("messages stored %v, want one", got)
+	}
+	// What a replica that died between the two leaves behind.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_transfers SET announce = true, lease_until = NULL WHERE out_biz_no = 'TOLD'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := settled(t, url, "TOLD"); len(got) != 1 || got[0] != "SUCCESS" {
+		t.Fatalf("messages stored %v, want one SUCCESS", got)
+	}
+}
