@@ -1,10 +1,14 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +73,52 @@ func BenchmarkReplicaTransferPaidRatio(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "median_ratio")
 	b.ReportMetric(ratios[0], "min_ratio")
 	b.ReportMetric(ratios[len(ratios)-1], "max_ratio")
+}
+
+// BenchmarkReplicaPay: unique alipay.trade.pay calls (each a new paid
+// trade: the trade, its alipay_mock_paid row and the account's income in
+// one transaction) from 16 clients on one replica, requests signed
+// beforehand:
+//
+//	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench ReplicaPay -benchtime 1500x
+func BenchmarkReplicaPay(b *testing.B) {
+	opts := mock.Options{TimestampTolerance: -1, Store: pgURL(b)}
+	m := mocktest.New(b, opts)
+	run := fmt.Sprintf("P%d", time.Now().UnixNano())
+	forms := make([]string, b.N)
+	for i := range forms {
+		forms[i] = mocktest.Form(m.Params("alipay.trade.pay", fmt.Sprintf(`{"out_trade_no":"%s-%d","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`, run, i), nil)).Encode()
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				resp, err := hc.Post(m.URL+"/gateway.do", "application/x-www-form-urlencoded", strings.NewReader(forms[i]))
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if !bytes.Contains(body, []byte(`"code":"10000"`)) {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	if f := failed.Load(); f > 0 {
+		b.Fatalf("%d failed", f)
+	}
 }
