@@ -8,34 +8,54 @@ import (
 )
 
 // samePayees checks the index of paying buyers against a walk of the
-// book's trades: each (app, user id), (app, account) and (app, open id)
-// counted as many times as kept paid trades name it, and nothing else.
+// book's trades: each app's buyers counted as many times as its kept paid
+// trades name them, found by user id, account and open id, and nothing
+// else.
 func samePayees(t *testing.T, b *Book, when string) {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	users, accounts, opens := map[string]int{}, map[string]int{}, map[string]int{}
+	type key struct{ app, id string }
+	users, accounts := map[key]int{}, map[key]string{}
 	for _, tr := range b.byNo {
-		if tr.Paid == nil || tr.Buyer.UserID == "" {
+		if tr.Paid == nil || tr.Buyer.UserID == "" || b.payees[tr.AppID] == nil { // only indexed apps
 			continue
 		}
-		users[tr.AppID+"\x00"+tr.Buyer.UserID]++
-		opens[tr.AppID+"\x00"+fixtures.OpenID(tr.AppID, tr.Buyer.UserID)]++
+		users[key{tr.AppID, tr.Buyer.UserID}]++
 		if tr.Buyer.Account != "" {
-			accounts[tr.AppID+"\x00"+tr.Buyer.Account]++
+			accounts[key{tr.AppID, tr.Buyer.Account}] = tr.Buyer.UserID
 		}
 	}
-	for name, c := range map[string]struct {
-		walk  map[string]int
-		index map[string]*payee
-	}{"users": {users, b.payees.users}, "accounts": {accounts, b.payees.accounts}, "opens": {opens, b.payees.opens}} {
-		if len(c.walk) != len(c.index) {
-			t.Fatalf("%s: %d %s indexed, the trades name %d", when, len(c.index), name, len(c.walk))
+	indexed := 0
+	for app, a := range b.payees {
+		indexed += len(a.users)
+		if len(a.opens) != len(a.users) {
+			t.Fatalf("%s: app %s has %d users and %d open ids indexed", when, app, len(a.users), len(a.opens))
 		}
-		for k, n := range c.walk {
-			if p := c.index[k]; p == nil || p.n != n {
-				t.Fatalf("%s: %s %q indexed %v, the trades name it %d times", when, name, k, p, n)
+		for acc, p := range a.accounts {
+			if accounts[key{app, acc}] != p.user {
+				t.Fatalf("%s: account %s indexed for %s, the trades say %q", when, acc, p.user, accounts[key{app, acc}])
 			}
+		}
+		if len(a.accounts) != 0 && len(a.accounts) > len(accounts) {
+			t.Fatalf("%s: %d accounts indexed, the trades name %d", when, len(a.accounts), len(accounts))
+		}
+	}
+	if indexed != len(users) {
+		t.Fatalf("%s: %d buyers indexed, the trades name %d", when, indexed, len(users))
+	}
+	for k, n := range users {
+		a := b.payees[k.app]
+		if a == nil || a.users[k.id] == nil || int(a.users[k.id].n) != n {
+			t.Fatalf("%s: buyer %v indexed %v, the trades name it %d times", when, k, a, n)
+		}
+		if p := a.users[k.id]; a.opens[openHash(fixtures.OpenID(k.app, k.id))] != p {
+			t.Fatalf("%s: buyer %v not found by its open id", when, k)
+		}
+	}
+	for k := range accounts {
+		if a := b.payees[k.app]; a == nil || a.accounts[k.id] == nil {
+			t.Fatalf("%s: account %v not indexed", when, k)
 		}
 	}
 }
@@ -52,8 +72,12 @@ func TestPayeeIndexFollowsEveryChange(t *testing.T) {
 			e.precreate(t, out, "1.00")
 		}
 	}
-	samePayees(t, e.book, "after payments")
+	if len(e.book.payees) != 0 {
+		t.Fatal("an app is indexed before any lookup")
+	}
 	tr := e.query(t, "P00")
+	// The first lookup indexes the app's trades so far; later changes
+	// keep it.
 	for kind, id := range map[string]string{ByUserID: tr.Buyer.UserID, ByAccount: tr.Buyer.Account, ByOpenID: fixtures.OpenID(app1, tr.Buyer.UserID)} {
 		if id == "" {
 			continue
@@ -65,6 +89,14 @@ func TestPayeeIndexFollowsEveryChange(t *testing.T) {
 			t.Fatalf("%s %s is a known buyer of an app it never paid", kind, id)
 		}
 	}
+	if _, ok := e.book.PaidBuyer(app1, ByOpenID, fixtures.OpenID(app2, tr.Buyer.UserID)); ok {
+		t.Fatal("a buyer is known by its open id for another app")
+	}
+	samePayees(t, e.book, "after the first lookups")
+	for i := 30; i < 36; i++ {
+		must(e.book.Pay(merchant1, barcode(fmt.Sprintf("P%02d", i), "10.00", fmt.Sprintf("2811111111111111%02d", i)), ctx))(t)
+	}
+	samePayees(t, e.book, "after more payments")
 	// A full refund closes a trade, still paid: its buyer stays known.
 	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "P01"}, RefundAmount: amt("10.00"), OutRequestNo: "r"}))(t)
 	samePayees(t, e.book, "after a refund")
