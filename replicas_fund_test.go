@@ -63,7 +63,10 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 		"\n    app_gateway_url: "+gw.URL+"/gateway\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--addr", "127.0.0.1:0", "--store", db, "--apps-file", appsFile, "--clock-speed", "0", "--timestamp-tolerance", "0"}
+	// Only the file's app: with the shipped dev app too, each replica
+	// writes the app twice at start (without, then with its gateway), and
+	// another replica may read the first for a moment.
+	args := []string{"--addr", "127.0.0.1:0", "--store", db, "--apps-file", appsFile, "--no-dev-app", "--clock-speed", "0", "--timestamp-tolerance", "0"}
 	var bases []string
 	var victim interface{ Kill() error }
 	for i := 0; i < 3; i++ {
@@ -71,7 +74,7 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 		bases = append(bases, base)
 		if i == 2 {
 			victim = cmd.Process
-			t.Cleanup(func() { _ = cmd.Wait() })
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) // killed already, unless the test failed first
 		}
 	}
 	ctx := context.Background()
@@ -97,7 +100,11 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 			t.Fatalf("transfer %s: %+v %v", out, r, err)
 		}
 	}
-	waitUntil(t, "the DEALING messages", func() bool { return messages("KD-S") == "DEALING" && messages("KD-R") == "DEALING" })
+	waitUntil(t, "the DEALING messages", func() bool { return messages("KD-S") == "DEALING" && messages("KD-R") == "DEALING" },
+		func() string { return "KD-S: " + messages("KD-S") + "; KD-R: " + messages("KD-R") },
+		func() string {
+			return "apps " + getBody(bases[2]+"/_mock/apps") + " notifications " + getBody(bases[2]+"/_mock/notifications")
+		})
 	if err := victim.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
@@ -136,7 +143,7 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 	})
 	waitUntil(t, "the final messages", func() bool {
 		return messages("KD-S") == "DEALING,SUCCESS" && messages("KD-R") == "DEALING,REFUND"
-	})
+	}, func() string { return "KD-S: " + messages("KD-S") + "; KD-R: " + messages("KD-R") })
 	var stored int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_notifications WHERE convert_from(data, 'UTF8') LIKE '%fund.trans.order.changed%'`).Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -162,14 +169,30 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 	}
 }
 
-// waitUntil polls f until it holds, failing after a minute.
-func waitUntil(t *testing.T, what string, f func() bool) {
+// waitUntil polls f until it holds, failing after a minute with what
+// each of says (the state to show).
+func waitUntil(t *testing.T, what string, f func() bool, says ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !f() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited a minute for %s", what)
+			var state []string
+			for _, s := range says {
+				state = append(state, s())
+			}
+			t.Fatalf("waited a minute for %s %v", what, state)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// getBody is what a GET of u answers, or the error, for a failure's message.
+func getBody(u string) string {
+	resp, err := http.Get(u)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
