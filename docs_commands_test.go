@@ -143,6 +143,11 @@ var docsNotRun = map[string]string{
 		"(a minute on 2 cores); docs/replicas.md reports its ratios, never asserted",
 	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench StoreScale -benchtime 20x": "a measurement " +
 		"(inserts 200,000 rows); docs/replicas.md and docs/performance.md report its ratios, never asserted",
+	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench TransferPaidRatio -benchtime 1000x": "a measurement " +
+		"(minutes: it stores 10,000 paid trades); docs/replicas.md reports its ratios, never asserted; " +
+		"mock/pgstore/fund_test.go tests what it measures",
+	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench ReplicaPay -benchtime 1500x": "a measurement; " +
+		"docs/replicas.md reports it against the build before, never asserted",
 	"docker run --add-host openapi.alipay.com:host-gateway --add-host qr.alipay.com:host-gateway your-shop-app": "no " +
 		"Docker engine, and the app is the reader's; client/tls_e2e_test.go resolves the same names to the mock's TLS listener",
 	"docker compose -f docs/tls-compose.yaml up": "no Docker engine; tls_compose_test.go (TestTLSComposeFile) checks " +

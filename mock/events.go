@@ -127,35 +127,41 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 
 // wireFund connects the accounts to the rest of the mock: income is the
 // app's payments less fees and refunds by the bills' rule
-// (bill.TradeIncome, summed by the trade book as trades change), known payees are the buyers of the app's trades, and every transfer's
-// status goes to the app gateway as alipay.fund.trans.order.changed.
+// (bill.TradeIncome, summed by the trade book as trades change), known
+// payees are the buyers of the app's paid trades (an index the trade book
+// keeps, or the shared store's with --store), and every transfer's status
+// goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
-	s.Fund.KnownPayees(func(app string, p fund.Participant) (fund.Payee, bool) {
-		var who fund.Payee
-		s.Trades.EachPaid(app, func(t *trade.Trade) {
-			if b := t.Buyer; who.UserID == "" && b.UserID != "" && knownAs(app, b, p) {
-				who = fund.Payee{UserID: b.UserID, Name: b.Name}
-			}
-		})
-		return who, who.UserID != ""
-	})
+	s.Fund.KnownPayees(s.knownPayee)
 	s.Fund.Observe(s.transferEvent)
 }
 
-// knownAs reports whether the payee identity names buyer b.
-func knownAs(app string, b fixtures.Buyer, p fund.Participant) bool {
+// knownPayee finds the buyer of one of the app's paid trades that a payee
+// identity names: by user id, by the logon account it paid with, or by its
+// open id for the app.
+func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
+	var kind string
 	switch p.IdentityType {
 	case fund.IdentityUserID:
-		return b.UserID == p.Identity
+		kind = trade.ByUserID
 	case fund.IdentityLogonID:
-		return b.Account != "" && b.Account == p.Identity
+		kind = trade.ByAccount
 	case fund.IdentityOpenID:
-		return fixtures.OpenID(app, b.UserID) == p.Identity
+		kind = trade.ByOpenID
+	default:
+		return fund.Payee{}, false
 	}
-	return false
+	var b fixtures.Buyer
+	var ok bool
+	if s.pg != nil {
+		b, ok = s.pg.PaidBuyer(app, kind, p.Identity) // a failed read is a stranger; the store reports it
+	} else {
+		b, ok = s.Trades.PaidBuyer(app, kind, p.Identity)
+	}
+	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
 }
 
 // transferEvent sends a transfer's status to the app gateway of the app

@@ -5,9 +5,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // sharedPoll is how often a replica looks for due notification attempts
@@ -87,8 +90,12 @@ func (s *Server) share(db *pgstore.DB) error {
 		return err
 	}
 
-	// Trades: every operation reads and writes the database.
+	// Trades: every operation reads and writes the database, with the
+	// income and buyer of each paid trade (the accounts' and transfers').
+	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) })
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
+	// Transfers and accounts: the database is the book.
+	s.Fund.Use(db.Fund())
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 	db.Keep(s.Trades.Keep(), s.Coupons.Keep()) // the database holds what --keep-* allow, as --data's file does
 
@@ -174,7 +181,7 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 	return nil
 }
 
-// sweepTrades applies the trades' and red packets' deadlines that have come, whichever
+// sweepTrades applies the trades', red packets' and transfers' deadlines that have come, whichever
 // replica made the trade (each plans its own on its scheduler too; a dead
 // one's are applied here): every poll and whenever the clock moves. Every
 // replica sweeps; the row lock lets one change a trade, the others find
@@ -196,6 +203,8 @@ func (s *Server) sweepTrades() {
 			if changed == 0 {
 				break // due rows another replica is settling: next round
 			}
+		}
+		for s.Fund.Sweep(64) > 0 { // due DEALING transfers, statuses a dead replica did not announce
 		}
 		for {
 			due, err := s.pg.DueRedPackets(s.Clock.Now(), 200)

@@ -2,7 +2,6 @@ package fund
 
 import (
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -68,6 +67,7 @@ type Book struct {
 	credits uint64
 
 	store    Store
+	backend  Backend // the truth when replicas share a database (backend.go)
 	observer func(Transfer)
 	income   func(app string) amount.Amount
 	payee    func(app string, p Participant) (Payee, bool)
@@ -142,6 +142,9 @@ func (b *Book) Restore(accounts map[string]Snapshot, ts []Transfer) []Transfer {
 
 // Reset forgets an app's transfers and balance, or every app's for "".
 func (b *Book) Reset(app string) {
+	if be := b.shared(); be != nil {
+		_ = be.Reset(app) // the store reports failures
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reset(app)
@@ -244,6 +247,10 @@ func appsOf(ts []Transfer) map[string]bool {
 
 // Len is how many transfers the book holds.
 func (b *Book) Len() int {
+	if be := b.shared(); be != nil {
+		n, _ := be.Count()
+		return n
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.order)
@@ -300,6 +307,10 @@ func (b *Book) incomeOf(app string) amount.Amount {
 
 // Balance is the app's account now.
 func (b *Book) Balance(app string) Account {
+	if be := b.shared(); be != nil {
+		a, _, _ := be.Account(app, b.opts.Opening) // the store reports failures
+		return a
+	}
 	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
 	return b.balance(app, in)
@@ -308,6 +319,10 @@ func (b *Book) Balance(app string) Account {
 // Base is the app's balance before any payment or transfer (the bills'
 // opening balance).
 func (b *Book) Base(app string) amount.Amount {
+	if be := b.shared(); be != nil {
+		_, base, _ := be.Account(app, b.opts.Opening)
+		return base
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.account(app).Base
@@ -318,6 +333,9 @@ func (b *Book) Base(app string) amount.Amount {
 func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	if want < 0 || want > MaxAmount*100 {
 		return Account{}, InvalidParameter("balance out of range")
+	}
+	if be := b.shared(); be != nil {
+		return be.SetBalance(app, want, b.opts.Opening)
 	}
 	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
@@ -343,6 +361,9 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.backend != nil {
+		return // the database keeps every trade, and its income
+	}
 	acc := b.account(app)
 	acc.Base += a
 	b.credits++
@@ -359,13 +380,13 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if err := check(&in); err != nil {
 		return Transfer{}, err
 	}
+	if be := b.shared(); be != nil {
+		return b.transferShared(be, m, in, plan)
+	}
 	b.mu.Lock()
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil {
 		defer b.mu.Unlock()
-		if !old.same(in) {
-			return Transfer{}, ErrInconsistent
-		}
-		return *old, nil
+		return repeat(*old, in)
 	}
 	payee := b.payee
 	b.mu.Unlock()
@@ -381,39 +402,13 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	income := b.lockWithIncome(m.AppID)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
 		defer b.mu.Unlock()
-		if !old.same(in) {
-			return Transfer{}, ErrInconsistent
-		}
-		return *old, nil
+		return repeat(*old, in)
 	}
 	if plan.Status != Fail && b.balance(m.AppID, income).Available < in.TransAmount {
 		b.mu.Unlock()
 		return Transfer{}, ErrBalanceNotEnough
 	}
-	now := b.clock.Now()
-	t := &Transfer{AppID: m.AppID, ISVAppID: m.ISVAppID, OutBizNo: strings.Clone(in.OutBizNo),
-		OrderID: b.ids.FundOrderID(now), Amount: in.TransAmount, ProductCode: in.ProductCode, BizScene: in.BizScene,
-		OrderTitle: strings.Clone(in.OrderTitle), Remark: strings.Clone(in.Remark), PassbackParams: strings.Clone(in.PassbackParams),
-		Payee:       Participant{Identity: strings.Clone(p.Identity), IdentityType: p.IdentityType, Name: strings.Clone(p.Name)},
-		PayeeUserID: who.UserID, Payer: m.UserID, Created: now, Changed: now}
-	switch plan.Status {
-	case Fail:
-		t.Status, t.ErrorCode, t.FailReason = Fail, FailCode, FailReason
-	case Dealing, Refund:
-		after := plan.After
-		if after <= 0 {
-			after = DefaultDealing
-		}
-		due := now.Add(after)
-		t.Status, t.Due, t.Next = Dealing, &due, Success
-		if plan.Status == Refund {
-			t.Next = Refund
-		}
-		t.PayFundOrderID = b.ids.FundOrderID(now)
-	default:
-		t.Status = Success
-		t.PayFundOrderID = b.ids.FundOrderID(now)
-	}
+	t := b.newTransfer(m, in, plan, who)
 	b.add(t)
 	out := *t
 	var err2 error
@@ -480,7 +475,15 @@ func fakeUserID(identity string) string {
 // Query finds a transfer of the app: by pay_fund_order_id, else order_id,
 // else out_biz_no (with product_code and biz_scene), as the model says.
 func (b *Book) Query(app string, q QueryRequest) (Transfer, error) {
+	if q.OutBizNo != "" && q.PayFundOrderID == "" && q.OrderID == "" && (q.ProductCode == "" || q.BizScene == "") {
+		return Transfer{}, InvalidParameter("传入out_biz_no时product_code和biz_scene不能为空")
+	}
 	b.mu.Lock()
+	be := b.backend
+	if be != nil {
+		b.mu.Unlock()
+		return queryShared(be, app, q)
+	}
 	defer b.mu.Unlock()
 	var t *Transfer
 	switch {
@@ -532,6 +535,9 @@ func (b *Book) Account(m Merchant, q AccountRequest) (Account, error) {
 // becomes SUCCESS, or REFUND with its money back. It returns the changed
 // transfer, if any.
 func (b *Book) Settle(app, out string) (Transfer, bool) {
+	if be := b.shared(); be != nil {
+		return b.settleShared(be, app, out)
+	}
 	b.mu.Lock()
 	t := b.byOut[outKey(app, out)]
 	now := b.clock.Now()
@@ -541,11 +547,7 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 	}
 	a := b.account(app)
 	a.hold(*t, -1)
-	t.Status, t.Changed = t.Next, *t.Due
-	t.Next, t.Due = "", nil
-	if t.Status == Refund {
-		t.ErrorCode, t.FailReason = FailCode, FailReason
-	}
+	ended(t)
 	a.hold(*t, 1)
 	out2 := *t
 	if b.store != nil {
@@ -561,6 +563,17 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 
 // List is the app's transfers ("" for every app's), oldest first.
 func (b *Book) List(app string) []Transfer {
+	if be := b.shared(); be != nil {
+		var out []Transfer
+		for after := uint64(0); ; {
+			ts, next, err := be.Page(app, after, 1000)
+			out = append(out, ts...)
+			if err != nil || next == 0 {
+				return out
+			}
+			after = next
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []Transfer
@@ -574,6 +587,13 @@ func (b *Book) List(app string) []Transfer {
 
 // Get is a transfer of the app by out_biz_no or order_id.
 func (b *Book) Get(app, ref string) (Transfer, bool) {
+	if be := b.shared(); be != nil {
+		t, ok, _ := be.Find(app, ref, "")
+		if !ok {
+			t, ok, _ = be.Find(app, "", ref)
+		}
+		return t, ok
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t := b.byOut[outKey(app, ref)]
@@ -598,6 +618,9 @@ func Due(t Transfer) (time.Time, bool) {
 // position after, oldest first, and the position to go on from (0 when
 // there are no more).
 func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64) {
+	if be := b.shared(); be != nil {
+		return pageShared(be, app, after, limit)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := []Transfer{}

@@ -155,7 +155,8 @@ type DB struct {
 	lastErr error
 	onErr   func(error)
 
-	trims trims // --keep-* on the database (keep.go)
+	trims  trims      // --keep-* on the database (keep.go)
+	income incomeRule // what a paid trade brings in (fund.go)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
@@ -187,7 +188,7 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, schema); err != nil {
+		if _, err := tx.Exec(ctx, schema+fundSchema); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, "SELECT nextval('alipay_mock_boots')").Scan(&db.boots)

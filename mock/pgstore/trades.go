@@ -221,6 +221,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ` + newFinalSeq("$10") + `)`,
 			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()}})
 		t.inserted = true
+		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}
 	return nil
 }
@@ -234,6 +235,7 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
 			final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3`,
 			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
+		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}
 	return nil
 }

@@ -196,6 +196,7 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
 				delete(b.buyers, old.AuthCode)
 			}
+			b.uncountPayee(old) // counted again by reckon, with the buyer read
 			*old = r
 			old.seq, old.sameOut, old.counted, old.income = seq, same, counted, income // the book's own bookkeeping
 			b.reckon(old)

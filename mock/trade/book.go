@@ -104,6 +104,8 @@ type Book struct {
 	// trades change so the balance never walks the book.
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
+	// payees are the buyers of each app's paid trades (payees.go).
+	payees map[string]*appPayees
 }
 
 // NewBook makes an empty book.
@@ -167,6 +169,7 @@ func (b *Book) reset(app string) {
 		b.ledger.Clear()
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
+		b.payees = map[string]*appPayees{}
 		return
 	}
 	var gone []*Trade
@@ -180,6 +183,7 @@ func (b *Book) reset(app string) {
 		b.unindex(t)
 	}
 	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
+	delete(b.payees, app)
 }
 
 // Reset forgets every trade, or only those of one app.

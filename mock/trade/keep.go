@@ -60,14 +60,17 @@ func (b *Book) unindex(t *Trade) {
 	}
 	b.counts[t.counted]--
 	t.counted = 0
+	b.uncountPayee(t)
 	if t.income != 0 {
 		b.income[t.AppID] -= t.income
 		t.income = 0
 	}
 }
 
-// reckon brings the app's income total up to date with t. The lock is held.
+// reckon brings the app's income total, and its index of paying buyers,
+// up to date with t. The lock is held.
 func (b *Book) reckon(t *Trade) {
+	b.countPayee(t)
 	if b.incomeRule == nil {
 		return
 	}

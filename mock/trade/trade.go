@@ -110,6 +110,9 @@ type Trade struct {
 	// (the book's index); counted is the status counter it is in.
 	sameOut *Trade
 	counted uint8
+	// payee is set while the trade's buyer is counted in the book's index
+	// of paying buyers (payees.go).
+	payee bool
 	// income is what the trade brought in by the book's income rule, as
 	// counted in the app's total (IncomeRule).
 	income amount.Amount

@@ -1,0 +1,258 @@
+package fund
+
+import (
+	"strings"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// Backend is a database that holds the truth about transfers and accounts
+// for several mock processes (replicas) at once (mock/pgstore). It keeps
+// the invariants itself, in its transactions: one transfer per (app,
+// out_biz_no), an available balance never taken below zero, a DEALING
+// transfer changed once, and its income from paid trades (the trade
+// book's writes keep it). Without a backend (the default) the book's
+// memory is the truth.
+type Backend interface {
+	// Create makes t, taking t.Out() from its app's account and freezing a
+	// DEALING one's amount, in one transaction, with t's status still to
+	// announce (leased to this replica). When the app already has a
+	// transfer with t's out_biz_no it returns that one and made false;
+	// ErrBalanceNotEnough when the available balance is below t.Out().
+	Create(t Transfer, opening amount.Amount) (got Transfer, made bool, err error)
+	// Find is a transfer of app ("": of any app) by out_biz_no, or by
+	// order_id or pay_fund_order_id.
+	Find(app, outBizNo, orderID string) (Transfer, bool, error)
+	// Account is the app's account, and its base (Snapshot.Base).
+	Account(app string, opening amount.Amount) (Account, amount.Amount, error)
+	// SetBalance makes the app's available balance want.
+	SetBalance(app string, want, opening amount.Amount) (Account, error)
+	// Reset forgets the transfers and base of an app, or of every app for
+	// "" (the income of trades still stored stays counted).
+	Reset(app string) error
+	// Page is up to limit of the app's transfers ("": every app's) after
+	// position after, oldest first, and the position to go on from.
+	Page(app string, after uint64, limit int) ([]Transfer, uint64, error)
+	// Count is how many transfers are stored.
+	Count() (int, error)
+	// Claim leases up to max transfers with work to do at now (the mock's
+	// clock) that no live lease holds: a DEALING one that is due, or one
+	// whose status was not announced (its replica died first).
+	Claim(now time.Time, max int) ([]Job, error)
+	// Change writes t, a DEALING transfer that ended, over the stored one
+	// if that is still DEALING (false: another replica changed it), moving
+	// the money with it; its new status is then to announce, leased here.
+	Change(t Transfer) (bool, error)
+	// Announced records that t's status was announced and lets go of the
+	// lease.
+	Announced(t Transfer) error
+	// Told reports whether t's status was announced already, though not
+	// recorded so (its replica died in between): its message is stored.
+	Told(t Transfer) (bool, error)
+}
+
+// Job is a transfer Claim leased: Announce when its status's message is
+// still to be sent.
+type Job struct {
+	Transfer
+	Announce bool
+}
+
+// Use makes a backend the truth from now on; call it before the book is
+// used, instead of Persist and Restore.
+func (b *Book) Use(be Backend) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.backend = be
+}
+
+func (b *Book) shared() Backend {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.backend
+}
+
+// transferShared is Transfer with a backend: the database decides whether
+// the out_biz_no is new and whether the balance can give the amount.
+func (b *Book) transferShared(be Backend, m Merchant, in Request, plan Plan) (Transfer, error) {
+	old, ok, err := be.Find(m.AppID, in.OutBizNo, "")
+	if err != nil {
+		return Transfer{}, err
+	}
+	if ok {
+		return repeat(old, in)
+	}
+	p := *in.PayeeInfo
+	b.mu.Lock()
+	payee := b.payee
+	b.mu.Unlock()
+	who, err := resolve(m.AppID, p, payee)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if who.UserID == m.UserID || (p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) {
+		return Transfer{}, ErrPayerPayeeSame
+	}
+	t := b.newTransfer(m, in, plan, who)
+	got, made, err := be.Create(*t, b.opts.Opening)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if !made { // a racing repeat, on this replica or another
+		return repeat(got, in)
+	}
+	b.announce(be, got)
+	return got, nil
+}
+
+// repeat answers a repeated out_biz_no: the transfer made, or
+// PAYMENT_INFO_INCONSISTENCY for other parameters.
+func repeat(old Transfer, in Request) (Transfer, error) {
+	if !old.same(in) {
+		return Transfer{}, ErrInconsistent
+	}
+	return old, nil
+}
+
+// announce tells the observer about t's status (the message is written),
+// then records it announced. A replica that dies before the record leaves
+// the transfer to another (Sweep), which announces it unless Told finds
+// its message (docs/replicas.md).
+func (b *Book) announce(be Backend, t Transfer) {
+	b.mu.Lock()
+	obs := b.observer
+	b.mu.Unlock()
+	if obs != nil {
+		obs(t)
+	}
+	_ = be.Announced(t) // the store reports failures; the lease then runs out and another replica announces it
+}
+
+// settleShared is Settle with a backend: the change is made by whichever
+// replica's conditional write comes first.
+func (b *Book) settleShared(be Backend, app, out string) (Transfer, bool) {
+	t, ok, err := be.Find(app, out, "")
+	if err != nil || !ok {
+		return Transfer{}, false
+	}
+	return b.end(be, t)
+}
+
+// end makes a due DEALING transfer SUCCESS or REFUND in the database and
+// announces it, if this replica made the change.
+func (b *Book) end(be Backend, t Transfer) (Transfer, bool) {
+	if t.Status != Dealing || t.Due == nil || b.clock.Now().Before(*t.Due) {
+		return Transfer{}, false
+	}
+	ended(&t)
+	if won, err := be.Change(t); err != nil || !won {
+		return Transfer{}, false
+	}
+	b.announce(be, t)
+	return t, true
+}
+
+// ended moves a due DEALING transfer to the status it was planned to end in.
+func ended(t *Transfer) {
+	t.Status, t.Changed = t.Next, *t.Due
+	t.Next, t.Due = "", nil
+	if t.Status == Refund {
+		t.ErrorCode, t.FailReason = FailCode, FailReason
+	}
+}
+
+// Sweep does, on a replica, the transfers' work that has come, whichever
+// replica made them: statuses not yet announced (their replica died
+// first) and DEALING transfers that are due. It returns how many jobs it
+// did. Without a backend it does nothing (the scheduler does it).
+func (b *Book) Sweep(max int) int {
+	be := b.shared()
+	if be == nil {
+		return 0
+	}
+	jobs, err := be.Claim(b.clock.Now(), max)
+	if err != nil {
+		return 0
+	}
+	for _, j := range jobs {
+		if j.Announce {
+			if told, err := be.Told(j.Transfer); err != nil {
+				continue // the lease runs out; tried again then
+			} else if told {
+				_ = be.Announced(j.Transfer)
+			} else {
+				b.announce(be, j.Transfer)
+			}
+		}
+		b.end(be, j.Transfer)
+	}
+	return len(jobs)
+}
+
+// newTransfer is the transfer in asks for, as plan says.
+func (b *Book) newTransfer(m Merchant, in Request, plan Plan, who Payee) *Transfer {
+	p := *in.PayeeInfo
+	now := b.clock.Now()
+	t := &Transfer{AppID: m.AppID, ISVAppID: m.ISVAppID, OutBizNo: strings.Clone(in.OutBizNo),
+		OrderID: b.ids.FundOrderID(now), Amount: in.TransAmount, ProductCode: in.ProductCode, BizScene: in.BizScene,
+		OrderTitle: strings.Clone(in.OrderTitle), Remark: strings.Clone(in.Remark), PassbackParams: strings.Clone(in.PassbackParams),
+		Payee:       Participant{Identity: strings.Clone(p.Identity), IdentityType: p.IdentityType, Name: strings.Clone(p.Name)},
+		PayeeUserID: who.UserID, Payer: m.UserID, Created: now, Changed: now}
+	switch plan.Status {
+	case Fail:
+		t.Status, t.ErrorCode, t.FailReason = Fail, FailCode, FailReason
+	case Dealing, Refund:
+		after := plan.After
+		if after <= 0 {
+			after = DefaultDealing
+		}
+		due := now.Add(after)
+		t.Status, t.Due, t.Next = Dealing, &due, Success
+		if plan.Status == Refund {
+			t.Next = Refund
+		}
+		t.PayFundOrderID = b.ids.FundOrderID(now)
+	default:
+		t.Status = Success
+		t.PayFundOrderID = b.ids.FundOrderID(now)
+	}
+	return t
+}
+
+// pageShared is Page with a backend.
+func pageShared(be Backend, app string, after uint64, limit int) ([]Transfer, uint64) {
+	ts, next, err := be.Page(app, after, limit)
+	if err != nil || ts == nil {
+		return []Transfer{}, 0
+	}
+	return ts, next
+}
+
+// queryShared is Query with a backend.
+func queryShared(be Backend, app string, q QueryRequest) (Transfer, error) {
+	var t Transfer
+	var ok bool
+	var err error
+	switch {
+	case q.PayFundOrderID != "":
+		t, ok, err = be.Find(app, "", q.PayFundOrderID)
+		ok = ok && t.PayFundOrderID == q.PayFundOrderID
+	case q.OrderID != "":
+		t, ok, err = be.Find(app, "", q.OrderID)
+		ok = ok && t.OrderID == q.OrderID
+	case q.OutBizNo != "":
+		t, ok, err = be.Find(app, q.OutBizNo, "")
+		ok = ok && t.ProductCode == q.ProductCode && t.BizScene == q.BizScene
+	default:
+		return Transfer{}, InvalidParameter("out_biz_no、order_id和pay_fund_order_id不能同时为空")
+	}
+	if err != nil {
+		return Transfer{}, err
+	}
+	if !ok || t.AppID != app {
+		return Transfer{}, ErrOrderNotExist
+	}
+	return t, nil
+}

@@ -1,0 +1,385 @@
+package pgstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+)
+
+type balanceBody struct {
+	Available amount.Amount `json:"available_amount"`
+	Freeze    amount.Amount `json:"freeze_amount"`
+}
+
+func balanceOn(t *testing.T, m *mocktest.Mock) balanceBody {
+	t.Helper()
+	var b balanceBody
+	m.ControlJSON(http.MethodGet, "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK, &b)
+	return b
+}
+
+func transferBiz(out, amt string) string {
+	return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"%s","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`, out, amt)
+}
+
+// sameEverywhere checks that every replica reports the balance want.
+func sameEverywhere(t *testing.T, rs []*mocktest.Mock, want balanceBody) {
+	t.Helper()
+	for i, r := range rs {
+		if got := balanceOn(t, r); got != want {
+			t.Fatalf("replica %d: balance %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+func TestReplicasTransfersNeverOverdraw(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	rs[0].Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "10.00"}, http.StatusOK)
+	got := roundRobin(t, rs, 30, "alipay.fund.trans.uni.transfer", func(i int) string {
+		return transferBiz(fmt.Sprintf("OD%d", i), "1.00")
+	})
+	if n := count(got, ok); n != 10 {
+		t.Fatalf("%d transfers of 1.00 from 10.00 succeeded, want 10", n)
+	}
+	for _, m := range got {
+		if !ok(m) && m["sub_code"] != "PAYER_BALANCE_NOT_ENOUGH" {
+			t.Fatalf("refused with %v", m)
+		}
+	}
+	sameEverywhere(t, rs, balanceBody{})
+	var list []fund.Transfer
+	rs[2].ControlJSON(http.MethodGet, "/transfers?app_id="+keys.DevAppID+"&limit=100", nil, http.StatusOK, &list)
+	if len(list) != 10 {
+		t.Fatalf("%d transfers listed, want 10", len(list))
+	}
+}
+
+func TestReplicasTransferIsIdempotent(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	start := balanceOn(t, rs[0])
+	// The same out_biz_no, at once on every replica: one transfer, the
+	// repeats with other parameters refused.
+	got := roundRobin(t, rs, 30, "alipay.fund.trans.uni.transfer", func(i int) string {
+		if i%5 == 4 {
+			return transferBiz("SAME", "2.00")
+		}
+		return transferBiz("SAME", "1.00")
+	})
+	orders := map[any]int{}
+	amounts := map[string]int{}
+	for i, m := range got {
+		if ok(m) {
+			orders[m["order_id"]]++
+			amounts[map[bool]string{true: "2.00", false: "1.00"}[i%5 == 4]]++
+		} else if m["sub_code"] != "PAYMENT_INFO_INCONSISTENCY" {
+			t.Fatalf("refused with %v", m)
+		}
+	}
+	if len(orders) != 1 || len(amounts) != 1 {
+		t.Fatalf("one out_biz_no made orders %v with amounts %v", orders, amounts)
+	}
+	want := amount.MustParse("1.00")
+	if amounts["2.00"] > 0 {
+		want = amount.MustParse("2.00")
+	}
+	sameEverywhere(t, rs, balanceBody{Available: start.Available - want})
+	// Each replica finds it by out_biz_no, at the same order.
+	for _, r := range rs {
+		q := r.Call("alipay.fund.trans.common.query", `{"out_biz_no":"SAME","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`)
+		if !ok(q) || orders[q["order_id"]] == 0 {
+			t.Fatalf("query: %v, orders %v", q, orders)
+		}
+	}
+}
+
+// Payments, refunds and transfers spread over the replicas give every
+// replica the balance one in-memory mock reaches with the same calls: the
+// income of each trade counted once.
+func TestReplicasBalanceCountsEachPaymentOnce(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	one := mocktest.New(t, mock.Options{})
+	calls := []struct{ method, biz string }{}
+	for i := 0; i < 9; i++ {
+		calls = append(calls, struct{ method, biz string }{"alipay.trade.pay",
+			fmt.Sprintf(`{"out_trade_no":"B%d","scene":"bar_code","auth_code":"28391234567890123%d","total_amount":"%d.37","subject":"s"}`, i, i, 10+i)})
+	}
+	calls = append(calls,
+		struct{ method, biz string }{"alipay.trade.refund", `{"out_trade_no":"B1","refund_amount":"3.11","out_request_no":"r1"}`},
+		struct{ method, biz string }{"alipay.trade.refund", `{"out_trade_no":"B2","refund_amount":"12.37","out_request_no":"r2"}`},
+		struct{ method, biz string }{"alipay.fund.trans.uni.transfer", transferBiz("T1", "7.70")},
+	)
+	for i, c := range calls {
+		if r := rs[i%3].Call(c.method, c.biz); !ok(r) {
+			t.Fatalf("%s on replica %d: %v", c.method, i%3, r)
+		}
+		if r := one.Call(c.method, c.biz); !ok(r) {
+			t.Fatalf("%s in memory: %v", c.method, r)
+		}
+	}
+	want := balanceOn(t, one)
+	if want.Available == fund.DefaultOpening {
+		t.Fatal("the payments moved no money")
+	}
+	sameEverywhere(t, rs, want)
+	// A balance set on one replica is what every replica moves from.
+	rs[1].Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	one.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	pay(t, rs[2], "AFTER", "20.00")
+	pay(t, one, "AFTER", "20.00")
+	sameEverywhere(t, rs, balanceOn(t, one))
+	// Reset on one replica: every replica is back at the opening balance.
+	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	sameEverywhere(t, rs, balanceBody{Available: fund.DefaultOpening})
+}
+
+// A buyer who paid on one replica is a known payee on another: a wrong
+// name is refused.
+func TestReplicasKnowThePayersOfEveryReplica(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	pay(t, rs[0], "KNOWN", "5.00")
+	var tr struct {
+		Buyer struct {
+			UserID string `json:"buyer_id"`
+			Name   string `json:"name"`
+		} `json:"buyer"`
+	}
+	rs[1].ControlJSON(http.MethodGet, "/trades/KNOWN?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+	if tr.Buyer.UserID == "" || tr.Buyer.Name == "" {
+		t.Fatalf("trade's buyer: %+v", tr)
+	}
+	biz := func(out, name string) string {
+		return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","payee_info":{"identity":"%s","identity_type":"ALIPAY_USER_ID","name":"%s"}}`, out, tr.Buyer.UserID, name)
+	}
+	if r := rs[2].Call("alipay.fund.trans.uni.transfer", biz("K1", tr.Buyer.Name+"x")); r["sub_code"] != "PAYEE_USER_INFO_ERROR" {
+		t.Fatalf("a wrong name for a buyer paid on another replica: %v", r)
+	}
+	if r := rs[1].Call("alipay.fund.trans.uni.transfer", biz("K2", tr.Buyer.Name)); !ok(r) {
+		t.Fatalf("the right name: %v", r)
+	}
+}
+
+// messagesFor are the alipay.fund.trans.order.changed messages a gateway
+// received for out_biz_no, by status.
+func messagesFor(gw *mocktest.Merchant, out string) []string {
+	var st []string
+	for _, c := range gw.Calls() {
+		if c.Form.Get("msg_method") != "alipay.fund.trans.order.changed" {
+			continue
+		}
+		var biz struct {
+			OutBizNo string `json:"out_biz_no"`
+			Status   string `json:"status"`
+		}
+		if json.Unmarshal([]byte(c.Form.Get("biz_content")), &biz) == nil && biz.OutBizNo == out {
+			st = append(st, biz.Status)
+		}
+	}
+	return st
+}
+
+// waitFor polls f until it holds, failing after a minute.
+func waitFor(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func gatewayApp(t *testing.T, m *mocktest.Mock, gw *mocktest.Merchant) {
+	t.Helper()
+	m.Control(http.MethodPost, "/apps", map[string]string{"app_id": keys.DevAppID, "public_key": string(keys.DevFile("app_public_key.pem")),
+		"sign_type": "RSA2", "app_gateway_url": gw.URL + "/gateway"}, http.StatusCreated)
+}
+
+// A DEALING transfer ends once, whichever replica sees the clock reach its
+// end, with one message for each of its statuses.
+func TestReplicasEndADealingTransferOnce(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 3, mock.Options{})
+	gatewayApp(t, rs[0], gw)
+	waitFor(t, "the app on every replica", func() bool {
+		for _, r := range rs {
+			if a, ok := r.Srv.Apps.Get(keys.DevAppID); !ok || a.AppGatewayURL == "" {
+				return false
+			}
+		}
+		return true
+	})
+	start := balanceOn(t, rs[0])
+	if r := rs[1].Call("alipay.fund.trans.uni.transfer", transferBiz("DL", "30001.00")); r["status"] != "DEALING" {
+		t.Fatalf("magic DEALING amount: %v", r)
+	}
+	dealing := amount.MustParse("30001.00")
+	sameEverywhere(t, rs, balanceBody{Available: start.Available - dealing, Freeze: dealing})
+	rs[2].Advance("6m")
+	q := `{"out_biz_no":"DL","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`
+	waitFor(t, "SUCCESS and its message", func() bool {
+		return rs[0].Call("alipay.fund.trans.common.query", q)["status"] == "SUCCESS" && len(messagesFor(gw, "DL")) >= 2
+	})
+	sameEverywhere(t, rs, balanceBody{Available: start.Available - dealing})
+	rs[0].Advance("1m")
+	if got := settled(t, url, "DL"); strings.Join(got, ",") != "DEALING,SUCCESS" {
+		t.Fatalf("messages stored %v, want DEALING then SUCCESS once each", got)
+	}
+	if got := messagesFor(gw, "DL"); strings.Join(got, ",") != "DEALING,SUCCESS" {
+		t.Fatalf("messages received %v, want DEALING then SUCCESS once each", got)
+	}
+}
+
+// settled waits until the database holds no transfer work (no status to
+// announce, no DEALING transfer) and returns the transfer messages it
+// stores for out_biz_no, by status: with nothing left to do, no replica
+// can change the transfer or write a message for it again.
+func settled(t *testing.T, url, out string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	waitFor(t, "no transfer work left", func() bool {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_transfers WHERE announce OR status = 'DEALING'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	})
+	rows, err := conn.Query(ctx, `SELECT data FROM alipay_mock_notifications ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var st []string
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		n, err := notify.Unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Event == notify.TransferChanged && n.OutTradeNo == out {
+			st = append(st, n.TradeStatus)
+		}
+	}
+	return st
+}
+
+// A transfer whose replica died after making it, before announcing it,
+// is announced by another once its lease ran out.
+func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	gatewayApp(t, rs[0], gw)
+	db, err := pgstore.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// What a replica does before it dies: the transfer committed, its
+	// message not yet queued.
+	at := rs[0].Clock.Now()
+	tr := fund.Transfer{AppID: keys.DevAppID, OutBizNo: "GHOST", OrderID: "20261206110070000006000000001",
+		PayFundOrderID: "20261206110070001506000000001", Amount: amount.MustParse("3.00"), ProductCode: fund.ProductNoPwd,
+		BizScene: fund.SceneDirect, Payee: fund.Participant{Identity: "2088000000000777", IdentityType: fund.IdentityUserID},
+		PayeeUserID: "2088000000000777", Status: fund.Success, Created: at, Changed: at}
+	start := balanceOn(t, rs[1])
+	if _, made, err := db.Fund().Create(tr, fund.DefaultOpening); err != nil || !made {
+		t.Fatalf("create: %v %v", made, err)
+	}
+	sameEverywhere(t, rs, balanceBody{Available: start.Available - tr.Amount})
+	waitFor(t, "the dead replica's message", func() bool { return len(messagesFor(gw, "GHOST")) > 0 })
+	if got := settled(t, url, "GHOST"); len(got) != 1 || got[0] != "SUCCESS" {
+		t.Fatalf("messages stored %v, want one SUCCESS", got)
+	}
+	if got := messagesFor(gw, "GHOST"); len(got) != 1 {
+		t.Fatalf("messages received %v, want one", got)
+	}
+}
+
+// A transfer that fails moves no money, so it answers FAIL even from an
+// account a refund took below zero, as in memory.
+func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	one := mocktest.New(t, mock.Options{})
+	raw := func(m *mocktest.Mock) string {
+		return string(m.Control(http.MethodGet, "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK))
+	}
+	for i, m := range []*mocktest.Mock{rs[0], one} {
+		pay(t, m, "NEG", "10.00")
+		m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0.00"}, http.StatusOK)
+		if r := m.Call("alipay.trade.refund", `{"out_trade_no":"NEG","refund_amount":"10.00","out_request_no":"r"}`); !ok(r) {
+			t.Fatalf("refund %d: %v", i, r)
+		}
+	}
+	want := raw(one)
+	if !strings.Contains(want, `"available_amount":"-`) {
+		t.Fatalf("a refund after the balance was set to 0 left %s: nothing tested", want)
+	}
+	same := func() {
+		t.Helper()
+		for i, r := range rs {
+			if got := raw(r); got != want {
+				t.Fatalf("replica %d: %s, want %s", i, got, want)
+			}
+		}
+	}
+	same()
+	for _, m := range []*mocktest.Mock{rs[1], one} {
+		if r := m.Call("alipay.fund.trans.uni.transfer", transferBiz("NEGF", "30002.00")); r["status"] != "FAIL" {
+			t.Fatalf("magic FAIL from a negative balance: %v", r)
+		}
+		if r := m.Call("alipay.fund.trans.uni.transfer", transferBiz("NEGS", "1.00")); r["sub_code"] != "PAYER_BALANCE_NOT_ENOUGH" {
+			t.Fatalf("a transfer from a negative balance: %v", r)
+		}
+	}
+	same()
+}
+
+// A transfer whose replica died after writing its message, before
+// recording that, is not announced twice: the replica that takes it over
+// finds the message.
+func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	gatewayApp(t, rs[0], gw)
+	if r := rs[0].Call("alipay.fund.trans.uni.transfer", transferBiz("TOLD", "2.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	if got := settled(t, url, "TOLD"); len(got) != 1 {
+		t.Fatalf("messages stored %v, want one", got)
+	}
+	// What a replica that died between the two leaves behind.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_transfers SET announce = true, lease_until = NULL WHERE out_biz_no = 'TOLD'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := settled(t, url, "TOLD"); len(got) != 1 || got[0] != "SUCCESS" {
+		t.Fatalf("messages stored %v, want one SUCCESS", got)
+	}
+}

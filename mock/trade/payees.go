@@ -1,0 +1,142 @@
+package trade
+
+import (
+	"hash/maphash"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// The buyers who paid an app's trades, counted as trades change (where the
+// income is reckoned), so a transfer finds whether its payee is a known
+// buyer without walking the app's trades. An app is indexed from its first
+// lookup on (one walk of the book then), so apps that never transfer pay
+// nothing for it; small per buyer: one shared entry, keys that share the
+// trades' strings, an open id kept as a hash.
+type payee struct {
+	user, name string // the trade's strings, not copies
+	n          int32  // kept paid trades of this buyer
+	open       uint64 // openHash of the buyer's open id for the app
+}
+
+// appPayees are one app's known buyers by user id, by the logon account
+// they paid with, and by a hash of their open id for the app (checked
+// against the open id on lookup).
+type appPayees struct {
+	users    map[string]*payee
+	accounts map[string]*payee
+	opens    map[uint64]*payee
+}
+
+var openSeed = maphash.MakeSeed()
+
+func openHash(open string) uint64 { return maphash.String(openSeed, open) }
+
+// paidBuyer reports whether t counts as a paying buyer of its app.
+func paidBuyer(t *Trade) bool { return t.Paid != nil && t.Buyer.UserID != "" }
+
+// countPayee brings t's place in the payee index up to date with t (its
+// buyer counted once while it is paid). The lock is held.
+func (b *Book) countPayee(t *Trade) {
+	if want := paidBuyer(t); want != t.payee {
+		if want {
+			t.payee = b.addPayee(t)
+		} else {
+			b.dropPayee(t)
+			t.payee = false
+		}
+	}
+}
+
+// uncountPayee takes t out of the payee index. The lock is held.
+func (b *Book) uncountPayee(t *Trade) {
+	if t.payee {
+		b.dropPayee(t)
+		t.payee = false
+	}
+}
+
+// addPayee counts t's buyer; false, t left uncounted, for an app not
+// indexed yet. The lock is held.
+func (b *Book) addPayee(t *Trade) bool {
+	a := b.payees[t.AppID]
+	if a == nil {
+		return false
+	}
+	by := t.Buyer
+	p := a.users[by.UserID]
+	if p == nil {
+		p = &payee{user: by.UserID, name: by.Name, open: openHash(fixtures.OpenID(t.AppID, by.UserID))}
+		a.users[by.UserID] = p
+		a.opens[p.open] = p
+	}
+	p.n++
+	if by.Account != "" && a.accounts[by.Account] != p {
+		a.accounts[by.Account] = p
+	}
+	return true
+}
+
+// dropPayee uncounts t's buyer. The lock is held.
+func (b *Book) dropPayee(t *Trade) {
+	a := b.payees[t.AppID]
+	if a == nil {
+		return
+	}
+	by := t.Buyer
+	p := a.users[by.UserID]
+	if p == nil {
+		return
+	}
+	if p.n--; p.n > 0 {
+		return
+	}
+	delete(a.users, by.UserID)
+	if a.opens[p.open] == p {
+		delete(a.opens, p.open)
+	}
+	if a.accounts[by.Account] == p {
+		delete(a.accounts, by.Account)
+	}
+}
+
+// Identity kinds a known buyer is found by (PaidBuyer).
+const (
+	ByUserID  = "user_id"
+	ByAccount = "account"
+	ByOpenID  = "open_id"
+)
+
+// PaidBuyer is the buyer of one of app's kept paid trades that the
+// identity names (a user id, the logon account paid with, or the open id
+// for the app), from an index kept as trades change: no walk after the
+// app's first lookup (until a reset of the app).
+func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a := b.payees[app]
+	if a == nil { // the app's first lookup: index it, then keep it
+		a = &appPayees{users: map[string]*payee{}, accounts: map[string]*payee{}, opens: map[uint64]*payee{}}
+		b.payees[app] = a
+		for _, t := range b.byNo {
+			if t.AppID == app {
+				b.countPayee(t)
+			}
+		}
+	}
+	var p *payee
+	switch kind {
+	case ByUserID:
+		p = a.users[identity]
+	case ByAccount:
+		p = a.accounts[identity]
+	case ByOpenID:
+		// A hash hit is checked: a colliding open id names nobody known.
+		if p = a.opens[openHash(identity)]; p != nil && fixtures.OpenID(app, p.user) != identity {
+			p = nil
+		}
+	}
+	if p == nil || p.n <= 0 {
+		return fixtures.Buyer{}, false
+	}
+	return fixtures.Buyer{UserID: p.user, Name: p.name}, true
+}

@@ -1,0 +1,114 @@
+package trade
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// samePayees checks the index of paying buyers against a walk of the
+// book's trades: each app's buyers counted as many times as its kept paid
+// trades name them, found by user id, account and open id, and nothing
+// else.
+func samePayees(t *testing.T, b *Book, when string) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	type key struct{ app, id string }
+	users, accounts := map[key]int{}, map[key]string{}
+	for _, tr := range b.byNo {
+		if tr.Paid == nil || tr.Buyer.UserID == "" || b.payees[tr.AppID] == nil { // only indexed apps
+			continue
+		}
+		users[key{tr.AppID, tr.Buyer.UserID}]++
+		if tr.Buyer.Account != "" {
+			accounts[key{tr.AppID, tr.Buyer.Account}] = tr.Buyer.UserID
+		}
+	}
+	indexed := 0
+	for app, a := range b.payees {
+		indexed += len(a.users)
+		if len(a.opens) != len(a.users) {
+			t.Fatalf("%s: app %s has %d users and %d open ids indexed", when, app, len(a.users), len(a.opens))
+		}
+		for acc, p := range a.accounts {
+			if accounts[key{app, acc}] != p.user {
+				t.Fatalf("%s: account %s indexed for %s, the trades say %q", when, acc, p.user, accounts[key{app, acc}])
+			}
+		}
+		if len(a.accounts) != 0 && len(a.accounts) > len(accounts) {
+			t.Fatalf("%s: %d accounts indexed, the trades name %d", when, len(a.accounts), len(accounts))
+		}
+	}
+	if indexed != len(users) {
+		t.Fatalf("%s: %d buyers indexed, the trades name %d", when, indexed, len(users))
+	}
+	for k, n := range users {
+		a := b.payees[k.app]
+		if a == nil || a.users[k.id] == nil || int(a.users[k.id].n) != n {
+			t.Fatalf("%s: buyer %v indexed %v, the trades name it %d times", when, k, a, n)
+		}
+		if p := a.users[k.id]; a.opens[openHash(fixtures.OpenID(k.app, k.id))] != p {
+			t.Fatalf("%s: buyer %v not found by its open id", when, k)
+		}
+	}
+	for k := range accounts {
+		if a := b.payees[k.app]; a == nil || a.accounts[k.id] == nil {
+			t.Fatalf("%s: account %v not indexed", when, k)
+		}
+	}
+}
+
+func TestPayeeIndexFollowsEveryChange(t *testing.T) {
+	e := newEnv(t, Options{Keep: 40})
+	codes := []string{authCodeA, authCodeB, "281111111111111111"}
+	for i := 0; i < 30; i++ {
+		out := fmt.Sprintf("P%02d", i)
+		switch i % 3 {
+		case 0, 1:
+			must(e.book.Pay(merchant1, barcode(out, "10.00", codes[i%len(codes)]), ctx))(t)
+		case 2:
+			e.precreate(t, out, "1.00")
+		}
+	}
+	if len(e.book.payees) != 0 {
+		t.Fatal("an app is indexed before any lookup")
+	}
+	tr := e.query(t, "P00")
+	// The first lookup indexes the app's trades so far; later changes
+	// keep it.
+	for kind, id := range map[string]string{ByUserID: tr.Buyer.UserID, ByAccount: tr.Buyer.Account, ByOpenID: fixtures.OpenID(app1, tr.Buyer.UserID)} {
+		if id == "" {
+			continue
+		}
+		if got, ok := e.book.PaidBuyer(app1, kind, id); !ok || got.UserID != tr.Buyer.UserID || got.Name != tr.Buyer.Name {
+			t.Fatalf("PaidBuyer %s %s: %+v %v, want %+v", kind, id, got, ok, tr.Buyer)
+		}
+		if _, ok := e.book.PaidBuyer(app2, kind, id); ok {
+			t.Fatalf("%s %s is a known buyer of an app it never paid", kind, id)
+		}
+	}
+	if _, ok := e.book.PaidBuyer(app1, ByOpenID, fixtures.OpenID(app2, tr.Buyer.UserID)); ok {
+		t.Fatal("a buyer is known by its open id for another app")
+	}
+	samePayees(t, e.book, "after the first lookups")
+	for i := 30; i < 36; i++ {
+		must(e.book.Pay(merchant1, barcode(fmt.Sprintf("P%02d", i), "10.00", fmt.Sprintf("2811111111111111%02d", i)), ctx))(t)
+	}
+	samePayees(t, e.book, "after more payments")
+	// A full refund closes a trade, still paid: its buyer stays known.
+	must(e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "P01"}, RefundAmount: amt("10.00"), OutRequestNo: "r"}))(t)
+	samePayees(t, e.book, "after a refund")
+	for i := 0; i < 30; i++ { // past Keep: trades evicted take their buyers with them
+		must(e.book.Pay(merchant2, barcode(fmt.Sprintf("Q%02d", i), "1.00", codes[i%len(codes)]), ctx))(t)
+	}
+	samePayees(t, e.book, "after eviction")
+	e.book.Reset(app2)
+	samePayees(t, e.book, "after one app's reset")
+	e.book.Reset("")
+	if _, ok := e.book.PaidBuyer(app1, ByUserID, tr.Buyer.UserID); ok {
+		t.Fatal("a buyer is known after the reset")
+	}
+	samePayees(t, e.book, "after reset")
+}
