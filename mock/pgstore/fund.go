@@ -46,7 +46,11 @@ CREATE OR REPLACE FUNCTION alipay_mock_paid_income() RETURNS trigger LANGUAGE pl
 DECLARE d bigint;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
-		UPDATE alipay_mock_fund_accounts SET income = income - OLD.income WHERE app_id = OLD.app_id;
+		-- --keep-trades trimming (keep.go) sets alipay_mock.keep_income: what a
+		-- trimmed trade brought in stays, as an evicted trade's does in memory.
+		IF coalesce(current_setting('alipay_mock.keep_income', true), '') <> 'on' THEN
+			UPDATE alipay_mock_fund_accounts SET income = income - OLD.income WHERE app_id = OLD.app_id;
+		END IF;
 		RETURN OLD;
 	END IF;
 	d := NEW.income;

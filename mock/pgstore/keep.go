@@ -143,6 +143,11 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 	if excess <= 0 {
 		return false, nil
 	}
+	// A trimmed trade's paid row goes with it (ON DELETE CASCADE); its
+	// income stays in the account (fund.go's trigger reads this setting).
+	if _, err := tx.Exec(ctx, "SELECT set_config('alipay_mock.keep_income', 'on', true)"); err != nil {
+		return false, db.failed(err)
+	}
 	n := min(excess, trimBatch)
 	left := n
 	for _, order := range []string{"final_seq", "seq"} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -58,4 +59,23 @@ func TestReplicasKeepTradesBoundsTheDatabase(t *testing.T) {
 	if q := rs[0].Call("alipay.trade.query", `{"out_trade_no":"K0"}`); q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
 		t.Fatalf("a trimmed trade queried on the replica that made it: %v", q)
 	}
+}
+
+// TestReplicasKeepTradesKeepsTheirIncome: a trade --keep-trades trims from
+// the database leaves what it brought in in the balance, as an evicted
+// trade does in memory.
+func TestReplicasKeepTradesKeepsTheirIncome(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{Trades: trade.Options{Keep: 2}})
+	one := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 2}})
+	for i := 0; i < 5; i++ {
+		out, total := fmt.Sprintf("I%d", i), fmt.Sprintf("%d.00", 10+i)
+		pay(t, rs[i%2], out, total)
+		pay(t, one, out, total)
+	}
+	waitList(t, rs[1], "/trades", "out_trade_no", "[I3 I4]")
+	want := balanceOn(t, one)
+	if want.Available <= fund.DefaultOpening {
+		t.Fatalf("in memory the payments brought in nothing: %+v", want)
+	}
+	sameEverywhere(t, rs, want)
 }
