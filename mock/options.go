@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -63,7 +64,10 @@ func (opts Options) withDefaults() (config, error) {
 	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
 	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
 	cfg := config{Options: opts, apps: opts.Apps}
-	if !opts.NoDevApp {
+	// The shipped dev app, unless an apps spec names its id: that spec
+	// replaces it (added twice, replicas on one --store would briefly read
+	// the shipped spec over the given one while another replica starts).
+	if !opts.NoDevApp && !slices.ContainsFunc(opts.Apps, func(sp apps.Spec) bool { return sp.AppID == keys.DevAppID }) {
 		cfg.apps = append([]apps.Spec{apps.DevSpec()}, opts.Apps...)
 	}
 	var err error
