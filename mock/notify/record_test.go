@@ -1,0 +1,246 @@
+package notify
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// stored reports whether the outbox keeps id as a record (not a struct).
+func stored(t *testing.T, o *Outbox, id string) bool {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seq, ok := o.seqOf(id)
+	if !ok {
+		t.Fatalf("%s: not in the outbox", id)
+	}
+	ref, _ := o.ledger.Get(seq)
+	_, hot := o.hot[seq]
+	return ref != 0 && !hot
+}
+
+// A final notification is kept as a record and reads back exactly as it
+// was put in: every field, private state included, whatever the text.
+func TestRecordReadsBackWhatWasPut(t *testing.T) {
+	sig := "yr/KeImfiRnAZ5r7nnXiYbGbm5Os5fd0nNLDEWxI34mzefPAFb9VinXL0jYYRgQ=="
+	at := time.Date(2026, 11, 23, 2, 0, 0, 123456789, time.UTC)
+	next := at.Add(time.Hour).In(time.FixedZone("X", -3*3600))
+	base := func(cs string) Notification {
+		p := map[string]string{"notify_time": "2026-11-23 10:04:00", "sign": sig, "subject": "咖啡&蛋糕=1%", "body": "a\x00b",
+			"fund_bill_list": `[{"amount":"1.00","fundChannel":"ALIPAYACCOUNT"}]`, "x_unknown_key": "v", "empty": "",
+			"notify_id": "2026112300000000000000000000000001", "charset": cs, "app_id": "2021", "total_amount": "0.05",
+			"buyer_id": "2088000000000001", "gmt_create": "2026-11-23 09:59:59", "trade_no": "0123", "odd": "012",
+			"amount": "10.50", "big": "100000000000000.00", "trade_status": "TRADE_SUCCESS", "out_trade_no": "O1"}
+		body, err := sign.EncodeForm(p, sign.Charset(cs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Notification{ID: "ntf_000001", Kind: KindNotification, AppID: "2021", OutTradeNo: "O1", TradeNo: "0123",
+			NotifyID: p["notify_id"], Charset: cs, Params: p, Body: body, State: Delivered, Event: "paid",
+			TradeStatus: "TRADE_SUCCESS", URL: "http://127.0.0.1:1/notify", Created: at,
+			Attempts: []Attempt{
+				{N: 1, At: at, NotifyTime: "2026-11-23 10:00:00", Sign: "c2ln", Status: 500, Response: "no", LatencyMS: 1.5,
+					Error: "boom"},
+				{N: 2, At: at.Add(4 * time.Minute), NotifyTime: "2026-11-23 10:04:00", Sign: sig, Status: 200,
+					Response: "success", LatencyMS: 0.125, OK: true}}}
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(n *Notification)
+	}{
+		{"utf-8", func(*Notification) {}},
+		{"gbk", func(n *Notification) { *n = base("GBK") }},
+		{"given up", func(n *Notification) { n.State = GivenUp }},
+		{"suppressed, no attempts", func(n *Notification) { n.State, n.Attempts = Suppressed, nil }},
+		{"empty attempts", func(n *Notification) { n.Attempts = []Attempt{} }},
+		{"nil params", func(n *Notification) { n.Params, n.Body = nil, "" }},
+		{"time not the last attempt's", func(n *Notification) { n.Params["notify_time"] = "2026-11-23 11:00:00"; n.Body = mustEncode(t, n) }},
+		{"sign not the last attempt's", func(n *Notification) { n.Params["sign"] = "other"; n.Body = mustEncode(t, n) }},
+		{"sign not base64", func(n *Notification) {
+			n.Attempts[1].Sign = "not base64!"
+			n.Params["sign"] = "not base64!"
+			n.Body = mustEncode(t, n)
+		}},
+		{"older body", func(n *Notification) { n.Body = "kept=as-is" }},
+		{"attempt kept with its body and odd numbers", func(n *Notification) {
+			n.Attempts[0].Body, n.Attempts[0].N, n.Attempts[0].Status = "a=b", 7, -1
+			n.Attempts[1].LatencyMS, n.Attempts[0].LatencyMS = 1.0/3, -2
+			n.Attempts[0].NotifyTime = ""
+		}},
+		{"private state", func(n *Notification) {
+			n.round, n.gen, n.badSig, n.key, n.NextAttempt = 2, 9, true, "coupon|X", &next
+		}},
+		{"odd id and times", func(n *Notification) {
+			n.ID = "ntf_0000001"
+			n.Created = at.In(time.Local)
+			n.Attempts[1].At = at.In(time.FixedZone("GMT+8", 8*3600))
+		}},
+		{"message", func(n *Notification) {
+			n.Kind = KindMessage
+			delete(n.Params, "notify_time")
+			n.Params["utc_timestamp"] = fmt.Sprint(n.Attempts[1].At.UnixMilli())
+			n.Attempts[1].NotifyTime = n.Params["utc_timestamp"]
+			n.Body = mustEncode(t, n)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := base("utf-8")
+			tc.edit(&n)
+			want := n.clone()
+			o := NewOutbox()
+			o.add(&n)
+			if !stored(t, o, want.ID) {
+				t.Fatal("a final notification is not kept as a record")
+			}
+			got, ok := o.get(want.ID)
+			if !ok {
+				t.Fatal("gone")
+			}
+			got.seq, want.seq = 0, 0
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("read back\n%#v\nwant\n%#v", got, want)
+			}
+		})
+	}
+}
+
+// Every kind of time a record holds comes back in its own location.
+func TestRecordTimesKeepTheirLocation(t *testing.T) {
+	o := NewOutbox()
+	at := time.Date(2026, 11, 23, 2, 0, 0, 1, time.UTC)
+	var want []time.Time
+	for i := 0; i < 40; i++ { // more zones than the table holds
+		z := at.In(time.FixedZone(fmt.Sprintf("Z%d", i), i*60))
+		want = append(want, z)
+		o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i+1), State: Delivered, Created: z})
+	}
+	for i, n := range o.List(Filter{}) {
+		if !n.Created.Equal(want[i]) || n.Created.String() != want[i].String() {
+			t.Fatalf("%d: %v, want %v", i, n.Created, want[i])
+		}
+	}
+}
+
+// A notification delivered for real (signed, POSTed, answered
+// "success") ends as a record, and the outbox reads it back as it went
+// over the wire: the same form, body and signature. One put in through
+// Restore, as the memory benchmark fills the outbox, ends in the same
+// storage.
+func TestDeliveredNotificationIsARecordThatReadsBackAsSent(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		_, _ = io.WriteString(w, "success")
+	}))
+	defer hook.Close()
+	t0 := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	sched := clock.NewScheduler(clock.NewManual(t0), 1)
+	o := NewOutbox()
+	key := keys.DevAlipayPrivateKey()
+	n := New(key, sched, fixtures.New(1), o, Options{})
+	paid := t0
+	tr := trade.Trade{AppID: "2021000000000001", TradeNo: "2026112322000000000000000001", OutTradeNo: "O-1",
+		Status: trade.Success, Subject: "咖啡", Total: amount.MustParse("88.88"), NotifyURL: hook.URL + "/notify",
+		Created: t0, Paid: &paid, Buyer: fixtures.Buyer{UserID: "2088000000000002", LogonID: "a***@b.com"},
+		Seller: fixtures.Seller{UserID: "2088000000000001", Email: "s@b.com"}}
+	n.TradeEvent(tr, trade.Event{At: paid, Type: trade.EventPaid, Status: trade.Success})
+	sched.RunDue()
+	list := o.List(Filter{})
+	if len(list) != 1 || len(got) != 1 || list[0].State != Delivered {
+		t.Fatalf("delivered %d, listed %+v", len(got), list)
+	}
+	nf := list[0]
+	if !stored(t, o, nf.ID) {
+		t.Fatal("the delivered notification is not kept as a record")
+	}
+	sent, err := url.ParseQuery(got[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := nf.Attempts[0]
+	if nf.Body != got[0] || a.Body != got[0] || a.Sign != sent.Get("sign") || a.NotifyTime != sent.Get("notify_time") ||
+		!a.OK || a.Response != "success" || a.Status != 200 {
+		t.Fatalf("read back\n%+v\nsent\n%s", nf, got[0])
+	}
+	if len(sent) != len(nf.Params) {
+		t.Fatalf("params %v, sent %v", nf.Params, sent)
+	}
+	for k, v := range nf.Params {
+		if sent.Get(k) != v {
+			t.Fatalf("%s: %q, sent %q", k, v, sent.Get(k))
+		}
+	}
+	if err := sign.VerifyString(&key.PublicKey, sign.RSA2, sign.UTF8, sign.NotifyContent(nf.Params), a.Sign); err != nil {
+		t.Fatal("the signature read back does not verify:", err)
+	}
+	if g, ok := o.Get(nf.ID); !ok || !reflect.DeepEqual(g, nf) {
+		t.Fatalf("Get\n%+v\nList\n%+v", g, nf)
+	}
+
+	c := nf
+	c.ID = "ntf_000002"
+	n.Restore([]Notification{c})
+	if !stored(t, o, c.ID) {
+		t.Fatal("a restored notification is not kept as a record")
+	}
+	r, _ := o.Get(c.ID)
+	r.ID = nf.ID
+	if r.seq, nf.seq = 0, 0; !reflect.DeepEqual(r, nf) {
+		t.Fatalf("restored\n%+v\nwant\n%+v", r, nf)
+	}
+}
+
+// Records of notifications evicted or sent again give their memory back:
+// slabs whose records are all gone are dropped, and the arena is compacted
+// when most of its bytes are gone; what is left reads back unchanged.
+func TestRecordsGoneGiveTheirMemoryBack(t *testing.T) {
+	o := NewOutbox()
+	o.SetKeep(500)
+	pad := string(make([]byte, 900))
+	for i := 1; i <= 20000; i++ {
+		o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprint("O", i), State: Delivered,
+			Params: map[string]string{"pad": pad, "i": fmt.Sprint(i)}, Body: "x"})
+		if i%3 == 0 { // sent again and final again: its old record is gone
+			o.update(fmt.Sprintf("ntf_%06d", i), func(n *Notification) { n.State = Pending })
+			o.update(fmt.Sprintf("ntf_%06d", i), func(n *Notification) { n.State = GivenUp })
+		}
+	}
+	o.mu.Lock()
+	held := 0
+	for _, s := range o.arena.slabs {
+		held += cap(s)
+	}
+	used := o.arena.used
+	o.mu.Unlock()
+	if used > 500*1000 || held > 3*used+2*slabSize {
+		t.Fatalf("500 records of ~1 KB: %d bytes live, %d held", used, held)
+	}
+	list := o.List(Filter{})
+	if len(list) != 500 || list[0].ID != "ntf_019501" || list[499].Params["i"] != "20000" || list[0].Params["pad"] != pad {
+		t.Fatalf("kept %d: %s … %v", len(list), list[0].ID, list[len(list)-1].Params["i"])
+	}
+	if l := o.List(Filter{OutTradeNo: "O19998"}); len(l) != 1 || l[0].State != GivenUp {
+		t.Fatalf("by out_trade_no: %+v", l)
+	}
+	if l := o.List(Filter{OutTradeNo: "O5"}); len(l) != 0 {
+		t.Fatalf("an evicted notification is still indexed: %+v", l)
+	}
+}
