@@ -498,7 +498,9 @@ func (d *decoder) str() string {
 	case tagInline:
 		return string(d.bytes(p))
 	case tagShared:
-		if p >= uint64(d.in.n) {
+		// Not checked against in.n, which the outbox's lock guards: a
+		// record read outside it only points at entries written before it.
+		if p >= internChunk*internChunks || d.in.chunks[p/internChunk] == nil {
 			d.fail()
 			return ""
 		}
@@ -548,7 +550,7 @@ func (d *decoder) when() time.Time {
 	case l == 2:
 		name := d.str()
 		loc = time.FixedZone(name, int(d.sint()))
-	case l-3 < uint64(d.in.nlocs):
+	case l-3 < uint64(len(d.in.locs)) && d.in.locs[l-3] != nil:
 		loc = d.in.locs[l-3]
 	default:
 		d.fail()

@@ -171,6 +171,13 @@ func TestDeliveredNotificationIsARecordThatReadsBackAsSent(t *testing.T) {
 	if !stored(t, o, nf.ID) {
 		t.Fatal("the delivered notification is not kept as a record")
 	}
+	if testing.Verbose() {
+		o.mu.Lock()
+		seq, _ := o.seqOf(nf.ID)
+		ref, _ := o.ledger.Get(seq)
+		t.Logf("record: %d bytes", len(o.arena.get(ref)))
+		o.mu.Unlock()
+	}
 	sent, err := url.ParseQuery(got[0])
 	if err != nil {
 		t.Fatal(err)
@@ -242,5 +249,36 @@ func TestRecordsGoneGiveTheirMemoryBack(t *testing.T) {
 	}
 	if l := o.List(Filter{OutTradeNo: "O5"}); len(l) != 0 {
 		t.Fatalf("an evicted notification is still indexed: %+v", l)
+	}
+}
+
+// Readers decode records outside the lock while writers add records that
+// share new strings (run with -race).
+func TestRecordsReadWhileWritten(t *testing.T) {
+	o := NewOutbox()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= 2000; i++ {
+			o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprint("O", i), State: Delivered,
+				URL: fmt.Sprintf("http://127.0.0.1:%d/n", i), Created: time.Unix(int64(i), 0).In(time.FixedZone(fmt.Sprint(i%20), i%20)),
+				Params: map[string]string{"subject": fmt.Sprint("s", i), "notify_type": "trade_status_sync"}})
+		}
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if l := o.List(Filter{}); len(l) != 2000 || l[1999].Params["subject"] != "s2000" || l[1999].URL != "http://127.0.0.1:2000/n" {
+				t.Fatalf("after the writes: %d", len(l))
+			}
+			return
+		default:
+		}
+		page, _ := o.Page(Filter{}, 0, 50, true)
+		for _, n := range page {
+			if want := "s" + n.OutTradeNo[1:]; n.Params["subject"] != want {
+				t.Fatalf("%s: subject %q, want %q", n.ID, n.Params["subject"], want)
+			}
+		}
 	}
 }
