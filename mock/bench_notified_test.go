@@ -18,13 +18,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// BenchmarkScaleNotified is BenchmarkScale with a delivered notification
+// BenchmarkStoredNotifications is BenchmarkScale with a delivered notification
 // kept for every paid trade (filled as BenchmarkMemoryPaidNotified fills
 // them), so what the outbox keeps weighs on the collector and its reads:
 // 1,000 and 1,000,000 of each in one run, vs_smallest the CPU time per op
 // at the larger size over the smallest's.
 //
-//	go test ./mock -run '^$' -bench ScaleNotified -benchtime 2s -timeout 60m
+//	go test ./mock -run '^$' -bench StoredNotifications -benchtime 2s -timeout 60m
 //
 // SCALE_SIZES picks other sizes (the first is the base).
 //
@@ -33,7 +33,7 @@ import (
 //   - notification: GET /_mock/notifications?trade_no=<that trade's>;
 //   - page: GET /_mock/notifications?limit=20, the oldest page;
 //   - overview: GET /_mock/ui.
-func BenchmarkScaleNotified(b *testing.B) {
+func BenchmarkStoredNotifications(b *testing.B) {
 	sizes := []int{1000, 1000000}
 	if s := os.Getenv("SCALE_SIZES"); s != "" {
 		sizes = nil
