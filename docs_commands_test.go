@@ -132,7 +132,10 @@ var docsNotRun = map[string]string{
 		"counters it measures are checked by mock/trade/scale_test.go and mock/notify/outbox_test.go",
 	"go test ./mock -run '^$' -bench MemoryPaidNotified -benchtime 1x -timeout 60m": "a measurement that " +
 		"stores a million paid trades and notifications (several GB, minutes); docs/performance.md reports it; " +
-		"TestPackReadsBackWhatWasPut checks the packing it measures in every run",
+		"TestPackReadsBackWhatWasPut and TestRecordReadsBackWhatWasPut check the packing and records it measures in every run",
+	"go test ./mock -run '^$' -bench StoredNotifications -benchtime 2s -timeout 60m": "a measurement that " +
+		"stores a million paid trades with their notifications (GB, minutes on 2 cores); docs/performance.md " +
+		"reports its ratios, never asserted; mock/notify's tests check the records and indexes it reads",
 	"docker run --network host": "a fragment of a docker command, named as a risk; no Docker engine",
 	"alipay-mock --addr 0.0.0.0:8081 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
 		"needs a PostgreSQL server; replicas_test.go (TestKilledReplicaLosesNothingAcknowledged) runs the binary " +

@@ -33,6 +33,7 @@ run ./mock FuzzGateway
 run ./mock FuzzSignedBiz
 run ./mock FuzzV3
 run ./mock/gateway FuzzNormaliseBiz
+run ./mock/notify FuzzRecordRoundTrip
 run ./alipay/amount FuzzAmountParse
 run ./alipay/sign FuzzVerify
 run ./alipay/sign FuzzParseResponse

@@ -199,3 +199,32 @@ func (l *Ledger[T]) Values() []T {
 	})
 	return out
 }
+
+// Set replaces the value of the item seq; false when it is not filed.
+func (l *Ledger[T]) Set(seq uint64, v T) bool {
+	i := l.find(seq)
+	if i < 0 {
+		return false
+	}
+	l.order[i].v = v
+	return true
+}
+
+// Get is the value of the item seq; false when it is not filed.
+func (l *Ledger[T]) Get(seq uint64) (T, bool) {
+	i := l.find(seq)
+	if i < 0 {
+		var zero T
+		return zero, false
+	}
+	return l.order[i].v, true
+}
+
+// Rewrite replaces the value of every item by what f returns, in order.
+func (l *Ledger[T]) Rewrite(f func(seq uint64, v T) T) {
+	for i := range l.order {
+		if s := &l.order[i]; s.live {
+			s.v = f(s.seq, s.v)
+		}
+	}
+}

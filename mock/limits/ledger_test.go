@@ -128,3 +128,29 @@ func TestLedgerRestoreAndEvict(t *testing.T) {
 		t.Fatalf("keep 0 evicted %d", len(out))
 	}
 }
+
+func TestLedgerSetGetRewrite(t *testing.T) {
+	var l Ledger[int]
+	a, b := l.Add(1), l.Add(2)
+	l.Remove(a)
+	if l.Set(a, 9) {
+		t.Error("set a removed item")
+	}
+	if !l.Set(b, 20) {
+		t.Fatal("set a filed item")
+	}
+	if v, ok := l.Get(b); !ok || v != 20 {
+		t.Fatalf("get %d %v", v, ok)
+	}
+	if _, ok := l.Get(a); ok {
+		t.Error("got a removed item")
+	}
+	c := l.Add(3)
+	l.Rewrite(func(seq uint64, v int) int { return v + int(seq) })
+	if v, _ := l.Get(b); v != 20+int(b) {
+		t.Errorf("rewritten %d", v)
+	}
+	if v, _ := l.Get(c); v != 3+int(c) {
+		t.Errorf("rewritten %d", v)
+	}
+}

@@ -1,8 +1,9 @@
 package notify
 
 import (
-	"cmp"
+	"bytes"
 	"context"
+	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -74,14 +75,12 @@ type Notification struct {
 	key    string // scheduler key: one trade's (or red packet's) notifications stay in order
 	seq    uint64 // position in the outbox's order, for cursors
 
-	// In the outbox, Params and Body are not kept but packed (pack.go):
-	// form holds the parameters, and the time field and sign come from the
-	// last attempt when timeAtt and signAtt say so.
+	// In the outbox, a pending notification's Params and Body are not
+	// kept but packed (pack.go): form holds the parameters, and the time
+	// field and sign come from the last attempt when timeAtt and signAtt
+	// say so. A final one is kept as a record (record.go).
 	form, rawBody                    string
 	packed, hasRaw, timeAtt, signAtt bool
-	// nextOut and nextNo link the notifications with the same out_trade_no
-	// and trade_no, oldest first (the outbox's indexes).
-	nextOut, nextNo *Notification
 }
 
 // Kinds of notification.
@@ -101,7 +100,6 @@ func (n *Notification) Seq() uint64 { return n.seq }
 
 func (n *Notification) clone() Notification {
 	c := *n
-	c.nextOut, c.nextNo = nil, nil
 	c.Attempts = append([]Attempt(nil), n.Attempts...)
 	c.unpack()
 	if n.NextAttempt != nil {
@@ -157,14 +155,27 @@ const DefaultKeep = 10_000
 // Outbox keeps the notifications with every attempt: all pending ones,
 // and the final ones (delivered, given up, suppressed) up to a limit,
 // past which those that became final longest ago go.
+//
+// A pending notification is kept as a struct with its form packed
+// (pack.go); a final one as a record in the arena (record.go), bytes with
+// no pointers. The indexes hold no pointers either: ids, out_trade_no and
+// trade_no (by a hash of them: a filter checks what it reads) lead to a
+// position in the ledger, which holds the record's place.
 type Outbox struct {
 	mu       sync.Mutex
-	items    map[string]*Notification
-	byOut    map[string]*Notification // first by out_trade_no, then nextOut
-	byNo     map[string]*Notification // first by trade_no, then nextNo
+	hot      map[uint64]*Notification // by position: the ones not final (pending)
+	ids      map[uint64]uint64        // n of ntf_%06d → position
+	oddIDs   map[string]uint64        // any other id → position
+	byOut    map[uint64]uint64        // hash of out_trade_no → position of the first with it
+	byNo     map[uint64]uint64        // hash of trade_no → position of the first with it
+	nextOut  map[uint64]uint64        // position → the next with the same out_trade_no hash
+	nextNo   map[uint64]uint64        // position → the next with the same trade_no hash
+	seed     maphash.Seed
 	counts   map[State]int
-	pending  map[*Notification]struct{} // the pending ones: the clock page lists them
-	ledger   limits.Ledger[*Notification]
+	ledger   limits.Ledger[uint64] // position → the final one's record (0: in hot)
+	arena    arena
+	interns  interns
+	buf      []byte
 	finished int // how many items are final
 	keep     int
 	waiters  map[*waiter]struct{}
@@ -180,8 +191,9 @@ type waiter struct {
 
 // NewOutbox makes an empty outbox that keeps every notification.
 func NewOutbox() *Outbox {
-	return &Outbox{items: map[string]*Notification{}, byOut: map[string]*Notification{}, byNo: map[string]*Notification{},
-		counts: map[State]int{}, pending: map[*Notification]struct{}{}, waiters: map[*waiter]struct{}{}}
+	return &Outbox{hot: map[uint64]*Notification{}, ids: map[uint64]uint64{}, oddIDs: map[string]uint64{},
+		byOut: map[uint64]uint64{}, byNo: map[uint64]uint64{}, nextOut: map[uint64]uint64{}, nextNo: map[uint64]uint64{},
+		seed: maphash.MakeSeed(), counts: map[State]int{}, arena: newArena(), waiters: map[*waiter]struct{}{}}
 }
 
 // SetKeep bounds the final notifications kept; 0 keeps them all.
@@ -203,7 +215,7 @@ func (o *Outbox) Keep() int {
 func (o *Outbox) Len() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.items)
+	return o.ledger.Len()
 }
 
 // wakeLocked tells the waiters whose filter matches n (every waiter when
@@ -235,71 +247,237 @@ func (o *Outbox) unwatch(w *waiter) {
 	o.mu.Unlock()
 }
 
+// seqOf is the position of the notification id.
+func (o *Outbox) seqOf(id string) (uint64, bool) {
+	if v, ok := idNumber(id); ok {
+		seq, ok := o.ids[v]
+		return seq, ok
+	}
+	seq, ok := o.oddIDs[id]
+	return seq, ok
+}
+
+// headOf is the notification at seq (ref its record, 0 when hot), to
+// match filters and unindex: the kept struct itself when hot (not to be
+// changed), else a struct with everything but the attempts and the form.
+func (o *Outbox) headOf(seq, ref uint64) *Notification {
+	if ref == 0 {
+		return o.hot[seq]
+	}
+	n := &Notification{seq: seq}
+	d := decoder{b: o.arena.get(ref), in: &o.interns}
+	decodeHead(&d, n)
+	return n
+}
+
+// headLocked is headOf the notification at seq, which is filed.
+func (o *Outbox) headLocked(seq uint64) *Notification {
+	ref, _ := o.ledger.Get(seq)
+	return o.headOf(seq, ref)
+}
+
+// loadLocked is the notification at seq whole, unpacked, in a struct of
+// its own. The lock is held.
+func (o *Outbox) loadLocked(seq uint64) (*Notification, bool) {
+	if n, ok := o.hot[seq]; ok {
+		c := n.copyLocked()
+		c.unpack()
+		return &c, true
+	}
+	ref, ok := o.ledger.Get(seq)
+	if !ok || ref == 0 {
+		return nil, false
+	}
+	n, err := decodeRecord(&o.interns, o.arena.get(ref))
+	if err != nil {
+		return nil, false
+	}
+	n.seq = seq
+	return &n, true
+}
+
+// item is a notification copied under the lock, to be read outside it: a
+// copy of a pending one, still packed, or a final one's record.
+type item struct {
+	n   Notification
+	rec []byte
+	seq uint64
+}
+
+func (o *Outbox) itemOf(seq, ref uint64, h *Notification) item {
+	if ref == 0 {
+		return item{n: h.copyLocked(), seq: seq}
+	}
+	return item{rec: bytes.Clone(o.arena.get(ref)), seq: seq}
+}
+
+// read is the notification an item holds, unpacked. Records only point
+// into interns entries written before them, so this needs no lock.
+func (o *Outbox) read(it item) Notification {
+	if it.rec == nil {
+		it.n.unpack()
+		return it.n
+	}
+	n, err := decodeRecord(&o.interns, it.rec)
+	if err != nil { // only what encodeRecord wrote is read
+		panic(err)
+	}
+	n.seq = it.seq
+	if len(n.Attempts) == 0 {
+		n.Attempts = nil // as a copy of a pending one has them
+	}
+	return n
+}
+
+// placeLocked keeps n at its position: packed in hot while not final,
+// else as a record. The lock is held; n is the outbox's from now on when
+// hot.
+func (o *Outbox) placeLocked(n *Notification) {
+	old, _ := o.ledger.Get(n.seq)
+	if old != 0 {
+		o.arena.remove(old)
+	}
+	if !n.Final() {
+		n.pack()
+		o.hot[n.seq] = n
+		o.ledger.Set(n.seq, 0)
+		return
+	}
+	delete(o.hot, n.seq)
+	n.unpack()
+	o.buf = encodeRecord(&o.interns, n, o.buf)
+	o.ledger.Set(n.seq, o.arena.put(o.buf))
+	if cap(o.buf) > 64<<10 {
+		o.buf = nil
+	}
+}
+
 // indexLocked files n in the outbox. The lock is held.
 func (o *Outbox) indexLocked(n *Notification) {
-	n.pack()
-	n.seq = o.ledger.Add(n)
-	o.items[n.ID] = n
-	o.counts[n.State]++
-	if n.State == Pending {
-		o.pending[n] = struct{}{}
+	n.seq = o.ledger.Add(0)
+	o.placeLocked(n)
+	if v, ok := idNumber(n.ID); ok {
+		o.ids[v] = n.seq
+	} else {
+		o.oddIDs[n.ID] = n.seq
 	}
+	o.counts[n.State]++
 	if n.Final() {
 		o.finished++
 		o.ledger.Final(n.seq)
 	}
-	link(o.byOut, n.OutTradeNo, n, func(x *Notification) **Notification { return &x.nextOut })
-	link(o.byNo, n.TradeNo, n, func(x *Notification) **Notification { return &x.nextNo })
+	o.link(o.byOut, o.nextOut, n.OutTradeNo, n.seq)
+	o.link(o.byNo, o.nextNo, n.TradeNo, n.seq)
 }
 
-// unindexLocked takes n out of the outbox. The lock is held.
-func (o *Outbox) unindexLocked(n *Notification) {
-	o.ledger.Remove(n.seq)
-	delete(o.items, n.ID)
-	delete(o.pending, n)
-	if o.counts[n.State]--; o.counts[n.State] <= 0 {
-		delete(o.counts, n.State)
+// unindexLocked takes the notification at seq out of the outbox; h is its
+// head (headOf). The lock is held.
+func (o *Outbox) unindexLocked(seq uint64, h *Notification) {
+	if ref, _ := o.ledger.Get(seq); ref != 0 {
+		o.arena.remove(ref)
 	}
-	if n.Final() {
+	o.ledger.Remove(seq)
+	delete(o.hot, seq)
+	if v, ok := idNumber(h.ID); ok {
+		if o.ids[v] == seq {
+			delete(o.ids, v)
+		}
+	} else if o.oddIDs[h.ID] == seq {
+		delete(o.oddIDs, h.ID)
+	}
+	if o.counts[h.State]--; o.counts[h.State] <= 0 {
+		delete(o.counts, h.State)
+	}
+	if h.Final() {
 		o.finished--
 	}
-	unlink(o.byOut, n.OutTradeNo, n, func(x *Notification) **Notification { return &x.nextOut })
-	unlink(o.byNo, n.TradeNo, n, func(x *Notification) **Notification { return &x.nextNo })
+	o.unlink(o.byOut, o.nextOut, h.OutTradeNo, seq)
+	o.unlink(o.byNo, o.nextNo, h.TradeNo, seq)
+	o.compactLocked()
 }
 
-// link appends n to the chain of key k (chains stay in the outbox's order).
-func link(m map[string]*Notification, k string, n *Notification, next func(*Notification) **Notification) {
-	*next(n) = nil
-	p := m[k]
-	if p == nil {
-		m[k] = n
+// compactLocked copies the records into fresh slabs when most of the
+// arena's bytes are records gone. The lock is held.
+func (o *Outbox) compactLocked() {
+	if !o.arena.wasteful() {
 		return
 	}
-	for *next(p) != nil {
-		p = *next(p)
-	}
-	*next(p) = n
+	old := o.arena
+	o.arena = newArena()
+	o.ledger.Rewrite(func(_ uint64, ref uint64) uint64 {
+		if ref == 0 {
+			return 0
+		}
+		return o.arena.put(old.get(ref))
+	})
 }
 
-func unlink(m map[string]*Notification, k string, n *Notification, next func(*Notification) **Notification) {
-	p := m[k]
-	switch {
-	case p == nil:
-	case p == n:
-		if *next(n) == nil {
-			delete(m, k)
-		} else {
-			m[k] = *next(n)
-		}
-	default:
-		for *next(p) != nil && *next(p) != n {
-			p = *next(p)
-		}
-		if *next(p) == n {
-			*next(p) = *next(n)
-		}
+// link appends seq to the chain of key k (chains stay in the outbox's
+// order); an empty key is not indexed (no filter asks for it).
+func (o *Outbox) link(head, next map[uint64]uint64, k string, seq uint64) {
+	if k == "" {
+		return
 	}
-	*next(n) = nil
+	h := maphash.String(o.seed, k)
+	p, ok := head[h]
+	if !ok {
+		head[h] = seq
+		return
+	}
+	for {
+		n, ok := next[p]
+		if !ok {
+			break
+		}
+		p = n
+	}
+	next[p] = seq
+}
+
+func (o *Outbox) unlink(head, next map[uint64]uint64, k string, seq uint64) {
+	if k == "" {
+		return
+	}
+	h := maphash.String(o.seed, k)
+	p, ok := head[h]
+	if !ok {
+		return
+	}
+	after, more := next[seq]
+	if p == seq {
+		if more {
+			head[h] = after
+			delete(next, seq)
+		} else {
+			delete(head, h)
+		}
+		return
+	}
+	for {
+		n, ok := next[p]
+		if !ok {
+			return
+		}
+		if n == seq {
+			if more {
+				next[p] = after
+				delete(next, seq)
+			} else {
+				delete(next, p)
+			}
+			return
+		}
+		p = n
+	}
+}
+
+// chain is the positions in the chain of k, oldest first.
+func (o *Outbox) chain(head, next map[uint64]uint64, k string) []uint64 {
+	var out []uint64
+	for s, ok := head[maphash.String(o.seed, k)]; ok; s, ok = next[s] {
+		out = append(out, s)
+	}
+	return out
 }
 
 // add keeps a new notification and returns once it is on disk (with
@@ -317,17 +495,24 @@ func (o *Outbox) add(n *Notification) {
 }
 
 // update changes a notification under the lock; false if it is gone. f
-// sees the notification packed, Params and Body empty: it may set them (a
-// new form) or leave them. The write is queued, not waited for: an attempt
-// is acknowledged by the run of the scheduler that made it (the clock
-// advance's answer), which waits for the store (mock/persist.go), and
-// readers wait too (sync).
+// sees the notification packed, Params and Body empty, when it is pending,
+// and unpacked when it is final: it may set them (a new form) or leave
+// them. The write is queued, not waited for: an attempt is acknowledged by
+// the run of the scheduler that made it (the clock advance's answer),
+// which waits for the store (mock/persist.go), and readers wait too
+// (sync).
 func (o *Outbox) update(id string, f func(n *Notification)) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	n, ok := o.items[id]
+	seq, ok := o.seqOf(id)
 	if !ok {
 		return false
+	}
+	n, ok := o.hot[seq]
+	if !ok {
+		if n, ok = o.loadLocked(seq); !ok {
+			return false
+		}
 	}
 	was, state := n.Final(), n.State
 	before := n.Attempts[:len(n.Attempts):len(n.Attempts)]
@@ -346,11 +531,6 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 			delete(o.counts, state)
 		}
 		o.counts[n.State]++
-		if n.State == Pending {
-			o.pending[n] = struct{}{}
-		} else {
-			delete(o.pending, n)
-		}
 	}
 	switch now := n.Final(); {
 	case now && !was:
@@ -360,8 +540,10 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		o.finished--
 		o.ledger.Unfinal(n.seq)
 	}
+	o.placeLocked(n)
 	o.writeLocked(n)
 	o.evictLocked()
+	o.compactLocked()
 	o.wakeLocked(n)
 	return true
 }
@@ -374,13 +556,14 @@ func (o *Outbox) evictLocked() {
 	}
 	var gone []Notification
 	for o.finished > o.keep {
-		_, n, ok := o.ledger.NextFinal()
+		seq, ref, ok := o.ledger.NextFinal()
 		if !ok {
 			break
 		}
-		o.unindexLocked(n)
+		h := o.headOf(seq, ref)
+		o.unindexLocked(seq, h)
 		if o.store != nil {
-			gone = append(gone, *n)
+			gone = append(gone, *h)
 		}
 	}
 	if o.store != nil && len(gone) > 0 {
@@ -401,24 +584,23 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 // get is Get without the attempts' bodies, for the notifier.
 func (o *Outbox) get(id string) (Notification, bool) {
 	o.mu.Lock()
-	n, ok := o.items[id]
-	var c Notification
+	seq, ok := o.seqOf(id)
+	var it item
 	if ok {
-		c = n.copyLocked()
+		ref, _ := o.ledger.Get(seq)
+		it = o.itemOf(seq, ref, o.hot[seq])
 	}
 	o.mu.Unlock()
 	if !ok {
 		return Notification{}, false
 	}
-	c.unpack()
-	return c, true
+	return o.read(it), true
 }
 
 // copyLocked is a copy of n that shares nothing it can change, still
 // packed (unpack it outside the lock). The lock is held.
 func (n *Notification) copyLocked() Notification {
 	c := *n
-	c.nextOut, c.nextNo = nil, nil
 	c.Attempts = append([]Attempt(nil), n.Attempts...)
 	if n.NextAttempt != nil {
 		t := *n.NextAttempt
@@ -439,68 +621,66 @@ func (o *Outbox) List(f Filter) []Notification {
 // page: 0 when there is none. A filter by out_trade_no or trade_no reads
 // only that trade's notifications, one by state pending only the pending
 // ones (the outbox's indexes); the page is
-// copied under the lock and its forms rebuilt outside it.
+// copied under the lock and read outside it.
 func (o *Outbox) Page(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
 	o.sync()
-	var list []Notification
+	var items []item
 	var next uint64
 	if f.TradeNo != "" || f.OutTradeNo != "" || f.State == Pending {
 		o.mu.Lock()
-		list, next = o.pageLocked(f, at, limit, newest)
+		items, next = o.pageLocked(f, at, limit, newest)
 		o.mu.Unlock()
 	} else {
-		list, next = o.walk(f, at, limit, newest)
+		items, next = o.walk(f, at, limit, newest)
 	}
-	for i := range list {
-		list[i] = list[i].view()
+	list := make([]Notification, len(items))
+	for i, it := range items {
+		n := o.read(it)
+		list[i] = n.view()
 	}
 	return list, next
 }
 
-func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
-	out := []Notification{}
+func (o *Outbox) pageLocked(f Filter, at uint64, limit int, newest bool) ([]item, uint64) {
+	out := []item{}
 	var next uint64
-	visit := func(_ uint64, n *Notification) bool {
-		if !f.match(n) {
+	visit := func(seq, ref uint64) bool {
+		h := o.headOf(seq, ref)
+		if h == nil || !f.match(h) {
 			return true
 		}
 		if limit > 0 && len(out) == limit {
 			next = out[len(out)-1].seq
 			return false
 		}
-		out = append(out, n.copyLocked())
+		out = append(out, o.itemOf(seq, ref, h))
 		return true
 	}
-	var head *Notification
-	var step func(*Notification) *Notification
-	var chain []*Notification
-	in := func(n *Notification) bool { return newest && (at == 0 || n.seq < at) || !newest && n.seq > at }
+	var chain []uint64
+	in := func(seq uint64) bool { return newest && (at == 0 || seq < at) || !newest && seq > at }
 	switch {
 	case f.TradeNo != "":
-		head, step = o.byNo[f.TradeNo], func(n *Notification) *Notification { return n.nextNo }
+		chain = o.chain(o.byNo, o.nextNo, f.TradeNo)
 	case f.OutTradeNo != "":
-		head, step = o.byOut[f.OutTradeNo], func(n *Notification) *Notification { return n.nextOut }
+		chain = o.chain(o.byOut, o.nextOut, f.OutTradeNo)
 	case f.State == Pending:
-		for n := range o.pending {
-			if in(n) {
-				chain = append(chain, n)
+		for seq, n := range o.hot {
+			if n.State == Pending {
+				chain = append(chain, seq)
 			}
 		}
-		slices.SortFunc(chain, func(a, b *Notification) int { return cmp.Compare(a.seq, b.seq) })
+		slices.Sort(chain)
 	default:
-		o.ledger.Walk(at, newest, visit)
+		o.ledger.Walk(at, newest, func(seq, ref uint64) bool { return visit(seq, ref) })
 		return out, next
 	}
-	for n := head; n != nil; n = step(n) {
-		if in(n) {
-			chain = append(chain, n)
-		}
-	}
+	chain = slices.DeleteFunc(chain, func(seq uint64) bool { return !in(seq) })
 	if newest {
 		slices.Reverse(chain)
 	}
-	for _, n := range chain {
-		if !visit(n.seq, n) {
+	for _, seq := range chain {
+		ref, ok := o.ledger.Get(seq)
+		if ok && !visit(seq, ref) {
 			break
 		}
 	}
@@ -513,28 +693,29 @@ const chunk = 256
 // walk is a page read through the outbox's order, at most chunk
 // notifications under the lock at a time, so a filter that matches few
 // does not hold up the notifier and the books' observers while it reads.
-func (o *Outbox) walk(f Filter, at uint64, limit int, newest bool) ([]Notification, uint64) {
-	out := []Notification{}
+func (o *Outbox) walk(f Filter, at uint64, limit int, newest bool) ([]item, uint64) {
+	out := []item{}
 	var next uint64
 	for done := false; !done && next == 0; {
 		o.mu.Lock()
 		seen := 0
 		done = true
-		o.ledger.Walk(at, newest, func(seq uint64, n *Notification) bool {
+		o.ledger.Walk(at, newest, func(seq, ref uint64) bool {
 			if seen == chunk {
 				done = false
 				return false
 			}
 			seen++
 			at = seq
-			if !f.match(n) {
+			h := o.headOf(seq, ref)
+			if h == nil || !f.match(h) {
 				return true
 			}
 			if limit > 0 && len(out) == limit {
 				next = out[len(out)-1].seq
 				return false
 			}
-			out = append(out, n.copyLocked())
+			out = append(out, o.itemOf(seq, ref, h))
 			return true
 		})
 		o.mu.Unlock()
@@ -594,15 +775,19 @@ func (o *Outbox) waitOn(ctx context.Context, f *Filter, done func() bool) bool {
 func (o *Outbox) Clear(app string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var gone []*Notification
-	o.ledger.Each(0, func(_ uint64, n *Notification) bool {
-		if app == "" || n.AppID == app {
-			gone = append(gone, n)
+	type one struct {
+		seq uint64
+		h   *Notification
+	}
+	var gone []one
+	o.ledger.Each(0, func(seq, ref uint64) bool {
+		if h := o.headOf(seq, ref); h != nil && (app == "" || h.AppID == app) {
+			gone = append(gone, one{seq, h})
 		}
 		return true
 	})
-	for _, n := range gone {
-		o.unindexLocked(n)
+	for _, g := range gone {
+		o.unindexLocked(g.seq, g.h)
 	}
 	if o.store != nil {
 		_ = o.store.DeleteNotifications(app) // the store reports failures

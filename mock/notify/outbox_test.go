@@ -138,8 +138,8 @@ func TestIndexedPagesAreWalkedPages(t *testing.T) {
 	o.update("ntf_000003", func(n *Notification) { n.State = Delivered })
 	walk := func(f Filter, newest bool) []string {
 		var out []string
-		o.ledger.Walk(0, newest, func(_ uint64, n *Notification) bool {
-			if f.match(n) {
+		o.ledger.Walk(0, newest, func(seq, ref uint64) bool {
+			if n := o.headOf(seq, ref); f.match(n) {
 				out = append(out, n.ID)
 			}
 			return true

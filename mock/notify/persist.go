@@ -69,8 +69,8 @@ func (n *Notifier) Restore(ns []Notification) {
 	var max int64
 	for i := range ns {
 		c := ns[i].clone()
-		if old, ok := o.items[c.ID]; ok {
-			o.unindexLocked(old)
+		if seq, ok := o.seqOf(c.ID); ok {
+			o.unindexLocked(seq, o.headLocked(seq))
 		}
 		if v, err := strconv.ParseInt(strings.TrimPrefix(c.ID, "ntf_"), 10, 64); err == nil && v > max {
 			max = v

@@ -109,9 +109,10 @@ func (o *Outbox) install(nf Notification) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c := nf.clone()
-	if old, ok := o.items[c.ID]; ok {
+	if seq, ok := o.seqOf(c.ID); ok {
+		old := o.headLocked(seq)
 		c.gen = old.gen
-		o.unindexLocked(old)
+		o.unindexLocked(seq, old)
 	}
 	c.gen++
 	o.indexLocked(&c)
@@ -128,14 +129,15 @@ func (n *Notifier) Follow(ns []Notification) {
 	defer o.mu.Unlock()
 	for i := range ns {
 		c := ns[i].clone()
-		if old, ok := o.items[c.ID]; ok {
+		if seq, ok := o.seqOf(c.ID); ok {
+			old, _ := o.loadLocked(seq)
 			if len(old.Attempts) > len(c.Attempts) {
 				continue
 			}
 			// A new copy, never a write through the old one: whoever
 			// queued it may still read it.
 			c.gen = old.gen
-			o.unindexLocked(old)
+			o.unindexLocked(seq, o.headLocked(seq))
 		}
 		o.indexLocked(&c)
 		o.wakeLocked(&c)
