@@ -60,6 +60,10 @@ func (s *Server) share(db *pgstore.DB) error {
 				s.Clock.Restore(sn)
 			}
 		}, func(kind string) {
+			if what, app, ok := db.Forgotten(kind); ok {
+				s.forget(what, app)
+				return
+			}
 			if err := s.reload(db, kind); err != nil {
 				s.Log.Error("shared store", "reload", kind, "err", err)
 			}
@@ -87,6 +91,13 @@ func (s *Server) share(db *pgstore.DB) error {
 		return err
 	}
 
+	// The journal: one table; entries written in batches off the
+	// requests' path.
+	s.Journal.Share(db.Journal())
+	// Resets and clears: the others drop what this one deleted.
+	s.jobsWake = make(chan struct{}, 1)
+	s.Forget = s.forgetShared
+
 	// Trades: every operation reads and writes the database.
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
@@ -104,10 +115,14 @@ func (s *Server) share(db *pgstore.DB) error {
 // notifications.
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
-	s.bg.Add(3)
+	s.bg.Add(4)
 	go func() {
 		defer s.bg.Done()
 		s.sweepTrades()
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.runJobs(s.gw)
 	}()
 	go func() {
 		defer s.bg.Done()
@@ -119,6 +134,9 @@ func (s *Server) runShared() {
 		defer t.Stop()
 		var mark int64
 		for {
+			if s.refollow.Swap(false) {
+				mark = 0
+			}
 			for {
 				ns, next, err := out.Changed(mark, 500)
 				if err != nil || len(ns) == 0 {

@@ -57,6 +57,11 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
+	// LaterBuyer, when set, keeps a simulated buyer's step where every
+	// replica can run it (--store) and reports true; otherwise the step goes
+	// on this process's scheduler.
+	LaterBuyer func(at time.Time, j BuyerJob) bool
+
 	queryPays sync.Map // app|out_trade_no → queryPay: the queries left before the buyer pays, and who pays
 	sigs      sigCache
 	bills     billFiles

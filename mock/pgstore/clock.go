@@ -107,7 +107,9 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 			return err
 		}
 		if n.Channel == changedChannel {
-			changed(n.Payload)
+			if !db.heard(n.Payload) {
+				changed(n.Payload)
+			}
 			continue
 		}
 		sn, err := db.readClock(ctx)

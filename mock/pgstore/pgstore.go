@@ -91,6 +91,8 @@ type DB struct {
 	url   string
 	boots int64
 
+	bar barriers
+
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
@@ -125,8 +127,10 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, schema); err != nil {
-			return err
+		for _, sc := range []string{schema, journalSchema, jobsSchema} {
+			if _, err := tx.Exec(ctx, sc); err != nil {
+				return err
+			}
 		}
 		return tx.QueryRow(ctx, "SELECT nextval('alipay_mock_boots')").Scan(&db.boots)
 	})
