@@ -33,7 +33,8 @@ type Journal struct{ db *DB }
 
 // AppendJournal writes entries with ids from one sequence, in the order
 // given, and deletes the oldest entries beyond the bounds (by count, then
-// by bytes), in one round trip.
+// by bytes), in one round trip. Entries from different replicas are in
+// the order they were written, a few milliseconds after their answers.
 func (j *Journal) AppendJournal(es []journal.Entry, o journal.Options) error {
 	apps := make([]string, len(es))
 	methods := make([]string, len(es))
@@ -55,6 +56,9 @@ func (j *Journal) AppendJournal(es []journal.Entry, o journal.Options) error {
 		SELECT nextval('alipay_mock_journal_ids'), a, m, f, s, d
 		FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::bytea[]) WITH ORDINALITY AS x(a, m, f, s, d, n)
 		ORDER BY n`, apps, methods, failed, sizes, data)
+	// One replica trims at a time (the batch is one transaction): two
+	// trimming the same rows would wait on each other's row locks.
+	b.Queue(`SELECT pg_advisory_xact_lock(7262862)`)
 	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM alipay_mock_journal ORDER BY id DESC OFFSET $1 LIMIT 1)`,
 		o.MaxEntries)
 	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM
