@@ -222,21 +222,29 @@ func settleAsync(t *testing.T, m *mocktest.Mock, out string) string {
 }
 
 // withAppGateway registers the dev app again on m with app_gateway_url u
-// and waits until every replica knows it.
+// and waits until every replica knows it (at once since control reads
+// catch up, but a wait keeps the test about the message).
 func withAppGateway(t *testing.T, rs []*mocktest.Mock, u string) {
 	t.Helper()
 	body := map[string]string{"app_id": keys.DevAppID, "public_key": string(keys.DevFile("app_public_key.pem")),
 		"sign_type": "RSA2", "app_gateway_url": u}
 	rs[0].Control(http.MethodPost, "/apps", body, http.StatusCreated)
+	deadline := time.Now().Add(15 * time.Second)
 	for _, r := range rs {
-		var list []map[string]any
-		r.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
-		found := false
-		for _, a := range list {
-			found = found || (a["app_id"] == keys.DevAppID && a["app_gateway_url"] == u)
-		}
-		if !found {
-			t.Fatalf("a replica does not know the app gateway: %v", list)
+		for {
+			var list []map[string]any
+			r.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+			found := false
+			for _, a := range list {
+				found = found || (a["app_id"] == keys.DevAppID && a["app_gateway_url"] == u)
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a replica does not know the app gateway: %v", list)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }
