@@ -93,7 +93,9 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// The journal: one table; entries written in batches off the
 	// requests' path.
-	s.Journal.Share(db.Journal())
+	if !s.Journal.Options().PerReplica {
+		s.Journal.Share(db.Journal())
+	}
 	// Resets and clears: the others drop what this one deleted.
 	s.jobsWake = make(chan struct{}, 1)
 	s.Forget = s.forgetShared

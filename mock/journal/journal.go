@@ -46,6 +46,10 @@ type Options struct {
 	// MaxBytes is how many bytes of entries are kept (as counted by their
 	// strings plus a fixed overhead each); default 32 MiB, at least MinBytes.
 	MaxBytes int64
+	// PerReplica keeps the journal in this process's memory even when
+	// replicas share a database (--store): each lists only the requests it
+	// served, and writes none to the database.
+	PerReplica bool
 }
 
 func (o Options) withDefaults() Options {

@@ -20,23 +20,29 @@ import (
 // round-robin: unique precreates (each a new trade: a transaction with an
 // insert) and queries of one trade (a read). Requests are signed before
 // the timer starts, so only the mocks' (and the database's) work counts;
-// all of it shares this machine's cores. Report ratios from one run:
+// all of it shares this machine's cores. postgres-1-journal-per-replica
+// keeps the journal in memory (journal.Options.PerReplica): against
+// postgres-1 it is the cost of the shared journal. Report ratios from one
+// run (-count N runs the four side by side N times):
 //
 //	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x
 func BenchmarkReplicas(b *testing.B) {
 	for _, method := range []string{"precreate", "query"} {
 		for _, c := range []struct {
-			name     string
-			replicas int
-			pg       bool
-		}{{"memory", 1, false}, {"postgres-1", 1, true}, {"postgres-2", 2, true}} {
-			b.Run(method+"/"+c.name, func(b *testing.B) { benchReplicas(b, method, c.replicas, c.pg) })
+			name       string
+			replicas   int
+			pg         bool
+			perReplica bool // the journal in memory, not shared
+		}{{"memory", 1, false, false}, {"postgres-1", 1, true, false}, {"postgres-1-journal-per-replica", 1, true, true},
+			{"postgres-2", 2, true, false}} {
+			b.Run(method+"/"+c.name, func(b *testing.B) { benchReplicas(b, method, c.replicas, c.pg, c.perReplica) })
 		}
 	}
 }
 
-func benchReplicas(b *testing.B, method string, n int, pg bool) {
+func benchReplicas(b *testing.B, method string, n int, pg, perReplica bool) {
 	opts := mock.Options{TimestampTolerance: -1}
+	opts.Journal.PerReplica = perReplica
 	if pg {
 		opts.Store = pgURL(b)
 	}
