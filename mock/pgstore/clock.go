@@ -95,6 +95,10 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 	if sn, err := db.readClock(ctx); err == nil {
 		clockChanged(sn)
 	}
+	if db.missedResets(ctx) {
+		changed(forgetMissed)
+	}
+	db.listened.Store(true)
 	for _, k := range kinds {
 		changed(k)
 	}

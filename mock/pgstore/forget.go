@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // What a reset or a clear makes every replica forget from its memory
@@ -15,15 +17,40 @@ const (
 	ForgetNotifications = "notifications" // DELETE /_mock/notifications
 )
 
+// forgetSchema counts resets, so a replica that was not listening when
+// one was announced finds out when it listens again.
+const forgetSchema = `CREATE SEQUENCE IF NOT EXISTS alipay_mock_resets;`
+
 // Forget tells the other replicas to drop what of app (every app when
 // empty) from their memory.
 func (db *DB) Forget(what, app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel,
-		"forget|"+strconv.FormatInt(db.boots, 10)+"|"+what+"|"+app)
-	return db.failed(err)
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT nextval('alipay_mock_resets')`).Scan(&n); err != nil {
+			return err
+		}
+		db.resets.Store(n)
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel,
+			"forget|"+strconv.FormatInt(db.boots, 10)+"|"+what+"|"+app)
+		return err
+	}))
 }
+
+// missedResets reports whether a replica reset something since this one
+// last looked (at its previous connection), and remembers the count.
+func (db *DB) missedResets(ctx context.Context) bool {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM alipay_mock_resets`).Scan(&n); err != nil {
+		return false
+	}
+	return db.resets.Swap(n) != n && db.listened.Load()
+}
+
+// forgetMissed is the notice Listen passes on for resets made while this
+// replica was not listening: forget everything, read again what is left.
+const forgetMissed = "forget|missed|" + ForgetAll + "|"
 
 // Forgotten reads a notice Listen passed on: what to forget and of which
 // app, when it is another replica's Forget.

@@ -15,6 +15,7 @@ import (
 	neturl "net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +93,10 @@ type DB struct {
 	boots int64
 
 	bar barriers
+	// resets is the count of resets last seen; listened is set once the
+	// first LISTEN is in place.
+	resets   atomic.Int64
+	listened atomic.Bool
 
 	mu      sync.Mutex
 	lastErr error
@@ -127,7 +132,7 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		for _, sc := range []string{schema, journalSchema, jobsSchema} {
+		for _, sc := range []string{schema, journalSchema, jobsSchema, forgetSchema} {
 			if _, err := tx.Exec(ctx, sc); err != nil {
 				return err
 			}
