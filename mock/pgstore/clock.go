@@ -86,6 +86,9 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 	}
 	defer func() {
 		// The connection goes back to the pool: stop listening first (or drop it).
+		if conn.Conn().IsClosed() {
+			return // lost: the pool drops it
+		}
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if _, err := conn.Exec(c, "UNLISTEN *"); err != nil {

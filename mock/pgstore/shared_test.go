@@ -1,12 +1,15 @@
 package pgstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -287,5 +290,40 @@ func TestReplicasRunADeadReplicasSimulatedBuyer(t *testing.T) {
 			t.Fatalf("the dead replica's simulated buyer never paid: %v", q)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplicaThatMissedAResetForgetsWhenItListensAgain(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	url := pgURL(t)
+	// Replica B names its connections, so the test can drop its listener only.
+	bURL := url + "?application_name=replica_b"
+	if strings.Contains(url, "?") {
+		bURL = url + "&application_name=replica_b"
+	}
+	rs := []*mocktest.Mock{mocktest.New(t, mock.Options{Store: url}), mocktest.New(t, mock.Options{Store: bURL})}
+	if r, err := try(rs[0], "alipay.trade.pay", `{"out_trade_no":"MR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }); err != nil || !ok(r) {
+		t.Fatalf("pay: %v %v", r, err)
+	}
+	rs[1].WaitNotifications(notify.Filter{OutTradeNo: "MR1"}, 1)
+	// Drop B's listening connection, and reset on A while B does not listen.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE query LIKE 'LISTEN %' AND application_name = 'replica_b'`); err != nil {
+		t.Fatal(err)
+	}
+	rs[0].Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	// Replica B listens again within a second or so, and drops its copy.
+	outbox := rs[1].Srv.Notifier.Outbox()
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if !outbox.WaitFunc(wctx, func() bool { return len(outbox.List(notify.Filter{})) == 0 }) {
+		t.Fatalf("replica B keeps %d notifications a reset deleted while it was not listening", len(outbox.List(notify.Filter{})))
 	}
 }
