@@ -104,6 +104,13 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 
+	// Scenario policies for notifications: read where the notification is built.
+	some, err := db.SomePolicies()
+	if err != nil {
+		return err
+	}
+	s.Notifier.SharePolicies(db, some)
+
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())
 	s.Notifier.Outbox().Persist(out)
@@ -183,6 +190,8 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Faults.Refresh(st)
+	case pgstore.KindPolicies:
+		s.Notifier.PoliciesWritten()
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

@@ -144,7 +144,7 @@ func (s *Server) forget(what, app string) {
 		s.Coupons.Forget(app)
 		s.Fund.Reset(app) // per replica (docs/replicas.md)
 		s.Notifier.Outbox().Forget(app)
-		s.Notifier.ClearPolicies(app)
+		s.Notifier.ForgetPolicies(app)
 	case pgstore.ForgetNotifications:
 		s.Notifier.Outbox().Forget(app)
 	default:

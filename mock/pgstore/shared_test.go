@@ -327,3 +327,32 @@ func TestReplicaThatMissedAResetForgetsWhenItListensAgain(t *testing.T) {
 		t.Fatalf("replica B keeps %d notifications a reset deleted while it was not listening", len(outbox.List(notify.Filter{})))
 	}
 }
+
+func TestReplicasApplyAScenariosNotificationPolicyWhereverTheBuyerPays(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=quiet",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: PQ1}}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
+	r, err := try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"PQ1","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("precreate: %v %v", r, err)
+	}
+	// The buyer pays on the other replica, which builds the notification.
+	rs[1].Control(http.MethodPost, "/trades/PQ1/pay", nil, http.StatusOK)
+	got := rs[1].WaitNotifications(notify.Filter{OutTradeNo: "PQ1"}, 1)
+	if got[0].State != notify.Suppressed {
+		t.Fatalf("the scenario's suppress did not hold on the replica the buyer paid through: %+v", got[0])
+	}
+	// A trade the rule does not name is notified as usual.
+	r, err = try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"PQ2","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("precreate: %v %v", r, err)
+	}
+	rs[1].Control(http.MethodPost, "/trades/PQ2/pay", nil, http.StatusOK)
+	waitCalls(t, merchant, 1)
+	if c := merchant.Calls(); len(c) != 1 || c[0].Form.Get("out_trade_no") != "PQ2" {
+		t.Fatalf("merchant got %d notifications, want PQ2's only", len(c))
+	}
+}
