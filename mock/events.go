@@ -117,7 +117,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
 		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
-		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
+			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		}
 		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
 	}
 }
@@ -127,7 +129,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 	for _, o := range os {
 		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
 		key := o.AppID + "|" + o.OutOrderNo
-		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		if s.pg == nil {
+			s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		}
 		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
 	}
 }

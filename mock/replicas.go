@@ -97,7 +97,6 @@ func (s *Server) share(db *pgstore.DB) error {
 		s.Journal.Share(db.Journal())
 	}
 	// Resets and clears: the others drop what this one deleted.
-	s.jobsWake = make(chan struct{}, 1)
 	s.Forget = s.forgetShared
 
 	// Trades: every operation reads and writes the database.

@@ -137,10 +137,8 @@ type Server struct {
 	feeRate int64       // the bills' fee rate, basis points
 	pg      *pgstore.DB // --store: the shared database (replicas.go)
 	gw      *gateway.Gateway
-	// jobsWake tells runJobs a shared job was planned; refollow tells the
-	// outbox's follower to read every stored notification again (after
-	// another replica's reset).
-	jobsWake chan struct{}
+	// refollow tells the outbox's follower to read every stored
+	// notification again (after another replica's reset).
 	refollow atomic.Bool
 	bg       sync.WaitGroup // what runs for the shared store
 	echo     *echo.Echo

@@ -16,14 +16,18 @@ import (
 
 // With --store, what one replica plans for later and that nothing else
 // could rebuild is a shared job (pgstore.Job): an async settlement's
-// message and a scenario's simulated buyer. Any replica runs it when it
-// falls due, so it survives the death of the replica that planned it.
-// Trades' and red packets' own deadlines need no job: they are columns of
-// their rows, which every replica sweeps (sweepTrades).
+// message and a scenario's simulated buyer. The replica that plans it runs
+// it on its own scheduler, in order with the trade's deadlines, as without
+// --store; if it dies first, its lease runs out and another replica runs
+// it (runJobs). Trades' and red packets' own deadlines need no job: they
+// are columns of their rows, which every replica sweeps (sweepTrades).
 
-// jobLease is how long a replica holds a claimed job: running one is a
-// database write or two.
-const jobLease = 10 * time.Second
+// jobLease is how long a replica holds a job it planned or claimed without
+// renewing the lease; renewJobs renews them well within it.
+const (
+	jobLease  = 5 * time.Second
+	renewJobs = time.Second
+)
 
 // Kinds of shared job.
 const (
@@ -51,7 +55,8 @@ func (s *Server) laterSettle(t trade.Trade, st trade.Settlement) bool {
 	if err != nil {
 		return false
 	}
-	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data})
+	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
+		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo)
 }
 
 // laterBuyer plans a simulated buyer's step as a shared job
@@ -62,28 +67,45 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
 		return false
 	}
 	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
-	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data})
+	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data},
+		"buyer."+string(j.What), j.Out, j.App+"|"+j.Out)
 }
 
-func (s *Server) laterJob(j pgstore.Job) bool {
-	if err := s.pg.PutJob(j); err != nil {
+// laterJob stores j, leased to this replica, and puts it on this
+// replica's scheduler (kind, ref and key as the job would have without
+// --store): the scheduler runs it if the lease is still this replica's.
+func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) bool {
+	put, err := s.pg.PutJob(j, jobLease)
+	if err != nil {
 		return false
 	}
-	select {
-	case s.jobsWake <- struct{}{}:
-	default:
+	if !put {
+		return true // planned already
 	}
+	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
+		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
+			return nil // run by another replica, or reset
+		}
+		out := s.runJob(s.gw, j)
+		_ = s.pg.DoneJob(j.ID) // the store reports failures
+		return out
+	}})
 	return true
 }
 
-// runJobs runs the shared jobs that fall due, whichever replica planned
-// them: when this one plans one, when the clock moves, and every poll (so
-// a dead replica's claimed jobs are taken over within a poll of its lease
-// running out).
+// runJobs renews the leases of the jobs this replica planned, and runs
+// the due jobs of dead replicas (whose leases ran out): when the clock
+// moves, and every poll (so they are taken over within a poll of the
+// lease running out).
 func (s *Server) runJobs(gw *gateway.Gateway) {
 	t := time.NewTicker(sharedPoll)
 	defer t.Stop()
+	renewed := time.Now()
 	for {
+		if time.Since(renewed) >= renewJobs {
+			_ = s.pg.RenewJobs(jobLease) // the store reports failures
+			renewed = time.Now()
+		}
 		moved := s.Clock.Moved()
 		for {
 			due, err := s.pg.ClaimJobs(s.Clock.Now(), 64, jobLease)
@@ -98,7 +120,6 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 		select {
 		case <-s.stop:
 			return
-		case <-s.jobsWake:
 		case <-moved:
 		case <-t.C:
 		}

@@ -8,10 +8,11 @@ import (
 
 // Jobs are what a replica planned for a time on the mock's clock and that
 // must happen even if that replica dies first: an async settlement's
-// message, a scenario's simulated buyer. Like notification attempts, a due
-// job is leased to one replica (FOR UPDATE SKIP LOCKED, a lease in wall
-// time) and deleted when it has run; a dead replica's lease runs out and
-// another takes the job.
+// message, a scenario's simulated buyer. The replica that plans one holds
+// its lease (wall time), renews it while it lives and runs the job on its
+// own scheduler, in order with the trade's other deadlines (Take). When it
+// dies its leases run out, and another replica claims the due jobs (FOR
+// UPDATE SKIP LOCKED) and runs them. A job is deleted once it has run.
 const jobsSchema = `
 CREATE TABLE IF NOT EXISTS alipay_mock_jobs (
 	id          text PRIMARY KEY,
@@ -34,17 +35,39 @@ type Job struct {
 	Data  []byte
 }
 
-// PutJob plans a job; one with the same id is kept as it is.
-func (db *DB) PutJob(j Job) error {
+// PutJob plans a job, leased to this replica for lease; false when one
+// with the same id was planned already (it is kept as it is).
+func (db *DB) PutJob(j Job, lease time.Duration) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := db.pool.Exec(ctx, `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO NOTHING`, j.ID, j.Kind, j.AppID, j.Due, j.Data)
+	tag, err := db.pool.Exec(ctx, `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7 * interval '1 millisecond')
+		ON CONFLICT (id) DO NOTHING`, j.ID, j.Kind, j.AppID, j.Due, j.Data, db.owner(), lease.Milliseconds())
+	return err == nil && tag.RowsAffected() == 1, db.failed(err)
+}
+
+// TakeJob renews this replica's lease of a job it planned, before it runs
+// it; false when the job is gone (run, or deleted by a reset) or another
+// replica claimed it.
+func (db *DB) TakeJob(id string, lease time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
+		WHERE id = $1 AND lease_owner = $2`, id, db.owner(), lease.Milliseconds())
+	return err == nil && tag.RowsAffected() == 1, db.failed(err)
+}
+
+// RenewJobs renews the leases of every job this replica holds: it is alive.
+func (db *DB) RenewJobs(lease time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() + $2 * interval '1 millisecond'
+		WHERE lease_owner = $1`, db.owner(), lease.Milliseconds())
 	return db.failed(err)
 }
 
-// ClaimJobs leases up to max jobs due at now that no live lease holds, for
-// lease of wall time, oldest due first.
+// ClaimJobs leases up to max jobs due at now that no live lease holds (a
+// dead replica's), for lease of wall time, oldest due first.
 func (db *DB) ClaimJobs(now time.Time, max int, lease time.Duration) ([]Job, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()

@@ -245,7 +245,7 @@ func withAppGateway(t *testing.T, rs []*mocktest.Mock, u string) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("a replica does not know the app gateway: %v", list)
+				t.Fatalf("replica %s does not know the app gateway: %v", r.URL, list)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -354,5 +354,19 @@ func TestReplicasApplyAScenariosNotificationPolicyWhereverTheBuyerPays(t *testin
 	waitCalls(t, merchant, 1)
 	if c := merchant.Calls(); len(c) != 1 || c[0].Form.Get("out_trade_no") != "PQ2" {
 		t.Fatalf("merchant got %d notifications, want PQ2's only", len(c))
+	}
+}
+
+func TestReplicasSendASettleMessageOnce(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 3, mock.Options{})
+	withAppGateway(t, rs, gw.URL+"/gateway")
+	settleAsync(t, rs[0], "SO1")
+	rs[1].Advance("5s") // on another replica: the one that planned it sends it
+	rs[2].WaitNotifications(notify.Filter{OutTradeNo: "SO1", State: notify.Delivered}, 1)
+	var list []notify.Notification
+	rs[2].ControlJSON(http.MethodGet, "/notifications?out_trade_no=SO1", nil, http.StatusOK, &list)
+	if len(list) != 1 || len(gw.Calls()) != 1 {
+		t.Fatalf("%d messages listed, %d sent; want one", len(list), len(gw.Calls()))
 	}
 }
