@@ -26,6 +26,20 @@ const followPoll = 100 * time.Millisecond
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
 
+	// Scenario policies for notifications: read where the notification is built.
+	some, err := db.SomePolicies()
+	if err != nil {
+		return err
+	}
+	s.Notifier.SharePolicies(db, some)
+	// Buyers who pay after a number of queries: counted in the database.
+	s.queryPays = &gateway.SharedQueryPays{Store: db}
+	if some, err = db.SomeQueryPays(); err != nil {
+		return err
+	} else if some {
+		s.queryPays.Some()
+	}
+
 	// The clock: the first replica's is everyone's; a change anywhere is
 	// heard everywhere.
 	sn, err := db.JoinClock(s.Clock.Snapshot())
@@ -103,12 +117,6 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 
-	// Scenario policies for notifications: read where the notification is built.
-	some, err := db.SomePolicies()
-	if err != nil {
-		return err
-	}
-	s.Notifier.SharePolicies(db, some)
 
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())
@@ -191,6 +199,8 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 		s.Faults.Refresh(st)
 	case pgstore.KindPolicies:
 		s.Notifier.PoliciesWritten()
+	case pgstore.KindQueryPays:
+		s.queryPays.Some()
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

@@ -106,6 +106,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	s.gw = gw
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer
+		gw.QueryPays = s.queryPays
 	}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT

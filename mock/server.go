@@ -139,18 +139,19 @@ type Server struct {
 	gw      *gateway.Gateway
 	// refollow tells the outbox's follower to read every stored
 	// notification again (after another replica's reset).
-	refollow atomic.Bool
-	bg       sync.WaitGroup // what runs for the shared store
-	echo     *echo.Echo
-	ln       net.Listener
-	http     *http.Server
-	ca       *localca.CA
-	tlsC     *tls.Config
-	tlsLn    net.Listener
-	https    *http.Server
-	qrCode   string
-	stop     chan struct{}
-	done     chan struct{}
+	refollow  atomic.Bool
+	queryPays *gateway.SharedQueryPays // --store: pay_after_queries counted in the database
+	bg        sync.WaitGroup           // what runs for the shared store
+	echo      *echo.Echo
+	ln        net.Listener
+	http      *http.Server
+	ca        *localca.CA
+	tlsC      *tls.Config
+	tlsLn     net.Listener
+	https     *http.Server
+	qrCode    string
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.

@@ -150,8 +150,9 @@ func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) []clock.Fired {
 // (the resetting replica deletes them), and the other replicas hear what
 // to drop from memory.
 func (s *Server) forgetShared(what, app string) {
-	if what == pgstore.ForgetAll {
-		_ = s.pg.DeleteJobs(app) // the store reports failures
+	if what == pgstore.ForgetAll { // the store reports failures
+		_ = s.pg.DeleteJobs(app)
+		_ = s.pg.DeleteQueryPays(app)
 	}
 	_ = s.pg.Forget(what, app)
 }

@@ -123,7 +123,9 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 	act(b.PayAfter, trade.ActPay)
 	act(b.FailAfter, trade.ActFail)
 	act(b.CloseAfter, trade.ActClose)
-	if b.PayAfterQueries > 0 && !coupon {
+	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
+		_ = g.QueryPays.PutQueryPay(app, out, b.PayAfterQueries, who) // the store reports failures
+	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who})
@@ -172,6 +174,13 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) {
 		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
 			out = t.OutTradeNo
 		}
+	}
+	if g.QueryPays != nil {
+		if pay, who, err := g.QueryPays.TakeQuery(app, out); err == nil && pay {
+			_, _ = g.Trades.Act(app, out, trade.ActScan, who)
+			_, _ = g.Trades.Act(app, out, trade.ActPay, who)
+		}
+		return
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {

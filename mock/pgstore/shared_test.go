@@ -370,3 +370,20 @@ func TestReplicasSendASettleMessageOnce(t *testing.T) {
 		t.Fatalf("%d messages listed, %d sent; want one", len(list), len(gw.Calls()))
 	}
 }
+
+func TestReplicasCountABuyersQueriesTogether(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=polls",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.create}\n    then: {buyer: {pay_after_queries: 2}}\n", http.StatusCreated)
+	if r := rs[0].Call("alipay.trade.create", `{"out_trade_no":"QP1","total_amount":"1.00","subject":"s","buyer_id":"2088102177846880"}`); !ok(r) {
+		t.Fatalf("create: %v", r)
+	}
+	// Two queries on two other replicas see the trade waiting; the third,
+	// wherever it lands, sees it paid.
+	for i, want := range []string{"WAIT_BUYER_PAY", "WAIT_BUYER_PAY", "TRADE_SUCCESS"} {
+		q := rs[(i+1)%3].Call("alipay.trade.query", `{"out_trade_no":"QP1"}`)
+		if q["trade_status"] != want {
+			t.Fatalf("query %d: %v, want %s", i+1, q["trade_status"], want)
+		}
+	}
+}
