@@ -117,7 +117,6 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 
-
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())
 	s.Notifier.Outbox().Persist(out)

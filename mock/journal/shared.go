@@ -6,9 +6,10 @@ import "time"
 // (pgstore, --store): one bounded table, newest entries kept, ids given by
 // the store in the order entries were written.
 type Store interface {
-	// AppendJournal writes entries (each already bounded, with Bytes set)
-	// and drops the oldest beyond o's bounds.
-	AppendJournal(es []Entry, o Options) error
+	// AppendJournal writes entries (each already bounded, with Bytes set).
+	AppendJournal(es []Entry) error
+	// TrimJournal drops the oldest entries beyond o's bounds.
+	TrimJournal(o Options) error
 	// JournalPage, JournalCount, JournalEntry and JournalStats read as
 	// Page, Count, Get and Stats do.
 	JournalPage(f Filter) ([]Entry, int, error)
@@ -77,8 +78,14 @@ func (j *Journal) Close() {
 	}
 }
 
+// trimEvery is how much of a bound the writer lets in before it trims:
+// trimming reads the whole table, so it is done once for every twentieth
+// of the bounds written, not for every write.
+const trimEvery = 20
+
 func (w *writer) run(st Store, o Options) {
 	defer close(w.stopped)
+	var added, addedBytes int64
 	var batch []Entry
 	var marks []chan struct{}
 	take := func(it item) {
@@ -106,7 +113,15 @@ func (w *writer) run(st Store, o Options) {
 			}
 		}
 		if len(batch) > 0 {
-			_ = st.AppendJournal(batch, o) // the store reports failures
+			_ = st.AppendJournal(batch) // the store reports failures
+			for i := range batch {
+				added++
+				addedBytes += batch[i].size
+			}
+			if added >= max(int64(o.MaxEntries)/trimEvery, 1) || addedBytes >= o.MaxBytes/trimEvery || quit {
+				_ = st.TrimJournal(o)
+				added, addedBytes = 0, 0
+			}
 		}
 		for _, m := range marks {
 			close(m)

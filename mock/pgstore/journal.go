@@ -32,10 +32,9 @@ func (db *DB) Journal() *Journal { return &Journal{db: db} }
 type Journal struct{ db *DB }
 
 // AppendJournal writes entries with ids from one sequence, in the order
-// given, and deletes the oldest entries beyond the bounds (by count, then
-// by bytes), in one round trip. Entries from different replicas are in
-// the order they were written, a few milliseconds after their answers.
-func (j *Journal) AppendJournal(es []journal.Entry, o journal.Options) error {
+// given. Entries from different replicas are in the order they were
+// written, a few milliseconds after their answers.
+func (j *Journal) AppendJournal(es []journal.Entry) error {
 	apps := make([]string, len(es))
 	methods := make([]string, len(es))
 	failed := make([]bool, len(es))
@@ -51,11 +50,19 @@ func (j *Journal) AppendJournal(es []journal.Entry, o journal.Options) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO alipay_mock_journal (id, app_id, method, failed, size, data)
+	_, err := j.db.pool.Exec(ctx, `INSERT INTO alipay_mock_journal (id, app_id, method, failed, size, data)
 		SELECT nextval('alipay_mock_journal_ids'), a, m, f, s, d
 		FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::bytea[]) WITH ORDINALITY AS x(a, m, f, s, d, n)
 		ORDER BY n`, apps, methods, failed, sizes, data)
+	return j.db.failed(err)
+}
+
+// TrimJournal deletes the oldest entries beyond the bounds (by count, then
+// by bytes), in one round trip.
+func (j *Journal) TrimJournal(o journal.Options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	b := &pgx.Batch{}
 	// One replica trims at a time (the batch is one transaction): two
 	// trimming the same rows would wait on each other's row locks.
 	b.Queue(`SELECT pg_advisory_xact_lock(7262862)`)
