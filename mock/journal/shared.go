@@ -20,8 +20,14 @@ type Store interface {
 	ClearJournal(app string) error
 }
 
-// writeBatch bounds how many entries one write carries.
-const writeBatch = 256
+// writeBatch bounds how many entries one write carries; gatherFor is how
+// long the writer waits for more after the first (entries reach other
+// replicas that much later, and the database sees a statement per
+// gatherFor instead of one per request or two).
+const (
+	writeBatch = 256
+	gatherFor  = 20 * time.Millisecond
+)
 
 // flushWait bounds how long a read waits for this process's entries to be
 // written before it reads without them.
@@ -103,13 +109,29 @@ func (w *writer) run(st Store, o Options) {
 		case <-w.quit:
 			quit = true
 		}
+		// Gather for up to gatherFor after the first entry, so that under
+		// load one statement carries many; a read waiting (a marker), a
+		// full batch or Close writes at once.
+		timer := time.NewTimer(gatherFor)
 	more:
+		for len(batch) < writeBatch && len(marks) == 0 && !quit {
+			select {
+			case it := <-w.in:
+				take(it)
+			case <-w.quit:
+				quit = true
+			case <-timer.C:
+				break more
+			}
+		}
+		timer.Stop()
+	drain:
 		for len(batch) < writeBatch {
 			select {
 			case it := <-w.in:
 				take(it)
 			default:
-				break more
+				break drain
 			}
 		}
 		if len(batch) > 0 {
