@@ -167,6 +167,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	storeURL := fs.String("store", "", "share trades, notifications and the clock with other alipay-mock processes through PostgreSQL at postgres://URL, so replicas behind a load balancer act as one mock (docs/replicas.md; default: this process only)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
+	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
 	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
@@ -232,6 +233,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return errors.New("--journal-max-entries must be 1 or more")
 	}
 	opts.Journal.MaxEntries = *journalEntries
+	opts.Journal.PerReplica = *journalPerReplica
 	if opts.Journal.MaxBytes, err = parseSize(*journalBytes); err != nil || opts.Journal.MaxBytes < journal.MinBytes {
 		return fmt.Errorf("--journal-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *journalBytes)
 	}

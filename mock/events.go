@@ -45,19 +45,26 @@ func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
 	if st.Mode != "async" {
 		return
 	}
+	if s.laterSettle(t, st) { // --store: whichever replica is alive then sends it
+		return
+	}
+	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
+		Run: func(at time.Time) []clock.Fired { return s.settleDone(t, st, at) }})
+}
+
+// settleDone queues the message of an async settlement whose transfers are
+// done.
+func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []clock.Fired {
 	appID := t.AppID
 	if t.ISVAppID != "" {
 		appID = t.ISVAppID
 	}
-	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
-		Run: func(at time.Time) []clock.Fired {
-			a, ok := s.Apps.Get(appID)
-			if !ok || a.AppGatewayURL == "" {
-				return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
-			}
-			s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
-			return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
-		}})
+	a, ok := s.Apps.Get(appID)
+	if !ok || a.AppGatewayURL == "" {
+		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
+	}
+	s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
+	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
 }
 
 // scheduleTrade puts a trade's next deadline on the scheduler.
@@ -110,7 +117,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
 		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
-		s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
+			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		}
 		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
 	}
 }
@@ -120,7 +129,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 	for _, o := range os {
 		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
 		key := o.AppID + "|" + o.OutOrderNo
-		s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		if s.pg == nil {
+			s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+		}
 		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
 	}
 }

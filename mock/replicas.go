@@ -29,6 +29,20 @@ const followPoll = 100 * time.Millisecond
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
 
+	// Scenario policies for notifications: read where the notification is built.
+	some, err := db.SomePolicies()
+	if err != nil {
+		return err
+	}
+	s.Notifier.SharePolicies(db, some)
+	// Buyers who pay after a number of queries: counted in the database.
+	s.queryPays = &gateway.SharedQueryPays{Store: db}
+	if some, err = db.SomeQueryPays(); err != nil {
+		return err
+	} else if some {
+		s.queryPays.Some()
+	}
+
 	// The clock: the first replica's is everyone's; a change anywhere is
 	// heard everywhere.
 	sn, err := db.JoinClock(s.Clock.Snapshot())
@@ -63,6 +77,10 @@ func (s *Server) share(db *pgstore.DB) error {
 				s.Clock.Restore(sn)
 			}
 		}, func(kind string) {
+			if what, app, ok := db.Forgotten(kind); ok {
+				s.forget(what, app)
+				return
+			}
 			if err := s.reload(db, kind); err != nil {
 				s.Log.Error("shared store", "reload", kind, "err", err)
 			}
@@ -90,6 +108,13 @@ func (s *Server) share(db *pgstore.DB) error {
 		return err
 	}
 
+	// The journal: one table; entries written in batches off the
+	// requests' path.
+	if !s.Journal.Options().PerReplica {
+		s.Journal.Share(db.Journal())
+	}
+	// Resets and clears: the others drop what this one deleted.
+	s.Forget = s.forgetShared
 	// Trades: every operation reads and writes the database, with the
 	// income and buyer of each paid trade (the accounts' and transfers').
 	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) })
@@ -112,10 +137,14 @@ func (s *Server) share(db *pgstore.DB) error {
 // notifications.
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
-	s.bg.Add(3)
+	s.bg.Add(4)
 	go func() {
 		defer s.bg.Done()
 		s.sweepTrades()
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.runJobs(s.gw)
 	}()
 	go func() {
 		defer s.bg.Done()
@@ -127,6 +156,9 @@ func (s *Server) runShared() {
 		defer t.Stop()
 		var mark int64
 		for {
+			if s.refollow.Swap(false) {
+				mark = 0
+			}
 			for {
 				ns, next, err := out.Changed(mark, 500)
 				if err != nil || len(ns) == 0 {
@@ -171,6 +203,10 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Faults.Refresh(st)
+	case pgstore.KindPolicies:
+		s.Notifier.PoliciesWritten()
+	case pgstore.KindQueryPays:
+		s.queryPays.Some()
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

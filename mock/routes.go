@@ -103,6 +103,11 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
+	s.gw = gw
+	if s.pg != nil {
+		gw.LaterBuyer = s.laterBuyer
+		gw.QueryPays = s.queryPays
+	}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT
 	// gets the gateway's own Alipay-shaped answer; a method echo does not
@@ -127,11 +132,11 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
-		control.RefuseOwnRequests, guard, control.SameOrigin)...))
+		control.RefuseOwnRequests, guard, control.SameOrigin, s.catchUp)...))
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
 	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
-		control.RefuseOwnRequests, guard)...))
+		control.RefuseOwnRequests, guard, s.catchUp)...))
 
 	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -133,19 +134,24 @@ type Server struct {
 	Faults *gateway.Queue
 
 	db      *store.DB
-	feeRate int64          // the bills' fee rate, basis points
-	pg      *pgstore.DB    // --store: the shared database (replicas.go)
-	bg      sync.WaitGroup // what runs for the shared store
-	echo    *echo.Echo
-	ln      net.Listener
-	http    *http.Server
-	ca      *localca.CA
-	tlsC    *tls.Config
-	tlsLn   net.Listener
-	https   *http.Server
-	qrCode  string
-	stop    chan struct{}
-	done    chan struct{}
+	feeRate int64       // the bills' fee rate, basis points
+	pg      *pgstore.DB // --store: the shared database (replicas.go)
+	gw      *gateway.Gateway
+	// refollow tells the outbox's follower to read every stored
+	// notification again (after another replica's reset).
+	refollow  atomic.Bool
+	queryPays *gateway.SharedQueryPays // --store: pay_after_queries counted in the database
+	bg        sync.WaitGroup           // what runs for the shared store
+	echo      *echo.Echo
+	ln        net.Listener
+	http      *http.Server
+	ca        *localca.CA
+	tlsC      *tls.Config
+	tlsLn     net.Listener
+	https     *http.Server
+	qrCode    string
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
@@ -286,6 +292,7 @@ func (s *Server) release() error {
 		if s.Clock != nil {
 			s.Clock.OnJump(nil)
 		}
+		s.Journal.Close()
 		s.bg.Wait()
 		s.pg.Close()
 	}

@@ -231,13 +231,15 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
 		}
 	}
-	return r.add(s, pub, st, nil)
+	return r.add(s, pub, st, nil, true)
 }
 
 // add registers an app. Its merchant account is seller when given, else
 // the one it had if it is already registered (re-registering an app keeps
-// its trades' seller_id), else a new one.
-func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller) (*App, error) {
+// its trades' seller_id), else a new one. write stores it (an app read
+// from the store is not written back: with replicas, that could put back a
+// copy older than another replica's change).
+func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller, write bool) (*App, error) {
 	if s.AppGatewayURL != "" && !notify.ValidURL(s.AppGatewayURL) {
 		return nil, fmt.Errorf("apps: app %s: app_gateway_url must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
 	}
@@ -278,7 +280,7 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	if s.SellerEmail != "" {
 		a.Seller.Email = s.SellerEmail
 	}
-	if r.store != nil {
+	if r.store != nil && write {
 		rec := Record{Spec: s, Seller: a.Seller}
 		rec.Spec.PublicKey = string(keys.PublicPEM(pub))
 		if err := r.store.PutApp(rec); err != nil {

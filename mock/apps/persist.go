@@ -41,7 +41,7 @@ func (r *Registry) Restore(recs []Record) error {
 			}
 		}
 		seller := rec.Seller
-		if _, err := r.add(rec.Spec, pub, st, &seller); err != nil {
+		if _, err := r.add(rec.Spec, pub, st, &seller, false); err != nil {
 			return err
 		}
 	}

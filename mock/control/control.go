@@ -316,6 +316,7 @@ func (a *API) reset(c echo.Context) error {
 	if app == "" {
 		a.Faults.Clear()
 	}
+	a.Forgot("all", app)
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 

@@ -205,6 +205,11 @@ func (b *Book) Reset(app string) {
 	if b.store != nil {
 		_ = b.store.DeleteOrders(app)
 	}
+	b.reset(app)
+}
+
+// reset forgets from memory all orders, or one app's; b.mu is held.
+func (b *Book) reset(app string) {
 	if app == "" {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
 		b.byOutNo, b.claims, b.counts, b.nclaims = map[string][]*Order{}, map[string][]*Order{}, map[OrderStatus]int{}, 0

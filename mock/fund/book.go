@@ -154,6 +154,14 @@ func (b *Book) Reset(app string) {
 	}
 }
 
+// Forget drops an app's transfers and balance, or every app's for "",
+// from memory only: another replica reset them in the shared store.
+func (b *Book) Forget(app string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reset(app)
+}
+
 func (b *Book) reset(app string) {
 	b.credits++
 	if app == "" {

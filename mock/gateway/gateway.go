@@ -57,6 +57,14 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
+	// LaterBuyer, when set, keeps a simulated buyer's step where every
+	// replica can run it (--store) and reports true; otherwise the step goes
+	// on this process's scheduler.
+	LaterBuyer func(at time.Time, j BuyerJob) bool
+	// QueryPays, when set, counts the queries a simulated buyer waits for
+	// (pay_after_queries) where every replica counts them (--store).
+	QueryPays QueryPays
+
 	queryPays sync.Map // app|out_trade_no → queryPay: the queries left before the buyer pays, and who pays
 	sigs      sigCache
 	bills     billFiles

@@ -111,36 +111,55 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 		if after == nil || g.Sched == nil {
 			return
 		}
-		key := app + "|" + out
-		g.Sched.Schedule(clock.Job{At: cl.now.Add(time.Duration(*after)), Kind: "buyer." + string(what), Ref: out, Key: key,
-			Run: func(at time.Time) []clock.Fired {
-				var err error
-				switch {
-				case coupon && what == trade.ActPay:
-					_, err = g.Coupons.SenderPay(app, out, who)
-				case coupon && what == trade.ActClose:
-					_, err = g.Coupons.SenderClose(app, out)
-				case coupon:
-					return nil
-				default:
-					_, err = g.Trades.Act(app, out, what, who)
-				}
-				detail := "buyer " + string(what)
-				if err != nil {
-					detail += ": " + err.Error()
-				}
-				return []clock.Fired{{At: at, Kind: "buyer", Ref: out, Detail: detail}}
-			}})
+		j := BuyerJob{App: app, Out: out, What: what, Coupon: coupon, Who: who}
+		at := cl.now.Add(time.Duration(*after))
+		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
+			return
+		}
+		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: out, Key: app + "|" + out,
+			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
 	}
 	act(b.ScanAfter, trade.ActScan)
 	act(b.PayAfter, trade.ActPay)
 	act(b.FailAfter, trade.ActFail)
 	act(b.CloseAfter, trade.ActClose)
-	if b.PayAfterQueries > 0 && !coupon {
+	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
+		_ = g.QueryPays.PutQueryPay(app, out, b.PayAfterQueries, who) // the store reports failures
+	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who})
 	}
+}
+
+// BuyerJob is one thing a scenario's simulated buyer (or red-packet
+// sender) does at a time on the mock's clock.
+type BuyerJob struct {
+	App    string            `json:"app"`
+	Out    string            `json:"out"`
+	What   trade.BuyerAction `json:"what"`
+	Coupon bool              `json:"coupon,omitempty"`
+	Who    *fixtures.Buyer   `json:"who,omitempty"`
+}
+
+// RunBuyer does what the simulated buyer does at at.
+func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
+	var err error
+	switch {
+	case j.Coupon && j.What == trade.ActPay:
+		_, err = g.Coupons.SenderPay(j.App, j.Out, j.Who)
+	case j.Coupon && j.What == trade.ActClose:
+		_, err = g.Coupons.SenderClose(j.App, j.Out)
+	case j.Coupon:
+		return nil
+	default:
+		_, err = g.Trades.Act(j.App, j.Out, j.What, j.Who)
+	}
+	detail := "buyer " + string(j.What)
+	if err != nil {
+		detail += ": " + err.Error()
+	}
+	return []clock.Fired{{At: at, Kind: "buyer", Ref: j.Out, Detail: detail}}
 }
 
 type queryPay struct {
@@ -155,6 +174,13 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) {
 		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
 			out = t.OutTradeNo
 		}
+	}
+	if g.QueryPays != nil {
+		if pay, who, err := g.QueryPays.TakeQuery(app, out); err == nil && pay {
+			_, _ = g.Trades.Act(app, out, trade.ActScan, who)
+			_, _ = g.Trades.Act(app, out, trade.ActPay, who)
+		}
+		return
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {

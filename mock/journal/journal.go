@@ -46,6 +46,10 @@ type Options struct {
 	// MaxBytes is how many bytes of entries are kept (as counted by their
 	// strings plus a fixed overhead each); default 32 MiB, at least MinBytes.
 	MaxBytes int64
+	// PerReplica keeps the journal in this process's memory even when
+	// replicas share a database (--store): each lists only the requests it
+	// served, and writes none to the database.
+	PerReplica bool
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +113,9 @@ type Journal struct {
 	q     []Entry // oldest first, from head on
 	head  int
 	bytes int64
+	// st and w are set when replicas share the journal (Share).
+	st Store
+	w  *writer
 }
 
 // New makes a journal with the given bounds.
@@ -136,14 +143,23 @@ type Stats struct {
 
 // Stats counts the entries kept and their bytes.
 func (j *Journal) Stats() Stats {
+	if st := j.shared(); st != nil {
+		s, _ := st.JournalStats() // the store reports failures
+		return s
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return Stats{Entries: len(j.q) - j.head, Bytes: j.bytes}
 }
 
-// Add records an entry (a bounded copy of it) and returns its id.
+// Add records an entry (a bounded copy of it) and returns its id; a
+// shared journal's ids are the store's, given when the entry is written,
+// and Add returns 0.
 func (j *Journal) Add(e Entry) int {
 	e = bound(e)
+	if j.queue(e) {
+		return 0
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.init()
@@ -278,6 +294,13 @@ func (j *Journal) List(f Filter) []Entry {
 // (all when 0), and the id to pass as Before for the next page: 0 when
 // there is none.
 func (j *Journal) Page(f Filter) ([]Entry, int) {
+	if st := j.shared(); st != nil {
+		out, next, err := st.JournalPage(f)
+		if err != nil || out == nil {
+			out = []Entry{}
+		}
+		return out, next
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := []Entry{}
@@ -297,6 +320,10 @@ func (j *Journal) Page(f Filter) ([]Entry, int) {
 // Count is how many entries match f (its Limit and Before aside).
 func (j *Journal) Count(f Filter) int {
 	f.Before = 0
+	if st := j.shared(); st != nil {
+		n, _ := st.JournalCount(f)
+		return n
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
@@ -310,6 +337,10 @@ func (j *Journal) Count(f Filter) int {
 
 // Get returns one entry.
 func (j *Journal) Get(id int) (Entry, bool) {
+	if st := j.shared(); st != nil {
+		e, ok, _ := st.JournalEntry(id)
+		return e, ok
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	live := j.q[j.head:]
@@ -322,6 +353,9 @@ func (j *Journal) Get(id int) (Entry, bool) {
 
 // Clear forgets the entries of one app, or all.
 func (j *Journal) Clear(app string) {
+	if st := j.shared(); st != nil {
+		_ = st.ClearJournal(app) // the store reports failures
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var keep []Entry

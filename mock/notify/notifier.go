@@ -81,8 +81,9 @@ type Notifier struct {
 	outbox   *Outbox
 	http     *http.Client
 	seq      atomic.Int64
-	policies sync.Map // app|out_trade_no (or out_order_no) → Policy
-	shared   *shared  // set when replicas share the schedule (shared.go)
+	policies sync.Map        // app|out_trade_no (or out_order_no) → Policy
+	shared   *shared         // set when replicas share the schedule (shared.go)
+	pshared  *sharedPolicies // set when replicas share the policies (policies.go)
 }
 
 // Policy bends the notifications of one trade or red packet (a scenario's
@@ -98,7 +99,10 @@ type Policy struct {
 
 // SetPolicy sets the policy for the notifications of app's out_trade_no
 // (or out_order_no) from now on.
-func (n *Notifier) SetPolicy(app, out string, p Policy) { n.policies.Store(app+"|"+out, p) }
+func (n *Notifier) SetPolicy(app, out string, p Policy) {
+	n.policies.Store(app+"|"+out, p)
+	n.putShared(app, out, p)
+}
 
 // DropPolicy forgets the policy of one trade or red packet (one no longer
 // kept).
@@ -106,6 +110,12 @@ func (n *Notifier) DropPolicy(app, out string) { n.policies.Delete(app + "|" + o
 
 // ClearPolicies forgets every policy of an app, or all.
 func (n *Notifier) ClearPolicies(app string) {
+	n.clearShared(app)
+	n.ForgetPolicies(app)
+}
+
+// ForgetPolicies drops from memory every policy of an app, or all.
+func (n *Notifier) ForgetPolicies(app string) {
 	n.policies.Range(func(k, _ any) bool {
 		if app == "" || strings.HasPrefix(k.(string), app+"|") {
 			n.policies.Delete(k)
@@ -253,8 +263,8 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 // other.
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
 	var pol Policy
-	if v, ok := n.policies.Load(nf.AppID + "|" + nf.OutTradeNo); ok && nf.Kind != KindMessage {
-		pol = v.(Policy) // a scenario's then.notify bends notify_url's notifications only
+	if nf.Kind != KindMessage {
+		pol = n.policy(nf.AppID, nf.OutTradeNo) // a scenario's then.notify bends notify_url's notifications only
 	}
 	if pol.URL != "" {
 		nf.URL = pol.URL
@@ -270,7 +280,7 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		// Only this one is held back, so the next one overtakes it.
 		at, key = at.Add(time.Minute), key+"|reordered"
 		pol.Reorder = false
-		n.policies.Store(nf.AppID+"|"+nf.OutTradeNo, pol)
+		n.SetPolicy(nf.AppID, nf.OutTradeNo, pol)
 	}
 	for i := 0; i <= pol.Duplicate; i++ {
 		c := *nf

@@ -775,6 +775,16 @@ func (o *Outbox) waitOn(ctx context.Context, f *Filter, done func() bool) bool {
 func (o *Outbox) Clear(app string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.dropLocked(app)
+	if o.store != nil {
+		_ = o.store.DeleteNotifications(app) // the store reports failures
+	}
+	o.wakeLocked(nil)
+}
+
+// dropLocked takes every notification, or one app's, out of memory and
+// the indexes. The lock is held.
+func (o *Outbox) dropLocked(app string) {
 	type one struct {
 		seq uint64
 		h   *Notification
@@ -789,10 +799,6 @@ func (o *Outbox) Clear(app string) {
 	for _, g := range gone {
 		o.unindexLocked(g.seq, g.h)
 	}
-	if o.store != nil {
-		_ = o.store.DeleteNotifications(app) // the store reports failures
-	}
-	o.wakeLocked(nil)
 }
 
 // Counts is the number of notifications in each state, from counters kept

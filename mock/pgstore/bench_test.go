@@ -23,36 +23,29 @@ import (
 // round-robin: unique precreates (each a new trade: a transaction with an
 // insert) and queries of one trade (a read). Requests are signed before
 // the timer starts, so only the mocks' (and the database's) work counts;
-// all of it shares this machine's cores. cpu-µs/op is the CPU of this
-// process (mocks and client) and of the PostgreSQL server per request,
-// which moves less than wall time when the machine is shared. Report
-// ratios from one run:
+// all of it shares this machine's cores. postgres-1-journal-per-replica
+// keeps the journal in memory (journal.Options.PerReplica): against
+// postgres-1 it is the cost of the shared journal. Report ratios from one
+// run (-count N runs the four side by side N times):
 //
 //	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x
 func BenchmarkReplicas(b *testing.B) {
 	for _, method := range []string{"precreate", "query"} {
 		for _, c := range []struct {
-			name     string
-			replicas int
-			pg       bool
-		}{{"memory", 1, false}, {"postgres-1", 1, true}, {"postgres-2", 2, true}} {
-			b.Run(method+"/"+c.name, func(b *testing.B) { benchReplicas(b, method, c.replicas, c.pg) })
+			name       string
+			replicas   int
+			pg         bool
+			perReplica bool // the journal in memory, not shared
+		}{{"memory", 1, false, false}, {"postgres-1", 1, true, false}, {"postgres-1-journal-per-replica", 1, true, true},
+			{"postgres-2", 2, true, false}} {
+			b.Run(method+"/"+c.name, func(b *testing.B) { benchReplicas(b, method, c.replicas, c.pg, c.perReplica) })
 		}
 	}
 }
 
-// processCPU is the CPU time this process (the mocks and the benchmark's
-// client) has used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func benchReplicas(b *testing.B, method string, n int, pg bool) {
+func benchReplicas(b *testing.B, method string, n int, pg, perReplica bool) {
 	opts := mock.Options{TimestampTolerance: -1}
+	opts.Journal.PerReplica = perReplica
 	if pg {
 		opts.Store = pgURL(b)
 	}
@@ -86,8 +79,14 @@ func benchReplicas(b *testing.B, method string, n int, pg bool) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next, failed atomic.Int64
 	b.ResetTimer()
-	cpu0 := processCPU() + pgtest.ServerCPU()
 	start := time.Now()
+	pgCPU := func() time.Duration { // the memory runs have no server to count
+		if !pg {
+			return 0
+		}
+		return pgtest.ServerCPU()
+	}
+	cpu0, pg0 := selfCPU(), pgCPU()
 	for w := 0; w < 16; w++ {
 		wg.Add(1)
 		go func() {
@@ -112,12 +111,25 @@ func benchReplicas(b *testing.B, method string, n int, pg bool) {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	cpu := processCPU() + pgtest.ServerCPU() - cpu0
+	cpu, pgc := selfCPU()-cpu0, pgCPU()-pg0
 	b.StopTimer()
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cpu+pgc).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
 	b.ReportMetric(float64(pgstore.ReadBatches())/float64(b.N), "batches/op")
+	// CPU time per request moves less than throughput on a shared machine:
+	// this process (mocks and the load's client) and PostgreSQL's.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "mock-cpu-µs/req")
+	b.ReportMetric(float64(pgc.Microseconds())/float64(b.N), "pg-cpu-µs/req")
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d requests failed", f, b.N)
 	}
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

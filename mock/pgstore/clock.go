@@ -86,6 +86,9 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 	}
 	defer func() {
 		// The connection goes back to the pool: stop listening first (or drop it).
+		if conn.Conn().IsClosed() {
+			return // lost: the pool drops it
+		}
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if _, err := conn.Exec(c, "UNLISTEN *"); err != nil {
@@ -95,6 +98,10 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 	if sn, err := db.readClock(ctx); err == nil {
 		clockChanged(sn)
 	}
+	if db.missedResets(ctx) {
+		changed(forgetMissed)
+	}
+	db.listened.Store(true)
 	for _, k := range kinds {
 		changed(k)
 	}
@@ -107,7 +114,9 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 			return err
 		}
 		if n.Channel == changedChannel {
-			changed(n.Payload)
+			if !db.heard(n.Payload) {
+				changed(n.Payload)
+			}
 			continue
 		}
 		sn, err := db.readClock(ctx)

@@ -29,7 +29,7 @@ const (
 	KindFaults    = "faults"
 )
 
-var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults}
+var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults, KindPolicies, KindQueryPays}
 
 // put writes one value and, when that changed anything, tells every
 // replica; cond, when set, is a further condition on the stored row

@@ -15,6 +15,7 @@ import (
 	neturl "net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -151,6 +152,12 @@ type DB struct {
 	url   string
 	boots int64
 
+	bar barriers
+	// resets is the count of resets last seen; listened is set once the
+	// first LISTEN is in place.
+	resets   atomic.Int64
+	listened atomic.Bool
+
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
@@ -188,8 +195,10 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, schema+fundSchema); err != nil {
-			return err
+		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema} {
+			if _, err := tx.Exec(ctx, sc); err != nil {
+				return err
+			}
 		}
 		return tx.QueryRow(ctx, "SELECT nextval('alipay_mock_boots')").Scan(&db.boots)
 	})

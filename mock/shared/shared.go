@@ -54,4 +54,16 @@ type Deps struct {
 	// IDs makes identifiers; Log receives the mock's logs.
 	IDs *fixtures.Generator
 	Log *slog.Logger
+	// Forget, set when replicas share a database (--store), tells the
+	// other replicas to drop from memory what a reset or a clear just
+	// deleted from it: what is "all" or "notifications", app one app's or
+	// (empty) every app's.
+	Forget func(what, app string)
+}
+
+// Forgot tells the other replicas, if any, what was just reset or cleared.
+func (d *Deps) Forgot(what, app string) {
+	if d.Forget != nil {
+		d.Forget(what, app)
+	}
 }

@@ -252,6 +252,7 @@ func (d *Dashboard) reset(c echo.Context) error {
 	if d.Faults != nil {
 		d.Faults.Clear()
 	}
+	d.Forgot("all", "")
 	return seeOther(c, withQuery(DashboardPrefix, "reset", "done"))
 }
 

@@ -1,0 +1,111 @@
+package pgstore
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Jobs are what a replica planned for a time on the mock's clock and that
+// must happen even if that replica dies first: an async settlement's
+// message, a scenario's simulated buyer. The replica that plans one holds
+// its lease (wall time), renews it while it lives and runs the job on its
+// own scheduler, in order with the trade's other deadlines (Take). When it
+// dies its leases run out, and another replica claims the due jobs (FOR
+// UPDATE SKIP LOCKED) and runs them. A job is deleted once it has run.
+const jobsSchema = `
+CREATE TABLE IF NOT EXISTS alipay_mock_jobs (
+	id          text PRIMARY KEY,
+	kind        text NOT NULL,
+	app_id      text NOT NULL,
+	due         timestamptz NOT NULL,
+	lease_until timestamptz,
+	lease_owner text,
+	data        bytea NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alipay_mock_jobs_due ON alipay_mock_jobs (due);
+`
+
+// Job is one planned job.
+type Job struct {
+	ID    string
+	Kind  string
+	AppID string
+	Due   time.Time // on the mock's clock
+	Data  []byte
+}
+
+// PutJob plans a job, leased to this replica for lease; false when one
+// with the same id was planned already (it is kept as it is).
+func (db *DB) PutJob(j Job, lease time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7 * interval '1 millisecond')
+		ON CONFLICT (id) DO NOTHING`, j.ID, j.Kind, j.AppID, j.Due, j.Data, db.owner(), lease.Milliseconds())
+	return err == nil && tag.RowsAffected() == 1, db.failed(err)
+}
+
+// TakeJob renews this replica's lease of a job it planned, before it runs
+// it; false when the job is gone (run, or deleted by a reset) or another
+// replica claimed it.
+func (db *DB) TakeJob(id string, lease time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
+		WHERE id = $1 AND lease_owner = $2`, id, db.owner(), lease.Milliseconds())
+	return err == nil && tag.RowsAffected() == 1, db.failed(err)
+}
+
+// RenewJobs renews the leases of every job this replica holds: it is alive.
+func (db *DB) RenewJobs(lease time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() + $2 * interval '1 millisecond'
+		WHERE lease_owner = $1`, db.owner(), lease.Milliseconds())
+	return db.failed(err)
+}
+
+// ClaimJobs leases up to max jobs due at now that no live lease holds (a
+// dead replica's), for lease of wall time, oldest due first.
+func (db *DB) ClaimJobs(now time.Time, max int, lease time.Duration) ([]Job, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `UPDATE alipay_mock_jobs
+		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond', lease_owner = $2
+		WHERE id IN (SELECT id FROM alipay_mock_jobs
+			WHERE due <= $3 AND (lease_until IS NULL OR lease_until < clock_timestamp())
+			ORDER BY due LIMIT $4 FOR UPDATE SKIP LOCKED)
+		RETURNING id, kind, app_id, due, data`, lease.Milliseconds(), db.owner(), now, max)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		var j Job
+		if err := rows.Scan(&j.ID, &j.Kind, &j.AppID, &j.Due, &j.Data); err != nil {
+			return nil, db.failed(err)
+		}
+		out = append(out, j)
+	}
+	return out, db.failed(rows.Err())
+}
+
+// DoneJob deletes a job this replica has run.
+func (db *DB) DoneJob(id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_jobs WHERE id = $1 AND lease_owner = $2`, id, db.owner())
+	return db.failed(err)
+}
+
+// DeleteJobs deletes every planned job, or one app's.
+func (db *DB) DeleteJobs(app string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_jobs WHERE $1 = '' OR app_id = $1`, app)
+	return db.failed(err)
+}
+
+func (db *DB) owner() string { return "replica-" + strconv.FormatInt(db.boots, 10) }

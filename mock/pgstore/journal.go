@@ -1,0 +1,170 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+)
+
+// The request journal is one table every replica writes to (in batches,
+// off the requests' path: journal.Share) and reads from, newest first by
+// id (keyset pages), trimmed to --journal's bounds after each write.
+const journalSchema = `
+CREATE SEQUENCE IF NOT EXISTS alipay_mock_journal_ids;
+CREATE TABLE IF NOT EXISTS alipay_mock_journal (
+	id     bigint PRIMARY KEY,
+	app_id text NOT NULL,
+	method text NOT NULL,
+	failed boolean NOT NULL,
+	size   bigint NOT NULL,
+	data   bytea NOT NULL
+);
+`
+
+// Journal is the shared journal's store (journal.Store).
+func (db *DB) Journal() *Journal { return &Journal{db: db} }
+
+// Journal implements journal.Store.
+type Journal struct{ db *DB }
+
+// AppendJournal writes entries with ids from one sequence, in the order
+// given. Entries from different replicas are in the order they were
+// written, a few milliseconds after their answers.
+func (j *Journal) AppendJournal(es []journal.Entry) error {
+	apps := make([]string, len(es))
+	methods := make([]string, len(es))
+	failed := make([]bool, len(es))
+	sizes := make([]int64, len(es))
+	data := make([][]byte, len(es))
+	for i := range es {
+		e := &es[i]
+		b, err := json.Marshal(e)
+		if err != nil {
+			return j.db.failed(err)
+		}
+		apps[i], methods[i], failed[i], sizes[i], data[i] = e.AppID, e.Method, !e.Verified && e.StringToSign != "", e.Bytes(), b
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := j.db.pool.Exec(ctx, `INSERT INTO alipay_mock_journal (id, app_id, method, failed, size, data)
+		SELECT nextval('alipay_mock_journal_ids'), a, m, f, s, d
+		FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::bytea[]) WITH ORDINALITY AS x(a, m, f, s, d, n)
+		ORDER BY n`, apps, methods, failed, sizes, data)
+	return j.db.failed(err)
+}
+
+// TrimJournal deletes the oldest entries beyond the bounds (by count, then
+// by bytes), in one round trip.
+func (j *Journal) TrimJournal(o journal.Options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	b := &pgx.Batch{}
+	// One replica trims at a time (the batch is one transaction): two
+	// trimming the same rows would wait on each other's row locks.
+	b.Queue(`SELECT pg_advisory_xact_lock(7262862)`)
+	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM alipay_mock_journal ORDER BY id DESC OFFSET $1 LIMIT 1)`,
+		o.MaxEntries)
+	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM
+			(SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM alipay_mock_journal) w
+		WHERE total > $1 ORDER BY id DESC LIMIT 1)`, o.MaxBytes)
+	return j.db.failed(j.db.pool.SendBatch(ctx, b).Close())
+}
+
+// journalWhere is the filter of a read ($1 app, $2 method, $3 failed,
+// $4 before).
+const journalWhere = `($1 = '' OR app_id = $1) AND ($2 = '' OR method = $2) AND (NOT $3 OR failed) AND ($4 = 0 OR id < $4)`
+
+// JournalPage reads one page newest first, and the id below which the
+// next page starts (0: none).
+func (j *Journal) JournalPage(f journal.Filter) ([]journal.Entry, int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var limit any // NULL: all
+	if f.Limit > 0 {
+		limit = f.Limit + 1
+	}
+	rows, err := j.db.pool.Query(ctx, `SELECT id, size, data FROM alipay_mock_journal WHERE `+journalWhere+`
+		ORDER BY id DESC LIMIT $5`, f.AppID, f.Method, f.Failed, int64(f.Before), limit)
+	if err != nil {
+		return nil, 0, j.db.failed(err)
+	}
+	defer rows.Close()
+	out := []journal.Entry{}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, 0, j.db.failed(err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, j.db.failed(err)
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+		return out, out[len(out)-1].ID, nil
+	}
+	return out, 0, nil
+}
+
+func scanEntry(r pgx.Row) (journal.Entry, error) {
+	var id, size int64
+	var data []byte
+	if err := r.Scan(&id, &size, &data); err != nil {
+		return journal.Entry{}, err
+	}
+	var e journal.Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return journal.Entry{}, err
+	}
+	e.ID = int(id)
+	e.SetBytes(size)
+	return e, nil
+}
+
+// JournalCount counts the entries f matches (its Before and Limit aside).
+func (j *Journal) JournalCount(f journal.Filter) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var n int
+	err := j.db.pool.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_journal WHERE `+journalWhere,
+		f.AppID, f.Method, f.Failed, int64(0)).Scan(&n)
+	return n, j.db.failed(err)
+}
+
+// JournalEntry reads one entry.
+func (j *Journal) JournalEntry(id int) (journal.Entry, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	e, err := scanEntry(j.db.pool.QueryRow(ctx, `SELECT id, size, data FROM alipay_mock_journal WHERE id = $1`, int64(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return journal.Entry{}, false, nil
+	}
+	if err != nil {
+		return journal.Entry{}, false, j.db.failed(err)
+	}
+	return e, true, nil
+}
+
+// JournalStats counts the entries kept and their bytes.
+func (j *Journal) JournalStats() (journal.Stats, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var s journal.Stats
+	err := j.db.pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM alipay_mock_journal`).Scan(&s.Entries, &s.Bytes)
+	return s, j.db.failed(err)
+}
+
+// ClearJournal deletes one app's entries, or all.
+func (j *Journal) ClearJournal(app string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := j.db.pool.Exec(ctx, `DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1`, app)
+	return j.db.failed(err)
+}
+
+var _ journal.Store = (*Journal)(nil)

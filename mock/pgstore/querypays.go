@@ -1,0 +1,72 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+)
+
+// KindQueryPays are the simulated buyers waiting for a number of queries
+// (pay_after_queries), one per app and out_trade_no: every replica's
+// queries count down the same row.
+const KindQueryPays = "querypays"
+
+type queryPay struct {
+	Left int             `json:"left"`
+	Who  *fixtures.Buyer `json:"who,omitempty"`
+}
+
+// PutQueryPay stores a waiting buyer and tells every replica one exists.
+func (db *DB) PutQueryPay(app, out string, left int, who *fixtures.Buyer) error {
+	_, err := db.put(KindQueryPays, app+"|"+out, queryPay{Left: left, Who: who}, "")
+	return err
+}
+
+// TakeQuery counts one query under the row's lock; the query that takes
+// the count below zero pays, and the row goes.
+func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var data []byte
+	err := db.pool.QueryRow(ctx, `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', to_jsonb((data->>'left')::int - 1))
+		WHERE kind = $1 AND k = $2 RETURNING data`, KindQueryPays, app+"|"+out).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, db.failed(err)
+	}
+	var q queryPay
+	if err := json.Unmarshal(data, &q); err != nil {
+		return false, nil, err
+	}
+	if q.Left != -1 {
+		return false, nil, nil
+	}
+	_, err = db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, KindQueryPays, app+"|"+out)
+	return true, q.Who, db.failed(err)
+}
+
+// DeleteQueryPays deletes one app's waiting buyers, or every app's.
+func (db *DB) DeleteQueryPays(app string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND ($2 = '' OR starts_with(k, $2 || '|'))`, KindQueryPays, app)
+	return db.failed(err)
+}
+
+// SomeQueryPays reports whether any buyer waits for queries.
+func (db *DB) SomeQueryPays() (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var some bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alipay_mock_kv WHERE kind = $1)`, KindQueryPays).Scan(&some)
+	return some, db.failed(err)
+}
+
+var _ gateway.QueryPays = (*DB)(nil)

@@ -1,0 +1,389 @@
+package pgstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// entry is a journal entry as the control API gives it.
+type entry struct {
+	ID       int               `json:"id"`
+	Method   string            `json:"method"`
+	Params   map[string]string `json:"params"`
+	Verified bool              `json:"verified"`
+	Response string            `json:"response"`
+}
+
+// journalOf lists one replica's journal, newest first.
+func journalOf(m *mocktest.Mock, query string) []entry {
+	var list []entry
+	m.ControlJSON(http.MethodGet, "/journal?"+query, nil, http.StatusOK, &list)
+	return list
+}
+
+// waitJournal waits until m's journal lists n entries (entries are written
+// after their answer leaves, in batches).
+func waitJournal(t *testing.T, m *mocktest.Mock, n int) []entry {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		list := journalOf(m, "")
+		if len(list) == n {
+			return list
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("journal lists %d entries, want %d", len(list), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestReplicasShareTheJournal(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{Journal: journal.Options{MaxEntries: 6}})
+	// Four requests on two replicas; the third, which served none, lists them all.
+	for i := 0; i < 4; i++ {
+		rs[i%2].Call("alipay.trade.query", `{"out_trade_no":"J`+strconv.Itoa(i)+`"}`)
+	}
+	all := waitJournal(t, rs[2], 4)
+	seen := map[string]bool{}
+	for _, e := range all {
+		seen[e.Params["biz_content"]] = true
+		if e.Method != "alipay.trade.query" || !e.Verified || e.Response == "" {
+			t.Fatalf("entry as read on another replica: %+v", e)
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("want the four requests, got %v", seen)
+	}
+	// Pages on one replica walk every entry once, newest first; an entry
+	// is read by id on any replica.
+	var ids []int
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 4 {
+			t.Fatal("pages never end")
+		}
+		path := "/journal?limit=3"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		b := rs[1].Control(http.MethodGet, path, nil, http.StatusOK)
+		var page []entry
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			ids = append(ids, e.ID)
+		}
+		cursor = nextCursor(t, rs[1], path)
+		if cursor == "" {
+			break
+		}
+	}
+	if len(ids) != 4 {
+		t.Fatalf("pages gave %v", ids)
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] >= ids[i-1] {
+			t.Fatalf("not newest first: %v", ids)
+		}
+	}
+	var one entry
+	rs[0].ControlJSON(http.MethodGet, "/journal/"+strconv.Itoa(ids[3]), nil, http.StatusOK, &one)
+	if one.ID != ids[3] || one.Method != "alipay.trade.query" {
+		t.Fatalf("entry by id: %+v", one)
+	}
+	// The bound (--journal-entries) holds for the table: the newest six.
+	for i := 4; i < 10; i++ {
+		rs[i%3].Call("alipay.trade.query", `{"out_trade_no":"J`+strconv.Itoa(i)+`"}`)
+	}
+	// Replicas write their entries a few milliseconds after the answer, so
+	// two replicas' entries may be listed in either order: wait for all six.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n := 0
+		for _, e := range journalOf(rs[2], "") {
+			if no, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(e.Params["biz_content"], `{"out_trade_no":"J`), `"}`)); no >= 4 {
+				n++
+			}
+		}
+		if n == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the six newest requests listed", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, r := range rs {
+		if got := journalOf(r, ""); len(got) != 6 {
+			t.Fatalf("journal keeps %d entries, want 6", len(got))
+		}
+	}
+	// Failed signatures are found by filter on every replica.
+	bad := rs[0].Params("alipay.trade.query", `{"out_trade_no":"JBAD"}`, func(p map[string]string) { p["sign"] = "AAAA" })
+	rs[0].Post(bad)
+	deadline = time.Now().Add(15 * time.Second)
+	for len(journalOf(rs[1], "failed=true")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the failed request is not listed on another replica")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Cleared on one, empty on all.
+	rs[1].Control(http.MethodDelete, "/journal", nil, http.StatusOK)
+	for i, r := range rs {
+		if got := journalOf(r, ""); len(got) != 0 {
+			t.Fatalf("replica %d still lists %d entries after a clear", i, len(got))
+		}
+	}
+}
+
+// nextCursor is the X-Next-Cursor of a GET on path.
+func nextCursor(t *testing.T, m *mocktest.Mock, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, m.URL+"/_mock"+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("X-Next-Cursor")
+}
+
+func TestReplicasSeeAResetAtOnce(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	payTo := func(m *mocktest.Mock, out string) {
+		t.Helper()
+		r, err := try(m, "alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = merchant.URL })
+		if err != nil || !ok(r) {
+			t.Fatalf("pay %s: %v %v", out, r, err)
+		}
+	}
+	payTo(rs[0], "RS1")
+	// Replica B knows the trade and lists its notification.
+	rs[1].WaitNotifications(notify.Filter{OutTradeNo: "RS1"}, 1)
+	rs[1].Control(http.MethodGet, "/trades/RS1", nil, http.StatusOK)
+
+	// Reset on A: B's very next reads show the reset state.
+	rs[0].Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	var list []notify.Notification
+	rs[1].ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
+	if len(list) != 0 {
+		t.Fatalf("replica B lists %d notifications right after a reset on A", len(list))
+	}
+	rs[1].Control(http.MethodGet, "/trades/RS1", nil, http.StatusNotFound)
+	if n := rs[1].Srv.Trades.Len(); n != 0 {
+		t.Fatalf("replica B keeps %d trades in memory after a reset on A", n)
+	}
+
+	// A clear of notifications on B: gone from A at once too, and what is
+	// written afterwards is listed again.
+	payTo(rs[1], "RS2")
+	rs[0].WaitNotifications(notify.Filter{OutTradeNo: "RS2"}, 1)
+	rs[1].Control(http.MethodDelete, "/notifications", nil, http.StatusOK)
+	rs[0].ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
+	if len(list) != 0 {
+		t.Fatalf("replica A lists %d notifications right after a clear on B", len(list))
+	}
+	payTo(rs[1], "RS3")
+	rs[0].WaitNotifications(notify.Filter{OutTradeNo: "RS3"}, 1)
+}
+
+// settleAsync pays out, binds a receiver and settles 1.00 to it async on
+// m; it returns the settle_no.
+func settleAsync(t *testing.T, m *mocktest.Mock, out string) string {
+	t.Helper()
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
+	if !ok(paid) {
+		t.Fatalf("pay: %v", paid)
+	}
+	if b := m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"B`+out+`","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`); !ok(b) {
+		t.Fatalf("bind: %v", b)
+	}
+	s := m.Call("alipay.trade.order.settle", `{"out_request_no":"ST`+out+`","trade_no":"`+paid["trade_no"].(string)+
+		`","royalty_mode":"async","royalty_parameters":[{"trans_in":"2088000000000002","amount":"1.00"}]}`)
+	if !ok(s) {
+		t.Fatalf("settle: %v", s)
+	}
+	return s["settle_no"].(string)
+}
+
+// withAppGateway registers the dev app again on m with app_gateway_url u
+// and waits until every replica knows it (at once since control reads
+// catch up, but a wait keeps the test about the message).
+func withAppGateway(t *testing.T, rs []*mocktest.Mock, u string) {
+	t.Helper()
+	body := map[string]string{"app_id": keys.DevAppID, "public_key": string(keys.DevFile("app_public_key.pem")),
+		"sign_type": "RSA2", "app_gateway_url": u}
+	rs[0].Control(http.MethodPost, "/apps", body, http.StatusCreated)
+	deadline := time.Now().Add(15 * time.Second)
+	for _, r := range rs {
+		for {
+			var list []map[string]any
+			r.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+			found := false
+			for _, a := range list {
+				found = found || (a["app_id"] == keys.DevAppID && a["app_gateway_url"] == u)
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica %s does not know the app gateway: %v", r.URL, list)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestReplicasSendADeadReplicasSettleMessage(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 3, mock.Options{})
+	withAppGateway(t, rs, gw.URL+"/gateway")
+	settleNo := settleAsync(t, rs[0], "SD1")
+	rs[0].Srv.Close() // the replica that took the settlement is gone
+	rs[1].Advance("4s")
+	rs[2].Advance("1s") // done now: one of the live replicas sends it
+	waitCalls(t, gw, 1)
+	c := gw.Calls()[0]
+	if c.Form.Get("msg_method") != notify.SettleNotify || !strings.Contains(c.Form.Get("biz_content"), settleNo) {
+		t.Fatalf("message: %v", c.Form)
+	}
+	rs[1].WaitNotifications(notify.Filter{OutTradeNo: "SD1", State: notify.Delivered}, 1)
+	if n := len(gw.Calls()); n != 1 {
+		t.Fatalf("the message was sent %d times, want once", n)
+	}
+}
+
+func TestReplicasRunADeadReplicasSimulatedBuyer(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=slow",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 10s, pay_after: 30s}}\n", http.StatusCreated)
+	if r := rs[0].Call("alipay.trade.precreate", `{"out_trade_no":"SB1","total_amount":"2.00","subject":"s"}`); !ok(r) {
+		t.Fatalf("precreate: %v", r)
+	}
+	rs[0].Srv.Close() // the replica that planned the buyer is gone
+	rs[1].Advance("31s")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		q := rs[2].Call("alipay.trade.query", `{"out_trade_no":"SB1"}`)
+		if q["trade_status"] == "TRADE_SUCCESS" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dead replica's simulated buyer never paid: %v", q)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReplicaThatMissedAResetForgetsWhenItListensAgain(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	url := pgURL(t)
+	// Replica B names its connections, so the test can drop its listener only.
+	bURL := url + "?application_name=replica_b"
+	if strings.Contains(url, "?") {
+		bURL = url + "&application_name=replica_b"
+	}
+	rs := []*mocktest.Mock{mocktest.New(t, mock.Options{Store: url}), mocktest.New(t, mock.Options{Store: bURL})}
+	if r, err := try(rs[0], "alipay.trade.pay", `{"out_trade_no":"MR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }); err != nil || !ok(r) {
+		t.Fatalf("pay: %v %v", r, err)
+	}
+	rs[1].WaitNotifications(notify.Filter{OutTradeNo: "MR1"}, 1)
+	// Drop B's listening connection, and reset on A while B does not listen.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE query LIKE 'LISTEN %' AND application_name = 'replica_b'`); err != nil {
+		t.Fatal(err)
+	}
+	rs[0].Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	// Replica B listens again within a second or so, and drops its copy.
+	outbox := rs[1].Srv.Notifier.Outbox()
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if !outbox.WaitFunc(wctx, func() bool { return len(outbox.List(notify.Filter{})) == 0 }) {
+		t.Fatalf("replica B keeps %d notifications a reset deleted while it was not listening", len(outbox.List(notify.Filter{})))
+	}
+}
+
+func TestReplicasApplyAScenariosNotificationPolicyWhereverTheBuyerPays(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=quiet",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: PQ1}}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
+	r, err := try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"PQ1","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("precreate: %v %v", r, err)
+	}
+	// The buyer pays on the other replica, which builds the notification.
+	rs[1].Control(http.MethodPost, "/trades/PQ1/pay", nil, http.StatusOK)
+	got := rs[1].WaitNotifications(notify.Filter{OutTradeNo: "PQ1"}, 1)
+	if got[0].State != notify.Suppressed {
+		t.Fatalf("the scenario's suppress did not hold on the replica the buyer paid through: %+v", got[0])
+	}
+	// A trade the rule does not name is notified as usual.
+	r, err = try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"PQ2","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("precreate: %v %v", r, err)
+	}
+	rs[1].Control(http.MethodPost, "/trades/PQ2/pay", nil, http.StatusOK)
+	waitCalls(t, merchant, 1)
+	if c := merchant.Calls(); len(c) != 1 || c[0].Form.Get("out_trade_no") != "PQ2" {
+		t.Fatalf("merchant got %d notifications, want PQ2's only", len(c))
+	}
+}
+
+func TestReplicasSendASettleMessageOnce(t *testing.T) {
+	gw := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 3, mock.Options{})
+	withAppGateway(t, rs, gw.URL+"/gateway")
+	settleAsync(t, rs[0], "SO1")
+	rs[1].Advance("5s") // on another replica: the one that planned it sends it
+	rs[2].WaitNotifications(notify.Filter{OutTradeNo: "SO1", State: notify.Delivered}, 1)
+	var list []notify.Notification
+	rs[2].ControlJSON(http.MethodGet, "/notifications?out_trade_no=SO1", nil, http.StatusOK, &list)
+	if len(list) != 1 || len(gw.Calls()) != 1 {
+		t.Fatalf("%d messages listed, %d sent; want one", len(list), len(gw.Calls()))
+	}
+}
+
+func TestReplicasCountABuyersQueriesTogether(t *testing.T) {
+	rs := replicas(t, 3, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=polls",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.create}\n    then: {buyer: {pay_after_queries: 2}}\n", http.StatusCreated)
+	if r := rs[0].Call("alipay.trade.create", `{"out_trade_no":"QP1","total_amount":"1.00","subject":"s","buyer_id":"2088102177846880"}`); !ok(r) {
+		t.Fatalf("create: %v", r)
+	}
+	// Two queries on two other replicas see the trade waiting; the third,
+	// wherever it lands, sees it paid.
+	for i, want := range []string{"WAIT_BUYER_PAY", "WAIT_BUYER_PAY", "TRADE_SUCCESS"} {
+		q := rs[(i+1)%3].Call("alipay.trade.query", `{"out_trade_no":"QP1"}`)
+		if q["trade_status"] != want {
+			t.Fatalf("query %d: %v, want %s", i+1, q["trade_status"], want)
+		}
+	}
+}

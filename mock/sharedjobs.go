@@ -1,0 +1,192 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// With --store, what one replica plans for later and that nothing else
+// could rebuild is a shared job (pgstore.Job): an async settlement's
+// message and a scenario's simulated buyer. The replica that plans it runs
+// it on its own scheduler, in order with the trade's deadlines, as without
+// --store; if it dies first, its lease runs out and another replica runs
+// it (runJobs). Trades' and red packets' own deadlines need no job: they
+// are columns of their rows, which every replica sweeps (sweepTrades).
+
+// jobLease is how long a replica holds a job it planned or claimed without
+// renewing the lease; renewJobs renews them well within it.
+const (
+	jobLease  = 5 * time.Second
+	renewJobs = time.Second
+)
+
+// Kinds of shared job.
+const (
+	jobSettle = "settle"
+	jobBuyer  = "buyer"
+)
+
+// settleJob is what the message of an async settlement needs.
+type settleJob struct {
+	AppID      string           `json:"app_id"`
+	ISVAppID   string           `json:"isv_app_id,omitempty"`
+	TradeNo    string           `json:"trade_no"`
+	OutTradeNo string           `json:"out_trade_no"`
+	Settlement trade.Settlement `json:"settlement"`
+}
+
+// laterSettle plans a settlement's message as a shared job; false when
+// the mock has no shared store (or the write failed: then it is planned
+// here, as without one).
+func (s *Server) laterSettle(t trade.Trade, st trade.Settlement) bool {
+	if s.pg == nil {
+		return false
+	}
+	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
+	if err != nil {
+		return false
+	}
+	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
+		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo)
+}
+
+// laterBuyer plans a simulated buyer's step as a shared job
+// (gateway.LaterBuyer).
+func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return false
+	}
+	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
+	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data},
+		"buyer."+string(j.What), j.Out, j.App+"|"+j.Out)
+}
+
+// laterJob stores j, leased to this replica, and puts it on this
+// replica's scheduler (kind, ref and key as the job would have without
+// --store): the scheduler runs it if the lease is still this replica's.
+func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) bool {
+	put, err := s.pg.PutJob(j, jobLease)
+	if err != nil {
+		return false
+	}
+	if !put {
+		return true // planned already
+	}
+	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
+		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
+			return nil // run by another replica, or reset
+		}
+		out := s.runJob(s.gw, j)
+		_ = s.pg.DoneJob(j.ID) // the store reports failures
+		return out
+	}})
+	return true
+}
+
+// runJobs renews the leases of the jobs this replica planned, and runs
+// the due jobs of dead replicas (whose leases ran out): when the clock
+// moves, and every poll (so they are taken over within a poll of the
+// lease running out).
+func (s *Server) runJobs(gw *gateway.Gateway) {
+	t := time.NewTicker(sharedPoll)
+	defer t.Stop()
+	renewed := time.Now()
+	for {
+		if time.Since(renewed) >= renewJobs {
+			_ = s.pg.RenewJobs(jobLease) // the store reports failures
+			renewed = time.Now()
+		}
+		moved := s.Clock.Moved()
+		for {
+			due, err := s.pg.ClaimJobs(s.Clock.Now(), 64, jobLease)
+			if err != nil || len(due) == 0 {
+				break
+			}
+			for _, j := range due {
+				s.runJob(gw, j)
+				_ = s.pg.DoneJob(j.ID) // the store reports failures
+			}
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-moved:
+		case <-t.C:
+		}
+	}
+}
+
+// runJob does what a job planned; one that cannot be read is dropped.
+func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) []clock.Fired {
+	switch j.Kind {
+	case jobSettle:
+		var sj settleJob
+		if json.Unmarshal(j.Data, &sj) != nil {
+			return nil
+		}
+		t := trade.Trade{AppID: sj.AppID, ISVAppID: sj.ISVAppID, TradeNo: sj.TradeNo, OutTradeNo: sj.OutTradeNo}
+		return s.settleDone(t, sj.Settlement, j.Due)
+	case jobBuyer:
+		var bj gateway.BuyerJob
+		if json.Unmarshal(j.Data, &bj) != nil {
+			return nil
+		}
+		return gw.RunBuyer(bj, j.Due)
+	}
+	return nil
+}
+
+// forgetShared is Deps.Forget with --store: the jobs of what was reset go
+// (the resetting replica deletes them), and the other replicas hear what
+// to drop from memory.
+func (s *Server) forgetShared(what, app string) {
+	if what == pgstore.ForgetAll { // the store reports failures
+		_ = s.pg.DeleteJobs(app)
+		_ = s.pg.DeleteQueryPays(app)
+	}
+	_ = s.pg.Forget(what, app)
+}
+
+// forget drops from this replica's memory what another replica reset or
+// cleared in the database.
+func (s *Server) forget(what, app string) {
+	switch what {
+	case pgstore.ForgetAll:
+		s.Trades.Forget(app)
+		s.Coupons.Forget(app)
+		s.Fund.Forget(app)
+		s.Notifier.Outbox().Forget(app)
+		s.Notifier.ForgetPolicies(app)
+	case pgstore.ForgetNotifications:
+		s.Notifier.Outbox().Forget(app)
+	default:
+		return
+	}
+	s.refollow.Store(true) // read again what is left, or was written since
+}
+
+// catchUp makes every control-API and dashboard request see what other
+// replicas changed before it came (a reset, a clear, apps, the clock):
+// it waits until this replica's listener has handled every notice
+// committed so far (pgstore.CatchUp).
+func (s *Server) catchUp(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		// The health check answers at once, even with the database down.
+		if s.pg != nil && c.Path() != control.Prefix+"/health" {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
+			s.pg.CatchUp(ctx)
+			cancel()
+		}
+		return next(c)
+	}
+}
