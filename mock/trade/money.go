@@ -8,8 +8,11 @@ package trade
 func (b *Book) EachPaid(app string, f func(t *Trade)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, t := range b.byNo {
-		if t.AppID == app && t.Paid != nil {
+	for _, c := range b.byNo {
+		if b.appOf(c) != app {
+			continue
+		}
+		if t := b.view(c); t.Paid != nil {
 			f(t)
 		}
 	}
