@@ -69,7 +69,7 @@ func TestTradeReadBackFromItsRecordAnswersTheSame(t *testing.T) {
 	_, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "C1",
 		TotalAmount: amount.MustParse("120.50"), Subject: "compact 紧凑", Body: "body text",
 		DiscountableAmount: amount.MustParse("20.00"), StoreID: "S01", OperatorID: "op7", TerminalID: "T9",
-		GoodsDetail: []client.Goods{{GoodsID: "g1", GoodsName: "杯子", Quantity: 2, Price: amount.MustParse("60.25")}},
+		GoodsDetail:    []client.Goods{{GoodsID: "g1", GoodsName: "杯子", Quantity: 2, Price: amount.MustParse("60.25")}},
 		PassbackParams: "pass%20back", TimeoutExpress: "90m"}})
 	if err != nil {
 		t.Fatal(err)
