@@ -100,6 +100,8 @@ type Book struct {
 	locs    locTable
 	scratch []byte
 	warmed  []*cell
+	// extras are the rare nested fields of the few trades that have them.
+	extras map[*cell]*extras
 	// deadlines queue every trade's next deadline (cell.go): one timer
 	// for them all instead of one scheduler job per trade.
 	deadlines deadlineHeap
@@ -183,6 +185,7 @@ func (b *Book) reset(app string) {
 		b.strs.reset()
 		b.locs.reset()
 		b.deadlines, b.dueCount = nil, 0
+		b.extras = map[*cell]*extras{}
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
@@ -202,6 +205,7 @@ func (b *Book) reset(app string) {
 	for _, c := range gone {
 		b.unindex(b.warm(c))
 		b.setDue(c, 0)
+		delete(b.extras, c)
 		c.gone = true
 	}
 	b.ledger.Retain(func(c *cell) bool { return !c.gone })

@@ -16,7 +16,6 @@ import (
 // nothing in it to follow.
 type cell struct {
 	rec     string
-	x       *extras
 	hot     *Trade
 	sameOut *cell // the next trade of another app with the same out_trade_no
 	seq     uint64
@@ -39,7 +38,7 @@ func (b *Book) warm(c *cell) *Trade {
 	}
 	if c.hot == nil {
 		d := decoder{rec: c.rec, strs: &b.strs, locs: &b.locs}
-		t := d.decode(c.x)
+		t := d.decode(b.extras[c])
 		t.seq, t.c = c.seq, c
 		c.hot = t
 		b.warmed = append(b.warmed, c)
@@ -54,7 +53,7 @@ func (b *Book) view(c *cell) *Trade {
 		return c.hot
 	}
 	d := decoder{rec: c.rec, strs: &b.strs, locs: &b.locs}
-	t := d.decode(c.x)
+	t := d.decode(b.extras[c])
 	t.seq = c.seq
 	return t
 }
@@ -89,10 +88,16 @@ func (b *Book) cool() (earlier bool) {
 		}
 		t.c = nil
 		e := encoder{buf: b.scratch[:0], strs: &b.strs, locs: &b.locs}
-		c.x = e.encode(t)
+		x, k := e.encode(t)
+		if x != nil {
+			b.extras[c] = x
+		} else if b.extras[c] != nil {
+			delete(b.extras, c)
+		}
 		b.scratch = e.buf
 		if string(e.buf) != c.rec { // a read leaves the record as it was
 			c.rec = string(e.buf)
+			b.rekey(c, t, k)
 		}
 		var due int64
 		if at, ok := b.deadline(t); ok {
@@ -111,6 +116,23 @@ func (b *Book) cool() (earlier bool) {
 	}
 	after := b.earliest()
 	return after != 0 && (before == 0 || after < before)
+}
+
+// rekey files c under keys that are bytes of its record rather than
+// strings of their own: the trade's numbers and tokens are then held
+// once. The old keys are dropped, so no index holds an old record. The
+// lock is held.
+func (b *Book) rekey(c *cell, t *Trade, k keys) {
+	re := func(m map[string]*cell, old string, s span) {
+		if old != "" && m[old] == c {
+			delete(m, old)
+			m[c.rec[s.from:s.to]] = c
+		}
+	}
+	re(b.byNo, t.TradeNo, k.no)
+	re(b.byOut, t.OutTradeNo, k.out)
+	re(b.byQR, t.QRToken, k.qr)
+	re(b.byPage, t.CashierToken, k.page)
 }
 
 // nanos is a deadline as unix nanoseconds (never 0; the far future past

@@ -107,6 +107,21 @@ func (e *encoder) lit(s string) {
 	e.buf = append(e.buf, s...)
 }
 
+// key writes s out and returns where its bytes are in the record: the
+// book's indexes key the trade by these bytes (cell.go rekey).
+func (e *encoder) key(s string) span {
+	e.uv(uint64(len(s)) << 1)
+	at := len(e.buf)
+	e.buf = append(e.buf, s...)
+	return span{at, len(e.buf)}
+}
+
+// span is where a string is in a record.
+type span struct{ from, to int }
+
+// keys are where a record holds the strings the book indexes it by.
+type keys struct{ no, out, qr, page span }
+
 // shared writes s as its number in the table (odd), or out when the table
 // is full.
 func (e *encoder) shared(s string) {
@@ -142,12 +157,14 @@ func (e *encoder) time(t time.Time) {
 }
 
 // encode appends t's record to e.buf (seq and the book's bookkeeping are
-// the cell's) and returns t's rare fields, nil when it has none.
-func (e *encoder) encode(t *Trade) *extras {
+// the cell's) and returns t's rare fields, nil when it has none, and
+// where its index keys are in the record.
+func (e *encoder) encode(t *Trade) (*extras, keys) {
+	var k keys
 	e.shared(t.AppID) // first: appOf reads it without decoding the rest
 	e.shared(t.ISVAppID)
-	e.lit(t.TradeNo)
-	e.lit(t.OutTradeNo)
+	k.no = e.key(t.TradeNo)
+	k.out = e.key(t.OutTradeNo)
 	e.shared(t.Method)
 	e.shared(t.ProductCode)
 	e.shared(string(t.Status))
@@ -189,8 +206,8 @@ func (e *encoder) encode(t *Trade) *extras {
 	e.shared(t.Seller.Email)
 	e.shared(t.Seller.Name)
 	e.lit(t.AuthCode)
-	e.lit(t.QRToken)
-	e.lit(t.CashierToken)
+	k.qr = e.key(t.QRToken)
+	k.page = e.key(t.CashierToken)
 	e.shared(t.StoreID)
 	e.shared(t.OperatorID)
 	e.shared(t.TerminalID)
@@ -228,10 +245,10 @@ func (e *encoder) encode(t *Trade) *extras {
 	}
 	if t.Goods == nil && t.Vouchers == nil && t.Refunds == nil && t.Syncs == nil && t.Settlements == nil &&
 		len(t.RoyaltyInfo) == 0 && len(t.SettleInfo) == 0 {
-		return nil
+		return nil, k
 	}
 	return &extras{Goods: t.Goods, Vouchers: t.Vouchers, Refunds: t.Refunds, Syncs: t.Syncs,
-		Settlements: t.Settlements, RoyaltyInfo: t.RoyaltyInfo, SettleInfo: t.SettleInfo}
+		Settlements: t.Settlements, RoyaltyInfo: t.RoyaltyInfo, SettleInfo: t.SettleInfo}, k
 }
 
 // decoder reads a record. Strings written out are taken from the record

@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"strings"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -131,10 +132,11 @@ func (b *Book) dropOut(t *Trade) {
 	head := b.byOut[t.OutTradeNo]
 	switch {
 	case head == c:
-		if c.sameOut == nil {
-			delete(b.byOut, t.OutTradeNo)
-		} else {
-			b.byOut[t.OutTradeNo] = c.sameOut
+		// The key may be bytes of c's record (rekey): the next trade gets
+		// a key of its own rather than keep c's record alive.
+		delete(b.byOut, t.OutTradeNo)
+		if c.sameOut != nil {
+			b.byOut[strings.Clone(t.OutTradeNo)] = c.sameOut
 		}
 	case head != nil:
 		for p := head; p.sameOut != nil; p = p.sameOut {
@@ -212,6 +214,7 @@ func (b *Book) remove(t *Trade) {
 	}
 	b.ledger.Remove(t.seq)
 	b.setDue(t.c, 0)
+	delete(b.extras, t.c)
 	t.c.gone = true
 }
 
