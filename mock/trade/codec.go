@@ -252,7 +252,7 @@ func (e *encoder) encode(t *Trade) (*extras, keys) {
 }
 
 // decoder reads a record. Strings written out are taken from the record
-// itself, without a copy.
+// itself, without a copy, but for the trade's numbers.
 type decoder struct {
 	rec  string
 	at   int
@@ -319,8 +319,11 @@ func (d *decoder) decode(x *extras) *Trade {
 	t := &Trade{}
 	t.AppID = d.str()
 	t.ISVAppID = d.str()
-	t.TradeNo = d.str()
-	t.OutTradeNo = d.str()
+	// Copies, not bytes of the record: these two are what others keep
+	// (a notification keeps its trade's numbers), and a copy does not
+	// hold a record the trade may have replaced since.
+	t.TradeNo = strings.Clone(d.str())
+	t.OutTradeNo = strings.Clone(d.str())
 	t.Method = d.str()
 	t.ProductCode = d.str()
 	t.Status = Status(d.str())
