@@ -15,8 +15,8 @@ import (
 )
 
 // tradeEvent is the trade book's observer: it hands events to the notifier
-// and puts the trade's next deadline (expiry, end of the refund window) on
-// the scheduler, keyed like the trade's notifications so they stay in order.
+// and plans async settlements' messages. The trade's deadlines (expiry,
+// end of the refund window) are the book's own queue (armTrades).
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 	// A trade no buyer scanned does not exist for its merchant in
 	// production, so nothing is notified for it (docs/differences.md).
