@@ -130,19 +130,25 @@ func TestTradeDeadlinesFireAtTheirOwnTimes(t *testing.T) {
 		}
 		return tradeNoOf(t, postTrade(t, s, out, "scan"))
 	}
-	// Made in an order that is not their deadlines' order.
-	late := open("D30", "30m")
-	early := open("D5", "5m")
-	mid := open("D10", "10m")
-	paid := open("DP", "5m")
-	postTrade(t, s, paid, "pay") // its expiry no longer applies; the refund window's end does
 	var clk struct {
 		Pending int    `json:"pending_jobs"`
 		Next    string `json:"next_due"`
 	}
+	// A paid trade's expiry no longer stands: the clock's next job is the
+	// end of its refund window.
+	paid := open("DP", "5m")
+	postTrade(t, s, paid, "pay")
 	getJSON(t, s.URL()+"/_mock/clock", &clk)
-	if clk.Pending != 4 {
-		t.Errorf("%d jobs pending, want the 4 trades' deadlines", clk.Pending)
+	if clk.Pending != 1 || clk.Next != timestamp.Format(epoch.Add(365*24*time.Hour)) {
+		t.Errorf("after paying: %d pending, next due %v, want 1 at the end of the refund window", clk.Pending, clk.Next)
+	}
+	// Made in an order that is not their deadlines' order.
+	late := open("D30", "30m")
+	early := open("D5", "5m")
+	mid := open("D10", "10m")
+	getJSON(t, s.URL()+"/_mock/clock", &clk)
+	if clk.Pending != 4 || clk.Next != timestamp.Format(epoch.Add(5*time.Minute)) {
+		t.Errorf("%d jobs pending, next due %v: want the 4 trades' deadlines, the first in 5m", clk.Pending, clk.Next)
 	}
 
 	fired, _ := advance(t, s, "12m")
@@ -177,8 +183,9 @@ func TestTradeDeadlinesFireAtTheirOwnTimes(t *testing.T) {
 	if got := tradeFired(fired); !sameFired(got, want) {
 		t.Errorf("second advance fired %+v, want %+v", got, want)
 	}
+	clk.Next = ""
 	getJSON(t, s.URL()+"/_mock/clock", &clk)
-	if clk.Pending != 0 {
+	if clk.Pending != 0 || clk.Next != "" {
 		t.Errorf("%d jobs pending after every deadline ran", clk.Pending)
 	}
 }

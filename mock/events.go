@@ -66,18 +66,23 @@ type tradeTimer struct {
 // tradeDeadlines is the Ref and Key of the trade timer's job.
 const tradeDeadlines = "trade-deadlines"
 
-// armTrades puts the trade timer at the book's earliest deadline, unless
-// it already stands there or earlier. The book calls it when a change
-// makes a deadline the earliest.
+// armTrades puts the trade timer at the book's earliest deadline, or
+// takes it off when no trade has one. The book calls it when a change
+// moves the earliest deadline, so the clock's next_due is a deadline that
+// still stands (a paid trade's expiry is not).
 func (s *Server) armTrades() {
-	at, ok := s.Trades.NextDeadline()
-	if !ok {
-		return
-	}
-	s.tradeTimer.mu.Lock()
+	s.tradeTimer.mu.Lock() // first: armings one after the other, each reading the book afresh
 	defer s.tradeTimer.mu.Unlock()
 	tt := &s.tradeTimer
-	if tt.armed && !at.Before(tt.at) {
+	at, ok := s.Trades.NextDeadline()
+	if !ok {
+		if tt.armed {
+			s.Sched.Cancel(tradeDeadlines, nil)
+			tt.armed = false
+		}
+		return
+	}
+	if tt.armed && at.Equal(tt.at) {
 		return
 	}
 	if tt.armed {

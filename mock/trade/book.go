@@ -106,6 +106,7 @@ type Book struct {
 	// for them all instead of one scheduler job per trade.
 	deadlines deadlineHeap
 	dueCount  int
+	reported  int64 // the earliest deadline NextDeadline last told
 	onEarlier func()
 	// counts are the trades in each status, kept as they change (the
 	// dashboard's overview reads them instead of walking the book).
@@ -184,7 +185,7 @@ func (b *Book) reset(app string) {
 		b.byOut = map[string]*cell{}
 		b.strs.reset()
 		b.locs.reset()
-		b.deadlines, b.dueCount = nil, 0
+		b.deadlines, b.dueCount, b.reported = nil, 0, 0
 		b.extras = map[*cell]*extras{}
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}

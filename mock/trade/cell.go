@@ -76,9 +76,10 @@ func (b *Book) newCell(t *Trade) *cell {
 
 // cool encodes the trades warmed since the last cool back into their
 // records, and queues the deadline of each whose deadline changed. It
-// reports whether the earliest deadline moved earlier. The lock is held.
-func (b *Book) cool() (earlier bool) {
-	before := b.earliest()
+// reports whether the earliest deadline is no longer the one last
+// reported (NextDeadline): earlier (a new trade) or later (a paid trade's
+// expiry left the queue). The lock is held.
+func (b *Book) cool() (moved bool) {
 	for i, c := range b.warmed {
 		b.warmed[i] = nil
 		t := c.hot
@@ -115,7 +116,7 @@ func (b *Book) cool() (earlier bool) {
 		b.pruneDeadlines()
 	}
 	after := b.earliest()
-	return after != 0 && (before == 0 || after < before)
+	return after != b.reported
 }
 
 // rekey files c under keys that are bytes of its record rather than
@@ -226,7 +227,8 @@ func (b *Book) deadline(t *Trade) (time.Time, bool) {
 func (b *Book) NextDeadline() (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.earliest() == 0 {
+	b.reported = b.earliest()
+	if b.reported == 0 {
 		return time.Time{}, false
 	}
 	return b.deadline(b.view(b.deadlines[0].c))
@@ -251,8 +253,9 @@ func (b *Book) setDue(c *cell, due int64) {
 }
 
 // OnEarlierDeadline registers a function called, outside the lock, when a
-// change puts a trade's deadline before every other one: the mock then
-// sets its timer earlier (NextDeadline).
+// change moves the earliest deadline (a new trade's comes first, or the
+// first one left the queue): the mock then moves its timer there
+// (NextDeadline).
 func (b *Book) OnEarlierDeadline(f func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
