@@ -112,6 +112,9 @@ func (b *Book) cool() (moved bool) {
 		}
 	}
 	b.warmed = b.warmed[:0]
+	if cap(b.warmed) > 4096 { // a walk over every trade (replicas' counts) need not keep its list
+		b.warmed = nil
+	}
 	if len(b.deadlines) > 1024 && len(b.deadlines) > 2*len(b.byNo) {
 		b.pruneDeadlines()
 	}
