@@ -277,7 +277,7 @@ func BenchmarkStartToHealthy(b *testing.B) {
 // BenchmarkMemoryPerTrade: 20,000 paid precreate trades put straight into
 // the book (srv.Trades), heap measured after a GC before and after. The
 // count includes what a stored trade drags along in the mock: its history,
-// indexes and the refund-window job on the scheduler. For what dominates:
+// indexes and its place in the book's deadline queue. For what dominates:
 //
 //	go test ./mock -run '^$' -bench MemoryPerTrade -benchtime 1x -memprofile /tmp/mem.out
 //	go tool pprof -sample_index=alloc_space -top mock.test /tmp/mem.out

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -14,22 +15,13 @@ import (
 )
 
 // tradeEvent is the trade book's observer: it hands events to the notifier
-// and puts the trade's next deadline (expiry, end of the refund window) on
-// the scheduler, keyed like the trade's notifications so they stay in order.
+// and plans async settlements' messages. The trade's deadlines (expiry,
+// end of the refund window) are the book's own queue (armTrades).
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
 	// A trade no buyer scanned does not exist for its merchant in
 	// production, so nothing is notified for it (docs/differences.md).
 	if !s.Trades.Hidden(t) {
 		s.Notifier.TradeEvent(t, e)
-	}
-	switch e.Type {
-	case trade.EventCreated:
-		s.scheduleTrade(t)
-	case trade.EventPaid:
-		// The expiry of the unpaid trade no longer applies: drop its job
-		// rather than keep it until it runs for nothing.
-		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
-		s.scheduleTrade(t)
 	}
 	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {
 		s.scheduleSettle(t, t.Settlements[len(t.Settlements)-1])
@@ -67,21 +59,67 @@ func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []
 	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
 }
 
-// scheduleTrade puts a trade's next deadline on the scheduler.
-func (s *Server) scheduleTrade(t trade.Trade) {
-	at, ok := s.Trades.Deadline(t)
+// tradeTimer is the one scheduler job behind every trade's deadline
+// (expiry while unpaid, the end of the refund window once paid): the trade
+// book queues the deadlines (trade.Book.NextDeadline) and the job stands
+// at the earliest, so a million trades cost the scheduler one job.
+type tradeTimer struct {
+	mu    sync.Mutex
+	armed bool
+	at    time.Time
+	gen   uint64 // which arming the job in the scheduler is
+}
+
+// tradeDeadlines is the Ref and Key of the trade timer's job.
+const tradeDeadlines = "trade-deadlines"
+
+// armTrades puts the trade timer at the book's earliest deadline, or
+// takes it off when no trade has one. The book calls it when a change
+// moves the earliest deadline, so the clock's next_due is a deadline that
+// still stands (a paid trade's expiry is not).
+func (s *Server) armTrades() {
+	s.tradeTimer.mu.Lock() // first: armings one after the other, each reading the book afresh
+	defer s.tradeTimer.mu.Unlock()
+	tt := &s.tradeTimer
+	at, ok := s.Trades.NextDeadline()
 	if !ok {
+		if tt.armed {
+			s.Sched.Cancel(tradeDeadlines, nil)
+			tt.armed = false
+		}
 		return
 	}
-	app, no := t.AppID, t.TradeNo
-	s.Sched.Schedule(clock.Job{At: at, Kind: "trade", Ref: no, Key: app + "|" + t.OutTradeNo,
-		Run: func(time.Time) []clock.Fired {
-			var out []clock.Fired
-			for _, ev := range s.Trades.Settle(app, no) {
-				out = append(out, clock.Fired{At: ev.At, Kind: "trade." + string(ev.Type), Ref: no, Detail: string(ev.Status)})
-			}
-			return out
-		}})
+	if tt.armed && at.Equal(tt.at) {
+		return
+	}
+	if tt.armed {
+		s.Sched.Cancel(tradeDeadlines, nil)
+	}
+	tt.gen++
+	gen := tt.gen
+	tt.armed, tt.at = true, at
+	s.Sched.Schedule(clock.Job{At: at, Kind: "trade", Ref: tradeDeadlines, Key: tradeDeadlines,
+		Run: func(at time.Time) []clock.Fired { return s.runTradeDeadlines(gen, at) }})
+}
+
+// runTradeDeadlines settles the trades whose deadline came (every one up
+// to the clock, when it jumped past several) and sets the timer for the
+// next.
+func (s *Server) runTradeDeadlines(gen uint64, at time.Time) []clock.Fired {
+	s.tradeTimer.mu.Lock()
+	if s.tradeTimer.gen == gen {
+		s.tradeTimer.armed = false
+	}
+	s.tradeTimer.mu.Unlock()
+	if now := s.Clock.Now(); now.After(at) {
+		at = now
+	}
+	var out []clock.Fired
+	for _, d := range s.Trades.SettleDue(at) {
+		out = append(out, clock.Fired{At: d.Event.At, Kind: "trade." + string(d.Event.Type), Ref: d.TradeNo, Detail: string(d.Event.Status)})
+	}
+	s.armTrades()
+	return out
 }
 
 // couponEvent is the red-packet book's observer: notifications, and the
@@ -115,7 +153,6 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
 		// What the trade brought in stays in the balance.
 		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
-		s.Sched.Cancel(t.TradeNo, func(j clock.Job) bool { return j.Kind == "trade" })
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })

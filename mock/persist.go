@@ -62,8 +62,8 @@ func (s *Server) restore(db *store.DB) error {
 	// from the file too, so the store is trimmed at every start.
 	s.Trades.Persist(db)
 	kept := s.Trades.Restore(trades)
+	s.armTrades() // the deadlines of the trades kept
 	for _, t := range kept {
-		s.scheduleTrade(t)
 		// An async settlement's message not yet due is planned again; one
 		// due while the mock was down was queued before, or is lost with it.
 		for _, st := range t.Settlements {

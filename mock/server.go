@@ -129,6 +129,7 @@ type Options struct {
 // every surface works on (Apps, Auth, Trades, Coupons, Scenarios, Journal,
 // Clock, Sched, Notifier, Key).
 type Server struct {
+	tradeTimer tradeTimer
 	shared.Deps
 	// Faults are answers queued for the gateway through the control API.
 	Faults *gateway.Queue
@@ -247,6 +248,8 @@ func New(opts Options) (_ *Server, err error) {
 	s.Trades.Observe(s.tradeEvent)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
+	s.Trades.OnEarlierDeadline(s.armTrades)
+	s.Sched.Count(tradeDeadlines, s.Trades.Deadlines)
 	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
 	if s.db != nil {

@@ -69,6 +69,9 @@ type Scheduler struct {
 	seq  uint64
 	wake chan struct{}
 
+	// stands are jobs that stand for many (Count): ref to how many.
+	stands map[string]func() int
+
 	run      sync.Mutex // one runner at a time: the loop or an advance
 	afterRun func()     // called at the end of every run, the run lock held
 }
@@ -157,11 +160,32 @@ func (s *Scheduler) Cancel(ref string, match func(Job) bool) int {
 	return n
 }
 
+// Count makes the pending jobs with Ref ref count as n() jobs: one job
+// that stands for many things due (the trade book's deadlines) is
+// reported as those things.
+func (s *Scheduler) Count(ref string, n func() int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stands == nil {
+		s.stands = map[string]func() int{}
+	}
+	s.stands[ref] = n
+}
+
 // Pending is the number of jobs waiting.
 func (s *Scheduler) Pending() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.jobs)
+	n := len(s.jobs)
+	var counts []func() int
+	for ref, f := range s.stands {
+		n -= len(s.refs[ref])
+		counts = append(counts, f)
+	}
+	s.mu.Unlock()
+	for _, f := range counts { // outside the lock: f may take its owner's
+		n += f()
+	}
+	return n
 }
 
 // NextDue is the time of the earliest job.

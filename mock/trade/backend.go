@@ -124,8 +124,12 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 	}
 	b.noteFinal(changes)
 	evicted := b.evict() // from memory only: the database keeps them
-	obs, onEvict := b.observer, b.onEvict
+	earlier := b.cool()
+	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	b.mu.Unlock()
+	if earlier && onEarlier != nil {
+		onEarlier()
+	}
 
 	if len(inserts) > 0 {
 		err = tx.Insert(inserts)
@@ -143,10 +147,11 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 		// operation reads them again.
 		b.mu.Lock()
 		for _, t := range append(inserts, updates...) {
-			if m := b.byNo[t.TradeNo]; m != nil {
+			if m := b.warm(b.byNo[t.TradeNo]); m != nil {
 				b.remove(m)
 			}
 		}
+		b.cool()
 		b.mu.Unlock()
 		return ErrStore, errors.Is(err, ErrConflict)
 	}
@@ -176,7 +181,7 @@ func (b *Book) changed(changes []change) []Trade {
 			continue
 		}
 		seen[no] = true
-		if t := b.byNo[no]; t != nil {
+		if t := b.warm(b.byNo[no]); t != nil {
 			ts = append(ts, t.clone())
 		}
 	}
@@ -191,19 +196,19 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 	for i := range rows {
 		r := rows[i]
 		got[r.TradeNo] = true
-		if old := b.byNo[r.TradeNo]; old != nil {
-			seq, wasFinal, same, counted, income := old.seq, old.Final(), old.sameOut, old.counted, old.income
+		if old := b.warm(b.byNo[r.TradeNo]); old != nil {
+			seq, wasFinal, c := old.seq, old.Final(), old.c
 			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
 				delete(b.buyers, old.AuthCode)
 			}
 			b.uncountPayee(old) // counted again by reckon, with the buyer read
 			*old = r
-			old.seq, old.sameOut, old.counted, old.income = seq, same, counted, income // the book's own bookkeeping
+			old.seq, old.c = seq, c // the book's own bookkeeping
 			b.reckon(old)
-			if i := statusIndex(old.Status); i != old.counted {
-				b.counts[old.counted]--
+			if i := statusIndex(old.Status); i != c.counted {
+				b.counts[c.counted]--
 				b.counts[i]++
-				old.counted = i
+				c.counted = i
 			}
 			if !wasFinal && old.Final() {
 				b.ledger.Final(seq)
@@ -240,21 +245,21 @@ func (b *Book) copies(l Lookup) []*Trade {
 	}
 	switch {
 	case l.Ref.TradeNo != "":
-		add(b.byNo[l.Ref.TradeNo])
+		add(b.warm(b.byNo[l.Ref.TradeNo]))
 	case l.Ref.OutTradeNo != "":
 		add(b.outTrade(l.App, l.Ref.OutTradeNo))
 	case l.Token != "" && l.Page == PageQR:
-		add(b.byQR[l.Token])
+		add(b.warm(b.byQR[l.Token]))
 	case l.Token != "":
-		add(b.byPage[l.Token])
+		add(b.warm(b.byPage[l.Token]))
 	case l.Any != "":
-		add(b.byNo[l.Any])
-		add(b.byQR[l.Any])
+		add(b.warm(b.byNo[l.Any]))
+		add(b.warm(b.byQR[l.Any]))
 		if l.App != "" {
 			add(b.outTrade(l.App, l.Any))
 		} else {
-			for t := b.byOut[l.Any]; t != nil; t = t.sameOut {
-				out = append(out, t)
+			for c := b.byOut[l.Any]; c != nil; c = c.sameOut {
+				out = append(out, b.warm(c))
 			}
 		}
 	}

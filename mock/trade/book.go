@@ -77,11 +77,11 @@ type Book struct {
 	ids     *fixtures.Generator
 	opts    Options
 	// byOut finds trades by out_trade_no; trades of other apps with the
-	// same out_trade_no hang off the first through Trade.sameOut.
-	byOut    map[string]*Trade
-	byNo     map[string]*Trade
-	byQR     map[string]*Trade
-	byPage   map[string]*Trade         // by cashier token
+	// same out_trade_no hang off the first through cell.sameOut.
+	byOut    map[string]*cell
+	byNo     map[string]*cell
+	byQR     map[string]*cell
+	byPage   map[string]*cell          // by cashier token
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
 	observer func(Trade, Event)
 	store    Store
@@ -91,11 +91,23 @@ type Book struct {
 	touched []string
 	// Eviction and paging (keep.go): trades in the order they were made,
 	// and the final ones in the order they became final.
-	ledger  limits.Ledger[*Trade]
+	ledger  limits.Ledger[*cell]
 	onEvict func([]Trade)
-	// interned holds one copy of the strings many trades repeat (notify_url,
-	// subject, charset...), up to maxInterned of them.
-	interned map[string]string
+	// strs and locs number the strings and time zones trades share, for
+	// their records (codec.go); scratch is the encoder's buffer; warmed
+	// are the cells decoded since the last cool (cell.go).
+	strs    strTable
+	locs    locTable
+	scratch []byte
+	warmed  []*cell
+	// extras are the rare nested fields of the few trades that have them.
+	extras map[*cell]*extras
+	// deadlines queue every trade's next deadline (cell.go): one timer
+	// for them all instead of one scheduler job per trade.
+	deadlines deadlineHeap
+	dueCount  int
+	reported  int64 // the earliest deadline NextDeadline last told
+	onEarlier func()
 	// counts are the trades in each status, kept as they change (the
 	// dashboard's overview reads them instead of walking the book).
 	counts [numStatus]int
@@ -142,8 +154,12 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	wait := b.write(changes)
 	b.noteFinal(changes)
 	evicted := b.evict()
-	obs, onEvict := b.observer, b.onEvict
+	earlier := b.cool()
+	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	b.mu.Unlock()
+	if earlier && onEarlier != nil {
+		onEarlier()
+	}
 	if werr := wait(); werr != nil && err == nil { // on disk before anyone is told
 		err = werr
 	}
@@ -160,11 +176,22 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 
 func (b *Book) reset(app string) {
 	if app == "" {
-		b.byOut = map[string]*Trade{}
-		b.interned = map[string]string{}
-		b.byNo = map[string]*Trade{}
-		b.byQR = map[string]*Trade{}
-		b.byPage = map[string]*Trade{}
+		for _, c := range b.warmed {
+			c.gone = true
+		}
+		b.warmed = b.warmed[:0]
+		b.ledger.Each(0, func(_ uint64, c *cell) bool {
+			c.gone = true
+			return true
+		})
+		b.byOut = map[string]*cell{}
+		b.strs.reset()
+		b.locs.reset()
+		b.deadlines, b.dueCount, b.reported = nil, 0, 0
+		b.extras = map[*cell]*extras{}
+		b.byNo = map[string]*cell{}
+		b.byQR = map[string]*cell{}
+		b.byPage = map[string]*cell{}
 		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
 		b.counts = [numStatus]int{}
@@ -172,17 +199,21 @@ func (b *Book) reset(app string) {
 		b.payees = map[string]*appPayees{}
 		return
 	}
-	var gone []*Trade
-	b.ledger.Each(0, func(_ uint64, t *Trade) bool {
-		if t.AppID == app {
-			gone = append(gone, t)
+	var gone []*cell
+	b.ledger.Each(0, func(_ uint64, c *cell) bool {
+		if b.appOf(c) == app {
+			gone = append(gone, c)
 		}
 		return true
 	})
-	for _, t := range gone {
-		b.unindex(t)
+	for _, c := range gone {
+		b.unindex(b.warm(c))
+		b.setDue(c, 0)
+		delete(b.extras, c)
+		c.gone = true
 	}
-	b.ledger.Retain(func(t *Trade) bool { return t.AppID != app })
+	b.ledger.Retain(func(c *cell) bool { return !c.gone })
+	b.cool()
 	delete(b.payees, app)
 }
 
@@ -227,7 +258,7 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 func (b *Book) Settle(app, tradeNo string) []Event {
 	var fired []Event
 	_ = b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}}, func(now time.Time) ([]change, error) {
-		t := b.byNo[tradeNo]
+		t := b.warm(b.byNo[tradeNo])
 		if t == nil || t.AppID != app {
 			return nil, nil
 		}
@@ -294,7 +325,7 @@ func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, err
 func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	var t *Trade
 	if ref.TradeNo != "" {
-		t = b.byNo[ref.TradeNo]
+		t = b.warm(b.byNo[ref.TradeNo])
 		if t != nil && t.AppID != app {
 			t = nil
 		}
@@ -335,15 +366,15 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
 		Goods: goods, GoodsOmitted: omitted,
-		AppID: b.intern(m.AppID), ISVAppID: b.intern(m.ISVAppID), TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
-		ProductCode: b.intern(o.ProductCode), Status: WaitBuyerPay, Subject: b.intern(o.Subject), Body: b.intern(o.Body),
+		AppID: m.AppID, ISVAppID: m.ISVAppID, TradeNo: b.ids.TradeNo(now), OutTradeNo: o.OutTradeNo, Method: method,
+		ProductCode: o.ProductCode, Status: WaitBuyerPay, Subject: o.Subject, Body: o.Body,
 		Total: o.TotalAmount, Discountable: o.DiscountableAmount, Undiscountable: o.UndiscountableAmount,
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller:         seller,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: b.intern(c.NotifyURL), ReturnURL: b.intern(c.ReturnURL),
-		Charset: sign.Charset(b.intern(string(c.Charset))), SignType: sign.Type(b.intern(string(c.SignType))),
-		StoreID: b.intern(o.StoreID), OperatorID: b.intern(o.OperatorID), TerminalID: b.intern(o.TerminalID), OpenID: c.OpenID,
+		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL,
+		Charset: sign.Charset(string(c.Charset)), SignType: sign.Type(string(c.SignType)),
+		StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID, OpenID: c.OpenID,
 		Created: now, Expires: exp, CashierToken: b.ids.Secret(),
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
@@ -407,7 +438,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 			t.Expires = qrExp
 		}
 		t.QRToken = b.ids.QRToken()
-		b.byQR[t.QRToken] = t
+		b.byQR[t.QRToken] = t.c
 		t.BuyerLogonRequired = strings.Clone(o.BuyerLogonID)
 		e := t.record(now, EventCreated, t.Total, "precreate: QR code issued")
 		out = t.clone()
@@ -838,9 +869,9 @@ func (b *Book) byToken(p Page, token string) (*Trade, error) {
 	var t *Trade
 	switch p {
 	case PageQR:
-		t = b.byQR[token]
+		t = b.warm(b.byQR[token])
 	case PageCashier:
-		t = b.byPage[token]
+		t = b.warm(b.byPage[token])
 	}
 	if t == nil || token == "" {
 		return nil, ErrNotFound
@@ -937,11 +968,11 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 }
 
 func (b *Book) find(app, ref string) (*Trade, error) {
-	if t := b.byNo[ref]; t != nil && (app == "" || t.AppID == app) {
-		return t, nil
+	if c := b.byNo[ref]; c != nil && (app == "" || b.appOf(c) == app) {
+		return b.warm(c), nil
 	}
-	if t := b.byQR[ref]; t != nil && (app == "" || t.AppID == app) {
-		return t, nil
+	if c := b.byQR[ref]; c != nil && (app == "" || b.appOf(c) == app) {
+		return b.warm(c), nil
 	}
 	if app != "" {
 		if t := b.outTrade(app, ref); t != nil {
@@ -956,7 +987,7 @@ func (b *Book) find(app, ref string) (*Trade, error) {
 	if hit.sameOut != nil {
 		return nil, ErrAmbiguous
 	}
-	return hit, nil
+	return b.warm(hit), nil
 }
 
 // ErrAmbiguous is returned when an out_trade_no names trades of several apps.

@@ -167,7 +167,8 @@ func sameTypes(a, b []EventType) bool {
 func (e *env) settleAll() []Event {
 	e.book.mu.Lock()
 	var ts [][2]string // read without settling, as List would
-	for _, t := range e.book.byOut {
+	for _, c := range e.book.byOut {
+		t := e.book.view(c)
 		ts = append(ts, [2]string{t.AppID, t.TradeNo})
 	}
 	e.book.mu.Unlock()

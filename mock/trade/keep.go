@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"strings"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -29,41 +30,45 @@ func (b *Book) Keep() int { return b.opts.Keep }
 
 // add files a new trade under its keys and at the end of the order.
 func (b *Book) add(t *Trade) {
-	t.seq = b.ledger.Add(t)
+	c := b.newCell(t)
+	c.seq = b.ledger.Add(c)
+	t.seq = c.seq
 	b.index(t)
 }
 
 // index files a trade under its keys and counts it. The lock is held.
 func (b *Book) index(t *Trade) {
+	c := t.c
 	b.putOut(t)
-	b.byNo[t.TradeNo] = t
+	b.byNo[t.TradeNo] = c
 	if t.QRToken != "" {
-		b.byQR[t.QRToken] = t
+		b.byQR[t.QRToken] = c
 	}
-	b.byPage[t.CashierToken] = t
-	t.counted = statusIndex(t.Status)
-	b.counts[t.counted]++
+	b.byPage[t.CashierToken] = c
+	c.counted = statusIndex(t.Status)
+	b.counts[c.counted]++
 	b.reckon(t)
 }
 
 // unindex takes a trade out of its keys and counts. The lock is held.
 func (b *Book) unindex(t *Trade) {
-	if b.byNo[t.TradeNo] == t {
+	c := t.c
+	if b.byNo[t.TradeNo] == c {
 		delete(b.byNo, t.TradeNo)
 	}
 	b.dropOut(t)
-	if t.QRToken != "" && b.byQR[t.QRToken] == t {
+	if t.QRToken != "" && b.byQR[t.QRToken] == c {
 		delete(b.byQR, t.QRToken)
 	}
-	if b.byPage[t.CashierToken] == t {
+	if b.byPage[t.CashierToken] == c {
 		delete(b.byPage, t.CashierToken)
 	}
-	b.counts[t.counted]--
-	t.counted = 0
+	b.counts[c.counted]--
+	c.counted = 0
 	b.uncountPayee(t)
-	if t.income != 0 {
-		b.income[t.AppID] -= t.income
-		t.income = 0
+	if c.income != 0 {
+		b.income[t.AppID] -= c.income
+		c.income = 0
 	}
 }
 
@@ -74,12 +79,12 @@ func (b *Book) reckon(t *Trade) {
 	if b.incomeRule == nil {
 		return
 	}
-	if in := b.incomeRule(t); in != t.income {
+	if in := b.incomeRule(t); in != t.c.income {
 		if b.income == nil {
 			b.income = map[string]amount.Amount{}
 		}
-		b.income[t.AppID] += in - t.income
-		t.income = in
+		b.income[t.AppID] += in - t.c.income
+		t.c.income = in
 	}
 }
 
@@ -90,10 +95,11 @@ func (b *Book) IncomeRule(f func(*Trade) amount.Amount) {
 	defer b.mu.Unlock()
 	b.incomeRule = f
 	b.income = map[string]amount.Amount{}
-	for _, t := range b.byNo {
-		t.income = 0
-		b.reckon(t)
+	for _, c := range b.byNo {
+		c.income = 0
+		b.reckon(b.warm(c))
 	}
+	b.cool()
 }
 
 // Income is what the app's kept trades brought in, by the income rule.
@@ -105,9 +111,9 @@ func (b *Book) Income(app string) amount.Amount {
 
 // outTrade is app's trade with out_trade_no out, or nil. The lock is held.
 func (b *Book) outTrade(app, out string) *Trade {
-	for t := b.byOut[out]; t != nil; t = t.sameOut {
-		if t.AppID == app {
-			return t
+	for c := b.byOut[out]; c != nil; c = c.sameOut {
+		if b.appOf(c) == app {
+			return b.warm(c)
 		}
 	}
 	return nil
@@ -119,29 +125,31 @@ func (b *Book) putOut(t *Trade) {
 	if old := b.outTrade(t.AppID, t.OutTradeNo); old != nil {
 		b.dropOut(old)
 	}
-	t.sameOut = b.byOut[t.OutTradeNo]
-	b.byOut[t.OutTradeNo] = t
+	t.c.sameOut = b.byOut[t.OutTradeNo]
+	b.byOut[t.OutTradeNo] = t.c
 }
 
 // dropOut takes t off its out_trade_no's chain. The lock is held.
 func (b *Book) dropOut(t *Trade) {
+	c := t.c
 	head := b.byOut[t.OutTradeNo]
 	switch {
-	case head == t:
-		if t.sameOut == nil {
-			delete(b.byOut, t.OutTradeNo)
-		} else {
-			b.byOut[t.OutTradeNo] = t.sameOut
+	case head == c:
+		// The key may be bytes of c's record (rekey): the next trade gets
+		// a key of its own rather than keep c's record alive.
+		delete(b.byOut, t.OutTradeNo)
+		if c.sameOut != nil {
+			b.byOut[strings.Clone(t.OutTradeNo)] = c.sameOut
 		}
 	case head != nil:
 		for p := head; p.sameOut != nil; p = p.sameOut {
-			if p.sameOut == t {
-				p.sameOut = t.sameOut
+			if p.sameOut == c {
+				p.sameOut = c.sameOut
 				break
 			}
 		}
 	}
-	t.sameOut = nil
+	c.sameOut = nil
 }
 
 // numStatus is the size of the status counters: slot 0 is a trade not
@@ -163,11 +171,11 @@ func statusIndex(s Status) uint8 {
 // touched to the counters of their status now. The lock is held.
 func (b *Book) recount(changes []change) {
 	move := func(no string) {
-		if t := b.byNo[no]; t != nil {
-			if i := statusIndex(t.Status); i != t.counted {
-				b.counts[t.counted]--
+		if t := b.warm(b.byNo[no]); t != nil {
+			if i := statusIndex(t.Status); i != t.c.counted {
+				b.counts[t.c.counted]--
 				b.counts[i]++
-				t.counted = i
+				t.c.counted = i
 			}
 			b.reckon(t)
 		}
@@ -184,7 +192,7 @@ func (b *Book) recount(changes []change) {
 // they are evicted first. The lock is held.
 func (b *Book) noteFinal(changes []change) {
 	for _, c := range changes {
-		if t := b.byNo[c.t.TradeNo]; t != nil && t.Final() {
+		if t := b.warm(b.byNo[c.t.TradeNo]); t != nil && t.Final() {
 			b.ledger.Final(t.seq)
 		}
 	}
@@ -194,7 +202,7 @@ func (b *Book) noteFinal(changes []change) {
 // became final longest ago first, then the oldest by creation. With a
 // store, they are deleted from it too. The lock is held.
 func (b *Book) evict() []Trade {
-	out := clones(b.ledger.Evict(b.opts.Keep, b.remove))
+	out := b.clones(b.ledger.Evict(b.opts.Keep, func(c *cell) { b.remove(b.warm(c)) }))
 	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveTrades(out) // the store reports failures
 	}
@@ -208,6 +216,9 @@ func (b *Book) remove(t *Trade) {
 		delete(b.buyers, t.AuthCode)
 	}
 	b.ledger.Remove(t.seq)
+	b.setDue(t.c, 0)
+	delete(b.extras, t.c)
+	t.c.gone = true
 }
 
 // chunk is how many trades a list reads under the book's lock at a time:
@@ -232,7 +243,8 @@ func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint6
 			var all []change
 			seen := 0
 			done = true
-			b.ledger.Walk(at, newest, func(seq uint64, t *Trade) bool {
+			b.ledger.Walk(at, newest, func(seq uint64, c *cell) bool {
+				t := b.warm(c)
 				if seen == chunk {
 					done = false // more to read, after letting others in
 					return false
@@ -285,23 +297,8 @@ func (b *Book) Counts() map[Status]int {
 	return out
 }
 
-// maxInterned bounds the strings a book interns: past it, new values are
-// kept as they come (a load test with a new subject per trade gains
-// nothing from interning, and the table stays small).
+// maxInterned bounds the strings and time zones a book numbers for its
+// records (codec.go): past it, new values are written out in each record
+// (a load test with a new subject per trade gains nothing from a table,
+// and the table stays small).
 const maxInterned = 4096
-
-// intern is s, or the copy of it the book already keeps. Merchants send
-// the same notify_url, subject, charset... with every order: one copy
-// serves them all. The lock is held.
-func (b *Book) intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := b.interned[s]; ok {
-		return v
-	}
-	if len(b.interned) < maxInterned {
-		b.interned[s] = s
-	}
-	return s
-}

@@ -2,6 +2,7 @@ package trade
 
 import (
 	"hash/maphash"
+	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
@@ -13,7 +14,7 @@ import (
 // nothing for it; small per buyer: one shared entry, keys that share the
 // trades' strings, an open id kept as a hash.
 type payee struct {
-	user, name string // the trade's strings, not copies
+	user, name string // copies: a decoded trade's strings can share its record (cell.go)
 	n          int32  // kept paid trades of this buyer
 	open       uint64 // openHash of the buyer's open id for the app
 }
@@ -37,21 +38,21 @@ func paidBuyer(t *Trade) bool { return t.Paid != nil && t.Buyer.UserID != "" }
 // countPayee brings t's place in the payee index up to date with t (its
 // buyer counted once while it is paid). The lock is held.
 func (b *Book) countPayee(t *Trade) {
-	if want := paidBuyer(t); want != t.payee {
+	if want := paidBuyer(t); want != t.c.payee {
 		if want {
-			t.payee = b.addPayee(t)
+			t.c.payee = b.addPayee(t)
 		} else {
 			b.dropPayee(t)
-			t.payee = false
+			t.c.payee = false
 		}
 	}
 }
 
 // uncountPayee takes t out of the payee index. The lock is held.
 func (b *Book) uncountPayee(t *Trade) {
-	if t.payee {
+	if t.c.payee {
 		b.dropPayee(t)
-		t.payee = false
+		t.c.payee = false
 	}
 }
 
@@ -65,13 +66,13 @@ func (b *Book) addPayee(t *Trade) bool {
 	by := t.Buyer
 	p := a.users[by.UserID]
 	if p == nil {
-		p = &payee{user: by.UserID, name: by.Name, open: openHash(fixtures.OpenID(t.AppID, by.UserID))}
-		a.users[by.UserID] = p
+		p = &payee{user: strings.Clone(by.UserID), name: strings.Clone(by.Name), open: openHash(fixtures.OpenID(t.AppID, by.UserID))}
+		a.users[p.user] = p
 		a.opens[p.open] = p
 	}
 	p.n++
 	if by.Account != "" && a.accounts[by.Account] != p {
-		a.accounts[by.Account] = p
+		a.accounts[strings.Clone(by.Account)] = p
 	}
 	return true
 }
@@ -117,11 +118,12 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	if a == nil { // the app's first lookup: index it, then keep it
 		a = &appPayees{users: map[string]*payee{}, accounts: map[string]*payee{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
-		for _, t := range b.byNo {
-			if t.AppID == app {
-				b.countPayee(t)
+		for _, c := range b.byNo {
+			if b.appOf(c) == app {
+				b.countPayee(b.warm(c))
 			}
 		}
+		b.cool()
 	}
 	var p *payee
 	switch kind {

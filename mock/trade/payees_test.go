@@ -15,9 +15,11 @@ func samePayees(t *testing.T, b *Book, when string) {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.cool()
 	type key struct{ app, id string }
 	users, accounts := map[key]int{}, map[key]string{}
-	for _, tr := range b.byNo {
+	for _, c := range b.byNo {
+		tr := b.warm(c)
 		if tr.Paid == nil || tr.Buyer.UserID == "" || b.payees[tr.AppID] == nil { // only indexed apps
 			continue
 		}

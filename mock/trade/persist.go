@@ -41,16 +41,18 @@ func (b *Book) Persist(s Store) {
 // written with the next change.
 func (b *Book) Restore(ts []Trade) []Trade {
 	b.mu.Lock()
-	list := make([]*Trade, 0, len(ts))
+	list := make([]*cell, 0, len(ts))
 	for i := range ts {
 		t := ts[i].clone()
-		if old := b.byNo[t.TradeNo]; old != nil {
+		if old := b.warm(b.byNo[t.TradeNo]); old != nil {
 			b.remove(old)
 		}
-		list = append(list, &t)
+		list = append(list, b.newCell(&t))
 	}
 	legacy := b.ledger.Restore(list, tradeRecord)
-	for _, t := range list {
+	for _, c := range list {
+		t := c.hot
+		t.seq = c.seq
 		if t.CashierToken == "" {
 			t.CashierToken = b.ids.Secret()
 			b.touched = append(b.touched, t.TradeNo)
@@ -61,24 +63,29 @@ func (b *Book) Restore(ts []Trade) []Trade {
 		}
 	}
 	if b.store != nil && len(legacy) > 0 {
-		b.store.PutTrades(clones(legacy)) // queued; the store reports failures
+		b.store.PutTrades(b.clones(legacy)) // queued; the store reports failures
 	}
 	evicted := b.evict()
-	kept := clones(b.ledger.Values())
-	onEvict := b.onEvict
+	kept := b.clones(b.ledger.Values())
+	earlier := b.cool()
+	onEvict, onEarlier := b.onEvict, b.onEarlier
 	b.mu.Unlock()
 	if onEvict != nil && len(evicted) > 0 {
 		onEvict(evicted)
+	}
+	if earlier && onEarlier != nil {
+		onEarlier()
 	}
 	return kept
 }
 
 // tradeRecord is what the ledger needs to put stored trades back.
-var tradeRecord = limits.Record[*Trade]{
-	Seq:     func(t *Trade) *uint64 { return &t.seq },
-	Created: func(t *Trade) time.Time { return t.Created },
-	ID:      func(t *Trade) string { return t.TradeNo },
-	Final: func(t *Trade) (time.Time, bool) {
+var tradeRecord = limits.Record[*cell]{
+	Seq:     func(c *cell) *uint64 { c.seq = c.hot.seq; return &c.seq },
+	Created: func(c *cell) time.Time { return c.hot.Created },
+	ID:      func(c *cell) string { return c.hot.TradeNo },
+	Final: func(c *cell) (time.Time, bool) {
+		t := c.hot
 		if n := len(t.History); n > 0 {
 			return t.History[n-1].At, t.Final()
 		}
@@ -86,10 +93,11 @@ var tradeRecord = limits.Record[*Trade]{
 	},
 }
 
-func clones(ts []*Trade) []Trade {
-	out := make([]Trade, len(ts))
-	for i, t := range ts {
-		out[i] = t.clone()
+// clones are copies of the cells' trades; the lock is held.
+func (b *Book) clones(cs []*cell) []Trade {
+	out := make([]Trade, len(cs))
+	for i, c := range cs {
+		out[i] = b.view(c).clone()
 	}
 	return out
 }
@@ -122,7 +130,7 @@ func (b *Book) write(changes []change) (wait func() error) {
 			continue
 		}
 		seen[no] = true
-		if t := b.byNo[no]; t != nil {
+		if t := b.warm(b.byNo[no]); t != nil {
 			ts = append(ts, t.clone())
 		}
 	}

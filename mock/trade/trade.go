@@ -106,16 +106,8 @@ type Trade struct {
 	// seq numbers trades in the order they were made: the stable order of
 	// lists and their cursors.
 	seq uint64
-	// sameOut is the next trade of another app with the same out_trade_no
-	// (the book's index); counted is the status counter it is in.
-	sameOut *Trade
-	counted uint8
-	// payee is set while the trade's buyer is counted in the book's index
-	// of paying buyers (payees.go).
-	payee bool
-	// income is what the trade brought in by the book's income rule, as
-	// counted in the app's total (IncomeRule).
-	income amount.Amount
+	// c is the book's cell of a trade a call is working on (cell.go).
+	c *cell
 }
 
 // Final reports whether nothing more can happen to the trade: closed
@@ -185,7 +177,7 @@ func (t *Trade) FindRefund(outRequestNo string) *Refund {
 
 func (t *Trade) clone() Trade {
 	c := *t
-	c.sameOut = nil
+	c.c = nil
 	c.Refunds = append([]Refund(nil), t.Refunds...)
 	c.Vouchers = append([]Voucher(nil), t.Vouchers...)
 	c.Syncs = append([]Sync(nil), t.Syncs...)
