@@ -47,9 +47,11 @@ type batch struct {
 	err     error
 }
 
-func (b *batch) wait() error {
+func (b *batch) wait(c *committer) error {
 	b.waiters.Add(1)
+	c.waiting.Add(1)
 	<-b.done
+	c.waiting.Add(-1)
 	return b.err
 }
 
@@ -62,6 +64,8 @@ type committer struct {
 	kick     chan struct{}
 	finished chan struct{}
 	stats    Stats
+	waiting  atomic.Int64 // writers waiting for their batch now
+	gate     sync.Mutex   // held while a batch is written, and by Pause
 }
 
 // Stats count what the writer did.
@@ -69,13 +73,26 @@ type Stats struct {
 	Batches int64         // transactions (one commit to disk each)
 	Changes int64         // changes queued
 	Busy    time.Duration // time spent writing batches
+	Waiting int64         // writers waiting for their batch now (not a count so far)
 }
 
 // Stats are the writer's counts so far.
 func (db *DB) Stats() Stats {
 	db.c.mu.Lock()
 	defer db.c.mu.Unlock()
-	return db.c.stats
+	st := db.c.stats
+	st.Waiting = db.c.waiting.Load()
+	return st
+}
+
+// Pause holds the writer back until resume is called: the batch being
+// written finishes, changes keep queueing, and whoever waits for one
+// keeps waiting. Tests use it to show that nothing is answered before its
+// change is on disk.
+func (db *DB) Pause() (resume func()) {
+	db.c.gate.Lock()
+	var once sync.Once
+	return func() { once.Do(db.c.gate.Unlock) }
 }
 
 func (db *DB) startCommitter() {
@@ -117,7 +134,7 @@ func (db *DB) queue(ops ...op) func() error {
 	case c.kick <- struct{}{}:
 	default: // the writer is already told
 	}
-	return b.wait
+	return func() error { return b.wait(c) }
 }
 
 // Sync waits until every change queued before it is on disk, and reports
@@ -154,6 +171,7 @@ func (db *DB) writer() {
 			// caller never waits here.
 			time.Sleep(min(gatherMax, took))
 		}
+		c.gate.Lock() // not while paused
 		c.mu.Lock()
 		b, closed := c.open, c.closed
 		c.open, c.flying = nil, b
@@ -170,6 +188,7 @@ func (db *DB) writer() {
 			c.mu.Unlock()
 			close(b.done)
 		}
+		c.gate.Unlock()
 		if closed {
 			return
 		}
