@@ -43,6 +43,7 @@ type batch struct {
 	ops     []op
 	last    map[string]int // bucket and key → the newest op of that key
 	waiters atomic.Int32   // writers that waited for it
+	calls   int            // queue calls that added to it (under the committer's lock)
 	done    chan struct{}  // closed when written (or failed)
 	err     error
 }
@@ -128,6 +129,7 @@ func (db *DB) queue(ops ...op) func() error {
 		}
 		b.ops = append(b.ops, o)
 	}
+	b.calls++
 	c.stats.Changes += int64(len(ops))
 	c.mu.Unlock()
 	select {
@@ -159,7 +161,7 @@ func (db *DB) Sync() error {
 func (db *DB) writer() {
 	c := db.c
 	defer close(c.finished)
-	var shared bool        // more than one caller waited for the last batch
+	var shared bool        // more than one caller queued into or waited for the last batch
 	var took time.Duration // how long it took to write
 	for {
 		<-c.kick
@@ -180,7 +182,10 @@ func (db *DB) writer() {
 			start := time.Now()
 			b.err = db.failed(db.bolt.Update(func(tx *bolt.Tx) error { return b.apply(tx) }))
 			took = time.Since(start)
-			shared = b.waiters.Load() > 1
+			// Shared: several callers queued into it, or waited for it (a
+			// caller that signs its answer while the batch is written
+			// waits only after, often once the batch is done).
+			shared = b.calls > 1 || b.waiters.Load() > 1
 			c.mu.Lock()
 			c.flying = nil
 			c.stats.Batches++
