@@ -100,3 +100,75 @@ func TestConcurrentPaymentsSurviveSIGKILLWithTheirNotifications(t *testing.T) {
 	}
 	t.Logf("%d payments answered to 16 concurrent clients survived SIGKILL with their notifications", len(acked))
 }
+
+// TestConcurrentPrecreatesSurviveSIGKILL: 16 clients precreate at once,
+// half through gateway.do and half through v3, whose answers are signed
+// while their trades are being committed (mock/gateway/answered.go); the
+// mock is SIGKILLed once enough are answered. Restarted on the same
+// directory, every precreate answered 10000 is there, with its trade_no.
+func TestConcurrentPrecreatesSurviveSIGKILL(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cmd, base := startProcess(t, bin, nil, "--addr", "127.0.0.1:0", "--data", dir, "--seed", "6")
+	c := devClient(t, base)
+	var mu sync.Mutex
+	var acked []string
+	enough := make(chan struct{})
+	stop := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out := fmt.Sprintf("Q%02d-%d", w, i)
+				req := client.PrecreateRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("4.00"), Subject: "answered while committed"}}
+				var err error
+				if w%2 == 0 {
+					_, err = c.Precreate(context.Background(), req)
+				} else {
+					_, err = c.PrecreateV3(context.Background(), req)
+				}
+				if err != nil {
+					continue // the kill, or an answer that is not 10000
+				}
+				mu.Lock()
+				acked = append(acked, out)
+				if len(acked) >= 150 {
+					once.Do(func() { close(enough) })
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	select {
+	case <-enough:
+	case <-time.After(20 * time.Second):
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no precreate was answered before the kill: nothing was tested")
+	}
+
+	// Unscanned QR trades are hidden from query (as in production) unless shown.
+	_, base = startProcess(t, bin, nil, "--addr", "127.0.0.1:0", "--data", dir, "--show-unscanned")
+	c = devClient(t, base)
+	for _, out := range acked {
+		q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+		if err != nil || q.TradeStatus != client.TradeWaitBuyerPay {
+			t.Errorf("answered precreate %s after the kill: %+v %v", out, q, err)
+		}
+	}
+	t.Logf("%d precreates answered to 16 concurrent clients survived SIGKILL", len(acked))
+}

@@ -36,6 +36,10 @@ type Context struct {
 	// OpenID is set when the merchant's app names users by open id
 	// (user_id_type open_id): notifications carry buyer_open_id.
 	OpenID bool
+	// Ack, when set, takes the call's wait for its change to be on disk
+	// instead of the book waiting (the gateway signs its answer
+	// meanwhile); the caller must call Ack.Wait before telling anyone.
+	Ack *Ack
 }
 
 // Voucher is a coupon a buyer pays with: its face value, who funds it (the

@@ -9,6 +9,8 @@
 package gateway
 
 import (
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -98,6 +100,11 @@ type call struct {
 	misses []string
 	// entry is this request's journal entry, filled on the way.
 	entry journal.Entry
+	// ack is what must be on disk before the answer leaves (with --data,
+	// the change a book made for the call: answered.go); unstored is the
+	// answer instead when it could not be stored.
+	ack      domain.Ack
+	unstored func(*apierr.Error) reply
 }
 
 // processing is true when the request is to be answered 10003 with its
@@ -302,6 +309,9 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		if sig, err = g.sigs.sign(g.Key, cl.app.SignType, body); err != nil {
 			return err
 		}
+	}
+	if alt, ok := g.durable(cl); ok {
+		return g.write(c, cl, alt)
 	}
 	fault := hold(cl)
 	if fault == scenarios.FaultBadSignature && sig != "" {

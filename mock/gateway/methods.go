@@ -45,6 +45,11 @@ func (g *Gateway) dispatch(cl *call) reply {
 	if cl.plan != nil {
 		override = cl.plan.Action.Fields
 	}
+	if cl.ack.Pending() { // the change is still being written (answered.go)
+		cl.unstored = func(e *apierr.Error) reply {
+			return cl.ent.shape(reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true, override: override})
+		}
+	}
 	if out != nil {
 		switch {
 		case out.Err.Code == apierr.CodeProcessing && e != nil:
@@ -197,7 +202,7 @@ func vouchers(t *trade.Trade, opts []string, field string) []voucherDetail {
 }
 
 func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
-	t, err := g.Trades.Precreate(cl.merchant(), o, cl.context())
+	t, err := g.Trades.Precreate(cl.merchant(), o, cl.answerLater())
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
@@ -239,7 +244,7 @@ func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
 }
 
 func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
-	ctx := cl.context()
+	ctx := cl.answerLater()
 	ctx.Password = cl.processing()
 	res, err := g.Trades.Pay(cl.merchant(), o, ctx)
 	if err != nil {
@@ -262,7 +267,7 @@ func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 }
 
 func (g *Gateway) create(cl *call, o trade.Order) (any, *apierr.Error) {
-	t, err := g.Trades.Create(cl.merchant(), o, cl.context())
+	t, err := g.Trades.Create(cl.merchant(), o, cl.answerLater())
 	if err != nil {
 		return nil, g.asAPI(err)
 	}

@@ -48,6 +48,9 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 			g.Journal.Add(cl.entry)
 		}
 	}()
+	// Whatever happens, what the book left to do once its change is on
+	// disk is done (answered.go); normally the answer waited for it.
+	defer func() { _ = cl.ack.Wait() }()
 	r := reply{node: sign.ErrorNode}
 	defer func() {
 		if v := recover(); v != nil {

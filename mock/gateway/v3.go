@@ -313,6 +313,9 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 	if err != nil {
 		return err
 	}
+	if alt, ok := g.durable(cl); ok {
+		return g.writeV3(c, cl, alt)
+	}
 	if r.err != nil {
 		cl.entry.Code = r.err.Code
 	} else {
@@ -335,6 +338,9 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 
 // writeV3Error sends an error: unsigned JSON {"code","links","message"}.
 func (g *Gateway) writeV3Error(c echo.Context, cl *call, f reply) error {
+	if alt, ok := g.durable(cl); ok {
+		return g.writeV3(c, cl, alt)
+	}
 	status, code := v3Status(f.err)
 	if f.status != 0 {
 		status = f.status

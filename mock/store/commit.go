@@ -43,13 +43,16 @@ type batch struct {
 	ops     []op
 	last    map[string]int // bucket and key → the newest op of that key
 	waiters atomic.Int32   // writers that waited for it
+	calls   int            // queue calls that added to it (under the committer's lock)
 	done    chan struct{}  // closed when written (or failed)
 	err     error
 }
 
-func (b *batch) wait() error {
+func (b *batch) wait(c *committer) error {
 	b.waiters.Add(1)
+	c.waiting.Add(1)
 	<-b.done
+	c.waiting.Add(-1)
 	return b.err
 }
 
@@ -62,6 +65,8 @@ type committer struct {
 	kick     chan struct{}
 	finished chan struct{}
 	stats    Stats
+	waiting  atomic.Int64 // writers waiting for their batch now
+	gate     sync.Mutex   // held while a batch is written, and by Pause
 }
 
 // Stats count what the writer did.
@@ -69,13 +74,26 @@ type Stats struct {
 	Batches int64         // transactions (one commit to disk each)
 	Changes int64         // changes queued
 	Busy    time.Duration // time spent writing batches
+	Waiting int64         // writers waiting for their batch now (not a count so far)
 }
 
 // Stats are the writer's counts so far.
 func (db *DB) Stats() Stats {
 	db.c.mu.Lock()
 	defer db.c.mu.Unlock()
-	return db.c.stats
+	st := db.c.stats
+	st.Waiting = db.c.waiting.Load()
+	return st
+}
+
+// Pause holds the writer back until resume is called: the batch being
+// written finishes, changes keep queueing, and whoever waits for one
+// keeps waiting. Tests use it to show that nothing is answered before its
+// change is on disk.
+func (db *DB) Pause() (resume func()) {
+	db.c.gate.Lock()
+	var once sync.Once
+	return func() { once.Do(db.c.gate.Unlock) }
 }
 
 func (db *DB) startCommitter() {
@@ -111,13 +129,14 @@ func (db *DB) queue(ops ...op) func() error {
 		}
 		b.ops = append(b.ops, o)
 	}
+	b.calls++
 	c.stats.Changes += int64(len(ops))
 	c.mu.Unlock()
 	select {
 	case c.kick <- struct{}{}:
 	default: // the writer is already told
 	}
-	return b.wait
+	return func() error { return b.wait(c) }
 }
 
 // Sync waits until every change queued before it is on disk, and reports
@@ -142,7 +161,7 @@ func (db *DB) Sync() error {
 func (db *DB) writer() {
 	c := db.c
 	defer close(c.finished)
-	var shared bool        // more than one caller waited for the last batch
+	var shared bool        // more than one caller queued into or waited for the last batch
 	var took time.Duration // how long it took to write
 	for {
 		<-c.kick
@@ -154,6 +173,7 @@ func (db *DB) writer() {
 			// caller never waits here.
 			time.Sleep(min(gatherMax, took))
 		}
+		c.gate.Lock() // not while paused
 		c.mu.Lock()
 		b, closed := c.open, c.closed
 		c.open, c.flying = nil, b
@@ -162,7 +182,10 @@ func (db *DB) writer() {
 			start := time.Now()
 			b.err = db.failed(db.bolt.Update(func(tx *bolt.Tx) error { return b.apply(tx) }))
 			took = time.Since(start)
-			shared = b.waiters.Load() > 1
+			// Shared: several callers queued into it, or waited for it (a
+			// caller that signs its answer while the batch is written
+			// waits only after, often once the batch is done).
+			shared = b.calls > 1 || b.waiters.Load() > 1
 			c.mu.Lock()
 			c.flying = nil
 			c.stats.Batches++
@@ -170,6 +193,7 @@ func (db *DB) writer() {
 			c.mu.Unlock()
 			close(b.done)
 		}
+		c.gate.Unlock()
 		if closed {
 			return
 		}

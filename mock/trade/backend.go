@@ -1,6 +1,8 @@
 package trade
 
 import (
+	"github.com/alipay-mock/alipay-mock/mock/domain"
+
 	"errors"
 	"time"
 )
@@ -69,6 +71,9 @@ type Lookup struct {
 	// (precreate, create, pay, the cashier): a backend may look without a
 	// lock first and rely on the unique key when it is missing.
 	Create bool
+	// ack, when set, takes the wait for the change to be on disk
+	// (domain.Context.Ack); without a backend only.
+	ack *domain.Ack
 }
 
 // Copy is a copy of t that shares nothing with it, for a backend that
@@ -90,7 +95,7 @@ func (b *Book) Use(be Backend) {
 // starts from the book's state each time).
 func (b *Book) commitOn(l Lookup, f func(now time.Time) ([]change, error)) error {
 	if b.backend == nil {
-		return b.commit(f)
+		return b.commitAck(l.ack, f)
 	}
 	for try := 0; ; try++ {
 		err, retry := b.commitTx(l, f)

@@ -147,7 +147,13 @@ type change struct {
 // commit runs f under the lock, waits outside it until what f changed is
 // on disk (with --data), then tells the observer about the events it
 // produced, in order.
-func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
+func (b *Book) commit(f func(now time.Time) ([]change, error)) error { return b.commitAck(nil, f) }
+
+// commitAck is commit that, given an ack and a store, returns f's result
+// at once and leaves the wait and the observer to ack (domain.Ack): the
+// caller answers only after ack.Wait, which fails when the change could
+// not be stored and the call had succeeded.
+func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error)) error {
 	b.mu.Lock()
 	changes, err := f(b.clock.Now())
 	b.recount(changes)
@@ -156,20 +162,34 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	evicted := b.evict()
 	earlier := b.cool()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
+	deferred := ack != nil && b.store != nil
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {
 		onEarlier()
 	}
-	if werr := wait(); werr != nil && err == nil { // on disk before anyone is told
-		err = werr
-	}
-	if obs != nil {
-		for _, c := range changes {
-			obs(c.t, c.e)
+	done := func() error {
+		werr := wait() // on disk before anyone is told
+		if obs != nil {
+			for _, c := range changes {
+				obs(c.t, c.e)
+			}
 		}
+		if onEvict != nil && len(evicted) > 0 {
+			onEvict(evicted)
+		}
+		return werr
 	}
-	if onEvict != nil && len(evicted) > 0 {
-		onEvict(evicted)
+	if deferred {
+		ack.Defer(func() error {
+			if werr := done(); werr != nil && err == nil {
+				return werr
+			}
+			return nil
+		})
+		return err
+	}
+	if werr := done(); werr != nil && err == nil {
+		err = werr
 	}
 	return err
 }
@@ -411,7 +431,7 @@ func existing(t *Trade, o *Order) error {
 // same order returns the same trade and QR code.
 func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -450,7 +470,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 // Create opens a trade whose buyer is known (alipay.trade.create).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var out Trade
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
@@ -533,7 +553,7 @@ type PayResult struct {
 // for the buyer's password above the threshold.
 func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, error) {
 	var res PayResult
-	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(false); err != nil {
 			return nil, err
 		}
