@@ -29,19 +29,11 @@ const followPoll = 100 * time.Millisecond
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
 
-	// Scenario policies for notifications: read where the notification is built.
-	some, err := db.SomePolicies()
-	if err != nil {
-		return err
-	}
-	s.Notifier.SharePolicies(db, some)
-	// Buyers who pay after a number of queries: counted in the database.
-	s.queryPays = &gateway.SharedQueryPays{Store: db}
-	if some, err = db.SomeQueryPays(); err != nil {
-		return err
-	} else if some {
-		s.queryPays.Some()
-	}
+	// Scenario policies for notifications, and buyers who pay after a
+	// number of queries: in the database, read by every notification and
+	// query (a replica cannot know in time that another stored one).
+	s.Notifier.SharePolicies(db)
+	s.queryPays = db
 
 	// The clock: the first replica's is everyone's; a change anywhere is
 	// heard everywhere.
@@ -203,10 +195,6 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Faults.Refresh(st)
-	case pgstore.KindPolicies:
-		s.Notifier.PoliciesWritten()
-	case pgstore.KindQueryPays:
-		s.queryPays.Some()
 	case pgstore.KindRoyalty:
 		rels, err := db.Relations()
 		if err != nil {

@@ -141,8 +141,8 @@ type Server struct {
 	// refollow tells the outbox's follower to read every stored
 	// notification again (after another replica's reset).
 	refollow  atomic.Bool
-	queryPays *gateway.SharedQueryPays // --store: pay_after_queries counted in the database
-	bg        sync.WaitGroup           // what runs for the shared store
+	queryPays gateway.QueryPays // --store: pay_after_queries counted in the database
+	bg        sync.WaitGroup    // what runs for the shared store
 	echo      *echo.Echo
 	ln        net.Listener
 	http      *http.Server

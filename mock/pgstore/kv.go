@@ -29,7 +29,8 @@ const (
 	KindFaults    = "faults"
 )
 
-var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults, KindPolicies, KindQueryPays}
+// Policies and query pays are kv rows too, but read where used, never reloaded.
+var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults}
 
 // put writes one value and, when that changed anything, tells every
 // replica; cond, when set, is a further condition on the stored row

@@ -35,13 +35,4 @@ func (db *DB) DeletePolicies(app string) error {
 	return db.failed(err)
 }
 
-// SomePolicies reports whether any policy is stored.
-func (db *DB) SomePolicies() (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	var some bool
-	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alipay_mock_kv WHERE kind = $1)`, KindPolicies).Scan(&some)
-	return some, db.failed(err)
-}
-
 var _ notify.PolicyStore = (*DB)(nil)
