@@ -65,7 +65,7 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 	b := &pgx.Batch{}
 	// One replica trims at a time (the batch is one transaction): two
 	// trimming the same rows would wait on each other's row locks.
-	b.Queue(`SELECT pg_advisory_xact_lock(7262862)`)
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, journalTrimLock)
 	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM alipay_mock_journal ORDER BY id DESC OFFSET $1 LIMIT 1)`,
 		o.MaxEntries)
 	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM

@@ -23,8 +23,8 @@ type trimKind struct {
 }
 
 var (
-	tradeTrim  = &trimKind{"alipay_mock_trades", "trade_no", []string{"trade"}, 7262862}
-	packetTrim = &trimKind{"alipay_mock_red_packets", "auth_no", []string{"red_packet", "claim"}, 7262863}
+	tradeTrim  = &trimKind{"alipay_mock_trades", "trade_no", []string{"trade"}, tradeTrimLock}
+	packetTrim = &trimKind{"alipay_mock_red_packets", "auth_no", []string{"red_packet", "claim"}, packetTrimLock}
 )
 
 // finalSeq is the SQL for a row's final_seq in an update: a new position

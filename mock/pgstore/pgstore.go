@@ -26,10 +26,19 @@ import (
 // opTimeout bounds one operation's transaction.
 const opTimeout = 30 * time.Second
 
+// The advisory locks, one number each (a shared number would make one
+// holder skip or wait on an unrelated job).
+const (
+	schemaLock      = 7262861 // creating the schema (written out in schema)
+	tradeTrimLock   = 7262862 // --keep-trades (keep.go)
+	packetTrimLock  = 7262863 // --keep-red-packets (keep.go)
+	journalTrimLock = 7262864 // the journal's bounds (journal.go)
+)
+
 // schema is created on first use; a transaction-level advisory lock keeps
 // replicas that start together from racing on it.
 var schema = `
-SELECT pg_advisory_xact_lock(7262861);
+SELECT pg_advisory_xact_lock(7262861); -- schemaLock
 CREATE TABLE IF NOT EXISTS alipay_mock_trades (
 	trade_no      text PRIMARY KEY,
 	app_id        text NOT NULL,
