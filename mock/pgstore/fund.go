@@ -344,9 +344,11 @@ func (f fundBackend) Reset(app string) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_transfers"+where, args...); err != nil {
 			return err
 		}
-		// The income of trades still stored stays counted (their reset
-		// takes it away, through the trigger).
-		_, err := tx.Exec(ctx, "UPDATE alipay_mock_fund_accounts SET base = NULL, out_amount = 0, frozen = 0"+where, args...)
+		// Income is counted again from the paid trades still stored (their
+		// own reset takes theirs away, through the trigger); what trimmed
+		// trades brought in goes, as an evicted trade's does in memory.
+		_, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_accounts a SET base = NULL, out_amount = 0, frozen = 0,
+			income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.app_id = a.app_id)`+where, args...)
 		return err
 	}))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -78,4 +79,11 @@ func TestReplicasKeepTradesKeepsTheirIncome(t *testing.T) {
 		t.Fatalf("in memory the payments brought in nothing: %+v", want)
 	}
 	sameEverywhere(t, rs, want)
+	// A reset takes the trimmed trades' income too, as in memory.
+	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	one.Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	if b := balanceOn(t, one); b.Available != fund.DefaultOpening {
+		t.Fatalf("in memory after a reset: %+v", b)
+	}
+	sameEverywhere(t, rs, balanceOn(t, one))
 }
