@@ -23,8 +23,10 @@ type payee struct {
 // they paid with, and by a hash of their open id for the app (checked
 // against the open id on lookup).
 type appPayees struct {
-	users    map[string]*payee
-	accounts map[string]*payee
+	users map[string]*payee
+	// accounts counts, per logon account, the kept paid trades of each
+	// buyer who paid with it (one buyer, nearly always).
+	accounts map[string]map[*payee]int32
 	opens    map[uint64]*payee
 }
 
@@ -71,8 +73,13 @@ func (b *Book) addPayee(t *Trade) bool {
 		a.opens[p.open] = p
 	}
 	p.n++
-	if by.Account != "" && a.accounts[by.Account] != p {
-		a.accounts[strings.Clone(by.Account)] = p
+	if by.Account != "" {
+		m := a.accounts[by.Account]
+		if m == nil {
+			m = map[*payee]int32{}
+			a.accounts[strings.Clone(by.Account)] = m
+		}
+		m[p]++
 	}
 	return true
 }
@@ -88,15 +95,20 @@ func (b *Book) dropPayee(t *Trade) {
 	if p == nil {
 		return
 	}
+	if m := a.accounts[by.Account]; m != nil && by.Account != "" {
+		if m[p]--; m[p] <= 0 {
+			delete(m, p)
+		}
+		if len(m) == 0 {
+			delete(a.accounts, by.Account)
+		}
+	}
 	if p.n--; p.n > 0 {
 		return
 	}
 	delete(a.users, by.UserID)
 	if a.opens[p.open] == p {
 		delete(a.opens, p.open)
-	}
-	if a.accounts[by.Account] == p {
-		delete(a.accounts, by.Account)
 	}
 }
 
@@ -116,7 +128,7 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	defer b.mu.Unlock()
 	a := b.payees[app]
 	if a == nil { // the app's first lookup: index it, then keep it
-		a = &appPayees{users: map[string]*payee{}, accounts: map[string]*payee{}, opens: map[uint64]*payee{}}
+		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
 		for _, c := range b.byNo {
 			if b.appOf(c) == app {
@@ -130,7 +142,10 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	case ByUserID:
 		p = a.users[identity]
 	case ByAccount:
-		p = a.accounts[identity]
+		for q := range a.accounts[identity] { // any buyer who paid with it
+			p = q
+			break
+		}
 	case ByOpenID:
 		// A hash hit is checked: a colliding open id names nobody known.
 		if p = a.opens[openHash(identity)]; p != nil && fixtures.OpenID(app, p.user) != identity {

@@ -17,7 +17,7 @@ func samePayees(t *testing.T, b *Book, when string) {
 	defer b.mu.Unlock()
 	defer b.cool()
 	type key struct{ app, id string }
-	users, accounts := map[key]int{}, map[key]string{}
+	users, accounts := map[key]int{}, map[key]map[string]int32{}
 	for _, c := range b.byNo {
 		tr := b.warm(c)
 		if tr.Paid == nil || tr.Buyer.UserID == "" || b.payees[tr.AppID] == nil { // only indexed apps
@@ -25,7 +25,11 @@ func samePayees(t *testing.T, b *Book, when string) {
 		}
 		users[key{tr.AppID, tr.Buyer.UserID}]++
 		if tr.Buyer.Account != "" {
-			accounts[key{tr.AppID, tr.Buyer.Account}] = tr.Buyer.UserID
+			k := key{tr.AppID, tr.Buyer.Account}
+			if accounts[k] == nil {
+				accounts[k] = map[string]int32{}
+			}
+			accounts[k][tr.Buyer.UserID]++
 		}
 	}
 	indexed := 0
@@ -34,9 +38,13 @@ func samePayees(t *testing.T, b *Book, when string) {
 		if len(a.opens) != len(a.users) {
 			t.Fatalf("%s: app %s has %d users and %d open ids indexed", when, app, len(a.users), len(a.opens))
 		}
-		for acc, p := range a.accounts {
-			if accounts[key{app, acc}] != p.user {
-				t.Fatalf("%s: account %s indexed for %s, the trades say %q", when, acc, p.user, accounts[key{app, acc}])
+		for acc, m := range a.accounts {
+			got := map[string]int32{}
+			for p, n := range m {
+				got[p.user] = n
+			}
+			if want := accounts[key{app, acc}]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s: account %s indexed for %v, the trades say %v", when, acc, got, want)
 			}
 		}
 		if len(a.accounts) != 0 && len(a.accounts) > len(accounts) {
@@ -113,4 +121,43 @@ func TestPayeeIndexFollowsEveryChange(t *testing.T) {
 		t.Fatal("a buyer is known after the reset")
 	}
 	samePayees(t, e.book, "after reset")
+}
+
+// One buyer paying with two accounts, and two buyers with one account:
+// an account is known while a kept paid trade used it, for each buyer
+// who paid with it (the index counts them per account).
+func TestPayeeIndexCountsEachAccountsTrades(t *testing.T) {
+	e := newEnv(t, Options{Keep: 3})
+	u1a := fixtures.Buyer{UserID: "2088000000000101", LogonID: "first@x.com"} // Act takes the logon unmasked
+	u1b := u1a
+	u1b.LogonID = "second@x.com"
+	u2 := fixtures.Buyer{UserID: "2088000000000102", LogonID: "second@x.com"}
+	pay := func(out string, who fixtures.Buyer) {
+		t.Helper()
+		e.precreate(t, out, "1.00")
+		if _, err := e.book.Act(app1, out, ActScan, &who); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.book.Act(app1, out, ActPay, &who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pay("A1", u1a) // u1 with first@
+	pay("A2", u2)  // u2 with second@
+	pay("A3", u1b) // u1 with second@
+	if _, ok := e.book.PaidBuyer(app1, ByAccount, "first@x.com"); !ok {
+		t.Fatal("first@ unknown while A1 is kept")
+	}
+	samePayees(t, e.book, "three buyers' trades")
+	pay("A4", u2) // past Keep: A1 goes, and first@ with it
+	samePayees(t, e.book, "A1 evicted")
+	if b, ok := e.book.PaidBuyer(app1, ByAccount, "first@x.com"); ok {
+		t.Fatalf("first@ still names %+v with A1 gone", b)
+	}
+	pay("A5", fixtures.Buyer{UserID: "2088000000000103", LogonID: "third@x.com"})
+	pay("A6", u1b) // A2 and A3 go: second@ is still u2's (A4) and u1's (A6)
+	samePayees(t, e.book, "A2 and A3 evicted")
+	if _, ok := e.book.PaidBuyer(app1, ByAccount, "second@x.com"); !ok {
+		t.Fatal("second@ unknown while A4 and A6 are kept")
+	}
 }
