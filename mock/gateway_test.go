@@ -364,3 +364,21 @@ func TestInvalidSignatureExplainedInLog(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A NUL character anywhere in biz_content is an invalid parameter (order
+// numbers take letters, digits and underscores), for every method family;
+// an escaped backslash before "u0000" is not one.
+func TestNULInBizContentIsInvalid(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	for _, c := range []struct{ method, biz, sub string }{
+		{"alipay.trade.query", `{"out_trade_no":"A\u0000"}`, "ACQ.INVALID_PARAMETER"},
+		{"alipay.trade.precreate", `{"out_trade_no":"N1","total_amount":"1.00","subject":"s\u0000"}`, "ACQ.INVALID_PARAMETER"},
+		{"alipay.trade.precreate", `{"out_trade_no":"N2","total_amount":"1.00","subject":"s","goods_detail":[{"goods_id":"g\u0000","goods_name":"n","quantity":1,"price":"1.00"}]}`, "ACQ.INVALID_PARAMETER"},
+		{"alipay.trade.query", `{"out_trade_no":"A\\u0000"}`, "ACQ.TRADE_NOT_EXIST"},
+	} {
+		m := h.verify(c.method, h.post(h.params(c.method, c.biz, nil)), true)
+		if m["sub_code"] != c.sub {
+			t.Errorf("%s %s: %v, want %s", c.method, c.biz, m, c.sub)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,19 +50,33 @@ type rawRow struct {
 	data    []byte
 }
 
+// readKey names a read by its statement and every argument, quoted, so
+// two different reads never share a statement.
 func readKey(sql string, args []any) string {
 	var sb strings.Builder
 	sb.WriteString(sql)
 	for _, a := range args {
-		sb.WriteByte(0)
-		s, _ := a.(string)
-		sb.WriteString(s)
+		fmt.Fprintf(&sb, "\x00%T%q", a, fmt.Sprint(a))
 	}
 	return sb.String()
 }
 
+// unstorable reports an argument PostgreSQL's text cannot hold (a NUL
+// byte): no stored row can match it, and sent, it would fail.
+func unstorable(args []any) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // get runs sql (which selects key, version, data) in the next batch.
 func (r *reads) get(ctx context.Context, sql string, args []any) ([]rawRow, error) {
+	if unstorable(args) {
+		return nil, nil
+	}
 	k := readKey(sql, args)
 	r.mu.Lock()
 	if r.next == nil {
@@ -117,11 +132,7 @@ func (r *reads) send(f *flight) {
 	defer cancel()
 	if len(f.reqs) == 1 {
 		q := f.reqs[0]
-		rows, err := r.db.pool.Query(ctx, q.sql, q.args...)
-		if err == nil {
-			q.rows, err = scanRaw(rows)
-		}
-		q.err = err
+		q.rows, q.err = r.one(ctx, q)
 		return
 	}
 	var batch pgx.Batch
@@ -136,13 +147,24 @@ func (r *reads) send(f *flight) {
 		}
 		q.err = err
 	}
-	if err := res.Close(); err != nil {
-		for _, q := range f.reqs {
-			if q.err == nil {
-				q.err = err
-			}
+	_ = res.Close() // a failed statement's error is its read's
+	// A batch is one transaction: after a statement fails, the rest fail
+	// with it. Each failed read runs again alone, so one bad read fails
+	// only itself.
+	for _, q := range f.reqs {
+		if q.err != nil {
+			q.rows, q.err = r.one(ctx, q)
 		}
 	}
+}
+
+// one runs one read on its own.
+func (r *reads) one(ctx context.Context, q *readReq) ([]rawRow, error) {
+	rows, err := r.db.pool.Query(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanRaw(rows)
 }
 
 func scanRaw(rows pgx.Rows) ([]rawRow, error) {
