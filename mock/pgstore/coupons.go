@@ -87,15 +87,7 @@ func (b couponBackend) Counts() (map[coupon.OrderStatus]int, int, error) {
 }
 
 func (b couponBackend) Reset(app string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	var err error
-	if app == "" {
-		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_red_packets")
-	} else {
-		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_red_packets WHERE app_id = $1", app)
-	}
-	return b.db.failed(err)
+	return b.db.resetTable("alipay_mock_red_packets", app)
 }
 
 type couponTx struct {

@@ -108,7 +108,7 @@ func (t *trims) run() {
 			t.due[k] = false
 			t.mu.Unlock()
 			if due && keep > 0 {
-				if more, _ := t.db.trim(k, keep); more {
+				if more, err := t.db.trim(k, keep); more || conflict(err) { // a lost deadlock: again soon
 					t.soon(k)
 				}
 			}

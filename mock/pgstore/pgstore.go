@@ -279,6 +279,26 @@ var errConflict = errors.New("conflict")
 
 // conflict reports whether err is another transaction's write winning:
 // a unique key, a serialisation failure or a deadlock.
+// resetTable deletes every row of table, or one app's, run again when it
+// lost a deadlock (its cascades and counter triggers take row locks a
+// payment also takes): a reset that gave up would leave the rows.
+func (db *DB) resetTable(table, app string) error {
+	sql, args := "DELETE FROM "+table, []any{}
+	if app != "" {
+		sql, args = sql+" WHERE app_id = $1", []any{app}
+	}
+	var err error
+	for try := 0; try < 5; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		_, err = db.pool.Exec(ctx, sql, args...)
+		cancel()
+		if !conflict(err) {
+			break
+		}
+	}
+	return db.failed(err)
+}
+
 func conflict(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

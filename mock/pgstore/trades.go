@@ -76,15 +76,7 @@ func (b tradeBackend) Counts() (map[trade.Status]int, error) {
 }
 
 func (b tradeBackend) Reset(app string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	var err error
-	if app == "" {
-		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_trades")
-	} else {
-		_, err = b.db.pool.Exec(ctx, "DELETE FROM alipay_mock_trades WHERE app_id = $1", app)
-	}
-	return b.db.failed(err)
+	return b.db.resetTable("alipay_mock_trades", app)
 }
 
 type tradeTx struct {

@@ -276,8 +276,14 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 // Settle applies the clock to one trade (the scheduler calls it at the
 // trade's deadlines) and returns the events that fired.
 func (b *Book) Settle(app, tradeNo string) []Event {
+	return b.settleOne(app, tradeNo, nil)
+}
+
+// settleOne is Settle; with ack (and --data) it leaves the wait for the
+// disk, and the observer, to ack.Wait.
+func (b *Book) settleOne(app, tradeNo string, ack *domain.Ack) []Event {
 	var fired []Event
-	_ = b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}}, func(now time.Time) ([]change, error) {
+	_ = b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}, ack: ack}, func(now time.Time) ([]change, error) {
 		t := b.warm(b.byNo[tradeNo])
 		if t == nil || t.AppID != app {
 			return nil, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // cell is how the book holds one trade: its compact record (codec.go),
@@ -288,11 +289,16 @@ func (b *Book) SettleDue(at time.Time) []Due {
 		due = append(due, [2]string{t.AppID, t.TradeNo})
 	}
 	b.mu.Unlock()
+	// With --data the trades' writes share commits: each is queued, and
+	// all are waited for (then told to the observer, in order) at the end,
+	// instead of one commit after another.
+	var ack domain.Ack
 	var out []Due
 	for _, d := range due {
-		for _, e := range b.Settle(d[0], d[1]) {
+		for _, e := range b.settleOne(d[0], d[1], &ack) {
 			out = append(out, Due{TradeNo: d[1], Event: e})
 		}
 	}
+	_ = ack.Wait() // a write the store refused is reported by the store
 	return out
 }
