@@ -293,6 +293,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	// soon as it announces itself must get a clean exit.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	mock.SetGCTarget() // GOGC, when set, wins (docs/limits.md)
 	srv, err := mock.Start(opts)
 	if err != nil {
 		return err

@@ -48,6 +48,11 @@ func BenchmarkMemoryPaidNotified(b *testing.B) {
 		}
 		n = v
 	}
+	// The binary's collector target (mock.SetGCTarget), as main sets it.
+	prev := debug.SetGCPercent(-1)
+	debug.SetGCPercent(prev)
+	defer debug.SetGCPercent(prev)
+	b.ReportMetric(float64(mock.SetGCTarget()), "gogc")
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,6 +37,11 @@ import (
 //   - lookup: GET /_mock/trades/<out_trade_no> without app_id;
 //   - overview: GET /_mock/ui, the dashboard's counts.
 func BenchmarkScale(b *testing.B) {
+	// The binary's collector target (mock.SetGCTarget), as main sets it.
+	prev := debug.SetGCPercent(-1)
+	debug.SetGCPercent(prev)
+	defer debug.SetGCPercent(prev)
+	gogc := mock.SetGCTarget()
 	sizes := []int{1000, 1000000}
 	if s := os.Getenv("SCALE_SIZES"); s != "" {
 		sizes = nil
@@ -68,6 +74,7 @@ func BenchmarkScale(b *testing.B) {
 				cpu := float64(int64(cpuTime())-cpu0-offCPU) / float64(b.N)
 				b.StopTimer()
 				b.ReportMetric(cpu, "cpu-ns/op")
+				b.ReportMetric(float64(gogc), "gogc")
 				if si == 0 {
 					base[name] = cpu
 				} else if base[name] > 0 {
