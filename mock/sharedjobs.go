@@ -116,6 +116,11 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 				s.runJob(gw, j)
 				_ = s.pg.DoneJob(j.ID) // the store reports failures
 			}
+			// Many due jobs can take longer than a lease: renew on the way.
+			if time.Since(renewed) >= renewJobs {
+				_ = s.pg.RenewJobs(jobLease)
+				renewed = time.Now()
+			}
 		}
 		select {
 		case <-s.stop:

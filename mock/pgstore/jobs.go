@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS alipay_mock_jobs (
 	due         timestamptz NOT NULL,
 	lease_until timestamptz,
 	lease_owner text,
+	claimed     boolean NOT NULL DEFAULT false, -- taken over (ClaimJobs): its planner's scheduler must not run it
 	data        bytea NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alipay_mock_jobs_due ON alipay_mock_jobs (due);
@@ -47,13 +48,14 @@ func (db *DB) PutJob(j Job, lease time.Duration) (bool, error) {
 }
 
 // TakeJob renews this replica's lease of a job it planned, before it runs
-// it; false when the job is gone (run, or deleted by a reset) or another
-// replica claimed it.
+// it; false when the job is gone (run, or deleted by a reset) or was
+// claimed (by another replica, or by this one after its lease lapsed:
+// then its claim runs it, not the planner's scheduler).
 func (db *DB) TakeJob(id string, lease time.Duration) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	tag, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
-		WHERE id = $1 AND lease_owner = $2`, id, db.owner(), lease.Milliseconds())
+		WHERE id = $1 AND lease_owner = $2 AND NOT claimed`, id, db.owner(), lease.Milliseconds())
 	return err == nil && tag.RowsAffected() == 1, db.failed(err)
 }
 
@@ -72,7 +74,7 @@ func (db *DB) ClaimJobs(now time.Time, max int, lease time.Duration) ([]Job, err
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	rows, err := db.pool.Query(ctx, `UPDATE alipay_mock_jobs
-		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond', lease_owner = $2
+		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond', lease_owner = $2, claimed = true
 		WHERE id IN (SELECT id FROM alipay_mock_jobs
 			WHERE due <= $3 AND (lease_until IS NULL OR lease_until < clock_timestamp())
 			ORDER BY due LIMIT $4 FOR UPDATE SKIP LOCKED)

@@ -16,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 )
 
 // entry is a journal entry as the control API gives it.
@@ -385,5 +386,32 @@ func TestReplicasCountABuyersQueriesTogether(t *testing.T) {
 		if q["trade_status"] != want {
 			t.Fatalf("query %d: %v, want %s", i+1, q["trade_status"], want)
 		}
+	}
+}
+
+// A job whose planner's lease lapsed and that was then claimed, even by
+// the planner itself, is no longer the planner's scheduler's to run: the
+// claim runs it, once.
+func TestClaimedJobIsNotTakenByItsPlanner(t *testing.T) {
+	_, url := replicasAt(t, 1, mock.Options{})
+	db, err := pgstore.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	j := pgstore.Job{ID: "test/claimed", Kind: "test", AppID: "2021000000000009", Due: at, Data: []byte("{}")}
+	if put, err := db.PutJob(j, 0); err != nil || !put { // a lease that has lapsed already
+		t.Fatalf("put: %v %v", put, err)
+	}
+	got, err := db.ClaimJobs(at, 10, time.Minute)
+	if err != nil || len(got) != 1 || got[0].ID != j.ID {
+		t.Fatalf("claimed %v, %v; want the job", got, err)
+	}
+	if mine, err := db.TakeJob(j.ID, time.Minute); err != nil || mine {
+		t.Fatalf("the planner took a claimed job: %v %v", mine, err)
+	}
+	if err := db.DoneJob(j.ID); err != nil {
+		t.Fatal(err)
 	}
 }
