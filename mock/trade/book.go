@@ -299,17 +299,7 @@ func (b *Book) settleOne(app, tradeNo string, ack *domain.Ack) []Event {
 
 // Deadline is when time alone next changes a trade: expiry while unpaid,
 // the end of the refund window once paid. ok is false for final states.
-func (b *Book) Deadline(t Trade) (at time.Time, ok bool) {
-	switch t.Status {
-	case WaitBuyerPay:
-		return t.Expires, true
-	case Success:
-		if t.Paid != nil {
-			return t.Paid.Add(b.opts.RefundWindow), true
-		}
-	}
-	return time.Time{}, false
-}
+func (b *Book) Deadline(t Trade) (at time.Time, ok bool) { return b.deadline(&t) }
 
 // ShowsUnscanned reports whether an app's unscanned precreate trades are
 // visible (Options.ShowUnscanned, or the app's own setting).

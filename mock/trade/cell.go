@@ -215,7 +215,7 @@ func (b *Book) pruneDeadlines() {
 	}
 }
 
-// deadline is Deadline for a trade the book holds.
+// deadline is Deadline for a trade the book holds: the one rule.
 func (b *Book) deadline(t *Trade) (time.Time, bool) {
 	switch t.Status {
 	case WaitBuyerPay:
