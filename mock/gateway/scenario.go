@@ -167,8 +167,9 @@ type queryPay struct {
 	who  *fixtures.Buyer
 }
 
-// beforeQuery lets a buyer waiting for N queries pay on the next one.
-func (g *Gateway) beforeQuery(app string, ref trade.Ref) {
+// beforeQuery lets a buyer waiting for N queries pay on the next one;
+// true when one paid.
+func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
 	out := ref.OutTradeNo
 	if out == "" && ref.TradeNo != "" {
 		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
@@ -179,18 +180,20 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) {
 		if pay, who, err := g.QueryPays.TakeQuery(app, out); err == nil && pay {
 			_, _ = g.Trades.Act(app, out, trade.ActScan, who)
 			_, _ = g.Trades.Act(app, out, trade.ActPay, who)
+			return true
 		}
-		return
+		return false
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
-		return
+		return false
 	}
 	qp := v.(queryPay)
 	if qp.left.Add(-1) >= 0 {
-		return
+		return false
 	}
 	g.queryPays.Delete(app + "|" + out)
 	_, _ = g.Trades.Act(app, out, trade.ActScan, qp.who)
 	_, _ = g.Trades.Act(app, out, trade.ActPay, qp.who)
+	return true
 }
