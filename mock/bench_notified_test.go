@@ -111,24 +111,36 @@ func BenchmarkStoredNotifications(b *testing.B) {
 // notification for each: one delivered for real to notifyURL, the others
 // copies of it put in through Restore (copyNotification).
 func fillNotified(b *testing.B, srv *mock.Server, notifyURL string, n int) {
+	addNotified(b, srv, deliverOne(b, srv, notifyURL), "N", n)
+}
+
+// deliverOne makes one paid trade and delivers its notification for real
+// to notifyURL (answered "success"); the delivered notification.
+func deliverOne(b *testing.B, srv *mock.Server, notifyURL string) notify.Notification {
 	mocktest.FillTrades(b, srv, "T", 1, notifyURL)
 	srv.Sched.RunDue()
 	first := srv.Notifier.Outbox().List(notify.Filter{})
 	if len(first) != 1 || first[0].State != notify.Delivered {
 		b.Fatalf("the real notification: %+v", first)
 	}
-	mocktest.FillTrades(b, srv, "N", n, "")
+	return first[0]
+}
+
+// addNotified stores n paid trades (prefix) and, for every stored trade
+// but tmpl's, a copy of the delivered notification tmpl.
+func addNotified(b *testing.B, srv *mock.Server, tmpl notify.Notification, prefix string, n int) {
+	mocktest.FillTrades(b, srv, prefix, n, "")
 	var at uint64
 	id := 1
 	for {
 		page, next := srv.Trades.Page(trade.Filter{}, at, 10000, false)
 		batch := make([]notify.Notification, 0, len(page))
 		for _, t := range page {
-			if t.OutTradeNo == first[0].OutTradeNo {
+			if t.OutTradeNo == tmpl.OutTradeNo {
 				continue
 			}
 			id++
-			batch = append(batch, copyNotification(b, first[0], t, id))
+			batch = append(batch, copyNotification(b, tmpl, t, id))
 		}
 		srv.Notifier.Restore(batch)
 		if next == 0 {

@@ -16,7 +16,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
-	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -64,37 +63,13 @@ func BenchmarkMemoryPaidNotified(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		mocktest.FillTrades(b, srv, "T", 1, hook.URL+"/notify")
-		srv.Sched.RunDue()
-		first := srv.Notifier.Outbox().List(notify.Filter{})
-		if len(first) != 1 || first[0].State != notify.Delivered {
-			b.Fatalf("the real notification: %+v", first)
-		}
-		tmpl := first[0]
+		tmpl := deliverOne(b, srv, hook.URL+"/notify")
 		debug.FreeOSMemory()
 		heap0 := liveHeap()
 		rss0, _ := procStatus()
 		b.StartTimer()
 
-		mocktest.FillTrades(b, srv, "M", n, "")
-		var at uint64
-		id := 1
-		for {
-			page, next := srv.Trades.Page(trade.Filter{}, at, 10000, false)
-			batch := make([]notify.Notification, 0, len(page))
-			for _, t := range page {
-				if t.OutTradeNo == first[0].OutTradeNo {
-					continue
-				}
-				id++
-				batch = append(batch, copyNotification(b, tmpl, t, id))
-			}
-			srv.Notifier.Restore(batch)
-			if next == 0 {
-				break
-			}
-			at = next
-		}
+		addNotified(b, srv, tmpl, "M", n)
 
 		b.StopTimer()
 		if got := srv.Notifier.Outbox().Len(); got != n+1 {
