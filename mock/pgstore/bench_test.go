@@ -76,8 +76,6 @@ func benchReplicas(b *testing.B, method string, n int, pg, perReplica bool) {
 		}(w)
 	}
 	wg.Wait()
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var next, failed atomic.Int64
 	b.ResetTimer()
 	start := time.Now()
 	pgCPU := func() time.Duration { // the memory runs have no server to count
@@ -87,16 +85,47 @@ func benchReplicas(b *testing.B, method string, n int, pg, perReplica bool) {
 		return pgtest.ServerCPU()
 	}
 	cpu0, pg0 := selfCPU(), pgCPU()
+	failed := postAll(b, forms, func(i int) string { return rs[i%n].URL })
+	el := time.Since(start)
+	cpu, pgc := selfCPU()-cpu0, pgCPU()-pg0
+	b.StopTimer()
+	b.ReportMetric(float64((cpu+pgc).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
+	b.ReportMetric(float64(pgstore.ReadBatches())/float64(b.N), "batches/op")
+	// CPU time per request moves less than throughput on a shared machine:
+	// this process (mocks and the load's client) and PostgreSQL's.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "mock-cpu-µs/req")
+	b.ReportMetric(float64(pgc.Microseconds())/float64(b.N), "pg-cpu-µs/req")
+	if failed > 0 {
+		b.Fatalf("%d of %d requests failed", failed, b.N)
+	}
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postAll posts every signed form to the gateway at url(i) from 16
+// clients at once and counts the answers that are not code 10000.
+func postAll(b *testing.B, forms []string, url func(i int) string) int64 {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
 	for w := 0; w < 16; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= b.N {
+				if i >= len(forms) {
 					return
 				}
-				resp, err := hc.Post(rs[i%n].URL+"/gateway.do", "application/x-www-form-urlencoded", strings.NewReader(forms[i]))
+				resp, err := hc.Post(url(i)+"/gateway.do", "application/x-www-form-urlencoded", strings.NewReader(forms[i]))
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -110,26 +139,5 @@ func benchReplicas(b *testing.B, method string, n int, pg, perReplica bool) {
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	cpu, pgc := selfCPU()-cpu0, pgCPU()-pg0
-	b.StopTimer()
-	b.ReportMetric(float64((cpu+pgc).Microseconds())/float64(b.N), "cpu-µs/op")
-	b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
-	b.ReportMetric(float64(pgstore.ReadBatches())/float64(b.N), "batches/op")
-	// CPU time per request moves less than throughput on a shared machine:
-	// this process (mocks and the load's client) and PostgreSQL's.
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "mock-cpu-µs/req")
-	b.ReportMetric(float64(pgc.Microseconds())/float64(b.N), "pg-cpu-µs/req")
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed", f, b.N)
-	}
-}
-
-// selfCPU is the CPU time this process has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return failed.Load()
 }

@@ -1,14 +1,10 @@
 package pgstore_test
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,36 +85,11 @@ func BenchmarkReplicaPay(b *testing.B) {
 	for i := range forms {
 		forms[i] = mocktest.Form(m.Params("alipay.trade.pay", fmt.Sprintf(`{"out_trade_no":"%s-%d","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`, run, i), nil)).Encode()
 	}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
-	for w := 0; w < 16; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				resp, err := hc.Post(m.URL+"/gateway.do", "application/x-www-form-urlencoded", strings.NewReader(forms[i]))
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if !bytes.Contains(body, []byte(`"code":"10000"`)) {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	failed := postAll(b, forms, func(int) string { return m.URL })
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d failed", f)
+	if failed > 0 {
+		b.Fatalf("%d failed", failed)
 	}
 }
