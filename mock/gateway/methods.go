@@ -340,23 +340,16 @@ type queryRequest struct {
 // (settleInfo).
 func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 	ref := in.Ref
-	var t trade.Trade
-	var err error
-	if g.QueryPays == nil {
-		g.beforeQuery(cl.owner(), ref)
+	// Only a query that may find a buyer waiting for queries counts (with
+	// --store that is a database write), so polling a paid trade is one
+	// read; a buyer who pays on this query is read again.
+	t, err := g.Trades.Query(cl.owner(), ref)
+	known := ref
+	if err == nil {
+		known.OutTradeNo = t.OutTradeNo // no second read to find it
+	}
+	if (err != nil || t.Status == trade.WaitBuyerPay) && g.beforeQuery(cl.owner(), known) {
 		t, err = g.Trades.Query(cl.owner(), ref)
-	} else {
-		// Shared (--store): only a query that may find a buyer waiting
-		// asks the database (one write), so polling a paid trade costs a
-		// read alone; a buyer who pays on it is read again.
-		t, err = g.Trades.Query(cl.owner(), ref)
-		known := ref
-		if err == nil {
-			known.OutTradeNo = t.OutTradeNo // no second read to find it
-		}
-		if (err != nil || t.Status == trade.WaitBuyerPay) && g.beforeQuery(cl.owner(), known) {
-			t, err = g.Trades.Query(cl.owner(), ref)
-		}
 	}
 	if err != nil {
 		if ref.OutTradeNo == "" && ref.TradeNo == "" {
