@@ -65,7 +65,7 @@ func banner(srv *mock.Server, dataDir string) string {
 	fmt.Fprintf(&b, "  scenarios:         %s\n", strings.Join(scen, "\n                     "))
 	signer := sign.Backend()
 	if signer == "crypto/rsa" {
-		signer += " (a build with -tags openssl signs about 3x as fast)"
+		signer += " (a build with -tags openssl signs about 2-3x as fast)"
 	}
 	fmt.Fprintf(&b, "  RSA signer:        %s\n", signer)
 	if store := srv.SharedStore(); store != "" {

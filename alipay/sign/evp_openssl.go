@@ -190,7 +190,10 @@ func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	p.h.put(ctx)
 	runtime.KeepAlive(p)
 	if done != 1 {
-		return rsa.ErrVerification // s is not below n
+		// s not below n, or OpenSSL failed otherwise (memory, a provider):
+		// crypto/rsa gives the verdict, so no failure of OpenSSL's
+		// rejects a good signature.
+		return rsa.VerifyPKCS1v15(k, h, digest, sig)
 	}
 	// EM = 0x00 || 0x01 || 0xff... || 0x00 || DigestInfo || digest
 	t := len(prefix) + len(digest)

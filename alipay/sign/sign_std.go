@@ -17,7 +17,7 @@ func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, erro
 }
 
 // verifyPKCS1v15 checks an RSA PKCS#1 v1.5 signature: crypto/rsa in the
-// default build; sign_openssl.go's verify_openssl.go under -tags openssl
+// default build; sign_openssl.go's and evp_openssl.go's under -tags openssl
 // gives the same verdicts.
 func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	return rsa.VerifyPKCS1v15(k, h, digest, sig)
