@@ -42,6 +42,9 @@ type Memory struct {
 		Bytes      int64 `json:"bytes"`
 		MaxEntries int   `json:"max_entries"`
 		MaxBytes   int64 `json:"max_bytes"`
+		// Dropped: entries a shared journal (--store) could not queue
+		// while the database stalled.
+		Dropped int64 `json:"dropped,omitempty"`
 	} `json:"journal"`
 	Trades        Kept `json:"trades"`
 	RedPackets    Kept `json:"red_packets"`
@@ -71,6 +74,7 @@ func (a *API) memory(c echo.Context) error {
 	var m Memory
 	st, opts := a.Journal.Stats(), a.Journal.Options()
 	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
+	m.Journal.Dropped = st.Dropped
 	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
 	m.RedPackets = Kept{Count: a.Coupons.Len(), Keep: a.Coupons.Keep()}
 	m.Transfers = Kept{Count: a.Fund.Len(), Keep: a.Fund.Keep()}

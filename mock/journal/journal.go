@@ -139,12 +139,20 @@ func (j *Journal) Options() Options {
 type Stats struct {
 	Entries int   `json:"entries"`
 	Bytes   int64 `json:"bytes"`
+	// Dropped counts the entries a shared journal did not keep because
+	// its writer's queue was full (the database stalled).
+	Dropped int64 `json:"dropped,omitempty"`
 }
 
 // Stats counts the entries kept and their bytes.
 func (j *Journal) Stats() Stats {
 	if st := j.shared(); st != nil {
 		s, _ := st.JournalStats() // the store reports failures
+		j.mu.Lock()
+		if j.w != nil {
+			s.Dropped = j.w.dropped.Load()
+		}
+		j.mu.Unlock()
 		return s
 	}
 	j.mu.Lock()

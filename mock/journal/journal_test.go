@@ -99,3 +99,37 @@ func TestByteBudgetAndCutValues(t *testing.T) {
 		t.Error("a small entry is marked truncated")
 	}
 }
+
+// stalled is a shared store whose writes wait until released: the
+// database stalled.
+type stalled struct{ release chan struct{} }
+
+func (s stalled) AppendJournal([]Entry) error              { <-s.release; return nil }
+func (s stalled) TrimJournal(Options) error                { return nil }
+func (s stalled) JournalPage(Filter) ([]Entry, int, error) { return nil, 0, nil }
+func (s stalled) JournalCount(Filter) (int, error)         { return 0, nil }
+func (s stalled) JournalEntry(int) (Entry, bool, error)    { return Entry{}, false, nil }
+func (s stalled) JournalStats() (Stats, error)             { return Stats{}, nil }
+func (s stalled) ClearJournal(string) error                { return nil }
+
+// A stalled database never makes a request wait on the journal: past the
+// writer's queue, entries are dropped and counted.
+func TestSharedJournalNeverBlocksOnAStalledStore(t *testing.T) {
+	st := stalled{release: make(chan struct{})}
+	j := New(Options{MaxEntries: 100})
+	j.Share(st)
+	const n = 5000 // more than the queue and a batch hold
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < n; i++ {
+			j.Add(Entry{AppID: "a"})
+		}
+		close(done)
+	}()
+	<-done // would hang on a blocking queue
+	close(st.release)
+	if s := j.Stats(); s.Dropped == 0 || s.Dropped >= n {
+		t.Fatalf("dropped %d of %d", s.Dropped, n)
+	}
+	j.Close()
+}

@@ -1,6 +1,9 @@
 package journal
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Store keeps a journal that several mock processes (replicas) share
 // (pgstore, --store): one bounded table, newest entries kept, ids given by
@@ -41,11 +44,14 @@ func (e *Entry) SetBytes(n int64) { e.size = n }
 
 // writer carries entries to the store off the request's path: Add queues,
 // one goroutine writes what is queued in one statement (group commit), so
-// the cost of a request is a channel send.
+// the cost of a request is a channel send. When the queue is full (the
+// database stalls), entries are dropped and counted rather than making
+// requests wait for the database.
 type writer struct {
 	in      chan item
 	quit    chan struct{}
 	stopped chan struct{}
+	dropped atomic.Int64 // entries not queued: the queue was full
 }
 
 // item is an entry to write, or a marker whose channel is closed once
@@ -148,6 +154,7 @@ func (w *writer) run(st Store, o Options) {
 		for _, m := range marks {
 			close(m)
 		}
+		clear(batch) // written: not kept alive by the reused array
 		batch, marks = batch[:0], marks[:0]
 		if quit && len(w.in) == 0 {
 			return
@@ -165,13 +172,15 @@ func (j *Journal) shared() Store {
 		return nil
 	}
 	done := make(chan struct{})
+	t := time.NewTimer(flushWait)
+	defer t.Stop()
 	select {
 	case w.in <- item{flushed: done}:
 	case <-w.stopped:
 		return st
+	case <-t.C:
+		return st
 	}
-	t := time.NewTimer(flushWait)
-	defer t.Stop()
 	select {
 	case <-done:
 	case <-w.stopped:
@@ -193,5 +202,8 @@ func (j *Journal) queue(e Entry) bool {
 		return true
 	case <-w.stopped:
 		return false
+	default:
+		w.dropped.Add(1)
+		return true
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
@@ -100,6 +101,7 @@ func (in *interns) lookup(class int, s string) (uint32, bool) {
 	if in.chunks[c] == nil {
 		in.chunks[c] = new([internChunk]string)
 	}
+	s = strings.Clone(s) // not a piece of the form it was cut from
 	in.chunks[c][in.n%internChunk] = s
 	in.index[s] = in.n
 	in.per[class]++
