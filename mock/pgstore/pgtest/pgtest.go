@@ -51,6 +51,9 @@ func Main(m *testing.M) {
 // more than Main.
 func Stop() {
 	if cluster != nil {
+		if statements() {
+			cluster.printStatements()
+		}
 		cluster.stop()
 		cluster = nil
 	}
@@ -149,6 +152,9 @@ func start() (*Cluster, error) {
 		c.Port = l.Addr().(*net.TCPAddr).Port
 		l.Close()
 		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=300", c.Port, dir)
+		if statements() {
+			opts += " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+		}
 		err = c.run("pg_ctl", "-D", data, "-w", "-t", "60", "-l", filepath.Join(dir, "log"), "-o", opts, "start")
 		if err == nil {
 			return c, nil
@@ -157,6 +163,43 @@ func start() (*Cluster, error) {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("%v; log: %s", err, log)
+		}
+	}
+}
+
+// statements reports whether PGTEST_STATEMENTS=1 asks for the server's
+// statement statistics: pg_stat_statements is loaded and, before the
+// cluster stops, the statements that took the most time are printed to
+// stderr (for finding a benchmark's database cost, not for tests).
+func statements() bool { return os.Getenv("PGTEST_STATEMENTS") == "1" }
+
+func (c *Cluster) printStatements() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.url("postgres"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pg_stat_statements: %v\n", err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		fmt.Fprintf(os.Stderr, "pg_stat_statements: %v\n", err)
+		return
+	}
+	rows, err := conn.Query(ctx, `SELECT round(total_exec_time::numeric, 1), calls, rows,
+		regexp_replace(left(query, 160), '\s+', ' ', 'g') FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40`)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pg_stat_statements: %v\n", err)
+		return
+	}
+	defer rows.Close()
+	fmt.Fprintln(os.Stderr, "pg_stat_statements: total ms, calls, rows, statement")
+	for rows.Next() {
+		var ms float64
+		var calls, n int64
+		var q string
+		if rows.Scan(&ms, &calls, &n, &q) == nil {
+			fmt.Fprintf(os.Stderr, "%10.1f %7d %8d  %s\n", ms, calls, n, q)
 		}
 	}
 }
