@@ -7,5 +7,6 @@ func ReadBatches() int64 { return readBatches.Swap(0) }
 var (
 	PageQuery      = pageQuery
 	CountsQuery    = countsQuery
+	CountInserted  = countInserted
 	DueTradesQuery = dueTradesQuery
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -16,7 +17,8 @@ import (
 // changes a trade (trade.Book.Deadline), kept with it so that any replica
 // applies it (DueTrades).
 func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
-	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, decoded: newDecoded(4096, trade.Copy)}
+	seen, _ := lru.New[string, struct{}](seenOrders)
+	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, decoded: newDecoded(4096, trade.Copy), seen: seen}
 }
 
 type tradeBackend struct {
@@ -24,7 +26,14 @@ type tradeBackend struct {
 	deadline func(trade.Trade) (time.Time, bool)
 	reads    *reads
 	decoded  *decoded[trade.Trade]
+	// seen holds (app_id, out_trade_no) of orders known to be stored: a
+	// new order is first tried as a blind insert (Lock), one seen is read.
+	seen *lru.Cache[string, struct{}]
 }
+
+// seenOrders bounds tradeBackend.seen: an order forgotten costs its next
+// repeat one failed insert.
+const seenOrders = 16384
 
 const dueTradesQuery = `SELECT app_id, trade_no FROM alipay_mock_trades
 	WHERE deadline <= $1 ORDER BY deadline LIMIT $2`
@@ -87,6 +96,9 @@ type tradeTx struct {
 	versions map[string]int64 // of the rows read
 	writes   []write          // run at Commit
 	inserted bool             // a new trade: the database may hold more than --keep-trades
+	// blind is the order a Lock answered without reading (app_id and
+	// out_trade_no, NUL between): the operation must insert it.
+	blind string
 }
 
 // write is one statement Commit runs; versioned ones must change one row.
@@ -147,6 +159,17 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 		}
 		return out, nil
 	}
+	if l.Create && l.Ref.TradeNo == "" && l.Ref.OutTradeNo != "" {
+		// A new order, most likely: no read at all. The operation then
+		// inserts it under the unique key, and any other outcome (the key
+		// is taken, the operation answered an error or changed nothing)
+		// is a conflict (Commit), so the book runs it again on a read.
+		key := l.App + "\x00" + l.Ref.OutTradeNo
+		if !t.seen.Contains(key) {
+			t.blind = key
+			return nil, nil
+		}
+	}
 	if l.Create {
 		// Without a lock: a read's write is checked against the version
 		// read, and a trade that is missing is inserted under the unique key.
@@ -198,6 +221,11 @@ func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string,
 	return out, dbErr(rows.Err())
 }
 
+// insertTrade adds a trade and counts it, in one statement.
+var insertTrade = countInserted(`INSERT INTO alipay_mock_trades
+	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) RETURNING status`, "'trade'")
+
 func (t *tradeTx) Insert(ts []trade.Trade) error {
 	for _, tr := range ts {
 		data, err := trade.Marshal(tr)
@@ -208,9 +236,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 		if tr.QRToken != "" {
 			qr = &tr.QRToken
 		}
-		t.writes = append(t.writes, write{sql: `INSERT INTO alipay_mock_trades
-			(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ` + newFinalSeq("$10") + `)`,
+		t.writes = append(t.writes, write{sql: insertTrade,
 			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()}})
 		t.inserted = true
 		t.writes = append(t.writes, t.db.paidWrite(tr)...)
@@ -247,6 +273,16 @@ func (t *tradeTx) due(tr trade.Trade) *time.Time {
 // (a statement is atomic), more in one.
 func (t *tradeTx) Commit() error {
 	defer t.cancel()
+	if t.blind != "" {
+		if !t.inserted {
+			// The operation did not make the order it was told is missing:
+			// run it again on what the database holds.
+			t.seen.Add(t.blind, struct{}{})
+			t.rollback()
+			return trade.ErrConflict
+		}
+		defer func() { t.seen.Add(t.blind, struct{}{}) }() // made now, or someone else's
+	}
 	if t.tx == nil && len(t.writes) > 1 {
 		if err := t.begin(); err != nil {
 			return err
@@ -283,6 +319,13 @@ func (t *tradeTx) Commit() error {
 
 func (t *tradeTx) Rollback() {
 	defer t.cancel()
+	if t.blind != "" {
+		t.seen.Add(t.blind, struct{}{})
+	}
+	t.rollback()
+}
+
+func (t *tradeTx) rollback() {
 	if t.tx != nil {
 		_ = t.tx.Rollback(t.ctx)
 	}
