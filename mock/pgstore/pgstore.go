@@ -172,11 +172,16 @@ CREATE OR REPLACE TRIGGER ` + fn + `_u AFTER UPDATE ON ` + tbl + ` REFERENCING O
 
 // countInserted is a statement that inserts rows into a table whose
 // counter has no insert trigger (counter) and counts them: insert must end
-// in RETURNING the status column; kind is the counter's kind, quoted.
-func countInserted(insert, kind string) string {
+// in RETURNING the status column; kind is the counter's kind, quoted. An
+// insert of one row (one) needs no grouping.
+func countInserted(insert, kind string, one bool) string {
+	n, group := "count(*)", " GROUP BY status"
+	if one {
+		n, group = "1", ""
+	}
 	return `WITH ins AS (` + insert + `)
 	INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
-	SELECT ` + kind + `, status, pg_backend_pid() % 32, count(*) FROM ins GROUP BY status
+	SELECT ` + kind + `, status, pg_backend_pid() % 32, ` + n + ` FROM ins` + group + `
 	ON CONFLICT (kind, status, shard) DO UPDATE SET n = c.n + EXCLUDED.n`
 }
 

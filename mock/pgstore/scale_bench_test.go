@@ -137,7 +137,7 @@ func scaleMock(b testing.TB, n int) (*mocktest.Mock, string) {
 		pgstore.CountInserted(`INSERT INTO alipay_mock_trades (trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status)
 		SELECT t.trade_no || 'x' || i, t.app_id, t.out_trade_no || 'x' || i, NULL, t.cashier_token || 'x' || i, t.created, t.deadline,
 			convert_to(replace(replace(convert_from(t.data, 'UTF8'), t.trade_no, t.trade_no || 'x' || i), '"SCALE"', '"SCALEx' || i || '"'), 'UTF8'), t.status
-		FROM alipay_mock_trades t, generate_series(2, $1) i RETURNING status`, "'trade'"),
+		FROM alipay_mock_trades t, generate_series(2, $1) i RETURNING status`, "'trade'", false),
 		`INSERT INTO alipay_mock_red_packets (auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim)
 		SELECT t.auth_no || 'x' || i, t.app_id, t.out_order_no || 'x' || i, NULL, t.created, t.deadline,
 			convert_to(replace(replace(convert_from(t.data, 'UTF8'), t.auth_no, t.auth_no || 'x' || i), '"SCALEP"', '"SCALEPx' || i || '"'), 'UTF8'), t.status, t.claim

@@ -224,7 +224,7 @@ func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string,
 // insertTrade adds a trade and counts it, in one statement.
 var insertTrade = countInserted(`INSERT INTO alipay_mock_trades
 	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) RETURNING status`, "'trade'")
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) RETURNING status`, "'trade'", true)
 
 func (t *tradeTx) Insert(ts []trade.Trade) error {
 	for _, tr := range ts {
