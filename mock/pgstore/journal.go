@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS alipay_mock_journal (
 	size   bigint NOT NULL,
 	data   bytea NOT NULL
 );
+ALTER TABLE alipay_mock_journal ALTER COLUMN id SET DEFAULT nextval('alipay_mock_journal_ids');
 -- An entry (2-3 KB of JSON) is kept in its row as it is: compressing the
 -- ones above 2 KB (pglz, by default) cost more of the database's time than
 -- writing them. Larger ones are compressed with lz4 where the server has it.
@@ -54,26 +55,23 @@ const bytesTrimEvery = 20
 // given. Entries from different replicas are in the order they were
 // written, a few milliseconds after their answers.
 func (j *Journal) AppendJournal(es []journal.Entry) error {
-	apps := make([]string, len(es))
-	methods := make([]string, len(es))
-	failed := make([]bool, len(es))
-	sizes := make([]int64, len(es))
-	data := make([][]byte, len(es))
+	rows := make([][]any, len(es))
 	for i := range es {
 		e := &es[i]
 		b, err := json.Marshal(e)
 		if err != nil {
 			return j.db.failed(err)
 		}
-		apps[i], methods[i], failed[i], sizes[i], data[i] = e.AppID, e.Method, !e.Verified && e.StringToSign != "", e.Bytes(), b
-		j.written.Add(sizes[i])
+		rows[i] = []any{e.AppID, e.Method, !e.Verified && e.StringToSign != "", e.Bytes(), b}
+		j.written.Add(e.Bytes())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := j.db.pool.Exec(ctx, `INSERT INTO alipay_mock_journal (id, app_id, method, failed, size, data)
-		SELECT nextval('alipay_mock_journal_ids'), a, m, f, s, d
-		FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::bytea[]) WITH ORDINALITY AS x(a, m, f, s, d, n)
-		ORDER BY n`, apps, methods, failed, sizes, data)
+	// COPY, in the order given: each row's id is its column's default, the
+	// sequence's next value. It costs the database less per row than an
+	// INSERT … SELECT from arrays.
+	_, err := j.db.pool.CopyFrom(ctx, pgx.Identifier{"alipay_mock_journal"}, []string{"app_id", "method", "failed", "size", "data"},
+		pgx.CopyFromRows(rows))
 	return j.db.failed(err)
 }
 
