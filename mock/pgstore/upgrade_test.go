@@ -1,0 +1,84 @@
+package pgstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// olderTrades is the trades table as releases before this one made it:
+// its unique key on (app_id, out_trade_no), an index on out_trade_no and
+// an insert trigger that counted each new trade.
+const olderTrades = `
+CREATE TABLE alipay_mock_trades (
+	trade_no      text PRIMARY KEY,
+	app_id        text NOT NULL,
+	out_trade_no  text NOT NULL,
+	qr_token      text,
+	cashier_token text,
+	created       timestamptz NOT NULL,
+	version       bigint NOT NULL DEFAULT 1,
+	deadline      timestamptz,
+	data          bytea NOT NULL,
+	UNIQUE (app_id, out_trade_no)
+);
+CREATE INDEX alipay_mock_trades_out ON alipay_mock_trades (out_trade_no);
+CREATE TABLE alipay_mock_counts (kind text NOT NULL, status text NOT NULL, shard int NOT NULL, n bigint NOT NULL,
+	PRIMARY KEY (kind, status, shard));
+CREATE FUNCTION alipay_mock_count_trades() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+	INSERT INTO alipay_mock_counts AS c (kind, status, shard, n) SELECT 'trade', '', 0, count(*) FROM nt
+	ON CONFLICT (kind, status, shard) DO UPDATE SET n = c.n + EXCLUDED.n;
+	RETURN NULL;
+END $f$;
+CREATE TRIGGER alipay_mock_count_trades_i AFTER INSERT ON alipay_mock_trades REFERENCING NEW TABLE AS nt
+	FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();
+`
+
+// TestOpenUpgradesAnOlderSchema: a database made by an earlier release is
+// brought to this one's schema at start, keeping its rows: a new trade is
+// counted once (by its insert, not also by the old trigger), the old key's
+// replacement still keeps one trade per out_trade_no, and the indexes it
+// replaces are gone.
+func TestOpenUpgradesAnOlderSchema(t *testing.T) {
+	url := pgURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, olderTrades); err != nil {
+		t.Fatal(err)
+	}
+	rs := []*mocktest.Mock{mocktest.New(t, mock.Options{Store: url}), mocktest.New(t, mock.Options{Store: url})}
+	biz := `{"out_trade_no":"UP1","total_amount":"1.00","subject":"s"}`
+	first := rs[0].Call("alipay.trade.precreate", biz)
+	again := rs[1].Call("alipay.trade.precreate", biz)
+	if !ok(first) || !ok(again) {
+		t.Fatalf("a repeated order on another replica: %v, then %v", first, again)
+	}
+	var stored int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_trades WHERE out_trade_no = 'UP1'`).Scan(&stored); err != nil || stored != 1 {
+		t.Fatalf("%d trades stored for one out_trade_no (%v)", stored, err)
+	}
+	if c := rs[1].Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 1 || len(c) != 1 {
+		t.Fatalf("counts after one new trade: %v", c)
+	}
+	var old, replaced int
+	if err := conn.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM pg_indexes WHERE indexname IN ('alipay_mock_trades_out', 'alipay_mock_trades_app_id_out_trade_no_key')),
+		(SELECT count(*) FROM pg_indexes WHERE indexname = 'alipay_mock_trades_out_app')`).Scan(&old, &replaced); err != nil {
+		t.Fatal(err)
+	}
+	if old != 0 || replaced != 1 {
+		t.Fatalf("%d of the old indexes left, %d new key", old, replaced)
+	}
+}
