@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -80,5 +81,41 @@ func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	}
 	if old != 0 || replaced != 1 {
 		t.Fatalf("%d of the old indexes left, %d new key", old, replaced)
+	}
+}
+
+// TestReplicasAnswerARepeatedOrderAsMemoryDoes: a replica tries an order
+// it has not seen as an insert without reading first; an order another
+// replica made gets the answer the in-memory mock gives, whatever the
+// repeat asks (each case's repeat is the second replica's first sight of
+// its out_trade_no).
+func TestReplicasAnswerARepeatedOrderAsMemoryDoes(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	mem := mocktest.New(t, mock.Options{})
+	const pre = `{"out_trade_no":"%s","total_amount":"1.00","subject":"s"}`
+	const pay = `{"out_trade_no":"%s","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`
+	cases := []struct{ first, firstBiz, repeat, repeatBiz string }{
+		{"alipay.trade.precreate", pre, "alipay.trade.precreate", pre},
+		{"alipay.trade.precreate", pre, "alipay.trade.precreate", `{"out_trade_no":"%s","total_amount":"2.00","subject":"s"}`},
+		{"alipay.trade.precreate", pre, "alipay.trade.precreate", `{"out_trade_no":"%s","total_amount":"1.00","subject":"s","qr_code_timeout_express":"bad"}`},
+		{"alipay.trade.precreate", pre, "alipay.trade.create", `{"out_trade_no":"%s","total_amount":"1.00","subject":"s","buyer_id":"2088102000000001"}`},
+		{"alipay.trade.precreate", pre, "alipay.trade.pay", pay},
+		{"alipay.trade.pay", pay, "alipay.trade.pay", pay},
+		{"alipay.trade.pay", pay, "alipay.trade.precreate", pre},
+	}
+	for i, c := range cases {
+		out := fmt.Sprintf("R%d", i)
+		for _, m := range []*mocktest.Mock{mem, rs[0]} {
+			if r := m.Call(c.first, fmt.Sprintf(c.firstBiz, out)); !ok(r) {
+				t.Fatalf("case %d: %s: %v", i, c.first, r)
+			}
+		}
+		want := mem.Call(c.repeat, fmt.Sprintf(c.repeatBiz, out))
+		got := rs[1].Call(c.repeat, fmt.Sprintf(c.repeatBiz, out))
+		t.Logf("case %d: %s then %s: %v %v", i, c.first, c.repeat, got["code"], got["sub_code"])
+		if got["code"] != want["code"] || got["sub_code"] != want["sub_code"] {
+			t.Errorf("case %d: %s then %s: the other replica answers %v %v, memory %v %v", i, c.first, c.repeat,
+				got["code"], got["sub_code"], want["code"], want["sub_code"])
+		}
 	}
 }
