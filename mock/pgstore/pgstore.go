@@ -133,11 +133,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_kv (
 // different connections seldom wait for each other; two that do and
 // deadlock are retried as a conflict.
 //
-// Without onInsert, inserts are not counted by a trigger but by the
-// inserting statement itself (countInserted): a trigger with a transition
-// table costs a new trade more of the database's time than its insert
-// into the table and its nine indexes.
-func counter(table, kind, status string, onInsert bool) string {
+// Without triggers, inserts and updates are not counted by a trigger but
+// by the writing statement itself (countInserted; trades.go's
+// updateTrade): a trigger with a transition table cost a new trade more of
+// the database's time than its insert into the table and its indexes.
+func counter(table, kind, status string, triggers bool) string {
 	sum := func(from string) string {
 		return `INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
 			SELECT k, s, pg_backend_pid() % 32, sum(d) FROM (` + from + `) x GROUP BY k, s HAVING sum(d) <> 0
@@ -148,9 +148,11 @@ func counter(table, kind, status string, onInsert bool) string {
 	}
 	fn := "alipay_mock_count_" + table
 	tbl := "alipay_mock_" + table
-	insertTrigger := `CREATE OR REPLACE TRIGGER ` + fn + `_i AFTER INSERT ON ` + tbl + ` REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();`
-	if !onInsert {
-		insertTrigger = `DROP TRIGGER IF EXISTS ` + fn + `_i ON ` + tbl + `;`
+	writeTriggers := `CREATE OR REPLACE TRIGGER ` + fn + `_i AFTER INSERT ON ` + tbl + ` REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
+CREATE OR REPLACE TRIGGER ` + fn + `_u AFTER UPDATE ON ` + tbl + ` REFERENCING OLD TABLE AS ot NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();`
+	if !triggers {
+		writeTriggers = `DROP TRIGGER IF EXISTS ` + fn + `_i ON ` + tbl + `;
+DROP TRIGGER IF EXISTS ` + fn + `_u ON ` + tbl + `;`
 	}
 	return `
 CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -164,9 +166,8 @@ BEGIN
 	END IF;
 	RETURN NULL;
 END $f$;
-` + insertTrigger + `
+` + writeTriggers + `
 CREATE OR REPLACE TRIGGER ` + fn + `_d AFTER DELETE ON ` + tbl + ` REFERENCING OLD TABLE AS ot FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
-CREATE OR REPLACE TRIGGER ` + fn + `_u AFTER UPDATE ON ` + tbl + ` REFERENCING OLD TABLE AS ot NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
 `
 }
 

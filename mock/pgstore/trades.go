@@ -244,14 +244,26 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 	return nil
 }
 
+// updateTrade writes a trade back if it is still the version read, and
+// moves its count from the status it had (o: the row as read, which is
+// the row updated when the version still matches) to the one it has; it
+// returns a row only when it updated one.
+var updateTrade = `WITH o AS (SELECT status FROM alipay_mock_trades WHERE trade_no = $2 AND version = $3),
+	u AS (UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
+		final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3 RETURNING status),
+	c AS (INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
+		SELECT 'trade', v.s, pg_backend_pid() % 32, v.d FROM u, o, LATERAL (VALUES (u.status, 1), (o.status, -1)) v(s, d)
+		WHERE u.status <> o.status
+		ON CONFLICT (kind, status, shard) DO UPDATE SET n = c.n + EXCLUDED.n)
+	SELECT 1 FROM u`
+
 func (t *tradeTx) Update(ts []trade.Trade) error {
 	for _, tr := range ts {
 		data, err := trade.Marshal(tr)
 		if err != nil {
 			return t.db.failed(err)
 		}
-		t.writes = append(t.writes, write{sql: `UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
-			final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3`,
+		t.writes = append(t.writes, write{sql: updateTrade,
 			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
 		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}

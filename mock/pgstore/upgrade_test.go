@@ -15,7 +15,7 @@ import (
 
 // olderTrades is the trades table as releases before this one made it:
 // its unique key on (app_id, out_trade_no), an index on out_trade_no and
-// an insert trigger that counted each new trade.
+// triggers that counted each insert and update (here under status '').
 const olderTrades = `
 CREATE TABLE alipay_mock_trades (
 	trade_no      text PRIMARY KEY,
@@ -40,11 +40,14 @@ BEGIN
 END $f$;
 CREATE TRIGGER alipay_mock_count_trades_i AFTER INSERT ON alipay_mock_trades REFERENCING NEW TABLE AS nt
 	FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();
+CREATE TRIGGER alipay_mock_count_trades_u AFTER UPDATE ON alipay_mock_trades REFERENCING OLD TABLE AS ot NEW TABLE AS nt
+	FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();
 `
 
 // TestOpenUpgradesAnOlderSchema: a database made by an earlier release is
-// brought to this one's schema at start, keeping its rows: a new trade is
-// counted once (by its insert, not also by the old trigger), the old key's
+// brought to this one's schema at start, keeping its rows: a new trade and
+// its payment are counted once (by their statements, not also by the old
+// triggers), the old key's
 // replacement still keeps one trade per out_trade_no, and the indexes it
 // replaces are gone.
 func TestOpenUpgradesAnOlderSchema(t *testing.T) {
@@ -72,6 +75,12 @@ func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	}
 	if c := rs[1].Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 1 || len(c) != 1 {
 		t.Fatalf("counts after one new trade: %v", c)
+	}
+	if r := rs[0].Call("alipay.trade.pay", `{"out_trade_no":"UP1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`); !ok(r) {
+		t.Fatalf("pay: %v", r)
+	}
+	if c := rs[1].Srv.Trades.Counts(); c[trade.Success] != 1 || len(c) != 1 {
+		t.Fatalf("counts after its payment: %v", c)
 	}
 	var old, replaced int
 	if err := conn.QueryRow(ctx, `SELECT
