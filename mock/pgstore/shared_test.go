@@ -13,6 +13,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -413,5 +414,37 @@ func TestClaimedJobIsNotTakenByItsPlanner(t *testing.T) {
 	}
 	if err := db.DoneJob(j.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReplicasJournalKeepsItsByteBound: the shared journal's bound on
+// bytes (--journal-max-bytes), applied once a replica wrote a twentieth of
+// it, holds for the table: 2 MiB of requests through two replicas leave at
+// most 1 MiB of entries, the newest.
+func TestReplicasJournalKeepsItsByteBound(t *testing.T) {
+	const budget = 1 << 20
+	rs := replicas(t, 2, mock.Options{Journal: journal.Options{MaxBytes: budget}})
+	pad := strings.Repeat("A", 64<<10)
+	const requests = 32 // 64 KiB each
+	for i := 0; i < requests; i++ {
+		rs[i%2].Call("alipay.trade.query", `{"out_trade_no":"JB`+strconv.Itoa(i)+`","pad":"`+pad+`"}`)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var mem control.Memory
+		rs[0].ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+		last := 0 // of the two last requests, listed among the newest
+		for _, e := range journalOf(rs[1], "limit=4") {
+			if b := e.Params["biz_content"]; strings.Contains(b, `"JB30"`) || strings.Contains(b, `"JB31"`) {
+				last++
+			}
+		}
+		if last == 2 && mem.Journal.Bytes <= budget && mem.Journal.Entries >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal holds %d entries in %d bytes (bound %d); %d of the last two listed", mem.Journal.Entries, mem.Journal.Bytes, budget, last)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
