@@ -15,7 +15,7 @@ import (
 
 // olderTrades is the trades table as releases before this one made it:
 // its unique key on (app_id, out_trade_no), an index on out_trade_no and
-// triggers that counted each insert and update (here under status '').
+// triggers that counted each insert and update (here under an empty status).
 const olderTrades = `
 CREATE TABLE alipay_mock_trades (
 	trade_no      text PRIMARY KEY,
