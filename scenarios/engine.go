@@ -210,12 +210,11 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 				if !rule.When.Method.has(r.Method) {
 					continue
 				}
-				id := l.file.Name + "/" + rule.Name
-				why := l.miss(rule, r)
-				if why != "" {
-					misses = append(misses, id+": "+why)
+				if why := l.miss(rule, r); why != "" {
+					misses = append(misses, l.file.Name+"/"+rule.Name+": "+why) // one concatenation
 					continue
 				}
+				id := l.file.Name + "/" + rule.Name
 				rs := &l.rules[i]
 				rs.matches++
 				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, rs.matches) {
@@ -250,6 +249,14 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 	if w.State != "" && w.State != l.state {
 		return fmt.Sprintf("state is %q, not %q", l.state, w.State)
 	}
+	if len(w.Biz) == 1 { // the common case: no order to find
+		for f, c := range w.Biz {
+			if v, ok := r.Biz[f]; !c.holds(v, ok) {
+				return "biz." + f + " " + c.why(v, ok)
+			}
+		}
+		return ""
+	}
 	fields := make([]string, 0, len(w.Biz))
 	for f := range w.Biz {
 		fields = append(fields, f)
@@ -257,9 +264,8 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 	sort.Strings(fields)
 	for _, f := range fields {
 		c := w.Biz[f]
-		v, ok := r.Biz[f]
-		if holds, why := c.holds(v, ok); !holds {
-			return "biz." + f + " " + why
+		if v, ok := r.Biz[f]; !c.holds(v, ok) {
+			return "biz." + f + " " + c.why(v, ok)
 		}
 	}
 	return ""

@@ -188,17 +188,23 @@ func (j *Journal) Add(e Entry) int {
 }
 
 // bound returns e with every value cut to its limit, in fresh memory (the
-// request's own strings are not kept), and its size counted.
+// request's own strings are not kept: a parameter is often a slice of the
+// whole request body, which it would otherwise keep alive), and its size
+// counted.
 func bound(e Entry) Entry {
-	sizes := map[string]int{}
+	var sizes map[string]int // made only when something is cut
+	note := func(name string, n int) {
+		if sizes == nil {
+			sizes = map[string]int{}
+		}
+		sizes[name] = n
+	}
 	cut := func(name, s string, max int) string {
 		if limits.Cuts(s, max) {
-			sizes[name] = len(s)
+			note(name, len(s))
 			return limits.Cut(s, max)
 		}
-		// A copy even when short: a parameter is often a slice of the
-		// whole request body, which it would otherwise keep alive.
-		return strings.Clone(s)
+		return s // copied by pack
 	}
 	e.Method = cut("method", e.Method, maxShort)
 	e.AppID = cut("app_id", e.AppID, maxShort)
@@ -216,7 +222,7 @@ func bound(e Entry) Entry {
 	e.Explanation = cut("explanation", e.Explanation, MaxValue)
 	e.Response = cut("response", e.Response, MaxValue)
 	if len(e.Misses) > maxMisses {
-		sizes["misses"] = len(e.Misses)
+		note("misses", len(e.Misses))
 		e.Misses = e.Misses[:maxMisses]
 	}
 	if e.Misses != nil {
@@ -226,7 +232,7 @@ func bound(e Entry) Entry {
 		}
 		e.Misses = ms
 	}
-	if e.Params != nil {
+	if e.Params != nil && !paramsFit(e.Params) {
 		// Smallest values first, so the common parameters are kept whole
 		// and the large ones share what is left of MaxParams.
 		names := make([]string, 0, len(e.Params))
@@ -254,8 +260,66 @@ func bound(e Entry) Entry {
 	if len(sizes) > 0 {
 		e.Truncated, e.OriginalSizes = true, sizes
 	}
+	pack(&e)
 	e.size = size(&e)
 	return e
+}
+
+// paramsFit reports whether the slow path of bound would cut nothing:
+// every name and value within its own limit and all within MaxParams,
+// when the order it takes them in does not matter.
+func paramsFit(p map[string]string) bool {
+	n := 0
+	for k, v := range p {
+		if len(k) > maxShort || len(v) > MaxValue {
+			return false
+		}
+		n += len(k) + len(v)
+	}
+	return n <= MaxParams
+}
+
+// pack copies every string of e (but OriginalSizes' names, constants)
+// into one allocation: an entry is kept and dropped whole, and one
+// allocation instead of one per value (dozens) is most of what recording
+// a request costs. Misses must be e's own (bound made it); Params is
+// copied.
+func pack(e *Entry) {
+	fields := [...]*string{&e.HTTPMethod, &e.Method, &e.AppID, &e.Charset, &e.SignType, &e.StringToSign,
+		&e.Explanation, &e.KeyUsed, &e.About, &e.Ref, &e.Rule, &e.Code, &e.SubCode, &e.Fault, &e.Response}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	for _, m := range e.Misses {
+		n += len(m)
+	}
+	for k, v := range e.Params {
+		n += len(k) + len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	// keep copies s into b. What b.String() returns is never written
+	// again, so each piece stays valid as b grows; with b grown to n up
+	// front, the pieces all share its one buffer.
+	keep := func(s string) string {
+		start := b.Len()
+		b.WriteString(s)
+		return b.String()[start:]
+	}
+	for _, f := range fields {
+		*f = keep(*f)
+	}
+	for i, m := range e.Misses {
+		e.Misses[i] = keep(m)
+	}
+	if e.Params != nil {
+		p := make(map[string]string, len(e.Params))
+		for k, v := range e.Params {
+			p[keep(k)] = keep(v)
+		}
+		e.Params = p
+	}
 }
 
 // size is what an entry holds, in bytes.
