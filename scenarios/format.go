@@ -7,8 +7,8 @@ package scenarios
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"time"
 
