@@ -201,6 +201,7 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 	if r.AppID == "" {
 		return nil, nil
 	}
+	var buf [256]byte
 	for _, ls := range [][]*loaded{e.scopes[r.AppID], e.scopes[""], e.builtin} {
 		for _, l := range ls {
 			if plan != nil {
@@ -210,8 +211,13 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 				if !rule.When.Method.has(r.Method) {
 					continue
 				}
-				if why := l.miss(rule, r); why != "" {
-					misses = append(misses, l.file.Name+"/"+rule.Name+": "+why) // one concatenation
+				// A request is tested against every rule for its method and
+				// most miss: each miss's text is built in buf and made a
+				// string once.
+				b := append(append(append(buf[:0], l.file.Name...), '/'), rule.Name...)
+				b = append(b, ": "...)
+				if m := l.miss(b, rule, r); len(m) > len(b) {
+					misses = append(misses, string(m))
 					continue
 				}
 				id := l.file.Name + "/" + rule.Name
@@ -240,22 +246,23 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 	return plan, misses
 }
 
-// miss says why a rule's conditions (other than nth and times) fail.
-func (l *loaded) miss(rule *Rule, r Request) string {
+// miss appends to b why a rule's conditions (other than nth and times)
+// fail, nothing when they hold.
+func (l *loaded) miss(b []byte, rule *Rule, r Request) []byte {
 	w := &rule.When
 	if w.AppID != "" && w.AppID != r.AppID {
-		return "app_id is " + r.AppID + ", not " + w.AppID
+		return append(append(append(append(b, "app_id is "...), r.AppID...), ", not "...), w.AppID...)
 	}
 	if w.State != "" && w.State != l.state {
-		return fmt.Sprintf("state is %q, not %q", l.state, w.State)
+		return fmt.Appendf(b, "state is %q, not %q", l.state, w.State)
 	}
 	if len(w.Biz) == 1 { // the common case: no order to find
 		for f, c := range w.Biz {
 			if v, ok := r.Biz[f]; !c.holds(v, ok) {
-				return "biz." + f + " " + c.why(v, ok)
+				return c.why(append(append(append(b, "biz."...), f...), ' '), v, ok)
 			}
 		}
-		return ""
+		return b
 	}
 	fields := make([]string, 0, len(w.Biz))
 	for f := range w.Biz {
@@ -265,8 +272,8 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 	for _, f := range fields {
 		c := w.Biz[f]
 		if v, ok := r.Biz[f]; !c.holds(v, ok) {
-			return "biz." + f + " " + c.why(v, ok)
+			return c.why(append(append(append(b, "biz."...), f...), ' '), v, ok)
 		}
 	}
-	return ""
+	return b
 }

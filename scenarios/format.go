@@ -194,23 +194,23 @@ func (c *Cond) holds(v string, present bool) bool {
 	return false
 }
 
-// why says how v fails c (holds is false).
-func (c *Cond) why(v string, present bool) string {
+// why appends to b how v fails c (holds is false).
+func (c *Cond) why(b []byte, v string, present bool) []byte {
 	switch {
 	case c.Absent:
-		return "is present"
+		return append(b, "is present"...)
 	case !present:
-		return "is absent"
+		return append(b, "is absent"...)
 	case c.Equals != "":
-		return "is " + strconv.Quote(v) + ", not " + strconv.Quote(c.Equals)
+		return strconv.AppendQuote(append(strconv.AppendQuote(append(b, "is "...), v), ", not "...), c.Equals)
 	case c.Prefix != "":
-		return strconv.Quote(v) + " does not start with " + strconv.Quote(c.Prefix)
+		return strconv.AppendQuote(append(strconv.AppendQuote(b, v), " does not start with "...), c.Prefix)
 	case c.re != nil:
-		return fmt.Sprintf("%q does not match /%s/", v, c.Regex)
+		return fmt.Appendf(b, "%q does not match /%s/", v, c.Regex)
 	case c.Range != nil:
-		return fmt.Sprintf("%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
+		return fmt.Appendf(b, "%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
 	}
-	return "no condition"
+	return append(b, "no condition"...)
 }
 
 // Strings is one string or a list of them.
