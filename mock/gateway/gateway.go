@@ -162,7 +162,12 @@ func (g *Gateway) check(cl *call) reply {
 	if cl.method == "" {
 		return reply{node: sign.ErrorNode, err: apierr.Missing("isv.missing-method", "缺少方法名参数")}
 	}
-	node := sign.ResponseNode(cl.method)
+	var node string
+	if cl.ent != nil { // a table method: its node made once
+		node = cl.ent.node
+	} else {
+		node = sign.ResponseNode(cl.method)
+	}
 	if p["app_id"] == "" {
 		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
 	}
