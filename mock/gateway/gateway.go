@@ -294,9 +294,11 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cs = sign.UTF8
 	}
 	text := string(raw)
-	body, err := cs.Encode(text)
-	if err != nil { // text the charset cannot hold: answer in UTF-8
-		cs, body = sign.UTF8, raw
+	body := raw // UTF-8: the bytes as they are
+	if cs != sign.UTF8 {
+		if body, err = cs.Encode(text); err != nil { // text the charset cannot hold: answer in UTF-8
+			cs, body = sign.UTF8, raw
+		}
 	}
 	if cl.encrypted {
 		// The node becomes the ciphertext as a JSON string; the signature
