@@ -217,6 +217,9 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 				b := append(append(append(buf[:0], l.file.Name...), '/'), rule.Name...)
 				b = append(b, ": "...)
 				if m := l.miss(b, rule, r); len(m) > len(b) {
+					if misses == nil {
+						misses = make([]string, 0, 16) // the magic amounts alone miss 9 times a precreate
+					}
 					misses = append(misses, string(m))
 					continue
 				}
