@@ -110,7 +110,7 @@ type Journal struct {
 	opts  Options
 	set   bool
 	seq   int
-	q     []Entry // oldest first, from head on
+	q     []*Entry // oldest first, from head on: pointers, so dropping and compacting move 8 bytes an entry, not the entry
 	head  int
 	bytes int64
 	// st and w are set when replicas share the journal (Share).
@@ -173,15 +173,15 @@ func (j *Journal) Add(e Entry) int {
 	j.init()
 	j.seq++
 	e.ID = j.seq
-	j.q = append(j.q, e)
+	j.q = append(j.q, &e)
 	j.bytes += e.size
 	for n := len(j.q) - j.head; n > 1 && (n > j.opts.MaxEntries || j.bytes > j.opts.MaxBytes); n-- {
 		j.bytes -= j.q[j.head].size
-		j.q[j.head] = Entry{} // let its strings go now
+		j.q[j.head] = nil // let it go now
 		j.head++
 	}
 	if j.head > 64 && j.head*2 > len(j.q) {
-		j.q = append(make([]Entry, 0, len(j.q)-j.head+j.head/2), j.q[j.head:]...)
+		j.q = append(make([]*Entry, 0, len(j.q)-j.head+j.head/2), j.q[j.head:]...)
 		j.head = 0
 	}
 	return e.ID
@@ -377,7 +377,7 @@ func (j *Journal) Page(f Filter) ([]Entry, int) {
 	defer j.mu.Unlock()
 	out := []Entry{}
 	for i := len(j.q) - 1; i >= j.head; i-- {
-		e := &j.q[i]
+		e := j.q[i]
 		if !f.match(e) {
 			continue
 		}
@@ -400,7 +400,7 @@ func (j *Journal) Count(f Filter) int {
 	defer j.mu.Unlock()
 	n := 0
 	for i := j.head; i < len(j.q); i++ {
-		if f.match(&j.q[i]) {
+		if f.match(j.q[i]) {
 			n++
 		}
 	}
@@ -418,7 +418,7 @@ func (j *Journal) Get(id int) (Entry, bool) {
 	live := j.q[j.head:]
 	i := sort.Search(len(live), func(i int) bool { return live[i].ID >= id })
 	if i < len(live) && live[i].ID == id {
-		return live[i], true
+		return *live[i], true
 	}
 	return Entry{}, false
 }
@@ -430,7 +430,7 @@ func (j *Journal) Clear(app string) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var keep []Entry
+	var keep []*Entry
 	var bytes int64
 	if app != "" {
 		for _, e := range j.q[j.head:] {
