@@ -425,10 +425,32 @@ func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 		if v != nil {
 			text = unquote(v)
 		}
-		flat[unquote(key)] = text
+		flat[fieldName(key)] = text
 	})
 	return out.Bytes(), flat, nil
 }
+
+// fieldName is the text of a quoted biz_content key: one of the table's
+// own field names (no allocation) when it is one, as it almost always is.
+func fieldName(key []byte) string {
+	if len(key) >= 2 {
+		if name, ok := bizFields[string(key[1:len(key)-1])]; ok {
+			return name
+		}
+	}
+	return unquote(key)
+}
+
+// bizFields are the JSON names of every method's biz_content fields.
+var bizFields = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range table {
+		for _, f := range jsonFields(e.biz) {
+			m[f] = f
+		}
+	}
+	return m
+}()
 
 // bizScanner walks JSON already known to be valid.
 type bizScanner struct {
