@@ -110,6 +110,8 @@ var docsNotRun = map[string]string{
 		"a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md reports its ratios, never asserted",
 	"CGO_ENABLED=1 go test -tags openssl ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime 4000x -count 3": "" +
 		"a measurement (minutes on 2 cores, needs cgo and libcrypto); README and docs/performance.md report its ratios, never asserted",
+	"CGO_ENABLED=1 go test -tags openssl ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateUnique$' -benchtime 2000x -benchmem": "" +
+		"a measurement (needs cgo and libcrypto); docs/performance.md reports its allocations, never asserted",
 	"go test ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime 2000x -count 2": "a measurement " +
 		"(minutes on 2 cores); docs/performance.md reports its ratios, never asserted",
 	"./scripts/signbench.sh": "a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md " +
