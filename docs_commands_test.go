@@ -106,6 +106,14 @@ var docsNotRun = map[string]string{
 		"(minutes on 2 cores); its numbers are reported in docs/performance.md, never asserted",
 	"docker build --target openssl -t alipay-mock:openssl .": "no Docker engine; main_openssl_test.go " +
 		"(TestOpenSSLBinary) builds the same -tags openssl binary and checks its signatures (.ci/run, OPENSSL_TESTS=required)",
+	"CGO_ENABLED=1 go test -tags openssl ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime 4000x -count 3 -cpuprofile cpu.out": "" +
+		"a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md reports its ratios, never asserted",
+	"CGO_ENABLED=1 go test -tags openssl ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime 4000x -count 3": "" +
+		"a measurement (minutes on 2 cores, needs cgo and libcrypto); README and docs/performance.md report its ratios, never asserted",
+	"CGO_ENABLED=1 go test -tags openssl ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateUnique$' -benchtime 2000x -benchmem": "" +
+		"a measurement (needs cgo and libcrypto); docs/performance.md reports its allocations, never asserted",
+	"go test ./mock -run '^$' -bench '^BenchmarkGatewayPrecreateParallel$' -benchtime 2000x -count 2": "a measurement " +
+		"(minutes on 2 cores); docs/performance.md reports its ratios, never asserted",
 	"./scripts/signbench.sh": "a measurement (minutes on 2 cores, needs cgo and libcrypto); docs/performance.md " +
 		"reports its numbers, never asserted",
 	"CGO_ENABLED=1 go build -tags openssl .": "main_openssl_test.go (TestOpenSSLBinary) runs this build " +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
 )
 
 // onEveryCore runs f(i) for i in [from, to) on GOMAXPROCS goroutines and
@@ -55,7 +57,15 @@ func onEveryCore(from, to int, f func(i int)) time.Duration {
 // The two phases carry profile labels, so a CPU profile tells them apart:
 // -cpuprofile cpu.out, then go tool pprof -top -cum -tagfocus
 // phase=precreate (or phase=sign) mock.test cpu.out.
+//
+// It runs at the binary's collector target (mock.SetGCTarget: GOGC=400
+// unless GOGC is set), reported as gogc, so it measures the build as
+// shipped.
 func BenchmarkGatewayPrecreateParallel(b *testing.B) {
+	prev := debug.SetGCPercent(-1)
+	debug.SetGCPercent(prev)
+	defer debug.SetGCPercent(prev)
+	gogc := mock.SetGCTarget()
 	srv := benchServer(b)
 	benchRound++
 	forms := precreateForms(b, fmt.Sprintf("P%d-", benchRound), b.N)
@@ -110,6 +120,7 @@ func BenchmarkGatewayPrecreateParallel(b *testing.B) {
 	b.ReportMetric(rate, "sign-par/s")
 	b.ReportMetric(ops/rate, "ratio_to_sign")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	b.ReportMetric(float64(gogc), "gogc")
 	// Every round's ratios, for scripts/signbench.sh to pool across runs
 	// (a benchmark's log is always printed).
 	b.Logf("rounds wall %s", joinRatios(wall))

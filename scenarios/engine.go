@@ -201,6 +201,7 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 	if r.AppID == "" {
 		return nil, nil
 	}
+	var buf [256]byte
 	for _, ls := range [][]*loaded{e.scopes[r.AppID], e.scopes[""], e.builtin} {
 		for _, l := range ls {
 			if plan != nil {
@@ -210,12 +211,19 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 				if !rule.When.Method.has(r.Method) {
 					continue
 				}
-				id := l.file.Name + "/" + rule.Name
-				why := l.miss(rule, r)
-				if why != "" {
-					misses = append(misses, id+": "+why)
+				// A request is tested against every rule for its method and
+				// most miss: each miss's text is built in buf and made a
+				// string once.
+				b := append(append(append(buf[:0], l.file.Name...), '/'), rule.Name...)
+				b = append(b, ": "...)
+				if m := l.miss(b, rule, r); len(m) > len(b) {
+					if misses == nil {
+						misses = make([]string, 0, 16) // the magic amounts alone miss 9 times a precreate
+					}
+					misses = append(misses, string(m))
 					continue
 				}
+				id := l.file.Name + "/" + rule.Name
 				rs := &l.rules[i]
 				rs.matches++
 				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, rs.matches) {
@@ -241,14 +249,23 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 	return plan, misses
 }
 
-// miss says why a rule's conditions (other than nth and times) fail.
-func (l *loaded) miss(rule *Rule, r Request) string {
+// miss appends to b why a rule's conditions (other than nth and times)
+// fail, nothing when they hold.
+func (l *loaded) miss(b []byte, rule *Rule, r Request) []byte {
 	w := &rule.When
 	if w.AppID != "" && w.AppID != r.AppID {
-		return "app_id is " + r.AppID + ", not " + w.AppID
+		return append(append(append(append(b, "app_id is "...), r.AppID...), ", not "...), w.AppID...)
 	}
 	if w.State != "" && w.State != l.state {
-		return fmt.Sprintf("state is %q, not %q", l.state, w.State)
+		return fmt.Appendf(b, "state is %q, not %q", l.state, w.State)
+	}
+	if len(w.Biz) == 1 { // the common case: no order to find
+		for f, c := range w.Biz {
+			if v, ok := r.Biz[f]; !c.holds(v, ok) {
+				return c.why(append(append(append(b, "biz."...), f...), ' '), v, ok)
+			}
+		}
+		return b
 	}
 	fields := make([]string, 0, len(w.Biz))
 	for f := range w.Biz {
@@ -257,10 +274,9 @@ func (l *loaded) miss(rule *Rule, r Request) string {
 	sort.Strings(fields)
 	for _, f := range fields {
 		c := w.Biz[f]
-		v, ok := r.Biz[f]
-		if holds, why := c.holds(v, ok); !holds {
-			return "biz." + f + " " + why
+		if v, ok := r.Biz[f]; !c.holds(v, ok) {
+			return c.why(append(append(append(b, "biz."...), f...), ' '), v, ok)
 		}
 	}
-	return ""
+	return b
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,23 +173,44 @@ func (c *Cond) compile() error {
 }
 
 // holds tests a value; present tells an absent field from an empty one.
-func (c *Cond) holds(v string, present bool) (bool, string) {
+// It builds no text: a request is tested against every rule for its
+// method, and most miss (why says how, only for those recorded).
+func (c *Cond) holds(v string, present bool) bool {
 	switch {
 	case c.Absent:
-		return !present, "is present"
+		return !present
 	case !present:
-		return false, "is absent"
+		return false
 	case c.Equals != "":
-		return v == c.Equals, fmt.Sprintf("is %q, not %q", v, c.Equals)
+		return v == c.Equals
 	case c.Prefix != "":
-		return strings.HasPrefix(v, c.Prefix), fmt.Sprintf("%q does not start with %q", v, c.Prefix)
+		return strings.HasPrefix(v, c.Prefix)
 	case c.re != nil:
-		return c.re.MatchString(v), fmt.Sprintf("%q does not match /%s/", v, c.Regex)
+		return c.re.MatchString(v)
 	case c.Range != nil:
 		a, err := amount.Parse(v)
-		return err == nil && a >= c.min && a <= c.max, fmt.Sprintf("%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
+		return err == nil && a >= c.min && a <= c.max
 	}
-	return false, "no condition"
+	return false
+}
+
+// why appends to b how v fails c (holds is false).
+func (c *Cond) why(b []byte, v string, present bool) []byte {
+	switch {
+	case c.Absent:
+		return append(b, "is present"...)
+	case !present:
+		return append(b, "is absent"...)
+	case c.Equals != "":
+		return strconv.AppendQuote(append(strconv.AppendQuote(append(b, "is "...), v), ", not "...), c.Equals)
+	case c.Prefix != "":
+		return strconv.AppendQuote(append(strconv.AppendQuote(b, v), " does not start with "...), c.Prefix)
+	case c.re != nil:
+		return fmt.Appendf(b, "%q does not match /%s/", v, c.Regex)
+	case c.Range != nil:
+		return fmt.Appendf(b, "%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
+	}
+	return append(b, "no condition"...)
 }
 
 // Strings is one string or a list of them.

@@ -37,6 +37,7 @@ run ./mock FuzzV3
 run ./mock/gateway FuzzNormaliseBiz
 run ./mock/notify FuzzRecordRoundTrip
 run ./alipay/amount FuzzAmountParse
+run ./alipay/amount FuzzSentAgreesWithMap
 run ./alipay/sign FuzzVerify
 run ./alipay/sign FuzzParseResponse
 run ./alipay/sign FuzzParseV3Authorization

@@ -112,6 +112,63 @@ func jsonString(b []byte, s *string) error {
 // sends 0 has given an amount, one out of range; a request that leaves the
 // field out is missing it, and the two get different errors.
 func Sent(object []byte, field string) bool {
+	if !json.Valid(object) {
+		return false
+	}
+	// Read in place: every request with an amount asks, and decoding the
+	// object into a map cost a string and a copy per member. A key with an
+	// escape goes to sentByMap, which unescapes it as encoding/json does.
+	b := bytes.TrimSpace(object)
+	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	type seen struct {
+		key  string
+		sent bool
+	}
+	var found []seen // keys equal to field but for case: the last value of each counts, as in a map
+	for i := 1; ; {
+		i = skipSpace(b, i)
+		if b[i] == '}' {
+			break
+		}
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		k0 := i
+		i = skipValue(b, i) // the key: a string
+		key := b[k0+1 : i-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return sentByMap(object, field)
+		}
+		i = skipSpace(b, i) + 1 // the colon
+		i = skipSpace(b, i)
+		v0 := i
+		i = skipValue(b, i)
+		if !strings.EqualFold(string(key), field) {
+			continue
+		}
+		v := b[v0:i]
+		sent := !bytes.Equal(v, []byte("null")) && !bytes.Equal(v, []byte(`""`))
+		j := 0
+		for j < len(found) && found[j].key != string(key) {
+			j++
+		}
+		if j == len(found) {
+			found = append(found, seen{key: string(key)})
+		}
+		found[j].sent = sent
+	}
+	for _, f := range found {
+		if f.sent {
+			return true
+		}
+	}
+	return false
+}
+
+// sentByMap is Sent by decoding the object into a map.
+func sentByMap(object []byte, field string) bool {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(object, &m) != nil {
 		return false
@@ -126,4 +183,44 @@ func Sent(object []byte, field string) bool {
 		}
 	}
 	return false
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the value at i of valid JSON.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for i++; b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				i++
+			}
+		}
+		return i + 1
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch b[i] {
+			case '"':
+				i = skipValue(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
+		i++
+	}
+	return i
 }

@@ -167,6 +167,10 @@ var pkcs1Prefix = map[crypto.Hash][]byte{
 	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
 }
 
+// emBufs hold a verification's encoded message and the one it should be;
+// each is used by one call at a time and fully written before it is read.
+var emBufs = sync.Pool{New: func() any { return new([2 * 512]byte) }}
+
 func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	prefix, ok := pkcs1Prefix[h]
 	if !ok || len(digest) != h.Size() || k == nil || k.N == nil || k.E != 65537 ||
@@ -180,7 +184,8 @@ func verifyPKCS1v15(k *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	if len(sig) != p.size {
 		return rsa.ErrVerification
 	}
-	var buf [2 * 512]byte
+	buf := emBufs.Get().(*[2 * 512]byte) // handed to C, so it would be on the heap each time
+	defer emBufs.Put(buf)
 	em, want := buf[:p.size], buf[512:512+p.size]
 	ctx := p.h.get()
 	if ctx == nil {

@@ -103,7 +103,12 @@ outer:
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	n := 0
+	for _, k := range keys {
+		n += len(k) + len(params[k]) + 2
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte('&')

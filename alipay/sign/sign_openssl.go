@@ -8,7 +8,6 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/big"
-	"strconv"
 	"sync"
 
 	"github.com/golang-fips/openssl/v2"
@@ -87,10 +86,24 @@ func signPKCS1v15(k *rsa.PrivateKey, h crypto.Hash, digest []byte) ([]byte, erro
 // opensslKey converts k once; keys are told apart by modulus and private
 // exponent.
 func opensslKey(k *rsa.PrivateKey) (*openssl.PrivateKeyRSA, error) {
-	n := k.N.Bytes()
-	id := strconv.Itoa(len(n)) + ":" + string(n) + string(k.D.Bytes())
+	// The key's id is n and d at n's width, made in a stack buffer for
+	// keys up to 4,096 bits (a lookup as string(id) does not allocate, and
+	// every signature looks its key up).
+	var buf [2 * 512]byte
+	size := (k.N.BitLen() + 7) / 8
+	if (k.D.BitLen()+7)/8 > size { // not a valid key; d must still tell it apart
+		size = (k.D.BitLen() + 7) / 8
+	}
+	var id []byte
+	if 2*size <= len(buf) {
+		id = buf[:2*size]
+	} else {
+		id = make([]byte, 2*size)
+	}
+	k.N.FillBytes(id[:size])
+	k.D.FillBytes(id[size:])
 	ossl.mu.Lock()
-	ok := ossl.keys[id]
+	ok := ossl.keys[string(id)]
 	ossl.mu.Unlock()
 	if ok != nil {
 		return ok, nil
@@ -112,7 +125,7 @@ func opensslKey(k *rsa.PrivateKey) (*openssl.PrivateKeyRSA, error) {
 	if len(ossl.keys) >= maxOpenSSLKeys {
 		ossl.keys = make(map[string]*openssl.PrivateKeyRSA)
 	}
-	ossl.keys[id] = ok
+	ossl.keys[string(id)] = ok
 	ossl.mu.Unlock()
 	return ok, nil
 }

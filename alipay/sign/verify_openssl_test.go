@@ -232,3 +232,60 @@ func FuzzOpenSSLVerifyAgrees(f *testing.F) {
 		agree(t, "fuzzed", &k.PublicKey, h, digest, sig)
 	})
 }
+
+// TestOpenSSLVerifierConcurrent: verification buffers are pooled, so
+// verifications running at once (run with -race) with keys of different
+// sizes, good and tampered signatures, must each get their own verdict.
+func TestOpenSSLVerifierConcurrent(t *testing.T) {
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := []*rsa.PrivateKey{keys.DevAppPrivateKey(), small}
+	for _, k := range ks {
+		if evpPublicKey(&k.PublicKey) == nil {
+			t.Fatalf("a %d-bit key was not converted for OpenSSL", k.N.BitLen())
+		}
+	}
+	type job struct {
+		k    *rsa.PublicKey
+		d    []byte
+		sig  []byte
+		good bool
+	}
+	var jobs []job
+	for i := range 40 {
+		k := ks[i%2]
+		d := sha256.Sum256([]byte{byte(i)})
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := i%3 != 0
+		if !good {
+			sig[len(sig)/2] ^= 1
+		}
+		jobs = append(jobs, job{&k.PublicKey, d[:], sig, good})
+	}
+	errs := make(chan string, 8)
+	done := make(chan struct{})
+	for w := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for r := range 50 {
+				j := jobs[(w*7+r)%len(jobs)]
+				if err := verifyPKCS1v15(j.k, crypto.SHA256, j.d, j.sig); (err == nil) != j.good {
+					errs <- "wrong verdict"
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}

@@ -162,7 +162,12 @@ func (g *Gateway) check(cl *call) reply {
 	if cl.method == "" {
 		return reply{node: sign.ErrorNode, err: apierr.Missing("isv.missing-method", "缺少方法名参数")}
 	}
-	node := sign.ResponseNode(cl.method)
+	var node string
+	if cl.ent != nil { // a table method: its node made once
+		node = cl.ent.node
+	} else {
+		node = sign.ResponseNode(cl.method)
+	}
 	if p["app_id"] == "" {
 		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
 	}
@@ -289,9 +294,11 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cs = sign.UTF8
 	}
 	text := string(raw)
-	body, err := cs.Encode(text)
-	if err != nil { // text the charset cannot hold: answer in UTF-8
-		cs, body = sign.UTF8, raw
+	body := raw // UTF-8: the bytes as they are
+	if cs != sign.UTF8 {
+		if body, err = cs.Encode(text); err != nil { // text the charset cannot hold: answer in UTF-8
+			cs, body = sign.UTF8, raw
+		}
 	}
 	if cl.encrypted {
 		// The node becomes the ciphertext as a JSON string; the signature
@@ -418,10 +425,32 @@ func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 		if v != nil {
 			text = unquote(v)
 		}
-		flat[unquote(key)] = text
+		flat[fieldName(key)] = text
 	})
 	return out.Bytes(), flat, nil
 }
+
+// fieldName is the text of a quoted biz_content key: one of the table's
+// own field names (no allocation) when it is one, as it almost always is.
+func fieldName(key []byte) string {
+	if len(key) >= 2 {
+		if name, ok := bizFields[string(key[1:len(key)-1])]; ok {
+			return name
+		}
+	}
+	return unquote(key)
+}
+
+// bizFields are the JSON names of every method's biz_content fields.
+var bizFields = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range table {
+		for _, f := range jsonFields(e.biz) {
+			m[f] = f
+		}
+	}
+	return m
+}()
 
 // bizScanner walks JSON already known to be valid.
 type bizScanner struct {

@@ -17,7 +17,7 @@ import (
 )
 
 func (g *Gateway) dispatch(cl *call) reply {
-	node := sign.NodeName(cl.method)
+	node := cl.ent.node
 	out, err := parseOutcome(cl.req.Header.Get(OutcomeHeader))
 	if err != nil {
 		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
@@ -33,20 +34,31 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 // are taken apart and sorted.
 func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	var out bytes.Buffer
+	out.Grow(512) // most nodes fit
 	out.WriteByte('{')
 	if e != nil {
 		writeHead(&out, e)
 	}
 	if fields != nil && override == nil && inOrder(reflect.TypeOf(fields)) {
-		b, err := marshal(fields)
-		if err != nil {
+		// Encoded in place after the head: "{inner}\n" becomes ",inner"
+		// (or "inner" moved over its brace when there is no head).
+		start := out.Len()
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(fields); err != nil { // writes nothing on error
 			return nil, err
 		}
-		if inner := b[1 : len(b)-1]; len(inner) > 0 {
-			if out.Len() > 1 {
-				out.WriteByte(',')
-			}
-			out.Write(inner)
+		b := out.Bytes()
+		inner := b[start+1 : len(b)-2]
+		switch {
+		case len(inner) == 0:
+			out.Truncate(start)
+		case start > 1:
+			b[start] = ','
+			out.Truncate(len(b) - 2)
+		default:
+			copy(b[start:], inner)
+			out.Truncate(start + len(inner))
 		}
 		out.WriteByte('}')
 		return out.Bytes(), nil
@@ -105,12 +117,32 @@ func writeHead(out *bytes.Buffer, e *apierr.Error) {
 			out.WriteByte(',')
 		}
 		first = false
-		k, _ := marshal(kv[0])
-		v, _ := marshal(kv[1])
-		out.Write(k)
-		out.WriteByte(':')
-		out.Write(v)
+		out.WriteByte('"')
+		out.WriteString(kv[0]) // a plain name
+		out.WriteString(`":`)
+		writeString(out, kv[1])
 	}
+}
+
+// writeString writes s as encoding/json (HTML not escaped) would: quoted
+// as it is when it has nothing to escape (codes and messages), else
+// through marshal.
+func writeString(out *bytes.Buffer, s string) {
+	plain := true
+	for _, r := range s {
+		if r < 0x20 || r == '"' || r == '\\' || r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+			plain = false // RuneError: invalid UTF-8 becomes \ufffd
+			break
+		}
+	}
+	if !plain {
+		b, _ := marshal(s) // a string: cannot fail
+		out.Write(b)
+		return
+	}
+	out.WriteByte('"')
+	out.WriteString(s)
+	out.WriteByte('"')
 }
 
 var orderedTypes sync.Map // reflect.Type → bool

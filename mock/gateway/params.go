@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
@@ -41,6 +42,97 @@ type Params map[string]string
 // are decoded from it. A key in both places keeps the query's value.
 func readParams(r *http.Request) (Params, sign.Charset, error) {
 	raw := make(map[string]string, 16)
+	if !addForm(raw, r.URL.RawQuery) {
+		return readParamsSlow(r)
+	}
+	if r.Body != nil && r.Method != http.MethodGet {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "multipart/form-data" {
+			return readParamsSlow(r)
+		}
+		// urlencoded, or no content type at all (gopay sends none)
+		body, err := readBody(r)
+		if err != nil {
+			return nil, "", err
+		}
+		if !addForm(raw, body) {
+			return readParamsSlow(&http.Request{Method: r.Method, URL: r.URL, Header: r.Header,
+				Body: io.NopCloser(strings.NewReader(body))})
+		}
+	}
+	// The query's charset if it has one (its pairs went in first, and the
+	// first of a key is kept), else the body's: as readParamsSlow reads it.
+	return decodeParams(raw, raw["charset"])
+}
+
+// addForm adds the pairs of an urlencoded string to raw as parseQuery and
+// addFirst would, without url.Values' slice per key: the common request's
+// path. It reports false, having perhaps added some, on anything they
+// refuse (too many pairs or keys, a semicolon, a bad escape), for
+// readParamsSlow to answer with their error.
+func addForm(raw map[string]string, s string) bool {
+	if strings.Count(s, "&") >= MaxPairs {
+		return false
+	}
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			return false
+		}
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		if _, seen := raw[k]; !seen {
+			raw[k] = v
+			if len(raw) > MaxParams {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bodies are read buffers: a body is read into one, copied out as a
+// string (what the parameters are cut from) and the buffer put back, so
+// no request's parameters share another's memory.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads an urlencoded body (at most MaxBodyBytes), without its
+// surrounding space.
+func readBody(r *http.Request) (string, error) {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a rare large body's buffer is not kept
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
+		buf.Grow(int(n) + bytes.MinRead) // room for the whole body up front
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
+		return "", err
+	}
+	b := buf.Bytes()
+	if len(b) > MaxBodyBytes {
+		return "", errTooLarge
+	}
+	return string(bytes.TrimSpace(b)), nil
+}
+
+// readParamsSlow is readParams through net/url, for what addForm does
+// not take: multipart bodies and requests it refuses, whose error it
+// gives.
+func readParamsSlow(r *http.Request) (Params, sign.Charset, error) {
+	raw := make(map[string]string, 16)
 	add := func(v url.Values) error { return addFirst(raw, v) }
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -60,19 +152,12 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 			if err := add(url.Values(r.MultipartForm.Value)); err != nil {
 				return nil, "", err
 			}
-		default: // urlencoded, or no content type at all (gopay sends none)
-			var buf bytes.Buffer
-			if n := r.ContentLength; n > 0 && n <= MaxBodyBytes {
-				buf.Grow(int(n) + bytes.MinRead) // room for the whole body up front
-			}
-			if _, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
+		default:
+			b, err := readBody(r)
+			if err != nil {
 				return nil, "", err
 			}
-			b := buf.Bytes()
-			if len(b) > MaxBodyBytes {
-				return nil, "", errTooLarge
-			}
-			body, err := parseQuery(strings.TrimSpace(string(b)))
+			body, err := parseQuery(b)
 			if err != nil {
 				return nil, "", err
 			}

@@ -28,7 +28,7 @@ type wire interface {
 // newCall starts a call on the mock's clock.
 func (g *Gateway) newCall(req *http.Request) *call {
 	now := g.Clock.Now()
-	return &call{req: req, params: Params{}, now: now, entry: journal.Entry{At: now, HTTPMethod: req.Method}}
+	return &call{req: req, now: now, entry: journal.Entry{At: now, HTTPMethod: req.Method}}
 }
 
 // serve runs a request through the pipeline both APIs share: parse and

@@ -39,6 +39,8 @@ type entry struct {
 	// headless is set when its success node carries no code and msg, as
 	// captured answers of alipay.system.oauth.token show.
 	headless bool
+	// node is sign.ResponseNode(Name), made once rather than per request.
+	node string
 }
 
 // shape puts an answer in the method's own form: errors in
@@ -156,6 +158,7 @@ var table = func() map[string]*entry {
 	}
 	out := make(map[string]*entry, len(list))
 	for i := range list {
+		list[i].node = sign.ResponseNode(list[i].Name)
 		out[list[i].Name] = &list[i]
 	}
 	return out

@@ -39,7 +39,9 @@ func v3Method(escapedPath string) (*entry, bool) {
 // HandleV3 serves the v3 routes for every HTTP method: what the path does
 // not name answers 404, the wrong HTTP method 400, both as v3 JSON.
 func (g *Gateway) HandleV3(c echo.Context) error {
-	return g.serve(c, v3{}, g.newCall(c.Request()))
+	cl := g.newCall(c.Request())
+	cl.params = Params{} // v3 fills it from headers and the body
+	return g.serve(c, v3{}, cl)
 }
 
 // v3 is the v3 REST API's wire format: the biz_content as the body, an

@@ -110,7 +110,7 @@ type Journal struct {
 	opts  Options
 	set   bool
 	seq   int
-	q     []Entry // oldest first, from head on
+	q     []*Entry // oldest first, from head on: pointers, so dropping and compacting move 8 bytes an entry, not the entry
 	head  int
 	bytes int64
 	// st and w are set when replicas share the journal (Share).
@@ -173,32 +173,38 @@ func (j *Journal) Add(e Entry) int {
 	j.init()
 	j.seq++
 	e.ID = j.seq
-	j.q = append(j.q, e)
+	j.q = append(j.q, &e)
 	j.bytes += e.size
 	for n := len(j.q) - j.head; n > 1 && (n > j.opts.MaxEntries || j.bytes > j.opts.MaxBytes); n-- {
 		j.bytes -= j.q[j.head].size
-		j.q[j.head] = Entry{} // let its strings go now
+		j.q[j.head] = nil // let it go now
 		j.head++
 	}
 	if j.head > 64 && j.head*2 > len(j.q) {
-		j.q = append(make([]Entry, 0, len(j.q)-j.head+j.head/2), j.q[j.head:]...)
+		j.q = append(make([]*Entry, 0, len(j.q)-j.head+j.head/2), j.q[j.head:]...)
 		j.head = 0
 	}
 	return e.ID
 }
 
 // bound returns e with every value cut to its limit, in fresh memory (the
-// request's own strings are not kept), and its size counted.
+// request's own strings are not kept: a parameter is often a slice of the
+// whole request body, which it would otherwise keep alive), and its size
+// counted.
 func bound(e Entry) Entry {
-	sizes := map[string]int{}
+	var sizes map[string]int // made only when something is cut
+	note := func(name string, n int) {
+		if sizes == nil {
+			sizes = map[string]int{}
+		}
+		sizes[name] = n
+	}
 	cut := func(name, s string, max int) string {
 		if limits.Cuts(s, max) {
-			sizes[name] = len(s)
+			note(name, len(s))
 			return limits.Cut(s, max)
 		}
-		// A copy even when short: a parameter is often a slice of the
-		// whole request body, which it would otherwise keep alive.
-		return strings.Clone(s)
+		return s // copied by pack
 	}
 	e.Method = cut("method", e.Method, maxShort)
 	e.AppID = cut("app_id", e.AppID, maxShort)
@@ -216,7 +222,7 @@ func bound(e Entry) Entry {
 	e.Explanation = cut("explanation", e.Explanation, MaxValue)
 	e.Response = cut("response", e.Response, MaxValue)
 	if len(e.Misses) > maxMisses {
-		sizes["misses"] = len(e.Misses)
+		note("misses", len(e.Misses))
 		e.Misses = e.Misses[:maxMisses]
 	}
 	if e.Misses != nil {
@@ -226,7 +232,7 @@ func bound(e Entry) Entry {
 		}
 		e.Misses = ms
 	}
-	if e.Params != nil {
+	if e.Params != nil && !paramsFit(e.Params) {
 		// Smallest values first, so the common parameters are kept whole
 		// and the large ones share what is left of MaxParams.
 		names := make([]string, 0, len(e.Params))
@@ -254,8 +260,66 @@ func bound(e Entry) Entry {
 	if len(sizes) > 0 {
 		e.Truncated, e.OriginalSizes = true, sizes
 	}
+	pack(&e)
 	e.size = size(&e)
 	return e
+}
+
+// paramsFit reports whether the slow path of bound would cut nothing:
+// every name and value within its own limit and all within MaxParams,
+// when the order it takes them in does not matter.
+func paramsFit(p map[string]string) bool {
+	n := 0
+	for k, v := range p {
+		if len(k) > maxShort || len(v) > MaxValue {
+			return false
+		}
+		n += len(k) + len(v)
+	}
+	return n <= MaxParams
+}
+
+// pack copies every string of e (but OriginalSizes' names, constants)
+// into one allocation: an entry is kept and dropped whole, and one
+// allocation instead of one per value (dozens) is most of what recording
+// a request costs. Misses must be e's own (bound made it); Params is
+// copied.
+func pack(e *Entry) {
+	fields := [...]*string{&e.HTTPMethod, &e.Method, &e.AppID, &e.Charset, &e.SignType, &e.StringToSign,
+		&e.Explanation, &e.KeyUsed, &e.About, &e.Ref, &e.Rule, &e.Code, &e.SubCode, &e.Fault, &e.Response}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	for _, m := range e.Misses {
+		n += len(m)
+	}
+	for k, v := range e.Params {
+		n += len(k) + len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	// keep copies s into b. What b.String() returns is never written
+	// again, so each piece stays valid as b grows; with b grown to n up
+	// front, the pieces all share its one buffer.
+	keep := func(s string) string {
+		start := b.Len()
+		b.WriteString(s)
+		return b.String()[start:]
+	}
+	for _, f := range fields {
+		*f = keep(*f)
+	}
+	for i, m := range e.Misses {
+		e.Misses[i] = keep(m)
+	}
+	if e.Params != nil {
+		p := make(map[string]string, len(e.Params))
+		for k, v := range e.Params {
+			p[keep(k)] = keep(v)
+		}
+		e.Params = p
+	}
 }
 
 // size is what an entry holds, in bytes.
@@ -313,7 +377,7 @@ func (j *Journal) Page(f Filter) ([]Entry, int) {
 	defer j.mu.Unlock()
 	out := []Entry{}
 	for i := len(j.q) - 1; i >= j.head; i-- {
-		e := &j.q[i]
+		e := j.q[i]
 		if !f.match(e) {
 			continue
 		}
@@ -336,7 +400,7 @@ func (j *Journal) Count(f Filter) int {
 	defer j.mu.Unlock()
 	n := 0
 	for i := j.head; i < len(j.q); i++ {
-		if f.match(&j.q[i]) {
+		if f.match(j.q[i]) {
 			n++
 		}
 	}
@@ -354,7 +418,7 @@ func (j *Journal) Get(id int) (Entry, bool) {
 	live := j.q[j.head:]
 	i := sort.Search(len(live), func(i int) bool { return live[i].ID >= id })
 	if i < len(live) && live[i].ID == id {
-		return live[i], true
+		return *live[i], true
 	}
 	return Entry{}, false
 }
@@ -366,7 +430,7 @@ func (j *Journal) Clear(app string) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var keep []Entry
+	var keep []*Entry
 	var bytes int64
 	if app != "" {
 		for _, e := range j.q[j.head:] {

@@ -56,8 +56,12 @@ func (l *locTable) reset() { l.locs, l.idx = nil, map[string]uint32{} }
 func (l *locTable) number(t time.Time) (uint32, bool) {
 	loc := t.Location()
 	name, off := t.Zone()
-	key := loc.String() + "\x00" + name + "\x00" + strconv.Itoa(off)
-	if i, ok := l.idx[key]; ok {
+	// The key is made in a stack buffer: looking it up as string(key)
+	// does not allocate, and a trade's every time is looked up.
+	var buf [64]byte
+	key := append(append(append(append(buf[:0], loc.String()...), 0), name...), 0)
+	key = strconv.AppendInt(key, int64(off), 10)
+	if i, ok := l.idx[string(key)]; ok {
 		return i, true
 	}
 	if len(l.locs) >= maxInterned {
@@ -65,7 +69,7 @@ func (l *locTable) number(t time.Time) (uint32, bool) {
 	}
 	i := uint32(len(l.locs))
 	l.locs = append(l.locs, loc)
-	l.idx[key] = i
+	l.idx[string(key)] = i
 	return i, true
 }
 
