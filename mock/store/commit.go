@@ -73,11 +73,11 @@ type committer struct {
 
 // Stats count what the writer did.
 type Stats struct {
-	Batches     int64 // batches written (one commit to disk each: a log append, or a checkpoint)
-	Checkpoints int64 // bbolt transactions that wrote the log's changes
-	Changes int64         // changes queued
-	Busy    time.Duration // time spent writing batches
-	Waiting int64         // writers waiting for their batch now (not a count so far)
+	Batches     int64         // batches written (one commit to disk each: a log append, or a checkpoint)
+	Checkpoints int64         // bbolt transactions that wrote the log's changes
+	Changes     int64         // changes queued
+	Busy        time.Duration // time spent writing batches
+	Waiting     int64         // writers waiting for their batch now (not a count so far)
 }
 
 // Stats are the writer's counts so far.
