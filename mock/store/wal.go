@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +54,8 @@ var (
 	checkpointBytes  = int64(4 << 20)
 	checkpointEvery  = 8192 // changes
 	checkpointMaxAge = time.Second
+
+	holdCheckpoints atomic.Bool // tests: only Close (and failures) checkpoint
 )
 
 const (
@@ -413,7 +416,10 @@ func (w *wal) due(closing bool) bool {
 	if w.changes == 0 {
 		return false
 	}
-	return closing || w.changes >= checkpointEvery || w.off >= checkpointBytes || time.Since(w.since) >= checkpointMaxAge
+	if closing {
+		return true
+	}
+	return !holdCheckpoints.Load() && w.changes >= checkpointEvery || w.off >= checkpointBytes || time.Since(w.since) >= checkpointMaxAge
 }
 
 // checkpoint writes what is pending, then b (if any), and a new log id in
