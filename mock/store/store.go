@@ -207,6 +207,9 @@ func unreadable(path, why string) error {
 func (db *DB) Close() error {
 	db.closeCommitter()
 	err := db.log.f.Close()
+	if errors.Is(err, os.ErrClosed) {
+		err = nil // closed before
+	}
 	return errors.Join(db.bolt.Close(), err)
 }
 

@@ -340,8 +340,11 @@ func (b *batch) records() ([]record, error) {
 		if b.last[string(o.bucket)+"\x00"+o.key] != i {
 			continue
 		}
-		if len(o.key) == 0 || len(o.key) > bolt.MaxKeySize {
-			return nil, fmt.Errorf("%s/%q: %w", o.bucket, o.key, bolt.ErrKeyRequired)
+		switch { // what bbolt would refuse at the checkpoint is refused now
+		case len(o.key) == 0:
+			return nil, fmt.Errorf("%s: %w", o.bucket, bolt.ErrKeyRequired)
+		case len(o.key) > bolt.MaxKeySize:
+			return nil, fmt.Errorf("%s: %w", o.bucket, bolt.ErrKeyTooLarge)
 		}
 		r := record{bucket: o.bucket, key: o.key, gone: o.enc == nil}
 		if !r.gone {
@@ -428,6 +431,10 @@ func (w *wal) due(closing bool) bool {
 func (db *DB) checkpoint(b *batch) error {
 	w := db.log
 	id := newID()
+	// Readers wait: between bbolt's commit and emptying pending they
+	// would see a change a reset in b removed.
+	db.pend.mu.Lock()
+	defer db.pend.mu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := db.pend.apply(tx); err != nil {
 			return err
@@ -446,9 +453,7 @@ func (db *DB) checkpoint(b *batch) error {
 		w.broken = true
 		return err
 	}
-	db.pend.mu.Lock()
 	db.pend.m = nil
-	db.pend.mu.Unlock()
 	w.id, w.seq, w.off, w.changes, w.broken = id, 0, 0, 0, false
 	db.c.mu.Lock()
 	db.c.stats.Checkpoints++
