@@ -47,16 +47,15 @@ import (
 // LogName is the write-ahead log inside the data directory.
 const LogName = "alipay-mock.wal"
 
-// Checkpoint triggers and the log's size. Variables so the package's
-// tests can hold checkpoints back.
-var (
+// The log's size and what makes a checkpoint due: whichever comes first.
+const (
 	logSize          = int64(8 << 20)
 	checkpointBytes  = int64(4 << 20)
 	checkpointEvery  = 8192 // changes
 	checkpointMaxAge = time.Second
-
-	holdCheckpoints atomic.Bool // tests: only Close (and failures) checkpoint
 )
+
+var holdCheckpoints atomic.Bool // tests: only Close, resets and failures checkpoint
 
 const (
 	frameMagic  = 0x414d574c // "AMWL"
