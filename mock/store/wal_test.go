@@ -7,6 +7,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -411,5 +413,58 @@ func TestFailedLogAppendFailsItsBatch(t *testing.T) {
 	}
 	want := map[string]int{"T1": 1, "T2": 1, "T3": 1}
 	same(t, "read", reads(t, db), want)
+	same(t, "crash image", stored(t, image(t, db, dir)), want)
+}
+
+// The log never grows past the size it was filled to: checkpoints come
+// after enough changes (and about once a second), and a batch too large
+// for the log goes to bbolt with a checkpoint; nothing is lost either way.
+func TestLogStaysBounded(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	size := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, store.LogName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	filled := size()
+	if filled < 1<<20 {
+		t.Fatalf("log of %d bytes: it is filled once at Open", filled)
+	}
+	want := map[string]int{}
+	for b := range 400 {
+		var ts []trade.Trade
+		for i := range 64 {
+			no := "B" + strconv.Itoa(b*64+i)
+			ts = append(ts, version(no, 1))
+			want[no] = 1
+		}
+		put(t, db, ts...)
+	}
+	if st := db.Stats(); st.Checkpoints < 2 {
+		t.Errorf("stats %+v: 25,600 changes should have made at least 2 checkpoints", st)
+	}
+	// One batch larger than the whole log.
+	before := db.Stats().Checkpoints
+	var big []trade.Trade
+	for i := range 40 {
+		tr := version("BIG"+strconv.Itoa(i), 2)
+		tr.Body = strings.Repeat("b", 256<<10)
+		big = append(big, tr)
+		want[tr.TradeNo] = 2
+	}
+	put(t, db, big...)
+	if st := db.Stats(); st.Checkpoints != before+1 || store.LogEnd(db) != 0 {
+		t.Errorf("stats %+v, log end %d: a batch too large for the log is written with a checkpoint", st, store.LogEnd(db))
+	}
+	if got := size(); got != filled {
+		t.Errorf("the log grew from %d to %d bytes", filled, got)
+	}
 	same(t, "crash image", stored(t, image(t, db, dir)), want)
 }
