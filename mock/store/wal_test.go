@@ -468,3 +468,24 @@ func TestLogStaysBounded(t *testing.T) {
 	}
 	same(t, "crash image", stored(t, image(t, db, dir)), want)
 }
+
+// A change with nothing after it does not wait in the log for the next
+// one: a checkpoint comes about a second later.
+func TestQuietLogIsCheckpointed(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	put(t, db, version("T1", 1))
+	for deadline := time.Now().Add(30 * time.Second); db.Stats().Checkpoints == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint 30 s after the last change")
+		}
+		time.Sleep(50 * time.Millisecond) // polling the writer's count, not timing it
+	}
+	if store.LogEnd(db) != 0 {
+		t.Error("the log does not start again after the checkpoint")
+	}
+}
