@@ -186,11 +186,13 @@ func (db *DB) writer() {
 			// Callers are writing at once: give the others up to twice
 			// the last commit's time (at most gatherMax) to queue
 			// theirs, so they share this commit instead of each paying
-			// one (a commit's CPU, much of it the kernel's in bbolt's two
-			// fdatasyncs, is what --data adds per request: 1 ms here let
-			// 16 precreating clients share 3.2 changes a commit, 4 ms
-			// 5.2, and their rate went from 0.69 to 0.83-0.86 of
-			// memory's: BenchmarkPrecreateData). A lone caller never
+			// one (a commit's CPU, much of it the kernel's fdatasync, is
+			// much of what --data adds per request: with bbolt commits,
+			// 1 ms here let 16 precreating clients share 3.2 changes a
+			// commit, 4 ms 5.2, and their rate went from 0.69 to
+			// 0.83-0.86 of memory's: BenchmarkPrecreateData; a fixed 4 ms
+			// with the log saved CPU but not throughput,
+			// docs/persistence.md). A lone caller never
 			// waits here.
 			time.Sleep(min(gatherMax, 2*took))
 		}
