@@ -196,8 +196,8 @@ func TestConcurrentAcknowledgementsSurviveSIGKILL(t *testing.T) {
 			t.Errorf("acknowledged notification %s lost", id)
 		}
 	}
-	t.Logf("%d trades, %d notifications and version %d of the shared trade acknowledged by 16 writers survived SIGKILL",
-		len(acked), len(notes), shared)
+	t.Logf("%d trades, %d notifications and version %d of the shared trade acknowledged by 16 writers survived SIGKILL (%d log frames replayed)",
+		len(acked), len(notes), shared, store.Replayed(db))
 }
 
 // writeUntilKilled is the child: 16 writers until the parent kills it.

@@ -1,10 +1,11 @@
 // Package store keeps the mock's state on disk when --data is given: apps,
 // trades with their refunds, red packets, notifications with their
-// attempts, and the clock, in one bbolt file. Changes are written in
-// batches, one transaction (one commit to disk) for everything queued while the
-// previous batch was written (commit.go), and a change is acknowledged only
-// once its batch is on disk, so killing the mock loses nothing it answered
-// for.
+// attempts, and the clock, in one bbolt file with a write-ahead log in
+// front of it. Changes are written in batches, one log append (one commit
+// to disk) for everything queued while the previous batch was written
+// (commit.go), and moved into bbolt by checkpoints (wal.go). A change is
+// acknowledged only once its batch is on disk, so killing the mock loses
+// nothing it answered for.
 package store
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,7 +62,10 @@ type DB struct {
 	bolt  *bolt.DB
 	boots uint64
 
-	c *committer // the queue every change goes through (commit.go)
+	c        *committer // the queue every change goes through (commit.go)
+	log      *wal       // the write-ahead log (wal.go), the writer's
+	pend     pending    // the log's changes bbolt does not have yet
+	replayed int        // log frames replayed at Open
 
 	mu      sync.Mutex
 	lastErr error
@@ -115,7 +120,8 @@ func Open(dir string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{bolt: b}
-	err = b.Update(func(tx *bolt.Tx) error {
+	// Replays the log and counts this start in one transaction.
+	err = db.openLog(dir, func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -197,10 +203,14 @@ func unreadable(path, why string) error {
 	return fmt.Errorf("store: %s: %w (%s): move it away, or start with another --data directory", path, ErrUnreadable, why)
 }
 
-// Close writes what is queued and closes the file.
+// Close writes what is queued, checkpoints the log and closes the files.
 func (db *DB) Close() error {
 	db.closeCommitter()
-	return db.bolt.Close()
+	err := db.log.f.Close()
+	if errors.Is(err, os.ErrClosed) {
+		err = nil // closed before
+	}
+	return errors.Join(db.bolt.Close(), err)
 }
 
 // Boots is how many times the store was opened, this time included.
@@ -253,9 +263,41 @@ func (db *DB) remove(bucket []byte, keys [][]byte) {
 	db.queue(ops...)
 }
 
+// each reads a bucket in key order: bbolt's keys merged with the log's
+// changes it does not have yet (wal.go), which win.
 func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
+	db.pend.mu.RLock() // a checkpoint does not empty it while bbolt is read
+	defer db.pend.mu.RUnlock()
+	ch := db.pend.m[string(bucket)]
+	keys := make([]string, 0, len(ch))
+	for k := range ch {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	return db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(f)
+		c := tx.Bucket(bucket).Cursor()
+		k, v := c.First()
+		for k != nil || len(keys) > 0 {
+			if len(keys) > 0 && (k == nil || keys[0] <= string(k)) {
+				r := ch[keys[0]]
+				if k != nil && keys[0] == string(k) {
+					k, v = c.Next()
+				}
+				keys = keys[1:]
+				if r.gone {
+					continue
+				}
+				if err := f([]byte(r.key), r.value); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := f(k, v); err != nil {
+				return err
+			}
+			k, v = c.Next()
+		}
+		return nil
 	})
 }
 
@@ -523,6 +565,14 @@ func (db *DB) QueueClock(s clock.Snapshot) func() error {
 
 // Clock loads the stored clock state; ok is false when there is none.
 func (db *DB) Clock() (s clock.Snapshot, ok bool, err error) {
+	db.pend.mu.RLock()
+	defer db.pend.mu.RUnlock()
+	if r, in := db.pend.m[string(bucketMeta)][string(keyClock)]; in {
+		if r.gone {
+			return s, false, nil
+		}
+		return s, true, json.Unmarshal(r.value, &s)
+	}
 	err = db.bolt.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyClock)
 		if v == nil {
