@@ -183,18 +183,17 @@ func (db *DB) writer() {
 			continue
 		}
 		if shared {
-			// Callers are writing at once: give the others up to twice
-			// the last commit's time (at most gatherMax) to queue
+			// Callers are writing at once: give the others up to eight
+			// times the last commit's time (at most gatherMax) to queue
 			// theirs, so they share this commit instead of each paying
-			// one (a commit's CPU, much of it the kernel's fdatasync, is
-			// much of what --data adds per request: with bbolt commits,
-			// 1 ms here let 16 precreating clients share 3.2 changes a
-			// commit, 4 ms 5.2, and their rate went from 0.69 to
-			// 0.83-0.86 of memory's: BenchmarkPrecreateData; a fixed 4 ms
-			// with the log saved CPU but not throughput,
-			// docs/persistence.md). A lone caller never
-			// waits here.
-			time.Sleep(min(gatherMax, 2*took))
+			// one (an fdatasync's CPU, much of it the kernel's and not
+			// counted as ours, is most of what --data adds per request).
+			// With the log a commit takes ~0.4 ms here: at twice that, 16
+			// precreating clients shared 2.8 changes a commit and ran at
+			// 0.83-0.85 of memory's rate, at eight times 7.4 and
+			// 0.91-0.94 (BenchmarkPrecreateData on a quiet VM,
+			// docs/persistence.md). A lone caller never waits here.
+			time.Sleep(min(gatherMax, 8*took))
 		}
 		c.gate.Lock() // not while paused
 		c.mu.Lock()
