@@ -108,10 +108,20 @@ var success = []byte(`"code":"10000"`)
 // serve runs one gateway request through the in-process handler and
 // returns the body; anything but a signed 10000 answer stops the benchmark.
 func serve(b *testing.B, srv *mock.Server, form string) []byte {
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, precreateRequest(form))
+	return answered(b, w)
+}
+
+// precreateRequest is a gateway.do POST of form.
+func precreateRequest(form string) *http.Request {
 	req := httptest.NewRequest(http.MethodPost, mock.GatewayPath, strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, req)
+	return req
+}
+
+// answered is w's body, which must be a signed success.
+func answered(b *testing.B, w *httptest.ResponseRecorder) []byte {
 	body := w.Body.Bytes()
 	if w.Code != http.StatusOK || !bytes.Contains(body, success) || !bytes.Contains(body, []byte(`"sign":"`)) {
 		b.Fatalf("HTTP %d: %s", w.Code, body)
