@@ -176,8 +176,8 @@ func (db *DB) writer() {
 		case <-tick.C:
 			// A checkpoint of what is pending while no batch comes.
 			c.gate.Lock()
-			if db.log.due(false) {
-				_ = db.failed(db.checkpoint(nil))
+			if db.log.due() {
+				_ = db.failed(db.checkpoint(nil, false))
 			}
 			c.gate.Unlock()
 			continue
@@ -215,10 +215,10 @@ func (db *DB) writer() {
 			c.mu.Unlock()
 			close(b.done)
 		}
-		if db.log.due(closed) {
+		if closed || db.log.due() {
 			// After the batch's callers are released: the next batch
 			// waits for it instead.
-			_ = db.failed(db.checkpoint(nil))
+			_ = db.failed(db.checkpoint(nil, closed))
 		}
 		c.gate.Unlock()
 		if closed {

@@ -15,7 +15,7 @@ func HoldCheckpoints() (release func()) {
 func Checkpoint(db *DB) error {
 	db.c.gate.Lock()
 	defer db.c.gate.Unlock()
-	return db.checkpoint(nil)
+	return db.checkpoint(nil, false)
 }
 
 // LogEnd is where the log's next frame goes.
@@ -41,6 +41,19 @@ func FailNextAppend(db *DB) {
 	appendFrame = func(w *wal, frame []byte) error {
 		appendFrame = orig
 		_, _ = w.f.WriteAt(frame[:len(frame)/2], w.off)
+		return ErrDiskFull
+	}
+}
+
+// FailNextSync makes the next log append write its whole frame and then
+// fail, as an fdatasync that reports an I/O error would.
+func FailNextSync(db *DB) {
+	db.c.gate.Lock()
+	defer db.c.gate.Unlock()
+	orig := appendFrame
+	appendFrame = func(w *wal, frame []byte) error {
+		appendFrame = orig
+		_, _ = w.f.WriteAt(frame, w.off)
 		return ErrDiskFull
 	}
 }

@@ -173,7 +173,7 @@ func openChecked(path string) (b *bolt.DB, err error) {
 // walk reads every key and value, and refuses a file holding buckets that
 // are not the mock's (another program's bbolt file).
 func walk(tx *bolt.Tx) error {
-	ours := map[string]bool{}
+	ours := map[string]bool{string(bucketLog): true}
 	for _, n := range allBuckets {
 		ours[string(n)] = true
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,7 +28,7 @@ import (
 // frame is on disk. A frame is trusted only if its checksum (CRC-32C over
 // header and payload) holds, its length lies inside the file, it carries
 // the log's current id and the next sequence number. The id is a random
-// 64-bit number kept in bbolt's meta bucket; a checkpoint writes the
+// 64-bit number kept in bbolt's bucket "wal"; a checkpoint writes the
 // pending changes and a new id in the same bbolt transaction, so either
 // that transaction is on disk and every frame of the old id (already in
 // bbolt) is ignored from then on, or it is not and those frames are
@@ -37,6 +39,16 @@ import (
 // applies all or nothing. Stale frames from an earlier id stay in the
 // reused file but are never read as current: the id is secret from
 // anyone who can only put data in values, so a value cannot forge a frame.
+// A valid frame of the current id found after the frame replay stopped at
+// means damage in the middle of the log, not a torn end: Open refuses the
+// directory rather than drop acknowledged changes silently.
+//
+// A clean Close checkpoints everything and removes the "wal" bucket, so a
+// cleanly closed directory is plain bbolt as before the log. While the
+// bucket exists (the mock is running, or crashed), binaries from before
+// the log refuse the directory (an unknown bucket) instead of opening it
+// without the log's last changes, which a later start would then replay
+// over whatever they changed.
 //
 // The file is filled with zeros once (logSize), so appends inside it
 // never change its size or extents and fdatasync flushes data only. A
@@ -67,8 +79,9 @@ const (
 )
 
 var (
-	keyLog   = []byte("log") // meta: the id of the log's current frames
-	crcTable = crc32.MakeTable(crc32.Castagnoli)
+	bucketLog = []byte("wal") // holds keyLogID while frames may be current
+	keyLogID  = []byte("id")  // the id of the log's current frames
+	crcTable  = crc32.MakeTable(crc32.Castagnoli)
 )
 
 // record is one change in a frame: the last one of its key in a batch.
@@ -156,11 +169,21 @@ func sealFrame(buf []byte, id, seq uint64) {
 // out of sequence, or zeros. It returns their records and where the
 // frames end.
 func decodeLog(data []byte, id uint64) (recs [][]record, end int) {
-	for seq := uint64(0); len(data)-end >= frameHeader; seq++ {
+	return decodeFrom(data, id, 0, false)
+}
+
+// decodeFrom is decodeLog from sequence number seq on; with later, the
+// first frame may have any sequence number from seq on.
+func decodeFrom(data []byte, id, seq uint64, later bool) (recs [][]record, end int) {
+	for ; len(data)-end >= frameHeader; seq++ {
 		h := data[end:]
 		n := int64(binary.LittleEndian.Uint32(h[4:]))
+		got := binary.LittleEndian.Uint64(h[16:])
+		if later && len(recs) == 0 && got >= seq {
+			seq = got
+		}
 		if binary.LittleEndian.Uint32(h[0:]) != frameMagic || n > maxFrame || n > int64(len(h)-frameHeader) ||
-			binary.LittleEndian.Uint64(h[8:]) != id || binary.LittleEndian.Uint64(h[16:]) != seq {
+			binary.LittleEndian.Uint64(h[8:]) != id || got != seq {
 			break
 		}
 		payload := h[frameHeader : frameHeader+n]
@@ -271,8 +294,8 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 	var old uint64
 	var have bool
 	err = db.bolt.View(func(tx *bolt.Tx) error {
-		if m := tx.Bucket(bucketMeta); m != nil {
-			if v := m.Get(keyLog); len(v) == 8 {
+		if m := tx.Bucket(bucketLog); m != nil {
+			if v := m.Get(keyLogID); len(v) == 8 {
 				old, have = binary.LittleEndian.Uint64(v), true
 			}
 		}
@@ -282,8 +305,13 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 		return fail(err)
 	}
 	var frames [][]record
-	if have { // a data directory from before the log has none
-		frames, _ = decodeLog(data, old)
+	if have { // a cleanly closed directory, or one from before the log, has none
+		var end int
+		frames, end = decodeLog(data, old)
+		if at := laterFrame(data, end, old, uint64(len(frames))); at >= 0 {
+			return fail(fmt.Errorf("the write-ahead log is damaged at byte %d, before a frame at byte %d that "+
+				"holds acknowledged changes: move %s away to start without the changes from byte %d on", end, at, LogName, end))
+		}
 	}
 	id := newID()
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
@@ -307,7 +335,7 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 				}
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keyLog, binary.LittleEndian.AppendUint64(nil, id))
+		return putLogID(tx, id)
 	})
 	if err != nil {
 		return fail(err)
@@ -318,17 +346,59 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 		if _, err := f.WriteAt(make([]byte, size-int64(len(data))), int64(len(data))); err != nil {
 			return fail(err)
 		}
-		if err := f.Sync(); err != nil {
-			return fail(err)
-		}
-		if d, err := os.Open(dir); err == nil {
-			_ = d.Sync() // the new file's name
-			d.Close()
-		}
+	}
+	// Synced at every start, not only when filled: a start that died
+	// after filling it may not have synced it or its name.
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
 	}
 	db.log = &wal{f: f, id: id, size: size}
 	db.replayed = len(frames)
 	return nil
+}
+
+func putLogID(tx *bolt.Tx, id uint64) error {
+	b, err := tx.CreateBucketIfNotExists(bucketLog)
+	if err != nil {
+		return err
+	}
+	return b.Put(keyLogID, binary.LittleEndian.AppendUint64(nil, id))
+}
+
+// syncDir makes the names in dir durable (the log's, bbolt's).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some file systems cannot sync a directory
+		return err
+	}
+	return nil
+}
+
+// laterFrame is the offset of a valid frame of log id with a sequence
+// number of at least seq somewhere after from, or -1. Appends never
+// follow a frame that failed (the next batch checkpoints to a new id), so
+// one can be found only when a frame in the middle was damaged.
+func laterFrame(data []byte, from int, id, seq uint64) int {
+	var magic [4]byte
+	binary.LittleEndian.PutUint32(magic[:], frameMagic)
+	for at := from + 1; at < len(data); at++ {
+		i := bytes.Index(data[at:], magic[:])
+		if i < 0 {
+			return -1
+		}
+		at += i
+		if recs, _ := decodeFrom(data[at:], id, seq, true); len(recs) > 0 {
+			return at
+		}
+	}
+	return -1
 }
 
 // records are a batch's changes as the log holds them: the last of each
@@ -367,7 +437,7 @@ func (b *batch) records() ([]record, error) {
 func (db *DB) commit(b *batch) error {
 	w := db.log
 	if b.whole || w.broken {
-		return db.checkpoint(b)
+		return db.checkpoint(b, false)
 	}
 	recs, err := b.records()
 	if err != nil {
@@ -375,7 +445,7 @@ func (db *DB) commit(b *batch) error {
 	}
 	w.buf = appendRecords(append(w.buf[:0], make([]byte, frameHeader)...), recs)
 	if w.off+int64(len(w.buf)) > w.size || len(w.buf) > maxFrame {
-		return db.checkpoint(b)
+		return db.checkpoint(b, false)
 	}
 	sealFrame(w.buf, w.id, w.seq)
 	if err := w.append(w.buf); err != nil {
@@ -412,22 +482,24 @@ func (w *wal) append(frame []byte) error {
 	return nil
 }
 
-// due tells whether a checkpoint is due: at Close, or when enough is
-// pending.
-func (w *wal) due(closing bool) bool {
-	if w.changes == 0 {
+// due tells whether a checkpoint is due: after a failure (so a frame
+// whose append failed is never replayed, whatever else is pending), or
+// when enough is pending. Close always checkpoints.
+func (w *wal) due() bool {
+	switch {
+	case w.broken:
+		return true
+	case w.changes == 0, holdCheckpoints.Load():
 		return false
 	}
-	if closing {
-		return true
-	}
-	return !holdCheckpoints.Load() && w.changes >= checkpointEvery || w.off >= checkpointBytes || time.Since(w.since) >= checkpointMaxAge
+	return w.changes >= checkpointEvery || w.off >= checkpointBytes || time.Since(w.since) >= checkpointMaxAge
 }
 
 // checkpoint writes what is pending, then b (if any), and a new log id in
 // one synced bbolt transaction; after it the log starts again at its
-// beginning.
-func (db *DB) checkpoint(b *batch) error {
+// beginning. The last one, at Close, removes the id instead: the log then
+// holds nothing current.
+func (db *DB) checkpoint(b *batch, closing bool) error {
 	w := db.log
 	id := newID()
 	// Readers wait: between bbolt's commit and emptying pending they
@@ -443,7 +515,10 @@ func (db *DB) checkpoint(b *batch) error {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keyLog, binary.LittleEndian.AppendUint64(nil, id))
+		if closing {
+			return tx.DeleteBucket(bucketLog)
+		}
+		return putLogID(tx, id)
 	})
 	if err != nil {
 		// Whether bbolt has it is not known when its commit failed:
