@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -121,6 +122,10 @@ func (t *trims) run() {
 	}
 }
 
+// errOlderBuild: a replica of an older build shares the database.
+var errOlderBuild = errors.New("an older alipay-mock build has started on this database (its count triggers are " +
+	"on alipay_mock_trades): trade counts are wrong and --keep-trades does not trim; stop every replica and start one build")
+
 // trim deletes what k's table holds beyond keep, up to trimBatch rows;
 // more reports rows left to delete.
 func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
@@ -134,6 +139,19 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 	var mine bool
 	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil || !mine {
 		return false, db.failed(err) // another replica is trimming
+	}
+	if k == tradeTrim {
+		// An older build started on this database since this replica
+		// did: its triggers count every trade a second time, and a trim
+		// by those counts would delete trades the bound keeps.
+		var older bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_trigger
+			WHERE tgrelid = 'alipay_mock_trades'::regclass AND tgname IN ('alipay_mock_count_trades_i', 'alipay_mock_count_trades_u'))`).Scan(&older); err != nil {
+			return false, db.failed(err)
+		}
+		if older {
+			return false, db.failed(errOlderBuild)
+		}
 	}
 	var total int64
 	if err := tx.QueryRow(ctx, "SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = ANY($1)", k.kinds).Scan(&total); err != nil {

@@ -151,8 +151,22 @@ func counter(table, kind, status string, triggers bool) string {
 	writeTriggers := `CREATE OR REPLACE TRIGGER ` + fn + `_i AFTER INSERT ON ` + tbl + ` REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();
 CREATE OR REPLACE TRIGGER ` + fn + `_u AFTER UPDATE ON ` + tbl + ` REFERENCING OLD TABLE AS ot NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION ` + fn + `();`
 	if !triggers {
-		writeTriggers = `DROP TRIGGER IF EXISTS ` + fn + `_i ON ` + tbl + `;
-DROP TRIGGER IF EXISTS ` + fn + `_u ON ` + tbl + `;`
+		// An older build's insert and update triggers go, and the
+		// counts are made again from the table: while both counted
+		// (that build started beside this one) each write was counted
+		// twice. kind must then be a constant. The table is locked
+		// against writers for the count, which runs only when there were
+		// triggers to drop.
+		writeTriggers = `DO $d$ BEGIN
+	IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '` + tbl + `'::regclass AND tgname IN ('` + fn + `_i', '` + fn + `_u')) THEN
+		DROP TRIGGER IF EXISTS ` + fn + `_i ON ` + tbl + `;
+		DROP TRIGGER IF EXISTS ` + fn + `_u ON ` + tbl + `;
+		LOCK TABLE ` + tbl + ` IN SHARE MODE;
+		DELETE FROM alipay_mock_counts WHERE kind = ` + kind + `;
+		INSERT INTO alipay_mock_counts (kind, status, shard, n)
+			SELECT ` + kind + `, ` + status + `, 0, count(*) FROM ` + tbl + ` GROUP BY 2;
+	END IF;
+END $d$;`
 	}
 	return `
 CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$

@@ -2,7 +2,10 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +129,70 @@ func TestReplicasAnswerARepeatedOrderAsMemoryDoes(t *testing.T) {
 			t.Errorf("case %d: %s then %s: the other replica answers %v %v, memory %v %v", i, c.first, c.repeat,
 				got["code"], got["sub_code"], want["code"], want["sub_code"])
 		}
+	}
+}
+
+// TestOlderBuildStartedBesideThisOne: an older build starting on the
+// database while this one runs puts its count triggers back, so every
+// trade is counted twice. This build's trim then refuses to delete by
+// those counts (trades the bound keeps would go) and says so in the
+// health check; the next start of this build drops the triggers and counts
+// again from the table.
+func TestOlderBuildStartedBesideThisOne(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{Trades: trade.Options{Keep: 3}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// What an older build's start runs (its counter for trades).
+	if _, err := conn.Exec(ctx, `
+CREATE OR REPLACE TRIGGER alipay_mock_count_trades_i AFTER INSERT ON alipay_mock_trades REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();
+CREATE OR REPLACE TRIGGER alipay_mock_count_trades_u AFTER UPDATE ON alipay_mock_trades REFERENCING OLD TABLE AS ot NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();`); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{"O1", "O2", "O3"} {
+		if r := rs[0].Call("alipay.trade.precreate", `{"out_trade_no":"`+o+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+			t.Fatalf("precreate %s: %v", o, r)
+		}
+	}
+	var h struct {
+		Status string `json:"status"`
+		Error  string `json:"store_error"`
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(rs[0].URL + "/_mock/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Status != "ok" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the health check never reported the older build's triggers")
+		}
+	}
+	if !strings.Contains(h.Error, "older alipay-mock build") {
+		t.Fatalf("health: %+v", h)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_trades`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d trades left of 3 under --keep-trades 3 (%v)", n, err)
+	}
+	// This build again: triggers gone, counts made from the table.
+	again := mocktest.New(t, mock.Options{Store: url, Trades: trade.Options{Keep: 3}})
+	if c := again.Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 3 || len(c) != 1 {
+		t.Fatalf("counts after the restart: %v", c)
+	}
+	var triggers int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_trigger WHERE tgname IN ('alipay_mock_count_trades_i', 'alipay_mock_count_trades_u')`).Scan(&triggers); err != nil || triggers != 0 {
+		t.Fatalf("%d older triggers left (%v)", triggers, err)
 	}
 }
