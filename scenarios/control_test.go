@@ -152,3 +152,43 @@ func asError(err error, target **client.Error) bool {
 	}
 	return ok
 }
+
+// The journal keeps every miss of a call, each its own text, whichever
+// way the rule missed (nth, times, a condition).
+func TestJournalMissesEachRule(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	body := `name: kinds
+rules:
+  - name: first call
+    when: {method: alipay.trade.query, nth: 1}
+    then: {respond: {code: "20000"}}
+  - name: once
+    when: {method: alipay.trade.query}
+    times: 1
+    then: {respond: {code: "20000"}}
+  - name: never
+    when:
+      method: alipay.trade.query
+      biz: {out_trade_no: {regex: "^NEVER-"}}
+    then: {respond: {code: "20000"}}
+`
+	e.control("PUT", "/scenarios?app_id="+keys.DevAppID, body, http.StatusOK)
+	for range 3 {
+		_, _ = e.c.Query(e.ctx, client.QueryRequest{OutTradeNo: "Q-1"})
+	}
+	var list []journal.Entry
+	if err := control.UnmarshalText(e.control("GET", "/journal?method=alipay.trade.query", "", 200), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("entries: %+v", list)
+	}
+	third := list[0] // newest first
+	if len(third.Misses) < 3 || third.Misses[0] != "kinds/first call: call 3 is not nth [1]" ||
+		third.Misses[1] != "kinds/once: used up (times 1)" || !strings.HasPrefix(third.Misses[2], `kinds/never: biz.out_trade_no "Q-1" `) {
+		t.Errorf("third call's misses: %q", third.Misses)
+	}
+	if second := list[1]; second.Rule != "kinds/once" || len(second.Misses) == 0 || second.Misses[0] != "kinds/first call: call 2 is not nth [1]" {
+		t.Errorf("second call: rule %q, misses %q", second.Rule, second.Misses)
+	}
+}
