@@ -120,13 +120,10 @@ var docsNotRun = map[string]string{
 		"(go build -tags openssl with CGO_ENABLED=1); scripts/test.sh runs it when OPENSSL_TESTS=required (.ci/run)",
 	"go run ./cmd/loadtest -url http://127.0.0.1:8080 -method precreate|query -c 16 -d 10s [-rate N] [-presign]": "" +
 		"the tool's usage line, not one command; cmd/loadtest/main_test.go runs the tool against a mock",
-	"go run ./cmd/loadtest -method precreate -c 16 -d 5s -n 6000 -presign": "a 5-second full-load measurement " +
-		"against a mock on 127.0.0.1:8080; cmd/loadtest/main_test.go runs the same flags (-presign) against a " +
-		"mock on a free port",
-	"go test ./mock -run '^$' -bench 'PrecreateData|Notify25hData' -benchtime 1x": "a measurement (minutes " +
+	"go test ./mock -run '^$' -bench PrecreateData -benchtime 16x": "a measurement (minutes " +
 		"on 2 cores: 32,000 notification attempts); its ratios are reported in docs/persistence.md, never asserted; " +
 		"mock/store's tests and main's SIGKILL tests hold what it measures to the crash guarantee",
-	"go test ./mock/store -run '^$' -bench GroupCommit -benchtime 3000x": "a measurement of the disk; its " +
+	"go test ./mock/store -run '^$' -bench GroupCommit -benchtime 6000x": "a measurement of the disk; its " +
 		"numbers are reported in docs/persistence.md, never asserted",
 	"docker run -v mockdata:/data -e ALIPAY_MOCK_DATA=/data …": "no Docker engine; main_test.go " +
 		"(TestKilledDuringWritesLosesNothingAcknowledged) runs the binary with --data",
