@@ -32,28 +32,22 @@ func Replayed(db *DB) int { return db.replayed }
 var ErrDiskFull = errors.New("no space left on device (test)")
 
 // FailNextAppend makes the next log append fail as a full disk would,
-// after writing half its frame. (The writer reads appendFrame under the
-// gate.)
-func FailNextAppend(db *DB) {
-	db.c.gate.Lock()
-	defer db.c.gate.Unlock()
-	orig := appendFrame
-	appendFrame = func(w *wal, frame []byte) error {
-		appendFrame = orig
-		_, _ = w.f.WriteAt(frame[:len(frame)/2], w.off)
-		return ErrDiskFull
-	}
-}
+// after writing half its frame.
+func FailNextAppend(db *DB) { failNext(db, 2) }
 
 // FailNextSync makes the next log append write its whole frame and then
 // fail, as an fdatasync that reports an I/O error would.
-func FailNextSync(db *DB) {
+func FailNextSync(db *DB) { failNext(db, 1) }
+
+// failNext makes the next append write 1/part of its frame and fail. (The
+// writer reads appendFrame under the gate.)
+func failNext(db *DB, part int) {
 	db.c.gate.Lock()
 	defer db.c.gate.Unlock()
 	orig := appendFrame
 	appendFrame = func(w *wal, frame []byte) error {
 		appendFrame = orig
-		_, _ = w.f.WriteAt(frame, w.off)
+		_, _ = w.f.WriteAt(frame[:len(frame)/part], w.off)
 		return ErrDiskFull
 	}
 }
