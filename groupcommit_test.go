@@ -62,14 +62,7 @@ func TestConcurrentPaymentsSurviveSIGKILLWithTheirNotifications(t *testing.T) {
 			}
 		}()
 	}
-	select {
-	case <-enough:
-	case <-time.After(20 * time.Second):
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	killWhen(t, cmd, enough, 20*time.Second)
 	close(stop)
 	wg.Wait()
 	if len(acked) == 0 {
@@ -147,14 +140,7 @@ func TestConcurrentPrecreatesSurviveSIGKILL(t *testing.T) {
 			}
 		}()
 	}
-	select {
-	case <-enough:
-	case <-time.After(20 * time.Second):
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	killWhen(t, cmd, enough, 20*time.Second)
 	close(stop)
 	wg.Wait()
 	if len(acked) == 0 {

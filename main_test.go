@@ -436,14 +436,7 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 				}
 			}()
 		}
-		select { // kill at 60 payments, or after 10 s with what there is
-		case <-enough:
-		case <-time.After(10 * time.Second):
-		}
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+		killWhen(t, cmd, enough, 10*time.Second) // at 60 payments, or with what there is
 		close(stop)
 		wg.Wait()
 	}
@@ -677,4 +670,18 @@ func TestShowUnscannedFlagAndAppsFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killWhen SIGKILLs the process cmd runs once enough is closed, or after
+// most with what there is, and waits for it to be gone.
+func killWhen(t *testing.T, cmd *exec.Cmd, enough <-chan struct{}, most time.Duration) {
+	t.Helper()
+	select {
+	case <-enough:
+	case <-time.After(most):
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
 }
