@@ -24,6 +24,9 @@ const forgetSchema = `CREATE SEQUENCE IF NOT EXISTS alipay_mock_resets;`
 // Forget tells the other replicas to drop what of app (every app when
 // empty) from their memory.
 func (db *DB) Forget(what, app string) error {
+	if app != textColumn(app) || len(app) > maxNotifyApp {
+		return nil // no row holds it (a text column cannot), and no replica's memory does
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -37,6 +40,10 @@ func (db *DB) Forget(what, app string) error {
 		return err
 	}))
 }
+
+// maxNotifyApp bounds an app id sent in a notification's payload
+// (PostgreSQL's limit is 8,000 bytes); app ids are 16 digits.
+const maxNotifyApp = 256
 
 // missedResets reports whether a replica reset something since this one
 // last looked (at its previous connection), and remembers the count.

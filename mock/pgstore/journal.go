@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,7 +64,10 @@ func (j *Journal) AppendJournal(es []journal.Entry) error {
 		if err != nil {
 			return j.db.failed(err)
 		}
-		rows[i] = []any{e.AppID, e.Method, !e.Verified && e.StringToSign != "", e.Bytes(), b}
+		// app_id and method are what the request sent, before any check:
+		// the entry keeps them as sent (data); the columns, which list and
+		// filter, take what a text column can hold.
+		rows[i] = []any{textColumn(e.AppID), textColumn(e.Method), !e.Verified && e.StringToSign != "", e.Bytes(), b}
 		j.written.Add(e.Bytes())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
@@ -117,7 +122,7 @@ func (j *Journal) JournalPage(f journal.Filter) ([]journal.Entry, int, error) {
 		limit = f.Limit + 1
 	}
 	rows, err := j.db.pool.Query(ctx, `SELECT id, size, data FROM alipay_mock_journal WHERE `+journalWhere+`
-		ORDER BY id DESC LIMIT $5`, f.AppID, f.Method, f.Failed, int64(f.Before), limit)
+		ORDER BY id DESC LIMIT $5`, textColumn(f.AppID), textColumn(f.Method), f.Failed, int64(f.Before), limit)
 	if err != nil {
 		return nil, 0, j.db.failed(err)
 	}
@@ -161,7 +166,7 @@ func (j *Journal) JournalCount(f journal.Filter) (int, error) {
 	defer cancel()
 	var n int
 	err := j.db.pool.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_journal WHERE `+journalWhere,
-		f.AppID, f.Method, f.Failed, int64(0)).Scan(&n)
+		textColumn(f.AppID), textColumn(f.Method), f.Failed, int64(0)).Scan(&n)
 	return n, j.db.failed(err)
 }
 
@@ -192,8 +197,18 @@ func (j *Journal) JournalStats() (journal.Stats, error) {
 func (j *Journal) ClearJournal(app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := j.db.pool.Exec(ctx, `DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1`, app)
+	_, err := j.db.pool.Exec(ctx, `DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1`, textColumn(app))
 	return j.db.failed(err)
 }
 
 var _ journal.Store = (*Journal)(nil)
+
+// textColumn is s as a PostgreSQL text value can hold it: valid UTF-8 with
+// no NUL (either fails a whole COPY batch, or a query, and would mark the
+// store failing). Filters go through it too, so they match what was stored.
+func textColumn(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}

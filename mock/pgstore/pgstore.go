@@ -310,6 +310,9 @@ func (db *DB) failed(err error) error {
 		return err
 	}
 	err = fmt.Errorf("store: %w", err)
+	if badValue(err) {
+		return err // the request's value, not the store: the request fails, the store is healthy
+	}
 	db.mu.Lock()
 	db.lastErr = err
 	f := db.onErr
@@ -321,6 +324,14 @@ func (db *DB) failed(err error) error {
 }
 
 var errConflict = errors.New("conflict")
+
+// badValue reports whether err is PostgreSQL refusing a value a request
+// carried (SQLSTATE class 22, data exception: a NUL or invalid UTF-8 in
+// text, a value too long), which says nothing about the store's health.
+func badValue(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
+}
 
 // conflict reports whether err is another transaction's write winning:
 // a unique key, a serialisation failure or a deadlock.

@@ -448,3 +448,34 @@ func TestReplicasJournalKeepsItsByteBound(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Whatever a request sends as app_id or method, and whatever a control
+// request names, the shared journal keeps it and the store stays healthy:
+// a NUL or invalid UTF-8, which no text column holds, once failed the
+// whole batch it was written in and marked the replica failing.
+func TestReplicasJournalTakesAnyAppIDAndMethod(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	for _, p := range []map[string]string{{"app_id": "\x00", "method": "alipay.trade.query"},
+		{"app_id": "\xff\xfe", "method": "x\x00y"}} {
+		if b := rs[0].Post(p); !strings.Contains(string(b), `"code"`) {
+			t.Fatalf("answer to %q: %s", p, b)
+		}
+	}
+	rs[0].Call("alipay.trade.query", `{"out_trade_no":"J-after"}`)
+	all := waitJournal(t, rs[1], 3)
+	if all[0].Params["biz_content"] != `{"out_trade_no":"J-after"}` || all[2].Params["app_id"] != "\x00" {
+		t.Fatalf("entries: %+v", all)
+	}
+	rs[1].Control(http.MethodGet, "/journal?app_id=%00&method=x%00y", nil, http.StatusOK)
+	rs[1].Control(http.MethodDelete, "/notifications?app_id=%00", nil, http.StatusOK)
+	rs[1].Control(http.MethodDelete, "/notifications?app_id="+strings.Repeat("9", 9000), nil, http.StatusOK)
+	for _, r := range rs {
+		var h struct {
+			Status string `json:"status"`
+		}
+		r.ControlJSON(http.MethodGet, "/health", nil, http.StatusOK, &h)
+		if h.Status != "ok" {
+			t.Fatalf("health: %+v", h)
+		}
+	}
+}
