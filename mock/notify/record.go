@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 )
@@ -185,21 +186,14 @@ func formTime(s string) (uint64, bool) {
 	return uint64(t.Unix() - timeBase), true
 }
 
+// cents is s as an amount in cents when amount.String writes it back as s
+// exactly (so the record reads back the same bytes).
 func cents(s string) (uint64, bool) {
-	if len(s) < 4 || len(s) > 18 || s[len(s)-3] != '.' || (s[0] == '0' && len(s) != 4) {
+	a, err := amount.Parse(s)
+	if err != nil || a < 0 || a.String() != s {
 		return 0, false
 	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		if i == len(s)-3 {
-			continue
-		}
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(s[i]-'0')
-	}
-	return v, true
+	return uint64(a), true
 }
 
 func digits(s string) bool {
@@ -516,11 +510,11 @@ func (d *decoder) str() string {
 	case tagTime:
 		return timestamp.Format(time.Unix(int64(p)+timeBase, 0))
 	case tagCents:
-		s := strconv.FormatUint(p, 10)
-		for len(s) < 3 {
-			s = "0" + s
+		if p > math.MaxInt64 {
+			d.fail()
+			return ""
 		}
-		return s[:len(s)-2] + "." + s[len(s)-2:]
+		return amount.Amount(p).String()
 	case tagDigits:
 		b := d.bytes((p + 1) / 2)
 		if b == nil && p > 0 {

@@ -130,7 +130,10 @@ func (n *Notifier) Follow(ns []Notification) {
 	for i := range ns {
 		c := ns[i].clone()
 		if seq, ok := o.seqOf(c.ID); ok {
-			old, _ := o.loadLocked(seq)
+			old, ok := o.loadLocked(seq)
+			if !ok {
+				continue // not readable here: keep what is kept
+			}
 			if len(old.Attempts) > len(c.Attempts) {
 				continue
 			}

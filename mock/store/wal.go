@@ -449,8 +449,12 @@ func (db *DB) commit(b *batch) error {
 	}
 	sealFrame(w.buf, w.id, w.seq)
 	if err := w.append(w.buf); err != nil {
-		// What reached the file is unknown: the next batch checkpoints,
-		// which starts a new id, so no frame after this one is trusted.
+		// What reached the file is unknown. Its callers are told it
+		// failed, so its header is zeroed (best effort: the disk is
+		// failing) and the next checkpoint, due at once, starts a new id:
+		// after that no frame of this one is ever read.
+		_, _ = w.f.WriteAt(make([]byte, frameHeader), w.off)
+		_ = datasync(w.f)
 		w.broken = true
 		return err
 	}
@@ -483,7 +487,7 @@ func (w *wal) append(frame []byte) error {
 }
 
 // due tells whether a checkpoint is due: after a failure (so a frame
-// whose append failed is never replayed, whatever else is pending), or
+// whose append failed is not replayed once it succeeds), or
 // when enough is pending. Close always checkpoints.
 func (w *wal) due() bool {
 	switch {

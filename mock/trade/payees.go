@@ -142,9 +142,10 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	case ByUserID:
 		p = a.users[identity]
 	case ByAccount:
-		for q := range a.accounts[identity] { // any buyer who paid with it
-			p = q
-			break
+		for q := range a.accounts[identity] { // of the buyers who paid with it, the lowest user id: the same every call
+			if p == nil || q.user < p.user {
+				p = q
+			}
 		}
 	case ByOpenID:
 		// A hash hit is checked: a colliding open id names nobody known.
