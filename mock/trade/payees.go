@@ -132,10 +132,13 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 		b.payees[app] = a
 		for _, c := range b.byNo {
 			if b.appOf(c) == app {
-				b.countPayee(b.warm(c))
+				// Read, not warmed: the payee mark is the cell's, so
+				// nothing is written back and no decoded copy is kept.
+				t := b.view(c)
+				t.c = c
+				b.countPayee(t)
 			}
 		}
-		b.cool()
 	}
 	var p *payee
 	switch kind {
