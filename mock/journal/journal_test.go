@@ -2,6 +2,7 @@ package journal
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -132,4 +133,41 @@ func TestSharedJournalNeverBlocksOnAStalledStore(t *testing.T) {
 		t.Fatalf("dropped %d of %d", s.Dropped, n)
 	}
 	j.Close()
+}
+
+// While the database stalls, what the writer's queue holds is bounded by
+// bytes too (a quarter of MaxBytes, at least 1 MiB), not only by entries:
+// 1,000 entries of ~100 KB would otherwise wait in memory.
+func TestSharedJournalQueueIsBoundedByBytes(t *testing.T) {
+	st := &counting{stalled: stalled{release: make(chan struct{})}}
+	j := New(Options{MaxEntries: 100000, MaxBytes: 4 << 20})
+	j.Share(st)
+	big := strings.Repeat("v", 100<<10)
+	const n = 1000
+	for i := 0; i < n; i++ {
+		j.Add(Entry{AppID: "a", Params: map[string]string{"biz_content": big}})
+	}
+	dropped := j.Stats().Dropped
+	close(st.release)
+	j.Close()
+	kept := st.n.Load()
+	one := New(Options{}) // an entry's bytes, as the journal counts them
+	one.Add(Entry{AppID: "a", Params: map[string]string{"biz_content": big}})
+	if kept == 0 || kept > (1<<20)/one.Stats().Bytes { // what 1 MiB holds, queued or in the batch being written
+		t.Fatalf("%d of %d entries reached the store through a 1 MiB queue", kept, n)
+	}
+	if dropped != n-kept {
+		t.Fatalf("dropped %d, want %d", dropped, n-kept)
+	}
+}
+
+// counting is stalled, counting the entries it is given.
+type counting struct {
+	stalled
+	n atomic.Int64
+}
+
+func (s *counting) AppendJournal(es []Entry) error {
+	s.n.Add(int64(len(es)))
+	return s.stalled.AppendJournal(es)
 }

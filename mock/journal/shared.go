@@ -45,13 +45,15 @@ func (e *Entry) SetBytes(n int64) { e.size = n }
 // writer carries entries to the store off the request's path: Add queues,
 // one goroutine writes what is queued in one statement (group commit), so
 // the cost of a request is a channel send. When the queue is full (the
-// database stalls), entries are dropped and counted rather than making
-// requests wait for the database.
+// database stalls), by entries or by bytes, entries are dropped and counted
+// rather than making requests wait for the database.
 type writer struct {
-	in      chan item
-	quit    chan struct{}
-	stopped chan struct{}
-	dropped atomic.Int64 // entries not queued: the queue was full
+	in       chan item
+	quit     chan struct{}
+	stopped  chan struct{}
+	dropped  atomic.Int64 // entries not queued: the queue was full
+	queued   atomic.Int64 // bytes of the entries queued or in the batch, not yet written
+	maxBytes int64        // what queued may reach: a quarter of the journal's byte bound
 }
 
 // item is an entry to write, or a marker whose channel is closed once
@@ -71,6 +73,7 @@ func (j *Journal) Share(st Store) {
 	w := &writer{in: make(chan item, 4*writeBatch), quit: make(chan struct{}), stopped: make(chan struct{})}
 	j.mu.Lock()
 	j.init()
+	w.maxBytes = max(j.opts.MaxBytes/4, 1<<20)
 	j.st, j.w = st, w
 	opts := j.opts
 	j.mu.Unlock()
@@ -146,6 +149,7 @@ func (w *writer) run(st Store, o Options) {
 				added++
 				addedBytes += batch[i].size
 			}
+			w.queued.Add(-addedBytesOf(batch))
 			if added >= max(int64(o.MaxEntries)/trimEvery, 1) || addedBytes >= o.MaxBytes/trimEvery || quit {
 				_ = st.TrimJournal(o)
 				added, addedBytes = 0, 0
@@ -197,13 +201,27 @@ func (j *Journal) queue(e Entry) bool {
 	if w == nil {
 		return false
 	}
+	if w.queued.Add(e.size) > w.maxBytes {
+		w.queued.Add(-e.size)
+		w.dropped.Add(1)
+		return true
+	}
 	select {
 	case w.in <- item{e: e}:
 		return true
 	case <-w.stopped:
+		w.queued.Add(-e.size)
 		return false
 	default:
+		w.queued.Add(-e.size)
 		w.dropped.Add(1)
 		return true
 	}
+}
+
+func addedBytesOf(es []Entry) (n int64) {
+	for i := range es {
+		n += es[i].size
+	}
+	return n
 }
