@@ -128,7 +128,11 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
-		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who})
+		qp := queryPay{left: left, who: who}
+		if t, err := g.Trades.Get(app, out); err == nil {
+			qp.tradeNo = t.TradeNo
+		}
+		g.queryPays.Store(app+"|"+out, qp)
 	}
 }
 
@@ -163,8 +167,9 @@ func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
 }
 
 type queryPay struct {
-	left *atomic.Int64
-	who  *fixtures.Buyer
+	left    *atomic.Int64
+	who     *fixtures.Buyer
+	tradeNo string // the trade it waits to pay: not a later one of the same out_trade_no (after a reset)
 }
 
 // beforeQuery lets a buyer waiting for N queries pay on the next one;
@@ -189,6 +194,10 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
 		return false
 	}
 	qp := v.(queryPay)
+	if t, err := g.Trades.Get(app, out); err == nil && qp.tradeNo != "" && t.TradeNo != qp.tradeNo {
+		g.queryPays.CompareAndDelete(app+"|"+out, v) // an earlier trade's buyer
+		return false
+	}
 	if qp.left.Add(-1) >= 0 {
 		return false
 	}
