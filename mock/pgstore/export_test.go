@@ -10,3 +10,7 @@ var (
 	CountInserted  = countInserted
 	DueTradesQuery = dueTradesQuery
 )
+
+// JournalByteTrims is how many trims summed every journal entry's size
+// since the last call.
+func JournalByteTrims() int64 { return journalByteTrims.Swap(0) }

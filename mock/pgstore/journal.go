@@ -35,7 +35,37 @@ DO $$ BEGIN
 	EXECUTE 'ALTER TABLE alipay_mock_journal ALTER COLUMN data SET COMPRESSION lz4';
 EXCEPTION WHEN OTHERS THEN NULL;
 END $$;
+-- The bytes kept are counted (alipay_mock_counts, kind 'journal') by every
+-- statement that writes or deletes entries, so a trim applies the bound on
+-- bytes only when it is exceeded: summing every entry's size read the
+-- whole table, and cost the database more than writing the entries. The
+-- count is made again from the table at each start (an older build wrote
+-- entries without counting them).
+LOCK TABLE alipay_mock_journal IN SHARE ROW EXCLUSIVE MODE;
+DELETE FROM alipay_mock_counts WHERE kind = 'journal';
+INSERT INTO alipay_mock_counts (kind, status, shard, n)
+	SELECT 'journal', 'bytes', 0, coalesce(sum(size), 0) FROM alipay_mock_journal;
 `
+
+// countJournal is a statement that adds what the rows of the named query
+// (a data-modifying WITH of sizes, d) hold to the journal's count: -1 for
+// deleted rows.
+func countJournal(with string, sign string) string {
+	return `WITH d AS (` + with + `)
+	INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
+		SELECT 'journal', 'bytes', pg_backend_pid() % 32, ` + sign + `sum(size) FROM d HAVING count(*) > 0
+	ON CONFLICT (kind, status, shard) DO UPDATE SET n = c.n + EXCLUDED.n`
+}
+
+const (
+	// journalTrimCount deletes the oldest entries beyond $1 (see TrimJournal).
+	journalTrimCount = `DELETE FROM alipay_mock_journal WHERE id <= (SELECT max(id) FROM alipay_mock_journal) - $1 RETURNING size`
+	// journalTrimBytes deletes the oldest entries beyond $1 bytes.
+	journalTrimBytes = `DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM
+		(SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM alipay_mock_journal) w
+		WHERE total > $1 ORDER BY id DESC LIMIT 1) RETURNING size`
+	journalBytes = `SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'`
+)
 
 // Journal is the shared journal's store (journal.Store).
 func (db *DB) Journal() *Journal { return &Journal{db: db} }
@@ -43,21 +73,14 @@ func (db *DB) Journal() *Journal { return &Journal{db: db} }
 // Journal implements journal.Store.
 type Journal struct {
 	db *DB
-	// written counts the bytes this replica wrote since the bound on
-	// bytes was last applied (TrimJournal).
-	written atomic.Int64
 }
-
-// bytesTrimEvery: the bound on bytes, which sums the sizes of every entry
-// kept, is applied after this replica wrote a twentieth of it (the writer
-// trims for each twentieth of either bound: journal.Share).
-const bytesTrimEvery = 20
 
 // AppendJournal writes entries with ids from one sequence, in the order
 // given. Entries from different replicas are in the order they were
 // written, a few milliseconds after their answers.
 func (j *Journal) AppendJournal(es []journal.Entry) error {
 	rows := make([][]any, len(es))
+	var size int64
 	for i := range es {
 		e := &es[i]
 		b, err := json.Marshal(e)
@@ -68,44 +91,55 @@ func (j *Journal) AppendJournal(es []journal.Entry) error {
 		// the entry keeps them as sent (data); the columns, which list and
 		// filter, take what a text column can hold.
 		rows[i] = []any{textColumn(e.AppID), textColumn(e.Method), !e.Verified && e.StringToSign != "", e.Bytes(), b}
-		j.written.Add(e.Bytes())
+		size += e.Bytes()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	// COPY, in the order given: each row's id is its column's default, the
 	// sequence's next value. It costs the database less per row than an
-	// INSERT … SELECT from arrays.
-	_, err := j.db.pool.CopyFrom(ctx, pgx.Identifier{"alipay_mock_journal"}, []string{"app_id", "method", "failed", "size", "data"},
-		pgx.CopyFromRows(rows))
+	// INSERT … SELECT from arrays. The count of bytes moves in the same
+	// transaction.
+	err := pgx.BeginFunc(ctx, j.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"alipay_mock_journal"}, []string{"app_id", "method", "failed", "size", "data"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, countJournal(`SELECT $1::bigint AS size`, ""), size)
+		return err
+	})
 	return j.db.failed(err)
 }
 
+// journalByteTrims counts the trims that summed every entry's size, for a test.
+var journalByteTrims atomic.Int64
+
 // TrimJournal deletes the oldest entries beyond the bounds (by count, then
-// by bytes), in one round trip.
+// by bytes), in one transaction.
 //
 // The bound on entries counts ids: entries take their ids from one
 // sequence, so those within MaxEntries of the newest are at most
 // MaxEntries (fewer only where a failed write left a gap). It reads only
 // the rows it deletes; counting the entries kept (OFFSET) read every one,
-// and cost the database more than writing them. The bound on bytes must
-// sum every entry's size, so it is applied only after this replica wrote
-// a twentieth of it.
+// and cost the database more than writing them. The bound on bytes sums
+// every entry's size, so it runs only when the count of bytes is over it.
 func (j *Journal) TrimJournal(o journal.Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	b := &pgx.Batch{}
-	// One replica trims at a time (the batch is one transaction): two
-	// trimming the same rows would wait on each other's row locks.
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, journalTrimLock)
-	b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT max(id) FROM alipay_mock_journal) - $1`, int64(o.MaxEntries))
-	written := j.written.Load()
-	if written >= o.MaxBytes/bytesTrimEvery {
-		j.written.Add(-written)
-		b.Queue(`DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM
-				(SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM alipay_mock_journal) w
-			WHERE total > $1 ORDER BY id DESC LIMIT 1)`, o.MaxBytes)
-	}
-	return j.db.failed(j.db.pool.SendBatch(ctx, b).Close())
+	return j.db.failed(pgx.BeginFunc(ctx, j.db.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		// One replica trims at a time: two trimming the same rows would
+		// wait on each other's row locks.
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, journalTrimLock)
+		b.Queue(countJournal(journalTrimCount, "-"), int64(o.MaxEntries))
+		var total int64
+		b.Queue(journalBytes).QueryRow(func(r pgx.Row) error { return r.Scan(&total) })
+		if err := tx.SendBatch(ctx, b).Close(); err != nil || total <= o.MaxBytes {
+			return err
+		}
+		journalByteTrims.Add(1)
+		_, err := tx.Exec(ctx, countJournal(journalTrimBytes, "-"), o.MaxBytes)
+		return err
+	}))
 }
 
 // journalWhere is the filter of a read ($1 app, $2 method, $3 failed,
@@ -197,7 +231,7 @@ func (j *Journal) JournalStats() (journal.Stats, error) {
 func (j *Journal) ClearJournal(app string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := j.db.pool.Exec(ctx, `DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1`, textColumn(app))
+	_, err := j.db.pool.Exec(ctx, countJournal(`DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1 RETURNING size`, "-"), textColumn(app))
 	return j.db.failed(err)
 }
 

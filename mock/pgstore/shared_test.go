@@ -479,3 +479,77 @@ func TestReplicasJournalTakesAnyAppIDAndMethod(t *testing.T) {
 		}
 	}
 }
+
+// The journal's count of bytes follows every write, trim and clear, on
+// every replica, so the bound on bytes reads the whole table only when it
+// is exceeded (summing every entry's size at each trim cost the database
+// more than writing the entries); a start makes the count again from the
+// table, as a database written by an older build has none.
+func TestReplicasJournalCountsItsBytes(t *testing.T) {
+	const budget = 1 << 20
+	rs, url := replicasAt(t, 2, mock.Options{Journal: journal.Options{MaxEntries: 30, MaxBytes: budget}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	check := func(when string) {
+		t.Helper()
+		var counted, stored int64
+		if err := conn.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'),
+			(SELECT coalesce(sum(size), 0) FROM alipay_mock_journal)`).Scan(&counted, &stored); err != nil {
+			t.Fatal(err)
+		}
+		if counted != stored {
+			t.Fatalf("%s: %d bytes counted, %d stored", when, counted, stored)
+		}
+	}
+	pgstore.JournalByteTrims()
+	for i := 0; i < 80; i++ { // small entries: trimmed by count only
+		app := ""
+		if i%3 == 0 {
+			app = "2021000000000009" // an app of its own, cleared below
+		}
+		rs[i%2].Post(rs[i%2].Params("alipay.trade.query", `{"out_trade_no":"JC`+strconv.Itoa(i)+`"}`, func(p map[string]string) {
+			if app != "" {
+				p["app_id"] = app // unknown: refused, and journaled
+			}
+		}))
+	}
+	waitJournal(t, rs[0], 30)
+	check("after trims by count")
+	if n := pgstore.JournalByteTrims(); n != 0 {
+		t.Fatalf("%d trims summed every size while the journal held far less than its bound", n)
+	}
+	rs[1].Control(http.MethodDelete, "/journal?app_id=2021000000000009", nil, http.StatusOK)
+	check("after one app's entries were cleared")
+	pad := strings.Repeat("A", 64<<10)
+	for i := 0; i < 24; i++ { // 1.5 MiB: over the bound
+		rs[i%2].Call("alipay.trade.query", `{"out_trade_no":"JB`+strconv.Itoa(i)+`","pad":"`+pad+`"}`)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var stored int64
+		if err := conn.QueryRow(ctx, `SELECT coalesce(sum(size), 0) FROM alipay_mock_journal`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if list := journalOf(rs[0], "limit=1"); stored <= budget && len(list) == 1 && strings.Contains(list[0].Params["biz_content"], `"JB23"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal holds %d bytes (bound %d)", stored, budget)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	check("after trims by bytes")
+	if n := pgstore.JournalByteTrims(); n == 0 {
+		t.Fatal("no trim by bytes")
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM alipay_mock_counts WHERE kind = 'journal'`); err != nil {
+		t.Fatal(err)
+	}
+	mocktest.New(t, mock.Options{Store: url})
+	check("after a start on a database with no count")
+}
