@@ -156,6 +156,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+			if s.gw != nil {
+				s.gw.DropQueryPay(t.AppID, t.OutTradeNo, t.TradeNo)
+			}
 		}
 		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
 	}

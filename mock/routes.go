@@ -104,6 +104,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
+	s.ForgetWaitingBuyers = gw.ForgetQueryPays // before the surfaces below copy s.Deps
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer
 		gw.QueryPays = s.queryPays
@@ -130,7 +131,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	}
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
-		OpenOrderString: gw.OpenOrderString}
+		OpenOrderString: gw.OpenOrderString, WaitingBuyers: gw.WaitingBuyers}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests, guard, control.SameOrigin, s.catchUp)...))
 

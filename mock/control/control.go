@@ -42,6 +42,9 @@ type API struct {
 	Methods scenarios.Catalogue
 	// OpenOrderString opens the trade or red packet of an app pay order string.
 	OpenOrderString func(string) (gateway.Opened, *apierr.Error)
+	// WaitingBuyers counts the scenario buyers waiting for queries in
+	// memory.
+	WaitingBuyers func() int
 }
 
 // Register adds the routes to g, the group at Prefix.
@@ -305,18 +308,10 @@ func (a *API) reset(c echo.Context) error {
 			return fail(c, http.StatusNotFound, errors.New("no app "+app))
 		}
 	}
-	a.Trades.Reset(app)
-	a.Coupons.Reset(app)
-	a.Royalty.Reset(app)
-	a.Fund.Reset(app)
-	a.Notifier.Outbox().Clear(app)
-	a.Notifier.ClearPolicies(app)
-	a.Journal.Clear(app)
-	a.Scenarios.Reset(app)
 	if app == "" {
 		a.Faults.Clear()
 	}
-	a.Forgot("all", app)
+	a.Reset(app)
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 

@@ -55,6 +55,10 @@ type Memory struct {
 		Final   int `json:"final"`
 	} `json:"notifications"`
 	PendingJobs int `json:"pending_jobs"`
+	// WaitingBuyers: scenario buyers waiting for queries before they pay
+	// (pay_after_queries), at most one per trade kept; with --store they
+	// are in the database and this is 0.
+	WaitingBuyers int `json:"waiting_buyers"`
 	// Heap is from runtime/metrics: bytes of live and unswept objects,
 	// and all memory the Go runtime has mapped.
 	Heap struct {
@@ -84,6 +88,9 @@ func (a *API) memory(c echo.Context) error {
 	m.Notifications.Pending = counts[notify.Pending]
 	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
 	m.PendingJobs = a.Sched.Pending()
+	if a.WaitingBuyers != nil {
+		m.WaitingBuyers = a.WaitingBuyers()
+	}
 	samples := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/total:bytes"},

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -164,6 +165,33 @@ func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
 		detail += ": " + err.Error()
 	}
 	return []clock.Fired{{At: at, Kind: "buyer", Ref: j.Out, Detail: detail}}
+}
+
+// ForgetQueryPays drops the buyers waiting for queries of app's trades,
+// or of every app's when app is empty (a reset, in memory).
+func (g *Gateway) ForgetQueryPays(app string) {
+	g.queryPays.Range(func(k, _ any) bool {
+		if app == "" || strings.HasPrefix(k.(string), app+"|") {
+			g.queryPays.Delete(k)
+		}
+		return true
+	})
+}
+
+// DropQueryPay drops the buyer waiting to pay app's trade tradeNo
+// (evicted), so that the buyers kept are at most the trades kept.
+func (g *Gateway) DropQueryPay(app, out, tradeNo string) {
+	k := app + "|" + out
+	if v, ok := g.queryPays.Load(k); ok && (v.(queryPay).tradeNo == tradeNo || v.(queryPay).tradeNo == "") {
+		g.queryPays.CompareAndDelete(k, v)
+	}
+}
+
+// WaitingBuyers counts the buyers waiting for queries, in memory.
+func (g *Gateway) WaitingBuyers() int {
+	n := 0
+	g.queryPays.Range(func(_, _ any) bool { n++; return true })
+	return n
 }
 
 type queryPay struct {

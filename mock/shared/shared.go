@@ -59,6 +59,28 @@ type Deps struct {
 	// deleted from it: what is "all" or "notifications", app one app's or
 	// (empty) every app's.
 	Forget func(what, app string)
+	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
+	// (in memory) of one app, or of every app ("").
+	ForgetWaitingBuyers func(app string)
+}
+
+// Reset forgets app's trades, red packets, royalty relations, balance and
+// transfers, notifications and their policies, journal entries, scenario
+// states and waiting buyers, or every app's when app is empty: POST
+// /_mock/reset and the dashboard's reset.
+func (d *Deps) Reset(app string) {
+	d.Trades.Reset(app)
+	d.Coupons.Reset(app)
+	d.Royalty.Reset(app)
+	d.Fund.Reset(app)
+	d.Notifier.Outbox().Clear(app)
+	d.Notifier.ClearPolicies(app)
+	d.Journal.Clear(app)
+	d.Scenarios.Reset(app)
+	if d.ForgetWaitingBuyers != nil {
+		d.ForgetWaitingBuyers(app)
+	}
+	d.Forgot("all", app)
 }
 
 // Forgot tells the other replicas, if any, what was just reset or cleared.

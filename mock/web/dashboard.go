@@ -234,7 +234,7 @@ func newPager(c echo.Context, list string, next uint64) pager {
 func (d *Dashboard) overview(c echo.Context) error {
 	flash := ""
 	if c.QueryParam("reset") == "done" {
-		flash = "Everything was reset: trades, red packets, notifications, the journal, scenario states and counters."
+		flash = "Everything was reset: trades, red packets, balances and transfers, notifications, the journal, scenario states and counters."
 	}
 	return d.render(c, http.StatusOK, "dash_overview.html", "overview", "Overview", flash, d.overviewView())
 }
@@ -242,17 +242,10 @@ func (d *Dashboard) overview(c echo.Context) error {
 // reset forgets every trade, red packet, notification and journal entry,
 // and puts the scenarios back at their start, as POST /_mock/reset does.
 func (d *Dashboard) reset(c echo.Context) error {
-	d.Trades.Reset("")
-	d.Coupons.Reset("")
-	d.Royalty.Reset("")
-	d.Notifier.Outbox().Clear("")
-	d.Notifier.ClearPolicies("")
-	d.Journal.Clear("")
-	d.Scenarios.Reset("")
 	if d.Faults != nil {
 		d.Faults.Clear()
 	}
-	d.Forgot("all", "")
+	d.Reset("")
 	return seeOther(c, withQuery(DashboardPrefix, "reset", "done"))
 }
 
