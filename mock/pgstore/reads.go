@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,15 +51,32 @@ type rawRow struct {
 	data    []byte
 }
 
-// readKey names a read by its statement and every argument, quoted, so
-// two different reads never share a statement.
+// readKey names a read by its statement and every argument, each with its
+// type and, for strings, its length, so two different reads never share a
+// statement. Strings, what every read sends, are written without fmt.
 func readKey(sql string, args []any) string {
-	var sb strings.Builder
-	sb.WriteString(sql)
+	n := len(sql)
 	for _, a := range args {
-		fmt.Fprintf(&sb, "\x00%T%q", a, fmt.Sprint(a))
+		if s, ok := a.(string); ok {
+			n += len(s) + 8
+		} else {
+			n += 32
+		}
 	}
-	return sb.String()
+	b := make([]byte, 0, n)
+	b = append(b, sql...)
+	for _, a := range args {
+		b = append(b, 0)
+		if s, ok := a.(string); ok {
+			b = append(b, 's')
+			b = strconv.AppendInt(b, int64(len(s)), 10)
+			b = append(b, ':')
+			b = append(b, s...)
+		} else {
+			b = fmt.Appendf(b, "%T%q", a, fmt.Sprint(a))
+		}
+	}
+	return string(b)
 }
 
 // unstorable reports an argument PostgreSQL's text cannot hold (a NUL
