@@ -72,7 +72,11 @@ type Kept struct {
 
 func (a *API) memory(c echo.Context) error {
 	var m Memory
-	st, opts := a.Journal.Stats(), a.Journal.Options()
+	st, err := a.Journal.Stats()
+	if err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: not an empty journal
+	}
+	opts := a.Journal.Options()
 	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
 	m.Journal.Dropped = st.Dropped
 	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}

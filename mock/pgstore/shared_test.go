@@ -479,3 +479,45 @@ func TestReplicasJournalTakesAnyAppIDAndMethod(t *testing.T) {
 		}
 	}
 }
+
+// When the database fails, the journal's reads say so: the control API
+// answers 503 with its error body, the dashboard an error page (and its
+// overview the error in place of the counts), never an empty journal, as
+// if nothing had been recorded.
+func TestReplicasJournalReadsReportAFailingDatabase(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{})
+	m := rs[0]
+	m.Call("alipay.trade.query", `{"out_trade_no":"JF1"}`)
+	id := waitJournal(t, m, 1)[0].ID
+	// Break the journal's table under the running mock, then mend it.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_journal RENAME TO alipay_mock_journal_away`); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/journal", "/journal?failed=true", "/journal/" + strconv.Itoa(id), "/memory"} {
+		var e control.Error
+		m.ControlJSON(http.MethodGet, path, nil, http.StatusServiceUnavailable, &e)
+		if !strings.Contains(e.Error, "journal could not be read") || !strings.Contains(e.Error, "alipay_mock_journal") {
+			t.Errorf("GET /_mock%s: error %q, want the store's failure", path, e.Error)
+		}
+	}
+	for _, path := range []string{"/ui/journal", "/ui/journal/" + strconv.Itoa(id)} {
+		if page := string(m.Control(http.MethodGet, path, nil, http.StatusServiceUnavailable)); !strings.Contains(page, "journal could not be read") {
+			t.Errorf("GET /_mock%s: the page does not say the journal could not be read:\n%s", path, page)
+		}
+	}
+	if page := string(m.Control(http.MethodGet, "/ui", nil, http.StatusOK)); !strings.Contains(page, `id="journal-error"`) || strings.Contains(page, `id="journal-total"`) {
+		t.Errorf("the overview does not show the journal's failure in place of its counts")
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_journal_away RENAME TO alipay_mock_journal`); err != nil {
+		t.Fatal(err)
+	}
+	if list := journalOf(m, ""); len(list) != 1 || list[0].ID != id {
+		t.Fatalf("after the database mended, the journal lists %+v", list)
+	}
+}
