@@ -10,3 +10,6 @@ var (
 	CountInserted  = countInserted
 	DueTradesQuery = dueTradesQuery
 )
+
+// PolicyReads is how many scenario policies were read since the last call.
+func PolicyReads() int64 { return policyReads.Swap(0) }
