@@ -53,6 +53,11 @@ type Memory struct {
 		Kept
 		Pending int `json:"pending"`
 		Final   int `json:"final"`
+		// SharedStrings and SharedBytes are the strings the final
+		// notifications' records share (one table; emptied once none is
+		// left, as after a reset; at most 4 MiB).
+		SharedStrings int   `json:"shared_strings"`
+		SharedBytes   int64 `json:"shared_bytes"`
 	} `json:"notifications"`
 	PendingJobs int `json:"pending_jobs"`
 	// Heap is from runtime/metrics: bytes of live and unswept objects,
@@ -87,6 +92,7 @@ func (a *API) memory(c echo.Context) error {
 	m.Notifications.Count, m.Notifications.Keep = ob.Len(), ob.Keep()
 	m.Notifications.Pending = counts[notify.Pending]
 	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
+	m.Notifications.SharedStrings, m.Notifications.SharedBytes = ob.Shared()
 	m.PendingJobs = a.Sched.Pending()
 	samples := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
