@@ -50,15 +50,11 @@ func (db *DB) PutPolicy(app, out string, p notify.Policy) error {
 	if err != nil || !done {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), policyWait+time.Second)
+	// A statement alone is its own transaction: the lock is let go at once.
+	// A replica that never lets go holds us up policyWait, no more.
+	ctx, cancel := context.WithTimeout(context.Background(), policyWait)
 	defer cancel()
-	_ = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { // a replica that never lets go holds us up policyWait, no more
-		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+policyWait.String()+`'`); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(policiesLock))
-		return err
-	})
+	_, _ = db.pool.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(policiesLock))
 	return nil
 }
 
