@@ -810,7 +810,7 @@ func (o *Outbox) dropLocked(app string) {
 
 // Shared is how many strings the final notifications' records share,
 // and their bytes (GET /_mock/memory).
-func (o *Outbox) Shared() (strings int, bytes int64) {
+func (o *Outbox) Shared() (n int, size int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return int(o.interns.n), o.interns.bytes
