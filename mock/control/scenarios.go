@@ -186,6 +186,8 @@ func (a *API) getJournal(c echo.Context) error {
 }
 
 func (a *API) clearJournal(c echo.Context) error {
-	a.Journal.Clear(c.QueryParam("app_id"))
+	if err := a.Journal.Clear(c.QueryParam("app_id")); err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: nothing was cleared there
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }

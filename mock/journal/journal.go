@@ -439,9 +439,10 @@ func (j *Journal) Get(id int) (Entry, bool, error) {
 }
 
 // Clear forgets the entries of one app, or all.
-func (j *Journal) Clear(app string) {
+func (j *Journal) Clear(app string) error {
+	var err error
 	if st := j.shared(); st != nil {
-		_ = st.ClearJournal(app) // the store reports failures
+		err = st.ClearJournal(app)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -456,4 +457,5 @@ func (j *Journal) Clear(app string) {
 		}
 	}
 	j.q, j.head, j.bytes = keep, 0, bytes
+	return err
 }
