@@ -8,7 +8,55 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
+
+// After a reset nothing planned before it acts on what is made after it:
+// a scenario buyer planned for a trade that was reset does not pay a new
+// trade of the same out_trade_no, whether the reset was of every app or of
+// the trade's app.
+func TestResetCancelsScenarioBuyers(t *testing.T) {
+	for _, reset := range []string{"/reset", "/reset?app_id=" + keys.DevAppID} {
+		t.Run(reset, func(t *testing.T) {
+			m := mocktest.New(t, mock.Options{})
+			m.Control(http.MethodPost, "/scenarios?name=later",
+				"rules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after: 10m}}\n", http.StatusCreated)
+			pre := `{"out_trade_no":"ghost-1","total_amount":"1.00","subject":"s"}`
+			expect(t, m.Call("alipay.trade.precreate", pre), "code", "10000")
+			m.Control(http.MethodPost, reset, nil, http.StatusOK)
+			m.Control(http.MethodDelete, "/scenarios", nil, http.StatusOK)
+			expect(t, m.Call("alipay.trade.precreate", pre), "code", "10000")
+			m.Advance("11m")
+			var tr struct {
+				Status string `json:"trade_status"`
+			}
+			m.ControlJSON(http.MethodGet, "/trades/ghost-1?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+			if tr.Status != "WAIT_BUYER_PAY" {
+				t.Fatalf("the trade made after the reset is %s: the earlier trade's buyer acted on it", tr.Status)
+			}
+		})
+	}
+}
+
+// A settlement's message planned before a reset is not sent after it.
+func TestResetDropsPendingSettleMessages(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	gw := mocktest.NewMerchant(t, "success")
+	registerDevApp(t, m, gw.URL+"/gateway", http.StatusCreated)
+	settleAsync(t, m, "RS1")
+	m.Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	out := m.Advance("1h")
+	for _, f := range out["fired"].([]any) {
+		if f.(map[string]any)["kind"] == "settle" {
+			t.Fatalf("a settlement of a trade that was reset fired: %v", f)
+		}
+	}
+	var list []notify.Notification
+	m.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
+	if len(list) != 0 {
+		t.Fatalf("notifications after the reset: %+v", list)
+	}
+}
 
 // After a reset the clock's next job is not the deadline of a trade that
 // is gone: next_due is absent, as on a fresh mock, and advancing to the
@@ -44,5 +92,29 @@ func TestResetRearmsTradeDeadlines(t *testing.T) {
 				t.Fatalf("advancing to the next job moved the clock from %s to %s with nothing planned", before, adv.Clock.Now)
 			}
 		})
+	}
+}
+
+// So with red packets: the sender a scenario planned for a red packet that
+// was reset does not pay a new one of the same out_order_no.
+func TestResetCancelsScenarioSenders(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control(http.MethodPost, "/scenarios?name=later",
+		"rules:\n  - name: r\n    when: {method: alipay.fund.coupon.order.app.pay}\n    then: {buyer: {pay_after: 10m}}\n", http.StatusCreated)
+	open := func() map[string]any {
+		p := m.Params("alipay.fund.coupon.order.app.pay", `{"out_order_no":"ghost-rp","out_request_no":"ghost-rp-pay","order_title":"红包","amount":"8.88"}`, nil)
+		var o map[string]any
+		m.ControlJSON(http.MethodPost, "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode()}, http.StatusOK, &o)
+		return o
+	}
+	open()
+	m.Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	m.Control(http.MethodDelete, "/scenarios", nil, http.StatusOK)
+	fresh := open()
+	m.Advance("11m")
+	var o map[string]any
+	m.ControlJSON(http.MethodGet, "/red-packets/"+fresh["auth_no"].(string), nil, http.StatusOK, &o)
+	if o["status"] != fresh["status"] {
+		t.Fatalf("the red packet made after the reset went from %v to %v: the earlier one's sender acted on it", fresh["status"], o["status"])
 	}
 }

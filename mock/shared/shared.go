@@ -6,6 +6,7 @@ package shared
 import (
 	"crypto/rsa"
 	"log/slog"
+	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -69,6 +70,7 @@ type Deps struct {
 // states and waiting buyers, or every app's when app is empty: POST
 // /_mock/reset and the dashboard's reset.
 func (d *Deps) Reset(app string) {
+	d.cancelPlans(app)
 	d.Trades.Reset(app)
 	d.Coupons.Reset(app)
 	d.Royalty.Reset(app)
@@ -81,6 +83,22 @@ func (d *Deps) Reset(app string) {
 		d.ForgetWaitingBuyers(app)
 	}
 	d.Forgot("all", app)
+}
+
+// cancelPlans takes off the scheduler what was planned for app's trades
+// and red packets (every app's when app is empty): scenario buyers'
+// steps (buyer.*) and async settlements' messages (settle), keyed
+// app|out_trade_no. With --store their rows go too (Forget).
+func (d *Deps) cancelPlans(app string) {
+	if d.Sched == nil {
+		return
+	}
+	d.Sched.CancelWhere(func(j clock.Job) bool {
+		if !strings.HasPrefix(j.Kind, "buyer.") && j.Kind != "settle" {
+			return false
+		}
+		return app == "" || strings.HasPrefix(j.Key, app+"|")
+	})
 }
 
 // Forgot tells the other replicas, if any, what was just reset or cleared.
