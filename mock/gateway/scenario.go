@@ -88,10 +88,24 @@ func (g *Gateway) beforeCall(cl *call) {
 	g.Notifier.SetPolicy(cl.owner(), out, p)
 }
 
+// failedCall drops the notification policy beforeCall set for a call
+// whose method failed when no trade or red packet has its number: a
+// later request that makes one does not inherit it.
+func (g *Gateway) failedCall(cl *call) {
+	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
+		return
+	}
+	if out := g.outNo(cl); out != "" && g.numberOf(cl, out) == "" {
+		g.Notifier.DeletePolicy(cl.owner(), out)
+	}
+}
+
 // afterCall starts the simulated buyer a scenario asks for, once the
-// trade or red packet exists.
+// trade or red packet exists: after a call that ran and succeeded (its
+// answer may still be a forced error), never after one a forced answer
+// stood in for or that failed.
 func (g *Gateway) afterCall(cl *call, r reply) {
-	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && cl.outcome == nil) {
+	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && !cl.made) {
 		return
 	}
 	out := g.outNo(cl)
