@@ -226,13 +226,27 @@ func (b *Book) reset(app string) {
 		}
 		return true
 	})
+	codes := map[string]bool{} // auth_codes of the trades that go
 	for _, c := range gone {
-		b.unindex(b.warm(c))
+		t := b.warm(c)
+		if t.AuthCode != "" {
+			codes[t.AuthCode] = true
+		}
+		b.unindex(t)
 		b.setDue(c, 0)
 		delete(b.extras, c)
 		c.gone = true
 	}
 	b.ledger.Retain(func(c *cell) bool { return !c.gone })
+	if len(codes) > 0 { // a code's buyer stays while another app's trade has it
+		b.ledger.Each(0, func(_ uint64, c *cell) bool {
+			delete(codes, b.view(c).AuthCode)
+			return len(codes) > 0
+		})
+	}
+	for code := range codes {
+		delete(b.buyers, code)
+	}
 	b.cool()
 	delete(b.payees, app)
 }
