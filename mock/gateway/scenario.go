@@ -160,7 +160,7 @@ func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
 	act(b.FailAfter, trade.ActFail)
 	act(b.CloseAfter, trade.ActClose)
 	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		_ = g.QueryPays.PutQueryPay(app, out, b.PayAfterQueries, who) // the store reports failures
+		_ = g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who) // the store reports failures
 	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
@@ -265,12 +265,19 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
 		}
 	}
 	if g.QueryPays != nil {
-		if pay, who, err := g.QueryPays.TakeQuery(app, out); err == nil && pay {
-			_, _ = g.Trades.Act(app, out, trade.ActScan, who)
-			_, _ = g.Trades.Act(app, out, trade.ActPay, who)
-			return true
+		pay, who, no, err := g.QueryPays.TakeQuery(app, out)
+		if err != nil || !pay {
+			return false
 		}
-		return false
+		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
+			if t, err := g.Trades.Get(app, no); err != nil || t.TradeNo != no {
+				return false
+			}
+			out = no
+		}
+		_, _ = g.Trades.Act(app, out, trade.ActScan, who)
+		_, _ = g.Trades.Act(app, out, trade.ActPay, who)
+		return true
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
