@@ -118,3 +118,31 @@ func TestResetCancelsScenarioSenders(t *testing.T) {
 		t.Fatalf("the red packet made after the reset went from %v to %v: the earlier one's sender acted on it", fresh["status"], o["status"])
 	}
 }
+
+// Nor do a reset's red packets and DEALING transfers leave their
+// deadlines on the clock.
+func TestResetTakesOffRedPacketAndTransferDeadlines(t *testing.T) {
+	for _, reset := range []string{"/reset", "/reset?app_id=" + keys.DevAppID} {
+		t.Run(reset, func(t *testing.T) {
+			m := mocktest.New(t, mock.Options{})
+			expect(t, m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP1","out_request_no":"RP1-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`), "code", "10000")
+			m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "40000.00"}, http.StatusOK)
+			expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TR1","trans_amount":"30001.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`),
+				"code", "10000", "status", "DEALING")
+			var clk struct {
+				Pending int        `json:"pending_jobs"`
+				NextDue *time.Time `json:"next_due"`
+			}
+			m.ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &clk)
+			if clk.Pending < 2 {
+				t.Fatalf("%d jobs pending with a red packet and a DEALING transfer", clk.Pending)
+			}
+			m.Control(http.MethodPost, reset, nil, http.StatusOK)
+			clk.NextDue = nil
+			m.ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &clk)
+			if clk.NextDue != nil || clk.Pending != 0 {
+				t.Fatalf("after the reset: next_due %v, %d jobs pending", clk.NextDue, clk.Pending)
+			}
+		})
+	}
+}

@@ -85,19 +85,32 @@ func (d *Deps) Reset(app string) {
 	d.Forgot("all", app)
 }
 
-// cancelPlans takes off the scheduler what was planned for app's trades
-// and red packets (every app's when app is empty): scenario buyers'
-// steps (buyer.*) and async settlements' messages (settle), keyed
-// app|out_trade_no. With --store their rows go too (Forget).
+// cancelPlans takes off the scheduler what was planned for app's trades,
+// red packets and transfers (every app's when app is empty): scenario
+// buyers' steps (buyer.*), async settlements' messages (settle), a
+// DEALING transfer's end (transfer), keyed app|…, and red packets'
+// deadlines (red_packet, by auth_no), so the clock's next job is one
+// that still stands. With --store the rows of planned jobs go too
+// (Forget).
 func (d *Deps) cancelPlans(app string) {
 	if d.Sched == nil {
 		return
 	}
-	d.Sched.CancelWhere(func(j clock.Job) bool {
-		if !strings.HasPrefix(j.Kind, "buyer.") && j.Kind != "settle" {
-			return false
+	var packets map[string]bool
+	if app != "" && d.Coupons != nil {
+		packets = map[string]bool{}
+		for _, o := range d.Coupons.List(app) {
+			packets[o.AuthNo] = true
 		}
-		return app == "" || strings.HasPrefix(j.Key, app+"|")
+	}
+	d.Sched.CancelWhere(func(j clock.Job) bool {
+		switch {
+		case strings.HasPrefix(j.Kind, "buyer."), j.Kind == "settle", j.Kind == "transfer":
+			return app == "" || strings.HasPrefix(j.Key, app+"|")
+		case j.Kind == "red_packet":
+			return app == "" || packets[j.Ref]
+		}
+		return false
 	})
 }
 
