@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -45,8 +46,11 @@ func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
 }
 
 // settleDone queues the message of an async settlement whose transfers are
-// done.
+// done; nothing when its trade is gone (reset since).
 func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []clock.Fired {
+	if cur, err := s.Trades.Get(t.AppID, t.TradeNo); errors.Is(err, trade.ErrNotFound) || (err == nil && cur.TradeNo != t.TradeNo) {
+		return nil
+	}
 	appID := t.AppID
 	if t.ISVAppID != "" {
 		appID = t.ISVAppID

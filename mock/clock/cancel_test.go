@@ -37,3 +37,39 @@ func TestCancelAndCappedAdvance(t *testing.T) {
 		t.Errorf("ran %v, %d pending", ran, s.Pending())
 	}
 }
+
+// CancelWhere takes off every job it matches, whatever its Ref; the rest
+// still run in time order, and Cancel still finds them by Ref.
+func TestCancelWhere(t *testing.T) {
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	s := NewScheduler(NewManual(start), 1)
+	var order []string
+	for i := 40; i > 0; i-- { // scheduled latest first: the heap reorders
+		ref := fmt.Sprint("R", i)
+		kind := "keep"
+		if i%3 == 0 {
+			kind = "drop"
+		}
+		s.Schedule(Job{At: start.Add(time.Duration(i) * time.Minute), Kind: kind, Ref: ref, Key: "k",
+			Run: func(time.Time) []Fired { order = append(order, ref); return nil }})
+	}
+	if n := s.CancelWhere(func(j Job) bool { return j.Kind == "drop" }); n != 13 {
+		t.Fatalf("cancelled %d, want 13", n)
+	}
+	if n := s.Cancel("R3", nil); n != 0 {
+		t.Fatal("a job CancelWhere took off was still under its Ref")
+	}
+	if n := s.Cancel("R40", nil); n != 1 || s.Pending() != 26 {
+		t.Fatalf("Cancel after CancelWhere: %d, %d pending", n, s.Pending())
+	}
+	s.Advance(time.Hour)
+	var want []string
+	for i := 1; i < 40; i++ {
+		if i%3 != 0 {
+			want = append(want, fmt.Sprint("R", i))
+		}
+	}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Fatalf("ran %v, want %v", order, want)
+	}
+}

@@ -160,6 +160,33 @@ func (s *Scheduler) Cancel(ref string, match func(Job) bool) int {
 	return n
 }
 
+// CancelWhere removes the pending jobs, whatever their Ref, that match
+// says yes to and returns how many it removed: the jobs of what a reset
+// forgot. It walks every pending job.
+func (s *Scheduler) CancelWhere(match func(Job) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept, n := s.jobs[:0], 0
+	for _, j := range s.jobs {
+		if match(*j) {
+			j.idx = -1
+			s.forget(j)
+			n++
+			continue
+		}
+		j.idx = len(kept)
+		kept = append(kept, j)
+	}
+	for i := len(kept); i < len(s.jobs); i++ {
+		s.jobs[i] = nil
+	}
+	s.jobs = kept
+	if n > 0 {
+		heap.Init(&s.jobs)
+	}
+	return n
+}
+
 // Count makes the pending jobs with Ref ref count as n() jobs: one job
 // that stands for many things due (the trade book's deadlines) is
 // reported as those things.

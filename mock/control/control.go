@@ -310,6 +310,8 @@ func (a *API) reset(c echo.Context) error {
 	}
 	if app == "" {
 		a.Faults.Clear()
+	} else {
+		a.Faults.Forget(app)
 	}
 	a.Reset(app)
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})

@@ -96,7 +96,7 @@ type Opened struct {
 // merchant's app), checks it exactly as the gateway checks a request, and
 // opens its trade or red packet. The control API uses it to stand in for
 // the Alipay app.
-func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
+func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error) {
 	p, cs, err := queryParams(strings.TrimPrefix(strings.TrimSpace(orderString), "?"))
 	if err != nil {
 		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
@@ -106,7 +106,7 @@ func (g *Gateway) OpenOrderString(orderString string) (Opened, *apierr.Error) {
 		return Opened{}, r.err
 	}
 	g.plan(cl)
-	defer g.afterCall(cl, reply{})
+	defer func() { g.afterCall(cl, reply{err: e}) }() // a buyer only for what opened
 	switch cl.method {
 	case "alipay.trade.app.pay":
 		var o trade.Order

@@ -93,8 +93,11 @@ type call struct {
 	biz       json.RawMessage
 	flat      map[string]string // biz's top-level fields as text, for scenarios
 	now       time.Time
-	// outcome is the answer forced on this request, if any.
+	// outcome is the answer forced on this request, if any; made is true
+	// once the method ran and succeeded (or is in progress: 10003),
+	// whatever the answer says.
 	outcome *Outcome
+	made    bool
 	// plan is what a scenario rule wants done; misses say why others did not act.
 	plan   *scenarios.Plan
 	misses []string

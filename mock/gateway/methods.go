@@ -34,11 +34,15 @@ func (g *Gateway) dispatch(cl *call) reply {
 		out = g.Queue.take(cl.app.AppID, cl.method)
 	}
 	cl.outcome = out
-	g.beforeCall(cl)
 	if out != nil && !out.Execute {
-		return g.forced(cl, out.Err, nil)
+		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
+	g.beforeCall(cl)
 	fields, e := cl.ent.handle(g, cl)
+	cl.made = e == nil || e.Code == apierr.CodeProcessing // 10003: made, in progress
+	if !cl.made {
+		g.failedCall(cl)
+	}
 	if e != nil && fields == nil {
 		fields = cl.ent.family.errorFields(e)
 	}

@@ -200,6 +200,20 @@ func (f *Queue) List() []Answer {
 	return out
 }
 
+// Forget drops the answers queued for app, keeping those for any app: a
+// reset of that app (POST /_mock/reset?app_id=).
+func (f *Queue) Forget(app string) {
+	f.change(func() {
+		var kept []*Answer
+		for _, x := range f.list {
+			if x.AppID != app {
+				kept = append(kept, x)
+			}
+		}
+		f.list = kept
+	})
+}
+
 // Clear empties the queue.
 func (f *Queue) Clear() {
 	f.change(func() { f.list = nil })

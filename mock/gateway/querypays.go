@@ -8,9 +8,10 @@ import "github.com/alipay-mock/alipay-mock/fixtures"
 // keyed update): a replica cannot know in time that another planned one.
 type QueryPays interface {
 	// PutQueryPay plans that the buyer who pays after left queries of
-	// app's out_trade_no out.
-	PutQueryPay(app, out string, left int, who *fixtures.Buyer) error
+	// app's out_trade_no out pays the trade numbered tradeNo.
+	PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buyer) error
 	// TakeQuery counts one query; pay is true on the one query the buyer
-	// pays on (once, across replicas), with who pays.
-	TakeQuery(app, out string) (pay bool, who *fixtures.Buyer, err error)
+	// pays on (once, across replicas), with who pays which trade
+	// (tradeNo; "" in rows an earlier version stored).
+	TakeQuery(app, out string) (pay bool, who *fixtures.Buyer, tradeNo string, err error)
 }

@@ -88,20 +88,55 @@ func (g *Gateway) beforeCall(cl *call) {
 	g.Notifier.SetPolicy(cl.owner(), out, p)
 }
 
-// afterCall starts the simulated buyer a scenario asks for, once the
-// trade or red packet exists.
-func (g *Gateway) afterCall(cl *call, r reply) {
-	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && cl.outcome == nil) {
+// failedCall drops the notification policy beforeCall set for a call
+// whose method failed when no trade or red packet has its number: a
+// later request that makes one does not inherit it.
+func (g *Gateway) failedCall(cl *call) {
+	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	if out := g.outNo(cl); out != "" {
-		g.playBuyer(cl, out, cl.plan.Action.Buyer)
+	if out := g.outNo(cl); out != "" && g.numberOf(cl, out) == "" {
+		g.Notifier.DeletePolicy(cl.owner(), out)
 	}
 }
 
+// afterCall starts the simulated buyer a scenario asks for, once the
+// trade or red packet exists: after a call that ran and succeeded (its
+// answer may still be a forced error), never after one a forced answer
+// stood in for or that failed.
+func (g *Gateway) afterCall(cl *call, r reply) {
+	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && !cl.made) {
+		return
+	}
+	out := g.outNo(cl)
+	if out == "" {
+		return
+	}
+	if no := g.numberOf(cl, out); no != "" {
+		g.playBuyer(cl, out, no, cl.plan.Action.Buyer)
+	}
+}
+
+// numberOf is the trade_no of the trade, or the auth_no of the red
+// packet, that the call's out_trade_no (out_order_no) out names now; ""
+// when there is none.
+func (g *Gateway) numberOf(cl *call, out string) string {
+	if cl.ent.about == aboutCoupon {
+		if o, err := g.Coupons.Get(cl.owner(), out); err == nil && o.OutOrderNo == out {
+			return o.AuthNo
+		}
+		return ""
+	}
+	if t, err := g.Trades.Get(cl.owner(), out); err == nil && t.OutTradeNo == out {
+		return t.TradeNo
+	}
+	return ""
+}
+
 // playBuyer schedules what the simulated buyer (or red-packet sender)
-// does, on the mock's clock, keyed like the trade's own jobs.
-func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
+// does to the trade (red packet) numbered no, on the mock's clock, keyed
+// like the trade's own jobs.
+func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
 	app := cl.owner()
 	var who *fixtures.Buyer
 	if b.BuyerID != "" || b.BuyerLogonID != "" {
@@ -112,7 +147,7 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 		if after == nil || g.Sched == nil {
 			return
 		}
-		j := BuyerJob{App: app, Out: out, What: what, Coupon: coupon, Who: who}
+		j := BuyerJob{App: app, Out: out, No: no, What: what, Coupon: coupon, Who: who}
 		at := cl.now.Add(time.Duration(*after))
 		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
 			return
@@ -125,46 +160,66 @@ func (g *Gateway) playBuyer(cl *call, out string, b *scenarios.Buyer) {
 	act(b.FailAfter, trade.ActFail)
 	act(b.CloseAfter, trade.ActClose)
 	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		_ = g.QueryPays.PutQueryPay(app, out, b.PayAfterQueries, who) // the store reports failures
+		_ = g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who) // the store reports failures
 	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
-		qp := queryPay{left: left, who: who}
-		if t, err := g.Trades.Get(app, out); err == nil {
-			qp.tradeNo = t.TradeNo
-		}
-		g.queryPays.Store(app+"|"+out, qp)
+		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who, tradeNo: no})
 	}
 }
 
 // BuyerJob is one thing a scenario's simulated buyer (or red-packet
 // sender) does at a time on the mock's clock.
 type BuyerJob struct {
-	App    string            `json:"app"`
-	Out    string            `json:"out"`
+	App string `json:"app"`
+	Out string `json:"out"`
+	// No is the trade_no of the trade (auth_no of the red packet) it was
+	// planned for: it acts on that one only, never on a later one of the
+	// same out_trade_no (after a reset). Jobs stored without it (--store,
+	// by an earlier version) act on out.
+	No     string            `json:"no,omitempty"`
 	What   trade.BuyerAction `json:"what"`
 	Coupon bool              `json:"coupon,omitempty"`
 	Who    *fixtures.Buyer   `json:"who,omitempty"`
 }
 
-// RunBuyer does what the simulated buyer does at at.
+// RunBuyer does what the simulated buyer does at at; nothing when the
+// trade (red packet) it was planned for is gone.
 func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
+	ref := j.Out
+	if j.No != "" {
+		ref = j.No
+		if !g.stillThere(j) {
+			return nil
+		}
+	}
 	var err error
 	switch {
 	case j.Coupon && j.What == trade.ActPay:
-		_, err = g.Coupons.SenderPay(j.App, j.Out, j.Who)
+		_, err = g.Coupons.SenderPay(j.App, ref, j.Who)
 	case j.Coupon && j.What == trade.ActClose:
-		_, err = g.Coupons.SenderClose(j.App, j.Out)
+		_, err = g.Coupons.SenderClose(j.App, ref)
 	case j.Coupon:
 		return nil
 	default:
-		_, err = g.Trades.Act(j.App, j.Out, j.What, j.Who)
+		_, err = g.Trades.Act(j.App, ref, j.What, j.Who)
 	}
 	detail := "buyer " + string(j.What)
 	if err != nil {
 		detail += ": " + err.Error()
 	}
 	return []clock.Fired{{At: at, Kind: "buyer", Ref: j.Out, Detail: detail}}
+}
+
+// stillThere reports whether the trade (red packet) numbered j.No is
+// still the app's.
+func (g *Gateway) stillThere(j BuyerJob) bool {
+	if j.Coupon {
+		o, err := g.Coupons.Get(j.App, j.No)
+		return err == nil && o.AuthNo == j.No
+	}
+	t, err := g.Trades.Get(j.App, j.No)
+	return err == nil && t.TradeNo == j.No
 }
 
 // ForgetQueryPays drops the buyers waiting for queries of app's trades,
@@ -210,12 +265,19 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
 		}
 	}
 	if g.QueryPays != nil {
-		if pay, who, err := g.QueryPays.TakeQuery(app, out); err == nil && pay {
-			_, _ = g.Trades.Act(app, out, trade.ActScan, who)
-			_, _ = g.Trades.Act(app, out, trade.ActPay, who)
-			return true
+		pay, who, no, err := g.QueryPays.TakeQuery(app, out)
+		if err != nil || !pay {
+			return false
 		}
-		return false
+		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
+			if t, err := g.Trades.Get(app, no); err != nil || t.TradeNo != no {
+				return false
+			}
+			out = no
+		}
+		_, _ = g.Trades.Act(app, out, trade.ActScan, who)
+		_, _ = g.Trades.Act(app, out, trade.ActPay, who)
+		return true
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {

@@ -108,6 +108,15 @@ func (n *Notifier) SetPolicy(app, out string, p Policy) {
 // kept).
 func (n *Notifier) DropPolicy(app, out string) { n.policies.Delete(app + "|" + out) }
 
+// DeletePolicy forgets the policy of one trade or red packet, in the
+// shared store too: a scenario set it for a call that made nothing.
+func (n *Notifier) DeletePolicy(app, out string) {
+	if ps := n.pshared; ps != nil {
+		_ = ps.st.DeletePolicy(app, out) // the store reports failures
+	}
+	n.DropPolicy(app, out)
+}
+
 // ClearPolicies forgets every policy of an app, or all.
 func (n *Notifier) ClearPolicies(app string) {
 	n.clearShared(app)

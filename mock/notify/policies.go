@@ -8,6 +8,8 @@ type PolicyStore interface {
 	PutPolicy(app, out string, p Policy) error
 	// Policy reads one; false when there is none.
 	Policy(app, out string) (Policy, bool, error)
+	// DeletePolicy deletes one.
+	DeletePolicy(app, out string) error
 	// DeletePolicies deletes one app's, or every app's.
 	DeletePolicies(app string) error
 	// AnyPolicies reports whether one may be stored: false only when the

@@ -70,6 +70,14 @@ func (db *DB) Policy(app, out string) (notify.Policy, bool, error) {
 // this replica knows none is (see policiesLock).
 func (db *DB) AnyPolicies() bool { return !db.policies.none.Load() }
 
+// DeletePolicy deletes one policy.
+func (db *DB) DeletePolicy(app, out string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, KindPolicies, app+"|"+out)
+	return db.failed(err)
+}
+
 // DeletePolicies deletes one app's policies, or every app's.
 func (db *DB) DeletePolicies(app string) error {
 	if app == "" {

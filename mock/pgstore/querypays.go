@@ -17,40 +17,41 @@ import (
 const KindQueryPays = "querypays"
 
 type queryPay struct {
-	Left int             `json:"left"`
-	Who  *fixtures.Buyer `json:"who,omitempty"`
+	Left    int             `json:"left"`
+	Who     *fixtures.Buyer `json:"who,omitempty"`
+	TradeNo string          `json:"trade_no,omitempty"`
 }
 
 // PutQueryPay stores a waiting buyer and tells every replica one exists.
-func (db *DB) PutQueryPay(app, out string, left int, who *fixtures.Buyer) error {
-	_, err := db.put(KindQueryPays, app+"|"+out, queryPay{Left: left, Who: who}, "")
+func (db *DB) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buyer) error {
+	_, err := db.put(KindQueryPays, app+"|"+out, queryPay{Left: left, Who: who, TradeNo: tradeNo}, "")
 	return err
 }
 
 // TakeQuery counts one query under the row's lock; the query that takes
 // the count below zero pays, and the row goes.
-func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, error) {
+func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte
 	err := db.pool.QueryRow(ctx, `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', to_jsonb((data->>'left')::int - 1))
 		WHERE kind = $1 AND k = $2 RETURNING data`, KindQueryPays, app+"|"+out).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil, nil
+		return false, nil, "", nil
 	}
 	if err != nil {
-		return false, nil, db.failed(err)
+		return false, nil, "", db.failed(err)
 	}
 	var q queryPay
 	if err := json.Unmarshal(data, &q); err != nil {
-		return false, nil, err
+		return false, nil, "", err
 	}
 	if q.Left != -1 {
-		return false, nil, nil
+		return false, nil, "", nil
 	}
 	// Only the row counted out: a repeat planned meanwhile stays.
 	_, err = db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`, KindQueryPays, app+"|"+out)
-	return true, q.Who, db.failed(err)
+	return true, q.Who, q.TradeNo, db.failed(err)
 }
 
 // DeleteQueryPays deletes one app's waiting buyers, or every app's.

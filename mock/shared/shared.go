@@ -6,6 +6,7 @@ package shared
 import (
 	"crypto/rsa"
 	"log/slog"
+	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -69,6 +70,7 @@ type Deps struct {
 // states and waiting buyers, or every app's when app is empty: POST
 // /_mock/reset and the dashboard's reset.
 func (d *Deps) Reset(app string) {
+	d.cancelPlans(app)
 	d.Trades.Reset(app)
 	d.Coupons.Reset(app)
 	d.Royalty.Reset(app)
@@ -81,6 +83,35 @@ func (d *Deps) Reset(app string) {
 		d.ForgetWaitingBuyers(app)
 	}
 	d.Forgot("all", app)
+}
+
+// cancelPlans takes off the scheduler what was planned for app's trades,
+// red packets and transfers (every app's when app is empty): scenario
+// buyers' steps (buyer.*), async settlements' messages (settle), a
+// DEALING transfer's end (transfer), keyed app|…, and red packets'
+// deadlines (red_packet, by auth_no), so the clock's next job is one
+// that still stands. With --store the rows of planned jobs go too
+// (Forget).
+func (d *Deps) cancelPlans(app string) {
+	if d.Sched == nil {
+		return
+	}
+	var packets map[string]bool
+	if app != "" && d.Coupons != nil {
+		packets = map[string]bool{}
+		for _, o := range d.Coupons.List(app) {
+			packets[o.AuthNo] = true
+		}
+	}
+	d.Sched.CancelWhere(func(j clock.Job) bool {
+		switch {
+		case strings.HasPrefix(j.Kind, "buyer."), j.Kind == "settle", j.Kind == "transfer":
+			return app == "" || strings.HasPrefix(j.Key, app+"|")
+		case j.Kind == "red_packet":
+			return app == "" || packets[j.Ref]
+		}
+		return false
+	})
 }
 
 // Forgot tells the other replicas, if any, what was just reset or cleared.

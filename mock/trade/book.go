@@ -207,7 +207,7 @@ func (b *Book) reset(app string) {
 		b.byOut = map[string]*cell{}
 		b.strs.reset()
 		b.locs.reset()
-		b.deadlines, b.dueCount, b.reported = nil, 0, 0
+		b.deadlines, b.dueCount = nil, 0 // reported stays: unlockMoved tells the change
 		b.extras = map[*cell]*extras{}
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
@@ -226,13 +226,27 @@ func (b *Book) reset(app string) {
 		}
 		return true
 	})
+	codes := map[string]bool{} // auth_codes of the trades that go
 	for _, c := range gone {
-		b.unindex(b.warm(c))
+		t := b.warm(c)
+		if t.AuthCode != "" {
+			codes[t.AuthCode] = true
+		}
+		b.unindex(t)
 		b.setDue(c, 0)
 		delete(b.extras, c)
 		c.gone = true
 	}
 	b.ledger.Retain(func(c *cell) bool { return !c.gone })
+	if len(codes) > 0 { // a code's buyer stays while another app's trade has it
+		b.ledger.Each(0, func(_ uint64, c *cell) bool {
+			delete(codes, b.view(c).AuthCode)
+			return len(codes) > 0
+		})
+	}
+	for code := range codes {
+		delete(b.buyers, code)
+	}
 	b.cool()
 	delete(b.payees, app)
 }
@@ -248,10 +262,22 @@ func (b *Book) Reset(app string) {
 		_ = be.Reset(app) // the backend reports failures
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.reset(app)
 	if b.store != nil {
 		_ = b.store.DeleteTrades(app)
+	}
+	b.unlockMoved()
+}
+
+// unlockMoved unlocks the book after a reset and, when the earliest
+// deadline is no longer the one last reported, tells OnEarlierDeadline's
+// function (outside the lock), so the mock's timer stands at a deadline
+// that still exists, or at none.
+func (b *Book) unlockMoved() {
+	moved, f := b.earliest() != b.reported, b.onEarlier
+	b.mu.Unlock()
+	if moved && f != nil {
+		f()
 	}
 }
 

@@ -4,6 +4,6 @@ package trade
 // alone: another replica reset the shared database (--store).
 func (b *Book) Forget(app string) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.reset(app)
+	b.unlockMoved()
 }
