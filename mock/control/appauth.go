@@ -24,6 +24,9 @@ func (a *API) authorise(c echo.Context) error {
 		MerchantAppID string `json:"merchant_app_id"`
 		RedirectURI   string `json:"redirect_uri"`
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`))
 	}
@@ -69,6 +72,9 @@ func (a *API) grantUser(c echo.Context) error {
 		UserID      string `json:"user_id"`
 		RedirectURI string `json:"redirect_uri"`
 		State       string `json:"state"`
+	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
 	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`))

@@ -104,6 +104,9 @@ func (a *API) appPay(c echo.Context) error {
 		Action      string `json:"action"`
 		fixtures.Buyer
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil || in.OrderString == "" {
 		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
 	}
@@ -364,6 +367,9 @@ func (a *API) act(c echo.Context) error {
 	}
 	var buyer fixtures.Buyer
 	if c.Request().ContentLength != 0 {
+		if err := jsonBody(c.Request()); err != nil {
+			return fail(c, http.StatusUnsupportedMediaType, err)
+		}
 		if err := c.Bind(&buyer); err != nil {
 			return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"buyer_id\":...,\"buyer_logon_id\":...}"))
 		}
