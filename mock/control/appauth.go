@@ -107,6 +107,14 @@ func (a *API) grantUser(c echo.Context) error {
 
 var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 
+// listTokens lists the app_auth_tokens kept, oldest first, one page at a
+// time (limit, cursor; the next page's cursor in X-Next-Cursor and Link).
 func (a *API) listTokens(c echo.Context) error {
-	return c.JSON(http.StatusOK, a.Auth.Tokens(c.QueryParam("app_id")))
+	pg, err := readPage(c, "app-auth-tokens")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	ts, next := a.Auth.Tokens(c.QueryParam("app_id"), pg.After, pg.Limit)
+	nextPage(c, "app-auth-tokens", next)
+	return c.JSON(http.StatusOK, ts)
 }

@@ -385,13 +385,14 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 	got := roundRobin(t, rs, 12, "alipay.open.auth.token.app", func(int) string {
 		return `{"grant_type":"authorization_code","code":"` + code.Code + `"}`
 	})
-	var token string
+	var token, refresh string
 	for _, m := range got {
 		if ok(m) {
 			if token != "" {
 				t.Fatalf("one app_auth_code exchanged twice: %v", got)
 			}
 			token, _ = m["app_auth_token"].(string)
+			refresh, _ = m["app_refresh_token"].(string)
 		} else if m["sub_code"] != "AUTH_CODE_NOT_VALID" {
 			t.Fatalf("a losing exchange: %v", m)
 		}
@@ -403,6 +404,18 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 		q, err := try(r, "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_auth_token"] = token })
 		if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
 			t.Fatalf("the token on a replica: %v %v", q, err)
+		}
+	}
+	// Its refresh token, too, is spent once, whichever replicas race.
+	got = roundRobin(t, rs, 12, "alipay.open.auth.token.app", func(int) string {
+		return `{"grant_type":"refresh_token","refresh_token":"` + refresh + `"}`
+	})
+	if n := count(got, ok); n != 1 {
+		t.Fatalf("one app_refresh_token used %d times: %v", n, got)
+	}
+	for _, m := range got {
+		if !ok(m) && m["sub_code"] != "REFRESH_TOKEN_NOT_VALID" {
+			t.Fatalf("a losing refresh: %v", m)
 		}
 	}
 }
