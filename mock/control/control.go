@@ -110,13 +110,16 @@ func (a *API) appPay(c echo.Context) error {
 	if err := c.Bind(&in); err != nil || in.OrderString == "" {
 		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
 	}
+	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
+		return fail(c, http.StatusBadRequest, err)
+	}
 	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil {
 		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string refused"))
 	}
 	var bp *fixtures.Buyer
 	if in.UserID != "" || in.LogonID != "" {
-		bp = &in.Buyer
+		bp = &fixtures.Buyer{UserID: in.UserID, LogonID: in.LogonID} // the two fields a body names
 	}
 	if o := opened.Coupon; o != nil {
 		switch in.Action {

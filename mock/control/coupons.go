@@ -51,7 +51,7 @@ func (a *API) couponAct(c echo.Context) error {
 		}
 		var pp *fixtures.Buyer
 		if payer.UserID != "" || payer.LogonID != "" {
-			pp = &payer
+			pp = &fixtures.Buyer{UserID: payer.UserID, LogonID: payer.LogonID} // the two fields a body names
 		}
 		o, err := a.Coupons.SenderPay(app, ref, pp)
 		return a.couponAnswer(c, o, err)

@@ -928,6 +928,12 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			out = t.clone()
 			return nil, errors.New("trade: unknown buyer action " + string(act))
 		}
+		if buyer != nil {
+			if err := buyer.Check(); err != nil { // what a page, the control API or a scenario names
+				out = t.clone()
+				return nil, err
+			}
+		}
 		ch := b.settle(t, now)
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
