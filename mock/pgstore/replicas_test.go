@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -346,7 +347,7 @@ func waitCalls(t *testing.T, m *mocktest.Merchant, n int) {
 }
 
 func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs, url := replicasAt(t, 3, mock.Options{})
 	// An app registered on one replica is known to the others.
 	pem := string(keys.PublicPEM(&keys.DevAppPrivateKey().PublicKey))
 	const app = "2021000000000042"
@@ -416,7 +417,41 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 	for _, m := range got {
 		if !ok(m) && m["sub_code"] != "REFRESH_TOKEN_NOT_VALID" {
 			t.Fatalf("a losing refresh: %v", m)
+		} else if ok(m) {
+			refresh, _ = m["app_refresh_token"].(string)
 		}
+	}
+	// Ten minutes on, the first token is past its grace: the next refresh
+	// drops it from every replica and from the database.
+	rs[0].Advance("10m")
+	rs[1].Control(http.MethodGet, "/clock", nil, http.StatusOK) // a control call waits for the clock's announcement
+	if m := rs[1].Call("alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"`+refresh+`"}`); !ok(m) {
+		t.Fatalf("refresh: %v", m)
+	}
+	for i, r := range rs {
+		var list []map[string]any
+		r.ControlJSON(http.MethodGet, "/app-auth-tokens", nil, http.StatusOK, &list)
+		if len(list) != 2 {
+			t.Errorf("replica %d lists %d tokens, want 2 (the refreshed one in its grace, the new one): %v", i, len(list), list)
+		}
+		for _, x := range list {
+			if x["app_auth_token"] == token {
+				t.Errorf("replica %d keeps the token past its grace", i)
+			}
+		}
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("the database keeps %d tokens, want 2", n)
 	}
 }
 
