@@ -747,11 +747,11 @@ func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, 
 		if err != nil {
 			return nil, err
 		}
+		ch := b.settle(o, now)
 		if refused != nil {
 			out = o.clone()
-			return nil, refused
+			return ch, refused
 		}
-		ch := b.settle(o, now)
 		if o.Status != OrderInit {
 			out = o.clone()
 			return ch, ErrOrderStatus
