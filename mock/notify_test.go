@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -478,5 +479,46 @@ func TestNotifyIDUniqueAcrossNotifications(t *testing.T) {
 	list := h.notifications("out_trade_no=U1&state=delivered&count=2")
 	if len(list) != 2 || list[0].NotifyID == "" || list[0].NotifyID == list[1].NotifyID {
 		t.Errorf("notify_ids of the payment and the refund: %+v", list)
+	}
+}
+
+// The strings the final notifications' records share (subjects, URLs,
+// …) go with them: a reset through the control API leaves none, as
+// GET /_mock/memory shows; before, the table kept them, up to 262,144
+// strings of up to 512 B, until the process ended.
+func TestResetEmptiesTheNotificationsSharedStrings(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	shop := mocktest.NewMerchant(t, "success")
+	const n = 20
+	for i := 0; i < n; i++ {
+		out := "SS" + strconv.Itoa(i)
+		p := m.Params("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"a subject of its own `+strconv.Itoa(i)+`"}`,
+			func(p map[string]string) { p["notify_url"] = shop.URL })
+		if r := m.Verify("alipay.trade.precreate", m.Post(p), true); r["code"] != "10000" {
+			t.Fatalf("precreate: %v", r)
+		}
+		m.Control(http.MethodPost, "/trades/"+out+"/pay", nil, http.StatusOK)
+	}
+	if got := m.Notifications("state=delivered&limit=100&count=" + strconv.Itoa(n)); len(got) != n {
+		t.Fatalf("%d notifications delivered, want %d", len(got), n)
+	}
+	var mem control.Memory
+	m.ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+	if mem.Notifications.SharedStrings < n || mem.Notifications.SharedBytes < int64(n*len("a subject of its own 0")) {
+		t.Fatalf("%d shared strings of %d bytes for %d notifications with subjects of their own", mem.Notifications.SharedStrings, mem.Notifications.SharedBytes, n)
+	}
+	m.Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	m.ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+	if mem.Notifications.Count != 0 || mem.Notifications.SharedStrings != 0 || mem.Notifications.SharedBytes != 0 {
+		t.Fatalf("after a reset: %d notifications, %d shared strings of %d bytes", mem.Notifications.Count, mem.Notifications.SharedStrings, mem.Notifications.SharedBytes)
+	}
+	// What is notified after the reset shares strings again, and reads back.
+	p := m.Params("alipay.trade.precreate", `{"out_trade_no":"SS-after","total_amount":"1.00","subject":"after the reset"}`,
+		func(p map[string]string) { p["notify_url"] = shop.URL })
+	m.Verify("alipay.trade.precreate", m.Post(p), true)
+	m.Control(http.MethodPost, "/trades/SS-after/pay", nil, http.StatusOK)
+	got := m.Notifications("state=delivered&out_trade_no=SS-after")
+	if len(got) != 1 || got[0].Params["subject"] != "after the reset" || got[0].URL != shop.URL {
+		t.Fatalf("after the reset: %+v", got)
 	}
 }

@@ -30,8 +30,9 @@ func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
 
 	// Scenario policies for notifications, and buyers who pay after a
-	// number of queries: in the database, read by every notification and
-	// query (a replica cannot know in time that another stored one).
+	// number of queries: in the database, read by every query, and by
+	// every notification while some policy may be stored (a replica that
+	// stores one waits until every other heard: pgstore/policies.go).
 	s.Notifier.SharePolicies(db)
 	s.queryPays = db
 

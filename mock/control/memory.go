@@ -54,6 +54,11 @@ type Memory struct {
 		Kept
 		Pending int `json:"pending"`
 		Final   int `json:"final"`
+		// SharedStrings and SharedBytes are the strings the final
+		// notifications' records share (one table; emptied once none is
+		// left, as after a reset; at most 4 MiB).
+		SharedStrings int   `json:"shared_strings"`
+		SharedBytes   int64 `json:"shared_bytes"`
 	} `json:"notifications"`
 	// AppAuthCodes and AppAuthTokens: third-party app authorisations
 	// (appauth.MaxCodes, appauth.MaxTokens).
@@ -81,7 +86,11 @@ type Kept struct {
 
 func (a *API) memory(c echo.Context) error {
 	var m Memory
-	st, opts := a.Journal.Stats(), a.Journal.Options()
+	st, err := a.Journal.Stats()
+	if err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: not an empty journal
+	}
+	opts := a.Journal.Options()
 	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
 	m.Journal.Dropped = st.Dropped
 	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
@@ -92,6 +101,7 @@ func (a *API) memory(c echo.Context) error {
 	m.Notifications.Count, m.Notifications.Keep = ob.Len(), ob.Keep()
 	m.Notifications.Pending = counts[notify.Pending]
 	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
+	m.Notifications.SharedStrings, m.Notifications.SharedBytes = ob.Shared()
 	codes, tokens := a.Auth.Len()
 	m.AppAuthCodes = Kept{Count: codes, Keep: appauth.MaxCodes}
 	m.AppAuthTokens = Kept{Count: tokens, Keep: appauth.MaxTokens}

@@ -164,15 +164,21 @@ func (a *API) listJournal(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	list, next := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
+	list, next, err := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
 		Failed: failed, Before: int(pg.After), Limit: pg.Limit})
+	if err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: not an empty journal
+	}
 	nextPage(c, "journal", uint64(next))
 	return c.JSON(http.StatusOK, list)
 }
 
 func (a *API) getJournal(c echo.Context) error {
 	id, _ := strconv.Atoi(c.Param("id"))
-	e, ok := a.Journal.Get(id)
+	e, ok, err := a.Journal.Get(id)
+	if err != nil {
+		return fail(c, http.StatusServiceUnavailable, err)
+	}
 	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no journal entry "+c.Param("id")))
 	}
@@ -180,6 +186,8 @@ func (a *API) getJournal(c echo.Context) error {
 }
 
 func (a *API) clearJournal(c echo.Context) error {
-	a.Journal.Clear(c.QueryParam("app_id"))
+	if err := a.Journal.Clear(c.QueryParam("app_id")); err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: nothing was cleared there
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }

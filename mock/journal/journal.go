@@ -144,20 +144,24 @@ type Stats struct {
 	Dropped int64 `json:"dropped,omitempty"`
 }
 
-// Stats counts the entries kept and their bytes.
-func (j *Journal) Stats() Stats {
+// Stats counts the entries kept and their bytes. A shared journal's
+// store may fail: the error says so (never an empty journal).
+func (j *Journal) Stats() (Stats, error) {
 	if st := j.shared(); st != nil {
-		s, _ := st.JournalStats() // the store reports failures
+		s, err := st.JournalStats()
+		if err != nil {
+			return Stats{}, unreadable(err)
+		}
 		j.mu.Lock()
 		if j.w != nil {
 			s.Dropped = j.w.dropped.Load()
 		}
 		j.mu.Unlock()
-		return s
+		return s, nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return Stats{Entries: len(j.q) - j.head, Bytes: j.bytes}
+	return Stats{Entries: len(j.q) - j.head, Bytes: j.bytes}, nil
 }
 
 // Add records an entry (a bounded copy of it) and returns its id; a
@@ -356,22 +360,26 @@ func (f Filter) match(e *Entry) bool {
 		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != ""))
 }
 
-// List returns matching entries, newest first.
+// List returns matching entries, newest first; none when a shared
+// journal's store fails (Page says why).
 func (j *Journal) List(f Filter) []Entry {
-	out, _ := j.Page(f)
+	out, _, _ := j.Page(f)
 	return out
 }
 
 // Page returns matching entries, newest first, at most f.Limit of them
 // (all when 0), and the id to pass as Before for the next page: 0 when
-// there is none.
-func (j *Journal) Page(f Filter) ([]Entry, int) {
+// there is none. A shared journal's store may fail: the error says so.
+func (j *Journal) Page(f Filter) ([]Entry, int, error) {
 	if st := j.shared(); st != nil {
 		out, next, err := st.JournalPage(f)
-		if err != nil || out == nil {
+		if err != nil {
+			return nil, 0, unreadable(err)
+		}
+		if out == nil {
 			out = []Entry{}
 		}
-		return out, next
+		return out, next, nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -382,19 +390,22 @@ func (j *Journal) Page(f Filter) ([]Entry, int) {
 			continue
 		}
 		if f.Limit > 0 && len(out) == f.Limit {
-			return out, out[len(out)-1].ID
+			return out, out[len(out)-1].ID, nil
 		}
 		out = append(out, *e)
 	}
-	return out, 0
+	return out, 0, nil
 }
 
 // Count is how many entries match f (its Limit and Before aside).
-func (j *Journal) Count(f Filter) int {
+func (j *Journal) Count(f Filter) (int, error) {
 	f.Before = 0
 	if st := j.shared(); st != nil {
-		n, _ := st.JournalCount(f)
-		return n
+		n, err := st.JournalCount(f)
+		if err != nil {
+			return 0, unreadable(err)
+		}
+		return n, nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -404,29 +415,34 @@ func (j *Journal) Count(f Filter) int {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
-// Get returns one entry.
-func (j *Journal) Get(id int) (Entry, bool) {
+// Get returns one entry; false when the journal does not hold it, an
+// error when a shared journal's store fails.
+func (j *Journal) Get(id int) (Entry, bool, error) {
 	if st := j.shared(); st != nil {
-		e, ok, _ := st.JournalEntry(id)
-		return e, ok
+		e, ok, err := st.JournalEntry(id)
+		if err != nil {
+			return Entry{}, false, unreadable(err)
+		}
+		return e, ok, nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	live := j.q[j.head:]
 	i := sort.Search(len(live), func(i int) bool { return live[i].ID >= id })
 	if i < len(live) && live[i].ID == id {
-		return *live[i], true
+		return *live[i], true, nil
 	}
-	return Entry{}, false
+	return Entry{}, false, nil
 }
 
 // Clear forgets the entries of one app, or all.
-func (j *Journal) Clear(app string) {
+func (j *Journal) Clear(app string) error {
+	var err error
 	if st := j.shared(); st != nil {
-		_ = st.ClearJournal(app) // the store reports failures
+		err = st.ClearJournal(app)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -441,4 +457,5 @@ func (j *Journal) Clear(app string) {
 		}
 	}
 	j.q, j.head, j.bytes = keep, 0, bytes
+	return err
 }

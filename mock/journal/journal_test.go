@@ -19,10 +19,10 @@ func TestKeepsTheNewestEntries(t *testing.T) {
 	if len(all) != 10 || all[0].ID != 15 || all[len(all)-1].ID != 6 {
 		t.Fatalf("len %d, newest %d, oldest %d", len(all), all[0].ID, all[len(all)-1].ID)
 	}
-	if e, ok := j.Get(7); !ok || e.ID != 7 {
+	if e, ok, _ := j.Get(7); !ok || e.ID != 7 {
 		t.Error("get by id")
 	}
-	if _, ok := j.Get(5); ok {
+	if _, ok, _ := j.Get(5); ok {
 		t.Error("entry 5 fell off")
 	}
 	if got := j.List(Filter{AppID: "b", Limit: 3}); len(got) != 3 || got[0].ID != 14 {
@@ -38,7 +38,7 @@ func TestKeepsTheNewestEntries(t *testing.T) {
 		t.Error("adding after a clear")
 	}
 	j.Clear("")
-	if len(j.List(Filter{})) != 0 || j.Stats().Bytes != 0 {
+	if len(j.List(Filter{})) != 0 || stats(t, j).Bytes != 0 {
 		t.Error("clear all")
 	}
 }
@@ -50,7 +50,10 @@ func TestPagesWalkEveryEntryOnce(t *testing.T) {
 	}
 	seen, before, pages := map[int]bool{}, 0, 0
 	for {
-		page, next := j.Page(Filter{Before: before, Limit: 7})
+		page, next, err := j.Page(Filter{Before: before, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
 		pages++
 		for _, e := range page {
 			if seen[e.ID] {
@@ -74,7 +77,7 @@ func TestByteBudgetAndCutValues(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		j.Add(Entry{Method: huge, Params: map[string]string{"biz_content": huge, "app_id": "a"}, StringToSign: huge, Response: huge})
 	}
-	st := j.Stats()
+	st := stats(t, j)
 	if st.Bytes > MinBytes || st.Entries < 2 || st.Entries >= 40 {
 		t.Fatalf("%d entries in %d bytes for a budget of %d", st.Entries, st.Bytes, MinBytes)
 	}
@@ -129,7 +132,7 @@ func TestSharedJournalNeverBlocksOnAStalledStore(t *testing.T) {
 	}()
 	<-done // would hang on a blocking queue
 	close(st.release)
-	if s := j.Stats(); s.Dropped == 0 || s.Dropped >= n {
+	if s := stats(t, j); s.Dropped == 0 || s.Dropped >= n {
 		t.Fatalf("dropped %d of %d", s.Dropped, n)
 	}
 	j.Close()
@@ -147,13 +150,13 @@ func TestSharedJournalQueueIsBoundedByBytes(t *testing.T) {
 	for i := 0; i < n; i++ {
 		j.Add(Entry{AppID: "a", Params: map[string]string{"biz_content": big}})
 	}
-	dropped := j.Stats().Dropped
+	dropped := stats(t, j).Dropped
 	close(st.release)
 	j.Close()
 	kept := st.n.Load()
 	one := New(Options{}) // an entry's bytes, as the journal counts them
 	one.Add(Entry{AppID: "a", Params: map[string]string{"biz_content": big}})
-	if kept == 0 || kept > (1<<20)/one.Stats().Bytes { // what 1 MiB holds, queued or in the batch being written
+	if kept == 0 || kept > (1<<20)/stats(t, one).Bytes { // what 1 MiB holds, queued or in the batch being written
 		t.Fatalf("%d of %d entries reached the store through a 1 MiB queue", kept, n)
 	}
 	if dropped != n-kept {
@@ -170,4 +173,13 @@ type counting struct {
 func (s *counting) AppendJournal(es []Entry) error {
 	s.n.Add(int64(len(es)))
 	return s.stalled.AppendJournal(es)
+}
+
+func stats(t *testing.T, j *Journal) Stats {
+	t.Helper()
+	s, err := j.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -224,4 +225,10 @@ func addedBytesOf(es []Entry) (n int64) {
 		n += es[i].size
 	}
 	return n
+}
+
+// unreadable is a shared journal's read that failed: the store's error,
+// said as such, so no caller answers an empty journal instead.
+func unreadable(err error) error {
+	return fmt.Errorf("the shared journal could not be read: %w", err)
 }

@@ -174,7 +174,7 @@ type Outbox struct {
 	counts   map[State]int
 	ledger   limits.Ledger[uint64] // position → the final one's record (0: in hot)
 	arena    arena
-	interns  interns
+	interns  *interns // replaced, not emptied, when no record is left (dropLocked): items read outside the lock keep theirs
 	buf      []byte
 	finished int // how many items are final
 	keep     int
@@ -193,7 +193,7 @@ type waiter struct {
 func NewOutbox() *Outbox {
 	return &Outbox{hot: map[uint64]*Notification{}, ids: map[uint64]uint64{}, oddIDs: map[string]uint64{},
 		byOut: map[uint64]uint64{}, byNo: map[uint64]uint64{}, nextOut: map[uint64]uint64{}, nextNo: map[uint64]uint64{},
-		seed: maphash.MakeSeed(), counts: map[State]int{}, arena: newArena(), waiters: map[*waiter]struct{}{}}
+		seed: maphash.MakeSeed(), counts: map[State]int{}, arena: newArena(), interns: &interns{}, waiters: map[*waiter]struct{}{}}
 }
 
 // SetKeep bounds the final notifications kept; 0 keeps them all.
@@ -265,7 +265,7 @@ func (o *Outbox) headOf(seq, ref uint64) *Notification {
 		return o.hot[seq]
 	}
 	n := &Notification{seq: seq}
-	d := decoder{b: o.arena.get(ref), in: &o.interns}
+	d := decoder{b: o.arena.get(ref), in: o.interns}
 	decodeHead(&d, n)
 	return n
 }
@@ -288,7 +288,7 @@ func (o *Outbox) loadLocked(seq uint64) (*Notification, bool) {
 	if !ok || ref == 0 {
 		return nil, false
 	}
-	n, err := decodeRecord(&o.interns, o.arena.get(ref))
+	n, err := decodeRecord(o.interns, o.arena.get(ref))
 	if err != nil {
 		return nil, false
 	}
@@ -301,6 +301,7 @@ func (o *Outbox) loadLocked(seq uint64) (*Notification, bool) {
 type item struct {
 	n   Notification
 	rec []byte
+	in  *interns // the table rec points into
 	seq uint64
 }
 
@@ -308,17 +309,18 @@ func (o *Outbox) itemOf(seq, ref uint64, h *Notification) item {
 	if ref == 0 {
 		return item{n: h.copyLocked(), seq: seq}
 	}
-	return item{rec: bytes.Clone(o.arena.get(ref)), seq: seq}
+	return item{rec: bytes.Clone(o.arena.get(ref)), in: o.interns, seq: seq}
 }
 
 // read is the notification an item holds, unpacked. Records only point
-// into interns entries written before them, so this needs no lock.
+// into interns entries written before them, and a table once replaced
+// is not changed, so this needs no lock.
 func (o *Outbox) read(it item) Notification {
 	if it.rec == nil {
 		it.n.unpack()
 		return it.n
 	}
-	n, err := decodeRecord(&o.interns, it.rec)
+	n, err := decodeRecord(it.in, it.rec)
 	if err != nil { // only what encodeRecord wrote is read
 		panic(err)
 	}
@@ -345,7 +347,7 @@ func (o *Outbox) placeLocked(n *Notification) {
 	}
 	delete(o.hot, n.seq)
 	n.unpack()
-	o.buf = encodeRecord(&o.interns, n, o.buf)
+	o.buf = encodeRecord(o.interns, n, o.buf)
 	o.ledger.Set(n.seq, o.arena.put(o.buf))
 	if cap(o.buf) > 64<<10 {
 		o.buf = nil
@@ -799,6 +801,19 @@ func (o *Outbox) dropLocked(app string) {
 	for _, g := range gone {
 		o.unindexLocked(g.seq, g.h)
 	}
+	if o.finished == 0 && o.interns.n > 0 {
+		// No record points into the shared strings: a new table, so a
+		// reset frees what the old one held (up to maxSharedBytes).
+		o.interns = &interns{}
+	}
+}
+
+// Shared is how many strings the final notifications' records share,
+// and their bytes (GET /_mock/memory).
+func (o *Outbox) Shared() (n int, size int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return int(o.interns.n), o.interns.bytes
 }
 
 // Counts is the number of notifications in each state, from counters kept

@@ -10,6 +10,9 @@ type PolicyStore interface {
 	Policy(app, out string) (Policy, bool, error)
 	// DeletePolicies deletes one app's, or every app's.
 	DeletePolicies(app string) error
+	// AnyPolicies reports whether one may be stored: false only when the
+	// store knows that none a notification queued now could need is.
+	AnyPolicies() bool
 }
 
 type sharedPolicies struct {
@@ -23,10 +26,10 @@ func (n *Notifier) SharePolicies(ps PolicyStore) {
 }
 
 // policy is the policy in force for app's out_trade_no (or out_order_no):
-// the store's when shared (read only once some policy was stored), else
-// this process's.
+// the store's when shared (read only while some policy may be stored),
+// else this process's.
 func (n *Notifier) policy(app, out string) Policy {
-	if ps := n.pshared; ps != nil {
+	if ps := n.pshared; ps != nil && ps.st.AnyPolicies() {
 		if p, ok, err := ps.st.Policy(app, out); err == nil {
 			if !ok {
 				return Policy{}

@@ -58,23 +58,26 @@ const timeBase = 946684800 // 2000-01-01T00:00:00Z
 
 // interns is the table of shared strings records point into: written
 // under the outbox's lock, never changed once written, so a record copied
-// under the lock decodes outside it. Each class (a form key, or a header
+// under the lock decodes outside it (against the table it was copied
+// with: the outbox starts a new one when no record is left). Each class (a form key, or a header
 // field) shares at most perClass strings, so values that turn out unique
 // fill it only to that bound and are then written in full.
 type interns struct {
 	index  map[string]uint32
 	chunks [internChunks]*[internChunk]string
 	n      uint32
+	bytes  int64       // of the strings shared
 	per    map[int]int // strings shared per class
 	locs   [16]*time.Location
 	nlocs  int
 }
 
 const (
-	internChunk  = 1024
-	internChunks = 256 // at most 262,144 shared strings
-	perClass     = 4096
-	maxShared    = 512 // longer strings are never shared
+	internChunk    = 1024
+	internChunks   = 256 // at most 262,144 shared strings
+	perClass       = 4096
+	maxShared      = 512     // longer strings are never shared
+	maxSharedBytes = 4 << 20 // nor any once the table holds this much
 )
 
 // classes of header strings (form keys are their packKeys index, 1…127).
@@ -92,7 +95,7 @@ func (in *interns) lookup(class int, s string) (uint32, bool) {
 	if i, ok := in.index[s]; ok {
 		return i, true
 	}
-	if len(s) > maxShared || in.n >= internChunk*internChunks || in.per[class] >= perClass {
+	if len(s) > maxShared || in.n >= internChunk*internChunks || in.per[class] >= perClass || in.bytes+int64(len(s)) > maxSharedBytes {
 		return 0, false
 	}
 	if in.index == nil {
@@ -106,6 +109,7 @@ func (in *interns) lookup(class int, s string) (uint32, bool) {
 	in.chunks[c][in.n%internChunk] = s
 	in.index[s] = in.n
 	in.per[class]++
+	in.bytes += int64(len(s))
 	in.n++
 	return in.n - 1, true
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -316,4 +317,60 @@ func FuzzRecordRoundTrip(f *testing.F) {
 			t.Fatalf("read back\n%#v\nwant\n%#v", got, n)
 		}
 	})
+}
+
+// The shared strings are bounded by bytes too: values of their own in
+// every shared field stop being shared at maxSharedBytes (they are written
+// in full), and every record still reads back.
+func TestSharedStringsAreBoundedByBytes(t *testing.T) {
+	o := NewOutbox()
+	o.SetKeep(100)
+	long := strings.Repeat("v", maxShared-8)
+	const n = 3 * perClass
+	for i := 1; i <= n; i++ {
+		v := fmt.Sprintf("%s%08d", long, i)
+		o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprint("O", i), State: Delivered,
+			Params: map[string]string{"subject": v, "body": v, "passback_params": v}})
+	}
+	if _, b := o.Shared(); b > maxSharedBytes {
+		t.Fatalf("%d bytes of shared strings, bound %d", b, maxSharedBytes)
+	}
+	last := fmt.Sprintf("%s%08d", long, n)
+	if l := o.List(Filter{OutTradeNo: fmt.Sprint("O", n)}); len(l) != 1 || l[0].Params["subject"] != last || l[0].Params["passback_params"] != last {
+		t.Fatalf("the last record reads back %+v", l)
+	}
+}
+
+// A clear that leaves no record gives the shared strings a new table,
+// while readers decode records copied before it against the old one
+// (run with -race).
+func TestRecordsReadAcrossAClear(t *testing.T) {
+	o := NewOutbox()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= 2000; i++ {
+			o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprint("O", i), State: Delivered,
+				URL: fmt.Sprintf("http://127.0.0.1:%d/n", i), Params: map[string]string{"subject": fmt.Sprint("s", i)}})
+			if i%100 == 0 {
+				o.Clear("")
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			if s, _ := o.Shared(); s != 0 {
+				t.Fatalf("%d shared strings after the last clear", s)
+			}
+			return
+		default:
+		}
+		page, _ := o.Page(Filter{}, 0, 50, true)
+		for _, n := range page {
+			if want := "s" + n.OutTradeNo[1:]; n.Params["subject"] != want {
+				t.Fatalf("%s: subject %q, want %q", n.ID, n.Params["subject"], want)
+			}
+		}
+	}
 }

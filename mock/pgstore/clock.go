@@ -85,13 +85,15 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		return err
 	}
 	defer func() {
-		// The connection goes back to the pool: stop listening first (or drop it).
+		db.stopListening()
+		// The connection goes back to the pool: stop listening and let go
+		// of policiesLock first (or drop it).
 		if conn.Conn().IsClosed() {
 			return // lost: the pool drops it
 		}
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(c, "UNLISTEN *"); err != nil {
+		if _, err := conn.Exec(c, "UNLISTEN *; SELECT pg_advisory_unlock_all()"); err != nil {
 			conn.Conn().Close(c)
 		}
 	}()
@@ -102,6 +104,7 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		changed(forgetMissed)
 	}
 	db.listened.Store(true)
+	db.checkPolicies(ctx, conn.Conn())
 	for _, k := range kinds {
 		changed(k)
 	}
@@ -115,6 +118,7 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		}
 		if n.Channel == changedChannel {
 			if !db.heard(n.Payload) {
+				db.heardPolicies(ctx, conn.Conn(), n.Payload)
 				changed(n.Payload)
 			}
 			continue

@@ -14,3 +14,10 @@ var (
 // JournalByteTrims is how many trims summed every journal entry's size
 // since the last call.
 func JournalByteTrims() int64 { return journalByteTrims.Swap(0) }
+
+// InsertTrade is the statement that stores a new trade, for
+// BenchmarkTradeInsertCost.
+var InsertTrade = insertTrade
+
+// PolicyReads is how many scenario policies were read since the last call.
+func PolicyReads() int64 { return policyReads.Swap(0) }

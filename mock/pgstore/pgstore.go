@@ -33,6 +33,7 @@ const (
 	tradeTrimLock   = 7262862 // --keep-trades (keep.go)
 	packetTrimLock  = 7262863 // --keep-red-packets (keep.go)
 	journalTrimLock = 7262864 // the journal's bounds (journal.go)
+	policiesLock    = 7262865 // held shared while a replica believes no policy is stored (policies.go)
 )
 
 // schema is created on first use; a transaction-level advisory lock keeps
@@ -215,6 +216,8 @@ type DB struct {
 	mu      sync.Mutex
 	lastErr error
 	onErr   func(error)
+
+	policies policyBelief // whether scenario policies may be stored (policies.go)
 
 	trims  trims      // --keep-* on the database (keep.go)
 	income incomeRule // what a paid trade brings in (fund.go)

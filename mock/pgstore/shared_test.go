@@ -480,6 +480,176 @@ func TestReplicasJournalTakesAnyAppIDAndMethod(t *testing.T) {
 	}
 }
 
+// When the database fails, the journal's reads say so: the control API
+// answers 503 with its error body, the dashboard an error page (and its
+// overview the error in place of the counts), never an empty journal, as
+// if nothing had been recorded.
+func TestReplicasJournalReadsReportAFailingDatabase(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{})
+	m := rs[0]
+	m.Call("alipay.trade.query", `{"out_trade_no":"JF1"}`)
+	id := waitJournal(t, m, 1)[0].ID
+	// Break the journal's table under the running mock, then mend it.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_journal RENAME TO alipay_mock_journal_away`); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/journal", "/journal?failed=true", "/journal/" + strconv.Itoa(id), "/memory"} {
+		var e control.Error
+		m.ControlJSON(http.MethodGet, path, nil, http.StatusServiceUnavailable, &e)
+		if !strings.Contains(e.Error, "journal could not be read") || !strings.Contains(e.Error, "alipay_mock_journal") {
+			t.Errorf("GET /_mock%s: error %q, want the store's failure", path, e.Error)
+		}
+	}
+	for _, path := range []string{"/ui/journal", "/ui/journal/" + strconv.Itoa(id)} {
+		if page := string(m.Control(http.MethodGet, path, nil, http.StatusServiceUnavailable)); !strings.Contains(page, "journal could not be read") {
+			t.Errorf("GET /_mock%s: the page does not say the journal could not be read:\n%s", path, page)
+		}
+	}
+	if page := string(m.Control(http.MethodGet, "/ui", nil, http.StatusOK)); !strings.Contains(page, `id="journal-error"`) || strings.Contains(page, `id="journal-total"`) {
+		t.Errorf("the overview does not show the journal's failure in place of its counts")
+	}
+	// A clear the database failed says so (the entry is still listed below).
+	m.Control(http.MethodDelete, "/journal", nil, http.StatusServiceUnavailable)
+	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_journal_away RENAME TO alipay_mock_journal`); err != nil {
+		t.Fatal(err)
+	}
+	if list := journalOf(m, ""); len(list) != 1 || list[0].ID != id {
+		t.Fatalf("after the database mended, the journal lists %+v", list)
+	}
+}
+
+// A policy stored through one replica's gateway applies to a notification
+// another replica queues for a gateway request at once: no control-API
+// request (which catches up on what other replicas announced) comes
+// between. The replica storing it waits until every other replica heard.
+func TestReplicasApplyAPolicyStoredOnAnotherReplicaToItsGatewayRequests(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=quiet",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.create, biz: {out_trade_no: PG1}}\n    then: {notify: {suppress: true}, buyer: {pay_after_queries: 1}}\n", http.StatusCreated)
+	r, err := try(rs[0], "alipay.trade.create", `{"out_trade_no":"PG1","total_amount":"1.00","subject":"s","buyer_id":"2088102146225135"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("create: %v %v", r, err)
+	}
+	// The buyer pays on replica B's second query, and B queues the notification.
+	for i := 0; i < 2; i++ {
+		if q := rs[1].Call("alipay.trade.query", `{"out_trade_no":"PG1"}`); q["code"] != "10000" {
+			t.Fatalf("query: %v", q)
+		}
+	}
+	got := rs[1].WaitNotifications(notify.Filter{OutTradeNo: "PG1"}, 1)
+	if got[0].State != notify.Suppressed {
+		t.Fatalf("the policy stored on replica A did not hold on replica B's gateway request: %+v", got[0])
+	}
+}
+
+// While no scenario policy is stored, a notification costs no read of
+// the policies; once one is, they are read, and after a reset not again.
+func TestReplicasReadNoPolicyWhileNoneIsStored(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	precreate := func(out string) {
+		t.Helper()
+		r, err := try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = merchant.URL })
+		if err != nil || !ok(r) {
+			t.Fatalf("precreate %s: %v %v", out, r, err)
+		}
+	}
+	pgstore.PolicyReads()
+	for i, m := range []*mocktest.Mock{rs[0], rs[1], rs[1]} {
+		out := "NP" + strconv.Itoa(i)
+		precreate(out)
+		m.Control(http.MethodPost, "/trades/"+out+"/pay", nil, http.StatusOK)
+		m.WaitNotifications(notify.Filter{OutTradeNo: out}, 1)
+	}
+	if n := pgstore.PolicyReads(); n != 0 {
+		t.Fatalf("%d policy reads for 3 notifications with no policy stored", n)
+	}
+	rs[0].Control(http.MethodPost, "/scenarios?name=quiet",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: NPQ}}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
+	precreate("NPQ")
+	rs[1].Control(http.MethodPost, "/trades/NPQ/pay", nil, http.StatusOK)
+	if got := rs[1].WaitNotifications(notify.Filter{OutTradeNo: "NPQ"}, 1); got[0].State != notify.Suppressed {
+		t.Fatalf("the scenario's suppress did not hold: %+v", got[0])
+	}
+	if n := pgstore.PolicyReads(); n == 0 {
+		t.Fatal("no policy read while a policy is stored")
+	}
+	rs[0].Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	for i, m := range []*mocktest.Mock{rs[0], rs[1]} {
+		out := "NR" + strconv.Itoa(i)
+		precreate(out)
+		m.Control(http.MethodPost, "/trades/"+out+"/pay", nil, http.StatusOK)
+		m.WaitNotifications(notify.Filter{OutTradeNo: out}, 1)
+	}
+	if n := pgstore.PolicyReads(); n != 0 {
+		t.Fatalf("%d policy reads after a reset deleted every policy", n)
+	}
+}
+
+// A replica storing a policy goes on only once every replica that knew of
+// none let go of the lock it held for that belief: here a replica that
+// never hears (the test's own connection holding the lock shared) holds
+// the request up until it lets go.
+func TestReplicaStoringAPolicyWaitsForEveryReplicaToHear(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{})
+	ctx := context.Background()
+	deaf, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deaf.Close(ctx)
+	if _, err := deaf.Exec(ctx, `SELECT pg_advisory_lock_shared(7262865)`); err != nil {
+		t.Fatal(err)
+	}
+	rs[0].Control(http.MethodPost, "/scenarios?name=quiet",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: PW1}}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
+	answered := make(chan error, 1)
+	go func() {
+		_, err := try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"PW1","total_amount":"1.00","subject":"s"}`, nil)
+		answered <- err
+	}()
+	// The request waits for the lock (PostgreSQL lists it waiting) and has not answered.
+	deadline := time.Now().Add(mocktest.Timeout)
+	for {
+		var waiting int
+		if err := deaf.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7262865 AND NOT granted`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-answered:
+			t.Fatalf("the request that stored a policy answered (%v) while a replica that knew of none had not heard", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request that stored a policy never waited for the lock")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case err := <-answered:
+		t.Fatalf("the request answered (%v) while it waited for the lock", err)
+	default:
+	}
+	if _, err := deaf.Exec(ctx, `SELECT pg_advisory_unlock_shared(7262865)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The journal's count of bytes follows every write, trim and clear, on
 // every replica, so the bound on bytes reads the whole table only when it
 // is exceeded (summing every entry's size at each trim cost the database

@@ -75,7 +75,7 @@ func (d *Deps) Reset(app string) {
 	d.Fund.Reset(app)
 	d.Notifier.Outbox().Clear(app)
 	d.Notifier.ClearPolicies(app)
-	d.Journal.Clear(app)
+	_ = d.Journal.Clear(app) // the store reports failures (health)
 	d.Scenarios.Reset(app)
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)

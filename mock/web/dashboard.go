@@ -413,7 +413,10 @@ func (d *Dashboard) journal(c echo.Context) error {
 	}
 	f.Limit = pg.Limit
 	f.Apps = d.appIDs(f.AppID)
-	list, next := d.Journal.Page(journal.Filter{AppID: f.AppID, Method: f.Method, Failed: f.Failed, Before: int(pg.After), Limit: f.Limit})
+	list, next, err := d.Journal.Page(journal.Filter{AppID: f.AppID, Method: f.Method, Failed: f.Failed, Before: int(pg.After), Limit: f.Limit})
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the shared store failed: not an empty journal
+	}
 	rows := make([]journalRow, 0, len(list))
 	for _, e := range list {
 		rows = append(rows, newJournalRow(e))
@@ -427,7 +430,10 @@ func (d *Dashboard) journalEntry(c echo.Context) error {
 	if err != nil {
 		return d.fail(c, http.StatusNotFound, "no journal entry "+c.Param("id"))
 	}
-	e, ok := d.Journal.Get(id)
+	e, ok, err := d.Journal.Get(id)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error())
+	}
 	if !ok {
 		o := d.Journal.Options()
 		return d.fail(c, http.StatusNotFound, "no journal entry "+c.Param("id")+" (the journal keeps the last "+strconv.Itoa(o.MaxEntries)+

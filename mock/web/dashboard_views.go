@@ -164,6 +164,7 @@ type overviewView struct {
 	NoteTotal      int
 	Journal        int
 	JournalFailed  int
+	JournalError   string // the shared journal's store failed: its counts are unknown
 	KeyPEM         string
 	KeyFingerprint string
 	Apps           []appRow
@@ -194,8 +195,14 @@ func (d *Dashboard) overviewView() overviewView {
 		v.NoteTotal += n
 		v.Notes = append(v.Notes, countRow{Key: s, N: n, Class: statusClass(s), Href: withQuery(ui("notifications"), "state", s)})
 	}
-	v.Journal = d.Journal.Stats().Entries
-	v.JournalFailed = d.Journal.Count(journal.Filter{Failed: true})
+	st, err := d.Journal.Stats()
+	if err == nil {
+		v.Journal = st.Entries
+		v.JournalFailed, err = d.Journal.Count(journal.Filter{Failed: true})
+	}
+	if err != nil {
+		v.JournalError = err.Error()
+	}
 	for _, a := range d.Apps.All() {
 		mode := "public key"
 		if a.CertSN != "" {
