@@ -124,9 +124,17 @@ func TestISVActsForTheMerchantWithAppAuthToken(t *testing.T) {
 	if err != nil || fresh.AppAuthToken == tok.AppAuthToken || fresh.AuthAppID != code.AuthAppID {
 		t.Fatalf("refresh: %+v %v", fresh, err)
 	}
-	clk.Advance(166 * 24 * time.Hour)
+	// The old token works ten minutes more (RefreshGrace); its refresh
+	// token is spent.
+	if _, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(tok.AppAuthToken)); err != nil {
+		t.Fatalf("old token within its grace: %v", err)
+	}
+	_, err = isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken)
+	wantAPIError(t, err, "40004", "REFRESH_TOKEN_NOT_VALID")
+	clk.Advance(10 * time.Minute)
 	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(tok.AppAuthToken))
-	wantAPIError(t, err, "20001", "aop.app-auth-token-time-out")
+	wantAPIError(t, err, "20001", "aop.invalid-app-auth-token")
+	clk.Advance(166 * 24 * time.Hour)
 	if _, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "ISV1"}, client.WithAppAuthToken(fresh.AppAuthToken)); err != nil {
 		t.Fatalf("refreshed token: %v", err)
 	}

@@ -87,8 +87,9 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	s.Auth.Restore(codes, tokens)
+	// Persist first: what Restore drops is deleted from the file too.
 	s.Auth.Persist(db)
+	s.Auth.Restore(codes, tokens)
 
 	ucodes, utokens, err := db.UserAuth()
 	if err != nil {

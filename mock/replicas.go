@@ -82,13 +82,15 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// Apps, app authorisations and royalty relations: all in memory, each
 	// change written and announced; read again when another replica's is.
+	// The authorisations' store is set first: what Restore drops past its
+	// bounds is deleted from the database too.
+	s.Auth.Persist(db)
 	for _, k := range []string{pgstore.KindApps, pgstore.KindAppAuth, pgstore.KindRoyalty} {
 		if err := s.reload(db, k); err != nil {
 			return err
 		}
 	}
 	s.Apps.Persist(db)
-	s.Auth.Persist(db)
 	s.Royalty.Persist(db)
 
 	// Scenarios: the --scenario files join those in the database; the

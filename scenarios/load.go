@@ -17,6 +17,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
@@ -337,6 +338,15 @@ func check(f *File, methods Catalogue) Problems {
 				if m != TransferMethod {
 					bad(r, at("then.transfer"), "%s: then.transfer needs method %s, not %s", name, TransferMethod, m)
 				}
+			}
+		}
+		if b := t.Buyer; b != nil {
+			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
+			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
+				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
+			}
+			if err := (fixtures.Buyer{LogonID: who.LogonID}).Check(); err != nil {
+				bad(r, at("then.buyer.buyer_logon_id", "then.buyer"), "%s: then.buyer.%v", name, err)
 			}
 		}
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {

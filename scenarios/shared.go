@@ -22,8 +22,11 @@ type sharing struct {
 	methods  Catalogue
 	stateful atomic.Bool // a rule counts or has states: Match goes through the store
 
-	mu     sync.Mutex
-	parsed map[[32]byte]*File // by path and text: files are parsed once
+	mu sync.Mutex
+	// parsed holds the files the state last loaded used, by path and
+	// text, so each is parsed once; each load keeps only what it used
+	// (every distinct upload stayed for the process's life).
+	parsed map[[32]byte]*File
 }
 
 // state is what the store holds: each scope's files in order, as the text
@@ -112,6 +115,7 @@ func (e *Engine) change(f func()) {
 		before, _ := json.Marshal(e.dumpLocked())
 		f()
 		ran = true
+		e.retainLocked(sh)
 		after, _ := json.Marshal(e.dumpLocked())
 		sh.stateful.Store(e.statefulLocked())
 		return after, !bytes.Equal(before, after)
@@ -185,9 +189,10 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 		}
 	}
 	scopes := map[string][]*loaded{}
+	used := map[[32]byte]*File{}
 	for _, sc := range st.Scopes {
 		for _, fs := range sc.Files {
-			f := sh.parse(fs.Path, fs.Src)
+			f := sh.parse(fs.Path, fs.Src, used)
 			if f == nil {
 				continue
 			}
@@ -206,23 +211,66 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 		}
 	}
 	e.scopes = scopes
+	sh.mu.Lock()
+	sh.parsed = used
+	sh.mu.Unlock()
 	sh.stateful.Store(e.statefulLocked())
 }
 
-// parse reads a stored file once; nil if it no longer parses.
-func (sh *sharing) parse(path string, src []byte) *File {
-	k := sha256.Sum256(append([]byte(path+"\x00"), src...))
+// retainLocked keeps in the cache just the files the scopes in force use
+// (an upload's too, so it is not parsed again), after a change: a cleared
+// or replaced file's text goes.
+func (e *Engine) retainLocked(sh *sharing) {
+	used := map[[32]byte]*File{}
+	for _, ls := range e.scopes {
+		for _, l := range ls {
+			if l.file.src != nil {
+				used[fileKey(l.file.Path, l.file.src)] = l.file
+			}
+		}
+	}
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if f, ok := sh.parsed[k]; ok {
+	sh.parsed = used
+	sh.mu.Unlock()
+}
+
+func fileKey(path string, src []byte) [32]byte {
+	return sha256.Sum256(append([]byte(path+"\x00"), src...))
+}
+
+// parse reads a stored file once, noting it in used; nil if it no longer
+// parses.
+func (sh *sharing) parse(path string, src []byte, used map[[32]byte]*File) *File {
+	k := fileKey(path, src)
+	if f, ok := used[k]; ok {
 		return f
 	}
-	f, err := Parse(path, src, sh.methods)
-	if err != nil {
-		f = nil
+	sh.mu.Lock()
+	f, ok := sh.parsed[k]
+	sh.mu.Unlock()
+	if !ok {
+		var err error
+		if f, err = Parse(path, src, sh.methods); err != nil {
+			f = nil
+		}
 	}
-	sh.parsed[k] = f
+	used[k] = f
 	return f
+}
+
+// ParsedFiles is how many parsed scenario files a replica (--store) keeps
+// for the state it loaded last; 0 without a store. For tests: the cache
+// must not outlive what it serves.
+func (e *Engine) ParsedFiles() int {
+	e.mu.Lock()
+	sh := e.shared
+	e.mu.Unlock()
+	if sh == nil {
+		return 0
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return len(sh.parsed)
 }
 
 // statefulLocked reports whether a rule in force counts calls (nth,

@@ -22,6 +22,18 @@ const (
 	CodeLifetime    = 24 * time.Hour
 	TokenLifetime   = 365 * 24 * time.Hour
 	RefreshLifetime = 372 * 24 * time.Hour
+	// RefreshGrace is how long a refreshed app_auth_token keeps working:
+	// "刷新令牌后，我们会保证老的app_auth_token从刷新开始10分钟内可继续使用"
+	// (the field description of app_refresh_token in Alipay's SDKs, e.g.
+	// AlipayOpenAuthTokenAppResponse).
+	RefreshGrace = 10 * time.Minute
+)
+
+// Bounds on what the book keeps, as mock/userauth's: on a frozen clock
+// nothing expires, so the oldest go first.
+const (
+	MaxCodes  = 4096
+	MaxTokens = 16384
 )
 
 // Merchant is the authorising side: its app (auth_app_id), its account
@@ -50,9 +62,28 @@ type Token struct {
 	Created        time.Time `json:"created"`
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
-	// Refreshed is set once the refresh token was used; it stays usable
-	// until RefreshExpires, as production says.
-	Refreshed bool `json:"refreshed,omitempty"`
+	// Refreshed is set once the refresh token was used: it is spent
+	// (REFRESH_TOKEN_NOT_VALID; single use is inferred), and the
+	// app_auth_token works for RefreshGrace after RefreshedAt.
+	Refreshed   bool       `json:"refreshed,omitempty"`
+	RefreshedAt *time.Time `json:"refreshed_at,omitempty"`
+}
+
+// graceEnds is when a refreshed token stops working.
+func (t *Token) graceEnds() time.Time {
+	if t.RefreshedAt == nil { // stored before refreshed_at was
+		return time.Time{}
+	}
+	return t.RefreshedAt.Add(RefreshGrace)
+}
+
+// dead reports whether nothing can use t any more at now: its refresh
+// token is spent and its grace over, or both its terms ended.
+func (t *Token) dead(now time.Time) bool {
+	if t.Refreshed {
+		return !now.Before(t.graceEnds())
+	}
+	return !now.Before(t.Expires) && !now.Before(t.RefreshExpires)
 }
 
 // Errors of alipay.open.auth.token.app (40004, sub_codes without a prefix;
@@ -63,6 +94,7 @@ var (
 	ErrCodeNotValid      = apierr.Business("AUTH_CODE_NOT_VALID", "授权码无效")
 	ErrAppIDInconsistent = apierr.Business("APP_ID_NOT_CONSISTENT", "授权码或刷新令牌与当前应用不一致")
 	ErrRefreshNotExist   = apierr.Business("REFRESH_TOKEN_NOT_EXIST", "刷新令牌不存在")
+	ErrRefreshNotValid   = apierr.Business("REFRESH_TOKEN_NOT_VALID", "刷新令牌无效")
 	ErrRefreshTimeOut    = apierr.Business("REFRESH_TOKEN_TIME_OUT", "刷新令牌已过期")
 
 	ErrInvalidToken = apierr.New(apierr.CodeTokenInvalid, "aop.invalid-app-auth-token", "无效的应用授权令牌")
@@ -70,10 +102,13 @@ var (
 )
 
 // Store is where the book writes codes and tokens through when
-// persistence is on.
+// persistence is on. Storing a token marked Refreshed whose stored copy
+// already is answers ErrRefreshNotValid when the store is shared.
 type Store interface {
 	PutCode(Code) error
 	PutToken(Token) error
+	// DeleteAppAuth deletes codes and tokens by code and app_auth_token.
+	DeleteAppAuth(keys []string) error
 }
 
 // Book holds codes and tokens. Safe for concurrent use.
@@ -81,15 +116,16 @@ type Book struct {
 	mu     sync.Mutex
 	clock  clock.Clock
 	ids    *fixtures.Generator
-	codes  map[string]*Code
-	tokens map[string]*Token // by app_auth_token
+	codes  keep[*Code]
+	tokens keep[*Token]      // by app_auth_token
 	byRef  map[string]*Token // by refresh token
 	store  Store
 }
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: map[string]*Code{}, tokens: map[string]*Token{}, byRef: map[string]*Token{}}
+	return &Book{clock: c, ids: ids, codes: newKeep[*Code](MaxCodes), tokens: newKeep[*Token](MaxTokens),
+		byRef: map[string]*Token{}}
 }
 
 // token is production's shape: the month, "BB", 32 hex characters.
@@ -111,8 +147,29 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}
-	b.codes[c.Code] = c
+	// Codes are made in order of their deadline: the expired ones, used
+	// or not, are the oldest, and go with the code past the bound.
+	gone := b.codes.trim(func(o *Code) bool { return !now.Before(o.Expires) })
+	gone = append(gone, b.codes.put(c.Code, c)...)
+	b.drop(gone, nil)
 	return *c, nil
+}
+
+// drop deletes evicted codes and tokens from the store; the lock is held.
+func (b *Book) drop(codes []*Code, tokens []*Token) {
+	var keys []string
+	for _, c := range codes {
+		keys = append(keys, c.Code)
+	}
+	for _, t := range tokens {
+		if b.byRef[t.RefreshToken] == t {
+			delete(b.byRef, t.RefreshToken)
+		}
+		keys = append(keys, t.AppAuthToken)
+	}
+	if b.store != nil && len(keys) > 0 {
+		_ = b.store.DeleteAppAuth(keys) // a failed delete is the store's to report
+	}
 }
 
 func (b *Book) putCode(c *Code) error {
@@ -157,12 +214,17 @@ func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time)
 	if err := b.putToken(t); err != nil {
 		return Token{}, err
 	}
-	b.tokens[t.AppAuthToken], b.byRef[t.RefreshToken] = t, t
+	gone := b.tokens.trim(func(o *Token) bool { return o.dead(now) })
+	gone = append(gone, b.tokens.put(t.AppAuthToken, t)...)
+	b.byRef[t.RefreshToken] = t
+	b.drop(nil, gone)
 	return *t, nil
 }
 
 // Refresh issues a new token from a refresh token (grant_type
-// refresh_token). The old tokens keep working until they expire.
+// refresh_token). The refresh token is spent (REFRESH_TOKEN_NOT_VALID
+// after; production's docs do not say, the sub_code's name does), and the
+// old app_auth_token works for RefreshGrace more.
 func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -173,11 +235,14 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		return Token{}, ErrRefreshNotExist
 	case old.ISVAppID != isvAppID:
 		return Token{}, ErrAppIDInconsistent
+	case old.Refreshed:
+		return Token{}, ErrRefreshNotValid
 	case !now.Before(old.RefreshExpires):
 		return Token{}, ErrRefreshTimeOut
 	}
-	old.Refreshed = true
+	old.Refreshed, old.RefreshedAt = true, &now
 	if err := b.putToken(old); err != nil {
+		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
 	return b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
@@ -189,27 +254,46 @@ func (b *Book) Resolve(isvAppID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t := b.tokenLocked(token, false)
+	now := b.clock.Now()
 	switch {
 	case t == nil || t.ISVAppID != isvAppID:
 		return Token{}, ErrInvalidToken
-	case !b.clock.Now().Before(t.Expires):
+	case t.Refreshed && !now.Before(t.graceEnds()):
+		return Token{}, ErrInvalidToken
+	case !now.Before(t.Expires):
 		return Token{}, ErrTokenTimeOut
 	}
 	return *t, nil
 }
 
-// Tokens lists the tokens issued to an app (all apps when empty), oldest first.
-func (b *Book) Tokens(isvAppID string) []Token {
+// Tokens lists the tokens kept for an app (all apps when empty), oldest
+// first: at most limit after position after (0: from the start), and the
+// position to ask the next page after (0: none).
+func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, next uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := []Token{}
-	for _, t := range b.tokens {
-		if isvAppID == "" || t.ISVAppID == isvAppID {
-			out = append(out, *t)
+	out = []Token{}
+	var last uint64
+	b.tokens.each(after, func(seq uint64, t *Token) bool {
+		if isvAppID != "" && t.ISVAppID != isvAppID {
+			return true
 		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
-	return out
+		if len(out) == limit {
+			next = last
+			return false
+		}
+		last = seq
+		out = append(out, *t)
+		return true
+	})
+	return out, next
+}
+
+// Len is how many codes and tokens the book keeps.
+func (b *Book) Len() (codes, tokens int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.codes.m), len(b.tokens.m)
 }
 
 // Persist makes the book write through s from now on.
@@ -219,16 +303,44 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored codes and tokens back.
+// Restore makes the stored codes and tokens the book's, oldest first,
+// within the book's bounds: what does not fit, and what nothing can use
+// any more, is deleted from the store too. A replica calls it again with
+// everything stored whenever another one changed something; what it knew
+// keeps its place in the list.
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	now := b.clock.Now()
+	sort.SliceStable(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
+	sort.SliceStable(tokens, func(i, j int) bool { return tokens[i].Created.Before(tokens[j].Created) })
+	var goneCodes []*Code
+	nc := newKeep[*Code](MaxCodes)
+	nc.next = b.codes.next
 	for i := range codes {
-		c := codes[i]
-		b.codes[c.Code] = &c
+		c := &codes[i]
+		if !now.Before(c.Expires) {
+			goneCodes = append(goneCodes, c)
+			continue
+		}
+		nc.add(c.Code, c, b.codes.seqOf(c.Code))
 	}
+	goneCodes = append(goneCodes, nc.settle()...)
+	var goneTokens []*Token
+	nt := newKeep[*Token](MaxTokens)
+	nt.next = b.tokens.next
 	for i := range tokens {
-		t := tokens[i]
-		b.tokens[t.AppAuthToken], b.byRef[t.RefreshToken] = &t, &t
+		t := &tokens[i]
+		if t.dead(now) {
+			goneTokens = append(goneTokens, t)
+			continue
+		}
+		nt.add(t.AppAuthToken, t, b.tokens.seqOf(t.AppAuthToken))
 	}
+	goneTokens = append(goneTokens, nt.settle()...)
+	b.codes, b.tokens, b.byRef = nc, nt, map[string]*Token{}
+	for _, e := range nt.m {
+		b.byRef[e.v.RefreshToken] = e.v
+	}
+	b.drop(goneCodes, goneTokens)
 }

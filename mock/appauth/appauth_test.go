@@ -85,25 +85,64 @@ func TestTokensActForTheMerchantUntilTheyExpire(t *testing.T) {
 	if err != nil || fresh.AppAuthToken == tok.AppAuthToken {
 		t.Fatalf("refresh: %+v %v", fresh, err)
 	}
-	// The old token lives out its term; the new one is good for another year.
-	c.Advance(time.Hour)
+	// The old token works for ten minutes more; the new one for another year.
+	if _, err := b.Resolve(isv, tok.AppAuthToken); err != nil {
+		t.Fatalf("old token within its grace: %v", err)
+	}
+	c.Advance(RefreshGrace)
 	_, err = b.Resolve(isv, tok.AppAuthToken)
-	isErr(t, err, ErrTokenTimeOut)
+	isErr(t, err, ErrInvalidToken)
 	if _, err := b.Resolve(isv, fresh.AppAuthToken); err != nil {
 		t.Fatal(err)
 	}
-	// The used refresh token works until its own term ends.
-	if _, err := b.Refresh(isv, tok.RefreshToken); err != nil {
-		t.Fatalf("refresh token used once more: %v", err)
-	}
-	c.Advance(RefreshLifetime)
+	// A refresh token is spent once used.
 	_, err = b.Refresh(isv, tok.RefreshToken)
-	isErr(t, err, ErrRefreshTimeOut)
+	isErr(t, err, ErrRefreshNotValid)
 	_, err = b.Refresh(other, fresh.RefreshToken)
 	isErr(t, err, ErrAppIDInconsistent)
 	_, err = b.Refresh(isv, "nope")
 	isErr(t, err, ErrRefreshNotExist)
-	if n := len(b.Tokens(isv)); n != 3 {
-		t.Errorf("%d tokens issued, want 3", n)
+	c.Advance(RefreshLifetime)
+	_, err = b.Refresh(isv, fresh.RefreshToken)
+	isErr(t, err, ErrRefreshTimeOut)
+	if got, _ := b.Tokens(isv, 0, 10); len(got) != 2 {
+		t.Errorf("%d tokens kept, want 2", len(got))
+	}
+}
+
+// On a frozen clock nothing expires: the oldest go past the bounds.
+func TestBookIsBoundedOnAFrozenClock(t *testing.T) {
+	b, _, m := setup()
+	code, _ := b.Authorise(isv, m)
+	tok, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := tok
+	for i := 0; i < MaxTokens; i++ {
+		if tok, err = b.Refresh(isv, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < MaxCodes; i++ {
+		if _, err := b.Authorise(isv, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if codes, tokens := b.Len(); codes != MaxCodes || tokens != MaxTokens {
+		t.Fatalf("kept %d codes, %d tokens; want %d, %d", codes, tokens, MaxCodes, MaxTokens)
+	}
+	_, err = b.Resolve(isv, first.AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	_, err = b.Refresh(isv, first.RefreshToken)
+	isErr(t, err, ErrRefreshNotExist)
+	_, err = b.Exchange(isv, code.Code)
+	isErr(t, err, ErrCodeNotExist)
+	if _, err := b.Resolve(isv, tok.AppAuthToken); err != nil {
+		t.Fatal(err)
+	}
+	page, next := b.Tokens(isv, 0, 1000)
+	if len(page) != 1000 || next == 0 {
+		t.Fatalf("first page: %d, next %d", len(page), next)
 	}
 }

@@ -11,12 +11,12 @@ type Reader interface {
 
 // codeLocked finds a code in memory, else in a shared store; the lock is held.
 func (b *Book) codeLocked(code string) *Code {
-	if c := b.codes[code]; c != nil {
+	if c, ok := b.codes.get(code); ok {
 		return c
 	}
 	if r, ok := b.store.(Reader); ok && code != "" {
 		if c, found, err := r.Code(code); err == nil && found {
-			b.codes[c.Code] = &c
+			b.drop(b.codes.put(c.Code, &c), nil)
 			return &c
 		}
 	}
@@ -26,11 +26,11 @@ func (b *Book) codeLocked(code string) *Code {
 // tokenLocked finds a token by app_auth_token, or by refresh token when
 // byRefresh, in memory, else in a shared store; the lock is held.
 func (b *Book) tokenLocked(s string, byRefresh bool) *Token {
-	m := b.tokens
 	if byRefresh {
-		m = b.byRef
-	}
-	if t := m[s]; t != nil {
+		if t := b.byRef[s]; t != nil {
+			return t
+		}
+	} else if t, ok := b.tokens.get(s); ok {
 		return t
 	}
 	r, ok := b.store.(Reader)
@@ -45,6 +45,8 @@ func (b *Book) tokenLocked(s string, byRefresh bool) *Token {
 	if err != nil || !found {
 		return nil
 	}
-	b.tokens[t.AppAuthToken], b.byRef[t.RefreshToken] = &t, &t
+	gone := b.tokens.put(t.AppAuthToken, &t)
+	b.byRef[t.RefreshToken] = &t
+	b.drop(nil, gone)
 	return &t
 }

@@ -24,6 +24,9 @@ func (a *API) authorise(c echo.Context) error {
 		MerchantAppID string `json:"merchant_app_id"`
 		RedirectURI   string `json:"redirect_uri"`
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`))
 	}
@@ -70,6 +73,9 @@ func (a *API) grantUser(c echo.Context) error {
 		RedirectURI string `json:"redirect_uri"`
 		State       string `json:"state"`
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`))
 	}
@@ -101,6 +107,14 @@ func (a *API) grantUser(c echo.Context) error {
 
 var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 
+// listTokens lists the app_auth_tokens kept, oldest first, one page at a
+// time (limit, cursor; the next page's cursor in X-Next-Cursor and Link).
 func (a *API) listTokens(c echo.Context) error {
-	return c.JSON(http.StatusOK, a.Auth.Tokens(c.QueryParam("app_id")))
+	pg, err := readPage(c, "app-auth-tokens")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	ts, next := a.Auth.Tokens(c.QueryParam("app_id"), pg.After, pg.Limit)
+	nextPage(c, "app-auth-tokens", next)
+	return c.JSON(http.StatusOK, ts)
 }

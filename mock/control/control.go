@@ -104,8 +104,14 @@ func (a *API) appPay(c echo.Context) error {
 		Action      string `json:"action"`
 		fixtures.Buyer
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil || in.OrderString == "" {
 		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
+	}
+	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
+		return fail(c, http.StatusBadRequest, err)
 	}
 	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil {
@@ -113,7 +119,7 @@ func (a *API) appPay(c echo.Context) error {
 	}
 	var bp *fixtures.Buyer
 	if in.UserID != "" || in.LogonID != "" {
-		bp = &in.Buyer
+		bp = &fixtures.Buyer{UserID: in.UserID, LogonID: in.LogonID} // the two fields a body names
 	}
 	if o := opened.Coupon; o != nil {
 		switch in.Action {
@@ -366,6 +372,9 @@ func (a *API) act(c echo.Context) error {
 	}
 	var buyer fixtures.Buyer
 	if c.Request().ContentLength != 0 {
+		if err := jsonBody(c.Request()); err != nil {
+			return fail(c, http.StatusUnsupportedMediaType, err)
+		}
 		if err := c.Bind(&buyer); err != nil {
 			return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"buyer_id\":...,\"buyer_logon_id\":...}"))
 		}

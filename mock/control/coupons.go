@@ -42,13 +42,16 @@ func (a *API) couponAct(c echo.Context) error {
 	case "pay":
 		var payer fixtures.Buyer
 		if c.Request().ContentLength != 0 {
+			if err := jsonBody(c.Request()); err != nil {
+				return fail(c, http.StatusUnsupportedMediaType, err)
+			}
 			if err := c.Bind(&payer); err != nil {
 				return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"buyer_id":...,"buyer_logon_id":...}`))
 			}
 		}
 		var pp *fixtures.Buyer
 		if payer.UserID != "" || payer.LogonID != "" {
-			pp = &payer
+			pp = &fixtures.Buyer{UserID: payer.UserID, LogonID: payer.LogonID} // the two fields a body names
 		}
 		o, err := a.Coupons.SenderPay(app, ref, pp)
 		return a.couponAnswer(c, o, err)
@@ -80,6 +83,9 @@ func (a *API) listFaults(c echo.Context) error { return c.JSON(http.StatusOK, a.
 // {"method":"alipay.fund.coupon.order.disburse","code":"20000","execute":true,"times":1}.
 func (a *API) addFault(c echo.Context) error {
 	var f gateway.Answer
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&f); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"method":...,"code":"20000","execute":true}`))
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/paging"
 )
@@ -59,7 +60,11 @@ type Memory struct {
 		SharedStrings int   `json:"shared_strings"`
 		SharedBytes   int64 `json:"shared_bytes"`
 	} `json:"notifications"`
-	PendingJobs int `json:"pending_jobs"`
+	// AppAuthCodes and AppAuthTokens: third-party app authorisations
+	// (appauth.MaxCodes, appauth.MaxTokens).
+	AppAuthCodes  Kept `json:"app_auth_codes"`
+	AppAuthTokens Kept `json:"app_auth_tokens"`
+	PendingJobs   int  `json:"pending_jobs"`
 	// WaitingBuyers: scenario buyers waiting for queries before they pay
 	// (pay_after_queries), at most one per trade kept; with --store they
 	// are in the database and this is 0.
@@ -97,6 +102,9 @@ func (a *API) memory(c echo.Context) error {
 	m.Notifications.Pending = counts[notify.Pending]
 	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
 	m.Notifications.SharedStrings, m.Notifications.SharedBytes = ob.Shared()
+	codes, tokens := a.Auth.Len()
+	m.AppAuthCodes = Kept{Count: codes, Keep: appauth.MaxCodes}
+	m.AppAuthTokens = Kept{Count: tokens, Keep: appauth.MaxTokens}
 	m.PendingJobs = a.Sched.Pending()
 	if a.WaitingBuyers != nil {
 		m.WaitingBuyers = a.WaitingBuyers()

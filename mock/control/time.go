@@ -50,6 +50,9 @@ func (a *API) setClock(c echo.Context) error {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
+	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`))
 	}
@@ -97,6 +100,9 @@ func (a *API) advance(c echo.Context) error {
 	var in struct {
 		By string `json:"by"`
 		To string `json:"to"`
+	}
+	if err := jsonBody(c.Request()); err != nil {
+		return fail(c, http.StatusUnsupportedMediaType, err)
 	}
 	if err := c.Bind(&in); err != nil {
 		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))

@@ -677,18 +677,18 @@ func (b *Book) byToken(token string) (*Order, error) {
 // Alipay app; payer may be nil. It is for the owner's control API: the
 // cashier page pays through SenderPayOnPage.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
-	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer))
+	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer), checkPayer(payer))
 }
 
 // SenderPayOnPage is SenderPay for the sender on the cashier page, who
 // knows only its token.
 func (b *Book) SenderPayOnPage(token string, payer *fixtures.Buyer) (Order, error) {
-	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer))
+	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer), checkPayer(payer))
 }
 
 // SenderCloseOnPage is SenderClose on the cashier page.
 func (b *Book) SenderCloseOnPage(token string) (Order, error) {
-	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, senderCloses)
+	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, senderCloses, nil)
 }
 
 // OnPage returns the red packet behind a cashier token, settled.
@@ -720,7 +720,7 @@ func (b *Book) senderPays(payer *fixtures.Buyer) func(*Order, time.Time) change 
 
 // SenderClose is the sender giving up on paying: the order closes.
 func (b *Book) SenderClose(app, ref string) (Order, error) {
-	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, senderCloses)
+	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, senderCloses, nil)
 }
 
 func senderCloses(o *Order, now time.Time) change {
@@ -729,9 +729,18 @@ func senderCloses(o *Order, now time.Time) change {
 	return o.event(now, EventClosed, o.Operations[0].OperationID, "sender gave up")
 }
 
+// checkPayer is why a named payer cannot pay (fixtures.Buyer.Check).
+func checkPayer(payer *fixtures.Buyer) error {
+	if payer == nil {
+		return nil
+	}
+	return payer.Check()
+}
+
 // sender applies what the simulated sender does to an order still
-// waiting for payment.
-func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, time.Time) change) (Order, error) {
+// waiting for payment; refused (a bad payer) answers it once the order is
+// found.
+func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, time.Time) change, refused error) (Order, error) {
 	var out Order
 	err := b.commitOn(keys, func(now time.Time) ([]change, error) {
 		o, err := find()
@@ -739,6 +748,10 @@ func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, 
 			return nil, err
 		}
 		ch := b.settle(o, now)
+		if refused != nil {
+			out = o.clone()
+			return ch, refused
+		}
 		if o.Status != OrderInit {
 			out = o.clone()
 			return ch, ErrOrderStatus

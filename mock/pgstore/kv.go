@@ -134,10 +134,39 @@ func (db *DB) PutCode(c appauth.Code) error {
 	return err
 }
 
-// PutToken stores an app_auth_token (appauth.Store).
+// PutToken stores an app_auth_token (appauth.Store). Spending a refresh
+// token another replica spent first answers appauth.ErrRefreshNotValid.
 func (db *DB) PutToken(t appauth.Token) error {
-	_, err := db.put(KindAppAuth, "token/"+t.AppAuthToken, t, "")
+	cond := ""
+	if t.Refreshed {
+		cond = "NOT coalesce((alipay_mock_kv.data->>'refreshed')::boolean, false)"
+	}
+	done, err := db.put(KindAppAuth, "token/"+t.AppAuthToken, t, cond)
+	if err == nil && !done && t.Refreshed {
+		return appauth.ErrRefreshNotValid
+	}
 	return err
+}
+
+// DeleteAppAuth deletes codes and tokens by code or app_auth_token
+// (appauth.Store), and tells every replica.
+func (db *DB) DeleteAppAuth(keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	ks := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		ks = append(ks, "code/"+k, "token/"+k)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = ANY($2)`, KindAppAuth, ks)
+		if err == nil && tag.RowsAffected() > 0 {
+			_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindAppAuth)
+		}
+		return err
+	}))
 }
 
 // AppAuth reads every stored code and token.

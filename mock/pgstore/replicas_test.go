@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -346,7 +347,7 @@ func waitCalls(t *testing.T, m *mocktest.Merchant, n int) {
 }
 
 func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs, url := replicasAt(t, 3, mock.Options{})
 	// An app registered on one replica is known to the others.
 	pem := string(keys.PublicPEM(&keys.DevAppPrivateKey().PublicKey))
 	const app = "2021000000000042"
@@ -385,13 +386,14 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 	got := roundRobin(t, rs, 12, "alipay.open.auth.token.app", func(int) string {
 		return `{"grant_type":"authorization_code","code":"` + code.Code + `"}`
 	})
-	var token string
+	var token, refresh string
 	for _, m := range got {
 		if ok(m) {
 			if token != "" {
 				t.Fatalf("one app_auth_code exchanged twice: %v", got)
 			}
 			token, _ = m["app_auth_token"].(string)
+			refresh, _ = m["app_refresh_token"].(string)
 		} else if m["sub_code"] != "AUTH_CODE_NOT_VALID" {
 			t.Fatalf("a losing exchange: %v", m)
 		}
@@ -404,6 +406,52 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 		if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
 			t.Fatalf("the token on a replica: %v %v", q, err)
 		}
+	}
+	// Its refresh token, too, is spent once, whichever replicas race.
+	got = roundRobin(t, rs, 12, "alipay.open.auth.token.app", func(int) string {
+		return `{"grant_type":"refresh_token","refresh_token":"` + refresh + `"}`
+	})
+	if n := count(got, ok); n != 1 {
+		t.Fatalf("one app_refresh_token used %d times: %v", n, got)
+	}
+	for _, m := range got {
+		if !ok(m) && m["sub_code"] != "REFRESH_TOKEN_NOT_VALID" {
+			t.Fatalf("a losing refresh: %v", m)
+		} else if ok(m) {
+			refresh, _ = m["app_refresh_token"].(string)
+		}
+	}
+	// Ten minutes on, the first token is past its grace: the next refresh
+	// drops it from every replica and from the database.
+	rs[0].Advance("10m")
+	rs[1].Control(http.MethodGet, "/clock", nil, http.StatusOK) // a control call waits for the clock's announcement
+	if m := rs[1].Call("alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"`+refresh+`"}`); !ok(m) {
+		t.Fatalf("refresh: %v", m)
+	}
+	for i, r := range rs {
+		var list []map[string]any
+		r.ControlJSON(http.MethodGet, "/app-auth-tokens", nil, http.StatusOK, &list)
+		if len(list) != 2 {
+			t.Errorf("replica %d lists %d tokens, want 2 (the refreshed one in its grace, the new one): %v", i, len(list), list)
+		}
+		for _, x := range list {
+			if x["app_auth_token"] == token {
+				t.Errorf("replica %d keeps the token past its grace", i)
+			}
+		}
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("the database keeps %d tokens, want 2", n)
 	}
 }
 
@@ -475,6 +523,57 @@ func TestReplicasShareScenarios(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+}
+
+// Each replica parses a shared scenario once, and keeps the parse only
+// while the state in force uses it: every distinct upload stayed in every
+// replica's memory for life (~2 MB per 0.9 MB upload), even once deleted.
+func TestReplicasForgetScenarioTextsNoLongerUsed(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	deadline := time.Now().Add(10 * time.Second)
+	waitFor := func(what string, n int) {
+		t.Helper()
+		for _, r := range rs {
+			for len(r.Srv.Scenarios.List()[""]) != n { // the magic amounts and the uploads
+				if time.Now().After(deadline) {
+					t.Fatalf("a replica did not take up %s", what)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	for i := range 6 {
+		rs[i%2].Control(http.MethodPost, fmt.Sprintf("/scenarios?name=s%d", i),
+			fmt.Sprintf("rules:\n  - when: {method: alipay.trade.query, biz: {out_trade_no: Q%d}}\n    then: {delay: 1s}\n", i), http.StatusCreated)
+	}
+	waitFor("the uploads", 7)
+	for i, r := range rs {
+		if n := r.Srv.Scenarios.ParsedFiles(); n > 6 {
+			t.Errorf("replica %d keeps %d parsed files for 6 uploads", i, n)
+		}
+	}
+	parsed := func(want int) {
+		t.Helper()
+		for i, r := range rs {
+			for r.Srv.Scenarios.ParsedFiles() > want {
+				if time.Now().After(deadline) {
+					t.Fatalf("replica %d keeps %d parsed files, want at most %d (those in force)", i, r.Srv.Scenarios.ParsedFiles(), want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	// Replaced (PUT) six times: one file in force, one kept.
+	for i := range 6 {
+		rs[i%2].Control(http.MethodPut, fmt.Sprintf("/scenarios?name=r%d", i),
+			fmt.Sprintf("rules:\n  - when: {method: alipay.trade.query, biz: {out_trade_no: R%d}}\n    then: {delay: 2s}\n", i), http.StatusOK)
+	}
+	waitFor("the replacements", 2)
+	parsed(1)
+	// Cleared: none.
+	rs[0].Control(http.MethodDelete, "/scenarios", nil, http.StatusOK)
+	waitFor("the clearing", 1)
+	parsed(0)
 }
 
 func TestReplicasApplyADeadReplicasDeadlines(t *testing.T) {

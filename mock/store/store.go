@@ -484,6 +484,17 @@ func (db *DB) PutToken(t appauth.Token) error {
 	return db.putJSON(bucketAppAuth, "token/"+t.AppAuthToken, t)
 }
 
+// DeleteAppAuth deletes app authorisation codes and tokens by code or
+// app_auth_token (appauth.Store).
+func (db *DB) DeleteAppAuth(keys []string) error {
+	var ks [][]byte
+	for _, k := range keys {
+		ks = append(ks, []byte("code/"+k), []byte("token/"+k))
+	}
+	db.remove(bucketAppAuth, ks)
+	return db.Sync()
+}
+
 // AppAuth loads the stored authorisation codes and tokens.
 func (db *DB) AppAuth() (codes []appauth.Code, tokens []appauth.Token, err error) {
 	err = db.each(bucketAppAuth, func(k, v []byte) error {

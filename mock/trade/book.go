@@ -955,6 +955,12 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			return nil, errors.New("trade: unknown buyer action " + string(act))
 		}
 		ch := b.settle(t, now)
+		if buyer != nil {
+			if err := buyer.Check(); err != nil { // what a page, the control API or a scenario names
+				out = t.clone()
+				return ch, err
+			}
+		}
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
 			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
