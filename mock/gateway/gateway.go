@@ -336,8 +336,23 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 		cl.entry.Code = apierr.CodeSuccess
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
-	c.Response().Header().Set("trace_id", g.IDs.UUIDHex())
-	return deliver(c, cl, http.StatusOK, "text/html;charset="+string(cs), out, fault)
+	c.Response().Header()[traceID] = []string{g.IDs.UUIDHex()}
+	return deliver(c, cl, http.StatusOK, htmlType(cs), out, fault)
+}
+
+// traceID is the header production names trace_id, as Header.Set writes it.
+const traceID = "Trace_id"
+
+// htmlType is the Content-Type of an answer in cs: the two charsets a
+// request can name made once, not per answer.
+func htmlType(cs sign.Charset) string {
+	switch cs {
+	case sign.UTF8:
+		return "text/html;charset=utf-8"
+	case sign.GBK:
+		return "text/html;charset=gbk"
+	}
+	return "text/html;charset=" + string(cs)
 }
 
 // deliver sends an answer, or the scenario's broken version of it (fault:
@@ -421,9 +436,11 @@ func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 	out.Grow(len(b) + 16)
 	flat := map[string]string{}
 	sc.object(&out, func(key []byte, start int, v []byte) {
-		text := string(out.Bytes()[start:])
+		var text string
 		if v != nil {
 			text = unquote(v)
+		} else {
+			text = string(out.Bytes()[start:])
 		}
 		flat[fieldName(key)] = text
 	})
