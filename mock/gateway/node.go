@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,8 +104,27 @@ func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, er
 }
 
 // escapeSlash writes "/" as "\/": it only occurs inside strings in JSON,
-// where that is a valid escape.
-func escapeSlash(b []byte) []byte { return bytes.ReplaceAll(b, []byte("/"), []byte(`\/`)) }
+// where that is a valid escape. It writes over b (its caller's own
+// buffer), in b's spare room when there is enough, instead of a copy.
+func escapeSlash(b []byte) []byte {
+	n := bytes.Count(b, []byte("/"))
+	if n == 0 {
+		return b
+	}
+	out := slices.Grow(b, n)[:len(b)+n]
+	// From the end backwards: each byte lands at or after where it was
+	// read, so what is still to be read is never overwritten.
+	j := len(out)
+	for i := len(b) - 1; i >= 0; i-- {
+		j--
+		out[j] = b[i]
+		if b[i] == '/' {
+			j--
+			out[j] = '\\'
+		}
+	}
+	return out
+}
 
 // writeHead writes code, msg, sub_code and sub_msg (those set), comma-separated.
 func writeHead(out *bytes.Buffer, e *apierr.Error) {
