@@ -56,13 +56,20 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 			return readParamsSlow(r)
 		}
 		// urlencoded, or no content type at all (gopay sends none)
-		body, err := readBody(r)
+		var refused string // the body, when addBody leaves it to net/url
+		err := withBody(r, func(b []byte) error {
+			ok, err := addBody(raw, b)
+			if !ok && err == nil {
+				refused = string(b)
+			}
+			return err
+		})
 		if err != nil {
 			return nil, "", err
 		}
-		if !addForm(raw, body) {
+		if refused != "" {
 			return readParamsSlow(&http.Request{Method: r.Method, URL: r.URL, Header: r.Header,
-				Body: io.NopCloser(strings.NewReader(body))})
+				Body: io.NopCloser(strings.NewReader(refused))})
 		}
 	}
 	// The query's charset if it has one (its pairs went in first, and the
@@ -104,14 +111,117 @@ func addForm(raw map[string]string, s string) bool {
 	return true
 }
 
-// bodies are read buffers: a body is read into one, copied out as a
-// string (what the parameters are cut from) and the buffer put back, so
-// no request's parameters share another's memory.
+// addBody is addForm for a body read into b, a read buffer it may
+// write over: b is checked whole first (formOK), then unescaped in place
+// and made one string that every name and value is cut from, one
+// allocation for all of them. It reports false, b untouched, for what
+// net/url refuses (readParamsSlow answers with its error), and
+// errTooLarge for more than MaxParams names, as addFirst does.
+func addBody(raw map[string]string, b []byte) (ok bool, err error) {
+	if !formOK(b) {
+		return false, nil
+	}
+	type pair struct{ k0, k1, v0, v1 int } // spans of the unescaped text
+	var first [32]pair
+	pairs := first[:0]
+	w := 0 // where the next unescaped byte goes: never past what is still to be read
+	unescape := func(from, to int) (int, int) {
+		start := w
+		for i := from; i < to; i++ {
+			switch c := b[i]; c {
+			case '+':
+				b[w] = ' '
+			case '%': // two hex digits follow (formOK)
+				b[w] = unhex(b[i+1])<<4 | unhex(b[i+2])
+				i += 2
+			default:
+				b[w] = c
+			}
+			w++
+		}
+		return start, w
+	}
+	for i := 0; i < len(b); {
+		end := bytes.IndexByte(b[i:], '&')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += i
+		}
+		if end > i { // an empty pair is skipped
+			eq := bytes.IndexByte(b[i:end], '=')
+			if eq < 0 {
+				eq = end
+			} else {
+				eq += i
+			}
+			var p pair
+			p.k0, p.k1 = unescape(i, eq)
+			if eq < end {
+				p.v0, p.v1 = unescape(eq+1, end)
+			} else {
+				p.v0, p.v1 = w, w
+			}
+			pairs = append(pairs, p)
+		}
+		i = end + 1
+	}
+	text := string(b[:w])
+	for _, p := range pairs {
+		k := text[p.k0:p.k1]
+		if _, seen := raw[k]; !seen {
+			raw[k] = text[p.v0:p.v1]
+			if len(raw) > MaxParams {
+				return false, errTooLarge
+			}
+		}
+	}
+	return true, nil
+}
+
+// formOK reports whether net/url parses an urlencoded body without an
+// error: fewer than MaxPairs pairs, no semicolon, and every % followed
+// by two hex digits.
+func formOK(b []byte) bool {
+	if bytes.Count(b, []byte("&")) >= MaxPairs || bytes.IndexByte(b, ';') >= 0 {
+		return false
+	}
+	for i := bytes.IndexByte(b, '%'); i >= 0; {
+		if i+2 >= len(b) || !ishex(b[i+1]) || !ishex(b[i+2]) {
+			return false
+		}
+		next := bytes.IndexByte(b[i+3:], '%')
+		if next < 0 {
+			break
+		}
+		i += 3 + next
+	}
+	return true
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// bodies are read buffers: a body is read into one, its parameters
+// copied out as strings and the buffer put back, so no request's
+// parameters share another's memory.
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readBody reads an urlencoded body (at most MaxBodyBytes), without its
-// surrounding space.
-func readBody(r *http.Request) (string, error) {
+// withBody reads an urlencoded body (at most MaxBodyBytes) into a read
+// buffer and calls f with it, without its surrounding space; f may write
+// over it, and must keep none of it.
+func withBody(r *http.Request, f func(b []byte) error) error {
 	buf := bodies.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 { // a rare large body's buffer is not kept
@@ -124,13 +234,23 @@ func readBody(r *http.Request) (string, error) {
 		buf.Grow(int(n) + bytes.MinRead) // room for the whole body up front
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
-		return "", err
+		return err
 	}
 	b := buf.Bytes()
 	if len(b) > MaxBodyBytes {
-		return "", errTooLarge
+		return errTooLarge
 	}
-	return string(bytes.TrimSpace(b)), nil
+	return f(bytes.TrimSpace(b))
+}
+
+// readBody is the body withBody reads, as a string.
+func readBody(r *http.Request) (string, error) {
+	var s string
+	err := withBody(r, func(b []byte) error {
+		s = string(b)
+		return nil
+	})
+	return s, err
 }
 
 // readParamsSlow is readParams through net/url, for what addForm does
