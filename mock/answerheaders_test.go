@@ -1,8 +1,11 @@
 package mock_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -42,6 +45,26 @@ func TestAnswerHeaders(t *testing.T) {
 		seen[id] = true
 		if got := resp.Header.Values("Trace_id"); len(got) != 1 {
 			t.Errorf("charset %s: trace_id sent %d times", tc.charset, len(got))
+		}
+	}
+}
+
+// TestConcurrentAnswersKeepTheirOwnBytes: answers are laid out in pooled
+// buffers, so answers made at once (run with -race), of different
+// lengths, must each be whole, signed over their own node and about their
+// own trade, also after their buffers were reused.
+func TestConcurrentAnswersKeepTheirOwnBytes(t *testing.T) {
+	h := newHarness(t, mock.Options{NoMagicAmounts: true})
+	const n = 40
+	out := func(i int) string { return fmt.Sprintf("OWN-%d-%s", i, strings.Repeat("x", i)) }
+	for round := range 2 {
+		rs := h.concurrently(n, "alipay.trade.precreate", func(i int) string {
+			return fmt.Sprintf(`{"out_trade_no":%q,"total_amount":"1.00","subject":"s"}`, out(i)+strconv.Itoa(round))
+		})
+		for i, r := range rs {
+			if r["code"] != "10000" || r["out_trade_no"] != out(i)+strconv.Itoa(round) {
+				t.Errorf("round %d, precreate %d: answered %v", round, i, r)
+			}
 		}
 	}
 }

@@ -329,7 +329,8 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	if sig != "" && cl.app.CertSN != "" {
 		certSN = g.AlipayCertSN
 	}
-	out := sign.Envelope(r.node, body, sig, certSN)
+	env := envelopes.Get().(*[]byte)
+	out := sign.AppendEnvelope((*env)[:0], r.node, body, sig, certSN)
 	if r.err != nil {
 		cl.entry.Code, cl.entry.SubCode = r.err.Code, r.err.SubCode
 	} else {
@@ -337,8 +338,16 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
 	c.Response().Header()[traceID] = []string{g.IDs.UUIDHex()}
-	return deliver(c, cl, http.StatusOK, htmlType(cs), out, fault)
+	err = deliver(c, cl, http.StatusOK, htmlType(cs), out, fault)
+	if cap(out) <= 64<<10 { // written (a Writer keeps none of it): the next answer's
+		*env = out[:0]
+		envelopes.Put(env)
+	}
+	return err
 }
+
+// envelopes are the buffers answers are laid out in for writing.
+var envelopes = sync.Pool{New: func() any { return new([]byte) }}
 
 // traceID is the header production names trace_id, as Header.Set writes it.
 const traceID = "Trace_id"
