@@ -15,14 +15,15 @@ import (
 
 // encodeNode lays out a response node as production does: compact; code,
 // msg, sub_code and sub_msg first, then the other fields alphabetically;
-// non-ASCII text raw; "/" escaped as "\/". fields is a struct or map
+// non-ASCII text raw; "/" escaped as "\/", into out (empty; the node is
+// its bytes). fields is a struct or map
 // (omitempty fields left out), override replaces some of them; e carries
 // the code (nil = 10000 Success).
-func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
+func encodeNode(out *bytes.Buffer, fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	if e == nil {
 		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}
 	}
-	b, err := layout(fields, override, e)
+	b, err := layout(out, fields, override, e)
 	if err != nil {
 		return nil, err
 	}
@@ -32,19 +33,19 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 // layout writes e's code, msg, sub_code and sub_msg (none when e is nil),
 // then the other fields sorted by name: compact, non-ASCII raw. A struct
 // whose fields already come out in order is spliced in as encoded; others
-// are taken apart and sorted.
-func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
-	var out bytes.Buffer
+// are taken apart and sorted. It writes into out, which must be empty,
+// and returns its bytes.
+func layout(out *bytes.Buffer, fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	out.Grow(512) // most nodes fit
 	out.WriteByte('{')
 	if e != nil {
-		writeHead(&out, e)
+		writeHead(out, e)
 	}
 	if fields != nil && override == nil && inOrder(reflect.TypeOf(fields)) {
 		// Encoded in place after the head: "{inner}\n" becomes ",inner"
 		// (or "inner" moved over its brace when there is no head).
 		start := out.Len()
-		enc := json.NewEncoder(&out)
+		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(fields); err != nil { // writes nothing on error
 			return nil, err
