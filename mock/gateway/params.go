@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,35 +112,49 @@ func addForm(raw map[string]string, s string) bool {
 	return true
 }
 
-// addBody is addForm for a body read into b, a read buffer it may
-// write over: b is checked whole first (formOK), then unescaped in place
-// and made one string that every name and value is cut from, one
-// allocation for all of them. It reports false, b untouched, for what
-// net/url refuses (readParamsSlow answers with its error), and
-// errTooLarge for more than MaxParams names, as addFirst does.
+// addBody is addForm for a body read into b: every name and value is
+// unescaped into one pooled buffer, made one string, and cut from it,
+// one allocation for all of them. It reports false for what net/url
+// refuses (readParamsSlow answers with its error), and errTooLarge for
+// more than MaxParams names, as addFirst does.
 func addBody(raw map[string]string, b []byte) (ok bool, err error) {
-	if !formOK(b) {
+	if bytes.Count(b, []byte("&")) >= MaxPairs {
 		return false, nil
 	}
-	type pair struct{ k0, k1, v0, v1 int } // spans of the unescaped text
+	buf := unescaped.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 64<<10 { // a rare large body's buffer is not kept
+			unescaped.Put(buf)
+		}
+	}()
+	out := slices.Grow((*buf)[:0], len(b))[:len(b)] // unescaping never lengthens
+	*buf = out[:0]
+	type pair struct{ k0, k1, v0, v1 int } // spans of out
 	var first [32]pair
 	pairs := first[:0]
-	w := 0 // where the next unescaped byte goes: never past what is still to be read
-	unescape := func(from, to int) (int, int) {
-		start := w
+	w := 0
+	// unescape writes b[from:to] unescaped at out[w:], as url.QueryUnescape
+	// would; false where it (or ParseQuery, for a semicolon) fails.
+	unescape := func(from, to int) (start, end int, ok bool) {
+		start = w
 		for i := from; i < to; i++ {
 			switch c := b[i]; c {
 			case '+':
-				b[w] = ' '
-			case '%': // two hex digits follow (formOK)
-				b[w] = unhex(b[i+1])<<4 | unhex(b[i+2])
+				out[w] = ' '
+			case '%':
+				if i+2 >= to || !ishex(b[i+1]) || !ishex(b[i+2]) {
+					return 0, 0, false
+				}
+				out[w] = unhex(b[i+1])<<4 | unhex(b[i+2])
 				i += 2
+			case ';':
+				return 0, 0, false
 			default:
-				b[w] = c
+				out[w] = c
 			}
 			w++
 		}
-		return start, w
+		return start, w, true
 	}
 	for i := 0; i < len(b); {
 		end := bytes.IndexByte(b[i:], '&')
@@ -156,17 +171,20 @@ func addBody(raw map[string]string, b []byte) (ok bool, err error) {
 				eq += i
 			}
 			var p pair
-			p.k0, p.k1 = unescape(i, eq)
+			var kOK, vOK bool
+			p.k0, p.k1, kOK = unescape(i, eq)
+			p.v0, p.v1, vOK = w, w, true
 			if eq < end {
-				p.v0, p.v1 = unescape(eq+1, end)
-			} else {
-				p.v0, p.v1 = w, w
+				p.v0, p.v1, vOK = unescape(eq+1, end)
+			}
+			if !kOK || !vOK {
+				return false, nil
 			}
 			pairs = append(pairs, p)
 		}
 		i = end + 1
 	}
-	text := string(b[:w])
+	text := string(out[:w])
 	for _, p := range pairs {
 		k := text[p.k0:p.k1]
 		if _, seen := raw[k]; !seen {
@@ -179,25 +197,8 @@ func addBody(raw map[string]string, b []byte) (ok bool, err error) {
 	return true, nil
 }
 
-// formOK reports whether net/url parses an urlencoded body without an
-// error: fewer than MaxPairs pairs, no semicolon, and every % followed
-// by two hex digits.
-func formOK(b []byte) bool {
-	if bytes.Count(b, []byte("&")) >= MaxPairs || bytes.IndexByte(b, ';') >= 0 {
-		return false
-	}
-	for i := bytes.IndexByte(b, '%'); i >= 0; {
-		if i+2 >= len(b) || !ishex(b[i+1]) || !ishex(b[i+2]) {
-			return false
-		}
-		next := bytes.IndexByte(b[i+3:], '%')
-		if next < 0 {
-			break
-		}
-		i += 3 + next
-	}
-	return true
-}
+// unescaped are the buffers addBody unescapes a body into.
+var unescaped = sync.Pool{New: func() any { return new([]byte) }}
 
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -219,8 +220,8 @@ func unhex(c byte) byte {
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // withBody reads an urlencoded body (at most MaxBodyBytes) into a read
-// buffer and calls f with it, without its surrounding space; f may write
-// over it, and must keep none of it.
+// buffer and calls f with it, without its surrounding space; f must keep
+// none of it.
 func withBody(r *http.Request, f func(b []byte) error) error {
 	buf := bodies.Get().(*bytes.Buffer)
 	defer func() {
