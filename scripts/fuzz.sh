@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short time (FUZZTIME, default 10s each;
-# 13 targets, and the OpenSSL verifier's where cgo and libcrypto are;
+# 16 targets, and the OpenSSL verifier's where cgo and libcrypto are;
 # about 2 minutes with build time). FUZZTIME may also be an
 # execution count such as 50000x. New failing inputs land in each package's
 # testdata/fuzz/<Target>/ and then run with plain go test.
@@ -35,6 +35,8 @@ run ./mock FuzzGateway
 run ./mock FuzzSignedBiz
 run ./mock FuzzV3
 run ./mock/gateway FuzzNormaliseBiz
+run ./mock/gateway FuzzEscapeSlash
+run ./mock/gateway FuzzReadParamsAgreesWithNetURL
 run ./mock/notify FuzzRecordRoundTrip
 run ./mock/store FuzzDecodeLog
 run ./alipay/amount FuzzAmountParse

@@ -1,7 +1,6 @@
 package sign
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -45,24 +44,26 @@ const ErrorNode = "error_response"
 // first, then alipay_cert_sn in certificate mode, then sign; compact, so the
 // node's bytes in the body are the bytes that were signed.
 func Envelope(node string, raw []byte, signature, certSN string) []byte {
-	var b bytes.Buffer
-	b.Grow(len(raw) + len(signature) + len(node) + 64)
-	b.WriteString(`{"`)
-	b.WriteString(node)
-	b.WriteString(`":`)
-	b.Write(raw)
+	return AppendEnvelope(make([]byte, 0, len(raw)+len(signature)+len(node)+64), node, raw, signature, certSN)
+}
+
+// AppendEnvelope is Envelope appended to dst (a buffer the caller reuses).
+func AppendEnvelope(dst []byte, node string, raw []byte, signature, certSN string) []byte {
+	b := append(dst, `{"`...)
+	b = append(b, node...)
+	b = append(b, `":`...)
+	b = append(b, raw...)
 	if certSN != "" {
-		b.WriteString(`,"alipay_cert_sn":"`)
-		b.WriteString(certSN)
-		b.WriteByte('"')
+		b = append(b, `,"alipay_cert_sn":"`...)
+		b = append(b, certSN...)
+		b = append(b, '"')
 	}
 	if signature != "" {
-		b.WriteString(`,"sign":"`)
-		b.WriteString(signature)
-		b.WriteByte('"')
+		b = append(b, `,"sign":"`...)
+		b = append(b, signature...)
+		b = append(b, '"')
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
 // Response is a response body taken apart.

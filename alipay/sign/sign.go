@@ -89,7 +89,8 @@ func Verify(k *rsa.PublicKey, t Type, data []byte, signature string) error {
 // excluded, empty values dropped, sorted by key, "k=v" joined by "&", with
 // the values raw (not URL-encoded).
 func Content(params map[string]string, exclude ...string) string {
-	keys := make([]string, 0, len(params))
+	var first [16]string // a request's keys, without a heap slice
+	keys := first[:0]
 outer:
 	for k, v := range params {
 		if v == "" {

@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -98,6 +99,7 @@ func TestContent(t *testing.T) {
 		{"exclude two", map[string]string{"a": "1", "sign": "S", "sign_type": "RSA2"}, []string{"sign", "sign_type"}, "a=1"},
 		{"exclude absent key", map[string]string{"a": "1"}, []string{"zzz"}, "a=1"},
 		{"exclude is exact", map[string]string{"signature": "1", "sign": "2", "Sign": "3"}, []string{"sign"}, "Sign=3&signature=1"},
+		{"more keys than a request's", manyKeys(40), nil, manyKeysContent(40)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,4 +310,22 @@ func TestSignVerifyString(t *testing.T) {
 			t.Errorf("%s: VerifyString(GBK) of an emoji: want error", typ)
 		}
 	}
+}
+
+// manyKeys are n parameters k00=v00 … (more than a request sends), and
+// manyKeysContent their string to sign, sorted by key.
+func manyKeys(n int) map[string]string {
+	p := map[string]string{}
+	for i := n - 1; i >= 0; i-- {
+		p[fmt.Sprintf("k%02d", i)] = fmt.Sprintf("v%02d", i)
+	}
+	return p
+}
+
+func manyKeysContent(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("k%02d=v%02d", i, i)
+	}
+	return strings.Join(parts, "&")
 }

@@ -284,13 +284,19 @@ func (g *Gateway) checkTimestamp(cl *call, at time.Time, past time.Duration) *ap
 // write signs the node (when the app is known) and sends the body with
 // production's headers. HTTP status is 200 for every answer.
 func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
-	raw, err := encodeNode(r.fields, r.override, r.err)
+	ab := answers.Get().(*answerBufs)
+	ab.node.Reset()
+	var raw []byte
+	var err error
 	if r.headless {
-		raw, err = layout(r.fields, r.override, nil)
+		raw, err = layout(&ab.node, r.fields, r.override, nil)
 		raw = escapeSlash(raw)
+	} else {
+		raw, err = encodeNode(&ab.node, r.fields, r.override, r.err)
 	}
 	if err != nil {
-		raw, _ = encodeNode(nil, nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
+		ab.node.Reset()
+		raw, _ = encodeNode(&ab.node, nil, nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
 	}
 	cs := cl.cs
 	if cs == "" {
@@ -332,15 +338,44 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	if sig != "" && cl.app.CertSN != "" {
 		certSN = g.AlipayCertSN
 	}
-	out := sign.Envelope(r.node, body, sig, certSN)
+	out := sign.AppendEnvelope(ab.body[:0], r.node, body, sig, certSN)
 	if r.err != nil {
 		cl.entry.Code, cl.entry.SubCode = r.err.Code, r.err.SubCode
 	} else {
 		cl.entry.Code = apierr.CodeSuccess
 	}
 	cl.entry.Status, cl.entry.Fault, cl.entry.Response = http.StatusOK, fault, text
-	c.Response().Header().Set("trace_id", g.IDs.UUIDHex())
-	return deliver(c, cl, http.StatusOK, "text/html;charset="+string(cs), out, fault)
+	c.Response().Header()[traceID] = []string{g.IDs.UUIDHex()}
+	err = deliver(c, cl, http.StatusOK, htmlType(cs), out, fault)
+	if ab.node.Cap() <= 64<<10 && cap(out) <= 64<<10 { // written (a Writer keeps none of it): the next answer's
+		ab.body = out[:0]
+		answers.Put(ab)
+	}
+	return err
+}
+
+// answerBufs are the buffers an answer is laid out in, its node and then
+// the whole body, reused once it is written.
+type answerBufs struct {
+	node bytes.Buffer
+	body []byte
+}
+
+var answers = sync.Pool{New: func() any { return new(answerBufs) }}
+
+// traceID is the header production names trace_id, as Header.Set writes it.
+const traceID = "Trace_id"
+
+// htmlType is the Content-Type of an answer in cs: the two charsets a
+// request can name made once, not per answer.
+func htmlType(cs sign.Charset) string {
+	switch cs {
+	case sign.UTF8:
+		return "text/html;charset=utf-8"
+	case sign.GBK:
+		return "text/html;charset=gbk"
+	}
+	return "text/html;charset=" + string(cs)
 }
 
 // deliver sends an answer, or the scenario's broken version of it (fault:
@@ -424,9 +459,11 @@ func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
 	out.Grow(len(b) + 16)
 	flat := map[string]string{}
 	sc.object(&out, func(key []byte, start int, v []byte) {
-		text := string(out.Bytes()[start:])
+		var text string
 		if v != nil {
 			text = unquote(v)
+		} else {
+			text = string(out.Bytes()[start:])
 		}
 		flat[fieldName(key)] = text
 	})

@@ -91,7 +91,14 @@ func decode(cl *call, v any) *apierr.Error {
 		return nil
 	}
 	invalid := cl.ent.family.invalid
-	err := json.Unmarshal(cl.biz, v)
+	var err error
+	if u, ok := v.(json.Unmarshaler); ok {
+		// What json.Unmarshal would do after checking again that biz is
+		// valid JSON (normaliseBiz did): hand it to the type's own method.
+		err = u.UnmarshalJSON(cl.biz)
+	} else {
+		err = json.Unmarshal(cl.biz, v)
+	}
 	if err == nil {
 		if hasNUL(cl.biz) {
 			return invalid("参数不能包含空字符")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,14 +15,15 @@ import (
 
 // encodeNode lays out a response node as production does: compact; code,
 // msg, sub_code and sub_msg first, then the other fields alphabetically;
-// non-ASCII text raw; "/" escaped as "\/". fields is a struct or map
+// non-ASCII text raw; "/" escaped as "\/", into out (empty; the node is
+// its bytes). fields is a struct or map
 // (omitempty fields left out), override replaces some of them; e carries
 // the code (nil = 10000 Success).
-func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
+func encodeNode(out *bytes.Buffer, fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	if e == nil {
 		e = &apierr.Error{Code: apierr.CodeSuccess, Msg: apierr.Msg(apierr.CodeSuccess)}
 	}
-	b, err := layout(fields, override, e)
+	b, err := layout(out, fields, override, e)
 	if err != nil {
 		return nil, err
 	}
@@ -31,19 +33,19 @@ func encodeNode(fields any, override map[string]string, e *apierr.Error) ([]byte
 // layout writes e's code, msg, sub_code and sub_msg (none when e is nil),
 // then the other fields sorted by name: compact, non-ASCII raw. A struct
 // whose fields already come out in order is spliced in as encoded; others
-// are taken apart and sorted.
-func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
-	var out bytes.Buffer
+// are taken apart and sorted. It writes into out, which must be empty,
+// and returns its bytes.
+func layout(out *bytes.Buffer, fields any, override map[string]string, e *apierr.Error) ([]byte, error) {
 	out.Grow(512) // most nodes fit
 	out.WriteByte('{')
 	if e != nil {
-		writeHead(&out, e)
+		writeHead(out, e)
 	}
 	if fields != nil && override == nil && inOrder(reflect.TypeOf(fields)) {
 		// Encoded in place after the head: "{inner}\n" becomes ",inner"
 		// (or "inner" moved over its brace when there is no head).
 		start := out.Len()
-		enc := json.NewEncoder(&out)
+		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(fields); err != nil { // writes nothing on error
 			return nil, err
@@ -103,8 +105,27 @@ func layout(fields any, override map[string]string, e *apierr.Error) ([]byte, er
 }
 
 // escapeSlash writes "/" as "\/": it only occurs inside strings in JSON,
-// where that is a valid escape.
-func escapeSlash(b []byte) []byte { return bytes.ReplaceAll(b, []byte("/"), []byte(`\/`)) }
+// where that is a valid escape. It writes over b (its caller's own
+// buffer), in b's spare room when there is enough, instead of a copy.
+func escapeSlash(b []byte) []byte {
+	n := bytes.Count(b, []byte("/"))
+	if n == 0 {
+		return b
+	}
+	out := slices.Grow(b, n)[:len(b)+n]
+	// From the end backwards: each byte lands at or after where it was
+	// read, so what is still to be read is never overwritten.
+	j := len(out)
+	for i := len(b) - 1; i >= 0; i-- {
+		j--
+		out[j] = b[i]
+		if b[i] == '/' {
+			j--
+			out[j] = '\\'
+		}
+	}
+	return out
+}
 
 // writeHead writes code, msg, sub_code and sub_msg (those set), comma-separated.
 func writeHead(out *bytes.Buffer, e *apierr.Error) {

@@ -105,3 +105,27 @@ func TestConcurrentRequestsKeepTheirOwnParams(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzReadParamsAgreesWithNetURL: on any query and urlencoded body, the
+// fast parser gives the parameters, charset and error net/url's path
+// gives.
+func FuzzReadParamsAgreesWithNetURL(f *testing.F) {
+	f.Add("", "app_id=1&method=alipay.trade.query&charset=utf-8&biz_content=%7B%22a%22%3A1%7D&sign=ab%2Bc%2F%3D&timestamp=2026-01-01+00%3A00%3A00")
+	f.Add("a=1&charset=gbk", "a=2&x=%D6%D0&&b&=c&d=%4")
+	f.Add("", "a=x+y%20z&b%3Dc=d%26e&a=3&%41=%42")
+	f.Add("", "a=%zz&b=1;c")
+	f.Add("", " \n a=1&b=%E4%B8%AD \r\n")
+	f.Fuzz(func(t *testing.T, query, body string) {
+		req := func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/gateway.do", strings.NewReader(body))
+			r.URL.RawQuery = query
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}
+		p1, cs1, err1 := readParams(req())
+		p2, cs2, err2 := readParamsSlow(req())
+		if fmt.Sprint(err1) != fmt.Sprint(err2) || cs1 != cs2 || !reflect.DeepEqual(p1, p2) {
+			t.Fatalf("query %q body %q\nfast: %v %q %v\nnet/url: %v %q %v", query, body, p1, cs1, err1, p2, cs2, err2)
+		}
+	})
+}

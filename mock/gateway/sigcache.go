@@ -19,7 +19,7 @@ import (
 type sigCache struct {
 	once sync.Once
 	size int // entries; 0 means MaxSignatures
-	c    *lru.Cache[[32]byte, string]
+	c    *lru.Cache[sigKey, string]
 
 	signed atomic.Int64 // RSA signatures made (misses), for tests
 }
@@ -29,20 +29,22 @@ type sigCache struct {
 // bookkeeping, so at most about 4 MB.
 const MaxSignatures = 8192
 
+// sigKey is what a signature is cached under: the answer's hash and the
+// algorithm.
+type sigKey struct {
+	body [32]byte // SHA-256
+	t    sign.Type
+}
+
 func (c *sigCache) sign(k *rsa.PrivateKey, t sign.Type, body []byte) (string, error) {
 	c.once.Do(func() {
 		n := c.size
 		if n <= 0 {
 			n = MaxSignatures
 		}
-		c.c, _ = lru.New[[32]byte, string](n) // errs only for n <= 0
+		c.c, _ = lru.New[sigKey, string](n) // errs only for n <= 0
 	})
-	h := sha256.New()
-	h.Write([]byte(t))
-	h.Write([]byte{0})
-	h.Write(body)
-	var key [32]byte
-	h.Sum(key[:0])
+	key := sigKey{sha256.Sum256(body), t}
 	if sig, ok := c.c.Get(key); ok {
 		return sig, nil
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -238,7 +239,7 @@ func (g *Gateway) explainV3(cl *call, authString, sig, uri, body, token string) 
 // sub_code and sub_msg, in encodeNode's order and, unlike v1, with "/"
 // unescaped.
 func v3Body(fields any, override map[string]string) ([]byte, error) {
-	return layout(fields, override, nil)
+	return layout(new(bytes.Buffer), fields, override, nil)
 }
 
 // v3Codes rename the bill's business codes to their v3 names

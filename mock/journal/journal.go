@@ -236,7 +236,8 @@ func bound(e Entry) Entry {
 		}
 		e.Misses = ms
 	}
-	if e.Params != nil && !paramsFit(e.Params) {
+	paramBytes, fit := paramsFit(e.Params)
+	if !fit {
 		// Smallest values first, so the common parameters are kept whole
 		// and the large ones share what is left of MaxParams.
 		names := make([]string, 0, len(e.Params))
@@ -260,35 +261,38 @@ func bound(e Entry) Entry {
 			left -= len(name) + len(p[name])
 		}
 		e.Params = p
+		paramBytes = 0
+		for k, v := range p {
+			paramBytes += len(k) + len(v)
+		}
 	}
 	if len(sizes) > 0 {
 		e.Truncated, e.OriginalSizes = true, sizes
 	}
-	pack(&e)
-	e.size = size(&e)
+	pack(&e, paramBytes)
+	e.size = size(&e, paramBytes)
 	return e
 }
 
 // paramsFit reports whether the slow path of bound would cut nothing:
 // every name and value within its own limit and all within MaxParams,
-// when the order it takes them in does not matter.
-func paramsFit(p map[string]string) bool {
-	n := 0
+// when the order it takes them in does not matter; and their bytes.
+func paramsFit(p map[string]string) (n int, fit bool) {
 	for k, v := range p {
 		if len(k) > maxShort || len(v) > MaxValue {
-			return false
+			return 0, false
 		}
 		n += len(k) + len(v)
 	}
-	return n <= MaxParams
+	return n, n <= MaxParams
 }
 
 // pack copies every string of e (but OriginalSizes' names, constants)
 // into one allocation: an entry is kept and dropped whole, and one
 // allocation instead of one per value (dozens) is most of what recording
 // a request costs. Misses must be e's own (bound made it); Params is
-// copied.
-func pack(e *Entry) {
+// copied (paramBytes: its names' and values' bytes).
+func pack(e *Entry, paramBytes int) {
 	fields := [...]*string{&e.HTTPMethod, &e.Method, &e.AppID, &e.Charset, &e.SignType, &e.StringToSign,
 		&e.Explanation, &e.KeyUsed, &e.About, &e.Ref, &e.Rule, &e.Code, &e.SubCode, &e.Fault, &e.Response}
 	n := 0
@@ -298,9 +302,7 @@ func pack(e *Entry) {
 	for _, m := range e.Misses {
 		n += len(m)
 	}
-	for k, v := range e.Params {
-		n += len(k) + len(v)
-	}
+	n += paramBytes
 	var b strings.Builder
 	b.Grow(n)
 	// keep copies s into b. What b.String() returns is never written
@@ -326,14 +328,12 @@ func pack(e *Entry) {
 	}
 }
 
-// size is what an entry holds, in bytes.
-func size(e *Entry) int64 {
+// size is what an entry holds, in bytes (paramBytes: its parameters'
+// names and values).
+func size(e *Entry, paramBytes int) int64 {
 	n := entryOverhead + len(e.Method) + len(e.AppID) + len(e.HTTPMethod) + len(e.Charset) + len(e.SignType) +
 		len(e.StringToSign) + len(e.Explanation) + len(e.KeyUsed) + len(e.Rule) + len(e.About) + len(e.Ref) + len(e.Code) + len(e.SubCode) +
-		len(e.Fault) + len(e.Response)
-	for k, v := range e.Params {
-		n += len(k) + len(v) + 32
-	}
+		len(e.Fault) + len(e.Response) + paramBytes + 32*len(e.Params)
 	for _, m := range e.Misses {
 		n += len(m) + 16
 	}

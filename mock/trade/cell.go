@@ -128,12 +128,13 @@ func (b *Book) cool() (moved bool) {
 
 // rekey files c under keys that are bytes of its record rather than
 // strings of their own: the trade's numbers and tokens are then held
-// once. The old keys are dropped, so no index holds an old record. The
-// lock is held.
+// once. The old keys are dropped, so no index holds an old record: an
+// assignment to a key already there stores the new (equal) key string
+// too, as Go's maps do for string keys (TestRekeyKeepsRecordBytes), with
+// no delete and insert. The lock is held.
 func (b *Book) rekey(c *cell, t *Trade, k keys) {
 	re := func(m map[string]*cell, old string, s span) {
 		if old != "" && m[old] == c {
-			delete(m, old)
 			m[c.rec[s.from:s.to]] = c
 		}
 	}

@@ -111,21 +111,32 @@ func (b *Book) Income(app string) amount.Amount {
 
 // outTrade is app's trade with out_trade_no out, or nil. The lock is held.
 func (b *Book) outTrade(app, out string) *Trade {
-	for c := b.byOut[out]; c != nil; c = c.sameOut {
+	_, c := b.outCell(app, out)
+	return b.warm(c)
+}
+
+// outCell is the first cell filed under out_trade_no out (trades of other
+// apps hang off it) and app's cell among them, nil when it has none. The
+// lock is held.
+func (b *Book) outCell(app, out string) (head, c *cell) {
+	head = b.byOut[out]
+	for c = head; c != nil; c = c.sameOut {
 		if b.appOf(c) == app {
-			return b.warm(c)
+			return head, c
 		}
 	}
-	return nil
+	return head, nil
 }
 
 // putOut files t under its out_trade_no, replacing the app's trade with
 // the same one if any. The lock is held.
 func (b *Book) putOut(t *Trade) {
-	if old := b.outTrade(t.AppID, t.OutTradeNo); old != nil {
-		b.dropOut(old)
+	head, old := b.outCell(t.AppID, t.OutTradeNo)
+	if old != nil {
+		b.dropOut(b.warm(old))
+		head = b.byOut[t.OutTradeNo]
 	}
-	t.c.sameOut = b.byOut[t.OutTradeNo]
+	t.c.sameOut = head
 	b.byOut[t.OutTradeNo] = t.c
 }
 

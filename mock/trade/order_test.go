@@ -1,6 +1,8 @@
 package trade
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +296,35 @@ func TestPrecreateBadQRTimeoutLeavesNoTrade(t *testing.T) {
 	}
 	if !tr.Expires.Equal(t0.Add(time.Hour)) {
 		t.Errorf("retried precreate Expires = %s, want %s", tr.Expires, t0.Add(time.Hour))
+	}
+}
+
+// TestOrderFieldMaxima: each kept field may be as long as its documented
+// maximum, counted in characters (so multi-byte text may be longer in
+// bytes), and one more is refused naming the field and its maximum.
+func TestOrderFieldMaxima(t *testing.T) {
+	for _, f := range []struct {
+		name string
+		max  int
+	}{
+		{"body", 128}, {"store_id", 32}, {"operator_id", 28}, {"terminal_id", 32}, {"seller_id", 28},
+		{"buyer_id", 28}, {"buyer_open_id", 128}, {"buyer_logon_id", 100}, {"passback_params", 512},
+		{"merchant_order_no", 32}, {"product_code", 64}, {"auth_code", 32},
+	} {
+		for _, n := range []int{f.max, f.max + 1} {
+			var o Order
+			biz := fmt.Sprintf(`{"out_trade_no":"T1","subject":"s","total_amount":"1.00",%q:%q}`, f.name, strings.Repeat("中", n))
+			if err := json.Unmarshal([]byte(biz), &o); err != nil {
+				t.Fatal(err)
+			}
+			err := o.normalise(true)
+			want := fmt.Sprintf("%s长度不能超过%d", f.name, f.max)
+			switch {
+			case n == f.max && err != nil:
+				t.Errorf("%s of %d characters refused: %v", f.name, n, err)
+			case n > f.max && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Errorf("%s of %d characters: %v, want %q", f.name, n, err, want)
+			}
+		}
 	}
 }
