@@ -1,7 +1,10 @@
 package mock_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,6 +145,47 @@ func TestResetTakesOffRedPacketAndTransferDeadlines(t *testing.T) {
 			m.ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &clk)
 			if clk.NextDue != nil || clk.Pending != 0 {
 				t.Fatalf("after the reset: next_due %v, %d jobs pending", clk.NextDue, clk.Pending)
+			}
+		})
+	}
+}
+
+// A notification's next attempt goes with the notification: after a
+// reset or a clear of the notifications, the clock holds no attempt of
+// one that is gone (it fired nothing, and advancing "to next" jumped to it).
+func TestResetAndClearTakeOffNotificationAttempts(t *testing.T) {
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "fail")
+	}))
+	defer failing.Close()
+	pending := func(m *mocktest.Mock) int {
+		var clk struct {
+			Pending int `json:"pending_jobs"`
+		}
+		m.ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &clk)
+		return clk.Pending
+	}
+	for _, clear := range []string{"/reset", "/reset?app_id=" + keys.DevAppID, "/notifications", "/notifications?app_id=" + keys.DevAppID} {
+		t.Run(clear, func(t *testing.T) {
+			m := mocktest.New(t, mock.Options{})
+			p := m.Params("alipay.trade.pay", `{"out_trade_no":"NA1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+				func(p map[string]string) { p["notify_url"] = failing.URL })
+			expect(t, m.Verify("alipay.trade.pay", m.Post(p), true), "code", "10000")
+			m.WaitAttempts("NA1", 1) // the first failed: the next is planned
+			before := pending(m)
+			method := http.MethodPost
+			if strings.HasPrefix(clear, "/notifications") {
+				method = http.MethodDelete
+			}
+			m.Control(method, clear, nil, http.StatusOK)
+			after := pending(m)
+			want := before - 1 // the attempt; the trade's own deadlines stay on a clear
+			if method == http.MethodPost {
+				want = 0
+			}
+			if after != want {
+				t.Fatalf("%d jobs pending after %s %s, want %d (%d before)", after, method, clear, want, before)
 			}
 		})
 	}

@@ -66,7 +66,9 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
 	if err != nil {
 		return false
 	}
-	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
+	// The trade's number too: a new trade of the same out_trade_no after a
+	// reset plans its own job, which must not be taken for the old one's.
+	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + j.No + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
 	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data},
 		"buyer."+string(j.What), j.Out, j.App+"|"+j.Out)
 }
@@ -167,6 +169,7 @@ func (s *Server) forgetShared(what, app string) {
 func (s *Server) forget(what, app string) {
 	switch what {
 	case pgstore.ForgetAll:
+		s.CancelPlans(app) // what this replica's clock holds for them
 		s.Trades.Forget(app)
 		s.Coupons.Forget(app)
 		s.Fund.Forget(app)

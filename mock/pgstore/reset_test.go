@@ -74,3 +74,36 @@ func TestReplicasScenarioOfARequestThatMadeNothing(t *testing.T) {
 		})
 	}
 }
+
+// A reset through one replica takes the planned steps off every replica's
+// clock; the same out_trade_no made again, with the rule still in force,
+// gets its own buyer (a step left on a replica that heard of the reset had
+// the same job id, ran first on its gone trade, and took the new one's).
+func TestReplicasResetCancelsPlansOnEveryReplica(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	rs[0].Control(http.MethodPost, "/scenarios?name=later",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after: 10m}}\n", http.StatusCreated)
+	pre := `{"out_trade_no":"ghost-2","total_amount":"1.00","subject":"s"}`
+	if r := rs[0].Call("alipay.trade.precreate", pre); !ok(r) {
+		t.Fatalf("precreate: %v", r)
+	}
+	rs[1].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	var clk struct {
+		Pending int `json:"pending_jobs"`
+	}
+	rs[0].ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &clk)
+	if clk.Pending != 0 {
+		t.Fatalf("replica 0 holds %d jobs after a reset through replica 1", clk.Pending)
+	}
+	if r := rs[0].Call("alipay.trade.precreate", pre); !ok(r) {
+		t.Fatalf("precreate after the reset: %v", r)
+	}
+	rs[0].Advance("11m")
+	var tr struct {
+		Status string `json:"trade_status"`
+	}
+	rs[0].ControlJSON(http.MethodGet, "/trades/ghost-2?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+	if tr.Status != "TRADE_SUCCESS" {
+		t.Fatalf("the trade made after the reset is %s: its own buyer (pay_after 10m) never paid", tr.Status)
+	}
+}

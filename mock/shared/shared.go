@@ -70,12 +70,13 @@ type Deps struct {
 // states and waiting buyers, or every app's when app is empty: POST
 // /_mock/reset and the dashboard's reset.
 func (d *Deps) Reset(app string) {
-	d.cancelPlans(app)
+	d.CancelPlans(app)
 	d.Trades.Reset(app)
 	d.Coupons.Reset(app)
 	d.Royalty.Reset(app)
 	d.Fund.Reset(app)
 	d.Notifier.Outbox().Clear(app)
+	d.CancelAttempts()
 	d.Notifier.ClearPolicies(app)
 	_ = d.Journal.Clear(app) // the store reports failures (health)
 	d.Scenarios.Reset(app)
@@ -85,14 +86,14 @@ func (d *Deps) Reset(app string) {
 	d.Forgot("all", app)
 }
 
-// cancelPlans takes off the scheduler what was planned for app's trades,
+// CancelPlans takes off the scheduler what was planned for app's trades,
 // red packets and transfers (every app's when app is empty): scenario
 // buyers' steps (buyer.*), async settlements' messages (settle), a
 // DEALING transfer's end (transfer), keyed app|…, and red packets'
 // deadlines (red_packet, by auth_no), so the clock's next job is one
 // that still stands. With --store the rows of planned jobs go too
 // (Forget).
-func (d *Deps) cancelPlans(app string) {
+func (d *Deps) CancelPlans(app string) {
 	if d.Sched == nil {
 		return
 	}
@@ -111,6 +112,23 @@ func (d *Deps) cancelPlans(app string) {
 			return app == "" || packets[j.Ref]
 		}
 		return false
+	})
+}
+
+// CancelAttempts takes off the scheduler the planned attempts of
+// notifications no longer in the outbox (a reset or a clear dropped them),
+// so the clock's next job is one that still stands.
+func (d *Deps) CancelAttempts() {
+	if d.Sched == nil {
+		return
+	}
+	ob := d.Notifier.Outbox()
+	d.Sched.CancelWhere(func(j clock.Job) bool {
+		if j.Kind != "notify" {
+			return false
+		}
+		_, ok := ob.Get(j.Ref)
+		return !ok
 	})
 }
 
