@@ -21,3 +21,7 @@ var InsertTrade = insertTrade
 
 // PolicyReads is how many scenario policies were read since the last call.
 func PolicyReads() int64 { return policyReads.Swap(0) }
+
+// RecountEvery is how many trims a replica makes between two counts of the
+// journal's bytes from its rows.
+const RecountEvery = recountEvery
