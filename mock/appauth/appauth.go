@@ -245,7 +245,14 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
-	return b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
+	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
+	if err != nil {
+		// No new pair was stored: the refresh token is not spent, so the
+		// ISV's retry works.
+		old.Refreshed, old.RefreshedAt = false, nil
+		_ = b.putToken(old) // a failure here is the store's to report
+	}
+	return t, err
 }
 
 // Resolve finds the merchant a request's app_auth_token acts for: 20001

@@ -146,3 +146,37 @@ func TestBookIsBoundedOnAFrozenClock(t *testing.T) {
 		t.Fatalf("first page: %d, next %d", len(page), next)
 	}
 }
+
+// failingNew is a store that, when told, fails to write a token that is
+// not spent: a refresh's new pair.
+type failingNew struct{ fail bool }
+
+func (f *failingNew) PutCode(Code) error { return nil }
+func (f *failingNew) PutToken(t Token) error {
+	if f.fail && !t.Refreshed {
+		return errors.New("disk full")
+	}
+	return nil
+}
+func (f *failingNew) DeleteAppAuth([]string) error { return nil }
+
+// A refresh whose new pair could not be stored does not spend the refresh
+// token: the ISV's retry, once the store works, gets a new pair.
+func TestFailedRefreshLeavesItsTokenUnspent(t *testing.T) {
+	b, _, m := setup()
+	st := &failingNew{}
+	b.Persist(st)
+	code, _ := b.Authorise(isv, m)
+	tok, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.fail = true
+	if _, err := b.Refresh(isv, tok.RefreshToken); err == nil {
+		t.Fatal("a refresh whose new pair was not stored answered a pair")
+	}
+	st.fail = false
+	if _, err := b.Refresh(isv, tok.RefreshToken); err != nil {
+		t.Fatalf("the retry after the store recovered: %v", err)
+	}
+}
