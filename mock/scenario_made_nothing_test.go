@@ -54,3 +54,25 @@ func TestScenarioOfARequestThatMadeNothing(t *testing.T) {
 		})
 	}
 }
+
+// A request that failed about a trade that exists leaves that trade's
+// notification policy as it was: a refund refused for an unpaid trade does
+// not replace the suppress its precreate's rule set.
+func TestFailedRequestKeepsTheTradesPolicy(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	shop := mocktest.NewMerchant(t, "success")
+	m.Control(http.MethodPost, "/scenarios?name=wb",
+		"rules:\n  - name: quiet\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: fx-1}}\n    then: {notify: {suppress: true}}\n"+
+			"  - name: refund\n    when: {method: alipay.trade.refund}\n    then: {notify: {delay: 1m}}\n", http.StatusCreated)
+	p := m.Params("alipay.trade.precreate", `{"out_trade_no":"fx-1","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = shop.URL + "/notify" })
+	expect(t, m.Verify("alipay.trade.precreate", m.Post(p), true), "code", "10000")
+	if r := m.Call("alipay.trade.refund", `{"out_trade_no":"fx-1","refund_amount":"1.00"}`); r["code"] == "10000" {
+		t.Fatalf("a refund of an unpaid trade: %v", r)
+	}
+	m.Control(http.MethodPost, "/trades/fx-1/pay?app_id="+keys.DevAppID, nil, http.StatusOK)
+	m.Advance("2m")
+	if n := m.WaitNotifications(notify.Filter{OutTradeNo: "fx-1"}, 1); n[0].State != notify.Suppressed {
+		t.Fatalf("the paid trade's notification is %s: the failed refund's rule replaced the trade's suppress", n[0].State)
+	}
+}

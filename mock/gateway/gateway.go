@@ -98,6 +98,10 @@ type call struct {
 	// whatever the answer says.
 	outcome *Outcome
 	made    bool
+	// before is the notification policy a scenario's replaced (beforeCall),
+	// put back if the method fails; hadBefore is whether there was one.
+	before    notify.Policy
+	hadBefore bool
 	// plan is what a scenario rule wants done; misses say why others did not act.
 	plan   *scenarios.Plan
 	misses []string

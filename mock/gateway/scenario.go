@@ -85,17 +85,24 @@ func (g *Gateway) beforeCall(cl *call) {
 	if n.Delay != nil {
 		p.Delay = time.Duration(*n.Delay)
 	}
+	cl.before, cl.hadBefore = g.Notifier.PolicyOf(cl.owner(), out)
 	g.Notifier.SetPolicy(cl.owner(), out, p)
 }
 
-// failedCall drops the notification policy beforeCall set for a call
-// whose method failed when no trade or red packet has its number: a
-// later request that makes one does not inherit it.
+// failedCall undoes the notification policy beforeCall set for a call
+// whose method failed: the policy in force before comes back (none when
+// there was none), so neither a later request that makes the trade nor
+// the trade that exists inherits it.
 func (g *Gateway) failedCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	if out := g.outNo(cl); out != "" && g.numberOf(cl, out) == "" {
+	out := g.outNo(cl)
+	switch {
+	case out == "":
+	case cl.hadBefore:
+		g.Notifier.SetPolicy(cl.owner(), out, cl.before)
+	default:
 		g.Notifier.DeletePolicy(cl.owner(), out)
 	}
 }

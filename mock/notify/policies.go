@@ -31,18 +31,22 @@ func (n *Notifier) SharePolicies(ps PolicyStore) {
 // the store's when shared (read only while some policy may be stored),
 // else this process's.
 func (n *Notifier) policy(app, out string) Policy {
+	p, _ := n.PolicyOf(app, out)
+	return p
+}
+
+// PolicyOf is the policy in force for one trade or red packet, and
+// whether there is one.
+func (n *Notifier) PolicyOf(app, out string) (Policy, bool) {
 	if ps := n.pshared; ps != nil && ps.st.AnyPolicies() {
 		if p, ok, err := ps.st.Policy(app, out); err == nil {
-			if !ok {
-				return Policy{}
-			}
-			return p
+			return p, ok
 		}
 	}
 	if v, ok := n.policies.Load(app + "|" + out); ok {
-		return v.(Policy)
+		return v.(Policy), true
 	}
-	return Policy{}
+	return Policy{}, false
 }
 
 func (n *Notifier) putShared(app, out string, p Policy) {
