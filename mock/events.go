@@ -140,7 +140,7 @@ func (s *Server) scheduleOrder(o coupon.Order) {
 		return
 	}
 	no := o.AuthNo
-	s.Sched.Schedule(clock.Job{At: at, Kind: "red_packet", Ref: no, Key: "coupon|" + no,
+	s.Sched.Schedule(clock.Job{At: at, Kind: "red_packet", Ref: no, Key: "coupon|" + no, App: o.AppID,
 		Run: func(time.Time) []clock.Fired {
 			var out []clock.Fired
 			for _, ev := range s.Coupons.Settle(no) {

@@ -15,6 +15,9 @@ type Job struct {
 	// Key orders jobs: those with one key never run at the same time and
 	// run in the order they were scheduled (one trade's notifications).
 	Key string
+	// App is the app it acts for, when its Key does not say (a red
+	// packet's deadline): a reset of that app takes it off.
+	App string
 	Run func(at time.Time) []Fired
 	seq uint64
 	idx int // place in the heap, for Cancel

@@ -90,26 +90,19 @@ func (d *Deps) Reset(app string) {
 // red packets and transfers (every app's when app is empty): scenario
 // buyers' steps (buyer.*), async settlements' messages (settle), a
 // DEALING transfer's end (transfer), keyed app|…, and red packets'
-// deadlines (red_packet, by auth_no), so the clock's next job is one
+// deadlines (red_packet, by Job.App), so the clock's next job is one
 // that still stands. With --store the rows of planned jobs go too
 // (Forget).
 func (d *Deps) CancelPlans(app string) {
 	if d.Sched == nil {
 		return
 	}
-	var packets map[string]bool
-	if app != "" && d.Coupons != nil {
-		packets = map[string]bool{}
-		for _, o := range d.Coupons.List(app) {
-			packets[o.AuthNo] = true
-		}
-	}
 	d.Sched.CancelWhere(func(j clock.Job) bool {
 		switch {
 		case strings.HasPrefix(j.Kind, "buyer."), j.Kind == "settle", j.Kind == "transfer":
 			return app == "" || strings.HasPrefix(j.Key, app+"|")
 		case j.Kind == "red_packet":
-			return app == "" || packets[j.Ref]
+			return app == "" || j.App == app
 		}
 		return false
 	})
