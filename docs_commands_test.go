@@ -147,6 +147,8 @@ var docsNotRun = map[string]string{
 		"with --store against a throwaway one, three replicas at once",
 	"alipay-mock --addr 0.0.0.0:8082 --store 'postgres://mock:secret@db.internal:5432/alipay_mock?sslmode=disable'": "" +
 		"the second replica of the example above (see there)",
+	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench TradeInsertCost -benchtime 8000x": "a measurement " +
+		"(a minute on 2 cores); docs/replicas.md reports it",
 	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench Replicas -benchtime 4000x": "a measurement " +
 		"(a minute on 2 cores); docs/replicas.md reports its ratios, never asserted",
 	"PG_TESTS=required go test ./mock/pgstore -run '^$' -bench StoreScale -benchtime 20x": "a measurement " +
