@@ -838,6 +838,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if err != nil {
 			return ch, err
 		}
+		if len(t.Refunds) >= MaxRefunds {
+			return ch, InvalidParameter("同一笔交易的退款次数超过上限")
+		}
 		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
 		t.Refunds = append(t.Refunds, ref)
 		if t.Refunded() == t.Total {
@@ -964,6 +967,13 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
 			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
+		}
+		if (act == ActScan && t.Scanned) || (act == ActFail && t.buyerEvents() >= MaxBuyerEvents) {
+			// Scanned already, or failed often enough: nothing new to
+			// record, so a page visited again and again does not grow
+			// the trade.
+			out = t.clone()
+			return ch, nil
 		}
 		if req := t.BuyerLogonRequired; req != "" {
 			if buyer != nil && buyer.LogonID != "" && buyer.LogonID != req {

@@ -148,10 +148,13 @@ func (s Settlement) DoneAt() time.Time {
 	return s.At
 }
 
-// Limits of settlements (the mock's, to bound memory).
+// Limits of what one trade keeps (the mock's, to bound memory; inferred:
+// Alipay's legacy refund API documented 99 refunds a trade).
 const (
 	MaxSettlements   = 20 // per trade
 	MaxRoyaltyParams = 20 // per request
+	MaxRefunds       = 99 // per trade
+	MaxBuyerEvents   = 20 // a buyer's scans and failed payments recorded per trade
 )
 
 // Settled is the sum transferred by the trade's settlements.

@@ -194,6 +194,17 @@ func (t *Trade) clone() Trade {
 	return c
 }
 
+// buyerEvents counts the buyer's scans and failed payments recorded.
+func (t *Trade) buyerEvents() int {
+	n := 0
+	for _, e := range t.History {
+		if e.Type == EventScanned || e.Type == EventFailed {
+			n++
+		}
+	}
+	return n
+}
+
 func (t *Trade) record(at time.Time, typ EventType, amt amount.Amount, detail string) Event {
 	e := Event{At: at, Type: typ, Status: t.Status, Amount: amt, Detail: detail}
 	t.History = append(t.History, e)

@@ -1,0 +1,55 @@
+package mock_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// One trade cannot be made to grow without end: at most trade.MaxRefunds
+// refunds, the buyer's scan recorded once and failed payments at most
+// trade.MaxBuyerEvents times, however often a merchant refunds or a page
+// holder posts (each call re-encoded the whole trade, and --data wrote it).
+func TestOneTradeStaysBounded(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	expect(t, m.Call("alipay.trade.pay", `{"out_trade_no":"BIG1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.00","subject":"s"}`), "code", "10000")
+	for i := 1; i <= trade.MaxRefunds; i++ {
+		expect(t, m.Call("alipay.trade.refund", `{"out_trade_no":"BIG1","refund_amount":"0.01","out_request_no":"R`+strconv.Itoa(i)+`"}`), "code", "10000")
+	}
+	r := m.Call("alipay.trade.refund", `{"out_trade_no":"BIG1","refund_amount":"0.01","out_request_no":"R-over"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
+	// A refund already made is still answered (idempotent), past the bound.
+	expect(t, m.Call("alipay.trade.refund", `{"out_trade_no":"BIG1","refund_amount":"0.01","out_request_no":"R1"}`), "code", "10000")
+
+	pre := m.Call("alipay.trade.precreate", `{"out_trade_no":"SCAN1","total_amount":"1.00","subject":"s"}`)
+	qr, _ := pre["qr_code"].(string)
+	for _, action := range []string{"scan", "fail"} {
+		for i := 0; i < 2*trade.MaxBuyerEvents; i++ {
+			resp, err := http.PostForm(qr, url.Values{"action": {action}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	var tr struct {
+		Status  string `json:"trade_status"`
+		History []struct {
+			Type string `json:"type"`
+		} `json:"history"`
+	}
+	m.ControlJSON(http.MethodGet, "/trades/SCAN1?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+	counts := map[string]int{}
+	for _, e := range tr.History {
+		counts[e.Type]++
+	}
+	if tr.Status != "WAIT_BUYER_PAY" || counts["scanned"] != 1 || counts["scanned"]+counts["payment_failed"] > trade.MaxBuyerEvents {
+		t.Fatalf("after %d scans and as many failures: %s, events %v", 2*trade.MaxBuyerEvents, tr.Status, counts)
+	}
+}
