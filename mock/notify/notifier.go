@@ -281,6 +281,9 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 	nf.badSig = pol.BadSignature
 	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, nf.Created.Add(pol.Delay))
 	if err != nil {
+		if n.opts.Log != nil { // not made: say so rather than drop it unseen
+			n.opts.Log.Error("notification not made", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
+		}
 		return
 	}
 	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = f.Params["notify_id"], string(f.Charset), f.Params, body, Pending
