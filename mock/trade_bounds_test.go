@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -51,5 +52,23 @@ func TestOneTradeStaysBounded(t *testing.T) {
 	}
 	if tr.Status != "WAIT_BUYER_PAY" || counts["scanned"] != 1 || counts["scanned"]+counts["payment_failed"] > trade.MaxBuyerEvents {
 		t.Fatalf("after %d scans and as many failures: %s, events %v", 2*trade.MaxBuyerEvents, tr.Status, counts)
+	}
+}
+
+// A QR code's picture is drawn from a URL made with the Host header: one
+// too long to draw is a 400 that says so, not a bare 500.
+func TestQRPictureOfAnOverlongHost(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	pre := m.Call("alipay.trade.precreate", `{"out_trade_no":"QRH1","total_amount":"1.00","subject":"s"}`)
+	qr, _ := pre["qr_code"].(string)
+	req, _ := http.NewRequest(http.MethodGet, qr+".png", nil)
+	req.Host = strings.Repeat("a", 3000)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("GET %s.png with a 3,000-character Host: %s", qr, resp.Status)
 	}
 }

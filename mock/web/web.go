@@ -169,8 +169,8 @@ func (p *Pages) qrPNG(c echo.Context, token string) error {
 		size = s
 	}
 	png, err := qrcode.Encode(shared.QRCode(p.AlipayQRCode, p.PublicURL, c, token), qrcode.Medium, size)
-	if err != nil {
-		return err
+	if err != nil { // the URL is made from the Host header: one too long for a QR code
+		return c.String(http.StatusBadRequest, "the QR code's URL is too long to draw (its host comes from the Host header, or --public-url)")
 	}
 	return c.Blob(http.StatusOK, "image/png", png)
 }
