@@ -65,11 +65,10 @@ func countJournal(with string, sign string) string {
 const (
 	// journalTrimCount deletes the oldest entries beyond $1 (see TrimJournal).
 	journalTrimCount = `DELETE FROM alipay_mock_journal WHERE id <= (SELECT max(id) FROM alipay_mock_journal) - $1 RETURNING size`
-	// journalTrimBytes deletes the oldest entries beyond $1 bytes (then
-	// the count is made again).
+	// journalTrimBytes deletes the oldest entries beyond $1 bytes.
 	journalTrimBytes = `DELETE FROM alipay_mock_journal WHERE id <= (SELECT id FROM
 		(SELECT id, sum(size) OVER (ORDER BY id DESC) AS total FROM alipay_mock_journal) w
-		WHERE total > $1 ORDER BY id DESC LIMIT 1)`
+		WHERE total > $1 ORDER BY id DESC LIMIT 1) RETURNING size`
 	journalBytes = `SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'`
 )
 
@@ -83,7 +82,7 @@ type Journal struct {
 }
 
 // recountEvery: one trim in this many makes the count of bytes again from
-// the rows, as does every trim by bytes, so a count an older build beside
+// the rows (see TrimJournal for the others), so a count an older build beside
 // this one left wrong (it writes and deletes entries without counting them)
 // is mended within a few hundred thousand entries, not only at a start.
 const recountEvery = 256
@@ -139,6 +138,7 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var total int64
+	trimmed := true // by bytes, when over the bound
 	err := pgx.BeginFunc(ctx, j.db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		// One replica trims at a time: two trimming the same rows would
@@ -146,11 +146,17 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 		b.Queue(`SELECT pg_advisory_xact_lock($1)`, journalTrimLock)
 		b.Queue(countJournal(journalTrimCount, "-"), int64(o.MaxEntries))
 		b.Queue(journalBytes).QueryRow(func(r pgx.Row) error { return r.Scan(&total) })
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil || total <= o.MaxBytes {
+			return err
+		}
+		journalByteTrims.Add(1)
+		tag, err := tx.Exec(ctx, countJournal(journalTrimBytes, "-"), o.MaxBytes)
+		trimmed = tag.RowsAffected() > 0
+		return err
 	})
-	over := total > o.MaxBytes
-	wrong := total < 0 // entries an older build wrote, uncounted, then trimmed
-	if err != nil || !over && !wrong && j.trims.Add(1)%recountEvery != 0 {
+	// The count is made again when it cannot be right (below zero, or over
+	// the bound with nothing beyond it), and at one trim in recountEvery.
+	if err != nil || total >= 0 && trimmed && j.trims.Add(1)%recountEvery != 0 {
 		return j.db.failed(err)
 	}
 	// In a transaction of its own that takes the table lock before any
@@ -159,15 +165,6 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 	return j.db.failed(pgx.BeginFunc(ctx, j.db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, journalTrimLock); err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `LOCK TABLE alipay_mock_journal IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return err
-		}
-		if over {
-			journalByteTrims.Add(1)
-			if _, err := tx.Exec(ctx, journalTrimBytes, o.MaxBytes); err != nil {
-				return err
-			}
 		}
 		_, err := tx.Exec(ctx, journalRecount)
 		return err

@@ -428,6 +428,12 @@ func TestReplicasJournalKeepsItsByteBound(t *testing.T) {
 	const requests = 32 // 64 KiB each
 	for i := 0; i < requests; i++ {
 		rs[i%2].Call("alipay.trade.query", `{"out_trade_no":"JB`+strconv.Itoa(i)+`","pad":"`+pad+`"}`)
+		if i%4 == 3 {
+			// Paced: a writer more than its queue's bound (a quarter of
+			// the journal's, at least 1 MiB) behind drops entries by
+			// design, and on a loaded machine it can be.
+			waitListed(t, rs[0], `"JB`+strconv.Itoa(i)+`"`)
+		}
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -698,6 +704,9 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 	pad := strings.Repeat("A", 64<<10)
 	for i := 0; i < 24; i++ { // 1.5 MiB: over the bound
 		rs[i%2].Call("alipay.trade.query", `{"out_trade_no":"JB`+strconv.Itoa(i)+`","pad":"`+pad+`"}`)
+		if i%4 == 3 {
+			waitListed(t, rs[0], `"JB`+strconv.Itoa(i)+`"`) // paced, as in TestReplicasJournalKeepsItsByteBound
+		}
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -748,4 +757,22 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 	}
 	mocktest.New(t, mock.Options{Store: url})
 	check("after a start on a database with no count")
+}
+
+// waitListed waits until m's journal lists, among its newest entries, one
+// whose biz_content contains text.
+func waitListed(t *testing.T, m *mocktest.Mock, text string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		for _, e := range journalOf(m, "limit=4") {
+			if strings.Contains(e.Params["biz_content"], text) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal does not list %s", text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
