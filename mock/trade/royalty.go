@@ -148,8 +148,8 @@ func (s Settlement) DoneAt() time.Time {
 	return s.At
 }
 
-// Limits of what one trade keeps (the mock's, to bound memory; inferred:
-// Alipay's legacy refund API documented 99 refunds a trade).
+// Limits of what one trade keeps (the mock's, to bound memory; no source
+// found gives production's number of refunds a trade, so 99 is inferred).
 const (
 	MaxSettlements   = 20 // per trade
 	MaxRoyaltyParams = 20 // per request
