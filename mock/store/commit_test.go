@@ -55,11 +55,7 @@ func stored(t *testing.T, dir string) map[string]int {
 // queued between two puts removes only what came before it, and the
 // writer shares fsyncs among them.
 func TestQueuedChangesLandInOrder(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	var waits []func() error
 	for v := 1; v <= 500; v++ {
 		waits = append(waits, db.PutTrades([]trade.Trade{version("T1", v), version(fmt.Sprintf("X%03d", v), v)}))

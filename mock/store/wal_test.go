@@ -86,11 +86,7 @@ func same(t *testing.T, what string, got, want map[string]int) {
 // replayed and nothing of the third: a frame applies whole or not at all.
 func TestLogReplaysUpToADamagedFrame(t *testing.T) {
 	defer store.HoldCheckpoints()()
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	defer db.Close()
 	put(t, db, version("T1", 1), version("T2", 1))
 	put(t, db, version("T1", 2))
@@ -173,11 +169,7 @@ func TestStaleLogFramesAreNeverReplayed(t *testing.T) {
 	defer store.HoldCheckpoints()()
 
 	t.Run("after a reset", func(t *testing.T) {
-		dir := t.TempDir()
-		db, err := store.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, db := openTemp(t)
 		defer db.Close()
 		for _, no := range []string{"X1", "X2", "X3"} {
 			put(t, db, version(no, 1))
@@ -193,11 +185,7 @@ func TestStaleLogFramesAreNeverReplayed(t *testing.T) {
 	})
 
 	t.Run("a new frame as long as an old one", func(t *testing.T) {
-		dir := t.TempDir()
-		db, err := store.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, db := openTemp(t)
 		defer db.Close()
 		put(t, db, version("X1", 1))
 		first := store.LogEnd(db)
@@ -219,11 +207,7 @@ func TestStaleLogFramesAreNeverReplayed(t *testing.T) {
 // its key, deletes included).
 func TestReplayAfterACheckpointIsIdempotent(t *testing.T) {
 	defer store.HoldCheckpoints()()
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	put(t, db, version("T1", 1), version("T2", 1), version("T4", 1))
 	put(t, db, version("T1", 2))
 	drop(t, db, "T2")
@@ -296,16 +280,12 @@ func TestReplayAfterACheckpointIsIdempotent(t *testing.T) {
 // key order; and the same after the checkpoint.
 func TestReadsSeeChangesNotYetCheckpointed(t *testing.T) {
 	defer store.HoldCheckpoints()()
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	put(t, db, version("T1", 1), version("T2", 1), version("T3", 1), version("T5", 1))
 	if err := db.Close(); err != nil { // checkpoints: these are in bbolt
 		t.Fatal(err)
 	}
-	db, err = store.Open(dir)
+	db, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,11 +394,7 @@ func TestPreviousFormatDataDirLoads(t *testing.T) {
 // starts the log again).
 func TestFailedLogAppendFailsItsBatch(t *testing.T) {
 	defer store.HoldCheckpoints()()
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	defer db.Close()
 	put(t, db, version("T1", 1))
 	store.FailNextAppend(db)
@@ -449,11 +425,7 @@ func TestFailedSyncIsNeverReplayed(t *testing.T) {
 	defer store.HoldCheckpoints()()
 	for _, closeAt := range []string{"clean close", "crash after the next checkpoint", "crash at once"} {
 		t.Run(closeAt, func(t *testing.T) {
-			dir := t.TempDir()
-			db, err := store.Open(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir, db := openTemp(t)
 			put(t, db, version("T1", 1))
 			store.FailNextSync(db)
 			if err := db.PutTrades([]trade.Trade{version("FAILED", 1)})(); !errors.Is(err, store.ErrDiskFull) {
@@ -497,11 +469,7 @@ func TestOnlyACleanlyClosedFileIsPlainBbolt(t *testing.T) {
 		})
 		return out
 	}
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	put(t, db, version("T1", 1))
 	if got := buckets(image(t, db, dir)); !slices.Contains(got, "wal") {
 		t.Errorf("a running mock's file holds %v, no log id", got)
@@ -519,11 +487,7 @@ func TestOnlyACleanlyClosedFileIsPlainBbolt(t *testing.T) {
 // after enough changes (and about once a second), and a batch too large
 // for the log goes to bbolt with a checkpoint; nothing is lost either way.
 func TestLogStaysBounded(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db := openTemp(t)
 	defer db.Close()
 	size := func() int64 {
 		fi, err := os.Stat(filepath.Join(dir, store.LogName))
@@ -571,11 +535,7 @@ func TestLogStaysBounded(t *testing.T) {
 // A change with nothing after it does not wait in the log for the next
 // one: a checkpoint comes about a second later.
 func TestQuietLogIsCheckpointed(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, db := openTemp(t)
 	defer db.Close()
 	put(t, db, version("T1", 1))
 	for deadline := time.Now().Add(30 * time.Second); db.Stats().Checkpoints == 0; {
@@ -587,4 +547,15 @@ func TestQuietLogIsCheckpointed(t *testing.T) {
 	if store.LogEnd(db) != 0 {
 		t.Error("the log does not start again after the checkpoint")
 	}
+}
+
+// openTemp opens a data directory of the test's own.
+func openTemp(t *testing.T) (string, *store.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, db
 }
