@@ -213,8 +213,7 @@ func (a *API) resend(c echo.Context) error {
 }
 
 func (a *API) clearNotifications(c echo.Context) error {
-	a.Notifier.Outbox().Clear(c.QueryParam("app_id"))
-	a.CancelAttempts()
+	a.Notifier.Clear(c.QueryParam("app_id"))
 	a.Forgot("notifications", c.QueryParam("app_id"))
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": c.QueryParam("app_id")})
 }

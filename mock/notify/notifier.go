@@ -405,6 +405,20 @@ func (n *Notifier) plan(id, key string, gen int, at time.Time) {
 		Run: func(at time.Time) []clock.Fired { return n.attempt(id, key, gen, at) }})
 }
 
+// Clear drops app's notifications (every app's when app is empty) and
+// takes their planned attempts off the clock, so its next job is one that
+// still stands.
+func (n *Notifier) Clear(app string) {
+	n.outbox.Clear(app)
+	n.sched.CancelWhere(func(j clock.Job) bool {
+		if j.Kind != "notify" {
+			return false
+		}
+		_, ok := n.outbox.Get(j.Ref)
+		return !ok
+	})
+}
+
 // Resend delivers a notification again now, whatever its state, and
 // starts the retry schedule over if that attempt fails.
 func (n *Notifier) Resend(id string) error {

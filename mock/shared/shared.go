@@ -75,8 +75,7 @@ func (d *Deps) Reset(app string) {
 	d.Coupons.Reset(app)
 	d.Royalty.Reset(app)
 	d.Fund.Reset(app)
-	d.Notifier.Outbox().Clear(app)
-	d.CancelAttempts()
+	d.Notifier.Clear(app)
 	d.Notifier.ClearPolicies(app)
 	_ = d.Journal.Clear(app) // the store reports failures (health)
 	d.Scenarios.Reset(app)
@@ -105,23 +104,6 @@ func (d *Deps) CancelPlans(app string) {
 			return app == "" || j.App == app
 		}
 		return false
-	})
-}
-
-// CancelAttempts takes off the scheduler the planned attempts of
-// notifications no longer in the outbox (a reset or a clear dropped them),
-// so the clock's next job is one that still stands.
-func (d *Deps) CancelAttempts() {
-	if d.Sched == nil {
-		return
-	}
-	ob := d.Notifier.Outbox()
-	d.Sched.CancelWhere(func(j clock.Job) bool {
-		if j.Kind != "notify" {
-			return false
-		}
-		_, ok := ob.Get(j.Ref)
-		return !ok
 	})
 }
 
