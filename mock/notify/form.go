@@ -31,30 +31,20 @@ func SignForm(p map[string]string, key *rsa.PrivateKey, cs sign.Charset, st sign
 			delete(p, k)
 		}
 	}
-	if cs != sign.UTF8 && !holds(p, cs) {
+	p["charset"] = string(cs)
+	err := sign.SignNotify(p, key, st, cs)
+	if err != nil && cs != sign.UTF8 {
 		// Text the charset cannot hold (an emoji a GBK order's subject
 		// carried as a JSON escape): sent in UTF-8, as the gateway's answer
 		// is (inferred), never dropped.
 		cs = sign.UTF8
+		p["charset"] = string(cs)
+		err = sign.SignNotify(p, key, st, cs)
 	}
-	p["charset"] = string(cs)
-	if err := sign.SignNotify(p, key, st, cs); err != nil {
+	if err != nil {
 		return Form{}, err
 	}
 	return Form{Params: p, Charset: cs, SignType: st}, nil
-}
-
-// holds reports whether every name and value of p can be written in cs.
-func holds(p map[string]string, cs sign.Charset) bool {
-	for k, v := range p {
-		if _, err := cs.Encode(k); err != nil {
-			return false
-		}
-		if _, err := cs.Encode(v); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 // Encode is the form as a body or query string, in its charset.

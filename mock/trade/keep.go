@@ -10,6 +10,15 @@ import (
 // DefaultKeep is how many trades the mock keeps unless told otherwise.
 const DefaultKeep = 100_000
 
+// Limits of what one trade keeps (the mock's, to bound memory; no source
+// found gives production's number of refunds a trade, so 99 is inferred).
+const (
+	MaxSettlements   = 20 // per trade
+	MaxRoyaltyParams = 20 // per request
+	MaxRefunds       = 99 // per trade
+	MaxBuyerEvents   = 20 // a buyer's scans and failed payments recorded per trade
+)
+
 // OnEvict registers a function told, outside the book's lock, about the
 // trades eviction dropped (the mock cancels their scheduled deadlines).
 func (b *Book) OnEvict(f func([]Trade)) {

@@ -148,15 +148,6 @@ func (s Settlement) DoneAt() time.Time {
 	return s.At
 }
 
-// Limits of what one trade keeps (the mock's, to bound memory; no source
-// found gives production's number of refunds a trade, so 99 is inferred).
-const (
-	MaxSettlements   = 20 // per trade
-	MaxRoyaltyParams = 20 // per request
-	MaxRefunds       = 99 // per trade
-	MaxBuyerEvents   = 20 // a buyer's scans and failed payments recorded per trade
-)
-
 // Settled is the sum transferred by the trade's settlements.
 func (t *Trade) Settled() amount.Amount {
 	var n amount.Amount
