@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"sync"
 	"testing"
 	"time"
@@ -655,6 +656,39 @@ func TestReplicasShareQueuedAnswers(t *testing.T) {
 				t.Fatal("a replica still lists the used-up answer")
 			}
 			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// Two replicas take the same new orders at once: one of each pair of
+// inserts fails on the unique key, in a batch with other orders' inserts
+// (lone.go), and must fail alone: every order is made once, and both its
+// answers carry that trade's QR code.
+func TestReplicasConcurrentNewOrdersFailAlone(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	const orders = 60
+	got := roundRobin(t, rs, 2*orders, "alipay.trade.precreate", func(i int) string {
+		return fmt.Sprintf(`{"out_trade_no":"PAIR%d","total_amount":"1.00","subject":"s"}`, i/2)
+	})
+	codes := map[string]bool{}
+	for k := 0; k < orders; k++ {
+		a, b := got[2*k], got[2*k+1]
+		if !ok(a) || !ok(b) {
+			t.Fatalf("order %d: %v / %v", k, a, b)
+		}
+		// The code is the replica's URL and the trade's token.
+		ta, tb := path.Base(fmt.Sprint(a["qr_code"])), path.Base(fmt.Sprint(b["qr_code"]))
+		if a["qr_code"] == nil || ta != tb || codes[ta] {
+			t.Fatalf("order %d answered %v and %v", k, a["qr_code"], b["qr_code"])
+		}
+		codes[ta] = true
+		var tr struct {
+			OutTradeNo string `json:"out_trade_no"`
+			Status     string `json:"status"`
+		}
+		rs[k%2].ControlJSON(http.MethodGet, fmt.Sprintf("/trades/PAIR%d", k), nil, http.StatusOK, &tr)
+		if tr.OutTradeNo != fmt.Sprintf("PAIR%d", k) {
+			t.Fatalf("order %d stored as %+v", k, tr)
 		}
 	}
 }
