@@ -12,9 +12,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
@@ -487,6 +489,48 @@ func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
 	rs[2].ControlJSON(http.MethodGet, "/red-packets/"+authNo, nil, http.StatusOK, &p)
 	if p["rest_amount"] != "0.00" || p["status"] != "FINISH" {
 		t.Fatalf("the emptied packet on another replica: %v", p)
+	}
+}
+
+// The bound on one red packet's claims holds across replicas racing for
+// it, and the row --store keeps is the bounded packet.
+func TestReplicasRedPacketStaysBounded(t *testing.T) {
+	rs, url := replicasAt(t, 3, mock.Options{})
+	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RPB","out_request_no":"RPB-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
+	authNo, _ := m["auth_no"].(string)
+	if !ok(m) || authNo == "" {
+		t.Fatalf("red packet: %v", m)
+	}
+	const over = 12
+	got := roundRobin(t, rs, coupon.MaxClaims+over, "alipay.fund.coupon.order.disburse", func(i int) string {
+		return fmt.Sprintf(`{"out_order_no":"RPB-C%d","out_request_no":"1","deduct_auth_no":"%s","amount":"0.01","payee_user_id":"2088102000000101"}`, i, authNo)
+	})
+	refused := count(got, func(m map[string]any) bool { return m["sub_code"] == "INVALID_PARAMETER" })
+	if n := count(got, ok); n != coupon.MaxClaims || refused != over {
+		t.Fatalf("%d claims paid and %d refused of %d, want %d and %d", n, refused, len(got), coupon.MaxClaims, over)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var data []byte
+	if err := conn.QueryRow(ctx, `SELECT data FROM alipay_mock_red_packets WHERE auth_no = $1`, authNo).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	o, err := coupon.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := 0
+	for _, e := range o.History {
+		if e.Type == coupon.EventClaimed {
+			claimed++
+		}
+	}
+	if claimed != coupon.MaxClaims || o.Rest != amount.MustParse("99.00") {
+		t.Fatalf("the stored packet: %d claims, rest %s; want %d, 99.00", claimed, o.Rest, coupon.MaxClaims)
 	}
 }
 
