@@ -457,6 +457,62 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 	}
 }
 
+// Tokens past their end go from the database wherever they stand: an
+// older token still in use does not hold them.
+func TestReplicasDropDeadTokensBehindALiveOne(t *testing.T) {
+	rs, url := replicasAt(t, 2, mock.Options{})
+	exchange := func() (token, refresh string) {
+		t.Helper()
+		var code struct {
+			Code string `json:"app_auth_code"`
+		}
+		rs[0].ControlJSON(http.MethodPost, "/app-auth-codes", map[string]string{"app_id": keys.DevAppID}, http.StatusCreated, &code)
+		m := rs[0].Call("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"`+code.Code+`"}`)
+		if !ok(m) {
+			t.Fatalf("exchange: %v", m)
+		}
+		return m["app_auth_token"].(string), m["app_refresh_token"].(string)
+	}
+	keeper, _ := exchange()
+	_, refresh := exchange()
+	for i := 0; i < 6; i++ {
+		m := rs[i%2].Call("alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"`+refresh+`"}`)
+		if !ok(m) {
+			t.Fatalf("refresh %d: %v", i, m)
+		}
+		refresh = m["app_refresh_token"].(string)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	stored := func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := stored(); n != 8 {
+		t.Fatalf("the database keeps %d tokens within the grace, want 8", n)
+	}
+	rs[0].Advance("10m")
+	var mem struct {
+		Tokens struct{ Count int } `json:"app_auth_tokens"`
+	}
+	rs[0].ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+	if mem.Tokens.Count != 2 || stored() != 2 {
+		t.Fatalf("after the grace: %d tokens in memory, %d in the database; want 2 (the oldest and the last)", mem.Tokens.Count, stored())
+	}
+	q, err := try(rs[1], "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_auth_token"] = keeper })
+	if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("the oldest token on the other replica: %v %v", q, err)
+	}
+}
+
 func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
 	rs := replicas(t, 3, mock.Options{})
 	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP","out_request_no":"RP-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
