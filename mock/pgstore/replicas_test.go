@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -313,11 +311,7 @@ func TestReplicasDeliverEachNotificationOnce(t *testing.T) {
 func waitIdle(t *testing.T, url string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var idle int
@@ -443,11 +437,7 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -483,11 +473,7 @@ func TestReplicasDropDeadTokensBehindALiveOne(t *testing.T) {
 		refresh = m["app_refresh_token"].(string)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	stored := func() int {
 		t.Helper()
 		var n int
@@ -566,11 +552,7 @@ func TestReplicasRedPacketStaysBounded(t *testing.T) {
 		t.Fatalf("%d claims paid and %d refused of %d, want %d and %d", n, refused, len(got), coupon.MaxClaims, over)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	var data []byte
 	if err := conn.QueryRow(ctx, `SELECT data FROM alipay_mock_red_packets WHERE auth_no = $1`, authNo).Scan(&data); err != nil {
 		t.Fatal(err)
@@ -701,11 +683,7 @@ func TestReplicasApplyADeadReplicasRedPacketDeadlines(t *testing.T) {
 	// Applied by a live replica without anyone reading the packet: the
 	// stored order is closed and has no deadline left.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	var made int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_red_packets WHERE deadline IS NOT NULL`).Scan(&made); err != nil || made != 1 {
 		t.Fatalf("%d unpaid red packets with a deadline, want 1 (%v)", made, err)
