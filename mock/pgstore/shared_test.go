@@ -759,3 +759,60 @@ func waitListed(t *testing.T, m *mocktest.Mock, text string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A trim by count reads only the ids above where the replica last cut;
+// an entry that is below a cut when it commits (another replica's, written
+// late) still goes, at the latest at the trim that reads them all.
+func TestJournalTrimsAnEntryCommittedBelowItsCut(t *testing.T) {
+	url := pgURL(t)
+	db, err := pgstore.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := pgtest.Conn(t, url)
+	j := db.Journal()
+	o := journal.Options{MaxEntries: 5}
+	stored := func() (n, low int) {
+		t.Helper()
+		if err := conn.QueryRow(ctx, `SELECT count(*), coalesce(min(id), 0) FROM alipay_mock_journal`).Scan(&n, &low); err != nil {
+			t.Fatal(err)
+		}
+		return n, low
+	}
+	add := func() {
+		t.Helper()
+		if err := j.AppendJournal([]journal.Entry{{HTTPMethod: "POST", Method: "alipay.trade.query", AppID: "2021000000000001"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.TrimJournal(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		add()
+		if n, _ := stored(); n > 5 {
+			t.Fatalf("%d entries kept, bound 5", n)
+		}
+	}
+	// id 1 went long ago: an entry with it is below every cut.
+	if _, err := conn.Exec(ctx, `INSERT INTO alipay_mock_journal (id, app_id, method, failed, size, data)
+		SELECT 1, app_id, method, failed, size, data FROM alipay_mock_journal ORDER BY id DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		add()
+		n, low := stored()
+		if low != 1 {
+			if n != 5 {
+				t.Fatalf("%d entries kept, bound 5", n)
+			}
+			break
+		}
+		if i == pgstore.RecountEvery {
+			t.Fatalf("an entry below the cut is kept after %d trims", i)
+		}
+	}
+}
