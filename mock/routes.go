@@ -100,7 +100,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		},
 	})
 
-	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
+	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway, TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw

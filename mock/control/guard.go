@@ -14,6 +14,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 )
 
 // TokenHeader carries the control token (or Authorization: Bearer <token>).
@@ -220,8 +221,6 @@ func (l hostList) allows(hostport string) bool {
 	return false
 }
 
-var crossOrigin = http.NewCrossOriginProtection()
-
 // fromOwnOrigin refuses a state-changing request a browser sent from
 // another origin, or that another origin could have sent without a CORS
 // preflight (a form, or fetch with a simple body). Clients that are not
@@ -232,7 +231,7 @@ func fromOwnOrigin(r *http.Request) error {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
-	if err := crossOrigin.Check(r); err != nil {
+	if err := shared.CheckSameOrigin(r); err != nil {
 		return fmt.Errorf("cross-origin request refused: %v; the control API acts only for pages on its own origin", err)
 	}
 	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {

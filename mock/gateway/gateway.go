@@ -51,6 +51,10 @@ type Gateway struct {
 	AlipayQRCode bool
 	// Queue holds answers queued through the control API.
 	Queue *Queue
+	// AllowCrossSite lets a browser call methods that are not page methods
+	// from a page on another site (--allow-cross-site-gateway); see
+	// crossSite.
+	AllowCrossSite bool
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
@@ -156,8 +160,43 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 		cl.cs = sign.UTF8
 		return reply{node: sign.ErrorNode, err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")}
 	}
+	if e := g.crossSite(cl); e != nil {
+		node := sign.ErrorNode
+		if cl.ent != nil {
+			node = cl.ent.node
+		}
+		return reply{node: node, err: e}
+	}
 	return g.check(cl)
 }
+
+// crossSite refuses a call a browser sent from a page on another site
+// (shared.CrossSite) unless the method is a page method, which a merchant's
+// page posts or links to by nature, or AllowCrossSite is set. This is the
+// mock's own guard, not production's: the dev app's private key is public,
+// so without it any web page open in the tester's browser could sign and
+// send a refund or close of the tester's trades to the mock on localhost.
+// SDKs send no Sec-Fetch-Site or Origin and are never refused.
+func (g *Gateway) crossSite(cl *call) *apierr.Error {
+	if g.AllowCrossSite || (cl.ent != nil && cl.ent.Page) || !shared.CrossSite(cl.req) {
+		return nil
+	}
+	origin := cl.req.Header.Get("Origin")
+	cl.entry.Explanation = "cross-site browser request refused (Sec-Fetch-Site: cross-site, Origin: " + orDash(origin) +
+		"): only page methods take those; --allow-cross-site-gateway allows the others"
+	g.Log.Warn("cross-site browser request refused", "method", orDash(cl.method), "origin", orDash(origin),
+		"sec_fetch_site", orDash(cl.req.Header.Get("Sec-Fetch-Site")))
+	return apierr.New(apierr.CodePermission, CrossSiteSubCode, CrossSiteSubMsg)
+}
+
+// CrossSiteSubCode and CrossSiteSubMsg are the answer of crossSite: the
+// mock's own, as production has no such guard.
+const (
+	CrossSiteSubCode = "isv.cross-site-request-refused"
+	CrossSiteSubMsg  = "跨站请求被拒绝：alipay-mock 不接受其他站点网页中的浏览器发起的非页面接口调用（模拟器自身的防护，生产环境无此限制）；" +
+		"如确需从浏览器跨站调用，请以 --allow-cross-site-gateway 启动 (alipay-mock refuses calls of non-page methods " +
+		"that a browser sends from another site's page; start it with --allow-cross-site-gateway to allow them)"
+)
 
 func (v1) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.write(c, cl, r) }
 

@@ -73,6 +73,9 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	method := ent.Name
 	cl.method, cl.ent, cl.entry.Method, cl.params["method"] = method, ent, method, method
+	if e := g.crossSite(cl); e != nil {
+		return v3Err(e)
+	}
 	if req.Method != ent.V3HTTPMethod {
 		return v3Err(apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+ent.V3HTTPMethod))
 	}
