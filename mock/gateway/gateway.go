@@ -158,7 +158,7 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 		p["method"], p["app_id"], p, string(cs), p["sign_type"]
 	if err != nil {
 		cl.cs = sign.UTF8
-		return reply{node: sign.ErrorNode, err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")}
+		return reply{node: sign.ErrorNode, err: g.unreadable(cl, err)}
 	}
 	if e := g.crossSite(cl); e != nil {
 		node := sign.ErrorNode

@@ -81,7 +81,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	body, err := readV3Body(req)
 	if err != nil {
-		return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：无法读取请求体 ("+err.Error()+")"))
+		return v3Err(g.unreadable(cl, err))
 	}
 	token := strings.TrimSpace(req.Header.Get(sign.HeaderAppAuthToken))
 	if body != "" {
