@@ -97,7 +97,8 @@ type Options struct {
 	AllowedHosts []string
 	// AllowCrossSiteGateway lets browsers call gateway.do's and v3's
 	// methods that are not page methods from pages on other sites
-	// (Sec-Fetch-Site: cross-site), as production does; by default the mock
+	// (Sec-Fetch-Site: cross-site) or under a Host that is none of the
+	// mock's names (DNS rebinding), as production does; by default the mock
 	// refuses them (40006 isv.cross-site-request-refused), because the dev
 	// app's key is public (docs/security.md).
 	AllowCrossSiteGateway bool

@@ -15,8 +15,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// sendGateway sends p to gateway.do with the browser headers h (GET puts p
-// in the query, POST in the form body) and returns the answer's status,
+// sendGateway sends p to gateway.do with the browser headers h ("Host"
+// sets the Host; GET puts p in the query, POST in the form body) and returns the answer's status,
 // Location and body.
 func sendGateway(t *testing.T, m *mocktest.Mock, method string, p map[string]string, h map[string]string) (int, string, []byte) {
 	t.Helper()
@@ -33,6 +33,10 @@ func sendGateway(t *testing.T, m *mocktest.Mock, method string, p map[string]str
 		t.Fatal(err)
 	}
 	for k, v := range h {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -70,12 +74,14 @@ func node(t *testing.T, body []byte) map[string]any {
 
 // A web page on another site cannot make the tester's browser close (or
 // refund, or query) the tester's trades through gateway.do or v3, though the
-// dev key it signs with is public; a page of the tester's own app on another
-// port of localhost (same-site), a typed URL, SDKs and page methods work, and
-// --allow-cross-site-gateway lets every site through, as production does.
+// dev key it signs with is public, nor after DNS rebinding (same-origin to
+// the browser, under a Host that is none of the mock's names); a page of the
+// tester's own app on another port of localhost (same-site), a typed URL,
+// SDKs on any Host and page methods work, and --allow-cross-site-gateway lets
+// every site through, as production does.
 func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 	visible := trade.Options{ShowUnscanned: true} // the precreate trades are queried before a scan
-	m := mocktest.New(t, mock.Options{Trades: visible})
+	m := mocktest.New(t, mock.Options{Trades: visible, PublicURL: "http://pay.example.test:8080", AllowedHosts: []string{"mock.lan"}})
 	m.Call("alipay.trade.precreate", `{"out_trade_no":"XS-1","total_amount":"1.00","subject":"s"}`)
 	closeXS1 := func() map[string]string {
 		return m.Params("alipay.trade.close", `{"out_trade_no":"XS-1"}`, nil)
@@ -98,13 +104,18 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 		{"127.0.0.1 is another site than localhost", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost:3000"}},
 		{"old browser: Origin only", http.MethodPost, map[string]string{"Origin": evil}},
 		{"old browser: opaque origin", http.MethodPost, map[string]string{"Origin": "null"}},
+		// DNS rebinding: evil.example now resolves to 127.0.0.1, so the
+		// browser takes the page's requests to the mock as same-origin.
+		{"DNS rebinding", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example:8080"}},
+		{"DNS rebinding, old browser", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}},
 	}
 	for _, tc := range refused {
 		t.Run("refused "+tc.name, func(t *testing.T) {
 			status, _, body := sendGateway(t, m, tc.method, closeXS1(), tc.header)
 			n := node(t, body)
 			if status != http.StatusOK || n["code"] != "40006" || n["sub_code"] != gateway.CrossSiteSubCode ||
-				!strings.Contains(n["sub_msg"].(string), "--allow-cross-site-gateway") {
+				!strings.Contains(n["sub_msg"].(string), "--allow-cross-site-gateway") ||
+				strings.Contains(tc.name, "rebinding") != strings.Contains(n["sub_msg"].(string), "--allowed-host") {
 				t.Fatalf("HTTP %d %s", status, body)
 			}
 			stillOpen(t)
@@ -120,6 +131,10 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 		{"same-origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": m.URL}},
 		{"typed into the address bar", map[string]string{"Sec-Fetch-Site": "none"}},
 		{"old browser: same host, other port", map[string]string{"Origin": "http://127.0.0.1:3000"}},
+		{"a server on another name (a Docker service)", map[string]string{"Host": "alipay-mock:8080"}},
+		{"a page under Alipay's name (--tls)", map[string]string{"Host": "openapi.alipay.com", "Sec-Fetch-Site": "same-origin", "Origin": "https://openapi.alipay.com"}},
+		{"a page under the --public-url host", map[string]string{"Host": "pay.example.test:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://pay.example.test:8080"}},
+		{"a page under an --allowed-host", map[string]string{"Host": "mock.lan", "Sec-Fetch-Site": "same-site", "Origin": "http://app.mock.lan"}},
 	}
 	for _, tc := range accepted {
 		t.Run("accepted "+tc.name, func(t *testing.T) {
@@ -158,7 +173,12 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 	t.Run("--allow-cross-site-gateway", func(t *testing.T) {
 		open := mocktest.New(t, mock.Options{AllowCrossSiteGateway: true, Trades: visible})
 		open.Call("alipay.trade.precreate", `{"out_trade_no":"XS-2","total_amount":"1.00","subject":"s"}`)
-		status, _, body := sendGateway(t, open, http.MethodPost, open.Params("alipay.trade.close", `{"out_trade_no":"XS-2"}`, nil),
+		status, _, body := sendGateway(t, open, http.MethodPost, open.Params("alipay.trade.query", `{"out_trade_no":"XS-2"}`, nil),
+			map[string]string{"Host": "evil.example:8080", "Sec-Fetch-Site": "same-origin"})
+		if n := node(t, body); status != http.StatusOK || n["code"] != "10000" {
+			t.Fatalf("rebinding: HTTP %d %s", status, body)
+		}
+		status, _, body = sendGateway(t, open, http.MethodPost, open.Params("alipay.trade.close", `{"out_trade_no":"XS-2"}`, nil),
 			map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": evil})
 		if n := node(t, body); status != http.StatusOK || n["code"] != "10000" {
 			t.Fatalf("HTTP %d %s", status, body)
