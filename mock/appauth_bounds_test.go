@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"testing"
+	"time"
 
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
@@ -62,18 +66,6 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 		t.Errorf("%d tokens kept after 20 refreshes, want 2 (the live one and the one in its grace)", tokens)
 	}
 
-	for i := 0; i < 3; i++ {
-		newCode(s1)
-	}
-	if codes, _ := kept(s1); codes != 4 {
-		t.Errorf("%d codes kept, want 4", codes)
-	}
-	advance(s1, "24h")
-	last := newCode(s1)
-	if codes, _ := kept(s1); codes != 1 {
-		t.Errorf("%d codes kept after a day, want 1 (the new one)", codes)
-	}
-
 	// One token a page.
 	var page []map[string]any
 	resp := getJSONPage(t, s1.URL()+"/_mock/app-auth-tokens?limit=1", &page)
@@ -86,6 +78,19 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	if len(rest) != 1 || rest[0]["app_auth_token"] != tok.AppAuthToken || resp.Header.Get("X-Next-Cursor") != "" {
 		t.Fatalf("second page: %+v, X-Next-Cursor %q", rest, resp.Header.Get("X-Next-Cursor"))
 	}
+
+	for i := 0; i < 3; i++ {
+		newCode(s1)
+	}
+	if codes, _ := kept(s1); codes != 4 {
+		t.Errorf("%d codes kept, want 4", codes)
+	}
+	advance(s1, "24h")
+	last := newCode(s1)
+	if codes, tokens := kept(s1); codes != 1 || tokens != 1 {
+		t.Errorf("%d codes and %d tokens kept after a day, want 1 (the new one) and 1 (the grace of the other ended)", codes, tokens)
+	}
+
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +104,11 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	if err := errors.Join(err, db.Close()); err != nil {
 		t.Fatal(err)
 	}
-	if len(codes) != 1 || len(tokens) != 2 {
-		t.Errorf("the file keeps %d codes and %d tokens, want 1 and 2", len(codes), len(tokens))
+	if len(codes) != 1 || len(tokens) != 1 {
+		t.Errorf("the file keeps %d codes and %d tokens, want 1 and 1", len(codes), len(tokens))
 	}
 
-	// Started again, the clock where it was: the token refreshed a day
-	// ago is past its grace and goes; the code still works.
+	// Started again, the clock where it was: the code still works.
 	s2, isv2 := startWithData(t, dir, epoch)
 	if codes, tokens := kept(s2); codes != 1 || tokens != 1 {
 		t.Errorf("after a restart: %d codes, %d tokens kept, want 1 and 1", codes, tokens)
@@ -125,4 +129,92 @@ func getJSONPage(t *testing.T, url string, v any) *http.Response {
 		t.Fatalf("%s: %v", url, err)
 	}
 	return resp
+}
+
+// Tokens nothing can use any more go wherever they stand, on the mock's
+// clock, from memory and from --data's file: an older token still in use
+// (another merchant's) held the dead ones behind it until a restart.
+func TestDeadAppAuthTokensGoBehindALiveOne(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, isv := startWithData(t, dir, epoch)
+	tokens := func() int {
+		t.Helper()
+		var m struct {
+			Tokens struct{ Count int } `json:"app_auth_tokens"`
+		}
+		getJSON(t, s.URL()+"/_mock/memory", &m)
+		return m.Tokens.Count
+	}
+	exchange := func() *client.AuthTokenResponse {
+		t.Helper()
+		var code struct {
+			Code string `json:"app_auth_code"`
+		}
+		postJSON(t, s.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated, &code)
+		tok, err := isv.ExchangeAppAuthCode(ctx, code.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	acts := func(tok string) error {
+		_, err := isv.Query(ctx, client.QueryRequest{OutTradeNo: "NONE"}, client.WithAppAuthToken(tok))
+		var e *client.Error
+		if errors.As(err, &e) && e.SubCode == "ACQ.TRADE_NOT_EXIST" {
+			return nil // the token was taken: it acted for its merchant
+		}
+		return err
+	}
+	advance := func(by string) {
+		postJSON(t, s.URL()+"/_mock/clock/advance", `{"by":"`+by+`"}`, http.StatusOK, nil)
+	}
+
+	keeper := exchange() // the oldest, still in use
+	tok := exchange()
+	for i := 0; i < 30; i++ {
+		next, err := isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		tok = next
+	}
+	if n := tokens(); n != 32 {
+		t.Fatalf("%d tokens kept within the grace, want 32", n)
+	}
+	advance("10m")
+	if n := tokens(); n != 2 {
+		t.Fatalf("%d tokens kept after the grace, want 2 (the oldest and the last)", n)
+	}
+	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
+		if err := acts(s); err != nil {
+			t.Fatalf("a live token: %v", err)
+		}
+	}
+
+	// Past both terms a token still answers that it timed out, for
+	// appauth.ExpiredKept; then it goes too.
+	advance(strconv.Itoa(int((appauth.RefreshLifetime + time.Hour).Hours())) + "h")
+	_, err := isv.RefreshAppAuthToken(ctx, keeper.AppRefreshToken)
+	wantAPIError(t, err, "40004", "REFRESH_TOKEN_TIME_OUT")
+	advance(strconv.Itoa(int(appauth.ExpiredKept.Hours())) + "h")
+	if n := tokens(); n != 0 {
+		t.Fatalf("%d tokens kept past every end, want 0", n)
+	}
+	_, err = isv.RefreshAppAuthToken(ctx, keeper.AppRefreshToken)
+	wantAPIError(t, err, "40004", "REFRESH_TOKEN_NOT_EXIST")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stored, err := db.AppAuth()
+	if err := errors.Join(err, db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 0 {
+		t.Errorf("the file keeps %d tokens, want 0", len(stored))
+	}
 }

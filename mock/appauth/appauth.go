@@ -34,6 +34,12 @@ const (
 const (
 	MaxCodes  = 4096
 	MaxTokens = 16384
+	// ExpiredKept is how long a token past both its terms is still kept,
+	// so that late calls get the time-out codes (REFRESH_TOKEN_TIME_OUT,
+	// aop.app-auth-token-time-out) rather than "does not exist"; then it
+	// goes. Production keeps its records; the number is the mock's
+	// (inferred), to bound memory.
+	ExpiredKept = 30 * 24 * time.Hour
 )
 
 // Merchant is the authorising side: its app (auth_app_id), its account
@@ -77,14 +83,21 @@ func (t *Token) graceEnds() time.Time {
 	return t.RefreshedAt.Add(RefreshGrace)
 }
 
-// dead reports whether nothing can use t any more at now: its refresh
-// token is spent and its grace over, or both its terms ended.
-func (t *Token) dead(now time.Time) bool {
+// end is when the book lets t go: its refresh token spent and its grace
+// over, or ExpiredKept after both its terms ended.
+func (t *Token) end() time.Time {
 	if t.Refreshed {
-		return !now.Before(t.graceEnds())
+		return t.graceEnds()
 	}
-	return !now.Before(t.Expires) && !now.Before(t.RefreshExpires)
+	last := t.Expires
+	if t.RefreshExpires.After(last) {
+		last = t.RefreshExpires
+	}
+	return last.Add(ExpiredKept)
 }
+
+// dead reports whether the book lets t go at now (see end).
+func (t *Token) dead(now time.Time) bool { return !now.Before(t.end()) }
 
 // Errors of alipay.open.auth.token.app (40004, sub_codes without a prefix;
 // the texts are inferred) and of requests carrying app_auth_token (20001).
@@ -124,8 +137,17 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: newKeep[*Code](MaxCodes), tokens: newKeep[*Token](MaxTokens),
-		byRef: map[string]*Token{}}
+	return &Book{clock: c, ids: ids, codes: newKeep[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{}}
+}
+
+// newTokens is an empty keep of tokens, each going at its end.
+func newTokens() keep[*Token] { return newKeepUntil(MaxTokens, (*Token).end) }
+
+// sweep lets go the tokens whose end came, wherever they stand in the
+// list, and deletes them from the store; the lock is held. It reads the
+// head of the tokens' queue by end: nothing that grows with what is kept.
+func (b *Book) sweep(now time.Time) {
+	b.drop(nil, b.tokens.expire(now))
 }
 
 // token is production's shape: the month, "BB", 32 hex characters.
@@ -191,6 +213,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
+	b.sweep(now)
 	c := b.codeLocked(code)
 	switch {
 	case c == nil:
@@ -214,10 +237,9 @@ func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time)
 	if err := b.putToken(t); err != nil {
 		return Token{}, err
 	}
-	gone := b.tokens.trim(func(o *Token) bool { return o.dead(now) })
-	gone = append(gone, b.tokens.put(t.AppAuthToken, t)...)
+	b.sweep(now)
 	b.byRef[t.RefreshToken] = t
-	b.drop(nil, gone)
+	b.drop(nil, b.tokens.put(t.AppAuthToken, t))
 	return *t, nil
 }
 
@@ -229,6 +251,7 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
+	b.sweep(now)
 	old := b.tokenLocked(refresh, true)
 	switch {
 	case old == nil:
@@ -245,6 +268,7 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
+	b.tokens.queue(old.AppAuthToken) // it goes at its grace's end now
 	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
 	if err != nil {
 		// No new pair was stored: the refresh token is not spent, so the
@@ -260,8 +284,9 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 func (b *Book) Resolve(isvAppID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t := b.tokenLocked(token, false)
 	now := b.clock.Now()
+	b.sweep(now)
+	t := b.tokenLocked(token, false)
 	switch {
 	case t == nil || t.ISVAppID != isvAppID:
 		return Token{}, ErrInvalidToken
@@ -279,6 +304,7 @@ func (b *Book) Resolve(isvAppID, token string) (Token, error) {
 func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, next uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.sweep(b.clock.Now())
 	out = []Token{}
 	var last uint64
 	b.tokens.each(after, func(seq uint64, t *Token) bool {
@@ -296,10 +322,12 @@ func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, ne
 	return out, next
 }
 
-// Len is how many codes and tokens the book keeps.
+// Len is how many codes and tokens the book keeps, once those whose end
+// came are let go.
 func (b *Book) Len() (codes, tokens int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.sweep(b.clock.Now())
 	return len(b.codes.m), len(b.tokens.m)
 }
 
@@ -334,7 +362,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	}
 	goneCodes = append(goneCodes, nc.settle()...)
 	var goneTokens []*Token
-	nt := newKeep[*Token](MaxTokens)
+	nt := newTokens()
 	nt.next = b.tokens.next
 	for i := range tokens {
 		t := &tokens[i]

@@ -89,15 +89,18 @@ func TestTokensActForTheMerchantUntilTheyExpire(t *testing.T) {
 	if _, err := b.Resolve(isv, tok.AppAuthToken); err != nil {
 		t.Fatalf("old token within its grace: %v", err)
 	}
+	// A refresh token is spent once used.
+	_, err = b.Refresh(isv, tok.RefreshToken)
+	isErr(t, err, ErrRefreshNotValid)
 	c.Advance(RefreshGrace)
 	_, err = b.Resolve(isv, tok.AppAuthToken)
 	isErr(t, err, ErrInvalidToken)
 	if _, err := b.Resolve(isv, fresh.AppAuthToken); err != nil {
 		t.Fatal(err)
 	}
-	// A refresh token is spent once used.
+	// Past its grace nothing can use the old token: it is let go.
 	_, err = b.Refresh(isv, tok.RefreshToken)
-	isErr(t, err, ErrRefreshNotValid)
+	isErr(t, err, ErrRefreshNotExist)
 	_, err = b.Refresh(other, fresh.RefreshToken)
 	isErr(t, err, ErrAppIDInconsistent)
 	_, err = b.Refresh(isv, "nope")
@@ -105,8 +108,48 @@ func TestTokensActForTheMerchantUntilTheyExpire(t *testing.T) {
 	c.Advance(RefreshLifetime)
 	_, err = b.Refresh(isv, fresh.RefreshToken)
 	isErr(t, err, ErrRefreshTimeOut)
-	if got, _ := b.Tokens(isv, 0, 10); len(got) != 2 {
-		t.Errorf("%d tokens kept, want 2", len(got))
+	if got, _ := b.Tokens(isv, 0, 10); len(got) != 1 || got[0].AppAuthToken != fresh.AppAuthToken {
+		t.Errorf("tokens kept: %+v, want the fresh one", got)
+	}
+	// ExpiredKept later the expired token goes too.
+	c.Advance(ExpiredKept)
+	_, err = b.Refresh(isv, fresh.RefreshToken)
+	isErr(t, err, ErrRefreshNotExist)
+	if _, tokens := b.Len(); tokens != 0 {
+		t.Errorf("%d tokens kept past every end, want 0", tokens)
+	}
+}
+
+// A token whose end came goes wherever it stands: an older token still
+// in use does not hold dead ones behind it.
+func TestDeadTokensGoBehindALiveOne(t *testing.T) {
+	b, c, m := setup()
+	code, _ := b.Authorise(isv, m)
+	keeper, err := b.Exchange(isv, code.Code) // the oldest, used all along
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ = b.Authorise(isv, b.NewMerchant())
+	tok, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		if tok, err = b.Refresh(isv, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, tokens := b.Len(); tokens != 52 {
+		t.Fatalf("%d tokens kept within the grace, want 52", tokens)
+	}
+	c.Advance(RefreshGrace)
+	if _, tokens := b.Len(); tokens != 2 {
+		t.Fatalf("%d tokens kept after the grace, want 2 (the oldest and the last)", tokens)
+	}
+	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
+		if _, err := b.Resolve(isv, s); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

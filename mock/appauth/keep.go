@@ -1,14 +1,24 @@
 package appauth
 
-import "sort"
+import (
+	"container/heap"
+	"sort"
+	"time"
+)
 
 // keep is a map that holds at most max entries, evicting the oldest, and
-// numbers them in the order they came (the list's positions).
+// numbers them in the order they came (the list's positions). With ends
+// set it also drops each entry once its end comes, wherever it stands
+// (expire): a queue by end, so that finding them costs nothing per call
+// beyond a look at the queue's head.
 type keep[V any] struct {
 	max   int
 	m     map[string]entry[V]
 	order []slot // by seq; slots whose key went or came again are stale
 	next  uint64 // the last seq given
+	// ends is when nothing can use an entry any more; nil: never.
+	ends func(V) time.Time
+	due  dueQueue // by end; entries whose key went or came again are stale
 }
 
 type entry[V any] struct {
@@ -22,6 +32,13 @@ type slot struct {
 }
 
 func newKeep[V any](max int) keep[V] { return keep[V]{max: max, m: map[string]entry[V]{}} }
+
+// newKeepUntil is newKeep whose entries go at their end (see expire).
+func newKeepUntil[V any](max int, ends func(V) time.Time) keep[V] {
+	k := newKeep[V](max)
+	k.ends = ends
+	return k
+}
 
 func (k *keep[V]) get(key string) (V, bool) {
 	e, ok := k.m[key]
@@ -41,10 +58,90 @@ func (k *keep[V]) live(s slot) bool {
 func (k *keep[V]) put(key string, v V) []V {
 	if e, ok := k.m[key]; ok {
 		k.m[key] = entry[V]{v, e.seq}
+		k.queue(key)
 		return nil
 	}
 	k.add(key, v, 0)
 	return k.evict()
+}
+
+// queue files key under its entry's end now; call it when the end of an
+// entry kept moved (the old filing goes stale).
+func (k *keep[V]) queue(key string) {
+	if e, ok := k.m[key]; ok && k.ends != nil {
+		heap.Push(&k.due, due{k.ends(e.v), key, e.seq})
+	}
+}
+
+// expire drops the entries whose end came by now, wherever they stand,
+// and returns them. What it reads is the queue's head, and each entry it
+// drops or stale filing it passes once.
+func (k *keep[V]) expire(now time.Time) []V {
+	var gone []V
+	for len(k.due) > 0 && !now.Before(k.due[0].at) {
+		d := heap.Pop(&k.due).(due)
+		e, ok := k.m[d.key]
+		if !ok || e.seq != d.seq {
+			continue // went already, or came again since
+		}
+		if end := k.ends(e.v); now.Before(end) {
+			if !end.Equal(d.at) {
+				heap.Push(&k.due, due{end, d.key, d.seq}) // moved later: filed again
+			}
+			continue
+		}
+		delete(k.m, d.key)
+		gone = append(gone, e.v)
+	}
+	if len(gone) > 0 {
+		k.compact()
+	}
+	return gone
+}
+
+// compact drops stale slots and filings once they outnumber the entries
+// kept, so that what went leaves no copy of its key behind for long;
+// amortised, each stale one is passed once.
+func (k *keep[V]) compact() {
+	if len(k.order) > 2*len(k.m)+64 {
+		live := k.order[:0]
+		for _, s := range k.order {
+			if k.live(s) {
+				live = append(live, s)
+			}
+		}
+		clear(k.order[len(live):])
+		k.order = live
+	}
+	if len(k.due) > 2*len(k.m)+64 {
+		k.due = k.due[:0]
+		for key, e := range k.m {
+			k.due = append(k.due, due{k.ends(e.v), key, e.seq})
+		}
+		heap.Init(&k.due)
+	}
+}
+
+// due files an entry under its end.
+type due struct {
+	at  time.Time
+	key string
+	seq uint64
+}
+
+// dueQueue is a min-heap of filings by end (container/heap).
+type dueQueue []due
+
+func (q dueQueue) Len() int           { return len(q) }
+func (q dueQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q dueQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *dueQueue) Push(x any)        { *q = append(*q, x.(due)) }
+func (q *dueQueue) Pop() any {
+	old := *q
+	d := old[len(old)-1]
+	old[len(old)-1] = due{}
+	*q = old[:len(old)-1]
+	return d
 }
 
 // add keeps v under key at position seq (a new one when 0) without
@@ -57,6 +154,7 @@ func (k *keep[V]) add(key string, v V, seq uint64) {
 	k.next = max(k.next, seq)
 	k.m[key] = entry[V]{v, seq}
 	k.order = append(k.order, slot{key, seq})
+	k.queue(key)
 }
 
 // settle puts the order right after adds and evicts past the bound.
@@ -66,15 +164,7 @@ func (k *keep[V]) settle() []V {
 }
 
 func (k *keep[V]) evict() []V {
-	if len(k.order) > 2*k.max { // drop the stale slots
-		live := k.order[:0]
-		for _, s := range k.order {
-			if k.live(s) {
-				live = append(live, s)
-			}
-		}
-		k.order = live
-	}
+	k.compact()
 	var gone []V
 	for len(k.m) > k.max {
 		s := k.order[0]

@@ -516,6 +516,9 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		if r.Amount > p.Rest {
 			return ch, ErrRestNotEnough
 		}
+		if p.claims() >= MaxClaims {
+			return ch, InvalidParameter("红包领取次数超过上限")
+		}
 		payee := fixtures.Buyer{UserID: r.PayeeUserID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
 		if payee.UserID == "" {
 			payee.UserID = b.ids.UserID()
@@ -591,6 +594,9 @@ func (b *Book) Refund(m domain.Merchant, r RefundRequest, c domain.Context, proc
 		}
 		if r.Amount > o.Rest {
 			return ch, ErrRestNotEnough
+		}
+		if o.refunds() >= MaxRefunds {
+			return ch, InvalidParameter("红包退回次数超过上限")
 		}
 		op := Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo, Type: Refund, Amount: r.Amount,
 			Status: OpSuccess, Created: now, Trans: &now, Remark: r.Remark, NotifyURL: c.NotifyURL, fingerprint: fp}

@@ -6,10 +6,47 @@ package coupon
 import (
 	"sort"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // DefaultKeep is how many orders the mock keeps unless told otherwise.
 const DefaultKeep = 100_000
+
+// Limits of what one red packet keeps (the mock's, to bound memory: every
+// claim and refund grows the packet's record, which each call re-encodes
+// and --data and --store write whole). No source found gives production's
+// numbers, so both are inferred; the call past one answers
+// INVALID_PARAMETER, as a trade's refund past trade.MaxRefunds does, and a
+// repeat of an operation already made is still answered.
+const (
+	MaxClaims  = 100              // claims (disburse) paid out of one red packet
+	MaxRefunds = trade.MaxRefunds // the merchant's refunds of one red packet; Alipay's automatic return is one more
+)
+
+// claims is how many claims were paid out of the red packet o: its
+// history's, which travels with it to --data and --store (the book's
+// index of claims loses those evicted).
+func (o *Order) claims() int {
+	n := 0
+	for _, e := range o.History {
+		if e.Type == EventClaimed {
+			n++
+		}
+	}
+	return n
+}
+
+// refunds is how many refunds the merchant made of the red packet o.
+func (o *Order) refunds() int {
+	n := 0
+	for _, op := range o.Operations {
+		if op.Type == Refund && !op.Auto {
+			n++
+		}
+	}
+	return n
+}
 
 // OnEvict registers a function told, outside the book's lock, about the
 // orders eviction dropped (the mock cancels their scheduled deadlines).

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -19,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 type balanceBody struct {
@@ -255,11 +254,7 @@ func TestReplicasEndADealingTransferOnce(t *testing.T) {
 func settled(t *testing.T, url, out string) []string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	waitFor(t, "no transfer work left", func() bool {
 		var n int
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_transfers WHERE announce OR status = 'DEALING'`).Scan(&n); err != nil {
@@ -386,11 +381,7 @@ func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
 	}
 	// What a replica that died between the two leaves behind.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_transfers SET announce = true, lease_until = NULL WHERE out_biz_no = 'TOLD'`); err != nil {
 		t.Fatal(err)
 	}

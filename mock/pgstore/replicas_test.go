@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
@@ -311,11 +312,7 @@ func TestReplicasDeliverEachNotificationOnce(t *testing.T) {
 func waitIdle(t *testing.T, url string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var idle int
@@ -441,17 +438,65 @@ func TestReplicasShareAppsAndAuthorisations(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {
 		t.Errorf("the database keeps %d tokens, want 2", n)
+	}
+}
+
+// Tokens past their end go from the database wherever they stand: an
+// older token still in use does not hold them.
+func TestReplicasDropDeadTokensBehindALiveOne(t *testing.T) {
+	rs, url := replicasAt(t, 2, mock.Options{})
+	exchange := func() (token, refresh string) {
+		t.Helper()
+		var code struct {
+			Code string `json:"app_auth_code"`
+		}
+		rs[0].ControlJSON(http.MethodPost, "/app-auth-codes", map[string]string{"app_id": keys.DevAppID}, http.StatusCreated, &code)
+		m := rs[0].Call("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"`+code.Code+`"}`)
+		if !ok(m) {
+			t.Fatalf("exchange: %v", m)
+		}
+		return m["app_auth_token"].(string), m["app_refresh_token"].(string)
+	}
+	keeper, _ := exchange()
+	_, refresh := exchange()
+	for i := 0; i < 6; i++ {
+		m := rs[i%2].Call("alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"`+refresh+`"}`)
+		if !ok(m) {
+			t.Fatalf("refresh %d: %v", i, m)
+		}
+		refresh = m["app_refresh_token"].(string)
+	}
+	ctx := context.Background()
+	conn := pgtest.Conn(t, url)
+	stored := func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE 'token/%'`, pgstore.KindAppAuth).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := stored(); n != 8 {
+		t.Fatalf("the database keeps %d tokens within the grace, want 8", n)
+	}
+	rs[0].Advance("10m")
+	var mem struct {
+		Tokens struct{ Count int } `json:"app_auth_tokens"`
+	}
+	rs[0].ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+	if mem.Tokens.Count != 2 || stored() != 2 {
+		t.Fatalf("after the grace: %d tokens in memory, %d in the database; want 2 (the oldest and the last)", mem.Tokens.Count, stored())
+	}
+	q, err := try(rs[1], "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_auth_token"] = keeper })
+	if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("the oldest token on the other replica: %v %v", q, err)
 	}
 }
 
@@ -487,6 +532,44 @@ func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
 	rs[2].ControlJSON(http.MethodGet, "/red-packets/"+authNo, nil, http.StatusOK, &p)
 	if p["rest_amount"] != "0.00" || p["status"] != "FINISH" {
 		t.Fatalf("the emptied packet on another replica: %v", p)
+	}
+}
+
+// The bound on one red packet's claims holds across replicas racing for
+// it, and the row --store keeps is the bounded packet.
+func TestReplicasRedPacketStaysBounded(t *testing.T) {
+	rs, url := replicasAt(t, 3, mock.Options{})
+	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RPB","out_request_no":"RPB-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
+	authNo, _ := m["auth_no"].(string)
+	if !ok(m) || authNo == "" {
+		t.Fatalf("red packet: %v", m)
+	}
+	const over = 12
+	got := roundRobin(t, rs, coupon.MaxClaims+over, "alipay.fund.coupon.order.disburse", func(i int) string {
+		return fmt.Sprintf(`{"out_order_no":"RPB-C%d","out_request_no":"1","deduct_auth_no":"%s","amount":"0.01","payee_user_id":"2088102000000101"}`, i, authNo)
+	})
+	refused := count(got, func(m map[string]any) bool { return m["sub_code"] == "INVALID_PARAMETER" })
+	if n := count(got, ok); n != coupon.MaxClaims || refused != over {
+		t.Fatalf("%d claims paid and %d refused of %d, want %d and %d", n, refused, len(got), coupon.MaxClaims, over)
+	}
+	ctx := context.Background()
+	conn := pgtest.Conn(t, url)
+	var data []byte
+	if err := conn.QueryRow(ctx, `SELECT data FROM alipay_mock_red_packets WHERE auth_no = $1`, authNo).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	o, err := coupon.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := 0
+	for _, e := range o.History {
+		if e.Type == coupon.EventClaimed {
+			claimed++
+		}
+	}
+	if claimed != coupon.MaxClaims || o.Rest != amount.MustParse("99.00") {
+		t.Fatalf("the stored packet: %d claims, rest %s; want %d, 99.00", claimed, o.Rest, coupon.MaxClaims)
 	}
 }
 
@@ -601,11 +684,7 @@ func TestReplicasApplyADeadReplicasRedPacketDeadlines(t *testing.T) {
 	// Applied by a live replica without anyone reading the packet: the
 	// stored order is closed and has no deadline left.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	var made int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_red_packets WHERE deadline IS NOT NULL`).Scan(&made); err != nil || made != 1 {
 		t.Fatalf("%d unpaid red packets with a deadline, want 1 (%v)", made, err)
@@ -655,6 +734,39 @@ func TestReplicasShareQueuedAnswers(t *testing.T) {
 				t.Fatal("a replica still lists the used-up answer")
 			}
 			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// Two replicas take the same new orders at once: one of each pair of
+// inserts fails on the unique key, in a batch with other orders' inserts
+// (lone.go), and must fail alone: every order is made once, and both its
+// answers carry that trade's QR code.
+func TestReplicasConcurrentNewOrdersFailAlone(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	const orders = 60
+	got := roundRobin(t, rs, 2*orders, "alipay.trade.precreate", func(i int) string {
+		return fmt.Sprintf(`{"out_trade_no":"PAIR%d","total_amount":"1.00","subject":"s"}`, i/2)
+	})
+	codes := map[string]bool{}
+	for k := 0; k < orders; k++ {
+		a, b := got[2*k], got[2*k+1]
+		if !ok(a) || !ok(b) {
+			t.Fatalf("order %d: %v / %v", k, a, b)
+		}
+		// The code is the replica's URL and the trade's token.
+		ta, tb := path.Base(fmt.Sprint(a["qr_code"])), path.Base(fmt.Sprint(b["qr_code"]))
+		if a["qr_code"] == nil || ta != tb || codes[ta] {
+			t.Fatalf("order %d answered %v and %v", k, a["qr_code"], b["qr_code"])
+		}
+		codes[ta] = true
+		var tr struct {
+			OutTradeNo string `json:"out_trade_no"`
+			Status     string `json:"status"`
+		}
+		rs[k%2].ControlJSON(http.MethodGet, fmt.Sprintf("/trades/PAIR%d", k), nil, http.StatusOK, &tr)
+		if tr.OutTradeNo != fmt.Sprintf("PAIR%d", k) {
+			t.Fatalf("order %d stored as %+v", k, tr)
 		}
 	}
 }

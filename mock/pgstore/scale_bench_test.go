@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // BenchmarkStoreScale compares, in one run, a replica whose database holds
@@ -128,11 +127,7 @@ func scaleMock(b testing.TB, n int) (*mocktest.Mock, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(b, url)
 	for _, q := range []string{
 		pgstore.CountInserted(`INSERT INTO alipay_mock_trades (trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status)
 		SELECT t.trade_no || 'x' || i, t.app_id, t.out_trade_no || 'x' || i, NULL, t.cashier_token || 'x' || i, t.created, t.deadline,

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
@@ -18,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // entry is a journal entry as the control API gives it.
@@ -311,11 +310,7 @@ func TestReplicaThatMissedAResetForgetsWhenItListensAgain(t *testing.T) {
 	rs[1].WaitNotifications(notify.Filter{OutTradeNo: "MR1"}, 1)
 	// Drop B's listening connection, and reset on A while B does not listen.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE query LIKE 'LISTEN %' AND application_name = 'replica_b'`); err != nil {
 		t.Fatal(err)
@@ -497,11 +492,7 @@ func TestReplicasJournalReadsReportAFailingDatabase(t *testing.T) {
 	id := waitJournal(t, m, 1)[0].ID
 	// Break the journal's table under the running mock, then mend it.
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_journal RENAME TO alipay_mock_journal_away`); err != nil {
 		t.Fatal(err)
 	}
@@ -608,11 +599,7 @@ func TestReplicasReadNoPolicyWhileNoneIsStored(t *testing.T) {
 func TestReplicaStoringAPolicyWaitsForEveryReplicaToHear(t *testing.T) {
 	rs, url := replicasAt(t, 1, mock.Options{})
 	ctx := context.Background()
-	deaf, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer deaf.Close(ctx)
+	deaf := pgtest.Conn(t, url)
 	if _, err := deaf.Exec(ctx, `SELECT pg_advisory_lock_shared(7262865)`); err != nil {
 		t.Fatal(err)
 	}
@@ -666,11 +653,7 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 	rs, url := replicasAt(t, 2, mock.Options{Journal: journal.Options{MaxEntries: 30, MaxBytes: budget}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	check := func(when string) {
 		t.Helper()
 		var counted, stored int64

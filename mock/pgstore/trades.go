@@ -18,13 +18,14 @@ import (
 // applies it (DueTrades).
 func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
 	seen, _ := lru.New[string, struct{}](seenOrders)
-	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, decoded: newDecoded(4096, trade.Copy), seen: seen}
+	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, lone: &lone{db: db}, decoded: newDecoded(4096, trade.Copy), seen: seen}
 }
 
 type tradeBackend struct {
 	db       *DB
 	deadline func(trade.Trade) (time.Time, bool)
 	reads    *reads
+	lone     *lone // single statements written outside a transaction
 	decoded  *decoded[trade.Trade]
 	// seen holds (app_id, out_trade_no) of orders known to be stored: a
 	// new order is first tried as a blind insert (Lock), one seen is read.
@@ -307,7 +308,13 @@ func (t *tradeTx) Commit() error {
 		db = t.tx
 	}
 	for _, w := range t.writes {
-		tag, err := db.Exec(t.ctx, w.sql, w.args...)
+		var tag pgconn.CommandTag
+		var err error
+		if t.tx == nil { // one statement alone, batched with others' (lone.go)
+			tag, err = t.lone.exec(t.ctx, w.sql, w.args)
+		} else {
+			tag, err = db.Exec(t.ctx, w.sql, w.args...)
+		}
 		if err == nil && w.versioned && tag.RowsAffected() != 1 {
 			err = trade.ErrConflict
 		}

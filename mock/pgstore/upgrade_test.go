@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -57,11 +56,7 @@ func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	url := pgURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	if _, err := conn.Exec(ctx, olderTrades); err != nil {
 		t.Fatal(err)
 	}
@@ -142,11 +137,7 @@ func TestOlderBuildStartedBesideThisOne(t *testing.T) {
 	rs, url := replicasAt(t, 1, mock.Options{Trades: trade.Options{Keep: 3}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Conn(t, url)
 	// What an older build's start runs (its counter for trades).
 	if _, err := conn.Exec(ctx, `
 CREATE OR REPLACE TRIGGER alipay_mock_count_trades_i AFTER INSERT ON alipay_mock_trades REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION alipay_mock_count_trades();

@@ -84,6 +84,18 @@ func URL(t testing.TB) string {
 	return cluster.url(name)
 }
 
+// Conn is a connection of the test's own to the database at url (to read
+// or change what the mocks stored), closed when the test ends.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
 func (c *Cluster) url(db string) string {
 	return fmt.Sprintf("postgres://alipaymock@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
 }
