@@ -13,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
@@ -100,7 +101,8 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		},
 	})
 
-	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, TimestampTolerance: cfg.TimestampTolerance,
+	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
+		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw

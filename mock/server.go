@@ -95,6 +95,13 @@ type Options struct {
 	// addresses and the PublicURL host: a name, *.domain or host:port
 	// (e.g. a Docker service name). Others get 403 (DNS rebinding).
 	AllowedHosts []string
+	// AllowCrossSiteGateway lets browsers call gateway.do's and v3's
+	// methods that are not page methods from pages on other sites
+	// (Sec-Fetch-Site: cross-site) or under a Host that is none of the
+	// mock's names (DNS rebinding), as production does; by default the mock
+	// refuses them (40006 isv.cross-site-request-refused), because the dev
+	// app's key is public (docs/security.md).
+	AllowCrossSiteGateway bool
 	// AlipayCert is the Alipay public-key certificate (PEM, leaf first)
 	// that certificate-mode apps load; default the shipped one for the
 	// shipped key, else one the dev CA issues for AlipayKey at start.

@@ -7,13 +7,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 )
 
 // TokenHeader carries the control token (or Authorization: Bearer <token>).
@@ -87,7 +87,7 @@ func RefuseOwnRequests(next echo.HandlerFunc) echo.HandlerFunc {
 //
 // A browser can pass ?token= once; it is then kept in a cookie.
 func Guard(o GuardOptions) echo.MiddlewareFunc {
-	hosts := newHostList(o)
+	hosts := shared.NewHosts(o.PublicURL, o.AllowedHosts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
@@ -98,7 +98,7 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 			if o.Token != "" && showsToken(c, o.Token) {
 				return next(c)
 			}
-			if !hosts.allows(r.Host) {
+			if !hosts.Allows(r.Host) {
 				return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is not allowed for the control API and dashboard (a guard against DNS rebinding); "+
 					"they answer loopback names and addresses and the --public-url host: start the mock with --allowed-host NAME (ALIPAY_MOCK_ALLOWED_HOST), or send the control token", r.Host)})
 			}
@@ -157,71 +157,6 @@ func loopback(remote string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// hostList is the Host allow-list of the control API.
-type hostList struct {
-	names    map[string]bool // host names, lower case, any port
-	suffixes []string        // from *.domain entries, with the dot
-	exact    map[string]bool // host:port entries
-}
-
-func newHostList(o GuardOptions) hostList {
-	l := hostList{names: map[string]bool{}, exact: map[string]bool{}}
-	if u, err := url.Parse(o.PublicURL); err == nil && u.Hostname() != "" {
-		l.names[normalHost(u.Hostname())] = true
-	}
-	for _, h := range o.AllowedHosts {
-		h = strings.ToLower(strings.TrimSpace(h))
-		switch {
-		case strings.HasPrefix(h, "*."):
-			l.suffixes = append(l.suffixes, normalHost(h[1:]))
-		case hasPort(h):
-			host, port, _ := net.SplitHostPort(h)
-			l.exact[net.JoinHostPort(normalHost(host), port)] = true
-		default:
-			l.names[normalHost(strings.Trim(h, "[]"))] = true
-		}
-	}
-	return l
-}
-
-func hasPort(h string) bool {
-	_, port, err := net.SplitHostPort(h)
-	return err == nil && port != ""
-}
-
-// normalHost lower-cases a host name and drops a final dot.
-func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
-
-// allows reports whether a Host header value names the mock: a loopback
-// name or address, or one the options allow.
-func (l hostList) allows(hostport string) bool {
-	host, port := hostport, ""
-	if h, p, err := net.SplitHostPort(hostport); err == nil {
-		host, port = h, p
-	}
-	host = normalHost(strings.Trim(host, "[]"))
-	if host == "" {
-		return false
-	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return true
-	}
-	if l.names[host] || (port != "" && l.exact[net.JoinHostPort(host, port)]) {
-		return true
-	}
-	for _, s := range l.suffixes {
-		if strings.HasSuffix(host, s) {
-			return true
-		}
-	}
-	return false
-}
-
-var crossOrigin = http.NewCrossOriginProtection()
-
 // fromOwnOrigin refuses a state-changing request a browser sent from
 // another origin, or that another origin could have sent without a CORS
 // preflight (a form, or fetch with a simple body). Clients that are not
@@ -232,7 +167,7 @@ func fromOwnOrigin(r *http.Request) error {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
-	if err := crossOrigin.Check(r); err != nil {
+	if err := shared.CheckSameOrigin(r); err != nil {
 		return fmt.Errorf("cross-origin request refused: %v; the control API acts only for pages on its own origin", err)
 	}
 	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {

@@ -25,6 +25,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
+
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -51,6 +53,13 @@ type Gateway struct {
 	AlipayQRCode bool
 	// Queue holds answers queued through the control API.
 	Queue *Queue
+	// AllowCrossSite lets a browser call methods that are not page methods
+	// from a page on another site (--allow-cross-site-gateway); see
+	// crossSite.
+	AllowCrossSite bool
+	// Hosts are the mock's own names, which a browser's call of such a
+	// method must use (against DNS rebinding): the control API's list.
+	Hosts shared.Hosts
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
@@ -154,10 +163,62 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 		p["method"], p["app_id"], p, string(cs), p["sign_type"]
 	if err != nil {
 		cl.cs = sign.UTF8
-		return reply{node: sign.ErrorNode, err: apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析请求参数 ("+err.Error()+")")}
+		return reply{node: sign.ErrorNode, err: g.unreadable(cl, err)}
+	}
+	if e := g.crossSite(cl); e != nil {
+		node := sign.ErrorNode
+		if cl.ent != nil {
+			node = cl.ent.node
+		}
+		return reply{node: node, err: e}
 	}
 	return g.check(cl)
 }
+
+// crossSite refuses a call a browser sent from a page on another site,
+// unless the method is a page method, which a merchant's page posts or
+// links to by nature, or AllowCrossSite is set: a page the browser says is
+// on another site (shared.CrossSite), and a page the browser thinks is
+// the mock's own origin but whose Host is none of the mock's names (Hosts,
+// Alipay's names): DNS rebinding, where the page could read the answers
+// too. This is the mock's own guard, not production's: the dev app's
+// private key is public, so without it any web page open in the tester's
+// browser could sign and send a refund or close of the tester's trades to
+// the mock on localhost. SDKs send no Sec-Fetch-Site or Origin and are
+// never refused.
+func (g *Gateway) crossSite(cl *call) *apierr.Error {
+	if g.AllowCrossSite || (cl.ent != nil && cl.ent.Page) {
+		return nil
+	}
+	r := cl.req
+	site, origin := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Origin")
+	msg := CrossSiteSubMsg
+	switch {
+	case shared.CrossSite(r):
+	case (site != "" && site != "none" || site == "" && origin != "") && !g.Hosts.Allows(r.Host) && !alipay.IsAlipayHost(r.Host):
+		msg = RebindingSubMsg
+	default:
+		return nil
+	}
+	cl.entry.Explanation = "browser request from another site refused (Sec-Fetch-Site: " + orDash(site) + ", Origin: " + orDash(origin) +
+		", Host: " + r.Host + "): only page methods take those; --allow-cross-site-gateway allows the others"
+	g.Log.Warn("cross-site browser request refused", "method", orDash(cl.method), "origin", orDash(origin),
+		"sec_fetch_site", orDash(site), "host", r.Host)
+	return apierr.New(apierr.CodePermission, CrossSiteSubCode, msg)
+}
+
+// CrossSiteSubCode and the sub_msgs are the answers of crossSite: the
+// mock's own, as production has no such guard.
+const (
+	CrossSiteSubCode = "isv.cross-site-request-refused"
+	RebindingSubMsg  = "跨站请求被拒绝：浏览器经由不属于 alipay-mock 的主机名（Host）发来非页面接口调用，疑为 DNS 重绑定（模拟器自身的防护，生产环境无此限制）；" +
+		"如该主机名确指模拟器，请以 --allowed-host 主机名 启动 (alipay-mock refuses calls of non-page methods that a browser sends " +
+		"under a Host that is not one of its names, as after DNS rebinding; name the host with --allowed-host, " +
+		"or start it with --allow-cross-site-gateway)"
+	CrossSiteSubMsg = "跨站请求被拒绝：alipay-mock 不接受其他站点网页中的浏览器发起的非页面接口调用（模拟器自身的防护，生产环境无此限制）；" +
+		"如确需从浏览器跨站调用，请以 --allow-cross-site-gateway 启动 (alipay-mock refuses calls of non-page methods " +
+		"that a browser sends from another site's page; start it with --allow-cross-site-gateway to allow them)"
+)
 
 func (v1) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.write(c, cl, r) }
 

@@ -112,7 +112,9 @@ func decode(cl *call, v any) *apierr.Error {
 	if errors.Is(err, amount.ErrSyntax) {
 		return invalid("金额格式错误，单位为元，最多两位小数")
 	}
-	return invalid(err.Error())
+	// Any other error is Go's text: the journal keeps it, the answer does not.
+	cl.entry.Explanation = "biz_content not decoded: " + err.Error()
+	return invalid("参数格式错误，请检查biz_content中各参数的类型")
 }
 
 // hasNUL reports a NUL character in any string of the JSON document b.

@@ -85,8 +85,8 @@ func parseOutcome(h string) (*Outcome, error) {
 		return nil, nil
 	}
 	v, err := url.ParseQuery(h)
-	if err != nil {
-		return nil, err
+	if err != nil { // Go's text stays out of the answer
+		return nil, errors.New("want code=…&sub_code=…&sub_msg=…&execute=true, URL-encoded")
 	}
 	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), v.Get("execute") == "true")
 }

@@ -3,14 +3,17 @@ package gateway
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
@@ -28,10 +31,45 @@ func parseQuery(s string) (url.Values, error) {
 	if strings.Count(s, "&") >= MaxPairs {
 		return nil, errTooLarge
 	}
-	return url.ParseQuery(s)
+	v, err := url.ParseQuery(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errEncoding, err)
+	}
+	return v, nil
 }
 
-var errTooLarge = errors.New("request too large")
+// Why a request could not be read; unreadable turns each into the
+// answer's sub_msg, and the Go error they wrap goes only to the log.
+var (
+	errTooLarge  = errors.New("request too large")
+	errEncoding  = errors.New("not urlencoded")
+	errMultipart = errors.New("malformed multipart/form-data body")
+	errCharset   = errors.New("parameter not in the request's charset")
+)
+
+// unreadable is the answer to a request whose parameters (or v3 body)
+// could not be read: isv.invalid-parameter with a sub_msg that says why in
+// production's words, never Go's error text (which the journal and the log
+// keep).
+func (g *Gateway) unreadable(cl *call, err error) *apierr.Error {
+	var tooBig *http.MaxBytesError
+	var msg string
+	switch {
+	case errors.Is(err, errTooLarge) || errors.As(err, &tooBig) || errors.Is(err, multipart.ErrMessageTooLarge):
+		msg = "参数无效：请求过大，请求体不能超过1MB，参数不能超过200个"
+	case errors.Is(err, errCharset):
+		msg = "参数无效：参数值不是charset所指定的编码"
+	case errors.Is(err, errMultipart):
+		msg = "参数无效：multipart/form-data请求体格式错误"
+	case errors.Is(err, errEncoding):
+		msg = "参数无效：请求参数不是合法的URL编码"
+	default: // the body could not be read: the client went away or was too slow
+		msg = "参数无效：无法读取请求体"
+	}
+	cl.entry.Explanation = "request unreadable: " + err.Error()
+	g.Log.Warn("request unreadable", "path", cl.req.URL.Path, "err", err)
+	return apierr.Invalid("isv.invalid-parameter", msg)
+}
 
 // paramsHint sizes a request's parameter map: up to 14 pairs (a request
 // sends 9 to 12) fit without growing, in half the memory a hint of 16
@@ -273,7 +311,7 @@ func readParamsSlow(r *http.Request) (Params, sign.Charset, error) {
 		case "multipart/form-data":
 			r.Body = http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
 			if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
-				return nil, "", err
+				return nil, "", fmt.Errorf("%w: %w", errMultipart, err)
 			}
 			if err := add(url.Values(r.MultipartForm.Value)); err != nil {
 				return nil, "", err
@@ -346,7 +384,7 @@ func decodeParams(raw map[string]string, queryCharset string) (Params, sign.Char
 		dk, err1 := cs.Decode([]byte(k))
 		dv, err2 := cs.Decode([]byte(v))
 		if err1 != nil || err2 != nil {
-			return nil, "", errors.New("parameter not in charset " + string(cs))
+			return nil, "", fmt.Errorf("%w %s", errCharset, cs)
 		}
 		out[dk] = dv
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
+	"github.com/alipay-mock/alipay-mock/mock/redact"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -73,12 +74,15 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	method := ent.Name
 	cl.method, cl.ent, cl.entry.Method, cl.params["method"] = method, ent, method, method
+	if e := g.crossSite(cl); e != nil {
+		return v3Err(e)
+	}
 	if req.Method != ent.V3HTTPMethod {
 		return v3Err(apierr.Invalid("isv.invalid-http-method", "无效的HTTP方法，本接口只支持"+ent.V3HTTPMethod))
 	}
 	body, err := readV3Body(req)
 	if err != nil {
-		return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：无法读取请求体 ("+err.Error()+")"))
+		return v3Err(g.unreadable(cl, err))
 	}
 	token := strings.TrimSpace(req.Header.Get(sign.HeaderAppAuthToken))
 	if body != "" {
@@ -147,7 +151,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 	if perr != nil || sign.VerifyV3Request(app.PublicKey, authString, sig, req.Method, uri, body, token) != nil {
 		cl.entry.Explanation = g.explainV3(cl, authString, sig, uri, body, token)
 		g.Log.Warn("v3 request signature does not verify", "app_id", app.AppID, "method", method,
-			"verified_with", app.Fingerprint(), "string_to_sign", content, "likely_cause", cl.entry.Explanation)
+			"verified_with", app.Fingerprint(), "string_to_sign", sign.V3RequestContent(authString, req.Method, uri, body, redact.Secret(token)), "likely_cause", cl.entry.Explanation)
 		return v3Err(apierr.Invalid("isv.invalid-signature",
 			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content))
 	}

@@ -138,8 +138,6 @@ type page struct {
 	Data    any
 }
 
-var crossOrigin = http.NewCrossOriginProtection()
-
 func (d *Dashboard) render(c echo.Context, status int, name, active, title, flash string, data any) error {
 	p := page{Title: title, Active: active, Version: d.Version, Clock: d.clockView(), Flash: flash, Data: data}
 	var b bytes.Buffer
@@ -182,7 +180,7 @@ func (d *Dashboard) missing(c echo.Context) error {
 // mock or move its clock.
 func (d *Dashboard) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := crossOrigin.Check(c.Request()); err != nil {
+		if err := shared.CheckSameOrigin(c.Request()); err != nil {
 			return d.fail(c, http.StatusForbidden, "cross-origin form post refused: "+err.Error())
 		}
 		return next(c)

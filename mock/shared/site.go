@@ -1,0 +1,120 @@
+package shared
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// What a browser says about where a request came from, read in one place
+// for every surface. Clients that are not browsers (curl, SDKs, the bundled
+// client, Node's fetch) send neither Sec-Fetch-Site nor Origin, and pass
+// both checks.
+
+var crossOrigin = http.NewCrossOriginProtection()
+
+// CheckSameOrigin is the control API's and the dashboard's rule for a
+// state-changing request: net/http's CrossOriginProtection, which refuses
+// Sec-Fetch-Site other than same-origin or none and, from browsers without
+// that header, an Origin that does not match Host. GET, HEAD and OPTIONS
+// pass.
+func CheckSameOrigin(r *http.Request) error { return crossOrigin.Check(r) }
+
+// CrossSite reports whether a browser sent r from a page on another site,
+// whatever the HTTP method: Sec-Fetch-Site: cross-site. A page on another
+// port or scheme of the same host (the tester's app on localhost:3000) is
+// same-site and passes, as do a typed URL or bookmark (none). From a
+// browser that sends no Sec-Fetch-Site (Safari before 16.4), an Origin
+// whose host name is not Host's, or the opaque "null", counts as cross-site;
+// such a browser's cross-site GET carries no Origin and passes.
+func CrossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site":
+		return true
+	case "":
+	default: // same-origin, same-site, none
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" { // "null" and anything unreadable
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return !strings.EqualFold(strings.Trim(u.Hostname(), "."), strings.Trim(strings.Trim(host, "[]"), "."))
+}
+
+// Hosts are the Host header values that name the mock (the control API's
+// guard against DNS rebinding, and the gateway's for browser calls): a
+// loopback name or address, the --public-url host, an --allowed-host.
+// The zero value allows loopback names and addresses only.
+type Hosts struct {
+	names    map[string]bool // host names, lower case, any port
+	suffixes []string        // from *.domain entries, with the dot
+	exact    map[string]bool // host:port entries
+}
+
+// NewHosts is the allow-list of the public URL's host and the allowed
+// hosts (a name, *.domain, an IP address or host:port).
+func NewHosts(publicURL string, allowed []string) Hosts {
+	l := Hosts{names: map[string]bool{}, exact: map[string]bool{}}
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+		l.names[normalHost(u.Hostname())] = true
+	}
+	for _, h := range allowed {
+		h = strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case strings.HasPrefix(h, "*."):
+			l.suffixes = append(l.suffixes, normalHost(h[1:]))
+		case hasPort(h):
+			host, port, _ := net.SplitHostPort(h)
+			l.exact[net.JoinHostPort(normalHost(host), port)] = true
+		default:
+			l.names[normalHost(strings.Trim(h, "[]"))] = true
+		}
+	}
+	return l
+}
+
+func hasPort(h string) bool {
+	_, port, err := net.SplitHostPort(h)
+	return err == nil && port != ""
+}
+
+// normalHost lower-cases a host name and drops a final dot.
+func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
+
+// Allows reports whether a Host header value names the mock: a loopback
+// name or address, or one the list allows.
+func (l Hosts) Allows(hostport string) bool {
+	host, port := hostport, ""
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		host, port = h, p
+	}
+	host = normalHost(strings.Trim(host, "[]"))
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	if l.names[host] || (port != "" && l.exact[net.JoinHostPort(host, port)]) {
+		return true
+	}
+	for _, s := range l.suffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
+}
