@@ -1,7 +1,9 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -33,6 +35,7 @@ type loneFlight struct {
 }
 
 type loneReq struct {
+	ctx  context.Context // the caller's: a statement it gave up on is not sent
 	sql  string
 	args []any
 	tag  pgconn.CommandTag
@@ -41,7 +44,7 @@ type loneReq struct {
 
 // exec runs sql in the next batch and returns its own outcome.
 func (l *lone) exec(ctx context.Context, sql string, args []any) (pgconn.CommandTag, error) {
-	req := &loneReq{sql: sql, args: args}
+	req := &loneReq{ctx: ctx, sql: sql, args: args}
 	l.mu.Lock()
 	if l.next == nil {
 		l.next = &loneFlight{done: make(chan struct{})}
@@ -60,8 +63,8 @@ func (l *lone) exec(ctx context.Context, sql string, args []any) (pgconn.Command
 	case <-f.done:
 		return req.tag, req.err
 	case <-ctx.Done():
-		// Sent or not, the statement may still commit: the caller's
-		// outcome is unknown, as for a statement whose answer is lost.
+		// Sent already, the statement may still commit: the outcome is
+		// unknown, as for a statement whose answer is lost.
 		return pgconn.CommandTag{}, ctx.Err()
 	}
 }
@@ -84,32 +87,74 @@ func (l *lone) run(f *loneFlight) {
 	}
 }
 
-// loneBatches counts the batches sent, for the benchmark's report.
-var loneBatches atomic.Int64
+const (
+	// maxLoneBatch bounds the statements in one batch; more go in several.
+	maxLoneBatch = 64
+	// loneLockWait bounds a batch's wait for a lock: a batch holds every
+	// statement's locks until its last one is done, so two batches, or a
+	// batch and a transaction, can wait on each other where the statements
+	// alone would not (PostgreSQL breaks such a deadlock only after
+	// deadlock_timeout, 1 s, while every lone write waits). A batch that
+	// waits longer fails, and its statements run alone.
+	loneLockWait = "50ms"
+)
+
+// loneDeadlocks counts the batches PostgreSQL broke out of a deadlock,
+// for a test: loneLockWait should fail them first.
+var loneDeadlocks atomic.Int64
 
 func (l *lone) send(f *loneFlight) {
-	loneBatches.Add(1)
+	defer func() {
+		if p := recover(); p != nil { // outcome unknown, as for a lost connection
+			for _, q := range f.reqs {
+				if q.err == nil {
+					q.err = fmt.Errorf("store: %v", p)
+				}
+			}
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if len(f.reqs) > 1 {
+	reqs := make([]*loneReq, 0, len(f.reqs))
+	for _, q := range f.reqs {
+		if q.err = q.ctx.Err(); q.err == nil {
+			reqs = append(reqs, q)
+		}
+	}
+	for len(reqs) > 0 {
+		n := min(len(reqs), maxLoneBatch)
+		l.batch(ctx, reqs[:n])
+		reqs = reqs[n:]
+	}
+}
+
+// batch runs reqs in one round trip, or each alone when that fails.
+func (l *lone) batch(ctx context.Context, reqs []*loneReq) {
+	if len(reqs) > 1 {
 		var b pgx.Batch
-		for _, q := range f.reqs {
+		b.Queue(`SELECT set_config('lock_timeout', '` + loneLockWait + `', true)`)
+		for _, q := range reqs {
 			b.Queue(q.sql, q.args...)
 		}
 		res := l.db.pool.SendBatch(ctx, &b)
-		failed := false
-		for _, q := range f.reqs {
-			q.tag, q.err = res.Exec()
-			failed = failed || q.err != nil
+		_, failed := res.Exec()
+		for _, q := range reqs {
+			var err error
+			q.tag, err = res.Exec()
+			failed = cmp.Or(failed, err)
 		}
-		if err := res.Close(); err != nil {
-			failed = true
-		}
-		if !failed {
+		failed = cmp.Or(failed, res.Close())
+		if failed == nil {
 			return
 		}
+		if deadlock(failed) {
+			loneDeadlocks.Add(1)
+		}
 	}
-	for _, q := range f.reqs {
-		q.tag, q.err = l.db.pool.Exec(ctx, q.sql, q.args...)
+	// One transaction, so none took effect: each runs again alone.
+	for _, q := range reqs {
+		if q.err = q.ctx.Err(); q.err == nil {
+			q.tag, q.err = l.db.pool.Exec(ctx, q.sql, q.args...)
+		}
 	}
 }

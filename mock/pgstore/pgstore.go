@@ -358,6 +358,12 @@ func (db *DB) resetTable(table, app string) error {
 	return db.failed(err)
 }
 
+// deadlock reports PostgreSQL's deadlock_detected.
+func deadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
+}
+
 func conflict(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

@@ -222,10 +222,13 @@ func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string,
 	return out, dbErr(rows.Err())
 }
 
-// insertTrade adds a trade and counts it, in one statement.
+// insertTrade adds a trade and counts it, in one statement; it changes no
+// row when a key is taken (another request made the order meanwhile), so
+// it fails no batch it is in (lone.go): the caller takes that as a
+// conflict.
 var insertTrade = countInserted(`INSERT INTO alipay_mock_trades
 	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) RETURNING status`, "'trade'", true)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) ON CONFLICT DO NOTHING RETURNING status`, "'trade'", true)
 
 func (t *tradeTx) Insert(ts []trade.Trade) error {
 	for _, tr := range ts {
@@ -238,7 +241,8 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: insertTrade,
-			args: []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()}})
+			args:      []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()},
+			versioned: true})
 		t.inserted = true
 		t.writes = append(t.writes, t.db.paidWrite(tr)...)
 	}
