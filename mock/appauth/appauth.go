@@ -30,7 +30,8 @@ const (
 )
 
 // Bounds on what the book keeps, as mock/userauth's: on a frozen clock
-// nothing expires, so the oldest go first.
+// nothing expires, so past the bound spent tokens go first (see spent),
+// soonest end first, and only then the oldest.
 const (
 	MaxCodes  = 4096
 	MaxTokens = 16384
@@ -98,6 +99,15 @@ func (t *Token) end() time.Time {
 
 // dead reports whether the book lets t go at now (see end).
 func (t *Token) dead(now time.Time) bool { return !now.Before(t.end()) }
+
+// spent reports whether t is no longer a merchant's authorisation at now:
+// refreshed (its successor is; at most its grace is left), or past both
+// its terms (kept only for the time-out codes). Its end is then at most
+// ExpiredKept away, and that of every token in use further: the head of
+// the queue by end is where the spent ones are.
+func (t *Token) spent(now time.Time) bool {
+	return t.Refreshed || !now.Before(t.Expires) && !now.Before(t.RefreshExpires)
+}
 
 // Errors of alipay.open.auth.token.app (40004, sub_codes without a prefix;
 // the texts are inferred) and of requests carrying app_auth_token (20001).
@@ -238,9 +248,20 @@ func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time)
 		return Token{}, err
 	}
 	b.sweep(now)
-	b.byRef[t.RefreshToken] = t
-	b.drop(nil, b.tokens.put(t.AppAuthToken, t))
+	b.keepToken(t, now)
 	return *t, nil
+}
+
+// keepToken keeps t; at the bound, spent tokens make room first, and the
+// oldest only when none is; the lock is held.
+func (b *Book) keepToken(t *Token, now time.Time) {
+	var gone []*Token
+	if _, ok := b.tokens.get(t.AppAuthToken); !ok {
+		gone = b.tokens.shed(1, func(o *Token) bool { return o.spent(now) })
+	}
+	gone = append(gone, b.tokens.put(t.AppAuthToken, t)...)
+	b.byRef[t.RefreshToken] = t
+	b.drop(nil, gone)
 }
 
 // Refresh issues a new token from a refresh token (grant_type
@@ -268,15 +289,16 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
-	b.tokens.queue(old.AppAuthToken) // it goes at its grace's end now
 	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
 	if err != nil {
 		// No new pair was stored: the refresh token is not spent, so the
-		// ISV's retry works.
+		// ISV's retry works, and its end did not move.
 		old.Refreshed, old.RefreshedAt = false, nil
 		_ = b.putToken(old) // a failure here is the store's to report
+		return t, err
 	}
-	return t, err
+	b.tokens.queue(old.AppAuthToken) // it goes at its grace's end now
+	return t, nil
 }
 
 // Resolve finds the merchant a request's app_auth_token acts for: 20001
@@ -372,6 +394,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 		nt.add(t.AppAuthToken, t, b.tokens.seqOf(t.AppAuthToken))
 	}
+	goneTokens = append(goneTokens, nt.shed(0, func(t *Token) bool { return t.spent(now) })...)
 	goneTokens = append(goneTokens, nt.settle()...)
 	b.codes, b.tokens, b.byRef = nc, nt, map[string]*Token{}
 	for _, e := range nt.m {

@@ -2,6 +2,7 @@ package appauth
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -221,5 +222,129 @@ func TestFailedRefreshLeavesItsTokenUnspent(t *testing.T) {
 	st.fail = false
 	if _, err := b.Refresh(isv, tok.RefreshToken); err != nil {
 		t.Fatalf("the retry after the store recovered: %v", err)
+	}
+}
+
+// A store failing for long costs nothing per refresh the ISV retries: a
+// refresh whose new pair could not be stored leaves nothing behind (it
+// left a filing in the queue by end each time, without bound).
+func TestFailedRefreshesLeaveNothingBehind(t *testing.T) {
+	b, c, m := setup()
+	st := &failingNew{}
+	b.Persist(st)
+	code, _ := b.Authorise(isv, m)
+	tok, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.fail = true
+	retry := func(n int) {
+		for i := 1; i <= n; i++ {
+			if _, err := b.Refresh(isv, tok.RefreshToken); err == nil {
+				t.Fatal("a refresh whose new pair was not stored answered a pair")
+			}
+			if i%1000 == 0 {
+				c.Advance(RefreshGrace + time.Minute) // the grace a failed refresh began would be over
+			}
+		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	retry(1000)
+	before := heap()
+	retry(100000)
+	if grew := int64(heap()) - int64(before); grew > 1<<20 {
+		t.Errorf("100,000 failed refreshes kept %d bytes more, want none (under 1 MiB of noise)", grew)
+	}
+	st.fail = false
+	next, err := b.Refresh(isv, tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("the retry after the store recovered: %v", err)
+	}
+	c.Advance(RefreshGrace)
+	if _, tokens := b.Len(); tokens != 1 {
+		t.Errorf("%d tokens kept after the grace, want 1", tokens)
+	}
+	if _, err := b.Resolve(isv, next.AppAuthToken); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recording is a store that keeps what the book wrote and deleted.
+type recording struct{ tokens map[string]Token }
+
+func (r *recording) PutCode(Code) error     { return nil }
+func (r *recording) PutToken(t Token) error { r.tokens[t.AppAuthToken] = t; return nil }
+func (r *recording) DeleteAppAuth(keys []string) error {
+	for _, k := range keys {
+		delete(r.tokens, k)
+	}
+	return nil
+}
+
+// At the bound, tokens no longer in use (refreshed, or past both terms)
+// go before the oldest one a merchant's authorisation still rests on: a
+// chain of refreshes on a frozen clock evicted every older live token.
+func TestSpentTokensGoFirstAtTheBound(t *testing.T) {
+	b, c, m := setup()
+	st := &recording{tokens: map[string]Token{}}
+	b.Persist(st)
+	code, _ := b.Authorise(isv, m)
+	keeper, err := b.Exchange(isv, code.Code) // the oldest, used all along
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Second) // so that a restart also knows it is the oldest
+	code, _ = b.Authorise(isv, b.NewMerchant())
+	tok, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := tok
+	for i := 0; i < MaxTokens; i++ {
+		if tok, err = b.Refresh(isv, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, tokens := b.Len(); tokens != MaxTokens || len(st.tokens) != MaxTokens {
+		t.Fatalf("kept %d tokens, stored %d; want %d", tokens, len(st.tokens), MaxTokens)
+	}
+	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
+		if _, err := b.Resolve(isv, s); err != nil {
+			t.Fatalf("a token in use was evicted: %v", err)
+		}
+	}
+	// The spent ones went, soonest end first (the same end: oldest first).
+	_, err = b.Resolve(isv, first.AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	if _, ok := st.tokens[first.AppAuthToken]; ok {
+		t.Error("the evicted token is still stored")
+	}
+
+	// So does a restart (Restore): one more live token, made on another
+	// replica, makes a spent one go, not the keeper.
+	stored := []Token{}
+	for _, s := range st.tokens {
+		stored = append(stored, s)
+	}
+	now := c.Now()
+	stored = append(stored, Token{AppAuthToken: "202606BBnew", RefreshToken: "202606BBnewref", ISVAppID: isv,
+		Merchant: b.NewMerchant(), Created: now.Add(time.Second), Expires: now.Add(TokenLifetime),
+		RefreshExpires: now.Add(RefreshLifetime)})
+	fresh := NewBook(c, fixtures.New(2))
+	st2 := &recording{tokens: map[string]Token{}}
+	fresh.Persist(st2)
+	fresh.Restore(nil, stored)
+	if _, tokens := fresh.Len(); tokens != MaxTokens {
+		t.Fatalf("restored %d tokens, want %d", tokens, MaxTokens)
+	}
+	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken, "202606BBnew"} {
+		if _, err := fresh.Resolve(isv, s); err != nil {
+			t.Fatalf("restore evicted a token in use: %v", err)
+		}
 	}
 }

@@ -66,10 +66,13 @@ func (k *keep[V]) put(key string, v V) []V {
 }
 
 // queue files key under its entry's end now; call it when the end of an
-// entry kept moved (the old filing goes stale).
+// entry kept moved (the old filing goes stale). Stale filings never
+// outnumber the entries kept by more than compact allows, however often an
+// end moves.
 func (k *keep[V]) queue(key string) {
 	if e, ok := k.m[key]; ok && k.ends != nil {
 		heap.Push(&k.due, due{k.ends(e.v), key, e.seq})
+		k.compact()
 	}
 }
 
@@ -93,9 +96,37 @@ func (k *keep[V]) expire(now time.Time) []V {
 		delete(k.m, d.key)
 		gone = append(gone, e.v)
 	}
-	if len(gone) > 0 {
-		k.compact()
+	k.compact()
+	return gone
+}
+
+// shed makes room for n more entries within max by dropping, soonest end
+// first, entries spent says are no longer in use, and returns them; it
+// stops at the first one in use (the oldest then goes, in evict). The
+// caller's spent must hold for every entry whose end comes before that of
+// any entry in use, so that the queue's head is where the spent ones are.
+func (k *keep[V]) shed(n int, spent func(V) bool) []V {
+	var gone []V
+	for len(k.m)+n > k.max && len(k.due) > 0 {
+		d := k.due[0]
+		e, ok := k.m[d.key]
+		if !ok || e.seq != d.seq {
+			heap.Pop(&k.due) // went already, or came again since
+			continue
+		}
+		if end := k.ends(e.v); !end.Equal(d.at) {
+			heap.Pop(&k.due)
+			heap.Push(&k.due, due{end, d.key, d.seq}) // moved: filed again
+			continue
+		}
+		if !spent(e.v) {
+			break
+		}
+		heap.Pop(&k.due)
+		delete(k.m, d.key)
+		gone = append(gone, e.v)
 	}
+	k.compact()
 	return gone
 }
 
@@ -132,10 +163,15 @@ type due struct {
 // dueQueue is a min-heap of filings by end (container/heap).
 type dueQueue []due
 
-func (q dueQueue) Len() int           { return len(q) }
-func (q dueQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
-func (q dueQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *dueQueue) Push(x any)        { *q = append(*q, x.(due)) }
+func (q dueQueue) Len() int { return len(q) }
+func (q dueQueue) Less(i, j int) bool {
+	if !q[i].at.Equal(q[j].at) {
+		return q[i].at.Before(q[j].at)
+	}
+	return q[i].seq < q[j].seq // the same end: the older first
+}
+func (q dueQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *dueQueue) Push(x any)   { *q = append(*q, x.(due)) }
 func (q *dueQueue) Pop() any {
 	old := *q
 	d := old[len(old)-1]

@@ -45,8 +45,6 @@ func (b *Book) tokenLocked(s string, byRefresh bool) *Token {
 	if err != nil || !found {
 		return nil
 	}
-	gone := b.tokens.put(t.AppAuthToken, &t)
-	b.byRef[t.RefreshToken] = &t
-	b.drop(nil, gone)
+	b.keepToken(&t, b.clock.Now())
 	return &t
 }

@@ -102,7 +102,9 @@ type Token struct {
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
 	// Replaced is set once the refresh token was used: production makes
-	// the old access and refresh tokens invalid at once.
+	// the old access and refresh tokens invalid at once. The book then lets
+	// the pair go (it answers as one never made); stores written before
+	// that may hold replaced ones, which Restore deletes.
 	Replaced bool `json:"replaced,omitempty"`
 }
 
@@ -166,7 +168,8 @@ func (b *Book) Persist(s Store) {
 }
 
 // Restore puts stored codes and tokens back, oldest first, within the
-// book's bounds (what does not fit is deleted from the store too).
+// book's bounds (what does not fit, and a replaced pair, is deleted from
+// the store too).
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -178,6 +181,10 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	}
 	for i := range tokens {
 		t := tokens[i]
+		if t.Replaced {
+			b.drop(t.AccessToken)
+			continue
+		}
 		b.tokens.put(t.AccessToken, &t)
 		b.byRef[t.RefreshToken] = &t
 	}
@@ -289,7 +296,9 @@ func (b *Book) Exchange(appID, code string) (Token, error) {
 // Refresh issues a new token from a refresh token (grant_type
 // refresh_token): the old access and refresh tokens stop working at once,
 // and the new refresh token keeps the old one's deadline (re_expires_in
-// goes down).
+// goes down). The old pair then answers as one never made, so it goes:
+// kept, a chain of refreshes filled the bound and evicted older tokens
+// still in use.
 func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -304,8 +313,11 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 		return Token{}, ErrRefreshTimeOut
 	}
 	old.Replaced = true
-	b.saveToken(old)
-	return b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires), nil
+	t := b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
+	b.tokens.del(old.AccessToken)
+	delete(b.byRef, old.RefreshToken)
+	b.drop(old.AccessToken)
+	return t, nil
 }
 
 func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time) Token {

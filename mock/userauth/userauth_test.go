@@ -139,6 +139,41 @@ func TestRefresh(t *testing.T) {
 	}
 }
 
+// A replaced pair answers as one never made, so it goes at once: a chain
+// of refreshes kept every old pair and, at the bound, evicted older tokens
+// still in use.
+func TestRefreshesLeaveOnePairAndEvictNoOther(t *testing.T) {
+	b, _ := newBook()
+	keeper, err := b.Exchange(app, consent(t, b, userauth.ScopeUser).Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := b.Exchange(app, consent(t, b, userauth.ScopeUser).Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := tok
+	for range userauth.MaxTokens {
+		if tok, err = b.Refresh(app, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, tokens := b.Len(); tokens != 2 {
+		t.Errorf("%d tokens kept, want 2 (the keeper and the last of the chain)", tokens)
+	}
+	for _, s := range []string{keeper.AccessToken, tok.AccessToken} {
+		if _, err := b.Resolve(app, s); err != nil {
+			t.Fatalf("a token in use was let go: %v", err)
+		}
+	}
+	if _, err := b.Resolve(app, first.AccessToken); err != userauth.ErrInvalidToken {
+		t.Errorf("replaced access token: %v, want %v", err, userauth.ErrInvalidToken)
+	}
+	if _, err := b.Refresh(app, first.RefreshToken); err != userauth.ErrRefreshInvalid {
+		t.Errorf("replaced refresh token: %v, want %v", err, userauth.ErrRefreshInvalid)
+	}
+}
+
 func TestBounded(t *testing.T) {
 	b, _ := newBook()
 	for range userauth.MaxForms + 10 {
@@ -175,11 +210,25 @@ func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
 	if !st.codes[code.Code].Used || st.tokens[tok.AccessToken].UserID != user {
 		t.Fatalf("not written through: %+v", st)
 	}
-	if _, err := b.Refresh(app, tok.RefreshToken); err != nil {
+	next, err := b.Refresh(app, tok.RefreshToken)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.tokens[tok.AccessToken].Replaced {
-		t.Fatal("the refresh did not write the replaced token")
+	if st.tokens[next.AccessToken].UserID != user || len(st.deleted) != 1 || st.deleted[0] != tok.AccessToken {
+		t.Fatalf("the refresh wrote %+v and deleted %v; want the new pair written, the old one deleted", st.tokens, st.deleted)
+	}
+	// A replaced pair stored by an older version is deleted at start.
+	old := st.tokens[tok.AccessToken]
+	old.Replaced = true
+	again, _ := newBook()
+	st3 := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+	again.Persist(st3)
+	again.Restore(nil, []userauth.Token{old, st.tokens[next.AccessToken]})
+	if _, _, n := again.Len(); n != 1 || len(st3.deleted) != 1 || st3.deleted[0] != tok.AccessToken {
+		t.Fatalf("restored %d tokens, deleted %v; want 1 and the replaced one deleted", n, st3.deleted)
+	}
+	if _, err := again.Resolve(app, next.AccessToken); err != nil {
+		t.Fatal(err)
 	}
 
 	var codes []userauth.Code
