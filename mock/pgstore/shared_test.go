@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/jackc/pgx/v5"
 	"net/http"
 	"strconv"
 	"strings"
@@ -656,12 +657,7 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 	conn := pgtest.Conn(t, url)
 	check := func(when string) {
 		t.Helper()
-		var counted, stored int64
-		if err := conn.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'),
-			(SELECT coalesce(sum(size), 0) FROM alipay_mock_journal)`).Scan(&counted, &stored); err != nil {
-			t.Fatal(err)
-		}
-		if counted != stored {
+		if counted, stored := journalCounts(t, ctx, conn); counted != stored {
 			t.Fatalf("%s: %d bytes counted, %d stored", when, counted, stored)
 		}
 	}
@@ -722,11 +718,7 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 		}
 		for i := 0; ; i++ {
 			rs[0].Call("alipay.trade.query", `{"out_trade_no":"JR`+strconv.Itoa(i)+`"}`)
-			var counted, stored int64
-			if err := conn.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'),
-				(SELECT coalesce(sum(size), 0) FROM alipay_mock_journal)`).Scan(&counted, &stored); err != nil {
-				t.Fatal(err)
-			}
+			counted, stored := journalCounts(t, ctx, conn)
 			if counted == stored {
 				break
 			}
@@ -740,6 +732,17 @@ func TestReplicasJournalCountsItsBytes(t *testing.T) {
 	}
 	mocktest.New(t, mock.Options{Store: url})
 	check("after a start on a database with no count")
+}
+
+// journalCounts is the journal's count of bytes and the sum of its
+// entries' sizes.
+func journalCounts(t *testing.T, ctx context.Context, conn *pgx.Conn) (counted, stored int64) {
+	t.Helper()
+	if err := conn.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'),
+		(SELECT coalesce(sum(size), 0) FROM alipay_mock_journal)`).Scan(&counted, &stored); err != nil {
+		t.Fatal(err)
+	}
+	return counted, stored
 }
 
 // waitListed waits until m's journal lists, among its newest entries, one
@@ -806,12 +809,7 @@ func TestJournalTrimsAnEntryCommittedBelowItsCut(t *testing.T) {
 	}
 	for i := 0; ; i++ {
 		add()
-		var counted, bytes int64
-		if err := conn.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = 'journal'),
-			(SELECT coalesce(sum(size), 0) FROM alipay_mock_journal)`).Scan(&counted, &bytes); err != nil {
-			t.Fatal(err)
-		}
-		if counted != bytes {
+		if counted, bytes := journalCounts(t, ctx, conn); counted != bytes {
 			t.Fatalf("after trim %d: %d bytes counted, %d stored", i, counted, bytes)
 		}
 		n, low := stored()
