@@ -163,7 +163,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	controlToken := fs.String("control-token", "", "let other hosts use the control API and dashboard when they send this token (needed in Docker, where requests come from the bridge)")
 	var allowedHosts multi
 	fs.Var(&allowedHosts, "allowed-host", "a Host name (or *.domain, host:port) the control API and dashboard answer besides loopback names and the --public-url host, e.g. a Docker service name (repeatable)")
-	crossSite := fs.Bool("allow-cross-site-gateway", false, "as production: let a browser call gateway.do and v3 methods that are not page methods from another site's page, or under a Host that is none of the mock's names (by default refused, 40006 isv.cross-site-request-refused: the dev app's key is public; docs/security.md)")
+	crossSite := fs.Bool("allow-cross-site-gateway", false, "as production: let a browser call gateway.do and v3 methods that are not page methods from another site's page, under a Host that is none of the mock's names, or by a GET that names no page (by default refused, 40006 isv.cross-site-request-refused: the dev app's key is public; docs/security.md)")
 	dataDir := fs.String("data", "", "keep apps, trades, red packets, notifications and the clock in DIR, so a restart carries on (default: in memory)")
 	storeURL := fs.String("store", "", "share trades, notifications and the clock with other alipay-mock processes through PostgreSQL at postgres://URL, so replicas behind a load balancer act as one mock (docs/replicas.md; default: this process only)")
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")

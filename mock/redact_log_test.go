@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,16 +27,42 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	m := mocktest.New(t, mock.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	const v1Token, v3Token = "202612BBv1secrettoken0000000001", "202612BBv3secrettoken0000000002"
 
-	// gateway.do: a bad signature logs the string to sign.
-	p := m.Params("alipay.trade.query", `{"out_trade_no":"RL-1","code":"authcode-secret"}`, func(p map[string]string) {
+	// gateway.do: a bad signature logs the string to sign, here with the
+	// buyer's barcode (auth_code).
+	p := m.Params("alipay.trade.pay", `{"out_trade_no":"RL-1","scene":"bar_code","auth_code":"28authcode-secret","total_amount":"1.00","subject":"s"}`, func(p map[string]string) {
 		p["app_auth_token"] = v1Token
 		p["sign"] = "AAAA"
 	})
-	m.Verify("alipay.trade.query", m.Post(p), false)
-	r := logs.wait(t, "request signature does not verify", map[string]string{"app_id": keys.DevAppID, "method": "alipay.trade.query"})
+	m.Verify("alipay.trade.pay", m.Post(p), false)
+	r := logs.wait(t, "request signature does not verify", map[string]string{"app_id": keys.DevAppID, "method": "alipay.trade.pay"})
 	s := r["string_to_sign"].(string)
-	if !strings.Contains(s, "app_auth_token="+redact.Mark) || !strings.Contains(s, `"out_trade_no":"RL-1"`) || !strings.Contains(s, `"code":"`+redact.Mark+`"`) {
+	if !strings.Contains(s, "app_auth_token="+redact.Mark) || !strings.Contains(s, `"out_trade_no":"RL-1"`) || !strings.Contains(s, `"auth_code":"`+redact.Mark+`"`) {
 		t.Fatalf("string_to_sign does not show what was signed, redacted: %s", s)
+	}
+
+	// The OAuth authorisation code is a bare code parameter, beside grant_type.
+	p = m.Params("alipay.system.oauth.token", "", func(p map[string]string) {
+		p["grant_type"], p["code"], p["sign"] = "authorization_code", "oauthcode-secret", "AAAA"
+	})
+	m.Verify("alipay.system.oauth.token", m.Post(p), false)
+	r = logs.wait(t, "request signature does not verify", map[string]string{"method": "alipay.system.oauth.token"})
+	if s := r["string_to_sign"].(string); !strings.Contains(s, "&code="+redact.Mark+"&") || !strings.Contains(s, "grant_type=authorization_code") {
+		t.Fatalf("oauth string_to_sign: %s", s)
+	}
+
+	// A merchant's answer to a notification is no secret, though its member
+	// is called code: the log shows why the notification failed.
+	refuser := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":"FAIL"}`)
+	}))
+	t.Cleanup(refuser.Close)
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"RL-5","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = refuser.URL }))
+	m.Control(http.MethodPost, "/trades/RL-5/pay", nil, http.StatusOK)
+	r = logs.wait(t, "notification failed", map[string]string{"out_trade_no": "RL-5"})
+	if r["response"] != `{"code":"FAIL"}` {
+		t.Fatalf("the merchant's answer in the log: %v", r)
 	}
 
 	// v3: the token is the last line of the string to sign.
@@ -71,7 +99,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	}
 	logs.wait(t, "panic", map[string]string{"path": "/cashier/" + redact.Mark})
 
-	secrets := []string{v1Token, v3Token, "authcode-secret", strings.TrimPrefix(qr.Path, "/qr/"), strings.TrimPrefix(cashierPath, "/cashier/")}
+	secrets := []string{v1Token, v3Token, "authcode-secret", "oauthcode-secret", strings.TrimPrefix(qr.Path, "/qr/"), strings.TrimPrefix(cashierPath, "/cashier/")}
 	logs.mu.Lock()
 	defer logs.mu.Unlock()
 	for _, rec := range logs.records {

@@ -94,28 +94,36 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 		}
 	}
 	evil := "http://evil.example"
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 	refused := []struct {
 		name   string
 		method string
 		header map[string]string
+		msg    string
 	}{
-		{"form post", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": evil}},
-		{"image or link (GET)", http.MethodGet, map[string]string{"Sec-Fetch-Site": "cross-site"}},
-		{"127.0.0.1 is another site than localhost", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost:3000"}},
-		{"old browser: Origin only", http.MethodPost, map[string]string{"Origin": evil}},
-		{"old browser: opaque origin", http.MethodPost, map[string]string{"Origin": "null"}},
+		{"form post", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": evil}, gateway.CrossSiteSubMsg},
+		{"image or link (GET)", http.MethodGet, map[string]string{"Sec-Fetch-Site": "cross-site"}, gateway.CrossSiteSubMsg},
+		{"127.0.0.1 is another site than localhost", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost:3000"}, gateway.CrossSiteSubMsg},
+		{"old browser: Origin only", http.MethodPost, map[string]string{"Origin": evil}, gateway.CrossSiteSubMsg},
+		{"old browser: opaque origin", http.MethodPost, map[string]string{"Origin": "null"}, gateway.CrossSiteSubMsg},
 		// DNS rebinding: evil.example now resolves to 127.0.0.1, so the
 		// browser takes the page's requests to the mock as same-origin.
-		{"DNS rebinding", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example:8080"}},
-		{"DNS rebinding, old browser", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}},
+		{"DNS rebinding", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example:8080"}, gateway.RebindingSubMsg},
+		{"DNS rebinding, plain http: a POST carries Origin", http.MethodPost, map[string]string{"Host": "evil.example:8080", "Origin": "http://evil.example:8080", "User-Agent": firefox}, gateway.RebindingSubMsg},
+		// Browsers send Sec-Fetch-* only to https and loopback, and a GET
+		// carries no Origin: a rebinding page's same-origin fetch GET (it
+		// would read the answer), another site's image on a mock reached
+		// by a LAN or Docker name, an old browser's image on localhost.
+		{"DNS rebinding, plain http: a same-origin fetch GET", http.MethodGet, map[string]string{"Host": "evil.example:8080", "User-Agent": firefox}, gateway.UnmarkedSubMsg},
+		{"image on a plain-http --allowed-host", http.MethodGet, map[string]string{"Host": "mock.lan", "User-Agent": firefox}, gateway.UnmarkedSubMsg},
+		{"image on the plain-http --public-url host", http.MethodGet, map[string]string{"Host": "pay.example.test:8080", "User-Agent": firefox}, gateway.UnmarkedSubMsg},
+		{"old browser: image on localhost", http.MethodGet, map[string]string{"User-Agent": firefox}, gateway.UnmarkedSubMsg},
 	}
 	for _, tc := range refused {
 		t.Run("refused "+tc.name, func(t *testing.T) {
 			status, _, body := sendGateway(t, m, tc.method, closeXS1(), tc.header)
 			n := node(t, body)
-			if status != http.StatusOK || n["code"] != "40006" || n["sub_code"] != gateway.CrossSiteSubCode ||
-				!strings.Contains(n["sub_msg"].(string), "--allow-cross-site-gateway") ||
-				strings.Contains(tc.name, "rebinding") != strings.Contains(n["sub_msg"].(string), "--allowed-host") {
+			if status != http.StatusOK || n["code"] != "40006" || n["sub_code"] != gateway.CrossSiteSubCode || n["sub_msg"] != tc.msg {
 				t.Fatalf("HTTP %d %s", status, body)
 			}
 			stillOpen(t)
@@ -124,21 +132,25 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 
 	accepted := []struct {
 		name   string
+		method string
 		header map[string]string
 	}{
-		{"no browser headers (SDKs)", nil},
-		{"same-site: the tester's app on another port", map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:3000"}},
-		{"same-origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": m.URL}},
-		{"typed into the address bar", map[string]string{"Sec-Fetch-Site": "none"}},
-		{"old browser: same host, other port", map[string]string{"Origin": "http://127.0.0.1:3000"}},
-		{"a server on another name (a Docker service)", map[string]string{"Host": "alipay-mock:8080"}},
-		{"a page under Alipay's name (--tls)", map[string]string{"Host": "openapi.alipay.com", "Sec-Fetch-Site": "same-origin", "Origin": "https://openapi.alipay.com"}},
-		{"a page under the --public-url host", map[string]string{"Host": "pay.example.test:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://pay.example.test:8080"}},
-		{"a page under an --allowed-host", map[string]string{"Host": "mock.lan", "Sec-Fetch-Site": "same-site", "Origin": "http://app.mock.lan"}},
+		{"no browser headers (SDKs)", http.MethodPost, nil},
+		{"an SDK's or curl's GET", http.MethodGet, map[string]string{"User-Agent": "curl/8.5.0"}},
+		{"same-site: the tester's app on another port", http.MethodPost, map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:3000"}},
+		{"same-origin", http.MethodPost, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": m.URL}},
+		{"typed into the address bar", http.MethodGet, map[string]string{"Sec-Fetch-Site": "none", "User-Agent": firefox}},
+		{"old browser: same host, other port", http.MethodPost, map[string]string{"Origin": "http://127.0.0.1:3000"}},
+		{"a server on another name (a Docker service)", http.MethodPost, map[string]string{"Host": "alipay-mock:8080"}},
+		{"a server's GET on another name", http.MethodGet, map[string]string{"Host": "alipay-mock:8080", "User-Agent": "Go-http-client/1.1"}},
+		{"a page under Alipay's name (--tls)", http.MethodPost, map[string]string{"Host": "openapi.alipay.com", "Sec-Fetch-Site": "same-origin", "Origin": "https://openapi.alipay.com"}},
+		{"a page under the --public-url host", http.MethodPost, map[string]string{"Host": "pay.example.test:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://pay.example.test:8080"}},
+		{"a page under an --allowed-host", http.MethodPost, map[string]string{"Host": "mock.lan", "Sec-Fetch-Site": "same-site", "Origin": "http://app.mock.lan"}},
+		{"a page's POST on a plain-http --allowed-host (Origin, no Sec-Fetch-Site)", http.MethodPost, map[string]string{"Host": "mock.lan", "Origin": "http://mock.lan", "User-Agent": firefox}},
 	}
 	for _, tc := range accepted {
 		t.Run("accepted "+tc.name, func(t *testing.T) {
-			status, _, body := sendGateway(t, m, http.MethodPost, m.Params("alipay.trade.query", `{"out_trade_no":"XS-1"}`, nil), tc.header)
+			status, _, body := sendGateway(t, m, tc.method, m.Params("alipay.trade.query", `{"out_trade_no":"XS-1"}`, nil), tc.header)
 			if n := node(t, body); status != http.StatusOK || n["code"] != "10000" {
 				t.Fatalf("HTTP %d %s", status, body)
 			}
@@ -168,6 +180,20 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 				t.Fatalf("%s: %v", tc.site, err)
 			}
 		}
+		// A v3 GET method: a browser's GET that names no page is refused
+		// (a rebinding page can set Authorization on a same-origin fetch).
+		for _, tc := range []struct {
+			ua      string
+			refused bool
+		}{{firefox, true}, {"", false}} {
+			rt := &browserTransport{ua: tc.ua}
+			var out map[string]any
+			err := m.Client(func(c *client.Config) { c.HTTPClient = &http.Client{Transport: rt} }).
+				V3(context.Background(), "alipay.fund.account.query", map[string]string{"account_type": "ACCTRANS_ACCOUNT"}, &out)
+			if refused := rt.status == http.StatusForbidden && err != nil && strings.Contains(err.Error(), "cross-site-request-refused"); refused != tc.refused {
+				t.Fatalf("GET with User-Agent %q: HTTP %d, %v", tc.ua, rt.status, err)
+			}
+		}
 	})
 
 	t.Run("--allow-cross-site-gateway", func(t *testing.T) {
@@ -190,15 +216,21 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 }
 
 // browserTransport sends requests as a browser on another site or the same
-// site would, and keeps the last answer's status.
+// site would (Sec-Fetch-Site, User-Agent; each when set), and keeps the
+// last answer's status.
 type browserTransport struct {
-	site   string
-	status int
+	site, ua string
+	status   int
 }
 
 func (b *browserTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	r.Header.Set("Sec-Fetch-Site", b.site)
+	if b.site != "" {
+		r.Header.Set("Sec-Fetch-Site", b.site)
+	}
+	if b.ua != "" {
+		r.Header.Set("User-Agent", b.ua)
+	}
 	resp, err := http.DefaultTransport.RoundTrip(r)
 	if err == nil {
 		b.status = resp.StatusCode

@@ -25,8 +25,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/alipay-mock/alipay-mock/alipay"
-
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
@@ -177,33 +175,36 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 
 // crossSite refuses a call a browser sent from a page on another site,
 // unless the method is a page method, which a merchant's page posts or
-// links to by nature, or AllowCrossSite is set: a page the browser says is
-// on another site (shared.CrossSite), and a page the browser thinks is
-// the mock's own origin but whose Host is none of the mock's names (Hosts,
-// Alipay's names): DNS rebinding, where the page could read the answers
-// too. This is the mock's own guard, not production's: the dev app's
-// private key is public, so without it any web page open in the tester's
-// browser could sign and send a refund or close of the tester's trades to
-// the mock on localhost. SDKs send no Sec-Fetch-Site or Origin and are
-// never refused.
+// links to by nature, or AllowCrossSite is set: shared.Hosts.BrowserCall
+// (a page the browser says is on another site; a page under a Host that is
+// none of the mock's names, as after DNS rebinding, where the page could
+// read the answers too; a browser's GET that names no page, as on plain
+// http under a name other than loopback). This is the mock's own guard,
+// not production's: the dev app's private key is public, so without it
+// any web page open in the tester's browser could sign and send a refund
+// or close of the tester's trades to the mock. SDKs send no Sec-Fetch-Site
+// or Origin, nor a browser's User-Agent, and are never refused.
 func (g *Gateway) crossSite(cl *call) *apierr.Error {
 	if g.AllowCrossSite || (cl.ent != nil && cl.ent.Page) {
 		return nil
 	}
 	r := cl.req
 	site, origin := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Origin")
-	msg := CrossSiteSubMsg
-	switch {
-	case shared.CrossSite(r):
-	case (site != "" && site != "none" || site == "" && origin != "") && !g.Hosts.Allows(r.Host) && !alipay.IsAlipayHost(r.Host):
+	var msg string
+	switch g.Hosts.BrowserCall(r) {
+	case shared.FromAnotherSite:
+		msg = CrossSiteSubMsg
+	case shared.UnknownHost:
 		msg = RebindingSubMsg
+	case shared.Unmarked:
+		msg = UnmarkedSubMsg
 	default:
 		return nil
 	}
 	cl.entry.Explanation = "browser request from another site refused (Sec-Fetch-Site: " + orDash(site) + ", Origin: " + orDash(origin) +
-		", Host: " + r.Host + "): only page methods take those; --allow-cross-site-gateway allows the others"
+		", Host: " + r.Host + ", " + r.Method + "): only page methods take those; --allow-cross-site-gateway allows the others"
 	g.Log.Warn("cross-site browser request refused", "method", orDash(cl.method), "origin", orDash(origin),
-		"sec_fetch_site", orDash(site), "host", r.Host)
+		"sec_fetch_site", orDash(site), "host", r.Host, "http_method", r.Method)
 	return apierr.New(apierr.CodePermission, CrossSiteSubCode, msg)
 }
 
@@ -218,6 +219,10 @@ const (
 	CrossSiteSubMsg = "跨站请求被拒绝：alipay-mock 不接受其他站点网页中的浏览器发起的非页面接口调用（模拟器自身的防护，生产环境无此限制）；" +
 		"如确需从浏览器跨站调用，请以 --allow-cross-site-gateway 启动 (alipay-mock refuses calls of non-page methods " +
 		"that a browser sends from another site's page; start it with --allow-cross-site-gateway to allow them)"
+	UnmarkedSubMsg = "跨站请求被拒绝：浏览器以 GET 发来非页面接口调用，但未表明来自哪个页面（明文 http 且主机名不是本机回环地址时浏览器不发送 Sec-Fetch-Site，GET 不带 Origin），" +
+		"可能来自任意网站（模拟器自身的防护，生产环境无此限制）；请改用 POST，或以 --allow-cross-site-gateway 启动 (alipay-mock refuses a browser's GET " +
+		"of a non-page method that does not say which page sent it: on plain http under a name other than loopback browsers send no " +
+		"Sec-Fetch-Site, and a GET no Origin, so any site's page could have sent it; send it as POST, or start it with --allow-cross-site-gateway)"
 )
 
 func (v1) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.write(c, cl, r) }

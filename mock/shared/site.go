@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/alipay-mock/alipay-mock/alipay"
 )
 
 // What a browser says about where a request came from, read in one place
@@ -25,9 +27,9 @@ func CheckSameOrigin(r *http.Request) error { return crossOrigin.Check(r) }
 // whatever the HTTP method: Sec-Fetch-Site: cross-site. A page on another
 // port or scheme of the same host (the tester's app on localhost:3000) is
 // same-site and passes, as do a typed URL or bookmark (none). From a
-// browser that sends no Sec-Fetch-Site (Safari before 16.4), an Origin
-// whose host name is not Host's, or the opaque "null", counts as cross-site;
-// such a browser's cross-site GET carries no Origin and passes.
+// browser that sends no Sec-Fetch-Site, an Origin whose host name is not
+// Host's, or the opaque "null", counts as cross-site; such a browser's GET
+// carries no Origin and passes here (see Hosts.BrowserCall).
 func CrossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "cross-site":
@@ -117,4 +119,45 @@ func (l Hosts) Allows(hostport string) bool {
 		}
 	}
 	return false
+}
+
+// Refusal is why Hosts.BrowserCall turns a browser's call away.
+type Refusal int
+
+const (
+	// Accepted: not a browser, or a browser on one of the mock's pages or a
+	// page of the same site.
+	Accepted Refusal = iota
+	// FromAnotherSite: CrossSite.
+	FromAnotherSite
+	// UnknownHost: a browser's page under a Host that is none of the mock's
+	// names nor Alipay's, as after DNS rebinding.
+	UnknownHost
+	// Unmarked: a browser's GET or HEAD that names no page at all (neither
+	// Sec-Fetch-Site nor Origin).
+	Unmarked
+)
+
+// BrowserCall is the gateway's rule for a call of a method that is not a
+// page method. Browsers send Sec-Fetch-* only to potentially trustworthy
+// URLs (https, loopback; https://www.w3.org/TR/fetch-metadata/), so on
+// plain http under any other name (a LAN address, a Docker service name,
+// an http --public-url, a rebound evil.example) they send none, and a GET
+// (an image, a link, a same-origin fetch) carries no Origin either: such a
+// GET or HEAD from a client whose User-Agent starts with "Mozilla/" (every
+// browser's; SDKs send their own and POST these methods) is refused, as
+// it could come from any page, also the rebinding page that would read
+// the answer.
+func (l Hosts) BrowserCall(r *http.Request) Refusal {
+	site, origin := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Origin")
+	switch {
+	case CrossSite(r):
+		return FromAnotherSite
+	case (site != "" && site != "none" || site == "" && origin != "") && !l.Allows(r.Host) && !alipay.IsAlipayHost(r.Host):
+		return UnknownHost
+	case site == "" && origin == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		strings.HasPrefix(r.Header.Get("User-Agent"), "Mozilla/"):
+		return Unmarked
+	}
+	return Accepted
 }
