@@ -118,6 +118,11 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 		{"image on a plain-http --allowed-host", http.MethodGet, map[string]string{"Host": "mock.lan", "User-Agent": firefox}, gateway.UnmarkedSubMsg},
 		{"image on the plain-http --public-url host", http.MethodGet, map[string]string{"Host": "pay.example.test:8080", "User-Agent": firefox}, gateway.UnmarkedSubMsg},
 		{"old browser: image on localhost", http.MethodGet, map[string]string{"User-Agent": firefox}, gateway.UnmarkedSubMsg},
+		// Firefox lets a script set fetch's User-Agent: a rebinding page's
+		// GET can look like a server's, so a GET of gateway.do under a name
+		// none of the mock's is refused whoever sends it.
+		{"DNS rebinding, plain http: a fetch GET with a made-up User-Agent", http.MethodGet, map[string]string{"Host": "evil.example:8080", "User-Agent": "Go-http-client/1.1"}, gateway.UnnamedGETSubMsg},
+		{"a server's GET on a name none of the mock's", http.MethodGet, map[string]string{"Host": "alipay-mock:8080", "User-Agent": "Go-http-client/1.1"}, gateway.UnnamedGETSubMsg},
 	}
 	for _, tc := range refused {
 		t.Run("refused "+tc.name, func(t *testing.T) {
@@ -142,7 +147,8 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 		{"typed into the address bar", http.MethodGet, map[string]string{"Sec-Fetch-Site": "none", "User-Agent": firefox}},
 		{"old browser: same host, other port", http.MethodPost, map[string]string{"Origin": "http://127.0.0.1:3000"}},
 		{"a server on another name (a Docker service)", http.MethodPost, map[string]string{"Host": "alipay-mock:8080"}},
-		{"a server's GET on another name", http.MethodGet, map[string]string{"Host": "alipay-mock:8080", "User-Agent": "Go-http-client/1.1"}},
+		{"a server's GET on an --allowed-host", http.MethodGet, map[string]string{"Host": "mock.lan", "User-Agent": "Go-http-client/1.1"}},
+		{"a server's GET under Alipay's name (--tls)", http.MethodGet, map[string]string{"Host": "openapi.alipay.com", "User-Agent": "Go-http-client/1.1"}},
 		{"a page under Alipay's name (--tls)", http.MethodPost, map[string]string{"Host": "openapi.alipay.com", "Sec-Fetch-Site": "same-origin", "Origin": "https://openapi.alipay.com"}},
 		{"a page under the --public-url host", http.MethodPost, map[string]string{"Host": "pay.example.test:8080", "Sec-Fetch-Site": "same-origin", "Origin": "http://pay.example.test:8080"}},
 		{"a page under an --allowed-host", http.MethodPost, map[string]string{"Host": "mock.lan", "Sec-Fetch-Site": "same-site", "Origin": "http://app.mock.lan"}},

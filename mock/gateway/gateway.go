@@ -163,7 +163,7 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 		cl.cs = sign.UTF8
 		return reply{node: sign.ErrorNode, err: g.unreadable(cl, err)}
 	}
-	if e := g.crossSite(cl); e != nil {
+	if e := g.crossSite(cl, true); e != nil {
 		node := sign.ErrorNode
 		if cl.ent != nil {
 			node = cl.ent.node
@@ -184,7 +184,13 @@ func (v1) authenticate(g *Gateway, cl *call) reply {
 // any web page open in the tester's browser could sign and send a refund
 // or close of the tester's trades to the mock. SDKs send no Sec-Fetch-Site
 // or Origin, nor a browser's User-Agent, and are never refused.
-func (g *Gateway) crossSite(cl *call) *apierr.Error {
+//
+// On gateway.do (v1) a GET or HEAD that no browser header marks must also
+// be under one of the mock's names (shared.Hosts.UnnamedGET): a rebinding
+// page in a browser that lets a script set the User-Agent sends just that,
+// and SDKs POST the methods that are not page methods. v3's GET methods
+// only read, and SDKs GET them, under any name.
+func (g *Gateway) crossSite(cl *call, v1 bool) *apierr.Error {
 	if g.AllowCrossSite || (cl.ent != nil && cl.ent.Page) {
 		return nil
 	}
@@ -199,7 +205,10 @@ func (g *Gateway) crossSite(cl *call) *apierr.Error {
 	case shared.Unmarked:
 		msg = UnmarkedSubMsg
 	default:
-		return nil
+		if !v1 || !g.Hosts.UnnamedGET(r) {
+			return nil
+		}
+		msg = UnnamedGETSubMsg
 	}
 	cl.entry.Explanation = "browser request from another site refused (Sec-Fetch-Site: " + orDash(site) + ", Origin: " + orDash(origin) +
 		", Host: " + r.Host + ", " + r.Method + "): only page methods take those; --allow-cross-site-gateway allows the others"
@@ -219,6 +228,10 @@ const (
 	CrossSiteSubMsg = "跨站请求被拒绝：alipay-mock 不接受其他站点网页中的浏览器发起的非页面接口调用（模拟器自身的防护，生产环境无此限制）；" +
 		"如确需从浏览器跨站调用，请以 --allow-cross-site-gateway 启动 (alipay-mock refuses calls of non-page methods " +
 		"that a browser sends from another site's page; start it with --allow-cross-site-gateway to allow them)"
+	UnnamedGETSubMsg = "请求被拒绝：以 GET 调用非页面接口时，主机名（Host）须为 alipay-mock 自己的名字（防 DNS 重绑定，模拟器自身的防护，生产环境无此限制）；" +
+		"请改用 POST，或以 --allowed-host 主机名 启动，或以 --allow-cross-site-gateway 启动 (alipay-mock refuses a GET of a non-page method on " +
+		"gateway.do under a Host that is not one of its names, as a rebinding page could send it; send it as POST, name the host with " +
+		"--allowed-host, or start it with --allow-cross-site-gateway)"
 	UnmarkedSubMsg = "跨站请求被拒绝：浏览器以 GET 发来非页面接口调用，但未表明来自哪个页面（明文 http 且主机名不是本机回环地址时浏览器不发送 Sec-Fetch-Site，GET 不带 Origin），" +
 		"可能来自任意网站（模拟器自身的防护，生产环境无此限制）；请改用 POST，或以 --allow-cross-site-gateway 启动 (alipay-mock refuses a browser's GET " +
 		"of a non-page method that does not say which page sent it: on plain http under a name other than loopback browsers send no " +

@@ -74,7 +74,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	method := ent.Name
 	cl.method, cl.ent, cl.entry.Method, cl.params["method"] = method, ent, method, method
-	if e := g.crossSite(cl); e != nil {
+	if e := g.crossSite(cl, false); e != nil {
 		return v3Err(e)
 	}
 	if req.Method != ent.V3HTTPMethod {

@@ -161,3 +161,14 @@ func (l Hosts) BrowserCall(r *http.Request) Refusal {
 	}
 	return Accepted
 }
+
+// UnnamedGET reports a GET or HEAD that no browser header marks (neither
+// Sec-Fetch-Site nor Origin) under a Host that is none of the mock's names
+// nor Alipay's. Firefox lets a script set fetch's User-Agent, so a
+// rebinding page there can send a same-origin GET that Unmarked does not
+// catch; the gateway refuses such a GET of a method SDKs POST.
+func (l Hosts) UnnamedGET(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		r.Header.Get("Sec-Fetch-Site") == "" && r.Header.Get("Origin") == "" &&
+		!l.Allows(r.Host) && !alipay.IsAlipayHost(r.Host)
+}
