@@ -104,15 +104,6 @@ const (
 var loneDeadlocks atomic.Int64
 
 func (l *lone) send(f *loneFlight) {
-	defer func() {
-		if p := recover(); p != nil { // outcome unknown, as for a lost connection
-			for _, q := range f.reqs {
-				if q.err == nil {
-					q.err = fmt.Errorf("store: %v", p)
-				}
-			}
-		}
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	reqs := make([]*loneReq, 0, len(f.reqs))
@@ -130,6 +121,13 @@ func (l *lone) send(f *loneFlight) {
 
 // batch runs reqs in one round trip, or each alone when that fails.
 func (l *lone) batch(ctx context.Context, reqs []*loneReq) {
+	defer func() {
+		if p := recover(); p != nil { // this batch's outcome unknown, as for a lost connection
+			for _, q := range reqs {
+				q.err = fmt.Errorf("store: %v", p)
+			}
+		}
+	}()
 	if len(reqs) > 1 {
 		var b pgx.Batch
 		b.Queue(`SELECT set_config('lock_timeout', '` + loneLockWait + `', true)`)
