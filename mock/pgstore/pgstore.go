@@ -336,8 +336,6 @@ func badValue(err error) bool {
 	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
-// conflict reports whether err is another transaction's write winning:
-// a unique key, a serialisation failure or a deadlock.
 // resetTable deletes every row of table, or one app's, run again when it
 // lost a deadlock (its cascades and counter triggers take row locks a
 // payment also takes): a reset that gave up would leave the rows.
@@ -364,6 +362,8 @@ func deadlock(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "40P01"
 }
 
+// conflict reports whether err is another transaction's write winning:
+// a unique key, a serialisation failure or a deadlock.
 func conflict(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
