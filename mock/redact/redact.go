@@ -37,9 +37,9 @@ func compile(keys string) patterns {
 		// In a query string, a form or a string to sign, also URL-encoded
 		// inside another parameter (return_url=…%3Fapp_auth_code%3D…).
 		pair: regexp.MustCompile(`(^|[?&]|%26|%3[Ff])(` + keys + `)(=|%3[Dd])` + encValue),
-		// In JSON (biz_content, a v3 body); its string may be cut short
-		// (limits.Cut) before its closing quote.
-		member: regexp.MustCompile(`("(?:` + keys + `)"\s*:\s*)"(?:[^"\\]|\\.)*"?`),
+		// In JSON (biz_content, a v3 body), a string or a number; the
+		// string may be cut short (limits.Cut) before its closing quote.
+		member: regexp.MustCompile(`("(?:` + keys + `)"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*)`),
 		// In JSON inside a JSON string: \"auth_code\":\"…\".
 		escaped: regexp.MustCompile(`(\\"(?:` + keys + `)\\"\s*:\s*)\\"[^"\\]*(?:\\")?`),
 		// In URL-encoded JSON: %22auth_code%22%3A%22…%22.

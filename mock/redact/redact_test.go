@@ -37,6 +37,8 @@ func TestText(t *testing.T) {
 		// The trade.pay barcode and the app authorisation code, in every form.
 		{`biz_content={"out_trade_no":"T1","auth_code":"28763443825664394","scene":"bar_code"}`,
 			`biz_content={"out_trade_no":"T1","auth_code":"` + m + `","scene":"bar_code"}`},
+		{`biz_content={"out_trade_no":"T1","auth_code":28763443825664394,"scene":"bar_code"}`,
+			`biz_content={"out_trade_no":"T1","auth_code":"` + m + `","scene":"bar_code"}`},
 		{"https://shop.example/cb?app_id=2021&app_auth_code=P5c9e8&source=alipay_app_auth",
 			"https://shop.example/cb?app_id=2021&app_auth_code=" + m + "&source=alipay_app_auth"},
 		{"/cb?auth_code=c0de&scope=auth_user", "/cb?auth_code=" + m + "&scope=auth_user"},
