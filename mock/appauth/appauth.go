@@ -289,15 +289,18 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
+	// It goes at its grace's end now: filed before issue, whose room at the
+	// bound comes from the spent tokens soonest to end, this one among them.
+	b.tokens.queue(old.AppAuthToken)
 	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
 	if err != nil {
-		// No new pair was stored: the refresh token is not spent, so the
-		// ISV's retry works, and its end did not move.
+		// No new pair was stored (issue made no room): the refresh token is
+		// not spent, so the ISV's retry works, and its end moved back (the
+		// earlier filing is stale; the queue files it again when reached).
 		old.Refreshed, old.RefreshedAt = false, nil
 		_ = b.putToken(old) // a failure here is the store's to report
 		return t, err
 	}
-	b.tokens.queue(old.AppAuthToken) // it goes at its grace's end now
 	return t, nil
 }
 
