@@ -238,14 +238,21 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 		c.Used = false // not stored, so not spent
 		return Token{}, err
 	}
-	return b.issue(isvAppID, c.Merchant, now, now.Add(RefreshLifetime))
+	return b.issue(isvAppID, c.Merchant, now, now.Add(RefreshLifetime), nil)
 }
 
-func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time) (Token, error) {
+// issue stores a new pair and keeps it. spent, for a refresh, is the token
+// it spent: its new, earlier end is filed once the new pair is stored and
+// before room is made, so that at the bound it goes before the oldest
+// token in use; a pair not stored files nothing.
+func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time, spent *Token) (Token, error) {
 	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
 		Created: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	if err := b.putToken(t); err != nil {
 		return Token{}, err
+	}
+	if spent != nil {
+		b.tokens.queue(spent.AppAuthToken) // it goes at its grace's end now
 	}
 	b.sweep(now)
 	b.keepToken(t, now)
@@ -289,7 +296,7 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
 		return Token{}, err
 	}
-	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime))
+	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime), old)
 	if err != nil {
 		// No new pair was stored: the refresh token is not spent, so the
 		// ISV's retry works, and its end did not move.
@@ -297,7 +304,6 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		_ = b.putToken(old) // a failure here is the store's to report
 		return t, err
 	}
-	b.tokens.queue(old.AppAuthToken) // it goes at its grace's end now
 	return t, nil
 }
 

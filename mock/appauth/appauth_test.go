@@ -286,6 +286,41 @@ func (r *recording) DeleteAppAuth(keys []string) error {
 	return nil
 }
 
+// At the bound with every kept token in use, the first refresh makes the
+// token it spent go, not the oldest one a merchant still uses: the old
+// token's new, earlier end has to be filed before the new one needs room.
+func TestFirstRefreshAtTheBoundKeepsTheOldest(t *testing.T) {
+	b, _, m := setup()
+	st := &recording{tokens: map[string]Token{}}
+	b.Persist(st)
+	var toks []Token
+	for i := 0; i < MaxTokens; i++ {
+		code, _ := b.Authorise(isv, m)
+		tok, err := b.Exchange(isv, code.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, tok)
+	}
+	next, err := b.Refresh(isv, toks[100].RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{toks[0].AppAuthToken, next.AppAuthToken} {
+		if _, err := b.Resolve(isv, s); err != nil {
+			t.Fatalf("a token in use was evicted: %v", err)
+		}
+	}
+	_, err = b.Resolve(isv, toks[100].AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	if _, tokens := b.Len(); tokens != MaxTokens || len(st.tokens) != MaxTokens {
+		t.Fatalf("kept %d tokens, stored %d; want %d", tokens, len(st.tokens), MaxTokens)
+	}
+	if _, ok := st.tokens[toks[0].AppAuthToken]; !ok {
+		t.Error("the oldest token in use is no longer stored")
+	}
+}
+
 // At the bound, tokens no longer in use (refreshed, or past both terms)
 // go before the oldest one a merchant's authorisation still rests on: a
 // chain of refreshes on a frozen clock evicted every older live token.

@@ -13,8 +13,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // filled makes a data directory holding enough trades to span many pages,
@@ -129,5 +131,43 @@ func TestOpenRefusesUnreadableFiles(t *testing.T) {
 	defer db.Close()
 	if ts, err := db.Trades(); err != nil || len(ts) != 400 || db.Boots() != 2 {
 		t.Errorf("%d trades, %d boots, %v", len(ts), db.Boots(), err)
+	}
+}
+
+// A data directory written by an older build holds replaced sign-in pairs:
+// the first start deletes them in one commit, not one fsync each under the
+// book's lock (2,000 pairs took 4,000 batches), and keeps the live ones.
+func TestRestoreDeletesReplacedSignInPairsInOneCommit(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	const n = 2000
+	for i := range n {
+		if err := db.PutUserToken(userauth.Token{AccessToken: fmt.Sprintf("a%d", i), RefreshToken: fmt.Sprintf("r%d", i),
+			AppID: "2021000000000001", AuthStart: now.Add(time.Duration(i)), Expires: now.Add(time.Hour),
+			RefreshExpires: now.Add(time.Hour), Replaced: i%4 != 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes, toks, err := db.UserAuth()
+	if err != nil || len(toks) != n {
+		t.Fatal(len(toks), err)
+	}
+	b := userauth.NewBook(clock.NewManual(now))
+	b.Persist(db)
+	before := db.Stats().Batches
+	b.Restore(codes, toks)
+	if batches := db.Stats().Batches - before; batches > 2 {
+		t.Errorf("Restore wrote %d batches for %d replaced pairs, want one commit", batches, n*3/4)
+	}
+	if _, toks, err = db.UserAuth(); err != nil || len(toks) != n/4 {
+		t.Fatalf("%d pairs stored after Restore (%v), want the %d live ones", len(toks), err, n/4)
+	}
+	if _, _, kept := b.Len(); kept != n/4 {
+		t.Fatalf("the book kept %d, want %d", kept, n/4)
 	}
 }

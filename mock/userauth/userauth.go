@@ -146,6 +146,9 @@ type Book struct {
 	tokens keep[*Token] // by access token
 	byRef  map[string]*Token
 	store  Store
+	// dropping, while Restore runs, collects the keys to delete in one
+	// call (one commit) instead of one each.
+	dropping *[]string
 }
 
 // NewBook makes an empty book.
@@ -169,10 +172,18 @@ func (b *Book) Persist(s Store) {
 
 // Restore puts stored codes and tokens back, oldest first, within the
 // book's bounds (what does not fit, and a replaced pair, is deleted from
-// the store too).
+// the store too, in one call).
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var gone []string
+	b.dropping = &gone
+	defer func() {
+		b.dropping = nil
+		if len(gone) > 0 && b.store != nil {
+			_ = b.store.DeleteUserAuth(gone)
+		}
+	}()
 	sort.Slice(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
 	sort.Slice(tokens, func(i, j int) bool { return tokens[i].AuthStart.Before(tokens[j].AuthStart) })
 	for i := range codes {
@@ -196,14 +207,18 @@ func (b *Book) saveCode(c *Code) {
 	}
 }
 
-func (b *Book) saveToken(t *Token) {
-	if b.store != nil {
-		_ = b.store.PutUserToken(*t)
+func (b *Book) saveToken(t *Token) error {
+	if b.store == nil {
+		return nil
 	}
+	return b.store.PutUserToken(*t)
 }
 
 func (b *Book) drop(key string) {
-	if b.store != nil {
+	switch {
+	case b.dropping != nil:
+		*b.dropping = append(*b.dropping, key)
+	case b.store != nil:
 		_ = b.store.DeleteUserAuth([]string{key})
 	}
 }
@@ -290,7 +305,8 @@ func (b *Book) Exchange(appID, code string) (Token, error) {
 	if used || c.AppID != appID || !now.Before(c.Expires) {
 		return Token{}, ErrCodeInvalid
 	}
-	return b.issue(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime)), nil
+	t, _ := b.issue(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime)) // a failed write: the book goes on in memory
+	return t, nil
 }
 
 // Refresh issues a new token from a refresh token (grant_type
@@ -313,20 +329,28 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 		return Token{}, ErrRefreshTimeOut
 	}
 	old.Replaced = true
-	t := b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
+	// The old pair goes first, so that at the bound the new one takes its
+	// place and evicts no other user's.
 	b.tokens.del(old.AccessToken)
 	delete(b.byRef, old.RefreshToken)
-	b.drop(old.AccessToken)
+	t, err := b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
+	if err == nil {
+		// Deleted from the store only once the new pair is in it: a crash
+		// between leaves both, and a failed write leaves the old one, never
+		// neither (a restart then finds a pair that works).
+		b.drop(old.AccessToken)
+	}
 	return t, nil
 }
 
-func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time) Token {
+// issue makes a pair and keeps it; err is the store's write (the book
+// keeps the pair in memory all the same).
+func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time) (Token, error) {
 	t := &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
 		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	b.tokens.put(t.AccessToken, t)
 	b.byRef[t.RefreshToken] = t
-	b.saveToken(t)
-	return *t
+	return *t, b.saveToken(t)
 }
 
 // Resolve finds the user an auth_token speaks for: 20001

@@ -2,6 +2,7 @@ package userauth_test
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -184,18 +185,138 @@ func TestBounded(t *testing.T) {
 	}
 }
 
-// memStore records what the book writes through.
+// memStore records what the book writes through; with failTokens set,
+// token writes fail (a full disk).
 type memStore struct {
-	codes   map[string]userauth.Code
-	tokens  map[string]userauth.Token
-	deleted []string
+	codes      map[string]userauth.Code
+	tokens     map[string]userauth.Token
+	deleted    []string
+	deletes    int // calls to DeleteUserAuth: each is one commit (fsync) in mock/store
+	failTokens bool
 }
 
-func (s *memStore) PutUserCode(c userauth.Code) error   { s.codes[c.Code] = c; return nil }
-func (s *memStore) PutUserToken(t userauth.Token) error { s.tokens[t.AccessToken] = t; return nil }
-func (s *memStore) DeleteUserAuth(keys []string) error {
-	s.deleted = append(s.deleted, keys...)
+func (s *memStore) PutUserCode(c userauth.Code) error { s.codes[c.Code] = c; return nil }
+func (s *memStore) PutUserToken(t userauth.Token) error {
+	if s.failTokens {
+		return errors.New("disk full")
+	}
+	s.tokens[t.AccessToken] = t
 	return nil
+}
+func (s *memStore) DeleteUserAuth(keys []string) error {
+	s.deletes++
+	s.deleted = append(s.deleted, keys...)
+	for _, k := range keys {
+		delete(s.tokens, k)
+		delete(s.codes, k)
+	}
+	return nil
+}
+
+func newMemStore() *memStore {
+	return &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
+}
+
+// At the bound, a refresh makes room by letting its old pair go first: it
+// evicted the oldest token another user still uses, and the book was left
+// one short.
+func TestRefreshAtTheBoundEvictsNoOther(t *testing.T) {
+	b, _ := newBook()
+	st := newMemStore()
+	b.Persist(st)
+	var toks []userauth.Token
+	for range userauth.MaxTokens {
+		tok, err := b.Exchange(app, b.Grant(app, userauth.ScopeUser, user).Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, tok)
+	}
+	st.deleted = nil // the codes evicted so far
+	next, err := b.Refresh(app, toks[100].RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, n := b.Len(); n != userauth.MaxTokens || len(st.tokens) != userauth.MaxTokens {
+		t.Fatalf("kept %d tokens, stored %d; want %d", n, len(st.tokens), userauth.MaxTokens)
+	}
+	for _, s := range []string{toks[0].AccessToken, next.AccessToken} {
+		if _, err := b.Resolve(app, s); err != nil {
+			t.Fatalf("a token in use was evicted: %v", err)
+		}
+	}
+	if len(st.deleted) != 1 || st.deleted[0] != toks[100].AccessToken {
+		t.Fatalf("deleted %v, want only the replaced %s", st.deleted, toks[100].AccessToken)
+	}
+}
+
+// When the new pair cannot be stored, the old one stays stored, unreplaced:
+// a restart then finds a pair that works, never neither. The book goes on
+// in memory with the new pair (a failed write is the store's to report).
+func TestRefreshWhoseNewPairIsNotStoredKeepsTheOldStored(t *testing.T) {
+	b, _ := newBook()
+	st := newMemStore()
+	b.Persist(st)
+	tok, err := b.Exchange(app, b.Grant(app, userauth.ScopeUser, user).Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.failTokens = true
+	next, err := b.Refresh(app, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Resolve(app, next.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if old, ok := st.tokens[tok.AccessToken]; !ok || old.Replaced || len(st.deleted) != 0 {
+		t.Fatalf("stored %+v, deleted %v; want the old pair stored and unreplaced", st.tokens, st.deleted)
+	}
+	// A restart from that store: the old pair works.
+	again, _ := newBook()
+	again.Persist(newMemStore())
+	var stored []userauth.Token
+	for _, s := range st.tokens {
+		stored = append(stored, s)
+	}
+	again.Restore(nil, stored)
+	if _, err := again.Refresh(app, tok.RefreshToken); err != nil {
+		t.Fatalf("the old pair after a restart: %v", err)
+	}
+}
+
+// Restore deletes what it does not keep (replaced pairs, what is over the
+// bounds) in one call: one commit each was 4,000 fsyncs under the book's
+// lock at a --data start with 2,000 replaced pairs.
+func TestRestoreDeletesWhatItDropsAtOnce(t *testing.T) {
+	b, c := newBook()
+	st := newMemStore()
+	b.Persist(st)
+	now := c.Now()
+	var tokens []userauth.Token
+	for i := range 2000 {
+		tokens = append(tokens, userauth.Token{AccessToken: fmt.Sprintf("a%d", i), RefreshToken: fmt.Sprintf("r%d", i),
+			AppID: app, UserID: user, AuthStart: now.Add(time.Duration(i)), Expires: now.Add(time.Hour),
+			RefreshExpires: now.Add(time.Hour), Replaced: i%2 == 0})
+	}
+	var codes []userauth.Code
+	for i := range userauth.MaxCodes + 5 {
+		codes = append(codes, userauth.Code{Code: fmt.Sprintf("c%d", i), AppID: app, UserID: user,
+			Created: now.Add(time.Duration(i)), Expires: now.Add(time.Hour)})
+	}
+	b.Restore(codes, tokens)
+	if _, n, k := b.Len(); n != userauth.MaxCodes || k != 1000 {
+		t.Fatalf("kept %d codes and %d tokens, want %d and 1000", n, k, userauth.MaxCodes)
+	}
+	if st.deletes != 1 || len(st.deleted) != 1005 {
+		t.Fatalf("%d delete calls for %d keys, want 1 for 1005 (5 codes, 1000 replaced pairs)", st.deletes, len(st.deleted))
+	}
+	if _, err := b.Resolve(app, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Resolve(app, "a0"); err != userauth.ErrInvalidToken {
+		t.Fatalf("a replaced pair after Restore: %v", err)
+	}
 }
 
 func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
@@ -210,6 +331,7 @@ func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
 	if !st.codes[code.Code].Used || st.tokens[tok.AccessToken].UserID != user {
 		t.Fatalf("not written through: %+v", st)
 	}
+	old := st.tokens[tok.AccessToken]
 	next, err := b.Refresh(app, tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +340,6 @@ func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
 		t.Fatalf("the refresh wrote %+v and deleted %v; want the new pair written, the old one deleted", st.tokens, st.deleted)
 	}
 	// A replaced pair stored by an older version is deleted at start.
-	old := st.tokens[tok.AccessToken]
 	old.Replaced = true
 	again, _ := newBook()
 	st3 := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
