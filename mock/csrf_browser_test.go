@@ -43,6 +43,21 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// recordedMock runs a mock made with opts behind an originRecorder, and a
+// harness that calls it over HTTP.
+func recordedMock(t *testing.T, opts mock.Options) (*harness, *originRecorder) {
+	t.Helper()
+	srv, err := mock.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	rec := &originRecorder{next: srv}
+	mockHTTP := httptest.NewServer(rec)
+	t.Cleanup(mockHTTP.Close)
+	return &harness{t: t, srv: srv, http: mockHTTP, clock: srv.Clock, key: keys.DevAppPrivateKey()}, rec
+}
+
 func (r *originRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	r.next.ServeHTTP(sw, req)
@@ -92,15 +107,8 @@ func (r *originRecorder) waitFor(t *testing.T, what string, f func(seenRequest) 
 // JSON.
 func TestBrowserOtherOriginCannotDriveTheMock(t *testing.T) {
 	ctx := browser(t)
-	srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	rec := &originRecorder{next: srv}
-	mockHTTP := httptest.NewServer(rec)
-	t.Cleanup(mockHTTP.Close)
-	h := &harness{t: t, srv: srv, http: mockHTTP, clock: srv.Clock, key: keys.DevAppPrivateKey()}
+	h, rec := recordedMock(t, mock.Options{Clock: clock.NewManual(epoch), Seed: 1})
+	mockHTTP := h.http
 	h.precreate("VICTIM", nil)
 	before := h.control("GET", "/clock", "", http.StatusOK)["now"]
 

@@ -26,15 +26,8 @@ import (
 // the tester's own app) closes the trade.
 func TestBrowserCrossSiteGatewayCalls(t *testing.T) {
 	ctx := browser(t)
-	srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1, Trades: trade.Options{ShowUnscanned: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	rec := &originRecorder{next: srv}
-	mockHTTP := httptest.NewServer(rec)
-	t.Cleanup(mockHTTP.Close)
-	h := &harness{t: t, srv: srv, http: mockHTTP, clock: srv.Clock, key: keys.DevAppPrivateKey()}
+	h, rec := recordedMock(t, mock.Options{Clock: clock.NewManual(epoch), Seed: 1, Trades: trade.Options{ShowUnscanned: true}})
+	mockHTTP := h.http
 
 	pages := map[string]string{}
 	for _, out := range []string{"XS-CROSS", "XS-SAME"} {
@@ -139,16 +132,9 @@ func TestBrowserRebindingPageCannotCallTheGateway(t *testing.T) {
 // Origin. The image's close is refused, as is the form's (by its Origin).
 func TestBrowserCrossSiteImageOnPlainHTTPHost(t *testing.T) {
 	ctx := browser(t)
-	srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1, Trades: trade.Options{ShowUnscanned: true},
+	h, rec := recordedMock(t, mock.Options{Clock: clock.NewManual(epoch), Seed: 1, Trades: trade.Options{ShowUnscanned: true},
 		AllowedHosts: []string{"evil.test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	rec := &originRecorder{next: srv}
-	mockHTTP := httptest.NewServer(rec)
-	t.Cleanup(mockHTTP.Close)
-	h := &harness{t: t, srv: srv, http: mockHTTP, clock: srv.Clock, key: keys.DevAppPrivateKey()}
+	mockHTTP := h.http
 	h.precreate("IMG", nil)
 	h.precreate("FORM", nil)
 	base := strings.Replace(mockHTTP.URL, "127.0.0.1", "evil.test", 1) // the shared Chromium maps evil.test to 127.0.0.1
