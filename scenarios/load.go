@@ -93,6 +93,11 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return nil, Problems{{Path: path, Line: 1, Msg: "the file is empty: a scenario needs rules (see docs/scenarios.md)"}}
 	}
+	// Before anything walks the tree: the format nests 8 deep at most,
+	// and the walks below cost more the deeper a file goes.
+	if n := tooDeep(root.Content[0], 1); n != nil {
+		return nil, Problems{{Path: path, Line: n.Line, Msg: fmt.Sprintf("the file nests deeper than %d levels: a scenario needs at most 8 (see docs/scenarios.md)", MaxDepth)}}
+	}
 	var f File
 	var ps Problems
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -112,7 +117,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	}
 	doc := root.Content[0]
 	f.lines = map[string]span{}
-	keyLines(doc, "", f.lines)
+	keyLines(doc, "", keyLevels, f.lines)
 	nodes := ruleNodes(doc)
 	byNode := make([]*Rule, len(nodes))
 	var rules []*Rule
@@ -132,7 +137,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 			byNode[i] = r
 			r.Line = nodes[i].Line
 			r.lines = map[string]span{}
-			keyLines(nodes[i], "", r.lines)
+			keyLines(nodes[i], "", keyLevels, r.lines)
 		}
 		rules = append(rules, r)
 	}

@@ -255,11 +255,43 @@ type span struct{ first, last int }
 
 func (s span) holds(line int) bool { return line >= s.first && line <= s.last }
 
+// MaxDepth bounds how deeply a scenario file nests (the file's mapping
+// is level 1; a rule's range bounds, the deepest the format has, are at
+// level 8). yaml.v3 alone allows 10,000.
+const MaxDepth = 32
+
+// tooDeep is the first node nested more than MaxDepth levels, counting n
+// as level depth; nil if none is.
+func tooDeep(n *yaml.Node, depth int) *yaml.Node {
+	if depth > MaxDepth {
+		return n
+	}
+	for _, c := range n.Content {
+		if d := tooDeep(c, depth+1); d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// keyLevels is how many keys deep check looks up a line
+// ("when.biz.total_amount"), and maxKeyPath the longest path it looks
+// up: deeper or longer paths are not recorded, so the paths kept grow
+// with the file's size, not with its size times its depth.
+const (
+	keyLevels  = 3
+	maxKeyPath = 256
+)
+
 // keyLines records the lines of every key under a mapping, by dotted path
 // ("when.biz.total_amount"), and of every scalar of a list under its path
 // and value ("when.method=alipay.trade.pay"), so check can point at the
-// line that is wrong rather than the rule's first.
-func keyLines(n *yaml.Node, prefix string, out map[string]span) {
+// line that is wrong rather than the rule's first. It goes levels keys
+// deep.
+func keyLines(n *yaml.Node, prefix string, levels int, out map[string]span) {
+	if levels <= 0 {
+		return
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -268,10 +300,13 @@ func keyLines(n *yaml.Node, prefix string, out map[string]span) {
 			if prefix != "" {
 				p = prefix + "." + k.Value
 			}
+			if len(p) > maxKeyPath {
+				continue
+			}
 			if _, seen := out[p]; !seen {
 				out[p] = span{k.Line, max(k.Line, lastLineOf(v))}
 			}
-			keyLines(v, p, out)
+			keyLines(v, p, levels-1, out)
 		}
 	case yaml.SequenceNode:
 		for _, item := range n.Content {
