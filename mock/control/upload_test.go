@@ -168,6 +168,31 @@ rules:
 	}
 }
 
+// An upload nested deeper than the format can use is refused with one
+// problem at the line that goes too deep, before the check walks it.
+func TestScenarioUploadTooDeep(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	file := "name: deep\nrules:\n  - when: {method: alipay.trade.query}\n    then: {delay: 1s}\nx: " +
+		strings.Repeat("{a: ", 5_000) + "1" + strings.Repeat("}", 5_000) + "\n"
+	status, body := send(t, m, "PUT", "/scenarios?name=deep", "application/yaml", []byte(file))
+	var got struct {
+		Problems []scenarios.Problem `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil || status != http.StatusBadRequest {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	want := scenarios.Problem{Path: "deep.yaml", Line: 5,
+		Msg: fmt.Sprintf("the file nests deeper than %d levels: a scenario needs at most 8 (see docs/scenarios.md)", scenarios.MaxDepth)}
+	if len(got.Problems) != 1 || got.Problems[0] != want {
+		t.Fatalf("problems %+v, want %+v", got.Problems, want)
+	}
+	var list map[string][]scenarios.Status
+	m.ControlJSON("GET", "/scenarios", nil, http.StatusOK, &list)
+	if len(list["global"]) != 1 || list["global"][0].File.Name != "magic-amounts" {
+		t.Errorf("a refused upload changed what is in force: %+v", list)
+	}
+}
+
 // The magic amounts are built in: clearing every scope and replacing the
 // global one leave them (the answer says what it kept), a rule of the
 // user's for the same amount acts before them, reset restarts them, and
