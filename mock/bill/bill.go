@@ -153,6 +153,12 @@ func Build(in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Zip(in, f)
+}
+
+// Zip is Build from files Render already made of in, so a caller that
+// needs both renders once.
+func Zip(in Input, f Files) ([]byte, error) {
 	detail, summary := EntryNames(in.Type, in.UserID, in.Period)
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -174,4 +180,51 @@ func Build(in Input) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Touches reports whether a trade has a movement in p: its payment or one
+// of its refunds. Only such trades make rows of p's bills.
+func Touches(t *trade.Trade, p Period) bool {
+	if t.Paid == nil {
+		return false
+	}
+	if p.Contains(*t.Paid) {
+		return true
+	}
+	for i := range t.Refunds {
+		if p.Contains(t.Refunds[i].At) {
+			return true
+		}
+	}
+	return false
+}
+
+// AddTrades takes one page of the account's trades: it keeps those that
+// touch the period and, for signcustomer, adds the movements before it to
+// OpeningBalance (which starts from the account's base; see Opening). A
+// caller that reads the book page by page so holds only the period's
+// trades, not the account's whole history.
+func (in *Input) AddTrades(page []trade.Trade) {
+	for i := range page {
+		if Touches(&page[i], in.Period) {
+			in.Trades = append(in.Trades, page[i])
+		}
+	}
+	if in.Type == SignCustomer {
+		in.OpeningBalance += Opening(0, page, nil, in.Period, in.FeeRate)
+	}
+}
+
+// AddTransfers is AddTrades for a page of the account's transfers
+// (signcustomer only).
+func (in *Input) AddTransfers(page []fund.Transfer) {
+	for _, x := range page {
+		if x.Status == fund.Fail {
+			continue
+		}
+		if in.Period.Contains(x.Created) || (x.Status == fund.Refund && in.Period.Contains(x.Changed)) {
+			in.Transfers = append(in.Transfers, x)
+		}
+	}
+	in.OpeningBalance += Opening(0, nil, page, in.Period, in.FeeRate)
 }

@@ -82,10 +82,43 @@ type billFiles struct {
 	mu    sync.Mutex
 	files map[string]billFile
 	order []string // tokens, oldest first
+	// slots has one element per bill being built (see acquire).
+	once  sync.Once
+	slots chan struct{}
 }
 
 // maxBillFiles bounds the bills kept: on a frozen clock none expire.
 const maxBillFiles = 32
+
+// maxBillBuilds bounds the bills built at once; billPage is how many
+// trades (or transfers) a build reads at a time.
+const (
+	maxBillBuilds = 2
+	billPage      = 256
+)
+
+// acquire takes one of the maxBillBuilds slots, waiting while r's context
+// lasts (not at all without a request); false when none came free.
+func (b *billFiles) acquire(r *http.Request) bool {
+	b.once.Do(func() { b.slots = make(chan struct{}, maxBillBuilds) })
+	select {
+	case b.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if r == nil {
+		return false
+	}
+	select {
+	case b.slots <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// release gives back a slot acquire took.
+func (b *billFiles) release() { <-b.slots }
 
 func (b *billFiles) put(token string, f billFile, now time.Time) {
 	b.mu.Lock()
@@ -140,14 +173,38 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	if !typ.Built() {
 		return nil, errBillTypeNotSupported
 	}
+	// Building a bill holds its period's trades and the files' text:
+	// at most maxBillBuilds at once, the rest wait (as long as their
+	// request does) and then get production's "系统繁忙".
+	if !g.bills.acquire(cl.req) {
+		return nil, apierr.Unknown("isp.unknow-error", "系统繁忙")
+	}
+	defer g.bills.release()
 	m := cl.merchant()
 	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
-		Trades: g.Trades.List(trade.Filter{AppID: m.AppID}), FeeRate: g.BillFeeRate, ExportedAt: cl.now}
+		FeeRate: g.BillFeeRate, ExportedAt: cl.now}
 	if typ == bill.SignCustomer && g.Fund != nil {
 		// The ledger carries the transfers and starts from the balance the
 		// account had (mock/fund): its last 账户余额 is the balance then.
-		input.Transfers = g.Fund.List(m.AppID)
-		input.OpeningBalance = bill.Opening(g.Fund.Base(m.AppID), input.Trades, input.Transfers, p, g.BillFeeRate)
+		input.OpeningBalance = g.Fund.Base(m.AppID)
+		for after := uint64(0); ; {
+			page, next := g.Fund.Page(m.AppID, after, billPage)
+			input.AddTransfers(page)
+			if next == 0 {
+				break
+			}
+			after = next
+		}
+	}
+	// The app's trades a page at a time (the book's lock is held for at
+	// most 256 of them): only those of the period are kept.
+	for at := uint64(0); ; {
+		page, next := g.Trades.Page(trade.Filter{AppID: m.AppID}, at, billPage, false)
+		input.AddTrades(page)
+		if next == 0 {
+			break
+		}
+		at = next
 	}
 	files, err := bill.Render(input)
 	if err != nil {
@@ -156,7 +213,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	if files.Rows == 0 && typ == bill.SignCustomer {
 		return nil, errBillNotExist
 	}
-	zip, err := bill.Build(input)
+	zip, err := bill.Zip(input, files)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
