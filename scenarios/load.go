@@ -98,6 +98,9 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	if n := tooDeep(root.Content[0], 1); n != nil {
 		return nil, Problems{{Path: path, Line: n.Line, Msg: fmt.Sprintf("the file nests deeper than %d levels: a scenario needs at most 8 (see docs/scenarios.md)", MaxDepth)}}
 	}
+	if n, first := aliasNodes(root.Content[0], MaxAliasNodes); n > MaxAliasNodes {
+		return nil, Problems{{Path: path, Line: first.Line, Msg: fmt.Sprintf("the file's aliases (*name) stand for more than %d nodes: a scenario needs far fewer (see docs/scenarios.md)", MaxAliasNodes)}}
+	}
 	var f File
 	var ps Problems
 	dec := yaml.NewDecoder(bytes.NewReader(data))

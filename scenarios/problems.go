@@ -274,6 +274,60 @@ func tooDeep(n *yaml.Node, depth int) *yaml.Node {
 	return nil
 }
 
+// MaxAliasNodes bounds the nodes a file's aliases stand for. Each alias
+// (*name) is decoded again as the nodes of its anchor, and each condition
+// decodes its own copy (a fresh decoder, whose count of aliases starts
+// again), so a 100 KB file of aliases to a long range list allocated
+// 269 MB (an alias bomb). Anchors that repeat a few blocks stand for far
+// fewer.
+const MaxAliasNodes = 100_000
+
+// aliasNodes is how many nodes the aliases under n stand for, counting
+// each anchor's nodes once per alias (at most limit+1: it stops counting
+// there), and the first alias under n.
+func aliasNodes(n *yaml.Node, limit int) (int, *yaml.Node) {
+	sizes := map[*yaml.Node]int{} // an anchor's nodes, aliases expanded
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		sizes[n] = 0 // while counting: an anchor that contains itself is the decoder's to refuse
+		s := 1
+		for _, c := range n.Content {
+			if s += size(c); s > limit {
+				s = limit + 1
+				break
+			}
+		}
+		sizes[n] = s
+		return s
+	}
+	total := 0
+	var first *yaml.Node
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for _, c := range n.Content {
+			if total > limit {
+				return
+			}
+			if c.Kind == yaml.AliasNode {
+				if first == nil {
+					first = c
+				}
+				total += size(c)
+				continue
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return min(total, limit+1), first
+}
+
 // keyLevels is how many keys deep check looks up a line
 // ("when.biz.total_amount"), and maxKeyPath the longest path it looks
 // up: deeper or longer paths are not recorded, so the paths kept grow
