@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 )
 
 // At most maxBillBuilds bills are built at once: a further call waits while
@@ -34,5 +37,25 @@ func TestBillBuildsAreBounded(t *testing.T) {
 	b.release()
 	if len(b.slots) != 0 {
 		t.Fatalf("%d slots still taken", len(b.slots))
+	}
+}
+
+// billURL takes a build slot before it reads any trade: with both taken, a
+// call whose request ends first is answered busy (a gateway with no books:
+// reading one would panic).
+func TestBillCallWaitsForABuildSlot(t *testing.T) {
+	g := &Gateway{}
+	r := httptest.NewRequest("POST", "/gateway.do", nil)
+	for i := 0; i < maxBillBuilds; i++ {
+		if !g.bills.acquire(r) {
+			t.Fatalf("slot %d refused", i)
+		}
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	cl := &call{req: r.WithContext(gone), app: &apps.App{AppID: "2021000000000001"}, now: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	_, e := g.billURL(cl, billRequest{BillType: "trade", BillDate: "2026-01-01"})
+	if e == nil || e.SubCode != "isp.unknow-error" || e.SubMsg != "系统繁忙" {
+		t.Fatalf("a bill call with both slots taken: %v", e)
 	}
 }
