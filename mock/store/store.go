@@ -486,12 +486,16 @@ func (db *DB) PutToken(t appauth.Token) error {
 
 // DeleteAppAuth deletes app authorisation codes and tokens by code or
 // app_auth_token (appauth.Store).
-func (db *DB) DeleteAppAuth(keys []string) error {
+func (db *DB) DeleteAppAuth(keys []string) error { return db.deleteCodesAndTokens(bucketAppAuth, keys) }
+
+// deleteCodesAndTokens deletes, from an authorisation bucket, the codes
+// and tokens keys name.
+func (db *DB) deleteCodesAndTokens(bucket []byte, keys []string) error {
 	var ks [][]byte
 	for _, k := range keys {
 		ks = append(ks, []byte("code/"+k), []byte("token/"+k))
 	}
-	db.remove(bucketAppAuth, ks)
+	db.remove(bucket, ks)
 	return db.Sync()
 }
 
@@ -528,14 +532,7 @@ func (db *DB) PutUserToken(t userauth.Token) error {
 
 // DeleteUserAuth deletes sign-in codes and tokens by code or access token
 // (userauth.Store).
-func (db *DB) DeleteUserAuth(keys []string) error {
-	var ks [][]byte
-	for _, k := range keys {
-		ks = append(ks, []byte("code/"+k), []byte("token/"+k))
-	}
-	db.remove(bucketUserAuth, ks)
-	return db.Sync()
-}
+func (db *DB) DeleteUserAuth(keys []string) error { return db.deleteCodesAndTokens(bucketUserAuth, keys) }
 
 // UserAuth loads the stored sign-in codes and tokens.
 func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err error) {
