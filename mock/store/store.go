@@ -532,7 +532,9 @@ func (db *DB) PutUserToken(t userauth.Token) error {
 
 // DeleteUserAuth deletes sign-in codes and tokens by code or access token
 // (userauth.Store).
-func (db *DB) DeleteUserAuth(keys []string) error { return db.deleteCodesAndTokens(bucketUserAuth, keys) }
+func (db *DB) DeleteUserAuth(keys []string) error {
+	return db.deleteCodesAndTokens(bucketUserAuth, keys)
+}
 
 // UserAuth loads the stored sign-in codes and tokens.
 func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err error) {
