@@ -4,10 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
@@ -91,7 +91,7 @@ func (a *API) grantUser(c echo.Context) error {
 	if in.UserID == "" {
 		in.UserID = a.IDs.UserID()
 	}
-	if !userIDPattern.MatchString(in.UserID) {
+	if !fixtures.IsUserID(in.UserID) {
 		return fail(c, http.StatusBadRequest, errors.New("user_id must be 2088 and 12 digits"))
 	}
 	if in.RedirectURI != "" && !notify.ValidURL(in.RedirectURI) {
@@ -104,8 +104,6 @@ func (a *API) grantUser(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, out)
 }
-
-var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 
 // listTokens lists the app_auth_tokens kept, oldest first, one page at a
 // time (limit, cursor; the next page's cursor in X-Next-Cursor and Link).

@@ -182,7 +182,6 @@ type Account struct {
 }
 
 var (
-	userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 	phonePattern  = regexp.MustCompile(`^1[0-9]{10}$`)
 	openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z]{44}$`)
 )
@@ -193,7 +192,7 @@ var (
 func wellShaped(p Participant) bool {
 	switch p.IdentityType {
 	case IdentityUserID:
-		return userIDPattern.MatchString(p.Identity)
+		return fixtures.IsUserID(p.Identity)
 	case IdentityLogonID:
 		at := strings.IndexByte(p.Identity, '@')
 		return phonePattern.MatchString(p.Identity) || (at > 0 && at < len(p.Identity)-1 && !strings.ContainsAny(p.Identity, " \t"))

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -280,7 +281,7 @@ func check(in Request, bind bool) *apierr.Error {
 			return trade.InvalidParameter("account不能为空")
 		case len(e.Account) > 150 || len(e.Name) > 256 || len(e.Memo) > 256:
 			return trade.InvalidParameter("account、name或memo过长")
-		case e.Type == TypeUserID && !userID(e.Account):
+		case e.Type == TypeUserID && !fixtures.IsUserID(e.Account):
 			return trade.InvalidParameter("userId必须是2088开头的16位数字")
 		case bind && e.Type == TypeLoginName && e.Name == "":
 			return trade.InvalidParameter("loginName类型的分账接收方name不能为空")
@@ -296,19 +297,6 @@ func requestNo(s string) bool {
 	}
 	for _, c := range s {
 		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// userID: "2088" and 12 more digits.
-func userID(s string) bool {
-	if len(s) != 16 || !strings.HasPrefix(s, "2088") {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
 			return false
 		}
 	}

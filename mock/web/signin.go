@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
@@ -26,8 +26,6 @@ var SignInCSP = PageCSP + "; frame-ancestors 'none'"
 // maxState bounds the state parameter kept with a form (production's
 // limit is not published; inferred).
 const maxState = 256
-
-var userIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
 
 // signInView is what the authorisation page shows.
 type signInView struct {
@@ -109,7 +107,7 @@ func (p *Pages) signInAct(c echo.Context) error {
 	if userID == "" {
 		userID = p.IDs.UserID()
 	}
-	if !userIDPattern.MatchString(userID) {
+	if !fixtures.IsUserID(userID) {
 		a, _ := p.Apps.Get(f.AppID)
 		v := signInView{AppID: f.AppID, User: f.Scope == userauth.ScopeUser, Scope: f.Scope, State: f.State, Token: token, UserID: userID,
 			RedirectURI: f.RedirectURI, Action: SignInPath, Message: "用户ID格式错误", MessageEN: "The user id is 2088 and 12 digits", Failed: true}
