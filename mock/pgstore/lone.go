@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -23,15 +22,14 @@ import (
 // caller's statement is sent after the caller asked and committed before
 // it is answered, as alone.
 type lone struct {
-	db   *DB
-	mu   sync.Mutex
-	next *loneFlight // collecting, not sent yet
-	busy bool        // a batch in flight
+	db *DB
+	g  gather[*loneReq]
 }
 
-type loneFlight struct {
-	reqs []*loneReq
-	done chan struct{}
+func newLone(db *DB) *lone {
+	l := &lone{db: db}
+	l.g.send = l.send
+	return l
 }
 
 type loneReq struct {
@@ -44,46 +42,14 @@ type loneReq struct {
 
 // exec runs sql in the next batch and returns its own outcome.
 func (l *lone) exec(ctx context.Context, sql string, args []any) (pgconn.CommandTag, error) {
-	req := &loneReq{ctx: ctx, sql: sql, args: args}
-	l.mu.Lock()
-	if l.next == nil {
-		l.next = &loneFlight{done: make(chan struct{})}
-	}
-	f := l.next
-	f.reqs = append(f.reqs, req)
-	if !l.busy {
-		l.busy = true
-		l.next = nil
-		l.mu.Unlock()
-		l.run(f)
-	} else {
-		l.mu.Unlock()
-	}
+	req, done := l.g.join("", func() *loneReq { return &loneReq{ctx: ctx, sql: sql, args: args} })
 	select {
-	case <-f.done:
+	case <-done:
 		return req.tag, req.err
 	case <-ctx.Done():
 		// Sent already, the statement may still commit: the outcome is
 		// unknown, as for a statement whose answer is lost.
 		return pgconn.CommandTag{}, ctx.Err()
-	}
-}
-
-// run sends one batch, then the one that gathered meanwhile, if any.
-func (l *lone) run(f *loneFlight) {
-	for f != nil {
-		l.send(f)
-		close(f.done)
-		l.mu.Lock()
-		f, l.next = l.next, nil
-		if f == nil {
-			l.busy = false
-		}
-		l.mu.Unlock()
-		if f != nil { // the waiters of the next batch: not this caller's work
-			go l.run(f)
-			return
-		}
 	}
 }
 
@@ -103,11 +69,11 @@ const (
 // for a test: loneLockWait should fail them first.
 var loneDeadlocks atomic.Int64
 
-func (l *lone) send(f *loneFlight) {
+func (l *lone) send(all []*loneReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	reqs := make([]*loneReq, 0, len(f.reqs))
-	for _, q := range f.reqs {
+	reqs := make([]*loneReq, 0, len(all))
+	for _, q := range all {
 		if q.err = q.ctx.Err(); q.err == nil {
 			reqs = append(reqs, q)
 		}

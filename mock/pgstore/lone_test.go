@@ -26,8 +26,8 @@ func TestLoneStatementFailsAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []int{0, 2, 4} { // the failing statement first, between, last
-		l := &lone{db: db}
-		f := &loneFlight{done: make(chan struct{})}
+		l := newLone(db)
+		f := &gathering[*loneReq]{}
 		for i := 0; i < 5; i++ {
 			k := fmt.Sprintf("k%d-%d", bad, i)
 			if i == bad {
@@ -36,7 +36,7 @@ func TestLoneStatementFailsAlone(t *testing.T) {
 			f.reqs = append(f.reqs, &loneReq{ctx: ctx, sql: `INSERT INTO lone_t VALUES ($1, $2)`, args: []any{k, i}})
 		}
 		f.reqs = append(f.reqs, &loneReq{ctx: ctx, sql: `UPDATE lone_t SET v = v + 1 WHERE k = 'taken'`})
-		l.send(f)
+		l.send(f.reqs)
 		for i, q := range f.reqs {
 			if (i == bad) != (q.err != nil) {
 				t.Fatalf("failing statement %d: statement %d answered %v", bad, i, q.err)
@@ -76,13 +76,13 @@ func TestLoneBatchesOfTheSameOrdersDoNotDeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		ls[i] = &lone{db: db}
+		ls[i] = newLone(db)
 	}
 	loneDeadlocks.Store(0)
 	for round := 0; round < 3; round++ {
-		var fs [2]*loneFlight
+		var fs [2]*gathering[*loneReq]
 		for r := range fs {
-			fs[r] = &loneFlight{done: make(chan struct{})}
+			fs[r] = &gathering[*loneReq]{}
 			for i := 0; i < 40; i++ {
 				k := i
 				if r == 1 {
@@ -95,7 +95,7 @@ func TestLoneBatchesOfTheSameOrdersDoNotDeadlock(t *testing.T) {
 		start := make(chan struct{})
 		for r := range fs {
 			wg.Add(1)
-			go func() { defer wg.Done(); <-start; ls[r].send(fs[r]) }()
+			go func() { defer wg.Done(); <-start; ls[r].send(fs[r].reqs) }()
 		}
 		close(start)
 		wg.Wait()
@@ -132,8 +132,8 @@ func TestLoneStatementOfACallerWhoGaveUpIsNotSent(t *testing.T) {
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
 	q.ctx = gone
-	f := &loneFlight{done: make(chan struct{}), reqs: []*loneReq{newOrder("KEPT"), q}}
-	(&lone{db: db}).send(f)
+	f := &gathering[*loneReq]{reqs: []*loneReq{newOrder("KEPT"), q}}
+	newLone(db).send(f.reqs)
 	if f.reqs[0].err != nil || f.reqs[0].tag.RowsAffected() != 1 || q.err == nil {
 		t.Fatalf("kept: %v %v; gone: %v", f.reqs[0].tag, f.reqs[0].err, q.err)
 	}

@@ -6,16 +6,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 )
-
-// maxReadFlights is how many batches of lock-free reads are in flight at
-// once; reads that come while they all are wait for the next batch.
-const maxReadFlights = 1
 
 // reads coalesces lock-free reads (queries, pages, the control API's Get)
 // into batches: one round trip carries every distinct read that is
@@ -25,16 +20,14 @@ const maxReadFlights = 1
 // before, on any replica (a buyer pays through replica A, the merchant's
 // query on replica B sees TRADE_SUCCESS).
 type reads struct {
-	db   *DB
-	mu   sync.Mutex
-	next *flight // collecting, not sent yet
-	busy int     // batches in flight
+	db *DB
+	g  gather[*readReq]
 }
 
-type flight struct {
-	byKey map[string]*readReq
-	reqs  []*readReq
-	done  chan struct{}
+func newReads(db *DB) *reads {
+	r := &reads{db: db}
+	r.g.send = r.send
+	return r
 }
 
 type readReq struct {
@@ -95,70 +88,33 @@ func (r *reads) get(ctx context.Context, sql string, args []any) ([]rawRow, erro
 	if unstorable(args) {
 		return nil, nil
 	}
-	k := readKey(sql, args)
-	r.mu.Lock()
-	if r.next == nil {
-		r.next = &flight{byKey: map[string]*readReq{}, done: make(chan struct{})}
-	}
-	f := r.next
-	req := f.byKey[k]
-	if req == nil {
-		req = &readReq{sql: sql, args: args}
-		f.byKey[k] = req
-		f.reqs = append(f.reqs, req)
-	}
-	if r.busy < maxReadFlights {
-		r.busy++
-		r.next = nil
-		r.mu.Unlock()
-		r.run(f)
-	} else {
-		r.mu.Unlock()
-	}
+	req, done := r.g.join(readKey(sql, args), func() *readReq { return &readReq{sql: sql, args: args} })
 	select {
-	case <-f.done:
+	case <-done:
 		return req.rows, req.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// run sends one batch, then the one that gathered meanwhile, if any.
-func (r *reads) run(f *flight) {
-	for f != nil {
-		r.send(f)
-		close(f.done)
-		r.mu.Lock()
-		f, r.next = r.next, nil
-		if f == nil {
-			r.busy--
-		}
-		r.mu.Unlock()
-		if f != nil { // the waiters of the next batch: not this caller's work
-			go r.run(f)
-			return
-		}
-	}
-}
-
 // readBatches counts the batches sent, for the benchmark's report.
 var readBatches atomic.Int64
 
-func (r *reads) send(f *flight) {
+func (r *reads) send(reqs []*readReq) {
 	readBatches.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	if len(f.reqs) == 1 {
-		q := f.reqs[0]
+	if len(reqs) == 1 {
+		q := reqs[0]
 		q.rows, q.err = r.one(ctx, q)
 		return
 	}
 	var batch pgx.Batch
-	for _, q := range f.reqs {
+	for _, q := range reqs {
 		batch.Queue(q.sql, q.args...)
 	}
 	res := r.db.pool.SendBatch(ctx, &batch)
-	for _, q := range f.reqs {
+	for _, q := range reqs {
 		rows, err := res.Query()
 		if err == nil {
 			q.rows, err = scanRaw(rows)
@@ -169,7 +125,7 @@ func (r *reads) send(f *flight) {
 	// A batch is one transaction: after a statement fails, the rest fail
 	// with it. Each failed read runs again alone, so one bad read fails
 	// only itself.
-	for _, q := range f.reqs {
+	for _, q := range reqs {
 		if q.err != nil {
 			q.rows, q.err = r.one(ctx, q)
 		}

@@ -18,7 +18,7 @@ import (
 // applies it (DueTrades).
 func (db *DB) Trades(deadline func(trade.Trade) (time.Time, bool)) trade.Backend {
 	seen, _ := lru.New[string, struct{}](seenOrders)
-	return tradeBackend{db: db, deadline: deadline, reads: &reads{db: db}, lone: &lone{db: db}, decoded: newDecoded(4096, trade.Copy), seen: seen}
+	return tradeBackend{db: db, deadline: deadline, reads: newReads(db), lone: newLone(db), decoded: newDecoded(4096, trade.Copy), seen: seen}
 }
 
 type tradeBackend struct {
