@@ -107,6 +107,13 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
 	s.ForgetWaitingBuyers = gw.ForgetQueryPays // before the surfaces below copy s.Deps
+	s.ForgetAnswers = func(app string) {
+		if app == "" {
+			s.Faults.Clear()
+		} else {
+			s.Faults.Forget(app)
+		}
+	}
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer
 		gw.QueryPays = s.queryPays

@@ -314,11 +314,6 @@ func (a *API) reset(c echo.Context) error {
 			return fail(c, http.StatusNotFound, errors.New("no app "+app))
 		}
 	}
-	if app == "" {
-		a.Faults.Clear()
-	} else {
-		a.Faults.Forget(app)
-	}
 	a.Reset(app)
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }

@@ -63,11 +63,14 @@ type Deps struct {
 	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
 	// (in memory) of one app, or of every app ("").
 	ForgetWaitingBuyers func(app string)
+	// ForgetAnswers drops the gateway's queued answers (X-Alipay-Mock
+	// queue) of one app, or every app's ("").
+	ForgetAnswers func(app string)
 }
 
 // Reset forgets app's trades, red packets, royalty relations, balance and
 // transfers, notifications and their policies, journal entries, scenario
-// states and waiting buyers, or every app's when app is empty: POST
+// states, waiting buyers and queued answers, or every app's when app is empty: POST
 // /_mock/reset and the dashboard's reset.
 func (d *Deps) Reset(app string) {
 	d.CancelPlans(app)
@@ -81,6 +84,9 @@ func (d *Deps) Reset(app string) {
 	d.Scenarios.Reset(app)
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)
+	}
+	if d.ForgetAnswers != nil {
+		d.ForgetAnswers(app)
 	}
 	d.Forgot("all", app)
 }

@@ -240,9 +240,6 @@ func (d *Dashboard) overview(c echo.Context) error {
 // reset forgets every trade, red packet, notification and journal entry,
 // and puts the scenarios back at their start, as POST /_mock/reset does.
 func (d *Dashboard) reset(c echo.Context) error {
-	if d.Faults != nil {
-		d.Faults.Clear()
-	}
 	d.Reset("")
 	return seeOther(c, withQuery(DashboardPrefix, "reset", "done"))
 }
