@@ -132,10 +132,10 @@ func TestLoneStatementOfACallerWhoGaveUpIsNotSent(t *testing.T) {
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
 	q.ctx = gone
-	f := &gathering[*loneReq]{reqs: []*loneReq{newOrder("KEPT"), q}}
-	newLone(db).send(f.reqs)
-	if f.reqs[0].err != nil || f.reqs[0].tag.RowsAffected() != 1 || q.err == nil {
-		t.Fatalf("kept: %v %v; gone: %v", f.reqs[0].tag, f.reqs[0].err, q.err)
+	kept := newOrder("KEPT")
+	newLone(db).send([]*loneReq{kept, q})
+	if kept.err != nil || kept.tag.RowsAffected() != 1 || q.err == nil {
+		t.Fatalf("kept: %v %v; gone: %v", kept.tag, kept.err, q.err)
 	}
 	var n int
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_trades WHERE trade_no = 'GONE'`).Scan(&n); err != nil || n != 0 {
