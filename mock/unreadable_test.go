@@ -48,6 +48,7 @@ func TestUnreadableRequestsGetAlipayMessages(t *testing.T) {
 		{name: "multipart without a boundary", method: "POST", ctype: "multipart/form-data", body: "--x\r\n", want: multiBody, explained: "boundary"},
 		{name: "body over 1 MiB", method: "POST", ctype: form, body: signed + "&pad=" + strings.Repeat("x", 1<<20), want: tooLarge},
 		{name: "multipart over 1 MiB", method: "POST", ctype: mw.FormDataContentType(), body: big.String(), want: tooLarge},
+		{name: "two names that decode to one", method: "POST", ctype: form, body: "method=alipay.trade.query&charset=GBK&%CB=1&%90=2", want: "参数无效：参数值不是charset所指定的编码", explained: "two parameter names decode to"},
 		{name: "too many pairs", method: "POST", ctype: form, body: signed + strings.Repeat("&a=", 1000), want: tooLarge},
 	}
 	for _, tc := range cases {

@@ -386,6 +386,11 @@ func decodeParams(raw map[string]string, queryCharset string) (Params, sign.Char
 		if err1 != nil || err2 != nil {
 			return nil, "", fmt.Errorf("%w %s", errCharset, cs)
 		}
+		// Two names that decode to one (bytes not in the charset become
+		// U+FFFD) would leave the value to map order: refused instead.
+		if _, twice := out[dk]; twice {
+			return nil, "", fmt.Errorf("%w %s: two parameter names decode to %q", errCharset, cs, dk)
+		}
 		out[dk] = dv
 	}
 	return out, cs, nil
