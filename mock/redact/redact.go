@@ -40,8 +40,9 @@ func compile(keys string) patterns {
 		// In JSON (biz_content, a v3 body), a string or a number; the
 		// string may be cut short (limits.Cut) before its closing quote.
 		member: regexp.MustCompile(`("(?:` + keys + `)"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|-?[0-9][0-9.eE+-]*)`),
-		// In JSON inside a JSON string: \"auth_code\":\"…\".
-		escaped: regexp.MustCompile(`(\\"(?:` + keys + `)\\"\s*:\s*)\\"[^"\\]*(?:\\")?`),
+		// In JSON inside a JSON string: \"auth_code\":\"…\". The value's
+		// own escapes come doubled: \\\" (a quote), \\\\ (a backslash).
+		escaped: regexp.MustCompile(`(\\"(?:` + keys + `)\\"\s*:\s*)\\"(?:[^"\\]|\\\\(?:\\["\\]|[^"\\]))*(?:\\")?`),
 		// In URL-encoded JSON: %22auth_code%22%3A%22…%22.
 		encoded: regexp.MustCompile(`(%22(?:` + keys + `)%22(?:%3[Aa]|:)(?:%20|\+)*)%22` + `(?:[^&\s"%]|%[013-9A-Fa-f][0-9A-Fa-f]|%2[013-9A-Fa-f])*(?:%22)?`),
 	}

@@ -46,6 +46,7 @@ func TestText(t *testing.T) {
 		{"biz_content=%7B%22auth_code%22%3A%222876344%22%2C%22scene%22%3A%22bar_code%22%7D",
 			"biz_content=%7B%22auth_code%22%3A%22" + m + "%22%2C%22scene%22%3A%22bar_code%22%7D"},
 		{`{"body":"{\"auth_code\":\"2876344\",\"scene\":\"bar_code\"}"}`, `{"body":"{\"auth_code\":\"` + m + `\",\"scene\":\"bar_code\"}"}`},
+		{`{"body":"{\"auth_code\":\"28\\\"76\\\\34\\n4\",\"scene\":\"bar_code\"}"}`, `{"body":"{\"auth_code\":\"` + m + `\",\"scene\":\"bar_code\"}"}`},
 		{`"{\"app_auth_token\": \"201BB1\"}"`, `"{\"app_auth_token\": \"` + m + `\"}"`},
 		{"%7B%22grant_type%22%3A%22authorization_code%22%2C%22code%22%3A%22P5c9%22%7D",
 			"%7B%22grant_type%22%3A%22authorization_code%22%2C%22code%22%3A%22" + m + "%22%7D"},
