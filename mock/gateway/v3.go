@@ -172,7 +172,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 	if req.Method == http.MethodGet {
 		biz = queryObject(req.URL.Query())
 	}
-	if b := strings.TrimSpace(biz); b != "" {
+	if b := strings.Trim(biz, jsonSpace); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
 			return v3Err(apierr.Invalid("isv.illegal-json", "非法的JSON格式：请求体不是JSON对象"))
