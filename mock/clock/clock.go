@@ -61,6 +61,16 @@ func CheckAdvance(now time.Time, d time.Duration) error {
 	return nil
 }
 
+// CheckNext refuses to advance to a job due at next past the range: the
+// clock can never reach it.
+func CheckNext(next time.Time) error {
+	if next.After(MaxReading) {
+		return fmt.Errorf("the next job is due at %s (GMT+8), past %s (GMT+8), the latest the clock can read: advance by a duration instead",
+			next.In(zone).Format(layout), MaxReading.Format(layout))
+	}
+	return nil
+}
+
 const layout = "2006-01-02 15:04:05"
 
 // Clock tells the time.

@@ -346,7 +346,12 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 	s.run.Lock()
 	defer s.run.Unlock()
 	c := limit(max)
-	target := s.clock.Now().Add(d)
+	// The clock stops at the end of its range: a job past it is never
+	// reached (each round below then runs at least one job, so it ends).
+	target := MaxReading
+	if now := s.clock.Now(); d < MaxReading.Sub(now) {
+		target = now.Add(d)
+	}
 	for {
 		next, ok := s.NextDue()
 		if !ok || next.After(target) {
@@ -366,7 +371,9 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 }
 
 // AdvanceToNext moves the clock to the earliest pending job and runs what
-// is due then. With nothing pending it does nothing.
+// is due then. With nothing pending it does nothing; with the earliest job
+// past MaxReading it moves the clock to MaxReading (callers refuse that
+// first with CheckNext).
 func (s *Scheduler) AdvanceToNext() []Fired {
 	out, _ := s.AdvanceToNextLimit(-1)
 	return out
@@ -396,7 +403,7 @@ func (s *Scheduler) Loop(stop <-chan struct{}) {
 		s.RunDueLimit(0) // nobody reads what fired here: keep none of it
 		var timer *time.Timer
 		var fire <-chan time.Time
-		if next, ok := s.NextDue(); ok {
+		if next, ok := s.NextDue(); ok && !next.After(MaxReading) { // a job past the range never falls due
 			if wait := s.clock.WallUntil(next); wait >= 0 {
 				timer = time.NewTimer(wait)
 				fire = timer.C

@@ -114,6 +114,11 @@ func (a *API) advance(c echo.Context) error {
 	var omitted int
 	switch {
 	case in.To == "next":
+		if next, ok := a.Sched.NextDue(); ok {
+			if err := clock.CheckNext(next); err != nil {
+				return fail(c, http.StatusBadRequest, err)
+			}
+		}
 		fired, omitted = a.Sched.AdvanceToNextLimit(MaxFired)
 	case in.By != "":
 		d, err := time.ParseDuration(in.By)

@@ -525,6 +525,9 @@ func (d *Dashboard) clockNext(c echo.Context) error {
 	if !ok {
 		return seeOther(c, d.keep("nothing pending: the clock did not move", nil, 0))
 	}
+	if err := clock.CheckNext(next); err != nil {
+		return d.fail(c, http.StatusBadRequest, err.Error())
+	}
 	fired, more := d.Sched.AdvanceToNextLimit(maxFiredShown)
 	clock.LogChange(d.Log, "dashboard", "advance", d.Sched.Clock(), len(fired)+more)
 	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired, more))

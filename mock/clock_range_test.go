@@ -1,0 +1,69 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// POST /_mock/clock/advance {"to":"next"} when the next job lies past the
+// clock's range (a paid trade's refund-window deadline, the clock set an
+// hour before MaxReading) is refused with a 400 naming the range, as
+// {"by":…} past it is, and the clock stays; an advance by a duration that
+// reaches the range's end stops there and answers.
+func TestAdvanceToNextPastTheClockRangeIsRefused(t *testing.T) {
+	start := clock.MaxReading.Add(-time.Hour)
+	srv, err := mock.New(mock.Options{Clock: clock.NewManual(start), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	m := &mocktest.Mock{T: t, Srv: srv, URL: hs.URL, HTTP: hs, Clock: srv.Clock, Key: keys.DevAppPrivateKey()}
+	expect(t, m.Call("alipay.trade.pay", `{"out_trade_no":"END-OF-RANGE","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`), "code", "10000")
+
+	// A client with a timeout: without the fix the advance never answers
+	// (and the mock could not be closed, so it is closed only on success).
+	hc := &http.Client{Timeout: mocktest.Timeout}
+	advance := func(body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/_mock/clock/advance", bytes.NewReader([]byte(body)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("advance %s did not answer: %v", body, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := advance(`{"to":"next"}`)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	if code != http.StatusBadRequest || !strings.Contains(body, "2199-12-31 23:59:59") {
+		t.Errorf("advance to a job past the range: %d %s, want 400 naming the latest reading", code, body)
+	}
+	if now := m.Clock.Now(); !now.Equal(start) {
+		t.Errorf("a refused advance moved the clock to %v", now)
+	}
+	code, body = advance(`{"by":"2h"}`)
+	if code != http.StatusBadRequest {
+		t.Errorf("advance by 2h an hour before the range's end: %d %s, want 400", code, body)
+	}
+	code, body = advance(`{"by":"1h"}`)
+	var out struct {
+		Clock struct {
+			Now string `json:"now"`
+		} `json:"clock"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || code != http.StatusOK || out.Clock.Now != "2199-12-31 23:59:59" {
+		t.Errorf("advance by 1h to the range's end: %d %s", code, body)
+	}
+}
