@@ -339,8 +339,8 @@ func check(f *File, methods Catalogue) Problems {
 			if !slices.Contains(TransferStatuses, x.Status) {
 				bad(r, at("then.transfer.status", "then.transfer"), "%s: transfer.status %q is not one of %s", name, x.Status, strings.Join(TransferStatuses, ", "))
 			}
-			if x.After != nil && (*x.After <= 0 || time.Duration(*x.After) > 30*24*time.Hour || (x.Status != "DEALING" && x.Status != "REFUND")) {
-				bad(r, at("then.transfer.after", "then.transfer"), "%s: transfer.after is how long DEALING lasts (above 0, at most 720h), for status DEALING or REFUND only", name)
+			if x.After != nil && (*x.After == 0 || !planned(x.After) || (x.Status != "DEALING" && x.Status != "REFUND")) {
+				bad(r, at("then.transfer.after", "then.transfer"), "%s: transfer.after is how long DEALING lasts (above 0, at most %s), for status DEALING or REFUND only", name, maxPlannedText)
 			}
 			for _, m := range w.Method {
 				if m != TransferMethod {
@@ -349,6 +349,14 @@ func check(f *File, methods Catalogue) Problems {
 			}
 		}
 		if b := t.Buyer; b != nil {
+			for _, d := range []struct {
+				field string
+				v     *Duration
+			}{{"scan_after", b.ScanAfter}, {"pay_after", b.PayAfter}, {"fail_after", b.FailAfter}, {"close_after", b.CloseAfter}} {
+				if !planned(d.v) {
+					bad(r, at("then.buyer."+d.field, "then.buyer"), "%s: buyer.%s is a time on the mock's clock from 0 to %s after the request, not %s", name, d.field, maxPlannedText, time.Duration(*d.v))
+				}
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
@@ -356,6 +364,9 @@ func check(f *File, methods Catalogue) Problems {
 			if err := (fixtures.Buyer{LogonID: who.LogonID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_logon_id", "then.buyer"), "%s: then.buyer.%v", name, err)
 			}
+		}
+		if t.Notify != nil && !planned(t.Notify.Delay) {
+			bad(r, at("then.notify.delay", "then.notify"), "%s: notify.delay is a time on the mock's clock from 0 to %s, not %s", name, maxPlannedText, time.Duration(*t.Notify.Delay))
 		}
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
 			bad(r, at("then.notify.duplicate"), "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
@@ -365,6 +376,19 @@ func check(f *File, methods Catalogue) Problems {
 		}
 	}
 	return ps
+}
+
+// MaxPlanned bounds every duration of a rule that plans a job on the
+// mock's clock (buyer.*_after, notify.delay, transfer.after): 30 days,
+// longer than any wait the mock models (a trade's timeout_express is at
+// most 15 days), so a plan stays well inside the clock's range.
+const MaxPlanned = 30 * 24 * time.Hour
+
+var maxPlannedText = fmt.Sprintf("%.0fh", MaxPlanned.Hours())
+
+// planned is the one rule for those durations: absent, or 0 to MaxPlanned.
+func planned(d *Duration) bool {
+	return d == nil || (*d >= 0 && time.Duration(*d) <= MaxPlanned)
 }
 
 // TransferMethod is the method then.transfer applies to.
