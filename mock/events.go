@@ -41,6 +41,9 @@ func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
 	if s.laterSettle(t, st) { // --store: whichever replica is alive then sends it
 		return
 	}
+	if s.keepSettle(t, st) { // --data: kept until it has run
+		return
+	}
 	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
 		Run: func(at time.Time) []clock.Fired { return s.settleDone(t, st, at) }})
 }
@@ -58,6 +61,9 @@ func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []
 	a, ok := s.Apps.Get(appID)
 	if !ok || a.AppGatewayURL == "" {
 		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
+	}
+	if s.settleMessaged(t.TradeNo, st.SettleNo) { // queued by a run the mock stopped after
+		return nil
 	}
 	s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
 	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
@@ -63,15 +64,6 @@ func (s *Server) restore(db *store.DB) error {
 	s.Trades.Persist(db)
 	kept := s.Trades.Restore(trades)
 	s.armTrades() // the deadlines of the trades kept
-	for _, t := range kept {
-		// An async settlement's message not yet due is planned again; one
-		// due while the mock was down was queued before, or is lost with it.
-		for _, st := range t.Settlements {
-			if st.DoneAt().After(s.Clock.Now()) {
-				s.scheduleSettle(t, st)
-			}
-		}
-	}
 
 	orders, err := db.Orders()
 	if err != nil {
@@ -113,6 +105,21 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
+
+	// After the outbox: a settle message's job looks there for a message
+	// queued before a stop.
+	if err := s.restoreJobs(db, kept); err != nil {
+		return err
+	}
+	forget := s.Forget
+	s.Forget = func(what, app string) {
+		if what == pgstore.ForgetAll {
+			_ = db.DeleteJobs(app) // the store reports failures
+		}
+		if forget != nil {
+			forget(what, app)
+		}
+	}
 	s.Log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())

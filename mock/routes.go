@@ -117,6 +117,8 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer
 		gw.QueryPays = s.queryPays
+	} else if s.db != nil {
+		gw.LaterBuyer = s.keepBuyer
 	}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT

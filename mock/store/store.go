@@ -50,8 +50,9 @@ var (
 	bucketTransfers     = []byte("transfers")
 	bucketFundAccounts  = []byte("fund_accounts")
 	bucketUserAuth      = []byte("user_auth")
+	bucketJobs          = []byte("jobs")
 	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
-		bucketTransfers, bucketFundAccounts, bucketUserAuth}
+		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -658,4 +659,40 @@ func (db *DB) Transfers() (map[string]fund.Snapshot, []fund.Transfer, error) {
 		return nil
 	})
 	return accounts, ts, err
+}
+
+// Job is something planned on the mock's clock that no other record
+// could plan again at start: an async settlement's message, a scenario
+// buyer's step. It is kept from when it is planned until it has run.
+type Job struct {
+	ID    string          `json:"id"`
+	Kind  string          `json:"kind"`
+	AppID string          `json:"app_id"`
+	Due   time.Time       `json:"due"` // on the mock's clock
+	Data  json.RawMessage `json:"data"`
+}
+
+// PutJob stores a planned job and waits until it is on disk.
+func (db *DB) PutJob(j Job) error { return db.putJSON(bucketJobs, string(id(j.AppID, j.ID)), j) }
+
+// RemoveJob queues the deletion of a job that has run: written with the
+// next batch, after what the job's run queued.
+func (db *DB) RemoveJob(app, jobID string) { db.remove(bucketJobs, [][]byte{id(app, jobID)}) }
+
+// DeleteJobs deletes one app's planned jobs, or every app's for "" (a
+// reset).
+func (db *DB) DeleteJobs(app string) error { return db.deleteApp(bucketJobs, app) }
+
+// Jobs loads every planned job.
+func (db *DB) Jobs() ([]Job, error) {
+	var js []Job
+	err := db.each(bucketJobs, func(k, v []byte) error {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return fmt.Errorf("store: job %s: %w", k, err)
+		}
+		js = append(js, j)
+		return nil
+	})
+	return js, err
 }

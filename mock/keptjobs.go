@@ -1,0 +1,132 @@
+package mock
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// With --data, what is planned on the clock and that no other record could
+// plan again at start (an async settlement's message, a scenario buyer's
+// step) is kept as a job record (store.Job) from when it is planned until
+// it has run, as --store keeps it as a shared job (sharedjobs.go): a
+// restart plans it again, and one that fell due while the mock was down
+// runs at once. A reset deletes the records of what it forgot.
+
+// keepSettle plans a settlement's message as a kept job; false without
+// --data (or when the write failed: then it is planned in memory only).
+func (s *Server) keepSettle(t trade.Trade, st trade.Settlement) bool {
+	if s.db == nil {
+		return false
+	}
+	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
+	if err != nil {
+		return false
+	}
+	return s.keepJob(store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data})
+}
+
+func settleJobID(settleNo string) string { return jobSettle + "/" + settleNo }
+
+// keepBuyer plans a simulated buyer's step as a kept job
+// (gateway.LaterBuyer).
+func (s *Server) keepBuyer(at time.Time, j gateway.BuyerJob) bool {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return false
+	}
+	return s.keepJob(store.Job{ID: buyerJobID(at, j), Kind: jobBuyer, AppID: j.App, Due: at, Data: data})
+}
+
+// buyerJobID names a buyer's step: the trade's number too, so that a new
+// trade of the same out_trade_no after a reset plans its own.
+func buyerJobID(at time.Time, j gateway.BuyerJob) string {
+	return jobBuyer + "/" + j.App + "/" + j.Out + "/" + j.No + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
+}
+
+// keepJob stores j and plans it.
+func (s *Server) keepJob(j store.Job) bool {
+	if err := s.db.PutJob(j); err != nil {
+		return false // the store reports it
+	}
+	s.planKept(j)
+	return true
+}
+
+// planKept puts a kept job on the scheduler, under the kind, ref and key
+// it has without --data; once it has run its record goes, in a batch
+// after what the run queued (a settle message is not sent twice should
+// the mock stop in between: settleDone looks for it in the outbox).
+func (s *Server) planKept(j store.Job) {
+	kind, ref, key, ok := keptPlan(j)
+	if !ok {
+		s.db.RemoveJob(j.AppID, j.ID) // unreadable: dropped
+		return
+	}
+	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
+		out := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
+		s.db.RemoveJob(j.AppID, j.ID)
+		return out
+	}})
+}
+
+// keptPlan is the scheduler's kind, ref and key of a kept job.
+func keptPlan(j store.Job) (kind, ref, key string, ok bool) {
+	switch j.Kind {
+	case jobSettle:
+		var sj settleJob
+		if json.Unmarshal(j.Data, &sj) != nil {
+			return "", "", "", false
+		}
+		return "settle", sj.Settlement.SettleNo, sj.AppID + "|" + sj.OutTradeNo, true
+	case jobBuyer:
+		var bj gateway.BuyerJob
+		if json.Unmarshal(j.Data, &bj) != nil {
+			return "", "", "", false
+		}
+		return "buyer." + string(bj.What), bj.Out, bj.App + "|" + bj.Out, true
+	}
+	return "", "", "", false
+}
+
+// restoreJobs plans again every kept job, and, for a data directory
+// written before jobs were kept, the message of each async settlement of
+// the trades kept that is not due yet (as it did then).
+func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade) error {
+	js, err := db.Jobs()
+	if err != nil {
+		return err
+	}
+	planned := map[string]bool{}
+	for _, j := range js {
+		planned[j.ID] = true
+		s.planKept(j)
+	}
+	for _, t := range kept {
+		for _, st := range t.Settlements {
+			if st.Mode == "async" && !planned[settleJobID(st.SettleNo)] && st.DoneAt().After(s.Clock.Now()) {
+				s.scheduleSettle(t, st)
+			}
+		}
+	}
+	return nil
+}
+
+// settleMessaged reports whether the outbox holds the message of
+// settlement settleNo of trade tradeNo already.
+func (s *Server) settleMessaged(tradeNo, settleNo string) bool {
+	for _, n := range s.Notifier.Outbox().List(notify.Filter{TradeNo: tradeNo}) {
+		if n.Kind == notify.KindMessage && n.Event == notify.SettleNotify &&
+			strings.Contains(n.Params["biz_content"], `"settle_no":"`+settleNo+`"`) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,117 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// An async settlement's message (alipay.trade.order.settle.notify) whose
+// settlement fell due while the mock was down is sent at start, as a
+// notification due while down is (docs/persistence.md), and only once:
+// a second restart sends it again neither.
+func TestSettleMessageDueWhileDownIsSentAtStart(t *testing.T) {
+	dir := t.TempDir()
+	// NoDevApp: the app is only the one registered (and stored) below.
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	gw := mocktest.NewMerchant(t, "success")
+	registerDevApp(t, m1, gw.URL+"/gateway", http.StatusCreated)
+	settleAsync(t, m1, "RVBSETTLE")
+	settledAt := m1.Clock.Now()
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The data directory as a mock left it whose clock ran at wall speed
+	// and that was stopped an hour ago (the settlement was due 5 s later).
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutClock(clock.Snapshot{Base: settledAt, Anchor: time.Now().Add(-time.Hour), Speed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m2.ControlJSON(http.MethodPost, "/clock", map[string]any{"speed": 0}, http.StatusOK, nil)
+	m2.Advance("1s") // run whatever is due
+	var list []notify.Notification
+	m2.ControlJSON(http.MethodGet, "/notifications?out_trade_no=RVBSETTLE", nil, http.StatusOK, &list)
+	if len(list) != 1 || list[0].Kind != notify.KindMessage {
+		t.Fatalf("settle message after a restart past its due time: %d in the outbox (want 1 message), %d calls to the app gateway",
+			len(list), len(gw.Calls()))
+	}
+	if err := m2.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m3 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m3.Advance("1m")
+	m3.ControlJSON(http.MethodGet, "/notifications?out_trade_no=RVBSETTLE", nil, http.StatusOK, &list)
+	if len(list) != 1 {
+		t.Fatalf("after a second restart: %d settle messages in the outbox, want the one", len(list))
+	}
+}
+
+// A scenario's simulated buyer (then.buyer) planned for a trade is kept
+// with --data: after a restart on the same directory, with the same
+// scenario file loaded again (Options.Scenarios, as --scenario), the
+// buyer pays when planned.
+func TestScenarioBuyerActsAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	file := func() []*scenarios.File {
+		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-on-clock.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"CLOCK-RVB","total_amount":"9.99","subject":"s"}`), "code", "10000")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	m2.Advance("30s")
+	q := m2.Call("alipay.trade.query", `{"out_trade_no":"CLOCK-RVB"}`)
+	if q["trade_status"] != "TRADE_SUCCESS" {
+		t.Fatalf("30 s after the precreate the scenario's buyer should have paid (pay_after 20s); after a restart: %v %v %v",
+			q["code"], q["sub_code"], q["trade_status"])
+	}
+}
+
+// A reset forgets the buyer steps kept with --data as it takes them off
+// the clock: a restart plans none of them again.
+func TestResetForgetsKeptBuyerSteps(t *testing.T) {
+	dir := t.TempDir()
+	file := func() []*scenarios.File {
+		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-on-clock.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"CLOCK-RESET","total_amount":"9.99","subject":"s"}`), "code", "10000")
+	m1.Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	var c struct {
+		Pending int `json:"pending_jobs"`
+	}
+	m2.ControlJSON(http.MethodGet, "/clock", nil, http.StatusOK, &c)
+	if c.Pending != 0 {
+		t.Errorf("after a reset and a restart %d jobs are planned, want none", c.Pending)
+	}
+}
