@@ -171,6 +171,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 			}
 		}
 		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
+		if s.kept != nil {
+			s.kept.drop([]string{key})
+		}
 	}
 }
 
@@ -183,6 +186,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
 		}
 		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
+		if s.kept != nil {
+			s.kept.drop([]string{key})
+		}
 	}
 }
 

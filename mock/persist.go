@@ -35,6 +35,13 @@ func (s *Server) restore(db *store.DB) error {
 		return err
 	}
 
+	// Scenario notification policies first: what the books evict below
+	// drops its policy.
+	if s.kept, err = newKeptPolicies(db); err != nil {
+		return err
+	}
+	s.Notifier.SharePolicies(s.kept)
+
 	recs, err := db.Apps()
 	if err != nil {
 		return err
@@ -105,6 +112,8 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
+
+	s.keepPoliciesOfKept()
 
 	// After the outbox: a settle message's job looks there for a message
 	// queued before a stop.

@@ -142,8 +142,9 @@ type Server struct {
 	Faults *gateway.Queue
 
 	db      *store.DB
-	feeRate int64       // the bills' fee rate, basis points
-	pg      *pgstore.DB // --store: the shared database (replicas.go)
+	feeRate int64         // the bills' fee rate, basis points
+	pg      *pgstore.DB   // --store: the shared database (replicas.go)
+	kept    *keptPolicies // --data: scenario notification policies (keptpolicies.go)
 	gw      *gateway.Gateway
 	// refollow tells the outbox's follower to read every stored
 	// notification again (after another replica's reset).

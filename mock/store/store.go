@@ -51,8 +51,9 @@ var (
 	bucketFundAccounts  = []byte("fund_accounts")
 	bucketUserAuth      = []byte("user_auth")
 	bucketJobs          = []byte("jobs")
+	bucketPolicies      = []byte("notify_policies")
 	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
-		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs}
+		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs, bucketPolicies}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -695,4 +696,39 @@ func (db *DB) Jobs() ([]Job, error) {
 		return nil
 	})
 	return js, err
+}
+
+// PutPolicy stores a scenario's notification policy for app's out_trade_no
+// (or out_order_no) and waits until it is on disk.
+func (db *DB) PutPolicy(app, out string, p notify.Policy) error {
+	return db.putJSON(bucketPolicies, string(id(app, out)), p)
+}
+
+// RemovePolicies queues the deletion of policies, each "app|out": written
+// with the next batch.
+func (db *DB) RemovePolicies(keys []string) {
+	ks := make([][]byte, len(keys))
+	for i, k := range keys {
+		app, out, _ := strings.Cut(k, "|")
+		ks[i] = id(app, out)
+	}
+	db.remove(bucketPolicies, ks)
+}
+
+// DeletePolicies deletes one app's policies, or every app's for "".
+func (db *DB) DeletePolicies(app string) error { return db.deleteApp(bucketPolicies, app) }
+
+// Policies loads every policy, by "app|out".
+func (db *DB) Policies() (map[string]notify.Policy, error) {
+	ps := map[string]notify.Policy{}
+	err := db.each(bucketPolicies, func(k, v []byte) error {
+		var p notify.Policy
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("store: policy %s: %w", k, err)
+		}
+		app, out, _ := strings.Cut(string(k), "/")
+		ps[app+"|"+out] = p
+		return nil
+	})
+	return ps, err
 }

@@ -1,0 +1,40 @@
+package mock_test
+
+import (
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// The same for a scenario's notification policy (then.notify): a trade
+// whose notifications a scenario suppresses keeps them suppressed after a
+// restart on the same --data directory (its refund's notification too).
+func TestScenarioNotifyPolicyKeptAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	merchant := mocktest.NewMerchant(t, "success")
+	file := func() []*scenarios.File {
+		fs, err := scenarios.LoadPath("../scenarios/examples/notify-chaos.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	withURL := func(p map[string]string) { p["notify_url"] = merchant.URL + "/n" }
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	expect(t, m1.Verify("alipay.trade.pay", m1.Post(m1.Params("alipay.trade.pay",
+		`{"out_trade_no":"SILENT-RVB","scene":"bar_code","auth_code":"283912345678901234","total_amount":"9.99","subject":"s"}`, withURL)), true), "code", "10000")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	expect(t, m2.Verify("alipay.trade.refund", m2.Post(m2.Params("alipay.trade.refund",
+		`{"out_trade_no":"SILENT-RVB","refund_amount":"1.00","out_request_no":"R1"}`, withURL)), true), "code", "10000")
+	for _, n := range m2.Notifications("out_trade_no=SILENT-RVB&count=2") {
+		if n.State != notify.Suppressed {
+			t.Errorf("%s (%s) is %s after the restart: the scenario suppresses this trade's notifications", n.ID, n.Event, n.State)
+		}
+	}
+}
