@@ -75,6 +75,12 @@ func (opts Options) withDefaults() (config, error) {
 	return cfg, err
 }
 
+// shippedDevApp reports whether sp is the shipped dev app the mock added,
+// not an app of the user's that names its id.
+func (c config) shippedDevApp(sp apps.Spec) bool {
+	return sp.AppID == keys.DevAppID && !slices.ContainsFunc(c.Options.Apps, func(a apps.Spec) bool { return a.AppID == keys.DevAppID })
+}
+
 // keep is a count limit with its default: 0 takes def, negative is none.
 func keep(n, def int) int {
 	switch {

@@ -271,7 +271,20 @@ func New(opts Options) (_ *Server, err error) {
 		}
 	}
 	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
+	// Configured apps after what the store holds. The shipped dev app does
+	// not replace a stored one (changed through the control API: the
+	// change stays); an app of --apps-file (Options.Apps) is the user's
+	// explicit configuration and replaces its stored spec, which is logged.
 	for _, sp := range cfg.apps {
+		if _, stored := s.Apps.Get(sp.AppID); stored && (s.db != nil || s.pg != nil) {
+			if cfg.shippedDevApp(sp) {
+				s.Log.Info("app kept as stored", "app_id", sp.AppID,
+					"note", "the shipped dev app does not replace the stored one; POST /_mock/apps with keys/dev/app_public_key.pem registers it as shipped")
+				continue
+			}
+			s.Log.Info("app replaced by the configuration", "app_id", sp.AppID,
+				"note", "an app given at start (--apps-file) replaces the stored one: changes made to it through the control API are not kept across a restart")
+		}
 		if _, err := s.Apps.Add(sp); err != nil {
 			return nil, err
 		}
