@@ -169,6 +169,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 			if s.gw != nil {
 				s.gw.DropQueryPay(t.AppID, t.OutTradeNo, t.TradeNo)
 			}
+			if s.queryPaysKept != nil {
+				s.queryPaysKept.drop(key, t.TradeNo)
+			}
 		}
 		s.Notifier.DropPolicy(t.AppID, t.OutTradeNo)
 		if s.kept != nil {

@@ -114,6 +114,10 @@ func (s *Server) restore(db *store.DB) error {
 	s.Notifier.Restore(ns)
 
 	s.keepPoliciesOfKept()
+	if s.queryPaysKept, err = newKeptQueryPays(db); err != nil {
+		return err
+	}
+	s.keepQueryPaysOfKept()
 
 	// After the outbox: a settle message's job looks there for a message
 	// queued before a stop.
@@ -124,6 +128,7 @@ func (s *Server) restore(db *store.DB) error {
 	s.Forget = func(what, app string) {
 		if what == pgstore.ForgetAll {
 			_ = db.DeleteJobs(app) // the store reports failures
+			s.queryPaysKept.forget(app)
 		}
 		if forget != nil {
 			forget(what, app)

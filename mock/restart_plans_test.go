@@ -115,3 +115,39 @@ func TestResetForgetsKeptBuyerSteps(t *testing.T) {
 		t.Errorf("after a reset and a restart %d jobs are planned, want none", c.Pending)
 	}
 }
+
+// A scenario buyer who pays after a number of queries (pay_after_queries)
+// counts them across a restart on the same --data directory: three
+// queries see WAIT_BUYER_PAY, one before the restart and two after it,
+// and the fourth pays.
+func TestScenarioQueryCountingBuyerSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	file := func() []*scenarios.File {
+		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-after-polls.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	query := func(m *mocktest.Mock) any {
+		return m.Call("alipay.trade.query", `{"out_trade_no":"POLLPAY-RESTART"}`)["trade_status"]
+	}
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"POLLPAY-RESTART","total_amount":"9.99","subject":"s"}`), "code", "10000")
+	m1.Advance("1s") // the buyer scans
+	if got := query(m1); got != "WAIT_BUYER_PAY" {
+		t.Fatalf("query 1: %v", got)
+	}
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
+	for i := 2; i <= 3; i++ {
+		if got := query(m2); got != "WAIT_BUYER_PAY" {
+			t.Fatalf("query %d after the restart: %v, want WAIT_BUYER_PAY", i, got)
+		}
+	}
+	if got := query(m2); got != "TRADE_SUCCESS" {
+		t.Fatalf("query 4 after the restart: %v, want TRADE_SUCCESS (the buyer pays on the 4th query)", got)
+	}
+}

@@ -119,6 +119,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		gw.QueryPays = s.queryPays
 	} else if s.db != nil {
 		gw.LaterBuyer = s.keepBuyer
+		gw.QueryPays = s.queryPaysKept
 	}
 	gwSurface := surface{fail: s.gatewayError}.use(recovery)
 	// Any HTTP method: what is not GET is read like a POST, so even a PUT

@@ -145,7 +145,9 @@ type Server struct {
 	feeRate int64         // the bills' fee rate, basis points
 	pg      *pgstore.DB   // --store: the shared database (replicas.go)
 	kept    *keptPolicies // --data: scenario notification policies (keptpolicies.go)
-	gw      *gateway.Gateway
+	// --data: scenario buyers waiting for queries (keptquerypays.go)
+	queryPaysKept *keptQueryPays
+	gw            *gateway.Gateway
 	// refollow tells the outbox's follower to read every stored
 	// notification again (after another replica's reset).
 	refollow  atomic.Bool

@@ -52,8 +52,9 @@ var (
 	bucketUserAuth      = []byte("user_auth")
 	bucketJobs          = []byte("jobs")
 	bucketPolicies      = []byte("notify_policies")
+	bucketQueryPays     = []byte("query_pays")
 	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
-		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs, bucketPolicies}
+		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs, bucketPolicies, bucketQueryPays}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -731,4 +732,29 @@ func (db *DB) Policies() (map[string]notify.Policy, error) {
 		return nil
 	})
 	return ps, err
+}
+
+// QueueQueryPay queues a scenario buyer waiting for queries
+// (pay_after_queries) of app's out_trade_no out, as JSON, or its deletion
+// when v is nil, and returns the wait for its commit.
+func (db *DB) QueueQueryPay(app, out string, v []byte) func() error {
+	o := op{bucket: bucketQueryPays, key: string(id(app, out))}
+	if v != nil {
+		o.enc = func() ([]byte, error) { return v, nil }
+	}
+	return db.queue(o)
+}
+
+// DeleteQueryPays deletes one app's waiting buyers, or every app's for "".
+func (db *DB) DeleteQueryPays(app string) error { return db.deleteApp(bucketQueryPays, app) }
+
+// QueryPays loads every waiting buyer, by "app|out".
+func (db *DB) QueryPays() (map[string][]byte, error) {
+	m := map[string][]byte{}
+	err := db.each(bucketQueryPays, func(k, v []byte) error {
+		app, out, _ := strings.Cut(string(k), "/")
+		m[app+"|"+out] = append([]byte(nil), v...)
+		return nil
+	})
+	return m, err
 }

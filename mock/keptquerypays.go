@@ -1,0 +1,127 @@
+package mock
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/store"
+)
+
+// keptQueryPays keeps, with --data, the scenario buyers waiting for a
+// number of queries (pay_after_queries) through the gateway's QueryPays
+// seam that --store uses: counted in memory, each count written before
+// the query that made it is answered, loaded again at start.
+type keptQueryPays struct {
+	db *store.DB
+	mu sync.Mutex
+	m  map[string]keptQueryPay // app|out → waiting buyer
+}
+
+type keptQueryPay struct {
+	Left    int             `json:"left"`
+	Who     *fixtures.Buyer `json:"who,omitempty"`
+	TradeNo string          `json:"trade_no,omitempty"`
+}
+
+var _ gateway.QueryPays = (*keptQueryPays)(nil)
+
+func newKeptQueryPays(db *store.DB) (*keptQueryPays, error) {
+	raw, err := db.QueryPays()
+	if err != nil {
+		return nil, err
+	}
+	k := &keptQueryPays{db: db, m: make(map[string]keptQueryPay, len(raw))}
+	for key, v := range raw {
+		var q keptQueryPay
+		if json.Unmarshal(v, &q) == nil {
+			k.m[key] = q
+		}
+	}
+	return k, nil
+}
+
+// write queues q (nil: deletion) for key; k.mu is held, so writes of
+// one key are queued in the order they were made.
+func (k *keptQueryPays) write(key string, q *keptQueryPay) func() error {
+	app, out, _ := strings.Cut(key, "|")
+	var v []byte
+	if q != nil {
+		v, _ = json.Marshal(q)
+	}
+	return k.db.QueueQueryPay(app, out, v)
+}
+
+func (k *keptQueryPays) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buyer) error {
+	q := keptQueryPay{Left: left, Who: who, TradeNo: tradeNo}
+	k.mu.Lock()
+	k.m[app+"|"+out] = q
+	wait := k.write(app+"|"+out, &q)
+	k.mu.Unlock()
+	return wait()
+}
+
+func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) {
+	key := app + "|" + out
+	k.mu.Lock()
+	q, ok := k.m[key]
+	if !ok {
+		k.mu.Unlock()
+		return false, nil, "", nil
+	}
+	q.Left--
+	var wait func() error
+	if q.Left < 0 {
+		delete(k.m, key)
+		wait = k.write(key, nil)
+	} else {
+		k.m[key] = q
+		wait = k.write(key, &q)
+	}
+	k.mu.Unlock()
+	if err := wait(); err != nil {
+		return false, nil, "", err
+	}
+	return q.Left < 0, q.Who, q.TradeNo, nil
+}
+
+// forget drops the waiting buyers of an app, or every app's (a reset).
+func (k *keptQueryPays) forget(app string) {
+	k.mu.Lock()
+	for key := range k.m {
+		if app == "" || strings.HasPrefix(key, app+"|") {
+			delete(k.m, key)
+		}
+	}
+	k.mu.Unlock()
+	_ = k.db.DeleteQueryPays(app) // the store reports failures
+}
+
+// drop forgets the buyer waiting to pay trade tradeNo (key app|out):
+// evicted.
+func (k *keptQueryPays) drop(key, tradeNo string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if q, ok := k.m[key]; ok && (q.TradeNo == tradeNo || q.TradeNo == "") {
+		delete(k.m, key)
+		k.write(key, nil)
+	}
+}
+
+// keepQueryPaysOfKept drops, at start, the waiting buyers of trades no
+// longer kept.
+func (s *Server) keepQueryPaysOfKept() {
+	k := s.queryPaysKept
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for key, q := range k.m {
+		app, out, _ := strings.Cut(key, "|")
+		if t, err := s.Trades.Get(app, out); err == nil && t.OutTradeNo == out && (q.TradeNo == "" || t.TradeNo == q.TradeNo) {
+			continue
+		}
+		delete(k.m, key)
+		k.write(key, nil)
+	}
+}
