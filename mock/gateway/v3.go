@@ -142,10 +142,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 			return v3Err(e)
 		}
 	}
-	uri := req.RequestURI
-	if uri == "" { // a request built in-process rather than read off the wire
-		uri = req.URL.RequestURI()
-	}
+	uri := signedURI(req)
 	content := sign.V3RequestContent(authString, req.Method, uri, body, token)
 	cl.entry.StringToSign, cl.entry.KeyUsed = content, app.Fingerprint()
 	if perr != nil || sign.VerifyV3Request(app.PublicKey, authString, sig, req.Method, uri, body, token) != nil {
@@ -187,6 +184,32 @@ func (g *Gateway) checkV3(cl *call) reply {
 		cl.params["notify_url"] = n
 	}
 	return reply{}
+}
+
+// signedURI is the request URI v3 signs: the path and query exactly as
+// sent. A target in absolute form ("http://host/v3/…?…", RFC 9112 §3.2.2,
+// https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2) loses its scheme
+// and authority, as Alipay's v3 string to sign has no host.
+func signedURI(req *http.Request) string {
+	uri := req.RequestURI
+	if uri == "" { // a request built in-process rather than read off the wire
+		return req.URL.RequestURI()
+	}
+	if strings.HasPrefix(uri, "/") {
+		return uri
+	}
+	if _, rest, ok := strings.Cut(uri, "://"); ok {
+		// The authority ends at the path's '/' or the query's '?'.
+		i := strings.IndexAny(rest, "/?")
+		if i < 0 {
+			return "/"
+		}
+		if rest[i] == '?' {
+			return "/" + rest[i:]
+		}
+		return rest[i:]
+	}
+	return uri
 }
 
 // readV3Body reads the body as text, up to MaxBodyBytes.
