@@ -62,7 +62,7 @@ func (v3) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g
 func v3Err(e *apierr.Error) reply { return reply{err: e} }
 
 // checkV3 does for a v3 request what check does for gateway.do: the route
-// and its HTTP method, the Authorization header (timestamp, app_id, the
+// and its HTTP method, the body and a GET's query, the Authorization header (timestamp, app_id, the
 // app, nonce, sign), the timestamp's age, certificate SNs, the signature
 // over authString, HTTP method, request URI, body and app_auth_token, then
 // content type, permission, token, encryption and body.
@@ -83,6 +83,14 @@ func (g *Gateway) checkV3(cl *call) reply {
 	body, err := readV3Body(req)
 	if err != nil {
 		return v3Err(g.unreadable(cl, err))
+	}
+	// A GET's query is its biz_content, read as gateway.do reads its
+	// parameters: a bad escape is refused, not dropped.
+	var query url.Values
+	if req.Method == http.MethodGet {
+		if query, err = parseQuery(req.URL.RawQuery); err != nil {
+			return v3Err(g.unreadable(cl, err))
+		}
 	}
 	token := strings.TrimSpace(req.Header.Get(sign.HeaderAppAuthToken))
 	if body != "" {
@@ -167,7 +175,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 		return v3Err(e)
 	}
 	if req.Method == http.MethodGet {
-		biz = queryObject(req.URL.Query())
+		biz = queryObject(query)
 	}
 	if b := strings.TrimSpace(biz); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
