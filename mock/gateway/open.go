@@ -102,8 +102,8 @@ type billFiles struct {
 // maxBillFiles bounds the bills kept: on a frozen clock none expire.
 const maxBillFiles = 32
 
-// DefaultBillMaxBytes bounds the bytes of the bill files kept (a month's
-// bill of 100,000 trades, the default kept, zips to a few MB).
+// DefaultBillMaxBytes bounds the bytes of the bill files kept (a bill of
+// 20,000 trades zips to about 0.4 MB: docs/limits.md).
 const DefaultBillMaxBytes = 64 << 20
 
 // maxBillBuilds bounds the bills built at once; billPage is how many
