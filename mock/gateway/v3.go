@@ -62,10 +62,11 @@ func (v3) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g
 func v3Err(e *apierr.Error) reply { return reply{err: e} }
 
 // checkV3 does for a v3 request what check does for gateway.do: the route
-// and its HTTP method, the body and a GET's query, the Authorization header (timestamp, app_id, the
-// app, nonce, sign), the timestamp's age, certificate SNs, the signature
-// over authString, HTTP method, request URI, body and app_auth_token, then
-// content type, permission, token, encryption and body.
+// and its HTTP method, the body and a GET's query, the Authorization header
+// (timestamp, app_id, the app, nonce, sign), the timestamp's age,
+// certificate SNs, the signature over authString, HTTP method, request
+// URI, body and app_auth_token, then content type, permission, token,
+// encryption and body.
 func (g *Gateway) checkV3(cl *call) reply {
 	req := cl.req
 	ent, ok := v3Method(req.URL.EscapedPath())
