@@ -314,7 +314,9 @@ func (a *API) reset(c echo.Context) error {
 			return fail(c, http.StatusNotFound, errors.New("no app "+app))
 		}
 	}
-	a.Reset(app)
+	if err := a.Reset(app); err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the store failed: a reset to be tried again, not done
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 
