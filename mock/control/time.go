@@ -50,11 +50,8 @@ func (a *API) setClock(c echo.Context) error {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`); !ok {
+		return err
 	}
 	clk := a.Sched.Clock()
 	var at time.Time
@@ -101,11 +98,8 @@ func (a *API) advance(c echo.Context) error {
 		By string `json:"by"`
 		To string `json:"to"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
+		return err
 	}
 	if err := oneOf("to", in.To, "next"); err != nil {
 		return fail(c, http.StatusBadRequest, err)
