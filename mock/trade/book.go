@@ -251,22 +251,26 @@ func (b *Book) reset(app string) {
 	delete(b.payees, app)
 }
 
-// Reset forgets every trade, or only those of one app.
-func (b *Book) Reset(app string) {
+// Reset forgets every trade, or only those of one app. It reports the
+// store's failure to delete them; memory forgets them anyway, so the book
+// serves none of what it was asked to forget.
+func (b *Book) Reset(app string) error {
 	// The database first, outside the lock: a transaction holding row
 	// locks may be waiting for the book's lock.
 	b.mu.Lock()
 	be := b.backend
 	b.mu.Unlock()
+	var err error
 	if be != nil {
-		_ = be.Reset(app) // the backend reports failures
+		err = be.Reset(app)
 	}
 	b.mu.Lock()
 	b.reset(app)
 	if b.store != nil {
-		_ = b.store.DeleteTrades(app)
+		err = errors.Join(err, b.store.DeleteTrades(app))
 	}
 	b.unlockMoved()
+	return err
 }
 
 // unlockMoved unlocks the book after a reset and, when the earliest
