@@ -585,7 +585,7 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 		if err != nil {
 			return nil, err
 		}
-		e := t.record(now, EventCreated, t.Total, method+": cashier opened, waiting for a buyer to log in")
+		e := t.record(now, EventCreated, t.Total, method+": waiting for a buyer to log in")
 		out = t.clone()
 		return []change{{out, e}}, nil
 	})
