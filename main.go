@@ -170,6 +170,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
 	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
+	billBytes := fs.String("bill-max-bytes", "64MiB", "most bytes of bill files kept for their download URLs (oldest dropped first; at least 1MiB); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
@@ -238,6 +239,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Journal.PerReplica = *journalPerReplica
 	if opts.Journal.MaxBytes, err = parseSize(*journalBytes); err != nil || opts.Journal.MaxBytes < journal.MinBytes {
 		return fmt.Errorf("--journal-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *journalBytes)
+	}
+	if opts.BillMaxBytes, err = parseSize(*billBytes); err != nil || opts.BillMaxBytes < 1<<20 {
+		return fmt.Errorf("--bill-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *billBytes)
 	}
 	for _, k := range []struct {
 		flag string

@@ -45,6 +45,8 @@ type API struct {
 	// WaitingBuyers counts the scenario buyers waiting for queries in
 	// memory.
 	WaitingBuyers func() int
+	// BillFiles reports the bill files kept for their download URLs.
+	BillFiles func() gateway.BillStats
 }
 
 // Register adds the routes to g, the group at Prefix.

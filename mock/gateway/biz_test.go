@@ -39,7 +39,7 @@ func TestNormaliseBiz(t *testing.T) {
 			t.Errorf("%s: %s is not JSON", tc.in, raw)
 		}
 	}
-	for _, bad := range []string{``, `null`, `[1]`, `"x"`, `{"a":1}{"b":2}`, `{"a":1}x`, `{"a":}`, `{"a":1`, `{"a":[1,}`, `{1:2}`} {
+	for _, bad := range []string{``, `null`, `[1]`, `"x"`, `{"a":1}{"b":2}`, `{"a":1}x`, `{"a":}`, `{"a":1`, `{"a":[1,}`, `{1:2}`, "\f{}", "{}\v", "\u00a0{}"} {
 		if raw, _, err := normaliseBiz([]byte(bad)); err == nil {
 			t.Errorf("%q: accepted as %s", bad, raw)
 		}

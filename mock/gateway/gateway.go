@@ -60,6 +60,9 @@ type Gateway struct {
 	Hosts shared.Hosts
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
+	// BillMaxBytes bounds the bytes of the bill files kept for their URLs;
+	// 0 is DefaultBillMaxBytes.
+	BillMaxBytes int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
 	// intermediate, PEM), its SN, and the SN of the root bundle apps load.
 	AlipayCertPEM []byte
@@ -324,7 +327,7 @@ func (g *Gateway) check(cl *call) reply {
 	if e != nil {
 		return fail(e)
 	}
-	if b := strings.TrimSpace(biz); b != "" {
+	if b := strings.Trim(biz, jsonSpace); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
 			return fail(apierr.Invalid("isv.invalid-parameter", "参数无效：biz_content不是合法的JSON对象"))
@@ -533,7 +536,7 @@ func (g *Gateway) explain(cl *call, content string) string {
 // booleans as written, objects and arrays as their rewritten JSON. The
 // rewrite copies the bytes of valid JSON without decoding them.
 func normaliseBiz(b []byte) (json.RawMessage, map[string]string, error) {
-	b = bytes.TrimSpace(b)
+	b = bytes.Trim(b, jsonSpace)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) { // json.Valid: one value only
 		return nil, nil, errors.New("biz_content is not one JSON object")
 	}
@@ -574,6 +577,10 @@ var bizFields = func() map[string]string {
 	}
 	return m
 }()
+
+// jsonSpace is JSON's whitespace (RFC 8259 §2); \f, \v and Unicode
+// spaces around biz_content make it not JSON, as they do for Go's decoder.
+const jsonSpace = " \t\n\r"
 
 // bizScanner walks JSON already known to be valid.
 type bizScanner struct {

@@ -68,6 +68,9 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// outTradeNoPattern is what out_trade_no may hold: Alipay documents
+// letters, digits and underscores; '-' and '.' pass too, unconfirmed
+// either way (docs/differences.md).
 var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)
 
 // pidPattern is an Alipay account id (PID), as sys_service_provider_id must be.
