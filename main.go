@@ -146,7 +146,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
 	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
-	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans); an app's show_unscanned overrides it")
+	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")

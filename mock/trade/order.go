@@ -35,6 +35,8 @@ type Order struct {
 	QRCodeTimeoutExpress string        `json:"qr_code_timeout_express"`
 	TimeExpire           string        `json:"time_expire"`
 	PassbackParams       string        `json:"passback_params"`
+	// QuitURL is wap pay's quit_url (the gateway checks it is a URL).
+	QuitURL string `json:"quit_url"`
 	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
 	// AlipayTradePagePayModel, …WapPayModel, …AppPayModel).
 	MerchantOrderNo string `json:"merchant_order_no"`
