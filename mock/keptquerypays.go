@@ -87,8 +87,9 @@ func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, strin
 	return q.Left < 0, q.Who, q.TradeNo, nil
 }
 
-// forget drops the waiting buyers of an app, or every app's (a reset).
-func (k *keptQueryPays) forget(app string) {
+// forget drops the waiting buyers of an app, or every app's (a reset),
+// and reports the store's failure to delete them.
+func (k *keptQueryPays) forget(app string) error {
 	k.mu.Lock()
 	for key := range k.m {
 		if app == "" || strings.HasPrefix(key, app+"|") {
@@ -96,7 +97,7 @@ func (k *keptQueryPays) forget(app string) {
 		}
 	}
 	k.mu.Unlock()
-	_ = k.db.DeleteQueryPays(app) // the store reports failures
+	return k.db.DeleteQueryPays(app)
 }
 
 // drop forgets the buyer waiting to pay trade tradeNo (key app|out):

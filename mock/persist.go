@@ -1,10 +1,10 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
@@ -124,15 +124,8 @@ func (s *Server) restore(db *store.DB) error {
 	if err := s.restoreJobs(db, kept); err != nil {
 		return err
 	}
-	forget := s.Forget
-	s.Forget = func(what, app string) {
-		if what == pgstore.ForgetAll {
-			_ = db.DeleteJobs(app) // the store reports failures
-			s.queryPaysKept.forget(app)
-		}
-		if forget != nil {
-			forget(what, app)
-		}
+	s.ForgetKept = func(app string) error {
+		return errors.Join(db.DeleteJobs(app), s.queryPaysKept.forget(app))
 	}
 	s.Log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),

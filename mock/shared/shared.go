@@ -65,6 +65,11 @@ type Deps struct {
 	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
 	// (in memory) of one app, or of every app ("").
 	ForgetWaitingBuyers func(app string)
+	// ForgetKept, set with --data, deletes from the data directory what
+	// was planned for later for one app, or every app (""): scenario
+	// buyers' steps and waiting buyers, settlements' messages. It reports
+	// the store's failure.
+	ForgetKept func(app string) error
 	// ForgetAnswers drops the gateway's queued answers (X-Alipay-Mock
 	// queue) of one app, or every app's ("").
 	ForgetAnswers func(app string)
@@ -94,6 +99,9 @@ func (d *Deps) Reset(app string) error {
 	d.Scenarios.Reset(app)
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)
+	}
+	if d.ForgetKept != nil {
+		err = errors.Join(err, notDeleted("planned jobs and waiting buyers", d.ForgetKept(app)))
 	}
 	if d.ForgetAnswers != nil {
 		d.ForgetAnswers(app)
