@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -149,5 +150,58 @@ func TestScenarioQueryCountingBuyerSurvivesRestart(t *testing.T) {
 	}
 	if got := query(m2); got != "TRADE_SUCCESS" {
 		t.Fatalf("query 4 after the restart: %v, want TRADE_SUCCESS (the buyer pays on the 4th query)", got)
+	}
+}
+
+// A settle message is never queued twice: should the mock stop after a
+// settlement's message was queued but before its job's record went (here
+// the record is put back by hand), the job finds the message in the
+// outbox at start and queues none.
+func TestSettleMessageQueuedOnceWhenItsJobOutlivesIt(t *testing.T) {
+	dir := t.TempDir()
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	gw := mocktest.NewMerchant(t, "success")
+	registerDevApp(t, m1, gw.URL+"/gateway", http.StatusCreated)
+	tradeNo, settleNo := settleAsync(t, m1, "SETTLEONCE")
+	m1.Advance("10s")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trades, err := db.Trades()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job store.Job
+	for _, tr := range trades {
+		if tr.TradeNo != tradeNo {
+			continue
+		}
+		data, err := json.Marshal(map[string]any{"app_id": tr.AppID, "trade_no": tr.TradeNo, "out_trade_no": tr.OutTradeNo, "settlement": tr.Settlements[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job = store.Job{ID: "settle/" + settleNo, Kind: "settle", AppID: tr.AppID, Due: tr.Settlements[0].DoneAt(), Data: data}
+	}
+	if job.ID == "" {
+		t.Fatal("the settled trade is not stored")
+	}
+	if err := db.PutJob(job); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m2.Advance("1s") // the job put back is past due: it runs
+	var list []notify.Notification
+	m2.ControlJSON(http.MethodGet, "/notifications?out_trade_no=SETTLEONCE", nil, http.StatusOK, &list)
+	if len(list) != 1 {
+		t.Fatalf("%d settle messages once the job put back ran, want the one queued before", len(list))
 	}
 }
