@@ -126,3 +126,14 @@ func (s *Server) keepQueryPaysOfKept() {
 		k.write(key, nil)
 	}
 }
+
+// waitingBuyers counts the scenario buyers waiting for queries this
+// process holds: in memory, or kept with --data.
+func (s *Server) waitingBuyers() int {
+	if k := s.queryPaysKept; k != nil {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return len(k.m)
+	}
+	return s.gw.WaitingBuyers()
+}

@@ -3,6 +3,7 @@ package mock_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -203,5 +204,42 @@ func TestSettleMessageQueuedOnceWhenItsJobOutlivesIt(t *testing.T) {
 	m2.ControlJSON(http.MethodGet, "/notifications?out_trade_no=SETTLEONCE", nil, http.StatusOK, &list)
 	if len(list) != 1 {
 		t.Fatalf("%d settle messages once the job put back ran, want the one queued before", len(list))
+	}
+}
+
+// With --data the buyers waiting for queries are as bounded as in memory:
+// no more than the trades kept (evicted ones go, and the trim at start
+// keeps to the limit), none after a reset; GET /_mock/memory counts them.
+func TestKeptWaitingBuyersAreBoundedByTheTradesKept(t *testing.T) {
+	dir := t.TempDir()
+	waiting := func(m *mocktest.Mock) int {
+		var mem struct {
+			WaitingBuyers int `json:"waiting_buyers"`
+		}
+		m.ControlJSON(http.MethodGet, "/memory", nil, http.StatusOK, &mem)
+		return mem.WaitingBuyers
+	}
+	o := mock.Options{DataDir: dir}
+	o.Trades.Keep = 3
+	m1 := mocktest.New(t, o)
+	m1.Control(http.MethodPost, "/scenarios?name=polls",
+		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 5}}\n", http.StatusCreated)
+	for i := 0; i < 10; i++ {
+		expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"KB`+strconv.Itoa(i)+`","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	}
+	if n := waiting(m1); n != 3 {
+		t.Fatalf("%d buyers waiting with 3 trades kept", n)
+	}
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o.Trades.Keep = 2
+	m2 := mocktest.New(t, o)
+	if n := waiting(m2); n != 2 {
+		t.Fatalf("%d buyers waiting after a restart keeping 2 trades", n)
+	}
+	m2.Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	if n := waiting(m2); n != 0 {
+		t.Fatalf("%d buyers waiting after a reset", n)
 	}
 }

@@ -144,7 +144,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	}
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
-		OpenOrderString: gw.OpenOrderString, WaitingBuyers: gw.WaitingBuyers, BillFiles: gw.BillFiles}
+		OpenOrderString: gw.OpenOrderString, WaitingBuyers: s.waitingBuyers, BillFiles: gw.BillFiles}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests, guard, control.SameOrigin, s.catchUp)...))
 

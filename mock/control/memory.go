@@ -66,8 +66,9 @@ type Memory struct {
 	AppAuthTokens Kept `json:"app_auth_tokens"`
 	PendingJobs   int  `json:"pending_jobs"`
 	// WaitingBuyers: scenario buyers waiting for queries before they pay
-	// (pay_after_queries), at most one per trade kept; with --store they
-	// are in the database and this is 0.
+	// (pay_after_queries), at most one per trade kept (with --data, those
+	// kept in the data directory); with --store they are in the database
+	// and this is 0.
 	WaitingBuyers int `json:"waiting_buyers"`
 	// BillFiles: the bills behind bill_download_urls that still work
 	// (count URLs, at most keep), and the bytes of their zips (a bill
