@@ -173,7 +173,7 @@ func NewHTTPClient(timeout time.Duration, tr http.RoundTripper) *http.Client {
 type Answer struct {
 	Status   int    // 0 when there was no answer
 	Body     string // at most 1 KiB
-	Err      error  // no answer: refused, timed out, cut
+	Err      error  // no whole answer: refused, timed out, cut (Status and Body hold what came)
 	OK       bool   // HTTP 200 and exactly "success"
 	Duration time.Duration
 }
@@ -200,13 +200,21 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		a.Err = err
 		return a
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	}
 	resp.Body.Close()
 	if len(b) > maxResponse {
 		b = b[:maxResponse]
 	}
 	a.Status, a.Body = resp.StatusCode, string(b)
+	if err != nil {
+		// Cut short (or timed out) before its end: what arrived may be
+		// "success" but is not the whole answer, so it is none.
+		a.Err = err
+		return a
+	}
 	a.OK = resp.StatusCode == http.StatusOK && a.Body == "success"
 	return a
 }
