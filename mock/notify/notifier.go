@@ -467,6 +467,18 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	var next *time.Time
 	var state State
 	n.outbox.update(id, func(nf *Notification) {
+		if nf.gen != gen {
+			// Superseded while in flight (a resend planned another
+			// attempt): kept in the history, but the newer plan stands,
+			// and a resend's round starts after it.
+			if nf.round == len(nf.Attempts) {
+				nf.round++
+			}
+			nf.Attempts = append(nf.Attempts, a)
+			nf.Params, nf.Body = f.Params, body
+			state = nf.State
+			return
+		}
 		nf.Attempts = append(nf.Attempts, a)
 		nf.Params, nf.Body = f.Params, body   // the last attempt's form
 		failed := len(nf.Attempts) - nf.round // failures in this round
