@@ -422,8 +422,7 @@ func (n *Notifier) Clear(app string) {
 		if j.Kind != "notify" {
 			return false
 		}
-		_, ok := n.outbox.Get(j.Ref)
-		return !ok
+		return !n.outbox.has(j.Ref) // under the scheduler's lock: no wait for the store, no rebuilt bodies
 	})
 }
 

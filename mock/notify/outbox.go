@@ -583,6 +583,15 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 	return c.view(), true
 }
 
+// has reports whether the outbox holds the notification id, without
+// waiting for the store or reading it.
+func (o *Outbox) has(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.seqOf(id)
+	return ok
+}
+
 // get is Get without the attempts' bodies, for the notifier.
 func (o *Outbox) get(id string) (Notification, bool) {
 	o.mu.Lock()
