@@ -252,7 +252,7 @@ func New(opts Options) (_ *Server, err error) {
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
 	s.Audit = &audit.Auditor{Trades: s.Trades, Key: s.Key, IDs: ids, Clock: cfg.Clock,
 		Timeout: s.Notifier.Timeout(), Transport: cfg.Notify.Transport}
-	s.Trades.Observe(s.tradeEvent)
+	s.Trades.ObserveStored(s.tradeEvent, nil) // with --data, restore marks untold events (s.retell)
 	s.Coupons.Observe(s.couponEvent)
 	s.Trades.OnEvict(s.tradesEvicted)
 	s.Trades.OnEarlierDeadline(s.armTrades)

@@ -229,17 +229,39 @@ func (n *Notifier) Outbox() *Outbox { return n.outbox }
 func (n *Notifier) Schedule() []time.Duration { return n.opts.Schedule }
 
 // TradeEvent is the trade book's observer: it notifies where production
-// would and when the trade has a notify_url.
-func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
+// would and when the trade has a notify_url. The error is the
+// notification's write's (with --data).
+func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 	if t.NotifyURL == "" {
-		return
+		return nil
 	}
 	p, ok := n.params(t, e)
 	if !ok {
-		return
+		return nil
 	}
-	n.enqueue(&Notification{Kind: KindNotification, AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
-		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
+	nf := &Notification{Kind: KindNotification, AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
+		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}
+	if i, ok := trade.EventIndex(t, e); ok {
+		nf.event = i + 1
+	}
+	return n.enqueue(nf, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
+}
+
+// Notifies reports whether TradeEvent makes a notification of e (for a
+// trade buyers can see), without drawing its notify_id.
+func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
+	if t.NotifyURL == "" {
+		return false
+	}
+	switch e.Type {
+	case trade.EventPaid, trade.EventRefunded:
+		return true
+	case trade.EventClosed, trade.EventExpired:
+		return n.opts.Closed
+	case trade.EventFinished:
+		return n.opts.Finished
+	}
+	return false
 }
 
 // CouponEvent is the red-packet book's observer: a notification for every
@@ -270,7 +292,8 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 	if o.Claim {
 		packet = o.DeductAuthNo
 	}
-	n.enqueue(&Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
+	// Not yet marked in its change's commit: a failed write is logged by the store.
+	_ = n.enqueue(&Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
 		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
 }
 
@@ -278,7 +301,7 @@ func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
 // with its own notify_time and signature, see sendForm), and plans the
 // first attempt now. key orders notifications that must not overtake each
 // other.
-func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
+func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) error {
 	var pol Policy
 	if nf.Kind != KindMessage {
 		pol = n.policy(nf.AppID, nf.OutTradeNo) // a scenario's then.notify bends notify_url's notifications only
@@ -292,7 +315,7 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		if n.opts.Log != nil { // not made: say so rather than drop it unseen
 			n.opts.Log.Error("notification not made", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
 		}
-		return
+		return nil
 	}
 	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = f.Params["notify_id"], string(f.Charset), f.Params, body, Pending
 	at := nf.Created.Add(pol.Delay)
@@ -302,17 +325,21 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		pol.Reorder = false
 		n.SetPolicy(nf.AppID, nf.OutTradeNo, pol)
 	}
+	var werr error
 	for i := 0; i <= pol.Duplicate; i++ {
 		c := *nf
 		c.ID, c.key = fmt.Sprintf("ntf_%06d", n.seq.Add(1)), key
 		if pol.Suppress {
 			c.State = Suppressed
-			n.outbox.add(&c)
-			continue
 		}
-		n.outbox.add(&c)
-		n.schedule(c.ID, key, at)
+		if err := n.outbox.add(&c); err != nil && werr == nil {
+			werr = err // delivery goes on in memory; the store reports failures
+		}
+		if !pol.Suppress {
+			n.schedule(c.ID, key, at)
+		}
 	}
+	return werr
 }
 
 // timeField is the field that carries when an attempt is sent:

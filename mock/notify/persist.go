@@ -22,6 +22,11 @@ type Store interface {
 	Sync() error
 }
 
+// TradeEvent is the index in its trade's History of the event a new
+// notification tells, when its first write is to clear that event's
+// untold mark (trade.Untold) in the same commit.
+func (n *Notification) TradeEvent() (int, bool) { return n.event - 1, n.event > 0 }
+
 // Persist makes the outbox write through s from now on.
 func (o *Outbox) Persist(s Store) {
 	o.mu.Lock()

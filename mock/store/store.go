@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -230,8 +231,14 @@ func (db *DB) put(bucket []byte, kv map[string][]byte) error {
 // deleteApp deletes the keys of one app ("app/…"), or every key, and
 // waits until that is on disk.
 func (db *DB) deleteApp(bucket []byte, app string) error {
-	return db.queue(op{fn: func(tx *bolt.Tx) error {
-		if app == "" {
+	return db.queue(deletePrefix(bucket, app+"/", app == ""))()
+}
+
+// deletePrefix is the change that deletes a bucket's keys starting with
+// prefix, or (all) every key.
+func deletePrefix(bucket []byte, prefix string, all bool) op {
+	return op{fn: func(tx *bolt.Tx) error {
+		if all {
 			if err := tx.DeleteBucket(bucket); err != nil {
 				return err
 			}
@@ -239,14 +246,14 @@ func (db *DB) deleteApp(bucket []byte, app string) error {
 			return err
 		}
 		c := tx.Bucket(bucket).Cursor()
-		prefix := []byte(app + "/")
-		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Seek(prefix) {
+		p := []byte(prefix)
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Seek(p) {
 			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
 		return nil
-	}})()
+	}}
 }
 
 // remove queues the deletion of keys: written with the next batch, which
@@ -303,17 +310,82 @@ func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
 
 // PutTrades queues trades to be stored, encoded by the writer, and
 // returns a wait for them to be on disk (trade.Store).
-func (db *DB) PutTrades(ts []trade.Trade) func() error {
-	ops := make([]op, len(ts))
+//
+// Each untold event is marked in the same batch (a key of the meta
+// bucket, which earlier versions ignore): the trade and the mark land
+// together, and the notification's write removes the mark
+// (PutNotification), so a crash between the two leaves the mark and the
+// start makes the notification (Untold).
+func (db *DB) PutTrades(ts []trade.Trade, untold ...trade.Untold) func() error {
+	ops := make([]op, len(ts), len(ts)+len(untold))
 	for i, t := range ts {
 		ops[i] = op{bucket: bucketTrades, key: string(id(t.AppID, t.TradeNo)),
 			enc: func() ([]byte, error) { return trade.Marshal(t) }}
 	}
+	for _, u := range untold {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(u.AppID, u.TradeNo, u.Event),
+			enc: func() ([]byte, error) { return []byte{1}, nil }})
+	}
 	return db.queue(ops...)
 }
 
-// DeleteTrades deletes one app's trades, or all (trade.Store).
-func (db *DB) DeleteTrades(app string) error { return db.deleteApp(bucketTrades, app) }
+// untoldPrefix starts the meta keys of untold events:
+// untold/app/trade_no/index.
+const untoldPrefix = "untold/"
+
+func untoldKey(app, tradeNo string, event int) string {
+	return untoldPrefix + app + "/" + tradeNo + "/" + strconv.Itoa(event)
+}
+
+// Untold loads the events marked untold: stored trades whose notification
+// was not stored with them (a crash in between).
+func (db *DB) Untold() ([]trade.Untold, error) {
+	var out []trade.Untold
+	err := db.each(bucketMeta, func(k, _ []byte) error {
+		rest, ok := strings.CutPrefix(string(k), untoldPrefix)
+		if !ok {
+			return nil
+		}
+		i := strings.LastIndexByte(rest, '/')
+		j := strings.IndexByte(rest, '/')
+		if i <= j || j < 0 {
+			return nil // not a key this version writes
+		}
+		n, err := strconv.Atoi(rest[i+1:])
+		if err != nil || n < 0 {
+			return nil
+		}
+		out = append(out, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
+		return nil
+	})
+	return out, err
+}
+
+// ForgetUntold removes marks the start has dealt with, and waits until
+// that is on disk.
+func (db *DB) ForgetUntold(us []trade.Untold) error {
+	ops := make([]op, len(us))
+	for i, u := range us {
+		ops[i] = op{bucket: bucketMeta, key: untoldKey(u.AppID, u.TradeNo, u.Event)}
+	}
+	return db.queue(ops...)()
+}
+
+// DeleteTrades deletes one app's trades, or all, with their untold marks
+// (trade.Store).
+func (db *DB) DeleteTrades(app string) error {
+	marks := untoldPrefix
+	if app != "" {
+		marks += app + "/"
+	}
+	trades, untold := deletePrefix(bucketTrades, app+"/", app == ""), deletePrefix(bucketMeta, marks, false)
+	return db.queue(op{fn: func(tx *bolt.Tx) error {
+		if err := trades.fn(tx); err != nil {
+			return err
+		}
+		return untold.fn(tx)
+	}})()
+}
 
 // RemoveTrades queues the deletion of the trades eviction dropped
 // (trade.Store).
@@ -381,9 +453,16 @@ func (db *DB) Orders() ([]coupon.Order, error) {
 
 // PutNotification queues a notification to be stored and returns a wait
 // for it to be on disk (notify.Store).
+//
+// A notification's first write removes its event's untold mark in the
+// same batch (PutTrades).
 func (db *DB) PutNotification(n notify.Notification) func() error {
-	return db.queue(op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
-		enc: func() ([]byte, error) { return notify.Marshal(n) }})
+	put := op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
+		enc: func() ([]byte, error) { return notify.Marshal(n) }}
+	if i, ok := n.TradeEvent(); ok {
+		return db.queue(put, op{bucket: bucketMeta, key: untoldKey(n.AppID, n.TradeNo, i)})
+	}
+	return db.queue(put)
 }
 
 // DeleteNotifications deletes one app's notifications, or all (notify.Store).

@@ -9,7 +9,7 @@ import (
 // memStore records what a book writes through.
 type memStore struct{ put, removed []Trade }
 
-func (m *memStore) PutTrades(ts []Trade) func() error {
+func (m *memStore) PutTrades(ts []Trade, _ ...Untold) func() error {
 	m.put = append(m.put, ts...)
 	return func() error { return nil }
 }

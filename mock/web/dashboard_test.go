@@ -70,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	}
 	key := keys.DevAlipayPrivateKey()
 	x.notifier = notify.New(key, x.sched, ids, notify.NewOutbox(), notify.Options{})
-	x.trades.Observe(x.notifier.TradeEvent)
+	x.trades.ObserveStored(x.notifier.TradeEvent, nil)
 	x.coupons.Observe(x.notifier.CouponEvent)
 
 	x.answer.Store("fail")
