@@ -100,3 +100,59 @@ func TestPaymentIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
 		t.Fatalf("a third start holds %d notifications of the payment, want the 1 made again", len(ns))
 	}
 }
+
+// The same for a refund: the notification made again at start tells that
+// refund (its refund_fee and out_biz_no), to the trade's notify_url.
+func TestRefundIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
+	defer merchant.Close()
+	open := func() (*Server, *client.Client, func()) {
+		s, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := httptest.NewServer(s)
+		cfg := s.DevClientConfig()
+		cfg.GatewayURL = h.URL + GatewayPath
+		c, err := client.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, c, func() { h.Close(); _ = s.Close() }
+	}
+	ctx := context.Background()
+
+	s1, c1, close1 := open()
+	var once sync.Once
+	s1.Trades.ObserveStored(func(tr trade.Trade, e trade.Event) error {
+		if e.Type == trade.EventRefunded {
+			once.Do(func() { _ = s1.db.Close() })
+		}
+		return s1.tradeEvent(tr, e)
+	}, s1.Notifier.Notifies)
+	if _, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "CRASH-REFUND",
+		TotalAmount: amount.MustParse("10.00"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"},
+		client.WithNotifyURL(merchant.URL+"/notify")); err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := c1.Refund(ctx, client.RefundRequest{OutTradeNo: "CRASH-REFUND", RefundAmount: amount.MustParse("3.00"), OutRequestNo: "R1"})
+	var aerr *client.Error
+	if !errors.As(rerr, &aerr) || aerr.Code != "20000" {
+		t.Fatalf("the refund whose notification was not stored was answered %v, want 20000", rerr)
+	}
+	close1()
+
+	s2, _, close2 := open()
+	defer close2()
+	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "CRASH-REFUND"})
+	if len(ns) != 2 || ns[0].Event != string(trade.EventPaid) || ns[1].Event != string(trade.EventRefunded) {
+		t.Fatalf("after the restart: %d notifications %+v, want the payment's and the refund's", len(ns), ns)
+	}
+	if p := ns[1].Params; p["refund_fee"] != "3.00" || p["out_biz_no"] != "R1" || p["trade_status"] != string(client.TradeSuccess) ||
+		ns[1].URL != merchant.URL+"/notify" {
+		t.Fatalf("the refund's notification made again: %s %v", ns[1].URL, p)
+	}
+}
