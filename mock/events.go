@@ -29,6 +29,12 @@ func (s *Server) tradeEvent(t trade.Trade, e trade.Event) error {
 	return err
 }
 
+// notifiesTrade reports whether notifyTrade makes a notification of e.
+// The trade book calls it under its lock (Hidden reads only the options).
+func (s *Server) notifiesTrade(t trade.Trade, e trade.Event) bool {
+	return !s.Trades.Hidden(t) && s.Notifier.Notifies(t, e)
+}
+
 // notifyTrade hands a trade's event to the notifier. A trade no buyer
 // scanned does not exist for its merchant in production, so nothing is
 // notified for it (docs/differences.md).

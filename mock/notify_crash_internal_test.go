@@ -45,7 +45,7 @@ func TestPaymentIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
 			once.Do(func() { _ = s1.db.Close() })
 		}
 		return s1.tradeEvent(tr, e)
-	}, s1.Notifier.Notifies)
+	}, s1.notifiesTrade)
 	h1 := httptest.NewServer(s1)
 	cfg := s1.DevClientConfig()
 	cfg.GatewayURL = h1.URL + GatewayPath
@@ -132,7 +132,7 @@ func TestRefundIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
 			once.Do(func() { _ = s1.db.Close() })
 		}
 		return s1.tradeEvent(tr, e)
-	}, s1.Notifier.Notifies)
+	}, s1.notifiesTrade)
 	if _, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "CRASH-REFUND",
 		TotalAmount: amount.MustParse("10.00"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"},
 		client.WithNotifyURL(merchant.URL+"/notify")); err != nil {

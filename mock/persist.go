@@ -115,7 +115,7 @@ func (s *Server) restore(db *store.DB) error {
 	s.Notifier.Restore(ns)
 	// From now on each trade event that notifies is marked untold in its
 	// trade's commit, until its notification's write clears the mark.
-	s.Trades.ObserveStored(s.tradeEvent, s.Notifier.Notifies)
+	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
 	if err := s.retell(db); err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) retell(db *store.DB) error {
 			continue
 		}
 		t = t.AsOf(u.Event)
-		if e := t.History[u.Event]; s.Notifier.Notifies(t, e) {
+		if e := t.History[u.Event]; s.notifiesTrade(t, e) {
 			if err := s.notifyTrade(t, e); err != nil {
 				return fmt.Errorf("store: notification of trade %s: %w", t.TradeNo, err)
 			}

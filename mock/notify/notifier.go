@@ -247,8 +247,8 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 	return n.enqueue(nf, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
 }
 
-// Notifies reports whether TradeEvent makes a notification of e (for a
-// trade buyers can see), without drawing its notify_id.
+// Notifies reports whether TradeEvent makes a notification of e, without
+// drawing its notify_id.
 func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
 	if t.NotifyURL == "" {
 		return false
