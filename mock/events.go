@@ -144,9 +144,11 @@ func (s *Server) runTradeDeadlines(gen uint64, at time.Time) []clock.Fired {
 
 // couponEvent is the red-packet book's observer: notifications, and the
 // order's next deadline (pay timeout, processing, automatic refund).
-func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
-	s.Notifier.CouponEvent(o, e)
+// The error is the notification's write's.
+func (s *Server) couponEvent(o coupon.Order, e coupon.Event) error {
+	err := s.Notifier.CouponEvent(o, e)
 	s.scheduleOrder(o)
+	return err
 }
 
 // scheduleOrder puts a red packet's next deadline on the scheduler.

@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -154,5 +155,58 @@ func TestRefundIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
 	if p := ns[1].Params; p["refund_fee"] != "3.00" || p["out_biz_no"] != "R1" || p["trade_status"] != string(client.TradeSuccess) ||
 		ns[1].URL != merchant.URL+"/notify" {
 		t.Fatalf("the refund's notification made again: %s %v", ns[1].URL, p)
+	}
+}
+
+// The same for a red packet's payment (alipay.fund.coupon.order.agreement.pay):
+// its fund notification is made at the next start.
+func TestRedPacketPaymentIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
+	defer merchant.Close()
+
+	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	s1.Coupons.ObserveStored(func(o coupon.Order, e coupon.Event) error {
+		if e.Type == coupon.EventPaid {
+			once.Do(func() { _ = s1.db.Close() })
+		}
+		return s1.couponEvent(o, e)
+	}, s1.Notifier.NotifiesCoupon)
+	h1 := httptest.NewServer(s1)
+	cfg := s1.DevClientConfig()
+	cfg.GatewayURL = h1.URL + GatewayPath
+	c1, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, perr := c1.CouponAgreementPay(context.Background(), client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
+		OutOrderNo: "CRASH-RP", OutRequestNo: "CRASH-RP-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
+		PayerUserID: "2088102000000001"}, client.WithNotifyURL(merchant.URL+"/notify"))
+	var aerr *client.Error
+	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
+		t.Fatalf("the red packet whose notification was not stored was answered %v, want 20000", perr)
+	}
+	h1.Close()
+	_ = s1.Close()
+
+	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	rps := s2.Coupons.List("")
+	if len(rps) != 1 || rps[0].OutOrderNo != "CRASH-RP" {
+		t.Fatalf("red packets after the restart: %+v", rps)
+	}
+	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "CRASH-RP"})
+	if len(ns) != 1 || ns[0].Event != coupon.EventPaid || ns[0].TradeNo != rps[0].AuthNo || ns[0].Params["notify_type"] != "fund_auth_freeze" ||
+		ns[0].URL != merchant.URL+"/notify" || ns[0].State != notify.Pending {
+		t.Fatalf("red packet %s after the restart has notifications %+v, want its payment's", rps[0].AuthNo, ns)
 	}
 }

@@ -116,6 +116,7 @@ func (s *Server) restore(db *store.DB) error {
 	// From now on each trade event that notifies is marked untold in its
 	// trade's commit, until its notification's write clears the mark.
 	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	if err := s.retell(db); err != nil {
 		return err
 	}
@@ -132,11 +133,24 @@ func (s *Server) restore(db *store.DB) error {
 // Marks of trades no longer kept, or of events that notify nothing, are
 // dropped.
 func (s *Server) retell(db *store.DB) error {
-	marks, err := db.Untold()
-	if err != nil || len(marks) == 0 {
+	marks, packets, err := db.Untold()
+	if err != nil || len(marks)+len(packets) == 0 {
 		return err
 	}
 	made := 0
+	for _, u := range packets {
+		// A red packet's, from the order as stored.
+		o, err := s.Coupons.Get(u.AppID, u.AuthNo)
+		if err != nil || o.AuthNo != u.AuthNo || u.Event >= len(o.History) {
+			continue
+		}
+		if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
+			if err := s.Notifier.CouponEvent(o, e); err != nil {
+				return fmt.Errorf("store: notification of red packet %s: %w", o.AuthNo, err)
+			}
+			made++
+		}
+	}
 	for _, u := range marks {
 		t, err := s.Trades.Get(u.AppID, u.TradeNo)
 		if err != nil || t.TradeNo != u.TradeNo || u.Event >= len(t.History) {
@@ -150,8 +164,8 @@ func (s *Server) retell(db *store.DB) error {
 			made++
 		}
 	}
-	s.Log.Warn("notifications the last run did not store made again", "events", len(marks), "notifications", made)
-	return db.ForgetUntold(marks)
+	s.Log.Warn("notifications the last run did not store made again", "events", len(marks)+len(packets), "notifications", made)
+	return db.ForgetUntold(marks, packets)
 }
 
 // StoreStats are the data directory's group-commit counts (zero without

@@ -267,34 +267,51 @@ func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
 // CouponEvent is the red-packet book's observer: a notification for every
 // fund operation that succeeds, to the notify_url of the request that made
 // it (the order's for Alipay's own automatic refund).
-func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
-	switch e.Type {
-	case coupon.EventPaid, coupon.EventClaimed, coupon.EventRefunded, coupon.EventCompleted:
-	default:
-		return
-	}
-	op := o.Op(e.OperationID)
-	if op == nil || op.Status != coupon.OpSuccess {
-		return
-	}
-	if e.Type == coupon.EventClaimed && !o.Claim {
-		return // the claim's own order notifies; the packet's entry is its history
-	}
-	url := op.NotifyURL
-	if url == "" {
-		url = o.NotifyURL
-	}
-	if url == "" {
-		return
+// The error is the notification's write's (with --data).
+func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) error {
+	op, url, ok := couponTarget(o, e)
+	if !ok {
+		return nil
 	}
 	p := n.couponParams(o, *op, e)
 	packet := o.AuthNo
 	if o.Claim {
 		packet = o.DeductAuthNo
 	}
-	// Not yet marked in its change's commit: a failed write is logged by the store.
-	_ = n.enqueue(&Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
-		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
+	nf := &Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
+		TradeStatus: string(op.Status), URL: url, Created: e.At, packet: true}
+	if i, ok := coupon.EventIndex(o, e); ok {
+		nf.event = i + 1
+	}
+	return n.enqueue(nf, p, o.Charset, o.SignType, "coupon|"+packet)
+}
+
+// NotifiesCoupon reports whether CouponEvent makes a notification of e.
+func (n *Notifier) NotifiesCoupon(o coupon.Order, e coupon.Event) bool {
+	_, _, ok := couponTarget(o, e)
+	return ok
+}
+
+// couponTarget is the operation a red packet's event notifies and where,
+// or false when it notifies nothing.
+func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bool) {
+	switch e.Type {
+	case coupon.EventPaid, coupon.EventClaimed, coupon.EventRefunded, coupon.EventCompleted:
+	default:
+		return nil, "", false
+	}
+	op := o.Op(e.OperationID)
+	if op == nil || op.Status != coupon.OpSuccess {
+		return nil, "", false
+	}
+	if e.Type == coupon.EventClaimed && !o.Claim {
+		return nil, "", false // the claim's own order notifies; the packet's entry is its history
+	}
+	url := op.NotifyURL
+	if url == "" {
+		url = o.NotifyURL
+	}
+	return op, url, url != ""
 }
 
 // enqueue signs the parameters, fixes the form every attempt sends (each

@@ -70,7 +70,8 @@ type Notification struct {
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 
 	round  int    // attempts before the current round (set by a resend)
-	event  int    // 1 + the index in its trade's History of the event it tells, until stored
+	event  int    // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
+	packet bool   // that event is a red packet's, whose auth_no is TradeNo
 	badSig bool   // every attempt carries a signature that does not verify
 	gen    int    // generation of the planned attempt
 	key    string // scheduler key: one trade's (or red packet's) notifications stay in order

@@ -323,28 +323,40 @@ func (db *DB) PutTrades(ts []trade.Trade, untold ...trade.Untold) func() error {
 			enc: func() ([]byte, error) { return trade.Marshal(t) }}
 	}
 	for _, u := range untold {
-		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(u.AppID, u.TradeNo, u.Event),
-			enc: func() ([]byte, error) { return []byte{1}, nil }})
+		ops = append(ops, mark(untoldPrefix, u.AppID, u.TradeNo, u.Event))
 	}
 	return db.queue(ops...)
 }
 
-// untoldPrefix starts the meta keys of untold events:
-// untold/app/trade_no/index.
-const untoldPrefix = "untold/"
-
-func untoldKey(app, tradeNo string, event int) string {
-	return untoldPrefix + app + "/" + tradeNo + "/" + strconv.Itoa(event)
+// mark is the change that marks an event untold.
+func mark(prefix, app, no string, event int) op {
+	return op{bucket: bucketMeta, key: untoldKey(prefix, app, no, event), enc: func() ([]byte, error) { return []byte{1}, nil }}
 }
 
-// Untold loads the events marked untold: stored trades whose notification
-// was not stored with them (a crash in between).
-func (db *DB) Untold() ([]trade.Untold, error) {
-	var out []trade.Untold
+// The meta keys of untold events: untold/app/trade_no/index for a
+// trade's, untold_red_packet/app/auth_no/index for a red packet's.
+const (
+	untoldPrefix       = "untold/"
+	untoldPacketPrefix = "untold_red_packet/"
+)
+
+func untoldKey(prefix, app, no string, event int) string {
+	return prefix + app + "/" + no + "/" + strconv.Itoa(event)
+}
+
+// Untold loads the events marked untold: stored trades and red packets
+// whose notification was not stored with them (a crash in between).
+func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
+	var trades []trade.Untold
+	var packets []coupon.Untold
 	err := db.each(bucketMeta, func(k, _ []byte) error {
-		rest, ok := strings.CutPrefix(string(k), untoldPrefix)
+		prefix := untoldPrefix
+		rest, ok := strings.CutPrefix(string(k), prefix)
 		if !ok {
-			return nil
+			prefix = untoldPacketPrefix
+			if rest, ok = strings.CutPrefix(string(k), prefix); !ok {
+				return nil
+			}
 		}
 		i := strings.LastIndexByte(rest, '/')
 		j := strings.IndexByte(rest, '/')
@@ -355,18 +367,28 @@ func (db *DB) Untold() ([]trade.Untold, error) {
 		if err != nil || n < 0 {
 			return nil
 		}
-		out = append(out, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
+		if prefix == untoldPrefix {
+			trades = append(trades, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
+		} else {
+			packets = append(packets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
+		}
 		return nil
 	})
-	return out, err
+	return trades, packets, err
 }
 
 // ForgetUntold removes marks the start has dealt with, and waits until
 // that is on disk.
-func (db *DB) ForgetUntold(us []trade.Untold) error {
-	ops := make([]op, len(us))
-	for i, u := range us {
-		ops[i] = op{bucket: bucketMeta, key: untoldKey(u.AppID, u.TradeNo, u.Event)}
+func (db *DB) ForgetUntold(trades []trade.Untold, packets []coupon.Untold) error {
+	var ops []op
+	for _, u := range trades {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPrefix, u.AppID, u.TradeNo, u.Event)})
+	}
+	for _, u := range packets {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPacketPrefix, u.AppID, u.AuthNo, u.Event)})
+	}
+	if len(ops) == 0 {
+		return nil
 	}
 	return db.queue(ops...)()
 }
@@ -374,16 +396,22 @@ func (db *DB) ForgetUntold(us []trade.Untold) error {
 // DeleteTrades deletes one app's trades, or all, with their untold marks
 // (trade.Store).
 func (db *DB) DeleteTrades(app string) error {
-	marks := untoldPrefix
+	return db.deleteWithMarks(bucketTrades, untoldPrefix, app)
+}
+
+// deleteWithMarks deletes one app's keys of bucket, or all, and the
+// untold marks under prefix of the same app, in one change, and waits
+// until that is on disk.
+func (db *DB) deleteWithMarks(bucket []byte, prefix, app string) error {
 	if app != "" {
-		marks += app + "/"
+		prefix += app + "/"
 	}
-	trades, untold := deletePrefix(bucketTrades, app+"/", app == ""), deletePrefix(bucketMeta, marks, false)
+	data, marks := deletePrefix(bucket, app+"/", app == ""), deletePrefix(bucketMeta, prefix, false)
 	return db.queue(op{fn: func(tx *bolt.Tx) error {
-		if err := trades.fn(tx); err != nil {
+		if err := data.fn(tx); err != nil {
 			return err
 		}
-		return untold.fn(tx)
+		return marks.fn(tx)
 	}})()
 }
 
@@ -414,17 +442,24 @@ func (db *DB) Trades() ([]trade.Trade, error) {
 
 // PutOrders queues red-packet orders to be stored and returns a wait for
 // them to be on disk (coupon.Store).
-func (db *DB) PutOrders(os []coupon.Order) func() error {
-	ops := make([]op, len(os))
+// Each untold event is marked in the same batch, as PutTrades does.
+func (db *DB) PutOrders(os []coupon.Order, untold ...coupon.Untold) func() error {
+	ops := make([]op, len(os), len(os)+len(untold))
 	for i, o := range os {
 		ops[i] = op{bucket: bucketRedPackets, key: string(id(o.AppID, o.AuthNo)),
 			enc: func() ([]byte, error) { return coupon.Marshal(o) }}
 	}
+	for _, u := range untold {
+		ops = append(ops, mark(untoldPacketPrefix, u.AppID, u.AuthNo, u.Event))
+	}
 	return db.queue(ops...)
 }
 
-// DeleteOrders deletes one app's red packets, or all (coupon.Store).
-func (db *DB) DeleteOrders(app string) error { return db.deleteApp(bucketRedPackets, app) }
+// DeleteOrders deletes one app's red packets, or all, with their untold
+// marks (coupon.Store).
+func (db *DB) DeleteOrders(app string) error {
+	return db.deleteWithMarks(bucketRedPackets, untoldPacketPrefix, app)
+}
 
 // RemoveOrders queues the deletion of the orders eviction dropped
 // (coupon.Store).
@@ -459,8 +494,12 @@ func (db *DB) Orders() ([]coupon.Order, error) {
 func (db *DB) PutNotification(n notify.Notification) func() error {
 	put := op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
 		enc: func() ([]byte, error) { return notify.Marshal(n) }}
-	if i, ok := n.TradeEvent(); ok {
-		return db.queue(put, op{bucket: bucketMeta, key: untoldKey(n.AppID, n.TradeNo, i)})
+	if packet, i, ok := n.Told(); ok {
+		prefix := untoldPrefix
+		if packet {
+			prefix = untoldPacketPrefix
+		}
+		return db.queue(put, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, i)})
 	}
 	return db.queue(put)
 }
