@@ -146,7 +146,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
 	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
-	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans); an app's show_unscanned overrides it")
+	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
@@ -170,6 +170,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
 	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
+	billBytes := fs.String("bill-max-bytes", "64MiB", "most bytes of bill files kept for their download URLs (oldest dropped first; at least 1MiB); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
@@ -238,6 +239,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Journal.PerReplica = *journalPerReplica
 	if opts.Journal.MaxBytes, err = parseSize(*journalBytes); err != nil || opts.Journal.MaxBytes < journal.MinBytes {
 		return fmt.Errorf("--journal-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *journalBytes)
+	}
+	if opts.BillMaxBytes, err = parseSize(*billBytes); err != nil || opts.BillMaxBytes < 1<<20 {
+		return fmt.Errorf("--bill-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *billBytes)
 	}
 	for _, k := range []struct {
 		flag string

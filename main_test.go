@@ -558,6 +558,7 @@ func TestMemoryFlags(t *testing.T) {
 		{[]string{"--journal-max-entries", "0"}, "--journal-max-entries must be 1 or more"},
 		{[]string{"--journal-max-bytes", "512KiB"}, "--journal-max-bytes"},
 		{[]string{"--journal-max-bytes", "lots"}, "--journal-max-bytes"},
+		{[]string{"--bill-max-bytes", "512KiB"}, "--bill-max-bytes"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), &out, &errb); code == 0 || !strings.Contains(errb.String(), tc.want) {
@@ -575,7 +576,7 @@ func TestMemoryFlags(t *testing.T) {
 
 	bin := buildBinary(t)
 	base := strings.TrimSuffix(startBinary(t, bin, []string{"ALIPAY_MOCK_KEEP_RED_PACKETS=7"}, "--addr", "127.0.0.1:0",
-		"--keep-trades", "5", "--keep-notifications", "6", "--journal-max-entries", "50", "--journal-max-bytes", "3MiB"), "/")
+		"--keep-trades", "5", "--keep-notifications", "6", "--journal-max-entries", "50", "--journal-max-bytes", "3MiB", "--bill-max-bytes", "5MiB"), "/")
 	resp, err := http.Get(base + "/_mock/memory")
 	if err != nil {
 		t.Fatal(err)
@@ -583,7 +584,7 @@ func TestMemoryFlags(t *testing.T) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{`"max_entries":50`, `"max_bytes":3145728`, `"trades":{"count":0,"keep":5}`,
-		`"red_packets":{"count":0,"keep":7}`, `"keep":6`} {
+		`"red_packets":{"count":0,"keep":7}`, `"keep":6`, `"bill_files":{"count":0,"keep":32,"bytes":0,"max_bytes":5242880}`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/_mock/memory %s lacks %s", b, want)
 		}

@@ -69,7 +69,11 @@ func (c *Client) BillDownloadURL(ctx context.Context, req BillRequest, opts ...C
 	return out, c.Do(ctx, "alipay.data.dataservice.bill.downloadurl.query", req, out, opts...)
 }
 
-// DownloadBill fetches the zip (GBK CSV files) a bill_download_url names.
+// maxBillBytes bounds a downloaded bill (a variable so tests can lower it).
+var maxBillBytes int64 = 256 << 20
+
+// DownloadBill fetches the zip (GBK CSV files) a bill_download_url names;
+// a bill over 256 MiB is an error, never a truncated zip.
 func (c *Client) DownloadBill(ctx context.Context, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -80,12 +84,16 @@ func (c *Client) DownloadBill(ctx context.Context, url string) ([]byte, error) {
 		return nil, fmt.Errorf("alipay: bill: %w", err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return nil, fmt.Errorf("alipay: bill: HTTP %s: %s", resp.Status, snippet(b))
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBillBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("alipay: bill: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("alipay: bill: HTTP %s: %s", resp.Status, snippet(b))
+	if int64(len(b)) > maxBillBytes {
+		return nil, fmt.Errorf("alipay: bill: larger than %d bytes: not read whole", maxBillBytes)
 	}
 	return b, nil
 }

@@ -26,7 +26,7 @@ type PagePayRequest struct {
 // cashier). ProductCode defaults to QUICK_WAP_WAY.
 type WapPayRequest struct {
 	Order
-	QuitURL   string `json:"quit_url,omitempty"` // where "cancel" in the cashier goes
+	QuitURL   string `json:"quit_url,omitempty"` // where the cashier's quit button goes, unsigned
 	GoodsType string `json:"goods_type,omitempty"`
 	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
 	// at most 32 characters), returned with the result when set.
@@ -67,7 +67,10 @@ func withReturnURL(u string, opts []CallOption) []CallOption {
 }
 
 // PagePayURL is the gateway URL with every signed parameter in the query
-// string: send the buyer's browser there (GET) to reach the cashier.
+// string: send the buyer's browser there (GET) to reach the cashier. As in
+// production, Query answers ACQ.TRADE_NOT_EXIST until the buyer logs in or
+// scans there (wap and app pay: logs in or pays); keep polling through it
+// (docs/differences.md).
 func (c *Client) PagePayURL(req PagePayRequest, opts ...CallOption) (string, error) {
 	req, opts = req.prepare(opts)
 	return c.pageURL("alipay.trade.page.pay", req, opts)

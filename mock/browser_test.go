@@ -152,6 +152,10 @@ func newShop(t *testing.T, srv *mock.Server) *shop {
 		}
 		fmt.Fprintf(w, `<p id="result">verified out_trade_no=%s total_amount=%s method=%s</p>`, v.Get("out_trade_no"), v.Get("total_amount"), v.Get("method"))
 	})
+	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<p id="result">quit %q</p>`, r.URL.RawQuery)
+	})
 	mux.Handle("/notify", c.NotifyHandler(func(_ context.Context, n *client.Notification) error {
 		s.notified <- n
 		return nil
@@ -202,24 +206,31 @@ func TestBrowserPagePay(t *testing.T) {
 	}
 }
 
-// wap.pay by URL, then the buyer cancels: back to return_url, unpaid.
+// wap.pay by URL: the buyer logs in, then quits: the browser goes to the
+// order's quit_url, plain, and the trade stays open to time out.
 func TestBrowserWapPayCancel(t *testing.T) {
 	ctx := browser(t)
 	srv := mock.NewTestServer(t, mock.Options{})
 	s := newShop(t, srv)
 	u, err := s.c.WapPayURL(client.WapPayRequest{Order: client.Order{OutTradeNo: "BROWSER-WAP-1",
-		TotalAmount: amount.MustParse("9.90"), Subject: "wap"}, ReturnURL: s.URL + "/return"})
+		TotalAmount: amount.MustParse("9.90"), Subject: "wap"}, ReturnURL: s.URL + "/return", QuitURL: s.URL + "/quit"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Run(ctx, chromedp.Navigate(u), chromedp.WaitVisible("#close", chromedp.ByQuery), chromedp.Click("#close", chromedp.ByQuery)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Navigate(u), chromedp.WaitVisible("#login", chromedp.ByQuery), chromedp.Click("#login", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(ctx, t, "#result"); !strings.HasPrefix(got, "FAILED") {
-		t.Errorf("a cancelled payment returns without signed parameters: %q", got)
+	if got := text(ctx, t, "#message"); got != "已登录" {
+		t.Fatalf("after logging in: %q", got)
+	}
+	if err := chromedp.Run(ctx, chromedp.Click("#close", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#result"); got != `quit ""` {
+		t.Errorf("quitting went to %q, want the quit_url with nothing added", got)
 	}
 	q, err := s.c.Query(context.Background(), client.QueryRequest{OutTradeNo: "BROWSER-WAP-1"})
-	if err != nil || q.TradeStatus != "TRADE_CLOSED" {
+	if err != nil || q.TradeStatus != "WAIT_BUYER_PAY" {
 		t.Fatalf("query: %+v %v", q, err)
 	}
 }

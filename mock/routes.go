@@ -104,6 +104,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
 		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
+		BillMaxBytes:  cfg.BillMaxBytes,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
 	s.ForgetWaitingBuyers = gw.ForgetQueryPays // before the surfaces below copy s.Deps
@@ -140,7 +141,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	}
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
-		OpenOrderString: gw.OpenOrderString, WaitingBuyers: gw.WaitingBuyers}
+		OpenOrderString: gw.OpenOrderString, WaitingBuyers: gw.WaitingBuyers, BillFiles: gw.BillFiles}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests, guard, control.SameOrigin, s.catchUp)...))
 

@@ -109,6 +109,9 @@ type Options struct {
 	// BillFeeRate is the service fee bills show, in basis points; default
 	// 60 (0.6%, the usual face-to-face rate).
 	BillFeeRate int64
+	// BillMaxBytes bounds the bytes of the bill files kept for their
+	// download URLs (at most 32 URLs besides); 0 takes the default, 64 MiB.
+	BillMaxBytes int64
 	// DataDir keeps apps, trades, red packets, notifications and the clock
 	// in a file there, so a restarted mock carries on; empty keeps
 	// everything in memory.

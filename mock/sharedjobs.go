@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -155,13 +156,13 @@ func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) []clock.Fired {
 
 // forgetShared is Deps.Forget with --store: the jobs of what was reset go
 // (the resetting replica deletes them), and the other replicas hear what
-// to drop from memory.
-func (s *Server) forgetShared(what, app string) {
-	if what == pgstore.ForgetAll { // the store reports failures
-		_ = s.pg.DeleteJobs(app)
-		_ = s.pg.DeleteQueryPays(app)
+// to drop from memory. It reports the database's failures, joined.
+func (s *Server) forgetShared(what, app string) error {
+	var err error
+	if what == pgstore.ForgetAll {
+		err = errors.Join(s.pg.DeleteJobs(app), s.pg.DeleteQueryPays(app))
 	}
-	_ = s.pg.Forget(what, app)
+	return errors.Join(err, s.pg.Forget(what, app))
 }
 
 // forget drops from this replica's memory what another replica reset or

@@ -236,6 +236,9 @@ func TestV3Errors(t *testing.T) {
 		{"method the app has no product for", v3Req{uri: "/v3/alipay/trade/close", body: `{"out_trade_no":"X"}`, appID: v3LimitedApp}, 401, "insufficient-isv-permissions", "ISV权限不足", true},
 		{"form body", v3Req{uri: query, body: "out_trade_no=X", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "invalid-content-type", "application/json", true},
 		{"body not a JSON object", v3Req{uri: query, body: `["X"]`}, 400, "illegal-json", "JSON", true},
+		// gateway.do refuses a query it cannot read (params.go): so does v3,
+		// rather than dropping the pair and answering as if it was not sent.
+		{"GET query with a bad %-escape", v3Req{method: http.MethodGet, uri: "/v3/alipay/data/dataservice/bill/downloadurl/query?bill_type=trade&bill_date=2016-01&smid=%ZZ"}, 400, "invalid-parameter", "请求参数不是合法的URL编码", true},
 		{"forced 20000", v3Req{uri: query, body: `{"out_trade_no":"X"}`, header: map[string]string{gateway.OutcomeHeader: "code=20000"}}, 500, "unknow-error", "系统繁忙", true},
 	}
 	for _, tc := range cases {

@@ -24,11 +24,8 @@ func (a *API) authorise(c echo.Context) error {
 		MerchantAppID string `json:"merchant_app_id"`
 		RedirectURI   string `json:"redirect_uri"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`); !ok {
+		return err
 	}
 	if _, ok := a.Apps.Get(in.AppID); !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID+" (the ISV's app must be registered)"))
@@ -73,11 +70,8 @@ func (a *API) grantUser(c echo.Context) error {
 		RedirectURI string `json:"redirect_uri"`
 		State       string `json:"state"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`); !ok {
+		return err
 	}
 	if _, ok := a.Apps.Get(in.AppID); !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID))

@@ -45,6 +45,8 @@ type API struct {
 	// WaitingBuyers counts the scenario buyers waiting for queries in
 	// memory.
 	WaitingBuyers func() int
+	// BillFiles reports the bill files kept for their download URLs.
+	BillFiles func() gateway.BillStats
 }
 
 // Register adds the routes to g, the group at Prefix.
@@ -104,11 +106,12 @@ func (a *API) appPay(c echo.Context) error {
 		Action      string `json:"action"`
 		fixtures.Buyer
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
+	const usage = `body must be JSON: {"order_string":...,"action":"pay"}`
+	if ok, err := bindJSON(c, &in, usage); !ok {
+		return err
 	}
-	if err := c.Bind(&in); err != nil || in.OrderString == "" {
-		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"order_string\":...,\"action\":\"pay\"}"))
+	if in.OrderString == "" {
+		return fail(c, http.StatusBadRequest, errors.New(usage))
 	}
 	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
 		return fail(c, http.StatusBadRequest, err)
@@ -269,15 +272,10 @@ const MaxAppBytes = 64 << 10
 func (a *API) addApp(c echo.Context) error {
 	r := c.Request()
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxAppBytes)
-	if err := jsonBody(r); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
 	var s apps.Spec
-	if err := c.Bind(&s); err != nil {
-		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
-			return fail(c, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d KiB: an app needs its key and certificate only", MaxAppBytes>>10))
-		}
-		return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"app_id\":...,\"public_key\":...,\"sign_type\":\"RSA2\"}"))
+	if ok, err := bindJSONBounded(c, &s, `body must be JSON: {"app_id":...,"public_key":...,"sign_type":"RSA2"}`,
+		fmt.Sprintf("body over %d KiB: an app needs its key and certificate only", MaxAppBytes>>10)); !ok {
+		return err
 	}
 	x, err := a.Apps.AddText(s)
 	if err != nil {
@@ -307,6 +305,33 @@ func jsonBody(r *http.Request) error {
 	return fmt.Errorf("body must be JSON sent with Content-Type: application/json (got %s); with curl add -H 'Content-Type: application/json'", got)
 }
 
+// buyerUsage is what a buyer's (or a red packet's payer's) body must be.
+const buyerUsage = `body must be JSON: {"buyer_id":...,"buyer_logon_id":...}`
+
+// bindJSON reads the request's JSON body into v, or answers why it could
+// not: 415 when the body is not sent as JSON (jsonBody), 400 with usage,
+// what the body must be, when it does not decode into v. ok is false when
+// it answered; the handler then returns err (the answer's write).
+func bindJSON(c echo.Context, v any, usage string) (ok bool, err error) {
+	return bindJSONBounded(c, v, usage, "")
+}
+
+// bindJSONBounded is bindJSON for a handler that bounds its body with
+// http.MaxBytesReader and says so: a body over the bound is 413 with
+// tooLarge (with tooLarge empty, 400 with usage as any other).
+func bindJSONBounded(c echo.Context, v any, usage, tooLarge string) (ok bool, err error) {
+	if err := jsonBody(c.Request()); err != nil {
+		return false, fail(c, http.StatusUnsupportedMediaType, err)
+	}
+	if err := c.Bind(v); err != nil {
+		if over := (*http.MaxBytesError)(nil); tooLarge != "" && errors.As(err, &over) {
+			return false, fail(c, http.StatusRequestEntityTooLarge, errors.New(tooLarge))
+		}
+		return false, fail(c, http.StatusBadRequest, errors.New(usage))
+	}
+	return true, nil
+}
+
 func (a *API) reset(c echo.Context) error {
 	app := c.QueryParam("app_id")
 	if app != "" {
@@ -314,7 +339,9 @@ func (a *API) reset(c echo.Context) error {
 			return fail(c, http.StatusNotFound, errors.New("no app "+app))
 		}
 	}
-	a.Reset(app)
+	if err := a.Reset(app); err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the store failed: a reset to be tried again, not done
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }
 
@@ -367,11 +394,8 @@ func (a *API) act(c echo.Context) error {
 	}
 	var buyer fixtures.Buyer
 	if c.Request().ContentLength != 0 {
-		if err := jsonBody(c.Request()); err != nil {
-			return fail(c, http.StatusUnsupportedMediaType, err)
-		}
-		if err := c.Bind(&buyer); err != nil {
-			return fail(c, http.StatusBadRequest, errors.New("body must be JSON: {\"buyer_id\":...,\"buyer_logon_id\":...}"))
+		if ok, err := bindJSON(c, &buyer, buyerUsage); !ok {
+			return err
 		}
 	}
 	var bp *fixtures.Buyer

@@ -42,11 +42,8 @@ func (a *API) couponAct(c echo.Context) error {
 	case "pay":
 		var payer fixtures.Buyer
 		if c.Request().ContentLength != 0 {
-			if err := jsonBody(c.Request()); err != nil {
-				return fail(c, http.StatusUnsupportedMediaType, err)
-			}
-			if err := c.Bind(&payer); err != nil {
-				return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"buyer_id":...,"buyer_logon_id":...}`))
+			if ok, err := bindJSON(c, &payer, buyerUsage); !ok {
+				return err
 			}
 		}
 		var pp *fixtures.Buyer
@@ -83,11 +80,8 @@ func (a *API) listFaults(c echo.Context) error { return c.JSON(http.StatusOK, a.
 // {"method":"alipay.fund.coupon.order.disburse","code":"20000","execute":true,"times":1}.
 func (a *API) addFault(c echo.Context) error {
 	var f gateway.Answer
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&f); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"method":...,"code":"20000","execute":true}`))
+	if ok, err := bindJSON(c, &f, `body must be JSON: {"method":...,"code":"20000","execute":true}`); !ok {
+		return err
 	}
 	if f.AppID != "" {
 		if _, ok := a.Apps.Get(f.AppID); !ok {

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
@@ -62,4 +64,45 @@ func TestJSONSentAsFormIsRefused(t *testing.T) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Every control-API endpoint that reads a JSON body answers a body that
+// is not JSON of its shape 400 saying what it must be, and changes
+// nothing; a body over its bound is 413 (an app) or 400 (a balance).
+func TestMalformedJSONSaysWhatTheBodyMustBe(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Call("alipay.trade.precreate", `{"out_trade_no":"BAD-1","total_amount":"1.00","subject":"s"}`)
+	const buyer = `body must be JSON: {\"buyer_id\":...,\"buyer_logon_id\":...}`
+	for _, tc := range []struct{ path, body, say string }{
+		{"/trades/BAD-1/pay", `{`, buyer},
+		{"/trades/BAD-1/scan", `[1]`, buyer},
+		{"/red-packets/x/pay", `{`, buyer},
+		{"/clock", `{`, `body must be JSON: {\"speed\":60}, {\"set\":\"2026-11-23 10:00:00\"} or {\"set\":\"now\"}`},
+		{"/clock/advance", `{"by":1}`, `body must be JSON: {\"by\":\"25h\"} or {\"to\":\"next\"}`},
+		{"/faults", `{`, `body must be JSON: {\"method\":...,\"code\":\"20000\",\"execute\":true}`},
+		{"/app-auth-codes", `{`, `body must be JSON: {\"app_id\":\"\u003cISV app\u003e\",\"merchant_app_id\":\"\u003coptional\u003e\"}`},
+		{"/user-auth-codes", `{`, `body must be JSON: {\"app_id\":\"…\",\"scope\":\"auth_user|auth_base\",\"user_id\":\"\u003coptional\u003e\"}`},
+		{"/app-pay", `{`, `body must be JSON: {\"order_string\":...,\"action\":\"pay\"}`},
+		{"/app-pay", `{"action":"pay"}`, `body must be JSON: {\"order_string\":...,\"action\":\"pay\"}`},
+		{"/apps", `{`, `body must be JSON: {\"app_id\":...,\"public_key\":...,\"sign_type\":\"RSA2\"}`},
+		{"/apps/" + keys.DevAppID + "/balance", `{"available_amount":"1.001"}`, `body must be JSON: {\"available_amount\":\"100.00\"} (yuan, at most two decimals)`},
+		{"/apps/" + keys.DevAppID + "/balance", `{}`, `body must be JSON: {\"available_amount\":\"100.00\"} (yuan, at most two decimals)`},
+		{"/apps/" + keys.DevAppID + "/balance", `{"available_amount":"` + strings.Repeat("1", 5<<10) + `"}`, `body must be JSON: {\"available_amount\":\"100.00\"} (yuan, at most two decimals)`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			status, body := send(t, m, "POST", tc.path, "application/json", []byte(tc.body))
+			if want := `{"error":"` + tc.say + `"}`; status != http.StatusBadRequest || strings.TrimSpace(body) != want {
+				t.Errorf("HTTP %d %s\nwant 400 %s", status, body, want)
+			}
+		})
+	}
+	status, body := send(t, m, "POST", "/apps", "application/json", []byte(`{"public_key":"`+strings.Repeat("k", control.MaxAppBytes)+`"}`))
+	if want := `{"error":"body over 64 KiB: an app needs its key and certificate only"}`; status != http.StatusRequestEntityTooLarge || strings.TrimSpace(body) != want {
+		t.Errorf("an app over its bound: HTTP %d %s\nwant 413 %s", status, body, want)
+	}
+	var tr map[string]any
+	m.ControlJSON("GET", "/trades/BAD-1", nil, http.StatusOK, &tr)
+	if tr["trade_status"] != "WAIT_BUYER_PAY" {
+		t.Errorf("the trade is %v after bodies that were refused", tr["trade_status"])
+	}
 }

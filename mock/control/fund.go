@@ -37,14 +37,15 @@ func (a *API) setBalance(c echo.Context) error {
 	}
 	r := c.Request()
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, 4<<10)
-	if err := jsonBody(r); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
 	var in struct {
 		Available *amount.Amount `json:"available_amount"`
 	}
-	if err := c.Bind(&in); err != nil || in.Available == nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"available_amount":"100.00"} (yuan, at most two decimals)`))
+	const usage = `body must be JSON: {"available_amount":"100.00"} (yuan, at most two decimals)`
+	if ok, err := bindJSON(c, &in, usage); !ok {
+		return err
+	}
+	if in.Available == nil {
+		return fail(c, http.StatusBadRequest, errors.New(usage))
 	}
 	b, err := a.Fund.SetBalance(app, *in.Available)
 	if err != nil {

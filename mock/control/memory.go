@@ -69,6 +69,14 @@ type Memory struct {
 	// (pay_after_queries), at most one per trade kept; with --store they
 	// are in the database and this is 0.
 	WaitingBuyers int `json:"waiting_buyers"`
+	// BillFiles: the bills behind bill_download_urls that still work
+	// (count URLs, at most keep), and the bytes of their zips (a bill
+	// asked for again unchanged counted once), at most max_bytes.
+	BillFiles struct {
+		Kept
+		Bytes    int64 `json:"bytes"`
+		MaxBytes int64 `json:"max_bytes"`
+	} `json:"bill_files"`
 	// Heap is from runtime/metrics: bytes of live and unswept objects,
 	// and all memory the Go runtime has mapped.
 	Heap struct {
@@ -108,6 +116,11 @@ func (a *API) memory(c echo.Context) error {
 	m.PendingJobs = a.Sched.Pending()
 	if a.WaitingBuyers != nil {
 		m.WaitingBuyers = a.WaitingBuyers()
+	}
+	if a.BillFiles != nil {
+		b := a.BillFiles()
+		m.BillFiles.Kept = Kept{Count: b.URLs, Keep: b.Keep}
+		m.BillFiles.Bytes, m.BillFiles.MaxBytes = b.Bytes, b.MaxBytes
 	}
 	samples := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},

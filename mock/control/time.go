@@ -50,11 +50,8 @@ func (a *API) setClock(c echo.Context) error {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`); !ok {
+		return err
 	}
 	clk := a.Sched.Clock()
 	var at time.Time
@@ -101,11 +98,8 @@ func (a *API) advance(c echo.Context) error {
 		By string `json:"by"`
 		To string `json:"to"`
 	}
-	if err := jsonBody(c.Request()); err != nil {
-		return fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(c, http.StatusBadRequest, errors.New(`body must be JSON: {"by":"25h"} or {"to":"next"}`))
+	if ok, err := bindJSON(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
+		return err
 	}
 	if err := oneOf("to", in.To, "next"); err != nil {
 		return fail(c, http.StatusBadRequest, err)
@@ -213,7 +207,9 @@ func (a *API) resend(c echo.Context) error {
 }
 
 func (a *API) clearNotifications(c echo.Context) error {
-	a.Notifier.Clear(c.QueryParam("app_id"))
-	a.Forgot("notifications", c.QueryParam("app_id"))
+	app := c.QueryParam("app_id")
+	if err := errors.Join(a.Notifier.Clear(app), a.Forgot("notifications", app)); err != nil {
+		return fail(c, http.StatusServiceUnavailable, err) // the store failed: a clear to be tried again, not done
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": c.QueryParam("app_id")})
 }

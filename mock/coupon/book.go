@@ -206,22 +206,25 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	return err
 }
 
-// Reset forgets all orders, or one app's.
-func (b *Book) Reset(app string) {
+// Reset forgets all orders, or one app's. It reports the store's failure
+// to delete them; memory forgets them anyway.
+func (b *Book) Reset(app string) error {
 	// The database first, outside the lock: a transaction holding row
 	// locks may be waiting for the book's lock.
 	b.mu.Lock()
 	be := b.backend
 	b.mu.Unlock()
+	var err error
 	if be != nil {
-		_ = be.Reset(app) // the backend reports failures
+		err = be.Reset(app)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.store != nil {
-		_ = b.store.DeleteOrders(app)
+		err = errors.Join(err, b.store.DeleteOrders(app))
 	}
 	b.reset(app)
+	return err
 }
 
 // reset forgets from memory all orders, or one app's; b.mu is held.

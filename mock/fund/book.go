@@ -1,6 +1,7 @@
 package fund
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -141,17 +142,20 @@ func (b *Book) Restore(accounts map[string]Snapshot, ts []Transfer) []Transfer {
 }
 
 // Reset forgets an app's transfers and balance, or every app's for "".
-func (b *Book) Reset(app string) {
+// It reports the store's failure to delete them; memory forgets them
+// anyway.
+func (b *Book) Reset(app string) error {
+	var err error
 	if be := b.shared(); be != nil {
-		_ = be.Reset(app) // the store reports failures
+		err = be.Reset(app)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reset(app)
 	if b.store != nil {
-		_ = b.store.DeleteTransfers(app)
-		_ = b.store.DeleteAccount(app)
+		err = errors.Join(err, b.store.DeleteTransfers(app), b.store.DeleteAccount(app))
 	}
+	return err
 }
 
 // Forget drops an app's transfers and balance, or every app's for "",

@@ -36,6 +36,11 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if o.ProductCode != want {
 		return g.pageError(c, cl, trade.InvalidParameter("product_code必须为"+want))
 	}
+	if cl.method == "alipay.trade.wap.pay" && o.QuitURL != "" && !validURL(o.QuitURL) {
+		// Checked as return_url is (inferred: production's answer to a bad
+		// quit_url is not documented).
+		return g.pageError(c, cl, trade.InvalidParameter("quit_url必须是不超过256个字符的http或https地址"))
+	}
 	t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 	if err != nil {
 		return g.pageError(c, cl, g.asAPI(err))

@@ -60,6 +60,9 @@ type Gateway struct {
 	Hosts shared.Hosts
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
+	// BillMaxBytes bounds the bytes of the bill files kept for their URLs;
+	// 0 is DefaultBillMaxBytes.
+	BillMaxBytes int64
 	// Certificate mode: the mock's Alipay public-key certificate (leaf and
 	// intermediate, PEM), its SN, and the SN of the root bundle apps load.
 	AlipayCertPEM []byte

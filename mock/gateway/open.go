@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -73,15 +74,26 @@ const billLifetime = 30 * time.Second
 // billFile is a bill built when its URL was asked for.
 type billFile struct {
 	name    string
-	zip     []byte
+	zip     *billZip
 	expires time.Time
 }
 
-// billFiles holds the files behind the URLs handed out, by token.
+// billZip is a bill's zip, shared by the URLs of identical bills (same
+// app, type, period and bytes: asked for again before the clock moved).
+type billZip struct {
+	key   string
+	bytes []byte
+	urls  int // billFiles pointing to it
+}
+
+// billFiles holds the files behind the URLs handed out, by token, within
+// maxBillFiles URLs and maxBytes of zips (each distinct zip counted once).
 type billFiles struct {
 	mu    sync.Mutex
 	files map[string]billFile
-	order []string // tokens, oldest first
+	order []string // tokens in files, oldest first
+	zips  map[string]*billZip
+	bytes int64 // of zips
 	// slots has one element per bill being built (see acquire).
 	once  sync.Once
 	slots chan struct{}
@@ -89,6 +101,10 @@ type billFiles struct {
 
 // maxBillFiles bounds the bills kept: on a frozen clock none expire.
 const maxBillFiles = 32
+
+// DefaultBillMaxBytes bounds the bytes of the bill files kept (a bill of
+// 20,000 trades zips to about 0.4 MB: docs/limits.md).
+const DefaultBillMaxBytes = 64 << 20
 
 // maxBillBuilds bounds the bills built at once; billPage is how many
 // trades (or transfers) a build reads at a time.
@@ -120,23 +136,57 @@ func (b *billFiles) acquire(r *http.Request) bool {
 // release gives back a slot acquire took.
 func (b *billFiles) release() { <-b.slots }
 
-func (b *billFiles) put(token string, f billFile, now time.Time) {
+// put keeps a bill under token: expired ones go, then the oldest while
+// more than maxBillFiles URLs or maxBytes are kept (never the one put, so
+// its URL works even when it alone is larger). A zip already kept under
+// key is shared rather than kept twice.
+func (b *billFiles) put(token, key, name string, zip []byte, expires, now time.Time, maxBytes int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.files == nil {
-		b.files = map[string]billFile{}
+		b.files, b.zips = map[string]billFile{}, map[string]*billZip{}
 	}
-	for k, old := range b.files {
-		if !now.Before(old.expires) {
-			delete(b.files, k)
-		}
+	b.expire(now)
+	z := b.zips[key]
+	if z == nil {
+		z = &billZip{key: key, bytes: zip}
+		b.zips[key] = z
+		b.bytes += int64(len(zip))
 	}
+	z.urls++
+	b.files[token] = billFile{name: name, zip: z, expires: expires}
 	b.order = append(b.order, token)
-	for len(b.order) > maxBillFiles {
-		delete(b.files, b.order[0])
+	for len(b.order) > 1 && (len(b.order) > maxBillFiles || b.bytes > maxBytes) {
+		b.drop(b.order[0])
 		b.order = b.order[1:]
 	}
-	b.files[token] = f
+}
+
+// expire drops the files whose URL has expired.
+func (b *billFiles) expire(now time.Time) {
+	kept := b.order[:0]
+	for _, token := range b.order {
+		if now.Before(b.files[token].expires) {
+			kept = append(kept, token)
+		} else {
+			b.drop(token)
+		}
+	}
+	clear(b.order[len(kept):])
+	b.order = kept
+}
+
+// drop forgets token's file, and its zip once no URL names it.
+func (b *billFiles) drop(token string) {
+	f, ok := b.files[token]
+	if !ok {
+		return
+	}
+	delete(b.files, token)
+	if f.zip.urls--; f.zip.urls == 0 {
+		delete(b.zips, f.zip.key)
+		b.bytes -= int64(len(f.zip.bytes))
+	}
 }
 
 func (b *billFiles) get(token string) (billFile, bool) {
@@ -144,6 +194,30 @@ func (b *billFiles) get(token string) (billFile, bool) {
 	defer b.mu.Unlock()
 	f, ok := b.files[token]
 	return f, ok
+}
+
+// BillStats are the bill URLs that still work, the bytes of their zips
+// (identical ones counted once), and the bounds of both.
+type BillStats struct {
+	URLs, Keep      int
+	Bytes, MaxBytes int64
+}
+
+// BillFiles is what the bill files hold now, for GET /_mock/memory.
+func (g *Gateway) BillFiles() BillStats {
+	b := &g.bills
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expire(g.Clock.Now())
+	return BillStats{URLs: len(b.order), Keep: maxBillFiles, Bytes: b.bytes, MaxBytes: g.billMaxBytes()}
+}
+
+// billMaxBytes is BillMaxBytes or its default.
+func (g *Gateway) billMaxBytes() int64 {
+	if g.BillMaxBytes > 0 {
+		return g.BillMaxBytes
+	}
+	return DefaultBillMaxBytes
 }
 
 // billRequest is the biz_content of alipay.data.dataservice.bill.downloadurl.query.
@@ -221,7 +295,9 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	// not from the ids' generator, which --seed makes predictable.
 	token := randomHex32()
 	name := bill.FileName(input.UserID, p)
-	g.bills.put(token, billFile{name: name, zip: zip, expires: cl.now.Add(billLifetime)}, cl.now)
+	sum := sha256.Sum256(zip)
+	key := m.AppID + "\x00" + string(typ) + "\x00" + p.Label() + "\x00" + string(sum[:])
+	g.bills.put(token, key, name, zip, cl.now.Add(billLifetime), cl.now, g.billMaxBytes())
 	q := url.Values{"bizType": {string(typ)}, "userId": {input.UserID}, "fileType": {"csv.zip"},
 		"bizDates": {p.Label()}, "downloadFileName": {name}, "fileId": {"/" + string(typ) + "/" + input.UserID + "/" + p.Label() + ".csv.zip"},
 		"timestamp": {strconv.FormatInt(cl.now.Unix(), 10)}, "token": {token}}
@@ -252,5 +328,5 @@ func (g *Gateway) DownloadBill(c echo.Context) error {
 		return c.String(http.StatusNotFound, "bill download url expired or unknown: ask alipay.data.dataservice.bill.downloadurl.query for a new one (URLs last 30 s on the mock's clock)")
 	}
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
-	return c.Blob(http.StatusOK, "application/zip", f.zip)
+	return c.Blob(http.StatusOK, "application/zip", f.zip.bytes)
 }

@@ -62,10 +62,11 @@ func (v3) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g
 func v3Err(e *apierr.Error) reply { return reply{err: e} }
 
 // checkV3 does for a v3 request what check does for gateway.do: the route
-// and its HTTP method, the Authorization header (timestamp, app_id, the
-// app, nonce, sign), the timestamp's age, certificate SNs, the signature
-// over authString, HTTP method, request URI, body and app_auth_token, then
-// content type, permission, token, encryption and body.
+// and its HTTP method, the body and a GET's query, the Authorization header
+// (timestamp, app_id, the app, nonce, sign), the timestamp's age,
+// certificate SNs, the signature over authString, HTTP method, request
+// URI, body and app_auth_token, then content type, permission, token,
+// encryption and body.
 func (g *Gateway) checkV3(cl *call) reply {
 	req := cl.req
 	ent, ok := v3Method(req.URL.EscapedPath())
@@ -83,6 +84,14 @@ func (g *Gateway) checkV3(cl *call) reply {
 	body, err := readV3Body(req)
 	if err != nil {
 		return v3Err(g.unreadable(cl, err))
+	}
+	// A GET's query is its biz_content, read as gateway.do reads its
+	// parameters: a bad escape is refused, not dropped.
+	var query url.Values
+	if req.Method == http.MethodGet {
+		if query, err = parseQuery(req.URL.RawQuery); err != nil {
+			return v3Err(g.unreadable(cl, err))
+		}
 	}
 	token := strings.TrimSpace(req.Header.Get(sign.HeaderAppAuthToken))
 	if body != "" {
@@ -142,10 +151,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 			return v3Err(e)
 		}
 	}
-	uri := req.RequestURI
-	if uri == "" { // a request built in-process rather than read off the wire
-		uri = req.URL.RequestURI()
-	}
+	uri := signedURI(req)
 	content := sign.V3RequestContent(authString, req.Method, uri, body, token)
 	cl.entry.StringToSign, cl.entry.KeyUsed = content, app.Fingerprint()
 	if perr != nil || sign.VerifyV3Request(app.PublicKey, authString, sig, req.Method, uri, body, token) != nil {
@@ -170,7 +176,7 @@ func (g *Gateway) checkV3(cl *call) reply {
 		return v3Err(e)
 	}
 	if req.Method == http.MethodGet {
-		biz = queryObject(req.URL.Query())
+		biz = queryObject(query)
 	}
 	if b := strings.Trim(biz, jsonSpace); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
@@ -187,6 +193,32 @@ func (g *Gateway) checkV3(cl *call) reply {
 		cl.params["notify_url"] = n
 	}
 	return reply{}
+}
+
+// signedURI is the request URI v3 signs: the path and query exactly as
+// sent. A target in absolute form ("http://host/v3/…?…", RFC 9112 §3.2.2,
+// https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2) loses its scheme
+// and authority, as Alipay's v3 string to sign has no host.
+func signedURI(req *http.Request) string {
+	uri := req.RequestURI
+	if uri == "" { // a request built in-process rather than read off the wire
+		return req.URL.RequestURI()
+	}
+	if strings.HasPrefix(uri, "/") {
+		return uri
+	}
+	if _, rest, ok := strings.Cut(uri, "://"); ok {
+		// The authority ends at the path's '/' or the query's '?'.
+		i := strings.IndexAny(rest, "/?")
+		if i < 0 {
+			return "/"
+		}
+		if rest[i] == '?' {
+			return "/" + rest[i:]
+		}
+		return rest[i:]
+	}
+	return uri
 }
 
 // readV3Body reads the body as text, up to MaxBodyBytes.

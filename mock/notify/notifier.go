@@ -117,10 +117,12 @@ func (n *Notifier) DeletePolicy(app, out string) {
 	n.DropPolicy(app, out)
 }
 
-// ClearPolicies forgets every policy of an app, or all.
-func (n *Notifier) ClearPolicies(app string) {
-	n.clearShared(app)
+// ClearPolicies forgets every policy of an app, or all; it reports the
+// shared store's failure to delete them (memory forgets them anyway).
+func (n *Notifier) ClearPolicies(app string) error {
+	err := n.clearShared(app)
 	n.ForgetPolicies(app)
+	return err
 }
 
 // ForgetPolicies drops from memory every policy of an app, or all.
@@ -459,15 +461,17 @@ func (n *Notifier) plan(id, key string, gen int, at time.Time) {
 
 // Clear drops app's notifications (every app's when app is empty) and
 // takes their planned attempts off the clock, so its next job is one that
-// still stands.
-func (n *Notifier) Clear(app string) {
-	n.outbox.Clear(app)
+// still stands. It reports the store's failure to delete them; memory and
+// the clock forget them anyway.
+func (n *Notifier) Clear(app string) error {
+	err := n.outbox.Clear(app)
 	n.sched.CancelWhere(func(j clock.Job) bool {
 		if j.Kind != "notify" {
 			return false
 		}
 		return !n.outbox.has(j.Ref) // under the scheduler's lock: no wait for the store, no rebuilt bodies
 	})
+	return err
 }
 
 // Resend delivers a notification again now, whatever its state, and

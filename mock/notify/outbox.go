@@ -788,14 +788,16 @@ func (o *Outbox) waitOn(ctx context.Context, f *Filter, done func() bool) bool {
 }
 
 // Clear forgets the notifications of one app, or all.
-func (o *Outbox) Clear(app string) {
+func (o *Outbox) Clear(app string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.dropLocked(app)
+	var err error
 	if o.store != nil {
-		_ = o.store.DeleteNotifications(app) // the store reports failures
+		err = o.store.DeleteNotifications(app)
 	}
 	o.wakeLocked(nil)
+	return err
 }
 
 // dropLocked takes every notification, or one app's, out of memory and

@@ -55,8 +55,9 @@ func (n *Notifier) putShared(app, out string, p Policy) {
 	}
 }
 
-func (n *Notifier) clearShared(app string) {
+func (n *Notifier) clearShared(app string) error {
 	if ps := n.pshared; ps != nil {
-		_ = ps.st.DeletePolicies(app) // the store reports failures
+		return ps.st.DeletePolicies(app)
 	}
+	return nil
 }

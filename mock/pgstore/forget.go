@@ -24,7 +24,7 @@ const forgetSchema = `CREATE SEQUENCE IF NOT EXISTS alipay_mock_resets;`
 // Forget tells the other replicas to drop what of app (every app when
 // empty) from their memory.
 func (db *DB) Forget(what, app string) error {
-	if app != textColumn(app) || len(app) > maxNotifyApp {
+	if noRowHolds(app) || len(app) > maxNotifyApp {
 		return nil // no row holds it (a text column cannot), and no replica's memory does
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)

@@ -334,6 +334,9 @@ func (f fundBackend) SetBalance(app string, want, opening amount.Amount) (fund.A
 }
 
 func (f fundBackend) Reset(app string) error {
+	if noRowHolds(app) {
+		return nil
+	}
 	ctx, cancel := f.ctx()
 	defer cancel()
 	return f.db.failed(pgx.BeginFunc(ctx, f.db.pool, func(tx pgx.Tx) error {

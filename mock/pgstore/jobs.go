@@ -104,6 +104,9 @@ func (db *DB) DoneJob(id string) error {
 
 // DeleteJobs deletes every planned job, or one app's.
 func (db *DB) DeleteJobs(app string) error {
+	if noRowHolds(app) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_jobs WHERE $1 = '' OR app_id = $1`, app)

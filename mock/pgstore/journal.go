@@ -289,6 +289,12 @@ func (j *Journal) ClearJournal(app string) error {
 
 var _ journal.Store = (*Journal)(nil)
 
+// noRowHolds reports whether app is an id no text column can hold (a NUL,
+// invalid UTF-8): no row has it, so deleting its rows deletes nothing. A
+// query naming it would fail on the value (a bad value, not the store),
+// and a clear of what was never stored must not answer that it failed.
+func noRowHolds(app string) bool { return app != textColumn(app) }
+
 // textColumn is s as a PostgreSQL text value can hold it: valid UTF-8 with
 // no NUL (either fails a whole COPY batch, or a query, and would mark the
 // store failing). Filters go through it too, so they match what was stored.

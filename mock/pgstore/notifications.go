@@ -54,6 +54,9 @@ func (o *Outbox) put(n notify.Notification) error {
 
 // DeleteNotifications deletes every notification, or one app's.
 func (o *Outbox) DeleteNotifications(app string) error {
+	if noRowHolds(app) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var err error

@@ -83,6 +83,9 @@ func (db *DB) DeletePolicies(app string) error {
 	if app == "" {
 		return db.del(KindPolicies, "")
 	}
+	if noRowHolds(app) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND starts_with(k, $2)`, KindPolicies, app+"|")

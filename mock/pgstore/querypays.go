@@ -56,6 +56,9 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 
 // DeleteQueryPays deletes one app's waiting buyers, or every app's.
 func (db *DB) DeleteQueryPays(app string) error {
+	if noRowHolds(app) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND ($2 = '' OR starts_with(k, $2 || '|'))`, KindQueryPays, app)

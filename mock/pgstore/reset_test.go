@@ -1,13 +1,18 @@
 package pgstore_test
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // With --store too, a scenario buyer planned on one replica before a
@@ -105,5 +110,79 @@ func TestReplicasResetCancelsPlansOnEveryReplica(t *testing.T) {
 	rs[0].ControlJSON(http.MethodGet, "/trades/ghost-2?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
 	if tr.Status != "TRADE_SUCCESS" {
 		t.Fatalf("the trade made after the reset is %s: its own buyer (pay_after 10m) never paid", tr.Status)
+	}
+}
+
+// When the database fails to delete, a reset or a clear of notifications
+// says so on every surface: 503 with the store's error in the control
+// API's error shape (the whole reset, one app's, the clear), an error
+// page on the dashboard, never success. The database still holds what it
+// failed to delete (another replica lists it); mended, the same reset and
+// clear answer 200 and delete it. A table is renamed under the running
+// mocks to break it.
+func TestReplicasResetTheDatabaseFailedAnswers503(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	a, b := rs[0], rs[1]
+	pay := func(out string) {
+		t.Helper()
+		r, err := try(a, "alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = merchant.URL })
+		if err != nil || !ok(r) {
+			t.Fatalf("pay %s: %v %v", out, r, err)
+		}
+		b.WaitNotifications(notify.Filter{OutTradeNo: out}, 1)
+	}
+	ctx := context.Background()
+	conn := pgtest.Conn(t, url)
+	rename := func(from, to string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, `ALTER TABLE `+from+` RENAME TO `+to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failing := func(method, path, table string) {
+		t.Helper()
+		var e control.Error
+		a.ControlJSON(method, path, nil, http.StatusServiceUnavailable, &e)
+		if !strings.Contains(e.Error, table) {
+			t.Errorf("%s /_mock%s: error %q, want the store's failure on %s", method, path, e.Error, table)
+		}
+	}
+
+	pay("RF1")
+	rename("alipay_mock_trades", "alipay_mock_trades_away")
+	failing(http.MethodPost, "/reset", "alipay_mock_trades")
+	failing(http.MethodPost, "/reset?app_id="+keys.DevAppID, "alipay_mock_trades")
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/_mock/ui/reset", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", a.URL)
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(page), "The reset did not finish") || !strings.Contains(string(page), "alipay_mock_trades") {
+		t.Errorf("the dashboard's reset with the database failing: HTTP %d, want 503 and an error page:\n%s", resp.StatusCode, page)
+	}
+	rename("alipay_mock_trades_away", "alipay_mock_trades")
+	b.Control(http.MethodGet, "/trades/RF1", nil, http.StatusOK) // what the failed resets did not delete
+	a.Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	for _, m := range rs {
+		m.Control(http.MethodGet, "/trades/RF1", nil, http.StatusNotFound)
+	}
+
+	pay("RF2")
+	rename("alipay_mock_notifications", "alipay_mock_notifications_away")
+	failing(http.MethodDelete, "/notifications", "alipay_mock_notifications")
+	rename("alipay_mock_notifications_away", "alipay_mock_notifications")
+	b.WaitNotifications(notify.Filter{OutTradeNo: "RF2"}, 1) // still there
+	a.Control(http.MethodDelete, "/notifications", nil, http.StatusOK)
+	for _, m := range rs {
+		if list := m.Notifications(""); len(list) != 0 {
+			t.Fatalf("%d notifications listed after a clear that worked", len(list))
+		}
 	}
 }

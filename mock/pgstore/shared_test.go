@@ -521,6 +521,11 @@ func TestReplicasJournalReadsReportAFailingDatabase(t *testing.T) {
 	if list := journalOf(m, ""); len(list) != 1 || list[0].ID != id {
 		t.Fatalf("after the database mended, the journal lists %+v", list)
 	}
+	// Mended, the same clear answers 200 and clears.
+	m.Control(http.MethodDelete, "/journal", nil, http.StatusOK)
+	if list := journalOf(m, ""); len(list) != 0 {
+		t.Fatalf("after a clear that worked, the journal lists %+v", list)
+	}
 }
 
 // A policy stored through one replica's gateway applies to a notification

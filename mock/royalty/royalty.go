@@ -233,20 +233,21 @@ func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
 }
 
 // Reset forgets an app's relations, or every app's for "".
-func (r *Relations) Reset(appID string) {
+func (r *Relations) Reset(appID string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if appID == "" {
 		r.apps = nil
 		if r.store != nil {
-			_ = r.store.DeleteRelations()
+			return r.store.DeleteRelations()
 		}
-		return
+		return nil
 	}
 	delete(r.apps, appID)
 	if r.store != nil {
-		_ = r.store.PutRelations(appID, nil)
+		return r.store.PutRelations(appID, nil)
 	}
+	return nil
 }
 
 func (r *Relations) app(id string) *app {

@@ -5,6 +5,8 @@ package shared
 
 import (
 	"crypto/rsa"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -58,8 +60,8 @@ type Deps struct {
 	// Forget, set when replicas share a database (--store), tells the
 	// other replicas to drop from memory what a reset or a clear just
 	// deleted from it: what is "all" or "notifications", app one app's or
-	// (empty) every app's.
-	Forget func(what, app string)
+	// (empty) every app's. It reports the database's failure.
+	Forget func(what, app string) error
 	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
 	// (in memory) of one app, or of every app ("").
 	ForgetWaitingBuyers func(app string)
@@ -72,15 +74,23 @@ type Deps struct {
 // transfers, notifications and their policies, journal entries, scenario
 // states, waiting buyers and queued answers, or every app's when app is empty: POST
 // /_mock/reset and the dashboard's reset.
-func (d *Deps) Reset(app string) {
+//
+// It reports what the store (--data or --store) failed to delete, every
+// part's failure joined, so no surface answers a reset that did not
+// happen as done. Every part is still reset, and memory forgets all of it
+// whatever the store said: this replica serves none of what it was asked
+// to forget, and a later reset deletes what is left in the store.
+func (d *Deps) Reset(app string) error {
 	d.CancelPlans(app)
-	d.Trades.Reset(app)
-	d.Coupons.Reset(app)
-	d.Royalty.Reset(app)
-	d.Fund.Reset(app)
-	d.Notifier.Clear(app)
-	d.Notifier.ClearPolicies(app)
-	_ = d.Journal.Clear(app) // the store reports failures (health)
+	err := errors.Join(
+		notDeleted("trades", d.Trades.Reset(app)),
+		notDeleted("red packets", d.Coupons.Reset(app)),
+		notDeleted("royalty relations", d.Royalty.Reset(app)),
+		notDeleted("transfers and balances", d.Fund.Reset(app)),
+		notDeleted("notifications", d.Notifier.Clear(app)),
+		notDeleted("notification policies", d.Notifier.ClearPolicies(app)),
+		notDeleted("journal entries", d.Journal.Clear(app)),
+	)
 	d.Scenarios.Reset(app)
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)
@@ -88,7 +98,15 @@ func (d *Deps) Reset(app string) {
 	if d.ForgetAnswers != nil {
 		d.ForgetAnswers(app)
 	}
-	d.Forgot("all", app)
+	return errors.Join(err, d.Forgot("all", app))
+}
+
+// notDeleted names the part whose store failed to delete it.
+func notDeleted(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s not deleted: %w", what, err)
 }
 
 // CancelPlans takes off the scheduler what was planned for app's trades,
@@ -113,9 +131,14 @@ func (d *Deps) CancelPlans(app string) {
 	})
 }
 
-// Forgot tells the other replicas, if any, what was just reset or cleared.
-func (d *Deps) Forgot(what, app string) {
-	if d.Forget != nil {
-		d.Forget(what, app)
+// Forgot tells the other replicas, if any, what was just reset or
+// cleared; it reports the database's failure to tell them.
+func (d *Deps) Forgot(what, app string) error {
+	if d.Forget == nil {
+		return nil
 	}
+	if err := d.Forget(what, app); err != nil {
+		return fmt.Errorf("other replicas not told to forget %s: %w", what, err)
+	}
+	return nil
 }

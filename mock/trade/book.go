@@ -22,11 +22,13 @@ import (
 // Options are the switches where the mock can behave like production or
 // like the convenient default (docs/differences.md).
 type Options struct {
-	// ShowUnscanned makes an unscanned precreate trade visible at once as
-	// WAIT_BUYER_PAY, the simpler flow of Alipay's face-to-face guide. Off
-	// by default, as in production: until a buyer scans, query, close and
-	// refund answer ACQ.TRADE_NOT_EXIST, cancel answers as for an unknown
-	// trade, and no notification is sent for it (docs/differences.md).
+	// ShowUnscanned makes a trade no buyer has acted on yet (an unscanned
+	// precreate; a page, wap or app pay no buyer logged in to or scanned)
+	// visible at once as WAIT_BUYER_PAY, the simpler flow of Alipay's
+	// face-to-face guide. Off by default, as in production: until a buyer
+	// acts, query, close and refund answer ACQ.TRADE_NOT_EXIST, cancel
+	// answers as for an unknown trade, and no notification is sent for it
+	// (docs/differences.md).
 	ShowUnscanned bool
 	// PasswordThreshold is the barcode pay amount from which the buyer must
 	// enter a password, so alipay.trade.pay answers 10003 (production 1000 yuan,
@@ -272,22 +274,26 @@ func (b *Book) reset(app string) {
 	delete(b.payees, app)
 }
 
-// Reset forgets every trade, or only those of one app.
-func (b *Book) Reset(app string) {
+// Reset forgets every trade, or only those of one app. It reports the
+// store's failure to delete them; memory forgets them anyway, so the book
+// serves none of what it was asked to forget.
+func (b *Book) Reset(app string) error {
 	// The database first, outside the lock: a transaction holding row
 	// locks may be waiting for the book's lock.
 	b.mu.Lock()
 	be := b.backend
 	b.mu.Unlock()
+	var err error
 	if be != nil {
-		_ = be.Reset(app) // the backend reports failures
+		err = be.Reset(app)
 	}
 	b.mu.Lock()
 	b.reset(app)
 	if b.store != nil {
-		_ = b.store.DeleteTrades(app)
+		err = errors.Join(err, b.store.DeleteTrades(app))
 	}
 	b.unlockMoved()
+	return err
 }
 
 // unlockMoved unlocks the book after a reset and, when the earliest
@@ -348,7 +354,7 @@ func (b *Book) settleOne(app, tradeNo string, ack *domain.Ack) []Event {
 // the end of the refund window once paid. ok is false for final states.
 func (b *Book) Deadline(t Trade) (at time.Time, ok bool) { return b.deadline(&t) }
 
-// ShowsUnscanned reports whether an app's unscanned precreate trades are
+// ShowsUnscanned reports whether an app's trades no buyer has acted on are
 // visible (Options.ShowUnscanned, or the app's own setting).
 func (b *Book) ShowsUnscanned(app string) bool {
 	if b.showFor != nil {
@@ -363,28 +369,41 @@ func (b *Book) ShowsUnscanned(app string) bool {
 func (b *Book) ShowUnscannedFor(f func(appID string) bool) { b.showFor = f }
 
 // Hidden reports whether a trade does not exist for its merchant yet: a
-// precreate trade no buyer scanned, unless the app shows such trades.
-// Nothing is notified for a hidden trade.
+// precreate, page, wap or app pay trade no buyer acted on, unless the app
+// shows such trades. Nothing is notified for a hidden trade.
 func (b *Book) Hidden(t Trade) bool {
-	return t.unscannedQR() && !b.ShowsUnscanned(t.AppID)
+	return t.unscanned() && !b.ShowsUnscanned(t.AppID)
 }
 
-// unscannedQR reports whether t is a precreate trade no buyer scanned yet.
-func (t *Trade) unscannedQR() bool {
-	return t.Method == "alipay.trade.precreate" && !t.Scanned
+// WaitsForBuyer reports whether t is a trade production creates only when
+// a buyer acts: alipay.trade.precreate when the QR code is scanned, page
+// pay when the buyer scans the cashier's code or logs in, wap and app pay
+// when the buyer logs in or enters the password (Alipay support's
+// 交易状态问题解析, https://developer.aliyun.com/article/707649).
+func WaitsForBuyer(method string) bool {
+	switch method {
+	case "alipay.trade.precreate", "alipay.trade.page.pay", "alipay.trade.wap.pay", "alipay.trade.app.pay":
+		return true
+	}
+	return false
 }
 
-// lookup finds a trade of an app and settles it. Unscanned precreate trades
+// unscanned reports whether t waits for a buyer no one has been yet.
+func (t *Trade) unscanned() bool {
+	return WaitsForBuyer(t.Method) && !t.Scanned
+}
+
+// lookup finds a trade of an app and settles it. Trades no buyer acted on
 // do not exist yet, as in production, unless the app shows them.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	t, ch, err := b.lookupAll(app, ref, now)
-	if err == nil && t.unscannedQR() && !b.ShowsUnscanned(app) {
+	if err == nil && t.unscanned() && !b.ShowsUnscanned(app) {
 		return nil, nil, ErrTradeNotExist
 	}
 	return t, ch, err
 }
 
-// lookupAll is lookup that also finds unscanned precreate trades.
+// lookupAll is lookup that also finds trades no buyer acted on.
 func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	var t *Trade
 	if ref.TradeNo != "" {
@@ -435,7 +454,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller:         seller,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL,
+		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, QuitURL: quitURL(method, o.QuitURL),
 		Charset: sign.Charset(string(c.Charset)), SignType: sign.Type(string(c.SignType)),
 		StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID, OpenID: c.OpenID,
 		Created: now, Expires: exp, CashierToken: b.ids.Secret(),
@@ -443,6 +462,15 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	}
 	b.add(t)
 	return t, nil
+}
+
+// quitURL is the quit_url a trade keeps: wap pay's only, the one cashier
+// with a quit button (AlipayTradeWapPayModel); others ignore it.
+func quitURL(method, u string) string {
+	if method != "alipay.trade.wap.pay" {
+		return ""
+	}
+	return strings.Clone(u)
 }
 
 // checkSeller refuses a seller_id that is not the merchant's own: production
@@ -456,8 +484,12 @@ func checkSeller(m domain.Merchant, o *Order) error {
 }
 
 // existing applies the rules for a repeated out_trade_no: the same order
-// while unpaid is the same trade; a paid or closed one is an error.
-func existing(t *Trade, o *Order) error {
+// by the same method while unpaid is the same trade; a paid or closed one
+// is an error, and so is another order, or the order of another method (a
+// precreate over a page pay trade would answer a QR code no page shows),
+// but for a barcode pay of a precreated order, both face-to-face
+// (inferred: docs/differences.md).
+func existing(t *Trade, o *Order, method string) error {
 	switch t.Status {
 	case Success, Finished:
 		return ErrTradeHasSuccess
@@ -465,6 +497,9 @@ func existing(t *Trade, o *Order) error {
 		return ErrTradeHasClose
 	}
 	if t.fingerprintOf() != o.fingerprint() {
+		return ErrContextInconsistent
+	}
+	if t.Method != method && (method != "alipay.trade.pay" || t.Method != "alipay.trade.precreate") {
 		return ErrContextInconsistent
 	}
 	return nil
@@ -480,7 +515,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
-			if err := existing(t, &o); err != nil {
+			if err := existing(t, &o, "alipay.trade.precreate"); err != nil {
 				return ch, err
 			}
 			out = t.clone()
@@ -528,7 +563,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
-			if err := existing(t, &o); err != nil {
+			if err := existing(t, &o, "alipay.trade.create"); err != nil {
 				return ch, err
 			}
 			out = t.clone()
@@ -555,7 +590,8 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 }
 
 // Cashier opens (or finds again) the trade behind a page, wap or app pay
-// request when the buyer lands on the cashier.
+// request when the buyer lands on the cashier. It stays hidden from the
+// merchant until a buyer logs in, scans or pays (Hidden).
 func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method string) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true}, func(now time.Time) ([]change, error) {
@@ -564,7 +600,7 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
-			if err := existing(t, &o); err != nil {
+			if err := existing(t, &o, method); err != nil {
 				return ch, err
 			}
 			out = t.clone()
@@ -574,8 +610,7 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 		if err != nil {
 			return nil, err
 		}
-		t.Scanned = true
-		e := t.record(now, EventCreated, t.Total, method+": buyer at the cashier")
+		e := t.record(now, EventCreated, t.Total, method+": waiting for a buyer to log in")
 		out = t.clone()
 		return []change{{out, e}}, nil
 	})
@@ -614,7 +649,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		t := b.outTrade(m.AppID, o.OutTradeNo)
 		if t != nil {
 			changes = b.settle(t, now)
-			if err := existing(t, &o); err != nil {
+			if err := existing(t, &o, "alipay.trade.pay"); err != nil {
 				return changes, err
 			}
 		} else {
@@ -690,18 +725,18 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.unscannedQR() && !b.ShowsUnscanned(app) {
+		if t.unscanned() && !b.ShowsUnscanned(app) {
 			// The trade does not exist for the merchant yet: the answer is
 			// an unknown trade's (no trade_no, no action), and the QR code
-			// is closed so no buyer can pay after the merchant gave up
-			// (inferred: docs/differences.md).
+			// or cashier is closed so no buyer can pay after the merchant
+			// gave up (inferred: docs/differences.md).
 			if t.Status != WaitBuyerPay {
 				return ch, nil
 			}
 			t.Status = Closed
 			t.Closed = &now
 			t.CancelAction = "close"
-			e := t.record(now, EventClosed, 0, "cancelled by the merchant before any buyer scanned")
+			e := t.record(now, EventClosed, 0, "cancelled by the merchant before any buyer came")
 			return append(ch, change{t.clone(), e}), nil
 		}
 		var e Event
@@ -1028,7 +1063,11 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 		switch act {
 		case ActScan:
 			t.Scanned = true
-			e = t.record(now, EventScanned, 0, "buyer scanned the QR code")
+			what := "buyer scanned the QR code"
+			if t.Method != "alipay.trade.precreate" {
+				what = "buyer logged in at the cashier"
+			}
+			e = t.record(now, EventScanned, 0, what)
 		case ActPay:
 			e = b.pay(t, now)
 		case ActFail:

@@ -511,13 +511,17 @@ func TestCreate(t *testing.T) {
 func TestCashier(t *testing.T) {
 	e := newEnv(t, Options{})
 	tr := must(e.book.Cashier(merchant1, order("cash1", "10"), domain.Context{ReturnURL: "https://m.example/return"}, "alipay.trade.page.pay"))(t)
-	if tr.Method != "alipay.trade.page.pay" || !tr.Scanned || tr.ReturnURL != "https://m.example/return" || !tr.Expires.Equal(t0.Add(CashierTimeout)) {
+	if tr.Method != "alipay.trade.page.pay" || tr.Scanned || tr.ReturnURL != "https://m.example/return" || !tr.Expires.Equal(t0.Add(CashierTimeout)) {
 		t.Fatalf("cashier: %+v", tr)
 	}
+	_, err := e.book.Query(app1, Ref{OutTradeNo: "cash1"}) // no buyer has logged in yet
+	wantErr(t, err, ErrTradeNotExist)
 	again := must(e.book.Cashier(merchant1, order("cash1", "10"), ctx, "alipay.trade.page.pay"))(t)
 	if again.TradeNo != tr.TradeNo {
 		t.Fatalf("repeat cashier: %s vs %s", again.TradeNo, tr.TradeNo)
 	}
-	_, err := e.book.Cashier(merchant1, order("cash1", "11"), ctx, "alipay.trade.page.pay")
+	_, err = e.book.Cashier(merchant1, order("cash1", "11"), ctx, "alipay.trade.page.pay")
+	wantErr(t, err, ErrContextInconsistent)
+	_, err = e.book.Cashier(merchant1, order("cash1", "10"), ctx, "alipay.trade.wap.pay") // another method's order
 	wantErr(t, err, ErrContextInconsistent)
 }

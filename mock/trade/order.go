@@ -35,6 +35,8 @@ type Order struct {
 	QRCodeTimeoutExpress string        `json:"qr_code_timeout_express"`
 	TimeExpire           string        `json:"time_expire"`
 	PassbackParams       string        `json:"passback_params"`
+	// QuitURL is wap pay's quit_url (the gateway checks it is a URL).
+	QuitURL string `json:"quit_url"`
 	// MerchantOrderNo is the merchant's original order number (商户原始订单号,
 	// AlipayTradePagePayModel, …WapPayModel, …AppPayModel).
 	MerchantOrderNo string `json:"merchant_order_no"`
@@ -66,6 +68,9 @@ func (o *Order) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// outTradeNoPattern is what out_trade_no may hold: Alipay documents
+// letters, digits and underscores; '-' and '.' pass too, unconfirmed
+// either way (docs/differences.md).
 var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_\-.]+$`)
 
 // pidPattern is an Alipay account id (PID), as sys_service_provider_id must be.

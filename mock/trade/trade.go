@@ -42,8 +42,9 @@ type Trade struct {
 	Discountable   amount.Amount `json:"discountable_amount,omitempty"`
 	Undiscountable amount.Amount `json:"undiscountable_amount,omitempty"`
 
-	// Scanned is false for a precreate trade whose QR code no buyer has
-	// scanned yet; production does not show such a trade to query.
+	// Scanned is false for a precreate, page, wap or app pay trade no buyer
+	// has scanned or logged in to yet; production does not show such a
+	// trade to query (Book.Hidden).
 	Scanned bool `json:"scanned"`
 	// BuyerLogonRequired is the buyer_logon_id a precreate named: only that
 	// buyer may pay (others get ACQ.TRADE_BUYER_NOT_MATCH).
@@ -69,10 +70,13 @@ type Trade struct {
 	MerchantOrderNo      string `json:"merchant_order_no,omitempty"`
 	SysServiceProviderID string `json:"sys_service_provider_id,omitempty"`
 
-	NotifyURL string       `json:"notify_url,omitempty"`
-	ReturnURL string       `json:"return_url,omitempty"`
-	Charset   sign.Charset `json:"charset,omitempty"`
-	SignType  sign.Type    `json:"sign_type,omitempty"`
+	NotifyURL string `json:"notify_url,omitempty"`
+	ReturnURL string `json:"return_url,omitempty"`
+	// QuitURL is a wap pay's quit_url: where the H5 cashier's quit button
+	// sends the buyer, unsigned (https://developer.aliyun.com/article/710963).
+	QuitURL  string       `json:"quit_url,omitempty"`
+	Charset  sign.Charset `json:"charset,omitempty"`
+	SignType sign.Type    `json:"sign_type,omitempty"`
 	// OpenID is set when the merchant's app names users by open id: its
 	// notifications carry buyer_open_id instead of buyer_id.
 	OpenID bool `json:"open_id_app,omitempty"`

@@ -238,9 +238,13 @@ func (d *Dashboard) overview(c echo.Context) error {
 }
 
 // reset forgets every trade, red packet, notification and journal entry,
-// and puts the scenarios back at their start, as POST /_mock/reset does.
+// and puts the scenarios back at their start, as POST /_mock/reset does;
+// when the store failed to delete, an error page says what, not done.
 func (d *Dashboard) reset(c echo.Context) error {
-	d.Reset("")
+	if err := d.Reset(""); err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, "The reset did not finish: "+strings.ReplaceAll(err.Error(), "\n", "; ")+
+			". Memory was cleared, but the store still holds what it failed to delete: reset again once it works.")
+	}
 	return seeOther(c, withQuery(DashboardPrefix, "reset", "done"))
 }
 

@@ -324,7 +324,7 @@ func TestDashboardPages(t *testing.T) {
 			"-----BEGIN PUBLIC KEY-----",
 			`id="journal-total">8</td>`, `id="journal-failed">1</td>`, `id="claim-count">1</span>`,
 			`<form method="post" action="/_mock/ui/reset" id="reset-form">`,
-			`<td class="unscanned">hidden until scanned: ACQ.TRADE_NOT_EXIST (production)</td>`,
+			`<td class="unscanned">hidden until a buyer scans or logs in: ACQ.TRADE_NOT_EXIST (production)</td>`,
 		}, rows: [][3]string{
 			{"data-status", "TRADE_SUCCESS", `<td class="num count">1</td>`},
 			{"data-status", "WAIT_BUYER_PAY", `<td class="num count">1</td>`},

@@ -141,7 +141,8 @@ type appRow struct {
 	// Mode is "public key" or "certificate <app_cert_sn>", plus ", AES" when
 	// the app encrypts content and ", open ids" for user_id_type open_id.
 	Mode string
-	// Unscanned says how the app's unscanned precreate trades answer.
+	// Unscanned says how the app's trades no buyer acted on answer
+	// (unscanned precreate; page, wap and app pay before a buyer logs in).
 	Unscanned string
 }
 
@@ -230,12 +231,13 @@ func (d *Dashboard) overviewView() overviewView {
 	return v
 }
 
-// unscannedText is the apps table's word for how unscanned QR trades answer.
+// unscannedText is the apps table's word for how trades no buyer acted on
+// answer.
 func unscannedText(show bool) string {
 	if show {
 		return "shown: WAIT_BUYER_PAY at once (show_unscanned)"
 	}
-	return "hidden until scanned: ACQ.TRADE_NOT_EXIST (production)"
+	return "hidden until a buyer scans or logs in: ACQ.TRADE_NOT_EXIST (production)"
 }
 
 // ---- trades ----
@@ -327,8 +329,11 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 	if t.QRToken != "" {
 		v.QRHref = "/qr/" + t.QRToken
 	}
-	scanned := ""
-	if t.Method == "alipay.trade.precreate" {
+	scanned, scannedLabel := "", "QR scanned"
+	if t.Method != "alipay.trade.precreate" {
+		scannedLabel = "buyer logged in"
+	}
+	if trade.WaitsForBuyer(t.Method) {
 		scanned = yesNo(t.Scanned)
 		if d.Trades.Hidden(t) {
 			scanned += ": to the merchant this trade does not exist yet, as in production (query, close and refund answer ACQ.TRADE_NOT_EXIST, cancel answers with no action, nothing is notified); poll query, read ACQ.TRADE_NOT_EXIST as still waiting, cancel when you give up"
@@ -357,7 +362,7 @@ func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) trad
 		field{Key: "seller_id", Label: "seller_id", Value: t.Seller.UserID},
 		field{Key: "seller_email", Label: "seller_email", Value: t.Seller.Email},
 		field{Key: "seller_name", Label: "seller name", Value: t.Seller.Name},
-		field{Key: "scanned", Label: "QR scanned", Value: scanned},
+		field{Key: "scanned", Label: scannedLabel, Value: scanned},
 		field{Key: "qr_token", Label: "QR token", Value: t.QRToken, Href: v.QRHref},
 		field{Key: "auth_code", Label: "auth_code", Value: t.AuthCode},
 		field{Key: "store_id", Label: "store_id", Value: t.StoreID},

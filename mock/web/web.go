@@ -75,8 +75,13 @@ type view struct {
 	Status   string
 	Buyer    string
 	Open     bool // the buyer can still act
-	Action   string
-	Message  string
+	// LoggedIn: on the cashier, a buyer has logged in (or scanned), so the
+	// trade exists for the merchant; before, the page offers to log in.
+	LoggedIn bool
+	// Wap: the cashier is wap pay's, whose cancel button quits to quit_url.
+	Wap     bool
+	Action  string
+	Message string
 	// AppResult is, for a paid app pay trade or red packet, the result
 	// the Alipay app hands back (JSON), for the merchant's app to forward.
 	AppResult string
@@ -142,7 +147,7 @@ func (p *Pages) cashier(c echo.Context) error {
 	if err != nil {
 		return p.notFound(c)
 	}
-	return p.render(c, http.StatusOK, "order.html", p.withAppResult(tradeView(t, "cashier", "/cashier/"+t.CashierToken, ""), t))
+	return p.render(c, http.StatusOK, "order.html", p.withAppResult(p.cashierView(t, ""), t))
 }
 
 func (p *Pages) qr(c echo.Context) error {
@@ -199,27 +204,60 @@ func (p *Pages) qrAct(c echo.Context) error {
 	return p.render(c, http.StatusOK, "order.html", v)
 }
 
+// The cashier's messages after an action.
+const (
+	msgLoggedIn = "已登录"
+	msgQuit     = "已退出"
+)
+
 func (p *Pages) cashierAct(c echo.Context) error {
+	token := c.Param("token")
 	act := trade.BuyerAction(c.FormValue("action"))
-	t, err := p.Trades.ActOnPage(trade.PageCashier, c.Param("token"), act, buyerFrom(c))
+	if act == trade.ActClose {
+		t, err := p.Trades.OnPage(trade.PageCashier, token)
+		if err != nil {
+			return p.notFound(c)
+		}
+		if t.Method == "alipay.trade.wap.pay" {
+			return p.wapQuit(c, t)
+		}
+	}
+	t, err := p.Trades.ActOnPage(trade.PageCashier, token, act, buyerFrom(c))
 	if errors.Is(err, trade.ErrNotFound) {
 		return p.notFound(c)
 	}
 	if err != nil {
-		return p.render(c, http.StatusOK, "order.html", tradeView(t, "cashier", "/cashier/"+t.CashierToken, err.Error()))
+		return p.render(c, http.StatusOK, "order.html", p.cashierView(t, err.Error()))
 	}
-	switch {
-	case act == trade.ActPay && t.ReturnURL != "":
+	if act == trade.ActPay && t.ReturnURL != "" {
 		u, err := p.ReturnURL(t)
 		if err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusFound, u)
-	case act == trade.ActClose && t.ReturnURL != "":
-		return c.Redirect(http.StatusFound, t.ReturnURL)
 	}
-	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
-	return p.render(c, http.StatusOK, "order.html", p.withAppResult(tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg), t))
+	// Cancelling stays here: Alipay sends the browser to return_url only
+	// signed, after payment.
+	msg := map[trade.BuyerAction]string{trade.ActScan: msgLoggedIn, trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
+	return p.render(c, http.StatusOK, "order.html", p.withAppResult(p.cashierView(t, msg), t))
+}
+
+// wapQuit is the H5 cashier's quit button: the buyer goes to the order's
+// quit_url, unsigned, or with none stays here. The trade is left as it is,
+// to time out (inferred: production does not say quitting closes it).
+func (p *Pages) wapQuit(c echo.Context, t trade.Trade) error {
+	if t.QuitURL != "" {
+		return c.Redirect(http.StatusFound, t.QuitURL)
+	}
+	return p.render(c, http.StatusOK, "order.html", p.cashierView(t, msgQuit))
+}
+
+// cashierView is the cashier page of a trade.
+func (p *Pages) cashierView(t trade.Trade, msg string) view {
+	v := tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg)
+	v.LoggedIn = t.Scanned
+	v.Wap = t.Method == "alipay.trade.wap.pay"
+	return v
 }
 
 func (p *Pages) couponCashier(c echo.Context) error {
@@ -266,15 +304,20 @@ func (p *Pages) couponAct(c echo.Context) error {
 
 // ReturnURL is where the cashier sends the browser after payment: the
 // trade's return_url with production's synchronous-return parameters,
-// signed like a notification.
+// signed like a notification. app_id is the app that called (an ISV's own,
+// with app_auth_token) and auth_app_id the merchant's, as in notifications.
 func (p *Pages) ReturnURL(t trade.Trade) (string, error) {
+	app := t.AppID
+	if t.ISVAppID != "" {
+		app = t.ISVAppID
+	}
 	ps := map[string]string{
 		"out_trade_no": t.OutTradeNo,
 		"method":       t.Method + ".return",
 		"total_amount": t.Total.String(),
 		"trade_no":     t.TradeNo,
 		"auth_app_id":  t.AppID,
-		"app_id":       t.AppID,
+		"app_id":       app,
 		"seller_id":    t.Seller.UserID,
 	}
 	// merchant_order_no only when the order had one: the page and wap pay
