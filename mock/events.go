@@ -18,15 +18,31 @@ import (
 // tradeEvent is the trade book's observer: it hands events to the notifier
 // and plans async settlements' messages. The trade's deadlines (expiry,
 // end of the refund window) are the book's own queue (armTrades).
-func (s *Server) tradeEvent(t trade.Trade, e trade.Event) {
-	// A trade no buyer scanned does not exist for its merchant in
-	// production, so nothing is notified for it (docs/differences.md).
-	if !s.Trades.Hidden(t) {
-		s.Notifier.TradeEvent(t, e)
-	}
+//
+// The error is the notification's write's: the change is then not
+// answered as done.
+func (s *Server) tradeEvent(t trade.Trade, e trade.Event) error {
+	err := s.notifyTrade(t, e)
 	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {
 		s.scheduleSettle(t, t.Settlements[len(t.Settlements)-1])
 	}
+	return err
+}
+
+// notifiesTrade reports whether notifyTrade makes a notification of e.
+// The trade book calls it under its lock (Hidden reads only the options).
+func (s *Server) notifiesTrade(t trade.Trade, e trade.Event) bool {
+	return !s.Trades.Hidden(t) && s.Notifier.Notifies(t, e)
+}
+
+// notifyTrade hands a trade's event to the notifier. A trade no buyer
+// scanned does not exist for its merchant in production, so nothing is
+// notified for it (docs/differences.md).
+func (s *Server) notifyTrade(t trade.Trade, e trade.Event) error {
+	if s.Trades.Hidden(t) {
+		return nil
+	}
+	return s.Notifier.TradeEvent(t, e)
 }
 
 // scheduleSettle plans the message of an async settlement
@@ -134,9 +150,11 @@ func (s *Server) runTradeDeadlines(gen uint64, at time.Time) []clock.Fired {
 
 // couponEvent is the red-packet book's observer: notifications, and the
 // order's next deadline (pay timeout, processing, automatic refund).
-func (s *Server) couponEvent(o coupon.Order, e coupon.Event) {
-	s.Notifier.CouponEvent(o, e)
+// The error is the notification's write's.
+func (s *Server) couponEvent(o coupon.Order, e coupon.Event) error {
+	err := s.Notifier.CouponEvent(o, e)
 	s.scheduleOrder(o)
+	return err
 }
 
 // scheduleOrder puts a red packet's next deadline on the scheduler.

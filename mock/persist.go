@@ -127,10 +127,60 @@ func (s *Server) restore(db *store.DB) error {
 	s.ForgetKept = func(app string) error {
 		return errors.Join(db.DeleteJobs(app), s.queryPaysKept.forget(app))
 	}
+	// After the policies (a scenario may keep a trade silent) and the jobs.
+	// From now on each trade event that notifies is marked untold in its
+	// trade's commit, until its notification's write clears the mark.
+	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
+	if err := s.retell(db); err != nil {
+		return err
+	}
 	s.Log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil
+}
+
+// retell makes the notifications a crash lost: each event still marked
+// untold is a stored trade's whose notification was not stored (the mock
+// stopped between the two commits), so it is notified now, with the
+// trade as that event left it (trade.AsOf).
+// Marks of trades no longer kept, or of events that notify nothing, are
+// dropped.
+func (s *Server) retell(db *store.DB) error {
+	marks, packets, err := db.Untold()
+	if err != nil || len(marks)+len(packets) == 0 {
+		return err
+	}
+	made := 0
+	for _, u := range packets {
+		// A red packet's, from the order as stored.
+		o, err := s.Coupons.Get(u.AppID, u.AuthNo)
+		if err != nil || o.AuthNo != u.AuthNo || u.Event >= len(o.History) {
+			continue
+		}
+		if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
+			if err := s.Notifier.CouponEvent(o, e); err != nil {
+				return fmt.Errorf("store: notification of red packet %s: %w", o.AuthNo, err)
+			}
+			made++
+		}
+	}
+	for _, u := range marks {
+		t, err := s.Trades.Get(u.AppID, u.TradeNo)
+		if err != nil || t.TradeNo != u.TradeNo || u.Event >= len(t.History) {
+			continue
+		}
+		t = t.AsOf(u.Event)
+		if e := t.History[u.Event]; s.notifiesTrade(t, e) {
+			if err := s.notifyTrade(t, e); err != nil {
+				return fmt.Errorf("store: notification of trade %s: %w", t.TradeNo, err)
+			}
+			made++
+		}
+	}
+	s.Log.Warn("notifications the last run did not store made again", "events", len(marks)+len(packets), "notifications", made)
+	return db.ForgetUntold(marks, packets)
 }
 
 // StoreStats are the data directory's group-commit counts (zero without

@@ -258,8 +258,8 @@ func New(opts Options) (_ *Server, err error) {
 	s.Notifier = notify.New(s.Key, s.Sched, ids, notify.NewOutbox(), cfg.Notify)
 	s.Audit = &audit.Auditor{Trades: s.Trades, Key: s.Key, IDs: ids, Clock: cfg.Clock,
 		Timeout: s.Notifier.Timeout(), Transport: cfg.Notify.Transport}
-	s.Trades.Observe(s.tradeEvent)
-	s.Coupons.Observe(s.couponEvent)
+	s.Trades.ObserveStored(s.tradeEvent, nil) // with --data, restore marks untold events (s.retell)
+	s.Coupons.ObserveStored(s.couponEvent, nil)
 	s.Trades.OnEvict(s.tradesEvicted)
 	s.Trades.OnEarlierDeadline(s.armTrades)
 	s.Sched.Count(tradeDeadlines, s.Trades.Deadlines)

@@ -120,7 +120,9 @@ func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (er
 	}
 	if obs != nil {
 		for _, c := range ch {
-			obs(c.o, c.e)
+			if oerr := obs(c.o, c.e); oerr != nil && ferr == nil {
+				ferr = trade.ErrStore // the change is stored, what it made is not
+			}
 		}
 	}
 	if onEvict != nil && len(evicted) > 0 {

@@ -140,7 +140,8 @@ type Book struct {
 	counts   map[OrderStatus]int // red packets by status, kept as they change
 	nclaims  int
 	byPage   map[string]*Order // by cashier token
-	observer func(Order, Event)
+	observer func(Order, Event) error
+	tells    func(Order, Event) bool // events marked untold in their commit (ObserveStored)
 	store    Store
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
@@ -162,9 +163,22 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 
 // Observe registers the function told about every change, outside the lock.
 func (b *Book) Observe(f func(Order, Event)) {
+	if f == nil {
+		b.ObserveStored(nil, nil)
+		return
+	}
+	b.ObserveStored(func(o Order, e Event) error { f(o, e); return nil }, nil)
+}
+
+// ObserveStored is Observe for an observer that stores what it makes of
+// an event (a notification) and reports a failed write, which fails the
+// change's answer (trade.ErrStore). With a store, the events tells says
+// yes to are marked untold in the change's own commit, and the
+// observer's write clears the mark (as trade.Book.ObserveStored).
+func (b *Book) ObserveStored(f func(Order, Event) error, tells func(Order, Event) bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.observer = f
+	b.observer, b.tells = f, tells
 }
 
 func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
@@ -181,7 +195,9 @@ func (b *Book) commit(f func(now time.Time) ([]change, error)) error {
 	}
 	if obs != nil {
 		for _, c := range ch {
-			obs(c.o, c.e)
+			if oerr := obs(c.o, c.e); oerr != nil && err == nil {
+				err = trade.ErrStore // the change is stored, what it made is not
+			}
 		}
 	}
 	if onEvict != nil && len(evicted) > 0 {

@@ -14,7 +14,9 @@ import (
 type Store interface {
 	// PutOrders queues orders to be written (a later call's state of an
 	// order wins) and returns a wait for them to be on disk.
-	PutOrders([]Order) (wait func() error)
+	// untold are events to mark untold in the same commit
+	// (ObserveStored).
+	PutOrders(os []Order, untold ...Untold) (wait func() error)
 	DeleteOrders(app string) error // "" deletes every order; waits
 	RemoveOrders([]Order) error    // the orders eviction dropped; queued
 	// Sync waits for everything queued so far to be on disk.
@@ -112,13 +114,39 @@ func (b *Book) write(changes []change) (wait func() error) {
 			put = append(put, o.clone())
 		}
 	}
-	w := b.store.PutOrders(put)
+	var untold []Untold
+	if b.tells != nil {
+		for _, c := range changes {
+			if i, ok := EventIndex(c.o, c.e); ok && b.tells(c.o, c.e) {
+				untold = append(untold, Untold{AppID: c.o.AppID, AuthNo: c.o.AuthNo, Event: i})
+			}
+		}
+	}
+	w := b.store.PutOrders(put, untold...)
 	return func() error {
 		if w() != nil {
 			return trade.ErrStore
 		}
 		return nil
 	}
+}
+
+// Untold is an event of a stored order whose observer has not yet stored
+// what it makes of it (a notification): marked in the order's commit,
+// cleared in the observer's.
+type Untold struct {
+	AppID, AuthNo string
+	Event         int // the event's index in the order's History
+}
+
+// EventIndex is where e stands in o's History (the last such event).
+func EventIndex(o Order, e Event) (int, bool) {
+	for i := len(o.History) - 1; i >= 0; i-- {
+		if o.History[i] == e {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // record is an order as stored, with the fingerprints of the requests

@@ -56,7 +56,8 @@ func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatew
 		"msg_method": SettleNotify, "app_id": appID, "version": MessageVersion,
 		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
 	}
-	n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
+	// Not yet marked in its change's commit: a failed write is logged by the store.
+	_ = n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
 		Event: SettleNotify, TradeStatus: "SUCCESS", URL: gatewayURL, Created: at},
 		p, sign.UTF8, st, t.AppID+"|"+t.OutTradeNo)
 }
@@ -107,7 +108,8 @@ func (n *Notifier) TransferMessage(t fund.Transfer, appID, gatewayURL string, st
 		"msg_method": TransferChanged, "app_id": appID, "version": MessageVersion,
 		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
 	}
-	n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutBizNo, TradeNo: t.OrderID,
+	// Not yet marked in its change's commit: a failed write is logged by the store.
+	_ = n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutBizNo, TradeNo: t.OrderID,
 		Event: TransferChanged, TradeStatus: string(t.Status), URL: gatewayURL, Created: at},
 		p, sign.UTF8, st, t.AppID+"|transfer|"+t.OutBizNo)
 }

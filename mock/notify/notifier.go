@@ -175,7 +175,7 @@ func NewHTTPClient(timeout time.Duration, tr http.RoundTripper) *http.Client {
 type Answer struct {
 	Status   int    // 0 when there was no answer
 	Body     string // at most 1 KiB
-	Err      error  // no answer: refused, timed out, cut
+	Err      error  // no whole answer: refused, timed out, cut (Status and Body hold what came)
 	OK       bool   // HTTP 200 and exactly "success"
 	Duration time.Duration
 }
@@ -202,13 +202,21 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		a.Err = err
 		return a
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	}
 	resp.Body.Close()
 	if len(b) > maxResponse {
 		b = b[:maxResponse]
 	}
 	a.Status, a.Body = resp.StatusCode, string(b)
+	if err != nil {
+		// Cut short (or timed out) before its end: what arrived may be
+		// "success" but is not the whole answer, so it is none.
+		a.Err = err
+		return a
+	}
 	a.OK = resp.StatusCode == http.StatusOK && a.Body == "success"
 	return a
 }
@@ -223,56 +231,96 @@ func (n *Notifier) Outbox() *Outbox { return n.outbox }
 func (n *Notifier) Schedule() []time.Duration { return n.opts.Schedule }
 
 // TradeEvent is the trade book's observer: it notifies where production
-// would and when the trade has a notify_url.
-func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) {
+// would and when the trade has a notify_url. The error is the
+// notification's write's (with --data).
+func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 	if t.NotifyURL == "" {
-		return
+		return nil
 	}
 	p, ok := n.params(t, e)
 	if !ok {
-		return
+		return nil
 	}
-	n.enqueue(&Notification{Kind: KindNotification, AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
-		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
+	nf := &Notification{Kind: KindNotification, AppID: t.AppID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo, Event: string(e.Type),
+		TradeStatus: p["trade_status"], URL: t.NotifyURL, Created: e.At}
+	if i, ok := trade.EventIndex(t, e); ok {
+		nf.event = i + 1
+	}
+	return n.enqueue(nf, p, t.Charset, t.SignType, t.AppID+"|"+t.OutTradeNo)
+}
+
+// Notifies reports whether TradeEvent makes a notification of e, without
+// drawing its notify_id.
+func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
+	if t.NotifyURL == "" {
+		return false
+	}
+	switch e.Type {
+	case trade.EventPaid, trade.EventRefunded:
+		return true
+	case trade.EventClosed, trade.EventExpired:
+		return n.opts.Closed
+	case trade.EventFinished:
+		return n.opts.Finished
+	}
+	return false
 }
 
 // CouponEvent is the red-packet book's observer: a notification for every
 // fund operation that succeeds, to the notify_url of the request that made
 // it (the order's for Alipay's own automatic refund).
-func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) {
-	switch e.Type {
-	case coupon.EventPaid, coupon.EventClaimed, coupon.EventRefunded, coupon.EventCompleted:
-	default:
-		return
-	}
-	op := o.Op(e.OperationID)
-	if op == nil || op.Status != coupon.OpSuccess {
-		return
-	}
-	if e.Type == coupon.EventClaimed && !o.Claim {
-		return // the claim's own order notifies; the packet's entry is its history
-	}
-	url := op.NotifyURL
-	if url == "" {
-		url = o.NotifyURL
-	}
-	if url == "" {
-		return
+// The error is the notification's write's (with --data).
+func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) error {
+	op, url, ok := couponTarget(o, e)
+	if !ok {
+		return nil
 	}
 	p := n.couponParams(o, *op, e)
 	packet := o.AuthNo
 	if o.Claim {
 		packet = o.DeductAuthNo
 	}
-	n.enqueue(&Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
-		TradeStatus: string(op.Status), URL: url, Created: e.At}, p, o.Charset, o.SignType, "coupon|"+packet)
+	nf := &Notification{Kind: KindNotification, AppID: o.AppID, OutTradeNo: o.OutOrderNo, TradeNo: o.AuthNo, Event: e.Type,
+		TradeStatus: string(op.Status), URL: url, Created: e.At, packet: true}
+	if i, ok := coupon.EventIndex(o, e); ok {
+		nf.event = i + 1
+	}
+	return n.enqueue(nf, p, o.Charset, o.SignType, "coupon|"+packet)
+}
+
+// NotifiesCoupon reports whether CouponEvent makes a notification of e.
+func (n *Notifier) NotifiesCoupon(o coupon.Order, e coupon.Event) bool {
+	_, _, ok := couponTarget(o, e)
+	return ok
+}
+
+// couponTarget is the operation a red packet's event notifies and where,
+// or false when it notifies nothing.
+func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bool) {
+	switch e.Type {
+	case coupon.EventPaid, coupon.EventClaimed, coupon.EventRefunded, coupon.EventCompleted:
+	default:
+		return nil, "", false
+	}
+	op := o.Op(e.OperationID)
+	if op == nil || op.Status != coupon.OpSuccess {
+		return nil, "", false
+	}
+	if e.Type == coupon.EventClaimed && !o.Claim {
+		return nil, "", false // the claim's own order notifies; the packet's entry is its history
+	}
+	url := op.NotifyURL
+	if url == "" {
+		url = o.NotifyURL
+	}
+	return op, url, url != ""
 }
 
 // enqueue signs the parameters, fixes the form every attempt sends (each
 // with its own notify_time and signature, see sendForm), and plans the
 // first attempt now. key orders notifications that must not overtake each
 // other.
-func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) {
+func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) error {
 	var pol Policy
 	if nf.Kind != KindMessage {
 		pol = n.policy(nf.AppID, nf.OutTradeNo) // a scenario's then.notify bends notify_url's notifications only
@@ -286,7 +334,7 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		if n.opts.Log != nil { // not made: say so rather than drop it unseen
 			n.opts.Log.Error("notification not made", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
 		}
-		return
+		return nil
 	}
 	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = f.Params["notify_id"], string(f.Charset), f.Params, body, Pending
 	at := nf.Created.Add(pol.Delay)
@@ -296,17 +344,21 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		pol.Reorder = false
 		n.SetPolicy(nf.AppID, nf.OutTradeNo, pol)
 	}
+	var werr error
 	for i := 0; i <= pol.Duplicate; i++ {
 		c := *nf
 		c.ID, c.key = fmt.Sprintf("ntf_%06d", n.seq.Add(1)), key
 		if pol.Suppress {
 			c.State = Suppressed
-			n.outbox.add(&c)
-			continue
 		}
-		n.outbox.add(&c)
-		n.schedule(c.ID, key, at)
+		if err := n.outbox.add(&c); err != nil && werr == nil {
+			werr = err // delivery goes on in memory; the store reports failures
+		}
+		if !pol.Suppress {
+			n.schedule(c.ID, key, at)
+		}
 	}
+	return werr
 }
 
 // timeField is the field that carries when an attempt is sent:
@@ -417,8 +469,7 @@ func (n *Notifier) Clear(app string) error {
 		if j.Kind != "notify" {
 			return false
 		}
-		_, ok := n.outbox.Get(j.Ref)
-		return !ok
+		return !n.outbox.has(j.Ref) // under the scheduler's lock: no wait for the store, no rebuilt bodies
 	})
 	return err
 }
@@ -463,6 +514,18 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	var next *time.Time
 	var state State
 	n.outbox.update(id, func(nf *Notification) {
+		if nf.gen != gen {
+			// Superseded while in flight (a resend planned another
+			// attempt): kept in the history, but the newer plan stands,
+			// and a resend's round starts after it.
+			if nf.round == len(nf.Attempts) {
+				nf.round++
+			}
+			nf.Attempts = append(nf.Attempts, a)
+			nf.Params, nf.Body = f.Params, body
+			state = nf.State
+			return
+		}
 		nf.Attempts = append(nf.Attempts, a)
 		nf.Params, nf.Body = f.Params, body   // the last attempt's form
 		failed := len(nf.Attempts) - nf.round // failures in this round

@@ -70,6 +70,8 @@ type Notification struct {
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 
 	round  int    // attempts before the current round (set by a resend)
+	event  int    // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
+	packet bool   // that event is a red packet's, whose auth_no is TradeNo
 	badSig bool   // every attempt carries a signature that does not verify
 	gen    int    // generation of the planned attempt
 	key    string // scheduler key: one trade's (or red packet's) notifications stay in order
@@ -483,17 +485,20 @@ func (o *Outbox) chain(head, next map[uint64]uint64, k string) []uint64 {
 }
 
 // add keeps a new notification and returns once it is on disk (with
-// --data): the change that made it is answered only then.
-func (o *Outbox) add(n *Notification) {
+// --data), with the write's error: the change that made it is answered
+// only then, and not as done when the write failed.
+func (o *Outbox) add(n *Notification) error {
 	o.mu.Lock()
 	o.indexLocked(n)
 	wait := o.writeLocked(n)
+	n.event = 0 // written with its first write only
 	o.evictLocked()
 	o.mu.Unlock()
-	_ = wait() // the store reports failures
+	err := wait()
 	o.mu.Lock()
 	o.wakeLocked(n) // waiters wake to what is on disk
 	o.mu.Unlock()
+	return err
 }
 
 // update changes a notification under the lock; false if it is gone. f
@@ -581,6 +586,15 @@ func (o *Outbox) Get(id string) (Notification, bool) {
 		return Notification{}, false
 	}
 	return c.view(), true
+}
+
+// has reports whether the outbox holds the notification id, without
+// waiting for the store or reading it.
+func (o *Outbox) has(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.seqOf(id)
+	return ok
 }
 
 // get is Get without the attempts' bodies, for the notifier.

@@ -22,6 +22,14 @@ type Store interface {
 	Sync() error
 }
 
+// Told is the event a new notification tells, when its first write is
+// to clear that event's untold mark (trade.Untold, coupon.Untold) in the
+// same commit: a red packet's (auth_no TradeNo) or a trade's, and its
+// index in their History.
+func (n *Notification) Told() (redPacket bool, event int, ok bool) {
+	return n.packet, n.event - 1, n.event > 0
+}
+
 // Persist makes the outbox write through s from now on.
 func (o *Outbox) Persist(s Store) {
 	o.mu.Lock()

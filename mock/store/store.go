@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -233,8 +234,14 @@ func (db *DB) put(bucket []byte, kv map[string][]byte) error {
 // deleteApp deletes the keys of one app ("app/…"), or every key, and
 // waits until that is on disk.
 func (db *DB) deleteApp(bucket []byte, app string) error {
-	return db.queue(op{fn: func(tx *bolt.Tx) error {
-		if app == "" {
+	return db.queue(deletePrefix(bucket, app+"/", app == ""))()
+}
+
+// deletePrefix is the change that deletes a bucket's keys starting with
+// prefix, or (all) every key.
+func deletePrefix(bucket []byte, prefix string, all bool) op {
+	return op{fn: func(tx *bolt.Tx) error {
+		if all {
 			if err := tx.DeleteBucket(bucket); err != nil {
 				return err
 			}
@@ -242,14 +249,14 @@ func (db *DB) deleteApp(bucket []byte, app string) error {
 			return err
 		}
 		c := tx.Bucket(bucket).Cursor()
-		prefix := []byte(app + "/")
-		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Seek(prefix) {
+		p := []byte(prefix)
+		for k, _ := c.Seek(p); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Seek(p) {
 			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
 		return nil
-	}})()
+	}}
 }
 
 // remove queues the deletion of keys: written with the next batch, which
@@ -306,17 +313,110 @@ func (db *DB) each(bucket []byte, f func(k, v []byte) error) error {
 
 // PutTrades queues trades to be stored, encoded by the writer, and
 // returns a wait for them to be on disk (trade.Store).
-func (db *DB) PutTrades(ts []trade.Trade) func() error {
-	ops := make([]op, len(ts))
+//
+// Each untold event is marked in the same batch (a key of the meta
+// bucket, which earlier versions ignore): the trade and the mark land
+// together, and the notification's write removes the mark
+// (PutNotification), so a crash between the two leaves the mark and the
+// start makes the notification (Untold).
+func (db *DB) PutTrades(ts []trade.Trade, untold ...trade.Untold) func() error {
+	ops := make([]op, len(ts), len(ts)+len(untold))
 	for i, t := range ts {
 		ops[i] = op{bucket: bucketTrades, key: string(id(t.AppID, t.TradeNo)),
 			enc: func() ([]byte, error) { return trade.Marshal(t) }}
 	}
+	for _, u := range untold {
+		ops = append(ops, mark(untoldPrefix, u.AppID, u.TradeNo, u.Event))
+	}
 	return db.queue(ops...)
 }
 
-// DeleteTrades deletes one app's trades, or all (trade.Store).
-func (db *DB) DeleteTrades(app string) error { return db.deleteApp(bucketTrades, app) }
+// mark is the change that marks an event untold.
+func mark(prefix, app, no string, event int) op {
+	return op{bucket: bucketMeta, key: untoldKey(prefix, app, no, event), enc: func() ([]byte, error) { return []byte{1}, nil }}
+}
+
+// The meta keys of untold events: untold/app/trade_no/index for a
+// trade's, untold_red_packet/app/auth_no/index for a red packet's.
+const (
+	untoldPrefix       = "untold/"
+	untoldPacketPrefix = "untold_red_packet/"
+)
+
+func untoldKey(prefix, app, no string, event int) string {
+	return prefix + app + "/" + no + "/" + strconv.Itoa(event)
+}
+
+// Untold loads the events marked untold: stored trades and red packets
+// whose notification was not stored with them (a crash in between).
+func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
+	var trades []trade.Untold
+	var packets []coupon.Untold
+	err := db.each(bucketMeta, func(k, _ []byte) error {
+		prefix := untoldPrefix
+		rest, ok := strings.CutPrefix(string(k), prefix)
+		if !ok {
+			prefix = untoldPacketPrefix
+			if rest, ok = strings.CutPrefix(string(k), prefix); !ok {
+				return nil
+			}
+		}
+		i := strings.LastIndexByte(rest, '/')
+		j := strings.IndexByte(rest, '/')
+		if i <= j || j < 0 {
+			return nil // not a key this version writes
+		}
+		n, err := strconv.Atoi(rest[i+1:])
+		if err != nil || n < 0 {
+			return nil
+		}
+		if prefix == untoldPrefix {
+			trades = append(trades, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
+		} else {
+			packets = append(packets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
+		}
+		return nil
+	})
+	return trades, packets, err
+}
+
+// ForgetUntold removes marks the start has dealt with, and waits until
+// that is on disk.
+func (db *DB) ForgetUntold(trades []trade.Untold, packets []coupon.Untold) error {
+	var ops []op
+	for _, u := range trades {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPrefix, u.AppID, u.TradeNo, u.Event)})
+	}
+	for _, u := range packets {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPacketPrefix, u.AppID, u.AuthNo, u.Event)})
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return db.queue(ops...)()
+}
+
+// DeleteTrades deletes one app's trades, or all, with their untold marks
+// (trade.Store).
+func (db *DB) DeleteTrades(app string) error {
+	return db.deleteWithMarks(bucketTrades, untoldPrefix, app)
+}
+
+// deleteWithMarks deletes one app's keys of bucket, or all, and the
+// untold marks under prefix of the same app, in one change, and waits
+// until that is on disk.
+func (db *DB) deleteWithMarks(bucket []byte, prefix, app string) error {
+	if app != "" {
+		prefix += app + "/"
+	}
+	data, marks := deletePrefix(bucket, app+"/", app == ""), deletePrefix(bucketMeta, prefix, false)
+	return db.queue(op{fn: func(tx *bolt.Tx) error {
+		if err := data.fn(tx); err != nil {
+			return err
+		}
+		return marks.fn(tx)
+	}})()
+}
 
 // RemoveTrades queues the deletion of the trades eviction dropped
 // (trade.Store).
@@ -345,17 +445,24 @@ func (db *DB) Trades() ([]trade.Trade, error) {
 
 // PutOrders queues red-packet orders to be stored and returns a wait for
 // them to be on disk (coupon.Store).
-func (db *DB) PutOrders(os []coupon.Order) func() error {
-	ops := make([]op, len(os))
+// Each untold event is marked in the same batch, as PutTrades does.
+func (db *DB) PutOrders(os []coupon.Order, untold ...coupon.Untold) func() error {
+	ops := make([]op, len(os), len(os)+len(untold))
 	for i, o := range os {
 		ops[i] = op{bucket: bucketRedPackets, key: string(id(o.AppID, o.AuthNo)),
 			enc: func() ([]byte, error) { return coupon.Marshal(o) }}
 	}
+	for _, u := range untold {
+		ops = append(ops, mark(untoldPacketPrefix, u.AppID, u.AuthNo, u.Event))
+	}
 	return db.queue(ops...)
 }
 
-// DeleteOrders deletes one app's red packets, or all (coupon.Store).
-func (db *DB) DeleteOrders(app string) error { return db.deleteApp(bucketRedPackets, app) }
+// DeleteOrders deletes one app's red packets, or all, with their untold
+// marks (coupon.Store).
+func (db *DB) DeleteOrders(app string) error {
+	return db.deleteWithMarks(bucketRedPackets, untoldPacketPrefix, app)
+}
 
 // RemoveOrders queues the deletion of the orders eviction dropped
 // (coupon.Store).
@@ -384,9 +491,20 @@ func (db *DB) Orders() ([]coupon.Order, error) {
 
 // PutNotification queues a notification to be stored and returns a wait
 // for it to be on disk (notify.Store).
+//
+// A notification's first write removes its event's untold mark in the
+// same batch (PutTrades).
 func (db *DB) PutNotification(n notify.Notification) func() error {
-	return db.queue(op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
-		enc: func() ([]byte, error) { return notify.Marshal(n) }})
+	put := op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
+		enc: func() ([]byte, error) { return notify.Marshal(n) }}
+	if packet, i, ok := n.Told(); ok {
+		prefix := untoldPrefix
+		if packet {
+			prefix = untoldPacketPrefix
+		}
+		return db.queue(put, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, i)})
+	}
+	return db.queue(put)
 }
 
 // DeleteNotifications deletes one app's notifications, or all (notify.Store).

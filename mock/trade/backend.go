@@ -160,13 +160,19 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 		b.mu.Unlock()
 		return ErrStore, errors.Is(err, ErrConflict)
 	}
+	var oerr error
 	if obs != nil {
 		for _, c := range changes {
-			obs(c.t, c.e)
+			if err := obs(c.t, c.e); err != nil {
+				oerr = ErrStore // the change is stored, what it made is not
+			}
 		}
 	}
 	if onEvict != nil && len(evicted) > 0 {
 		onEvict(evicted)
+	}
+	if ferr == nil {
+		ferr = oerr
 	}
 	return ferr, false
 }

@@ -85,9 +85,13 @@ type Book struct {
 	byQR     map[string]*cell
 	byPage   map[string]*cell          // by cashier token
 	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
-	observer func(Trade, Event)
-	store    Store
-	backend  Backend // the truth when replicas share a database (backend.go)
+	observer func(Trade, Event) error
+	// tells says which events the observer turns into something that
+	// must survive a crash (a notification): each is marked untold in
+	// the commit that stores it (persist.go).
+	tells   func(Trade, Event) bool
+	store   Store
+	backend Backend // the truth when replicas share a database (backend.go)
 	// touched are trades changed without an event (nothing to tell the
 	// observer), still to be written by the current commit.
 	touched []string
@@ -133,9 +137,24 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 // Observe registers a function called after every state change, outside
 // the book's lock (the notifier listens here).
 func (b *Book) Observe(f func(Trade, Event)) {
+	if f == nil {
+		b.ObserveStored(nil, nil)
+		return
+	}
+	b.ObserveStored(func(t Trade, e Event) error { f(t, e); return nil }, nil)
+}
+
+// ObserveStored is Observe for an observer that stores what it makes of
+// an event (the notifier: a notification) and reports a failed write: the
+// change is then answered as not stored (ErrStore). With a store, the
+// events tells says yes to are marked untold in the change's own commit,
+// and the observer's write clears the mark (mock/store), so a crash
+// between the two leaves the mark, and the start makes what was lost
+// (Untold).
+func (b *Book) ObserveStored(f func(Trade, Event) error, tells func(Trade, Event) bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.observer = f
+	b.observer, b.tells = f, tells
 }
 
 // Options returns the options in force.
@@ -173,7 +192,9 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 		werr := wait() // on disk before anyone is told
 		if obs != nil {
 			for _, c := range changes {
-				obs(c.t, c.e)
+				if oerr := obs(c.t, c.e); oerr != nil && werr == nil {
+					werr = ErrStore // the change is stored, what it made is not
+				}
 			}
 		}
 		if onEvict != nil && len(evicted) > 0 {

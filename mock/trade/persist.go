@@ -16,7 +16,9 @@ import (
 type Store interface {
 	// PutTrades queues trades to be written (a later call's state of a
 	// trade wins) and returns a wait for them to be on disk.
-	PutTrades([]Trade) (wait func() error)
+	// untold are events to mark untold in the same commit
+	// (ObserveStored).
+	PutTrades(ts []Trade, untold ...Untold) (wait func() error)
 	DeleteTrades(app string) error // "" deletes every trade; waits
 	RemoveTrades([]Trade) error    // the trades eviction dropped; queued
 	// Sync waits for everything queued so far to be on disk.
@@ -134,13 +136,64 @@ func (b *Book) write(changes []change) (wait func() error) {
 			ts = append(ts, t.clone())
 		}
 	}
-	w := b.store.PutTrades(ts)
+	var untold []Untold
+	if b.tells != nil {
+		for _, c := range changes {
+			if i, ok := EventIndex(c.t, c.e); ok && b.tells(c.t, c.e) {
+				untold = append(untold, Untold{AppID: c.t.AppID, TradeNo: c.t.TradeNo, Event: i})
+			}
+		}
+	}
+	w := b.store.PutTrades(ts, untold...)
 	return func() error {
 		if w() != nil {
 			return ErrStore
 		}
 		return nil
 	}
+}
+
+// Untold is an event of a stored trade whose observer has not yet stored
+// what it makes of it (a notification): marked in the trade's commit,
+// cleared in the observer's.
+type Untold struct {
+	AppID, TradeNo string
+	Event          int // the event's index in the trade's History
+}
+
+// EventIndex is where e stands in t's History (the last such event):
+// t is the trade as the event left it, so it is its last event but in
+// a change that made several.
+func EventIndex(t Trade, e Event) (int, bool) {
+	for i := len(t.History) - 1; i >= 0; i-- {
+		if t.History[i] == e {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// AsOf is t as its event i left it, for a notification made again after
+// a crash: the history up to the event, the status it recorded, the
+// refunds made by then (one per refunded event), no gmt_close unless it
+// was closed by then. Other fields are as stored.
+func (t Trade) AsOf(i int) Trade {
+	c := t.clone()
+	c.History = c.History[:i+1]
+	c.Status = c.History[i].Status
+	n := 0
+	for _, e := range c.History {
+		if e.Type == EventRefunded {
+			n++
+		}
+	}
+	if n < len(c.Refunds) {
+		c.Refunds = c.Refunds[:n]
+	}
+	if c.Status != Closed {
+		c.Closed = nil
+	}
+	return c
 }
 
 // record is a trade as stored: its fields and the fingerprint of the

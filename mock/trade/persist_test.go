@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock/domain"
@@ -9,7 +10,7 @@ import (
 // memStore records what a book writes through.
 type memStore struct{ put, removed []Trade }
 
-func (m *memStore) PutTrades(ts []Trade) func() error {
+func (m *memStore) PutTrades(ts []Trade, _ ...Untold) func() error {
 	m.put = append(m.put, ts...)
 	return func() error { return nil }
 }
@@ -82,4 +83,45 @@ func TestRestoreGivesOldTradesACashierToken(t *testing.T) {
 		}
 	}
 	t.Fatalf("the new token was not written: %+v", st.put)
+}
+
+// A trade as one of its events left it: a notification made again after
+// a crash tells that event, not what came after it.
+func TestAsOfIsTheTradeAsItsEventLeftIt(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.paid(t, "AS1", "10.00")
+	for i, a := range []string{"3.00", "7.00"} {
+		if _, err := e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: "AS1"}, RefundAmount: amt(a), OutRequestNo: fmt.Sprintf("r%d", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := e.query(t, "AS1")
+	if now.Status != Closed || len(now.Refunds) != 2 {
+		t.Fatalf("after both refunds: %s with %d refunds", now.Status, len(now.Refunds))
+	}
+	var first, paid = -1, -1
+	for i, ev := range now.History {
+		switch {
+		case ev.Type == EventPaid:
+			paid = i
+		case ev.Type == EventRefunded && first < 0:
+			first = i
+		}
+	}
+	if first < 0 || paid < 0 {
+		t.Fatalf("history %+v", now.History)
+	}
+	r1 := now.AsOf(first)
+	if r1.Status != Success || len(r1.Refunds) != 1 || r1.Refunds[0].OutRequestNo != "r1" || r1.Refunded() != amt("3.00") || r1.Closed != nil {
+		t.Fatalf("as of the first refund: %s, refunds %+v, closed %v", r1.Status, r1.Refunds, r1.Closed)
+	}
+	if i, ok := EventIndex(r1, now.History[first]); !ok || i != first {
+		t.Fatalf("the event's index in the trade as of it: %d %v, want %d", i, ok, first)
+	}
+	if p := now.AsOf(paid); p.Status != Success || len(p.Refunds) != 0 || len(p.History) != paid+1 {
+		t.Fatalf("as of the payment: %s, %d refunds, %d events", p.Status, len(p.Refunds), len(p.History))
+	}
+	if len(now.Refunds) != 2 {
+		t.Fatal("AsOf changed the trade it was called on")
+	}
 }

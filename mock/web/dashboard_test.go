@@ -70,8 +70,8 @@ func newEnv(t *testing.T) *env {
 	}
 	key := keys.DevAlipayPrivateKey()
 	x.notifier = notify.New(key, x.sched, ids, notify.NewOutbox(), notify.Options{})
-	x.trades.Observe(x.notifier.TradeEvent)
-	x.coupons.Observe(x.notifier.CouponEvent)
+	x.trades.ObserveStored(x.notifier.TradeEvent, nil)
+	x.coupons.ObserveStored(x.notifier.CouponEvent, nil)
 
 	x.answer.Store("fail")
 	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
