@@ -114,8 +114,8 @@ func (b *Book) write(changes []change) (wait func() error) {
 	}
 	w := b.store.PutOrders(put)
 	return func() error {
-		if w() != nil {
-			return trade.ErrStore
+		if err := w(); err != nil {
+			return trade.StoreFailed(err)
 		}
 		return nil
 	}
