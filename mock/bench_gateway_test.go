@@ -320,7 +320,7 @@ func BenchmarkMemoryPerTrade(b *testing.B) {
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		if got := len(srv.Trades.List(trade.Filter{Status: trade.Success})); got != trades {
+		if got := len(must(srv.Trades.List(trade.Filter{Status: trade.Success}))(b)); got != trades {
 			b.Fatalf("trades stored: %d, want %d", got, trades)
 		}
 		runtime.KeepAlive(srv)

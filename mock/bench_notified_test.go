@@ -133,7 +133,7 @@ func addNotified(b *testing.B, srv *mock.Server, tmpl notify.Notification, prefi
 	var at uint64
 	id := 1
 	for {
-		page, next := srv.Trades.Page(trade.Filter{}, at, 10000, false)
+		page, next, _ := srv.Trades.Page(trade.Filter{}, at, 10000, false)
 		batch := make([]notify.Notification, 0, len(page))
 		for _, t := range page {
 			if t.OutTradeNo == tmpl.OutTradeNo {

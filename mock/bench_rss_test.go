@@ -75,7 +75,7 @@ func BenchmarkMemoryPaidNotified(b *testing.B) {
 		if got := srv.Notifier.Outbox().Len(); got != n+1 {
 			b.Fatalf("notifications: %d, want %d", got, n+1)
 		}
-		if c := srv.Trades.Counts(); c[trade.Success] != n+1 {
+		if c, _ := srv.Trades.Counts(); c[trade.Success] != n+1 {
 			b.Fatalf("paid trades: %v, want %d", c, n+1)
 		}
 		_, peak := procStatus()

@@ -101,7 +101,7 @@ func TestISVActsForTheMerchantWithAppAuthToken(t *testing.T) {
 	}
 	// The trade is the merchant's: its seller, kept under its app; the ISV's
 	// own out_trade_no space is separate.
-	list := s.Trades.List(trade.Filter{AppID: code.AuthAppID})
+	list := must(s.Trades.List(trade.Filter{AppID: code.AuthAppID}))(t)
 	if len(list) != 1 || list[0].Seller.UserID != code.UserID || list[0].ISVAppID != keys.DevAppID {
 		t.Fatalf("merchant's trades: %+v", list)
 	}

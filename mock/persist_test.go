@@ -188,7 +188,7 @@ func TestDataDirCarriesStateAcrossRestarts(t *testing.T) {
 		t.Errorf("P1's trade_no names another trade after new trade %s: %+v", p2.OutTradeNo, q)
 	}
 	seen := map[string]string{}
-	for _, tr := range s2.Trades.List(trade.Filter{}) {
+	for _, tr := range must(s2.Trades.List(trade.Filter{}))(t) {
 		if other, dup := seen[tr.TradeNo]; dup {
 			t.Errorf("trade_no %s given to %s and %s", tr.TradeNo, other, tr.OutTradeNo)
 		}
@@ -234,4 +234,15 @@ func TestFailedStartLetsGoOfTheDataDir(t *testing.T) {
 		t.Fatalf("after a failed start the directory is still held: %v", err)
 	}
 	s.Close()
+}
+
+// must(f(...))(t) returns f's value, failing the test on f's error.
+func must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
 }

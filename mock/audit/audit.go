@@ -208,7 +208,10 @@ func (a *Auditor) Run(ctx context.Context, req Request) (*Report, error) {
 	}
 	var t trade.Trade
 	if req.OutTradeNo == "" {
-		list, _ := a.Trades.Page(trade.Filter{AppID: req.AppID}, 0, 1, true)
+		list, _, err := a.Trades.Page(trade.Filter{AppID: req.AppID}, 0, 1, true)
+		if err != nil {
+			return nil, trade.StoreFailed(err) // not "no trade": the store failed
+		}
 		if len(list) == 0 {
 			return nil, fmt.Errorf("%w: app %s has no trade on the mock: create one first, or give out_trade_no", trade.ErrNotFound, req.AppID)
 		}

@@ -356,7 +356,10 @@ func (a *API) listTrades(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	ts, next := a.Trades.Page(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(st)}, pg.After, pg.Limit, false)
+	ts, next, err := a.Trades.Page(trade.Filter{AppID: c.QueryParam("app_id"), Status: trade.Status(st)}, pg.After, pg.Limit, false)
+	if err != nil {
+		return unavailable(c, err) // the store failed: not an empty list
+	}
 	nextPage(c, "trades", next)
 	return c.JSON(http.StatusOK, ts)
 }
@@ -375,6 +378,8 @@ func (a *API) tradeError(c echo.Context, err error) error {
 		return fail(c, http.StatusNotFound, err)
 	case errors.Is(err, trade.ErrAmbiguous):
 		return fail(c, http.StatusConflict, err)
+	case errors.Is(err, trade.ErrStore):
+		return unavailable(c, err) // the store failed: not the trade's state
 	}
 	var ae *apierr.Error
 	if errors.As(err, &ae) {

@@ -24,7 +24,10 @@ func (a *API) listCoupons(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	list, next := a.Coupons.Page(c.QueryParam("app_id"), coupon.OrderStatus(st), pg.After, pg.Limit, false)
+	list, next, err := a.Coupons.Page(c.QueryParam("app_id"), coupon.OrderStatus(st), pg.After, pg.Limit, false)
+	if err != nil {
+		return unavailable(c, err) // the store failed: not an empty list
+	}
 	nextPage(c, "red-packets", next)
 	return c.JSON(http.StatusOK, list)
 }
@@ -68,6 +71,8 @@ func (a *API) couponAnswer(c echo.Context, o coupon.Order, err error) error {
 		return fail(c, http.StatusNotFound, err)
 	case errors.Is(err, trade.ErrAmbiguous):
 		return fail(c, http.StatusConflict, err)
+	case errors.Is(err, trade.ErrStore):
+		return unavailable(c, err) // the store failed: not the red packet's state
 	case errors.As(err, &ae):
 		return fail(c, http.StatusConflict, err)
 	}

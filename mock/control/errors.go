@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,13 @@ func fail(c echo.Context, status int, err error) error {
 		out = alipayError(ae, "")
 	}
 	return c.JSON(status, out)
+}
+
+// unavailable answers 503 naming the store's failure: what a list, a
+// count or a lookup the store could not answer gets, never an empty list,
+// "no such trade" or 409 in its place.
+func unavailable(c echo.Context, err error) error {
+	return c.JSON(http.StatusServiceUnavailable, Error{Error: err.Error()})
 }
 
 // invalidValue is an enumeration given a value it does not have.

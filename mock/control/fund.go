@@ -60,14 +60,20 @@ func (a *API) listTransfers(c echo.Context) error {
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
-	ts, next := a.Fund.Page(c.QueryParam("app_id"), pg.After, pg.Limit)
+	ts, next, err := a.Fund.Page(c.QueryParam("app_id"), pg.After, pg.Limit)
+	if err != nil {
+		return unavailable(c, err) // the store failed: not an empty list
+	}
 	nextPage(c, "transfers", next)
 	return c.JSON(http.StatusOK, ts)
 }
 
 // getTransfer is one transfer by out_biz_no or order_id.
 func (a *API) getTransfer(c echo.Context) error {
-	t, ok := a.Fund.Get(c.QueryParam("app_id"), c.Param("ref"))
+	t, ok, err := a.Fund.Get(c.QueryParam("app_id"), c.Param("ref"))
+	if err != nil {
+		return unavailable(c, err) // the store failed: not "no transfer"
+	}
 	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no transfer "+c.Param("ref")+" (out_biz_no needs app_id)"))
 	}

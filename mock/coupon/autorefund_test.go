@@ -43,7 +43,7 @@ func TestAutomaticRefund(t *testing.T) {
 			return must(e.book.Query(app1, QueryRequest{AuthNo: p.AuthNo, OperationID: p.Operations[0].OperationID}))(t).Order
 		}, wantAuto: "7", wantRefundAt: 48 * time.Hour, wantStatus: OrderFinish},
 		{name: "lazily on List", setup: claimed3, at: 50 * time.Hour, look: func(t *testing.T, e *env, p Order) Order {
-			for _, o := range e.book.List(app1) {
+			for _, o := range must(e.book.List(app1))(t) {
 				if o.AuthNo == p.AuthNo {
 					return o
 				}

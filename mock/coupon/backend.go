@@ -67,12 +67,12 @@ func (b *Book) commitOn(keys []Key, f func(now time.Time) ([]change, error)) err
 func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (err error, retry bool) {
 	tx, err := b.backend.Begin()
 	if err != nil {
-		return trade.ErrStore, false
+		return trade.StoreFailed(err), false
 	}
 	rows, err := tx.Lock(keys)
 	if err != nil {
 		tx.Rollback()
-		return trade.ErrStore, errors.Is(err, ErrConflict)
+		return trade.StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	b.mu.Lock()
 	loaded := b.install(keys, rows)
@@ -116,7 +116,7 @@ func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (er
 			}
 		}
 		b.mu.Unlock()
-		return trade.ErrStore, errors.Is(err, ErrConflict)
+		return trade.StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	if obs != nil {
 		for _, c := range ch {
@@ -210,7 +210,7 @@ func (b *Book) settleDue() {
 
 // pageShared is Page with a backend: one indexed read of the page in the
 // database's order (see trade.Book.pageShared).
-func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
+func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64, error) {
 	b.settleDue()
 	n := limit
 	if limit > 0 {
@@ -218,7 +218,7 @@ func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, 
 	}
 	os, pos, err := b.backend.Page(app, status, at, n, newest)
 	if err != nil {
-		return []Order{}, 0
+		return nil, 0, err // not an empty list: the database did not answer
 	}
 	var next uint64
 	if limit > 0 && len(os) > limit {
@@ -230,15 +230,18 @@ func (b *Book) pageShared(app string, status OrderStatus, at uint64, limit int, 
 	if os == nil {
 		os = []Order{}
 	}
-	return os, next
+	return os, next, nil
 }
 
 // countsShared is Counts with a backend: the database's counters.
-func (b *Book) countsShared() (packets map[OrderStatus]int, claims int) {
+func (b *Book) countsShared() (packets map[OrderStatus]int, claims int, err error) {
 	b.settleDue()
-	packets, claims, err := b.backend.Counts()
-	if err != nil || packets == nil { // the database did not answer
-		packets, claims = map[OrderStatus]int{}, 0
+	packets, claims, err = b.backend.Counts()
+	if err != nil {
+		return nil, 0, err // not zero: the database did not answer
 	}
-	return packets, claims
+	if packets == nil {
+		packets = map[OrderStatus]int{}
+	}
+	return packets, claims, nil
 }

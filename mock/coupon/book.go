@@ -804,12 +804,16 @@ func (b *Book) Get(app, ref string) (Order, error) {
 }
 
 // List returns the orders of an app (all apps when empty), oldest first,
-// read a page at a time so the lock is never held for the whole list.
-func (b *Book) List(app string) []Order {
+// read a page at a time so the lock is never held for the whole list. The
+// error is the store's (see Page).
+func (b *Book) List(app string) ([]Order, error) {
 	var out []Order
 	var at uint64
 	for {
-		page, next := b.Page(app, "", at, 256, false)
+		page, next, err := b.Page(app, "", at, 256, false)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, page...)
 		if next == 0 {
 			break
@@ -822,7 +826,7 @@ func (b *Book) List(app string) []Order {
 		}
 		return out[i].AuthNo < out[j].AuthNo
 	})
-	return out
+	return out, nil
 }
 
 // packetKey names the red packet a claim is paid from (see packet).

@@ -54,7 +54,7 @@ func TestConcurrentDisburse(t *testing.T) {
 	if got.Rest != 0 || got.Status != OrderFinish || countEvents(got.History, EventClaimed) != 20 {
 		t.Fatalf("after the race: rest %s status %s, %d claimed events", got.Rest, got.Status, countEvents(got.History, EventClaimed))
 	}
-	if n := len(e.book.List(app1)); n != 21 {
+	if n := len(must(e.book.List(app1))(t)); n != 21 {
 		t.Fatalf("%d orders, want the packet and 20 claims", n)
 	}
 	// created, paid, then two claimed events per claim.
@@ -100,7 +100,7 @@ func TestConcurrentRepeatedDisburse(t *testing.T) {
 	if got.Rest != amt("18.5") || countEvents(got.History, EventClaimed) != 1 {
 		t.Fatalf("rest %s, %d claimed events; want 18.50 and 1", got.Rest, countEvents(got.History, EventClaimed))
 	}
-	if l := e.book.List(app1); len(l) != 2 {
+	if l := must(e.book.List(app1))(t); len(l) != 2 {
 		t.Fatalf("%d orders, want the packet and one claim", len(l))
 	}
 }
@@ -136,7 +136,7 @@ func TestConcurrentDisburseAndRefund(t *testing.T) {
 			_, err := e.book.Refund(merchant1, RefundRequest{AuthNo: p.AuthNo, OutRequestNo: fmt.Sprintf("cm-r%02d", i), Amount: amt("1")}, ctx, i%3 == 0)
 			if i%5 == 0 {
 				_, _ = e.book.Get(app1, "cm")
-				_ = e.book.List("")
+				_, _ = e.book.List("")
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -146,7 +146,7 @@ func TestDisburseSequence(t *testing.T) {
 			t.Fatalf("step %d %s: Get(claim out_order_no) = %s", i, s.name, g.AuthNo)
 		}
 	}
-	if n := len(e.book.List(app1)); n != 4 {
+	if n := len(must(e.book.List(app1))(t)); n != 4 {
 		t.Fatalf("app1 has %d orders, want the packet and 3 claims", n)
 	}
 }

@@ -176,8 +176,9 @@ func (b *Book) remove(o *Order) {
 // status (any when empty) made after the order at position at (0: from
 // the first), oldest first, or with newest made before it, newest first;
 // and the position to pass as at for the next page: 0 when there is
-// none. Orders are settled as they are read.
-func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64) {
+// none. Orders are settled as they are read. The error is the store's
+// (see trade.Book.Page), never an empty page in its place.
+func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest bool) ([]Order, uint64, error) {
 	if b.backend != nil {
 		return b.pageShared(app, status, at, limit, newest)
 	}
@@ -185,7 +186,7 @@ func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest
 	var next uint64
 	for done := false; !done && next == 0; {
 		// At most chunk orders under the lock at a time (see trade.Book.Page).
-		_ = b.commit(func(now time.Time) ([]change, error) {
+		err := b.commit(func(now time.Time) ([]change, error) {
 			var all []change
 			seen := 0
 			done = true
@@ -209,16 +210,20 @@ func (b *Book) Page(app string, status OrderStatus, at uint64, limit int, newest
 			})
 			return all, nil
 		})
+		if err != nil {
+			return nil, 0, err
+		}
 	}
-	return out, next
+	return out, next, nil
 }
 
 // chunk is how many orders a list reads under the book's lock at a time.
 const chunk = 256
 
 // Counts is the number of red packets in each status, and of claims, from
-// counters the book keeps as orders change: no walk over the orders.
-func (b *Book) Counts() (packets map[OrderStatus]int, claims int) {
+// counters the book keeps as orders change: no walk over the orders. The
+// error is the database's (--store), never zero counts in its place.
+func (b *Book) Counts() (packets map[OrderStatus]int, claims int, err error) {
 	if b.backend != nil {
 		return b.countsShared()
 	}
@@ -228,7 +233,7 @@ func (b *Book) Counts() (packets map[OrderStatus]int, claims int) {
 	for s, n := range b.counts {
 		packets[s] = n
 	}
-	return packets, b.nclaims
+	return packets, b.nclaims, nil
 }
 
 // Claims returns the claims paid out of the red packet authNo of app,

@@ -149,7 +149,7 @@ func TestObserveOutsideTheLock(t *testing.T) {
 	var errs []error
 	e.book.Observe(func(o Order, ev Event) {
 		g, err := e.book.Get(o.AppID, o.AuthNo)
-		l := e.book.List(o.AppID)
+		l := must(e.book.List(o.AppID))(t)
 		_, _ = e.book.Deadline(g)
 		mu.Lock()
 		defer mu.Unlock()
@@ -212,11 +212,11 @@ func TestReset(t *testing.T) {
 	}
 	_, err := e.book.Query(app1, QueryRequest{AuthNo: p1.AuthNo, OperationID: p1.Operations[0].OperationID})
 	wantErr(t, err, ErrOrderNotExist)
-	if n := len(e.book.List(app1)); n != 0 {
+	if n := len(must(e.book.List(app1))(t)); n != 0 {
 		t.Fatalf("app1 lists %d orders after its reset", n)
 	}
 	// app2 keeps its packet, with the same out_order_no app1 had.
-	if l := e.book.List(app2); len(l) != 1 || l[0].AuthNo != p3.AuthNo {
+	if l := must(e.book.List(app2))(t); len(l) != 1 || l[0].AuthNo != p3.AuthNo {
 		t.Fatalf("app2 lists %v after Reset(app1)", l)
 	}
 	if g := must(e.book.Get(app2, "rs1"))(t); g.AuthNo != p3.AuthNo || g.Rest != amt("10") {
@@ -230,7 +230,7 @@ func TestReset(t *testing.T) {
 	}
 
 	e.book.Reset("")
-	if n := len(e.book.List("")); n != 0 {
+	if n := len(must(e.book.List(""))(t)); n != 0 {
 		t.Fatalf("%d orders after Reset(\"\")", n)
 	}
 	if _, err := e.book.Get(app2, p3.AuthNo); !errors.Is(err, ErrNotFound) {
@@ -245,11 +245,11 @@ func TestListOrder(t *testing.T) {
 	must(e.book.Pay(merchant2, payReq("l2", "1"), ctx, methodApp, false))(t)
 	e.clk.Advance(time.Second)
 	e.appPay(t, "l3", "1")
-	all := e.book.List("")
+	all := must(e.book.List(""))(t)
 	if len(all) != 3 || all[0].OutOrderNo != "l1" || all[1].OutOrderNo != "l2" || all[2].OutOrderNo != "l3" {
 		t.Fatalf("List(all) = %v", all)
 	}
-	if l := e.book.List(app1); len(l) != 2 || l[0].OutOrderNo != "l1" || l[1].OutOrderNo != "l3" {
+	if l := must(e.book.List(app1))(t); len(l) != 2 || l[0].OutOrderNo != "l1" || l[1].OutOrderNo != "l3" {
 		t.Fatalf("List(app1) = %v", l)
 	}
 }

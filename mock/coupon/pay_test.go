@@ -148,7 +148,7 @@ func TestPayValidation(t *testing.T) {
 			res, err := e.book.Pay(merchant1, req, ctx, method, false)
 			wantErr(t, err, c.wantErr)
 			if c.wantErr != nil {
-				if n := len(e.book.List("")); n != 0 {
+				if n := len(must(e.book.List(""))(t)); n != 0 {
 					t.Fatalf("rejected request left %d orders", n)
 				}
 				return
@@ -228,7 +228,7 @@ func TestPayRepeat(t *testing.T) {
 	if o := e.get(t, "rp2"); len(o.Operations) != 1 || !sameStrings(eventTypes(o.History), []string{EventCreated, EventPaid}) || o.Rest != amt("10") {
 		t.Fatalf("rp2 after repeats: %d ops, history %v, rest %s", len(o.Operations), eventTypes(o.History), o.Rest)
 	}
-	if n := len(e.book.List(app1)); n != 2 {
+	if n := len(must(e.book.List(app1))(t)); n != 2 {
 		t.Fatalf("app1 has %d orders, want 2", n)
 	}
 }
@@ -474,7 +474,7 @@ func TestPayTimeout(t *testing.T) {
 			return res.Order, res.Op, err
 		}},
 		{"List", func(e *env, r Result) (Order, Operation, error) {
-			l := e.book.List(app1)
+			l := must(e.book.List(app1))(t)
 			return l[0], l[0].Operations[0], nil
 		}},
 		{"SenderPay", func(e *env, r Result) (Order, Operation, error) {

@@ -124,8 +124,8 @@ func (b *Book) write(changes []change) (wait func() error) {
 	}
 	w := b.store.PutOrders(put, untold...)
 	return func() error {
-		if w() != nil {
-			return trade.ErrStore
+		if err := w(); err != nil {
+			return trade.StoreFailed(err)
 		}
 		return nil
 	}

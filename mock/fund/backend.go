@@ -222,12 +222,15 @@ func (b *Book) newTransfer(m Merchant, in Request, plan Plan, who Payee) *Transf
 }
 
 // pageShared is Page with a backend.
-func pageShared(be Backend, app string, after uint64, limit int) ([]Transfer, uint64) {
+func pageShared(be Backend, app string, after uint64, limit int) ([]Transfer, uint64, error) {
 	ts, next, err := be.Page(app, after, limit)
-	if err != nil || ts == nil {
-		return []Transfer{}, 0
+	if err != nil {
+		return nil, 0, err // not an empty list: the database did not answer
 	}
-	return ts, next
+	if ts == nil {
+		ts = []Transfer{}
+	}
+	return ts, next, nil
 }
 
 // queryShared is Query with a backend.

@@ -597,14 +597,18 @@ func (b *Book) List(app string) []Transfer {
 	return out
 }
 
-// Get is a transfer of the app by out_biz_no or order_id.
-func (b *Book) Get(app, ref string) (Transfer, bool) {
+// Get is a transfer of the app by out_biz_no or order_id; the error is
+// the database's (--store), never "no such transfer" in its place.
+func (b *Book) Get(app, ref string) (Transfer, bool, error) {
 	if be := b.shared(); be != nil {
-		t, ok, _ := be.Find(app, ref, "")
-		if !ok {
-			t, ok, _ = be.Find(app, "", ref)
+		t, ok, err := be.Find(app, ref, "")
+		if err == nil && !ok {
+			t, ok, err = be.Find(app, "", ref)
 		}
-		return t, ok
+		if err != nil {
+			return Transfer{}, false, err
+		}
+		return t, ok, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -613,9 +617,9 @@ func (b *Book) Get(app, ref string) (Transfer, bool) {
 		t = b.byOrder[ref]
 	}
 	if t == nil || (app != "" && t.AppID != app) {
-		return Transfer{}, false
+		return Transfer{}, false, nil
 	}
-	return *t, true
+	return *t, true, nil
 }
 
 // Due is when a DEALING transfer ends.
@@ -628,8 +632,9 @@ func Due(t Transfer) (time.Time, bool) {
 
 // Page is up to limit of the app's transfers ("" for every app's) after
 // position after, oldest first, and the position to go on from (0 when
-// there are no more).
-func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64) {
+// there are no more). The error is the database's (--store), never an
+// empty page in its place.
+func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64, error) {
 	if be := b.shared(); be != nil {
 		return pageShared(be, app, after, limit)
 	}
@@ -641,9 +646,9 @@ func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64) {
 			continue
 		}
 		if len(out) == limit {
-			return out, uint64(out[len(out)-1].seq)
+			return out, uint64(out[len(out)-1].seq), nil
 		}
 		out = append(out, *t)
 	}
-	return out, 0
+	return out, 0, nil
 }

@@ -225,10 +225,10 @@ func TestKeep(t *testing.T) {
 	if n := b.Len(); n != 3 {
 		t.Fatalf("kept %d, want 3", n)
 	}
-	if _, ok := b.Get(app, "D"); !ok {
+	if _, ok, _ := b.Get(app, "D"); !ok {
 		t.Fatal("the DEALING transfer was evicted")
 	}
-	if _, ok := b.Get(app, "K0"); ok {
+	if _, ok, _ := b.Get(app, "K0"); ok {
 		t.Fatal("the oldest final transfer was kept")
 	}
 	if a := b.Balance(app); a.Available != fund.DefaultOpening-600 || a.Freeze != 100 {

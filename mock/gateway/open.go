@@ -262,7 +262,10 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		// account had (mock/fund): its last 账户余额 is the balance then.
 		input.OpeningBalance = g.Fund.Base(m.AppID)
 		for after := uint64(0); ; {
-			page, next := g.Fund.Page(m.AppID, after, billPage)
+			page, next, err := g.Fund.Page(m.AppID, after, billPage)
+			if err != nil {
+				return nil, trade.ErrStore // not a bill without them: the database failed
+			}
 			input.AddTransfers(page)
 			if next == 0 {
 				break
@@ -273,7 +276,10 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	// The app's trades a page at a time (the book's lock is held for at
 	// most 256 of them): only those of the period are kept.
 	for at := uint64(0); ; {
-		page, next := g.Trades.Page(trade.Filter{AppID: m.AppID}, at, billPage, false)
+		page, next, err := g.Trades.Page(trade.Filter{AppID: m.AppID}, at, billPage, false)
+		if err != nil {
+			return nil, g.asAPI(err) // the store's failure (系统繁忙), not a bill without the trades
+		}
 		input.AddTrades(page)
 		if next == 0 {
 			break

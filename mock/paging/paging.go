@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -62,8 +63,11 @@ func decode(list, cursor string) (uint64, bool) {
 	if !ok || name != list {
 		return 0, false
 	}
+	// Positions are int64 in the database and int in the journal: one
+	// past math.MaxInt64 was never given out, and read back it would wrap
+	// to the first page.
 	n, err := strconv.ParseUint(pos, 10, 64)
-	if err != nil || n == 0 {
+	if err != nil || n == 0 || n > math.MaxInt64 {
 		return 0, false
 	}
 	return n, true

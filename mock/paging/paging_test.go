@@ -2,6 +2,7 @@ package paging
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -22,6 +23,9 @@ func TestParse(t *testing.T) {
 		{"another list's cursor", "", Cursor("journal", 42), Request{}, true},
 		{"garbage cursor", "", "%%%", Request{}, true},
 		{"zero position", "", Cursor("trades", 0), Request{}, true},
+		{"largest position", "", Cursor("trades", math.MaxInt64), Request{Limit: Default, After: math.MaxInt64}, false},
+		{"position past MaxInt64", "", Cursor("trades", math.MaxInt64+1), Request{}, true},
+		{"largest uint64", "", Cursor("trades", math.MaxUint64), Request{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse("trades", tc.limit, tc.cursor)

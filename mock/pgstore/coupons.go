@@ -70,6 +70,9 @@ func (b couponBackend) Due(now time.Time, max int) ([]string, error) {
 
 // Page reads one page in the order orders were stored (see tradeBackend.Page).
 func (b couponBackend) Page(app string, status coupon.OrderStatus, at uint64, limit int, newest bool) ([]coupon.Order, []uint64, error) {
+	if noRowHolds(app) {
+		return nil, nil, nil
+	}
 	q, args := pageQuery("SELECT auth_no, data, seq FROM alipay_mock_red_packets", app, string(status), at, limit, newest)
 	return readPage(b.db, q, args, "red packet", coupon.Unmarshal)
 }
@@ -110,6 +113,9 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 		return fmt.Sprintf("$%d", len(args))
 	}
 	for _, k := range keys {
+		if noRowHolds(k.AuthNo) || noRowHolds(k.App) || noRowHolds(k.OutOrderNo) || noRowHolds(k.Token) || noRowHolds(k.Any) {
+			continue // no row holds it: it matches nothing (the query would fail on the value)
+		}
 		switch {
 		case k.AuthNo != "":
 			conds = append(conds, "auth_no = "+arg(k.AuthNo))

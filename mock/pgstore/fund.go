@@ -299,6 +299,9 @@ func (f fundBackend) Find(app, out, order string) (fund.Transfer, bool, error) {
 	if out == "" && order == "" || out != "" && app == "" {
 		return fund.Transfer{}, false, nil
 	}
+	if noRowHolds(app) || noRowHolds(out) || noRowHolds(order) {
+		return fund.Transfer{}, false, nil // no row holds it (the query would fail on the value)
+	}
 	ctx, cancel := f.ctx()
 	defer cancel()
 	t, ok, err := findIn(ctx, f.db.pool, app, out, order)
@@ -357,6 +360,9 @@ func (f fundBackend) Reset(app string) error {
 }
 
 func (f fundBackend) Page(app string, after uint64, limit int) ([]fund.Transfer, uint64, error) {
+	if noRowHolds(app) {
+		return nil, 0, nil
+	}
 	if limit <= 0 {
 		limit = 1 << 30
 	}

@@ -201,6 +201,9 @@ const journalWhere = `($1 = '' OR app_id = $1) AND ($2 = '' OR method = $2) AND 
 // JournalPage reads one page newest first, and the id below which the
 // next page starts (0: none).
 func (j *Journal) JournalPage(f journal.Filter) ([]journal.Entry, int, error) {
+	if noRowHolds(f.AppID) || noRowHolds(f.Method) {
+		return []journal.Entry{}, 0, nil // not cleaned into "" (every app): no row holds it
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var limit any // NULL: all
@@ -208,7 +211,7 @@ func (j *Journal) JournalPage(f journal.Filter) ([]journal.Entry, int, error) {
 		limit = f.Limit + 1
 	}
 	rows, err := j.db.pool.Query(ctx, `SELECT id, size, data FROM alipay_mock_journal WHERE `+journalWhere+`
-		ORDER BY id DESC LIMIT $5`, textColumn(f.AppID), textColumn(f.Method), f.Failed, int64(f.Before), limit)
+		ORDER BY id DESC LIMIT $5`, f.AppID, f.Method, f.Failed, int64(f.Before), limit)
 	if err != nil {
 		return nil, 0, j.db.failed(err)
 	}
@@ -248,11 +251,14 @@ func scanEntry(r pgx.Row) (journal.Entry, error) {
 
 // JournalCount counts the entries f matches (its Before and Limit aside).
 func (j *Journal) JournalCount(f journal.Filter) (int, error) {
+	if noRowHolds(f.AppID) || noRowHolds(f.Method) {
+		return 0, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var n int
 	err := j.db.pool.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_journal WHERE `+journalWhere,
-		textColumn(f.AppID), textColumn(f.Method), f.Failed, int64(0)).Scan(&n)
+		f.AppID, f.Method, f.Failed, int64(0)).Scan(&n)
 	return n, j.db.failed(err)
 }
 
@@ -281,23 +287,28 @@ func (j *Journal) JournalStats() (journal.Stats, error) {
 
 // ClearJournal deletes one app's entries, or all.
 func (j *Journal) ClearJournal(app string) error {
+	if noRowHolds(app) {
+		return nil // cleaned, a NUL would read "" and delete every app's entries
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := j.db.pool.Exec(ctx, countJournal(`DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1 RETURNING size`, "-"), textColumn(app))
+	_, err := j.db.pool.Exec(ctx, countJournal(`DELETE FROM alipay_mock_journal WHERE $1 = '' OR app_id = $1 RETURNING size`, "-"), app)
 	return j.db.failed(err)
 }
 
 var _ journal.Store = (*Journal)(nil)
 
 // noRowHolds reports whether app is an id no text column can hold (a NUL,
-// invalid UTF-8): no row has it, so deleting its rows deletes nothing. A
-// query naming it would fail on the value (a bad value, not the store),
-// and a clear of what was never stored must not answer that it failed.
+// invalid UTF-8): no row has it, so deleting its rows deletes nothing and
+// a list filtered by it lists nothing. A query naming it would fail on
+// the value (a bad value, not the store), and a clear of what was never
+// stored must not answer that it failed; cleaned (textColumn), "\x00"
+// would read "" and name every app.
 func noRowHolds(app string) bool { return app != textColumn(app) }
 
 // textColumn is s as a PostgreSQL text value can hold it: valid UTF-8 with
 // no NUL (either fails a whole COPY batch, or a query, and would mark the
-// store failing). Filters go through it too, so they match what was stored.
+// store failing). Filters by such a value match nothing (noRowHolds).
 func textColumn(s string) string {
 	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
 		return s

@@ -53,7 +53,7 @@ func TestReplicasKeepTradesBoundsTheDatabase(t *testing.T) {
 	waitList(t, rs[1], "/trades", "out_trade_no", "[K0 K2 K4 K5 K6]")
 	pre(7) // none final: the oldest goes
 	waitList(t, rs[0], "/trades", "out_trade_no", "[K2 K4 K5 K6 K7]")
-	if c := rs[0].Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 5 || len(c) != 1 {
+	if c := must(rs[0].Srv.Trades.Counts())(t); c[trade.WaitBuyerPay] != 5 || len(c) != 1 {
 		t.Fatalf("counts after trimming: %v", c)
 	}
 	// Gone for every replica, the ones that made them included.
@@ -86,4 +86,15 @@ func TestReplicasKeepTradesKeepsTheirIncome(t *testing.T) {
 		t.Fatalf("in memory after a reset: %+v", b)
 	}
 	sameEverywhere(t, rs, balanceOn(t, one))
+}
+
+// must(f(...))(t) returns f's value, failing the test on f's error.
+func must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
 }

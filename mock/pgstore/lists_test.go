@@ -85,7 +85,7 @@ func TestReplicasListAndCountFromTheDatabase(t *testing.T) {
 		t.Fatalf("another app's trades: %v", got)
 	}
 	for i, r := range rs {
-		c := r.Srv.Trades.Counts()
+		c := must(r.Srv.Trades.Counts())(t)
 		if c[trade.WaitBuyerPay] != 5 || c[trade.Success] != 2 || len(c) != 2 {
 			t.Fatalf("replica %d counts %v, want 5 waiting and 2 paid", i, c)
 		}
@@ -96,12 +96,12 @@ func TestReplicasListAndCountFromTheDatabase(t *testing.T) {
 	if got := listAll(t, rs[1], "/trades?status=TRADE_CLOSED", "out_trade_no", 2); len(got) != 5 {
 		t.Fatalf("closed after expiry: %v", got)
 	}
-	if c := rs[1].Srv.Trades.Counts(); c[trade.Closed] != 5 || c[trade.Success] != 2 || len(c) != 2 {
+	if c := must(rs[1].Srv.Trades.Counts())(t); c[trade.Closed] != 5 || c[trade.Success] != 2 || len(c) != 2 {
 		t.Fatalf("counts after expiry %v", c)
 	}
 	// A reset empties the counters with the rows.
 	rs[1].Control(http.MethodPost, "/reset", nil, http.StatusOK)
-	if c := rs[0].Srv.Trades.Counts(); len(c) != 0 {
+	if c := must(rs[0].Srv.Trades.Counts())(t); len(c) != 0 {
 		t.Fatalf("counts after a reset: %v", c)
 	}
 
@@ -120,7 +120,10 @@ func TestReplicasListAndCountFromTheDatabase(t *testing.T) {
 	if got := listAll(t, rs[1], "/red-packets", "out_order_no", 2); fmt.Sprint(got) != "[LP LC0 LC1 LC2]" {
 		t.Fatalf("red packets listed: %v", got)
 	}
-	packets, claims := rs[1].Srv.Coupons.Counts()
+	packets, claims, err := rs[1].Srv.Coupons.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if packets[coupon.OrderAuthorized] != 1 || len(packets) != 1 || claims != 3 {
 		t.Fatalf("red packet counts %v, claims %d", packets, claims)
 	}

@@ -75,6 +75,9 @@ func (b tradeBackend) Due(now time.Time, max int) ([][2]string, error) {
 // Page reads one page in the order trades were stored (seq), on an index
 // that starts where the page does: (seq), (app_id, seq) or (status, seq).
 func (b tradeBackend) Page(f trade.Filter, at uint64, limit int, newest bool) ([]trade.Trade, []uint64, error) {
+	if noRowHolds(f.AppID) {
+		return nil, nil, nil
+	}
 	q, args := pageQuery("SELECT trade_no, data, seq FROM alipay_mock_trades", f.AppID, string(f.Status), at, limit, newest)
 	return readPage(b.db, q, args, "trade", trade.Unmarshal)
 }
@@ -141,6 +144,11 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 		q, args = tradeCols+"WHERE trade_no = $1 OR qr_token = $1 OR out_trade_no = $1 ORDER BY trade_no", []any{l.Any}
 	default:
 		return nil, nil
+	}
+	for _, a := range args {
+		if s, _ := a.(string); noRowHolds(s) {
+			return nil, nil // no row holds it: it matches nothing (the query would fail on the value)
+		}
 	}
 	if l.Read {
 		// Without a lock, in the next batch of reads: a write it makes

@@ -71,13 +71,13 @@ func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_trades WHERE out_trade_no = 'UP1'`).Scan(&stored); err != nil || stored != 1 {
 		t.Fatalf("%d trades stored for one out_trade_no (%v)", stored, err)
 	}
-	if c := rs[1].Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 1 || len(c) != 1 {
+	if c := must(rs[1].Srv.Trades.Counts())(t); c[trade.WaitBuyerPay] != 1 || len(c) != 1 {
 		t.Fatalf("counts after one new trade: %v", c)
 	}
 	if r := rs[0].Call("alipay.trade.pay", `{"out_trade_no":"UP1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`); !ok(r) {
 		t.Fatalf("pay: %v", r)
 	}
-	if c := rs[1].Srv.Trades.Counts(); c[trade.Success] != 1 || len(c) != 1 {
+	if c := must(rs[1].Srv.Trades.Counts())(t); c[trade.Success] != 1 || len(c) != 1 {
 		t.Fatalf("counts after its payment: %v", c)
 	}
 	var old, replaced int
@@ -179,7 +179,7 @@ CREATE OR REPLACE TRIGGER alipay_mock_count_trades_u AFTER UPDATE ON alipay_mock
 	}
 	// This build again: triggers gone, counts made from the table.
 	again := mocktest.New(t, mock.Options{Store: url, Trades: trade.Options{Keep: 3}})
-	if c := again.Srv.Trades.Counts(); c[trade.WaitBuyerPay] != 3 || len(c) != 1 {
+	if c := must(again.Srv.Trades.Counts())(t); c[trade.WaitBuyerPay] != 3 || len(c) != 1 {
 		t.Fatalf("counts after the restart: %v", c)
 	}
 	var triggers int

@@ -108,12 +108,12 @@ func (b *Book) commitOn(l Lookup, f func(now time.Time) ([]change, error)) error
 func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err error, retry bool) {
 	tx, err := b.backend.Begin()
 	if err != nil {
-		return ErrStore, false
+		return StoreFailed(err), false
 	}
 	rows, err := tx.Lock(l)
 	if err != nil {
 		tx.Rollback()
-		return ErrStore, errors.Is(err, ErrConflict)
+		return StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	b.mu.Lock()
 	loaded := b.install(l, rows)
@@ -158,7 +158,7 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 		}
 		b.cool()
 		b.mu.Unlock()
-		return ErrStore, errors.Is(err, ErrConflict)
+		return StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	var oerr error
 	if obs != nil {
@@ -298,7 +298,7 @@ func (b *Book) settleDue() {
 // the row after it, to tell whether there is a next page) in the
 // database's order, whose positions are the cursors. Nothing here reads
 // every stored trade.
-func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
+func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64, error) {
 	b.settleDue()
 	n := limit
 	if limit > 0 {
@@ -306,7 +306,7 @@ func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade,
 	}
 	ts, pos, err := b.backend.Page(f, at, n, newest)
 	if err != nil {
-		return []Trade{}, 0
+		return nil, 0, err // not an empty list: the database did not answer
 	}
 	var next uint64
 	if limit > 0 && len(ts) > limit {
@@ -318,16 +318,19 @@ func (b *Book) pageShared(f Filter, at uint64, limit int, newest bool) ([]Trade,
 	if ts == nil {
 		ts = []Trade{}
 	}
-	return ts, next
+	return ts, next, nil
 }
 
 // countsShared is Counts with a backend: the database's counters, after
 // the deadlines that have come are applied.
-func (b *Book) countsShared() map[Status]int {
+func (b *Book) countsShared() (map[Status]int, error) {
 	b.settleDue()
 	out, err := b.backend.Counts()
-	if err != nil || out == nil { // the database did not answer
+	if err != nil {
+		return nil, err // not zero: the database did not answer
+	}
+	if out == nil {
 		out = map[Status]int{}
 	}
-	return out
+	return out, nil
 }

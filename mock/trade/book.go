@@ -1134,11 +1134,15 @@ type Filter struct {
 
 // List returns the trades matching f, oldest first. It walks the book a
 // chunk at a time (see Page), so the lock is never held for the whole list.
-func (b *Book) List(f Filter) []Trade {
+// The error is the store's (see Page).
+func (b *Book) List(f Filter) ([]Trade, error) {
 	out := []Trade{}
 	var at uint64
 	for {
-		page, next := b.Page(f, at, chunk, false)
+		page, next, err := b.Page(f, at, chunk, false)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, page...)
 		if next == 0 {
 			break
@@ -1152,7 +1156,7 @@ func (b *Book) List(f Filter) []Trade {
 		return out[i].TradeNo < out[j].TradeNo
 	})
 	if len(out) == 0 {
-		return nil
+		return nil, nil
 	}
-	return out
+	return out, nil
 }

@@ -85,7 +85,7 @@ func TestConcurrentPrecreate(t *testing.T) {
 			t.Fatalf("precreate %d: %s/%s, want %s/%s", i, results[i].TradeNo, results[i].QRToken, results[0].TradeNo, results[0].QRToken)
 		}
 	}
-	if n := len(e.book.List(Filter{})); n != 1 {
+	if n := len(must(e.book.List(Filter{}))(t)); n != 1 {
 		t.Fatalf("%d trades, want 1", n)
 	}
 	if want := []EventType{EventCreated}; !sameTypes(rec.types(), want) {
@@ -114,7 +114,7 @@ func TestConcurrentMixedOperations(t *testing.T) {
 				_, _ = e.book.Act(app1, out, ActPay, nil)
 				_, _ = e.book.Refund(app1, RefundRequest{Ref: Ref{OutTradeNo: out}, RefundAmount: amt("0.5"), OutRequestNo: fmt.Sprintf("r%d", j)})
 				_, _, _ = e.book.RefundQuery(app1, Ref{OutTradeNo: out}, "r0")
-				_ = e.book.List(Filter{AppID: app1})
+				_, _ = e.book.List(Filter{AppID: app1})
 				_ = e.settleAll()
 			}
 			_, _ = e.book.Cancel(app1, Ref{OutTradeNo: out})

@@ -251,15 +251,17 @@ const chunk = 256
 // pass as at for the next page: 0 when there is none. Trades are settled
 // against the clock as they are read. The book's lock is taken for at
 // most chunk trades at a time, so a filter that matches few trades does
-// not hold up the gateway while it walks.
-func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64) {
+// not hold up the gateway while it walks. The error is the store's, when
+// it could not read the page (--store) or write what reading settled
+// (--data): never an empty page in its place.
+func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint64, error) {
 	if b.backend != nil {
 		return b.pageShared(f, at, limit, newest)
 	}
 	out := []Trade{}
 	var next uint64
 	for done := false; !done; {
-		_ = b.commit(func(now time.Time) ([]change, error) {
+		err := b.commit(func(now time.Time) ([]change, error) {
 			var all []change
 			seen := 0
 			done = true
@@ -284,11 +286,14 @@ func (b *Book) Page(f Filter, at uint64, limit int, newest bool) ([]Trade, uint6
 			})
 			return all, nil
 		})
+		if err != nil {
+			return nil, 0, err
+		}
 		if next != 0 {
 			break
 		}
 	}
-	return out, next
+	return out, next, nil
 }
 
 // Seq is a trade's position in the book's order, for cursors.
@@ -301,8 +306,9 @@ func (f Filter) match(t *Trade) bool {
 // Counts is the number of trades in each status, from counters the book
 // keeps as trades change: no walk over the trades. A trade past a deadline
 // counts in its new status once the scheduler has settled it (it runs the
-// deadlines as the clock reaches them).
-func (b *Book) Counts() map[Status]int {
+// deadlines as the clock reaches them). The error is the database's
+// (--store), never zero counts in its place.
+func (b *Book) Counts() (map[Status]int, error) {
 	if b.backend != nil {
 		return b.countsShared()
 	}
@@ -314,7 +320,7 @@ func (b *Book) Counts() map[Status]int {
 			out[statuses[i]] = n
 		}
 	}
-	return out
+	return out, nil
 }
 
 // maxInterned bounds the strings and time zones a book numbers for its

@@ -214,17 +214,17 @@ func TestListAndGet(t *testing.T) {
 	e.clk.Advance(time.Second)
 	c := must(e.book.Precreate(merchant2, order("l3", "3"), ctx))(t)
 
-	all := e.book.List(Filter{})
+	all := must(e.book.List(Filter{}))(t)
 	if len(all) != 3 || all[0].TradeNo != a.TradeNo || all[1].TradeNo != b.TradeNo || all[2].TradeNo != c.TradeNo {
 		t.Fatalf("List() order wrong: %v", all)
 	}
-	if got := e.book.List(Filter{AppID: app1}); len(got) != 2 {
+	if got := must(e.book.List(Filter{AppID: app1}))(t); len(got) != 2 {
 		t.Fatalf("List(app1) = %d trades", len(got))
 	}
-	if got := e.book.List(Filter{Status: Success}); len(got) != 1 || got[0].OutTradeNo != "l2" {
+	if got := must(e.book.List(Filter{Status: Success}))(t); len(got) != 1 || got[0].OutTradeNo != "l2" {
 		t.Fatalf("List(success) = %v", got)
 	}
-	if got := e.book.List(Filter{AppID: app2, Status: Success}); len(got) != 0 {
+	if got := must(e.book.List(Filter{AppID: app2, Status: Success}))(t); len(got) != 0 {
 		t.Fatalf("List(app2, success) = %v", got)
 	}
 	g := must(e.book.Get("", c.QRToken))(t)
@@ -236,7 +236,7 @@ func TestListAndGet(t *testing.T) {
 	}
 	// List settles too.
 	e.clk.Advance(4 * time.Hour)
-	if got := e.book.List(Filter{Status: Closed}); len(got) != 2 {
+	if got := must(e.book.List(Filter{Status: Closed}))(t); len(got) != 2 {
 		t.Fatalf("List(closed) after expiry = %d trades, want 2", len(got))
 	}
 }

@@ -151,7 +151,7 @@ func TestPrecreateIdempotency(t *testing.T) {
 			if got.TradeNo != first.TradeNo || got.QRToken != first.QRToken {
 				t.Fatalf("repeat gave trade_no %s qr %s, want %s %s", got.TradeNo, got.QRToken, first.TradeNo, first.QRToken)
 			}
-			if len(e.book.List(Filter{})) != 1 {
+			if len(must(e.book.List(Filter{}))(t)) != 1 {
 				t.Fatalf("repeat made a second trade")
 			}
 		})

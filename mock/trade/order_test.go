@@ -283,7 +283,7 @@ func TestPrecreateBadQRTimeoutLeavesNoTrade(t *testing.T) {
 	if _, err := e.book.Query(app1, Ref{OutTradeNo: "qrbad"}); err == nil {
 		t.Errorf("Query after a refused precreate found a trade; want ACQ.TRADE_NOT_EXIST")
 	}
-	if got := e.book.List(Filter{}); len(got) != 0 {
+	if got := must(e.book.List(Filter{}))(t); len(got) != 0 {
 		t.Errorf("List after a refused precreate has %d trades, want 0", len(got))
 	}
 	o.QRCodeTimeoutExpress = "1h"

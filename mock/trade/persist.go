@@ -29,6 +29,15 @@ type Store interface {
 // unknown to the caller, as Alipay's 20000 says, and a query tells.
 var ErrStore = apierr.Unknown("isp.unknow-error", "系统繁忙")
 
+// StoreFailed is ErrStore carrying the store's own error: the gateway
+// answers ErrStore, the control API names err (errors.Is(e, ErrStore)).
+func StoreFailed(err error) error { return storeFailed{err} }
+
+type storeFailed struct{ err error }
+
+func (e storeFailed) Error() string   { return e.err.Error() }
+func (e storeFailed) Unwrap() []error { return []error{ErrStore, e.err} }
+
 // Persist makes the book write every change through s from now on.
 func (b *Book) Persist(s Store) {
 	b.mu.Lock()
@@ -146,8 +155,8 @@ func (b *Book) write(changes []change) (wait func() error) {
 	}
 	w := b.store.PutTrades(ts, untold...)
 	return func() error {
-		if w() != nil {
-			return ErrStore
+		if err := w(); err != nil {
+			return StoreFailed(err)
 		}
 		return nil
 	}

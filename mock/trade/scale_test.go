@@ -12,9 +12,9 @@ import (
 // time with a filter that matches few trades.
 
 // tally is Counts the slow way, from the trades themselves.
-func tally(b *Book) map[Status]int {
+func tally(t *testing.T, b *Book) map[Status]int {
 	out := map[Status]int{}
-	for _, t := range b.List(Filter{}) {
+	for _, t := range must(b.List(Filter{}))(t) {
 		out[t.Status]++
 	}
 	return out
@@ -22,7 +22,7 @@ func tally(b *Book) map[Status]int {
 
 func sameCounts(t *testing.T, b *Book, when string) {
 	t.Helper()
-	got, want := b.Counts(), tally(b)
+	got, want := must(b.Counts())(t), tally(t, b)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s: Counts %v, the trades say %v", when, got, want)
 	}
@@ -40,7 +40,7 @@ func TestCountsFollowEveryChange(t *testing.T) {
 		}
 	}
 	sameCounts(t, e.book, "after pay and close")
-	if c := e.book.Counts(); c[Success] != 10 || c[Closed] != 10 || c[WaitBuyerPay] != 10 {
+	if c := must(e.book.Counts())(t); c[Success] != 10 || c[Closed] != 10 || c[WaitBuyerPay] != 10 {
 		t.Fatalf("counts %v", c)
 	}
 	e.clk.Advance(4 * time.Hour) // the unpaid ones expire when settled
@@ -53,7 +53,7 @@ func TestCountsFollowEveryChange(t *testing.T) {
 	e.book.Reset(app2)
 	sameCounts(t, e.book, "after one app's reset")
 	e.book.Reset("")
-	if c := e.book.Counts(); len(c) != 0 {
+	if c := must(e.book.Counts())(t); len(c) != 0 {
 		t.Fatalf("after reset: %v", c)
 	}
 }
@@ -97,7 +97,10 @@ func TestPagesAcrossChunks(t *testing.T) {
 		var got []string
 		var at uint64
 		for {
-			page, next := e.book.Page(Filter{AppID: app2}, at, 2, newest)
+			page, next, err := e.book.Page(Filter{AppID: app2}, at, 2, newest)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, tr := range page {
 				got = append(got, tr.TradeNo)
 			}
@@ -116,7 +119,7 @@ func TestPagesAcrossChunks(t *testing.T) {
 			t.Fatalf("newest %v: pages %v, want %v", newest, got, exp)
 		}
 	}
-	if n := len(e.book.List(Filter{})); n != 3*chunk+7 {
+	if n := len(must(e.book.List(Filter{}))(t)); n != 3*chunk+7 {
 		t.Fatalf("List: %d trades", n)
 	}
 }

@@ -639,7 +639,7 @@ func TestReset(t *testing.T) {
 	if tr := must(e.book.Act("", c.QRToken, ActScan, nil))(t); tr.TradeNo != c.TradeNo {
 		t.Fatalf("Act(QR) = %s", tr.TradeNo)
 	}
-	if got := e.book.List(Filter{}); len(got) != 2 {
+	if got := must(e.book.List(Filter{}))(t); len(got) != 2 {
 		t.Fatalf("List after Reset(app1) = %d trades", len(got))
 	}
 	// app1 may reuse the out_trade_no with another order.
@@ -649,7 +649,7 @@ func TestReset(t *testing.T) {
 	}
 
 	e.book.Reset("")
-	if got := e.book.List(Filter{}); len(got) != 0 {
+	if got := must(e.book.List(Filter{}))(t); len(got) != 0 {
 		t.Fatalf("List after Reset(\"\") = %d trades", len(got))
 	}
 	_, err = e.book.Query(app2, Ref{OutTradeNo: "rs2"})

@@ -262,7 +262,10 @@ func (d *Dashboard) trades(c echo.Context) error {
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	list, next := d.Trades.Page(trade.Filter{AppID: f.AppID, Status: trade.Status(f.Status)}, pg.After, pg.Limit, true)
+	list, next, err := d.Trades.Page(trade.Filter{AppID: f.AppID, Status: trade.Status(f.Status)}, pg.After, pg.Limit, true)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store failed: not an empty list
+	}
 	rows := make([]tradeRow, 0, len(list))
 	for _, t := range list { // newest first
 		rows = append(rows, newTradeRow(t))
@@ -278,6 +281,8 @@ func (d *Dashboard) trade(c echo.Context) error {
 		return d.fail(c, http.StatusNotFound, "no trade "+c.Param("trade_no"))
 	case errors.Is(err, trade.ErrAmbiguous):
 		return d.fail(c, http.StatusConflict, err.Error())
+	case errors.Is(err, trade.ErrStore):
+		return d.fail(c, http.StatusServiceUnavailable, err.Error())
 	case err != nil:
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -299,7 +304,10 @@ func (d *Dashboard) redPackets(c echo.Context) error {
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	list, next := d.Coupons.Page(f.AppID, coupon.OrderStatus(f.Status), pg.After, pg.Limit, true)
+	list, next, err := d.Coupons.Page(f.AppID, coupon.OrderStatus(f.Status), pg.After, pg.Limit, true)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store failed: not an empty list
+	}
 	rows := make([]packetRow, 0, len(list))
 	for _, o := range list {
 		rows = append(rows, newPacketRow(o))
@@ -315,6 +323,8 @@ func (d *Dashboard) redPacket(c echo.Context) error {
 		return d.fail(c, http.StatusNotFound, "no red packet "+c.Param("auth_no"))
 	case errors.Is(err, trade.ErrAmbiguous):
 		return d.fail(c, http.StatusConflict, err.Error())
+	case errors.Is(err, trade.ErrStore):
+		return d.fail(c, http.StatusServiceUnavailable, err.Error())
 	case err != nil:
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -335,7 +345,10 @@ func (d *Dashboard) transfers(c echo.Context) error {
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	list, next := d.Fund.Page(f.AppID, pg.After, pg.Limit)
+	list, next, err := d.Fund.Page(f.AppID, pg.After, pg.Limit)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store failed: not an empty list
+	}
 	v := transfersView{Filter: f, Rows: make([]transferRow, 0, len(list)), Page: newPager(c, "ui-transfers", next)}
 	for _, t := range list {
 		v.Rows = append(v.Rows, newTransferRow(t))

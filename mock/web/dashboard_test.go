@@ -695,7 +695,7 @@ func TestDashboardReset(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(body, "cross-origin") {
 		t.Errorf("cross-site reset: HTTP %d %.300s", status, body)
 	}
-	if n := len(x.trades.List(trade.Filter{})); n != 2 {
+	if n := len(must(x.trades.List(trade.Filter{}))(t)); n != 2 {
 		t.Fatalf("cross-site reset went through: %d trades", n)
 	}
 
@@ -805,5 +805,16 @@ func TestDashboardListsPage(t *testing.T) {
 	body := x.get("/_mock/ui/journal?limit=3", http.StatusOK)
 	if !strings.Contains(body, `id="next-page"`) || strings.Count(body, "data-journal-id=") != 3 {
 		t.Errorf("journal page of 3 with a next link: %.400s", byID(body, "journal"))
+	}
+}
+
+// must(f(...))(t) returns f's value, failing the test on f's error.
+func must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
 	}
 }

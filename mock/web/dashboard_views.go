@@ -166,6 +166,8 @@ type overviewView struct {
 	Journal        int
 	JournalFailed  int
 	JournalError   string // the shared journal's store failed: its counts are unknown
+	TradeError     string // the shared store failed: the trades' counts are unknown, not 0
+	PacketError    string // and the red packets'
 	KeyPEM         string
 	KeyFingerprint string
 	Apps           []appRow
@@ -177,13 +179,19 @@ type overviewView struct {
 func (d *Dashboard) overviewView() overviewView {
 	v := overviewView{Version: d.Version, Clock: d.clockView(), HasFaults: d.Faults != nil,
 		KeyPEM: string(keys.PublicPEM(&d.Key.PublicKey)), KeyFingerprint: keys.Fingerprint(&d.Key.PublicKey)}
-	tradeCounts := d.Trades.Counts()
+	tradeCounts, err := d.Trades.Counts()
+	if err != nil {
+		v.TradeError = err.Error()
+	}
 	for _, s := range tradeStatuses {
 		n := tradeCounts[trade.Status(s)]
 		v.TradeTotal += n
 		v.Trades = append(v.Trades, countRow{Key: s, N: n, Class: statusClass(s), Href: withQuery(ui("trades"), "status", s)})
 	}
-	packetCounts, claims := d.Coupons.Counts()
+	packetCounts, claims, err := d.Coupons.Counts()
+	if err != nil {
+		v.PacketError = err.Error()
+	}
 	v.Claims = claims
 	for _, s := range packetStatuses {
 		n := packetCounts[coupon.OrderStatus(s)]
@@ -738,7 +746,7 @@ func (d *Dashboard) journalLinks(e journal.Entry) []field {
 			return []field{{Key: "red_packet", Label: "red packet", Value: o.AuthNo + " (" + o.OutOrderNo + ")", Href: ui("red-packets", o.AuthNo)}}
 		}
 	case "transfer":
-		if t, ok := d.Fund.Get(e.AppID, e.Ref); ok {
+		if t, ok, _ := d.Fund.Get(e.AppID, e.Ref); ok { // a link only: the journal's page still shows
 			return []field{{Key: "transfer", Label: "transfer", Value: t.OrderID + " (" + t.OutBizNo + ", " + string(t.Status) + ")",
 				Href: withQuery(ui("transfers"), "app_id", t.AppID) + "#transfer-" + t.OrderID}}
 		}
