@@ -200,7 +200,10 @@ func TestRedPacketPaymentIsNotifiedAfterACrashBetweenItsTwoCommits(t *testing.T)
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	rps := s2.Coupons.List("")
+	rps, err := s2.Coupons.List("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rps) != 1 || rps[0].OutOrderNo != "CRASH-RP" {
 		t.Fatalf("red packets after the restart: %+v", rps)
 	}

@@ -12,7 +12,7 @@ import (
 // failing disk): every write's wait fails with err.
 type failingStore struct{ err error }
 
-func (f failingStore) PutOrders([]Order) func() error { return func() error { return f.err } }
+func (f failingStore) PutOrders([]Order, ...Untold) func() error { return func() error { return f.err } }
 func (f failingStore) DeleteOrders(string) error      { return f.err }
 func (f failingStore) RemoveOrders([]Order) error     { return f.err }
 func (f failingStore) Sync() error                    { return f.err }

@@ -13,7 +13,7 @@ type failingStore struct {
 	err error
 }
 
-func (f *failingStore) PutTrades(ts []Trade) func() error {
+func (f *failingStore) PutTrades(ts []Trade, _ ...Untold) func() error {
 	return func() error { return f.err }
 }
 
