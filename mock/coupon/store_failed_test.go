@@ -12,10 +12,12 @@ import (
 // failing disk): every write's wait fails with err.
 type failingStore struct{ err error }
 
-func (f failingStore) PutOrders([]Order, ...Untold) func() error { return func() error { return f.err } }
-func (f failingStore) DeleteOrders(string) error      { return f.err }
-func (f failingStore) RemoveOrders([]Order) error     { return f.err }
-func (f failingStore) Sync() error                    { return f.err }
+func (f failingStore) PutOrders([]Order, ...Untold) func() error {
+	return func() error { return f.err }
+}
+func (f failingStore) DeleteOrders(string) error  { return f.err }
+func (f failingStore) RemoveOrders([]Order) error { return f.err }
+func (f failingStore) Sync() error                { return f.err }
 
 // A list that settles a red packet past its deadline as it reads (the
 // automatic refund), and a lookup that does, report the write the store
