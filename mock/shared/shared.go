@@ -83,8 +83,8 @@ type Deps struct {
 // It reports what the store (--data or --store) failed to delete, every
 // part's failure joined, so no surface answers a reset that did not
 // happen as done. Every part is still reset, and memory forgets all of it
-// whatever the store said: this replica serves none of what it was asked
-// to forget, and a later reset deletes what is left in the store.
+// whatever the store said (with --store, what the database kept is read
+// back, by every replica); a later reset deletes what is left.
 func (d *Deps) Reset(app string) error {
 	d.CancelPlans(app)
 	err := errors.Join(

@@ -275,8 +275,8 @@ func (b *Book) reset(app string) {
 }
 
 // Reset forgets every trade, or only those of one app. It reports the
-// store's failure to delete them; memory forgets them anyway, so the book
-// serves none of what it was asked to forget.
+// store's failure to delete them; memory forgets them anyway (with a
+// shared store, what the database kept is read back).
 func (b *Book) Reset(app string) error {
 	// The database first, outside the lock: a transaction holding row
 	// locks may be waiting for the book's lock.
@@ -398,7 +398,8 @@ func (t *Trade) unscanned() bool {
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
 	t, ch, err := b.lookupAll(app, ref, now)
 	if err == nil && t.unscanned() && !b.ShowsUnscanned(app) {
-		return nil, nil, ErrTradeNotExist
+		// What settling it changed (a timeout closed it) is still kept.
+		return nil, ch, ErrTradeNotExist
 	}
 	return t, ch, err
 }
@@ -697,7 +698,7 @@ func (b *Book) Query(app string, ref Ref) (Trade, error) {
 	err := b.commitOn(Lookup{App: app, Ref: ref, Read: true}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		out = t.clone()
 		return ch, nil
@@ -786,7 +787,7 @@ func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
 	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		if t.Status != WaitBuyerPay {
 			return ch, ErrTradeStatus
@@ -863,7 +864,7 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		}
 		t, ch, err := b.lookup(app, r.Ref, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		reqNo := r.OutRequestNo
 		if reqNo == "" {
@@ -921,7 +922,7 @@ func (b *Book) RefundQuery(app string, ref Ref, outRequestNo string) (Trade, *Re
 		}
 		t, ch, err := b.lookup(app, ref, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		out = t.clone()
 		if r := t.FindRefund(outRequestNo); r != nil {
@@ -1074,7 +1075,8 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			t.Scanned = true
 			e = t.record(now, EventFailed, 0, "buyer's payment failed")
 		case ActClose:
-			t.Scanned = true
+			// A cancel before any buyer logged in or scanned leaves the
+			// trade as unborn as it was: hidden, closed, told to no one.
 			t.Status = Closed
 			t.Closed = &now
 			e = t.record(now, EventClosed, 0, "buyer cancelled the payment")

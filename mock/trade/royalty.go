@@ -219,7 +219,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 		}
 		t, ch, err := b.lookup(app, Ref{TradeNo: r.TradeNo}, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		if prev := t.FindSettlement(r.OutRequestNo, ""); prev != nil {
 			if !sameDetails(prev.Details, details) {
@@ -277,7 +277,7 @@ func (b *Book) SettleQuery(app, settleNo, tradeNo, outRequestNo string) (Trade, 
 		}
 		t, ch, err := b.lookup(app, Ref{TradeNo: tradeNo}, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		s := t.FindSettlement(outRequestNo, settleNo)
 		if s == nil {

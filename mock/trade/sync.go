@@ -66,7 +66,7 @@ func (b *Book) Sync(app string, r SyncRequest) (Trade, error) {
 		}
 		t, ch, err := b.lookup(app, Ref{TradeNo: r.TradeNo}, now)
 		if err != nil {
-			return nil, err
+			return ch, err
 		}
 		for _, s := range t.Syncs {
 			if s.OutRequestNo == r.OutRequestNo {
