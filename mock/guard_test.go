@@ -25,7 +25,7 @@ func TestControlAPIGuard(t *testing.T) {
 	}
 	open := build(mock.Options{})
 	guarded := build(mock.Options{ControlToken: "s3cret"})
-	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]"}, PublicURL: "http://pay.example.test:8080"})
+	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]", "*.port.test:9000"}, PublicURL: "http://pay.example.test:8080"})
 	token := map[string]string{"X-Alipay-Mock-Token": "s3cret"}
 	const docker = "172.18.0.3:40000" // another container on the bridge
 	cases := []struct {
@@ -68,6 +68,9 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "*.svc.test is not svc.test", srv: allowing, path: "/_mock/apps", host: "svc.test", remote: "127.0.0.1:5000", want: 403},
 		{name: "allowed host:port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9000", remote: "127.0.0.1:5000", want: 200},
 		{name: "allowed host, other port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9001", remote: "127.0.0.1:5000", want: 403},
+		{name: "allowed *.domain:port", srv: allowing, path: "/_mock/apps", host: "mock.port.test:9000", remote: "127.0.0.1:5000", want: 200},
+		{name: "*.domain:port, other port", srv: allowing, path: "/_mock/apps", host: "mock.port.test:9001", remote: "127.0.0.1:5000", want: 403},
+		{name: "*.domain:port, no port", srv: allowing, path: "/_mock/apps", host: "mock.port.test", remote: "127.0.0.1:5000", want: 403},
 		{name: "allowed IPv6 address", srv: allowing, path: "/_mock/apps", host: "[fd00::5]:8080", remote: "127.0.0.1:5000", want: 200},
 		{name: "--public-url host", srv: allowing, path: "/_mock/ui", host: "pay.example.test", remote: "127.0.0.1:5000", want: 200},
 		{name: "allowed name still needs loopback", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "loopback clients only"},
@@ -126,6 +129,45 @@ func TestAllowedHostOptionChecked(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "--allowed-host") {
 			t.Errorf("AllowedHosts %q: %v", h, err)
 		}
+	}
+}
+
+// A wildcard whose suffix is empty or a single label would match every
+// Host, or every name anyone can register: `--allowed-host "*.$DOMAIN"`
+// with DOMAIN unset gives "*.", which made every Host name the mock and
+// let a rebound page reset it. Such values are refused at start-up, with
+// the reason; two labels and more, trailing dot and port included, are
+// accepted.
+func TestAllowedHostWildcardNeedsADomain(t *testing.T) {
+	for _, c := range []struct{ host, say string }{
+		{"*.", "every Host"},
+		{"*..", "every Host"},
+		{"*.com", "anyone can register"},
+		{"*.COM.", "anyone can register"},
+		{"*.lan:8080", "anyone can register"},
+		{"*..example.com", "*.domain"},
+		{"*.example..com", "*.domain"},
+		{"*.*.example.com", "*.domain"},
+		{"mock.*.example.com", "leading *."},
+		{"*.svc.test:http", "port"},
+		{"mock.lan:0", "port"},
+		{"mock.lan:65536", "port"},
+	} {
+		s, err := mock.New(mock.Options{AllowedHosts: []string{c.host}})
+		if err == nil {
+			s.Close()
+			t.Errorf("AllowedHosts %q accepted", c.host)
+		} else if !strings.Contains(err.Error(), "--allowed-host") || !strings.Contains(err.Error(), c.say) {
+			t.Errorf("AllowedHosts %q: %v, want an error naming --allowed-host and saying %q", c.host, err, c.say)
+		}
+	}
+	for _, host := range []string{"*.svc.test", "*.ns.svc.cluster.local.", "*.Mock.Example:9000", "mock.lan:8080", "alipay-mock", "[fd00::5]:80"} {
+		s, err := mock.New(mock.Options{AllowedHosts: []string{host}})
+		if err != nil {
+			t.Errorf("AllowedHosts %q: %v", host, err)
+			continue
+		}
+		s.Close()
 	}
 }
 

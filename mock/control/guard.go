@@ -38,13 +38,17 @@ type GuardOptions struct {
 }
 
 // CheckAllowedHost reports whether an --allowed-host value is a host name,
-// *.suffix, IP address or host:port, and nothing else.
+// *.domain (two labels or more), IP address, host:port or *.domain:port,
+// and nothing else (shared.CheckAllowed).
 func CheckAllowedHost(h string) error {
 	if h == "*" {
 		return errors.New("--allowed-host \"*\" would turn the DNS-rebinding guard off; name the hosts, or give clients the --control-token")
 	}
 	if h == "" || strings.ContainsAny(h, "/?#@ \t") {
 		return fmt.Errorf("--allowed-host %q: want a host name, *.domain or host:port (no scheme or path)", h)
+	}
+	if err := shared.CheckAllowed(h); err != nil {
+		return fmt.Errorf("--allowed-host %q: %v", h, err)
 	}
 	if alipay.IsAlipayHost(strings.TrimPrefix(h, "*.")) {
 		return fmt.Errorf("--allowed-host %q: Alipay's host names serve only the gateway, v3 and the buyer pages, never the control API or dashboard", h)
