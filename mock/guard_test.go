@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -402,4 +403,34 @@ func TestLocalReverseProxyDoesNotMakeItsClientsLocal(t *testing.T) {
 		}
 		check(t, ip, nil)
 	})
+}
+
+// The cookie a browser gets from /_mock/ui?token= is Secure when it was
+// set over HTTPS (--tls), so the browser never sends the token over plain
+// http; over http it cannot be (the browser would not keep it).
+func TestTokenCookieIsSecureOverHTTPS(t *testing.T) {
+	srv := mock.NewTestServer(t, mock.Options{ControlToken: "s3cret", TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: t.TempDir()}})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CA().Pool()}}}
+	for _, tc := range []struct {
+		base   string
+		secure bool
+	}{{srv.TLSURL(), true}, {srv.URL(), false}} {
+		resp, err := c.Get(tc.base + "/_mock/ui?token=s3cret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var got *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "alipay_mock_token" {
+				got = ck
+			}
+		}
+		if resp.StatusCode != http.StatusOK || got == nil {
+			t.Fatalf("GET %s/_mock/ui?token=: HTTP %d, Set-Cookie %q", tc.base, resp.StatusCode, resp.Header.Values("Set-Cookie"))
+		}
+		if got.Secure != tc.secure || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Path != "/_mock" {
+			t.Errorf("%s: Set-Cookie %q: want Secure %v, HttpOnly, SameSite=Strict, Path=/_mock", tc.base, resp.Header.Get("Set-Cookie"), tc.secure)
+		}
+	}
 }

@@ -149,7 +149,10 @@ func showsToken(c echo.Context, token string) bool {
 	if q := r.URL.Query().Get("token"); q != "" && given == "" {
 		given = q
 		if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
-			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			// Secure over HTTPS (--tls, or a proxy's X-Forwarded-Proto as
+			// echo reads it), so the browser never sends it over plain http.
+			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+				Secure: strings.EqualFold(c.Scheme(), "https")})
 		}
 	}
 	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
