@@ -28,7 +28,8 @@ const BrowserHeader = "X-Alipay-Mock"
 type GuardOptions struct {
 	// Token, when set, opens them to any client that shows it.
 	Token string
-	// AllowedHosts are Host header values (a name, *.suffix, or host:port)
+	// AllowedHosts are Host header values (shared.CheckAllowed: a name,
+	// *.domain, host:port or *.domain:port)
 	// accepted besides loopback names and addresses, e.g. a Docker service
 	// name.
 	AllowedHosts []string
