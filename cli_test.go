@@ -81,7 +81,7 @@ func TestHelpVersionAndUsageErrors(t *testing.T) {
 		"serve": {"-addr", "-log-format", "-apps-file"}, "call": {"-gateway", "-app-id", "-key", "-biz", "-alipay-public-key"},
 		"sign": {"-timestamp", "-print", "-key"}, "verify-notify": {"-app-id", "-alipay-public-key"},
 		"audit": {"-notify-url", "-check", "-check-each", "-format", "-mock", "slow-response"},
-		"keys":  {"-bits", "-cert"}, "ca": {"-ca-dir", "-data", "-out"}, "healthcheck": {"-url", "-addr"}, "scenarios": {"check PATH"}, "version": nil, "help": nil,
+		"keys":  {"-bits", "-cert"}, "ca": {"-ca-dir", "-data", "-out"}, "healthcheck": {"-url", "-addr", "-control-token"}, "scenarios": {"check PATH"}, "version": nil, "help": nil,
 	}
 	for _, c := range commands {
 		want, ok := flags[c.name]

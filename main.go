@@ -43,6 +43,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
@@ -510,12 +511,16 @@ func mockBase(addr, url string) (string, error) {
 }
 
 // healthcheck asks a running mock for /_mock/health. By default it finds
-// the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK does.
+// the mock through --addr (or ALIPAY_MOCK_ADDR), as the Docker HEALTHCHECK
+// does, and shows --control-token (ALIPAY_MOCK_CONTROL_TOKEN), which the
+// serve command in the same environment reads too: without it, a mock
+// reached by another name or address than loopback's answers 403.
 func healthcheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("healthcheck")
 	addr := fs.String("addr", defaultAddr, "the mock's listen address")
 	url := fs.String("url", "", "the mock's base URL (overrides --addr)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	token := fs.String("control-token", "", "the mock's control token, sent as "+control.TokenHeader)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -523,16 +528,27 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(base, "/")+"/_mock/health", nil)
+	if err != nil {
+		return err
+	}
+	if *token != "" {
+		req.Header.Set(control.TokenHeader, *token)
+	}
 	c := &http.Client{Timeout: *timeout}
-	resp, err := c.Get(strings.TrimSuffix(base, "/") + "/_mock/health")
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	var h struct {
 		Status string `json:"status"`
+		Error  string `json:"error"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&h); err != nil || resp.StatusCode != http.StatusOK || h.Status != "ok" {
+		if h.Error != "" && (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized) {
+			return fmt.Errorf("unhealthy: HTTP %d: %s", resp.StatusCode, h.Error)
+		}
 		return fmt.Errorf("unhealthy: HTTP %d", resp.StatusCode)
 	}
 	fmt.Fprintln(stdout, "ok")

@@ -221,9 +221,12 @@ func TestDockerRecipe(t *testing.T) {
 	if status, _, _ := get("/_mock/health", "evil.example", nil); status != http.StatusForbidden {
 		t.Errorf("Host evil.example: HTTP %d", status)
 	}
-	var errb bytes.Buffer
-	if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--allowed-host", "*"}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "--allowed-host") {
-		t.Errorf("--allowed-host '*' must be refused: %s", errb.String())
+	// "*." is what --allowed-host "*.$DOMAIN" gives with DOMAIN unset.
+	for _, h := range []string{"*", "*.", "*.com"} {
+		var errb bytes.Buffer
+		if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--allowed-host", h}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "--allowed-host") {
+			t.Errorf("--allowed-host %q must be refused: %s", h, errb.String())
+		}
 	}
 }
 

@@ -1,8 +1,13 @@
 package mock_test
 
 import (
+	"crypto/tls"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -25,7 +30,7 @@ func TestControlAPIGuard(t *testing.T) {
 	}
 	open := build(mock.Options{})
 	guarded := build(mock.Options{ControlToken: "s3cret"})
-	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]"}, PublicURL: "http://pay.example.test:8080"})
+	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]", "*.port.test:9000"}, PublicURL: "http://pay.example.test:8080"})
 	token := map[string]string{"X-Alipay-Mock-Token": "s3cret"}
 	const docker = "172.18.0.3:40000" // another container on the bridge
 	cases := []struct {
@@ -43,6 +48,23 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "other host, no token set", srv: open, path: "/_mock/health", remote: "172.17.0.1:5000", want: 403, say: "--control-token"},
 		{name: "other host, dashboard", srv: open, path: "/_mock/ui", remote: "172.17.0.1:5000", want: 403},
 		{name: "spoofed forwarding header", srv: open, path: "/_mock/health", remote: "172.17.0.1:5000", header: map[string]string{"X-Forwarded-For": "127.0.0.1"}, want: 403},
+		// A proxy on the mock's machine connects from loopback for every
+		// client it relays: a header naming another client makes the
+		// request not loopback; none makes a client loopback.
+		{name: "proxied, X-Forwarded-For names a LAN client", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20"}, want: 403, say: "X-Forwarded-For names 192.168.1.20"},
+		{name: "proxied, the LAN client behind a loopback hop", srv: open, path: "/_mock/trades", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20, 127.0.0.1"}, want: 403},
+		{name: "proxied, dashboard", srv: open, path: "/_mock/ui", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "10.0.0.5"}, want: 403},
+		{name: "proxied, X-Real-IP", srv: open, path: "/_mock/health", remote: "[::1]:5000", header: map[string]string{"X-Real-IP": "10.0.0.5"}, want: 403, say: "X-Real-Ip"},
+		{name: "proxied, Forwarded", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"Forwarded": "for=192.0.2.60;proto=http;by=127.0.0.1"}, want: 403, say: "Forwarded"},
+		{name: "proxied, Forwarded for=unknown", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"Forwarded": "for=unknown"}, want: 403},
+		{name: "proxied, Forwarded without for=", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"Forwarded": "proto=https"}, want: 403},
+		{name: "proxied, second Forwarded element", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"Forwarded": `for="[::1]:4711", For="[2001:db8::1]:80"`}, want: 403},
+		{name: "proxied, Via", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"Via": "1.1 squid"}, want: 403, say: "Via"},
+		{name: "proxied, token set, none sent", srv: guarded, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20"}, want: 401, say: "X-Forwarded-For"},
+		{name: "proxied, with the token", srv: guarded, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20", "X-Alipay-Mock-Token": "s3cret"}, want: 200},
+		{name: "proxied, buyer page is public", srv: open, path: "/qr/bax0nothing", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20"}, want: 404},
+		{name: "proxied, gateway is public", srv: open, path: "/gateway.do", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "192.168.1.20"}, want: 200},
+		{name: "local proxy for a local client", srv: open, path: "/_mock/health", remote: "127.0.0.1:5000", header: map[string]string{"X-Forwarded-For": "127.0.0.1, ::1", "X-Real-IP": "127.0.0.2", "Forwarded": `for=127.0.0.1, for="[::1]:4711";proto=http`}, want: 200},
 		{name: "other host, gateway is public", srv: open, path: "/gateway.do", remote: "172.17.0.1:5000", want: 200},
 		{name: "other host, wrong token", srv: guarded, path: "/_mock/health", remote: "10.1.2.3:5000", header: map[string]string{"X-Alipay-Mock-Token": "nope"}, want: 401},
 		{name: "other host, token header", srv: guarded, path: "/_mock/health", remote: "10.1.2.3:5000", header: token, want: 200},
@@ -68,6 +90,9 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "*.svc.test is not svc.test", srv: allowing, path: "/_mock/apps", host: "svc.test", remote: "127.0.0.1:5000", want: 403},
 		{name: "allowed host:port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9000", remote: "127.0.0.1:5000", want: 200},
 		{name: "allowed host, other port", srv: allowing, path: "/_mock/apps", host: "mock.lan:9001", remote: "127.0.0.1:5000", want: 403},
+		{name: "allowed *.domain:port", srv: allowing, path: "/_mock/apps", host: "mock.port.test:9000", remote: "127.0.0.1:5000", want: 200},
+		{name: "*.domain:port, other port", srv: allowing, path: "/_mock/apps", host: "mock.port.test:9001", remote: "127.0.0.1:5000", want: 403},
+		{name: "*.domain:port, no port", srv: allowing, path: "/_mock/apps", host: "mock.port.test", remote: "127.0.0.1:5000", want: 403},
 		{name: "allowed IPv6 address", srv: allowing, path: "/_mock/apps", host: "[fd00::5]:8080", remote: "127.0.0.1:5000", want: 200},
 		{name: "--public-url host", srv: allowing, path: "/_mock/ui", host: "pay.example.test", remote: "127.0.0.1:5000", want: 200},
 		{name: "allowed name still needs loopback", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "loopback clients only"},
@@ -126,6 +151,45 @@ func TestAllowedHostOptionChecked(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "--allowed-host") {
 			t.Errorf("AllowedHosts %q: %v", h, err)
 		}
+	}
+}
+
+// A wildcard whose suffix is empty or a single label would match every
+// Host, or every name anyone can register: `--allowed-host "*.$DOMAIN"`
+// with DOMAIN unset gives "*.", which made every Host name the mock and
+// let a rebound page reset it. Such values are refused at start-up, with
+// the reason; two labels and more, trailing dot and port included, are
+// accepted.
+func TestAllowedHostWildcardNeedsADomain(t *testing.T) {
+	for _, c := range []struct{ host, say string }{
+		{"*.", "every Host"},
+		{"*..", "every Host"},
+		{"*.com", "anyone can register"},
+		{"*.COM.", "anyone can register"},
+		{"*.lan:8080", "anyone can register"},
+		{"*..example.com", "*.domain"},
+		{"*.example..com", "*.domain"},
+		{"*.*.example.com", "*.domain"},
+		{"mock.*.example.com", "leading *."},
+		{"*.svc.test:http", "port"},
+		{"mock.lan:0", "port"},
+		{"mock.lan:65536", "port"},
+	} {
+		s, err := mock.New(mock.Options{AllowedHosts: []string{c.host}})
+		if err == nil {
+			s.Close()
+			t.Errorf("AllowedHosts %q accepted", c.host)
+		} else if !strings.Contains(err.Error(), "--allowed-host") || !strings.Contains(err.Error(), c.say) {
+			t.Errorf("AllowedHosts %q: %v, want an error naming --allowed-host and saying %q", c.host, err, c.say)
+		}
+	}
+	for _, host := range []string{"*.svc.test", "*.ns.svc.cluster.local.", "*.Mock.Example:9000", "mock.lan:8080", "alipay-mock", "[fd00::5]:80"} {
+		s, err := mock.New(mock.Options{AllowedHosts: []string{host}})
+		if err != nil {
+			t.Errorf("AllowedHosts %q: %v", host, err)
+			continue
+		}
+		s.Close()
 	}
 }
 
@@ -259,5 +323,114 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"}})
 	if status != http.StatusForbidden {
 		t.Errorf("dashboard reset cross-site: HTTP %d %.200s", status, body)
+	}
+}
+
+// A reverse proxy on the mock's machine (Go's, adding X-Forwarded-For as
+// nginx does with proxy_set_header X-Forwarded-For
+// $proxy_add_x_forwarded_for) connects from loopback for every client:
+// the client it names is who asks. On loopback, the client names a LAN
+// address in its own X-Forwarded-For, as one hop further out would; with
+// a LAN address on the machine, the proxy listens there and a real
+// network client connects. Either way the control API needs the token,
+// which then passes through the proxy.
+func TestLocalReverseProxyDoesNotMakeItsClientsLocal(t *testing.T) {
+	proxyTo := func(t *testing.T, target, listen string) string {
+		up, _ := url.Parse(target)
+		ln, err := net.Listen("tcp", net.JoinHostPort(listen, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := &http.Server{Handler: &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(up) // Host becomes the mock's 127.0.0.1:PORT, nginx's default
+			// Append to what the client sent, as $proxy_add_x_forwarded_for does.
+			r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
+			r.SetXForwarded()
+		}}}
+		go ps.Serve(ln)
+		t.Cleanup(func() { ps.Close() })
+		return "http://" + ln.Addr().String()
+	}
+	reset := func(t *testing.T, base string, header map[string]string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/_mock/reset", nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	check := func(t *testing.T, listen string, header map[string]string) {
+		open := newHarness(t, mock.Options{})
+		if status, body := reset(t, proxyTo(t, open.http.URL, listen), header); status != http.StatusForbidden || !strings.Contains(body, "X-Forwarded-For") {
+			t.Errorf("POST /_mock/reset through a local proxy for a network client: HTTP %d %.300s, want 403 naming X-Forwarded-For", status, body)
+		}
+		guarded := newHarness(t, mock.Options{ControlToken: "s3cret"})
+		base := proxyTo(t, guarded.http.URL, listen)
+		if status, body := reset(t, base, header); status != http.StatusUnauthorized {
+			t.Errorf("the same with a token configured, none sent: HTTP %d %.300s, want 401", status, body)
+		}
+		withToken := map[string]string{"X-Alipay-Mock-Token": "s3cret"}
+		for k, v := range header {
+			withToken[k] = v
+		}
+		if status, body := reset(t, base, withToken); status != http.StatusOK {
+			t.Errorf("the same with the token: HTTP %d %.300s, want 200", status, body)
+		}
+		// A local client through the same proxy is still local.
+		if status, body := reset(t, proxyTo(t, open.http.URL, "127.0.0.1"), nil); status != http.StatusOK {
+			t.Errorf("POST /_mock/reset through a loopback proxy for a loopback client: HTTP %d %.300s, want 200", status, body)
+		}
+	}
+	t.Run("loopback", func(t *testing.T) {
+		check(t, "127.0.0.1", map[string]string{"X-Forwarded-For": "192.168.1.20"})
+	})
+	t.Run("LAN address", func(t *testing.T) {
+		var ip string
+		addrs, _ := net.InterfaceAddrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				ip = n.IP.String()
+				break
+			}
+		}
+		if ip == "" {
+			t.Skip("no non-loopback IPv4 address")
+		}
+		check(t, ip, nil)
+	})
+}
+
+// The cookie a browser gets from /_mock/ui?token= is Secure when it was
+// set over HTTPS (--tls), so the browser never sends the token over plain
+// http; over http it cannot be (the browser would not keep it).
+func TestTokenCookieIsSecureOverHTTPS(t *testing.T) {
+	srv := mock.NewTestServer(t, mock.Options{ControlToken: "s3cret", TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: t.TempDir()}})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CA().Pool()}}}
+	for _, tc := range []struct {
+		base   string
+		secure bool
+	}{{srv.TLSURL(), true}, {srv.URL(), false}} {
+		resp, err := c.Get(tc.base + "/_mock/ui?token=s3cret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var got *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "alipay_mock_token" {
+				got = ck
+			}
+		}
+		if resp.StatusCode != http.StatusOK || got == nil {
+			t.Fatalf("GET %s/_mock/ui?token=: HTTP %d, Set-Cookie %q", tc.base, resp.StatusCode, resp.Header.Values("Set-Cookie"))
+		}
+		if got.Secure != tc.secure || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Path != "/_mock" {
+			t.Errorf("%s: Set-Cookie %q: want Secure %v, HttpOnly, SameSite=Strict, Path=/_mock", tc.base, resp.Header.Get("Set-Cookie"), tc.secure)
+		}
 	}
 }

@@ -28,7 +28,8 @@ const BrowserHeader = "X-Alipay-Mock"
 type GuardOptions struct {
 	// Token, when set, opens them to any client that shows it.
 	Token string
-	// AllowedHosts are Host header values (a name, *.suffix, or host:port)
+	// AllowedHosts are Host header values (shared.CheckAllowed: a name,
+	// *.domain, host:port or *.domain:port)
 	// accepted besides loopback names and addresses, e.g. a Docker service
 	// name.
 	AllowedHosts []string
@@ -38,13 +39,17 @@ type GuardOptions struct {
 }
 
 // CheckAllowedHost reports whether an --allowed-host value is a host name,
-// *.suffix, IP address or host:port, and nothing else.
+// *.domain (two labels or more), IP address, host:port or *.domain:port,
+// and nothing else (shared.CheckAllowed).
 func CheckAllowedHost(h string) error {
 	if h == "*" {
 		return errors.New("--allowed-host \"*\" would turn the DNS-rebinding guard off; name the hosts, or give clients the --control-token")
 	}
 	if h == "" || strings.ContainsAny(h, "/?#@ \t") {
 		return fmt.Errorf("--allowed-host %q: want a host name, *.domain or host:port (no scheme or path)", h)
+	}
+	if err := shared.CheckAllowed(h); err != nil {
+		return fmt.Errorf("--allowed-host %q: %v", h, err)
 	}
 	if alipay.IsAlipayHost(strings.TrimPrefix(h, "*.")) {
 		return fmt.Errorf("--allowed-host %q: Alipay's host names serve only the gateway, v3 and the buyer pages, never the control API or dashboard", h)
@@ -82,8 +87,10 @@ func RefuseOwnRequests(next echo.HandlerFunc) echo.HandlerFunc {
 //  2. Otherwise the Host must be a loopback name or address, the
 //     --public-url host or an --allowed-host: a page on another name that
 //     resolves to 127.0.0.1 (DNS rebinding) gets 403.
-//  3. Otherwise the peer must be loopback. The peer address is the TCP
-//     one: X-Forwarded-For is not trusted.
+//  3. Otherwise the client must be loopback (notLocal): the TCP peer, and
+//     every client a proxy's header names. A header never makes a client
+//     loopback; one naming another address makes it not (a local reverse
+//     proxy relays the network's clients from loopback).
 //
 // A browser can pass ?token= once; it is then kept in a cookie.
 func Guard(o GuardOptions) echo.MiddlewareFunc {
@@ -102,11 +109,12 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 				return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is not allowed for the control API and dashboard (a guard against DNS rebinding); "+
 					"they answer loopback names and addresses and the --public-url host: start the mock with --allowed-host NAME (ALIPAY_MOCK_ALLOWED_HOST), or send the control token", r.Host)})
 			}
-			if !loopback(r.RemoteAddr) {
+			if why := notLocal(r); why != "" {
 				if o.Token == "" {
-					return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
+					return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only, and " + why +
+						"; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
 				}
-				return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token"})
+				return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token (" + why + ")"})
 			}
 			return next(c)
 		}
@@ -142,19 +150,77 @@ func showsToken(c echo.Context, token string) bool {
 	if q := r.URL.Query().Get("token"); q != "" && given == "" {
 		given = q
 		if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
-			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			// Secure over HTTPS (--tls, or a proxy's X-Forwarded-Proto as
+			// echo reads it), so the browser never sends it over plain http.
+			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+				Secure: strings.EqualFold(c.Scheme(), "https")})
 		}
 	}
 	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
 }
 
-func loopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
+// notLocal says why r's client is not on the mock's machine, or "" when it
+// is: the TCP peer is a loopback address, and the request names no other
+// client. A proxy on the mock's machine connects from loopback for every
+// client it relays, so a request that carries Via, or Forwarded,
+// X-Forwarded-For or X-Real-IP naming anything but a loopback address
+// (another address, "unknown", an obfuscated name, or no for= at all), is
+// not local. Nothing in a header makes a client local: a client that
+// forges them only locks itself out. A proxy that adds none of these
+// (nginx by default) or a sidecar mesh (Istio delivers from 127.0.0.6)
+// cannot be told apart from a local client: docs/security.md.
+func notLocal(r *http.Request) string {
+	if !loopbackNode(r.RemoteAddr) {
+		return fmt.Sprintf("the peer %s is not loopback", cut(r.RemoteAddr))
 	}
-	ip := net.ParseIP(host)
+	if v := r.Header.Get("Via"); v != "" {
+		return fmt.Sprintf("the request came through a proxy (Via: %s)", cut(v))
+	}
+	for _, name := range []string{"X-Forwarded-For", "X-Real-Ip"} {
+		for _, line := range r.Header.Values(name) {
+			for _, node := range strings.Split(line, ",") {
+				if node = strings.TrimSpace(node); node != "" && !loopbackNode(node) {
+					return fmt.Sprintf("the request came through a proxy (%s names %s)", name, cut(node))
+				}
+			}
+		}
+	}
+	for _, line := range r.Header.Values("Forwarded") {
+		for _, elem := range strings.Split(line, ",") {
+			if strings.TrimSpace(elem) == "" {
+				continue
+			}
+			node, named := "", false
+			for _, pair := range strings.Split(elem, ";") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && strings.EqualFold(k, "for") {
+					node, named = strings.Trim(v, `"`), true
+				}
+			}
+			if !named || !loopbackNode(node) {
+				return fmt.Sprintf("the request came through a proxy (Forwarded: %s)", cut(strings.TrimSpace(elem)))
+			}
+		}
+	}
+	return ""
+}
+
+// loopbackNode reports whether an address, with or without a port (IPv6
+// in brackets), is a loopback IP address.
+func loopbackNode(node string) bool {
+	host, _, err := net.SplitHostPort(node)
+	if err != nil {
+		host = node
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// cut keeps an error message short whatever a header held.
+func cut(s string) string {
+	if len(s) > 64 {
+		return strings.ToValidUTF8(s[:64], "") + "…"
+	}
+	return s
 }
 
 // fromOwnOrigin refuses a state-changing request a browser sent from

@@ -266,18 +266,27 @@ func Open(url string) (*DB, error) {
 	return db, nil
 }
 
-// redact hides the password of a URL (in its user part or its query)
-// for messages and the banner.
+// redact hides the passwords of a URL for messages and the banner: the
+// user part's, and the value of every query parameter whose name holds
+// "password" in any case (password, sslpassword: libpq's names, which pgx
+// reads). The query is rewritten pair by pair, so a pair that does not
+// decode is masked too, and the others are kept as given.
 func redact(s string) string {
 	u, err := neturl.Parse(s)
 	if err != nil {
 		return "postgres://(unreadable URL)"
 	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	pairs := strings.Split(u.RawQuery, "&")
+	for i, p := range pairs {
+		k, _, _ := strings.Cut(p, "=")
+		if dk, err := neturl.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if strings.Contains(strings.ToLower(k), "password") {
+			pairs[i] = neturl.QueryEscape(k) + "=xxxxx"
+		}
 	}
+	u.RawQuery = strings.Join(pairs, "&")
 	return u.Redacted()
 }
 

@@ -1,9 +1,13 @@
 package shared
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/alipay"
@@ -59,27 +63,83 @@ func CrossSite(r *http.Request) bool {
 // The zero value allows loopback names and addresses only.
 type Hosts struct {
 	names    map[string]bool // host names, lower case, any port
-	suffixes []string        // from *.domain entries, with the dot
+	suffixes []suffix        // from *.domain and *.domain:port entries
 	exact    map[string]bool // host:port entries
 }
 
+// suffix is a *.domain entry: ".domain", and a port when one was given.
+type suffix struct{ dot, port string }
+
+// allowed is one --allowed-host entry, read: a *.domain wildcard (dot is
+// ".domain"), or a host with or without a port.
+type allowed struct{ dot, host, port string }
+
+// parseAllowed reads an --allowed-host entry: a host name, an IP address
+// (IPv6 in brackets with a port), *.domain, host:port or *.domain:port. A
+// wildcard needs a suffix of two labels or more: "*." (what "*.$DOMAIN"
+// becomes with DOMAIN unset) would match every Host and "*.com" every name
+// anyone can register, and either would switch the DNS-rebinding guard
+// off.
+func parseAllowed(h string) (allowed, error) {
+	h = strings.ToLower(strings.TrimSpace(h))
+	var a allowed
+	if hasPort(h) {
+		host, port, _ := net.SplitHostPort(h)
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return a, fmt.Errorf("port %q is not a port number", port)
+		}
+		h, a.port = host, port
+	}
+	if rest, ok := strings.CutPrefix(h, "*."); ok {
+		rest = strings.TrimSuffix(rest, ".")
+		if rest == "" {
+			return a, errors.New("*. would match every Host (it is what *.$DOMAIN becomes with DOMAIN unset) and switch the DNS-rebinding guard off; name the hosts or a domain")
+		}
+		labels := strings.Split(rest, ".")
+		if strings.Contains(rest, "*") || slices.Contains(labels, "") {
+			return a, errors.New("a wildcard is *.domain: *. followed by a domain name, as *.svc.example")
+		}
+		if len(labels) < 2 {
+			return a, fmt.Errorf("*.%s would match every name under %q, which anyone can register: it would switch the DNS-rebinding guard off; name the hosts, or a domain of two labels or more", rest, rest)
+		}
+		a.dot = "." + rest
+		return a, nil
+	}
+	if strings.Contains(h, "*") {
+		return a, errors.New("only a leading *. is a wildcard (*.domain)")
+	}
+	a.host = normalHost(strings.Trim(h, "[]"))
+	if a.host == "" {
+		return a, errors.New("no host name")
+	}
+	return a, nil
+}
+
+// CheckAllowed reports why an --allowed-host entry cannot be read, if it
+// cannot (see parseAllowed).
+func CheckAllowed(h string) error {
+	_, err := parseAllowed(h)
+	return err
+}
+
 // NewHosts is the allow-list of the public URL's host and the allowed
-// hosts (a name, *.domain, an IP address or host:port).
-func NewHosts(publicURL string, allowed []string) Hosts {
+// hosts (a name, *.domain, an IP address or host:port, *.domain:port).
+// Entries CheckAllowed refuses are left out.
+func NewHosts(publicURL string, allowedHosts []string) Hosts {
 	l := Hosts{names: map[string]bool{}, exact: map[string]bool{}}
 	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
 		l.names[normalHost(u.Hostname())] = true
 	}
-	for _, h := range allowed {
-		h = strings.ToLower(strings.TrimSpace(h))
+	for _, h := range allowedHosts {
+		a, err := parseAllowed(h)
 		switch {
-		case strings.HasPrefix(h, "*."):
-			l.suffixes = append(l.suffixes, normalHost(h[1:]))
-		case hasPort(h):
-			host, port, _ := net.SplitHostPort(h)
-			l.exact[net.JoinHostPort(normalHost(host), port)] = true
+		case err != nil:
+		case a.dot != "":
+			l.suffixes = append(l.suffixes, suffix{a.dot, a.port})
+		case a.port != "":
+			l.exact[net.JoinHostPort(a.host, a.port)] = true
 		default:
-			l.names[normalHost(strings.Trim(h, "[]"))] = true
+			l.names[a.host] = true
 		}
 	}
 	return l
@@ -94,7 +154,8 @@ func hasPort(h string) bool {
 func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
 
 // Allows reports whether a Host header value names the mock: a loopback
-// name or address, or one the list allows.
+// name or address, or one the list allows. An entry with a port matches
+// that port only, and a Host without a port matches none.
 func (l Hosts) Allows(hostport string) bool {
 	host, port := hostport, ""
 	if h, p, err := net.SplitHostPort(hostport); err == nil {
@@ -114,7 +175,7 @@ func (l Hosts) Allows(hostport string) bool {
 		return true
 	}
 	for _, s := range l.suffixes {
-		if strings.HasSuffix(host, s) {
+		if strings.HasSuffix(host, s.dot) && (s.port == "" || s.port == port) {
 			return true
 		}
 	}
