@@ -15,6 +15,9 @@ type Jobs interface {
 	// Claim leases up to max pending notifications whose next attempt is
 	// due at now (the mock's clock) and that no live lease holds.
 	Claim(now time.Time, max int) ([]Notification, error)
+	// Renew extends the leases this replica still holds of the
+	// notifications ids names: their attempts are still being made.
+	Renew(ids []string) error
 }
 
 // shared is the notifier's state when it delivers from Jobs.
@@ -64,7 +67,7 @@ func (n *Notifier) RunShared(stop <-chan struct{}, poll time.Duration, onErr fun
 			if len(due) == 0 {
 				break
 			}
-			n.deliver(due)
+			n.deliverHeld(due, onErr)
 		}
 		select {
 		case <-stop:
@@ -74,6 +77,36 @@ func (n *Notifier) RunShared(stop <-chan struct{}, poll time.Duration, onErr fun
 		case <-t.C:
 		}
 	}
+}
+
+// deliverHeld is deliver that keeps the claimed leases while it runs: a
+// key's attempts are made one after another, each up to the timeout, so
+// without renewal the lease of the last of several would lapse before it
+// was made, and another replica would make it too.
+func (n *Notifier) deliverHeld(due []Notification, onErr func(error)) {
+	ids := make([]string, len(due))
+	for i, nf := range due {
+		ids[i] = nf.ID
+	}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(n.Lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if err := n.shared.jobs.Renew(ids); err != nil && onErr != nil {
+					onErr(err)
+				}
+			}
+		}
+	}()
+	n.deliver(due)
+	close(stop)
+	<-stopped
 }
 
 // deliver makes the claimed attempts: one notification key after another

@@ -105,6 +105,18 @@ func (o *Outbox) Claim(now time.Time, max int) ([]notify.Notification, error) {
 	return out, o.db.failed(rows.Err())
 }
 
+// Renew extends this replica's leases of the notifications ids names; one
+// whose attempt was written back (its lease let go) or that another
+// replica claimed since is left alone.
+func (o *Outbox) Renew(ids []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := o.db.pool.Exec(ctx, `UPDATE alipay_mock_notifications
+		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
+		WHERE id = ANY($2) AND lease_owner = $3`, o.lease.Milliseconds(), ids, o.owner)
+	return o.db.failed(err)
+}
+
 // Changed returns up to max notifications written after the mark after,
 // oldest write first, and the mark to pass next time: every replica's
 // outbox follows the others' writes with it.
