@@ -9,6 +9,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -348,7 +349,9 @@ func untoldKey(prefix, app, no string, event int) string {
 }
 
 // Untold loads the events marked untold: stored trades and red packets
-// whose notification was not stored with them (a crash in between).
+// whose notification was not stored with them (a crash in between), in
+// the order they happened: by app, number and event index (the keys sort
+// "/10" before "/9").
 func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 	var trades []trade.Untold
 	var packets []coupon.Untold
@@ -376,6 +379,12 @@ func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 			packets = append(packets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
 		}
 		return nil
+	})
+	slices.SortFunc(trades, func(a, b trade.Untold) int {
+		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.TradeNo, b.TradeNo), cmp.Compare(a.Event, b.Event))
+	})
+	slices.SortFunc(packets, func(a, b coupon.Untold) int {
+		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.AuthNo, b.AuthNo), cmp.Compare(a.Event, b.Event))
 	})
 	return trades, packets, err
 }
