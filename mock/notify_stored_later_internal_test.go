@@ -1,0 +1,89 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/store"
+)
+
+// flakyOutboxStore fails the first notification write only (a transient
+// failure: a full disk freed a moment later), as the store's writer
+// would report it, and writes through afterwards.
+type flakyOutboxStore struct {
+	*store.DB
+	failed atomic.Bool
+}
+
+func (f *flakyOutboxStore) PutNotification(n notify.Notification) func() error {
+	if f.failed.CompareAndSwap(false, true) {
+		return func() error { return errors.New("disk full (simulated)") }
+	}
+	return f.DB.PutNotification(n)
+}
+
+// A notification whose first write failed (the payment is answered
+// 20000) is still sent from memory, and its next write (its first
+// attempt's record) stores it with its event's untold mark cleared, so the
+// next start does not make a second notification of the same payment.
+func TestNotificationStoredByALaterWriteIsNotMadeAgainAtStart(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
+	defer merchant.Close()
+
+	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Notifier.Outbox().Persist(&flakyOutboxStore{DB: s1.db})
+	h1 := httptest.NewServer(s1)
+	cfg := s1.DevClientConfig()
+	cfg.GatewayURL = h1.URL + GatewayPath
+	c1, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "RVD-FLAKY",
+		TotalAmount: amount.MustParse("9.99"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"},
+		client.WithNotifyURL(merchant.URL+"/notify"))
+	var aerr *client.Error
+	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
+		t.Fatalf("answered %v, want 20000 (the notification's write failed)", perr)
+	}
+	// Its first attempt runs (due now) and its record is written.
+	s1.Sched.RunDue()
+	ns := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-FLAKY"})
+	if len(ns) != 1 || len(ns[0].Attempts) == 0 {
+		t.Fatalf("before the restart: %+v", ns)
+	}
+	h1.Close()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ns = s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-FLAKY"})
+	for _, n := range ns {
+		t.Logf("%s %s notify_id=%s attempts=%d", n.ID, n.Event, n.NotifyID, len(n.Attempts))
+	}
+	if len(ns) != 1 {
+		t.Fatalf("after the restart %d notifications of the one payment, want the stored one", len(ns))
+	}
+}
