@@ -121,10 +121,11 @@ func (s *Server) restore(db *store.DB) error {
 
 	// After the outbox: a settle message's job looks there for a message
 	// queued before a stop.
-	if err := s.restoreJobs(db, kept); err != nil {
+	if err := s.restoreJobs(db, kept, keptOrders); err != nil {
 		return err
 	}
 	s.ForgetKept = func(app string) error {
+		s.buyersKept.forget(app)
 		return errors.Join(db.DeleteJobs(app), s.queryPaysKept.forget(app))
 	}
 	// After the policies (a scenario may keep a trade silent) and the jobs.
