@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
@@ -85,5 +86,88 @@ func TestNotificationStoredByALaterWriteIsNotMadeAgainAtStart(t *testing.T) {
 	}
 	if len(ns) != 1 {
 		t.Fatalf("after the restart %d notifications of the one payment, want the stored one", len(ns))
+	}
+}
+
+// paymentUnstored fails every write of red packets' payment
+// notifications, as a store would whose writes of them alone fail.
+type paymentUnstored struct{ *store.DB }
+
+func (f paymentUnstored) PutNotification(n notify.Notification) func() error {
+	if n.Event == coupon.EventPaid {
+		return func() error { return errors.New("not stored (simulated)") }
+	}
+	return f.DB.PutNotification(n)
+}
+
+// A red packet's payment whose notification was never stored, though the
+// packet was (answered 20000), is retold at the next start as the payment
+// left the packet, although a claim and a refund came after it:
+// rest_amount the whole amount, nothing unfrozen or paid out
+// (coupon.Order.AsOf).
+func TestRedPacketPaymentRetoldAfterLaterOperationsTellsThePayment(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
+	defer merchant.Close()
+
+	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Notifier.Outbox().Persist(paymentUnstored{s1.db})
+	h1 := httptest.NewServer(s1)
+	cfg := s1.DevClientConfig()
+	cfg.GatewayURL = h1.URL + GatewayPath
+	c1, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	notifyURL := client.WithNotifyURL(merchant.URL + "/notify")
+	_, perr := c1.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
+		OutOrderNo: "ASOF-RP", OutRequestNo: "ASOF-RP-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
+		PayerUserID: "2088102000000001"}, notifyURL)
+	var aerr *client.Error
+	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
+		t.Fatalf("answered %v, want 20000 (the notification's write failed)", perr)
+	}
+	o, err := s1.Coupons.Get(keysDevAppID(s1), "ASOF-RP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.CouponDisburse(ctx, client.CouponDisburseRequest{OutOrderNo: "ASOF-CLAIM", OutRequestNo: "ASOF-CLAIM-1",
+		DeductAuthNo: o.AuthNo, Amount: amount.MustParse("2.00"), PayeeUserID: "2088102000000002"}, notifyURL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.CouponRefund(ctx, client.CouponRefundRequest{AuthNo: o.AuthNo, OutRequestNo: "ASOF-REFUND-1",
+		Amount: amount.MustParse("3.00")}, notifyURL); err != nil {
+		t.Fatal(err)
+	}
+	h1.Close()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	var freeze []notify.Notification
+	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "ASOF-RP"}) {
+		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s", n.ID, n.Event,
+			n.Params["notify_type"], n.Params["rest_amount"], n.Params["total_unfreeze_amount"], n.Params["total_pay_amount"])
+		if n.Params["notify_type"] == "fund_auth_freeze" {
+			freeze = append(freeze, n)
+		}
+	}
+	if len(freeze) != 1 {
+		t.Fatalf("%d payment notifications after the restart, want the one retold", len(freeze))
+	}
+	if p := freeze[0].Params; p["rest_amount"] != "10.00" || p["total_unfreeze_amount"] != "0.00" || p["total_pay_amount"] != "0.00" {
+		t.Fatalf("retold payment: rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s; want 10.00, 0.00, 0.00",
+			p["rest_amount"], p["total_unfreeze_amount"], p["total_pay_amount"])
 	}
 }

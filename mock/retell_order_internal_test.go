@@ -21,12 +21,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// a red packet's payment lost in a crash between its two commits is
+// A red packet's payment lost in a crash between its two commits is
 // notified at the next start; when the mock clock passed the packet's
 // automatic refund while it was down (a running clock reads on across a
-// restart), the retold fund_auth_freeze must still tell the payment as it
-// was (rest_amount the whole amount, nothing unfrozen) and come before the
-// automatic refund's fund_auth_unfreeze.
+// restart), the retold fund_auth_freeze still tells the payment as it
+// was (rest_amount the whole amount, nothing unfrozen) and comes before
+// the automatic refund's fund_auth_unfreeze.
 func TestRedPacketRetoldAfterAutoRefundTellsThePayment(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -90,10 +90,9 @@ func TestRedPacketRetoldAfterAutoRefundTellsThePayment(t *testing.T) {
 	}
 }
 
-// the same for a trade: a payment lost in a crash is retold at start,
-// but when its refund window ended while the mock was down, retell's lookup
-// (trade.Book.Get settles the trade) first notifies TRADE_FINISHED, so the
-// merchant is told FINISHED before SUCCESS (one key: they go in that order).
+// The same for a trade: a payment lost in a crash is retold at start
+// before the TRADE_FINISHED that its refund window, ended while the mock
+// was down, makes (one key: the merchant is told them in that order).
 func TestPaymentRetoldAfterRefundWindowComesBeforeFinished(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -156,12 +155,10 @@ func TestPaymentRetoldAfterRefundWindowComesBeforeFinished(t *testing.T) {
 	}
 }
 
-// two refunds of one trade committed in one batch (concurrent
-// requests share a group commit) and a crash before either notification
-// was stored leave two marks. The marks are read in key order, and
-// untold/APP/NO/10 sorts before untold/APP/NO/9, so retell makes the later
-// refund's notification first: one key, so the merchant is told them in
-// that order (refund_fee going down).
+// Two refunds of one trade committed in one batch (concurrent requests
+// share a group commit) and a crash before either notification was
+// stored leave two marks, events 9 and 10; they are retold in the order
+// they happened, although untold/APP/NO/10 sorts before untold/APP/NO/9.
 func TestRetoldRefundsKeepTheirOrderPastNineEvents(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
