@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,5 +170,74 @@ func TestRedPacketPaymentRetoldAfterLaterOperationsTellsThePayment(t *testing.T)
 	if p := freeze[0].Params; p["rest_amount"] != "10.00" || p["total_unfreeze_amount"] != "0.00" || p["total_pay_amount"] != "0.00" {
 		t.Fatalf("retold payment: rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s; want 10.00, 0.00, 0.00",
 			p["rest_amount"], p["total_unfreeze_amount"], p["total_pay_amount"])
+	}
+}
+
+// tradeUnstored fails every write of the notifications of one
+// out_trade_no, as a store would whose writes of them alone fail.
+type tradeUnstored struct {
+	*store.DB
+	out string
+}
+
+func (f tradeUnstored) PutNotification(n notify.Notification) func() error {
+	if n.OutTradeNo == f.out {
+		return func() error { return errors.New("not stored (simulated)") }
+	}
+	return f.DB.PutNotification(n)
+}
+
+// A notification none of whose writes landed, delivered and then evicted
+// past the outbox's bound, takes its event's untold mark with it: the next
+// start does not make it again.
+func TestEvictedNotificationTakesItsUntoldMark(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+	opts := func() Options {
+		o := Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet}
+		o.Notify.Keep = 1
+		return o
+	}
+	s1, err := New(opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.Notifier.Outbox().Persist(tradeUnstored{s1.db, "EVICT-0"})
+	h1 := httptest.NewServer(s1)
+	cfg := s1.DevClientConfig()
+	cfg.GatewayURL = h1.URL + GatewayPath
+	c1, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		_, err := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "EVICT-" + strconv.Itoa(i),
+			TotalAmount: amount.MustParse("9.99"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"},
+			client.WithNotifyURL(merchant.URL+"/notify"))
+		var aerr *client.Error
+		if i == 0 && (!errors.As(err, &aerr) || aerr.Code != "20000") {
+			t.Fatalf("answered %v, want 20000 (the notification's write failed)", err)
+		} else if i > 0 && err != nil {
+			t.Fatal(err)
+		}
+		s1.Sched.RunDue() // delivered: final, and the older ones evicted
+	}
+	if ns := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "EVICT-0"}); len(ns) != 0 {
+		t.Fatalf("EVICT-0's notification not evicted: %+v", ns)
+	}
+	h1.Close()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "EVICT-0"}); len(ns) != 0 {
+		t.Fatalf("after the restart EVICT-0's evicted payment was notified again: %s %s", ns[0].ID, ns[0].State)
 	}
 }

@@ -585,9 +585,13 @@ func (o *Outbox) evictLocked() {
 			break
 		}
 		h := o.headOf(seq, ref)
+		c := *h
+		if t, ok := o.untold[seq]; ok { // its mark goes with it (Told)
+			c.event, c.packet = t.event, t.packet
+		}
 		o.unindexLocked(seq, h)
 		if o.store != nil {
-			gone = append(gone, *h)
+			gone = append(gone, c)
 		}
 	}
 	if o.store != nil && len(gone) > 0 {

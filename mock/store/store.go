@@ -524,11 +524,21 @@ func (db *DB) DeleteNotifications(app string) error {
 // RemoveNotifications deletes the notifications eviction dropped
 // (notify.Store).
 func (db *DB) RemoveNotifications(ns []notify.Notification) error {
-	keys := make([][]byte, len(ns))
-	for i, n := range ns {
-		keys[i] = id(n.AppID, n.ID)
+	if len(ns) == 0 {
+		return nil
 	}
-	db.remove(bucketNotifications, keys)
+	ops := make([]op, 0, len(ns))
+	for _, n := range ns {
+		ops = append(ops, op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID))})
+		if packet, e, ok := n.Told(); ok { // a mark no write of it cleared goes with it
+			prefix := untoldPrefix
+			if packet {
+				prefix = untoldPacketPrefix
+			}
+			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, e)})
+		}
+	}
+	db.queue(ops...)
 	return nil
 }
 
