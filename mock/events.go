@@ -184,6 +184,7 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+			s.dropKeptBuyers(t.AppID, t.OutTradeNo, t.TradeNo) // and their records (--data)
 			if s.gw != nil {
 				s.gw.DropQueryPay(t.AppID, t.OutTradeNo, t.TradeNo)
 			}
@@ -205,6 +206,7 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 		key := o.AppID + "|" + o.OutOrderNo
 		if s.pg == nil {
 			s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
 		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
 		if s.kept != nil {

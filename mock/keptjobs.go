@@ -3,9 +3,11 @@ package mock
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
@@ -70,11 +72,89 @@ func (s *Server) planKept(j store.Job) {
 		s.db.RemoveJob(j.AppID, j.ID) // unreadable: dropped
 		return
 	}
+	if j.Kind == jobBuyer {
+		s.buyersKept.add(key, j)
+	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
 		out := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
 		s.db.RemoveJob(j.AppID, j.ID)
+		if j.Kind == jobBuyer {
+			s.buyersKept.done(key, j.ID)
+		}
 		return out
 	}})
+}
+
+// keptBuyers indexes the kept buyer steps planned (their job records) by
+// trade (red packet), so that an evicted one's records go with it: its
+// steps are taken off the clock, and nothing else would remove them.
+type keptBuyers struct {
+	mu sync.Mutex
+	m  map[string]map[string]string // app|out → job id → trade_no (auth_no) it acts on
+}
+
+func (k *keptBuyers) add(key string, j store.Job) {
+	var bj gateway.BuyerJob
+	_ = json.Unmarshal(j.Data, &bj) // keptPlan read it
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]map[string]string{}
+	}
+	if k.m[key] == nil {
+		k.m[key] = map[string]string{}
+	}
+	k.m[key][j.ID] = bj.No
+}
+
+func (k *keptBuyers) done(key, id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m[key], id)
+	if len(k.m[key]) == 0 {
+		delete(k.m, key)
+	}
+}
+
+// take forgets and returns the ids of the steps of app|out planned for
+// trade (red packet) no, or for any when no is "" or a step's is.
+func (k *keptBuyers) take(key, no string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var ids []string
+	for id, n := range k.m[key] {
+		if no == "" || n == "" || n == no {
+			ids = append(ids, id)
+			delete(k.m[key], id)
+		}
+	}
+	if len(k.m[key]) == 0 {
+		delete(k.m, key)
+	}
+	return ids
+}
+
+// forget drops one app's entries, or all for "" (a reset, which deletes
+// the records).
+func (k *keptBuyers) forget(app string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for key := range k.m {
+		if app == "" || strings.HasPrefix(key, app+"|") {
+			delete(k.m, key)
+		}
+	}
+}
+
+// dropKeptBuyers removes the job records of the steps of app's out
+// planned for trade (red packet) no, which eviction took off the clock.
+func (s *Server) dropKeptBuyers(app, out, no string) {
+	if s.db == nil {
+		return
+	}
+	for _, id := range s.buyersKept.take(app+"|"+out, no) {
+		s.db.RemoveJob(app, id)
+	}
 }
 
 // keptPlan is the scheduler's kind, ref and key of a kept job.
@@ -96,16 +176,32 @@ func keptPlan(j store.Job) (kind, ref, key string, ok bool) {
 	return "", "", "", false
 }
 
-// restoreJobs plans again every kept job, and, for a data directory
-// written before jobs were kept, the message of each async settlement of
-// the trades kept that is not due yet (as it did then).
-func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade) error {
+// restoreJobs plans again every kept job but the buyer steps of trades
+// and red packets not kept (evicted at start, or before a stop that
+// came before their records were removed), whose records go; and, for a
+// data directory written before jobs were kept, the message of each async
+// settlement of the trades kept that is not due yet (as it did then).
+func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade, keptOrders []coupon.Order) error {
 	js, err := db.Jobs()
 	if err != nil {
 		return err
 	}
+	there := make(map[string]bool, 2*(len(kept)+len(keptOrders)))
+	for _, t := range kept {
+		there[t.AppID+"|"+t.OutTradeNo+"|"+t.TradeNo] = true
+		there[t.AppID+"|"+t.OutTradeNo+"|"] = true
+	}
+	for _, o := range keptOrders {
+		there[o.AppID+"|"+o.OutOrderNo+"|"+o.AuthNo] = true
+		there[o.AppID+"|"+o.OutOrderNo+"|"] = true
+	}
 	planned := map[string]bool{}
 	for _, j := range js {
+		var bj gateway.BuyerJob
+		if j.Kind == jobBuyer && json.Unmarshal(j.Data, &bj) == nil && !there[bj.App+"|"+bj.Out+"|"+bj.No] {
+			db.RemoveJob(j.AppID, j.ID)
+			continue
+		}
 		planned[j.ID] = true
 		s.planKept(j)
 	}

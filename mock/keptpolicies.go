@@ -80,24 +80,17 @@ func (k *keptPolicies) AnyPolicies() bool {
 }
 
 // keepPoliciesOfKept drops, at start, the policies of trades and red
-// packets no longer kept, so the file holds at most one a kept one.
-func (s *Server) keepPoliciesOfKept() {
+// packets no longer kept, so the file holds at most one a kept one. It
+// reads what the start kept, not the books: a lookup would apply the
+// clock, and notify, before the start retold what a crash lost.
+func (s *Server) keepPoliciesOfKept(kept keptAtStart) {
 	s.kept.mu.RLock()
-	keys := make([]string, 0, len(s.kept.m))
+	var gone []string
 	for key := range s.kept.m {
-		keys = append(keys, key)
+		if _, ok := kept.trades[key]; !ok && !kept.orders[key] {
+			gone = append(gone, key)
+		}
 	}
 	s.kept.mu.RUnlock()
-	var gone []string
-	for _, key := range keys {
-		app, out, _ := strings.Cut(key, "|")
-		if t, err := s.Trades.Get(app, out); err == nil && t.OutTradeNo == out {
-			continue
-		}
-		if o, err := s.Coupons.Get(app, out); err == nil && o.OutOrderNo == out {
-			continue
-		}
-		gone = append(gone, key)
-	}
 	s.kept.drop(gone)
 }

@@ -113,13 +113,12 @@ func (k *keptQueryPays) drop(key, tradeNo string) {
 
 // keepQueryPaysOfKept drops, at start, the waiting buyers of trades no
 // longer kept.
-func (s *Server) keepQueryPaysOfKept() {
+func (s *Server) keepQueryPaysOfKept(kept keptAtStart) {
 	k := s.queryPaysKept
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for key, q := range k.m {
-		app, out, _ := strings.Cut(key, "|")
-		if t, err := s.Trades.Get(app, out); err == nil && t.OutTradeNo == out && (q.TradeNo == "" || t.TradeNo == q.TradeNo) {
+		if no, ok := kept.trades[key]; ok && (q.TradeNo == "" || no == q.TradeNo) {
 			continue
 		}
 		delete(k.m, key)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
@@ -113,18 +115,23 @@ func (s *Server) restore(db *store.DB) error {
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
 
-	s.keepPoliciesOfKept()
+	// What the start keeps, read from what it loaded: nothing in restore
+	// looks a trade or red packet up in the books, which would apply the
+	// clock (and notify) before what a crash lost is retold below.
+	ka := keptOf(kept, keptOrders)
+	s.keepPoliciesOfKept(ka)
 	if s.queryPaysKept, err = newKeptQueryPays(db); err != nil {
 		return err
 	}
-	s.keepQueryPaysOfKept()
+	s.keepQueryPaysOfKept(ka)
 
 	// After the outbox: a settle message's job looks there for a message
 	// queued before a stop.
-	if err := s.restoreJobs(db, kept); err != nil {
+	if err := s.restoreJobs(db, kept, keptOrders); err != nil {
 		return err
 	}
 	s.ForgetKept = func(app string) error {
+		s.buyersKept.forget(app)
 		return errors.Join(db.DeleteJobs(app), s.queryPaysKept.forget(app))
 	}
 	// After the policies (a scenario may keep a trade silent) and the jobs.
@@ -132,7 +139,7 @@ func (s *Server) restore(db *store.DB) error {
 	// trade's commit, until its notification's write clears the mark.
 	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
 	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
-	if err := s.retell(db); err != nil {
+	if err := s.retell(db, ka); err != nil {
 		return err
 	}
 	s.Log.Info("state restored", "boot", db.Boots(), "apps", len(recs), "trades", len(kept),
@@ -141,24 +148,55 @@ func (s *Server) restore(db *store.DB) error {
 	return nil
 }
 
+// keptAtStart is what a start kept of the trades and red packets it
+// loaded, as stored: by app|out_trade_no (out_order_no), and by
+// app|trade_no (auth_no) for retell.
+type keptAtStart struct {
+	trades  map[string]string // app|out_trade_no → trade_no
+	orders  map[string]bool   // app|out_order_no
+	byNo    map[string]trade.Trade
+	packets map[string]coupon.Order
+}
+
+func keptOf(ts []trade.Trade, os []coupon.Order) keptAtStart {
+	k := keptAtStart{trades: make(map[string]string, len(ts)), orders: make(map[string]bool, len(os)),
+		byNo: make(map[string]trade.Trade, len(ts)), packets: make(map[string]coupon.Order, len(os))}
+	for _, t := range ts {
+		k.trades[t.AppID+"|"+t.OutTradeNo] = t.TradeNo
+		k.byNo[t.AppID+"|"+t.TradeNo] = t
+	}
+	for _, o := range os {
+		k.orders[o.AppID+"|"+o.OutOrderNo] = true
+		k.packets[o.AppID+"|"+o.AuthNo] = o
+	}
+	return k
+}
+
 // retell makes the notifications a crash lost: each event still marked
-// untold is a stored trade's whose notification was not stored (the mock
-// stopped between the two commits), so it is notified now, with the
-// trade as that event left it (trade.AsOf).
+// untold is a stored trade's (red packet's) whose notification was not
+// stored (the mock stopped between the two commits), so it is notified
+// now, with the trade as that event left it (trade.Trade.AsOf,
+// coupon.Order.AsOf), in the order the events happened (store.Untold).
+// It reads the trades as stored, not through the books, and runs before
+// anything in the start looks one up: a lookup applies the clock, and what
+// fell due while the mock was down (a red packet's automatic refund,
+// TRADE_FINISHED) would be notified first, and the event told as the
+// clock left it. Once all are retold, the clock is applied to those
+// trades and red packets, so what fell due follows at once.
 // Marks of trades no longer kept, or of events that notify nothing, are
 // dropped.
-func (s *Server) retell(db *store.DB) error {
+func (s *Server) retell(db *store.DB, kept keptAtStart) error {
 	marks, packets, err := db.Untold()
 	if err != nil || len(marks)+len(packets) == 0 {
 		return err
 	}
 	made := 0
 	for _, u := range packets {
-		// A red packet's, from the order as stored.
-		o, err := s.Coupons.Get(u.AppID, u.AuthNo)
-		if err != nil || o.AuthNo != u.AuthNo || u.Event >= len(o.History) {
+		o, ok := kept.packets[u.AppID+"|"+u.AuthNo]
+		if !ok || u.Event >= len(o.History) {
 			continue
 		}
+		o = o.AsOf(u.Event)
 		if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
 			if err := s.Notifier.CouponEvent(o, e); err != nil {
 				return fmt.Errorf("store: notification of red packet %s: %w", o.AuthNo, err)
@@ -167,8 +205,8 @@ func (s *Server) retell(db *store.DB) error {
 		}
 	}
 	for _, u := range marks {
-		t, err := s.Trades.Get(u.AppID, u.TradeNo)
-		if err != nil || t.TradeNo != u.TradeNo || u.Event >= len(t.History) {
+		t, ok := kept.byNo[u.AppID+"|"+u.TradeNo]
+		if !ok || u.Event >= len(t.History) {
 			continue
 		}
 		t = t.AsOf(u.Event)
@@ -180,7 +218,22 @@ func (s *Server) retell(db *store.DB) error {
 		}
 	}
 	s.Log.Warn("notifications the last run did not store made again", "events", len(marks)+len(packets), "notifications", made)
-	return db.ForgetUntold(marks, packets)
+	if err := db.ForgetUntold(marks, packets); err != nil {
+		return err
+	}
+	// What fell due for them while the mock was down, after what it retold
+	// (a lookup settles; its notifications are marked as any).
+	for _, u := range packets {
+		if _, ok := kept.packets[u.AppID+"|"+u.AuthNo]; ok {
+			_, _ = s.Coupons.Get(u.AppID, u.AuthNo)
+		}
+	}
+	for _, u := range marks {
+		if _, ok := kept.byNo[u.AppID+"|"+u.TradeNo]; ok {
+			_, _ = s.Trades.Get(u.AppID, u.TradeNo)
+		}
+	}
+	return nil
 }
 
 // StoreStats are the data directory's group-commit counts (zero without

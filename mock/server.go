@@ -150,6 +150,7 @@ type Server struct {
 	kept    *keptPolicies // --data: scenario notification policies (keptpolicies.go)
 	// --data: scenario buyers waiting for queries (keptquerypays.go)
 	queryPaysKept *keptQueryPays
+	buyersKept    keptBuyers // --data: the buyer steps kept as job records (keptjobs.go)
 	gw            *gateway.Gateway
 	// refollow tells the outbox's follower to read every stored
 	// notification again (after another replica's reset).

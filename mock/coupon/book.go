@@ -569,7 +569,8 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 			p.Status, p.RefundAt = OrderFinish, nil
 		}
 		ch = append(ch,
-			p.event(now, EventClaimed, op.OperationID, fmt.Sprintf("%s claimed by %s (%s)", r.Amount, payee.UserID, claim.AuthNo)),
+			p.eventOf(Event{At: now, Type: EventClaimed, OperationID: op.OperationID, Amount: r.Amount,
+				Detail: fmt.Sprintf("%s claimed by %s (%s)", r.Amount, payee.UserID, claim.AuthNo)}),
 			claim.event(now, EventClaimed, op.OperationID, "paid to "+payee.UserID))
 		res = Result{Order: claim.clone(), Op: op}
 		return ch, nil

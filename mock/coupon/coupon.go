@@ -130,6 +130,9 @@ type Event struct {
 	Status      OrderStatus `json:"status"`
 	OperationID string      `json:"operation_id,omitempty"`
 	Detail      string      `json:"detail,omitempty"`
+	// Amount is, on a red packet's claimed event, what the claim took
+	// from it (Order.AsOf): the claim's operation is the claim order's.
+	Amount amount.Amount `json:"amount,omitempty"`
 }
 
 // Event types.
@@ -186,6 +189,13 @@ func (o *Order) clone() Order {
 // event records an event and pairs it with a snapshot that includes it.
 func (o *Order) event(at time.Time, typ, opID, detail string) change {
 	e := o.record(at, typ, opID, detail)
+	return change{o.clone(), e}
+}
+
+// eventOf is event for an entry with more fields (a claim's Amount).
+func (o *Order) eventOf(e Event) change {
+	e.Status = o.Status
+	o.History = append(o.History, e)
 	return change{o.clone(), e}
 }
 

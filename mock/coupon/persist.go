@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -147,6 +148,64 @@ func EventIndex(o Order, e Event) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// AsOf is o as its event i left it, for a notification made again after
+// a crash (as trade.Trade.AsOf): the history up to the event, the status
+// it recorded, the operations made by then (an operation completed later
+// still processing), and what was left in the red packet then. Other
+// fields are as stored.
+func (o Order) AsOf(i int) Order {
+	c := o.clone()
+	c.History = c.History[:i+1]
+	c.Status = c.History[i].Status
+	made := map[string]bool{} // operations made by event i
+	done := map[string]int{}  // index of each operation's last event (its success)
+	for j, e := range o.History {
+		switch e.Type {
+		case EventPaid, EventClaimed, EventRefunded, EventCompleted:
+			done[e.OperationID] = j
+		}
+		if j <= i {
+			made[e.OperationID] = true
+		}
+	}
+	paid := false
+	var refunded, claimed amount.Amount
+	for _, e := range c.History {
+		switch e.Type {
+		case EventPaid:
+			paid = true
+		case EventClaimed:
+			claimed += e.Amount
+		}
+	}
+	ops := c.Operations[:0]
+	for _, op := range c.Operations {
+		if !made[op.OperationID] {
+			continue
+		}
+		if j, ok := done[op.OperationID]; ok && j > i && op.Status == OpSuccess {
+			op.Status, op.Trans = OpInit, nil
+		}
+		if op.Type == Refund {
+			refunded += op.Amount
+		}
+		ops = append(ops, op)
+	}
+	c.Operations = ops
+	if !o.Claim {
+		c.Rest = 0
+		if paid {
+			c.Rest = c.Amount - refunded - claimed
+		} else {
+			c.Paid = nil
+		}
+	}
+	if c.Status != OrderAuthorized {
+		c.RefundAt = nil
+	}
+	return c
 }
 
 // record is an order as stored, with the fingerprints of the requests

@@ -108,8 +108,12 @@ type call struct {
 	// whatever the answer says.
 	outcome *Outcome
 	made    bool
+	// none is true when the method succeeded without a trade to touch (a
+	// cancel of an unknown trade): as when it fails, its policy is undone.
+	none bool
 	// before is the notification policy a scenario's replaced (beforeCall),
-	// put back if the method fails; hadBefore is whether there was one.
+	// put back if the method fails or finds no trade; hadBefore is whether
+	// there was one.
 	before    notify.Policy
 	hadBefore bool
 	// plan is what a scenario rule wants done; misses say why others did not act.

@@ -40,7 +40,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 	g.beforeCall(cl)
 	fields, e := cl.ent.handle(g, cl)
 	cl.made = e == nil || e.Code == apierr.CodeProcessing // 10003: made, in progress
-	if !cl.made {
+	if !cl.made || cl.none {
 		g.failedCall(cl)
 	}
 	if e != nil && fields == nil {
@@ -398,6 +398,7 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 		e := g.asAPI(err)
 		return cancelFailure(e), e
 	}
+	cl.none = res.Trade == nil // no trade to keep the policy for
 	// No gmt_refund_pay: the SDK's response class returns it on cancel
 	// "只在银行间联交易场景下" (bank-intermediated trades only).
 	out := struct {

@@ -90,7 +90,8 @@ func (g *Gateway) beforeCall(cl *call) {
 }
 
 // failedCall undoes the notification policy beforeCall set for a call
-// whose method failed: the policy in force before comes back (none when
+// whose method failed or found no trade (a cancel of an unknown one,
+// answered 10000): the policy in force before comes back (none when
 // there was none), so neither a later request that makes the trade nor
 // the trade that exists inherits it.
 func (g *Gateway) failedCall(cl *call) {

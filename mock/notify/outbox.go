@@ -182,6 +182,16 @@ type Outbox struct {
 	keep     int
 	waiters  map[*waiter]struct{}
 	store    Store
+	// untold are the notifications whose event is still marked untold
+	// (by position): each write carries the mark's deletion until one
+	// is known to be on disk.
+	untold map[uint64]told
+}
+
+// told is the event a notification tells (Notification.Told).
+type told struct {
+	event  int // 1 + its index in History
+	packet bool
 }
 
 // waiter is a long poll: told (without blocking) when a notification its
@@ -193,7 +203,7 @@ type waiter struct {
 
 // NewOutbox makes an empty outbox that keeps every notification.
 func NewOutbox() *Outbox {
-	return &Outbox{hot: map[uint64]*Notification{}, ids: map[uint64]uint64{}, oddIDs: map[string]uint64{},
+	return &Outbox{untold: map[uint64]told{}, hot: map[uint64]*Notification{}, ids: map[uint64]uint64{}, oddIDs: map[string]uint64{},
 		byOut: map[uint64]uint64{}, byNo: map[uint64]uint64{}, nextOut: map[uint64]uint64{}, nextNo: map[uint64]uint64{},
 		seed: maphash.MakeSeed(), counts: map[State]int{}, arena: newArena(), interns: &interns{}, waiters: map[*waiter]struct{}{}}
 }
@@ -382,6 +392,7 @@ func (o *Outbox) unindexLocked(seq uint64, h *Notification) {
 	}
 	o.ledger.Remove(seq)
 	delete(o.hot, seq)
+	delete(o.untold, seq)
 	if v, ok := idNumber(h.ID); ok {
 		if o.ids[v] == seq {
 			delete(o.ids, v)
@@ -490,12 +501,18 @@ func (o *Outbox) chain(head, next map[uint64]uint64, k string) []uint64 {
 func (o *Outbox) add(n *Notification) error {
 	o.mu.Lock()
 	o.indexLocked(n)
+	if n.event > 0 && o.store != nil {
+		o.untold[n.seq] = told{n.event, n.packet}
+	}
+	n.event = 0 // kept in untold until a write clears the mark
 	wait := o.writeLocked(n)
-	n.event = 0 // written with its first write only
 	o.evictLocked()
 	o.mu.Unlock()
 	err := wait()
 	o.mu.Lock()
+	if err == nil {
+		delete(o.untold, n.seq) // the mark went with it
+	}
 	o.wakeLocked(n) // waiters wake to what is on disk
 	o.mu.Unlock()
 	return err
@@ -548,7 +565,7 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		o.ledger.Unfinal(n.seq)
 	}
 	o.placeLocked(n)
-	o.writeLocked(n)
+	o.forgetWhenStored(n.seq, o.writeLocked(n))
 	o.evictLocked()
 	o.compactLocked()
 	o.wakeLocked(n)
@@ -568,9 +585,13 @@ func (o *Outbox) evictLocked() {
 			break
 		}
 		h := o.headOf(seq, ref)
+		c := *h
+		if t, ok := o.untold[seq]; ok { // its mark goes with it (Told)
+			c.event, c.packet = t.event, t.packet
+		}
 		o.unindexLocked(seq, h)
 		if o.store != nil {
-			gone = append(gone, *h)
+			gone = append(gone, c)
 		}
 	}
 	if o.store != nil && len(gone) > 0 {

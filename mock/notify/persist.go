@@ -22,10 +22,12 @@ type Store interface {
 	Sync() error
 }
 
-// Told is the event a new notification tells, when its first write is
-// to clear that event's untold mark (trade.Untold, coupon.Untold) in the
-// same commit: a red packet's (auth_no TradeNo) or a trade's, and its
-// index in their History.
+// Told is the event a notification tells, when its write is to clear
+// that event's untold mark (trade.Untold, coupon.Untold) in the same
+// commit: a red packet's (auth_no TradeNo) or a trade's, and its index in
+// their History. Every write carries it until one of them is on disk: a
+// mark whose notification is stored would make it again at the next
+// start.
 func (n *Notification) Told() (redPacket bool, event int, ok bool) {
 	return n.packet, n.event - 1, n.event > 0
 }
@@ -40,11 +42,39 @@ func (o *Outbox) Persist(s Store) {
 // writeLocked queues one notification to be stored; the lock is held. It
 // returns a wait for it to be on disk. Delivery goes on in memory whether
 // or not the write succeeds; the store reports failures.
+//
+// While its event is still marked untold (its first write failed, or is
+// not yet known to be on disk) the write carries the mark's deletion.
 func (o *Outbox) writeLocked(n *Notification) func() error {
 	if o.store == nil {
 		return synced
 	}
-	return o.store.PutNotification(n.clone()) // unpacked: the store keeps Params and Body
+	c := n.clone() // unpacked: the store keeps Params and Body
+	if t, ok := o.untold[n.seq]; ok {
+		c.event, c.packet = t.event, t.packet
+	}
+	return o.store.PutNotification(c)
+}
+
+// forgetWhenStored forgets the untold mark of the notification at seq
+// once wait reports the write that carried its deletion on disk: a later
+// write than the first, which add waits for itself. The lock is held; the
+// wait runs aside (rare: only after a failed write).
+func (o *Outbox) forgetWhenStored(seq uint64, wait func() error) {
+	t, ok := o.untold[seq]
+	if !ok {
+		return
+	}
+	go func() {
+		if wait() != nil {
+			return
+		}
+		o.mu.Lock()
+		if o.untold[seq] == t {
+			delete(o.untold, seq)
+		}
+		o.mu.Unlock()
+	}()
 }
 
 func synced() error { return nil }

@@ -9,6 +9,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -348,7 +349,9 @@ func untoldKey(prefix, app, no string, event int) string {
 }
 
 // Untold loads the events marked untold: stored trades and red packets
-// whose notification was not stored with them (a crash in between).
+// whose notification was not stored with them (a crash in between), in
+// the order they happened: by app, number and event index (the keys sort
+// "/10" before "/9").
 func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 	var trades []trade.Untold
 	var packets []coupon.Untold
@@ -376,6 +379,12 @@ func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 			packets = append(packets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
 		}
 		return nil
+	})
+	slices.SortFunc(trades, func(a, b trade.Untold) int {
+		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.TradeNo, b.TradeNo), cmp.Compare(a.Event, b.Event))
+	})
+	slices.SortFunc(packets, func(a, b coupon.Untold) int {
+		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.AuthNo, b.AuthNo), cmp.Compare(a.Event, b.Event))
 	})
 	return trades, packets, err
 }
@@ -515,11 +524,21 @@ func (db *DB) DeleteNotifications(app string) error {
 // RemoveNotifications deletes the notifications eviction dropped
 // (notify.Store).
 func (db *DB) RemoveNotifications(ns []notify.Notification) error {
-	keys := make([][]byte, len(ns))
-	for i, n := range ns {
-		keys[i] = id(n.AppID, n.ID)
+	if len(ns) == 0 {
+		return nil
 	}
-	db.remove(bucketNotifications, keys)
+	ops := make([]op, 0, len(ns))
+	for _, n := range ns {
+		ops = append(ops, op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID))})
+		if packet, e, ok := n.Told(); ok { // a mark no write of it cleared goes with it
+			prefix := untoldPrefix
+			if packet {
+				prefix = untoldPacketPrefix
+			}
+			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, e)})
+		}
+	}
+	db.queue(ops...)
 	return nil
 }
 
