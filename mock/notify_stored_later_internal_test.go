@@ -3,18 +3,12 @@ package mock
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
@@ -40,47 +34,21 @@ func (f *flakyOutboxStore) PutNotification(n notify.Notification) func() error {
 // attempt's record) stores it with its event's untold mark cleared, so the
 // next start does not make a second notification of the same payment.
 func TestNotificationStoredByALaterWriteIsNotMadeAgainAtStart(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
-	defer merchant.Close()
-
-	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "fail", nil)
+	s1, c1, stop1 := d.start()
 	s1.Notifier.Outbox().Persist(&flakyOutboxStore{DB: s1.db})
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "RVD-FLAKY",
-		TotalAmount: amount.MustParse("9.99"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"},
-		client.WithNotifyURL(merchant.URL+"/notify"))
-	var aerr *client.Error
-	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
-		t.Fatalf("answered %v, want 20000 (the notification's write failed)", perr)
-	}
+		TotalAmount: amount.MustParse("9.99"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"}, d.notifyURL())
+	wantResultUnknown(t, perr, "the payment")
 	// Its first attempt runs (due now) and its record is written.
 	s1.Sched.RunDue()
 	ns := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-FLAKY"})
 	if len(ns) != 1 || len(ns[0].Attempts) == 0 {
 		t.Fatalf("before the restart: %+v", ns)
 	}
-	h1.Close()
-	if err := s1.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop1()
 
-	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2, _, _ := d.start()
 	ns = s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-FLAKY"})
 	for _, n := range ns {
 		t.Logf("%s %s notify_id=%s attempts=%d", n.ID, n.Event, n.NotifyID, len(n.Attempts))
@@ -107,55 +75,29 @@ func (f paymentUnstored) PutNotification(n notify.Notification) func() error {
 // rest_amount the whole amount, nothing unfrozen or paid out
 // (coupon.Order.AsOf).
 func TestRedPacketPaymentRetoldAfterLaterOperationsTellsThePayment(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
-	defer merchant.Close()
-
-	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "fail", nil)
+	s1, c1, stop1 := d.start()
 	s1.Notifier.Outbox().Persist(paymentUnstored{s1.db})
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	notifyURL := client.WithNotifyURL(merchant.URL + "/notify")
 	_, perr := c1.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
 		OutOrderNo: "ASOF-RP", OutRequestNo: "ASOF-RP-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
-		PayerUserID: "2088102000000001"}, notifyURL)
-	var aerr *client.Error
-	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
-		t.Fatalf("answered %v, want 20000 (the notification's write failed)", perr)
-	}
+		PayerUserID: "2088102000000001"}, d.notifyURL())
+	wantResultUnknown(t, perr, "the red packet")
 	o, err := s1.Coupons.Get(keysDevAppID(s1), "ASOF-RP")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c1.CouponDisburse(ctx, client.CouponDisburseRequest{OutOrderNo: "ASOF-CLAIM", OutRequestNo: "ASOF-CLAIM-1",
-		DeductAuthNo: o.AuthNo, Amount: amount.MustParse("2.00"), PayeeUserID: "2088102000000002"}, notifyURL); err != nil {
+		DeductAuthNo: o.AuthNo, Amount: amount.MustParse("2.00"), PayeeUserID: "2088102000000002"}, d.notifyURL()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c1.CouponRefund(ctx, client.CouponRefundRequest{AuthNo: o.AuthNo, OutRequestNo: "ASOF-REFUND-1",
-		Amount: amount.MustParse("3.00")}, notifyURL); err != nil {
+		Amount: amount.MustParse("3.00")}, d.notifyURL()); err != nil {
 		t.Fatal(err)
 	}
-	h1.Close()
-	if err := s1.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop1()
 
-	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2, _, _ := d.start()
 	var freeze []notify.Notification
 	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "ASOF-RP"}) {
 		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s", n.ID, n.Event,
@@ -191,36 +133,16 @@ func (f tradeUnstored) PutNotification(n notify.Notification) func() error {
 // past the outbox's bound, takes its event's untold mark with it: the next
 // start does not make it again.
 func TestEvictedNotificationTakesItsUntoldMark(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
-	opts := func() Options {
-		o := Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet}
-		o.Notify.Keep = 1
-		return o
-	}
-	s1, err := New(opts())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "success", func(o *Options) { o.Notify.Keep = 1 })
+	s1, c1, stop1 := d.start()
 	s1.Notifier.Outbox().Persist(tradeUnstored{s1.db, "EVICT-0"})
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < 3; i++ {
 		_, err := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "EVICT-" + strconv.Itoa(i),
 			TotalAmount: amount.MustParse("9.99"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"},
-			client.WithNotifyURL(merchant.URL+"/notify"))
-		var aerr *client.Error
-		if i == 0 && (!errors.As(err, &aerr) || aerr.Code != "20000") {
-			t.Fatalf("answered %v, want 20000 (the notification's write failed)", err)
-		} else if i > 0 && err != nil {
+			d.notifyURL())
+		if i == 0 {
+			wantResultUnknown(t, err, "the first payment")
+		} else if err != nil {
 			t.Fatal(err)
 		}
 		s1.Sched.RunDue() // delivered: final, and the older ones evicted
@@ -228,15 +150,8 @@ func TestEvictedNotificationTakesItsUntoldMark(t *testing.T) {
 	if ns := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "EVICT-0"}); len(ns) != 0 {
 		t.Fatalf("EVICT-0's notification not evicted: %+v", ns)
 	}
-	h1.Close()
-	if err := s1.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := New(opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	stop1()
+	s2, _, _ := d.start()
 	if ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "EVICT-0"}); len(ns) != 0 {
 		t.Fatalf("after the restart EVICT-0's evicted payment was notified again: %s %s", ns[0].ID, ns[0].State)
 	}

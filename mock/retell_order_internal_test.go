@@ -2,19 +2,12 @@ package mock
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
@@ -28,55 +21,17 @@ import (
 // was (rest_amount the whole amount, nothing unfrozen) and comes before
 // the automatic refund's fund_auth_unfreeze.
 func TestRedPacketRetoldAfterAutoRefundTellsThePayment(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
-	defer merchant.Close()
-
-	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	s1.Coupons.ObserveStored(func(o coupon.Order, e coupon.Event) error {
-		if e.Type == coupon.EventPaid {
-			once.Do(func() { _ = s1.db.Close() })
-		}
-		return s1.couponEvent(o, e)
-	}, s1.Notifier.NotifiesCoupon)
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "fail", nil)
+	s1, c1, stop1 := d.start()
+	crashAtCoupon(s1, coupon.EventPaid)
 	_, perr := c1.CouponAgreementPay(context.Background(), client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
 		OutOrderNo: "RVD-RP", OutRequestNo: "RVD-RP-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
-		PayerUserID: "2088102000000001"}, client.WithNotifyURL(merchant.URL+"/notify"))
-	var aerr *client.Error
-	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
-		t.Fatalf("answered %v, want 20000", perr)
-	}
-	h1.Close()
-	_ = s1.Close()
+		PayerUserID: "2088102000000001"}, d.notifyURL())
+	wantResultUnknown(t, perr, "the red packet")
+	stop1()
+	d.downUntil(d.at.Add(72 * time.Hour)) // down for three days: the clock reads on
 
-	// Down for three days: the clock reads on (clock.Sim.Restore).
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutClock(clock.Snapshot{Base: at.Add(72 * time.Hour), Anchor: time.Now(), Speed: 1, Frozen: true}); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-
-	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2, _, _ := d.start()
 	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-RP"})
 	for _, n := range ns {
 		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s", n.ID, n.Event, n.Params["notify_type"], n.Params["rest_amount"], n.Params["total_unfreeze_amount"])
@@ -94,58 +49,16 @@ func TestRedPacketRetoldAfterAutoRefundTellsThePayment(t *testing.T) {
 // before the TRADE_FINISHED that its refund window, ended while the mock
 // was down, makes (one key: the merchant is told them in that order).
 func TestPaymentRetoldAfterRefundWindowComesBeforeFinished(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
-	defer merchant.Close()
-	opts := func() Options {
-		o := Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet}
-		o.Notify.Finished = true
-		return o
-	}
-	s1, err := New(opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	s1.Trades.ObserveStored(func(tr trade.Trade, e trade.Event) error {
-		if e.Type == trade.EventPaid {
-			once.Do(func() { _ = s1.db.Close() })
-		}
-		return s1.tradeEvent(tr, e)
-	}, s1.notifiesTrade)
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "fail", func(o *Options) { o.Notify.Finished = true })
+	s1, c1, stop1 := d.start()
+	crashAtTrade(s1, trade.EventPaid)
 	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "RVD-FIN",
-		TotalAmount: amount.MustParse("9.99"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"},
-		client.WithNotifyURL(merchant.URL+"/notify"))
-	var aerr *client.Error
-	if !errors.As(perr, &aerr) || aerr.Code != "20000" {
-		t.Fatalf("answered %v, want 20000", perr)
-	}
-	h1.Close()
-	_ = s1.Close()
+		TotalAmount: amount.MustParse("9.99"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"}, d.notifyURL())
+	wantResultUnknown(t, perr, "the payment")
+	stop1()
+	d.downUntil(d.at.Add(366 * 24 * time.Hour))
 
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutClock(clock.Snapshot{Base: at.Add(366 * 24 * time.Hour), Anchor: time.Now(), Speed: 1, Frozen: true}); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Close()
-
-	s2, err := New(opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2, _, _ := d.start()
 	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-FIN"})
 	for _, n := range ns {
 		t.Logf("%s %s trade_status=%s", n.ID, n.Event, n.TradeStatus)
@@ -160,26 +73,11 @@ func TestPaymentRetoldAfterRefundWindowComesBeforeFinished(t *testing.T) {
 // stored leave two marks, events 9 and 10; they are retold in the order
 // they happened, although untold/APP/NO/10 sorts before untold/APP/NO/9.
 func TestRetoldRefundsKeepTheirOrderPastNineEvents(t *testing.T) {
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("fail")) }))
-	defer merchant.Close()
-	s1, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h1 := httptest.NewServer(s1)
-	cfg := s1.DevClientConfig()
-	cfg.GatewayURL = h1.URL + GatewayPath
-	c1, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRestartDir(t, "fail", nil)
+	s1, c1, stop1 := d.start()
 	ctx := context.Background()
 	if _, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "RVD-ORDER",
-		TotalAmount: amount.MustParse("10.00"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"},
-		client.WithNotifyURL(merchant.URL+"/notify")); err != nil {
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"}, d.notifyURL()); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; ; i++ {
@@ -195,13 +93,12 @@ func TestRetoldRefundsKeepTheirOrderPastNineEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h1.Close()
-	_ = s1.Close()
+	stop1()
 
 	// The data directory as that crash leaves it: the trade with the
 	// marks of its events 9 and 10 (two refunds), their notifications not
 	// stored.
-	db, err := store.Open(dir)
+	db, err := store.Open(d.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,11 +119,7 @@ func TestRetoldRefundsKeepTheirOrderPastNineEvents(t *testing.T) {
 	}
 	_ = db.Close()
 
-	s2, err := New(Options{DataDir: dir, Seed: 1, Clock: clock.NewManual(at), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2, _, _ := d.start()
 	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVD-ORDER"})
 	for _, n := range ns {
 		t.Logf("%s %s out_biz_no=%s refund_fee=%s", n.ID, n.Event, n.Params["out_biz_no"], n.Params["refund_fee"])
