@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
@@ -58,12 +60,11 @@ func sharedReplica(t *testing.T, url string, grace time.Duration, drop trade.Eve
 	return s, c, h.URL
 }
 
-// stored are the notifications the database holds for out_trade_no, in
+// stored are the notifications the database (conn) holds for out_trade_no, in
 // the order they were written, and the number of untold marks.
-func stored(t *testing.T, url, out string) ([]notify.Notification, int) {
+func stored(t *testing.T, conn *pgx.Conn, out string) ([]notify.Notification, int) {
 	t.Helper()
 	ctx := context.Background()
-	conn := pgtest.Conn(t, url)
 	var marks int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_untold`).Scan(&marks); err != nil {
 		t.Fatal(err)
@@ -95,11 +96,11 @@ func stored(t *testing.T, url, out string) ([]notify.Notification, int) {
 
 // waitStored waits (a minute at most) until the database holds no untold
 // mark and want notifications of out_trade_no.
-func waitStored(t *testing.T, url, out string, want int) []notify.Notification {
+func waitStored(t *testing.T, conn *pgx.Conn, out string, want int) []notify.Notification {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		ns, marks := stored(t, url, out)
+		ns, marks := stored(t, conn, out)
 		if marks == 0 && len(ns) >= want {
 			return ns
 		}
@@ -121,18 +122,19 @@ func payShared(t *testing.T, c *client.Client, out, notifyURL string) {
 
 func TestSharedPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
 	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
 	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
 	defer merchant.Close()
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, trade.EventPaid)
 	payShared(t, c1, "DIED-PAID", merchant.URL+"/notify")
-	if ns, marks := stored(t, url, "DIED-PAID"); len(ns) != 0 || marks != 1 {
+	if ns, marks := stored(t, conn, "DIED-PAID"); len(ns) != 0 || marks != 1 {
 		t.Fatalf("the dead replica left %d notifications and %d marks, want none and 1", len(ns), marks)
 	}
 	_ = s1.Close()
 
 	_, c2, _ := sharedReplica(t, url, 0, "")
-	ns := waitStored(t, url, "DIED-PAID", 1)
+	ns := waitStored(t, conn, "DIED-PAID", 1)
 	q, err := c2.Query(context.Background(), client.QueryRequest{OutTradeNo: "DIED-PAID"})
 	if err != nil || q.TradeStatus != client.TradeSuccess {
 		t.Fatalf("the trade: %+v %v", q, err)
@@ -146,13 +148,14 @@ func TestSharedPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *test
 	}
 	// A third replica's sweep finds nothing left to tell.
 	sharedReplica(t, url, 0, "")
-	if ns, marks := stored(t, url, "DIED-PAID"); len(ns) != 1 || marks != 0 {
+	if ns, marks := stored(t, conn, "DIED-PAID"); len(ns) != 1 || marks != 0 {
 		t.Fatalf("after a third start: %d notifications, %d marks; want 1 and none", len(ns), marks)
 	}
 }
 
 func TestSharedRefundIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
 	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
 	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
 	defer merchant.Close()
 
@@ -160,7 +163,7 @@ func TestSharedRefundIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testi
 	// leaves no mark to tell twice.
 	s1, c1, _ := sharedReplica(t, url, 0, trade.EventRefunded)
 	payShared(t, c1, "DIED-REFUND", merchant.URL+"/notify")
-	if ns, marks := stored(t, url, "DIED-REFUND"); len(ns) != 1 || marks != 0 {
+	if ns, marks := stored(t, conn, "DIED-REFUND"); len(ns) != 1 || marks != 0 {
 		t.Fatalf("a payment notified: %d notifications and %d marks, want 1 and none", len(ns), marks)
 	}
 	if _, err := c1.Refund(context.Background(), client.RefundRequest{OutTradeNo: "DIED-REFUND",
@@ -170,7 +173,7 @@ func TestSharedRefundIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testi
 	_ = s1.Close()
 
 	sharedReplica(t, url, 0, "")
-	ns := waitStored(t, url, "DIED-REFUND", 2)
+	ns := waitStored(t, conn, "DIED-REFUND", 2)
 	if len(ns) != 2 || ns[0].Event != string(trade.EventPaid) || ns[1].Event != string(trade.EventRefunded) {
 		t.Fatalf("%d notifications %+v, want the payment's and the refund's", len(ns), ns)
 	}
@@ -181,10 +184,11 @@ func TestSharedRefundIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testi
 
 func TestSharedResetAndClearDeleteUntoldMarks(t *testing.T) {
 	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
 	_, c1, base := sharedReplica(t, url, time.Hour, trade.EventPaid)
 	for i, path := range []string{"/_mock/reset", "/_mock/notifications"} {
 		payShared(t, c1, fmt.Sprintf("MARKED%d", i), "http://127.0.0.1:1/notify")
-		if _, marks := stored(t, url, ""); marks != 1 {
+		if _, marks := stored(t, conn, ""); marks != 1 {
 			t.Fatalf("%d marks after the payment, want 1", marks)
 		}
 		method := http.MethodPost
@@ -203,7 +207,7 @@ func TestSharedResetAndClearDeleteUntoldMarks(t *testing.T) {
 		if resp.StatusCode/100 != 2 {
 			t.Fatalf("%s %s: %s", method, path, resp.Status)
 		}
-		if _, marks := stored(t, url, ""); marks != 0 {
+		if _, marks := stored(t, conn, ""); marks != 0 {
 			t.Fatalf("%s %s left %d marks", method, path, marks)
 		}
 	}
