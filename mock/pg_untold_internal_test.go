@@ -15,6 +15,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -210,5 +211,36 @@ func TestSharedResetAndClearDeleteUntoldMarks(t *testing.T) {
 		if _, marks := stored(t, conn, ""); marks != 0 {
 			t.Fatalf("%s %s left %d marks", method, path, marks)
 		}
+	}
+}
+
+func TestSharedRedPacketPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+
+	s1, c1, _ := sharedReplica(t, url, time.Hour, "")
+	s1.Coupons.ObserveStored(func(o coupon.Order, e coupon.Event) error {
+		if e.Type == coupon.EventPaid {
+			return nil // the replica dies before the notification
+		}
+		return s1.couponEvent(o, e)
+	}, s1.Notifier.NotifiesCoupon)
+	if _, err := c1.CouponAgreementPay(context.Background(), client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
+		OutOrderNo: "DIED-RP", OutRequestNo: "DIED-RP-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
+		PayerUserID: "2088102000000001"}, client.WithNotifyURL(merchant.URL+"/notify")); err != nil {
+		t.Fatal(err)
+	}
+	if ns, marks := stored(t, conn, "DIED-RP"); len(ns) != 0 || marks != 1 {
+		t.Fatalf("the dead replica left %d notifications and %d marks, want none and 1", len(ns), marks)
+	}
+	_ = s1.Close()
+
+	sharedReplica(t, url, 0, "")
+	ns := waitStored(t, conn, "DIED-RP", 1)
+	if len(ns) != 1 || ns[0].Event != coupon.EventPaid || ns[0].Params["notify_type"] != "fund_auth_freeze" ||
+		ns[0].URL != merchant.URL+"/notify" {
+		t.Fatalf("the red packet's notifications %+v, want its payment's", ns)
 	}
 }
