@@ -19,12 +19,14 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // TestMain closes the package's one Chromium, if a test started it.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	chrome.close()
+	pgtest.Stop() // the cluster of the tests with --store, if one started
 	os.Exit(code)
 }
 

@@ -122,6 +122,12 @@ func (s *Server) share(db *pgstore.DB) error {
 	// Notifications: kept in the database, each attempt leased to one replica.
 	out := db.Notifications(s.Notifier.Lease())
 	s.Notifier.Outbox().Persist(out)
+	// Each event that notifies is marked untold in its trade's (red
+	// packet's) transaction, and its notification's insert deletes the
+	// mark; marks a dead replica left are told by whichever replica's
+	// sweep comes first (retellShared).
+	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	s.Notifier.Share(out, db.Boots()*1_000_000_000)
 	s.Log.Info("shared store", "replica", db.Boots())
 	return nil
@@ -132,10 +138,15 @@ func (s *Server) share(db *pgstore.DB) error {
 // notifications.
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
-	s.bg.Add(4)
+	grace := untoldGrace
+	s.bg.Add(5)
 	go func() {
 		defer s.bg.Done()
 		s.sweepTrades()
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.retellShared(grace)
 	}()
 	go func() {
 		defer s.bg.Done()
@@ -253,6 +264,83 @@ func (s *Server) sweepTrades() {
 		case <-t.C:
 		}
 	}
+}
+
+// untoldPoll is how often a replica looks for untold marks left past
+// their grace (pgstore.UntoldGrace).
+const untoldPoll = 5 * time.Second
+
+// untoldGrace is pgstore.UntoldGrace; internal tests shorten it.
+var untoldGrace = pgstore.UntoldGrace
+
+// retellShared makes the notifications a replica that died between a
+// trade's (red packet's) transaction and its notification's insert did
+// not store: at start and every untoldPoll, it claims the marks older
+// than grace (leased, so one replica tells each) and tells each event
+// from the trade as that event left it (trade.Trade.AsOf,
+// coupon.Order.AsOf), as --data's start does (retell). The notification's
+// insert deletes the mark.
+func (s *Server) retellShared(grace time.Duration) {
+	t := time.NewTicker(untoldPoll)
+	defer t.Stop()
+	for {
+		for {
+			us, err := s.pg.ClaimUntold(grace, 100)
+			if err != nil || len(us) == 0 {
+				break
+			}
+			made := 0
+			for _, u := range us {
+				if s.retellMark(u) {
+					made++
+				}
+			}
+			s.Log.Warn("notifications a replica did not store made again", "events", len(us), "notifications", made)
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// retellMark tells the event u marks, if it still notifies, and deletes
+// the mark. A read or write that fails leaves the mark: its lease runs
+// out and a sweep tries again.
+func (s *Server) retellMark(u pgstore.Untold) bool {
+	told := false
+	if u.RedPacket {
+		o, ok, err := s.pg.StoredRedPacket(u.Key)
+		if err != nil {
+			return false
+		}
+		if ok && o.AppID == u.AppID && u.Event < len(o.History) {
+			o = o.AsOf(u.Event)
+			if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
+				if s.Notifier.CouponEvent(o, e) != nil {
+					return false
+				}
+				told = true
+			}
+		}
+	} else {
+		t, ok, err := s.pg.StoredTrade(u.Key)
+		if err != nil {
+			return false
+		}
+		if ok && t.AppID == u.AppID && u.Event < len(t.History) {
+			t = t.AsOf(u.Event)
+			if e := t.History[u.Event]; s.notifiesTrade(t, e) {
+				if s.notifyTrade(t, e) != nil {
+					return false
+				}
+				told = true
+			}
+		}
+	}
+	_ = s.pg.ForgetUntold(u) // its notification's insert deleted it, or none was made; the store reports failures
+	return told
 }
 
 func sameSnapshot(a, b clock.Snapshot) bool {

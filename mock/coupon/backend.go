@@ -32,6 +32,12 @@ type Tx interface {
 	Rollback()
 }
 
+// UntoldTx is a Tx that marks events untold in its own transaction
+// (trade.UntoldTx).
+type UntoldTx interface {
+	MarkUntold([]Untold) error
+}
+
 // ErrConflict is a Tx's answer when another replica's write came first.
 var ErrConflict = errors.New("coupon: conflicting write")
 
@@ -92,6 +98,7 @@ func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (er
 			inserts = append(inserts, o.clone())
 		}
 	}
+	untold := b.untold(ch)
 	b.noteFinal(ch)
 	evicted := b.evict() // from memory only
 	obs, onEvict := b.observer, b.onEvict
@@ -102,6 +109,9 @@ func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (er
 	}
 	if err == nil && len(updates) > 0 {
 		err = tx.Update(updates)
+	}
+	if m, ok := tx.(UntoldTx); ok && err == nil && len(untold) > 0 {
+		err = m.MarkUntold(untold)
 	}
 	if err == nil {
 		err = tx.Commit()

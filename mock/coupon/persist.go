@@ -115,6 +115,18 @@ func (b *Book) write(changes []change) (wait func() error) {
 			put = append(put, o.clone())
 		}
 	}
+	w := b.store.PutOrders(put, b.untold(changes)...)
+	return func() error {
+		if err := w(); err != nil {
+			return trade.StoreFailed(err)
+		}
+		return nil
+	}
+}
+
+// untold are the events of changes to mark untold in their commit
+// (ObserveStored); the lock is held.
+func (b *Book) untold(changes []change) []Untold {
 	var untold []Untold
 	if b.tells != nil {
 		for _, c := range changes {
@@ -123,13 +135,7 @@ func (b *Book) write(changes []change) (wait func() error) {
 			}
 		}
 	}
-	w := b.store.PutOrders(put, untold...)
-	return func() error {
-		if err := w(); err != nil {
-			return trade.StoreFailed(err)
-		}
-		return nil
-	}
+	return untold
 }
 
 // Untold is an event of a stored order whose observer has not yet stored

@@ -90,7 +90,10 @@ func (b couponBackend) Counts() (map[coupon.OrderStatus]int, int, error) {
 }
 
 func (b couponBackend) Reset(app string) error {
-	return b.db.resetTable("alipay_mock_red_packets", app)
+	if err := b.db.resetTable("alipay_mock_red_packets", app); err != nil {
+		return err
+	}
+	return b.db.deleteUntold(untoldRedPacket, app)
 }
 
 type couponTx struct {

@@ -44,13 +44,22 @@ func (o *Outbox) put(n notify.Notification) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err = o.db.pool.Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
-		VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))
-		ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
-			data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`,
-		n.ID, n.AppID, string(n.State), next, data)
+	args := []any{n.ID, n.AppID, string(n.State), next, data}
+	q := putNotification
+	if packet, event, ok := n.Told(); ok {
+		// Its event's untold mark goes in the same statement: stored
+		// together, or neither (untold.go).
+		q = `WITH told AS (DELETE FROM alipay_mock_untold WHERE kind = $6 AND key = $7 AND event = $8) ` + q
+		args = append(args, untoldKind(packet), n.TradeNo, event)
+	}
+	_, err = o.db.pool.Exec(ctx, q, args...)
 	return o.db.failed(err)
 }
+
+const putNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
+	VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))
+	ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
+		data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`
 
 // DeleteNotifications deletes every notification, or one app's.
 func (o *Outbox) DeleteNotifications(app string) error {
@@ -65,7 +74,12 @@ func (o *Outbox) DeleteNotifications(app string) error {
 	} else {
 		_, err = o.db.pool.Exec(ctx, "DELETE FROM alipay_mock_notifications WHERE app_id = $1", app)
 	}
-	return o.db.failed(err)
+	if err != nil {
+		return o.db.failed(err)
+	}
+	// The marks of events not yet told go too: what was cleared is not
+	// made again.
+	return o.db.deleteUntold("", app)
 }
 
 // RemoveNotifications does nothing: a replica's outbox evicts from its own

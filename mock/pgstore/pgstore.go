@@ -252,7 +252,7 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema} {
+		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {
 			if _, err := tx.Exec(ctx, sc); err != nil {
 				return err
 			}

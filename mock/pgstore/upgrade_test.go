@@ -50,8 +50,8 @@ CREATE TRIGGER alipay_mock_count_trades_u AFTER UPDATE ON alipay_mock_trades REF
 // brought to this one's schema at start, keeping its rows: a new trade and
 // its payment are counted once (by their statements, not also by the old
 // triggers), the old key's
-// replacement still keeps one trade per out_trade_no, and the indexes it
-// replaces are gone.
+// replacement still keeps one trade per out_trade_no, the indexes it
+// replaces are gone, and a notified payment clears its untold mark.
 func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	url := pgURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -88,6 +88,19 @@ func TestOpenUpgradesAnOlderSchema(t *testing.T) {
 	}
 	if old != 0 || replaced != 1 {
 		t.Fatalf("%d of the old indexes left, %d new key", old, replaced)
+	}
+	// A notified payment: its untold mark (a table older databases lack)
+	// is written with the trade and deleted with the notification's insert.
+	merchant := mocktest.NewMerchant(t, "success")
+	if r := rs[0].Verify("alipay.trade.pay", rs[0].Post(rs[0].Params("alipay.trade.pay",
+		`{"out_trade_no":"UP2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })), true); !ok(r) {
+		t.Fatalf("pay: %v", r)
+	}
+	var notified, marks int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM alipay_mock_notifications), (SELECT count(*) FROM alipay_mock_untold)`).Scan(&notified, &marks); err != nil ||
+		notified != 1 || marks != 0 {
+		t.Fatalf("after a notified payment: %d notifications, %d untold marks (%v); want 1 and none", notified, marks, err)
 	}
 }
 

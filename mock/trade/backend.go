@@ -47,6 +47,14 @@ type Tx interface {
 	Rollback()
 }
 
+// UntoldTx is a Tx that marks events untold in its own transaction, as
+// the Store does in its commit (ObserveStored): a replica that dies
+// between the trade's commit and its notification's write leaves the mark
+// for another to tell.
+type UntoldTx interface {
+	MarkUntold([]Untold) error
+}
+
 // ErrConflict is a Tx's answer when another replica's write came first;
 // the book runs the operation again on what the database now holds.
 var ErrConflict = errors.New("trade: conflicting write")
@@ -127,6 +135,7 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 			inserts = append(inserts, t)
 		}
 	}
+	untold := b.untold(changes)
 	b.noteFinal(changes)
 	evicted := b.evict() // from memory only: the database keeps them
 	earlier := b.cool()
@@ -141,6 +150,9 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 	}
 	if err == nil && len(updates) > 0 {
 		err = tx.Update(updates)
+	}
+	if m, ok := tx.(UntoldTx); ok && err == nil && len(untold) > 0 {
+		err = m.MarkUntold(untold)
 	}
 	if err == nil {
 		err = tx.Commit()

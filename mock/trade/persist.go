@@ -145,6 +145,18 @@ func (b *Book) write(changes []change) (wait func() error) {
 			ts = append(ts, t.clone())
 		}
 	}
+	w := b.store.PutTrades(ts, b.untold(changes)...)
+	return func() error {
+		if err := w(); err != nil {
+			return StoreFailed(err)
+		}
+		return nil
+	}
+}
+
+// untold are the events of changes to mark untold in their commit
+// (ObserveStored); the lock is held.
+func (b *Book) untold(changes []change) []Untold {
 	var untold []Untold
 	if b.tells != nil {
 		for _, c := range changes {
@@ -153,13 +165,7 @@ func (b *Book) write(changes []change) (wait func() error) {
 			}
 		}
 	}
-	w := b.store.PutTrades(ts, untold...)
-	return func() error {
-		if err := w(); err != nil {
-			return StoreFailed(err)
-		}
-		return nil
-	}
+	return untold
 }
 
 // Untold is an event of a stored trade whose observer has not yet stored
