@@ -52,8 +52,9 @@ func (o *Outbox) put(n notify.Notification) error {
 	return o.db.failed(err)
 }
 
-// DeleteNotifications deletes every notification, or one app's.
-func (o *Outbox) DeleteNotifications(app string) error {
+// DeleteNotifications deletes every notification, or one app's; the
+// database keeps no untold marks.
+func (o *Outbox) DeleteNotifications(app string, _ []notify.Notification) error {
 	if noRowHolds(app) {
 		return nil
 	}
