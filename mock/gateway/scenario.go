@@ -160,7 +160,7 @@ func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
 		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
 			return
 		}
-		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: out, Key: app + "|" + out,
+		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
 			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
 	}
 	act(b.ScanAfter, trade.ActScan)
@@ -191,12 +191,22 @@ type BuyerJob struct {
 	Who    *fixtures.Buyer   `json:"who,omitempty"`
 }
 
+// Ref is the scheduler's Ref of the step: the trade_no (auth_no) it acts
+// on, so that evicting a trade takes off its steps and not those of a red
+// packet of the same app and number, which share its Key (and the
+// reverse); the number for a step planned without one.
+func (j BuyerJob) Ref() string {
+	if j.No != "" {
+		return j.No
+	}
+	return j.Out
+}
+
 // RunBuyer does what the simulated buyer does at at; nothing when the
 // trade (red packet) it was planned for is gone.
 func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
-	ref := j.Out
+	ref := j.Ref()
 	if j.No != "" {
-		ref = j.No
 		if !g.stillThere(j) {
 			return nil
 		}
