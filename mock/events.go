@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -219,9 +220,10 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
-		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
+		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
+		s.Notifier.DropPolicy(o.AppID, policy)
 		if s.kept != nil {
-			s.kept.drop([]string{key})
+			s.kept.drop([]string{o.AppID + "|" + policy})
 		}
 	}
 }

@@ -70,13 +70,23 @@ func (g *Gateway) outNo(cl *call) string {
 	return ""
 }
 
+// policyName is the name the call's notification policy is kept under
+// (notify.RedPacketPolicy); "" when the call names no trade or red packet.
+func (g *Gateway) policyName(cl *call) string {
+	out := g.outNo(cl)
+	if out != "" && cl.ent.about == aboutCoupon {
+		return notify.RedPacketPolicy(out)
+	}
+	return out
+}
+
 // beforeCall sets a scenario's notification policy before the method runs,
 // so it covers the notifications the call itself causes.
 func (g *Gateway) beforeCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.outNo(cl)
+	out := g.policyName(cl)
 	if out == "" {
 		return
 	}
@@ -98,7 +108,7 @@ func (g *Gateway) failedCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.outNo(cl)
+	out := g.policyName(cl)
 	switch {
 	case out == "":
 	case cl.hadBefore:
