@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -183,7 +184,7 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
-			s.Sched.Cancel(t.OutTradeNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+			cancelBuyers(s.Sched, key, t.TradeNo, t.OutTradeNo)
 			s.dropKeptBuyers(t.AppID, t.OutTradeNo, t.TradeNo) // and their records (--data)
 			if s.gw != nil {
 				s.gw.DropQueryPay(t.AppID, t.OutTradeNo, t.TradeNo)
@@ -199,18 +200,30 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 	}
 }
 
+// cancelBuyers takes off the clock the scenario buyer's steps planned for
+// the trade (red packet) numbered no, keyed app|out (key): by Ref
+// (gateway.BuyerJob.Ref), as a red packet of the same app and number has
+// the same key; and the steps planned without a number (kept by an
+// earlier version), whose Ref is out.
+func cancelBuyers(sched *clock.Scheduler, key, no, out string) {
+	buyer := func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key }
+	sched.Cancel(no, buyer)
+	sched.Cancel(out, buyer)
+}
+
 // ordersEvicted does for red packets what tradesEvicted does for trades.
 func (s *Server) ordersEvicted(os []coupon.Order) {
 	for _, o := range os {
 		s.Sched.Cancel(o.AuthNo, func(j clock.Job) bool { return j.Kind == "red_packet" })
 		key := o.AppID + "|" + o.OutOrderNo
 		if s.pg == nil {
-			s.Sched.Cancel(o.OutOrderNo, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == key })
+			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
-		s.Notifier.DropPolicy(o.AppID, o.OutOrderNo)
+		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
+		s.Notifier.DropPolicy(o.AppID, policy)
 		if s.kept != nil {
-			s.kept.drop([]string{key})
+			s.kept.drop([]string{o.AppID + "|" + policy})
 		}
 	}
 }

@@ -171,7 +171,7 @@ func keptPlan(j store.Job) (kind, ref, key string, ok bool) {
 		if json.Unmarshal(j.Data, &bj) != nil {
 			return "", "", "", false
 		}
-		return "buyer." + string(bj.What), bj.Out, bj.App + "|" + bj.Out, true
+		return "buyer." + string(bj.What), bj.Ref(), bj.App + "|" + bj.Out, true
 	}
 	return "", "", "", false
 }

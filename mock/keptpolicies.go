@@ -83,14 +83,34 @@ func (k *keptPolicies) AnyPolicies() bool {
 // packets no longer kept, so the file holds at most one a kept one. It
 // reads what the start kept, not the books: a lookup would apply the
 // clock, and notify, before the start retold what a crash lost.
+//
+// An earlier version kept a red packet's policy under its out_order_no, as
+// a trade's: one of a kept red packet moves to its own name
+// (notify.RedPacketPolicy), and stays a trade's too when a trade of that
+// number is kept (as both used it then).
 func (s *Server) keepPoliciesOfKept(kept keptAtStart) {
 	s.kept.mu.RLock()
 	var gone []string
-	for key := range s.kept.m {
-		if _, ok := kept.trades[key]; !ok && !kept.orders[key] {
+	moved := map[string]notify.Policy{}
+	for key, p := range s.kept.m {
+		app, name, _ := strings.Cut(key, "|")
+		if out, ok := strings.CutPrefix(name, notify.RedPacketPolicy("")); ok {
+			if !kept.orders[app+"|"+out] {
+				gone = append(gone, key)
+			}
+			continue
+		}
+		if _, ok := s.kept.m[app+"|"+notify.RedPacketPolicy(name)]; kept.orders[key] && !ok {
+			moved[key] = p
+		}
+		if _, ok := kept.trades[key]; !ok {
 			gone = append(gone, key)
 		}
 	}
 	s.kept.mu.RUnlock()
+	for key, p := range moved {
+		app, out, _ := strings.Cut(key, "|")
+		_ = s.kept.PutPolicy(app, notify.RedPacketPolicy(out), p) // the store reports failures
+	}
 	s.kept.drop(gone)
 }

@@ -27,6 +27,7 @@ type restartDir struct {
 	at       time.Time
 	opts     func(*Options)
 	merchant *httptest.Server
+	url      string // the running mock's, for control calls
 }
 
 // newRestartDir makes the directory; opts, if not nil, sets more options
@@ -52,6 +53,7 @@ func (d *restartDir) start() (s *Server, c *client.Client, stop func()) {
 		t.Fatal(err)
 	}
 	h := httptest.NewServer(s)
+	d.url = h.URL
 	var once sync.Once
 	stop = func() { once.Do(func() { h.Close(); _ = s.Close() }) }
 	t.Cleanup(stop)

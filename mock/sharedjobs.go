@@ -71,7 +71,7 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
 	// reset plans its own job, which must not be taken for the old one's.
 	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + j.No + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
 	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data},
-		"buyer."+string(j.What), j.Out, j.App+"|"+j.Out)
+		"buyer."+string(j.What), j.Ref(), j.App+"|"+j.Out)
 }
 
 // laterJob stores j, leased to this replica, and puts it on this

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -177,13 +176,25 @@ func (o Order) AsOf(i int) Order {
 		}
 	}
 	paid := false
-	var refunded, claimed amount.Amount
 	for _, e := range c.History {
-		switch e.Type {
-		case EventPaid:
+		if e.Type == EventPaid {
 			paid = true
+		}
+	}
+	// What was left then is what is left now plus what each later event
+	// took out: counted back from the stored balance, as an earlier
+	// release's claimed events carry no Amount. Only this version marks
+	// events, and it writes the Amount of every claim, so each event after
+	// a marked one has its amount.
+	rest := o.Rest
+	for _, e := range o.History[i+1:] {
+		switch e.Type {
 		case EventClaimed:
-			claimed += e.Amount
+			rest += e.Amount
+		case EventRefunded:
+			if op := o.Op(e.OperationID); op != nil {
+				rest += op.Amount
+			}
 		}
 	}
 	ops := c.Operations[:0]
@@ -194,16 +205,13 @@ func (o Order) AsOf(i int) Order {
 		if j, ok := done[op.OperationID]; ok && j > i && op.Status == OpSuccess {
 			op.Status, op.Trans = OpInit, nil
 		}
-		if op.Type == Refund {
-			refunded += op.Amount
-		}
 		ops = append(ops, op)
 	}
 	c.Operations = ops
 	if !o.Claim {
 		c.Rest = 0
 		if paid {
-			c.Rest = c.Amount - refunded - claimed
+			c.Rest = rest
 		} else {
 			c.Paid = nil
 		}

@@ -70,13 +70,23 @@ func (g *Gateway) outNo(cl *call) string {
 	return ""
 }
 
+// policyName is the name the call's notification policy is kept under
+// (notify.RedPacketPolicy); "" when the call names no trade or red packet.
+func (g *Gateway) policyName(cl *call) string {
+	out := g.outNo(cl)
+	if out != "" && cl.ent.about == aboutCoupon {
+		return notify.RedPacketPolicy(out)
+	}
+	return out
+}
+
 // beforeCall sets a scenario's notification policy before the method runs,
 // so it covers the notifications the call itself causes.
 func (g *Gateway) beforeCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.outNo(cl)
+	out := g.policyName(cl)
 	if out == "" {
 		return
 	}
@@ -98,7 +108,7 @@ func (g *Gateway) failedCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.outNo(cl)
+	out := g.policyName(cl)
 	switch {
 	case out == "":
 	case cl.hadBefore:
@@ -160,7 +170,7 @@ func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
 		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
 			return
 		}
-		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: out, Key: app + "|" + out,
+		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
 			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
 	}
 	act(b.ScanAfter, trade.ActScan)
@@ -191,12 +201,22 @@ type BuyerJob struct {
 	Who    *fixtures.Buyer   `json:"who,omitempty"`
 }
 
+// Ref is the scheduler's Ref of the step: the trade_no (auth_no) it acts
+// on, so that evicting a trade takes off its steps and not those of a red
+// packet of the same app and number, which share its Key (and the
+// reverse); the number for a step planned without one.
+func (j BuyerJob) Ref() string {
+	if j.No != "" {
+		return j.No
+	}
+	return j.Out
+}
+
 // RunBuyer does what the simulated buyer does at at; nothing when the
 // trade (red packet) it was planned for is gone.
 func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
-	ref := j.Out
+	ref := j.Ref()
 	if j.No != "" {
-		ref = j.No
 		if !g.stillThere(j) {
 			return nil
 		}

@@ -323,7 +323,7 @@ func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bo
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) error {
 	var pol Policy
 	if nf.Kind != KindMessage {
-		pol = n.policy(nf.AppID, nf.OutTradeNo) // a scenario's then.notify bends notify_url's notifications only
+		pol = n.policy(nf.AppID, policyName(nf)) // a scenario's then.notify bends notify_url's notifications only
 	}
 	if pol.URL != "" {
 		nf.URL = pol.URL
@@ -342,7 +342,7 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		// Only this one is held back, so the next one overtakes it.
 		at, key = at.Add(time.Minute), key+"|reordered"
 		pol.Reorder = false
-		n.SetPolicy(nf.AppID, nf.OutTradeNo, pol)
+		n.SetPolicy(nf.AppID, policyName(nf), pol)
 	}
 	var werr error
 	for i := 0; i <= pol.Duplicate; i++ {

@@ -808,22 +808,25 @@ func (o *Outbox) waitOn(ctx context.Context, f *Filter, done func() bool) bool {
 	}
 }
 
-// Clear forgets the notifications of one app, or all.
+// Clear forgets the notifications of one app, or all, in the store too;
+// the untold marks no write of them cleared go in the same change, so
+// the next start does not make them again.
 func (o *Outbox) Clear(app string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.dropLocked(app)
+	marked := o.dropLocked(app)
 	var err error
 	if o.store != nil {
-		err = o.store.DeleteNotifications(app)
+		err = o.store.DeleteNotifications(app, marked)
 	}
 	o.wakeLocked(nil)
 	return err
 }
 
 // dropLocked takes every notification, or one app's, out of memory and
-// the indexes. The lock is held.
-func (o *Outbox) dropLocked(app string) {
+// the indexes, and returns those whose event is still marked untold
+// (Told). The lock is held.
+func (o *Outbox) dropLocked(app string) (marked []Notification) {
 	type one struct {
 		seq uint64
 		h   *Notification
@@ -836,6 +839,11 @@ func (o *Outbox) dropLocked(app string) {
 		return true
 	})
 	for _, g := range gone {
+		if t, ok := o.untold[g.seq]; ok {
+			c := *g.h
+			c.event, c.packet = t.event, t.packet
+			marked = append(marked, c)
+		}
 		o.unindexLocked(g.seq, g.h)
 	}
 	if o.finished == 0 && o.interns.n > 0 {
@@ -843,6 +851,7 @@ func (o *Outbox) dropLocked(app string) {
 		// reset frees what the old one held (up to maxSharedBytes).
 		o.interns = &interns{}
 	}
+	return marked
 }
 
 // Shared is how many strings the final notifications' records share,

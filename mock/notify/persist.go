@@ -16,7 +16,9 @@ type Store interface {
 	// PutNotification queues a notification to be written (a later call's
 	// state wins) and returns a wait for it to be on disk.
 	PutNotification(Notification) (wait func() error)
-	DeleteNotifications(app string) error     // "" deletes every notification; waits
+	// DeleteNotifications deletes every notification ("") or one app's,
+	// and in the same change the untold marks of marked (Told); it waits.
+	DeleteNotifications(app string, marked []Notification) error
 	RemoveNotifications([]Notification) error // the notifications eviction dropped; queued
 	// Sync waits for everything queued so far to be on disk.
 	Sync() error

@@ -27,6 +27,20 @@ func (n *Notifier) SharePolicies(ps PolicyStore) {
 	n.pshared = &sharedPolicies{st: ps}
 }
 
+// RedPacketPolicy is the name a red packet's (or claim's) policy is kept
+// under instead of its out_order_no out: a trade of the same app may have
+// the same number, and each has its own policy, set, used and dropped
+// (evicted) apart. A trade's is kept under its out_trade_no.
+func RedPacketPolicy(out string) string { return "red_packet|" + out }
+
+// policyName is the name nf's policy is kept under.
+func policyName(nf *Notification) string {
+	if nf.packet {
+		return RedPacketPolicy(nf.OutTradeNo)
+	}
+	return nf.OutTradeNo
+}
+
 // policy is the policy in force for app's out_trade_no (or out_order_no):
 // the store's when shared (read only while some policy may be stored),
 // else this process's.

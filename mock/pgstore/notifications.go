@@ -61,8 +61,10 @@ const putNotification = `INSERT INTO alipay_mock_notifications (id, app_id, stat
 	ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
 		data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`
 
-// DeleteNotifications deletes every notification, or one app's.
-func (o *Outbox) DeleteNotifications(app string) error {
+// DeleteNotifications deletes every notification, or one app's, and
+// their untold marks (the app's all: marked is for a store that keeps
+// marks by notification).
+func (o *Outbox) DeleteNotifications(app string, _ []notify.Notification) error {
 	if noRowHolds(app) {
 		return nil
 	}

@@ -516,9 +516,28 @@ func (db *DB) PutNotification(n notify.Notification) func() error {
 	return db.queue(put)
 }
 
-// DeleteNotifications deletes one app's notifications, or all (notify.Store).
-func (db *DB) DeleteNotifications(app string) error {
-	return db.deleteApp(bucketNotifications, app)
+// DeleteNotifications deletes one app's notifications, or all, and in
+// the same batch the untold marks of marked, whose writes never landed:
+// left, they would make the cleared notifications again at the next start
+// (notify.Store).
+func (db *DB) DeleteNotifications(app string, marked []notify.Notification) error {
+	return db.queue(append([]op{deletePrefix(bucketNotifications, app+"/", app == "")}, untoldDeletes(marked)...)...)()
+}
+
+// untoldDeletes are the deletions of the untold marks ns still hold
+// (notify.Notification.Told).
+func untoldDeletes(ns []notify.Notification) []op {
+	var ops []op
+	for _, n := range ns {
+		if packet, e, ok := n.Told(); ok {
+			prefix := untoldPrefix
+			if packet {
+				prefix = untoldPacketPrefix
+			}
+			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, e)})
+		}
+	}
+	return ops
 }
 
 // RemoveNotifications deletes the notifications eviction dropped
@@ -530,15 +549,8 @@ func (db *DB) RemoveNotifications(ns []notify.Notification) error {
 	ops := make([]op, 0, len(ns))
 	for _, n := range ns {
 		ops = append(ops, op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID))})
-		if packet, e, ok := n.Told(); ok { // a mark no write of it cleared goes with it
-			prefix := untoldPrefix
-			if packet {
-				prefix = untoldPacketPrefix
-			}
-			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, e)})
-		}
 	}
-	db.queue(ops...)
+	db.queue(append(ops, untoldDeletes(ns)...)...) // a mark no write of it cleared goes with it
 	return nil
 }
 
