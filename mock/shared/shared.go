@@ -96,7 +96,7 @@ func (d *Deps) Reset(app string) error {
 		notDeleted("notification policies", d.Notifier.ClearPolicies(app)),
 		notDeleted("journal entries", d.Journal.Clear(app)),
 	)
-	d.Scenarios.Reset(app)
+	err = errors.Join(err, notReset("scenario states", d.Scenarios.Reset(app)))
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)
 	}
@@ -107,6 +107,14 @@ func (d *Deps) Reset(app string) error {
 		d.ForgetAnswers(app)
 	}
 	return errors.Join(err, d.Forgot("all", app))
+}
+
+// notReset names the part whose store failed to put it back at its start.
+func notReset(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s not reset: %w", what, err)
 }
 
 // notDeleted names the part whose store failed to delete it.
