@@ -1,6 +1,11 @@
 package appauth
 
-import "github.com/alipay-mock/alipay-mock/mock/trade"
+import (
+	"errors"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
 
 // Reader is a Store that also reads what other mock processes sharing it
 // wrote (pgstore): a code or token made on another replica is found there
@@ -62,10 +67,12 @@ func (b *Book) tokenLocked(s string, byRefresh bool) (*Token, error) {
 }
 
 // storeFailed is err, the store's failure to write, as trade.StoreFailed
-// (20000 at the gateway, 503 at the control API).
+// (20000 at the gateway, 503 at the control API); a verdict the store
+// gave (a code or refresh token another replica spent first) stays one.
 func storeFailed(err error) error {
-	if err == nil {
-		return nil
+	var ae *apierr.Error
+	if err == nil || errors.As(err, &ae) {
+		return err
 	}
 	return trade.StoreFailed(err)
 }
