@@ -535,12 +535,19 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if *token != "" {
 		req.Header.Set(control.TokenHeader, *token)
 	}
-	c := &http.Client{Timeout: *timeout}
+	// Redirects are not followed: the token is a custom header, which
+	// net/http would copy to whatever host a redirect names.
+	c := &http.Client{Timeout: *timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return fmt.Errorf("unhealthy: HTTP %d redirect to %q (not followed: give --url the mock's own address)", resp.StatusCode, loc)
+	}
 	var h struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`

@@ -243,7 +243,9 @@ func New(opts Options) (_ *Server, err error) {
 		s.Scenarios.AddBuiltin(magic)
 		scenarios.Log(s.Log, magic, "built in (--no-magic-amounts turns it off)")
 	}
-	s.Scenarios.Add(cfg.Scenarios...)
+	if err := s.Scenarios.Add(cfg.Scenarios...); err != nil {
+		return nil, err
+	}
 	for _, f := range cfg.Scenarios {
 		from := f.Path
 		if from == "" {

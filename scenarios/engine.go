@@ -65,13 +65,14 @@ func newLoaded(f *File) *loaded {
 }
 
 // Add puts files in force after those already there, each in the scope
-// of its app_id.
-func (e *Engine) Add(files ...*File) {
-	e.change(func() {
+// of its app_id. An error is the store's (--store): nothing was added.
+func (e *Engine) Add(files ...*File) error {
+	_, err := e.change(func() {
 		for _, f := range files {
 			e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
 		}
 	})
+	return err
 }
 
 // AddBuiltin puts files in force for every app, after the global scope,
@@ -85,9 +86,10 @@ func (e *Engine) AddBuiltin(files ...*File) {
 }
 
 // Replace puts files in force in place of everything in the scope app
-// (files whose app_id is empty take it).
-func (e *Engine) Replace(app string, files ...*File) {
-	e.change(func() {
+// (files whose app_id is empty take it). An error is the store's: nothing
+// was replaced.
+func (e *Engine) Replace(app string, files ...*File) error {
+	_, err := e.change(func() {
 		var ls []*loaded
 		for _, f := range files {
 			f.AppID = app
@@ -95,19 +97,22 @@ func (e *Engine) Replace(app string, files ...*File) {
 		}
 		e.scopes[app] = ls
 	})
+	return err
 }
 
 // Clear removes the scenarios of one scope; all scopes when all is true.
 // The built-in scenarios stay: kept names them when the global scope was
-// cleared.
-func (e *Engine) Clear(app string, all bool) (kept []string) {
-	e.change(func() {
+// cleared. An error is the store's: nothing was cleared.
+func (e *Engine) Clear(app string, all bool) (kept []string, err error) {
+	if _, err := e.change(func() {
 		if all {
 			e.scopes = map[string][]*loaded{}
 		} else {
 			delete(e.scopes, app)
 		}
-	})
+	}); err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if all || app == "" {
@@ -115,27 +120,33 @@ func (e *Engine) Clear(app string, all bool) (kept []string) {
 			kept = append(kept, l.file.Name)
 		}
 	}
-	return kept
+	return kept, nil
 }
 
 // Reset puts every scenario of a scope (all scopes for "") back to its
-// start: counters to zero, state "Started".
-func (e *Engine) Reset(app string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for scope, ls := range e.scopes {
-		if app != "" && scope != app {
-			continue
+// start: counters to zero, state "Started"; with a store, the stored
+// counters and states, which stateful matching reads. An error is the
+// store's: the stored scenarios were not reset (the built-in ones, every
+// replica's own, are).
+func (e *Engine) Reset(app string) error {
+	_, err := e.change(func() {
+		for scope, ls := range e.scopes {
+			if app != "" && scope != app {
+				continue
+			}
+			for _, l := range ls {
+				l.restart()
+			}
 		}
-		for _, l := range ls {
-			l.restart()
-		}
-	}
+	})
 	if app == "" {
+		e.mu.Lock()
 		for _, l := range e.builtin {
 			l.restart()
 		}
+		e.mu.Unlock()
 	}
+	return err
 }
 
 func (l *loaded) restart() {
@@ -188,8 +199,10 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string) {
 	if e.shared != nil && e.shared.stateful.Load() && r.AppID != "" {
 		// Counters and states are the replicas' together: count under
 		// the store's lock.
-		e.change(func() { plan, misses = e.match(r) })
-		return plan, misses
+		// Without the store, this replica's copy answers.
+		if ran, err := e.change(func() { plan, misses = e.match(r) }); err == nil || ran {
+			return plan, misses
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -97,21 +97,23 @@ func (e *Engine) Refresh(stored []byte) {
 }
 
 // change runs f on the scenarios in force under the lock: with a store,
-// on the stored state, written back when f changed it. If the store
-// cannot be reached, f acts on this replica's copy alone.
-func (e *Engine) change(f func()) {
+// on the stored state, written back when f changed it. An error is the
+// store's: the change is not made, and this replica keeps the state the
+// store last gave it (ran says whether f ran, for Match).
+func (e *Engine) change(f func()) (ran bool, err error) {
 	sh := e.shared
 	if sh == nil {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		f()
-		return
+		return true, nil
 	}
-	ran := false
-	err := sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+	var was []byte
+	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.loadLocked(sh, stored)
+		was = stored
 		before, _ := json.Marshal(e.dumpLocked())
 		f()
 		ran = true
@@ -120,11 +122,12 @@ func (e *Engine) change(f func()) {
 		sh.stateful.Store(e.statefulLocked())
 		return after, !bytes.Equal(before, after)
 	})
-	if err != nil && !ran {
+	if err != nil && ran {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		f()
+		e.loadLocked(sh, was) // f's change was not stored
 	}
+	return ran, err
 }
 
 func (st *state) has(app string, f fileState) bool {

@@ -208,14 +208,14 @@ func (b *Book) putCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	return b.store.PutCode(*c)
+	return storeFailed(b.store.PutCode(*c))
 }
 
 func (b *Book) putToken(t *Token) error {
 	if b.store == nil {
 		return nil
 	}
-	return b.store.PutToken(*t)
+	return storeFailed(b.store.PutToken(*t))
 }
 
 // Exchange trades a code for a token (grant_type authorization_code).
@@ -224,8 +224,10 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.sweep(now)
-	c := b.codeLocked(code)
+	c, err := b.codeLocked(code)
 	switch {
+	case err != nil:
+		return Token{}, err
 	case c == nil:
 		return Token{}, ErrCodeNotExist
 	case c.ISVAppID != isvAppID:
@@ -280,8 +282,10 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.sweep(now)
-	old := b.tokenLocked(refresh, true)
+	old, err := b.tokenLocked(refresh, true)
 	switch {
+	case err != nil:
+		return Token{}, err
 	case old == nil:
 		return Token{}, ErrRefreshNotExist
 	case old.ISVAppID != isvAppID:
@@ -314,8 +318,10 @@ func (b *Book) Resolve(isvAppID, token string) (Token, error) {
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.sweep(now)
-	t := b.tokenLocked(token, false)
+	t, err := b.tokenLocked(token, false)
 	switch {
+	case err != nil:
+		return Token{}, err
 	case t == nil || t.ISVAppID != isvAppID:
 		return Token{}, ErrInvalidToken
 	case t.Refreshed && !now.Before(t.graceEnds()):

@@ -1,5 +1,12 @@
 package appauth
 
+import (
+	"errors"
+
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
 // Reader is a Store that also reads what other mock processes sharing it
 // wrote (pgstore): a code or token made on another replica is found there
 // when this one has not heard of it yet.
@@ -9,42 +16,63 @@ type Reader interface {
 	TokenByRefresh(refreshToken string) (Token, bool, error)
 }
 
-// codeLocked finds a code in memory, else in a shared store; the lock is held.
-func (b *Book) codeLocked(code string) *Code {
+// codeLocked finds a code in memory, else in a shared store; the lock is
+// held. An error is the store's failure (trade.StoreFailed): not "no such
+// code", which the store could not tell.
+func (b *Book) codeLocked(code string) (*Code, error) {
 	if c, ok := b.codes.get(code); ok {
-		return c
+		return c, nil
 	}
 	if r, ok := b.store.(Reader); ok && code != "" {
-		if c, found, err := r.Code(code); err == nil && found {
+		c, found, err := r.Code(code)
+		if err != nil {
+			return nil, trade.StoreFailed(err)
+		}
+		if found {
 			b.drop(b.codes.put(c.Code, &c), nil)
-			return &c
+			return &c, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // tokenLocked finds a token by app_auth_token, or by refresh token when
-// byRefresh, in memory, else in a shared store; the lock is held.
-func (b *Book) tokenLocked(s string, byRefresh bool) *Token {
+// byRefresh, in memory, else in a shared store; the lock is held. An
+// error is the store's failure, as for codeLocked.
+func (b *Book) tokenLocked(s string, byRefresh bool) (*Token, error) {
 	if byRefresh {
 		if t := b.byRef[s]; t != nil {
-			return t
+			return t, nil
 		}
 	} else if t, ok := b.tokens.get(s); ok {
-		return t
+		return t, nil
 	}
 	r, ok := b.store.(Reader)
 	if !ok || s == "" {
-		return nil
+		return nil, nil
 	}
 	read := r.Token
 	if byRefresh {
 		read = r.TokenByRefresh
 	}
 	t, found, err := read(s)
-	if err != nil || !found {
-		return nil
+	if err != nil {
+		return nil, trade.StoreFailed(err)
+	}
+	if !found {
+		return nil, nil
 	}
 	b.keepToken(&t, b.clock.Now())
-	return &t
+	return &t, nil
+}
+
+// storeFailed is err, the store's failure to write, as trade.StoreFailed
+// (20000 at the gateway, 503 at the control API); a verdict the store
+// gave (a code or refresh token another replica spent first) stays one.
+func storeFailed(err error) error {
+	var ae *apierr.Error
+	if err == nil || errors.As(err, &ae) {
+		return err
+	}
+	return trade.StoreFailed(err)
 }

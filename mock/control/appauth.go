@@ -40,7 +40,7 @@ func (a *API) authorise(c echo.Context) error {
 	}
 	code, err := a.Auth.Authorise(in.AppID, m)
 	if err != nil {
-		return fail(c, http.StatusInternalServerError, err)
+		return unavailable(c, err) // the store failed to keep the code
 	}
 	out := map[string]any{"app_auth_code": code.Code, "app_id": in.AppID, "auth_app_id": m.AuthAppID,
 		"user_id": m.Seller.UserID, "expires": code.Expires}

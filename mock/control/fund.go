@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
 // balance is an app's balance account as the control API shows it.
@@ -23,7 +24,10 @@ func (a *API) getBalance(c echo.Context) error {
 	if _, ok := a.Apps.Get(app); !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+app))
 	}
-	b := a.Fund.Balance(app)
+	b, err := a.Fund.Balance(app)
+	if err != nil {
+		return unavailable(c, err) // the store failed: not the opening balance
+	}
 	return c.JSON(http.StatusOK, balance{app, b.Available, b.Freeze})
 }
 
@@ -48,8 +52,12 @@ func (a *API) setBalance(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, errors.New(usage))
 	}
 	b, err := a.Fund.SetBalance(app, *in.Available)
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return fail(c, http.StatusBadRequest, err) // fund.InvalidParameter: the amount
+	}
 	if err != nil {
-		return fail(c, http.StatusBadRequest, err)
+		return unavailable(c, err) // the store failed: not a bad amount
 	}
 	return c.JSON(http.StatusOK, balance{app, b.Available, b.Freeze})
 }

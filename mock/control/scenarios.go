@@ -125,7 +125,9 @@ func (a *API) putScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	a.Scenarios.Replace(f.AppID, f)
+	if err := a.Scenarios.Replace(f.AppID, f); err != nil {
+		return unavailable(c, err) // the store failed: not in force
+	}
 	scenarios.Log(a.Log, f, "control API PUT")
 	return c.JSON(http.StatusOK, f)
 }
@@ -136,7 +138,9 @@ func (a *API) addScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	a.Scenarios.Add(f)
+	if err := a.Scenarios.Add(f); err != nil {
+		return unavailable(c, err) // the store failed: not in force
+	}
 	scenarios.Log(a.Log, f, "control API POST")
 	return c.JSON(http.StatusCreated, f)
 }
@@ -145,7 +149,10 @@ func (a *API) addScenario(c echo.Context) error {
 // absent), or of every scope with ?all=true. The built-in magic amounts
 // stay, and the answer says so: only --no-magic-amounts turns them off.
 func (a *API) clearScenarios(c echo.Context) error {
-	kept := a.Scenarios.Clear(scope(c), c.QueryParam("all") == "true")
+	kept, err := a.Scenarios.Clear(scope(c), c.QueryParam("all") == "true")
+	if err != nil {
+		return unavailable(c, err) // the store failed: not cleared
+	}
 	if len(kept) == 0 {
 		return c.JSON(http.StatusOK, map[string]any{"status": "cleared"})
 	}

@@ -317,27 +317,34 @@ func (b *Book) incomeOf(app string) amount.Amount {
 	return f(app)
 }
 
-// Balance is the app's account now.
-func (b *Book) Balance(app string) Account {
+// Balance is the app's account now. An error is the store's failure:
+// not the opening balance, which the account may no longer have.
+func (b *Book) Balance(app string) (Account, error) {
 	if be := b.shared(); be != nil {
-		a, _, _ := be.Account(app, b.opts.Opening) // the store reports failures
-		return a
+		a, _, err := be.Account(app, b.opts.Opening)
+		if err != nil {
+			return Account{}, err
+		}
+		return a, nil
 	}
 	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
-	return b.balance(app, in)
+	return b.balance(app, in), nil
 }
 
 // Base is the app's balance before any payment or transfer (the bills'
-// opening balance).
-func (b *Book) Base(app string) amount.Amount {
+// opening balance). An error is the store's failure, as for Balance.
+func (b *Book) Base(app string) (amount.Amount, error) {
 	if be := b.shared(); be != nil {
-		_, base, _ := be.Account(app, b.opts.Opening)
-		return base
+		_, base, err := be.Account(app, b.opts.Opening)
+		if err != nil {
+			return 0, err
+		}
+		return base, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.account(app).Base
+	return b.account(app).Base, nil
 }
 
 // SetBalance makes the app's available balance want, whatever its
@@ -540,7 +547,7 @@ func (b *Book) Account(m Merchant, q AccountRequest) (Account, error) {
 		q.AlipayUserID == "" && q.AlipayOpenID != fixtures.OpenID(m.AppID, m.UserID):
 		return Account{}, InvalidParameter("只能查询调用方自己的账户")
 	}
-	return b.Balance(m.AppID), nil
+	return b.Balance(m.AppID)
 }
 
 // Settle ends the app's DEALING transfer out_biz_no when it is due: it

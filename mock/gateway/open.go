@@ -260,7 +260,11 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	if typ == bill.SignCustomer && g.Fund != nil {
 		// The ledger carries the transfers and starts from the balance the
 		// account had (mock/fund): its last 账户余额 is the balance then.
-		input.OpeningBalance = g.Fund.Base(m.AppID)
+		base, err := g.Fund.Base(m.AppID)
+		if err != nil {
+			return nil, trade.ErrStore // not a bill from the opening balance: the database failed
+		}
+		input.OpeningBalance = base
 		for after := uint64(0); ; {
 			page, next, err := g.Fund.Page(m.AppID, after, billPage)
 			if err != nil {

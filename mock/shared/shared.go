@@ -77,14 +77,15 @@ type Deps struct {
 
 // Reset forgets app's trades, red packets, royalty relations, balance and
 // transfers, notifications and their policies, journal entries, scenario
-// states, waiting buyers and queued answers, or every app's when app is empty: POST
-// /_mock/reset and the dashboard's reset.
+// states, waiting buyers and queued answers, or every app's when app is
+// empty: POST /_mock/reset and the dashboard's reset.
 //
 // It reports what the store (--data or --store) failed to delete, every
 // part's failure joined, so no surface answers a reset that did not
 // happen as done. Every part is still reset, and memory forgets all of it
-// whatever the store said (with --store, what the database kept is read
-// back, by every replica); a later reset deletes what is left.
+// whatever the store said, but for --store's scenario states, which stay
+// as the database holds them (it is read back anyway, by every replica,
+// as is whatever else it kept); a later reset deletes what is left.
 func (d *Deps) Reset(app string) error {
 	d.CancelPlans(app)
 	err := errors.Join(
@@ -96,7 +97,7 @@ func (d *Deps) Reset(app string) error {
 		notDeleted("notification policies", d.Notifier.ClearPolicies(app)),
 		notDeleted("journal entries", d.Journal.Clear(app)),
 	)
-	d.Scenarios.Reset(app)
+	err = errors.Join(err, notReset("scenario states", d.Scenarios.Reset(app)))
 	if d.ForgetWaitingBuyers != nil {
 		d.ForgetWaitingBuyers(app)
 	}
@@ -107,6 +108,14 @@ func (d *Deps) Reset(app string) error {
 		d.ForgetAnswers(app)
 	}
 	return errors.Join(err, d.Forgot("all", app))
+}
+
+// notReset names the part whose store failed to put it back at its start.
+func notReset(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s not reset: %w", what, err)
 }
 
 // notDeleted names the part whose store failed to delete it.

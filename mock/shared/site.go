@@ -102,6 +102,9 @@ func parseAllowed(h string) (allowed, error) {
 		if len(labels) < 2 {
 			return a, fmt.Errorf("*.%s would match every name under %q, which anyone can register: it would switch the DNS-rebinding guard off; name the hosts, or a domain of two labels or more", rest, rest)
 		}
+		if publicSuffixes[rest] {
+			return a, fmt.Errorf("*.%s would match every name under %q, a public suffix anyone can register names under: it would switch the DNS-rebinding guard off; name the hosts, or a domain you own", rest, rest)
+		}
 		a.dot = "." + rest
 		return a, nil
 	}
@@ -113,6 +116,18 @@ func parseAllowed(h string) (allowed, error) {
 		return a, errors.New("no host name")
 	}
 	return a, nil
+}
+
+// publicSuffixes are common public suffixes of two labels or more
+// (https://publicsuffix.org/list/): a wildcard under one matches names
+// anyone can register. The list is short and not exhaustive
+// (docs/security.md).
+var publicSuffixes = map[string]bool{
+	"com.cn": true, "net.cn": true, "org.cn": true, "gov.cn": true, "edu.cn": true,
+	"com.hk": true, "com.tw": true, "co.uk": true, "org.uk": true, "co.jp": true,
+	"co.kr": true, "com.au": true, "co.nz": true, "com.br": true,
+	"github.io": true, "herokuapp.com": true, "vercel.app": true, "netlify.app": true,
+	"pages.dev": true, "workers.dev": true, "appspot.com": true, "azurewebsites.net": true,
 }
 
 // CheckAllowed reports why an --allowed-host entry cannot be read, if it

@@ -354,7 +354,10 @@ func (d *Dashboard) transfers(c echo.Context) error {
 		v.Rows = append(v.Rows, newTransferRow(t))
 	}
 	if _, ok := d.Apps.Get(f.AppID); ok {
-		b := d.Fund.Balance(f.AppID)
+		b, err := d.Fund.Balance(f.AppID)
+		if err != nil {
+			return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store failed: not the opening balance
+		}
 		v.Balance, v.Freeze = b.Available.String(), b.Freeze.String()
 	}
 	return d.render(c, http.StatusOK, "dash_transfers.html", "transfers", "Transfers", "", v)

@@ -142,10 +142,27 @@ func (p *Pages) notFound(c echo.Context) error {
 	return p.render(c, http.StatusNotFound, "missing.html", view{Message: "订单不存在或已失效"})
 }
 
+// msgBusy is the page of a store failure (Alipay's 20000 text).
+const msgBusy = "系统繁忙，请稍后再试"
+
+// lookupFailed is the page of a trade or red packet a page could not
+// find: 404 only when there is none; the store's failure is 503, not a
+// verdict on the order (its text stays in the log, off a public page).
+func (p *Pages) lookupFailed(c echo.Context, err error) error {
+	if errors.Is(err, trade.ErrNotFound) || errors.Is(err, coupon.ErrNotFound) {
+		return p.notFound(c)
+	}
+	return p.unavailable(c)
+}
+
+func (p *Pages) unavailable(c echo.Context) error {
+	return p.render(c, http.StatusServiceUnavailable, "missing.html", view{Message: msgBusy})
+}
+
 func (p *Pages) cashier(c echo.Context) error {
 	t, err := p.Trades.OnPage(trade.PageCashier, c.Param("token"))
 	if err != nil {
-		return p.notFound(c)
+		return p.lookupFailed(c, err)
 	}
 	return p.render(c, http.StatusOK, "order.html", p.withAppResult(p.cashierView(t, ""), t))
 }
@@ -156,7 +173,7 @@ func (p *Pages) qr(c echo.Context) error {
 	}
 	t, err := p.Trades.OnPage(trade.PageQR, c.Param("token"))
 	if err != nil {
-		return p.notFound(c)
+		return p.lookupFailed(c, err)
 	}
 	v := tradeView(t, "qr", "/qr/"+c.Param("token"), "")
 	v.QRImage = "/qr/" + c.Param("token") + ".png"
@@ -167,7 +184,7 @@ func (p *Pages) qr(c echo.Context) error {
 // merchant pages and terminals to show.
 func (p *Pages) qrPNG(c echo.Context, token string) error {
 	if _, err := p.Trades.OnPage(trade.PageQR, token); err != nil {
-		return p.notFound(c)
+		return p.lookupFailed(c, err)
 	}
 	size := 256
 	if s, err := strconv.Atoi(c.QueryParam("size")); err == nil && s >= 64 && s <= 1024 {
@@ -192,8 +209,8 @@ func (p *Pages) qrAct(c echo.Context) error {
 	token := c.Param("token")
 	act := trade.BuyerAction(c.FormValue("action"))
 	t, err := p.Trades.ActOnPage(trade.PageQR, token, act, buyerFrom(c))
-	if errors.Is(err, trade.ErrNotFound) {
-		return p.notFound(c)
+	if errors.Is(err, trade.ErrNotFound) || errors.Is(err, trade.ErrStore) {
+		return p.lookupFailed(c, err) // not the page of an empty trade
 	}
 	msg := map[trade.BuyerAction]string{trade.ActScan: "已扫码", trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
 	if err != nil {
@@ -216,15 +233,15 @@ func (p *Pages) cashierAct(c echo.Context) error {
 	if act == trade.ActClose {
 		t, err := p.Trades.OnPage(trade.PageCashier, token)
 		if err != nil {
-			return p.notFound(c)
+			return p.lookupFailed(c, err)
 		}
 		if t.Method == "alipay.trade.wap.pay" {
 			return p.wapQuit(c, t)
 		}
 	}
 	t, err := p.Trades.ActOnPage(trade.PageCashier, token, act, buyerFrom(c))
-	if errors.Is(err, trade.ErrNotFound) {
-		return p.notFound(c)
+	if errors.Is(err, trade.ErrNotFound) || errors.Is(err, trade.ErrStore) {
+		return p.lookupFailed(c, err) // not the page of an empty trade
 	}
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", p.cashierView(t, err.Error()))
@@ -263,7 +280,7 @@ func (p *Pages) cashierView(t trade.Trade, msg string) view {
 func (p *Pages) couponCashier(c echo.Context) error {
 	o, err := p.Coupons.OnPage(c.Param("token"))
 	if err != nil {
-		return p.notFound(c)
+		return p.lookupFailed(c, err)
 	}
 	return p.render(c, http.StatusOK, "order.html", p.withCouponAppResult(couponView(o, ""), o))
 }
@@ -282,8 +299,8 @@ func (p *Pages) couponAct(c echo.Context) error {
 	default:
 		o, err = p.Coupons.OnPage(token)
 	}
-	if errors.Is(err, coupon.ErrNotFound) {
-		return p.notFound(c)
+	if errors.Is(err, coupon.ErrNotFound) || errors.Is(err, trade.ErrStore) {
+		return p.lookupFailed(c, err) // not the page of an empty red packet
 	}
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", couponView(o, err.Error()))

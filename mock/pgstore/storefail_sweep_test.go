@@ -1,0 +1,60 @@
+package pgstore_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+)
+
+// With the database gone, every gateway call that must read or write it
+// answers Alipay's 20000, never a verdict (not exist, invalid) it could
+// not know. (alipay.system.oauth.token's codes and royalty relations are
+// answered from memory and are left out.)
+func TestGatewayDatabaseGoneIs20000(t *testing.T) {
+	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	m := rs[0]
+	if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"SW1","total_amount":"1.00","subject":"x"}`); !ok(r) {
+		t.Fatalf("precreate: %v", r)
+	}
+	m.Control(http.MethodPost, "/trades/SW1/pay?app_id="+keys.DevAppID, nil, http.StatusOK)
+	u, _ := url.Parse(dbURL)
+	db := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin := pgtest.Conn(t, u.String())
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` ALLOW_CONNECTIONS false`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` ALLOW_CONNECTIONS true`)
+	})
+	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, db); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ method, biz string }{
+		{"alipay.trade.query", `{"out_trade_no":"SW1"}`},
+		{"alipay.trade.fastpay.refund.query", `{"out_trade_no":"SW1","out_request_no":"SW1"}`},
+		{"alipay.trade.close", `{"out_trade_no":"SW1"}`},
+		{"alipay.trade.refund", `{"out_trade_no":"SW1","refund_amount":"0.10"}`},
+		{"alipay.trade.cancel", `{"out_trade_no":"SW1"}`},
+		{"alipay.fund.trans.common.query", `{"out_biz_no":"X1","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`},
+		{"alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"madeElsewhere"}`},
+	} {
+		r, err := try(m, c.method, c.biz, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.method, err)
+			continue
+		}
+		if r["code"] != "20000" {
+			t.Errorf("%s with the database gone: %v, want 20000", c.method, r)
+		}
+	}
+}
