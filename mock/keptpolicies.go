@@ -87,8 +87,14 @@ func (k *keptPolicies) AnyPolicies() bool {
 // An earlier version kept a red packet's policy under its out_order_no, as
 // a trade's: one of a kept red packet moves to its own name
 // (notify.RedPacketPolicy), and stays a trade's too when a trade of that
-// number is kept (as both used it then).
-func (s *Server) keepPoliciesOfKept(kept keptAtStart) {
+// number is kept (as both used it then). The move is made once per data
+// directory (store.DB.PoliciesMoved): after it, a bare number is only a
+// trade's policy, never copied to a red packet of the same number.
+func (s *Server) keepPoliciesOfKept(kept keptAtStart) error {
+	done, err := s.kept.db.PoliciesMoved()
+	if err != nil {
+		return err
+	}
 	s.kept.mu.RLock()
 	var gone []string
 	moved := map[string]notify.Policy{}
@@ -100,17 +106,30 @@ func (s *Server) keepPoliciesOfKept(kept keptAtStart) {
 			}
 			continue
 		}
-		if _, ok := s.kept.m[app+"|"+notify.RedPacketPolicy(name)]; kept.orders[key] && !ok {
-			moved[key] = p
+		if _, ok := s.kept.m[app+"|"+notify.RedPacketPolicy(name)]; !done && kept.orders[key] && !ok {
+			app, out, _ := strings.Cut(key, "|")
+			moved[app+"|"+notify.RedPacketPolicy(out)] = p
 		}
 		if _, ok := kept.trades[key]; !ok {
 			gone = append(gone, key)
 		}
 	}
 	s.kept.mu.RUnlock()
-	for key, p := range moved {
-		app, out, _ := strings.Cut(key, "|")
-		_ = s.kept.PutPolicy(app, notify.RedPacketPolicy(out), p) // the store reports failures
+	if !done {
+		if err := s.kept.move(moved); err != nil {
+			return err
+		}
 	}
 	s.kept.drop(gone)
+	return nil
+}
+
+// move keeps policies (by "app|out") and the mark that the move is made.
+func (k *keptPolicies) move(ps map[string]notify.Policy) error {
+	k.mu.Lock()
+	for key, p := range ps {
+		k.m[key] = p
+	}
+	k.mu.Unlock()
+	return k.db.MovePolicies(ps)
 }

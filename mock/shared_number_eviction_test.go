@@ -222,6 +222,7 @@ func TestRedPacketPolicyKeptByEarlierVersionStillApplies(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	unmarkPoliciesMoved(t, dir)
 	o.Scenarios = policyFiles(t)
 	m2 := mocktest.New(t, o)
 	refund(m2)

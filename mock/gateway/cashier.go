@@ -15,7 +15,9 @@ import (
 
 // cashier handles page, wap and app pay arriving at gateway.do, as the
 // browser's form post or GET: the trade opens and the browser goes on to
-// the mock's cashier page, where the buyer pays or gives up.
+// the mock's cashier page, where the buyer pays or gives up. A scenario's
+// then.notify is set before the trade or red packet opens, as for any
+// gateway call (dispatch), and undone when it does not open.
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if cl.ent.family == familyCoupon {
 		o, e := g.openCoupon(cl)
@@ -41,8 +43,10 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		// quit_url is not documented).
 		return g.pageError(c, cl, trade.InvalidParameter("quit_url必须是不超过256个字符的http或https地址"))
 	}
+	g.beforeCall(cl)
 	t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 	if err != nil {
+		g.failedCall(cl)
 		return g.pageError(c, cl, g.asAPI(err))
 	}
 	g.afterCall(cl, reply{})
@@ -77,14 +81,17 @@ func (g *Gateway) pageError(c echo.Context, cl *call, e *apierr.Error) error {
 	return c.HTML(http.StatusOK, b.String())
 }
 
-// openCoupon opens the red packet of an app or page pay request.
+// openCoupon opens the red packet of an app or page pay request, with the
+// scenario's then.notify set first (undone when it does not open).
 func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 	var r coupon.PayRequest
 	if e := decode(cl, &r); e != nil {
 		return coupon.Order{}, e
 	}
+	g.beforeCall(cl)
 	res, err := g.Coupons.Pay(cl.merchant(), r, cl.context(), cl.method, false)
 	if err != nil {
+		g.failedCall(cl)
 		return coupon.Order{}, g.asAPI(err)
 	}
 	return res.Order, nil
@@ -118,8 +125,10 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 		if e := decode(cl, &o); e != nil {
 			return Opened{}, e
 		}
+		g.beforeCall(cl)
 		t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 		if err != nil {
+			g.failedCall(cl)
 			return Opened{}, g.asAPI(err)
 		}
 		return Opened{Trade: &t}, nil

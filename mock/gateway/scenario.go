@@ -65,7 +65,14 @@ func (g *Gateway) outNo(cl *call) string {
 		}
 		return out
 	case aboutCoupon:
-		return biz["out_order_no"]
+		// A refund names its red packet by auth_no alone.
+		out, no := biz["out_order_no"], biz["auth_no"]
+		if out == "" && no != "" && g.Coupons != nil {
+			if o, err := g.Coupons.Get(cl.owner(), no); err == nil && o.AuthNo == no {
+				out = o.OutOrderNo
+			}
+		}
+		return out
 	}
 	return ""
 }
