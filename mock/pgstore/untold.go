@@ -87,19 +87,25 @@ func (t *couponTx) MarkUntold(us []coupon.Untold) error {
 	return nil
 }
 
+// claimUntold is the sweep's claim. Its cutoff is from now() (the
+// statement's start), stable, so the created index bounds the scan to the
+// marks past their grace; clock_timestamp() would make every sweep read
+// every young mark. The lease is a filter on those.
+const claimUntold = `UPDATE alipay_mock_untold
+		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
+		WHERE (kind, key, event) IN (SELECT kind, key, event FROM alipay_mock_untold
+			WHERE created < now() - $2 * interval '1 millisecond'
+				AND (lease_until IS NULL OR lease_until < clock_timestamp())
+			ORDER BY created, key, event LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING app_id, kind, key, event, created`
+
 // ClaimUntold leases up to max marks older than grace (wall time) that no
 // live lease holds, oldest first and in their events' order, skipping
 // those another replica is claiming at the same moment.
 func (db *DB) ClaimUntold(grace time.Duration, max int) ([]Untold, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `UPDATE alipay_mock_untold
-		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
-		WHERE (kind, key, event) IN (SELECT kind, key, event FROM alipay_mock_untold
-			WHERE created < clock_timestamp() - $2 * interval '1 millisecond'
-				AND (lease_until IS NULL OR lease_until < clock_timestamp())
-			ORDER BY created, key, event LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING app_id, kind, key, event, created`, untoldLease.Milliseconds(), grace.Milliseconds(), max)
+	rows, err := db.pool.Query(ctx, claimUntold, untoldLease.Milliseconds(), grace.Milliseconds(), max)
 	if err != nil {
 		return nil, db.failed(err)
 	}
