@@ -14,7 +14,8 @@ import (
 // untoldSchema holds the marks of stored events whose notification is not
 // stored yet (docs/persistence.md, "A trade change and its notification"):
 // a row per event, written in the trade's (red packet's) own transaction,
-// deleted by the statement that first stores its notification. A mark
+// deleted by the statement that stores its notification (which stores
+// nothing when the mark is gone: told once). A mark
 // left past UntoldGrace is a change whose replica died (or stalled)
 // before that insert; any replica's sweep takes it (ClaimUntold) and
 // makes the notification.
@@ -44,8 +45,9 @@ const (
 // takes between its trade's commit and its notification's insert (a
 // signature and one statement, a few milliseconds; an insert is bounded
 // by opTimeout, 30 s, so a replica that waits that long has failed it and
-// answered 20000). A replica that stalls past it may see its event told
-// twice: delivery is at least once, as Alipay's.
+// answered 20000). A replica that stalls past it still tells its event
+// once: whichever notification's insert deletes the mark is stored, the
+// other stores nothing (putToldNotification).
 const UntoldGrace = 45 * time.Second
 
 // untoldLease is how long a replica holds the marks it claimed while it
