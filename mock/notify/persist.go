@@ -15,7 +15,8 @@ import (
 // (mock/store's group commit).
 type Store interface {
 	// PutNotification queues a notification to be written (a later call's
-	// state wins) and returns a wait for it to be on disk.
+	// state wins) and returns a wait for it to be on disk; the wait may
+	// report ErrToldElsewhere for a write that carries its event's mark.
 	PutNotification(Notification) (wait func() error)
 	// DeleteNotifications deletes every notification ("") or one app's,
 	// and in the same change the untold marks of marked (Told); it waits.
