@@ -270,6 +270,12 @@ func (s *Server) sweepTrades() {
 // their grace (pgstore.UntoldGrace).
 const untoldPoll = 5 * time.Second
 
+// untoldBatch is how many marks a sweep claims at a time: few, so that
+// their lease (10 s) rarely runs out while it tells them. One that does
+// is claimed again, but tells nothing twice: a notification is stored
+// only by the statement that deletes its mark (pgstore's Outbox).
+const untoldBatch = 10
+
 // untoldGrace is pgstore.UntoldGrace; internal tests shorten it.
 var untoldGrace = pgstore.UntoldGrace
 
@@ -279,13 +285,15 @@ var untoldGrace = pgstore.UntoldGrace
 // than grace (leased, so one replica tells each) and tells each event
 // from the trade as that event left it (trade.Trade.AsOf,
 // coupon.Order.AsOf), as --data's start does (retell). The notification's
-// insert deletes the mark.
+// insert deletes the mark, and stores nothing if another replica's insert
+// deleted it first (a live replica that stalled past the grace, or a
+// sweep whose lease ran out): each event is told once.
 func (s *Server) retellShared(grace time.Duration) {
 	t := time.NewTicker(untoldPoll)
 	defer t.Stop()
 	for {
 		for {
-			us, err := s.pg.ClaimUntold(grace, 100)
+			us, err := s.pg.ClaimUntold(grace, untoldBatch)
 			if err != nil || len(us) == 0 {
 				break
 			}

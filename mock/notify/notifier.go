@@ -351,8 +351,18 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		if pol.Suppress {
 			c.State = Suppressed
 		}
-		if err := n.outbox.add(&c); err != nil && werr == nil {
+		if i > 0 {
+			c.event = 0 // the first copy's write took the mark
+		}
+		err := n.outbox.add(&c)
+		if errors.Is(err, ErrToldElsewhere) {
+			return nil // another replica's notification tells the event
+		}
+		if err != nil && werr == nil {
 			werr = err // delivery goes on in memory; the store reports failures
+		}
+		if err != nil && n.shared != nil {
+			return werr // not stored, not kept (add): the sweep tells the event
 		}
 		if !pol.Suppress {
 			n.schedule(c.ID, key, at)

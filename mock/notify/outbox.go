@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"hash/maphash"
 	"slices"
 	"sync"
@@ -186,6 +187,9 @@ type Outbox struct {
 	// (by position): each write carries the mark's deletion until one
 	// is known to be on disk.
 	untold map[uint64]told
+	// shared is set when replicas share the store (--store): a
+	// notification whose first write failed is dropped, not kept.
+	shared bool
 }
 
 // told is the event a notification tells (Notification.Told).
@@ -510,8 +514,16 @@ func (o *Outbox) add(n *Notification) error {
 	o.mu.Unlock()
 	err := wait()
 	o.mu.Lock()
-	if err == nil {
+	switch {
+	case err == nil:
 		delete(o.untold, n.seq) // the mark went with it
+	case o.shared || errors.Is(err, ErrToldElsewhere):
+		// Not stored, and no replica will attempt it (the shared schedule
+		// is the database's): out of memory too. The mark stays for the
+		// sweep, or another notification already tells the event.
+		if seq, ok := o.seqOf(n.ID); ok && seq == n.seq {
+			o.unindexLocked(seq, o.headLocked(seq))
+		}
 	}
 	o.wakeLocked(n) // waiters wake to what is on disk
 	o.mu.Unlock()

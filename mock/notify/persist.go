@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,7 +15,8 @@ import (
 // (mock/store's group commit).
 type Store interface {
 	// PutNotification queues a notification to be written (a later call's
-	// state wins) and returns a wait for it to be on disk.
+	// state wins) and returns a wait for it to be on disk; the wait may
+	// report ErrToldElsewhere for a write that carries its event's mark.
 	PutNotification(Notification) (wait func() error)
 	// DeleteNotifications deletes every notification ("") or one app's,
 	// and in the same change the untold marks of marked (Told); it waits.
@@ -34,6 +36,12 @@ func (n *Notification) Told() (redPacket bool, event int, ok bool) {
 	return n.packet, n.event - 1, n.event > 0
 }
 
+// ErrToldElsewhere is a store's answer to a notification's first write
+// that stored nothing because its event's untold mark was gone: another
+// replica's notification of that event (a live insert, or the sweep's
+// retell, --store) holds it. The event is told; this copy is not.
+var ErrToldElsewhere = errors.New("notification: its event is told by another notification")
+
 // Persist makes the outbox write through s from now on.
 func (o *Outbox) Persist(s Store) {
 	o.mu.Lock()
@@ -43,7 +51,8 @@ func (o *Outbox) Persist(s Store) {
 
 // writeLocked queues one notification to be stored; the lock is held. It
 // returns a wait for it to be on disk. Delivery goes on in memory whether
-// or not the write succeeds; the store reports failures.
+// or not the write succeeds (with --data; with --store, add drops a
+// notification whose first write failed); the store reports failures.
 //
 // While its event is still marked untold (its first write failed, or is
 // not yet known to be on disk) the write carries the mark's deletion.

@@ -33,6 +33,9 @@ type shared struct {
 // ids stay apart. Call it before the notifier is used.
 func (n *Notifier) Share(jobs Jobs, first int64) {
 	n.shared = &shared{jobs: jobs, wake: make(chan struct{}, 1)}
+	n.outbox.mu.Lock()
+	n.outbox.shared = true
+	n.outbox.mu.Unlock()
 	n.seq.Store(first)
 }
 

@@ -25,3 +25,7 @@ func PolicyReads() int64 { return policyReads.Swap(0) }
 // RecountEvery is how many trims a replica makes between two counts of the
 // journal's bytes from its rows.
 const RecountEvery = recountEvery
+
+// ClaimUntoldQuery is the untold sweep's claim, for
+// TestUntoldClaimReadsOnlyMarksPastTheirGrace.
+const ClaimUntoldQuery = claimUntold

@@ -45,16 +45,36 @@ func (o *Outbox) put(n notify.Notification) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	args := []any{n.ID, n.AppID, string(n.State), next, data}
-	q := putNotification
-	if packet, event, ok := n.Told(); ok {
-		// Its event's untold mark goes in the same statement: stored
-		// together, or neither (untold.go).
-		q = `WITH told AS (DELETE FROM alipay_mock_untold WHERE kind = $6 AND key = $7 AND event = $8) ` + q
-		args = append(args, untoldKind(packet), n.TradeNo, event)
+	packet, event, told := n.Told()
+	if !told {
+		_, err = o.db.pool.Exec(ctx, putNotification, args...)
+		return o.db.failed(err)
 	}
-	_, err = o.db.pool.Exec(ctx, q, args...)
-	return o.db.failed(err)
+	// Its event's untold mark goes in the same statement, and the
+	// notification is stored only if this statement deleted the mark:
+	// when another replica's write (a live insert, or a sweep's retell)
+	// took it first, that one tells the event and this one makes nothing
+	// (untold.go).
+	args = append(args, untoldKind(packet), n.TradeNo, event)
+	tag, err := o.db.pool.Exec(ctx, putToldNotification, args...)
+	if err != nil {
+		return o.db.failed(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notify.ErrToldElsewhere
+	}
+	return nil
 }
+
+// putToldNotification stores the first write of a notification whose
+// event is marked untold, if and only if it deletes that mark.
+const putToldNotification = `WITH told AS (DELETE FROM alipay_mock_untold
+		WHERE kind = $6 AND key = $7 AND event = $8 RETURNING 1)
+	INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
+	SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::bytea, nextval('alipay_mock_notification_updates')
+		WHERE EXISTS (SELECT 1 FROM told)
+	ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
+		data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`
 
 const putNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
 	VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))

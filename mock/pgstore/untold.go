@@ -14,7 +14,8 @@ import (
 // untoldSchema holds the marks of stored events whose notification is not
 // stored yet (docs/persistence.md, "A trade change and its notification"):
 // a row per event, written in the trade's (red packet's) own transaction,
-// deleted by the statement that first stores its notification. A mark
+// deleted by the statement that stores its notification (which stores
+// nothing when the mark is gone: told once). A mark
 // left past UntoldGrace is a change whose replica died (or stalled)
 // before that insert; any replica's sweep takes it (ClaimUntold) and
 // makes the notification.
@@ -44,8 +45,9 @@ const (
 // takes between its trade's commit and its notification's insert (a
 // signature and one statement, a few milliseconds; an insert is bounded
 // by opTimeout, 30 s, so a replica that waits that long has failed it and
-// answered 20000). A replica that stalls past it may see its event told
-// twice: delivery is at least once, as Alipay's.
+// answered 20000). A replica that stalls past it still tells its event
+// once: whichever notification's insert deletes the mark is stored, the
+// other stores nothing (putToldNotification).
 const UntoldGrace = 45 * time.Second
 
 // untoldLease is how long a replica holds the marks it claimed while it
@@ -87,19 +89,25 @@ func (t *couponTx) MarkUntold(us []coupon.Untold) error {
 	return nil
 }
 
+// claimUntold is the sweep's claim. Its cutoff is from now() (the
+// statement's start), stable, so the created index bounds the scan to the
+// marks past their grace; clock_timestamp() would make every sweep read
+// every young mark. The lease is a filter on those.
+const claimUntold = `UPDATE alipay_mock_untold
+		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
+		WHERE (kind, key, event) IN (SELECT kind, key, event FROM alipay_mock_untold
+			WHERE created < now() - $2 * interval '1 millisecond'
+				AND (lease_until IS NULL OR lease_until < clock_timestamp())
+			ORDER BY created, key, event LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING app_id, kind, key, event, created`
+
 // ClaimUntold leases up to max marks older than grace (wall time) that no
 // live lease holds, oldest first and in their events' order, skipping
 // those another replica is claiming at the same moment.
 func (db *DB) ClaimUntold(grace time.Duration, max int) ([]Untold, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `UPDATE alipay_mock_untold
-		SET lease_until = clock_timestamp() + $1 * interval '1 millisecond'
-		WHERE (kind, key, event) IN (SELECT kind, key, event FROM alipay_mock_untold
-			WHERE created < clock_timestamp() - $2 * interval '1 millisecond'
-				AND (lease_until IS NULL OR lease_until < clock_timestamp())
-			ORDER BY created, key, event LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING app_id, kind, key, event, created`, untoldLease.Milliseconds(), grace.Milliseconds(), max)
+	rows, err := db.pool.Query(ctx, claimUntold, untoldLease.Milliseconds(), grace.Milliseconds(), max)
 	if err != nil {
 		return nil, db.failed(err)
 	}
