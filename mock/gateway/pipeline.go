@@ -134,7 +134,7 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 	cl.entry.Misses = cl.misses
 	if err != nil {
-		g.Log.Error("scenario state not stored", "method", cl.method, "err", err)
+		g.Log.Error("scenario state not read or stored", "method", cl.method, "err", err)
 		return g.asAPI(trade.StoreFailed(err))
 	}
 	if cl.plan != nil {
