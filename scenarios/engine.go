@@ -195,24 +195,47 @@ func (e *Engine) List() map[string][]Status {
 // order. It counts the call and
 // moves states. misses explain why rules for the same method did not
 // act, for the journal.
-func (e *Engine) Match(r Request) (plan *Plan, misses []string) {
+//
+// With a shared store, err is the store's when a stateful rule (times,
+// nth, when.state, then.set_state) for the method was reached and the
+// store could not be read or could not take the count: no rule acts and
+// the call is answered as a store failure, so a rule never acts on a
+// count or state the replicas do not share (a times: 1 rule acting
+// twice). When only stateless rules were reached, the plan stands: with
+// the store unreadable, it comes from this replica's copy.
+func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 	if e.shared != nil && e.shared.stateful.Load() && r.AppID != "" {
 		// Counters and states are the replicas' together: count under
 		// the store's lock.
-		// Without the store, this replica's copy answers.
-		if ran, err := e.change(func() { plan, misses = e.match(r) }); err == nil || ran {
-			return plan, misses
+		var reached bool
+		ran, err := e.change(func() { plan, misses, reached = e.match(r) })
+		if err == nil {
+			return plan, misses, nil
 		}
+		if !ran {
+			// The store could not be read: this replica's copy answers
+			// for stateless rules alone; its counts are not kept.
+			e.mu.Lock()
+			plan, misses, reached = e.match(r)
+			e.mu.Unlock()
+		}
+		if reached {
+			return nil, misses, err
+		}
+		return plan, misses, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.match(r)
+	plan, misses, _ = e.match(r)
+	return plan, misses, nil
 }
 
-// match is Match with the lock held.
-func (e *Engine) match(r Request) (plan *Plan, misses []string) {
+// match is Match with the lock held. stateful says whether a stateful
+// rule for the method was reached (tested before the one that acts, or
+// the one that acts).
+func (e *Engine) match(r Request) (plan *Plan, misses []string, stateful bool) {
 	if r.AppID == "" {
-		return nil, nil
+		return nil, nil, false
 	}
 	// A request is tested against every rule for its method and most
 	// miss (the magic amounts alone miss 9 times a precreate): the misses'
@@ -241,6 +264,7 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 				if !rule.When.Method.has(r.Method) {
 					continue
 				}
+				stateful = stateful || rule.stateful()
 				start := len(text)
 				b := append(append(append(text, l.file.Name...), '/'), rule.Name...)
 				b = append(b, ": "...)
@@ -274,7 +298,13 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string) {
 			break
 		}
 	}
-	return plan, misses
+	return plan, misses, stateful
+}
+
+// stateful says whether the rule counts calls or reads or moves a state:
+// what it does depends on what the replicas share.
+func (rule *Rule) stateful() bool {
+	return len(rule.When.Nth) > 0 || rule.Times > 0 || rule.When.State != "" || rule.Then.SetState != ""
 }
 
 // miss appends to b why a rule's conditions (other than nth and times)

@@ -51,7 +51,7 @@ func FuzzScenario(f *testing.F) {
 		e.Add(file)
 		for _, app := range []string{"", file.AppID, "9021000100000001"} {
 			for i := 0; i < 3; i++ {
-				plan, _ := e.Match(scenarios.Request{AppID: app, Method: method, Biz: fields})
+				plan, _, _ := e.Match(scenarios.Request{AppID: app, Method: method, Biz: fields})
 				if d := plan.DelayFor(); d < 0 {
 					t.Fatalf("negative delay %v", d)
 				}

@@ -282,7 +282,7 @@ func (e *Engine) statefulLocked() bool {
 	for _, ls := range e.scopes {
 		for _, l := range ls {
 			for _, r := range l.file.Rules {
-				if len(r.When.Nth) > 0 || r.Times > 0 || r.When.State != "" || r.Then.SetState != "" {
+				if r.stateful() {
 					return true
 				}
 			}

@@ -117,7 +117,9 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 	if r := g.check(cl); r.err != nil {
 		return Opened{}, r.err
 	}
-	g.plan(cl)
+	if e := g.plan(cl); e != nil {
+		return Opened{}, e
+	}
 	defer func() { g.afterCall(cl, reply{err: e}) }() // a buyer only for what opened
 	switch cl.method {
 	case "alipay.trade.app.pay":

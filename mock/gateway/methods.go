@@ -37,7 +37,9 @@ func (g *Gateway) dispatch(cl *call) reply {
 	if out != nil && !out.Execute {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
-	g.beforeCall(cl)
+	if e := g.beforeCall(cl); e != nil {
+		return reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true}
+	}
 	fields, e := cl.ent.handle(g, cl)
 	cl.made = e == nil || e.Code == apierr.CodeProcessing // 10003: made, in progress
 	if !cl.made || cl.none {

@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -63,7 +64,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 	}()
 	r = w.authenticate(g, cl)
 	if r.err == nil {
-		g.plan(cl)
+		r.err = g.plan(cl)
 	}
 	page := cl.ent != nil && cl.ent.Page
 	switch {
@@ -122,16 +123,24 @@ func orDash(s string) string {
 }
 
 // plan finds the scenario rule that acts on the call, noting in the
-// journal which rule acted and why others did not.
-func (g *Gateway) plan(cl *call) {
+// journal which rule acted and why others did not. An error is the
+// store's (a stateful rule's count or state not read or not stored):
+// the call is answered 20000, no rule acting.
+func (g *Gateway) plan(cl *call) *apierr.Error {
 	if g.Scenarios == nil {
-		return
+		return nil
 	}
-	cl.plan, cl.misses = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
+	var err error
+	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 	cl.entry.Misses = cl.misses
+	if err != nil {
+		g.Log.Error("scenario state not read or stored", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	if cl.plan != nil {
 		cl.entry.Rule = cl.plan.Rule
 	}
+	return nil
 }
 
 // admit is what both APIs check once the signature verifies: the app's

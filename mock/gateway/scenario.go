@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -88,22 +89,30 @@ func (g *Gateway) policyName(cl *call) string {
 }
 
 // beforeCall sets a scenario's notification policy before the method runs,
-// so it covers the notifications the call itself causes.
-func (g *Gateway) beforeCall(cl *call) {
+// so it covers the notifications the call itself causes. An error is the
+// store's (the policy in force not read): the method does not run.
+func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
-		return
+		return nil
 	}
 	out := g.policyName(cl)
 	if out == "" {
-		return
+		return nil
 	}
 	n := cl.plan.Action.Notify
 	p := notify.Policy{Suppress: n.Suppress, Duplicate: n.Duplicate, Reorder: n.Reorder, BadSignature: n.BadSignature, URL: n.URL}
 	if n.Delay != nil {
 		p.Delay = time.Duration(*n.Delay)
 	}
-	cl.before, cl.hadBefore = g.Notifier.PolicyOf(cl.owner(), out)
+	var err error
+	if cl.before, cl.hadBefore, err = g.Notifier.PolicyOf(cl.owner(), out); err != nil {
+		// The policy in force is unknown, so a failed call could not put
+		// it back: nothing runs, the call answers 20000.
+		g.Log.Error("notification policy not read", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	g.Notifier.SetPolicy(cl.owner(), out, p)
+	return nil
 }
 
 // failedCall undoes the notification policy beforeCall set for a call

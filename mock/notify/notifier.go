@@ -323,7 +323,17 @@ func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bo
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) error {
 	var pol Policy
 	if nf.Kind != KindMessage {
-		pol = n.policy(nf.AppID, policyName(nf)) // a scenario's then.notify bends notify_url's notifications only
+		// A scenario's then.notify bends notify_url's notifications only.
+		// A policy the store could not read fails the notification as a
+		// store failure: made without it, one a scenario held back would
+		// be sent (with --store the event's untold mark stays for the sweep).
+		var err error
+		if pol, _, err = n.PolicyOf(nf.AppID, policyName(nf)); err != nil {
+			if n.opts.Log != nil {
+				n.opts.Log.Error("notification policy not read", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
+			}
+			return err
+		}
 	}
 	if pol.URL != "" {
 		nf.URL = pol.URL

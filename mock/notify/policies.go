@@ -41,26 +41,22 @@ func policyName(nf *Notification) string {
 	return nf.OutTradeNo
 }
 
-// policy is the policy in force for app's out_trade_no (or out_order_no):
-// the store's when shared (read only while some policy may be stored),
-// else this process's.
-func (n *Notifier) policy(app, out string) Policy {
-	p, _ := n.PolicyOf(app, out)
-	return p
-}
-
 // PolicyOf is the policy in force for one trade or red packet, and
-// whether there is one.
-func (n *Notifier) PolicyOf(app, out string) (Policy, bool) {
-	if ps := n.pshared; ps != nil && ps.st.AnyPolicies() {
-		if p, ok, err := ps.st.Policy(app, out); err == nil {
-			return p, ok
+// whether there is one: the store's when shared (read only while some
+// policy may be stored), else this process's. An error is the store's:
+// the policy is unknown, and no other (memory's, where another replica's
+// is not kept) stands in for it.
+func (n *Notifier) PolicyOf(app, out string) (Policy, bool, error) {
+	if ps := n.pshared; ps != nil {
+		if !ps.st.AnyPolicies() {
+			return Policy{}, false, nil
 		}
+		return ps.st.Policy(app, out)
 	}
 	if v, ok := n.policies.Load(app + "|" + out); ok {
-		return v.(Policy), true
+		return v.(Policy), true, nil
 	}
-	return Policy{}, false
+	return Policy{}, false, nil
 }
 
 func (n *Notifier) putShared(app, out string, p Policy) {
