@@ -43,7 +43,9 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		// quit_url is not documented).
 		return g.pageError(c, cl, trade.InvalidParameter("quit_url必须是不超过256个字符的http或https地址"))
 	}
-	g.beforeCall(cl)
+	if e := g.beforeCall(cl); e != nil {
+		return g.pageError(c, cl, e)
+	}
 	t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 	if err != nil {
 		g.failedCall(cl)
@@ -88,7 +90,9 @@ func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 	if e := decode(cl, &r); e != nil {
 		return coupon.Order{}, e
 	}
-	g.beforeCall(cl)
+	if e := g.beforeCall(cl); e != nil {
+		return coupon.Order{}, e
+	}
 	res, err := g.Coupons.Pay(cl.merchant(), r, cl.context(), cl.method, false)
 	if err != nil {
 		g.failedCall(cl)
@@ -127,7 +131,9 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 		if e := decode(cl, &o); e != nil {
 			return Opened{}, e
 		}
-		g.beforeCall(cl)
+		if e := g.beforeCall(cl); e != nil {
+			return Opened{}, e
+		}
 		t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 		if err != nil {
 			g.failedCall(cl)
