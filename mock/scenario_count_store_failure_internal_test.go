@@ -30,15 +30,7 @@ rules:
     times: 1
     then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
 `
-	resp, err := http.Post(base+"/_mock/scenarios", "application/yaml", strings.NewReader(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("POST /_mock/scenarios: %s %s", resp.Status, b)
-	}
+	postScenario(t, base, yaml)
 	// The next write of the scenarios' state fails once.
 	if _, err := conn.Exec(ctx, `
 CREATE SEQUENCE review_scn;
@@ -88,15 +80,7 @@ rules:
     times: 1
     then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
 `
-	resp, err := http.Post(base+"/_mock/scenarios", "application/yaml", strings.NewReader(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("POST /_mock/scenarios: %s %s", resp.Status, b)
-	}
+	postScenario(t, base, yaml)
 	// Every read of the scenarios' state fails from now on (its first
 	// statement, which makes the row when missing, is refused).
 	if _, err := conn.Exec(ctx, `
@@ -108,12 +92,26 @@ CREATE TRIGGER scn_unreadable BEFORE INSERT ON alipay_mock_kv
 	FOR EACH ROW WHEN (NEW.kind = 'scenarios') EXECUTE FUNCTION scn_unreadable();`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "STATELESS"})
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "STATELESS"})
 	if err == nil || !strings.Contains(err.Error(), "scripted always") {
 		t.Fatalf("a request only a stateless rule acts on: %v, want its answer", err)
 	}
 	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "NO-SUCH"})
 	if err == nil || !strings.Contains(err.Error(), "20000") {
 		t.Fatalf("a request that reaches the times: 1 rule: %v, want 20000", err)
+	}
+}
+
+// postScenario adds a scenario through the control API.
+func postScenario(t *testing.T, base, yaml string) {
+	t.Helper()
+	resp, err := http.Post(base+"/_mock/scenarios", "application/yaml", strings.NewReader(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /_mock/scenarios: %s %s", resp.Status, b)
 	}
 }

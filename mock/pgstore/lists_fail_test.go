@@ -116,6 +116,29 @@ func TestReplicasWithTheDatabaseGone(t *testing.T) {
 	if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"GONE1","total_amount":"1.00","subject":"x"}`); !ok(r) {
 		t.Fatalf("precreate: %v", r)
 	}
+	databaseGone(t, dbURL)
+
+	for _, c := range []struct{ method, biz string }{
+		{"alipay.trade.query", `{"out_trade_no":"GONE1"}`},
+		{"alipay.trade.precreate", `{"out_trade_no":"GONE2","total_amount":"1.00","subject":"x"}`},
+	} {
+		if r := m.Call(c.method, c.biz); r["code"] != "20000" {
+			t.Errorf("%s with the database gone: %v, want code 20000", c.method, r)
+		}
+	}
+	for _, path := range []string{"/trades", "/trades?status=WAIT_BUYER_PAY", "/trades/GONE1", "/red-packets", "/transfers", "/journal"} {
+		m.Control(http.MethodGet, path, nil, http.StatusServiceUnavailable)
+	}
+	if status, _ := get(t, m, "/_mock/ui/trades"); status != http.StatusServiceUnavailable {
+		t.Errorf("GET /_mock/ui/trades with the database gone: HTTP %d, want 503", status)
+	}
+}
+
+// databaseGone makes the test's own database refuse every connection and
+// ends the open ones, as a database that went away would, until the test
+// ends (the shared cluster keeps running).
+func databaseGone(t *testing.T, dbURL string) {
+	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -132,20 +155,5 @@ func TestReplicasWithTheDatabaseGone(t *testing.T) {
 	})
 	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, db); err != nil {
 		t.Fatal(err)
-	}
-
-	for _, c := range []struct{ method, biz string }{
-		{"alipay.trade.query", `{"out_trade_no":"GONE1"}`},
-		{"alipay.trade.precreate", `{"out_trade_no":"GONE2","total_amount":"1.00","subject":"x"}`},
-	} {
-		if r := m.Call(c.method, c.biz); r["code"] != "20000" {
-			t.Errorf("%s with the database gone: %v, want code 20000", c.method, r)
-		}
-	}
-	for _, path := range []string{"/trades", "/trades?status=WAIT_BUYER_PAY", "/trades/GONE1", "/red-packets", "/transfers", "/journal"} {
-		m.Control(http.MethodGet, path, nil, http.StatusServiceUnavailable)
-	}
-	if status, _ := get(t, m, "/_mock/ui/trades"); status != http.StatusServiceUnavailable {
-		t.Errorf("GET /_mock/ui/trades with the database gone: HTTP %d, want 503", status)
 	}
 }

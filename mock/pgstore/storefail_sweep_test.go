@@ -1,17 +1,11 @@
 package pgstore_test
 
 import (
-	"context"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // With the database gone, every gateway call that must read or write it
@@ -25,20 +19,7 @@ func TestGatewayDatabaseGoneIs20000(t *testing.T) {
 		t.Fatalf("precreate: %v", r)
 	}
 	m.Control(http.MethodPost, "/trades/SW1/pay?app_id="+keys.DevAppID, nil, http.StatusOK)
-	u, _ := url.Parse(dbURL)
-	db := strings.TrimPrefix(u.Path, "/")
-	u.Path = "/postgres"
-	admin := pgtest.Conn(t, u.String())
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` ALLOW_CONNECTIONS false`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` ALLOW_CONNECTIONS true`)
-	})
-	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, db); err != nil {
-		t.Fatal(err)
-	}
+	databaseGone(t, dbURL)
 	for _, c := range []struct{ method, biz string }{
 		{"alipay.trade.query", `{"out_trade_no":"SW1"}`},
 		{"alipay.trade.fastpay.refund.query", `{"out_trade_no":"SW1","out_request_no":"SW1"}`},
