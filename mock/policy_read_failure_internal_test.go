@@ -1,6 +1,6 @@
 package mock
 
-// A notification policy the store failed to read.
+// A notification policy the store failed to read or to keep.
 
 import (
 	"context"
@@ -80,5 +80,44 @@ func TestPolicyReadFailureIsAStoreFailureAndTheSweepTellsItLater(t *testing.T) {
 	ns, marks := stored(t, conn, "HELD")
 	if len(ns) != 1 || ns[0].State != notify.Suppressed || marks != 0 {
 		t.Fatalf("after the retell: %d notifications (%v) and %d marks, want one suppressed and no mark", len(ns), ns, marks)
+	}
+}
+
+// A scenario's then.notify the store fails to keep is not in force (only
+// what the store keeps is read back), so the call it matched does not run
+// without it: it answers 20000 and makes nothing, rather than a payment
+// whose notification the scenario said to suppress is sent.
+func TestPolicyWriteFailureIsAStoreFailure(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+	_, c, base := sharedReplica(t, url, time.Hour, "")
+	postScenario(t, base, `name: quiet
+rules:
+  - name: quiet
+    when: {method: alipay.trade.pay}
+    then: {notify: {suppress: true}}
+`)
+	if _, err := conn.Exec(context.Background(), `
+CREATE FUNCTION policy_not_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'the policy is not written';
+END $$;
+CREATE TRIGGER policy_not_kept BEFORE INSERT ON alipay_mock_kv
+	FOR EACH ROW WHEN (NEW.kind = 'policies') EXECUTE FUNCTION policy_not_kept();`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "QUIET-1",
+		TotalAmount: amount.MustParse("10.00"), Subject: "q"}, Scene: "bar_code", AuthCode: "283912345678901234"},
+		client.WithNotifyURL(merchant.URL+"/notify"))
+	if err == nil || !strings.Contains(err.Error(), "20000") {
+		t.Fatalf("the pay whose scenario policy was not stored: %v, want 20000", err)
+	}
+	if ns, marks := stored(t, conn, "QUIET-1"); len(ns) != 0 || marks != 0 {
+		t.Fatalf("the pay that did not run left %d notifications (%+v) and %d marks", len(ns), ns, marks)
+	}
+	if _, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "QUIET-1"}); err == nil || !strings.Contains(err.Error(), "TRADE_NOT_EXIST") {
+		t.Fatalf("query after the pay that did not run: %v, want ACQ.TRADE_NOT_EXIST", err)
 	}
 }

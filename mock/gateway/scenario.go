@@ -111,7 +111,11 @@ func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 		g.Log.Error("notification policy not read", "method", cl.method, "err", err)
 		return g.asAPI(trade.StoreFailed(err))
 	}
-	g.Notifier.SetPolicy(cl.owner(), out, p)
+	if err := g.Notifier.SetPolicy(cl.owner(), out, p); err != nil {
+		// Not kept, so not in force: nothing runs without it.
+		g.Log.Error("notification policy not stored", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	return nil
 }
 
@@ -125,12 +129,16 @@ func (g *Gateway) failedCall(cl *call) {
 		return
 	}
 	out := g.policyName(cl)
+	var err error
 	switch {
 	case out == "":
 	case cl.hadBefore:
-		g.Notifier.SetPolicy(cl.owner(), out, cl.before)
+		err = g.Notifier.SetPolicy(cl.owner(), out, cl.before)
 	default:
-		g.Notifier.DeletePolicy(cl.owner(), out)
+		err = g.Notifier.DeletePolicy(cl.owner(), out)
+	}
+	if err != nil { // the call's answer stands; the store says what it kept
+		g.Log.Error("notification policy not put back", "method", cl.method, "err", err)
 	}
 }
 

@@ -98,10 +98,11 @@ type Policy struct {
 }
 
 // SetPolicy sets the policy for the notifications of app's out_trade_no
-// (or out_order_no) from now on.
-func (n *Notifier) SetPolicy(app, out string, p Policy) {
+// (or out_order_no) from now on. An error is the store's: with a store,
+// only what it keeps is read back, so the policy is not in force.
+func (n *Notifier) SetPolicy(app, out string, p Policy) error {
 	n.policies.Store(app+"|"+out, p)
-	n.putShared(app, out, p)
+	return n.putShared(app, out, p)
 }
 
 // DropPolicy forgets the policy of one trade or red packet (one no longer
@@ -110,11 +111,13 @@ func (n *Notifier) DropPolicy(app, out string) { n.policies.Delete(app + "|" + o
 
 // DeletePolicy forgets the policy of one trade or red packet, in the
 // shared store too: a scenario set it for a call that made nothing.
-func (n *Notifier) DeletePolicy(app, out string) {
+func (n *Notifier) DeletePolicy(app, out string) error {
+	var err error
 	if ps := n.pshared; ps != nil {
-		_ = ps.st.DeletePolicy(app, out) // the store reports failures
+		err = ps.st.DeletePolicy(app, out)
 	}
 	n.DropPolicy(app, out)
+	return err
 }
 
 // ClearPolicies forgets every policy of an app, or all; it reports the
@@ -352,7 +355,10 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		// Only this one is held back, so the next one overtakes it.
 		at, key = at.Add(time.Minute), key+"|reordered"
 		pol.Reorder = false
-		n.SetPolicy(nf.AppID, policyName(nf), pol)
+		if err := n.SetPolicy(nf.AppID, policyName(nf), pol); err != nil && n.opts.Log != nil {
+			// Still kept as reordering: the next one is held back too.
+			n.opts.Log.Error("notification policy not stored", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
+		}
 	}
 	var werr error
 	for i := 0; i <= pol.Duplicate; i++ {

@@ -59,10 +59,11 @@ func (n *Notifier) PolicyOf(app, out string) (Policy, bool, error) {
 	return Policy{}, false, nil
 }
 
-func (n *Notifier) putShared(app, out string, p Policy) {
+func (n *Notifier) putShared(app, out string, p Policy) error {
 	if ps := n.pshared; ps != nil {
-		_ = ps.st.PutPolicy(app, out, p) // the store reports failures
+		return ps.st.PutPolicy(app, out, p)
 	}
+	return nil
 }
 
 func (n *Notifier) clearShared(app string) error {
