@@ -65,12 +65,13 @@ func (s *Server) keepJob(j store.Job) bool {
 // planKept puts a kept job on the scheduler, under the kind, ref and key
 // it has without --data; once it has run its record goes, in a batch
 // after what the run queued (a settle message is not sent twice should
-// the mock stop in between: settleDone looks for it in the outbox).
-func (s *Server) planKept(j store.Job) {
+// the mock stop in between: settleDone looks for it in the outbox). It
+// reports false for an unreadable job, which it drops.
+func (s *Server) planKept(j store.Job) bool {
 	kind, ref, key, ok := keptPlan(j)
 	if !ok {
 		s.db.RemoveJob(j.AppID, j.ID) // unreadable: dropped
-		return
+		return false
 	}
 	if j.Kind == jobBuyer {
 		s.buyersKept.add(key, j)
@@ -83,6 +84,7 @@ func (s *Server) planKept(j store.Job) {
 		}
 		return out
 	}})
+	return true
 }
 
 // keptBuyers indexes the kept buyer steps planned (their job records) by
@@ -202,8 +204,7 @@ func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade, keptOrders []coup
 			db.RemoveJob(j.AppID, j.ID)
 			continue
 		}
-		planned[j.ID] = true
-		s.planKept(j)
+		planned[j.ID] = s.planKept(j) // an unreadable settle job: planned from its trade below
 	}
 	for _, t := range kept {
 		for _, st := range t.Settlements {

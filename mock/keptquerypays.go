@@ -49,7 +49,10 @@ func (k *keptQueryPays) write(key string, q *keptQueryPay) func() error {
 	app, out, _ := strings.Cut(key, "|")
 	var v []byte
 	if q != nil {
-		v, _ = json.Marshal(q)
+		var err error
+		if v, err = json.Marshal(q); err != nil { // nil would be a deletion
+			return func() error { return err }
+		}
 	}
 	return k.db.QueueQueryPay(app, out, v)
 }

@@ -178,7 +178,8 @@ func keptOf(ts []trade.Trade, os []coupon.Order) keptAtStart {
 // untold is a stored trade's (red packet's) whose notification was not
 // stored (the mock stopped between the two commits), so it is notified
 // now, with the trade as that event left it (trade.Trade.AsOf,
-// coupon.Order.AsOf), in the order the events happened (store.Untold).
+// coupon.Order.AsOf), each trade's (red packet's) in the order its events
+// happened (store.Untold).
 // It reads the trades as stored, not through the books, and runs before
 // anything in the start looks one up: a lookup applies the clock, and what
 // fell due while the mock was down (a red packet's automatic refund,

@@ -134,8 +134,9 @@ func (s *Server) share(db *pgstore.DB) error {
 }
 
 // runShared starts what a replica runs in the background; Close stops it:
-// the delivery of due attempts, and the outbox following every replica's
-// notifications.
+// the sweep of trades' and red packets' deadlines, the sweep of untold
+// marks, the planned jobs, the delivery of due attempts, and the outbox
+// following every replica's notifications.
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
 	grace := untoldGrace

@@ -340,7 +340,7 @@ func (a *API) reset(c echo.Context) error {
 		}
 	}
 	if err := a.Reset(app); err != nil {
-		return fail(c, http.StatusServiceUnavailable, err) // the store failed: a reset to be tried again, not done
+		return unavailable(c, err) // the store failed: a reset to be tried again, not done
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "reset", "app_id": app})
 }

@@ -214,7 +214,7 @@ func (a *API) resend(c echo.Context) error {
 func (a *API) clearNotifications(c echo.Context) error {
 	app := c.QueryParam("app_id")
 	if err := errors.Join(a.Notifier.Clear(app), a.Forgot("notifications", app)); err != nil {
-		return fail(c, http.StatusServiceUnavailable, err) // the store failed: a clear to be tried again, not done
+		return unavailable(c, err) // the store failed: a clear to be tried again, not done
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": c.QueryParam("app_id")})
 }

@@ -261,14 +261,16 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		// The ledger carries the transfers and starts from the balance the
 		// account had (mock/fund): its last 账户余额 is the balance then.
 		base, err := g.Fund.Base(m.AppID)
-		if err != nil {
-			return nil, trade.ErrStore // not a bill from the opening balance: the database failed
+		if err != nil { // not a bill from the opening balance: the database failed
+			g.Log.Error("bill: the opening balance not read", "app_id", m.AppID, "err", err)
+			return nil, g.asAPI(trade.StoreFailed(err))
 		}
 		input.OpeningBalance = base
 		for after := uint64(0); ; {
 			page, next, err := g.Fund.Page(m.AppID, after, billPage)
-			if err != nil {
-				return nil, trade.ErrStore // not a bill without them: the database failed
+			if err != nil { // not a bill without them: the database failed
+				g.Log.Error("bill: transfers not read", "app_id", m.AppID, "err", err)
+				return nil, g.asAPI(trade.StoreFailed(err))
 			}
 			input.AddTransfers(page)
 			if next == 0 {

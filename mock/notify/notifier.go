@@ -101,8 +101,11 @@ type Policy struct {
 // (or out_order_no) from now on. An error is the store's: with a store,
 // only what it keeps is read back, so the policy is not in force.
 func (n *Notifier) SetPolicy(app, out string, p Policy) error {
+	if n.pshared != nil { // only the store's copy is read (PolicyOf)
+		return n.putShared(app, out, p)
+	}
 	n.policies.Store(app+"|"+out, p)
-	return n.putShared(app, out, p)
+	return nil
 }
 
 // DropPolicy forgets the policy of one trade or red packet (one no longer
@@ -234,8 +237,8 @@ func (n *Notifier) Outbox() *Outbox { return n.outbox }
 func (n *Notifier) Schedule() []time.Duration { return n.opts.Schedule }
 
 // TradeEvent is the trade book's observer: it notifies where production
-// would and when the trade has a notify_url. The error is the
-// notification's write's (with --data).
+// would and when the trade has a notify_url. The error is the store's:
+// reading the policy or writing the notification (--data, --store).
 func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 	if t.NotifyURL == "" {
 		return nil
@@ -255,10 +258,14 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 // Notifies reports whether TradeEvent makes a notification of e, without
 // drawing its notify_id.
 func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
-	if t.NotifyURL == "" {
-		return false
-	}
-	switch e.Type {
+	return t.NotifyURL != "" && n.notifiesType(e.Type)
+}
+
+// notifiesType reports whether production notifies events of type typ
+// (closes and expiries with --notify-closed, TRADE_FINISHED with
+// --notify-finished): one rule for the notification and its untold mark.
+func (n *Notifier) notifiesType(typ trade.EventType) bool {
+	switch typ {
 	case trade.EventPaid, trade.EventRefunded:
 		return true
 	case trade.EventClosed, trade.EventExpired:
@@ -272,7 +279,8 @@ func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
 // CouponEvent is the red-packet book's observer: a notification for every
 // fund operation that succeeds, to the notify_url of the request that made
 // it (the order's for Alipay's own automatic refund).
-// The error is the notification's write's (with --data).
+// The error is the store's: reading the policy or writing the
+// notification (--data, --store).
 func (n *Notifier) CouponEvent(o coupon.Order, e coupon.Event) error {
 	op, url, ok := couponTarget(o, e)
 	if !ok {
@@ -654,17 +662,7 @@ func notifyVouchers(vs []trade.Voucher) []voucher {
 // production sends none for it.
 func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool) {
 	id := n.ids.NotifyID(e.At) // drawn for every event, as seeded runs expect
-	switch e.Type {
-	case trade.EventPaid, trade.EventRefunded:
-	case trade.EventClosed, trade.EventExpired:
-		if !n.opts.Closed {
-			return nil, false
-		}
-	case trade.EventFinished:
-		if !n.opts.Finished {
-			return nil, false
-		}
-	default:
+	if !n.notifiesType(e.Type) {
 		return nil, false
 	}
 	return TradeParams(t, e.Type, e.At, id), true

@@ -219,9 +219,6 @@ func (db *DB) Relations() (map[string][]royalty.Entity, error) {
 // Code reads one app_auth_code (appauth.Reader).
 func (db *DB) Code(code string) (appauth.Code, bool, error) {
 	var c appauth.Code
-	if noRowHolds(code) {
-		return c, false, nil // no row holds it (the query would fail on the value)
-	}
 	ok, err := db.get(KindAppAuth, "k = $2", "code/"+code, &c)
 	return c, ok, err
 }
@@ -229,9 +226,6 @@ func (db *DB) Code(code string) (appauth.Code, bool, error) {
 // Token reads one app_auth_token (appauth.Reader).
 func (db *DB) Token(token string) (appauth.Token, bool, error) {
 	var t appauth.Token
-	if noRowHolds(token) {
-		return t, false, nil
-	}
 	ok, err := db.get(KindAppAuth, "k = $2", "token/"+token, &t)
 	return t, ok, err
 }
@@ -239,15 +233,16 @@ func (db *DB) Token(token string) (appauth.Token, bool, error) {
 // TokenByRefresh reads the token of a refresh token (appauth.Reader).
 func (db *DB) TokenByRefresh(refresh string) (appauth.Token, bool, error) {
 	var t appauth.Token
-	if noRowHolds(refresh) {
-		return t, false, nil
-	}
 	ok, err := db.get(KindAppAuth, "k LIKE 'token/%' AND data->>'app_refresh_token' = $2", refresh, &t)
 	return t, ok, err
 }
 
-// get reads the one value of kind where holds (with $2 = arg) into v.
+// get reads the one value of kind where holds (with $2 = arg) into v;
+// an arg no row holds (the query would fail on the value) finds nothing.
 func (db *DB) get(kind, where, arg string, v any) (bool, error) {
+	if noRowHolds(arg) {
+		return false, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -12,7 +11,7 @@ import (
 // attempts: each pending notification's next attempt is a job (next_at on
 // the mock's clock), leased to one replica at a time for lease (wall time).
 func (db *DB) Notifications(lease time.Duration) *Outbox {
-	return &Outbox{db: db, lease: lease, owner: fmt.Sprintf("replica-%d", db.boots)}
+	return &Outbox{db: db, lease: lease, owner: db.owner()}
 }
 
 // Outbox implements notify.Store and notify.Jobs.

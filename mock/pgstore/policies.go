@@ -72,6 +72,9 @@ func (db *DB) AnyPolicies() bool { return !db.policies.none.Load() }
 
 // DeletePolicy deletes one policy.
 func (db *DB) DeletePolicy(app, out string) error {
+	if noRowHolds(app) || noRowHolds(out) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, KindPolicies, app+"|"+out)

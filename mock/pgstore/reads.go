@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -73,10 +72,10 @@ func readKey(sql string, args []any) string {
 }
 
 // unstorable reports an argument PostgreSQL's text cannot hold (a NUL
-// byte): no stored row can match it, and sent, it would fail.
+// byte, invalid UTF-8): no stored row can match it, and sent, it would fail.
 func unstorable(args []any) bool {
 	for _, a := range args {
-		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+		if s, ok := a.(string); ok && noRowHolds(s) {
 			return true
 		}
 	}

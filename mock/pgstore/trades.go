@@ -148,10 +148,8 @@ func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
 	default:
 		return nil, nil
 	}
-	for _, a := range args {
-		if s, _ := a.(string); noRowHolds(s) {
-			return nil, nil // no row holds it: it matches nothing (the query would fail on the value)
-		}
+	if unstorable(args) {
+		return nil, nil // no row holds it: it matches nothing (the query would fail on the value)
 	}
 	if l.Read {
 		// Without a lock, in the next batch of reads: a write it makes

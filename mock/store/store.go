@@ -360,9 +360,9 @@ func untoldKey(prefix, app, no string, event int) string {
 }
 
 // Untold loads the events marked untold: stored trades and red packets
-// whose notification was not stored with them (a crash in between), in
-// the order they happened: by app, number and event index (the keys sort
-// "/10" before "/9").
+// whose notification was not stored with them (a crash in between),
+// sorted by app, number and event index, so each trade's (red packet's)
+// come in the order they happened (the keys sort "/10" before "/9").
 func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 	var trades []trade.Untold
 	var packets []coupon.Untold
@@ -377,7 +377,7 @@ func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 		}
 		i := strings.LastIndexByte(rest, '/')
 		j := strings.IndexByte(rest, '/')
-		if i <= j || j < 0 {
+		if i <= j {
 			return nil // not a key this version writes
 		}
 		n, err := strconv.Atoi(rest[i+1:])

@@ -243,7 +243,7 @@ func (d *Dashboard) overview(c echo.Context) error {
 func (d *Dashboard) reset(c echo.Context) error {
 	if err := d.Reset(""); err != nil {
 		return d.fail(c, http.StatusServiceUnavailable, "The reset did not finish: "+strings.ReplaceAll(err.Error(), "\n", "; ")+
-			". Memory was cleared, but the store still holds what it failed to delete: reset again once it works.")
+			". Reset again once the store works.")
 	}
 	return seeOther(c, withQuery(DashboardPrefix, "reset", "done"))
 }

@@ -152,6 +152,7 @@ func (p *Pages) lookupFailed(c echo.Context, err error) error {
 	if errors.Is(err, trade.ErrNotFound) || errors.Is(err, coupon.ErrNotFound) {
 		return p.notFound(c)
 	}
+	p.Log.Error("buyer page: the store failed", "path", c.Request().URL.Path, "err", err)
 	return p.unavailable(c)
 }
 
