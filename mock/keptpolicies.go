@@ -83,53 +83,19 @@ func (k *keptPolicies) AnyPolicies() bool {
 // packets no longer kept, so the file holds at most one a kept one. It
 // reads what the start kept, not the books: a lookup would apply the
 // clock, and notify, before the start retold what a crash lost.
-//
-// An earlier version kept a red packet's policy under its out_order_no, as
-// a trade's: one of a kept red packet moves to its own name
-// (notify.RedPacketPolicy), and stays a trade's too when a trade of that
-// number is kept (as both used it then). The move is made once per data
-// directory (store.DB.PoliciesMoved): after it, a bare number is only a
-// trade's policy, never copied to a red packet of the same number.
-func (s *Server) keepPoliciesOfKept(kept keptAtStart) error {
-	done, err := s.kept.db.PoliciesMoved()
-	if err != nil {
-		return err
-	}
+func (s *Server) keepPoliciesOfKept(kept keptAtStart) {
 	s.kept.mu.RLock()
 	var gone []string
-	moved := map[string]notify.Policy{}
-	for key, p := range s.kept.m {
+	for key := range s.kept.m {
 		app, name, _ := strings.Cut(key, "|")
 		if out, ok := strings.CutPrefix(name, notify.RedPacketPolicy("")); ok {
 			if !kept.orders[app+"|"+out] {
 				gone = append(gone, key)
 			}
-			continue
-		}
-		if _, ok := s.kept.m[app+"|"+notify.RedPacketPolicy(name)]; !done && kept.orders[key] && !ok {
-			app, out, _ := strings.Cut(key, "|")
-			moved[app+"|"+notify.RedPacketPolicy(out)] = p
-		}
-		if _, ok := kept.trades[key]; !ok {
+		} else if _, ok := kept.trades[key]; !ok {
 			gone = append(gone, key)
 		}
 	}
 	s.kept.mu.RUnlock()
-	if !done {
-		if err := s.kept.move(moved); err != nil {
-			return err
-		}
-	}
 	s.kept.drop(gone)
-	return nil
-}
-
-// move keeps policies (by "app|out") and the mark that the move is made.
-func (k *keptPolicies) move(ps map[string]notify.Policy) error {
-	k.mu.Lock()
-	for key, p := range ps {
-		k.m[key] = p
-	}
-	k.mu.Unlock()
-	return k.db.MovePolicies(ps)
 }

@@ -3,13 +3,11 @@ package mock_test
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -183,48 +181,4 @@ func TestEvictingTradeKeepsSameNumberedRedPacketsPolicy(t *testing.T) {
 	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"OTHER-1","total_amount":"1.00","subject":"s"}`), "code", "10000")
 	refund(m)
 	wantAllSuppressed(t, m, "POL-1")
-}
-
-// A data directory written before red packets' policies had their own
-// name holds a red packet's policy under its out_order_no: the start
-// gives it to the red packet, whose refund is still notified as its
-// scenario said.
-func TestRedPacketPolicyKeptByEarlierVersionStillApplies(t *testing.T) {
-	dir := t.TempDir()
-	o := mock.Options{DataDir: dir, Scenarios: policyFiles(t)}
-	m1 := mocktest.New(t, o)
-	refund := payAndRefundLater(t, m1, "POL-2")
-	if err := m1.Srv.Close(); err != nil {
-		t.Fatal(err)
-	}
-	// The policy as the earlier version kept it.
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := db.Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var app string
-	for key := range ps {
-		app, _, _ = strings.Cut(key, "|")
-	}
-	if len(ps) != 1 || app == "" {
-		t.Fatalf("policies stored: %v, want the red packet's", ps)
-	}
-	if err := db.DeletePolicies(""); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutPolicy(app, "POL-2", notify.Policy{Suppress: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	unmarkPoliciesMoved(t, dir)
-	o.Scenarios = policyFiles(t)
-	m2 := mocktest.New(t, o)
-	refund(m2)
-	wantAllSuppressed(t, m2, "POL-2")
 }

@@ -60,10 +60,6 @@ var (
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
-	// keyPoliciesMoved marks a data file whose red-packet policies are
-	// kept under notify.RedPacketPolicy names: those of an earlier version
-	// (under the bare out_order_no) were moved once, or there never were any.
-	keyPoliciesMoved = []byte("policies_moved")
 )
 
 // DB is an open data directory.
@@ -131,19 +127,12 @@ func Open(dir string) (*DB, error) {
 	db := &DB{bolt: b}
 	// Replays the log and counts this start in one transaction.
 	err = db.openLog(dir, func(tx *bolt.Tx) error {
-		// A file without the policies bucket holds no policy to move.
-		fresh := tx.Bucket(bucketPolicies) == nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
 		m := tx.Bucket(bucketMeta)
-		if fresh {
-			if err := m.Put(keyPoliciesMoved, []byte{1}); err != nil {
-				return err
-			}
-		}
 		if v := m.Get(keyBoots); len(v) == 8 {
 			db.boots = binary.BigEndian.Uint64(v)
 		}
@@ -874,36 +863,6 @@ func (db *DB) RemovePolicies(keys []string) {
 		ks[i] = id(app, out)
 	}
 	db.remove(bucketPolicies, ks)
-}
-
-// PoliciesMoved reports whether the file's red-packet policies were moved
-// to their own names already (MovePolicies), or the file never held one
-// under a bare number: it was made by this version.
-func (db *DB) PoliciesMoved() (bool, error) {
-	db.pend.mu.RLock()
-	defer db.pend.mu.RUnlock()
-	if r, in := db.pend.m[string(bucketMeta)][string(keyPoliciesMoved)]; in {
-		return !r.gone, nil
-	}
-	var moved bool
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		moved = tx.Bucket(bucketMeta).Get(keyPoliciesMoved) != nil
-		return nil
-	})
-	return moved, err
-}
-
-// MovePolicies stores policies (by "app|out") and the mark PoliciesMoved
-// reads, in one batch, and waits until they are on disk: the move of an
-// earlier version's red-packet policies is made once, all of it or none.
-func (db *DB) MovePolicies(ps map[string]notify.Policy) error {
-	ops := make([]op, 0, len(ps)+1)
-	for k, p := range ps {
-		app, out, _ := strings.Cut(k, "|")
-		ops = append(ops, op{bucket: bucketPolicies, key: string(id(app, out)), enc: func() ([]byte, error) { return json.Marshal(p) }})
-	}
-	ops = append(ops, op{bucket: bucketMeta, key: string(keyPoliciesMoved), enc: func() ([]byte, error) { return []byte{1}, nil }})
-	return db.queue(ops...)()
 }
 
 // DeletePolicies deletes one app's policies, or every app's for "".
