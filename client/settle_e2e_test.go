@@ -9,6 +9,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
@@ -262,8 +263,10 @@ func TestE2ERefundRoyaltyParameters(t *testing.T) {
 // query's trade_settle_info lists the trade's transfers (an async one once
 // done) and what refunds took back, only when query_options asks for it.
 func TestE2EQueryTradeSettleInfo(t *testing.T) {
-	srv := startMock(t, mock.Options{})
-	c := mockClient(t, srv, nil)
+	// A clock that stands still: the sync transfer's operation_dt equals the
+	// payment's only if no second passes between the two calls.
+	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(appEpoch)})
+	srv, c := m.Srv, m.Client(nil)
 	ctx := context.Background()
 	const recv = "2088000000000101"
 	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
