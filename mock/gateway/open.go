@@ -251,7 +251,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	// at most maxBillBuilds at once, the rest wait (as long as their
 	// request does) and then get production's "系统繁忙".
 	if !g.bills.acquire(cl.req) {
-		return nil, apierr.Unknown("isp.unknow-error", "系统繁忙")
+		return nil, apierr.SystemBusy()
 	}
 	defer g.bills.release()
 	m := cl.merchant()
