@@ -106,6 +106,9 @@ const maxBillFiles = 32
 // 20,000 trades zips to about 0.4 MB: docs/limits.md).
 const DefaultBillMaxBytes = 64 << 20
 
+// MinBillMaxBytes is the smallest byte budget --bill-max-bytes takes.
+const MinBillMaxBytes = 1 << 20
+
 // maxBillBuilds bounds the bills built at once; billPage is how many
 // trades (or transfers) a build reads at a time.
 const (
