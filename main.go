@@ -170,8 +170,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	noMagic := fs.Bool("no-magic-amounts", false, "turn off the built-in test amounts (20000.00 → 20000, 502.00 → 502, …)")
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
-	journalBytes := fs.String("journal-max-bytes", "32MiB", "most bytes the journal keeps (oldest dropped first; at least 1MiB); each value in it is cut at 64 KiB")
-	billBytes := fs.String("bill-max-bytes", "64MiB", "most bytes of bill files kept for their download URLs (oldest dropped first; at least 1MiB); a bill asked for again unchanged is kept once")
+	journalBytes := fs.String("journal-max-bytes", sizeText(journal.DefaultMaxBytes), "most bytes the journal keeps (oldest dropped first; at least "+sizeText(journal.MinBytes)+"); each value in it is cut at 64 KiB")
+	billBytes := fs.String("bill-max-bytes", sizeText(gateway.DefaultBillMaxBytes), "most bytes of bill files kept for their download URLs (oldest dropped first; at least "+sizeText(gateway.MinBillMaxBytes)+"); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
@@ -238,11 +238,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	opts.Journal.MaxEntries = *journalEntries
 	opts.Journal.PerReplica = *journalPerReplica
-	if opts.Journal.MaxBytes, err = parseSize(*journalBytes); err != nil || opts.Journal.MaxBytes < journal.MinBytes {
-		return fmt.Errorf("--journal-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *journalBytes)
+	if opts.Journal.MaxBytes, err = parseSizeFlag("--journal-max-bytes", *journalBytes, journal.MinBytes); err != nil {
+		return err
 	}
-	if opts.BillMaxBytes, err = parseSize(*billBytes); err != nil || opts.BillMaxBytes < 1<<20 {
-		return fmt.Errorf("--bill-max-bytes: %q is not a size of at least 1MiB (such as 8MiB, 512MiB, 2GiB or a number of bytes)", *billBytes)
+	if opts.BillMaxBytes, err = parseSizeFlag("--bill-max-bytes", *billBytes, gateway.MinBillMaxBytes); err != nil {
+		return err
 	}
 	for _, k := range []struct {
 		flag string
@@ -370,6 +370,29 @@ func parseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size", v)
 	}
 	return n * mult, nil
+}
+
+// parseSizeFlag is parseSize for flag, refusing a size under least.
+func parseSizeFlag(flag, v string, least int64) (int64, error) {
+	n, err := parseSize(v)
+	if err != nil || n < least {
+		return 0, fmt.Errorf("%s: %q is not a size of at least %s (such as 8MiB, 512MiB, 2GiB or a number of bytes)", flag, v, sizeText(least))
+	}
+	return n, nil
+}
+
+// sizeText writes n as parseSize reads it: in GiB, MiB or KiB when whole,
+// else in bytes.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.n == 0 {
+			return strconv.FormatInt(n/u.n, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 func parseSchedule(v string) ([]time.Duration, error) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +27,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -592,6 +595,65 @@ func TestMemoryFlags(t *testing.T) {
 			t.Errorf("/_mock/memory %s lacks %s", b, want)
 		}
 	}
+}
+
+// The byte-budget flags refuse a size under their package's minimum, and
+// their help and the docs state that minimum and the default.
+func TestSizeFlagsStateTheirBounds(t *testing.T) {
+	configuration, err := os.ReadFile("docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits, err := os.ReadFile("docs/limits.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flag         string
+		least, deflt int64
+	}{
+		{"--journal-max-bytes", journal.MinBytes, journal.DefaultMaxBytes},
+		{"--bill-max-bytes", gateway.MinBillMaxBytes, gateway.DefaultBillMaxBytes},
+	} {
+		least, deflt := sizeText(tc.least), sizeText(tc.deflt)
+		var out, errb bytes.Buffer
+		under := strconv.FormatInt(tc.least-1, 10)
+		if code := run([]string{"serve", "--addr", "127.0.0.1:0", tc.flag, under}, &out, &errb); code == 0 ||
+			!strings.Contains(errb.String(), tc.flag+`: "`+under+`" is not a size of at least `+least+" ") {
+			t.Errorf("%s %s: exit %d, %q; want it refused as under %s", tc.flag, under, code, errb.String(), least)
+		}
+		out.Reset()
+		run([]string{"serve", "--help"}, &out, &out)
+		if !strings.Contains(out.String(), "at least "+least+")") || !strings.Contains(out.String(), `(default "`+deflt+`")`) {
+			t.Errorf("serve --help does not state %s's bounds %s and %s:\n%s", tc.flag, least, deflt, out.String())
+		}
+		for name, doc := range map[string][]byte{"configuration.md": configuration, "limits.md": limits} {
+			row := docRow(doc, "| `"+tc.flag+"` |")
+			if !strings.Contains(row, "at least `"+least+"`") || !strings.Contains(row, "`"+deflt+"`") {
+				t.Errorf("docs/%s's row of %s does not state at least `%s` and `%s`: %q", name, tc.flag, least, deflt, row)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{{1 << 20, "1MiB"}, {64 << 20, "64MiB"}, {2 << 30, "2GiB"}, {3 << 10, "3KiB"}, {1536 << 10, "1536KiB"}, {4097, "4097"}, {0, "0"}} {
+		if got := sizeText(tc.n); got != tc.want {
+			t.Errorf("sizeText(%d) = %q, want %q", tc.n, got, tc.want)
+		} else if back, err := parseSize(got); err != nil || back != tc.n {
+			t.Errorf("parseSize(sizeText(%d)) = %d, %v", tc.n, back, err)
+		}
+	}
+}
+
+// docRow is the line of doc that holds cell.
+func docRow(doc []byte, cell string) string {
+	for _, line := range strings.Split(string(doc), "\n") {
+		if strings.Contains(line, cell) {
+			return line
+		}
+	}
+	return ""
 }
 
 // The check example of docs/scenarios.md is what the command prints for

@@ -46,6 +46,33 @@ func (s *Server) notifyTrade(t trade.Trade, e trade.Event) error {
 	return s.Notifier.TradeEvent(t, e)
 }
 
+// retellTrade tells t's event number event, an untold mark's, from the
+// trade as that event left it (trade.Trade.AsOf), if it still notifies;
+// told says whether it made a notification. An event t does not have
+// tells nothing.
+func (s *Server) retellTrade(t trade.Trade, event int) (told bool, err error) {
+	if event >= len(t.History) {
+		return false, nil
+	}
+	t = t.AsOf(event)
+	if e := t.History[event]; s.notifiesTrade(t, e) {
+		return true, s.notifyTrade(t, e)
+	}
+	return false, nil
+}
+
+// retellRedPacket is retellTrade for a red packet (coupon.Order.AsOf).
+func (s *Server) retellRedPacket(o coupon.Order, event int) (told bool, err error) {
+	if event >= len(o.History) {
+		return false, nil
+	}
+	o = o.AsOf(event)
+	if e := o.History[event]; s.Notifier.NotifiesCoupon(o, e) {
+		return true, s.Notifier.CouponEvent(o, e)
+	}
+	return false, nil
+}
+
 // scheduleSettle plans the message of an async settlement
 // (alipay.trade.order.settle.notify) for when its transfers are done. It
 // goes to the 应用网关 (app_gateway_url) of the app that called, as the app

@@ -194,27 +194,27 @@ func (s *Server) retell(db *store.DB, kept keptAtStart) error {
 	made := 0
 	for _, u := range packets {
 		o, ok := kept.packets[u.AppID+"|"+u.AuthNo]
-		if !ok || u.Event >= len(o.History) {
+		if !ok {
 			continue
 		}
-		o = o.AsOf(u.Event)
-		if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
-			if err := s.Notifier.CouponEvent(o, e); err != nil {
-				return fmt.Errorf("store: notification of red packet %s: %w", o.AuthNo, err)
-			}
+		told, err := s.retellRedPacket(o, u.Event)
+		if err != nil {
+			return fmt.Errorf("store: notification of red packet %s: %w", o.AuthNo, err)
+		}
+		if told {
 			made++
 		}
 	}
 	for _, u := range marks {
 		t, ok := kept.byNo[u.AppID+"|"+u.TradeNo]
-		if !ok || u.Event >= len(t.History) {
+		if !ok {
 			continue
 		}
-		t = t.AsOf(u.Event)
-		if e := t.History[u.Event]; s.notifiesTrade(t, e) {
-			if err := s.notifyTrade(t, e); err != nil {
-				return fmt.Errorf("store: notification of trade %s: %w", t.TradeNo, err)
-			}
+		told, err := s.retellTrade(t, u.Event)
+		if err != nil {
+			return fmt.Errorf("store: notification of trade %s: %w", t.TradeNo, err)
+		}
+		if told {
 			made++
 		}
 	}

@@ -324,13 +324,9 @@ func (s *Server) retellMark(u pgstore.Untold) bool {
 		if err != nil {
 			return false
 		}
-		if ok && o.AppID == u.AppID && u.Event < len(o.History) {
-			o = o.AsOf(u.Event)
-			if e := o.History[u.Event]; s.Notifier.NotifiesCoupon(o, e) {
-				if s.Notifier.CouponEvent(o, e) != nil {
-					return false
-				}
-				told = true
+		if ok && o.AppID == u.AppID {
+			if told, err = s.retellRedPacket(o, u.Event); err != nil {
+				return false
 			}
 		}
 	} else {
@@ -338,13 +334,9 @@ func (s *Server) retellMark(u pgstore.Untold) bool {
 		if err != nil {
 			return false
 		}
-		if ok && t.AppID == u.AppID && u.Event < len(t.History) {
-			t = t.AsOf(u.Event)
-			if e := t.History[u.Event]; s.notifiesTrade(t, e) {
-				if s.notifyTrade(t, e) != nil {
-					return false
-				}
-				told = true
+		if ok && t.AppID == u.AppID {
+			if told, err = s.retellTrade(t, u.Event); err != nil {
+				return false
 			}
 		}
 	}

@@ -173,7 +173,7 @@ func (s *Server) gatewayError(c echo.Context, status int, err error) error {
 	if status >= 500 {
 		s.Log.Error("gateway failure", "err", err)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"error_response": apierr.Unknown("isp.unknow-error", "系统繁忙")})
+	return c.JSON(http.StatusOK, map[string]any{"error_response": apierr.SystemBusy()})
 }
 
 // v3Error is v3's: what the router refused before the v3 handler (an HTTP
@@ -182,7 +182,8 @@ func (s *Server) gatewayError(c echo.Context, status int, err error) error {
 func (s *Server) v3Error(c echo.Context, status int, err error) error {
 	if status >= 500 {
 		s.Log.Error("v3 failure", "err", err)
-		return c.Blob(http.StatusInternalServerError, echo.MIMEApplicationJSONCharsetUTF8, (&sign.V3Error{Code: "unknow-error", Message: "系统繁忙"}).Bytes())
+		status, body := gateway.V3Error(apierr.SystemBusy())
+		return c.Blob(status, echo.MIMEApplicationJSONCharsetUTF8, body)
 	}
 	return c.Blob(http.StatusBadRequest, echo.MIMEApplicationJSONCharsetUTF8, (&sign.V3Error{Code: "invalid-http-method", Message: "无效的HTTP方法"}).Bytes())
 }

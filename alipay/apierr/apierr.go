@@ -76,3 +76,12 @@ func Business(subCode, subMsg string) *Error { return New(CodeBusiness, subCode,
 
 // Unknown is a 20000 error: the outcome is unknown, query or retry.
 func Unknown(subCode, subMsg string) *Error { return New(CodeUnknown, subCode, subMsg) }
+
+// The sub_code and sub_msg of Alipay's "system busy" 20000.
+const (
+	SubSystemBusy    = "isp.unknow-error" // production's spelling
+	SubMsgSystemBusy = "系统繁忙"
+)
+
+// SystemBusy is Alipay's "system busy" 20000, a fresh value each call.
+func SystemBusy() *Error { return Unknown(SubSystemBusy, SubMsgSystemBusy) }

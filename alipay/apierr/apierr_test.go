@@ -60,13 +60,14 @@ func TestConstructors(t *testing.T) {
 		{"Invalid", apierr.Invalid("isv.invalid-signature", "验签出错"), apierr.Error{Code: "40002", Msg: "Invalid Arguments", SubCode: "isv.invalid-signature", SubMsg: "验签出错"}},
 		{"Business", apierr.Business("ACQ.TRADE_NOT_EXIST", "交易不存在"), apierr.Error{Code: "40004", Msg: "Business Failed", SubCode: "ACQ.TRADE_NOT_EXIST", SubMsg: "交易不存在"}},
 		{"Unknown", apierr.Unknown("ACQ.SYSTEM_ERROR", "系统错误"), apierr.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "ACQ.SYSTEM_ERROR", SubMsg: "系统错误"}},
+		{"SystemBusy", apierr.SystemBusy(), apierr.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "isp.unknow-error", SubMsg: "系统繁忙"}},
 	}
 	for _, tt := range tests {
 		if *tt.err != tt.want {
 			t.Errorf("%s = %+v, want %+v", tt.name, *tt.err, tt.want)
 		}
 	}
-	if apierr.Business("A", "b") == apierr.Business("A", "b") {
+	if apierr.Business("A", "b") == apierr.Business("A", "b") || apierr.SystemBusy() == apierr.SystemBusy() {
 		t.Error("constructors return a shared pointer")
 	}
 }

@@ -110,7 +110,7 @@ var english = map[string]string{
 	"isv.missing-signature":            "the sign parameter is missing",
 	"isv.invalid-method":               "no such method",
 	"isv.invalid-timestamp":            "the timestamp is not valid",
-	"isp.unknow-error":                 "Alipay's system is busy",
+	apierr.SubSystemBusy:               "Alipay's system is busy",
 	"aop.invalid-auth-token":           "the app_auth_token is not valid",
 	"isv.invalid-encrypt":              "the content could not be decrypted",
 	"isv.missing-method":               "the method parameter is missing",

@@ -386,7 +386,7 @@ func (g *Gateway) write(c echo.Context, cl *call, r reply) error {
 	}
 	if err != nil {
 		ab.node.Reset()
-		raw, _ = encodeNode(&ab.node, nil, nil, apierr.Unknown("isp.unknow-error", "系统繁忙"))
+		raw, _ = encodeNode(&ab.node, nil, nil, apierr.SystemBusy())
 	}
 	cs := cl.cs
 	if cs == "" {

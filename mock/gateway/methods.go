@@ -26,7 +26,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		rs := cl.plan.Action.Respond
 		if rs.Code != apierr.CodeSuccess {
 			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
-				return reply{node: node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: true}
+				return reply{node: node, err: apierr.SystemBusy(), signed: true}
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func (g *Gateway) asAPI(err error) *apierr.Error {
 		return &c
 	}
 	g.Log.Error("unexpected error", "err", err)
-	return apierr.Unknown("isp.unknow-error", "系统繁忙")
+	return apierr.SystemBusy()
 }
 
 // merchant is whose trades a call acts on: the caller's own, or with an
@@ -422,7 +422,7 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 // (inferred: docs/differences.md).
 func cancelFailure(e *apierr.Error) any {
 	flag := "N"
-	if e != nil && (e.Code == apierr.CodeUnknown || strings.HasSuffix(e.SubCode, "SYSTEM_ERROR") || e.SubCode == "isp.unknow-error") {
+	if e != nil && (e.Code == apierr.CodeUnknown || strings.HasSuffix(e.SubCode, "SYSTEM_ERROR") || e.SubCode == apierr.SubSystemBusy) {
 		flag = "Y"
 	}
 	return struct {

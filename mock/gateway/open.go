@@ -106,6 +106,9 @@ const maxBillFiles = 32
 // 20,000 trades zips to about 0.4 MB: docs/limits.md).
 const DefaultBillMaxBytes = 64 << 20
 
+// MinBillMaxBytes is the smallest byte budget --bill-max-bytes takes.
+const MinBillMaxBytes = 1 << 20
+
 // maxBillBuilds bounds the bills built at once; billPage is how many
 // trades (or transfers) a build reads at a time.
 const (
@@ -251,7 +254,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	// at most maxBillBuilds at once, the rest wait (as long as their
 	// request does) and then get production's "系统繁忙".
 	if !g.bills.acquire(cl.req) {
-		return nil, apierr.Unknown("isp.unknow-error", "系统繁忙")
+		return nil, apierr.SystemBusy()
 	}
 	defer g.bills.release()
 	m := cl.merchant()

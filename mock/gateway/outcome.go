@@ -31,7 +31,7 @@ type Outcome struct {
 }
 
 var defaultSub = map[string][2]string{
-	apierr.CodeUnknown:      {"isp.unknow-error", "系统繁忙"},
+	apierr.CodeUnknown:      {apierr.SubSystemBusy, apierr.SubMsgSystemBusy},
 	apierr.CodeTokenInvalid: {"aop.invalid-auth-token", "无效的访问令牌"},
 	apierr.CodeBusiness:     {"ACQ.SYSTEM_ERROR", "系统异常"},
 	apierr.CodeCallLimited:  {"isv.app-call-limited", "应用调用次数超限"},
@@ -45,7 +45,7 @@ var subMsgs = func() map[string]string {
 		"ACQ.SYSTEM_ERROR":              "系统异常",
 		"ACQ.SELLER_BALANCE_NOT_ENOUGH": "卖家余额不足",
 		"ACQ.CANCEL_NOT_ALLOWED":        "交易不允许撤销",
-		"isp.unknow-error":              "系统繁忙",
+		apierr.SubSystemBusy:            apierr.SubMsgSystemBusy,
 		"aop.unknow-error":              "服务暂不可用（网关自身的未知错误）",
 	}
 	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,

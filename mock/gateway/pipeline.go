@@ -59,7 +59,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 				panic(v) // a scenario's dropped connection
 			}
 			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
-			_ = w.encode(g, c, cl, reply{node: r.node, err: apierr.Unknown("isp.unknow-error", "系统繁忙"), signed: r.signed})
+			_ = w.encode(g, c, cl, reply{node: r.node, err: apierr.SystemBusy(), signed: r.signed})
 		}
 	}()
 	r = w.authenticate(g, cl)

@@ -336,7 +336,7 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 	}
 	raw, err := v3Body(r.fields, r.override)
 	if err != nil {
-		return g.writeV3Error(c, cl, v3Err(apierr.Unknown("isp.unknow-error", "系统繁忙")))
+		return g.writeV3Error(c, cl, v3Err(apierr.SystemBusy()))
 	}
 	body, ct := raw, "application/json;charset=UTF-8"
 	if cl.encrypted {
@@ -380,16 +380,11 @@ func (g *Gateway) writeV3Error(c echo.Context, cl *call, f reply) error {
 	if alt, ok := g.durable(cl); ok {
 		return g.writeV3(c, cl, alt)
 	}
-	status, code := v3Status(f.err)
+	status, e := v3Error(f.err)
 	if f.status != 0 {
 		status = f.status
 	}
-	msg := f.err.SubMsg
-	if msg == "" {
-		msg = f.err.Msg
-	}
 	trace := g.IDs.UUIDHex()
-	e := sign.V3Error{Code: code, Message: msg}
 	if !f.bare {
 		e.Links = []sign.V3Link{{Link: "https://open.alipay.com/api/errCheck?traceId=" + trace + "&source=openapi", Desc: "解决方案"}}
 	}
@@ -397,6 +392,23 @@ func (g *Gateway) writeV3Error(c echo.Context, cl *call, f reply) error {
 	body := e.Bytes()
 	c.Response().Header().Set(sign.HeaderTraceID, trace)
 	return g.sendV3(c, cl, status, "application/json;charset=UTF-8", body, string(body), hold(cl))
+}
+
+// v3Error is e in v3's shape: the status and the body, without links.
+func v3Error(e *apierr.Error) (int, sign.V3Error) {
+	status, code := v3Status(e)
+	msg := e.SubMsg
+	if msg == "" {
+		msg = e.Msg
+	}
+	return status, sign.V3Error{Code: code, Message: msg}
+}
+
+// V3Error is e as v3 answers it outside a call (what the router refuses
+// before the pipeline): the status and the body.
+func V3Error(e *apierr.Error) (int, []byte) {
+	status, body := v3Error(e)
+	return status, body.Bytes()
 }
 
 // sendV3 writes the answer, or the scenario's broken version of it, and

@@ -27,7 +27,7 @@ type Store interface {
 
 // ErrStore is the answer when a change could not be written: the result is
 // unknown to the caller, as Alipay's 20000 says, and a query tells.
-var ErrStore = apierr.Unknown("isp.unknow-error", "系统繁忙")
+var ErrStore = apierr.SystemBusy()
 
 // StoreFailed is ErrStore carrying the store's own error: the gateway
 // answers ErrStore, the control API names err (errors.Is(e, ErrStore)).
