@@ -116,6 +116,10 @@ type call struct {
 	// there was one.
 	before    notify.Policy
 	hadBefore bool
+	// out is the merchant's number of what the call is about, once outNo
+	// found it (outKnown).
+	out      string
+	outKnown bool
 	// plan is what a scenario rule wants done; misses say why others did not act.
 	plan   *scenarios.Plan
 	misses []string

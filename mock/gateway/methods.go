@@ -38,7 +38,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
 	if e := g.beforeCall(cl); e != nil {
-		return reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true}
+		return g.storeFailure(cl, e)
 	}
 	fields, e := cl.ent.handle(g, cl)
 	cl.made = e == nil || e.Code == apierr.CodeProcessing // 10003: made, in progress
@@ -84,6 +84,17 @@ func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) 
 		fields = cancelFailure(e)
 	}
 	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
+}
+
+// storeFailure is the answer of a call the store failed (20000: the
+// scenario's plan, policy or buyer not read or kept), carrying the fields
+// the method's errors carry.
+func (g *Gateway) storeFailure(cl *call, e *apierr.Error) reply {
+	fields := cl.ent.family.errorFields(e)
+	if cl.method == "alipay.trade.cancel" {
+		fields = cancelFailure(e)
+	}
+	return cl.ent.shape(reply{node: cl.ent.node, fields: fields, err: e, signed: true})
 }
 
 // decode reads biz_content into v; a field of the wrong type is the

@@ -76,7 +76,9 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 		return g.cashier(c, cl)
 	case r.err == nil:
 		r = cl.ent.shape(g.dispatch(cl))
-		g.afterCall(cl, r)
+		if e := g.afterCall(cl, r); e != nil {
+			r = g.storeFailure(cl, e)
+		}
 	}
 	return w.encode(g, c, cl, r)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,38 +55,52 @@ func (cl *call) ref() (about, ref string) {
 	return "", ""
 }
 
-func (g *Gateway) outNo(cl *call) string {
+func (g *Gateway) outNo(cl *call) (string, error) {
+	if cl.outKnown {
+		return cl.out, nil
+	}
 	biz := cl.flatBiz()
+	var out string
 	switch cl.ent.about {
 	case aboutTrade:
-		out := biz["out_trade_no"]
+		out = biz["out_trade_no"]
 		if out == "" && biz["trade_no"] != "" && g.Trades != nil {
-			if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {
+			t, err := g.Trades.Get(cl.owner(), biz["trade_no"])
+			switch {
+			case err == nil:
 				out = t.OutTradeNo
+			case errors.Is(err, trade.ErrStore):
+				return "", err
 			}
 		}
-		return out
 	case aboutCoupon:
 		// A refund names its red packet by auth_no alone.
-		out, no := biz["out_order_no"], biz["auth_no"]
-		if out == "" && no != "" && g.Coupons != nil {
-			if o, err := g.Coupons.Get(cl.owner(), no); err == nil && o.AuthNo == no {
+		out = biz["out_order_no"]
+		if no := biz["auth_no"]; out == "" && no != "" && g.Coupons != nil {
+			o, err := g.Coupons.Get(cl.owner(), no)
+			switch {
+			case err == nil && o.AuthNo == no:
 				out = o.OutOrderNo
+			case errors.Is(err, trade.ErrStore):
+				return "", err
 			}
 		}
-		return out
 	}
-	return ""
+	// Kept for the call: what the method does to the trade does not
+	// change its out_trade_no, so later steps need not read it again.
+	cl.out, cl.outKnown = out, true
+	return out, nil
 }
 
 // policyName is the name the call's notification policy is kept under
 // (notify.RedPacketPolicy); "" when the call names no trade or red packet.
-func (g *Gateway) policyName(cl *call) string {
-	out := g.outNo(cl)
+// An error is the store's (the trade or red packet not read).
+func (g *Gateway) policyName(cl *call) (string, error) {
+	out, err := g.outNo(cl)
 	if out != "" && cl.ent.about == aboutCoupon {
-		return notify.RedPacketPolicy(out)
+		return notify.RedPacketPolicy(out), nil
 	}
-	return out
+	return out, err
 }
 
 // beforeCall sets a scenario's notification policy before the method runs,
@@ -95,7 +110,13 @@ func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return nil
 	}
-	out := g.policyName(cl)
+	out, err := g.policyName(cl)
+	if err != nil {
+		// Which trade the call names is unknown, so its policy could
+		// not be set: nothing runs.
+		g.Log.Error("scenario's trade not read", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	if out == "" {
 		return nil
 	}
@@ -104,7 +125,6 @@ func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 	if n.Delay != nil {
 		p.Delay = time.Duration(*n.Delay)
 	}
-	var err error
 	if cl.before, cl.hadBefore, err = g.Notifier.PolicyOf(cl.owner(), out); err != nil {
 		// The policy in force is unknown, so a failed call could not put
 		// it back: nothing runs, the call answers 20000.
@@ -128,9 +148,9 @@ func (g *Gateway) failedCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.policyName(cl)
-	var err error
+	out, err := g.policyName(cl) // as beforeCall found it: no read
 	switch {
+	case err != nil:
 	case out == "":
 	case cl.hadBefore:
 		err = g.Notifier.SetPolicy(cl.owner(), out, cl.before)
@@ -145,18 +165,24 @@ func (g *Gateway) failedCall(cl *call) {
 // afterCall starts the simulated buyer a scenario asks for, once the
 // trade or red packet exists: after a call that ran and succeeded (its
 // answer may still be a forced error), never after one a forced answer
-// stood in for or that failed.
-func (g *Gateway) afterCall(cl *call, r reply) {
+// stood in for or that failed. An error is the store's (the buyer not
+// planned): the call answers it instead, 20000.
+func (g *Gateway) afterCall(cl *call, r reply) *apierr.Error {
 	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && !cl.made) {
-		return
+		return nil
 	}
-	out := g.outNo(cl)
+	out, err := g.outNo(cl)
+	if err != nil {
+		g.Log.Error("scenario's buyer not planned", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	if out == "" {
-		return
+		return nil
 	}
 	if no := g.numberOf(cl, out); no != "" {
 		g.playBuyer(cl, out, no, cl.plan.Action.Buyer)
 	}
+	return nil
 }
 
 // numberOf is the trade_no of the trade, or the auth_no of the red
