@@ -93,3 +93,56 @@ rules:
 		t.Fatalf("the refund once the store answers: %+v %v, want it made now (fund_change Y)", r, err)
 	}
 }
+
+// refuse makes the test's database refuse, from now on, the writes on
+// names ("INSERT ON table FOR EACH ROW [WHEN …]": a trigger that raises).
+func refuse(t *testing.T, url, on string) {
+	t.Helper()
+	if _, err := pgtest.Conn(t, url).Exec(context.Background(), `
+CREATE FUNCTION review_refused() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'review: refused';
+END $$;
+CREATE TRIGGER review_refused BEFORE `+on+` EXECUTE FUNCTION review_refused();`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func precreate(c *client.Client, out string) error {
+	_, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: out,
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}})
+	return err
+}
+
+// A scenario's buyer whose plan the store fails to keep (a step on the
+// clock, or the queries it waits for) would never come: the request that
+// opened the trade answers 20000 rather than a success that says it will.
+func TestScenarioBuyerNotKeptIsAStoreFailure(t *testing.T) {
+	for _, tc := range []struct{ name, buyer, refused string }{
+		{"step", "pay_after: 1m", "INSERT ON alipay_mock_jobs FOR EACH ROW"},
+		{"queries", "pay_after_queries: 2", "INSERT OR UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'querypays')"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := pgtest.URL(t)
+			_, c, base := sharedReplica(t, url, time.Hour, "")
+			postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {"+tc.buyer+"}}\n")
+			refuse(t, url, tc.refused)
+			want20000(t, "a precreate whose scenario buyer was not kept", precreate(c, "BUYER-1"))
+		})
+	}
+}
+
+// A query a waiting buyer (pay_after_queries) counts, whose count the
+// store fails to take: 20000, not the trade's status as though the query
+// had counted.
+func TestScenarioQueryCountNotTakenIsAStoreFailure(t *testing.T) {
+	url := pgtest.URL(t)
+	_, c, base := sharedReplica(t, url, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 2}}\n")
+	if err := precreate(c, "COUNTED-1"); err != nil {
+		t.Fatal(err)
+	}
+	refuse(t, url, "UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (OLD.kind = 'querypays')")
+	_, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "COUNTED-1"})
+	want20000(t, "a query whose count was not taken", err)
+}

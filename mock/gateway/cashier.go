@@ -53,6 +53,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		g.failedCall(cl)
 		return g.pageError(c, cl, g.asAPI(err))
 	}
+	cl.no = t.TradeNo
 	if e := g.afterCall(cl, reply{}); e != nil {
 		return g.pageError(c, cl, e)
 	}
@@ -102,6 +103,7 @@ func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 		g.failedCall(cl)
 		return coupon.Order{}, g.asAPI(err)
 	}
+	cl.no = res.Order.AuthNo
 	return res.Order, nil
 }
 
@@ -147,6 +149,7 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 			g.failedCall(cl)
 			return Opened{}, g.asAPI(err)
 		}
+		cl.no = t.TradeNo
 		return Opened{Trade: &t}, nil
 	case "alipay.fund.coupon.order.app.pay":
 		o, e := g.openCoupon(cl)

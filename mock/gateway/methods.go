@@ -272,6 +272,7 @@ func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	cl.no = t.TradeNo
 	return struct {
 		OutTradeNo string `json:"out_trade_no"`
 		QRCode     string `json:"qr_code"`
@@ -317,6 +318,7 @@ func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 		return nil, g.asAPI(err)
 	}
 	t := &res.Trade
+	cl.no = t.TradeNo
 	out := struct {
 		paidFields
 		GmtPayment string `json:"gmt_payment,omitempty"`
@@ -337,6 +339,7 @@ func (g *Gateway) create(cl *call, o trade.Order) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	cl.no = t.TradeNo
 	return struct {
 		OutTradeNo string `json:"out_trade_no"`
 		TradeNo    string `json:"trade_no"`
@@ -374,8 +377,14 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 	if err == nil {
 		known.OutTradeNo = t.OutTradeNo // no second read to find it
 	}
-	if (err != nil || t.Status == trade.WaitBuyerPay) && g.beforeQuery(cl.owner(), known) {
-		t, err = g.Trades.Query(cl.owner(), ref)
+	if err != nil || t.Status == trade.WaitBuyerPay {
+		switch paid, qerr := g.beforeQuery(cl.owner(), known); {
+		case qerr != nil:
+			g.Log.Error("scenario's waiting buyer not read or kept", "method", cl.method, "err", qerr)
+			err = trade.StoreFailed(qerr)
+		case paid:
+			t, err = g.Trades.Query(cl.owner(), ref)
+		}
 	}
 	if err != nil {
 		if ref.OutTradeNo == "" && ref.TradeNo == "" {

@@ -176,64 +176,51 @@ func (g *Gateway) afterCall(cl *call, r reply) *apierr.Error {
 		g.Log.Error("scenario's buyer not planned", "method", cl.method, "err", err)
 		return g.asAPI(trade.StoreFailed(err))
 	}
-	if out == "" {
+	if out == "" || cl.no == "" {
 		return nil
 	}
-	if no := g.numberOf(cl, out); no != "" {
-		g.playBuyer(cl, out, no, cl.plan.Action.Buyer)
+	if err := g.playBuyer(cl, out, cl.no, cl.plan.Action.Buyer); err != nil {
+		// Answered as planned, the buyer would never come.
+		g.Log.Error("scenario's buyer not planned", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
 	}
 	return nil
 }
 
-// numberOf is the trade_no of the trade, or the auth_no of the red
-// packet, that the call's out_trade_no (out_order_no) out names now; ""
-// when there is none.
-func (g *Gateway) numberOf(cl *call, out string) string {
-	if cl.ent.about == aboutCoupon {
-		if o, err := g.Coupons.Get(cl.owner(), out); err == nil && o.OutOrderNo == out {
-			return o.AuthNo
-		}
-		return ""
-	}
-	if t, err := g.Trades.Get(cl.owner(), out); err == nil && t.OutTradeNo == out {
-		return t.TradeNo
-	}
-	return ""
-}
-
 // playBuyer schedules what the simulated buyer (or red-packet sender)
 // does to the trade (red packet) numbered no, on the mock's clock, keyed
-// like the trade's own jobs.
-func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
+// like the trade's own jobs. An error is the store's: a step (or the
+// queries a buyer waits for) not kept.
+func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) error {
 	app := cl.owner()
 	var who *fixtures.Buyer
 	if b.BuyerID != "" || b.BuyerLogonID != "" {
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 	}
 	coupon := cl.ent.about == aboutCoupon
-	act := func(after *scenarios.Duration, what trade.BuyerAction) {
+	act := func(after *scenarios.Duration, what trade.BuyerAction) error {
 		if after == nil || g.Sched == nil {
-			return
+			return nil
 		}
 		j := BuyerJob{App: app, Out: out, No: no, What: what, Coupon: coupon, Who: who}
 		at := cl.now.Add(time.Duration(*after))
-		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
-			return
+		if g.LaterBuyer != nil {
+			return g.LaterBuyer(at, j)
 		}
 		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
 			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
+		return nil
 	}
-	act(b.ScanAfter, trade.ActScan)
-	act(b.PayAfter, trade.ActPay)
-	act(b.FailAfter, trade.ActFail)
-	act(b.CloseAfter, trade.ActClose)
+	err := errors.Join(act(b.ScanAfter, trade.ActScan), act(b.PayAfter, trade.ActPay),
+		act(b.FailAfter, trade.ActFail), act(b.CloseAfter, trade.ActClose))
 	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		_ = g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who) // the store reports failures
+		err = errors.Join(err, g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who))
 	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who, tradeNo: no})
 	}
+	return err
 }
 
 // BuyerJob is one thing a scenario's simulated buyer (or red-packet
@@ -334,43 +321,59 @@ type queryPay struct {
 }
 
 // beforeQuery lets a buyer waiting for N queries pay on the next one;
-// true when one paid.
-func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
+// true when one paid. An error is the store's (the trade, the count or the
+// payment not read or kept): the query answers 20000.
+func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 	out := ref.OutTradeNo
 	if out == "" && ref.TradeNo != "" {
-		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
+		t, err := g.Trades.Get(app, ref.TradeNo)
+		switch {
+		case err == nil:
 			out = t.OutTradeNo
+		case errors.Is(err, trade.ErrStore):
+			return false, err
 		}
 	}
 	if g.QueryPays != nil {
 		pay, who, no, err := g.QueryPays.TakeQuery(app, out)
 		if err != nil || !pay {
-			return false
+			return false, err
 		}
 		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
-			if t, err := g.Trades.Get(app, no); err != nil || t.TradeNo != no {
-				return false
+			t, err := g.Trades.Get(app, no)
+			if errors.Is(err, trade.ErrStore) {
+				return false, err
+			}
+			if err != nil || t.TradeNo != no {
+				return false, nil
 			}
 			out = no
 		}
-		_, _ = g.Trades.Act(app, out, trade.ActScan, who)
-		_, _ = g.Trades.Act(app, out, trade.ActPay, who)
-		return true
+		return true, g.buyerPays(app, out, who)
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
-		return false
+		return false, nil
 	}
 	qp := v.(queryPay)
 	if t, err := g.Trades.Get(app, out); err == nil && qp.tradeNo != "" && t.TradeNo != qp.tradeNo {
 		g.queryPays.CompareAndDelete(app+"|"+out, v) // an earlier trade's buyer
-		return false
+		return false, nil
 	}
 	if qp.left.Add(-1) >= 0 {
-		return false
+		return false, nil
 	}
 	g.queryPays.Delete(app + "|" + out)
-	_, _ = g.Trades.Act(app, out, trade.ActScan, qp.who)
-	_, _ = g.Trades.Act(app, out, trade.ActPay, qp.who)
-	return true
+	return true, g.buyerPays(app, out, qp.who)
+}
+
+// buyerPays is the waiting buyer scanning and paying the trade ref names;
+// an error is the store's (a refusal of the trade's rules is not).
+func (g *Gateway) buyerPays(app, ref string, who *fixtures.Buyer) error {
+	for _, a := range [...]trade.BuyerAction{trade.ActScan, trade.ActPay} {
+		if _, err := g.Trades.Act(app, ref, a, who); errors.Is(err, trade.ErrStore) {
+			return err
+		}
+	}
+	return nil
 }
