@@ -5,6 +5,10 @@ package mock
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,9 +100,9 @@ rules:
 
 // refuse makes the test's database refuse, from now on, the writes on
 // names ("INSERT ON table FOR EACH ROW [WHEN …]": a trigger that raises).
-func refuse(t *testing.T, url, on string) {
+func refuse(t *testing.T, dbURL, on string) {
 	t.Helper()
-	if _, err := pgtest.Conn(t, url).Exec(context.Background(), `
+	if _, err := pgtest.Conn(t, dbURL).Exec(context.Background(), `
 CREATE FUNCTION review_refused() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	RAISE EXCEPTION 'review: refused';
@@ -123,10 +127,10 @@ func TestScenarioBuyerNotKeptIsAStoreFailure(t *testing.T) {
 		{"queries", "pay_after_queries: 2", "INSERT OR UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'querypays')"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			url := pgtest.URL(t)
-			_, c, base := sharedReplica(t, url, time.Hour, "")
+			dbURL := pgtest.URL(t)
+			_, c, base := sharedReplica(t, dbURL, time.Hour, "")
 			postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {"+tc.buyer+"}}\n")
-			refuse(t, url, tc.refused)
+			refuse(t, dbURL, tc.refused)
 			want20000(t, "a precreate whose scenario buyer was not kept", precreate(c, "BUYER-1"))
 		})
 	}
@@ -136,13 +140,56 @@ func TestScenarioBuyerNotKeptIsAStoreFailure(t *testing.T) {
 // store fails to take: 20000, not the trade's status as though the query
 // had counted.
 func TestScenarioQueryCountNotTakenIsAStoreFailure(t *testing.T) {
-	url := pgtest.URL(t)
-	_, c, base := sharedReplica(t, url, time.Hour, "")
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
 	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 2}}\n")
 	if err := precreate(c, "COUNTED-1"); err != nil {
 		t.Fatal(err)
 	}
-	refuse(t, url, "UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (OLD.kind = 'querypays')")
+	refuse(t, dbURL, "UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (OLD.kind = 'querypays')")
 	_, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "COUNTED-1"})
 	want20000(t, "a query whose count was not taken", err)
+}
+
+// A request whose scenario state the store could not read answers 20000
+// as any store failure of its method does: a cancel's carries retry_flag
+// Y (retry it), and sign-in's goes in error_response.
+func TestScenarioStateNotReadAnswersTheMethodsStoreFailure(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, `name: counted
+rules:
+  - when: {method: alipay.trade.cancel}
+    times: 1
+    then: {respond: {code: "40004"}}
+  - when: {method: alipay.system.oauth.token}
+    times: 1
+    then: {respond: {code: "40002"}}
+`)
+	refuse(t, dbURL, "INSERT ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'scenarios')")
+	ctx := context.Background()
+	var r client.CancelResponse // filled on an error too
+	err := c.Do(ctx, "alipay.trade.cancel", client.CancelRequest{OutTradeNo: "CANCEL-1"}, &r)
+	want20000(t, "a cancel whose scenario state was not read", err)
+	if r.RetryFlag != "Y" {
+		t.Errorf("the cancel's 20000: %+v, want retry_flag Y", r)
+	}
+	p, err := c.SignedParams("alipay.system.oauth.token", nil, client.WithParam("grant_type", "authorization_code"),
+		client.WithParam("code", "unknown-code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{}
+	for k, v := range p {
+		form.Set(k, v)
+	}
+	resp, err := http.PostForm(base+GatewayPath, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(body), `"error_response":{"code":"20000"`) {
+		t.Errorf("a sign-in whose scenario state was not read: %s, want 20000 in error_response", body)
+	}
 }
