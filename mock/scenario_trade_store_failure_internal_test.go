@@ -3,7 +3,9 @@ package mock
 // A scenario's trade, buyer or plan the store failed to read or keep.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -165,6 +167,9 @@ rules:
   - when: {method: alipay.system.oauth.token}
     times: 1
     then: {respond: {code: "40002"}}
+  - when: {method: alipay.trade.app.pay}
+    times: 1
+    then: {respond: {code: "40004"}}
 `)
 	refuse(t, dbURL, "INSERT ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'scenarios')")
 	ctx := context.Background()
@@ -191,5 +196,21 @@ rules:
 	_ = resp.Body.Close()
 	if !strings.Contains(string(body), `"error_response":{"code":"20000"`) {
 		t.Errorf("a sign-in whose scenario state was not read: %s, want 20000 in error_response", body)
+	}
+
+	// The control API's stand-in for the Alipay app: 503, not a refusal.
+	order, err := c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: "APP-1",
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]string{"order_string": order, "action": "pay"})
+	if resp, err = http.Post(base+"/_mock/app-pay", "application/json", bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST /_mock/app-pay whose scenario state was not read: HTTP %d %s, want 503", resp.StatusCode, body)
 	}
 }
