@@ -32,17 +32,18 @@ func (s *Server) keepSettle(t trade.Trade, st trade.Settlement) bool {
 	if err != nil {
 		return false
 	}
-	return s.keepJob(store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data})
+	return s.keepJob(store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data}) == nil
 }
 
 func settleJobID(settleNo string) string { return jobSettle + "/" + settleNo }
 
 // keepBuyer plans a simulated buyer's step as a kept job
-// (gateway.LaterBuyer).
-func (s *Server) keepBuyer(at time.Time, j gateway.BuyerJob) bool {
+// (gateway.LaterBuyer); an error is the store's, and the step is not
+// planned.
+func (s *Server) keepBuyer(at time.Time, j gateway.BuyerJob) error {
 	data, err := json.Marshal(j)
 	if err != nil {
-		return false
+		return err
 	}
 	return s.keepJob(store.Job{ID: buyerJobID(at, j), Kind: jobBuyer, AppID: j.App, Due: at, Data: data})
 }
@@ -53,13 +54,14 @@ func buyerJobID(at time.Time, j gateway.BuyerJob) string {
 	return jobBuyer + "/" + j.App + "/" + j.Out + "/" + j.No + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
 }
 
-// keepJob stores j and plans it.
-func (s *Server) keepJob(j store.Job) bool {
+// keepJob stores j and plans it; an error is the store's, and j is not
+// planned.
+func (s *Server) keepJob(j store.Job) error {
 	if err := s.db.PutJob(j); err != nil {
-		return false // the store reports it
+		return err
 	}
 	s.planKept(j)
-	return true
+	return nil
 }
 
 // planKept puts a kept job on the scheduler, under the kind, ref and key

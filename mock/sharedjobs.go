@@ -57,15 +57,16 @@ func (s *Server) laterSettle(t trade.Trade, st trade.Settlement) bool {
 		return false
 	}
 	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
-		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo)
+		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo) == nil
 }
 
 // laterBuyer plans a simulated buyer's step as a shared job
-// (gateway.LaterBuyer).
-func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
+// (gateway.LaterBuyer); an error is the store's, and the step is not
+// planned.
+func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) error {
 	data, err := json.Marshal(j)
 	if err != nil {
-		return false
+		return err
 	}
 	// The trade's number too: a new trade of the same out_trade_no after a
 	// reset plans its own job, which must not be taken for the old one's.
@@ -77,13 +78,14 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
 // laterJob stores j, leased to this replica, and puts it on this
 // replica's scheduler (kind, ref and key as the job would have without
 // --store): the scheduler runs it if the lease is still this replica's.
-func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) bool {
+// An error is the store's: j is not planned.
+func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) error {
 	put, err := s.pg.PutJob(j, jobLease)
 	if err != nil {
-		return false
+		return err
 	}
 	if !put {
-		return true // planned already
+		return nil // planned already
 	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
 		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
@@ -93,7 +95,7 @@ func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) bool {
 		_ = s.pg.DoneJob(j.ID) // the store reports failures
 		return out
 	}})
-	return true
+	return nil
 }
 
 // runJobs renews the leases of the jobs this replica planned, and runs

@@ -117,6 +117,9 @@ func (a *API) appPay(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	opened, e := a.OpenOrderString(in.OrderString)
+	if e != nil && e.Code == apierr.CodeUnknown { // the store failed: nothing is known to have opened
+		return unavailable(c, errors.New("order_string not opened: the store failed"))
+	}
 	if e != nil {
 		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string refused"))
 	}

@@ -24,7 +24,9 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		if e != nil {
 			return g.pageError(c, cl, e)
 		}
-		g.afterCall(cl, reply{})
+		if e := g.afterCall(cl, reply{}); e != nil {
+			return g.pageError(c, cl, e)
+		}
 		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.CashierToken)
 	}
 	var o trade.Order
@@ -51,7 +53,10 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		g.failedCall(cl)
 		return g.pageError(c, cl, g.asAPI(err))
 	}
-	g.afterCall(cl, reply{})
+	cl.no = t.TradeNo
+	if e := g.afterCall(cl, reply{}); e != nil {
+		return g.pageError(c, cl, e)
+	}
 	return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/"+t.CashierToken)
 }
 
@@ -98,6 +103,7 @@ func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 		g.failedCall(cl)
 		return coupon.Order{}, g.asAPI(err)
 	}
+	cl.no = res.Order.AuthNo
 	return res.Order, nil
 }
 
@@ -124,7 +130,11 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 	if e := g.plan(cl); e != nil {
 		return Opened{}, e
 	}
-	defer func() { g.afterCall(cl, reply{err: e}) }() // a buyer only for what opened
+	defer func() { // a buyer only for what opened
+		if ae := g.afterCall(cl, reply{err: e}); ae != nil && e == nil {
+			e = ae
+		}
+	}()
 	switch cl.method {
 	case "alipay.trade.app.pay":
 		var o trade.Order
@@ -139,6 +149,7 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 			g.failedCall(cl)
 			return Opened{}, g.asAPI(err)
 		}
+		cl.no = t.TradeNo
 		return Opened{Trade: &t}, nil
 	case "alipay.fund.coupon.order.app.pay":
 		o, e := g.openCoupon(cl)

@@ -69,10 +69,11 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
-	// LaterBuyer, when set, keeps a simulated buyer's step where every
-	// replica can run it (--store) and reports true; otherwise the step goes
-	// on this process's scheduler.
-	LaterBuyer func(at time.Time, j BuyerJob) bool
+	// LaterBuyer, when set, keeps a simulated buyer's step in the store
+	// (--data; --store, where every replica can run it) and plans it; an
+	// error is the store's. Unset, the step goes on this process's
+	// scheduler.
+	LaterBuyer func(at time.Time, j BuyerJob) error
 	// QueryPays, when set, counts the queries a simulated buyer waits for
 	// (pay_after_queries) where every replica counts them (--store).
 	QueryPays QueryPays
@@ -116,6 +117,13 @@ type call struct {
 	// there was one.
 	before    notify.Policy
 	hadBefore bool
+	// out is the merchant's number of what the call is about, once outNo
+	// found it (outKnown).
+	out      string
+	outKnown bool
+	// no is the trade_no (auth_no) of the trade (red packet) the call
+	// opened: what a scenario's buyer acts on.
+	no string
 	// plan is what a scenario rule wants done; misses say why others did not act.
 	plan   *scenarios.Plan
 	misses []string

@@ -38,7 +38,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
 	if e := g.beforeCall(cl); e != nil {
-		return reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true}
+		return g.storeFailure(cl, e)
 	}
 	fields, e := cl.ent.handle(g, cl)
 	cl.made = e == nil || e.Code == apierr.CodeProcessing // 10003: made, in progress
@@ -84,6 +84,17 @@ func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) 
 		fields = cancelFailure(e)
 	}
 	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
+}
+
+// storeFailure is the answer of a call the store failed (20000: the
+// scenario's plan, policy or buyer not read or kept), carrying the fields
+// the method's errors carry.
+func (g *Gateway) storeFailure(cl *call, e *apierr.Error) reply {
+	fields := cl.ent.family.errorFields(e)
+	if cl.method == "alipay.trade.cancel" {
+		fields = cancelFailure(e)
+	}
+	return cl.ent.shape(reply{node: cl.ent.node, fields: fields, err: e, signed: true})
 }
 
 // decode reads biz_content into v; a field of the wrong type is the
@@ -261,6 +272,7 @@ func (g *Gateway) precreate(cl *call, o trade.Order) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	cl.no = t.TradeNo
 	return struct {
 		OutTradeNo string `json:"out_trade_no"`
 		QRCode     string `json:"qr_code"`
@@ -306,6 +318,7 @@ func (g *Gateway) pay(cl *call, o trade.Order) (any, *apierr.Error) {
 		return nil, g.asAPI(err)
 	}
 	t := &res.Trade
+	cl.no = t.TradeNo
 	out := struct {
 		paidFields
 		GmtPayment string `json:"gmt_payment,omitempty"`
@@ -326,6 +339,7 @@ func (g *Gateway) create(cl *call, o trade.Order) (any, *apierr.Error) {
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
+	cl.no = t.TradeNo
 	return struct {
 		OutTradeNo string `json:"out_trade_no"`
 		TradeNo    string `json:"trade_no"`
@@ -363,8 +377,14 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 	if err == nil {
 		known.OutTradeNo = t.OutTradeNo // no second read to find it
 	}
-	if (err != nil || t.Status == trade.WaitBuyerPay) && g.beforeQuery(cl.owner(), known) {
-		t, err = g.Trades.Query(cl.owner(), ref)
+	if err != nil || t.Status == trade.WaitBuyerPay {
+		switch paid, qerr := g.beforeQuery(cl.owner(), known); {
+		case qerr != nil:
+			g.Log.Error("scenario's waiting buyer not read or kept", "method", cl.method, "err", qerr)
+			err = trade.StoreFailed(qerr)
+		case paid:
+			t, err = g.Trades.Query(cl.owner(), ref)
+		}
 	}
 	if err != nil {
 		if ref.OutTradeNo == "" && ref.TradeNo == "" {

@@ -64,7 +64,9 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 	}()
 	r = w.authenticate(g, cl)
 	if r.err == nil {
-		r.err = g.plan(cl)
+		if e := g.plan(cl); e != nil {
+			r = g.storeFailure(cl, e)
+		}
 	}
 	page := cl.ent != nil && cl.ent.Page
 	switch {
@@ -76,7 +78,9 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 		return g.cashier(c, cl)
 	case r.err == nil:
 		r = cl.ent.shape(g.dispatch(cl))
-		g.afterCall(cl, r)
+		if e := g.afterCall(cl, r); e != nil {
+			r = g.storeFailure(cl, e)
+		}
 	}
 	return w.encode(g, c, cl, r)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,38 +55,52 @@ func (cl *call) ref() (about, ref string) {
 	return "", ""
 }
 
-func (g *Gateway) outNo(cl *call) string {
+func (g *Gateway) outNo(cl *call) (string, error) {
+	if cl.outKnown {
+		return cl.out, nil
+	}
 	biz := cl.flatBiz()
+	var out string
 	switch cl.ent.about {
 	case aboutTrade:
-		out := biz["out_trade_no"]
+		out = biz["out_trade_no"]
 		if out == "" && biz["trade_no"] != "" && g.Trades != nil {
-			if t, err := g.Trades.Get(cl.owner(), biz["trade_no"]); err == nil {
+			t, err := g.Trades.Get(cl.owner(), biz["trade_no"])
+			switch {
+			case err == nil:
 				out = t.OutTradeNo
+			case errors.Is(err, trade.ErrStore):
+				return "", err
 			}
 		}
-		return out
 	case aboutCoupon:
 		// A refund names its red packet by auth_no alone.
-		out, no := biz["out_order_no"], biz["auth_no"]
-		if out == "" && no != "" && g.Coupons != nil {
-			if o, err := g.Coupons.Get(cl.owner(), no); err == nil && o.AuthNo == no {
+		out = biz["out_order_no"]
+		if no := biz["auth_no"]; out == "" && no != "" && g.Coupons != nil {
+			o, err := g.Coupons.Get(cl.owner(), no)
+			switch {
+			case err == nil && o.AuthNo == no:
 				out = o.OutOrderNo
+			case errors.Is(err, trade.ErrStore):
+				return "", err
 			}
 		}
-		return out
 	}
-	return ""
+	// Kept for the call: what the method does to the trade does not
+	// change its out_trade_no, so later steps need not read it again.
+	cl.out, cl.outKnown = out, true
+	return out, nil
 }
 
 // policyName is the name the call's notification policy is kept under
 // (notify.RedPacketPolicy); "" when the call names no trade or red packet.
-func (g *Gateway) policyName(cl *call) string {
-	out := g.outNo(cl)
+// An error is the store's (the trade or red packet not read).
+func (g *Gateway) policyName(cl *call) (string, error) {
+	out, err := g.outNo(cl)
 	if out != "" && cl.ent.about == aboutCoupon {
-		return notify.RedPacketPolicy(out)
+		return notify.RedPacketPolicy(out), nil
 	}
-	return out
+	return out, err
 }
 
 // beforeCall sets a scenario's notification policy before the method runs,
@@ -95,7 +110,13 @@ func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return nil
 	}
-	out := g.policyName(cl)
+	out, err := g.policyName(cl)
+	if err != nil {
+		// Which trade the call names is unknown, so its policy could
+		// not be set: nothing runs.
+		g.Log.Error("scenario's trade not read", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
+	}
 	if out == "" {
 		return nil
 	}
@@ -104,7 +125,6 @@ func (g *Gateway) beforeCall(cl *call) *apierr.Error {
 	if n.Delay != nil {
 		p.Delay = time.Duration(*n.Delay)
 	}
-	var err error
 	if cl.before, cl.hadBefore, err = g.Notifier.PolicyOf(cl.owner(), out); err != nil {
 		// The policy in force is unknown, so a failed call could not put
 		// it back: nothing runs, the call answers 20000.
@@ -128,9 +148,9 @@ func (g *Gateway) failedCall(cl *call) {
 	if cl.plan == nil || cl.plan.Action.Notify == nil || g.Notifier == nil {
 		return
 	}
-	out := g.policyName(cl)
-	var err error
+	out, err := g.policyName(cl) // as beforeCall found it: no read
 	switch {
+	case err != nil:
 	case out == "":
 	case cl.hadBefore:
 		err = g.Notifier.SetPolicy(cl.owner(), out, cl.before)
@@ -145,69 +165,62 @@ func (g *Gateway) failedCall(cl *call) {
 // afterCall starts the simulated buyer a scenario asks for, once the
 // trade or red packet exists: after a call that ran and succeeded (its
 // answer may still be a forced error), never after one a forced answer
-// stood in for or that failed.
-func (g *Gateway) afterCall(cl *call, r reply) {
+// stood in for or that failed. An error is the store's (the buyer not
+// planned): the call answers it instead, 20000.
+func (g *Gateway) afterCall(cl *call, r reply) *apierr.Error {
 	if cl.plan == nil || cl.plan.Action.Buyer == nil || (r.err != nil && !cl.made) {
-		return
+		return nil
 	}
-	out := g.outNo(cl)
-	if out == "" {
-		return
+	out, err := g.outNo(cl)
+	if err != nil {
+		g.Log.Error("scenario's buyer not planned", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
 	}
-	if no := g.numberOf(cl, out); no != "" {
-		g.playBuyer(cl, out, no, cl.plan.Action.Buyer)
+	if out == "" || cl.no == "" {
+		return nil
 	}
-}
-
-// numberOf is the trade_no of the trade, or the auth_no of the red
-// packet, that the call's out_trade_no (out_order_no) out names now; ""
-// when there is none.
-func (g *Gateway) numberOf(cl *call, out string) string {
-	if cl.ent.about == aboutCoupon {
-		if o, err := g.Coupons.Get(cl.owner(), out); err == nil && o.OutOrderNo == out {
-			return o.AuthNo
-		}
-		return ""
+	if err := g.playBuyer(cl, out, cl.no, cl.plan.Action.Buyer); err != nil {
+		// Answered as planned, the buyer would never come.
+		g.Log.Error("scenario's buyer not planned", "method", cl.method, "err", err)
+		return g.asAPI(trade.StoreFailed(err))
 	}
-	if t, err := g.Trades.Get(cl.owner(), out); err == nil && t.OutTradeNo == out {
-		return t.TradeNo
-	}
-	return ""
+	return nil
 }
 
 // playBuyer schedules what the simulated buyer (or red-packet sender)
 // does to the trade (red packet) numbered no, on the mock's clock, keyed
-// like the trade's own jobs.
-func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) {
+// like the trade's own jobs. An error is the store's: a step (or the
+// queries a buyer waits for) not kept.
+func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) error {
 	app := cl.owner()
 	var who *fixtures.Buyer
 	if b.BuyerID != "" || b.BuyerLogonID != "" {
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 	}
 	coupon := cl.ent.about == aboutCoupon
-	act := func(after *scenarios.Duration, what trade.BuyerAction) {
+	act := func(after *scenarios.Duration, what trade.BuyerAction) error {
 		if after == nil || g.Sched == nil {
-			return
+			return nil
 		}
 		j := BuyerJob{App: app, Out: out, No: no, What: what, Coupon: coupon, Who: who}
 		at := cl.now.Add(time.Duration(*after))
-		if g.LaterBuyer != nil && g.LaterBuyer(at, j) {
-			return
+		if g.LaterBuyer != nil {
+			return g.LaterBuyer(at, j)
 		}
 		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
 			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
+		return nil
 	}
-	act(b.ScanAfter, trade.ActScan)
-	act(b.PayAfter, trade.ActPay)
-	act(b.FailAfter, trade.ActFail)
-	act(b.CloseAfter, trade.ActClose)
+	err := errors.Join(act(b.ScanAfter, trade.ActScan), act(b.PayAfter, trade.ActPay),
+		act(b.FailAfter, trade.ActFail), act(b.CloseAfter, trade.ActClose))
 	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		_ = g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who) // the store reports failures
+		err = errors.Join(err, g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who))
 	} else if b.PayAfterQueries > 0 && !coupon {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who, tradeNo: no})
 	}
+	return err
 }
 
 // BuyerJob is one thing a scenario's simulated buyer (or red-packet
@@ -308,43 +321,59 @@ type queryPay struct {
 }
 
 // beforeQuery lets a buyer waiting for N queries pay on the next one;
-// true when one paid.
-func (g *Gateway) beforeQuery(app string, ref trade.Ref) bool {
+// true when one paid. An error is the store's (the trade, the count or the
+// payment not read or kept): the query answers 20000.
+func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 	out := ref.OutTradeNo
 	if out == "" && ref.TradeNo != "" {
-		if t, err := g.Trades.Get(app, ref.TradeNo); err == nil {
+		t, err := g.Trades.Get(app, ref.TradeNo)
+		switch {
+		case err == nil:
 			out = t.OutTradeNo
+		case errors.Is(err, trade.ErrStore):
+			return false, err
 		}
 	}
 	if g.QueryPays != nil {
 		pay, who, no, err := g.QueryPays.TakeQuery(app, out)
 		if err != nil || !pay {
-			return false
+			return false, err
 		}
 		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
-			if t, err := g.Trades.Get(app, no); err != nil || t.TradeNo != no {
-				return false
+			t, err := g.Trades.Get(app, no)
+			if errors.Is(err, trade.ErrStore) {
+				return false, err
+			}
+			if err != nil || t.TradeNo != no {
+				return false, nil
 			}
 			out = no
 		}
-		_, _ = g.Trades.Act(app, out, trade.ActScan, who)
-		_, _ = g.Trades.Act(app, out, trade.ActPay, who)
-		return true
+		return true, g.buyerPays(app, out, who)
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
-		return false
+		return false, nil
 	}
 	qp := v.(queryPay)
 	if t, err := g.Trades.Get(app, out); err == nil && qp.tradeNo != "" && t.TradeNo != qp.tradeNo {
 		g.queryPays.CompareAndDelete(app+"|"+out, v) // an earlier trade's buyer
-		return false
+		return false, nil
 	}
 	if qp.left.Add(-1) >= 0 {
-		return false
+		return false, nil
 	}
 	g.queryPays.Delete(app + "|" + out)
-	_, _ = g.Trades.Act(app, out, trade.ActScan, qp.who)
-	_, _ = g.Trades.Act(app, out, trade.ActPay, qp.who)
-	return true
+	return true, g.buyerPays(app, out, qp.who)
+}
+
+// buyerPays is the waiting buyer scanning and paying the trade ref names;
+// an error is the store's (a refusal of the trade's rules is not).
+func (g *Gateway) buyerPays(app, ref string, who *fixtures.Buyer) error {
+	for _, a := range [...]trade.BuyerAction{trade.ActScan, trade.ActPay} {
+		if _, err := g.Trades.Act(app, ref, a, who); errors.Is(err, trade.ErrStore) {
+			return err
+		}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // Lifetimes. A code is good once, within 3 minutes: production promises
@@ -110,7 +111,8 @@ type Token struct {
 
 // Store is where the book writes codes and tokens through when
 // persistence is on (consent forms are not kept: they last minutes). A
-// failed write is the store's to report; the book goes on in memory.
+// token the store failed to write is not issued (trade.StoreFailed); a
+// code's or a deletion's failed write is the store's to report.
 type Store interface {
 	PutUserCode(Code) error
 	PutUserToken(Token) error
@@ -305,8 +307,12 @@ func (b *Book) Exchange(appID, code string) (Token, error) {
 	if used || c.AppID != appID || !now.Before(c.Expires) {
 		return Token{}, ErrCodeInvalid
 	}
-	t, _ := b.issue(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime)) // a failed write: the book goes on in memory
-	return t, nil
+	t, err := b.mint(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime))
+	if err != nil {
+		return Token{}, err // the code stays spent
+	}
+	b.keepToken(t)
+	return *t, nil
 }
 
 // Refresh issues a new token from a refresh token (grant_type
@@ -328,29 +334,36 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	case !now.Before(old.RefreshExpires):
 		return Token{}, ErrRefreshTimeOut
 	}
+	t, err := b.mint(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
+	if err != nil {
+		return Token{}, err // the old pair stays in force: the retry works
+	}
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
-	// place and evicts no other user's.
+	// place and evicts no other user's. It leaves the store only once the
+	// new pair is in it: a crash between leaves both, never neither.
 	b.tokens.del(old.AccessToken)
 	delete(b.byRef, old.RefreshToken)
-	t, err := b.issue(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
-	if err == nil {
-		// Deleted from the store only once the new pair is in it: a crash
-		// between leaves both, and a failed write leaves the old one, never
-		// neither (a restart then finds a pair that works).
-		b.drop(old.AccessToken)
+	b.keepToken(t)
+	b.drop(old.AccessToken)
+	return *t, nil
+}
+
+// mint makes a pair and writes it to the store; a failed write is
+// trade.StoreFailed and the pair is not issued.
+func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) (*Token, error) {
+	t := &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
+		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+	if err := b.saveToken(t); err != nil {
+		return nil, trade.StoreFailed(err)
 	}
 	return t, nil
 }
 
-// issue makes a pair and keeps it; err is the store's write (the book
-// keeps the pair in memory all the same).
-func (b *Book) issue(appID, userID, scope string, now, refreshExpires time.Time) (Token, error) {
-	t := &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
-		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+// keepToken keeps a pair mint made.
+func (b *Book) keepToken(t *Token) {
 	b.tokens.put(t.AccessToken, t)
 	b.byRef[t.RefreshToken] = t
-	return *t, b.saveToken(t)
 }
 
 // Resolve finds the user an auth_token speaks for: 20001

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
@@ -250,9 +251,9 @@ func TestRefreshAtTheBoundEvictsNoOther(t *testing.T) {
 	}
 }
 
-// When the new pair cannot be stored, the old one stays stored, unreplaced:
-// a restart then finds a pair that works, never neither. The book goes on
-// in memory with the new pair (a failed write is the store's to report).
+// When the new pair cannot be stored, the refresh is the store's failure
+// (trade.ErrStore) and the old pair stays in force, in memory and stored
+// unreplaced: the retry works, and so does a restart.
 func TestRefreshWhoseNewPairIsNotStoredKeepsTheOldStored(t *testing.T) {
 	b, _ := newBook()
 	st := newMemStore()
@@ -262,12 +263,14 @@ func TestRefreshWhoseNewPairIsNotStoredKeepsTheOldStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.failTokens = true
-	next, err := b.Refresh(app, tok.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := b.Refresh(app, tok.RefreshToken); !errors.Is(err, trade.ErrStore) {
+		t.Fatalf("refresh with the store failing: %v, want trade.ErrStore", err)
 	}
-	if _, err := b.Resolve(app, next.AccessToken); err != nil {
-		t.Fatal(err)
+	if _, err := b.Resolve(app, tok.AccessToken); err != nil {
+		t.Fatalf("the old access token after the failed refresh: %v", err)
+	}
+	if _, _, n := b.Len(); n != 1 {
+		t.Fatalf("the book holds %d tokens, want the old one only", n)
 	}
 	if old, ok := st.tokens[tok.AccessToken]; !ok || old.Replaced || len(st.deleted) != 0 {
 		t.Fatalf("stored %+v, deleted %v; want the old pair stored and unreplaced", st.tokens, st.deleted)
@@ -282,6 +285,11 @@ func TestRefreshWhoseNewPairIsNotStoredKeepsTheOldStored(t *testing.T) {
 	again.Restore(nil, stored)
 	if _, err := again.Refresh(app, tok.RefreshToken); err != nil {
 		t.Fatalf("the old pair after a restart: %v", err)
+	}
+	// The store back: the retry works.
+	st.failTokens = false
+	if _, err := b.Refresh(app, tok.RefreshToken); err != nil {
+		t.Fatalf("the retry with the store back: %v", err)
 	}
 }
 

@@ -1,0 +1,216 @@
+package mock
+
+// A scenario's trade, buyer or plan the store failed to read or keep.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// lookupFails is the trades' database failing, while on, the reads that
+// find a trade by any number (Lookup.Any: what outNo and numberOf read),
+// and none of the method's own (by trade_no or out_trade_no).
+type lookupFails struct {
+	trade.Backend
+	on *atomic.Bool
+}
+
+func (b lookupFails) Begin() (trade.Tx, error) {
+	tx, err := b.Backend.Begin()
+	if err != nil {
+		return nil, err
+	}
+	return lookupFailsTx{tx, b.on}, nil
+}
+
+type lookupFailsTx struct {
+	trade.Tx
+	on *atomic.Bool
+}
+
+func (tx lookupFailsTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
+	if l.Any != "" && tx.on.Load() {
+		return nil, errors.New("review: the trade is not read")
+	}
+	return tx.Tx.Lock(l)
+}
+
+func (tx lookupFailsTx) MarkUntold(us []trade.Untold) error {
+	return tx.Tx.(trade.UntoldTx).MarkUntold(us)
+}
+
+// lookupFailingReplica is a replica whose trade lookups by any number
+// fail while the returned switch is on.
+func lookupFailingReplica(t *testing.T, yaml string) (*client.Client, *atomic.Bool) {
+	t.Helper()
+	s, c, base := sharedReplica(t, pgtest.URL(t), time.Hour, "")
+	on := &atomic.Bool{}
+	s.Trades.Use(lookupFails{s.pg.Trades(s.Trades.Deadline), on}) // before any trade: nothing reads it yet
+	postScenario(t, base, yaml)
+	return c, on
+}
+
+func want20000(t *testing.T, what string, err error) {
+	t.Helper()
+	var ae *client.Error
+	if !errors.As(err, &ae) || ae.Code != "20000" || ae.SubCode != "isp.unknow-error" {
+		t.Fatalf("%s: %v, want 20000 isp.unknow-error", what, err)
+	}
+}
+
+// A refund named by trade_no alone, which a scenario's then.notify
+// matches: the policy is kept under the trade's out_trade_no, which the
+// store failed to read. The refund does not run without its policy
+// (20000), and runs once the store answers.
+func TestScenarioPolicyTradeNotReadIsAStoreFailure(t *testing.T) {
+	c, on := lookupFailingReplica(t, `name: quiet refunds
+rules:
+  - name: quiet
+    when: {method: alipay.trade.refund}
+    then: {notify: {suppress: true}}
+`)
+	ctx := context.Background()
+	paid, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "OUTNO-1", TotalAmount: amount.MustParse("10.00"),
+		Subject: "s"}, AuthCode: "283912345678901234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refund := client.RefundRequest{TradeNo: paid.TradeNo, RefundAmount: amount.MustParse("10.00"), OutRequestNo: "R1"}
+	on.Store(true)
+	_, err = c.Refund(ctx, refund)
+	want20000(t, "a refund whose trade the scenario's policy could not be read for", err)
+	on.Store(false)
+	r, err := c.Refund(ctx, refund)
+	if err != nil || r.FundChange != "Y" {
+		t.Fatalf("the refund once the store answers: %+v %v, want it made now (fund_change Y)", r, err)
+	}
+}
+
+// refuse makes the test's database refuse, from now on, the writes on
+// names ("INSERT ON table FOR EACH ROW [WHEN …]": a trigger that raises).
+func refuse(t *testing.T, dbURL, on string) {
+	t.Helper()
+	if _, err := pgtest.Conn(t, dbURL).Exec(context.Background(), `
+CREATE FUNCTION review_refused() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'review: refused';
+END $$;
+CREATE TRIGGER review_refused BEFORE `+on+` EXECUTE FUNCTION review_refused();`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func precreate(c *client.Client, out string) error {
+	_, err := c.Precreate(context.Background(), client.PrecreateRequest{Order: client.Order{OutTradeNo: out,
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}})
+	return err
+}
+
+// A scenario's buyer whose plan the store fails to keep (a step on the
+// clock, or the queries it waits for) would never come: the request that
+// opened the trade answers 20000 rather than a success that says it will.
+func TestScenarioBuyerNotKeptIsAStoreFailure(t *testing.T) {
+	for _, tc := range []struct{ name, buyer, refused string }{
+		{"step", "pay_after: 1m", "INSERT ON alipay_mock_jobs FOR EACH ROW"},
+		{"queries", "pay_after_queries: 2", "INSERT OR UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'querypays')"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbURL := pgtest.URL(t)
+			_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+			postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {"+tc.buyer+"}}\n")
+			refuse(t, dbURL, tc.refused)
+			want20000(t, "a precreate whose scenario buyer was not kept", precreate(c, "BUYER-1"))
+		})
+	}
+}
+
+// A query a waiting buyer (pay_after_queries) counts, whose count the
+// store fails to take: 20000, not the trade's status as though the query
+// had counted.
+func TestScenarioQueryCountNotTakenIsAStoreFailure(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 2}}\n")
+	if err := precreate(c, "COUNTED-1"); err != nil {
+		t.Fatal(err)
+	}
+	refuse(t, dbURL, "UPDATE ON alipay_mock_kv FOR EACH ROW WHEN (OLD.kind = 'querypays')")
+	_, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: "COUNTED-1"})
+	want20000(t, "a query whose count was not taken", err)
+}
+
+// A request whose scenario state the store could not read answers 20000
+// as any store failure of its method does: a cancel's carries retry_flag
+// Y (retry it), and sign-in's goes in error_response.
+func TestScenarioStateNotReadAnswersTheMethodsStoreFailure(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, `name: counted
+rules:
+  - when: {method: alipay.trade.cancel}
+    times: 1
+    then: {respond: {code: "40004"}}
+  - when: {method: alipay.system.oauth.token}
+    times: 1
+    then: {respond: {code: "40002"}}
+  - when: {method: alipay.trade.app.pay}
+    times: 1
+    then: {respond: {code: "40004"}}
+`)
+	refuse(t, dbURL, "INSERT ON alipay_mock_kv FOR EACH ROW WHEN (NEW.kind = 'scenarios')")
+	ctx := context.Background()
+	var r client.CancelResponse // filled on an error too
+	err := c.Do(ctx, "alipay.trade.cancel", client.CancelRequest{OutTradeNo: "CANCEL-1"}, &r)
+	want20000(t, "a cancel whose scenario state was not read", err)
+	if r.RetryFlag != "Y" {
+		t.Errorf("the cancel's 20000: %+v, want retry_flag Y", r)
+	}
+	p, err := c.SignedParams("alipay.system.oauth.token", nil, client.WithParam("grant_type", "authorization_code"),
+		client.WithParam("code", "unknown-code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{}
+	for k, v := range p {
+		form.Set(k, v)
+	}
+	resp, err := http.PostForm(base+GatewayPath, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(body), `"error_response":{"code":"20000"`) {
+		t.Errorf("a sign-in whose scenario state was not read: %s, want 20000 in error_response", body)
+	}
+
+	// The control API's stand-in for the Alipay app: 503, not a refusal.
+	order, err := c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: "APP-1",
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]string{"order_string": order, "action": "pay"})
+	if resp, err = http.Post(base+"/_mock/app-pay", "application/json", bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST /_mock/app-pay whose scenario state was not read: HTTP %d %s, want 503", resp.StatusCode, body)
+	}
+}
