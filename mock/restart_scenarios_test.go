@@ -148,14 +148,10 @@ func TestResetRestartsKeptScenarioCountersAndStates(t *testing.T) {
 }
 
 // A file given at start that differs from the stored one of its path
-// (edited between runs) joins it, as with --store: the stored one stays
-// in force first, with its counters.
-func TestEditedScenarioFileJoinsTheStoredOneAtRestart(t *testing.T) {
-	o := mock.Options{DataDir: t.TempDir(), Scenarios: scenarioFile(t, "once.yaml", onceScenario)()}
-	m := mocktest.New(t, o)
-	if n := scripted(m, 1, "scripted once"); n != 1 {
-		t.Fatal("the times: 1 rule did not act")
-	}
+// (edited between runs) replaces it in place: the edit is what acts, with
+// its counters from zero, where the stored one stood; the other files keep
+// theirs.
+func TestEditedScenarioFileReplacesTheStoredOneAtRestart(t *testing.T) {
 	edited := `name: once
 rules:
   - name: one refusal
@@ -163,13 +159,18 @@ rules:
     times: 1
     then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "edited once"}}
 `
-	o.Scenarios = scenarioFile(t, "once.yaml", edited)()
-	m = restart(t, m, o)
-	if n := scripted(m, 2, "scripted once"); n != 0 {
-		t.Fatalf("the stored used-up rule acted %d times after the restart", n)
+	states := scenarioFile(t, "states.yaml", statesScenario)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: append(scenarioFile(t, "once.yaml", onceScenario)(), states()...)}
+	m := mocktest.New(t, o)
+	if got := answers(m, 2); !slices.Equal(got, []string{"scripted once", "in Started"}) {
+		t.Fatalf("the queries were answered %q, want the times: 1 rule, then the states' first", got)
 	}
-	m.Control(http.MethodPost, "/reset", nil, http.StatusOK)
-	if got := answers(m, 2); !slices.Equal(got, []string{"scripted once", "edited once"}) {
-		t.Fatalf("after a reset the queries were answered %q, want the stored rule's, then the edited one's", got)
+	o.Scenarios = append(scenarioFile(t, "once.yaml", edited)(), states()...)
+	m = restart(t, m, o)
+	if got := answers(m, 2); !slices.Equal(got, []string{"edited once", "in Second"}) {
+		t.Fatalf("after the restart with once.yaml edited the queries were answered %q, want the edited rule first, then the states going on in Second", got)
+	}
+	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
+		t.Fatalf("once.yaml is in force %d times after the restart, want once (the edited text)", n)
 	}
 }

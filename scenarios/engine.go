@@ -55,6 +55,10 @@ type Engine struct {
 	scopes  map[string][]*loaded
 	builtin []*loaded
 	shared  *sharing // set when replicas share the scenarios (shared.go)
+	// own are, with a store, the files in force that have no text to
+	// share (a program's own *File, not from Parse): this process's only
+	// (shared.go).
+	own []ownFile
 }
 
 // NewEngine makes an empty engine.
