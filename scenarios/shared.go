@@ -242,7 +242,7 @@ func (e *Engine) placeOwnLocked() {
 }
 
 // dumpLocked is the engine's scopes as a state (builtin files are every
-// replica's own and stay out).
+// replica's own and stay out, as do the own files).
 func (e *Engine) dumpLocked() state {
 	var st state
 	for app, ls := range e.scopes {
