@@ -6,6 +6,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
@@ -34,6 +35,16 @@ func (s *Server) restore(db *store.DB) error {
 	s.Clock.OnJump(func(sn clock.Snapshot) { db.QueueClock(sn) })
 	s.Sched.AfterRun(func() { _ = db.Sync() })
 	if err := db.PutClock(s.Clock.Snapshot()); err != nil {
+		return err
+	}
+
+	// The scenarios in force, with their counters and states: the stored
+	// ones, and the files given at start that are not among them.
+	ks, err := newKeptScenarios(db)
+	if err != nil {
+		return err
+	}
+	if err := s.Scenarios.Share(ks, gateway.Catalogue()); err != nil {
 		return err
 	}
 

@@ -55,6 +55,10 @@ type Engine struct {
 	scopes  map[string][]*loaded
 	builtin []*loaded
 	shared  *sharing // set when replicas share the scenarios (shared.go)
+	// own are, with a store, the files in force that have no text to
+	// share (a program's own *File, not from Parse): this process's only
+	// (shared.go).
+	own []ownFile
 }
 
 // NewEngine makes an empty engine.
@@ -126,8 +130,8 @@ func (e *Engine) Clear(app string, all bool) (kept []string, err error) {
 // Reset puts every scenario of a scope (all scopes for "") back to its
 // start: counters to zero, state "Started"; with a store, the stored
 // counters and states, which stateful matching reads. An error is the
-// store's: the stored scenarios were not reset (the built-in ones, every
-// replica's own, are).
+// store's: the stored scenarios, and the files kept beside them (own),
+// were not reset (the built-in ones, every replica's own, are).
 func (e *Engine) Reset(app string) error {
 	_, err := e.change(func() {
 		for scope, ls := range e.scopes {

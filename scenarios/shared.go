@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -50,33 +51,36 @@ type fileState struct {
 }
 
 // Share makes the scenarios in force, and their counters and states, the
-// ones in s from now on: what this engine already holds (the --scenario
-// files) joins what s holds unless the same file is in the same scope
-// there; later changes on any replica (the control API) act on all.
-// Files that did not come from Parse (a program's own *File) have no text
-// to share and are dropped. methods checks files read from s.
+// ones in s from now on; later changes on any replica (the control API)
+// act on all. What this engine already holds (the --scenario files) joins
+// what s holds, scope by scope: a file of the same path and text there
+// stays, with its counters and states; one of the same path and other
+// text (edited since) is replaced in place by this one, starting over; any
+// other is added after the stored ones. Files that did not come from Parse
+// (a program's own *File) have no text to share: they stay in force in
+// this process alone, after the shared file they followed (first in their
+// scope when none did, or it is gone), their counters in memory.
+// methods checks files read from s.
 func (e *Engine) Share(s Store, methods Catalogue) error {
 	sh := &sharing{store: s, methods: methods, parsed: map[[32]byte]*File{}}
 	e.mu.Lock()
 	mine := e.dumpLocked()
+	e.own = e.ownLocked()
 	e.mu.Unlock()
 	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool) {
 		var st state
 		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
-		added := false
+		changed := false
 		for _, sc := range mine.Scopes {
 			for _, f := range sc.Files {
-				if !st.has(sc.App, f) {
-					st.add(sc.App, f)
-					added = true
-				}
+				changed = st.put(sc.App, f) || changed
 			}
 		}
 		next, _ := json.Marshal(st)
 		e.mu.Lock()
 		e.loadLocked(sh, next)
 		e.mu.Unlock()
-		return next, added
+		return next, changed
 	})
 	if err != nil {
 		return err
@@ -109,14 +113,20 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		return true, nil
 	}
 	var was []byte
+	var own []ownFile
+	var kept []loaded // the own files' counters and states before f
 	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.loadLocked(sh, stored)
-		was = stored
+		was, own, kept = stored, e.own, kept[:0]
+		for _, o := range own {
+			kept = append(kept, loaded{state: o.l.state, rules: slices.Clone(o.l.rules)})
+		}
 		before, _ := json.Marshal(e.dumpLocked())
 		f()
 		ran = true
+		e.own = e.ownLocked()
 		e.retainLocked(sh)
 		after, _ := json.Marshal(e.dumpLocked())
 		sh.stateful.Store(e.statefulLocked())
@@ -125,37 +135,114 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 	if err != nil && ran {
 		e.mu.Lock()
 		defer e.mu.Unlock()
+		for i, o := range own {
+			o.l.state, o.l.rules = kept[i].state, kept[i].rules
+		}
+		e.own = own
 		e.loadLocked(sh, was) // f's change was not stored
 	}
 	return ran, err
 }
 
-func (st *state) has(app string, f fileState) bool {
-	for _, sc := range st.Scopes {
+// put joins f to the scope app (see Share) and reports whether that
+// changed the state.
+func (st *state) put(app string, f fileState) bool {
+	for i := range st.Scopes {
+		sc := &st.Scopes[i]
 		if sc.App != app {
 			continue
 		}
-		for _, g := range sc.Files {
-			if g.Path == f.Path && bytes.Equal(g.Src, f.Src) {
-				return true
+		same := -1
+		for j, g := range sc.Files {
+			if g.Path != f.Path {
+				continue
+			}
+			if bytes.Equal(g.Src, f.Src) {
+				return false
+			}
+			if same < 0 {
+				same = j
 			}
 		}
-	}
-	return false
-}
-
-func (st *state) add(app string, f fileState) {
-	for i := range st.Scopes {
-		if st.Scopes[i].App == app {
-			st.Scopes[i].Files = append(st.Scopes[i].Files, f)
-			return
+		if same >= 0 {
+			sc.Files[same] = f
+		} else {
+			sc.Files = append(sc.Files, f)
 		}
+		return true
 	}
 	st.Scopes = append(st.Scopes, scopeState{App: app, Files: []fileState{f}})
+	return true
+}
+
+// ownFile is a file in force with no text to share, and the shared file
+// of its scope it follows (by fileKey; none: first).
+type ownFile struct {
+	l     *loaded
+	after *[32]byte
+}
+
+// ownLocked is the files in force with no text to share, each scope's in
+// order.
+func (e *Engine) ownLocked() []ownFile {
+	var own []ownFile
+	for _, ls := range e.scopes {
+		var prev *loaded // the shared file before
+		var after *[32]byte
+		for _, l := range ls {
+			if l.file.src != nil {
+				prev, after = l, nil
+				continue
+			}
+			if after == nil && prev != nil {
+				k := fileKey(prev.file.Path, prev.file.src)
+				after = &k
+			}
+			own = append(own, ownFile{l: l, after: after})
+		}
+	}
+	return own
+}
+
+// placeOwnLocked puts the own files back in the scopes loaded from a
+// state, each after the shared file it followed.
+func (e *Engine) placeOwnLocked() {
+	if len(e.own) == 0 {
+		return
+	}
+	byScope := map[string][]ownFile{}
+	for _, o := range e.own {
+		byScope[o.l.file.AppID] = append(byScope[o.l.file.AppID], o)
+	}
+	for app, own := range byScope {
+		placed := make([]bool, len(own))
+		var ls []*loaded
+		put := func(after *[32]byte) {
+			for i, o := range own {
+				if !placed[i] && (o.after == after || o.after != nil && after != nil && *o.after == *after) {
+					ls, placed[i] = append(ls, o.l), true
+				}
+			}
+		}
+		put(nil)
+		for _, l := range e.scopes[app] {
+			ls = append(ls, l)
+			k := fileKey(l.file.Path, l.file.src)
+			put(&k)
+		}
+		var lost []*loaded // what they followed is gone: first
+		for i, o := range own {
+			if !placed[i] {
+				lost = append(lost, o.l)
+			}
+		}
+		e.scopes[app] = append(lost, ls...)
+	}
+	e.own = e.ownLocked()
 }
 
 // dumpLocked is the engine's scopes as a state (builtin files are every
-// replica's own and stay out).
+// replica's own and stay out, as do the own files).
 func (e *Engine) dumpLocked() state {
 	var st state
 	for app, ls := range e.scopes {
@@ -183,7 +270,8 @@ func (e *Engine) dumpLocked() state {
 	return st
 }
 
-// loadLocked replaces the engine's scopes with a stored state.
+// loadLocked replaces the engine's scopes with a stored state, the own
+// files put back among them.
 func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 	var st state
 	if len(stored) > 0 {
@@ -214,6 +302,7 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 		}
 	}
 	e.scopes = scopes
+	e.placeOwnLocked()
 	sh.mu.Lock()
 	sh.parsed = used
 	sh.mu.Unlock()
@@ -276,11 +365,14 @@ func (e *Engine) ParsedFiles() int {
 	return len(sh.parsed)
 }
 
-// statefulLocked reports whether a rule in force counts calls (nth,
-// times) or reads or sets a state.
+// statefulLocked reports whether a shared rule in force counts calls
+// (nth, times) or reads or sets a state (the own files count in memory).
 func (e *Engine) statefulLocked() bool {
 	for _, ls := range e.scopes {
 		for _, l := range ls {
+			if l.file.src == nil {
+				continue
+			}
 			for _, r := range l.file.Rules {
 				if r.stateful() {
 					return true

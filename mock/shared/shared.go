@@ -83,9 +83,10 @@ type Deps struct {
 // It reports what the store (--data or --store) failed to delete, every
 // part's failure joined, so no surface answers a reset that did not
 // happen as done. Every part is still reset, and memory forgets all of it
-// whatever the store said, but for --store's scenario states, which stay
-// as the database holds them (it is read back anyway, by every replica,
-// as is whatever else it kept); a later reset deletes what is left.
+// whatever the store said, but for the scenario states, which stay as the
+// store (--data or --store) holds them (the database is read back anyway,
+// by every replica, as is whatever else it kept); a later reset deletes
+// what is left.
 func (d *Deps) Reset(app string) error {
 	d.CancelPlans(app)
 	err := errors.Join(

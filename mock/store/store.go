@@ -55,8 +55,9 @@ var (
 	bucketJobs          = []byte("jobs")
 	bucketPolicies      = []byte("notify_policies")
 	bucketQueryPays     = []byte("query_pays")
+	bucketScenarios     = []byte("scenarios")
 	allBuckets          = [][]byte{bucketApps, bucketTrades, bucketRedPackets, bucketNotifications, bucketMeta, bucketAppAuth, bucketRoyalty,
-		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs, bucketPolicies, bucketQueryPays}
+		bucketTransfers, bucketFundAccounts, bucketUserAuth, bucketJobs, bucketPolicies, bucketQueryPays, bucketScenarios}
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
@@ -906,4 +907,33 @@ func (db *DB) QueryPays() (map[string][]byte, error) {
 		return nil
 	})
 	return m, err
+}
+
+// keyScenarios holds the scenario engine's state: the files in force with
+// their rules' counters and states (scenarios.Store's state, as JSON).
+var keyScenarios = []byte("state")
+
+// QueueScenarios queues the scenario engine's state to be stored and
+// returns the wait for its commit.
+func (db *DB) QueueScenarios(v []byte) func() error {
+	return db.queue(op{bucket: bucketScenarios, key: string(keyScenarios), enc: func() ([]byte, error) { return v, nil }})
+}
+
+// Scenarios loads the stored scenario engine's state; nil when there is
+// none.
+func (db *DB) Scenarios() ([]byte, error) {
+	db.pend.mu.RLock()
+	defer db.pend.mu.RUnlock()
+	if r, in := db.pend.m[string(bucketScenarios)][string(keyScenarios)]; in {
+		if r.gone {
+			return nil, nil
+		}
+		return append([]byte(nil), r.value...), nil
+	}
+	var v []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v = append([]byte(nil), tx.Bucket(bucketScenarios).Get(keyScenarios)...)
+		return nil
+	})
+	return v, err
 }

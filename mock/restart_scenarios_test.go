@@ -1,0 +1,176 @@
+package mock_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/scenarios"
+)
+
+// With --data the scenarios' counters and states outlive a restart, as
+// with --store: a times: 1 rule that acted does not act again, a stateful
+// scenario goes on from the state it reached, and a reset puts both back
+// at their start on disk too.
+
+const onceScenario = `name: once
+rules:
+  - name: one refusal
+    when: {method: alipay.trade.query}
+    times: 1
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
+`
+
+func scenarioFile(t *testing.T, path, yaml string) func() []*scenarios.File {
+	return func() []*scenarios.File {
+		f, err := scenarios.Parse(path, []byte(yaml), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []*scenarios.File{f}
+	}
+}
+
+// scripted counts the queries, of n, a rule answered with sub_msg.
+func scripted(m *mocktest.Mock, n int, subMsg string) int {
+	k := 0
+	for range n {
+		if r := m.Call("alipay.trade.query", `{"out_trade_no":"NO-SUCH"}`); r["sub_msg"] == subMsg {
+			k++
+		}
+	}
+	return k
+}
+
+// answers are the sub_msgs of n queries, in order.
+func answers(m *mocktest.Mock, n int) []string {
+	var out []string
+	for range n {
+		r := m.Call("alipay.trade.query", `{"out_trade_no":"NO-SUCH"}`)
+		s, _ := r["sub_msg"].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func restart(t *testing.T, m *mocktest.Mock, o mock.Options) *mocktest.Mock {
+	t.Helper()
+	if err := m.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mocktest.New(t, o)
+}
+
+func TestTimesOneRuleDoesNotActAgainAfterRestart(t *testing.T) {
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: scenarioFile(t, "once.yaml", onceScenario)()}
+	m := mocktest.New(t, o)
+	if n := scripted(m, 1, "scripted once"); n != 1 {
+		t.Fatalf("the times: 1 rule acted %d times on the first query, want 1", n)
+	}
+	o.Scenarios = scenarioFile(t, "once.yaml", onceScenario)()
+	m = restart(t, m, o)
+	if n := scripted(m, 2, "scripted once"); n != 0 {
+		t.Fatalf("after a restart the used-up times: 1 rule acted %d times, want 0", n)
+	}
+}
+
+// A scenario loaded through the control API is kept with its counters,
+// as one given at start.
+func TestUploadedScenarioKeepsItsCounterAcrossRestart(t *testing.T) {
+	o := mock.Options{DataDir: t.TempDir()}
+	m := mocktest.New(t, o)
+	m.Control(http.MethodPost, "/scenarios", onceScenario, http.StatusCreated)
+	if n := scripted(m, 1, "scripted once"); n != 1 {
+		t.Fatalf("the times: 1 rule acted %d times on the first query, want 1", n)
+	}
+	m = restart(t, m, o)
+	if !strings.Contains(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), "one refusal") {
+		t.Fatal("the uploaded scenario is not in force after a restart")
+	}
+	if n := scripted(m, 2, "scripted once"); n != 0 {
+		t.Fatalf("after a restart the used-up times: 1 rule acted %d times, want 0", n)
+	}
+	// Loading it again puts a fresh copy in force, with its own counter.
+	m.Control(http.MethodPut, "/scenarios", onceScenario, http.StatusOK)
+	m = restart(t, m, o)
+	if n := scripted(m, 2, "scripted once"); n != 1 {
+		t.Fatalf("after replacing the scenario and a restart, its times: 1 rule acted %d times, want 1", n)
+	}
+}
+
+const statesScenario = `name: states
+rules:
+  - name: first
+    when: {method: alipay.trade.query, state: Started}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "in Started"}, set_state: Second}
+  - name: second
+    when: {method: alipay.trade.query, state: Second}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "in Second"}}
+`
+
+func TestScenarioStateSurvivesRestart(t *testing.T) {
+	file := scenarioFile(t, "states.yaml", statesScenario)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: file()}
+	m := mocktest.New(t, o)
+	if n := scripted(m, 1, "in Started"); n != 1 {
+		t.Fatal("the first query was not answered in the state Started")
+	}
+	o.Scenarios = file()
+	m = restart(t, m, o)
+	if n := scripted(m, 1, "in Second"); n != 1 {
+		t.Fatal("after a restart the scenario is no longer in the state Second it moved to")
+	}
+}
+
+func TestResetRestartsKeptScenarioCountersAndStates(t *testing.T) {
+	once := scenarioFile(t, "once.yaml", onceScenario)
+	states := scenarioFile(t, "states.yaml", statesScenario)
+	files := func() []*scenarios.File { return append(once(), states()...) }
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: files()}
+	m := mocktest.New(t, o)
+	if n := scripted(m, 2, "scripted once"); n != 1 { // the second query moves states to Second
+		t.Fatalf("the times: 1 rule acted %d times, want 1", n)
+	}
+	o.Scenarios = files()
+	m = restart(t, m, o)
+	if n := scripted(m, 1, "in Second"); n != 1 {
+		t.Fatal("after a restart the used-up rule acted, or the state Second was lost")
+	}
+	m.Control(http.MethodPost, "/reset", nil, http.StatusOK)
+	o.Scenarios = files()
+	m = restart(t, m, o)
+	if got := answers(m, 3); !slices.Equal(got, []string{"scripted once", "in Started", "in Second"}) {
+		t.Fatalf("after a reset and a restart the queries were answered %q, want the times: 1 rule, then the states from Started", got)
+	}
+}
+
+// A file given at start that differs from the stored one of its path
+// (edited between runs) replaces it in place: the edit is what acts, with
+// its counters from zero, where the stored one stood; the other files keep
+// theirs.
+func TestEditedScenarioFileReplacesTheStoredOneAtRestart(t *testing.T) {
+	edited := `name: once
+rules:
+  - name: one refusal
+    when: {method: alipay.trade.query}
+    times: 1
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "edited once"}}
+`
+	states := scenarioFile(t, "states.yaml", statesScenario)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: append(scenarioFile(t, "once.yaml", onceScenario)(), states()...)}
+	m := mocktest.New(t, o)
+	if got := answers(m, 2); !slices.Equal(got, []string{"scripted once", "in Started"}) {
+		t.Fatalf("the queries were answered %q, want the times: 1 rule, then the states' first", got)
+	}
+	o.Scenarios = append(scenarioFile(t, "once.yaml", edited)(), states()...)
+	m = restart(t, m, o)
+	if got := answers(m, 2); !slices.Equal(got, []string{"edited once", "in Second"}) {
+		t.Fatalf("after the restart with once.yaml edited the queries were answered %q, want the edited rule first, then the states going on in Second", got)
+	}
+	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
+		t.Fatalf("once.yaml is in force %d times after the restart, want once (the edited text)", n)
+	}
+}
