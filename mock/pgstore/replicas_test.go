@@ -278,7 +278,14 @@ func TestReplicasDeliverEachNotificationOnce(t *testing.T) {
 	}
 	for out, k := range per {
 		if k != 2 {
-			t.Fatalf("%s was sent %d times, want 2 (one per attempt): %v", out, k, per)
+			// Which attempt went twice: each call's notify_time is its attempt's.
+			var sent []string
+			for _, c := range merchant.Calls() {
+				if c.Form.Get("out_trade_no") == out {
+					sent = append(sent, c.Form.Get("notify_time")+" "+c.Form.Get("notify_id"))
+				}
+			}
+			t.Fatalf("%s was sent %d times, want 2 (one per attempt): %v; its calls: %q", out, k, per, sent)
 		}
 	}
 	// Every replica's outbox (its lists and long polls) shows every
