@@ -214,3 +214,61 @@ rules:
 		t.Errorf("POST /_mock/app-pay whose scenario state was not read: HTTP %d %s, want 503", resp.StatusCode, body)
 	}
 }
+
+// With --data, a buyer waiting for queries (pay_after_queries) whose
+// plan the data file failed to keep is not kept in memory either: the
+// precreate answers 20000, and no buyer waits to pay the trade later in
+// this process. The data file is closed once the trade is stored, before
+// the buyer is planned.
+func TestScenarioQueryBuyerNotKeptWaitsNowhere(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	crashAtTrade(s, trade.EventCreated)
+	want20000(t, "a precreate whose waiting buyer was not kept", precreate(c, "WAITS-1"))
+	if n := waitingBuyers(t, d.url); n != 0 {
+		t.Errorf("%d buyers waiting for queries after the plan failed to be kept, want none", n)
+	}
+}
+
+// With --data, a query whose count the data file failed to keep does not
+// count in memory either: the buyer still waits for it.
+func TestScenarioQueryCountNotKeptCountsNowhere(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "COUNTS-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Counted; not scanned yet, so ACQ.TRADE_NOT_EXIST as production answers.
+	var ae *client.Error
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "COUNTS-1"}); !errors.As(err, &ae) || ae.SubCode != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("the first query: %v, want ACQ.TRADE_NOT_EXIST", err)
+	}
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "COUNTS-1"})
+	want20000(t, "the paying query whose count was not kept", err)
+	if n := waitingBuyers(t, d.url); n != 1 {
+		t.Errorf("%d buyers waiting for queries after a count failed to be kept, want the one", n)
+	}
+}
+
+// waitingBuyers is GET /_mock/memory's waiting_buyers.
+func waitingBuyers(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/_mock/memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		WaitingBuyers int `json:"waiting_buyers"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.WaitingBuyers
+}
