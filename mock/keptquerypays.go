@@ -57,13 +57,37 @@ func (k *keptQueryPays) write(key string, q *keptQueryPay) func() error {
 	return k.db.QueueQueryPay(app, out, v)
 }
 
+// PutQueryPay keeps a waiting buyer; one the store failed to keep is
+// taken back out of memory (the request answers 20000: no buyer comes).
 func (k *keptQueryPays) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buyer) error {
+	key := app + "|" + out
 	q := keptQueryPay{Left: left, Who: who, TradeNo: tradeNo}
 	k.mu.Lock()
-	k.m[app+"|"+out] = q
-	wait := k.write(app+"|"+out, &q)
+	prev, had := k.m[key]
+	k.m[key] = q
+	wait := k.write(key, &q)
 	k.mu.Unlock()
-	return wait()
+	if err := wait(); err != nil {
+		k.undo(key, q, true, prev, had)
+		return err
+	}
+	return nil
+}
+
+// undo puts back what key held before a change the store failed to keep
+// (now is what the change left: present or not), unless another change
+// of key came since.
+func (k *keptQueryPays) undo(key string, now keptQueryPay, present bool, prev keptQueryPay, had bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if cur, ok := k.m[key]; ok != present || (ok && cur != now) {
+		return
+	}
+	if had {
+		k.m[key] = prev
+	} else {
+		delete(k.m, key)
+	}
 }
 
 func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) {
@@ -74,6 +98,7 @@ func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, strin
 		k.mu.Unlock()
 		return false, nil, "", nil
 	}
+	prev := q
 	q.Left--
 	var wait func() error
 	if q.Left < 0 {
@@ -85,6 +110,9 @@ func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, strin
 	}
 	k.mu.Unlock()
 	if err := wait(); err != nil {
+		// Not counted: the query answers 20000 and the count stays the
+		// stored one.
+		k.undo(key, q, q.Left >= 0, prev, true)
 		return false, nil, "", err
 	}
 	return q.Left < 0, q.Who, q.TradeNo, nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -97,6 +98,71 @@ rules:
 	r, err := c.Refund(ctx, refund)
 	if err != nil || r.FundChange != "Y" {
 		t.Fatalf("the refund once the store answers: %+v %v, want it made now (fund_change Y)", r, err)
+	}
+}
+
+// packetLookupFails is lookupFails for red packets: the reads that find
+// one by any number (coupon.Key.Any: what outNo reads for a refund named
+// by auth_no), and none of the method's own (by auth_no).
+type packetLookupFails struct {
+	coupon.Backend
+	on *atomic.Bool
+}
+
+func (b packetLookupFails) Begin() (coupon.Tx, error) {
+	tx, err := b.Backend.Begin()
+	if err != nil {
+		return nil, err
+	}
+	return packetLookupFailsTx{tx, b.on}, nil
+}
+
+type packetLookupFailsTx struct {
+	coupon.Tx
+	on *atomic.Bool
+}
+
+func (tx packetLookupFailsTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
+	for _, k := range keys {
+		if k.Any != "" && tx.on.Load() {
+			return nil, errors.New("review: the red packet is not read")
+		}
+	}
+	return tx.Tx.Lock(keys)
+}
+
+func (tx packetLookupFailsTx) MarkUntold(us []coupon.Untold) error {
+	return tx.Tx.(coupon.UntoldTx).MarkUntold(us)
+}
+
+// A red packet's refund, named by auth_no alone, which a scenario's
+// then.notify matches: the policy is kept under the red packet's
+// out_order_no, which the store failed to read. The refund does not run
+// without its policy (20000), and runs once the store answers.
+func TestScenarioPolicyRedPacketNotReadIsAStoreFailure(t *testing.T) {
+	s, c, base := sharedReplica(t, pgtest.URL(t), time.Hour, "")
+	on := &atomic.Bool{}
+	s.Coupons.Use(packetLookupFails{s.pg.RedPackets(s.Coupons.Deadline), on}) // before any red packet
+	postScenario(t, base, `name: quiet red-packet refunds
+rules:
+  - name: quiet
+    when: {method: alipay.fund.coupon.order.refund}
+    then: {notify: {suppress: true}}
+`)
+	ctx := context.Background()
+	pay, err := c.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{OutOrderNo: "PACKET-1",
+		OutRequestNo: "PACKET-1-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")}, PayerUserID: "2088102100000001"})
+	if err != nil || pay.AuthNo == "" {
+		t.Fatalf("agreement pay: %+v %v", pay, err)
+	}
+	refund := client.CouponRefundRequest{AuthNo: pay.AuthNo, OutRequestNo: "R1", Amount: amount.MustParse("10.00")}
+	on.Store(true)
+	_, err = c.CouponRefund(ctx, refund)
+	want20000(t, "a red-packet refund whose red packet the scenario's policy could not be read for", err)
+	on.Store(false)
+	r, err := c.CouponRefund(ctx, refund)
+	if err != nil || r.Status != client.CouponSuccess {
+		t.Fatalf("the refund once the store answers: %+v %v, want it made now", r, err)
 	}
 }
 
@@ -213,4 +279,62 @@ rules:
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("POST /_mock/app-pay whose scenario state was not read: HTTP %d %s, want 503", resp.StatusCode, body)
 	}
+}
+
+// With --data, a buyer waiting for queries (pay_after_queries) whose
+// plan the data file failed to keep is not kept in memory either: the
+// precreate answers 20000, and no buyer waits to pay the trade later in
+// this process. The data file is closed once the trade is stored, before
+// the buyer is planned.
+func TestScenarioQueryBuyerNotKeptWaitsNowhere(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	crashAtTrade(s, trade.EventCreated)
+	want20000(t, "a precreate whose waiting buyer was not kept", precreate(c, "WAITS-1"))
+	if n := waitingBuyers(t, d.url); n != 0 {
+		t.Errorf("%d buyers waiting for queries after the plan failed to be kept, want none", n)
+	}
+}
+
+// With --data, a query whose count the data file failed to keep does not
+// count in memory either: the buyer still waits for it.
+func TestScenarioQueryCountNotKeptCountsNowhere(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "COUNTS-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Counted; not scanned yet, so ACQ.TRADE_NOT_EXIST as production answers.
+	var ae *client.Error
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "COUNTS-1"}); !errors.As(err, &ae) || ae.SubCode != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("the first query: %v, want ACQ.TRADE_NOT_EXIST", err)
+	}
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "COUNTS-1"})
+	want20000(t, "the paying query whose count was not kept", err)
+	if n := waitingBuyers(t, d.url); n != 1 {
+		t.Errorf("%d buyers waiting for queries after a count failed to be kept, want the one", n)
+	}
+}
+
+// waitingBuyers is GET /_mock/memory's waiting_buyers.
+func waitingBuyers(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/_mock/memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		WaitingBuyers int `json:"waiting_buyers"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.WaitingBuyers
 }

@@ -17,8 +17,14 @@ func TestDataDirKeepsSignIn(t *testing.T) {
 	start := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	s1, c1 := startWithData(t, dir, start)
 	ctx := context.Background()
-	used := s1.Users.Grant(keys.DevAppID, userauth.ScopeUser, "2088102177846870")
-	unused := s1.Users.Grant(keys.DevAppID, userauth.ScopeUser, "2088102177846871")
+	used, err := s1.Users.Grant(keys.DevAppID, userauth.ScopeUser, "2088102177846870")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unused, err := s1.Users.Grant(keys.DevAppID, userauth.ScopeUser, "2088102177846871")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := c1.OAuthToken(ctx, used.Code)
 	if err != nil {
 		t.Fatal(err)

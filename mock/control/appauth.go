@@ -91,7 +91,10 @@ func (a *API) grantUser(c echo.Context) error {
 	if in.RedirectURI != "" && !notify.ValidURL(in.RedirectURI) {
 		return fail(c, http.StatusBadRequest, errors.New("redirect_uri must be an http or https URL of at most 256 characters"))
 	}
-	code := a.Users.Grant(in.AppID, in.Scope, in.UserID)
+	code, err := a.Users.Grant(in.AppID, in.Scope, in.UserID)
+	if err != nil {
+		return unavailable(c, err) // the store failed to keep the code: none issued
+	}
 	out := map[string]any{"auth_code": code.Code, "app_id": in.AppID, "scope": in.Scope, "user_id": in.UserID, "expires": code.Expires}
 	if in.RedirectURI != "" {
 		out["redirect"] = userauth.Form{AppID: in.AppID, Scope: in.Scope, RedirectURI: in.RedirectURI, State: in.State}.Callback(code.Code)

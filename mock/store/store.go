@@ -678,9 +678,18 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 	return db.putJSON(bucketUserAuth, "code/"+c.Code, c)
 }
 
-// PutUserToken stores a sign-in access token (userauth.Store).
-func (db *DB) PutUserToken(t userauth.Token) error {
-	return db.putJSON(bucketUserAuth, "token/"+t.AccessToken, t)
+// PutUserToken stores sign-in access tokens in one commit
+// (userauth.Store).
+func (db *DB) PutUserToken(ts ...userauth.Token) error {
+	kv := make(map[string][]byte, len(ts))
+	for _, t := range ts {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		kv["token/"+t.AccessToken] = b
+	}
+	return db.put(bucketUserAuth, kv)
 }
 
 // DeleteUserAuth deletes sign-in codes and tokens by code or access token

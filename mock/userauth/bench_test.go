@@ -39,7 +39,7 @@ func BenchmarkSignIn(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	full, _ := newBook()
 	for range userauth.MaxTokens {
-		if _, err := full.Exchange(app, full.Grant(app, userauth.ScopeUser, user).Code); err != nil {
+		if _, err := full.Exchange(app, mustGrant(full).Code); err != nil {
 			b.Fatal(err)
 		}
 	}

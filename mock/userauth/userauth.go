@@ -104,18 +104,22 @@ type Token struct {
 	RefreshExpires time.Time `json:"refresh_expires"`
 	// Replaced is set once the refresh token was used: production makes
 	// the old access and refresh tokens invalid at once. The book then lets
-	// the pair go (it answers as one never made); stores written before
-	// that may hold replaced ones, which Restore deletes.
+	// the pair go (it answers as one never made); the store holds it
+	// replaced, written with its successor, until it is deleted (Restore
+	// deletes any left).
 	Replaced bool `json:"replaced,omitempty"`
 }
 
 // Store is where the book writes codes and tokens through when
 // persistence is on (consent forms are not kept: they last minutes). A
-// token the store failed to write is not issued (trade.StoreFailed); a
-// code's or a deletion's failed write is the store's to report.
+// code or token the store failed to write is not issued, and a code whose
+// spending it failed to write is not exchanged (trade.StoreFailed); a
+// deletion's failed write leaves nothing in force (a replaced pair is
+// stored as such first), so it is the store's to report.
 type Store interface {
 	PutUserCode(Code) error
-	PutUserToken(Token) error
+	// PutUserToken stores tokens in one write: all of them or none.
+	PutUserToken(...Token) error
 	// DeleteUserAuth deletes codes and tokens by code and access token.
 	DeleteUserAuth(keys []string) error
 }
@@ -203,17 +207,27 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	}
 }
 
-func (b *Book) saveCode(c *Code) {
-	if b.store != nil {
-		_ = b.store.PutUserCode(*c)
-	}
-}
-
-func (b *Book) saveToken(t *Token) error {
+// saveCode writes c through; a failed write is trade.StoreFailed.
+func (b *Book) saveCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	return b.store.PutUserToken(*t)
+	if err := b.store.PutUserCode(*c); err != nil {
+		return trade.StoreFailed(err)
+	}
+	return nil
+}
+
+// saveTokens writes ts through in one write; a failed write is
+// trade.StoreFailed.
+func (b *Book) saveTokens(ts ...Token) error {
+	if b.store == nil {
+		return nil
+	}
+	if err := b.store.PutUserToken(ts...); err != nil {
+		return trade.StoreFailed(err)
+	}
+	return nil
 }
 
 func (b *Book) drop(key string) {
@@ -248,7 +262,8 @@ func (b *Book) Form(token string) (Form, error) {
 }
 
 // Consent is the user's yes: it uses the form up and issues an auth_code
-// for userID.
+// for userID. A code the store failed to write is trade.StoreFailed: no
+// code, and the form stays open for the retry.
 func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -257,23 +272,31 @@ func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	if !ok || !now.Before(f.Expires) {
 		return Form{}, Code{}, ErrFormUnknown
 	}
+	c, err := b.code(f.AppID, userID, f.Scope, now)
+	if err != nil {
+		return Form{}, Code{}, err
+	}
 	b.forms.del(token)
-	return *f, b.code(f.AppID, userID, f.Scope, now), nil
+	return *f, c, nil
 }
 
 // Grant issues an auth_code as if userID had consented on the page: for
-// tests that skip the browser (POST /_mock/user-auth-codes).
-func (b *Book) Grant(appID, scope, userID string) Code {
+// tests that skip the browser (POST /_mock/user-auth-codes). A code the
+// store failed to write is trade.StoreFailed.
+func (b *Book) Grant(appID, scope, userID string) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.code(appID, userID, scope, b.clock.Now())
 }
 
-func (b *Book) code(appID, userID, scope string, now time.Time) Code {
+// code makes a code and keeps it once it is stored.
+func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Expires: now.Add(CodeLifetime)}
+	if err := b.saveCode(c); err != nil {
+		return Code{}, err
+	}
 	b.codes.put(c.Code, c)
-	b.saveCode(c)
-	return *c
+	return *c, nil
 }
 
 // Decline is the user's no: it uses the form up.
@@ -290,25 +313,28 @@ func (b *Book) Decline(token string) (Form, error) {
 
 // Exchange trades a code for a token (grant_type authorization_code). A
 // code is spent by any attempt, as production says ("使用后就失效（无论是否
-// 调用成功）"); another app's code is invalid for the caller.
+// 调用成功）"); another app's code is invalid for the caller. A spending
+// the store failed to write is trade.StoreFailed and the code stays
+// unspent (as stored): a token issued then would let a restart exchange
+// the code again.
 func (b *Book) Exchange(appID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	c, ok := b.codes.get(code)
-	if !ok {
+	if !ok || c.Used {
 		return Token{}, ErrCodeInvalid
 	}
-	used := c.Used
 	c.Used = true
-	if !used {
-		b.saveCode(c)
+	if err := b.saveCode(c); err != nil {
+		c.Used = false
+		return Token{}, err
 	}
-	if used || c.AppID != appID || !now.Before(c.Expires) {
+	if c.AppID != appID || !now.Before(c.Expires) {
 		return Token{}, ErrCodeInvalid
 	}
-	t, err := b.mint(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime))
-	if err != nil {
+	t := b.mint(c.AppID, c.UserID, c.Scope, now, now.Add(RefreshLifetime))
+	if err := b.saveTokens(*t); err != nil {
 		return Token{}, err // the code stays spent
 	}
 	b.keepToken(t)
@@ -334,30 +360,30 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	case !now.Before(old.RefreshExpires):
 		return Token{}, ErrRefreshTimeOut
 	}
-	t, err := b.mint(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
-	if err != nil {
+	t := b.mint(old.AppID, old.UserID, old.Scope, now, old.RefreshExpires)
+	// The new pair and the old one marked replaced are stored in one
+	// write: a restart finds the old pair in force and no new one, or the
+	// new one and the old replaced (Restore deletes it), never both in
+	// force, never neither.
+	gone := *old
+	gone.Replaced = true
+	if err := b.saveTokens(*t, gone); err != nil {
 		return Token{}, err // the old pair stays in force: the retry works
 	}
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
-	// place and evicts no other user's. It leaves the store only once the
-	// new pair is in it: a crash between leaves both, never neither.
+	// place and evicts no other user's.
 	b.tokens.del(old.AccessToken)
 	delete(b.byRef, old.RefreshToken)
 	b.keepToken(t)
-	b.drop(old.AccessToken)
+	b.drop(old.AccessToken) // stored replaced: a failed delete leaves nothing in force
 	return *t, nil
 }
 
-// mint makes a pair and writes it to the store; a failed write is
-// trade.StoreFailed and the pair is not issued.
-func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) (*Token, error) {
-	t := &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
+// mint makes a pair; the caller stores it before issuing it.
+func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) *Token {
+	return &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
 		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
-	if err := b.saveToken(t); err != nil {
-		return nil, trade.StoreFailed(err)
-	}
-	return t, nil
 }
 
 // keepToken keeps a pair mint made.

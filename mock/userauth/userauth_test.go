@@ -197,11 +197,13 @@ type memStore struct {
 }
 
 func (s *memStore) PutUserCode(c userauth.Code) error { s.codes[c.Code] = c; return nil }
-func (s *memStore) PutUserToken(t userauth.Token) error {
+func (s *memStore) PutUserToken(ts ...userauth.Token) error {
 	if s.failTokens {
 		return errors.New("disk full")
 	}
-	s.tokens[t.AccessToken] = t
+	for _, t := range ts {
+		s.tokens[t.AccessToken] = t
+	}
 	return nil
 }
 func (s *memStore) DeleteUserAuth(keys []string) error {
@@ -227,7 +229,7 @@ func TestRefreshAtTheBoundEvictsNoOther(t *testing.T) {
 	b.Persist(st)
 	var toks []userauth.Token
 	for range userauth.MaxTokens {
-		tok, err := b.Exchange(app, b.Grant(app, userauth.ScopeUser, user).Code)
+		tok, err := b.Exchange(app, mustGrant(b).Code)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +260,7 @@ func TestRefreshWhoseNewPairIsNotStoredKeepsTheOldStored(t *testing.T) {
 	b, _ := newBook()
 	st := newMemStore()
 	b.Persist(st)
-	tok, err := b.Exchange(app, b.Grant(app, userauth.ScopeUser, user).Code)
+	tok, err := b.Exchange(app, mustGrant(b).Code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +333,7 @@ func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
 	b, c := newBook()
 	st := &memStore{codes: map[string]userauth.Code{}, tokens: map[string]userauth.Token{}}
 	b.Persist(st)
-	code := b.Grant(app, userauth.ScopeUser, user)
+	code := mustGrant(b)
 	tok, err := b.Exchange(app, code.Code)
 	if err != nil {
 		t.Fatal(err)
@@ -372,4 +374,13 @@ func TestPersistWritesThroughAndRestoresWithinBounds(t *testing.T) {
 	if _, n, _ := fresh.Len(); n != userauth.MaxCodes || len(st2.deleted) != 5 || st2.deleted[0] != codes[0].Code {
 		t.Fatalf("restored %d codes, deleted %v; want %d kept and the 5 oldest deleted", n, st2.deleted, userauth.MaxCodes)
 	}
+}
+
+// mustGrant is a code for user of app (the store, if any, keeps it).
+func mustGrant(b *userauth.Book) userauth.Code {
+	c, err := b.Grant(app, userauth.ScopeUser, user)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
@@ -117,6 +118,10 @@ func (p *Pages) signInAct(c echo.Context) error {
 		return p.renderSignIn(c, http.StatusBadRequest, v)
 	}
 	f, code, err := p.Users.Consent(token, userID)
+	if errors.Is(err, trade.ErrStore) { // no code kept: none handed out, the form stays open
+		p.Log.Error("sign-in page: the store failed", "err", err)
+		return p.unavailable(c)
+	}
 	if err != nil {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 	}
