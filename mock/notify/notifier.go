@@ -547,6 +547,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	}
 	var next *time.Time
 	var state State
+	var nextGen int
 	n.outbox.update(id, func(nf *Notification) {
 		if nf.gen != gen {
 			// Superseded while in flight (a resend planned another
@@ -570,14 +571,18 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 			nf.State, nf.NextAttempt = GivenUp, nil
 		default:
 			t := at.Add(n.opts.Schedule[failed-1])
-			// Written with the attempt: a shared schedule must never see
-			// this attempt done but still due.
+			// Planned in the attempt's own write: a shared schedule must
+			// never see this attempt done but still due, and a second
+			// write would let go of a lease another replica may hold by
+			// then, with the attempt still due.
 			next, nf.NextAttempt = &t, &t
+			nf.gen++
+			nextGen = nf.gen
 		}
 		state = nf.State
 	})
 	if next != nil {
-		n.schedule(id, key, *next)
+		n.plan(id, key, nextGen, *next)
 	}
 	detail := fmt.Sprintf("attempt %d to %s: ", a.N, nf.URL)
 	switch {
