@@ -4,7 +4,8 @@
 // app that trusts the CA can call https://openapi.alipay.com/gateway.do and
 // reach the mock.
 //
-// Files in the directory, all written 0600 (the directory 0700):
+// Files in the directory, all written 0600 (the directory 0700; one that
+// other users can write, or that another user owns, is refused: privdir):
 //
 //	ca.pem        the CA certificate (what `alipay-mock ca` prints)
 //	ca-key.pem    the CA's private key: never served, never printed
@@ -33,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/privdir"
 )
 
 // Validity of the certificates, and when the server certificate is
@@ -105,8 +108,8 @@ func Open(dir string, now func() time.Time) (*CA, error) {
 	if dir == "" {
 		return nil, errors.New("local CA: no directory")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("local CA: %w", err)
+	if err := privdir.Private(dir, "local CA directory", CAFile, CAKeyFile, LeafFile, LeafKeyFile); err != nil {
+		return nil, err
 	}
 	ca := &CA{dir: dir, now: now}
 	certPEM, certErr := os.ReadFile(filepath.Join(dir, CAFile))
