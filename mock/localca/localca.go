@@ -399,33 +399,8 @@ func publish(path string, data []byte) error {
 	return os.Link(tmp, path)
 }
 
-// writeFile writes a file 0600 in full or not at all: a temporary file in
-// the same directory, renamed over the old one.
-func writeFile(path string, data []byte) error {
-	tmp, err := writeTemp(path, data)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp) // a no-op after the rename
-	return os.Rename(tmp, path)
-}
+// writeFile writes a file 0600 in full or not at all.
+func writeFile(path string, data []byte) error { return privdir.WriteFile(path, data, 0o600) }
 
 // writeTemp writes data to a new 0600 file beside path and names it.
-func writeTemp(path string, data []byte) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return "", err
-	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
+func writeTemp(path string, data []byte) (string, error) { return privdir.WriteTemp(path, data, 0o600) }

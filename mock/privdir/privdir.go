@@ -69,3 +69,37 @@ func Private(dir, what string, names ...string) error {
 	}
 	return nil
 }
+
+// WriteFile writes a file with mode perm in full or not at all: a new
+// temporary file in the same directory, renamed over the old one. A file
+// already there, its mode and owner, or a symbolic link in its place, are
+// replaced, never written through.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := WriteTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp) // a no-op after the rename
+	return os.Rename(tmp, path)
+}
+
+// WriteTemp writes data to a new file with mode perm beside path and
+// names it.
+func WriteTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
