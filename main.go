@@ -49,6 +49,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/privdir"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
@@ -498,7 +499,7 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "# fingerprint %s\n", keys.Fingerprint(&p.Private.PublicKey))
 		return nil
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := privdir.Make(*out, "--out directory"); err != nil {
 		return err
 	}
 	for _, f := range files {
@@ -506,7 +507,7 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 		if strings.Contains(f.name, "private") {
 			mode = 0o600
 		}
-		if err := os.WriteFile(filepath.Join(*out, f.name), []byte(f.body), mode); err != nil {
+		if err := privdir.WriteFile(filepath.Join(*out, f.name), []byte(f.body), mode); err != nil {
 			return err
 		}
 	}

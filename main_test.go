@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,6 +231,63 @@ func TestDockerRecipe(t *testing.T) {
 		if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--allowed-host", h}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), "--allowed-host") {
 			t.Errorf("--allowed-host %q must be refused: %s", h, errb.String())
 		}
+	}
+}
+
+// keys --out writes each private key to a new 0600 file renamed into place:
+// never into a file already there (whose mode, maybe world-readable, it
+// kept) or through a symbolic link. It makes a missing directory 0700 and
+// refuses one other users can write, naming it and the fix.
+func TestKeysOutWritesPrivateKeysOthersCannotRead(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes do not say who may read on Windows")
+	}
+	dir := t.TempDir()
+	planted := filepath.Join(dir, "app_private_key_pkcs8.pem")
+	elsewhere := filepath.Join(t.TempDir(), "elsewhere")
+	for _, f := range []string{planted, elsewhere} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(f, 0o644); err != nil { // past the umask
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "app_private_key_pkcs1.pem")); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	if code := run([]string{"keys", "--out", dir}, io.Discard, &errb); code != 0 {
+		t.Fatalf("keys --out %s: %d %s", dir, code, errb.String())
+	}
+	for _, f := range []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt", "app_private_key_pkcs8.txt"} {
+		fi, err := os.Lstat(filepath.Join(dir, f))
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
+			t.Errorf("%s: %v %v, want a regular file, mode 0600", f, fi, err)
+		}
+	}
+	if b, _ := os.ReadFile(elsewhere); len(b) != 0 {
+		t.Error("the private key was written through a symbolic link")
+	}
+
+	made := filepath.Join(t.TempDir(), "new", "keys")
+	if code := run([]string{"keys", "--out", made}, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("keys --out %s: %d", made, code)
+	}
+	if fi, err := os.Stat(made); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("made %s: %v %v, want mode 0700", made, fi, err)
+	}
+
+	loose := t.TempDir()
+	if err := os.Chmod(loose, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run([]string{"keys", "--out", loose}, io.Discard, &errb); code == 0 || !strings.Contains(errb.String(), loose) || !strings.Contains(errb.String(), "chmod 700") {
+		t.Errorf("keys --out into a directory mode 0777: %d %q, want a refusal naming it and the fix", code, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(loose, "app_private_key_pkcs8.pem")); err == nil {
+		t.Error("a private key was written into a directory others can write")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -87,6 +88,78 @@ func TestTLSCAKeptInTheDataDirectory(t *testing.T) {
 	if s := servedCert(t, second, "openapi.alipay.com").SerialNumber; s.Cmp(serial1) != 0 {
 		t.Errorf("a restart with the same names issued a new certificate (%v, was %v)", s, serial1)
 	}
+}
+
+// The directories that hold the CA's key and the data file are refused
+// at start, with the directory and the fix, when other users can write
+// there (they could plant a CA whose key they hold, or a data file), and
+// so is a data file others can write; an existing --ca-dir used to be
+// taken as it was.
+func TestDirectoriesOthersCanWriteAreRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes do not say who may write on Windows")
+	}
+	loose := func(path string, mode os.FileMode) string {
+		t.Helper()
+		if err := os.Chmod(path, mode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+		return path
+	}
+	refused := func(what string, opts mock.Options, path, fix string) {
+		t.Helper()
+		srv, err := mock.Start(opts)
+		if err == nil {
+			srv.Close()
+			t.Errorf("%s: started", what)
+			return
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fix) {
+			t.Errorf("%s: %v, want it to name %s and %q", what, err, path, fix)
+		}
+	}
+	mkdir := func() string {
+		dir := filepath.Join(t.TempDir(), "d")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	tls := mock.TLSOptions{Addr: "127.0.0.1:0"}
+	for _, mode := range []os.FileMode{0o777, 0o770, 0o702} {
+		dir := loose(mkdir(), mode)
+		refused("--ca-dir "+mode.String(), mock.Options{TLS: mock.TLSOptions{Addr: tls.Addr, CADir: dir}}, dir, "chmod 700")
+		if _, err := os.Stat(filepath.Join(dir, localca.CAKeyFile)); err == nil {
+			t.Errorf("--ca-dir %v: a CA key was written there", mode)
+		}
+	}
+	data := loose(mkdir(), 0o777)
+	refused("--data", mock.Options{DataDir: data}, data, "chmod 700")
+	data = mkdir()
+	if err := os.Mkdir(filepath.Join(data, "ca"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ca := loose(filepath.Join(data, "ca"), 0o777)
+	refused("--data DIR/ca", mock.Options{DataDir: data, TLS: tls}, ca, "chmod 700")
+
+	// A data file others can write, in a directory made private since.
+	data = mkdir()
+	srv, err := mock.Start(mock.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	file := loose(filepath.Join(data, "alipay-mock.db"), 0o666)
+	refused("a data file mode 0666", mock.Options{DataDir: data}, file, "chmod 600")
+	loose(file, 0o600)
+	srv, err = mock.Start(mock.Options{DataDir: data, TLS: tls})
+	if err != nil {
+		t.Fatalf("the same directory, made private again: %v", err)
+	}
+	srv.Close()
+	// A CA file others can write is refused after the directory's chmod.
+	loose(filepath.Join(data, "ca", localca.CAKeyFile), 0o646)
+	refused("a CA key mode 0646", mock.Options{DataDir: data, TLS: tls}, localca.CAKeyFile, "chmod 600")
 }
 
 func TestQRCodeOption(t *testing.T) {

@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -52,6 +53,50 @@ func TestOneTradeStaysBounded(t *testing.T) {
 	}
 	if tr.Status != "WAIT_BUYER_PAY" || counts["scanned"] != 1 || counts["scanned"]+counts["payment_failed"] > trade.MaxBuyerEvents {
 		t.Fatalf("after %d scans and as many failures: %s, events %v", 2*trade.MaxBuyerEvents, tr.Status, counts)
+	}
+}
+
+// A barcode pay waiting for the buyer's password (10003) posted again and
+// again stays one trade of bounded size: a repeat with the same auth_code
+// answers 10003 as the first did and records nothing, one with another
+// buyer's code is ACQ.TRADE_BUYER_NOT_MATCH (inferred) and changes nothing,
+// and repeated cancels record the close once. Each repeat used to add a
+// "paying" event and, with a new code, a new buyer.
+func TestRepeatedWaitingBarcodePayKeepsTheTradeBounded(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const n = 3 * trade.MaxBuyerEvents
+	const first = "283912345678901234"
+	pay := func(code string) map[string]any {
+		return m.Call("alipay.trade.pay", `{"out_trade_no":"PW1","scene":"bar_code","auth_code":"`+code+`","total_amount":"5000.00","subject":"s"}`)
+	}
+	r := pay(first)
+	expect(t, r, "code", "10003")
+	buyer, _ := r["buyer_user_id"].(string)
+	if buyer == "" {
+		t.Fatalf("the first pay names no buyer: %v", r)
+	}
+	for i := 0; i < n; i++ {
+		expect(t, pay(first), "code", "10003", "buyer_user_id", buyer)
+		expect(t, pay(fmt.Sprintf("28%016d", i)), "code", "40004", "sub_code", "ACQ.TRADE_BUYER_NOT_MATCH")
+	}
+	var tr struct {
+		Buyer struct {
+			ID string `json:"buyer_id"`
+		} `json:"buyer"`
+		History []struct {
+			Type string `json:"type"`
+		} `json:"history"`
+	}
+	m.ControlJSON(http.MethodGet, "/trades/PW1?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+	if len(tr.History) != 2 || tr.Buyer.ID != buyer {
+		t.Fatalf("after %d repeats of one waiting barcode pay: buyer %s (was %s), events %+v", 2*n, tr.Buyer.ID, buyer, tr.History)
+	}
+	for i := 0; i < n; i++ {
+		expect(t, m.Call("alipay.trade.cancel", `{"out_trade_no":"PW1"}`), "code", "10000", "action", "close")
+	}
+	m.ControlJSON(http.MethodGet, "/trades/PW1?app_id="+keys.DevAppID, nil, http.StatusOK, &tr)
+	if len(tr.History) != 3 {
+		t.Fatalf("after %d cancels: events %+v", n, tr.History)
 	}
 }
 

@@ -17,7 +17,7 @@ const HeaderNextCursor = "X-Next-Cursor"
 
 // readPage reads limit and cursor for a list; a bad one answers 400.
 func readPage(c echo.Context, list string) (paging.Request, error) {
-	return paging.Parse(list, c.QueryParam("limit"), c.QueryParam("cursor"))
+	return paging.Query(list, c.Request().URL.RawQuery)
 }
 
 // nextPage sets X-Next-Cursor and Link rel="next" when there is a next

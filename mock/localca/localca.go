@@ -4,7 +4,8 @@
 // app that trusts the CA can call https://openapi.alipay.com/gateway.do and
 // reach the mock.
 //
-// Files in the directory, all written 0600 (the directory 0700):
+// Files in the directory, all written 0600 (the directory 0700; one that
+// other users can write, or that another user owns, is refused: privdir):
 //
 //	ca.pem        the CA certificate (what `alipay-mock ca` prints)
 //	ca-key.pem    the CA's private key: never served, never printed
@@ -33,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/privdir"
 )
 
 // Validity of the certificates, and when the server certificate is
@@ -105,8 +108,8 @@ func Open(dir string, now func() time.Time) (*CA, error) {
 	if dir == "" {
 		return nil, errors.New("local CA: no directory")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("local CA: %w", err)
+	if err := privdir.Private(dir, "local CA directory", CAFile, CAKeyFile, LeafFile, LeafKeyFile); err != nil {
+		return nil, err
 	}
 	ca := &CA{dir: dir, now: now}
 	certPEM, certErr := os.ReadFile(filepath.Join(dir, CAFile))
@@ -396,33 +399,8 @@ func publish(path string, data []byte) error {
 	return os.Link(tmp, path)
 }
 
-// writeFile writes a file 0600 in full or not at all: a temporary file in
-// the same directory, renamed over the old one.
-func writeFile(path string, data []byte) error {
-	tmp, err := writeTemp(path, data)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp) // a no-op after the rename
-	return os.Rename(tmp, path)
-}
+// writeFile writes a file 0600 in full or not at all.
+func writeFile(path string, data []byte) error { return privdir.WriteFile(path, data, 0o600) }
 
 // writeTemp writes data to a new 0600 file beside path and names it.
-func writeTemp(path string, data []byte) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return "", err
-	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
+func writeTemp(path string, data []byte) (string, error) { return privdir.WriteTemp(path, data, 0o600) }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -28,6 +29,8 @@ type Request struct {
 // ErrLimit is the error of a limit out of range.
 var ErrLimit = fmt.Errorf("limit is a whole number from 1 to %d (default %d)", Max, Default)
 
+var errCursor = errors.New("cursor is not one this list gave out: pass the X-Next-Cursor value of the previous page unchanged")
+
 // Parse reads limit and cursor for the list named list; a cursor made for
 // another list, or one that was never made, is refused.
 func Parse(list, limit, cursor string) (Request, error) {
@@ -42,11 +45,41 @@ func Parse(list, limit, cursor string) (Request, error) {
 	if cursor = strings.TrimSpace(cursor); cursor != "" {
 		after, ok := decode(list, cursor)
 		if !ok {
-			return Request{}, errors.New("cursor is not one this list gave out: pass the X-Next-Cursor value of the previous page unchanged")
+			return Request{}, errCursor
 		}
 		r.After = after
 	}
 	return r, nil
+}
+
+// Query reads limit and cursor, as Parse does, from a request's raw query
+// (URL.RawQuery). A value that does not unescape (cursor=%zz) is refused
+// as a bad value: net/url drops such a pair, which then read as absent
+// (the first page).
+func Query(list, rawQuery string) (Request, error) {
+	var limit, cursor string
+	var seenLimit, seenCursor bool
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil || (k != "limit" || seenLimit) && (k != "cursor" || seenCursor) {
+			continue // the first of each counts, as url.Values.Get reads it
+		}
+		v, err = url.QueryUnescape(v)
+		switch {
+		case k == "limit" && err != nil:
+			return Request{}, ErrLimit
+		case k == "limit":
+			limit, seenLimit = v, true
+		case err != nil:
+			return Request{}, errCursor
+		default:
+			cursor, seenCursor = v, true
+		}
+	}
+	return Parse(list, limit, cursor)
 }
 
 // Cursor is the opaque cursor of position after in the list named list.

@@ -38,3 +38,29 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// A raw query's limit and cursor are read as url.Values.Get reads them, the
+// first of each, but a value that does not unescape is refused instead of
+// dropped (it read as absent: the first page).
+func TestQuery(t *testing.T) {
+	own := Cursor("trades", 42)
+	for _, tc := range []struct {
+		raw  string
+		want Request
+		err  bool
+	}{
+		{"", Request{Limit: Default}, false},
+		{"app_id=x&limit=5&cursor=" + own, Request{Limit: 5, After: 42}, false},
+		{"limit=5&limit=%zz&cursor=" + own + "&cursor=%zz", Request{Limit: 5, After: 42}, false},
+		{"app_id=%zz&limit=%35", Request{Limit: 5}, false},
+		{"cursor=%zz", Request{}, true},
+		{"cursor=" + own + "%", Request{}, true},
+		{"cursor=" + own + ";x", Request{}, true},
+		{"limit=%zz", Request{}, true},
+	} {
+		got, err := Query("trades", tc.raw)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("Query(%q) = %+v, %v; want %+v, error %v", tc.raw, got, err, tc.want, tc.err)
+		}
+	}
+}

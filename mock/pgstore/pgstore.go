@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,7 +237,8 @@ func Open(url string) (*DB, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+		// pgx's error quotes the URL whole, passwords and all.
+		return nil, fmt.Errorf("store: cannot parse the --store URL %s (the form is postgres://user:password@host:port/db?name=value&…)", redact(url))
 	}
 	if !strings.Contains(url, "pool_max_conns") && cfg.MaxConns < 16 {
 		cfg.MaxConns = 16 // unless the URL says
@@ -266,12 +268,21 @@ func Open(url string) (*DB, error) {
 	return db, nil
 }
 
-// redact hides the passwords of a URL for messages and the banner: the
-// user part's, and the value of every query parameter whose name holds
-// "password" in any case (password, sslpassword: libpq's names, which pgx
-// reads). The query is rewritten pair by pair, so a pair that does not
-// decode is masked too, and the others are kept as given.
+// passwordPair is a name=value pair whose name holds "password" in any
+// case, in a URL's query or fragment or in libpq's keyword/value form,
+// where a value may be quoted ('a b', \' inside): what redact masks.
+var passwordPair = regexp.MustCompile(`(?i)([a-z0-9_%]*password[a-z0-9_%]*\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&]*)`)
+
+// redact hides the passwords of a --store value for messages and the
+// banner: a URL's user part's, and the value of every pair whose name
+// holds "password" in any case (password, sslpassword: libpq's names,
+// which pgx reads), in the query (pair by pair, so a pair that does not
+// decode is masked too, the others kept as given), anywhere else in the
+// URL, and in a value that is not a URL (libpq's keyword/value form).
 func redact(s string) string {
+	if !IsURL(s) {
+		return passwordPair.ReplaceAllString(s, "${1}xxxxx")
+	}
 	u, err := neturl.Parse(s)
 	if err != nil {
 		return "postgres://(unreadable URL)"
@@ -287,7 +298,7 @@ func redact(s string) string {
 		}
 	}
 	u.RawQuery = strings.Join(pairs, "&")
-	return u.Redacted()
+	return passwordPair.ReplaceAllString(u.Redacted(), "${1}xxxxx")
 }
 
 // String is the database's URL without its password.

@@ -33,6 +33,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/privdir"
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
@@ -117,8 +118,8 @@ var ErrUnreadable = errors.New("not a readable alipay-mock data file")
 // page is read once before anything is trusted, so a damaged file is
 // refused with ErrUnreadable instead of failing later.
 func Open(dir string) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	if err := privdir.Private(dir, "store: --data directory", FileName, LogName); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
 	b, err := openChecked(path)

@@ -653,6 +653,19 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 			if err := existing(t, &o, "alipay.trade.pay"); err != nil {
 				return changes, err
 			}
+			if t.AuthCode != "" {
+				// Paid by barcode before and still waiting for the
+				// password: a repeat answers as the first did and records
+				// nothing, so repeats never grow the trade; a code of
+				// another buyer is refused (inferred: docs/differences.md).
+				if o.AuthCode != t.AuthCode {
+					if other, ok := b.buyers[o.AuthCode]; !ok || other.UserID != t.Buyer.UserID {
+						return changes, ErrBuyerNotMatch
+					}
+				}
+				res = PayResult{Trade: t.clone(), Waiting: true}
+				return changes, nil
+			}
 		} else {
 			var err error
 			if t, err = b.open(m, &o, c, "alipay.trade.pay", now, FaceToFaceTimeout); err != nil {

@@ -258,7 +258,7 @@ func (d *Dashboard) trades(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "status "+strconv.Quote(f.Status)+" is not one of "+strings.Join(tradeStatuses, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), tradeStatuses
-	pg, err := paging.Parse("ui-trades", c.QueryParam("limit"), c.QueryParam("cursor"))
+	pg, err := paging.Query("ui-trades", c.Request().URL.RawQuery)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -300,7 +300,7 @@ func (d *Dashboard) redPackets(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "status "+strconv.Quote(f.Status)+" is not one of "+strings.Join(packetStatuses, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), packetStatuses
-	pg, err := paging.Parse("ui-red-packets", c.QueryParam("limit"), c.QueryParam("cursor"))
+	pg, err := paging.Query("ui-red-packets", c.Request().URL.RawQuery)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -341,7 +341,7 @@ func (d *Dashboard) redPacket(c echo.Context) error {
 func (d *Dashboard) transfers(c echo.Context) error {
 	f := filterView{AppID: strings.TrimSpace(c.QueryParam("app_id"))}
 	f.Apps = d.appIDs(f.AppID)
-	pg, err := paging.Parse("ui-transfers", c.QueryParam("limit"), c.QueryParam("cursor"))
+	pg, err := paging.Query("ui-transfers", c.Request().URL.RawQuery)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -374,7 +374,7 @@ func (d *Dashboard) notifications(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, "state "+strconv.Quote(f.Status)+" is not one of "+strings.Join(notifyStates, ", "))
 	}
 	f.Apps, f.Statuses = d.appIDs(f.AppID), notifyStates
-	pg, err := paging.Parse("ui-notifications", c.QueryParam("limit"), c.QueryParam("cursor"))
+	pg, err := paging.Query("ui-notifications", c.Request().URL.RawQuery)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
@@ -422,7 +422,7 @@ func (d *Dashboard) journal(c echo.Context) error {
 	default:
 		return d.fail(c, http.StatusBadRequest, "failed is true or false, not "+strconv.Quote(c.QueryParam("failed")))
 	}
-	pg, err := paging.Parse("ui-journal", c.QueryParam("limit"), c.QueryParam("cursor"))
+	pg, err := paging.Query("ui-journal", c.Request().URL.RawQuery)
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}

@@ -1,0 +1,105 @@
+// Package privdir makes and checks the directories that hold the mock's
+// secrets and state (the local CA's key, the --data directory, the keys
+// `alipay-mock keys --out` writes): the one home for the rule that no
+// other user may write there.
+package privdir
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Make creates dir (and its parents) with mode 0700 if it is missing, then
+// checks it as Check does. what names the directory in the error (a flag,
+// "--ca-dir").
+func Make(dir, what string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	return Check(dir, what)
+}
+
+// Check refuses a directory other users could have put files in: on Unix
+// one that is group- or world-writable or not owned by the current user
+// (a planted CA key or data file would be trusted); on Windows, where
+// modes do not say that, it only checks that dir is a directory. The
+// error names the directory and the fix.
+func Check(dir, what string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s %s: not a directory", what, dir)
+	}
+	return checkOwner(dir, what, fi, "700")
+}
+
+// CheckFile refuses a file in a private directory that other users could
+// write or that another user owns, as Check does for the directory.
+func CheckFile(path, what string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s %s: not a regular file (move it away)", what, path)
+	}
+	return checkOwner(path, what, fi, "600")
+}
+
+// Private makes dir as Make does and checks, as CheckFile does, each of
+// the named files in it that exists: a file planted while the directory
+// was open to others stays refused after a chmod of the directory.
+func Private(dir, what string, names ...string) error {
+	if err := Make(dir, what); err != nil {
+		return err
+	}
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := CheckFile(p, what+" file"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteFile writes a file with mode perm in full or not at all: a new
+// temporary file in the same directory, renamed over the old one. A file
+// already there, its mode and owner, or a symbolic link in its place, are
+// replaced, never written through.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := WriteTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp) // a no-op after the rename
+	return os.Rename(tmp, path)
+}
+
+// WriteTemp writes data to a new file with mode perm beside path and
+// names it.
+func WriteTemp(path string, data []byte, perm os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
