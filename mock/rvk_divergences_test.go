@@ -11,38 +11,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-const rvkPayee = `"payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}`
-
-// Since late 2025 production refuses a uni.transfer without the transfer
-// scene it is reporting: sub_code TRANSFER_SCENE_NAME_BLANK
-// (https://github.com/YunaiV/ruoyi-vue-pro/issues/1047, 2025-12-22;
-// https://github.com/smartwalle/alipay/issues/246 names the fields
-// transfer_scene_name and transfer_scene_report_infos).
-func TestRVKTransferWithoutSceneNameRefused(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"RVK1","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","order_title":"t",`+rvkPayee+`}`)
-	if r["code"] != "40004" || r["sub_code"] != "TRANSFER_SCENE_NAME_BLANK" {
-		t.Fatalf("transfer without transfer_scene_name: %v, want 40004 TRANSFER_SCENE_NAME_BLANK", r)
-	}
-	if _, ok := r["order_id"]; ok {
-		t.Fatalf("a refused transfer has no order_id: %v", r)
-	}
-}
-
-// Production requires biz_scene on a transfer to an Alipay account: left
-// out it answers INVALID_PARAMETER (https://github.com/yansongda/pay/pull/354:
-// "转账接口的biz_scene字段为必填，转账到支付宝账户时不填会报错";
-// https://github.com/yansongda/laravel-pay/issues/70, Alipay support:
-// "biz_scene参数是必传的"). The mock defaults it (docs/transfers.md lists
-// the default as inferred).
-func TestRVKTransferWithoutBizSceneRefused(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"RVK2","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","order_title":"t","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":[{"info_type":"佣金报酬说明","info_content":"报酬"}],`+rvkPayee+`}`)
-	if r["code"] != "40004" || r["sub_code"] != "INVALID_PARAMETER" {
-		t.Fatalf("transfer without biz_scene: %v, want 40004 INVALID_PARAMETER", r)
-	}
-}
-
 // alipay.trade.order.settle.query's RoyaltyDetail returns trans_out "只有在
 // operation_type为replenish(补差),transfer_refund(退分账)类型才返回"
 // (alipay-sdk-java-all v2/src/main/java/com/alipay/api/domain/RoyaltyDetail.java):
