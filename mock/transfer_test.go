@@ -280,3 +280,21 @@ func TestTransferSceneOptional(t *testing.T) {
 	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SO2","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":[{"info_type":"佣金报酬说明"}],`+head+`}`),
 		"code", "40004", "sub_code", "INVALID_PARAMETER")
 }
+
+// Production requires biz_scene on a transfer to an Alipay account: left
+// out it answers INVALID_PARAMETER (https://github.com/yansongda/pay/pull/354:
+// "转账接口的biz_scene字段为必填，转账到支付宝账户时不填会报错";
+// https://github.com/yansongda/laravel-pay/issues/70, Alipay support:
+// "biz_scene参数是必传的"). The mock used to default it.
+func TestTransferNeedsBizScene(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const rest = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","order_title":"t","transfer_scene_name":"佣金报酬",` + scenePayee
+	for _, biz := range []string{`{"out_biz_no":"BS1",` + rest + `}`, `{"out_biz_no":"BS1","biz_scene":"",` + rest + `}`} {
+		r := m.Call("alipay.fund.trans.uni.transfer", biz)
+		expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+		if sub, _ := r["sub_msg"].(string); !strings.Contains(sub, "biz_scene") {
+			t.Errorf("sub_msg %q does not name biz_scene", sub)
+		}
+	}
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"BS1","biz_scene":"DIRECT_TRANSFER",`+rest+`}`), "code", "10000", "status", "SUCCESS")
+}

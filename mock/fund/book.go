@@ -399,7 +399,7 @@ func (b *Book) Credit(app string, a amount.Amount) {
 // the same parameters answers the transfer made; with others
 // PAYMENT_INFO_INCONSISTENCY.
 func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
-	if err := check(&in, b.opts.SceneOptional); err != nil {
+	if err := check(in, b.opts.SceneOptional); err != nil {
 		return Transfer{}, err
 	}
 	if be := b.shared(); be != nil {

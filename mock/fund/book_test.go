@@ -58,7 +58,7 @@ func TestCheck(t *testing.T) {
 		want string
 	}{
 		{"ok", func(*fund.Request) {}, ""},
-		{"biz_scene defaults", func(r *fund.Request) { r.BizScene = "" }, ""},
+		{"no biz_scene", func(r *fund.Request) { r.BizScene = "" }, "INVALID_PARAMETER"},
 		{"no out_biz_no", func(r *fund.Request) { r.OutBizNo = "" }, "INVALID_PARAMETER"},
 		{"out_biz_no of 65", func(r *fund.Request) { r.OutBizNo = string(long) }, "INVALID_PARAMETER"},
 		{"zero amount", func(r *fund.Request) { r.TransAmount = 0 }, "INVALID_PARAMETER"},

@@ -225,10 +225,7 @@ func wellShaped(p Participant) bool {
 // check validates a transfer request in the order the mock answers:
 // parameters, then amount limits (business errors). sceneOptional is
 // --transfer-scene-optional: no transfer_scene_name is accepted.
-func check(in *Request, sceneOptional bool) error {
-	if in.BizScene == "" {
-		in.BizScene = SceneDirect // the documented default
-	}
+func check(in Request, sceneOptional bool) error {
 	p := in.PayeeInfo
 	switch {
 	case in.OutBizNo == "":
@@ -241,6 +238,8 @@ func check(in *Request, sceneOptional bool) error {
 		return InvalidParameter("product_code不能为空")
 	case in.ProductCode != ProductNoPwd:
 		return ErrProductNotSigned
+	case in.BizScene == "":
+		return InvalidParameter("biz_scene不能为空")
 	case in.BizScene != SceneDirect:
 		return InvalidParameter("biz_scene不支持：" + limitText(in.BizScene))
 	case in.SceneName == "" && !sceneOptional:
