@@ -176,6 +176,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
+	sceneOptional := fs.Bool("transfer-scene-optional", false, "simpler than production: accept alipay.fund.trans.uni.transfer without transfer_scene_name, as production did before December 2025 (production: 40004 TRANSFER_SCENE_NAME_BLANK)")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are always kept)")
 	tlsOn := fs.Bool("tls", false, "also serve the gateway, v3 and the buyer pages over HTTPS, with a certificate for Alipay's host names (openapi.alipay.com, …) from a local CA (docs/tls.md)")
 	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443; a free port when --addr's port is 0)")
@@ -206,6 +207,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		opts.TimestampTolerance = -1
 	}
 	opts.Trades.ShowUnscanned = *show
+	opts.Fund.SceneOptional = *sceneOptional
 	start := clock.Real{}.Now()
 	if *clockStart != "" {
 		if start, err = timestamp.Parse(*clockStart); err != nil {

@@ -796,6 +796,17 @@ func TestShowUnscannedFlagAndAppsFile(t *testing.T) {
 	}
 }
 
+// --transfer-scene-optional accepts a transfer without
+// transfer_scene_name, as production did before December 2025.
+func TestTransferSceneOptionalFlag(t *testing.T) {
+	base := startBinary(t, buildBinary(t), nil, "--addr", "127.0.0.1:0", "--transfer-scene-optional")
+	r, err := devClient(t, base).Transfer(context.Background(), client.TransferRequest{OutBizNo: "SO1", TransAmount: amount.MustParse("1.00"),
+		PayeeInfo: client.Participant{Identity: "2088000000000777", IdentityType: client.PayeeUserID}})
+	if err != nil || r.Status != "SUCCESS" {
+		t.Fatalf("transfer without a scene: %+v %v", r, err)
+	}
+}
+
 // killWhen SIGKILLs the process cmd runs once enough is closed, or after
 // most with what there is, and waits for it to be gone.
 func killWhen(t *testing.T, cmd *exec.Cmd, enough <-chan struct{}, most time.Duration) {

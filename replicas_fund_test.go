@@ -94,7 +94,7 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 	// and announced before it dies.
 	c := devClient(t, bases[2])
 	for out, amt := range map[string]string{"KD-S": "30001.00", "KD-R": "30003.00"} {
-		r, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: amount.MustParse(amt),
+		r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: out, TransAmount: amount.MustParse(amt),
 			PayeeInfo: client.Participant{Identity: "2088000000000777", IdentityType: client.PayeeUserID}})
 		if err != nil || r.Status != "DEALING" {
 			t.Fatalf("transfer %s: %+v %v", out, r, err)

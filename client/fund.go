@@ -26,18 +26,29 @@ type Participant struct {
 	Name         string `json:"name,omitempty"`
 }
 
+// TransferSceneReportInfo is one of transfer_scene_report_infos: a fact
+// about the transfer's scene, e.g. InfoType 佣金报酬说明 for the scene
+// 佣金报酬. An InfoType may appear once.
+type TransferSceneReportInfo struct {
+	InfoType    string `json:"info_type"`
+	InfoContent string `json:"info_content"`
+}
+
 // TransferRequest is the biz_content of alipay.fund.trans.uni.transfer.
 // Empty ProductCode and BizScene are sent as TRANS_ACCOUNT_NO_PWD and
-// DIRECT_TRANSFER.
+// DIRECT_TRANSFER. TransferSceneName (e.g. 佣金报酬) is required: Alipay
+// answers TRANSFER_SCENE_NAME_BLANK without it.
 type TransferRequest struct {
-	OutBizNo       string        `json:"out_biz_no"`
-	TransAmount    amount.Amount `json:"trans_amount"`
-	ProductCode    string        `json:"product_code"`
-	BizScene       string        `json:"biz_scene"`
-	OrderTitle     string        `json:"order_title,omitempty"`
-	PayeeInfo      Participant   `json:"payee_info"`
-	Remark         string        `json:"remark,omitempty"`
-	PassbackParams string        `json:"passback_params,omitempty"`
+	OutBizNo                 string                    `json:"out_biz_no"`
+	TransAmount              amount.Amount             `json:"trans_amount"`
+	ProductCode              string                    `json:"product_code"`
+	BizScene                 string                    `json:"biz_scene"`
+	OrderTitle               string                    `json:"order_title,omitempty"`
+	PayeeInfo                Participant               `json:"payee_info"`
+	Remark                   string                    `json:"remark,omitempty"`
+	PassbackParams           string                    `json:"passback_params,omitempty"`
+	TransferSceneName        string                    `json:"transfer_scene_name,omitempty"`
+	TransferSceneReportInfos []TransferSceneReportInfo `json:"transfer_scene_report_infos,omitempty"`
 }
 
 // TransferResponse is the answer of a transfer: Status is SUCCESS,

@@ -22,6 +22,9 @@ import (
 // payee is a fake Alipay user the mock accepts (a well-shaped user id).
 const payee = "2088000000000777"
 
+// scene is the transfer scene a transfer reports (transfer_scene_name).
+const scene = "佣金报酬"
+
 func devSeller(t *testing.T, m *mocktest.Mock) string {
 	t.Helper()
 	a, ok := m.Srv.Apps.Get(keys.DevAppID)
@@ -52,8 +55,10 @@ func TestE2ETransfer(t *testing.T) {
 	if before.AvailableAmount != fund.DefaultOpening || before.FreezeAmount != 0 {
 		t.Fatalf("opening balance %+v, want %s", before, fund.DefaultOpening)
 	}
-	req := client.TransferRequest{OutBizNo: "T1", TransAmount: amount.MustParse("12.34"), OrderTitle: "提现",
-		PayeeInfo: client.Participant{Identity: payee, IdentityType: client.PayeeUserID, Name: "张三"}}
+	info := client.TransferSceneReportInfo{InfoType: "佣金报酬说明", InfoContent: "11月报酬"}
+	req := client.TransferRequest{TransferSceneName: scene, OutBizNo: "T1", TransAmount: amount.MustParse("12.34"), OrderTitle: "提现",
+		PayeeInfo:                client.Participant{Identity: payee, IdentityType: client.PayeeUserID, Name: "张三"},
+		TransferSceneReportInfos: []client.TransferSceneReportInfo{info}}
 	r, err := c.Transfer(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +93,7 @@ func TestE2ETransfer(t *testing.T) {
 	// v3: the same book behind POST /v3/alipay/fund/trans/uni/transfer and
 	// the GET query routes.
 	var v3 client.TransferResponse
-	if err := c.V3(ctx, "alipay.fund.trans.uni.transfer", client.TransferRequest{OutBizNo: "T2", TransAmount: amount.MustParse("1.00"),
+	if err := c.V3(ctx, "alipay.fund.trans.uni.transfer", client.TransferRequest{TransferSceneName: scene, OutBizNo: "T2", TransAmount: amount.MustParse("1.00"),
 		ProductCode: client.TransferProductCode, BizScene: client.TransferBizScene,
 		PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "李四"}}, &v3); err != nil {
 		t.Fatal(err)
@@ -113,7 +118,8 @@ func TestE2ETransfer(t *testing.T) {
 	// The control API lists them; a reset forgets them and the balance.
 	var list []fund.Transfer
 	m.ControlJSON("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK, &list)
-	if len(list) != 2 || list[0].OutBizNo != "T1" || list[1].PayeeUserID == "" {
+	if len(list) != 2 || list[0].OutBizNo != "T1" || list[1].PayeeUserID == "" || list[0].SceneName != scene ||
+		len(list[0].SceneReportInfos) != 1 || list[0].SceneReportInfos[0] != (fund.SceneReportInfo{InfoType: info.InfoType, InfoContent: info.InfoContent}) {
 		t.Fatalf("control list %+v", list)
 	}
 	m.Control("POST", "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
@@ -154,25 +160,28 @@ func TestE2ETransferErrors(t *testing.T) {
 		subCode string
 		says    string
 	}{
-		{"below 0.1 yuan", client.TransferRequest{OutBizNo: "E1", TransAmount: amount.MustParse("0.09"), PayeeInfo: user(payee)}, "EXCEED_LIMIT_SM_MIN_AMOUNT", "0.1"},
-		{"over the single limit", client.TransferRequest{OutBizNo: "E2", TransAmount: fund.MaxAmount + 1, PayeeInfo: user(payee)}, "EXCEED_LIMIT_SM_AMOUNT", ""},
-		{"user id not 2088", client.TransferRequest{OutBizNo: "E3", TransAmount: yuan, PayeeInfo: user("1088000000000777")}, "PAYEE_NOT_EXIST", ""},
-		{"open id of the wrong shape", client.TransferRequest{OutBizNo: "E4", TransAmount: yuan,
+		{"below 0.1 yuan", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E1", TransAmount: amount.MustParse("0.09"), PayeeInfo: user(payee)}, "EXCEED_LIMIT_SM_MIN_AMOUNT", "0.1"},
+		{"over the single limit", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E2", TransAmount: fund.MaxAmount + 1, PayeeInfo: user(payee)}, "EXCEED_LIMIT_SM_AMOUNT", ""},
+		{"user id not 2088", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E3", TransAmount: yuan, PayeeInfo: user("1088000000000777")}, "PAYEE_NOT_EXIST", ""},
+		{"open id of the wrong shape", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E4", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: "not-an-open-id", IdentityType: client.PayeeOpenID}}, "PAYEE_NOT_EXIST", ""},
-		{"logon id neither phone nor e-mail", client.TransferRequest{OutBizNo: "E5", TransAmount: yuan,
+		{"logon id neither phone nor e-mail", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E5", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: "bob", IdentityType: client.PayeeLogonID, Name: "Bob"}}, "PAYEE_NOT_EXIST", ""},
-		{"known buyer, wrong name", client.TransferRequest{OutBizNo: "E6", TransAmount: yuan,
+		{"known buyer, wrong name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E6", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: p.BuyerUserID, IdentityType: client.PayeeUserID, Name: tr.Buyer.Name + "X"}}, "PAYEE_USER_INFO_ERROR", ""},
-		{"known buyer by open id, wrong name", client.TransferRequest{OutBizNo: "E7", TransAmount: yuan,
+		{"known buyer by open id, wrong name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E7", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: "nobody"}}, "PAYEE_USER_INFO_ERROR", ""},
-		{"logon id without name", client.TransferRequest{OutBizNo: "E8", TransAmount: yuan,
+		{"logon id without name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E8", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: "a@example.com", IdentityType: client.PayeeLogonID}}, "INVALID_PARAMETER", "name"},
-		{"unknown identity type", client.TransferRequest{OutBizNo: "E9", TransAmount: yuan,
+		{"unknown identity type", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E9", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: payee, IdentityType: "BANKCARD_ACCOUNT"}}, "INVALID_PARAMETER", "identity_type"},
-		{"no out_biz_no", client.TransferRequest{TransAmount: yuan, PayeeInfo: user(payee)}, "INVALID_PARAMETER", "out_biz_no"},
-		{"red packet product not signed", client.TransferRequest{OutBizNo: "E10", TransAmount: yuan, ProductCode: "STD_RED_PACKET", PayeeInfo: user(payee)}, "PRODUCT_NOT_SIGN", ""},
-		{"paying oneself", client.TransferRequest{OutBizNo: "E11", TransAmount: yuan, PayeeInfo: user(seller)}, "PAYER_PAYEE_CANNOT_SAME", ""},
-		{"paying oneself by open id", client.TransferRequest{OutBizNo: "E12", TransAmount: yuan,
+		{"no out_biz_no", client.TransferRequest{TransferSceneName: scene, TransAmount: yuan, PayeeInfo: user(payee)}, "INVALID_PARAMETER", "out_biz_no"},
+		{"red packet product not signed", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E10", TransAmount: yuan, ProductCode: "STD_RED_PACKET", PayeeInfo: user(payee)}, "PRODUCT_NOT_SIGN", ""},
+		{"no transfer scene", client.TransferRequest{OutBizNo: "E13", TransAmount: yuan, PayeeInfo: user(payee)}, "TRANSFER_SCENE_NAME_BLANK", ""},
+		{"a report info type twice", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E14", TransAmount: yuan, PayeeInfo: user(payee),
+			TransferSceneReportInfos: []client.TransferSceneReportInfo{{InfoType: "佣金报酬说明", InfoContent: "a"}, {InfoType: "佣金报酬说明", InfoContent: "b"}}}, "INVALID_PARAMETER", "info_type"},
+		{"paying oneself", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E11", TransAmount: yuan, PayeeInfo: user(seller)}, "PAYER_PAYEE_CANNOT_SAME", ""},
+		{"paying oneself by open id", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E12", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, seller), IdentityType: client.PayeeOpenID}}, "PAYER_PAYEE_CANNOT_SAME", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,14 +193,14 @@ func TestE2ETransferErrors(t *testing.T) {
 		})
 	}
 	// The known buyer with the right name, by open id: paid.
-	ok, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: "K1", TransAmount: yuan,
+	ok, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "K1", TransAmount: yuan,
 		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
 	if err != nil || ok.Status != "SUCCESS" {
 		t.Fatalf("known buyer, right name: %+v %v", ok, err)
 	}
 
 	// The same out_biz_no with another amount or payee.
-	_, err = c.Transfer(ctx, client.TransferRequest{OutBizNo: "K1", TransAmount: amount.MustParse("2.00"),
+	_, err = c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "K1", TransAmount: amount.MustParse("2.00"),
 		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
 	wantAPIError(t, err, "40004", "PAYMENT_INFO_INCONSISTENCY")
 
@@ -203,9 +212,9 @@ func TestE2ETransferErrors(t *testing.T) {
 	if b.Available != amount.MustParse("5.00") {
 		t.Fatalf("set balance answered %+v", b)
 	}
-	_, err = c.Transfer(ctx, client.TransferRequest{OutBizNo: "B1", TransAmount: amount.MustParse("5.01"), PayeeInfo: user(payee)})
+	_, err = c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "B1", TransAmount: amount.MustParse("5.01"), PayeeInfo: user(payee)})
 	wantAPIError(t, err, "40004", "PAYER_BALANCE_NOT_ENOUGH")
-	if r, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: "B1", TransAmount: amount.MustParse("5.00"), PayeeInfo: user(payee)}); err != nil || r.Status != "SUCCESS" {
+	if r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "B1", TransAmount: amount.MustParse("5.00"), PayeeInfo: user(payee)}); err != nil || r.Status != "SUCCESS" {
 		t.Fatalf("the whole balance: %+v %v", r, err)
 	}
 	if a := balanceOf(t, c, seller); a.AvailableAmount != 0 {
@@ -273,7 +282,7 @@ func TestE2ETransferStatuses(t *testing.T) {
 	ten := amount.MustParse("10.00")
 	send := func(out string) *client.TransferResponse {
 		t.Helper()
-		r, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: ten,
+		r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: out, TransAmount: ten,
 			PayeeInfo: client.Participant{Identity: payee, IdentityType: client.PayeeUserID}})
 		if err != nil {
 			t.Fatal(err)
@@ -349,7 +358,7 @@ func TestE2ETransferMagicAmounts(t *testing.T) {
 	c := m.Client(nil)
 	ctx := context.Background()
 	send := func(out, amt string) (*client.TransferResponse, error) {
-		return c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: amount.MustParse(amt),
+		return c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: out, TransAmount: amount.MustParse(amt),
 			PayeeInfo: client.Participant{Identity: payee, IdentityType: client.PayeeUserID}})
 	}
 	for amt, sub := range map[string]string{"40004.11": "PAYEE_NOT_EXIST", "40004.12": "PAYEE_USER_INFO_ERROR", "40004.13": "PAYER_BALANCE_NOT_ENOUGH"} {

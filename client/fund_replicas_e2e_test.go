@@ -31,7 +31,7 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	seller := devSeller(t, rs[0])
 	before := balanceOf(t, cs[0], seller)
 
-	req := client.TransferRequest{OutBizNo: "RT1", TransAmount: amount.MustParse("12.34"), OrderTitle: "提现",
+	req := client.TransferRequest{TransferSceneName: scene, OutBizNo: "RT1", TransAmount: amount.MustParse("12.34"), OrderTitle: "提现",
 		PayeeInfo: client.Participant{Identity: payee, IdentityType: client.PayeeUserID, Name: "张三"}}
 	r, err := cs[0].Transfer(ctx, req)
 	if err != nil || r.Status != "SUCCESS" {
@@ -59,7 +59,7 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	}
 	// v3 on one replica, found by v1 on another.
 	var v3 client.TransferResponse
-	if err := cs[1].V3(ctx, "alipay.fund.trans.uni.transfer", client.TransferRequest{OutBizNo: "RT2", TransAmount: amount.MustParse("1.00"),
+	if err := cs[1].V3(ctx, "alipay.fund.trans.uni.transfer", client.TransferRequest{TransferSceneName: scene, OutBizNo: "RT2", TransAmount: amount.MustParse("1.00"),
 		ProductCode: client.TransferProductCode, BizScene: client.TransferBizScene,
 		PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "李四"}}, &v3); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	}
 	for i, id := range ids {
 		id.Name = tr.Buyer.Name + "X"
-		_, err := cs[1+i%2].Transfer(ctx, client.TransferRequest{OutBizNo: "RW" + id.IdentityType, TransAmount: amount.MustParse("1.00"), PayeeInfo: id})
+		_, err := cs[1+i%2].Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "RW" + id.IdentityType, TransAmount: amount.MustParse("1.00"), PayeeInfo: id})
 		wantAPIError(t, err, "40004", "PAYEE_USER_INFO_ERROR")
 	}
 

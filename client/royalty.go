@@ -127,7 +127,9 @@ type OrderSettleQueryRequest struct {
 	TradeNo      string `json:"trade_no,omitempty"`
 }
 
-// RoyaltyDetail is one transfer of a settlement as queried.
+// RoyaltyDetail is one transfer of a settlement as queried. TransOut and
+// TransOutType are set for replenish and transfer_refund only, not for a
+// transfer.
 type RoyaltyDetail struct {
 	OperationType string        `json:"operation_type"` // transfer
 	ExecuteDt     string        `json:"execute_dt"`

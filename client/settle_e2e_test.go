@@ -80,7 +80,7 @@ func TestE2EOrderSettle(t *testing.T) {
 	opAt, _ := time.Parse(time.DateTime, q.OperationDt)
 	d := q.RoyaltyDetailList[1]
 	if d.TransIn != recv || d.TransInType != "userId" || d.Amount != amount.MustParse("3.00") || d.State != "SUCCESS" ||
-		d.OperationType != "transfer" || d.TransOut == "" || d.TransOutType != "userId" || d.DetailID == "" ||
+		d.OperationType != "transfer" || d.TransOut != "" || d.TransOutType != "" || d.DetailID == "" ||
 		d.ExecuteDt != opAt.Add(5*time.Second).Format(time.DateTime) {
 		t.Errorf("detail %+v (operation_dt %s)", d, q.OperationDt)
 	}

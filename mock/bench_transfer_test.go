@@ -43,7 +43,7 @@ func BenchmarkGatewayTransfer(b *testing.B) {
 			forms := make([]string, b.N)
 			for i := range forms {
 				forms[i] = signedForm(b, "alipay.fund.trans.uni.transfer", fmt.Sprintf(
-					`{"out_biz_no":"X%d-%08d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`,
+					`{"out_biz_no":"X%d-%08d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`,
 					benchRound, i))
 			}
 			rate := signRate(b, 200)
@@ -89,7 +89,7 @@ func BenchmarkTransferPaidRatio(b *testing.B) {
 	for i := range forms {
 		payee := "2088000000000777" // a stranger: the old walk read every paid trade for it
 		forms[i] = signedForm(b, "alipay.fund.trans.uni.transfer", fmt.Sprintf(
-			`{"out_biz_no":"P%d-%08d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"%s","identity_type":"ALIPAY_USER_ID"}}`,
+			`{"out_biz_no":"P%d-%08d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"%s","identity_type":"ALIPAY_USER_ID"}}`,
 			benchRound, i, payee))
 	}
 	runtime.GC()

@@ -50,3 +50,17 @@ func TestProductionTexts(t *testing.T) {
 	expect(t, h.call("alipay.trade.pay", `{"out_trade_no":"TX5","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1500.00","subject":"s"}`),
 		"code", "10003", "msg", " order success pay inprocess")
 }
+
+// refund_reason is "发起退款时，传入的退款原因" (alipay-sdk-java-all
+// AlipayTradeFastpayRefundQueryResponse): the refund a cancel makes of a
+// paid trade passes none, so its query has none.
+func TestCancelRefundHasNoReason(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	h.call("alipay.trade.pay", `{"out_trade_no":"CR1","total_amount":"10.00","subject":"x","scene":"bar_code","auth_code":"283912345678901234"}`)
+	expect(t, h.call("alipay.trade.cancel", `{"out_trade_no":"CR1"}`), "code", "10000", "action", "refund")
+	q := h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"CR1","out_request_no":"CR1"}`)
+	expect(t, q, "code", "10000", "refund_status", "REFUND_SUCCESS", "refund_amount", "10.00")
+	if reason, ok := q["refund_reason"]; ok {
+		t.Fatalf("refund_reason %q that no request passed: %v", reason, q)
+	}
+}

@@ -146,7 +146,7 @@ func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 		TradeNo string `json:"trade_no"`
 	}
 	getJSON(t, srv.URL()+"/_mock/trades/"+long, &trade)
-	if _, err := s.c.Transfer(bg, client.TransferRequest{OutBizNo: "PAYOUT-" + strings.Repeat("9", 40), TransAmount: amount.MustParse("12.50"),
+	if _, err := s.c.Transfer(bg, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "PAYOUT-" + strings.Repeat("9", 40), TransAmount: amount.MustParse("12.50"),
 		OrderTitle: "佣金提现 Commission withdrawal for the month", PayeeInfo: client.Participant{Identity: "payee.with.a.long.address@example.com",
 			IdentityType: client.PayeeLogonID, Name: "欧阳娜娜"}}); err != nil {
 		t.Fatal(err)

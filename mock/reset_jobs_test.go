@@ -130,7 +130,7 @@ func TestResetTakesOffRedPacketAndTransferDeadlines(t *testing.T) {
 			m := mocktest.New(t, mock.Options{})
 			expect(t, m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP1","out_request_no":"RP1-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`), "code", "10000")
 			m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "40000.00"}, http.StatusOK)
-			expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TR1","trans_amount":"30001.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`),
+			expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TR1","trans_amount":"30001.00","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`),
 				"code", "10000", "status", "DEALING")
 			var clk struct {
 				Pending int        `json:"pending_jobs"`

@@ -171,9 +171,9 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 			"then": map[string]any{"transfer": map[string]any{"status": "REFUND", "after": "1s"}}},
 	}}, http.StatusCreated)
 	for _, out := range []string{"TS", "TF", "TR"} {
-		check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"`+out+`","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"},"passback_params":"p"}`)
+		check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"`+out+`","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"},"passback_params":"p"}`)
 	}
-	check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TE","trans_amount":"0.01","product_code":"TRANS_ACCOUNT_NO_PWD","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
+	check("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TE","trans_amount":"0.01","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","transfer_scene_name":"佣金报酬","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
 	h.m().Advance("1s")
 	for _, out := range []string{"TS", "TF", "TR", "nope"} {
 		check("alipay.fund.trans.common.query", `{"out_biz_no":"`+out+`","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`)

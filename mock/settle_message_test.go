@@ -244,3 +244,28 @@ func TestSettleMessageAfterRestart(t *testing.T) {
 		t.Fatalf("not delivered: %+v", got)
 	}
 }
+
+// alipay.trade.order.settle.query's RoyaltyDetail returns trans_out "只有在
+// operation_type为replenish(补差),transfer_refund(退分账)类型才返回"
+// (alipay-sdk-java-all v2/src/main/java/com/alipay/api/domain/RoyaltyDetail.java):
+// a transfer's detail names only the receiver, and no trans_out_type.
+func TestSettleQueryTransferHasNoTransOut(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"SQ1","total_amount":"100.00","subject":"x","scene":"bar_code","auth_code":"283912345678901234"}`)
+	tn, _ := paid["trade_no"].(string)
+	m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"B1","receiver_list":[{"type":"userId","account":"2088000000000002","memo":"m"}]}`)
+	s := m.Call("alipay.trade.order.settle", `{"out_request_no":"ST1","trade_no":"`+tn+`","royalty_parameters":[{"trans_in":"2088000000000002","amount":"1.00"}]}`)
+	no, _ := s["settle_no"].(string)
+	q := m.Call("alipay.trade.order.settle.query", `{"settle_no":"`+no+`"}`)
+	list, _ := q["royalty_detail_list"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("settle query: %v", q)
+	}
+	d := list[0].(map[string]any)
+	expect(t, d, "operation_type", "transfer", "trans_in", "2088000000000002", "trans_in_type", "userId", "state", "SUCCESS")
+	for _, k := range []string{"trans_out", "trans_out_type"} {
+		if _, ok := d[k]; ok {
+			t.Errorf("a transfer's royalty detail carries %s: %v", k, d)
+		}
+	}
+}

@@ -25,7 +25,7 @@ import (
 
 func transferTo(ctx context.Context, t *testing.T, c *client.Client, out, amt string) *client.TransferResponse {
 	t.Helper()
-	r, err := c.Transfer(ctx, client.TransferRequest{OutBizNo: out, TransAmount: amount.MustParse(amt), OrderTitle: "提现",
+	r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: out, TransAmount: amount.MustParse(amt), OrderTitle: "提现",
 		PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "王五"}})
 	if err != nil {
 		t.Fatal(err)
@@ -210,4 +210,91 @@ func TestEvictedTradesStayInBalance(t *testing.T) {
 	if b, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID}); err != nil || b.AvailableAmount != amount.MustParse("29.82") {
 		t.Fatalf("balance %+v %v, want 3 × (10.00 − 0.06)", b, err)
 	}
+}
+
+const scenePayee = `"payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}`
+
+// Since December 2025 production refuses a transfer that does not name
+// the scene it reports: 40004 TRANSFER_SCENE_NAME_BLANK
+// (https://github.com/YunaiV/ruoyi-vue-pro/issues/1047,
+// https://github.com/smartwalle/alipay/issues/246). The scene and its
+// report infos are kept on the transfer, for the control API and the
+// dashboard; malformed report infos are INVALID_PARAMETER.
+func TestTransferNeedsSceneName(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const head = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","order_title":"t",` + scenePayee
+	r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SC1",`+head+`}`)
+	expect(t, r, "code", "40004", "sub_code", "TRANSFER_SCENE_NAME_BLANK")
+	if _, ok := r["order_id"]; ok {
+		t.Fatalf("a refused transfer has no order_id: %v", r)
+	}
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SC1","transfer_scene_name":"",`+head+`}`),
+		"code", "40004", "sub_code", "TRANSFER_SCENE_NAME_BLANK")
+
+	eleven := strings.Repeat(`{"info_type":"x","info_content":"y"},`, 10) + `{"info_type":"z","info_content":"y"}`
+	for _, bad := range []string{
+		`"transfer_scene_report_infos":"佣金报酬说明"`,
+		`"transfer_scene_report_infos":[{"info_type":"佣金报酬说明"}]`,
+		`"transfer_scene_report_infos":[{"info_type":"","info_content":"报酬"}]`,
+		`"transfer_scene_report_infos":[{"info_type":"佣金报酬说明","info_content":"a"},{"info_type":"佣金报酬说明","info_content":"b"}]`,
+		`"transfer_scene_report_infos":[{"info_type":"佣金报酬说明","info_content":"` + strings.Repeat("长", fund.MaxInfoContent+1) + `"}]`,
+		`"transfer_scene_report_infos":[` + eleven + `]`,
+		`"transfer_scene_name":"` + strings.Repeat("长", fund.MaxSceneName+1) + `"`,
+	} {
+		body := `{"out_biz_no":"SC2","transfer_scene_name":"佣金报酬",` + bad + `,` + head + `}`
+		if strings.HasPrefix(bad, `"transfer_scene_name"`) {
+			body = `{"out_biz_no":"SC2",` + bad + `,` + head + `}`
+		}
+		r := m.Call("alipay.fund.trans.uni.transfer", body)
+		if r["code"] != "40004" || r["sub_code"] != "INVALID_PARAMETER" {
+			t.Errorf("%s: %v, want 40004 INVALID_PARAMETER", bad, r)
+		}
+	}
+
+	const infos = `[{"info_type":"佣金报酬说明","info_content":"8月家政服务报酬"}]`
+	r = m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SC3","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":`+infos+`,`+head+`}`)
+	expect(t, r, "code", "10000", "status", "SUCCESS")
+	var list []fund.Transfer
+	m.ControlJSON("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK, &list)
+	if len(list) != 1 || list[0].SceneName != "佣金报酬" || len(list[0].SceneReportInfos) != 1 ||
+		list[0].SceneReportInfos[0] != (fund.SceneReportInfo{InfoType: "佣金报酬说明", InfoContent: "8月家政服务报酬"}) {
+		t.Fatalf("control API transfers %+v", list)
+	}
+	raw := string(m.Control("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK))
+	if !strings.Contains(raw, `"transfer_scene_name":"佣金报酬"`) || !strings.Contains(raw, `"transfer_scene_report_infos":`+infos) {
+		t.Errorf("control API names the fields otherwise: %s", raw)
+	}
+	page := getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevAppID)
+	if !strings.Contains(page, "佣金报酬; 佣金报酬说明: 8月家政服务报酬") {
+		t.Errorf("transfers page lacks the scene:\n%s", page)
+	}
+}
+
+// --transfer-scene-optional (Options.Fund.SceneOptional) accepts a
+// transfer without transfer_scene_name, as production did before
+// December 2025; a scene sent is still checked and kept.
+func TestTransferSceneOptional(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Fund: fund.Options{SceneOptional: true}})
+	const head = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER",` + scenePayee
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SO1",`+head+`}`), "code", "10000", "status", "SUCCESS")
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SO2","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":[{"info_type":"佣金报酬说明"}],`+head+`}`),
+		"code", "40004", "sub_code", "INVALID_PARAMETER")
+}
+
+// Production requires biz_scene on a transfer to an Alipay account: left
+// out it answers INVALID_PARAMETER (https://github.com/yansongda/pay/pull/354:
+// "转账接口的biz_scene字段为必填，转账到支付宝账户时不填会报错";
+// https://github.com/yansongda/laravel-pay/issues/70, Alipay support:
+// "biz_scene参数是必传的"). The mock used to default it.
+func TestTransferNeedsBizScene(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const rest = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","order_title":"t","transfer_scene_name":"佣金报酬",` + scenePayee
+	for _, biz := range []string{`{"out_biz_no":"BS1",` + rest + `}`, `{"out_biz_no":"BS1","biz_scene":"",` + rest + `}`} {
+		r := m.Call("alipay.fund.trans.uni.transfer", biz)
+		expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+		if sub, _ := r["sub_msg"].(string); !strings.Contains(sub, "biz_scene") {
+			t.Errorf("sub_msg %q does not name biz_scene", sub)
+		}
+	}
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"BS1","biz_scene":"DIRECT_TRANSFER",`+rest+`}`), "code", "10000", "status", "SUCCESS")
 }

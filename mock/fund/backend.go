@@ -191,6 +191,18 @@ func (b *Book) Sweep(max int) int {
 	return len(jobs)
 }
 
+// cloneInfos copies report infos out of the request's buffers.
+func cloneInfos(in []SceneReportInfo) []SceneReportInfo {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]SceneReportInfo, len(in))
+	for i, x := range in {
+		out[i] = SceneReportInfo{InfoType: strings.Clone(x.InfoType), InfoContent: strings.Clone(x.InfoContent)}
+	}
+	return out
+}
+
 // newTransfer is the transfer in asks for, as plan says.
 func (b *Book) newTransfer(m Merchant, in Request, plan Plan, who Payee) *Transfer {
 	p := *in.PayeeInfo
@@ -198,6 +210,7 @@ func (b *Book) newTransfer(m Merchant, in Request, plan Plan, who Payee) *Transf
 	t := &Transfer{AppID: m.AppID, ISVAppID: m.ISVAppID, OutBizNo: strings.Clone(in.OutBizNo),
 		OrderID: b.ids.FundOrderID(now), Amount: in.TransAmount, ProductCode: in.ProductCode, BizScene: in.BizScene,
 		OrderTitle: strings.Clone(in.OrderTitle), Remark: strings.Clone(in.Remark), PassbackParams: strings.Clone(in.PassbackParams),
+		SceneName: strings.Clone(in.SceneName), SceneReportInfos: cloneInfos(in.SceneReportInfos),
 		Payee:       Participant{Identity: strings.Clone(p.Identity), IdentityType: p.IdentityType, Name: strings.Clone(p.Name)},
 		PayeeUserID: who.UserID, Payer: m.UserID, Created: now, Changed: now}
 	switch plan.Status {

@@ -18,6 +18,9 @@ type Options struct {
 	Keep int
 	// Opening is a new account's balance; 0 takes DefaultOpening.
 	Opening amount.Amount
+	// SceneOptional accepts a transfer without transfer_scene_name, as
+	// production did before December 2025 (--transfer-scene-optional).
+	SceneOptional bool
 }
 
 // Store keeps transfers and balances across restarts (mock/store.DB).
@@ -396,7 +399,7 @@ func (b *Book) Credit(app string, a amount.Amount) {
 // the same parameters answers the transfer made; with others
 // PAYMENT_INFO_INCONSISTENCY.
 func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
-	if err := check(&in); err != nil {
+	if err := check(in, b.opts.SceneOptional); err != nil {
 		return Transfer{}, err
 	}
 	if be := b.shared(); be != nil {

@@ -31,7 +31,7 @@ func newBook(t *testing.T, opts fund.Options) (*fund.Book, *clock.Sim) {
 var merchant = fund.Merchant{AppID: app, UserID: seller}
 
 func req(out, amt string) fund.Request {
-	return fund.Request{OutBizNo: out, TransAmount: amount.MustParse(amt), ProductCode: fund.ProductNoPwd, BizScene: fund.SceneDirect,
+	return fund.Request{OutBizNo: out, TransAmount: amount.MustParse(amt), ProductCode: fund.ProductNoPwd, BizScene: fund.SceneDirect, SceneName: "佣金报酬",
 		PayeeInfo: &fund.Participant{Identity: payee, IdentityType: fund.IdentityUserID}}
 }
 
@@ -58,7 +58,7 @@ func TestCheck(t *testing.T) {
 		want string
 	}{
 		{"ok", func(*fund.Request) {}, ""},
-		{"biz_scene defaults", func(r *fund.Request) { r.BizScene = "" }, ""},
+		{"no biz_scene", func(r *fund.Request) { r.BizScene = "" }, "INVALID_PARAMETER"},
 		{"no out_biz_no", func(r *fund.Request) { r.OutBizNo = "" }, "INVALID_PARAMETER"},
 		{"out_biz_no of 65", func(r *fund.Request) { r.OutBizNo = string(long) }, "INVALID_PARAMETER"},
 		{"zero amount", func(r *fund.Request) { r.TransAmount = 0 }, "INVALID_PARAMETER"},
@@ -69,6 +69,13 @@ func TestCheck(t *testing.T) {
 		{"red packet product", func(r *fund.Request) { r.ProductCode = "STD_RED_PACKET" }, "PRODUCT_NOT_SIGN"},
 		{"other scene", func(r *fund.Request) { r.BizScene = "PERSONAL_PAY" }, "INVALID_PARAMETER"},
 		{"no payee", func(r *fund.Request) { r.PayeeInfo = nil }, "INVALID_PARAMETER"},
+		{"no scene name", func(r *fund.Request) { r.SceneName = "" }, "TRANSFER_SCENE_NAME_BLANK"},
+		{"report infos", func(r *fund.Request) {
+			r.SceneReportInfos = []fund.SceneReportInfo{{InfoType: "佣金报酬说明", InfoContent: "报酬"}}
+		}, ""},
+		{"report info without content", func(r *fund.Request) {
+			r.SceneReportInfos = []fund.SceneReportInfo{{InfoType: "佣金报酬说明"}}
+		}, "INVALID_PARAMETER"},
 		{"logon id, phone", func(r *fund.Request) {
 			r.PayeeInfo = &fund.Participant{Identity: "13800000000", IdentityType: fund.IdentityLogonID, Name: "n"}
 		}, ""},

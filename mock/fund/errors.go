@@ -14,6 +14,10 @@ var (
 	ErrPayerPayeeSame   = apierr.Business("PAYER_PAYEE_CANNOT_SAME", "收付款方不能相同")
 	ErrProductNotSigned = apierr.Business("PRODUCT_NOT_SIGN", "产品未签约")
 	ErrOrderNotExist    = apierr.Business("ORDER_NOT_EXIST", "转账订单不存在")
+	// ErrSceneNameBlank is a transfer without transfer_scene_name, refused
+	// since December 2025 (sub_code from merchants' reports, sub_msg
+	// inferred; docs/transfers.md).
+	ErrSceneNameBlank = apierr.Business("TRANSFER_SCENE_NAME_BLANK", "转账场景名称不能为空")
 )
 
 // InvalidParameter is INVALID_PARAMETER with the field named ("参数有误",

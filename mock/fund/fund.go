@@ -54,6 +54,11 @@ const (
 	MaxPassback               = 1024
 	MaxName                   = 128
 	MaxIdentity               = 128
+	// The transfer scene's bounds are the mock's too (inferred).
+	MaxSceneName   = 64
+	MaxSceneInfos  = 10
+	MaxInfoType    = 64
+	MaxInfoContent = 256
 )
 
 // DefaultOpening is the balance an app's account starts with (the mock's:
@@ -74,6 +79,14 @@ type Participant struct {
 	Name         string `json:"name,omitempty"`
 }
 
+// SceneReportInfo is one of transfer_scene_report_infos
+// (alipay-sdk-java-all TransferSceneReportInfo): a fact about the
+// transfer's scene, e.g. info_type 佣金报酬说明 for the scene 佣金报酬.
+type SceneReportInfo struct {
+	InfoType    string `json:"info_type"`
+	InfoContent string `json:"info_content"`
+}
+
 // Request is the biz_content of alipay.fund.trans.uni.transfer
 // (AlipayFundTransUniTransferModel): the fields the mock reads.
 type Request struct {
@@ -86,6 +99,10 @@ type Request struct {
 	Remark         string        `json:"remark"`
 	PassbackParams string        `json:"passback_params"`
 	BusinessParams string        `json:"business_params"`
+	// The scene the merchant reports (转账场景报备), required since
+	// December 2025 (docs/transfers.md).
+	SceneName        string            `json:"transfer_scene_name"`
+	SceneReportInfos []SceneReportInfo `json:"transfer_scene_report_infos"`
 }
 
 // QueryRequest is the biz_content of alipay.fund.trans.common.query
@@ -123,7 +140,10 @@ type Transfer struct {
 	OrderTitle     string        `json:"order_title,omitempty"`
 	Remark         string        `json:"remark,omitempty"`
 	PassbackParams string        `json:"passback_params,omitempty"`
-	Payee          Participant   `json:"payee_info"`
+	// SceneName and SceneReportInfos are the scene the request reported.
+	SceneName        string            `json:"transfer_scene_name,omitempty"`
+	SceneReportInfos []SceneReportInfo `json:"transfer_scene_report_infos,omitempty"`
+	Payee            Participant       `json:"payee_info"`
 	// PayeeUserID is the user the payee identity names.
 	PayeeUserID string `json:"payee_user_id"`
 	// Payer is the merchant's user id (PID).
@@ -203,11 +223,9 @@ func wellShaped(p Participant) bool {
 }
 
 // check validates a transfer request in the order the mock answers:
-// parameters, then amount limits (business errors).
-func check(in *Request) error {
-	if in.BizScene == "" {
-		in.BizScene = SceneDirect // the documented default
-	}
+// parameters, then amount limits (business errors). sceneOptional is
+// --transfer-scene-optional: no transfer_scene_name is accepted.
+func check(in Request, sceneOptional bool) error {
 	p := in.PayeeInfo
 	switch {
 	case in.OutBizNo == "":
@@ -220,8 +238,14 @@ func check(in *Request) error {
 		return InvalidParameter("product_code不能为空")
 	case in.ProductCode != ProductNoPwd:
 		return ErrProductNotSigned
+	case in.BizScene == "":
+		return InvalidParameter("biz_scene不能为空")
 	case in.BizScene != SceneDirect:
 		return InvalidParameter("biz_scene不支持：" + limitText(in.BizScene))
+	case in.SceneName == "" && !sceneOptional:
+		return ErrSceneNameBlank
+	case utf8.RuneCountInString(in.SceneName) > MaxSceneName:
+		return InvalidParameter("transfer_scene_name过长")
 	case p == nil:
 		return InvalidParameter("payee_info不能为空")
 	case p.IdentityType != IdentityUserID && p.IdentityType != IdentityLogonID && p.IdentityType != IdentityOpenID:
@@ -235,10 +259,37 @@ func check(in *Request) error {
 	case utf8.RuneCountInString(in.OrderTitle) > MaxTitle || utf8.RuneCountInString(in.Remark) > MaxRemark ||
 		len(in.PassbackParams) > MaxPassback || len(in.BusinessParams) > MaxPassback:
 		return InvalidParameter("order_title、remark、passback_params或business_params过长")
+	}
+	if err := checkSceneInfos(in.SceneReportInfos); err != nil {
+		return err
+	}
+	switch {
 	case in.TransAmount < MinAmount:
 		return ErrMinAmount
 	case in.TransAmount > MaxAmount:
 		return ErrSingleLimit
+	}
+	return nil
+}
+
+// checkSceneInfos validates transfer_scene_report_infos: each entry with
+// an info_type and an info_content, no info_type twice ("信息类型不可重复
+// 填写", TransferSceneReportInfo); the bounds are the mock's.
+func checkSceneInfos(infos []SceneReportInfo) error {
+	if len(infos) > MaxSceneInfos {
+		return InvalidParameter("transfer_scene_report_infos最多10条")
+	}
+	seen := make(map[string]bool, len(infos))
+	for _, x := range infos {
+		switch {
+		case x.InfoType == "" || x.InfoContent == "":
+			return InvalidParameter("transfer_scene_report_infos的info_type和info_content不能为空")
+		case utf8.RuneCountInString(x.InfoType) > MaxInfoType || utf8.RuneCountInString(x.InfoContent) > MaxInfoContent:
+			return InvalidParameter("transfer_scene_report_infos的info_type或info_content过长")
+		case seen[x.InfoType]:
+			return InvalidParameter("transfer_scene_report_infos的info_type不能重复：" + limitText(x.InfoType))
+		}
+		seen[x.InfoType] = true
 	}
 	return nil
 }

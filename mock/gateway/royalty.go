@@ -78,12 +78,12 @@ type settleQueryRequest struct {
 }
 
 // royaltyDetail is one transfer as settle.query reports it
-// (alipay-sdk-java-all RoyaltyDetail).
+// (alipay-sdk-java-all RoyaltyDetail). The class returns trans_out only
+// for replenish and transfer_refund: a transfer names its receiver alone,
+// and trans_out_type goes with trans_out (inferred).
 type royaltyDetail struct {
 	OperationType string        `json:"operation_type"`
 	ExecuteDt     string        `json:"execute_dt,omitempty"`
-	TransOut      string        `json:"trans_out"`
-	TransOutType  string        `json:"trans_out_type"`
 	TransIn       string        `json:"trans_in"`
 	TransInType   string        `json:"trans_in_type"`
 	Amount        amount.Amount `json:"amount"`
@@ -94,7 +94,7 @@ type royaltyDetail struct {
 // settleQuery answers alipay.trade.order.settle.query: every transfer of
 // the settlement, done (AlipayTradeOrderSettleQueryResponse).
 func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Error) {
-	t, s, err := g.Trades.SettleQuery(cl.owner(), in.SettleNo, in.TradeNo, in.OutRequestNo)
+	_, s, err := g.Trades.SettleQuery(cl.owner(), in.SettleNo, in.TradeNo, in.OutRequestNo)
 	if err != nil {
 		return nil, g.asAPI(err)
 	}
@@ -106,8 +106,7 @@ func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Err
 	}
 	list := make([]royaltyDetail, len(s.Details))
 	for i, d := range s.Details {
-		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransOut: t.Seller.UserID,
-			TransOutType: "userId", TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: state, DetailID: d.DetailID}
+		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: state, DetailID: d.DetailID}
 	}
 	return struct {
 		OutRequestNo      string          `json:"out_request_no"`

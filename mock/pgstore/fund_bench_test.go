@@ -34,7 +34,7 @@ func BenchmarkReplicaTransferPaidRatio(b *testing.B) {
 	forms := make([]string, b.N)
 	for i := range forms {
 		forms[i] = mocktest.Form(ms[0].Params("alipay.fund.trans.uni.transfer", fmt.Sprintf(
-			`{"out_biz_no":"%s-%d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`,
+			`{"out_biz_no":"%s-%d","trans_amount":"0.10","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`,
 			run, i), nil)).Encode()
 	}
 	hc := &http.Client{}

@@ -33,7 +33,7 @@ func balanceOn(t *testing.T, m *mocktest.Mock) balanceBody {
 }
 
 func transferBiz(out, amt string) string {
-	return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"%s","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`, out, amt)
+	return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"%s","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`, out, amt)
 }
 
 // sameEverywhere checks that every replica reports the balance want.
@@ -162,7 +162,7 @@ func TestReplicasKnowThePayersOfEveryReplica(t *testing.T) {
 		t.Fatalf("trade's buyer: %+v", tr)
 	}
 	biz := func(out, name string) string {
-		return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","payee_info":{"identity":"%s","identity_type":"ALIPAY_USER_ID","name":"%s"}}`, out, tr.Buyer.UserID, name)
+		return fmt.Sprintf(`{"out_biz_no":"%s","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","transfer_scene_name":"佣金报酬","payee_info":{"identity":"%s","identity_type":"ALIPAY_USER_ID","name":"%s"}}`, out, tr.Buyer.UserID, name)
 	}
 	if r := rs[2].Call("alipay.fund.trans.uni.transfer", biz("K1", tr.Buyer.Name+"x")); r["sub_code"] != "PAYEE_USER_INFO_ERROR" {
 		t.Fatalf("a wrong name for a buyer paid on another replica: %v", r)

@@ -781,7 +781,7 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 				return ch, ErrRefundFee
 			}
 			rest := t.Total
-			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, Reason: "cancel", At: now, Cancel: true})
+			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true})
 			t.Status = Closed
 			t.Closed = &now
 			t.CancelAction = "refund"

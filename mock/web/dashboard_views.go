@@ -772,7 +772,7 @@ type reportView struct {
 
 type transferRow struct {
 	OrderID, OutBizNo, AppID, Amount, Status, StatusClass string
-	Payee, Title, Created, Changed, Reason                string
+	Payee, Title, Scene, Created, Changed, Reason         string
 }
 
 func newTransferRow(t fund.Transfer) transferRow {
@@ -782,6 +782,10 @@ func newTransferRow(t fund.Transfer) transferRow {
 	}
 	r := transferRow{OrderID: t.OrderID, OutBizNo: t.OutBizNo, AppID: t.AppID, Amount: t.Amount.String(), Status: string(t.Status),
 		StatusClass: statusClass(string(t.Status)), Payee: payee, Title: t.OrderTitle, Created: ts(t.Created), Changed: ts(t.Changed)}
+	r.Scene = t.SceneName
+	for _, x := range t.SceneReportInfos {
+		r.Scene += "; " + x.InfoType + ": " + x.InfoContent
+	}
 	if t.FailReason != "" {
 		r.Reason = t.ErrorCode + " " + t.FailReason
 	}

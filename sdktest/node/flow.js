@@ -374,6 +374,8 @@ const flows = {
     const biz = {
       out_biz_no: no, trans_amount: '8.88', product_code: 'TRANS_ACCOUNT_NO_PWD', biz_scene: 'DIRECT_TRANSFER',
       order_title: 'sdktest payout', payee_info: { identity: '2088000000000777', identity_type: 'ALIPAY_USER_ID' },
+      transfer_scene_name: '佣金报酬',
+      transfer_scene_report_infos: [{ info_type: '佣金报酬说明', info_content: 'sdktest报酬' }],
     };
     r = await call(c, 'transfer', 'alipay.fund.trans.uni.transfer', biz);
     eq('transfer', 'status', r.status, 'SUCCESS');
@@ -400,6 +402,9 @@ const flows = {
     await call(c, 'payee not found', 'alipay.fund.trans.uni.transfer', {
       ...biz, out_biz_no: newId('TRX'), payee_info: { identity: '1088000000000777', identity_type: 'ALIPAY_USER_ID' },
     }, { code: '40004', subCode: 'PAYEE_NOT_EXIST' });
+    const { transfer_scene_name: _, ...noScene } = biz;
+    await call(c, 'no transfer scene', 'alipay.fund.trans.uni.transfer', { ...noScene, out_biz_no: newId('TRS') },
+      { code: '40004', subCode: 'TRANSFER_SCENE_NAME_BLANK' });
   },
 
   async business_error_trade_not_exist(ids) {
