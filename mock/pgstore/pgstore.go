@@ -280,11 +280,11 @@ var passwordPair = regexp.MustCompile(`(?i)([a-z0-9_%]*password[a-z0-9_%]*\s*=\s
 // decode is masked too, the others kept as given), anywhere else in the
 // URL, and in a value that is not a URL (libpq's keyword/value form).
 func redact(s string) string {
-	if !IsURL(s) {
-		return passwordPair.ReplaceAllString(s, "${1}xxxxx")
-	}
 	u, err := neturl.Parse(s)
-	if err != nil {
+	switch {
+	case !IsURL(s) && (err != nil || u.Scheme == "" || u.User == nil):
+		return passwordPair.ReplaceAllString(s, "${1}xxxxx") // keyword/value text
+	case err != nil:
 		return "postgres://(unreadable URL)"
 	}
 	pairs := strings.Split(u.RawQuery, "&")
