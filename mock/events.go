@@ -20,20 +20,42 @@ import (
 // and plans async settlements' messages. The trade's deadlines (expiry,
 // end of the refund window) are the book's own queue (armTrades).
 //
-// The error is the notification's write's: the change is then not
-// answered as done.
+// The error is the notification's (the message plan's) write's: the
+// change is then not answered as done.
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) error {
 	err := s.notifyTrade(t, e)
-	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {
-		s.scheduleSettle(t, t.Settlements[len(t.Settlements)-1])
+	if st, ok := settlesLater(t, e); ok {
+		err = errors.Join(err, s.scheduleSettle(t, st, told(t, e)...))
 	}
 	return err
 }
 
-// notifiesTrade reports whether notifyTrade makes a notification of e.
-// The trade book calls it under its lock (Hidden reads only the options).
-func (s *Server) notifiesTrade(t trade.Trade, e trade.Event) bool {
-	return !s.Trades.Hidden(t) && s.Notifier.Notifies(t, e)
+// tellsTrade reports whether tradeEvent makes something of e that must
+// survive a crash: a notification, or an async settlement's message.
+// The trade book calls it under its lock (Hidden reads only the options)
+// and marks each such event untold in its commit.
+func (s *Server) tellsTrade(t trade.Trade, e trade.Event) bool {
+	_, settles := settlesLater(t, e)
+	return settles || (!s.Trades.Hidden(t) && s.Notifier.Notifies(t, e))
+}
+
+// settlesLater is the async settlement e recorded on t (the trade as e
+// left it), whose message is sent when its transfers are done.
+func settlesLater(t trade.Trade, e trade.Event) (trade.Settlement, bool) {
+	if e.Type != trade.EventSettled || len(t.Settlements) == 0 {
+		return trade.Settlement{}, false
+	}
+	st := t.Settlements[len(t.Settlements)-1]
+	return st, st.Mode == "async"
+}
+
+// told is e's untold mark, which the write that stores what e makes
+// clears.
+func told(t trade.Trade, e trade.Event) []trade.Untold {
+	if i, ok := trade.EventIndex(t, e); ok {
+		return []trade.Untold{{AppID: t.AppID, TradeNo: t.TradeNo, Event: i}}
+	}
+	return nil
 }
 
 // notifyTrade hands a trade's event to the notifier. A trade no buyer
@@ -47,16 +69,16 @@ func (s *Server) notifyTrade(t trade.Trade, e trade.Event) error {
 }
 
 // retellTrade tells t's event number event, an untold mark's, from the
-// trade as that event left it (trade.Trade.AsOf), if it still notifies;
-// told says whether it made a notification. An event t does not have
-// tells nothing.
+// trade as that event left it (trade.Trade.AsOf), if it still tells
+// (tellsTrade); told says whether it made a notification (or planned a
+// settlement's message). An event t does not have tells nothing.
 func (s *Server) retellTrade(t trade.Trade, event int) (told bool, err error) {
 	if event >= len(t.History) {
 		return false, nil
 	}
 	t = t.AsOf(event)
-	if e := t.History[event]; s.notifiesTrade(t, e) {
-		return true, s.notifyTrade(t, e)
+	if e := t.History[event]; s.tellsTrade(t, e) {
+		return true, s.tradeEvent(t, e)
 	}
 	return false, nil
 }
@@ -78,18 +100,24 @@ func (s *Server) retellRedPacket(o coupon.Order, event int) (told bool, err erro
 // goes to the 应用网关 (app_gateway_url) of the app that called, as the app
 // is set up then; an app without one gets none, as in production an app
 // that did not set one up or subscribe to the message.
-func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
+//
+// The plan's write (a kept or shared job) clears the settled event's
+// untold mark, told. A write that failed is its error: the message is then
+// planned in memory only, and the mark stays for the next start (sweep).
+func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) error {
 	if st.Mode != "async" {
-		return
+		return nil
 	}
-	if s.laterSettle(t, st) { // --store: whichever replica is alive then sends it
-		return
+	planned, err := s.laterSettle(t, st, told...) // --store: whichever replica is alive then sends it
+	if !planned && err == nil {
+		planned, err = s.keepSettle(t, st, told...) // --data: kept until it has run
 	}
-	if s.keepSettle(t, st) { // --data: kept until it has run
-		return
+	if planned {
+		return nil
 	}
 	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
 		Run: func(at time.Time) []clock.Fired { return s.settleDone(t, st, at) }})
+	return err
 }
 
 // settleDone queues the message of an async settlement whose transfers are

@@ -22,17 +22,23 @@ import (
 // restart plans it again, and one that fell due while the mock was down
 // runs at once. A reset deletes the records of what it forgot.
 
-// keepSettle plans a settlement's message as a kept job; false without
-// --data (or when the write failed: then it is planned in memory only).
-func (s *Server) keepSettle(t trade.Trade, st trade.Settlement) bool {
+// keepSettle plans a settlement's message as a kept job, whose write
+// clears the untold mark told; false without --data, or with the write's
+// error.
+func (s *Server) keepSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) (bool, error) {
 	if s.db == nil {
-		return false
+		return false, nil
 	}
 	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
 	if err != nil {
-		return false
+		return false, err
 	}
-	return s.keepJob(store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data})
+	j := store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data}
+	if err := s.db.PutJob(j, told...); err != nil {
+		return false, trade.StoreFailed(err) // the store reports it
+	}
+	s.planKept(j)
+	return true, nil
 }
 
 func settleJobID(settleNo string) string { return jobSettle + "/" + settleNo }
@@ -209,7 +215,7 @@ func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade, keptOrders []coup
 	for _, t := range kept {
 		for _, st := range t.Settlements {
 			if st.Mode == "async" && !planned[settleJobID(st.SettleNo)] && st.DoneAt().After(s.Clock.Now()) {
-				s.scheduleSettle(t, st)
+				_ = s.scheduleSettle(t, st) // the store reports failures
 			}
 		}
 	}

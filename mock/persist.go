@@ -137,7 +137,7 @@ func (s *Server) restore(db *store.DB) error {
 	// After the policies (a scenario may keep a trade silent) and the jobs.
 	// From now on each trade event that notifies is marked untold in its
 	// trade's commit, until its notification's write clears the mark.
-	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Trades.ObserveStored(s.tradeEvent, s.tellsTrade)
 	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	if err := s.retell(db, ka); err != nil {
 		return err

@@ -39,7 +39,7 @@ func TestSweepMakesNothingWhenTheLiveInsertLandedAfterItsClaim(t *testing.T) {
 			return nil
 		}
 		return s1.tradeEvent(tr, e)
-	}, s1.notifiesTrade)
+	}, s1.tellsTrade)
 	payShared(t, c1, "STALLED", merchant.URL+"/notify")
 	if len(stalled) != 1 {
 		t.Fatalf("%d stalled events", len(stalled))

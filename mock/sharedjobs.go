@@ -46,18 +46,20 @@ type settleJob struct {
 }
 
 // laterSettle plans a settlement's message as a shared job; false when
-// the mock has no shared store (or the write failed: then it is planned
-// here, as without one).
-func (s *Server) laterSettle(t trade.Trade, st trade.Settlement) bool {
+// the mock has no shared store, or with the write's error.
+func (s *Server) laterSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) (bool, error) {
 	if s.pg == nil {
-		return false
+		return false, nil
 	}
 	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
 	if err != nil {
-		return false
+		return false, err
 	}
-	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
-		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo)
+	if !s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
+		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo, told...) {
+		return false, trade.ErrStore
+	}
+	return true, nil
 }
 
 // laterBuyer plans a simulated buyer's step as a shared job
@@ -77,13 +79,13 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) bool {
 // laterJob stores j, leased to this replica, and puts it on this
 // replica's scheduler (kind, ref and key as the job would have without
 // --store): the scheduler runs it if the lease is still this replica's.
-func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) bool {
-	put, err := s.pg.PutJob(j, jobLease)
+func (s *Server) laterJob(j pgstore.Job, kind, ref, key string, told ...trade.Untold) bool {
+	put, err := s.pg.PutJob(j, jobLease, told...)
 	if err != nil {
 		return false
 	}
 	if !put {
-		return true // planned already
+		return true // planned already (by a sweep that told its event, with told)
 	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
 		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {

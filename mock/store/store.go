@@ -823,8 +823,20 @@ type Job struct {
 	Data  json.RawMessage `json:"data"`
 }
 
-// PutJob stores a planned job and waits until it is on disk.
-func (db *DB) PutJob(j Job) error { return db.putJSON(bucketJobs, string(id(j.AppID, j.ID)), j) }
+// PutJob stores a planned job and waits until it is on disk. It removes
+// the untold marks of told, the events that planned it, in the same batch
+// (PutTrades).
+func (db *DB) PutJob(j Job, told ...trade.Untold) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	ops := []op{{bucket: bucketJobs, key: string(id(j.AppID, j.ID)), enc: func() ([]byte, error) { return b, nil }}}
+	for _, u := range told {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPrefix, u.AppID, u.TradeNo, u.Event)})
+	}
+	return db.queue(ops...)()
+}
 
 // RemoveJob queues the deletion of a job that has run: written with the
 // next batch, after what the job's run queued.

@@ -1,0 +1,105 @@
+package mock
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// setGatewayShared registers the dev app again on the replica at base
+// with app_gateway_url gw.
+func setGatewayShared(t *testing.T, base, gw string) {
+	t.Helper()
+	body := `{"app_id":"` + keys.DevAppID + `","sign_type":"RSA2","app_gateway_url":"` + gw + `","public_key":` +
+		strings.ReplaceAll(`"`+string(keys.DevFile("app_public_key.pem"))+`"`, "\n", `\n`) + `}`
+	resp, err := http.Post(base+"/_mock/apps", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /_mock/apps: %s", resp.Status)
+	}
+}
+
+// messages are the stored messages of out (notify.KindMessage) of kind
+// msgMethod.
+func messages(ns []notify.Notification, msgMethod string) []notify.Notification {
+	var out []notify.Notification
+	for _, n := range ns {
+		if n.Kind == notify.KindMessage && n.Event == msgMethod {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// An async settlement's transaction marks its settled event untold, and
+// the insert of its message's job deletes the mark. A replica that dies
+// between the two leaves the mark; another replica's sweep plans the
+// message from the trade as the event left it, and sends it when due.
+func TestSharedSettleMessageIsSentAfterItsReplicaDiedBeforeItsJob(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+	ctx := context.Background()
+
+	s1, c1, base := sharedReplica(t, url, time.Hour, trade.EventSettled)
+	setGatewayShared(t, base, merchant.URL+"/gateway")
+	const recv = "2088000000000101"
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	settle := func(c *client.Client, out string) string {
+		t.Helper()
+		payShared(t, c, out, merchant.URL+"/notify")
+		st, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S_" + strings.ReplaceAll(out, "-", "_"), TradeNo: tradeNoShared(t, c, out),
+			RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.SettleNo
+	}
+	settleNo := settle(c1, "DIED-SETTLE")
+	if ns, marks := stored(t, conn, "DIED-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 || marks != 1 {
+		t.Fatalf("the dead replica left %d notifications and %d marks, want no message and 1 mark", len(ns), marks)
+	}
+	_ = s1.Close()
+
+	s2, c2, _ := sharedReplica(t, url, 0, "")
+	waitStored(t, conn, "DIED-SETTLE", 1) // the sweep planned the message: no mark left
+	s2.Sched.Advance(trade.AsyncSettleDelay)
+	ms := messages(waitStored(t, conn, "DIED-SETTLE", 2), notify.SettleNotify)
+	if len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+settleNo+`"`) ||
+		ms[0].URL != merchant.URL+"/gateway" {
+		t.Fatalf("settle messages %+v, want the settlement's one", ms)
+	}
+
+	// A live replica's job insert deletes its mark: nothing for a sweep.
+	settle(c2, "LIVE-SETTLE")
+	if _, marks := stored(t, conn, "LIVE-SETTLE"); marks != 0 {
+		t.Fatalf("a settlement planned its message and left %d marks", marks)
+	}
+}
+
+// tradeNoShared is out's trade_no.
+func tradeNoShared(t *testing.T, c *client.Client, out string) string {
+	t.Helper()
+	q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.TradeNo
+}
