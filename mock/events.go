@@ -8,6 +8,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -294,7 +295,7 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
-	s.Fund.Observe(s.transferEvent)
+	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 }
 
 // knownPayee finds the buyer of one of the app's paid trades that a payee
@@ -324,16 +325,49 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 
 // transferEvent sends a transfer's status to the app gateway of the app
 // that called, as the app is set up then, and plans the end of a DEALING
-// transfer on the scheduler.
-func (s *Server) transferEvent(t fund.Transfer) {
+// transfer on the scheduler. The error is the message's write's.
+func (s *Server) transferEvent(t fund.Transfer) error {
+	var err error
+	if a, ok := s.transferGateway(t); ok {
+		var told []fund.Untold
+		if s.pg == nil { // with --store the status's lease stands for the mark (fund.Book.announce)
+			told = []fund.Untold{{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: fund.StatusEvent(t)}}
+		}
+		err = s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed, told...)
+	}
+	s.scheduleTransfer(t)
+	return err
+}
+
+// tellsTransfer reports whether transferEvent sends a message of t's
+// status; the fund book marks each such status untold in its write.
+func (s *Server) tellsTransfer(t fund.Transfer) bool {
+	_, ok := s.transferGateway(t)
+	return ok
+}
+
+// transferGateway is the app a transfer's message goes to (the ISV's that
+// called, else the transfer's), when it has an app gateway.
+func (s *Server) transferGateway(t fund.Transfer) (*apps.App, bool) {
 	appID := t.AppID
 	if t.ISVAppID != "" {
 		appID = t.ISVAppID
 	}
-	if a, ok := s.Apps.Get(appID); ok && a.AppGatewayURL != "" {
-		s.Notifier.TransferMessage(t, appID, a.AppGatewayURL, a.SignType, t.Changed)
+	a, ok := s.Apps.Get(appID)
+	return a, ok && a.AppGatewayURL != ""
+}
+
+// retellTransfer sends the message of t's status event, an untold mark's,
+// from the transfer as that status left it (fund.Transfer.AsOf), if it
+// still tells; told says whether it made one.
+func (s *Server) retellTransfer(t fund.Transfer, event int) (told bool, err error) {
+	t, ok := t.AsOf(event)
+	if !ok || !s.tellsTransfer(t) {
+		return false, nil
 	}
-	s.scheduleTransfer(t)
+	a, _ := s.transferGateway(t)
+	return true, s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed,
+		fund.Untold{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: event})
 }
 
 // scheduleTransfer puts the end of a DEALING transfer on the scheduler.
