@@ -103,3 +103,47 @@ func tradeNoShared(t *testing.T, c *client.Client, out string) string {
 	}
 	return q.TradeNo
 }
+
+// With --store a transfer's status is leased, not marked, to the replica
+// that made it until its message is written. A message whose insert
+// fails is not recorded as announced: the transfer is answered 20000 and,
+// its lease run out, a sweep writes the message, once.
+func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+	ctx := context.Background()
+
+	s1, c1, base := sharedReplica(t, url, time.Hour, "")
+	setGatewayShared(t, base, merchant.URL+"/gateway")
+	if _, err := conn.Exec(ctx, `
+CREATE SEQUENCE message_fail; -- nextval is not rolled back with the failed insert
+CREATE FUNCTION message_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF nextval('message_fail') <= 1 THEN
+		RAISE EXCEPTION 'test: the insert fails';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER message_fail_once BEFORE INSERT ON alipay_mock_notifications
+	FOR EACH ROW EXECUTE FUNCTION message_fail_once();`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c1.Transfer(ctx, client.TransferRequest{OutBizNo: "FAILED-TX", TransAmount: amount.MustParse("1.00"),
+		OrderTitle: "t", PayeeInfo: client.Participant{Identity: "2088000000000201", IdentityType: client.PayeeUserID}})
+	wantResultUnknown(t, err, "the transfer")
+	if ns, _ := stored(t, conn, "FAILED-TX"); len(ns) != 0 {
+		t.Fatalf("after the failed insert: %d messages stored, want none", len(ns))
+	}
+	// Its lease runs out (made to at once here) and a sweep announces it.
+	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_transfers SET lease_until = clock_timestamp() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	s1.Fund.Sweep(64)
+	s1.Fund.Sweep(64) // a second sweep finds nothing more to announce
+	ns, _ := stored(t, conn, "FAILED-TX")
+	if ms := messages(ns, notify.TransferChanged); len(ms) != 1 || ms[0].TradeStatus != "SUCCESS" || ms[0].URL != merchant.URL+"/gateway" {
+		t.Fatalf("the transfer's messages after the sweep: %+v, want its SUCCESS once", ns)
+	}
+}
