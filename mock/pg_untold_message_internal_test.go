@@ -117,19 +117,7 @@ func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T)
 
 	s1, c1, base := sharedReplica(t, url, time.Hour, "")
 	setGatewayShared(t, base, merchant.URL+"/gateway")
-	if _, err := conn.Exec(ctx, `
-CREATE SEQUENCE message_fail; -- nextval is not rolled back with the failed insert
-CREATE FUNCTION message_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	IF nextval('message_fail') <= 1 THEN
-		RAISE EXCEPTION 'test: the insert fails';
-	END IF;
-	RETURN NEW;
-END $$;
-CREATE TRIGGER message_fail_once BEFORE INSERT ON alipay_mock_notifications
-	FOR EACH ROW EXECUTE FUNCTION message_fail_once();`); err != nil {
-		t.Fatal(err)
-	}
+	failNextNotificationInsert(t, conn)
 	_, err := c1.Transfer(ctx, client.TransferRequest{OutBizNo: "FAILED-TX", TransAmount: amount.MustParse("1.00"),
 		OrderTitle: "t", PayeeInfo: client.Participant{Identity: "2088000000000201", IdentityType: client.PayeeUserID}})
 	wantResultUnknown(t, err, "the transfer")
