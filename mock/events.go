@@ -117,15 +117,16 @@ func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement, told ...trad
 		return nil
 	}
 	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
-		Run: func(at time.Time) []clock.Fired { return s.settleDone(t, st, at) }})
+		Run: func(at time.Time) []clock.Fired { out, _ := s.settleDone(t, st, at); return out }}) // the store reports failures
 	return err
 }
 
 // settleDone queues the message of an async settlement whose transfers are
-// done; nothing when its trade is gone (reset since).
-func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []clock.Fired {
+// done; nothing when its trade is gone (reset since). The error is the
+// message's write's.
+func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) ([]clock.Fired, error) {
 	if cur, err := s.Trades.Get(t.AppID, t.TradeNo); errors.Is(err, trade.ErrNotFound) || (err == nil && cur.TradeNo != t.TradeNo) {
-		return nil
+		return nil, nil
 	}
 	appID := t.AppID
 	if t.ISVAppID != "" {
@@ -133,13 +134,15 @@ func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []
 	}
 	a, ok := s.Apps.Get(appID)
 	if !ok || a.AppGatewayURL == "" {
-		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
+		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}, nil
 	}
 	if s.settleMessaged(t.TradeNo, st.SettleNo) { // queued by a run the mock stopped after
-		return nil
+		return nil, nil
 	}
-	s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
-	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
+	if err := s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt()); err != nil {
+		return nil, err
+	}
+	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}, nil
 }
 
 // tradeTimer is the one scheduler job behind every trade's deadline

@@ -83,7 +83,9 @@ func (s *Server) planKept(j store.Job) bool {
 		s.buyersKept.add(key, j)
 	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
-		out := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
+		// A message whose write failed is kept in memory and written
+		// again with its attempts (the store reports failures).
+		out, _ := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
 		s.db.RemoveJob(j.AppID, j.ID)
 		if j.Kind == jobBuyer {
 			s.buyersKept.done(key, j.ID)

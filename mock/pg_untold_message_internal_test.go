@@ -135,3 +135,56 @@ func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T)
 		t.Fatalf("the transfer's messages after the sweep: %+v, want its SUCCESS once", ns)
 	}
 }
+
+// A settlement's message whose insert failed (left out of memory, as any
+// notification not stored with --store) does not take its job with it:
+// the job is let go, and once its lease ran out a replica runs it again
+// and the message is stored, once.
+func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+	ctx := context.Background()
+
+	s1, c1, base := sharedReplica(t, url, time.Hour, "")
+	setGatewayShared(t, base, merchant.URL+"/gateway")
+	const recv = "2088000000000101"
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	payShared(t, c1, "FAILED-SETTLE", merchant.URL+"/notify")
+	st, err := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: tradeNoShared(t, c1, "FAILED-SETTLE"),
+		RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failNextNotificationInsert(t, conn)
+	s1.Sched.Advance(trade.AsyncSettleDelay)
+	if ns, _ := stored(t, conn, "FAILED-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 {
+		t.Fatalf("the message's insert failed, yet %d are stored", len(messages(ns, notify.SettleNotify)))
+	}
+	// Its lease runs out (made to at once here): a replica's poll runs it again.
+	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ns, _ := stored(t, conn, "FAILED-SETTLE")
+		var jobs int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_jobs`).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if ms := messages(ns, notify.SettleNotify); jobs == 0 {
+			if len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+st.SettleNo+`"`) {
+				t.Fatalf("settle messages once its job was done: %+v, want the settlement's one", ms)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute: the job is still planned (%d), %d messages", jobs, len(messages(ns, notify.SettleNotify)))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -91,8 +91,8 @@ func (s *Server) laterJob(j pgstore.Job, kind, ref, key string, told ...trade.Un
 		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
 			return nil // run by another replica, or reset
 		}
-		out := s.runJob(s.gw, j)
-		_ = s.pg.DoneJob(j.ID) // the store reports failures
+		out, err := s.runJob(s.gw, j)
+		s.doneJob(j.ID, err)
 		return out
 	}})
 	return true
@@ -118,8 +118,8 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 				break
 			}
 			for _, j := range due {
-				s.runJob(gw, j)
-				_ = s.pg.DoneJob(j.ID) // the store reports failures
+				_, err := s.runJob(gw, j)
+				s.doneJob(j.ID, err)
 			}
 			// Many due jobs can take longer than a lease: renew on the way.
 			if time.Since(renewed) >= renewJobs {
@@ -137,23 +137,35 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 }
 
 // runJob does what a job planned; one that cannot be read is dropped.
-func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) []clock.Fired {
+// The error is a settlement message's write's: the job is then not done.
+func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) ([]clock.Fired, error) {
 	switch j.Kind {
 	case jobSettle:
 		var sj settleJob
 		if json.Unmarshal(j.Data, &sj) != nil {
-			return nil
+			return nil, nil
 		}
 		t := trade.Trade{AppID: sj.AppID, ISVAppID: sj.ISVAppID, TradeNo: sj.TradeNo, OutTradeNo: sj.OutTradeNo}
 		return s.settleDone(t, sj.Settlement, j.Due)
 	case jobBuyer:
 		var bj gateway.BuyerJob
 		if json.Unmarshal(j.Data, &bj) != nil {
-			return nil
+			return nil, nil
 		}
-		return gw.RunBuyer(bj, j.Due)
+		return gw.RunBuyer(bj, j.Due), nil
 	}
-	return nil
+	return nil, nil
+}
+
+// doneJob deletes a shared job that has run; one whose message was not
+// stored (err) is let go instead, for a replica to run again once its
+// lease runs out (the message, left out of memory, is made again).
+func (s *Server) doneJob(id string, err error) {
+	if err != nil {
+		_ = s.pg.FailedJob(id) // the store reports failures
+		return
+	}
+	_ = s.pg.DoneJob(id) // the store reports failures
 }
 
 // forgetShared is Deps.Forget with --store: the jobs of what was reset go

@@ -34,10 +34,10 @@ type settleDetail struct {
 // gatewayURL: a signed form with msg_method, app_id, version,
 // utc_timestamp, charset, notify_id, biz_content, sign_type and sign,
 // delivered and retried like a notification. Nothing is queued without
-// a gateway URL.
-func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatewayURL string, st sign.Type, at time.Time) {
+// a gateway URL. The error is the message's write's.
+func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatewayURL string, st sign.Type, at time.Time) error {
 	if gatewayURL == "" {
-		return
+		return nil
 	}
 	list := make([]settleDetail, len(s.Details))
 	for i, d := range s.Details {
@@ -50,14 +50,13 @@ func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatew
 		RoyaltyDetailList []settleDetail `json:"royalty_detail_list"`
 	}{t.TradeNo, s.SettleNo, timestamp.Format(at), list})
 	if err != nil {
-		return
+		return nil
 	}
 	p := map[string]string{
 		"msg_method": SettleNotify, "app_id": appID, "version": MessageVersion,
 		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
 	}
-	// Not yet marked in its change's commit: a failed write is logged by the store.
-	_ = n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
+	return n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
 		Event: SettleNotify, TradeStatus: "SUCCESS", URL: gatewayURL, Created: at},
 		p, sign.UTF8, st, t.AppID+"|"+t.OutTradeNo)
 }

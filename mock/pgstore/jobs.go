@@ -123,6 +123,16 @@ func (db *DB) DoneJob(id string) error {
 	return db.failed(err)
 }
 
+// FailedJob lets go of a job this replica ran without effect (what it
+// made was not stored): no renewal holds it, and a replica claims it again
+// once its lease runs out.
+func (db *DB) FailedJob(id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, id, db.owner())
+	return db.failed(err)
+}
+
 // DeleteJobs deletes every planned job, or one app's.
 func (db *DB) DeleteJobs(app string) error {
 	if noRowHolds(app) {
