@@ -54,6 +54,7 @@ func (o *Outbox) put(n notify.Notification) error {
 	// when another replica's write (a live insert, or a sweep's retell)
 	// took it first, that one tells the event and this one makes nothing
 	// (untold.go).
+	// (A transfer's status is not marked here: its lease stands for the mark.)
 	args = append(args, untoldKind(m.Kind == notify.MarkRedPacket), m.No, m.Event)
 	tag, err := o.db.pool.Exec(ctx, putToldNotification, args...)
 	if err != nil {
