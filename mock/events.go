@@ -26,7 +26,7 @@ import (
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) error {
 	err := s.notifyTrade(t, e)
 	if st, ok := settlesLater(t, e); ok {
-		err = errors.Join(err, s.scheduleSettle(t, st, told(t, e)...))
+		err = errors.Join(err, s.scheduleSettle(t, st, markOf(t, e)...))
 	}
 	return err
 }
@@ -50,9 +50,9 @@ func settlesLater(t trade.Trade, e trade.Event) (trade.Settlement, bool) {
 	return st, st.Mode == "async"
 }
 
-// told is e's untold mark, which the write that stores what e makes
+// markOf is e's untold mark, which the write that stores what e makes
 // clears.
-func told(t trade.Trade, e trade.Event) []trade.Untold {
+func markOf(t trade.Trade, e trade.Event) []trade.Untold {
 	if i, ok := trade.EventIndex(t, e); ok {
 		return []trade.Untold{{AppID: t.AppID, TradeNo: t.TradeNo, Event: i}}
 	}
@@ -326,20 +326,28 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
 }
 
-// transferEvent sends a transfer's status to the app gateway of the app
-// that called, as the app is set up then, and plans the end of a DEALING
-// transfer on the scheduler. The error is the message's write's.
+// transferEvent sends a transfer's status to the app gateway and plans
+// the end of a DEALING transfer on the scheduler. The error is the
+// message's write's.
 func (s *Server) transferEvent(t fund.Transfer) error {
-	var err error
-	if a, ok := s.transferGateway(t); ok {
-		var told []fund.Untold
-		if s.pg == nil { // with --store the status's lease stands for the mark (fund.Book.announce)
-			told = []fund.Untold{{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: fund.StatusEvent(t)}}
-		}
-		err = s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed, told...)
-	}
+	err := s.messageTransfer(t)
 	s.scheduleTransfer(t)
 	return err
+}
+
+// messageTransfer sends t's status to the app gateway of the app that
+// called, as the app is set up then; its write clears the status's untold
+// mark.
+func (s *Server) messageTransfer(t fund.Transfer) error {
+	a, ok := s.transferGateway(t)
+	if !ok {
+		return nil
+	}
+	var mark []fund.Untold
+	if s.pg == nil { // with --store the status's lease stands for the mark (fund.Book.announce)
+		mark = []fund.Untold{{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: fund.StatusEvent(t)}}
+	}
+	return s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed, mark...)
 }
 
 // tellsTransfer reports whether transferEvent sends a message of t's
@@ -368,9 +376,7 @@ func (s *Server) retellTransfer(t fund.Transfer, event int) (told bool, err erro
 	if !ok || !s.tellsTransfer(t) {
 		return false, nil
 	}
-	a, _ := s.transferGateway(t)
-	return true, s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed,
-		fund.Untold{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: event})
+	return true, s.messageTransfer(t)
 }
 
 // scheduleTransfer puts the end of a DEALING transfer on the scheduler.
