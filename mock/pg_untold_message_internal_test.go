@@ -53,26 +53,10 @@ func TestSharedSettleMessageIsSentAfterItsReplicaDiedBeforeItsJob(t *testing.T) 
 	conn := pgtest.Conn(t, url)
 	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
 	defer merchant.Close()
-	ctx := context.Background()
 
 	s1, c1, base := sharedReplica(t, url, time.Hour, trade.EventSettled)
 	setGatewayShared(t, base, merchant.URL+"/gateway")
-	const recv = "2088000000000101"
-	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
-		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
-		t.Fatal(err)
-	}
-	settle := func(c *client.Client, out string) string {
-		t.Helper()
-		payShared(t, c, out, merchant.URL+"/notify")
-		st, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S_" + strings.ReplaceAll(out, "-", "_"), TradeNo: tradeNoShared(t, c, out),
-			RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.SettleNo
-	}
-	settleNo := settle(c1, "DIED-SETTLE")
+	settleNo := settleAsyncShared(t, c1, "DIED-SETTLE", merchant.URL)
 	if ns, marks := stored(t, conn, "DIED-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 || marks != 1 {
 		t.Fatalf("the dead replica left %d notifications and %d marks, want no message and 1 mark", len(ns), marks)
 	}
@@ -88,20 +72,33 @@ func TestSharedSettleMessageIsSentAfterItsReplicaDiedBeforeItsJob(t *testing.T) 
 	}
 
 	// A live replica's job insert deletes its mark: nothing for a sweep.
-	settle(c2, "LIVE-SETTLE")
+	settleAsyncShared(t, c2, "LIVE-SETTLE", merchant.URL)
 	if _, marks := stored(t, conn, "LIVE-SETTLE"); marks != 0 {
 		t.Fatalf("a settlement planned its message and left %d marks", marks)
 	}
 }
 
-// tradeNoShared is out's trade_no.
-func tradeNoShared(t *testing.T, c *client.Client, out string) string {
+// settleAsyncShared pays out (notified to merchant's /notify), binds a
+// receiver and settles 3.00 to it async; it returns the settle_no.
+func settleAsyncShared(t *testing.T, c *client.Client, out, merchant string) string {
 	t.Helper()
-	q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+	ctx := context.Background()
+	const recv = "2088000000000101"
+	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B_" + strings.ReplaceAll(out, "-", "_"),
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	payShared(t, c, out, merchant+"/notify")
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return q.TradeNo
+	st, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S_" + strings.ReplaceAll(out, "-", "_"), TradeNo: q.TradeNo,
+		RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.SettleNo
 }
 
 // With --store a transfer's status is leased, not marked, to the replica
@@ -149,17 +146,7 @@ func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
 
 	s1, c1, base := sharedReplica(t, url, time.Hour, "")
 	setGatewayShared(t, base, merchant.URL+"/gateway")
-	const recv = "2088000000000101"
-	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
-		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
-		t.Fatal(err)
-	}
-	payShared(t, c1, "FAILED-SETTLE", merchant.URL+"/notify")
-	st, err := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: tradeNoShared(t, c1, "FAILED-SETTLE"),
-		RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	settleNo := settleAsyncShared(t, c1, "FAILED-SETTLE", merchant.URL)
 	failNextNotificationInsert(t, conn)
 	s1.Sched.Advance(trade.AsyncSettleDelay)
 	if ns, _ := stored(t, conn, "FAILED-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 {
@@ -177,7 +164,7 @@ func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		if ms := messages(ns, notify.SettleNotify); jobs == 0 {
-			if len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+st.SettleNo+`"`) {
+			if len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+settleNo+`"`) {
 				t.Fatalf("settle messages once its job was done: %+v, want the settlement's one", ms)
 			}
 			return
