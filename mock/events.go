@@ -8,6 +8,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
@@ -20,20 +21,42 @@ import (
 // and plans async settlements' messages. The trade's deadlines (expiry,
 // end of the refund window) are the book's own queue (armTrades).
 //
-// The error is the notification's write's: the change is then not
-// answered as done.
+// The error is the notification's (the message plan's) write's: the
+// change is then not answered as done.
 func (s *Server) tradeEvent(t trade.Trade, e trade.Event) error {
 	err := s.notifyTrade(t, e)
-	if e.Type == trade.EventSettled && len(t.Settlements) > 0 {
-		s.scheduleSettle(t, t.Settlements[len(t.Settlements)-1])
+	if st, ok := settlesLater(t, e); ok {
+		err = errors.Join(err, s.scheduleSettle(t, st, markOf(t, e)...))
 	}
 	return err
 }
 
-// notifiesTrade reports whether notifyTrade makes a notification of e.
-// The trade book calls it under its lock (Hidden reads only the options).
-func (s *Server) notifiesTrade(t trade.Trade, e trade.Event) bool {
-	return !s.Trades.Hidden(t) && s.Notifier.Notifies(t, e)
+// tellsTrade reports whether tradeEvent makes something of e that must
+// survive a crash: a notification, or an async settlement's message.
+// The trade book calls it under its lock (Hidden reads only the options)
+// and marks each such event untold in its commit.
+func (s *Server) tellsTrade(t trade.Trade, e trade.Event) bool {
+	_, settles := settlesLater(t, e)
+	return settles || (!s.Trades.Hidden(t) && s.Notifier.Notifies(t, e))
+}
+
+// settlesLater is the async settlement e recorded on t (the trade as e
+// left it), whose message is sent when its transfers are done.
+func settlesLater(t trade.Trade, e trade.Event) (trade.Settlement, bool) {
+	if e.Type != trade.EventSettled || len(t.Settlements) == 0 {
+		return trade.Settlement{}, false
+	}
+	st := t.Settlements[len(t.Settlements)-1]
+	return st, st.Mode == "async"
+}
+
+// markOf is e's untold mark, which the write that stores what e makes
+// clears.
+func markOf(t trade.Trade, e trade.Event) []trade.Untold {
+	if i, ok := trade.EventIndex(t, e); ok {
+		return []trade.Untold{{AppID: t.AppID, TradeNo: t.TradeNo, Event: i}}
+	}
+	return nil
 }
 
 // notifyTrade hands a trade's event to the notifier. A trade no buyer
@@ -47,16 +70,16 @@ func (s *Server) notifyTrade(t trade.Trade, e trade.Event) error {
 }
 
 // retellTrade tells t's event number event, an untold mark's, from the
-// trade as that event left it (trade.Trade.AsOf), if it still notifies;
-// told says whether it made a notification. An event t does not have
-// tells nothing.
+// trade as that event left it (trade.Trade.AsOf), if it still tells
+// (tellsTrade); told says whether it made a notification (or planned a
+// settlement's message). An event t does not have tells nothing.
 func (s *Server) retellTrade(t trade.Trade, event int) (told bool, err error) {
 	if event >= len(t.History) {
 		return false, nil
 	}
 	t = t.AsOf(event)
-	if e := t.History[event]; s.notifiesTrade(t, e) {
-		return true, s.notifyTrade(t, e)
+	if e := t.History[event]; s.tellsTrade(t, e) {
+		return true, s.tradeEvent(t, e)
 	}
 	return false, nil
 }
@@ -78,25 +101,32 @@ func (s *Server) retellRedPacket(o coupon.Order, event int) (told bool, err erro
 // goes to the 应用网关 (app_gateway_url) of the app that called, as the app
 // is set up then; an app without one gets none, as in production an app
 // that did not set one up or subscribe to the message.
-func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement) {
+//
+// The plan's write (a kept or shared job) clears the settled event's
+// untold mark, told. A write that failed is its error: the message is then
+// planned in memory only, and the mark stays for the next start (sweep).
+func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) error {
 	if st.Mode != "async" {
-		return
+		return nil
 	}
-	if s.laterSettle(t, st) { // --store: whichever replica is alive then sends it
-		return
+	planned, err := s.laterSettle(t, st, told...) // --store: whichever replica is alive then sends it
+	if !planned && err == nil {
+		planned, err = s.keepSettle(t, st, told...) // --data: kept until it has run
 	}
-	if s.keepSettle(t, st) { // --data: kept until it has run
-		return
+	if planned {
+		return nil
 	}
 	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
-		Run: func(at time.Time) []clock.Fired { return s.settleDone(t, st, at) }})
+		Run: func(at time.Time) []clock.Fired { out, _ := s.settleDone(t, st, at); return out }}) // the store reports failures
+	return err
 }
 
 // settleDone queues the message of an async settlement whose transfers are
-// done; nothing when its trade is gone (reset since).
-func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []clock.Fired {
+// done; nothing when its trade is gone (reset since). The error is the
+// message's write's.
+func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) ([]clock.Fired, error) {
 	if cur, err := s.Trades.Get(t.AppID, t.TradeNo); errors.Is(err, trade.ErrNotFound) || (err == nil && cur.TradeNo != t.TradeNo) {
-		return nil
+		return nil, nil
 	}
 	appID := t.AppID
 	if t.ISVAppID != "" {
@@ -104,13 +134,15 @@ func (s *Server) settleDone(t trade.Trade, st trade.Settlement, at time.Time) []
 	}
 	a, ok := s.Apps.Get(appID)
 	if !ok || a.AppGatewayURL == "" {
-		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}
+		return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; no app_gateway_url, no message sent"}}, nil
 	}
 	if s.settleMessaged(t.TradeNo, st.SettleNo) { // queued by a run the mock stopped after
-		return nil
+		return nil, nil
 	}
-	s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt())
-	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}
+	if err := s.Notifier.SettleMessage(t, st, appID, a.AppGatewayURL, a.SignType, st.DoneAt()); err != nil {
+		return nil, err
+	}
+	return []clock.Fired{{At: at, Kind: "settle", Ref: st.SettleNo, Detail: "done; message queued for " + a.AppGatewayURL}}, nil
 }
 
 // tradeTimer is the one scheduler job behind every trade's deadline
@@ -266,7 +298,7 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
-	s.Fund.Observe(s.transferEvent)
+	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 }
 
 // knownPayee finds the buyer of one of the app's paid trades that a payee
@@ -294,18 +326,57 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
 }
 
-// transferEvent sends a transfer's status to the app gateway of the app
-// that called, as the app is set up then, and plans the end of a DEALING
-// transfer on the scheduler.
-func (s *Server) transferEvent(t fund.Transfer) {
+// transferEvent sends a transfer's status to the app gateway and plans
+// the end of a DEALING transfer on the scheduler. The error is the
+// message's write's.
+func (s *Server) transferEvent(t fund.Transfer) error {
+	err := s.messageTransfer(t)
+	s.scheduleTransfer(t)
+	return err
+}
+
+// messageTransfer sends t's status to the app gateway of the app that
+// called, as the app is set up then; its write clears the status's untold
+// mark.
+func (s *Server) messageTransfer(t fund.Transfer) error {
+	a, ok := s.transferGateway(t)
+	if !ok {
+		return nil
+	}
+	var mark []fund.Untold
+	if s.pg == nil { // with --store the status's lease stands for the mark (fund.Book.announce)
+		mark = []fund.Untold{{AppID: t.AppID, OutBizNo: t.OutBizNo, Event: fund.StatusEvent(t)}}
+	}
+	return s.Notifier.TransferMessage(t, a.AppID, a.AppGatewayURL, a.SignType, t.Changed, mark...)
+}
+
+// tellsTransfer reports whether transferEvent sends a message of t's
+// status; the fund book marks each such status untold in its write.
+func (s *Server) tellsTransfer(t fund.Transfer) bool {
+	_, ok := s.transferGateway(t)
+	return ok
+}
+
+// transferGateway is the app a transfer's message goes to (the ISV's that
+// called, else the transfer's), when it has an app gateway.
+func (s *Server) transferGateway(t fund.Transfer) (*apps.App, bool) {
 	appID := t.AppID
 	if t.ISVAppID != "" {
 		appID = t.ISVAppID
 	}
-	if a, ok := s.Apps.Get(appID); ok && a.AppGatewayURL != "" {
-		s.Notifier.TransferMessage(t, appID, a.AppGatewayURL, a.SignType, t.Changed)
+	a, ok := s.Apps.Get(appID)
+	return a, ok && a.AppGatewayURL != ""
+}
+
+// retellTransfer sends the message of t's status event, an untold mark's,
+// from the transfer as that status left it (fund.Transfer.AsOf), if it
+// still tells; told says whether it made one.
+func (s *Server) retellTransfer(t fund.Transfer, event int) (told bool, err error) {
+	t, ok := t.AsOf(event)
+	if !ok || !s.tellsTransfer(t) {
+		return false, nil
 	}
-	s.scheduleTransfer(t)
+	return true, s.messageTransfer(t)
 }
 
 // scheduleTransfer puts the end of a DEALING transfer on the scheduler.

@@ -22,17 +22,22 @@ import (
 // restart plans it again, and one that fell due while the mock was down
 // runs at once. A reset deletes the records of what it forgot.
 
-// keepSettle plans a settlement's message as a kept job; false without
-// --data (or when the write failed: then it is planned in memory only).
-func (s *Server) keepSettle(t trade.Trade, st trade.Settlement) bool {
+// keepSettle plans a settlement's message as a kept job, whose write
+// clears the untold mark told; false without --data, or with the write's
+// error.
+func (s *Server) keepSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) (bool, error) {
 	if s.db == nil {
-		return false
+		return false, nil
 	}
 	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
 	if err != nil {
-		return false
+		return false, err
 	}
-	return s.keepJob(store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data}) == nil
+	j := store.Job{ID: settleJobID(st.SettleNo), Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data}
+	if err := s.keepJob(j, told...); err != nil {
+		return false, trade.StoreFailed(err) // the store reports it
+	}
+	return true, nil
 }
 
 func settleJobID(settleNo string) string { return jobSettle + "/" + settleNo }
@@ -56,8 +61,8 @@ func buyerJobID(at time.Time, j gateway.BuyerJob) string {
 
 // keepJob stores j and plans it; an error is the store's, and j is not
 // planned.
-func (s *Server) keepJob(j store.Job) error {
-	if err := s.db.PutJob(j); err != nil {
+func (s *Server) keepJob(j store.Job, told ...trade.Untold) error {
+	if err := s.db.PutJob(j, told...); err != nil {
 		return err
 	}
 	s.planKept(j)
@@ -79,7 +84,9 @@ func (s *Server) planKept(j store.Job) bool {
 		s.buyersKept.add(key, j)
 	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
-		out := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
+		// A message whose write failed is kept in memory and written
+		// again with its attempts (the store reports failures).
+		out, _ := s.runJob(s.gw, pgstore.Job{ID: j.ID, Kind: j.Kind, AppID: j.AppID, Due: j.Due, Data: j.Data})
 		s.db.RemoveJob(j.AppID, j.ID)
 		if j.Kind == jobBuyer {
 			s.buyersKept.done(key, j.ID)
@@ -211,7 +218,7 @@ func (s *Server) restoreJobs(db *store.DB, kept []trade.Trade, keptOrders []coup
 	for _, t := range kept {
 		for _, st := range t.Settlements {
 			if st.Mode == "async" && !planned[settleJobID(st.SettleNo)] && st.DoneAt().After(s.Clock.Now()) {
-				s.scheduleSettle(t, st)
+				_ = s.scheduleSettle(t, st) // the store reports failures
 			}
 		}
 	}

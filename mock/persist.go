@@ -6,6 +6,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 
@@ -71,8 +72,9 @@ func (s *Server) restore(db *store.DB) error {
 		return err
 	}
 	s.Fund.Persist(db)
-	for _, t := range s.Fund.Restore(accounts, transfers) {
-		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once
+	keptTransfers := s.Fund.Restore(accounts, transfers)
+	for _, t := range keptTransfers {
+		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once, after retell
 	}
 
 	trades, err := db.Trades()
@@ -129,7 +131,7 @@ func (s *Server) restore(db *store.DB) error {
 	// What the start keeps, read from what it loaded: nothing in restore
 	// looks a trade or red packet up in the books, which would apply the
 	// clock (and notify) before what a crash lost is retold below.
-	ka := keptOf(kept, keptOrders)
+	ka := keptOf(kept, keptOrders, keptTransfers)
 	s.keepPoliciesOfKept(ka)
 	if s.queryPaysKept, err = newKeptQueryPays(db); err != nil {
 		return err
@@ -148,7 +150,7 @@ func (s *Server) restore(db *store.DB) error {
 	// After the policies (a scenario may keep a trade silent) and the jobs.
 	// From now on each trade event that notifies is marked untold in its
 	// trade's commit, until its notification's write clears the mark.
-	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Trades.ObserveStored(s.tradeEvent, s.tellsTrade)
 	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	if err := s.retell(db, ka); err != nil {
 		return err
@@ -159,19 +161,24 @@ func (s *Server) restore(db *store.DB) error {
 	return nil
 }
 
-// keptAtStart is what a start kept of the trades and red packets it
-// loaded, as stored: by app|out_trade_no (out_order_no), and by
-// app|trade_no (auth_no) for retell.
+// keptAtStart is what a start kept of the trades, red packets and
+// transfers it loaded, as stored: by app|out_trade_no (out_order_no), and
+// by app|trade_no (auth_no, out_biz_no) for retell.
 type keptAtStart struct {
-	trades  map[string]string // app|out_trade_no → trade_no
-	orders  map[string]bool   // app|out_order_no
-	byNo    map[string]trade.Trade
-	packets map[string]coupon.Order
+	trades    map[string]string // app|out_trade_no → trade_no
+	orders    map[string]bool   // app|out_order_no
+	byNo      map[string]trade.Trade
+	packets   map[string]coupon.Order
+	transfers map[string]fund.Transfer
 }
 
-func keptOf(ts []trade.Trade, os []coupon.Order) keptAtStart {
+func keptOf(ts []trade.Trade, os []coupon.Order, xs []fund.Transfer) keptAtStart {
 	k := keptAtStart{trades: make(map[string]string, len(ts)), orders: make(map[string]bool, len(os)),
-		byNo: make(map[string]trade.Trade, len(ts)), packets: make(map[string]coupon.Order, len(os))}
+		byNo: make(map[string]trade.Trade, len(ts)), packets: make(map[string]coupon.Order, len(os)),
+		transfers: make(map[string]fund.Transfer, len(xs))}
+	for _, x := range xs {
+		k.transfers[x.AppID+"|"+x.OutBizNo] = x
+	}
 	for _, t := range ts {
 		k.trades[t.AppID+"|"+t.OutTradeNo] = t.TradeNo
 		k.byNo[t.AppID+"|"+t.TradeNo] = t
@@ -184,11 +191,12 @@ func keptOf(ts []trade.Trade, os []coupon.Order) keptAtStart {
 }
 
 // retell makes the notifications a crash lost: each event still marked
-// untold is a stored trade's (red packet's) whose notification was not
-// stored (the mock stopped between the two commits), so it is notified
-// now, with the trade as that event left it (trade.Trade.AsOf,
-// coupon.Order.AsOf), each trade's (red packet's) in the order its events
-// happened (store.Untold).
+// untold is a stored trade's (red packet's, transfer's) whose
+// notification (message, settlement's plan) was not stored (the mock
+// stopped between the two commits), so it is told now, with the trade as
+// that event left it (trade.Trade.AsOf, coupon.Order.AsOf,
+// fund.Transfer.AsOf), each one's in the order its events happened
+// (store.Untold).
 // It reads the trades as stored, not through the books, and runs before
 // anything in the start looks one up: a lookup applies the clock, and what
 // fell due while the mock was down (a red packet's automatic refund,
@@ -198,11 +206,25 @@ func keptOf(ts []trade.Trade, os []coupon.Order) keptAtStart {
 // Marks of trades no longer kept, or of events that notify nothing, are
 // dropped.
 func (s *Server) retell(db *store.DB, kept keptAtStart) error {
-	marks, packets, err := db.Untold()
-	if err != nil || len(marks)+len(packets) == 0 {
+	m, err := db.Untold()
+	if err != nil || m.Len() == 0 {
 		return err
 	}
+	marks, packets := m.Trades, m.RedPackets
 	made := 0
+	for _, u := range m.Transfers {
+		x, ok := kept.transfers[u.AppID+"|"+u.OutBizNo]
+		if !ok {
+			continue
+		}
+		told, err := s.retellTransfer(x, u.Event)
+		if err != nil {
+			return fmt.Errorf("store: message of transfer %s: %w", x.OutBizNo, err)
+		}
+		if told {
+			made++
+		}
+	}
 	for _, u := range packets {
 		o, ok := kept.packets[u.AppID+"|"+u.AuthNo]
 		if !ok {
@@ -229,8 +251,8 @@ func (s *Server) retell(db *store.DB, kept keptAtStart) error {
 			made++
 		}
 	}
-	s.Log.Warn("notifications the last run did not store made again", "events", len(marks)+len(packets), "notifications", made)
-	if err := db.ForgetUntold(marks, packets); err != nil {
+	s.Log.Warn("notifications the last run did not store made again", "events", m.Len(), "notifications", made)
+	if err := db.ForgetUntold(m); err != nil {
 		return err
 	}
 	// What fell due for them while the mock was down, after what it retold

@@ -48,7 +48,7 @@ func sharedReplica(t *testing.T, url string, grace time.Duration, drop trade.Eve
 				return nil
 			}
 			return s.tradeEvent(tr, e)
-		}, s.notifiesTrade)
+		}, s.tellsTrade)
 	}
 	h := httptest.NewServer(s)
 	t.Cleanup(func() { h.Close(); _ = s.Close() })

@@ -126,7 +126,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	// packet's) transaction, and its notification's insert deletes the
 	// mark; marks a dead replica left are told by whichever replica's
 	// sweep comes first (retellShared).
-	s.Trades.ObserveStored(s.tradeEvent, s.notifiesTrade)
+	s.Trades.ObserveStored(s.tradeEvent, s.tellsTrade)
 	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	s.Notifier.Share(out, db.Boots()*1_000_000_000)
 	s.Log.Info("shared store", "replica", db.Boots())

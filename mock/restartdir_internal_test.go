@@ -95,7 +95,7 @@ func crashAtTrade(s *Server, typ trade.EventType) {
 			once.Do(func() { _ = s.db.Close() })
 		}
 		return s.tradeEvent(tr, e)
-	}, s.notifiesTrade)
+	}, s.tellsTrade)
 }
 
 // crashAtCoupon is crashAtTrade for a red packet's event.

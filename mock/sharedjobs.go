@@ -46,18 +46,20 @@ type settleJob struct {
 }
 
 // laterSettle plans a settlement's message as a shared job; false when
-// the mock has no shared store (or the write failed: then it is planned
-// here, as without one).
-func (s *Server) laterSettle(t trade.Trade, st trade.Settlement) bool {
+// the mock has no shared store, or with the write's error.
+func (s *Server) laterSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) (bool, error) {
 	if s.pg == nil {
-		return false
+		return false, nil
 	}
 	data, err := json.Marshal(settleJob{AppID: t.AppID, ISVAppID: t.ISVAppID, TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Settlement: st})
 	if err != nil {
-		return false
+		return false, err
 	}
-	return s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
-		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo) == nil
+	if err := s.laterJob(pgstore.Job{ID: jobSettle + "/" + st.SettleNo, Kind: jobSettle, AppID: t.AppID, Due: st.DoneAt(), Data: data},
+		"settle", st.SettleNo, t.AppID+"|"+t.OutTradeNo, told...); err != nil {
+		return false, trade.StoreFailed(err) // the store reports it
+	}
+	return true, nil
 }
 
 // laterBuyer plans a simulated buyer's step as a shared job
@@ -79,20 +81,20 @@ func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) error {
 // replica's scheduler (kind, ref and key as the job would have without
 // --store): the scheduler runs it if the lease is still this replica's.
 // An error is the store's: j is not planned.
-func (s *Server) laterJob(j pgstore.Job, kind, ref, key string) error {
-	put, err := s.pg.PutJob(j, jobLease)
+func (s *Server) laterJob(j pgstore.Job, kind, ref, key string, told ...trade.Untold) error {
+	put, err := s.pg.PutJob(j, jobLease, told...)
 	if err != nil {
 		return err
 	}
 	if !put {
-		return nil // planned already
+		return nil // planned already (by a sweep that told its event, with told)
 	}
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
 		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
 			return nil // run by another replica, or reset
 		}
-		out := s.runJob(s.gw, j)
-		_ = s.pg.DoneJob(j.ID) // the store reports failures
+		out, err := s.runJob(s.gw, j)
+		s.doneJob(j.ID, err)
 		return out
 	}})
 	return nil
@@ -118,8 +120,8 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 				break
 			}
 			for _, j := range due {
-				s.runJob(gw, j)
-				_ = s.pg.DoneJob(j.ID) // the store reports failures
+				_, err := s.runJob(gw, j)
+				s.doneJob(j.ID, err)
 			}
 			// Many due jobs can take longer than a lease: renew on the way.
 			if time.Since(renewed) >= renewJobs {
@@ -137,23 +139,35 @@ func (s *Server) runJobs(gw *gateway.Gateway) {
 }
 
 // runJob does what a job planned; one that cannot be read is dropped.
-func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) []clock.Fired {
+// The error is a settlement message's write's: the job is then not done.
+func (s *Server) runJob(gw *gateway.Gateway, j pgstore.Job) ([]clock.Fired, error) {
 	switch j.Kind {
 	case jobSettle:
 		var sj settleJob
 		if json.Unmarshal(j.Data, &sj) != nil {
-			return nil
+			return nil, nil
 		}
 		t := trade.Trade{AppID: sj.AppID, ISVAppID: sj.ISVAppID, TradeNo: sj.TradeNo, OutTradeNo: sj.OutTradeNo}
 		return s.settleDone(t, sj.Settlement, j.Due)
 	case jobBuyer:
 		var bj gateway.BuyerJob
 		if json.Unmarshal(j.Data, &bj) != nil {
-			return nil
+			return nil, nil
 		}
-		return gw.RunBuyer(bj, j.Due)
+		return gw.RunBuyer(bj, j.Due), nil
 	}
-	return nil
+	return nil, nil
+}
+
+// doneJob deletes a shared job that has run; one whose message was not
+// stored (err) is let go instead, for a replica to run again once its
+// lease runs out (the message, left out of memory, is made again).
+func (s *Server) doneJob(id string, err error) {
+	if err != nil {
+		_ = s.pg.FailedJob(id) // the store reports failures
+		return
+	}
+	_ = s.pg.DoneJob(id) // the store reports failures
 }
 
 // forgetShared is Deps.Forget with --store: the jobs of what was reset go

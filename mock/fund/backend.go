@@ -103,7 +103,9 @@ func (b *Book) transferShared(be Backend, m Merchant, in Request, plan Plan) (Tr
 	if !made { // a racing repeat, on this replica or another
 		return repeat(got, in)
 	}
-	b.announce(be, got)
+	if err := b.announce(be, got); err != nil {
+		return Transfer{}, err // made, its message not stored: result unknown
+	}
 	return got, nil
 }
 
@@ -117,17 +119,21 @@ func repeat(old Transfer, in Request) (Transfer, error) {
 }
 
 // announce tells the observer about t's status (the message is written),
-// then records it announced. A replica that dies before the record leaves
-// the transfer to another (Sweep), which announces it unless Told finds
-// its message (docs/replicas.md).
-func (b *Book) announce(be Backend, t Transfer) {
+// then records it announced. A replica that dies before the record, or
+// whose message was not written (the error), leaves the transfer to
+// another (Sweep), which announces it unless Told finds its message
+// (docs/replicas.md).
+func (b *Book) announce(be Backend, t Transfer) error {
 	b.mu.Lock()
 	obs := b.observer
 	b.mu.Unlock()
 	if obs != nil {
-		obs(t)
+		if err := obs(t); err != nil {
+			return err // not recorded: the lease runs out and a sweep announces it
+		}
 	}
 	_ = be.Announced(t) // the store reports failures; the lease then runs out and another replica announces it
+	return nil
 }
 
 // settleShared is Settle with a backend: the change is made by whichever
@@ -150,7 +156,7 @@ func (b *Book) end(be Backend, t Transfer) (Transfer, bool) {
 	if won, err := be.Change(t); err != nil || !won {
 		return Transfer{}, false
 	}
-	b.announce(be, t)
+	_ = b.announce(be, t) // the store reports failures
 	return t, true
 }
 
@@ -183,7 +189,7 @@ func (b *Book) Sweep(max int) int {
 			} else if told {
 				_ = be.Announced(j.Transfer)
 			} else {
-				b.announce(be, j.Transfer)
+				_ = b.announce(be, j.Transfer) // the store reports failures
 			}
 		}
 		b.end(be, j.Transfer)

@@ -25,7 +25,9 @@ type Options struct {
 
 // Store keeps transfers and balances across restarts (mock/store.DB).
 type Store interface {
-	PutTransfer(t Transfer) error
+	// PutTransfer stores t and waits; untold are its statuses to mark
+	// untold in the same commit (ObserveStored).
+	PutTransfer(t Transfer, untold ...Untold) error
 	RemoveTransfers(ts []Transfer) error
 	DeleteTransfers(app string) error
 	PutAccount(app string, s Snapshot) error
@@ -72,9 +74,13 @@ type Book struct {
 
 	store    Store
 	backend  Backend // the truth when replicas share a database (backend.go)
-	observer func(Transfer)
-	income   func(app string) amount.Amount
-	payee    func(app string, p Participant) (Payee, bool)
+	observer func(Transfer) error
+	// tells says which statuses the observer turns into a message that
+	// must survive a crash: each is marked untold in the transfer's write
+	// (persist.go).
+	tells  func(Transfer) bool
+	income func(app string) amount.Amount
+	payee  func(app string, p Participant) (Payee, bool)
 }
 
 // NewBook makes an empty book.
@@ -90,12 +96,18 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 	return b
 }
 
-// Observe registers the function told about every new transfer and change
-// of status, outside the lock.
-func (b *Book) Observe(f func(Transfer)) {
+// ObserveStored registers the function told about every new transfer and
+// change of status, outside the lock: it stores what it makes of it (a
+// message) and reports a failed write, and the change is then answered as
+// not stored. With a store, the statuses tells says yes to are marked
+// untold in the transfer's own write, and the observer's write clears the
+// mark, so a crash between the two leaves the mark and the start makes
+// what was lost (Untold). With a backend, the status's lease does that
+// (announce).
+func (b *Book) ObserveStored(f func(Transfer) error, tells func(Transfer) bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.observer = f
+	b.observer, b.tells = f, tells
 }
 
 // IncomeFrom sets what an app's payments brought in, less fees and
@@ -435,7 +447,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	out := *t
 	var err2 error
 	if b.store != nil {
-		if err2 = b.store.PutTransfer(out); err2 != nil {
+		if err2 = b.store.PutTransfer(out, b.untold(out)...); err2 != nil {
 			// Not on disk: not made. The caller hears 系统繁忙 and a
 			// repeat of the out_biz_no makes it again.
 			b.unindex(t)
@@ -450,7 +462,9 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 		return Transfer{}, err2
 	}
 	if obs != nil {
-		obs(out)
+		if err := obs(out); err != nil {
+			return Transfer{}, err // made and stored, its message not: result unknown
+		}
 	}
 	return out, nil
 }
@@ -573,12 +587,12 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 	a.hold(*t, 1)
 	out2 := *t
 	if b.store != nil {
-		_ = b.store.PutTransfer(out2)
+		_ = b.store.PutTransfer(out2, b.untold(out2)...) // the store reports failures
 	}
 	obs := b.observer
 	b.mu.Unlock()
 	if obs != nil {
-		obs(out2)
+		_ = obs(out2) // the store reports failures
 	}
 	return out2, true
 }

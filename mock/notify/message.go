@@ -34,10 +34,10 @@ type settleDetail struct {
 // gatewayURL: a signed form with msg_method, app_id, version,
 // utc_timestamp, charset, notify_id, biz_content, sign_type and sign,
 // delivered and retried like a notification. Nothing is queued without
-// a gateway URL.
-func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatewayURL string, st sign.Type, at time.Time) {
+// a gateway URL. The error is the message's write's.
+func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatewayURL string, st sign.Type, at time.Time) error {
 	if gatewayURL == "" {
-		return
+		return nil
 	}
 	list := make([]settleDetail, len(s.Details))
 	for i, d := range s.Details {
@@ -50,14 +50,13 @@ func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatew
 		RoyaltyDetailList []settleDetail `json:"royalty_detail_list"`
 	}{t.TradeNo, s.SettleNo, timestamp.Format(at), list})
 	if err != nil {
-		return
+		return nil
 	}
 	p := map[string]string{
 		"msg_method": SettleNotify, "app_id": appID, "version": MessageVersion,
 		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
 	}
-	// Not yet marked in its change's commit: a failed write is logged by the store.
-	_ = n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
+	return n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutTradeNo, TradeNo: t.TradeNo,
 		Event: SettleNotify, TradeStatus: "SUCCESS", URL: gatewayURL, Created: at},
 		p, sign.UTF8, st, t.AppID+"|"+t.OutTradeNo)
 }
@@ -73,9 +72,11 @@ const TransferChanged = "alipay.fund.trans.order.changed"
 // pay_fund_order_id, status, trans_amount, pay_date, product_code,
 // biz_scene, origin_interface, action_type; error_code and fail_reason for
 // FAIL and REFUND), the set inferred from a published message body.
-func (n *Notifier) TransferMessage(t fund.Transfer, appID, gatewayURL string, st sign.Type, at time.Time) {
+// Its write clears the untold mark told (fund.Untold); the error is the
+// write's.
+func (n *Notifier) TransferMessage(t fund.Transfer, appID, gatewayURL string, st sign.Type, at time.Time, told ...fund.Untold) error {
 	if gatewayURL == "" {
-		return
+		return nil
 	}
 	body := struct {
 		ActionType      string        `json:"action_type"`
@@ -102,14 +103,16 @@ func (n *Notifier) TransferMessage(t fund.Transfer, appID, gatewayURL string, st
 	}
 	biz, err := json.Marshal(body)
 	if err != nil {
-		return
+		return nil
 	}
 	p := map[string]string{
 		"msg_method": TransferChanged, "app_id": appID, "version": MessageVersion,
 		"notify_id": n.ids.NotifyID(at), "biz_content": string(biz),
 	}
-	// Not yet marked in its change's commit: a failed write is logged by the store.
-	_ = n.enqueue(&Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutBizNo, TradeNo: t.OrderID,
-		Event: TransferChanged, TradeStatus: string(t.Status), URL: gatewayURL, Created: at},
-		p, sign.UTF8, st, t.AppID+"|transfer|"+t.OutBizNo)
+	nf := &Notification{Kind: KindMessage, AppID: appID, OutTradeNo: t.OutBizNo, TradeNo: t.OrderID,
+		Event: TransferChanged, TradeStatus: string(t.Status), URL: gatewayURL, Created: at}
+	if len(told) > 0 {
+		nf.event, nf.transfer = told[0].Event+1, told[0].AppID
+	}
+	return n.enqueue(nf, p, sign.UTF8, st, t.AppID+"|transfer|"+t.OutBizNo)
 }

@@ -70,13 +70,16 @@ type Notification struct {
 	Attempts    []Attempt  `json:"attempts"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 
-	round  int    // attempts before the current round (set by a resend)
-	event  int    // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
-	packet bool   // that event is a red packet's, whose auth_no is TradeNo
-	badSig bool   // every attempt carries a signature that does not verify
-	gen    int    // generation of the planned attempt
-	key    string // scheduler key: one trade's (or red packet's) notifications stay in order
-	seq    uint64 // position in the outbox's order, for cursors
+	round  int  // attempts before the current round (set by a resend)
+	event  int  // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
+	packet bool // that event is a red packet's, whose auth_no is TradeNo
+	// transfer is, for a transfer's status (event: 1 + fund.StatusEvent),
+	// the transfer's app; its out_biz_no is OutTradeNo.
+	transfer string
+	badSig   bool   // every attempt carries a signature that does not verify
+	gen      int    // generation of the planned attempt
+	key      string // scheduler key: one trade's (or red packet's) notifications stay in order
+	seq      uint64 // position in the outbox's order, for cursors
 
 	// In the outbox, a pending notification's Params and Body are not
 	// kept but packed (pack.go): form holds the parameters, and the time
@@ -194,8 +197,9 @@ type Outbox struct {
 
 // told is the event a notification tells (Notification.Told).
 type told struct {
-	event  int // 1 + its index in History
-	packet bool
+	event    int // 1 + its index in History
+	packet   bool
+	transfer string
 }
 
 // waiter is a long poll: told (without blocking) when a notification its
@@ -506,7 +510,7 @@ func (o *Outbox) add(n *Notification) error {
 	o.mu.Lock()
 	o.indexLocked(n)
 	if n.event > 0 && o.store != nil {
-		o.untold[n.seq] = told{n.event, n.packet}
+		o.untold[n.seq] = told{n.event, n.packet, n.transfer}
 	}
 	n.event = 0 // kept in untold until a write clears the mark
 	wait := o.writeLocked(n)
@@ -599,7 +603,7 @@ func (o *Outbox) evictLocked() {
 		h := o.headOf(seq, ref)
 		c := *h
 		if t, ok := o.untold[seq]; ok { // its mark goes with it (Told)
-			c.event, c.packet = t.event, t.packet
+			c.event, c.packet, c.transfer = t.event, t.packet, t.transfer
 		}
 		o.unindexLocked(seq, h)
 		if o.store != nil {
@@ -853,7 +857,7 @@ func (o *Outbox) dropLocked(app string) (marked []Notification) {
 	for _, g := range gone {
 		if t, ok := o.untold[g.seq]; ok {
 			c := *g.h
-			c.event, c.packet = t.event, t.packet
+			c.event, c.packet, c.transfer = t.event, t.packet, t.transfer
 			marked = append(marked, c)
 		}
 		o.unindexLocked(g.seq, g.h)

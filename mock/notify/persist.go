@@ -26,14 +26,40 @@ type Store interface {
 	Sync() error
 }
 
+// Mark is an untold mark: the event a notification tells.
+type Mark struct {
+	Kind  MarkKind
+	AppID string // the trade's, red packet's or transfer's app
+	No    string // its trade_no, auth_no or out_biz_no
+	Event int    // the event's index in its History (a transfer's: fund.StatusEvent)
+}
+
+// MarkKind is what a marked event happened to.
+type MarkKind int
+
+// The kinds of marks.
+const (
+	MarkTrade MarkKind = iota
+	MarkRedPacket
+	MarkTransfer
+)
+
 // Told is the event a notification tells, when its write is to clear
-// that event's untold mark (trade.Untold, coupon.Untold) in the same
-// commit: a red packet's (auth_no TradeNo) or a trade's, and its index in
-// their History. Every write carries it until one of them is on disk: a
-// mark whose notification is stored would make it again at the next
+// that event's untold mark (trade.Untold, coupon.Untold, fund.Untold) in
+// the same commit. Every write carries it until one of them is on disk:
+// a mark whose notification is stored would make it again at the next
 // start.
-func (n *Notification) Told() (redPacket bool, event int, ok bool) {
-	return n.packet, n.event - 1, n.event > 0
+func (n *Notification) Told() (Mark, bool) {
+	if n.event <= 0 {
+		return Mark{}, false
+	}
+	switch {
+	case n.transfer != "":
+		return Mark{Kind: MarkTransfer, AppID: n.transfer, No: n.OutTradeNo, Event: n.event - 1}, true
+	case n.packet:
+		return Mark{Kind: MarkRedPacket, AppID: n.AppID, No: n.TradeNo, Event: n.event - 1}, true
+	}
+	return Mark{Kind: MarkTrade, AppID: n.AppID, No: n.TradeNo, Event: n.event - 1}, true
 }
 
 // ErrToldElsewhere is a store's answer to a notification's first write
@@ -62,7 +88,7 @@ func (o *Outbox) writeLocked(n *Notification) func() error {
 	}
 	c := n.clone() // unpacked: the store keeps Params and Body
 	if t, ok := o.untold[n.seq]; ok {
-		c.event, c.packet = t.event, t.packet
+		c.event, c.packet, c.transfer = t.event, t.packet, t.transfer
 	}
 	return o.store.PutNotification(c)
 }

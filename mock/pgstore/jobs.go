@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // Jobs are what a replica planned for a time on the mock's clock and that
@@ -37,15 +39,34 @@ type Job struct {
 }
 
 // PutJob plans a job, leased to this replica for lease; false when one
-// with the same id was planned already (it is kept as it is).
-func (db *DB) PutJob(j Job, lease time.Duration) (bool, error) {
+// with the same id was planned already (it is kept as it is). With told,
+// the untold mark of the trade event that planned it, the job is planned
+// only by the statement that deletes that mark (as a notification's
+// insert, untold.go); false when another replica's (a sweep's) took it.
+func (db *DB) PutJob(j Job, lease time.Duration, told ...trade.Untold) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	tag, err := db.pool.Exec(ctx, `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7 * interval '1 millisecond')
-		ON CONFLICT (id) DO NOTHING`, j.ID, j.Kind, j.AppID, j.Due, j.Data, db.owner(), lease.Milliseconds())
+	args := []any{j.ID, j.Kind, j.AppID, j.Due, j.Data, db.owner(), lease.Milliseconds()}
+	q := putJob
+	if len(told) > 0 {
+		u := told[0]
+		q, args = putToldJob, append(args, untoldTrade, u.TradeNo, u.Event)
+	}
+	tag, err := db.pool.Exec(ctx, q, args...)
 	return err == nil && tag.RowsAffected() == 1, db.failed(err)
 }
+
+const putJob = `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
+	VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7 * interval '1 millisecond')
+	ON CONFLICT (id) DO NOTHING`
+
+const putToldJob = `WITH told AS (DELETE FROM alipay_mock_untold
+		WHERE kind = $8 AND key = $9 AND event = $10 RETURNING 1)
+	INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
+	SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::bytea, $6::text,
+		clock_timestamp() + $7::bigint * interval '1 millisecond'
+		WHERE EXISTS (SELECT 1 FROM told)
+	ON CONFLICT (id) DO NOTHING`
 
 // TakeJob renews this replica's lease of a job it planned, before it runs
 // it; false when the job is gone (run, or deleted by a reset) or was
@@ -99,6 +120,16 @@ func (db *DB) DoneJob(id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_jobs WHERE id = $1 AND lease_owner = $2`, id, db.owner())
+	return db.failed(err)
+}
+
+// FailedJob lets go of a job this replica ran without effect (what it
+// made was not stored): no renewal holds it, and a replica claims it again
+// once its lease runs out.
+func (db *DB) FailedJob(id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, id, db.owner())
 	return db.failed(err)
 }
 

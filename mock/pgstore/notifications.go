@@ -44,7 +44,7 @@ func (o *Outbox) put(n notify.Notification) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	args := []any{n.ID, n.AppID, string(n.State), next, data}
-	packet, event, told := n.Told()
+	m, told := n.Told()
 	if !told {
 		_, err = o.db.pool.Exec(ctx, putNotification, args...)
 		return o.db.failed(err)
@@ -54,7 +54,8 @@ func (o *Outbox) put(n notify.Notification) error {
 	// when another replica's write (a live insert, or a sweep's retell)
 	// took it first, that one tells the event and this one makes nothing
 	// (untold.go).
-	args = append(args, untoldKind(packet), n.TradeNo, event)
+	// (A transfer's status is not marked here: its lease stands for the mark.)
+	args = append(args, untoldKind(m.Kind == notify.MarkRedPacket), m.No, m.Event)
 	tag, err := o.db.pool.Exec(ctx, putToldNotification, args...)
 	if err != nil {
 		return o.db.failed(err)

@@ -340,31 +340,50 @@ func mark(prefix, app, no string, event int) op {
 }
 
 // The meta keys of untold events: untold/app/trade_no/index for a
-// trade's, untold_red_packet/app/auth_no/index for a red packet's.
+// trade's, untold_red_packet/app/auth_no/index for a red packet's,
+// untold_transfer/app/out_biz_no/index for a transfer's status
+// (fund.StatusEvent).
 const (
-	untoldPrefix       = "untold/"
-	untoldPacketPrefix = "untold_red_packet/"
+	untoldPrefix         = "untold/"
+	untoldPacketPrefix   = "untold_red_packet/"
+	untoldTransferPrefix = "untold_transfer/"
 )
+
+// markPrefix is the key prefix of each kind of mark.
+var markPrefix = map[notify.MarkKind]string{notify.MarkTrade: untoldPrefix, notify.MarkRedPacket: untoldPacketPrefix,
+	notify.MarkTransfer: untoldTransferPrefix}
 
 func untoldKey(prefix, app, no string, event int) string {
 	return prefix + app + "/" + no + "/" + strconv.Itoa(event)
 }
 
-// Untold loads the events marked untold: stored trades and red packets
-// whose notification was not stored with them (a crash in between),
-// sorted by app, number and event index, so each trade's (red packet's)
-// come in the order they happened (the keys sort "/10" before "/9").
-func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
-	var trades []trade.Untold
-	var packets []coupon.Untold
+// Marks are the events marked untold, by kind.
+type Marks struct {
+	Trades     []trade.Untold
+	RedPackets []coupon.Untold
+	Transfers  []fund.Untold
+}
+
+// Len is how many marks there are.
+func (m Marks) Len() int { return len(m.Trades) + len(m.RedPackets) + len(m.Transfers) }
+
+// Untold loads the events marked untold: stored trades, red packets and
+// transfers whose notification (message) was not stored with them (a
+// crash in between), sorted by app, number and event index, so each
+// one's come in the order they happened (the keys sort "/10" before
+// "/9").
+func (db *DB) Untold() (Marks, error) {
+	var m Marks
 	err := db.each(bucketMeta, func(k, _ []byte) error {
-		prefix := untoldPrefix
-		rest, ok := strings.CutPrefix(string(k), prefix)
-		if !ok {
-			prefix = untoldPacketPrefix
-			if rest, ok = strings.CutPrefix(string(k), prefix); !ok {
-				return nil
+		var prefix, rest string
+		for _, p := range []string{untoldPrefix, untoldPacketPrefix, untoldTransferPrefix} {
+			if r, ok := strings.CutPrefix(string(k), p); ok {
+				prefix, rest = p, r
+				break
 			}
+		}
+		if prefix == "" {
+			return nil
 		}
 		i := strings.LastIndexByte(rest, '/')
 		j := strings.IndexByte(rest, '/')
@@ -375,31 +394,40 @@ func (db *DB) Untold() ([]trade.Untold, []coupon.Untold, error) {
 		if err != nil || n < 0 {
 			return nil
 		}
-		if prefix == untoldPrefix {
-			trades = append(trades, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
-		} else {
-			packets = append(packets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
+		switch prefix {
+		case untoldPrefix:
+			m.Trades = append(m.Trades, trade.Untold{AppID: rest[:j], TradeNo: rest[j+1 : i], Event: n})
+		case untoldPacketPrefix:
+			m.RedPackets = append(m.RedPackets, coupon.Untold{AppID: rest[:j], AuthNo: rest[j+1 : i], Event: n})
+		default:
+			m.Transfers = append(m.Transfers, fund.Untold{AppID: rest[:j], OutBizNo: rest[j+1 : i], Event: n})
 		}
 		return nil
 	})
-	slices.SortFunc(trades, func(a, b trade.Untold) int {
+	slices.SortFunc(m.Trades, func(a, b trade.Untold) int {
 		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.TradeNo, b.TradeNo), cmp.Compare(a.Event, b.Event))
 	})
-	slices.SortFunc(packets, func(a, b coupon.Untold) int {
+	slices.SortFunc(m.RedPackets, func(a, b coupon.Untold) int {
 		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.AuthNo, b.AuthNo), cmp.Compare(a.Event, b.Event))
 	})
-	return trades, packets, err
+	slices.SortFunc(m.Transfers, func(a, b fund.Untold) int {
+		return cmp.Or(cmp.Compare(a.AppID, b.AppID), cmp.Compare(a.OutBizNo, b.OutBizNo), cmp.Compare(a.Event, b.Event))
+	})
+	return m, err
 }
 
 // ForgetUntold removes marks the start has dealt with, and waits until
 // that is on disk.
-func (db *DB) ForgetUntold(trades []trade.Untold, packets []coupon.Untold) error {
+func (db *DB) ForgetUntold(m Marks) error {
 	var ops []op
-	for _, u := range trades {
+	for _, u := range m.Trades {
 		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPrefix, u.AppID, u.TradeNo, u.Event)})
 	}
-	for _, u := range packets {
+	for _, u := range m.RedPackets {
 		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPacketPrefix, u.AppID, u.AuthNo, u.Event)})
+	}
+	for _, u := range m.Transfers {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldTransferPrefix, u.AppID, u.OutBizNo, u.Event)})
 	}
 	if len(ops) == 0 {
 		return nil
@@ -508,14 +536,7 @@ func (db *DB) Orders() ([]coupon.Order, error) {
 func (db *DB) PutNotification(n notify.Notification) func() error {
 	put := op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID)),
 		enc: func() ([]byte, error) { return notify.Marshal(n) }}
-	if packet, i, ok := n.Told(); ok {
-		prefix := untoldPrefix
-		if packet {
-			prefix = untoldPacketPrefix
-		}
-		return db.queue(put, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, i)})
-	}
-	return db.queue(put)
+	return db.queue(append([]op{put}, untoldDeletes([]notify.Notification{n})...)...)
 }
 
 // DeleteNotifications deletes one app's notifications, or all, and in
@@ -531,12 +552,8 @@ func (db *DB) DeleteNotifications(app string, marked []notify.Notification) erro
 func untoldDeletes(ns []notify.Notification) []op {
 	var ops []op
 	for _, n := range ns {
-		if packet, e, ok := n.Told(); ok {
-			prefix := untoldPrefix
-			if packet {
-				prefix = untoldPacketPrefix
-			}
-			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(prefix, n.AppID, n.TradeNo, e)})
+		if m, ok := n.Told(); ok {
+			ops = append(ops, op{bucket: bucketMeta, key: untoldKey(markPrefix[m.Kind], m.AppID, m.No, m.Event)})
 		}
 	}
 	return ops
@@ -768,9 +785,19 @@ func sortByID(ns []notify.Notification) {
 	})
 }
 
-// PutTransfer stores a transfer (fund.Store).
-func (db *DB) PutTransfer(t fund.Transfer) error {
-	return db.putJSON(bucketTransfers, string(id(t.AppID, t.OutBizNo)), t)
+// PutTransfer stores a transfer and waits until it is on disk
+// (fund.Store). Each untold status is marked in the same batch, as
+// PutTrades does, and its message's write removes the mark.
+func (db *DB) PutTransfer(t fund.Transfer, untold ...fund.Untold) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	ops := []op{{bucket: bucketTransfers, key: string(id(t.AppID, t.OutBizNo)), enc: func() ([]byte, error) { return b, nil }}}
+	for _, u := range untold {
+		ops = append(ops, mark(untoldTransferPrefix, u.AppID, u.OutBizNo, u.Event))
+	}
+	return db.queue(ops...)()
 }
 
 // RemoveTransfers deletes evicted transfers (fund.Store).
@@ -783,9 +810,11 @@ func (db *DB) RemoveTransfers(ts []fund.Transfer) error {
 	return db.Sync()
 }
 
-// DeleteTransfers deletes one app's transfers, or every app's for ""
-// (fund.Store).
-func (db *DB) DeleteTransfers(app string) error { return db.deleteApp(bucketTransfers, app) }
+// DeleteTransfers deletes one app's transfers, or every app's for "",
+// with their untold marks (fund.Store).
+func (db *DB) DeleteTransfers(app string) error {
+	return db.deleteWithMarks(bucketTransfers, untoldTransferPrefix, app)
+}
 
 // PutAccount stores an app's balance account (fund.Store).
 func (db *DB) PutAccount(app string, s fund.Snapshot) error {
@@ -834,8 +863,20 @@ type Job struct {
 	Data  json.RawMessage `json:"data"`
 }
 
-// PutJob stores a planned job and waits until it is on disk.
-func (db *DB) PutJob(j Job) error { return db.putJSON(bucketJobs, string(id(j.AppID, j.ID)), j) }
+// PutJob stores a planned job and waits until it is on disk. It removes
+// the untold marks of told, the events that planned it, in the same batch
+// (PutTrades).
+func (db *DB) PutJob(j Job, told ...trade.Untold) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	ops := []op{{bucket: bucketJobs, key: string(id(j.AppID, j.ID)), enc: func() ([]byte, error) { return b, nil }}}
+	for _, u := range told {
+		ops = append(ops, op{bucket: bucketMeta, key: untoldKey(untoldPrefix, u.AppID, u.TradeNo, u.Event)})
+	}
+	return db.queue(ops...)()
+}
 
 // RemoveJob queues the deletion of a job that has run: written with the
 // next batch, after what the job's run queued.

@@ -190,20 +190,27 @@ func EventIndex(t Trade, e Event) (int, bool) {
 
 // AsOf is t as its event i left it, for a notification made again after
 // a crash: the history up to the event, the status it recorded, the
-// refunds made by then (one per refunded event), no gmt_close unless it
-// was closed by then. Other fields are as stored.
+// refunds and settlements made by then (one per refunded or settled
+// event), no gmt_close unless it was closed by then. Other fields are as
+// stored.
 func (t Trade) AsOf(i int) Trade {
 	c := t.clone()
 	c.History = c.History[:i+1]
 	c.Status = c.History[i].Status
-	n := 0
+	n, settled := 0, 0
 	for _, e := range c.History {
-		if e.Type == EventRefunded {
+		switch e.Type {
+		case EventRefunded:
 			n++
+		case EventSettled:
+			settled++
 		}
 	}
 	if n < len(c.Refunds) {
 		c.Refunds = c.Refunds[:n]
+	}
+	if settled < len(c.Settlements) {
+		c.Settlements = c.Settlements[:settled]
 	}
 	if c.Status != Closed {
 		c.Closed = nil

@@ -1,0 +1,71 @@
+package mock
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// An async settlement's change and the plan of its message (a kept job)
+// are two commits: the trade's, with an untold mark on its settled event,
+// then the job's, which clears the mark. A crash between the two fails
+// the job's write, so the settlement is answered 20000, and the next
+// start (after the message fell due) plans the message from the mark and
+// sends it, once.
+func TestSettleMessageIsSentAfterACrashBetweenItsTwoCommits(t *testing.T) {
+	var d *restartDir
+	d = newRestartDir(t, "success", func(o *Options) {
+		dev := apps.DevSpec()
+		dev.AppGatewayURL = d.merchant.URL + "/gateway"
+		o.Apps = []apps.Spec{dev}
+	})
+	ctx := context.Background()
+	s1, c1, stop1 := d.start()
+	const recv = "2088000000000101"
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "CRASH-SETTLE", TotalAmount: amount.MustParse("10.00"),
+		Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashAtTrade(s1, trade.EventSettled)
+	_, serr := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo, RoyaltyMode: "async",
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+	wantResultUnknown(t, serr, "the settlement")
+	stop1()
+	d.downUntil(d.at.Add(time.Hour)) // the message fell due while the mock was down
+
+	settles := func(s *Server) []notify.Notification {
+		var out []notify.Notification
+		for _, n := range s.Notifier.Outbox().List(notify.Filter{TradeNo: p.TradeNo}) {
+			if n.Kind == notify.KindMessage && n.Event == notify.SettleNotify {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	s2, _, stop2 := d.start()
+	s2.Sched.RunDue()
+	ns := settles(s2)
+	if len(ns) != 1 || !strings.Contains(ns[0].Params["biz_content"], `"settle_no":"`+p.TradeNo+`0001"`) ||
+		ns[0].URL != d.merchant.URL+"/gateway" {
+		t.Fatalf("settle messages after the restart: %+v, want the settlement's one", ns)
+	}
+	stop2()
+
+	s3, _, _ := d.start()
+	s3.Sched.RunDue()
+	if ns := settles(s3); len(ns) != 1 {
+		t.Fatalf("a third start holds %d settle messages, want the 1 sent", len(ns))
+	}
+}
