@@ -115,7 +115,7 @@ func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T)
 	s1, c1, base := sharedReplica(t, url, time.Hour, "")
 	setGatewayShared(t, base, merchant.URL+"/gateway")
 	failNextNotificationInsert(t, conn)
-	_, err := c1.Transfer(ctx, client.TransferRequest{OutBizNo: "FAILED-TX", TransAmount: amount.MustParse("1.00"),
+	_, err := c1.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "FAILED-TX", TransAmount: amount.MustParse("1.00"),
 		OrderTitle: "t", PayeeInfo: client.Participant{Identity: "2088000000000201", IdentityType: client.PayeeUserID}})
 	wantResultUnknown(t, err, "the transfer")
 	if ns, _ := stored(t, conn, "FAILED-TX"); len(ns) != 0 {

@@ -41,7 +41,7 @@ func TestTransferMessageIsSentAfterACrashBetweenItsTwoCommits(t *testing.T) {
 	})
 	s1, c1, stop1 := d.start()
 	crashAtTransfer(s1, fund.Dealing)
-	_, err := c1.Transfer(context.Background(), client.TransferRequest{OutBizNo: "CRASH-TX", TransAmount: amount.MustParse("30003.00"),
+	_, err := c1.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "CRASH-TX", TransAmount: amount.MustParse("30003.00"),
 		OrderTitle: "t", PayeeInfo: client.Participant{Identity: "2088000000000201", IdentityType: client.PayeeUserID}})
 	wantResultUnknown(t, err, "the transfer")
 	stop1()
