@@ -1,0 +1,26 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// rv-n: a --store value that is not a postgres:// URL and that net/url
+// cannot parse (a bad port), or that lacks its scheme, is masked only by
+// the keyword/value regexp, which leaves a URL's user:password part as is.
+func TestRvNStoreFlagHidesPasswordOfUnparsableOtherURL(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--store", "mysql://u:hunter2@db:bad/x"},
+		{"serve", "--addr", "127.0.0.1:0", "--store", "u:hunter2@db:5432/x"},
+		{"serve", "--addr", "127.0.0.1:0", "--store", "//u:hunter2@db:5432/x"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code == 0 {
+			t.Fatalf("%v started", args)
+		}
+		if msg := errb.String(); strings.Contains(msg, "hunter2") {
+			t.Errorf("%v: error shows the password: %q", args, msg)
+		}
+	}
+}
