@@ -14,6 +14,9 @@ func TestRvNStoreFlagHidesPasswordOfUnparsableOtherURL(t *testing.T) {
 		{"serve", "--addr", "127.0.0.1:0", "--store", "mysql://u:hunter2@db:bad/x"},
 		{"serve", "--addr", "127.0.0.1:0", "--store", "u:hunter2@db:5432/x"},
 		{"serve", "--addr", "127.0.0.1:0", "--store", "//u:hunter2@db:5432/x"},
+		// libpq's keyword/value form: an unquoted value runs to the next
+		// space, & included; the mask stops at the &.
+		{"serve", "--addr", "127.0.0.1:0", "--store", "host=db user=u password=xx&hunter2 dbname=x"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code == 0 {
