@@ -233,7 +233,7 @@ func IsURL(s string) bool {
 // start (Boots).
 func Open(url string) (*DB, error) {
 	if !IsURL(url) {
-		return nil, fmt.Errorf("store: %q is not a postgres:// URL", redact(url))
+		return nil, fmt.Errorf("store: --store takes a postgres:// URL, not %s", redact(url))
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -268,9 +268,12 @@ func Open(url string) (*DB, error) {
 	return db, nil
 }
 
+// schemeName is what a URL scheme may be (RFC 3986 §3.1), bounded.
+var schemeName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]{0,31}$`)
+
 // passwordPair is a name=value pair whose name holds "password" in any
-// case, in a URL's query or fragment or in libpq's keyword/value form,
-// where a value may be quoted ('a b', \' inside): what redact masks.
+// case, in a URL's query or fragment, where a value may be quoted
+// ('a b', \' inside): what redact masks.
 var passwordPair = regexp.MustCompile(`(?i)([a-z0-9_%]*password[a-z0-9_%]*\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&]*)`)
 
 // redact hides the passwords of a --store value for messages and the
@@ -278,13 +281,19 @@ var passwordPair = regexp.MustCompile(`(?i)([a-z0-9_%]*password[a-z0-9_%]*\s*=\s
 // holds "password" in any case (password, sslpassword: libpq's names,
 // which pgx reads), in the query (pair by pair, so a pair that does not
 // decode is masked too, the others kept as given), anywhere else in the
-// URL, and in a value that is not a URL (libpq's keyword/value form).
+// URL. A value that is not a postgres:// URL is not shown at all.
 func redact(s string) string {
+	if !IsURL(s) {
+		// Not shown at all: a password can hide in any other form (a
+		// user:password@ without a scheme, a URL net/url cannot read,
+		// keyword/value text whose value runs past an &).
+		if scheme, _, ok := strings.Cut(s, "://"); ok && schemeName.MatchString(scheme) {
+			return "a " + scheme + ":// URL"
+		}
+		return "this value (not shown: it may hold a password)"
+	}
 	u, err := neturl.Parse(s)
-	switch {
-	case !IsURL(s) && (err != nil || u.Scheme == "" || u.User == nil):
-		return passwordPair.ReplaceAllString(s, "${1}xxxxx") // keyword/value text
-	case err != nil:
+	if err != nil {
 		return "postgres://(unreadable URL)"
 	}
 	pairs := strings.Split(u.RawQuery, "&")

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// rv-n: a --store value that is not a postgres:// URL and that net/url
-// cannot parse (a bad port), or that lacks its scheme, is masked only by
-// the keyword/value regexp, which leaves a URL's user:password part as is.
-func TestRvNStoreFlagHidesPasswordOfUnparsableOtherURL(t *testing.T) {
+// A --store value that is not a postgres:// URL is not shown: a password
+// hides in forms no mask reads (a URL net/url cannot parse, one without
+// its scheme, keyword/value text whose value runs past an &).
+func TestStoreFlagNeverShowsAValueThatIsNotAPostgresURL(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--addr", "127.0.0.1:0", "--store", "mysql://u:hunter2@db:bad/x"},
 		{"serve", "--addr", "127.0.0.1:0", "--store", "u:hunter2@db:5432/x"},
