@@ -199,3 +199,31 @@ func TestReplicaResendWhileAnotherHoldsTheAttemptLosesNeither(t *testing.T) {
 		}
 	}
 }
+
+// A resend with no attempt in flight changes the stored notification,
+// whichever replica is asked and however far behind its copy is.
+func TestReplicaResendChangesTheStoredNotification(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "fail")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	id := payNotified(t, rs[0], "WB-IDLE", merchant.URL)
+	waitCalls(t, merchant, 1)
+	waitIdle(t, url, 1)
+	for i, r := range rs {
+		r.Control(http.MethodPost, "/notifications/"+id+"/resend", nil, http.StatusOK)
+		waitCalls(t, merchant, 2+i)
+		waitIdle(t, url, 1)
+	}
+	conn := pgtest.Conn(t, url)
+	var data []byte
+	if err := conn.QueryRow(context.Background(), `SELECT data FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := notify.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Attempts) != 3 {
+		t.Fatalf("stored %d attempts, want 3: the first and one per resend", len(stored.Attempts))
+	}
+	rs[0].Control(http.MethodPost, "/notifications/ntf_none/resend", nil, http.StatusNotFound)
+}
