@@ -203,6 +203,9 @@ func (a *API) getNotification(c echo.Context) error {
 
 func (a *API) resend(c echo.Context) error {
 	if err := a.Notifier.Resend(c.Param("id")); err != nil {
+		if !errors.Is(err, notify.ErrNoNotification) {
+			return unavailable(c, err)
+		}
 		return fail(c, http.StatusNotFound, err)
 	}
 	// The attempt is due now: run it before answering.

@@ -47,6 +47,10 @@ func (j *heldJobs) Renew(ids []string) error {
 	return nil
 }
 
+func (*heldJobs) Resend(string, time.Time) (Notification, bool, error) {
+	return Notification{}, false, nil
+}
+
 // A replica keeps the leases of the attempts it claimed while it makes
 // them: one trade's notifications are made one after another, so the last
 // of several would otherwise be due again, unleased, while still waiting

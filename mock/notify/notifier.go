@@ -378,6 +378,11 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		if i > 0 {
 			c.event = 0 // the first copy's write took the mark
 		}
+		if n.shared != nil && !pol.Suppress {
+			// Planned in its first write, the only one not made under
+			// a lease (WriteBack).
+			c.NextAttempt = &at
+		}
 		err := n.outbox.add(&c)
 		if errors.Is(err, ErrToldElsewhere) {
 			return nil // another replica's notification tells the event
@@ -388,7 +393,11 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		if err != nil && n.shared != nil {
 			return werr // not stored, not kept (add): the sweep tells the event
 		}
-		if !pol.Suppress {
+		switch {
+		case pol.Suppress:
+		case n.shared != nil:
+			n.shared.poke()
+		default:
 			n.schedule(c.ID, key, at)
 		}
 	}
@@ -508,9 +517,16 @@ func (n *Notifier) Clear(app string) error {
 	return err
 }
 
+// ErrNoNotification is Resend's answer for an id no notification has;
+// any other error is the store's.
+var ErrNoNotification = errors.New("no notification")
+
 // Resend delivers a notification again now, whatever its state, and
 // starts the retry schedule over if that attempt fails.
 func (n *Notifier) Resend(id string) error {
+	if n.shared != nil {
+		return n.resendShared(id)
+	}
 	var key string
 	ok := n.outbox.update(id, func(nf *Notification) {
 		nf.State = Pending
@@ -518,7 +534,7 @@ func (n *Notifier) Resend(id string) error {
 		key = nf.schedKey()
 	})
 	if !ok {
-		return errors.New("no notification " + id)
+		return fmt.Errorf("%w %s", ErrNoNotification, id)
 	}
 	n.schedule(id, key, n.sched.Clock().Now())
 	return nil

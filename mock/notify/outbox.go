@@ -75,11 +75,12 @@ type Notification struct {
 	packet bool // that event is a red packet's, whose auth_no is TradeNo
 	// transfer is, for a transfer's status (event: 1 + fund.StatusEvent),
 	// the transfer's app; its out_biz_no is OutTradeNo.
-	transfer string
-	badSig   bool   // every attempt carries a signature that does not verify
-	gen      int    // generation of the planned attempt
-	key      string // scheduler key: one trade's (or red packet's) notifications stay in order
-	seq      uint64 // position in the outbox's order, for cursors
+	transfer  string
+	badSig    bool   // every attempt carries a signature that does not verify
+	gen       int    // generation of the planned attempt
+	key       string // scheduler key: one trade's (or red packet's) notifications stay in order
+	seq       uint64 // position in the outbox's order, for cursors
+	writeBack bool   // the write is one after the first (WriteBack)
 
 	// In the outbox, a pending notification's Params and Body are not
 	// kept but packed (pack.go): form holds the parameters, and the time
@@ -513,7 +514,7 @@ func (o *Outbox) add(n *Notification) error {
 		o.untold[n.seq] = told{n.event, n.packet, n.transfer}
 	}
 	n.event = 0 // kept in untold until a write clears the mark
-	wait := o.writeLocked(n)
+	wait := o.writeLocked(n, true)
 	o.evictLocked()
 	o.mu.Unlock()
 	err := wait()
@@ -581,7 +582,26 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		o.ledger.Unfinal(n.seq)
 	}
 	o.placeLocked(n)
-	o.forgetWhenStored(n.seq, o.writeLocked(n))
+	wait := o.writeLocked(n, false)
+	if o.shared {
+		// An attempt's write-back, made at once: when the store did not
+		// apply it, its copy replaces this one, or none does.
+		var nh *NotHeld
+		if errors.As(wait(), &nh) {
+			o.unindexLocked(n.seq, o.headLocked(n.seq))
+			if nh.Stored == nil {
+				o.wakeLocked(nil)
+				return true
+			}
+			c := nh.Stored.clone()
+			c.gen = n.gen
+			o.indexLocked(&c)
+			o.evictLocked()
+			o.wakeLocked(&c)
+			return true
+		}
+	}
+	o.forgetWhenStored(n.seq, wait)
 	o.evictLocked()
 	o.compactLocked()
 	o.wakeLocked(n)

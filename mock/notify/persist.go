@@ -62,6 +62,42 @@ func (n *Notification) Told() (Mark, bool) {
 	return Mark{Kind: MarkTrade, AppID: n.AppID, No: n.TradeNo, Event: n.event - 1}, true
 }
 
+// WriteBack reports whether a write is one after the notification's
+// first (which stores it): with a shared store, an attempt's write-back,
+// applied only while this replica holds the notification's lease
+// (NotHeld), never making the notification again.
+func (n *Notification) WriteBack() bool { return n.writeBack }
+
+// AsWriteBack is n written as every write after its first is (WriteBack).
+func (n Notification) AsWriteBack() Notification {
+	n.writeBack = true
+	return n
+}
+
+// Resend plans the notification's attempt at at, whatever its state,
+// with the retry schedule started over from its next attempt (a round).
+func (n *Notification) Resend(at time.Time) {
+	n.State = Pending
+	n.round = len(n.Attempts)
+	n.NextAttempt = &at
+}
+
+// NotHeld is a shared store's answer to an attempt's write-back that it
+// did not apply as written: this replica no longer holds the lease (a
+// reset or clear deleted the notification, or another replica took the
+// lease over after this one stalled past it), or a resend asked while
+// the attempt was in flight was applied to it. Stored is the
+// notification as stored, nil when there is none; the outbox takes it up
+// in place of its copy.
+type NotHeld struct{ Stored *Notification }
+
+func (e *NotHeld) Error() string {
+	if e.Stored == nil {
+		return "notification: gone from the store"
+	}
+	return "notification: the store holds another copy"
+}
+
 // ErrToldElsewhere is a store's answer to a notification's first write
 // that stored nothing because its event's untold mark was gone: another
 // replica's notification of that event (a live insert, or the sweep's
@@ -82,11 +118,12 @@ func (o *Outbox) Persist(s Store) {
 //
 // While its event is still marked untold (its first write failed, or is
 // not yet known to be on disk) the write carries the mark's deletion.
-func (o *Outbox) writeLocked(n *Notification) func() error {
+func (o *Outbox) writeLocked(n *Notification, creates bool) func() error {
 	if o.store == nil {
 		return synced
 	}
 	c := n.clone() // unpacked: the store keeps Params and Body
+	c.writeBack = !creates
 	if t, ok := o.untold[n.seq]; ok {
 		c.event, c.packet, c.transfer = t.event, t.packet, t.transfer
 	}

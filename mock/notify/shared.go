@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -18,6 +19,12 @@ type Jobs interface {
 	// Renew extends the leases this replica still holds of the
 	// notifications ids names: their attempts are still being made.
 	Renew(ids []string) error
+	// Resend applies Notification.Resend(at) to the notification id as
+	// stored and returns it as stored (false: there is none). While a
+	// live lease holds it, the resend is recorded instead, and the
+	// holder's write-back applies it after its attempt: a resend never
+	// takes a lease away nor writes over an attempt.
+	Resend(id string, at time.Time) (Notification, bool, error)
 }
 
 // shared is the notifier's state when it delivers from Jobs.
@@ -136,6 +143,22 @@ func (n *Notifier) deliver(due []Notification) {
 		}(byKey[k])
 	}
 	wg.Wait()
+}
+
+// resendShared is Resend with a shared schedule: the store applies it to
+// the stored notification, not to this replica's copy, which may be
+// behind it (the follow's lag) or have an attempt in flight elsewhere.
+func (n *Notifier) resendShared(id string) error {
+	nf, ok, err := n.shared.jobs.Resend(id, n.sched.Clock().Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w %s", ErrNoNotification, id)
+	}
+	n.Follow([]Notification{nf})
+	n.shared.poke()
+	return nil
 }
 
 // install puts a notification read from the shared store in the outbox,

@@ -50,6 +50,17 @@ func (replica) RemoveNotifications([]Notification) error         { return nil }
 func (replica) Sync() error                                      { return nil }
 func (replica) Renew([]string) error                             { return nil }
 
+func (r replica) Resend(id string, at time.Time) (Notification, bool, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	row, ok := r.db.rows[id]
+	if !ok {
+		return Notification{}, false, nil
+	}
+	row.n.Resend(at)
+	return row.n.clone(), true, nil
+}
+
 func (r replica) Claim(now time.Time, max int) ([]Notification, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

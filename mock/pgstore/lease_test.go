@@ -69,7 +69,7 @@ func TestRenewedNotificationLeaseIsNotClaimed(t *testing.T) {
 		t.Fatalf("lease owner %v after a's renewal, want b's %v", o, mine)
 	}
 	// Written back (its lease let go): a renewal leases nothing.
-	if err := b.PutNotification(n)(); err != nil {
+	if err := b.PutNotification(n.AsWriteBack())(); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Renew([]string{n.ID}); err != nil {

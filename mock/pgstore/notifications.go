@@ -2,7 +2,10 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
@@ -21,9 +24,12 @@ type Outbox struct {
 	owner string
 }
 
-// PutNotification writes a notification and its next attempt, and lets
-// go of its lease: the attempt that held it is over. The write is made at
-// once; the wait returned only reports how it went.
+// PutNotification writes a notification: its first write inserts it;
+// every later one (WriteBack) is the write-back of an attempt this
+// replica made under its lease, which stores the result and the next
+// attempt and lets go of the lease, and applies only while this replica
+// still holds it (notify.NotHeld). The write is made at once; the wait
+// returned only reports how it went.
 func (o *Outbox) PutNotification(n notify.Notification) func() error {
 	err := o.put(n)
 	return func() error { return err }
@@ -33,20 +39,19 @@ func (o *Outbox) PutNotification(n notify.Notification) func() error {
 func (o *Outbox) Sync() error { return nil }
 
 func (o *Outbox) put(n notify.Notification) error {
-	data, err := notify.Marshal(n)
+	data, next, err := encode(n)
 	if err != nil {
 		return o.db.failed(err)
 	}
-	var next *time.Time
-	if n.State == notify.Pending && n.NextAttempt != nil {
-		next = n.NextAttempt
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
+	if n.WriteBack() {
+		return o.writeBack(ctx, n, data, next)
+	}
 	args := []any{n.ID, n.AppID, string(n.State), next, data}
 	m, told := n.Told()
 	if !told {
-		_, err = o.db.pool.Exec(ctx, putNotification, args...)
+		_, err = o.db.pool.Exec(ctx, insertNotification, args...)
 		return o.db.failed(err)
 	}
 	// Its event's untold mark goes in the same statement, and the
@@ -56,7 +61,7 @@ func (o *Outbox) put(n notify.Notification) error {
 	// (untold.go).
 	// (A transfer's status is not marked here: its lease stands for the mark.)
 	args = append(args, untoldKind(m.Kind == notify.MarkRedPacket), m.No, m.Event)
-	tag, err := o.db.pool.Exec(ctx, putToldNotification, args...)
+	tag, err := o.db.pool.Exec(ctx, insertToldNotification, args...)
 	if err != nil {
 		return o.db.failed(err)
 	}
@@ -66,20 +71,133 @@ func (o *Outbox) put(n notify.Notification) error {
 	return nil
 }
 
-// putToldNotification stores the first write of a notification whose
+// encode is a notification's data and its next attempt's due time (nil
+// when it has none).
+func encode(n notify.Notification) ([]byte, *time.Time, error) {
+	data, err := notify.Marshal(n)
+	if n.State == notify.Pending && n.NextAttempt != nil {
+		return data, n.NextAttempt, err
+	}
+	return data, nil, err
+}
+
+// insertToldNotification stores the first write of a notification whose
 // event is marked untold, if and only if it deletes that mark.
-const putToldNotification = `WITH told AS (DELETE FROM alipay_mock_untold
+const insertToldNotification = `WITH told AS (DELETE FROM alipay_mock_untold
 		WHERE kind = $6 AND key = $7 AND event = $8 RETURNING 1)
 	INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
 	SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::bytea, nextval('alipay_mock_notification_updates')
-		WHERE EXISTS (SELECT 1 FROM told)
-	ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
-		data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`
+		WHERE EXISTS (SELECT 1 FROM told)`
 
-const putNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
-	VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))
-	ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, next_at = EXCLUDED.next_at,
-		data = EXCLUDED.data, updated = EXCLUDED.updated, lease_until = NULL, lease_owner = NULL`
+const insertNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
+	VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))`
+
+// writeBackNotification is an attempt's result, written only while its
+// replica ($5) holds the lease and no resend waits for it.
+const writeBackNotification = `UPDATE alipay_mock_notifications
+	SET state = $2, next_at = $3, data = $4, updated = nextval('alipay_mock_notification_updates'),
+		lease_until = NULL, lease_owner = NULL, resend_at = NULL
+	WHERE id = $1 AND lease_owner = $5 AND resend_at IS NOT DISTINCT FROM $6::timestamptz`
+
+// writeBack writes an attempt's result. A resend recorded while the
+// attempt was in flight is applied to it; a notification deleted (a
+// reset, a clear) is not made again, nor is one whose lease another
+// replica took over (this one stalled past it) written over.
+func (o *Outbox) writeBack(ctx context.Context, n notify.Notification, data []byte, next *time.Time) error {
+	var resend *time.Time
+	for try := 0; try < 3; try++ {
+		tag, err := o.db.pool.Exec(ctx, writeBackNotification, n.ID, string(n.State), next, data, o.owner, resend)
+		if err != nil {
+			return o.db.failed(err)
+		}
+		if tag.RowsAffected() == 1 {
+			if resend == nil {
+				return nil
+			}
+			return &notify.NotHeld{Stored: &n}
+		}
+		var stored []byte
+		var mine bool
+		var at *time.Time
+		err = o.db.pool.QueryRow(ctx, `SELECT data, lease_owner IS NOT DISTINCT FROM $2, resend_at
+			FROM alipay_mock_notifications WHERE id = $1`, n.ID, o.owner).Scan(&stored, &mine, &at)
+		if err == pgx.ErrNoRows {
+			return &notify.NotHeld{}
+		}
+		if err != nil {
+			return o.db.failed(err)
+		}
+		if !mine {
+			s, err := notify.Unmarshal(stored)
+			if err != nil {
+				return o.db.failed(err)
+			}
+			return &notify.NotHeld{Stored: &s}
+		}
+		if at == nil {
+			continue // a resend taken back? none does: try again
+		}
+		// A resend asked during the attempt starts its round after it.
+		resend = at
+		n.Resend(*at)
+		if data, next, err = encode(n); err != nil {
+			return o.db.failed(err)
+		}
+	}
+	return errors.New("notification: write-back kept changing")
+}
+
+// Resend plans the stored notification's attempt at at, its retry
+// schedule started over. While a live lease holds it (an attempt is in
+// flight on some replica), the resend is recorded in resend_at instead,
+// and the holder's write-back applies it after that attempt: the lease
+// stays, and neither write loses the other's. Else the stored copy is
+// changed, not this replica's, which may be behind it: a write that
+// applies only if the row is as read (updated) and still unleased.
+func (o *Outbox) Resend(id string, at time.Time) (notify.Notification, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	for try := 0; try < 5; try++ {
+		var data []byte
+		var updated int64
+		var held bool
+		err := o.db.pool.QueryRow(ctx, `UPDATE alipay_mock_notifications
+			SET resend_at = CASE WHEN lease_until >= clock_timestamp() THEN $2 ELSE resend_at END
+			WHERE id = $1
+			RETURNING data, updated, coalesce(lease_until >= clock_timestamp(), false)`, id, at).Scan(&data, &updated, &held)
+		if err == pgx.ErrNoRows {
+			return notify.Notification{}, false, nil
+		}
+		if err != nil {
+			return notify.Notification{}, false, o.db.failed(err)
+		}
+		n, err := notify.Unmarshal(data)
+		if err != nil {
+			return notify.Notification{}, false, o.db.failed(err)
+		}
+		if held {
+			return n, true, nil // recorded: its holder's write-back applies it
+		}
+		n.Resend(at)
+		data, next, err := encode(n)
+		if err != nil {
+			return notify.Notification{}, false, o.db.failed(err)
+		}
+		tag, err := o.db.pool.Exec(ctx, `UPDATE alipay_mock_notifications
+			SET state = $2, next_at = $3, data = $4, updated = nextval('alipay_mock_notification_updates'),
+				lease_until = NULL, lease_owner = NULL, resend_at = NULL
+			WHERE id = $1 AND updated = $5 AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
+			id, string(n.State), next, data, updated)
+		if err != nil {
+			return notify.Notification{}, false, o.db.failed(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return n, true, nil
+		}
+		// Written or claimed since it was read: read it again.
+	}
+	return notify.Notification{}, false, errors.New("notification: busy, resend it again")
+}
 
 // DeleteNotifications deletes every notification, or one app's, and
 // their untold marks (the app's all: marked is for a store that keeps

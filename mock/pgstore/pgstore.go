@@ -102,6 +102,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 	updated     bigint NOT NULL,
 	data        bytea NOT NULL
 );
+-- resend_at: a resend asked while a lease held the notification, applied by the holder's write-back.
+ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS resend_at timestamptz;
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';

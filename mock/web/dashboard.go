@@ -405,6 +405,9 @@ func (d *Dashboard) notification(c echo.Context) error {
 func (d *Dashboard) resend(c echo.Context) error {
 	id := c.Param("id")
 	if err := d.Notifier.Resend(id); err != nil {
+		if !errors.Is(err, notify.ErrNoNotification) {
+			return d.fail(c, http.StatusServiceUnavailable, err.Error())
+		}
 		return d.fail(c, http.StatusNotFound, "no notification "+id)
 	}
 	d.Sched.RunDueLimit(0)
