@@ -160,6 +160,37 @@ func TestDirectoriesOthersCanWriteAreRefused(t *testing.T) {
 	// A CA file others can write is refused after the directory's chmod.
 	loose(filepath.Join(data, "ca", localca.CAKeyFile), 0o646)
 	refused("a CA key mode 0646", mock.Options{DataDir: data, TLS: tls}, localca.CAKeyFile, "chmod 600")
+
+	// A directory others may write with the sticky bit (/tmp, a Kubernetes
+	// Secret's volume) is used: no one else can replace what is there.
+	sticky := loose(mkdir(), 0o777|os.ModeSticky)
+	srv, err = mock.Start(mock.Options{TLS: mock.TLSOptions{Addr: tls.Addr, CADir: sticky}})
+	if err != nil {
+		t.Fatalf("--ca-dir with the sticky bit: %v", err)
+	}
+	srv.Close()
+	// Laid out as a Secret is: each file a link into ..data. The links are
+	// followed; the file a link names is checked.
+	secret := mkdir()
+	if err := os.Mkdir(filepath.Join(secret, "..data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{localca.CAKeyFile, localca.CAFile} {
+		if err := os.Rename(filepath.Join(sticky, name), filepath.Join(secret, "..data", name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(secret, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loose(secret, 0o755)
+	srv, err = mock.Start(mock.Options{TLS: mock.TLSOptions{Addr: tls.Addr, CADir: secret}})
+	if err != nil {
+		t.Fatalf("--ca-dir holding links to its files: %v", err)
+	}
+	srv.Close()
+	loose(filepath.Join(secret, "..data", localca.CAKeyFile), 0o666)
+	refused("a link to a CA key mode 0666", mock.Options{TLS: mock.TLSOptions{Addr: tls.Addr, CADir: secret}}, localca.CAKeyFile, "chmod 600")
 }
 
 func TestQRCodeOption(t *testing.T) {

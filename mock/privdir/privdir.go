@@ -23,10 +23,11 @@ func Make(dir, what string) error {
 }
 
 // Check refuses a directory other users could have put files in: on Unix
-// one that is group- or world-writable or not owned by the current user
-// (a planted CA key or data file would be trusted); on Windows, where
-// modes do not say that, it only checks that dir is a directory. The
-// error names the directory and the fix.
+// one that is group- or world-writable without the sticky bit, or owned
+// by another user than this one or root (a planted CA key or data file
+// would be trusted); on Windows, where modes do not say that, it only
+// checks that dir is a directory. The error names the directory and the
+// fix.
 func Check(dir, what string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -39,11 +40,22 @@ func Check(dir, what string) error {
 }
 
 // CheckFile refuses a file in a private directory that other users could
-// write or that another user owns, as Check does for the directory.
+// write or that another user owns, as Check does for the directory. A
+// symbolic link (a Kubernetes Secret's files are links into its ..data)
+// is followed when the link itself is this user's or root's: the file it
+// names is checked.
 func CheckFile(path, what string) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if err := checkOwner(path, what, fi, "600"); err != nil {
+			return err
+		}
+		if fi, err = os.Stat(path); err != nil {
+			return fmt.Errorf("%s %s: %w", what, path, err)
+		}
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s %s: not a regular file (move it away)", what, path)
