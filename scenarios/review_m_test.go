@@ -72,3 +72,56 @@ func TestReviewFailedChangeUndoDropsAChangeStoredMeanwhile(t *testing.T) {
 		t.Fatalf("in force after the failed add: %v, want [b.yaml] as stored (the add acknowledged meanwhile is lost from memory)", names)
 	}
 }
+
+// unreadableStore is a Store whose state cannot be read while down: f
+// does not run (pgstore when its SELECT fails).
+type unreadableStore struct {
+	state []byte
+	down  bool
+}
+
+func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
+	if s.down {
+		return errors.New("review: the state is not read")
+	}
+	if next, changed := f(s.state); changed {
+		s.state = next
+	}
+	return nil
+}
+
+// A request answered as a store failure (no rule acts) must not use up a
+// times: 1 rule of a file built in Go (its counter is in memory only, so
+// no later load puts it back): the rule must still act once the store
+// answers.
+func TestReviewUnreadStoreUsesUpABuiltInGoRule(t *testing.T) {
+	shared, err := scenarios.Parse("counted.yaml", []byte("name: counted\nrules:\n  - when: {method: alipay.trade.refund}\n"+
+		"    times: 1\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := &scenarios.File{Name: "go", Rules: []*scenarios.Rule{{
+		Name:  "one refusal",
+		When:  scenarios.Match{Method: scenarios.Strings{"alipay.trade.query"}},
+		Then:  scenarios.Action{Respond: &scenarios.Respond{Code: "40004", SubCode: "ACQ.SYSTEM_ERROR", SubMsg: "built in Go"}},
+		Times: 1,
+	}}}
+	e := scenarios.NewEngine()
+	if err := e.Add(shared, own); err != nil {
+		t.Fatal(err)
+	}
+	st := &unreadableStore{}
+	if err := e.Share(st, gateway.Catalogue()); err != nil {
+		t.Fatal(err)
+	}
+	q := scenarios.Request{AppID: "2021000000000001", Method: "alipay.trade.query"}
+	st.down = true
+	if plan, _, err := e.Match(q); err == nil || plan != nil {
+		t.Fatalf("a query while the store is unread: plan %v err %v, want a store failure with no rule acting", plan, err)
+	}
+	st.down = false
+	if plan, _, err := e.Match(q); err != nil || plan == nil {
+		t.Fatalf("the first query the store answers: plan %v err %v, want the times: 1 rule built in Go acting "+
+			"(the request answered as a store failure used it up)", plan, err)
+	}
+}
