@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/scenarios"
@@ -172,5 +173,28 @@ rules:
 	}
 	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
 		t.Fatalf("once.yaml is in force %d times after the restart, want once (the edited text)", n)
+	}
+}
+
+// A file given at start edited to name an app_id (another scope) replaces
+// the stored one of its path as any edit does: the old, global text is
+// not left in force beside it.
+func TestScenarioFileEditedToAnAppReplacesTheStoredOneAtRestart(t *testing.T) {
+	const old = `name: once
+rules:
+  - name: refusal
+    when: {method: alipay.trade.query}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "old text"}}
+`
+	edited := "app_id: \"" + keys.DevAppID + "\"\n" + strings.Replace(old, "old text", "edited text", 1)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: scenarioFile(t, "once.yaml", old)()}
+	m := mocktest.New(t, o)
+	if got := answers(m, 1); !slices.Equal(got, []string{"old text"}) {
+		t.Fatalf("before the edit: %q", got)
+	}
+	o.Scenarios = scenarioFile(t, "once.yaml", edited)()
+	m = restart(t, m, o)
+	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
+		t.Fatalf("once.yaml is in force %d times after the restart with it edited, want once (the edited text)", n)
 	}
 }

@@ -1,8 +1,5 @@
 package scenarios_test
 
-// rv-m: failing proof: a failed change's undo loads the state it started
-// from over a change another request stored meanwhile.
-
 import (
 	"errors"
 	"strings"
@@ -39,10 +36,10 @@ func (s *windowStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
 	if between != nil {
 		between()
 	}
-	return errors.New("review: the write failed")
+	return errors.New("the write failed")
 }
 
-func TestReviewFailedChangeUndoDropsAChangeStoredMeanwhile(t *testing.T) {
+func TestFailedScenarioChangeKeepsAChangeStoredMeanwhile(t *testing.T) {
 	parse := func(name string) *scenarios.File {
 		f, err := scenarios.Parse(name, []byte("name: "+strings.TrimSuffix(name, ".yaml")+
 			"\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
@@ -82,7 +79,7 @@ type unreadableStore struct {
 
 func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
 	if s.down {
-		return errors.New("review: the state is not read")
+		return errors.New("the state is not read")
 	}
 	if next, changed := f(s.state); changed {
 		s.state = next
@@ -94,7 +91,7 @@ func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
 // times: 1 rule of a file built in Go (its counter is in memory only, so
 // no later load puts it back): the rule must still act once the store
 // answers.
-func TestReviewUnreadStoreUsesUpABuiltInGoRule(t *testing.T) {
+func TestStoreFailureLeavesARuleBuiltInGoUnused(t *testing.T) {
 	shared, err := scenarios.Parse("counted.yaml", []byte("name: counted\nrules:\n  - when: {method: alipay.trade.refund}\n"+
 		"    times: 1\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
 	if err != nil {
