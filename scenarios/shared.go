@@ -10,11 +10,17 @@ import (
 )
 
 // Store keeps the scenarios in force, with their counters and states, for
-// several mock processes (replicas) at once (pgstore). Update runs f on
-// the stored state under a lock that excludes every replica's Update, and
-// stores what f returns when changed.
+// several mock processes (replicas) at once (pgstore), or for the next
+// start of this one (--data).
 type Store interface {
-	UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error
+	// UpdateScenarios runs f on the stored state under a lock that
+	// excludes every UpdateScenarios of this process and of every other
+	// replica, and stores next when changed. When storing it fails (or the
+	// commit does), it runs undo, f's last result when not nil, before it
+	// lets the lock go, then returns the error: undo puts back what f
+	// changed in memory while no other change of this process can come
+	// between. When the state cannot be read, f does not run.
+	UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error
 }
 
 // sharing is the engine's link to a Store.
@@ -67,7 +73,7 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 	mine := e.dumpLocked()
 	e.own = e.ownLocked()
 	e.mu.Unlock()
-	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		var st state
 		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
 		changed := false
@@ -80,7 +86,7 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 		e.mu.Lock()
 		e.loadLocked(sh, next)
 		e.mu.Unlock()
-		return next, changed
+		return next, changed, nil // a start that fails to store stops
 	})
 	if err != nil {
 		return err
@@ -103,7 +109,8 @@ func (e *Engine) Refresh(stored []byte) {
 // change runs f on the scenarios in force under the lock: with a store,
 // on the stored state, written back when f changed it. An error is the
 // store's: the change is not made, and this replica keeps the state the
-// store last gave it (ran says whether f ran, for Match).
+// store last gave it, put back under the store's lock so that no change
+// made meanwhile is undone (ran says whether f ran, for Match).
 func (e *Engine) change(f func()) (ran bool, err error) {
 	sh := e.shared
 	if sh == nil {
@@ -112,16 +119,14 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		f()
 		return true, nil
 	}
-	var was []byte
-	var own []ownFile
-	var kept []loaded // the own files' counters and states before f
-	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.loadLocked(sh, stored)
-		was, own, kept = stored, e.own, kept[:0]
-		for _, o := range own {
-			kept = append(kept, loaded{state: o.l.state, rules: slices.Clone(o.l.rules)})
+		own := e.own
+		kept := make([]loaded, len(own)) // the own files' counters and states before f
+		for i, o := range own {
+			kept[i] = loaded{state: o.l.state, rules: slices.Clone(o.l.rules)}
 		}
 		before, _ := json.Marshal(e.dumpLocked())
 		f()
@@ -130,17 +135,17 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		e.retainLocked(sh)
 		after, _ := json.Marshal(e.dumpLocked())
 		sh.stateful.Store(e.statefulLocked())
-		return after, !bytes.Equal(before, after)
-	})
-	if err != nil && ran {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		for i, o := range own {
-			o.l.state, o.l.rules = kept[i].state, kept[i].rules
+		undo := func() { // f's change was not stored
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for i, o := range own {
+				o.l.state, o.l.rules = kept[i].state, kept[i].rules
+			}
+			e.own = own
+			e.loadLocked(sh, stored)
 		}
-		e.own = own
-		e.loadLocked(sh, was) // f's change was not stored
-	}
+		return after, !bytes.Equal(before, after), undo
+	})
 	return ran, err
 }
 

@@ -10,10 +10,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// windowStore is a Store that, as mock/keptscenarios.go and pgstore do,
-// lets its lock go before the failed UpdateScenarios returns; between
-// the two it runs between (another request's change, which a second
-// goroutine could make there).
+// windowStore is a Store that, as pgstore's row lock does, lets its lock
+// go before the failed UpdateScenarios returns; it runs undo under the
+// lock, as Store asks, and between the lock and the return it runs
+// between (another request's change, which a second goroutine could make
+// there).
 type windowStore struct {
 	mu      sync.Mutex
 	state   []byte
@@ -21,13 +22,16 @@ type windowStore struct {
 	between func()
 }
 
-func (s *windowStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
+func (s *windowStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error {
 	s.mu.Lock()
-	next, changed := f(s.state)
+	next, changed, undo := f(s.state)
 	fail, between := s.fail, s.between
 	s.fail, s.between = false, nil
 	if !fail && changed {
 		s.state = next
+	}
+	if fail && undo != nil {
+		undo()
 	}
 	s.mu.Unlock()
 	if !fail {
@@ -77,11 +81,11 @@ type unreadableStore struct {
 	down  bool
 }
 
-func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool)) error {
+func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error {
 	if s.down {
 		return errors.New("the state is not read")
 	}
-	if next, changed := f(s.state); changed {
+	if next, changed, _ := f(s.state); changed {
 		s.state = next
 	}
 	return nil
