@@ -59,10 +59,11 @@ type fileState struct {
 // Share makes the scenarios in force, and their counters and states, the
 // ones in s from now on; later changes on any replica (the control API)
 // act on all. What this engine already holds (the --scenario files) joins
-// what s holds, scope by scope: a file of the same path and text there
-// stays, with its counters and states; one of the same path and other
-// text (edited since) is replaced in place by this one, starting over; any
-// other is added after the stored ones. Files that did not come from Parse
+// what s holds: a file of the same path, scope and text there stays, with
+// its counters and states; one of the same path and other text (edited
+// since) is replaced by this one, starting over, in place (at the end of
+// its new scope when the edit moved it to another app_id); any other is
+// added after the stored ones of its scope. Files that did not come from Parse
 // (a program's own *File) have no text to share: they stay in force in
 // this process alone, after the shared file they followed (first in their
 // scope when none did, or it is gone), their counters in memory.
@@ -150,34 +151,43 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 }
 
 // put joins f to the scope app (see Share) and reports whether that
-// changed the state.
+// changed the state. The stored file of f's path is found in any scope: an
+// edit may have moved f to another (its app_id).
 func (st *state) put(app string, f fileState) bool {
 	for i := range st.Scopes {
 		sc := &st.Scopes[i]
-		if sc.App != app {
-			continue
-		}
-		same := -1
 		for j, g := range sc.Files {
 			if g.Path != f.Path {
 				continue
 			}
-			if bytes.Equal(g.Src, f.Src) {
-				return false
+			if sc.App == app {
+				if bytes.Equal(g.Src, f.Src) {
+					return false
+				}
+				sc.Files[j] = f
+				return true
 			}
-			if same < 0 {
-				same = j
+			sc.Files = slices.Delete(sc.Files, j, j+1)
+			if len(sc.Files) == 0 {
+				st.Scopes = slices.Delete(st.Scopes, i, i+1)
 			}
+			st.add(app, f)
+			return true
 		}
-		if same >= 0 {
-			sc.Files[same] = f
-		} else {
-			sc.Files = append(sc.Files, f)
+	}
+	st.add(app, f)
+	return true
+}
+
+// add puts f after the files of the scope app.
+func (st *state) add(app string, f fileState) {
+	for i := range st.Scopes {
+		if st.Scopes[i].App == app {
+			st.Scopes[i].Files = append(st.Scopes[i].Files, f)
+			return
 		}
-		return true
 	}
 	st.Scopes = append(st.Scopes, scopeState{App: app, Files: []fileState{f}})
-	return true
 }
 
 // ownFile is a file in force with no text to share, and the shared file
