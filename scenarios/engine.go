@@ -44,6 +44,7 @@ type loaded struct {
 	file  *File
 	state string
 	rules []ruleState
+	start bool // given at start, with a store (shared.go)
 }
 
 // Engine holds the scenarios in force, scoped by app id ("" is global),

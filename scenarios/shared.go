@@ -53,12 +53,18 @@ type fileState struct {
 	AppID string   `json:"app_id"`
 	State string   `json:"state"`
 	Rules [][2]int `json:"rules"` // matches, acted
+	// Start marks a file given at start (--scenario, Options.Scenarios),
+	// which a start not giving it drops; an upload has none. A state
+	// stored before the mark holds its start files as uploads (put).
+	Start bool `json:"start,omitempty"`
 	file  *File
 }
 
 // Share makes the scenarios in force, and their counters and states, the
 // ones in s from now on; later changes on any replica (the control API)
-// act on all. What this engine already holds (the --scenario files) joins
+// act on all. What this engine already holds (the --scenario files) are
+// the start files, marked so in s: those s holds from an earlier start
+// that are not among them (by path) are dropped, uploads stay. Each joins
 // what s holds: a file of the same path, scope and text there stays, with
 // its counters and states; one of the same path and other text (edited
 // since) is replaced by this one, starting over, in place (at the end of
@@ -77,9 +83,16 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		var st state
 		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
-		changed := false
+		given := map[string]bool{}
 		for _, sc := range mine.Scopes {
 			for _, f := range sc.Files {
+				given[f.Path] = true
+			}
+		}
+		changed := st.dropStart(given)
+		for _, sc := range mine.Scopes {
+			for _, f := range sc.Files {
+				f.Start = true
 				changed = st.put(sc.App, f) || changed
 			}
 		}
@@ -150,29 +163,59 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 	return ran, err
 }
 
-// put joins f to the scope app (see Share) and reports whether that
-// changed the state. The stored file of f's path is found in any scope: an
-// edit may have moved f to another (its app_id).
-func (st *state) put(app string, f fileState) bool {
-	for i := range st.Scopes {
-		sc := &st.Scopes[i]
-		for j, g := range sc.Files {
-			if g.Path != f.Path {
+// dropStart removes the start files whose path is not given, and reports
+// whether that changed the state.
+func (st *state) dropStart(given map[string]bool) bool {
+	changed := false
+	scopes := st.Scopes[:0]
+	for _, sc := range st.Scopes {
+		files := sc.Files[:0]
+		for _, f := range sc.Files {
+			if f.Start && !given[f.Path] {
+				changed = true
 				continue
 			}
-			if sc.App == app {
-				if bytes.Equal(g.Src, f.Src) {
-					return false
+			files = append(files, f)
+		}
+		if sc.Files = files; len(files) > 0 {
+			scopes = append(scopes, sc)
+		}
+	}
+	st.Scopes = scopes
+	return changed
+}
+
+// put joins the start file f to the scope app (see Share) and reports
+// whether that changed the state. The stored start file of f's path is
+// found in any scope (an edit may have moved f to another app_id); a file
+// of f's path with no mark (an upload, or a start file stored before the
+// mark) only in f's scope, and becomes f's.
+func (st *state) put(app string, f fileState) bool {
+	for _, start := range []bool{true, false} {
+		for i := range st.Scopes {
+			sc := &st.Scopes[i]
+			if !start && sc.App != app {
+				continue
+			}
+			for j, g := range sc.Files {
+				if g.Path != f.Path || g.Start != start {
+					continue
 				}
-				sc.Files[j] = f
+				if sc.App == app {
+					if bytes.Equal(g.Src, f.Src) {
+						sc.Files[j].Start = true
+						return !start
+					}
+					sc.Files[j] = f
+					return true
+				}
+				sc.Files = slices.Delete(sc.Files, j, j+1)
+				if len(sc.Files) == 0 {
+					st.Scopes = slices.Delete(st.Scopes, i, i+1)
+				}
+				st.add(app, f)
 				return true
 			}
-			sc.Files = slices.Delete(sc.Files, j, j+1)
-			if len(sc.Files) == 0 {
-				st.Scopes = slices.Delete(st.Scopes, i, i+1)
-			}
-			st.add(app, f)
-			return true
 		}
 	}
 	st.add(app, f)
@@ -266,7 +309,7 @@ func (e *Engine) dumpLocked() state {
 			if l.file.src == nil {
 				continue
 			}
-			fs := fileState{Path: l.file.Path, Src: l.file.src, AppID: l.file.AppID, State: l.state}
+			fs := fileState{Path: l.file.Path, Src: l.file.src, AppID: l.file.AppID, State: l.state, Start: l.start}
 			for _, r := range l.rules {
 				fs.Rules = append(fs.Rules, [2]int{r.matches, r.acted})
 			}
@@ -305,6 +348,7 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 			c := *f
 			c.AppID = fs.AppID
 			l := newLoaded(&c)
+			l.start = fs.Start
 			if fs.State != "" {
 				l.state = fs.State
 			}

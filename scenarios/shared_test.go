@@ -1,7 +1,9 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,5 +126,56 @@ func TestStoreFailureLeavesARuleBuiltInGoUnused(t *testing.T) {
 	if plan, _, err := e.Match(q); err != nil || plan == nil {
 		t.Fatalf("the first query the store answers: plan %v err %v, want the times: 1 rule built in Go acting "+
 			"(the request answered as a store failure used it up)", plan, err)
+	}
+}
+
+// memStore is a Store in memory.
+type memStore struct{ state []byte }
+
+func (s *memStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error {
+	if next, changed, _ := f(s.state); changed {
+		s.state = next
+	}
+	return nil
+}
+
+// A state stored before files given at start were marked as such holds
+// them as uploads: a start that gives one again (same path and scope)
+// takes it as its own, not twice; one not given stays, and is gone from a
+// later start that does not give it only once it was marked.
+func TestStateStoredWithoutStartMarksKeepsItsFilesAsUploads(t *testing.T) {
+	text := func(name string) string {
+		return "name: " + name + "\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"
+	}
+	stored, _ := json.Marshal(map[string]any{"scopes": []any{map[string]any{"app": "", "files": []any{
+		map[string]any{"path": "given.yaml", "src": []byte(text("given")), "app_id": "", "state": "Started"},
+		map[string]any{"path": "other.yaml", "src": []byte(text("other")), "app_id": "", "state": "Started"},
+	}}}})
+	st := &memStore{state: stored}
+	start := func(paths ...string) []string {
+		e := scenarios.NewEngine()
+		for _, p := range paths {
+			f, err := scenarios.Parse(p, []byte(text(strings.TrimSuffix(p, ".yaml"))), gateway.Catalogue())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Add(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Share(st, gateway.Catalogue()); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, s := range e.List()[""] {
+			names = append(names, s.File.Path)
+		}
+		return names
+	}
+	if got := start("given.yaml"); !slices.Equal(got, []string{"given.yaml", "other.yaml"}) {
+		t.Fatalf("a start giving given.yaml again: %v, want [given.yaml other.yaml]", got)
+	}
+	if got := start(); !slices.Equal(got, []string{"other.yaml"}) {
+		t.Fatalf("a later start giving nothing: %v, want [other.yaml] (given.yaml, now a start file, gone)", got)
 	}
 }
