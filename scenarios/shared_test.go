@@ -97,7 +97,7 @@ func (s *unreadableStore) UpdateScenarios(f func([]byte) ([]byte, bool, func()))
 // times: 1 rule of a file built in Go (its counter is in memory only, so
 // no later load puts it back): the rule must still act once the store
 // answers.
-func TestStoreFailureLeavesARuleBuiltInGoUnused(t *testing.T) {
+func TestScenarioStoreFailureLeavesARuleBuiltInGoUnused(t *testing.T) {
 	shared, err := scenarios.Parse("counted.yaml", []byte("name: counted\nrules:\n  - when: {method: alipay.trade.refund}\n"+
 		"    times: 1\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
 	if err != nil {
@@ -143,7 +143,7 @@ func (s *memStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error 
 // them as uploads: a start that gives one again (same path and scope)
 // takes it as its own, not twice; one not given stays, and is gone from a
 // later start that does not give it only once it was marked.
-func TestStateStoredWithoutStartMarksKeepsItsFilesAsUploads(t *testing.T) {
+func TestScenarioStateStoredWithoutStartMarksKeepsItsFilesAsUploads(t *testing.T) {
 	text := func(name string) string {
 		return "name: " + name + "\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"
 	}
