@@ -26,15 +26,19 @@ func newKeptScenarios(db *store.DB) (*keptScenarios, error) {
 }
 
 // UpdateScenarios runs f on the stored state and stores what it returns
-// when changed; a failed write leaves the state as it was stored.
-func (k *keptScenarios) UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error {
+// when changed; a failed write leaves the state as it was stored and runs
+// f's undo before the next change can start (scenarios.Store).
+func (k *keptScenarios) UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	next, changed := f(k.state)
+	next, changed, undo := f(k.state)
 	if !changed {
 		return nil
 	}
 	if err := k.db.QueueScenarios(next)(); err != nil {
+		if undo != nil {
+			undo()
+		}
 		return err
 	}
 	k.state = next

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/scenarios"
@@ -172,5 +173,56 @@ rules:
 	}
 	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
 		t.Fatalf("once.yaml is in force %d times after the restart, want once (the edited text)", n)
+	}
+}
+
+// A file given at start edited to name an app_id (another scope) replaces
+// the stored one of its path as any edit does: the old, global text is
+// not left in force beside it.
+func TestScenarioFileEditedToAnAppReplacesTheStoredOneAtRestart(t *testing.T) {
+	const old = `name: once
+rules:
+  - name: refusal
+    when: {method: alipay.trade.query}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "old text"}}
+`
+	edited := "app_id: \"" + keys.DevAppID + "\"\n" + strings.Replace(old, "old text", "edited text", 1)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: scenarioFile(t, "once.yaml", old)()}
+	m := mocktest.New(t, o)
+	if got := answers(m, 1); !slices.Equal(got, []string{"old text"}) {
+		t.Fatalf("before the edit: %q", got)
+	}
+	o.Scenarios = scenarioFile(t, "once.yaml", edited)()
+	m = restart(t, m, o)
+	if n := strings.Count(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), `"path":"once.yaml"`); n != 1 {
+		t.Fatalf("once.yaml is in force %d times after the restart with it edited, want once (the edited text)", n)
+	}
+}
+
+// A file no longer given at start (its --scenario removed between runs) is
+// gone after the restart, as without --data; what was loaded through the
+// control API stays.
+func TestScenarioFileRemovedBetweenRunsIsGoneAfterRestart(t *testing.T) {
+	const uploaded = `name: uploaded
+rules:
+  - name: refusal
+    when: {method: alipay.trade.refund}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "uploaded"}}
+`
+	states := scenarioFile(t, "states.yaml", statesScenario)
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: append(scenarioFile(t, "once.yaml", onceScenario)(), states()...)}
+	m := mocktest.New(t, o)
+	m.Control(http.MethodPost, "/scenarios?name=uploaded", uploaded, http.StatusCreated)
+	o.Scenarios = states()
+	m = restart(t, m, o)
+	list := string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK))
+	if strings.Contains(list, `"path":"once.yaml"`) {
+		t.Fatalf("once.yaml, no longer given at start, is still in force after the restart")
+	}
+	if !strings.Contains(list, `"path":"states.yaml"`) || !strings.Contains(list, `"path":"uploaded.yaml"`) {
+		t.Fatalf("the file still given or the upload is gone after the restart")
+	}
+	if got := answers(m, 1); !slices.Equal(got, []string{"in Started"}) {
+		t.Fatalf("after the restart the query was answered %q, want the states' first rule (once.yaml gone)", got)
 	}
 }

@@ -44,6 +44,7 @@ type loaded struct {
 	file  *File
 	state string
 	rules []ruleState
+	start bool // given at start, with a store (shared.go)
 }
 
 // Engine holds the scenarios in force, scoped by app id ("" is global),
@@ -212,15 +213,16 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 		// Counters and states are the replicas' together: count under
 		// the store's lock.
 		var reached bool
-		ran, err := e.change(func() { plan, misses, reached = e.match(r) })
+		ran, err := e.change(func() { plan, misses, reached = e.match(r, true) })
 		if err == nil {
 			return plan, misses, nil
 		}
 		if !ran {
 			// The store could not be read: this replica's copy answers
-			// for stateless rules alone; its counts are not kept.
+			// for stateless rules alone, and counts nothing (the own
+			// files' counters, in memory only, would keep the count).
 			e.mu.Lock()
-			plan, misses, reached = e.match(r)
+			plan, misses, reached = e.match(r, false)
 			e.mu.Unlock()
 		}
 		if reached {
@@ -230,14 +232,15 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	plan, misses, _ = e.match(r)
+	plan, misses, _ = e.match(r, true)
 	return plan, misses, nil
 }
 
-// match is Match with the lock held. stateful says whether a stateful
-// rule for the method was reached (tested before the one that acts, or
-// the one that acts).
-func (e *Engine) match(r Request) (plan *Plan, misses []string, stateful bool) {
+// match is Match with the lock held; count moves the counters and states
+// (without it, the plan is the one counting would give). stateful says
+// whether a stateful rule for the method was reached (tested before the
+// one that acts, or the one that acts).
+func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stateful bool) {
 	if r.AppID == "" {
 		return nil, nil, false
 	}
@@ -279,9 +282,12 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string, stateful bool) {
 				text = b[:start] // it holds: its name is not a miss
 				id := l.file.Name + "/" + rule.Name
 				rs := &l.rules[i]
-				rs.matches++
-				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, rs.matches) {
-					text = fmt.Appendf(text, "%s: call %d is not nth %v", id, rs.matches, []int(rule.When.Nth))
+				n := rs.matches + 1
+				if count {
+					rs.matches = n
+				}
+				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, n) {
+					text = fmt.Appendf(text, "%s: call %d is not nth %v", id, n, []int(rule.When.Nth))
 					ends = append(ends, len(text))
 					continue
 				}
@@ -290,9 +296,11 @@ func (e *Engine) match(r Request) (plan *Plan, misses []string, stateful bool) {
 					ends = append(ends, len(text))
 					continue
 				}
-				rs.acted++
-				if rule.Then.SetState != "" {
-					l.state = rule.Then.SetState
+				if count {
+					rs.acted++
+					if rule.Then.SetState != "" {
+						l.state = rule.Then.SetState
+					}
 				}
 				plan = &Plan{Rule: id, Action: rule.Then}
 				break

@@ -10,11 +10,17 @@ import (
 )
 
 // Store keeps the scenarios in force, with their counters and states, for
-// several mock processes (replicas) at once (pgstore). Update runs f on
-// the stored state under a lock that excludes every replica's Update, and
-// stores what f returns when changed.
+// several mock processes (replicas) at once (pgstore), or for the next
+// start of this one (--data).
 type Store interface {
-	UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error
+	// UpdateScenarios runs f on the stored state under a lock that
+	// excludes every UpdateScenarios of this process and of every other
+	// replica, and stores next when changed. When storing it fails (or the
+	// commit does), it runs undo, f's last result when not nil, before it
+	// lets the lock go, then returns the error: undo puts back what f
+	// changed in memory while no other change of this process can come
+	// between. When the state cannot be read, f does not run.
+	UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error
 }
 
 // sharing is the engine's link to a Store.
@@ -47,16 +53,23 @@ type fileState struct {
 	AppID string   `json:"app_id"`
 	State string   `json:"state"`
 	Rules [][2]int `json:"rules"` // matches, acted
+	// Start marks a file given at start (--scenario, Options.Scenarios),
+	// which a start not giving it drops; an upload has none. A state
+	// stored before the mark holds its start files as uploads (put).
+	Start bool `json:"start,omitempty"`
 	file  *File
 }
 
 // Share makes the scenarios in force, and their counters and states, the
 // ones in s from now on; later changes on any replica (the control API)
-// act on all. What this engine already holds (the --scenario files) joins
-// what s holds, scope by scope: a file of the same path and text there
-// stays, with its counters and states; one of the same path and other
-// text (edited since) is replaced in place by this one, starting over; any
-// other is added after the stored ones. Files that did not come from Parse
+// act on all. What this engine already holds (the --scenario files) are
+// the start files, marked so in s: those s holds from an earlier start
+// that are not among them (by path) are dropped, uploads stay. Each joins
+// what s holds: a file of the same path, scope and text there stays, with
+// its counters and states; one of the same path and other text (edited
+// since) is replaced by this one, starting over, in place (at the end of
+// its new scope when the edit moved it to another app_id); any other is
+// added after the stored ones of its scope. Files that did not come from Parse
 // (a program's own *File) have no text to share: they stay in force in
 // this process alone, after the shared file they followed (first in their
 // scope when none did, or it is gone), their counters in memory.
@@ -67,12 +80,19 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 	mine := e.dumpLocked()
 	e.own = e.ownLocked()
 	e.mu.Unlock()
-	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		var st state
 		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
-		changed := false
+		given := map[string]bool{}
 		for _, sc := range mine.Scopes {
 			for _, f := range sc.Files {
+				given[f.Path] = true
+			}
+		}
+		changed := st.dropStart(given)
+		for _, sc := range mine.Scopes {
+			for _, f := range sc.Files {
+				f.Start = true
 				changed = st.put(sc.App, f) || changed
 			}
 		}
@@ -80,7 +100,7 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 		e.mu.Lock()
 		e.loadLocked(sh, next)
 		e.mu.Unlock()
-		return next, changed
+		return next, changed, nil // a start that fails to store stops
 	})
 	if err != nil {
 		return err
@@ -103,7 +123,8 @@ func (e *Engine) Refresh(stored []byte) {
 // change runs f on the scenarios in force under the lock: with a store,
 // on the stored state, written back when f changed it. An error is the
 // store's: the change is not made, and this replica keeps the state the
-// store last gave it (ran says whether f ran, for Match).
+// store last gave it, put back under the store's lock so that no change
+// made meanwhile is undone (ran says whether f ran, for Match).
 func (e *Engine) change(f func()) (ran bool, err error) {
 	sh := e.shared
 	if sh == nil {
@@ -112,16 +133,14 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		f()
 		return true, nil
 	}
-	var was []byte
-	var own []ownFile
-	var kept []loaded // the own files' counters and states before f
-	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool) {
+	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.loadLocked(sh, stored)
-		was, own, kept = stored, e.own, kept[:0]
-		for _, o := range own {
-			kept = append(kept, loaded{state: o.l.state, rules: slices.Clone(o.l.rules)})
+		own := e.own
+		kept := make([]loaded, len(own)) // the own files' counters and states before f
+		for i, o := range own {
+			kept[i] = loaded{state: o.l.state, rules: slices.Clone(o.l.rules)}
 		}
 		before, _ := json.Marshal(e.dumpLocked())
 		f()
@@ -130,49 +149,88 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		e.retainLocked(sh)
 		after, _ := json.Marshal(e.dumpLocked())
 		sh.stateful.Store(e.statefulLocked())
-		return after, !bytes.Equal(before, after)
-	})
-	if err != nil && ran {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		for i, o := range own {
-			o.l.state, o.l.rules = kept[i].state, kept[i].rules
+		undo := func() { // f's change was not stored
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for i, o := range own {
+				o.l.state, o.l.rules = kept[i].state, kept[i].rules
+			}
+			e.own = own
+			e.loadLocked(sh, stored)
 		}
-		e.own = own
-		e.loadLocked(sh, was) // f's change was not stored
-	}
+		return after, !bytes.Equal(before, after), undo
+	})
 	return ran, err
 }
 
-// put joins f to the scope app (see Share) and reports whether that
-// changed the state.
-func (st *state) put(app string, f fileState) bool {
-	for i := range st.Scopes {
-		sc := &st.Scopes[i]
-		if sc.App != app {
-			continue
-		}
-		same := -1
-		for j, g := range sc.Files {
-			if g.Path != f.Path {
+// dropStart removes the start files whose path is not given, and reports
+// whether that changed the state.
+func (st *state) dropStart(given map[string]bool) bool {
+	changed := false
+	scopes := st.Scopes[:0]
+	for _, sc := range st.Scopes {
+		files := sc.Files[:0]
+		for _, f := range sc.Files {
+			if f.Start && !given[f.Path] {
+				changed = true
 				continue
 			}
-			if bytes.Equal(g.Src, f.Src) {
-				return false
+			files = append(files, f)
+		}
+		if sc.Files = files; len(files) > 0 {
+			scopes = append(scopes, sc)
+		}
+	}
+	st.Scopes = scopes
+	return changed
+}
+
+// put joins the start file f to the scope app (see Share) and reports
+// whether that changed the state. The stored start file of f's path is
+// found in any scope (an edit may have moved f to another app_id); a file
+// of f's path with no mark (an upload, or a start file stored before the
+// mark) only in f's scope, and becomes f's.
+func (st *state) put(app string, f fileState) bool {
+	for _, start := range []bool{true, false} {
+		for i := range st.Scopes {
+			sc := &st.Scopes[i]
+			if !start && sc.App != app {
+				continue
 			}
-			if same < 0 {
-				same = j
+			for j, g := range sc.Files {
+				if g.Path != f.Path || g.Start != start {
+					continue
+				}
+				if sc.App == app {
+					if bytes.Equal(g.Src, f.Src) {
+						sc.Files[j].Start = true
+						return !start
+					}
+					sc.Files[j] = f
+					return true
+				}
+				sc.Files = slices.Delete(sc.Files, j, j+1)
+				if len(sc.Files) == 0 {
+					st.Scopes = slices.Delete(st.Scopes, i, i+1)
+				}
+				st.add(app, f)
+				return true
 			}
 		}
-		if same >= 0 {
-			sc.Files[same] = f
-		} else {
-			sc.Files = append(sc.Files, f)
+	}
+	st.add(app, f)
+	return true
+}
+
+// add puts f after the files of the scope app.
+func (st *state) add(app string, f fileState) {
+	for i := range st.Scopes {
+		if st.Scopes[i].App == app {
+			st.Scopes[i].Files = append(st.Scopes[i].Files, f)
+			return
 		}
-		return true
 	}
 	st.Scopes = append(st.Scopes, scopeState{App: app, Files: []fileState{f}})
-	return true
 }
 
 // ownFile is a file in force with no text to share, and the shared file
@@ -251,7 +309,7 @@ func (e *Engine) dumpLocked() state {
 			if l.file.src == nil {
 				continue
 			}
-			fs := fileState{Path: l.file.Path, Src: l.file.src, AppID: l.file.AppID, State: l.state}
+			fs := fileState{Path: l.file.Path, Src: l.file.src, AppID: l.file.AppID, State: l.state, Start: l.start}
 			for _, r := range l.rules {
 				fs.Rules = append(fs.Rules, [2]int{r.matches, r.acted})
 			}
@@ -290,6 +348,7 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 			c := *f
 			c.AppID = fs.AppID
 			l := newLoaded(&c)
+			l.start = fs.Start
 			if fs.State != "" {
 				l.state = fs.State
 			}

@@ -257,9 +257,23 @@ func (db *DB) get(kind, where, arg string, v any) (bool, error) {
 }
 
 // UpdateScenarios runs f on the stored scenarios under a row lock, so
-// replicas count calls and move states one at a time (scenarios.Store).
-func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool)) error {
-	return db.update(KindScenarios, f)
+// replicas count calls and move states one at a time, and under
+// scenariosMu, held until f's undo has run when the change was not stored
+// (scenarios.Store): the row lock goes with the rollback, before update
+// returns, and this process's next change must not come before the undo.
+func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error {
+	db.scenariosMu.Lock()
+	defer db.scenariosMu.Unlock()
+	var undo func()
+	err := db.update(KindScenarios, func(state []byte) ([]byte, bool) {
+		next, changed, u := f(state)
+		undo = u
+		return next, changed
+	})
+	if err != nil && undo != nil {
+		undo()
+	}
+	return err
 }
 
 // UpdateFaults runs f on the stored queue of answers under a row lock

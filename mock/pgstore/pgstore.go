@@ -221,6 +221,8 @@ type DB struct {
 	onErr   func(error)
 
 	policies policyBelief // whether scenario policies may be stored (policies.go)
+	// scenariosMu is this process's part of the scenarios' lock (kv.go).
+	scenariosMu sync.Mutex
 
 	trims  trims      // --keep-* on the database (keep.go)
 	income incomeRule // what a paid trade brings in (fund.go)
