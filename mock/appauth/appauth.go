@@ -12,6 +12,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 )
 
@@ -139,25 +140,25 @@ type Book struct {
 	mu     sync.Mutex
 	clock  clock.Clock
 	ids    *fixtures.Generator
-	codes  keep[*Code]
-	tokens keep[*Token]      // by app_auth_token
-	byRef  map[string]*Token // by refresh token
+	codes  bounded.Map[*Code]
+	tokens bounded.Map[*Token] // by app_auth_token
+	byRef  map[string]*Token   // by refresh token
 	store  Store
 }
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: newKeep[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{}}
+	return &Book{clock: c, ids: ids, codes: bounded.New[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{}}
 }
 
-// newTokens is an empty keep of tokens, each going at its end.
-func newTokens() keep[*Token] { return newKeepUntil(MaxTokens, (*Token).end) }
+// newTokens is an empty map of tokens, each going at its end.
+func newTokens() bounded.Map[*Token] { return bounded.NewUntil(MaxTokens, (*Token).end) }
 
 // sweep lets go the tokens whose end came, wherever they stand in the
 // list, and deletes them from the store; the lock is held. It reads the
 // head of the tokens' queue by end: nothing that grows with what is kept.
 func (b *Book) sweep(now time.Time) {
-	b.drop(nil, b.tokens.expire(now))
+	b.drop(nil, b.tokens.Expire(now))
 }
 
 // token is production's shape: the month, "BB", 32 hex characters.
@@ -181,8 +182,8 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	}
 	// Codes are made in order of their deadline: the expired ones, used
 	// or not, are the oldest, and go with the code past the bound.
-	gone := b.codes.trim(func(o *Code) bool { return !now.Before(o.Expires) })
-	gone = append(gone, b.codes.put(c.Code, c)...)
+	gone := b.codes.Trim(func(o *Code) bool { return !now.Before(o.Expires) })
+	gone = append(gone, b.codes.Put(c.Code, c)...)
 	b.drop(gone, nil)
 	return *c, nil
 }
@@ -254,7 +255,7 @@ func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time,
 		return Token{}, err
 	}
 	if spent != nil {
-		b.tokens.queue(spent.AppAuthToken) // it goes at its grace's end now
+		b.tokens.Queue(spent.AppAuthToken) // it goes at its grace's end now
 	}
 	b.sweep(now)
 	b.keepToken(t, now)
@@ -265,10 +266,10 @@ func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time,
 // oldest only when none is; the lock is held.
 func (b *Book) keepToken(t *Token, now time.Time) {
 	var gone []*Token
-	if _, ok := b.tokens.get(t.AppAuthToken); !ok {
-		gone = b.tokens.shed(1, func(o *Token) bool { return o.spent(now) })
+	if _, ok := b.tokens.Get(t.AppAuthToken); !ok {
+		gone = b.tokens.Shed(1, func(o *Token) bool { return o.spent(now) })
 	}
-	gone = append(gone, b.tokens.put(t.AppAuthToken, t)...)
+	gone = append(gone, b.tokens.Put(t.AppAuthToken, t)...)
 	b.byRef[t.RefreshToken] = t
 	b.drop(nil, gone)
 }
@@ -341,7 +342,7 @@ func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, ne
 	b.sweep(b.clock.Now())
 	out = []Token{}
 	var last uint64
-	b.tokens.each(after, func(seq uint64, t *Token) bool {
+	b.tokens.Each(after, func(seq uint64, t *Token) bool {
 		if isvAppID != "" && t.ISVAppID != isvAppID {
 			return true
 		}
@@ -362,7 +363,7 @@ func (b *Book) Len() (codes, tokens int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.sweep(b.clock.Now())
-	return len(b.codes.m), len(b.tokens.m)
+	return b.codes.Len(), b.tokens.Len()
 }
 
 // Persist makes the book write through s from now on.
@@ -384,33 +385,32 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	sort.SliceStable(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
 	sort.SliceStable(tokens, func(i, j int) bool { return tokens[i].Created.Before(tokens[j].Created) })
 	var goneCodes []*Code
-	nc := newKeep[*Code](MaxCodes)
-	nc.next = b.codes.next
+	nc := b.codes.Empty()
 	for i := range codes {
 		c := &codes[i]
 		if !now.Before(c.Expires) {
 			goneCodes = append(goneCodes, c)
 			continue
 		}
-		nc.add(c.Code, c, b.codes.seqOf(c.Code))
+		nc.Add(c.Code, c, b.codes.Seq(c.Code))
 	}
-	goneCodes = append(goneCodes, nc.settle()...)
+	goneCodes = append(goneCodes, nc.Settle()...)
 	var goneTokens []*Token
-	nt := newTokens()
-	nt.next = b.tokens.next
+	nt := b.tokens.Empty()
 	for i := range tokens {
 		t := &tokens[i]
 		if t.dead(now) {
 			goneTokens = append(goneTokens, t)
 			continue
 		}
-		nt.add(t.AppAuthToken, t, b.tokens.seqOf(t.AppAuthToken))
+		nt.Add(t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken))
 	}
-	goneTokens = append(goneTokens, nt.shed(0, func(t *Token) bool { return t.spent(now) })...)
-	goneTokens = append(goneTokens, nt.settle()...)
+	goneTokens = append(goneTokens, nt.Shed(0, func(t *Token) bool { return t.spent(now) })...)
+	goneTokens = append(goneTokens, nt.Settle()...)
 	b.codes, b.tokens, b.byRef = nc, nt, map[string]*Token{}
-	for _, e := range nt.m {
-		b.byRef[e.v.RefreshToken] = e.v
-	}
+	nt.Each(0, func(_ uint64, t *Token) bool {
+		b.byRef[t.RefreshToken] = t
+		return true
+	})
 	b.drop(goneCodes, goneTokens)
 }

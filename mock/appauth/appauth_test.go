@@ -251,7 +251,7 @@ func TestFailedRefreshesLeaveNothingBehind(t *testing.T) {
 	// What the book keeps for its one token: the token, its slot in the
 	// order of arrival and its filing by end, and stale ones compaction
 	// has not reached yet (at most twice the live ones and 64).
-	if kept, slots, filings := len(b.tokens.m), len(b.tokens.order), len(b.tokens.due); kept != 1 || slots > 2+64 || filings > 2+64 {
+	if kept, slots, filings := b.tokens.Held(); kept != 1 || slots > 2+64 || filings > 2+64 {
 		t.Errorf("after 100,000 failed refreshes: %d tokens, %d slots, %d filings by end; want 1 and at most 66 each", kept, slots, filings)
 	}
 	st.fail = false

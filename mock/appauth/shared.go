@@ -20,7 +20,7 @@ type Reader interface {
 // held. An error is the store's failure (trade.StoreFailed): not "no such
 // code", which the store could not tell.
 func (b *Book) codeLocked(code string) (*Code, error) {
-	if c, ok := b.codes.get(code); ok {
+	if c, ok := b.codes.Get(code); ok {
 		return c, nil
 	}
 	if r, ok := b.store.(Reader); ok && code != "" {
@@ -29,7 +29,7 @@ func (b *Book) codeLocked(code string) (*Code, error) {
 			return nil, trade.StoreFailed(err)
 		}
 		if found {
-			b.drop(b.codes.put(c.Code, &c), nil)
+			b.drop(b.codes.Put(c.Code, &c), nil)
 			return &c, nil
 		}
 	}
@@ -44,7 +44,7 @@ func (b *Book) tokenLocked(s string, byRefresh bool) (*Token, error) {
 		if t := b.byRef[s]; t != nil {
 			return t, nil
 		}
-	} else if t, ok := b.tokens.get(s); ok {
+	} else if t, ok := b.tokens.Get(s); ok {
 		return t, nil
 	}
 	r, ok := b.store.(Reader)

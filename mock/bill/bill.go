@@ -44,8 +44,18 @@ func (t Type) Known() bool {
 // Built reports whether the package builds bills of type t.
 func (t Type) Built() bool { return t == Trade || t == SignCustomer }
 
-// SettlementMergeStart is the first day a settlementMerge bill exists.
-var SettlementMergeStart = Day(2023, 4, 17)
+// settlementMergeStart is the first day a settlementMerge bill exists.
+var settlementMergeStart = Day(2023, 4, 17)
+
+// Ready reports whether a bill of type t for p may be asked for at now:
+// bills start in 2016 and are ready the day (or month) after, and
+// settlementMerge takes a day (of money reaching the card) from 2023-04-17.
+func (t Type) Ready(p Period, now time.Time) bool {
+	if p.Start.Year() < 2016 || now.Before(p.End) {
+		return false
+	}
+	return t != SettlementMerge || !p.Monthly && !p.Start.Before(settlementMergeStart.Start)
+}
 
 // Input is what one bill is built from.
 type Input struct {

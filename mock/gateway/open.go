@@ -237,12 +237,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		return nil, errBillArguments
 	}
 	p, err := bill.ParsePeriod(in.BillDate)
-	// Bills start in 2016 and are ready the day (or month) after.
-	if err != nil || p.Start.Year() < 2016 || cl.now.Before(p.End) {
-		return nil, errBillArguments
-	}
-	// settlementMerge takes a day (of money reaching the card) from 2023-04-17.
-	if typ == bill.SettlementMerge && (p.Monthly || p.Start.Before(bill.SettlementMergeStart.Start)) {
+	if err != nil || !typ.Ready(p, cl.now) {
 		return nil, errBillArguments
 	}
 	// The mock's merchants have no 直付通 platform, sub-merchants, bank

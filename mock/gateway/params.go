@@ -86,7 +86,7 @@ type Params map[string]string
 // are decoded from it. A key in both places keeps the query's value.
 func readParams(r *http.Request) (Params, sign.Charset, error) {
 	raw := make(map[string]string, paramsHint)
-	if !addForm(raw, r.URL.RawQuery) {
+	if ok, err := addPairs(raw, r.URL.RawQuery); !ok || err != nil {
 		return readParamsSlow(r)
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
@@ -95,9 +95,9 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 			return readParamsSlow(r)
 		}
 		// urlencoded, or no content type at all (gopay sends none)
-		var refused string // the body, when addBody leaves it to net/url
+		var refused string // the body, when addPairs leaves it to net/url
 		err := withBody(r, func(b []byte) error {
-			ok, err := addBody(raw, b)
+			ok, err := addPairs(raw, b)
 			if !ok && err == nil {
 				refused = string(b)
 			}
@@ -116,52 +116,21 @@ func readParams(r *http.Request) (Params, sign.Charset, error) {
 	return decodeParams(raw, raw["charset"])
 }
 
-// addForm adds the pairs of an urlencoded string to raw as parseQuery and
-// addFirst would, without url.Values' slice per key: the common request's
-// path. It reports false, having perhaps added some, on anything they
-// refuse (too many pairs or keys, a semicolon, a bad escape), for
-// readParamsSlow to answer with their error.
-func addForm(raw map[string]string, s string) bool {
-	if strings.Count(s, "&") >= MaxPairs {
-		return false
-	}
-	for s != "" {
-		var pair string
-		pair, s, _ = strings.Cut(s, "&")
-		if strings.IndexByte(pair, ';') >= 0 {
-			return false
-		}
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			return false
-		}
-		if _, seen := raw[k]; !seen {
-			raw[k] = v
-			if len(raw) > MaxParams {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// addBody is addForm for a body read into b: every name and value is
-// unescaped into one pooled buffer, made one string, and cut from it,
-// one allocation for all of them. It reports false for what net/url
-// refuses (readParamsSlow answers with its error), and errTooLarge for
-// more than MaxParams names, as addFirst does.
-func addBody(raw map[string]string, b []byte) (ok bool, err error) {
-	if bytes.Count(b, []byte("&")) >= MaxPairs {
-		return false, nil
+// addPairs adds the pairs of urlencoded text (a query string, or a body
+// read into a buffer) to raw as parseQuery and addFirst would, without
+// url.Values' slice per key: the common request's path. Every name and
+// value is unescaped into one pooled buffer, made one string, and cut from
+// it, one allocation for all of them. It reports false, adding none, on
+// what net/url refuses (too many pairs, a semicolon, a bad escape), for
+// readParamsSlow to answer with its error, and errTooLarge for more than
+// MaxParams names, as addFirst does.
+func addPairs[T string | []byte](raw map[string]string, b T) (ok bool, err error) {
+	if len(b) == 0 {
+		return true, nil
 	}
 	buf := unescaped.Get().(*[]byte)
 	defer func() {
-		if cap(*buf) <= 64<<10 { // a rare large body's buffer is not kept
+		if cap(*buf) <= 64<<10 { // a rare large text's buffer is not kept
 			unescaped.Put(buf)
 		}
 	}()
@@ -170,57 +139,48 @@ func addBody(raw map[string]string, b []byte) (ok bool, err error) {
 	type pair struct{ k0, k1, v0, v1 int } // spans of out
 	var first [32]pair
 	pairs := first[:0]
-	w := 0
-	// unescape writes b[from:to] unescaped at out[w:], as url.QueryUnescape
-	// would; false where it (or ParseQuery, for a semicolon) fails.
-	unescape := func(from, to int) (start, end int, ok bool) {
-		start = w
-		for i := from; i < to; i++ {
-			switch c := b[i]; c {
-			case '+':
-				out[w] = ' '
-			case '%':
-				if i+2 >= to || !ishex(b[i+1]) || !ishex(b[i+2]) {
-					return 0, 0, false
+	w, amps := 0, 0
+	from := 0        // where the pair starts in b
+	p := pair{}      // the pair being read
+	inValue := false // past the pair's first '='
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '&' {
+			if i > from { // an empty pair is skipped
+				if !inValue {
+					p.k1, p.v0 = w, w
 				}
-				out[w] = unhex(b[i+1])<<4 | unhex(b[i+2])
-				i += 2
-			case ';':
-				return 0, 0, false
-			default:
-				out[w] = c
+				p.v1 = w
+				pairs = append(pairs, p)
 			}
-			w++
+			if i < len(b) {
+				if amps++; amps >= MaxPairs {
+					return false, nil
+				}
+			}
+			from, p, inValue = i+1, pair{k0: w}, false
+			continue
 		}
-		return start, w, true
-	}
-	for i := 0; i < len(b); {
-		end := bytes.IndexByte(b[i:], '&')
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += i
-		}
-		if end > i { // an empty pair is skipped
-			eq := bytes.IndexByte(b[i:end], '=')
-			if eq < 0 {
-				eq = end
-			} else {
-				eq += i
+		switch c := b[i]; c {
+		case '=':
+			if !inValue {
+				p.k1, p.v0, inValue = w, w, true
+				continue
 			}
-			var p pair
-			var kOK, vOK bool
-			p.k0, p.k1, kOK = unescape(i, eq)
-			p.v0, p.v1, vOK = w, w, true
-			if eq < end {
-				p.v0, p.v1, vOK = unescape(eq+1, end)
-			}
-			if !kOK || !vOK {
+			out[w] = c
+		case '+':
+			out[w] = ' '
+		case '%': // as url.QueryUnescape: '&' and '=' are not hex digits
+			if i+2 >= len(b) || !ishex(b[i+1]) || !ishex(b[i+2]) {
 				return false, nil
 			}
-			pairs = append(pairs, p)
+			out[w] = unhex(b[i+1])<<4 | unhex(b[i+2])
+			i += 2
+		case ';': // ParseQuery refuses a semicolon anywhere in a pair
+			return false, nil
+		default:
+			out[w] = c
 		}
-		i = end + 1
+		w++
 	}
 	text := string(out[:w])
 	for _, p := range pairs {
@@ -235,7 +195,7 @@ func addBody(raw map[string]string, b []byte) (ok bool, err error) {
 	return true, nil
 }
 
-// unescaped are the buffers addBody unescapes a body into.
+// unescaped are the buffers addPairs unescapes into.
 var unescaped = sync.Pool{New: func() any { return new([]byte) }}
 
 func ishex(c byte) bool {
@@ -292,7 +252,7 @@ func readBody(r *http.Request) (string, error) {
 	return s, err
 }
 
-// readParamsSlow is readParams through net/url, for what addForm does
+// readParamsSlow is readParams through net/url, for what addPairs does
 // not take: multipart bodies and requests it refuses, whose error it
 // gives.
 func readParamsSlow(r *http.Request) (Params, sign.Charset, error) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestReadParamsAgreesWithNetURL: the fast parser (addForm) gives the
+// TestReadParamsAgreesWithNetURL: the fast parser (addPairs) gives the
 // parameters, charset and error net/url's path gives, for well-formed
 // requests and for every kind it hands over.
 func TestReadParamsAgreesWithNetURL(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -147,9 +148,9 @@ var ErrFormUnknown = fmt.Errorf("userauth: the authorisation page expired or was
 type Book struct {
 	mu     sync.Mutex
 	clock  clock.Clock
-	forms  keep[*Form]
-	codes  keep[*Code]
-	tokens keep[*Token] // by access token
+	forms  bounded.Map[*Form]
+	codes  bounded.Map[*Code]
+	tokens bounded.Map[*Token] // by access token
 	byRef  map[string]*Token
 	store  Store
 	// dropping, while Restore runs, collects the keys to delete in one
@@ -159,14 +160,8 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock) *Book {
-	b := &Book{clock: c, forms: newKeep[*Form](MaxForms), codes: newKeep[*Code](MaxCodes),
-		tokens: newKeep[*Token](MaxTokens), byRef: map[string]*Token{}}
-	b.tokens.evicted = func(t *Token) {
-		delete(b.byRef, t.RefreshToken)
-		b.drop(t.AccessToken)
-	}
-	b.codes.evicted = func(c *Code) { b.drop(c.Code) }
-	return b
+	return &Book{clock: c, forms: bounded.New[*Form](MaxForms), codes: bounded.New[*Code](MaxCodes),
+		tokens: bounded.New[*Token](MaxTokens), byRef: map[string]*Token{}}
 }
 
 // Persist makes the book write through s from now on.
@@ -194,7 +189,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	sort.Slice(tokens, func(i, j int) bool { return tokens[i].AuthStart.Before(tokens[j].AuthStart) })
 	for i := range codes {
 		c := codes[i]
-		b.codes.put(c.Code, &c)
+		b.keepCode(&c)
 	}
 	for i := range tokens {
 		t := tokens[i]
@@ -202,8 +197,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			b.drop(t.AccessToken)
 			continue
 		}
-		b.tokens.put(t.AccessToken, &t)
-		b.byRef[t.RefreshToken] = &t
+		b.keepToken(&t)
 	}
 }
 
@@ -246,7 +240,7 @@ func (b *Book) Open(f Form) Form {
 	defer b.mu.Unlock()
 	f.Token = randomHex(16)
 	f.Expires = b.clock.Now().Add(FormLifetime)
-	b.forms.put(f.Token, &f)
+	b.forms.Put(f.Token, &f) // a form evicted has nothing stored
 	return f
 }
 
@@ -254,7 +248,7 @@ func (b *Book) Open(f Form) Form {
 func (b *Book) Form(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.get(token)
+	f, ok := b.forms.Get(token)
 	if !ok || !b.clock.Now().Before(f.Expires) {
 		return Form{}, ErrFormUnknown
 	}
@@ -268,7 +262,7 @@ func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	f, ok := b.forms.get(token)
+	f, ok := b.forms.Get(token)
 	if !ok || !now.Before(f.Expires) {
 		return Form{}, Code{}, ErrFormUnknown
 	}
@@ -276,7 +270,7 @@ func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	if err != nil {
 		return Form{}, Code{}, err
 	}
-	b.forms.del(token)
+	b.forms.Del(token)
 	return *f, c, nil
 }
 
@@ -295,7 +289,7 @@ func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 	if err := b.saveCode(c); err != nil {
 		return Code{}, err
 	}
-	b.codes.put(c.Code, c)
+	b.keepCode(c)
 	return *c, nil
 }
 
@@ -303,11 +297,11 @@ func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 func (b *Book) Decline(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.get(token)
+	f, ok := b.forms.Get(token)
 	if !ok || !b.clock.Now().Before(f.Expires) {
 		return Form{}, ErrFormUnknown
 	}
-	b.forms.del(token)
+	b.forms.Del(token)
 	return *f, nil
 }
 
@@ -321,7 +315,7 @@ func (b *Book) Exchange(appID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c, ok := b.codes.get(code)
+	c, ok := b.codes.Get(code)
 	if !ok || c.Used {
 		return Token{}, ErrCodeInvalid
 	}
@@ -373,7 +367,7 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
 	// place and evicts no other user's.
-	b.tokens.del(old.AccessToken)
+	b.tokens.Del(old.AccessToken)
 	delete(b.byRef, old.RefreshToken)
 	b.keepToken(t)
 	b.drop(old.AccessToken) // stored replaced: a failed delete leaves nothing in force
@@ -386,10 +380,21 @@ func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) 
 		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 }
 
-// keepToken keeps a pair mint made.
+// keepToken keeps a pair mint made (or one restored); a pair evicted
+// to make room goes from the store too.
 func (b *Book) keepToken(t *Token) {
-	b.tokens.put(t.AccessToken, t)
+	for _, old := range b.tokens.Put(t.AccessToken, t) {
+		delete(b.byRef, old.RefreshToken)
+		b.drop(old.AccessToken)
+	}
 	b.byRef[t.RefreshToken] = t
+}
+
+// keepCode keeps a code; one evicted to make room goes from the store too.
+func (b *Book) keepCode(c *Code) {
+	for _, old := range b.codes.Put(c.Code, c) {
+		b.drop(old.Code)
+	}
 }
 
 // Resolve finds the user an auth_token speaks for: 20001
@@ -398,7 +403,7 @@ func (b *Book) keepToken(t *Token) {
 func (b *Book) Resolve(appID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.tokens.get(token)
+	t, ok := b.tokens.Get(token)
 	switch {
 	case !ok || t.AppID != appID || t.Replaced:
 		return Token{}, ErrInvalidToken
@@ -439,50 +444,9 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// keep is a map that holds at most max entries, evicting the oldest.
-type keep[V any] struct {
-	max     int
-	m       map[string]V
-	order   []string
-	evicted func(V)
-}
-
-func newKeep[V any](max int) keep[V] { return keep[V]{max: max, m: map[string]V{}} }
-
-func (k *keep[V]) get(key string) (V, bool) {
-	v, ok := k.m[key]
-	return v, ok
-}
-
-func (k *keep[V]) put(key string, v V) {
-	k.m[key] = v
-	k.order = append(k.order, key)
-	if len(k.order) > 2*k.max { // drop the keys deleted since
-		live := k.order[:0]
-		for _, o := range k.order {
-			if _, ok := k.m[o]; ok {
-				live = append(live, o)
-			}
-		}
-		k.order = live
-	}
-	for len(k.m) > k.max {
-		old := k.order[0]
-		k.order = k.order[1:]
-		if ov, ok := k.m[old]; ok {
-			delete(k.m, old)
-			if k.evicted != nil {
-				k.evicted(ov)
-			}
-		}
-	}
-}
-
-func (k *keep[V]) del(key string) { delete(k.m, key) }
-
 // Len is how many forms, codes and tokens the book holds.
 func (b *Book) Len() (forms, codes, tokens int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.forms.m), len(b.codes.m), len(b.tokens.m)
+	return b.forms.Len(), b.codes.Len(), b.tokens.Len()
 }

@@ -1,4 +1,7 @@
-package appauth
+// Package bounded holds the map the sign-in books keep their codes,
+// tokens and forms in: at most a fixed number of entries, the oldest
+// going first, so that no caller can grow the mock's memory without end.
+package bounded
 
 import (
 	"container/heap"
@@ -6,12 +9,12 @@ import (
 	"time"
 )
 
-// keep is a map that holds at most max entries, evicting the oldest, and
+// Map is a map that holds at most max entries, evicting the oldest, and
 // numbers them in the order they came (the list's positions). With ends
 // set it also drops each entry once its end comes, wherever it stands
-// (expire): a queue by end, so that finding them costs nothing per call
-// beyond a look at the queue's head.
-type keep[V any] struct {
+// (Expire): a queue by end, so that finding them costs nothing per call
+// beyond a look at the queue's head. It is not safe for concurrent use.
+type Map[V any] struct {
 	max   int
 	m     map[string]entry[V]
 	order []slot // by seq; slots whose key went or came again are stale
@@ -31,55 +34,78 @@ type slot struct {
 	seq uint64
 }
 
-func newKeep[V any](max int) keep[V] { return keep[V]{max: max, m: map[string]entry[V]{}} }
+// New is a Map of at most max entries.
+func New[V any](max int) Map[V] { return Map[V]{max: max, m: map[string]entry[V]{}} }
 
-// newKeepUntil is newKeep whose entries go at their end (see expire).
-func newKeepUntil[V any](max int, ends func(V) time.Time) keep[V] {
-	k := newKeep[V](max)
+// NewUntil is New whose entries go at their end (see Expire).
+func NewUntil[V any](max int, ends func(V) time.Time) Map[V] {
+	k := New[V](max)
 	k.ends = ends
 	return k
 }
 
-func (k *keep[V]) get(key string) (V, bool) {
+// Empty is an empty Map with k's bound and ends whose new positions
+// follow k's: what a caller refills and swaps in for k.
+func (k *Map[V]) Empty() Map[V] {
+	e := New[V](k.max)
+	e.ends, e.next = k.ends, k.next
+	return e
+}
+
+// Get is the entry under key.
+func (k *Map[V]) Get(key string) (V, bool) {
 	e, ok := k.m[key]
 	return e.v, ok
 }
 
-// seqOf is key's position, 0 when it is not kept.
-func (k *keep[V]) seqOf(key string) uint64 { return k.m[key].seq }
+// Len is how many entries are kept.
+func (k *Map[V]) Len() int { return len(k.m) }
 
-func (k *keep[V]) live(s slot) bool {
+// Held is what k holds: its entries, its slots in the order of arrival
+// and its filings by end, stale ones included, which compaction keeps
+// within twice the entries and 64.
+func (k *Map[V]) Held() (entries, slots, filings int) {
+	return len(k.m), len(k.order), len(k.due)
+}
+
+// Del drops key; its slot and filing go stale.
+func (k *Map[V]) Del(key string) { delete(k.m, key) }
+
+// Seq is key's position, 0 when it is not kept.
+func (k *Map[V]) Seq(key string) uint64 { return k.m[key].seq }
+
+func (k *Map[V]) live(s slot) bool {
 	e, ok := k.m[s.key]
 	return ok && e.seq == s.seq
 }
 
-// put keeps v under key (a new key goes last) and returns what went to
+// Put keeps v under key (a new key goes last) and returns what went to
 // make room.
-func (k *keep[V]) put(key string, v V) []V {
+func (k *Map[V]) Put(key string, v V) []V {
 	if e, ok := k.m[key]; ok {
 		k.m[key] = entry[V]{v, e.seq}
-		k.queue(key)
+		k.Queue(key)
 		return nil
 	}
-	k.add(key, v, 0)
+	k.Add(key, v, 0)
 	return k.evict()
 }
 
-// queue files key under its entry's end now; call it when the end of an
+// Queue files key under its entry's end now; call it when the end of an
 // entry kept moved (the old filing goes stale). Stale filings never
 // outnumber the entries kept by more than compact allows, however often an
 // end moves.
-func (k *keep[V]) queue(key string) {
+func (k *Map[V]) Queue(key string) {
 	if e, ok := k.m[key]; ok && k.ends != nil {
 		heap.Push(&k.due, due{k.ends(e.v), key, e.seq})
 		k.compact()
 	}
 }
 
-// expire drops the entries whose end came by now, wherever they stand,
+// Expire drops the entries whose end came by now, wherever they stand,
 // and returns them. What it reads is the queue's head, and each entry it
 // drops or stale filing it passes once.
-func (k *keep[V]) expire(now time.Time) []V {
+func (k *Map[V]) Expire(now time.Time) []V {
 	var gone []V
 	for len(k.due) > 0 && !now.Before(k.due[0].at) {
 		d := heap.Pop(&k.due).(due)
@@ -100,12 +126,12 @@ func (k *keep[V]) expire(now time.Time) []V {
 	return gone
 }
 
-// shed makes room for n more entries within max by dropping, soonest end
+// Shed makes room for n more entries within max by dropping, soonest end
 // first, entries spent says are no longer in use, and returns them; it
 // stops at the first one in use (the oldest then goes, in evict). The
 // caller's spent must hold for every entry whose end comes before that of
 // any entry in use, so that the queue's head is where the spent ones are.
-func (k *keep[V]) shed(n int, spent func(V) bool) []V {
+func (k *Map[V]) Shed(n int, spent func(V) bool) []V {
 	var gone []V
 	for len(k.m)+n > k.max && len(k.due) > 0 {
 		d := k.due[0]
@@ -133,7 +159,7 @@ func (k *keep[V]) shed(n int, spent func(V) bool) []V {
 // compact drops stale slots and filings once they outnumber the entries
 // kept, so that what went leaves no copy of its key behind for long;
 // amortised, each stale one is passed once.
-func (k *keep[V]) compact() {
+func (k *Map[V]) compact() {
 	if len(k.order) > 2*len(k.m)+64 {
 		live := k.order[:0]
 		for _, s := range k.order {
@@ -180,9 +206,9 @@ func (q *dueQueue) Pop() any {
 	return d
 }
 
-// add keeps v under key at position seq (a new one when 0) without
+// Add keeps v under key at position seq (a new one when 0) without
 // evicting; the caller sorts and evicts.
-func (k *keep[V]) add(key string, v V, seq uint64) {
+func (k *Map[V]) Add(key string, v V, seq uint64) {
 	if seq == 0 {
 		k.next++
 		seq = k.next
@@ -190,16 +216,16 @@ func (k *keep[V]) add(key string, v V, seq uint64) {
 	k.next = max(k.next, seq)
 	k.m[key] = entry[V]{v, seq}
 	k.order = append(k.order, slot{key, seq})
-	k.queue(key)
+	k.Queue(key)
 }
 
-// settle puts the order right after adds and evicts past the bound.
-func (k *keep[V]) settle() []V {
+// Settle puts the order right after adds and evicts past the bound.
+func (k *Map[V]) Settle() []V {
 	sort.Slice(k.order, func(i, j int) bool { return k.order[i].seq < k.order[j].seq })
 	return k.evict()
 }
 
-func (k *keep[V]) evict() []V {
+func (k *Map[V]) evict() []V {
 	k.compact()
 	var gone []V
 	for len(k.m) > k.max {
@@ -213,8 +239,8 @@ func (k *keep[V]) evict() []V {
 	return gone
 }
 
-// trim drops entries from the oldest on while dead says so, and returns them.
-func (k *keep[V]) trim(dead func(V) bool) []V {
+// Trim drops entries from the oldest on while dead says so, and returns them.
+func (k *Map[V]) Trim(dead func(V) bool) []V {
 	var gone []V
 	for len(k.order) > 0 {
 		s := k.order[0]
@@ -231,9 +257,9 @@ func (k *keep[V]) trim(dead func(V) bool) []V {
 	return gone
 }
 
-// each calls f on the entries after position after, oldest first, until
+// Each calls f on the entries after position after, oldest first, until
 // f returns false.
-func (k *keep[V]) each(after uint64, f func(seq uint64, v V) bool) {
+func (k *Map[V]) Each(after uint64, f func(seq uint64, v V) bool) {
 	i := sort.Search(len(k.order), func(i int) bool { return k.order[i].seq > after })
 	for _, s := range k.order[i:] {
 		if k.live(s) && !f(s.seq, k.m[s.key].v) {
