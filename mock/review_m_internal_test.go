@@ -16,38 +16,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// A query answered 20000 because the waiting buyer's payment was not
-// kept must leave the buyer waiting (as a count not kept does): here the
-// buyer's removal is stored before its scan and payment, the payment
-// fails, and after a restart no buyer is left to pay the trade.
-func TestReviewQueryAnswered20000ConsumesTheWaitingBuyer(t *testing.T) {
-	d := newRestartDir(t, "success", nil)
-	s, c, stop := d.start()
-	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
-	if err := precreate(c, "RVM-Q1"); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "RVM-Q1"}); err == nil {
-		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
-	}
-	crashAtTrade(s, trade.EventScanned) // the store fails once the buyer's scan is stored, before the payment
-	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "RVM-Q1"})
-	want20000(t, "the paying query whose payment was not kept", err)
-	stop()
-
-	_, c, _ = d.start()
-	var last *client.QueryResponse
-	for range 3 {
-		last, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "RVM-Q1"})
-		if err == nil && last.TradeStatus == client.TradeSuccess {
-			return
-		}
-	}
-	t.Fatalf("after the 20000 and a restart the trade is %+v %v and no buyer waits to pay it: "+
-		"the query answered 20000 used the buyer up", last, err)
-}
-
 // A precreate answered 20000 because one of its scenario buyer's steps
 // was not kept must not leave the other steps planned: here the scan is
 // not kept, the payment is, and the buyer pays the trade the merchant

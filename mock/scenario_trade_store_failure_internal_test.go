@@ -322,6 +322,63 @@ func TestScenarioQueryCountNotKeptCountsNowhere(t *testing.T) {
 	}
 }
 
+// With --data, a query answered 20000 because the waiting buyer's
+// payment was not kept leaves the buyer waiting (as a count not kept
+// does): the data file fails once the buyer's scan is stored, before the
+// payment, and after a restart the buyer pays on a query.
+func TestScenarioQueryPaymentNotKeptLeavesTheBuyerWaiting(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, stop := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAYS-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	crashAtTrade(s, trade.EventScanned) // the store fails once the buyer's scan is stored, before the payment
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"})
+	want20000(t, "the paying query whose payment was not kept", err)
+	stop()
+
+	_, c, _ = d.start()
+	var last *client.QueryResponse
+	for range 3 {
+		last, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"})
+		if err == nil && last.TradeStatus == client.TradeSuccess {
+			return
+		}
+	}
+	t.Fatalf("after the 20000 and a restart the trade is %+v %v and no buyer waits to pay it: "+
+		"the query answered 20000 used the buyer up", last, err)
+}
+
+// With --store, the same: the payment refused, the query answers 20000
+// and the buyer pays on the next query.
+func TestScenarioQueryPaymentNotKeptLeavesTheBuyerWaitingAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAYS-2"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	refuse(t, dbURL, "UPDATE ON alipay_mock_trades FOR EACH ROW")
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"})
+	want20000(t, "the paying query whose payment was not kept", err)
+	if _, err := pgtest.Conn(t, dbURL).Exec(ctx, `DROP TRIGGER review_refused ON alipay_mock_trades`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"})
+	if err != nil || q.TradeStatus != client.TradeSuccess {
+		t.Fatalf("the query after the store answers again: %+v %v, want TRADE_SUCCESS paid by the buyer still waiting", q, err)
+	}
+}
+
 // waitingBuyers is GET /_mock/memory's waiting_buyers.
 func waitingBuyers(t *testing.T, base string) int {
 	t.Helper()

@@ -339,17 +339,14 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 		if err != nil || !pay {
 			return false, err
 		}
-		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
-			t, err := g.Trades.Get(app, no)
-			if errors.Is(err, trade.ErrStore) {
-				return false, err
+		paid, err := g.waiterPays(app, out, no, who)
+		if err != nil { // not kept: the buyer waits to pay on the next query
+			if perr := g.QueryPays.EndQueryPay(app, out, false); perr != nil {
+				g.Log.Error("waiting buyer not put back", "out_trade_no", out, "err", perr)
 			}
-			if err != nil || t.TradeNo != no {
-				return false, nil
-			}
-			out = no
+			return false, err
 		}
-		return true, g.buyerPays(app, out, who)
+		return paid, g.QueryPays.EndQueryPay(app, out, true)
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
@@ -363,8 +360,32 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 	if qp.left.Add(-1) >= 0 {
 		return false, nil
 	}
-	g.queryPays.Delete(app + "|" + out)
-	return true, g.buyerPays(app, out, qp.who)
+	if !g.queryPays.CompareAndDelete(app+"|"+out, v) {
+		return false, nil // another query took it
+	}
+	if err := g.buyerPays(app, out, qp.who); err != nil {
+		qp.left.Store(0) // not kept: the buyer pays on the next query
+		g.queryPays.LoadOrStore(app+"|"+out, qp)
+		return false, err
+	}
+	return true, nil
+}
+
+// waiterPays is the buyer TakeQuery let pay paying the trade numbered no
+// (of out_trade_no out; any when no is ""): false when that trade is
+// gone; an error is the store's.
+func (g *Gateway) waiterPays(app, out, no string, who *fixtures.Buyer) (bool, error) {
+	if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
+		t, err := g.Trades.Get(app, no)
+		if errors.Is(err, trade.ErrStore) {
+			return false, err
+		}
+		if err != nil || t.TradeNo != no {
+			return false, nil
+		}
+		out = no
+	}
+	return true, g.buyerPays(app, out, who)
 }
 
 // buyerPays is the waiting buyer scanning and paying the trade ref names;

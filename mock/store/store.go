@@ -946,8 +946,11 @@ func (db *DB) QueueQueryPay(app, out string, v []byte) func() error {
 	return db.queue(o)
 }
 
-// DeleteQueryPays deletes one app's waiting buyers, or every app's for "".
-func (db *DB) DeleteQueryPays(app string) error { return db.deleteApp(bucketQueryPays, app) }
+// QueueDeleteQueryPays queues the deletion of one app's waiting buyers,
+// or every app's for "", and returns the wait for its commit.
+func (db *DB) QueueDeleteQueryPays(app string) func() error {
+	return db.queue(deletePrefix(bucketQueryPays, app+"/", app == ""))
+}
 
 // QueryPays loads every waiting buyer, by "app|out".
 func (db *DB) QueryPays() (map[string][]byte, error) {
