@@ -18,6 +18,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -376,6 +377,63 @@ func TestScenarioQueryPaymentNotKeptLeavesTheBuyerWaitingAcrossReplicas(t *testi
 	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"})
 	if err != nil || q.TradeStatus != client.TradeSuccess {
 		t.Fatalf("the query after the store answers again: %+v %v, want TRADE_SUCCESS paid by the buyer still waiting", q, err)
+	}
+}
+
+// A precreate answered 20000 because one of its scenario buyer's steps
+// was not kept plans none of the buyer's plan: no other step, and no
+// buyer waiting for queries (planned first, taken back). With --data.
+func TestScenarioBuyerStepNotKeptPlansNothingElse(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 1m, pay_after: 2m, pay_after_queries: 1}}\n")
+	keep := s.gw.LaterBuyer
+	s.gw.LaterBuyer = func(steps []gateway.BuyerStep) error {
+		for _, st := range steps {
+			if st.Job.What == trade.ActScan {
+				return errors.New("test: the scan step is not stored")
+			}
+		}
+		return keep(steps)
+	}
+	want20000(t, "a precreate whose buyer's scan was not kept", precreate(c, "PLANS-1"))
+	advanceClock(t, d.url, "3m")
+	wantUnpaid(t, c, "PLANS-1")
+}
+
+// With --store, the same: the database refuses the scan step's job, and
+// the steps and the waiting buyer are all taken back.
+func TestScenarioBuyerStepNotKeptPlansNothingElseAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 1m, pay_after: 2m, pay_after_queries: 1}}\n")
+	refuse(t, dbURL, `INSERT ON alipay_mock_jobs FOR EACH ROW WHEN (position('"what":"scan"' in encode(NEW.data, 'escape')) > 0)`)
+	want20000(t, "a precreate whose buyer's scan was not kept", precreate(c, "PLANS-2"))
+	advanceClock(t, base, "3m")
+	wantUnpaid(t, c, "PLANS-2")
+}
+
+// wantUnpaid fails the test if a query (two: one a waiting buyer counts)
+// finds out's trade paid.
+func wantUnpaid(t *testing.T, c *client.Client, out string) {
+	t.Helper()
+	for range 2 {
+		q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+		if err == nil && q.TradeStatus == client.TradeSuccess {
+			t.Fatalf("the buyer of a precreate answered 20000 (buyer not planned) paid it anyway: %+v", q)
+		}
+	}
+}
+
+func advanceClock(t *testing.T, base, by string) {
+	t.Helper()
+	resp, err := http.Post(base+"/_mock/clock/advance", "application/json", strings.NewReader(`{"by":"`+by+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("advance: %s", resp.Status)
 	}
 }
 

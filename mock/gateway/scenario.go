@@ -198,29 +198,53 @@ func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) error 
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 	}
 	coupon := cl.ent.about == aboutCoupon
-	act := func(after *scenarios.Duration, what trade.BuyerAction) error {
-		if after == nil || g.Sched == nil {
-			return nil
+	var steps []BuyerStep
+	for _, s := range [...]struct {
+		after *scenarios.Duration
+		what  trade.BuyerAction
+	}{{b.ScanAfter, trade.ActScan}, {b.PayAfter, trade.ActPay}, {b.FailAfter, trade.ActFail}, {b.CloseAfter, trade.ActClose}} {
+		if s.after != nil && g.Sched != nil {
+			steps = append(steps, BuyerStep{At: cl.now.Add(time.Duration(*s.after)),
+				Job: BuyerJob{App: app, Out: out, No: no, What: s.what, Coupon: coupon, Who: who}})
 		}
-		j := BuyerJob{App: app, Out: out, No: no, What: what, Coupon: coupon, Who: who}
-		at := cl.now.Add(time.Duration(*after))
-		if g.LaterBuyer != nil {
-			return g.LaterBuyer(at, j)
-		}
-		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
-			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
-		return nil
 	}
-	err := errors.Join(act(b.ScanAfter, trade.ActScan), act(b.PayAfter, trade.ActPay),
-		act(b.FailAfter, trade.ActFail), act(b.CloseAfter, trade.ActClose))
-	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		err = errors.Join(err, g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who))
-	} else if b.PayAfterQueries > 0 && !coupon {
+	// All or nothing: the waiting buyer first, taken back if the steps
+	// are not kept (they are kept together).
+	waits := b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil
+	if waits {
+		if err := g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who); err != nil {
+			return err
+		}
+	}
+	if len(steps) > 0 && g.LaterBuyer != nil {
+		if err := g.LaterBuyer(steps); err != nil {
+			if waits {
+				if ferr := g.QueryPays.ForgetQueryPay(app, out, no); ferr != nil {
+					g.Log.Error("waiting buyer not taken back", "out_trade_no", out, "err", ferr)
+					err = errors.Join(err, ferr)
+				}
+			}
+			return err
+		}
+	} else {
+		for _, s := range steps {
+			j := s.Job
+			g.Sched.Schedule(clock.Job{At: s.At, Kind: "buyer." + string(j.What), Ref: j.Ref(), Key: app + "|" + out,
+				Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
+		}
+	}
+	if b.PayAfterQueries > 0 && !coupon && !waits {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who, tradeNo: no})
 	}
-	return err
+	return nil
+}
+
+// BuyerStep is a simulated buyer's step and when it comes.
+type BuyerStep struct {
+	At  time.Time
+	Job BuyerJob
 }
 
 // BuyerJob is one thing a scenario's simulated buyer (or red-packet
