@@ -103,8 +103,11 @@ func (s *Server) retellRedPacket(o coupon.Order, event int) (told bool, err erro
 // that did not set one up or subscribe to the message.
 //
 // The plan's write (a kept or shared job) clears the settled event's
-// untold mark, told. A write that failed is its error: the message is then
-// planned in memory only, and the mark stays for the next start (sweep).
+// untold mark, told. A write that failed is its error, and the mark that
+// stays plans the message (--store: a replica's untold sweep; --data: the
+// next start), not this process's clock too: two plans could send it
+// twice. Without a mark (a start planning it from its trade) a message
+// whose write failed is planned in memory only.
 func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement, told ...trade.Untold) error {
 	if st.Mode != "async" {
 		return nil
@@ -113,8 +116,8 @@ func (s *Server) scheduleSettle(t trade.Trade, st trade.Settlement, told ...trad
 	if !planned && err == nil {
 		planned, err = s.keepSettle(t, st, told...) // --data: kept until it has run
 	}
-	if planned {
-		return nil
+	if planned || (err != nil && len(told) > 0) {
+		return err
 	}
 	s.Sched.Schedule(clock.Job{At: st.DoneAt(), Kind: "settle", Ref: st.SettleNo, Key: t.AppID + "|" + t.OutTradeNo,
 		Run: func(at time.Time) []clock.Fired { out, _ := s.settleDone(t, st, at); return out }}) // the store reports failures

@@ -42,15 +42,25 @@ func (s *Server) keepSettle(t trade.Trade, st trade.Settlement, told ...trade.Un
 
 func settleJobID(settleNo string) string { return jobSettle + "/" + settleNo }
 
-// keepBuyer plans a simulated buyer's step as a kept job
-// (gateway.LaterBuyer); an error is the store's, and the step is not
+// keepBuyer plans a simulated buyer's steps as kept jobs, written in one
+// batch (gateway.LaterBuyer); an error is the store's, and no step is
 // planned.
-func (s *Server) keepBuyer(at time.Time, j gateway.BuyerJob) error {
-	data, err := json.Marshal(j)
-	if err != nil {
+func (s *Server) keepBuyer(steps []gateway.BuyerStep) error {
+	js := make([]store.Job, len(steps))
+	for i, st := range steps {
+		data, err := json.Marshal(st.Job)
+		if err != nil {
+			return err
+		}
+		js[i] = store.Job{ID: buyerJobID(st.At, st.Job), Kind: jobBuyer, AppID: st.Job.App, Due: st.At, Data: data}
+	}
+	if err := s.db.PutJobs(js); err != nil {
 		return err
 	}
-	return s.keepJob(store.Job{ID: buyerJobID(at, j), Kind: jobBuyer, AppID: j.App, Due: at, Data: data})
+	for _, j := range js {
+		s.planKept(j)
+	}
+	return nil
 }
 
 // buyerJobID names a buyer's step: the trade's number too, so that a new

@@ -82,6 +82,17 @@ func TestSharedSettleMessageIsSentAfterItsReplicaDiedBeforeItsJob(t *testing.T) 
 // receiver and settles 3.00 to it async; it returns the settle_no.
 func settleAsyncShared(t *testing.T, c *client.Client, out, merchant string) string {
 	t.Helper()
+	no, err := settleAsyncSharedErr(t, c, out, merchant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return no
+}
+
+// settleAsyncSharedErr is settleAsyncShared answering the settlement's
+// error.
+func settleAsyncSharedErr(t *testing.T, c *client.Client, out, merchant string) (string, error) {
+	t.Helper()
 	ctx := context.Background()
 	const recv = "2088000000000101"
 	if _, err := c.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B_" + strings.ReplaceAll(out, "-", "_"),
@@ -96,9 +107,42 @@ func settleAsyncShared(t *testing.T, c *client.Client, out, merchant string) str
 	st, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S_" + strings.ReplaceAll(out, "-", "_"), TradeNo: q.TradeNo,
 		RoyaltyMode: "async", RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
 	if err != nil {
+		return "", err
+	}
+	return st.SettleNo, nil
+}
+
+// A settlement whose message's job the database refused answers 20000
+// and plans no message on its replica's clock: the untold mark it left
+// plans the message (a replica's sweep), which is sent once.
+func TestSharedSettleMessageWhoseJobInsertFailedIsLeftToTheSweep(t *testing.T) {
+	url := pgtest.URL(t)
+	conn := pgtest.Conn(t, url)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	defer merchant.Close()
+
+	s1, c1, base := sharedReplica(t, url, time.Hour, "")
+	setGatewayShared(t, base, merchant.URL+"/gateway")
+	refuse(t, url, "INSERT ON alipay_mock_jobs FOR EACH ROW")
+	_, err := settleAsyncSharedErr(t, c1, "JOBLESS-SETTLE", merchant.URL)
+	want20000(t, "a settlement whose message's job was refused", err)
+	s1.Sched.Advance(trade.AsyncSettleDelay)
+	if ns, marks := stored(t, conn, "JOBLESS-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 || marks != 1 {
+		t.Fatalf("after its job was refused: %d settle messages, %d marks; want none and the mark (no plan on the replica's clock)",
+			len(messages(ns, notify.SettleNotify)), marks)
+	}
+	if _, err := conn.Exec(context.Background(), `DROP TRIGGER review_refused ON alipay_mock_jobs`); err != nil {
 		t.Fatal(err)
 	}
-	return st.SettleNo
+
+	s2, _, _ := sharedReplica(t, url, 0, "")
+	waitStored(t, conn, "JOBLESS-SETTLE", 1) // the sweep planned the message: no mark left
+	s2.Sched.Advance(trade.AsyncSettleDelay)
+	waitStored(t, conn, "JOBLESS-SETTLE", 2)
+	s1.Sched.Advance(time.Minute)
+	if ms := messages(waitStored(t, conn, "JOBLESS-SETTLE", 2), notify.SettleNotify); len(ms) != 1 {
+		t.Fatalf("settle messages: %d, want the one the sweep planned", len(ms))
+	}
 }
 
 // With --store a transfer's status is leased, not marked, to the replica

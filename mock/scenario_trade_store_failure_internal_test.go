@@ -18,6 +18,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -319,6 +320,120 @@ func TestScenarioQueryCountNotKeptCountsNowhere(t *testing.T) {
 	want20000(t, "the paying query whose count was not kept", err)
 	if n := waitingBuyers(t, d.url); n != 1 {
 		t.Errorf("%d buyers waiting for queries after a count failed to be kept, want the one", n)
+	}
+}
+
+// With --data, a query answered 20000 because the waiting buyer's
+// payment was not kept leaves the buyer waiting (as a count not kept
+// does): the data file fails once the buyer's scan is stored, before the
+// payment, and after a restart the buyer pays on a query.
+func TestScenarioQueryPaymentNotKeptLeavesTheBuyerWaiting(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, stop := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAYS-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	crashAtTrade(s, trade.EventScanned) // the store fails once the buyer's scan is stored, before the payment
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"})
+	want20000(t, "the paying query whose payment was not kept", err)
+	stop()
+
+	_, c, _ = d.start()
+	var last *client.QueryResponse
+	for range 3 {
+		last, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-1"})
+		if err == nil && last.TradeStatus == client.TradeSuccess {
+			return
+		}
+	}
+	t.Fatalf("after the 20000 and a restart the trade is %+v %v and no buyer waits to pay it: "+
+		"the query answered 20000 used the buyer up", last, err)
+}
+
+// With --store, the same: the payment refused, the query answers 20000
+// and the buyer pays on the next query.
+func TestScenarioQueryPaymentNotKeptLeavesTheBuyerWaitingAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAYS-2"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	refuse(t, dbURL, "UPDATE ON alipay_mock_trades FOR EACH ROW")
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"})
+	want20000(t, "the paying query whose payment was not kept", err)
+	if _, err := pgtest.Conn(t, dbURL).Exec(ctx, `DROP TRIGGER review_refused ON alipay_mock_trades`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAYS-2"})
+	if err != nil || q.TradeStatus != client.TradeSuccess {
+		t.Fatalf("the query after the store answers again: %+v %v, want TRADE_SUCCESS paid by the buyer still waiting", q, err)
+	}
+}
+
+// A precreate answered 20000 because one of its scenario buyer's steps
+// was not kept plans none of the buyer's plan: no other step, and no
+// buyer waiting for queries (planned first, taken back). With --data.
+func TestScenarioBuyerStepNotKeptPlansNothingElse(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, _ := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 1m, pay_after: 2m, pay_after_queries: 1}}\n")
+	keep := s.gw.LaterBuyer
+	s.gw.LaterBuyer = func(steps []gateway.BuyerStep) error {
+		for _, st := range steps {
+			if st.Job.What == trade.ActScan {
+				return errors.New("test: the scan step is not stored")
+			}
+		}
+		return keep(steps)
+	}
+	want20000(t, "a precreate whose buyer's scan was not kept", precreate(c, "PLANS-1"))
+	advanceClock(t, d.url, "3m")
+	wantUnpaid(t, c, "PLANS-1")
+}
+
+// With --store, the same: the database refuses the scan step's job, and
+// the steps and the waiting buyer are all taken back.
+func TestScenarioBuyerStepNotKeptPlansNothingElseAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 1m, pay_after: 2m, pay_after_queries: 1}}\n")
+	refuse(t, dbURL, `INSERT ON alipay_mock_jobs FOR EACH ROW WHEN (position('"what":"scan"' in encode(NEW.data, 'escape')) > 0)`)
+	want20000(t, "a precreate whose buyer's scan was not kept", precreate(c, "PLANS-2"))
+	advanceClock(t, base, "3m")
+	wantUnpaid(t, c, "PLANS-2")
+}
+
+// wantUnpaid fails the test if a query (two: one a waiting buyer counts)
+// finds out's trade paid.
+func wantUnpaid(t *testing.T, c *client.Client, out string) {
+	t.Helper()
+	for range 2 {
+		q, err := c.Query(context.Background(), client.QueryRequest{OutTradeNo: out})
+		if err == nil && q.TradeStatus == client.TradeSuccess {
+			t.Fatalf("the buyer of a precreate answered 20000 (buyer not planned) paid it anyway: %+v", q)
+		}
+	}
+}
+
+func advanceClock(t *testing.T, base, by string) {
+	t.Helper()
+	resp, err := http.Post(base+"/_mock/clock/advance", "application/json", strings.NewReader(`{"by":"`+by+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("advance: %s", resp.Status)
 	}
 }
 

@@ -69,3 +69,52 @@ func TestSettleMessageIsSentAfterACrashBetweenItsTwoCommits(t *testing.T) {
 		t.Fatalf("a third start holds %d settle messages, want the 1 sent", len(ns))
 	}
 }
+
+// A settlement whose message's job the data file failed to keep answers
+// 20000 and plans no message on the clock in memory: the untold mark in
+// the settlement's commit plans it at the next start, once (a message
+// sent from memory, not stored, would be sent again then).
+func TestSettleMessageWhoseJobWasNotKeptIsLeftToTheNextStart(t *testing.T) {
+	var d *restartDir
+	d = newRestartDir(t, "success", func(o *Options) {
+		dev := apps.DevSpec()
+		dev.AppGatewayURL = d.merchant.URL + "/gateway"
+		o.Apps = []apps.Spec{dev}
+	})
+	ctx := context.Background()
+	s1, c1, stop1 := d.start()
+	const recv = "2088000000000101"
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "JOBLESS-SETTLE", TotalAmount: amount.MustParse("10.00"),
+		Subject: "s"}, Scene: "bar_code", AuthCode: "283912345678901234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashAtTrade(s1, trade.EventSettled) // stored with its mark; the job's write fails
+	_, serr := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo, RoyaltyMode: "async",
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("3.00")}}})
+	wantResultUnknown(t, serr, "the settlement")
+	settles := func(s *Server) int {
+		n := 0
+		for _, m := range s.Notifier.Outbox().List(notify.Filter{TradeNo: p.TradeNo}) {
+			if m.Kind == notify.KindMessage && m.Event == notify.SettleNotify {
+				n++
+			}
+		}
+		return n
+	}
+	s1.Sched.Advance(trade.AsyncSettleDelay)
+	if n := settles(s1); n != 0 {
+		t.Fatalf("%d settle messages made from memory after the job was not kept, want none (the mark plans it)", n)
+	}
+	stop1()
+	d.downUntil(d.at.Add(time.Hour))
+	s2, _, _ := d.start()
+	s2.Sched.RunDue()
+	if n := settles(s2); n != 1 {
+		t.Fatalf("settle messages after the restart: %d, want the settlement's one", n)
+	}
+}

@@ -62,19 +62,32 @@ func (s *Server) laterSettle(t trade.Trade, st trade.Settlement, told ...trade.U
 	return true, nil
 }
 
-// laterBuyer plans a simulated buyer's step as a shared job
-// (gateway.LaterBuyer); an error is the store's, and the step is not
-// planned.
-func (s *Server) laterBuyer(at time.Time, j gateway.BuyerJob) error {
-	data, err := json.Marshal(j)
+// laterBuyer plans a simulated buyer's steps as shared jobs, stored in
+// one transaction (gateway.LaterBuyer); an error is the store's, and no
+// step is planned.
+func (s *Server) laterBuyer(steps []gateway.BuyerStep) error {
+	js := make([]pgstore.Job, len(steps))
+	for i, st := range steps {
+		data, err := json.Marshal(st.Job)
+		if err != nil {
+			return err
+		}
+		// The trade's number too (buyerJobID): a new trade of the same
+		// out_trade_no after a reset plans its own job, which must not be
+		// taken for the old one's.
+		js[i] = pgstore.Job{ID: buyerJobID(st.At, st.Job), Kind: jobBuyer, AppID: st.Job.App, Due: st.At, Data: data}
+	}
+	put, err := s.pg.PutJobs(js, jobLease)
 	if err != nil {
 		return err
 	}
-	// The trade's number too: a new trade of the same out_trade_no after a
-	// reset plans its own job, which must not be taken for the old one's.
-	id := jobBuyer + "/" + j.App + "/" + j.Out + "/" + j.No + "/" + string(j.What) + "/" + at.UTC().Format(time.RFC3339Nano)
-	return s.laterJob(pgstore.Job{ID: id, Kind: jobBuyer, AppID: j.App, Due: at, Data: data},
-		"buyer."+string(j.What), j.Ref(), j.App+"|"+j.Out)
+	for i, j := range js {
+		if put[i] {
+			st := steps[i].Job
+			s.planShared(j, "buyer."+string(st.What), st.Ref(), st.App+"|"+st.Out)
+		}
+	}
+	return nil
 }
 
 // laterJob stores j, leased to this replica, and puts it on this
@@ -89,6 +102,12 @@ func (s *Server) laterJob(j pgstore.Job, kind, ref, key string, told ...trade.Un
 	if !put {
 		return nil // planned already (by a sweep that told its event, with told)
 	}
+	s.planShared(j, kind, ref, key)
+	return nil
+}
+
+// planShared puts a shared job this replica stored on its scheduler.
+func (s *Server) planShared(j pgstore.Job, kind, ref, key string) {
 	s.Sched.Schedule(clock.Job{At: j.Due, Kind: kind, Ref: ref, Key: key, Run: func(time.Time) []clock.Fired {
 		if mine, _ := s.pg.TakeJob(j.ID, jobLease); !mine {
 			return nil // run by another replica, or reset
@@ -97,7 +116,6 @@ func (s *Server) laterJob(j pgstore.Job, kind, ref, key string, told ...trade.Un
 		s.doneJob(j.ID, err)
 		return out
 	}})
-	return nil
 }
 
 // runJobs renews the leases of the jobs this replica planned, and runs

@@ -69,11 +69,11 @@ type Gateway struct {
 	AlipayCertSN  string
 	RootCertSN    string
 
-	// LaterBuyer, when set, keeps a simulated buyer's step in the store
-	// (--data; --store, where every replica can run it) and plans it; an
-	// error is the store's. Unset, the step goes on this process's
-	// scheduler.
-	LaterBuyer func(at time.Time, j BuyerJob) error
+	// LaterBuyer, when set, keeps a simulated buyer's steps in the store
+	// (--data; --store, where every replica can run them) and plans them,
+	// all or none; an error is the store's (none planned). Unset, the
+	// steps go on this process's scheduler.
+	LaterBuyer func(steps []BuyerStep) error
 	// QueryPays, when set, counts the queries a simulated buyer waits for
 	// (pay_after_queries) where every replica counts them (--store).
 	QueryPays QueryPays

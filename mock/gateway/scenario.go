@@ -198,29 +198,53 @@ func (g *Gateway) playBuyer(cl *call, out, no string, b *scenarios.Buyer) error 
 		who = &fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 	}
 	coupon := cl.ent.about == aboutCoupon
-	act := func(after *scenarios.Duration, what trade.BuyerAction) error {
-		if after == nil || g.Sched == nil {
-			return nil
+	var steps []BuyerStep
+	for _, s := range [...]struct {
+		after *scenarios.Duration
+		what  trade.BuyerAction
+	}{{b.ScanAfter, trade.ActScan}, {b.PayAfter, trade.ActPay}, {b.FailAfter, trade.ActFail}, {b.CloseAfter, trade.ActClose}} {
+		if s.after != nil && g.Sched != nil {
+			steps = append(steps, BuyerStep{At: cl.now.Add(time.Duration(*s.after)),
+				Job: BuyerJob{App: app, Out: out, No: no, What: s.what, Coupon: coupon, Who: who}})
 		}
-		j := BuyerJob{App: app, Out: out, No: no, What: what, Coupon: coupon, Who: who}
-		at := cl.now.Add(time.Duration(*after))
-		if g.LaterBuyer != nil {
-			return g.LaterBuyer(at, j)
-		}
-		g.Sched.Schedule(clock.Job{At: at, Kind: "buyer." + string(what), Ref: j.Ref(), Key: app + "|" + out,
-			Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
-		return nil
 	}
-	err := errors.Join(act(b.ScanAfter, trade.ActScan), act(b.PayAfter, trade.ActPay),
-		act(b.FailAfter, trade.ActFail), act(b.CloseAfter, trade.ActClose))
-	if b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil {
-		err = errors.Join(err, g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who))
-	} else if b.PayAfterQueries > 0 && !coupon {
+	// All or nothing: the waiting buyer first, taken back if the steps
+	// are not kept (they are kept together).
+	waits := b.PayAfterQueries > 0 && !coupon && g.QueryPays != nil
+	if waits {
+		if err := g.QueryPays.PutQueryPay(app, out, no, b.PayAfterQueries, who); err != nil {
+			return err
+		}
+	}
+	if len(steps) > 0 && g.LaterBuyer != nil {
+		if err := g.LaterBuyer(steps); err != nil {
+			if waits {
+				if ferr := g.QueryPays.ForgetQueryPay(app, out, no); ferr != nil {
+					g.Log.Error("waiting buyer not taken back", "out_trade_no", out, "err", ferr)
+					err = errors.Join(err, ferr)
+				}
+			}
+			return err
+		}
+	} else {
+		for _, s := range steps {
+			j := s.Job
+			g.Sched.Schedule(clock.Job{At: s.At, Kind: "buyer." + string(j.What), Ref: j.Ref(), Key: app + "|" + out,
+				Run: func(at time.Time) []clock.Fired { return g.RunBuyer(j, at) }})
+		}
+	}
+	if b.PayAfterQueries > 0 && !coupon && !waits {
 		left := &atomic.Int64{}
 		left.Store(int64(b.PayAfterQueries))
 		g.queryPays.Store(app+"|"+out, queryPay{left: left, who: who, tradeNo: no})
 	}
-	return err
+	return nil
+}
+
+// BuyerStep is a simulated buyer's step and when it comes.
+type BuyerStep struct {
+	At  time.Time
+	Job BuyerJob
 }
 
 // BuyerJob is one thing a scenario's simulated buyer (or red-packet
@@ -339,17 +363,14 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 		if err != nil || !pay {
 			return false, err
 		}
-		if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
-			t, err := g.Trades.Get(app, no)
-			if errors.Is(err, trade.ErrStore) {
-				return false, err
+		paid, err := g.waiterPays(app, out, no, who)
+		if err != nil { // not kept: the buyer waits to pay on the next query
+			if perr := g.QueryPays.EndQueryPay(app, out, false); perr != nil {
+				g.Log.Error("waiting buyer not put back", "out_trade_no", out, "err", perr)
 			}
-			if err != nil || t.TradeNo != no {
-				return false, nil
-			}
-			out = no
+			return false, err
 		}
-		return true, g.buyerPays(app, out, who)
+		return paid, g.QueryPays.EndQueryPay(app, out, true)
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {
@@ -363,8 +384,32 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 	if qp.left.Add(-1) >= 0 {
 		return false, nil
 	}
-	g.queryPays.Delete(app + "|" + out)
-	return true, g.buyerPays(app, out, qp.who)
+	if !g.queryPays.CompareAndDelete(app+"|"+out, v) {
+		return false, nil // another query took it
+	}
+	if err := g.buyerPays(app, out, qp.who); err != nil {
+		qp.left.Store(0) // not kept: the buyer pays on the next query
+		g.queryPays.LoadOrStore(app+"|"+out, qp)
+		return false, err
+	}
+	return true, nil
+}
+
+// waiterPays is the buyer TakeQuery let pay paying the trade numbered no
+// (of out_trade_no out; any when no is ""): false when that trade is
+// gone; an error is the store's.
+func (g *Gateway) waiterPays(app, out, no string, who *fixtures.Buyer) (bool, error) {
+	if no != "" { // the trade it was planned for, not a later one of the same out_trade_no
+		t, err := g.Trades.Get(app, no)
+		if errors.Is(err, trade.ErrStore) {
+			return false, err
+		}
+		if err != nil || t.TradeNo != no {
+			return false, nil
+		}
+		out = no
+	}
+	return true, g.buyerPays(app, out, who)
 }
 
 // buyerPays is the waiting buyer scanning and paying the trade ref names;

@@ -56,6 +56,29 @@ func (db *DB) PutJob(j Job, lease time.Duration, told ...trade.Untold) (bool, er
 	return err == nil && tag.RowsAffected() == 1, db.failed(err)
 }
 
+// PutJobs plans jobs as PutJob does, in one transaction: all or none.
+func (db *DB) PutJobs(js []Job, lease time.Duration) ([]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, db.failed(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	put := make([]bool, len(js))
+	for i, j := range js {
+		tag, err := tx.Exec(ctx, putJob, j.ID, j.Kind, j.AppID, j.Due, j.Data, db.owner(), lease.Milliseconds())
+		if err != nil {
+			return nil, db.failed(err)
+		}
+		put[i] = tag.RowsAffected() == 1
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, db.failed(err)
+	}
+	return put, nil
+}
+
 const putJob = `INSERT INTO alipay_mock_jobs (id, kind, app_id, due, data, lease_owner, lease_until)
 	VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7 * interval '1 millisecond')
 	ON CONFLICT (id) DO NOTHING`

@@ -29,7 +29,8 @@ func (db *DB) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buye
 }
 
 // TakeQuery counts one query under the row's lock; the query that takes
-// the count below zero pays, and the row goes.
+// the count to -1 pays. The row stays (counted below zero: no other query
+// pays) until EndQueryPay.
 func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -49,9 +50,31 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 	if q.Left != -1 {
 		return false, nil, "", nil
 	}
-	// Only the row counted out: a repeat planned meanwhile stays.
-	_, err = db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`, KindQueryPays, app+"|"+out)
-	return true, q.Who, q.TradeNo, db.failed(err)
+	return true, q.Who, q.TradeNo, nil
+}
+
+// EndQueryPay deletes the row counted out (kept), or counts it back to
+// zero (not kept: the next query pays). Only the row counted out: a
+// repeat planned meanwhile stays.
+func (db *DB) EndQueryPay(app, out string, kept bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	q := `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
+	if !kept {
+		q = `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', '0')
+			WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
+	}
+	_, err := db.pool.Exec(ctx, q, KindQueryPays, app+"|"+out)
+	return db.failed(err)
+}
+
+// ForgetQueryPay deletes the buyer planned for trade tradeNo.
+func (db *DB) ForgetQueryPay(app, out, tradeNo string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND data->>'trade_no' = $3`,
+		KindQueryPays, app+"|"+out, tradeNo)
+	return db.failed(err)
 }
 
 // DeleteQueryPays deletes one app's waiting buyers, or every app's.

@@ -878,6 +878,20 @@ func (db *DB) PutJob(j Job, told ...trade.Untold) error {
 	return db.queue(ops...)()
 }
 
+// PutJobs stores jobs in one batch, all or none, and waits until they
+// are on disk.
+func (db *DB) PutJobs(js []Job) error {
+	ops := make([]op, len(js))
+	for i, j := range js {
+		b, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		ops[i] = op{bucket: bucketJobs, key: string(id(j.AppID, j.ID)), enc: func() ([]byte, error) { return b, nil }}
+	}
+	return db.queue(ops...)()
+}
+
 // RemoveJob queues the deletion of a job that has run: written with the
 // next batch, after what the job's run queued.
 func (db *DB) RemoveJob(app, jobID string) { db.remove(bucketJobs, [][]byte{id(app, jobID)}) }
@@ -946,8 +960,11 @@ func (db *DB) QueueQueryPay(app, out string, v []byte) func() error {
 	return db.queue(o)
 }
 
-// DeleteQueryPays deletes one app's waiting buyers, or every app's for "".
-func (db *DB) DeleteQueryPays(app string) error { return db.deleteApp(bucketQueryPays, app) }
+// QueueDeleteQueryPays queues the deletion of one app's waiting buyers,
+// or every app's for "", and returns the wait for its commit.
+func (db *DB) QueueDeleteQueryPays(app string) func() error {
+	return db.queue(deletePrefix(bucketQueryPays, app+"/", app == ""))
+}
 
 // QueryPays loads every waiting buyer, by "app|out".
 func (db *DB) QueryPays() (map[string][]byte, error) {
