@@ -29,9 +29,9 @@ func Make(dir, what string) error {
 // checks that dir is a directory. The error names the directory and the
 // fix.
 func Check(dir, what string) error {
-	fi, err := os.Stat(dir)
+	fi, err := followed(dir, what)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", what, dir, err)
+		return err
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%s %s: not a directory", what, dir)
@@ -45,22 +45,34 @@ func Check(dir, what string) error {
 // is followed when the link itself is this user's or root's: the file it
 // names is checked.
 func CheckFile(path, what string) error {
-	fi, err := os.Lstat(path)
+	fi, err := followed(path, what)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if err := checkOwner(path, what, fi, "600"); err != nil {
-			return err
-		}
-		if fi, err = os.Stat(path); err != nil {
-			return fmt.Errorf("%s %s: %w", what, path, err)
-		}
+		return err
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s %s: not a regular file (move it away)", what, path)
 	}
 	return checkOwner(path, what, fi, "600")
+}
+
+// followed is what path names, through a symbolic link only when the link
+// is this user's or root's: another user's link could be pointed anywhere
+// of ours between two starts, or between the check and the write.
+func followed(path, what string) (fs.FileInfo, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return fi, nil
+	}
+	if err := checkOwner(path, what, fi, ""); err != nil {
+		return nil, err
+	}
+	if fi, err = os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return fi, nil
 }
 
 // Private makes dir as Make does and checks, as CheckFile does, each of

@@ -12,7 +12,7 @@ import (
 // A --ca-dir reached through a symbolic link another user owns is that
 // user's to point anywhere (between two starts, or between the check and
 // the write): refused, as a link to a file in it is (privdir.CheckFile).
-func TestRVOCADirThroughAnotherUsersLinkIsRefused(t *testing.T) {
+func TestCADirThroughAnotherUsersLinkIsRefused(t *testing.T) {
 	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
 		t.Skip("needs root to make a link another user owns")
 	}
