@@ -226,3 +226,96 @@ rules:
 		t.Fatalf("after the restart the query was answered %q, want the states' first rule (once.yaml gone)", got)
 	}
 }
+
+// A file loaded through the control API stays until PUT or DELETE
+// /_mock/scenarios (docs/persistence.md), whatever --scenario files later
+// starts give or drop: a start file that happens to share its path (an
+// upload's path is NAME.yaml, as `--scenario NAME.yaml` is) neither
+// replaces it nor takes it away with it when no longer given.
+func TestUploadSharingAStartFilesPathSurvivesRestarts(t *testing.T) {
+	const uploaded = `name: uploaded
+rules:
+  - name: refusal
+    when: {method: alipay.trade.query}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "uploaded"}}
+`
+	const started = `name: started
+rules:
+  - name: refusal
+    when: {method: alipay.trade.refund}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "started"}}
+`
+	o := mock.Options{DataDir: t.TempDir()}
+	m := mocktest.New(t, o)
+	m.Control(http.MethodPost, "/scenarios?name=once", uploaded, http.StatusCreated)
+	if got := answers(m, 1); !slices.Equal(got, []string{"uploaded"}) {
+		t.Fatalf("after the upload: %q", got)
+	}
+	// A start with a --scenario once.yaml of its own.
+	o.Scenarios = scenarioFile(t, "once.yaml", started)()
+	m = restart(t, m, o)
+	if got := answers(m, 1); !slices.Equal(got, []string{"uploaded"}) {
+		t.Errorf("after a start given once.yaml: the upload answered %q, want it still in force (the start file replaced it)", got)
+	}
+	// That --scenario removed again.
+	o.Scenarios = nil
+	m = restart(t, m, o)
+	if got := answers(m, 1); !slices.Equal(got, []string{"uploaded"}) {
+		t.Fatalf("after a start without once.yaml: the upload answered %q, want it still in force (dropped as a start file)", got)
+	}
+}
+
+// Two files given at start under one path name in different scopes (a
+// program's Options.Scenarios naming each file it parses the same) are
+// both in force with --data, as they are without it: joining the stored
+// list does not take one for an edit of the other.
+func TestStartFilesOfOnePathInTwoScopesAreBothInForce(t *testing.T) {
+	const global = `name: global
+rules:
+  - name: refusal
+    when: {method: alipay.trade.query}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "global"}}
+`
+	const app = "app_id: \"" + keys.DevAppID + "\"\n" + `name: app
+rules:
+  - name: refusal
+    when: {method: alipay.trade.close}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "app"}}
+`
+	files := func() []*scenarios.File {
+		return append(scenarioFile(t, "s.yaml", global)(), scenarioFile(t, "s.yaml", app)()...)
+	}
+	for _, data := range []bool{false, true} {
+		o := mock.Options{Scenarios: files()}
+		if data {
+			o.DataDir = t.TempDir()
+		}
+		m := mocktest.New(t, o)
+		got := answers(m, 1)
+		r := m.Call("alipay.trade.close", `{"out_trade_no":"NO-SUCH"}`)
+		s, _ := r["sub_msg"].(string)
+		got = append(got, s)
+		if !slices.Equal(got, []string{"global", "app"}) {
+			t.Errorf("--data %v: query and close answered %q, want both files' rules", data, got)
+		}
+	}
+}
+
+// Two files given at start under one path in one scope are both in force
+// with --data, as without it, and each keeps its own counters.
+func TestStartFilesOfOnePathInOneScopeAreBothInForce(t *testing.T) {
+	second := strings.Replace(onceScenario, "scripted once", "second once", 1)
+	files := func() []*scenarios.File {
+		return append(scenarioFile(t, "s.yaml", onceScenario)(), scenarioFile(t, "s.yaml", second)()...)
+	}
+	o := mock.Options{DataDir: t.TempDir(), Scenarios: files()}
+	m := mocktest.New(t, o)
+	if got := answers(m, 1); !slices.Equal(got, []string{"scripted once"}) {
+		t.Fatalf("the first query: %q, want the first file's times: 1 rule", got)
+	}
+	o.Scenarios = files()
+	m = restart(t, m, o)
+	if got := answers(m, 2); !slices.Equal(got, []string{"second once", "交易不存在"}) {
+		t.Fatalf("after a restart the queries were answered %q, want the second file's times: 1 rule, then none (the first's used up)", got)
+	}
+}

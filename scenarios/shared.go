@@ -40,6 +40,10 @@ type sharing struct {
 // Parse read, with their counters and states.
 type state struct {
 	Scopes []scopeState `json:"scopes"`
+	// Marks is 1 once the files given at start carry Start: an unmarked
+	// file is then an upload. A list stored before (none, with files) may
+	// hold start files unmarked (put).
+	Marks int `json:"marks,omitempty"`
 }
 
 type scopeState struct {
@@ -54,8 +58,7 @@ type fileState struct {
 	State string   `json:"state"`
 	Rules [][2]int `json:"rules"` // matches, acted
 	// Start marks a file given at start (--scenario, Options.Scenarios),
-	// which a start not giving it drops; an upload has none. A state
-	// stored before the mark holds its start files as uploads (put).
+	// which a start not giving it drops; an upload has none.
 	Start bool `json:"start,omitempty"`
 	file  *File
 }
@@ -63,17 +66,18 @@ type fileState struct {
 // Share makes the scenarios in force, and their counters and states, the
 // ones in s from now on; later changes on any replica (the control API)
 // act on all. What this engine already holds (the --scenario files) are
-// the start files, marked so in s: those s holds from an earlier start
-// that are not among them (by path) are dropped, uploads stay. Each joins
-// what s holds: a file of the same path, scope and text there stays, with
-// its counters and states; one of the same path and other text (edited
-// since) is replaced by this one, starting over, in place (at the end of
-// its new scope when the edit moved it to another app_id); any other is
-// added after the stored ones of its scope. Files that did not come from Parse
-// (a program's own *File) have no text to share: they stay in force in
-// this process alone, after the shared file they followed (first in their
-// scope when none did, or it is gone), their counters in memory.
-// methods checks files read from s.
+// the start files, marked so in s, each known by its path, its scope and
+// its place among this start's files of that path and scope: the n-th
+// joins the n-th stored start file of the same path and scope. One of the
+// same text stays, with its counters and states; one of other text (edited
+// since) is replaced by this one, starting over, in place; with none, it
+// is added after the stored files of its scope (so an edit of its app_id
+// moves it to the end of its new scope). Stored start files no start file
+// joins are dropped; uploads stay, whatever their path. Files that did
+// not come from Parse (a program's own *File) have no text to share: they
+// stay in force in this process alone, after the shared file they
+// followed (first in their scope when none did, or it is gone), their
+// counters in memory. methods checks files read from s.
 func (e *Engine) Share(s Store, methods Catalogue) error {
 	sh := &sharing{store: s, methods: methods, parsed: map[[32]byte]*File{}}
 	e.mu.Lock()
@@ -83,19 +87,24 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 	err := s.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		var st state
 		_ = json.Unmarshal(stored, &st) // an empty or unreadable state is none
-		given := map[string]bool{}
+		unmarked := st.Marks == 0 && len(st.Scopes) > 0
+		given := map[startKey]int{}
 		for _, sc := range mine.Scopes {
 			for _, f := range sc.Files {
-				given[f.Path] = true
+				given[startKey{f.Path, sc.App}]++
 			}
 		}
-		changed := st.dropStart(given)
+		changed := st.dropStart(given) || unmarked
+		seen := map[startKey]int{}
 		for _, sc := range mine.Scopes {
 			for _, f := range sc.Files {
+				k := startKey{f.Path, sc.App}
 				f.Start = true
-				changed = st.put(sc.App, f) || changed
+				changed = st.put(sc.App, f, seen[k], unmarked) || changed
+				seen[k]++
 			}
 		}
+		st.Marks = 1
 		next, _ := json.Marshal(st)
 		e.mu.Lock()
 		e.loadLocked(sh, next)
@@ -163,17 +172,25 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 	return ran, err
 }
 
-// dropStart removes the start files whose path is not given, and reports
-// whether that changed the state.
-func (st *state) dropStart(given map[string]bool) bool {
+// startKey is a start file's path and scope.
+type startKey struct{ path, app string }
+
+// dropStart keeps of each path and scope as many stored start files as
+// this start gives (given), the first ones, and reports whether it
+// dropped any.
+func (st *state) dropStart(given map[startKey]int) bool {
 	changed := false
 	scopes := st.Scopes[:0]
 	for _, sc := range st.Scopes {
+		kept := map[string]int{}
 		files := sc.Files[:0]
 		for _, f := range sc.Files {
-			if f.Start && !given[f.Path] {
-				changed = true
-				continue
+			if f.Start {
+				if kept[f.Path] == given[startKey{f.Path, sc.App}] {
+					changed = true
+					continue
+				}
+				kept[f.Path]++
 			}
 			files = append(files, f)
 		}
@@ -185,40 +202,43 @@ func (st *state) dropStart(given map[string]bool) bool {
 	return changed
 }
 
-// put joins the start file f to the scope app (see Share) and reports
-// whether that changed the state. The stored start file of f's path is
-// found in any scope (an edit may have moved f to another app_id); a file
-// of f's path with no mark (an upload, or a start file stored before the
-// mark) only in f's scope, and becomes f's.
-func (st *state) put(app string, f fileState) bool {
-	for _, start := range []bool{true, false} {
-		for i := range st.Scopes {
-			sc := &st.Scopes[i]
-			if !start && sc.App != app {
-				continue
-			}
-			for j, g := range sc.Files {
-				if g.Path != f.Path || g.Start != start {
-					continue
-				}
-				if sc.App == app {
-					if bytes.Equal(g.Src, f.Src) {
-						sc.Files[j].Start = true
-						return !start
-					}
-					sc.Files[j] = f
-					return true
-				}
-				sc.Files = slices.Delete(sc.Files, j, j+1)
-				if len(sc.Files) == 0 {
-					st.Scopes = slices.Delete(st.Scopes, i, i+1)
-				}
-				st.add(app, f)
-				return true
-			}
+// put joins f, the n-th start file of its path in the scope app, to the
+// state (see Share) and reports whether that changed it. In a list stored
+// before the marks (unmarked), a file of f's path there with no mark may
+// be a start file: f takes the first when no n-th start file is stored.
+func (st *state) put(app string, f fileState, n int, unmarked bool) bool {
+	var sc *scopeState
+	for i := range st.Scopes {
+		if st.Scopes[i].App == app {
+			sc = &st.Scopes[i]
 		}
 	}
-	st.add(app, f)
+	if sc == nil {
+		st.add(app, f)
+		return true
+	}
+	at := -1
+	for j, g := range sc.Files {
+		if g.Path == f.Path && g.Start {
+			if n == 0 {
+				at = j
+				break
+			}
+			n--
+		}
+	}
+	if at < 0 && unmarked {
+		at = slices.IndexFunc(sc.Files, func(g fileState) bool { return g.Path == f.Path && !g.Start })
+	}
+	if at < 0 {
+		st.add(app, f)
+		return true
+	}
+	if g := sc.Files[at]; bytes.Equal(g.Src, f.Src) {
+		sc.Files[at].Start = true
+		return !g.Start
+	}
+	sc.Files[at] = f
 	return true
 }
 
@@ -299,10 +319,10 @@ func (e *Engine) placeOwnLocked() {
 	e.own = e.ownLocked()
 }
 
-// dumpLocked is the engine's scopes as a state (builtin files are every
+// dumpLocked is the engine's scopes as a state, marked (builtin files are every
 // replica's own and stay out, as do the own files).
 func (e *Engine) dumpLocked() state {
-	var st state
+	st := state{Marks: 1}
 	for app, ls := range e.scopes {
 		sc := scopeState{App: app}
 		for _, l := range ls {
