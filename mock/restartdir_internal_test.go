@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/store"
@@ -36,6 +37,18 @@ func newRestartDir(t *testing.T, answer string, opts func(*Options)) *restartDir
 	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(answer)) }))
 	t.Cleanup(merchant.Close)
 	return &restartDir{t: t, dir: t.TempDir(), at: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), opts: opts, merchant: merchant}
+}
+
+// newMessageRestartDir is newRestartDir with the dev app's gateway
+// (where its messages go) at the merchant's /gateway.
+func newMessageRestartDir(t *testing.T, answer string) *restartDir {
+	var d *restartDir
+	d = newRestartDir(t, answer, func(o *Options) {
+		dev := apps.DevSpec()
+		dev.AppGatewayURL = d.merchant.URL + "/gateway"
+		o.Apps = []apps.Spec{dev}
+	})
+	return d
 }
 
 // start starts a mock on the directory; stop (run at the test's end too,

@@ -9,7 +9,6 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
-	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
@@ -33,12 +32,7 @@ func crashAtTransfer(s *Server, st fund.Status) {
 // the status as the transfer had it then (DEALING, though it has ended
 // since: the mock was down past its end), before the message of the end.
 func TestTransferMessageIsSentAfterACrashBetweenItsTwoCommits(t *testing.T) {
-	var d *restartDir
-	d = newRestartDir(t, "success", func(o *Options) {
-		dev := apps.DevSpec()
-		dev.AppGatewayURL = d.merchant.URL + "/gateway"
-		o.Apps = []apps.Spec{dev}
-	})
+	d := newMessageRestartDir(t, "success")
 	s1, c1, stop1 := d.start()
 	crashAtTransfer(s1, fund.Dealing)
 	_, err := c1.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "CRASH-TX", TransAmount: amount.MustParse("30003.00"),
