@@ -61,6 +61,17 @@ func sharedReplica(t *testing.T, url string, grace time.Duration, drop trade.Eve
 	return s, c, h.URL
 }
 
+// sharedStore is the test database (its URL and a connection) and a
+// merchant that answers every notification "success".
+func sharedStore(t *testing.T) (url string, conn *pgx.Conn, merchant *httptest.Server) {
+	t.Helper()
+	url = pgtest.URL(t)
+	conn = pgtest.Conn(t, url)
+	merchant = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
+	t.Cleanup(merchant.Close)
+	return url, conn, merchant
+}
+
 // stored are the notifications the database (conn) holds for out_trade_no, in
 // the order they were written, and the number of untold marks.
 func stored(t *testing.T, conn *pgx.Conn, out string) ([]notify.Notification, int) {
@@ -99,14 +110,25 @@ func stored(t *testing.T, conn *pgx.Conn, out string) ([]notify.Notification, in
 // mark and want notifications of out_trade_no.
 func waitStored(t *testing.T, conn *pgx.Conn, out string, want int) []notify.Notification {
 	t.Helper()
+	var ns []notify.Notification
+	var marks int
+	waitAMinute(t, func() bool {
+		ns, marks = stored(t, conn, out)
+		return marks == 0 && len(ns) >= want
+	}, func() string {
+		return fmt.Sprintf("%d notifications of %s, %d marks; want %d and none", len(ns), out, marks, want)
+	})
+	return ns
+}
+
+// waitAMinute polls cond (the database is written by other goroutines)
+// until it holds, or fails the test after a minute with state's account.
+func waitAMinute(t *testing.T, cond func() bool, state func() string) {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
-	for {
-		ns, marks := stored(t, conn, out)
-		if marks == 0 && len(ns) >= want {
-			return ns
-		}
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited a minute: %d notifications of %s, %d marks; want %d and none", len(ns), out, marks, want)
+			t.Fatalf("waited a minute: %s", state())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -122,10 +144,7 @@ func payShared(t *testing.T, c *client.Client, out, notifyURL string) {
 }
 
 func TestSharedPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, trade.EventPaid)
 	payShared(t, c1, "DIED-PAID", merchant.URL+"/notify")
@@ -155,10 +174,7 @@ func TestSharedPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *test
 }
 
 func TestSharedRefundIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
 	// Its own sweep on at once: a notification stored with its trade
 	// leaves no mark to tell twice.
@@ -215,10 +231,7 @@ func TestSharedResetAndClearDeleteUntoldMarks(t *testing.T) {
 }
 
 func TestSharedRedPacketPaymentIsNotifiedAfterItsReplicaDiedBeforeTheNotification(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, "")
 	s1.Coupons.ObserveStored(func(o coupon.Order, e coupon.Event) error {

@@ -2,8 +2,8 @@ package mock
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +12,16 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// setGatewayShared registers the dev app again on the replica at base
-// with app_gateway_url gw.
-func setGatewayShared(t *testing.T, base, gw string) {
+// sharedMessageReplica is sharedReplica (its sweep waits an hour: the
+// test drives it) with the dev app registered again on it, its
+// app_gateway_url (where messages go) at merchant's /gateway.
+func sharedMessageReplica(t *testing.T, url string, drop trade.EventType, merchant string) (*Server, *client.Client) {
 	t.Helper()
-	body := `{"app_id":"` + keys.DevAppID + `","sign_type":"RSA2","app_gateway_url":"` + gw + `","public_key":` +
+	s, c, base := sharedReplica(t, url, time.Hour, drop)
+	body := `{"app_id":"` + keys.DevAppID + `","sign_type":"RSA2","app_gateway_url":"` + merchant + `/gateway","public_key":` +
 		strings.ReplaceAll(`"`+string(keys.DevFile("app_public_key.pem"))+`"`, "\n", `\n`) + `}`
 	resp, err := http.Post(base+"/_mock/apps", "application/json", strings.NewReader(body))
 	if err != nil {
@@ -30,6 +31,7 @@ func setGatewayShared(t *testing.T, base, gw string) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("POST /_mock/apps: %s", resp.Status)
 	}
+	return s, c
 }
 
 // messages are the stored messages of out (notify.KindMessage) of kind
@@ -49,13 +51,9 @@ func messages(ns []notify.Notification, msgMethod string) []notify.Notification 
 // between the two leaves the mark; another replica's sweep plans the
 // message from the trade as the event left it, and sends it when due.
 func TestSharedSettleMessageIsSentAfterItsReplicaDiedBeforeItsJob(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
-	s1, c1, base := sharedReplica(t, url, time.Hour, trade.EventSettled)
-	setGatewayShared(t, base, merchant.URL+"/gateway")
+	s1, c1 := sharedMessageReplica(t, url, trade.EventSettled, merchant.URL)
 	settleNo := settleAsyncShared(t, c1, "DIED-SETTLE", merchant.URL)
 	if ns, marks := stored(t, conn, "DIED-SETTLE"); len(messages(ns, notify.SettleNotify)) != 0 || marks != 1 {
 		t.Fatalf("the dead replica left %d notifications and %d marks, want no message and 1 mark", len(ns), marks)
@@ -116,13 +114,9 @@ func settleAsyncSharedErr(t *testing.T, c *client.Client, out, merchant string) 
 // and plans no message on its replica's clock: the untold mark it left
 // plans the message (a replica's sweep), which is sent once.
 func TestSharedSettleMessageWhoseJobInsertFailedIsLeftToTheSweep(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
-	s1, c1, base := sharedReplica(t, url, time.Hour, "")
-	setGatewayShared(t, base, merchant.URL+"/gateway")
+	s1, c1 := sharedMessageReplica(t, url, "", merchant.URL)
 	refuse(t, url, "INSERT ON alipay_mock_jobs FOR EACH ROW")
 	_, err := settleAsyncSharedErr(t, c1, "JOBLESS-SETTLE", merchant.URL)
 	want20000(t, "a settlement whose message's job was refused", err)
@@ -150,14 +144,10 @@ func TestSharedSettleMessageWhoseJobInsertFailedIsLeftToTheSweep(t *testing.T) {
 // fails is not recorded as announced: the transfer is answered 20000 and,
 // its lease run out, a sweep writes the message, once.
 func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 	ctx := context.Background()
 
-	s1, c1, base := sharedReplica(t, url, time.Hour, "")
-	setGatewayShared(t, base, merchant.URL+"/gateway")
+	s1, c1 := sharedMessageReplica(t, url, "", merchant.URL)
 	failNextNotificationInsert(t, conn)
 	_, err := c1.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "FAILED-TX", TransAmount: amount.MustParse("1.00"),
 		OrderTitle: "t", PayeeInfo: client.Participant{Identity: "2088000000000201", IdentityType: client.PayeeUserID}})
@@ -182,14 +172,10 @@ func TestSharedTransferMessageWhoseInsertFailedIsWrittenByTheSweep(t *testing.T)
 // the job is let go, and once its lease ran out a replica runs it again
 // and the message is stored, once.
 func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 	ctx := context.Background()
 
-	s1, c1, base := sharedReplica(t, url, time.Hour, "")
-	setGatewayShared(t, base, merchant.URL+"/gateway")
+	s1, c1 := sharedMessageReplica(t, url, "", merchant.URL)
 	settleNo := settleAsyncShared(t, c1, "FAILED-SETTLE", merchant.URL)
 	failNextNotificationInsert(t, conn)
 	s1.Sched.Advance(trade.AsyncSettleDelay)
@@ -200,22 +186,18 @@ func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE alipay_mock_jobs SET lease_until = clock_timestamp() - interval '1 second'`); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		ns, _ := stored(t, conn, "FAILED-SETTLE")
-		var jobs int
+	var ns []notify.Notification
+	var jobs int
+	waitAMinute(t, func() bool {
+		ns, _ = stored(t, conn, "FAILED-SETTLE")
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_jobs`).Scan(&jobs); err != nil {
 			t.Fatal(err)
 		}
-		if ms := messages(ns, notify.SettleNotify); jobs == 0 {
-			if len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+settleNo+`"`) {
-				t.Fatalf("settle messages once its job was done: %+v, want the settlement's one", ms)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited a minute: the job is still planned (%d), %d messages", jobs, len(messages(ns, notify.SettleNotify)))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return jobs == 0
+	}, func() string {
+		return fmt.Sprintf("the job is still planned (%d), %d messages", jobs, len(messages(ns, notify.SettleNotify)))
+	})
+	if ms := messages(ns, notify.SettleNotify); len(ms) != 1 || !strings.Contains(ms[0].Params["biz_content"], `"settle_no":"`+settleNo+`"`) {
+		t.Fatalf("settle messages once its job was done: %+v, want the settlement's one", ms)
 	}
 }

@@ -4,8 +4,6 @@ package mock
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -24,10 +21,7 @@ import (
 // sweep goes on: its insert finds the mark gone and stores nothing, so
 // the merchant gets one notification.
 func TestSweepMakesNothingWhenTheLiveInsertLandedAfterItsClaim(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, "")
 	type held struct {
@@ -79,10 +73,7 @@ func ids(ns []notify.Notification) []string {
 // is the database's), so the replica drops it from memory; the sweep
 // tells the event, and the replica lists that one notification only.
 func TestFailedInsertLeavesOnlyTheRetoldNotification(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 	ctx := context.Background()
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, "")
@@ -104,20 +95,13 @@ func TestFailedInsertLeavesOnlyTheRetoldNotification(t *testing.T) {
 		t.Fatalf("after the sweep: %d notifications, %d marks; want 1 and none", len(ns), marks)
 	}
 	// The stored one is delivered; the one only memory holds is not, ever.
-	deadline := time.Now().Add(time.Minute)
-	for {
+	waitAMinute(t, func() bool {
 		var state string
 		if err := conn.QueryRow(ctx, `SELECT state FROM alipay_mock_notifications`).Scan(&state); err != nil {
 			t.Fatal(err)
 		}
-		if state != string(notify.Pending) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the stored notification was not delivered in a minute")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return state != string(notify.Pending)
+	}, func() string { return "the stored notification was not delivered" })
 	mem := s1.Notifier.Outbox().List(notify.Filter{OutTradeNo: "PHANTOM"})
 	if len(mem) != 1 {
 		var states []string
@@ -141,10 +125,7 @@ func payOnce(c *client.Client, out, notifyURL string) error {
 // other stores nothing. (The lease's passing is simulated by moving
 // lease_until back.)
 func TestSweeperSlowerThanItsLeaseTellsOnce(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 
 	s1, c1, _ := sharedReplica(t, url, time.Hour, trade.EventPaid) // dies before the notification
 	payShared(t, c1, "SLOW-SWEEP", merchant.URL+"/notify")

@@ -4,8 +4,6 @@ package mock
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // A scenario's then.notify (here suppress) is stored by the replica that
@@ -24,11 +21,8 @@ import (
 // the policy still cannot be read, and once it can, makes the
 // notification as the scenario said (suppressed).
 func TestPolicyReadFailureIsAStoreFailureAndTheSweepTellsItLater(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
+	url, conn, merchant := sharedStore(t)
 	ctx := context.Background()
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
 
 	s1, _, _ := sharedReplica(t, url, time.Hour, "")
 	s2, c2, _ := sharedReplica(t, url, time.Hour, "")
@@ -88,10 +82,7 @@ func TestPolicyReadFailureIsAStoreFailureAndTheSweepTellsItLater(t *testing.T) {
 // without it: it answers 20000 and makes nothing, rather than a payment
 // whose notification the scenario said to suppress is sent.
 func TestPolicyWriteFailureIsAStoreFailure(t *testing.T) {
-	url := pgtest.URL(t)
-	conn := pgtest.Conn(t, url)
-	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("success")) }))
-	defer merchant.Close()
+	url, conn, merchant := sharedStore(t)
 	_, c, base := sharedReplica(t, url, time.Hour, "")
 	postScenario(t, base, `name: quiet
 rules:
