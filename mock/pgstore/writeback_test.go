@@ -150,6 +150,20 @@ func TestReplicaWritingBackAnAttemptDoesNotRecreateAClearedNotification(t *testi
 	}
 }
 
+// storedNotification is notification id as the database at url holds it.
+func storedNotification(t *testing.T, url, id string) notify.Notification {
+	t.Helper()
+	var data []byte
+	if err := pgtest.Conn(t, url).QueryRow(context.Background(), `SELECT data FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // A resend asked on one replica while another has the notification's
 // attempt in flight takes no lease away and loses nothing: the attempt
 // in flight is recorded, and the resend is made after it.
@@ -168,15 +182,7 @@ func TestReplicaResendWhileAnotherHoldsTheAttemptLosesNeither(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	waitIdle(t, url, 1)
-	conn := pgtest.Conn(t, url)
-	var data []byte
-	if err := conn.QueryRow(context.Background(), `SELECT data FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data); err != nil {
-		t.Fatal(err)
-	}
-	stored, err := notify.Unmarshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored := storedNotification(t, url, id)
 	if len(stored.Attempts) != 2 || stored.State != notify.Pending {
 		t.Fatalf("stored %s with %d attempts, want pending with 2 (the held one and the resend's)", stored.State, len(stored.Attempts))
 	}
@@ -213,15 +219,7 @@ func TestReplicaResendChangesTheStoredNotification(t *testing.T) {
 		waitCalls(t, merchant, 2+i)
 		waitIdle(t, url, 1)
 	}
-	conn := pgtest.Conn(t, url)
-	var data []byte
-	if err := conn.QueryRow(context.Background(), `SELECT data FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data); err != nil {
-		t.Fatal(err)
-	}
-	stored, err := notify.Unmarshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored := storedNotification(t, url, id)
 	if len(stored.Attempts) != 3 {
 		t.Fatalf("stored %d attempts, want 3: the first and one per resend", len(stored.Attempts))
 	}
