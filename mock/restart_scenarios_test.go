@@ -35,6 +35,17 @@ func scenarioFile(t *testing.T, path, yaml string) func() []*scenarios.File {
 	}
 }
 
+// refusalScenario is a scenario file, name, of one rule that refuses
+// every call of method with sub_msg subMsg.
+func refusalScenario(name, method, subMsg string) string {
+	return "name: " + name + `
+rules:
+  - name: refusal
+    when: {method: ` + method + `}
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "` + subMsg + `"}}
+`
+}
+
 // scripted counts the queries, of n, a rule answered with sub_msg.
 func scripted(m *mocktest.Mock, n int, subMsg string) int {
 	k := 0
@@ -180,12 +191,7 @@ rules:
 // the stored one of its path as any edit does: the old, global text is
 // not left in force beside it.
 func TestScenarioFileEditedToAnAppReplacesTheStoredOneAtRestart(t *testing.T) {
-	const old = `name: once
-rules:
-  - name: refusal
-    when: {method: alipay.trade.query}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "old text"}}
-`
+	old := refusalScenario("once", "alipay.trade.query", "old text")
 	edited := "app_id: \"" + keys.DevAppID + "\"\n" + strings.Replace(old, "old text", "edited text", 1)
 	o := mock.Options{DataDir: t.TempDir(), Scenarios: scenarioFile(t, "once.yaml", old)()}
 	m := mocktest.New(t, o)
@@ -203,12 +209,7 @@ rules:
 // gone after the restart, as without --data; what was loaded through the
 // control API stays.
 func TestScenarioFileRemovedBetweenRunsIsGoneAfterRestart(t *testing.T) {
-	const uploaded = `name: uploaded
-rules:
-  - name: refusal
-    when: {method: alipay.trade.refund}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "uploaded"}}
-`
+	uploaded := refusalScenario("uploaded", "alipay.trade.refund", "uploaded")
 	states := scenarioFile(t, "states.yaml", statesScenario)
 	o := mock.Options{DataDir: t.TempDir(), Scenarios: append(scenarioFile(t, "once.yaml", onceScenario)(), states()...)}
 	m := mocktest.New(t, o)
@@ -233,18 +234,8 @@ rules:
 // upload's path is NAME.yaml, as `--scenario NAME.yaml` is) neither
 // replaces it nor takes it away with it when no longer given.
 func TestUploadSharingAStartFilesPathSurvivesRestarts(t *testing.T) {
-	const uploaded = `name: uploaded
-rules:
-  - name: refusal
-    when: {method: alipay.trade.query}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "uploaded"}}
-`
-	const started = `name: started
-rules:
-  - name: refusal
-    when: {method: alipay.trade.refund}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "started"}}
-`
+	uploaded := refusalScenario("uploaded", "alipay.trade.query", "uploaded")
+	started := refusalScenario("started", "alipay.trade.refund", "started")
 	o := mock.Options{DataDir: t.TempDir()}
 	m := mocktest.New(t, o)
 	m.Control(http.MethodPost, "/scenarios?name=once", uploaded, http.StatusCreated)
@@ -270,18 +261,8 @@ rules:
 // both in force with --data, as they are without it: joining the stored
 // list does not take one for an edit of the other.
 func TestStartFilesOfOnePathInTwoScopesAreBothInForce(t *testing.T) {
-	const global = `name: global
-rules:
-  - name: refusal
-    when: {method: alipay.trade.query}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "global"}}
-`
-	const app = "app_id: \"" + keys.DevAppID + "\"\n" + `name: app
-rules:
-  - name: refusal
-    when: {method: alipay.trade.close}
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "app"}}
-`
+	global := refusalScenario("global", "alipay.trade.query", "global")
+	app := "app_id: \"" + keys.DevAppID + "\"\n" + refusalScenario("app", "alipay.trade.close", "app")
 	files := func() []*scenarios.File {
 		return append(scenarioFile(t, "s.yaml", global)(), scenarioFile(t, "s.yaml", app)()...)
 	}
