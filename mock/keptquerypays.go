@@ -137,6 +137,16 @@ func (k *keptQueryPays) settle(key string, ver uint64, err error) {
 	k.tidy(key, st)
 }
 
+// setThenSettle sets key to q (nil: deletes it) with k.mu held, unlocks
+// it, waits for the write and settles it; its error is the store's.
+func (k *keptQueryPays) setThenSettle(key string, q *keptQueryPay) error {
+	ver, wait := k.set(key, q)
+	k.mu.Unlock()
+	err := wait()
+	k.settle(key, ver, err)
+	return err
+}
+
 // tidy forgets key's follower once nothing is left to settle.
 func (k *keptQueryPays) tidy(key string, st *queryPayState) {
 	if len(st.pend) == 0 && st.paying == nil {
@@ -162,11 +172,7 @@ func (k *keptQueryPays) write(key string, q *keptQueryPay) func() error {
 func (k *keptQueryPays) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buyer) error {
 	key := app + "|" + out
 	k.mu.Lock()
-	ver, wait := k.set(key, &keptQueryPay{Left: left, Who: who, TradeNo: tradeNo})
-	k.mu.Unlock()
-	err := wait()
-	k.settle(key, ver, err)
-	return err
+	return k.setThenSettle(key, &keptQueryPay{Left: left, Who: who, TradeNo: tradeNo})
 }
 
 // ForgetQueryPay takes back the buyer PutQueryPay kept for trade tradeNo
@@ -178,11 +184,7 @@ func (k *keptQueryPays) ForgetQueryPay(app, out, tradeNo string) error {
 		k.mu.Unlock()
 		return nil
 	}
-	ver, wait := k.set(key, nil)
-	k.mu.Unlock()
-	err := wait()
-	k.settle(key, ver, err)
-	return err
+	return k.setThenSettle(key, nil)
 }
 
 // TakeQuery counts one query. The one the buyer pays on writes nothing:
@@ -205,10 +207,7 @@ func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, strin
 		return true, q.Who, q.TradeNo, nil
 	}
 	q.Left--
-	ver, wait := k.set(key, &q)
-	k.mu.Unlock()
-	err := wait()
-	k.settle(key, ver, err) // not kept: not counted, the query answers 20000
+	err := k.setThenSettle(key, &q) // not kept: not counted, the query answers 20000
 	return false, nil, "", err
 }
 
@@ -240,11 +239,7 @@ func (k *keptQueryPays) EndQueryPay(app, out string, kept bool) error {
 		k.mu.Unlock()
 		return nil
 	}
-	ver, wait := k.set(key, nil)
-	k.mu.Unlock()
-	err := wait()
-	k.settle(key, ver, err)
-	return err
+	return k.setThenSettle(key, nil)
 }
 
 // forget drops the waiting buyers of an app, or every app's (a reset),
