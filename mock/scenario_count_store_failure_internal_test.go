@@ -14,6 +14,16 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
+// onceRefusalScenario refuses the first query, once (times: 1), with
+// sub_msg "scripted once".
+const onceRefusalScenario = `name: once
+rules:
+  - name: one refusal
+    when: {method: alipay.trade.query}
+    times: 1
+    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
+`
+
 // A `times: 1` rule counts its calls in the store (Engine.change). When
 // the count's write-back fails, the call is answered as a store failure
 // (20000) with no rule acting, and the rule acts once, on a later call:
@@ -23,14 +33,7 @@ func TestScenarioCountNotStoredIsAStoreFailureAndActsOnce(t *testing.T) {
 	conn := pgtest.Conn(t, url)
 	ctx := context.Background()
 	_, c, base := sharedReplica(t, url, time.Hour, "")
-	const yaml = `name: once
-rules:
-  - name: one refusal
-    when: {method: alipay.trade.query}
-    times: 1
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
-`
-	postScenario(t, base, yaml)
+	postScenario(t, base, onceRefusalScenario)
 	// The next write of the scenarios' state fails once.
 	if _, err := conn.Exec(ctx, `
 CREATE SEQUENCE review_scn;

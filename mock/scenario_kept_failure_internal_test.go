@@ -15,15 +15,8 @@ import (
 // take is a store failure (20000), no rule acting, as with --store; so is
 // a scenario change through the control API (503).
 func TestScenarioCountNotKeptIsAStoreFailure(t *testing.T) {
-	const yaml = `name: once
-rules:
-  - name: one refusal
-    when: {method: alipay.trade.query}
-    times: 1
-    then: {respond: {code: "40004", sub_code: "ACQ.SYSTEM_ERROR", sub_msg: "scripted once"}}
-`
 	d := newRestartDir(t, "success", func(o *Options) {
-		f, err := scenarios.Parse("once.yaml", []byte(yaml), nil)
+		f, err := scenarios.Parse("once.yaml", []byte(onceRefusalScenario), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +29,7 @@ rules:
 	if !errors.As(err, &aerr) || aerr.Code != "20000" {
 		t.Fatalf("a query whose count was not stored: %v, want 20000 with no rule acting", err)
 	}
-	resp, err := http.Post(d.url+"/_mock/scenarios", "application/yaml", strings.NewReader(yaml))
+	resp, err := http.Post(d.url+"/_mock/scenarios", "application/yaml", strings.NewReader(onceRefusalScenario))
 	if err != nil {
 		t.Fatal(err)
 	}
