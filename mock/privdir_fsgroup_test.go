@@ -11,10 +11,11 @@ import (
 )
 
 // docs/security.md gives the way out for a Kubernetes fsGroup volume:
-// "chmod 700 it in an init container". But the kubelet makes every file
-// in the volume group-writable too (mode |= 0660 at each mount, the
-// default fsGroupChangePolicy Always), so after the documented chmod of
-// the directory the second start is still refused, on alipay-mock.db.
+// "chmod -R go-w" it in an init container. The kubelet makes every file in
+// the volume group-writable at each mount (mode |= 0660, the default
+// fsGroupChangePolicy Always), not only the directory, so a chmod of the
+// directory alone let the first start through and refused the second,
+// on alipay-mock.db.
 func TestDataDirOnAnFSGroupVolumeStartsAgainAfterTheDocumentedChmod(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix modes")
@@ -37,12 +38,17 @@ func TestDataDirOnAnFSGroupVolumeStartsAgainAfterTheDocumentedChmod(t *testing.T
 		}
 		return os.Chmod(p, mode)
 	})
-	if err := os.Chmod(data, 0o700); err != nil { // the documented init container
-		t.Fatal(err)
-	}
+	// The documented init container: chmod -R go-w.
+	_ = filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := os.Lstat(p)
+		return os.Chmod(p, fi.Mode()&^0o022)
+	})
 	srv, err = mock.Start(mock.Options{DataDir: data})
 	if err != nil {
-		t.Fatalf("the second start after the documented chmod 700 of the fsGroup volume: %v", err)
+		t.Fatalf("the second start after the documented chmod -R go-w of the fsGroup volume: %v", err)
 	}
 	srv.Close()
 }

@@ -55,24 +55,36 @@ func CheckFile(path, what string) error {
 	return checkOwner(path, what, fi, "600")
 }
 
-// followed is what path names, through a symbolic link only when the link
-// is this user's or root's: another user's link could be pointed anywhere
-// of ours between two starts, or between the check and the write.
+// followed is what path names, through symbolic links only when every
+// link on the way is this user's or root's: another user's link could be
+// pointed anywhere of ours between two starts, or between the check and
+// the write. The path is cleaned first: "link/" would have Lstat follow
+// the link unchecked.
 func followed(path, what string) (fs.FileInfo, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	p := filepath.Clean(path)
+	for hops := 0; ; hops++ {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, path, err)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return fi, nil
+		}
+		if err := checkOwner(p, what, fi, ""); err != nil {
+			return nil, err
+		}
+		if hops == 40 { // as Linux's ELOOP
+			return nil, fmt.Errorf("%s %s: too many symbolic links", what, path)
+		}
+		to, err := os.Readlink(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, path, err)
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(p), to)
+		}
+		p = filepath.Clean(to)
 	}
-	if fi.Mode()&fs.ModeSymlink == 0 {
-		return fi, nil
-	}
-	if err := checkOwner(path, what, fi, ""); err != nil {
-		return nil, err
-	}
-	if fi, err = os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return fi, nil
 }
 
 // Private makes dir as Make does and checks, as CheckFile does, each of
