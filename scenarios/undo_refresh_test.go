@@ -86,3 +86,49 @@ func TestFailedScenarioChangeKeepsAnotherReplicasChangeTakenUpMeanwhile(t *testi
 			"(the undo loaded the older state over it)", names)
 	}
 }
+
+// The same with files built in Go (this replica's own, never stored): the
+// failed add of one must leave it out, the one in force before staying,
+// beside the other replica's change taken up meanwhile.
+func TestFailedScenarioChangeOfAGoFileKeepsAnotherReplicasChangeTakenUpMeanwhile(t *testing.T) {
+	goFile := func(name string) *scenarios.File {
+		return &scenarios.File{Name: name, Rules: []*scenarios.Rule{{
+			When: scenarios.Match{Method: scenarios.Strings{"alipay.trade.query"}},
+			Then: scenarios.Action{Respond: &scenarios.Respond{Code: "40004"}},
+		}}}
+	}
+	b, err := scenarios.Parse("b.yaml", []byte("name: b\nrules:\n  - when: {method: alipay.trade.query}\n"+
+		"    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &rowStore{}
+	one, two := scenarios.NewEngine(), scenarios.NewEngine()
+	if err := one.Add(goFile("kept")); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*scenarios.Engine{one, two} {
+		if err := e.Share(st, gateway.Catalogue()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.fail, st.gap = true, func() {
+		if err := two.Add(b); err != nil {
+			t.Error(err)
+		}
+		st.mu.Lock()
+		stored := st.state
+		st.mu.Unlock()
+		one.Refresh(stored)
+	}
+	if err := one.Add(goFile("failed")); err == nil {
+		t.Fatal("the failed add answered no error")
+	}
+	var names []string
+	for _, s := range one.List()[""] {
+		names = append(names, s.File.Name)
+	}
+	if strings.Join(names, ",") != "kept,b" {
+		t.Fatalf("replica one after its failed add: %v in force, want [kept b]", names)
+	}
+}
