@@ -19,7 +19,10 @@ type Store interface {
 	// commit does), it runs undo, f's last result when not nil, before it
 	// lets the lock go, then returns the error: undo puts back what f
 	// changed in memory while no other change of this process can come
-	// between. When the state cannot be read, f does not run.
+	// between. Another replica's change may still come between when the
+	// lock is a database row's (it goes with the rollback): Refresh may
+	// take it up before undo runs, and undo keeps it (Engine.change).
+	// When the state cannot be read, f does not run.
 	UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error
 }
 
@@ -34,6 +37,10 @@ type sharing struct {
 	// text, so each is parsed once; each load keeps only what it used
 	// (every distinct upload stayed for the process's life).
 	parsed map[[32]byte]*File
+
+	// refreshes counts Refresh loads (under Engine.mu): a failed change's
+	// undo keeps the state one took up since f read the older one.
+	refreshes uint64
 }
 
 // state is what the store holds: each scope's files in order, as the text
@@ -120,12 +127,14 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 	return nil
 }
 
-// Refresh takes up the state another replica stored.
+// Refresh takes up the state another replica stored. It may come between
+// a change's failed write and its undo (see Store), which then keeps it.
 func (e *Engine) Refresh(stored []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.shared != nil {
-		e.loadLocked(e.shared, stored)
+	if sh := e.shared; sh != nil {
+		sh.refreshes++
+		e.loadLocked(sh, stored)
 	}
 }
 
@@ -133,7 +142,8 @@ func (e *Engine) Refresh(stored []byte) {
 // on the stored state, written back when f changed it. An error is the
 // store's: the change is not made, and this replica keeps the state the
 // store last gave it, put back under the store's lock so that no change
-// made meanwhile is undone (ran says whether f ran, for Match).
+// made meanwhile is undone: the one f read, or a newer one a Refresh took
+// up since (ran says whether f ran, for Match).
 func (e *Engine) change(f func()) (ran bool, err error) {
 	sh := e.shared
 	if sh == nil {
@@ -146,6 +156,7 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.loadLocked(sh, stored)
+		gen := sh.refreshes
 		own := e.own
 		kept := make([]loaded, len(own)) // the own files' counters and states before f
 		for i, o := range own {
@@ -165,7 +176,19 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 				o.l.state, o.l.rules = kept[i].state, kept[i].rules
 			}
 			e.own = own
-			e.loadLocked(sh, stored)
+			if sh.refreshes == gen {
+				e.loadLocked(sh, stored)
+				return
+			}
+			// A Refresh took up another replica's newer state: keep
+			// it, with the own files as they were before f.
+			for app, ls := range e.scopes {
+				ls = slices.DeleteFunc(ls, func(l *loaded) bool { return l.file.src == nil })
+				if e.scopes[app] = ls; len(ls) == 0 {
+					delete(e.scopes, app)
+				}
+			}
+			e.placeOwnLocked()
 		}
 		return after, !bytes.Equal(before, after), undo
 	})
