@@ -25,9 +25,9 @@ func Make(dir, what string) error {
 // Check refuses a directory other users could have put files in: on Unix
 // one that is group- or world-writable without the sticky bit, or owned
 // by another user than this one or root (a planted CA key or data file
-// would be trusted); on Windows, where modes do not say that, it only
-// checks that dir is a directory. The error names the directory and the
-// fix.
+// would be trusted); symbolic links as followed says. On Windows, where
+// modes do not say that, it only checks that dir is a directory. The
+// error names the directory and the fix.
 func Check(dir, what string) error {
 	fi, err := followed(dir, what)
 	if err != nil {
@@ -40,10 +40,9 @@ func Check(dir, what string) error {
 }
 
 // CheckFile refuses a file in a private directory that other users could
-// write or that another user owns, as Check does for the directory. A
-// symbolic link (a Kubernetes Secret's files are links into its ..data)
-// is followed when the link itself is this user's or root's: the file it
-// names is checked.
+// write or that another user owns, as Check does for the directory;
+// symbolic links (a Kubernetes Secret's files are links into its ..data)
+// as followed says.
 func CheckFile(path, what string) error {
 	fi, err := followed(path, what)
 	if err != nil {
