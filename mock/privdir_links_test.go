@@ -9,147 +9,75 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// A --ca-dir reached through a symbolic link another user owns is that
-// user's to point anywhere (between two starts, or between the check and
-// the write): refused, as a link to a file in it is (privdir.CheckFile).
-func TestCADirThroughAnotherUsersLinkIsRefused(t *testing.T) {
+// A directory or data file reached through a symbolic link another user
+// owns is that user's to point anywhere of ours (between two starts, or
+// between the check and the write): refused, whether that link is the
+// first on the way or one an own link names, and whether the path ends in
+// the slash a shell's completion adds (lstat("link/") follows the link).
+func TestPathsThroughAnotherUsersLinkAreRefused(t *testing.T) {
 	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
 		t.Skip("needs root to make a link another user owns")
 	}
-	base := t.TempDir()
-	dir := filepath.Join(base, "ca")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
+	// link makes a link at name to target, owned by user 4242 if theirs.
+	link := func(target, name string, theirs bool) string {
+		t.Helper()
+		if err := os.Symlink(target, name); err != nil {
+			t.Fatal(err)
+		}
+		if theirs {
+			if err := os.Lchown(name, 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return name
 	}
-	link := filepath.Join(base, "link")
-	if err := os.Symlink(dir, link); err != nil {
-		t.Fatal(err)
+	// dirs returns a private directory and user 4242's link to it, and,
+	// with mine, this user's link to theirs to use instead.
+	dirs := func(mine bool) string {
+		base := t.TempDir()
+		dir := filepath.Join(base, "dir")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		theirs := link(dir, filepath.Join(base, "theirs"), true)
+		if mine {
+			return link(theirs, filepath.Join(base, "mine"), false)
+		}
+		return theirs
 	}
-	if err := os.Lchown(link, 4242, 4242); err != nil {
-		t.Fatal(err)
+	ca := func(dir string) mock.Options { return mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: dir}} }
+	data := func(dir string) mock.Options { return mock.Options{DataDir: dir} }
+	for _, tc := range []struct {
+		name string
+		opts mock.Options
+	}{
+		{"--ca-dir their link", ca(dirs(false))},
+		{"--ca-dir their link/", ca(dirs(false) + "/")},
+		{"--ca-dir my link to their link", ca(dirs(true))},
+		{"--data their link", data(dirs(false))},
+		{"--data their link/", data(dirs(false) + "/")},
+		{"--data my link to their link", data(dirs(true))},
+	} {
+		if srv, err := mock.Start(tc.opts); err == nil {
+			srv.Close()
+			t.Errorf("%s: started through a link user 4242 owns", tc.name)
+		}
 	}
-	srv, err := mock.Start(mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: link}})
-	if err == nil {
-		srv.Close()
-		t.Fatal("started with --ca-dir a link user 4242 owns")
-	}
-}
 
-// A link of this user's that names another user's link is that user's to
-// point anywhere as much as their own link is: the second link decides
-// where the CA directory is, and must be refused as
-// TestCADirThroughAnotherUsersLinkIsRefused refuses the first.
-func TestCADirThroughAChainWithAnotherUsersLinkIsRefused(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
-		t.Skip("needs root to make a link another user owns")
-	}
-	base := t.TempDir()
-	dir := filepath.Join(base, "ca")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	theirs := filepath.Join(base, "theirs")
-	if err := os.Symlink(dir, theirs); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(theirs, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
-	mine := filepath.Join(base, "mine") // this user's link to user 4242's
-	if err := os.Symlink(theirs, mine); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mock.Start(mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: mine}})
-	if err == nil {
-		srv.Close()
-		t.Fatal("started with --ca-dir a link of ours to a link user 4242 owns (and can point anywhere)")
-	}
-}
-
-// The same for a file in the --data directory: the data file reached
-// through this user's link to another user's link.
-func TestDataFileThroughAChainWithAnotherUsersLinkIsRefused(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
-		t.Skip("needs root to make a link another user owns")
-	}
-	data := t.TempDir()
-	srv, err := mock.Start(mock.Options{DataDir: data})
+	// The data file, reached through this user's link to user 4242's.
+	dir := t.TempDir()
+	srv, err := mock.Start(data(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()
-	other := t.TempDir()
-	file := filepath.Join(other, "alipay-mock.db")
-	if err := os.Rename(filepath.Join(data, "alipay-mock.db"), file); err != nil {
+	moved := filepath.Join(t.TempDir(), "alipay-mock.db")
+	if err := os.Rename(filepath.Join(dir, "alipay-mock.db"), moved); err != nil {
 		t.Fatal(err)
 	}
-	theirs := filepath.Join(other, "theirs")
-	if err := os.Symlink(file, theirs); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(theirs, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(theirs, filepath.Join(data, "alipay-mock.db")); err != nil {
-		t.Fatal(err)
-	}
-	srv, err = mock.Start(mock.Options{DataDir: data})
-	if err == nil {
+	link(link(moved, moved+".theirs", true), filepath.Join(dir, "alipay-mock.db"), false)
+	if srv, err := mock.Start(data(dir)); err == nil {
 		srv.Close()
-		t.Fatal("opened a data file reached through a link user 4242 owns (and can point anywhere)")
-	}
-}
-
-// TestCADirThroughAnotherUsersLinkIsRefused, with the trailing slash a
-// shell's completion adds to a link to a directory: lstat("link/")
-// follows the link, so its owner is never looked at.
-func TestCADirThroughAnotherUsersLinkWithATrailingSlashIsRefused(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
-		t.Skip("needs root to make a link another user owns")
-	}
-	base := t.TempDir()
-	dir := filepath.Join(base, "ca")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(base, "link")
-	if err := os.Symlink(dir, link); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(link, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mock.Start(mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: link + "/"}})
-	if err == nil {
-		srv.Close()
-		t.Fatal("started with --ca-dir link/, a link user 4242 owns (and can point anywhere)")
-	}
-}
-
-// The same for --data DIR/.
-func TestDataDirThroughAnotherUsersLinkWithATrailingSlashIsRefused(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
-		t.Skip("needs root to make a link another user owns")
-	}
-	base := t.TempDir()
-	dir := filepath.Join(base, "data")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(base, "link")
-	if err := os.Symlink(dir, link); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Lchown(link, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
-	if srv, err := mock.Start(mock.Options{DataDir: link}); err == nil {
-		srv.Close()
-		t.Fatal("started with --data link, a link user 4242 owns")
-	}
-	srv, err := mock.Start(mock.Options{DataDir: link + "/"})
-	if err == nil {
-		srv.Close()
-		t.Fatal("started with --data link/, a link user 4242 owns (and can point anywhere)")
+		t.Error("opened a data file reached through a link user 4242 owns")
 	}
 }
