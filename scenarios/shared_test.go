@@ -12,56 +12,64 @@ import (
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
-// windowStore is a Store that, as pgstore's row lock does, lets its lock
-// go before the failed UpdateScenarios returns; it runs undo under the
-// lock, as Store asks, and between the lock and the return it runs
-// between (another request's change, which a second goroutine could make
-// there).
-type windowStore struct {
+// fakeStore is a Store as pgstore is: its lock lets go when a failed
+// write is rolled back, and gap runs then (another request's change, which
+// another goroutine or replica could make there). f's undo runs under the
+// lock, as Store asks, or, with rowLock, after gap: pgstore's row lock
+// goes with the rollback, before the undo that its scenariosMu, one
+// process's only, holds.
+type fakeStore struct {
 	mu      sync.Mutex
 	state   []byte
 	fail    bool
-	between func()
+	rowLock bool
+	gap     func()
 }
 
-func (s *windowStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error {
+func (s *fakeStore) UpdateScenarios(f func([]byte) ([]byte, bool, func())) error {
 	s.mu.Lock()
 	next, changed, undo := f(s.state)
-	fail, between := s.fail, s.between
-	s.fail, s.between = false, nil
+	fail, gap := s.fail, s.gap
+	s.fail, s.gap = false, nil
 	if !fail && changed {
 		s.state = next
 	}
-	if fail && undo != nil {
+	if fail && undo != nil && !s.rowLock {
 		undo()
 	}
 	s.mu.Unlock()
 	if !fail {
 		return nil
 	}
-	if between != nil {
-		between()
+	if gap != nil {
+		gap()
+	}
+	if undo != nil && s.rowLock {
+		undo()
 	}
 	return errors.New("the write failed")
 }
 
-func TestFailedScenarioChangeKeepsAChangeStoredMeanwhile(t *testing.T) {
-	parse := func(name string) *scenarios.File {
-		f, err := scenarios.Parse(name, []byte("name: "+strings.TrimSuffix(name, ".yaml")+
-			"\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+// refusal parses a file named name with one rule: queries answer 40004.
+func refusal(t *testing.T, name string) *scenarios.File {
+	t.Helper()
+	f, err := scenarios.Parse(name, []byte("name: "+strings.TrimSuffix(name, ".yaml")+
+		"\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"), gateway.Catalogue())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return f
+}
+
+func TestFailedScenarioChangeKeepsAChangeStoredMeanwhile(t *testing.T) {
 	e := scenarios.NewEngine()
-	st := &windowStore{}
+	st := &fakeStore{}
 	if err := e.Share(st, gateway.Catalogue()); err != nil {
 		t.Fatal(err)
 	}
 	var added error
-	st.fail, st.between = true, func() { added = e.Add(parse("b.yaml")) }
-	if err := e.Add(parse("a.yaml")); err == nil {
+	st.fail, st.gap = true, func() { added = e.Add(refusal(t, "b.yaml")) }
+	if err := e.Add(refusal(t, "a.yaml")); err == nil {
 		t.Fatal("the failed add answered no error")
 	}
 	if added != nil || !strings.Contains(string(st.state), "b.yaml") {
