@@ -45,7 +45,9 @@ func TestPathsThroughAnotherUsersLinkAreRefused(t *testing.T) {
 		}
 		return theirs
 	}
-	ca := func(dir string) mock.Options { return mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: dir}} }
+	ca := func(dir string) mock.Options {
+		return mock.Options{TLS: mock.TLSOptions{Addr: "127.0.0.1:0", CADir: dir}}
+	}
 	data := func(dir string) mock.Options { return mock.Options{DataDir: dir} }
 	for _, tc := range []struct {
 		name string
