@@ -8,6 +8,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // keptQueryPays keeps, with --data, the scenario buyers waiting for a
@@ -51,6 +52,7 @@ type queryPayPend struct {
 	ver  uint64
 	v    *keptQueryPay
 	wait func() error
+	paid bool // a paid buyer's removal: never undone (its payment is kept)
 }
 
 var _ gateway.QueryPays = (*keptQueryPays)(nil)
@@ -104,7 +106,7 @@ func (k *keptQueryPays) set(key string, q *keptQueryPay) (uint64, func() error) 
 // settle records the outcome err of key's write made at version ver, and
 // of the writes queued before it (done too: batches are written in
 // order). A failed write is undone, back to what the disk holds, unless
-// the key changed since.
+// the key changed since or it removed a paid buyer.
 func (k *keptQueryPays) settle(key string, ver uint64, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -112,6 +114,7 @@ func (k *keptQueryPays) settle(key string, ver uint64, err error) {
 	if st == nil {
 		return
 	}
+	undo := err != nil && st.ver == ver
 	for i, p := range st.pend {
 		if p.ver != ver {
 			continue
@@ -124,10 +127,11 @@ func (k *keptQueryPays) settle(key string, ver uint64, err error) {
 		if err == nil {
 			st.stored = p.v
 		}
+		undo = undo && !p.paid
 		st.pend = st.pend[i+1:]
 		break
 	}
-	if err != nil && st.ver == ver {
+	if undo {
 		if st.stored != nil {
 			k.m[key] = *st.stored
 		} else {
@@ -212,9 +216,10 @@ func (k *keptQueryPays) TakeQuery(app, out string) (bool, *fixtures.Buyer, strin
 }
 
 // EndQueryPay ends the payment TakeQuery let happen: kept, the buyer's
-// record goes; not kept (the query answers 20000), the buyer waits again
-// to pay on the next query, unless the key changed meanwhile (a reset, a
-// new plan).
+// record goes, from memory even if the file fails to delete it (a start
+// drops it: its trade is paid); not kept (the query answers 20000), the
+// buyer waits again to pay on the next query, unless the key changed
+// meanwhile (a reset, a new plan).
 func (k *keptQueryPays) EndQueryPay(app, out string, kept bool) error {
 	key := app + "|" + out
 	k.mu.Lock()
@@ -239,7 +244,12 @@ func (k *keptQueryPays) EndQueryPay(app, out string, kept bool) error {
 		k.mu.Unlock()
 		return nil
 	}
-	return k.setThenSettle(key, nil)
+	ver, wait := k.set(key, nil)
+	st.pend[len(st.pend)-1].paid = true
+	k.mu.Unlock()
+	err := wait()
+	k.settle(key, ver, err)
+	return err
 }
 
 // forget drops the waiting buyers of an app, or every app's (a reset),
@@ -306,13 +316,16 @@ func (k *keptQueryPays) drop(key, tradeNo string) {
 }
 
 // keepQueryPaysOfKept drops, at start, the waiting buyers of trades no
-// longer kept.
+// longer kept or no longer waiting to be paid (a paid buyer whose removal
+// the file failed to take).
 func (s *Server) keepQueryPaysOfKept(kept keptAtStart) {
 	k := s.queryPaysKept
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for key, q := range k.m {
-		if no, ok := kept.trades[key]; ok && (q.TradeNo == "" || no == q.TradeNo) {
+		app, _, _ := strings.Cut(key, "|")
+		no, ok := kept.trades[key]
+		if ok && (q.TradeNo == "" || no == q.TradeNo) && kept.byNo[app+"|"+no].Status == trade.WaitBuyerPay {
 			continue
 		}
 		delete(k.m, key)

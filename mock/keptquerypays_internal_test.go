@@ -168,3 +168,23 @@ func TestKeptQueryBuyerNotPaidIsNotPutBackAfterAReset(t *testing.T) {
 		t.Fatalf("%d keys followed after everything settled, want none", n)
 	}
 }
+
+// A paid buyer whose record's removal the file fails to take does not
+// come back in memory, waiting to pay again: its payment is kept, and
+// the start after drops the record (its trade is paid).
+func TestKeptQueryPaidBuyerWhoseRemovalFailsDoesNotWaitAgain(t *testing.T) {
+	h := newHeldWrites()
+	k := &keptQueryPays{db: h, m: map[string]keptQueryPay{}, ks: map[string]*queryPayState{}}
+	h.put(t, k, 0)
+	if pay, _, _, err := k.TakeQuery("app", "OUT-1"); !pay || err != nil {
+		t.Fatalf("the paying query: %v %v", pay, err)
+	}
+	removed := make(chan error)
+	go func() { removed <- k.EndQueryPay("app", "OUT-1", true) }()
+	<-h.queued
+	h.answer(1, errNotKept, true)
+	<-removed
+	if q, ok := k.m["app|OUT-1"]; ok {
+		t.Fatalf("the buyer whose payment was kept waits again in memory (%+v), to pay on the next query", q)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -452,4 +453,156 @@ func waitingBuyers(t *testing.T, base string) int {
 		t.Fatal(err)
 	}
 	return m.WaitingBuyers
+}
+
+// deletesFail is the data file failing every removal of a waiting buyer.
+type deletesFail struct{ queryPayStore }
+
+func (d deletesFail) QueueQueryPay(app, out string, v []byte) func() error {
+	if v == nil {
+		return func() error { return errNotKept }
+	}
+	return d.queryPayStore.QueueQueryPay(app, out, v)
+}
+
+// With --data: the query on which the buyer's payment is kept, but not
+// the removal of its record, answers the paid trade, and a restart does
+// not bring the paid buyer back (its record is dropped: its trade is
+// paid).
+func TestScenarioQueryPaidBuyerWhoseRemovalFailsIsNotBroughtBack(t *testing.T) {
+	d := newRestartDir(t, "success", nil)
+	s, c, stop := d.start()
+	postScenario(t, d.url, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAID-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAID-1"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	k := s.queryPaysKept
+	k.mu.Lock()
+	k.db = deletesFail{k.db}
+	k.mu.Unlock()
+	q, qerr := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAID-1"})
+	stop()
+
+	s, c, _ = d.start()
+	after, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAID-1"})
+	if err != nil || after.TradeStatus != client.TradeSuccess {
+		t.Fatalf("after a restart: %+v %v, want the trade paid", after, err)
+	}
+	var errs []error
+	if qerr != nil || q.TradeStatus != client.TradeSuccess {
+		errs = append(errs, fmt.Errorf("the query the payment was kept on answered %+v %v, want TRADE_SUCCESS", q, qerr))
+	}
+	if n := s.waitingBuyers(); n != 0 {
+		errs = append(errs, errors.New("a restart brought back the paid buyer"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With --store, the same: the database refuses to delete the paid
+// buyer's row, and the query answers the paid trade, not 20000.
+func TestScenarioQueryPaidBuyerWhoseRemovalFailsAnswersThePaidTradeAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "PAID-2"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAID-2"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	refuse(t, dbURL, "DELETE ON alipay_mock_kv FOR EACH ROW WHEN (OLD.kind = 'querypays')")
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "PAID-2"})
+	if err != nil || q.TradeStatus != client.TradeSuccess {
+		t.Fatalf("the query the payment was kept on: %+v %v, want TRADE_SUCCESS", q, err)
+	}
+}
+
+// lapseQueryClaims ages every claim on a waiting buyer past its lease, as
+// the time a dead or failed payment's claim takes to run out.
+func lapseQueryClaims(t *testing.T, dbURL string) {
+	t.Helper()
+	if _, err := pgtest.Conn(t, dbURL).Exec(context.Background(),
+		`UPDATE alipay_mock_kv SET claimed = claimed - interval '1 day' WHERE kind = 'querypays' AND claimed IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With --store: a payment refused while the database is down, whose
+// count back to zero is refused too (the same outage), leaves the row
+// claimed; once the claim's lease runs out the buyer pays on a query.
+func TestScenarioQueryPaymentAndCountBackNotKeptBuyerStillPaysAcrossReplicas(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+	postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+	if err := precreate(c, "DOWN-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DOWN-1"}); err == nil {
+		t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+	}
+	refuse(t, dbURL, "UPDATE ON alipay_mock_trades FOR EACH ROW")
+	conn := pgtest.Conn(t, dbURL)
+	if _, err := conn.Exec(ctx, `CREATE TRIGGER refused_back BEFORE UPDATE ON alipay_mock_kv FOR EACH ROW
+	WHEN (NEW.kind = 'querypays' AND (OLD.data->>'left')::int < 0 AND (NEW.data->>'left')::int = 0) EXECUTE FUNCTION review_refused()`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DOWN-1"})
+	want20000(t, "the paying query whose payment was not kept", err)
+	if _, err := conn.Exec(ctx, `DROP TRIGGER review_refused ON alipay_mock_trades; DROP TRIGGER refused_back ON alipay_mock_kv`); err != nil {
+		t.Fatal(err)
+	}
+	lapseQueryClaims(t, dbURL)
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DOWN-1"})
+	if err != nil || q.TradeStatus != client.TradeSuccess {
+		t.Fatalf("after the database answers again and the claim ran out: %+v %v; the buyer counted out never pays", q, err)
+	}
+}
+
+// With --store, a query that counted the buyer out and whose replica
+// died before the payment (or an earlier version's row counted below
+// zero, with no claim) holds the buyer only until the claim runs out: a
+// live claim lets no other query pay, a lapsed one does.
+func TestScenarioQueryBuyerClaimedByADeadPaymentPaysAcrossReplicas(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		dbURL := pgtest.URL(t)
+		_, c, base := sharedReplica(t, dbURL, time.Hour, "")
+		postScenario(t, base, "name: buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {pay_after_queries: 1}}\n")
+		if err := precreate(c, "DEAD-1"); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DEAD-1"}); err == nil {
+			t.Fatal("the first query counted: want ACQ.TRADE_NOT_EXIST")
+		}
+		// The paying query's claim, its payment never made.
+		claimed := "clock_timestamp()"
+		if old {
+			claimed = "NULL"
+		}
+		conn := pgtest.Conn(t, dbURL)
+		if _, err := conn.Exec(ctx, `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', '-1'), claimed = `+claimed+`
+			WHERE kind = 'querypays'`); err != nil {
+			t.Fatal(err)
+		}
+		if !old {
+			var ae *client.Error
+			q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DEAD-1"})
+			if !errors.As(err, &ae) || ae.SubCode != "ACQ.TRADE_NOT_EXIST" {
+				t.Fatalf("a query while the claim holds: %+v %v, want ACQ.TRADE_NOT_EXIST (the claimant pays)", q, err)
+			}
+			lapseQueryClaims(t, dbURL)
+		}
+		q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "DEAD-1"})
+		if err != nil || q.TradeStatus != client.TradeSuccess {
+			t.Fatalf("earlier version %v: a query once the claim ran out: %+v %v, want TRADE_SUCCESS", old, q, err)
+		}
+	}
 }

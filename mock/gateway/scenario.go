@@ -370,7 +370,12 @@ func (g *Gateway) beforeQuery(app string, ref trade.Ref) (bool, error) {
 			}
 			return false, err
 		}
-		return paid, g.QueryPays.EndQueryPay(app, out, true)
+		// Paid: the query answers the paid trade even if the record's
+		// removal fails (the store forgets it later: docs/persistence.md).
+		if err := g.QueryPays.EndQueryPay(app, out, true); err != nil {
+			g.Log.Error("paid buyer's record not removed", "out_trade_no", out, "err", err)
+		}
+		return paid, nil
 	}
 	v, ok := g.queryPays.Load(app + "|" + out)
 	if !ok {

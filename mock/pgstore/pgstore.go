@@ -127,6 +127,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_kv (
 	data jsonb NOT NULL,
 	PRIMARY KEY (kind, k)
 );
+-- claimed: when a query counted a waiting buyer out to pay (querypays.go).
+ALTER TABLE alipay_mock_kv ADD COLUMN IF NOT EXISTS claimed timestamptz;
 `
 
 // counter keeps alipay_mock_counts in step with a table's rows: each

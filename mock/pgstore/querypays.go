@@ -28,17 +28,29 @@ func (db *DB) PutQueryPay(app, out, tradeNo string, left int, who *fixtures.Buye
 	return err
 }
 
+// queryClaimLease is how long a query that counted a buyer out holds it:
+// its payment's operations (the claim, the trade's read, scan and pay and
+// the row's end) each end within opTimeout. A claim older than that (its
+// replica died, or its end was not kept) lets a later query pay again:
+// paying a paid trade changes nothing.
+const queryClaimLease = 5 * opTimeout
+
 // TakeQuery counts one query under the row's lock; the query that takes
-// the count to -1 pays. The row stays (counted below zero: no other query
-// pays) until EndQueryPay.
+// the count below zero pays, and claims the row (claimed): no other query
+// pays until EndQueryPay or the claim's lease runs out. A row counted out
+// with no claim (an earlier version's) is claimed again.
 func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte
-	err := db.pool.QueryRow(ctx, `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', to_jsonb((data->>'left')::int - 1))
-		WHERE kind = $1 AND k = $2 RETURNING data`, KindQueryPays, app+"|"+out).Scan(&data)
+	err := db.pool.QueryRow(ctx, `UPDATE alipay_mock_kv SET
+			data = CASE WHEN (data->>'left')::int < 0 THEN data ELSE jsonb_set(data, '{left}', to_jsonb((data->>'left')::int - 1)) END,
+			claimed = CASE WHEN (data->>'left')::int <= 0 THEN clock_timestamp() END
+		WHERE kind = $1 AND k = $2
+			AND ((data->>'left')::int >= 0 OR claimed IS NULL OR claimed < clock_timestamp() - make_interval(secs => $3))
+		RETURNING data`, KindQueryPays, app+"|"+out, queryClaimLease.Seconds()).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil, "", nil
+		return false, nil, "", nil // none, or claimed
 	}
 	if err != nil {
 		return false, nil, "", db.failed(err)
@@ -47,7 +59,7 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 	if err := json.Unmarshal(data, &q); err != nil {
 		return false, nil, "", err
 	}
-	if q.Left != -1 {
+	if q.Left >= 0 {
 		return false, nil, "", nil
 	}
 	return true, q.Who, q.TradeNo, nil
@@ -55,13 +67,14 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 
 // EndQueryPay deletes the row counted out (kept), or counts it back to
 // zero (not kept: the next query pays). Only the row counted out: a
-// repeat planned meanwhile stays.
+// repeat planned meanwhile stays. One that fails leaves the row claimed
+// until the lease runs out.
 func (db *DB) EndQueryPay(app, out string, kept bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	q := `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
 	if !kept {
-		q = `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', '0')
+		q = `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', '0'), claimed = NULL
 			WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
 	}
 	_, err := db.pool.Exec(ctx, q, KindQueryPays, app+"|"+out)
