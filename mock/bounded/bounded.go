@@ -63,7 +63,8 @@ func (k *Map[V]) Len() int { return len(k.m) }
 
 // Held is what k holds: its entries, its slots in the order of arrival
 // and its filings by end, stale ones included, which compaction keeps
-// within twice the entries and 64.
+// within twice the entries and 64 after each Put, Queue, Expire and Shed
+// (Del and Trim leave them, never adding any: the next of those mends it).
 func (k *Map[V]) Held() (entries, slots, filings int) {
 	return len(k.m), len(k.order), len(k.due)
 }
