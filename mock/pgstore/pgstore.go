@@ -225,6 +225,10 @@ type DB struct {
 	policies policyBelief // whether scenario policies may be stored (policies.go)
 	// scenariosMu is this process's part of the scenarios' lock (kv.go).
 	scenariosMu sync.Mutex
+	// claims holds, by app|out_trade_no, when this replica's query counted
+	// a waiting buyer out (querypays.go): its payment's end acts on that
+	// claim only, never on a later one another query made once it lapsed.
+	claims sync.Map
 
 	trims  trims      // --keep-* on the database (keep.go)
 	income incomeRule // what a paid trade brings in (fund.go)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -43,12 +44,13 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte
+	var claimed *time.Time
 	err := db.pool.QueryRow(ctx, `UPDATE alipay_mock_kv SET
 			data = CASE WHEN (data->>'left')::int < 0 THEN data ELSE jsonb_set(data, '{left}', to_jsonb((data->>'left')::int - 1)) END,
 			claimed = CASE WHEN (data->>'left')::int <= 0 THEN clock_timestamp() END
 		WHERE kind = $1 AND k = $2
 			AND ((data->>'left')::int >= 0 OR claimed IS NULL OR claimed < clock_timestamp() - make_interval(secs => $3))
-		RETURNING data`, KindQueryPays, app+"|"+out, queryClaimLease.Seconds()).Scan(&data)
+		RETURNING data, claimed`, KindQueryPays, app+"|"+out, queryClaimLease.Seconds()).Scan(&data, &claimed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil, "", nil // none, or claimed
 	}
@@ -59,25 +61,31 @@ func (db *DB) TakeQuery(app, out string) (bool, *fixtures.Buyer, string, error) 
 	if err := json.Unmarshal(data, &q); err != nil {
 		return false, nil, "", err
 	}
-	if q.Left >= 0 {
+	if q.Left >= 0 || claimed == nil {
 		return false, nil, "", nil
 	}
+	db.claims.Store(app+"|"+out, *claimed)
 	return true, q.Who, q.TradeNo, nil
 }
 
 // EndQueryPay deletes the row counted out (kept), or counts it back to
-// zero (not kept: the next query pays). Only the row counted out: a
-// repeat planned meanwhile stays. One that fails leaves the row claimed
-// until the lease runs out.
+// zero (not kept: the next query pays). Only the row this replica's
+// query claimed, under that claim: a repeat planned meanwhile stays, and
+// so does a later claim another query made once this one lapsed. One
+// that fails leaves the row claimed until the lease runs out.
 func (db *DB) EndQueryPay(app, out string, kept bool) error {
+	v, ok := db.claims.LoadAndDelete(app + "|" + out)
+	if !ok {
+		return nil // no claim of this replica's to end
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	q := `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
+	q := `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0 AND claimed = $3`
 	if !kept {
 		q = `UPDATE alipay_mock_kv SET data = jsonb_set(data, '{left}', '0'), claimed = NULL
-			WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0`
+			WHERE kind = $1 AND k = $2 AND (data->>'left')::int < 0 AND claimed = $3`
 	}
-	_, err := db.pool.Exec(ctx, q, KindQueryPays, app+"|"+out)
+	_, err := db.pool.Exec(ctx, q, KindQueryPays, app+"|"+out, v.(time.Time))
 	return db.failed(err)
 }
 

@@ -8,12 +8,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
-// Review (rv-r): a payment that outlived its claim ends the row by
+// A payment that outlived its claim ends the row by
 // out_trade_no alone, so its late count back (its payment not kept) undoes
 // the live claim of the query that paid after the lease ran out: a third
 // query pays while that claim holds (docs/replicas.md: no other query pays
 // until the payment is kept or the claim's lease runs out).
-func TestReviewLateCountBackOfALapsedClaimFreesTheLiveClaim(t *testing.T) {
+func TestLateCountBackOfALapsedClaimLeavesTheLiveClaim(t *testing.T) {
 	url := pgURL(t)
 	open := func() *pgstore.DB {
 		db, err := pgstore.Open(url)
