@@ -8,11 +8,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
-// A payment that outlived its claim ends the row by
-// out_trade_no alone, so its late count back (its payment not kept) undoes
-// the live claim of the query that paid after the lease ran out: a third
-// query pays while that claim holds (docs/replicas.md: no other query pays
-// until the payment is kept or the claim's lease runs out).
+// A payment that outlived its claim, ending late (not kept), must leave
+// the live claim of the query that paid after the lease ran out: else a
+// third query pays while that claim holds (docs/replicas.md: no other
+// query pays until the payment is kept or the claim's lease runs out).
 func TestLateCountBackOfALapsedClaimLeavesTheLiveClaim(t *testing.T) {
 	url := pgURL(t)
 	open := func() *pgstore.DB {
