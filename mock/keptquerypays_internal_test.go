@@ -109,12 +109,7 @@ func TestKeptQueryCountsFailedTogetherLeaveWhatTheDiskHolds(t *testing.T) {
 // removal's undo never brings the buyer back, whichever ends first.
 func TestKeptQueryBuyerResetWhileItsRemovalFailsStaysGone(t *testing.T) {
 	for _, undoLast := range []bool{true, false} {
-		h := newHeldWrites()
-		k := &keptQueryPays{db: h, m: map[string]keptQueryPay{}, ks: map[string]*queryPayState{}}
-		h.put(t, k, 0)
-		if pay, _, _, err := k.TakeQuery("app", "OUT-1"); !pay || err != nil {
-			t.Fatalf("the paying query: %v %v", pay, err)
-		}
+		h, k := paying(t)
 		removed := make(chan error)
 		go func() { removed <- k.EndQueryPay("app", "OUT-1", true) }()
 		<-h.queued
@@ -145,12 +140,7 @@ func TestKeptQueryBuyerResetWhileItsRemovalFailsStaysGone(t *testing.T) {
 
 // A payment not kept puts the buyer back, unless a reset came meanwhile.
 func TestKeptQueryBuyerNotPaidIsNotPutBackAfterAReset(t *testing.T) {
-	h := newHeldWrites()
-	k := &keptQueryPays{db: h, m: map[string]keptQueryPay{}, ks: map[string]*queryPayState{}}
-	h.put(t, k, 0)
-	if pay, _, _, err := k.TakeQuery("app", "OUT-1"); !pay || err != nil {
-		t.Fatalf("the paying query: %v %v", pay, err)
-	}
+	h, k := paying(t)
 	reset := make(chan error)
 	go func() { reset <- k.forget("") }()
 	<-h.queued
@@ -173,12 +163,7 @@ func TestKeptQueryBuyerNotPaidIsNotPutBackAfterAReset(t *testing.T) {
 // come back in memory, waiting to pay again: its payment is kept, and
 // the start after drops the record (its trade is paid).
 func TestKeptQueryPaidBuyerWhoseRemovalFailsDoesNotWaitAgain(t *testing.T) {
-	h := newHeldWrites()
-	k := &keptQueryPays{db: h, m: map[string]keptQueryPay{}, ks: map[string]*queryPayState{}}
-	h.put(t, k, 0)
-	if pay, _, _, err := k.TakeQuery("app", "OUT-1"); !pay || err != nil {
-		t.Fatalf("the paying query: %v %v", pay, err)
-	}
+	h, k := paying(t)
 	removed := make(chan error)
 	go func() { removed <- k.EndQueryPay("app", "OUT-1", true) }()
 	<-h.queued
@@ -187,4 +172,17 @@ func TestKeptQueryPaidBuyerWhoseRemovalFailsDoesNotWaitAgain(t *testing.T) {
 	if q, ok := k.m["app|OUT-1"]; ok {
 		t.Fatalf("the buyer whose payment was kept waits again in memory (%+v), to pay on the next query", q)
 	}
+}
+
+// paying is a waiting buyer (app, OUT-1) kept with no queries left, and
+// the query that counted it out to pay: its payment not yet ended.
+func paying(t *testing.T) (*heldWrites, *keptQueryPays) {
+	t.Helper()
+	h := newHeldWrites()
+	k := &keptQueryPays{db: h, m: map[string]keptQueryPay{}, ks: map[string]*queryPayState{}}
+	h.put(t, k, 0)
+	if pay, _, _, err := k.TakeQuery("app", "OUT-1"); !pay || err != nil {
+		t.Fatalf("the paying query: %v %v", pay, err)
+	}
+	return h, k
 }
