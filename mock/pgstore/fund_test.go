@@ -16,7 +16,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -301,11 +300,7 @@ func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
 	gw := mocktest.NewMerchant(t, "success")
 	rs, url := replicasAt(t, 2, mock.Options{})
 	gatewayApp(t, rs[0], gw)
-	db, err := pgstore.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, url)
 	// What a replica does before it dies: the transfer committed, its
 	// message not yet queued.
 	at := rs[0].Clock.Now()

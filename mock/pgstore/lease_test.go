@@ -7,7 +7,6 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -17,15 +16,7 @@ import (
 // one let go when its attempt was written back, is left alone.
 func TestRenewedNotificationLeaseIsNotClaimed(t *testing.T) {
 	_, url := replicasAt(t, 1, mock.Options{})
-	open := func() *pgstore.DB {
-		db, err := pgstore.Open(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(db.Close)
-		return db
-	}
-	a, b := open().Notifications(time.Minute), open().Notifications(time.Minute)
+	a, b := openDB(t, url).Notifications(time.Minute), openDB(t, url).Notifications(time.Minute)
 	conn := pgtest.Conn(t, url)
 	ctx := context.Background()
 	// Due long after the replica's clock (wall time), which claims what is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -14,15 +13,7 @@ import (
 // query pays until the payment is kept or the claim's lease runs out).
 func TestLateCountBackOfALapsedClaimLeavesTheLiveClaim(t *testing.T) {
 	url := pgURL(t)
-	open := func() *pgstore.DB {
-		db, err := pgstore.Open(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(db.Close)
-		return db
-	}
-	a, b := open(), open()
+	a, b := openDB(t, url), openDB(t, url)
 	const app, out = "2021000000000009", "LAPSE-1"
 	if err := a.PutQueryPay(app, out, "T-LAPSE-1", 0, nil); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,18 @@ func pgURL(t testing.TB) string {
 	return pgtest.URL(t)
 }
 
+// openDB opens the store at url as a replica does, closed when the test
+// ends.
+func openDB(t testing.TB, url string) *pgstore.DB {
+	t.Helper()
+	db, err := pgstore.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
 // try is a signed gateway call for goroutines: it returns an error instead
 // of failing the test.
 func try(m *mocktest.Mock, method, biz string, edit func(map[string]string)) (map[string]any, error) {

@@ -391,11 +391,7 @@ func TestReplicasCountABuyersQueriesTogether(t *testing.T) {
 // claim runs it, once.
 func TestClaimedJobIsNotTakenByItsPlanner(t *testing.T) {
 	_, url := replicasAt(t, 1, mock.Options{})
-	db, err := pgstore.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, url)
 	// Due long after the replica's clock (wall time), which claims what is
 	// due: only this test's claims, at at, see it.
 	at := time.Date(2190, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -775,11 +771,7 @@ func waitListed(t *testing.T, m *mocktest.Mock, text string) {
 // late) still goes, at the latest at the trim that reads them all.
 func TestJournalTrimsAnEntryCommittedBelowItsCut(t *testing.T) {
 	url := pgURL(t)
-	db, err := pgstore.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	conn := pgtest.Conn(t, url)

@@ -19,11 +19,7 @@ import (
 // clock_timestamp(), read every mark to find none).
 func TestUntoldClaimReadsOnlyMarksPastTheirGrace(t *testing.T) {
 	url := pgURL(t)
-	db, err := pgstore.Open(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	openDB(t, url) // the schema
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
