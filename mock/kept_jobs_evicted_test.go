@@ -7,7 +7,6 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
-	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // A trade evicted past --keep-trades takes its scenario buyer's steps
@@ -16,13 +15,7 @@ import (
 // before it.
 func TestEvictedTradesBuyerStepsDoNotComeBackAtRestart(t *testing.T) {
 	dir := t.TempDir()
-	file := func() []*scenarios.File {
-		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-on-clock.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	file := example(t, "qr-pay-on-clock.yaml")
 	pending := func(m *mocktest.Mock) int {
 		var c struct {
 			Pending int `json:"pending_jobs"`

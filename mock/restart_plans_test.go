@@ -70,13 +70,7 @@ func TestSettleMessageDueWhileDownIsSentAtStart(t *testing.T) {
 // buyer pays when planned.
 func TestScenarioBuyerActsAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	file := func() []*scenarios.File {
-		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-on-clock.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	file := example(t, "qr-pay-on-clock.yaml")
 	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
 	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"CLOCK-RVB","total_amount":"9.99","subject":"s"}`), "code", "10000")
 	if err := m1.Srv.Close(); err != nil {
@@ -95,13 +89,7 @@ func TestScenarioBuyerActsAfterRestart(t *testing.T) {
 // the clock: a restart plans none of them again.
 func TestResetForgetsKeptBuyerSteps(t *testing.T) {
 	dir := t.TempDir()
-	file := func() []*scenarios.File {
-		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-on-clock.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	file := example(t, "qr-pay-on-clock.yaml")
 	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
 	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"CLOCK-RESET","total_amount":"9.99","subject":"s"}`), "code", "10000")
 	m1.Control(http.MethodPost, "/reset", nil, http.StatusOK)
@@ -124,13 +112,7 @@ func TestResetForgetsKeptBuyerSteps(t *testing.T) {
 // and the fourth pays.
 func TestScenarioQueryCountingBuyerSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	file := func() []*scenarios.File {
-		fs, err := scenarios.LoadPath("../scenarios/examples/qr-pay-after-polls.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	file := example(t, "qr-pay-after-polls.yaml")
 	query := func(m *mocktest.Mock) any {
 		return m.Call("alipay.trade.query", `{"out_trade_no":"POLLPAY-RESTART"}`)["trade_status"]
 	}
@@ -241,5 +223,18 @@ func TestKeptWaitingBuyersAreBoundedByTheTradesKept(t *testing.T) {
 	m2.Control(http.MethodPost, "/reset", nil, http.StatusOK)
 	if n := waiting(m2); n != 0 {
 		t.Fatalf("%d buyers waiting after a reset", n)
+	}
+}
+
+// example loads scenarios/examples/name afresh at each call, as a start
+// (and each restart) reads its --scenario files.
+func example(t testing.TB, name string) func() []*scenarios.File {
+	return func() []*scenarios.File {
+		t.Helper()
+		fs, err := scenarios.LoadPath("../scenarios/examples/"+name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // The same for a scenario's notification policy (then.notify): a trade
@@ -17,13 +16,7 @@ import (
 func TestScenarioNotifyPolicyKeptAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	merchant := mocktest.NewMerchant(t, "success")
-	file := func() []*scenarios.File {
-		fs, err := scenarios.LoadPath("../scenarios/examples/notify-chaos.yaml", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	file := example(t, "notify-chaos.yaml")
 	withURL := func(p map[string]string) { p["notify_url"] = merchant.URL + "/n" }
 	m1 := mocktest.New(t, mock.Options{DataDir: dir, Scenarios: file()})
 	expect(t, m1.Verify("alipay.trade.pay", m1.Post(m1.Params("alipay.trade.pay",
