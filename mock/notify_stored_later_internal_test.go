@@ -98,14 +98,7 @@ func TestRedPacketPaymentRetoldAfterLaterOperationsTellsThePayment(t *testing.T)
 	stop1()
 
 	s2, _, _ := d.start()
-	var freeze []notify.Notification
-	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "ASOF-RP"}) {
-		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s", n.ID, n.Event,
-			n.Params["notify_type"], n.Params["rest_amount"], n.Params["total_unfreeze_amount"], n.Params["total_pay_amount"])
-		if n.Params["notify_type"] == "fund_auth_freeze" {
-			freeze = append(freeze, n)
-		}
-	}
+	freeze := redPacketNotices(t, s2, "ASOF-RP", "fund_auth_freeze")
 	if len(freeze) != 1 {
 		t.Fatalf("%d payment notifications after the restart, want the one retold", len(freeze))
 	}
@@ -155,4 +148,19 @@ func TestEvictedNotificationTakesItsUntoldMark(t *testing.T) {
 	if ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "EVICT-0"}); len(ns) != 0 {
 		t.Fatalf("after the restart EVICT-0's evicted payment was notified again: %s %s", ns[0].ID, ns[0].State)
 	}
+}
+
+// redPacketNotices is the notifications of type notifyType s holds for
+// the red packet out (each logged, with its amounts).
+func redPacketNotices(t *testing.T, s *Server, out, notifyType string) []notify.Notification {
+	t.Helper()
+	var got []notify.Notification
+	for _, n := range s.Notifier.Outbox().List(notify.Filter{OutTradeNo: out}) {
+		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s", n.ID, n.Event,
+			n.Params["notify_type"], n.Params["rest_amount"], n.Params["total_unfreeze_amount"], n.Params["total_pay_amount"])
+		if n.Params["notify_type"] == notifyType {
+			got = append(got, n)
+		}
+	}
+	return got
 }

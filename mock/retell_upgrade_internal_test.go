@@ -7,7 +7,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
-	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
@@ -67,15 +66,7 @@ func TestRetoldRefundOfRedPacketClaimedBeforeUpgradeTellsWhatWasLeft(t *testing.
 	_ = db.Close()
 
 	s2, _, _ := d.start()
-	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "UPG-RP"})
-	var refunds []notify.Notification
-	for _, n := range ns {
-		t.Logf("%s %s notify_type=%s rest_amount=%s total_unfreeze_amount=%s total_pay_amount=%s", n.ID, n.Event,
-			n.Params["notify_type"], n.Params["rest_amount"], n.Params["total_unfreeze_amount"], n.Params["total_pay_amount"])
-		if n.Params["notify_type"] == "fund_auth_unfreeze" {
-			refunds = append(refunds, n)
-		}
-	}
+	refunds := redPacketNotices(t, s2, "UPG-RP", "fund_auth_unfreeze")
 	if len(refunds) != 1 {
 		t.Fatalf("%d refund notifications after the restart, want the retold one", len(refunds))
 	}
