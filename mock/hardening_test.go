@@ -624,3 +624,43 @@ func TestPathVariantsFromAnotherHost(t *testing.T) {
 		}
 	}
 }
+
+// The text of the scenario files in force is bounded, all scopes
+// together (scenarios.MaxSourceBytes): with --data or --store a request a
+// counting rule matches writes it whole, so uploads past it would make
+// every such request write tens of MiB. The upload past it is 413 and
+// changes nothing; deleting some makes room again.
+func TestScenarioTextInForceIsBounded(t *testing.T) {
+	h := newHarness(t, mock.Options{DataDir: t.TempDir()})
+	file := func(name string) string { // about 1 MiB of YAML, most of it a comment
+		return "# " + strings.Repeat("x", 1<<20-200) + "\nname: " + name +
+			"\nrules:\n  - when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\"}}\n"
+	}
+	upload := func(method, name string) (int, string) {
+		resp, body := h.fetch(method, h.http.URL+"/_mock/scenarios?name="+name, "application/yaml", file(name))
+		return resp.StatusCode, string(body)
+	}
+	n := 0
+	for ; n < 9; n++ {
+		if code, _ := upload("POST", fmt.Sprintf("f%d", n)); code != http.StatusCreated {
+			break
+		}
+	}
+	if n != 8 {
+		t.Fatalf("%d uploads of 1 MiB taken, want 8 (8 MiB in force)", n)
+	}
+	if code, body := upload("POST", "over"); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "MiB of text") {
+		t.Fatalf("the upload past the bound: HTTP %d %s", code, body)
+	}
+	resp, body := h.fetch("GET", h.http.URL+"/_mock/scenarios", "", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"f7"`) || strings.Contains(string(body), `"over"`) {
+		t.Errorf("list after the refused upload: HTTP %d %.300s", resp.StatusCode, body)
+	}
+	// A PUT replaces the global scope's eight with one: room again.
+	if code, body := upload("PUT", "one"); code != http.StatusOK {
+		t.Fatalf("PUT of one file in place of eight: HTTP %d %s", code, body)
+	}
+	if code, body := upload("POST", "again"); code != http.StatusCreated {
+		t.Fatalf("an upload after the PUT made room: HTTP %d %s", code, body)
+	}
+}

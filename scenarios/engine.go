@@ -69,14 +69,50 @@ func newLoaded(f *File) *loaded {
 	return &loaded{file: f, state: "Started", rules: make([]ruleState, len(f.Rules))}
 }
 
+// MaxSourceBytes bounds the text of the files in force, every scope
+// together, that Add and Replace may reach: with a store (--data,
+// --store) every request a counting rule matches writes that text whole.
+const MaxSourceBytes = 8 << 20
+
+// ErrTooMuchSource is Add's and Replace's answer when the files in force
+// would hold more than MaxSourceBytes of text: nothing was changed.
+var ErrTooMuchSource = fmt.Errorf("the scenario files in force would hold more than %d MiB of text: delete some first", MaxSourceBytes>>20)
+
+// sourceBytesLocked is the text the files in force hold; e.mu is held.
+func (e *Engine) sourceBytesLocked() int {
+	n := 0
+	for _, ls := range e.scopes {
+		for _, l := range ls {
+			n += len(l.file.src)
+		}
+	}
+	return n
+}
+
 // Add puts files in force after those already there, each in the scope
-// of its app_id. An error is the store's (--store): nothing was added.
+// of its app_id. An error is the store's (--store), or ErrTooMuchSource:
+// nothing was added.
 func (e *Engine) Add(files ...*File) error {
+	over := false
 	_, err := e.change(func() {
+		was := map[string]int{}
 		for _, f := range files {
+			if _, ok := was[f.AppID]; !ok {
+				was[f.AppID] = len(e.scopes[f.AppID])
+			}
 			e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
 		}
+		if over = e.sourceBytesLocked() > MaxSourceBytes; over {
+			for app, n := range was {
+				if e.scopes[app] = e.scopes[app][:n]; n == 0 {
+					delete(e.scopes, app)
+				}
+			}
+		}
 	})
+	if err == nil && over {
+		err = ErrTooMuchSource
+	}
 	return err
 }
 
@@ -91,17 +127,27 @@ func (e *Engine) AddBuiltin(files ...*File) {
 }
 
 // Replace puts files in force in place of everything in the scope app
-// (files whose app_id is empty take it). An error is the store's: nothing
-// was replaced.
+// (files whose app_id is empty take it). An error is the store's, or
+// ErrTooMuchSource: nothing was replaced.
 func (e *Engine) Replace(app string, files ...*File) error {
+	over := false
 	_, err := e.change(func() {
+		was, had := e.scopes[app]
 		var ls []*loaded
 		for _, f := range files {
 			f.AppID = app
 			ls = append(ls, newLoaded(f))
 		}
 		e.scopes[app] = ls
+		if over = e.sourceBytesLocked() > MaxSourceBytes; over {
+			if e.scopes[app] = was; !had {
+				delete(e.scopes, app)
+			}
+		}
 	})
+	if err == nil && over {
+		err = ErrTooMuchSource
+	}
 	return err
 }
 

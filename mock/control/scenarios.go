@@ -125,7 +125,9 @@ func (a *API) putScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Replace(f.AppID, f); err != nil {
+	if err := a.Scenarios.Replace(f.AppID, f); errors.Is(err, scenarios.ErrTooMuchSource) {
+		return fail(c, http.StatusRequestEntityTooLarge, err)
+	} else if err != nil {
 		return unavailable(c, err) // the store failed: not in force
 	}
 	scenarios.Log(a.Log, f, "control API PUT")
@@ -138,7 +140,9 @@ func (a *API) addScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Add(f); err != nil {
+	if err := a.Scenarios.Add(f); errors.Is(err, scenarios.ErrTooMuchSource) {
+		return fail(c, http.StatusRequestEntityTooLarge, err)
+	} else if err != nil {
 		return unavailable(c, err) // the store failed: not in force
 	}
 	scenarios.Log(a.Log, f, "control API POST")
