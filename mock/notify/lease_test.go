@@ -74,7 +74,9 @@ func TestClaimedAttemptsKeepTheirLeasesWhileMade(t *testing.T) {
 	sched := clock.NewScheduler(clock.NewManual(t0), 1)
 	o := NewOutbox()
 	j.o = o
-	n := New(keys.DevAlipayPrivateKey(), sched, fixtures.New(1), o, Options{Timeout: 3 * time.Second})
+	// The first attempt waits for the first renewal (a third of the lease,
+	// the timeout + 2 s): 12 s leaves it 7 s of slack on a loaded machine.
+	n := New(keys.DevAlipayPrivateKey(), sched, fixtures.New(1), o, Options{Timeout: 12 * time.Second})
 	n.Share(j, 0)
 	const each = 3 // notifications of one trade: made in turn
 	for i := range each {
