@@ -227,7 +227,10 @@ type DB struct {
 	scenariosMu sync.Mutex
 	// claims holds, by app|out_trade_no, when this replica's query counted
 	// a waiting buyer out (querypays.go): its payment's end acts on that
-	// claim only, never on a later one another query made once it lapsed.
+	// claim only, never on a later one another replica made once it
+	// lapsed. On one replica a later claim of the same trade takes the
+	// earlier's place, so a payment stalled past the lease may end it;
+	// the extra payment that lets through finds the trade paid.
 	claims sync.Map
 
 	trims  trims      // --keep-* on the database (keep.go)
