@@ -63,6 +63,7 @@ func (opts Options) withDefaults() (config, error) {
 	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
 	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
 	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
+	opts.Notify.MaxPending = keep(opts.Notify.MaxPending, notify.DefaultMaxPending)
 	cfg := config{Options: opts, apps: opts.Apps}
 	// The shipped dev app, unless an apps spec names its id: that spec
 	// replaces it (added twice, replicas on one --store would briefly read

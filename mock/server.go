@@ -133,6 +133,8 @@ type Options struct {
 	// Trades.Keep, Coupons.Keep and Notify.Keep bound the trades, red
 	// packets and final notifications kept (docs/limits.md); 0 takes the
 	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
+	// Notify.MaxPending bounds the pending notifications the same way
+	// (default 100,000): past it the oldest is given up.
 }
 
 // Server is a configured mock. Its shared.Deps are the state and services

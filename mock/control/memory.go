@@ -53,7 +53,10 @@ type Memory struct {
 	Notifications struct {
 		Kept
 		Pending int `json:"pending"`
-		Final   int `json:"final"`
+		// MaxPending bounds Pending (--max-pending-notifications; 0: no
+		// bound, as with --store).
+		MaxPending int `json:"max_pending"`
+		Final      int `json:"final"`
 		// SharedStrings and SharedBytes are the strings the final
 		// notifications' records share (one table; emptied once none is
 		// left, as after a reset; at most 4 MiB).
@@ -108,7 +111,7 @@ func (a *API) memory(c echo.Context) error {
 	ob := a.Notifier.Outbox()
 	counts := ob.Counts()
 	m.Notifications.Count, m.Notifications.Keep = ob.Len(), ob.Keep()
-	m.Notifications.Pending = counts[notify.Pending]
+	m.Notifications.Pending, m.Notifications.MaxPending = counts[notify.Pending], ob.MaxPending()
 	m.Notifications.Final = m.Notifications.Count - m.Notifications.Pending
 	m.Notifications.SharedStrings, m.Notifications.SharedBytes = ob.Shared()
 	codes, tokens := a.Auth.Len()

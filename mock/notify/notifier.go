@@ -54,6 +54,10 @@ type Options struct {
 	// suppressed) kept with their attempts; past it those that became
 	// final longest ago go. Pending ones are always kept. 0 keeps all.
 	Keep int
+	// MaxPending bounds the pending notifications: one made (or sent
+	// again) past it gives up the oldest other at once (bound.go). 0 is
+	// no bound.
+	MaxPending int
 	// Log receives one info line per delivery attempt; nil logs nothing.
 	Log *slog.Logger
 }
@@ -153,9 +157,24 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 		opts.UserAgent = UserAgent
 	}
 	outbox.SetKeep(opts.Keep)
-	return &Notifier{
+	n := &Notifier{
 		opts: opts, key: key, sched: sched, ids: ids, outbox: outbox,
 		http: NewHTTPClient(opts.Timeout, opts.Transport),
+	}
+	outbox.OnGiveUp(n.gaveUp)
+	outbox.SetMaxPending(opts.MaxPending)
+	return n
+}
+
+// gaveUp takes the planned attempts of the notifications the pending
+// bound gave up off the clock, and logs each.
+func (n *Notifier) gaveUp(gone []Notification) {
+	for _, nf := range gone {
+		n.sched.Cancel(nf.ID, func(j clock.Job) bool { return j.Kind == "notify" })
+		if n.opts.Log != nil {
+			n.opts.Log.Warn("notification given up: pending bound reached", "id", nf.ID, "app_id", nf.AppID,
+				"out_trade_no", nf.OutTradeNo, "event", nf.Event, "attempts", len(nf.Attempts), "max_pending", n.opts.MaxPending)
+		}
 	}
 }
 
@@ -529,7 +548,7 @@ func (n *Notifier) Resend(id string) error {
 	}
 	var key string
 	ok := n.outbox.update(id, func(nf *Notification) {
-		nf.State = Pending
+		nf.State, nf.Reason = Pending, ""
 		nf.round = len(nf.Attempts)
 		key = nf.schedKey()
 	})

@@ -69,6 +69,9 @@ type Notification struct {
 	State       State      `json:"state"`
 	Attempts    []Attempt  `json:"attempts"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	// Reason says why a notification was given up before its schedule
+	// ran out: the pending bound (ReasonPendingBound). A resend clears it.
+	Reason string `json:"reason,omitempty"`
 
 	round  int  // attempts before the current round (set by a resend)
 	event  int  // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
@@ -194,6 +197,11 @@ type Outbox struct {
 	// shared is set when replicas share the store (--store): a
 	// notification whose first write failed is dropped, not kept.
 	shared bool
+	// maxPending bounds the pending ones (bound.go): pending holds
+	// their positions, oldest first; givenUp hears of those given up.
+	maxPending int
+	pending    seqHeap
+	givenUp    func([]Notification)
 }
 
 // told is the event a notification tells (Notification.Told).
@@ -388,6 +396,8 @@ func (o *Outbox) indexLocked(n *Notification) {
 	if n.Final() {
 		o.finished++
 		o.ledger.Final(n.seq)
+	} else {
+		o.pendingLocked(n.seq)
 	}
 	o.link(o.byOut, o.nextOut, n.OutTradeNo, n.seq)
 	o.link(o.byNo, o.nextNo, n.TradeNo, n.seq)
@@ -515,8 +525,10 @@ func (o *Outbox) add(n *Notification) error {
 	}
 	n.event = 0 // kept in untold until a write clears the mark
 	wait := o.writeLocked(n, true)
+	gone := o.boundLocked(n.seq)
 	o.evictLocked()
 	o.mu.Unlock()
+	defer o.tellGivenUp(gone)
 	err := wait()
 	o.mu.Lock()
 	switch {
@@ -543,6 +555,8 @@ func (o *Outbox) add(n *Notification) error {
 // which waits for the store (mock/persist.go), and readers wait too
 // (sync).
 func (o *Outbox) update(id string, f func(n *Notification)) bool {
+	var gone []Notification
+	defer func() { o.tellGivenUp(gone) }() // after the unlock
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	seq, ok := o.seqOf(id)
@@ -573,13 +587,15 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		}
 		o.counts[n.State]++
 	}
-	switch now := n.Final(); {
+	now := n.Final()
+	switch {
 	case now && !was:
 		o.finished++
 		o.ledger.Final(n.seq)
 	case was && !now:
 		o.finished--
 		o.ledger.Unfinal(n.seq)
+		o.pendingLocked(n.seq)
 	}
 	o.placeLocked(n)
 	wait := o.writeLocked(n, false)
@@ -602,6 +618,9 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		}
 	}
 	o.forgetWhenStored(n.seq, wait)
+	if was && !now {
+		gone = o.boundLocked(n.seq)
+	}
 	o.evictLocked()
 	o.compactLocked()
 	o.wakeLocked(n)
@@ -881,6 +900,9 @@ func (o *Outbox) dropLocked(app string) (marked []Notification) {
 			marked = append(marked, c)
 		}
 		o.unindexLocked(g.seq, g.h)
+	}
+	if len(o.hot) == 0 {
+		o.rebuildPendingLocked()
 	}
 	if o.finished == 0 && o.interns.n > 0 {
 		// No record points into the shared strings: a new table, so a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (n Notification) AsWriteBack() Notification {
 // Resend plans the notification's attempt at at, whatever its state,
 // with the retry schedule started over from its next attempt (a round).
 func (n *Notification) Resend(at time.Time) {
-	n.State = Pending
+	n.State, n.Reason = Pending, ""
 	n.round = len(n.Attempts)
 	n.NextAttempt = &at
 }
@@ -198,9 +199,16 @@ func (n *Notifier) Restore(ns []Notification) {
 		}
 		o.indexLocked(&c)
 	}
+	gone := o.boundLocked(0) // a start with a lower bound
+	plans = slices.DeleteFunc(plans, func(p planned) bool {
+		seq, ok := o.seqOf(p.id)
+		_, pending := o.hot[seq]
+		return !ok || !pending
+	})
 	o.evictLocked()
 	o.wakeLocked(nil)
 	o.mu.Unlock()
+	o.tellGivenUp(gone)
 	if n.seq.Load() < max {
 		n.seq.Store(max)
 	}

@@ -254,6 +254,7 @@ const (
 	fRawBody               // a body that is not the form encoded
 	fNilParams             // Params nil
 	fNilAtts               // Attempts nil
+	fReason                // Reason set
 )
 
 // attempt flags.
@@ -293,6 +294,9 @@ func encodeRecord(in *interns, n *Notification, buf []byte) []byte {
 	if n.Attempts == nil {
 		flags |= fNilAtts
 	}
+	if n.Reason != "" {
+		flags |= fReason
+	}
 	if enc, err := sign.EncodeForm(n.Params, sign.Charset(n.Charset)); err != nil || enc != n.Body {
 		flags |= fRawBody
 	}
@@ -320,6 +324,9 @@ func encodeRecord(in *interns, n *Notification, buf []byte) []byte {
 	}
 	if n.NextAttempt != nil {
 		e.when(*n.NextAttempt)
+	}
+	if n.Reason != "" {
+		e.str(classHeader, true, n.Reason)
 	}
 	e.uv(uint64(len(n.Attempts)))
 	tf := timeField(n.Kind)
@@ -587,6 +594,9 @@ func decodeHead(d *decoder, n *Notification) uint64 {
 	if flags&fNext != 0 {
 		t := d.when()
 		n.NextAttempt = &t
+	}
+	if flags&fReason != 0 {
+		n.Reason = d.str()
 	}
 	n.badSig = flags&fBadSig != 0
 	return flags

@@ -74,6 +74,7 @@ func TestRecordReadsBackWhatWasPut(t *testing.T) {
 		{"utf-8", func(*Notification) {}},
 		{"gbk", func(n *Notification) { *n = base("GBK") }},
 		{"given up", func(n *Notification) { n.State = GivenUp }},
+		{"given up by the pending bound", func(n *Notification) { n.State, n.Reason = GivenUp, ReasonPendingBound }},
 		{"suppressed, no attempts", func(n *Notification) { n.State, n.Attempts = Suppressed, nil }},
 		{"empty attempts", func(n *Notification) { n.Attempts = []Attempt{} }},
 		{"nil params", func(n *Notification) { n.Params, n.Body = nil, "" }},

@@ -42,6 +42,9 @@ func (n *Notifier) Share(jobs Jobs, first int64) {
 	n.shared = &shared{jobs: jobs, wake: make(chan struct{}, 1)}
 	n.outbox.mu.Lock()
 	n.outbox.shared = true
+	// The database holds the schedule: a give-up in one replica's memory
+	// would not hold (bound.go).
+	n.outbox.maxPending, n.outbox.pending = 0, nil
 	n.outbox.mu.Unlock()
 	n.seq.Store(first)
 }

@@ -1,0 +1,141 @@
+package notify
+
+import "container/heap"
+
+// DefaultMaxPending is how many pending notifications the outbox keeps
+// unless told otherwise: past it the oldest is given up.
+const DefaultMaxPending = 100_000
+
+// ReasonPendingBound is the Reason of a notification given up because
+// the pending ones were past the bound (Options.MaxPending).
+const ReasonPendingBound = "pending bound reached (--max-pending-notifications)"
+
+// The pending bound: a notification that becomes pending (made, or sent
+// again) past it gives up the oldest other pending one at once, in the
+// outbox's order, attempts kept: final like any given up, and evicted
+// with --keep-notifications. The new one is never refused. With a shared
+// store (--store) the database holds the schedule and the bound is not
+// applied (docs/replicas.md).
+
+// seqHeap is the positions of the pending notifications, oldest on top,
+// with positions no longer pending left in it until they reach the top.
+type seqHeap []uint64
+
+func (h seqHeap) Len() int           { return len(h) }
+func (h seqHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *seqHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
+func (h *seqHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// SetMaxPending bounds the pending notifications; 0 is no bound. The
+// oldest past it are given up now.
+func (o *Outbox) SetMaxPending(n int) {
+	o.mu.Lock()
+	o.maxPending = n
+	o.rebuildPendingLocked()
+	gone := o.boundLocked(0)
+	o.mu.Unlock()
+	o.tellGivenUp(gone)
+}
+
+// MaxPending is the most pending notifications kept; 0 is no bound.
+func (o *Outbox) MaxPending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.maxPending
+}
+
+// OnGiveUp sets what is called, outside the lock, with the notifications
+// the bound gave up (heads and attempts, no form).
+func (o *Outbox) OnGiveUp(f func([]Notification)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.givenUp = f
+}
+
+func (o *Outbox) tellGivenUp(gone []Notification) {
+	if len(gone) == 0 {
+		return
+	}
+	o.mu.Lock()
+	f := o.givenUp
+	o.mu.Unlock()
+	if f != nil {
+		f(gone)
+	}
+}
+
+func (o *Outbox) rebuildPendingLocked() {
+	o.pending = o.pending[:0]
+	if o.maxPending <= 0 {
+		o.pending = nil
+		return
+	}
+	for seq := range o.hot {
+		o.pending = append(o.pending, seq)
+	}
+	heap.Init(&o.pending)
+}
+
+// pendingLocked files seq, which became pending. The lock is held.
+func (o *Outbox) pendingLocked(seq uint64) {
+	if o.maxPending <= 0 {
+		return
+	}
+	if len(o.pending) > 2*len(o.hot)+64 { // mostly positions no longer pending
+		o.rebuildPendingLocked()
+	}
+	heap.Push(&o.pending, seq) // filed twice at worst: harmless
+}
+
+// boundLocked gives up the oldest pending notifications but the one at
+// except while more than maxPending are pending, and returns them. Each
+// is written like any change (carrying its untold mark's deletion while
+// it has one, so a restart neither plans it again nor tells its event
+// again). The lock is held; tell the caller's hook after it.
+func (o *Outbox) boundLocked(except uint64) []Notification {
+	if o.maxPending <= 0 || o.shared {
+		return nil
+	}
+	var gone []Notification
+	held := false
+	for o.counts[Pending] > o.maxPending && len(o.pending) > 0 {
+		seq := heap.Pop(&o.pending).(uint64)
+		n, ok := o.hot[seq]
+		if !ok || n.State != Pending {
+			continue // no longer pending
+		}
+		if seq == except {
+			held = true
+			continue
+		}
+		n.State, n.NextAttempt, n.Reason = GivenUp, nil, ReasonPendingBound
+		n.gen++ // the planned attempt, or one in flight, no longer stands
+		if o.counts[Pending]--; o.counts[Pending] <= 0 {
+			delete(o.counts, Pending)
+		}
+		o.counts[GivenUp]++
+		o.finished++
+		o.ledger.Final(seq)
+		o.placeLocked(n)
+		o.forgetWhenStored(seq, o.writeLocked(n, false))
+		c := *n
+		c.Attempts = append([]Attempt(nil), n.Attempts...)
+		c.Params, c.Body = nil, ""
+		gone = append(gone, c)
+		o.wakeLocked(n)
+	}
+	if held {
+		heap.Push(&o.pending, except)
+	}
+	if len(gone) > 0 {
+		o.evictLocked()
+		o.compactLocked()
+	}
+	return gone
+}
