@@ -820,3 +820,26 @@ func killWhen(t *testing.T, cmd *exec.Cmd, enough <-chan struct{}, most time.Dur
 	}
 	_ = cmd.Wait()
 }
+
+// --max-pending-notifications is in serve -h and docs/configuration.md
+// with its default, and refuses a negative count.
+func TestMaxPendingNotificationsFlag(t *testing.T) {
+	var help, errb bytes.Buffer
+	run([]string{"serve", "-h"}, &help, &errb)
+	if !strings.Contains(help.String(), "-max-pending-notifications") || !strings.Contains(help.String(), "(default 100000)") {
+		t.Errorf("serve -h does not show --max-pending-notifications and its default:\n%s", help.String())
+	}
+	configuration, err := os.ReadFile("docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := docRow(configuration, "| `--max-pending-notifications` |"); !strings.Contains(row, "| `100000` |") {
+		t.Errorf("docs/configuration.md row %q, want the flag with its default 100000", row)
+	}
+	var out bytes.Buffer
+	errb.Reset()
+	if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--max-pending-notifications", "-1"}, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), "--max-pending-notifications must be 0 (no bound) or more") {
+		t.Errorf("a negative bound: exit %d, %q", code, errb.String())
+	}
+}

@@ -1,0 +1,237 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// payNotifying pays out with a notify_url and waits for the first attempt.
+func payNotifying(t *testing.T, m *mocktest.Mock, out, url string) {
+	t.Helper()
+	expect(t, m.Verify("alipay.trade.pay", m.Post(m.Params("alipay.trade.pay",
+		`{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = url })), true), "code", "10000")
+	m.WaitAttempts(out, 1)
+}
+
+// onlyNotification is out's one notification, read through the control API.
+func onlyNotification(t *testing.T, m *mocktest.Mock, out string) notify.Notification {
+	t.Helper()
+	list := m.Notifications("out_trade_no=" + out)
+	if len(list) != 1 {
+		t.Fatalf("%s has %d notifications, want 1: %+v", out, len(list), list)
+	}
+	return list[0]
+}
+
+// pendingMemory is notifications.pending and max_pending of /_mock/memory.
+func pendingMemory(t *testing.T, m *mocktest.Mock) (pending, max int) {
+	t.Helper()
+	var mem struct {
+		Notifications struct {
+			Pending    int  `json:"pending"`
+			MaxPending *int `json:"max_pending"`
+		} `json:"notifications"`
+	}
+	if err := json.Unmarshal(m.Control(http.MethodGet, "/memory", nil, http.StatusOK), &mem); err != nil {
+		t.Fatal(err)
+	}
+	if mem.Notifications.MaxPending == nil {
+		t.Fatal("/_mock/memory does not show notifications.max_pending")
+	}
+	return mem.Notifications.Pending, *mem.Notifications.MaxPending
+}
+
+// pendingJobs is the clock's pending_jobs.
+func pendingJobs(t *testing.T, m *mocktest.Mock) int {
+	t.Helper()
+	var c struct {
+		PendingJobs int `json:"pending_jobs"`
+	}
+	if err := json.Unmarshal(m.Control(http.MethodGet, "/clock", nil, http.StatusOK), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.PendingJobs
+}
+
+// attemptsTo counts the merchant's calls for out_trade_no out.
+func attemptsTo(shop *mocktest.Merchant, out string) int {
+	n := 0
+	for _, c := range shop.Calls() {
+		if c.Form.Get("out_trade_no") == out {
+			n++
+		}
+	}
+	return n
+}
+
+// Past --max-pending-notifications the oldest pending notification is
+// given up at once, its attempts kept and a reason shown, and never
+// attempted again; the newest stay pending and keep their schedule.
+func TestPendingBoundGivesUpTheOldest(t *testing.T) {
+	logs := &syncBuffer{}
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 3}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	shop := mocktest.NewMerchant(t, "fail")
+	outs := []string{"PB-1", "PB-2", "PB-3", "PB-4"}
+	jobs := []int{pendingJobs(t, m)}
+	for _, out := range outs {
+		payNotifying(t, m, out, shop.URL)
+		jobs = append(jobs, pendingJobs(t, m))
+		if out == "PB-3" {
+			if n := onlyNotification(t, m, "PB-1"); n.State != notify.Pending {
+				t.Fatalf("at the bound, PB-1 is %s", n.State)
+			}
+		}
+	}
+	// A payment plans its trade's jobs and its notification's next
+	// attempt; past the bound the given-up one's planned attempt goes.
+	if d3, d4 := jobs[3]-jobs[2], jobs[4]-jobs[3]; d4 != d3-1 {
+		t.Errorf("pending jobs %v: the 4th payment added %d, the 3rd %d; want one less (the given-up attempt cancelled)", jobs, d4, d3)
+	}
+
+	first := onlyNotification(t, m, "PB-1")
+	if first.State != notify.GivenUp || first.Reason != notify.ReasonPendingBound || len(first.Attempts) != 1 || first.NextAttempt != nil {
+		t.Fatalf("the oldest past the bound: state %s, reason %q, %d attempts, next %v; want given_up by the bound, its attempt kept",
+			first.State, first.Reason, len(first.Attempts), first.NextAttempt)
+	}
+	for _, out := range outs[1:] {
+		if n := onlyNotification(t, m, out); n.State != notify.Pending || n.Reason != "" {
+			t.Errorf("%s is %s (%q), want pending", out, n.State, n.Reason)
+		}
+	}
+	if pending, max := pendingMemory(t, m); pending != 3 || max != 3 {
+		t.Errorf("/_mock/memory: pending %d, max_pending %d; want 3 and 3", pending, max)
+	}
+	if got := strings.Count(logs.String(), "pending bound reached"); got != 1 || !strings.Contains(logs.String(), "id="+first.ID) {
+		t.Errorf("want one log line for %s's give-up, got %d:\n%s", first.ID, got, logs)
+	}
+
+	m.Advance("4m") // the second attempt of each still pending
+	for _, out := range outs[1:] {
+		if got := attemptsTo(shop, out); got != 2 {
+			t.Errorf("%s: %d attempts at 4m, want 2", out, got)
+		}
+	}
+	m.Advance("25h")
+	if got := attemptsTo(shop, "PB-1"); got != 1 {
+		t.Errorf("PB-1 was attempted %d times after it was given up, want its first only", got)
+	}
+	for _, out := range outs[1:] {
+		if n := onlyNotification(t, m, out); n.State != notify.GivenUp || n.Reason != "" || len(n.Attempts) != 8 {
+			t.Errorf("%s: %s (%q) after %d attempts; want given up by its schedule", out, n.State, n.Reason, len(n.Attempts))
+		}
+	}
+}
+
+// A resend makes a notification pending again: past the bound it gives
+// up the oldest other pending one, never itself.
+func TestPendingBoundResendGivesUpAnother(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 2}})
+	shop := mocktest.NewMerchant(t, "fail")
+	for _, out := range []string{"PR-1", "PR-2", "PR-3"} {
+		payNotifying(t, m, out, shop.URL)
+	}
+	first := onlyNotification(t, m, "PR-1")
+	if first.State != notify.GivenUp {
+		t.Fatalf("PR-1 is %s, want given up by the bound", first.State)
+	}
+	m.Control(http.MethodPost, "/notifications/"+first.ID+"/resend", nil, http.StatusOK)
+	m.WaitAttempts("PR-1", 2)
+	if n := onlyNotification(t, m, "PR-1"); n.State != notify.Pending || n.Reason != "" {
+		t.Errorf("PR-1 sent again: %s (%q), want pending, no reason", n.State, n.Reason)
+	}
+	if n := onlyNotification(t, m, "PR-2"); n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound {
+		t.Errorf("PR-2: %s (%q), want given up by the bound", n.State, n.Reason)
+	}
+	if n := onlyNotification(t, m, "PR-3"); n.State != notify.Pending {
+		t.Errorf("PR-3: %s, want pending", n.State)
+	}
+}
+
+// No bound (--max-pending-notifications 0; a negative Notify.MaxPending)
+// keeps every pending notification.
+func TestPendingBoundZeroKeepsAll(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: -1}})
+	shop := mocktest.NewMerchant(t, "fail")
+	outs := []string{"PZ-1", "PZ-2", "PZ-3", "PZ-4", "PZ-5"}
+	for _, out := range outs {
+		payNotifying(t, m, out, shop.URL)
+	}
+	for _, out := range outs {
+		if n := onlyNotification(t, m, out); n.State != notify.Pending {
+			t.Errorf("%s is %s with no bound", out, n.State)
+		}
+	}
+	if pending, max := pendingMemory(t, m); pending != 5 || max != 0 {
+		t.Errorf("/_mock/memory: pending %d, max_pending %d; want 5 and 0", pending, max)
+	}
+	def := mocktest.New(t, mock.Options{})
+	if _, max := pendingMemory(t, def); max != notify.DefaultMaxPending {
+		t.Errorf("default max_pending %d, want %d", max, notify.DefaultMaxPending)
+	}
+}
+
+// With --data a give-up is stored like any change: a restart keeps it
+// final (not planned again, its event not told again), and a start with
+// a lower bound gives up the oldest past it.
+func TestPendingBoundGiveUpKeptAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	shop := mocktest.NewMerchant(t, "fail")
+	m1 := mocktest.New(t, mock.Options{DataDir: dir, Notify: notify.Options{MaxPending: 3}})
+	for _, out := range []string{"PD-1", "PD-2", "PD-3", "PD-4"} {
+		payNotifying(t, m1, out, shop.URL)
+	}
+	if n := onlyNotification(t, m1, "PD-1"); n.State != notify.GivenUp {
+		t.Fatalf("PD-1 is %s before the restart", n.State)
+	}
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// No bound now: the give-up was stored.
+	m2 := mocktest.New(t, mock.Options{DataDir: dir, Notify: notify.Options{MaxPending: -1}})
+	if n := onlyNotification(t, m2, "PD-1"); n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound || len(n.Attempts) != 1 {
+		t.Errorf("PD-1 after the restart: %s (%q), %d attempts; want given up by the bound, its attempt kept",
+			n.State, n.Reason, len(n.Attempts))
+	}
+	for _, out := range []string{"PD-2", "PD-3", "PD-4"} {
+		if n := onlyNotification(t, m2, out); n.State != notify.Pending {
+			t.Errorf("%s after the restart: %s, want pending", out, n.State)
+		}
+	}
+	m2.Advance("4m")
+	for out, want := range map[string]int{"PD-1": 1, "PD-2": 2, "PD-3": 2, "PD-4": 2} {
+		if got := attemptsTo(shop, out); got != want {
+			t.Errorf("%s: %d attempts at 4m after the restart, want %d", out, got, want)
+		}
+	}
+	if err := m2.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A lower bound: the oldest pending past it is given up at the start.
+	m3 := mocktest.New(t, mock.Options{DataDir: dir, Notify: notify.Options{MaxPending: 2}})
+	if n := onlyNotification(t, m3, "PD-2"); n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound || len(n.Attempts) != 2 {
+		t.Errorf("PD-2 at a start with bound 2: %s (%q), %d attempts", n.State, n.Reason, len(n.Attempts))
+	}
+	m3.Advance("10m")
+	for out, want := range map[string]int{"PD-1": 1, "PD-2": 2, "PD-3": 3, "PD-4": 3} {
+		if got := attemptsTo(shop, out); got != want {
+			t.Errorf("%s: %d attempts at 14m, want %d", out, got, want)
+		}
+	}
+	if err := m3.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m4 := mocktest.New(t, mock.Options{DataDir: dir, Notify: notify.Options{MaxPending: -1}})
+	if n := onlyNotification(t, m4, "PD-2"); n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound {
+		t.Errorf("PD-2, given up at the last start, after another with no bound: %s (%q)", n.State, n.Reason)
+	}
+}
