@@ -58,6 +58,16 @@ func (o *Outbox) OnGiveUp(f func([]Notification)) {
 	o.givenUp = f
 }
 
+// isPending reports whether the notification id is pending, without
+// waiting for the store.
+func (o *Outbox) isPending(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seq, ok := o.seqOf(id)
+	_, hot := o.hot[seq]
+	return ok && hot
+}
+
 func (o *Outbox) tellGivenUp(gone []Notification) {
 	if len(gone) == 0 {
 		return

@@ -167,14 +167,21 @@ func New(key *rsa.PrivateKey, sched *clock.Scheduler, ids *fixtures.Generator, o
 }
 
 // gaveUp takes the planned attempts of the notifications the pending
-// bound gave up off the clock, and logs each.
+// bound gave up off the clock, and logs each (the first few of a start
+// that gives up many, then their number).
 func (n *Notifier) gaveUp(gone []Notification) {
-	for _, nf := range gone {
-		n.sched.Cancel(nf.ID, func(j clock.Job) bool { return j.Kind == "notify" })
-		if n.opts.Log != nil {
+	const logged = 10
+	for i, nf := range gone {
+		// Not one sent again since: its new plan stands (an old job of
+		// it finds its generation gone and does nothing).
+		n.sched.Cancel(nf.ID, func(j clock.Job) bool { return j.Kind == "notify" && !n.outbox.isPending(j.Ref) })
+		if n.opts.Log != nil && i < logged {
 			n.opts.Log.Warn("notification given up: pending bound reached", "id", nf.ID, "app_id", nf.AppID,
 				"out_trade_no", nf.OutTradeNo, "event", nf.Event, "attempts", len(nf.Attempts), "max_pending", n.opts.MaxPending)
 		}
+	}
+	if n.opts.Log != nil && len(gone) > logged {
+		n.opts.Log.Warn("notifications given up: pending bound reached", "more", len(gone)-logged, "max_pending", n.opts.MaxPending)
 	}
 }
 
