@@ -52,7 +52,8 @@ type Options struct {
 	Transport http.RoundTripper
 	// Keep is the most final notifications (delivered, given up,
 	// suppressed) kept with their attempts; past it those that became
-	// final longest ago go. Pending ones are always kept. 0 keeps all.
+	// final longest ago go. Pending ones are not evicted (MaxPending
+	// bounds them). 0 keeps all.
 	Keep int
 	// MaxPending bounds the pending notifications: one made (or sent
 	// again) past it gives up the oldest other at once (bound.go). 0 is
