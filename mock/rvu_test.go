@@ -32,3 +32,31 @@ func TestRvuResendKeepsAttemptsBounded(t *testing.T) {
 		t.Fatalf("after %d resends one notification keeps %d attempts: nothing bounds them", resends, len(got.Attempts))
 	}
 }
+
+// docs/red-packets.md (and notify.Notifier.CouponEvent's comment): "Notifications
+// go to the notify_url of the request that made each successful operation
+// (the order's for the automatic refund)". A refund whose request carried
+// no notify_url is nonetheless notified to the packet's notify_url
+// (couponTarget falls back to the order's for every operation), while a
+// claim without one is notified nowhere: the two rules disagree, and the
+// merchant's handler gets a fund_auth_unfreeze it never asked for.
+func TestRvuRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVU-RP","out_request_no":"RVU-RP-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RVU-RP","out_request_no":"RVU-RP-pay"}`)
+	authNo, _ := q["auth_no"].(string)
+	m.WaitNotifications(notify.Filter{OutTradeNo: "RVU-RP", State: notify.Delivered}, 1) // the sender's payment
+	// A claim and a refund, neither request with a notify_url.
+	m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVU-RP-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"4.00","payee_user_id":"2088102000000101"}`)
+	if r := m.Call("alipay.fund.coupon.order.refund", `{"auth_no":"`+authNo+`","out_request_no":"R1","amount":"1.00"}`); r["code"] != "10000" {
+		t.Fatalf("refund: %v", r)
+	}
+	m.Srv.Sched.RunDue()
+	for _, n := range m.Srv.Notifier.Outbox().List(notify.Filter{}) {
+		if n.Params["out_request_no"] == "R1" {
+			t.Errorf("the refund, whose request named no notify_url, was notified to %s (%s): claims without one are not", n.URL, n.Params["notify_type"])
+		}
+	}
+}
