@@ -50,3 +50,37 @@ func TestRvuRetoldNotificationStartsItsScheduleAtTheStart(t *testing.T) {
 		t.Errorf("first attempt's notify_time %s, want the time it was sent, %s", n.Attempts[0].NotifyTime, timestamp.Format(restart))
 	}
 }
+
+// The same without any crash: a red packet's automatic refund (48 h after
+// payment, notified by default) that fell due while the mock was down is
+// made at the next start at its own time, so its fund_auth_unfreeze
+// notification's attempts are planned from that past time: 3 days down
+// (the refund due a day before the start), a failing merchant gets 7 of
+// the 8 attempts at once, their notify_times spread over the day it was
+// down, and one attempt is left.
+func TestRvuEventDueWhileDownIsNotifiedFromTheStart(t *testing.T) {
+	d := newRestartDir(t, "fail", nil)
+	_, c1, stop1 := d.start()
+	if _, err := c1.CouponAgreementPay(context.Background(), client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
+		OutOrderNo: "RVU-DOWN", OutRequestNo: "RVU-DOWN-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
+		PayerUserID: "2088102000000001"}, d.notifyURL()); err != nil {
+		t.Fatal(err)
+	}
+	stop1()
+	restart := d.at.Add(72 * time.Hour)
+	d.downUntil(restart)
+
+	s2, _, _ := d.start()
+	s2.Sched.RunDue()
+	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVU-DOWN"}) {
+		if n.Params["notify_type"] != "fund_auth_unfreeze" {
+			continue
+		}
+		t.Logf("%s state=%s attempts=%d", n.ID, n.State, len(n.Attempts))
+		if n.State == notify.GivenUp || len(n.Attempts) != 1 {
+			t.Fatalf("the automatic refund's notification: %d attempts at the start, state %s; want 1 attempt, still pending", len(n.Attempts), n.State)
+		}
+		return
+	}
+	t.Fatal("no fund_auth_unfreeze notification for the automatic refund")
+}
