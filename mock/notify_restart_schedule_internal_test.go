@@ -22,11 +22,11 @@ import (
 // A stored pending notification is not treated so (notify.Restorer: "an
 // attempt that was due while the mock was down runs at once", one attempt
 // at the start's time, the schedule running on from there).
-func TestRvuRetoldNotificationStartsItsScheduleAtTheStart(t *testing.T) {
+func TestRetoldNotificationStartsItsScheduleAtTheStart(t *testing.T) {
 	d := newRestartDir(t, "fail", nil)
 	s1, c1, stop1 := d.start()
 	crashAtTrade(s1, trade.EventPaid)
-	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "RVU-RETELL",
+	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "NT-RETELL",
 		TotalAmount: amount.MustParse("9.99"), Subject: "crash"}, Scene: "bar_code", AuthCode: "283912345678901234"}, d.notifyURL())
 	wantResultUnknown(t, perr, "the payment")
 	stop1()
@@ -35,7 +35,7 @@ func TestRvuRetoldNotificationStartsItsScheduleAtTheStart(t *testing.T) {
 
 	s2, _, _ := d.start()
 	s2.Sched.RunDue()
-	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVU-RETELL"})
+	ns := s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "NT-RETELL"})
 	if len(ns) != 1 {
 		t.Fatalf("%d notifications after the restart, want 1", len(ns))
 	}
@@ -58,11 +58,11 @@ func TestRvuRetoldNotificationStartsItsScheduleAtTheStart(t *testing.T) {
 // (the refund due a day before the start), a failing merchant gets 7 of
 // the 8 attempts at once, their notify_times spread over the day it was
 // down, and one attempt is left.
-func TestRvuEventDueWhileDownIsNotifiedFromTheStart(t *testing.T) {
+func TestEventDueWhileDownIsNotifiedFromTheStart(t *testing.T) {
 	d := newRestartDir(t, "fail", nil)
 	_, c1, stop1 := d.start()
 	if _, err := c1.CouponAgreementPay(context.Background(), client.CouponAgreementPayRequest{CouponOrder: client.CouponOrder{
-		OutOrderNo: "RVU-DOWN", OutRequestNo: "RVU-DOWN-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
+		OutOrderNo: "NT-DOWN", OutRequestNo: "NT-DOWN-pay", OrderTitle: "红包", Amount: amount.MustParse("10.00")},
 		PayerUserID: "2088102000000001"}, d.notifyURL()); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestRvuEventDueWhileDownIsNotifiedFromTheStart(t *testing.T) {
 
 	s2, _, _ := d.start()
 	s2.Sched.RunDue()
-	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVU-DOWN"}) {
+	for _, n := range s2.Notifier.Outbox().List(notify.Filter{OutTradeNo: "NT-DOWN"}) {
 		if n.Params["notify_type"] != "fund_auth_unfreeze" {
 			continue
 		}

@@ -17,12 +17,12 @@ import (
 // it, and with --data every write of it, without end. docs/limits.md
 // counts 8 attempts per final notification; trades bound their history
 // (MaxRefunds) for the same reason.
-func TestRvuResendKeepsAttemptsBounded(t *testing.T) {
+func TestResendKeepsAttemptsBounded(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	mer := mocktest.NewMerchant(t, "success")
-	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"RVU-RESEND","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"NT-RESEND","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
 		func(p map[string]string) { p["notify_url"] = mer.URL }))
-	n := m.WaitNotifications(notify.Filter{OutTradeNo: "RVU-RESEND", State: notify.Delivered}, 1)[0]
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "NT-RESEND", State: notify.Delivered}, 1)[0]
 	const resends = 300
 	for i := 0; i < resends; i++ {
 		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
@@ -40,16 +40,16 @@ func TestRvuResendKeepsAttemptsBounded(t *testing.T) {
 // (couponTarget falls back to the order's for every operation), while a
 // claim without one is notified nowhere: the two rules disagree, and the
 // merchant's handler gets a fund_auth_unfreeze it never asked for.
-func TestRvuRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
+func TestRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	mer := mocktest.NewMerchant(t, "success")
-	m.Post(m.Params("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVU-RP","out_request_no":"RVU-RP-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`,
+	m.Post(m.Params("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"NT-RP","out_request_no":"NT-RP-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`,
 		func(p map[string]string) { p["notify_url"] = mer.URL }))
-	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RVU-RP","out_request_no":"RVU-RP-pay"}`)
+	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"NT-RP","out_request_no":"NT-RP-pay"}`)
 	authNo, _ := q["auth_no"].(string)
-	m.WaitNotifications(notify.Filter{OutTradeNo: "RVU-RP", State: notify.Delivered}, 1) // the sender's payment
+	m.WaitNotifications(notify.Filter{OutTradeNo: "NT-RP", State: notify.Delivered}, 1) // the sender's payment
 	// A claim and a refund, neither request with a notify_url.
-	m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVU-RP-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"4.00","payee_user_id":"2088102000000101"}`)
+	m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"NT-RP-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"4.00","payee_user_id":"2088102000000101"}`)
 	if r := m.Call("alipay.fund.coupon.order.refund", `{"auth_no":"`+authNo+`","out_request_no":"R1","amount":"1.00"}`); r["code"] != "10000" {
 		t.Fatalf("refund: %v", r)
 	}
