@@ -356,8 +356,10 @@ func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bo
 
 // enqueue signs the parameters, fixes the form every attempt sends (each
 // with its own notify_time and signature, see sendForm), and plans the
-// first attempt now. key orders notifications that must not overtake each
-// other.
+// first attempt at the event's time (plus a policy's delay), or now if
+// that has passed: an event told at a start, made while the mock was
+// down, is sent then, and its retries count from then. key orders
+// notifications that must not overtake each other.
 func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.Charset, signType sign.Type, key string) error {
 	var pol Policy
 	if nf.Kind != KindMessage {
@@ -377,7 +379,11 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		nf.URL = pol.URL
 	}
 	nf.badSig = pol.BadSignature
-	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, nf.Created.Add(pol.Delay))
+	at := nf.Created.Add(pol.Delay)
+	if now := n.sched.Clock().Now(); now.After(at) {
+		at = now
+	}
+	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, at)
 	if err != nil {
 		if n.opts.Log != nil { // not made: say so rather than drop it unseen
 			n.opts.Log.Error("notification not made", "app_id", nf.AppID, "out_trade_no", nf.OutTradeNo, "err", err)
@@ -385,7 +391,6 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		return nil
 	}
 	nf.NotifyID, nf.Charset, nf.Params, nf.Body, nf.State = f.Params["notify_id"], string(f.Charset), f.Params, body, Pending
-	at := nf.Created.Add(pol.Delay)
 	if pol.Reorder {
 		// Only this one is held back, so the next one overtakes it.
 		at, key = at.Add(time.Minute), key+"|reordered"
