@@ -178,7 +178,7 @@ func (n *Notifier) gaveUp(gone []Notification) {
 		n.sched.Cancel(nf.ID, func(j clock.Job) bool { return j.Kind == "notify" && !n.outbox.isPending(j.Ref) })
 		if n.opts.Log != nil && i < logged {
 			n.opts.Log.Warn("notification given up: pending bound reached", "id", nf.ID, "app_id", nf.AppID,
-				"out_trade_no", nf.OutTradeNo, "event", nf.Event, "attempts", len(nf.Attempts), "max_pending", n.opts.MaxPending)
+				"out_trade_no", nf.OutTradeNo, "event", nf.Event, "attempts", nf.made(), "max_pending", n.opts.MaxPending)
 		}
 	}
 	if n.opts.Log != nil && len(gone) > logged {
@@ -562,7 +562,7 @@ func (n *Notifier) Resend(id string) error {
 	var key string
 	ok := n.outbox.update(id, func(nf *Notification) {
 		nf.State, nf.Reason = Pending, ""
-		nf.round = len(nf.Attempts)
+		nf.round = nf.made()
 		key = nf.schedKey()
 	})
 	if !ok {
@@ -578,7 +578,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	if !ok || nf.State != Pending || nf.gen != gen {
 		return nil
 	}
-	a := Attempt{N: len(nf.Attempts) + 1, At: at}
+	a := Attempt{N: nf.made() + 1, At: at}
 	f, body, err := n.sendForm(nf.Kind, nf.Params, sign.Charset(nf.Charset), sign.Type(nf.Params["sign_type"]), nf.badSig, at)
 	if err != nil { // the same parameters signed and encoded when queued
 		f, body = Form{Params: nf.Params}, nf.Body
@@ -601,17 +601,17 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 			// Superseded while in flight (a resend planned another
 			// attempt): kept in the history, but the newer plan stands,
 			// and a resend's round starts after it.
-			if nf.round == len(nf.Attempts) {
+			if nf.round == nf.made() {
 				nf.round++
 			}
-			nf.Attempts = append(nf.Attempts, a)
+			nf.keep(a)
 			nf.Params, nf.Body = f.Params, body
 			state = nf.State
 			return
 		}
-		nf.Attempts = append(nf.Attempts, a)
-		nf.Params, nf.Body = f.Params, body   // the last attempt's form
-		failed := len(nf.Attempts) - nf.round // failures in this round
+		nf.keep(a)
+		nf.Params, nf.Body = f.Params, body // the last attempt's form
+		failed := nf.made() - nf.round      // failures in this round
 		switch {
 		case a.OK:
 			nf.State, nf.NextAttempt = Delivered, nil

@@ -64,11 +64,13 @@ type Notification struct {
 	Params      map[string]string `json:"params"`
 	// Params and Body are the form the last attempt sent (before the
 	// first attempt, the one it will send, but for notify_time and sign).
-	Body        string     `json:"body"`
-	Created     time.Time  `json:"created"`
-	State       State      `json:"state"`
-	Attempts    []Attempt  `json:"attempts"`
-	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	Body     string    `json:"body"`
+	Created  time.Time `json:"created"`
+	State    State     `json:"state"`
+	Attempts []Attempt `json:"attempts"`
+	// AttemptsDropped counts the attempts made but no longer kept (KeptAttempts).
+	AttemptsDropped int        `json:"attempts_dropped,omitempty"`
+	NextAttempt     *time.Time `json:"next_attempt,omitempty"`
 	// Reason says why a notification was given up before its schedule
 	// ran out: the pending bound (ReasonPendingBound). A resend clears it.
 	Reason string `json:"reason,omitempty"`
@@ -126,6 +128,7 @@ func (n *Notification) view() Notification {
 	if c.Kind == "" {
 		c.Kind = KindNotification // kept before notifications had a kind
 	}
+	c.AttemptsDropped = c.made() - len(c.Attempts)
 	tf := timeField(c.Kind)
 	for i, a := range c.Attempts {
 		if a.NotifyTime == "" || a.Sign == "" {

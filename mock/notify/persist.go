@@ -79,7 +79,7 @@ func (n Notification) AsWriteBack() Notification {
 // with the retry schedule started over from its next attempt (a round).
 func (n *Notification) Resend(at time.Time) {
 	n.State, n.Reason = Pending, ""
-	n.round = len(n.Attempts)
+	n.round = n.made()
 	n.NextAttempt = &at
 }
 

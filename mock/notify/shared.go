@@ -196,7 +196,7 @@ func (n *Notifier) Follow(ns []Notification) {
 			if !ok {
 				continue // not readable here: keep what is kept
 			}
-			if len(old.Attempts) > len(c.Attempts) {
+			if old.made() > c.made() {
 				continue
 			}
 			// A new copy, never a write through the old one: whoever

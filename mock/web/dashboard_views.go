@@ -551,7 +551,7 @@ func noteEvent(n notify.Notification) string {
 func newNoteRow(n notify.Notification) noteRow {
 	r := noteRow{ID: n.ID, Href: ui("notifications", n.ID), Created: ts(n.Created), AppID: n.AppID, OutTradeNo: n.OutTradeNo,
 		TradeNo: n.TradeNo, OwnerHref: ownerHref(n), Event: noteEvent(n), TradeStatus: n.TradeStatus, URL: n.URL, State: string(n.State),
-		StateClass: statusClass(string(n.State)), Attempts: len(n.Attempts), NextAttempt: tsp(n.NextAttempt)}
+		StateClass: statusClass(string(n.State)), Attempts: len(n.Attempts) + n.AttemptsDropped, NextAttempt: tsp(n.NextAttempt)}
 	if k := len(n.Attempts); k > 0 {
 		a := n.Attempts[k-1]
 		switch {
