@@ -348,8 +348,8 @@ func couponTarget(o coupon.Order, e coupon.Event) (*coupon.Operation, string, bo
 		return nil, "", false // the claim's own order notifies; the packet's entry is its history
 	}
 	url := op.NotifyURL
-	if url == "" {
-		url = o.NotifyURL
+	if url == "" && op.Auto {
+		url = o.NotifyURL // Alipay's own refund tells the order's URL
 	}
 	return op, url, url != ""
 }
