@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -206,7 +207,9 @@ func (c *Client) NotifyHandler(handle func(context.Context, *Notification) error
 // from its charset and checks the signature. Only one of the two is read:
 // a query string the merchant put in notify_url is not signed.
 func (c *Client) verifyForm(r *http.Request) (url.Values, error) {
-	if err := r.ParseForm(); err != nil {
+	// Alipay has been reported to send "application/x-www-form-urlencoded;
+	// text/html; charset=…": its parameters do not parse, the form does.
+	if err := r.ParseForm(); err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		return nil, fmt.Errorf("alipay: reading form: %w", err)
 	}
 	form := r.PostForm

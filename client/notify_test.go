@@ -155,6 +155,29 @@ func TestVerifyNotification(t *testing.T) {
 	}
 }
 
+// Alipay has been reported to send notifications with a malformed
+// Content-Type (docs/differences.md): its parameters do not parse, but the
+// form does, and the notification is Alipay's.
+func TestVerifyNotificationAcceptsTheReportedMalformedContentType(t *testing.T) {
+	c := newClient(t, client.SandboxGateway, nil)
+	for _, ct := range []string{
+		"application/x-www-form-urlencoded; text/html; charset=UTF-8",
+		"application/x-www-form-urlencoded; text/html; charset=utf-8",
+	} {
+		p := paymentNotice()
+		signNotice(t, p, keys.DevAlipayPrivateKey())
+		r := postNotice(t, "/notify", p)
+		r.Header.Set("Content-Type", ct)
+		n, err := c.VerifyNotification(r)
+		if err != nil {
+			t.Fatalf("Content-Type %q: %v", ct, err)
+		}
+		if n.OutTradeNo != p["out_trade_no"] {
+			t.Errorf("Content-Type %q: out_trade_no %q, want %q", ct, n.OutTradeNo, p["out_trade_no"])
+		}
+	}
+}
+
 func TestVerifyReturn(t *testing.T) {
 	c := newClient(t, client.SandboxGateway, nil)
 	p := map[string]string{
