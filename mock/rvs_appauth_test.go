@@ -1,0 +1,64 @@
+package mock_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
+)
+
+// An app_auth_token is good until the merchant authorises again, cancels or
+// it is refreshed: Alipay's 授权 FAQ, "授权令牌 app_auth_token 在没有重新授权、
+// 取消授权或刷新授权的情况下,永久有效" and "q3: ... app_auth_token 是永久有效的"
+// (opendocs 第三方应用 > 常见问题 > 授权 faq), and the Java SDK's field comment on
+// expires_in: "该字段已作废，应用令牌长期有效" (AlipayOpenAuthTokenAppResponse).
+// The mock ends it 365 days after it was issued.
+func TestRvsAppAuthTokenDoesNotExpireAfterAYear(t *testing.T) {
+	ctx := context.Background()
+	s, clk, isv := clocked(t, nil)
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated, &code)
+	tok, err := isv.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := client.WithAppAuthToken(tok.AppAuthToken)
+	clk.Advance(366 * 24 * time.Hour) // e.g. to see a paid trade become TRADE_FINISHED
+	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "NOPE"}, as)
+	// The trade does not exist; the token must still be accepted.
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+}
+
+// "一个商家应用可以多次重复授权给同一个第三方应用,每次重复授权时,授权令牌
+// app_auth_token 的值会被刷新,旧的值会失效" (same FAQ): when the same merchant
+// authorises the same ISV again, the token of the earlier authorisation stops
+// working (the FAQ: "在一定时间内失效"; a day is well past any grace). The mock
+// keeps both working for a year.
+func TestRvsReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
+	ctx := context.Background()
+	s, clk, isv := clocked(t, nil)
+	merchant := `{"app_id":"` + keys.DevAppID + `","merchant_app_id":"` + keys.DevAppID + `"}`
+	var first, second struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", merchant, http.StatusCreated, &first)
+	old, err := isv.ExchangeAppAuthCode(ctx, first.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", merchant, http.StatusCreated, &second)
+	fresh, err := isv.ExchangeAppAuthCode(ctx, second.Code)
+	if err != nil || fresh.AppAuthToken == old.AppAuthToken {
+		t.Fatalf("second authorisation: %+v %v", fresh, err)
+	}
+	clk.Advance(24 * time.Hour)
+	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "NOPE"}, client.WithAppAuthToken(fresh.AppAuthToken))
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
+	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "NOPE"}, client.WithAppAuthToken(old.AppAuthToken))
+	wantAPIError(t, err, "20001", "aop.invalid-app-auth-token")
+}
