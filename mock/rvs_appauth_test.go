@@ -62,3 +62,32 @@ func TestRvsReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
 	_, err = isv.Query(ctx, client.QueryRequest{OutTradeNo: "NOPE"}, client.WithAppAuthToken(old.AppAuthToken))
 	wantAPIError(t, err, "20001", "aop.invalid-app-auth-token")
 }
+
+// alipay.open.auth.token.app.query is how an ISV checks an authorisation
+// (status valid/invalid, auth_app_id, user_id, auth_methods, auth_start,
+// auth_end, expires_in: the Java SDK's AlipayOpenAuthTokenAppQueryResponse,
+// v2/src/main/java/com/alipay/api/response/AlipayOpenAuthTokenAppQueryResponse.java).
+// The mock does not know the method.
+func TestRvsAppAuthTokenQuery(t *testing.T) {
+	ctx := context.Background()
+	s, _, isv := clocked(t, nil)
+	var code struct {
+		Code      string `json:"app_auth_code"`
+		AuthAppID string `json:"auth_app_id"`
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated, &code)
+	tok, err := isv.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		client.Response
+		AuthAppID string `json:"auth_app_id"`
+		Status    string `json:"status"`
+		UserID    string `json:"user_id"`
+	}
+	err = isv.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out)
+	if err != nil || out.Status != "valid" || out.AuthAppID != code.AuthAppID || out.UserID != tok.UserID {
+		t.Fatalf("token query: %+v %v", out, err)
+	}
+}
