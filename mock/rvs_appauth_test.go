@@ -2,10 +2,12 @@ package mock_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 )
@@ -89,5 +91,32 @@ func TestRvsAppAuthTokenQuery(t *testing.T) {
 	err = isv.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out)
 	if err != nil || out.Status != "valid" || out.AuthAppID != code.AuthAppID || out.UserID != tok.UserID {
 		t.Fatalf("token query: %+v %v", out, err)
+	}
+}
+
+// An ISV acting for a merchant can call only what the merchant has the
+// product for: "若产品需要开通,商家需完成开通后,第三方应用才可代商家应用正常调用
+// 接口" (Alipay's 授权 FAQ); production's codes for it are 40006
+// isv.insufficient-user-permissions (用户权限不足) or 20001
+// aop.invalid-app-auth-token-no-api (商户未授权当前接口) (the public error
+// codes, shared/spec/alipay-protocol.md §6). The mock checks only the ISV
+// app's methods: a merchant app registered with methods [alipay.trade.query]
+// still gets a precreate through its ISV.
+func TestRvsISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
+	ctx := context.Background()
+	e := newV3Env(t)
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, e.srv.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`","merchant_app_id":"`+v3LimitedApp+`"}`, http.StatusCreated, &code)
+	tok, err := e.c.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "RVS-LIM-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}},
+		client.WithAppAuthToken(tok.AppAuthToken))
+	var ae *client.Error
+	if !errors.As(err, &ae) || !(ae.Code == "40006" && ae.SubCode == "isv.insufficient-user-permissions" || ae.Code == "20001" && ae.SubCode == "aop.invalid-app-auth-token-no-api") {
+		t.Fatalf("precreate for a merchant limited to alipay.trade.query: %v", err)
 	}
 }
