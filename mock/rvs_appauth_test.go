@@ -120,3 +120,31 @@ func TestRvsISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 		t.Fatalf("precreate for a merchant limited to alipay.trade.query: %v", err)
 	}
 }
+
+// Alipay's method doc: "刷新应用授权令牌,ISV可通过获取到的refresh_token刷新
+// app_auth_token,刷新后老的refresh_token会在一段时间后失效(失效时间为接口返回的
+// re_expires_in)" (https://docs.open.alipay.com/api_9/alipay.open.auth.token.app,
+// the same text on the v3 page of /v3/alipay/open/auth/token/app): a refresh
+// token still works for a while after it was used. The mock spends it at once
+// (REFRESH_TOKEN_NOT_VALID), and docs/isv-cert-aes-bills.md says "Alipay's
+// docs do not say", which they do; an ISV retrying a refresh whose answer it
+// lost is refused.
+func TestRvsUsedRefreshTokenStillWorksForAWhile(t *testing.T) {
+	ctx := context.Background()
+	s, clk, isv := clocked(t, nil)
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, s.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated, &code)
+	tok, err := isv.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	if again, err := isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken); err != nil || again.AppAuthToken == "" {
+		t.Fatalf("the used refresh token a minute later: %+v %v", again, err)
+	}
+}
