@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 )
 
 // An app_auth_token is good until the merchant authorises again, cancels or
@@ -44,7 +45,11 @@ func TestRvsAppAuthTokenDoesNotExpireAfterAYear(t *testing.T) {
 func TestRvsReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
 	ctx := context.Background()
 	s, clk, isv := clocked(t, nil)
-	merchant := `{"app_id":"` + keys.DevAppID + `","merchant_app_id":"` + keys.DevAppID + `"}`
+	const merchantApp = "9021000100000009"
+	if _, err := s.Apps.Add(apps.Spec{AppID: merchantApp, PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}); err != nil {
+		t.Fatal(err)
+	}
+	merchant := `{"app_id":"` + keys.DevAppID + `","merchant_app_id":"` + merchantApp + `"}`
 	var first, second struct {
 		Code string `json:"app_auth_code"`
 	}
