@@ -18,8 +18,8 @@ import (
 // 取消授权或刷新授权的情况下,永久有效" and "q3: ... app_auth_token 是永久有效的"
 // (opendocs 第三方应用 > 常见问题 > 授权 faq), and the Java SDK's field comment on
 // expires_in: "该字段已作废，应用令牌长期有效" (AlipayOpenAuthTokenAppResponse).
-// The mock ends it 365 days after it was issued.
-func TestRvsAppAuthTokenDoesNotExpireAfterAYear(t *testing.T) {
+// It works on past the 365 days expires_in says.
+func TestAppAuthTokenOutlivesItsExpiresIn(t *testing.T) {
 	ctx := context.Background()
 	s, clk, isv := clocked(t, nil)
 	var code struct {
@@ -40,9 +40,8 @@ func TestRvsAppAuthTokenDoesNotExpireAfterAYear(t *testing.T) {
 // "一个商家应用可以多次重复授权给同一个第三方应用,每次重复授权时,授权令牌
 // app_auth_token 的值会被刷新,旧的值会失效" (same FAQ): when the same merchant
 // authorises the same ISV again, the token of the earlier authorisation stops
-// working (the FAQ: "在一定时间内失效"; a day is well past any grace). The mock
-// keeps both working for a year.
-func TestRvsReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
+// working (the FAQ: "在一定时间内失效"; a day is well past any grace).
+func TestReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
 	ctx := context.Background()
 	s, clk, isv := clocked(t, nil)
 	const merchantApp = "9021000100000009"
@@ -74,8 +73,7 @@ func TestRvsReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
 // (status valid/invalid, auth_app_id, user_id, auth_methods, auth_start,
 // auth_end, expires_in: the Java SDK's AlipayOpenAuthTokenAppQueryResponse,
 // v2/src/main/java/com/alipay/api/response/AlipayOpenAuthTokenAppQueryResponse.java).
-// The mock does not know the method.
-func TestRvsAppAuthTokenQuery(t *testing.T) {
+func TestAppAuthTokenQuery(t *testing.T) {
 	ctx := context.Background()
 	s, _, isv := clocked(t, nil)
 	var code struct {
@@ -104,10 +102,9 @@ func TestRvsAppAuthTokenQuery(t *testing.T) {
 // 接口" (Alipay's 授权 FAQ); production's codes for it are 40006
 // isv.insufficient-user-permissions (用户权限不足) or 20001
 // aop.invalid-app-auth-token-no-api (商户未授权当前接口) (the public error
-// codes, shared/spec/alipay-protocol.md §6). The mock checks only the ISV
-// app's methods: a merchant app registered with methods [alipay.trade.query]
-// still gets a precreate through its ISV.
-func TestRvsISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
+// codes, shared/spec/alipay-protocol.md §6): a merchant app registered
+// with methods [alipay.trade.query] gets no precreate through its ISV.
+func TestISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 	ctx := context.Background()
 	e := newV3Env(t)
 	var code struct {
@@ -118,7 +115,7 @@ func TestRvsISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "RVS-LIM-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}},
+	_, err = e.c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "ISV-LIM-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}},
 		client.WithAppAuthToken(tok.AppAuthToken))
 	var ae *client.Error
 	if !errors.As(err, &ae) || !(ae.Code == "40006" && ae.SubCode == "isv.insufficient-user-permissions" || ae.Code == "20001" && ae.SubCode == "aop.invalid-app-auth-token-no-api") {
@@ -130,11 +127,9 @@ func TestRvsISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 // app_auth_token,刷新后老的refresh_token会在一段时间后失效(失效时间为接口返回的
 // re_expires_in)" (https://docs.open.alipay.com/api_9/alipay.open.auth.token.app,
 // the same text on the v3 page of /v3/alipay/open/auth/token/app): a refresh
-// token still works for a while after it was used. The mock spends it at once
-// (REFRESH_TOKEN_NOT_VALID), and docs/isv-cert-aes-bills.md says "Alipay's
-// docs do not say", which they do; an ISV retrying a refresh whose answer it
-// lost is refused.
-func TestRvsUsedRefreshTokenStillWorksForAWhile(t *testing.T) {
+// token still works for a while after it was used, so an ISV can retry a
+// refresh whose answer it lost.
+func TestUsedRefreshTokenStillWorksForAWhile(t *testing.T) {
 	ctx := context.Background()
 	s, clk, isv := clocked(t, nil)
 	var code struct {
