@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,6 +122,13 @@ func TestISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 	if !errors.As(err, &ae) || !(ae.Code == "40006" && ae.SubCode == "isv.insufficient-user-permissions" || ae.Code == "20001" && ae.SubCode == "aop.invalid-app-auth-token-no-api") {
 		t.Fatalf("precreate for a merchant limited to alipay.trade.query: %v", err)
 	}
+	// The same over v3, and what the merchant has stays open.
+	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate", body: `{"out_trade_no":"ISV-LIM-2","total_amount":"1.00","subject":"s"}`, token: tok.AppAuthToken})
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), `"insufficient-user-permissions"`) {
+		t.Fatalf("v3 precreate for a merchant limited to alipay.trade.query: HTTP %d %s", r.status, r.body)
+	}
+	_, err = e.c.Query(ctx, client.QueryRequest{OutTradeNo: "NOPE"}, client.WithAppAuthToken(tok.AppAuthToken))
+	wantAPIError(t, err, "40004", "ACQ.TRADE_NOT_EXIST")
 }
 
 // Alipay's method doc: "刷新应用授权令牌,ISV可通过获取到的refresh_token刷新
