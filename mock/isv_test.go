@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -76,7 +77,7 @@ func TestReauthorisingTheSameISVEndsTheOldToken(t *testing.T) {
 // v2/src/main/java/com/alipay/api/response/AlipayOpenAuthTokenAppQueryResponse.java).
 func TestAppAuthTokenQuery(t *testing.T) {
 	ctx := context.Background()
-	s, _, isv := clocked(t, nil)
+	s, clk, isv := clocked(t, nil)
 	var code struct {
 		Code      string `json:"app_auth_code"`
 		AuthAppID string `json:"auth_app_id"`
@@ -95,6 +96,42 @@ func TestAppAuthTokenQuery(t *testing.T) {
 	err = isv.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out)
 	if err != nil || out.Status != "valid" || out.AuthAppID != code.AuthAppID || out.UserID != tok.UserID {
 		t.Fatalf("token query: %+v %v", out, err)
+	}
+	// Refreshed and past its grace, the token is "invalid"; one the mock
+	// never gave is 20001.
+	if _, err := isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Minute)
+	err = isv.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out)
+	if err != nil || out.Status != "invalid" || out.AuthAppID != code.AuthAppID {
+		t.Fatalf("token query past the grace: %+v %v", out, err)
+	}
+	err = isv.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": "201511BB0000000000000000000000000000"}, &out)
+	wantAPIError(t, err, "20001", "aop.invalid-app-auth-token")
+}
+
+// The same over v3: GET /v3/alipay/open/auth/token/app/query with the
+// token in the query (the v3 SDKs' AlipayOpenAuthTokenAppApi).
+func TestAppAuthTokenQueryV3(t *testing.T) {
+	ctx := context.Background()
+	e := newV3Env(t)
+	code, err := e.srv.Auth.Authorise(keys.DevAppID, e.srv.Auth.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.c.ExchangeAppAuthCode(ctx, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do(v3Req{method: http.MethodGet, uri: "/v3/alipay/open/auth/token/app/query?app_auth_token=" + tok.AppAuthToken})
+	var out struct {
+		Status      string   `json:"status"`
+		AuthAppID   string   `json:"auth_app_id"`
+		AuthMethods []string `json:"auth_methods"`
+	}
+	if err := json.Unmarshal(r.body, &out); r.status != http.StatusOK || err != nil || out.Status != "valid" || out.AuthAppID != code.Merchant.AuthAppID || len(out.AuthMethods) == 0 {
+		t.Fatalf("v3 token query: HTTP %d %s", r.status, r.body)
 	}
 }
 

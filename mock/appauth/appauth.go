@@ -406,18 +406,29 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 // when the token is unknown, another app's, or past its grace after it
 // was refreshed or replaced.
 func (b *Book) Resolve(isvAppID, token string) (Token, error) {
+	t, valid, err := b.Lookup(isvAppID, token)
+	if err == nil && !valid {
+		err = ErrInvalidToken
+	}
+	return t, err
+}
+
+// Lookup finds a token isvAppID was given, kept still, and whether it
+// acts for its merchant (before the end of its grace once refreshed or
+// replaced): 20001 when it is unknown or another app's.
+func (b *Book) Lookup(isvAppID, token string) (t Token, valid bool, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.sweep(now)
-	t, err := b.tokenLocked(token, false)
+	p, err := b.tokenLocked(token, false)
 	switch {
 	case err != nil:
-		return Token{}, err
-	case t == nil || t.ISVAppID != isvAppID || !now.Before(t.graceEnds()):
-		return Token{}, ErrInvalidToken
+		return Token{}, false, err
+	case p == nil || p.ISVAppID != isvAppID:
+		return Token{}, false, ErrInvalidToken
 	}
-	return *t, nil
+	return *p, now.Before(p.graceEnds()), nil
 }
 
 // Tokens lists the tokens kept for an app (all apps when empty), oldest
