@@ -61,6 +61,7 @@ var methods = []Method{
 	{Name: "alipay.fund.coupon.order.refund"},
 	{Name: "alipay.fund.coupon.operation.query"},
 	{Name: "alipay.open.auth.token.app", V3HTTPMethod: http.MethodPost},
+	{Name: "alipay.open.auth.token.app.query", V3HTTPMethod: http.MethodGet},
 	{Name: "alipay.data.dataservice.bill.downloadurl.query", V3HTTPMethod: http.MethodGet},
 	{Name: "alipay.open.app.alipaycert.download"},
 	// Transfers: v3 routes as Alipay's v3 SDKs list them (AlipayFundTransUniApi,

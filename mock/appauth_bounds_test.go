@@ -16,11 +16,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
-// App authorisations are bounded: a refresh token is spent once used, so
-// a chain of refreshes keeps the live token and the one in its ten
-// minutes' grace, not one per refresh; expired codes, used or not, go when
-// the next code is made; what goes is deleted from --data's file too; the
-// list is paged.
+// App authorisations are bounded: a chain of refreshes keeps each
+// refreshed token while its refresh token works (its term and
+// appauth.ExpiredKept), then only the one in use; expired codes, used or
+// not, go when the next code is made; what goes is deleted from --data's
+// file too; the list is paged.
 func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -58,12 +58,18 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 		if err != nil {
 			t.Fatalf("refresh %d: %v", i, err)
 		}
-		_, err = isv.RefreshAppAuthToken(ctx, tok.AppRefreshToken)
-		wantAPIError(t, err, "40004", "REFRESH_TOKEN_NOT_VALID")
 		tok = next
 	}
-	if _, tokens := kept(s1); tokens != 2 {
-		t.Errorf("%d tokens kept after 20 refreshes, want 2 (the live one and the one in its grace)", tokens)
+	if _, tokens := kept(s1); tokens != 21 {
+		t.Errorf("%d tokens kept after 20 refreshes, want 21 (the refresh tokens work on)", tokens)
+	}
+	advance(s1, strconv.Itoa(int((appauth.RefreshLifetime+appauth.ExpiredKept).Hours()))+"h")
+	if _, tokens := kept(s1); tokens != 1 {
+		t.Errorf("%d tokens kept past the refresh tokens' terms, want 1 (the one in use)", tokens)
+	}
+	second, err := isv.ExchangeAppAuthCode(ctx, newCode(s1))
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// One token a page.
@@ -75,7 +81,7 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	}
 	var rest []map[string]any
 	resp = getJSONPage(t, s1.URL()+"/_mock/app-auth-tokens?limit=1&cursor="+next, &rest)
-	if len(rest) != 1 || rest[0]["app_auth_token"] != tok.AppAuthToken || resp.Header.Get("X-Next-Cursor") != "" {
+	if len(rest) != 1 || rest[0]["app_auth_token"] != second.AppAuthToken || resp.Header.Get("X-Next-Cursor") != "" {
 		t.Fatalf("second page: %+v, X-Next-Cursor %q", rest, resp.Header.Get("X-Next-Cursor"))
 	}
 
@@ -87,8 +93,8 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	}
 	advance(s1, "24h")
 	last := newCode(s1)
-	if codes, tokens := kept(s1); codes != 1 || tokens != 1 {
-		t.Errorf("%d codes and %d tokens kept after a day, want 1 (the new one) and 1 (the grace of the other ended)", codes, tokens)
+	if codes, tokens := kept(s1); codes != 1 || tokens != 2 {
+		t.Errorf("%d codes and %d tokens kept after a day, want 1 (the new one) and 2 (both in use)", codes, tokens)
 	}
 
 	if err := s1.Close(); err != nil {
@@ -104,14 +110,14 @@ func TestAppAuthTokensAndCodesAreBounded(t *testing.T) {
 	if err := errors.Join(err, db.Close()); err != nil {
 		t.Fatal(err)
 	}
-	if len(codes) != 1 || len(tokens) != 1 {
-		t.Errorf("the file keeps %d codes and %d tokens, want 1 and 1", len(codes), len(tokens))
+	if len(codes) != 1 || len(tokens) != 2 {
+		t.Errorf("the file keeps %d codes and %d tokens, want 1 and 2", len(codes), len(tokens))
 	}
 
 	// Started again, the clock where it was: the code still works.
 	s2, isv2 := startWithData(t, dir, epoch)
-	if codes, tokens := kept(s2); codes != 1 || tokens != 1 {
-		t.Errorf("after a restart: %d codes, %d tokens kept, want 1 and 1", codes, tokens)
+	if codes, tokens := kept(s2); codes != 1 || tokens != 2 {
+		t.Errorf("after a restart: %d codes, %d tokens kept, want 1 and 2", codes, tokens)
 	}
 	if _, err := isv2.ExchangeAppAuthCode(ctx, last); err != nil {
 		t.Errorf("the kept code after a restart: %v", err)
@@ -183,26 +189,27 @@ func TestDeadAppAuthTokensGoBehindALiveOne(t *testing.T) {
 		t.Fatalf("%d tokens kept within the grace, want 32", n)
 	}
 	advance("10m")
-	if n := tokens(); n != 2 {
-		t.Fatalf("%d tokens kept after the grace, want 2 (the oldest and the last)", n)
-	}
 	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
 		if err := acts(s); err != nil {
 			t.Fatalf("a live token: %v", err)
 		}
 	}
 
-	// Past both terms a token still answers that it timed out, for
-	// appauth.ExpiredKept; then it goes too.
+	// Past its refresh token's term a refreshed token still answers that
+	// it timed out, for appauth.ExpiredKept; then it goes. The tokens in
+	// use stay: they do not expire.
 	advance(strconv.Itoa(int((appauth.RefreshLifetime + time.Hour).Hours())) + "h")
 	_, err := isv.RefreshAppAuthToken(ctx, keeper.AppRefreshToken)
 	wantAPIError(t, err, "40004", "REFRESH_TOKEN_TIME_OUT")
 	advance(strconv.Itoa(int(appauth.ExpiredKept.Hours())) + "h")
-	if n := tokens(); n != 0 {
-		t.Fatalf("%d tokens kept past every end, want 0", n)
+	if n := tokens(); n != 2 {
+		t.Fatalf("%d tokens kept past every refresh term, want 2 (the oldest and the last)", n)
 	}
-	_, err = isv.RefreshAppAuthToken(ctx, keeper.AppRefreshToken)
-	wantAPIError(t, err, "40004", "REFRESH_TOKEN_NOT_EXIST")
+	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
+		if err := acts(s); err != nil {
+			t.Fatalf("a token in use past its refresh term: %v", err)
+		}
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +221,7 @@ func TestDeadAppAuthTokensGoBehindALiveOne(t *testing.T) {
 	if err := errors.Join(err, db.Close()); err != nil {
 		t.Fatal(err)
 	}
-	if len(stored) != 0 {
-		t.Errorf("the file keeps %d tokens, want 0", len(stored))
+	if len(stored) != 2 {
+		t.Errorf("the file keeps %d tokens, want 2", len(stored))
 	}
 }

@@ -297,7 +297,7 @@ var signedMethods = []string{
 	"alipay.trade.cancel", "alipay.trade.close", "alipay.trade.refund", "alipay.trade.fastpay.refund.query",
 	"alipay.fund.coupon.order.agreement.pay", "alipay.fund.coupon.order.disburse",
 	"alipay.fund.coupon.order.refund", "alipay.fund.coupon.operation.query",
-	"alipay.open.auth.token.app", "alipay.data.dataservice.bill.downloadurl.query", "alipay.open.app.alipaycert.download",
+	"alipay.open.auth.token.app", "alipay.open.auth.token.app.query", "alipay.data.dataservice.bill.downloadurl.query", "alipay.open.app.alipaycert.download",
 }
 
 func FuzzSignedBiz(f *testing.F) {

@@ -159,6 +159,11 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 	check("alipay.fund.coupon.operation.query", `{"auth_no":"`+authNo+`","operation_id":"x"}`)
 
 	check("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"nope"}`)
+	var appCode map[string]any
+	h.m().ControlJSON("POST", "/app-auth-codes", map[string]string{"app_id": keys.DevAppID}, http.StatusCreated, &appCode)
+	appTok := check("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"`+appCode["app_auth_code"].(string)+`"}`)
+	check("alipay.open.auth.token.app.query", `{"app_auth_token":"`+appTok["app_auth_token"].(string)+`"}`)
+	check("alipay.open.auth.token.app.query", `{"app_auth_token":"nope"}`)
 	check("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"trade","bill_date":"2026-11-22"}`)
 	check("alipay.data.dataservice.bill.downloadurl.query", `{"bill_type":"nope","bill_date":"2026-11-22"}`)
 	check("alipay.open.app.alipaycert.download", `{"alipay_cert_sn":"`+keys.DevAlipayCertSN()+`"}`)

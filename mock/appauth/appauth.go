@@ -6,6 +6,7 @@
 package appauth
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -17,18 +18,26 @@ import (
 )
 
 // Lifetimes, as production gives them: a code is good once within 24 h;
-// tokens last 365 days (expires_in 31536000), refresh tokens 372 days
-// (re_expires_in 32140800).
+// a refresh token lasts 372 days (re_expires_in 32140800). An
+// app_auth_token's answer says 365 days (expires_in 31536000), but the
+// token lasts until a new one is issued for the same ISV and merchant:
+// "app_auth_token 在没有重新授权、取消授权或刷新授权的情况下，永久有效"
+// (Alipay's 授权 FAQ; "该字段已作废，应用令牌长期有效" on expires_in in
+// the SDKs' AlipayOpenAuthTokenAppResponse).
 const (
 	CodeLifetime    = 24 * time.Hour
 	TokenLifetime   = 365 * 24 * time.Hour
 	RefreshLifetime = 372 * 24 * time.Hour
-	// RefreshGrace is how long a refreshed app_auth_token keeps working:
+	// RefreshGrace is how long a replaced app_auth_token keeps working:
 	// "刷新令牌后，我们会保证老的app_auth_token从刷新开始10分钟内可继续使用"
 	// (the field description of app_refresh_token in Alipay's SDKs, e.g.
-	// AlipayOpenAuthTokenAppResponse).
+	// AlipayOpenAuthTokenAppResponse). A re-authorisation's old token gets
+	// the same (inferred: the FAQ says only "旧的值会失效").
 	RefreshGrace = 10 * time.Minute
 )
+
+// never is the end of a token in use: nothing but a newer one ends it.
+var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // Bounds on what the book keeps, as mock/userauth's: on a frozen clock
 // nothing expires, so past the bound spent tokens go first (see spent),
@@ -36,11 +45,11 @@ const (
 const (
 	MaxCodes  = 4096
 	MaxTokens = 16384
-	// ExpiredKept is how long a token past both its terms is still kept,
-	// so that late calls get the time-out codes (REFRESH_TOKEN_TIME_OUT,
-	// aop.app-auth-token-time-out) rather than "does not exist"; then it
-	// goes. Production keeps its records; the number is the mock's
-	// (inferred), to bound memory.
+	// ExpiredKept is how long a replaced token is still kept past its
+	// refresh token's term, so that a late refresh gets
+	// REFRESH_TOKEN_TIME_OUT rather than "does not exist"; then it goes.
+	// Production keeps its records; the number is the mock's (inferred),
+	// to bound memory.
 	ExpiredKept = 30 * 24 * time.Hour
 )
 
@@ -63,55 +72,95 @@ type Code struct {
 
 // Token is an app_auth_token with its refresh token.
 type Token struct {
-	AppAuthToken   string    `json:"app_auth_token"`
-	RefreshToken   string    `json:"app_refresh_token"`
-	ISVAppID       string    `json:"app_id"`
-	Merchant       Merchant  `json:"merchant"`
-	Created        time.Time `json:"created"`
+	AppAuthToken string   `json:"app_auth_token"`
+	RefreshToken string   `json:"app_refresh_token"`
+	ISVAppID     string   `json:"app_id"`
+	Merchant     Merchant `json:"merchant"`
+	// Grant is the app_auth_code of the authorisation the token comes
+	// from, by exchange or refresh; Gen counts the tokens of its ISV and
+	// merchant before it, 1 for the first (0: stored before gen was).
+	Grant   string    `json:"grant,omitempty"`
+	Gen     uint64    `json:"gen,omitempty"`
+	Created time.Time `json:"created"`
+	// Expires is what expires_in says; the token does not end then.
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
-	// Refreshed is set once the refresh token was used: it is spent
-	// (REFRESH_TOKEN_NOT_VALID; single use is inferred), and the
-	// app_auth_token works for RefreshGrace after RefreshedAt.
+	// Refreshed is set once the refresh token was first used, at
+	// RefreshedAt; it works on until RefreshExpires (see Book.Refresh).
 	Refreshed   bool       `json:"refreshed,omitempty"`
 	RefreshedAt *time.Time `json:"refreshed_at,omitempty"`
+	// ReplacedAt is when a newer token for the same ISV and merchant was
+	// issued (a re-authorisation, or a refresh with an older refresh
+	// token). The book derives it from the tokens it holds (newer).
+	ReplacedAt *time.Time `json:"replaced_at,omitempty"`
 }
 
-// graceEnds is when a refreshed token stops working.
+// pair is the ISV and merchant t acts between: one token is theirs at a time.
+func (t *Token) pair() string { return t.ISVAppID + "\x00" + t.Merchant.AuthAppID }
+
+// newer reports whether t came after o, of the same pair: by Gen, then
+// Created; of two made at once the one in use, as a refreshed or replaced
+// token's successor is.
+func (t *Token) newer(o *Token) bool {
+	switch {
+	case t.Gen != o.Gen:
+		return t.Gen > o.Gen
+	case !t.Created.Equal(o.Created):
+		return t.Created.After(o.Created)
+	}
+	return !t.spent() && o.spent()
+}
+
+// replace notes that a newer token for t's pair was issued at.
+func (t *Token) replace(at time.Time) {
+	if t.ReplacedAt == nil {
+		t.ReplacedAt = &at
+	}
+}
+
+// graceEnds is when t stops working: RefreshGrace after it was refreshed
+// or replaced, never while neither happened.
 func (t *Token) graceEnds() time.Time {
-	if t.RefreshedAt == nil { // stored before refreshed_at was
-		return time.Time{}
+	end := never
+	if t.Refreshed {
+		if t.RefreshedAt == nil { // stored before refreshed_at was
+			return time.Time{}
+		}
+		end = t.RefreshedAt.Add(RefreshGrace)
 	}
-	return t.RefreshedAt.Add(RefreshGrace)
+	if t.ReplacedAt != nil && t.ReplacedAt.Add(RefreshGrace).Before(end) {
+		end = t.ReplacedAt.Add(RefreshGrace)
+	}
+	return end
 }
 
-// end is when the book lets t go: its refresh token spent and its grace
-// over, or ExpiredKept after both its terms ended.
+// end is when the book lets t go: never while it is in use; once spent,
+// when its grace is over and its refresh token's term ended ExpiredKept
+// ago, whichever is later.
 func (t *Token) end() time.Time {
-	if t.Refreshed {
-		return t.graceEnds()
+	if !t.spent() {
+		return never
 	}
-	last := t.Expires
-	if t.RefreshExpires.After(last) {
-		last = t.RefreshExpires
+	last := t.graceEnds()
+	if r := t.RefreshExpires.Add(ExpiredKept); r.After(last) {
+		last = r
 	}
-	return last.Add(ExpiredKept)
+	return last
 }
 
 // dead reports whether the book lets t go at now (see end).
 func (t *Token) dead(now time.Time) bool { return !now.Before(t.end()) }
 
-// spent reports whether t is no longer a merchant's authorisation at now:
-// refreshed (its successor is; at most its grace is left), or past both
-// its terms (kept only for the time-out codes). Its end is then at most
-// ExpiredKept away, and that of every token in use further: the head of
-// the queue by end is where the spent ones are.
-func (t *Token) spent(now time.Time) bool {
-	return t.Refreshed || !now.Before(t.Expires) && !now.Before(t.RefreshExpires)
-}
+// spent reports whether t is no longer a merchant's authorisation:
+// refreshed or replaced (a newer token is; at most its grace and its
+// refresh token are left). Every token in use ends never: the head of the
+// queue by end is where the spent ones are.
+func (t *Token) spent() bool { return t.Refreshed || t.ReplacedAt != nil }
 
 // Errors of alipay.open.auth.token.app (40004, sub_codes without a prefix;
-// the texts are inferred) and of requests carrying app_auth_token (20001).
+// the texts are inferred) and of requests carrying app_auth_token (20001;
+// production's aop.app-auth-token-time-out is not given: tokens do not
+// expire).
 var (
 	ErrGrantType         = apierr.Business("GRANT_TYPE_INVALID", "grant_type参数不正确")
 	ErrCodeNotExist      = apierr.Business("AUTH_CODE_NOT_EXIST", "授权码不存在")
@@ -122,7 +171,6 @@ var (
 	ErrRefreshTimeOut    = apierr.Business("REFRESH_TOKEN_TIME_OUT", "刷新令牌已过期")
 
 	ErrInvalidToken = apierr.New(apierr.CodeTokenInvalid, "aop.invalid-app-auth-token", "无效的应用授权令牌")
-	ErrTokenTimeOut = apierr.New(apierr.CodeTokenInvalid, "aop.app-auth-token-time-out", "应用授权令牌已过期")
 )
 
 // Store is where the book writes codes and tokens through when
@@ -143,12 +191,15 @@ type Book struct {
 	codes  bounded.Map[*Code]
 	tokens bounded.Map[*Token] // by app_auth_token
 	byRef  map[string]*Token   // by refresh token
-	store  Store
+	// current is the newest token of each pair (Token.pair) kept.
+	current map[string]*Token
+	store   Store
 }
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: bounded.New[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{}}
+	return &Book{clock: c, ids: ids, codes: bounded.New[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{},
+		current: map[string]*Token{}}
 }
 
 // newTokens is an empty map of tokens, each going at its end.
@@ -198,6 +249,9 @@ func (b *Book) drop(codes []*Code, tokens []*Token) {
 		if b.byRef[t.RefreshToken] == t {
 			delete(b.byRef, t.RefreshToken)
 		}
+		if b.current[t.pair()] == t {
+			delete(b.current, t.pair())
+		}
 		keys = append(keys, t.AppAuthToken)
 	}
 	if b.store != nil && len(keys) > 0 {
@@ -241,43 +295,73 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 		c.Used = false // not stored, so not spent
 		return Token{}, err
 	}
-	return b.issue(isvAppID, c.Merchant, now, now.Add(RefreshLifetime), nil)
+	// The merchant authorised the ISV again: the earlier token is
+	// replaced (keepToken), and its grant's refresh tokens are refused.
+	return b.issue(isvAppID, c.Merchant, c.Code, now, now.Add(RefreshLifetime), nil)
 }
 
-// issue stores a new pair and keeps it. spent, for a refresh, is the token
-// it spent: its new, earlier end is filed once the new pair is stored and
+// issue stores a new pair and keeps it, replacing the pair's earlier
+// token. spent, for a first refresh, is the token it refreshed: its new
+// end, like the replaced one's, is filed once the new pair is stored and
 // before room is made, so that at the bound it goes before the oldest
 // token in use; a pair not stored files nothing.
-func (b *Book) issue(isvAppID string, m Merchant, now, refreshExpires time.Time, spent *Token) (Token, error) {
+func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpires time.Time, spent *Token) (Token, error) {
 	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
-		Created: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+		Grant: grant, Gen: 1, Created: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+	if cur := b.current[t.pair()]; cur != nil {
+		t.Gen = cur.Gen + 1
+	}
 	if err := b.putToken(t); err != nil {
 		return Token{}, err
 	}
 	if spent != nil {
-		b.tokens.Queue(spent.AppAuthToken) // it goes at its grace's end now
+		b.tokens.Queue(spent.AppAuthToken) // it goes at its new end now
 	}
 	b.sweep(now)
-	b.keepToken(t, now)
+	b.keepToken(t)
 	return *t, nil
 }
 
-// keepToken keeps t; at the bound, spent tokens make room first, and the
-// oldest only when none is; the lock is held.
-func (b *Book) keepToken(t *Token, now time.Time) {
+// keepToken keeps t as its pair's token when it is the newest (the one
+// it replaces goes at its new end), else as replaced by the newer; at
+// the bound, spent tokens make room first, and the oldest only when none
+// is; the lock is held.
+func (b *Book) keepToken(t *Token) {
+	k := t.pair()
+	switch cur := b.current[k]; {
+	case cur == nil || cur == t:
+		b.current[k] = t
+	case !t.newer(cur): // an older one, read from a shared store
+		t.replace(cur.Created)
+	default:
+		cur.replace(t.Created)
+		b.tokens.Queue(cur.AppAuthToken)
+		b.current[k] = t
+	}
 	var gone []*Token
 	if _, ok := b.tokens.Get(t.AppAuthToken); !ok {
-		gone = b.tokens.Shed(1, func(o *Token) bool { return o.spent(now) })
+		gone = b.tokens.Shed(1, (*Token).spent)
 	}
 	gone = append(gone, b.tokens.Put(t.AppAuthToken, t)...)
 	b.byRef[t.RefreshToken] = t
 	b.drop(nil, gone)
 }
 
+// revoked reports whether t's authorisation was replaced by a newer one
+// of the same ISV and merchant; the lock is held.
+func (b *Book) revoked(t *Token) bool {
+	cur := b.current[t.pair()]
+	return cur != nil && cur.Grant != t.Grant
+}
+
 // Refresh issues a new token from a refresh token (grant_type
-// refresh_token). The refresh token is spent (REFRESH_TOKEN_NOT_VALID
-// after; production's docs do not say, the sub_code's name does), and the
-// old app_auth_token works for RefreshGrace more.
+// refresh_token); the pair's token until then works for RefreshGrace
+// more. A used refresh token works on until its term: "刷新后老的
+// refresh_token会在一段时间后失效(失效时间为接口返回的re_expires_in)"
+// (the method's doc; that it is the re_expires_in it was issued with is
+// inferred), so a refresh whose answer was lost can be retried; each use
+// issues a new pair. One of an authorisation the merchant made again
+// answers REFRESH_TOKEN_NOT_VALID (inferred).
 func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -291,46 +375,60 @@ func (b *Book) Refresh(isvAppID, refresh string) (Token, error) {
 		return Token{}, ErrRefreshNotExist
 	case old.ISVAppID != isvAppID:
 		return Token{}, ErrAppIDInconsistent
-	case old.Refreshed:
-		return Token{}, ErrRefreshNotValid
 	case !now.Before(old.RefreshExpires):
 		return Token{}, ErrRefreshTimeOut
+	case b.revoked(old):
+		return Token{}, ErrRefreshNotValid
 	}
-	old.Refreshed, old.RefreshedAt = true, &now
-	if err := b.putToken(old); err != nil {
-		old.Refreshed, old.RefreshedAt = false, nil // not stored, so not spent
-		return Token{}, err
+	var first *Token
+	if !old.Refreshed {
+		old.Refreshed, old.RefreshedAt = true, &now
+		switch err := b.putToken(old); {
+		case errors.Is(err, ErrRefreshNotValid): // another replica refreshed it first: so it is
+		case err != nil:
+			old.Refreshed, old.RefreshedAt = false, nil // not stored, so not refreshed
+			return Token{}, err
+		default:
+			first = old
+		}
 	}
-	t, err := b.issue(isvAppID, old.Merchant, now, now.Add(RefreshLifetime), old)
-	if err != nil {
-		// No new pair was stored: the refresh token is not spent, so the
-		// ISV's retry works, and its end did not move.
+	t, err := b.issue(isvAppID, old.Merchant, old.Grant, now, now.Add(RefreshLifetime), first)
+	if err != nil && first != nil {
+		// No new pair was stored: the old token is not refreshed, and
+		// its end did not move.
 		old.Refreshed, old.RefreshedAt = false, nil
 		_ = b.putToken(old) // a failure here is the store's to report
-		return t, err
 	}
-	return t, nil
+	return t, err
 }
 
 // Resolve finds the merchant a request's app_auth_token acts for: 20001
-// when the token is unknown, another app's, or expired.
+// when the token is unknown, another app's, or past its grace after it
+// was refreshed or replaced.
 func (b *Book) Resolve(isvAppID, token string) (Token, error) {
+	t, valid, err := b.Lookup(isvAppID, token)
+	if err == nil && !valid {
+		err = ErrInvalidToken
+	}
+	return t, err
+}
+
+// Lookup finds a token isvAppID was given, kept still, and whether it
+// acts for its merchant (before the end of its grace once refreshed or
+// replaced): 20001 when it is unknown or another app's.
+func (b *Book) Lookup(isvAppID, token string) (t Token, valid bool, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.sweep(now)
-	t, err := b.tokenLocked(token, false)
+	p, err := b.tokenLocked(token, false)
 	switch {
 	case err != nil:
-		return Token{}, err
-	case t == nil || t.ISVAppID != isvAppID:
-		return Token{}, ErrInvalidToken
-	case t.Refreshed && !now.Before(t.graceEnds()):
-		return Token{}, ErrInvalidToken
-	case !now.Before(t.Expires):
-		return Token{}, ErrTokenTimeOut
+		return Token{}, false, err
+	case p == nil || p.ISVAppID != isvAppID:
+		return Token{}, false, ErrInvalidToken
 	}
-	return *t, nil
+	return *p, now.Before(p.graceEnds()), nil
 }
 
 // Tokens lists the tokens kept for an app (all apps when empty), oldest
@@ -384,6 +482,20 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	now := b.clock.Now()
 	sort.SliceStable(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
 	sort.SliceStable(tokens, func(i, j int) bool { return tokens[i].Created.Before(tokens[j].Created) })
+	// Each pair's tokens newest first: each is replaced when the one
+	// after it was made.
+	byPair := map[string][]*Token{}
+	for i := range tokens {
+		byPair[tokens[i].pair()] = append(byPair[tokens[i].pair()], &tokens[i])
+	}
+	newest := map[string]*Token{}
+	for k, ts := range byPair {
+		sort.SliceStable(ts, func(i, j int) bool { return ts[i].newer(ts[j]) })
+		newest[k] = ts[0]
+		for i := 1; i < len(ts); i++ {
+			ts[i].replace(ts[i-1].Created)
+		}
+	}
 	var goneCodes []*Code
 	nc := b.codes.Empty()
 	for i := range codes {
@@ -405,11 +517,14 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 		nt.Add(t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken))
 	}
-	goneTokens = append(goneTokens, nt.Shed(0, func(t *Token) bool { return t.spent(now) })...)
+	goneTokens = append(goneTokens, nt.Shed(0, (*Token).spent)...)
 	goneTokens = append(goneTokens, nt.Settle()...)
-	b.codes, b.tokens, b.byRef = nc, nt, map[string]*Token{}
+	b.codes, b.tokens, b.byRef, b.current = nc, nt, map[string]*Token{}, map[string]*Token{}
 	nt.Each(0, func(_ uint64, t *Token) bool {
 		b.byRef[t.RefreshToken] = t
+		if newest[t.pair()] == t {
+			b.current[t.pair()] = t
+		}
 		return true
 	})
 	b.drop(goneCodes, goneTokens)

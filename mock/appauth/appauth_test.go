@@ -68,7 +68,9 @@ func TestCodeIsGoodOnceForItsAppWithinADay(t *testing.T) {
 	isErr(t, err, ErrCodeNotExist)
 }
 
-func TestTokensActForTheMerchantUntilTheyExpire(t *testing.T) {
+// A token acts for its merchant until a newer one replaces it, however
+// long: production's tokens do not expire.
+func TestTokensActForTheMerchantUntilReplaced(t *testing.T) {
 	b, c, m := setup()
 	code, _ := b.Authorise(isv, m)
 	tok, _ := b.Exchange(isv, code.Code)
@@ -80,43 +82,100 @@ func TestTokensActForTheMerchantUntilTheyExpire(t *testing.T) {
 	_, err = b.Resolve(isv, "201506BB0000")
 	isErr(t, err, ErrInvalidToken)
 
-	c.Advance(TokenLifetime - time.Hour)
+	c.Advance(TokenLifetime + time.Hour) // past what expires_in said
+	if _, err := b.Resolve(isv, tok.AppAuthToken); err != nil {
+		t.Fatalf("a token past expires_in: %v", err)
+	}
 	fresh, err := b.Refresh(isv, tok.RefreshToken)
-	if err != nil || fresh.AppAuthToken == tok.AppAuthToken {
+	if err != nil || fresh.AppAuthToken == tok.AppAuthToken || fresh.Grant != code.Code {
 		t.Fatalf("refresh: %+v %v", fresh, err)
 	}
-	// The old token works for ten minutes more; the new one for another year.
+	// The old token works for ten minutes more.
 	if _, err := b.Resolve(isv, tok.AppAuthToken); err != nil {
 		t.Fatalf("old token within its grace: %v", err)
 	}
-	// A refresh token is spent once used.
-	_, err = b.Refresh(isv, tok.RefreshToken)
-	isErr(t, err, ErrRefreshNotValid)
 	c.Advance(RefreshGrace)
 	_, err = b.Resolve(isv, tok.AppAuthToken)
 	isErr(t, err, ErrInvalidToken)
 	if _, err := b.Resolve(isv, fresh.AppAuthToken); err != nil {
 		t.Fatal(err)
 	}
-	// Past its grace nothing can use the old token: it is let go.
-	_, err = b.Refresh(isv, tok.RefreshToken)
-	isErr(t, err, ErrRefreshNotExist)
-	_, err = b.Refresh(other, fresh.RefreshToken)
+	// The used refresh token works on until its term: a retry gets a new
+	// pair, which replaces the one the lost answer carried.
+	again, err := b.Refresh(isv, tok.RefreshToken)
+	if err != nil || again.AppAuthToken == fresh.AppAuthToken {
+		t.Fatalf("the used refresh token again: %+v %v", again, err)
+	}
+	c.Advance(RefreshGrace)
+	_, err = b.Resolve(isv, fresh.AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	_, err = b.Refresh(other, again.RefreshToken)
 	isErr(t, err, ErrAppIDInconsistent)
 	_, err = b.Refresh(isv, "nope")
 	isErr(t, err, ErrRefreshNotExist)
 	c.Advance(RefreshLifetime)
+	_, err = b.Refresh(isv, again.RefreshToken)
+	isErr(t, err, ErrRefreshTimeOut)
 	_, err = b.Refresh(isv, fresh.RefreshToken)
 	isErr(t, err, ErrRefreshTimeOut)
-	if got, _ := b.Tokens(isv, 0, 10); len(got) != 1 || got[0].AppAuthToken != fresh.AppAuthToken {
-		t.Errorf("tokens kept: %+v, want the fresh one", got)
+	_, err = b.Refresh(isv, tok.RefreshToken) // ExpiredKept past its term: let go
+	isErr(t, err, ErrRefreshNotExist)
+	if _, err := b.Resolve(isv, again.AppAuthToken); err != nil {
+		t.Fatalf("the token in use past its refresh token's term: %v", err)
 	}
-	// ExpiredKept later the expired token goes too.
+	// ExpiredKept later the replaced ones go; the one in use stays.
 	c.Advance(ExpiredKept)
 	_, err = b.Refresh(isv, fresh.RefreshToken)
 	isErr(t, err, ErrRefreshNotExist)
-	if _, tokens := b.Len(); tokens != 0 {
-		t.Errorf("%d tokens kept past every end, want 0", tokens)
+	if got, _ := b.Tokens(isv, 0, 10); len(got) != 1 || got[0].AppAuthToken != again.AppAuthToken {
+		t.Errorf("tokens kept: %+v, want the one in use", got)
+	}
+}
+
+// The merchant authorising the same ISV again replaces its token (after
+// the grace) and refuses the refresh tokens of the earlier authorisation;
+// another merchant's token is not touched.
+func TestReauthorisingReplacesTheToken(t *testing.T) {
+	b, c, m := setup()
+	code, _ := b.Authorise(isv, m)
+	old, _ := b.Exchange(isv, code.Code)
+	code, _ = b.Authorise(isv, b.NewMerchant())
+	another, _ := b.Exchange(isv, code.Code)
+	code, _ = b.Authorise(isv, m)
+	fresh, err := b.Exchange(isv, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Resolve(isv, old.AppAuthToken); err != nil {
+		t.Fatalf("the old token within its grace: %v", err)
+	}
+	_, err = b.Refresh(isv, old.RefreshToken)
+	isErr(t, err, ErrRefreshNotValid)
+	c.Advance(RefreshGrace)
+	_, err = b.Resolve(isv, old.AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	for _, s := range []string{fresh.AppAuthToken, another.AppAuthToken} {
+		if _, err := b.Resolve(isv, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Refresh(isv, fresh.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	// Another replica derives the same from the tokens alone, made at
+	// the same instant as they are.
+	stored, _ := b.Tokens("", 0, 10)
+	restored := NewBook(c, fixtures.New(2))
+	for i := range stored {
+		stored[i].ReplacedAt = nil
+	}
+	restored.Restore(nil, stored)
+	_, err = restored.Resolve(isv, old.AppAuthToken)
+	isErr(t, err, ErrInvalidToken)
+	_, err = restored.Refresh(isv, old.RefreshToken)
+	isErr(t, err, ErrRefreshNotValid)
+	if _, err := restored.Resolve(isv, another.AppAuthToken); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -142,9 +201,10 @@ func TestDeadTokensGoBehindALiveOne(t *testing.T) {
 	if _, tokens := b.Len(); tokens != 52 {
 		t.Fatalf("%d tokens kept within the grace, want 52", tokens)
 	}
-	c.Advance(RefreshGrace)
+	// The refreshed ones are kept while their refresh tokens work.
+	c.Advance(RefreshLifetime + ExpiredKept)
 	if _, tokens := b.Len(); tokens != 2 {
-		t.Fatalf("%d tokens kept after the grace, want 2 (the oldest and the last)", tokens)
+		t.Fatalf("%d tokens kept past their terms, want 2 (the oldest and the last)", tokens)
 	}
 	for _, s := range []string{keeper.AppAuthToken, tok.AppAuthToken} {
 		if _, err := b.Resolve(isv, s); err != nil {
@@ -259,9 +319,9 @@ func TestFailedRefreshesLeaveNothingBehind(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the retry after the store recovered: %v", err)
 	}
-	c.Advance(RefreshGrace)
+	c.Advance(RefreshLifetime + ExpiredKept)
 	if _, tokens := b.Len(); tokens != 1 {
-		t.Errorf("%d tokens kept after the grace, want 1", tokens)
+		t.Errorf("%d tokens kept past the old one's terms, want 1", tokens)
 	}
 	if _, err := b.Resolve(isv, next.AppAuthToken); err != nil {
 		t.Fatal(err)
@@ -284,12 +344,12 @@ func (r *recording) DeleteAppAuth(keys []string) error {
 // token it spent go, not the oldest one a merchant still uses: the old
 // token's new, earlier end has to be filed before the new one needs room.
 func TestFirstRefreshAtTheBoundKeepsTheOldest(t *testing.T) {
-	b, _, m := setup()
+	b, _, _ := setup()
 	st := &recording{tokens: map[string]Token{}}
 	b.Persist(st)
 	var toks []Token
 	for i := 0; i < MaxTokens; i++ {
-		code, _ := b.Authorise(isv, m)
+		code, _ := b.Authorise(isv, b.NewMerchant())
 		tok, err := b.Exchange(isv, code.Code)
 		if err != nil {
 			t.Fatal(err)

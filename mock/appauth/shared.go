@@ -62,7 +62,7 @@ func (b *Book) tokenLocked(s string, byRefresh bool) (*Token, error) {
 	if !found {
 		return nil, nil
 	}
-	b.keepToken(&t, b.clock.Now())
+	b.keepToken(&t)
 	return &t, nil
 }
 

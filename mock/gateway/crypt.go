@@ -10,7 +10,9 @@ import (
 
 // decrypt returns biz_content as text, decrypting it when the request says
 // encrypt_type=AES with the app's content key. The signature, already
-// checked, covered the ciphertext.
+// checked, covered the ciphertext. Such a request is answered encrypted,
+// with a body or without (a v3 GET): SDKs that sent the type decrypt
+// every answer.
 func (g *Gateway) decrypt(cl *call) (string, *apierr.Error) {
 	p := cl.params
 	biz := p["biz_content"]
@@ -28,6 +30,7 @@ func (g *Gateway) decrypt(cl *call) (string, *apierr.Error) {
 		return "", apierr.Invalid("isv.missing-encypt-key", "未配置接口内容加密密钥")
 	}
 	if biz == "" {
+		cl.encrypted = true
 		return "", nil
 	}
 	plain, err := sign.DecryptContent(cl.app.EncryptKey, biz)

@@ -7,12 +7,15 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -56,6 +59,56 @@ func (g *Gateway) authToken(cl *call, in tokenRequest) (any, *apierr.Error) {
 		tokenFields
 		Tokens []tokenFields `json:"tokens"`
 	}{f, []tokenFields{f}}, nil
+}
+
+// tokenQueryRequest is the biz_content of alipay.open.auth.token.app.query
+// (on v3, the query of GET /v3/alipay/open/auth/token/app/query).
+type tokenQueryRequest struct {
+	AppAuthToken string `json:"app_auth_token"`
+}
+
+// authTokenQuery answers alipay.open.auth.token.app.query with the fields
+// of the SDKs' AlipayOpenAuthTokenAppQueryResponse. A token the app was
+// given and the book keeps is "valid" while it acts for the merchant and
+// "invalid" once replaced and past its grace; an unknown one, or another
+// app's, is 20001 aop.invalid-app-auth-token (inferred, as the errors:
+// production's are not published). auth_start is when the token was
+// issued, auth_end and expires_in what alipay.open.auth.token.app said
+// (inferred), auth_methods what the ISV can call with it.
+func (g *Gateway) authTokenQuery(cl *call, in tokenQueryRequest) (any, *apierr.Error) {
+	t, valid, err := g.Auth.Lookup(cl.app.AppID, in.AppAuthToken)
+	if err != nil {
+		return nil, g.asAPI(err)
+	}
+	status := "invalid"
+	if valid {
+		status = "valid"
+	}
+	return struct {
+		UserID      string   `json:"user_id"`
+		AuthAppID   string   `json:"auth_app_id"`
+		ExpiresIn   int64    `json:"expires_in"`
+		AuthMethods []string `json:"auth_methods"`
+		AuthStart   string   `json:"auth_start"`
+		AuthEnd     string   `json:"auth_end"`
+		Status      string   `json:"status"`
+		IsByAppAuth bool     `json:"is_by_app_auth"`
+	}{UserID: t.Merchant.Seller.UserID, AuthAppID: t.Merchant.AuthAppID, ExpiresIn: max(0, int64(t.Expires.Sub(cl.now)/time.Second)),
+		AuthMethods: g.authMethods(cl, t), AuthStart: timestamp.Format(t.Created), AuthEnd: timestamp.Format(t.Expires), Status: status}, nil
+}
+
+// authMethods are the methods an ISV can call with t: those of the mock
+// that both the ISV's app and, when it is one of the mock's apps, the
+// merchant's allow (admit), but the ISV's own alipay.open.* methods.
+func (g *Gateway) authMethods(cl *call, t appauth.Token) []string {
+	m, known := g.Apps.Get(t.Merchant.AuthAppID)
+	out := []string{}
+	for _, name := range alipay.Names() {
+		if !strings.HasPrefix(name, "alipay.open.") && cl.app.Allows(name) && (!known || m.Allows(name)) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Bill errors, as production answers them (40004 without an ACQ. prefix;

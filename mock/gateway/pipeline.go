@@ -148,7 +148,8 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 }
 
 // admit is what both APIs check once the signature verifies: the app's
-// permission for the method, the merchant's app_auth_token, and
+// permission for the method, the merchant's app_auth_token and, when the
+// merchant is one of the mock's apps, its permission too, and
 // biz_content, decrypted when it came AES-encrypted.
 func (g *Gateway) admit(cl *call) (string, *apierr.Error) {
 	if !cl.app.Allows(cl.method) {
@@ -160,6 +161,10 @@ func (g *Gateway) admit(cl *call) (string, *apierr.Error) {
 			return "", g.asAPI(err)
 		}
 		cl.token = &t
+		// "代理的商户没有当前接口权限" (Alipay's public error codes).
+		if m, ok := g.Apps.Get(t.Merchant.AuthAppID); ok && !m.Allows(cl.method) {
+			return "", apierr.New(apierr.CodePermission, "isv.insufficient-user-permissions", "用户权限不足")
+		}
 	}
 	if a, ok := g.Apps.Get(cl.owner()); ok {
 		cl.openID = a.OpenID

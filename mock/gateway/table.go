@@ -146,6 +146,7 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.fund.coupon.order.refund"), handler: handle((*Gateway).couponRefund), about: aboutCoupon, family: familyCoupon},
 		{Method: m("alipay.fund.coupon.operation.query"), handler: handle((*Gateway).couponQuery), about: aboutCoupon, family: familyCoupon},
 		{Method: m("alipay.open.auth.token.app"), handler: handle((*Gateway).authToken), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.open.auth.token.app.query"), handler: handle((*Gateway).authTokenQuery), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.open.app.alipaycert.download"), handler: handle((*Gateway).alipayCert), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund},
