@@ -178,7 +178,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
 	sceneOptional := fs.Bool("transfer-scene-optional", false, "simpler than production: accept alipay.fund.trans.uni.transfer without transfer_scene_name, as production did before December 2025 (production: 40004 TRANSFER_SCENE_NAME_BLANK)")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are bounded by --max-pending-notifications)")
-	maxPending := fs.Int("max-pending-notifications", notify.DefaultMaxPending, "most pending notifications kept: one more gives up the oldest at once (production retries for 25 h); 0 is no bound; not applied with --store")
+	maxPending := fs.Int("max-pending-notifications", notify.DefaultMaxPending, "most pending notifications kept: one more gives up the oldest at once (production retries for 25 h); 0 is no bound; with --store, for all replicas together")
 	tlsOn := fs.Bool("tls", false, "also serve the gateway, v3 and the buyer pages over HTTPS, with a certificate for Alipay's host names (openapi.alipay.com, …) from a local CA (docs/tls.md)")
 	tlsAddr := fs.String("tls-addr", "", "HTTPS listen address; setting it turns --tls on (default: --addr's host, port 8443; a free port when --addr's port is 0)")
 	caDir := fs.String("ca-dir", "", "keep the local CA and the TLS certificate in DIR (default DATA/ca with --data, else alipay-mock/ca in the user's config directory)")

@@ -136,7 +136,7 @@ func (s *Server) share(db *pgstore.DB) error {
 // runShared starts what a replica runs in the background; Close stops it:
 // the sweep of trades' and red packets' deadlines, the sweep of untold
 // marks, the planned jobs, the delivery of due attempts, and the outbox
-// following every replica's notifications.
+// following every replica's notifications (and bounding the pending ones).
 func (s *Server) runShared() {
 	out := s.pg.Notifications(s.Notifier.Lease())
 	grace := untoldGrace
@@ -174,6 +174,9 @@ func (s *Server) runShared() {
 				mark = next
 				s.Notifier.Follow(ns)
 			}
+			// The pending bound, on what every replica made (the store
+			// reports failures).
+			s.Notifier.BoundShared(func(error) {})
 			select {
 			case <-s.stop:
 				return

@@ -54,7 +54,7 @@ type Memory struct {
 		Kept
 		Pending int `json:"pending"`
 		// MaxPending bounds Pending (--max-pending-notifications; 0: no
-		// bound, as with --store).
+		// bound); with --store, every replica's together.
 		MaxPending int `json:"max_pending"`
 		Final      int `json:"final"`
 		// SharedStrings and SharedBytes are the strings the final

@@ -14,22 +14,64 @@ const ReasonPendingBound = "pending bound reached (--max-pending-notifications)"
 // again) past it gives up the oldest other pending one at once, in the
 // outbox's order, attempts kept: final like any given up, and evicted
 // with --keep-notifications. The new one is never refused. With a shared
-// store (--store) the database holds the schedule and the bound is not
-// applied (docs/replicas.md).
+// store (--store) the database holds the schedule: the bound is applied
+// there, after each follow of the replicas' notifications (BoundShared).
 
-// seqHeap is the positions of the pending notifications, oldest on top,
-// with positions no longer pending left in it until they reach the top.
-type seqHeap []uint64
+// pendingAt is a pending notification's place in the bound's order: its
+// position; with a shared store, where each replica files a notification
+// again whenever it changes, first when it became pending (made, or sent
+// again: at one time, those made first), then its id's number, so that
+// every replica has the same order.
+type pendingAt struct {
+	since int64
+	again bool
+	num   uint64
+	seq   uint64
+}
 
-func (h seqHeap) Len() int           { return len(h) }
-func (h seqHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *seqHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
+// seqHeap is the places of the pending notifications, oldest on top,
+// with places no longer pending left in it until they reach the top.
+type seqHeap []pendingAt
+
+func (h seqHeap) Len() int { return len(h) }
+func (h seqHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if a.since != b.since {
+		return a.since < b.since
+	}
+	if a.again != b.again {
+		return b.again
+	}
+	if a.num != b.num {
+		return a.num < b.num
+	}
+	return a.seq < b.seq
+}
+func (h seqHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *seqHeap) Push(x any)   { *h = append(*h, x.(pendingAt)) }
 func (h *seqHeap) Pop() any {
 	old := *h
 	v := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return v
+}
+
+// placeOf is n's place in the bound's order. The lock is held.
+func (o *Outbox) placeOf(n *Notification) pendingAt {
+	if !o.shared {
+		return pendingAt{seq: n.seq}
+	}
+	num, _ := idNumber(n.ID)
+	if !n.resent.IsZero() {
+		return pendingAt{since: n.resent.UnixNano(), again: true, num: num, seq: n.seq}
+	}
+	return pendingAt{since: n.Created.UnixNano(), num: num, seq: n.seq}
+}
+
+// GiveUpToBound makes n given up by the pending bound: final, nothing
+// planned, ReasonPendingBound; its attempts stay.
+func (n *Notification) GiveUpToBound() {
+	n.State, n.NextAttempt, n.Reason = GivenUp, nil, ReasonPendingBound
 }
 
 // SetMaxPending bounds the pending notifications; 0 is no bound. The
@@ -86,21 +128,21 @@ func (o *Outbox) rebuildPendingLocked() {
 		o.pending = nil
 		return
 	}
-	for seq := range o.hot {
-		o.pending = append(o.pending, seq)
+	for _, n := range o.hot {
+		o.pending = append(o.pending, o.placeOf(n))
 	}
 	heap.Init(&o.pending)
 }
 
-// pendingLocked files seq, which became pending. The lock is held.
-func (o *Outbox) pendingLocked(seq uint64) {
+// pendingLocked files n, which became pending. The lock is held.
+func (o *Outbox) pendingLocked(n *Notification) {
 	if o.maxPending <= 0 {
 		return
 	}
 	if len(o.pending) > 2*len(o.hot)+64 { // mostly positions no longer pending
 		o.rebuildPendingLocked()
 	}
-	heap.Push(&o.pending, seq) // filed twice at worst: harmless
+	heap.Push(&o.pending, o.placeOf(n)) // filed twice at worst: harmless
 }
 
 // boundLocked gives up the oldest pending notifications but the one at
@@ -113,18 +155,19 @@ func (o *Outbox) boundLocked(except uint64) []Notification {
 		return nil
 	}
 	var gone []Notification
-	held := false
+	var held *pendingAt
 	for o.counts[Pending] > o.maxPending && len(o.pending) > 0 {
-		seq := heap.Pop(&o.pending).(uint64)
+		p := heap.Pop(&o.pending).(pendingAt)
+		seq := p.seq
 		n, ok := o.hot[seq]
 		if !ok || n.State != Pending {
 			continue // no longer pending
 		}
 		if seq == except {
-			held = true
+			held = &p
 			continue
 		}
-		n.State, n.NextAttempt, n.Reason = GivenUp, nil, ReasonPendingBound
+		n.GiveUpToBound()
 		n.gen++ // the planned attempt, or one in flight, no longer stands
 		if o.counts[Pending]--; o.counts[Pending] <= 0 {
 			delete(o.counts, Pending)
@@ -140,8 +183,8 @@ func (o *Outbox) boundLocked(except uint64) []Notification {
 		gone = append(gone, c)
 		o.wakeLocked(n)
 	}
-	if held {
-		heap.Push(&o.pending, except)
+	if held != nil {
+		heap.Push(&o.pending, *held)
 	}
 	if len(gone) > 0 {
 		o.evictLocked()

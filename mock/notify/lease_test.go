@@ -51,6 +51,10 @@ func (*heldJobs) Resend(string, time.Time) (Notification, bool, error) {
 	return Notification{}, false, nil
 }
 
+func (*heldJobs) GiveUp(string) (Notification, GiveUpResult, error) {
+	return Notification{}, NotPending, nil
+}
+
 // A replica keeps the leases of the attempts it claimed while it makes
 // them: one trade's notifications are made one after another, so the last
 // of several would otherwise be due again, unleased, while still waiting

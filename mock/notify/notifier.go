@@ -56,8 +56,8 @@ type Options struct {
 	// bounds them). 0 keeps all.
 	Keep int
 	// MaxPending bounds the pending notifications: one made (or sent
-	// again) past it gives up the oldest other at once (bound.go). 0 is
-	// no bound.
+	// again) past it gives up the oldest other at once (bound.go; with a
+	// shared store, BoundShared after each follow). 0 is no bound.
 	MaxPending int
 	// Log receives one info line per delivery attempt; nil logs nothing.
 	Log *slog.Logger

@@ -75,7 +75,10 @@ type Notification struct {
 	// ran out: the pending bound (ReasonPendingBound). A resend clears it.
 	Reason string `json:"reason,omitempty"`
 
-	round  int  // attempts before the current round (set by a resend)
+	round int // attempts before the current round (set by a resend)
+	// resent is when a shared store's resend (Resend) made it pending
+	// again: the pending bound's order (bound.go).
+	resent time.Time
 	event  int  // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
 	packet bool // that event is a red packet's, whose auth_no is TradeNo
 	// transfer is, for a transfer's status (event: 1 + fund.StatusEvent),
@@ -400,7 +403,7 @@ func (o *Outbox) indexLocked(n *Notification) {
 		o.finished++
 		o.ledger.Final(n.seq)
 	} else {
-		o.pendingLocked(n.seq)
+		o.pendingLocked(n)
 	}
 	o.link(o.byOut, o.nextOut, n.OutTradeNo, n.seq)
 	o.link(o.byNo, o.nextNo, n.TradeNo, n.seq)
@@ -598,7 +601,7 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 	case was && !now:
 		o.finished--
 		o.ledger.Unfinal(n.seq)
-		o.pendingLocked(n.seq)
+		o.pendingLocked(n)
 	}
 	o.placeLocked(n)
 	wait := o.writeLocked(n, false)

@@ -81,6 +81,7 @@ func (n *Notification) Resend(at time.Time) {
 	n.State, n.Reason = Pending, ""
 	n.round = n.made()
 	n.NextAttempt = &at
+	n.resent = at
 }
 
 // NotHeld is a shared store's answer to an attempt's write-back that it
@@ -223,11 +224,17 @@ type record struct {
 	Round  int    `json:"round"`
 	Key    string `json:"key"`
 	BadSig bool   `json:"bad_sig,omitempty"`
+	// Resent is when a shared store's resend made it pending again.
+	Resent *time.Time `json:"resent,omitempty"`
 }
 
 // Marshal encodes a notification for a store.
 func Marshal(n Notification) ([]byte, error) {
-	return json.Marshal(record{Notification: n, Round: n.round, Key: n.schedKey(), BadSig: n.badSig})
+	r := record{Notification: n, Round: n.round, Key: n.schedKey(), BadSig: n.badSig}
+	if !n.resent.IsZero() {
+		r.Resent = &n.resent
+	}
+	return json.Marshal(r)
 }
 
 // Unmarshal decodes what Marshal wrote.
@@ -237,5 +244,8 @@ func Unmarshal(b []byte) (Notification, error) {
 		return Notification{}, fmt.Errorf("notification: %w", err)
 	}
 	r.Notification.round, r.Notification.key, r.Notification.badSig = r.Round, r.Key, r.BadSig
+	if r.Resent != nil {
+		r.Notification.resent = *r.Resent
+	}
 	return r.Notification, nil
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"container/heap"
 	"fmt"
 	"sort"
 	"sync"
@@ -25,7 +26,24 @@ type Jobs interface {
 	// holder's write-back applies it after its attempt: a resend never
 	// takes a lease away nor writes over an attempt.
 	Resend(id string, at time.Time) (Notification, bool, error)
+	// GiveUp gives the stored notification id up to the pending bound
+	// (GiveUpToBound) by a write that applies only while it is pending,
+	// unchanged since read, and neither held by a live lease nor waiting
+	// for a resend recorded under one; the write lets go of a lease run
+	// out. It returns the notification as written, or as stored when it
+	// is no longer pending (none when it is gone).
+	GiveUp(id string) (Notification, GiveUpResult, error)
 }
+
+// GiveUpResult is what Jobs.GiveUp did.
+type GiveUpResult int
+
+// GiveUp's results.
+const (
+	GaveUp     GiveUpResult = iota // given up by this call
+	NotPending                     // final already (given up elsewhere too), or gone
+	Held                           // an attempt in flight (a live lease) or a resend waiting for one: left pending
+)
 
 // shared is the notifier's state when it delivers from Jobs.
 type shared struct {
@@ -42,9 +60,7 @@ func (n *Notifier) Share(jobs Jobs, first int64) {
 	n.shared = &shared{jobs: jobs, wake: make(chan struct{}, 1)}
 	n.outbox.mu.Lock()
 	n.outbox.shared = true
-	// The database holds the schedule: a give-up in one replica's memory
-	// would not hold (bound.go).
-	n.outbox.maxPending, n.outbox.pending = 0, nil
+	n.outbox.rebuildPendingLocked() // in the shared order (bound.go)
 	n.outbox.mu.Unlock()
 	n.seq.Store(first)
 }
@@ -162,6 +178,99 @@ func (n *Notifier) resendShared(id string) error {
 	n.Follow([]Notification{nf})
 	n.shared.poke()
 	return nil
+}
+
+// boundPass is the most notifications one BoundShared tries: a start
+// with a much lower bound gives them up over several passes, the follow
+// going on between them.
+const boundPass = 256
+
+// BoundShared applies the pending bound with a shared schedule. Each
+// replica's outbox follows every replica's notifications, so its pending
+// count is theirs (a follow poll behind at most). While it is past the
+// bound, the oldest pending ones in the shared order (bound.go: when made
+// or sent again, then id; the same on every replica) are given up in the
+// store (Jobs.GiveUp), this outbox taking the stored copy at once and the
+// others following the write as any other. One whose attempt is in flight
+// is passed over for the next oldest, and bounded at a later pass once
+// written back. Replicas passing at once pick the same ones, and one found
+// no longer pending counts as done (this outbox takes the stored copy): a
+// replica gives up more than needed only for each notification that
+// became final in the store within its last follow poll and that it did
+// not pick. Every replica calls it after each follow (mock/replicas.go),
+// off the requests' path.
+func (n *Notifier) BoundShared(onErr func(error)) {
+	o := n.outbox
+	over := o.overPending()
+	tried := map[string]bool{}
+	var gone []Notification
+	defer func() { o.tellGivenUp(gone) }()
+	for budget := boundPass; over > 0 && budget > 0; {
+		ids := o.oldestPending(min(over, budget), tried)
+		if len(ids) == 0 {
+			return
+		}
+		for _, id := range ids {
+			if over == 0 {
+				return
+			}
+			budget--
+			tried[id] = true
+			nf, res, err := n.shared.jobs.GiveUp(id)
+			if err != nil {
+				if onErr != nil {
+					onErr(err)
+				}
+				return
+			}
+			switch res {
+			case GaveUp:
+				n.Follow([]Notification{nf})
+				nf.Params, nf.Body = nil, ""
+				gone = append(gone, nf)
+				over--
+			case NotPending: // this outbox was behind the store
+				if nf.ID != "" {
+					n.Follow([]Notification{nf})
+				}
+				over--
+			}
+		}
+	}
+}
+
+// overPending is how many pending notifications are past the bound.
+func (o *Outbox) overPending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.maxPending <= 0 {
+		return 0
+	}
+	return o.counts[Pending] - o.maxPending
+}
+
+// oldestPending is the ids of the k oldest pending notifications in the
+// bound's order, but those skip names.
+func (o *Outbox) oldestPending(k int, skip map[string]bool) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var kept []pendingAt
+	var ids []string
+	for len(ids) < k && len(o.pending) > 0 {
+		p := heap.Pop(&o.pending).(pendingAt)
+		nf, ok := o.hot[p.seq]
+		if !ok || nf.State != Pending {
+			continue // no longer pending: out of the heap
+		}
+		kept = append(kept, p)
+		if !skip[nf.ID] {
+			ids = append(ids, nf.ID)
+		}
+	}
+	for _, p := range kept {
+		heap.Push(&o.pending, p)
+	}
+	return ids
 }
 
 // install puts a notification read from the shared store in the outbox,

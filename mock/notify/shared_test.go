@@ -50,6 +50,22 @@ func (replica) RemoveNotifications([]Notification) error         { return nil }
 func (replica) Sync() error                                      { return nil }
 func (replica) Renew([]string) error                             { return nil }
 
+func (r replica) GiveUp(id string) (Notification, GiveUpResult, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	row, ok := r.db.rows[id]
+	switch {
+	case !ok:
+		return Notification{}, NotPending, nil
+	case row.n.State != Pending:
+		return row.n.clone(), NotPending, nil
+	case row.owner != "":
+		return Notification{}, Held, nil
+	}
+	row.n.GiveUpToBound()
+	return row.n.clone(), GaveUp, nil
+}
+
 func (r replica) Resend(id string, at time.Time) (Notification, bool, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -199,6 +199,62 @@ func (o *Outbox) Resend(id string, at time.Time) (notify.Notification, bool, err
 	return notify.Notification{}, false, errors.New("notification: busy, resend it again")
 }
 
+// GiveUp gives the stored notification id up to the pending bound, read
+// and written like a resend with no live lease: the write applies only if
+// the row is as read (updated), still pending, no live lease holds it
+// (an attempt in flight) and no resend recorded under one waits for its
+// holder's write-back. A lease run out is let go, so a replica that
+// stalled past it finds its write-back not applied (NotHeld) rather than
+// pending again what was given up. One no longer pending is returned as
+// stored; one gone, empty.
+func (o *Outbox) GiveUp(id string) (notify.Notification, notify.GiveUpResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	for try := 0; try < 5; try++ {
+		var data []byte
+		var updated int64
+		var state string
+		var held bool
+		err := o.db.pool.QueryRow(ctx, `SELECT data, updated, state,
+				coalesce(lease_until >= clock_timestamp(), false) OR resend_at IS NOT NULL
+			FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data, &updated, &state, &held)
+		if err == pgx.ErrNoRows {
+			return notify.Notification{}, notify.NotPending, nil
+		}
+		if err != nil {
+			return notify.Notification{}, 0, o.db.failed(err)
+		}
+		n, err := notify.Unmarshal(data)
+		if err != nil {
+			return notify.Notification{}, 0, o.db.failed(err)
+		}
+		if state != string(notify.Pending) {
+			return n, notify.NotPending, nil
+		}
+		if held {
+			return notify.Notification{}, notify.Held, nil
+		}
+		n.GiveUpToBound()
+		if data, err = notify.Marshal(n); err != nil {
+			return notify.Notification{}, 0, o.db.failed(err)
+		}
+		tag, err := o.db.pool.Exec(ctx, `UPDATE alipay_mock_notifications
+			SET state = $2, next_at = NULL, data = $3, updated = nextval('alipay_mock_notification_updates'),
+				lease_until = NULL, lease_owner = NULL
+			WHERE id = $1 AND updated = $4 AND state = 'pending' AND resend_at IS NULL
+				AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
+			id, string(n.State), data, updated)
+		if err != nil {
+			return notify.Notification{}, 0, o.db.failed(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return n, notify.GaveUp, nil
+		}
+		// Written, claimed or sent again since it was read: read it again.
+	}
+	return notify.Notification{}, notify.Held, nil // busy: a later pass
+}
+
 // DeleteNotifications deletes every notification, or one app's, and
 // their untold marks (the app's all: marked is for a store that keeps
 // marks by notification).
