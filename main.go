@@ -149,6 +149,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
+	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
@@ -277,6 +278,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--password-threshold: %w", err)
 	}
 	opts.Trades.PasswordThreshold = th
+	if *settleMax < 1 || *settleMax > 100 {
+		return fmt.Errorf("--settle-max-percent must be 1 to 100, not %d", *settleMax)
+	}
+	opts.Trades.SettleMaxPercent = *settleMax
 	if *alipayKey != "" {
 		if opts.AlipayKey, err = keys.LoadPrivateKey(*alipayKey); err != nil {
 			return fmt.Errorf("--alipay-private-key: %w", err)
