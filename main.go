@@ -173,6 +173,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
 	journalBytes := fs.String("journal-max-bytes", sizeText(journal.DefaultMaxBytes), "most bytes the journal keeps (oldest dropped first; at least "+sizeText(journal.MinBytes)+"); each value in it is cut at 64 KiB")
+	billsAtEnd := fs.Bool("bills-at-period-end", false, "simpler than production: a day's bill is ready at midnight and a month's on the 1st (production makes them the next day by 09:00 GMT+8 and on the 3rd of the next month; before that alipay.data.dataservice.bill.downloadurl.query answers 40004 isv.invalid_arguments, as for a date to come)")
 	billBytes := fs.String("bill-max-bytes", sizeText(gateway.DefaultBillMaxBytes), "most bytes of bill files kept for their download URLs (oldest dropped first; at least "+sizeText(gateway.MinBillMaxBytes)+"); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
@@ -209,6 +210,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	opts.Trades.ShowUnscanned = *show
 	opts.Fund.SceneOptional = *sceneOptional
+	opts.BillsAtPeriodEnd = *billsAtEnd
 	start := clock.Real{}.Now()
 	if *clockStart != "" {
 		if start, err = timestamp.Parse(*clockStart); err != nil {

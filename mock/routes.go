@@ -103,7 +103,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 
 	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
 		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
-		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
+		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate, BillsAtPeriodEnd: cfg.BillsAtPeriodEnd,
 		BillMaxBytes:  cfg.BillMaxBytes,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
