@@ -149,6 +149,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
+	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
 	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
@@ -172,6 +173,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	journalEntries := fs.Int("journal-max-entries", journal.DefaultMaxEntries, "most gateway requests the journal keeps (oldest dropped first)")
 	journalPerReplica := fs.Bool("journal-per-replica", false, "with --store, keep each replica's journal in its own memory instead of the shared table (each lists only the requests it served; saves the database a write per batch of requests)")
 	journalBytes := fs.String("journal-max-bytes", sizeText(journal.DefaultMaxBytes), "most bytes the journal keeps (oldest dropped first; at least "+sizeText(journal.MinBytes)+"); each value in it is cut at 64 KiB")
+	billsAtEnd := fs.Bool("bills-at-period-end", false, "simpler than production: a day's bill is ready at midnight and a month's on the 1st (production makes them the next day by 09:00 GMT+8 and on the 3rd of the next month; before that alipay.data.dataservice.bill.downloadurl.query answers 40004 isv.invalid_arguments, as for a date to come)")
 	billBytes := fs.String("bill-max-bytes", sizeText(gateway.DefaultBillMaxBytes), "most bytes of bill files kept for their download URLs (oldest dropped first; at least "+sizeText(gateway.MinBillMaxBytes)+"); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
@@ -209,6 +211,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	opts.Trades.ShowUnscanned = *show
 	opts.Fund.SceneOptional = *sceneOptional
+	opts.BillsAtPeriodEnd = *billsAtEnd
 	start := clock.Real{}.Now()
 	if *clockStart != "" {
 		if start, err = timestamp.Parse(*clockStart); err != nil {
@@ -286,6 +289,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--password-threshold: %w", err)
 	}
 	opts.Trades.PasswordThreshold = th
+	if *settleMax < 1 || *settleMax > 100 {
+		return fmt.Errorf("--settle-max-percent must be 1 to 100, not %d", *settleMax)
+	}
+	opts.Trades.SettleMaxPercent = *settleMax
 	if *alipayKey != "" {
 		if opts.AlipayKey, err = keys.LoadPrivateKey(*alipayKey); err != nil {
 			return fmt.Errorf("--alipay-private-key: %w", err)

@@ -11,13 +11,18 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
+
+// uncapped lets a trade's settlements take its whole total (production's
+// default is 30%: --settle-max-percent).
+var uncapped = trade.Options{SettleMaxPercent: 100}
 
 // alipay.trade.order.settle splits a paid trade to bound receivers, once
 // per out_request_no, never beyond the total less refunds; settle.query
 // finds it by settle_no (gateway.do) or trade_no and out_request_no (v3).
 func TestE2EOrderSettle(t *testing.T) {
-	srv := startMock(t, mock.Options{})
+	srv := startMock(t, mock.Options{Trades: uncapped}) // the bound tested here is the total less refunds
 	c := mockClient(t, srv, nil)
 	ctx := context.Background()
 	const recv, stranger = "2088000000000101", "2088000000000102"
@@ -207,7 +212,7 @@ func TestE2ERoyaltyAndSettleInfoKept(t *testing.T) {
 // refund_royalty_parameters take settled money back from receivers, at
 // most what each was given; what is taken back can be settled again.
 func TestE2ERefundRoyaltyParameters(t *testing.T) {
-	srv := startMock(t, mock.Options{})
+	srv := startMock(t, mock.Options{Trades: uncapped})
 	c := mockClient(t, srv, nil)
 	ctx := context.Background()
 	const recv = "2088000000000101"
@@ -265,7 +270,7 @@ func TestE2ERefundRoyaltyParameters(t *testing.T) {
 func TestE2EQueryTradeSettleInfo(t *testing.T) {
 	// A clock that stands still: the sync transfer's operation_dt equals the
 	// payment's only if no second passes between the two calls.
-	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(appEpoch)})
+	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(appEpoch), Trades: uncapped})
 	srv, c := m.Srv, m.Client(nil)
 	ctx := context.Background()
 	const recv = "2088000000000101"

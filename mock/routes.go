@@ -103,7 +103,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 
 	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
 		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
-		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate,
+		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate, BillsAtPeriodEnd: cfg.BillsAtPeriodEnd,
 		BillMaxBytes:  cfg.BillMaxBytes,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
@@ -146,7 +146,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString, WaitingBuyers: s.waitingBuyers, BillFiles: gw.BillFiles}
 	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
-		control.RefuseOwnRequests, guard, control.SameOrigin, s.catchUp)...))
+		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...))
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
 	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),

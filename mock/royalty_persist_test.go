@@ -52,9 +52,9 @@ func TestDataDirKeepsRoyalty(t *testing.T) {
 	if err != nil || len(sq.RoyaltyDetailList) != 1 || sq.RoyaltyDetailList[0].Amount != amount.MustParse("3.00") {
 		t.Fatalf("settlement after restart: %+v %v", sq, err)
 	}
-	// The restored settlement still counts: 7.00 is what is left.
+	// The restored settlement still counts: its 3.00 is the default 30% cap.
 	_, err = c2.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S2", TradeNo: p.TradeNo,
-		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("7.01")}}})
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse("0.01")}}})
 	if err == nil || !strings.Contains(err.Error(), "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR") {
 		t.Fatalf("over the rest after restart: %v", err)
 	}

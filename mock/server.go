@@ -109,6 +109,11 @@ type Options struct {
 	// BillFeeRate is the service fee bills show, in basis points; default
 	// 60 (0.6%, the usual face-to-face rate).
 	BillFeeRate int64
+	// BillsAtPeriodEnd makes a day's bill ready at midnight and a month's
+	// on the 1st, as soon as the period ends; by default they are ready
+	// when production makes them: the next day at 09:00 GMT+8, the 3rd of
+	// the next month at 09:00 (bill.Period.ReadyAt).
+	BillsAtPeriodEnd bool
 	// BillMaxBytes bounds the bytes of the bill files kept for their
 	// download URLs (at most 32 URLs besides); 0 takes the default, 64 MiB.
 	BillMaxBytes int64

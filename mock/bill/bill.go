@@ -47,11 +47,32 @@ func (t Type) Built() bool { return t == Trade || t == SignCustomer }
 // settlementMergeStart is the first day a settlementMerge bill exists.
 var settlementMergeStart = Day(2023, 4, 17)
 
+// ReadyHour is the hour (GMT+8) production's bills are ready by: bill_date
+// "当日数据一般于次日 9 点前生成", "当月账单一般在次月 3 日生成"
+// (AlipayDataDataserviceBillDownloadurlQueryModel).
+const ReadyHour = 9
+
+// ReadyAt is when production makes the bill of p: a day's at ReadyHour the
+// next day, a month's at ReadyHour on the 3rd of the next (the hour
+// inferred for months).
+func (p Period) ReadyAt() time.Time {
+	at := p.End.Add(ReadyHour * time.Hour)
+	if p.Monthly {
+		at = at.AddDate(0, 0, 2)
+	}
+	return at
+}
+
 // Ready reports whether a bill of type t for p may be asked for at now:
-// bills start in 2016 and are ready the day (or month) after, and
-// settlementMerge takes a day (of money reaching the card) from 2023-04-17.
-func (t Type) Ready(p Period, now time.Time) bool {
-	if p.Start.Year() < 2016 || now.Before(p.End) {
+// bills start in 2016 and are ready at p.ReadyAt(), or at the period's
+// end if atEnd, and settlementMerge takes a day (of money reaching the
+// card) from 2023-04-17.
+func (t Type) Ready(p Period, now time.Time, atEnd bool) bool {
+	ready := p.ReadyAt()
+	if atEnd {
+		ready = p.End
+	}
+	if p.Start.Year() < 2016 || now.Before(ready) {
 		return false
 	}
 	return t != SettlementMerge || !p.Monthly && !p.Start.Before(settlementMergeStart.Start)

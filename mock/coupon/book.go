@@ -272,9 +272,10 @@ func checkAmount(a amount.Amount, sent bool) error {
 }
 
 // checkLengths refuses text fields past their maximum length (in
-// characters): no public source gives them for red packets, so these follow the
-// fund family's usual String(n) sizes (inferred). They bound what one
-// order can make the mock hold.
+// characters): no public source gives these for red packets, so they follow
+// the fund family's usual String(n) sizes (inferred). They bound what one
+// order can make the mock hold. order_title and remark have the SDK's
+// bound instead (checkWidth).
 func checkLengths(fields ...string) error {
 	for i := 0; i+2 < len(fields); i += 3 {
 		name, v, max := fields[i], fields[i+1], fields[i+2]
@@ -282,6 +283,27 @@ func checkLengths(fields ...string) error {
 		if utf8.RuneCountInString(v) > n {
 			return InvalidParameter(name + "长度不能超过" + max)
 		}
+	}
+	return nil
+}
+
+// MaxWidth is the SDK models' bound of a red packet's order_title and a
+// refund's remark: "长度不超过100个字母或50个汉字"
+// (AlipayFundCouponOrder{AgreementPay,AppPay,PagePay,Disburse,Refund}Model).
+const MaxWidth = 100
+
+// checkWidth refuses v past MaxWidth, a letter (ASCII) counting one and
+// any other character two: its length in GBK bytes for Chinese text.
+func checkWidth(name, v string) error {
+	n := 0
+	for _, r := range v {
+		n++
+		if r >= utf8.RuneSelf {
+			n++
+		}
+	}
+	if n > MaxWidth {
+		return InvalidParameter(name + "长度不能超过100个字母或50个汉字")
 	}
 	return nil
 }
@@ -324,7 +346,10 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 		if r.OrderTitle == "" {
 			return nil, InvalidParameter("order_title不能为空")
 		}
-		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024", "payer_user_id", r.PayerUserID, "28"); err != nil {
+		if err := checkWidth("order_title", r.OrderTitle); err != nil {
+			return nil, err
+		}
+		if err := checkLengths("extra_param", r.ExtraParam, "1024", "payer_user_id", r.PayerUserID, "28"); err != nil {
 			return nil, err
 		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
@@ -499,7 +524,10 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		if r.PayeeUserID == "" && r.PayeeLogonID == "" {
 			return nil, InvalidParameter("payee_user_id和payee_logon_id不能同时为空")
 		}
-		if err := checkLengths("order_title", r.OrderTitle, "256", "extra_param", r.ExtraParam, "1024",
+		if err := checkWidth("order_title", r.OrderTitle); err != nil {
+			return nil, err
+		}
+		if err := checkLengths("extra_param", r.ExtraParam, "1024",
 			"payee_user_id", r.PayeeUserID, "28", "payee_logon_id", r.PayeeLogonID, "100"); err != nil {
 			return nil, err
 		}
@@ -589,7 +617,7 @@ func (b *Book) Refund(m domain.Merchant, r RefundRequest, c domain.Context, proc
 		if r.OutRequestNo == "" || len(r.OutRequestNo) > 64 {
 			return nil, InvalidParameter("out_request_no不能为空且长度不能超过64")
 		}
-		if err := checkLengths("remark", r.Remark, "256"); err != nil {
+		if err := checkWidth("remark", r.Remark); err != nil {
 			return nil, err
 		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {

@@ -53,7 +53,7 @@ func TestBillCallWaitsForABuildSlot(t *testing.T) {
 	}
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
-	cl := &call{req: r.WithContext(gone), app: &apps.App{AppID: "2021000000000001"}, now: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	cl := &call{req: r.WithContext(gone), app: &apps.App{AppID: "2021000000000001"}, now: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)} // 2026-01-01's bill is made by 09:00 GMT+8 on the 2nd
 	_, e := g.billURL(cl, billRequest{BillType: "trade", BillDate: "2026-01-01"})
 	if e == nil || e.SubCode != "isp.unknow-error" || e.SubMsg != "系统繁忙" {
 		t.Fatalf("a bill call with both slots taken: %v", e)

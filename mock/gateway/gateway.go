@@ -60,6 +60,9 @@ type Gateway struct {
 	Hosts shared.Hosts
 	// BillFeeRate is the service fee bills show, in basis points (60 = 0.6%).
 	BillFeeRate int64
+	// BillsAtPeriodEnd makes a day's or month's bill ready as soon as the
+	// period ends, not when production makes it (bill.Period.ReadyAt).
+	BillsAtPeriodEnd bool
 	// BillMaxBytes bounds the bytes of the bill files kept for their URLs;
 	// 0 is DefaultBillMaxBytes.
 	BillMaxBytes int64

@@ -290,7 +290,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		return nil, errBillArguments
 	}
 	p, err := bill.ParsePeriod(in.BillDate)
-	if err != nil || !typ.Ready(p, cl.now) {
+	if err != nil || !typ.Ready(p, cl.now, g.BillsAtPeriodEnd) {
 		return nil, errBillArguments
 	}
 	// The mock's merchants have no 直付通 platform, sub-merchants, bank

@@ -16,6 +16,11 @@ import (
 // https://opendocs.alipay.com/open/20190308105425129272/quickstart).
 const SettleNotify = "alipay.trade.order.settle.notify"
 
+// SettleResult is the settlement message's msg_type in biz_content: the
+// royalty guide's "msg_type = ASYNC_SETTLE_RESULT 代表此通知为异步分账结果通知"
+// (AUTO_SETTLE_FINISH, the automatic unfreeze, the mock never sends).
+const SettleResult = "ASYNC_SETTLE_RESULT"
+
 // MessageVersion is the version field of a message (inferred: the
 // 消息服务 envelope the open-source gateways parse carries 1.1).
 const MessageVersion = "1.1"
@@ -44,11 +49,13 @@ func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatew
 		list[i] = settleDetail{OperationType: "transfer", TransIn: d.TransIn, Amount: d.Amount, State: "SUCCESS", DetailID: d.DetailID}
 	}
 	biz, err := json.Marshal(struct {
-		TradeNo           string         `json:"trade_no"`
-		SettleNo          string         `json:"settle_no"`
 		OperationDt       string         `json:"operation_dt"`
+		TradeNo           string         `json:"trade_no"`
+		MsgType           string         `json:"msg_type"`
 		RoyaltyDetailList []settleDetail `json:"royalty_detail_list"`
-	}{t.TradeNo, s.SettleNo, timestamp.Format(at), list})
+		OutRequestNo      string         `json:"out_request_no"`
+		SettleNo          string         `json:"settle_no"`
+	}{timestamp.Format(at), t.TradeNo, SettleResult, list, s.OutRequestNo, s.SettleNo})
 	if err != nil {
 		return nil
 	}

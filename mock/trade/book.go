@@ -44,7 +44,15 @@ type Options struct {
 	// (closed or finished) longest ago go first, then the oldest. 0 keeps
 	// every trade.
 	Keep int
+	// SettleMaxPercent caps what a trade's settlements may split off, in
+	// percent of its total: production's default is 30 (a merchant may
+	// have Alipay raise it). 0 means DefaultSettleMaxPercent; at most 100.
+	SettleMaxPercent int
 }
+
+// DefaultSettleMaxPercent is production's default cap of a trade's
+// settlements: 30% of its total_amount.
+const DefaultSettleMaxPercent = 30
 
 func (o *Options) defaults() {
 	if o.PasswordThreshold == 0 {
@@ -55,6 +63,9 @@ func (o *Options) defaults() {
 	}
 	if o.RefundWindow == 0 {
 		o.RefundWindow = 365 * 24 * time.Hour
+	}
+	if o.SettleMaxPercent <= 0 || o.SettleMaxPercent > 100 {
+		o.SettleMaxPercent = DefaultSettleMaxPercent
 	}
 }
 

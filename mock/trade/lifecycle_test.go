@@ -11,11 +11,11 @@ import (
 func TestOptionsDefaults(t *testing.T) {
 	e := newEnv(t, Options{})
 	got := e.book.Options()
-	want := Options{PasswordThreshold: amt("1000"), CancelWindow: 24 * time.Hour, RefundWindow: 365 * 24 * time.Hour}
+	want := Options{PasswordThreshold: amt("1000"), CancelWindow: 24 * time.Hour, RefundWindow: 365 * 24 * time.Hour, SettleMaxPercent: 30}
 	if got != want {
 		t.Fatalf("defaults = %+v, want %+v", got, want)
 	}
-	custom := Options{ShowUnscanned: true, PasswordThreshold: amt("2000"), CancelWindow: time.Hour, RefundWindow: 90 * 24 * time.Hour}
+	custom := Options{ShowUnscanned: true, PasswordThreshold: amt("2000"), CancelWindow: time.Hour, RefundWindow: 90 * 24 * time.Hour, SettleMaxPercent: 100}
 	e2 := newEnv(t, custom)
 	if got := e2.book.Options(); got != custom {
 		t.Fatalf("custom options = %+v, want %+v", got, custom)

@@ -174,7 +174,8 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 // (alipay.trade.order.settle). It is idempotent by out_request_no: the
 // same number with the same transfers answers as the first time, with
 // other transfers ACQ.DISCORDANT_REPEAT_REQUEST. The transfers of all
-// settlements never exceed the total less refunds. bound reports whether
+// settlements never exceed the total less refunds, nor SettleMaxPercent
+// of the total (less what refunds took back). bound reports whether
 // a userId receiver is in the app's royalty relations.
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
 	var out Trade
@@ -236,7 +237,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 				return ch, ErrReceiverNotBound
 			}
 		}
-		if t.Settled()-t.TakenBack()+sum > t.Total-t.Refunded() {
+		if settled := t.Settled() - t.TakenBack() + sum; settled > t.Total-t.Refunded() || settled > b.maxSettle(t.Total) {
 			return ch, ErrAllocAmount
 		}
 		if len(t.Settlements) >= MaxSettlements {
@@ -288,6 +289,12 @@ func (b *Book) SettleQuery(app, settleNo, tradeNo, outRequestNo string) (Trade, 
 		return ch, nil
 	})
 	return out, res, err
+}
+
+// maxSettle is the most a trade of total may split off: SettleMaxPercent
+// of it, rounded down to the cent.
+func (b *Book) maxSettle(total amount.Amount) amount.Amount {
+	return total * amount.Amount(b.opts.SettleMaxPercent) / 100
 }
 
 func sameDetails(a, b []SettleDetail) bool {

@@ -1,0 +1,44 @@
+package mock_test
+
+import (
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// paidAndBound pays out_trade_no out for 10.00 and binds the receiver
+// 2088000000000002; it returns the trade_no.
+func paidAndBound(t *testing.T, m *mocktest.Mock, out string) string {
+	t.Helper()
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
+	expect(t, paid, "code", "10000")
+	expect(t, m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"B`+out+`","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`), "code", "10000")
+	return paid["trade_no"].(string)
+}
+
+func settle(m *mocktest.Mock, tradeNo, outRequestNo, amt string) map[string]any {
+	return m.Call("alipay.trade.order.settle", `{"out_request_no":"`+outRequestNo+`","trade_no":"`+tradeNo+`","royalty_parameters":[{"trans_in":"2088000000000002","amount":"`+amt+`"}]}`)
+}
+
+// Alipay's 商家分账 guide: "一笔订单支持多次分账，总分账金额默认不能超过订单
+// 总金额（total_amont）的 30%". A trade's settlements together split off at
+// most 30% of its total unless the mock is told another ratio
+// (--settle-max-percent).
+func TestSettlementsAreCappedAtThirtyPercentByDefault(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	no := paidAndBound(t, m, "CAP1")
+	r := settle(m, no, "CAPHALF", "5.00")
+	expect(t, r, "code", "40004")
+	expect(t, r, "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	expect(t, settle(m, no, "CAPA", "2.00"), "code", "10000")
+	expect(t, settle(m, no, "CAPB", "1.00"), "code", "10000") // 3.00: 30% exactly
+	r = settle(m, no, "CAPC", "0.01")
+	expect(t, r, "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+
+	m = mocktest.New(t, mock.Options{Trades: trade.Options{SettleMaxPercent: 100}})
+	no = paidAndBound(t, m, "CAP2")
+	expect(t, settle(m, no, "CAPALL", "10.00"), "code", "10000")
+	expect(t, settle(m, no, "CAPMORE", "0.01"), "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+}
