@@ -91,3 +91,20 @@ func TestRvtDashboardCookieWorksForEveryToken(t *testing.T) {
 		t.Fatalf("the next page with the cookie %q the mock set: HTTP %d, want 200: %.120s", cookie, status, body)
 	}
 }
+
+// An ISV app sends the merchant's browser to Alipay's app authorisation
+// page, https://openauth.alipay.com/oauth2/appToAppAuth.htm?app_id=APPID&redirect_uri=ENCODED_URL,
+// which redirects to redirect_uri with app_id and app_auth_code
+// (https://yq.aliyun.com/articles/711117, https://www.cnblogs.com/w10234/p/5458789.html).
+// The mock serves openauth.alipay.com (Transport, --tls) and sign-in's
+// publicAppAuthorize.htm there, but not this page: the ISV's onboarding
+// in a browser gets the control API's JSON 404, and only
+// POST /_mock/app-auth-codes stands in for it.
+func TestRvtAppToAppAuthPageIsServed(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	status, body, _ := h.do(request{path: "/oauth2/appToAppAuth.htm?app_id=9021000100000001&redirect_uri=" +
+		url.QueryEscape("https://isv.example/callback")})
+	if status != http.StatusOK || !strings.Contains(body, "<form") {
+		t.Fatalf("GET /oauth2/appToAppAuth.htm: HTTP %d, want the authorisation page: %.200s", status, body)
+	}
+}
