@@ -108,3 +108,20 @@ func TestRvtAppToAppAuthPageIsServed(t *testing.T) {
 		t.Fatalf("GET /oauth2/appToAppAuth.htm: HTTP %d, want the authorisation page: %.200s", status, body)
 	}
 }
+
+// A token read from a file with its trailing newline (a Kubernetes Secret
+// made with --from-file, ALIPAY_MOCK_CONTROL_TOKEN from an env file) is
+// taken as it is, and no client can ever show it: an HTTP header cannot
+// carry "\n" (Go's client refuses to send it, servers trim it), so every
+// call answers 401/403 and healthcheck fails with "invalid header field
+// value". The mock should trim the token, or refuse at start one that no
+// header can carry.
+func TestRvtTokenWithATrailingNewlineCanBeShown(t *testing.T) {
+	h := newHarness(t, mock.Options{ControlToken: "s3cret\n"})
+	for _, hdr := range []map[string]string{{"X-Alipay-Mock-Token": "s3cret"}, {"Authorization": "Bearer s3cret"}} {
+		status, body, _ := h.do(request{path: "/_mock/health", host: "mock.lan", header: hdr})
+		if status != http.StatusOK {
+			t.Errorf("%v with --control-token \"s3cret\\n\": HTTP %d: %.100s", hdr, status, body)
+		}
+	}
+}
