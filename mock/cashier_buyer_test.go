@@ -295,3 +295,22 @@ func TestPagePayCancelStaysOnTheCashier(t *testing.T) {
 		t.Errorf("cancel: HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// The red packet cashier's Cancel closes the order and stays on the
+// cashier (已取消), as the trade cashier's does: the browser goes to
+// return_url only signed, after payment.
+func TestRedPacketCancelStaysOnTheCashier(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	p := h.params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RP-CANCEL","out_request_no":"RP-CANCEL-pay","order_title":"红包","amount":"3.00"}`,
+		func(m map[string]string) { m["return_url"] = "https://shop.example/return" })
+	status, _, hdr := h.do(request{path: "/gateway.do?" + form(p).Encode()})
+	cashier := hdr.Get("Location")
+	if status != http.StatusFound || !strings.Contains(cashier, "/cashier/coupon/") {
+		t.Fatalf("red packet page pay: HTTP %d Location %q", status, cashier)
+	}
+	status, body, hdr := h.do(request{method: http.MethodPost, path: cashier, body: "action=close",
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	if status != http.StatusOK || hdr.Get("Location") != "" || !strings.Contains(body, "已取消") {
+		t.Fatalf("cancel: HTTP %d to %q, want 200 and 已取消 on the cashier", status, hdr.Get("Location"))
+	}
+}

@@ -32,32 +32,6 @@ func TestRvtTokenInQueryReplacesAStaleCookie(t *testing.T) {
 	}
 }
 
-// The red packet cashier's Cancel sends the browser to return_url with
-// nothing added: no sign, no out_order_no. docs/differences.md: "The
-// cashier sends the browser to return_url only after payment, signed";
-// docs/pages.md: "the cashier never sends the browser to return_url
-// unsigned". A merchant's return page that treats an arrival as paid (or
-// fails on a missing sign) sees a payment that never happened.
-func TestRvtCouponCashierCancelNeverSendsToReturnURLUnsigned(t *testing.T) {
-	h := newHarness(t, mock.Options{})
-	p := h.params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RVT1","out_request_no":"RVT1-pay","order_title":"红包","amount":"3.00"}`,
-		func(m map[string]string) { m["return_url"] = "https://shop.example/return" })
-	status, _, hdr := h.do(request{path: "/gateway.do?" + form(p).Encode()})
-	cashier := hdr.Get("Location")
-	if status != http.StatusFound || !strings.Contains(cashier, "/cashier/coupon/") {
-		t.Fatalf("red packet page pay: HTTP %d Location %q", status, cashier)
-	}
-	status, body, hdr := h.do(request{method: http.MethodPost, path: cashier, body: "action=close",
-		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
-	if loc := hdr.Get("Location"); strings.HasPrefix(loc, "https://shop.example/return") {
-		u, _ := url.Parse(loc)
-		if u.Query().Get("sign") == "" {
-			t.Fatalf("Cancel sent the browser to return_url unsigned: HTTP %d Location %q", status, loc)
-		}
-	}
-	_ = body
-}
-
 // The auth-scheme of Authorization is case-insensitive (RFC 9110 §11.1):
 // "bearer TOKEN" is the same credentials as "Bearer TOKEN", and some
 // HTTP libraries and proxies write it so. The guard cuts the exact prefix

@@ -306,16 +306,14 @@ func (p *Pages) couponAct(c echo.Context) error {
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", couponView(o, err.Error()))
 	}
-	if o.ReturnURL != "" && (act == trade.ActPay || act == trade.ActClose) {
-		if act == trade.ActClose {
-			return c.Redirect(http.StatusFound, o.ReturnURL)
-		}
+	if act == trade.ActPay && o.ReturnURL != "" {
 		u, err := p.couponReturnURL(o)
 		if err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusFound, u)
 	}
+	// Cancelling stays here, as on the trade cashier.
 	msg := map[trade.BuyerAction]string{trade.ActPay: "支付成功", trade.ActClose: "已取消"}[act]
 	return p.render(c, http.StatusOK, "order.html", p.withCouponAppResult(couponView(o, msg), o))
 }
