@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,5 +134,51 @@ func TestAuditCommandErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.says) {
 			t.Errorf("%q: exit %d, %q; want %d saying %q", tc.args, code, errs, tc.code, tc.says)
 		}
+	}
+}
+
+// audit sends the control token in a custom header, which net/http copies
+// to any host a redirect names (it drops only Authorization, Cookie and
+// WWW-Authenticate across hosts): like healthcheck, it follows no redirect
+// and says where it pointed. It reads ALIPAY_MOCK_CONTROL_TOKEN as
+// healthcheck does.
+func TestAuditCommandDoesNotFollowRedirects(t *testing.T) {
+	got := make(chan string, 4)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Alipay-Mock-Token")
+		http.Error(w, `{"error":"nope"}`, http.StatusTeapot)
+	}))
+	defer other.Close()
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) // another host name
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- "first:" + r.Header.Get("X-Alipay-Mock-Token")
+		http.Redirect(w, r, otherURL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer first.Close()
+	t.Setenv("ALIPAY_MOCK_CONTROL_TOKEN", "s3cret")
+	err := auditCmd([]string{"--mock", first.URL, "--notify-url", "http://127.0.0.1:1/notify"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "redirect") || !strings.Contains(err.Error(), otherURL) {
+		t.Errorf("audit against a redirect: %v, want an error naming the redirect and its Location %s", err, otherURL)
+	}
+	if tok := <-got; tok != "first:s3cret" {
+		t.Errorf("the mock got the token %q, want ALIPAY_MOCK_CONTROL_TOKEN's", tok)
+	}
+	select {
+	case tok := <-got:
+		t.Errorf("audit followed the redirect to %s (token %q)", otherURL, tok)
+	default:
+	}
+}
+
+// A mock that never answers does not hold audit for ever: --mock-timeout
+// (by default what the probes may take) ends the wait.
+func TestAuditCommandGivesUpOnASilentMock(t *testing.T) {
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer silent.Close()
+	defer close(release)
+	err := auditCmd([]string{"--mock", silent.URL, "--notify-url", "http://127.0.0.1:1/notify", "--mock-timeout", "50ms"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "Timeout") {
+		t.Errorf("audit against a mock that never answers: %v, want a timeout", err)
 	}
 }

@@ -43,7 +43,8 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "text", "report format: text, json or junit (JUnit XML for CI)")
 	addr := fs.String("addr", defaultAddr, "the running mock's listen address")
 	mockURL := fs.String("mock", "", "the running mock's base URL (overrides --addr), e.g. http://alipay-mock:8080")
-	token := fs.String("control-token", "", "the mock's --control-token, when it has one")
+	token := fs.String("control-token", "", "the mock's --control-token, when it has one, sent as "+control.TokenHeader)
+	mockTimeout := fs.Duration("mock-timeout", 0, "give up on the mock's answer after this long (default: each probe's longest wait, twice --timeout or 2m, plus 10s, and 30s)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -69,7 +70,10 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m := mockAPI{base: base, token: *token}
+	if *mockTimeout < 0 {
+		return usageError{"audit", fmt.Errorf("--mock-timeout %s: want a duration over 0", *mockTimeout)}
+	}
+	m := mockAPI{base: base, token: *token, http: mockClient(*mockTimeout, req.Timeout, len(selected))}
 	var rep *audit.Report
 	if !*checkEach {
 		req.Probes = probes
@@ -108,7 +112,28 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // mockAPI is a running mock's control API.
-type mockAPI struct{ base, token string }
+type mockAPI struct {
+	base, token string
+	http        *http.Client
+}
+
+// mockClient is the audit's client of the mock. It follows no redirect:
+// the token is a custom header, which net/http would copy to whatever host
+// a redirect names. Unless given, its time limit is what the probes may
+// take in the mock: each waits at most twice an answer's wait (--timeout,
+// else the longest one may ask, as the mock's own is not known here).
+func mockClient(limit time.Duration, wait string, probes int) *http.Client {
+	if limit == 0 {
+		w, err := time.ParseDuration(wait)
+		if err != nil || w <= 0 || w > audit.MaxTimeout {
+			w = audit.MaxTimeout // the mock refuses a wait it would not take
+		}
+		limit = time.Duration(probes)*(2*w+10*time.Second) + 30*time.Second
+	}
+	return &http.Client{Timeout: limit, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
 
 func (m mockAPI) audit(ctx context.Context, req audit.Request) (*audit.Report, error) {
 	b, err := json.Marshal(req)
@@ -123,11 +148,15 @@ func (m mockAPI) audit(ctx context.Context, req audit.Request) (*audit.Report, e
 	if m.token != "" {
 		hr.Header.Set(control.TokenHeader, m.token)
 	}
-	resp, err := http.DefaultClient.Do(hr)
+	resp, err := m.http.Do(hr)
 	if err != nil {
 		return nil, fmt.Errorf("is the mock running at %s (--mock)? %w", m.base, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, fmt.Errorf("the mock at %s answered HTTP %d, a redirect to %q: not followed, the control token would go with it; give --mock the mock's own address",
+			m.base, resp.StatusCode, resp.Header.Get("Location"))
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, err
