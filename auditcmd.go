@@ -73,7 +73,11 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	if *mockTimeout < 0 {
 		return usageError{"audit", fmt.Errorf("--mock-timeout %s: want a duration over 0", *mockTimeout)}
 	}
-	m := mockAPI{base: base, token: *token, http: mockClient(*mockTimeout, req.Timeout, len(selected))}
+	tok, err := control.CleanToken(*token) // as serve takes it
+	if err != nil {
+		return usageError{"audit", err}
+	}
+	m := mockAPI{base: base, token: tok, http: mockClient(*mockTimeout, req.Timeout, len(selected))}
 	var rep *audit.Report
 	if !*checkEach {
 		req.Probes = probes

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
@@ -80,4 +81,28 @@ func lanIPv4() string {
 		}
 	}
 	return ""
+}
+
+// A token read from a file ends in a newline: healthcheck and audit send
+// it without, as serve takes it; serve refuses one that still holds a
+// control character, saying so, instead of starting with a token no
+// client can send.
+func TestControlTokenFromAFile(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Alipay-Mock-Token")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer srv.Close()
+	t.Setenv("ALIPAY_MOCK_CONTROL_TOKEN", "s3cret\n")
+	if code, _, errs := runCLI(t, "", "healthcheck", "--url", srv.URL); code != 0 {
+		t.Fatalf("healthcheck: exit %d: %s", code, errs)
+	}
+	if tok := <-got; tok != "s3cret" {
+		t.Errorf("healthcheck sent %q, want s3cret", tok)
+	}
+	t.Setenv("ALIPAY_MOCK_CONTROL_TOKEN", "s3c\nret")
+	if code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0"); code == 0 || !strings.Contains(errs, "--control-token holds a control character") {
+		t.Errorf("serve with a token holding a newline: exit %d: %s", code, errs)
+	}
 }

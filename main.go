@@ -570,12 +570,16 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tok, err := control.CleanToken(*token) // as serve takes it
+	if err != nil {
+		return usageError{"healthcheck", err}
+	}
 	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(base, "/")+"/_mock/health", nil)
 	if err != nil {
 		return err
 	}
-	if *token != "" {
-		req.Header.Set(control.TokenHeader, *token)
+	if tok != "" {
+		req.Header.Set(control.TokenHeader, tok)
 	}
 	// Redirects are not followed: the token is a custom header, which
 	// net/http would copy to whatever host a redirect names.

@@ -32,6 +32,7 @@ func TestControlAPIGuard(t *testing.T) {
 	guarded := build(mock.Options{ControlToken: "s3cret"})
 	allowing := build(mock.Options{AllowedHosts: []string{"alipay-mock", "*.svc.test", "mock.lan:9000", "[fd00::5]", "*.port.test:9000"}, PublicURL: "http://pay.example.test:8080"})
 	token := map[string]string{"X-Alipay-Mock-Token": "s3cret"}
+	cookie := guardedCookie(t, guarded)
 	const docker = "172.18.0.3:40000" // another container on the bridge
 	cases := []struct {
 		name   string
@@ -98,7 +99,8 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "allowed name still needs loopback", srv: allowing, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "loopback clients only"},
 		// Docker: another container calls the mock by its service name.
 		{name: "service name with the token", srv: guarded, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, header: token, want: 200},
-		{name: "service name with the token cookie", srv: guarded, path: "/_mock/ui", host: "alipay-mock:8080", remote: docker, header: map[string]string{"Cookie": "alipay_mock_token=s3cret"}, want: 200},
+		{name: "service name with the token cookie", srv: guarded, path: "/_mock/ui", host: "alipay-mock:8080", remote: docker, header: map[string]string{"Cookie": cookie}, want: 200},
+		{name: "the token itself as the cookie", srv: guarded, path: "/_mock/ui", host: "alipay-mock:8080", remote: docker, header: map[string]string{"Cookie": "alipay_mock_token=s3cret"}, want: 403},
 		{name: "service name without the token", srv: guarded, path: "/_mock/apps", host: "alipay-mock:8080", remote: docker, want: 403, say: "--allowed-host"},
 		{name: "host browser through the port mapping", srv: guarded, path: "/_mock/ui", host: "localhost:8080", remote: "172.17.0.1:5000", want: 401},
 		{name: "gateway by service name", srv: guarded, path: "/gateway.do", host: "alipay-mock:8080", remote: docker, want: 200},
@@ -111,7 +113,7 @@ func TestControlAPIGuard(t *testing.T) {
 		{name: "Alipay name, loopback", srv: open, path: "/_mock/apps", host: "openapi.alipay.com", remote: "127.0.0.1:5000", want: 403, say: "Alipay host name"},
 		{name: "Alipay name with port, dashboard", srv: open, path: "/_mock/ui", host: "qr.alipay.com:443", remote: "127.0.0.1:5000", want: 403, say: "Alipay host name"},
 		{name: "Alipay name with the token", srv: guarded, path: "/_mock/apps", host: "openapi.alipay.com", remote: docker, header: token, want: 403, say: "Alipay host name"},
-		{name: "Alipay name with the token cookie", srv: guarded, path: "/_mock/ui", host: "OPENAPI-SANDBOX.DL.ALIPAYDEV.COM.", remote: docker, header: map[string]string{"Cookie": "alipay_mock_token=s3cret"}, want: 403},
+		{name: "Alipay name with the token cookie", srv: guarded, path: "/_mock/ui", host: "OPENAPI-SANDBOX.DL.ALIPAYDEV.COM.", remote: docker, header: map[string]string{"Cookie": cookie}, want: 403},
 		{name: "Alipay name, health", srv: open, path: "/_mock/health", host: "mapi.alipay.com", remote: "127.0.0.1:5000", want: 403},
 		{name: "Alipay name, gateway", srv: guarded, path: "/gateway.do", host: "openapi.alipay.com", remote: docker, want: 200},
 		{name: "Alipay name, v3", srv: guarded, path: "/v3/alipay/trade/query", host: "openapi.alipay.com", remote: docker, want: 400},
@@ -141,6 +143,16 @@ func TestControlAPIGuard(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guardedCookie is the cookie /_mock/ui?token=s3cret sets on srv.
+func guardedCookie(t *testing.T, srv *mock.Server) string {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/_mock/ui?token=s3cret", nil)
+	req.RemoteAddr = "127.0.0.1:5000"
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	return tokenCookie(t, rec.Header())
 }
 
 func TestAllowedHostOptionChecked(t *testing.T) {
@@ -431,6 +443,104 @@ func TestTokenCookieIsSecureOverHTTPS(t *testing.T) {
 		}
 		if got.Secure != tc.secure || !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Path != "/_mock" {
 			t.Errorf("%s: Set-Cookie %q: want Secure %v, HttpOnly, SameSite=Strict, Path=/_mock", tc.base, resp.Header.Get("Set-Cookie"), tc.secure)
+		}
+	}
+}
+
+// tokenCookie is the cookie pair (name=value) /_mock/ui?token= sets.
+func tokenCookie(t *testing.T, hdr http.Header) string {
+	t.Helper()
+	for _, line := range hdr.Values("Set-Cookie") {
+		if pair, _, _ := strings.Cut(line, ";"); strings.HasPrefix(pair, "alipay_mock_token=") {
+			return pair
+		}
+	}
+	t.Fatalf("no alipay_mock_token cookie set: %q", hdr.Values("Set-Cookie"))
+	return ""
+}
+
+// A browser that kept the cookie of an earlier --control-token (the mock
+// restarted with a new one, another mock on the same host and port) opens
+// /_mock/ui?token=NEW as docs/security.md says: the new token lets it in
+// and replaces the cookie, which then opens the next page.
+func TestTokenInQueryReplacesAStaleCookie(t *testing.T) {
+	const host = "mock.lan:8080" // not loopback by name: only the token opens it
+	old := newHarness(t, mock.Options{ControlToken: "old-secret"})
+	_, _, hdr := old.do(request{path: "/_mock/ui?token=old-secret", host: host})
+	stale := tokenCookie(t, hdr)
+
+	h := newHarness(t, mock.Options{ControlToken: "new-secret"})
+	if status, _, _ := h.do(request{path: "/_mock/ui", host: host, header: map[string]string{"Cookie": stale}}); status != http.StatusForbidden {
+		t.Fatalf("the stale cookie alone: HTTP %d, want 403", status)
+	}
+	status, body, hdr := h.do(request{path: "/_mock/ui?token=new-secret", host: host, header: map[string]string{"Cookie": stale}})
+	if status != http.StatusOK {
+		t.Fatalf("stale cookie, right ?token=: HTTP %d, want 200: %.200s", status, body)
+	}
+	fresh := tokenCookie(t, hdr)
+	if fresh == stale {
+		t.Fatalf("the stale cookie %q is not replaced", stale)
+	}
+	if status, body, _ := h.do(request{path: "/_mock/ui/trades", host: host, header: map[string]string{"Cookie": fresh}}); status != http.StatusOK {
+		t.Fatalf("the next page with the new cookie: HTTP %d: %.200s", status, body)
+	}
+}
+
+// The auth-scheme of Authorization is case-insensitive (RFC 9110 §11.1):
+// "bearer TOKEN" is the same credentials as "Bearer TOKEN", and some
+// HTTP libraries and proxies write it so.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	h := newHarness(t, mock.Options{ControlToken: "s3cret"})
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"Bearer s3cret", 200}, {"bearer s3cret", 200}, {"BEARER s3cret", 200}, {"Basic s3cret", 403}, {"Bearer nope", 403}, {"Bearers3cret", 403}} {
+		status, body, _ := h.do(request{path: "/_mock/health", host: "mock.lan",
+			header: map[string]string{"Authorization": tc.auth}})
+		if status != tc.want {
+			t.Errorf("Authorization: %s: HTTP %d, want %d: %.120s", tc.auth, status, tc.want, body)
+		}
+	}
+}
+
+// A token with bytes a cookie cannot hold (';', '"', '\\', a space, a
+// non-ASCII letter: a pass phrase, a token a secret manager made) still
+// keeps the dashboard open after /_mock/ui?token=: the cookie is not the
+// token (net/http would silently strip those bytes from it).
+func TestDashboardCookieWorksForEveryToken(t *testing.T) {
+	for _, token := range []string{"ab;cd", `say "pass"`, `back\slash`, "口令-token", "plain"} {
+		h := newHarness(t, mock.Options{ControlToken: token})
+		status, body, hdr := h.do(request{path: "/_mock/ui?token=" + url.QueryEscape(token), host: "mock.lan"})
+		if status != http.StatusOK {
+			t.Fatalf("%q: ?token=: HTTP %d: %.120s", token, status, body)
+		}
+		cookie := tokenCookie(t, hdr)
+		status, body, _ = h.do(request{path: "/_mock/ui/trades", host: "mock.lan", header: map[string]string{"Cookie": cookie}})
+		if status != http.StatusOK {
+			t.Errorf("%q: the next page with the cookie %q the mock set: HTTP %d, want 200: %.120s", token, cookie, status, body)
+		}
+	}
+}
+
+// A token read from a file with its trailing newline (a Kubernetes Secret
+// made with --from-file, an env file) is taken without the whitespace
+// around it, which no HTTP header can carry; one that still holds a
+// control character is refused at start, saying why.
+func TestControlTokenIsTrimmedOrRefused(t *testing.T) {
+	h := newHarness(t, mock.Options{ControlToken: " s3cret\r\n"})
+	for _, hdr := range []map[string]string{{"X-Alipay-Mock-Token": "s3cret"}, {"Authorization": "Bearer s3cret"}} {
+		status, body, _ := h.do(request{path: "/_mock/health", host: "mock.lan", header: hdr})
+		if status != http.StatusOK {
+			t.Errorf("%v with the token \" s3cret\\r\\n\": HTTP %d: %.100s", hdr, status, body)
+		}
+	}
+	for _, token := range []string{"s3c\nret", "s3c\x00ret", "tab\there", " \n", "bad\xffutf8"} {
+		s, err := mock.New(mock.Options{ControlToken: token})
+		if err == nil {
+			s.Close()
+			t.Errorf("the token %q was accepted", token)
+		} else if !strings.Contains(err.Error(), "--control-token") {
+			t.Errorf("the token %q: %v, want a message naming --control-token", token, err)
 		}
 	}
 }

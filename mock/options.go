@@ -40,6 +40,10 @@ func (opts Options) withDefaults() (config, error) {
 	if opts.AlipayKey == nil {
 		opts.AlipayKey = keys.DevAlipayPrivateKey()
 	}
+	var err error
+	if opts.ControlToken, err = control.CleanToken(opts.ControlToken); err != nil {
+		return config{}, err
+	}
 	for _, h := range opts.AllowedHosts {
 		if err := control.CheckAllowedHost(h); err != nil {
 			return config{}, err
@@ -71,7 +75,6 @@ func (opts Options) withDefaults() (config, error) {
 	if !opts.NoDevApp && !slices.ContainsFunc(opts.Apps, func(sp apps.Spec) bool { return sp.AppID == keys.DevAppID }) {
 		cfg.apps = append([]apps.Spec{apps.DevSpec()}, opts.Apps...)
 	}
-	var err error
 	cfg.alipayCert, cfg.alipayCertSN, err = alipayCertificate(opts)
 	return cfg, err
 }

@@ -89,6 +89,7 @@ type Options struct {
 	NoMagicAmounts bool
 	// ControlToken opens the control API and dashboard to other hosts for
 	// clients that send it; without it they answer loopback clients only.
+	// Spaces, tabs, CRs and LFs around it are dropped (control.CleanToken).
 	ControlToken string
 	// AllowedHosts are Host header values the control API and dashboard
 	// accept from clients without the token, besides loopback names and

@@ -1,7 +1,9 @@
 package control
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
@@ -9,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,6 +41,24 @@ type GuardOptions struct {
 	// PublicURL is the mock's base URL as browsers see it; its host is
 	// allowed.
 	PublicURL string
+}
+
+// CleanToken is a control token as the mock takes it: without the
+// spaces, tabs, CRs and LFs around it (a token read from a file or a
+// Kubernetes Secret ends in a newline, which no header can carry). A token
+// that is only whitespace, that is not UTF-8 or that holds a control
+// character is refused: no client could send it.
+func CleanToken(t string) (string, error) {
+	clean := strings.Trim(t, " \t\r\n")
+	switch {
+	case t != "" && clean == "":
+		return "", errors.New("--control-token is only whitespace")
+	case !utf8.ValidString(clean):
+		return "", errors.New("--control-token is not UTF-8 text")
+	case strings.ContainsFunc(clean, unicode.IsControl):
+		return "", errors.New("--control-token holds a control character (a tab, newline or other): no HTTP header can carry it; use printable characters")
+	}
+	return clean, nil
 }
 
 // CheckAllowedHost reports whether an --allowed-host value is a host name,
@@ -96,6 +118,7 @@ func RefuseOwnRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // A browser can pass ?token= once; it is then kept in a cookie.
 func Guard(o GuardOptions) echo.MiddlewareFunc {
 	hosts := shared.NewHosts(o.PublicURL, o.AllowedHosts)
+	cookie := cookieValue(o.Token)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
@@ -103,7 +126,7 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 				return c.JSON(http.StatusForbidden, Error{Error: fmt.Sprintf("Host %q is an Alipay host name: it serves the gateway, v3 and the buyer pages only; "+
 					"reach the control API and dashboard through the mock's own address (for example http://127.0.0.1:8080)", r.Host)})
 			}
-			if o.Token != "" && showsToken(c, o.Token) {
+			if o.Token != "" && showsToken(c, o.Token, cookie) {
 				return next(c)
 			}
 			if !hosts.Allows(r.Host) {
@@ -152,29 +175,54 @@ func ReadableQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// tokenCookie is the cookie a browser keeps after /_mock/ui?token=.
+const tokenCookie = "alipay_mock_token"
+
+// cookieValue is what the cookie holds: the token's SHA-256 in hex, which
+// a cookie carries whatever bytes the token has (net/http drops those a
+// cookie cannot hold: ';', '"', '\', spaces, non-ASCII).
+func cookieValue(token string) string {
+	sum := sha256.Sum256([]byte("alipay-mock control token cookie\x00" + token))
+	return hex.EncodeToString(sum[:])
+}
+
 // showsToken reports whether the request carries the token in a header,
-// the cookie or ?token= (which then sets the cookie).
-func showsToken(c echo.Context, token string) bool {
+// ?token= (which then sets the cookie) or the cookie. Each source given is
+// tried, so a stale cookie does not hide a right ?token=.
+func showsToken(c echo.Context, token, cookie string) bool {
 	r := c.Request()
-	given := r.Header.Get(TokenHeader)
-	if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && given == "" {
-		given = b
+	if equal(r.Header.Get(TokenHeader), token) || equal(bearer(r.Header.Get("Authorization")), token) {
+		return true
 	}
-	if given == "" {
-		if ck, err := r.Cookie("alipay_mock_token"); err == nil {
-			given = ck.Value
+	if equal(r.URL.Query().Get("token"), token) {
+		// Secure over HTTPS (--tls, or a proxy's X-Forwarded-Proto as
+		// echo reads it), so the browser never sends it over plain http.
+		c.SetCookie(&http.Cookie{Name: tokenCookie, Value: cookie, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+			Secure: strings.EqualFold(c.Scheme(), "https")})
+		return true
+	}
+	for _, ck := range r.CookiesNamed(tokenCookie) {
+		if equal(ck.Value, cookie) {
+			return true
 		}
 	}
-	if q := r.URL.Query().Get("token"); q != "" && given == "" {
-		given = q
-		if subtle.ConstantTimeCompare([]byte(q), []byte(token)) == 1 {
-			// Secure over HTTPS (--tls, or a proxy's X-Forwarded-Proto as
-			// echo reads it), so the browser never sends it over plain http.
-			c.SetCookie(&http.Cookie{Name: "alipay_mock_token", Value: q, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode,
-				Secure: strings.EqualFold(c.Scheme(), "https")})
-		}
+	return false
+}
+
+// bearer is the credentials of Authorization: Bearer <token>; the scheme
+// is case-insensitive (RFC 9110 §11.1).
+func bearer(auth string) string {
+	scheme, cred, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
 	}
-	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
+	return strings.TrimLeft(cred, " ")
+}
+
+// equal compares a credential given with what it must be in constant time;
+// nothing given is never equal.
+func equal(given, want string) bool {
+	return given != "" && subtle.ConstantTimeCompare([]byte(given), []byte(want)) == 1
 }
 
 // notLocal says why r's client is not on the mock's machine, or "" when it
