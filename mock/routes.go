@@ -78,6 +78,7 @@ func statusOf(err error) int {
 //	/_mock/ui/...                 the dashboard: guarded, its own form check
 //	/cashier/..., /qr/...         the buyer pages: anyone with the token
 //	/oauth2/publicAppAuthorize.htm  the authorisation page (sign-in): one-time form tokens
+//	/oauth2/appToAppAuth.htm        the ISV's app authorisation page: the same
 func (s *Server) routes(cfg config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -155,8 +156,9 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
 	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
-	// The authorisation page of sign-in with Alipay: a buyer page that is
-	// never framed (its consent button is what a framing site would want).
+	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
+	// pages that are never framed (their consent button is what a framing
+	// site would want).
 	pages.RegisterSignIn(e, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests)...)
 	return e

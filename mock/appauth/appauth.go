@@ -7,6 +7,7 @@ package appauth
 
 import (
 	"errors"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -68,6 +69,20 @@ type Code struct {
 	Created  time.Time `json:"created"`
 	Expires  time.Time `json:"expires"`
 	Used     bool      `json:"used"`
+}
+
+// Callback is where the merchant's consent sends the browser:
+// redirectURI with the ISV's app_id and the app_auth_code.
+func (c Code) Callback(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil { // checked before the code was made
+		return redirectURI
+	}
+	q := u.Query()
+	q.Set("app_id", c.ISVAppID)
+	q.Set("app_auth_code", c.Code)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Token is an app_auth_token with its refresh token.

@@ -30,6 +30,11 @@ func (a *API) authorise(c echo.Context) error {
 	if _, ok := a.Apps.Get(in.AppID); !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID+" (the ISV's app must be registered)"))
 	}
+	if in.RedirectURI != "" {
+		if _, err := url.Parse(in.RedirectURI); err != nil {
+			return fail(c, http.StatusBadRequest, errors.New("redirect_uri: "+err.Error()))
+		}
+	}
 	m := a.Auth.NewMerchant()
 	if in.MerchantAppID != "" {
 		x, ok := a.Apps.Get(in.MerchantAppID)
@@ -45,15 +50,7 @@ func (a *API) authorise(c echo.Context) error {
 	out := map[string]any{"app_auth_code": code.Code, "app_id": in.AppID, "auth_app_id": m.AuthAppID,
 		"user_id": m.Seller.UserID, "expires": code.Expires}
 	if in.RedirectURI != "" {
-		u, err := url.Parse(in.RedirectURI)
-		if err != nil {
-			return fail(c, http.StatusBadRequest, errors.New("redirect_uri: "+err.Error()))
-		}
-		q := u.Query()
-		q.Set("app_id", in.AppID)
-		q.Set("app_auth_code", code.Code)
-		u.RawQuery = q.Encode()
-		out["redirect"] = u.String()
+		out["redirect"] = code.Callback(in.RedirectURI)
 	}
 	return c.JSON(http.StatusCreated, out)
 }

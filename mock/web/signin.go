@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
@@ -17,6 +18,14 @@ import (
 // SignInPath is the authorisation page, at the path of
 // https://openauth.alipay.com/oauth2/publicAppAuthorize.htm.
 const SignInPath = "/oauth2/publicAppAuthorize.htm"
+
+// AppAuthPath is the ISV's app authorisation page (第三方应用授权), at the
+// path of https://openauth.alipay.com/oauth2/appToAppAuth.htm.
+const AppAuthPath = "/oauth2/appToAppAuth.htm"
+
+// scopeAppAuth marks a form of the app authorisation page among the
+// sign-in page's: each page's post takes only its own.
+const scopeAppAuth = "app_to_app_auth"
 
 // SignInCSP is the authorisation page's policy: the buyer pages' (no
 // script, the stylesheet by hash) and never framed, so no other site can
@@ -40,13 +49,17 @@ type signInView struct {
 	Message        string
 	MessageEN      string
 	Failed         bool
+	// ISV: the app authorisation page, a merchant authorising the app.
+	ISV bool
 }
 
-// RegisterSignIn adds the authorisation page: GET shows the consent form,
-// POST is the user's answer.
+// RegisterSignIn adds the authorisation pages, sign-in's and the ISV's:
+// GET shows the consent form, POST is the user's (the merchant's) answer.
 func (p *Pages) RegisterSignIn(e *echo.Echo, m ...echo.MiddlewareFunc) {
 	e.GET(SignInPath, p.signIn, m...)
 	e.POST(SignInPath, p.signInAct, m...)
+	e.GET(AppAuthPath, p.appAuth, m...)
+	e.POST(AppAuthPath, p.appAuthAct, m...)
 }
 
 func (p *Pages) signInError(c echo.Context, zh, en string) error {
@@ -66,20 +79,13 @@ func (p *Pages) renderSignIn(c echo.Context, status int, v signInView) error {
 func (p *Pages) signIn(c echo.Context) error {
 	q := c.QueryParams()
 	appID, redirect, state := q.Get("app_id"), q.Get("redirect_uri"), q.Get("state")
-	a, ok := p.Apps.Get(appID)
-	if !ok {
-		return p.signInError(c, "应用不存在或app_id无效", "Unknown app_id: register the app with the mock first")
+	a, perr := p.authRequest(appID, redirect)
+	if perr != nil {
+		return p.signInError(c, perr.zh, perr.en)
 	}
 	scope, err := parseScope(q.Get("scope"))
 	if err != nil {
 		return p.signInError(c, "scope参数无效", err.Error())
-	}
-	if !notify.ValidURL(redirect) {
-		return p.signInError(c, "redirect_uri无效", "redirect_uri must be an http or https URL of at most 256 characters")
-	}
-	if a.AuthRedirectURI != "" && !sameSite(redirect, a.AuthRedirectURI) {
-		return p.signInError(c, "redirect_uri与应用的授权回调地址不一致",
-			"redirect_uri must be on the app's authorisation callback (auth_redirect_uri) "+a.AuthRedirectURI)
 	}
 	if len(state) > maxState {
 		return p.signInError(c, "state参数过长", "state is longer than 256 bytes")
@@ -89,13 +95,72 @@ func (p *Pages) signIn(c echo.Context) error {
 		Scope: q.Get("scope"), State: state, Token: f.Token, UserID: p.IDs.UserID(), RedirectURI: redirect, Action: SignInPath})
 }
 
+// pageError is an error page's text, in Chinese and English.
+type pageError struct{ zh, en string }
+
+// authRequest checks the app and redirect_uri of an authorisation URL,
+// the same on both pages.
+func (p *Pages) authRequest(appID, redirect string) (*apps.App, *pageError) {
+	a, ok := p.Apps.Get(appID)
+	switch {
+	case !ok:
+		return nil, &pageError{"应用不存在或app_id无效", "Unknown app_id: register the app with the mock first"}
+	case !notify.ValidURL(redirect):
+		return nil, &pageError{"redirect_uri无效", "redirect_uri must be an http or https URL of at most 256 characters"}
+	case a.AuthRedirectURI != "" && !sameSite(redirect, a.AuthRedirectURI):
+		return nil, &pageError{"redirect_uri与应用的授权回调地址不一致",
+			"redirect_uri must be on the app's authorisation callback (auth_redirect_uri) " + a.AuthRedirectURI}
+	}
+	return a, nil
+}
+
+// appAuth is the ISV's app authorisation page: a merchant (made up by the
+// mock) authorises app_id to act for it. The form is sign-in's, one-time.
+func (p *Pages) appAuth(c echo.Context) error {
+	q := c.QueryParams()
+	appID, redirect := q.Get("app_id"), q.Get("redirect_uri")
+	a, perr := p.authRequest(appID, redirect)
+	if perr != nil {
+		return p.signInError(c, perr.zh, perr.en)
+	}
+	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect})
+	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, ISV: true, Token: f.Token,
+		RedirectURI: redirect, Action: AppAuthPath})
+}
+
+// appAuthAct is the merchant's answer: consent makes an app_auth_code for
+// a new merchant and sends the browser to redirect_uri with it; the form
+// is used up only once the code is kept.
+func (p *Pages) appAuthAct(c echo.Context) error {
+	token := c.FormValue("form_token")
+	f, err := p.Users.Form(token)
+	if err != nil || f.Scope != scopeAppAuth {
+		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
+	}
+	if c.FormValue("action") == "decline" {
+		if _, err := p.Users.Decline(token); err != nil {
+			return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+		}
+		return p.renderSignIn(c, http.StatusOK, signInView{ISV: true, Message: "已取消授权", MessageEN: "You did not authorise the app: it gets nothing"})
+	}
+	code, err := p.Auth.Authorise(f.AppID, p.Auth.NewMerchant())
+	if err != nil { // no code kept: none handed out, the form stays open
+		p.Log.Error("app authorisation page: the store failed", "err", err)
+		return p.unavailable(c)
+	}
+	if _, err := p.Users.Decline(token); err != nil { // used meanwhile: this code goes unused
+		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+	}
+	return c.Redirect(http.StatusFound, code.Callback(f.RedirectURI))
+}
+
 // signInAct is the user's answer. The form carries only its token, the
 // user and the choice: what the app asked for is what the token keeps,
 // so a forged post can neither change the redirect nor reuse a form.
 func (p *Pages) signInAct(c echo.Context) error {
 	token := c.FormValue("form_token")
 	f, err := p.Users.Form(token)
-	if err != nil {
+	if err != nil || f.Scope == scopeAppAuth {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
