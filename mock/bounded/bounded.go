@@ -1,6 +1,8 @@
 // Package bounded holds the map the sign-in books keep their codes,
 // tokens and forms in: at most a fixed number of entries, the oldest
 // going first, so that no caller can grow the mock's memory without end.
+// With groups (Grouped), the oldest of the group holding the most goes:
+// one group's flood evicts its own entries, not another's.
 package bounded
 
 import (
@@ -22,11 +24,25 @@ type Map[V any] struct {
 	// ends is when nothing can use an entry any more; nil: never.
 	ends func(V) time.Time
 	due  dueQueue // by end; entries whose key went or came again are stale
+	// group names an entry's group; nil: none (the oldest overall goes).
+	group  func(V) string
+	groups map[string]*queue
+	big    bigHeap // the groups, the one to evict from first at the top
+	gslots int     // slots in the groups' queues, stale ones included
 }
 
 type entry[V any] struct {
 	v   V
 	seq uint64
+	g   *queue // its group's queue; nil without groups
+}
+
+// queue is one group's entries in the order they came.
+type queue struct {
+	name  string
+	slots []slot // by seq; stale as order's, or when the entry is not the group's
+	n     int    // its entries kept
+	i     int    // its index in big
 }
 
 type slot struct {
@@ -44,11 +60,23 @@ func NewUntil[V any](max int, ends func(V) time.Time) Map[V] {
 	return k
 }
 
-// Empty is an empty Map with k's bound and ends whose new positions
-// follow k's: what a caller refills and swaps in for k.
+// Grouped is k, empty, with its entries grouped by group: past the bound
+// the oldest entry of the group holding the most goes (of groups holding
+// as many, the one whose oldest is the oldest). An entry's group is read
+// when its key comes; a value put again under its key stays in it.
+func Grouped[V any](k Map[V], group func(V) string) Map[V] {
+	k.group, k.groups = group, map[string]*queue{}
+	return k
+}
+
+// Empty is an empty Map with k's bound, ends and groups whose new
+// positions follow k's: what a caller refills and swaps in for k.
 func (k *Map[V]) Empty() Map[V] {
 	e := New[V](k.max)
 	e.ends, e.next = k.ends, k.next
+	if k.group != nil {
+		e = Grouped(e, k.group)
+	}
 	return e
 }
 
@@ -65,12 +93,78 @@ func (k *Map[V]) Len() int { return len(k.m) }
 // and its filings by end, stale ones included, which compaction keeps
 // within twice the entries and 64 after each Put, Queue, Expire and Shed
 // (Del and Trim leave them, never adding any: the next of those mends it).
+// With groups, slots counts the groups' queues' too, each kept within
+// twice its group's entries always.
 func (k *Map[V]) Held() (entries, slots, filings int) {
-	return len(k.m), len(k.order), len(k.due)
+	return len(k.m), len(k.order) + k.gslots, len(k.due)
 }
 
 // Del drops key; its slot and filing go stale.
-func (k *Map[V]) Del(key string) { delete(k.m, key) }
+func (k *Map[V]) Del(key string) { k.remove(key) }
+
+// remove drops key, and its group's count (a group left with none goes).
+func (k *Map[V]) remove(key string) {
+	e, ok := k.m[key]
+	if !ok {
+		return
+	}
+	delete(k.m, key)
+	q := e.g
+	if q == nil {
+		return
+	}
+	if q.n--; q.n == 0 {
+		heap.Remove(&k.big, q.i)
+		delete(k.groups, q.name)
+		k.gslots -= len(q.slots)
+		return
+	}
+	k.advance(q)
+	if len(q.slots) > 2*q.n {
+		live := q.slots[:0]
+		for _, s := range q.slots {
+			if k.inQueue(q, s) {
+				live = append(live, s)
+			}
+		}
+		clear(q.slots[len(live):])
+		k.gslots -= len(q.slots) - len(live)
+		q.slots = live
+	}
+	heap.Fix(&k.big, q.i)
+}
+
+// advance drops the stale slots at the head of q (which holds entries):
+// its head is then its oldest entry kept, as big reads it.
+func (k *Map[V]) advance(q *queue) {
+	for !k.inQueue(q, q.slots[0]) {
+		q.slots[0] = slot{}
+		q.slots = q.slots[1:]
+		k.gslots--
+	}
+}
+
+// inQueue reports whether s is an entry kept in q.
+func (k *Map[V]) inQueue(q *queue, s slot) bool {
+	e, ok := k.m[s.key]
+	return ok && e.seq == s.seq && e.g == q
+}
+
+// join files key, new at seq, in its value's group, and returns its queue.
+func (k *Map[V]) join(key string, v V, seq uint64) *queue {
+	name := k.group(v)
+	q := k.groups[name]
+	if q == nil {
+		q = &queue{name: name}
+		k.groups[name] = q
+		heap.Push(&k.big, q)
+	}
+	q.slots = append(q.slots, slot{key, seq})
+	q.n++
+	k.gslots++
+	heap.Fix(&k.big, q.i)
+	return q
+}
 
 // Seq is key's position, 0 when it is not kept.
 func (k *Map[V]) Seq(key string) uint64 { return k.m[key].seq }
@@ -84,7 +178,7 @@ func (k *Map[V]) live(s slot) bool {
 // make room.
 func (k *Map[V]) Put(key string, v V) []V {
 	if e, ok := k.m[key]; ok {
-		k.m[key] = entry[V]{v, e.seq}
+		k.m[key] = entry[V]{v, e.seq, e.g}
 		k.Queue(key)
 		return nil
 	}
@@ -120,7 +214,7 @@ func (k *Map[V]) Expire(now time.Time) []V {
 			}
 			continue
 		}
-		delete(k.m, d.key)
+		k.remove(d.key)
 		gone = append(gone, e.v)
 	}
 	k.compact()
@@ -150,7 +244,7 @@ func (k *Map[V]) Shed(n int, spent func(V) bool) []V {
 			break
 		}
 		heap.Pop(&k.due)
-		delete(k.m, d.key)
+		k.remove(d.key)
 		gone = append(gone, e.v)
 	}
 	k.compact()
@@ -215,21 +309,42 @@ func (k *Map[V]) Add(key string, v V, seq uint64) {
 		seq = k.next
 	}
 	k.next = max(k.next, seq)
-	k.m[key] = entry[V]{v, seq}
+	k.remove(key)
+	e := entry[V]{v: v, seq: seq}
+	if k.group != nil {
+		e.g = k.join(key, v, seq)
+	}
+	k.m[key] = e
 	k.order = append(k.order, slot{key, seq})
 	k.Queue(key)
 }
 
 // Settle puts the order right after adds and evicts past the bound.
 func (k *Map[V]) Settle() []V {
-	sort.Slice(k.order, func(i, j int) bool { return k.order[i].seq < k.order[j].seq })
+	bySeq := func(ss []slot) func(i, j int) bool {
+		return func(i, j int) bool { return ss[i].seq < ss[j].seq }
+	}
+	sort.Slice(k.order, bySeq(k.order))
+	for _, q := range k.groups {
+		sort.Slice(q.slots, bySeq(q.slots))
+		k.advance(q)
+	}
+	heap.Init(&k.big)
 	return k.evict()
 }
 
+// evict drops entries past the bound: the oldest, or with groups the
+// oldest of the group holding the most.
 func (k *Map[V]) evict() []V {
 	k.compact()
 	var gone []V
 	for len(k.m) > k.max {
+		if k.group != nil {
+			s := k.big[0].slots[0]
+			gone = append(gone, k.m[s.key].v)
+			k.remove(s.key)
+			continue
+		}
 		s := k.order[0]
 		k.order = k.order[1:]
 		if k.live(s) {
@@ -237,7 +352,36 @@ func (k *Map[V]) evict() []V {
 			delete(k.m, s.key)
 		}
 	}
+	k.compact() // a group's entries leave stale slots in order
 	return gone
+}
+
+// bigHeap is the groups, most entries first, then by the oldest entry
+// (container/heap); each queue's head is its oldest kept.
+type bigHeap []*queue
+
+func (h bigHeap) Len() int { return len(h) }
+func (h bigHeap) Less(i, j int) bool {
+	if h[i].n != h[j].n {
+		return h[i].n > h[j].n
+	}
+	return h[i].slots[0].seq < h[j].slots[0].seq
+}
+func (h bigHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].i, h[j].i = i, j
+}
+func (h *bigHeap) Push(x any) {
+	q := x.(*queue)
+	q.i = len(*h)
+	*h = append(*h, q)
+}
+func (h *bigHeap) Pop() any {
+	old := *h
+	q := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return q
 }
 
 // Trim drops entries from the oldest on while dead says so, and returns them.
@@ -251,7 +395,7 @@ func (k *Map[V]) Trim(dead func(V) bool) []V {
 				break
 			}
 			gone = append(gone, v)
-			delete(k.m, s.key)
+			k.remove(s.key)
 		}
 		k.order = k.order[1:]
 	}

@@ -2,6 +2,7 @@ package bounded_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -451,5 +452,186 @@ func TestHeld(t *testing.T) {
 		k.Put(key, item{key, at(i)})
 		k.Expire(at(i))
 		within(fmt.Sprintf("expire %d", i))
+	}
+}
+
+// groupOf is an item's group: its key's first letter.
+func groupOf(v item) string { return v.key[:1] }
+
+func TestGroupedEvictsTheLargestGroupsOldest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		max  int
+		ops  []op
+		gone []string // what the ops' Puts returned, in turn
+		want []string // kept, oldest first
+	}{
+		{"a flood by one group evicts its own, not the oldest overall", 3,
+			[]op{put("b1"), put("a1"), put("a2"), put("a3"), put("a4"), put("a5")},
+			[]string{"a1", "a2", "a3"}, []string{"b1", "a4", "a5"}},
+		{"groups as large: the oldest of their oldest goes", 3,
+			[]op{put("a1"), put("b1"), put("c1"), put("d1")}, []string{"a1"}, []string{"b1", "c1", "d1"}},
+		{"the group grown largest goes next", 3,
+			[]op{put("a1"), put("b1"), put("c1"), put("c2")}, []string{"c1"}, []string{"a1", "b1", "c2"}},
+		{"a deletion shrinks its group", 4,
+			[]op{put("a1"), put("a2"), put("b1"), put("b2"), del("b1"), put("c1"), put("c2")},
+			[]string{"a1"}, []string{"a2", "b2", "c1", "c2"}},
+		{"a key put again keeps its place in its group", 3,
+			[]op{put("a1"), put("a2"), put("b1"), put("a1"), put("a3")}, []string{"a1"}, []string{"a2", "b1", "a3"}},
+		{"a key that came again is its group's newest", 3,
+			[]op{put("a1"), put("a2"), del("a1"), put("a1"), put("b1"), put("a3")}, []string{"a2"}, []string{"a1", "b1", "a3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := bounded.Grouped(bounded.New[item](tc.max), groupOf)
+			var gone []string
+			for _, o := range tc.ops {
+				if o.del {
+					k.Del(o.key)
+					continue
+				}
+				for _, v := range k.Put(o.key, item{key: o.key}) {
+					gone = append(gone, v.key)
+				}
+			}
+			if !slices.Equal(gone, tc.gone) {
+				t.Errorf("evicted %v, want %v", gone, tc.gone)
+			}
+			if got := kept(&k); !slices.Equal(got, tc.want) {
+				t.Errorf("kept %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGroupedCountsWhatExpireShedAndTrimDrop(t *testing.T) {
+	k := bounded.Grouped(bounded.NewUntil(4, itemEnd), groupOf)
+	for _, v := range []item{{"a1", at(1)}, {"a2", at(2)}, {"a3", at(30)}, {"b1", at(40)}} {
+		k.Put(v.key, v)
+	}
+	if gone := keys(k.Expire(at(1))); !slices.Equal(gone, []string{"a1"}) {
+		t.Fatalf("Expire(1) = %v", gone)
+	}
+	if gone := keys(k.Shed(2, func(v item) bool { return v.end.Before(at(10)) })); !slices.Equal(gone, []string{"a2"}) {
+		t.Fatalf("Shed = %v", gone)
+	}
+	// a3 and b1: one each; b2, b3 make b the largest.
+	k.Put("b2", item{"b2", at(50)})
+	k.Put("b3", item{"b3", at(50)})
+	if gone := keys(k.Put("c1", item{"c1", at(60)})); !slices.Equal(gone, []string{"b1"}) {
+		t.Fatalf("Put past the bound evicted %v, want b's oldest [b1]", gone)
+	}
+	if gone := keys(k.Trim(func(v item) bool { return v.key == "a3" })); !slices.Equal(gone, []string{"a3"}) {
+		t.Fatalf("Trim = %v", gone)
+	}
+	k.Put("c2", item{"c2", at(60)})
+	// b2 b3 c1 c2: as large; b's oldest is the oldest.
+	if gone := keys(k.Put("d1", item{"d1", at(60)})); !slices.Equal(gone, []string{"b2"}) {
+		t.Fatalf("Put past the bound evicted %v, want [b2]", gone)
+	}
+	if got := kept(&k); !slices.Equal(got, []string{"b3", "c1", "c2", "d1"}) {
+		t.Fatalf("kept %v", got)
+	}
+}
+
+func TestGroupedAddSettleAndEmpty(t *testing.T) {
+	k := bounded.Grouped(bounded.New[item](3), groupOf)
+	k.Put("z", item{key: "z"})
+	e := k.Empty()
+	// Positions out of order: Settle evicts by them, the largest group first.
+	for _, a := range []struct {
+		key string
+		seq uint64
+	}{{"a3", 50}, {"b1", 10}, {"a1", 20}, {"a2", 40}, {"c1", 30}} {
+		e.Add(a.key, item{key: a.key}, a.seq)
+	}
+	if gone := keys(e.Settle()); !slices.Equal(gone, []string{"a1", "a2"}) {
+		t.Errorf("Settle evicted %v, want a's two oldest [a1 a2]", gone)
+	}
+	if got := kept(&e); !slices.Equal(got, []string{"b1", "c1", "a3"}) {
+		t.Errorf("kept %v, want [b1 c1 a3]", got)
+	}
+	// Empty keeps the groups: the flood's own go.
+	for _, key := range []string{"a4", "a5", "a6"} {
+		e.Put(key, item{key: key})
+	}
+	if got := kept(&e); !slices.Equal(got, []string{"b1", "c1", "a6"}) {
+		t.Errorf("kept %v after a's flood, want [b1 c1 a6]", got)
+	}
+}
+
+func TestGroupedHeld(t *testing.T) {
+	k := bounded.Grouped(bounded.NewUntil(100, itemEnd), groupOf)
+	within := func(step string) {
+		t.Helper()
+		n, s, f := k.Held()
+		if n != k.Len() || s > 4*n+64 || f > 2*n+64 {
+			t.Fatalf("%s: Held() = %d, %d, %d; stale ones past twice the entries (and 64) in order and groups", step, n, s, f)
+		}
+	}
+	for i := range 3000 {
+		key := fmt.Sprintf("%c%d", 'a'+i%3, i)
+		k.Put(key, item{key, at(i)})
+		k.Del(fmt.Sprintf("%c%d", 'a'+(i+1)%3, i-7))
+		if i%5 == 0 {
+			k.Expire(at(i - 50))
+		}
+		within(fmt.Sprintf("step %d", i))
+	}
+}
+
+// TestGroupedMatchesAModel runs random steps on a Map with groups and on a
+// plain model of the rule, and compares what each evicts and keeps.
+func TestGroupedMatchesAModel(t *testing.T) {
+	type mentry struct {
+		key string
+		seq int
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	const max = 20
+	k := bounded.Grouped(bounded.New[item](max), groupOf)
+	var model []mentry // by seq
+	seq := 0
+	for step := range 20000 {
+		key := fmt.Sprintf("%c%d", 'a'+r.IntN(5), r.IntN(40))
+		switch r.IntN(4) {
+		case 0:
+			k.Del(key)
+			model = slices.DeleteFunc(model, func(e mentry) bool { return e.key == key })
+			continue
+		}
+		var want []string
+		if !slices.ContainsFunc(model, func(e mentry) bool { return e.key == key }) {
+			seq++
+			model = append(model, mentry{key, seq})
+			for len(model) > max {
+				count := map[string]int{}
+				for _, e := range model {
+					count[e.key[:1]]++
+				}
+				// model is by seq: the first of a largest group is the one.
+				best := 0
+				for i, e := range model {
+					if count[e.key[:1]] > count[model[best].key[:1]] {
+						best = i
+					}
+				}
+				want = append(want, model[best].key)
+				model = slices.Delete(model, best, best+1)
+			}
+		}
+		var got []string
+		for _, v := range k.Put(key, item{key: key}) {
+			got = append(got, v.key)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d: Put(%q) evicted %v, the model %v", step, key, got, want)
+		}
+		var mk []string
+		for _, e := range model {
+			mk = append(mk, e.key)
+		}
+		if ks := kept(&k); !slices.Equal(ks, mk) {
+			t.Fatalf("step %d: kept %v, the model %v", step, ks, mk)
+		}
 	}
 }
