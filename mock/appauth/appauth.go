@@ -42,7 +42,9 @@ var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // Bounds on what the book keeps, as mock/userauth's: on a frozen clock
 // nothing expires, so past the bound spent tokens go first (see spent),
-// soonest end first, and only then the oldest.
+// soonest end first, and only then the oldest of the ISV app holding the
+// most (codes: the oldest of the app holding the most), so that one app's
+// flood evicts no other app's token in use or code.
 const (
 	MaxCodes  = 4096
 	MaxTokens = 16384
@@ -213,12 +215,20 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: bounded.New[*Code](MaxCodes), tokens: newTokens(), byRef: map[string]*Token{},
-		current: map[string]*Token{}}
+	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.New[*Code](MaxCodes), codeApp), tokens: newTokens(),
+		byRef: map[string]*Token{}, current: map[string]*Token{}}
 }
 
-// newTokens is an empty map of tokens, each going at its end.
-func newTokens() bounded.Map[*Token] { return bounded.NewUntil(MaxTokens, (*Token).end) }
+// newTokens is an empty map of tokens, each going at its end, grouped by
+// ISV app.
+func newTokens() bounded.Map[*Token] {
+	return bounded.Grouped(bounded.NewUntil(MaxTokens, (*Token).end), tokenApp)
+}
+
+// codeApp and tokenApp are what the bounds group by: the ISV's app, so
+// that past a bound an app's flood evicts its own codes and tokens first.
+func codeApp(c *Code) string   { return c.ISVAppID }
+func tokenApp(t *Token) string { return t.ISVAppID }
 
 // sweep lets go the tokens whose end came, wherever they stand in the
 // list, and deletes them from the store; the lock is held. It reads the
@@ -339,8 +349,8 @@ func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpi
 
 // keepToken keeps t as its pair's token when it is the newest (the one
 // it replaces goes at its new end), else as replaced by the newer; at
-// the bound, spent tokens make room first, and the oldest only when none
-// is; the lock is held.
+// the bound, spent tokens (any app's) make room first, and only when none
+// is the oldest of the app holding the most; the lock is held.
 func (b *Book) keepToken(t *Token) {
 	k := t.pair()
 	switch cur := b.current[k]; {
