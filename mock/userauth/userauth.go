@@ -33,8 +33,9 @@ const (
 	FormLifetime    = 10 * time.Minute
 )
 
-// Bounds on what the book keeps: on a frozen clock nothing expires, so the
-// oldest go first.
+// Bounds on what the book keeps: on a frozen clock nothing expires, so past
+// a bound the oldest of the app holding the most goes: one app's flood
+// evicts its own forms, codes and tokens, not another app's.
 const (
 	MaxForms  = 1024
 	MaxCodes  = 4096
@@ -160,8 +161,10 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock) *Book {
-	return &Book{clock: c, forms: bounded.New[*Form](MaxForms), codes: bounded.New[*Code](MaxCodes),
-		tokens: bounded.New[*Token](MaxTokens), byRef: map[string]*Token{}}
+	return &Book{clock: c, forms: bounded.Grouped(bounded.New[*Form](MaxForms), func(f *Form) string { return f.AppID }),
+		codes:  bounded.Grouped(bounded.New[*Code](MaxCodes), func(c *Code) string { return c.AppID }),
+		tokens: bounded.Grouped(bounded.New[*Token](MaxTokens), func(t *Token) string { return t.AppID }),
+		byRef:  map[string]*Token{}}
 }
 
 // Persist makes the book write through s from now on.
