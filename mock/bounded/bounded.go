@@ -60,11 +60,15 @@ func NewUntil[V any](max int, ends func(V) time.Time) Map[V] {
 	return k
 }
 
-// Grouped is k, empty, with its entries grouped by group: past the bound
-// the oldest entry of the group holding the most goes (of groups holding
-// as many, the one whose oldest is the oldest). An entry's group is read
-// when its key comes; a value put again under its key stays in it.
+// Grouped is k, which holds nothing yet, with its entries grouped by
+// group: past the bound the oldest entry of the group holding the most
+// goes (of groups holding as many, the one whose oldest is the oldest).
+// An entry's group is read when its key comes; a value put again under
+// its key stays in it.
 func Grouped[V any](k Map[V], group func(V) string) Map[V] {
+	if len(k.m) > 0 {
+		panic("bounded: Grouped on a Map that holds entries")
+	}
 	k.group, k.groups = group, map[string]*queue{}
 	return k
 }
