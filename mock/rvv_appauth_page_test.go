@@ -3,6 +3,7 @@ package mock_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -54,5 +55,20 @@ func TestRvvAppAuthPageReturnsState(t *testing.T) {
 	got := appAuthConsent(t, m, url.Values{"app_id": {keys.DevAppID}, "redirect_uri": {"https://isv.example/cb"}, "state": {"park-42"}})
 	if got.Get("state") != "park-42" {
 		t.Fatalf("callback query %v: the ISV's state is lost", got)
+	}
+}
+
+// The app authorisation page's error pages (unknown app, bad
+// redirect_uri, a used form) are titled and headed as the sign-in page
+// (支付宝授权 Sign in with Alipay, 授权登录): a merchant authorising an ISV
+// is told it is signing in. Its form and its Cancel page say 第三方应用授权.
+func TestRvvAppAuthPageErrorsAreNotTitledSignIn(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	resp, body := get(t, m.URL+web.AppAuthPath+"?"+url.Values{"app_id": {"2021999999999999"}, "redirect_uri": {"https://isv.example/cb"}}.Encode())
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown app: HTTP %d", resp.StatusCode)
+	}
+	if strings.Contains(body, "Sign in with Alipay") || !strings.Contains(body, "第三方应用授权") {
+		t.Fatalf("the app authorisation page's error page is the sign-in page's: %.400s", body)
 	}
 }
