@@ -8,6 +8,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
@@ -70,5 +71,20 @@ func TestRvvAppAuthPageErrorsAreNotTitledSignIn(t *testing.T) {
 	}
 	if strings.Contains(body, "Sign in with Alipay") || !strings.Contains(body, "第三方应用授权") {
 		t.Fatalf("the app authorisation page's error page is the sign-in page's: %.400s", body)
+	}
+}
+
+// Alipay's 第三方应用授权 guide: "授权链接中配置的redirect_uri内容需要与应用中
+// 配置的授权回调地址完全一样，否则无法正常授权" (quoted from
+// docs.open.alipay.com/20160728150111277227/intro in ISV code), and "redirect_uri：
+// 必须是应用中设置的授权回调地址" (Alipay's 第三方应用授权注意事项). The mock's
+// page takes sign-in's looser rule, scheme and host only: another path on
+// the ISV's host is authorised, where production refuses it.
+func TestRvvAppAuthPageRedirectMustBeTheCallback(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: pinnedApp,
+		PublicKey: string(keys.DevFile("app_public_key.pem")), AuthRedirectURI: "https://isv.example/alipay/callback"}}})
+	resp, body := get(t, m.URL+web.AppAuthPath+"?"+url.Values{"app_id": {pinnedApp}, "redirect_uri": {"https://isv.example/somewhere/else"}}.Encode())
+	if resp.StatusCode != http.StatusBadRequest || signInToken.MatchString(body) {
+		t.Fatalf("redirect_uri off the app's 授权回调地址 path: HTTP %d with a consent form, want 400 as production", resp.StatusCode)
 	}
 }
