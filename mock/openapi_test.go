@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -123,12 +124,25 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 	shop := mocktest.NewMerchant(t, "fail")
 	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"OA-1","total_amount":"2.00","subject":"s"}`,
 		func(p map[string]string) { p["notify_url"] = shop.URL }))
+	// Tokens as the list shows them, with grant and gen: one refreshed
+	// twice, the first refresh's pair replaced by the second's.
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, m.URL+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated, &code)
+	tok := m.Call("alipay.open.auth.token.app", `{"grant_type":"authorization_code","code":"`+code.Code+`"}`)
+	for range 2 {
+		if r := m.Call("alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"`+fmt.Sprint(tok["app_refresh_token"])+`"}`); r["code"] != "10000" {
+			t.Fatalf("refresh: %v", r)
+		}
+	}
 	calls := []struct {
 		method, path, body string
 		status             int
 	}{
 		{"GET", "/_mock/health", "", 200},
 		{"GET", "/_mock/apps", "", 200},
+		{"GET", "/_mock/app-auth-tokens", "", 200}, // before the clock moves on: replaced tokens go 30 days after their refresh term
 		{"POST", "/_mock/trades/OA-1/scan", "", 200},
 		{"POST", "/_mock/trades/OA-1/pay", `{"buyer_id":"2088000000000001","buyer_logon_id":"13800138000"}`, 200},
 		{"GET", "/_mock/trades/OA-1", "", 200},
@@ -149,7 +163,6 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 		{"GET", "/_mock/faults", "", 200},
 		{"GET", "/_mock/scenarios", "", 200},
 		{"GET", "/_mock/red-packets", "", 200},
-		{"GET", "/_mock/app-auth-tokens", "", 200},
 		{"GET", "/_mock/audit", "", 200},
 		{"POST", "/_mock/audit", `{"notify_url":"` + shop.URL + `","app_id":"` + keys.DevAppID + `","out_trade_no":"OA-1","probes":["baseline","forged-signature"]}`, 200},
 		{"POST", "/_mock/audit", `{"notify_url":"file:///etc/passwd","app_id":"` + keys.DevAppID + `"}`, 400},

@@ -74,15 +74,21 @@ type Code struct {
 }
 
 // Callback is where the merchant's consent sends the browser:
-// redirectURI with the ISV's app_id and the app_auth_code.
-func (c Code) Callback(redirectURI string) string {
+// redirectURI with source=alipay_app_auth (production's, as ISVs log it),
+// the ISV's app_id, the app_auth_code and the ISV's state when it sent one
+// (inferred, as sign-in's).
+func (c Code) Callback(redirectURI, state string) string {
 	u, err := url.Parse(redirectURI)
 	if err != nil { // checked before the code was made
 		return redirectURI
 	}
 	q := u.Query()
+	q.Set("source", "alipay_app_auth")
 	q.Set("app_id", c.ISVAppID)
 	q.Set("app_auth_code", c.Code)
+	if state != "" {
+		q.Set("state", state)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

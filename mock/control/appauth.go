@@ -16,13 +16,14 @@ import (
 // authorise is the merchant's click on the ISV's authorisation page: it
 // makes an app_auth_code for app_id. The merchant is a registered app
 // (merchant_app_id) or, by default, a new merchant the mock makes up.
-// With redirect_uri the answer also carries the URL production would send
-// the merchant's browser to.
+// With redirect_uri (and state) the answer also carries the URL production
+// would send the merchant's browser to.
 func (a *API) authorise(c echo.Context) error {
 	var in struct {
 		AppID         string `json:"app_id"`
 		MerchantAppID string `json:"merchant_app_id"`
 		RedirectURI   string `json:"redirect_uri"`
+		State         string `json:"state"`
 	}
 	if ok, err := bindJSON(c, &in, `body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`); !ok {
 		return err
@@ -50,7 +51,7 @@ func (a *API) authorise(c echo.Context) error {
 	out := map[string]any{"app_auth_code": code.Code, "app_id": in.AppID, "auth_app_id": m.AuthAppID,
 		"user_id": m.Seller.UserID, "expires": code.Expires}
 	if in.RedirectURI != "" {
-		out["redirect"] = code.Callback(in.RedirectURI)
+		out["redirect"] = code.Callback(in.RedirectURI, in.State)
 	}
 	return c.JSON(http.StatusCreated, out)
 }

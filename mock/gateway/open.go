@@ -97,14 +97,22 @@ func (g *Gateway) authTokenQuery(cl *call, in tokenQueryRequest) (any, *apierr.E
 		AuthMethods: g.authMethods(cl, t), AuthStart: timestamp.Format(t.Created), AuthEnd: timestamp.Format(t.Expires), Status: status}, nil
 }
 
+// isvOwn reports whether method is the ISV's own (alipay.open.*: its
+// tokens, certificates), not one it calls for the merchant: a merchant's
+// app_auth_token on it does not hold it to the merchant's methods (admit),
+// and auth_methods leaves it out.
+func isvOwn(method string) bool {
+	return strings.HasPrefix(method, "alipay.open.")
+}
+
 // authMethods are the methods an ISV can call with t: those of the mock
 // that both the ISV's app and, when it is one of the mock's apps, the
-// merchant's allow (admit), but the ISV's own alipay.open.* methods.
+// merchant's allow (admit), but the ISV's own.
 func (g *Gateway) authMethods(cl *call, t appauth.Token) []string {
 	m, known := g.Apps.Get(t.Merchant.AuthAppID)
 	out := []string{}
 	for _, name := range alipay.Names() {
-		if !strings.HasPrefix(name, "alipay.open.") && cl.app.Allows(name) && (!known || m.Allows(name)) {
+		if !isvOwn(name) && cl.app.Allows(name) && (!known || m.Allows(name)) {
 			out = append(out, name)
 		}
 	}

@@ -66,6 +66,11 @@ func (p *Pages) signInError(c echo.Context, zh, en string) error {
 	return p.renderSignIn(c, http.StatusBadRequest, signInView{Message: zh, MessageEN: en, Failed: true})
 }
 
+// appAuthError is the app authorisation page's error page, titled as it.
+func (p *Pages) appAuthError(c echo.Context, zh, en string) error {
+	return p.renderSignIn(c, http.StatusBadRequest, signInView{ISV: true, Message: zh, MessageEN: en, Failed: true})
+}
+
 func (p *Pages) renderSignIn(c echo.Context, status int, v signInView) error {
 	var b strings.Builder
 	if err := pages.ExecuteTemplate(&b, "signin.html", v); err != nil {
@@ -79,7 +84,7 @@ func (p *Pages) renderSignIn(c echo.Context, status int, v signInView) error {
 func (p *Pages) signIn(c echo.Context) error {
 	q := c.QueryParams()
 	appID, redirect, state := q.Get("app_id"), q.Get("redirect_uri"), q.Get("state")
-	a, perr := p.authRequest(appID, redirect)
+	a, perr := p.authRequest(appID, redirect, false)
 	if perr != nil {
 		return p.signInError(c, perr.zh, perr.en)
 	}
@@ -87,8 +92,8 @@ func (p *Pages) signIn(c echo.Context) error {
 	if err != nil {
 		return p.signInError(c, "scope参数无效", err.Error())
 	}
-	if len(state) > maxState {
-		return p.signInError(c, "state参数过长", "state is longer than 256 bytes")
+	if perr := checkState(state); perr != nil {
+		return p.signInError(c, perr.zh, perr.en)
 	}
 	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, User: scope == userauth.ScopeUser,
@@ -98,34 +103,52 @@ func (p *Pages) signIn(c echo.Context) error {
 // pageError is an error page's text, in Chinese and English.
 type pageError struct{ zh, en string }
 
-// authRequest checks the app and redirect_uri of an authorisation URL,
-// the same on both pages.
-func (p *Pages) authRequest(appID, redirect string) (*apps.App, *pageError) {
+// authRequest checks the app and redirect_uri of an authorisation URL.
+// With an auth_redirect_uri, sign-in's redirect_uri must be on its scheme
+// and host; the app authorisation page's (exact) must be that string:
+// "redirect_uri内容需要与应用中配置的授权回调地址完全一样" (Alipay's 第三方应用授权
+// guide), so no other path, trailing slash or query.
+func (p *Pages) authRequest(appID, redirect string, exact bool) (*apps.App, *pageError) {
 	a, ok := p.Apps.Get(appID)
 	switch {
 	case !ok:
 		return nil, &pageError{"应用不存在或app_id无效", "Unknown app_id: register the app with the mock first"}
 	case !notify.ValidURL(redirect):
 		return nil, &pageError{"redirect_uri无效", "redirect_uri must be an http or https URL of at most 256 characters"}
-	case a.AuthRedirectURI != "" && !sameSite(redirect, a.AuthRedirectURI):
+	case a.AuthRedirectURI == "":
+	case exact && redirect != a.AuthRedirectURI:
+		return nil, &pageError{"redirect_uri与应用的授权回调地址不一致",
+			"redirect_uri must be the app's authorisation callback (auth_redirect_uri) exactly: " + a.AuthRedirectURI}
+	case !exact && !sameSite(redirect, a.AuthRedirectURI):
 		return nil, &pageError{"redirect_uri与应用的授权回调地址不一致",
 			"redirect_uri must be on the app's authorisation callback (auth_redirect_uri) " + a.AuthRedirectURI}
 	}
 	return a, nil
 }
 
+// checkState bounds the state an authorisation URL carries back.
+func checkState(state string) *pageError {
+	if len(state) > maxState {
+		return &pageError{"state参数过长", "state is longer than 256 bytes"}
+	}
+	return nil
+}
+
 // appAuth is the ISV's app authorisation page: a merchant (made up by the
 // mock) authorises app_id to act for it. The form is sign-in's, one-time.
 func (p *Pages) appAuth(c echo.Context) error {
 	q := c.QueryParams()
-	appID, redirect := q.Get("app_id"), q.Get("redirect_uri")
-	a, perr := p.authRequest(appID, redirect)
-	if perr != nil {
-		return p.signInError(c, perr.zh, perr.en)
+	appID, redirect, state := q.Get("app_id"), q.Get("redirect_uri"), q.Get("state")
+	a, perr := p.authRequest(appID, redirect, true)
+	if perr == nil {
+		perr = checkState(state)
 	}
-	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect})
+	if perr != nil {
+		return p.appAuthError(c, perr.zh, perr.en)
+	}
+	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect, State: state})
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, ISV: true, Token: f.Token,
-		RedirectURI: redirect, Action: AppAuthPath})
+		RedirectURI: redirect, State: state, Action: AppAuthPath})
 }
 
 // appAuthAct is the merchant's answer: consent makes an app_auth_code for
@@ -135,11 +158,11 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 	token := c.FormValue("form_token")
 	f, err := p.Users.Form(token)
 	if err != nil || f.Scope != scopeAppAuth {
-		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
+		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
 		if _, err := p.Users.Decline(token); err != nil {
-			return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+			return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 		}
 		return p.renderSignIn(c, http.StatusOK, signInView{ISV: true, Message: "已取消授权", MessageEN: "You did not authorise the app: it gets nothing"})
 	}
@@ -149,9 +172,9 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 		return p.unavailable(c)
 	}
 	if _, err := p.Users.Decline(token); err != nil { // used meanwhile: this code goes unused
-		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 	}
-	return c.Redirect(http.StatusFound, code.Callback(f.RedirectURI))
+	return c.Redirect(http.StatusFound, code.Callback(f.RedirectURI, f.State))
 }
 
 // signInAct is the user's answer. The form carries only its token, the
