@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -86,5 +87,32 @@ func TestRvwWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
 	got := m.WaitAttempts("RVW-WA", resends+1) // made: the merchant got it
 	if last := got.Attempts[len(got.Attempts)-1]; last.N != resends+1 {
 		t.Errorf("last attempt %d, want %d", last.N, resends+1)
+	}
+}
+
+// The bound's give-up is told by "reason" in the control API, but the
+// dashboard's notification page, where a user looks first, shows
+// given_up after one attempt with no reason (nor the --max-pending-notifications
+// that caused it).
+func TestRvwDashboardSaysWhyTheBoundGaveUp(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 1}})
+	shop := mocktest.NewMerchant(t, "fail")
+	payNotifying(t, m, "RVW-DB-1", shop.URL)
+	payNotifying(t, m, "RVW-DB-2", shop.URL)
+	n := onlyNotification(t, m, "RVW-DB-1")
+	if n.Reason != notify.ReasonPendingBound {
+		t.Fatalf("RVW-DB-1: %s (%q), want given up by the bound", n.State, n.Reason)
+	}
+	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", resp.StatusCode)
+	}
+	if !strings.Contains(string(b), "pending bound") {
+		t.Errorf("the dashboard's page of %s (given up by the bound) does not say why", n.ID)
 	}
 }
