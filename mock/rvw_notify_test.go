@@ -3,69 +3,13 @@ package mock_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
-
-// Without --store the pending bound gives up the oldest pending
-// notification even while its attempt is in flight: the merchant gets the
-// notification and answers success, yet the mock keeps it given_up (with a
-// successful last attempt). With --store the same bound passes over one in
-// flight (docs/limits.md: "never one whose attempt is in flight (the next
-// oldest instead)"), so one process and replicas disagree on what the
-// merchant was told.
-func TestRvwPendingBoundGivesUpAnAttemptInFlight(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 1}})
-	arrived := make(chan struct{})
-	release := make(chan struct{})
-	var once sync.Once
-	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(b))
-		if form.Get("out_trade_no") == "RVW-IF-1" {
-			once.Do(func() { close(arrived) })
-			<-release
-			io.WriteString(w, "success")
-			return
-		}
-		io.WriteString(w, "fail")
-	}))
-	t.Cleanup(shop.Close)
-	pay := func(out string) {
-		m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
-			func(p map[string]string) { p["notify_url"] = shop.URL }))
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); pay("RVW-IF-1") }()
-	<-arrived // RVW-IF-1's first attempt is at the merchant
-	paid := make(chan struct{})
-	go func() { defer close(paid); pay("RVW-IF-2") }()
-	// The second notification is made (past the bound) while the first
-	// attempt is still in flight.
-	waitFor(t, func() bool {
-		return len(m.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVW-IF-2"})) == 1
-	})
-	close(release)
-	wg.Wait()
-	<-paid
-	m.WaitAttempts("RVW-IF-1", 1)
-	n := onlyNotification(t, m, "RVW-IF-1")
-	last := n.Attempts[len(n.Attempts)-1]
-	if last.OK && n.State != notify.Delivered {
-		t.Fatalf("RVW-IF-1's attempt was answered success while in flight, but the notification is %s (%q): the bound gave up one in flight", n.State, n.Reason)
-	}
-	if n.State != notify.Delivered {
-		t.Errorf("RVW-IF-1 is %s (%q), want delivered", n.State, n.Reason)
-	}
-}
 
 // mocktest.WaitAttempts "waits until the outbox records attempt n", but
 // it counts the attempts kept (at most notify.KeptAttempts), not those

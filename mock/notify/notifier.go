@@ -575,7 +575,7 @@ func (n *Notifier) Resend(id string) error {
 // attempt makes one delivery attempt at the clock time at.
 func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired {
 	nf, ok := n.outbox.get(id)
-	if !ok || nf.State != Pending || nf.gen != gen {
+	if !ok || nf.State != Pending || nf.gen != gen || !n.outbox.takeOff(id, gen) {
 		return nil
 	}
 	a := Attempt{N: nf.made() + 1, At: at}
@@ -597,6 +597,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	var state State
 	var nextGen int
 	n.outbox.update(id, func(nf *Notification) {
+		nf.landed()
 		if nf.gen != gen {
 			// Superseded while in flight (a resend planned another
 			// attempt): kept in the history, but the newer plan stands,
