@@ -1,6 +1,9 @@
 package notify
 
-import "container/heap"
+import (
+	"container/heap"
+	"time"
+)
 
 // DefaultMaxPending is how many pending notifications the outbox keeps
 // unless told otherwise: past it the oldest is given up.
@@ -65,7 +68,16 @@ func (o *Outbox) placeOf(n *Notification) pendingAt {
 	if !n.resent.IsZero() {
 		return pendingAt{since: n.resent.UnixNano(), again: true, num: num, seq: n.seq}
 	}
-	return pendingAt{since: n.Created.UnixNano(), num: num, seq: n.seq}
+	return pendingAt{since: n.madeOn().UnixNano(), num: num, seq: n.seq}
+}
+
+// madeOn is when n was made on the mock's clock; Created (its event's
+// time) for one stored before that was kept.
+func (n *Notification) madeOn() time.Time {
+	if n.madeAt.IsZero() {
+		return n.Created
+	}
+	return n.madeAt
 }
 
 // GiveUpToBound makes n given up by the pending bound: final, nothing

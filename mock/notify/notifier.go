@@ -379,8 +379,10 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		nf.URL = pol.URL
 	}
 	nf.badSig = pol.BadSignature
+	now := n.sched.Clock().Now()
+	nf.madeAt = now
 	at := nf.Created.Add(pol.Delay)
-	if now := n.sched.Clock().Now(); now.After(at) {
+	if now.After(at) {
 		at = now
 	}
 	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, at)

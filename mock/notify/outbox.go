@@ -79,6 +79,9 @@ type Notification struct {
 	// resent is when a shared store's resend (Resend) made it pending
 	// again: the pending bound's order (bound.go).
 	resent time.Time
+	// madeAt is when it was made (enqueue), on the mock's clock; Created
+	// is its event's time, which may be long before (a retold event).
+	madeAt time.Time
 	event  int  // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
 	packet bool // that event is a red packet's, whose auth_no is TradeNo
 	// transfer is, for a transfer's status (event: 1 + fund.StatusEvent),

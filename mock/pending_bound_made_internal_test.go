@@ -15,16 +15,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// docs/limits.md: with --store "the oldest is the one made, or sent
-// again, earliest on the mock's clock", and "the new one is never
-// refused". The shared order (bound.go placeOf) takes Created, which is
-// the event's time, not when the notification was made: a notification
-// made now for an event of the past (an untold mark retold by the sweep,
-// a replica that stalled between its trade's commit and its
-// notification's insert) sorts before every one made meanwhile and is the
-// one given up, at once, the moment it is made. Without --store the
-// outbox's order (made first) gives up the other one.
-func TestRvwSharedBoundGivesUpTheNotificationJustMadeForAPastEvent(t *testing.T) {
+// The pending bound's oldest is the one made, or sent again, earliest on
+// the mock's clock (docs/limits.md), with --store too: a notification made
+// now for an event of the past (an untold mark retold by the sweep, a
+// replica that stalled between its trade's commit and its notification's
+// insert) is not the oldest. The shared order took Created, the event's
+// time, and gave it up the moment it was made.
+func TestPendingBoundOrdersByWhenMadeNotTheEventsTime(t *testing.T) {
 	t.Run("one process", func(t *testing.T) { boundPastEvent(t, "") })
 	t.Run("store", func(t *testing.T) { boundPastEvent(t, pgtest.URL(t)) })
 }
@@ -46,7 +43,7 @@ func boundPastEvent(t *testing.T, url string) {
 	}
 	var stalled []func() error
 	s.Trades.ObserveStored(func(tr trade.Trade, e trade.Event) error {
-		if tr.OutTradeNo == "RVW-PAST" && e.Type == trade.EventPaid {
+		if tr.OutTradeNo == "BP-PAST" && e.Type == trade.EventPaid {
 			stalled = append(stalled, func() error { return s.tradeEvent(tr, e) }) // the replica stalls here
 			return nil
 		}
@@ -54,35 +51,35 @@ func boundPastEvent(t *testing.T, url string) {
 	}, s.tellsTrade)
 	refused := "http://127.0.0.1:1/notify" // attempts fail at once: both stay pending
 
-	payShared(t, c, "RVW-PAST", refused) // its event at 10:00, its notification not made yet
+	payShared(t, c, "BP-PAST", refused) // its event at 10:00, its notification not made yet
 	s.Sched.Advance(time.Hour)
-	payShared(t, c, "RVW-NEW", refused) // made at 11:00
+	payShared(t, c, "BP-NEW", refused) // made at 11:00
 	waitAMinute(t, func() bool {
-		n := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVW-NEW"})
+		n := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "BP-NEW"})
 		return len(n) == 1 && len(n[0].Attempts) == 1
-	}, func() string { return "RVW-NEW's first attempt" })
+	}, func() string { return "BP-NEW's first attempt" })
 	s.Sched.Advance(time.Second)
 	if len(stalled) != 1 {
 		t.Fatalf("%d stalled events", len(stalled))
 	}
-	if err := stalled[0](); err != nil { // RVW-PAST's notification is made now, at 11:00:01
+	if err := stalled[0](); err != nil { // BP-PAST's notification is made now, at 11:00:01
 		t.Fatal(err)
 	}
 	var past, fresh notify.Notification
 	waitAMinute(t, func() bool {
-		p := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVW-PAST"})
-		n := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "RVW-NEW"})
+		p := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "BP-PAST"})
+		n := s.Notifier.Outbox().List(notify.Filter{OutTradeNo: "BP-NEW"})
 		if len(p) != 1 || len(n) != 1 {
 			return false
 		}
 		past, fresh = p[0], n[0]
 		return past.State == notify.GivenUp || fresh.State == notify.GivenUp
 	}, func() string {
-		return fmt.Sprintf("RVW-PAST %s, RVW-NEW %s: nothing given up", past.State, fresh.State)
+		return fmt.Sprintf("BP-PAST %s, BP-NEW %s: nothing given up", past.State, fresh.State)
 	})
 	if past.State == notify.GivenUp {
-		t.Errorf("the notification made last (RVW-PAST, made at 11:00:01 for a 10:00 event) was given up (%q, %d attempts); "+
-			"RVW-NEW, made at 11:00, is %s: the shared order is the event's time, not when it was made",
+		t.Errorf("the notification made last (BP-PAST, made at 11:00:01 for a 10:00 event) was given up (%q, %d attempts); "+
+			"BP-NEW, made at 11:00, is %s: the shared order is the event's time, not when it was made",
 			past.Reason, len(past.Attempts), fresh.State)
 	}
 }
