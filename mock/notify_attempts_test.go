@@ -88,3 +88,25 @@ func TestRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
 		}
 	}
 }
+
+// mocktest.WaitAttempts waits for attempt n as made, past the attempts
+// kept (notify.KeptAttempts): it counted those kept, so for a notification
+// sent again past 17 attempts it never returned.
+func TestWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-1", State: notify.Delivered}, 1)[0]
+	const resends = notify.KeptAttempts + 2
+	for i := 0; i < resends; i++ {
+		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+	}
+	if got := len(mer.Calls()); got != resends+1 {
+		t.Fatalf("the merchant got %d attempts, want %d", got, resends+1)
+	}
+	got := m.WaitAttempts("WA-1", resends+1) // made: the merchant got it
+	if last := got.Attempts[len(got.Attempts)-1]; last.N != resends+1 {
+		t.Errorf("last attempt %d, want %d", last.N, resends+1)
+	}
+}
