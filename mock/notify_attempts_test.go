@@ -1,7 +1,10 @@
 package mock_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -108,5 +111,34 @@ func TestWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
 	got := m.WaitAttempts("WA-1", resends+1) // made: the merchant got it
 	if last := got.Attempts[len(got.Attempts)-1]; last.N != resends+1 {
 		t.Errorf("last attempt %d, want %d", last.N, resends+1)
+	}
+}
+
+// The dashboard's notification page says how many attempts were made but
+// not kept (attempts_dropped): it listed the kept ones only, numbers
+// jumping from 1 with nothing said.
+func TestDashboardShowsAttemptsDropped(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-2", State: notify.Delivered}, 1)[0]
+	const resends = notify.KeptAttempts + 2
+	for i := 0; i < resends; i++ {
+		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+	}
+	got := m.WaitAttempts("WA-2", resends+1)
+	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", resp.StatusCode)
+	}
+	want := fmt.Sprintf("%d attempts made between the first and the latest are not kept", got.AttemptsDropped)
+	if got.AttemptsDropped == 0 || !strings.Contains(string(b), want) {
+		t.Errorf("the dashboard's page of %s (%d attempts dropped) does not say %q", n.ID, got.AttemptsDropped, want)
 	}
 }

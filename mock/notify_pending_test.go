@@ -305,3 +305,29 @@ func boundInFlight(t *testing.T, answer string) {
 		t.Errorf("%d pending past the bound of 1", p)
 	}
 }
+
+// The dashboard's notification page says why the pending bound gave one
+// up, as the control API's "reason" does: it showed given_up after one
+// attempt with no reason.
+func TestDashboardSaysWhyTheBoundGaveUp(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 1}})
+	shop := mocktest.NewMerchant(t, "fail")
+	payNotifying(t, m, "DB-1", shop.URL)
+	payNotifying(t, m, "DB-2", shop.URL)
+	n := onlyNotification(t, m, "DB-1")
+	if n.Reason != notify.ReasonPendingBound {
+		t.Fatalf("DB-1: %s (%q), want given up by the bound", n.State, n.Reason)
+	}
+	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", resp.StatusCode)
+	}
+	if !strings.Contains(string(b), "pending bound") {
+		t.Errorf("the dashboard's page of %s (given up by the bound) does not say why", n.ID)
+	}
+}
