@@ -1,7 +1,10 @@
 package mock_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -86,5 +89,56 @@ func TestRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
 		if n.Params["out_request_no"] == "R1" {
 			t.Errorf("the refund, whose request named no notify_url, was notified to %s (%s): claims without one are not", n.URL, n.Params["notify_type"])
 		}
+	}
+}
+
+// mocktest.WaitAttempts waits for attempt n as made, past the attempts
+// kept (notify.KeptAttempts): it counted those kept, so for a notification
+// sent again past 17 attempts it never returned.
+func TestWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-1", State: notify.Delivered}, 1)[0]
+	const resends = notify.KeptAttempts + 2
+	for i := 0; i < resends; i++ {
+		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+	}
+	if got := len(mer.Calls()); got != resends+1 {
+		t.Fatalf("the merchant got %d attempts, want %d", got, resends+1)
+	}
+	got := m.WaitAttempts("WA-1", resends+1) // made: the merchant got it
+	if last := got.Attempts[len(got.Attempts)-1]; last.N != resends+1 {
+		t.Errorf("last attempt %d, want %d", last.N, resends+1)
+	}
+}
+
+// The dashboard's notification page says how many attempts were made but
+// not kept (attempts_dropped): it listed the kept ones only, numbers
+// jumping from 1 with nothing said.
+func TestDashboardShowsAttemptsDropped(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-2", State: notify.Delivered}, 1)[0]
+	const resends = notify.KeptAttempts + 2
+	for i := 0; i < resends; i++ {
+		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+	}
+	got := m.WaitAttempts("WA-2", resends+1)
+	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", resp.StatusCode)
+	}
+	want := fmt.Sprintf("%d attempts made between the first and the latest are not kept", got.AttemptsDropped)
+	if got.AttemptsDropped == 0 || !strings.Contains(string(b), want) {
+		t.Errorf("the dashboard's page of %s (%d attempts dropped) does not say %q", n.ID, got.AttemptsDropped, want)
 	}
 }

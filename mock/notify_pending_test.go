@@ -2,9 +2,13 @@ package mock_test
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -233,5 +237,97 @@ func TestPendingBoundGiveUpKeptAcrossRestart(t *testing.T) {
 	m4 := mocktest.New(t, mock.Options{DataDir: dir, Notify: notify.Options{MaxPending: -1}})
 	if n := onlyNotification(t, m4, "PD-2"); n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound {
 		t.Errorf("PD-2, given up at the last start, after another with no bound: %s (%q)", n.State, n.Reason)
+	}
+}
+
+// The pending bound passes over a notification whose attempt is in
+// flight, as with --store (docs/limits.md): the merchant's answer to it
+// stands (success: delivered), and when that answer is a failure, its
+// write-back applies the bound again, giving it up then. It used to be
+// given up at once, a success then ignored (given_up with an OK attempt).
+func TestPendingBoundSparesAnAttemptInFlight(t *testing.T) {
+	for _, answer := range []string{"success", "fail"} {
+		t.Run(answer, func(t *testing.T) { boundInFlight(t, answer) })
+	}
+}
+
+func boundInFlight(t *testing.T, answer string) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 1}})
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(b))
+		if form.Get("out_trade_no") == "IF-1" {
+			once.Do(func() { close(arrived) })
+			<-release
+			io.WriteString(w, answer)
+			return
+		}
+		io.WriteString(w, "fail")
+	}))
+	t.Cleanup(shop.Close)
+	pay := func(out string) {
+		m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = shop.URL }))
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); pay("IF-1") }()
+	<-arrived // IF-1's first attempt is at the merchant
+	paid := make(chan struct{})
+	go func() { defer close(paid); pay("IF-2") }()
+	// The second notification is made (past the bound) while the first
+	// attempt is still in flight.
+	waitFor(t, func() bool {
+		return len(m.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: "IF-2"})) == 1
+	})
+	if n := onlyNotification(t, m, "IF-1"); n.State != notify.Pending {
+		t.Errorf("IF-1, in flight, is %s (%q), want pending", n.State, n.Reason)
+	}
+	close(release)
+	wg.Wait()
+	<-paid
+	m.WaitAttempts("IF-1", 1)
+	n := onlyNotification(t, m, "IF-1")
+	switch answer {
+	case "success":
+		if n.State != notify.Delivered {
+			t.Errorf("IF-1 answered success in flight is %s (%q), want delivered", n.State, n.Reason)
+		}
+	default:
+		if n.State != notify.GivenUp || n.Reason != notify.ReasonPendingBound {
+			t.Errorf("IF-1 answered fail is %s (%q), want given up by the bound at its write-back", n.State, n.Reason)
+		}
+	}
+	if p, _ := pendingMemory(t, m); p > 1 {
+		t.Errorf("%d pending past the bound of 1", p)
+	}
+}
+
+// The dashboard's notification page says why the pending bound gave one
+// up, as the control API's "reason" does: it showed given_up after one
+// attempt with no reason.
+func TestDashboardSaysWhyTheBoundGaveUp(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{MaxPending: 1}})
+	shop := mocktest.NewMerchant(t, "fail")
+	payNotifying(t, m, "DB-1", shop.URL)
+	payNotifying(t, m, "DB-2", shop.URL)
+	n := onlyNotification(t, m, "DB-1")
+	if n.Reason != notify.ReasonPendingBound {
+		t.Fatalf("DB-1: %s (%q), want given up by the bound", n.State, n.Reason)
+	}
+	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", resp.StatusCode)
+	}
+	if !strings.Contains(string(b), "pending bound") {
+		t.Errorf("the dashboard's page of %s (given up by the bound) does not say why", n.ID)
 	}
 }

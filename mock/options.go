@@ -64,6 +64,9 @@ func (opts Options) withDefaults() (config, error) {
 	case opts.TimestampTolerance < 0:
 		opts.TimestampTolerance = 0
 	}
+	if p := opts.Trades.SettleMaxPercent; p < 0 || p > 100 {
+		return config{}, fmt.Errorf("Trades.SettleMaxPercent must be 1 to 100 (0: the default %d), not %d", trade.DefaultSettleMaxPercent, p)
+	}
 	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
 	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
 	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)

@@ -42,3 +42,20 @@ func TestSettlementsAreCappedAtThirtyPercentByDefault(t *testing.T) {
 	expect(t, settle(m, no, "CAPALL", "10.00"), "code", "10000")
 	expect(t, settle(m, no, "CAPMORE", "0.01"), "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
 }
+
+// mock.New refuses a trade.Options.SettleMaxPercent outside 1..100 (0 is
+// the default), as --settle-max-percent does: 150 was taken without error
+// and became the strictest ratio, 30%.
+func TestSettleMaxPercentOutsideOneToAHundredIsRefused(t *testing.T) {
+	for _, p := range []int{-1, 101, 150} {
+		if srv, err := mock.New(mock.Options{Trades: trade.Options{SettleMaxPercent: p}}); err == nil {
+			srv.Close()
+			t.Errorf("SettleMaxPercent %d was taken", p)
+		}
+	}
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{SettleMaxPercent: 100}})
+	no := paidAndBound(t, m, "CAP100")
+	if r := settle(m, no, "CAP100ALL", "10.00"); r["code"] != "10000" {
+		t.Errorf("SettleMaxPercent 100: the whole total refused (%v %v)", r["sub_code"], r["sub_msg"])
+	}
+}

@@ -159,20 +159,41 @@ func SameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // ReadableQuery refuses, with 400, a state-changing request (any method
-// but GET and HEAD) whose query does not parse: net/url drops a pair that
-// does not unescape (app_id=%zz) or holds a semicolon, which then reads as
-// absent, so a clear or reset meant for one app would reach every app.
+// but GET and HEAD) whose query does not parse, or names app_id empty or
+// more than once (appScope): each would read as no app_id, so a clear or
+// reset meant for one app would reach every app. net/url drops a pair
+// that does not unescape (app_id=%zz) or holds a semicolon.
 func ReadableQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			return next(c)
 		}
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
 			return c.JSON(http.StatusBadRequest, Error{Error: "the query does not parse (" + err.Error() + "): escape its values (a % as %25, a ; as %3B); nothing was done"})
+		}
+		if err := appScope(q); err != nil {
+			return c.JSON(http.StatusBadRequest, Error{Error: err.Error()})
 		}
 		return next(c)
 	}
+}
+
+// appScope refuses an app_id that is given but empty (?app_id=, a
+// script's unset variable) or given more than once: a call scoped by it
+// (reset, the clears, scenarios) would take either as every app's.
+func appScope(q url.Values) error {
+	v, ok := q["app_id"]
+	switch {
+	case !ok:
+		return nil
+	case len(v) > 1:
+		return errors.New("app_id is given more than once: give it once, or leave it out for every app; nothing was done")
+	case v[0] == "":
+		return errors.New("app_id is empty: give an app's, or leave it out for every app; nothing was done")
+	}
+	return nil
 }
 
 // tokenCookie is the cookie a browser keeps after /_mock/ui?token=.

@@ -287,9 +287,22 @@ func (m *Mock) WaitAttempts(out string, n int) notify.Notification {
 	var list []notify.Notification
 	if !outbox.WaitFunc(ctx, func() bool {
 		list = outbox.List(notify.Filter{OutTradeNo: out})
-		return len(list) > 0 && len(list[0].Attempts) >= n
+		return len(list) > 0 && attemptsMade(list[0]) >= n
 	}) {
-		m.T.Fatalf("no attempt %d for %s: %+v", n, out, list)
+		if len(list) == 0 {
+			m.T.Fatalf("no attempt %d for %s: no notification", n, out)
+		}
+		m.T.Fatalf("no attempt %d for %s: %s after %d attempts", n, out, list[0].State, attemptsMade(list[0]))
 	}
 	return list[0]
+}
+
+// attemptsMade is how many attempts nf made: its last kept attempt's
+// number (an outbox keeps the first and the latest notify.KeptAttempts-1,
+// numbered as made), not how many are kept.
+func attemptsMade(nf notify.Notification) int {
+	if len(nf.Attempts) == 0 {
+		return 0
+	}
+	return nf.Attempts[len(nf.Attempts)-1].N
 }

@@ -1,6 +1,9 @@
 package notify
 
-import "container/heap"
+import (
+	"container/heap"
+	"time"
+)
 
 // DefaultMaxPending is how many pending notifications the outbox keeps
 // unless told otherwise: past it the oldest is given up.
@@ -65,7 +68,16 @@ func (o *Outbox) placeOf(n *Notification) pendingAt {
 	if !n.resent.IsZero() {
 		return pendingAt{since: n.resent.UnixNano(), again: true, num: num, seq: n.seq}
 	}
-	return pendingAt{since: n.Created.UnixNano(), num: num, seq: n.seq}
+	return pendingAt{since: n.madeOn().UnixNano(), num: num, seq: n.seq}
+}
+
+// madeOn is when n was made on the mock's clock; Created (its event's
+// time) for one stored before that was kept.
+func (n *Notification) madeOn() time.Time {
+	if n.madeAt.IsZero() {
+		return n.Created
+	}
+	return n.madeAt
 }
 
 // GiveUpToBound makes n given up by the pending bound: final, nothing
@@ -146,7 +158,8 @@ func (o *Outbox) pendingLocked(n *Notification) {
 }
 
 // boundLocked gives up the oldest pending notifications but the one at
-// except while more than maxPending are pending, and returns them. Each
+// except and those with an attempt in flight (at most --notify-workers)
+// while more than maxPending are pending, and returns them. Each
 // is written like any change (carrying its untold mark's deletion while
 // it has one, so a restart neither plans it again nor tells its event
 // again). The lock is held; tell the caller's hook after it.
@@ -155,7 +168,7 @@ func (o *Outbox) boundLocked(except uint64) []Notification {
 		return nil
 	}
 	var gone []Notification
-	var held *pendingAt
+	var held []pendingAt // except, and those in flight: back in the heap after
 	for o.counts[Pending] > o.maxPending && len(o.pending) > 0 {
 		p := heap.Pop(&o.pending).(pendingAt)
 		seq := p.seq
@@ -163,12 +176,15 @@ func (o *Outbox) boundLocked(except uint64) []Notification {
 		if !ok || n.State != Pending {
 			continue // no longer pending
 		}
-		if seq == except {
-			held = &p
+		if seq == except || n.flying > 0 {
+			// An attempt in flight is passed over, as with a shared
+			// store (Jobs.GiveUp): its answer stands, and its write-back
+			// applies the bound again (update).
+			held = append(held, p)
 			continue
 		}
 		n.GiveUpToBound()
-		n.gen++ // the planned attempt, or one in flight, no longer stands
+		n.gen++ // the planned attempt no longer stands
 		if o.counts[Pending]--; o.counts[Pending] <= 0 {
 			delete(o.counts, Pending)
 		}
@@ -183,8 +199,8 @@ func (o *Outbox) boundLocked(except uint64) []Notification {
 		gone = append(gone, c)
 		o.wakeLocked(n)
 	}
-	if held != nil {
-		heap.Push(&o.pending, *held)
+	for _, p := range held {
+		heap.Push(&o.pending, p)
 	}
 	if len(gone) > 0 {
 		o.evictLocked()

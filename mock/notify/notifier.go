@@ -379,8 +379,10 @@ func (n *Notifier) enqueue(nf *Notification, p map[string]string, charset sign.C
 		nf.URL = pol.URL
 	}
 	nf.badSig = pol.BadSignature
+	now := n.sched.Clock().Now()
+	nf.madeAt = now
 	at := nf.Created.Add(pol.Delay)
-	if now := n.sched.Clock().Now(); now.After(at) {
+	if now.After(at) {
 		at = now
 	}
 	f, body, err := n.sendForm(nf.Kind, p, charset, signType, nf.badSig, at)
@@ -575,7 +577,7 @@ func (n *Notifier) Resend(id string) error {
 // attempt makes one delivery attempt at the clock time at.
 func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired {
 	nf, ok := n.outbox.get(id)
-	if !ok || nf.State != Pending || nf.gen != gen {
+	if !ok || nf.State != Pending || nf.gen != gen || !n.outbox.takeOff(id, gen) {
 		return nil
 	}
 	a := Attempt{N: nf.made() + 1, At: at}
@@ -597,6 +599,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	var state State
 	var nextGen int
 	n.outbox.update(id, func(nf *Notification) {
+		nf.landed()
 		if nf.gen != gen {
 			// Superseded while in flight (a resend planned another
 			// attempt): kept in the history, but the newer plan stands,

@@ -79,6 +79,9 @@ type Notification struct {
 	// resent is when a shared store's resend (Resend) made it pending
 	// again: the pending bound's order (bound.go).
 	resent time.Time
+	// madeAt is when it was made (enqueue), on the mock's clock; Created
+	// is its event's time, which may be long before (a retold event).
+	madeAt time.Time
 	event  int  // 1 + the index in its trade's (red packet's) History of the event it tells, until stored
 	packet bool // that event is a red packet's, whose auth_no is TradeNo
 	// transfer is, for a transfer's status (event: 1 + fund.StatusEvent),
@@ -86,6 +89,7 @@ type Notification struct {
 	transfer  string
 	badSig    bool   // every attempt carries a signature that does not verify
 	gen       int    // generation of the planned attempt
+	flying    int    // attempts in flight (takeOff to their write-back): the pending bound passes over it
 	key       string // scheduler key: one trade's (or red packet's) notifications stay in order
 	seq       uint64 // position in the outbox's order, for cursors
 	writeBack bool   // the write is one after the first (WriteBack)
@@ -575,7 +579,7 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 			return false
 		}
 	}
-	was, state := n.Final(), n.State
+	was, state, flew := n.Final(), n.State, n.flying
 	before := n.Attempts[:len(n.Attempts):len(n.Attempts)]
 	f(n)
 	if n.Params == nil && n.packed && len(n.Attempts) != len(before) {
@@ -624,8 +628,11 @@ func (o *Outbox) update(id string, f func(n *Notification)) bool {
 		}
 	}
 	o.forgetWhenStored(n.seq, wait)
-	if was && !now {
+	switch {
+	case was && !now:
 		gone = o.boundLocked(n.seq)
+	case flew > n.flying && !now:
+		gone = o.boundLocked(0) // the bound passed over it while in flight
 	}
 	o.evictLocked()
 	o.compactLocked()
@@ -677,6 +684,29 @@ func (o *Outbox) has(id string) bool {
 	defer o.mu.Unlock()
 	_, ok := o.seqOf(id)
 	return ok
+}
+
+// takeOff marks attempt gen of the notification id as in flight, if it
+// is still pending and that attempt still stands: the pending bound
+// passes over it until the attempt's write-back (landed) clears the mark.
+func (o *Outbox) takeOff(id string, gen int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seq, ok := o.seqOf(id)
+	n := o.hot[seq]
+	if !ok || n == nil || n.State != Pending || n.gen != gen {
+		return false
+	}
+	n.flying++
+	return true
+}
+
+// landed clears one in-flight mark (takeOff) of n; call it in the
+// attempt's write-back (update).
+func (n *Notification) landed() {
+	if n.flying > 0 {
+		n.flying--
+	}
 }
 
 // get is Get without the attempts' bodies, for the notifier.

@@ -226,6 +226,9 @@ type record struct {
 	BadSig bool   `json:"bad_sig,omitempty"`
 	// Resent is when a shared store's resend made it pending again.
 	Resent *time.Time `json:"resent,omitempty"`
+	// Made is when it was made on the mock's clock (absent before it was
+	// kept: Created stands in).
+	Made *time.Time `json:"made,omitempty"`
 }
 
 // Marshal encodes a notification for a store.
@@ -233,6 +236,9 @@ func Marshal(n Notification) ([]byte, error) {
 	r := record{Notification: n, Round: n.round, Key: n.schedKey(), BadSig: n.badSig}
 	if !n.resent.IsZero() {
 		r.Resent = &n.resent
+	}
+	if !n.madeAt.IsZero() {
+		r.Made = &n.madeAt
 	}
 	return json.Marshal(r)
 }
@@ -246,6 +252,9 @@ func Unmarshal(b []byte) (Notification, error) {
 	r.Notification.round, r.Notification.key, r.Notification.badSig = r.Round, r.Key, r.BadSig
 	if r.Resent != nil {
 		r.Notification.resent = *r.Resent
+	}
+	if r.Made != nil {
+		r.Notification.madeAt = *r.Made
 	}
 	return r.Notification, nil
 }

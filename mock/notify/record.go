@@ -247,14 +247,16 @@ func (e *encoder) when(t time.Time) {
 
 // record flags.
 const (
-	fIDNum     = 1 << iota // ntf_%06d: the number
-	fKey                   // a scheduler key of its own
-	fNext                  // NextAttempt set
-	fBadSig                // signatures that do not verify
-	fRawBody               // a body that is not the form encoded
-	fNilParams             // Params nil
-	fNilAtts               // Attempts nil
-	fReason                // Reason set
+	fIDNum       = 1 << iota // ntf_%06d: the number
+	fKey                     // a scheduler key of its own
+	fNext                    // NextAttempt set
+	fBadSig                  // signatures that do not verify
+	fRawBody                 // a body that is not the form encoded
+	fNilParams               // Params nil
+	fNilAtts                 // Attempts nil
+	fReason                  // Reason set
+	fMade                    // madeAt set, not Created: written
+	fMadeCreated             // madeAt is Created
 )
 
 // attempt flags.
@@ -297,6 +299,12 @@ func encodeRecord(in *interns, n *Notification, buf []byte) []byte {
 	if n.Reason != "" {
 		flags |= fReason
 	}
+	switch {
+	case n.madeAt == n.Created && !n.madeAt.IsZero():
+		flags |= fMadeCreated
+	case !n.madeAt.IsZero():
+		flags |= fMade
+	}
 	if enc, err := sign.EncodeForm(n.Params, sign.Charset(n.Charset)); err != nil || enc != n.Body {
 		flags |= fRawBody
 	}
@@ -327,6 +335,9 @@ func encodeRecord(in *interns, n *Notification, buf []byte) []byte {
 	}
 	if n.Reason != "" {
 		e.str(classHeader, true, n.Reason)
+	}
+	if flags&fMade != 0 {
+		e.when(n.madeAt)
 	}
 	e.uv(uint64(len(n.Attempts)))
 	tf := timeField(n.Kind)
@@ -597,6 +608,12 @@ func decodeHead(d *decoder, n *Notification) uint64 {
 	}
 	if flags&fReason != 0 {
 		n.Reason = d.str()
+	}
+	switch {
+	case flags&fMade != 0:
+		n.madeAt = d.when()
+	case flags&fMadeCreated != 0:
+		n.madeAt = n.Created
 	}
 	n.badSig = flags&fBadSig != 0
 	return flags

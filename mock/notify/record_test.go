@@ -72,6 +72,8 @@ func TestRecordReadsBackWhatWasPut(t *testing.T) {
 		edit func(n *Notification)
 	}{
 		{"utf-8", func(*Notification) {}},
+		{"made at its event", func(n *Notification) { n.madeAt = n.Created }},
+		{"made after its event", func(n *Notification) { n.madeAt = n.Created.Add(time.Hour) }},
 		{"gbk", func(n *Notification) { *n = base("GBK") }},
 		{"given up", func(n *Notification) { n.State = GivenUp }},
 		{"given up by the pending bound", func(n *Notification) { n.State, n.Reason = GivenUp, ReasonPendingBound }},
@@ -373,5 +375,31 @@ func TestRecordsReadAcrossAClear(t *testing.T) {
 				t.Fatalf("%s: subject %q, want %q", n.ID, n.Params["subject"], want)
 			}
 		}
+	}
+}
+
+// A stored notification keeps when it was made (the pending bound's
+// order with --store); one stored before that was kept is taken as made
+// at its event's time.
+func TestStoredNotificationKeepsWhenItWasMade(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	n := Notification{ID: "ntf_000001", State: Pending, Created: at, madeAt: at.Add(time.Hour)}
+	b, err := Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.madeOn().Equal(at.Add(time.Hour)) {
+		t.Errorf("made %v, want %v", got.madeOn(), at.Add(time.Hour))
+	}
+	old, err := Unmarshal([]byte(`{"id":"ntf_000002","state":"pending","created":"2026-11-23T10:00:00Z","round":0,"key":""}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !old.madeOn().Equal(at) {
+		t.Errorf("a record without made: made %v, want its created %v", old.madeOn(), at)
 	}
 }

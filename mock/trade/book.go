@@ -46,7 +46,8 @@ type Options struct {
 	Keep int
 	// SettleMaxPercent caps what a trade's settlements may split off, in
 	// percent of its total: production's default is 30 (a merchant may
-	// have Alipay raise it). 0 means DefaultSettleMaxPercent; at most 100.
+	// have Alipay raise it). 0 means DefaultSettleMaxPercent; at most 100
+	// (mock.New refuses more, or less than 0).
 	SettleMaxPercent int
 }
 

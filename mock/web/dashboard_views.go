@@ -586,15 +586,18 @@ type noteDetailView struct {
 	Body                                                        string
 	Params                                                      []kv
 	Schedule                                                    string
+	Dropped                                                     int // attempts made but not kept
 }
 
 func noteDetail(n notify.Notification) noteDetailView {
-	v := noteDetailView{ID: n.ID, State: string(n.State), StateClass: statusClass(string(n.State)), NextAttempt: tsp(n.NextAttempt),
+	v := noteDetailView{ID: n.ID, State: string(n.State), StateClass: statusClass(string(n.State)), NextAttempt: tsp(n.NextAttempt), Dropped: n.AttemptsDropped,
 		OwnerHref: ownerHref(n), ResendAction: ui("notifications", n.ID, "resend"), Body: n.Body, Params: sortedParams(n.Params)}
 	v.Fields = fields(
 		field{Key: "id", Label: "id", Value: n.ID},
 		field{Key: "notify_id", Label: "notify_id", Value: n.NotifyID},
 		field{Key: "state", Label: "state", Value: string(n.State), Class: statusClass(string(n.State))},
+		field{Key: "reason", Label: "given up because", Value: n.Reason},
+		field{Key: "attempts_dropped", Label: "attempts dropped", Value: dropped(n.AttemptsDropped)},
 		field{Key: "next_attempt", Label: "next attempt", Value: tsp(n.NextAttempt)},
 		field{Key: "app_id", Label: "app_id", Value: n.AppID},
 		field{Key: "out_trade_no", Label: "out_trade_no / out_order_no", Value: n.OutTradeNo, Href: v.OwnerHref},
@@ -621,6 +624,15 @@ func noteDetail(n notify.Notification) noteDetailView {
 		v.Attempts = append(v.Attempts, r)
 	}
 	return v
+}
+
+// dropped says how many attempts a notification made but no longer keeps
+// (it keeps its first and its latest: notify.KeptAttempts).
+func dropped(k int) string {
+	if k <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d (made between the first and the latest %d, not kept)", k, notify.KeptAttempts-1)
 }
 
 // ---- journal ----
