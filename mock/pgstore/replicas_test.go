@@ -505,6 +505,7 @@ func TestReplicasDropDeadTokensBehindALiveOne(t *testing.T) {
 	if mem.Tokens.Count != 2 || stored() != 2 {
 		t.Fatalf("past the refresh terms: %d tokens in memory, %d in the database; want 2 (the oldest and the last)", mem.Tokens.Count, stored())
 	}
+	rs[1].Control(http.MethodGet, "/clock", nil, http.StatusOK) // a control call waits for the clock's announcement: the request is signed at the advanced time
 	q, err := try(rs[1], "alipay.trade.query", `{"out_trade_no":"nothing"}`, func(p map[string]string) { p["app_auth_token"] = keeper })
 	if err != nil || q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
 		t.Fatalf("the oldest token on the other replica: %v %v", q, err)
