@@ -125,3 +125,37 @@ func TestRestorePastTheBoundsKeepsOtherApps(t *testing.T) {
 		t.Fatalf("the other app's pending code after the restore: %v", err)
 	}
 }
+
+// Another app's flood past the token bound keeps a token just refreshed:
+// it works for its 10-minute grace, and its refresh token for a retry of a
+// refresh whose answer was lost (only the app losing an entry sheds its
+// spent tokens first). The clock does not move.
+func TestAFloodKeepsAnotherAppsRefreshedTokenAndItsRetry(t *testing.T) {
+	b := fairBook()
+	code, err := b.Authorise(victim, b.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := b.Exchange(victim, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Refresh(victim, old.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	for range appauth.MaxTokens {
+		c, err := b.Authorise(flooder, b.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Exchange(flooder, c.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Resolve(victim, old.AppAuthToken); err != nil {
+		t.Errorf("the other app's refreshed token, within its 10-minute grace, after the flood: %v", err)
+	}
+	if _, err := b.Refresh(victim, old.RefreshToken); err != nil {
+		t.Errorf("the other app's retried refresh after the flood: %v", err)
+	}
+}
