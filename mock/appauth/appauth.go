@@ -6,8 +6,10 @@
 package appauth
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -69,8 +71,11 @@ type Code struct {
 	ISVAppID string    `json:"app_id"`
 	Merchant Merchant  `json:"merchant"`
 	Created  time.Time `json:"created"`
-	Expires  time.Time `json:"expires"`
-	Used     bool      `json:"used"`
+	// Made is the order it was made in (bounded.Made; 0 when stored
+	// before it was): what orders codes of the same Created at a restart.
+	Made    int64     `json:"made,omitempty"`
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used"`
 }
 
 // Callback is where the merchant's consent sends the browser:
@@ -105,6 +110,8 @@ type Token struct {
 	Grant   string    `json:"grant,omitempty"`
 	Gen     uint64    `json:"gen,omitempty"`
 	Created time.Time `json:"created"`
+	// Made is the order it was made in, as Code's.
+	Made int64 `json:"made,omitempty"`
 	// Expires is what expires_in says; the token does not end then.
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
@@ -258,7 +265,8 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Expires: now.Add(CodeLifetime)}
+	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
+		Expires: now.Add(CodeLifetime)}
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}
@@ -338,7 +346,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 // oldest token in use; a pair not stored files nothing.
 func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpires time.Time, spent *Token) (Token, error) {
 	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
-		Grant: grant, Gen: 1, Created: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+		Grant: grant, Gen: 1, Created: now, Made: bounded.Made(), Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	if cur := b.current[t.pair()]; cur != nil {
 		t.Gen = cur.Gen + 1
 	}
@@ -498,7 +506,8 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore makes the stored codes and tokens the book's, oldest first,
+// Restore makes the stored codes and tokens the book's, oldest first
+// (by Created, then the order they were made in: Made, then key),
 // within the book's bounds: what does not fit, and what nothing can use
 // any more, is deleted from the store too. A replica calls it again with
 // everything stored whenever another one changed something; what it knew
@@ -507,8 +516,12 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	sort.SliceStable(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
-	sort.SliceStable(tokens, func(i, j int) bool { return tokens[i].Created.Before(tokens[j].Created) })
+	slices.SortStableFunc(codes, func(a, b Code) int {
+		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+	})
+	slices.SortStableFunc(tokens, func(a, b Token) int {
+		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.AppAuthToken, b.Made, b.AppAuthToken))
+	})
 	// Each pair's tokens newest first: each is replaced when the one
 	// after it was made.
 	byPair := map[string][]*Token{}

@@ -8,12 +8,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
-// rvx: on a frozen clock every access token has the same auth_start, and a
-// restart (--data) refills the book in the order the file lists them (by
-// key) with an unstable sort, not the order they were made: past the bound
-// the next token then evicts whichever sorts first, not the oldest. The
-// docs (sign-in.md) say "a restart with --data refills under the same rule".
-func TestRvxRestartOnAFrozenClockKeepsTheOrderTokensWereMade(t *testing.T) {
+// On a frozen clock every access token has the same auth_start: a restart
+// (--data) refills them in the order they were made (Made, kept with each),
+// not the file's key order, so past the bound the next token evicts the
+// first one made, as the process before the restart would have.
+func TestRestartOnAFrozenClockEvictsTheFirstTokenMade(t *testing.T) {
 	src, _ := newBook()
 	var made []userauth.Token
 	for range userauth.MaxTokens {
