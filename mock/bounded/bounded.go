@@ -2,7 +2,8 @@
 // tokens and forms in: at most a fixed number of entries, the oldest
 // going first, so that no caller can grow the mock's memory without end.
 // With groups (Grouped), the oldest of the group holding the most goes:
-// one group's flood evicts its own entries, not another's.
+// one group's flood evicts its own entries while it holds the most (a
+// group holding more loses its oldest).
 package bounded
 
 import (

@@ -36,7 +36,8 @@ const (
 
 // Bounds on what the book keeps: on a frozen clock nothing expires, so past
 // a bound the oldest of the app holding the most goes: one app's flood
-// evicts its own forms, codes and tokens, not another app's.
+// evicts its own forms, codes and tokens while it holds the most (an app
+// holding more loses its oldest).
 const (
 	MaxForms  = 1024
 	MaxCodes  = 4096
