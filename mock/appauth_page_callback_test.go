@@ -106,3 +106,41 @@ func TestAppAuthPageRedirectMustBeTheAppsCallbackExactly(t *testing.T) {
 		t.Fatalf("the app's 授权回调地址 itself: callback query %v", got)
 	}
 }
+
+// POST /_mock/app-auth-codes with redirect_uri answers the URL the page
+// would send the browser to, so it follows the page's rules: a redirect_uri
+// the page refuses (not the app's auth_redirect_uri exactly, not http(s))
+// or a state over 256 bytes is the control API's 400 and makes no code;
+// the app's callback exactly gets one.
+func TestControlAppAuthCodeRefusesWhatThePageRefuses(t *testing.T) {
+	const cb = "https://isv.example/alipay/callback"
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: pinnedApp,
+		PublicKey: string(keys.DevFile("app_public_key.pem")), AuthRedirectURI: cb}}})
+	codes := func() int {
+		var mem struct {
+			Codes struct{ Count int } `json:"app_auth_codes"`
+		}
+		getJSON(t, m.URL+"/_mock/memory", &mem)
+		return mem.Codes.Count
+	}
+	for _, tc := range []struct{ name, body string }{
+		{"another path than auth_redirect_uri", `{"app_id":"` + pinnedApp + `","redirect_uri":"https://attacker.example/x"}`},
+		{"a trailing slash", `{"app_id":"` + pinnedApp + `","redirect_uri":"` + cb + `/"}`},
+		{"not http(s)", `{"app_id":"` + keys.DevAppID + `","redirect_uri":"javascript:alert(1)"}`},
+		{"state over 256 bytes", `{"app_id":"` + keys.DevAppID + `","redirect_uri":"https://isv.example/cb","state":"` + strings.Repeat("s", 257) + `"}`},
+	} {
+		var e struct{ Error string }
+		postJSON(t, m.URL+"/_mock/app-auth-codes", tc.body, http.StatusBadRequest, &e)
+		if e.Error == "" {
+			t.Errorf("%s: no error in the answer", tc.name)
+		}
+	}
+	if n := codes(); n != 0 {
+		t.Fatalf("%d codes made for refused requests", n)
+	}
+	var ok struct{ Redirect string }
+	postJSON(t, m.URL+"/_mock/app-auth-codes", `{"app_id":"`+pinnedApp+`","redirect_uri":"`+cb+`","state":"s1"}`, http.StatusCreated, &ok)
+	if !strings.HasPrefix(ok.Redirect, cb+"?") {
+		t.Errorf("the app's callback exactly: redirect %q", ok.Redirect)
+	}
+}

@@ -6,8 +6,10 @@
 package appauth
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -41,10 +43,10 @@ const (
 var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // Bounds on what the book keeps, as mock/userauth's: on a frozen clock
-// nothing expires, so past the bound spent tokens go first (see spent),
-// soonest end first, and only then the oldest of the ISV app holding the
-// most (codes: the oldest of the app holding the most), so that one app's
-// flood evicts no other app's token in use or code.
+// nothing expires, so past the bound the ISV app holding the most loses
+// its spent tokens first (see spent), soonest end first, and only then its
+// oldest (codes: the oldest of the app holding the most). Another app's
+// spent tokens stay: their grace and refresh tokens still work.
 const (
 	MaxCodes  = 4096
 	MaxTokens = 16384
@@ -69,8 +71,11 @@ type Code struct {
 	ISVAppID string    `json:"app_id"`
 	Merchant Merchant  `json:"merchant"`
 	Created  time.Time `json:"created"`
-	Expires  time.Time `json:"expires"`
-	Used     bool      `json:"used"`
+	// Made is the order it was made in (bounded.Made; 0 when stored
+	// before it was): what orders codes of the same Created at a restart.
+	Made    int64     `json:"made,omitempty"`
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used"`
 }
 
 // Callback is where the merchant's consent sends the browser:
@@ -105,6 +110,8 @@ type Token struct {
 	Grant   string    `json:"grant,omitempty"`
 	Gen     uint64    `json:"gen,omitempty"`
 	Created time.Time `json:"created"`
+	// Made is the order it was made in, as Code's.
+	Made int64 `json:"made,omitempty"`
 	// Expires is what expires_in says; the token does not end then.
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
@@ -228,7 +235,7 @@ func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
 // newTokens is an empty map of tokens, each going at its end, grouped by
 // ISV app.
 func newTokens() bounded.Map[*Token] {
-	return bounded.Grouped(bounded.NewUntil(MaxTokens, (*Token).end), tokenApp)
+	return bounded.SpentFirst(bounded.Grouped(bounded.NewUntil(MaxTokens, (*Token).end), tokenApp), (*Token).spent)
 }
 
 // codeApp and tokenApp are what the bounds group by: the ISV's app, so
@@ -258,7 +265,8 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Expires: now.Add(CodeLifetime)}
+	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
+		Expires: now.Add(CodeLifetime)}
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}
@@ -334,11 +342,11 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 // issue stores a new pair and keeps it, replacing the pair's earlier
 // token. spent, for a first refresh, is the token it refreshed: its new
 // end, like the replaced one's, is filed once the new pair is stored and
-// before room is made, so that at the bound it goes before the oldest
-// token in use; a pair not stored files nothing.
+// before room is made, so that at the bound it goes before its app's
+// oldest token in use; a pair not stored files nothing.
 func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpires time.Time, spent *Token) (Token, error) {
 	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
-		Grant: grant, Gen: 1, Created: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+		Grant: grant, Gen: 1, Created: now, Made: bounded.Made(), Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	if cur := b.current[t.pair()]; cur != nil {
 		t.Gen = cur.Gen + 1
 	}
@@ -354,9 +362,9 @@ func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpi
 }
 
 // keepToken keeps t as its pair's token when it is the newest (the one
-// it replaces goes at its new end), else as replaced by the newer; at
-// the bound, spent tokens (any app's) make room first, and only when none
-// is the oldest of the app holding the most; the lock is held.
+// it replaces goes at its new end), else as replaced by the newer; past
+// the bound the ISV app holding the most loses its spent tokens first
+// (soonest end first), then its oldest; the lock is held.
 func (b *Book) keepToken(t *Token) {
 	k := t.pair()
 	switch cur := b.current[k]; {
@@ -369,11 +377,7 @@ func (b *Book) keepToken(t *Token) {
 		b.tokens.Queue(cur.AppAuthToken)
 		b.current[k] = t
 	}
-	var gone []*Token
-	if _, ok := b.tokens.Get(t.AppAuthToken); !ok {
-		gone = b.tokens.Shed(1, (*Token).spent)
-	}
-	gone = append(gone, b.tokens.Put(t.AppAuthToken, t)...)
+	gone := b.tokens.Put(t.AppAuthToken, t)
 	b.byRef[t.RefreshToken] = t
 	b.drop(nil, gone)
 }
@@ -502,7 +506,8 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore makes the stored codes and tokens the book's, oldest first,
+// Restore makes the stored codes and tokens the book's, oldest first
+// (by Created, then the order they were made in: Made, then key),
 // within the book's bounds: what does not fit, and what nothing can use
 // any more, is deleted from the store too. A replica calls it again with
 // everything stored whenever another one changed something; what it knew
@@ -511,8 +516,12 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	sort.SliceStable(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
-	sort.SliceStable(tokens, func(i, j int) bool { return tokens[i].Created.Before(tokens[j].Created) })
+	slices.SortStableFunc(codes, func(a, b Code) int {
+		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+	})
+	slices.SortStableFunc(tokens, func(a, b Token) int {
+		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.AppAuthToken, b.Made, b.AppAuthToken))
+	})
 	// Each pair's tokens newest first: each is replaced when the one
 	// after it was made.
 	byPair := map[string][]*Token{}
@@ -548,7 +557,6 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 		nt.Add(t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken))
 	}
-	goneTokens = append(goneTokens, nt.Shed(0, (*Token).spent)...)
 	goneTokens = append(goneTokens, nt.Settle()...)
 	b.codes, b.tokens, b.byRef, b.current = nc, nt, map[string]*Token{}, map[string]*Token{}
 	nt.Each(0, func(_ uint64, t *Token) bool {

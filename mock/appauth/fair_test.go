@@ -125,3 +125,72 @@ func TestRestorePastTheBoundsKeepsOtherApps(t *testing.T) {
 		t.Fatalf("the other app's pending code after the restore: %v", err)
 	}
 }
+
+// Another app's flood past the token bound keeps a token just refreshed:
+// it works for its 10-minute grace, and its refresh token for a retry of a
+// refresh whose answer was lost (only the app losing an entry sheds its
+// spent tokens first). The clock does not move.
+func TestAFloodKeepsAnotherAppsRefreshedTokenAndItsRetry(t *testing.T) {
+	b := fairBook()
+	code, err := b.Authorise(victim, b.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := b.Exchange(victim, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Refresh(victim, old.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	for range appauth.MaxTokens {
+		c, err := b.Authorise(flooder, b.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Exchange(flooder, c.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Resolve(victim, old.AppAuthToken); err != nil {
+		t.Errorf("the other app's refreshed token, within its 10-minute grace, after the flood: %v", err)
+	}
+	if _, err := b.Refresh(victim, old.RefreshToken); err != nil {
+		t.Errorf("the other app's retried refresh after the flood: %v", err)
+	}
+}
+
+// The rule is the largest app's oldest goes, not "never another app's": an
+// ISV holding more than the flood (its merchants' tokens, all in use) loses
+// its oldest tokens in use once the flood fills the rest, and the flood
+// keeps all of its own (docs/limits.md, docs/security.md).
+func TestAFloodEvictsALargerAppsOldestTokensInUse(t *testing.T) {
+	b := fairBook()
+	issue := func(app string) appauth.Token {
+		c, err := b.Authorise(app, b.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := b.Exchange(app, c.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	first := issue(victim)
+	for range appauth.MaxTokens/2 + 100 {
+		issue(victim)
+	}
+	var flood []appauth.Token
+	for range appauth.MaxTokens / 2 {
+		flood = append(flood, issue(flooder))
+	}
+	if _, err := b.Resolve(victim, first.AppAuthToken); err == nil {
+		t.Error("the larger app's oldest token is kept past the bound")
+	}
+	for i, tk := range flood {
+		if _, err := b.Resolve(flooder, tk.AppAuthToken); err != nil {
+			t.Fatalf("the smaller flood's token %d went: %v", i, err)
+		}
+	}
+}

@@ -2,7 +2,8 @@
 // tokens and forms in: at most a fixed number of entries, the oldest
 // going first, so that no caller can grow the mock's memory without end.
 // With groups (Grouped), the oldest of the group holding the most goes:
-// one group's flood evicts its own entries, not another's.
+// one group's flood evicts its own entries while it holds the most (a
+// group holding more loses its oldest).
 package bounded
 
 import (
@@ -29,6 +30,9 @@ type Map[V any] struct {
 	groups map[string]*queue
 	big    bigHeap // the groups, the one to evict from first at the top
 	gslots int     // slots in the groups' queues, stale ones included
+	// spent says an entry is no longer in use (SpentFirst); nil: none.
+	spent func(V) bool
+	gdue  int // filings in the groups' queues by end, stale ones included
 }
 
 type entry[V any] struct {
@@ -40,9 +44,10 @@ type entry[V any] struct {
 // queue is one group's entries in the order they came.
 type queue struct {
 	name  string
-	slots []slot // by seq; stale as order's, or when the entry is not the group's
-	n     int    // its entries kept
-	i     int    // its index in big
+	slots []slot   // by seq; stale as order's, or when the entry is not the group's
+	n     int      // its entries kept
+	i     int      // its index in big
+	due   dueQueue // its entries by end, with SpentFirst; stale as k.due's
 }
 
 type slot struct {
@@ -73,6 +78,19 @@ func Grouped[V any](k Map[V], group func(V) string) Map[V] {
 	return k
 }
 
+// SpentFirst is k, grouped and with ends, whose eviction past the bound
+// drops the group's entries spent says are no longer in use before its
+// oldest: soonest end first, of the group that loses an entry only. spent
+// must hold for every entry whose end comes before that of any entry in
+// use of its group, so that the group's queue by end has them at its head.
+func SpentFirst[V any](k Map[V], spent func(V) bool) Map[V] {
+	if k.group == nil || k.ends == nil {
+		panic("bounded: SpentFirst needs groups and ends")
+	}
+	k.spent = spent
+	return k
+}
+
 // Empty is an empty Map with k's bound, ends and groups whose new
 // positions follow k's: what a caller refills and swaps in for k.
 func (k *Map[V]) Empty() Map[V] {
@@ -81,6 +99,7 @@ func (k *Map[V]) Empty() Map[V] {
 	if k.group != nil {
 		e = Grouped(e, k.group)
 	}
+	e.spent = k.spent
 	return e
 }
 
@@ -100,7 +119,7 @@ func (k *Map[V]) Len() int { return len(k.m) }
 // With groups, slots counts the groups' queues' too, each kept within
 // twice its group's entries always.
 func (k *Map[V]) Held() (entries, slots, filings int) {
-	return len(k.m), len(k.order) + k.gslots, len(k.due)
+	return len(k.m), len(k.order) + k.gslots, len(k.due) + k.gdue
 }
 
 // Del drops key; its slot and filing go stale.
@@ -121,6 +140,7 @@ func (k *Map[V]) remove(key string) {
 		heap.Remove(&k.big, q.i)
 		delete(k.groups, q.name)
 		k.gslots -= len(q.slots)
+		k.gdue -= len(q.due)
 		return
 	}
 	k.advance(q)
@@ -135,6 +155,7 @@ func (k *Map[V]) remove(key string) {
 		k.gslots -= len(q.slots) - len(live)
 		q.slots = live
 	}
+	k.refile(q)
 	heap.Fix(&k.big, q.i)
 }
 
@@ -197,8 +218,55 @@ func (k *Map[V]) Put(key string, v V) []V {
 func (k *Map[V]) Queue(key string) {
 	if e, ok := k.m[key]; ok && k.ends != nil {
 		heap.Push(&k.due, due{k.ends(e.v), key, e.seq})
+		if k.spent != nil {
+			k.file(e.g, key, e.v, e.seq)
+		}
 		k.compact()
 	}
+}
+
+// file files an entry of q under its end in q's queue by end, which it
+// keeps within twice q's entries.
+func (k *Map[V]) file(q *queue, key string, v V, seq uint64) {
+	heap.Push(&q.due, due{k.ends(v), key, seq})
+	k.gdue++
+	k.refile(q)
+}
+
+// refile drops q's stale filings by end once they outnumber its entries.
+func (k *Map[V]) refile(q *queue) {
+	if len(q.due) > 2*q.n {
+		k.gdue -= len(q.due)
+		q.due = q.due[:0]
+		for _, s := range q.slots {
+			if k.inQueue(q, s) {
+				q.due = append(q.due, due{k.ends(k.m[s.key].v), s.key, s.seq})
+			}
+		}
+		heap.Init(&q.due)
+		k.gdue += len(q.due)
+	}
+}
+
+// spentHead is q's entry of soonest end when spent says it is no longer
+// in use; stale filings at the head go, moved ones are filed again.
+func (k *Map[V]) spentHead(q *queue) (string, bool) {
+	for len(q.due) > 0 {
+		d := q.due[0]
+		e, ok := k.m[d.key]
+		if !ok || e.seq != d.seq || e.g != q {
+			heap.Pop(&q.due)
+			k.gdue--
+			continue
+		}
+		if end := k.ends(e.v); !end.Equal(d.at) {
+			heap.Pop(&q.due)
+			heap.Push(&q.due, due{end, d.key, d.seq})
+			continue
+		}
+		return d.key, k.spent(e.v)
+	}
+	return "", false
 }
 
 // Expire drops the entries whose end came by now, wherever they stand,
@@ -227,9 +295,8 @@ func (k *Map[V]) Expire(now time.Time) []V {
 
 // Shed makes room for n more entries within max by dropping, soonest end
 // first, entries spent says are no longer in use, and returns them; it
-// stops at the first one in use (the oldest then goes, in evict). The
-// caller's spent must hold for every entry whose end comes before that of
-// any entry in use, so that the queue's head is where the spent ones are.
+// stops at the first one in use (the oldest then goes, in evict), so it
+// finds only the spent ones filed before any in use.
 func (k *Map[V]) Shed(n int, spent func(V) bool) []V {
 	var gone []V
 	for len(k.m)+n > k.max && len(k.due) > 0 {
@@ -338,15 +405,22 @@ func (k *Map[V]) Settle() []V {
 }
 
 // evict drops entries past the bound: the oldest, or with groups the
-// oldest of the group holding the most.
+// oldest of the group holding the most (with SpentFirst, its spent ones
+// first).
 func (k *Map[V]) evict() []V {
 	k.compact()
 	var gone []V
 	for len(k.m) > k.max {
 		if k.group != nil {
-			s := k.big[0].slots[0]
-			gone = append(gone, k.m[s.key].v)
-			k.remove(s.key)
+			q := k.big[0]
+			key := q.slots[0].key
+			if k.spent != nil {
+				if s, ok := k.spentHead(q); ok {
+					key = s
+				}
+			}
+			gone = append(gone, k.m[key].v)
+			k.remove(key)
 			continue
 		}
 		s := k.order[0]

@@ -635,3 +635,28 @@ func TestGroupedMatchesAModel(t *testing.T) {
 		}
 	}
 }
+
+// With SpentFirst the group that loses an entry loses its spent ones
+// first, soonest end first; another group's spent ones stay, however soon
+// they end.
+func TestSpentFirstShedsOnlyTheLargestGroupsSpentOnes(t *testing.T) {
+	spent := func(v item) bool { return v.end.Before(at(100)) }
+	k := bounded.SpentFirst(bounded.Grouped(bounded.NewUntil(4, itemEnd), groupOf), spent)
+	k.Put("b1", item{"b1", at(10)}) // b's, spent, the soonest end of all
+	k.Put("a1", item{"a1", at(200)})
+	k.Put("a2", item{"a2", at(50)}) // a's spent one
+	k.Put("a3", item{"a3", at(200)})
+	if gone := keys(k.Put("a4", item{"a4", at(200)})); !slices.Equal(gone, []string{"a2"}) {
+		t.Fatalf("Put past the bound evicted %v, want a's spent [a2]", gone)
+	}
+	if gone := keys(k.Put("a5", item{"a5", at(200)})); !slices.Equal(gone, []string{"a1"}) {
+		t.Fatalf("Put past the bound evicted %v, want a's oldest [a1]", gone)
+	}
+	for range 100 { // filings by end stay within twice the entries
+		k.Put("a5", item{"a5", at(200)})
+		k.Queue("a5")
+	}
+	if n, _, f := k.Held(); f > 2*n+64+2*n {
+		t.Fatalf("Held() = %d entries, %d filings", n, f)
+	}
+}

@@ -3,7 +3,6 @@ package control
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +16,9 @@ import (
 // makes an app_auth_code for app_id. The merchant is a registered app
 // (merchant_app_id) or, by default, a new merchant the mock makes up.
 // With redirect_uri (and state) the answer also carries the URL production
-// would send the merchant's browser to.
+// would send the merchant's browser to; one the page would refuse (not the
+// app's auth_redirect_uri exactly, not http(s), a state over 256 bytes) is
+// 400 and makes no code.
 func (a *API) authorise(c echo.Context) error {
 	var in struct {
 		AppID         string `json:"app_id"`
@@ -28,12 +29,14 @@ func (a *API) authorise(c echo.Context) error {
 	if ok, err := bindJSON(c, &in, `body must be JSON: {"app_id":"<ISV app>","merchant_app_id":"<optional>"}`); !ok {
 		return err
 	}
-	if _, ok := a.Apps.Get(in.AppID); !ok {
+	isv, ok := a.Apps.Get(in.AppID)
+	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID+" (the ISV's app must be registered)"))
 	}
 	if in.RedirectURI != "" {
-		if _, err := url.Parse(in.RedirectURI); err != nil {
-			return fail(c, http.StatusBadRequest, errors.New("redirect_uri: "+err.Error()))
+		// The page's rules: what it would refuse gets no code and no URL.
+		if r := isv.CheckAuthRedirect(in.RedirectURI, in.State, true); r != nil {
+			return fail(c, http.StatusBadRequest, r)
 		}
 	}
 	m := a.Auth.NewMerchant()

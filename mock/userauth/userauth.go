@@ -6,12 +6,13 @@
 package userauth
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"net/url"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,7 +36,8 @@ const (
 
 // Bounds on what the book keeps: on a frozen clock nothing expires, so past
 // a bound the oldest of the app holding the most goes: one app's flood
-// evicts its own forms, codes and tokens, not another app's.
+// evicts its own forms, codes and tokens while it holds the most (an app
+// holding more loses its oldest).
 const (
 	MaxForms  = 1024
 	MaxCodes  = 4096
@@ -89,6 +91,9 @@ type Code struct {
 	UserID  string    `json:"user_id"`
 	Scope   string    `json:"scope"`
 	Created time.Time `json:"created"`
+	// Made is the order it was made in (bounded.Made; 0 when stored
+	// before it was): what orders codes of the same Created at a restart.
+	Made    int64     `json:"made,omitempty"`
 	Expires time.Time `json:"expires"`
 	Used    bool      `json:"used,omitempty"`
 }
@@ -101,7 +106,9 @@ type Token struct {
 	UserID       string `json:"user_id"`
 	Scope        string `json:"scope"`
 	// AuthStart is when the access token's lifetime began (auth_start).
-	AuthStart      time.Time `json:"auth_start"`
+	AuthStart time.Time `json:"auth_start"`
+	// Made is the order it was made in, as Code's.
+	Made           int64     `json:"made,omitempty"`
 	Expires        time.Time `json:"expires"`
 	RefreshExpires time.Time `json:"refresh_expires"`
 	// Replaced is set once the refresh token was used: production makes
@@ -174,7 +181,8 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored codes and tokens back, oldest first, within the
+// Restore puts stored codes and tokens back, oldest first (by their time,
+// then the order they were made in: Made, then key), within the
 // book's bounds (what does not fit, and a replaced pair, is deleted from
 // the store too, in one call).
 func (b *Book) Restore(codes []Code, tokens []Token) {
@@ -188,8 +196,12 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			_ = b.store.DeleteUserAuth(gone)
 		}
 	}()
-	sort.Slice(codes, func(i, j int) bool { return codes[i].Created.Before(codes[j].Created) })
-	sort.Slice(tokens, func(i, j int) bool { return tokens[i].AuthStart.Before(tokens[j].AuthStart) })
+	slices.SortStableFunc(codes, func(a, b Code) int {
+		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+	})
+	slices.SortStableFunc(tokens, func(a, b Token) int {
+		return cmp.Or(a.AuthStart.Compare(b.AuthStart), bounded.ByMade(a.Made, a.AccessToken, b.Made, b.AccessToken))
+	})
 	for i := range codes {
 		c := codes[i]
 		b.keepCode(&c)
@@ -288,7 +300,8 @@ func (b *Book) Grant(appID, scope, userID string) (Code, error) {
 
 // code makes a code and keeps it once it is stored.
 func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
-	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Expires: now.Add(CodeLifetime)}
+	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
+		Expires: now.Add(CodeLifetime)}
 	if err := b.saveCode(c); err != nil {
 		return Code{}, err
 	}
@@ -380,7 +393,7 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 // mint makes a pair; the caller stores it before issuing it.
 func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) *Token {
 	return &Token{AccessToken: tokenText(userID), RefreshToken: tokenText(userID), AppID: appID, UserID: userID,
-		Scope: scope, AuthStart: now, Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
+		Scope: scope, AuthStart: now, Made: bounded.Made(), Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 }
 
 // keepToken keeps a pair mint made (or one restored); a pair evicted

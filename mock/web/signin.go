@@ -3,14 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
-	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
@@ -32,10 +30,6 @@ const scopeAppAuth = "app_to_app_auth"
 // overlay the consent button. form-action stays open: the consent is
 // answered with a redirect to the app's redirect_uri.
 var SignInCSP = PageCSP + "; frame-ancestors 'none'"
-
-// maxState bounds the state parameter kept with a form (production's
-// limit is not published; inferred).
-const maxState = 256
 
 // signInView is what the authorisation page shows.
 type signInView struct {
@@ -103,33 +97,24 @@ func (p *Pages) signIn(c echo.Context) error {
 // pageError is an error page's text, in Chinese and English.
 type pageError struct{ zh, en string }
 
-// authRequest checks the app and redirect_uri of an authorisation URL.
-// With an auth_redirect_uri, sign-in's redirect_uri must be on its scheme
-// and host; the app authorisation page's (exact) must be that string:
-// "redirect_uri内容需要与应用中配置的授权回调地址完全一样" (Alipay's 第三方应用授权
-// guide), so no other path, trailing slash or query.
+// authRequest checks the app and redirect_uri of an authorisation URL
+// (apps.CheckAuthRedirect; exact for the app authorisation page).
 func (p *Pages) authRequest(appID, redirect string, exact bool) (*apps.App, *pageError) {
 	a, ok := p.Apps.Get(appID)
-	switch {
-	case !ok:
+	if !ok {
 		return nil, &pageError{"应用不存在或app_id无效", "Unknown app_id: register the app with the mock first"}
-	case !notify.ValidURL(redirect):
-		return nil, &pageError{"redirect_uri无效", "redirect_uri must be an http or https URL of at most 256 characters"}
-	case a.AuthRedirectURI == "":
-	case exact && redirect != a.AuthRedirectURI:
-		return nil, &pageError{"redirect_uri与应用的授权回调地址不一致",
-			"redirect_uri must be the app's authorisation callback (auth_redirect_uri) exactly: " + a.AuthRedirectURI}
-	case !exact && !sameSite(redirect, a.AuthRedirectURI):
-		return nil, &pageError{"redirect_uri与应用的授权回调地址不一致",
-			"redirect_uri must be on the app's authorisation callback (auth_redirect_uri) " + a.AuthRedirectURI}
+	}
+	if r := a.CheckAuthRedirect(redirect, "", exact); r != nil {
+		return nil, &pageError{r.Zh, r.En}
 	}
 	return a, nil
 }
 
-// checkState bounds the state an authorisation URL carries back.
+// checkState bounds the state an authorisation URL carries back
+// (apps.CheckState).
 func checkState(state string) *pageError {
-	if len(state) > maxState {
-		return &pageError{"state参数过长", "state is longer than 256 bytes"}
+	if r := apps.CheckState(state); r != nil {
+		return &pageError{r.Zh, r.En}
 	}
 	return nil
 }
@@ -235,12 +220,4 @@ func parseScope(s string) (string, error) {
 		}
 	}
 	return out, nil
-}
-
-// sameSite reports whether u is on the callback's scheme and host (with
-// port): production holds redirect_uri to the app's 授权回调地址.
-func sameSite(u, callback string) bool {
-	a, err1 := url.Parse(u)
-	b, err2 := url.Parse(callback)
-	return err1 == nil && err2 == nil && strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }

@@ -1,0 +1,53 @@
+package appauth_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+)
+
+// On a frozen clock (the tests' default) every token has the same
+// Created: a restart (--data) or a replica (--store) refills them in the
+// order they were made (Made, kept with each), not the store's key order,
+// so past the bound the next token evicts the first one made, as the
+// process before the restart would have, and replicas agree.
+func TestRestartOnAFrozenClockEvictsTheFirstTokenMade(t *testing.T) {
+	src := fairBook()
+	var made []appauth.Token
+	for range appauth.MaxTokens {
+		c, err := src.Authorise(flooder, src.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := src.Exchange(flooder, c.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, tk)
+	}
+	stored := slices.Clone(made)
+	slices.SortFunc(stored, func(a, b appauth.Token) int { return strings.Compare(a.AppAuthToken, b.AppAuthToken) })
+
+	b := appauth.NewBook(clock.NewManual(time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)), fixtures.New(2))
+	b.Restore(nil, stored)
+	c, err := b.Authorise(flooder, b.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Exchange(flooder, c.Code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Resolve(flooder, made[0].AppAuthToken); err == nil {
+		t.Error("past the bound after the restart, the first token made is still kept")
+	}
+	for i, tk := range made[1:] {
+		if _, err := b.Resolve(flooder, tk.AppAuthToken); err != nil {
+			t.Fatalf("past the bound after the restart, token %d of %d made was evicted instead of the first: %v", i+2, len(made), err)
+		}
+	}
+}
