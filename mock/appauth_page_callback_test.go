@@ -144,3 +144,27 @@ func TestControlAppAuthCodeRefusesWhatThePageRefuses(t *testing.T) {
 		t.Errorf("the app's callback exactly: redirect %q", ok.Redirect)
 	}
 }
+
+// POST /_mock/user-auth-codes stands in for the sign-in page: a
+// redirect_uri or state the page would refuse is 400 (no code, no URL).
+func TestControlUserAuthCodeRefusesWhatThePageRefuses(t *testing.T) {
+	const cb = "https://merchant.example/alipay/signin"
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: pinnedApp,
+		PublicKey: string(keys.DevFile("app_public_key.pem")), AuthRedirectURI: cb}}})
+	for _, tc := range []struct{ name, body string }{
+		{"another host than auth_redirect_uri", `{"app_id":"` + pinnedApp + `","redirect_uri":"https://attacker.example/x"}`},
+		{"not http(s)", `{"app_id":"` + keys.DevAppID + `","redirect_uri":"javascript:alert(1)"}`},
+		{"state over 256 bytes", `{"app_id":"` + keys.DevAppID + `","redirect_uri":"https://merchant.example/cb","state":"` + strings.Repeat("s", 257) + `"}`},
+	} {
+		var e struct{ Error string }
+		postJSON(t, m.URL+"/_mock/user-auth-codes", tc.body, http.StatusBadRequest, &e)
+		if e.Error == "" {
+			t.Errorf("%s: no error in the answer", tc.name)
+		}
+	}
+	var ok struct{ Redirect string }
+	postJSON(t, m.URL+"/_mock/user-auth-codes", `{"app_id":"`+pinnedApp+`","redirect_uri":"`+cb+`/done","state":"s1"}`, http.StatusCreated, &ok)
+	if !strings.HasPrefix(ok.Redirect, cb+"/done?") || !strings.Contains(ok.Redirect, "state=s1") {
+		t.Errorf("a path on the app's callback host: redirect %q", ok.Redirect)
+	}
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
-	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
@@ -74,8 +73,15 @@ func (a *API) grantUser(c echo.Context) error {
 	if ok, err := bindJSON(c, &in, `body must be JSON: {"app_id":"…","scope":"auth_user|auth_base","user_id":"<optional>"}`); !ok {
 		return err
 	}
-	if _, ok := a.Apps.Get(in.AppID); !ok {
+	app, ok := a.Apps.Get(in.AppID)
+	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID))
+	}
+	if in.RedirectURI != "" {
+		// The sign-in page's rules: what it would refuse gets no code and no URL.
+		if r := app.CheckAuthRedirect(in.RedirectURI, in.State, false); r != nil {
+			return fail(c, http.StatusBadRequest, r)
+		}
 	}
 	if in.Scope == "" {
 		in.Scope = userauth.ScopeUser
@@ -88,9 +94,6 @@ func (a *API) grantUser(c echo.Context) error {
 	}
 	if !fixtures.IsUserID(in.UserID) {
 		return fail(c, http.StatusBadRequest, errors.New("user_id must be 2088 and 12 digits"))
-	}
-	if in.RedirectURI != "" && !notify.ValidURL(in.RedirectURI) {
-		return fail(c, http.StatusBadRequest, errors.New("redirect_uri must be an http or https URL of at most 256 characters"))
 	}
 	code, err := a.Users.Grant(in.AppID, in.Scope, in.UserID)
 	if err != nil {
