@@ -114,7 +114,7 @@ func (k *Map[V]) Len() int { return len(k.m) }
 
 // Held is what k holds: its entries, its slots in the order of arrival
 // and its filings by end, stale ones included, which compaction keeps
-// within twice the entries and 64 after each Put, Queue, Expire and Shed
+// within twice the entries and 64 after each Put, Queue, Expire and Del
 // (Del and Trim leave them, never adding any: the next of those mends it).
 // With groups, slots counts the groups' queues' too, each kept within
 // twice its group's entries always.
@@ -286,35 +286,6 @@ func (k *Map[V]) Expire(now time.Time) []V {
 			}
 			continue
 		}
-		k.remove(d.key)
-		gone = append(gone, e.v)
-	}
-	k.compact()
-	return gone
-}
-
-// Shed makes room for n more entries within max by dropping, soonest end
-// first, entries spent says are no longer in use, and returns them; it
-// stops at the first one in use (the oldest then goes, in evict), so it
-// finds only the spent ones filed before any in use.
-func (k *Map[V]) Shed(n int, spent func(V) bool) []V {
-	var gone []V
-	for len(k.m)+n > k.max && len(k.due) > 0 {
-		d := k.due[0]
-		e, ok := k.m[d.key]
-		if !ok || e.seq != d.seq {
-			heap.Pop(&k.due) // went already, or came again since
-			continue
-		}
-		if end := k.ends(e.v); !end.Equal(d.at) {
-			heap.Pop(&k.due)
-			heap.Push(&k.due, due{end, d.key, d.seq}) // moved: filed again
-			continue
-		}
-		if !spent(e.v) {
-			break
-		}
-		heap.Pop(&k.due)
 		k.remove(d.key)
 		gone = append(gone, e.v)
 	}

@@ -295,44 +295,6 @@ func TestNewNeverExpires(t *testing.T) {
 	}
 }
 
-func TestShed(t *testing.T) {
-	// Ends 1..4; spent is "ended by 2", which holds for every entry
-	// ending before one in use, as Shed asks of its caller.
-	spent := func(v item) bool { return !v.end.After(at(2)) }
-	for _, tc := range []struct {
-		name string
-		max  int
-		n    int
-		gone []string
-	}{
-		{"room already: nothing goes", 6, 2, nil},
-		{"room for one: the soonest end goes", 4, 1, []string{"d"}},
-		{"room for two: the two soonest", 4, 2, []string{"b", "d"}},
-		{"stops at the first in use", 4, 4, []string{"b", "d"}},
-		{"room for none, at the bound", 4, 0, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			k := bounded.NewUntil(tc.max, itemEnd)
-			// Arrival order differs from end order.
-			for _, v := range []item{{"a", at(3)}, {"b", at(2)}, {"c", at(4)}, {"d", at(1)}} {
-				k.Put(v.key, v)
-			}
-			got := keys(k.Shed(tc.n, spent))
-			if !slices.Equal(got, tc.gone) {
-				t.Errorf("Shed(%d) returned %v, want %v", tc.n, got, tc.gone)
-			}
-			if k.Len() != 4-len(tc.gone) {
-				t.Errorf("Len = %d, want %d", k.Len(), 4-len(tc.gone))
-			}
-			for _, key := range tc.gone {
-				if _, ok := k.Get(key); ok {
-					t.Errorf("%q shed but still kept", key)
-				}
-			}
-		})
-	}
-}
-
 func TestTrim(t *testing.T) {
 	dead := func(v item) bool { return v.end.Before(at(10)) }
 	for _, tc := range []struct {
@@ -503,7 +465,7 @@ func TestGroupedEvictsTheLargestGroupsOldest(t *testing.T) {
 	}
 }
 
-func TestGroupedCountsWhatExpireShedAndTrimDrop(t *testing.T) {
+func TestGroupedCountsWhatExpireDelAndTrimDrop(t *testing.T) {
 	k := bounded.Grouped(bounded.NewUntil(4, itemEnd), groupOf)
 	for _, v := range []item{{"a1", at(1)}, {"a2", at(2)}, {"a3", at(30)}, {"b1", at(40)}} {
 		k.Put(v.key, v)
@@ -511,9 +473,7 @@ func TestGroupedCountsWhatExpireShedAndTrimDrop(t *testing.T) {
 	if gone := keys(k.Expire(at(1))); !slices.Equal(gone, []string{"a1"}) {
 		t.Fatalf("Expire(1) = %v", gone)
 	}
-	if gone := keys(k.Shed(2, func(v item) bool { return v.end.Before(at(10)) })); !slices.Equal(gone, []string{"a2"}) {
-		t.Fatalf("Shed = %v", gone)
-	}
+	k.Del("a2")
 	// a3 and b1: one each; b2, b3 make b the largest.
 	k.Put("b2", item{"b2", at(50)})
 	k.Put("b3", item{"b3", at(50)})
