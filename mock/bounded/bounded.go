@@ -114,7 +114,7 @@ func (k *Map[V]) Len() int { return len(k.m) }
 
 // Held is what k holds: its entries, its slots in the order of arrival
 // and its filings by end, stale ones included, which compaction keeps
-// within twice the entries and 64 after each Put, Queue, Expire and Del
+// within twice the entries and 64 after each Put, Queue and Expire
 // (Del and Trim leave them, never adding any: the next of those mends it).
 // With groups, slots counts the groups' queues' too, each kept within
 // twice its group's entries always.
