@@ -510,8 +510,9 @@ func (b *Book) Persist(s Store) {
 // (by Created, then the order they were made in: Made, then key),
 // within the book's bounds: what does not fit, and what nothing can use
 // any more, is deleted from the store too. A replica calls it again with
-// everything stored whenever another one changed something; what it knew
-// keeps its place in the list.
+// everything stored whenever another one changed something: the list is
+// in that order whatever each replica made, so that past a bound every
+// replica evicts the same (see place).
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -537,6 +538,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 	}
 	var goneCodes []*Code
+	var last uint64
 	nc := b.codes.Empty()
 	for i := range codes {
 		c := &codes[i]
@@ -544,10 +546,11 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			goneCodes = append(goneCodes, c)
 			continue
 		}
-		nc.Add(c.Code, c, b.codes.Seq(c.Code))
+		last = place(&nc, c.Code, c, b.codes.Seq(c.Code), last)
 	}
 	goneCodes = append(goneCodes, nc.Settle()...)
 	var goneTokens []*Token
+	last = 0
 	nt := b.tokens.Empty()
 	for i := range tokens {
 		t := &tokens[i]
@@ -555,7 +558,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			goneTokens = append(goneTokens, t)
 			continue
 		}
-		nt.Add(t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken))
+		last = place(&nt, t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken), last)
 	}
 	goneTokens = append(goneTokens, nt.Settle()...)
 	b.codes, b.tokens, b.byRef, b.current = nc, nt, map[string]*Token{}, map[string]*Token{}
@@ -567,4 +570,17 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		return true
 	})
 	b.drop(goneCodes, goneTokens)
+}
+
+// place adds v to m after the entry restored before it, at position last:
+// at its position known, seq, while that comes after last (a page's cursor
+// stays good), else at a new one after all; it returns v's position. So
+// the list keeps the order restored even when another replica made an
+// entry before those this one knew.
+func place[V any](m *bounded.Map[V], key string, v V, seq, last uint64) uint64 {
+	if seq <= last {
+		seq = 0
+	}
+	m.Add(key, v, seq)
+	return m.Seq(key)
 }
