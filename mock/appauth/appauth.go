@@ -6,7 +6,6 @@
 package appauth
 
 import (
-	"cmp"
 	"errors"
 	"net/url"
 	"slices"
@@ -72,7 +71,7 @@ type Code struct {
 	Merchant Merchant  `json:"merchant"`
 	Created  time.Time `json:"created"`
 	// Made is the order it was made in (bounded.Made; 0 when stored
-	// before it was): what orders codes of the same Created at a restart.
+	// before it was): what orders codes at a restart (bounded.ByMade).
 	Made    int64     `json:"made,omitempty"`
 	Expires time.Time `json:"expires"`
 	Used    bool      `json:"used"`
@@ -507,7 +506,7 @@ func (b *Book) Persist(s Store) {
 }
 
 // Restore makes the stored codes and tokens the book's, oldest first
-// (by Created, then the order they were made in: Made, then key),
+// (in the order they were made in: bounded.ByMade),
 // within the book's bounds: what does not fit, and what nothing can use
 // any more, is deleted from the store too. A replica calls it again with
 // everything stored whenever another one changed something: the list is
@@ -518,10 +517,10 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	slices.SortStableFunc(codes, func(a, b Code) int {
-		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.Code, bounded.MadeOr(b.Made, b.Created), b.Code)
 	})
 	slices.SortStableFunc(tokens, func(a, b Token) int {
-		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.AppAuthToken, b.Made, b.AppAuthToken))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.AppAuthToken, bounded.MadeOr(b.Made, b.Created), b.AppAuthToken)
 	})
 	// Each pair's tokens newest first: each is replaced when the one
 	// after it was made.
