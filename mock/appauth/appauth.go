@@ -227,7 +227,7 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.New[*Code](MaxCodes), codeApp), tokens: newTokens(),
+	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.NewUntil(MaxCodes, codeEnd), codeApp), tokens: newTokens(),
 		byRef: map[string]*Token{}, current: map[string]*Token{}}
 }
 
@@ -236,6 +236,9 @@ func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
 func newTokens() bounded.Map[*Token] {
 	return bounded.SpentFirst(bounded.Grouped(bounded.NewUntil(MaxTokens, (*Token).end), tokenApp), (*Token).spent)
 }
+
+// codeEnd is when a code goes, used or not: its deadline.
+func codeEnd(c *Code) time.Time { return c.Expires }
 
 // codeApp and tokenApp are what the bounds group by: the ISV's app, so
 // that past a bound an app's flood evicts its own codes and tokens first.
@@ -269,9 +272,9 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}
-	// Codes are made in order of their deadline: the expired ones, used
-	// or not, are the oldest, and go with the code past the bound.
-	gone := b.codes.Trim(func(o *Code) bool { return !now.Before(o.Expires) })
+	// The expired ones, used or not, go wherever they stand (the clock
+	// may have been set back since), with the code past the bound.
+	gone := b.codes.Expire(now)
 	gone = append(gone, b.codes.Put(c.Code, c)...)
 	b.drop(gone, nil)
 	return *c, nil

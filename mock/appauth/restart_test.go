@@ -102,3 +102,27 @@ func TestRestartAfterTheClockWasSetBackEvictsTheFirstTokenMade(t *testing.T) {
 		t.Errorf("the second token made past the bound: one process %v, after a restart %v; want the same", errA, errB)
 	}
 }
+
+// Codes made after the clock was set back expire before one made ahead of
+// them: each goes at its deadline wherever it stands, not only once those
+// made before it went.
+func TestCodesMadeAfterTheClockWasSetBackGoAtTheirDeadline(t *testing.T) {
+	start := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	b := appauth.NewBook(c, fixtures.New(1))
+	c.Advance(time.Hour)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil { // ends an hour after the next
+		t.Fatal(err)
+	}
+	c.Set(start)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(appauth.CodeLifetime)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil {
+		t.Fatal(err)
+	}
+	if codes, _ := b.Len(); codes != 2 {
+		t.Errorf("the book keeps %d codes once the second made expired; want 2 (the first made and the last)", codes)
+	}
+}
