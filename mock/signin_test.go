@@ -96,6 +96,28 @@ func TestSignInPageRefuses(t *testing.T) {
 	}
 }
 
+// The callback pins the redirect's site: its scheme, host (either case)
+// and port, https://h being https://h:443.
+func TestSignInPageRedirectOnTheCallbacksSite(t *testing.T) {
+	srv := signInServer(t) // pinnedApp's callback: https://shop.example/alipay/callback
+	for _, tc := range []struct {
+		redirect string
+		ok       bool
+	}{
+		{"https://shop.example:443/alipay/callback", true},
+		{"https://SHOP.Example:443/other", true},
+		{"https://shop.example:8443/alipay/callback", false},
+		{"http://shop.example/alipay/callback", false},
+		{"http://shop.example:443/alipay/callback", false},
+	} {
+		q := url.Values{"app_id": {pinnedApp}, "scope": {"auth_base"}, "redirect_uri": {tc.redirect}}
+		resp, body := get(t, authorizeURL(srv, q))
+		if got := resp.StatusCode == http.StatusOK && signInToken.MatchString(body); got != tc.ok {
+			t.Errorf("redirect_uri %s: HTTP %d, a form %v; want one %v: %s", tc.redirect, resp.StatusCode, got, tc.ok, body)
+		}
+	}
+}
+
 func TestSignInPageConsent(t *testing.T) {
 	srv := signInServer(t)
 	q := url.Values{"app_id": {keys.DevAppID}, "scope": {"auth_base,auth_user"}, "redirect_uri": {"https://shop.example/cb?keep=1"}, "state": {"a b&c"}}

@@ -6,7 +6,6 @@
 package appauth
 
 import (
-	"cmp"
 	"errors"
 	"net/url"
 	"slices"
@@ -72,7 +71,7 @@ type Code struct {
 	Merchant Merchant  `json:"merchant"`
 	Created  time.Time `json:"created"`
 	// Made is the order it was made in (bounded.Made; 0 when stored
-	// before it was): what orders codes of the same Created at a restart.
+	// before it was): what orders codes at a restart (bounded.ByMade).
 	Made    int64     `json:"made,omitempty"`
 	Expires time.Time `json:"expires"`
 	Used    bool      `json:"used"`
@@ -228,7 +227,7 @@ type Book struct {
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
-	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.New[*Code](MaxCodes), codeApp), tokens: newTokens(),
+	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.NewUntil(MaxCodes, codeEnd), codeApp), tokens: newTokens(),
 		byRef: map[string]*Token{}, current: map[string]*Token{}}
 }
 
@@ -237,6 +236,9 @@ func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
 func newTokens() bounded.Map[*Token] {
 	return bounded.SpentFirst(bounded.Grouped(bounded.NewUntil(MaxTokens, (*Token).end), tokenApp), (*Token).spent)
 }
+
+// codeEnd is when a code goes, used or not: its deadline.
+func codeEnd(c *Code) time.Time { return c.Expires }
 
 // codeApp and tokenApp are what the bounds group by: the ISV's app, so
 // that past a bound an app's flood evicts its own codes and tokens first.
@@ -270,9 +272,9 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
 	}
-	// Codes are made in order of their deadline: the expired ones, used
-	// or not, are the oldest, and go with the code past the bound.
-	gone := b.codes.Trim(func(o *Code) bool { return !now.Before(o.Expires) })
+	// The expired ones, used or not, go wherever they stand (the clock
+	// may have been set back since), with the code past the bound.
+	gone := b.codes.Expire(now)
 	gone = append(gone, b.codes.Put(c.Code, c)...)
 	b.drop(gone, nil)
 	return *c, nil
@@ -507,20 +509,21 @@ func (b *Book) Persist(s Store) {
 }
 
 // Restore makes the stored codes and tokens the book's, oldest first
-// (by Created, then the order they were made in: Made, then key),
+// (in the order they were made in: bounded.ByMade),
 // within the book's bounds: what does not fit, and what nothing can use
 // any more, is deleted from the store too. A replica calls it again with
-// everything stored whenever another one changed something; what it knew
-// keeps its place in the list.
+// everything stored whenever another one changed something: the list is
+// in that order whatever each replica made, so that past a bound every
+// replica evicts the same (see place).
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
 	slices.SortStableFunc(codes, func(a, b Code) int {
-		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.Code, bounded.MadeOr(b.Made, b.Created), b.Code)
 	})
 	slices.SortStableFunc(tokens, func(a, b Token) int {
-		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.AppAuthToken, b.Made, b.AppAuthToken))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.AppAuthToken, bounded.MadeOr(b.Made, b.Created), b.AppAuthToken)
 	})
 	// Each pair's tokens newest first: each is replaced when the one
 	// after it was made.
@@ -537,6 +540,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 	}
 	var goneCodes []*Code
+	var last uint64
 	nc := b.codes.Empty()
 	for i := range codes {
 		c := &codes[i]
@@ -544,10 +548,11 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			goneCodes = append(goneCodes, c)
 			continue
 		}
-		nc.Add(c.Code, c, b.codes.Seq(c.Code))
+		last = place(&nc, c.Code, c, b.codes.Seq(c.Code), last)
 	}
 	goneCodes = append(goneCodes, nc.Settle()...)
 	var goneTokens []*Token
+	last = 0
 	nt := b.tokens.Empty()
 	for i := range tokens {
 		t := &tokens[i]
@@ -555,7 +560,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			goneTokens = append(goneTokens, t)
 			continue
 		}
-		nt.Add(t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken))
+		last = place(&nt, t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken), last)
 	}
 	goneTokens = append(goneTokens, nt.Settle()...)
 	b.codes, b.tokens, b.byRef, b.current = nc, nt, map[string]*Token{}, map[string]*Token{}
@@ -567,4 +572,17 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		return true
 	})
 	b.drop(goneCodes, goneTokens)
+}
+
+// place adds v to m after the entry restored before it, at position last:
+// at its position known, seq, while that comes after last (a page's cursor
+// stays good), else at a new one after all; it returns v's position. So
+// the list keeps the order restored even when another replica made an
+// entry before those this one knew.
+func place[V any](m *bounded.Map[V], key string, v V, seq, last uint64) uint64 {
+	if seq <= last {
+		seq = 0
+	}
+	m.Add(key, v, seq)
+	return m.Seq(key)
 }

@@ -51,3 +51,78 @@ func TestRestartOnAFrozenClockEvictsTheFirstTokenMade(t *testing.T) {
 		}
 	}
 }
+
+// One process evicts, past the token bound, the first token made; a
+// restart (--data) refills in the order made (Made), not by Created, so
+// after the clock was set back ({"set":"now"} after an advance, as
+// docs/clock-and-notifications.md shows) it evicts the same token.
+func TestRestartAfterTheClockWasSetBackEvictsTheFirstTokenMade(t *testing.T) {
+	start := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	a := appauth.NewBook(c, fixtures.New(1))
+	var made []appauth.Token
+	mint := func() {
+		code, err := a.Authorise(flooder, a.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := a.Exchange(flooder, code.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, tk)
+	}
+	c.Advance(time.Hour)
+	mint() // the first made, an hour ahead
+	c.Set(start)
+	for range appauth.MaxTokens - 1 {
+		mint()
+	}
+	stored := slices.Clone(made)
+	b := appauth.NewBook(clock.NewManual(start), fixtures.New(2)) // the restart
+	b.Restore(nil, stored)
+	// One more token in each: past the bound.
+	for _, bk := range []*appauth.Book{a, b} {
+		code, err := bk.Authorise(flooder, bk.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bk.Exchange(flooder, code.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, errA := a.Resolve(flooder, made[0].AppAuthToken)
+	_, errB := b.Resolve(flooder, made[0].AppAuthToken)
+	if (errA == nil) != (errB == nil) {
+		t.Errorf("the first token made past the bound: one process %v, after a restart %v; want the same", errA, errB)
+	}
+	_, errA = a.Resolve(flooder, made[1].AppAuthToken)
+	_, errB = b.Resolve(flooder, made[1].AppAuthToken)
+	if (errA == nil) != (errB == nil) {
+		t.Errorf("the second token made past the bound: one process %v, after a restart %v; want the same", errA, errB)
+	}
+}
+
+// Codes made after the clock was set back expire before one made ahead of
+// them: each goes at its deadline wherever it stands, not only once those
+// made before it went.
+func TestCodesMadeAfterTheClockWasSetBackGoAtTheirDeadline(t *testing.T) {
+	start := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	b := appauth.NewBook(c, fixtures.New(1))
+	c.Advance(time.Hour)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil { // ends an hour after the next
+		t.Fatal(err)
+	}
+	c.Set(start)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(appauth.CodeLifetime)
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil {
+		t.Fatal(err)
+	}
+	if codes, _ := b.Len(); codes != 2 {
+		t.Errorf("the book keeps %d codes once the second made expired; want 2 (the first made and the last)", codes)
+	}
+}

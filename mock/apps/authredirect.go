@@ -47,10 +47,26 @@ func CheckState(state string) *AuthRefusal {
 	return nil
 }
 
-// sameSite reports whether u is on callback's scheme and host (with
-// port): production holds redirect_uri to the app's 授权回调地址.
+// sameSite reports whether u is on callback's scheme, host and port (the
+// scheme's default when none is named: https://h is https://h:443):
+// production holds redirect_uri to the app's 授权回调地址.
 func sameSite(u, callback string) bool {
 	a, err1 := url.Parse(u)
 	b, err2 := url.Parse(callback)
-	return err1 == nil && err2 == nil && strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
+	return err1 == nil && err2 == nil && strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// port is u's port, or its scheme's default when it names none.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }

@@ -26,8 +26,19 @@ func Made() int64 {
 	}
 }
 
-// ByMade orders entries made at the same time on the mock's clock: by
-// their Made numbers (0, an entry stored without one, first), then keys.
+// ByMade orders entries as a restart or a replica refills them: by their
+// Made numbers (see MadeOr), then keys. Not by their time on the mock's
+// clock, which can be set back: a refill then puts them in the order the
+// process they come from held them.
 func ByMade(aMade int64, aKey string, bMade int64, bKey string) int {
 	return cmp.Or(cmp.Compare(aMade, bMade), cmp.Compare(aKey, bKey))
+}
+
+// MadeOr is an entry's Made number, or for one stored without it (0) the
+// Unix nanoseconds of its time on the mock's clock.
+func MadeOr(made int64, at time.Time) int64 {
+	if made == 0 {
+		return at.UnixNano()
+	}
+	return made
 }

@@ -6,7 +6,6 @@
 package userauth
 
 import (
-	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -92,7 +91,7 @@ type Code struct {
 	Scope   string    `json:"scope"`
 	Created time.Time `json:"created"`
 	// Made is the order it was made in (bounded.Made; 0 when stored
-	// before it was): what orders codes of the same Created at a restart.
+	// before it was): what orders codes at a restart (bounded.ByMade).
 	Made    int64     `json:"made,omitempty"`
 	Expires time.Time `json:"expires"`
 	Used    bool      `json:"used,omitempty"`
@@ -181,8 +180,8 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored codes and tokens back, oldest first (by their time,
-// then the order they were made in: Made, then key), within the
+// Restore puts stored codes and tokens back, oldest first (in the order
+// they were made in: bounded.ByMade), within the
 // book's bounds (what does not fit, and a replaced pair, is deleted from
 // the store too, in one call).
 func (b *Book) Restore(codes []Code, tokens []Token) {
@@ -197,10 +196,10 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		}
 	}()
 	slices.SortStableFunc(codes, func(a, b Code) int {
-		return cmp.Or(a.Created.Compare(b.Created), bounded.ByMade(a.Made, a.Code, b.Made, b.Code))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.Code, bounded.MadeOr(b.Made, b.Created), b.Code)
 	})
 	slices.SortStableFunc(tokens, func(a, b Token) int {
-		return cmp.Or(a.AuthStart.Compare(b.AuthStart), bounded.ByMade(a.Made, a.AccessToken, b.Made, b.AccessToken))
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.AuthStart), a.AccessToken, bounded.MadeOr(b.Made, b.AuthStart), b.AccessToken)
 	})
 	for i := range codes {
 		c := codes[i]
