@@ -115,7 +115,7 @@ func (k *Map[V]) Len() int { return len(k.m) }
 // Held is what k holds: its entries, its slots in the order of arrival
 // and its filings by end, stale ones included, which compaction keeps
 // within twice the entries and 64 after each Put, Queue and Expire
-// (Del and Trim leave them, never adding any: the next of those mends it).
+// (Del leaves them, never adding any: the next of those mends it).
 // With groups, slots counts the groups' queues' too, each kept within
 // twice its group's entries always.
 func (k *Map[V]) Held() (entries, slots, filings int) {
@@ -431,24 +431,6 @@ func (h *bigHeap) Pop() any {
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return q
-}
-
-// Trim drops entries from the oldest on while dead says so, and returns them.
-func (k *Map[V]) Trim(dead func(V) bool) []V {
-	var gone []V
-	for len(k.order) > 0 {
-		s := k.order[0]
-		if k.live(s) {
-			v := k.m[s.key].v
-			if !dead(v) {
-				break
-			}
-			gone = append(gone, v)
-			k.remove(s.key)
-		}
-		k.order = k.order[1:]
-	}
-	return gone
 }
 
 // Each calls f on the entries after position after, oldest first, until

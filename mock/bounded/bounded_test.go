@@ -295,34 +295,6 @@ func TestNewNeverExpires(t *testing.T) {
 	}
 }
 
-func TestTrim(t *testing.T) {
-	dead := func(v item) bool { return v.end.Before(at(10)) }
-	for _, tc := range []struct {
-		name string
-		puts []item
-		gone []string
-		want []string
-	}{
-		{"none dead", []item{{"a", at(10)}, {"b", at(1)}}, nil, []string{"a", "b"}},
-		{"from the oldest while dead", []item{{"a", at(1)}, {"b", at(2)}, {"c", at(20)}, {"d", at(3)}},
-			[]string{"a", "b"}, []string{"c", "d"}},
-		{"all dead", []item{{"a", at(1)}, {"b", at(2)}}, []string{"a", "b"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			k := bounded.New[item](10)
-			for _, v := range tc.puts {
-				k.Put(v.key, v)
-			}
-			if got := keys(k.Trim(dead)); !slices.Equal(got, tc.gone) {
-				t.Errorf("Trim returned %v, want %v", got, tc.gone)
-			}
-			if got := kept(&k); !slices.Equal(got, tc.want) {
-				t.Errorf("kept %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestAddSettle(t *testing.T) {
 	k := bounded.New[item](3)
 	// Positions given out of order, past the bound: Add does not evict.
@@ -465,7 +437,7 @@ func TestGroupedEvictsTheLargestGroupsOldest(t *testing.T) {
 	}
 }
 
-func TestGroupedCountsWhatExpireDelAndTrimDrop(t *testing.T) {
+func TestGroupedCountsWhatExpireAndDelDrop(t *testing.T) {
 	k := bounded.Grouped(bounded.NewUntil(4, itemEnd), groupOf)
 	for _, v := range []item{{"a1", at(1)}, {"a2", at(2)}, {"a3", at(30)}, {"b1", at(40)}} {
 		k.Put(v.key, v)
@@ -480,9 +452,7 @@ func TestGroupedCountsWhatExpireDelAndTrimDrop(t *testing.T) {
 	if gone := keys(k.Put("c1", item{"c1", at(60)})); !slices.Equal(gone, []string{"b1"}) {
 		t.Fatalf("Put past the bound evicted %v, want b's oldest [b1]", gone)
 	}
-	if gone := keys(k.Trim(func(v item) bool { return v.key == "a3" })); !slices.Equal(gone, []string{"a3"}) {
-		t.Fatalf("Trim = %v", gone)
-	}
+	k.Del("a3")
 	k.Put("c2", item{"c2", at(60)})
 	// b2 b3 c1 c2: as large; b's oldest is the oldest.
 	if gone := keys(k.Put("d1", item{"d1", at(60)})); !slices.Equal(gone, []string{"b2"}) {
