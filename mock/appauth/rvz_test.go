@@ -1,0 +1,67 @@
+package appauth_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+)
+
+// A --data file of the release before `made` (0.1.0), on a mock clock set
+// ahead of the host's: the upgraded process puts its legacy tokens first
+// and its own token last; its restart must do the same. bounded.MadeOr
+// compares a legacy token's mock-clock time with a new token's host
+// wall-clock made, two clocks, so the restart puts the newest token first
+// and past the bound evicts it instead of the oldest legacy one.
+func TestRvzRestartOfUpgradedDataEvictsAsTheProcessItReplaces(t *testing.T) {
+	ahead := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := appauth.NewBook(clock.NewManual(ahead), fixtures.New(1))
+	mint := func(b *appauth.Book) appauth.Token {
+		code, err := b.Authorise(flooder, b.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := b.Exchange(flooder, code.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	var legacy []appauth.Token
+	for range appauth.MaxTokens - 1 {
+		tk := mint(old)
+		tk.Made = 0 // stored before made was
+		legacy = append(legacy, tk)
+	}
+	up := appauth.NewBook(clock.NewManual(ahead), fixtures.New(2)) // the upgrade
+	up.Restore(nil, slices.Clone(legacy))
+	newest := mint(up)                                                // the bound is full
+	again := appauth.NewBook(clock.NewManual(ahead), fixtures.New(3)) // its restart
+	again.Restore(nil, append(slices.Clone(legacy), newest))
+	mint(up)
+	mint(again)
+	_, errUp := up.Resolve(flooder, newest.AppAuthToken)
+	_, errAgain := again.Resolve(flooder, newest.AppAuthToken)
+	if (errUp == nil) != (errAgain == nil) {
+		t.Errorf("the newest token past the bound: the upgraded process %v, its restart %v; want the same (the oldest legacy token goes)", errUp, errAgain)
+	}
+}
+
+// Len (what /_mock/memory's app_auth_codes counts) says it counts codes
+// once those whose end came are let go; an expired code stays counted
+// (and answers AUTH_CODE_NOT_VALID, where a restart answers
+// AUTH_CODE_NOT_EXIST) until another code is made.
+func TestRvzLenLetsExpiredCodesGo(t *testing.T) {
+	c := clock.NewManual(time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC))
+	b := appauth.NewBook(c, fixtures.New(1))
+	if _, err := b.Authorise(flooder, b.NewMerchant()); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(appauth.CodeLifetime)
+	if codes, _ := b.Len(); codes != 0 {
+		t.Errorf("Len counts %d codes once the only one expired; want 0 (its doc: once those whose end came are let go)", codes)
+	}
+}
