@@ -2,6 +2,7 @@ package appauth_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,5 +64,76 @@ func TestRvzLenLetsExpiredCodesGo(t *testing.T) {
 	c.Advance(appauth.CodeLifetime)
 	if codes, _ := b.Len(); codes != 0 {
 		t.Errorf("Len counts %d codes once the only one expired; want 0 (its doc: once those whose end came are let go)", codes)
+	}
+}
+
+// tokenStore is a store two books share, as replicas share --store: the
+// tokens each wrote.
+type tokenStore struct {
+	mu     sync.Mutex
+	tokens map[string]appauth.Token
+}
+
+func (s *tokenStore) PutCode(appauth.Code) error { return nil }
+func (s *tokenStore) PutToken(t appauth.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[t.AppAuthToken] = t
+	return nil
+}
+func (s *tokenStore) DeleteAppAuth(keys []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		delete(s.tokens, k)
+	}
+	return nil
+}
+
+// docs/limits.md: following the cursors of /_mock/app-auth-tokens visits
+// every item that existed when the walk began exactly once. A replica's
+// refill that learns of a token another replica made before those it
+// knew gives each of those a new position (Restore's place), past the
+// walk's cursor: the walk visits them again.
+func TestRvzTokenPagesAcrossARefillVisitEachTokenOnce(t *testing.T) {
+	st := &tokenStore{tokens: map[string]appauth.Token{}}
+	c := clock.NewManual(time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC))
+	a := appauth.NewBook(c, fixtures.New(1))
+	b := appauth.NewBook(c, fixtures.New(2))
+	a.Persist(st)
+	b.Persist(st)
+	mint := func(bk *appauth.Book) {
+		code, err := bk.Authorise(flooder, bk.NewMerchant())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bk.Exchange(flooder, code.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mint(a) // replica b has not followed yet
+	for range 3 {
+		mint(b)
+	}
+	page, next := b.Tokens("", 0, 2)
+	seen := map[string]bool{}
+	for _, tk := range page {
+		seen[tk.AppAuthToken] = true
+	}
+	var all []appauth.Token
+	st.mu.Lock()
+	for _, tk := range st.tokens {
+		all = append(all, tk)
+	}
+	st.mu.Unlock()
+	b.Restore(nil, all) // b follows what a made
+	for next != 0 {
+		page, next = b.Tokens("", next, 2)
+		for _, tk := range page {
+			if seen[tk.AppAuthToken] {
+				t.Errorf("token %s visited twice by one walk", tk.AppAuthToken)
+			}
+			seen[tk.AppAuthToken] = true
+		}
 	}
 }
