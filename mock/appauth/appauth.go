@@ -492,8 +492,9 @@ func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, ne
 	return out, next
 }
 
-// Len is how many codes and tokens the book keeps, once those whose end
-// came are let go.
+// Len is how many codes and tokens the book keeps, once the tokens whose
+// end came are let go; an expired code is let go when the next code is
+// made (until then its exchange answers AUTH_CODE_NOT_VALID).
 func (b *Book) Len() (codes, tokens int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -2,6 +2,7 @@ package bounded
 
 import (
 	"cmp"
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -34,11 +35,13 @@ func ByMade(aMade int64, aKey string, bMade int64, bKey string) int {
 	return cmp.Or(cmp.Compare(aMade, bMade), cmp.Compare(aKey, bKey))
 }
 
-// MadeOr is an entry's Made number, or for one stored without it (0) the
-// Unix nanoseconds of its time on the mock's clock.
+// MadeOr is an entry's Made number, or for one stored without it (0,
+// by a version before Made) a number below every Made number, in the order
+// of its time on the mock's clock: the two clocks are not compared, and
+// what an older version stored was made before anything this one made.
 func MadeOr(made int64, at time.Time) int64 {
 	if made == 0 {
-		return at.UnixNano()
+		return math.MinInt64/2 + at.UnixNano()/2
 	}
 	return made
 }

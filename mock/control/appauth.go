@@ -8,6 +8,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
@@ -32,8 +33,11 @@ func (a *API) authorise(c echo.Context) error {
 	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID+" (the ISV's app must be registered)"))
 	}
+	// The page's rules: what it would refuse gets no code and no URL.
+	if r := apps.CheckState(in.State); r != nil {
+		return fail(c, http.StatusBadRequest, r)
+	}
 	if in.RedirectURI != "" {
-		// The page's rules: what it would refuse gets no code and no URL.
 		if r := isv.CheckAuthRedirect(in.RedirectURI, in.State, true); r != nil {
 			return fail(c, http.StatusBadRequest, r)
 		}
@@ -77,8 +81,11 @@ func (a *API) grantUser(c echo.Context) error {
 	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no app "+in.AppID))
 	}
+	// The sign-in page's rules: what it would refuse gets no code and no URL.
+	if r := apps.CheckState(in.State); r != nil {
+		return fail(c, http.StatusBadRequest, r)
+	}
 	if in.RedirectURI != "" {
-		// The sign-in page's rules: what it would refuse gets no code and no URL.
 		if r := app.CheckAuthRedirect(in.RedirectURI, in.State, false); r != nil {
 			return fail(c, http.StatusBadRequest, r)
 		}
