@@ -189,10 +189,12 @@ func TestSharedSettleMessageWhoseInsertFailedIsMadeAgain(t *testing.T) {
 	var ns []notify.Notification
 	var jobs int
 	waitAMinute(t, func() bool {
-		ns, _ = stored(t, conn, "FAILED-SETTLE")
+		// The job first, then the messages: the job goes after its message
+		// is stored, so messages read before the count could miss it.
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_jobs`).Scan(&jobs); err != nil {
 			t.Fatal(err)
 		}
+		ns, _ = stored(t, conn, "FAILED-SETTLE")
 		return jobs == 0
 	}, func() string {
 		return fmt.Sprintf("the job is still planned (%d), %d messages", jobs, len(messages(ns, notify.SettleNotify)))
