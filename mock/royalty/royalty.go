@@ -82,6 +82,35 @@ type Relations struct {
 	mu    sync.Mutex
 	apps  map[string]*app
 	store Store
+	// reload reads every app's relations from a store replicas share
+	// (--store); nil with one process.
+	reload func() (map[string][]Entity, error)
+}
+
+// Share makes every call that reads or changes relations read them from
+// load first (Fresh): another replica's bind or unbind, acknowledged
+// before the call, is seen without waiting for its announcement.
+func (r *Relations) Share(load func() (map[string][]Entity, error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reload = load
+}
+
+// Fresh reads the relations again from the shared store, if any; a read
+// that fails is the caller's error (20000), never a verdict on a receiver.
+func (r *Relations) Fresh() error {
+	r.mu.Lock()
+	load := r.reload
+	r.mu.Unlock()
+	if load == nil {
+		return nil
+	}
+	all, err := load()
+	if err != nil {
+		return err
+	}
+	r.Restore(all)
+	return nil
 }
 
 // Store keeps relations across restarts (mock/store.DB).
