@@ -23,14 +23,7 @@ func fairBook() *appauth.Book {
 // flood's newest.
 func TestAFloodEvictsOnlyItsOwnApps(t *testing.T) {
 	b := fairBook()
-	code, err := b.Authorise(victim, b.NewMerchant())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := b.Exchange(victim, code.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tok := mint(t, b, victim)
 	pending, err := b.Authorise(victim, b.NewMerchant())
 	if err != nil {
 		t.Fatal(err)
@@ -88,24 +81,10 @@ func TestRestorePastTheBoundsKeepsOtherApps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokCode, err := src.Authorise(victim, src.NewMerchant())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := src.Exchange(victim, tokCode.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tok := mint(t, src, victim)
 	codes, tokens := []appauth.Code{mine}, []appauth.Token{tok}
 	for range appauth.MaxTokens + 10 {
-		c, err := src.Authorise(flooder, src.NewMerchant())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err := src.Exchange(flooder, c.Code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, tk := mint(t, src, flooder)
 		tokens = append(tokens, tk)
 		c.Used = false // as if stored before it was used: a flood of pending codes
 		codes = append(codes, c)
@@ -132,14 +111,7 @@ func TestRestorePastTheBoundsKeepsOtherApps(t *testing.T) {
 // spent tokens first). The clock does not move.
 func TestAFloodKeepsAnotherAppsRefreshedTokenAndItsRetry(t *testing.T) {
 	b := fairBook()
-	code, err := b.Authorise(victim, b.NewMerchant())
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := b.Exchange(victim, code.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, old := mint(t, b, victim)
 	if _, err := b.Refresh(victim, old.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
@@ -167,14 +139,7 @@ func TestAFloodKeepsAnotherAppsRefreshedTokenAndItsRetry(t *testing.T) {
 func TestAFloodEvictsALargerAppsOldestTokensInUse(t *testing.T) {
 	b := fairBook()
 	issue := func(app string) appauth.Token {
-		c, err := b.Authorise(app, b.NewMerchant())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err := b.Exchange(app, c.Code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tk := mint(t, b, app)
 		return tk
 	}
 	first := issue(victim)
@@ -193,4 +158,19 @@ func TestAFloodEvictsALargerAppsOldestTokensInUse(t *testing.T) {
 			t.Fatalf("the smaller flood's token %d went: %v", i, err)
 		}
 	}
+}
+
+// mint authorises a new merchant for isv on b and exchanges the code: the
+// code (now used) and its token.
+func mint(t *testing.T, b *appauth.Book, isv string) (appauth.Code, appauth.Token) {
+	t.Helper()
+	c, err := b.Authorise(isv, b.NewMerchant())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := b.Exchange(isv, c.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, tk
 }

@@ -20,14 +20,7 @@ func TestRestartOnAFrozenClockEvictsTheFirstTokenMade(t *testing.T) {
 	src := fairBook()
 	var made []appauth.Token
 	for range appauth.MaxTokens {
-		c, err := src.Authorise(flooder, src.NewMerchant())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err := src.Exchange(flooder, c.Code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tk := mint(t, src, flooder)
 		made = append(made, tk)
 	}
 	stored := slices.Clone(made)
@@ -62,14 +55,7 @@ func TestRestartAfterTheClockWasSetBackEvictsTheFirstTokenMade(t *testing.T) {
 	a := appauth.NewBook(c, fixtures.New(1))
 	var made []appauth.Token
 	mint := func() {
-		code, err := a.Authorise(flooder, a.NewMerchant())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err := a.Exchange(flooder, code.Code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tk := mint(t, a, flooder)
 		made = append(made, tk)
 	}
 	c.Advance(time.Hour)

@@ -21,14 +21,7 @@ func TestRestartOfUpgradedDataEvictsAsTheProcessItReplaces(t *testing.T) {
 	ahead := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	old := appauth.NewBook(clock.NewManual(ahead), fixtures.New(1))
 	mint := func(b *appauth.Book) appauth.Token {
-		code, err := b.Authorise(flooder, b.NewMerchant())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tk, err := b.Exchange(flooder, code.Code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tk := mint(t, b, flooder)
 		return tk
 	}
 	var legacy []appauth.Token
