@@ -92,7 +92,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	}
 	s.Apps.Persist(db)
 	s.Royalty.Persist(db)
-	s.Royalty.Share(db.Relations)
+	s.Royalty.Share(db.AppRelations)
 
 	// Scenarios: the --scenario files join those in the database; the
 	// counters and states of rules that have them are kept there.

@@ -20,7 +20,7 @@ type resultCode struct {
 
 // royaltyBind answers alipay.trade.royalty.relation.bind.
 func (g *Gateway) royaltyBind(cl *call, in royalty.Request) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(); err != nil { // with --store: another replica's binds
+	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
 		return nil, g.asAPI(err)
 	}
 	if err := g.Royalty.Bind(cl.owner(), in); err != nil {
@@ -31,7 +31,7 @@ func (g *Gateway) royaltyBind(cl *call, in royalty.Request) (any, *apierr.Error)
 
 // royaltyUnbind answers alipay.trade.royalty.relation.unbind.
 func (g *Gateway) royaltyUnbind(cl *call, in royalty.Request) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(); err != nil { // with --store: another replica's binds
+	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
 		return nil, g.asAPI(err)
 	}
 	if err := g.Royalty.Unbind(cl.owner(), in); err != nil {
@@ -44,7 +44,7 @@ func (g *Gateway) royaltyUnbind(cl *call, in royalty.Request) (any, *apierr.Erro
 // page of the app's relations
 // (AlipayTradeRoyaltyRelationBatchqueryResponse).
 func (g *Gateway) royaltyQuery(cl *call, in royalty.QueryRequest) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(); err != nil { // with --store: another replica's binds
+	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
 		return nil, g.asAPI(err)
 	}
 	p, err := g.Royalty.Query(cl.owner(), in)
@@ -67,7 +67,7 @@ func (g *Gateway) royaltyQuery(cl *call, in royalty.QueryRequest) (any, *apierr.
 // orderSettle answers alipay.trade.order.settle with the trade and the
 // settlement's number (AlipayTradeOrderSettleResponse).
 func (g *Gateway) orderSettle(cl *call, in trade.SettleRequest) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(); err != nil { // with --store: another replica's binds
+	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
 		return nil, g.asAPI(err)
 	}
 	owner := cl.owner()

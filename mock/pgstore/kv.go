@@ -216,6 +216,13 @@ func (db *DB) Relations() (map[string][]royalty.Entity, error) {
 	return out, err
 }
 
+// AppRelations reads one app's royalty relations (none: an empty list).
+func (db *DB) AppRelations(app string) ([]royalty.Entity, error) {
+	var list []royalty.Entity
+	_, err := db.get(KindRoyalty, "k = $2", app, &list)
+	return list, err
+}
+
 // Code reads one app_auth_code (appauth.Reader).
 func (db *DB) Code(code string) (appauth.Code, bool, error) {
 	var c appauth.Code

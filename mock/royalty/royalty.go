@@ -82,34 +82,46 @@ type Relations struct {
 	mu    sync.Mutex
 	apps  map[string]*app
 	store Store
-	// reload reads every app's relations from a store replicas share
+	// reload reads one app's relations from a store replicas share
 	// (--store); nil with one process.
-	reload func() (map[string][]Entity, error)
+	reload func(app string) ([]Entity, error)
 }
 
-// Share makes every call that reads or changes relations read them from
-// load first (Fresh): another replica's bind or unbind, acknowledged
-// before the call, is seen without waiting for its announcement.
-func (r *Relations) Share(load func() (map[string][]Entity, error)) {
+// Share makes every call that reads or changes an app's relations read
+// them from load first (Fresh): another replica's bind or unbind,
+// acknowledged before the call, is seen without waiting for its
+// announcement.
+func (r *Relations) Share(load func(app string) ([]Entity, error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reload = load
 }
 
-// Fresh reads the relations again from the shared store, if any; a read
-// that fails is the caller's error (20000), never a verdict on a receiver.
-func (r *Relations) Fresh() error {
+// Fresh reads the app's relations again from the shared store, if any; a
+// read that fails is the caller's error (20000), never a verdict on a
+// receiver.
+func (r *Relations) Fresh(appID string) error {
 	r.mu.Lock()
 	load := r.reload
 	r.mu.Unlock()
 	if load == nil {
 		return nil
 	}
-	all, err := load()
+	list, err := load(appID)
 	if err != nil {
 		return err
 	}
-	r.Restore(all)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case len(list) == 0:
+		delete(r.apps, appID)
+	case r.apps == nil:
+		r.apps = map[string]*app{}
+		fallthrough
+	default:
+		r.apps[appID] = &app{list: append([]Entity(nil), list[:min(len(list), MaxPerApp)]...)}
+	}
 	return nil
 }
 
