@@ -105,7 +105,8 @@ type Token struct {
 	Merchant     Merchant `json:"merchant"`
 	// Grant is the app_auth_code of the authorisation the token comes
 	// from, by exchange or refresh; Gen counts the tokens of its ISV and
-	// merchant before it, 1 for the first (0: stored before gen was).
+	// merchant before it, 1 for the first (0: stored before gen was); a
+	// shared store gives it (Issuer).
 	Grant   string    `json:"grant,omitempty"`
 	Gen     uint64    `json:"gen,omitempty"`
 	Created time.Time `json:"created"`
@@ -314,6 +315,20 @@ func (b *Book) putToken(t *Token) error {
 	return storeFailed(b.store.PutToken(*t))
 }
 
+// addToken stores a new token; a shared store gives its Gen (Issuer).
+func (b *Book) addToken(t *Token) error {
+	is, ok := b.store.(Issuer)
+	if !ok {
+		return b.putToken(t)
+	}
+	gen, err := is.IssueToken(*t)
+	if err != nil {
+		return storeFailed(err)
+	}
+	t.Gen = gen
+	return nil
+}
+
 // Exchange trades a code for a token (grant_type authorization_code).
 func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 	b.mu.Lock()
@@ -352,7 +367,7 @@ func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpi
 	if cur := b.current[t.pair()]; cur != nil {
 		t.Gen = cur.Gen + 1
 	}
-	if err := b.putToken(t); err != nil {
+	if err := b.addToken(t); err != nil {
 		return Token{}, err
 	}
 	if spent != nil {

@@ -16,6 +16,14 @@ type Reader interface {
 	TokenByRefresh(refreshToken string) (Token, bool, error)
 }
 
+// Issuer is a store that replicas share and that gives each new token
+// its Gen: one more than the highest of its ISV and merchant stored when
+// it commits, so the token issued last is the newest on every replica,
+// whatever each replica had heard of.
+type Issuer interface {
+	IssueToken(Token) (gen uint64, err error)
+}
+
 // codeLocked finds a code in memory, else in a shared store; the lock is
 // held. An error is the store's failure (trade.StoreFailed): not "no such
 // code", which the store could not tell.

@@ -148,6 +148,40 @@ func (db *DB) PutToken(t appauth.Token) error {
 	return err
 }
 
+// IssueToken stores a new app_auth_token (appauth.Issuer) with its gen
+// one more than the highest stored for its ISV and merchant. Issues for
+// one pair take turns (an advisory lock to the commit), and each reads
+// the stored ones after its turn came, so the one committed last has the
+// highest gen: the newest on every replica, whatever its replica knew.
+func (db *DB) IssueToken(t appauth.Token) (uint64, error) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var gen uint64
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2 || ' ' || $3))`,
+			tokenPairLock, t.ISVAppID, t.Merchant.AuthAppID); err != nil {
+			return err
+		}
+		// A statement of its own, after the lock: its snapshot holds
+		// what the pair's last issue committed.
+		if err := tx.QueryRow(ctx, `INSERT INTO alipay_mock_kv (kind, k, data)
+			SELECT 'appauth', $1, jsonb_set($2::jsonb, '{gen}', to_jsonb(coalesce(max((data->>'gen')::bigint), 0) + 1))
+			FROM alipay_mock_kv WHERE kind = 'appauth' AND k LIKE 'token/%'
+				AND data->>'app_id' = $3 AND data->'merchant'->>'auth_app_id' = $4
+			RETURNING (data->>'gen')::bigint`,
+			"token/"+t.AppAuthToken, data, t.ISVAppID, t.Merchant.AuthAppID).Scan(&gen); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindAppAuth)
+		return err
+	})
+	return gen, db.failed(err)
+}
+
 // DeleteAppAuth deletes codes and tokens by code or app_auth_token
 // (appauth.Store), and tells every replica.
 func (db *DB) DeleteAppAuth(keys []string) error {

@@ -35,6 +35,9 @@ const (
 	packetTrimLock  = 7262863 // --keep-red-packets (keep.go)
 	journalTrimLock = 7262864 // the journal's bounds (journal.go)
 	policiesLock    = 7262865 // held shared while a replica believes no policy is stored (policies.go)
+	// With a hash of an ISV and merchant (two 32-bit keys, apart from the
+	// numbers above): issuing an app_auth_token for them (kv.go).
+	tokenPairLock = 7262866
 )
 
 // schema is created on first use; a transaction-level advisory lock keeps
@@ -129,6 +132,9 @@ CREATE TABLE IF NOT EXISTS alipay_mock_kv (
 );
 -- claimed: when a query counted a waiting buyer out to pay (querypays.go).
 ALTER TABLE alipay_mock_kv ADD COLUMN IF NOT EXISTS claimed timestamptz;
+-- The app_auth_tokens of an ISV and merchant, for the next one's gen (kv.go).
+CREATE INDEX IF NOT EXISTS alipay_mock_kv_token_pair ON alipay_mock_kv ((data->>'app_id'), (data->'merchant'->>'auth_app_id'))
+	WHERE kind = 'appauth' AND k LIKE 'token/%';
 `
 
 // counter keeps alipay_mock_counts in step with a table's rows: each
