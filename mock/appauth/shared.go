@@ -18,7 +18,7 @@ type Reader interface {
 
 // Issuer is a store that replicas share and that gives each new token
 // its Gen: one more than the highest of its ISV and merchant stored when
-// it commits, so the token issued last is the newest on every replica,
+// it commits, so the token committed last is the newest on every replica,
 // whatever each replica had heard of.
 type Issuer interface {
 	IssueToken(Token) (gen uint64, err error)
