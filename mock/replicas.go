@@ -92,7 +92,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	}
 	s.Apps.Persist(db)
 	s.Royalty.Persist(db)
-	s.Royalty.Share(db.AppRelations)
+	s.Royalty.Share(db) // relations read at each use, changed under the app's row lock
 
 	// Scenarios: the --scenario files join those in the database; the
 	// counters and states of rules that have them are kept there.

@@ -20,10 +20,7 @@ type resultCode struct {
 
 // royaltyBind answers alipay.trade.royalty.relation.bind.
 func (g *Gateway) royaltyBind(cl *call, in royalty.Request) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
-		return nil, g.asAPI(err)
-	}
-	if err := g.Royalty.Bind(cl.owner(), in); err != nil {
+	if err := g.Royalty.Bind(cl.owner(), in); err != nil { // with --store: under the app's row lock
 		return nil, g.asAPI(err)
 	}
 	return resultCode{"SUCCESS"}, nil
@@ -31,10 +28,7 @@ func (g *Gateway) royaltyBind(cl *call, in royalty.Request) (any, *apierr.Error)
 
 // royaltyUnbind answers alipay.trade.royalty.relation.unbind.
 func (g *Gateway) royaltyUnbind(cl *call, in royalty.Request) (any, *apierr.Error) {
-	if err := g.Royalty.Fresh(cl.owner()); err != nil { // with --store: another replica's binds
-		return nil, g.asAPI(err)
-	}
-	if err := g.Royalty.Unbind(cl.owner(), in); err != nil {
+	if err := g.Royalty.Unbind(cl.owner(), in); err != nil { // with --store: under the app's row lock
 		return nil, g.asAPI(err)
 	}
 	return resultCode{"SUCCESS"}, nil

@@ -16,7 +16,8 @@ import (
 // written: each replica keeps them all in memory, writes each change to
 // the database and tells the others, which read the kind again (Listen).
 // An app_auth_code is spent once across replicas: the database refuses a
-// second use.
+// second use. An app's royalty relations are changed under its row's lock
+// (UpdateRelations).
 
 const changedChannel = "alipay_mock_changed"
 
@@ -232,6 +233,51 @@ func (db *DB) PutRelations(app string, list []royalty.Entity) error {
 	_, err := db.put(KindRoyalty, app, list, "")
 	return err
 }
+
+// UpdateRelations changes one app's royalty relations by f under the
+// lock of its row (royalty.Shared), made first when there is none: a bind
+// or unbind on another replica waits, then changes what this one wrote,
+// so none is lost. Unchanged (or f's error), nothing is written.
+func (db *DB) UpdateRelations(app string, f func([]royalty.Entity) ([]royalty.Entity, bool, error)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var ferr error
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The upsert locks the row whether it inserts it or finds it (one
+		// another replica deletes meanwhile is inserted again).
+		var data []byte
+		if err := tx.QueryRow(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, '[]')
+			ON CONFLICT (kind, k) DO UPDATE SET data = alipay_mock_kv.data RETURNING data`,
+			KindRoyalty, app).Scan(&data); err != nil {
+			return err
+		}
+		var list []royalty.Entity
+		if err := json.Unmarshal(data, &list); err != nil {
+			return err
+		}
+		next, changed, err := f(list)
+		if err != nil || !changed {
+			ferr = err
+			return errUnchanged // rolled back: a row made above goes too
+		}
+		if len(next) == 0 {
+			_, err = tx.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, KindRoyalty, app)
+		} else if data, err = json.Marshal(next); err == nil {
+			_, err = tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $3 WHERE kind = $1 AND k = $2`, KindRoyalty, app, data)
+		}
+		if err == nil {
+			_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindRoyalty)
+		}
+		return err
+	})
+	if errors.Is(err, errUnchanged) {
+		return ferr
+	}
+	return db.failed(err)
+}
+
+// errUnchanged rolls back a transaction that changed nothing.
+var errUnchanged = errors.New("unchanged")
 
 // DeleteRelations deletes every app's royalty relations (royalty.Store).
 func (db *DB) DeleteRelations() error { return db.del(KindRoyalty, "") }

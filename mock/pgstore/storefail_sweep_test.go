@@ -10,8 +10,8 @@ import (
 
 // With the database gone, every gateway call that must read or write it
 // answers Alipay's 20000, never a verdict (not exist, invalid) it could
-// not know. (alipay.system.oauth.token's codes and royalty relations are
-// answered from memory and are left out.)
+// not know. (alipay.system.oauth.token's codes are answered from memory
+// and are left out.)
 func TestGatewayDatabaseGoneIs20000(t *testing.T) {
 	rs, dbURL := replicasAt(t, 1, mock.Options{})
 	m := rs[0]
@@ -28,6 +28,9 @@ func TestGatewayDatabaseGoneIs20000(t *testing.T) {
 		{"alipay.trade.cancel", `{"out_trade_no":"SW1"}`},
 		{"alipay.fund.trans.common.query", `{"out_biz_no":"X1","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER"}`},
 		{"alipay.open.auth.token.app", `{"grant_type":"refresh_token","refresh_token":"madeElsewhere"}`},
+		{"alipay.trade.royalty.relation.bind", `{"out_request_no":"SW1","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`},
+		{"alipay.trade.royalty.relation.unbind", `{"out_request_no":"SW1","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`},
+		{"alipay.trade.royalty.relation.batchquery", `{"out_request_no":"SW1"}`},
 	} {
 		r, err := try(m, c.method, c.biz, nil)
 		if err != nil {

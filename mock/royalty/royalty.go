@@ -82,19 +82,26 @@ type Relations struct {
 	mu    sync.Mutex
 	apps  map[string]*app
 	store Store
-	// reload reads one app's relations from a store replicas share
-	// (--store); nil with one process.
-	reload func(app string) ([]Entity, error)
+	// shared is a store replicas share (--store); nil with one process.
+	shared Shared
 }
 
-// Share makes every call that reads or changes an app's relations read
-// them from load first (Fresh): another replica's bind or unbind,
-// acknowledged before the call, is seen without waiting for its
-// announcement.
-func (r *Relations) Share(load func(app string) ([]Entity, error)) {
+// Shared is a store replicas share (mock/pgstore.DB): one app's relations
+// read, and changed by f under a lock of the app's relations that a change
+// on another replica waits for (f's error: nothing changed).
+type Shared interface {
+	AppRelations(app string) ([]Entity, error)
+	UpdateRelations(app string, f func(list []Entity) (next []Entity, changed bool, err error)) error
+}
+
+// Share makes every call that reads an app's relations read them from s
+// first (Fresh), and every bind and unbind change them in s under its lock:
+// another replica's bind or unbind, acknowledged before the call, is seen
+// without waiting for its announcement, and none is lost.
+func (r *Relations) Share(s Shared) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.reload = load
+	r.shared = s
 }
 
 // Fresh reads the app's relations again from the shared store, if any; a
@@ -102,17 +109,23 @@ func (r *Relations) Share(load func(app string) ([]Entity, error)) {
 // receiver.
 func (r *Relations) Fresh(appID string) error {
 	r.mu.Lock()
-	load := r.reload
+	s := r.shared
 	r.mu.Unlock()
-	if load == nil {
+	if s == nil {
 		return nil
 	}
-	list, err := load(appID)
+	list, err := s.AppRelations(appID)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.set(appID, list)
+	return nil
+}
+
+// set replaces the app's relations in memory with list (at most MaxPerApp).
+func (r *Relations) set(appID string, list []Entity) {
 	switch {
 	case len(list) == 0:
 		delete(r.apps, appID)
@@ -120,10 +133,11 @@ func (r *Relations) Fresh(appID string) error {
 		r.apps = map[string]*app{}
 		fallthrough
 	default:
-		r.apps[appID] = &app{list: append([]Entity(nil), list[:min(len(list), MaxPerApp)]...)}
+		r.apps[appID] = &app{list: append([]Entity(nil), capped(list)...)}
 	}
-	return nil
 }
+
+func capped(list []Entity) []Entity { return list[:min(len(list), MaxPerApp)] }
 
 // Store keeps relations across restarts (mock/store.DB).
 type Store interface {
@@ -145,7 +159,7 @@ func (r *Relations) Restore(all map[string][]Entity) {
 	defer r.mu.Unlock()
 	r.apps = make(map[string]*app, len(all))
 	for id, list := range all {
-		r.apps[id] = &app{list: append([]Entity(nil), list[:min(len(list), MaxPerApp)]...)}
+		r.apps[id] = &app{list: append([]Entity(nil), capped(list)...)}
 	}
 }
 
@@ -171,33 +185,28 @@ func (r *Relations) Bind(appID string, in Request) error {
 	if err := check(in, true); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a := r.app(appID)
-	have := make(map[string]bool, len(a.list))
-	for _, e := range a.list {
-		have[key(e)] = true
-	}
-	var add []Entity
-	for _, e := range in.ReceiverList {
-		if have[key(e)] {
-			continue
+	return r.change(appID, func(list []Entity) ([]Entity, bool, error) {
+		have := make(map[string]bool, len(list))
+		for _, e := range list {
+			have[key(e)] = true
 		}
-		have[key(e)] = true
-		out := Entity{Type: e.Type, Account: strings.Clone(e.Account), Memo: strings.Clone(e.Memo)}
-		if e.Type == TypeLoginName {
-			out.LoginName, out.BindLoginName = out.Account, out.Account
+		var add []Entity
+		for _, e := range in.ReceiverList {
+			if have[key(e)] {
+				continue
+			}
+			have[key(e)] = true
+			out := Entity{Type: e.Type, Account: strings.Clone(e.Account), Memo: strings.Clone(e.Memo)}
+			if e.Type == TypeLoginName {
+				out.LoginName, out.BindLoginName = out.Account, out.Account
+			}
+			add = append(add, out)
 		}
-		add = append(add, out)
-	}
-	if len(a.list)+len(add) > MaxPerApp {
-		return trade.InvalidParameter("分账关系数量超过上限")
-	}
-	if len(add) == 0 {
-		return nil
-	}
-	a.list = append(a.list, add...)
-	return r.save(appID, a)
+		if len(list)+len(add) > MaxPerApp {
+			return nil, false, trade.InvalidParameter("分账关系数量超过上限")
+		}
+		return append(list[:len(list):len(list)], add...), len(add) > 0, nil
+	})
 }
 
 // Unbind removes each receiver from the app; one not bound is ignored
@@ -210,22 +219,49 @@ func (r *Relations) Unbind(appID string, in Request) error {
 	for _, e := range in.ReceiverList {
 		gone[key(e)] = true
 	}
+	return r.change(appID, func(list []Entity) ([]Entity, bool, error) {
+		var kept []Entity
+		for _, e := range list {
+			if !gone[key(e)] {
+				kept = append(kept, e)
+			}
+		}
+		return kept, len(kept) < len(list), nil
+	})
+}
+
+// change applies f to the app's relations, never changing list in place
+// (f's error: nothing changed). With a shared store f runs in the store,
+// under its lock of the app's relations, on those stored; otherwise on
+// those in memory, the change written through (a failed write is answered
+// 20000, the gateway's answer to an error without a code).
+func (r *Relations) change(appID string, f func(list []Entity) ([]Entity, bool, error)) error {
+	r.mu.Lock()
+	s := r.shared
+	if s == nil {
+		defer r.mu.Unlock()
+		a := r.app(appID)
+		next, changed, err := f(a.list)
+		if err != nil || !changed {
+			return err
+		}
+		a.list = next
+		return r.save(appID, a)
+	}
+	r.mu.Unlock()
+	var stored []Entity
+	err := s.UpdateRelations(appID, func(list []Entity) ([]Entity, bool, error) {
+		next, changed, err := f(capped(list))
+		stored = next
+		return next, changed, err
+	})
+	if err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a := r.app(appID)
-	kept := a.list[:0]
-	for _, e := range a.list {
-		if !gone[key(e)] {
-			kept = append(kept, e)
-		}
-	}
-	n := len(a.list)
-	clear(a.list[len(kept):])
-	a.list = kept
-	if len(kept) == n {
-		return nil
-	}
-	return r.save(appID, a)
+	r.set(appID, stored)
+	return nil
 }
 
 // Bound reports whether a userId receiver is bound to the app.
