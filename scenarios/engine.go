@@ -78,6 +78,10 @@ const MaxSourceBytes = 8 << 20
 // would hold more than MaxSourceBytes of text: nothing was changed.
 var ErrTooMuchSource = fmt.Errorf("the scenario files in force would hold more than %d MiB of text: delete some first", MaxSourceBytes>>20)
 
+// ErrTooMuchRegex is Add's and Replace's answer when the files in force
+// would hold regexes past MaxRegexCostInForce: nothing was changed.
+var ErrTooMuchRegex = fmt.Errorf("the scenario files in force would hold regexes compiling to over %d instructions and character ranges (each regex counting %d more): delete some first, or use fewer or simpler regexes", MaxRegexCostInForce, regexBaseCost)
+
 // sourceBytesLocked is the text the files in force hold; e.mu is held.
 func (e *Engine) sourceBytesLocked() int {
 	n := 0
@@ -89,11 +93,28 @@ func (e *Engine) sourceBytesLocked() int {
 	return n
 }
 
+// overLocked is the bound the files in force pass, if any; e.mu is held.
+func (e *Engine) overLocked() error {
+	if e.sourceBytesLocked() > MaxSourceBytes {
+		return ErrTooMuchSource
+	}
+	n := 0
+	for _, ls := range e.scopes {
+		for _, l := range ls {
+			n += l.file.regexLoad()
+		}
+	}
+	if n > MaxRegexCostInForce {
+		return ErrTooMuchRegex
+	}
+	return nil
+}
+
 // Add puts files in force after those already there, each in the scope
-// of its app_id. An error is the store's (--store), or ErrTooMuchSource:
-// nothing was added.
+// of its app_id. An error is the store's (--store), ErrTooMuchSource or
+// ErrTooMuchRegex: nothing was added.
 func (e *Engine) Add(files ...*File) error {
-	over := false
+	var over error
 	_, err := e.change(func() {
 		was := map[string]int{}
 		for _, f := range files {
@@ -102,7 +123,7 @@ func (e *Engine) Add(files ...*File) error {
 			}
 			e.scopes[f.AppID] = append(e.scopes[f.AppID], newLoaded(f))
 		}
-		if over = e.sourceBytesLocked() > MaxSourceBytes; over {
+		if over = e.overLocked(); over != nil {
 			for app, n := range was {
 				if e.scopes[app] = e.scopes[app][:n]; n == 0 {
 					delete(e.scopes, app)
@@ -110,8 +131,8 @@ func (e *Engine) Add(files ...*File) error {
 			}
 		}
 	})
-	if err == nil && over {
-		err = ErrTooMuchSource
+	if err == nil {
+		err = over
 	}
 	return err
 }
@@ -127,10 +148,10 @@ func (e *Engine) AddBuiltin(files ...*File) {
 }
 
 // Replace puts files in force in place of everything in the scope app
-// (files whose app_id is empty take it). An error is the store's, or
-// ErrTooMuchSource: nothing was replaced.
+// (files whose app_id is empty take it). An error is the store's,
+// ErrTooMuchSource or ErrTooMuchRegex: nothing was replaced.
 func (e *Engine) Replace(app string, files ...*File) error {
-	over := false
+	var over error
 	_, err := e.change(func() {
 		was, had := e.scopes[app]
 		var ls []*loaded
@@ -139,14 +160,14 @@ func (e *Engine) Replace(app string, files ...*File) error {
 			ls = append(ls, newLoaded(f))
 		}
 		e.scopes[app] = ls
-		if over = e.sourceBytesLocked() > MaxSourceBytes; over {
+		if over = e.overLocked(); over != nil {
 			if e.scopes[app] = was; !had {
 				delete(e.scopes, app)
 			}
 		}
 	})
-	if err == nil && over {
-		err = ErrTooMuchSource
+	if err == nil {
+		err = over
 	}
 	return err
 }

@@ -97,6 +97,28 @@ const (
 	MaxFileRegexCost = 100_000
 )
 
+// MaxRegexCostInForce bounds the regexes of the files in force, every
+// scope together, that Add and Replace may reach: each counts its cost
+// plus regexBaseCost (what any compiled regex holds). About 30 bytes a
+// unit at most, so ~60 MB; the text bound alone let ten "[a-z]{1000}"
+// in 1 KB keep 400 KB, GBs in all.
+const MaxRegexCostInForce = 2_000_000
+
+const regexBaseCost = 100
+
+// regexLoad is what the file's regexes count towards MaxRegexCostInForce.
+func (f *File) regexLoad() int {
+	n := 0
+	for _, r := range f.Rules {
+		for _, c := range r.When.Biz {
+			if c.re != nil {
+				n += c.cost + regexBaseCost
+			}
+		}
+	}
+	return n
+}
+
 // regexCost is how big a regex compiles: its program's instructions plus
 // the character ranges they hold, the bulk of its memory.
 func regexCost(pattern string) (int, error) {

@@ -125,7 +125,7 @@ func (a *API) putScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Replace(f.AppID, f); errors.Is(err, scenarios.ErrTooMuchSource) {
+	if err := a.Scenarios.Replace(f.AppID, f); errors.Is(err, scenarios.ErrTooMuchSource) || errors.Is(err, scenarios.ErrTooMuchRegex) {
 		return fail(c, http.StatusRequestEntityTooLarge, err)
 	} else if err != nil {
 		return unavailable(c, err) // the store failed: not in force
@@ -140,7 +140,7 @@ func (a *API) addScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Add(f); errors.Is(err, scenarios.ErrTooMuchSource) {
+	if err := a.Scenarios.Add(f); errors.Is(err, scenarios.ErrTooMuchSource) || errors.Is(err, scenarios.ErrTooMuchRegex) {
 		return fail(c, http.StatusRequestEntityTooLarge, err)
 	} else if err != nil {
 		return unavailable(c, err) // the store failed: not in force

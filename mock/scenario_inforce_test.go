@@ -1,0 +1,64 @@
+package mock_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// The regexes of the scenario files in force are bounded, every file
+// together, not only their text: ten "[a-z]{1000}" in 1 KB keep about
+// 400 KB, so the 8 MiB text bound let uploads keep GBs. The upload past
+// the bound is 413 and changes nothing; what the taken ones keep stays
+// in tens of MB.
+func TestScenarioRegexesInForceAreBounded(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := 0; i < 10; i++ {
+		b.WriteString("- {when: {method: alipay.trade.query, biz: {out_trade_no: {regex: \"[a-z]{1000}\"}}}, then: {fault: drop}}\n")
+	}
+	file := b.String()
+	upload := func(name string) (int, string) {
+		resp, err := http.Post(m.URL+"/_mock/scenarios?name="+name, "application/yaml", strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	before := liveHeap()
+	taken := 0
+	for ; taken < 1000; taken++ { // the text bound alone takes about 8,000
+		code, body := upload(fmt.Sprintf("r%d", taken))
+		if code == http.StatusCreated {
+			continue
+		}
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "regexes") {
+			t.Fatalf("upload %d: HTTP %d %s, want 201 or 413 naming the regexes", taken, code, body)
+		}
+		break
+	}
+	kept := liveHeap() - before
+	t.Logf("%d uploads of %d bytes taken, keeping %.0f bytes", taken, len(file), kept)
+	if taken == 1000 {
+		t.Fatalf("%d uploads of ten [a-z]{1000} each taken: the regexes in force are not bounded", taken)
+	}
+	if kept > 128<<20 {
+		t.Errorf("the uploads taken keep %.0f MB", kept/(1<<20))
+	}
+	list := string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK))
+	if !strings.Contains(list, fmt.Sprintf(`"r%d"`, taken-1)) || strings.Contains(list, fmt.Sprintf(`"r%d"`, taken)) {
+		t.Errorf("the refused upload changed the list: %.300s", list)
+	}
+	m.Control(http.MethodDelete, "/scenarios", nil, http.StatusOK)
+	if code, body := upload("again"); code != http.StatusCreated {
+		t.Errorf("an upload after a delete made room: HTTP %d %s", code, body)
+	}
+}
