@@ -62,3 +62,46 @@ func TestScenarioRegexesInForceAreBounded(t *testing.T) {
 		t.Errorf("an upload after a delete made room: HTTP %d %s", code, body)
 	}
 }
+
+// callWithHeaders posts a signed dev-app call with extra headers and
+// returns the answer's fields.
+func callWithHeaders(t *testing.T, m *mocktest.Mock, method, biz string, h map[string]string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, m.URL+"/gateway.do", strings.NewReader(mocktest.Form(m.Params(method, biz, nil)).Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Verify(method, m.Read(resp), true)
+}
+
+// The X-Alipay-Mock header answers its own request alone: a rule neither
+// counts nor acts on it, so a "times: 1" outcome chain still gives its
+// one answer to the next request without the header, and the list says
+// the rule has not acted.
+func TestOutcomeHeaderLeavesRuleTimesAlone(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control(http.MethodPost, "/scenarios", "name: once\nrules:\n  - name: fail once\n    when: {method: alipay.trade.query}\n"+
+		"    times: 1\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n", http.StatusCreated)
+	biz := `{"out_trade_no":"HDR-TIMES-1"}`
+	for _, h := range []string{"code=20000", "code=20000&execute=true"} {
+		if first := callWithHeaders(t, m, "alipay.trade.query", biz, map[string]string{"X-Alipay-Mock": h}); first["code"] != "20000" {
+			t.Fatalf("header-forced call (%s): %v", h, first)
+		}
+	}
+	if list := string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)); !strings.Contains(list, `"acted":[0]`) {
+		t.Errorf("after header-forced calls only, the rule is listed as having acted: %.400s", list)
+	}
+	second := callWithHeaders(t, m, "alipay.trade.query", biz, nil)
+	if second["sub_code"] != "ACQ.SYSTEM_ERROR" {
+		t.Errorf("the rule's one answer never came: after header-forced calls the next query answered %v %v",
+			second["code"], second["sub_code"])
+	}
+}

@@ -134,6 +134,11 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	if g.Scenarios == nil {
 		return nil
 	}
+	// The header answers its request alone (dispatch): no rule counts it
+	// or acts on it. Page methods ignore the header.
+	if strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" && (cl.ent == nil || !cl.ent.Page) {
+		return nil
+	}
 	var err error
 	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 	cl.entry.Misses = cl.misses
