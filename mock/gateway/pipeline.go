@@ -134,9 +134,10 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	if g.Scenarios == nil {
 		return nil
 	}
-	// The header answers its request alone (dispatch): no rule counts it
-	// or acts on it. Page methods ignore the header.
-	if strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" && (cl.ent == nil || !cl.ent.Page) {
+	// The header answers its gateway request alone (dispatch): no rule
+	// counts it or acts on it. Page methods (and app pay's order string,
+	// no request) do not read it.
+	if cl.req != nil && strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" && (cl.ent == nil || !cl.ent.Page) {
 		return nil
 	}
 	var err error
