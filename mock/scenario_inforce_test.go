@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -103,5 +104,52 @@ func TestOutcomeHeaderLeavesRuleTimesAlone(t *testing.T) {
 	if second["sub_code"] != "ACQ.SYSTEM_ERROR" {
 		t.Errorf("the rule's one answer never came: after header-forced calls the next query answered %v %v",
 			second["code"], second["sub_code"])
+	}
+}
+
+// allocatedBy is the bytes allocated while f runs.
+func allocatedBy(f func()) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.ReadMemStats(&m1)
+	return m1.TotalAlloc - m0.TotalAlloc
+}
+
+// With --data, a rule that counts (times, nth) or uses states costs only
+// the requests that reach it for their method: a precreate no rule names
+// matches on the copy in memory, as with no counting rule in force, and
+// does not decode and encode the whole kept list (1 MiB of text here,
+// about 6 MB a request, under one lock for every request). A close the
+// rule counts writes the list, encoded once, not decoded again (was
+// about 9 MB).
+func TestCountingRuleCostsOnlyTheRequestsThatReachIt(t *testing.T) {
+	m := mocktest.New(t, mock.Options{DataDir: t.TempDir(), NoMagicAmounts: true})
+	big := "# " + strings.Repeat("x", 1<<20-300) + "\nname: big\nrules:\n  - when: {method: alipay.trade.query}\n    then: {fault: drop}\n"
+	m.Control(http.MethodPost, "/scenarios?name=big", big, http.StatusCreated)
+	const n = 20
+	precreates := func(prefix string) uint64 {
+		return allocatedBy(func() {
+			for i := 0; i < n; i++ {
+				m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"%s-%d","total_amount":"1.00","subject":"s"}`, prefix, i))
+			}
+		})
+	}
+	plain := precreates("COST-A") / n
+	m.Control(http.MethodPost, "/scenarios?name=counting", "name: counting\nrules:\n  - when: {method: alipay.trade.close}\n    times: 1\n    then: {respond: {code: \"40004\"}}\n", http.StatusCreated)
+	counting := precreates("COST-B") / n
+	t.Logf("a precreate no rule names allocates %d bytes, %d once a close rule counts", plain, counting)
+	if counting > plain+(256<<10) {
+		t.Errorf("a rule that counts closes makes every precreate allocate %d bytes (was %d): the kept list is decoded and encoded on every request", counting, plain)
+	}
+	closes := allocatedBy(func() {
+		for i := 0; i < n; i++ {
+			m.Call("alipay.trade.close", fmt.Sprintf(`{"out_trade_no":"COST-B-%d"}`, i))
+		}
+	}) / n
+	t.Logf("a close the rule counts allocates %d bytes", closes)
+	if closes > 6<<20 {
+		t.Errorf("a close the rule counts allocates %d bytes for 1 MiB of text in force: the list is decoded or encoded more than once", closes)
 	}
 }

@@ -277,10 +277,24 @@ func (e *Engine) List() map[string][]Status {
 // the store unreadable, it comes from this replica's copy.
 func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 	if e.shared != nil && e.shared.stateful.Load() && r.AppID != "" {
+		// A request that reaches no stateful rule for its method acts
+		// as it would on the stored list (the files are the same; only
+		// stateful rules read counts and states): it matches on this
+		// replica's copy, leaving the store alone.
+		e.mu.Lock()
+		if _, _, reached, _ := e.match(r, false); !reached {
+			plan, misses, _, _ = e.match(r, true)
+			e.mu.Unlock()
+			return plan, misses, nil
+		}
+		e.mu.Unlock()
 		// Counters and states are the replicas' together: count under
 		// the store's lock.
 		var reached bool
-		ran, err := e.change(func() { plan, misses, reached = e.match(r, true) })
+		ran, err := e.update(true, func() (moved bool) {
+			plan, misses, reached, moved = e.match(r, true)
+			return moved
+		})
 		if err == nil {
 			return plan, misses, nil
 		}
@@ -289,7 +303,7 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 			// for stateless rules alone, and counts nothing (the own
 			// files' counters, in memory only, would keep the count).
 			e.mu.Lock()
-			plan, misses, reached = e.match(r, false)
+			plan, misses, reached, _ = e.match(r, false)
 			e.mu.Unlock()
 		}
 		if reached {
@@ -299,17 +313,18 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	plan, misses, _ = e.match(r, true)
+	plan, misses, _, _ = e.match(r, true)
 	return plan, misses, nil
 }
 
 // match is Match with the lock held; count moves the counters and states
 // (without it, the plan is the one counting would give). stateful says
 // whether a stateful rule for the method was reached (tested before the
-// one that acts, or the one that acts).
-func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stateful bool) {
+// one that acts, or the one that acts); moved, whether a counter or state
+// of a file with text (one a store keeps) moved.
+func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stateful, moved bool) {
 	if r.AppID == "" {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	// A request is tested against every rule for its method and most
 	// miss (the magic amounts alone miss 9 times a precreate): the misses'
@@ -352,6 +367,7 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 				n := rs.matches + 1
 				if count {
 					rs.matches = n
+					moved = moved || l.file.src != nil
 				}
 				if len(rule.When.Nth) > 0 && !contains(rule.When.Nth, n) {
 					text = fmt.Appendf(text, "%s: call %d is not nth %v", id, n, []int(rule.When.Nth))
@@ -377,7 +393,7 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 			break
 		}
 	}
-	return plan, misses, stateful
+	return plan, misses, stateful, moved
 }
 
 // stateful says whether the rule counts calls or reads or moves a state:

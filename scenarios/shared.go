@@ -41,6 +41,9 @@ type sharing struct {
 	// refreshes counts Refresh loads (under Engine.mu): a failed change's
 	// undo keeps the state one took up since f read the older one.
 	refreshes uint64
+	// last is the stored state the scopes hold (under Engine.mu): a
+	// change given it again does not decode it again.
+	last []byte
 }
 
 // state is what the store holds: each scope's files in order, as the text
@@ -145,6 +148,13 @@ func (e *Engine) Refresh(stored []byte) {
 // made meanwhile is undone: the one f read, or a newer one a Refresh took
 // up since (ran says whether f ran, for Match).
 func (e *Engine) change(f func()) (ran bool, err error) {
+	return e.update(false, func() bool { f(); return true })
+}
+
+// update is change; with counts, f moves only counters and states and
+// says whether it moved any, so the list is encoded once, and only then
+// (Match), not twice to compare.
+func (e *Engine) update(counts bool, f func() (moved bool)) (ran bool, err error) {
 	sh := e.shared
 	if sh == nil {
 		e.mu.Lock()
@@ -155,20 +165,35 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 	err = sh.store.UpdateScenarios(func(stored []byte) ([]byte, bool, func()) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.loadLocked(sh, stored)
+		if !bytes.Equal(stored, sh.last) { // else the scopes hold it already
+			e.loadLocked(sh, stored)
+		}
 		gen := sh.refreshes
 		own := e.own
 		kept := make([]loaded, len(own)) // the own files' counters and states before f
 		for i, o := range own {
 			kept[i] = loaded{state: o.l.state, rules: slices.Clone(o.l.rules)}
 		}
-		before, _ := json.Marshal(e.dumpLocked())
-		f()
+		var before, after []byte
+		if !counts {
+			before, _ = json.Marshal(e.dumpLocked())
+		}
+		changed := f()
 		ran = true
-		e.own = e.ownLocked()
-		e.retainLocked(sh)
-		after, _ := json.Marshal(e.dumpLocked())
-		sh.stateful.Store(e.statefulLocked())
+		if !counts {
+			e.own = e.ownLocked()
+			e.retainLocked(sh)
+			sh.stateful.Store(e.statefulLocked())
+		}
+		if changed {
+			after, _ = json.Marshal(e.dumpLocked())
+		}
+		if !counts {
+			changed = !bytes.Equal(before, after)
+		}
+		if changed {
+			sh.last = after // undo puts back what is stored if it is not
+		}
 		undo := func() { // f's change was not stored
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -190,7 +215,7 @@ func (e *Engine) change(f func()) (ran bool, err error) {
 			}
 			e.placeOwnLocked()
 		}
-		return after, !bytes.Equal(before, after), undo
+		return after, changed, undo
 	})
 	return ran, err
 }
@@ -409,6 +434,7 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 	sh.parsed = used
 	sh.mu.Unlock()
 	sh.stateful.Store(e.statefulLocked())
+	sh.last = stored
 }
 
 // retainLocked keeps in the cache just the files the scopes in force use
