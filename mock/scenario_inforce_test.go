@@ -149,7 +149,11 @@ func TestCountingRuleCostsOnlyTheRequestsThatReachIt(t *testing.T) {
 		}
 	}) / n
 	t.Logf("a close the rule counts allocates %d bytes", closes)
-	if closes > 6<<20 {
+	bound := uint64(6 << 20) // ~4 MB, was ~9 MB
+	if raceDetector {
+		bound = 19 << 19 // ~6-7 MB, was 12-14 MB: no pooled buffers
+	}
+	if closes > bound {
 		t.Errorf("a close the rule counts allocates %d bytes for 1 MiB of text in force: the list is decoded or encoded more than once", closes)
 	}
 }
