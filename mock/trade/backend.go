@@ -221,9 +221,6 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 		got[r.TradeNo] = true
 		if old := b.warm(b.byNo[r.TradeNo]); old != nil {
 			seq, wasFinal, c := old.seq, old.Final(), old.c
-			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
-				delete(b.buyers, old.AuthCode)
-			}
 			b.uncountPayee(old) // counted again by reckon, with the buyer read
 			*old = r
 			old.seq, old.c = seq, c // the book's own bookkeeping
@@ -245,9 +242,6 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 			if t.Final() {
 				b.ledger.Final(t.seq)
 			}
-		}
-		if r.AuthCode != "" {
-			b.buyers[r.AuthCode] = r.Buyer
 		}
 	}
 	for _, t := range b.copies(l) {

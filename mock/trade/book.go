@@ -95,8 +95,7 @@ type Book struct {
 	byOut    map[string]*cell
 	byNo     map[string]*cell
 	byQR     map[string]*cell
-	byPage   map[string]*cell          // by cashier token
-	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
+	byPage   map[string]*cell // by cashier token
 	observer func(Trade, Event) error
 	// tells says which events the observer turns into something that
 	// must survive a crash (a notification): each is marked untold in
@@ -247,7 +246,6 @@ func (b *Book) reset(app string) {
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
-		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
@@ -261,27 +259,14 @@ func (b *Book) reset(app string) {
 		}
 		return true
 	})
-	codes := map[string]bool{} // auth_codes of the trades that go
 	for _, c := range gone {
 		t := b.warm(c)
-		if t.AuthCode != "" {
-			codes[t.AuthCode] = true
-		}
 		b.unindex(t)
 		b.setDue(c, 0)
 		delete(b.extras, c)
 		c.gone = true
 	}
 	b.ledger.Retain(func(c *cell) bool { return !c.gone })
-	if len(codes) > 0 { // a code's buyer stays while another app's trade has it
-		b.ledger.Each(0, func(_ uint64, c *cell) bool {
-			delete(codes, b.view(c).AuthCode)
-			return len(codes) > 0
-		})
-	}
-	for code := range codes {
-		delete(b.buyers, code)
-	}
 	b.cool()
 	delete(b.payees, app)
 }
@@ -670,10 +655,8 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 				// password: a repeat answers as the first did and records
 				// nothing, so repeats never grow the trade; a code of
 				// another buyer is refused (inferred: docs/differences.md).
-				if o.AuthCode != t.AuthCode {
-					if other, ok := b.buyers[o.AuthCode]; !ok || other.UserID != t.Buyer.UserID {
-						return changes, ErrBuyerNotMatch
-					}
+				if o.AuthCode != t.AuthCode && fixtures.CodeBuyer(o.AuthCode).UserID != t.Buyer.UserID {
+					return changes, ErrBuyerNotMatch
 				}
 				res = PayResult{Trade: t.clone(), Waiting: true}
 				return changes, nil
@@ -687,12 +670,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		}
 		t.Scanned = true
 		t.AuthCode = o.AuthCode
-		buyer, ok := b.buyers[o.AuthCode]
-		if !ok {
-			buyer = b.ids.Buyer()
-			b.buyers[o.AuthCode] = buyer
-		}
-		t.Buyer = buyer
+		t.Buyer = fixtures.CodeBuyer(o.AuthCode)
 		if t.Total >= b.opts.PasswordThreshold || c.Password {
 			res.Waiting = true
 			e := t.record(now, EventPaying, t.Total, "waiting for the buyer's password")

@@ -232,9 +232,6 @@ func (b *Book) evict() []Trade {
 // remove takes a trade out of every index. The lock is held.
 func (b *Book) remove(t *Trade) {
 	b.unindex(t)
-	if t.AuthCode != "" {
-		delete(b.buyers, t.AuthCode)
-	}
 	b.ledger.Remove(t.seq)
 	b.setDue(t.c, 0)
 	delete(b.extras, t.c)

@@ -69,9 +69,6 @@ func (b *Book) Restore(ts []Trade) []Trade {
 			b.touched = append(b.touched, t.TradeNo)
 		}
 		b.index(t)
-		if t.AuthCode != "" {
-			b.buyers[t.AuthCode] = t.Buyer
-		}
 	}
 	if b.store != nil && len(legacy) > 0 {
 		b.store.PutTrades(b.clones(legacy)) // queued; the store reports failures
