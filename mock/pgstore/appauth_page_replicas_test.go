@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
@@ -113,6 +114,9 @@ func TestReplicasAuthPageFormPostedOnAnotherReplica(t *testing.T) {
 
 			token = p.open(t, rs[0])
 			rs[1].Advance("10m")
+			// Replica 0 takes the clock up before the next page it shows (a
+			// control request waits for the announcements before it).
+			rs[0].Control(http.MethodGet, "/clock", nil, http.StatusOK)
 			if status, _, body, _ := p.post(rs[1], token, "consent"); !expired(status, body) {
 				t.Errorf("Allow after 10 minutes on the mock's clock: HTTP %d %.200s; want 授权页已失效", status, body)
 			}
@@ -197,5 +201,43 @@ func TestReplicasAuthPageFormDatabaseGoneIs503(t *testing.T) {
 		if resp.StatusCode != http.StatusServiceUnavailable || formToken.Match(body) {
 			t.Errorf("%s: GET the page with the database gone: HTTP %d %.200s; want 503", p.name, resp.StatusCode, body)
 		}
+	}
+}
+
+// Past the bound on forms (userauth.MaxForms, per app) the oldest form
+// goes for every replica: posted on another replica it is 授权页已失效,
+// while the newest works there.
+func TestReplicasAuthPageFormPastTheBoundGoesForAll(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	p := authPages[0]
+	first := p.open(t, rs[0])
+	var last string
+	for range userauth.MaxForms {
+		last = p.open(t, rs[0])
+	}
+	if status, _, body, _ := p.post(rs[1], first, "consent"); !expired(status, body) {
+		t.Errorf("the form evicted, posted on replica 1: HTTP %d %.200s; want 授权页已失效", status, body)
+	}
+	if status, code, body, _ := p.post(rs[1], last, "consent"); status != http.StatusFound || code == "" {
+		t.Errorf("the newest form, posted on replica 1: HTTP %d %.200s; want a redirect with a code", status, body)
+	}
+}
+
+// A replica starting deletes the stored forms that expired (those a
+// stopped replica left), and keeps the open ones.
+func TestReplicaStartDeletesExpiredForms(t *testing.T) {
+	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	p := authPages[1]
+	p.open(t, rs[0])
+	rs[0].Advance("10m")
+	open := p.open(t, rs[0])
+	o := mock.Options{Store: dbURL}
+	mocktest.New(t, o)
+	forms, err := openDB(t, dbURL).AuthForms()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forms) != 1 || forms[0].Token != open {
+		t.Fatalf("stored forms after a replica started: %+v; want the open one only", forms)
 	}
 }
