@@ -122,9 +122,8 @@ type Token struct {
 
 // Store is where the book writes codes and tokens through when
 // persistence is on (consent forms are not kept: they last minutes; with
-// replicas they are shared: FormStore). A
-// code or token the store failed to write is not issued, and a code whose
-// spending it failed to write is not exchanged (trade.StoreFailed); a
+// replicas they are shared: FormStore). A code or token the store failed
+// to write is not issued, and a code whose spending it failed to write is not exchanged (trade.StoreFailed); a
 // deletion's failed write leaves nothing in force (a replaced pair is
 // stored as such first), so it is the store's to report.
 type Store interface {
@@ -327,6 +326,7 @@ func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 	return *c, nil
 }
 
+// newCode is a code for userID, neither stored nor kept yet.
 func newCode(appID, userID, scope string, now time.Time) *Code {
 	return &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
 		Expires: now.Add(CodeLifetime)}
