@@ -123,9 +123,10 @@ type Token struct {
 // Store is where the book writes codes and tokens through when
 // persistence is on (consent forms are not kept: they last minutes; with
 // replicas they are shared: FormStore). A code or token the store failed
-// to write is not issued, and a code whose spending it failed to write is not exchanged (trade.StoreFailed); a
-// deletion's failed write leaves nothing in force (a replaced pair is
-// stored as such first), so it is the store's to report.
+// to write is not issued, and a code whose spending it failed to write is
+// not exchanged (trade.StoreFailed); a deletion's failed write leaves
+// nothing in force (a replaced pair is stored as such first), so it is
+// the store's to report.
 type Store interface {
 	PutUserCode(Code) error
 	// PutUserToken stores tokens in one write: all of them or none.
