@@ -23,8 +23,8 @@ const sharedPoll = 250 * time.Millisecond
 const followPoll = 100 * time.Millisecond
 
 // share makes a shared database (--store postgres://…) the truth for
-// trades, red packets, apps, app authorisations, royalty relations, the
-// notifications' schedule and the clock, so replicas act as
+// trades, red packets, apps, app authorisations, the authorisation pages'
+// forms, royalty relations, the notifications' schedule and the clock, so replicas act as
 // one mock (docs/replicas.md).
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
@@ -93,6 +93,14 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Apps.Persist(db)
 	s.Royalty.Persist(db)
 	s.Royalty.Share(db) // relations read at each use, changed under the app's row lock
+
+	// The authorisation pages' consent forms: in the database, so a form
+	// one replica showed is answered on any, and spent once.
+	forms, err := db.AuthForms()
+	if err != nil {
+		return err
+	}
+	s.Users.ShareForms(db, forms)
 
 	// Scenarios: the --scenario files join those in the database; the
 	// counters and states of rules that have them are kept there.

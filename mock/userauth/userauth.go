@@ -55,12 +55,14 @@ func ValidScope(s string) bool { return s == ScopeBase || s == ScopeUser }
 // Form is an authorisation page shown to a user: what the app asked for,
 // kept under a one-time token the consent form posts back.
 type Form struct {
-	Token       string
-	AppID       string
-	Scope       string
-	RedirectURI string
-	State       string
-	Expires     time.Time
+	Token       string    `json:"token"`
+	AppID       string    `json:"app_id"`
+	Scope       string    `json:"scope"`
+	RedirectURI string    `json:"redirect_uri"`
+	State       string    `json:"state,omitempty"`
+	Expires     time.Time `json:"expires"`
+	// Made is the order it was made in, as Code's.
+	Made int64 `json:"made,omitempty"`
 }
 
 // Callback is where the consent sends the browser: redirect_uri with the
@@ -119,11 +121,12 @@ type Token struct {
 }
 
 // Store is where the book writes codes and tokens through when
-// persistence is on (consent forms are not kept: they last minutes). A
-// code or token the store failed to write is not issued, and a code whose
-// spending it failed to write is not exchanged (trade.StoreFailed); a
-// deletion's failed write leaves nothing in force (a replaced pair is
-// stored as such first), so it is the store's to report.
+// persistence is on (consent forms are not kept: they last minutes; with
+// replicas they are shared: FormStore). A code or token the store failed
+// to write is not issued, and a code whose spending it failed to write is
+// not exchanged (trade.StoreFailed); a deletion's failed write leaves
+// nothing in force (a replaced pair is stored as such first), so it is
+// the store's to report.
 type Store interface {
 	PutUserCode(Code) error
 	// PutUserToken stores tokens in one write: all of them or none.
@@ -160,6 +163,8 @@ type Book struct {
 	tokens bounded.Map[*Token] // by access token
 	byRef  map[string]*Token
 	store  Store
+	// shared, when replicas share a database, holds the forms for all.
+	shared FormStore
 	// dropping, while Restore runs, collects the keys to delete in one
 	// call (one commit) instead of one each.
 	dropping *[]string
@@ -248,44 +253,59 @@ func (b *Book) drop(key string) {
 }
 
 // Open keeps a form for the page to show and returns it with its token.
-// The token comes from crypto/rand: it is all that guards the consent.
-func (b *Book) Open(f Form) Form {
+// The token comes from crypto/rand: it is all that guards the consent. A
+// form the shared store failed to take is trade.StoreFailed: not shown.
+func (b *Book) Open(f Form) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f.Token = randomHex(16)
 	f.Expires = b.clock.Now().Add(FormLifetime)
-	b.forms.Put(f.Token, &f) // a form evicted has nothing stored
-	return f
+	f.Made = bounded.Made()
+	if b.shared != nil {
+		if err := b.shared.PutAuthForm(f); err != nil {
+			return Form{}, trade.StoreFailed(err)
+		}
+	}
+	b.keepForm(&f)
+	return f, nil
 }
 
-// Form finds an open form without using it up.
+// Form finds an open form without using it up. A form the shared store
+// failed to read is trade.StoreFailed, not ErrFormUnknown.
 func (b *Book) Form(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.Get(token)
-	if !ok || !b.clock.Now().Before(f.Expires) {
-		return Form{}, ErrFormUnknown
+	f, err := b.openForm(token)
+	if err != nil {
+		return Form{}, err
 	}
 	return *f, nil
 }
 
 // Consent is the user's yes: it uses the form up and issues an auth_code
 // for userID. A code the store failed to write is trade.StoreFailed: no
-// code, and the form stays open for the retry.
+// code, and the form stays open for the retry. With shared forms the code
+// is kept only once the form is spent in the database (spend): a form
+// another replica spent first is ErrFormUnknown, one the database failed
+// to spend trade.StoreFailed (open still), and no code is handed out.
 func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	f, ok := b.forms.Get(token)
-	if !ok || !now.Before(f.Expires) {
-		return Form{}, Code{}, ErrFormUnknown
-	}
-	c, err := b.code(f.AppID, userID, f.Scope, now)
+	f, err := b.openForm(token)
 	if err != nil {
 		return Form{}, Code{}, err
 	}
-	b.forms.Del(token)
-	return *f, c, nil
+	c := newCode(f.AppID, userID, f.Scope, now)
+	if err := b.saveCode(c); err != nil {
+		return Form{}, Code{}, err
+	}
+	if err := b.spend(token); err != nil {
+		b.drop(c.Code) // stored, never handed out
+		return Form{}, Code{}, err
+	}
+	b.keepCode(c)
+	return *f, *c, nil
 }
 
 // Grant issues an auth_code as if userID had consented on the page: for
@@ -299,8 +319,7 @@ func (b *Book) Grant(appID, scope, userID string) (Code, error) {
 
 // code makes a code and keeps it once it is stored.
 func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
-	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
-		Expires: now.Add(CodeLifetime)}
+	c := newCode(appID, userID, scope, now)
 	if err := b.saveCode(c); err != nil {
 		return Code{}, err
 	}
@@ -308,15 +327,23 @@ func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 	return *c, nil
 }
 
+// newCode is a code for userID, neither stored nor kept yet.
+func newCode(appID, userID, scope string, now time.Time) *Code {
+	return &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
+		Expires: now.Add(CodeLifetime)}
+}
+
 // Decline is the user's no: it uses the form up.
 func (b *Book) Decline(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.Get(token)
-	if !ok || !b.clock.Now().Before(f.Expires) {
-		return Form{}, ErrFormUnknown
+	f, err := b.openForm(token)
+	if err != nil {
+		return Form{}, err
 	}
-	b.forms.Del(token)
+	if err := b.spend(token); err != nil {
+		return Form{}, err
+	}
 	return *f, nil
 }
 
