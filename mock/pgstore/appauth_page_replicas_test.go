@@ -94,8 +94,8 @@ func TestReplicasAuthPageFormPostedOnAnotherReplica(t *testing.T) {
 			if err != nil || status != http.StatusFound || code == "" {
 				t.Fatalf("Allow posted to replica 1: HTTP %d %v %.200s; want a redirect with %s", status, err, body, p.code)
 			}
-			// Sign-in's codes are kept by the replica that issued them.
-			if x := p.exchange(rs[1], code); x["code"] != "10000" && x["access_token"] == nil {
+			// Exchanged on replica 0, which did not issue it.
+			if x := p.exchange(rs[0], code); x["code"] != "10000" && x["access_token"] == nil {
 				t.Fatalf("the code exchanged: %v", x)
 			}
 			for i, m := range rs {

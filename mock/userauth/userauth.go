@@ -8,6 +8,7 @@ package userauth
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/url"
@@ -126,10 +127,15 @@ type Token struct {
 // to write is not issued, and a code whose spending it failed to write is
 // not exchanged (trade.StoreFailed); a deletion's failed write leaves
 // nothing in force (a replaced pair is stored as such first), so it is
-// the store's to report.
+// the store's to report. A store replicas share answers a code another
+// replica spent first ErrCodeInvalid, a pair it replaced first
+// ErrRefreshInvalid: verdicts, not failures.
 type Store interface {
+	// PutUserCode stores a code; one marked Used only over a stored
+	// copy that is not.
 	PutUserCode(Code) error
-	// PutUserToken stores tokens in one write: all of them or none.
+	// PutUserToken stores tokens in one write: all of them or none; one
+	// marked Replaced only over a stored copy that is not.
 	PutUserToken(...Token) error
 	// DeleteUserAuth deletes codes and tokens by code and access token.
 	DeleteUserAuth(keys []string) error
@@ -185,13 +191,16 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored codes and tokens back, oldest first (in the order
-// they were made in: bounded.ByMade), within the
-// book's bounds (what does not fit, and a replaced pair, is deleted from
-// the store too, in one call).
+// Restore makes the stored codes and tokens the book's, oldest first (in
+// the order they were made in: bounded.ByMade), within the book's bounds
+// (what does not fit, and a replaced pair, is deleted from the store too,
+// in one call). A replica calls it again with everything stored whenever
+// another one changed something: each refills in the same order, so past
+// a bound every replica evicts the same.
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.codes, b.tokens, b.byRef = b.codes.Empty(), b.tokens.Empty(), map[string]*Token{}
 	var gone []string
 	b.dropping = &gone
 	defer func() {
@@ -225,10 +234,7 @@ func (b *Book) saveCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	if err := b.store.PutUserCode(*c); err != nil {
-		return trade.StoreFailed(err)
-	}
-	return nil
+	return storeFailed(b.store.PutUserCode(*c))
 }
 
 // saveTokens writes ts through in one write; a failed write is
@@ -237,10 +243,18 @@ func (b *Book) saveTokens(ts ...Token) error {
 	if b.store == nil {
 		return nil
 	}
-	if err := b.store.PutUserToken(ts...); err != nil {
-		return trade.StoreFailed(err)
+	return storeFailed(b.store.PutUserToken(ts...))
+}
+
+// storeFailed is err, the store's failure to write, as trade.StoreFailed
+// (20000 at the gateway, 503 at the control API); a verdict a shared
+// store gave (a code or pair another replica spent first) stays one.
+func storeFailed(err error) error {
+	var ae *apierr.Error
+	if err == nil || errors.As(err, &ae) {
+		return err
 	}
-	return nil
+	return trade.StoreFailed(err)
 }
 
 func (b *Book) drop(key string) {
@@ -352,18 +366,24 @@ func (b *Book) Decline(token string) (Form, error) {
 // 调用成功）"); another app's code is invalid for the caller. A spending
 // the store failed to write is trade.StoreFailed and the code stays
 // unspent (as stored): a token issued then would let a restart exchange
-// the code again.
+// the code again. With a shared store the spending is the database's
+// conditional write: one replica's wins, any other's is ErrCodeInvalid.
 func (b *Book) Exchange(appID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c, ok := b.codes.Get(code)
-	if !ok || c.Used {
+	c, err := b.codeLocked(code)
+	switch {
+	case err != nil:
+		return Token{}, err
+	case c == nil || c.Used:
 		return Token{}, ErrCodeInvalid
 	}
 	c.Used = true
 	if err := b.saveCode(c); err != nil {
-		c.Used = false
+		if !errors.Is(err, ErrCodeInvalid) { // else spent on another replica: so it is here
+			c.Used = false
+		}
 		return Token{}, err
 	}
 	if c.AppID != appID || !now.Before(c.Expires) {
@@ -387,8 +407,10 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	old := b.byRef[refresh]
+	old, err := b.tokenLocked(refresh, true)
 	switch {
+	case err != nil:
+		return Token{}, err
 	case old == nil || old.Replaced:
 		return Token{}, ErrRefreshInvalid
 	case old.AppID != appID:
@@ -404,7 +426,11 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	gone := *old
 	gone.Replaced = true
 	if err := b.saveTokens(*t, gone); err != nil {
-		return Token{}, err // the old pair stays in force: the retry works
+		if errors.Is(err, ErrRefreshInvalid) { // replaced (or deleted) on another replica first
+			b.tokens.Del(old.AccessToken)
+			delete(b.byRef, old.RefreshToken)
+		}
+		return Token{}, err // else the old pair stays in force: the retry works
 	}
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
@@ -441,13 +467,16 @@ func (b *Book) keepCode(c *Code) {
 
 // Resolve finds the user an auth_token speaks for: 20001
 // aop.invalid-auth-token when it is unknown, another app's or replaced,
-// aop.auth-token-time-out when it expired.
+// aop.auth-token-time-out when it expired; trade.StoreFailed when a
+// shared store failed to read one this replica has not heard of.
 func (b *Book) Resolve(appID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.tokens.Get(token)
+	t, err := b.tokenLocked(token, false)
 	switch {
-	case !ok || t.AppID != appID || t.Replaced:
+	case err != nil:
+		return Token{}, err
+	case t == nil || t.AppID != appID || t.Replaced:
 		return Token{}, ErrInvalidToken
 	case !b.clock.Now().Before(t.Expires):
 		return Token{}, ErrTokenTimeOut
