@@ -64,14 +64,35 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // -h: the flags are printed
-		}
-		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
+
+// flagError is a bad command line: exit status 2, as the flag package's.
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// exitCode prints err and says the exit status: 0, 2 for a bad command
+// line, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the flags are printed
+	}
+	fmt.Fprintln(stderr, "loadtest:", err)
+	if errors.As(err, new(flagError)) {
+		return 2
+	}
+	return 1
+}
+
+// Bounds of the numeric flags: beyond them a run is a typo, and -n, the
+// workers or the seed's goroutines would not fit in memory.
+const (
+	maxRate     = 1e6 // arrivals per second
+	maxRequests = 100_000_000
+	maxConns    = 10_000
+	maxTrades   = 100_000
+)
 
 type config struct {
 	base       string
@@ -121,38 +142,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.appKey, "app-key", "", "the app private key, PEM file or text (default: the dev app's)")
 	fs.StringVar(&cfg.alipayKey, "alipay-public-key", "", "the mock's Alipay public key, PEM file or text (default: the dev key)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return flagError{err}
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if cfg.conc < 1 || cfg.dur <= 0 || cfg.rate < 0 || cfg.max < 0 || cfg.trades < 0 {
-		return errors.New("-c, -d must be positive, -rate, -n and -trades not negative")
-	}
-	if cfg.ackRate < 0 || cfg.ackRate > 1 {
-		return errors.New("-ack-rate must be from 0 to 1")
-	}
-	if cfg.nack != "fail" && cfg.nack != "timeout" {
-		return fmt.Errorf("-nack %q: want fail or timeout", cfg.nack)
-	}
-	if cfg.arrival != "poisson" && cfg.arrival != "fixed" {
-		return fmt.Errorf("-arrival %q: want poisson or fixed", cfg.arrival)
-	}
-	switch {
-	case cfg.mixText != "" && cfg.method != "":
-		return errors.New("-mix and -method: give one")
-	case cfg.method != "":
-		cfg.mixText = cfg.method + "=1"
-	case cfg.mixText == "":
-		cfg.mixText = "precreate=1"
+	if err := cfg.check(fs); err != nil {
+		return flagError{err}
 	}
 	mix, err := parseMix(cfg.mixText)
 	if err != nil {
-		return err
+		return flagError{err}
 	}
 	gw, err := gatewayURL(cfg.base)
 	if err != nil {
-		return err
+		return flagError{err}
 	}
 	if cfg.max == 0 {
 		if cfg.rate > 0 {
@@ -240,6 +244,50 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if rep.Requests.Answered == 0 {
 		return errors.New("no request was answered")
+	}
+	return nil
+}
+
+// check refuses flags out of their range and settles -mix from -method.
+// The float comparisons are written so that NaN fails them.
+func (cfg *config) check(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.conc < 1 || cfg.conc > maxConns {
+		return fmt.Errorf("-c %d: want 1 to %d connections", cfg.conc, maxConns)
+	}
+	if cfg.dur <= 0 {
+		return fmt.Errorf("-d %s: want a duration over 0", cfg.dur)
+	}
+	if !(cfg.rate >= 0 && cfg.rate <= maxRate) {
+		return fmt.Errorf("-rate %g: want 0 (closed loop) or arrivals per second up to %g", cfg.rate, float64(maxRate))
+	}
+	if cfg.max < 0 || cfg.max > maxRequests {
+		return fmt.Errorf("-n %d: want 0 (no bound) to %d requests", cfg.max, maxRequests)
+	}
+	if n := cfg.rate * cfg.dur.Seconds(); cfg.max == 0 && n > maxRequests {
+		return fmt.Errorf("-rate %g for -d %s is %.3g arrivals: more than %d (lower either, or bound them with -n)", cfg.rate, cfg.dur, n, maxRequests)
+	}
+	if cfg.trades < 0 || cfg.trades > maxTrades {
+		return fmt.Errorf("-trades %d: want 0 to %d", cfg.trades, maxTrades)
+	}
+	if !(cfg.ackRate >= 0 && cfg.ackRate <= 1) {
+		return fmt.Errorf("-ack-rate %g: want a share from 0 to 1", cfg.ackRate)
+	}
+	if cfg.nack != "fail" && cfg.nack != "timeout" {
+		return fmt.Errorf("-nack %q: want fail or timeout", cfg.nack)
+	}
+	if cfg.arrival != "poisson" && cfg.arrival != "fixed" {
+		return fmt.Errorf("-arrival %q: want poisson or fixed", cfg.arrival)
+	}
+	switch {
+	case cfg.mixText != "" && cfg.method != "":
+		return errors.New("-mix and -method: give one")
+	case cfg.method != "":
+		cfg.mixText = cfg.method + "=1"
+	case cfg.mixText == "":
+		cfg.mixText = "precreate=1"
 	}
 	return nil
 }

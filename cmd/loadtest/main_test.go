@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -172,12 +173,61 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		{[]string{"-arrival", "burst"}, "-arrival"},
 		{[]string{"-nack", "maybe"}, "-nack"},
 		{[]string{"-mix", "pay=1", "-method", "pay"}, "give one"},
+		{[]string{"-bogus"}, "-bogus"},
 	} {
 		var out, errs bytes.Buffer
 		err := run(tc.args, &out, &errs)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error with %q", tc.args, err, tc.want)
 		}
+		if code := exitCode(err, &errs); code != 2 {
+			t.Errorf("%v: exit status %d, want 2", tc.args, code)
+		}
+	}
+}
+
+// A -rate that is not a finite number from 0 to 1e6, or that makes more
+// than 1e8 arrivals, is a bad flag: refused with a message (exit status 2)
+// before any request, never a panic (int(1e300 * d) overflowed to a
+// negative -n and make(chan, negative) panicked once the warm-up against
+// a live mock was done), never a silent closed loop (NaN failed "rate < 0"
+// and "rate > 0" alike, so an open-model run asked for ran closed). An
+// -ack-rate of NaN passed "from 0 to 1" the same way and acknowledged
+// nothing.
+func TestLoadtestRefusesNonFiniteAndAbsurdNumbers(t *testing.T) {
+	srv := startMock(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-rate", "1e300", "-d", "1s", "-c", "1"}, "-rate 1e+300: want 0 (closed loop) or arrivals per second up to 1e+06"},
+		{[]string{"-rate", "+Inf", "-d", "1s", "-c", "1"}, "-rate +Inf"},
+		{[]string{"-rate", "NaN", "-d", "1s", "-c", "1", "-n", "2"}, "-rate NaN"},
+		{[]string{"-rate", "1e6", "-d", "1000s", "-c", "1"}, "more than 100000000"},
+		{[]string{"-ack-rate", "NaN", "-notify", "-d", "1s", "-c", "1", "-n", "2"}, "-ack-rate NaN: want a share from 0 to 1"},
+		{[]string{"-n", "1000000000"}, "-n 1000000000"},
+		{[]string{"-c", "1000000"}, "-c 1000000"},
+		{[]string{"-trades", "1000000000"}, "-trades 1000000000"},
+	} {
+		var out, errs bytes.Buffer
+		err := func() (err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					err = fmt.Errorf("panic: %v", v)
+				}
+			}()
+			return run(append([]string{"-url", srv.URL()}, tc.args...), &out, &errs)
+		}()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a flag error with %q", tc.args, err, tc.want)
+			continue
+		}
+		if code := exitCode(err, &errs); code != 2 {
+			t.Errorf("%v: exit status %d, want 2", tc.args, code)
+		}
+	}
+	if n := srv.Trades.Len(); n != 0 {
+		t.Errorf("%d trades made: a bad flag must be refused before any request", n)
 	}
 }
 
