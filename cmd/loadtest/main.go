@@ -23,7 +23,9 @@
 // poisson, the default, or fixed) whatever happened to the others, and
 // latency counts from the scheduled arrival, so time queued behind a slow
 // answer counts (no coordinated omission). -c bounds the connections; a
-// request still queued a second after the end is counted late, not sent.
+// request still queued a second after the end is counted late, not sent,
+// and in the percentiles with the time it waited until then. Failures
+// count in them too, with their time to fail.
 // Without -rate every connection sends its next request when the last is
 // answered (closed loop: capacity).
 //
@@ -514,21 +516,24 @@ func transportError(err error) string {
 
 // stat is what one worker saw for one mix entry.
 type stat struct {
-	lat     []time.Duration // answered requests (any code)
-	ok      int             // code 10000
-	errors  map[string]int  // "40004 ACQ.SYSTEM_ERROR", "HTTP 502", …
-	bytes   int64
-	signed  int
-	badSign int
+	lat      []time.Duration // every arrival: answered, failed or late
+	answered int             // an Alipay answer, any code
+	late     int             // open model: not sent, in lat with its wait until dropped
+	ok       int             // code 10000
+	errors   map[string]int  // "40004 ACQ.SYSTEM_ERROR", "HTTP 502", …
+	bytes    int64
+	signed   int
+	badSign  int
 }
 
 func (s *stat) add(a answer, lat time.Duration) {
 	s.bytes += int64(a.bytes)
+	s.lat = append(s.lat, lat) // a failure too: leaving it out would flatter the percentiles
 	if a.err != "" {
 		s.errors[a.err]++
 		return
 	}
-	s.lat = append(s.lat, lat)
+	s.answered++
 	if a.code == "10000" {
 		s.ok++
 	} else {
@@ -545,7 +550,6 @@ func (s *stat) add(a answer, lat time.Duration) {
 type result struct {
 	presignRate float64
 	elapsed     time.Duration
-	late        int
 	stats       map[string]*stat // by mix label
 	paid        []paidTrade      // pays answered 10000
 }
@@ -585,7 +589,6 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 	start := time.Now()
 	deadline := start.Add(cfg.dur)
 	var wg sync.WaitGroup
-	var late atomic.Int64
 	if cfg.rate == 0 {
 		// Closed loop: each connection sends its next request when the last is answered.
 		for k := range workers {
@@ -600,19 +603,27 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 	} else {
 		// Open model: arrival i is due at its scheduled time whatever
 		// happened to the others; its latency counts from then.
-		due := make(chan time.Time, min(cfg.max, 1<<20))
+		type arrival struct {
+			i  int
+			at time.Time
+		}
+		due := make(chan arrival, min(cfg.max, 1<<20))
 		for k := range workers {
 			wg.Add(1)
 			go func(w *worker) {
 				defer wg.Done()
-				for at := range due {
-					if time.Now().After(deadline.Add(time.Second)) {
+				for a := range due {
+					if now := time.Now(); now.After(deadline.Add(time.Second)) {
 						// Still queued a second after the end: the server is
-						// behind the schedule; count it rather than drain it.
-						late.Add(1)
+						// behind the schedule; count it rather than drain it,
+						// with its wait so far (it would have waited longer),
+						// under the kind the mix gives its place.
+						s := w.stats[pick(b.mix, b.seed, a.i).label]
+						s.late++
+						s.lat = append(s.lat, now.Sub(a.at))
 						continue
 					}
-					if !do(w, at) {
+					if !do(w, a.at) {
 						return
 					}
 				}
@@ -632,17 +643,19 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 			if d := time.Until(at); d > 0 {
 				time.Sleep(d)
 			}
-			due <- at
+			due <- arrival{i, at}
 		}
 		close(due)
 		wg.Wait()
 	}
-	r := result{elapsed: time.Since(start), late: int(late.Load()), stats: map[string]*stat{}}
+	r := result{elapsed: time.Since(start), stats: map[string]*stat{}}
 	for _, e := range b.mix {
 		m := &stat{errors: map[string]int{}}
 		for _, w := range workers {
 			s := w.stats[e.label]
 			m.lat = append(m.lat, s.lat...)
+			m.answered += s.answered
+			m.late += s.late
 			m.ok += s.ok
 			m.bytes += s.bytes
 			m.signed += s.signed

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -247,5 +248,67 @@ func TestLoadtestNotificationsHeld(t *testing.T) {
 	}
 	if got := srv.Notifier.Outbox().Counts()[notify.Delivered]; got != 0 {
 		t.Errorf("%d delivered, want none", got)
+	}
+}
+
+// scenario uploads a scenario file to srv.
+func scenario(t *testing.T, srv *mock.Server, yaml string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/_mock/scenarios", strings.NewReader(yaml))
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("scenario: HTTP %d", resp.StatusCode)
+	}
+}
+
+// Open model: a stall's victims count in the percentiles (no coordinated
+// omission). Ten precreates arrive 100 ms apart on one connection; the
+// 5th is held 2.5 s. The five behind it are still queued a second after
+// the end, so they are dropped as late: they count with their wait so far
+// (at least 2 s each), so p50 is over a second, not the four fast
+// answers' few milliseconds.
+func TestLoadtestLateArrivalsCountInLatency(t *testing.T) {
+	srv := startMock(t)
+	// The 5th precreate of each run: the warm-up sends pays, the late are not sent.
+	scenario(t, srv, "name: stall\nrules:\n  - when: {method: alipay.trade.precreate, nth: [5, 10]}\n    then: {delay: 2500ms}\n")
+	out := loadtest(t, srv, "-json", "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	q, l := rep.Requests, rep.Latency
+	t.Logf("requests %+v, latency %+v", q, l)
+	if q.Late == 0 || q.Sent+q.Late != 10 || l.Count != 10 {
+		t.Fatalf("requests %+v, latency of %d: want some of the 10 arrivals late, and every one in the latency", q, l.Count)
+	}
+	if l.P50 < 1000 || l.Max < 2000 {
+		t.Errorf("%d of 10 arrivals late (each waited at least 2 s), yet p50 %.1f ms, max %.1f ms", q.Late, l.P50, l.Max)
+	}
+	if m := rep.Methods["precreate"]; m.Requests.Late != q.Late || m.Latency != l {
+		t.Errorf("precreate: %+v, want the run's late arrivals and latency", m)
+	}
+	text := loadtest(t, srv, "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
+	if !strings.Contains(text, "late at their wait until dropped (a lower bound)") {
+		t.Errorf("the text report does not say the late arrivals are in the latency:\n%s", text)
+	}
+}
+
+// A failed request counts in the percentiles with its time to fail: a
+// 502 after 1.5 s is the run's max, not left out.
+func TestLoadtestFailuresCountInLatency(t *testing.T) {
+	srv := startMock(t)
+	scenario(t, srv, "name: slow-502\nrules:\n  - when: {method: alipay.trade.precreate, nth: 2}\n    then: {delay: 1500ms, fault: bad_gateway}\n")
+	out := loadtest(t, srv, "-json", "-d", "60s", "-n", "3", "-c", "1", "-method", "precreate")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if q, l := rep.Requests, rep.Latency; q.Failed != 1 || q.Answered != 2 || l.Count != 3 || l.Max < 1500 {
+		t.Errorf("requests %+v, latency %+v: want the failure in the latency with its 1.5 s", q, l)
 	}
 }
