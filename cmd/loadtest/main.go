@@ -90,7 +90,8 @@ func exitCode(err error, stderr io.Writer) int {
 // Bounds of the numeric flags: beyond them a run is a typo, and -n, the
 // workers or the seed's goroutines would not fit in memory.
 const (
-	maxRate     = 1e6 // arrivals per second
+	minRate     = 1e-3 // arrivals per second; far below it a gap overflows time.Duration
+	maxRate     = 1e6
 	maxRequests = 100_000_000
 	maxConns    = 10_000
 	maxTrades   = 100_000
@@ -262,8 +263,8 @@ func (cfg *config) check(fs *flag.FlagSet) error {
 	if cfg.dur <= 0 {
 		return fmt.Errorf("-d %s: want a duration over 0", cfg.dur)
 	}
-	if !(cfg.rate >= 0 && cfg.rate <= maxRate) {
-		return fmt.Errorf("-rate %g: want 0 (closed loop) or arrivals per second up to %g", cfg.rate, float64(maxRate))
+	if !(cfg.rate == 0 || cfg.rate >= minRate && cfg.rate <= maxRate) {
+		return fmt.Errorf("-rate %g: want 0 (closed loop) or arrivals per second from %g to %g", cfg.rate, minRate, maxRate)
 	}
 	if cfg.max < 0 || cfg.max > maxRequests {
 		return fmt.Errorf("-n %d: want 0 (no bound) to %d requests", cfg.max, maxRequests)

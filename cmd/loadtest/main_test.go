@@ -187,7 +187,8 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 	}
 }
 
-// A -rate that is not a finite number from 0 to 1e6, or that makes more
+// A -rate that is not 0 or a finite number from 0.001 to 1e6 (far smaller,
+// its gaps overflow time.Duration), or that makes more
 // than 1e8 arrivals, is a bad flag: refused with a message (exit status 2)
 // before any request, never a panic (int(1e300 * d) overflowed to a
 // negative -n and make(chan, negative) panicked once the warm-up against
@@ -201,7 +202,9 @@ func TestLoadtestRefusesNonFiniteAndAbsurdNumbers(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-rate", "1e300", "-d", "1s", "-c", "1"}, "-rate 1e+300: want 0 (closed loop) or arrivals per second up to 1e+06"},
+		{[]string{"-rate", "1e300", "-d", "1s", "-c", "1"}, "-rate 1e+300: want 0 (closed loop) or arrivals per second from 0.001 to 1e+06"},
+		{[]string{"-rate", "1e-300", "-d", "1s", "-c", "1", "-n", "2"}, "-rate 1e-300"},
+		{[]string{"-rate", "-1"}, "-rate -1"},
 		{[]string{"-rate", "+Inf", "-d", "1s", "-c", "1"}, "-rate +Inf"},
 		{[]string{"-rate", "NaN", "-d", "1s", "-c", "1", "-n", "2"}, "-rate NaN"},
 		{[]string{"-rate", "1e6", "-d", "1000s", "-c", "1"}, "more than 100000000"},
