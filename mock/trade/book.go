@@ -786,6 +786,10 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 
 // Close closes an unpaid trade (alipay.trade.close).
 func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
+	// The history keeps it: bounded as an order's is.
+	if err := checkLength("operator_id", MaxOperatorID, operator); err != nil {
+		return Trade{}, err
+	}
 	var out Trade
 	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)

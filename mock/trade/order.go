@@ -142,7 +142,7 @@ func (o *Order) checkLengths() error {
 	}{
 		{"body", 128, o.Body},
 		{"store_id", 32, o.StoreID},
-		{"operator_id", 28, o.OperatorID},
+		{"operator_id", MaxOperatorID, o.OperatorID},
 		{"terminal_id", 32, o.TerminalID},
 		{"seller_id", 28, o.SellerID},
 		{"buyer_id", 28, o.BuyerID},
@@ -153,9 +153,21 @@ func (o *Order) checkLengths() error {
 		{"product_code", 64, o.ProductCode},
 		{"auth_code", 32, o.AuthCode},
 	} {
-		if len(f.v) > f.max && utf8.RuneCountInString(f.v) > f.max {
-			return InvalidParameter(fmt.Sprintf("%s长度不能超过%d", f.name, f.max))
+		if err := checkLength(f.name, f.max, f.v); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// MaxOperatorID is operator_id's documented maximum length, for every
+// method that takes one.
+const MaxOperatorID = 28
+
+// checkLength refuses v when it is longer than max characters.
+func checkLength(name string, max int, v string) error {
+	if len(v) > max && utf8.RuneCountInString(v) > max {
+		return InvalidParameter(fmt.Sprintf("%s长度不能超过%d", name, max))
 	}
 	return nil
 }
