@@ -130,8 +130,9 @@ func (o *Order) normalise(totalRequired bool) error {
 }
 
 // checkLengths refuses a field longer than its documented maximum (in
-// characters). The maxima also bound what one trade can make the mock
-// hold, so a kept trade costs at most a few kilobytes. The fields are
+// characters). The maxima also bound what an order makes a trade hold (a
+// few kilobytes; refunds, syncs and settlements add to it: KeepBytes
+// bounds them all together). The fields are
 // listed here, not read through a table of functions: a call through one
 // would move every order to the heap.
 func (o *Order) checkLengths() error {
