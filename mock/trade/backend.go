@@ -137,8 +137,7 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 	}
 	untold := b.untold(changes)
 	b.noteFinal(changes)
-	evicted := b.evict() // from memory only: the database keeps them
-	earlier := b.cool()
+	evicted, earlier := b.trim() // from memory only: the database keeps them
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {

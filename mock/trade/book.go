@@ -44,6 +44,9 @@ type Options struct {
 	// (closed or finished) longest ago go first, then the oldest. 0 keeps
 	// every trade.
 	Keep int
+	// KeepBytes is the most bytes the kept trades hold (Book.Bytes); past
+	// it trades go in Keep's order. 0 is no limit.
+	KeepBytes int64
 	// SettleMaxPercent caps what a trade's settlements may split off, in
 	// percent of its total: production's default is 30 (a merchant may
 	// have Alipay raise it). 0 means DefaultSettleMaxPercent; at most 100
@@ -110,6 +113,8 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
 	onEvict func([]Trade)
+	// bytes is what the kept trades hold, the sum of their cells' sizes.
+	bytes int64
 	// strs and locs number the strings and time zones trades share, for
 	// their records (codec.go); scratch is the encoder's buffer; warmed
 	// are the cells decoded since the last cool (cell.go).
@@ -191,8 +196,7 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 	b.recount(changes)
 	wait := b.write(changes)
 	b.noteFinal(changes)
-	evicted := b.evict()
-	earlier := b.cool()
+	evicted, earlier := b.trim()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	deferred := ack != nil && b.store != nil
 	b.mu.Unlock()
@@ -247,6 +251,7 @@ func (b *Book) reset(app string) {
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
 		b.ledger.Clear()
+		b.bytes = 0
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
 		b.payees = map[string]*appPayees{}
@@ -263,6 +268,7 @@ func (b *Book) reset(app string) {
 		t := b.warm(c)
 		b.unindex(t)
 		b.setDue(c, 0)
+		b.resize(c, 0)
 		delete(b.extras, c)
 		c.gone = true
 	}
@@ -786,6 +792,10 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 
 // Close closes an unpaid trade (alipay.trade.close).
 func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
+	// The history keeps it: bounded as an order's is.
+	if err := checkLength("operator_id", MaxOperatorID, operator); err != nil {
+		return Trade{}, err
+	}
 	var out Trade
 	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)
