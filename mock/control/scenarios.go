@@ -18,6 +18,10 @@ import (
 // MaxScenarioBytes bounds an uploaded scenario file.
 const MaxScenarioBytes = 1 << 20
 
+// errScenarioTooLarge is an upload over MaxScenarioBytes: 413, as every
+// body over its bound.
+var errScenarioTooLarge = errors.New("scenario file over 1 MiB")
+
 // GlobalScope names, in the control API, the scenarios that apply to every
 // app (the engine's scope "").
 const GlobalScope = "global"
@@ -49,7 +53,7 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 		return nil, err
 	}
 	if len(b) > MaxScenarioBytes {
-		return nil, errors.New("scenario file over 1 MiB")
+		return nil, errScenarioTooLarge
 	}
 	if err := sentAsForm(c.Request(), b); err != nil {
 		return nil, err
@@ -114,6 +118,9 @@ func (a *API) scenarioError(c echo.Context, err error) error {
 			msg = ue.hint()
 		}
 		return c.JSON(http.StatusBadRequest, map[string]any{"error": msg, "problems": ps})
+	}
+	if errors.Is(err, errScenarioTooLarge) {
+		return fail(c, http.StatusRequestEntityTooLarge, err)
 	}
 	return fail(c, http.StatusBadRequest, err)
 }
