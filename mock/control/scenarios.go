@@ -46,7 +46,9 @@ func scope(c echo.Context) string {
 	return ""
 }
 
-// readScenario parses the YAML body; ?app_id= scopes it (over the file's own).
+// readScenario parses the YAML body; ?app_id= scopes it (over the file's
+// own). The scope, either way, must name an app: a typo would be a
+// scenario that never acts.
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
 	if err != nil {
@@ -67,10 +69,12 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 		return nil, uploadError{err, c.Request(), b}
 	}
 	if app := scope(c); app != "" {
-		if _, ok := a.Apps.Get(app); !ok {
-			return nil, errors.New("no app " + app)
-		}
 		f.AppID = app
+	}
+	if f.AppID != "" {
+		if _, ok := a.Apps.Get(f.AppID); !ok {
+			return nil, errors.New("no app " + f.AppID)
+		}
 	}
 	return f, nil
 }
