@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -30,6 +31,26 @@ func TestScenarioFileAppIDOfNoAppRefused(t *testing.T) {
 	inQuery := postScenario(t, m, "?app_id=9021000100009999", strings.Replace(file, "app_id: \"9021000100009999\"\n", "", 1))
 	if inFile != http.StatusBadRequest || inQuery != http.StatusBadRequest {
 		t.Errorf("an unknown app in the file: HTTP %d; the same app as ?app_id=: HTTP %d; want 400 for both", inFile, inQuery)
+	}
+}
+
+// Magic amounts are amounts: 20000.00 yuan written "20000", "20000.0" or
+// as a JSON number gets the 20000 the table promises, as Alipay takes
+// them all as the same total.
+func TestMagicAmountsMatchTheAmountNotItsText(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for i, total := range []string{`"20000"`, `"20000.0"`, `20000.00`, `20000`} {
+		got := m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"MAGIC-TEXT-%d","total_amount":%s,"subject":"s"}`, i, total))
+		if got["code"] != "20000" {
+			t.Errorf("precreate of total_amount %s: code %v, want 20000 (the magic amount 20000.00)", total, got["code"])
+		}
+	}
+	// An amount the gateway refuses is refused, magic or not.
+	for i, total := range []string{`"20000.000"`, `"+20000"`, `2e4`} {
+		got := m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"MAGIC-BAD-%d","total_amount":%s,"subject":"s"}`, i, total))
+		if got["sub_code"] != "ACQ.INVALID_PARAMETER" {
+			t.Errorf("precreate of total_amount %s: code %v %v, want 40004 ACQ.INVALID_PARAMETER (not an amount)", total, got["code"], got["sub_code"])
+		}
 	}
 }
 
