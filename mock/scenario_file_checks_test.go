@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // postScenario uploads a scenario file and returns the HTTP status.
@@ -51,6 +55,48 @@ func TestMagicAmountsMatchTheAmountNotItsText(t *testing.T) {
 		if got["sub_code"] != "ACQ.INVALID_PARAMETER" {
 			t.Errorf("precreate of total_amount %s: code %v %v, want 40004 ACQ.INVALID_PARAMETER (not an amount)", total, got["code"], got["sub_code"])
 		}
+	}
+}
+
+// A Kubernetes ConfigMap mounted as the scenario directory holds each
+// file twice: the real file in a timestamped directory
+// (..2026_12_07_09_00_00.1) and a symlink to it at the top
+// (once.yaml -> ..data/once.yaml). Each file loads once, so a times: 1
+// rule acts once.
+func TestConfigMapScenarioDirLoadsEachFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	stamp := filepath.Join(dir, "..2026_12_07_09_00_00.1")
+	if err := os.Mkdir(stamp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "name: once\nrules:\n  - when: {method: alipay.trade.query}\n    times: 1\n" +
+		"    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n"
+	if err := os.WriteFile(filepath.Join(stamp, "once.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Base(stamp), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..data", "once.yaml"), filepath.Join(dir, "once.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	files, err := scenarios.LoadPath(dir, gateway.Catalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{Scenarios: files})
+	scripted := 0
+	for i := 0; i < 3; i++ {
+		if m.Call("alipay.trade.query", `{"out_trade_no":"CM-ONCE-1"}`)["sub_code"] == "ACQ.SYSTEM_ERROR" {
+			scripted++
+		}
+	}
+	if len(files) != 1 || scripted != 1 {
+		var paths []string
+		for _, f := range files {
+			paths = append(paths, f.Path)
+		}
+		t.Errorf("a ConfigMap of one file: %d files loaded %v; the times: 1 rule acted %d times", len(files), paths, scripted)
 	}
 }
 

@@ -443,7 +443,10 @@ func sorted(s []string) []string {
 	return c
 }
 
-// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted).
+// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted)
+// but hidden ones: a Kubernetes ConfigMap mounted as the directory holds
+// each file twice, in a hidden ..TIMESTAMP directory and as a symlink to
+// it at the top, and macOS leaves ._NAME.yaml beside copied files.
 func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -452,6 +455,12 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	var paths []string
 	if st.IsDir() {
 		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if p != path && d != nil && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
