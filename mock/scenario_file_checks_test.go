@@ -26,6 +26,22 @@ func postScenario(t *testing.T, m *mocktest.Mock, query, file string) int {
 	return resp.StatusCode
 }
 
+// A scenario file of two YAML documents (rules joined with "---", as
+// people join Kubernetes manifests) is refused at the line of the "---":
+// the second document's rules would otherwise be dropped without a word.
+func TestScenarioSecondYAMLDocumentRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{NoMagicAmounts: true})
+	file := "name: a\nrules:\n  - when: {method: alipay.trade.query}\n    then: {fault: drop}\n" +
+		"---\nname: b\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n"
+	var got struct {
+		Problems []scenarios.Problem `json:"problems"`
+	}
+	m.ControlJSON(http.MethodPost, "/scenarios", file, http.StatusBadRequest, &got)
+	if len(got.Problems) != 1 || got.Problems[0].Line != 5 {
+		t.Errorf("upload of two documents: problems %+v, want one at line 5 (the ---)", got.Problems)
+	}
+}
+
 // A file's own app_id naming no app is refused as ?app_id= of it is: a
 // typo in the file is not a scenario that silently never acts.
 func TestScenarioFileAppIDOfNoAppRefused(t *testing.T) {
