@@ -42,6 +42,15 @@ func TestScenarioSecondYAMLDocumentRefused(t *testing.T) {
 	}
 }
 
+// A negative pay_after_queries is a problem of the file, as times: -1 is.
+func TestScenarioNegativePayAfterQueriesRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	file := "name: neg\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 0s, pay_after_queries: -1}}\n"
+	if code := postScenario(t, m, "", file); code != http.StatusBadRequest {
+		t.Errorf("buyer.pay_after_queries -1: HTTP %d, want 400 (a problem of the file)", code)
+	}
+}
+
 // A file's own app_id naming no app is refused as ?app_id= of it is: a
 // typo in the file is not a scenario that silently never acts.
 func TestScenarioFileAppIDOfNoAppRefused(t *testing.T) {

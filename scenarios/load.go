@@ -396,6 +396,9 @@ func check(f *File, methods Catalogue) Problems {
 					bad(r, at("then.buyer."+d.field, "then.buyer"), "%s: buyer.%s is a time on the mock's clock from 0 to %s after the request, not %s", name, d.field, maxPlannedText, time.Duration(*d.v))
 				}
 			}
+			if b.PayAfterQueries < 0 {
+				bad(r, at("then.buyer.pay_after_queries", "then.buyer"), "%s: buyer.pay_after_queries must be 0 (not waiting for queries) or more, not %d", name, b.PayAfterQueries)
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
