@@ -125,6 +125,33 @@ func TestConfigMapScenarioDirLoadsEachFileOnce(t *testing.T) {
 	}
 }
 
+// A buyer that never pays beside a time to pay is a contradiction, a
+// problem of the file, not a buyer who pays; so is a failure planned at
+// or after the payment. never: true alone loads, and the trade times out.
+func TestNeverPayingBuyerBesidePayAfterRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	file := "name: never\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: {never: true, scan_after: 0s, pay_after: 1m}}\n"
+	if code := postScenario(t, m, "", file); code != http.StatusBadRequest {
+		m.Call("alipay.trade.precreate", `{"out_trade_no":"NEVER-PAYS-1","total_amount":"1.00","subject":"s"}`)
+		m.Advance("2m")
+		got := m.Call("alipay.trade.query", `{"out_trade_no":"NEVER-PAYS-1"}`)
+		t.Errorf("a buyer with never: true and pay_after loaded (HTTP %d), want 400; the trade is %v", code, got["trade_status"])
+	}
+	for _, buyer := range []string{"{never: true, pay_after_queries: 2}", "{scan_after: 0s, pay_after: 1m, fail_after: 1m}"} {
+		file := "name: contra\nrules:\n  - when: {method: alipay.trade.precreate}\n    then: {buyer: " + buyer + "}\n"
+		if code := postScenario(t, m, "", file); code != http.StatusBadRequest {
+			t.Errorf("buyer %s: HTTP %d, want 400", buyer, code)
+		}
+	}
+	alone := "name: alone\nrules:\n  - when: {method: alipay.trade.precreate, biz: {out_trade_no: ALONE-1}}\n    then: {buyer: {scan_after: 0s, never: true}}\n"
+	m.Control(http.MethodPost, "/scenarios", alone, http.StatusCreated)
+	m.Call("alipay.trade.precreate", `{"out_trade_no":"ALONE-1","total_amount":"1.00","subject":"s","timeout_express":"5m"}`)
+	m.Advance("6m")
+	if got := m.Call("alipay.trade.query", `{"out_trade_no":"ALONE-1"}`); got["trade_status"] != "TRADE_CLOSED" {
+		t.Errorf("a buyer with never: true alone: %v after its timeout, want TRADE_CLOSED", got["trade_status"])
+	}
+}
+
 // A scenario upload over its 1 MiB bound answers 413, as every other
 // control API body over its bound does.
 func TestScenarioUploadOverBoundIs413(t *testing.T) {

@@ -399,6 +399,14 @@ func check(f *File, methods Catalogue) Problems {
 			if b.PayAfterQueries < 0 {
 				bad(r, at("then.buyer.pay_after_queries", "then.buyer"), "%s: buyer.pay_after_queries must be 0 (not waiting for queries) or more, not %d", name, b.PayAfterQueries)
 			}
+			// never pays contradicts a payment planned; failing is not paying.
+			if b.Never && (b.PayAfter != nil || b.PayAfterQueries > 0) {
+				bad(r, at("then.buyer.never", "then.buyer"), "%s: buyer.never is a buyer who never pays: drop pay_after and pay_after_queries, or never", name)
+			}
+			// A failure at or after the payment finds the trade paid: it never happens.
+			if b.PayAfter != nil && b.FailAfter != nil && *b.FailAfter >= *b.PayAfter {
+				bad(r, at("then.buyer.fail_after", "then.buyer"), "%s: buyer.fail_after %s is not before pay_after %s: the trade is paid by then, so the failure never happens", name, time.Duration(*b.FailAfter), time.Duration(*b.PayAfter))
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
