@@ -176,6 +176,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	billsAtEnd := fs.Bool("bills-at-period-end", false, "simpler than production: a day's bill is ready at midnight and a month's on the 1st (production makes them the next day by 09:00 GMT+8 and on the 3rd of the next month; before that alipay.data.dataservice.bill.downloadurl.query answers 40004 isv.invalid_arguments, as for a date to come)")
 	billBytes := fs.String("bill-max-bytes", sizeText(gateway.DefaultBillMaxBytes), "most bytes of bill files kept for their download URLs (oldest dropped first; at least "+sizeText(gateway.MinBillMaxBytes)+"); a bill asked for again unchanged is kept once")
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
+	keepTradeBytes := fs.String("keep-trades-bytes", sizeText(trade.DefaultKeepBytes), "most bytes the kept trades hold (GET /_mock/memory's trades.bytes), evicted as for --keep-trades (0: no bound; else at least "+sizeText(trade.MinKeepBytes)+")")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
 	sceneOptional := fs.Bool("transfer-scene-optional", false, "simpler than production: accept alipay.fund.trans.uni.transfer without transfer_scene_name, as production did before December 2025 (production: 40004 TRANSFER_SCENE_NAME_BLANK)")
@@ -249,6 +250,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if opts.BillMaxBytes, err = parseSizeFlag("--bill-max-bytes", *billBytes, gateway.MinBillMaxBytes); err != nil {
+		return err
+	}
+	if *keepTradeBytes == "0" {
+		opts.Trades.KeepBytes = -1 // none (0 takes the default)
+	} else if opts.Trades.KeepBytes, err = parseSizeFlag("--keep-trades-bytes", *keepTradeBytes, trade.MinKeepBytes); err != nil {
 		return err
 	}
 	for _, k := range []struct {

@@ -31,6 +31,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 var (
@@ -623,6 +624,7 @@ func TestMemoryFlags(t *testing.T) {
 		{[]string{"--journal-max-bytes", "512KiB"}, "--journal-max-bytes"},
 		{[]string{"--journal-max-bytes", "lots"}, "--journal-max-bytes"},
 		{[]string{"--bill-max-bytes", "512KiB"}, "--bill-max-bytes"},
+		{[]string{"--keep-trades-bytes", "512KiB"}, "--keep-trades-bytes"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), &out, &errb); code == 0 || !strings.Contains(errb.String(), tc.want) {
@@ -640,14 +642,14 @@ func TestMemoryFlags(t *testing.T) {
 
 	bin := buildBinary(t)
 	base := strings.TrimSuffix(startBinary(t, bin, []string{"ALIPAY_MOCK_KEEP_RED_PACKETS=7"}, "--addr", "127.0.0.1:0",
-		"--keep-trades", "5", "--keep-notifications", "6", "--journal-max-entries", "50", "--journal-max-bytes", "3MiB", "--bill-max-bytes", "5MiB"), "/")
+		"--keep-trades", "5", "--keep-notifications", "6", "--journal-max-entries", "50", "--journal-max-bytes", "3MiB", "--bill-max-bytes", "5MiB", "--keep-trades-bytes", "2MiB"), "/")
 	resp, err := http.Get(base + "/_mock/memory")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{`"max_entries":50`, `"max_bytes":3145728`, `"trades":{"count":0,"keep":5}`,
+	for _, want := range []string{`"max_entries":50`, `"max_bytes":3145728`, `"trades":{"count":0,"keep":5,"bytes":0,"max_bytes":2097152}`,
 		`"red_packets":{"count":0,"keep":7}`, `"keep":6`, `"bill_files":{"count":0,"keep":32,"bytes":0,"max_bytes":5242880}`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/_mock/memory %s lacks %s", b, want)
@@ -672,6 +674,7 @@ func TestSizeFlagsStateTheirBounds(t *testing.T) {
 	}{
 		{"--journal-max-bytes", journal.MinBytes, journal.DefaultMaxBytes},
 		{"--bill-max-bytes", gateway.MinBillMaxBytes, gateway.DefaultBillMaxBytes},
+		{"--keep-trades-bytes", trade.MinKeepBytes, trade.DefaultKeepBytes},
 	} {
 		least, deflt := sizeText(tc.least), sizeText(tc.deflt)
 		var out, errb bytes.Buffer

@@ -68,6 +68,12 @@ func (opts Options) withDefaults() (config, error) {
 		return config{}, fmt.Errorf("Trades.SettleMaxPercent must be 1 to 100 (0: the default %d), not %d", trade.DefaultSettleMaxPercent, p)
 	}
 	opts.Trades.Keep = keep(opts.Trades.Keep, trade.DefaultKeep)
+	switch {
+	case opts.Trades.KeepBytes == 0:
+		opts.Trades.KeepBytes = trade.DefaultKeepBytes
+	case opts.Trades.KeepBytes < 0:
+		opts.Trades.KeepBytes = 0 // none
+	}
 	opts.Coupons.Keep = keep(opts.Coupons.Keep, coupon.DefaultKeep)
 	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
 	opts.Notify.MaxPending = keep(opts.Notify.MaxPending, notify.DefaultMaxPending)

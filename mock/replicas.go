@@ -23,9 +23,10 @@ const sharedPoll = 250 * time.Millisecond
 const followPoll = 100 * time.Millisecond
 
 // share makes a shared database (--store postgres://…) the truth for
-// trades, red packets, apps, app authorisations, royalty relations, the
-// notifications' schedule and the clock, so replicas act as
-// one mock (docs/replicas.md).
+// trades, red packets, apps, app authorisations, sign-in's codes and
+// tokens, the authorisation pages' forms, royalty relations, the
+// notifications' schedule and the clock, so replicas act as one mock
+// (docs/replicas.md).
 func (s *Server) share(db *pgstore.DB) error {
 	db.OnError(func(err error) { s.Log.Error("shared store", "err", err) })
 
@@ -80,12 +81,14 @@ func (s *Server) share(db *pgstore.DB) error {
 		})
 	}()
 
-	// Apps, app authorisations and royalty relations: all in memory, each
-	// change written and announced; read again when another replica's is.
-	// The authorisations' store is set first: what Restore drops past its
-	// bounds is deleted from the database too.
+	// Apps, app authorisations, sign-in's codes and tokens and royalty
+	// relations: all in memory, each change written and announced; read
+	// again when another replica's is. The authorisations' stores are set
+	// first: what Restore drops past its bounds is deleted from the
+	// database too.
 	s.Auth.Persist(db)
-	for _, k := range []string{pgstore.KindApps, pgstore.KindAppAuth, pgstore.KindRoyalty} {
+	s.Users.Persist(db)
+	for _, k := range []string{pgstore.KindApps, pgstore.KindAppAuth, pgstore.KindUserAuth, pgstore.KindRoyalty} {
 		if err := s.reload(db, k); err != nil {
 			return err
 		}
@@ -93,6 +96,14 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Apps.Persist(db)
 	s.Royalty.Persist(db)
 	s.Royalty.Share(db) // relations read at each use, changed under the app's row lock
+
+	// The authorisation pages' consent forms: in the database, so a form
+	// one replica showed is answered on any, and spent once.
+	forms, err := db.AuthForms()
+	if err != nil {
+		return err
+	}
+	s.Users.ShareForms(db, forms)
 
 	// Scenarios: the --scenario files join those in the database; the
 	// counters and states of rules that have them are kept there.
@@ -202,6 +213,12 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 			return err
 		}
 		s.Auth.Restore(codes, tokens)
+	case pgstore.KindUserAuth:
+		codes, tokens, err := db.UserAuth()
+		if err != nil {
+			return err
+		}
+		s.Users.Restore(codes, tokens)
 	case pgstore.KindScenarios:
 		st, err := db.Scenarios()
 		if err != nil {

@@ -140,7 +140,9 @@ type Options struct {
 	// packets and final notifications kept (docs/limits.md); 0 takes the
 	// defaults (100,000, 100,000 and 10,000), a negative value keeps all.
 	// Notify.MaxPending bounds the pending notifications the same way
-	// (default 100,000): past it the oldest is given up.
+	// (default 100,000): past it the oldest is given up. Trades.KeepBytes
+	// bounds the bytes the kept trades hold the same way (default
+	// trade.DefaultKeepBytes).
 }
 
 // Server is a configured mock. Its shared.Deps are the state and services

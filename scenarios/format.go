@@ -230,7 +230,8 @@ func (c *Cond) why(b []byte, v string, present bool) []byte {
 	case c.re != nil:
 		return fmt.Appendf(b, "%q does not match /%s/", v, c.Regex)
 	case c.Range != nil:
-		return fmt.Appendf(b, "%q is outside [%s, %s]", v, c.Range[0], c.Range[1])
+		b = append(strconv.AppendQuote(b, v), " is outside ["...) // no fmt: every magic amount's miss writes this
+		return append(append(append(append(b, c.Range[0]...), ", "...), c.Range[1]...), ']')
 	}
 	return append(b, "no condition"...)
 }

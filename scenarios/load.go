@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,7 +88,8 @@ func (c Catalogue) Methods() []string {
 // first, at the line that breaks it).
 func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	docs := yaml.NewDecoder(bytes.NewReader(data))
+	if err := docs.Decode(&root); err != nil && err != io.EOF {
 		return nil, Problems{syntaxProblem(path, data)}
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
@@ -173,6 +175,10 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 			ps = append(ps, p)
 		}
 	}
+	if line := nextDocument(docs, data, lastLineOf(doc)); line > 0 {
+		ps = append(ps, Problem{Path: path, Line: line, Msg: "a second YAML document (---): a scenario file is one document; " +
+			"put each scenario in a file of its own (see docs/scenarios.md)"})
+	}
 	if len(ps) > 0 {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 		if len(ps) > MaxProblems {
@@ -187,6 +193,39 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	}
 	f.src = data
 	return &f, nil
+}
+
+// nextDocument is the line of the document after the first (docs has read
+// the first) that holds anything, 0 when none does: yaml.v3 reads one
+// document and leaves the rest unread, so a second one would be dropped
+// without a word. after is the first document's last line.
+func nextDocument(docs *yaml.Decoder, data []byte, after int) int {
+	for {
+		var n yaml.Node
+		err := docs.Decode(&n)
+		switch {
+		case err == io.EOF:
+			return 0
+		case err != nil: // not YAML: where its "---" is
+			return markerAfter(data, after)
+		case len(n.Content) == 1 && n.Content[0].Tag == "!!null" && n.Content[0].Value == "":
+			after = n.Line // an empty document ("---" at the end): nothing lost
+			continue
+		}
+		return n.Line
+	}
+}
+
+// markerAfter is the line of the first document marker (--- or ...) past
+// line after, else the line after it.
+func markerAfter(data []byte, after int) int {
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if i+1 > after && (bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("..."))) &&
+			(len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r') {
+			return i + 1
+		}
+	}
+	return after + 1
 }
 
 // ruleNodes are the nodes of the rules list, if the document has one.
@@ -357,6 +396,17 @@ func check(f *File, methods Catalogue) Problems {
 					bad(r, at("then.buyer."+d.field, "then.buyer"), "%s: buyer.%s is a time on the mock's clock from 0 to %s after the request, not %s", name, d.field, maxPlannedText, time.Duration(*d.v))
 				}
 			}
+			if b.PayAfterQueries < 0 {
+				bad(r, at("then.buyer.pay_after_queries", "then.buyer"), "%s: buyer.pay_after_queries must be 0 (not waiting for queries) or more, not %d", name, b.PayAfterQueries)
+			}
+			// never pays contradicts a payment planned; failing is not paying.
+			if b.Never && (b.PayAfter != nil || b.PayAfterQueries > 0) {
+				bad(r, at("then.buyer.never", "then.buyer"), "%s: buyer.never is a buyer who never pays: drop pay_after and pay_after_queries, or never", name)
+			}
+			// A failure at or after the payment finds the trade paid: it never happens.
+			if b.PayAfter != nil && b.FailAfter != nil && *b.FailAfter >= *b.PayAfter {
+				bad(r, at("then.buyer.fail_after", "then.buyer"), "%s: buyer.fail_after %s is not before pay_after %s: the trade is paid by then, so the failure never happens", name, time.Duration(*b.FailAfter), time.Duration(*b.PayAfter))
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
@@ -443,7 +493,10 @@ func sorted(s []string) []string {
 	return c
 }
 
-// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted).
+// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted)
+// but hidden ones: a Kubernetes ConfigMap mounted as the directory holds
+// each file twice, in a hidden ..TIMESTAMP directory and as a symlink to
+// it at the top, and macOS leaves ._NAME.yaml beside copied files.
 func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -452,6 +505,12 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	var paths []string
 	if st.IsDir() {
 		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if p != path && d != nil && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,9 @@
 // poisson, the default, or fixed) whatever happened to the others, and
 // latency counts from the scheduled arrival, so time queued behind a slow
 // answer counts (no coordinated omission). -c bounds the connections; a
-// request still queued a second after the end is counted late, not sent.
+// request still queued a second after the end is counted late, not sent,
+// and in the percentiles with the time it waited until then. Failures
+// count in them too, with their time to fail.
 // Without -rate every connection sends its next request when the last is
 // answered (closed loop: capacity).
 //
@@ -64,14 +66,36 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // -h: the flags are printed
-		}
-		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
+
+// flagError is a bad command line: exit status 2, as the flag package's.
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// exitCode prints err and says the exit status: 0, 2 for a bad command
+// line, 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the flags are printed
+	}
+	fmt.Fprintln(stderr, "loadtest:", err)
+	if errors.As(err, new(flagError)) {
+		return 2
+	}
+	return 1
+}
+
+// Bounds of the numeric flags: beyond them a run is a typo, and -n, the
+// workers or the seed's goroutines would not fit in memory.
+const (
+	minRate     = 1e-3 // arrivals per second; far below it a gap overflows time.Duration
+	maxRate     = 1e6
+	maxRequests = 100_000_000
+	maxConns    = 10_000
+	maxTrades   = 100_000
+)
 
 type config struct {
 	base       string
@@ -121,38 +145,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.appKey, "app-key", "", "the app private key, PEM file or text (default: the dev app's)")
 	fs.StringVar(&cfg.alipayKey, "alipay-public-key", "", "the mock's Alipay public key, PEM file or text (default: the dev key)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return flagError{err}
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if cfg.conc < 1 || cfg.dur <= 0 || cfg.rate < 0 || cfg.max < 0 || cfg.trades < 0 {
-		return errors.New("-c, -d must be positive, -rate, -n and -trades not negative")
-	}
-	if cfg.ackRate < 0 || cfg.ackRate > 1 {
-		return errors.New("-ack-rate must be from 0 to 1")
-	}
-	if cfg.nack != "fail" && cfg.nack != "timeout" {
-		return fmt.Errorf("-nack %q: want fail or timeout", cfg.nack)
-	}
-	if cfg.arrival != "poisson" && cfg.arrival != "fixed" {
-		return fmt.Errorf("-arrival %q: want poisson or fixed", cfg.arrival)
-	}
-	switch {
-	case cfg.mixText != "" && cfg.method != "":
-		return errors.New("-mix and -method: give one")
-	case cfg.method != "":
-		cfg.mixText = cfg.method + "=1"
-	case cfg.mixText == "":
-		cfg.mixText = "precreate=1"
+	if err := cfg.check(fs); err != nil {
+		return flagError{err}
 	}
 	mix, err := parseMix(cfg.mixText)
 	if err != nil {
-		return err
+		return flagError{err}
 	}
 	gw, err := gatewayURL(cfg.base)
 	if err != nil {
-		return err
+		return flagError{err}
 	}
 	if cfg.max == 0 {
 		if cfg.rate > 0 {
@@ -240,6 +247,50 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if rep.Requests.Answered == 0 {
 		return errors.New("no request was answered")
+	}
+	return nil
+}
+
+// check refuses flags out of their range and settles -mix from -method.
+// The float comparisons are written so that NaN fails them.
+func (cfg *config) check(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.conc < 1 || cfg.conc > maxConns {
+		return fmt.Errorf("-c %d: want 1 to %d connections", cfg.conc, maxConns)
+	}
+	if cfg.dur <= 0 {
+		return fmt.Errorf("-d %s: want a duration over 0", cfg.dur)
+	}
+	if !(cfg.rate == 0 || cfg.rate >= minRate && cfg.rate <= maxRate) {
+		return fmt.Errorf("-rate %g: want 0 (closed loop) or arrivals per second from %g to %g", cfg.rate, minRate, maxRate)
+	}
+	if cfg.max < 0 || cfg.max > maxRequests {
+		return fmt.Errorf("-n %d: want 0 (no bound) to %d requests", cfg.max, maxRequests)
+	}
+	if n := cfg.rate * cfg.dur.Seconds(); cfg.max == 0 && n > maxRequests {
+		return fmt.Errorf("-rate %g for -d %s is %.3g arrivals: more than %d (lower either, or bound them with -n)", cfg.rate, cfg.dur, n, maxRequests)
+	}
+	if cfg.trades < 0 || cfg.trades > maxTrades {
+		return fmt.Errorf("-trades %d: want 0 to %d", cfg.trades, maxTrades)
+	}
+	if !(cfg.ackRate >= 0 && cfg.ackRate <= 1) {
+		return fmt.Errorf("-ack-rate %g: want a share from 0 to 1", cfg.ackRate)
+	}
+	if cfg.nack != "fail" && cfg.nack != "timeout" {
+		return fmt.Errorf("-nack %q: want fail or timeout", cfg.nack)
+	}
+	if cfg.arrival != "poisson" && cfg.arrival != "fixed" {
+		return fmt.Errorf("-arrival %q: want poisson or fixed", cfg.arrival)
+	}
+	switch {
+	case cfg.mixText != "" && cfg.method != "":
+		return errors.New("-mix and -method: give one")
+	case cfg.method != "":
+		cfg.mixText = cfg.method + "=1"
+	case cfg.mixText == "":
+		cfg.mixText = "precreate=1"
 	}
 	return nil
 }
@@ -466,21 +517,24 @@ func transportError(err error) string {
 
 // stat is what one worker saw for one mix entry.
 type stat struct {
-	lat     []time.Duration // answered requests (any code)
-	ok      int             // code 10000
-	errors  map[string]int  // "40004 ACQ.SYSTEM_ERROR", "HTTP 502", …
-	bytes   int64
-	signed  int
-	badSign int
+	lat      []time.Duration // every arrival: answered, failed or late
+	answered int             // an Alipay answer, any code
+	late     int             // open model: not sent, in lat with its wait until dropped
+	ok       int             // code 10000
+	errors   map[string]int  // "40004 ACQ.SYSTEM_ERROR", "HTTP 502", …
+	bytes    int64
+	signed   int
+	badSign  int
 }
 
 func (s *stat) add(a answer, lat time.Duration) {
 	s.bytes += int64(a.bytes)
+	s.lat = append(s.lat, lat) // a failure too: leaving it out would flatter the percentiles
 	if a.err != "" {
 		s.errors[a.err]++
 		return
 	}
-	s.lat = append(s.lat, lat)
+	s.answered++
 	if a.code == "10000" {
 		s.ok++
 	} else {
@@ -497,7 +551,6 @@ func (s *stat) add(a answer, lat time.Duration) {
 type result struct {
 	presignRate float64
 	elapsed     time.Duration
-	late        int
 	stats       map[string]*stat // by mix label
 	paid        []paidTrade      // pays answered 10000
 }
@@ -537,7 +590,6 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 	start := time.Now()
 	deadline := start.Add(cfg.dur)
 	var wg sync.WaitGroup
-	var late atomic.Int64
 	if cfg.rate == 0 {
 		// Closed loop: each connection sends its next request when the last is answered.
 		for k := range workers {
@@ -552,19 +604,27 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 	} else {
 		// Open model: arrival i is due at its scheduled time whatever
 		// happened to the others; its latency counts from then.
-		due := make(chan time.Time, min(cfg.max, 1<<20))
+		type arrival struct {
+			i  int
+			at time.Time
+		}
+		due := make(chan arrival, min(cfg.max, 1<<20))
 		for k := range workers {
 			wg.Add(1)
 			go func(w *worker) {
 				defer wg.Done()
-				for at := range due {
-					if time.Now().After(deadline.Add(time.Second)) {
+				for a := range due {
+					if now := time.Now(); now.After(deadline.Add(time.Second)) {
 						// Still queued a second after the end: the server is
-						// behind the schedule; count it rather than drain it.
-						late.Add(1)
+						// behind the schedule; count it rather than drain it,
+						// with its wait so far (it would have waited longer),
+						// under the kind the mix gives its place.
+						s := w.stats[pick(b.mix, b.seed, a.i).label]
+						s.late++
+						s.lat = append(s.lat, now.Sub(a.at))
 						continue
 					}
-					if !do(w, at) {
+					if !do(w, a.at) {
 						return
 					}
 				}
@@ -584,17 +644,19 @@ func load(snd *sender, src *source, b *builder, cfg config) result {
 			if d := time.Until(at); d > 0 {
 				time.Sleep(d)
 			}
-			due <- at
+			due <- arrival{i, at}
 		}
 		close(due)
 		wg.Wait()
 	}
-	r := result{elapsed: time.Since(start), late: int(late.Load()), stats: map[string]*stat{}}
+	r := result{elapsed: time.Since(start), stats: map[string]*stat{}}
 	for _, e := range b.mix {
 		m := &stat{errors: map[string]int{}}
 		for _, w := range workers {
 			s := w.stats[e.label]
 			m.lat = append(m.lat, s.lat...)
+			m.answered += s.answered
+			m.late += s.late
 			m.ok += s.ok
 			m.bytes += s.bytes
 			m.signed += s.signed

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -172,12 +174,64 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		{[]string{"-arrival", "burst"}, "-arrival"},
 		{[]string{"-nack", "maybe"}, "-nack"},
 		{[]string{"-mix", "pay=1", "-method", "pay"}, "give one"},
+		{[]string{"-bogus"}, "-bogus"},
 	} {
 		var out, errs bytes.Buffer
 		err := run(tc.args, &out, &errs)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error with %q", tc.args, err, tc.want)
 		}
+		if code := exitCode(err, &errs); code != 2 {
+			t.Errorf("%v: exit status %d, want 2", tc.args, code)
+		}
+	}
+}
+
+// A -rate that is not 0 or a finite number from 0.001 to 1e6 (far smaller,
+// its gaps overflow time.Duration), or that makes more
+// than 1e8 arrivals, is a bad flag: refused with a message (exit status 2)
+// before any request, never a panic (int(1e300 * d) overflowed to a
+// negative -n and make(chan, negative) panicked once the warm-up against
+// a live mock was done), never a silent closed loop (NaN failed "rate < 0"
+// and "rate > 0" alike, so an open-model run asked for ran closed). An
+// -ack-rate of NaN passed "from 0 to 1" the same way and acknowledged
+// nothing.
+func TestLoadtestRefusesNonFiniteAndAbsurdNumbers(t *testing.T) {
+	srv := startMock(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-rate", "1e300", "-d", "1s", "-c", "1"}, "-rate 1e+300: want 0 (closed loop) or arrivals per second from 0.001 to 1e+06"},
+		{[]string{"-rate", "1e-300", "-d", "1s", "-c", "1", "-n", "2"}, "-rate 1e-300"},
+		{[]string{"-rate", "-1"}, "-rate -1"},
+		{[]string{"-rate", "+Inf", "-d", "1s", "-c", "1"}, "-rate +Inf"},
+		{[]string{"-rate", "NaN", "-d", "1s", "-c", "1", "-n", "2"}, "-rate NaN"},
+		{[]string{"-rate", "1e6", "-d", "1000s", "-c", "1"}, "more than 100000000"},
+		{[]string{"-ack-rate", "NaN", "-notify", "-d", "1s", "-c", "1", "-n", "2"}, "-ack-rate NaN: want a share from 0 to 1"},
+		{[]string{"-n", "1000000000"}, "-n 1000000000"},
+		{[]string{"-c", "1000000"}, "-c 1000000"},
+		{[]string{"-trades", "1000000000"}, "-trades 1000000000"},
+	} {
+		var out, errs bytes.Buffer
+		err := func() (err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					err = fmt.Errorf("panic: %v", v)
+				}
+			}()
+			return run(append([]string{"-url", srv.URL()}, tc.args...), &out, &errs)
+		}()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a flag error with %q", tc.args, err, tc.want)
+			continue
+		}
+		if code := exitCode(err, &errs); code != 2 {
+			t.Errorf("%v: exit status %d, want 2", tc.args, code)
+		}
+	}
+	if n := srv.Trades.Len(); n != 0 {
+		t.Errorf("%d trades made: a bad flag must be refused before any request", n)
 	}
 }
 
@@ -197,5 +251,67 @@ func TestLoadtestNotificationsHeld(t *testing.T) {
 	}
 	if got := srv.Notifier.Outbox().Counts()[notify.Delivered]; got != 0 {
 		t.Errorf("%d delivered, want none", got)
+	}
+}
+
+// scenario uploads a scenario file to srv.
+func scenario(t *testing.T, srv *mock.Server, yaml string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/_mock/scenarios", strings.NewReader(yaml))
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("scenario: HTTP %d", resp.StatusCode)
+	}
+}
+
+// Open model: a stall's victims count in the percentiles (no coordinated
+// omission). Ten precreates arrive 100 ms apart on one connection; the
+// 5th is held 2.5 s. The five behind it are still queued a second after
+// the end, so they are dropped as late: they count with their wait so far
+// (at least 2 s each), so p50 is over a second, not the four fast
+// answers' few milliseconds.
+func TestLoadtestLateArrivalsCountInLatency(t *testing.T) {
+	srv := startMock(t)
+	// The 5th precreate of each run: the warm-up sends pays, the late are not sent.
+	scenario(t, srv, "name: stall\nrules:\n  - when: {method: alipay.trade.precreate, nth: [5, 10]}\n    then: {delay: 2500ms}\n")
+	out := loadtest(t, srv, "-json", "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	q, l := rep.Requests, rep.Latency
+	t.Logf("requests %+v, latency %+v", q, l)
+	if q.Late == 0 || q.Sent+q.Late != 10 || l.Count != 10 {
+		t.Fatalf("requests %+v, latency of %d: want some of the 10 arrivals late, and every one in the latency", q, l.Count)
+	}
+	if l.P50 < 1000 || l.Max < 2000 {
+		t.Errorf("%d of 10 arrivals late (each waited at least 2 s), yet p50 %.1f ms, max %.1f ms", q.Late, l.P50, l.Max)
+	}
+	if m := rep.Methods["precreate"]; m.Requests.Late != q.Late || m.Latency != l {
+		t.Errorf("precreate: %+v, want the run's late arrivals and latency", m)
+	}
+	text := loadtest(t, srv, "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
+	if !strings.Contains(text, "late at their wait until dropped (a lower bound)") {
+		t.Errorf("the text report does not say the late arrivals are in the latency:\n%s", text)
+	}
+}
+
+// A failed request counts in the percentiles with its time to fail: a
+// 502 after 1.5 s is the run's max, not left out.
+func TestLoadtestFailuresCountInLatency(t *testing.T) {
+	srv := startMock(t)
+	scenario(t, srv, "name: slow-502\nrules:\n  - when: {method: alipay.trade.precreate, nth: 2}\n    then: {delay: 1500ms, fault: bad_gateway}\n")
+	out := loadtest(t, srv, "-json", "-d", "60s", "-n", "3", "-c", "1", "-method", "precreate")
+	var rep Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if q, l := rep.Requests, rep.Latency; q.Failed != 1 || q.Answered != 2 || l.Count != 3 || l.Max < 1500 {
+		t.Errorf("requests %+v, latency %+v: want the failure in the latency with its 1.5 s", q, l)
 	}
 }

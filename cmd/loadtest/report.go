@@ -30,8 +30,8 @@ type Report struct {
 
 	Requests   Counts            `json:"requests"`
 	Throughput float64           `json:"throughput_rps"` // answered requests per second
-	Latency    Latency           `json:"latency_ms"`
-	Errors     map[string]int    `json:"errors"` // by "code sub_code", or HTTP status / transport failure
+	Latency    Latency           `json:"latency_ms"`     // of every arrival: answered, failed and late
+	Errors     map[string]int    `json:"errors"`         // by "code sub_code", or HTTP status / transport failure
 	Methods    map[string]Method `json:"methods"`
 	Signatures Signatures        `json:"signatures"`
 	// SigningWaited counts requests that waited for the background
@@ -46,18 +46,22 @@ type Counts struct {
 	Answered int `json:"answered"` // an Alipay answer, any code
 	Success  int `json:"success"`  // code 10000
 	Failed   int `json:"failed"`   // transport errors, HTTP errors, answers that are not Alipay's
-	Late     int `json:"late"`     // open model: still queued 1 s after the end, not sent
+	Late     int `json:"late"`     // open model: still queued 1 s after the end, not sent (in the latency with its wait)
 	Skipped  int `json:"skipped"`  // no trade of this run to act on yet
 }
 
 // Latency in milliseconds, from the scheduled arrival (open model) or the
-// send (closed loop) to the whole answer read.
+// send (closed loop) to the whole answer read, or to the failure; a late
+// arrival's is its wait until it was dropped (a lower bound). Count is the
+// number of samples: in a run's latency, every request sent and every late
+// arrival.
 type Latency struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
+	Count int     `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
 }
 
 // Method is one mix entry's part.
@@ -101,7 +105,7 @@ func latency(sorted []time.Duration) Latency {
 		i = max(0, min(i, len(sorted)-1))
 		return float64(sorted[i].Microseconds()) / 1000
 	}
-	return Latency{P50: pct(0.5), P90: pct(0.9), P99: pct(0.99), P999: pct(0.999), Max: pct(1)}
+	return Latency{Count: len(sorted), P50: pct(0.5), P90: pct(0.9), P99: pct(0.99), P999: pct(0.999), Max: pct(1)}
 }
 
 func (r result) report(cfg config, mix []entry, src *source) *Report {
@@ -118,7 +122,8 @@ func (r result) report(cfg config, mix []entry, src *source) *Report {
 		labels = append(labels, fmt.Sprintf("%s=%d", e.label, e.weight))
 		s := r.stats[e.label]
 		m := Method{Method: e.method, Amount: e.amount, Errors: map[string]int{}, Latency: latency(s.lat)}
-		m.Requests.Answered = len(s.lat)
+		m.Requests.Answered = s.answered
+		m.Requests.Late = s.late
 		m.Requests.Success = s.ok
 		for k, v := range s.errors {
 			m.Errors[k] = v
@@ -134,12 +139,12 @@ func (r result) report(cfg config, mix []entry, src *source) *Report {
 		rep.Requests.Answered += m.Requests.Answered
 		rep.Requests.Success += m.Requests.Success
 		rep.Requests.Failed += m.Requests.Failed
+		rep.Requests.Late += m.Requests.Late
 		rep.Signatures.Signed += s.signed
 		rep.Signatures.Bad += s.badSign
 		all = append(all, s.lat...)
 	}
 	rep.Mix = strings.Join(labels, ",")
-	rep.Requests.Late = r.late
 	rep.Requests.Skipped = int(src.skipped.Load())
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	rep.Latency = latency(all)
@@ -204,6 +209,9 @@ func (rep *Report) text(w io.Writer) {
 	fmt.Fprintf(w, "  elapsed:     %.3fs\n", rep.Elapsed)
 	fmt.Fprintf(w, "  throughput:  %.0f req/s answered\n", rep.Throughput)
 	fmt.Fprintf(w, "  latency:     %s\n", rep.Latency)
+	if q.Failed > 0 || q.Late > 0 {
+		fmt.Fprintf(w, "               of every arrival: %d failed at their time to fail, %d late at their wait until dropped (a lower bound)\n", q.Failed, q.Late)
+	}
 	labels := make([]string, 0, len(rep.Methods))
 	width := 0
 	for l := range rep.Methods {
@@ -214,8 +222,12 @@ func (rep *Report) text(w io.Writer) {
 	fmt.Fprintf(w, "  by kind:\n")
 	for _, l := range labels {
 		m := rep.Methods[l]
-		fmt.Fprintf(w, "    %-*s %6d sent %6.0f req/s  %s  errors %d\n", width, l, m.Requests.Sent, m.Throughput,
+		fmt.Fprintf(w, "    %-*s %6d sent %6.0f req/s  %s  errors %d", width, l, m.Requests.Sent, m.Throughput,
 			m.Latency, m.Requests.Sent-m.Requests.Success)
+		if m.Requests.Late > 0 {
+			fmt.Fprintf(w, "  late %d", m.Requests.Late)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  errors by sub_code:")
 	if len(rep.Errors) == 0 {

@@ -47,7 +47,14 @@ type Memory struct {
 		// while the database stalled.
 		Dropped int64 `json:"dropped,omitempty"`
 	} `json:"journal"`
-	Trades        Kept `json:"trades"`
+	// Trades: also about the bytes the kept trades hold (records, refunds,
+	// syncs, settlements and goods with their text), at most max_bytes
+	// (--keep-trades-bytes; 0: no bound).
+	Trades struct {
+		Kept
+		Bytes    int64 `json:"bytes"`
+		MaxBytes int64 `json:"max_bytes"`
+	} `json:"trades"`
 	RedPackets    Kept `json:"red_packets"`
 	Transfers     Kept `json:"transfers"`
 	Notifications struct {
@@ -105,7 +112,8 @@ func (a *API) memory(c echo.Context) error {
 	opts := a.Journal.Options()
 	m.Journal.Entries, m.Journal.Bytes, m.Journal.MaxEntries, m.Journal.MaxBytes = st.Entries, st.Bytes, opts.MaxEntries, opts.MaxBytes
 	m.Journal.Dropped = st.Dropped
-	m.Trades = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
+	m.Trades.Kept = Kept{Count: a.Trades.Len(), Keep: a.Trades.Keep()}
+	m.Trades.Bytes, m.Trades.MaxBytes = a.Trades.Bytes(), a.Trades.KeepBytes()
 	m.RedPackets = Kept{Count: a.Coupons.Len(), Keep: a.Coupons.Keep()}
 	m.Transfers = Kept{Count: a.Fund.Len(), Keep: a.Fund.Keep()}
 	ob := a.Notifier.Outbox()

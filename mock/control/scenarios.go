@@ -18,6 +18,10 @@ import (
 // MaxScenarioBytes bounds an uploaded scenario file.
 const MaxScenarioBytes = 1 << 20
 
+// errScenarioTooLarge is an upload over MaxScenarioBytes: 413, as every
+// body over its bound.
+var errScenarioTooLarge = errors.New("scenario file over 1 MiB")
+
 // GlobalScope names, in the control API, the scenarios that apply to every
 // app (the engine's scope "").
 const GlobalScope = "global"
@@ -42,14 +46,16 @@ func scope(c echo.Context) string {
 	return ""
 }
 
-// readScenario parses the YAML body; ?app_id= scopes it (over the file's own).
+// readScenario parses the YAML body; ?app_id= scopes it (over the file's
+// own). The scope, either way, must name an app: a typo would be a
+// scenario that never acts.
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > MaxScenarioBytes {
-		return nil, errors.New("scenario file over 1 MiB")
+		return nil, errScenarioTooLarge
 	}
 	if err := sentAsForm(c.Request(), b); err != nil {
 		return nil, err
@@ -63,10 +69,12 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 		return nil, uploadError{err, c.Request(), b}
 	}
 	if app := scope(c); app != "" {
-		if _, ok := a.Apps.Get(app); !ok {
-			return nil, errors.New("no app " + app)
-		}
 		f.AppID = app
+	}
+	if f.AppID != "" {
+		if _, ok := a.Apps.Get(f.AppID); !ok {
+			return nil, errors.New("no app " + f.AppID)
+		}
 	}
 	return f, nil
 }
@@ -114,6 +122,9 @@ func (a *API) scenarioError(c echo.Context, err error) error {
 			msg = ue.hint()
 		}
 		return c.JSON(http.StatusBadRequest, map[string]any{"error": msg, "problems": ps})
+	}
+	if errors.Is(err, errScenarioTooLarge) {
+		return fail(c, http.StatusRequestEntityTooLarge, err)
 	}
 	return fail(c, http.StatusBadRequest, err)
 }

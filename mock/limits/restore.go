@@ -62,8 +62,14 @@ func (l *Ledger[T]) Restore(list []T, r Record[T]) (numbered []T) {
 // those that became final longest ago first, then the oldest. remove
 // takes each out of its owner's indexes, and must Remove it from l.
 func (l *Ledger[T]) Evict(keep int, remove func(T)) []T {
+	return l.EvictWhile(func() bool { return keep > 0 && l.live > keep }, remove)
+}
+
+// EvictWhile takes records off in Evict's order while over says so and
+// more than one is filed (a bound of bytes: the last one stays).
+func (l *Ledger[T]) EvictWhile(over func() bool, remove func(T)) []T {
 	var out []T
-	for keep > 0 && l.live > keep {
+	for l.live > 1 && over() {
 		_, v, ok := l.Next()
 		if !ok {
 			break

@@ -12,9 +12,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 )
 
-// Apps, app authorisations and royalty relations are small and seldom
-// written: each replica keeps them all in memory, writes each change to
-// the database and tells the others, which read the kind again (Listen).
+// Apps, app authorisations (and sign-in's codes and tokens: userauth.go)
+// and royalty relations are small and seldom written: each replica keeps
+// them all in memory, writes each change to the database and tells the
+// others, which read the kind again (Listen).
 // An app_auth_code is spent once across replicas: the database refuses a
 // second use. An app's royalty relations are changed under its row's lock
 // (UpdateRelations).
@@ -31,7 +32,7 @@ const (
 )
 
 // Policies and query pays are kv rows too, but read where used, never reloaded.
-var kinds = []string{KindApps, KindAppAuth, KindRoyalty, KindScenarios, KindFaults}
+var kinds = []string{KindApps, KindAppAuth, KindUserAuth, KindRoyalty, KindScenarios, KindFaults}
 
 // put writes one value and, when that changed anything, tells every
 // replica; cond, when set, is a further condition on the stored row

@@ -10,8 +10,7 @@ import (
 
 // With the database gone, every gateway call that must read or write it
 // answers Alipay's 20000, never a verdict (not exist, invalid) it could
-// not know. (alipay.system.oauth.token's codes are answered from memory
-// and are left out.)
+// not know (sign-in's calls: TestReplicasSignInDatabaseGoneIs20000).
 func TestGatewayDatabaseGoneIs20000(t *testing.T) {
 	rs, dbURL := replicasAt(t, 1, mock.Options{})
 	m := rs[0]

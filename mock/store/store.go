@@ -122,6 +122,9 @@ func Open(dir string) (*DB, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
+	if err := usedButEmpty(dir, path); err != nil {
+		return nil, err
+	}
 	b, err := openChecked(path)
 	if err != nil {
 		return nil, err
@@ -147,6 +150,21 @@ func Open(dir string) (*DB, error) {
 	}
 	db.startCommitter()
 	return db, nil
+}
+
+// usedButEmpty refuses an empty data file beside a log that is not: bbolt
+// would make a new store in it, and everything the directory held would be
+// gone without a word. The log is made after bbolt's file is laid out, so
+// a log with bytes in it means a start got that far.
+func usedButEmpty(dir, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() > 0 {
+		return nil // new, or for openChecked to judge
+	}
+	if li, err := os.Stat(filepath.Join(dir, LogName)); err != nil || li.Size() == 0 {
+		return nil
+	}
+	return unreadable(path, "it is empty, but the write-ahead log "+LogName+" beside it shows the directory held a store")
 }
 
 // openChecked opens the bbolt file and reads all of it. bbolt panics, or

@@ -44,6 +44,46 @@ func filled(t *testing.T) string {
 	return dir
 }
 
+// A data file emptied (0 bytes: cut by a file system after a crash, or a
+// mistaken "> alipay-mock.db") beside the write-ahead log a start wrote is
+// refused like a truncated one, and left as it is: bbolt would lay out a
+// new store in it, and every trade would be gone without a word. An empty
+// file with no log (a first start that died before bbolt wrote it) is a
+// new directory still.
+func TestOpenRefusesEmptiedDataFileOfUsedDirectory(t *testing.T) {
+	dir := filled(t) // 400 trades, cleanly closed
+	path := filepath.Join(dir, store.FileName)
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir)
+	if err == nil {
+		ts, _ := db.Trades()
+		db.Close()
+		t.Fatalf("an emptied data file beside a used log opened as a new directory (%d trades, boot %d): 400 trades lost without an error", len(ts), db.Boots())
+	}
+	if !errors.Is(err, store.ErrUnreadable) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), store.LogName) {
+		t.Errorf("error: %v", err)
+	}
+	t.Log(err)
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Errorf("the refused file was changed: %v, %v", fi, err)
+	}
+
+	fresh := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fresh, store.FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(fresh)
+	if err != nil {
+		t.Fatalf("an empty data file with no log: %v", err)
+	}
+	defer db.Close()
+	if db.Boots() != 1 {
+		t.Errorf("boot %d, want 1", db.Boots())
+	}
+}
+
 // A damaged or foreign data file is refused with one clear error, never a
 // panic or a fault.
 func TestOpenRefusesUnreadableFiles(t *testing.T) {

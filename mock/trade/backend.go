@@ -137,8 +137,7 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 	}
 	untold := b.untold(changes)
 	b.noteFinal(changes)
-	evicted := b.evict() // from memory only: the database keeps them
-	earlier := b.cool()
+	evicted, earlier := b.trim() // from memory only: the database keeps them
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {
@@ -221,9 +220,6 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 		got[r.TradeNo] = true
 		if old := b.warm(b.byNo[r.TradeNo]); old != nil {
 			seq, wasFinal, c := old.seq, old.Final(), old.c
-			if old.AuthCode != "" && old.AuthCode != r.AuthCode {
-				delete(b.buyers, old.AuthCode)
-			}
 			b.uncountPayee(old) // counted again by reckon, with the buyer read
 			*old = r
 			old.seq, old.c = seq, c // the book's own bookkeeping
@@ -245,9 +241,6 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 			if t.Final() {
 				b.ledger.Final(t.seq)
 			}
-		}
-		if r.AuthCode != "" {
-			b.buyers[r.AuthCode] = r.Buyer
 		}
 	}
 	for _, t := range b.copies(l) {

@@ -44,6 +44,9 @@ type Options struct {
 	// (closed or finished) longest ago go first, then the oldest. 0 keeps
 	// every trade.
 	Keep int
+	// KeepBytes is the most bytes the kept trades hold (Book.Bytes); past
+	// it trades go in Keep's order. 0 is no limit.
+	KeepBytes int64
 	// SettleMaxPercent caps what a trade's settlements may split off, in
 	// percent of its total: production's default is 30 (a merchant may
 	// have Alipay raise it). 0 means DefaultSettleMaxPercent; at most 100
@@ -95,8 +98,7 @@ type Book struct {
 	byOut    map[string]*cell
 	byNo     map[string]*cell
 	byQR     map[string]*cell
-	byPage   map[string]*cell          // by cashier token
-	buyers   map[string]fixtures.Buyer // by auth_code: one code, one buyer
+	byPage   map[string]*cell // by cashier token
 	observer func(Trade, Event) error
 	// tells says which events the observer turns into something that
 	// must survive a crash (a notification): each is marked untold in
@@ -111,6 +113,8 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
 	onEvict func([]Trade)
+	// bytes is what the kept trades hold, the sum of their cells' sizes.
+	bytes int64
 	// strs and locs number the strings and time zones trades share, for
 	// their records (codec.go); scratch is the encoder's buffer; warmed
 	// are the cells decoded since the last cool (cell.go).
@@ -192,8 +196,7 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 	b.recount(changes)
 	wait := b.write(changes)
 	b.noteFinal(changes)
-	evicted := b.evict()
-	earlier := b.cool()
+	evicted, earlier := b.trim()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
 	deferred := ack != nil && b.store != nil
 	b.mu.Unlock()
@@ -247,8 +250,8 @@ func (b *Book) reset(app string) {
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
-		b.buyers = map[string]fixtures.Buyer{}
 		b.ledger.Clear()
+		b.bytes = 0
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
 		b.payees = map[string]*appPayees{}
@@ -261,27 +264,15 @@ func (b *Book) reset(app string) {
 		}
 		return true
 	})
-	codes := map[string]bool{} // auth_codes of the trades that go
 	for _, c := range gone {
 		t := b.warm(c)
-		if t.AuthCode != "" {
-			codes[t.AuthCode] = true
-		}
 		b.unindex(t)
 		b.setDue(c, 0)
+		b.resize(c, 0)
 		delete(b.extras, c)
 		c.gone = true
 	}
 	b.ledger.Retain(func(c *cell) bool { return !c.gone })
-	if len(codes) > 0 { // a code's buyer stays while another app's trade has it
-		b.ledger.Each(0, func(_ uint64, c *cell) bool {
-			delete(codes, b.view(c).AuthCode)
-			return len(codes) > 0
-		})
-	}
-	for code := range codes {
-		delete(b.buyers, code)
-	}
 	b.cool()
 	delete(b.payees, app)
 }
@@ -670,10 +661,8 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 				// password: a repeat answers as the first did and records
 				// nothing, so repeats never grow the trade; a code of
 				// another buyer is refused (inferred: docs/differences.md).
-				if o.AuthCode != t.AuthCode {
-					if other, ok := b.buyers[o.AuthCode]; !ok || other.UserID != t.Buyer.UserID {
-						return changes, ErrBuyerNotMatch
-					}
+				if o.AuthCode != t.AuthCode && fixtures.CodeBuyer(o.AuthCode).UserID != t.Buyer.UserID {
+					return changes, ErrBuyerNotMatch
 				}
 				res = PayResult{Trade: t.clone(), Waiting: true}
 				return changes, nil
@@ -687,12 +676,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		}
 		t.Scanned = true
 		t.AuthCode = o.AuthCode
-		buyer, ok := b.buyers[o.AuthCode]
-		if !ok {
-			buyer = b.ids.Buyer()
-			b.buyers[o.AuthCode] = buyer
-		}
-		t.Buyer = buyer
+		t.Buyer = fixtures.CodeBuyer(o.AuthCode)
 		if t.Total >= b.opts.PasswordThreshold || c.Password {
 			res.Waiting = true
 			e := t.record(now, EventPaying, t.Total, "waiting for the buyer's password")
@@ -808,6 +792,10 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 
 // Close closes an unpaid trade (alipay.trade.close).
 func (b *Book) Close(app string, ref Ref, operator string) (Trade, error) {
+	// The history keeps it: bounded as an order's is.
+	if err := checkLength("operator_id", MaxOperatorID, operator); err != nil {
+		return Trade{}, err
+	}
 	var out Trade
 	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookup(app, ref, now)

@@ -29,6 +29,8 @@ type cell struct {
 	// the book.
 	counted uint8
 	gone    bool
+	// size is what Bytes counts for it (resize).
+	size uint32
 	// payee is set while the trade's buyer is counted in the book's index
 	// of paying buyers (payees.go).
 	payee bool
@@ -104,6 +106,7 @@ func (b *Book) cool() (moved bool) {
 			c.rec = string(e.buf)
 			b.rekey(c, t, k)
 		}
+		b.resize(c, len(c.rec)+x.size())
 		var due int64
 		if at, ok := b.deadline(t); ok {
 			due = nanos(at)

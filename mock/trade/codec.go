@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
@@ -82,6 +83,37 @@ type extras struct {
 	Settlements []Settlement
 	RoyaltyInfo []byte
 	SettleInfo  []byte
+}
+
+// size is about the bytes x holds: its values and the text they point to
+// (Book.Bytes). A nil x holds none.
+func (x *extras) size() int {
+	if x == nil {
+		return 0
+	}
+	n := int(unsafe.Sizeof(*x)) + len(x.RoyaltyInfo) + len(x.SettleInfo)
+	for _, g := range x.Goods {
+		n += int(unsafe.Sizeof(g)) + len(g.GoodsID) + len(g.GoodsName) + len(g.GoodsCategory)
+	}
+	for _, v := range x.Vouchers {
+		n += int(unsafe.Sizeof(v)) + len(v.ID) + len(v.Name) + len(v.Type)
+	}
+	for _, r := range x.Refunds {
+		n += int(unsafe.Sizeof(r)) + len(r.OutRequestNo) + len(r.Reason)
+		for _, rb := range r.RoyaltyBack {
+			n += int(unsafe.Sizeof(rb)) + len(rb.TransOut)
+		}
+	}
+	for _, y := range x.Syncs {
+		n += int(unsafe.Sizeof(y)) + len(y.OutRequestNo) + len(y.BizType) + len(y.OrderBizInfo) + len(y.OrigRequestNo)
+	}
+	for _, st := range x.Settlements {
+		n += int(unsafe.Sizeof(st)) + len(st.SettleNo) + len(st.OutRequestNo) + len(st.Mode)
+		for _, d := range st.Details {
+			n += int(unsafe.Sizeof(d)) + len(d.DetailID) + len(d.TransIn) + len(d.TransInType) + len(d.Desc)
+		}
+	}
+	return n
 }
 
 // flag bits of a record.

@@ -15,9 +15,8 @@ import (
 // production answers ACQ.SUB_GOODS_SIZE_MAX_COUNT ("请检查子商品明细是否超过了150条").
 const MaxGoods = 150
 
-// goodsKeepBytes bounds the goods_detail text one trade keeps, so that a
-// kept trade stays a few kilobytes whatever the order listed: items past
-// it are counted (GoodsOmitted), not kept.
+// goodsKeepBytes bounds the goods_detail text one trade keeps, whatever
+// the order listed: items past it are counted (GoodsOmitted), not kept.
 const goodsKeepBytes = 4 << 10
 
 // Goods is one goods_detail item (alipay-sdk-java-all domain GoodsDetail):

@@ -10,6 +10,14 @@ import (
 // DefaultKeep is how many trades the mock keeps unless told otherwise.
 const DefaultKeep = 100_000
 
+// DefaultKeepBytes bounds the bytes the kept trades hold unless told
+// otherwise (Book.Bytes): 100,000 paid trades count about 50 MB, while
+// one trade can count about 0.6 MB (docs/limits.md).
+const DefaultKeepBytes = 256 << 20
+
+// MinKeepBytes is the smallest byte bound --keep-trades-bytes takes.
+const MinKeepBytes = 1 << 20
+
 // Limits of what one trade keeps (the mock's, to bound memory; no source
 // found gives production's number of refunds a trade, so 99 is inferred).
 const (
@@ -222,21 +230,69 @@ func (b *Book) noteFinal(changes []change) {
 // became final longest ago first, then the oldest by creation. With a
 // store, they are deleted from it too. The lock is held.
 func (b *Book) evict() []Trade {
-	out := b.clones(b.ledger.Evict(b.opts.Keep, func(c *cell) { b.remove(b.warm(c)) }))
+	return b.drop(b.ledger.Evict(b.opts.Keep, b.evictCell))
+}
+
+// trim evicts past Keep, cools what the commit warmed, then evicts past
+// KeepBytes: a record's size is known once it is encoded. It returns the
+// trades evicted and cool's report. The lock is held.
+func (b *Book) trim() (evicted []Trade, earlier bool) {
+	evicted = b.evict()
+	earlier = b.cool()
+	if max := b.opts.KeepBytes; max > 0 && b.bytes > max {
+		more := b.drop(b.ledger.EvictWhile(func() bool { return b.bytes > max }, b.evictCell))
+		evicted = append(evicted, more...)
+		earlier = b.cool() // cools what eviction warmed; reported is unchanged
+	}
+	return evicted, earlier
+}
+
+func (b *Book) evictCell(c *cell) { b.remove(b.warm(c)) }
+
+// drop copies the evicted cells' trades and, with a store, deletes them
+// from it. The lock is held.
+func (b *Book) drop(cs []*cell) []Trade {
+	out := b.clones(cs)
 	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveTrades(out) // the store reports failures
 	}
 	return out
 }
 
+// cellBytes is what a trade costs besides its record and extras, as
+// Bytes counts it: an estimate of its cell, ledger slot, index entries
+// and deadline.
+const cellBytes = 256
+
+// resize sets the bytes counted for c: size plus cellBytes, 0 once it
+// left the book. The lock is held.
+func (b *Book) resize(c *cell, size int) {
+	n := int64(0)
+	if size > 0 {
+		n = int64(size) + cellBytes
+	}
+	b.bytes += n - int64(c.size)
+	c.size = uint32(n)
+}
+
+// Bytes is about what the kept trades hold: each one's record, the text
+// and values of its extras (refunds, syncs, settlements, goods) and
+// cellBytes. KeepBytes bounds it. With --store, this replica's copies.
+func (b *Book) Bytes() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bytes
+}
+
+// KeepBytes is the most bytes the book's trades hold; 0 is no limit.
+func (b *Book) KeepBytes() int64 { return b.opts.KeepBytes }
+
 // remove takes a trade out of every index. The lock is held.
 func (b *Book) remove(t *Trade) {
 	b.unindex(t)
-	if t.AuthCode != "" {
-		delete(b.buyers, t.AuthCode)
-	}
 	b.ledger.Remove(t.seq)
 	b.setDue(t.c, 0)
+	b.resize(t.c, 0)
 	delete(b.extras, t.c)
 	t.c.gone = true
 }

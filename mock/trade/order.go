@@ -130,8 +130,9 @@ func (o *Order) normalise(totalRequired bool) error {
 }
 
 // checkLengths refuses a field longer than its documented maximum (in
-// characters). The maxima also bound what one trade can make the mock
-// hold, so a kept trade costs at most a few kilobytes. The fields are
+// characters). The maxima also bound what an order makes a trade hold (a
+// few kilobytes; refunds, syncs and settlements add to it: KeepBytes
+// bounds them all together). The fields are
 // listed here, not read through a table of functions: a call through one
 // would move every order to the heap.
 func (o *Order) checkLengths() error {
@@ -142,7 +143,7 @@ func (o *Order) checkLengths() error {
 	}{
 		{"body", 128, o.Body},
 		{"store_id", 32, o.StoreID},
-		{"operator_id", 28, o.OperatorID},
+		{"operator_id", MaxOperatorID, o.OperatorID},
 		{"terminal_id", 32, o.TerminalID},
 		{"seller_id", 28, o.SellerID},
 		{"buyer_id", 28, o.BuyerID},
@@ -153,9 +154,21 @@ func (o *Order) checkLengths() error {
 		{"product_code", 64, o.ProductCode},
 		{"auth_code", 32, o.AuthCode},
 	} {
-		if len(f.v) > f.max && utf8.RuneCountInString(f.v) > f.max {
-			return InvalidParameter(fmt.Sprintf("%s长度不能超过%d", f.name, f.max))
+		if err := checkLength(f.name, f.max, f.v); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// MaxOperatorID is operator_id's documented maximum length, for every
+// method that takes one.
+const MaxOperatorID = 28
+
+// checkLength refuses v when it is longer than max characters.
+func checkLength(name string, max int, v string) error {
+	if len(v) > max && utf8.RuneCountInString(v) > max {
+		return InvalidParameter(fmt.Sprintf("%s长度不能超过%d", name, max))
 	}
 	return nil
 }

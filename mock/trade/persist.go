@@ -46,7 +46,7 @@ func (b *Book) Persist(s Store) {
 }
 
 // Restore puts stored trades back in the order they were made, without
-// telling the observer, and evicts past Keep (from the store too, when
+// telling the observer, and evicts past Keep and KeepBytes (from the store too, when
 // persistence is on). It returns the trades kept. Trades stored before
 // they were numbered are numbered now, oldest first, and written back. A trade stored before trades had a cashier token gets one,
 // written with the next change.
@@ -69,16 +69,12 @@ func (b *Book) Restore(ts []Trade) []Trade {
 			b.touched = append(b.touched, t.TradeNo)
 		}
 		b.index(t)
-		if t.AuthCode != "" {
-			b.buyers[t.AuthCode] = t.Buyer
-		}
 	}
 	if b.store != nil && len(legacy) > 0 {
 		b.store.PutTrades(b.clones(legacy)) // queued; the store reports failures
 	}
-	evicted := b.evict()
+	evicted, earlier := b.trim()
 	kept := b.clones(b.ledger.Values())
-	earlier := b.cool()
 	onEvict, onEarlier := b.onEvict, b.onEarlier
 	b.mu.Unlock()
 	if onEvict != nil && len(evicted) > 0 {

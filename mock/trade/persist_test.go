@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
@@ -123,5 +124,26 @@ func TestAsOfIsTheTradeAsItsEventLeftIt(t *testing.T) {
 	}
 	if len(now.Refunds) != 2 {
 		t.Fatal("AsOf changed the trade it was called on")
+	}
+}
+
+// A waiting barcode trade stored when a code's buyer was drawn at random
+// keeps that buyer: a repeat with its code answers it, paying keeps it,
+// and another code (even one whose buyer is now derived) is refused.
+func TestRestoredBarcodeTradeKeepsItsBuyer(t *testing.T) {
+	old := newEnv(t, Options{})
+	tr := must(old.book.Pay(merchant1, barcode("bw1", "5000", authCodeA), ctx))(t).Trade
+	drawn := fixtures.New(7).Buyer() // as an older version chose it
+	tr.Buyer = drawn
+	e := newEnv(t, Options{})
+	e.book.Restore([]Trade{tr})
+	again := must(e.book.Pay(merchant1, barcode("bw1", "5000", authCodeA), ctx))(t)
+	if !again.Waiting || again.Trade.Buyer != drawn {
+		t.Fatalf("repeat of a restored waiting trade: waiting %v, buyer %+v, want %+v", again.Waiting, again.Trade.Buyer, drawn)
+	}
+	_, err := e.book.Pay(merchant1, barcode("bw1", "5000", authCodeB), ctx)
+	wantErr(t, err, ErrBuyerNotMatch)
+	if paid := must(e.book.Act(app1, "bw1", ActPay, nil))(t); paid.Buyer != drawn {
+		t.Fatalf("paid by %+v, want %+v", paid.Buyer, drawn)
 	}
 }

@@ -17,7 +17,7 @@ func BenchmarkSignIn(b *testing.B) {
 	book, _ := newBook()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f := book.Open(userauth.Form{AppID: app, Scope: userauth.ScopeUser, RedirectURI: "https://shop.example/cb", State: "s"})
+		f, _ := book.Open(userauth.Form{AppID: app, Scope: userauth.ScopeUser, RedirectURI: "https://shop.example/cb", State: "s"})
 		_, c, err := book.Consent(f.Token, user)
 		if err != nil {
 			b.Fatal(err)

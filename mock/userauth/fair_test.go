@@ -11,7 +11,7 @@ import (
 // form, pending code and token stay, as do the flood's newest.
 func TestAFloodEvictsOnlyItsOwnApps(t *testing.T) {
 	b, _ := newBook()
-	form := b.Open(userauth.Form{AppID: other, Scope: userauth.ScopeBase, RedirectURI: "https://example.com/cb"})
+	form, _ := b.Open(userauth.Form{AppID: other, Scope: userauth.ScopeBase, RedirectURI: "https://example.com/cb"})
 	code, err := b.Grant(other, userauth.ScopeBase, user)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestAFloodEvictsOnlyItsOwnApps(t *testing.T) {
 	}
 	var lastForm userauth.Form
 	for range userauth.MaxForms + 10 {
-		lastForm = b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase, RedirectURI: "https://example.com/cb"})
+		lastForm, _ = b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase, RedirectURI: "https://example.com/cb"})
 	}
 	var last userauth.Token
 	for range userauth.MaxTokens + 10 {

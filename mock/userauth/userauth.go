@@ -8,6 +8,7 @@ package userauth
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/url"
@@ -55,12 +56,14 @@ func ValidScope(s string) bool { return s == ScopeBase || s == ScopeUser }
 // Form is an authorisation page shown to a user: what the app asked for,
 // kept under a one-time token the consent form posts back.
 type Form struct {
-	Token       string
-	AppID       string
-	Scope       string
-	RedirectURI string
-	State       string
-	Expires     time.Time
+	Token       string    `json:"token"`
+	AppID       string    `json:"app_id"`
+	Scope       string    `json:"scope"`
+	RedirectURI string    `json:"redirect_uri"`
+	State       string    `json:"state,omitempty"`
+	Expires     time.Time `json:"expires"`
+	// Made is the order it was made in, as Code's.
+	Made int64 `json:"made,omitempty"`
 }
 
 // Callback is where the consent sends the browser: redirect_uri with the
@@ -119,14 +122,20 @@ type Token struct {
 }
 
 // Store is where the book writes codes and tokens through when
-// persistence is on (consent forms are not kept: they last minutes). A
-// code or token the store failed to write is not issued, and a code whose
-// spending it failed to write is not exchanged (trade.StoreFailed); a
-// deletion's failed write leaves nothing in force (a replaced pair is
-// stored as such first), so it is the store's to report.
+// persistence is on (consent forms are not kept: they last minutes; with
+// replicas they are shared: FormStore). A code or token the store failed
+// to write is not issued, and a code whose spending it failed to write is
+// not exchanged (trade.StoreFailed); a deletion's failed write leaves
+// nothing in force (a replaced pair is stored as such first), so it is
+// the store's to report. A store replicas share answers a code another
+// replica spent first ErrCodeInvalid, a pair it replaced first
+// ErrRefreshInvalid: verdicts, not failures.
 type Store interface {
+	// PutUserCode stores a code; one marked Used only over a stored
+	// copy that is not.
 	PutUserCode(Code) error
-	// PutUserToken stores tokens in one write: all of them or none.
+	// PutUserToken stores tokens in one write: all of them or none; one
+	// marked Replaced only over a stored copy that is not.
 	PutUserToken(...Token) error
 	// DeleteUserAuth deletes codes and tokens by code and access token.
 	DeleteUserAuth(keys []string) error
@@ -160,6 +169,8 @@ type Book struct {
 	tokens bounded.Map[*Token] // by access token
 	byRef  map[string]*Token
 	store  Store
+	// shared, when replicas share a database, holds the forms for all.
+	shared FormStore
 	// dropping, while Restore runs, collects the keys to delete in one
 	// call (one commit) instead of one each.
 	dropping *[]string
@@ -180,13 +191,16 @@ func (b *Book) Persist(s Store) {
 	b.store = s
 }
 
-// Restore puts stored codes and tokens back, oldest first (in the order
-// they were made in: bounded.ByMade), within the
-// book's bounds (what does not fit, and a replaced pair, is deleted from
-// the store too, in one call).
+// Restore makes the stored codes and tokens the book's, oldest first (in
+// the order they were made in: bounded.ByMade), within the book's bounds
+// (what does not fit, and a replaced pair, is deleted from the store too,
+// in one call). A replica calls it again with everything stored whenever
+// another one changed something: each refills in the same order, so past
+// a bound every replica evicts the same.
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.codes, b.tokens, b.byRef = b.codes.Empty(), b.tokens.Empty(), map[string]*Token{}
 	var gone []string
 	b.dropping = &gone
 	defer func() {
@@ -220,10 +234,7 @@ func (b *Book) saveCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	if err := b.store.PutUserCode(*c); err != nil {
-		return trade.StoreFailed(err)
-	}
-	return nil
+	return storeFailed(b.store.PutUserCode(*c))
 }
 
 // saveTokens writes ts through in one write; a failed write is
@@ -232,10 +243,18 @@ func (b *Book) saveTokens(ts ...Token) error {
 	if b.store == nil {
 		return nil
 	}
-	if err := b.store.PutUserToken(ts...); err != nil {
-		return trade.StoreFailed(err)
+	return storeFailed(b.store.PutUserToken(ts...))
+}
+
+// storeFailed is err, the store's failure to write, as trade.StoreFailed
+// (20000 at the gateway, 503 at the control API); a verdict a shared
+// store gave (a code or pair another replica spent first) stays one.
+func storeFailed(err error) error {
+	var ae *apierr.Error
+	if err == nil || errors.As(err, &ae) {
+		return err
 	}
-	return nil
+	return trade.StoreFailed(err)
 }
 
 func (b *Book) drop(key string) {
@@ -248,44 +267,59 @@ func (b *Book) drop(key string) {
 }
 
 // Open keeps a form for the page to show and returns it with its token.
-// The token comes from crypto/rand: it is all that guards the consent.
-func (b *Book) Open(f Form) Form {
+// The token comes from crypto/rand: it is all that guards the consent. A
+// form the shared store failed to take is trade.StoreFailed: not shown.
+func (b *Book) Open(f Form) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f.Token = randomHex(16)
 	f.Expires = b.clock.Now().Add(FormLifetime)
-	b.forms.Put(f.Token, &f) // a form evicted has nothing stored
-	return f
+	f.Made = bounded.Made()
+	if b.shared != nil {
+		if err := b.shared.PutAuthForm(f); err != nil {
+			return Form{}, trade.StoreFailed(err)
+		}
+	}
+	b.keepForm(&f)
+	return f, nil
 }
 
-// Form finds an open form without using it up.
+// Form finds an open form without using it up. A form the shared store
+// failed to read is trade.StoreFailed, not ErrFormUnknown.
 func (b *Book) Form(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.Get(token)
-	if !ok || !b.clock.Now().Before(f.Expires) {
-		return Form{}, ErrFormUnknown
+	f, err := b.openForm(token)
+	if err != nil {
+		return Form{}, err
 	}
 	return *f, nil
 }
 
 // Consent is the user's yes: it uses the form up and issues an auth_code
 // for userID. A code the store failed to write is trade.StoreFailed: no
-// code, and the form stays open for the retry.
+// code, and the form stays open for the retry. With shared forms the code
+// is kept only once the form is spent in the database (spend): a form
+// another replica spent first is ErrFormUnknown, one the database failed
+// to spend trade.StoreFailed (open still), and no code is handed out.
 func (b *Book) Consent(token, userID string) (Form, Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	f, ok := b.forms.Get(token)
-	if !ok || !now.Before(f.Expires) {
-		return Form{}, Code{}, ErrFormUnknown
-	}
-	c, err := b.code(f.AppID, userID, f.Scope, now)
+	f, err := b.openForm(token)
 	if err != nil {
 		return Form{}, Code{}, err
 	}
-	b.forms.Del(token)
-	return *f, c, nil
+	c := newCode(f.AppID, userID, f.Scope, now)
+	if err := b.saveCode(c); err != nil {
+		return Form{}, Code{}, err
+	}
+	if err := b.spend(token); err != nil {
+		b.drop(c.Code) // stored, never handed out
+		return Form{}, Code{}, err
+	}
+	b.keepCode(c)
+	return *f, *c, nil
 }
 
 // Grant issues an auth_code as if userID had consented on the page: for
@@ -299,8 +333,7 @@ func (b *Book) Grant(appID, scope, userID string) (Code, error) {
 
 // code makes a code and keeps it once it is stored.
 func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
-	c := &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
-		Expires: now.Add(CodeLifetime)}
+	c := newCode(appID, userID, scope, now)
 	if err := b.saveCode(c); err != nil {
 		return Code{}, err
 	}
@@ -308,15 +341,23 @@ func (b *Book) code(appID, userID, scope string, now time.Time) (Code, error) {
 	return *c, nil
 }
 
+// newCode is a code for userID, neither stored nor kept yet.
+func newCode(appID, userID, scope string, now time.Time) *Code {
+	return &Code{Code: codeText(userID), AppID: appID, UserID: userID, Scope: scope, Created: now, Made: bounded.Made(),
+		Expires: now.Add(CodeLifetime)}
+}
+
 // Decline is the user's no: it uses the form up.
 func (b *Book) Decline(token string) (Form, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.forms.Get(token)
-	if !ok || !b.clock.Now().Before(f.Expires) {
-		return Form{}, ErrFormUnknown
+	f, err := b.openForm(token)
+	if err != nil {
+		return Form{}, err
 	}
-	b.forms.Del(token)
+	if err := b.spend(token); err != nil {
+		return Form{}, err
+	}
 	return *f, nil
 }
 
@@ -325,18 +366,24 @@ func (b *Book) Decline(token string) (Form, error) {
 // 调用成功）"); another app's code is invalid for the caller. A spending
 // the store failed to write is trade.StoreFailed and the code stays
 // unspent (as stored): a token issued then would let a restart exchange
-// the code again.
+// the code again. With a shared store the spending is the database's
+// conditional write: one replica's wins, any other's is ErrCodeInvalid.
 func (b *Book) Exchange(appID, code string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c, ok := b.codes.Get(code)
-	if !ok || c.Used {
+	c, err := b.codeLocked(code)
+	switch {
+	case err != nil:
+		return Token{}, err
+	case c == nil || c.Used:
 		return Token{}, ErrCodeInvalid
 	}
 	c.Used = true
 	if err := b.saveCode(c); err != nil {
-		c.Used = false
+		if !errors.Is(err, ErrCodeInvalid) { // else spent on another replica: so it is here
+			c.Used = false
+		}
 		return Token{}, err
 	}
 	if c.AppID != appID || !now.Before(c.Expires) {
@@ -360,8 +407,10 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	old := b.byRef[refresh]
+	old, err := b.tokenLocked(refresh, true)
 	switch {
+	case err != nil:
+		return Token{}, err
 	case old == nil || old.Replaced:
 		return Token{}, ErrRefreshInvalid
 	case old.AppID != appID:
@@ -377,7 +426,11 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	gone := *old
 	gone.Replaced = true
 	if err := b.saveTokens(*t, gone); err != nil {
-		return Token{}, err // the old pair stays in force: the retry works
+		if errors.Is(err, ErrRefreshInvalid) { // replaced (or deleted) on another replica first
+			b.tokens.Del(old.AccessToken)
+			delete(b.byRef, old.RefreshToken)
+		}
+		return Token{}, err // else the old pair stays in force: the retry works
 	}
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
@@ -414,13 +467,16 @@ func (b *Book) keepCode(c *Code) {
 
 // Resolve finds the user an auth_token speaks for: 20001
 // aop.invalid-auth-token when it is unknown, another app's or replaced,
-// aop.auth-token-time-out when it expired.
+// aop.auth-token-time-out when it expired; trade.StoreFailed when a
+// shared store failed to read one this replica has not heard of.
 func (b *Book) Resolve(appID, token string) (Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.tokens.Get(token)
+	t, err := b.tokenLocked(token, false)
 	switch {
-	case !ok || t.AppID != appID || t.Replaced:
+	case err != nil:
+		return Token{}, err
+	case t == nil || t.AppID != appID || t.Replaced:
 		return Token{}, ErrInvalidToken
 	case !b.clock.Now().Before(t.Expires):
 		return Token{}, ErrTokenTimeOut

@@ -21,7 +21,7 @@ func newBook() (*userauth.Book, *clock.Sim) {
 
 func consent(t *testing.T, b *userauth.Book, scope string) userauth.Code {
 	t.Helper()
-	f := b.Open(userauth.Form{AppID: app, Scope: scope, RedirectURI: "https://example.com/cb"})
+	f, _ := b.Open(userauth.Form{AppID: app, Scope: scope, RedirectURI: "https://example.com/cb"})
 	_, code, err := b.Consent(f.Token, user)
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +50,14 @@ func TestShapes(t *testing.T) {
 
 func TestFormIsOneTime(t *testing.T) {
 	b, c := newBook()
-	f := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	f, _ := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
 	if _, _, err := b.Consent(f.Token, user); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := b.Consent(f.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
 		t.Fatalf("second consent: %v", err)
 	}
-	g := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+	g, _ := b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
 	c.Advance(userauth.FormLifetime)
 	if _, _, err := b.Consent(g.Token, user); !errors.Is(err, userauth.ErrFormUnknown) {
 		t.Fatalf("expired form: %v", err)
@@ -179,7 +179,7 @@ func TestRefreshesLeaveOnePairAndEvictNoOther(t *testing.T) {
 func TestBounded(t *testing.T) {
 	b, _ := newBook()
 	for range userauth.MaxForms + 10 {
-		b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
+		_, _ = b.Open(userauth.Form{AppID: app, Scope: userauth.ScopeBase})
 	}
 	if forms, _, _ := b.Len(); forms != userauth.MaxForms {
 		t.Fatalf("%d forms kept, want %d", forms, userauth.MaxForms)

@@ -89,7 +89,10 @@ func (p *Pages) signIn(c echo.Context) error {
 	if perr := checkState(state); perr != nil {
 		return p.signInError(c, perr.zh, perr.en)
 	}
-	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
+	f, err := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
+	if err != nil { // the shared store failed: no form to post
+		return p.formStoreFailed(c, err)
+	}
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, User: scope == userauth.ScopeUser,
 		Scope: q.Get("scope"), State: state, Token: f.Token, UserID: p.IDs.UserID(), RedirectURI: redirect, Action: SignInPath})
 }
@@ -131,9 +134,19 @@ func (p *Pages) appAuth(c echo.Context) error {
 	if perr != nil {
 		return p.appAuthError(c, perr.zh, perr.en)
 	}
-	f := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect, State: state})
+	f, err := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect, State: state})
+	if err != nil {
+		return p.formStoreFailed(c, err)
+	}
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, ISV: true, Token: f.Token,
 		RedirectURI: redirect, State: state, Action: AppAuthPath})
+}
+
+// formStoreFailed is the pages' 503 when the shared store failed to keep,
+// read or spend a form (--store): never 授权页已失效, which it cannot tell.
+func (p *Pages) formStoreFailed(c echo.Context, err error) error {
+	p.Log.Error("authorisation page: the store failed", "err", err)
+	return p.unavailable(c)
 }
 
 // appAuthAct is the merchant's answer: consent makes an app_auth_code for
@@ -142,11 +155,17 @@ func (p *Pages) appAuth(c echo.Context) error {
 func (p *Pages) appAuthAct(c echo.Context) error {
 	token := c.FormValue("form_token")
 	f, err := p.Users.Form(token)
+	if errors.Is(err, trade.ErrStore) {
+		return p.formStoreFailed(c, err)
+	}
 	if err != nil || f.Scope != scopeAppAuth {
 		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
-		if _, err := p.Users.Decline(token); err != nil {
+		switch _, err := p.Users.Decline(token); {
+		case errors.Is(err, trade.ErrStore):
+			return p.formStoreFailed(c, err)
+		case err != nil:
 			return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 		}
 		return p.renderSignIn(c, http.StatusOK, signInView{ISV: true, Message: "已取消授权", MessageEN: "You did not authorise the app: it gets nothing"})
@@ -156,7 +175,10 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 		p.Log.Error("app authorisation page: the store failed", "err", err)
 		return p.unavailable(c)
 	}
-	if _, err := p.Users.Decline(token); err != nil { // used meanwhile: this code goes unused
+	switch _, err := p.Users.Decline(token); {
+	case errors.Is(err, trade.ErrStore): // not spent: this code goes unused
+		return p.formStoreFailed(c, err)
+	case err != nil: // used meanwhile (on any replica): this code goes unused
 		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 	}
 	return c.Redirect(http.StatusFound, code.Callback(f.RedirectURI, f.State))
@@ -168,11 +190,17 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 func (p *Pages) signInAct(c echo.Context) error {
 	token := c.FormValue("form_token")
 	f, err := p.Users.Form(token)
+	if errors.Is(err, trade.ErrStore) {
+		return p.formStoreFailed(c, err)
+	}
 	if err != nil || f.Scope == scopeAppAuth {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
-		if _, err := p.Users.Decline(token); err != nil {
+		switch _, err := p.Users.Decline(token); {
+		case errors.Is(err, trade.ErrStore):
+			return p.formStoreFailed(c, err)
+		case err != nil:
 			return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 		}
 		return p.renderSignIn(c, http.StatusOK, signInView{Message: "已取消授权", MessageEN: "You did not sign in: the app gets nothing"})
@@ -191,9 +219,8 @@ func (p *Pages) signInAct(c echo.Context) error {
 		return p.renderSignIn(c, http.StatusBadRequest, v)
 	}
 	f, code, err := p.Users.Consent(token, userID)
-	if errors.Is(err, trade.ErrStore) { // no code kept: none handed out, the form stays open
-		p.Log.Error("sign-in page: the store failed", "err", err)
-		return p.unavailable(c)
+	if errors.Is(err, trade.ErrStore) { // no code handed out, the form stays open
+		return p.formStoreFailed(c, err)
 	}
 	if err != nil {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")

@@ -1,0 +1,78 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
+)
+
+// KindForms are the authorisation pages' consent forms (userauth.FormStore),
+// kv rows by form token: read where used, never announced nor reloaded. A
+// form is spent by deleting its row: the one replica whose delete took it
+// hands out a code.
+const KindForms = "forms"
+
+// PutAuthForm stores a form a replica showed.
+func (db *DB) PutAuthForm(f userauth.Form) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err = db.pool.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)`, KindForms, f.Token, data)
+	return db.failed(err)
+}
+
+// AuthForm reads one stored form.
+func (db *DB) AuthForm(token string) (userauth.Form, bool, error) {
+	var f userauth.Form
+	ok, err := db.get(KindForms, "k = $2", token, &f)
+	return f, ok, err
+}
+
+// TakeAuthForm deletes a stored form and reports whether this call did.
+func (db *DB) TakeAuthForm(token string) (bool, error) {
+	if noRowHolds(token) {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = $2`, KindForms, token)
+	if err != nil {
+		return false, db.failed(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DeleteAuthForms deletes forms by token.
+func (db *DB) DeleteAuthForms(tokens []string) error {
+	ks := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		if !noRowHolds(t) {
+			ks = append(ks, t)
+		}
+	}
+	if len(ks) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = ANY($2)`, KindForms, ks)
+	return db.failed(err)
+}
+
+// AuthForms reads every stored form.
+func (db *DB) AuthForms() ([]userauth.Form, error) {
+	var out []userauth.Form
+	err := db.each(KindForms, func(_ string, data []byte) error {
+		var f userauth.Form
+		if err := json.Unmarshal(data, &f); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
