@@ -428,7 +428,10 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 		OutTradeNo string `json:"out_trade_no,omitempty"`
 		RetryFlag  string `json:"retry_flag"`
 		Action     string `json:"action,omitempty"`
-	}{TradeNo: ref.TradeNo, OutTradeNo: ref.OutTradeNo, RetryFlag: res.RetryFlag, Action: res.Action}
+	}{OutTradeNo: ref.OutTradeNo, RetryFlag: res.RetryFlag, Action: res.Action}
+	// No trade found: no trade_no, not even the one sent (the response
+	// class returns it "当发生交易关闭或交易退款时"), which for a hidden trade
+	// would be the real trade's.
 	if t := res.Trade; t != nil {
 		out.TradeNo, out.OutTradeNo = t.TradeNo, t.OutTradeNo
 	}
