@@ -559,6 +559,11 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID == "" {
 			return nil, InvalidParameter("buyer_id和buyer_open_id不能同时为空")
 		}
+		// buyer_id is a user id, "2088开头的16位纯数字" (create's model);
+		// the sub_msg is inferred.
+		if o.BuyerID != "" && !fixtures.IsUserID(o.BuyerID) {
+			return nil, InvalidParameter("buyer_id必须是2088开头的16位纯数字")
+		}
 		if err := checkSeller(m, &o); err != nil {
 			return nil, err
 		}
