@@ -63,8 +63,8 @@ func TestCreateRefusesABuyerIDOfTheWrongShape(t *testing.T) {
 	expect(t, got, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
 }
 
-// TestTimeExpireBeyondFifteenDaysIsRefused: the page, wap and app pay
-// models give time_expire the range timeout_express has ("订单绝对超时时间。
+// TestTimeExpireBeyondFifteenDaysIsRefused: the page and wap pay models
+// give time_expire the range timeout_express has ("订单绝对超时时间。
 // 格式为yyyy-MM-dd HH:mm:ss。超时时间范围：1m~15d", AlipayTradePagePayModel).
 // The mock refuses timeout_express "16d" but takes a time_expire 30 days (or
 // decades) away, and the trade then stays payable past what production

@@ -431,9 +431,6 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 	if err != nil {
 		return nil, err
 	}
-	if !exp.After(now) {
-		return nil, InvalidParameter("time_expire必须晚于当前时间")
-	}
 	if err := checkProductCode(method, o.ProductCode); err != nil {
 		return nil, err
 	}

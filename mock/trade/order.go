@@ -189,6 +189,15 @@ func (t *Trade) fingerprintOf() string {
 	return fmt.Sprintf("%s|%d|%s", t.OutTradeNo, t.Total, t.Subject)
 }
 
+// A trade's timeout is 1m to 15d from its request: timeout_express's
+// range in every model, and time_expire's in the page and wap pay models
+// ("超时时间范围：1m~15d"; inferred for the other methods, whose models give
+// time_expire no range).
+const (
+	minTimeout = time.Minute
+	maxTimeout = 15 * 24 * time.Hour
+)
+
 // expiry works out when an unpaid trade closes: time_expire wins over
 // timeout_express; def applies when neither is given.
 func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
@@ -196,10 +205,13 @@ func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 		t, err := timestamp.Parse(o.TimeExpire)
 		if err != nil {
 			// Older app pay docs allow yyyy-MM-dd HH:mm.
-			if t2, err2 := time.ParseInLocation("2006-01-02 15:04", o.TimeExpire, timestamp.Zone); err2 == nil {
-				return t2, nil
+			t, err = time.ParseInLocation("2006-01-02 15:04", o.TimeExpire, timestamp.Zone)
+			if err != nil {
+				return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
 			}
-			return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
+		}
+		if t.Before(now.Add(minTimeout)) || t.After(now.Add(maxTimeout)) {
+			return time.Time{}, InvalidParameter("time_expire取值范围为当前时间后1m～15d")
 		}
 		return t, nil
 	}
@@ -235,7 +247,7 @@ func ParseTimeout(s string, now time.Time) (time.Time, error) {
 	default:
 		return time.Time{}, bad
 	}
-	if d > 15*24*time.Hour {
+	if d > maxTimeout {
 		return time.Time{}, bad
 	}
 	return now.Add(d), nil
