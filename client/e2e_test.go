@@ -87,7 +87,8 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 		t.Errorf("mock recorded notify_url %v", tr["notify_url"])
 	}
 
-	buyer(t, srv, "scan", out, nil)
+	// The buyer who scans is the one who pays: Alipay binds the trade to it.
+	buyer(t, srv, "scan", out, map[string]string{"buyer_id": "2088102000001234", "buyer_logon_id": "buyer@example.com"})
 	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
 	if err != nil {
 		t.Fatal(err)

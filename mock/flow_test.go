@@ -35,7 +35,8 @@ func TestSeedPollingFlowUntilPaid(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	h.call("alipay.trade.precreate", `{"out_trade_no":"POLL2","total_amount":"9.90","subject":"s"}`)
 	h.clock.Advance(5 * time.Second)
-	h.control("POST", "/trades/POLL2/scan", "", http.StatusOK)
+	// The buyer who scans is the trade's: only that one pays it.
+	h.control("POST", "/trades/POLL2/scan", `{"buyer_logon_id":"13800138000","buyer_id":"2088000000000001"}`, http.StatusOK)
 	m := h.call("alipay.trade.query", `{"out_trade_no":"POLL2"}`)
 	expect(t, m, "trade_status", "WAIT_BUYER_PAY")
 	if m["buyer_logon_id"] == nil {

@@ -143,7 +143,7 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 		{"GET", "/_mock/health", "", 200},
 		{"GET", "/_mock/apps", "", 200},
 		{"GET", "/_mock/app-auth-tokens", "", 200}, // before the clock moves on: replaced tokens go 30 days after their refresh term
-		{"POST", "/_mock/trades/OA-1/scan", "", 200},
+		{"POST", "/_mock/trades/OA-1/scan", `{"buyer_id":"2088000000000001","buyer_logon_id":"13800138000"}`, 200},
 		{"POST", "/_mock/trades/OA-1/pay", `{"buyer_id":"2088000000000001","buyer_logon_id":"13800138000"}`, 200},
 		{"GET", "/_mock/trades/OA-1", "", 200},
 		{"GET", "/_mock/trades?status=TRADE_SUCCESS", "", 200},

@@ -1040,6 +1040,10 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			out = t.clone()
 			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
 		}
+		if buyer != nil && t.bound() && !t.isBuyer(*buyer) {
+			out = t.clone()
+			return ch, ErrBuyerNotMatch
+		}
 		if (act == ActScan && t.Scanned) || (act == ActFail && t.buyerEvents() >= MaxBuyerEvents) {
 			// Scanned already, or failed often enough: nothing new to
 			// record, so a page visited again and again does not grow

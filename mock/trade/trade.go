@@ -215,6 +215,23 @@ func (t *Trade) record(at time.Time, typ EventType, amt amount.Amount, detail st
 	return e
 }
 
+// bound reports whether t has its buyer: alipay.trade.create named one, or
+// a buyer scanned its QR code, logged in at its cashier or gave a barcode.
+// Only that account may pay it then: "因为交易创建已经绑定了支付宝账号的，所以
+// 其他账号不能支付" (Alipay support, https://developer.aliyun.com/article/707511).
+func (t *Trade) bound() bool { return t.Scanned && t.Buyer.UserID != "" }
+
+// isBuyer reports whether b, a buyer someone names, is t's buyer: its
+// buyer_id (or, for a trade created for an open id, the user of that open
+// id) and its buyer_logon_id, where given, are the buyer's.
+func (t *Trade) isBuyer(b fixtures.Buyer) bool {
+	if b.UserID != "" && b.UserID != t.Buyer.UserID &&
+		(t.BuyerOpenID == "" || fixtures.OpenID(t.AppID, b.UserID) != t.BuyerOpenID) {
+		return false
+	}
+	return b.LogonID == "" || b.LogonID == t.Buyer.Account
+}
+
 // BuyerIDs is how an app names the trade's buyer: its 2088 user id, or for
 // an app that uses open ids (openID) the buyer's open id for the trade's
 // app (fixtures.OpenID, or the one alipay.trade.create was given). Both are
