@@ -658,14 +658,13 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 			if err := existing(t, &o, "alipay.trade.pay"); err != nil {
 				return changes, err
 			}
+			if err := codeMayPay(t, o.AuthCode); err != nil {
+				return changes, err
+			}
 			if t.AuthCode != "" {
 				// Paid by barcode before and still waiting for the
 				// password: a repeat answers as the first did and records
-				// nothing, so repeats never grow the trade; a code of
-				// another buyer is refused (inferred: docs/differences.md).
-				if o.AuthCode != t.AuthCode && fixtures.CodeBuyer(o.AuthCode).UserID != t.Buyer.UserID {
-					return changes, ErrBuyerNotMatch
-				}
+				// nothing, so repeats never grow the trade.
 				res = PayResult{Trade: t.clone(), Waiting: true}
 				return changes, nil
 			}
@@ -690,6 +689,22 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		return append(changes, change{res.Trade, e}), nil
 	})
 	return res, err
+}
+
+// codeMayPay refuses the barcode of a buyer who may not pay t, a trade
+// opened before: another than the one t is bound to (a code awaiting the
+// password, a scan of its QR code; inferred: docs/differences.md), or than
+// the one its precreate named in buyer_logon_id. A code's buyer comes from
+// the code (fixtures.CodeBuyer).
+func codeMayPay(t *Trade, code string) error {
+	if code == t.AuthCode {
+		return nil
+	}
+	buyer := fixtures.CodeBuyer(code)
+	if (t.bound() && buyer.UserID != t.Buyer.UserID) || (t.BuyerLogonRequired != "" && buyer.Account != t.BuyerLogonRequired) {
+		return ErrBuyerNotMatch
+	}
+	return nil
 }
 
 func (b *Book) pay(t *Trade, now time.Time) Event {
