@@ -3,6 +3,7 @@ package mock_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,49 @@ func TestQRCodeCannotBeScannedAfterTwoHours(t *testing.T) {
 	m.Advance("2h1m")
 	m.Control("POST", "/trades/RVA-Q1/scan", "", http.StatusConflict)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"RVA-Q1"}`), "sub_code", "ACQ.TRADE_NOT_EXIST")
+}
+
+// TestQRCodeScannedInTimeStaysPayable: the QR code's 2 hours bound the
+// scan, not the trade: one scanned at 1h59 is paid at 2h30, and the QR
+// page of an unscanned one past 2 hours says the code is dead (its image
+// still draws) and takes no action.
+func TestQRCodeScannedInTimeStaysPayable(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.m()
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"QL1","total_amount":"5.00","subject":"s","timeout_express":"1d"}`), "code", "10000")
+	qr := h.call("alipay.trade.precreate", `{"out_trade_no":"QL2","total_amount":"5.00","subject":"s","timeout_express":"1d"}`)["qr_code"].(string)
+	m.Advance("1h59m")
+	m.Control("POST", "/trades/QL1/scan", "", http.StatusOK)
+	m.Advance("31m")
+	m.Control("POST", "/trades/QL1/pay", "", http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"QL1"}`), "trade_status", "TRADE_SUCCESS")
+
+	for _, r := range []struct {
+		method, url string
+		want        int
+	}{{"GET", qr, http.StatusGone}, {"POST", qr, http.StatusGone}, {"GET", qr + ".png", http.StatusOK}} {
+		var resp *http.Response
+		var err error
+		if r.method == "GET" {
+			resp, err = http.Get(r.url)
+		} else {
+			resp, err = http.PostForm(r.url, url.Values{"action": {"pay"}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != r.want || (r.want == http.StatusGone && !strings.Contains(string(b), "二维码已失效")) {
+			t.Errorf("%s %s at 2h30: HTTP %d, want %d: %.200s", r.method, r.url, resp.StatusCode, r.want, b)
+		}
+	}
+	m.Control("POST", "/trades/QL2/pay", "", http.StatusConflict)
+	var tr map[string]any
+	m.ControlJSON("GET", "/trades/QL2", nil, http.StatusOK, &tr)
+	if tr["trade_status"] != "WAIT_BUYER_PAY" || tr["scanned"] == true {
+		t.Errorf("the unscanned trade after its QR code died: %v %v", tr["trade_status"], tr["scanned"])
+	}
 }
 
 // TestCancelOfUnknownTradeByTradeNoCarriesNoTradeNo: docs/gateway.md

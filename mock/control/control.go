@@ -379,7 +379,7 @@ func (a *API) tradeError(c echo.Context, err error) error {
 	switch {
 	case errors.Is(err, trade.ErrNotFound):
 		return fail(c, http.StatusNotFound, err)
-	case errors.Is(err, trade.ErrAmbiguous):
+	case errors.Is(err, trade.ErrAmbiguous), errors.Is(err, trade.ErrQRCodeExpired):
 		return fail(c, http.StatusConflict, err)
 	case errors.Is(err, trade.ErrStore):
 		return unavailable(c, err) // the store failed: not the trade's state

@@ -79,6 +79,22 @@ const (
 	CashierTimeout    = 15 * 24 * time.Hour // page, wap and app pay
 )
 
+// QRLife is how long a precreate's QR code can be scanned, whatever the
+// trade's timeouts: "二维码最长有效期是2小时，不管该参数传递的值是多少，超过2小时后
+// 二维码都将失效不能再进行扫码支付" (AlipayTradePrecreateModel).
+const QRLife = 2 * time.Hour
+
+// ErrQRCodeExpired is the buyer's error for a QR code past QRLife that no
+// buyer scanned in time.
+var ErrQRCodeExpired = errors.New("trade: the QR code has expired (二维码已失效): a precreate's QR code can be scanned for 2 hours")
+
+// qrDead reports whether t is a precreate no buyer scanned whose QR code
+// has died by now. The trade itself is left as it was: unborn for the
+// merchant, closing at its own deadline.
+func (t *Trade) qrDead(now time.Time) bool {
+	return t.Method == "alipay.trade.precreate" && !t.Scanned && !now.Before(t.Created.Add(QRLife))
+}
+
 // Ref names a trade by trade_no or out_trade_no; trade_no wins when both are given.
 type Ref struct {
 	TradeNo    string `json:"trade_no"`
@@ -1011,7 +1027,8 @@ func (b *Book) byToken(p Page, token string) (*Trade, error) {
 	return t, nil
 }
 
-// OnPage returns the trade behind a buyer page's token, settled.
+// OnPage returns the trade behind a buyer page's token, settled; with
+// ErrQRCodeExpired for a QR code no buyer can scan any more.
 func (b *Book) OnPage(p Page, token string) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{Page: p, Token: token, Read: true}, func(now time.Time) ([]change, error) {
@@ -1021,6 +1038,9 @@ func (b *Book) OnPage(p Page, token string) (Trade, error) {
 		}
 		ch := b.settle(t, now)
 		out = t.clone()
+		if p == PageQR && t.Status == WaitBuyerPay && t.qrDead(now) {
+			return ch, ErrQRCodeExpired
+		}
 		return ch, nil
 	})
 	return out, err
@@ -1054,6 +1074,10 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 		if t.Status != WaitBuyerPay {
 			out = t.clone()
 			return ch, &apierr.Error{Code: apierr.CodeBusiness, Msg: apierr.Msg(apierr.CodeBusiness), SubCode: "ACQ.TRADE_STATUS_ERROR", SubMsg: ErrTradeStatus.SubMsg + ": " + string(t.Status)}
+		}
+		if t.qrDead(now) { // no buyer reaches the trade any more
+			out = t.clone()
+			return ch, ErrQRCodeExpired
 		}
 		if buyer != nil && t.bound() && !t.isBuyer(*buyer) {
 			out = t.clone()

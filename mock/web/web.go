@@ -156,6 +156,11 @@ func (p *Pages) lookupFailed(c echo.Context, err error) error {
 	return p.unavailable(c)
 }
 
+// qrExpired is what a buyer scanning a dead QR code sees (trade.QRLife).
+func (p *Pages) qrExpired(c echo.Context) error {
+	return p.render(c, http.StatusGone, "missing.html", view{Message: "二维码已失效"})
+}
+
 func (p *Pages) unavailable(c echo.Context) error {
 	return p.render(c, http.StatusServiceUnavailable, "missing.html", view{Message: msgBusy})
 }
@@ -173,6 +178,9 @@ func (p *Pages) qr(c echo.Context) error {
 		return p.qrPNG(c, token)
 	}
 	t, err := p.Trades.OnPage(trade.PageQR, c.Param("token"))
+	if errors.Is(err, trade.ErrQRCodeExpired) {
+		return p.qrExpired(c)
+	}
 	if err != nil {
 		return p.lookupFailed(c, err)
 	}
@@ -184,7 +192,9 @@ func (p *Pages) qr(c echo.Context) error {
 // qrPNG draws the QR code of a precreate trade: the qr_code URL, for
 // merchant pages and terminals to show.
 func (p *Pages) qrPNG(c echo.Context, token string) error {
-	if _, err := p.Trades.OnPage(trade.PageQR, token); err != nil {
+	// A dead QR code still draws: the merchant's screen shows it, the
+	// buyer's scan fails.
+	if _, err := p.Trades.OnPage(trade.PageQR, token); err != nil && !errors.Is(err, trade.ErrQRCodeExpired) {
 		return p.lookupFailed(c, err)
 	}
 	size := 256
@@ -212,6 +222,9 @@ func (p *Pages) qrAct(c echo.Context) error {
 	t, err := p.Trades.ActOnPage(trade.PageQR, token, act, buyerFrom(c))
 	if errors.Is(err, trade.ErrNotFound) || errors.Is(err, trade.ErrStore) {
 		return p.lookupFailed(c, err) // not the page of an empty trade
+	}
+	if errors.Is(err, trade.ErrQRCodeExpired) {
+		return p.qrExpired(c)
 	}
 	msg := map[trade.BuyerAction]string{trade.ActScan: "已扫码", trade.ActPay: "支付成功", trade.ActFail: "支付失败", trade.ActClose: "已取消"}[act]
 	if err != nil {
