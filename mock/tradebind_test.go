@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
@@ -175,4 +177,41 @@ func TestAnotherBuyerCannotPayAScannedQRTrade(t *testing.T) {
 	m.Control("POST", "/trades/RVA-BB2/scan", map[string]string{"buyer_id": "2088000000000003"}, http.StatusOK)
 	m.Control("POST", "/trades/RVA-BB2/pay", map[string]string{"buyer_id": "2088000000000004"}, http.StatusConflict)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"RVA-BB2"}`), "trade_status", "WAIT_BUYER_PAY", "buyer_user_id", "2088000000000003")
+}
+
+// TestBarcodePayOfAScannedPrecreateKeepsItsBuyer: the buyer who scanned a
+// precreate's QR code is its buyer; a barcode of another buyer is refused,
+// one the mock knows as that buyer's pays.
+func TestBarcodePayOfAScannedPrecreateKeepsItsBuyer(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.m()
+	const code = "283912345678901234"
+	paid := h.call("alipay.trade.pay", `{"out_trade_no":"BS0","total_amount":"1.00","subject":"s","scene":"bar_code","auth_code":"`+code+`"}`)
+	expect(t, paid, "code", "10000")
+	known := paid["buyer_user_id"].(string)
+
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"BS1","total_amount":"5.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/BS1/scan", map[string]string{"buyer_id": "2088000000000005"}, http.StatusOK)
+	expect(t, h.call("alipay.trade.pay", `{"out_trade_no":"BS1","total_amount":"5.00","subject":"s","scene":"bar_code","auth_code":"`+code+`"}`),
+		"sub_code", "ACQ.TRADE_BUYER_NOT_MATCH")
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BS1"}`), "trade_status", "WAIT_BUYER_PAY", "buyer_user_id", "2088000000000005")
+
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"BS2","total_amount":"5.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/BS2/scan", map[string]string{"buyer_id": known}, http.StatusOK)
+	expect(t, h.call("alipay.trade.pay", `{"out_trade_no":"BS2","total_amount":"5.00","subject":"s","scene":"bar_code","auth_code":"`+code+`"}`),
+		"code", "10000", "buyer_user_id", known)
+}
+
+// TestTheBuyerOfAnOpenIDMayPayItsTrade: a trade created for a
+// buyer_open_id is bound to the user of that open id, who pays it by user
+// id; another user is refused.
+func TestTheBuyerOfAnOpenIDMayPayItsTrade(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.m()
+	const user = "2088000000000006"
+	open := fixtures.OpenID(keys.DevAppID, user)
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"BO1","total_amount":"5.00","subject":"s","buyer_open_id":"`+open+`"}`), "code", "10000")
+	m.Control("POST", "/trades/BO1/pay", map[string]string{"buyer_id": "2088000000000007"}, http.StatusConflict)
+	m.Control("POST", "/trades/BO1/pay", map[string]string{"buyer_id": user}, http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"BO1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", user)
 }
