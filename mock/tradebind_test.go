@@ -181,7 +181,7 @@ func TestAnotherBuyerCannotPayAScannedQRTrade(t *testing.T) {
 
 // TestBarcodePayOfAScannedPrecreateKeepsItsBuyer: the buyer who scanned a
 // precreate's QR code is its buyer; a barcode of another buyer is refused,
-// one the mock knows as that buyer's pays.
+// a barcode of that buyer pays.
 func TestBarcodePayOfAScannedPrecreateKeepsItsBuyer(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	m := h.m()
