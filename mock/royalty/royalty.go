@@ -165,11 +165,11 @@ func (r *Relations) Restore(all map[string][]Entity) {
 
 // save writes an app's relations through; a failed write is answered
 // 20000 (the gateway's answer to an error without a code).
-func (r *Relations) save(id string, a *app) error {
+func (r *Relations) save(id string, list []Entity) error {
 	if r.store == nil {
 		return nil
 	}
-	return r.store.PutRelations(id, append([]Entity(nil), a.list...))
+	return r.store.PutRelations(id, append([]Entity(nil), list...))
 }
 
 type app struct {
@@ -233,8 +233,9 @@ func (r *Relations) Unbind(appID string, in Request) error {
 // change applies f to the app's relations, never changing list in place
 // (f's error: nothing changed). With a shared store f runs in the store,
 // under its lock of the app's relations, on those stored; otherwise on
-// those in memory, the change written through (a failed write is answered
-// 20000, the gateway's answer to an error without a code).
+// those in memory, the change written through and kept only once written
+// (a failed write is answered 20000, the gateway's answer to an error
+// without a code, and changes nothing).
 func (r *Relations) change(appID string, f func(list []Entity) ([]Entity, bool, error)) error {
 	r.mu.Lock()
 	s := r.shared
@@ -245,8 +246,11 @@ func (r *Relations) change(appID string, f func(list []Entity) ([]Entity, bool, 
 		if err != nil || !changed {
 			return err
 		}
+		if err := r.save(appID, next); err != nil {
+			return err
+		}
 		a.list = next
-		return r.save(appID, a)
+		return nil
 	}
 	r.mu.Unlock()
 	var stored []Entity

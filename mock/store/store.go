@@ -639,11 +639,11 @@ func (db *DB) putJSON(bucket []byte, key string, v any) error {
 }
 
 // PutRelations stores one app's royalty relations, deleting them when
-// there are none (royalty.Store).
+// there are none (royalty.Store); a delete that was not written is the
+// error too.
 func (db *DB) PutRelations(app string, list []royalty.Entity) error {
 	if len(list) == 0 {
-		db.remove(bucketRoyalty, [][]byte{[]byte(app)})
-		return db.Sync()
+		return db.queue(op{bucket: bucketRoyalty, key: app})()
 	}
 	return db.putJSON(bucketRoyalty, app, list)
 }
