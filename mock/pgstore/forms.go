@@ -13,9 +13,40 @@ import (
 // hands out a code.
 const KindForms = "forms"
 
+// formRow is a form as its row holds it: the state and redirect_uri, the
+// app's bytes (a NUL or bytes that are not UTF-8 too), as base64, since
+// jsonb refuses \u0000 and JSON text holds UTF-8 only; they come back
+// byte for byte.
+type formRow struct {
+	userauth.Form
+	StateBytes    []byte `json:"state_bytes,omitempty"`
+	RedirectBytes []byte `json:"redirect_uri_bytes,omitempty"`
+}
+
+func formData(f userauth.Form) ([]byte, error) {
+	r := formRow{Form: f, StateBytes: []byte(f.State), RedirectBytes: []byte(f.RedirectURI)}
+	r.Form.State, r.Form.RedirectURI = "", ""
+	return json.Marshal(r)
+}
+
+func parseForm(data []byte) (userauth.Form, error) {
+	var r formRow
+	if err := json.Unmarshal(data, &r); err != nil {
+		return userauth.Form{}, err
+	}
+	f := r.Form
+	if r.StateBytes != nil {
+		f.State = string(r.StateBytes)
+	}
+	if r.RedirectBytes != nil {
+		f.RedirectURI = string(r.RedirectBytes)
+	}
+	return f, nil
+}
+
 // PutAuthForm stores a form a replica showed.
 func (db *DB) PutAuthForm(f userauth.Form) error {
-	data, err := json.Marshal(f)
+	data, err := formData(f)
 	if err != nil {
 		return err
 	}
@@ -27,9 +58,13 @@ func (db *DB) PutAuthForm(f userauth.Form) error {
 
 // AuthForm reads one stored form.
 func (db *DB) AuthForm(token string) (userauth.Form, bool, error) {
-	var f userauth.Form
-	ok, err := db.get(KindForms, "k = $2", token, &f)
-	return f, ok, err
+	var data json.RawMessage
+	ok, err := db.get(KindForms, "k = $2", token, &data)
+	if !ok || err != nil {
+		return userauth.Form{}, false, err
+	}
+	f, err := parseForm(data)
+	return f, err == nil, err
 }
 
 // TakeAuthForm deletes a stored form and reports whether this call did.
@@ -67,8 +102,8 @@ func (db *DB) DeleteAuthForms(tokens []string) error {
 func (db *DB) AuthForms() ([]userauth.Form, error) {
 	var out []userauth.Form
 	err := db.each(KindForms, func(_ string, data []byte) error {
-		var f userauth.Form
-		if err := json.Unmarshal(data, &f); err != nil {
+		f, err := parseForm(data)
+		if err != nil {
 			return err
 		}
 		out = append(out, f)
