@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // KindForms are the authorisation pages' consent forms (userauth.FormStore),
-// kv rows by form token: read where used, never announced nor reloaded. A
-// form is spent by deleting its row: the one replica whose delete took it
-// hands out a code.
+// kv rows by form token: read where used, never announced nor reloaded,
+// bounded as one process bounds them (PutAuthForm). A form is spent by
+// deleting its row: the one replica whose delete took it hands out a code.
 const KindForms = "forms"
 
 // formRow is a form as its row holds it: the state and redirect_uri, the
@@ -44,7 +46,12 @@ func parseForm(data []byte) (userauth.Form, error) {
 	return f, nil
 }
 
-// PutAuthForm stores a form a replica showed.
+// PutAuthForm stores a form a replica showed, under the one bound on
+// stored forms, that of one process's memory (userauth.MaxForms in all):
+// past it the oldest form of the app holding the most goes (of apps
+// holding as many, the one whose oldest is the oldest), for every
+// replica. Puts take turns (an advisory lock to the commit), so each
+// counts what the others committed.
 func (db *DB) PutAuthForm(f userauth.Form) error {
 	data, err := formData(f)
 	if err != nil {
@@ -52,9 +59,36 @@ func (db *DB) PutAuthForm(f userauth.Form) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err = db.pool.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)`, KindForms, f.Token, data)
-	return db.failed(err)
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, formsLock); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)`, KindForms, f.Token, data); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1`, KindForms).Scan(&n); err != nil {
+			return err
+		}
+		for ; n > userauth.MaxForms; n-- {
+			if _, err := tx.Exec(ctx, evictForm, KindForms); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
+
+// evictForm deletes the oldest stored form of the app holding the most,
+// oldest by made (bounded.ByMade), as bounded.Grouped evicts.
+const evictForm = `WITH f AS (
+	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made
+	FROM alipay_mock_kv WHERE kind = $1
+), g AS (
+	SELECT app FROM f GROUP BY app ORDER BY count(*) DESC, min(made) LIMIT 1
+)
+DELETE FROM alipay_mock_kv WHERE kind = $1
+	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, k LIMIT 1)`
 
 // AuthForm reads one stored form.
 func (db *DB) AuthForm(token string) (userauth.Form, bool, error) {

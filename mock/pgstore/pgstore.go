@@ -35,6 +35,7 @@ const (
 	packetTrimLock  = 7262863 // --keep-red-packets (keep.go)
 	journalTrimLock = 7262864 // the journal's bounds (journal.go)
 	policiesLock    = 7262865 // held shared while a replica believes no policy is stored (policies.go)
+	formsLock       = 7262867 // storing a consent form and applying the forms' bound (forms.go)
 	// With a hash of an ISV and merchant (two 32-bit keys, apart from the
 	// numbers above): issuing an app_auth_token for them (kv.go).
 	tokenPairLock = 7262866

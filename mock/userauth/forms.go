@@ -1,15 +1,12 @@
 package userauth
 
-import (
-	"slices"
-
-	"github.com/alipay-mock/alipay-mock/mock/bounded"
-	"github.com/alipay-mock/alipay-mock/mock/trade"
-)
+import "github.com/alipay-mock/alipay-mock/mock/trade"
 
 // FormStore holds the consent forms of replicas sharing a database
 // (pgstore): a form one replica showed is found, and spent once, on any.
 type FormStore interface {
+	// PutAuthForm stores a form under the store's bound on forms (the
+	// memory's, for all replicas): past it the store deletes the oldest.
 	PutAuthForm(Form) error
 	// AuthForm reads one stored form.
 	AuthForm(token string) (Form, bool, error)
@@ -20,27 +17,20 @@ type FormStore interface {
 	DeleteAuthForms(tokens []string) error
 }
 
-// ShareForms makes the book keep its forms in s too, from now on, and
-// takes the forms stored there (a replica's at start), oldest first
-// within the bound: the expired ones, and those past the bound, are
-// deleted from s, so that forms a stopped replica left do not pile up.
+// ShareForms makes the book keep its forms in s too, from now on (s
+// bounds them, one bound for all replicas; the book's memory only caches
+// them), and deletes from s the stored forms that expired (a replica's
+// start: those a stopped replica left). The open ones stay, whoever
+// showed them.
 func (b *Book) ShareForms(s FormStore, stored []Form) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.shared = s
-	slices.SortStableFunc(stored, func(x, y Form) int {
-		return bounded.ByMade(bounded.MadeOr(x.Made, x.Expires), x.Token, bounded.MadeOr(y.Made, y.Expires), y.Token)
-	})
 	now := b.clock.Now()
 	var gone []string
-	for i := range stored {
-		f := stored[i]
+	for _, f := range stored {
 		if !now.Before(f.Expires) {
 			gone = append(gone, f.Token)
-			continue
-		}
-		for _, old := range b.forms.Put(f.Token, &f) {
-			gone = append(gone, old.Token)
 		}
 	}
 	if len(gone) > 0 {
@@ -88,16 +78,6 @@ func (b *Book) spend(token string) error {
 	return nil
 }
 
-// keepForm keeps a form; with shared forms, those evicted past the bound
-// are deleted from the store, for every replica.
-func (b *Book) keepForm(f *Form) {
-	gone := b.forms.Put(f.Token, f)
-	if b.shared == nil || len(gone) == 0 {
-		return // without a shared store an evicted form has nothing stored
-	}
-	tokens := make([]string, len(gone))
-	for i, g := range gone {
-		tokens[i] = g.Token
-	}
-	_ = b.shared.DeleteAuthForms(tokens) // the store reports failures
-}
+// keepForm keeps a form in memory; with shared forms memory is a cache
+// and one it evicts stays in the store (which bounds them for all).
+func (b *Book) keepForm(f *Form) { b.forms.Put(f.Token, f) }
