@@ -2,15 +2,22 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // A sign-in write is announced with the keys it wrote, and each replica
@@ -93,4 +100,40 @@ func TestReplicaThatMissedASignInRefreshDropsTheOldPairWhenItListensAgain(t *tes
 			t.Fatalf("replica B still answers the refreshed pair's old token after listening again: %v", u)
 		}
 	}
+}
+
+// A replica that starts with more sign-in codes stored than its bound
+// deletes the oldest past it for all, in one write: its announcement of
+// some hundreds of keys is split to fit PostgreSQL's 8,000-byte notices
+// (one too long fails the write, and the rows would stay).
+func TestReplicaStartPastTheCodeBoundDeletesTheOldestForAll(t *testing.T) {
+	url := pgURL(t)
+	a := mocktest.New(t, mock.Options{Store: url})
+	const extra = 300
+	rows := make([][]any, userauth.MaxCodes+extra)
+	for i := range rows {
+		c := userauth.Code{Code: fmt.Sprintf("%028xTX80", i), AppID: keys.DevAppID, UserID: "2088102177846880", Scope: userauth.ScopeBase,
+			Created: mocktest.Epoch, Made: int64(i + 1), Expires: mocktest.Epoch.Add(userauth.CodeLifetime)}
+		data, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows[i] = []any{pgstore.KindUserAuth, "code/" + c.Code, data}
+	}
+	conn := pgtest.Conn(t, url)
+	ctx := context.Background()
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"alipay_mock_kv"}, []string{"kind", "k", "data"}, pgx.CopyFromRows(rows)); err != nil {
+		t.Fatal(err)
+	}
+	mocktest.New(t, mock.Options{Store: url})
+	var n int
+	var oldest string
+	if err := conn.QueryRow(ctx, `SELECT count(*), min(k) FROM alipay_mock_kv WHERE kind = 'userauth' AND k LIKE 'code/%'`).Scan(&n, &oldest); err != nil {
+		t.Fatal(err)
+	}
+	if want := "code/" + fmt.Sprintf("%028xTX80", extra); n != userauth.MaxCodes || oldest != want {
+		t.Errorf("after a replica started with %d codes stored: %d stored, the oldest %s; want %d, the oldest %s",
+			userauth.MaxCodes+extra, n, oldest, userauth.MaxCodes, want)
+	}
+	a.Control(http.MethodGet, "/clock", nil, http.StatusOK) // the other replica heard them
 }
