@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
 // sharedPoll is how often a replica looks for due notification attempts
@@ -63,6 +64,9 @@ func (s *Server) share(db *pgstore.DB) error {
 	}()
 	go func() {
 		defer s.bg.Done()
+		// usersMissed: sign-in rows announced that could not be read; the
+		// next announcement reads them all.
+		usersMissed := false
 		db.Listen(ctx, func(sn clock.Snapshot) {
 			mu.Lock()
 			heard = sn
@@ -75,7 +79,23 @@ func (s *Server) share(db *pgstore.DB) error {
 				s.forget(what, app)
 				return
 			}
-			if err := s.reload(db, kind); err != nil {
+			keys, rows := db.UserAuthKeys(kind)
+			var err error
+			switch {
+			case rows && !usersMissed: // the rows announced only
+				var ch userauth.Changes
+				if ch, err = db.UserAuthChanges(keys); err == nil {
+					s.Users.Heard(ch)
+				}
+			case rows:
+				err = s.reload(db, pgstore.KindUserAuth)
+			default:
+				err = s.reload(db, kind)
+			}
+			if rows || kind == pgstore.KindUserAuth {
+				kind, usersMissed = pgstore.KindUserAuth, err != nil
+			}
+			if err != nil {
 				s.Log.Error("shared store", "reload", kind, "err", err)
 			}
 		})
@@ -83,7 +103,8 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// Apps, app authorisations, sign-in's codes and tokens and royalty
 	// relations: all in memory, each change written and announced; read
-	// again when another replica's is. The authorisations' stores are set
+	// again when another replica's is (sign-in's: the rows announced). The
+	// authorisations' stores are set
 	// first: what Restore drops past its bounds is deleted from the
 	// database too.
 	s.Auth.Persist(db)

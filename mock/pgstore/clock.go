@@ -57,7 +57,8 @@ func (db *DB) PutClock(sn clock.Snapshot) error {
 
 // Listen calls clockChanged with the stored clock whenever a replica
 // changes it, and changed with the kind of state ("apps", "appauth",
-// "royalty") another replica wrote, until ctx ends. After a lost
+// "royalty"; the sign-in rows: UserAuthKeys) another replica wrote, until
+// ctx ends. After a lost
 // connection it listens again and calls both for everything, so no change
 // is missed for long.
 func (db *DB) Listen(ctx context.Context, clockChanged func(clock.Snapshot), changed func(kind string)) {

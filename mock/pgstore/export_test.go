@@ -29,3 +29,7 @@ const RecountEvery = recountEvery
 // ClaimUntoldQuery is the untold sweep's claim, for
 // TestUntoldClaimReadsOnlyMarksPastTheirGrace.
 const ClaimUntoldQuery = claimUntold
+
+// UserTokenByRefreshQuery finds a sign-in pair by refresh token, for
+// TestUnknownRefreshTokenReadsNoSignInRows.
+const UserTokenByRefreshQuery = userTokenByRefresh

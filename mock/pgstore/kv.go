@@ -12,10 +12,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/royalty"
 )
 
-// Apps, app authorisations (and sign-in's codes and tokens: userauth.go)
-// and royalty relations are small and seldom written: each replica keeps
-// them all in memory, writes each change to the database and tells the
-// others, which read the kind again (Listen).
+// Apps, app authorisations and royalty relations are small and seldom
+// written: each replica keeps them all in memory, writes each change to
+// the database and tells the others, which read the kind again (Listen).
+// Sign-in's codes and tokens are kept so too, but their announcements
+// name the rows changed (userauth.go).
 // An app_auth_code is spent once across replicas: the database refuses a
 // second use. An app's royalty relations are changed under its row's lock
 // (UpdateRelations).

@@ -136,6 +136,9 @@ ALTER TABLE alipay_mock_kv ADD COLUMN IF NOT EXISTS claimed timestamptz;
 -- The app_auth_tokens of an ISV and merchant, for the next one's gen (kv.go).
 CREATE INDEX IF NOT EXISTS alipay_mock_kv_token_pair ON alipay_mock_kv ((data->>'app_id'), (data->'merchant'->>'auth_app_id'))
 	WHERE kind = 'appauth' AND k LIKE 'token/%';
+-- Sign-in pairs by refresh token (userauth.go's userTokenByRefresh).
+CREATE INDEX IF NOT EXISTS alipay_mock_kv_user_refresh ON alipay_mock_kv ((data->>'refresh_token'))
+	WHERE kind = 'userauth' AND k LIKE 'token/%';
 `
 
 // counter keeps alipay_mock_counts in step with a table's rows: each

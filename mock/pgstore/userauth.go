@@ -13,12 +13,22 @@ import (
 
 // KindUserAuth are sign-in's auth_codes and access tokens
 // (userauth.Store, userauth.Reader), kv rows keyed "code/" and "token/",
-// kept as the app authorisations' are (kv.go): in every replica's memory,
-// each change written and announced, read again by the others; one this
-// replica has not heard of yet is read where used. A code is spent, and a
-// pair replaced by its refresh, by a conditional write of its row: one
-// replica's wins.
+// in every replica's memory. Unlike the other kinds (kv.go), written three
+// times a login, a change is announced with the keys it wrote or deleted
+// (userAuthNotices), and each replica reads those rows only
+// (UserAuthChanges); the whole kind is read at start and when the
+// listening connection comes back. One a replica has not heard of yet is
+// read where used. A code is spent, and a pair replaced by its refresh, by
+// a conditional write of its row: one replica's wins.
 const KindUserAuth = "userauth"
+
+// userAuthPrefix begins an announcement of sign-in rows: a JSON list of
+// keys follows.
+const userAuthPrefix = KindUserAuth + "|"
+
+// maxNotice is what one announcement's payload may hold (PostgreSQL's
+// bound is 8,000 bytes).
+const maxNotice = 7000
 
 // errLost rolls back a write whose condition another replica's write
 // took first.
@@ -28,12 +38,12 @@ var errLost = errors.New("lost to another replica")
 // is an update of its stored row while unspent: one another replica spent
 // first, or that was deleted for all, answers userauth.ErrCodeInvalid.
 func (db *DB) PutUserCode(c userauth.Code) error {
-	if !c.Used {
-		_, err := db.put(KindUserAuth, "code/"+c.Code, c, "")
-		return err
-	}
-	err := db.userAuthTx(func(ctx context.Context, tx pgx.Tx) error {
-		return updateUnless(ctx, tx, "code/"+c.Code, c, "used")
+	k := "code/" + c.Code
+	err := db.userAuthTx(func(ctx context.Context, tx pgx.Tx) ([]string, error) {
+		if c.Used {
+			return []string{k}, updateUnless(ctx, tx, k, c, "used")
+		}
+		return []string{k}, upsertUserAuth(ctx, tx, k, c)
 	})
 	if errors.Is(err, errLost) {
 		return userauth.ErrCodeInvalid
@@ -47,29 +57,36 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 // that was deleted for all, answers userauth.ErrRefreshInvalid and
 // nothing is stored.
 func (db *DB) PutUserToken(ts ...userauth.Token) error {
-	err := db.userAuthTx(func(ctx context.Context, tx pgx.Tx) error {
-		for _, t := range ts {
-			k := "token/" + t.AccessToken
+	err := db.userAuthTx(func(ctx context.Context, tx pgx.Tx) ([]string, error) {
+		ks := make([]string, len(ts))
+		for i, t := range ts {
+			ks[i] = "token/" + t.AccessToken
+			var err error
 			if t.Replaced {
-				if err := updateUnless(ctx, tx, k, t, "replaced"); err != nil {
-					return err
-				}
-				continue
+				err = updateUnless(ctx, tx, ks[i], t, "replaced")
+			} else {
+				err = upsertUserAuth(ctx, tx, ks[i], t)
 			}
-			data, err := json.Marshal(t)
 			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)
-				ON CONFLICT (kind, k) DO UPDATE SET data = EXCLUDED.data`, KindUserAuth, k, data); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return ks, nil
 	})
 	if errors.Is(err, errLost) {
 		return userauth.ErrRefreshInvalid
 	}
+	return err
+}
+
+// upsertUserAuth writes v as the row k.
+func upsertUserAuth(ctx context.Context, tx pgx.Tx, k string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)
+		ON CONFLICT (kind, k) DO UPDATE SET data = EXCLUDED.data`, KindUserAuth, k, data)
 	return err
 }
 
@@ -88,15 +105,17 @@ func updateUnless(ctx context.Context, tx pgx.Tx, k string, v any, flag string) 
 	return err
 }
 
-// userAuthTx runs f in a transaction that tells every replica.
-func (db *DB) userAuthTx(f func(context.Context, pgx.Tx) error) error {
+// userAuthTx runs f in a transaction that tells every replica the keys
+// f returns, written or deleted (none: nothing to tell).
+func (db *DB) userAuthTx(f func(context.Context, pgx.Tx) ([]string, error)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := f(ctx, tx); err != nil {
+		ks, err := f(ctx, tx)
+		if err != nil || len(ks) == 0 {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindUserAuth)
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, changedChannel, userAuthNotices(ks))
 		return err
 	})
 	if errors.Is(err, errLost) {
@@ -117,34 +136,119 @@ func (db *DB) DeleteUserAuth(keys []string) error {
 	if len(ks) == 0 {
 		return nil
 	}
+	return db.userAuthTx(func(ctx context.Context, tx pgx.Tx) ([]string, error) {
+		rows, err := tx.Query(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = ANY($2) RETURNING k`, KindUserAuth, ks)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, pgx.RowTo[string])
+	})
+}
+
+// userAuthNotices are the announcements of the sign-in rows ks: their
+// keys, as many to a notice as its bound allows. A key too long for one
+// (none the mock makes) announces the kind: every replica reads it all.
+func userAuthNotices(ks []string) []string {
+	var out []string
+	var batch []string
+	size := 0
+	flush := func() {
+		if len(batch) > 0 {
+			data, _ := json.Marshal(batch)
+			out = append(out, userAuthPrefix+string(data))
+			batch, size = batch[:0], 0
+		}
+	}
+	for _, k := range ks {
+		data, _ := json.Marshal(k)
+		if len(userAuthPrefix)+len(data)+2 > maxNotice {
+			return []string{KindUserAuth}
+		}
+		if len(userAuthPrefix)+size+len(data)+2 > maxNotice {
+			flush()
+		}
+		batch = append(batch, k)
+		size += len(data) + 1
+	}
+	flush()
+	return out
+}
+
+// UserAuthKeys reads an announcement Listen passed on: the keys of the
+// sign-in rows written or deleted, when it is one.
+func (db *DB) UserAuthKeys(payload string) ([]string, bool) {
+	rest, ok := strings.CutPrefix(payload, userAuthPrefix)
+	if !ok {
+		return nil, false
+	}
+	var ks []string
+	if json.Unmarshal([]byte(rest), &ks) != nil {
+		return nil, false
+	}
+	return ks, true
+}
+
+// UserAuthChanges reads the sign-in rows of keys as stored now: each a
+// code or token, or gone when deleted.
+func (db *DB) UserAuthChanges(keys []string) (userauth.Changes, error) {
+	var ch userauth.Changes
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM alipay_mock_kv WHERE kind = $1 AND k = ANY($2)`, KindUserAuth, ks)
-		if err == nil && tag.RowsAffected() > 0 {
-			_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, KindUserAuth)
+	rows, err := db.pool.Query(ctx, `SELECT k, data FROM alipay_mock_kv WHERE kind = $1 AND k = ANY($2)`, KindUserAuth, keys)
+	if err != nil {
+		return ch, db.failed(err)
+	}
+	defer rows.Close()
+	found := make(map[string]bool, len(keys))
+	for rows.Next() {
+		var k string
+		var data []byte
+		if err := rows.Scan(&k, &data); err != nil {
+			return ch, db.failed(err)
 		}
+		found[k] = true
+		if err := decodeUserAuth(k, data, &ch.Codes, &ch.Tokens); err != nil {
+			return ch, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ch, db.failed(err)
+	}
+	for _, k := range keys {
+		if found[k] {
+			continue
+		}
+		if c, ok := strings.CutPrefix(k, "code/"); ok {
+			ch.GoneCodes = append(ch.GoneCodes, c)
+		} else if t, ok := strings.CutPrefix(k, "token/"); ok {
+			ch.GoneTokens = append(ch.GoneTokens, t)
+		}
+	}
+	return ch, nil
+}
+
+// decodeUserAuth appends the row k to codes or tokens.
+func decodeUserAuth(k string, data []byte, codes *[]userauth.Code, tokens *[]userauth.Token) error {
+	if strings.HasPrefix(k, "code/") {
+		var c userauth.Code
+		if err := json.Unmarshal(data, &c); err != nil {
+			return err
+		}
+		*codes = append(*codes, c)
+		return nil
+	}
+	var t userauth.Token
+	if err := json.Unmarshal(data, &t); err != nil {
 		return err
-	}))
+	}
+	*tokens = append(*tokens, t)
+	return nil
 }
 
 // UserAuth reads every stored sign-in code and token.
 func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err error) {
 	err = db.each(KindUserAuth, func(k string, data []byte) error {
-		if strings.HasPrefix(k, "code/") {
-			var c userauth.Code
-			if err := json.Unmarshal(data, &c); err != nil {
-				return err
-			}
-			codes = append(codes, c)
-			return nil
-		}
-		var t userauth.Token
-		if err := json.Unmarshal(data, &t); err != nil {
-			return err
-		}
-		tokens = append(tokens, t)
-		return nil
+		return decodeUserAuth(k, data, &codes, &tokens)
 	})
 	return codes, tokens, err
 }
@@ -163,11 +267,29 @@ func (db *DB) UserToken(token string) (userauth.Token, bool, error) {
 	return t, ok, err
 }
 
+// userTokenByRefresh finds a pair by its refresh token through
+// alipay_mock_kv_user_refresh: the kind is written out, as the index's
+// condition, so that a generic plan can use it too.
+const userTokenByRefresh = `SELECT data FROM alipay_mock_kv
+	WHERE kind = 'userauth' AND k LIKE 'token/%' AND data->>'refresh_token' = $1 LIMIT 1`
+
 // UserTokenByRefresh reads the pair of a refresh token (userauth.Reader).
 func (db *DB) UserTokenByRefresh(refresh string) (userauth.Token, bool, error) {
 	var t userauth.Token
-	ok, err := db.get(KindUserAuth, "k LIKE 'token/%' AND data->>'refresh_token' = $2", refresh, &t)
-	return t, ok, err
+	if noRowHolds(refresh) {
+		return t, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var data []byte
+	err := db.pool.QueryRow(ctx, userTokenByRefresh, refresh).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, db.failed(err)
+	}
+	return t, true, json.Unmarshal(data, &t)
 }
 
 var (

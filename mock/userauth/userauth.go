@@ -194,9 +194,10 @@ func (b *Book) Persist(s Store) {
 // Restore makes the stored codes and tokens the book's, oldest first (in
 // the order they were made in: bounded.ByMade), within the book's bounds
 // (what does not fit, and a replaced pair, is deleted from the store too,
-// in one call). A replica calls it again with everything stored whenever
-// another one changed something: each refills in the same order, so past
-// a bound every replica evicts the same.
+// in one call). A replica calls it with everything stored at start and
+// when it may have missed changes (Heard applies the others): each
+// refills in the same order, so past a bound every replica evicts the
+// same.
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -209,12 +210,7 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			_ = b.store.DeleteUserAuth(gone)
 		}
 	}()
-	slices.SortStableFunc(codes, func(a, b Code) int {
-		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.Code, bounded.MadeOr(b.Made, b.Created), b.Code)
-	})
-	slices.SortStableFunc(tokens, func(a, b Token) int {
-		return bounded.ByMade(bounded.MadeOr(a.Made, a.AuthStart), a.AccessToken, bounded.MadeOr(b.Made, b.AuthStart), b.AccessToken)
-	})
+	byMade(codes, tokens)
 	for i := range codes {
 		c := codes[i]
 		b.keepCode(&c)
@@ -226,6 +222,62 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 			continue
 		}
 		b.keepToken(&t)
+	}
+}
+
+// byMade sorts codes and tokens in the order they were made in.
+func byMade(codes []Code, tokens []Token) {
+	slices.SortStableFunc(codes, func(a, b Code) int {
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.Created), a.Code, bounded.MadeOr(b.Made, b.Created), b.Code)
+	})
+	slices.SortStableFunc(tokens, func(a, b Token) int {
+		return bounded.ByMade(bounded.MadeOr(a.Made, a.AuthStart), a.AccessToken, bounded.MadeOr(b.Made, b.AuthStart), b.AccessToken)
+	})
+}
+
+// Changes are sign-in rows a shared store announced written or deleted:
+// the codes and tokens as stored now, the keys of those gone.
+type Changes struct {
+	Codes      []Code
+	Tokens     []Token
+	GoneCodes  []string
+	GoneTokens []string
+}
+
+// Heard applies what a replica (this one too) wrote to a shared store:
+// the rows it changed as stored now, in the order made, and those it
+// deleted; a pair stored replaced goes. What this puts past a bound leaves
+// the book only: the replica that wrote deletes from the store what its
+// own bound drops, and a row still stored is read again where used.
+func (b *Book) Heard(ch Changes) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range ch.GoneCodes {
+		b.codes.Del(k)
+	}
+	for _, k := range ch.GoneTokens {
+		b.forgetToken(k)
+	}
+	byMade(ch.Codes, ch.Tokens)
+	for i := range ch.Codes {
+		c := ch.Codes[i]
+		b.holdCode(&c)
+	}
+	for i := range ch.Tokens {
+		t := ch.Tokens[i]
+		if t.Replaced {
+			b.forgetToken(t.AccessToken)
+			continue
+		}
+		b.holdToken(&t)
+	}
+}
+
+// forgetToken lets the pair of an access token go from the book only.
+func (b *Book) forgetToken(access string) {
+	if t, ok := b.tokens.Get(access); ok {
+		delete(b.byRef, t.RefreshToken)
+		b.tokens.Del(access)
 	}
 }
 
@@ -451,19 +503,32 @@ func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) 
 // keepToken keeps a pair mint made (or one restored); a pair evicted
 // to make room goes from the store too.
 func (b *Book) keepToken(t *Token) {
-	for _, old := range b.tokens.Put(t.AccessToken, t) {
-		delete(b.byRef, old.RefreshToken)
+	for _, old := range b.holdToken(t) {
 		b.drop(old.AccessToken)
 	}
+}
+
+// holdToken keeps a pair and returns those evicted to make room, gone
+// from the book only.
+func (b *Book) holdToken(t *Token) []*Token {
+	gone := b.tokens.Put(t.AccessToken, t)
+	for _, old := range gone {
+		delete(b.byRef, old.RefreshToken)
+	}
 	b.byRef[t.RefreshToken] = t
+	return gone
 }
 
 // keepCode keeps a code; one evicted to make room goes from the store too.
 func (b *Book) keepCode(c *Code) {
-	for _, old := range b.codes.Put(c.Code, c) {
+	for _, old := range b.holdCode(c) {
 		b.drop(old.Code)
 	}
 }
+
+// holdCode keeps a code and returns those evicted to make room, gone
+// from the book only.
+func (b *Book) holdCode(c *Code) []*Code { return b.codes.Put(c.Code, c) }
 
 // Resolve finds the user an auth_token speaks for: 20001
 // aop.invalid-auth-token when it is unknown, another app's or replaced,
