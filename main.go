@@ -116,23 +116,28 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "ALIPAY_MOCK_" + envName(f.Name)
 		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", env, e)
+			vs := []string{v}
+			if _, ok := f.Value.(*multi); ok {
+				vs = strings.Split(v, ",") // only the variable lists values
+			}
+			for _, v := range vs {
+				if e := fs.Set(f.Name, v); e != nil && err == nil {
+					err = fmt.Errorf("%s: %w", env, e)
+				}
 			}
 		}
 	})
 	return err
 }
 
-// multi is a repeatable flag; from the environment it splits on commas.
+// multi is a repeatable flag. A command-line value is one value, commas
+// and all; parse splits its ALIPAY_MOCK_* variable at commas.
 type multi []string
 
 func (m *multi) String() string { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*m = append(*m, p)
-		}
+	if v = strings.TrimSpace(v); v != "" {
+		*m = append(*m, v)
 	}
 	return nil
 }
