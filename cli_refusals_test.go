@@ -1,9 +1,59 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
 )
+
+// serveStarts reports whether the binary, run with args, announces its
+// gateway (it started) rather than exiting; it is stopped either way.
+func serveStarts(t *testing.T, bin string, args ...string) (started bool, stderr string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-dev-app"}, args...)...)
+	out, _ := cmd.StdoutPipe()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	banner := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if gatewayLine.MatchString(sc.Text()) {
+				banner <- true
+				return
+			}
+		}
+		banner <- false
+	}()
+	select {
+	case started = <-banner:
+	case <-time.After(20 * time.Second):
+		t.Error("neither a banner nor an exit within 20s")
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	return started, errb.String()
+}
+
+// --public-url must be an absolute http(s) URL: "localhost:8080" (no
+// scheme), "example.com" or "ftp://x" would make qr_code and cashier URLs
+// no browser opens.
+func TestServeRefusesAPublicURLThatIsNotAnHTTPURL(t *testing.T) {
+	bin := buildBinary(t)
+	for _, v := range []string{"localhost:8080", "example.com", "ftp://x"} {
+		if started, _ := serveStarts(t, bin, "--public-url", v); started {
+			t.Errorf("serve --public-url %s started: want it refused (an http or https base URL)", v)
+		}
+	}
+}
 
 // A repeatable flag's command-line value is one value, commas and all;
 // only its ALIPAY_MOCK_* variable splits at commas (docs/configuration.md).
