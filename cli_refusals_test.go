@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // serveStarts reports whether the binary, run with args, announces its
@@ -52,6 +51,14 @@ func TestServeRefusesAPublicURLThatIsNotAnHTTPURL(t *testing.T) {
 		if started, _ := serveStarts(t, bin, "--public-url", v); started {
 			t.Errorf("serve --public-url %s started: want it refused (an http or https base URL)", v)
 		}
+	}
+}
+
+// --tls-host must be a host name or IP address, as --allowed-host must.
+func TestServeRefusesATLSHostThatIsNoName(t *testing.T) {
+	bin := buildBinary(t)
+	if started, _ := serveStarts(t, bin, "--ca-dir", t.TempDir(), "--tls-addr", "127.0.0.1:0", "--tls-host", "a b"); started {
+		t.Error(`serve --tls-host "a b" started: want it refused, as --allowed-host "a b" is`)
 	}
 }
 
