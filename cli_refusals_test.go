@@ -42,6 +42,27 @@ func serveStarts(t *testing.T, bin string, args ...string) (started bool, stderr
 	return started, errb.String()
 }
 
+// A serve flag given a value that means nothing is refused, as
+// --journal-max-entries 0 is, rather than taken as the default:
+// --notify-schedule "" or "," (not "no retries"), --notify-workers 0 or
+// less, --notify-timeout 0 or less, --timestamp-tolerance below 0 (only 0
+// turns the check off).
+func TestServeRefusesMeaninglessFlagValues(t *testing.T) {
+	bin := buildBinary(t)
+	for _, args := range [][]string{
+		{"--notify-schedule", ""},
+		{"--notify-schedule", ","},
+		{"--notify-workers", "0"},
+		{"--notify-workers", "-3"},
+		{"--notify-timeout", "-1s"},
+		{"--timestamp-tolerance", "-1h"},
+	} {
+		if started, _ := serveStarts(t, bin, args...); started {
+			t.Errorf("serve %s started: want it refused with the flag named", strings.Join(args, " "))
+		}
+	}
+}
+
 // --public-url must be an absolute http(s) URL: "localhost:8080" (no
 // scheme), "example.com" or "ftp://x" would make qr_code and cashier URLs
 // no browser opens.

@@ -162,7 +162,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "text (key=value lines) or json (one JSON object a line, for CI log collectors)")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
 	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
-	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure")
+	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure, or none for no retries")
 	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "wall-time limit of one notification attempt")
 	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
 	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
@@ -214,6 +214,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	var err error
 	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
+	if *tolerance < 0 { // would turn the check off, which only 0 says
+		return usageError{"serve", fmt.Errorf("--timestamp-tolerance %s: want 0 (no check) or more", *tolerance)}
+	}
 	opts.TimestampTolerance = *tolerance
 	if *tolerance == 0 {
 		opts.TimestampTolerance = -1
@@ -236,6 +239,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Clock = clock.NewSim(start, *clockSpeed)
 	if opts.Notify.Schedule, err = parseSchedule(*notifySchedule); err != nil {
 		return fmt.Errorf("--notify-schedule: %w", err)
+	}
+	// 0 and less would silently take the defaults.
+	if *notifyTimeout <= 0 {
+		return usageError{"serve", fmt.Errorf("--notify-timeout %s: want a duration above 0, such as 5s", *notifyTimeout)}
+	}
+	if *workers < 1 {
+		return usageError{"serve", fmt.Errorf("--notify-workers %d: want 1 or more", *workers)}
 	}
 	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
 	opts.Workers = *workers
@@ -428,7 +438,12 @@ func sizeText(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+// parseSchedule reads --notify-schedule: waits separated by commas, or
+// "none" for one attempt and no retries (an empty, non-nil schedule).
 func parseSchedule(v string) ([]time.Duration, error) {
+	if strings.TrimSpace(v) == "none" {
+		return []time.Duration{}, nil
+	}
 	var out []time.Duration
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -439,6 +454,9 @@ func parseSchedule(v string) ([]time.Duration, error) {
 			return nil, fmt.Errorf("%q is not a positive duration", p)
 		}
 		out = append(out, d)
+	}
+	if out == nil { // nil would be the default schedule
+		return nil, fmt.Errorf("%q names no wait: give waits such as 4m,10m, or none for no retries", v)
 	}
 	return out, nil
 }
