@@ -95,3 +95,27 @@ func TestParamWithACommaIsOneParameter(t *testing.T) {
 		t.Errorf("sign --param notify_url with a comma: exit %d, %q %s", code, strings.TrimSpace(out), strings.TrimSpace(errs))
 	}
 }
+
+// serve refuses a stray argument, after which Go's flag package would
+// drop every flag: "--show-unscanned false --seed 7" (a bool flag takes no
+// separate value) is refused, not run with --show-unscanned on and no seed.
+func TestServeRefusesStrayArguments(t *testing.T) {
+	bin := buildBinary(t)
+	if started, _ := serveStarts(t, bin, "--show-unscanned", "false", "--seed", "7"); started {
+		t.Error(`serve --show-unscanned false --seed 7 started (--show-unscanned on, --seed ignored): want "unexpected argument \"false\""`)
+	}
+}
+
+// healthcheck and keys refuse stray arguments (exit 2): "healthcheck
+// http://mock:8080" would check --addr, "keys 4096" make a 2048-bit key.
+func TestHealthcheckAndKeysRefuseStrayArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"healthcheck", "--addr", "127.0.0.1:1", "http://mock.example:8080"},
+		{"keys", "4096"},
+	} {
+		code, _, errs := runCLI(t, "", args...)
+		if code != 2 {
+			t.Errorf("%s: exit %d %q, want 2 (unexpected argument %q)", strings.Join(args, " "), code, strings.TrimSpace(errs), args[len(args)-1])
+		}
+	}
+}

@@ -196,6 +196,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 { // the flag package drops every flag after it
+		return usageError{"serve", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -518,6 +521,9 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageError{"keys", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
 	p, err := keys.Generate(*bits)
 	if err != nil {
 		return err
@@ -597,6 +603,9 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	token := fs.String("control-token", "", "the mock's control token, sent as "+control.TokenHeader)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"healthcheck", fmt.Errorf("unexpected argument %q (give the mock's URL as --url)", fs.Arg(0))}
 	}
 	base, err := mockBase(*addr, *url)
 	if err != nil {
