@@ -96,6 +96,18 @@ func TestParamWithACommaIsOneParameter(t *testing.T) {
 	}
 }
 
+// audit --check-timeout 0 or less is a usage error (exit 2), as
+// --mock-timeout -1s is, not a run whose every check is "stopped after 0s".
+func TestAuditRefusesACheckTimeoutOfNothing(t *testing.T) {
+	for _, v := range []string{"0", "-1s"} {
+		code, _, errs := runCLI(t, "", "audit", "--notify-url", "http://127.0.0.1:1/notify", "--check", "true",
+			"--check-timeout", v, "--mock", "http://127.0.0.1:1")
+		if code != 2 || !strings.Contains(errs, "--check-timeout") {
+			t.Errorf("audit --check-timeout %s: exit %d %q, want 2 naming --check-timeout (as --mock-timeout -1s is)", v, code, strings.TrimSpace(errs))
+		}
+	}
+}
+
 // serve refuses a stray argument, after which Go's flag package would
 // drop every flag: "--show-unscanned false --seed 7" (a bool flag takes no
 // separate value) is refused, not run with --show-unscanned on and no seed.
