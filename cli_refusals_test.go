@@ -3,11 +3,16 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // serveStarts reports whether the binary, run with args, announces its
@@ -93,6 +98,31 @@ func TestParamWithACommaIsOneParameter(t *testing.T) {
 	code, out, errs = runCLI(t, "", "sign", "alipay.trade.query", "out_trade_no=1", "--param", "notify_url=https://m.example/n?x=1,2", "--print", "string")
 	if code != 0 || !strings.Contains(out, "notify_url=https://m.example/n?x=1,2") {
 		t.Errorf("sign --param notify_url with a comma: exit %d, %q %s", code, strings.TrimSpace(out), strings.TrimSpace(errs))
+	}
+}
+
+// verify-notify summarises a 蚂蚁消息 (a transfer's
+// alipay.fund.trans.order.changed) by its msg_method and biz_content
+// fields, not as a trade notification with every field empty.
+func TestVerifyNotifySummarisesAMessage(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	m := mocktest.New(t, mock.Options{})
+	app := `{"app_id":"` + keys.DevAppID + `","sign_type":"RSA2","app_gateway_url":"` + merchant.URL + `/gateway","public_key":` +
+		strings.ReplaceAll(`"`+string(keys.DevFile("app_public_key.pem"))+`"`, "\n", `\n`) + `}`
+	m.Control("POST", "/apps", app, http.StatusCreated)
+	r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"msg-1","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","transfer_scene_name":"佣金报酬","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
+	if r["status"] != "SUCCESS" {
+		t.Fatalf("transfer: %v", r)
+	}
+	body := m.Control("GET", "/notifications?app_id="+keys.DevAppID, nil, http.StatusOK)
+	code, out, errs := runCLI(t, string(body), "verify-notify")
+	if code != 0 {
+		t.Fatalf("verify-notify: exit %d %s", code, errs)
+	}
+	for _, want := range []string{"alipay.fund.trans.order.changed", "msg-1", "SUCCESS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify-notify's summary of a transfer message does not say %s: %s", want, strings.TrimSpace(out))
+		}
 	}
 }
 
