@@ -161,3 +161,17 @@ func TestHealthcheckAndKeysRefuseStrayArguments(t *testing.T) {
 		}
 	}
 }
+
+// call's default --gateway follows ALIPAY_MOCK_ADDR, as healthcheck
+// does, so in a container listening on another port both reach the mock.
+func TestCallFindsTheMockLikeHealthcheck(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	t.Setenv("ALIPAY_MOCK_ADDR", strings.TrimPrefix(m.URL, "http://"))
+	if code, _, errs := runCLI(t, "", "healthcheck"); code != 0 {
+		t.Fatalf("healthcheck with ALIPAY_MOCK_ADDR: exit %d %s", code, errs)
+	}
+	code, _, errs := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=rvc-none", "--timeout", "5s")
+	if n, _ := m.Srv.Journal.Stats(); n.Entries == 0 {
+		t.Errorf("call with ALIPAY_MOCK_ADDR=%s did not reach that mock (exit %d %s)", strings.TrimPrefix(m.URL, "http://"), code, strings.TrimSpace(errs))
+	}
+}
