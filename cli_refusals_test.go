@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -173,5 +174,36 @@ func TestCallFindsTheMockLikeHealthcheck(t *testing.T) {
 	code, _, errs := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=rvc-none", "--timeout", "5s")
 	if n, _ := m.Srv.Journal.Stats(); n.Entries == 0 {
 		t.Errorf("call with ALIPAY_MOCK_ADDR=%s did not reach that mock (exit %d %s)", strings.TrimPrefix(m.URL, "http://"), code, strings.TrimSpace(errs))
+	}
+}
+
+// --notify-schedule none is one attempt and no retries: a notification the
+// merchant refuses is given up after its first attempt.
+func TestNotifyScheduleNoneGivesUpAfterOneAttempt(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "fail")
+	base := startBinary(t, buildBinary(t), nil, "--addr", "127.0.0.1:0", "--notify-schedule", "none")
+	if code, out, errs := runCLI(t, "", "call", "alipay.trade.precreate", "out_trade_no=none-1", "total_amount=1.00", "subject=x",
+		"notify_url="+merchant.URL+"/notify", "--gateway", base); code != 0 {
+		t.Fatalf("precreate: exit %d %s %s", code, out, errs)
+	}
+	resp, err := http.Post(base+"/_mock/trades/none-1/pay", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(base + "/_mock/notifications?out_trade_no=none-1&state=given_up&wait=" + mocktest.Timeout.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []struct {
+		Attempts    []json.RawMessage `json:"attempts"`
+		NextAttempt *string           `json:"next_attempt"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || len(list[0].Attempts) != 1 || list[0].NextAttempt != nil || len(merchant.Calls()) != 1 {
+		t.Fatalf("given up: %+v, merchant called %d times; want one notification given up after 1 attempt", list, len(merchant.Calls()))
 	}
 }
