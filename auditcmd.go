@@ -60,6 +60,9 @@ func auditCmd(args []string, stdout, stderr io.Writer) error {
 	if *checkEach && *check == "" {
 		return usageError{"audit", errors.New("--check-each needs --check")}
 	}
+	if *checkTimeout <= 0 { // every check would stop at once, a finding
+		return usageError{"audit", fmt.Errorf("--check-timeout %s: want a duration over 0", *checkTimeout)}
+	}
 	selected, err := audit.Select(probes)
 	if err != nil {
 		return usageError{"audit", err}

@@ -51,7 +51,7 @@ type request struct {
 func requestFlags(name string) *request {
 	r := &request{fs: newFlags(name)}
 	fs := r.fs
-	fs.StringVar(&r.gateway, "gateway", defaultGateway, "the gateway URL (a base URL gets /gateway.do)")
+	fs.StringVar(&r.gateway, "gateway", "", "the gateway URL (a base URL gets /gateway.do); default the one at ALIPAY_MOCK_ADDR, as healthcheck finds the mock, else "+defaultGateway)
 	fs.StringVar(&r.appID, "app-id", keys.DevAppID, "the app to sign as")
 	fs.StringVar(&r.key, "key", "", "the app's private key: a file, or PEM or base64 text (default the dev app's keys/dev/app_private_key.pem)")
 	fs.StringVar(&r.alipayKey, "alipay-public-key", "", "the Alipay public key answers and notifications are verified with: a file, PEM or base64 (default the mock's keys/dev/alipay_public_key.pem)")
@@ -86,6 +86,18 @@ func (r *request) parse(args []string, stdout io.Writer) error {
 	}
 	if err := parse(fs, nil, stdout); err != nil { // the ALIPAY_MOCK_* variables
 		return err
+	}
+	if fs.Lookup("gateway") != nil && r.gateway == "" {
+		// The mock's listen address, as healthcheck and audit read it.
+		addr, ok := os.LookupEnv("ALIPAY_MOCK_ADDR")
+		if !ok {
+			addr = defaultAddr
+		}
+		base, err := mockBase(addr, "")
+		if err != nil {
+			return usageError{fs.Name(), fmt.Errorf("ALIPAY_MOCK_ADDR %q: %w (or give --gateway)", addr, errors.Unwrap(err))}
+		}
+		r.gateway = base + "/gateway.do"
 	}
 	if !r.wantsMethod {
 		return nil

@@ -116,23 +116,28 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "ALIPAY_MOCK_" + envName(f.Name)
 		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: %w", env, e)
+			vs := []string{v}
+			if _, ok := f.Value.(*multi); ok {
+				vs = strings.Split(v, ",") // only the variable lists values
+			}
+			for _, v := range vs {
+				if e := fs.Set(f.Name, v); e != nil && err == nil {
+					err = fmt.Errorf("%s: %w", env, e)
+				}
 			}
 		}
 	})
 	return err
 }
 
-// multi is a repeatable flag; from the environment it splits on commas.
+// multi is a repeatable flag. A command-line value is one value, commas
+// and all; parse splits its ALIPAY_MOCK_* variable at commas.
 type multi []string
 
 func (m *multi) String() string { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*m = append(*m, p)
-		}
+	if v = strings.TrimSpace(v); v != "" {
+		*m = append(*m, v)
 	}
 	return nil
 }
@@ -152,12 +157,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
 	threshold := fs.String("password-threshold", "1000", "barcode pay amount (yuan) from which the buyer must enter a password (10003)")
 	tolerance := fs.Duration("timestamp-tolerance", 24*time.Hour, "how far a request's timestamp (read as GMT+8) may be from the wall clock or from the mock's clock; one near either is accepted; 0 turns the check off")
-	publicURL := fs.String("public-url", "", "base URL browsers use to reach the mock (qr_code, cashier); default from each request")
+	publicURL := fs.String("public-url", "", "absolute http(s) base URL browsers use to reach the mock (qr_code, cashier); default from each request")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text (key=value lines) or json (one JSON object a line, for CI log collectors)")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
 	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
-	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure")
+	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure, or none for no retries")
 	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "wall-time limit of one notification attempt")
 	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
 	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
@@ -191,6 +196,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 { // the flag package drops every flag after it
+		return usageError{"serve", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -204,8 +212,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageError{"serve", fmt.Errorf("--log-format %q: want text or json", *logFormat)}
 	}
+	if err := mock.CheckPublicURL(*publicURL); err != nil {
+		return usageError{"serve", err}
+	}
 	var err error
 	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
+	if *tolerance < 0 { // would turn the check off, which only 0 says
+		return usageError{"serve", fmt.Errorf("--timestamp-tolerance %s: want 0 (no check) or more", *tolerance)}
+	}
 	opts.TimestampTolerance = *tolerance
 	if *tolerance == 0 {
 		opts.TimestampTolerance = -1
@@ -228,6 +242,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	opts.Clock = clock.NewSim(start, *clockSpeed)
 	if opts.Notify.Schedule, err = parseSchedule(*notifySchedule); err != nil {
 		return fmt.Errorf("--notify-schedule: %w", err)
+	}
+	// 0 and less would silently take the defaults.
+	if *notifyTimeout <= 0 {
+		return usageError{"serve", fmt.Errorf("--notify-timeout %s: want a duration above 0, such as 5s", *notifyTimeout)}
+	}
+	if *workers < 1 {
+		return usageError{"serve", fmt.Errorf("--notify-workers %d: want 1 or more", *workers)}
 	}
 	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
 	opts.Workers = *workers
@@ -420,7 +441,12 @@ func sizeText(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+// parseSchedule reads --notify-schedule: waits separated by commas, or
+// "none" for one attempt and no retries (an empty, non-nil schedule).
 func parseSchedule(v string) ([]time.Duration, error) {
+	if strings.TrimSpace(v) == "none" {
+		return []time.Duration{}, nil
+	}
 	var out []time.Duration
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -431,6 +457,9 @@ func parseSchedule(v string) ([]time.Duration, error) {
 			return nil, fmt.Errorf("%q is not a positive duration", p)
 		}
 		out = append(out, d)
+	}
+	if out == nil { // nil would be the default schedule
+		return nil, fmt.Errorf("%q names no wait: give waits such as 4m,10m, or none for no retries", v)
 	}
 	return out, nil
 }
@@ -491,6 +520,9 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	certFor := fs.String("cert", "", "also issue certificate-mode files for this app id: the app certificate (from the mock's dev CA), the root bundle and the Alipay certificate of the shipped Alipay key")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"keys", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	p, err := keys.Generate(*bits)
 	if err != nil {
@@ -571,6 +603,9 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	token := fs.String("control-token", "", "the mock's control token, sent as "+control.TokenHeader)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"healthcheck", fmt.Errorf("unexpected argument %q (give the mock's URL as --url)", fs.Arg(0))}
 	}
 	base, err := mockBase(*addr, *url)
 	if err != nil {

@@ -143,11 +143,40 @@ func checkNotification(body, appID string, pub *rsa.PublicKey, ownKey bool) (str
 	req, _ := http.NewRequest(http.MethodPost, "/notify", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	n, err := c.VerifyNotification(req)
+	if err == nil && form.Get("msg_method") != "" {
+		return fmt.Sprintf("%s signature by Alipay public key %s; %s",
+			orDefault(form.Get("sign_type"), "RSA2"), keys.Fingerprint(pub), messageSummary(form)), nil
+	}
 	if err == nil {
 		return fmt.Sprintf("%s signature by Alipay public key %s; app_id %s, notify_type %s, notify_id %s, out_trade_no %s, trade_status %s",
 			orDefault(form.Get("sign_type"), "RSA2"), keys.Fingerprint(pub), n.AppID, n.NotifyType, n.NotifyID, n.OutTradeNo, n.TradeStatus), nil
 	}
 	return "", explain(err, form, pub, ownKey)
+}
+
+// messageFields are the biz_content fields a message's summary names,
+// when it has them: what the message is about and its state.
+var messageFields = []string{"out_biz_no", "out_trade_no", "out_request_no", "order_id", "pay_fund_order_id", "status", "trans_amount"}
+
+// messageSummary sums up a 蚂蚁消息 (msg_method set), which carries its
+// fields in biz_content rather than a trade notification's parameters.
+func messageSummary(form url.Values) string {
+	parts := []string{"app_id " + form.Get("app_id"), "msg_method " + form.Get("msg_method")}
+	if id := form.Get("notify_id"); id != "" {
+		parts = append(parts, "notify_id "+id)
+	}
+	var biz map[string]any
+	if json.Unmarshal([]byte(form.Get("biz_content")), &biz) == nil {
+		for _, k := range messageFields {
+			switch v := biz[k].(type) {
+			case string:
+				parts = append(parts, k+" "+v)
+			case float64, bool:
+				parts = append(parts, fmt.Sprintf("%s %v", k, v))
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orDefault(v, def string) string {

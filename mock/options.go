@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"time"
 
@@ -48,6 +49,9 @@ func (opts Options) withDefaults() (config, error) {
 		if err := control.CheckAllowedHost(h); err != nil {
 			return config{}, err
 		}
+	}
+	if err := CheckPublicURL(opts.PublicURL); err != nil {
+		return config{}, err
 	}
 	if err := opts.tlsDefaults(); err != nil {
 		return config{}, err
@@ -126,4 +130,18 @@ func alipayCertificate(opts Options) ([]byte, string, error) {
 		return nil, "", errors.New("alipay certificate: not the certificate of the Alipay key")
 	}
 	return pem, keys.CertSN(certs[0]), nil
+}
+
+// CheckPublicURL reports whether a --public-url is empty or an absolute
+// http(s) base URL: qr_code and cashier URLs are made from it, and one
+// without a scheme ("localhost:8080") makes URLs no browser opens.
+func CheckPublicURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url %q: want an absolute http or https base URL, such as http://localhost:8080", v)
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/mock/localca"
+	"github.com/alipay-mock/alipay-mock/mock/shared"
 	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
@@ -63,9 +64,26 @@ func (opts *Options) tlsDefaults() error {
 	if opts.TLS.Addr == "" {
 		return nil
 	}
+	for _, h := range opts.TLS.Hosts {
+		if err := checkTLSHost(h); err != nil {
+			return err
+		}
+	}
 	dir, err := localca.Dir(opts.TLS.CADir, opts.DataDir)
 	opts.TLS.CADir = dir
 	return err
+}
+
+// checkTLSHost reports whether a --tls-host is a host name or IP address,
+// read as an --allowed-host is (control.CheckAllowedHost).
+func checkTLSHost(h string) error {
+	if strings.TrimSpace(h) == "" || strings.ContainsAny(h, "/?#@ \t") {
+		return fmt.Errorf("--tls-host %q: want a host name or IP address (no scheme or path)", h)
+	}
+	if err := shared.CheckAllowed(h); err != nil {
+		return fmt.Errorf("--tls-host %q: %v", h, err)
+	}
+	return nil
 }
 
 // tlsHosts are the names the server certificate carries.
