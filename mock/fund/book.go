@@ -3,6 +3,7 @@ package fund
 import (
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,9 +52,18 @@ type acct struct {
 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
-// that called for it, and the merchant's user id.
+// that called for it, the merchant's user id and its logon id
+// (seller_email, "" when unknown).
 type Merchant struct {
-	AppID, ISVAppID, UserID string
+	AppID, ISVAppID, UserID, Email string
+}
+
+// isSelf reports whether payee p, found to be who, is the merchant's own
+// account: by user id, its open id for the app or its logon id.
+func (m Merchant) isSelf(p Participant, who Payee) bool {
+	return who.UserID == m.UserID ||
+		(p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) ||
+		(p.IdentityType == IdentityLogonID && m.Email != "" && strings.EqualFold(p.Identity, m.Email))
 }
 
 // Book is every app's account and transfers.
@@ -430,7 +440,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, err
 	}
-	if who.UserID == m.UserID || (p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) {
+	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
 	income := b.lockWithIncome(m.AppID)
