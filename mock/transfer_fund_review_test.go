@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
@@ -110,5 +112,67 @@ func TestAuthorisedMerchantsBalanceIsReachableThroughControlAPI(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s %s (no such app): %d %s, want 404", method, path, resp.StatusCode, body)
 		}
+	}
+}
+
+// --keep-transfers bounds DEALING transfers too, as --keep-trades bounds
+// trades that are not final: past it the oldest goes when no final one is
+// left, its end taken off the clock (GET /_mock/memory's pending_jobs), its
+// money counted as it was planned to end (SUCCESS keeps it taken, REFUND
+// gives it back). With --data the data file holds no more than the bound.
+func TestDealingTransfersAreBoundedByKeepTransfers(t *testing.T) {
+	const keep, made = 10, 30
+	for _, c := range []struct {
+		magic string
+		// available is the balance once the kept ones end, from 1,000,000.00.
+		available string
+	}{
+		{"30001.00", "99970.00"},   // every transfer paid
+		{"30003.00", "1000000.00"}, // every transfer refunded
+	} {
+		t.Run(c.magic, func(t *testing.T) {
+			o := mock.Options{DataDir: t.TempDir(), Fund: fund.Options{Keep: keep}}
+			m := mocktest.New(t, o)
+			for i := range made {
+				r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"deal-`+strconv.Itoa(i)+`","trans_amount":"`+c.magic+
+					`","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","transfer_scene_name":"佣金报酬","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
+				if r["status"] != "DEALING" {
+					t.Fatalf("transfer %d: %v", i, r)
+				}
+			}
+			var mem struct {
+				Transfers struct {
+					Count int `json:"count"`
+					Keep  int `json:"keep"`
+				} `json:"transfers"`
+				PendingJobs int `json:"pending_jobs"`
+			}
+			m.ControlJSON("GET", "/memory", nil, http.StatusOK, &mem)
+			if mem.Transfers.Count != keep || mem.Transfers.Keep != keep {
+				t.Errorf("GET /_mock/memory: %d transfers kept, keep %d, want %d", mem.Transfers.Count, mem.Transfers.Keep, keep)
+			}
+			if mem.PendingJobs > keep {
+				t.Errorf("GET /_mock/memory: %d jobs on the clock for %d DEALING transfers kept", mem.PendingJobs, keep)
+			}
+			if ts := m.Control("GET", "/transfers", nil, http.StatusOK); strings.Contains(string(ts), `"deal-19"`) || !strings.Contains(string(ts), `"deal-20"`) {
+				t.Errorf("not the newest %d kept: %s", keep, ts)
+			}
+			m.Advance("5m")
+			var b struct {
+				Available amount.Amount `json:"available_amount"`
+				Freeze    amount.Amount `json:"freeze_amount"`
+			}
+			m.ControlJSON("GET", "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK, &b)
+			if b.Available != amount.MustParse(c.available) || b.Freeze != 0 {
+				t.Errorf("balance after the kept ones ended: %+v, want available %s, nothing frozen", b, c.available)
+			}
+			// The data file holds the transfers kept, not those evicted.
+			o.Fund.Keep = -1
+			m = restart(t, m, o)
+			m.ControlJSON("GET", "/memory", nil, http.StatusOK, &mem)
+			if mem.Transfers.Count != keep {
+				t.Errorf("after a restart keeping all: %d transfers in the data file, want %d", mem.Transfers.Count, keep)
+			}
+		})
 	}
 }
