@@ -183,7 +183,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTrades := fs.Int("keep-trades", trade.DefaultKeep, "most trades kept: past it the longest-final (closed, finished) go first, then the oldest; with --data they are deleted from the file too")
 	keepTradeBytes := fs.String("keep-trades-bytes", sizeText(trade.DefaultKeepBytes), "most bytes the kept trades hold (GET /_mock/memory's trades.bytes), evicted as for --keep-trades (0: no bound; else at least "+sizeText(trade.MinKeepBytes)+")")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
-	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first (their money stays in the balance); with --data they are deleted from the file too")
+	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first, else the oldest DEALING ones (their money stays in the balance); with --data they are deleted from the file too")
 	sceneOptional := fs.Bool("transfer-scene-optional", false, "simpler than production: accept alipay.fund.trans.uni.transfer without transfer_scene_name, as production did before December 2025 (production: 40004 TRANSFER_SCENE_NAME_BLANK)")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are bounded by --max-pending-notifications)")
 	maxPending := fs.Int("max-pending-notifications", notify.DefaultMaxPending, "most pending notifications kept: one more gives up the oldest at once (production retries for 25 h); 0 is no bound; with --store, for all replicas together")

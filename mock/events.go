@@ -382,6 +382,16 @@ func (s *Server) retellTransfer(t fund.Transfer, event int) (told bool, err erro
 	return true, s.messageTransfer(t)
 }
 
+// transfersEvicted takes the ends of DEALING transfers no longer kept off
+// the clock; their messages are the outbox's and run their course.
+func (s *Server) transfersEvicted(ts []fund.Transfer) {
+	for _, t := range ts {
+		if t.Status == fund.Dealing {
+			s.Sched.Cancel(t.OrderID, func(j clock.Job) bool { return j.Kind == "transfer" })
+		}
+	}
+}
+
 // scheduleTransfer puts the end of a DEALING transfer on the scheduler.
 func (s *Server) scheduleTransfer(t fund.Transfer) {
 	at, ok := fund.Due(t)

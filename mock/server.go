@@ -278,6 +278,7 @@ func New(opts Options) (_ *Server, err error) {
 	s.Sched.Count(tradeDeadlines, s.Trades.Deadlines)
 	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
+	s.Fund.OnEvict(s.transfersEvicted)
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {
 			return nil, err

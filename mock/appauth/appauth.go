@@ -507,6 +507,27 @@ func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, ne
 	return out, next
 }
 
+// Knows reports whether a code or token kept names authAppID as its
+// merchant's app: an app an authorisation made, which no apps file holds.
+// It walks what is kept (bounded by MaxCodes and MaxTokens).
+func (b *Book) Knows(authAppID string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sweep(b.clock.Now())
+	found := false
+	b.tokens.Each(0, func(_ uint64, t *Token) bool {
+		found = t.Merchant.AuthAppID == authAppID
+		return !found
+	})
+	if !found {
+		b.codes.Each(0, func(_ uint64, c *Code) bool {
+			found = c.Merchant.AuthAppID == authAppID
+			return !found
+		})
+	}
+	return found
+}
+
 // Len is how many codes and tokens the book keeps, once the tokens whose
 // end came are let go; an expired code is let go when the next code is
 // made (until then its exchange answers AUTH_CODE_NOT_VALID).

@@ -17,11 +17,21 @@ type balance struct {
 	Freeze    amount.Amount `json:"freeze_amount"`
 }
 
+// knownApp reports whether app is a registered app, or the app of a
+// merchant an authorisation made up (auth_app_id): its trades, transfers
+// and balance are kept under that id.
+func (a *API) knownApp(app string) bool {
+	if _, ok := a.Apps.Get(app); ok {
+		return true
+	}
+	return a.Auth.Knows(app)
+}
+
 // getBalance answers GET /_mock/apps/{app_id}/balance: what
 // alipay.fund.account.query would answer the app.
 func (a *API) getBalance(c echo.Context) error {
 	app := c.Param("app_id")
-	if _, ok := a.Apps.Get(app); !ok {
+	if !a.knownApp(app) {
 		return fail(c, http.StatusNotFound, errors.New("no app "+app))
 	}
 	b, err := a.Fund.Balance(app)
@@ -36,7 +46,7 @@ func (a *API) getBalance(c echo.Context) error {
 // amount; later payments and transfers move it from there.
 func (a *API) setBalance(c echo.Context) error {
 	app := c.Param("app_id")
-	if _, ok := a.Apps.Get(app); !ok {
+	if !a.knownApp(app) {
 		return fail(c, http.StatusNotFound, errors.New("no app "+app))
 	}
 	r := c.Request()

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
-	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
 // Backend is a database that holds the truth about transfers and accounts
@@ -92,7 +91,7 @@ func (b *Book) transferShared(be Backend, m Merchant, in Request, plan Plan) (Tr
 	if err != nil {
 		return Transfer{}, err
 	}
-	if who.UserID == m.UserID || (p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) {
+	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
 	t := b.newTransfer(m, in, plan, who)

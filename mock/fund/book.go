@@ -3,6 +3,7 @@ package fund
 import (
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,9 +52,18 @@ type acct struct {
 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
-// that called for it, and the merchant's user id.
+// that called for it, the merchant's user id and its logon id
+// (seller_email, "" when unknown).
 type Merchant struct {
-	AppID, ISVAppID, UserID string
+	AppID, ISVAppID, UserID, Email string
+}
+
+// isSelf reports whether payee p, found to be who, is the merchant's own
+// account: by user id, its open id for the app or its logon id.
+func (m Merchant) isSelf(p Participant, who Payee) bool {
+	return who.UserID == m.UserID ||
+		(p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) ||
+		(p.IdentityType == IdentityLogonID && m.Email != "" && strings.EqualFold(p.Identity, m.Email))
 }
 
 // Book is every app's account and transfers.
@@ -81,6 +91,8 @@ type Book struct {
 	tells  func(Transfer) bool
 	income func(app string) amount.Amount
 	payee  func(app string, p Participant) (Payee, bool)
+	// onEvict is told, outside the lock, about transfers eviction dropped.
+	onEvict func([]Transfer)
 }
 
 // NewBook makes an empty book.
@@ -108,6 +120,15 @@ func (b *Book) ObserveStored(f func(Transfer) error, tells func(Transfer) bool) 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.observer, b.tells = f, tells
+}
+
+// OnEvict registers a function told, outside the book's lock, about the
+// transfers eviction dropped (the mock takes a DEALING one's end off the
+// clock).
+func (b *Book) OnEvict(f func([]Transfer)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onEvict = f
 }
 
 // IncomeFrom sets what an app's payments brought in, less fees and
@@ -233,35 +254,46 @@ func (b *Book) unindex(t *Transfer) {
 	}
 }
 
-// evict drops the oldest final transfers while the book holds more than
-// Keep, counting their money in their account's Evicted. The lock is held.
-func (b *Book) evict() {
+// evict drops transfers while the book holds more than Keep, as the trade
+// book does: the oldest final ones, else the oldest (DEALING ones, which
+// a standing clock never ends), and returns them. What a dropped
+// transfer took stays counted in its account's Evicted; a DEALING one
+// counts as it was planned to end (REFUND gives its money back). The
+// lock is held.
+func (b *Book) evict() []Transfer {
 	if b.opts.Keep < 0 || len(b.order) <= b.opts.Keep {
-		return
+		return nil
 	}
 	var gone []Transfer
-	kept := b.order[:0]
 	over := len(b.order) - b.opts.Keep
-	for _, t := range b.order {
-		if over > 0 && t.Final() {
-			over--
-			b.unindex(t)
-			a := b.account(t.AppID)
-			a.hold(*t, -1)
-			a.Evicted += t.Out()
-			gone = append(gone, *t)
-			continue
+	for _, finalOnly := range []bool{true, false} {
+		kept := b.order[:0]
+		for _, t := range b.order {
+			if over > 0 && (t.Final() || !finalOnly) {
+				over--
+				b.unindex(t)
+				a := b.account(t.AppID)
+				a.hold(*t, -1)
+				end := *t
+				if end.Status == Dealing {
+					ended(&end)
+				}
+				a.Evicted += end.Out()
+				gone = append(gone, *t)
+				continue
+			}
+			kept = append(kept, t)
 		}
-		kept = append(kept, t)
+		clear(b.order[len(kept):])
+		b.order = kept
 	}
-	clear(b.order[len(kept):])
-	b.order = kept
 	if b.store != nil && len(gone) > 0 {
 		_ = b.store.RemoveTransfers(gone)
 		for app := range appsOf(gone) {
 			_ = b.store.PutAccount(app, b.accounts[app].Snapshot)
 		}
 	}
+	return gone
 }
 
 func appsOf(ts []Transfer) map[string]bool {
@@ -430,7 +462,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, err
 	}
-	if who.UserID == m.UserID || (p.IdentityType == IdentityOpenID && p.Identity == fixtures.OpenID(m.AppID, m.UserID)) {
+	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
 	income := b.lockWithIncome(m.AppID)
@@ -455,9 +487,12 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 			b.order = b.order[:len(b.order)-1]
 		}
 	}
-	b.evict()
-	obs := b.observer
+	gone := b.evict()
+	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
+	if onEvict != nil && len(gone) > 0 {
+		onEvict(gone)
+	}
 	if err2 != nil {
 		return Transfer{}, err2
 	}

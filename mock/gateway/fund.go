@@ -12,7 +12,7 @@ import (
 // fundMerchant is who pays a transfer: the merchant the call acts for.
 func (cl *call) fundMerchant() fund.Merchant {
 	m := cl.merchant()
-	return fund.Merchant{AppID: m.AppID, ISVAppID: m.ISVAppID, UserID: m.Seller.UserID}
+	return fund.Merchant{AppID: m.AppID, ISVAppID: m.ISVAppID, UserID: m.Seller.UserID, Email: m.Seller.Email}
 }
 
 // transferPlan is how the scenario says the transfer goes; zero is
