@@ -1,0 +1,33 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// TestCreatedBuyerMayNameItsLogon: a buyer named by buyer_id alone (an
+// alipay.trade.create, a scan) gets a logon the mock draws, which no one
+// chose: that buyer naming its buyer_id and its own logon pays, and the
+// trade shows that logon. A logon the order named still binds, and another
+// buyer_id is still refused.
+func TestCreatedBuyerMayNameItsLogon(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.m()
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-1","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000011", "buyer_logon_id", "138****8000")
+
+	// A scan naming only buyer_id draws the logon as well.
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"CB-2","total_amount":"5.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-2/scan", map[string]string{"buyer_id": "2088000000000012"}, http.StatusOK)
+	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000013", "buyer_logon_id": "13800138000"}, http.StatusConflict)
+	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000012", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-2"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000012", "buyer_logon_id", "138****8000")
+
+	// A logon the order named binds.
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-3","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011","buyer_logon_id":"buyer@example.com"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-3/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusConflict)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-3"}`), "trade_status", "WAIT_BUYER_PAY")
+}
