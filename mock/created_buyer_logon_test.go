@@ -26,6 +26,10 @@ func TestCreatedBuyerMayNameItsLogon(t *testing.T) {
 	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000012", "buyer_logon_id": "13800138000"}, http.StatusOK)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-2"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000012", "buyer_logon_id", "138****8000")
 
+	// A logon named alone is still compared with the drawn one.
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-4","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-4/pay", map[string]string{"buyer_logon_id": "13800138000"}, http.StatusConflict)
+
 	// A logon the order named binds.
 	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-3","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011","buyer_logon_id":"buyer@example.com"}`), "code", "10000")
 	m.Control("POST", "/trades/CB-3/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusConflict)
