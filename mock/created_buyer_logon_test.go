@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // TestCreatedBuyerMayNameItsLogon: a buyer named by buyer_id alone (an
@@ -34,4 +35,19 @@ func TestCreatedBuyerMayNameItsLogon(t *testing.T) {
 	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-3","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011","buyer_logon_id":"buyer@example.com"}`), "code", "10000")
 	m.Control("POST", "/trades/CB-3/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusConflict)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-3"}`), "trade_status", "WAIT_BUYER_PAY")
+}
+
+// TestCreatedBuyersDrawnLogonAcrossARestart: the mark of a drawn logon is
+// stored with the trade, so after a restart that buyer may still name its
+// own logon.
+func TestCreatedBuyersDrawnLogonAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	expect(t, m1.Call("alipay.trade.create", `{"out_trade_no":"CBR-1","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
+	m2.Control("POST", "/trades/CBR-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, m2.Call("alipay.trade.query", `{"out_trade_no":"CBR-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_logon_id", "138****8000")
 }
