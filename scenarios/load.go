@@ -414,6 +414,15 @@ func check(f *File, methods Catalogue) Problems {
 			if err := (fixtures.Buyer{LogonID: who.LogonID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_logon_id", "then.buyer"), "%s: then.buyer.%v", name, err)
 			}
+			// A barcode trade's buyer is its auth_code's owner (fixtures.CodeBuyer)
+			// and takes no other: a buyer named here would never pay.
+			if onlyBarcode(w.Method) {
+				for _, f := range []struct{ field, v string }{{"buyer_id", b.BuyerID}, {"buyer_logon_id", b.BuyerLogonID}} {
+					if f.v != "" {
+						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named here would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s; the auth_code chooses the buyer", name, f.field, BarcodeMethod, f.field)
+					}
+				}
+			}
 		}
 		if t.Notify != nil && !planned(t.Notify.Delay) {
 			bad(r, at("then.notify.delay", "then.notify"), "%s: notify.delay is a time on the mock's clock from 0 to %s, not %s", name, maxPlannedText, time.Duration(*t.Notify.Delay))
@@ -439,6 +448,19 @@ var maxPlannedText = fmt.Sprintf("%.0fh", MaxPlanned.Hours())
 // planned is the one rule for those durations: absent, or 0 to MaxPlanned.
 func planned(d *Duration) bool {
 	return d == nil || (*d >= 0 && time.Duration(*d) <= MaxPlanned)
+}
+
+// BarcodeMethod is the barcode pay, whose buyer its auth_code names.
+const BarcodeMethod = "alipay.trade.pay"
+
+// onlyBarcode reports whether a rule's methods are the barcode pay alone.
+func onlyBarcode(methods []string) bool {
+	for _, m := range methods {
+		if m != BarcodeMethod {
+			return false
+		}
+	}
+	return len(methods) > 0
 }
 
 // TransferMethod is the method then.transfer applies to.

@@ -152,17 +152,23 @@ func Open(dir string) (*DB, error) {
 	return db, nil
 }
 
-// usedButEmpty refuses an empty data file beside a log that is not: bbolt
-// would make a new store in it, and everything the directory held would be
-// gone without a word. The log is made after bbolt's file is laid out, so
-// a log with bytes in it means a start got that far.
+// usedButEmpty refuses an empty or missing data file beside a log that is
+// not empty: bbolt would make a new store, and everything the directory held
+// would be gone without a word. The log is made after bbolt's file is laid
+// out, so a log with bytes in it means a start got that far.
 func usedButEmpty(dir, path string) error {
 	fi, err := os.Stat(path)
-	if err != nil || fi.Size() > 0 {
-		return nil // new, or for openChecked to judge
+	missing := errors.Is(err, fs.ErrNotExist)
+	if (err != nil && !missing) || (err == nil && fi.Size() > 0) {
+		return nil // for openChecked to judge
 	}
-	if li, err := os.Stat(filepath.Join(dir, LogName)); err != nil || li.Size() == 0 {
-		return nil
+	logPath := filepath.Join(dir, LogName)
+	if li, err := os.Stat(logPath); err != nil || li.Size() == 0 {
+		return nil // a new directory
+	}
+	if missing {
+		return fmt.Errorf("store: %s is missing, but the write-ahead log %s beside it shows the directory held a store: "+
+			"put the data file back, or move the log away to start a new, empty store", path, logPath)
 	}
 	return unreadable(path, "it is empty, but the write-ahead log "+LogName+" beside it shows the directory held a store")
 }

@@ -603,6 +603,8 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		t.BuyerOpenID = o.BuyerOpenID
 		if o.BuyerLogonID != "" {
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+		} else {
+			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
 		out = t.clone()
@@ -1105,18 +1107,22 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			}
 			if buyer.LogonID != "" {
 				t.Buyer.Account, t.Buyer.LogonID = buyer.LogonID, fixtures.MaskLogon(buyer.LogonID)
+				t.BuyerLogonDrawn = false
 			}
 		}
 		if t.Buyer.UserID == "" {
 			nb := b.ids.Buyer()
 			if t.Buyer.LogonID != "" {
 				nb.LogonID, nb.Account = t.Buyer.LogonID, t.Buyer.Account
+			} else {
+				t.BuyerLogonDrawn = true
 			}
 			t.Buyer = nb
 		}
 		if t.Buyer.LogonID == "" {
 			nb := b.ids.Buyer()
 			t.Buyer.LogonID, t.Buyer.Account = nb.LogonID, nb.Account
+			t.BuyerLogonDrawn = true
 		}
 		var e Event
 		switch act {

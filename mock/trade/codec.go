@@ -125,6 +125,7 @@ const (
 	fFingerprint
 	fRoyaltyInfoNil
 	fSettleInfoNil
+	fLogonDrawn
 )
 
 // encoder writes records into a buffer the book reuses.
@@ -230,6 +231,9 @@ func (e *encoder) encode(t *Trade) (*extras, keys) {
 	}
 	if t.SettleInfo == nil {
 		flags |= fSettleInfoNil
+	}
+	if t.BuyerLogonDrawn {
+		flags |= fLogonDrawn
 	}
 	e.uv(flags)
 	e.lit(t.BuyerLogonRequired)
@@ -372,6 +376,7 @@ func (d *decoder) decode(x *extras) *Trade {
 	flags := d.uv()
 	t.Scanned = flags&fScanned != 0
 	t.OpenID = flags&fOpenID != 0
+	t.BuyerLogonDrawn = flags&fLogonDrawn != 0
 	t.BuyerLogonRequired = d.str()
 	t.GoodsOmitted = int(d.v())
 	t.Buyer = fixtures.Buyer{UserID: d.str(), LogonID: d.str(), Name: d.str(), Account: d.str()}

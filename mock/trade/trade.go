@@ -49,6 +49,11 @@ type Trade struct {
 	// BuyerLogonRequired is the buyer_logon_id a precreate named: only that
 	// buyer may pay (others get ACQ.TRADE_BUYER_NOT_MATCH).
 	BuyerLogonRequired string `json:"buyer_logon_required,omitempty"`
+	// BuyerLogonDrawn is set when the buyer's logon is one the mock made up
+	// (a buyer named by buyer_id alone): the buyer naming its buyer_id is not
+	// refused for naming another logon. Trades stored without it keep their
+	// logon binding.
+	BuyerLogonDrawn bool `json:"buyer_logon_drawn,omitempty"`
 	// Goods is the order's goods_detail as kept (bounded; GoodsOmitted
 	// counts the items past the bound).
 	Goods        []Goods `json:"goods_detail,omitempty"`
@@ -223,13 +228,15 @@ func (t *Trade) bound() bool { return t.Scanned && t.Buyer.UserID != "" }
 
 // isBuyer reports whether b, a buyer someone names, is t's buyer: its
 // buyer_id (or, for a trade created for an open id, the user of that open
-// id) and its buyer_logon_id, where given, are the buyer's.
+// id) and its buyer_logon_id, where given, are the buyer's. A buyer whose
+// buyer_id matches may name any logon when the trade's was drawn; a logon
+// named alone is still compared.
 func (t *Trade) isBuyer(b fixtures.Buyer) bool {
 	if b.UserID != "" && b.UserID != t.Buyer.UserID &&
 		(t.BuyerOpenID == "" || fixtures.OpenID(t.AppID, b.UserID) != t.BuyerOpenID) {
 		return false
 	}
-	return b.LogonID == "" || b.LogonID == t.Buyer.Account
+	return b.LogonID == "" || (t.BuyerLogonDrawn && b.UserID != "") || b.LogonID == t.Buyer.Account
 }
 
 // BuyerIDs is how an app names the trade's buyer: its 2088 user id, or for

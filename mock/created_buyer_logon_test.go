@@ -1,0 +1,53 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// TestCreatedBuyerMayNameItsLogon: a buyer named by buyer_id alone (an
+// alipay.trade.create, a scan) gets a logon the mock draws, which no one
+// chose: that buyer naming its buyer_id and its own logon pays, and the
+// trade shows that logon. A logon the order named still binds, and another
+// buyer_id is still refused.
+func TestCreatedBuyerMayNameItsLogon(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := h.m()
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-1","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000011", "buyer_logon_id", "138****8000")
+
+	// A scan naming only buyer_id draws the logon as well.
+	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"CB-2","total_amount":"5.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-2/scan", map[string]string{"buyer_id": "2088000000000012"}, http.StatusOK)
+	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000013", "buyer_logon_id": "13800138000"}, http.StatusConflict)
+	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000012", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-2"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000012", "buyer_logon_id", "138****8000")
+
+	// A logon named alone is still compared with the drawn one.
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-4","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-4/pay", map[string]string{"buyer_logon_id": "13800138000"}, http.StatusConflict)
+
+	// A logon the order named binds.
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-3","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011","buyer_logon_id":"buyer@example.com"}`), "code", "10000")
+	m.Control("POST", "/trades/CB-3/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusConflict)
+	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-3"}`), "trade_status", "WAIT_BUYER_PAY")
+}
+
+// TestCreatedBuyersDrawnLogonAcrossARestart: the mark of a drawn logon is
+// stored with the trade, so after a restart that buyer may still name its
+// own logon.
+func TestCreatedBuyersDrawnLogonAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	expect(t, m1.Call("alipay.trade.create", `{"out_trade_no":"CBR-1","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
+	m2.Control("POST", "/trades/CBR-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, m2.Call("alipay.trade.query", `{"out_trade_no":"CBR-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_logon_id", "138****8000")
+}
