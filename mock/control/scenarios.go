@@ -187,7 +187,7 @@ func (a *API) listJournal(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	list, next, err := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
-		Failed: failed, Before: int(pg.After), Limit: pg.Limit})
+		Failed: failed, Verified: c.QueryParam("failed") == "false", Before: int(pg.After), Limit: pg.Limit})
 	if err != nil {
 		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: not an empty journal
 	}

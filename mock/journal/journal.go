@@ -347,8 +347,10 @@ func size(e *Entry, paramBytes int) int64 {
 type Filter struct {
 	AppID  string
 	Method string
-	// Failed keeps only requests whose signature did not verify.
-	Failed bool
+	// Failed keeps only requests whose signature did not verify;
+	// Verified only those whose signature did (neither: every request).
+	Failed   bool
+	Verified bool
 	// Before keeps only entries older than this id (a page's cursor); 0
 	// starts from the newest.
 	Before int
@@ -357,7 +359,8 @@ type Filter struct {
 
 func (f Filter) match(e *Entry) bool {
 	return (f.Before <= 0 || e.ID < f.Before) && (f.AppID == "" || e.AppID == f.AppID) &&
-		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != ""))
+		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != "")) &&
+		(!f.Verified || e.Verified)
 }
 
 // List returns matching entries, newest first; none when a shared
