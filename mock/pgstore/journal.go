@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -108,10 +109,15 @@ func (j *Journal) AppendJournal(es []journal.Entry) error {
 	var size int64
 	for i := range es {
 		e := &es[i]
-		b, err := json.Marshal(e)
-		if err != nil {
+		// <, > and & as they are (json.Marshal writes \u003c…, six bytes
+		// for one): the row's JSON is then what the entry counts (its size).
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(e); err != nil {
 			return j.db.failed(err)
 		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		// app_id and method are what the request sent, before any check:
 		// the entry keeps them as sent (data); the columns, which list and
 		// filter, take what a text column can hold.
