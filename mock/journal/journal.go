@@ -24,7 +24,8 @@ import (
 const (
 	DefaultMaxEntries = 2000
 	DefaultMaxBytes   = 32 << 20
-	// MinBytes is the smallest byte budget: the largest entry fits in it.
+	// MinBytes is the smallest byte budget: the largest entry fits in it
+	// unless its values are mostly characters JSON escapes.
 	MinBytes = 1 << 20
 	// MaxValue bounds each recorded value (a parameter, the string to sign,
 	// the response); MaxParams all of one request's parameters together.
@@ -45,7 +46,8 @@ type Options struct {
 	// MaxEntries is how many entries are kept; default 2,000.
 	MaxEntries int
 	// MaxBytes is how many bytes of entries are kept (as counted by their
-	// strings plus a fixed overhead each); default 32 MiB, at least MinBytes.
+	// strings as JSON writes them plus a fixed overhead each); default
+	// 32 MiB, at least MinBytes.
 	MaxBytes int64
 	// PerReplica keeps the journal in this process's memory even when
 	// replicas share a database (--store): each lists only the requests it
