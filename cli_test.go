@@ -137,9 +137,9 @@ func TestStartErrorsNameTheProblem(t *testing.T) {
 		args      []string
 		want, not string
 	}{
-		{[]string{"--alipay-private-key", "/nonexistent"}, "--alipay-private-key: open /nonexistent: no such file", "PKCS"},
+		{[]string{"--alipay-private-key", "/nonexistent"}, "--alipay-private-key: neither a readable file (no such file or directory)", "PKCS"},
 		{[]string{"--app", "2021000000000099=k.pem:RSA3"}, `sign type "RSA3" is not RSA or RSA2`, "open"},
-		{[]string{"--app", "2021000000000099=" + filepath.Join(dir, "missing.pem")}, "--app 2021000000000099: open " + filepath.Join(dir, "missing.pem"), "base64"},
+		{[]string{"--app", "2021000000000099=" + filepath.Join(dir, "missing.pem")}, "--app 2021000000000099: neither a readable file (no such file or directory)", "base64"},
 	} {
 		code, _, errs := runCLI(t, "", append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errs, tc.want) || strings.Contains(errs, tc.not) {

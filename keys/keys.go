@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -125,8 +126,16 @@ func readMaterial(pathOrKey string) ([]byte, error) {
 		if d, _, derr := der([]byte(s)); derr == nil && len(d) >= 64 {
 			return []byte(s), nil
 		}
+		// The value may be key text (a damaged one): never quoted. The
+		// caller names the flag or field it came from.
+		reason := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			reason = pe.Err
+		}
+		return nil, fmt.Errorf("neither a readable file (%w) nor key text", reason)
 	}
-	return b, err
+	return b, nil
 }
 
 // Fingerprint is "SHA256:" and the hex SHA-256 of the key's PKIX DER, the

@@ -43,11 +43,87 @@ func (s JSONSerializer) Serialize(c echo.Context, i any, indent string) error {
 
 // MarshalText is json.Marshal with times as GMT+8 text.
 func MarshalText(v any) ([]byte, error) {
-	var buf bytes.Buffer
+	var buf textBuf
 	if err := writeValue(&buf, reflect.ValueOf(v)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// textBuf is where MarshalText writes; rawHTML leaves <, > and & as they
+// are (encoding/json writes \u003c…, six bytes for one).
+type textBuf struct {
+	bytes.Buffer
+	rawHTML bool
+}
+
+// rawJSON answers v as c.JSON would (?pretty indents), with <, > and &
+// as they are, as streamList writes each element.
+func rawJSON(c echo.Context, code int, v any) error {
+	buf := textBuf{rawHTML: true}
+	if err := writeValue(&buf, reflect.ValueOf(v)); err != nil {
+		return err
+	}
+	out := buf.Bytes()
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, out, "", "  "); err != nil {
+			return err
+		}
+		out = ind.Bytes()
+	}
+	return c.JSONBlob(code, append(out, '\n'))
+}
+
+// streamList answers list as c.JSON would (?pretty indents), but writes
+// one element at a time with <, > and & as they are: what it holds is
+// one element's JSON, and the answer is as long as the elements' JSON
+// (the journal counts its entries' size so: journal.Entry).
+func streamList[T any](c echo.Context, code int, list []T) error {
+	_, pretty := c.QueryParams()["pretty"]
+	pretty = pretty || c.Echo().Debug
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(code)
+	w := c.Response()
+	if len(list) == 0 {
+		_, err := w.Write([]byte("[]\n"))
+		return err
+	}
+	sep, end := []byte(","), []byte("]\n")
+	if pretty {
+		sep, end = []byte(",\n  "), []byte("\n]\n")
+		if _, err := w.Write([]byte("[\n  ")); err != nil {
+			return err
+		}
+	} else if _, err := w.Write([]byte("[")); err != nil {
+		return err
+	}
+	var buf, ind textBuf
+	buf.rawHTML = true
+	for i := range list {
+		buf.Reset()
+		if err := writeValue(&buf, reflect.ValueOf(&list[i]).Elem()); err != nil {
+			return err
+		}
+		out := buf.Bytes()
+		if pretty {
+			ind.Reset()
+			if err := json.Indent(&ind.Buffer, out, "  ", "  "); err != nil {
+				return err
+			}
+			out = ind.Bytes()
+		}
+		if i > 0 {
+			if _, err := w.Write(sep); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(out); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(end)
+	return err
 }
 
 var (
@@ -56,7 +132,7 @@ var (
 	textType      = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 )
 
-func writeValue(buf *bytes.Buffer, v reflect.Value) error {
+func writeValue(buf *textBuf, v reflect.Value) error {
 	if !v.IsValid() {
 		buf.WriteString("null")
 		return nil
@@ -135,7 +211,16 @@ func writeValue(buf *bytes.Buffer, v reflect.Value) error {
 }
 
 // writeLeaf writes what holds no time as encoding/json does.
-func writeLeaf(buf *bytes.Buffer, x any) error {
+func writeLeaf(buf *textBuf, x any) error {
+	if buf.rawHTML {
+		enc := json.NewEncoder(&buf.Buffer) // writes nothing when it fails
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(x); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		return nil
+	}
 	b, err := json.Marshal(x)
 	if err != nil {
 		return err
@@ -227,7 +312,7 @@ func hasOpt(opts, want string) bool {
 	return false
 }
 
-func writeStruct(buf *bytes.Buffer, v reflect.Value) error {
+func writeStruct(buf *textBuf, v reflect.Value) error {
 	buf.WriteByte('{')
 	first := true
 	for _, f := range fields(v.Type()) {

@@ -187,12 +187,12 @@ func (a *API) listJournal(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	list, next, err := a.Journal.Page(journal.Filter{AppID: c.QueryParam("app_id"), Method: c.QueryParam("method"),
-		Failed: failed, Before: int(pg.After), Limit: pg.Limit})
+		Failed: failed, Verified: c.QueryParam("failed") == "false", Before: int(pg.After), Limit: pg.Limit})
 	if err != nil {
 		return fail(c, http.StatusServiceUnavailable, err) // the shared store failed: not an empty journal
 	}
 	nextPage(c, "journal", uint64(next))
-	return c.JSON(http.StatusOK, list)
+	return streamList(c, http.StatusOK, list)
 }
 
 func (a *API) getJournal(c echo.Context) error {
@@ -204,7 +204,7 @@ func (a *API) getJournal(c echo.Context) error {
 	if !ok {
 		return fail(c, http.StatusNotFound, errors.New("no journal entry "+c.Param("id")))
 	}
-	return c.JSON(http.StatusOK, e)
+	return rawJSON(c, http.StatusOK, e) // <, > and & as the list writes them
 }
 
 func (a *API) clearJournal(c echo.Context) error {

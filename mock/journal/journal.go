@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
@@ -23,7 +24,8 @@ import (
 const (
 	DefaultMaxEntries = 2000
 	DefaultMaxBytes   = 32 << 20
-	// MinBytes is the smallest byte budget: the largest entry fits in it.
+	// MinBytes is the smallest byte budget: the largest entry fits in it
+	// unless its values are mostly characters JSON escapes.
 	MinBytes = 1 << 20
 	// MaxValue bounds each recorded value (a parameter, the string to sign,
 	// the response); MaxParams all of one request's parameters together.
@@ -44,7 +46,8 @@ type Options struct {
 	// MaxEntries is how many entries are kept; default 2,000.
 	MaxEntries int
 	// MaxBytes is how many bytes of entries are kept (as counted by their
-	// strings plus a fixed overhead each); default 32 MiB, at least MinBytes.
+	// strings as JSON writes them plus a fixed overhead each); default
+	// 32 MiB, at least MinBytes.
 	MaxBytes int64
 	// PerReplica keeps the journal in this process's memory even when
 	// replicas share a database (--store): each lists only the requests it
@@ -270,7 +273,7 @@ func bound(e Entry) Entry {
 		e.Truncated, e.OriginalSizes = true, sizes
 	}
 	pack(&e, paramBytes)
-	e.size = size(&e, paramBytes)
+	e.size = size(&e)
 	return e
 }
 
@@ -328,14 +331,20 @@ func pack(e *Entry, paramBytes int) {
 	}
 }
 
-// size is what an entry holds, in bytes (paramBytes: its parameters'
-// names and values).
-func size(e *Entry, paramBytes int) int64 {
-	n := entryOverhead + len(e.Method) + len(e.AppID) + len(e.HTTPMethod) + len(e.Charset) + len(e.SignType) +
-		len(e.StringToSign) + len(e.Explanation) + len(e.KeyUsed) + len(e.Rule) + len(e.About) + len(e.Ref) + len(e.Code) + len(e.SubCode) +
-		len(e.Fault) + len(e.Response) + paramBytes + 32*len(e.Params)
+// size is what an entry counts against the byte budget: its strings as
+// JSON writes them (escaped: jsonLen), never less than the bytes they
+// hold, so the budget bounds both the heap and the journal's answer.
+func size(e *Entry) int64 {
+	n := entryOverhead + 32*len(e.Params)
+	for _, f := range [...]string{e.Method, e.AppID, e.HTTPMethod, e.Charset, e.SignType, e.StringToSign, e.Explanation,
+		e.KeyUsed, e.Rule, e.About, e.Ref, e.Code, e.SubCode, e.Fault, e.Response} {
+		n += jsonLen(f)
+	}
+	for k, v := range e.Params {
+		n += jsonLen(k) + jsonLen(v)
+	}
 	for _, m := range e.Misses {
-		n += len(m) + 16
+		n += jsonLen(m) + 16
 	}
 	for k := range e.OriginalSizes {
 		n += len(k) + 24
@@ -343,12 +352,45 @@ func size(e *Entry, paramBytes int) int64 {
 	return int64(n)
 }
 
+// jsonLen is the length of s inside a JSON string as encoding/json writes
+// it with HTML escaping off (the control API's journal answers, the
+// shared journal's rows): `"` and `\` take 2 bytes, control characters 2
+// or 6, invalid UTF-8 and U+2028/U+2029 6 a rune ("\ufffd").
+func jsonLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+				n += 2
+			case c < 0x20:
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && w == 1 || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n += w
+		}
+		i += w
+	}
+	return n
+}
+
 // Filter selects entries.
 type Filter struct {
 	AppID  string
 	Method string
-	// Failed keeps only requests whose signature did not verify.
-	Failed bool
+	// Failed keeps only requests whose signature did not verify;
+	// Verified only those whose signature did (neither: every request).
+	Failed   bool
+	Verified bool
 	// Before keeps only entries older than this id (a page's cursor); 0
 	// starts from the newest.
 	Before int
@@ -357,7 +399,8 @@ type Filter struct {
 
 func (f Filter) match(e *Entry) bool {
 	return (f.Before <= 0 || e.ID < f.Before) && (f.AppID == "" || e.AppID == f.AppID) &&
-		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != ""))
+		(f.Method == "" || e.Method == f.Method) && (!f.Failed || (!e.Verified && e.StringToSign != "")) &&
+		(!f.Verified || e.Verified)
 }
 
 // List returns matching entries, newest first; none when a shared

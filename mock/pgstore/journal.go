@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,9 @@ CREATE TABLE IF NOT EXISTS alipay_mock_journal (
 	data   bytea NOT NULL
 );
 ALTER TABLE alipay_mock_journal ALTER COLUMN id SET DEFAULT nextval('alipay_mock_journal_ids');
+-- verified (whether the signature verified) is NULL in the rows of a build
+-- older than the column: journalWhere reads those from data.
+ALTER TABLE alipay_mock_journal ADD COLUMN IF NOT EXISTS verified boolean;
 -- An entry (2-3 KB of JSON) is kept in its row as it is: compressing the
 -- ones above 2 KB (pglz, by default) cost more of the database's time than
 -- writing them. Larger ones are compressed with lz4 where the server has it.
@@ -105,14 +109,19 @@ func (j *Journal) AppendJournal(es []journal.Entry) error {
 	var size int64
 	for i := range es {
 		e := &es[i]
-		b, err := json.Marshal(e)
-		if err != nil {
+		// <, > and & as they are (json.Marshal writes \u003c…, six bytes
+		// for one): the row's JSON is then what the entry counts (its size).
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(e); err != nil {
 			return j.db.failed(err)
 		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		// app_id and method are what the request sent, before any check:
 		// the entry keeps them as sent (data); the columns, which list and
 		// filter, take what a text column can hold.
-		rows[i] = []any{textColumn(e.AppID), textColumn(e.Method), !e.Verified && e.StringToSign != "", e.Bytes(), b}
+		rows[i] = []any{textColumn(e.AppID), textColumn(e.Method), !e.Verified && e.StringToSign != "", e.Verified, e.Bytes(), b}
 		size += e.Bytes()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
@@ -122,7 +131,7 @@ func (j *Journal) AppendJournal(es []journal.Entry) error {
 	// INSERT … SELECT from arrays. The count of bytes moves in the same
 	// transaction.
 	err := pgx.BeginFunc(ctx, j.db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"alipay_mock_journal"}, []string{"app_id", "method", "failed", "size", "data"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"alipay_mock_journal"}, []string{"app_id", "method", "failed", "verified", "size", "data"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
@@ -195,8 +204,9 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 }
 
 // journalWhere is the filter of a read ($1 app, $2 method, $3 failed,
-// $4 before).
-const journalWhere = `($1 = '' OR app_id = $1) AND ($2 = '' OR method = $2) AND (NOT $3 OR failed) AND ($4 = 0 OR id < $4)`
+// $4 before, $5 verified).
+const journalWhere = `($1 = '' OR app_id = $1) AND ($2 = '' OR method = $2) AND (NOT $3 OR failed) AND ($4 = 0 OR id < $4)
+	AND (NOT $5 OR coalesce(verified, convert_from(data, 'UTF8')::jsonb @> '{"verified": true}'))`
 
 // JournalPage reads one page newest first, and the id below which the
 // next page starts (0: none).
@@ -211,7 +221,7 @@ func (j *Journal) JournalPage(f journal.Filter) ([]journal.Entry, int, error) {
 		limit = f.Limit + 1
 	}
 	rows, err := j.db.pool.Query(ctx, `SELECT id, size, data FROM alipay_mock_journal WHERE `+journalWhere+`
-		ORDER BY id DESC LIMIT $5`, f.AppID, f.Method, f.Failed, int64(f.Before), limit)
+		ORDER BY id DESC LIMIT $6`, f.AppID, f.Method, f.Failed, int64(f.Before), f.Verified, limit)
 	if err != nil {
 		return nil, 0, j.db.failed(err)
 	}
@@ -258,7 +268,7 @@ func (j *Journal) JournalCount(f journal.Filter) (int, error) {
 	defer cancel()
 	var n int
 	err := j.db.pool.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_journal WHERE `+journalWhere,
-		f.AppID, f.Method, f.Failed, int64(0)).Scan(&n)
+		f.AppID, f.Method, f.Failed, int64(0), f.Verified).Scan(&n)
 	return n, j.db.failed(err)
 }
 
