@@ -395,10 +395,14 @@ func (c *rowCopy) get() (ver string, data []byte) {
 	return c.ver, c.data
 }
 
-func (c *rowCopy) set(ver string, data []byte) {
+// set keeps data as version ver; a read (written false) keeps the bytes
+// c has for that version already, the ones the engine was given.
+func (c *rowCopy) set(ver string, data []byte, written bool) {
 	if c != nil {
 		c.mu.Lock()
-		c.ver, c.data = ver, data
+		if written || c.ver != ver {
+			c.ver, c.data = ver, data
+		}
 		c.mu.Unlock()
 	}
 }
@@ -413,7 +417,7 @@ func readRow(row pgx.Row, c *rowCopy, ver0 string, data0 []byte) (ver string, da
 	if fetched == nil { // the version c holds
 		return ver, data0, nil
 	}
-	c.set(ver, *fetched)
+	c.set(ver, *fetched, false)
 	return ver, *fetched, nil
 }
 
@@ -427,10 +431,7 @@ const rowQuery = `SELECT xmin::text, CASE WHEN xmin::text = $2 THEN NULL ELSE da
 func (db *DB) update(kind string, c *rowCopy, f func(state []byte) (next []byte, changed bool)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	var wrote string
-	var next []byte
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		wrote = ""
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, 'state', '{}')
 			ON CONFLICT (kind, k) DO NOTHING`, kind); err != nil {
 			return err
@@ -440,22 +441,22 @@ func (db *DB) update(kind string, c *rowCopy, f func(state []byte) (next []byte,
 		if err != nil {
 			return err
 		}
-		var changed bool
-		next, changed = f(data)
+		next, changed := f(data)
 		if !changed {
 			return nil
 		}
+		var wrote string
 		if err := tx.QueryRow(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state' RETURNING xmin::text`,
 			kind, next).Scan(&wrote); err != nil {
 			return err
 		}
+		// Before the commit, so the announcement finds it: a version
+		// rolled back is never the row's. (A row this transaction
+		// inserted has its version already, read as '{}'.)
+		c.set(wrote, next, true)
 		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
 		return err
-	})
-	if err == nil && wrote != "" {
-		c.set(wrote, next) // committed: that version is next
-	}
-	return db.failed(err)
+	}))
 }
 
 // Scenarios reads the stored scenarios: the bytes this replica last read

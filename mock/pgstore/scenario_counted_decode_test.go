@@ -24,7 +24,8 @@ func allocatedBy(f func()) uint64 {
 // or one it read) does not decode it again for a counted request, nor
 // when its own write is announced back to it: the row's jsonb never gives
 // back the bytes written, so comparing them decoded the whole list (here
-// 1 MiB of text) for every close the rule counts.
+// 1 MiB of text) for every close the rule counts, and again when the
+// close's own write was announced back.
 func TestSharedCountedRequestDoesNotDecodeTheListAgain(t *testing.T) {
 	m := replicas(t, 1, mock.Options{NoMagicAmounts: true})[0]
 	big := "# " + strings.Repeat("x", 1<<20-300) + "\nname: big\nrules:\n  - when: {method: alipay.trade.query}\n    then: {fault: drop}\n"
@@ -40,7 +41,11 @@ func TestSharedCountedRequestDoesNotDecodeTheListAgain(t *testing.T) {
 		}
 	}) / n
 	t.Logf("a close the rule counts allocates %d bytes with --store", closes)
-	if closes > 8<<20 {
+	bound := uint64(13 << 19) // ~5 MB; ~7.5 MB decoding its own change announced back; was ~12 MB
+	if raceDetector {
+		bound = 12 << 20 // ~7-10 MB, was ~14-15 MB: no pooled buffers
+	}
+	if closes > bound {
 		t.Errorf("a counted close allocates %.1f MB for 1 MiB of text in force with --store: the list is decoded again", float64(closes)/(1<<20))
 	}
 }
