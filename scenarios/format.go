@@ -84,7 +84,8 @@ type Cond struct {
 	Absent bool     `yaml:"absent" json:"absent,omitempty"`
 
 	re       *regexp.Regexp
-	cost     int // what re takes to hold: see regexCost
+	cost     int // how big re compiles: see regexCost
+	held     int // what re counts towards MaxRegexCostInForce: see regexCost
 	min, max amount.Amount
 }
 
@@ -99,9 +100,10 @@ const (
 
 // MaxRegexCostInForce bounds the regexes of the files in force, every
 // scope together, that Add and Replace may reach: each counts its cost
-// plus regexBaseCost (what any compiled regex holds). About 30 bytes a
-// unit at most, so ~60 MB; the text bound alone let ten "[a-z]{1000}"
-// in 1 KB keep 400 KB, GBs in all.
+// (twice for a regex Go may also compile one-pass, see regexCost) plus
+// regexBaseCost (what any compiled regex holds). About 30 bytes a unit
+// at most, so ~60 MB; the text bound alone let ten "[a-z]{1000}" in 1 KB
+// keep 400 KB, GBs in all.
 const MaxRegexCostInForce = 2_000_000
 
 const regexBaseCost = 100
@@ -112,7 +114,7 @@ func (f *File) regexLoad() int {
 	for _, r := range f.Rules {
 		for _, c := range r.When.Biz {
 			if c.re != nil {
-				n += c.cost + regexBaseCost
+				n += c.held + regexBaseCost
 			}
 		}
 	}
@@ -120,21 +122,61 @@ func (f *File) regexLoad() int {
 }
 
 // regexCost is how big a regex compiles: its program's instructions plus
-// the character ranges they hold, the bulk of its memory.
-func regexCost(pattern string) (int, error) {
+// the character ranges they hold, the bulk of its memory. held is what it
+// keeps: twice cost when Go may also keep a one-pass program of it (about
+// as big again: ~55 bytes a unit in all, where others keep ~30).
+func regexCost(pattern string) (cost, held int, err error) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	prog, err := syntax.Compile(re.Simplify())
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	cost := len(prog.Inst)
+	cost = len(prog.Inst)
 	for _, in := range prog.Inst {
 		cost += len(in.Rune)
 	}
-	return cost, nil
+	if mayOnePass(prog) {
+		return cost, 2 * cost, nil
+	}
+	return cost, cost, nil
+}
+
+// mayOnePass holds for a program regexp may compile one-pass as well: it
+// passes the checks regexp's compileOnePass makes first (anchored at the
+// text's start; with alternations, every way to the match through its
+// end), not the last (unambiguous): an ambiguous one counts twice too.
+func mayOnePass(p *syntax.Prog) bool {
+	if p.Start == 0 {
+		return false
+	}
+	if in := p.Inst[p.Start]; in.Op != syntax.InstEmptyWidth || syntax.EmptyOp(in.Arg)&syntax.EmptyBeginText == 0 {
+		return false
+	}
+	hasAlt := false
+	for _, in := range p.Inst {
+		hasAlt = hasAlt || in.Op == syntax.InstAlt || in.Op == syntax.InstAltMatch
+	}
+	for _, in := range p.Inst {
+		toMatch := p.Inst[in.Out].Op == syntax.InstMatch
+		switch in.Op {
+		case syntax.InstAlt, syntax.InstAltMatch:
+			if toMatch || p.Inst[in.Arg].Op == syntax.InstMatch {
+				return false
+			}
+		case syntax.InstEmptyWidth:
+			if toMatch && syntax.EmptyOp(in.Arg)&syntax.EmptyEndText == 0 {
+				return false
+			}
+		default:
+			if toMatch && hasAlt {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // UnmarshalYAML takes a scalar as equals, or a mapping.
@@ -163,7 +205,7 @@ func (c *Cond) compile() error {
 		return fmt.Errorf("a condition needs exactly one of equals, prefix, regex, range, absent")
 	}
 	if c.Regex != "" {
-		cost, err := regexCost(c.Regex)
+		cost, held, err := regexCost(c.Regex)
 		if err != nil {
 			return fmt.Errorf("regex: %v", err)
 		}
@@ -174,7 +216,7 @@ func (c *Cond) compile() error {
 		if err != nil {
 			return fmt.Errorf("regex: %v", err)
 		}
-		c.re, c.cost = re, cost
+		c.re, c.cost, c.held = re, cost, held
 	}
 	if c.Range != nil {
 		if len(c.Range) != 2 {

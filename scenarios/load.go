@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // Problem is one thing wrong with a file, with where.
@@ -388,11 +389,13 @@ func check(f *File, methods Catalogue) Problems {
 			}
 		}
 		if b := t.Buyer; b != nil {
+			inRange := true
 			for _, d := range []struct {
 				field string
 				v     *Duration
 			}{{"scan_after", b.ScanAfter}, {"pay_after", b.PayAfter}, {"fail_after", b.FailAfter}, {"close_after", b.CloseAfter}} {
 				if !planned(d.v) {
+					inRange = false
 					bad(r, at("then.buyer."+d.field, "then.buyer"), "%s: buyer.%s is a time on the mock's clock from 0 to %s after the request, not %s", name, d.field, maxPlannedText, time.Duration(*d.v))
 				}
 			}
@@ -407,6 +410,16 @@ func check(f *File, methods Catalogue) Problems {
 			if b.PayAfter != nil && b.FailAfter != nil && *b.FailAfter >= *b.PayAfter {
 				bad(r, at("then.buyer.fail_after", "then.buyer"), "%s: buyer.fail_after %s is not before pay_after %s: the trade is paid by then, so the failure never happens", name, time.Duration(*b.FailAfter), time.Duration(*b.PayAfter))
 			}
+			// A close before the payment leaves nothing to pay; one after it finds the trade paid.
+			if b.PayAfter != nil && b.CloseAfter != nil {
+				bad(r, at("then.buyer.close_after", "then.buyer"), "%s: buyer.close_after beside pay_after: one of the two never happens (a closed trade is not paid, a paid one not closed); keep one", name)
+			}
+			// An unscanned precreate's QR code dies at trade.QRLife: a buyer who first comes then never acts.
+			if only(w.Method, "alipay.trade.precreate") && b.PayAfterQueries == 0 && inRange {
+				if first, ok := firstStep(b); ok && time.Duration(first) >= trade.QRLife {
+					bad(r, at("then.buyer"), "%s: the buyer first comes %s after the precreate, when its QR code has died (a precreate's QR code can be scanned for %s): give a step (scan_after) under %s", name, time.Duration(first), qrLifeText, qrLifeText)
+				}
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
@@ -416,7 +429,7 @@ func check(f *File, methods Catalogue) Problems {
 			}
 			// A barcode trade's buyer is its auth_code's owner (fixtures.CodeBuyer)
 			// and takes no other: a buyer named here would never pay.
-			if onlyBarcode(w.Method) {
+			if only(w.Method, BarcodeMethod) {
 				for _, f := range []struct{ field, v string }{{"buyer_id", b.BuyerID}, {"buyer_logon_id", b.BuyerLogonID}} {
 					if f.v != "" {
 						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named here would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s; the auth_code chooses the buyer", name, f.field, BarcodeMethod, f.field)
@@ -453,15 +466,27 @@ func planned(d *Duration) bool {
 // BarcodeMethod is the barcode pay, whose buyer its auth_code names.
 const BarcodeMethod = "alipay.trade.pay"
 
-// onlyBarcode reports whether a rule's methods are the barcode pay alone.
-func onlyBarcode(methods []string) bool {
+// only reports whether a rule's methods are method alone.
+func only(methods []string, method string) bool {
 	for _, m := range methods {
-		if m != BarcodeMethod {
+		if m != method {
 			return false
 		}
 	}
 	return len(methods) > 0
 }
+
+// firstStep is the earliest of b's planned steps; ok is false when it plans none.
+func firstStep(b *Buyer) (first Duration, ok bool) {
+	for _, d := range []*Duration{b.ScanAfter, b.PayAfter, b.FailAfter, b.CloseAfter} {
+		if d != nil && (!ok || *d < first) {
+			first, ok = *d, true
+		}
+	}
+	return first, ok
+}
+
+var qrLifeText = fmt.Sprintf("%.0fh", trade.QRLife.Hours())
 
 // TransferMethod is the method then.transfer applies to.
 const TransferMethod = "alipay.fund.trans.uni.transfer"

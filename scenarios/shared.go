@@ -11,7 +11,9 @@ import (
 
 // Store keeps the scenarios in force, with their counters and states, for
 // several mock processes (replicas) at once (pgstore), or for the next
-// start of this one (--data).
+// start of this one (--data). A state the engine last stored or was given
+// should come back as the same bytes while it is the stored one: the
+// engine then does not decode it again.
 type Store interface {
 	// UpdateScenarios runs f on the stored state under a lock that
 	// excludes every UpdateScenarios of this process and of every other
@@ -132,10 +134,12 @@ func (e *Engine) Share(s Store, methods Catalogue) error {
 
 // Refresh takes up the state another replica stored. It may come between
 // a change's failed write and its undo (see Store), which then keeps it.
+// The state the scopes hold already (this replica's own write announced
+// back, given as the bytes it stored) is not decoded again.
 func (e *Engine) Refresh(stored []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if sh := e.shared; sh != nil {
+	if sh := e.shared; sh != nil && !bytes.Equal(stored, sh.last) {
 		sh.refreshes++
 		e.loadLocked(sh, stored)
 	}

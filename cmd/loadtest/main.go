@@ -49,6 +49,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -93,8 +94,11 @@ const (
 	minRate     = 1e-3 // arrivals per second; far below it a gap overflows time.Duration
 	maxRate     = 1e6
 	maxRequests = 100_000_000
-	maxConns    = 10_000
-	maxTrades   = 100_000
+	// maxPresigned bounds -presign, which holds every signed request
+	// (~1 KB each) before the load: ~1 GB.
+	maxPresigned = 1_000_000
+	maxConns     = 10_000
+	maxTrades    = 100_000
 )
 
 type config struct {
@@ -160,13 +164,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	gw, err := gatewayURL(cfg.base)
 	if err != nil {
 		return flagError{err}
-	}
-	if cfg.max == 0 {
-		if cfg.rate > 0 {
-			cfg.max = int(cfg.rate*cfg.dur.Seconds()) + 1
-		} else {
-			cfg.max = 30000
-		}
 	}
 	appKey, alipayPub := keys.DevAppPrivateKey(), &keys.DevAlipayPrivateKey().PublicKey
 	if cfg.appKey != "" {
@@ -251,7 +248,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// check refuses flags out of their range and settles -mix from -method.
+// check refuses flags out of their range, settles -mix from -method and
+// -n (0) from -rate and -d.
 // The float comparisons are written so that NaN fails them.
 func (cfg *config) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
@@ -269,8 +267,20 @@ func (cfg *config) check(fs *flag.FlagSet) error {
 	if cfg.max < 0 || cfg.max > maxRequests {
 		return fmt.Errorf("-n %d: want 0 (no bound) to %d requests", cfg.max, maxRequests)
 	}
-	if n := cfg.rate * cfg.dur.Seconds(); cfg.max == 0 && n > maxRequests {
-		return fmt.Errorf("-rate %g for -d %s is %.3g arrivals: more than %d (lower either, or bound them with -n)", cfg.rate, cfg.dur, n, maxRequests)
+	if cfg.max == 0 {
+		if cfg.rate > 0 {
+			// One arrival at 0, then one every 1/rate up to -d.
+			n := math.Floor(cfg.rate*cfg.dur.Seconds()) + 1
+			if !(n <= maxRequests) {
+				return fmt.Errorf("-rate %g for -d %s is %.0f arrivals: more than %d (lower either, or bound them with -n)", cfg.rate, cfg.dur, n, maxRequests)
+			}
+			cfg.max = int(n)
+		} else {
+			cfg.max = 30000
+		}
+	}
+	if cfg.presign && cfg.max > maxPresigned {
+		return fmt.Errorf("-presign holds every request signed before the load: %d requests, more than %d (bound them with -n)", cfg.max, maxPresigned)
 	}
 	if cfg.trades < 0 || cfg.trades > maxTrades {
 		return fmt.Errorf("-trades %d: want 0 to %d", cfg.trades, maxTrades)

@@ -208,6 +208,11 @@ func TestLoadtestRefusesNonFiniteAndAbsurdNumbers(t *testing.T) {
 		{[]string{"-rate", "+Inf", "-d", "1s", "-c", "1"}, "-rate +Inf"},
 		{[]string{"-rate", "NaN", "-d", "1s", "-c", "1", "-n", "2"}, "-rate NaN"},
 		{[]string{"-rate", "1e6", "-d", "1000s", "-c", "1"}, "more than 100000000"},
+		// 1e6 x 100 s is 100,000,001 arrivals with the one at 0.
+		{[]string{"-rate", "1e6", "-d", "100s", "-c", "1"}, "is 100000001 arrivals: more than 100000000"},
+		// -presign would hold them all signed before the load (~4 GB of slots alone).
+		{[]string{"-presign", "-n", "100000000", "-c", "1"}, "-presign holds every request signed before the load: 100000000 requests, more than 1000000"},
+		{[]string{"-presign", "-rate", "1000", "-d", "1001s", "-c", "1"}, "1001001 requests, more than 1000000"},
 		{[]string{"-ack-rate", "NaN", "-notify", "-d", "1s", "-c", "1", "-n", "2"}, "-ack-rate NaN: want a share from 0 to 1"},
 		{[]string{"-n", "1000000000"}, "-n 1000000000"},
 		{[]string{"-c", "1000000"}, "-c 1000000"},

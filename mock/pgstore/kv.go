@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -354,7 +355,7 @@ func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool, u
 	db.scenariosMu.Lock()
 	defer db.scenariosMu.Unlock()
 	var undo func()
-	err := db.update(KindScenarios, func(state []byte) ([]byte, bool) {
+	err := db.update(KindScenarios, &db.scenarios, func(state []byte) ([]byte, bool) {
 		next, changed, u := f(state)
 		undo = u
 		return next, changed
@@ -368,15 +369,67 @@ func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool, u
 // UpdateFaults runs f on the stored queue of answers under a row lock
 // (gateway.QueueStore).
 func (db *DB) UpdateFaults(f func(state []byte) (next []byte, changed bool)) error {
-	return db.update(KindFaults, f)
+	return db.update(KindFaults, nil, f)
 }
 
 // Faults reads the stored queue of answers.
 func (db *DB) Faults() ([]byte, error) { return db.state(KindFaults) }
 
+// rowCopy is a state row as this replica last read or wrote it, with its
+// version: the row's xmin, the id of the transaction that wrote it, new
+// with every write (an id comes round again only after 2^32 transactions).
+// A read of that version gives back these very bytes, without fetching
+// them: jsonb never gives back the bytes written, and the engine skips
+// decoding a state it holds by comparing them (scenarios.Store).
+type rowCopy struct {
+	mu   sync.Mutex
+	ver  string
+	data []byte
+}
+
+func (c *rowCopy) get() (ver string, data []byte) {
+	if c == nil {
+		return "", nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ver, c.data
+}
+
+// set keeps data as version ver; a read (written false) keeps the bytes
+// c has for that version already, the ones the engine was given.
+func (c *rowCopy) set(ver string, data []byte, written bool) {
+	if c != nil {
+		c.mu.Lock()
+		if written || c.ver != ver {
+			c.ver, c.data = ver, data
+		}
+		c.mu.Unlock()
+	}
+}
+
+// readRow is the row's version and data, from c when c holds that
+// version (the query sends no data then).
+func readRow(row pgx.Row, c *rowCopy, ver0 string, data0 []byte) (ver string, data []byte, err error) {
+	var fetched *[]byte
+	if err := row.Scan(&ver, &fetched); err != nil {
+		return "", nil, err
+	}
+	if fetched == nil { // the version c holds
+		return ver, data0, nil
+	}
+	c.set(ver, *fetched, false)
+	return ver, *fetched, nil
+}
+
+// rowQuery reads a kind's state row: its version, and its data unless
+// the version is $2.
+const rowQuery = `SELECT xmin::text, CASE WHEN xmin::text = $2 THEN NULL ELSE data END FROM alipay_mock_kv WHERE kind = $1 AND k = 'state'`
+
 // update runs f on one kind's single state row under its lock, stores
-// what f returns when changed and tells every replica.
-func (db *DB) update(kind string, f func(state []byte) (next []byte, changed bool)) error {
+// what f returns when changed and tells every replica; c, when not nil,
+// keeps the row as last read or written.
+func (db *DB) update(kind string, c *rowCopy, f func(state []byte) (next []byte, changed bool)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -384,25 +437,41 @@ func (db *DB) update(kind string, f func(state []byte) (next []byte, changed boo
 			ON CONFLICT (kind, k) DO NOTHING`, kind); err != nil {
 			return err
 		}
-		var data []byte
-		if err := tx.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND k = 'state' FOR UPDATE`,
-			kind).Scan(&data); err != nil {
+		ver0, data0 := c.get()
+		_, data, err := readRow(tx.QueryRow(ctx, rowQuery+` FOR UPDATE`, kind, ver0), c, ver0, data0)
+		if err != nil {
 			return err
 		}
 		next, changed := f(data)
 		if !changed {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state'`, kind, next); err != nil {
+		var wrote string
+		if err := tx.QueryRow(ctx, `UPDATE alipay_mock_kv SET data = $2 WHERE kind = $1 AND k = 'state' RETURNING xmin::text`,
+			kind, next).Scan(&wrote); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
+		// Before the commit, so the announcement finds it: a version
+		// rolled back is never the row's. (A row this transaction
+		// inserted has its version already, read as '{}'.)
+		c.set(wrote, next, true)
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, kind)
 		return err
 	}))
 }
 
-// Scenarios reads the stored scenarios.
-func (db *DB) Scenarios() ([]byte, error) { return db.state(KindScenarios) }
+// Scenarios reads the stored scenarios: the bytes this replica last read
+// or wrote when the row still holds them (rowCopy).
+func (db *DB) Scenarios() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	ver0, data0 := db.scenarios.get()
+	_, data, err := readRow(db.pool.QueryRow(ctx, rowQuery, KindScenarios, ver0), &db.scenarios, ver0, data0)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return data, db.failed(err)
+}
 
 // state reads one kind's single state row.
 func (db *DB) state(kind string) ([]byte, error) {

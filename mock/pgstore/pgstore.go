@@ -235,6 +235,9 @@ type DB struct {
 	policies policyBelief // whether scenario policies may be stored (policies.go)
 	// scenariosMu is this process's part of the scenarios' lock (kv.go).
 	scenariosMu sync.Mutex
+	// scenarios is the scenario state row as this replica last read or
+	// wrote it (kv.go).
+	scenarios rowCopy
 	// claims holds, by app|out_trade_no, when this replica's query counted
 	// a waiting buyer out (querypays.go): its payment's end acts on that
 	// claim only, never on a later one another replica made once it
