@@ -33,3 +33,7 @@ const ClaimUntoldQuery = claimUntold
 // UserTokenByRefreshQuery finds a sign-in pair by refresh token, for
 // TestUnknownRefreshTokenReadsNoSignInRows.
 const UserTokenByRefreshQuery = userTokenByRefresh
+
+// TokenByRefreshQuery finds an app_auth_token by refresh token, for
+// TestUnknownAppRefreshTokenReadsNoTokenRows.
+const TokenByRefreshQuery = tokenByRefresh

@@ -320,23 +320,35 @@ func (db *DB) Token(token string) (appauth.Token, bool, error) {
 	return t, ok, err
 }
 
+// tokenByRefresh finds an app_auth_token by its refresh token through
+// alipay_mock_kv_app_refresh: the kind is written out, as the index's
+// condition, so that a generic plan can use it too.
+const tokenByRefresh = `SELECT data FROM alipay_mock_kv
+	WHERE kind = 'appauth' AND k LIKE 'token/%' AND data->>'app_refresh_token' = $1 LIMIT 1`
+
 // TokenByRefresh reads the token of a refresh token (appauth.Reader).
 func (db *DB) TokenByRefresh(refresh string) (appauth.Token, bool, error) {
 	var t appauth.Token
-	ok, err := db.get(KindAppAuth, "k LIKE 'token/%' AND data->>'app_refresh_token' = $2", refresh, &t)
+	ok, err := db.one(tokenByRefresh, refresh, &t)
 	return t, ok, err
 }
 
 // get reads the one value of kind where holds (with $2 = arg) into v;
 // an arg no row holds (the query would fail on the value) finds nothing.
 func (db *DB) get(kind, where, arg string, v any) (bool, error) {
+	return db.one(`SELECT data FROM alipay_mock_kv WHERE kind = $1 AND `+where+` LIMIT 1`, arg, v, kind)
+}
+
+// one reads the one value sql selects (data, with $1 = arg, or $2 after
+// before) into v.
+func (db *DB) one(sql, arg string, v any, before ...any) (bool, error) {
 	if noRowHolds(arg) {
 		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte
-	err := db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND `+where+` LIMIT 1`, kind, arg).Scan(&data)
+	err := db.pool.QueryRow(ctx, sql, append(before, arg)...).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

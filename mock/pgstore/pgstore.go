@@ -139,6 +139,9 @@ CREATE INDEX IF NOT EXISTS alipay_mock_kv_token_pair ON alipay_mock_kv ((data->>
 -- Sign-in pairs by refresh token (userauth.go's userTokenByRefresh).
 CREATE INDEX IF NOT EXISTS alipay_mock_kv_user_refresh ON alipay_mock_kv ((data->>'refresh_token'))
 	WHERE kind = 'userauth' AND k LIKE 'token/%';
+-- App authorisation tokens by refresh token (kv.go's tokenByRefresh).
+CREATE INDEX IF NOT EXISTS alipay_mock_kv_app_refresh ON alipay_mock_kv ((data->>'app_refresh_token'))
+	WHERE kind = 'appauth' AND k LIKE 'token/%';
 `
 
 // counter keeps alipay_mock_counts in step with a table's rows: each

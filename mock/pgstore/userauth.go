@@ -276,20 +276,8 @@ const userTokenByRefresh = `SELECT data FROM alipay_mock_kv
 // UserTokenByRefresh reads the pair of a refresh token (userauth.Reader).
 func (db *DB) UserTokenByRefresh(refresh string) (userauth.Token, bool, error) {
 	var t userauth.Token
-	if noRowHolds(refresh) {
-		return t, false, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	var data []byte
-	err := db.pool.QueryRow(ctx, userTokenByRefresh, refresh).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, false, nil
-	}
-	if err != nil {
-		return t, false, db.failed(err)
-	}
-	return t, true, json.Unmarshal(data, &t)
+	ok, err := db.one(userTokenByRefresh, refresh, &t)
+	return t, ok, err
 }
 
 var (
