@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// docs/configuration.md's new table of call and sign's flags runs into the
+// healthcheck paragraph: its last row (`--timeout`) carries the paragraph
+// as a fourth cell and the paragraph's lines render as table rows. The
+// table should end with a blank line before the paragraph.
+func TestRvfCallFlagsTableEndsBeforeHealthcheckParagraph(t *testing.T) {
+	b, err := os.ReadFile("docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "| `--timeout` (`call`)") {
+			continue
+		}
+		if n := strings.Count(l, "|"); n != 4 {
+			t.Errorf("line %d has %d cells' pipes (%d), want a 3-cell row: %q", i+1, n-1, n, l)
+		}
+		if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+			t.Errorf("line %d follows the table without a blank line: %q", i+2, lines[i+1])
+		}
+		return
+	}
+	t.Fatal("no `--timeout` (`call`) row in docs/configuration.md")
+}
