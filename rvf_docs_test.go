@@ -20,8 +20,8 @@ func TestRvfCallFlagsTableEndsBeforeHealthcheckParagraph(t *testing.T) {
 		if !strings.HasPrefix(l, "| `--timeout` (`call`)") {
 			continue
 		}
-		if n := strings.Count(l, "|"); n != 4 {
-			t.Errorf("line %d has %d cells' pipes (%d), want a 3-cell row: %q", i+1, n-1, n, l)
+		if !strings.HasSuffix(strings.TrimSpace(l), "|") {
+			t.Errorf("line %d does not end its row with |: the paragraph after it is a cell of the row: %q", i+1, l)
 		}
 		if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
 			t.Errorf("line %d follows the table without a blank line: %q", i+2, lines[i+1])
