@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
 )
 
 // A repeatable flag's command-line value is now taken whole, so
@@ -51,5 +53,17 @@ func TestRvfEmptyNotifyScheduleVariableNamesTheVariable(t *testing.T) {
 	code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0", "--no-dev-app")
 	if code != 2 || !strings.Contains(errs, "ALIPAY_MOCK_NOTIFY_SCHEDULE") {
 		t.Errorf("empty ALIPAY_MOCK_NOTIFY_SCHEDULE: exit %d %q; want exit 2 naming ALIPAY_MOCK_NOTIFY_SCHEDULE", code, strings.TrimSpace(errs))
+	}
+}
+
+// --public-url must be an absolute http(s) base URL a browser opens
+// (docs/configuration.md; serve and mock.Start check it with
+// mock.CheckPublicURL): a port out of range or an empty query (qr_code and
+// cashier paths then go after the "?") passes the check.
+func TestRvfPublicURLCheckTakesURLsNoBrowserOpens(t *testing.T) {
+	for _, v := range []string{"http://localhost:99999", "http://localhost:8080/?"} {
+		if err := mock.CheckPublicURL(v); err == nil {
+			t.Errorf("mock.CheckPublicURL(%q) = nil, want it refused", v)
+		}
 	}
 }
