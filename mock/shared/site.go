@@ -83,6 +83,9 @@ type allowed struct{ dot, host, port string }
 func parseAllowed(h string) (allowed, error) {
 	h = strings.ToLower(strings.TrimSpace(h))
 	var a allowed
+	if strings.Contains(h, ",") { // a command-line value is one entry, commas and all
+		return a, errors.New("one host a value (no host name has a comma): repeat the flag for each")
+	}
 	if hasPort(h) {
 		host, port, _ := net.SplitHostPort(h)
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
