@@ -28,12 +28,10 @@ func TestTLSHostWithACommaRefused(t *testing.T) {
 	}
 }
 
-// An empty ALIPAY_MOCK_NOTIFY_SCHEDULE (a compose file's `${X:-}`) was the
-// default schedule and is refused now: the refusal should name the
-// variable the user set (as parse's errors do: "ALIPAY_MOCK_…: …") and be
-// a usage error (exit 2) as the other refused values are; it says
-// `--notify-schedule: "" names no wait`, a flag never given, exit 1.
-func TestRvfEmptyNotifyScheduleVariableNamesTheVariable(t *testing.T) {
+// An empty ALIPAY_MOCK_NOTIFY_SCHEDULE (a compose file's `${X:-}`) is
+// refused naming the variable the user set, not a --notify-schedule never
+// given, and is a usage error (exit 2) as the flag's refusal is.
+func TestEmptyNotifyScheduleVariableRefusedNamingIt(t *testing.T) {
 	t.Setenv("ALIPAY_MOCK_NOTIFY_SCHEDULE", "")
 	code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0", "--no-dev-app")
 	if code != 2 || !strings.Contains(errs, "ALIPAY_MOCK_NOTIFY_SCHEDULE") {

@@ -122,7 +122,7 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			}
 			for _, v := range vs {
 				if e := fs.Set(f.Name, v); e != nil && err == nil {
-					err = fmt.Errorf("%s: %w", env, e)
+					err = usageError{fs.Name(), fmt.Errorf("%s: %w", env, e)} // exit 2, as on the command line
 				}
 			}
 		}
@@ -162,7 +162,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "text", "text (key=value lines) or json (one JSON object a line, for CI log collectors)")
 	clockStart := fs.String("clock-start", "", "start the clock at this GMT+8 time (yyyy-MM-dd HH:mm:ss) instead of now")
 	clockSpeed := fs.Float64("clock-speed", 1, "clock speed: 1 real time, 60 runs an hour a minute, 0 frozen (moves only through /_mock/clock/advance)")
-	notifySchedule := fs.String("notify-schedule", "4m,10m,10m,1h,2h,6h,15h", "waits between notification attempts after a failure, or none for no retries")
+	var notifySchedule schedule
+	_ = notifySchedule.Set("4m,10m,10m,1h,2h,6h,15h")
+	fs.Var(&notifySchedule, "notify-schedule", "`waits` between notification attempts after a failure, or none for no retries")
 	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "wall-time limit of one notification attempt")
 	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
 	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
@@ -240,9 +242,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--clock-speed: %w", err)
 	}
 	opts.Clock = clock.NewSim(start, *clockSpeed)
-	if opts.Notify.Schedule, err = parseSchedule(*notifySchedule); err != nil {
-		return fmt.Errorf("--notify-schedule: %w", err)
-	}
+	opts.Notify.Schedule = notifySchedule.waits
 	// 0 and less would silently take the defaults.
 	if *notifyTimeout <= 0 {
 		return usageError{"serve", fmt.Errorf("--notify-timeout %s: want a duration above 0, such as 5s", *notifyTimeout)}
@@ -439,6 +439,29 @@ func sizeText(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// schedule is --notify-schedule, read when set (from the command line or
+// its variable, so the refusal names the one given).
+type schedule struct {
+	text  string
+	waits []time.Duration
+}
+
+func (s *schedule) String() string {
+	if s == nil {
+		return ""
+	}
+	return s.text
+}
+
+func (s *schedule) Set(v string) error {
+	w, err := parseSchedule(v)
+	if err != nil {
+		return err
+	}
+	s.text, s.waits = v, w
+	return nil
 }
 
 // parseSchedule reads --notify-schedule: waits separated by commas, or
