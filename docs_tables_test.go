@@ -6,11 +6,10 @@ import (
 	"testing"
 )
 
-// docs/configuration.md's new table of call and sign's flags runs into the
-// healthcheck paragraph: its last row (`--timeout`) carries the paragraph
-// as a fourth cell and the paragraph's lines render as table rows. The
-// table should end with a blank line before the paragraph.
-func TestRvfCallFlagsTableEndsBeforeHealthcheckParagraph(t *testing.T) {
+// docs/configuration.md's table of call and sign's flags ends with its
+// last row closed and a blank line, so the healthcheck paragraph after it
+// is no cell or row of the table.
+func TestCallFlagsTableEndsBeforeHealthcheckParagraph(t *testing.T) {
 	b, err := os.ReadFile("docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
