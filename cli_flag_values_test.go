@@ -41,12 +41,18 @@ func TestEmptyNotifyScheduleVariableRefusedNamingIt(t *testing.T) {
 
 // --public-url must be an absolute http(s) base URL a browser opens
 // (docs/configuration.md; serve and mock.Start check it with
-// mock.CheckPublicURL): a port out of range or an empty query (qr_code and
-// cashier paths then go after the "?") passes the check.
-func TestRvfPublicURLCheckTakesURLsNoBrowserOpens(t *testing.T) {
-	for _, v := range []string{"http://localhost:99999", "http://localhost:8080/?"} {
+// mock.CheckPublicURL): a port out of range, or a query or fragment even
+// empty (qr_code and cashier paths would go after the "?" or "#"), is
+// refused.
+func TestPublicURLWithABadPortOrAQueryRefused(t *testing.T) {
+	for _, v := range []string{"http://localhost:99999", "http://localhost:0", "http://localhost:", "http://localhost:8080/?", "http://localhost:8080/#"} {
 		if err := mock.CheckPublicURL(v); err == nil {
 			t.Errorf("mock.CheckPublicURL(%q) = nil, want it refused", v)
+		}
+	}
+	for _, v := range []string{"http://localhost:8080", "https://mock.test/base/", "http://[::1]:65535"} {
+		if err := mock.CheckPublicURL(v); err != nil {
+			t.Errorf("mock.CheckPublicURL(%q) = %v, want it taken", v, err)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -140,8 +142,14 @@ func CheckPublicURL(v string) error {
 		return nil
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	// Paths go after it, so no query or fragment, not even an empty "?" or "#".
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil || strings.ContainsAny(v, "?#") {
 		return fmt.Errorf("--public-url %q: want an absolute http or https base URL, such as http://localhost:8080", v)
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("--public-url %q: port %q is not a port number (1 to 65535)", v, p)
+		}
 	}
 	return nil
 }
