@@ -204,9 +204,12 @@ func (j *Journal) TrimJournal(o journal.Options) error {
 }
 
 // journalWhere is the filter of a read ($1 app, $2 method, $3 failed,
-// $4 before, $5 verified).
+// $4 before, $5 verified). An older build's row (verified NULL) is matched
+// on its bytes, not cast to jsonb, which refuses a \u0000 any parameter
+// may hold: encoding/json writes "verified":true only as the entry's own
+// field (every nested value is a string or a number).
 const journalWhere = `($1 = '' OR app_id = $1) AND ($2 = '' OR method = $2) AND (NOT $3 OR failed) AND ($4 = 0 OR id < $4)
-	AND (NOT $5 OR coalesce(verified, convert_from(data, 'UTF8')::jsonb @> '{"verified": true}'))`
+	AND (NOT $5 OR coalesce(verified, position('"verified":true'::bytea IN data) > 0))`
 
 // JournalPage reads one page newest first, and the id below which the
 // next page starts (0: none).

@@ -10,11 +10,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
-// The rows an older build wrote (verified NULL) are read for ?failed=false
-// by casting their data to jsonb, which refuses \u0000: one such row
-// holding a NUL (a parameter anyone can send) makes every failed=false
-// listing (and its count) 503, until the row is trimmed.
-func TestRvfJournalFailedFalseOldRowWithNUL(t *testing.T) {
+// ?failed=false lists a row an older build wrote (verified NULL) whose
+// entry holds a NUL (a parameter anyone can send): read as jsonb, which
+// refuses \u0000, such a row made every failed=false listing 503.
+func TestReplicasJournalFailedFalseReadsOldRowsHoldingANUL(t *testing.T) {
 	rs, url := replicasAt(t, 1, mock.Options{})
 	rs[0].Call("alipay.trade.query", "{\"out_trade_no\":\"nul\\u0000here\"}")
 	waitJournal(t, rs[0], 1)
