@@ -428,11 +428,21 @@ func check(f *File, methods Catalogue) Problems {
 				bad(r, at("then.buyer.buyer_logon_id", "then.buyer"), "%s: then.buyer.%v", name, err)
 			}
 			// A barcode trade's buyer is its auth_code's owner (fixtures.CodeBuyer)
-			// and takes no other: a buyer named here would never pay.
-			if only(w.Method, BarcodeMethod) {
-				for _, f := range []struct{ field, v string }{{"buyer_id", b.BuyerID}, {"buyer_logon_id", b.BuyerLogonID}} {
-					if f.v != "" {
-						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named here would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s; the auth_code chooses the buyer", name, f.field, BarcodeMethod, f.field)
+			// and takes no other: a named buyer pays only when it is the owner
+			// of the one auth_code the rule matches (equals).
+			if only(w.Method, BarcodeMethod) && (b.BuyerID != "" || b.BuyerLogonID != "") {
+				code := w.Biz["auth_code"].Equals
+				var owner fixtures.Buyer
+				if code != "" {
+					owner = fixtures.CodeBuyer(code)
+				}
+				for _, f := range []struct{ field, v, owners string }{{"buyer_id", b.BuyerID, owner.UserID}, {"buyer_logon_id", b.BuyerLogonID, owner.Account}} {
+					switch {
+					case f.v == "" || (code != "" && f.v == f.owners):
+					case code != "":
+						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s %q is not the owner of auth_code %s (%s %s), the only buyer its %s trade takes, so it would never pay (ACQ.TRADE_BUYER_NOT_MATCH): name the owner, or drop %s", name, f.field, f.v, code, f.field, f.owners, BarcodeMethod, f.field)
+					default:
+						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named on a rule that matches no one auth_code (equals) would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s (the auth_code chooses the buyer), or match biz.auth_code and name its owner", name, f.field, BarcodeMethod, f.field)
 					}
 				}
 			}
