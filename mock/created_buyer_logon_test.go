@@ -51,3 +51,38 @@ func TestCreatedBuyersDrawnLogonAcrossARestart(t *testing.T) {
 	m2.Control("POST", "/trades/CBR-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
 	expect(t, m2.Call("alipay.trade.query", `{"out_trade_no":"CBR-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_logon_id", "138****8000")
 }
+
+// TestCreatedBuyerNamedByLogonMayNameItsBuyerID, the mirror of
+// TestCreatedBuyerMayNameItsLogon: a buyer named by buyer_logon_id alone
+// (alipay.trade.create) gets a buyer_id the mock draws, which no one
+// chose: that buyer naming the order's logon and its own buyer_id pays,
+// and the trade shows that id. Another logon is still refused.
+func TestCreatedBuyerNamedByLogonMayNameItsBuyerID(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"CBL-1","total_amount":"5.00","subject":"s","buyer_logon_id":"13800138000"}`), "code", "10000")
+	m.Control("POST", "/trades/CBL-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "buyer@example.com"}, http.StatusConflict)
+	m.Control("POST", "/trades/CBL-1/pay", map[string]string{"buyer_id": "2088000000000011"}, http.StatusConflict)
+	m.Control("POST", "/trades/CBL-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"CBL-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000011")
+
+	// A precreate's buyer_logon_id scanned without a buyer_id draws the id as well.
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"CBL-2","total_amount":"5.00","subject":"s","buyer_logon_id":"13800138000"}`), "code", "10000")
+	m.Control("POST", "/trades/CBL-2/scan", map[string]string{}, http.StatusOK)
+	m.Control("POST", "/trades/CBL-2/pay", map[string]string{"buyer_id": "2088000000000012"}, http.StatusConflict)
+	m.Control("POST", "/trades/CBL-2/pay", map[string]string{"buyer_id": "2088000000000012", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"CBL-2"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000012")
+}
+
+// TestCreatedBuyersDrawnIDAcrossARestart: the mark of a drawn buyer_id is
+// stored with the trade too.
+func TestCreatedBuyersDrawnIDAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	expect(t, m1.Call("alipay.trade.create", `{"out_trade_no":"CBI-1","total_amount":"5.00","subject":"s","buyer_logon_id":"13800138000"}`), "code", "10000")
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
+	m2.Control("POST", "/trades/CBI-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
+	expect(t, m2.Call("alipay.trade.query", `{"out_trade_no":"CBI-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000011")
+}

@@ -20,7 +20,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
-	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // Problem is one thing wrong with a file, with where.
@@ -389,13 +388,11 @@ func check(f *File, methods Catalogue) Problems {
 			}
 		}
 		if b := t.Buyer; b != nil {
-			inRange := true
 			for _, d := range []struct {
 				field string
 				v     *Duration
 			}{{"scan_after", b.ScanAfter}, {"pay_after", b.PayAfter}, {"fail_after", b.FailAfter}, {"close_after", b.CloseAfter}} {
 				if !planned(d.v) {
-					inRange = false
 					bad(r, at("then.buyer."+d.field, "then.buyer"), "%s: buyer.%s is a time on the mock's clock from 0 to %s after the request, not %s", name, d.field, maxPlannedText, time.Duration(*d.v))
 				}
 			}
@@ -414,12 +411,6 @@ func check(f *File, methods Catalogue) Problems {
 			if b.PayAfter != nil && b.CloseAfter != nil {
 				bad(r, at("then.buyer.close_after", "then.buyer"), "%s: buyer.close_after beside pay_after: one of the two never happens (a closed trade is not paid, a paid one not closed); keep one", name)
 			}
-			// An unscanned precreate's QR code dies at trade.QRLife: a buyer who first comes then never acts.
-			if only(w.Method, "alipay.trade.precreate") && b.PayAfterQueries == 0 && inRange {
-				if first, ok := firstStep(b); ok && time.Duration(first) >= trade.QRLife {
-					bad(r, at("then.buyer"), "%s: the buyer first comes %s after the precreate, when its QR code has died (a precreate's QR code can be scanned for %s): give a step (scan_after) under %s", name, time.Duration(first), qrLifeText, qrLifeText)
-				}
-			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
@@ -428,11 +419,21 @@ func check(f *File, methods Catalogue) Problems {
 				bad(r, at("then.buyer.buyer_logon_id", "then.buyer"), "%s: then.buyer.%v", name, err)
 			}
 			// A barcode trade's buyer is its auth_code's owner (fixtures.CodeBuyer)
-			// and takes no other: a buyer named here would never pay.
-			if only(w.Method, BarcodeMethod) {
-				for _, f := range []struct{ field, v string }{{"buyer_id", b.BuyerID}, {"buyer_logon_id", b.BuyerLogonID}} {
-					if f.v != "" {
-						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named here would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s; the auth_code chooses the buyer", name, f.field, BarcodeMethod, f.field)
+			// and takes no other: a named buyer pays only when it is the owner
+			// of the one auth_code the rule matches (equals).
+			if only(w.Method, BarcodeMethod) && (b.BuyerID != "" || b.BuyerLogonID != "") {
+				code := w.Biz["auth_code"].Equals
+				var owner fixtures.Buyer
+				if code != "" {
+					owner = fixtures.CodeBuyer(code)
+				}
+				for _, f := range []struct{ field, v, owners string }{{"buyer_id", b.BuyerID, owner.UserID}, {"buyer_logon_id", b.BuyerLogonID, owner.Account}} {
+					switch {
+					case f.v == "" || (code != "" && f.v == f.owners):
+					case code != "":
+						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s %q is not the owner of auth_code %s (%s %s), the only buyer its %s trade takes, so it would never pay (ACQ.TRADE_BUYER_NOT_MATCH): name the owner, or drop %s", name, f.field, f.v, code, f.field, f.owners, BarcodeMethod, f.field)
+					default:
+						bad(r, at("then.buyer."+f.field, "then.buyer"), "%s: buyer.%s: a %s trade's buyer is its auth_code's owner and takes no other, so a buyer named on a rule that matches no one auth_code (equals) would never pay (ACQ.TRADE_BUYER_NOT_MATCH): drop %s (the auth_code chooses the buyer), or match biz.auth_code and name its owner", name, f.field, BarcodeMethod, f.field)
 					}
 				}
 			}
@@ -475,18 +476,6 @@ func only(methods []string, method string) bool {
 	}
 	return len(methods) > 0
 }
-
-// firstStep is the earliest of b's planned steps; ok is false when it plans none.
-func firstStep(b *Buyer) (first Duration, ok bool) {
-	for _, d := range []*Duration{b.ScanAfter, b.PayAfter, b.FailAfter, b.CloseAfter} {
-		if d != nil && (!ok || *d < first) {
-			first, ok = *d, true
-		}
-	}
-	return first, ok
-}
-
-var qrLifeText = fmt.Sprintf("%.0fh", trade.QRLife.Hours())
 
 // TransferMethod is the method then.transfer applies to.
 const TransferMethod = "alipay.fund.trans.uni.transfer"

@@ -606,6 +606,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		} else {
 			t.BuyerLogonDrawn = true
 		}
+		t.BuyerIDDrawn = o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID != ""
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
 		out = t.clone()
 		return []change{{out, e}}, nil
@@ -1104,6 +1105,7 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 		if buyer != nil {
 			if buyer.UserID != "" {
 				t.Buyer.UserID = buyer.UserID
+				t.BuyerIDDrawn = false
 			}
 			if buyer.LogonID != "" {
 				t.Buyer.Account, t.Buyer.LogonID = buyer.LogonID, fixtures.MaskLogon(buyer.LogonID)
@@ -1114,6 +1116,7 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			nb := b.ids.Buyer()
 			if t.Buyer.LogonID != "" {
 				nb.LogonID, nb.Account = t.Buyer.LogonID, t.Buyer.Account
+				t.BuyerIDDrawn = true
 			} else {
 				t.BuyerLogonDrawn = true
 			}

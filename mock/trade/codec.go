@@ -126,6 +126,7 @@ const (
 	fRoyaltyInfoNil
 	fSettleInfoNil
 	fLogonDrawn
+	fIDDrawn
 )
 
 // encoder writes records into a buffer the book reuses.
@@ -234,6 +235,9 @@ func (e *encoder) encode(t *Trade) (*extras, keys) {
 	}
 	if t.BuyerLogonDrawn {
 		flags |= fLogonDrawn
+	}
+	if t.BuyerIDDrawn {
+		flags |= fIDDrawn
 	}
 	e.uv(flags)
 	e.lit(t.BuyerLogonRequired)
@@ -377,6 +381,7 @@ func (d *decoder) decode(x *extras) *Trade {
 	t.Scanned = flags&fScanned != 0
 	t.OpenID = flags&fOpenID != 0
 	t.BuyerLogonDrawn = flags&fLogonDrawn != 0
+	t.BuyerIDDrawn = flags&fIDDrawn != 0
 	t.BuyerLogonRequired = d.str()
 	t.GoodsOmitted = int(d.v())
 	t.Buyer = fixtures.Buyer{UserID: d.str(), LogonID: d.str(), Name: d.str(), Account: d.str()}

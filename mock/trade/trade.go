@@ -54,6 +54,11 @@ type Trade struct {
 	// refused for naming another logon. Trades stored without it keep their
 	// logon binding.
 	BuyerLogonDrawn bool `json:"buyer_logon_drawn,omitempty"`
+	// BuyerIDDrawn is its mirror: set when the buyer's buyer_id is one the
+	// mock made up (a buyer named by buyer_logon_id alone), so the buyer
+	// naming that logon is not refused for naming its own buyer_id. Trades
+	// stored without it keep their buyer_id binding.
+	BuyerIDDrawn bool `json:"buyer_id_drawn,omitempty"`
 	// Goods is the order's goods_detail as kept (bounded; GoodsOmitted
 	// counts the items past the bound).
 	Goods        []Goods `json:"goods_detail,omitempty"`
@@ -230,11 +235,12 @@ func (t *Trade) bound() bool { return t.Scanned && t.Buyer.UserID != "" }
 // buyer_id (or, for a trade created for an open id, the user of that open
 // id) and its buyer_logon_id, where given, are the buyer's. A buyer whose
 // buyer_id matches may name any logon when the trade's was drawn; a logon
-// named alone is still compared.
+// named alone is still compared. Mirrored: a buyer naming the trade's
+// logon may name any buyer_id when the trade's was drawn.
 func (t *Trade) isBuyer(b fixtures.Buyer) bool {
 	if b.UserID != "" && b.UserID != t.Buyer.UserID &&
 		(t.BuyerOpenID == "" || fixtures.OpenID(t.AppID, b.UserID) != t.BuyerOpenID) {
-		return false
+		return t.BuyerIDDrawn && b.LogonID != "" && b.LogonID == t.Buyer.Account
 	}
 	return b.LogonID == "" || (t.BuyerLogonDrawn && b.UserID != "") || b.LogonID == t.Buyer.Account
 }
