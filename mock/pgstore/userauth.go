@@ -137,15 +137,18 @@ func boundUserAuth(ctx context.Context, tx pgx.Tx, ks []string, prefix string, b
 const inForce = `NOT coalesce((data->>'replaced')::boolean, false)`
 
 // evictUserAuth deletes the oldest stored code or pair (by the key's
-// prefix) of the app holding the most, as evictForm does forms.
+// prefix) of the app holding the most, as evictForm does forms; one
+// stored without made goes first, by its time on the mock's clock
+// (created, auth_start), as bounded.MadeOr orders it.
 const evictUserAuth = `WITH f AS (
-	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made
+	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made,
+		coalesce(data->>'created', data->>'auth_start')::timestamptz AS at
 	FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND ` + inForce + `
 ), g AS (
 	SELECT app FROM f GROUP BY app ORDER BY count(*) DESC, min(made) LIMIT 1
 )
 DELETE FROM alipay_mock_kv WHERE kind = $1
-	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, k LIMIT 1)
+	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, at, k LIMIT 1)
 RETURNING k`
 
 // updateUnless writes v over the stored row k while its flag is not set;
