@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,9 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 		if c.Used {
 			return []string{k}, updateUnless(ctx, tx, k, c, "used")
 		}
+		if err := lockUserAuth(ctx, tx); err != nil {
+			return nil, err
+		}
 		if err := upsertUserAuth(ctx, tx, k, c); err != nil {
 			return nil, err
 		}
@@ -64,15 +68,19 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 // for all, answers userauth.ErrRefreshInvalid and nothing is stored.
 func (db *DB) PutUserToken(ts ...userauth.Token) error {
 	err := db.userAuthTx(func(ctx context.Context, tx pgx.Tx) ([]string, error) {
+		added := slices.ContainsFunc(ts, func(t userauth.Token) bool { return !t.Replaced })
+		if added {
+			if err := lockUserAuth(ctx, tx); err != nil {
+				return nil, err
+			}
+		}
 		ks := make([]string, len(ts))
-		added := false
 		for i, t := range ts {
 			ks[i] = "token/" + t.AccessToken
 			var err error
 			if t.Replaced {
 				err = updateUnless(ctx, tx, ks[i], t, "replaced")
 			} else {
-				added = true
 				err = upsertUserAuth(ctx, tx, ks[i], t)
 			}
 			if err != nil {
@@ -101,20 +109,24 @@ func upsertUserAuth(ctx context.Context, tx pgx.Tx, k string, v any) error {
 	return err
 }
 
-// boundUserAuth applies, in the transaction that stored a code or pair,
-// the one bound on stored codes (prefix "code/") or pairs ("token/") for
-// all replicas, one process's memory's (userauth.MaxCodes,
-// userauth.MaxTokens): past it the oldest of the app holding the most
-// goes (of apps holding as many, the one whose oldest is the oldest),
-// oldest by made, as the book orders them (a pair stored replaced, about
-// to be deleted, is not counted). Such writes take turns (an advisory
-// lock to the commit), so each counts what the others committed. It
-// returns ks and the keys deleted, for the announcement: every replica
-// drops those.
+// lockUserAuth makes the writes that add a code or pair take turns (an
+// advisory lock to the commit), so that each bound counts what the others
+// committed. It comes first, before any row lock: an eviction waiting on a
+// row this transaction holds would deadlock.
+func lockUserAuth(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, userAuthLock)
+	return err
+}
+
+// boundUserAuth applies, in the transaction that stored a code or pair
+// (under lockUserAuth), the one bound on stored codes (prefix "code/") or
+// pairs ("token/") for all replicas, one process's memory's
+// (userauth.MaxCodes, userauth.MaxTokens): past it the oldest of the app
+// holding the most goes (of apps holding as many, the one whose oldest is
+// the oldest), oldest by made, as the book orders them (a pair stored
+// replaced, about to be deleted, is not counted). It returns ks and the
+// keys deleted, for the announcement: every replica drops those.
 func boundUserAuth(ctx context.Context, tx pgx.Tx, ks []string, prefix string, bound int) ([]string, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, userAuthLock); err != nil {
-		return nil, err
-	}
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND `+inForce,
 		KindUserAuth, prefix+"%").Scan(&n); err != nil {
