@@ -36,6 +36,7 @@ const (
 	journalTrimLock = 7262864 // the journal's bounds (journal.go)
 	policiesLock    = 7262865 // held shared while a replica believes no policy is stored (policies.go)
 	formsLock       = 7262867 // storing a consent form and applying the forms' bound (forms.go)
+	userAuthLock    = 7262868 // storing a sign-in code or pair and applying their bound (userauth.go)
 	// With a hash of an ISV and merchant (two 32-bit keys, apart from the
 	// numbers above): issuing an app_auth_token for them (kv.go).
 	tokenPairLock = 7262866

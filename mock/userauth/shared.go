@@ -11,6 +11,23 @@ type Reader interface {
 	UserTokenByRefresh(refreshToken string) (Token, bool, error)
 }
 
+// Bounder is a Store that applies the bounds on codes and tokens itself,
+// one for every replica sharing it, in the write that adds one (pgstore):
+// the book's memory then only caches them, and what it evicts to make
+// room stays stored (read again where used). Restore still deletes what
+// does not fit: it reads everything stored.
+type Bounder interface {
+	// BoundsUserAuth marks the store; it does nothing.
+	BoundsUserAuth()
+}
+
+// caches reports whether the book's memory only caches the store's codes
+// and tokens (Bounder); the lock is held.
+func (b *Book) caches() bool {
+	_, ok := b.store.(Bounder)
+	return ok && b.dropping == nil
+}
+
 // codeLocked finds a code in memory, else in a shared store; the lock is
 // held. An error is the store's failure (trade.StoreFailed): not "no such
 // code", which the store could not tell.

@@ -246,9 +246,9 @@ type Changes struct {
 
 // Heard applies what a replica (this one too) wrote to a shared store:
 // the rows it changed as stored now, in the order made, and those it
-// deleted; a pair stored replaced goes. What this puts past a bound leaves
-// the book only: the replica that wrote deletes from the store what its
-// own bound drops, and a row still stored is read again where used.
+// deleted (the store's bound's too: Bounder); a pair stored replaced
+// goes. What this puts past a bound leaves the book only: a row still
+// stored is read again where used.
 func (b *Book) Heard(ch Changes) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -501,9 +501,14 @@ func (b *Book) mint(appID, userID, scope string, now, refreshExpires time.Time) 
 }
 
 // keepToken keeps a pair mint made (or one restored); a pair evicted
-// to make room goes from the store too.
+// to make room goes from the store too, unless the store bounds its own
+// (Bounder) and this is not Restore.
 func (b *Book) keepToken(t *Token) {
-	for _, old := range b.holdToken(t) {
+	gone := b.holdToken(t)
+	if b.caches() {
+		return
+	}
+	for _, old := range gone {
 		b.drop(old.AccessToken)
 	}
 }
@@ -519,9 +524,14 @@ func (b *Book) holdToken(t *Token) []*Token {
 	return gone
 }
 
-// keepCode keeps a code; one evicted to make room goes from the store too.
+// keepCode keeps a code; one evicted to make room goes from the store
+// too, as keepToken's.
 func (b *Book) keepCode(c *Code) {
-	for _, old := range b.holdCode(c) {
+	gone := b.holdCode(c)
+	if b.caches() {
+		return
+	}
+	for _, old := range gone {
 		b.drop(old.Code)
 	}
 }
