@@ -1,15 +1,12 @@
 package pgstore_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -19,32 +16,11 @@ import (
 // alipay.user.info.share) with request parameters, for goroutines: the
 // answer's node (error_response on an error), or an error.
 func signIn(m *mocktest.Mock, method string, params map[string]string) (map[string]any, error) {
-	p := m.Params(method, "", func(p map[string]string) {
+	return try(m, method, "", func(p map[string]string) {
 		for k, v := range params {
 			p[k] = v
 		}
 	})
-	resp, err := http.PostForm(m.URL+"/gateway.do", mocktest.Form(p))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
-	}
-	r, err := sign.ParseResponse(body, method)
-	if err != nil {
-		return nil, fmt.Errorf("%v in %s", err, body)
-	}
-	if r.Sign != "" && sign.Verify(m.Srv.AlipayPublicKey(), sign.RSA2, r.Raw, r.Sign) != nil {
-		return nil, fmt.Errorf("badly signed answer: %s", body)
-	}
-	var out map[string]any
-	return out, json.Unmarshal(r.Raw, &out)
 }
 
 func mustSignIn(t *testing.T, m *mocktest.Mock, method string, params map[string]string) map[string]any {
