@@ -145,15 +145,8 @@ func TestAppAuthTokenQueryV3(t *testing.T) {
 func TestISVCannotCallWhatTheMerchantHasNoProductFor(t *testing.T) {
 	ctx := context.Background()
 	e := newV3Env(t)
-	var code struct {
-		Code string `json:"app_auth_code"`
-	}
-	postJSON(t, e.srv.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`","merchant_app_id":"`+v3LimitedApp+`"}`, http.StatusCreated, &code)
-	tok, err := e.c.ExchangeAppAuthCode(ctx, code.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "ISV-LIM-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}},
+	tok := limitedMerchantToken(t, e)
+	_, err := e.c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "ISV-LIM-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}},
 		client.WithAppAuthToken(tok.AppAuthToken))
 	var ae *client.Error
 	if !errors.As(err, &ae) || !(ae.Code == "40006" && ae.SubCode == "isv.insufficient-user-permissions" || ae.Code == "20001" && ae.SubCode == "aop.invalid-app-auth-token-no-api") {
@@ -203,20 +196,28 @@ func TestUsedRefreshTokenStillWorksForAWhile(t *testing.T) {
 func TestTokenQueryWithTheTokenIsNotHeldToTheMerchantsMethods(t *testing.T) {
 	ctx := context.Background()
 	e := newV3Env(t)
-	var code struct {
-		Code string `json:"app_auth_code"`
-	}
-	postJSON(t, e.srv.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`","merchant_app_id":"`+v3LimitedApp+`"}`, http.StatusCreated, &code)
-	tok, err := e.c.ExchangeAppAuthCode(ctx, code.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := limitedMerchantToken(t, e)
 	var out struct {
 		client.Response
 		Status string `json:"status"`
 	}
-	err = e.c.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out, client.WithAppAuthToken(tok.AppAuthToken))
+	err := e.c.Do(ctx, "alipay.open.auth.token.app.query", map[string]string{"app_auth_token": tok.AppAuthToken}, &out, client.WithAppAuthToken(tok.AppAuthToken))
 	if err != nil || out.Status != "valid" {
 		t.Fatalf("token query carrying the token: %+v %v", out, err)
 	}
+}
+
+// limitedMerchantToken is the dev app's token for the merchant app
+// v3LimitedApp (registered with methods [alipay.trade.query]).
+func limitedMerchantToken(t *testing.T, e *v3Env) *client.AuthTokenResponse {
+	t.Helper()
+	var code struct {
+		Code string `json:"app_auth_code"`
+	}
+	postJSON(t, e.srv.URL()+"/_mock/app-auth-codes", `{"app_id":"`+keys.DevAppID+`","merchant_app_id":"`+v3LimitedApp+`"}`, http.StatusCreated, &code)
+	tok, err := e.c.ExchangeAppAuthCode(context.Background(), code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

@@ -96,15 +96,7 @@ func TestRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
 // kept (notify.KeptAttempts): it counted those kept, so for a notification
 // sent again past 17 attempts it never returned.
 func TestWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	mer := mocktest.NewMerchant(t, "success")
-	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
-		func(p map[string]string) { p["notify_url"] = mer.URL }))
-	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-1", State: notify.Delivered}, 1)[0]
-	const resends = notify.KeptAttempts + 2
-	for i := 0; i < resends; i++ {
-		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
-	}
+	m, mer, _ := resentPastKept(t, "WA-1")
 	if got := len(mer.Calls()); got != resends+1 {
 		t.Fatalf("the merchant got %d attempts, want %d", got, resends+1)
 	}
@@ -118,15 +110,7 @@ func TestWaitAttemptsSeesAttemptsPastTheKeptOnes(t *testing.T) {
 // not kept (attempts_dropped): it listed the kept ones only, numbers
 // jumping from 1 with nothing said.
 func TestDashboardShowsAttemptsDropped(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	mer := mocktest.NewMerchant(t, "success")
-	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"WA-2","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
-		func(p map[string]string) { p["notify_url"] = mer.URL }))
-	n := m.WaitNotifications(notify.Filter{OutTradeNo: "WA-2", State: notify.Delivered}, 1)[0]
-	const resends = notify.KeptAttempts + 2
-	for i := 0; i < resends; i++ {
-		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
-	}
+	m, _, n := resentPastKept(t, "WA-2")
 	got := m.WaitAttempts("WA-2", resends+1)
 	resp, err := http.Get(m.URL + "/_mock/ui/notifications/" + n.ID)
 	if err != nil {
@@ -141,4 +125,22 @@ func TestDashboardShowsAttemptsDropped(t *testing.T) {
 	if got.AttemptsDropped == 0 || !strings.Contains(string(b), want) {
 		t.Errorf("the dashboard's page of %s (%d attempts dropped) does not say %q", n.ID, got.AttemptsDropped, want)
 	}
+}
+
+// resends sends a notification again past the attempts kept.
+const resends = notify.KeptAttempts + 2
+
+// resentPastKept pays a trade whose notification is delivered, then sends
+// it again resends times.
+func resentPastKept(t *testing.T, no string) (*mocktest.Mock, *mocktest.Merchant, notify.Notification) {
+	t.Helper()
+	m := mocktest.New(t, mock.Options{})
+	mer := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"`+no+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = mer.URL }))
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: no, State: notify.Delivered}, 1)[0]
+	for i := 0; i < resends; i++ {
+		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+	}
+	return m, mer, n
 }
