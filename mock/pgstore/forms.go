@@ -66,29 +66,10 @@ func (db *DB) PutAuthForm(f userauth.Form) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ($1, $2, $3)`, KindForms, f.Token, data); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1`, KindForms).Scan(&n); err != nil {
-			return err
-		}
-		for ; n > userauth.MaxForms; n-- {
-			if _, err := tx.Exec(ctx, evictForm, KindForms); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := boundKind(ctx, tx, nil, KindForms, "", userauth.MaxForms)
+		return err
 	}))
 }
-
-// evictForm deletes the oldest stored form of the app holding the most,
-// oldest by made (bounded.ByMade), as bounded.Grouped evicts.
-const evictForm = `WITH f AS (
-	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made
-	FROM alipay_mock_kv WHERE kind = $1
-), g AS (
-	SELECT app FROM f GROUP BY app ORDER BY count(*) DESC, min(made) LIMIT 1
-)
-DELETE FROM alipay_mock_kv WHERE kind = $1
-	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, k LIMIT 1)`
 
 // AuthForm reads one stored form.
 func (db *DB) AuthForm(token string) (userauth.Form, bool, error) {

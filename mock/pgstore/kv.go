@@ -496,3 +496,47 @@ func (db *DB) state(kind string) ([]byte, error) {
 	}
 	return data, db.failed(err)
 }
+
+// boundKind keeps at most bound rows of kind whose key starts with prefix
+// (a row stored replaced, about to go, is not counted), in the
+// transaction that added one, under a lock its writers take first: past
+// the bound the oldest row of the app holding the most goes (of apps
+// holding as many, the one whose oldest is the oldest), oldest by made,
+// then by its time on the mock's clock, as bounded.Grouped and
+// bounded.MadeOr order memory. It returns ks and the keys deleted.
+func boundKind(ctx context.Context, tx pgx.Tx, ks []string, kind, prefix string, bound int) ([]string, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND `+notReplaced,
+		kind, prefix+"%").Scan(&n); err != nil {
+		return nil, err
+	}
+	for ; n > bound; n-- {
+		var k string
+		switch err := tx.QueryRow(ctx, evictOldest, kind, prefix+"%").Scan(&k); {
+		case errors.Is(err, pgx.ErrNoRows):
+			return ks, nil
+		case err != nil:
+			return nil, err
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
+// notReplaced is a row not stored replaced (a sign-in pair whose refresh
+// token was used).
+const notReplaced = `NOT coalesce((data->>'replaced')::boolean, false)`
+
+// evictOldest deletes boundKind's oldest row of the app holding the most;
+// one stored without made (an older build's) goes first, by its time
+// (created, auth_start).
+const evictOldest = `WITH f AS (
+	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made,
+		coalesce(data->>'created', data->>'auth_start')::timestamptz AS at
+	FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND ` + notReplaced + `
+), g AS (
+	SELECT app FROM f GROUP BY app ORDER BY count(*) DESC, min(made) LIMIT 1
+)
+DELETE FROM alipay_mock_kv WHERE kind = $1
+	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, at, k LIMIT 1)
+RETURNING k`

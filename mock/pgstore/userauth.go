@@ -21,7 +21,7 @@ import (
 // listening connection comes back. One a replica has not heard of yet is
 // read where used. A code is spent, and a pair replaced by its refresh, by
 // a conditional write of its row: one replica's wins. The bounds on codes
-// and tokens are applied here, in the write that adds one (boundUserAuth):
+// and tokens are applied here, in the write that adds one (boundKind):
 // a replica's memory only caches them.
 const KindUserAuth = "userauth"
 
@@ -38,7 +38,7 @@ const maxNotice = 7000
 var errLost = errors.New("lost to another replica")
 
 // PutUserCode stores a sign-in auth_code (userauth.Store), within the
-// bound on stored codes (boundUserAuth). Spending one is an update of its
+// bound on stored codes (boundKind). Spending one is an update of its
 // stored row while unspent: one another replica spent first, or that was
 // deleted for all, answers userauth.ErrCodeInvalid.
 func (db *DB) PutUserCode(c userauth.Code) error {
@@ -53,7 +53,7 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 		if err := upsertUserAuth(ctx, tx, k, c); err != nil {
 			return nil, err
 		}
-		return boundUserAuth(ctx, tx, []string{k}, "code/", userauth.MaxCodes)
+		return boundKind(ctx, tx, []string{k}, KindUserAuth, "code/", userauth.MaxCodes)
 	})
 	if errors.Is(err, errLost) {
 		return userauth.ErrCodeInvalid
@@ -62,7 +62,7 @@ func (db *DB) PutUserCode(c userauth.Code) error {
 }
 
 // PutUserToken stores sign-in pairs in one transaction (userauth.Store),
-// within the bound on stored pairs (boundUserAuth). A pair marked
+// within the bound on stored pairs (boundKind). A pair marked
 // replaced (its refresh token used) is an update of its stored row while
 // not replaced: one another replica replaced first, or that was deleted
 // for all, answers userauth.ErrRefreshInvalid and nothing is stored.
@@ -90,7 +90,7 @@ func (db *DB) PutUserToken(ts ...userauth.Token) error {
 		if !added {
 			return ks, nil
 		}
-		return boundUserAuth(ctx, tx, ks, "token/", userauth.MaxTokens)
+		return boundKind(ctx, tx, ks, KindUserAuth, "token/", userauth.MaxTokens)
 	})
 	if errors.Is(err, errLost) {
 		return userauth.ErrRefreshInvalid
@@ -117,51 +117,6 @@ func lockUserAuth(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, userAuthLock)
 	return err
 }
-
-// boundUserAuth applies, in the transaction that stored a code or pair
-// (under lockUserAuth), the one bound on stored codes (prefix "code/") or
-// pairs ("token/") for all replicas, one process's memory's
-// (userauth.MaxCodes, userauth.MaxTokens): past it the oldest of the app
-// holding the most goes (of apps holding as many, the one whose oldest is
-// the oldest), oldest by made, as the book orders them (a pair stored
-// replaced, about to be deleted, is not counted). It returns ks and the
-// keys deleted, for the announcement: every replica drops those.
-func boundUserAuth(ctx context.Context, tx pgx.Tx, ks []string, prefix string, bound int) ([]string, error) {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND `+inForce,
-		KindUserAuth, prefix+"%").Scan(&n); err != nil {
-		return nil, err
-	}
-	for ; n > bound; n-- {
-		var k string
-		switch err := tx.QueryRow(ctx, evictUserAuth, KindUserAuth, prefix+"%").Scan(&k); {
-		case errors.Is(err, pgx.ErrNoRows):
-			return ks, nil
-		case err != nil:
-			return nil, err
-		}
-		ks = append(ks, k)
-	}
-	return ks, nil
-}
-
-// inForce is a sign-in row not stored replaced.
-const inForce = `NOT coalesce((data->>'replaced')::boolean, false)`
-
-// evictUserAuth deletes the oldest stored code or pair (by the key's
-// prefix) of the app holding the most, as evictForm does forms; one
-// stored without made goes first, by its time on the mock's clock
-// (created, auth_start), as bounded.MadeOr orders it.
-const evictUserAuth = `WITH f AS (
-	SELECT k, data->>'app_id' AS app, coalesce((data->>'made')::bigint, 0) AS made,
-		coalesce(data->>'created', data->>'auth_start')::timestamptz AS at
-	FROM alipay_mock_kv WHERE kind = $1 AND k LIKE $2 AND ` + inForce + `
-), g AS (
-	SELECT app FROM f GROUP BY app ORDER BY count(*) DESC, min(made) LIMIT 1
-)
-DELETE FROM alipay_mock_kv WHERE kind = $1
-	AND k = (SELECT k FROM f WHERE app = (SELECT app FROM g) ORDER BY made, at, k LIMIT 1)
-RETURNING k`
 
 // updateUnless writes v over the stored row k while its flag is not set;
 // errLost when there is no such row.
@@ -354,7 +309,7 @@ func (db *DB) UserTokenByRefresh(refresh string) (userauth.Token, bool, error) {
 }
 
 // BoundsUserAuth marks the store as bounding codes and tokens itself
-// (userauth.Bounder): boundUserAuth.
+// (userauth.Bounder): boundKind.
 func (db *DB) BoundsUserAuth() {}
 
 var (
