@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // Lifetimes, as production gives them: a code is good once within 24 h;
@@ -305,14 +306,14 @@ func (b *Book) putCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	return storeFailed(b.store.PutCode(*c))
+	return trade.StoreFailedUnlessAnswer(b.store.PutCode(*c))
 }
 
 func (b *Book) putToken(t *Token) error {
 	if b.store == nil {
 		return nil
 	}
-	return storeFailed(b.store.PutToken(*t))
+	return trade.StoreFailedUnlessAnswer(b.store.PutToken(*t))
 }
 
 // addToken stores a new token; a shared store gives its Gen (Issuer).
@@ -323,7 +324,7 @@ func (b *Book) addToken(t *Token) error {
 	}
 	gen, err := is.IssueToken(*t)
 	if err != nil {
-		return storeFailed(err)
+		return trade.StoreFailedUnlessAnswer(err)
 	}
 	t.Gen = gen
 	return nil

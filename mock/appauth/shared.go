@@ -1,9 +1,6 @@
 package appauth
 
 import (
-	"errors"
-
-	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -72,15 +69,4 @@ func (b *Book) tokenLocked(s string, byRefresh bool) (*Token, error) {
 	}
 	b.keepToken(&t)
 	return &t, nil
-}
-
-// storeFailed is err, the store's failure to write, as trade.StoreFailed
-// (20000 at the gateway, 503 at the control API); a verdict the store
-// gave (a code or refresh token another replica spent first) stays one.
-func storeFailed(err error) error {
-	var ae *apierr.Error
-	if err == nil || errors.As(err, &ae) {
-		return err
-	}
-	return trade.StoreFailed(err)
 }

@@ -2,6 +2,7 @@ package trade
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
@@ -32,6 +33,17 @@ var ErrStore = apierr.SystemBusy()
 // StoreFailed is ErrStore carrying the store's own error: the gateway
 // answers ErrStore, the control API names err (errors.Is(e, ErrStore)).
 func StoreFailed(err error) error { return storeFailed{err} }
+
+// StoreFailedUnlessAnswer is StoreFailed for a store's error that is not
+// already an Alipay answer (an *apierr.Error, e.g. a code another replica
+// spent first, passes as it is); nil stays nil.
+func StoreFailedUnlessAnswer(err error) error {
+	var ae *apierr.Error
+	if err == nil || errors.As(err, &ae) {
+		return err
+	}
+	return StoreFailed(err)
+}
 
 type storeFailed struct{ err error }
 

@@ -286,7 +286,7 @@ func (b *Book) saveCode(c *Code) error {
 	if b.store == nil {
 		return nil
 	}
-	return storeFailed(b.store.PutUserCode(*c))
+	return trade.StoreFailedUnlessAnswer(b.store.PutUserCode(*c))
 }
 
 // saveTokens writes ts through in one write; a failed write is
@@ -295,18 +295,7 @@ func (b *Book) saveTokens(ts ...Token) error {
 	if b.store == nil {
 		return nil
 	}
-	return storeFailed(b.store.PutUserToken(ts...))
-}
-
-// storeFailed is err, the store's failure to write, as trade.StoreFailed
-// (20000 at the gateway, 503 at the control API); a verdict a shared
-// store gave (a code or pair another replica spent first) stays one.
-func storeFailed(err error) error {
-	var ae *apierr.Error
-	if err == nil || errors.As(err, &ae) {
-		return err
-	}
-	return trade.StoreFailed(err)
+	return trade.StoreFailedUnlessAnswer(b.store.PutUserToken(ts...))
 }
 
 func (b *Book) drop(key string) {
@@ -479,16 +468,14 @@ func (b *Book) Refresh(appID, refresh string) (Token, error) {
 	gone.Replaced = true
 	if err := b.saveTokens(*t, gone); err != nil {
 		if errors.Is(err, ErrRefreshInvalid) { // replaced (or deleted) on another replica first
-			b.tokens.Del(old.AccessToken)
-			delete(b.byRef, old.RefreshToken)
+			b.forgetToken(old.AccessToken)
 		}
 		return Token{}, err // else the old pair stays in force: the retry works
 	}
 	old.Replaced = true
 	// The old pair goes first, so that at the bound the new one takes its
 	// place and evicts no other user's.
-	b.tokens.Del(old.AccessToken)
-	delete(b.byRef, old.RefreshToken)
+	b.forgetToken(old.AccessToken)
 	b.keepToken(t)
 	b.drop(old.AccessToken) // stored replaced: a failed delete leaves nothing in force
 	return *t, nil
