@@ -148,7 +148,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve")
 	var appFlags, scenarioFlags multi
 	addr := fs.String("addr", defaultAddr, "listen address (in Docker 0.0.0.0:8080)")
-	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (file or PEM); default the shipped keys/dev/alipay_private_key.pem")
+	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (a file, or PEM or base64 text); default the shipped keys/dev/alipay_private_key.pem")
 	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
 	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
