@@ -162,11 +162,8 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
-		switch _, err := p.Users.Decline(token); {
-		case errors.Is(err, trade.ErrStore):
-			return p.formStoreFailed(c, err)
-		case err != nil:
-			return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+		if ok, err := p.spendForm(c, token, p.appAuthError); !ok {
+			return err
 		}
 		return p.renderSignIn(c, http.StatusOK, signInView{ISV: true, Message: "已取消授权", MessageEN: "You did not authorise the app: it gets nothing"})
 	}
@@ -175,13 +172,23 @@ func (p *Pages) appAuthAct(c echo.Context) error {
 		p.Log.Error("app authorisation page: the store failed", "err", err)
 		return p.unavailable(c)
 	}
-	switch _, err := p.Users.Decline(token); {
-	case errors.Is(err, trade.ErrStore): // not spent: this code goes unused
-		return p.formStoreFailed(c, err)
-	case err != nil: // used meanwhile (on any replica): this code goes unused
-		return p.appAuthError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+	if ok, err := p.spendForm(c, token, p.appAuthError); !ok { // not spent, or spent meanwhile: this code goes unused
+		return err
 	}
 	return c.Redirect(http.StatusFound, code.Callback(f.RedirectURI, f.State))
+}
+
+// spendForm spends the form token names (Users.Decline). When it could
+// not, it answers the browser (the store failed: 503, the form stays open;
+// spent meanwhile on any replica: expired's page) and ok is false.
+func (p *Pages) spendForm(c echo.Context, token string, expired func(echo.Context, string, string) error) (ok bool, answered error) {
+	switch _, err := p.Users.Decline(token); {
+	case errors.Is(err, trade.ErrStore):
+		return false, p.formStoreFailed(c, err)
+	case err != nil:
+		return false, expired(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+	}
+	return true, nil
 }
 
 // signInAct is the user's answer. The form carries only its token, the
@@ -197,11 +204,8 @@ func (p *Pages) signInAct(c echo.Context) error {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used: open the app's authorisation URL again")
 	}
 	if c.FormValue("action") == "decline" {
-		switch _, err := p.Users.Decline(token); {
-		case errors.Is(err, trade.ErrStore):
-			return p.formStoreFailed(c, err)
-		case err != nil:
-			return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
+		if ok, err := p.spendForm(c, token, p.signInError); !ok {
+			return err
 		}
 		return p.renderSignIn(c, http.StatusOK, signInView{Message: "已取消授权", MessageEN: "You did not sign in: the app gets nothing"})
 	}
