@@ -129,6 +129,15 @@ func (a *API) scenarioError(c echo.Context, err error) error {
 	return fail(c, http.StatusBadRequest, err)
 }
 
+// notInForce answers a scenario file the engine did not put in force: past
+// a bound on what is in force (413), or the store failed (503).
+func notInForce(c echo.Context, err error) error {
+	if errors.Is(err, scenarios.ErrTooMuchSource) || errors.Is(err, scenarios.ErrTooMuchRegex) {
+		return fail(c, http.StatusRequestEntityTooLarge, err)
+	}
+	return unavailable(c, err)
+}
+
 // putScenario replaces every scenario of the app_id's scope with the body
 // (the built-in magic amounts stay).
 func (a *API) putScenario(c echo.Context) error {
@@ -136,10 +145,8 @@ func (a *API) putScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Replace(f.AppID, f); errors.Is(err, scenarios.ErrTooMuchSource) || errors.Is(err, scenarios.ErrTooMuchRegex) {
-		return fail(c, http.StatusRequestEntityTooLarge, err)
-	} else if err != nil {
-		return unavailable(c, err) // the store failed: not in force
+	if err := a.Scenarios.Replace(f.AppID, f); err != nil {
+		return notInForce(c, err)
 	}
 	scenarios.Log(a.Log, f, "control API PUT")
 	return c.JSON(http.StatusOK, f)
@@ -151,10 +158,8 @@ func (a *API) addScenario(c echo.Context) error {
 	if err != nil {
 		return a.scenarioError(c, err)
 	}
-	if err := a.Scenarios.Add(f); errors.Is(err, scenarios.ErrTooMuchSource) || errors.Is(err, scenarios.ErrTooMuchRegex) {
-		return fail(c, http.StatusRequestEntityTooLarge, err)
-	} else if err != nil {
-		return unavailable(c, err) // the store failed: not in force
+	if err := a.Scenarios.Add(f); err != nil {
+		return notInForce(c, err)
 	}
 	scenarios.Log(a.Log, f, "control API POST")
 	return c.JSON(http.StatusCreated, f)
