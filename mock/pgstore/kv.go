@@ -329,26 +329,26 @@ const tokenByRefresh = `SELECT data FROM alipay_mock_kv
 // TokenByRefresh reads the token of a refresh token (appauth.Reader).
 func (db *DB) TokenByRefresh(refresh string) (appauth.Token, bool, error) {
 	var t appauth.Token
-	ok, err := db.one(tokenByRefresh, refresh, &t)
+	ok, err := db.one(&t, tokenByRefresh, refresh)
 	return t, ok, err
 }
 
 // get reads the one value of kind where holds (with $2 = arg) into v;
 // an arg no row holds (the query would fail on the value) finds nothing.
 func (db *DB) get(kind, where, arg string, v any) (bool, error) {
-	return db.one(`SELECT data FROM alipay_mock_kv WHERE kind = $1 AND `+where+` LIMIT 1`, arg, v, kind)
+	return db.one(v, `SELECT data FROM alipay_mock_kv WHERE kind = $1 AND `+where+` LIMIT 1`, kind, arg)
 }
 
-// one reads the one value sql selects (data, with $1 = arg, or $2 after
-// before) into v.
-func (db *DB) one(sql, arg string, v any, before ...any) (bool, error) {
-	if noRowHolds(arg) {
+// one reads into v the one value (data) sql selects with args; a string
+// argument no row can hold (the query would fail on it) finds nothing.
+func (db *DB) one(v any, sql string, args ...any) (bool, error) {
+	if unstorable(args) {
 		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var data []byte
-	err := db.pool.QueryRow(ctx, sql, append(before, arg)...).Scan(&data)
+	err := db.pool.QueryRow(ctx, sql, args...).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

@@ -304,7 +304,7 @@ const userTokenByRefresh = `SELECT data FROM alipay_mock_kv
 // UserTokenByRefresh reads the pair of a refresh token (userauth.Reader).
 func (db *DB) UserTokenByRefresh(refresh string) (userauth.Token, bool, error) {
 	var t userauth.Token
-	ok, err := db.one(userTokenByRefresh, refresh, &t)
+	ok, err := db.one(&t, userTokenByRefresh, refresh)
 	return t, ok, err
 }
 
