@@ -79,23 +79,11 @@ func (s *Server) share(db *pgstore.DB) error {
 				s.forget(what, app)
 				return
 			}
-			keys, rows := db.UserAuthKeys(kind)
-			var err error
-			switch {
-			case rows && !usersMissed: // the rows announced only
-				var ch userauth.Changes
-				if ch, err = db.UserAuthChanges(keys); err == nil {
-					s.Users.Heard(ch)
-				}
-			case rows:
-				err = s.reload(db, pgstore.KindUserAuth)
-			default:
-				err = s.reload(db, kind)
+			if keys, rows := db.UserAuthKeys(kind); rows || kind == pgstore.KindUserAuth {
+				usersMissed = s.heardUsers(db, keys, rows && !usersMissed)
+				return
 			}
-			if rows || kind == pgstore.KindUserAuth {
-				kind, usersMissed = pgstore.KindUserAuth, err != nil
-			}
-			if err != nil {
+			if err := s.reload(db, kind); err != nil {
 				s.Log.Error("shared store", "reload", kind, "err", err)
 			}
 		})
@@ -217,6 +205,26 @@ func (s *Server) runShared() {
 			}
 		}
 	}()
+}
+
+// heardUsers takes up an announcement of sign-in's codes and tokens: only
+// the rows it names when rowsOnly (nothing was missed before), else all of
+// them again. It reports whether this failed, so the next announcement
+// reads all of them again.
+func (s *Server) heardUsers(db *pgstore.DB, keys []string, rowsOnly bool) (missed bool) {
+	var err error
+	if rowsOnly {
+		var ch userauth.Changes
+		if ch, err = db.UserAuthChanges(keys); err == nil {
+			s.Users.Heard(ch)
+		}
+	} else {
+		err = s.reload(db, pgstore.KindUserAuth)
+	}
+	if err != nil {
+		s.Log.Error("shared store", "reload", pgstore.KindUserAuth, "err", err)
+	}
+	return err != nil
 }
 
 // reload reads one kind of state another replica changed.
