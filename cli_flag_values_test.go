@@ -13,8 +13,10 @@ import (
 // to repeat the flag.
 func TestAllowedHostWithACommaRefused(t *testing.T) {
 	bin := buildBinary(t)
-	if started, errs := serveStarts(t, bin, "--allowed-host", "a.test,b.test"); started || !strings.Contains(errs, "repeat the flag") {
-		t.Errorf("serve --allowed-host a.test,b.test: started %v, %q; want it refused telling to repeat the flag", started, strings.TrimSpace(errs))
+	code, errs := serveExit(t, bin, nil, "--allowed-host", "a.test,b.test")
+	wantRefused(t, "serve --allowed-host a.test,b.test", code, errs, 1, "--allowed-host")
+	if !strings.Contains(errs, "repeat the flag") {
+		t.Errorf("serve --allowed-host a.test,b.test: %q; want it to say to repeat the flag", strings.TrimSpace(errs))
 	}
 }
 
@@ -23,8 +25,10 @@ func TestAllowedHostWithACommaRefused(t *testing.T) {
 // would put the one name "a.test,b.test" in the certificate.
 func TestTLSHostWithACommaRefused(t *testing.T) {
 	bin := buildBinary(t)
-	if started, errs := serveStarts(t, bin, "--ca-dir", t.TempDir(), "--tls-addr", "127.0.0.1:0", "--tls-host", "a.test,b.test"); started || !strings.Contains(errs, "repeat the flag") {
-		t.Error(`serve --tls-host "a.test,b.test" started: want it refused (no host name has a comma; repeat the flag)`)
+	code, errs := serveExit(t, bin, nil, "--ca-dir", t.TempDir(), "--tls-addr", "127.0.0.1:0", "--tls-host", "a.test,b.test")
+	wantRefused(t, "serve --tls-host a.test,b.test", code, errs, 1, "--tls-host")
+	if !strings.Contains(errs, "repeat the flag") {
+		t.Errorf("serve --tls-host a.test,b.test: %q; want it to say to repeat the flag (no host name has a comma)", strings.TrimSpace(errs))
 	}
 }
 
@@ -32,11 +36,9 @@ func TestTLSHostWithACommaRefused(t *testing.T) {
 // refused naming the variable the user set, not a --notify-schedule never
 // given, and is a usage error (exit 2) as the flag's refusal is.
 func TestEmptyNotifyScheduleVariableRefusedNamingIt(t *testing.T) {
-	t.Setenv("ALIPAY_MOCK_NOTIFY_SCHEDULE", "")
-	code, _, errs := runCLI(t, "", "serve", "--addr", "127.0.0.1:0", "--no-dev-app")
-	if code != 2 || !strings.Contains(errs, "ALIPAY_MOCK_NOTIFY_SCHEDULE") {
-		t.Errorf("empty ALIPAY_MOCK_NOTIFY_SCHEDULE: exit %d %q; want exit 2 naming ALIPAY_MOCK_NOTIFY_SCHEDULE", code, strings.TrimSpace(errs))
-	}
+	// The built binary, not run in-process: a serve that started would block.
+	code, errs := serveExit(t, buildBinary(t), []string{"ALIPAY_MOCK_NOTIFY_SCHEDULE="})
+	wantRefused(t, "serve with ALIPAY_MOCK_NOTIFY_SCHEDULE empty", code, errs, 2, "ALIPAY_MOCK_NOTIFY_SCHEDULE")
 }
 
 // --public-url must be an absolute http(s) base URL a browser opens

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -16,11 +17,14 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// serveStarts reports whether the binary, run with args, announces its
-// gateway (it started) rather than exiting; it is stopped either way.
-func serveStarts(t *testing.T, bin string, args ...string) (started bool, stderr string) {
+// serveExit runs the binary's serve with args (and env added to the
+// environment) and returns its exit status and stderr; a serve that
+// announces its gateway instead (it started) is stopped and reported as
+// status -1.
+func serveExit(t *testing.T, bin string, env []string, args ...string) (code int, stderr string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-dev-app"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	out, _ := cmd.StdoutPipe()
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
@@ -38,14 +42,31 @@ func serveStarts(t *testing.T, bin string, args ...string) (started bool, stderr
 		}
 		banner <- false
 	}()
+	started := false
 	select {
 	case started = <-banner:
-	case <-time.After(20 * time.Second):
-		t.Error("neither a banner nor an exit within 20s")
+	case <-time.After(mocktest.Timeout):
+		t.Errorf("neither a banner nor an exit within %s", mocktest.Timeout)
+		started = true
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if started {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		return -1, errb.String()
+	}
 	_ = cmd.Wait()
-	return started, errb.String()
+	return cmd.ProcessState.ExitCode(), errb.String()
+}
+
+// wantRefused reports an error unless serve exited with status want (2: a
+// value the flag package refuses or a stray argument; 1: a value serve's
+// own checks refuse) and stderr names name (the refused flag, without its
+// dashes as the flag package writes one, an argument or a variable).
+func wantRefused(t *testing.T, what string, code int, stderr string, want int, name string) {
+	t.Helper()
+	if code != want || !strings.Contains(stderr, name) {
+		t.Errorf("%s: exit %d (-1: it started) %q; want exit %d naming %s", what, code, strings.TrimSpace(stderr), want, name)
+	}
 }
 
 // A serve flag given a value that means nothing is refused, as
@@ -55,17 +76,19 @@ func serveStarts(t *testing.T, bin string, args ...string) (started bool, stderr
 // turns the check off).
 func TestServeRefusesMeaninglessFlagValues(t *testing.T) {
 	bin := buildBinary(t)
-	for _, args := range [][]string{
-		{"--notify-schedule", ""},
-		{"--notify-schedule", ","},
-		{"--notify-workers", "0"},
-		{"--notify-workers", "-3"},
-		{"--notify-timeout", "-1s"},
-		{"--timestamp-tolerance", "-1h"},
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--notify-schedule", ""}, 2},
+		{[]string{"--notify-schedule", ","}, 2},
+		{[]string{"--notify-workers", "0"}, 2},
+		{[]string{"--notify-workers", "-3"}, 2},
+		{[]string{"--notify-timeout", "-1s"}, 2},
+		{[]string{"--timestamp-tolerance", "-1h"}, 2},
 	} {
-		if started, _ := serveStarts(t, bin, args...); started {
-			t.Errorf("serve %s started: want it refused with the flag named", strings.Join(args, " "))
-		}
+		code, errs := serveExit(t, bin, nil, c.args...)
+		wantRefused(t, "serve "+strings.Join(c.args, " "), code, errs, c.code, strings.TrimLeft(c.args[0], "-"))
 	}
 }
 
@@ -75,18 +98,16 @@ func TestServeRefusesMeaninglessFlagValues(t *testing.T) {
 func TestServeRefusesAPublicURLThatIsNotAnHTTPURL(t *testing.T) {
 	bin := buildBinary(t)
 	for _, v := range []string{"localhost:8080", "example.com", "ftp://x"} {
-		if started, _ := serveStarts(t, bin, "--public-url", v); started {
-			t.Errorf("serve --public-url %s started: want it refused (an http or https base URL)", v)
-		}
+		code, errs := serveExit(t, bin, nil, "--public-url", v)
+		wantRefused(t, "serve --public-url "+v, code, errs, 2, "public-url")
 	}
 }
 
 // --tls-host must be a host name or IP address, as --allowed-host must.
 func TestServeRefusesATLSHostThatIsNoName(t *testing.T) {
 	bin := buildBinary(t)
-	if started, _ := serveStarts(t, bin, "--ca-dir", t.TempDir(), "--tls-addr", "127.0.0.1:0", "--tls-host", "a b"); started {
-		t.Error(`serve --tls-host "a b" started: want it refused, as --allowed-host "a b" is`)
-	}
+	code, errs := serveExit(t, bin, nil, "--ca-dir", t.TempDir(), "--tls-addr", "127.0.0.1:0", "--tls-host", "a b")
+	wantRefused(t, `serve --tls-host "a b"`, code, errs, 1, "--tls-host")
 }
 
 // A repeatable flag's command-line value is one value, commas and all;
@@ -144,9 +165,8 @@ func TestAuditRefusesACheckTimeoutOfNothing(t *testing.T) {
 // separate value) is refused, not run with --show-unscanned on and no seed.
 func TestServeRefusesStrayArguments(t *testing.T) {
 	bin := buildBinary(t)
-	if started, _ := serveStarts(t, bin, "--show-unscanned", "false", "--seed", "7"); started {
-		t.Error(`serve --show-unscanned false --seed 7 started (--show-unscanned on, --seed ignored): want "unexpected argument \"false\""`)
-	}
+	code, errs := serveExit(t, bin, nil, "--show-unscanned", "false", "--seed", "7")
+	wantRefused(t, "serve --show-unscanned false --seed 7", code, errs, 2, `unexpected argument "false"`)
 }
 
 // healthcheck and keys refuse stray arguments (exit 2): "healthcheck

@@ -274,6 +274,20 @@ func scenario(t *testing.T, srv *mock.Server, yaml string) {
 	}
 }
 
+// deleteScenarios removes every scenario file in force on srv, counts and all.
+func deleteScenarios(t *testing.T, srv *mock.Server) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL()+"/_mock/scenarios", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("DELETE /_mock/scenarios: HTTP %d", resp.StatusCode)
+	}
+}
+
 // Open model: a stall's victims count in the percentiles (no coordinated
 // omission). Ten precreates arrive 100 ms apart on one connection; the
 // 5th is held 2.5 s. The five behind it are still queued a second after
@@ -282,8 +296,10 @@ func scenario(t *testing.T, srv *mock.Server, yaml string) {
 // answers' few milliseconds.
 func TestLoadtestLateArrivalsCountInLatency(t *testing.T) {
 	srv := startMock(t)
-	// The 5th precreate of each run: the warm-up sends pays, the late are not sent.
-	scenario(t, srv, "name: stall\nrules:\n  - when: {method: alipay.trade.precreate, nth: [5, 10]}\n    then: {delay: 2500ms}\n")
+	// The run's 5th precreate (the warm-up sends pays); uploaded afresh
+	// before each run, so each sees its own stall whatever the other sent.
+	const stall = "name: stall\nrules:\n  - when: {method: alipay.trade.precreate, nth: 5}\n    then: {delay: 2500ms}\n"
+	scenario(t, srv, stall)
 	out := loadtest(t, srv, "-json", "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
 	var rep Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -300,6 +316,8 @@ func TestLoadtestLateArrivalsCountInLatency(t *testing.T) {
 	if m := rep.Methods["precreate"]; m.Requests.Late != q.Late || m.Latency != l {
 		t.Errorf("precreate: %+v, want the run's late arrivals and latency", m)
 	}
+	deleteScenarios(t, srv)
+	scenario(t, srv, stall)
 	text := loadtest(t, srv, "-rate", "10", "-arrival", "fixed", "-d", "1s", "-c", "1", "-method", "precreate")
 	if !strings.Contains(text, "late at their wait until dropped (a lower bound)") {
 		t.Errorf("the text report does not say the late arrivals are in the latency:\n%s", text)

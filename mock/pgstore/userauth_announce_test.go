@@ -88,8 +88,9 @@ func TestReplicaThatMissedASignInRefreshDropsTheOldPairWhenItListensAgain(t *tes
 	if r := refreshToken(t, rs[0], refresh); r["access_token"] == nil {
 		t.Fatalf("refresh on replica A: %v", r)
 	}
-	// Each control request waits for B's listener (up to 2 s while it is down).
-	deadline := time.Now().Add(15 * time.Second)
+	// Each control request waits for B's listener (up to 2 s while it is
+	// down; it listens again a second after it was ended).
+	deadline := time.Now().Add(mocktest.Timeout)
 	for {
 		rs[1].Control(http.MethodGet, "/clock", nil, http.StatusOK)
 		u := userInfo(t, rs[1], token)
