@@ -101,8 +101,8 @@ const (
 // MaxRegexCostInForce bounds the regexes of the files in force, every
 // scope together, that Add and Replace may reach: each counts its cost
 // (twice for a regex Go may also compile one-pass, see regexCost) plus
-// regexBaseCost (what any compiled regex holds). About 30 bytes a unit
-// at most, so ~60 MB; the text bound alone let ten "[a-z]{1000}" in 1 KB
+// regexBaseCost (what any compiled regex holds). About 35 bytes a unit
+// at most (measured), so ~70 MB; the text bound alone let ten "[a-z]{1000}" in 1 KB
 // keep 400 KB, GBs in all.
 const MaxRegexCostInForce = 2_000_000
 
