@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -107,16 +106,6 @@ func TestOutcomeHeaderLeavesRuleTimesAlone(t *testing.T) {
 	}
 }
 
-// allocatedBy is the bytes allocated while f runs.
-func allocatedBy(f func()) uint64 {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	f()
-	runtime.ReadMemStats(&m1)
-	return m1.TotalAlloc - m0.TotalAlloc
-}
-
 // With --data, a rule that counts (times, nth) or uses states costs only
 // the requests that reach it for their method: a precreate no rule names
 // matches on the copy in memory, as with no counting rule in force, and
@@ -130,7 +119,7 @@ func TestCountingRuleCostsOnlyTheRequestsThatReachIt(t *testing.T) {
 	m.Control(http.MethodPost, "/scenarios?name=big", big, http.StatusCreated)
 	const n = 20
 	precreates := func(prefix string) uint64 {
-		return allocatedBy(func() {
+		return mocktest.AllocatedBy(func() {
 			for i := 0; i < n; i++ {
 				m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"%s-%d","total_amount":"1.00","subject":"s"}`, prefix, i))
 			}
@@ -143,7 +132,7 @@ func TestCountingRuleCostsOnlyTheRequestsThatReachIt(t *testing.T) {
 	if counting > plain+(256<<10) {
 		t.Errorf("a rule that counts closes makes every precreate allocate %d bytes (was %d): the kept list is decoded and encoded on every request", counting, plain)
 	}
-	closes := allocatedBy(func() {
+	closes := mocktest.AllocatedBy(func() {
 		for i := 0; i < n; i++ {
 			m.Call("alipay.trade.close", fmt.Sprintf(`{"out_trade_no":"COST-B-%d"}`, i))
 		}

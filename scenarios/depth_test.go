@@ -3,7 +3,7 @@ package scenarios_test
 import (
 	"errors"
 	"fmt"
-	"runtime"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"strings"
 	"testing"
 
@@ -24,16 +24,6 @@ func nested(depth, keyLen int) []byte {
 	return []byte(b.String())
 }
 
-// allocated is the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	f()
-	runtime.ReadMemStats(&m1)
-	return m1.TotalAlloc - m0.TotalAlloc
-}
-
 // A file nested deeper than the format can use is refused before
 // anything walks it, with its line, and what Parse allocates grows with
 // the file's size, not its size times its depth (before, 104 KB nested
@@ -50,7 +40,7 @@ func TestDeepFileRefused(t *testing.T) {
 		t.Run(fmt.Sprintf("depth %d key %d", tc.depth, tc.keyLen), func(t *testing.T) {
 			data := nested(tc.depth, tc.keyLen)
 			var err error
-			n := allocated(func() { _, err = scenarios.Parse("deep.yaml", data, methods) })
+			n := mocktest.AllocatedBy(func() { _, err = scenarios.Parse("deep.yaml", data, methods) })
 			var ps scenarios.Problems
 			if !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("want problems, got %v", err)
@@ -83,7 +73,7 @@ func TestLongKeyNotCopiedPerChild(t *testing.T) {
 	data := []byte(b.String())
 	methods := gateway.Catalogue()
 	var err error
-	n := allocated(func() { _, err = scenarios.Parse("wide.yaml", data, methods) })
+	n := mocktest.AllocatedBy(func() { _, err = scenarios.Parse("wide.yaml", data, methods) })
 	if err == nil || !strings.Contains(err.Error(), "unknown field") {
 		t.Fatalf("want the unknown key, got %v", err)
 	}
@@ -114,7 +104,7 @@ func aliasBomb(n, k int) []byte {
 func TestAliasBombRefused(t *testing.T) {
 	data := aliasBomb(50_000, 160)
 	var err error
-	a := allocated(func() { _, err = scenarios.Parse("bomb.yaml", data, gateway.Catalogue()) })
+	a := mocktest.AllocatedBy(func() { _, err = scenarios.Parse("bomb.yaml", data, gateway.Catalogue()) })
 	var ps scenarios.Problems
 	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Line != 6 ||
 		ps[0].Msg != fmt.Sprintf("the file's aliases (*name) stand for more than %d nodes: a scenario needs far fewer (see docs/scenarios.md)", scenarios.MaxAliasNodes) {

@@ -3,21 +3,12 @@ package pgstore_test
 import (
 	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
-
-func allocatedBy(f func()) uint64 {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	f()
-	runtime.ReadMemStats(&m1)
-	return m1.TotalAlloc - m0.TotalAlloc
-}
 
 // TestSharedCountedRequestDoesNotDecodeTheListAgain: with --store a
 // replica that holds the stored scenario list's latest write (its own,
@@ -35,7 +26,7 @@ func TestSharedCountedRequestDoesNotDecodeTheListAgain(t *testing.T) {
 	for i := 0; i < n; i++ {
 		m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"CNT-COST-%d","total_amount":"1.00","subject":"s"}`, i))
 	}
-	closes := allocatedBy(func() {
+	closes := mocktest.AllocatedBy(func() {
 		for i := 0; i < n; i++ {
 			m.Call("alipay.trade.close", fmt.Sprintf(`{"out_trade_no":"CNT-COST-%d"}`, i))
 		}
