@@ -126,6 +126,13 @@ func (s *Scheduler) Schedule(j Job) {
 	}
 }
 
+// Planned reports whether a job of ref waits on the clock.
+func (s *Scheduler) Planned(ref string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.refs[ref]) > 0
+}
+
 // forget drops a job that left the heap from the Ref index; s.mu is held.
 func (s *Scheduler) forget(j *Job) {
 	if j.Ref == "" {

@@ -278,7 +278,8 @@ func (m *Mock) WaitNotifications(f notify.Filter, count int) []notify.Notificati
 }
 
 // WaitAttempts waits until the outbox records attempt n of the first
-// notification of out_trade_no out, and returns that notification.
+// notification of out_trade_no out, and its next attempt, if any, is
+// planned, and returns that notification.
 func (m *Mock) WaitAttempts(out string, n int) notify.Notification {
 	m.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -287,7 +288,10 @@ func (m *Mock) WaitAttempts(out string, n int) notify.Notification {
 	var list []notify.Notification
 	if !outbox.WaitFunc(ctx, func() bool {
 		list = outbox.List(notify.Filter{OutTradeNo: out})
-		return len(list) > 0 && attemptsMade(list[0]) >= n
+		// made, and its next attempt (if any) planned on the clock: the
+		// attempt's write comes before its plan
+		return len(list) > 0 && attemptsMade(list[0]) >= n &&
+			(list[0].NextAttempt == nil || m.Srv.Notifier.Planned(list[0].ID))
 	}) {
 		if len(list) == 0 {
 			m.T.Fatalf("no attempt %d for %s: no notification", n, out)

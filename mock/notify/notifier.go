@@ -524,7 +524,12 @@ func (n *Notifier) schedule(id, key string, at time.Time) {
 		nf.NextAttempt = &at
 	})
 	n.plan(id, key, gen, at)
+	n.outbox.wake()
 }
+
+// Planned reports whether notification id's next attempt is planned where
+// it is kept: on this process's clock, or, with replicas, in the store.
+func (n *Notifier) Planned(id string) bool { return n.shared != nil || n.sched.Planned(id) }
 
 // plan puts attempt gen of a notification on the scheduler.
 func (n *Notifier) plan(id, key string, gen int, at time.Time) {
@@ -634,6 +639,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	})
 	if next != nil {
 		n.plan(id, key, nextGen, *next)
+		n.outbox.wake() // a waiter that saw this attempt sees the next one planned
 	}
 	detail := fmt.Sprintf("attempt %d to %s: ", a.N, nf.URL)
 	switch {

@@ -259,6 +259,14 @@ func (o *Outbox) Len() int {
 
 // wakeLocked tells the waiters whose filter matches n (every waiter when
 // n is nil) that something changed. The lock is held.
+// wake tells every waiter to look again: a change made outside the outbox
+// (an attempt planned on the clock) that a waiter may wait for.
+func (o *Outbox) wake() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.wakeLocked(nil)
+}
+
 func (o *Outbox) wakeLocked(n *Notification) {
 	for w := range o.waiters {
 		if n == nil || w.f == nil || w.f.match(n) {
