@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -403,6 +404,45 @@ func TestV3Encrypted(t *testing.T) {
 	}
 	if p := e.srv.Journal.List(journal.Filter{Limit: 1})[0].Params; p["encrypt_type"] != "AES" {
 		t.Errorf("the client's request was not encrypted: %v", p)
+	}
+}
+
+// javaV3Readable is the official Java SDK v3's test of an answer's
+// Content-Type before it decrypts and parses it (ApiClient.deserialize,
+// alipay/alipay-sdk-java-all v3/src/main/java/com/alipay/v3/ApiClient.java):
+// isJsonMime(contentType) || "text/plain".equals(contentType); anything
+// else throws ApiException "Content type ... is not supported".
+func javaV3Readable(ct string) bool {
+	return regexp.MustCompile(`(?i)^(application/json|[^;/ \t]+/[^;/ \t]+[+]json)[ \t]*(;.*)?$`).MatchString(ct) ||
+		ct == "*/*" || ct == "text/plain"
+}
+
+// An encrypted v3 answer must carry a Content-Type the official Java SDK
+// reads: the mock's "text/plain;charset=UTF-8" is neither JSON nor exactly
+// "text/plain", so every AES call through com.alipay.v3.ApiClient fails
+// after the signature verified, the POST and the GET alike.
+func TestV3EncryptedAnswerContentTypeIsOneTheJavaSDKReads(t *testing.T) {
+	e := newV3Env(t)
+	cipher, err := sign.EncryptContent(v3AESKey, []byte(`{"out_trade_no":"AESCT1","total_amount":"1.00","subject":"s"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What AlipayConfigUtil.encrypt sends: alipay-encrypt-type AES and
+	// Content-Type text/plain.
+	h := map[string]string{"Content-Type": "text/plain", sign.HeaderEncryptType: "AES"}
+	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate", body: cipher, appID: v3AESApp, header: h})
+	if r.status != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !javaV3Readable(ct) {
+		t.Errorf("encrypted POST answer: Content-Type %q; the Java v3 SDK throws \"Content type %s is not supported\"", ct, ct)
+	}
+	r = e.do(v3Req{method: http.MethodGet, uri: v3BillQuery, appID: v3AESApp, header: h})
+	if r.status != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !javaV3Readable(ct) {
+		t.Errorf("encrypted GET answer: Content-Type %q; the Java v3 SDK throws \"Content type %s is not supported\"", ct, ct)
 	}
 }
 

@@ -341,11 +341,13 @@ func (g *Gateway) writeV3(c echo.Context, cl *call, r reply) error {
 	body, ct := raw, "application/json;charset=UTF-8"
 	if cl.encrypted {
 		// The body becomes the base64 ciphertext; the signature covers it.
+		// Exactly "text/plain": the Java v3 SDK parses an answer only when
+		// its Content-Type is JSON or equals "text/plain" (ApiClient.deserialize).
 		cipher, err := sign.EncryptContent(cl.app.EncryptKey, raw)
 		if err != nil {
 			return err
 		}
-		body, ct = []byte(cipher), "text/plain;charset=UTF-8"
+		body, ct = []byte(cipher), "text/plain"
 	}
 	ts, nonce := strconv.FormatInt(cl.now.UnixMilli(), 10), sign.NewNonce()
 	sig, err := sign.SignV3Response(g.Key, ts, nonce, string(body))
