@@ -60,6 +60,7 @@ type v3Req struct {
 	certSN            string    // app_cert_sn
 	token             string    // alipay-app-auth-token
 	at                time.Time // authString timestamp; default now
+	nonce             string    // authString nonce; default a new one
 	noAuth            bool      // send no Authorization
 	sent              string    // body sent instead of the signed one
 	header            map[string]string
@@ -92,7 +93,11 @@ func (e *v3Env) do(r v3Req) v3Resp {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if !r.noAuth {
-		authz, err := sign.SignV3Request(keys.DevAppPrivateKey(), sign.NewV3Auth(r.appID, r.certSN, r.at), r.method, r.uri, r.body, r.token)
+		auth := sign.NewV3Auth(r.appID, r.certSN, r.at)
+		if r.nonce != "" {
+			auth.Nonce = r.nonce
+		}
+		authz, err := sign.SignV3Request(keys.DevAppPrivateKey(), auth, r.method, r.uri, r.body, r.token)
 		if err != nil {
 			e.t.Fatal(err)
 		}

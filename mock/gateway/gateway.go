@@ -83,6 +83,7 @@ type Gateway struct {
 
 	queryPays sync.Map // app|out_trade_no → queryPay: the queries left before the buyer pays, and who pays
 	sigs      sigCache
+	v3Nonces  v3Nonces
 	bills     billFiles
 }
 

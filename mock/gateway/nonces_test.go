@@ -1,0 +1,60 @@
+package gateway
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestV3NoncesBoundedAndExpire: past the bound the oldest nonce goes (its
+// replay is taken again) and memory stays within it, whatever a nonce's
+// length; a nonce goes once now passes its end, not before.
+func TestV3NoncesBoundedAndExpire(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	end := t0.Add(time.Hour)
+	n := &v3Nonces{size: 3}
+	for i := range 4 {
+		if n.used("app", fmt.Sprint("n", i), end, t0) {
+			t.Fatalf("n%d: a new nonce reported used", i)
+		}
+	}
+	if n.m.Len() != 3 {
+		t.Fatalf("%d kept, want the bound 3", n.m.Len())
+	}
+	if !n.used("app", "n3", end, t0) || !n.used("app", "n1", end, t0) {
+		t.Error("a nonce kept is not reported used")
+	}
+	if n.used("app", "n0", end, t0) {
+		t.Error("the oldest nonce past the bound is still kept")
+	}
+	if n.used("other", "n3", end, t0) {
+		t.Error("another app's nonce reported used")
+	}
+
+	n = &v3Nonces{size: 10}
+	n.used("app", "x", end, t0)
+	if !n.used("app", "x", end, end.Add(-time.Nanosecond)) {
+		t.Error("the nonce went before its end")
+	}
+	if n.used("app", "x", end, end) || n.m.Len() != 1 {
+		t.Errorf("the nonce is kept past its end (%d kept)", n.m.Len())
+	}
+
+	// 64 KiB nonces (headers may be 64 KiB) keep a hash each, not the nonce.
+	n = &v3Nonces{size: 1000}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	long := strings.Repeat("x", 64<<10)
+	for i := range 1000 {
+		n.used("app", fmt.Sprint(long, i), end, t0)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 1000*1024 {
+		t.Errorf("1,000 nonces of 64 KiB keep %d bytes; want at most 1 KiB each", grew)
+	}
+	runtime.KeepAlive(n)
+}
