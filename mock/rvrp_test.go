@@ -81,3 +81,60 @@ func TestRvrpTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 		}
 	}
 }
+
+// rvrpPacket opens and pays (agreement pay) a red packet of amount and
+// returns its auth_no.
+func rvrpPacket(t *testing.T, m *mocktest.Mock, out, amount string) string {
+	t.Helper()
+	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"`+out+`","out_request_no":"`+out+`-pay","order_title":"红包","amount":"`+amount+`","payer_user_id":"2088102000000001"}`)
+	expect(t, r, "code", "10000", "status", "SUCCESS")
+	return r["auth_no"].(string)
+}
+
+// One Alipay account is one user id. A claim paid to payee_logon_id gets a
+// payee_user_id the mock makes up anew on every claim, so the same person
+// claiming twice shows as two users in operation.query (an app keying
+// claimants by payee_user_id counts them twice); the mock's own transfers
+// derive a stable id from the logon (mock/fund fakeUserID).
+func TestRvrpClaimsToOneLogonAreOneUser(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	authNo := rvrpPacket(t, m, "RVRP-LOGON", "10.00")
+	ids := map[string]bool{}
+	for _, out := range []string{"RVRP-LOGON-C1", "RVRP-LOGON-C2"} {
+		expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"`+out+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_logon_id":"13800000000"}`),
+			"code", "10000")
+		q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"`+out+`","out_request_no":"1"}`)
+		expect(t, q, "code", "10000")
+		ids[q["payee_user_id"].(string)] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("two claims to payee_logon_id 13800000000 name %d payee_user_ids %v, want one account", len(ids), ids)
+	}
+}
+
+// A claim to a payee_user_id that cannot name an Alipay user ("以2088开头的
+// 16位纯数字组成", AlipayFundCouponOperationQueryResponse.payeeUserId) is paid
+// out: the money leaves the red packet for nobody. The mock's transfers
+// refuse such a payee (PAYEE_NOT_EXIST); a claim should be refused too, and
+// the packet keep its money.
+func TestRvrpClaimToAMalformedPayeeIsRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	authNo := rvrpPacket(t, m, "RVRP-BADPAYEE", "10.00")
+	r := m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVRP-BADPAYEE-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"5.00","payee_user_id":"not-a-user"}`)
+	if r["code"] == "10000" {
+		t.Errorf("a claim to payee_user_id \"not-a-user\" was paid: %v", r)
+	}
+}
+
+// pay_timeout is "1m～7d". A count of days so large that it overflows a
+// duration wraps to a negative timeout, which passes the 7d check: the
+// call answers 10000 and the red packet is created already expired
+// (CLOSED at once), where the answer should be INVALID_PARAMETER. The
+// same trade.ParseTimeout serves timeout_express of every trade method.
+func TestRvrpHugePayTimeoutIsInvalidNotAlreadyExpired(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-TO","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"2088102000000001","pay_timeout":"106752d"}`)
+	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+	r = m.Call("alipay.trade.precreate", `{"out_trade_no":"RVRP-TO-T","total_amount":"1.00","subject":"s","timeout_express":"106752d"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
+}
