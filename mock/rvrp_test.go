@@ -124,6 +124,11 @@ func TestRvrpClaimToAMalformedPayeeIsRefused(t *testing.T) {
 	if r["code"] == "10000" {
 		t.Errorf("a claim to payee_user_id \"not-a-user\" was paid: %v", r)
 	}
+	// The sender's payer_user_id of agreement pay likewise.
+	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-BADPAYER","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"not-a-user"}`)
+	if r["code"] == "10000" {
+		t.Errorf("agreement pay from payer_user_id \"not-a-user\" was paid: %v", r)
+	}
 }
 
 // pay_timeout is "1m～7d". A count of days so large that it overflows a
