@@ -142,4 +142,28 @@ func TestRvrpHugePayTimeoutIsInvalidNotAlreadyExpired(t *testing.T) {
 	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
 	r = m.Call("alipay.trade.precreate", `{"out_trade_no":"RVRP-TO-T","total_amount":"1.00","subject":"s","timeout_express":"106752d"}`)
 	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
+	// "该参数数值不接受小数点" (AlipayFundCouponOrderDisburseModel.payTimeout):
+	// a sign is not a count of units either; strconv.Atoi takes "+5".
+	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-TO2","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"2088102000000001","pay_timeout":"+5m"}`)
+	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+}
+
+// The bill method is not an acquiring (ACQ.) method: a bad argument is
+// 40004 isv.invalid_arguments 入参不合法 (the mock's own answer to a bad
+// bill_date or bill_type; v3 INVAILID_ARGUMENTS). A biz_content whose
+// field has the wrong JSON type instead gets the trade
+// family's ACQ.INVALID_PARAMETER "参数无效：bill_type类型错误"
+// (mock/gateway/table.go gives the method familyTrade), a sub_code this
+// method never answers, so a client's invalid_arguments branch misses it.
+func TestRvrpBillBadBizContentIsInvalidArguments(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for _, biz := range []string{
+		`{"bill_type":["trade"],"bill_date":"2026-11-22"}`,
+		`{"bill_type":"trade","bill_date":["2026-11-22"]}`,
+	} {
+		r := m.Call("alipay.data.dataservice.bill.downloadurl.query", biz)
+		if r["sub_code"] != "isv.invalid_arguments" {
+			t.Errorf("biz_content %s: code %v sub_code %v %v, want 40004 isv.invalid_arguments", biz, r["code"], r["sub_code"], r["sub_msg"])
+		}
+	}
 }
