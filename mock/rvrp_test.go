@@ -131,23 +131,6 @@ func TestRvrpClaimToAMalformedPayeeIsRefused(t *testing.T) {
 	}
 }
 
-// pay_timeout is "1m～7d". A count of days so large that it overflows a
-// duration wraps to a negative timeout, which passes the 7d check: the
-// call answers 10000 and the red packet is created already expired
-// (CLOSED at once), where the answer should be INVALID_PARAMETER. The
-// same trade.ParseTimeout serves timeout_express of every trade method.
-func TestRvrpHugePayTimeoutIsInvalidNotAlreadyExpired(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-TO","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"2088102000000001","pay_timeout":"106752d"}`)
-	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
-	r = m.Call("alipay.trade.precreate", `{"out_trade_no":"RVRP-TO-T","total_amount":"1.00","subject":"s","timeout_express":"106752d"}`)
-	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
-	// "该参数数值不接受小数点" (AlipayFundCouponOrderDisburseModel.payTimeout):
-	// a sign is not a count of units either; strconv.Atoi takes "+5".
-	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-TO2","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"2088102000000001","pay_timeout":"+5m"}`)
-	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
-}
-
 // The bill method is not an acquiring (ACQ.) method: a bad argument is
 // 40004 isv.invalid_arguments 入参不合法 (the mock's own answer to a bad
 // bill_date or bill_type; v3 INVAILID_ARGUMENTS). A biz_content whose

@@ -326,7 +326,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 		return now.Add(DefaultPayTimeout), nil
 	}
 	t, err := trade.ParseTimeout(s, now)
-	if err != nil || t.Sub(now) > 7*24*time.Hour || s == "1c" {
+	if d := t.Sub(now); err != nil || d <= 0 || d > 7*24*time.Hour || s == "1c" {
 		return time.Time{}, InvalidParameter("pay_timeout取值范围1m～7d，单位m/h/d，不能有小数")
 	}
 	return t, nil
