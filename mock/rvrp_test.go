@@ -112,25 +112,6 @@ func TestRvrpClaimsToOneLogonAreOneUser(t *testing.T) {
 	}
 }
 
-// A claim to a payee_user_id that cannot name an Alipay user ("以2088开头的
-// 16位纯数字组成", AlipayFundCouponOperationQueryResponse.payeeUserId) is paid
-// out: the money leaves the red packet for nobody. The mock's transfers
-// refuse such a payee (PAYEE_NOT_EXIST); a claim should be refused too, and
-// the packet keep its money.
-func TestRvrpClaimToAMalformedPayeeIsRefused(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	authNo := rvrpPacket(t, m, "RVRP-BADPAYEE", "10.00")
-	r := m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVRP-BADPAYEE-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"5.00","payee_user_id":"not-a-user"}`)
-	if r["code"] == "10000" {
-		t.Errorf("a claim to payee_user_id \"not-a-user\" was paid: %v", r)
-	}
-	// The sender's payer_user_id of agreement pay likewise.
-	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVRP-BADPAYER","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"not-a-user"}`)
-	if r["code"] == "10000" {
-		t.Errorf("agreement pay from payer_user_id \"not-a-user\" was paid: %v", r)
-	}
-}
-
 // The bill method is not an acquiring (ACQ.) method: a bad argument is
 // 40004 isv.invalid_arguments 入参不合法 (the mock's own answer to a bad
 // bill_date or bill_type; v3 INVAILID_ARGUMENTS). A biz_content whose

@@ -358,6 +358,9 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 		if agreement && r.PayerUserID == "" {
 			return nil, InvalidParameter("payer_user_id不能为空")
 		}
+		if agreement && !fixtures.IsUserID(r.PayerUserID) {
+			return nil, InvalidParameter("payer_user_id格式错误")
+		}
 		exp, err := payTimeout(r.PayTimeout, now)
 		if err != nil {
 			return nil, err
@@ -530,6 +533,12 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		if err := checkLengths("extra_param", r.ExtraParam, "1024",
 			"payee_user_id", r.PayeeUserID, "28", "payee_logon_id", r.PayeeLogonID, "100"); err != nil {
 			return nil, err
+		}
+		if r.PayeeUserID != "" && !fixtures.IsUserID(r.PayeeUserID) {
+			return nil, InvalidParameter("payee_user_id格式错误")
+		}
+		if r.PayeeLogonID != "" && !fixtures.IsLogonID(r.PayeeLogonID) {
+			return nil, InvalidParameter("payee_logon_id格式错误")
 		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
