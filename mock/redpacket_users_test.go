@@ -36,3 +36,23 @@ func TestRedPacketMalformedUsersAreRefused(t *testing.T) {
 	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RPU-BADPAYER","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"not-a-user"}`)
 	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
 }
+
+// One Alipay account is one user id: claims paid to one payee_logon_id
+// show one payee_user_id in operation.query (an app keying claimants by it
+// counts them once), derived from the logon as transfers derive theirs
+// (fixtures.UserIDOf), where each claim used to make up a new one.
+func TestRedPacketClaimsToOneLogonAreOneUser(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	authNo := redPacketPaidBy(t, m, "RPU-LOGON", "10.00")
+	ids := map[string]bool{}
+	for _, out := range []string{"RPU-LOGON-C1", "RPU-LOGON-C2"} {
+		expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"`+out+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_logon_id":"13800000000"}`),
+			"code", "10000")
+		q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"`+out+`","out_request_no":"1"}`)
+		expect(t, q, "code", "10000")
+		ids[q["payee_user_id"].(string)] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("two claims to payee_logon_id 13800000000 name %d payee_user_ids %v, want one account", len(ids), ids)
+	}
+}

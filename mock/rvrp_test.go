@@ -82,36 +82,6 @@ func TestRvrpTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 	}
 }
 
-// rvrpPacket opens and pays (agreement pay) a red packet of amount and
-// returns its auth_no.
-func rvrpPacket(t *testing.T, m *mocktest.Mock, out, amount string) string {
-	t.Helper()
-	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"`+out+`","out_request_no":"`+out+`-pay","order_title":"红包","amount":"`+amount+`","payer_user_id":"2088102000000001"}`)
-	expect(t, r, "code", "10000", "status", "SUCCESS")
-	return r["auth_no"].(string)
-}
-
-// One Alipay account is one user id. A claim paid to payee_logon_id gets a
-// payee_user_id the mock makes up anew on every claim, so the same person
-// claiming twice shows as two users in operation.query (an app keying
-// claimants by payee_user_id counts them twice); the mock's own transfers
-// derive a stable id from the logon (mock/fund fakeUserID).
-func TestRvrpClaimsToOneLogonAreOneUser(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	authNo := rvrpPacket(t, m, "RVRP-LOGON", "10.00")
-	ids := map[string]bool{}
-	for _, out := range []string{"RVRP-LOGON-C1", "RVRP-LOGON-C2"} {
-		expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"`+out+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_logon_id":"13800000000"}`),
-			"code", "10000")
-		q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"`+out+`","out_request_no":"1"}`)
-		expect(t, q, "code", "10000")
-		ids[q["payee_user_id"].(string)] = true
-	}
-	if len(ids) != 1 {
-		t.Errorf("two claims to payee_logon_id 13800000000 name %d payee_user_ids %v, want one account", len(ids), ids)
-	}
-}
-
 // The bill method is not an acquiring (ACQ.) method: a bad argument is
 // 40004 isv.invalid_arguments 入参不合法 (the mock's own answer to a bad
 // bill_date or bill_type; v3 INVAILID_ARGUMENTS). A biz_content whose

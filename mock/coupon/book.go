@@ -577,7 +577,7 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		}
 		payee := fixtures.Buyer{UserID: r.PayeeUserID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
 		if payee.UserID == "" {
-			payee.UserID = b.ids.UserID()
+			payee.UserID = fixtures.UserIDOf(r.PayeeLogonID)
 		}
 		if payee.UserID == p.Payer.UserID || (r.PayeeLogonID != "" && r.PayeeLogonID == p.Payer.Account) {
 			return ch, ErrPayerPayeeSame
