@@ -81,23 +81,3 @@ func TestRvrpTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 		}
 	}
 }
-
-// The bill method is not an acquiring (ACQ.) method: a bad argument is
-// 40004 isv.invalid_arguments 入参不合法 (the mock's own answer to a bad
-// bill_date or bill_type; v3 INVAILID_ARGUMENTS). A biz_content whose
-// field has the wrong JSON type instead gets the trade
-// family's ACQ.INVALID_PARAMETER "参数无效：bill_type类型错误"
-// (mock/gateway/table.go gives the method familyTrade), a sub_code this
-// method never answers, so a client's invalid_arguments branch misses it.
-func TestRvrpBillBadBizContentIsInvalidArguments(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	for _, biz := range []string{
-		`{"bill_type":["trade"],"bill_date":"2026-11-22"}`,
-		`{"bill_type":"trade","bill_date":["2026-11-22"]}`,
-	} {
-		r := m.Call("alipay.data.dataservice.bill.downloadurl.query", biz)
-		if r["sub_code"] != "isv.invalid_arguments" {
-			t.Errorf("biz_content %s: code %v sub_code %v %v, want 40004 isv.invalid_arguments", biz, r["code"], r["sub_code"], r["sub_msg"])
-		}
-	}
-}
