@@ -22,10 +22,10 @@ import (
 )
 
 // billDetail asks for a bill and returns the text of its detail file.
-func billDetail(t *testing.T, c *client.Client, typ, day string) string {
+func billDetail(t *testing.T, c *client.Client, typ, day string, opts ...client.CallOption) string {
 	t.Helper()
 	ctx := context.Background()
-	r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: typ, BillDate: day})
+	r, err := c.BillDownloadURL(ctx, client.BillRequest{BillType: typ, BillDate: day}, opts...)
 	if err != nil {
 		t.Fatalf("%s %s: %v", typ, day, err)
 	}

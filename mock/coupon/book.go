@@ -326,7 +326,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 		return now.Add(DefaultPayTimeout), nil
 	}
 	t, err := trade.ParseTimeout(s, now)
-	if err != nil || t.Sub(now) > 7*24*time.Hour || s == "1c" {
+	if d := t.Sub(now); err != nil || d <= 0 || d > 7*24*time.Hour || s == "1c" {
 		return time.Time{}, InvalidParameter("pay_timeout取值范围1m～7d，单位m/h/d，不能有小数")
 	}
 	return t, nil
@@ -357,6 +357,9 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 		}
 		if agreement && r.PayerUserID == "" {
 			return nil, InvalidParameter("payer_user_id不能为空")
+		}
+		if agreement && !fixtures.IsUserID(r.PayerUserID) {
+			return nil, InvalidParameter("payer_user_id格式错误")
 		}
 		exp, err := payTimeout(r.PayTimeout, now)
 		if err != nil {
@@ -531,6 +534,12 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 			"payee_user_id", r.PayeeUserID, "28", "payee_logon_id", r.PayeeLogonID, "100"); err != nil {
 			return nil, err
 		}
+		if r.PayeeUserID != "" && !fixtures.IsUserID(r.PayeeUserID) {
+			return nil, InvalidParameter("payee_user_id格式错误")
+		}
+		if r.PayeeLogonID != "" && !fixtures.IsLogonID(r.PayeeLogonID) {
+			return nil, InvalidParameter("payee_logon_id格式错误")
+		}
 		if err := checkAmount(r.Amount, r.AmountSent); err != nil {
 			return nil, err
 		}
@@ -568,7 +577,7 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		}
 		payee := fixtures.Buyer{UserID: r.PayeeUserID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
 		if payee.UserID == "" {
-			payee.UserID = b.ids.UserID()
+			payee.UserID = fixtures.UserIDOf(r.PayeeLogonID)
 		}
 		if payee.UserID == p.Payer.UserID || (r.PayeeLogonID != "" && r.PayeeLogonID == p.Payer.Account) {
 			return ch, ErrPayerPayeeSame

@@ -523,24 +523,7 @@ func resolve(app string, p Participant, known func(string, Participant) (Payee, 
 		return Payee{UserID: p.Identity}, nil
 	}
 	// A fake user: an id stable for the identity.
-	return Payee{UserID: fakeUserID(p.Identity)}, nil
-}
-
-// fakeUserID is a 2088 user id derived from an identity, stable across
-// runs (FNV-1a of the identity).
-func fakeUserID(identity string) string {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(identity); i++ {
-		h ^= uint64(identity[i])
-		h *= 1099511628211
-	}
-	d := h % 1_000_000_000_000
-	s := make([]byte, 12)
-	for i := 11; i >= 0; i-- {
-		s[i] = byte('0' + d%10)
-		d /= 10
-	}
-	return "2088" + string(s)
+	return Payee{UserID: fixtures.UserIDOf(p.Identity)}, nil
 }
 
 // Query finds a transfer of the app: by pay_fund_order_id, else order_id,

@@ -201,10 +201,7 @@ type Account struct {
 	Freeze    amount.Amount `json:"freeze_amount"`
 }
 
-var (
-	phonePattern  = regexp.MustCompile(`^1[0-9]{10}$`)
-	openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z]{44}$`)
-)
+var openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z]{44}$`)
 
 // wellShaped reports whether an identity of its type can name a user:
 // a 2088 user id, a phone number or e-mail address, an open id of the
@@ -214,8 +211,7 @@ func wellShaped(p Participant) bool {
 	case IdentityUserID:
 		return fixtures.IsUserID(p.Identity)
 	case IdentityLogonID:
-		at := strings.IndexByte(p.Identity, '@')
-		return phonePattern.MatchString(p.Identity) || (at > 0 && at < len(p.Identity)-1 && !strings.ContainsAny(p.Identity, " \t"))
+		return fixtures.IsLogonID(p.Identity)
 	case IdentityOpenID:
 		return len(p.Identity) == fixtures.OpenIDLen && openIDPattern.MatchString(p.Identity)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -316,40 +318,18 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	m := cl.merchant()
 	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
 		FeeRate: g.BillFeeRate, ExportedAt: cl.now}
-	if typ == bill.SignCustomer && g.Fund != nil {
-		// The ledger carries the transfers and starts from the balance the
-		// account had (mock/fund): its last 账户余额 is the balance then.
-		base, err := g.Fund.Base(m.AppID)
-		if err != nil { // not a bill from the opening balance: the database failed
-			g.Log.Error("bill: the opening balance not read", "app_id", m.AppID, "err", err)
-			return nil, g.asAPI(trade.StoreFailed(err))
-		}
-		input.OpeningBalance = base
-		for after := uint64(0); ; {
-			page, next, err := g.Fund.Page(m.AppID, after, billPage)
-			if err != nil { // not a bill without them: the database failed
-				g.Log.Error("bill: transfers not read", "app_id", m.AppID, "err", err)
-				return nil, g.asAPI(trade.StoreFailed(err))
-			}
-			input.AddTransfers(page)
-			if next == 0 {
-				break
-			}
-			after = next
-		}
+	// The trade bill is the merchant account's (the PID's): every app of
+	// that seller adds its trades. The ledger (signcustomer) stays the
+	// app's, as its balance is (docs/differences.md): its last 账户余额 is
+	// what alipay.fund.account.query answers the same app.
+	owners := []string{m.AppID}
+	if typ == bill.Trade {
+		owners = g.accountApps(m)
 	}
-	// The app's trades a page at a time (the book's lock is held for at
-	// most 256 of them): only those of the period are kept.
-	for at := uint64(0); ; {
-		page, next, err := g.Trades.Page(trade.Filter{AppID: m.AppID}, at, billPage, false)
-		if err != nil {
-			return nil, g.asAPI(err) // the store's failure (系统繁忙), not a bill without the trades
+	for _, app := range owners {
+		if e := g.addToBill(&input, app); e != nil {
+			return nil, e
 		}
-		input.AddTrades(page)
-		if next == 0 {
-			break
-		}
-		at = next
 	}
 	files, err := bill.Render(input)
 	if err != nil {
@@ -367,7 +347,7 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	token := randomHex32()
 	name := bill.FileName(input.UserID, p)
 	sum := sha256.Sum256(zip)
-	key := m.AppID + "\x00" + string(typ) + "\x00" + p.Label() + "\x00" + string(sum[:])
+	key := input.UserID + "\x00" + string(typ) + "\x00" + p.Label() + "\x00" + string(sum[:])
 	g.bills.put(token, key, name, zip, cl.now.Add(billLifetime), cl.now, g.billMaxBytes())
 	q := url.Values{"bizType": {string(typ)}, "userId": {input.UserID}, "fileType": {"csv.zip"},
 		"bizDates": {p.Label()}, "downloadFileName": {name}, "fileId": {"/" + string(typ) + "/" + input.UserID + "/" + p.Label() + ".csv.zip"},
@@ -380,6 +360,59 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		out.BillFileCode = "EMPTY_DATA_WITH_BILL_FILE"
 	}
 	return out, nil
+}
+
+// accountApps are the apps whose trades make the trade bill of m's
+// account: m's own (an authorising merchant's, with an app_auth_token)
+// and every registered app of the same seller (PID), sorted by id.
+func (g *Gateway) accountApps(m domain.Merchant) []string {
+	out := []string{m.AppID}
+	for _, a := range g.Apps.All() {
+		if a.AppID != m.AppID && a.Seller.UserID == m.Seller.UserID {
+			out = append(out, a.AppID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// addToBill adds one app's part to the bill in: its trades a page at a
+// time (the book's lock is held for at most 256 of them), keeping only
+// those of the period, and for the ledger its transfers and the balance
+// it started from (mock/fund), so that the last 账户余额 is its balance.
+func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
+	if in.Type == bill.SignCustomer && g.Fund != nil {
+		base, err := g.Fund.Base(app)
+		if err != nil { // not a bill from the opening balance: the database failed
+			g.Log.Error("bill: the opening balance not read", "app_id", app, "err", err)
+			return g.asAPI(trade.StoreFailed(err))
+		}
+		in.OpeningBalance += base
+		for after := uint64(0); ; {
+			page, next, err := g.Fund.Page(app, after, billPage)
+			if err != nil { // not a bill without them: the database failed
+				g.Log.Error("bill: transfers not read", "app_id", app, "err", err)
+				return g.asAPI(trade.StoreFailed(err))
+			}
+			in.AddTransfers(page)
+			if next == 0 {
+				break
+			}
+			after = next
+		}
+	}
+	for at := uint64(0); ; {
+		page, next, err := g.Trades.Page(trade.Filter{AppID: app}, at, billPage, false)
+		if err != nil {
+			return g.asAPI(err) // the store's failure (系统繁忙), not a bill without the trades
+		}
+		in.AddTrades(page)
+		if next == 0 {
+			break
+		}
+		at = next
+	}
+	return nil
 }
 
 // randomHex32 is 32 hex digits from crypto/rand.

@@ -106,6 +106,10 @@ const (
 	// familyFund (transfers, account queries) answers INVALID_PARAMETER
 	// "参数有误：…" and un-prefixed sub_codes, without display_message.
 	familyFund
+	// familyBill (the bill download) answers isv.invalid_arguments
+	// 入参不合法 to every bad argument, a field of the wrong type too;
+	// otherwise it answers as familyTrade.
+	familyBill
 )
 
 // invalid is the family's error for a biz_content field it cannot read.
@@ -115,6 +119,8 @@ func (f family) invalid(detail string) *apierr.Error {
 		return coupon.InvalidParameter(detail)
 	case familyFund:
 		return fund.InvalidParameter(detail)
+	case familyBill:
+		return errBillArguments
 	}
 	return trade.InvalidParameter(detail)
 }
@@ -147,7 +153,7 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.fund.coupon.operation.query"), handler: handle((*Gateway).couponQuery), about: aboutCoupon, family: familyCoupon},
 		{Method: m("alipay.open.auth.token.app"), handler: handle((*Gateway).authToken), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.open.auth.token.app.query"), handler: handle((*Gateway).authTokenQuery), about: aboutNone, family: familyTrade},
-		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyTrade},
+		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyBill},
 		{Method: m("alipay.open.app.alipaycert.download"), handler: handle((*Gateway).alipayCert), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund},
 		{Method: m("alipay.fund.trans.common.query"), handler: handle((*Gateway).transferQuery), about: aboutTransfer, family: familyFund},

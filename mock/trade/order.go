@@ -232,23 +232,26 @@ func ParseTimeout(s string, now time.Time) (time.Time, error) {
 	if len(s) < 2 {
 		return time.Time{}, bad
 	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil || n < 1 {
-		return time.Time{}, bad
-	}
-	var d time.Duration
+	var unit time.Duration
 	switch s[len(s)-1] {
 	case 'm':
-		d = time.Duration(n) * time.Minute
+		unit = time.Minute
 	case 'h':
-		d = time.Duration(n) * time.Hour
+		unit = time.Hour
 	case 'd':
-		d = time.Duration(n) * 24 * time.Hour
+		unit = 24 * time.Hour
 	default:
 		return time.Time{}, bad
 	}
-	if d > maxTimeout {
+	// Digits only ("+5m" is no count), and the count is capped before it
+	// is multiplied, so a huge one cannot wrap to a negative duration.
+	digits := s[:len(s)-1]
+	if strings.TrimLeft(digits, "0123456789") != "" {
 		return time.Time{}, bad
 	}
-	return now.Add(d), nil
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 1 || n > int64(maxTimeout/unit) {
+		return time.Time{}, bad
+	}
+	return now.Add(time.Duration(n) * unit), nil
 }

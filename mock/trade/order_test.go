@@ -153,6 +153,10 @@ func TestParseTimeout(t *testing.T) {
 		{"0m", time.Time{}},
 		{"0d", time.Time{}},
 		{"-5m", time.Time{}},
+		{"+5m", time.Time{}},
+		{"106752d", time.Time{}}, // wraps a time.Duration negative if multiplied unchecked
+		{"9223372036854775807m", time.Time{}},
+		{"99999999999999999999d", time.Time{}},
 		{"1.5h", time.Time{}},
 		{"2c", time.Time{}},
 		{"0c", time.Time{}},

@@ -1,0 +1,58 @@
+package mock_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// redPacketPaidBy opens and pays (agreement pay) a red packet of amount
+// and returns its auth_no.
+func redPacketPaidBy(t *testing.T, m *mocktest.Mock, out, amount string) string {
+	t.Helper()
+	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"`+out+`","out_request_no":"`+out+`-pay","order_title":"红包","amount":"`+amount+`","payer_user_id":"2088102000000001"}`)
+	expect(t, r, "code", "10000", "status", "SUCCESS")
+	return r["auth_no"].(string)
+}
+
+// A claim's payee_user_id and agreement pay's payer_user_id name an Alipay
+// user: "以2088开头的16位纯数字组成" (AlipayFundCouponOperationQueryResponse.
+// payeeUserId); a payee_logon_id is a phone number or e-mail address, the
+// shape transfers check. Anything else is INVALID_PARAMETER (the sub_code
+// inferred: the family's answer to a bad argument), and the red packet
+// keeps its money, where the claim used to be paid out to nobody.
+func TestRedPacketMalformedUsersAreRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	authNo := redPacketPaidBy(t, m, "RPU-BADPAYEE", "10.00")
+	for i, payee := range []string{`"payee_user_id":"not-a-user"`, `"payee_user_id":"2088123"`, `"payee_logon_id":"not a logon"`} {
+		r := m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RPU-BADPAYEE-C`+strconv.Itoa(i)+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"5.00",`+payee+`}`)
+		expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+	}
+	// All 10.00 is still there to claim.
+	r := m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RPU-BADPAYEE-OK","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"10.00","payee_user_id":"2088102000000101"}`)
+	expect(t, r, "code", "10000")
+	r = m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RPU-BADPAYER","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"not-a-user"}`)
+	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
+}
+
+// One Alipay account is one user id: claims paid to one payee_logon_id
+// show one payee_user_id in operation.query (an app keying claimants by it
+// counts them once), derived from the logon as transfers derive theirs
+// (fixtures.UserIDOf), where each claim used to make up a new one.
+func TestRedPacketClaimsToOneLogonAreOneUser(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	authNo := redPacketPaidBy(t, m, "RPU-LOGON", "10.00")
+	ids := map[string]bool{}
+	for _, out := range []string{"RPU-LOGON-C1", "RPU-LOGON-C2"} {
+		expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"`+out+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_logon_id":"13800000000"}`),
+			"code", "10000")
+		q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"`+out+`","out_request_no":"1"}`)
+		expect(t, q, "code", "10000")
+		ids[q["payee_user_id"].(string)] = true
+	}
+	if len(ids) != 1 {
+		t.Errorf("two claims to payee_logon_id 13800000000 name %d payee_user_ids %v, want one account", len(ids), ids)
+	}
+}
