@@ -27,7 +27,7 @@ func notifyCall(m *mocktest.Mock, method, biz, notifyURL string) map[string]any 
 // answers as for an unknown trade; neither cancel nor expiry notifies, even
 // with TRADE_CLOSED notices on. After a scan the trade is WAIT_BUYER_PAY.
 func TestUnscannedTradeDoesNotExist(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	pre := notifyCall(m, "alipay.trade.precreate", `{"out_trade_no":"U1","total_amount":"1.00","subject":"s"}`, merchant.URL)
 	expect(t, pre, "code", "10000", "out_trade_no", "U1")
@@ -69,7 +69,7 @@ func TestUnscannedTradeDoesNotExist(t *testing.T) {
 // simpler flow: WAIT_BUYER_PAY at once, cancel closes with action=close,
 // and the closed trade is notified when TRADE_CLOSED notices are on.
 func TestShowUnscannedOption(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}, Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}, Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	notifyCall(m, "alipay.trade.precreate", `{"out_trade_no":"S1","total_amount":"1.00","subject":"s"}`, merchant.URL)
 	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"S1"}`), "code", "10000", "trade_status", "WAIT_BUYER_PAY")
