@@ -793,7 +793,7 @@ func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID stri
 		"seller_id": t.Seller.UserID, "seller_email": t.Seller.Email,
 		"buyer_id": t.Buyer.UserID, "buyer_logon_id": t.Buyer.LogonID,
 		"total_amount": t.Total.String(), "subject": t.Subject, "body": t.Body,
-		"gmt_create": timestamp.Format(t.Created), "passback_params": t.PassbackParams,
+		"gmt_create": timestamp.Format(t.GmtCreate()), "passback_params": t.PassbackParams,
 	}
 	if t.ISVAppID != "" {
 		p["app_id"] = t.ISVAppID // the caller; auth_app_id stays the merchant's
