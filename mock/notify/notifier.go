@@ -74,7 +74,7 @@ const (
 	ByProduct Trigger = iota
 	// Always notifies for every product.
 	Always
-	// Never notifies for none.
+	// Never notifies no product.
 	Never
 )
 
