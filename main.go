@@ -166,8 +166,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	_ = notifySchedule.Set("4m,10m,10m,1h,2h,6h,15h")
 	fs.Var(&notifySchedule, "notify-schedule", "`waits` between notification attempts after a failure, or none for no retries")
 	notifyTimeout := fs.Duration("notify-timeout", 5*time.Second, "wall-time limit of one notification attempt")
-	notifyClosed := fs.Bool("notify-closed", false, "also notify TRADE_CLOSED when an unpaid trade closes (production default: off)")
-	notifyFinished := fs.Bool("notify-finished", false, "also notify TRADE_FINISHED (production default: off)")
+	var notifyClosed, notifyFinished trigger
+	fs.Var(&notifyClosed, "notify-closed", "which trades get TRADE_CLOSED notices (an unpaid trade closed or expired, a full refund): true (the bare flag) every product's, false none, auto (default) production's per product: app and wap pay's; a value goes after =, as in --notify-closed=false")
+	fs.Var(&notifyFinished, "notify-finished", "which trades get TRADE_FINISHED notices (the refund window over): true (the bare flag) every product's, false none, auto (default) production's per product: app pay's; a value goes after =, as in --notify-finished=false")
 	workers := fs.Int("notify-workers", 16, "notification attempts in flight at once")
 	fs.Var(&scenarioFlags, "scenario", "load a scenario file, or every .yaml file of a directory (repeatable)")
 	controlToken := fs.String("control-token", "", "let other hosts use the control API and dashboard when they send this token (needed in Docker, where requests come from the bridge)")
@@ -250,7 +251,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if *workers < 1 {
 		return usageError{"serve", fmt.Errorf("--notify-workers %d: want 1 or more", *workers)}
 	}
-	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, *notifyClosed, *notifyFinished
+	opts.Notify.Timeout, opts.Notify.Closed, opts.Notify.Finished = *notifyTimeout, notify.Trigger(notifyClosed), notify.Trigger(notifyFinished)
 	opts.Workers = *workers
 	opts.NoMagicAmounts = *noMagic
 	opts.ControlToken = *controlToken
@@ -461,6 +462,41 @@ func (s *schedule) Set(v string) error {
 		return err
 	}
 	s.text, s.waits = v, w
+	return nil
+}
+
+// trigger is --notify-closed and --notify-finished: true (also the bare
+// flag), false or auto.
+type trigger notify.Trigger
+
+func (g *trigger) IsBoolFlag() bool { return true }
+
+func (g *trigger) String() string {
+	if g == nil {
+		return ""
+	}
+	switch notify.Trigger(*g) {
+	case notify.Always:
+		return "true"
+	case notify.Never:
+		return "false"
+	}
+	return "auto"
+}
+
+func (g *trigger) Set(v string) error {
+	if strings.TrimSpace(v) == "auto" {
+		*g = trigger(notify.ByProduct)
+		return nil
+	}
+	on, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return errors.New("want true, false or auto")
+	}
+	*g = trigger(notify.Never)
+	if on {
+		*g = trigger(notify.Always)
+	}
 	return nil
 }
 

@@ -136,7 +136,7 @@ func TestPagePayTradeHiddenUntilTheBuyerActs(t *testing.T) {
 // unknown trade's and the cashier can no longer be paid; a hidden trade
 // that times out notifies nothing, even with TRADE_CLOSED notices on.
 func TestHiddenCashierTradeCancelledOrExpiredSilently(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	c := m.Client(nil)
 	u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "HC-1", TotalAmount: amount.MustParse("1.00"),

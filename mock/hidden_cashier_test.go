@@ -24,7 +24,7 @@ import (
 // TRADE_CLOSED and sends a TRADE_CLOSED notification for an order the
 // merchant was told does not exist.
 func TestCashierCancelBeforeLoginKeepsTheTradeHidden(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	c := m.Client(nil)
 	u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "HID-CANCEL", TotalAmount: amount.MustParse("1.00"),

@@ -271,7 +271,7 @@ func TestNotificationsLongPollWaitsForCount(t *testing.T) {
 func TestRefundAndCloseNotifications(t *testing.T) {
 	// Shown unscanned trades, so that the expired QR trade below notifies
 	// (a hidden one never does: unscanned_test.go).
-	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: true}, Trades: trade.Options{ShowUnscanned: true}})
+	h := newHarness(t, mock.Options{Notify: notify.Options{Closed: notify.Always}, Trades: trade.Options{ShowUnscanned: true}})
 	m := newMerchant(t, "success")
 	h.payWithNotify("F1", "10.00", m.URL)
 	h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"4.00","out_request_no":"RQ1"}`)

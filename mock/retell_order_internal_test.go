@@ -49,7 +49,7 @@ func TestRedPacketRetoldAfterAutoRefundTellsThePayment(t *testing.T) {
 // before the TRADE_FINISHED that its refund window, ended while the mock
 // was down, makes (one key: the merchant is told them in that order).
 func TestPaymentRetoldAfterRefundWindowComesBeforeFinished(t *testing.T) {
-	d := newRestartDir(t, "fail", func(o *Options) { o.Notify.Finished = true })
+	d := newRestartDir(t, "fail", func(o *Options) { o.Notify.Finished = notify.Always })
 	s1, c1, stop1 := d.start()
 	crashAtTrade(s1, trade.EventPaid)
 	_, perr := c1.Pay(context.Background(), client.PayRequest{Order: client.Order{OutTradeNo: "RVD-FIN",

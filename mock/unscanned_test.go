@@ -2,8 +2,11 @@ package mock_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -27,7 +30,7 @@ func notifyCall(m *mocktest.Mock, method, biz, notifyURL string) map[string]any 
 // answers as for an unknown trade; neither cancel nor expiry notifies, even
 // with TRADE_CLOSED notices on. After a scan the trade is WAIT_BUYER_PAY.
 func TestUnscannedTradeDoesNotExist(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	pre := notifyCall(m, "alipay.trade.precreate", `{"out_trade_no":"U1","total_amount":"1.00","subject":"s"}`, merchant.URL)
 	expect(t, pre, "code", "10000", "out_trade_no", "U1")
@@ -69,7 +72,7 @@ func TestUnscannedTradeDoesNotExist(t *testing.T) {
 // simpler flow: WAIT_BUYER_PAY at once, cancel closes with action=close,
 // and the closed trade is notified when TRADE_CLOSED notices are on.
 func TestShowUnscannedOption(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}, Notify: notify.Options{Closed: true}})
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{ShowUnscanned: true}, Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	notifyCall(m, "alipay.trade.precreate", `{"out_trade_no":"S1","total_amount":"1.00","subject":"s"}`, merchant.URL)
 	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"S1"}`), "code", "10000", "trade_status", "WAIT_BUYER_PAY")
@@ -108,5 +111,50 @@ func TestShowUnscannedPerApp(t *testing.T) {
 				expect(t, q, "code", "10000", "trade_status", c.wantStatus)
 			}
 		})
+	}
+}
+
+// Alipay support's 交易状态问题解析 (https://developer.aliyun.com/article/707649),
+// section 一、交易创建的时间: "扫码支付接口(alipay.trade.precreate)：用户扫商家收款二维码，唤起收银台成功后，创建交易"
+// (page, wap and app pay likewise when the buyer logs in), which the mock follows
+// for the trade's existence. So the gmt_create the merchant is shown (the
+// notification's, the bill's 创建时间) is when the buyer scanned (or paid, for
+// a buyer who paid without logging in first), not the call's time; the
+// order's timeout still counts from the call.
+func TestGmtCreateOfAPrecreateIsWhenTheBuyerScanned(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	merchant := mocktest.NewMerchant(t, "success")
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"GMT-1","total_amount":"10.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }))
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"GMT-2","total_amount":"10.00","subject":"s","timeout_express":"30m"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }))
+	os, err := m.Client(nil).AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: "GMT-3",
+		TotalAmount: amount.MustParse("1.00"), Subject: "s"}}, client.WithNotifyURL(merchant.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Control(http.MethodPost, "/app-pay", map[string]string{"order_string": os}, http.StatusOK)
+	m.Advance("10m")
+	m.Control(http.MethodPost, "/trades/GMT-1/scan", nil, http.StatusOK) // 10:10: the trade is created
+	m.Control(http.MethodPost, "/trades/GMT-2/scan", nil, http.StatusOK)
+	m.Advance("5m")
+	m.Control(http.MethodPost, "/trades/GMT-1/pay", nil, http.StatusOK)
+	m.Control(http.MethodPost, "/trades/GMT-3/pay", nil, http.StatusOK) // 10:15: logged in and paid at once
+	for out, want := range map[string]string{"GMT-1": "2026-11-23 10:10:00", "GMT-3": "2026-11-23 10:15:00"} {
+		got := m.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: out})
+		if len(got) != 1 {
+			t.Fatalf("%s notifications: %d", out, len(got))
+		}
+		if g := got[0].Params["gmt_create"]; g != want {
+			t.Errorf("%s gmt_create %s: want %s, when the buyer acted and production created the trade", out, g, want)
+		}
+	}
+	// The timeout counts from the call: GMT-2 closes at 10:30, not 10:40.
+	m.Advance("15m")
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"GMT-2"}`), "code", "10000", "trade_status", "TRADE_CLOSED")
+	m.Advance("24h")
+	detail := billDetail(t, m.Client(nil), client.BillTrade, mocktest.Epoch.Format("2006-01-02"))
+	if !strings.Contains(detail, ",s,2026-11-23 10:10:00,2026-11-23 10:15:00,") {
+		t.Errorf("the bill's 创建时间 of GMT-1 is not the scan's 10:10:00:\n%s", detail)
 	}
 }

@@ -145,7 +145,7 @@ func tradeDetail(in Input, rows []tradeRow) string {
 		zero := amount.Amount(0).String()
 		s.row(
 			id(t.TradeNo), id(t.OutTradeNo), id(r.kind), t.Subject,
-			timestamp.Format(t.Created), timestamp.Format(r.at),
+			timestamp.Format(t.GmtCreate()), timestamp.Format(r.at),
 			id(t.StoreID), id(""), id(t.OperatorID), id(t.TerminalID), id(counterparty(t.Buyer)),
 			r.order.String(), r.receipt.String(),
 			zero, zero, // 支付宝红包, 集分宝

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay"
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
@@ -43,9 +44,10 @@ type Options struct {
 	Schedule []time.Duration
 	// Timeout bounds one attempt, in wall time; default 5s.
 	Timeout time.Duration
-	// Closed and Finished turn on TRADE_CLOSED notices for unpaid trades
-	// that close and TRADE_FINISHED notices; production's defaults are off.
-	Closed, Finished bool
+	// Closed and Finished say which trades get TRADE_CLOSED notices (an
+	// unpaid trade closed or expired, a full refund) and TRADE_FINISHED
+	// notices; the default is production's, by product (notifiesType).
+	Closed, Finished Trigger
 	// UserAgent of the notifier's requests.
 	UserAgent string
 	// Transport carries the requests; default a fresh http.Transport.
@@ -62,6 +64,19 @@ type Options struct {
 	// Log receives one info line per delivery attempt; nil logs nothing.
 	Log *slog.Logger
 }
+
+// Trigger is which trades get a notice production sends for some products
+// only.
+type Trigger uint8
+
+const (
+	// ByProduct is production's default for the trade's product.
+	ByProduct Trigger = iota
+	// Always notifies for every product.
+	Always
+	// Never notifies no product.
+	Never
+)
 
 // UserAgent is what production's notifier sends.
 const UserAgent = "Mozilla/4.0"
@@ -285,22 +300,57 @@ func (n *Notifier) TradeEvent(t trade.Trade, e trade.Event) error {
 // Notifies reports whether TradeEvent makes a notification of e, without
 // drawing its notify_id.
 func (n *Notifier) Notifies(t trade.Trade, e trade.Event) bool {
-	return t.NotifyURL != "" && n.notifiesType(e.Type)
+	return t.NotifyURL != "" && n.notifiesType(t, e)
 }
 
-// notifiesType reports whether production notifies events of type typ
-// (closes and expiries with --notify-closed, TRADE_FINISHED with
-// --notify-finished): one rule for the notification and its untold mark.
-func (n *Notifier) notifiesType(typ trade.EventType) bool {
-	switch typ {
-	case trade.EventPaid, trade.EventRefunded:
+// byProduct are production's default triggers past TRADE_SUCCESS, by
+// product_code (Alipay support's 交易状态问题解析,
+// https://developer.aliyun.com/article/707649, 三: APP支付 TRADE_SUCCESS,
+// TRADE_CLOSED and TRADE_FINISHED; 手机网站支付 TRADE_SUCCESS and
+// TRADE_CLOSED; 当面付 and 电脑网站支付 TRADE_SUCCESS only). Products it
+// does not name (JSAPI_PAY, OFFLINE_PAYMENT, …) are taken as 当面付
+// (inferred).
+var byProduct = map[string]struct{ closed, finished bool }{
+	"QUICK_MSECURITY_PAY": {closed: true, finished: true},
+	"QUICK_WAP_WAY":       {closed: true},
+}
+
+// notifiesType reports whether production notifies e of t (t as e left
+// it): payments and refunds that leave the trade TRADE_SUCCESS always;
+// TRADE_CLOSED (a close, an expiry, a full refund) and TRADE_FINISHED as
+// --notify-closed and --notify-finished say, by default as the trade's
+// product does. One rule for the notification and its untold mark.
+func (n *Notifier) notifiesType(t trade.Trade, e trade.Event) bool {
+	switch {
+	case e.Type == trade.EventPaid, e.Type == trade.EventRefunded && e.Status != trade.Closed:
 		return true
-	case trade.EventClosed, trade.EventExpired:
-		return n.opts.Closed
-	case trade.EventFinished:
-		return n.opts.Finished
+	case e.Type == trade.EventRefunded, e.Type == trade.EventClosed, e.Type == trade.EventExpired:
+		return n.opts.Closed.on(byProduct[product(t)].closed)
+	case e.Type == trade.EventFinished:
+		return n.opts.Finished.on(byProduct[product(t)].finished)
 	}
 	return false
+}
+
+// on is the trigger's answer for a trade whose product's default is deflt.
+func (g Trigger) on(deflt bool) bool {
+	switch g {
+	case Always:
+		return true
+	case Never:
+		return false
+	}
+	return deflt
+}
+
+// product is t's product_code: the order's, else the one its page method
+// takes.
+func product(t trade.Trade) string {
+	if t.ProductCode != "" {
+		return t.ProductCode
+	}
+	m, _ := alipay.Lookup(t.Method)
+	return m.ProductCode
 }
 
 // CouponEvent is the red-packet book's observer: a notification for every
@@ -724,7 +774,7 @@ func notifyVouchers(vs []trade.Voucher) []voucher {
 // production sends none for it.
 func (n *Notifier) params(t trade.Trade, e trade.Event) (map[string]string, bool) {
 	id := n.ids.NotifyID(e.At) // drawn for every event, as seeded runs expect
-	if !n.notifiesType(e.Type) {
+	if !n.notifiesType(t, e) {
 		return nil, false
 	}
 	return TradeParams(t, e.Type, e.At, id), true
@@ -743,7 +793,7 @@ func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID stri
 		"seller_id": t.Seller.UserID, "seller_email": t.Seller.Email,
 		"buyer_id": t.Buyer.UserID, "buyer_logon_id": t.Buyer.LogonID,
 		"total_amount": t.Total.String(), "subject": t.Subject, "body": t.Body,
-		"gmt_create": timestamp.Format(t.Created), "passback_params": t.PassbackParams,
+		"gmt_create": timestamp.Format(t.GmtCreate()), "passback_params": t.PassbackParams,
 	}
 	if t.ISVAppID != "" {
 		p["app_id"] = t.ISVAppID // the caller; auth_app_id stays the merchant's

@@ -23,7 +23,7 @@ var hiddenNoRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.R
 // notifies nothing; the merchant's cancel on another replica closes its
 // cashier.
 func TestReplicasHideCashierTradesUntilABuyerActs(t *testing.T) {
-	rs := replicas(t, 2, mock.Options{Notify: notify.Options{Closed: true}})
+	rs := replicas(t, 2, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	merchant := mocktest.NewMerchant(t, "success")
 	open := func(out, timeout string) string {
 		u, err := rs[0].Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("1.00"),

@@ -673,7 +673,7 @@ func TestReplicasForgetScenarioTextsNoLongerUsed(t *testing.T) {
 
 func TestReplicasApplyADeadReplicasDeadlines(t *testing.T) {
 	merchant := mocktest.NewMerchant(t, "success")
-	rs := replicas(t, 3, mock.Options{Notify: notify.Options{Closed: true}})
+	rs := replicas(t, 3, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	r, err := try(rs[0], "alipay.trade.create", `{"out_trade_no":"DL","total_amount":"1.00","subject":"s","buyer_id":"2088102177846880","timeout_express":"5m"}`,
 		func(p map[string]string) { p["notify_url"] = merchant.URL })
 	if err != nil || !ok(r) {

@@ -225,6 +225,24 @@ func (t *Trade) record(at time.Time, typ EventType, amt amount.Amount, detail st
 	return e
 }
 
+// GmtCreate is the trade's creation time as the merchant is shown it
+// (notifications, bills): production creates a precreate, page, wap or app
+// pay trade when a buyer scans or logs in (Alipay support's 交易状态问题解析,
+// https://developer.aliyun.com/article/707649, 一), the first buyer event
+// (a scan, a payment, a failure); other trades, and one no buyer reached,
+// at the call. Created stays the call's time, which timeouts count from.
+func (t *Trade) GmtCreate() time.Time {
+	if WaitsForBuyer(t.Method) {
+		for _, e := range t.History {
+			switch e.Type {
+			case EventScanned, EventPaid, EventFailed:
+				return e.At
+			}
+		}
+	}
+	return t.Created
+}
+
 // bound reports whether t has its buyer: alipay.trade.create named one, or
 // a buyer scanned its QR code, logged in at its cashier or gave a barcode.
 // Only that account may pay it then: "因为交易创建已经绑定了支付宝账号的，所以
