@@ -33,8 +33,9 @@ type entry struct {
 	// reads (gateway.do sends alipay.system.oauth.token's grant_type and
 	// code that way): scenarios match them like biz_content's fields.
 	params []string
-	// errorNode is set when the method's errors are answered in
-	// error_response instead of its own node (alipay.system.oauth.token).
+	// errorNode is set when the method's errors, the gateway's own checks
+	// too, are answered in error_response instead of its own node
+	// (alipay.system.oauth.token).
 	errorNode bool
 	// headless is set when its success node carries no code and msg, as
 	// captured answers of alipay.system.oauth.token show.
