@@ -72,6 +72,28 @@ func TestOAuthTokenIgnoresBizContent(t *testing.T) {
 	}
 }
 
+// Production's sub_code for a grant_type it does not take is spelt with the
+// prefix twice, "isv.isv.grant-type-invalid" (sub_msg grant_type参数不正确): the
+// captured answer in yansongda/pay#527 and, independently, a Go SDK's comment
+// quoting one.
+func TestOAuthTokenGrantTypeSubCode(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	b := m.Post(m.Params("alipay.system.oauth.token", "", func(p map[string]string) {
+		p["grant_type"], p["code"] = "password", devUserCode(t, m)
+	}))
+	var out struct {
+		Err struct {
+			Code    string `json:"code"`
+			SubCode string `json:"sub_code"`
+			SubMsg  string `json:"sub_msg"`
+		} `json:"error_response"`
+	}
+	_ = json.Unmarshal(b, &out)
+	if out.Err.Code != "40002" || out.Err.SubCode != "isv.isv.grant-type-invalid" || out.Err.SubMsg != "grant_type参数不正确" {
+		t.Errorf("bad grant_type: %s, want 40002 isv.isv.grant-type-invalid grant_type参数不正确", b)
+	}
+}
+
 // alipay.user.info.share takes the access token in the auth_token request
 // parameter (the Java SDK's AlipayUserInfoShareRequest has no biz_content;
 // execute(request, accessToken) sends it beside method and app_id), so an

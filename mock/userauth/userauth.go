@@ -144,10 +144,12 @@ type Store interface {
 // Errors of alipay.system.oauth.token, answered in error_response (40002;
 // alipay-easysdk's OAuth tests and captured answers give code, msg,
 // sub_code and the sub_msg of isv.code-invalid and
-// isv.refresh-token-invalid; the other sub_msgs are inferred), and of
+// isv.refresh-token-invalid, yansongda/pay#527 those of
+// isv.isv.grant-type-invalid, its prefix doubled; the other sub_msgs are
+// inferred), and of
 // requests carrying auth_token (20001, the gateway's error table).
 var (
-	ErrGrantType      = apierr.Invalid("isv.grant-type-invalid", "grant_type参数不正确")
+	ErrGrantType      = apierr.Invalid("isv.isv.grant-type-invalid", "grant_type参数不正确")
 	ErrCodeInvalid    = apierr.Invalid("isv.code-invalid", "授权码code无效")
 	ErrRefreshInvalid = apierr.Invalid("isv.refresh-token-invalid", "刷新令牌refresh_token无效")
 	ErrRefreshTimeOut = apierr.Invalid("isv.refresh-token-time-out", "刷新令牌refresh_token已过期")
