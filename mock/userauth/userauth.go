@@ -13,6 +13,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,8 +51,27 @@ const (
 	ScopeUser = "auth_user" // the profile too (alipay.user.info.share)
 )
 
-// ValidScope reports whether s is a scope the page grants.
-func ValidScope(s string) bool { return s == ScopeBase || s == ScopeUser }
+var errScope = errors.New("scope must be auth_user or auth_base (or both, comma-separated)")
+
+// ParseScope reads the scope an app asks for, on the sign-in page and at
+// the control API alike: auth_user, auth_base or both comma-separated
+// (the token then has the wider, auth_user).
+func ParseScope(s string) (string, error) {
+	if s == "" {
+		return "", errScope
+	}
+	out := ScopeBase
+	for _, part := range strings.Split(s, ",") {
+		switch strings.TrimSpace(part) {
+		case ScopeUser:
+			out = ScopeUser
+		case ScopeBase:
+		default:
+			return "", errScope
+		}
+	}
+	return out, nil
+}
 
 // Form is an authorisation page shown to a user: what the app asked for,
 // kept under a one-time token the consent form posts back.
