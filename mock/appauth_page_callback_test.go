@@ -191,3 +191,25 @@ func TestUserAuthCodeTakesThePagesScopes(t *testing.T) {
 		t.Errorf("scope auth_base,auth_user: the code has %q, want auth_user as on the page", code.Scope)
 	}
 }
+
+// The authorisation pages send the browser to redirect_uri with their
+// parameters added; the app's own query must arrive as it sent it, even a
+// pair Go's parser refuses (a ";", Go 1.17+) that url.Values would drop.
+// Production appends its parameters to the URL the app gave.
+func TestCallbackKeepsTheAppsQuery(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const redirect = "https://shop.example/cb?ret=/orders;id=7"
+	var user struct {
+		Redirect string `json:"redirect"`
+	}
+	m.ControlJSON(http.MethodPost, "/user-auth-codes", map[string]string{"app_id": keys.DevAppID, "redirect_uri": redirect}, http.StatusCreated, &user)
+	var isv struct {
+		Redirect string `json:"redirect"`
+	}
+	m.ControlJSON(http.MethodPost, "/app-auth-codes", map[string]string{"app_id": keys.DevAppID, "redirect_uri": redirect}, http.StatusCreated, &isv)
+	for name, got := range map[string]string{"sign-in": user.Redirect, "app authorisation": isv.Redirect} {
+		if !strings.HasPrefix(got, redirect+"&") && !strings.Contains(got, "ret=%2Forders%3Bid%3D7") {
+			t.Errorf("%s callback %s: the app's own query ret=/orders;id=7 is not kept", name, got)
+		}
+	}
+}

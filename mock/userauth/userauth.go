@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -90,20 +91,11 @@ type Form struct {
 // parameters production adds (app_id, source, scope, auth_code, and state
 // when the app sent one).
 func (f Form) Callback(code string) string {
-	u, err := url.Parse(f.RedirectURI)
-	if err != nil { // checked when the form was opened
-		return f.RedirectURI
-	}
-	q := u.Query()
-	q.Set("app_id", f.AppID)
-	q.Set("source", "alipay_wallet")
-	q.Set("scope", f.Scope)
-	q.Set("auth_code", code)
+	q := url.Values{"app_id": {f.AppID}, "source": {"alipay_wallet"}, "scope": {f.Scope}, "auth_code": {code}}
 	if f.State != "" {
 		q.Set("state", f.State)
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return apps.AuthCallback(f.RedirectURI, q)
 }
 
 // Code is an auth_code: what the user's consent hands the app.
