@@ -170,7 +170,7 @@ func TestE2ESignInCodeErrors(t *testing.T) {
 	wantAPIError(t, err, "40002", "isv.refresh-token-invalid")
 
 	_, err = c.OAuthToken(ctx, code(), client.WithParam("grant_type", "password"))
-	wantAPIError(t, err, "40002", "isv.grant-type-invalid")
+	wantAPIError(t, err, "40002", "isv.isv.grant-type-invalid")
 }
 
 // The errors come in error_response, signed, and a success has no code

@@ -168,3 +168,48 @@ func TestControlUserAuthCodeRefusesWhatThePageRefuses(t *testing.T) {
 		t.Errorf("a path on the app's callback host: redirect %q", ok.Redirect)
 	}
 }
+
+// The sign-in page takes scope "auth_base,auth_user" (both; the token then
+// has auth_user, docs/sign-in.md), and POST /_mock/user-auth-codes is the
+// page's consent without the page, refusing only what the page refuses.
+func TestUserAuthCodeTakesThePagesScopes(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	q := "app_id=" + keys.DevAppID + "&scope=auth_base%2Cauth_user&redirect_uri=https%3A%2F%2Fshop.example%2Fcb"
+	resp, err := http.Get(m.URL + "/oauth2/publicAppAuthorize.htm?" + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page: HTTP %d", resp.StatusCode)
+	}
+	var code struct {
+		Scope string `json:"scope"`
+	}
+	m.ControlJSON(http.MethodPost, "/user-auth-codes", `{"app_id":"`+keys.DevAppID+`","scope":"auth_base,auth_user"}`, http.StatusCreated, &code)
+	if code.Scope != "auth_user" {
+		t.Errorf("scope auth_base,auth_user: the code has %q, want auth_user as on the page", code.Scope)
+	}
+}
+
+// The authorisation pages send the browser to redirect_uri with their
+// parameters added; the app's own query must arrive as it sent it, even a
+// pair Go's parser refuses (a ";", Go 1.17+) that url.Values would drop.
+// Production appends its parameters to the URL the app gave.
+func TestCallbackKeepsTheAppsQuery(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const redirect = "https://shop.example/cb?ret=/orders;id=7"
+	var user struct {
+		Redirect string `json:"redirect"`
+	}
+	m.ControlJSON(http.MethodPost, "/user-auth-codes", map[string]string{"app_id": keys.DevAppID, "redirect_uri": redirect}, http.StatusCreated, &user)
+	var isv struct {
+		Redirect string `json:"redirect"`
+	}
+	m.ControlJSON(http.MethodPost, "/app-auth-codes", map[string]string{"app_id": keys.DevAppID, "redirect_uri": redirect}, http.StatusCreated, &isv)
+	for name, got := range map[string]string{"sign-in": user.Redirect, "app authorisation": isv.Redirect} {
+		if !strings.HasPrefix(got, redirect+"&") && !strings.Contains(got, "ret=%2Forders%3Bid%3D7") {
+			t.Errorf("%s callback %s: the app's own query ret=/orders;id=7 is not kept", name, got)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -83,19 +84,11 @@ type Code struct {
 // the ISV's app_id, the app_auth_code and the ISV's state when it sent one
 // (inferred, as sign-in's).
 func (c Code) Callback(redirectURI, state string) string {
-	u, err := url.Parse(redirectURI)
-	if err != nil { // checked before the code was made
-		return redirectURI
-	}
-	q := u.Query()
-	q.Set("source", "alipay_app_auth")
-	q.Set("app_id", c.ISVAppID)
-	q.Set("app_auth_code", c.Code)
+	q := url.Values{"source": {"alipay_app_auth"}, "app_id": {c.ISVAppID}, "app_auth_code": {c.Code}}
 	if state != "" {
 		q.Set("state", state)
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return apps.AuthCallback(redirectURI, q)
 }
 
 // Token is an app_auth_token with its refresh token.

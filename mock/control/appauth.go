@@ -93,9 +93,11 @@ func (a *API) grantUser(c echo.Context) error {
 	if in.Scope == "" {
 		in.Scope = userauth.ScopeUser
 	}
-	if !userauth.ValidScope(in.Scope) {
-		return fail(c, http.StatusBadRequest, errors.New("scope must be auth_user or auth_base"))
+	scope, err := userauth.ParseScope(in.Scope) // the page's rule
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
+	in.Scope = scope
 	if in.UserID == "" {
 		in.UserID = a.IDs.UserID()
 	}

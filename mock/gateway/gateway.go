@@ -343,6 +343,10 @@ func (g *Gateway) check(cl *call) reply {
 	if e != nil {
 		return fail(e)
 	}
+	if len(cl.ent.params) > 0 {
+		cl.biz, cl.flat = paramsBiz(p, cl.ent.params)
+		return reply{node: node, signed: true}
+	}
 	if b := strings.Trim(biz, jsonSpace); b != "" {
 		raw, flat, err := normaliseBiz([]byte(b))
 		if err != nil {
@@ -350,12 +354,22 @@ func (g *Gateway) check(cl *call) reply {
 		}
 		cl.biz, cl.flat = raw, flat
 	}
-	for _, k := range cl.ent.params {
-		if v := p[k]; v != "" && cl.flatBiz()[k] == "" {
-			cl.flat[k] = v
+	return reply{node: node, signed: true}
+}
+
+// paramsBiz is what a method that takes request parameters reads on
+// gateway.do: those parameters (keys), as the JSON its handler decodes and
+// the fields scenarios match. Its biz_content is ignored, as production
+// ignores it (yansongda/pay#527).
+func paramsBiz(p Params, keys []string) (json.RawMessage, map[string]string) {
+	flat := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if v := p[k]; v != "" {
+			flat[k] = v
 		}
 	}
-	return reply{node: node, signed: true}
+	raw, _ := json.Marshal(flat) // a map of strings always encodes
+	return raw, flat
 }
 
 // htmlEscape escapes as production's sub_msg does (&quot;, not Go's &#34;).

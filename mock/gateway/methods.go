@@ -54,7 +54,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 	}
 	if cl.ack.Pending() { // the change is still being written (answered.go)
 		cl.unstored = func(e *apierr.Error) reply {
-			return cl.ent.shape(reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true, override: override})
+			return cl.shape(reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true, override: override})
 		}
 	}
 	if out != nil {
@@ -94,7 +94,7 @@ func (g *Gateway) storeFailure(cl *call, e *apierr.Error) reply {
 	if cl.method == "alipay.trade.cancel" {
 		fields = cancelFailure(e)
 	}
-	return cl.ent.shape(reply{node: cl.ent.node, fields: fields, err: e, signed: true})
+	return reply{node: cl.ent.node, fields: fields, err: e, signed: true}
 }
 
 // decode reads biz_content into v; a field of the wrong type is the

@@ -59,7 +59,7 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 				panic(v) // a scenario's dropped connection
 			}
 			g.Log.Error("gateway panicked", "method", cl.method, "panic", v)
-			_ = w.encode(g, c, cl, reply{node: r.node, err: apierr.SystemBusy(), signed: r.signed})
+			_ = w.encode(g, c, cl, cl.shape(reply{node: r.node, err: apierr.SystemBusy(), signed: r.signed}))
 		}
 	}()
 	r = w.authenticate(g, cl)
@@ -77,12 +77,22 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 		cl.entry.Status = http.StatusFound
 		return g.cashier(c, cl)
 	case r.err == nil:
-		r = cl.ent.shape(g.dispatch(cl))
+		r = g.dispatch(cl)
 		if e := g.afterCall(cl, r); e != nil {
 			r = g.storeFailure(cl, e)
 		}
 	}
-	return w.encode(g, c, cl, r)
+	// Every answer once the method is known, the gateway's own checks
+	// too, is in the method's form (errors of oauth.token in error_response).
+	return w.encode(g, c, cl, cl.shape(r))
+}
+
+// shape is r in the form of the method's entry, once the request named one.
+func (cl *call) shape(r reply) reply {
+	if cl.ent == nil {
+		return r
+	}
+	return cl.ent.shape(r)
 }
 
 // logCall writes the one info line of a gateway request: what was asked,

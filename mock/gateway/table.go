@@ -29,12 +29,13 @@ type entry struct {
 	// opens is set when a request opens something a buyer (or red-packet
 	// sender) can act on: a scenario's then.buyer needs it.
 	opens bool
-	// params are request parameters outside biz_content that the method
-	// reads (gateway.do sends alipay.system.oauth.token's grant_type and
-	// code that way): scenarios match them like biz_content's fields.
+	// params are the request parameters the method reads on gateway.do
+	// instead of biz_content, which it ignores there (paramsBiz):
+	// scenarios match them like biz_content's fields. v3 reads the body.
 	params []string
-	// errorNode is set when the method's errors are answered in
-	// error_response instead of its own node (alipay.system.oauth.token).
+	// errorNode is set when the method's errors, the gateway's own checks
+	// too, are answered in error_response instead of its own node
+	// (alipay.system.oauth.token).
 	errorNode bool
 	// headless is set when its success node carries no code and msg, as
 	// captured answers of alipay.system.oauth.token show.

@@ -22,14 +22,6 @@ type oauthTokenRequest struct {
 // user's auth_code, or a new one for a refresh token. The node has no
 // code or msg on success and errors go in error_response (table.go).
 func (g *Gateway) oauthToken(cl *call, in oauthTokenRequest) (any, *apierr.Error) {
-	param := func(v *string, k string) {
-		if *v == "" {
-			*v = cl.params[k]
-		}
-	}
-	param(&in.GrantType, "grant_type")
-	param(&in.Code, "code")
-	param(&in.RefreshToken, "refresh_token")
 	var t userauth.Token
 	var err error
 	switch in.GrantType {
@@ -58,7 +50,7 @@ func (g *Gateway) oauthToken(cl *call, in oauthTokenRequest) (any, *apierr.Error
 }
 
 // userInfoRequest is what alipay.user.info.share reads: the auth_token
-// request parameter (it takes no biz_content).
+// request parameter (AlipayUserInfoShareRequest has no biz_content).
 type userInfoRequest struct {
 	AuthToken string `json:"auth_token"`
 }
@@ -68,9 +60,6 @@ type userInfoRequest struct {
 // answers aop.invalid-auth-token ("如果 scope=auth_base，不添加其它任何权限，
 // alipay.user.info.share 报错 aop.invalid-auth-token").
 func (g *Gateway) userInfoShare(cl *call, in userInfoRequest) (any, *apierr.Error) {
-	if in.AuthToken == "" {
-		in.AuthToken = cl.params["auth_token"]
-	}
 	t, err := g.Users.Resolve(cl.owner(), in.AuthToken)
 	if err != nil {
 		return nil, g.asAPI(err)

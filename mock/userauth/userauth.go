@@ -13,10 +13,12 @@ import (
 	"hash/fnv"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -50,8 +52,27 @@ const (
 	ScopeUser = "auth_user" // the profile too (alipay.user.info.share)
 )
 
-// ValidScope reports whether s is a scope the page grants.
-func ValidScope(s string) bool { return s == ScopeBase || s == ScopeUser }
+var errScope = errors.New("scope must be auth_user or auth_base (or both, comma-separated)")
+
+// ParseScope reads the scope an app asks for, on the sign-in page and at
+// the control API alike: auth_user, auth_base or both comma-separated
+// (the token then has the wider, auth_user).
+func ParseScope(s string) (string, error) {
+	if s == "" {
+		return "", errScope
+	}
+	out := ScopeBase
+	for _, part := range strings.Split(s, ",") {
+		switch strings.TrimSpace(part) {
+		case ScopeUser:
+			out = ScopeUser
+		case ScopeBase:
+		default:
+			return "", errScope
+		}
+	}
+	return out, nil
+}
 
 // Form is an authorisation page shown to a user: what the app asked for,
 // kept under a one-time token the consent form posts back.
@@ -70,20 +91,11 @@ type Form struct {
 // parameters production adds (app_id, source, scope, auth_code, and state
 // when the app sent one).
 func (f Form) Callback(code string) string {
-	u, err := url.Parse(f.RedirectURI)
-	if err != nil { // checked when the form was opened
-		return f.RedirectURI
-	}
-	q := u.Query()
-	q.Set("app_id", f.AppID)
-	q.Set("source", "alipay_wallet")
-	q.Set("scope", f.Scope)
-	q.Set("auth_code", code)
+	q := url.Values{"app_id": {f.AppID}, "source": {"alipay_wallet"}, "scope": {f.Scope}, "auth_code": {code}}
 	if f.State != "" {
 		q.Set("state", f.State)
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return apps.AuthCallback(f.RedirectURI, q)
 }
 
 // Code is an auth_code: what the user's consent hands the app.
@@ -144,10 +156,12 @@ type Store interface {
 // Errors of alipay.system.oauth.token, answered in error_response (40002;
 // alipay-easysdk's OAuth tests and captured answers give code, msg,
 // sub_code and the sub_msg of isv.code-invalid and
-// isv.refresh-token-invalid; the other sub_msgs are inferred), and of
+// isv.refresh-token-invalid, yansongda/pay#527 those of
+// isv.isv.grant-type-invalid, its prefix doubled; the other sub_msgs are
+// inferred), and of
 // requests carrying auth_token (20001, the gateway's error table).
 var (
-	ErrGrantType      = apierr.Invalid("isv.grant-type-invalid", "grant_type参数不正确")
+	ErrGrantType      = apierr.Invalid("isv.isv.grant-type-invalid", "grant_type参数不正确")
 	ErrCodeInvalid    = apierr.Invalid("isv.code-invalid", "授权码code无效")
 	ErrRefreshInvalid = apierr.Invalid("isv.refresh-token-invalid", "刷新令牌refresh_token无效")
 	ErrRefreshTimeOut = apierr.Invalid("isv.refresh-token-time-out", "刷新令牌refresh_token已过期")

@@ -82,7 +82,7 @@ func (p *Pages) signIn(c echo.Context) error {
 	if perr != nil {
 		return p.signInError(c, perr.zh, perr.en)
 	}
-	scope, err := parseScope(q.Get("scope"))
+	scope, err := userauth.ParseScope(q.Get("scope"))
 	if err != nil {
 		return p.signInError(c, "scope参数无效", err.Error())
 	}
@@ -230,25 +230,4 @@ func (p *Pages) signInAct(c echo.Context) error {
 		return p.signInError(c, "授权页已失效，请重新发起授权", "This authorisation page expired or was used")
 	}
 	return c.Redirect(http.StatusFound, f.Callback(code.Code))
-}
-
-var errScope = errors.New("scope must be auth_user or auth_base (or both, comma-separated)")
-
-// parseScope reads scope: auth_user, auth_base or both comma-separated
-// (the token then has the wider, auth_user).
-func parseScope(s string) (string, error) {
-	if s == "" {
-		return "", errScope
-	}
-	out := userauth.ScopeBase
-	for _, part := range strings.Split(s, ",") {
-		switch strings.TrimSpace(part) {
-		case userauth.ScopeUser:
-			out = userauth.ScopeUser
-		case userauth.ScopeBase:
-		default:
-			return "", errScope
-		}
-	}
-	return out, nil
 }
