@@ -38,8 +38,9 @@ func TestReleaseLetsTheAccountGo(t *testing.T) {
 	if _, err := b.SetBalance(other.AppID, amount.MustParse("5.00")); err != nil {
 		t.Fatal(err)
 	}
-	b.Release(other.AppID)                                                          // its transfer T2 is kept
-	if _, err := b.Transfer(merchant, req("T3", "1.00"), fund.Plan{}); err != nil { // evicts T2
+	// Released while its transfer T2 is kept; T3 evicts T2.
+	b.Release(other.AppID)
+	if _, err := b.Transfer(merchant, req("T3", "1.00"), fund.Plan{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := avail(other.AppID); got != opening {
