@@ -325,7 +325,7 @@ func (s *Server) accountKept(app string) bool {
 
 // knownPayee finds the buyer of one of the app's paid trades that a payee
 // identity names: by user id, by the logon account it paid with, or by its
-// open id for the app.
+// open id for the app; an open id the app's sign-in gave names its user.
 func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 	var kind string
 	switch p.IdentityType {
@@ -344,6 +344,11 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 		b, ok = s.pg.PaidBuyer(app, kind, p.Identity) // a failed read is a stranger; the store reports it
 	} else {
 		b, ok = s.Trades.PaidBuyer(app, kind, p.Identity)
+	}
+	if !ok && kind == trade.ByOpenID {
+		// A user the app's sign-in gave the open id (a pair kept):
+		// the same user in sign-in, trades and transfers.
+		b.UserID, ok = s.Users.SignedIn(app, p.Identity)
 	}
 	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
 }
