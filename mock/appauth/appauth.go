@@ -7,6 +7,8 @@ package appauth
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
@@ -278,9 +281,27 @@ func (b *Book) sweep(now time.Time) {
 	b.drop(nil, b.tokens.Expire(now))
 }
 
-// token is production's shape: the month, "BB", 32 hex characters.
-func (b *Book) token(now time.Time) string {
-	return now.Format("200601") + "BB" + b.ids.UUIDHex()
+// token is production's shape of app_auth_token and app_refresh_token
+// (201904BBf9c9781043854fe58c25b4b378350A89, in Alipay's 第三方应用授权
+// guide): the month in Beijing time, "BB", 29 hex digits, a capital letter
+// and the merchant's two digits; 40 characters.
+func (b *Book) token(now time.Time, m Merchant) string {
+	return now.In(timestamp.Zone).Format("200601") + "BB" + b.tail(m)
+}
+
+// code is production's shape of app_auth_code
+// (603d0219f1884fc4b66093900e6b8X89, the same guide): 29 hex digits, a
+// capital letter and the merchant's two digits; 32 characters.
+func (b *Book) code(m Merchant) string { return b.tail(m) }
+
+// tail is 29 hex digits from the ids' generator, a capital letter and two
+// digits of the merchant's app id (its code and tokens end alike, as the
+// guide's do).
+func (b *Book) tail(m Merchant) string {
+	h := b.ids.UUIDHex()
+	f := fnv.New32a()
+	f.Write([]byte(m.AuthAppID))
+	return fmt.Sprintf("%s%c%02d", h[:29], 'A'+h[29]%26, f.Sum32()%100)
 }
 
 // NewMerchant makes a merchant that has no app registered in the mock.
@@ -293,7 +314,7 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
+	c := &Code{Code: b.code(m), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
 		Expires: now.Add(CodeLifetime)}
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
@@ -400,7 +421,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 // before room is made, so that at the bound it goes before its app's
 // oldest token in use; a pair not stored files nothing.
 func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpires time.Time, spent *Token) (Token, error) {
-	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
+	t := &Token{AppAuthToken: b.token(now, m), RefreshToken: b.token(now, m), ISVAppID: isvAppID, Merchant: m,
 		Grant: grant, Gen: 1, Created: now, Made: bounded.Made(), Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	if cur := b.current[t.pair()]; cur != nil {
 		t.Gen = cur.Gen + 1
