@@ -203,7 +203,7 @@ type Account struct {
 
 var (
 	phonePattern  = regexp.MustCompile(`^1[0-9]{10}$`)
-	openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z]{44}$`)
+	openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z_-]{44}$`)
 )
 
 // wellShaped reports whether an identity of its type can name a user:
