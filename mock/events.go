@@ -242,8 +242,11 @@ func (s *Server) scheduleOrder(o coupon.Order) {
 // the outbox's and run their course.
 func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
-		// What the trade brought in stays in the balance.
-		s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
+		// What the trade brought in stays in the balance, of an app
+		// still there (not a made-up merchant nothing names any more).
+		if s.accountKept(t.AppID) {
+			s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
+		}
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			cancelBuyers(s.Sched, key, t.TradeNo, t.OutTradeNo)
@@ -302,11 +305,27 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
+	// A made-up merchant no code or token names any more is out of
+	// reach: its account goes (a balance read never opens one).
+	s.Auth.OnForget(func(app string) {
+		if _, ok := s.Apps.Get(app); !ok {
+			s.Fund.Release(app)
+		}
+	})
+}
+
+// accountKept reports whether an app's account is kept: a registered or
+// configured app's, or that of a merchant a code or token still names.
+func (s *Server) accountKept(app string) bool {
+	if _, ok := s.Apps.Get(app); ok || s.configured[app] {
+		return true
+	}
+	return s.Auth.Knows(app)
 }
 
 // knownPayee finds the buyer of one of the app's paid trades that a payee
 // identity names: by user id, by the logon account it paid with, or by its
-// open id for the app.
+// open id for the app; an open id the app's sign-in gave names its user.
 func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 	var kind string
 	switch p.IdentityType {
@@ -325,6 +344,11 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 		b, ok = s.pg.PaidBuyer(app, kind, p.Identity) // a failed read is a stranger; the store reports it
 	} else {
 		b, ok = s.Trades.PaidBuyer(app, kind, p.Identity)
+	}
+	if !ok && kind == trade.ByOpenID {
+		// A user the app's sign-in gave the open id (a pair kept):
+		// the same user in sign-in, trades and transfers.
+		b.UserID, ok = s.Users.SignedIn(app, p.Identity)
 	}
 	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
 }

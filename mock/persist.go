@@ -65,6 +65,16 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Apps.Persist(db)
 
+	codes, tokens, err := db.AppAuth()
+	if err != nil {
+		return err
+	}
+	// Authorisations before balances: the accounts of made-up merchants
+	// they no longer name go. Persist first: what Restore drops is
+	// deleted from the file too.
+	s.Auth.Persist(db)
+	s.Auth.Restore(codes, tokens)
+
 	// Balances before trades: what trades evicted at start brought in is
 	// credited to them.
 	accounts, transfers, err := db.Transfers()
@@ -73,6 +83,7 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	s.Fund.Persist(db)
 	keptTransfers := s.Fund.Restore(accounts, transfers)
+	s.Fund.Prune(s.accountKept)
 	for _, t := range keptTransfers {
 		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once, after retell
 	}
@@ -96,14 +107,6 @@ func (s *Server) restore(db *store.DB) error {
 	for _, o := range keptOrders {
 		s.scheduleOrder(o)
 	}
-
-	codes, tokens, err := db.AppAuth()
-	if err != nil {
-		return err
-	}
-	// Persist first: what Restore drops is deleted from the file too.
-	s.Auth.Persist(db)
-	s.Auth.Restore(codes, tokens)
 
 	ucodes, utokens, err := db.UserAuth()
 	if err != nil {

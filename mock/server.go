@@ -155,9 +155,12 @@ type Server struct {
 	Faults *gateway.Queue
 
 	db      *store.DB
-	feeRate int64         // the bills' fee rate, basis points
-	pg      *pgstore.DB   // --store: the shared database (replicas.go)
-	kept    *keptPolicies // --data: scenario notification policies (keptpolicies.go)
+	feeRate int64 // the bills' fee rate, basis points
+	// configured are the apps given at start, added after what the store
+	// holds is restored: their accounts are kept meanwhile (accountKept).
+	configured map[string]bool
+	pg         *pgstore.DB   // --store: the shared database (replicas.go)
+	kept       *keptPolicies // --data: scenario notification policies (keptpolicies.go)
 	// --data: scenario buyers waiting for queries (keptquerypays.go)
 	queryPaysKept *keptQueryPays
 	buyersKept    keptBuyers // --data: the buyer steps kept as job records (keptjobs.go)
@@ -276,6 +279,10 @@ func New(opts Options) (_ *Server, err error) {
 	s.Trades.OnEvict(s.tradesEvicted)
 	s.Trades.OnEarlierDeadline(s.armTrades)
 	s.Sched.Count(tradeDeadlines, s.Trades.Deadlines)
+	s.configured = map[string]bool{}
+	for _, sp := range cfg.apps {
+		s.configured[sp.AppID] = true
+	}
 	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
 	s.Fund.OnEvict(s.transfersEvicted)

@@ -7,6 +7,8 @@ package appauth
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
@@ -217,13 +220,37 @@ type Book struct {
 	byRef  map[string]*Token   // by refresh token
 	// current is the newest token of each pair (Token.pair) kept.
 	current map[string]*Token
-	store   Store
+	// named counts the codes and tokens kept that name each merchant's
+	// app (Knows); onForget is told, the lock held, of one no longer named.
+	named    map[string]int
+	onForget func(authAppID string)
+	store    Store
 }
 
 // NewBook makes an empty book.
 func NewBook(c clock.Clock, ids *fixtures.Generator) *Book {
 	return &Book{clock: c, ids: ids, codes: bounded.Grouped(bounded.NewUntil(MaxCodes, codeEnd), codeApp), tokens: newTokens(),
-		byRef: map[string]*Token{}, current: map[string]*Token{}}
+		byRef: map[string]*Token{}, current: map[string]*Token{}, named: map[string]int{}}
+}
+
+// OnForget registers a function told, with the book's lock held, of a
+// merchant's app once no code or token kept names it (Knows turns false).
+func (b *Book) OnForget(f func(authAppID string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onForget = f
+}
+
+// name counts (1) or uncounts (-1) a code or token naming app; the lock is
+// held.
+func (b *Book) name(app string, d int) {
+	if b.named[app] += d; b.named[app] > 0 {
+		return
+	}
+	delete(b.named, app)
+	if b.onForget != nil {
+		b.onForget(app)
+	}
 }
 
 // newTokens is an empty map of tokens, each going at its end, grouped by
@@ -247,9 +274,27 @@ func (b *Book) sweep(now time.Time) {
 	b.drop(nil, b.tokens.Expire(now))
 }
 
-// token is production's shape: the month, "BB", 32 hex characters.
-func (b *Book) token(now time.Time) string {
-	return now.Format("200601") + "BB" + b.ids.UUIDHex()
+// token is production's shape of app_auth_token and app_refresh_token
+// (201904BBf9c9781043854fe58c25b4b378350A89, in Alipay's 第三方应用授权
+// guide): the month in Beijing time, "BB", 29 hex digits, a capital letter
+// and the merchant's two digits; 40 characters.
+func (b *Book) token(now time.Time, m Merchant) string {
+	return now.In(timestamp.Zone).Format("200601") + "BB" + b.tail(m)
+}
+
+// code is production's shape of app_auth_code
+// (603d0219f1884fc4b66093900e6b8X89, the same guide): 29 hex digits, a
+// capital letter and the merchant's two digits; 32 characters.
+func (b *Book) code(m Merchant) string { return b.tail(m) }
+
+// tail is 29 hex digits from the ids' generator, a capital letter and two
+// digits of the merchant's app id (its code and tokens end alike, as the
+// guide's do).
+func (b *Book) tail(m Merchant) string {
+	h := b.ids.UUIDHex()
+	f := fnv.New32a()
+	f.Write([]byte(m.AuthAppID))
+	return fmt.Sprintf("%s%c%02d", h[:29], 'A'+h[29]%26, f.Sum32()%100)
 }
 
 // NewMerchant makes a merchant that has no app registered in the mock.
@@ -262,7 +307,7 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	c := &Code{Code: b.ids.UUIDHex(), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
+	c := &Code{Code: b.code(m), ISVAppID: isvAppID, Merchant: m, Created: now, Made: bounded.Made(),
 		Expires: now.Add(CodeLifetime)}
 	if err := b.putCode(c); err != nil {
 		return Code{}, err
@@ -270,6 +315,7 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 	// The expired ones, used or not, go wherever they stand (the clock
 	// may have been set back since), with the code past the bound.
 	gone := b.codes.Expire(now)
+	b.name(m.AuthAppID, 1)
 	gone = append(gone, b.codes.Put(c.Code, c)...)
 	b.drop(gone, nil)
 	return *c, nil
@@ -277,6 +323,18 @@ func (b *Book) Authorise(isvAppID string, m Merchant) (Code, error) {
 
 // drop deletes evicted codes and tokens from the store; the lock is held.
 func (b *Book) drop(codes []*Code, tokens []*Token) {
+	b.remove(codes, tokens)
+	for _, c := range codes {
+		b.name(c.Merchant.AuthAppID, -1)
+	}
+	for _, t := range tokens {
+		b.name(t.Merchant.AuthAppID, -1)
+	}
+}
+
+// remove deletes codes and tokens no longer kept from the store; the lock
+// is held.
+func (b *Book) remove(codes []*Code, tokens []*Token) {
 	var keys []string
 	for _, c := range codes {
 		keys = append(keys, c.Code)
@@ -356,7 +414,7 @@ func (b *Book) Exchange(isvAppID, code string) (Token, error) {
 // before room is made, so that at the bound it goes before its app's
 // oldest token in use; a pair not stored files nothing.
 func (b *Book) issue(isvAppID string, m Merchant, grant string, now, refreshExpires time.Time, spent *Token) (Token, error) {
-	t := &Token{AppAuthToken: b.token(now), RefreshToken: b.token(now), ISVAppID: isvAppID, Merchant: m,
+	t := &Token{AppAuthToken: b.token(now, m), RefreshToken: b.token(now, m), ISVAppID: isvAppID, Merchant: m,
 		Grant: grant, Gen: 1, Created: now, Made: bounded.Made(), Expires: now.Add(TokenLifetime), RefreshExpires: refreshExpires}
 	if cur := b.current[t.pair()]; cur != nil {
 		t.Gen = cur.Gen + 1
@@ -387,6 +445,9 @@ func (b *Book) keepToken(t *Token) {
 		cur.replace(t.Created)
 		b.tokens.Queue(cur.AppAuthToken)
 		b.current[k] = t
+	}
+	if _, had := b.tokens.Get(t.AppAuthToken); !had {
+		b.name(t.Merchant.AuthAppID, 1)
 	}
 	gone := b.tokens.Put(t.AppAuthToken, t)
 	b.byRef[t.RefreshToken] = t
@@ -503,23 +564,11 @@ func (b *Book) Tokens(isvAppID string, after uint64, limit int) (out []Token, ne
 
 // Knows reports whether a code or token kept names authAppID as its
 // merchant's app: an app an authorisation made, which no apps file holds.
-// It walks what is kept (bounded by MaxCodes and MaxTokens).
 func (b *Book) Knows(authAppID string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.sweep(b.clock.Now())
-	found := false
-	b.tokens.Each(0, func(_ uint64, t *Token) bool {
-		found = t.Merchant.AuthAppID == authAppID
-		return !found
-	})
-	if !found {
-		b.codes.Each(0, func(_ uint64, c *Code) bool {
-			found = c.Merchant.AuthAppID == authAppID
-			return !found
-		})
-	}
-	return found
+	return b.named[authAppID] > 0
 }
 
 // Len is how many codes and tokens the book keeps, once the tokens whose
@@ -594,15 +643,26 @@ func (b *Book) Restore(codes []Code, tokens []Token) {
 		last = place(&nt, t.AppAuthToken, t, b.tokens.Seq(t.AppAuthToken), last)
 	}
 	goneTokens = append(goneTokens, nt.Settle()...)
-	b.codes, b.tokens, b.byRef, b.current = nc, nt, map[string]*Token{}, map[string]*Token{}
+	old := b.named
+	b.codes, b.tokens, b.byRef, b.current, b.named = nc, nt, map[string]*Token{}, map[string]*Token{}, map[string]int{}
 	nt.Each(0, func(_ uint64, t *Token) bool {
 		b.byRef[t.RefreshToken] = t
 		if newest[t.pair()] == t {
 			b.current[t.pair()] = t
 		}
+		b.named[t.Merchant.AuthAppID]++
 		return true
 	})
-	b.drop(goneCodes, goneTokens)
+	nc.Each(0, func(_ uint64, c *Code) bool {
+		b.named[c.Merchant.AuthAppID]++
+		return true
+	})
+	b.remove(goneCodes, goneTokens)
+	for app := range old {
+		if b.named[app] == 0 && b.onForget != nil {
+			b.onForget(app)
+		}
+	}
 }
 
 // place adds v to m after the entry restored before it, at position last:

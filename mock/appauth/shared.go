@@ -34,6 +34,7 @@ func (b *Book) codeLocked(code string) (*Code, error) {
 			return nil, trade.StoreFailed(err)
 		}
 		if found {
+			b.name(c.Merchant.AuthAppID, 1)
 			b.drop(b.codes.Put(c.Code, &c), nil)
 			return &c, nil
 		}

@@ -49,6 +49,8 @@ type Snapshot struct {
 type acct struct {
 	Snapshot
 	out, freeze amount.Amount
+	n           int  // kept transfers
+	gone        bool // released while transfers were kept: goes with the last
 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
@@ -240,6 +242,7 @@ func (b *Book) add(t *Transfer) {
 
 // hold counts (sign 1) or uncounts (-1) what t holds of the account.
 func (a *acct) hold(t Transfer, sign amount.Amount) {
+	a.n += int(sign)
 	a.out += sign * t.Out()
 	if t.Status == Dealing {
 		a.freeze += sign * t.Amount
@@ -279,6 +282,12 @@ func (b *Book) evict() []Transfer {
 					ended(&end)
 				}
 				a.Evicted += end.Out()
+				if a.gone && a.n == 0 {
+					delete(b.accounts, t.AppID)
+					if b.store != nil {
+						_ = b.store.DeleteAccount(t.AppID)
+					}
+				}
 				gone = append(gone, *t)
 				continue
 			}
@@ -290,7 +299,9 @@ func (b *Book) evict() []Transfer {
 	if b.store != nil && len(gone) > 0 {
 		_ = b.store.RemoveTransfers(gone)
 		for app := range appsOf(gone) {
-			_ = b.store.PutAccount(app, b.accounts[app].Snapshot)
+			if a := b.accounts[app]; a != nil {
+				_ = b.store.PutAccount(app, a.Snapshot)
+			}
 		}
 	}
 	return gone
@@ -318,8 +329,57 @@ func (b *Book) Len() int {
 // Keep is the most transfers the book holds; 0 is no limit.
 func (b *Book) Keep() int { return max(b.opts.Keep, 0) }
 
-// account is an app's account, opened with the opening balance. The lock
-// is held.
+// peek is an app's account as it stands, the opening balance when none
+// was opened: a read keeps nothing (a made-up merchant's balance read
+// leaves no entry behind). The lock is held.
+func (b *Book) peek(app string) acct {
+	if a := b.accounts[app]; a != nil {
+		return *a
+	}
+	return acct{Snapshot: Snapshot{Base: b.opts.Opening}}
+}
+
+// Release lets go of an app's account, as if never opened: the mock calls
+// it when nothing names a merchant an authorisation made up any more (no
+// code or token is kept), which nothing can then reach. While transfers of
+// the app are kept, the account goes with the last of them.
+func (b *Book) Release(app string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return // the database's rows, not memory's
+	}
+	a := b.accounts[app]
+	switch {
+	case a == nil:
+	case a.n > 0:
+		a.gone = true
+	default:
+		delete(b.accounts, app)
+		if b.store != nil {
+			_ = b.store.DeleteAccount(app) // a failed delete is the store's to report
+		}
+	}
+}
+
+// Prune releases the accounts of the apps keep says no to (at a start:
+// the made-up merchants nothing names any more).
+func (b *Book) Prune(keep func(app string) bool) {
+	b.mu.Lock()
+	var apps []string
+	for app := range b.accounts {
+		apps = append(apps, app)
+	}
+	b.mu.Unlock()
+	for _, app := range apps {
+		if !keep(app) {
+			b.Release(app)
+		}
+	}
+}
+
+// account is an app's account, opened with the opening balance: what
+// writes to it. The lock is held.
 func (b *Book) account(app string) *acct {
 	a := b.accounts[app]
 	if a == nil {
@@ -333,7 +393,7 @@ func (b *Book) account(app string) *acct {
 // took; DEALING money is frozen. The lock is held; income was read
 // before taking it.
 func (b *Book) balance(app string, income amount.Amount) Account {
-	a := b.account(app)
+	a := b.peek(app)
 	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
 }
 
@@ -391,7 +451,7 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.account(app).Base, nil
+	return b.peek(app).Base, nil
 }
 
 // SetBalance makes the app's available balance want, whatever its

@@ -88,6 +88,9 @@ func TestCheck(t *testing.T) {
 		{"open id", func(r *fund.Request) {
 			r.PayeeInfo = &fund.Participant{Identity: fixtures.OpenID(app, payee), IdentityType: fund.IdentityOpenID}
 		}, ""},
+		{"open id with - and _ (production's alphabet)", func(r *fund.Request) {
+			r.PayeeInfo = &fund.Participant{Identity: "083dALza2Yowfx4P-z2Ut1FpAQjtjJ-_sW8m87-yqXIfKsb", IdentityType: fund.IdentityOpenID}
+		}, ""},
 		{"open id cut short", func(r *fund.Request) {
 			r.PayeeInfo = &fund.Participant{Identity: fixtures.OpenID(app, payee)[:46], IdentityType: fund.IdentityOpenID}
 		}, "PAYEE_NOT_EXIST"},

@@ -201,7 +201,7 @@ type Account struct {
 	Freeze    amount.Amount `json:"freeze_amount"`
 }
 
-var openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z]{44}$`)
+var openIDPattern = regexp.MustCompile(`^0[0-9]{2}[0-9A-Za-z_-]{44}$`)
 
 // wellShaped reports whether an identity of its type can name a user:
 // a 2088 user id, a phone number or e-mail address, an open id of the

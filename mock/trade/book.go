@@ -155,7 +155,8 @@ type Book struct {
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
 	// payees are the buyers of each app's paid trades (payees.go).
-	payees map[string]*appPayees
+	payees      map[string]*appPayees
+	payeesSweep int // the apps indexed at which sweepPayees next looks
 }
 
 // NewBook makes an empty book.

@@ -84,8 +84,17 @@ func (b *Book) unindex(t *Trade) {
 	c.counted = 0
 	b.uncountPayee(t)
 	if c.income != 0 {
-		b.income[t.AppID] -= c.income
+		b.addIncome(t.AppID, -c.income)
 		c.income = 0
+	}
+}
+
+// addIncome adds d to the app's income; a total back at zero goes, so the
+// map holds only apps whose kept trades brought something in (not one entry
+// per app that ever had a trade). The lock is held.
+func (b *Book) addIncome(app string, d amount.Amount) {
+	if b.income[app] += d; b.income[app] == 0 {
+		delete(b.income, app)
 	}
 }
 
@@ -100,7 +109,7 @@ func (b *Book) reckon(t *Trade) {
 		if b.income == nil {
 			b.income = map[string]amount.Amount{}
 		}
-		b.income[t.AppID] += in - t.c.income
+		b.addIncome(t.AppID, in-t.c.income)
 		t.c.income = in
 	}
 }

@@ -112,6 +112,27 @@ func (b *Book) dropPayee(t *Trade) {
 	}
 }
 
+// minPayeesSweep is how many apps are indexed before the indexes of apps
+// with no paying buyer are let go.
+const minPayeesSweep = 1024
+
+// sweepPayees lets go of the indexes of apps with no paying buyer once the
+// apps indexed double (at least minPayeesSweep): each transfer of a new
+// merchant an authorisation made up indexes one, and one with no buyer
+// holds nothing a new walk would not find. Amortised, a sweep passes each
+// index kept once. The lock is held.
+func (b *Book) sweepPayees() {
+	if len(b.payees) < max(b.payeesSweep, minPayeesSweep) {
+		return
+	}
+	for app, a := range b.payees {
+		if len(a.users) == 0 {
+			delete(b.payees, app)
+		}
+	}
+	b.payeesSweep = 2 * len(b.payees)
+}
+
 // Identity kinds a known buyer is found by (PaidBuyer).
 const (
 	ByUserID  = "user_id"
@@ -128,6 +149,7 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	defer b.mu.Unlock()
 	a := b.payees[app]
 	if a == nil { // the app's first lookup: index it, then keep it
+		b.sweepPayees()
 		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
 		for _, c := range b.byNo {

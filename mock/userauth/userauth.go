@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/bounded"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
@@ -182,7 +183,10 @@ type Book struct {
 	codes  bounded.Map[*Code]
 	tokens bounded.Map[*Token] // by access token
 	byRef  map[string]*Token
-	store  Store
+	// opens are the users of the pairs kept, by app and open id
+	// (SignedIn): as bounded as the pairs.
+	opens map[string]*signedIn
+	store Store
 	// shared, when replicas share a database, holds the forms for all.
 	shared FormStore
 	// dropping, while Restore runs, collects the keys to delete in one
@@ -195,7 +199,43 @@ func NewBook(c clock.Clock) *Book {
 	return &Book{clock: c, forms: bounded.Grouped(bounded.New[*Form](MaxForms), func(f *Form) string { return f.AppID }),
 		codes:  bounded.Grouped(bounded.New[*Code](MaxCodes), func(c *Code) string { return c.AppID }),
 		tokens: bounded.Grouped(bounded.New[*Token](MaxTokens), func(t *Token) string { return t.AppID }),
-		byRef:  map[string]*Token{}}
+		byRef:  map[string]*Token{}, opens: map[string]*signedIn{}}
+}
+
+// signedIn is a user some kept pairs of an app are for.
+type signedIn struct {
+	user string
+	n    int // pairs kept
+}
+
+func openKey(app, openID string) string { return app + "\x00" + openID }
+
+// index counts (1) or uncounts (-1) a pair kept in opens; the lock is held.
+func (b *Book) index(t *Token, d int) {
+	k := openKey(t.AppID, fixtures.OpenID(t.AppID, t.UserID))
+	e := b.opens[k]
+	if e == nil {
+		if d < 0 {
+			return
+		}
+		e = &signedIn{user: t.UserID}
+		b.opens[k] = e
+	}
+	if e.n += d; e.n <= 0 {
+		delete(b.opens, k)
+	}
+}
+
+// SignedIn is the user whose open id for app is openID, when a pair of
+// the app's sign-in for that user is kept: the app learnt the open id from
+// it (alipay.system.oauth.token), and may pay the user with it.
+func (b *Book) SignedIn(app, openID string) (userID string, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e := b.opens[openKey(app, openID)]; e != nil {
+		return e.user, true
+	}
+	return "", false
 }
 
 // Persist makes the book write through s from now on.
@@ -215,7 +255,7 @@ func (b *Book) Persist(s Store) {
 func (b *Book) Restore(codes []Code, tokens []Token) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.codes, b.tokens, b.byRef = b.codes.Empty(), b.tokens.Empty(), map[string]*Token{}
+	b.codes, b.tokens, b.byRef, b.opens = b.codes.Empty(), b.tokens.Empty(), map[string]*Token{}, map[string]*signedIn{}
 	var gone []string
 	b.dropping = &gone
 	defer func() {
@@ -292,6 +332,7 @@ func (b *Book) forgetToken(access string) {
 	if t, ok := b.tokens.Get(access); ok {
 		delete(b.byRef, t.RefreshToken)
 		b.tokens.Del(access)
+		b.index(t, -1)
 	}
 }
 
@@ -517,9 +558,14 @@ func (b *Book) keepToken(t *Token) {
 // holdToken keeps a pair and returns those evicted to make room, gone
 // from the book only.
 func (b *Book) holdToken(t *Token) []*Token {
+	if old, had := b.tokens.Get(t.AccessToken); had {
+		b.index(old, -1)
+	}
+	b.index(t, 1)
 	gone := b.tokens.Put(t.AccessToken, t)
 	for _, old := range gone {
 		delete(b.byRef, old.RefreshToken)
+		b.index(old, -1)
 	}
 	b.byRef[t.RefreshToken] = t
 	return gone
