@@ -82,6 +82,13 @@ func statusOf(err error) int {
 func (s *Server) routes(cfg config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// Every GET route answers HEAD (RFC 9110 §9.3.2) through the same
+	// handler and middleware, guards included; net/http drops the body.
+	e.OnAddRouteHandler = func(host string, r echo.Route, h echo.HandlerFunc, m []echo.MiddlewareFunc) {
+		if r.Method == http.MethodGet && host == "" { // the mock routes no echo host
+			e.Add(http.MethodHead, r.Path, h, m...)
+		}
+	}
 	// The mock's JSON writes times as Alipay does: GMT+8 text.
 	e.JSONSerializer = control.JSONSerializer{}
 	// What no surface answers (a path no route knows, a method none

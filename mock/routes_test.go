@@ -1,14 +1,17 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 )
 
 // Each surface answers what its handlers do not, an HTTP method echo does
@@ -102,5 +105,68 @@ func TestLinksTakeTheRequestScheme(t *testing.T) {
 				t.Errorf("page pay Location = %q, want %s%s/cashier/...", loc, tt.want, host)
 			}
 		})
+	}
+}
+
+// HEAD is GET without the body (RFC 9110 §9.3.2, §9.1): every GET route
+// of the control API, the dashboard, the buyer pages and the bill
+// download answers it as its GET does, through the same guard: a client
+// the guard refuses a GET is refused the HEAD. `wget --spider`, uptime
+// monitors and link checkers ask HEAD.
+func TestHeadAnswersAsGet(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr, err := url.Parse(h.precreate("head-1", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayed := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	for _, c := range []struct {
+		path   string
+		header map[string]string
+		want   int
+	}{
+		{"/_mock/health", nil, http.StatusOK},
+		{"/_mock/alipay-public-key", nil, http.StatusOK},
+		{"/_mock/trades/head-1", nil, http.StatusOK},
+		{"/_mock/trades/nothing", nil, http.StatusNotFound},
+		{"/_mock/ui/", nil, http.StatusOK},
+		{"/_mock/ui/trades", nil, http.StatusOK},
+		{qr.Path, nil, http.StatusOK},
+		{qr.Path + ".png", nil, http.StatusOK},
+		{"/qr/bax0nothing", nil, http.StatusNotFound},
+		{"/downloadBillFile.resource?token=nothing", nil, http.StatusNotFound},
+		{"/_mock/health", relayed, http.StatusForbidden},
+		{"/_mock/ui/", relayed, http.StatusForbidden},
+	} {
+		get, _, getHdr := h.do(request{path: c.path, header: c.header})
+		if get != c.want {
+			t.Fatalf("GET %s: HTTP %d, want %d", c.path, get, c.want)
+		}
+		head, body, hdr := h.do(request{method: http.MethodHead, path: c.path, header: c.header})
+		if head != get || body != "" || hdr.Get("Content-Type") != getHdr.Get("Content-Type") {
+			t.Errorf("HEAD %s: HTTP %d (%s) with %d bytes, want %d (%s) with no body, as GET answers",
+				c.path, head, hdr.Get("Content-Type"), len(body), get, getHdr.Get("Content-Type"))
+		}
+	}
+}
+
+// A HEAD of the notifications' long poll answers at once, as a GET
+// without wait: nothing reads the list it would wait for. (With the wait,
+// it would answer only when MaxWait, 60 s, ran out.)
+func TestHeadDoesNotWaitForALongPoll(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), control.MaxWait/2)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, h.http.URL+"/_mock/notifications?wait=60s&count=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("HEAD of the long poll did not answer before the wait ran out: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD of the long poll: HTTP %d, want 200", resp.StatusCode)
 	}
 }

