@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -153,22 +154,69 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString, WaitingBuyers: s.waitingBuyers, BillFiles: gw.BillFiles}
-	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
-		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...))
+	ctl := e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
+		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...)
+	api.Register(ctl)
+	notFound := func(echo.Context) error { return echo.ErrNotFound }
+	methodNotAllowed := func(echo.Context) error { return echo.ErrMethodNotAllowed }
+	catchAll(e, ctl, notFound, methodNotAllowed)
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
-	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
-		control.RefuseOwnRequests, guard, s.catchUp)...))
+	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
+		control.RefuseOwnRequests, guard, s.catchUp)...)
+	dash.Register(ui)
+	catchAll(e, ui, dash.Missing, func(c echo.Context) error {
+		return dash.Error(c, http.StatusMethodNotAllowed, errors.New(c.Request().URL.Path+" takes "+c.Response().Header().Get(echo.HeaderAllow)+" only"))
+	})
 
 	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
-	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
+	cashier, qr := e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...)
+	pages.Register(cashier, qr)
+	catchAll(e, cashier, notFound, pages.MethodNotAllowed)
+	catchAll(e, qr, notFound, pages.MethodNotAllowed)
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).
 	pages.RegisterSignIn(e, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests)...)
 	return e
+}
+
+// catchAll answers, under group g, what its routes do not take: 405
+// with Allow when the path takes other methods (RFC 9110 §15.5.6), with
+// notAllowed; otherwise missing. echo's Group.Use routes such requests
+// to a 404 of its own, which this replaces (guards and all, as any of g's
+// routes). OPTIONS stays missing's: the mock answers no preflight.
+func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc) {
+	routed := sync.OnceValue(func() map[string]bool { // once every route is in
+		m := map[string]bool{}
+		for _, r := range e.Routes() {
+			m[r.Method+" "+r.Path] = r.Method != echo.RouteNotFound
+		}
+		return m
+	})
+	h := func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodOptions {
+			return missing(c)
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			found := e.NewContext(r, nil)
+			e.Router().Find(m, echo.GetPath(r), found)
+			if routed()[m+" "+found.Path()] {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			return missing(c)
+		}
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+		return notAllowed(c)
+	}
+	g.RouteNotFound("", h)
+	g.RouteNotFound("/*", h)
 }
 
 // Routes lists what the mock routes: each HTTP method and echo path (":name"
