@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -24,6 +25,9 @@ import (
 type surface struct {
 	headers func(http.Header) // nil: securityHeaders alone
 	maxBody int64             // 0: its handlers bound the body themselves
+	// writeTimeout, when set, bounds the writing of each answer
+	// (writeDeadline): surfaces with large answers.
+	writeTimeout time.Duration
 	// fail answers an error its handlers returned or a panic, in the
 	// surface's own shape.
 	fail func(c echo.Context, status int, err error) error
@@ -39,6 +43,9 @@ func (sf surface) use(recovery echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	m = append(m, sf.answerErrors, recovery)
 	if sf.maxBody > 0 {
 		m = append(m, limitBody(sf.maxBody))
+	}
+	if sf.writeTimeout > 0 {
+		m = append(m, writeDeadline(sf.writeTimeout))
 	}
 	return m
 }
@@ -141,7 +148,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	v3 := e.Group(strings.TrimSuffix(gateway.V3Prefix, "/"), surface{fail: s.v3Error}.use(recovery)...)
 	v3.Any("", gw.HandleV3)
 	v3.Any("/*", gw.HandleV3)
-	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, fail: s.jsonError}.use(recovery)...)
+	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery)...)
 
 	guard := control.Guard(control.GuardOptions{Token: cfg.ControlToken, AllowedHosts: cfg.AllowedHosts, PublicURL: cfg.PublicURL})
 	var storeErr func() error
@@ -154,7 +161,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString, WaitingBuyers: s.waitingBuyers, BillFiles: gw.BillFiles}
-	ctl := e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
+	ctl := e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...)
 	api.Register(ctl)
 	notFound := func(echo.Context) error { return echo.ErrNotFound }
@@ -162,7 +169,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	catchAll(e, ctl, notFound, methodNotAllowed)
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
-	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
+	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: dash.Error}.use(recovery),
 		control.RefuseOwnRequests, guard, s.catchUp)...)
 	dash.Register(ui)
 	catchAll(e, ui, dash.Missing, func(c echo.Context) error {
