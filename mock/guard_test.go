@@ -503,6 +503,22 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	}
 }
 
+// A 401 must carry a challenge (RFC 9110 §15.5.2: "The server generating a
+// 401 (Unauthorized) response MUST send a WWW-Authenticate header field
+// containing at least one challenge"). With --control-token set, a client
+// the guard does not take for loopback gets 401 without one, so HTTP
+// libraries that answer a challenge (or report it) see none.
+func TestUnauthorizedCarriesABearerChallenge(t *testing.T) {
+	h := newHarness(t, mock.Options{ControlToken: "s3cret"})
+	status, body, hdr := h.do(request{path: "/_mock/health", header: map[string]string{"X-Forwarded-For": "203.0.113.7"}})
+	if status != http.StatusUnauthorized {
+		t.Fatalf("GET /_mock/health from a relayed client: HTTP %d %s, want 401", status, body)
+	}
+	if got := hdr.Get("WWW-Authenticate"); got != `Bearer realm="alipay-mock"` {
+		t.Errorf("401 with WWW-Authenticate %q, want a Bearer challenge (the token goes in Authorization: Bearer or X-Alipay-Mock-Token)", got)
+	}
+}
+
 // A token with bytes a cookie cannot hold (';', '"', '\\', a space, a
 // non-ASCII letter: a pass phrase, a token a secret manager made) still
 // keeps the dashboard open after /_mock/ui?token=: the cookie is not the

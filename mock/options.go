@@ -37,6 +37,9 @@ func (opts Options) withDefaults() (config, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 16
 	}
+	if opts.writeTimeout <= 0 {
+		opts.writeTimeout = DefaultWriteTimeout
+	}
 	if opts.BillFeeRate <= 0 {
 		opts.BillFeeRate = 60
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -91,6 +92,30 @@ func TestBuyerPagesAreBilingual(t *testing.T) {
 			if strings.Contains(tc.body, n) {
 				t.Errorf("%s: %q should not be on the page", tc.name, n)
 			}
+		}
+	}
+}
+
+// The QR page checks its token before anything else: a POST to an
+// unknown token, whatever its action, and a path that climbs out of /qr/
+// answer the missing order page with 404, never an order page (nor one
+// whose image is another path).
+func TestUnknownQRTokenIsTheMissingPage(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	for _, c := range []struct{ method, path, action string }{
+		{http.MethodPost, "/qr/bax0nothing", "dance"},
+		{http.MethodPost, "/qr/bax0nothing", "pay"},
+		{http.MethodPost, "/qr/bax0nothing", ""},
+		{http.MethodGet, "/qr/../_mock/reset", ""},
+		{http.MethodPost, "/qr/../_mock/reset", "dance"},
+	} {
+		req := httptest.NewRequest(c.method, "http://127.0.0.1"+c.path, strings.NewReader(url.Values{"action": {c.action}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = "127.0.0.1:40000"
+		w := httptest.NewRecorder()
+		h.srv.ServeHTTP(w, req)
+		if body := w.Body.String(); w.Code != http.StatusNotFound || !strings.Contains(body, "订单不存在或已失效") || strings.Contains(body, ".png") {
+			t.Errorf("%s %s action=%q: HTTP %d, want 404 and the missing order page:\n%.300s", c.method, c.path, c.action, w.Code, body)
 		}
 	}
 }

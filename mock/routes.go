@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -23,6 +25,9 @@ import (
 type surface struct {
 	headers func(http.Header) // nil: securityHeaders alone
 	maxBody int64             // 0: its handlers bound the body themselves
+	// writeTimeout, when set, bounds the writing of each answer
+	// (writeDeadline): surfaces with large answers.
+	writeTimeout time.Duration
 	// fail answers an error its handlers returned or a panic, in the
 	// surface's own shape.
 	fail func(c echo.Context, status int, err error) error
@@ -38,6 +43,9 @@ func (sf surface) use(recovery echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	m = append(m, sf.answerErrors, recovery)
 	if sf.maxBody > 0 {
 		m = append(m, limitBody(sf.maxBody))
+	}
+	if sf.writeTimeout > 0 {
+		m = append(m, writeDeadline(sf.writeTimeout))
 	}
 	return m
 }
@@ -82,6 +90,13 @@ func statusOf(err error) int {
 func (s *Server) routes(cfg config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// Every GET route answers HEAD (RFC 9110 §9.3.2) through the same
+	// handler and middleware, guards included; net/http drops the body.
+	e.OnAddRouteHandler = func(host string, r echo.Route, h echo.HandlerFunc, m []echo.MiddlewareFunc) {
+		if r.Method == http.MethodGet && host == "" { // the mock routes no echo host
+			e.Add(http.MethodHead, r.Path, h, m...)
+		}
+	}
 	// The mock's JSON writes times as Alipay does: GMT+8 text.
 	e.JSONSerializer = control.JSONSerializer{}
 	// What no surface answers (a path no route knows, a method none
@@ -133,7 +148,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	v3 := e.Group(strings.TrimSuffix(gateway.V3Prefix, "/"), surface{fail: s.v3Error}.use(recovery)...)
 	v3.Any("", gw.HandleV3)
 	v3.Any("/*", gw.HandleV3)
-	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, fail: s.jsonError}.use(recovery)...)
+	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery)...)
 
 	guard := control.Guard(control.GuardOptions{Token: cfg.ControlToken, AllowedHosts: cfg.AllowedHosts, PublicURL: cfg.PublicURL})
 	var storeErr func() error
@@ -146,22 +161,69 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	api := &control.API{Deps: s.Deps, Faults: s.Faults, Version: Version, StoreErr: storeErr,
 		AlipayCert: cfg.alipayCert, RootCert: keys.DevRootCertPEM(), Methods: gateway.Catalogue(),
 		OpenOrderString: gw.OpenOrderString, WaitingBuyers: s.waitingBuyers, BillFiles: gw.BillFiles}
-	api.Register(e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, fail: s.jsonError}.use(recovery),
-		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...))
+	ctl := e.Group(control.Prefix, append(surface{headers: controlHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery),
+		control.RefuseOwnRequests, guard, control.SameOrigin, control.ReadableQuery, s.catchUp)...)
+	api.Register(ctl)
+	notFound := func(echo.Context) error { return echo.ErrNotFound }
+	methodNotAllowed := func(echo.Context) error { return echo.ErrMethodNotAllowed }
+	catchAll(e, ctl, notFound, methodNotAllowed)
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
-	dash.Register(e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, fail: dash.Error}.use(recovery),
-		control.RefuseOwnRequests, guard, s.catchUp)...))
+	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: dash.Error}.use(recovery),
+		control.RefuseOwnRequests, guard, s.catchUp)...)
+	dash.Register(ui)
+	catchAll(e, ui, dash.Missing, func(c echo.Context) error {
+		return dash.Error(c, http.StatusMethodNotAllowed, errors.New(c.Request().URL.Path+" takes "+c.Response().Header().Get(echo.HeaderAllow)+" only"))
+	})
 
 	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
-	pages.Register(e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...))
+	cashier, qr := e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...)
+	pages.Register(cashier, qr)
+	catchAll(e, cashier, notFound, pages.MethodNotAllowed)
+	catchAll(e, qr, notFound, pages.MethodNotAllowed)
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).
 	pages.RegisterSignIn(e, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests)...)
 	return e
+}
+
+// catchAll answers, under group g, what its routes do not take: 405
+// with Allow when the path takes other methods (RFC 9110 §15.5.6), with
+// notAllowed; otherwise missing. echo's Group.Use routes such requests
+// to a 404 of its own, which this replaces (guards and all, as any of g's
+// routes). OPTIONS stays missing's: the mock answers no preflight.
+func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc) {
+	routed := sync.OnceValue(func() map[string]bool { // once every route is in
+		m := map[string]bool{}
+		for _, r := range e.Routes() {
+			m[r.Method+" "+r.Path] = r.Method != echo.RouteNotFound
+		}
+		return m
+	})
+	h := func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodOptions {
+			return missing(c)
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			found := e.NewContext(r, nil)
+			e.Router().Find(m, echo.GetPath(r), found)
+			if routed()[m+" "+found.Path()] {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			return missing(c)
+		}
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+		return notAllowed(c)
+	}
+	g.RouteNotFound("", h)
+	g.RouteNotFound("/*", h)
 }
 
 // Routes lists what the mock routes: each HTTP method and echo path (":name"

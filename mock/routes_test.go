@@ -1,14 +1,17 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 )
 
 // Each surface answers what its handlers do not, an HTTP method echo does
@@ -26,7 +29,7 @@ func TestSurfacesAnswerUnroutedRequestsInTheirShape(t *testing.T) {
 		{"BREW", "/gateway.do", http.StatusOK, "sub_code=isp.unknow-error", false},
 		{"BREW", "/v3/alipay/trade/query", http.StatusBadRequest, "code=invalid-http-method", false},
 		{"BREW", "/v3", http.StatusBadRequest, "code=invalid-http-method", false},
-		{"BREW", "/_mock/health", http.StatusNotFound, "error=Not Found", true},
+		{"BREW", "/_mock/health", http.StatusMethodNotAllowed, "error=Method Not Allowed", true},
 		{"GET", "/_mock/nothing", http.StatusNotFound, "error=Not Found", true},
 		{"GET", "/%5Fmock/health", http.StatusNotFound, "error=Not Found", false},
 		{"GET", "/nothing", http.StatusNotFound, "error=Not Found", false},
@@ -102,5 +105,135 @@ func TestLinksTakeTheRequestScheme(t *testing.T) {
 				t.Errorf("page pay Location = %q, want %s%s/cashier/...", loc, tt.want, host)
 			}
 		})
+	}
+}
+
+// HEAD is GET without the body (RFC 9110 §9.3.2, §9.1): every GET route
+// of the control API, the dashboard, the buyer pages and the bill
+// download answers it as its GET does, through the same guard: a client
+// the guard refuses a GET is refused the HEAD. `wget --spider`, uptime
+// monitors and link checkers ask HEAD.
+func TestHeadAnswersAsGet(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr, err := url.Parse(h.precreate("head-1", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayed := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	for _, c := range []struct {
+		path   string
+		header map[string]string
+		want   int
+	}{
+		{"/_mock/health", nil, http.StatusOK},
+		{"/_mock/alipay-public-key", nil, http.StatusOK},
+		{"/_mock/trades/head-1", nil, http.StatusOK},
+		{"/_mock/trades/nothing", nil, http.StatusNotFound},
+		{"/_mock/ui/", nil, http.StatusOK},
+		{"/_mock/ui/trades", nil, http.StatusOK},
+		{qr.Path, nil, http.StatusOK},
+		{qr.Path + ".png", nil, http.StatusOK},
+		{"/qr/bax0nothing", nil, http.StatusNotFound},
+		{"/downloadBillFile.resource?token=nothing", nil, http.StatusNotFound},
+		{"/_mock/health", relayed, http.StatusForbidden},
+		{"/_mock/ui/", relayed, http.StatusForbidden},
+	} {
+		get, _, getHdr := h.do(request{path: c.path, header: c.header})
+		if get != c.want {
+			t.Fatalf("GET %s: HTTP %d, want %d", c.path, get, c.want)
+		}
+		head, body, hdr := h.do(request{method: http.MethodHead, path: c.path, header: c.header})
+		if head != get || body != "" || hdr.Get("Content-Type") != getHdr.Get("Content-Type") {
+			t.Errorf("HEAD %s: HTTP %d (%s) with %d bytes, want %d (%s) with no body, as GET answers",
+				c.path, head, hdr.Get("Content-Type"), len(body), get, getHdr.Get("Content-Type"))
+		}
+	}
+}
+
+// A HEAD of the notifications' long poll answers at once, as a GET
+// without wait: nothing reads the list it would wait for. (With the wait,
+// it would answer only when MaxWait, 60 s, ran out.)
+func TestHeadDoesNotWaitForALongPoll(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), control.MaxWait/2)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, h.http.URL+"/_mock/notifications?wait=60s&count=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("HEAD of the long poll did not answer before the wait ran out: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD of the long poll: HTTP %d, want 200", resp.StatusCode)
+	}
+}
+
+// A known path asked with a method it does not take is 405 with Allow
+// naming the methods it takes (RFC 9110 §15.5.6), in its surface's shape
+// (the control API's JSON, the dashboard's page, the buyer's page), not
+// 404 as if the path did not exist: `curl -X POST /_mock/health`, a
+// DELETE of /_mock/apps, a GET of /_mock/reset. The guard still comes
+// first; a path no route knows is still 404; OPTIONS answers as before
+// (404 on these surfaces: the mock answers no preflight).
+func TestWrongMethodOnAKnownPathIs405(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	qr, err := url.Parse(h.precreate("method-1", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const json, html = "application/json", "text/html"
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow, shape string // shape: the Content-Type's start
+	}{
+		{http.MethodPost, "/_mock/health", 405, "GET, HEAD", json},
+		{http.MethodPut, "/_mock/health", 405, "GET, HEAD", json},
+		{"BREW", "/_mock/health", 405, "GET, HEAD", json},
+		{http.MethodDelete, "/_mock/apps", 405, "GET, HEAD, POST", json},
+		{http.MethodGet, "/_mock/reset", 405, "POST", json},
+		{http.MethodPost, "/_mock/trades/method-1", 405, "GET, HEAD", json},
+		{http.MethodPut, "/_mock/scenarios/x", 404, "", json},
+		{http.MethodPost, "/_mock/nothing", 404, "", json},
+		{http.MethodPost, "/_mock/ui/trades", 405, "GET, HEAD", html},
+		{http.MethodGet, "/_mock/ui/reset", 405, "POST", html},
+		{http.MethodPost, "/_mock/ui/nothing", 404, "", html},
+		{http.MethodPut, qr.Path, 405, "GET, HEAD, POST", html},
+		{http.MethodDelete, "/cashier/nothing", 405, "GET, HEAD, POST", html},
+		{http.MethodGet, "/qr", 404, "", json},
+		{http.MethodOptions, "/_mock/health", 404, "", json},
+		{http.MethodOptions, "/_mock/ui/trades", 404, "", html},
+		{http.MethodOptions, qr.Path, 404, "", json},
+	} {
+		status, body, hdr := h.do(request{method: c.method, path: c.path, header: map[string]string{"Content-Type": "application/json"}})
+		if status != c.status || hdr.Get("Allow") != c.allow || !strings.HasPrefix(hdr.Get("Content-Type"), c.shape) {
+			t.Errorf("%s %s: HTTP %d (Allow %q, %s), want %d (Allow %q, %s): %.200s", c.method, c.path, status, hdr.Get("Allow"),
+				hdr.Get("Content-Type"), c.status, c.allow, c.shape, strings.TrimSpace(body))
+		}
+		for k := range hdr {
+			if strings.HasPrefix(k, "Access-Control-") {
+				t.Errorf("%s %s: %s: %s (the mock grants no CORS)", c.method, c.path, k, hdr.Get(k))
+			}
+		}
+		if c.status == 405 && c.shape == json && !strings.Contains(body, `"error":"Method Not Allowed"`) {
+			t.Errorf("%s %s: %s, want the control API's error", c.method, c.path, body)
+		}
+	}
+	// The guard answers first: a client it refuses learns nothing of the routes.
+	relayed := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	for _, path := range []string{"/_mock/health", "/_mock/ui/trades"} {
+		if status, _, hdr := h.do(request{method: http.MethodPost, path: path, header: relayed}); status != http.StatusForbidden || hdr.Get("Allow") != "" {
+			t.Errorf("POST %s from a relayed client: HTTP %d (Allow %q), want 403", path, status, hdr.Get("Allow"))
+		}
+	}
+	// The dashboard's page names the methods; the buyer's says it in both languages.
+	if _, body, _ := h.do(request{method: http.MethodPost, path: "/_mock/ui/trades"}); !strings.Contains(body, "/_mock/ui/trades takes GET, HEAD only") {
+		t.Errorf("POST /_mock/ui/trades: the page does not name the methods:\n%.400s", body)
+	}
+	if _, body, _ := h.do(request{method: http.MethodPut, path: qr.Path}); !strings.Contains(body, "不支持该请求方式") || !strings.Contains(body, "does not take that HTTP method") {
+		t.Errorf("PUT %s: the page does not say the method is not taken:\n%.400s", qr.Path, body)
 	}
 }

@@ -143,6 +143,11 @@ type Options struct {
 	// (default 100,000): past it the oldest is given up. Trades.KeepBytes
 	// bounds the bytes the kept trades hold the same way (default
 	// trade.DefaultKeepBytes).
+
+	// writeTimeout bounds the writing of a bill download's, the control
+	// API's and the dashboard's answers (writeDeadline); 0 takes
+	// DefaultWriteTimeout. Tests make it small.
+	writeTimeout time.Duration
 }
 
 // Server is a configured mock. Its shared.Deps are the state and services

@@ -138,6 +138,8 @@ func Guard(o GuardOptions) echo.MiddlewareFunc {
 					return c.JSON(http.StatusForbidden, Error{Error: "the control API answers loopback clients only, and " + why +
 						"; start the mock with --control-token (ALIPAY_MOCK_CONTROL_TOKEN) and send " + TokenHeader + " or Authorization: Bearer <token>"})
 				}
+				// RFC 9110 §15.5.2: a 401 names its challenge.
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="alipay-mock"`)
 				return c.JSON(http.StatusUnauthorized, Error{Error: "wrong or missing control token (" + why + ")"})
 			}
 			return next(c)

@@ -64,6 +64,8 @@ func (d *Dashboard) auditRun(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	case errors.Is(err, trade.ErrNotFound):
 		return d.fail(c, http.StatusNotFound, err.Error())
+	case errors.Is(err, trade.ErrStore):
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store failed: not a bad form
 	case err != nil:
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}

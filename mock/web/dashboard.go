@@ -102,7 +102,9 @@ func (d *Dashboard) Register(g *echo.Group) {
 	g.GET("/audit", d.auditPage)
 	g.POST("/audit", d.auditRun, d.sameOrigin)
 	g.POST("/reset", d.reset, d.sameOrigin)
-	g.Any("/*", d.missing)
+	// What no route takes is Missing's (mock/routes.go makes a known
+	// path's other methods 405 in its place).
+	g.RouteNotFound("/*", d.Missing)
 }
 
 // ui is a path under the dashboard; segments are escaped.
@@ -172,7 +174,8 @@ func (d *Dashboard) Error(c echo.Context, status int, err error) error {
 	return d.fail(c, status, msg)
 }
 
-func (d *Dashboard) missing(c echo.Context) error {
+// Missing is the page of a path the dashboard does not have.
+func (d *Dashboard) Missing(c echo.Context) error {
 	return d.fail(c, http.StatusNotFound, "nothing at "+c.Request().URL.Path)
 }
 
@@ -194,11 +197,11 @@ func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSe
 func (d *Dashboard) static(c echo.Context) error {
 	name := c.Param("name")
 	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-		return d.missing(c)
+		return d.Missing(c)
 	}
 	b, err := fs.ReadFile(dashStaticFS, "static/"+name)
 	if err != nil {
-		return d.missing(c)
+		return d.Missing(c)
 	}
 	ct := "application/octet-stream"
 	switch path.Ext(name) {

@@ -142,6 +142,15 @@ func (p *Pages) notFound(c echo.Context) error {
 	return p.render(c, http.StatusNotFound, "missing.html", view{Message: "订单不存在或已失效"})
 }
 
+// MethodNotAllowed is the page of a buyer page asked with an HTTP method
+// it does not take (the router sets Allow).
+func (p *Pages) MethodNotAllowed(c echo.Context) error {
+	return p.render(c, http.StatusMethodNotAllowed, "missing.html", view{Message: msgMethod})
+}
+
+// msgMethod is the page of a method a buyer page does not take.
+const msgMethod = "不支持该请求方式"
+
 // msgBusy is the page of a store failure (Alipay's 20000 text).
 const msgBusy = "系统繁忙，请稍后再试"
 
