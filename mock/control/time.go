@@ -44,14 +44,18 @@ func (a *API) getClock(c echo.Context) error { return c.JSON(http.StatusOK, a.cl
 
 // setClock changes the clock: {"speed":60}, {"speed":0} (frozen),
 // {"set":"2026-11-23 10:00:00"}, {"set":"now"} (back on wall time); both
-// at once are applied set first. Jobs the clock passes run at once.
+// at once are applied set first. Jobs the clock passes run at once. A
+// body with neither, or with another field, is 400: it would change nothing.
 func (a *API) setClock(c echo.Context) error {
 	var in struct {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
-	if ok, err := bindJSON(c, &in, `body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`); !ok {
+	if ok, err := bindJSONStrict(c, &in, clockUsage); !ok {
 		return err
+	}
+	if in.Speed == nil && in.Set == "" {
+		return fail(c, http.StatusBadRequest, errors.New(clockUsage))
 	}
 	clk := a.Sched.Clock()
 	var at time.Time
@@ -89,6 +93,11 @@ func (a *API) setClock(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, a.clockView())
 }
+
+// clockUsage is what POST /_mock/clock takes, and where a move by a
+// duration goes instead.
+const clockUsage = `body must be JSON with speed, set or both: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}; ` +
+	`to move the clock by a duration or to the next job, POST /_mock/clock/advance {"by":"25h"} or {"to":"next"}`
 
 // advance moves the clock by a duration ({"by":"25h"}) or to the next due
 // job ({"to":"next"}) and fires, synchronously, everything that falls due
