@@ -95,3 +95,27 @@ func TestClockRefusesABodyThatChangesNothing(t *testing.T) {
 		t.Errorf("the clock's speed changed: %v", st.Speed)
 	}
 }
+
+// POST /_mock/clock/advance {"by":"25h","to":"next"} gives both ways to move
+// the clock; the handler took "to" and dropped "by" (with nothing pending
+// the clock stayed where it was, answered 200). An ambiguous body is 400,
+// like the other misuses of this endpoint, and the clock stays.
+func TestAdvanceRefusesByAndToTogether(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for _, body := range []string{`{"by":"25h","to":"next"}`, `{"by":"25h","speed":0}`} {
+		req, _ := http.NewRequest(http.MethodPost, m.URL+"/_mock/clock/advance", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf(`%s: HTTP %d, clock now %v; want 400 (give "by" or "to", nothing else): %s`, body, resp.StatusCode, m.Clock.Now(), b)
+		}
+	}
+	if now := m.Clock.Now(); !now.Equal(mocktest.Epoch) {
+		t.Errorf("the clock moved: %v", now)
+	}
+}

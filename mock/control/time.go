@@ -101,14 +101,18 @@ const clockUsage = `body must be JSON with speed, set or both: {"speed":60}, {"s
 
 // advance moves the clock by a duration ({"by":"25h"}) or to the next due
 // job ({"to":"next"}) and fires, synchronously, everything that falls due
-// on the way: notification attempts, trade expiry.
+// on the way: notification attempts, trade expiry. Both at once, or
+// another field, is 400.
 func (a *API) advance(c echo.Context) error {
 	var in struct {
 		By string `json:"by"`
 		To string `json:"to"`
 	}
-	if ok, err := bindJSON(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
+	if ok, err := bindJSONStrict(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
 		return err
+	}
+	if in.By != "" && in.To != "" {
+		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}, not both`))
 	}
 	if err := oneOf("to", in.To, "next"); err != nil {
 		return fail(c, http.StatusBadRequest, err)
