@@ -194,7 +194,7 @@ func (a *API) listNotifications(c echo.Context) error {
 		if err2 != nil {
 			return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
 		}
-		d = time.Duration(secs) * time.Second
+		d = time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second // capped first: a product past int64 wraps below zero
 	}
 	if d > MaxWait {
 		d = MaxWait
