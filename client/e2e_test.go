@@ -178,6 +178,39 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 	}
 }
 
+// A partial refund's notification is trade_status TRADE_SUCCESS with its
+// own notify_id (Alipay: "部分退款的订单状态还是TRADE_SUCCESS ... 也会触发TRADE_SUCCESS的异步
+// 通知", https://developer.aliyun.com/ask/285132), so Paid() reported it as a
+// payment and a handler following docs/clock-and-notifications.md (mark paid
+// when Paid()) credited the order twice, the mistake the audit's `refund`
+// probe looks for. Paid() is true for the payment's notice only; Refund() for
+// both refunds' (partial and full).
+func TestPaidIsFalseForAPartialRefundNotice(t *testing.T) {
+	srv := startMock(t, mock.Options{})
+	c := mockClient(t, srv, nil)
+	in := newFundInbox(t, c)
+	ctx := context.Background()
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "PAID-REFUND-1",
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}}, client.WithNotifyURL(in.URL)); err != nil {
+		t.Fatal(err)
+	}
+	buyer(t, srv, "pay", "PAID-REFUND-1", nil)
+	for i, amt := range []string{"3.00", "7.00"} {
+		if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "PAID-REFUND-1", RefundAmount: amount.MustParse(amt),
+			OutRequestNo: fmt.Sprintf("r%d", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := in.wait(t, client.NotifyTradeStatusSync, 3)
+	for _, n := range got { // they may come in any order: each is sent on its own
+		want := map[string]struct{ paid, refund bool }{"": {true, false}, "r1": {false, true}, "r2": {false, true}}[n.OutBizNo]
+		if n.Paid() != want.paid || n.Refund() != want.refund {
+			t.Errorf("%s notice (out_biz_no %q, refund_fee %s): Paid() %v Refund() %v, want %v %v",
+				n.TradeStatus, n.OutBizNo, n.RefundFee, n.Paid(), n.Refund(), want.paid, want.refund)
+		}
+	}
+}
+
 func TestE2EUnknownTrade(t *testing.T) {
 	srv := startMock(t, mock.Options{})
 	c := mockClient(t, srv, nil)

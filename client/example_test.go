@@ -176,10 +176,11 @@ func ExampleClient_NotifyHandler() {
 	}
 	http.Handle("/alipay/notify", c.NotifyHandler(func(ctx context.Context, n *client.Notification) error {
 		if !n.Paid() {
-			return nil // e.g. a refund notice
+			return nil // e.g. a refund notice (n.Refund())
 		}
-		// Check n.OutTradeNo and n.TotalAmount against your order, mark it
-		// paid (idempotently: retries reuse n.NotifyID), then return nil.
+		// Check n.OutTradeNo and n.TotalAmount against your order and mark
+		// it paid unless it already is (by the order, not n.NotifyID: a
+		// later TRADE_FINISHED has its own), then return nil.
 		return nil
 	}))
 }

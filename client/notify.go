@@ -95,9 +95,22 @@ const (
 	NotifyFundAuthUnfreeze = "fund_auth_unfreeze"
 )
 
-// Paid reports whether the trade status means the buyer has paid.
+// Paid reports whether the notification tells of the buyer's payment:
+// trade status TRADE_SUCCESS or TRADE_FINISHED, and not a refund's notice
+// (a partial refund leaves the trade TRADE_SUCCESS; see Refund). The
+// payment's TRADE_SUCCESS and a later TRADE_FINISHED each have their own
+// notify_id: mark the order paid idempotently by its out_trade_no and
+// state, not by notify_id.
 func (n *Notification) Paid() bool {
-	return n.TradeStatus == TradeSuccess || n.TradeStatus == TradeFinished
+	return (n.TradeStatus == TradeSuccess || n.TradeStatus == TradeFinished) && !n.Refund()
+}
+
+// Refund reports whether the notification tells of a refund, partial
+// (trade status TRADE_SUCCESS) or full (TRADE_CLOSED): it carries
+// gmt_refund and refund_fee, the trade's refunded total so far. OutBizNo
+// is the refund's out_request_no: record a refund once by it.
+func (n *Notification) Refund() bool {
+	return n.GmtRefund != "" || n.RefundFee > 0
 }
 
 // FundBills parses FundBillList, whose keys are fundChannel/amount (or,

@@ -67,3 +67,55 @@ func TestAdvanceToNextPastTheClockRangeIsRefused(t *testing.T) {
 		t.Errorf("advance by 1h to the range's end: %d %s", code, body)
 	}
 }
+
+// POST /_mock/clock takes {"speed":…} and/or {"set":…}; a body with neither
+// (the advance's {"by":"25h"} sent to /clock by mistake, a typo such as
+// {"sped":0}, an empty object) answered 200 with the clock as it was, so a
+// test believed it moved (or froze) the clock. It is 400 naming what the
+// endpoint takes, and the clock stays.
+func TestClockRefusesABodyThatChangesNothing(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for _, body := range []string{`{"by":"25h"}`, `{"sped":0}`, `{}`, `{"speed":0,"sped":0}`} {
+		req, _ := http.NewRequest(http.MethodPost, m.URL+"/_mock/clock", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "speed") || !strings.Contains(string(b), "/_mock/clock/advance") {
+			t.Errorf("POST /_mock/clock %s: HTTP %d %s; want 400 saying it takes speed or set (and where by goes)", body, resp.StatusCode, b)
+		}
+	}
+	if now := m.Clock.Now(); !now.Equal(mocktest.Epoch) {
+		t.Fatalf("the clock moved: %v", now)
+	}
+	if st := m.Clock.State(); st.Speed != 0 {
+		t.Errorf("the clock's speed changed: %v", st.Speed)
+	}
+}
+
+// POST /_mock/clock/advance {"by":"25h","to":"next"} gives both ways to move
+// the clock; the handler took "to" and dropped "by" (with nothing pending
+// the clock stayed where it was, answered 200). An ambiguous body is 400,
+// like the other misuses of this endpoint, and the clock stays.
+func TestAdvanceRefusesByAndToTogether(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for _, body := range []string{`{"by":"25h","to":"next"}`, `{"by":"25h","speed":0}`} {
+		req, _ := http.NewRequest(http.MethodPost, m.URL+"/_mock/clock/advance", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf(`%s: HTTP %d, clock now %v; want 400 (give "by" or "to", nothing else): %s`, body, resp.StatusCode, m.Clock.Now(), b)
+		}
+	}
+	if now := m.Clock.Now(); !now.Equal(mocktest.Epoch) {
+		t.Errorf("the clock moved: %v", now)
+	}
+}

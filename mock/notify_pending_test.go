@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -329,5 +330,154 @@ func TestDashboardSaysWhyTheBoundGaveUp(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "pending bound") {
 		t.Errorf("the dashboard's page of %s (given up by the bound) does not say why", n.ID)
+	}
+}
+
+// docs/limits.md and docs/security.md size the pending bound by the heap a
+// pending notification costs. Every attempt kept the merchant's answer up
+// to 1 KiB, so a notify_url answering 1 KiB of anything but "success" made
+// a pending notification keep 1 KiB more per retry (6.7 KB more than one
+// answered "fail" after its seventh attempt). Only the latest attempt keeps
+// its answer whole; the earlier ones keep notify.EarlierResponse bytes.
+func TestPendingNotificationHeapWithLongAnswers(t *testing.T) {
+	const attempts = 7
+	long := strings.Repeat("f", 1024)
+	measure := func(answer string, n int) float64 {
+		m := mocktest.New(t, mock.Options{})
+		merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Connection", "close") // no idle connection's buffers in the heap measured
+			io.WriteString(w, answer)
+		}))
+		defer merchant.Close()
+		before := liveHeap()
+		mocktest.FillTrades(t, m.Srv, "PENDING-MEM-", n, merchant.URL)
+		m.WaitNotifications(notify.Filter{State: notify.Pending}, n)
+		m.Advance("9h30m") // attempts 2 to 7 (4m, 10m, 10m, 1h, 2h, 6h), but only once the first ones are made
+		after := liveHeap()
+		list := m.Srv.Notifier.Outbox().List(notify.Filter{State: notify.Pending})
+		if len(list) != n {
+			t.Fatalf("pending %d, want %d", len(list), n)
+		}
+		for _, nf := range list {
+			if len(nf.Attempts) != attempts {
+				t.Fatalf("%s made %d attempts, want %d", nf.ID, len(nf.Attempts), attempts)
+			}
+			for i, a := range nf.Attempts {
+				want := answer[:min(len(answer), notify.EarlierResponse)]
+				if i == attempts-1 {
+					want = answer // the latest keeps it whole
+				}
+				if a.Response != want {
+					t.Fatalf("%s attempt %d keeps a %d-byte answer, want %d", nf.ID, a.N, len(a.Response), len(want))
+				}
+			}
+		}
+		return (after - before) / float64(n)
+	}
+	measure("fail", 5) // the first use of what a mock starts lazily is not the notifications'
+	short := measure("fail", 100)
+	withLong := measure(long, 100)
+	// What the long answers may add: the latest whole, the six before cut.
+	bound := float64(len(long) + (attempts-1)*notify.EarlierResponse)
+	t.Logf("live heap per paid trade with its pending notification after %d attempts: %.0f B answered \"fail\", %.0f B answered 1 KiB (%.0f more; bound %.0f)",
+		attempts, short, withLong, withLong-short, bound)
+	if withLong-short > 2*bound { // before: about 5 times the bound (7 answers whole)
+		t.Errorf("answers of 1 KiB add %.0f B to a pending notification after %d attempts, more than twice the %.0f B of its latest answer and six cut ones",
+			withLong-short, attempts, bound)
+	}
+}
+
+// With --data the attempts are written as kept: an earlier attempt's
+// answer cut to notify.EarlierResponse bytes, the latest whole, and a
+// restart reads them so. Answers in UTF-8 are cut at a character.
+func TestLongAnswersAreCutInTheDataFileToo(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("失败", 200) // 3 bytes a character: byte 64 is inside one
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	merchant := mocktest.NewMerchant(t, long)
+	payNotifying(t, m1, "CUT-DATA-1", merchant.URL)
+	m1.Advance("4m")
+	m1.WaitAttempts("CUT-DATA-1", 2)
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
+	n := onlyNotification(t, m2, "CUT-DATA-1")
+	if len(n.Attempts) != 2 {
+		t.Fatalf("%d attempts after the restart, want 2", len(n.Attempts))
+	}
+	if got, want := n.Attempts[0].Response, long[:63]; got != want {
+		t.Errorf("the first attempt keeps a %d-byte answer after the restart, want its first %d bytes", len(got), len(want))
+	}
+	if got := n.Attempts[1].Response; !strings.HasPrefix(got, long[:1023]) { // byte 1024 is inside a character
+		t.Errorf("the latest attempt keeps a %d-byte answer, want it whole (to 1 KiB)", len(got))
+	}
+}
+
+// The heap a notification costs with its trade, for docs/limits.md: run
+// with NOTIFY_HEAP=1 (about 2 minutes; -v prints it). 500 trades paid to a
+// notify_url answering "fail" or 1 KiB: pending after the first attempt,
+// after the seventh, and with 17 kept (ten resends); given up after 8
+// attempts, and after ten resends more (17 kept).
+func TestNotificationHeapMeasured(t *testing.T) {
+	if os.Getenv("NOTIFY_HEAP") != "1" {
+		t.Skip("a measurement: NOTIFY_HEAP=1")
+	}
+	const n = 500
+	resend := func(m *mocktest.Mock, rounds int) {
+		var ids []string
+		for _, x := range m.Srv.Notifier.Outbox().List(notify.Filter{}) {
+			ids = append(ids, strings.Clone(x.ID))
+		}
+		for range rounds {
+			for _, id := range ids {
+				if err := m.Srv.Notifier.Resend(id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m.Srv.Sched.RunDueLimit(0)
+		}
+	}
+	m := mocktest.New(t, mock.Options{})
+	before := liveHeap()
+	mocktest.FillTrades(t, m.Srv, "HEAP-TRADE-", n, "")
+	t.Logf("a paid trade alone: %.0f B", (liveHeap()-before)/n)
+	for _, answer := range []string{"fail", strings.Repeat("f", 1024)} {
+		for _, final := range []bool{false, true} {
+			m := mocktest.New(t, mock.Options{})
+			merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Connection", "close")
+				io.WriteString(w, answer)
+			}))
+			before := liveHeap()
+			mocktest.FillTrades(t, m.Srv, "HEAP-", n, merchant.URL)
+			m.Srv.Notifier.Outbox().WaitFunc(t.Context(), func() bool {
+				for _, x := range m.Srv.Notifier.Outbox().List(notify.Filter{State: notify.Pending}) {
+					if len(x.Attempts) < 1 {
+						return false
+					}
+				}
+				return true
+			})
+			if !final {
+				first := liveHeap()
+				m.Advance("9h30m")
+				seventh := liveHeap()
+				resend(m, 10)
+				kept := liveHeap()
+				t.Logf("answered %d B, pending, with its trade: %.0f B after the first attempt, %.0f B after the seventh, %.0f B with 17 kept",
+					len(answer), (first-before)/n, (seventh-before)/n, (kept-before)/n)
+			} else {
+				m.Advance("26h")
+				given := liveHeap()
+				resend(m, 10)
+				m.Advance("26h")
+				kept := liveHeap()
+				t.Logf("answered %d B, given up, with its trade: %.0f B after 8 attempts, %.0f B with 17 kept", len(answer), (given-before)/n, (kept-before)/n)
+			}
+			merchant.Close()
+		}
 	}
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
@@ -265,6 +267,47 @@ func TestNotificationsLongPollWaitsForCount(t *testing.T) {
 	}
 	for _, q := range []string{"count=2", "wait=1s&count=0", "wait=1s&count=x", "wait=1s&count=11&limit=10"} {
 		h.control("GET", "/notifications?"+q, "", http.StatusBadRequest)
+	}
+}
+
+// ?wait= in whole seconds past what a duration holds (99999999999999999)
+// wrapped below zero when multiplied, so the long poll answered an empty
+// list at once; it is capped at 60 s like any long wait, and the poll
+// answers when what it waits for comes. The poll is started, and seen to
+// reach the mock, before the trade it waits for is paid.
+func TestLongPollWaitInHugeWholeSecondsIsCapped(t *testing.T) {
+	srv, err := mock.New(mock.Options{Clock: clock.NewManual(mocktest.Epoch), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived := make(chan struct{})
+	var once sync.Once
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_mock/notifications" {
+			once.Do(func() { close(arrived) })
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	m := &mocktest.Mock{T: t, Srv: srv, URL: hs.URL, HTTP: hs, Clock: srv.Clock, Key: keys.DevAppPrivateKey()}
+	merchant := mocktest.NewMerchant(t, "success")
+	polled := make(chan []notify.Notification, 1)
+	go func() {
+		var list []notify.Notification
+		resp, err := http.Get(hs.URL + "/_mock/notifications?out_trade_no=HUGE-WAIT&wait=99999999999999999")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			_ = control.UnmarshalText(b, &list)
+			resp.Body.Close()
+		}
+		polled <- list
+	}()
+	<-arrived
+	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"HUGE-WAIT","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }))
+	m.Control(http.MethodPost, "/trades/HUGE-WAIT/pay", nil, http.StatusOK)
+	if got := <-polled; len(got) != 1 {
+		t.Fatalf("wait=99999999999999999 answered %d notifications; want the payment's, once it was made", len(got))
 	}
 }
 

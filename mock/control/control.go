@@ -3,6 +3,7 @@
 package control
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -329,6 +330,24 @@ func bindJSONBounded(c echo.Context, v any, usage, tooLarge string) (ok bool, er
 	if err := c.Bind(v); err != nil {
 		if over := (*http.MaxBytesError)(nil); tooLarge != "" && errors.As(err, &over) {
 			return false, fail(c, http.StatusRequestEntityTooLarge, errors.New(tooLarge))
+		}
+		return false, fail(c, http.StatusBadRequest, errors.New(usage))
+	}
+	return true, nil
+}
+
+// bindJSONStrict is bindJSON that also refuses a field v does not have
+// (a typo such as "sped", another endpoint's "by"), naming it, where
+// bindJSON ignores it.
+func bindJSONStrict(c echo.Context, v any, usage string) (ok bool, err error) {
+	if err := jsonBody(c.Request()); err != nil {
+		return false, fail(c, http.StatusUnsupportedMediaType, err)
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return false, fail(c, http.StatusBadRequest, fmt.Errorf("%s (no field %s)", usage, f))
 		}
 		return false, fail(c, http.StatusBadRequest, errors.New(usage))
 	}

@@ -44,14 +44,18 @@ func (a *API) getClock(c echo.Context) error { return c.JSON(http.StatusOK, a.cl
 
 // setClock changes the clock: {"speed":60}, {"speed":0} (frozen),
 // {"set":"2026-11-23 10:00:00"}, {"set":"now"} (back on wall time); both
-// at once are applied set first. Jobs the clock passes run at once.
+// at once are applied set first. Jobs the clock passes run at once. A
+// body with neither, or with another field, is 400: it would change nothing.
 func (a *API) setClock(c echo.Context) error {
 	var in struct {
 		Speed *float64 `json:"speed"`
 		Set   string   `json:"set"`
 	}
-	if ok, err := bindJSON(c, &in, `body must be JSON: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}`); !ok {
+	if ok, err := bindJSONStrict(c, &in, clockUsage); !ok {
 		return err
+	}
+	if in.Speed == nil && in.Set == "" {
+		return fail(c, http.StatusBadRequest, errors.New(clockUsage))
 	}
 	clk := a.Sched.Clock()
 	var at time.Time
@@ -90,16 +94,25 @@ func (a *API) setClock(c echo.Context) error {
 	return c.JSON(http.StatusOK, a.clockView())
 }
 
+// clockUsage is what POST /_mock/clock takes, and where a move by a
+// duration goes instead.
+const clockUsage = `body must be JSON with speed, set or both: {"speed":60}, {"set":"2026-11-23 10:00:00"} or {"set":"now"}; ` +
+	`to move the clock by a duration or to the next job, POST /_mock/clock/advance {"by":"25h"} or {"to":"next"}`
+
 // advance moves the clock by a duration ({"by":"25h"}) or to the next due
 // job ({"to":"next"}) and fires, synchronously, everything that falls due
-// on the way: notification attempts, trade expiry.
+// on the way: notification attempts, trade expiry. Both at once, or
+// another field, is 400.
 func (a *API) advance(c echo.Context) error {
 	var in struct {
 		By string `json:"by"`
 		To string `json:"to"`
 	}
-	if ok, err := bindJSON(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
+	if ok, err := bindJSONStrict(c, &in, `body must be JSON: {"by":"25h"} or {"to":"next"}`); !ok {
 		return err
+	}
+	if in.By != "" && in.To != "" {
+		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}, not both`))
 	}
 	if err := oneOf("to", in.To, "next"); err != nil {
 		return fail(c, http.StatusBadRequest, err)
@@ -181,7 +194,7 @@ func (a *API) listNotifications(c echo.Context) error {
 		if err2 != nil {
 			return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
 		}
-		d = time.Duration(secs) * time.Second
+		d = time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second // capped first: a product past int64 wraps below zero
 	}
 	if d > MaxWait {
 		d = MaxWait

@@ -1,5 +1,10 @@
 package notify
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // KeptAttempts bounds the attempts a notification keeps: its first and
 // its latest KeptAttempts-1. Resends add attempts without end; the
 // attempts between are dropped, their count kept in AttemptsDropped.
@@ -15,16 +20,45 @@ func (n *Notification) made() int {
 	return 0
 }
 
+// EarlierResponse bounds the merchant's answer an attempt keeps once a
+// later one is made: the latest attempt keeps its answer up to 1 KiB
+// (maxResponse), the earlier ones its first 64 bytes, so a notify_url
+// answering 1 KiB of anything but "success" costs a notification about
+// 1 KiB, not 1 KiB an attempt.
+const EarlierResponse = 64
+
 // keep appends a to the attempts, dropping the oldest but the first past
-// KeptAttempts. It copies rather than shifts: a reader (Outbox.update)
-// may hold the old slice.
+// KeptAttempts and cutting the answer of the one before a to
+// EarlierResponse. It copies rather than changes the slice in place: a
+// reader (Outbox.update) may hold the old one.
 func (n *Notification) keep(a Attempt) {
-	if len(n.Attempts) < KeptAttempts {
+	k := len(n.Attempts)
+	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse) {
 		n.Attempts = append(n.Attempts, a)
 		return
 	}
-	kept := make([]Attempt, 0, KeptAttempts)
-	kept = append(kept, n.Attempts[0])
-	kept = append(kept, n.Attempts[len(n.Attempts)-KeptAttempts+2:]...)
+	kept := make([]Attempt, 0, min(k+1, KeptAttempts))
+	if k < KeptAttempts {
+		kept = append(kept, n.Attempts...)
+	} else {
+		kept = append(kept, n.Attempts[0])
+		kept = append(kept, n.Attempts[k-KeptAttempts+2:]...)
+	}
+	for i := range kept { // the last one, and any kept whole before (a data file of an earlier version)
+		kept[i].Response = cutResponse(kept[i].Response)
+	}
 	n.Attempts = append(kept, a)
+}
+
+// cutResponse is s cut to EarlierResponse bytes, at a character's start
+// when s is UTF-8, and copied: the cut must not hold the whole answer.
+func cutResponse(s string) string {
+	if len(s) <= EarlierResponse {
+		return s
+	}
+	i := EarlierResponse
+	for i > EarlierResponse-utf8.UTFMax && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return strings.Clone(s[:i])
 }

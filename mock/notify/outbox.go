@@ -39,7 +39,7 @@ type Attempt struct {
 	// notification's parameters, NotifyTime and Sign.
 	Body      string  `json:"body,omitempty"`
 	Status    int     `json:"status,omitempty"`
-	Response  string  `json:"response,omitempty"` // the body, cut at 1 KiB
+	Response  string  `json:"response,omitempty"` // the body, cut at 1 KiB; at EarlierResponse once a later attempt is made
 	LatencyMS float64 `json:"latency_ms"`         // wall time
 	Error     string  `json:"error,omitempty"`
 	OK        bool    `json:"ok"`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,4 +225,28 @@ func TestReplicaResendChangesTheStoredNotification(t *testing.T) {
 		t.Fatalf("stored %d attempts, want 3: the first and one per resend", len(stored.Attempts))
 	}
 	rs[0].Control(http.MethodPost, "/notifications/ntf_none/resend", nil, http.StatusNotFound)
+}
+
+// With --store an attempt's answer is stored as kept: an earlier attempt's
+// cut to notify.EarlierResponse bytes, the latest whole (to 1 KiB).
+func TestStoredNotificationKeepsEarlierAnswersCut(t *testing.T) {
+	long := strings.Repeat("f", 1024)
+	merchant := mocktest.NewMerchant(t, long)
+	rs, url := replicasAt(t, 2, mock.Options{})
+	id := payNotified(t, rs[0], "WB-CUT", merchant.URL)
+	waitCalls(t, merchant, 1)
+	waitIdle(t, url, 1)
+	rs[1].Control(http.MethodPost, "/notifications/"+id+"/resend", nil, http.StatusOK)
+	waitCalls(t, merchant, 2)
+	waitIdle(t, url, 1)
+	stored := storedNotification(t, url, id)
+	if len(stored.Attempts) != 2 {
+		t.Fatalf("stored %d attempts, want 2", len(stored.Attempts))
+	}
+	if got := stored.Attempts[0].Response; got != long[:notify.EarlierResponse] {
+		t.Errorf("the first attempt's answer is stored with %d bytes, want %d", len(got), notify.EarlierResponse)
+	}
+	if got := stored.Attempts[1].Response; got != long {
+		t.Errorf("the latest attempt's answer is stored with %d bytes, want all %d", len(got), len(long))
+	}
 }
