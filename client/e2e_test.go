@@ -21,6 +21,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
 )
 
 // End-to-end tests: the client against the real mock, in-process.
@@ -186,7 +187,8 @@ func TestE2EPrecreateScanPayRefund(t *testing.T) {
 // probe looks for. Paid() is true for the payment's notice only; Refund() for
 // both refunds' (partial and full).
 func TestPaidIsFalseForAPartialRefundNotice(t *testing.T) {
-	srv := startMock(t, mock.Options{})
+	// A face-to-face trade's full refund sends TRADE_CLOSED only when asked.
+	srv := startMock(t, mock.Options{Notify: notify.Options{Closed: notify.Always}})
 	c := mockClient(t, srv, nil)
 	in := newFundInbox(t, c)
 	ctx := context.Background()

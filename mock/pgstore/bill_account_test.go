@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // With --store, the trade bill is the merchant account's too: the trades
@@ -37,6 +39,7 @@ func TestTradeBillIsTheMerchantAccountsAcrossReplicas(t *testing.T) {
 		}
 	}
 	rs[0].Advance("24h")
+	clocksRead(t, rs, mocktest.Epoch.Add(24*time.Hour))
 	for i, app := range []string{appB, appA} {
 		cl := rs[i].Client(func(cfg *client.Config) { cfg.AppID = app })
 		r, err := cl.BillDownloadURL(ctx, client.BillRequest{BillType: client.BillTrade, BillDate: "2026-11-23"})
