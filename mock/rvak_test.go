@@ -1,0 +1,70 @@
+package mock_test
+
+import (
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// An Alipay private key too small to sign with (512 bits: crypto/rsa
+// refuses keys under 1024) is taken at start, and then every gateway
+// answer is 20000 isp.unknow-error: the mock should refuse it at start,
+// naming the size, as it refuses a damaged key.
+func TestRvakSmallAlipayKeyRefusedAtStart(t *testing.T) {
+	b, err := os.ReadFile("testdata/rvak_rsa512_private.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.ParsePrivateKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mock.New(mock.Options{AlipayKey: k, Clock: clock.NewManual(mocktest.Epoch), Seed: 1})
+	if err == nil {
+		srv.Close()
+		t.Fatal("mock.New took a 512-bit Alipay private key; every answer is then 20000 isp.unknow-error")
+	}
+}
+
+// An app registered with a 512-bit public key is taken (201), though no
+// request of it can ever verify (crypto/rsa refuses keys under 1024
+// bits) and Alipay's console takes only 2048-bit RSA2 keys.
+func TestRvakSmallAppKeyRefused(t *testing.T) {
+	pub, err := os.ReadFile("testdata/rvak_rsa512_public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000777", "public_key": string(pub)}, http.StatusBadRequest)
+}
+
+// The audit "changes nothing on the mock", but it draws notify_ids (and a
+// buyer for an unpaid trade) from the mock's seeded generator: after an
+// audit, a seeded mock numbers its next trade differently from the same
+// run without it, so a seeded run is no longer reproducible.
+func TestRvakAuditLeavesSeededIDs(t *testing.T) {
+	next := func(audit bool) string {
+		m := mocktest.New(t, mock.Options{})
+		shop := mocktest.NewMerchant(t, "success")
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-1","total_amount":"8.00","subject":"s"}`, nil))
+		if audit {
+			m.Control("POST", "/audit", map[string]any{"notify_url": shop.URL, "app_id": keys.DevAppID,
+				"out_trade_no": "A-1", "probes": []string{"baseline"}}, http.StatusOK)
+		}
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-2","total_amount":"8.00","subject":"s"}`, nil))
+		m.Control("POST", "/trades/A-2/scan", "", http.StatusOK)
+		var tr struct {
+			TradeNo string `json:"trade_no"`
+		}
+		m.ControlJSON("GET", "/trades/A-2", "", http.StatusOK, &tr)
+		return tr.TradeNo
+	}
+	if without, with := next(false), next(true); without != with {
+		t.Errorf("the next trade after an audit is %q, without it %q: the audit moved the seeded generator", with, without)
+	}
+}
