@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -118,4 +119,18 @@ func TestRvakPEMWithLeadingTextIsTaken(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000778",
 		"public_key": "# app public key\n" + string(pair.PublicPEM)}, http.StatusCreated)
+}
+
+// A passphrase-protected key (openssl's "ENCRYPTED PRIVATE KEY", or a
+// PKCS#1 PEM with "Proc-Type: 4,ENCRYPTED") is refused as "not a PKCS#1
+// or PKCS#8 RSA private key": wrong, it is one, encrypted, and the owner
+// is sent looking for a format problem. The error should say the key is
+// encrypted and must be given decrypted (no Alipay SDK takes a passphrase).
+func TestRvakEncryptedKeySaysEncrypted(t *testing.T) {
+	for _, f := range []string{"testdata/rvak_encrypted_pkcs8.pem", "testdata/rvak_encrypted_pkcs1.pem"} {
+		_, err := keys.LoadPrivateKey(f)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "encrypted") {
+			t.Errorf("%s: %v, want an error that says the key is encrypted", f, err)
+		}
+	}
 }
