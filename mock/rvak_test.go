@@ -134,3 +134,20 @@ func TestRvakEncryptedKeySaysEncrypted(t *testing.T) {
 		}
 	}
 }
+
+// Alipay's table of signature algorithms: "RSA2 | SHA256WithRSA | 强制要求
+// RSA密钥的长度至少为2048", "RSA | SHA1WithRSA | 对RSA密钥的长度不限制" (opendocs
+// 开放平台支持的签名算法, quoted at
+// https://blog.csdn.net/AlexLiu_2019/article/details/125086292; the
+// console's "RSA2密钥长度不正确", https://www.cnblogs.com/searchstar/p/18437340).
+// The mock registers an RSA2 app with a 1024-bit key, so an app whose key
+// production refuses works against the mock.
+func TestRvakRSA2AppKeyUnder2048Refused(t *testing.T) {
+	pub, err := os.ReadFile("testdata/rvak_rsa1024_public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000779", "public_key": string(pub), "sign_type": "RSA2"}, http.StatusBadRequest)
+	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000780", "public_key": string(pub), "sign_type": "RSA"}, http.StatusCreated)
+}
