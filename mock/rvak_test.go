@@ -12,41 +12,8 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
-
-// An Alipay private key too small to sign with (512 bits: crypto/rsa
-// refuses keys under 1024) is taken at start, and then every gateway
-// answer is 20000 isp.unknow-error: the mock should refuse it at start,
-// naming the size, as it refuses a damaged key.
-func TestRvakSmallAlipayKeyRefusedAtStart(t *testing.T) {
-	b, err := os.ReadFile("testdata/rvak_rsa512_private.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.ParsePrivateKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mock.New(mock.Options{AlipayKey: k, Clock: clock.NewManual(mocktest.Epoch), Seed: 1})
-	if err == nil {
-		srv.Close()
-		t.Fatal("mock.New took a 512-bit Alipay private key; every answer is then 20000 isp.unknow-error")
-	}
-}
-
-// An app registered with a 512-bit public key is taken (201), though no
-// request of it can ever verify (crypto/rsa refuses keys under 1024
-// bits) and Alipay's console takes only 2048-bit RSA2 keys.
-func TestRvakSmallAppKeyRefused(t *testing.T) {
-	pub, err := os.ReadFile("testdata/rvak_rsa512_public.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := mocktest.New(t, mock.Options{})
-	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000777", "public_key": string(pub)}, http.StatusBadRequest)
-}
 
 // The audit "changes nothing on the mock", but it draws notify_ids (and a
 // buyer for an unpaid trade) from the mock's seeded generator: after an
@@ -133,21 +100,4 @@ func TestRvakEncryptedKeySaysEncrypted(t *testing.T) {
 			t.Errorf("%s: %v, want an error that says the key is encrypted", f, err)
 		}
 	}
-}
-
-// Alipay's table of signature algorithms: "RSA2 | SHA256WithRSA | 强制要求
-// RSA密钥的长度至少为2048", "RSA | SHA1WithRSA | 对RSA密钥的长度不限制" (opendocs
-// 开放平台支持的签名算法, quoted at
-// https://blog.csdn.net/AlexLiu_2019/article/details/125086292; the
-// console's "RSA2密钥长度不正确", https://www.cnblogs.com/searchstar/p/18437340).
-// The mock registers an RSA2 app with a 1024-bit key, so an app whose key
-// production refuses works against the mock.
-func TestRvakRSA2AppKeyUnder2048Refused(t *testing.T) {
-	pub, err := os.ReadFile("testdata/rvak_rsa1024_public.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := mocktest.New(t, mock.Options{})
-	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000779", "public_key": string(pub), "sign_type": "RSA2"}, http.StatusBadRequest)
-	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000780", "public_key": string(pub), "sign_type": "RSA"}, http.StatusCreated)
 }

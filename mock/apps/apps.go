@@ -231,6 +231,9 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
 		}
 	}
+	if err := r.checkKeys(s, pub, st); err != nil {
+		return nil, err
+	}
 	return r.add(s, pub, st, nil, true)
 }
 
