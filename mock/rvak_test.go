@@ -11,32 +11,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// The audit "changes nothing on the mock", but it draws notify_ids (and a
-// buyer for an unpaid trade) from the mock's seeded generator: after an
-// audit, a seeded mock numbers its next trade differently from the same
-// run without it, so a seeded run is no longer reproducible.
-func TestRvakAuditLeavesSeededIDs(t *testing.T) {
-	next := func(audit bool) string {
-		m := mocktest.New(t, mock.Options{})
-		shop := mocktest.NewMerchant(t, "success")
-		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-1","total_amount":"8.00","subject":"s"}`, nil))
-		if audit {
-			m.Control("POST", "/audit", map[string]any{"notify_url": shop.URL, "app_id": keys.DevAppID,
-				"out_trade_no": "A-1", "probes": []string{"baseline"}}, http.StatusOK)
-		}
-		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-2","total_amount":"8.00","subject":"s"}`, nil))
-		m.Control("POST", "/trades/A-2/scan", "", http.StatusOK)
-		var tr struct {
-			TradeNo string `json:"trade_no"`
-		}
-		m.ControlJSON("GET", "/trades/A-2", "", http.StatusOK, &tr)
-		return tr.TradeNo
-	}
-	if without, with := next(false), next(true); without != with {
-		t.Errorf("the next trade after an audit is %q, without it %q: the audit moved the seeded generator", with, without)
-	}
-}
-
 // A PEM file with text before its block (openssl pkcs12 -nodes writes
 // "Bag Attributes" lines first; many key files carry a comment line) is
 // refused as "neither PEM nor base64", though openssl and Go's

@@ -477,3 +477,29 @@ func TestAuditGBKProbeSurvivesASubjectGBKCannotSpell(t *testing.T) {
 		t.Fatalf("the gbk probe did not report: %+v", rep.Results)
 	}
 }
+
+// An audit changes nothing on the mock, its seeded numbering included:
+// the auditor draws notify_ids, refund numbers and an unpaid trade's
+// buyer from a generator of its own, so a --seed run numbers its next
+// trade the same with or without an audit.
+func TestAuditLeavesTheSeededNumbering(t *testing.T) {
+	next := func(audit bool) string {
+		m := mocktest.New(t, mock.Options{})
+		shop := mocktest.NewMerchant(t, "success")
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-1","total_amount":"8.00","subject":"s"}`, nil))
+		if audit {
+			m.Control("POST", "/audit", map[string]any{"notify_url": shop.URL, "app_id": keys.DevAppID,
+				"out_trade_no": "A-1", "probes": []string{"baseline", "duplicates", "refund"}}, http.StatusOK)
+		}
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-2","total_amount":"8.00","subject":"s"}`, nil))
+		m.Control("POST", "/trades/A-2/scan", "", http.StatusOK)
+		var tr struct {
+			TradeNo string `json:"trade_no"`
+		}
+		m.ControlJSON("GET", "/trades/A-2", "", http.StatusOK, &tr)
+		return tr.TradeNo
+	}
+	if without, with := next(false), next(true); without != with {
+		t.Errorf("the next trade after an audit is %q, without it %q: the audit moved the seeded generator", with, without)
+	}
+}
