@@ -25,10 +25,18 @@ var (
 	ErrNotPublicKey  = errors.New("keys: this is a private key, a public key is needed")
 )
 
+// IsPEM reports whether key material is PEM text: it holds a block,
+// perhaps after other text (openssl pkcs12 -nodes writes "Bag Attributes"
+// lines first; many key files start with a comment), which PEM decoding
+// skips, as openssl and the SDKs do.
+func IsPEM(s string) bool {
+	return strings.Contains(s, "-----BEGIN")
+}
+
 // der returns the DER bytes of PEM or raw base64 input.
 func der(data []byte) ([]byte, string, error) {
 	s := strings.TrimSpace(string(data))
-	if strings.HasPrefix(s, "-----BEGIN") {
+	if IsPEM(s) {
 		block, _ := pem.Decode([]byte(s))
 		if block == nil {
 			return nil, "", errors.New("keys: malformed PEM")
@@ -116,7 +124,7 @@ func LoadPublicKey(pathOrKey string) (*rsa.PublicKey, error) {
 
 func readMaterial(pathOrKey string) ([]byte, error) {
 	s := strings.TrimSpace(pathOrKey)
-	if strings.HasPrefix(s, "-----BEGIN") {
+	if IsPEM(s) {
 		return []byte(s), nil
 	}
 	b, err := os.ReadFile(s)

@@ -303,6 +303,27 @@ func TestLoadPrivateKey(t *testing.T) {
 	}
 }
 
+// A PEM key with text before its block is read, as openssl and Go's
+// pem.Decode (which Go SDKs such as smartwalle/alipay load keys with) read
+// it: openssl pkcs12 -nodes writes "Bag Attributes" lines first, and many
+// key files carry a comment line. A file or the text itself.
+func TestLoadKeyPEMAfterOtherText(t *testing.T) {
+	bag := "Bag Attributes\n    localKeyID: 01 00 00 00\nKey Attributes: <No Attributes>\n"
+	dev := keys.DevAppPrivateKey()
+	f := filepath.Join(t.TempDir(), "app_private_key.pem")
+	if err := os.WriteFile(f, append([]byte(bag), keys.DevFile("app_private_key_pkcs8.pem")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, arg := range map[string]string{"file": f, "text": "# app private key\n" + string(keys.DevFile("app_private_key.pem"))} {
+		if k, err := keys.LoadPrivateKey(arg); err != nil || !k.Equal(dev) {
+			t.Errorf("private key %s: %v", name, err)
+		}
+	}
+	if k, err := keys.LoadPublicKey("# app public key\n" + string(keys.DevFile("app_public_key.pem"))); err != nil || !k.Equal(&dev.PublicKey) {
+		t.Errorf("public key text: %v", err)
+	}
+}
+
 func TestLoadPublicKey(t *testing.T) {
 	dir := t.TempDir()
 	devPub := &keys.DevAppPrivateKey().PublicKey

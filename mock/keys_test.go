@@ -91,3 +91,12 @@ func TestRSA2AppKeyUnder2048Refused(t *testing.T) {
 	}
 	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000780", "public_key": string(pub), "sign_type": "RSA"}, http.StatusCreated)
 }
+
+// An app's public_key in PEM with text before the block (a comment line,
+// openssl's "Bag Attributes") is registered, as the key files read at
+// start are.
+func TestAppPublicKeyPEMAfterOtherTextIsRegistered(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000778",
+		"public_key": "# app public key\n" + string(keys.DevFile("app_public_key.pem"))}, http.StatusCreated)
+}
