@@ -324,6 +324,24 @@ func TestLoadKeyPEMAfterOtherText(t *testing.T) {
 	}
 }
 
+// A passphrase-protected key (openssl's "ENCRYPTED PRIVATE KEY", or a
+// PKCS#1 PEM with "Proc-Type: 4,ENCRYPTED") is refused as encrypted, with
+// the openssl command that decrypts it (no Alipay SDK takes a
+// passphrase), not as "not a PKCS#1 or PKCS#8 RSA private key", which sent
+// its owner looking for a format problem. Given for a public key, it is
+// a private key.
+func TestLoadPrivateKeyEncryptedSaysSo(t *testing.T) {
+	for _, f := range []string{"testdata/encrypted_pkcs8.pem", "testdata/encrypted_pkcs1.pem"} {
+		_, err := keys.LoadPrivateKey(f)
+		if !errors.Is(err, keys.ErrEncrypted) || !strings.Contains(err.Error(), "openssl pkey") {
+			t.Errorf("%s: %v, want ErrEncrypted and how to decrypt", f, err)
+		}
+		if _, err := keys.LoadPublicKey(f); !errors.Is(err, keys.ErrNotPublicKey) {
+			t.Errorf("%s as a public key: %v, want ErrNotPublicKey", f, err)
+		}
+	}
+}
+
 func TestLoadPublicKey(t *testing.T) {
 	dir := t.TempDir()
 	devPub := &keys.DevAppPrivateKey().PublicKey
