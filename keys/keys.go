@@ -25,13 +25,31 @@ var (
 	ErrNotPublicKey  = errors.New("keys: this is a private key, a public key is needed")
 )
 
-// der returns the DER bytes of PEM or raw base64 input.
+// IsPEM reports whether key material is PEM text: it holds a block,
+// perhaps after other text (openssl pkcs12 -nodes writes "Bag Attributes"
+// lines first; many key files start with a comment), which PEM decoding
+// skips, as openssl and the SDKs do.
+func IsPEM(s string) bool {
+	return strings.Contains(s, "-----BEGIN")
+}
+
+// ErrEncrypted is returned for a passphrase-protected private key: no
+// Alipay SDK takes a passphrase, so the key is given decrypted.
+var ErrEncrypted = errors.New("keys: the private key is encrypted (passphrase-protected): give it decrypted; " +
+	"openssl pkey -in key.pem -out key_decrypted.pem asks for the passphrase and writes it so")
+
+// der returns the DER bytes of PEM or raw base64 input, and ErrEncrypted
+// for an encrypted PEM private key ("ENCRYPTED PRIVATE KEY", or PKCS#1
+// with "Proc-Type: 4,ENCRYPTED").
 func der(data []byte) ([]byte, string, error) {
 	s := strings.TrimSpace(string(data))
-	if strings.HasPrefix(s, "-----BEGIN") {
+	if IsPEM(s) {
 		block, _ := pem.Decode([]byte(s))
 		if block == nil {
 			return nil, "", errors.New("keys: malformed PEM")
+		}
+		if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+			return nil, block.Type, ErrEncrypted
 		}
 		return block.Bytes, block.Type, nil
 	}
@@ -68,6 +86,9 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 // key, or an X.509 certificate, PEM or raw base64.
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	b, _, err := der(data)
+	if errors.Is(err, ErrEncrypted) {
+		return nil, ErrNotPublicKey
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +137,7 @@ func LoadPublicKey(pathOrKey string) (*rsa.PublicKey, error) {
 
 func readMaterial(pathOrKey string) ([]byte, error) {
 	s := strings.TrimSpace(pathOrKey)
-	if strings.HasPrefix(s, "-----BEGIN") {
+	if IsPEM(s) {
 		return []byte(s), nil
 	}
 	b, err := os.ReadFile(s)

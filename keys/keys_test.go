@@ -303,6 +303,45 @@ func TestLoadPrivateKey(t *testing.T) {
 	}
 }
 
+// A PEM key with text before its block is read, as openssl and Go's
+// pem.Decode (which Go SDKs such as smartwalle/alipay load keys with) read
+// it: openssl pkcs12 -nodes writes "Bag Attributes" lines first, and many
+// key files carry a comment line. A file or the text itself.
+func TestLoadKeyPEMAfterOtherText(t *testing.T) {
+	bag := "Bag Attributes\n    localKeyID: 01 00 00 00\nKey Attributes: <No Attributes>\n"
+	dev := keys.DevAppPrivateKey()
+	f := filepath.Join(t.TempDir(), "app_private_key.pem")
+	if err := os.WriteFile(f, append([]byte(bag), keys.DevFile("app_private_key_pkcs8.pem")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, arg := range map[string]string{"file": f, "text": "# app private key\n" + string(keys.DevFile("app_private_key.pem"))} {
+		if k, err := keys.LoadPrivateKey(arg); err != nil || !k.Equal(dev) {
+			t.Errorf("private key %s: %v", name, err)
+		}
+	}
+	if k, err := keys.LoadPublicKey("# app public key\n" + string(keys.DevFile("app_public_key.pem"))); err != nil || !k.Equal(&dev.PublicKey) {
+		t.Errorf("public key text: %v", err)
+	}
+}
+
+// A passphrase-protected key (openssl's "ENCRYPTED PRIVATE KEY", or a
+// PKCS#1 PEM with "Proc-Type: 4,ENCRYPTED") is refused as encrypted, with
+// the openssl command that decrypts it (no Alipay SDK takes a
+// passphrase), not as "not a PKCS#1 or PKCS#8 RSA private key", which sent
+// its owner looking for a format problem. Given for a public key, it is
+// a private key.
+func TestLoadPrivateKeyEncryptedSaysSo(t *testing.T) {
+	for _, f := range []string{"testdata/encrypted_pkcs8.pem", "testdata/encrypted_pkcs1.pem"} {
+		_, err := keys.LoadPrivateKey(f)
+		if !errors.Is(err, keys.ErrEncrypted) || !strings.Contains(err.Error(), "openssl pkey") {
+			t.Errorf("%s: %v, want ErrEncrypted and how to decrypt", f, err)
+		}
+		if _, err := keys.LoadPublicKey(f); !errors.Is(err, keys.ErrNotPublicKey) {
+			t.Errorf("%s as a public key: %v, want ErrNotPublicKey", f, err)
+		}
+	}
+}
+
 func TestLoadPublicKey(t *testing.T) {
 	dir := t.TempDir()
 	devPub := &keys.DevAppPrivateKey().PublicKey

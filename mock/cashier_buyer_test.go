@@ -314,3 +314,28 @@ func TestRedPacketCancelStaysOnTheCashier(t *testing.T) {
 		t.Fatalf("cancel: HTTP %d to %q, want 200 and 已取消 on the cashier", status, hdr.Get("Location"))
 	}
 }
+
+// A return_url with a fragment (an SPA's "https://shop/pay/result#top",
+// or a hash route) gets the signed return parameters in its query, after
+// the merchant's own and before the fragment: a browser never sends a
+// fragment, so after the '#' the merchant's server could read none of
+// them (production's answer to such a return_url is unpublished: inferred).
+func TestCashierReturnURLFragmentStaysAfterTheParameters(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	c := m.Client(nil)
+	u, err := c.PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "RF-1", TotalAmount: amount.MustParse("9.90"),
+		Subject: "s"}, ReturnURL: "https://shop.example/ret?x=1#top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cashier := openCashier(t, m, u)
+	resp, _ := cashierPost(t, cashier, url.Values{"action": {"pay"}})
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil {
+		t.Fatalf("pay: HTTP %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if q.Get("sign") == "" || q.Get("out_trade_no") != "RF-1" || !strings.HasPrefix(loc.RawQuery, "x=1&") || loc.Fragment != "top" {
+		t.Errorf("the return's query is %q and fragment %q: the signed parameters are not where the merchant's server can read them", loc.RawQuery, loc.Fragment)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
@@ -45,6 +46,10 @@ func (opts Options) withDefaults() (config, error) {
 	}
 	if opts.AlipayKey == nil {
 		opts.AlipayKey = keys.DevAlipayPrivateKey()
+	}
+	// The least any answer needs; an RSA2 app needs 2048 (apps.Checks).
+	if err := sign.CheckKeyBits(sign.RSA, opts.AlipayKey.N.BitLen()); err != nil {
+		return config{}, fmt.Errorf("Alipay private key: %w", err)
 	}
 	var err error
 	if opts.ControlToken, err = control.CleanToken(opts.ControlToken); err != nil {

@@ -334,10 +334,7 @@ func TestPageTokensSurviveRestart(t *testing.T) {
 func TestAppsAPIReadsNoFiles(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	dir := t.TempDir()
-	pair, err := keys.Generate(1024)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pair := keys.NewPair(keys.DevAppPrivateKey()) // RSA2 apps need 2048 bits
 	keyFile, certFile := filepath.Join(dir, "app_public_key.pem"), filepath.Join(dir, "app_cert.crt")
 	if err := os.WriteFile(keyFile, pair.PublicPEM, 0o600); err != nil {
 		t.Fatal(err)

@@ -38,6 +38,25 @@ func ParseType(s string) (Type, error) {
 	return "", fmt.Errorf("sign: unknown sign_type %q", s)
 }
 
+// MinKeyBits is the smallest RSA key the sign type takes: Alipay requires
+// RSA2 keys of at least 2048 bits ("强制要求RSA密钥的长度至少为2048"); it sets
+// no size for RSA, and 1024 is the least crypto/rsa signs or verifies with.
+func MinKeyBits(t Type) int {
+	if t == RSA2 {
+		return 2048
+	}
+	return 1024
+}
+
+// CheckKeyBits reports whether an RSA key of the given size may sign or
+// verify t, naming the size and the rule when it may not.
+func CheckKeyBits(t Type, bits int) error {
+	if bits < MinKeyBits(t) {
+		return fmt.Errorf("sign: a %d-bit key is too small for %s: Alipay requires RSA2 keys of at least 2048 bits, RSA keys of at least 1024", bits, t)
+	}
+	return nil
+}
+
 // digest hashes data with the sign type's hash.
 func digest(t Type, data []byte) (crypto.Hash, []byte, error) {
 	switch t {

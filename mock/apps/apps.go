@@ -177,7 +177,7 @@ func textPublicKey(v string) (*rsa.PublicKey, error) {
 
 func textCert(v string) (*x509.Certificate, error) {
 	data := []byte(v)
-	if !strings.Contains(v, "-----BEGIN") {
+	if !keys.IsPEM(v) {
 		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), ""))
 		if err != nil {
 			return nil, errNotText
@@ -230,6 +230,9 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 		if st, err = sign.ParseType(s.SignType); err != nil {
 			return nil, fmt.Errorf("apps: app %s: %w", s.AppID, err)
 		}
+	}
+	if err := r.checkKeys(s, pub, st); err != nil {
+		return nil, err
 	}
 	return r.add(s, pub, st, nil, true)
 }
@@ -320,7 +323,7 @@ func DevSpec() Spec {
 // take the SN and key of.
 func loadCert(pathOrPEM string) (*x509.Certificate, error) {
 	data := []byte(pathOrPEM)
-	if !strings.Contains(pathOrPEM, "-----BEGIN") {
+	if !keys.IsPEM(pathOrPEM) {
 		b, err := os.ReadFile(pathOrPEM)
 		if err != nil {
 			return nil, err

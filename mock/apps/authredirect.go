@@ -72,17 +72,7 @@ func port(u *url.URL) string {
 }
 
 // AuthCallback is redirect with an authorisation page's parameters (add)
-// appended to its query: the app's own query keeps its bytes and order,
-// even a pair url.ParseQuery refuses (a ";", a bad escape), as production
-// appends to the URL the app gave. A fragment stays last.
+// appended to its query (notify.AppendQuery).
 func AuthCallback(redirect string, add url.Values) string {
-	u, err := url.Parse(redirect)
-	if err != nil { // checked before a code was made
-		return redirect
-	}
-	if u.RawQuery != "" && !strings.HasSuffix(u.RawQuery, "&") {
-		u.RawQuery += "&"
-	}
-	u.RawQuery += add.Encode()
-	return u.String()
+	return notify.AppendQuery(redirect, add.Encode())
 }

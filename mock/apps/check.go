@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 )
 
 // Checks are what every spec is held to beyond its own fields: mistakes
@@ -49,6 +51,24 @@ func (r *Registry) check(s Spec, pub *rsa.PublicKey) error {
 			hint = fmt.Sprintf(" (did you mean %s?)", near)
 		}
 		return fmt.Errorf("apps: app %s: methods: %q is not a method the mock implements%s; listed, the app could not call the method it meant (every call answers 40006 isv.insufficient-isv-permissions)", s.AppID, m, hint)
+	}
+	return nil
+}
+
+// checkKeys refuses an app key too small for its sign type (no request
+// could verify, or Alipay's console would refuse it), and an RSA2 app when
+// the mock's Alipay key is too small to sign RSA2 answers.
+func (r *Registry) checkKeys(s Spec, pub *rsa.PublicKey, st sign.Type) error {
+	if err := sign.CheckKeyBits(st, pub.N.BitLen()); err != nil {
+		return fmt.Errorf("apps: app %s: public_key (sign_type %s): %w", s.AppID, st, err)
+	}
+	r.mu.RLock()
+	alipay := r.checks.AlipayKey
+	r.mu.RUnlock()
+	if alipay != nil {
+		if err := sign.CheckKeyBits(st, alipay.N.BitLen()); err != nil {
+			return fmt.Errorf("apps: app %s: the mock's Alipay private key cannot sign its %s answers: %w", s.AppID, st, err)
+		}
 	}
 	return nil
 }

@@ -10,11 +10,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -475,5 +478,62 @@ func TestAuditGBKProbeSurvivesASubjectGBKCannotSpell(t *testing.T) {
 	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: shop.URL, AppID: keys.DevAppID, OutTradeNo: out, Probes: []string{"gbk"}}, http.StatusOK, &rep)
 	if len(rep.Results) != 1 || rep.Results[0].Probe != "gbk" || len(rep.Results[0].Sent) != 1 || rep.Results[0].Sent[0].Answer != "fail" {
 		t.Fatalf("the gbk probe did not report: %+v", rep.Results)
+	}
+}
+
+// An audit changes nothing on the mock, its seeded numbering included:
+// the auditor draws notify_ids, refund numbers and an unpaid trade's
+// buyer from a generator of its own, so a --seed run numbers its next
+// trade the same with or without an audit.
+func TestAuditLeavesTheSeededNumbering(t *testing.T) {
+	next := func(audit bool) string {
+		m := mocktest.New(t, mock.Options{})
+		shop := mocktest.NewMerchant(t, "success")
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-1","total_amount":"8.00","subject":"s"}`, nil))
+		if audit {
+			m.Control("POST", "/audit", map[string]any{"notify_url": shop.URL, "app_id": keys.DevAppID,
+				"out_trade_no": "A-1", "probes": []string{"baseline", "duplicates", "refund"}}, http.StatusOK)
+		}
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"A-2","total_amount":"8.00","subject":"s"}`, nil))
+		m.Control("POST", "/trades/A-2/scan", "", http.StatusOK)
+		var tr struct {
+			TradeNo string `json:"trade_no"`
+		}
+		m.ControlJSON("GET", "/trades/A-2", "", http.StatusOK, &tr)
+		return tr.TradeNo
+	}
+	if without, with := next(false), next(true); without != with {
+		t.Errorf("the next trade after an audit is %q, without it %q: the audit moved the seeded generator", with, without)
+	}
+}
+
+// notify_time is "通知的发送时间", when Alipay sent that attempt: a
+// retry's is later than the first copy's, but never later than the moment
+// it arrives. The duplicates probe's three copies, sent at once, are
+// stamped 14m ago, 10m ago and now (a slow first attempt still being
+// handled when its retries arrive), so a correct handler that refuses a
+// notification stamped in the future (a replay or clock-skew guard) has
+// no finding.
+func TestDuplicatesProbeStampsNoFutureNotifyTime(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	seller := paidTrade(t, m)
+	shop := audittest.NewShop(t, audittest.Correct, keys.DevAppID, seller, m.Srv.AlipayPublicKey(), order, 8888)
+	noFuture := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		q, _ := url.ParseQuery(string(b))
+		at, err := timestamp.Parse(q.Get("notify_time"))
+		if err != nil || at.After(m.Clock.Now().Add(time.Minute)) {
+			_, _ = w.Write([]byte("fail")) // not sent yet: Alipay never stamps a future send time
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		shop.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(noFuture.Close)
+	var rep audit.Report
+	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: noFuture.URL, AppID: keys.DevAppID, OutTradeNo: order,
+		Probes: []string{"baseline", "duplicates"}}, http.StatusOK, &rep)
+	if got := findings(&rep); len(got) != 0 {
+		t.Errorf("a correct handler that refuses notify_time from the future has findings %v\n%s", got, text(t, &rep))
 	}
 }

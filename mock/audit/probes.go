@@ -356,13 +356,18 @@ func replay(ctx context.Context, r *run, res *Result) error {
 }
 
 // duplicates sends the copies a retrying notifier sends (one notify_id,
-// notify_time and signature of each attempt: at 0, 4m and 14m on the
-// default schedule) at once, as notifier nodes could.
+// notify_time and signature of each attempt: 0, 4m and 14m on the default
+// schedule) at once, as they arrive while a slow first attempt is still
+// being handled: sent 14m ago, 10m ago and now, never in the future.
 func duplicates(ctx context.Context, r *run, res *Result) error {
+	first := r.a.Clock.Now().Add(-14 * time.Minute)
 	v := r.view(trade.Success)
-	id := r.a.IDs.NotifyID(r.a.Clock.Now())
+	if r.t.Paid == nil {
+		v.Paid = &first // paid by the first attempt
+	}
+	id := r.a.IDs.NotifyID(first)
 	var forms []notify.Form
-	for _, after := range []time.Duration{0, 4 * time.Minute, 14 * time.Minute} {
+	for _, after := range []time.Duration{-14 * time.Minute, -10 * time.Minute, 0} {
 		f, err := r.signed(r.params(v, trade.EventPaid, id, after), nil, "", "")
 		if err != nil {
 			return err

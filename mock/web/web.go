@@ -398,9 +398,5 @@ func (p *Pages) signedReturn(base string, cs sign.Charset, st sign.Type, params 
 	if err != nil {
 		return "", err
 	}
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + q, nil
+	return notify.AppendQuery(base, q), nil
 }
