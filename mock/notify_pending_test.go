@@ -1,9 +1,11 @@
 package mock_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -413,6 +415,67 @@ func TestLongAnswersAreCutInTheDataFileToo(t *testing.T) {
 	if got := n.Attempts[1].Response; !strings.HasPrefix(got, long[:1023]) { // byte 1024 is inside a character
 		t.Errorf("the latest attempt keeps a %d-byte answer, want it whole (to 1 KiB)", len(got))
 	}
+}
+
+// Go's error for a malformed answer quotes the merchant's status line,
+// which net/http reads up to the notifier's 64 KiB of headers: an attempt's
+// error text is cut like its answer (1 KiB, an earlier attempt's
+// notify.EarlierResponse bytes), in memory, in what the control API shows
+// and in what --data writes, or a notify_url answering a 60 KB status line
+// adds 60 KB a kept attempt, past the pending bound docs/limits.md sizes.
+func TestAttemptErrorTextIsCutLikeItsAnswer(t *testing.T) {
+	dir := t.TempDir()
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	url := rawMerchant(t, strings.Repeat("A", 60<<10))
+	payNotifying(t, m1, "CUT-ERR-1", url)
+	m1.Advance("4m")
+	m1.WaitAttempts("CUT-ERR-1", 2)
+	check := func(when string, n notify.Notification) {
+		t.Helper()
+		if len(n.Attempts) != 2 {
+			t.Fatalf("%s: %d attempts, want 2", when, len(n.Attempts))
+		}
+		if e := n.Attempts[0].Error; e == "" || len(e) > notify.EarlierResponse {
+			t.Errorf("%s: the earlier attempt keeps an error of %d bytes (%.60q…), want 1 to %d", when, len(e), e, notify.EarlierResponse)
+		}
+		if e := n.Attempts[1].Error; len(e) <= notify.EarlierResponse || len(e) > 1<<10 {
+			t.Errorf("%s: the latest attempt keeps an error of %d bytes (%.60q…), want it up to 1 KiB", when, len(e), e)
+		}
+	}
+	check("in memory", m1.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: "CUT-ERR-1"})[0])
+	check("GET /_mock/notifications", onlyNotification(t, m1, "CUT-ERR-1"))
+	if err := m1.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
+	check("after a restart from --data", onlyNotification(t, m2, "CUT-ERR-1"))
+}
+
+// rawMerchant is a notify_url whose server answers every request with
+// line, a status line of its own making, and closes the connection.
+func rawMerchant(t *testing.T, line string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, line+"\r\n\r\n")
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String() + "/notify"
 }
 
 // The heap a notification costs with its trade, for docs/limits.md: run

@@ -1,12 +1,9 @@
 package mock_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -40,60 +37,6 @@ func TestRvx1RedPacketClaimToAKnownBuyersLogonIsThatBuyer(t *testing.T) {
 	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RVX1-KB-C","out_request_no":"1"}`)
 	if got := q["payee_user_id"]; got != buyer {
 		t.Errorf("a claim to payee_logon_id %s, the logon buyer %s paid with (and a transfer to it pays), shows payee_user_id %v", logon, buyer, got)
-	}
-}
-
-// rawMerchant is a notify_url whose server answers every request with
-// line, a status line of its own making, and closes the connection.
-func rawMerchant(t *testing.T, line string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return
-				}
-				io.WriteString(c, line+"\r\n\r\n")
-			}()
-		}
-	}()
-	return "http://" + l.Addr().String() + "/notify"
-}
-
-// An attempt's answer is bounded (1 KiB, an earlier attempt's 64 bytes:
-// docs/limits.md, "whatever is paid"), but its error text is not: a
-// notify_url answering a 60 KB status line (net/http reads status and
-// headers up to the notifier's 64 KiB) makes Go's error quote it whole,
-// and every attempt keeps it, in memory and in what --data and --store
-// write: about 60 KB an attempt, 1 MB for a notification resent to 17, so
-// the pending bound holds far more than the documented 600 MB.
-func TestRvx1AttemptErrorTextIsBoundedLikeItsAnswer(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	url := rawMerchant(t, strings.Repeat("A", 60<<10))
-	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"RVX1-ERR","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
-		func(p map[string]string) { p["notify_url"] = url }))
-	m.WaitAttempts("RVX1-ERR", 1)
-	m.Advance("4m")
-	nf := m.WaitAttempts("RVX1-ERR", 2)
-	for _, a := range nf.Attempts {
-		if len(a.Error) > 1<<10 {
-			t.Errorf("attempt %d keeps an error of %d bytes (%.60q…), more than the 1 KiB an answer may keep", a.N, len(a.Error), a.Error)
-		}
-	}
-	var stored notify.Notification
-	m.ControlJSON(http.MethodGet, "/notifications/"+nf.ID, nil, http.StatusOK, &stored)
-	if n := len(stored.Attempts); n > 0 && len(stored.Attempts[0].Error) > notify.EarlierResponse+1<<10 {
-		t.Errorf("GET /_mock/notifications/%s shows an earlier attempt's error of %d bytes", nf.ID, len(stored.Attempts[0].Error))
 	}
 }
 

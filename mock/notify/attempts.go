@@ -20,20 +20,20 @@ func (n *Notification) made() int {
 	return 0
 }
 
-// EarlierResponse bounds the merchant's answer an attempt keeps once a
-// later one is made: the latest attempt keeps its answer up to 1 KiB
-// (maxResponse), the earlier ones its first 64 bytes, so a notify_url
-// answering 1 KiB of anything but "success" costs a notification about
-// 1 KiB, not 1 KiB an attempt.
+// EarlierResponse bounds the merchant's answer, and the error text, an
+// attempt keeps once a later one is made: the latest attempt keeps each up
+// to 1 KiB (maxResponse), the earlier ones their first 64 bytes, so a
+// notify_url answering 1 KiB of anything but "success" (or a status line
+// Go's error quotes) costs a notification about 1 KiB, not 1 KiB an attempt.
 const EarlierResponse = 64
 
 // keep appends a to the attempts, dropping the oldest but the first past
-// KeptAttempts and cutting the answer of the one before a to
+// KeptAttempts and cutting the answer and error of the one before a to
 // EarlierResponse. It copies rather than changes the slice in place: a
 // reader (Outbox.update) may hold the old one.
 func (n *Notification) keep(a Attempt) {
 	k := len(n.Attempts)
-	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse) {
+	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse && len(n.Attempts[k-1].Error) <= EarlierResponse) {
 		n.Attempts = append(n.Attempts, a)
 		return
 	}
@@ -45,19 +45,20 @@ func (n *Notification) keep(a Attempt) {
 		kept = append(kept, n.Attempts[k-KeptAttempts+2:]...)
 	}
 	for i := range kept { // the last one, and any kept whole before (a data file of an earlier version)
-		kept[i].Response = cutResponse(kept[i].Response)
+		kept[i].Response = cut(kept[i].Response, EarlierResponse)
+		kept[i].Error = cut(kept[i].Error, EarlierResponse)
 	}
 	n.Attempts = append(kept, a)
 }
 
-// cutResponse is s cut to EarlierResponse bytes, at a character's start
-// when s is UTF-8, and copied: the cut must not hold the whole answer.
-func cutResponse(s string) string {
-	if len(s) <= EarlierResponse {
+// cut is s cut to n bytes, at a character's start when s is UTF-8, and
+// copied: the cut must not hold the whole text.
+func cut(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	i := EarlierResponse
-	for i > EarlierResponse-utf8.UTFMax && !utf8.RuneStart(s[i]) {
+	i := n
+	for i > n-utf8.UTFMax && !utf8.RuneStart(s[i]) {
 		i--
 	}
 	return strings.Clone(s[:i])

@@ -644,8 +644,8 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	ans := Post(context.Background(), n.http, nf.URL, body, nf.Charset, n.opts.UserAgent)
 	a.Status, a.Response, a.OK = ans.Status, ans.Body, ans.OK
 	a.LatencyMS = float64(ans.Duration.Microseconds()) / 1000
-	if ans.Err != nil {
-		a.Error = ans.Err.Error()
+	if ans.Err != nil { // Go's error may quote a merchant's status line whole (up to maxResponseHeader)
+		a.Error = cut(ans.Err.Error(), maxResponse)
 	}
 	if a.Response == "success" {
 		a.Response = "success" // one copy for every delivered attempt
