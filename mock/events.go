@@ -297,13 +297,18 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 // app's payments less fees and refunds by the bills' rule
 // (bill.TradeIncome, summed by the trade book as trades change), known
 // payees are the buyers of the app's paid trades (an index the trade book
-// keeps, or the shared store's with --store), and every transfer's status
+// keeps, or the shared store's with --store; red-packet claims to a logon
+// id pay the same), and every transfer's status
 // goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
+	s.Coupons.LogonUsers(func(app, logon string) string { // a claim pays whom a transfer would
+		who, _ := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
+		return who.UserID
+	})
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of
 	// reach: its account goes (a balance read never opens one).

@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"testing"
 
@@ -54,5 +56,34 @@ func TestRedPacketClaimsToOneLogonAreOneUser(t *testing.T) {
 	}
 	if len(ids) != 1 {
 		t.Errorf("two claims to payee_logon_id 13800000000 name %d payee_user_ids %v, want one account", len(ids), ids)
+	}
+}
+
+// A claim to a logon id pays the user a transfer to it pays
+// (docs/red-packets.md): the buyer of one of the app's trades who paid
+// with that logon (docs/transfers.md). The claim made up
+// fixtures.UserIDOf(logon) instead, so one person was two users across the
+// two ways of paying them.
+func TestRedPacketClaimToAKnownBuyersLogonPaysThatBuyer(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const buyer, logon = "2088000000000011", "13800138000"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RP-KNOWN","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/RP-KNOWN/pay", map[string]string{"buyer_id": buyer, "buyer_logon_id": logon}, http.StatusOK)
+
+	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"RP-KNOWN-T",`+selfTransferBase+
+		`,"payee_info":{"identity":"`+logon+`","identity_type":"ALIPAY_LOGON_ID","name":"x"}}`), "code", "10000")
+	var transfers []map[string]any
+	if err := json.Unmarshal(m.Control("GET", "/transfers", nil, http.StatusOK), &transfers); err != nil || len(transfers) != 1 {
+		t.Fatalf("transfers: %v %v", transfers, err)
+	}
+	if got := transfers[0]["payee_user_id"]; got != buyer {
+		t.Fatalf("the transfer to %s paid %v, want the buyer %s (docs/transfers.md)", logon, got, buyer)
+	}
+
+	authNo := redPacketPaidBy(t, m, "RP-KNOWN-RP", "10.00")
+	expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RP-KNOWN-C","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"1.00","payee_logon_id":"`+logon+`"}`), "code", "10000")
+	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RP-KNOWN-C","out_request_no":"1"}`)
+	if got := q["payee_user_id"]; got != buyer {
+		t.Errorf("a claim to payee_logon_id %s, the logon buyer %s paid with (and a transfer to it pays), shows payee_user_id %v", logon, buyer, got)
 	}
 }

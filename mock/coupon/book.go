@@ -146,6 +146,7 @@ type Book struct {
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
+	logonIs  func(app, logon string) string // the user a claim to a logon id pays (LogonUsers)
 }
 
 // NewBook makes an empty book.
@@ -159,6 +160,15 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 	b := &Book{clock: c, ids: ids, opts: opts}
 	b.Reset("")
 	return b
+}
+
+// LogonUsers sets how a claim's payee_logon_id finds the user it pays:
+// the mock's one rule (fund.Book.Payee), so a claim and a transfer to
+// the same logon id pay the same user. Unset, a fake user stable for it.
+func (b *Book) LogonUsers(f func(app, logon string) string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.logonIs = f
 }
 
 // Observe registers the function told about every change, outside the lock.
@@ -517,6 +527,20 @@ func (b *Book) packet(app, authNo, outOrderNo string) (*Order, error) {
 // fund order (out_order_no); it never takes more than the packet holds.
 func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, processing bool) (Result, error) {
 	var res Result
+	payeeID := r.PayeeUserID
+	if payeeID == "" && fixtures.IsLogonID(r.PayeeLogonID) {
+		// Found before the commit: finding a known user may read the
+		// trades (or the shared store), never under this book's lock.
+		b.mu.Lock()
+		logonIs := b.logonIs
+		b.mu.Unlock()
+		if logonIs != nil {
+			payeeID = logonIs(m.AppID, r.PayeeLogonID)
+		}
+		if payeeID == "" {
+			payeeID = fixtures.UserIDOf(r.PayeeLogonID)
+		}
+	}
 	err := b.commitOn([]Key{packetKey(m.AppID, r.DeductAuthNo, r.DeductOutOrderNo), {App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
@@ -575,10 +599,7 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		if p.claims() >= MaxClaims {
 			return ch, InvalidParameter("红包领取次数超过上限")
 		}
-		payee := fixtures.Buyer{UserID: r.PayeeUserID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
-		if payee.UserID == "" {
-			payee.UserID = fixtures.UserIDOf(r.PayeeLogonID)
-		}
+		payee := fixtures.Buyer{UserID: payeeID, Account: r.PayeeLogonID, LogonID: fixtures.MaskLogon(r.PayeeLogonID)}
 		if payee.UserID == p.Payer.UserID || (r.PayeeLogonID != "" && r.PayeeLogonID == p.Payer.Account) {
 			return ch, ErrPayerPayeeSame
 		}

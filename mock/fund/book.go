@@ -564,6 +564,16 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	return out, nil
 }
 
+// Payee is the user a payee identity names, as a transfer to it pays:
+// one the mock knows (KnownPayees), else a fake user stable for the
+// identity. Red-packet claims to a logon id pay the same user.
+func (b *Book) Payee(app string, p Participant) (Payee, error) {
+	b.mu.Lock()
+	payee := b.payee
+	b.mu.Unlock()
+	return resolve(app, p, payee)
+}
+
 // resolve finds the user a payee identity names: one the mock knows,
 // whose name must match when given, or any well-shaped identity (a fake
 // user; docs/transfers.md).
