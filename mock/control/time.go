@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +159,26 @@ const MaxFired = 1000
 // MaxWait bounds a long poll.
 const MaxWait = 60 * time.Second
 
+// longWait reads a long poll's wait, a duration or whole seconds: any
+// longer than MaxWait is MaxWait, past what a Duration or an int holds too.
+func longWait(w string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(w); err == nil {
+		return min(d, MaxWait), true
+	}
+	secs, err := strconv.Atoi(w)
+	switch {
+	case err == nil:
+		return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, true // capped first: a product past int64 wraps below zero
+	case errors.Is(err, strconv.ErrRange) && secs > 0, longDuration.MatchString(w): // past what an int or a Duration holds
+		return MaxWait, true
+	}
+	return 0, false
+}
+
+// longDuration is a duration's text with no minus sign: one
+// time.ParseDuration refuses only for being too long.
+var longDuration = regexp.MustCompile(`^\+?(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
 // listNotifications lists the outbox; with ?wait=10s it waits until at
 // least one notification matches, with &count=N until N do (a long poll,
 // so tests need not sleep).
@@ -188,16 +209,9 @@ func (a *API) listNotifications(c echo.Context) error {
 		nextPage(c, "notifications", next)
 		return c.JSON(http.StatusOK, list)
 	}
-	d, err := time.ParseDuration(w)
-	if err != nil {
-		secs, err2 := strconv.Atoi(w)
-		if err2 != nil {
-			return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
-		}
-		d = time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second // capped first: a product past int64 wraps below zero
-	}
-	if d > MaxWait {
-		d = MaxWait
+	d, ok := longWait(w)
+	if !ok {
+		return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()
