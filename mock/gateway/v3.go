@@ -163,8 +163,8 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	cl.entry.Verified = true
 	// A nonce is unique per request: the same signed request again is a
-	// replay. Kept until neither clock accepts its timestamp.
-	if g.v3Nonces.used(app.AppID, auth.Nonce, g.nonceEnd(ts, ttl), earlier(cl.now, g.Clock.Wall())) {
+	// replay.
+	if g.v3Nonces.used(app.AppID, auth.Nonce) {
 		cl.entry.Explanation = "nonce " + strconv.Quote(auth.Nonce) + " was used already by a request of this app whose signature verified: send a new nonce with each request"
 		g.Log.Warn("v3 request nonce used already", "app_id", app.AppID, "method", method, "nonce", auth.Nonce)
 		return v3Err(apierr.Invalid("isv.invalid-signature", "验签出错，nonce已被使用过，每个请求须使用新的nonce"))
