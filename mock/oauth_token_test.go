@@ -119,3 +119,17 @@ func TestUserInfoShareIgnoresBizContent(t *testing.T) {
 		t.Errorf("auth_token as a request parameter: %v", out)
 	}
 }
+
+// v3 names a gateway error by v1's sub_code without its isv./aop./isp.
+// prefixes (docs/v3.md). v1's bad grant_type is isv.isv.grant-type-invalid,
+// prefix doubled; stripping one prefix left v3 answering
+// isv.grant-type-invalid, the only v3 gateway code with a prefix.
+func TestOAuthTokenV3GrantTypeCodeHasNoPrefix(t *testing.T) {
+	e := newV3Env(t)
+	r := e.do(v3Req{uri: "/v3/alipay/system/oauth/token", body: `{"grant_type":"password","code":"x"}`})
+	var out struct{ Code string }
+	_ = json.Unmarshal(r.body, &out)
+	if r.status != 400 || out.Code != "grant-type-invalid" {
+		t.Errorf("v3 oauth token, grant_type password: HTTP %d %s; want 400 with a code without the isv. prefix (grant-type-invalid, as before)", r.status, r.body)
+	}
+}

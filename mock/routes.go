@@ -148,7 +148,8 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	v3 := e.Group(strings.TrimSuffix(gateway.V3Prefix, "/"), surface{fail: s.v3Error}.use(recovery)...)
 	v3.Any("", gw.HandleV3)
 	v3.Any("/*", gw.HandleV3)
-	e.GET(gateway.BillPath, gw.DownloadBill, surface{maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery)...)
+	bill := e.Group(gateway.BillPath, surface{maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: s.jsonError}.use(recovery)...)
+	bill.GET("", gw.DownloadBill)
 
 	guard := control.Guard(control.GuardOptions{Token: cfg.ControlToken, AllowedHosts: cfg.AllowedHosts, PublicURL: cfg.PublicURL})
 	var storeErr func() error
@@ -167,6 +168,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	notFound := func(echo.Context) error { return echo.ErrNotFound }
 	methodNotAllowed := func(echo.Context) error { return echo.ErrMethodNotAllowed }
 	catchAll(e, ctl, notFound, methodNotAllowed)
+	catchAll(e, bill, notFound, methodNotAllowed)
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
 	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: dash.Error}.use(recovery),
@@ -185,8 +187,10 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).
-	pages.RegisterSignIn(e, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
+	signIn := e.Group(web.SignInPrefix, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests)...)
+	pages.RegisterSignIn(signIn)
+	catchAll(e, signIn, notFound, pages.MethodNotAllowed)
 	return e
 }
 
@@ -196,10 +200,13 @@ func (s *Server) routes(cfg config) *echo.Echo {
 // to a 404 of its own, which this replaces (guards and all, as any of g's
 // routes). OPTIONS stays missing's: the mock answers no preflight.
 func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc) {
+	// filler: "METHOD path" routes to h that the path does not take.
+	filler := map[string]bool{}
 	routed := sync.OnceValue(func() map[string]bool { // once every route is in
 		m := map[string]bool{}
 		for _, r := range e.Routes() {
-			m[r.Method+" "+r.Path] = r.Method != echo.RouteNotFound
+			k := r.Method + " " + r.Path
+			m[k] = r.Method != echo.RouteNotFound && !filler[k]
 		}
 		return m
 	})
@@ -222,8 +229,27 @@ func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc)
 		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
 		return notAllowed(c)
 	}
-	g.RouteNotFound("", h)
+	root := g.RouteNotFound("", h).Path
 	g.RouteNotFound("/*", h)
+	// A root that is a route (/_mock/ui) is a node echo answers only the
+	// methods it routes; another method would go to an enclosing group's
+	// catch-all (/_mock/*). Route the others here.
+	taken := map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Path == root && r.Method != echo.RouteNotFound {
+			taken[r.Method] = true
+		}
+	}
+	if len(taken) == 0 {
+		return
+	}
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace} {
+		if !taken[m] {
+			filler[m+" "+root] = true
+			g.Add(m, "", h)
+		}
+	}
 }
 
 // Routes lists what the mock routes: each HTTP method and echo path (":name"

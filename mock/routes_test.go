@@ -207,6 +207,8 @@ func TestWrongMethodOnAKnownPathIs405(t *testing.T) {
 		{http.MethodOptions, "/_mock/health", 404, "", json},
 		{http.MethodOptions, "/_mock/ui/trades", 404, "", html},
 		{http.MethodOptions, qr.Path, 404, "", json},
+		{http.MethodPut, "/downloadBillFile.resource", 405, "GET, HEAD", json},
+		{http.MethodOptions, "/downloadBillFile.resource", 404, "", json},
 	} {
 		status, body, hdr := h.do(request{method: c.method, path: c.path, header: map[string]string{"Content-Type": "application/json"}})
 		if status != c.status || hdr.Get("Allow") != c.allow || !strings.HasPrefix(hdr.Get("Content-Type"), c.shape) {
@@ -235,5 +237,40 @@ func TestWrongMethodOnAKnownPathIs405(t *testing.T) {
 	}
 	if _, body, _ := h.do(request{method: http.MethodPut, path: qr.Path}); !strings.Contains(body, "不支持该请求方式") || !strings.Contains(body, "does not take that HTTP method") {
 		t.Errorf("PUT %s: the page does not say the method is not taken:\n%.400s", qr.Path, body)
+	}
+}
+
+// docs/pages.md: the sign-in and app authorisation pages are buyer pages,
+// and a buyer page answers a method it does not take with 405 不支持该请求方式
+// and Allow; docs/control-api.md: OPTIONS answers 404, the mock grants no
+// preflight. Outside any group, echo answered a wrong method in the
+// control API's JSON with OPTIONS in Allow, and OPTIONS with 204.
+func TestAuthorisationPagesAnswerAWrongMethodAsBuyerPages(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	for _, path := range []string{"/oauth2/publicAppAuthorize.htm", "/oauth2/appToAppAuth.htm"} {
+		status, body, hdr := h.do(request{method: http.MethodPut, path: path})
+		if status != http.StatusMethodNotAllowed || hdr.Get("Allow") != "GET, HEAD, POST" ||
+			!strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(body, "不支持该请求方式") {
+			t.Errorf("PUT %s: HTTP %d (Allow %q, %s) %.120s, want 405 (Allow \"GET, HEAD, POST\") and the buyer's page 不支持该请求方式",
+				path, status, hdr.Get("Allow"), hdr.Get("Content-Type"), strings.TrimSpace(body))
+		}
+		if status, _, hdr := h.do(request{method: http.MethodOptions, path: path}); status != http.StatusNotFound {
+			t.Errorf("OPTIONS %s: HTTP %d (Allow %q), want 404 as on every other page (the mock grants no preflight)", path, status, hdr.Get("Allow"))
+		}
+	}
+}
+
+// The dashboard's root, /_mock/ui without the slash, answers a wrong
+// method on the dashboard's error page like every other dashboard path
+// (docs/control-api.md), not in the JSON of the control API's catch-all.
+func TestDashboardRootAnswersAWrongMethodOnItsErrorPage(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	relayed := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	if status, _, hdr := h.do(request{method: http.MethodPut, path: "/_mock/ui", header: relayed}); status != http.StatusForbidden || hdr.Get("Allow") != "" {
+		t.Errorf("PUT /_mock/ui from a relayed client: HTTP %d (Allow %q), want 403 as PUT /_mock/ui/ answers", status, hdr.Get("Allow"))
+	}
+	status, _, hdr := h.do(request{method: http.MethodPut, path: "/_mock/ui"})
+	if status != http.StatusMethodNotAllowed || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
+		t.Errorf("PUT /_mock/ui: HTTP %d (%s), want 405 on the dashboard's error page as PUT /_mock/ui/ answers", status, hdr.Get("Content-Type"))
 	}
 }

@@ -117,3 +117,33 @@ func TestV3NonceKeptWhileTheWallClockStillAcceptsItsTimestamp(t *testing.T) {
 		t.Errorf("sent again once the mock's clock is 25 h on: HTTP %d %s; want the replay's 401", s, b)
 	}
 }
+
+// The mock's clock is set back as readily as forward (POST /_mock/clock):
+// a nonce is still kept once both clocks are past its request's window,
+// so the same signed request, sent again after the clock went back to
+// where it accepts the timestamp, is refused. (It went with the window.)
+func TestV3NonceKeptAfterTheClockIsSetBack(t *testing.T) {
+	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC) // well before the wall clock
+	srv := mock.NewTestServer(t, mock.Options{Clock: clock.NewManual(start)})
+	const uri, body = "/v3/alipay/trade/query", `{"out_trade_no":"NONCE4"}`
+	authz, err := sign.SignV3Request(keys.DevAppPrivateKey(), sign.NewV3Auth(keys.DevAppID, "", start), http.MethodPost, uri, body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, b := sendV3(t, srv, uri, body, authz); s != http.StatusBadRequest || !strings.Contains(b, "ACQ.TRADE_NOT_EXIST") {
+		t.Fatalf("first request: HTTP %d %s; want 400 ACQ.TRADE_NOT_EXIST (verified)", s, b)
+	}
+	srv.Clock.Advance(25 * time.Hour)
+	// Another verified request, stamped now (nonces past their window went).
+	other, err := sign.SignV3Request(keys.DevAppPrivateKey(), sign.NewV3Auth(keys.DevAppID, "", srv.Clock.Now()), http.MethodPost, uri, body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, b := sendV3(t, srv, uri, body, other); s != http.StatusBadRequest {
+		t.Fatalf("another request: HTTP %d %s", s, b)
+	}
+	srv.Clock.Set(start)
+	if s, b := sendV3(t, srv, uri, body, authz); !isReplayRefusal(s, b) {
+		t.Errorf("the first request replayed once the clock is set back: HTTP %d %s; want the replay's 401", s, b)
+	}
+}

@@ -163,8 +163,8 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	cl.entry.Verified = true
 	// A nonce is unique per request: the same signed request again is a
-	// replay. Kept until neither clock accepts its timestamp.
-	if g.v3Nonces.used(app.AppID, auth.Nonce, g.nonceEnd(ts, ttl), earlier(cl.now, g.Clock.Wall())) {
+	// replay.
+	if g.v3Nonces.used(app.AppID, auth.Nonce) {
 		cl.entry.Explanation = "nonce " + strconv.Quote(auth.Nonce) + " was used already by a request of this app whose signature verified: send a new nonce with each request"
 		g.Log.Warn("v3 request nonce used already", "app_id", app.AppID, "method", method, "nonce", auth.Nonce)
 		return v3Err(apierr.Invalid("isv.invalid-signature", "验签出错，nonce已被使用过，每个请求须使用新的nonce"))
@@ -293,8 +293,8 @@ var v3Codes = map[string]string{
 }
 
 // v3Status maps a v1 error to v3's HTTP status and code. Business errors
-// (40004) keep their sub_code (ACQ.*); gateway-level ones drop the isv.,
-// aop. or isp. prefix. Statuses follow production's v3 error-code pages
+// (40004) keep their sub_code (ACQ.*); gateway-level ones drop every
+// leading isv., aop. or isp. prefix. Statuses follow production's v3 error-code pages
 // (400 for invalid-app-id and missing-timestamp was probed): 400 for
 // parameters and business failures, 401 for a bad signature (the pages
 // disagree: 400 or 401) and for token and ISV permission errors, 403 for
@@ -305,9 +305,7 @@ func v3Status(e *apierr.Error) (int, string) {
 		return http.StatusBadRequest, c
 	}
 	if e.Code != apierr.CodeBusiness {
-		for _, p := range []string{"isv.", "aop.", "isp."} {
-			code = strings.TrimPrefix(code, p)
-		}
+		code = stripGatewayPrefixes(code)
 	}
 	if code == "" {
 		code = "unknow-error"
@@ -329,6 +327,21 @@ func v3Status(e *apierr.Error) (int, string) {
 		return http.StatusUnauthorized, code
 	}
 	return http.StatusBadRequest, code
+}
+
+// stripGatewayPrefixes drops every leading isv., aop. or isp.: v1's
+// isv.isv.grant-type-invalid is v3's grant-type-invalid (inferred).
+func stripGatewayPrefixes(code string) string {
+	for {
+		trimmed := code
+		for _, p := range []string{"isv.", "aop.", "isp."} {
+			trimmed = strings.TrimPrefix(trimmed, p)
+		}
+		if trimmed == code {
+			return code
+		}
+		code = trimmed
+	}
 }
 
 // writeV3 sends a method's answer: 200 with the signed body, 202 (also

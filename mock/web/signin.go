@@ -13,13 +13,21 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
 )
 
+// SignInPrefix is the authorisation pages' group.
+const SignInPrefix = "/oauth2"
+
 // SignInPath is the authorisation page, at the path of
 // https://openauth.alipay.com/oauth2/publicAppAuthorize.htm.
-const SignInPath = "/oauth2/publicAppAuthorize.htm"
+const SignInPath = SignInPrefix + signInPage
 
 // AppAuthPath is the ISV's app authorisation page (第三方应用授权), at the
 // path of https://openauth.alipay.com/oauth2/appToAppAuth.htm.
-const AppAuthPath = "/oauth2/appToAppAuth.htm"
+const AppAuthPath = SignInPrefix + appAuthPage
+
+const (
+	signInPage  = "/publicAppAuthorize.htm"
+	appAuthPage = "/appToAppAuth.htm"
+)
 
 // scopeAppAuth marks a form of the app authorisation page among the
 // sign-in page's: each page's post takes only its own.
@@ -47,13 +55,14 @@ type signInView struct {
 	ISV bool
 }
 
-// RegisterSignIn adds the authorisation pages, sign-in's and the ISV's:
-// GET shows the consent form, POST is the user's (the merchant's) answer.
-func (p *Pages) RegisterSignIn(e *echo.Echo, m ...echo.MiddlewareFunc) {
-	e.GET(SignInPath, p.signIn, m...)
-	e.POST(SignInPath, p.signInAct, m...)
-	e.GET(AppAuthPath, p.appAuth, m...)
-	e.POST(AppAuthPath, p.appAuthAct, m...)
+// RegisterSignIn adds the authorisation pages, sign-in's and the ISV's,
+// to g, the group at SignInPrefix: GET shows the consent form, POST is the
+// user's (the merchant's) answer.
+func (p *Pages) RegisterSignIn(g *echo.Group) {
+	g.GET(signInPage, p.signIn)
+	g.POST(signInPage, p.signInAct)
+	g.GET(appAuthPage, p.appAuth)
+	g.POST(appAuthPage, p.appAuthAct)
 }
 
 func (p *Pages) signInError(c echo.Context, zh, en string) error {
