@@ -147,3 +147,20 @@ func TestV3NonceKeptAfterTheClockIsSetBack(t *testing.T) {
 		t.Errorf("the first request replayed once the clock is set back: HTTP %d %s; want the replay's 401", s, b)
 	}
 }
+
+// A v3 request refused for its Content-Type (400 invalid-content-type) was
+// never served: the same request sent again with the Content-Type corrected
+// (the header is not signed) is served, not refused as a replay.
+func TestV3NonceOfARequestRefusedForItsContentTypeStaysFree(t *testing.T) {
+	e := newV3Env(t)
+	const uri, body = "/v3/alipay/trade/query", `{"out_trade_no":"NONCE-CT"}`
+	e.precreate("v3", "NONCE-CT")
+	nonce := sign.NewNonce()
+	r := e.do(v3Req{uri: uri, body: body, nonce: nonce, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"invalid-content-type"`) {
+		t.Fatalf("a form Content-Type: HTTP %d %s; want 400 invalid-content-type", r.status, r.body)
+	}
+	if r = e.do(v3Req{uri: uri, body: body, nonce: nonce}); r.status != http.StatusOK {
+		t.Errorf("the corrected request with the same nonce: HTTP %d %s; want 200 (the refused one was never served)", r.status, r.body)
+	}
+}

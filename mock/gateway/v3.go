@@ -65,7 +65,7 @@ func v3Err(e *apierr.Error) reply { return reply{err: e} }
 // and its HTTP method, the body and a GET's query, the Authorization header
 // (timestamp, app_id, the app, nonce, sign), the timestamp's age,
 // certificate SNs, the signature over authString, HTTP method, request
-// URI, body and app_auth_token, the nonce's first use, then content type,
+// URI, body and app_auth_token, content type, the nonce's first use, then
 // permission, token, encryption and body.
 func (g *Gateway) checkV3(cl *call) reply {
 	req := cl.req
@@ -162,17 +162,19 @@ func (g *Gateway) checkV3(cl *call) reply {
 			"验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content))
 	}
 	cl.entry.Verified = true
+	// The Content-Type is not signed: a request refused for it was never
+	// served, so its nonce stays free for the corrected one.
+	if ct := req.Header.Get("Content-Type"); ct != "" && body != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && mt != "text/plain") {
+			return v3Err(apierr.Invalid("isv.invalid-content-type", "无效的Content-Type，请使用application/json"))
+		}
+	}
 	// A nonce is unique per request: the same signed request again is a
 	// replay.
 	if g.v3Nonces.used(app.AppID, auth.Nonce) {
 		cl.entry.Explanation = "nonce " + strconv.Quote(auth.Nonce) + " was used already by a request of this app whose signature verified: send a new nonce with each request"
 		g.Log.Warn("v3 request nonce used already", "app_id", app.AppID, "method", method, "nonce", auth.Nonce)
 		return v3Err(apierr.Invalid("isv.invalid-signature", "验签出错，nonce已被使用过，每个请求须使用新的nonce"))
-	}
-	if ct := req.Header.Get("Content-Type"); ct != "" && body != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && mt != "text/plain") {
-			return v3Err(apierr.Invalid("isv.invalid-content-type", "无效的Content-Type，请使用application/json"))
-		}
 	}
 	if typ := req.Header.Get(sign.HeaderEncryptType); typ != "" {
 		cl.params["encrypt_type"] = typ
