@@ -40,15 +40,24 @@ var ErrEncrypted = errors.New("keys: the private key is encrypted (passphrase-pr
 
 // der returns the DER bytes of PEM or raw base64 input, and ErrEncrypted
 // for an encrypted PEM private key ("ENCRYPTED PRIVATE KEY", or PKCS#1
-// with "Proc-Type: 4,ENCRYPTED").
-func der(data []byte) ([]byte, string, error) {
+// with "Proc-Type: 4,ENCRYPTED"). Of several PEM blocks it takes the first
+// of the wanted kind (a private key, or a public key or certificate), as
+// openssl pkey and x509 do with openssl pkcs12 -nodes output (the
+// certificate's block, then the key's); with none, the first block.
+func der(data []byte, private bool) ([]byte, string, error) {
 	s := strings.TrimSpace(string(data))
 	if IsPEM(s) {
-		block, _ := pem.Decode([]byte(s))
+		block, rest := pem.Decode([]byte(s))
 		if block == nil {
 			return nil, "", errors.New("keys: malformed PEM")
 		}
-		if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+		for b := block; b != nil; b, rest = pem.Decode(rest) {
+			if private && isPrivateBlock(b) || !private && isPublicBlock(b) {
+				block = b
+				break
+			}
+		}
+		if isEncrypted(block) {
 			return nil, block.Type, ErrEncrypted
 		}
 		return block.Bytes, block.Type, nil
@@ -61,9 +70,21 @@ func der(data []byte) ([]byte, string, error) {
 	return b, "", nil
 }
 
+func isEncrypted(b *pem.Block) bool {
+	return b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED")
+}
+
+func isPrivateBlock(b *pem.Block) bool {
+	return strings.HasSuffix(b.Type, "PRIVATE KEY")
+}
+
+func isPublicBlock(b *pem.Block) bool {
+	return strings.HasSuffix(b.Type, "PUBLIC KEY") || b.Type == "CERTIFICATE"
+}
+
 // ParsePrivateKey accepts a PKCS#1 or PKCS#8 RSA private key, PEM or raw base64.
 func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
-	b, _, err := der(data)
+	b, _, err := der(data, true)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +106,7 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 // ParsePublicKey accepts a PKIX (SubjectPublicKeyInfo) or PKCS#1 RSA public
 // key, or an X.509 certificate, PEM or raw base64.
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
-	b, _, err := der(data)
+	b, _, err := der(data, false)
 	if errors.Is(err, ErrEncrypted) {
 		return nil, ErrNotPublicKey
 	}
@@ -144,7 +165,7 @@ func readMaterial(pathOrKey string) ([]byte, error) {
 	if err != nil {
 		// Raw base64 DER, not a file name; a short value such as
 		// "/nonexistent" is base64 too, but too short for any RSA key.
-		if d, _, derr := der([]byte(s)); derr == nil && len(d) >= 64 {
+		if d, _, derr := der([]byte(s), false); derr == nil && len(d) >= 64 {
 			return []byte(s), nil
 		}
 		// The value may be key text (a damaged one): never quoted. The

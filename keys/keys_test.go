@@ -324,6 +324,44 @@ func TestLoadKeyPEMAfterOtherText(t *testing.T) {
 	}
 }
 
+// openssl pkcs12 -in app.p12 -nodes writes a bag per item, each after its
+// "Bag Attributes" lines, the certificate's before the key's (OpenSSL 3).
+// Of several blocks the one of the kind asked for is read, as openssl pkey
+// and openssl x509 read it: the key as the private key, whichever comes
+// first, and the certificate as the public key, even after the key.
+func TestLoadKeyFromPKCS12NodesOutput(t *testing.T) {
+	dev := keys.DevAppPrivateKey()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "app"},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<31, 0)}
+	cert, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &dev.PublicKey, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certBag := "Bag Attributes\n    localKeyID: 60 9E 0A 2B\nsubject=CN = app\nissuer=CN = app\n" +
+		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert}))
+	keyBag := "Bag Attributes\n    localKeyID: 60 9E 0A 2B\nKey Attributes: <No Attributes>\n" +
+		string(keys.DevFile("app_private_key_pkcs8.pem"))
+	for order, out := range map[string]string{"certificate first": certBag + keyBag, "key first": keyBag + certBag} {
+		f := filepath.Join(t.TempDir(), "app.pem")
+		if err := os.WriteFile(f, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := keys.LoadPrivateKey(f); err != nil || !k.Equal(dev) {
+			t.Errorf("%s, as the private key: %v; want its key, as openssl pkey reads it", order, err)
+		}
+		if k, err := keys.LoadPublicKey(f); err != nil || !k.Equal(&dev.PublicKey) {
+			t.Errorf("%s, as the public key: %v; want the certificate's key, as openssl x509 reads it", order, err)
+		}
+	}
+	// With no block of the kind asked for, the errors are as for one block.
+	if _, err := keys.LoadPrivateKey(certBag); !errors.Is(err, keys.ErrNotPrivateKey) {
+		t.Errorf("certificate alone as the private key: %v, want ErrNotPrivateKey", err)
+	}
+	if _, err := keys.LoadPublicKey(keyBag); !errors.Is(err, keys.ErrNotPublicKey) {
+		t.Errorf("key alone as the public key: %v, want ErrNotPublicKey", err)
+	}
+}
+
 // A passphrase-protected key (openssl's "ENCRYPTED PRIVATE KEY", or a
 // PKCS#1 PEM with "Proc-Type: 4,ENCRYPTED") is refused as encrypted, with
 // the openssl command that decrypts it (no Alipay SDK takes a
