@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/control"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/web"
 )
 
 // Each surface answers what its handlers do not, an HTTP method echo does
@@ -168,6 +171,55 @@ func TestHeadDoesNotWaitForALongPoll(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("HEAD of the long poll: HTTP %d, want 200", resp.StatusCode)
+	}
+}
+
+// A HEAD of an authorisation page answers its checks as the GET does (the
+// status, the type, the headers that keep it unframed) but opens no form
+// and draws no user id: a link checker's HEAD of an app's sign-in URL left
+// a form behind and moved a --seed run's numbering. HEAD is a safe method
+// (RFC 9110 §9.2.1).
+func TestHeadOfAnAuthorisationPageOpensNoForm(t *testing.T) {
+	signIn := web.SignInPath + "?app_id=" + keys.DevAppID + "&scope=auth_user&redirect_uri=https%3A%2F%2Fshop.example%2Fcb"
+	appAuth := web.AppAuthPath + "?app_id=" + keys.DevAppID + "&redirect_uri=https%3A%2F%2Fisv.example%2Fcb"
+	h := newHarness(t, mock.Options{})
+	for _, path := range []string{signIn, appAuth, web.SignInPath + "?app_id=2021999999999999", web.AppAuthPath} {
+		get, _, getHdr := h.do(request{path: path})
+		head, body, hdr := h.do(request{method: http.MethodHead, path: path})
+		for _, k := range []string{"Content-Type", "Content-Security-Policy", "X-Frame-Options", "Cache-Control"} {
+			if hdr.Get(k) != getHdr.Get(k) {
+				t.Errorf("HEAD %s: %s %q, GET's %q", path, k, hdr.Get(k), getHdr.Get(k))
+			}
+		}
+		if head != get || body != "" {
+			t.Errorf("HEAD %s: HTTP %d with %d bytes, want %d with no body, as GET answers", path, head, len(body), get)
+		}
+	}
+
+	next := func(head bool) string {
+		m := mocktest.New(t, mock.Options{})
+		if head {
+			for _, path := range []string{signIn, appAuth} {
+				resp, err := http.Head(m.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("HEAD %s: HTTP %d", path, resp.StatusCode)
+				}
+			}
+		}
+		m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"H-1","total_amount":"8.00","subject":"s"}`, nil))
+		m.Control("POST", "/trades/H-1/scan", "", http.StatusOK)
+		var tr struct {
+			TradeNo string `json:"trade_no"`
+		}
+		m.ControlJSON("GET", "/trades/H-1", "", http.StatusOK, &tr)
+		return tr.TradeNo
+	}
+	if without, with := next(false), next(true); without != with {
+		t.Errorf("the next trade after a HEAD of the authorisation pages is %q, without it %q: a HEAD drew from the seeded generator", with, without)
 	}
 }
 

@@ -98,6 +98,9 @@ func (p *Pages) signIn(c echo.Context) error {
 	if perr := checkState(state); perr != nil {
 		return p.signInError(c, perr.zh, perr.en)
 	}
+	if c.Request().Method == http.MethodHead {
+		return consentHead(c)
+	}
 	f, err := p.Users.Open(userauth.Form{AppID: appID, Scope: scope, RedirectURI: redirect, State: state})
 	if err != nil { // the shared store failed: no form to post
 		return p.formStoreFailed(c, err)
@@ -148,12 +151,24 @@ func (p *Pages) appAuth(c echo.Context) error {
 	if perr != nil {
 		return p.appAuthError(c, perr.zh, perr.en)
 	}
+	if c.Request().Method == http.MethodHead {
+		return consentHead(c)
+	}
 	f, err := p.Users.Open(userauth.Form{AppID: appID, Scope: scopeAppAuth, RedirectURI: redirect, State: state})
 	if err != nil {
 		return p.formStoreFailed(c, err)
 	}
 	return p.renderSignIn(c, http.StatusOK, signInView{AppID: appID, AppName: a.Name, ISV: true, Token: f.Token,
 		RedirectURI: redirect, State: state, Action: AppAuthPath})
+}
+
+// consentHead answers a HEAD of an authorisation page whose checks
+// passed as its GET would, without the body: no form is opened and no user
+// id drawn, so a link checker's HEAD keeps the store and a --seed run's
+// numbering as they were. No Content-Length, since no form token is drawn.
+func consentHead(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	return c.NoContent(http.StatusOK)
 }
 
 // formStoreFailed is the pages' 503 when the shared store failed to keep,
