@@ -45,3 +45,31 @@ func TestV3NoncesBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(n)
 }
+
+// TestV3NonceMemoryAtTheBound measures what the nonces hold under a flood
+// (docs/limits.md quotes its log line): UUID nonces, as the SDKs send,
+// past the bound, the map at it and evicting, the queue's stale slots
+// between compactions paid too; the most seen at any sample must be
+// within v3NonceBytes each, with a fifth of slack.
+func TestV3NonceMemoryAtTheBound(t *testing.T) {
+	n := &v3Nonces{}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var most int64
+	for i := range 3 * MaxV3Nonces {
+		n.used("2021000000000000", fmt.Sprintf("%08x-aaaa-4bbb-8ccc-%012d", i, i))
+		if i+1 >= MaxV3Nonces && (i+1)%(MaxV3Nonces/8) == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			most = max(most, int64(after.HeapAlloc)-int64(before.HeapAlloc))
+		}
+	}
+	each := most / MaxV3Nonces
+	t.Logf("%d nonces kept: at most %.1f MB, %d bytes each", n.m.Len(), float64(most)/1e6, each)
+	if limit := int64(MaxV3Nonces) * v3NonceBytes * 6 / 5; most > limit {
+		t.Errorf("the nonces held %.1f MB (%d bytes each); v3NonceBytes says %d each, %.1f MB with slack",
+			float64(most)/1e6, each, v3NonceBytes, float64(limit)/1e6)
+	}
+	runtime.KeepAlive(n)
+}
