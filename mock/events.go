@@ -305,9 +305,12 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
-	s.Coupons.LogonUsers(func(app, logon string) string { // a claim pays whom a transfer would
-		who, _ := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
-		return who.UserID
+	s.Coupons.LogonUsers(func(app, logon string) (string, error) { // a claim pays whom a transfer would
+		who, err := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
+		if errors.Is(err, trade.ErrStore) {
+			return "", err
+		}
+		return who.UserID, nil
 	})
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of
@@ -331,7 +334,8 @@ func (s *Server) accountKept(app string) bool {
 // knownPayee finds the buyer of one of the app's paid trades that a payee
 // identity names: by user id, by the logon account it paid with, or by its
 // open id for the app; an open id the app's sign-in gave names its user.
-func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
+// A lookup the store failed is its error (20000), never a stranger paid.
+func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool, error) {
 	var kind string
 	switch p.IdentityType {
 	case fund.IdentityUserID:
@@ -341,12 +345,15 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 	case fund.IdentityOpenID:
 		kind = trade.ByOpenID
 	default:
-		return fund.Payee{}, false
+		return fund.Payee{}, false, nil
 	}
 	var b fixtures.Buyer
 	var ok bool
 	if s.pg != nil {
-		b, ok = s.pg.PaidBuyer(app, kind, p.Identity) // a failed read is a stranger; the store reports it
+		var err error
+		if b, ok, err = s.pg.PaidBuyer(app, kind, p.Identity); err != nil {
+			return fund.Payee{}, false, err
+		}
 	} else {
 		b, ok = s.Trades.PaidBuyer(app, kind, p.Identity)
 	}
@@ -355,7 +362,7 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool) {
 		// the same user in sign-in, trades and transfers.
 		b.UserID, ok = s.Users.SignedIn(app, p.Identity)
 	}
-	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok
+	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok, nil
 }
 
 // transferEvent sends a transfer's status to the app gateway and plans

@@ -146,7 +146,7 @@ type Book struct {
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
-	logonIs  func(app, logon string) string // the user a claim to a logon id pays (LogonUsers)
+	logonIs  func(app, logon string) (string, error) // the user a claim to a logon id pays (LogonUsers)
 }
 
 // NewBook makes an empty book.
@@ -165,7 +165,8 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 // LogonUsers sets how a claim's payee_logon_id finds the user it pays:
 // the mock's one rule (fund.Book.Payee), so a claim and a transfer to
 // the same logon id pay the same user. Unset, a fake user stable for it.
-func (b *Book) LogonUsers(f func(app, logon string) string) {
+// Its error (the store's) is the claim's answer: the packet keeps its money.
+func (b *Book) LogonUsers(f func(app, logon string) (string, error)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.logonIs = f
@@ -535,7 +536,10 @@ func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, 
 		logonIs := b.logonIs
 		b.mu.Unlock()
 		if logonIs != nil {
-			payeeID = logonIs(m.AppID, r.PayeeLogonID)
+			var err error
+			if payeeID, err = logonIs(m.AppID, r.PayeeLogonID); err != nil {
+				return res, err
+			}
 		}
 		if payeeID == "" {
 			payeeID = fixtures.UserIDOf(r.PayeeLogonID)

@@ -92,7 +92,7 @@ type Book struct {
 	// (persist.go).
 	tells  func(Transfer) bool
 	income func(app string) amount.Amount
-	payee  func(app string, p Participant) (Payee, bool)
+	payee  func(app string, p Participant) (Payee, bool, error)
 	// onEvict is told, outside the lock, about transfers eviction dropped.
 	onEvict func([]Transfer)
 }
@@ -143,8 +143,9 @@ func (b *Book) IncomeFrom(f func(app string) amount.Amount) {
 }
 
 // KnownPayees sets how an identity is found among the users the mock
-// knows (the buyers of the app's trades).
-func (b *Book) KnownPayees(f func(app string, p Participant) (Payee, bool)) {
+// knows (the buyers of the app's trades). Its error (the store's) is the
+// transfer's answer: no one is paid.
+func (b *Book) KnownPayees(f func(app string, p Participant) (Payee, bool, error)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.payee = f
@@ -577,12 +578,16 @@ func (b *Book) Payee(app string, p Participant) (Payee, error) {
 // resolve finds the user a payee identity names: one the mock knows,
 // whose name must match when given, or any well-shaped identity (a fake
 // user; docs/transfers.md).
-func resolve(app string, p Participant, known func(string, Participant) (Payee, bool)) (Payee, error) {
+func resolve(app string, p Participant, known func(string, Participant) (Payee, bool, error)) (Payee, error) {
 	if !wellShaped(p) {
 		return Payee{}, ErrPayeeNotExist
 	}
 	if known != nil {
-		if who, ok := known(app, p); ok {
+		who, ok, err := known(app, p)
+		if err != nil {
+			return Payee{}, err
+		}
+		if ok {
 			if p.Name != "" && who.Name != "" && p.Name != who.Name {
 				return Payee{}, ErrPayeeUserInfo
 			}

@@ -120,8 +120,9 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 }
 
 // PaidBuyer is the buyer of one of app's paid trades that identity names,
-// by kind (trade.ByUserID, ByAccount, ByOpenID): one indexed lookup.
-func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
+// by kind (trade.ByUserID, ByAccount, ByOpenID): one indexed lookup. A
+// failed read is trade.StoreFailed, never "no such buyer".
+func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool, error) {
 	var col string
 	switch kind {
 	case trade.ByUserID:
@@ -131,10 +132,10 @@ func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	case trade.ByOpenID:
 		col = "buyer_open_id"
 	default:
-		return fixtures.Buyer{}, false
+		return fixtures.Buyer{}, false, nil
 	}
 	if identity == "" {
-		return fixtures.Buyer{}, false
+		return fixtures.Buyer{}, false, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -143,11 +144,11 @@ func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 		WHERE app_id = $1 AND `+col+` = $2 LIMIT 1`, app, identity).Scan(&b.UserID, &b.Account, &b.Name)
 	if err != nil {
 		if !errors.Is(err, pgx.ErrNoRows) {
-			_ = db.failed(err)
+			return fixtures.Buyer{}, false, trade.StoreFailed(db.failed(err))
 		}
-		return fixtures.Buyer{}, false
+		return fixtures.Buyer{}, false, nil
 	}
-	return b, b.UserID != ""
+	return b, b.UserID != "", nil
 }
 
 // Fund is the transfer book's backend.
