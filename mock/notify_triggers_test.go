@@ -43,19 +43,31 @@ func TestAppPayCloseNotifiesTradeClosedByDefault(t *testing.T) {
 // (https://developer.aliyun.com/ask/285132: "只有全额退款成功后订单状态才会从TRADE_SUCCESS
 // 变成TRADE_CLOSED状态，触发TRADE_CLOSED的异步通知"). So, inferred from the table, a
 // face-to-face trade refunded in full gets no TRADE_CLOSED notice by default
-// (no capture of a face-to-face full refund was found either way).
+// (no capture of a face-to-face full refund was found either way), while
+// its payment and a partial refund (the trade still TRADE_SUCCESS) notify.
 func TestFaceToFaceFullRefundFollowsTheTriggerTable(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	merchant := mocktest.NewMerchant(t, "success")
 	m.Post(m.Params("alipay.trade.precreate", `{"out_trade_no":"NT-F2F-1","total_amount":"10.00","subject":"s"}`,
 		func(p map[string]string) { p["notify_url"] = merchant.URL }))
 	m.Control(http.MethodPost, "/trades/NT-F2F-1/pay", nil, http.StatusOK)
-	if r := m.Call("alipay.trade.refund", `{"out_trade_no":"NT-F2F-1","refund_amount":"10.00"}`); r["code"] != "10000" {
-		t.Fatalf("refund: %v", r)
-	}
-	for _, n := range m.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: "NT-F2F-1"}) {
-		if n.Params["trade_status"] == "TRADE_CLOSED" {
-			t.Errorf("a face-to-face trade's full refund sent TRADE_CLOSED (%s), which 当面付 does not trigger by default", n.ID)
+	for _, r := range []struct{ no, amt string }{{"R1", "4.00"}, {"R2", "6.00"}} {
+		if r := m.Call("alipay.trade.refund", `{"out_trade_no":"NT-F2F-1","refund_amount":"`+r.amt+`","out_request_no":"`+r.no+`"}`); r["code"] != "10000" {
+			t.Fatalf("refund: %v", r)
 		}
+	}
+	var paid, partial bool
+	for _, n := range m.Srv.Notifier.Outbox().List(notify.Filter{OutTradeNo: "NT-F2F-1"}) {
+		switch st, fee := n.Params["trade_status"], n.Params["refund_fee"]; {
+		case st == "TRADE_CLOSED":
+			t.Errorf("a face-to-face trade's full refund sent TRADE_CLOSED (%s), which 当面付 does not trigger by default", n.ID)
+		case st == "TRADE_SUCCESS" && fee == "":
+			paid = true
+		case st == "TRADE_SUCCESS" && fee == "4.00":
+			partial = true
+		}
+	}
+	if !paid || !partial {
+		t.Errorf("TRADE_SUCCESS notifications: the payment's %v, the partial refund's %v; want both", paid, partial)
 	}
 }
