@@ -2,6 +2,8 @@ package mock_test
 
 import (
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -41,5 +43,22 @@ func TestRvy1RestoredRSA2AppIsHeldToTheAlipayKeySize(t *testing.T) {
 			t.Errorf("restart from --data with a 1024-bit Alipay key serves the stored RSA2 app %s (sign_type %s); "+
 				"one process refuses it (POST /_mock/apps answers 400 \"too small for RSA2\")", a.AppID, a.SignType)
 		}
+	}
+}
+
+// alipay/sign.MinKeyBits and docs/configuration.md: Alipay "sets no size
+// for RSA" ("对RSA密钥的长度不限制"); 1024 is the least Go signs or verifies
+// with. The refusal of a 512-bit RSA app key says "Alipay requires RSA2
+// keys of at least 2048 bits, RSA keys of at least 1024", sending its owner
+// to a rule of Alipay's that does not exist.
+func TestRvy1RSAKeyRefusalNamesTheMocksLimitNotAlipays(t *testing.T) {
+	pub, err := os.ReadFile("testdata/rsa512_public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{})
+	body := string(m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000795", "public_key": string(pub), "sign_type": "RSA"}, http.StatusBadRequest))
+	if strings.Contains(body, "RSA keys of at least 1024") && strings.Contains(body, "Alipay requires") {
+		t.Errorf("%s: attributes the 1024-bit floor for RSA to Alipay, which sets none (the floor is Go's crypto/rsa)", body)
 	}
 }
