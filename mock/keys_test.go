@@ -128,3 +128,18 @@ func TestRestoredRSA2AppHeldToTheAlipayKeySize(t *testing.T) {
 		t.Errorf("start refused with %q, want the stored app and its sign type named", err)
 	}
 }
+
+// Alipay sets no size for RSA ("对RSA密钥的长度不限制"); 1024 bits is Go's
+// crypto/rsa floor: the refusal of a small RSA key says so, and does not
+// name a rule of Alipay's that does not exist.
+func TestRSAKeyRefusalNamesGosLimitNotAlipays(t *testing.T) {
+	pub, err := os.ReadFile("testdata/rsa512_public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{})
+	body := string(m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000795", "public_key": string(pub), "sign_type": "RSA"}, http.StatusBadRequest))
+	if strings.Contains(body, "Alipay requires") || !strings.Contains(body, "crypto/rsa") {
+		t.Errorf("%s: want the 1024-bit floor for RSA named as Go's crypto/rsa's, not Alipay's", body)
+	}
+}
