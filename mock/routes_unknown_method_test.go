@@ -8,14 +8,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// /_mock/ui takes GET and HEAD only; PUT there answers 405 with Allow
-// "GET, HEAD" on the dashboard's error page. A method outside catchAll's
-// filler list (BREW, PROPFIND, ...) falls to the control API's catch-all,
-// whose routed map counts the dashboard root's filler routes (POST, PUT,
-// PATCH, DELETE /_mock/ui, routed to a 405) as methods the path takes: it
-// answers JSON with Allow "GET, HEAD, POST, PUT, PATCH, DELETE", naming
-// four methods that are themselves refused.
-func TestRvy1DashboardRootUnknownMethodAllowNamesOnlyTakenMethods(t *testing.T) {
+// /_mock/ui takes GET and HEAD only. Any other method there, one outside
+// the filler routes too (BREW, PROPFIND), is answered as PUT is: 405 on
+// the dashboard's error page, Allow naming only the methods taken (not the
+// filler routes, which are themselves refused).
+func TestDashboardRootUnknownMethodAllowNamesOnlyTakenMethods(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	for _, method := range []string{"BREW", "PROPFIND"} {
 		status, _, hdr := h.do(request{method: method, path: "/_mock/ui"})
