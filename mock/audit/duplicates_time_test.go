@@ -17,13 +17,11 @@ import (
 )
 
 // notify_time is when Alipay sent that attempt, and Alipay notifies a
-// payment only after it: no genuine notification is stamped before its own
-// gmt_payment. The duplicates probe now stamps its first copy 14 minutes
-// before the audit, whatever the trade's gmt_payment: for a trade paid just
-// before the audit (the usual way to run one) two of the three copies say
-// they were sent before the payment they report, so a correct handler that
-// refuses that impossible order is reported as failing the probe.
-func TestRvy1DuplicatesProbeNeverStampsBeforeThePayment(t *testing.T) {
+// payment only after it: the duplicates probe's copies, for a trade paid
+// just before the audit (the usual way to run one), are never stamped
+// before its gmt_payment, so a correct handler that refuses that
+// impossible order passes.
+func TestDuplicatesProbeNeverStampsBeforeThePayment(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	seller := paidTrade(t, m) // paid at the mock's now
 	shop := audittest.NewShop(t, audittest.Correct, keys.DevAppID, seller, m.Srv.AlipayPublicKey(), order, 8888)
