@@ -100,3 +100,46 @@ func TestAppPublicKeyPEMAfterOtherTextIsRegistered(t *testing.T) {
 	m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000778",
 		"public_key": "# app public key\n" + string(keys.DevFile("app_public_key.pem"))}, http.StatusCreated)
 }
+
+// A restart from --data with an Alipay key under 2048 bits is refused,
+// naming the stored RSA2 app, as registering that app on it is: it must
+// not serve the app unchecked.
+func TestRestoredRSA2AppHeldToTheAlipayKeySize(t *testing.T) {
+	dir := t.TempDir()
+	first := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	first.Control("POST", "/apps", map[string]any{"app_id": "2021000000000791",
+		"public_key": string(keys.DevFile("app_public_key.pem")), "sign_type": "RSA2"}, http.StatusCreated)
+	if err := first.Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	pair1024, err := keys.Generate(1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaApp := apps.Spec{AppID: "2021000000000792", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA"}
+	srv, err := mock.New(mock.Options{DataDir: dir, AlipayKey: pair1024.Private, NoDevApp: true, Apps: []apps.Spec{rsaApp},
+		Clock: clock.NewManual(mocktest.Epoch), Seed: 1})
+	if err == nil {
+		srv.Close()
+		t.Fatal("a restart from --data with a 1024-bit Alipay key started with a stored RSA2 app")
+	}
+	if !strings.Contains(err.Error(), "2021000000000791") || !strings.Contains(err.Error(), "RSA2") {
+		t.Errorf("start refused with %q, want the stored app and its sign type named", err)
+	}
+}
+
+// Alipay sets no size for RSA ("对RSA密钥的长度不限制"); 1024 bits is Go's
+// crypto/rsa floor: the refusal of a small RSA key says so, and does not
+// name a rule of Alipay's that does not exist.
+func TestRSAKeyRefusalNamesGosLimitNotAlipays(t *testing.T) {
+	pub, err := os.ReadFile("testdata/rsa512_public.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{})
+	body := string(m.Control("POST", "/apps", map[string]any{"app_id": "2021000000000795", "public_key": string(pub), "sign_type": "RSA"}, http.StatusBadRequest))
+	if strings.Contains(body, "Alipay requires") || !strings.Contains(body, "crypto/rsa") {
+		t.Errorf("%s: want the 1024-bit floor for RSA named as Go's crypto/rsa's, not Alipay's", body)
+	}
+}

@@ -420,7 +420,7 @@ func TestLongAnswersAreCutInTheDataFileToo(t *testing.T) {
 // Go's error for a malformed answer quotes the merchant's status line,
 // which net/http reads up to the notifier's 64 KiB of headers: an attempt's
 // error text is cut like its answer (1 KiB, an earlier attempt's
-// notify.EarlierResponse bytes), in memory, in what the control API shows
+// notify.EarlierError bytes), in memory, in what the control API shows
 // and in what --data writes, or a notify_url answering a 60 KB status line
 // adds 60 KB a kept attempt, past the pending bound docs/limits.md sizes.
 func TestAttemptErrorTextIsCutLikeItsAnswer(t *testing.T) {
@@ -435,10 +435,10 @@ func TestAttemptErrorTextIsCutLikeItsAnswer(t *testing.T) {
 		if len(n.Attempts) != 2 {
 			t.Fatalf("%s: %d attempts, want 2", when, len(n.Attempts))
 		}
-		if e := n.Attempts[0].Error; e == "" || len(e) > notify.EarlierResponse {
-			t.Errorf("%s: the earlier attempt keeps an error of %d bytes (%.60q…), want 1 to %d", when, len(e), e, notify.EarlierResponse)
+		if e := n.Attempts[0].Error; e == "" || len(e) > notify.EarlierError {
+			t.Errorf("%s: the earlier attempt keeps an error of %d bytes (%.60q…), want 1 to %d", when, len(e), e, notify.EarlierError)
 		}
-		if e := n.Attempts[1].Error; len(e) <= notify.EarlierResponse || len(e) > 1<<10 {
+		if e := n.Attempts[1].Error; len(e) <= notify.EarlierError || len(e) > 1<<10 {
 			t.Errorf("%s: the latest attempt keeps an error of %d bytes (%.60q…), want it up to 1 KiB", when, len(e), e)
 		}
 	}
@@ -542,5 +542,34 @@ func TestNotificationHeapMeasured(t *testing.T) {
 			}
 			merchant.Close()
 		}
+	}
+}
+
+// An earlier attempt's error text is cut (notify.EarlierError), but Go's
+// error for a failed POST starts with `Post "<notify_url>": `, which once
+// filled the cut and left out the cause (connection refused) on every
+// attempt but the latest. The prefix is dropped: the URL is the
+// notification's own.
+func TestEarlierAttemptErrorKeepsItsCause(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String() + "/alipay/notify"
+	l.Close() // nothing listens: every attempt is refused
+	payNotifying(t, m, "ERR-CAUSE-1", url)
+	m.Advance("4m")
+	m.WaitAttempts("ERR-CAUSE-1", 2)
+	n := onlyNotification(t, m, "ERR-CAUSE-1")
+	if len(n.Attempts) != 2 {
+		t.Fatalf("%d attempts, want 2", len(n.Attempts))
+	}
+	last, first := n.Attempts[1].Error, n.Attempts[0].Error
+	if !strings.Contains(last, "refused") {
+		t.Fatalf("the latest attempt's error %q names no refusal", last)
+	}
+	if !strings.Contains(first, "refused") {
+		t.Errorf("the first attempt's error is %q: its cause (%q in the latest) is cut off", first, last)
 	}
 }

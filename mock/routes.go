@@ -167,14 +167,15 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	api.Register(ctl)
 	notFound := func(echo.Context) error { return echo.ErrNotFound }
 	methodNotAllowed := func(echo.Context) error { return echo.ErrMethodNotAllowed }
-	catchAll(e, ctl, notFound, methodNotAllowed)
-	catchAll(e, bill, notFound, methodNotAllowed)
+	all := newCatchAlls()
+	catchAll(e, all, ctl, notFound, methodNotAllowed)
+	catchAll(e, all, bill, notFound, methodNotAllowed)
 
 	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
 	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: dash.Error}.use(recovery),
 		control.RefuseOwnRequests, guard, s.catchUp)...)
 	dash.Register(ui)
-	catchAll(e, ui, dash.Missing, func(c echo.Context) error {
+	catchAll(e, all, ui, dash.Missing, func(c echo.Context) error {
 		return dash.Error(c, http.StatusMethodNotAllowed, errors.New(c.Request().URL.Path+" takes "+c.Response().Header().Get(echo.HeaderAllow)+" only"))
 	})
 
@@ -182,16 +183,29 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
 	cashier, qr := e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...)
 	pages.Register(cashier, qr)
-	catchAll(e, cashier, notFound, pages.MethodNotAllowed)
-	catchAll(e, qr, notFound, pages.MethodNotAllowed)
+	catchAll(e, all, cashier, notFound, pages.MethodNotAllowed)
+	catchAll(e, all, qr, notFound, pages.MethodNotAllowed)
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).
 	signIn := e.Group(web.SignInPrefix, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
 		control.RefuseOwnRequests)...)
 	pages.RegisterSignIn(signIn)
-	catchAll(e, signIn, notFound, pages.MethodNotAllowed)
+	catchAll(e, all, signIn, notFound, pages.MethodNotAllowed)
 	return e
+}
+
+// catchAlls is what the catchAll calls of one echo share: the filler
+// routes each adds (a path's methods to its handler, not methods it takes),
+// and each group root's handler, which takes the methods echo would hand an
+// enclosing group's catch-all (an unknown one, BREW /_mock/ui).
+type catchAlls struct {
+	filler map[string]bool             // "METHOD path"
+	roots  map[string]echo.HandlerFunc // root path: its group's catch-all, with the group's middleware
+}
+
+func newCatchAlls() *catchAlls {
+	return &catchAlls{filler: map[string]bool{}, roots: map[string]echo.HandlerFunc{}}
 }
 
 // catchAll answers, under group g, what its routes do not take: 405
@@ -199,19 +213,23 @@ func (s *Server) routes(cfg config) *echo.Echo {
 // notAllowed; otherwise missing. echo's Group.Use routes such requests
 // to a 404 of its own, which this replaces (guards and all, as any of g's
 // routes). OPTIONS stays missing's: the mock answers no preflight.
-func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc) {
-	// filler: "METHOD path" routes to h that the path does not take.
-	filler := map[string]bool{}
+func catchAll(e *echo.Echo, all *catchAlls, g *echo.Group, missing, notAllowed echo.HandlerFunc) {
 	routed := sync.OnceValue(func() map[string]bool { // once every route is in
 		m := map[string]bool{}
 		for _, r := range e.Routes() {
 			k := r.Method + " " + r.Path
-			m[k] = r.Method != echo.RouteNotFound && !filler[k]
+			m[k] = r.Method != echo.RouteNotFound && !all.filler[k]
 		}
 		return m
 	})
+	var root string
 	h := func(c echo.Context) error {
 		r := c.Request()
+		if p := echo.GetPath(r); p != root {
+			if other, ok := all.roots[p]; ok { // another group's root: its answer
+				return other(c)
+			}
+		}
 		if r.Method == http.MethodOptions {
 			return missing(c)
 		}
@@ -229,11 +247,12 @@ func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc)
 		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
 		return notAllowed(c)
 	}
-	root := g.RouteNotFound("", h).Path
+	root = g.RouteNotFound("", h).Path
 	g.RouteNotFound("/*", h)
 	// A root that is a route (/_mock/ui) is a node echo answers only the
 	// methods it routes; another method would go to an enclosing group's
-	// catch-all (/_mock/*). Route the others here.
+	// catch-all (/_mock/*). Route the others here: the usual ones as
+	// filler routes, any other through all.roots.
 	taken := map[string]bool{}
 	for _, r := range e.Routes() {
 		if r.Path == root && r.Method != echo.RouteNotFound {
@@ -243,11 +262,20 @@ func catchAll(e *echo.Echo, g *echo.Group, missing, notAllowed echo.HandlerFunc)
 	if len(taken) == 0 {
 		return
 	}
+	var fill string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
 		http.MethodOptions, http.MethodConnect, http.MethodTrace} {
 		if !taken[m] {
-			filler[m+" "+root] = true
+			all.filler[m+" "+root] = true
 			g.Add(m, "", h)
+			fill = m
+		}
+	}
+	if fill != "" { // the filler route's handler is h inside g's middleware
+		if req, err := http.NewRequest(fill, root, nil); err == nil {
+			found := e.NewContext(req, nil)
+			e.Router().Find(fill, root, found)
+			all.roots[root] = found.Handler()
 		}
 	}
 }

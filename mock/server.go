@@ -198,6 +198,7 @@ func New(opts Options) (_ *Server, err error) {
 	s := &Server{stop: make(chan struct{}), done: make(chan struct{}), qrCode: cfg.QRCode}
 	defer func() {
 		if err != nil { // a failed start lets go of the directory and the clock
+			close(s.stop) // and stops what share started, which release waits for
 			_ = s.release()
 		}
 	}()
@@ -293,6 +294,8 @@ func New(opts Options) (_ *Server, err error) {
 	s.wireFund(cfg.BillFeeRate)
 	s.Coupons.OnEvict(s.ordersEvicted)
 	s.Fund.OnEvict(s.transfersEvicted)
+	// Checks first: a stored app is held to the Alipay key's size too.
+	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {
 			return nil, err
@@ -303,7 +306,6 @@ func New(opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
-	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
 	// Configured apps after what the store holds. The shipped dev app does
 	// not replace a stored one (changed through the control API: the
 	// change stays); an app of --apps-file (Options.Apps) is the user's

@@ -52,7 +52,10 @@ func MinKeyBits(t Type) int {
 // verify t, naming the size and the rule when it may not.
 func CheckKeyBits(t Type, bits int) error {
 	if bits < MinKeyBits(t) {
-		return fmt.Errorf("sign: a %d-bit key is too small for %s: Alipay requires RSA2 keys of at least 2048 bits, RSA keys of at least 1024", bits, t)
+		if t == RSA2 {
+			return fmt.Errorf("sign: a %d-bit key is too small for %s: Alipay requires RSA2 keys of at least 2048 bits", bits, t)
+		}
+		return fmt.Errorf("sign: a %d-bit key is too small for %s: Alipay sets no size for RSA, but Go's crypto/rsa signs and verifies only with keys of at least 1024 bits", bits, t)
 	}
 	return nil
 }

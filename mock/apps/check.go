@@ -20,8 +20,9 @@ type Checks struct {
 	AlipayKey *rsa.PublicKey
 }
 
-// SetChecks makes Add and AddText refuse specs that fail c. Apps already
-// registered or restored are not checked again.
+// SetChecks makes Add and AddText refuse specs that fail c, and Restore
+// those whose keys are too small (checkKeys). Apps already registered are
+// not checked again.
 func (r *Registry) SetChecks(c Checks) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
@@ -27,8 +28,12 @@ func (r *Registry) Persist(s Store) {
 	r.store = s
 }
 
-// Restore registers stored apps with their merchant accounts.
+// Restore registers stored apps with their merchant accounts. An app whose
+// key, or the mock's Alipay key (SetChecks), is too small for its sign type
+// is not served (and let go if it was): the others are restored, and the
+// error names each one refused.
 func (r *Registry) Restore(recs []Record) error {
+	var refused []error
 	for _, rec := range recs {
 		pub, err := keys.ParsePublicKey([]byte(rec.Spec.PublicKey))
 		if err != nil {
@@ -40,10 +45,17 @@ func (r *Registry) Restore(recs []Record) error {
 				return fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
 			}
 		}
+		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
+			r.mu.Lock()
+			delete(r.apps, rec.Spec.AppID)
+			r.mu.Unlock()
+			refused = append(refused, fmt.Errorf("%w (a stored app, from --data or --store: not served)", err))
+			continue
+		}
 		seller := rec.Seller
 		if _, err := r.add(rec.Spec, pub, st, &seller, false); err != nil {
 			return err
 		}
 	}
-	return nil
+	return errors.Join(refused...)
 }

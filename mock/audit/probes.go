@@ -358,16 +358,29 @@ func replay(ctx context.Context, r *run, res *Result) error {
 // duplicates sends the copies a retrying notifier sends (one notify_id,
 // notify_time and signature of each attempt: 0, 4m and 14m on the default
 // schedule) at once, as they arrive while a slow first attempt is still
-// being handled: sent 14m ago, 10m ago and now, never in the future.
+// being handled: sent 14m ago, 10m ago and now, never in the future, nor
+// before the trade's gmt_payment or gmt_create (the copies then fit
+// between those and now, spaced as the schedule's).
 func duplicates(ctx context.Context, r *run, res *Result) error {
-	first := r.a.Clock.Now().Add(-14 * time.Minute)
+	now := r.a.Clock.Now()
+	first := now.Add(-14 * time.Minute)
+	if r.t.Paid != nil && r.t.Paid.After(first) {
+		first = *r.t.Paid
+	}
+	if r.t.Created.After(first) {
+		first = r.t.Created
+	}
+	if first.After(now) {
+		first = now
+	}
 	v := r.view(trade.Success)
 	if r.t.Paid == nil {
 		v.Paid = &first // paid by the first attempt
 	}
 	id := r.a.IDs.NotifyID(first)
+	span := now.Sub(first)
 	var forms []notify.Form
-	for _, after := range []time.Duration{-14 * time.Minute, -10 * time.Minute, 0} {
+	for _, after := range []time.Duration{-span, -span * 10 / 14, 0} {
 		f, err := r.signed(r.params(v, trade.EventPaid, id, after), nil, "", "")
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"io"
 	"mime"
@@ -57,6 +58,18 @@ func (v3) authenticate(g *Gateway, cl *call) reply {
 }
 
 func (v3) encode(g *Gateway, c echo.Context, cl *call, r reply) error { return g.writeV3(c, cl, r) }
+
+// v3KeyTooSmall says which key, if either, is too small for v3's
+// SHA256withRSA (the RSA2 rule, sign.CheckKeyBits).
+func v3KeyTooSmall(app, alipay *rsa.PublicKey) string {
+	if err := sign.CheckKeyBits(sign.RSA2, app.N.BitLen()); err != nil {
+		return "the app's public key cannot verify v3's SHA256withRSA: " + err.Error()
+	}
+	if err := sign.CheckKeyBits(sign.RSA2, alipay.N.BitLen()); err != nil {
+		return "the mock's Alipay private key cannot sign v3's SHA256withRSA answers: " + err.Error()
+	}
+	return ""
+}
 
 // v3Err is a v3 error answer before the method's own.
 func v3Err(e *apierr.Error) reply { return reply{err: e} }
@@ -125,6 +138,13 @@ func (g *Gateway) checkV3(cl *call) reply {
 		return v3Err(apierr.Invalid("isv.invalid-parameter", "参数无效：Authorization缺少nonce"))
 	case errors.Is(perr, sign.ErrV3MissingSignature):
 		return v3Err(apierr.Missing("isv.missing-signature", "缺少签名参数"))
+	}
+	// v3 is SHA256withRSA, RSA2's algorithm, for every app: an RSA app's
+	// key, or the mock's Alipay key, under RSA2's size cannot take part.
+	if why := v3KeyTooSmall(app.PublicKey, &g.Key.PublicKey); why != "" {
+		cl.entry.Explanation = why
+		g.Log.Warn("v3 request refused: key too small for SHA256withRSA", "app_id", app.AppID, "method", method, "reason", why)
+		return v3Err(apierr.Invalid("isv.invalid-signature-type", "无效的签名类型，"+sign.V3Scheme+"要求RSA密钥的长度至少为2048"))
 	}
 	ts, terr := auth.Time()
 	ttl, eerr := auth.TTL(g.TimestampTolerance)

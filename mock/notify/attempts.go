@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"errors"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,20 +22,36 @@ func (n *Notification) made() int {
 	return 0
 }
 
-// EarlierResponse bounds the merchant's answer, and the error text, an
-// attempt keeps once a later one is made: the latest attempt keeps each up
-// to 1 KiB (maxResponse), the earlier ones their first 64 bytes, so a
-// notify_url answering 1 KiB of anything but "success" (or a status line
-// Go's error quotes) costs a notification about 1 KiB, not 1 KiB an attempt.
-const EarlierResponse = 64
+// EarlierResponse bounds the merchant's answer, and EarlierError the error
+// text, an attempt keeps once a later one is made: the latest attempt keeps
+// each up to 1 KiB (maxResponse), the earlier ones their first 64 and 128
+// bytes, so a notify_url answering 1 KiB of anything but "success" (or a
+// status line Go's error quotes) costs a notification about 1 KiB, not 1 KiB
+// an attempt. 128 bytes hold an ordinary cause ("dial tcp …: connect:
+// connection refused"), which errorText leaves first.
+const (
+	EarlierResponse = 64
+	EarlierError    = 128
+)
+
+// errorText is err as an attempt keeps it: without Go's `Post "<url>": `
+// (the notification's own notify_url, shown beside it), so a cut keeps the
+// cause, and cut to maxResponse.
+func errorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	return cut(err.Error(), maxResponse)
+}
 
 // keep appends a to the attempts, dropping the oldest but the first past
 // KeptAttempts and cutting the answer and error of the one before a to
-// EarlierResponse. It copies rather than changes the slice in place: a
+// EarlierResponse and EarlierError. It copies rather than changes the slice in place: a
 // reader (Outbox.update) may hold the old one.
 func (n *Notification) keep(a Attempt) {
 	k := len(n.Attempts)
-	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse && len(n.Attempts[k-1].Error) <= EarlierResponse) {
+	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse && len(n.Attempts[k-1].Error) <= EarlierError) {
 		n.Attempts = append(n.Attempts, a)
 		return
 	}
@@ -46,7 +64,7 @@ func (n *Notification) keep(a Attempt) {
 	}
 	for i := range kept { // the last one, and any kept whole before (a data file of an earlier version)
 		kept[i].Response = cut(kept[i].Response, EarlierResponse)
-		kept[i].Error = cut(kept[i].Error, EarlierResponse)
+		kept[i].Error = cut(kept[i].Error, EarlierError)
 	}
 	n.Attempts = append(kept, a)
 }

@@ -41,7 +41,7 @@ type Attempt struct {
 	Status    int     `json:"status,omitempty"`
 	Response  string  `json:"response,omitempty"` // the body, cut at 1 KiB; at EarlierResponse once a later attempt is made
 	LatencyMS float64 `json:"latency_ms"`         // wall time
-	Error     string  `json:"error,omitempty"`    // cut like Response
+	Error     string  `json:"error,omitempty"`    // without Go's "Post <url>: "; 1 KiB, EarlierError once a later attempt is made
 	OK        bool    `json:"ok"`
 
 	rawSign bool // in the outbox, Sign holds the signature's bytes, not its base64
