@@ -89,6 +89,8 @@ var docsNotRun = map[string]string{
 		"reports its numbers), too slow for every CI run",
 	"NOTIFY_HEAP=1 go test ./mock -run TestNotificationHeapMeasured -v": "a measurement of about 2 minutes " +
 		"(docs/limits.md reports its numbers); TestPendingNotificationHeapWithLongAnswers checks the bound in every run",
+	"go test ./mock/gateway -run TestV3NonceMemoryAtTheBound -v": "a test of ./mock/gateway that every " +
+		"go test -race ./... runs (scripts/test.sh, run by .ci/run); -v only prints the figure it checks",
 	".ci/run":       "the CI script itself (it installs packages with apt-get); it runs every test, this one included",
 	"go test ./...": "scripts/test.sh (run by .ci/run) runs it as go test -race -count=1 ./..., this test included",
 	"go install …@v1.2.3": "installs a released version from the module proxy; what --version prints " +
