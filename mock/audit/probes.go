@@ -379,8 +379,15 @@ func duplicates(ctx context.Context, r *run, res *Result) error {
 	}
 	id := r.a.IDs.NotifyID(first)
 	span := now.Sub(first)
+	offsets := []time.Duration{-span, -span * 10 / 14, 0}
+	if span < 2*time.Second {
+		// Paid this very second: notify_time has whole seconds, so the
+		// copies go one second apart, the last up to 2 s after now, to stay
+		// distinct as production's retries are.
+		offsets = []time.Duration{-span, -span + time.Second, -span + 2*time.Second}
+	}
 	var forms []notify.Form
-	for _, after := range []time.Duration{-span, -span * 10 / 14, 0} {
+	for _, after := range offsets {
 		f, err := r.signed(r.params(v, trade.EventPaid, id, after), nil, "", "")
 		if err != nil {
 			return err

@@ -14,14 +14,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// rv-z1: for a trade paid just before the audit (the usual way to run
-// one), the duplicates probe's three "retries" fit between gmt_payment and
-// now, a span of zero: one notify_id, one notify_time, the same signature,
-// byte-identical bodies. Production's retries (4m and 14m later) each carry
-// their own notify_time and sign, so the probe no longer tells a handler
-// that dedupes by notify_id from one that dedupes by the whole body or by
-// (notify_id, notify_time), which credits production's retries again.
-func TestRvz1DuplicatesProbeCopiesOfAFreshTradeAreIdentical(t *testing.T) {
+// For a trade paid just before the audit (the usual way to run one), the
+// duplicates probe's three copies must still differ in notify_time and
+// signature, as production's retries do: identical bodies would let a
+// handler that dedupes by the whole body, or by (notify_id, notify_time),
+// pass the probe, though it credits production's retries again.
+func TestDuplicatesProbeCopiesOfAFreshTradeAreDistinct(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	paidTrade(t, m) // paid at the mock's now
 	var mu sync.Mutex
