@@ -24,4 +24,12 @@ func TestRvz1DashboardRootUnknownMethodSkipsControlMiddleware(t *testing.T) {
 		t.Errorf("BREW /_mock/ui?app_id=: HTTP %d (%s, Allow %q) %.120s; want what PUT gets: HTTP %d (%s, Allow %q)",
 			status, hdr.Get("Content-Type"), hdr.Get("Allow"), body, put, putHdr.Get("Content-Type"), putHdr.Get("Allow"))
 	}
+	// The control API's SameOrigin too: JSON 403 where PUT gets the 405 page.
+	cross := map[string]string{"Origin": "http://elsewhere.example"}
+	put, _, putHdr = h.do(request{method: http.MethodPut, path: "/_mock/ui", header: cross})
+	status, body, hdr = h.do(request{method: "BREW", path: "/_mock/ui", header: cross})
+	if status != put || hdr.Get("Content-Type") != putHdr.Get("Content-Type") {
+		t.Errorf("BREW /_mock/ui from another origin: HTTP %d (%s) %.120s; want what PUT gets: HTTP %d (%s)",
+			status, hdr.Get("Content-Type"), body, put, putHdr.Get("Content-Type"))
+	}
 }
