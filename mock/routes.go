@@ -192,8 +192,28 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		control.RefuseOwnRequests)...)
 	pages.RegisterSignIn(signIn)
 	catchAll(e, all, signIn, notFound, pages.MethodNotAllowed)
+	// A method no route names (BREW) at a group's root would reach an
+	// enclosing group's catch-all (/_mock/*) through that group's middleware
+	// (its origin and query checks answering first); the root's own handler
+	// answers it, as it answers PUT. Pre runs before echo.Use's
+	// securityHeaders, so they are applied here.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if root, ok := all.roots[echo.GetPath(r)]; ok && !fillerMethods[r.Method] {
+				return securityHeaders(root)(c)
+			}
+			return next(c)
+		}
+	})
 	return e
 }
+
+// fillerMethods are the methods a group's root is routed for, taken or
+// filled in by catchAll; any other reaches the root through routes' Pre.
+var fillerMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
+	http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true}
 
 // catchAlls is what the catchAll calls of one echo share: the filler
 // routes each adds (a path's methods to its handler, not methods it takes),
@@ -264,7 +284,7 @@ func catchAll(e *echo.Echo, all *catchAlls, g *echo.Group, missing, notAllowed e
 	}
 	var fill string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
-		http.MethodOptions, http.MethodConnect, http.MethodTrace} {
+		http.MethodOptions, http.MethodConnect, http.MethodTrace} { // fillerMethods
 		if !taken[m] {
 			all.filler[m+" "+root] = true
 			g.Add(m, "", h)

@@ -8,12 +8,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// rv-z1: an unknown method at /_mock/ui is handed from the control API's
-// catch-all to the dashboard root's, but only after the control API's own
-// middleware (ReadableQuery, SameOrigin) ran: BREW /_mock/ui?app_id= gets
-// the control API's JSON 400, where PUT /_mock/ui?app_id= (the same path,
-// another refused method) gets the dashboard's 405 page.
-func TestRvz1DashboardRootUnknownMethodSkipsControlMiddleware(t *testing.T) {
+// An unknown method at /_mock/ui is answered by the dashboard root's own
+// handler, as PUT is: not after the control API's middleware (ReadableQuery,
+// SameOrigin), whose JSON 400 or 403 answered first. The dashboard's guard
+// still holds (a relayed client: 403).
+func TestDashboardRootUnknownMethodSkipsTheControlAPIsMiddleware(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	put, _, putHdr := h.do(request{method: http.MethodPut, path: "/_mock/ui?app_id="})
 	if put != http.StatusMethodNotAllowed || !strings.HasPrefix(putHdr.Get("Content-Type"), "text/html") {
@@ -31,5 +30,9 @@ func TestRvz1DashboardRootUnknownMethodSkipsControlMiddleware(t *testing.T) {
 	if status != put || hdr.Get("Content-Type") != putHdr.Get("Content-Type") {
 		t.Errorf("BREW /_mock/ui from another origin: HTTP %d (%s) %.120s; want what PUT gets: HTTP %d (%s)",
 			status, hdr.Get("Content-Type"), body, put, putHdr.Get("Content-Type"))
+	}
+	relayed := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	if status, body, _ := h.do(request{method: "BREW", path: "/_mock/ui", header: relayed}); status != http.StatusForbidden {
+		t.Errorf("BREW /_mock/ui from a relayed client: HTTP %d %.120s, want 403", status, body)
 	}
 }
