@@ -76,16 +76,9 @@ func TestAdvanceToNextPastTheClockRangeIsRefused(t *testing.T) {
 func TestClockRefusesABodyThatChangesNothing(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	for _, body := range []string{`{"by":"25h"}`, `{"sped":0}`, `{}`, `{"speed":0,"sped":0}`} {
-		req, _ := http.NewRequest(http.MethodPost, m.URL+"/_mock/clock", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "speed") || !strings.Contains(string(b), "/_mock/clock/advance") {
-			t.Errorf("POST /_mock/clock %s: HTTP %d %s; want 400 saying it takes speed or set (and where by goes)", body, resp.StatusCode, b)
+		b := m.Control(http.MethodPost, "/clock", body, http.StatusBadRequest)
+		if !strings.Contains(string(b), "speed") || !strings.Contains(string(b), "/_mock/clock/advance") {
+			t.Errorf("POST /_mock/clock %s: %s; want 400 saying it takes speed or set (and where by goes)", body, b)
 		}
 	}
 	if now := m.Clock.Now(); !now.Equal(mocktest.Epoch) {
@@ -103,17 +96,7 @@ func TestClockRefusesABodyThatChangesNothing(t *testing.T) {
 func TestAdvanceRefusesByAndToTogether(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	for _, body := range []string{`{"by":"25h","to":"next"}`, `{"by":"25h","speed":0}`} {
-		req, _ := http.NewRequest(http.MethodPost, m.URL+"/_mock/clock/advance", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf(`%s: HTTP %d, clock now %v; want 400 (give "by" or "to", nothing else): %s`, body, resp.StatusCode, m.Clock.Now(), b)
-		}
+		m.Control(http.MethodPost, "/clock/advance", body, http.StatusBadRequest) // give "by" or "to", nothing else
 	}
 	if now := m.Clock.Now(); !now.Equal(mocktest.Epoch) {
 		t.Errorf("the clock moved: %v", now)
