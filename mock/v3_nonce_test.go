@@ -98,10 +98,9 @@ func TestV3NonceOfARequestRefusedBeforeItVerifiedStaysFree(t *testing.T) {
 	}
 }
 
-// A nonce is kept while either clock still accepts its request's
-// timestamp: a request stamped with the wall clock (as the SDKs stamp)
-// is refused again after the mock's clock moved on past the tolerance,
-// since the wall clock still takes its timestamp.
+// A nonce does not go with time: a request stamped with the wall clock (as
+// the SDKs stamp) is refused again after the mock's clock moved on past the
+// tolerance, which the wall clock still accepts it within.
 func TestV3NonceKeptWhileTheWallClockStillAcceptsItsTimestamp(t *testing.T) {
 	srv := mock.NewTestServer(t, mock.Options{Clock: clock.NewManual(time.Now())})
 	const uri, body = "/v3/alipay/trade/query", `{"out_trade_no":"NONCE3"}`

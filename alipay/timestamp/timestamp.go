@@ -43,10 +43,6 @@ type Skew struct {
 // Accepted reports whether the time is near either clock.
 func (s Skew) Accepted() bool { return s.near(s.Wall) || s.near(s.Mock) }
 
-// Ends is the first reading at which a clock no longer accepts the time:
-// a nanosecond after At plus Past.
-func (s Skew) Ends() time.Time { return s.At.Add(s.Past).Add(time.Nanosecond) }
-
 func (s Skew) near(clock time.Time) bool {
 	d := s.At.Sub(clock)
 	return -s.Past <= d && d <= s.Future

@@ -47,8 +47,8 @@ func errorText(err error) string {
 
 // keep appends a to the attempts, dropping the oldest but the first past
 // KeptAttempts and cutting the answer and error of the one before a to
-// EarlierResponse and EarlierError. It copies rather than changes the slice in place: a
-// reader (Outbox.update) may hold the old one.
+// EarlierResponse and EarlierError. It copies rather than changes the
+// slice in place: a reader (Outbox.update) may hold the old one.
 func (n *Notification) keep(a Attempt) {
 	k := len(n.Attempts)
 	if k < KeptAttempts && (k == 0 || len(n.Attempts[k-1].Response) <= EarlierResponse && len(n.Attempts[k-1].Error) <= EarlierError) {
