@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -200,7 +201,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if root, ok := all.roots[echo.GetPath(r)]; ok && !fillerMethods[r.Method] {
+			if root, ok := all.roots[echo.GetPath(r)]; ok && !slices.Contains(fillerMethods, r.Method) {
 				return securityHeaders(root)(c)
 			}
 			return next(c)
@@ -211,9 +212,8 @@ func (s *Server) routes(cfg config) *echo.Echo {
 
 // fillerMethods are the methods a group's root is routed for, taken or
 // filled in by catchAll; any other reaches the root through routes' Pre.
-var fillerMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
-	http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
-	http.MethodConnect: true, http.MethodTrace: true}
+var fillerMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace}
 
 // catchAlls is what the catchAll calls of one echo share: the filler
 // routes each adds (a path's methods to its handler, not methods it takes),
@@ -242,14 +242,8 @@ func catchAll(e *echo.Echo, all *catchAlls, g *echo.Group, missing, notAllowed e
 		}
 		return m
 	})
-	var root string
 	h := func(c echo.Context) error {
 		r := c.Request()
-		if p := echo.GetPath(r); p != root {
-			if other, ok := all.roots[p]; ok { // another group's root: its answer
-				return other(c)
-			}
-		}
 		if r.Method == http.MethodOptions {
 			return missing(c)
 		}
@@ -267,12 +261,12 @@ func catchAll(e *echo.Echo, all *catchAlls, g *echo.Group, missing, notAllowed e
 		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
 		return notAllowed(c)
 	}
-	root = g.RouteNotFound("", h).Path
+	root := g.RouteNotFound("", h).Path
 	g.RouteNotFound("/*", h)
 	// A root that is a route (/_mock/ui) is a node echo answers only the
 	// methods it routes; another method would go to an enclosing group's
 	// catch-all (/_mock/*). Route the others here: the usual ones as
-	// filler routes, any other through all.roots.
+	// filler routes, any other through all.roots (routes' Pre).
 	taken := map[string]bool{}
 	for _, r := range e.Routes() {
 		if r.Path == root && r.Method != echo.RouteNotFound {
@@ -283,8 +277,7 @@ func catchAll(e *echo.Echo, all *catchAlls, g *echo.Group, missing, notAllowed e
 		return
 	}
 	var fill string
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
-		http.MethodOptions, http.MethodConnect, http.MethodTrace} { // fillerMethods
+	for _, m := range fillerMethods {
 		if !taken[m] {
 			all.filler[m+" "+root] = true
 			g.Add(m, "", h)
