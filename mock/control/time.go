@@ -160,24 +160,38 @@ const MaxFired = 1000
 const MaxWait = 60 * time.Second
 
 // longWait reads a long poll's wait, a duration or whole seconds: any
-// longer than MaxWait is MaxWait, past what a Duration or an int holds too.
-func longWait(w string) (time.Duration, bool) {
+// longer than MaxWait is MaxWait, past what a Duration or an int holds too;
+// a negative one, however long, is the caller's mistake.
+func longWait(w string) (time.Duration, error) {
 	if d, err := time.ParseDuration(w); err == nil {
-		return min(d, MaxWait), true
+		if d < 0 {
+			return 0, errNegativeWait
+		}
+		return min(d, MaxWait), nil
 	}
 	secs, err := strconv.Atoi(w)
 	switch {
+	case (err == nil || errors.Is(err, strconv.ErrRange)) && secs < 0:
+		return 0, errNegativeWait
 	case err == nil:
-		return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, true // capped first: a product past int64 wraps below zero
-	case errors.Is(err, strconv.ErrRange) && secs > 0, longDuration.MatchString(w): // past what an int or a Duration holds
-		return MaxWait, true
+		return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, nil // capped first: a product past int64 wraps below zero
+	case errors.Is(err, strconv.ErrRange):
+		return MaxWait, nil
 	}
-	return 0, false
+	if m := longDuration.FindStringSubmatch(w); m != nil { // past what a Duration holds
+		if m[1] == "-" {
+			return 0, errNegativeWait
+		}
+		return MaxWait, nil
+	}
+	return 0, errors.New("wait is a duration such as 10s")
 }
 
-// longDuration is a duration's text with no minus sign: one
+var errNegativeWait = errors.New("wait cannot be negative: give a duration such as 10s")
+
+// longDuration is a duration's text, its sign apart: one
 // time.ParseDuration refuses only for being too long.
-var longDuration = regexp.MustCompile(`^\+?(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+var longDuration = regexp.MustCompile(`^([-+]?)(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // listNotifications lists the outbox; with ?wait=10s it waits until at
 // least one notification matches, with &count=N until N do (a long poll,
@@ -209,9 +223,9 @@ func (a *API) listNotifications(c echo.Context) error {
 		nextPage(c, "notifications", next)
 		return c.JSON(http.StatusOK, list)
 	}
-	d, ok := longWait(w)
-	if !ok {
-		return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
+	d, err := longWait(w)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()
