@@ -1,0 +1,42 @@
+package pgstore_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// A payment answered 10000 on replica a has its notification stored
+// before the answer left (docs/replicas.md), yet GET /_mock/notifications
+// on replica b right after it lists nothing: b's outbox only follows the
+// database every 100 ms, and a control request's catch-up waits for
+// announcements, which a new notification does not make. Behind a
+// round-robin load balancer, a test that pays and then reads the
+// notification (as it would on one mock) sees none, where a trade read
+// on b right after the payment sees it paid.
+func TestRvrpNotificationReadOnAnotherReplicaRightAfterThePayment(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{})
+	a, b := rs[0], rs[1]
+	missed := 0
+	for i := 0; i < 5; i++ {
+		out := fmt.Sprintf("RVN%d", i)
+		r, err := try(a, "alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = merchant.URL })
+		if err != nil || !ok(r) {
+			t.Fatalf("pay: %v %v", r, err)
+		}
+		var list []notify.Notification
+		b.ControlJSON(http.MethodGet, "/notifications?out_trade_no="+out, nil, http.StatusOK, &list)
+		if len(list) != 1 {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of 5 payments' notifications not listed on the other replica right after the payment was answered", missed)
+	}
+}
