@@ -36,6 +36,19 @@ func TestRvrpNotificationReadOnAnotherReplicaRightAfterThePayment(t *testing.T) 
 			missed++
 		}
 	}
+	// One notification by its id, taken from the replica that made it.
+	if _, err := try(a, "alipay.trade.pay", `{"out_trade_no":"RVNID","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL }); err != nil {
+		t.Fatal(err)
+	}
+	var onA []notify.Notification
+	a.ControlJSON(http.MethodGet, "/notifications?out_trade_no=RVNID", nil, http.StatusOK, &onA)
+	if len(onA) != 1 {
+		t.Fatalf("a lists %d notifications of its own payment", len(onA))
+	}
+	if st, body := rvrpDo(t, b, http.MethodGet, "/notifications/"+onA[0].ID, ""); st != http.StatusOK {
+		t.Errorf("GET /_mock/notifications/%s on b right after a answered the payment: HTTP %d %.200s, want 200", onA[0].ID, st, body)
+	}
 	if missed > 0 {
 		t.Errorf("%d of 5 payments' notifications not listed on the other replica right after the payment was answered", missed)
 	}
