@@ -124,6 +124,13 @@ func (db *DB) Apps() ([]apps.Record, error) {
 	return out, err
 }
 
+// App reads one stored app (apps.Reader).
+func (db *DB) App(appID string) (apps.Record, bool, error) {
+	var r apps.Record
+	ok, err := db.get(KindApps, "k = $2", appID, &r)
+	return r, ok, err
+}
+
 // PutCode stores an app_auth_code (appauth.Store). Spending one that
 // another replica spent first answers appauth.ErrCodeNotValid.
 func (db *DB) PutCode(c appauth.Code) error {
