@@ -79,6 +79,10 @@ func (s *Server) share(db *pgstore.DB) error {
 				s.forget(what, app)
 				return
 			}
+			if gone, ok := pgstore.JobsGone(kind); ok {
+				s.jobsGone(gone)
+				return
+			}
 			if keys, rows := db.UserAuthKeys(kind); rows || kind == pgstore.KindUserAuth {
 				usersMissed = s.heardUsers(db, keys, rows && !usersMissed)
 				return
