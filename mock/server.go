@@ -185,6 +185,11 @@ type Server struct {
 	qrCode    string
 	stop      chan struct{}
 	done      chan struct{}
+
+	// followMu serialises follows of the stored notifications; followMark
+	// is where the last one stopped (followShared).
+	followMu   sync.Mutex
+	followMark int64
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.

@@ -234,15 +234,16 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 	if err := r.checkKeys(s, pub, st); err != nil {
 		return nil, err
 	}
-	return r.add(s, pub, st, nil, true)
+	return r.add(s, pub, st, nil, true, false)
 }
 
 // add registers an app. Its merchant account is seller when given, else
 // the one it had if it is already registered (re-registering an app keeps
 // its trades' seller_id), else a new one. write stores it (an app read
 // from the store is not written back: with replicas, that could put back a
-// copy older than another replica's change).
-func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller, write bool) (*App, error) {
+// copy older than another replica's change). keep adds it only if no app
+// of its id is registered meanwhile, and returns that one if there is.
+func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller, write, keep bool) (*App, error) {
 	if s.AppGatewayURL != "" && !notify.ValidURL(s.AppGatewayURL) {
 		return nil, fmt.Errorf("apps: app %s: app_gateway_url must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
 	}
@@ -266,6 +267,9 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old, ok := r.apps[a.AppID]; ok && keep {
+		return old, nil
+	}
 	switch old, ok := r.apps[a.AppID]; {
 	case seller != nil:
 		a.Seller = *seller

@@ -218,6 +218,9 @@ func (a *API) listNotifications(c echo.Context) error {
 		}
 		count = n
 	}
+	if err := a.followNotifications(); err != nil {
+		return unavailable(c, err)
+	}
 	if w == "" || c.Request().Method == http.MethodHead { // a HEAD does not wait: nothing reads the list
 		list, next := a.Notifier.Outbox().Page(f, pg.After, pg.Limit, false)
 		nextPage(c, "notifications", next)
@@ -234,10 +237,35 @@ func (a *API) listNotifications(c echo.Context) error {
 	return c.JSON(http.StatusOK, list)
 }
 
+// followNotifications makes this replica's outbox show every notification
+// stored before the request came, whichever replica stored it (--store).
+func (a *API) followNotifications() error {
+	if a.FollowNotifications == nil {
+		return nil
+	}
+	return a.FollowNotifications()
+}
+
 func (a *API) getNotification(c echo.Context) error {
-	n, ok := a.Notifier.Outbox().Get(c.Param("id"))
+	id := c.Param("id")
+	if err := a.followNotifications(); err != nil {
+		return unavailable(c, err)
+	}
+	n, ok := a.Notifier.Outbox().Get(id)
+	if !ok && a.ReadNotification != nil {
+		// One the follow passed over (another replica's write committed
+		// after a later one's): read its row.
+		stored, found, err := a.ReadNotification(id)
+		if err != nil {
+			return unavailable(c, err)
+		}
+		if found {
+			a.Notifier.Follow([]notify.Notification{stored})
+			n, ok = a.Notifier.Outbox().Get(id)
+		}
+	}
 	if !ok {
-		return fail(c, http.StatusNotFound, errors.New("no notification "+c.Param("id")))
+		return fail(c, http.StatusNotFound, errors.New("no notification "+id))
 	}
 	return c.JSON(http.StatusOK, n)
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -276,8 +277,11 @@ func (g *Gateway) check(cl *call) reply {
 	if p["app_id"] == "" {
 		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
 	}
-	app, ok := g.Apps.Get(p["app_id"])
-	if !ok {
+	app, err := g.Apps.Find(p["app_id"])
+	if err != nil {
+		return reply{node: node, err: g.asAPI(trade.StoreFailed(err))}
+	}
+	if app == nil {
 		return reply{node: node, err: apierr.Invalid("isv.invalid-app-id", "无效的AppID参数")}
 	}
 	cl.app, cl.st = app, app.SignType

@@ -155,6 +155,18 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 	return x, nil
 }
 
+// queued reports whether a request must look in the shared queue:
+// answers are queued as last heard, or the store does not know that none
+// are (pgstore: a replica queueing one returns once every replica's store
+// knows it may be).
+func (sh *sharedQueue) queued() bool {
+	if sh.any.Load() {
+		return true
+	}
+	b, ok := sh.store.(interface{ AnyFaults() bool })
+	return ok && b.AnyFaults()
+}
+
 func (f *Queue) take(app, method string) *Outcome {
 	if f == nil {
 		return nil
@@ -163,8 +175,8 @@ func (f *Queue) take(app, method string) *Outcome {
 	sh := f.shared
 	f.mu.Unlock()
 	if sh != nil {
-		if !sh.any.Load() {
-			return nil // nothing queued on any replica (as last heard)
+		if !sh.queued() {
+			return nil // nothing queued on any replica
 		}
 		var out *Outcome
 		f.change(func() { out = f.takeLocked(app, method) })

@@ -62,6 +62,12 @@ type Deps struct {
 	// deleted from it: what is "all" or "notifications", app one app's or
 	// (empty) every app's. It reports the database's failure.
 	Forget func(what, app string) error
+	// FollowNotifications, set with --store, takes up the notifications
+	// other replicas stored since this one last did, so a read after it
+	// shows every one stored before; ReadNotification reads one by id
+	// (false: none stored). Both report the database's failure.
+	FollowNotifications func() error
+	ReadNotification    func(id string) (notify.Notification, bool, error)
 	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
 	// (in memory) of one app, or of every app ("").
 	ForgetWaitingBuyers func(app string)
