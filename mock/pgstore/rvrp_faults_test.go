@@ -77,6 +77,11 @@ func TestRvrpFaultChangesTheDatabaseRefusedAre503(t *testing.T) {
 	if st, body := rvrpDo(t, a, http.MethodDelete, "/faults", ""); st != http.StatusServiceUnavailable {
 		t.Errorf("DELETE /_mock/faults with the database refusing it: HTTP %d %s, want 503", st, body)
 	}
+	// A reset clears the queue too (shared.Deps.Reset's ForgetAnswers),
+	// and reports no failure of it.
+	if st, body := rvrpDo(t, a, http.MethodPost, "/reset", ""); st != http.StatusServiceUnavailable {
+		t.Errorf("POST /_mock/reset with the database refusing to clear the queue: HTTP %d %s, want 503", st, body)
+	}
 	mend()
 	// Whatever a answered, what is queued must be what it said: a clear
 	// answered 200 must not come back.
