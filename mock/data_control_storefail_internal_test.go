@@ -10,7 +10,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 )
 
-func rvrpPost(t *testing.T, url, body string) (int, string) {
+// postControl posts a JSON body and returns the answer's status and body.
+func postControl(t *testing.T, url, body string) (int, string) {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
 	if err != nil {
@@ -21,26 +22,30 @@ func rvrpPost(t *testing.T, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// With --data and the data file failing, an app registered through the
-// control API is answered 400 (control.addApp answers every error 400,
-// apps.add's "not stored" included) and a clock change 200 (the clock's
-// write is queued by OnJump and the scheduler's Sync error dropped:
-// persist.go), though neither outlives a restart. The rule is 503 for a
-// store failure.
-func TestRvrpDataControlChangesNotKeptAre503(t *testing.T) {
+// With --data and the data file failing, an app registration and clock
+// changes through the control API are 503, and the clock does not move:
+// none of it would outlive a restart.
+func TestDataControlChangesNotKeptAre503(t *testing.T) {
 	s, url := resetMock(t, t.TempDir())
+	before := s.Clock.Snapshot()
 	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := json.Marshal(map[string]string{"app_id": "2021000000000918",
 		"public_key": string(keys.DevFile("app_public_key.pem")), "sign_type": "RSA2"})
-	if st, out := rvrpPost(t, url+"/_mock/apps", string(body)); st != http.StatusServiceUnavailable {
+	if st, out := postControl(t, url+"/_mock/apps", string(body)); st != http.StatusServiceUnavailable {
 		t.Errorf("POST /_mock/apps with the data file failing: HTTP %d %.300s, want 503", st, out)
 	}
-	if st, out := rvrpPost(t, url+"/_mock/clock/advance", `{"by":"25h"}`); st != http.StatusServiceUnavailable {
-		t.Errorf("POST /_mock/clock/advance with the data file failing: HTTP %d %.200s, want 503", st, out)
+	for _, c := range []struct{ path, body string }{
+		{"/_mock/clock/advance", `{"by":"25h"}`},
+		{"/_mock/clock", `{"speed":0}`},
+		{"/_mock/clock", `{"set":"2030-01-01 00:00:00"}`},
+	} {
+		if st, out := postControl(t, url+c.path, c.body); st != http.StatusServiceUnavailable {
+			t.Errorf("POST %s %s with the data file failing: HTTP %d %.200s, want 503", c.path, c.body, st, out)
+		}
 	}
-	if st, out := rvrpPost(t, url+"/_mock/clock", `{"speed":0}`); st != http.StatusServiceUnavailable {
-		t.Errorf("POST /_mock/clock with the data file failing: HTTP %d %.200s, want 503", st, out)
+	if after := s.Clock.Snapshot(); after != before {
+		t.Errorf("the clock moved though not kept: %+v, was %+v", after, before)
 	}
 }
