@@ -47,13 +47,14 @@ func (s *Server) share(db *pgstore.DB) error {
 	var mu sync.Mutex
 	heard := sn
 	s.Clock.Restore(sn)
-	s.Clock.OnJump(func(sn clock.Snapshot) {
+	s.Clock.OnJump(func(sn clock.Snapshot) error {
 		mu.Lock()
 		same := sameSnapshot(sn, heard)
 		mu.Unlock()
-		if !same { // a change made here, not one heard
-			_ = db.PutClock(sn) // the store reports failures
+		if same { // one heard, not a change made here
+			return nil
 		}
+		return db.PutClock(sn) // refused: the clock stays as stored
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.bg.Add(2)

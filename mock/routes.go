@@ -125,12 +125,11 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
 	s.ForgetWaitingBuyers = gw.ForgetQueryPays // before the surfaces below copy s.Deps
-	s.ForgetAnswers = func(app string) {
+	s.ForgetAnswers = func(app string) error {
 		if app == "" {
-			s.Faults.Clear()
-		} else {
-			s.Faults.Forget(app)
+			return s.Faults.Clear()
 		}
+		return s.Faults.Forget(app)
 	}
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer

@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // App is one registered app.
@@ -291,7 +292,7 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 		rec := Record{Spec: s, Seller: a.Seller}
 		rec.Spec.PublicKey = string(keys.PublicPEM(pub))
 		if err := r.store.PutApp(rec); err != nil {
-			return nil, fmt.Errorf("apps: app %s not stored: %w", s.AppID, err)
+			return nil, trade.StoreFailed(fmt.Errorf("apps: app %s not stored: %w", s.AppID, err))
 		}
 	}
 	r.apps[a.AppID] = a

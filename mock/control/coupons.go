@@ -94,6 +94,9 @@ func (a *API) addFault(c echo.Context) error {
 		}
 	}
 	added, err := a.Faults.Add(f)
+	if errors.Is(err, trade.ErrStore) {
+		return unavailable(c, err) // the store failed: nothing queued
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
@@ -101,6 +104,8 @@ func (a *API) addFault(c echo.Context) error {
 }
 
 func (a *API) clearFaults(c echo.Context) error {
-	a.Faults.Clear()
+	if err := a.Faults.Clear(); err != nil {
+		return unavailable(c, err) // the store failed: nothing cleared
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }

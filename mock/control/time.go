@@ -78,15 +78,15 @@ func (a *API) setClock(c echo.Context) error {
 	var change []string
 	switch {
 	case in.Set == "now":
-		clk.SetWall()
 		change = append(change, "wall")
 	case in.Set != "":
-		clk.Set(at)
 		change = append(change, "set")
 	}
 	if in.Speed != nil {
-		clk.SetSpeed(*in.Speed)
 		change = append(change, "speed")
+	}
+	if err := clk.Change(clock.Change{At: at, Wall: in.Set == "now", Speed: in.Speed}); err != nil {
+		return unavailable(c, err) // the store did not take it: the clock did not move
 	}
 	fired, _ := a.Sched.RunDueLimit(0)
 	if len(change) > 0 {
@@ -120,6 +120,7 @@ func (a *API) advance(c echo.Context) error {
 	}
 	var fired []clock.Fired
 	var omitted int
+	var err error
 	switch {
 	case in.To == "next":
 		if next, ok := a.Sched.NextDue(); ok {
@@ -127,18 +128,21 @@ func (a *API) advance(c echo.Context) error {
 				return fail(c, http.StatusBadRequest, err)
 			}
 		}
-		fired, omitted = a.Sched.AdvanceToNextLimit(MaxFired)
+		fired, omitted, err = a.Sched.AdvanceToNextLimit(MaxFired)
 	case in.By != "":
-		d, err := time.ParseDuration(in.By)
-		if err != nil {
+		d, perr := time.ParseDuration(in.By)
+		if perr != nil {
 			return fail(c, http.StatusBadRequest, errors.New("by must be a positive Go duration such as 90s, 4m or 25h"))
 		}
 		if err := clock.CheckAdvance(a.Sched.Clock().Now(), d); err != nil {
 			return fail(c, http.StatusBadRequest, err)
 		}
-		fired, omitted = a.Sched.AdvanceLimit(d, MaxFired)
+		fired, omitted, err = a.Sched.AdvanceLimit(d, MaxFired)
 	default:
 		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
+	}
+	if err != nil {
+		return unavailable(c, err) // the store did not take a move: the clock stopped before it
 	}
 	clock.LogChange(a.Log, "control-api", "advance", a.Sched.Clock(), len(fired)+omitted)
 	if fired == nil {

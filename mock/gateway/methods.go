@@ -31,7 +31,9 @@ func (g *Gateway) dispatch(cl *call) reply {
 		}
 	}
 	if out == nil {
-		out = g.Queue.take(cl.app.AppID, cl.method)
+		if out, err = g.Queue.take(cl.app.AppID, cl.method); err != nil {
+			return g.storeFailure(cl, g.asAPI(err)) // 20000: no answer used, nothing run
+		}
 	}
 	cl.outcome = out
 	if out != nil && !out.Execute {

@@ -122,7 +122,8 @@ const (
 	MaxAnswerText = 4096 // bytes of sub_code or sub_msg
 )
 
-// Add queues an answer.
+// Add queues an answer; a store's failure is trade.ErrStore, nothing
+// queued.
 func (f *Queue) Add(x Answer) (Answer, error) {
 	if len(x.SubCode) > MaxAnswerText || len(x.SubMsg) > MaxAnswerText {
 		return Answer{}, fmt.Errorf("sub_code and sub_msg are at most %d bytes", MaxAnswerText)
@@ -140,7 +141,7 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		x.Times = 1
 	}
 	var full error
-	f.change(func() {
+	err = f.change(func() {
 		if len(f.list) >= MaxQueued {
 			full = fmt.Errorf("%d answers are queued already: DELETE /_mock/faults to clear them", MaxQueued)
 			return
@@ -149,6 +150,9 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		x.ID, x.Used, x.outcome = f.seq, 0, out
 		f.list = append(f.list, &x)
 	})
+	if err != nil {
+		return Answer{}, err
+	}
 	if full != nil {
 		return Answer{}, full
 	}
@@ -167,24 +171,28 @@ func (sh *sharedQueue) queued() bool {
 	return ok && b.AnyFaults()
 }
 
-func (f *Queue) take(app, method string) *Outcome {
+// take is the first queued answer for the request, used once; a store
+// that failed to record the use is an error (trade.ErrStore), no answer.
+func (f *Queue) take(app, method string) (*Outcome, error) {
 	if f == nil {
-		return nil
+		return nil, nil
 	}
 	f.mu.Lock()
 	sh := f.shared
 	f.mu.Unlock()
 	if sh != nil {
 		if !sh.queued() {
-			return nil // nothing queued on any replica
+			return nil, nil // nothing queued on any replica
 		}
 		var out *Outcome
-		f.change(func() { out = f.takeLocked(app, method) })
-		return out
+		if err := f.change(func() { out = f.takeLocked(app, method) }); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.takeLocked(app, method)
+	return f.takeLocked(app, method), nil
 }
 
 func (f *Queue) takeLocked(app, method string) *Outcome {
@@ -213,9 +221,10 @@ func (f *Queue) List() []Answer {
 }
 
 // Forget drops the answers queued for app, keeping those for any app: a
-// reset of that app (POST /_mock/reset?app_id=).
-func (f *Queue) Forget(app string) {
-	f.change(func() {
+// reset of that app (POST /_mock/reset?app_id=). It reports the store's
+// failure (trade.ErrStore), the answers then kept.
+func (f *Queue) Forget(app string) error {
+	return f.change(func() {
 		var kept []*Answer
 		for _, x := range f.list {
 			if x.AppID != app {
@@ -226,7 +235,8 @@ func (f *Queue) Forget(app string) {
 	})
 }
 
-// Clear empties the queue.
-func (f *Queue) Clear() {
-	f.change(func() { f.list = nil })
+// Clear empties the queue; it reports the store's failure
+// (trade.ErrStore), the answers then kept.
+func (f *Queue) Clear() error {
+	return f.change(func() { f.list = nil })
 }

@@ -87,7 +87,7 @@ func newEnv(t *testing.T) *env {
 	gw := &gateway.Gateway{Deps: deps, Queue: x.faults}
 	e.POST("/gateway.do", gw.Handle)
 	(&web.Pages{Deps: deps}).Register(e.Group(web.CashierPrefix), e.Group(web.QRPrefix))
-	deps.ForgetAnswers = func(string) { x.faults.Clear() } // the dashboard resets every app
+	deps.ForgetAnswers = func(string) error { return x.faults.Clear() } // the dashboard resets every app
 	(&web.Dashboard{Deps: deps, Faults: x.faults, Version: "9.9.9-test"}).Register(e.Group(web.DashboardPrefix))
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
