@@ -103,6 +103,11 @@ type Options struct {
 	// refuses them (40006 isv.cross-site-request-refused), because the dev
 	// app's key is public (docs/security.md).
 	AllowCrossSiteGateway bool
+	// FundPublicKey lets an app in public-key mode call fund methods
+	// (transfers, account and transfer queries, red packets), which
+	// production takes in certificate mode only: by default they are
+	// answered 40002 isv.missing-app-cert-sn (docs/differences.md).
+	FundPublicKey bool
 	// AlipayCert is the Alipay public-key certificate (PEM, leaf first)
 	// that certificate-mode apps load; default the shipped one for the
 	// shipped key, else one the dev CA issues for AlipayKey at start.

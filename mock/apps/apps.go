@@ -319,6 +319,16 @@ func DevSpec() Spec {
 	return Spec{AppID: keys.DevAppID, Name: "alipay-mock dev app", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}
 }
 
+// DevCertSpec is the development app in certificate mode that ships with
+// the mock (the same key pair, its own certificate): fund methods take
+// only apps in certificate mode.
+func DevCertSpec() Spec {
+	return Spec{AppID: keys.DevCertAppID, Name: "alipay-mock dev app (certificate mode)", AppCert: string(keys.DevCertAppCertPEM()), SignType: "RSA2"}
+}
+
+// DevSpecs are the development apps that ship with the mock.
+func DevSpecs() []Spec { return []Spec{DevSpec(), DevCertSpec()} }
+
 // loadCert reads the first certificate of a PEM text or file, the one SDKs
 // take the SN and key of.
 func loadCert(pathOrPEM string) (*x509.Certificate, error) {
