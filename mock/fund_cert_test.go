@@ -116,8 +116,9 @@ func TestFundPublicKeyAcceptsAPublicKeyApp(t *testing.T) {
 	}
 }
 
-// The shipped certificate-mode dev app transfers and pays red packets out
-// of the box; --no-dev-app leaves both dev apps out.
+// The shipped certificate-mode dev app, another app of the dev app's
+// merchant, transfers and pays red packets out of the box; --no-dev-app
+// leaves both dev apps out.
 func TestCertDevAppCallsFundMethods(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	var list []map[string]any
@@ -128,6 +129,10 @@ func TestCertDevAppCallsFundMethods(t *testing.T) {
 	}
 	if !ids[keys.DevAppID] || !ids[keys.DevCertAppID] {
 		t.Fatalf("apps %v, want both dev apps", ids)
+	}
+	dev, _ := m.Srv.Apps.Get(keys.DevAppID)
+	if cert, _ := m.Srv.Apps.Get(keys.DevCertAppID); cert.Seller != dev.Seller || cert.CertSN != keys.DevCertAppCertSN() {
+		t.Errorf("certificate-mode dev app: seller %+v (dev app's %+v), app_cert_sn %q", cert.Seller, dev.Seller, cert.CertSN)
 	}
 	c := m.CertApp().Client(nil)
 	ctx := context.Background()

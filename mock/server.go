@@ -325,7 +325,13 @@ func New(opts Options) (_ *Server, err error) {
 			s.Log.Info("app replaced by the configuration", "app_id", sp.AppID,
 				"note", "an app given at start (--apps-file) replaces the stored one: changes made to it through the control API are not kept across a restart")
 		}
-		if _, err := s.Apps.Add(sp); err != nil {
+		add := s.Apps.Add
+		if sp.AppID == keys.DevCertAppID && cfg.shippedDevApp(sp) {
+			// The dev app's merchant: its trades and bills, no new seller
+			// drawn (a seed's numbers stay as they were).
+			add = func(sp apps.Spec) (*apps.App, error) { return s.Apps.AddOf(sp, keys.DevAppID) }
+		}
+		if _, err := add(sp); err != nil {
 			return nil, err
 		}
 	}

@@ -143,6 +143,18 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	return r.register(s, fromFileOrText)
 }
 
+// AddOf is Add for another app of the merchant of the registered app
+// sibling: it takes that app's merchant account (seller) instead of a new
+// one, as the shipped certificate-mode dev app takes the dev app's.
+func (r *Registry) AddOf(s Spec, sibling string) (*App, error) {
+	a, ok := r.Get(sibling)
+	if !ok {
+		return r.Add(s)
+	}
+	seller := a.Seller
+	return r.registerAs(s, fromFileOrText, &seller)
+}
+
 // AddText is Add for a spec whose key and certificate are text, PEM or
 // base64 DER, and never file paths: it is for the HTTP API, which must not
 // read the server's files nor tell which exist.
@@ -192,6 +204,12 @@ func textCert(v string) (*x509.Certificate, error) {
 }
 
 func (r *Registry) register(s Spec, m material) (*App, error) {
+	return r.registerAs(s, m, nil)
+}
+
+// registerAs registers s with the merchant account seller, or (nil) the
+// one add gives.
+func (r *Registry) registerAs(s Spec, m material, seller *fixtures.Seller) (*App, error) {
 	if !appIDPattern.MatchString(s.AppID) {
 		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
 	}
@@ -234,7 +252,7 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 	if err := r.checkKeys(s, pub, st); err != nil {
 		return nil, err
 	}
-	return r.add(s, pub, st, nil, true)
+	return r.add(s, pub, st, seller, true)
 }
 
 // add registers an app. Its merchant account is seller when given, else
