@@ -341,7 +341,7 @@ func DevSpec() Spec {
 // the mock (the same key pair, its own certificate): fund methods take
 // only apps in certificate mode.
 func DevCertSpec() Spec {
-	return Spec{AppID: keys.DevCertAppID, Name: "alipay-mock dev app (certificate mode)", AppCert: string(keys.DevCertAppCertPEM()), SignType: "RSA2"}
+	return Spec{AppID: keys.DevCertAppID, Name: "alipay-mock dev app in certificate mode", AppCert: string(keys.DevCertAppCertPEM()), SignType: "RSA2"}
 }
 
 // DevSpecs are the development apps that ship with the mock.
