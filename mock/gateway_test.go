@@ -21,7 +21,7 @@ import (
 const queryBiz = `{"out_trade_no":"nope"}`
 
 func TestGatewayErrors(t *testing.T) {
-	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: "9021000100000002", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA"}}})
+	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: "9021000100000006", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA"}}})
 	set := func(k, v string) func(map[string]string) { return func(p map[string]string) { p[k] = v } }
 	drop := func(k string) func(map[string]string) { return func(p map[string]string) { p[k] = "\x00" } }
 	cases := []struct {

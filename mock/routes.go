@@ -118,7 +118,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		},
 	})
 
-	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
+	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway, FundPublicKey: cfg.FundPublicKey,
 		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate, BillsAtPeriodEnd: cfg.BillsAtPeriodEnd,
 		BillMaxBytes:  cfg.BillMaxBytes,

@@ -56,6 +56,9 @@ type Gateway struct {
 	// from a page on another site (--allow-cross-site-gateway); see
 	// crossSite.
 	AllowCrossSite bool
+	// FundPublicKey accepts fund methods (entry.certOnly) from an app in
+	// public-key mode, which production refuses (--fund-public-key).
+	FundPublicKey bool
 	// Hosts are the mock's own names, which a browser's call of such a
 	// method must use (against DNS rebinding): the control API's list.
 	Hosts shared.Hosts

@@ -158,7 +158,11 @@ func (g *Gateway) checkV3(cl *call) reply {
 	if e := g.checkTimestamp(cl, ts, ttl); e != nil {
 		return v3Err(e)
 	}
-	if app.CertSN != "" {
+	if app.CertSN == "" {
+		if e := g.checkCerts(cl); e != nil { // a fund method: certificate mode only
+			return v3Err(e)
+		}
+	} else {
 		// app_cert_sn is in the authString; the root SN header is optional
 		// in v3 (gopay sends none), so a missing one passes.
 		cl.params["app_cert_sn"] = auth.AppCertSN
