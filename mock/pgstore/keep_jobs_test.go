@@ -97,7 +97,7 @@ func TestReplicasTrimmedRedPacketsSenderStepLeavesTheClock(t *testing.T) {
 		m.ControlJSON(http.MethodGet, "/red-packets/"+second, nil, http.StatusOK, &o)
 		return fmt.Sprint(o["status"])
 	}
-	opts := mock.Options{}
+	opts := mock.Options{FundPublicKey: true} // the test is about the trim, not certificate mode
 	opts.Coupons.Keep = 1
 	mem := run(t, mocktest.New(t, opts))
 	shared := run(t, replicas(t, 1, opts)[0])
