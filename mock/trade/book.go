@@ -935,8 +935,13 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		case Closed:
 			return ch, ErrTradeStatus
 		}
+		// Production's answers (developer.aliyun.com/article/707486): no
+		// out_request_no and not the total, or more than the total with one.
 		if r.OutRequestNo == "" && r.RefundAmount != t.Total {
-			return ch, ErrRefundAmountExceed
+			return ch, ErrRefundNotTotal
+		}
+		if r.RefundAmount > t.Total {
+			return ch, ErrRefundFee
 		}
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
