@@ -7,22 +7,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// AlipayTradePayModel.scene (alipay-sdk-java-all): "bar_code：当面付条码支付场景；
-// security_code：当面付刷脸支付场景，对应的auth_code为fp开头的刷脸标识串 …
-// 默认值为bar_code", and auth_code: "买家的付款码（25~30开头的长度为16~24位的
-// 数字…）或者刷脸标识串（fp开头的35位字符串）". A face payment's fp token is
-// refused as ACQ.PAYMENT_AUTH_CODE_INVALID, so a 刷脸付 integration cannot
-// be tested at all.
-func TestRvgwFacePayTokenIsAnAuthCode(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	fp := "fp" + "0123456789abcdef0123456789abcdef0" // fp and 33 more: 35 characters
-	if len(fp) != 35 {
-		t.Fatal(len(fp))
-	}
-	r := m.Call("alipay.trade.pay", `{"out_trade_no":"RVGWFACE","scene":"security_code","auth_code":"`+fp+`","total_amount":"10.00","subject":"s"}`)
-	expect(t, r, "code", "10000")
-}
-
 // scene defaults to bar_code (the model above: "默认值为bar_code"); the mock
 // refuses a barcode pay without it: ACQ.INVALID_PARAMETER scene不能为空.
 func TestRvgwPaySceneDefaultsToBarCode(t *testing.T) {

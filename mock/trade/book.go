@@ -645,6 +645,10 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 
 var authCodePattern = regexp.MustCompile(`^(2[5-9]|30)[0-9]{14,22}$`)
 
+// faceTokenPattern is a face payment's auth_code (scene security_code):
+// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel).
+var faceTokenPattern = regexp.MustCompile(`^fp.{33}$`)
+
 // PayResult is the outcome of a barcode payment.
 type PayResult struct {
 	Trade Trade
@@ -668,7 +672,7 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 			return nil, InvalidParameter("scene取值为bar_code或security_code")
 		case o.AuthCode == "":
 			return nil, InvalidParameter("auth_code不能为空")
-		case !authCodePattern.MatchString(o.AuthCode):
+		case !authCodePattern.MatchString(o.AuthCode) && !(o.Scene == "security_code" && faceTokenPattern.MatchString(o.AuthCode)):
 			return nil, ErrAuthCodeInvalid
 		}
 		var changes []change

@@ -1,0 +1,30 @@
+package mock_test
+
+import (
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// A face payment (scene security_code) gives a 刷脸标识串 as auth_code: "fp
+// 开头的35位字符串" (AlipayTradePayModel.auth_code, whose limit is 64). It
+// pays, and like a barcode the token is one buyer in every mock; under
+// bar_code it is no payment code.
+func TestFacePayTokenIsAnAuthCode(t *testing.T) {
+	a := mocktest.New(t, mock.Options{Seed: 1})
+	b := mocktest.New(t, mock.Options{Seed: 2})
+	fp := "fp" + "0123456789abcdef0123456789abcdef0" // 35 characters
+	pay := func(m *mocktest.Mock, out, scene string) map[string]any {
+		return m.Call("alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"`+scene+`","auth_code":"`+fp+`","total_amount":"10.00","subject":"s"}`)
+	}
+	x, y := pay(a, "FACE1", "security_code"), pay(b, "FACE1", "security_code")
+	expect(t, x, "code", "10000")
+	expect(t, y, "code", "10000")
+	if x["buyer_user_id"] == nil || x["buyer_user_id"] != y["buyer_user_id"] {
+		t.Errorf("one face token, two mocks: buyer %v and %v", x["buyer_user_id"], y["buyer_user_id"])
+	}
+	expect(t, pay(a, "FACE2", "bar_code"), "code", "40004", "sub_code", "ACQ.PAYMENT_AUTH_CODE_INVALID")
+	r := a.Call("alipay.trade.pay", `{"out_trade_no":"FACE3","scene":"security_code","auth_code":"`+fp+`0","total_amount":"10.00","subject":"s"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.PAYMENT_AUTH_CODE_INVALID")
+}
