@@ -28,3 +28,14 @@ func TestFacePayTokenIsAnAuthCode(t *testing.T) {
 	r := a.Call("alipay.trade.pay", `{"out_trade_no":"FACE3","scene":"security_code","auth_code":"`+fp+`0","total_amount":"10.00","subject":"s"}`)
 	expect(t, r, "code", "40004", "sub_code", "ACQ.PAYMENT_AUTH_CODE_INVALID")
 }
+
+// scene defaults to bar_code ("默认值为bar_code", AlipayTradePayModel): a
+// barcode pay without it pays, where it answered scene不能为空.
+func TestPaySceneDefaultsToBarCode(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	r := m.Call("alipay.trade.pay", `{"out_trade_no":"NOSCENE","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
+	expect(t, r, "code", "10000")
+	fp := "fp" + "0123456789abcdef0123456789abcdef0"
+	r = m.Call("alipay.trade.pay", `{"out_trade_no":"NOSCENEFP","auth_code":"`+fp+`","total_amount":"10.00","subject":"s"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.PAYMENT_AUTH_CODE_INVALID")
+}

@@ -7,14 +7,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// scene defaults to bar_code (the model above: "默认值为bar_code"); the mock
-// refuses a barcode pay without it: ACQ.INVALID_PARAMETER scene不能为空.
-func TestRvgwPaySceneDefaultsToBarCode(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	r := m.Call("alipay.trade.pay", `{"out_trade_no":"RVGWNOSCENE","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
-	expect(t, r, "code", "10000")
-}
-
 // AlipayTradePayModel.query_options: "包括但不限于：["fund_bill_list",
 // "voucher_detail_list","enterprise_pay_info","discount_goods_detail",
 // "discount_amount","mdiscount_amount"]"; the pay and query responses carry

@@ -665,9 +665,10 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		if err := o.normalise(false); err != nil {
 			return nil, err
 		}
+		if o.Scene == "" {
+			o.Scene = "bar_code" // "默认值为bar_code" (AlipayTradePayModel)
+		}
 		switch {
-		case o.Scene == "":
-			return nil, InvalidParameter("scene不能为空")
 		case o.Scene != "bar_code" && o.Scene != "security_code" && o.Scene != "wave_code":
 			return nil, InvalidParameter("scene取值为bar_code或security_code")
 		case o.AuthCode == "":
