@@ -17,6 +17,10 @@ var (
 	ErrReceiverNotBound = apierr.Business("ACQ.ROYALTY_RECEIVER_INVALID", "收入方不在分账关系内")
 	// ErrRefundAlloc is the refund's: 退分账金额超限 is documented.
 	ErrRefundAlloc = apierr.Business("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR", "退分账金额超限")
+	// ErrRoyaltyFinished answers a settlement after one with
+	// royalty_finish=true: order.settle's documented 分账处理失败 (its use
+	// here is inferred).
+	ErrRoyaltyFinished = apierr.Business("ACQ.TRADE_SETTLE_ERROR", "分账处理失败")
 )
 
 // RoyaltyBack is money a refund took back from a receiver.
@@ -159,6 +163,18 @@ func (t *Trade) Settled() amount.Amount {
 	return n
 }
 
+// RoyaltyFinished reports whether a settlement finished the trade's royalty
+// (royalty_finish=true): what was left frozen went to the merchant, and no
+// later settlement may split it.
+func (t *Trade) RoyaltyFinished() bool {
+	for _, s := range t.Settlements {
+		if s.Finish {
+			return true
+		}
+	}
+	return false
+}
+
 // FindSettlement is the trade's settlement by out_request_no or settle_no.
 func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 	for i := range t.Settlements {
@@ -228,6 +244,9 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			}
 			out, res = t.clone(), *prev
 			return ch, nil
+		}
+		if t.RoyaltyFinished() {
+			return ch, ErrRoyaltyFinished
 		}
 		if t.Status != Success {
 			return ch, ErrTradeStatus
