@@ -951,7 +951,7 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		back, err := t.royaltyBack(r.RefundRoyaltyParameters)
+		back, err := t.royaltyBack(r.RefundRoyaltyParameters, now)
 		if err != nil {
 			return ch, err
 		}

@@ -46,13 +46,17 @@ func checkRoyaltyBack(ps []RoyaltyParam) error {
 }
 
 // royaltyBack is what refund_royalty_parameters take back: from each
-// receiver at most what was settled to it and not yet taken back.
-func (t *Trade) royaltyBack(ps []RoyaltyParam) ([]RoyaltyBack, error) {
+// receiver at most what settlements done by now transferred to it (an
+// async one still PROCESSING gave it nothing yet) and was not taken back.
+func (t *Trade) royaltyBack(ps []RoyaltyParam, now time.Time) ([]RoyaltyBack, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
 	left := map[string]amount.Amount{}
 	for _, s := range t.Settlements {
+		if !s.Done(now) {
+			continue
+		}
 		for _, d := range s.Details {
 			left[d.TransIn] += d.Amount
 		}
