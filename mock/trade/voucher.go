@@ -97,3 +97,21 @@ func (t *Trade) RefundFunds(r *Refund) (cash, voucher amount.Amount) {
 	cash = min(before+r.Amount, pay) - min(before, pay)
 	return cash, r.Amount - cash
 }
+
+// SendBackFee is what the merchant itself pays back for the refund r
+// (send_back_fee, 本次商户实际退回金额): the refund less the part of it that
+// goes back to a merchant-funded voucher, which carried no money to the
+// merchant (AlipayTradeRefundModel.refund_amount: "20元无资金流的营销券，商家
+// 实际收款80元"). An Alipay-funded voucher was paid to the merchant, so its
+// part is paid back.
+func (t *Trade) SendBackFee(r *Refund) amount.Amount {
+	_, back := t.RefundFunds(r)
+	var merchant amount.Amount
+	for _, v := range t.Vouchers {
+		merchant += v.MerchantContribute
+	}
+	if all := t.VoucherAmount(); back > 0 && all > 0 {
+		return r.Amount - back*merchant/all
+	}
+	return r.Amount
+}
