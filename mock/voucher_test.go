@@ -296,3 +296,24 @@ func TestSendBackFeeLeavesOutMerchantVoucher(t *testing.T) {
 	q := h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"SBMV","out_request_no":"MVR1","query_options":["refund_detail_item_list"]}`)
 	expect(t, q, "send_back_fee", "90.20")
 }
+
+// AlipayTradePayModel.query_options: "包括但不限于：["fund_bill_list",
+// "voucher_detail_list","enterprise_pay_info","discount_goods_detail",
+// "discount_amount","mdiscount_amount"]"; the pay and query responses carry
+// discount_amount (平台优惠金额) and mdiscount_amount (商家优惠金额). A trade
+// paid partly with a voucher (magic amounts 100.10: Alipay's 10.00, 100.20:
+// the merchant's 10.00) reports them only when asked.
+func TestDiscountAmountsWhenAsked(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	p := h.call("alipay.trade.pay", `{"out_trade_no":"DAMD","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s","query_options":["mdiscount_amount","discount_amount"]}`)
+	expect(t, p, "code", "10000")
+	expect(t, p, "mdiscount_amount", "10.00", "discount_amount", "0.00")
+	q := h.call("alipay.trade.query", `{"out_trade_no":"DAMD","query_options":["mdiscount_amount"]}`)
+	expect(t, q, "mdiscount_amount", "10.00")
+	h.call("alipay.trade.pay", `{"out_trade_no":"DAD","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.10","subject":"s"}`)
+	q = h.call("alipay.trade.query", `{"out_trade_no":"DAD","query_options":["discount_amount"]}`)
+	expect(t, q, "discount_amount", "10.00")
+	if q = h.call("alipay.trade.query", `{"out_trade_no":"DAD"}`); q["discount_amount"] != nil || q["mdiscount_amount"] != nil {
+		t.Errorf("discount amounts not asked for: %v", q)
+	}
+}

@@ -295,6 +295,10 @@ type paidFields struct {
 	// VoucherDetailList only when query_options names it (AlipayTradePayResponse,
 	// AlipayTradeQueryResponse: "只有在query_options中指定时才返回").
 	VoucherDetailList []voucherDetail `json:"voucher_detail_list,omitempty"`
+	// Only when query_options names them, as the pay model's lists them:
+	// what Alipay's vouchers (平台优惠) and the merchant's (商家优惠) covered.
+	DiscountAmount  *amount.Amount `json:"discount_amount,omitempty"`
+	MDiscountAmount *amount.Amount `json:"mdiscount_amount,omitempty"`
 }
 
 func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
@@ -306,6 +310,14 @@ func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
 	}
 	if t.IsPaid() {
 		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.ReceiptAmount(), t.BuyerPayAmount(), t.InvoiceAmount()
+	}
+	if asked(opts, "discount_amount") {
+		d := t.PlatformDiscount()
+		f.DiscountAmount = &d
+	}
+	if asked(opts, "mdiscount_amount") {
+		d := t.MerchantDiscount()
+		f.MDiscountAmount = &d
 	}
 	return f
 }

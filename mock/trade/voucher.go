@@ -67,16 +67,30 @@ func (t *Trade) VoucherAmount() amount.Amount {
 // (buyer_pay_amount): the total less the vouchers.
 func (t *Trade) BuyerPayAmount() amount.Amount { return t.Total - t.VoucherAmount() }
 
-// ReceiptAmount is what the merchant receives (receipt_amount, 实收金额):
-// the total less what the merchant funded; a voucher Alipay funds is paid
-// to the merchant.
-func (t *Trade) ReceiptAmount() amount.Amount {
-	s := t.Total
+// MerchantDiscount is what the merchant's vouchers covered
+// (mdiscount_amount, 商家优惠金额).
+func (t *Trade) MerchantDiscount() amount.Amount {
+	var s amount.Amount
 	for _, v := range t.Vouchers {
-		s -= v.MerchantContribute
+		s += v.MerchantContribute
 	}
 	return s
 }
+
+// PlatformDiscount is what vouchers others (Alipay) funded covered
+// (discount_amount, 平台优惠金额).
+func (t *Trade) PlatformDiscount() amount.Amount {
+	var s amount.Amount
+	for _, v := range t.Vouchers {
+		s += v.OtherContribute
+	}
+	return s
+}
+
+// ReceiptAmount is what the merchant receives (receipt_amount, 实收金额):
+// the total less what the merchant funded; a voucher Alipay funds is paid
+// to the merchant.
+func (t *Trade) ReceiptAmount() amount.Amount { return t.Total - t.MerchantDiscount() }
 
 // InvoiceAmount is what may be invoiced to the buyer (invoice_amount,
 // 用户支付的可开具发票的金额): what the buyer paid. Inferred.
@@ -106,12 +120,8 @@ func (t *Trade) RefundFunds(r *Refund) (cash, voucher amount.Amount) {
 // part is paid back.
 func (t *Trade) SendBackFee(r *Refund) amount.Amount {
 	_, back := t.RefundFunds(r)
-	var merchant amount.Amount
-	for _, v := range t.Vouchers {
-		merchant += v.MerchantContribute
-	}
 	if all := t.VoucherAmount(); back > 0 && all > 0 {
-		return r.Amount - back*merchant/all
+		return r.Amount - back*t.MerchantDiscount()/all
 	}
 	return r.Amount
 }
