@@ -194,7 +194,7 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 // (alipay.trade.order.settle). It is idempotent by out_request_no: the
 // same number with the same transfers answers as the first time, with
 // other transfers ACQ.DISCORDANT_REPEAT_REQUEST. The transfers of all
-// settlements never exceed the total less refunds, nor SettleMaxPercent
+// settlements never exceed what the merchant holds (Held), nor SettleMaxPercent
 // of the total (less what refunds took back). bound reports whether
 // a userId receiver is in the app's royalty relations.
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
@@ -260,7 +260,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 				return ch, ErrReceiverNotBound
 			}
 		}
-		if settled := t.Settled() - t.TakenBack() + sum; settled > t.Total-t.Refunded() || settled > b.maxSettle(t.Total) {
+		if settled := t.Settled() - t.TakenBack() + sum; settled > t.Held() || settled > b.maxSettle(t.Total) {
 			return ch, ErrAllocAmount
 		}
 		if len(t.Settlements) >= MaxSettlements {

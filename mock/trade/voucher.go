@@ -125,3 +125,14 @@ func (t *Trade) SendBackFee(r *Refund) amount.Amount {
 	}
 	return r.Amount
 }
+
+// Held is what the merchant still holds of the trade's money: what it
+// received (receipt_amount) less what it paid back for refunds
+// (SendBackFee). Settlements split at most this (inferred).
+func (t *Trade) Held() amount.Amount {
+	h := t.ReceiptAmount()
+	for i := range t.Refunds {
+		h -= t.SendBackFee(&t.Refunds[i])
+	}
+	return h
+}
