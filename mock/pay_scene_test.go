@@ -1,8 +1,12 @@
 package mock_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -38,4 +42,27 @@ func TestPaySceneDefaultsToBarCode(t *testing.T) {
 	fp := "fp" + "0123456789abcdef0123456789abcdef0"
 	r = m.Call("alipay.trade.pay", `{"out_trade_no":"NOSCENEFP","auth_code":"`+fp+`","total_amount":"10.00","subject":"s"}`)
 	expect(t, r, "code", "40004", "sub_code", "ACQ.PAYMENT_AUTH_CODE_INVALID")
+}
+
+// With --data a face-paid trade comes back after a restart with its token's
+// buyer.
+func TestFacePayKeptAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	at := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	fp := "fp" + "0123456789abcdef0123456789abcdef0"
+	s1, c1 := startWithData(t, dir, at)
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "FACEKEPT", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		Scene: "security_code", AuthCode: fp})
+	if err != nil || p.BuyerUserID == "" {
+		t.Fatalf("pay = %+v, %v", p, err)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, c2 := startWithData(t, dir, at)
+	q, err := c2.Query(ctx, client.QueryRequest{OutTradeNo: "FACEKEPT"})
+	if err != nil || q.TradeStatus != "TRADE_SUCCESS" || q.BuyerUserID != p.BuyerUserID {
+		t.Fatalf("after restart: query = %+v, %v; pay had buyer %s", q, err, p.BuyerUserID)
+	}
 }
