@@ -297,6 +297,10 @@ type paidFields struct {
 	// VoucherDetailList only when query_options names it (AlipayTradePayResponse,
 	// AlipayTradeQueryResponse: "只有在query_options中指定时才返回").
 	VoucherDetailList []voucherDetail `json:"voucher_detail_list,omitempty"`
+	// Only when query_options names them, as the pay model's lists them:
+	// what Alipay's vouchers (平台优惠) and the merchant's (商家优惠) covered.
+	DiscountAmount  *amount.Amount `json:"discount_amount,omitempty"`
+	MDiscountAmount *amount.Amount `json:"mdiscount_amount,omitempty"`
 }
 
 func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
@@ -308,6 +312,14 @@ func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
 	}
 	if t.IsPaid() {
 		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.ReceiptAmount(), t.BuyerPayAmount(), t.InvoiceAmount()
+	}
+	if asked(opts, "discount_amount") {
+		d := t.PlatformDiscount()
+		f.DiscountAmount = &d
+	}
+	if asked(opts, "mdiscount_amount") {
+		d := t.MerchantDiscount()
+		f.MDiscountAmount = &d
 	}
 	return f
 }
@@ -512,7 +524,7 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 	// only when query_options names refund_detail_item_list; otherwise
 	// production sends send_back_fee "0.00" (AlipayTradeRefundResponse).
 	if asked(in.QueryOptions, "refund_detail_item_list") {
-		out.SendBackFee = res.Refund.Amount
+		out.SendBackFee = t.SendBackFee(&res.Refund)
 		out.RefundDetailItemList = refundBills(t, &res.Refund)
 	}
 	out.RefundVoucherDetailList = vouchers(t, in.QueryOptions, "refund_voucher_detail_list")
@@ -551,16 +563,16 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 		return nil, g.asAPI(err)
 	}
 	out := struct {
-		TradeNo              string        `json:"trade_no"`
-		OutTradeNo           string        `json:"out_trade_no"`
-		OutRequestNo         string        `json:"out_request_no"`
-		TotalAmount          amount.Amount `json:"total_amount,omitempty"`
-		RefundAmount         amount.Amount `json:"refund_amount,omitempty"`
-		RefundStatus         string        `json:"refund_status,omitempty"`
-		RefundReason         string        `json:"refund_reason,omitempty"`
-		SendBackFee          amount.Amount `json:"send_back_fee,omitempty"`
-		GmtRefundPay         string        `json:"gmt_refund_pay,omitempty"`
-		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
+		TradeNo              string         `json:"trade_no"`
+		OutTradeNo           string         `json:"out_trade_no"`
+		OutRequestNo         string         `json:"out_request_no"`
+		TotalAmount          amount.Amount  `json:"total_amount,omitempty"`
+		RefundAmount         amount.Amount  `json:"refund_amount,omitempty"`
+		RefundStatus         string         `json:"refund_status,omitempty"`
+		RefundReason         string         `json:"refund_reason,omitempty"`
+		SendBackFee          *amount.Amount `json:"send_back_fee,omitempty"` // 0.00 too when asked
+		GmtRefundPay         string         `json:"gmt_refund_pay,omitempty"`
+		RefundDetailItemList []fundBill     `json:"refund_detail_item_list,omitempty"`
 		// Only when asked (AlipayTradeFastpayRefundQueryResponse).
 		RefundVoucherDetailList []voucherDetail `json:"refund_voucher_detail_list,omitempty"`
 	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, OutRequestNo: in.OutRequestNo}
@@ -573,7 +585,8 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 			out.GmtRefundPay = timestamp.Format(r.At)
 		}
 		if asked(in.QueryOptions, "refund_detail_item_list") {
-			out.SendBackFee = r.Amount
+			fee := t.SendBackFee(r)
+			out.SendBackFee = &fee
 			out.RefundDetailItemList = refundBills(&t, r)
 		}
 		out.RefundVoucherDetailList = vouchers(&t, in.QueryOptions, "refund_voucher_detail_list")

@@ -50,7 +50,7 @@ var subMsgs = func() map[string]string {
 	}
 	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,
 		trade.ErrTradeHasSuccess, trade.ErrTradeHasClose, trade.ErrTradeStatus, trade.ErrTradeHasFinished,
-		trade.ErrCancelTimeout, trade.ErrRefundFee, coupon.ErrOrderNotExist,
+		trade.ErrCancelTimeout, trade.ErrRefundFee, trade.ErrRoyaltyFinished, coupon.ErrOrderNotExist,
 		coupon.ErrRestNotEnough, coupon.ErrOrderStatus} {
 		m[e.SubCode] = e.SubMsg
 	}
