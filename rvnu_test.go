@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+)
+
+// The banner is what "tells you what to configure" (README). With
+// --alipay-private-key the shipped keys/dev/alipay_public_key.pem is not the
+// mock's Alipay public key: an SDK configured with that file rejects every
+// answer. The banner must not name it then.
+func TestRvnuBannerNamesShippedAlipayKeyFileUnderOwnKey(t *testing.T) {
+	p, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0", AlipayKey: p.Private})
+	b := banner(srv, "")
+	if !strings.Contains(b, keys.Fingerprint(&p.Private.PublicKey)) {
+		t.Fatalf("banner does not show the key in force:\n%s", b)
+	}
+	if strings.Contains(b, "keys/dev/alipay_public_key.pem") {
+		t.Errorf("with --alipay-private-key the banner still points at the shipped dev key file, which does not verify this mock's answers:\n%s", b)
+	}
+}
+
+// keys --out into a directory that already holds a key pair silently
+// replaces the app private key (and leaves a certificate issued for the
+// old key beside the new one). A key pair registered in an app's config or
+// an apps file is lost; ssh-keygen and openssl refuse or ask.
+func TestRvnuKeysOutReplacesAnExistingKeyPair(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mykeys")
+	if code, _, errs := runCLI(t, "", "keys", "--out", dir, "--cert", "2021004100000000"); code != 0 {
+		t.Fatalf("first keys --out: exit %d, %s", code, errs)
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "app_private_key_pkcs1.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "keys", "--out", dir)
+	second, _ := os.ReadFile(filepath.Join(dir, "app_private_key_pkcs1.pem"))
+	if !bytes.Equal(first, second) {
+		t.Errorf("a second keys --out %s (exit %d, %q %q) replaced the app private key already there; "+
+			"the certificate appCertPublicKey_2021004100000000.crt left in the directory now certifies a key that is gone", dir, code, out, errs)
+	}
+	if code == 0 {
+		t.Errorf("keys --out into a directory holding a key pair: exit 0, want a refusal naming the file")
+	}
+}
+
+// keys --cert takes any app id: one the mock refuses to register (not 16
+// digits) gets a certificate, and one with a '/' fails after the key files
+// were written, exit 1, leaving half a directory.
+func TestRvnuKeysCertTakesAnyAppID(t *testing.T) {
+	for _, id := range []string{"x y", "a/b", "123"} {
+		dir := filepath.Join(t.TempDir(), "k")
+		code, _, errs := runCLI(t, "", "keys", "--cert", id, "--out", dir)
+		if code != 2 {
+			t.Errorf("keys --cert %q: exit %d (%s), want 2: an app id is 16 digits (mock/apps refuses any other)", id, code, errs)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+			t.Errorf("keys --cert %q wrote %d files before (or without) refusing", id, len(ents))
+		}
+	}
+}
+
+// call -h: "2 for a mistake on the command line". A --sign-type or
+// --charset the command cannot take is one, but exits 1 (as for a call
+// that could not be made).
+func TestRvnuCallBadFlagValuesExitOne(t *testing.T) {
+	for _, args := range [][]string{
+		{"call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do", "--sign-type", "SHA"},
+		{"call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do", "--charset", "latin1"},
+		{"sign", "alipay.trade.query", "out_trade_no=x", "--sign-type", "SHA"},
+		{"sign", "alipay.trade.query", "out_trade_no=x", "--charset", "latin1"},
+	} {
+		if code, _, errs := runCLI(t, "", args...); code != 2 {
+			t.Errorf("%s: exit %d (%q), want 2 as call -h and sign -h promise for a mistake on the command line", strings.Join(args, " "), code, errs)
+		}
+	}
+}
