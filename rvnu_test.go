@@ -85,3 +85,34 @@ func TestRvnuCallBadFlagValuesExitOne(t *testing.T) {
 		}
 	}
 }
+
+// ca --out writes with os.WriteFile: through a symbolic link and over any
+// file, the CA's own key included. Aimed (by a typo, or by a link another
+// container planted in the shared /trust volume of docs/tls.md's compose)
+// at the CA key, it replaces the key with the certificate and makes it
+// 0644: every later ca and serve --tls fails until the CA is remade and
+// re-trusted everywhere. keys --out refuses links and never writes into a
+// file already there (docs/configuration.md); ca --out should do the same.
+func TestRvnuCAOutOverwritesTheCAKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca")
+	if code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir); code != 0 {
+		t.Fatalf("ca: exit %d %s", code, errs)
+	}
+	keyFile := filepath.Join(dir, "ca-key.pem")
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := t.TempDir()
+	link := filepath.Join(trust, "alipay-mock-ca.crt")
+	if err := os.Symlink(keyFile, link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir, "--out", link)
+	if after, _ := os.ReadFile(keyFile); !bytes.Equal(after, key) {
+		t.Errorf("ca --out through a symbolic link (exit %d, %q) replaced the CA's private key", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir); code != 0 {
+		t.Errorf("the CA no longer opens after ca --out: exit %d %s", code, errs)
+	}
+}
