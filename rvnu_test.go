@@ -116,3 +116,19 @@ func TestRvnuCAOutOverwritesTheCAKey(t *testing.T) {
 		t.Errorf("the CA no longer opens after ca --out: exit %d %s", code, errs)
 	}
 }
+
+// keys --bits 1024 makes a key only an RSA (SHA1) app may use, yet prints
+// "register the app with: --app APP_ID=…/app_public_key.pem", which
+// registers an RSA2 app and is refused at start ("a 1024-bit key is too
+// small for RSA2"). A size under 1024 is a command-line mistake (exit 2),
+// not crypto/rsa's "insecure" error with exit 1.
+func TestRvnuKeysBitsHintAndRefusal(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "k")
+	code, out, _ := runCLI(t, "", "keys", "--bits", "1024", "--out", dir)
+	if code == 0 && strings.Contains(out, "--app APP_ID=") && !strings.Contains(out, ":RSA\n") {
+		t.Errorf("keys --bits 1024 hints a registration the mock refuses (RSA2 needs 2048 bits):\n%s", out)
+	}
+	if code, _, errs := runCLI(t, "", "keys", "--bits", "512"); code != 2 {
+		t.Errorf("keys --bits 512: exit %d (%q), want 2 with the sizes the mock takes", code, errs)
+	}
+}
