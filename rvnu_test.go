@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -130,5 +134,56 @@ func TestRvnuKeysBitsHintAndRefusal(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "", "keys", "--bits", "512"); code != 2 {
 		t.Errorf("keys --bits 512: exit %d (%q), want 2 with the sizes the mock takes", code, errs)
+	}
+}
+
+// startsOrRefuses runs the binary's serve and reports whether it started
+// (its banner's gateway line came) or exited first, with its status and
+// stderr. A mock that started is stopped.
+func startsOrRefuses(t *testing.T, args ...string) (started bool, code int, stderr string) {
+	t.Helper()
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, args...)
+	out, _ := cmd.StdoutPipe()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "gateway:") {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			go io.Copy(io.Discard, out)
+			_ = cmd.Wait()
+			return true, 0, errb.String()
+		}
+	}
+	_ = cmd.Wait()
+	return false, cmd.ProcessState.ExitCode(), errb.String()
+}
+
+// Flags that mean something only beside another are refused without it
+// when the product says so (--qr-code alipay without --tls: "needs
+// --tls"), but --tls-host without --tls and --journal-per-replica without
+// --store start a mock that ignores them without a word: a user adding
+// --tls-host shop.test gets no HTTPS listener and no hint why. Either a
+// refusal or a warning naming the flag would do.
+func TestRvnuFlagsThatNeedAnotherAreIgnoredSilently(t *testing.T) {
+	started, code, errs := startsOrRefuses(t, "--addr", "127.0.0.1:0", "--qr-code", "alipay")
+	if started {
+		t.Fatalf("--qr-code alipay without --tls started; the comparison below assumes it is refused")
+	}
+	t.Logf("--qr-code alipay alone: exit %d %s", code, errs)
+	for _, args := range [][]string{
+		{"--tls-host", "shop.test"},
+		{"--journal-per-replica"},
+	} {
+		started, code, errs := startsOrRefuses(t, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+		if started && !strings.Contains(errs, args[0]) {
+			t.Errorf("serve %s started with the flag ignored (no --tls / --store), no warning on stderr: %s", strings.Join(args, " "), errs)
+		} else if !started && code == 0 {
+			t.Errorf("serve %s: exit 0: %s", strings.Join(args, " "), errs)
+		}
 	}
 }
