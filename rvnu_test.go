@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,5 +186,29 @@ func TestRvnuFlagsThatNeedAnotherAreIgnoredSilently(t *testing.T) {
 		} else if !started && code == 0 {
 			t.Errorf("serve %s: exit 0: %s", strings.Join(args, " "), errs)
 		}
+	}
+}
+
+// The image sets ALIPAY_MOCK_ADDR=0.0.0.0:8080 and its HEALTHCHECK runs
+// `alipay-mock healthcheck`, which reads that variable. A user who moves
+// the mock with the flag, `docker run -p 9000:9000 alipay-mock --addr
+// 0.0.0.0:9000` (the README shows only flags for serve), gets a container
+// that is unhealthy forever: healthcheck asks port 8080. Nothing in
+// README's Docker section says to move it with the variable. Here the
+// image's variable names a port nothing listens on, as 8080 would be.
+func TestRvnuDockerHealthcheckMissesAnAddrFlag(t *testing.T) {
+	bin := buildBinary(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imageAddr := l.Addr().String()
+	l.Close()
+	env := []string{"ALIPAY_MOCK_ADDR=" + imageAddr}
+	base := startBinary(t, bin, env, "--addr", "127.0.0.1:0")
+	hc := exec.Command(bin, "healthcheck")
+	hc.Env = append(os.Environ(), env...)
+	if out, err := hc.CombinedOutput(); err != nil {
+		t.Errorf("the image's HEALTHCHECK, with the mock serving at %s by --addr: %v %s", base, err, out)
 	}
 }
