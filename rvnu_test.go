@@ -212,3 +212,20 @@ func TestRvnuDockerHealthcheckMissesAnAddrFlag(t *testing.T) {
 		t.Errorf("the image's HEALTHCHECK, with the mock serving at %s by --addr: %v %s", base, err, out)
 	}
 }
+
+// The commonest Alipay mix-up (docs/configuration.md) made on the command
+// line: `call --key keys/dev/alipay_private_key.pem`, signing with the
+// mock's Alipay key instead of the app's. The refusal blames the Alipay
+// public key ("AlipayPublicKey is the public half of PrivateKey, i.e. the
+// app public key; set it to the Alipay public key"), a flag the user never
+// gave and whose default is right; it should name --key.
+func TestRvnuCallKeyMixUpBlamesTheWrongFlag(t *testing.T) {
+	code, _, errs := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do",
+		"--key", filepath.Join("keys", "dev", "alipay_private_key.pem"))
+	if code == 0 {
+		t.Fatalf("exit 0")
+	}
+	if !strings.Contains(errs, "--key") || strings.Contains(errs, "set it to the Alipay public key") {
+		t.Errorf("--key is the mock's Alipay private key, but the refusal blames the Alipay public key: %q", errs)
+	}
+}
