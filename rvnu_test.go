@@ -235,3 +235,17 @@ func TestRvnuCallKeyMixUpBlamesTheWrongFlag(t *testing.T) {
 		}
 	}
 }
+
+// verify-notify "says why one does not verify" (README). Given a form that
+// is no notification (no app_id, no sign) it answers with the client
+// library's "alipay: AppID is required", a config error of the Go client,
+// where a form with app_id and no sign gets a reason a newcomer can act on.
+func TestRvnuVerifyNotifyReasonForAFormWithoutAppID(t *testing.T) {
+	code, out, errs := runCLI(t, "foo=bar&out_trade_no=1", "verify-notify")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if got := out + errs; strings.Contains(got, "AppID is required") {
+		t.Errorf("verify-notify of a form without app_id or sign: %q; want the parameter it lacks named (app_id, sign), as for a form without sign", got)
+	}
+}
