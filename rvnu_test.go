@@ -276,3 +276,33 @@ func TestRvnuArchitectureTreeNamesEveryMockPackage(t *testing.T) {
 		}
 	}
 }
+
+// CONTRIBUTING.md's "Switches" table is where a contributor learns what
+// .ci/run turns on; it lacks OPENSSL_TESTS=required (scripts/test.sh's
+// OpenSSL build and tests, which .ci/run sets), and its account of .ci/run
+// ("installs Node.js, Chromium and PostgreSQL") leaves out curl, gcc and
+// libssl-dev that it installs for the docs and OpenSSL tests.
+func TestRvnuContributingNamesEverySwitchCIUses(t *testing.T) {
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contrib, err := os.ReadFile("CONTRIBUTING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range strings.Fields(string(ci)) {
+		name, val, ok := strings.Cut(w, "=")
+		if !ok || name == "" || name == "DEBIAN_FRONTEND" || strings.ToUpper(name) != name || strings.ContainsAny(name, "$({") {
+			continue
+		}
+		if !strings.Contains(string(contrib), "`"+name+"="+val+"`") && !strings.Contains(string(contrib), name) {
+			t.Errorf(".ci/run sets %s=%s; CONTRIBUTING.md never names it", name, val)
+		}
+	}
+	for _, pkg := range []string{"curl", "gcc", "libssl-dev"} {
+		if strings.Contains(string(ci), "need+=("+pkg+")") && !strings.Contains(string(contrib), pkg) {
+			t.Errorf(".ci/run installs %s; CONTRIBUTING.md's account of it does not say so", pkg)
+		}
+	}
+}
