@@ -306,3 +306,19 @@ func TestRvnuContributingNamesEverySwitchCIUses(t *testing.T) {
 		}
 	}
 }
+
+// A newcomer's --addr 8080 (or --addr localhost) fails with Go's "listen
+// tcp: address 8080: missing port in address" and exit 1: the port is the
+// one thing given. --public-url's mistakes get a usage error (exit 2) with
+// an example; --addr deserves the same: want host:port, e.g. :8080.
+func TestRvnuAddrWithoutHostIsExplained(t *testing.T) {
+	for _, addr := range []string{"8080", "http://127.0.0.1:8080"} {
+		started, code, errs := startsOrRefuses(t, "--addr", addr)
+		if started {
+			t.Fatalf("--addr %s started", addr)
+		}
+		if code != 2 || strings.Contains(errs, "missing port in address") || strings.Contains(errs, "too many colons") {
+			t.Errorf("--addr %s: exit %d, %q; want exit 2 and host:port with an example", addr, code, errs)
+		}
+	}
+}
