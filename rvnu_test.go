@@ -322,3 +322,16 @@ func TestRvnuAddrWithoutHostIsExplained(t *testing.T) {
 		}
 	}
 }
+
+// `scenarios check DIR` on a directory with no scenario file says
+// "ok: 0 file(s), 0 rule(s)" and exits 0, and serve --scenario DIR starts
+// with none of it loaded and no word: a mistyped path in a Docker volume
+// (-v $PWD/scenarioz:/scenarios makes an empty directory) passes the CI
+// check and leaves every scripted outcome off.
+func TestRvnuScenariosCheckPassesAnEmptyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "", "scenarios", "check", dir)
+	if code == 0 {
+		t.Errorf("scenarios check on a directory without a scenario file: exit 0, %q %q; want a failure (or at least a warning) naming the directory", out, errs)
+	}
+}
