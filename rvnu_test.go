@@ -335,3 +335,14 @@ func TestRvnuScenariosCheckPassesAnEmptyDirectory(t *testing.T) {
 		t.Errorf("scenarios check on a directory without a scenario file: exit 0, %q %q; want a failure (or at least a warning) naming the directory", out, errs)
 	}
 }
+
+// healthcheck --url localhost:8080 (no scheme, as --public-url's refusal
+// warns about) fails with net/http's `unsupported protocol scheme
+// "localhost"`, exit 1, the same status as an unhealthy mock: a Docker or
+// Kubernetes probe written this way reads as a mock that is down.
+func TestRvnuHealthcheckURLWithoutScheme(t *testing.T) {
+	code, _, errs := runCLI(t, "", "healthcheck", "--url", "localhost:8080")
+	if code != 2 || strings.Contains(errs, "unsupported protocol scheme") {
+		t.Errorf("healthcheck --url localhost:8080: exit %d, %q; want a usage error (exit 2) asking for http://localhost:8080", code, errs)
+	}
+}
