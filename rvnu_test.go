@@ -346,3 +346,35 @@ func TestRvnuHealthcheckURLWithoutScheme(t *testing.T) {
 		t.Errorf("healthcheck --url localhost:8080: exit %d, %q; want a usage error (exit 2) asking for http://localhost:8080", code, errs)
 	}
 }
+
+// An apps file (or --app flags) naming one app_id twice, a copy-paste
+// slip for two apps, starts with the last entry alone: the first app's key
+// and sign type are gone, and every call it signs answers
+// isv.invalid-signature. The apps checks refuse other slips "rather than
+// failing every later call" (docs/configuration.md); this one is not.
+func TestRvnuAppsFileWithARepeatedAppID(t *testing.T) {
+	a, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.pem"), a.PublicPEM, 0o644)
+	os.WriteFile(filepath.Join(dir, "b.pem"), b.PublicPEM, 0o644)
+	file := filepath.Join(dir, "apps.yaml")
+	os.WriteFile(file, []byte("apps:\n  - app_id: \"2021004100000001\"\n    public_key: a.pem\n    name: Shop A\n"+
+		"  - app_id: \"2021004100000001\"\n    public_key: b.pem\n    name: Shop B\n"), 0o644)
+	for _, args := range [][]string{
+		{"--apps-file", file},
+		{"--app", "2021004100000001=" + filepath.Join(dir, "a.pem"), "--app", "2021004100000001=" + filepath.Join(dir, "b.pem")},
+	} {
+		started, code, errs := startsOrRefuses(t, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+		if started || code == 0 {
+			t.Errorf("serve %s: started (%v, exit %d) with one of two entries for app 2021004100000001 dropped; want a refusal naming the repeated app_id: %s",
+				strings.Join(args, " "), started, code, errs)
+		}
+	}
+}
