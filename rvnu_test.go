@@ -378,3 +378,28 @@ func TestRvnuAppsFileWithARepeatedAppID(t *testing.T) {
 		}
 	}
 }
+
+// --no-dev-app "leave[s] the shipped dev app out", but a --data directory
+// a first start filled keeps it: the restart with --no-dev-app still
+// serves app 9021000100000001, whose private key is public
+// (keys/dev/app_private_key.pem). A user who adds the flag to lock down a
+// long-lived mock (docs/security.md: the dev key is why the cross-site
+// guard exists) still has an app anyone can sign for, and nothing says so.
+func TestRvnuNoDevAppIgnoredOnAUsedDataDir(t *testing.T) {
+	dir := t.TempDir()
+	first, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0", DataDir: dir, NoDevApp: true})
+	if status, body := httpDo(t, "GET", srv.URL()+"/_mock/apps"); status != 200 || strings.Contains(body, `"app_id":"`+keys.DevAppID+`"`) {
+		t.Errorf("restart with --no-dev-app on a used --data directory: GET /_mock/apps (HTTP %d) still lists the dev app %s: %.300s", status, keys.DevAppID, body)
+	}
+	code, out, _ := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=x", "--gateway", srv.URL())
+	if strings.Contains(out, "ACQ.TRADE_NOT_EXIST") {
+		t.Errorf("the dev app, signed with the public dev key, is still served after --no-dev-app (exit %d):\n%s", code, out)
+	}
+}
