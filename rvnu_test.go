@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,4 +404,43 @@ func TestRvnuNoDevAppIgnoredOnAUsedDataDir(t *testing.T) {
 	if strings.Contains(out, "ACQ.TRADE_NOT_EXIST") {
 		t.Errorf("the dev app, signed with the public dev key, is still served after --no-dev-app (exit %d):\n%s", code, out)
 	}
+}
+
+// alipay.system.oauth.token's success has no code or msg, as production's
+// (docs/sign-in.md). call prints `code= msg=""` as its last line and exits
+// 3, the status README gives "for any other code": a sign-in script
+// (`alipay-mock call alipay.system.oauth.token … && …`) reads a good token
+// as a failure.
+func TestRvnuCallOauthTokenSuccessExitsThree(t *testing.T) {
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0"})
+	req, _ := http.NewRequest("POST", srv.URL()+"/_mock/user-auth-codes", strings.NewReader(`{"app_id":"`+keys.DevAppID+`","scope":"auth_user"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		AuthCode string `json:"auth_code"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || got.AuthCode == "" {
+		t.Fatalf("no auth code: %v", err)
+	}
+	code, out, errs := runCLI(t, "", "call", "alipay.system.oauth.token", "--gateway", srv.URL(),
+		"--param", "grant_type=authorization_code", "--param", "code="+got.AuthCode)
+	if !strings.Contains(out, `"access_token"`) {
+		t.Fatalf("no token: exit %d %s %s", code, out, errs)
+	}
+	if code != 0 {
+		t.Errorf("a successful alipay.system.oauth.token (no code, as production): exit %d, want 0; last line %q", code, rvnuLastLine(out))
+	}
+	if strings.Contains(out, "code= msg=\"\"") {
+		t.Errorf("the last line shows an empty code: %q", rvnuLastLine(out))
+	}
+}
+
+func rvnuLastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
