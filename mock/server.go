@@ -295,7 +295,14 @@ func New(opts Options) (_ *Server, err error) {
 	s.Coupons.OnEvict(s.ordersEvicted)
 	s.Fund.OnEvict(s.transfersEvicted)
 	// Checks first: a stored app is held to the Alipay key's size too.
-	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
+	checks := apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey}
+	if cfg.NoDevApp { // a stored app anyone can sign for is not served either
+		checks.DropDevKey = func(id string) {
+			s.Log.Warn("stored app not served", "app_id", id,
+				"note", "--no-dev-app: its public key is the shipped dev app key, whose private key is public; register the app with a key of its own")
+		}
+	}
+	s.Apps.SetChecks(checks)
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {
 			return nil, err

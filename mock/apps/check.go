@@ -18,6 +18,10 @@ type Checks struct {
 	// AlipayKey is the mock's Alipay public key: an app registering it as
 	// its own has taken one key for the other, and no request would verify.
 	AlipayKey *rsa.PublicKey
+	// DropDevKey, when set (--no-dev-app), makes Restore leave out a stored
+	// app whose public key is a shipped dev app key, and is called with
+	// its id.
+	DropDevKey func(appID string)
 }
 
 // SetChecks makes Add and AddText refuse specs that fail c, and Restore

@@ -31,9 +31,13 @@ func (r *Registry) Persist(s Store) {
 // Restore registers stored apps with their merchant accounts. An app whose
 // key, or the mock's Alipay key (SetChecks), is too small for its sign type
 // is not served (and let go if it was): the others are restored, and the
-// error names each one refused.
+// error names each one refused. With Checks.DropDevKey, an app with a
+// shipped dev key is left out too (and let go if it was).
 func (r *Registry) Restore(recs []Record) error {
 	var refused []error
+	r.mu.RLock()
+	drop := r.checks.DropDevKey
+	r.mu.RUnlock()
 	for _, rec := range recs {
 		pub, err := keys.ParsePublicKey([]byte(rec.Spec.PublicKey))
 		if err != nil {
@@ -44,6 +48,13 @@ func (r *Registry) Restore(recs []Record) error {
 			if st, err = sign.ParseType(rec.Spec.SignType); err != nil {
 				return fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
 			}
+		}
+		if drop != nil && keys.IsDevAppKey(pub) {
+			r.mu.Lock()
+			delete(r.apps, rec.Spec.AppID)
+			r.mu.Unlock()
+			drop(rec.Spec.AppID)
+			continue
 		}
 		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
 			r.mu.Lock()
