@@ -452,11 +452,21 @@ func (s *Server) Close() error {
 	return errors.Join(append(errs, s.release())...)
 }
 
+// AlipayKeyFileHint names the shipped file of the Alipay public key, " (also
+// keys/dev/alipay_public_key.pem)", when the key in force is the shipped one
+// (not --alipay-private-key's); else it is empty.
+func (s *Server) AlipayKeyFileHint() string {
+	if s.Key.PublicKey.Equal(&keys.DevAlipayPrivateKey().PublicKey) {
+		return " (also keys/dev/alipay_public_key.pem)"
+	}
+	return ""
+}
+
 // Banner is the start-up text: where the gateway is, the apps and the key
 // fingerprints.
 func (s *Server) Banner() string {
-	out := fmt.Sprintf("alipay-mock %s\n  gateway:           %s\n  control API:       %s%s/\n  Alipay public key: %s%s/alipay-public-key (also keys/dev/alipay_public_key.pem)\n                     %s\n",
-		Version, s.GatewayURL(), s.URL(), control.Prefix, s.URL(), control.Prefix, keys.Fingerprint(&s.Key.PublicKey))
+	out := fmt.Sprintf("alipay-mock %s\n  gateway:           %s\n  control API:       %s%s/\n  Alipay public key: %s%s/alipay-public-key%s\n                     %s\n",
+		Version, s.GatewayURL(), s.URL(), control.Prefix, s.URL(), control.Prefix, s.AlipayKeyFileHint(), keys.Fingerprint(&s.Key.PublicKey))
 	for _, a := range s.Apps.All() {
 		out += fmt.Sprintf("  app %s (%s, %s) seller %s\n                     %s\n", a.AppID, a.Name, a.SignType, a.Seller.UserID, a.Fingerprint())
 	}
