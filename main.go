@@ -38,6 +38,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -574,8 +575,9 @@ func readAppsFile(path string) ([]apps.Spec, error) {
 
 func genKeys(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys")
-	bits := fs.Int("bits", 2048, "key size (2048 for RSA2)")
-	out := fs.String("out", "", "write the files into this directory instead of printing them")
+	bits := fs.Int("bits", 2048, "key size: at least 2048 for RSA2, 1024 for RSA (SHA1)")
+	out := fs.String("out", "", "write the files into this directory instead of printing them; refused when one of them is there already")
+	force := fs.Bool("force", false, "with --out, replace files already there (a key pair registered somewhere is lost)")
 	certFor := fs.String("cert", "", "also issue certificate-mode files for this app id: the app certificate (from the mock's dev CA), the root bundle and the Alipay certificate of the shipped Alipay key")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -583,33 +585,41 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{"keys", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := sign.CheckKeyBits(sign.RSA, *bits); err != nil {
+		return usageError{"keys", fmt.Errorf("--bits %d: %w; 2048 or more for RSA2", *bits, err)}
+	}
+	names := []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt",
+		"app_private_key_pkcs8.txt", "app_public_key.pem", "app_public_key.txt"}
+	if *certFor != "" {
+		if err := apps.CheckAppID(*certFor); err != nil {
+			return usageError{"keys", fmt.Errorf("--cert: %w", err)}
+		}
+		names = append(names, "appCertPublicKey_"+*certFor+".crt", "alipayRootCert.crt", "alipayCertPublicKey_RSA2.crt")
+	}
+	if *out != "" && !*force {
+		for _, n := range names {
+			if _, err := os.Lstat(filepath.Join(*out, n)); err == nil {
+				return fmt.Errorf("--out %s: %s is there already (a key pair registered somewhere would be lost): choose another directory, or add --force to replace it", *out, n)
+			}
+		}
+	}
 	p, err := keys.Generate(*bits)
 	if err != nil {
 		return err
 	}
-	var certs []struct{ name, body string }
+	bodies := []string{string(p.PrivatePKCS1PEM), string(p.PrivatePKCS8PEM), p.PrivatePKCS1Base64 + "\n",
+		p.PrivatePKCS8Base64 + "\n", string(p.PublicPEM), p.PublicBase64 + "\n"}
 	if *certFor != "" {
 		now := clock.Real{}.Now()
 		appCert, err := keys.DevAuthority().IssueAppCert(&p.Private.PublicKey, *certFor, now.Add(-time.Hour), now.AddDate(5, 0, 0))
 		if err != nil {
 			return err
 		}
-		certs = append(certs, struct{ name, body string }{"appCertPublicKey_" + *certFor + ".crt", string(appCert)},
-			struct{ name, body string }{"alipayRootCert.crt", string(keys.DevRootCertPEM())},
-			struct{ name, body string }{"alipayCertPublicKey_RSA2.crt", string(keys.DevAlipayCertPEM())})
+		bodies = append(bodies, string(appCert), string(keys.DevRootCertPEM()), string(keys.DevAlipayCertPEM()))
 	}
-	files := []struct{ name, body string }{
-		{"app_private_key_pkcs1.pem", string(p.PrivatePKCS1PEM)},
-		{"app_private_key_pkcs8.pem", string(p.PrivatePKCS8PEM)},
-		{"app_private_key_pkcs1.txt", p.PrivatePKCS1Base64 + "\n"},
-		{"app_private_key_pkcs8.txt", p.PrivatePKCS8Base64 + "\n"},
-		{"app_public_key.pem", string(p.PublicPEM)},
-		{"app_public_key.txt", p.PublicBase64 + "\n"},
-	}
-	files = append(files, certs...)
 	if *out == "" {
-		for _, f := range files {
-			fmt.Fprintf(stdout, "# %s\n%s\n", f.name, f.body)
+		for i, n := range names {
+			fmt.Fprintf(stdout, "# %s\n%s\n", n, bodies[i])
 		}
 		fmt.Fprintf(stdout, "# fingerprint %s\n", keys.Fingerprint(&p.Private.PublicKey))
 		return nil
@@ -617,16 +627,20 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if err := privdir.Make(*out, "--out directory"); err != nil {
 		return err
 	}
-	for _, f := range files {
+	for i, n := range names {
 		mode := os.FileMode(0o644)
-		if strings.Contains(f.name, "private") {
+		if strings.Contains(n, "private") {
 			mode = 0o600
 		}
-		if err := privdir.WriteFile(filepath.Join(*out, f.name), []byte(f.body), mode); err != nil {
+		if err := privdir.WriteFile(filepath.Join(*out, n), []byte(bodies[i]), mode); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s\n", len(files), *out, filepath.Join(*out, "app_public_key.pem"))
+	signType := "" // RSA2, the default, needs 2048 bits
+	if sign.CheckKeyBits(sign.RSA2, *bits) != nil {
+		signType = ":RSA"
+	}
+	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s%s\n", len(names), *out, filepath.Join(*out, "app_public_key.pem"), signType)
 	if *certFor != "" {
 		fmt.Fprintf(stdout, "or in certificate mode, in --apps-file: {app_id: %s, app_cert: %s}\n", *certFor, filepath.Join(*out, "appCertPublicKey_"+*certFor+".crt"))
 	}
