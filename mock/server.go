@@ -52,7 +52,8 @@ const GatewayPath = "/gateway.do"
 type Options struct {
 	// Addr is where Start listens; default 127.0.0.1:0 (a free port).
 	Addr string
-	// Apps are registered besides the dev app.
+	// Apps are registered besides the dev app; an app id given twice is
+	// refused.
 	Apps []apps.Spec
 	// NoDevApp leaves the shipped development app out.
 	NoDevApp bool
