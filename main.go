@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -203,6 +204,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 { // the flag package drops every flag after it
 		return usageError{"serve", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkAddr("--addr", *addr); err != nil {
+		return err
+	}
+	if *tlsAddr != "" {
+		if err := checkAddr("--tls-addr", *tlsAddr); err != nil {
+			return err
+		}
+	}
+	// Flags that mean nothing without another are refused, not ignored.
+	if len(tlsHostFlags) > 0 && !*tlsOn && *tlsAddr == "" {
+		return usageError{"serve", errors.New("--tls-host needs --tls (or --tls-addr): without it the mock serves no HTTPS and makes no certificate")}
+	}
+	if *journalPerReplica && *storeURL == "" {
+		return usageError{"serve", errors.New("--journal-per-replica needs --store: without replicas every journal is this process's own")}
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -220,7 +236,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return usageError{"serve", err}
 	}
 	var err error
-	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
+	logger := slog.New(handler)
+	addrGiven := false
+	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "addr" })
+	if env, ok := os.LookupEnv("ALIPAY_MOCK_ADDR"); ok && addrGiven && env != *addr {
+		logger.Warn("--addr overrides ALIPAY_MOCK_ADDR", "addr", *addr, "ALIPAY_MOCK_ADDR", env,
+			"note", "healthcheck (the Docker image's HEALTHCHECK) and call read the variable and look for the mock there: move the mock with ALIPAY_MOCK_ADDR instead")
+	}
+	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: logger}
 	if *tolerance < 0 { // would turn the check off, which only 0 says
 		return usageError{"serve", fmt.Errorf("--timestamp-tolerance %s: want 0 (no check) or more", *tolerance)}
 	}
@@ -647,6 +670,15 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// checkAddr refuses a listen address that is no host:port (8080, a URL)
+// with the form it wants, as a usage error.
+func checkAddr(flag, v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil || strings.Contains(v, "/") {
+		return usageError{"serve", fmt.Errorf("%s %q: want host:port, e.g. :8080 (every interface) or 127.0.0.1:8080", flag, v)}
+	}
+	return nil
+}
+
 // mockBase is a running mock's base URL: url when given, else the one of
 // its listen address (a wildcard host is reached on 127.0.0.1).
 func mockBase(addr, url string) (string, error) {
@@ -680,9 +712,14 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{"healthcheck", fmt.Errorf("unexpected argument %q (give the mock's URL as --url)", fs.Arg(0))}
 	}
+	if *url != "" {
+		if u, err := neturl.Parse(*url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{"healthcheck", fmt.Errorf("--url %q: want the mock's base URL with its scheme, e.g. http://localhost:8080", *url)}
+		}
+	}
 	base, err := mockBase(*addr, *url)
 	if err != nil {
-		return err
+		return usageError{"healthcheck", err}
 	}
 	tok, err := control.CleanToken(*token) // as serve takes it
 	if err != nil {

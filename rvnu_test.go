@@ -145,8 +145,15 @@ func TestRvnuKeysBitsHintAndRefusal(t *testing.T) {
 // stderr. A mock that started is stopped.
 func startsOrRefuses(t *testing.T, args ...string) (started bool, code int, stderr string) {
 	t.Helper()
-	bin := buildBinary(t)
+	return startsOrRefusesEnv(t, buildBinary(t), nil, args...)
+}
+
+// startsOrRefusesEnv is startsOrRefuses with variables added to the
+// environment.
+func startsOrRefusesEnv(t *testing.T, bin string, env []string, args ...string) (started bool, code int, stderr string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	out, _ := cmd.StdoutPipe()
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
@@ -193,11 +200,10 @@ func TestRvnuFlagsThatNeedAnotherAreIgnoredSilently(t *testing.T) {
 
 // The image sets ALIPAY_MOCK_ADDR=0.0.0.0:8080 and its HEALTHCHECK runs
 // `alipay-mock healthcheck`, which reads that variable. A user who moves
-// the mock with the flag, `docker run -p 9000:9000 alipay-mock --addr
-// 0.0.0.0:9000` (the README shows only flags for serve), gets a container
-// that is unhealthy forever: healthcheck asks port 8080. Nothing in
-// README's Docker section says to move it with the variable. Here the
-// image's variable names a port nothing listens on, as 8080 would be.
+// the mock with the flag, `docker run alipay-mock --addr 0.0.0.0:9000`,
+// gets a container that is unhealthy forever: healthcheck asks port 8080.
+// serve says so on stderr, naming the variable to move it with (README's
+// Docker section says the same).
 func TestRvnuDockerHealthcheckMissesAnAddrFlag(t *testing.T) {
 	bin := buildBinary(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -206,12 +212,16 @@ func TestRvnuDockerHealthcheckMissesAnAddrFlag(t *testing.T) {
 	}
 	imageAddr := l.Addr().String()
 	l.Close()
-	env := []string{"ALIPAY_MOCK_ADDR=" + imageAddr}
-	base := startBinary(t, bin, env, "--addr", "127.0.0.1:0")
-	hc := exec.Command(bin, "healthcheck")
-	hc.Env = append(os.Environ(), env...)
-	if out, err := hc.CombinedOutput(); err != nil {
-		t.Errorf("the image's HEALTHCHECK, with the mock serving at %s by --addr: %v %s", base, err, out)
+	started, _, errs := startsOrRefusesEnv(t, bin, []string{"ALIPAY_MOCK_ADDR=" + imageAddr}, "--addr", "127.0.0.1:0")
+	if !started || !strings.Contains(errs, "--addr overrides ALIPAY_MOCK_ADDR") || !strings.Contains(errs, "HEALTHCHECK") {
+		t.Errorf("serve --addr with the image's ALIPAY_MOCK_ADDR=%s (started %v): no warning that healthcheck looks there: %s", imageAddr, started, errs)
+	}
+	started, _, errs = startsOrRefusesEnv(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0"}, "--addr", "127.0.0.1:0")
+	if !started || strings.Contains(errs, "overrides ALIPAY_MOCK_ADDR") {
+		t.Errorf("serve --addr equal to ALIPAY_MOCK_ADDR (started %v) warned: %s", started, errs)
+	}
+	if readme, _ := os.ReadFile("README.md"); !strings.Contains(string(readme), "-e ALIPAY_MOCK_ADDR=") {
+		t.Errorf("README does not show moving the container's mock with -e ALIPAY_MOCK_ADDR=")
 	}
 }
 
