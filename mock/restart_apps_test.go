@@ -60,7 +60,8 @@ func TestAppsFileAppReplacesStoredChangeOnRestart(t *testing.T) {
 // --no-dev-app on a used --data directory or a shared --store: a stored app
 // whose public key is the shipped dev app key (the dev app a first start
 // stored, or another id registered with that key) is not served, and the
-// warn log names it; an app with a key of its own is served.
+// warn log names it; an app with a key of its own, or given at start, is
+// served, and POST /_mock/apps refuses the dev key.
 func TestNoDevAppDropsStoredDevKeyApps(t *testing.T) {
 	t.Run("data", func(t *testing.T) {
 		dir := t.TempDir()
@@ -94,12 +95,22 @@ func storeDevKeyApps(t *testing.T, m *mocktest.Mock) {
 func noDevKeyApps(t *testing.T, o mock.Options) {
 	t.Helper()
 	var logs lockedBuffer
+	dev := string(keys.DevFile("app_public_key.pem"))
 	o.NoDevApp, o.Logger = true, slog.New(slog.NewTextHandler(&logs, nil))
+	o.Apps = []apps.Spec{{AppID: "9021000100000080", PublicKey: dev, SignType: "RSA2"}}
 	m := mocktest.New(t, o)
 	var list []map[string]any
 	m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
-	if len(list) != 1 || list[0]["app_id"] != "2021004100000079" {
-		t.Errorf("with --no-dev-app the apps served are %v, want only 2021004100000079 (its own key)", list)
+	var ids []any
+	for _, a := range list {
+		ids = append(ids, a["app_id"])
+	}
+	if len(ids) != 2 || ids[0] != "2021004100000079" || ids[1] != "9021000100000080" {
+		t.Errorf("with --no-dev-app the apps served are %v, want 2021004100000079 (its own key) and 9021000100000080 (given at start)", ids)
+	}
+	body := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": "9021000100000081", "public_key": dev, "sign_type": "RSA2"}, http.StatusBadRequest)
+	if !strings.Contains(string(body), "shipped dev app key") {
+		t.Errorf("POST /_mock/apps with the dev key under --no-dev-app: %s, want the refusal's reason", body)
 	}
 	for _, id := range []string{keys.DevAppID, "9021000100000078"} {
 		if !strings.Contains(logs.String(), `msg="stored app not served" app_id=`+id) {

@@ -297,10 +297,14 @@ func New(opts Options) (_ *Server, err error) {
 	s.Fund.OnEvict(s.transfersEvicted)
 	// Checks first: a stored app is held to the Alipay key's size too.
 	checks := apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey}
-	if cfg.NoDevApp { // a stored app anyone can sign for is not served either
-		checks.DropDevKey = func(id string) {
+	if cfg.NoDevApp { // no app anyone can sign for, but those given at start
+		checks.NoDevKey, checks.DevKeyApps = true, map[string]bool{}
+		for _, sp := range cfg.Options.Apps {
+			checks.DevKeyApps[sp.AppID] = true
+		}
+		checks.Dropped = func(id string) {
 			s.Log.Warn("stored app not served", "app_id", id,
-				"note", "--no-dev-app: its public key is the shipped dev app key, whose private key is public; register the app with a key of its own")
+				"note", "--no-dev-app: its public key is the shipped dev app key, whose private key is public; give it at start (--app, --apps-file) or register a key of its own")
 		}
 	}
 	s.Apps.SetChecks(checks)

@@ -31,12 +31,12 @@ func (r *Registry) Persist(s Store) {
 // Restore registers stored apps with their merchant accounts. An app whose
 // key, or the mock's Alipay key (SetChecks), is too small for its sign type
 // is not served (and let go if it was): the others are restored, and the
-// error names each one refused. With Checks.DropDevKey, an app with a
-// shipped dev key is left out too (and let go if it was).
+// error names each one refused. An app Checks.NoDevKey refuses is left
+// out too (and let go if it was), told to Checks.Dropped.
 func (r *Registry) Restore(recs []Record) error {
 	var refused []error
 	r.mu.RLock()
-	drop := r.checks.DropDevKey
+	c := r.checks
 	r.mu.RUnlock()
 	for _, rec := range recs {
 		pub, err := keys.ParsePublicKey([]byte(rec.Spec.PublicKey))
@@ -49,11 +49,13 @@ func (r *Registry) Restore(recs []Record) error {
 				return fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
 			}
 		}
-		if drop != nil && keys.IsDevAppKey(pub) {
+		if c.devKeyRefused(rec.Spec.AppID, pub) {
 			r.mu.Lock()
 			delete(r.apps, rec.Spec.AppID)
 			r.mu.Unlock()
-			drop(rec.Spec.AppID)
+			if c.Dropped != nil {
+				c.Dropped(rec.Spec.AppID)
+			}
 			continue
 		}
 		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
