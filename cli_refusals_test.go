@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -231,39 +230,6 @@ func TestNotifyScheduleNoneGivesUpAfterOneAttempt(t *testing.T) {
 	}
 }
 
-// startsOrRefuses runs the binary's serve and reports whether it started
-// (its banner's gateway line came) or exited first, with its status and
-// stderr. A mock that started is stopped.
-func startsOrRefuses(t *testing.T, args ...string) (started bool, code int, stderr string) {
-	t.Helper()
-	return startsOrRefusesEnv(t, buildBinary(t), nil, args...)
-}
-
-// startsOrRefusesEnv is startsOrRefuses with variables added to the
-// environment.
-func startsOrRefusesEnv(t *testing.T, bin string, env []string, args ...string) (started bool, code int, stderr string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, _ := cmd.StdoutPipe()
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "gateway:") {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			go io.Copy(io.Discard, out)
-			_ = cmd.Wait()
-			return true, 0, errb.String()
-		}
-	}
-	_ = cmd.Wait()
-	return false, cmd.ProcessState.ExitCode(), errb.String()
-}
-
 // call -h and sign -h: "2 for a mistake on the command line". A
 // --sign-type or --charset the command cannot take is one.
 func TestCallAndSignBadFlagValuesExitTwo(t *testing.T) {
@@ -283,14 +249,13 @@ func TestCallAndSignBadFlagValuesExitTwo(t *testing.T) {
 // --qr-code alipay is without --tls: --tls-host without --tls, and
 // --journal-per-replica without --store, are usage errors naming the flag.
 func TestFlagsThatNeedAnotherAreRefused(t *testing.T) {
+	bin := buildBinary(t)
 	for _, args := range [][]string{
 		{"--tls-host", "shop.test"},
 		{"--journal-per-replica"},
 	} {
-		started, code, errs := startsOrRefuses(t, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-		if started || code != 2 || !strings.Contains(errs, args[0]+" needs") {
-			t.Errorf("serve %s (no --tls / --store): started %v, exit %d, want a usage error (2) naming the flag: %s", strings.Join(args, " "), started, code, errs)
-		}
+		code, errs := serveExit(t, bin, nil, args...)
+		wantRefused(t, "serve "+strings.Join(args, " ")+" (no --tls / --store)", code, errs, 2, args[0]+" needs")
 	}
 }
 
@@ -307,13 +272,13 @@ func TestServeWarnsWhenAddrOverridesALIPAYMOCKADDR(t *testing.T) {
 	}
 	imageAddr := l.Addr().String()
 	l.Close()
-	started, _, errs := startsOrRefusesEnv(t, bin, []string{"ALIPAY_MOCK_ADDR=" + imageAddr}, "--addr", "127.0.0.1:0")
-	if !started || !strings.Contains(errs, "--addr overrides ALIPAY_MOCK_ADDR") || !strings.Contains(errs, "HEALTHCHECK") {
-		t.Errorf("serve --addr with the image's ALIPAY_MOCK_ADDR=%s (started %v): no warning that healthcheck looks there: %s", imageAddr, started, errs)
+	code, errs := serveExit(t, bin, []string{"ALIPAY_MOCK_ADDR=" + imageAddr})
+	if code != -1 || !strings.Contains(errs, "--addr overrides ALIPAY_MOCK_ADDR") || !strings.Contains(errs, "HEALTHCHECK") {
+		t.Errorf("serve --addr with the image's ALIPAY_MOCK_ADDR=%s (exit %d, -1: started): no warning that healthcheck looks there: %s", imageAddr, code, errs)
 	}
-	started, _, errs = startsOrRefusesEnv(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0"}, "--addr", "127.0.0.1:0")
-	if !started || strings.Contains(errs, "overrides ALIPAY_MOCK_ADDR") {
-		t.Errorf("serve --addr equal to ALIPAY_MOCK_ADDR (started %v) warned: %s", started, errs)
+	code, errs = serveExit(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0"})
+	if code != -1 || strings.Contains(errs, "overrides ALIPAY_MOCK_ADDR") {
+		t.Errorf("serve --addr equal to ALIPAY_MOCK_ADDR (exit %d, -1: started) warned: %s", code, errs)
 	}
 	if readme, _ := os.ReadFile("README.md"); !strings.Contains(string(readme), "-e ALIPAY_MOCK_ADDR=") {
 		t.Errorf("README does not show moving the container's mock with -e ALIPAY_MOCK_ADDR=")
@@ -352,11 +317,9 @@ func TestVerifyNotifyNamesAMissingAppID(t *testing.T) {
 // --addr 8080 or a URL is a usage error (exit 2) naming the form host:port
 // with an example, not Go's "missing port in address" with exit 1.
 func TestAddrThatIsNoHostPortIsAUsageError(t *testing.T) {
+	bin := buildBinary(t)
 	for _, addr := range []string{"8080", "http://127.0.0.1:8080"} {
-		started, code, errs := startsOrRefuses(t, "--addr", addr)
-		if started {
-			t.Fatalf("--addr %s started", addr)
-		}
+		code, errs := serveExit(t, bin, nil, "--addr", addr)
 		if code != 2 || strings.Contains(errs, "missing port in address") || strings.Contains(errs, "too many colons") {
 			t.Errorf("--addr %s: exit %d, %q; want exit 2 and host:port with an example", addr, code, errs)
 		}
@@ -372,9 +335,9 @@ func TestScenariosCheckFailsAnEmptyDirectory(t *testing.T) {
 	if code == 0 || !strings.Contains(errs+out, dir) {
 		t.Errorf("scenarios check on a directory without a scenario file: exit %d, %q %q; want a failure naming the directory", code, out, errs)
 	}
-	started, code, errs := startsOrRefuses(t, "--addr", "127.0.0.1:0", "--scenario", dir)
-	if started || code == 0 || !strings.Contains(errs, dir) {
-		t.Errorf("serve --scenario on a directory without a scenario file: started %v, exit %d, %q; want a refusal naming it", started, code, errs)
+	code, errs = serveExit(t, buildBinary(t), nil, "--scenario", dir)
+	if code == -1 || code == 0 || !strings.Contains(errs, dir) {
+		t.Errorf("serve --scenario on a directory without a scenario file: exit %d (-1: started), %q; want a refusal naming it", code, errs)
 	}
 }
 
@@ -406,14 +369,14 @@ func TestAppGivenTwiceIsRefused(t *testing.T) {
 	file := filepath.Join(dir, "apps.yaml")
 	os.WriteFile(file, []byte("apps:\n  - app_id: \"2021004100000001\"\n    public_key: a.pem\n    name: Shop A\n"+
 		"  - app_id: \"2021004100000001\"\n    public_key: b.pem\n    name: Shop B\n"), 0o644)
+	bin := buildBinary(t)
 	for _, args := range [][]string{
 		{"--apps-file", file},
 		{"--app", "2021004100000001=" + filepath.Join(dir, "a.pem"), "--app", "2021004100000001=" + filepath.Join(dir, "b.pem")},
 	} {
-		started, code, errs := startsOrRefuses(t, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-		if started || code == 0 {
-			t.Errorf("serve %s: started (%v, exit %d) with one of two entries for app 2021004100000001 dropped; want a refusal naming the repeated app_id: %s",
-				strings.Join(args, " "), started, code, errs)
+		code, errs := serveExit(t, bin, nil, args...)
+		if code == -1 || code == 0 || !strings.Contains(errs, "2021004100000001 is given twice") {
+			t.Errorf("serve %s: exit %d (-1: started), want a refusal naming the repeated app_id: %s", strings.Join(args, " "), code, errs)
 		}
 	}
 }
