@@ -37,8 +37,8 @@ func banner(srv *mock.Server, dataDir string) string {
 			fmt.Fprintf(&b, "  qr_code:           https://qr.alipay.com/bax0… as in production (--qr-code mock for the mock's own URL)\n")
 		}
 	}
-	fmt.Fprintf(&b, "  Alipay public key: %s%s/alipay-public-key (also keys/dev/alipay_public_key.pem)\n                     %s\n",
-		base, control.Prefix, keys.Fingerprint(&srv.Key.PublicKey))
+	fmt.Fprintf(&b, "  Alipay public key: %s%s/alipay-public-key%s\n                     %s\n",
+		base, control.Prefix, srv.AlipayKeyFileHint(), keys.Fingerprint(&srv.Key.PublicKey))
 	for _, a := range srv.Apps.All() {
 		fmt.Fprintf(&b, "  app %s (%s, %s) seller %s\n                     %s\n", a.AppID, a.Name, a.SignType, a.Seller.UserID, a.Fingerprint())
 	}

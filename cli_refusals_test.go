@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -225,5 +227,156 @@ func TestNotifyScheduleNoneGivesUpAfterOneAttempt(t *testing.T) {
 	}
 	if len(list) != 1 || len(list[0].Attempts) != 1 || list[0].NextAttempt != nil || len(merchant.Calls()) != 1 {
 		t.Fatalf("given up: %+v, merchant called %d times; want one notification given up after 1 attempt", list, len(merchant.Calls()))
+	}
+}
+
+// call -h and sign -h: "2 for a mistake on the command line". A
+// --sign-type or --charset the command cannot take is one.
+func TestCallAndSignBadFlagValuesExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do", "--sign-type", "SHA"},
+		{"call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do", "--charset", "latin1"},
+		{"sign", "alipay.trade.query", "out_trade_no=x", "--sign-type", "SHA"},
+		{"sign", "alipay.trade.query", "out_trade_no=x", "--charset", "latin1"},
+	} {
+		if code, _, errs := runCLI(t, "", args...); code != 2 {
+			t.Errorf("%s: exit %d (%q), want 2 as call -h and sign -h promise for a mistake on the command line", strings.Join(args, " "), code, errs)
+		}
+	}
+}
+
+// Flags that mean something only beside another are refused without it, as
+// --qr-code alipay is without --tls: --tls-host without --tls, and
+// --journal-per-replica without --store, are usage errors naming the flag.
+func TestFlagsThatNeedAnotherAreRefused(t *testing.T) {
+	bin := buildBinary(t)
+	for _, args := range [][]string{
+		{"--tls-host", "shop.test"},
+		{"--journal-per-replica"},
+	} {
+		code, errs := serveExit(t, bin, nil, args...)
+		wantRefused(t, "serve "+strings.Join(args, " ")+" (no --tls / --store)", code, errs, 2, args[0]+" needs")
+	}
+}
+
+// The image sets ALIPAY_MOCK_ADDR=0.0.0.0:8080 and its HEALTHCHECK runs
+// `alipay-mock healthcheck`, which reads that variable: a container moved
+// with `--addr 0.0.0.0:9000` is unhealthy forever. serve warns when --addr
+// overrides the variable, and README's Docker section moves the mock with
+// -e ALIPAY_MOCK_ADDR.
+func TestServeWarnsWhenAddrOverridesALIPAYMOCKADDR(t *testing.T) {
+	bin := buildBinary(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imageAddr := l.Addr().String()
+	l.Close()
+	code, errs := serveExit(t, bin, []string{"ALIPAY_MOCK_ADDR=" + imageAddr})
+	if code != -1 || !strings.Contains(errs, "--addr overrides ALIPAY_MOCK_ADDR") || !strings.Contains(errs, "HEALTHCHECK") {
+		t.Errorf("serve --addr with the image's ALIPAY_MOCK_ADDR=%s (exit %d, -1: started): no warning that healthcheck looks there: %s", imageAddr, code, errs)
+	}
+	code, errs = serveExit(t, bin, []string{"ALIPAY_MOCK_ADDR=127.0.0.1:0"})
+	if code != -1 || strings.Contains(errs, "overrides ALIPAY_MOCK_ADDR") {
+		t.Errorf("serve --addr equal to ALIPAY_MOCK_ADDR (exit %d, -1: started) warned: %s", code, errs)
+	}
+	if readme, _ := os.ReadFile("README.md"); !strings.Contains(string(readme), "-e ALIPAY_MOCK_ADDR=") {
+		t.Errorf("README does not show moving the container's mock with -e ALIPAY_MOCK_ADDR=")
+	}
+}
+
+// The commonest Alipay mix-up made on the command line: `call --key
+// keys/dev/alipay_private_key.pem`, the mock's Alipay key for the app's.
+// The refusal names --key, not the Alipay public key the user never gave;
+// sign verifies nothing and signs with it.
+func TestCallKeyMixUpNamesTheFlagGiven(t *testing.T) {
+	key := filepath.Join("keys", "dev", "alipay_private_key.pem")
+	code, _, errs := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=x", "--gateway", "http://127.0.0.1:9/gateway.do", "--key", key)
+	if code == 0 || !strings.Contains(errs, "--key must be the app's private key") || strings.Contains(errs, "AlipayPublicKey") {
+		t.Errorf("call --key %s (the mock's Alipay key): exit %d, %q; want a refusal naming --key", key, code, errs)
+	}
+	code, out, errs := runCLI(t, "", "sign", "alipay.trade.query", "out_trade_no=x", "--key", key, "--print", "sign")
+	if code != 0 || strings.TrimSpace(out) == "" {
+		t.Errorf("sign --key %s, which verifies nothing: exit %d, %q %q; want the signature", key, code, out, errs)
+	}
+}
+
+// verify-notify says why a form does not verify: one without app_id (and
+// sign) gets the parameters it lacks named, not the Go client's "AppID is
+// required".
+func TestVerifyNotifyNamesAMissingAppID(t *testing.T) {
+	code, out, errs := runCLI(t, "foo=bar&out_trade_no=1", "verify-notify")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if got := out + errs; strings.Contains(got, "AppID is required") {
+		t.Errorf("verify-notify of a form without app_id or sign: %q; want the parameter it lacks named (app_id, sign), as for a form without sign", got)
+	}
+}
+
+// --addr 8080 or a URL is a usage error (exit 2) naming the form host:port
+// with an example, not Go's "missing port in address" with exit 1.
+func TestAddrThatIsNoHostPortIsAUsageError(t *testing.T) {
+	bin := buildBinary(t)
+	for _, addr := range []string{"8080", "http://127.0.0.1:8080"} {
+		code, errs := serveExit(t, bin, nil, "--addr", addr)
+		if code != 2 || strings.Contains(errs, "missing port in address") || strings.Contains(errs, "too many colons") {
+			t.Errorf("--addr %s: exit %d, %q; want exit 2 and host:port with an example", addr, code, errs)
+		}
+	}
+}
+
+// A directory with no scenario file (a mistyped Docker volume path makes
+// one) fails `scenarios check`, and serve --scenario refuses it, naming it,
+// rather than starting with every scripted outcome off.
+func TestScenariosCheckFailsAnEmptyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "", "scenarios", "check", dir)
+	if code == 0 || !strings.Contains(errs+out, dir) {
+		t.Errorf("scenarios check on a directory without a scenario file: exit %d, %q %q; want a failure naming the directory", code, out, errs)
+	}
+	code, errs = serveExit(t, buildBinary(t), nil, "--scenario", dir)
+	if code == -1 || code == 0 || !strings.Contains(errs, dir) {
+		t.Errorf("serve --scenario on a directory without a scenario file: exit %d (-1: started), %q; want a refusal naming it", code, errs)
+	}
+}
+
+// healthcheck --url localhost:8080 (no scheme) is a usage error, exit 2:
+// not net/http's "unsupported protocol scheme" with exit 1, the status of
+// an unhealthy mock.
+func TestHealthcheckURLWithoutSchemeIsAUsageError(t *testing.T) {
+	code, _, errs := runCLI(t, "", "healthcheck", "--url", "localhost:8080")
+	if code != 2 || strings.Contains(errs, "unsupported protocol scheme") {
+		t.Errorf("healthcheck --url localhost:8080: exit %d, %q; want a usage error (exit 2) asking for http://localhost:8080", code, errs)
+	}
+}
+
+// An app_id given twice (an apps file, repeated --app), a copy-paste slip,
+// is refused at start naming it, rather than keeping the last entry alone
+// and failing every call the first app signs.
+func TestAppGivenTwiceIsRefused(t *testing.T) {
+	a, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.pem"), a.PublicPEM, 0o644)
+	os.WriteFile(filepath.Join(dir, "b.pem"), b.PublicPEM, 0o644)
+	file := filepath.Join(dir, "apps.yaml")
+	os.WriteFile(file, []byte("apps:\n  - app_id: \"2021004100000001\"\n    public_key: a.pem\n    name: Shop A\n"+
+		"  - app_id: \"2021004100000001\"\n    public_key: b.pem\n    name: Shop B\n"), 0o644)
+	bin := buildBinary(t)
+	for _, args := range [][]string{
+		{"--apps-file", file},
+		{"--app", "2021004100000001=" + filepath.Join(dir, "a.pem"), "--app", "2021004100000001=" + filepath.Join(dir, "b.pem")},
+	} {
+		code, errs := serveExit(t, bin, nil, args...)
+		if code == -1 || code == 0 || !strings.Contains(errs, "2021004100000001 is given twice") {
+			t.Errorf("serve %s: exit %d (-1: started), want a refusal naming the repeated app_id: %s", strings.Join(args, " "), code, errs)
+		}
 	}
 }

@@ -483,3 +483,76 @@ func TestReadmeQuickStartTour(t *testing.T) {
 		t.Errorf("tour of %d lines ended with %q", n, last)
 	}
 }
+
+// The banner tells you what to configure: with --alipay-private-key the
+// shipped keys/dev/alipay_public_key.pem is not the mock's Alipay public
+// key (an SDK configured with it rejects every answer), so the banner names
+// the file only for the shipped key.
+func TestBannerNamesTheShippedKeyFileOnlyForTheShippedKey(t *testing.T) {
+	p, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0", AlipayKey: p.Private})
+	b := banner(srv, "")
+	if !strings.Contains(b, keys.Fingerprint(&p.Private.PublicKey)) {
+		t.Fatalf("banner does not show the key in force:\n%s", b)
+	}
+	if strings.Contains(b, "keys/dev/alipay_public_key.pem") {
+		t.Errorf("with --alipay-private-key the banner still points at the shipped dev key file, which does not verify this mock's answers:\n%s", b)
+	}
+}
+
+// --no-dev-app on a --data directory a first start filled with the dev app:
+// the stored app, whose private key is public (keys/dev/app_private_key.pem),
+// is not served, and nothing signed with the dev key gets an answer.
+func TestNoDevAppDropsAStoredDevKeyApp(t *testing.T) {
+	dir := t.TempDir()
+	first, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0", DataDir: dir, NoDevApp: true})
+	if status, body := httpDo(t, "GET", srv.URL()+"/_mock/apps"); status != 200 || strings.Contains(body, `"app_id":"`+keys.DevAppID+`"`) {
+		t.Errorf("restart with --no-dev-app on a used --data directory: GET /_mock/apps (HTTP %d) still lists the dev app %s: %.300s", status, keys.DevAppID, body)
+	}
+	code, out, _ := runCLI(t, "", "call", "alipay.trade.query", "out_trade_no=x", "--gateway", srv.URL())
+	if strings.Contains(out, "ACQ.TRADE_NOT_EXIST") {
+		t.Errorf("the dev app, signed with the public dev key, is still served after --no-dev-app (exit %d):\n%s", code, out)
+	}
+}
+
+// alipay.system.oauth.token's success has no code or msg, as production's
+// (docs/sign-in.md): call exits 0 for it (a sign-in script's `&&` goes on)
+// and its last line shows no empty code.
+func TestCallOauthTokenSuccessExitsZero(t *testing.T) {
+	srv := startMock(t, mock.Options{Addr: "127.0.0.1:0"})
+	req, _ := http.NewRequest("POST", srv.URL()+"/_mock/user-auth-codes", strings.NewReader(`{"app_id":"`+keys.DevAppID+`","scope":"auth_user"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		AuthCode string `json:"auth_code"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || got.AuthCode == "" {
+		t.Fatalf("no auth code: %v", err)
+	}
+	code, out, errs := runCLI(t, "", "call", "alipay.system.oauth.token", "--gateway", srv.URL(),
+		"--param", "grant_type=authorization_code", "--param", "code="+got.AuthCode)
+	if !strings.Contains(out, `"access_token"`) {
+		t.Fatalf("no token: exit %d %s %s", code, out, errs)
+	}
+	if code != 0 {
+		t.Errorf("a successful alipay.system.oauth.token (no code, as production): exit %d, want 0; last line %q", code, lastLine(out))
+	}
+	if strings.Contains(out, "code= msg=\"\"") {
+		t.Errorf("the last line shows an empty code: %q", lastLine(out))
+	}
+}

@@ -83,6 +83,8 @@ var docsNotRun = map[string]string{
 		"(TestDockerRecipe) builds the same CGO_ENABLED=0 binary and runs it as the image does",
 	"docker run --rm -p 8080:8080 -e ALIPAY_MOCK_CONTROL_TOKEN=secret alipay-mock": "no Docker engine; " +
 		"main_test.go (TestDockerRecipe) runs the binary with ALIPAY_MOCK_CONTROL_TOKEN and its HEALTHCHECK as the image does",
+	"docker run -p 9000:9000 -e ALIPAY_MOCK_ADDR=0.0.0.0:9000 alipay-mock": "no Docker engine; " +
+		"TestServeWarnsWhenAddrOverridesALIPAYMOCKADDR (cli_refusals_test.go) runs the binary with the variable and --addr",
 	"go test ./mock -run '^$' -bench CeilingBadSignatures -benchtime 1x": "CI: .ci/run",
 	"go test ./mock -run '^$' -bench CeilingRefusedNotifications -benchtime 1x -timeout 30m": "a benchmark " +
 		"that fills the notification ceiling and runs for minutes; a measurement, run by hand (docs/limits.md " +

@@ -90,3 +90,54 @@ func anchors(s string) map[string]bool {
 	}
 	return out
 }
+
+// ARCHITECTURE.md maps the code: its tree names every package under mock/.
+func TestArchitectureTreeNamesEveryMockPackage(t *testing.T) {
+	arch, err := os.ReadFile("ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := string(arch)
+	if i := strings.Index(tree, "## "); i > 0 {
+		tree = tree[:i] // the tree is above the first section
+	}
+	ents, err := os.ReadDir("mock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if !e.IsDir() || e.Name() == "testdata" {
+			continue
+		}
+		if !strings.Contains(tree, " "+e.Name()+"/") {
+			t.Errorf("ARCHITECTURE.md's tree does not name mock/%s/", e.Name())
+		}
+	}
+}
+
+// CONTRIBUTING.md names every switch .ci/run sets and the packages it
+// installs for the docs' commands and the OpenSSL build.
+func TestContributingNamesEverySwitchCIUses(t *testing.T) {
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contrib, err := os.ReadFile("CONTRIBUTING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range strings.Fields(string(ci)) {
+		name, val, ok := strings.Cut(w, "=")
+		if !ok || name == "" || name == "DEBIAN_FRONTEND" || strings.ToUpper(name) != name || strings.ContainsAny(name, "$({") {
+			continue
+		}
+		if !strings.Contains(string(contrib), "`"+name+"="+val+"`") && !strings.Contains(string(contrib), name) {
+			t.Errorf(".ci/run sets %s=%s; CONTRIBUTING.md never names it", name, val)
+		}
+	}
+	for _, pkg := range []string{"curl", "gcc", "libssl-dev"} {
+		if strings.Contains(string(ci), "need+=("+pkg+")") && !strings.Contains(string(contrib), pkg) {
+			t.Errorf(".ci/run installs %s; CONTRIBUTING.md's account of it does not say so", pkg)
+		}
+	}
+}

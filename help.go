@@ -122,7 +122,7 @@ var helpNotes = map[string]string{
 return_url and app_auth_token go in the common parameters. --biz gives biz_content as JSON, which
 key=value pairs extend. Flags may come before or after the arguments.
 The answer's node is printed as indented JSON; the last line is its code, msg, sub_code and sub_msg.
-Exit status: 0 for code 10000, 3 for any other code, 1 when the call could not be made or the
+Exit status: 0 for code 10000 or no code (alipay.system.oauth.token's success), 3 for any other code, 1 when the call could not be made or the
 answer does not verify with --alipay-public-key, 2 for a mistake on the command line.
 
   alipay-mock call alipay.trade.precreate out_trade_no=order-1 total_amount=88.88 subject=Coffee

@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,6 +39,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -151,7 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (a file, or PEM or base64 text); default the shipped keys/dev/alipay_private_key.pem")
 	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
-	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development apps "+keys.DevAppID+" (public-key mode) and "+keys.DevCertAppID+" (certificate mode, for fund methods)")
+	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development apps "+keys.DevAppID+" (public-key mode) and "+keys.DevCertAppID+" (certificate mode, for fund methods), nor serve any app with their public key (whose private key is public) but those given at start")
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
 	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
@@ -203,6 +205,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 { // the flag package drops every flag after it
 		return usageError{"serve", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkAddr("--addr", *addr); err != nil {
+		return err
+	}
+	if *tlsAddr != "" {
+		if err := checkAddr("--tls-addr", *tlsAddr); err != nil {
+			return err
+		}
+	}
+	// Flags that mean nothing without another are refused, not ignored.
+	if len(tlsHostFlags) > 0 && !*tlsOn && *tlsAddr == "" {
+		return usageError{"serve", errors.New("--tls-host needs --tls (or --tls-addr): without it the mock serves no HTTPS and makes no certificate")}
+	}
+	if *journalPerReplica && *storeURL == "" {
+		return usageError{"serve", errors.New("--journal-per-replica needs --store: without replicas every journal is this process's own")}
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -220,7 +237,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return usageError{"serve", err}
 	}
 	var err error
-	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: slog.New(handler)}
+	logger := slog.New(handler)
+	addrGiven := false
+	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "addr" })
+	if env, ok := os.LookupEnv("ALIPAY_MOCK_ADDR"); ok && addrGiven && env != *addr {
+		logger.Warn("--addr overrides ALIPAY_MOCK_ADDR", "addr", *addr, "ALIPAY_MOCK_ADDR", env,
+			"note", "healthcheck (the Docker image's HEALTHCHECK) and call read the variable and look for the mock there: move the mock with ALIPAY_MOCK_ADDR instead")
+	}
+	opts := mock.Options{Addr: *addr, NoDevApp: *noDev, Seed: *seed, PublicURL: *publicURL, Logger: logger}
 	if *tolerance < 0 { // would turn the check off, which only 0 says
 		return usageError{"serve", fmt.Errorf("--timestamp-tolerance %s: want 0 (no check) or more", *tolerance)}
 	}
@@ -576,8 +600,9 @@ func readAppsFile(path string) ([]apps.Spec, error) {
 
 func genKeys(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys")
-	bits := fs.Int("bits", 2048, "key size (2048 for RSA2)")
-	out := fs.String("out", "", "write the files into this directory instead of printing them")
+	bits := fs.Int("bits", 2048, "key size: at least 2048 for RSA2, 1024 for RSA (SHA1)")
+	out := fs.String("out", "", "write the files into this directory instead of printing them; refused when one of them is there already")
+	force := fs.Bool("force", false, "with --out, replace files already there (a key pair registered somewhere is lost)")
 	certFor := fs.String("cert", "", "also issue certificate-mode files for this app id: the app certificate (from the mock's dev CA), the root bundle and the Alipay certificate of the shipped Alipay key")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -585,33 +610,41 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{"keys", fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := sign.CheckKeyBits(sign.RSA, *bits); err != nil {
+		return usageError{"keys", fmt.Errorf("--bits %d: %w; 2048 or more for RSA2", *bits, err)}
+	}
+	names := []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt",
+		"app_private_key_pkcs8.txt", "app_public_key.pem", "app_public_key.txt"}
+	if *certFor != "" {
+		if err := apps.CheckAppID(*certFor); err != nil {
+			return usageError{"keys", fmt.Errorf("--cert: %w", err)}
+		}
+		names = append(names, "appCertPublicKey_"+*certFor+".crt", "alipayRootCert.crt", "alipayCertPublicKey_RSA2.crt")
+	}
+	if *out != "" && !*force {
+		for _, n := range names {
+			if _, err := os.Lstat(filepath.Join(*out, n)); err == nil {
+				return fmt.Errorf("--out %s: %s is there already (a key pair registered somewhere would be lost): choose another directory, or add --force to replace it", *out, n)
+			}
+		}
+	}
 	p, err := keys.Generate(*bits)
 	if err != nil {
 		return err
 	}
-	var certs []struct{ name, body string }
+	bodies := []string{string(p.PrivatePKCS1PEM), string(p.PrivatePKCS8PEM), p.PrivatePKCS1Base64 + "\n",
+		p.PrivatePKCS8Base64 + "\n", string(p.PublicPEM), p.PublicBase64 + "\n"}
 	if *certFor != "" {
 		now := clock.Real{}.Now()
 		appCert, err := keys.DevAuthority().IssueAppCert(&p.Private.PublicKey, *certFor, now.Add(-time.Hour), now.AddDate(5, 0, 0))
 		if err != nil {
 			return err
 		}
-		certs = append(certs, struct{ name, body string }{"appCertPublicKey_" + *certFor + ".crt", string(appCert)},
-			struct{ name, body string }{"alipayRootCert.crt", string(keys.DevRootCertPEM())},
-			struct{ name, body string }{"alipayCertPublicKey_RSA2.crt", string(keys.DevAlipayCertPEM())})
+		bodies = append(bodies, string(appCert), string(keys.DevRootCertPEM()), string(keys.DevAlipayCertPEM()))
 	}
-	files := []struct{ name, body string }{
-		{"app_private_key_pkcs1.pem", string(p.PrivatePKCS1PEM)},
-		{"app_private_key_pkcs8.pem", string(p.PrivatePKCS8PEM)},
-		{"app_private_key_pkcs1.txt", p.PrivatePKCS1Base64 + "\n"},
-		{"app_private_key_pkcs8.txt", p.PrivatePKCS8Base64 + "\n"},
-		{"app_public_key.pem", string(p.PublicPEM)},
-		{"app_public_key.txt", p.PublicBase64 + "\n"},
-	}
-	files = append(files, certs...)
 	if *out == "" {
-		for _, f := range files {
-			fmt.Fprintf(stdout, "# %s\n%s\n", f.name, f.body)
+		for i, n := range names {
+			fmt.Fprintf(stdout, "# %s\n%s\n", n, bodies[i])
 		}
 		fmt.Fprintf(stdout, "# fingerprint %s\n", keys.Fingerprint(&p.Private.PublicKey))
 		return nil
@@ -619,18 +652,31 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if err := privdir.Make(*out, "--out directory"); err != nil {
 		return err
 	}
-	for _, f := range files {
+	for i, n := range names {
 		mode := os.FileMode(0o644)
-		if strings.Contains(f.name, "private") {
+		if strings.Contains(n, "private") {
 			mode = 0o600
 		}
-		if err := privdir.WriteFile(filepath.Join(*out, f.name), []byte(f.body), mode); err != nil {
+		if err := privdir.WriteFile(filepath.Join(*out, n), []byte(bodies[i]), mode); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s\n", len(files), *out, filepath.Join(*out, "app_public_key.pem"))
+	signType := "" // RSA2, the default, needs 2048 bits
+	if sign.CheckKeyBits(sign.RSA2, *bits) != nil {
+		signType = ":RSA"
+	}
+	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s%s\n", len(names), *out, filepath.Join(*out, "app_public_key.pem"), signType)
 	if *certFor != "" {
 		fmt.Fprintf(stdout, "or in certificate mode, in --apps-file: {app_id: %s, app_cert: %s}\n", *certFor, filepath.Join(*out, "appCertPublicKey_"+*certFor+".crt"))
+	}
+	return nil
+}
+
+// checkAddr refuses a listen address that is no host:port (8080, a URL)
+// with the form it wants, as a usage error.
+func checkAddr(flag, v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil || strings.Contains(v, "/") {
+		return usageError{"serve", fmt.Errorf("%s %q: want host:port, e.g. :8080 (every interface) or 127.0.0.1:8080", flag, v)}
 	}
 	return nil
 }
@@ -668,9 +714,14 @@ func healthcheck(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{"healthcheck", fmt.Errorf("unexpected argument %q (give the mock's URL as --url)", fs.Arg(0))}
 	}
+	if *url != "" {
+		if u, err := neturl.Parse(*url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{"healthcheck", fmt.Errorf("--url %q: want the mock's base URL with its scheme, e.g. http://localhost:8080", *url)}
+		}
+	}
 	base, err := mockBase(*addr, *url)
 	if err != nil {
-		return err
+		return usageError{"healthcheck", err}
 	}
 	tok, err := control.CleanToken(*token) // as serve takes it
 	if err != nil {

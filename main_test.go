@@ -236,7 +236,7 @@ func TestDockerRecipe(t *testing.T) {
 }
 
 // keys --out writes each private key to a new 0600 file renamed into place:
-// never into a file already there (whose mode, maybe world-readable, it
+// with --force, never into a file already there (whose mode, maybe world-readable, it
 // kept) or through a symbolic link. It makes a missing directory 0700 and
 // refuses one other users can write, naming it and the fix.
 func TestKeysOutWritesPrivateKeysOthersCannotRead(t *testing.T) {
@@ -258,7 +258,7 @@ func TestKeysOutWritesPrivateKeysOthersCannotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	var errb bytes.Buffer
-	if code := run([]string{"keys", "--out", dir}, io.Discard, &errb); code != 0 {
+	if code := run([]string{"keys", "--out", dir, "--force"}, io.Discard, &errb); code != 0 {
 		t.Fatalf("keys --out %s: %d %s", dir, code, errb.String())
 	}
 	for _, f := range []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt", "app_private_key_pkcs8.txt"} {

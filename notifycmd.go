@@ -130,6 +130,13 @@ func checkNotification(body, appID string, pub *rsa.PublicKey, ownKey bool) (str
 	if appID == "" {
 		appID = form.Get("app_id")
 	}
+	if appID == "" { // the client would say "AppID is required", a config error of its own
+		missing := "app_id parameter"
+		if form.Get("sign") == "" {
+			missing = "app_id or sign parameter"
+		}
+		return "", fmt.Errorf("there is no %s: Alipay's notifications name their app and are signed, so this is not one as sent (or the capture lost it)", missing)
+	}
 	// The client needs a private key to exist, though verifying never
 	// uses it: a throwaway one, so that no key given is mistaken for its pair.
 	throwaway, err := rsa.GenerateKey(rand.Reader, 1024)

@@ -143,3 +143,30 @@ func TestCACommandAndTLSFlagsChecked(t *testing.T) {
 		t.Errorf("environment: exit %d %s", code, errb.String())
 	}
 }
+
+// ca --out writes as keys --out does, a new file renamed into place: a
+// symbolic link there (planted in a shared /trust volume, say) pointing at
+// the CA's key is replaced, not written through, and the CA still opens.
+func TestCAOutNeverReplacesTheCAKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca")
+	if code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir); code != 0 {
+		t.Fatalf("ca: exit %d %s", code, errs)
+	}
+	keyFile := filepath.Join(dir, "ca-key.pem")
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := t.TempDir()
+	link := filepath.Join(trust, "alipay-mock-ca.crt")
+	if err := os.Symlink(keyFile, link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir, "--out", link)
+	if after, _ := os.ReadFile(keyFile); !bytes.Equal(after, key) {
+		t.Errorf("ca --out through a symbolic link (exit %d, %q) replaced the CA's private key", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "ca", "--ca-dir", dir); code != 0 {
+		t.Errorf("the CA no longer opens after ca --out: exit %d %s", code, errs)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/localca"
+	"github.com/alipay-mock/alipay-mock/mock/privdir"
 )
 
 // defaultTLSPort is where --tls listens when --tls-addr is not given.
@@ -64,11 +65,14 @@ func caCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	pem := ca.CertPEM()
 	if *out != "" {
-		if err := os.WriteFile(*out, pem, 0o644); err != nil {
-			return err
+		// Never into the CA's own directory (its key is there), and as keys
+		// --out writes: a new file renamed into place, never through a link.
+		if d, err := os.Stat(filepath.Dir(*out)); err == nil {
+			if caDir, err := os.Stat(dir); err == nil && os.SameFile(d, caDir) {
+				return usageError{"ca", fmt.Errorf("--out %s is in the CA's directory %s, beside its key: write the certificate elsewhere", *out, dir)}
+			}
 		}
-		// WriteFile keeps the mode of a file that was there.
-		if err := os.Chmod(*out, 0o644); err != nil {
+		if err := privdir.WriteFile(*out, pem, 0o644); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,12 @@ func mustPrivate(name string) *rsa.PrivateKey {
 // DevAppPrivateKey is the development app's private key (the merchant side).
 func DevAppPrivateKey() *rsa.PrivateKey { return mustPrivate("app_private_key.pem") }
 
+// IsDevAppKey reports whether pub is the key of a shipped dev app (they
+// share the pair of keys/dev/app_*): anyone can sign for such an app.
+func IsDevAppKey(pub *rsa.PublicKey) bool {
+	return pub != nil && pub.Equal(&DevAppPrivateKey().PublicKey)
+}
+
 // DevAlipayPrivateKey is the mock's own "Alipay" private key, which signs
 // responses and notifications. Its public half is what apps configure as
 // the Alipay public key.

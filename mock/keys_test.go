@@ -107,8 +107,12 @@ func TestAppPublicKeyPEMAfterOtherTextIsRegistered(t *testing.T) {
 func TestRestoredRSA2AppHeldToTheAlipayKeySize(t *testing.T) {
 	dir := t.TempDir()
 	first := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	own, err := keys.Generate(2048) // --no-dev-app refuses the dev key
+	if err != nil {
+		t.Fatal(err)
+	}
 	first.Control("POST", "/apps", map[string]any{"app_id": "2021000000000791",
-		"public_key": string(keys.DevFile("app_public_key.pem")), "sign_type": "RSA2"}, http.StatusCreated)
+		"public_key": string(own.PublicPEM), "sign_type": "RSA2"}, http.StatusCreated)
 	if err := first.Srv.Close(); err != nil {
 		t.Fatal(err)
 	}

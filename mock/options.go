@@ -66,6 +66,15 @@ func (opts Options) withDefaults() (config, error) {
 	if err := opts.tlsDefaults(); err != nil {
 		return config{}, err
 	}
+	// An app given twice would keep the last alone: the first's key and
+	// sign type gone, every call it signs isv.invalid-signature.
+	given := map[string]bool{}
+	for _, sp := range opts.Apps {
+		if given[sp.AppID] {
+			return config{}, fmt.Errorf("apps: app_id %s is given twice (--apps-file, --app): give each app once", sp.AppID)
+		}
+		given[sp.AppID] = true
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

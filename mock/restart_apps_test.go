@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // The shipped dev app changed through the control API (here its
@@ -53,5 +54,67 @@ func TestAppsFileAppReplacesStoredChangeOnRestart(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `msg="app replaced by the configuration" app_id=9021000100000077`) {
 		t.Errorf("no log line says the stored app was replaced:\n%s", logs.String())
+	}
+}
+
+// --no-dev-app on a used --data directory or a shared --store: a stored app
+// whose public key is the shipped dev app key (the dev app a first start
+// stored, or another id registered with that key) is not served, and the
+// warn log names it; an app with a key of its own, or given at start, is
+// served, and POST /_mock/apps refuses the dev key.
+func TestNoDevAppDropsStoredDevKeyApps(t *testing.T) {
+	t.Run("data", func(t *testing.T) {
+		dir := t.TempDir()
+		m1 := mocktest.New(t, mock.Options{DataDir: dir})
+		storeDevKeyApps(t, m1)
+		if err := m1.Srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		noDevKeyApps(t, mock.Options{DataDir: dir})
+	})
+	t.Run("store", func(t *testing.T) {
+		url := pgtest.URL(t)
+		storeDevKeyApps(t, mocktest.New(t, mock.Options{Store: url}))
+		noDevKeyApps(t, mock.Options{Store: url})
+	})
+}
+
+// storeDevKeyApps registers a second app with the dev key and one with a
+// key of its own.
+func storeDevKeyApps(t *testing.T, m *mocktest.Mock) {
+	t.Helper()
+	own, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, pub := range map[string]string{"9021000100000078": string(keys.DevFile("app_public_key.pem")), "2021004100000079": string(own.PublicPEM)} {
+		m.Control(http.MethodPost, "/apps", map[string]string{"app_id": id, "public_key": pub, "sign_type": "RSA2"}, http.StatusCreated)
+	}
+}
+
+func noDevKeyApps(t *testing.T, o mock.Options) {
+	t.Helper()
+	var logs lockedBuffer
+	dev := string(keys.DevFile("app_public_key.pem"))
+	o.NoDevApp, o.Logger = true, slog.New(slog.NewTextHandler(&logs, nil))
+	o.Apps = []apps.Spec{{AppID: "9021000100000080", PublicKey: dev, SignType: "RSA2"}}
+	m := mocktest.New(t, o)
+	var list []map[string]any
+	m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+	var ids []any
+	for _, a := range list {
+		ids = append(ids, a["app_id"])
+	}
+	if len(ids) != 2 || ids[0] != "2021004100000079" || ids[1] != "9021000100000080" {
+		t.Errorf("with --no-dev-app the apps served are %v, want 2021004100000079 (its own key) and 9021000100000080 (given at start)", ids)
+	}
+	body := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": "9021000100000081", "public_key": dev, "sign_type": "RSA2"}, http.StatusBadRequest)
+	if !strings.Contains(string(body), "shipped dev app key") {
+		t.Errorf("POST /_mock/apps with the dev key under --no-dev-app: %s, want the refusal's reason", body)
+	}
+	for _, id := range []string{keys.DevAppID, "9021000100000078"} {
+		if !strings.Contains(logs.String(), `msg="stored app not served" app_id=`+id) {
+			t.Errorf("no warn line names the dropped app %s:\n%s", id, logs.String())
+		}
 	}
 }

@@ -21,8 +21,7 @@ import (
 // a second restart sends it again neither.
 func TestSettleMessageDueWhileDownIsSentAtStart(t *testing.T) {
 	dir := t.TempDir()
-	// NoDevApp: the app is only the one registered (and stored) below.
-	m1 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
 	gw := mocktest.NewMerchant(t, "success")
 	registerDevApp(t, m1, gw.URL+"/gateway", http.StatusCreated)
 	settleAsync(t, m1, "RVBSETTLE")
@@ -44,7 +43,7 @@ func TestSettleMessageDueWhileDownIsSentAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m2 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
 	m2.ControlJSON(http.MethodPost, "/clock", map[string]any{"speed": 0}, http.StatusOK, nil)
 	m2.Advance("1s") // run whatever is due
 	var list []notify.Notification
@@ -56,7 +55,7 @@ func TestSettleMessageDueWhileDownIsSentAtStart(t *testing.T) {
 	if err := m2.Srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	m3 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m3 := mocktest.New(t, mock.Options{DataDir: dir})
 	m3.Advance("1m")
 	m3.ControlJSON(http.MethodGet, "/notifications?out_trade_no=RVBSETTLE", nil, http.StatusOK, &list)
 	if len(list) != 1 {
@@ -142,7 +141,7 @@ func TestScenarioQueryCountingBuyerSurvivesRestart(t *testing.T) {
 // outbox at start and queues none.
 func TestSettleMessageQueuedOnceWhenItsJobOutlivesIt(t *testing.T) {
 	dir := t.TempDir()
-	m1 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m1 := mocktest.New(t, mock.Options{DataDir: dir})
 	gw := mocktest.NewMerchant(t, "success")
 	registerDevApp(t, m1, gw.URL+"/gateway", http.StatusCreated)
 	tradeNo, settleNo := settleAsync(t, m1, "SETTLEONCE")
@@ -180,7 +179,7 @@ func TestSettleMessageQueuedOnceWhenItsJobOutlivesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m2 := mocktest.New(t, mock.Options{DataDir: dir, NoDevApp: true})
+	m2 := mocktest.New(t, mock.Options{DataDir: dir})
 	m2.Advance("1s") // the job put back is past due: it runs
 	var list []notify.Notification
 	m2.ControlJSON(http.MethodGet, "/notifications?out_trade_no=SETTLEONCE", nil, http.StatusOK, &list)

@@ -52,7 +52,8 @@ const GatewayPath = "/gateway.do"
 type Options struct {
 	// Addr is where Start listens; default 127.0.0.1:0 (a free port).
 	Addr string
-	// Apps are registered besides the dev app.
+	// Apps are registered besides the dev app; an app id given twice is
+	// refused.
 	Apps []apps.Spec
 	// NoDevApp leaves the shipped development app out.
 	NoDevApp bool
@@ -305,7 +306,18 @@ func New(opts Options) (_ *Server, err error) {
 	s.Coupons.OnEvict(s.ordersEvicted)
 	s.Fund.OnEvict(s.transfersEvicted)
 	// Checks first: a stored app is held to the Alipay key's size too.
-	s.Apps.SetChecks(apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey})
+	checks := apps.Checks{Methods: alipay.Names(), AlipayKey: &s.Key.PublicKey}
+	if cfg.NoDevApp { // no app anyone can sign for, but those given at start
+		checks.NoDevKey, checks.DevKeyApps = true, map[string]bool{}
+		for _, sp := range cfg.Options.Apps {
+			checks.DevKeyApps[sp.AppID] = true
+		}
+		checks.Dropped = func(id string) {
+			s.Log.Warn("stored app not served", "app_id", id,
+				"note", "--no-dev-app: its public key is the shipped dev app key, whose private key is public; give it at start (--app, --apps-file) or register a key of its own")
+		}
+	}
+	s.Apps.SetChecks(checks)
 	if s.db != nil {
 		if err := s.restore(s.db); err != nil {
 			return nil, err
@@ -461,11 +473,21 @@ func (s *Server) Close() error {
 	return errors.Join(append(errs, s.release())...)
 }
 
+// AlipayKeyFileHint names the shipped file of the Alipay public key, " (also
+// keys/dev/alipay_public_key.pem)", when the key in force is the shipped one
+// (not --alipay-private-key's); else it is empty.
+func (s *Server) AlipayKeyFileHint() string {
+	if s.Key.PublicKey.Equal(&keys.DevAlipayPrivateKey().PublicKey) {
+		return " (also keys/dev/alipay_public_key.pem)"
+	}
+	return ""
+}
+
 // Banner is the start-up text: where the gateway is, the apps and the key
 // fingerprints.
 func (s *Server) Banner() string {
-	out := fmt.Sprintf("alipay-mock %s\n  gateway:           %s\n  control API:       %s%s/\n  Alipay public key: %s%s/alipay-public-key (also keys/dev/alipay_public_key.pem)\n                     %s\n",
-		Version, s.GatewayURL(), s.URL(), control.Prefix, s.URL(), control.Prefix, keys.Fingerprint(&s.Key.PublicKey))
+	out := fmt.Sprintf("alipay-mock %s\n  gateway:           %s\n  control API:       %s%s/\n  Alipay public key: %s%s/alipay-public-key%s\n                     %s\n",
+		Version, s.GatewayURL(), s.URL(), control.Prefix, s.URL(), control.Prefix, s.AlipayKeyFileHint(), keys.Fingerprint(&s.Key.PublicKey))
 	for _, a := range s.Apps.All() {
 		out += fmt.Sprintf("  app %s (%s, %s) seller %s\n                     %s\n", a.AppID, a.Name, a.SignType, a.Seller.UserID, a.Fingerprint())
 	}

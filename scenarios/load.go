@@ -558,6 +558,9 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 		if err != nil {
 			return nil, Problems{{Path: path, Msg: err.Error()}}
 		}
+		if len(paths) == 0 { // a mistyped volume is an empty directory
+			return nil, Problems{{Path: path, Msg: "a directory with no scenario file (*.yaml or *.yml) in it: nothing would be loaded"}}
+		}
 		sort.Strings(paths)
 	} else {
 		paths = []string{path}

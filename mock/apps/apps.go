@@ -204,6 +204,14 @@ func textCert(v string) (*x509.Certificate, error) {
 	return c, err
 }
 
+// CheckAppID refuses an app id that is not one: 16 digits.
+func CheckAppID(id string) error {
+	if !appIDPattern.MatchString(id) {
+		return fmt.Errorf("apps: app_id %q must be 16 digits", id)
+	}
+	return nil
+}
+
 func (r *Registry) register(s Spec, m material) (*App, error) {
 	return r.registerAs(s, m, nil)
 }
@@ -211,8 +219,8 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 // registerAs registers s with the merchant account seller, or (nil) the
 // one add gives.
 func (r *Registry) registerAs(s Spec, m material, seller *fixtures.Seller) (*App, error) {
-	if !appIDPattern.MatchString(s.AppID) {
-		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
+	if err := CheckAppID(s.AppID); err != nil {
+		return nil, err
 	}
 	if s.SellerID != "" && !pidPattern.MatchString(s.SellerID) {
 		return nil, fmt.Errorf("apps: app %s: seller_id %q must be an Alipay account id: 2088 and 12 digits", s.AppID, s.SellerID)

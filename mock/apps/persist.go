@@ -39,13 +39,26 @@ func (r *Registry) Persist(s Store) {
 // Restore registers stored apps with their merchant accounts. An app whose
 // key, or the mock's Alipay key (SetChecks), is too small for its sign type
 // is not served (and let go if it was): the others are restored, and the
-// error names each one refused.
+// error names each one refused. An app Checks.NoDevKey refuses is left
+// out too (and let go if it was), told to Checks.Dropped.
 func (r *Registry) Restore(recs []Record) error {
 	var refused []error
+	r.mu.RLock()
+	c := r.checks
+	r.mu.RUnlock()
 	for _, rec := range recs {
 		pub, st, err := stored(rec)
 		if err != nil {
 			return err
+		}
+		if c.devKeyRefused(rec.Spec.AppID, pub) {
+			r.mu.Lock()
+			delete(r.apps, rec.Spec.AppID)
+			r.mu.Unlock()
+			if c.Dropped != nil {
+				c.Dropped(rec.Spec.AppID)
+			}
+			continue
 		}
 		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
 			r.mu.Lock()

@@ -33,10 +33,15 @@ func TestReplicaHoldsSharedRSA2AppsToItsAlipayKeySize(t *testing.T) {
 	defer small.Close()
 
 	// Registered while the small-key replica runs: it is skipped there.
+	// (A key of their own: --no-dev-app refuses the dev key.)
+	own, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m1.Control(http.MethodPost, "/apps", map[string]any{"app_id": "2021000000000793",
-		"public_key": string(keys.DevFile("app_public_key.pem")), "sign_type": "RSA2"}, http.StatusCreated)
+		"public_key": string(own.PublicPEM), "sign_type": "RSA2"}, http.StatusCreated)
 	m1.Control(http.MethodPost, "/apps", map[string]any{"app_id": "2021000000000797",
-		"public_key": string(keys.DevFile("app_public_key.pem")), "sign_type": "RSA"}, http.StatusCreated)
+		"public_key": string(own.PublicPEM), "sign_type": "RSA"}, http.StatusCreated)
 	waitFor(t, "the RSA app registered after the RSA2 one", func() bool {
 		_, ok := small.Apps.Get("2021000000000797")
 		return ok
