@@ -318,7 +318,7 @@ func TestOrderFieldMaxima(t *testing.T) {
 	}{
 		{"body", 128}, {"store_id", 32}, {"operator_id", 28}, {"terminal_id", 32}, {"seller_id", 28},
 		{"buyer_id", 28}, {"buyer_open_id", 128}, {"buyer_logon_id", 100}, {"passback_params", 512},
-		{"merchant_order_no", 32}, {"product_code", 64}, {"auth_code", 32},
+		{"merchant_order_no", 32}, {"product_code", 64}, {"auth_code", 64},
 	} {
 		for _, n := range []int{f.max, f.max + 1} {
 			var o Order
