@@ -69,8 +69,8 @@ func newLoaded(f *File) *loaded {
 	return &loaded{file: f, state: "Started", rules: make([]ruleState, len(f.Rules))}
 }
 
-// MaxSourceBytes bounds the text of the files in force, every scope
-// together, that Add and Replace may reach: with a store (--data,
+// MaxSourceBytes bounds the text of the files in force (with their paths
+// and names), every scope together, that Add and Replace may reach: with a store (--data,
 // --store) every request a counting rule matches writes that text whole.
 const MaxSourceBytes = 8 << 20
 
@@ -82,12 +82,13 @@ var ErrTooMuchSource = fmt.Errorf("the scenario files in force would hold more t
 // would hold regexes past MaxRegexCostInForce: nothing was changed.
 var ErrTooMuchRegex = fmt.Errorf("the scenario files in force would hold regexes compiling to over %d instructions and character ranges (each regex counting %d more): delete some first, or use fewer or simpler regexes", MaxRegexCostInForce, regexBaseCost)
 
-// sourceBytesLocked is the text the files in force hold; e.mu is held.
+// sourceBytesLocked is the text the files in force hold, their paths and
+// names too (an upload's ?name= is both); e.mu is held.
 func (e *Engine) sourceBytesLocked() int {
 	n := 0
 	for _, ls := range e.scopes {
 		for _, l := range ls {
-			n += len(l.file.src)
+			n += len(l.file.src) + len(l.file.Path) + len(l.file.Name)
 		}
 	}
 	return n

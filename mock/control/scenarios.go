@@ -18,6 +18,10 @@ import (
 // MaxScenarioBytes bounds an uploaded scenario file.
 const MaxScenarioBytes = 1 << 20
 
+// MaxScenarioName bounds ?name= of an upload, in bytes: the name becomes
+// the file's path and, without a name: key, its name, both kept in force.
+const MaxScenarioName = 255
+
 // errScenarioTooLarge is an upload over MaxScenarioBytes: 413, as every
 // body over its bound.
 var errScenarioTooLarge = errors.New("scenario file over 1 MiB")
@@ -63,6 +67,9 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	name := c.QueryParam("name")
 	if name == "" {
 		name = "uploaded"
+	}
+	if len(name) > MaxScenarioName {
+		return nil, fmt.Errorf("name is %d bytes, over the limit of %d", len(name), MaxScenarioName)
 	}
 	f, err := scenarios.Parse(name+".yaml", b, a.Methods)
 	if err != nil {
