@@ -321,7 +321,8 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 // match is Match with the lock held; count moves the counters and states
 // (without it, the plan is the one counting would give). stateful says
 // whether a stateful rule for the method was reached (tested before the
-// one that acts, or the one that acts); moved, whether a counter or state
+// one that acts, the one that acts, or an nth rule after it, which counts
+// the call); moved, whether a counter or state
 // of a file with text (one a store keeps) moved.
 func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stateful, moved bool) {
 	if r.AppID == "" {
@@ -345,13 +346,27 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 			misses[i], start = all[start:end], end
 		}
 	}()
+	// The state the acting rule sets moves once every rule has tested the
+	// call: a later rule's conditions see the state the call met.
+	var setIn *loaded
 	for _, ls := range [][]*loaded{e.scopes[r.AppID], e.scopes[""], e.builtin} {
 		for _, l := range ls {
-			if plan != nil {
-				break
-			}
 			for i, rule := range l.file.Rules {
 				if !rule.When.Method.has(r.Method) {
+					continue
+				}
+				if plan != nil {
+					// Past the rule that acts, an nth rule still counts
+					// the call if it meets its conditions: nth counts
+					// every matching call, answered by another rule or not.
+					if len(rule.When.Nth) == 0 {
+						continue
+					}
+					stateful = true
+					if m := l.miss(text, rule, r); len(m) == len(text) && count {
+						l.rules[i].matches++
+						moved = moved || l.file.src != nil
+					}
 					continue
 				}
 				stateful = stateful || rule.stateful()
@@ -383,16 +398,15 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 				if count {
 					rs.acted++
 					if rule.Then.SetState != "" {
-						l.state = rule.Then.SetState
+						setIn = l
 					}
 				}
 				plan = &Plan{Rule: id, Action: rule.Then}
-				break
 			}
 		}
-		if plan != nil {
-			break
-		}
+	}
+	if setIn != nil {
+		setIn.state = plan.Action.SetState
 	}
 	return plan, misses, stateful, moved
 }
