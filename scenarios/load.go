@@ -70,6 +70,9 @@ type MethodInfo struct {
 	// Opens is set when a request opens something a buyer (or red-packet
 	// sender) can act on: then.buyer needs it.
 	Opens bool
+	// Page is set for a method the browser or the Alipay app brings (page,
+	// wap and app pay): its answer is the cashier, or its error page.
+	Page bool
 }
 
 // Methods lists the catalogue's methods, sorted.
@@ -372,6 +375,16 @@ func check(f *File, methods Catalogue) Problems {
 			}
 			if t.Buyer != nil && len(methods) > 0 && known(methods, m) && !methods[m].Opens {
 				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
+			}
+			// A page method's answer is the cashier (or its error page,
+			// which respond shows): no API answer to change, hold or break.
+			for _, a := range []struct {
+				key string
+				set bool
+			}{{"fields", t.Fields != nil}, {"delay", t.Delay != nil}, {"fault", t.Fault != ""}} {
+				if a.set && methods[m].Page {
+					bad(r, at("then."+a.key), "%s: then.%s needs a method the gateway answers, not %s, whose answer is the cashier page (then.respond shows its error page instead)", name, a.key, m)
+				}
 			}
 		}
 		if x := t.Transfer; x != nil {

@@ -18,22 +18,10 @@ import (
 
 func (g *Gateway) dispatch(cl *call) reply {
 	node := cl.ent.node
-	out, err := parseOutcome(cl.req.Header.Get(OutcomeHeader))
-	if err != nil {
-		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}
+	out, oe := g.outcome(cl)
+	if oe != nil {
+		return reply{node: node, err: oe, signed: true}
 	}
-	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
-		rs := cl.plan.Action.Respond
-		if rs.Code != apierr.CodeSuccess {
-			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
-				return reply{node: node, err: apierr.SystemBusy(), signed: true}
-			}
-		}
-	}
-	if out == nil {
-		out = g.Queue.take(cl.app.AppID, cl.method)
-	}
-	cl.outcome = out
 	if out != nil && !out.Execute {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
@@ -68,6 +56,33 @@ func (g *Gateway) dispatch(cl *call) reply {
 		}
 	}
 	return reply{node: node, fields: fields, err: e, signed: true, override: override}
+}
+
+// outcome is the answer forced on the call, if any (cl.outcome): the
+// X-Alipay-Mock header's, else the scenario's respond, else a queued
+// answer. An error is the answer instead: the header unreadable.
+func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
+	var out *Outcome
+	if cl.req != nil { // an order string (OpenOrderString) has no header
+		var err error
+		if out, err = parseOutcome(cl.req.Header.Get(OutcomeHeader)); err != nil {
+			return nil, apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error())
+		}
+	}
+	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
+		rs := cl.plan.Action.Respond
+		if rs.Code != apierr.CodeSuccess {
+			var err error
+			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
+				return nil, apierr.SystemBusy()
+			}
+		}
+	}
+	if out == nil {
+		out = g.Queue.take(cl.app.AppID, cl.method)
+	}
+	cl.outcome = out
+	return out, nil
 }
 
 // forced is a forced error answer, shaped as the method's family answers

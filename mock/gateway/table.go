@@ -188,7 +188,7 @@ func m(name string) alipay.Method {
 func Catalogue() scenarios.Catalogue {
 	c := make(scenarios.Catalogue, len(table))
 	for name, e := range table {
-		c[name] = scenarios.MethodInfo{Fields: jsonFields(e.biz), Opens: e.opens}
+		c[name] = scenarios.MethodInfo{Fields: jsonFields(e.biz), Opens: e.opens, Page: e.Page}
 	}
 	return c
 }
