@@ -347,6 +347,12 @@ func check(f *File, methods Catalogue) Problems {
 				bad(r, at("then.respond.sub_code", "then.respond.execute", "then.respond"), "%s: respond.code 10000 takes no sub_code; to change fields use then.fields", name)
 			}
 		}
+		for _, k := range sortedKeys(t.Fields) {
+			switch k {
+			case "code", "msg", "sub_code", "sub_msg": // the answer's head, which respond sets
+				bad(r, at("then.fields."+k, "then.fields"), "%s: fields.%s: fields change the answer's other fields; code, msg, sub_code and sub_msg are respond's (then.respond)", name, k)
+			}
+		}
 		if t.Fault != "" {
 			if _, ok := Faults[t.Fault]; !ok {
 				bad(r, at("then.fault"), "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
