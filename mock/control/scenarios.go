@@ -51,7 +51,7 @@ func scope(c echo.Context) string {
 }
 
 // readScenario parses the YAML body; ?app_id= scopes it (over the file's
-// own). The scope, either way, must name an app: a typo would be a
+// own, ?app_id=global too). The scope, either way, must name an app: a typo would be a
 // scenario that never acts.
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
@@ -75,8 +75,8 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	if err != nil {
 		return nil, uploadError{err, c.Request(), b}
 	}
-	if app := scope(c); app != "" {
-		f.AppID = app
+	if _, given := c.QueryParams()["app_id"]; given {
+		f.AppID = scope(c) // ?app_id=global too: the query's scope wins over the file's
 	}
 	if f.AppID != "" {
 		if _, ok := a.Apps.Get(f.AppID); !ok {
@@ -176,7 +176,15 @@ func (a *API) addScenario(c echo.Context) error {
 // absent), or of every scope with ?all=true. The built-in magic amounts
 // stay, and the answer says so: only --no-magic-amounts turns them off.
 func (a *API) clearScenarios(c echo.Context) error {
-	kept, err := a.Scenarios.Clear(scope(c), c.QueryParam("all") == "true")
+	all, err := flag(c, "all")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	app := scope(c)
+	if _, ok := a.Apps.Get(app); app != "" && !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+app))
+	}
+	kept, err := a.Scenarios.Clear(app, all)
 	if err != nil {
 		return unavailable(c, err) // the store failed: not cleared
 	}
