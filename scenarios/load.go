@@ -559,8 +559,14 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	}
 	var paths []string
 	if st.IsDir() {
-		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if p != path && d != nil && strings.HasPrefix(d.Name(), ".") {
+		// WalkDir does not descend into a root that is a link to a
+		// directory: walk where it leads, naming files under path.
+		root, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, Problems{{Path: path, Msg: err.Error()}}
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if p != root && d != nil && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -570,7 +576,11 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 				return err
 			}
 			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				paths = append(paths, p)
+				rel, err := filepath.Rel(root, p)
+				if err != nil {
+					return err
+				}
+				paths = append(paths, filepath.Join(path, rel))
 			}
 			return nil
 		})
