@@ -150,6 +150,9 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 		rules = append(rules, r)
 	}
 	f.Rules = rules
+	for _, n := range nodes {
+		ps = append(ps, notWhole(path, n)...)
+	}
 	// A decode problem in a rule names it (the rules' nodes are in line
 	// order: a binary search finds the last that starts at or before it).
 	spans := make([]span, len(nodes))
@@ -229,6 +232,45 @@ func markerAfter(data []byte, after int) int {
 		}
 	}
 	return after + 1
+}
+
+// notWhole finds the counts of a rule's node (times, when.nth,
+// then.buyer.pay_after_queries, then.notify.duplicate) that are numbers
+// but not whole: yaml.v3 decodes 1.5 into an int as 1, without a word.
+func notWhole(path string, rule *yaml.Node) Problems {
+	var ps Problems
+	for _, keys := range [][]string{{"times"}, {"when", "nth"}, {"then", "buyer", "pay_after_queries"}, {"then", "notify", "duplicate"}} {
+		n := rule
+		for _, k := range keys {
+			n = valueOf(n, k)
+		}
+		if n == nil {
+			continue
+		}
+		vs := []*yaml.Node{n}
+		if n.Kind == yaml.SequenceNode {
+			vs = n.Content
+		}
+		for _, v := range vs {
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+				ps = append(ps, Problem{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
+			}
+		}
+	}
+	return ps
+}
+
+// valueOf is the value of key in mapping n, nil when n (or it) is none.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ruleNodes are the nodes of the rules list, if the document has one.
@@ -381,6 +423,18 @@ func check(f *File, methods Catalogue) Problems {
 			}
 			if t.Buyer != nil && len(methods) > 0 && known(methods, m) && !methods[m].Opens {
 				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
+			}
+			// A red packet's sender pays or closes: no scan, failure or
+			// queries to wait for.
+			if b := t.Buyer; b != nil && strings.HasPrefix(m, "alipay.fund.coupon.") {
+				for _, st := range []struct {
+					key string
+					set bool
+				}{{"scan_after", b.ScanAfter != nil}, {"fail_after", b.FailAfter != nil}, {"pay_after_queries", b.PayAfterQueries != 0}} {
+					if st.set {
+						bad(r, at("then.buyer."+st.key, "then.buyer"), "%s: buyer.%s: a red packet's sender (%s) only pays (pay_after) or closes (close_after), so it would never act", name, st.key, m)
+					}
+				}
 			}
 			// A page method's answer is the cashier (or its error page,
 			// which respond shows): no API answer to change, hold or break.
