@@ -371,6 +371,11 @@ type Delay struct {
 	Max time.Duration `yaml:"max" json:"max"`
 }
 
+// MarshalJSON writes min and max as text ("2s"), as Duration does.
+func (d Delay) MarshalJSON() ([]byte, error) {
+	return []byte(`{"min":"` + d.Min.String() + `","max":"` + d.Max.String() + `"}`), nil
+}
+
 // UnmarshalYAML takes "2s" or {min, max}.
 func (d *Delay) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {

@@ -74,3 +74,14 @@ func TestDeleteScenariosOfAnUnknownAppIs404(t *testing.T) {
 		t.Errorf("DELETE /_mock/scenarios?app_id= of an unknown app: %s, want no app", b)
 	}
 }
+
+// GET /_mock/scenarios (and the answer of PUT/POST) writes then.delay as
+// duration text, as every other duration of a scenario ("scan_after":"5s"),
+// where it wrote nanoseconds ({"min":2000000000,…}).
+func TestDelayListedAsADuration(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	b := e.control("POST", "/scenarios?name=slow&app_id="+keys.DevAppID, "rules:\n  - when: {method: alipay.trade.query}\n    then: {delay: 2s}\n", http.StatusCreated)
+	if !strings.Contains(string(b), `"delay":{"min":"2s","max":"2s"}`) {
+		t.Errorf("the delay as the control API lists it: %s, want {\"min\":\"2s\",\"max\":\"2s\"}", b)
+	}
+}
