@@ -76,3 +76,28 @@ func TestAnswerActionsOnAPageMethodAreAProblem(t *testing.T) {
 		}
 	}
 }
+
+// POST /_mock/app-pay stands in for the Alipay app: an answer forced on
+// the order string's method (a queued answer, a scenario's respond) is
+// its 400, with the code, rather than a trade opened as if it were not
+// there; with execute the trade opens first.
+func TestForcedAnswerOnAnAppPayOrderString(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	order := func(out string) string {
+		os, err := e.c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("1.00"), Subject: "app"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(map[string]string{"order_string": os})
+		return string(b)
+	}
+	e.control("POST", "/faults", `{"method":"alipay.trade.app.pay","code":"40004","sub_code":"ACQ.SYSTEM_ERROR"}`, http.StatusCreated)
+	if b := e.control("POST", "/app-pay", order("APPF-1"), http.StatusBadRequest); !strings.Contains(string(b), "ACQ.SYSTEM_ERROR") {
+		t.Errorf("app pay with an answer queued for it: %s, want 400 naming ACQ.SYSTEM_ERROR", b)
+	}
+	e.control("GET", "/trades/APPF-1", "", http.StatusNotFound) // nothing opened
+	e.control("POST", "/faults", `{"method":"alipay.trade.app.pay","code":"20000","execute":true}`, http.StatusCreated)
+	e.control("POST", "/app-pay", order("APPF-2"), http.StatusBadRequest)
+	e.control("GET", "/trades/APPF-2", "", http.StatusOK) // opened, its answer lost
+	e.control("POST", "/app-pay", order("APPF-3"), http.StatusOK)
+}
