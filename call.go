@@ -52,7 +52,7 @@ func requestFlags(name string) *request {
 	r := &request{fs: newFlags(name)}
 	fs := r.fs
 	fs.StringVar(&r.gateway, "gateway", "", "the gateway URL (a base URL gets /gateway.do); default the one at ALIPAY_MOCK_ADDR, as healthcheck finds the mock, else "+defaultGateway)
-	fs.StringVar(&r.appID, "app-id", keys.DevAppID, "the app to sign as")
+	fs.StringVar(&r.appID, "app-id", keys.DevAppID, "the app to sign as; "+keys.DevCertAppID+", the dev app in certificate mode (fund methods need it), gets its app_cert_sn and alipay_root_cert_sn")
 	fs.StringVar(&r.key, "key", "", "the app's private key: a file, or PEM or base64 text (default the dev app's keys/dev/app_private_key.pem)")
 	fs.StringVar(&r.alipayKey, "alipay-public-key", "", "the Alipay public key answers and notifications are verified with: a file, PEM or base64 (default the mock's keys/dev/alipay_public_key.pem)")
 	return r
@@ -119,6 +119,13 @@ func (r *request) parse(args []string, stdout io.Writer) error {
 			return usageError{fs.Name(), fmt.Errorf("--param %q: want key=value", p)}
 		}
 		r.common[k] = v
+	}
+	if r.appID == keys.DevCertAppID { // the shipped certificate-mode dev app: its certificates' SNs
+		for k, v := range map[string]string{"app_cert_sn": keys.DevCertAppCertSN(), "alipay_root_cert_sn": keys.DevRootCertSN()} {
+			if _, ok := r.common[k]; !ok {
+				r.common[k] = v
+			}
+		}
 	}
 	for _, a := range r.positional[1:] {
 		k, v, ok := strings.Cut(a, "=")
@@ -257,6 +264,9 @@ func call(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s\n%s\n", unescapeSlashes(pretty.Bytes()), statusLine(status))
 	if status.Code == client.CodeSuccess {
 		return nil
+	}
+	if status.SubCode == "isv.missing-app-cert-sn" && r.appID == keys.DevAppID {
+		fmt.Fprintf(stderr, "alipay-mock: hint: %s needs an app in certificate mode: --app-id %s (the dev app in certificate mode)\n", r.method, keys.DevCertAppID)
 	}
 	if status.SubCode == "isv.invalid-signature" && r.key == "" && r.appID != keys.DevAppID {
 		fmt.Fprintf(stderr, "alipay-mock: hint: --app-id %s was signed with the dev app's key; give its own with --key\n", r.appID)

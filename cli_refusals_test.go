@@ -128,7 +128,7 @@ func TestParamWithACommaIsOneParameter(t *testing.T) {
 // fields, not as a trade notification with every field empty.
 func TestVerifyNotifySummarisesAMessage(t *testing.T) {
 	merchant := mocktest.NewMerchant(t, "success")
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	app := `{"app_id":"` + keys.DevAppID + `","sign_type":"RSA2","app_gateway_url":"` + merchant.URL + `/gateway","public_key":` +
 		strings.ReplaceAll(`"`+string(keys.DevFile("app_public_key.pem"))+`"`, "\n", `\n`) + `}`
 	m.Control("POST", "/apps", app, http.StatusCreated)

@@ -577,7 +577,7 @@ var docsSetup = map[string]func(e *docEnv){
 		// The sender's app hands each order string to the Alipay app,
 		// which opens it (POST /_mock/app-pay without an action).
 		for _, o := range []string{"rp-1", "rp-2"} {
-			form := e.must("alipay-mock sign alipay.fund.coupon.order.app.pay out_order_no=" + o +
+			form := e.must("alipay-mock sign --app-id " + keys.DevCertAppID + " alipay.fund.coupon.order.app.pay out_order_no=" + o +
 				" out_request_no=" + o + "-pay order_title=Lucky amount=8.88 --print body")
 			body, _ := json.Marshal(map[string]string{"order_string": strings.TrimSpace(form)})
 			resp, err := http.Post(e.base+"/_mock/app-pay", "application/json", bytes.NewReader(body))

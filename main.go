@@ -151,7 +151,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (a file, or PEM or base64 text); default the shipped keys/dev/alipay_private_key.pem")
 	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
-	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development app "+keys.DevAppID)
+	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development apps "+keys.DevAppID+" (public-key mode) and "+keys.DevCertAppID+" (certificate mode, for fund methods)")
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
 	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
@@ -187,6 +187,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	keepTradeBytes := fs.String("keep-trades-bytes", sizeText(trade.DefaultKeepBytes), "most bytes the kept trades hold (GET /_mock/memory's trades.bytes), evicted as for --keep-trades (0: no bound; else at least "+sizeText(trade.MinKeepBytes)+")")
 	keepPackets := fs.Int("keep-red-packets", coupon.DefaultKeep, "most red packets and claims kept, evicted like --keep-trades")
 	keepTransfers := fs.Int("keep-transfers", fund.DefaultKeep, "most transfers kept: past it the oldest final ones go first, else the oldest DEALING ones (their money stays in the balance); with --data they are deleted from the file too")
+	fundPublicKey := fs.Bool("fund-public-key", false, "simpler than production: accept fund methods (alipay.fund.trans.uni.transfer, alipay.fund.trans.common.query, alipay.fund.account.query, red packets alipay.fund.coupon.*) from an app in public-key mode (production takes them only in certificate mode: 40002 isv.missing-app-cert-sn; the dev app "+keys.DevCertAppID+" is in certificate mode)")
 	sceneOptional := fs.Bool("transfer-scene-optional", false, "simpler than production: accept alipay.fund.trans.uni.transfer without transfer_scene_name, as production did before December 2025 (production: 40004 TRANSFER_SCENE_NAME_BLANK)")
 	keepNotes := fs.Int("keep-notifications", notify.DefaultKeep, "most delivered, given-up or suppressed notifications kept with their attempts (pending ones are bounded by --max-pending-notifications)")
 	maxPending := fs.Int("max-pending-notifications", notify.DefaultMaxPending, "most pending notifications kept: one more gives up the oldest at once (production retries for 25 h); 0 is no bound; with --store, for all replicas together")
@@ -229,6 +230,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	opts.Trades.ShowUnscanned = *show
 	opts.Fund.SceneOptional = *sceneOptional
+	opts.FundPublicKey = *fundPublicKey
 	opts.BillsAtPeriodEnd = *billsAtEnd
 	start := clock.Real{}.Now()
 	if *clockStart != "" {

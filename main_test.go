@@ -530,6 +530,18 @@ func TestKilledDuringWritesLosesNothingAcknowledged(t *testing.T) {
 	t.Logf("%d acknowledged payments and %d refunds survived two SIGKILLs", len(acked), refunds)
 }
 
+// devCertClient is devClient for the dev app in certificate mode, which
+// fund methods need.
+func devCertClient(t *testing.T, base string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{GatewayURL: base + "/gateway.do", AppID: keys.DevCertAppID, PrivateKeyRSA: keys.DevAppPrivateKey(),
+		AppCert: string(keys.DevCertAppCertPEM()), AlipayRootCert: string(keys.DevRootCertPEM()), AlipayCert: string(keys.DevAlipayCertPEM())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func devClient(t *testing.T, base string) *client.Client {
 	t.Helper()
 	c, err := client.New(client.Config{GatewayURL: base + "/gateway.do", AppID: keys.DevAppID,
@@ -803,10 +815,48 @@ func TestShowUnscannedFlagAndAppsFile(t *testing.T) {
 // transfer_scene_name, as production did before December 2025.
 func TestTransferSceneOptionalFlag(t *testing.T) {
 	base := startBinary(t, buildBinary(t), nil, "--addr", "127.0.0.1:0", "--transfer-scene-optional")
-	r, err := devClient(t, base).Transfer(context.Background(), client.TransferRequest{OutBizNo: "SO1", TransAmount: amount.MustParse("1.00"),
+	r, err := devCertClient(t, base).Transfer(context.Background(), client.TransferRequest{OutBizNo: "SO1", TransAmount: amount.MustParse("1.00"),
 		PayeeInfo: client.Participant{Identity: "2088000000000777", IdentityType: client.PayeeUserID}})
 	if err != nil || r.Status != "SUCCESS" {
 		t.Fatalf("transfer without a scene: %+v %v", r, err)
+	}
+}
+
+// Fund methods need an app in certificate mode, as in production: the
+// dev app is refused 40002 isv.missing-app-cert-sn and the dev app in
+// certificate mode is served; --fund-public-key, or
+// ALIPAY_MOCK_FUND_PUBLIC_KEY=true, serves the dev app too. call signs as
+// the certificate-mode dev app with its SNs, and hints at it on a refusal.
+func TestFundPublicKeyFlag(t *testing.T) {
+	bin := buildBinary(t)
+	ctx := context.Background()
+	transfer := func(c *client.Client, out string) (*client.TransferResponse, error) {
+		return c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: out, TransAmount: amount.MustParse("1.00"),
+			PayeeInfo: client.Participant{Identity: "2088000000000777", IdentityType: client.PayeeUserID}})
+	}
+	base := startBinary(t, bin, nil, "--addr", "127.0.0.1:0")
+	var apiErr *client.Error
+	if _, err := transfer(devClient(t, base), "FP0"); !errors.As(err, &apiErr) || apiErr.SubCode != "isv.missing-app-cert-sn" {
+		t.Errorf("the dev app's transfer: %v, want 40002 isv.missing-app-cert-sn", err)
+	}
+	if r, err := transfer(devCertClient(t, base), "FP1"); err != nil || r.Status != "SUCCESS" {
+		t.Errorf("the certificate-mode dev app's transfer: %+v %v", r, err)
+	}
+	query := []string{"call", "--gateway", base, "alipay.fund.trans.common.query", "out_biz_no=FP1", "product_code=TRANS_ACCOUNT_NO_PWD", "biz_scene=DIRECT_TRANSFER"}
+	if code, out, errs := runCLI(t, "", query...); code != 3 || !strings.Contains(errs, "--app-id "+keys.DevCertAppID) {
+		t.Errorf("call as the dev app: exit %d %s %s, want 3 and the hint", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append([]string{query[0], "--app-id", keys.DevCertAppID}, query[1:]...)...); code != 0 {
+		t.Errorf("call --app-id %s: exit %d %s %s", keys.DevCertAppID, code, out, errs)
+	}
+	for _, on := range []struct {
+		env  []string
+		args []string
+	}{{nil, []string{"--fund-public-key"}}, {[]string{"ALIPAY_MOCK_FUND_PUBLIC_KEY=true"}, nil}} {
+		base := startBinary(t, bin, on.env, append([]string{"--addr", "127.0.0.1:0"}, on.args...)...)
+		if r, err := transfer(devClient(t, base), "FP2"); err != nil || r.Status != "SUCCESS" {
+			t.Errorf("%v %v: the dev app's transfer %+v %v", on.env, on.args, r, err)
+		}
 	}
 }
 

@@ -66,7 +66,7 @@ func TestKilledReplicasDealingTransfersEndOnce(t *testing.T) {
 	// Only the file's app: with the shipped dev app too, each replica
 	// writes the app twice at start (without, then with its gateway), and
 	// another replica may read the first for a moment.
-	args := []string{"--addr", "127.0.0.1:0", "--store", db, "--apps-file", appsFile, "--no-dev-app", "--clock-speed", "0", "--timestamp-tolerance", "0"}
+	args := []string{"--addr", "127.0.0.1:0", "--store", db, "--apps-file", appsFile, "--no-dev-app", "--fund-public-key", "--clock-speed", "0", "--timestamp-tolerance", "0"}
 	var bases []string
 	var victim interface{ Kill() error }
 	for i := 0; i < 3; i++ {

@@ -44,11 +44,12 @@ type couponMock struct {
 	m   *mocktest.Mock
 }
 
-// newCouponMock starts a mock on a manual clock and a dev-app client that
-// stamps its requests with that clock.
+// newCouponMock starts a mock on a manual clock and a client of the
+// certificate-mode dev app (red packets need certificate mode) that stamps
+// its requests with that clock.
 func newCouponMock(t *testing.T, edit func(*client.Config)) *couponMock {
 	t.Helper()
-	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(couponEpoch), Seed: 7})
+	m := mocktest.Start(t, mock.Options{Clock: clock.NewManual(couponEpoch), Seed: 7}).CertApp()
 	return &couponMock{t: t, srv: m.Srv, c: m.Client(edit), ctx: context.Background(), m: m}
 }
 
@@ -408,7 +409,7 @@ func TestE2ECouponAppAndPagePay(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := m.srv.Clock
-			c := mockClient(t, m.srv, func(cfg *client.Config) { cfg.Now, cfg.Charset = clk.Now, tt.charset })
+			c := m.m.Client(func(cfg *client.Config) { cfg.Now, cfg.Charset = clk.Now, tt.charset })
 			out := fmt.Sprintf("W%d", i)
 			resp := tt.open(c, client.CouponPagePayRequest{CouponOrder: client.CouponOrder{OutOrderNo: out, OutRequestNo: out + "-pay",
 				OrderTitle: "网页红包", Amount: 1234}, ReturnURL: returnURL})
@@ -570,7 +571,7 @@ func TestE2ECouponErrors(t *testing.T) {
 func TestE2ECoupon20000ThenRetry(t *testing.T) {
 	m := newCouponMock(t, nil)
 	in := newFundInbox(t, m.c)
-	m.c = mockClient(t, m.srv, func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
+	m.c = m.m.Client(func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
 	pay := m.send("P4", "10.00")
 
 	m.fault("alipay.fund.coupon.order.disburse", "20000")
@@ -619,7 +620,7 @@ func TestE2ECoupon20000ThenRetry(t *testing.T) {
 func TestE2ECoupon10003Refund(t *testing.T) {
 	m := newCouponMock(t, nil)
 	in := newFundInbox(t, m.c)
-	m.c = mockClient(t, m.srv, func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
+	m.c = m.m.Client(func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
 	pay := m.send("P5", "10.00")
 
 	m.fault("alipay.fund.coupon.order.refund", "10003")
@@ -741,7 +742,7 @@ func TestE2ECouponPayTimeout(t *testing.T) {
 func TestE2ECouponAutoRefund(t *testing.T) {
 	m := newCouponMock(t, nil)
 	in := newFundInbox(t, m.c)
-	m.c = mockClient(t, m.srv, func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
+	m.c = m.m.Client(func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
 	pay := m.send("P7", "10.00")
 	if _, err := m.claim("C7", pay.AuthNo, "4.00", payeeA); err != nil {
 		t.Fatal(err)
@@ -789,7 +790,7 @@ func TestE2ECouponNotifications(t *testing.T) {
 		t.Run("charset="+charset, func(t *testing.T) {
 			m := newCouponMock(t, nil)
 			in := newFundInbox(t, m.c)
-			m.c = mockClient(t, m.srv, func(cfg *client.Config) {
+			m.c = m.m.Client(func(cfg *client.Config) {
 				cfg.Now, cfg.NotifyURL, cfg.Charset = m.srv.Clock.Now, in.URL+"/notify", charset
 			})
 			pay := m.send("P8", "10.00")
@@ -865,7 +866,7 @@ func TestE2ECouponMockRefundOutOrderNo(t *testing.T) {
 func TestE2ECouponMockProcessingPaymentCompletesByItself(t *testing.T) {
 	m := newCouponMock(t, nil)
 	in := newFundInbox(t, m.c)
-	m.c = mockClient(t, m.srv, func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
+	m.c = m.m.Client(func(cfg *client.Config) { cfg.Now, cfg.NotifyURL = m.srv.Clock.Now, in.URL+"/notify" })
 	m.fault("alipay.fund.coupon.order.agreement.pay", "10003")
 	pr, err := m.c.CouponAgreementPay(m.ctx, client.CouponAgreementPayRequest{PayerUserID: sender,
 		CouponOrder: client.CouponOrder{OutOrderNo: "P10", OutRequestNo: "P10-pay", OrderTitle: "t", Amount: 100}})

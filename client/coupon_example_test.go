@@ -20,7 +20,7 @@ func ExampleClient_CouponDisburse() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	c := devClient(srv)
+	c := devCertClient(srv) // red packets: an app in certificate mode
 	ctx := context.Background()
 
 	pay, err := c.CouponAgreementPay(ctx, client.CouponAgreementPayRequest{

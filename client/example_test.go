@@ -29,6 +29,24 @@ func devClient(srv *mock.Server) *client.Client {
 	return c
 }
 
+// devCertClient is a client of the certificate-mode dev app, which fund
+// methods (transfers, red packets) need: the certificates an app in that
+// mode downloads from Alipay's console, here the shipped ones.
+func devCertClient(srv *mock.Server) *client.Client {
+	c, err := client.New(client.Config{
+		GatewayURL:     srv.GatewayURL(),
+		AppID:          keys.DevCertAppID,
+		PrivateKey:     string(keys.DevFile("app_private_key.pem")),
+		AppCert:        string(keys.DevCertAppCertPEM()),
+		AlipayRootCert: string(keys.DevRootCertPEM()),
+		AlipayCert:     string(keys.DevAlipayCertPEM()),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c
+}
+
 // simulateBuyer makes the mock's buyer scan, pay, fail or close.
 func simulateBuyer(srv *mock.Server, action, outTradeNo string) {
 	resp, err := http.Post(srv.URL()+"/_mock/trades/"+url.PathEscape(outTradeNo)+"/"+action, "application/json", nil)

@@ -27,7 +27,7 @@ const scene = "佣金报酬"
 
 func devSeller(t *testing.T, m *mocktest.Mock) string {
 	t.Helper()
-	a, ok := m.Srv.Apps.Get(keys.DevAppID)
+	a, ok := m.Srv.Apps.Get(keys.DevCertAppID)
 	if !ok {
 		t.Fatal("no dev app")
 	}
@@ -46,7 +46,7 @@ func balanceOf(t *testing.T, c *client.Client, seller string) client.AccountQuer
 // A transfer succeeds at once, takes its amount off the balance, is found
 // by each of its numbers, and answers a repeat with the same transfer.
 func TestE2ETransfer(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	seller := devSeller(t, m)
@@ -111,18 +111,18 @@ func TestE2ETransfer(t *testing.T) {
 		t.Fatalf("v3 account %+v %v", v3a, err)
 	}
 	// The account by the merchant's open id for the app.
-	if a, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayOpenID: fixtures.OpenID(keys.DevAppID, seller)}); err != nil || a.AvailableAmount != v3a.AvailableAmount {
+	if a, err := c.AccountQuery(ctx, client.AccountQueryRequest{AlipayOpenID: fixtures.OpenID(keys.DevCertAppID, seller)}); err != nil || a.AvailableAmount != v3a.AvailableAmount {
 		t.Fatalf("by open id %+v %v", a, err)
 	}
 
 	// The control API lists them; a reset forgets them and the balance.
 	var list []fund.Transfer
-	m.ControlJSON("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK, &list)
+	m.ControlJSON("GET", "/transfers?app_id="+keys.DevCertAppID, nil, http.StatusOK, &list)
 	if len(list) != 2 || list[0].OutBizNo != "T1" || list[1].PayeeUserID == "" || list[0].SceneName != scene ||
 		len(list[0].SceneReportInfos) != 1 || list[0].SceneReportInfos[0] != (fund.SceneReportInfo{InfoType: info.InfoType, InfoContent: info.InfoContent}) {
 		t.Fatalf("control list %+v", list)
 	}
-	m.Control("POST", "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	m.Control("POST", "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
 	_, err = c.TransferQuery(ctx, client.TransferQueryRequest{OutBizNo: "T1"})
 	wantAPIError(t, err, "40004", "ORDER_NOT_EXIST")
 	if a := balanceOf(t, c, seller); a.AvailableAmount != fund.DefaultOpening {
@@ -132,7 +132,7 @@ func TestE2ETransfer(t *testing.T) {
 
 // Each business error with production's sub_code, and nothing recorded.
 func TestE2ETransferErrors(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	seller := devSeller(t, m)
@@ -170,7 +170,7 @@ func TestE2ETransferErrors(t *testing.T) {
 		{"known buyer, wrong name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E6", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: p.BuyerUserID, IdentityType: client.PayeeUserID, Name: tr.Buyer.Name + "X"}}, "PAYEE_USER_INFO_ERROR", ""},
 		{"known buyer by open id, wrong name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E7", TransAmount: yuan,
-			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: "nobody"}}, "PAYEE_USER_INFO_ERROR", ""},
+			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevCertAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: "nobody"}}, "PAYEE_USER_INFO_ERROR", ""},
 		{"logon id without name", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E8", TransAmount: yuan,
 			PayeeInfo: client.Participant{Identity: "a@example.com", IdentityType: client.PayeeLogonID}}, "INVALID_PARAMETER", "name"},
 		{"unknown identity type", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E9", TransAmount: yuan,
@@ -182,7 +182,7 @@ func TestE2ETransferErrors(t *testing.T) {
 			TransferSceneReportInfos: []client.TransferSceneReportInfo{{InfoType: "佣金报酬说明", InfoContent: "a"}, {InfoType: "佣金报酬说明", InfoContent: "b"}}}, "INVALID_PARAMETER", "info_type"},
 		{"paying oneself", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E11", TransAmount: yuan, PayeeInfo: user(seller)}, "PAYER_PAYEE_CANNOT_SAME", ""},
 		{"paying oneself by open id", client.TransferRequest{TransferSceneName: scene, OutBizNo: "E12", TransAmount: yuan,
-			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, seller), IdentityType: client.PayeeOpenID}}, "PAYER_PAYEE_CANNOT_SAME", ""},
+			PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevCertAppID, seller), IdentityType: client.PayeeOpenID}}, "PAYER_PAYEE_CANNOT_SAME", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.Transfer(ctx, tc.req)
@@ -194,21 +194,21 @@ func TestE2ETransferErrors(t *testing.T) {
 	}
 	// The known buyer with the right name, by open id: paid.
 	ok, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "K1", TransAmount: yuan,
-		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
+		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevCertAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
 	if err != nil || ok.Status != "SUCCESS" {
 		t.Fatalf("known buyer, right name: %+v %v", ok, err)
 	}
 
 	// The same out_biz_no with another amount or payee.
 	_, err = c.Transfer(ctx, client.TransferRequest{TransferSceneName: scene, OutBizNo: "K1", TransAmount: amount.MustParse("2.00"),
-		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
+		PayeeInfo: client.Participant{Identity: fixtures.OpenID(keys.DevCertAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID, Name: tr.Buyer.Name}})
 	wantAPIError(t, err, "40004", "PAYMENT_INFO_INCONSISTENCY")
 
 	// Balance too low: set it through the control API.
 	var b struct {
 		Available amount.Amount `json:"available_amount"`
 	}
-	m.ControlJSON("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "5.00"}, http.StatusOK, &b)
+	m.ControlJSON("POST", "/apps/"+keys.DevCertAppID+"/balance", map[string]string{"available_amount": "5.00"}, http.StatusOK, &b)
 	if b.Available != amount.MustParse("5.00") {
 		t.Fatalf("set balance answered %+v", b)
 	}
@@ -234,18 +234,18 @@ func TestE2ETransferErrors(t *testing.T) {
 	_, err = c.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: seller, AccountType: "OTHER"})
 	wantAPIError(t, err, "40004", "INVALID_PARAMETER")
 	// A bad balance through the control API.
-	m.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "-1"}, http.StatusBadRequest)
+	m.Control("POST", "/apps/"+keys.DevCertAppID+"/balance", map[string]string{"available_amount": "-1"}, http.StatusBadRequest)
 	m.Control("POST", "/apps/2021000000000999/balance", map[string]string{"available_amount": "1"}, http.StatusNotFound)
 }
 
 // Payments bring money in less the bills' fee; refunds take it back with
 // the fee given back.
 func TestE2EBalanceFollowsPayments(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	seller := devSeller(t, m)
-	m.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	m.Control("POST", "/apps/"+keys.DevCertAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
 	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "P1", TotalAmount: amount.MustParse("100.00"), Subject: "s"},
 		AuthCode: "286648048691290423"}); err != nil {
 		t.Fatal(err)
@@ -264,9 +264,9 @@ func TestE2EBalanceFollowsPayments(t *testing.T) {
 // Each status through a scenario, with the message production sends to
 // the app gateway at each change.
 func TestE2ETransferStatuses(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	gw := mocktest.NewMerchant(t, "success")
-	m.Control("POST", "/apps", map[string]string{"app_id": keys.DevAppID, "public_key": string(keys.DevFile("app_public_key.pem")),
+	m.Control("POST", "/apps", map[string]string{"app_id": keys.DevCertAppID, "app_cert": string(keys.DevCertAppCertPEM()),
 		"sign_type": "RSA2", "app_gateway_url": gw.URL + "/gateway"}, http.StatusCreated)
 	c := m.Client(nil)
 	ctx := context.Background()
@@ -331,7 +331,7 @@ func TestE2ETransferStatuses(t *testing.T) {
 	}
 
 	// Messages: F1 FAIL, D1 DEALING, R1 DEALING, R1 REFUND, D1 SUCCESS.
-	list := m.WaitNotifications(notifyFilter(keys.DevAppID), 5)
+	list := m.WaitNotifications(notifyFilter(keys.DevCertAppID), 5)
 	var got []string
 	for _, n := range list {
 		var biz map[string]any
@@ -354,7 +354,7 @@ func asAPIError(err error, e **client.Error) bool { return errors.As(err, e) }
 
 // The magic amounts of transfers work with no scenario loaded.
 func TestE2ETransferMagicAmounts(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	send := func(out, amt string) (*client.TransferResponse, error) {
@@ -386,7 +386,7 @@ func TestE2ETransferMagicAmounts(t *testing.T) {
 // Two apps may use the same out_trade_no: each one's payment counts in its
 // own balance, whichever the book files first under that number.
 func TestE2EBalanceCountsEveryAppsTradeWithASharedOutTradeNo(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	const other = "2021000000000078"
 	m.Control("POST", "/apps", map[string]any{"app_id": other, "public_key": string(keys.DevFile("app_public_key.pem"))}, http.StatusCreated)
 	ctx := context.Background()

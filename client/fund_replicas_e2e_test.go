@@ -24,7 +24,7 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	var rs [3]*mocktest.Mock
 	var cs [3]*client.Client
 	for i := range rs {
-		rs[i] = mocktest.New(t, mock.Options{Store: url})
+		rs[i] = mocktest.New(t, mock.Options{Store: url}).CertApp()
 		cs[i] = rs[i].Client(nil)
 	}
 	ctx := context.Background()
@@ -80,7 +80,7 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	}
 	rs[1].ControlJSON("GET", "/trades/RP1", nil, http.StatusOK, &tr)
 	ids := []client.Participant{{Identity: p.BuyerUserID, IdentityType: client.PayeeUserID},
-		{Identity: fixtures.OpenID(keys.DevAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID}}
+		{Identity: fixtures.OpenID(keys.DevCertAppID, p.BuyerUserID), IdentityType: client.PayeeOpenID}}
 	if tr.Buyer.Account != "" {
 		ids = append(ids, client.Participant{Identity: tr.Buyer.Account, IdentityType: client.PayeeLogonID})
 	}
@@ -93,11 +93,11 @@ func TestE2ETransferAcrossReplicas(t *testing.T) {
 	// The control API on any replica lists them; a reset on one forgets
 	// them, and the balance, on all.
 	var list []fund.Transfer
-	rs[2].ControlJSON("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK, &list)
+	rs[2].ControlJSON("GET", "/transfers?app_id="+keys.DevCertAppID, nil, http.StatusOK, &list)
 	if len(list) != 2 || list[0].OutBizNo != "RT1" || list[1].OutBizNo != "RT2" {
 		t.Fatalf("control list %+v", list)
 	}
-	rs[0].Control("POST", "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	rs[0].Control("POST", "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
 	_, err = cs[1].TransferQuery(ctx, client.TransferQueryRequest{OutBizNo: "RT1"})
 	wantAPIError(t, err, "40004", "ORDER_NOT_EXIST")
 	if a := balanceOf(t, cs[2], seller); a.AvailableAmount != fund.DefaultOpening {

@@ -336,7 +336,8 @@ type RefundResponse struct {
 }
 
 // Refund refunds part or all of a paid trade (alipay.trade.refund).
-// Over-refunding fails with SubCode ACQ.REFUND_AMT_NOT_EQUAL_TOTAL.
+// Refunding more than is left fails with SubCode ACQ.REFUND_AMT_NOT_EQUAL_TOTAL,
+// more than the total at once with ACQ.REASON_TRADE_REFUND_FEE_ERR.
 func (c *Client) Refund(ctx context.Context, req RefundRequest, opts ...CallOption) (*RefundResponse, error) {
 	return call[RefundResponse](ctx, c, "alipay.trade.refund", req, opts)
 }

@@ -47,7 +47,12 @@ func TestRegenerateDevCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	certAppCert, err := a.IssueAppCert(&keys.DevAppPrivateKey().PublicKey, keys.DevCertAppID, devNotBefore, devNotAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, data := range map[string][]byte{
+		keys.DevCertAppCertFile:           certAppCert,
 		"alipay_root_cert.crt":            a.RootCertPEM(),
 		"alipay_cert_public_key_rsa2.crt": alipayCert,
 		"app_cert_public_key.crt":         appCert,
@@ -60,12 +65,32 @@ func TestRegenerateDevCA(t *testing.T) {
 	}
 }
 
+// TestIssueDevCertAppCert writes the certificate-mode dev app's certificate,
+// issued by the shipped dev CA, to dev/ (the CA and the other files stay).
+// It runs only when asked, and devCertAppCertSN then changes:
+//
+//	ALIPAY_MOCK_ISSUE_DEV_CERT_APP=1 go test -run TestIssueDevCertAppCert ./keys/
+func TestIssueDevCertAppCert(t *testing.T) {
+	if os.Getenv("ALIPAY_MOCK_ISSUE_DEV_CERT_APP") != "1" {
+		t.Skip("set ALIPAY_MOCK_ISSUE_DEV_CERT_APP=1 to rewrite keys/dev/" + keys.DevCertAppCertFile)
+	}
+	c, err := keys.DevAuthority().IssueAppCert(&keys.DevAppPrivateKey().PublicKey, keys.DevCertAppID, devNotBefore, devNotAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("dev", keys.DevCertAppCertFile), c, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The SNs of the shipped files. smartwalle, gopay and the Node SDK compute
 // the same (sdktest/certsn_test.go), and so did JDK 17 when checked by hand.
 const (
 	devRootCertSN   = "2778cfaaafb1e063c4e2f24ca09d2fe4_15d5eb86c2172e89cf4031d59fecea00"
 	devAlipayCertSN = "b446677ebaa1e4fe7767d85d56815e30"
 	devAppCertSN    = "49cf431d229467941f6f76eca1045e58"
+	// devCertAppCertSN is DevCertAppID's (TestIssueDevCertAppCert).
+	devCertAppCertSN = "c33d0628d19e3e7bcfa2676906f5dfcd"
 )
 
 func TestDevCertSNs(t *testing.T) {
@@ -81,6 +106,7 @@ func TestDevCertSNs(t *testing.T) {
 		name, got, independent, pinned string
 	}{
 		{"app_cert_sn", keys.DevAppCertSN(), goSDKSN(first("app_cert_public_key.crt")), devAppCertSN},
+		{"cert app's app_cert_sn", keys.DevCertAppCertSN(), goSDKSN(first(keys.DevCertAppCertFile)), devCertAppCertSN},
 		{"alipay_cert_sn", keys.DevAlipayCertSN(), goSDKSN(first("alipay_cert_public_key_rsa2.crt")), devAlipayCertSN},
 		// roots[0] is ECDSA-signed and left out.
 		{"alipay_root_cert_sn", keys.DevRootCertSN(), goSDKSN(roots[1]) + "_" + goSDKSN(roots[2]), devRootCertSN},
@@ -104,6 +130,7 @@ func TestDevCertFiles(t *testing.T) {
 	roots := parseAll(t, keys.DevRootCertPEM())
 	alipayCerts := parseAll(t, keys.DevAlipayCertPEM())
 	appCerts := parseAll(t, keys.DevAppCertPEM())
+	certAppCerts := parseAll(t, keys.DevCertAppCertPEM())
 	inter := parseAll(t, keys.DevFile("mock_ca_cert.crt"))
 
 	if len(roots) != 3 {
@@ -126,6 +153,9 @@ func TestDevCertFiles(t *testing.T) {
 	if len(appCerts) != 1 {
 		t.Fatalf("app_cert_public_key.crt holds %d certificates, want 1", len(appCerts))
 	}
+	if len(certAppCerts) != 1 {
+		t.Fatalf("%s holds %d certificates, want 1", keys.DevCertAppCertFile, len(certAppCerts))
+	}
 
 	pool := x509.NewCertPool()
 	for _, r := range roots {
@@ -141,6 +171,7 @@ func TestDevCertFiles(t *testing.T) {
 	}{
 		{"alipay cert", alipayCerts[0], keys.DevAlipayPrivateKey(), keys.AlipayCertCommonName},
 		{"app cert", appCerts[0], keys.DevAppPrivateKey(), keys.DevAppID},
+		{"cert-mode app's cert", certAppCerts[0], keys.DevAppPrivateKey(), keys.DevCertAppID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,14 @@ import (
 // default. Its key pair is in keys/dev/app_*.
 const DevAppID = "9021000100000001"
 
+// DevCertAppID is the development app in certificate mode: the same key
+// pair as DevAppID, with its certificate DevCertAppCertPEM. Fund methods
+// need certificate mode, as in production.
+const DevCertAppID = "9021000100000002"
+
+// DevCertAppCertFile is DevCertAppID's certificate in dev/.
+const DevCertAppCertFile = "app_cert_public_key_" + DevCertAppID + ".crt"
+
 //go:embed dev/*.pem dev/*.txt dev/*.crt
 var devFS embed.FS
 
@@ -46,6 +54,8 @@ func DevAlipayPrivateKey() *rsa.PrivateKey { return mustPrivate("alipay_private_
 //	                                     the key of alipay_private_key.pem
 //	dev/app_cert_public_key.crt          appCertPublicKey_<DevAppID>.crt, for
 //	                                     the key of app_private_key.pem
+//	dev/app_cert_public_key_9021000100000002.crt
+//	                                     DevCertAppID's, for the same key
 //
 // dev/mock_ca_cert.crt and dev/mock_ca_private_key.pem are the CA's
 // intermediate certificate and its private key, which let the mock issue app
@@ -85,6 +95,13 @@ func DevAlipayCertSN() string { return CertSN(mustCert(DevAlipayCertPEM())) }
 
 // DevAppCertSN is app_cert_sn for DevAppCertPEM.
 func DevAppCertSN() string { return CertSN(mustCert(DevAppCertPEM())) }
+
+// DevCertAppCertPEM is the certificate of DevCertAppID, for the key of
+// app_private_key.pem (CN=DevCertAppID).
+func DevCertAppCertPEM() []byte { return DevFile(DevCertAppCertFile) }
+
+// DevCertAppCertSN is app_cert_sn for DevCertAppCertPEM.
+func DevCertAppCertSN() string { return CertSN(mustCert(DevCertAppCertPEM())) }
 
 // mustCert is the first certificate of a shipped file, the one SDKs read.
 func mustCert(pemData []byte) *x509.Certificate {

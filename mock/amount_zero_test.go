@@ -15,7 +15,7 @@ import (
 // gives an amount out of range; one left out (absent, null or "") is
 // missing.
 func TestZeroAmountIsOutOfRangeNotMissing(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{}).certApp()
 	h.call("alipay.trade.pay", `{"out_trade_no":"Z-PAID","total_amount":"10.00","subject":"s","scene":"bar_code","auth_code":"281234567890123456"}`)
 	type want struct{ sub, msg string }
 	tests := []struct {

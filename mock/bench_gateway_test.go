@@ -63,7 +63,7 @@ func BenchmarkRSASign(b *testing.B) {
 // request timestamps are valid and no answer changes with time.
 func benchServer(b *testing.B) *mock.Server {
 	b.Helper()
-	srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1})
+	srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1, FundPublicKey: true}) // the dev app transfers too
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func BenchmarkMemoryPerTrade(b *testing.B) {
 	const trades = 20000
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1})
+		srv, err := mock.New(mock.Options{Clock: clock.NewManual(epoch), Seed: 1, FundPublicKey: true}) // the dev app transfers too
 		if err != nil {
 			b.Fatal(err)
 		}

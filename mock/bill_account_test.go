@@ -33,7 +33,7 @@ func TestTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 			name = "data"
 		}
 		t.Run(name, func(t *testing.T) {
-			o := mock.Options{Apps: []apps.Spec{
+			o := mock.Options{FundPublicKey: true, Apps: []apps.Spec{
 				{AppID: appA, PublicKey: pub, SellerID: seller},
 				{AppID: appB, PublicKey: pub, SellerID: seller},
 				{AppID: appC, PublicKey: pub, SellerID: "2088102146225136"},

@@ -51,7 +51,7 @@ func billDetail(t *testing.T, c *client.Client, typ, day string, opts ...client.
 // older trade, the ledger's opening balance counts the earlier days, and
 // concurrent calls beyond the two built at once wait and then succeed.
 func TestBillOfManyTrades(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	c := m.Client(nil)
 	ctx := context.Background()
 	const n = 20000

@@ -64,7 +64,7 @@ func TestNamedBuyerIsChecked(t *testing.T) {
 			h.control("GET", "/trades/"+app, "", http.StatusNotFound)
 
 			// A red packet's sender: refused, the packet still unpaid.
-			rp := h.params("alipay.fund.coupon.order.app.pay", `{"out_order_no":"RP`+out+`","out_request_no":"RP`+out+`-pay","order_title":"红包","amount":"8.88"}`, nil)
+			rp := h.certApp().params("alipay.fund.coupon.order.app.pay", `{"out_order_no":"RP`+out+`","out_request_no":"RP`+out+`-pay","order_title":"红包","amount":"8.88"}`, nil)
 			in, _ = json.Marshal(map[string]string{"order_string": form(rp).Encode()})
 			authNo, _ := h.control("POST", "/app-pay", string(in), http.StatusOK)["auth_no"].(string)
 			if e := h.control("POST", "/red-packets/"+authNo+"/pay", string(body), http.StatusBadRequest); !strings.Contains(e["error"].(string), tc.say) {

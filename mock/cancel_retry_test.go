@@ -32,7 +32,7 @@ func TestCancelRetryFlag(t *testing.T) {
 
 // Texts as production writes them.
 func TestProductionTexts(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{}).certApp()
 	h.call("alipay.trade.pay", `{"out_trade_no":"TX1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
 	// Closing a paid trade: 交易状态非法 (the refund table of the spec, and
 	// refund of an unpaid trade, use the same code and text).

@@ -300,7 +300,7 @@ func TestPagePayCancelStaysOnTheCashier(t *testing.T) {
 // cashier (已取消), as the trade cashier's does: the browser goes to
 // return_url only signed, after payment.
 func TestRedPacketCancelStaysOnTheCashier(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{}).certApp()
 	p := h.params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RP-CANCEL","out_request_no":"RP-CANCEL-pay","order_title":"红包","amount":"3.00"}`,
 		func(m map[string]string) { m["return_url"] = "https://shop.example/return" })
 	status, _, hdr := h.do(request{path: "/gateway.do?" + form(p).Encode()})

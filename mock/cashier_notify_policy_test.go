@@ -17,7 +17,7 @@ import (
 
 func TestScenarioNotifyAppliesToCashierTradesAndRedPackets(t *testing.T) {
 	merchant := mocktest.NewMerchant(t, "success")
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	m.Control(http.MethodPost, "/scenarios?name=quiet-cashier",
 		"rules:\n  - name: trades\n    when: {method: [alipay.trade.precreate, alipay.trade.page.pay, alipay.trade.wap.pay, alipay.trade.app.pay]}\n"+
 			"    then: {notify: {suppress: true}, buyer: {scan_after: 0s, pay_after: 1m}}\n"+
@@ -60,7 +60,7 @@ func TestScenarioNotifyAppliesToCashierTradesAndRedPackets(t *testing.T) {
 // scenario's then.notify on alipay.fund.coupon.order.refund still bends the
 // refund's notification, as a trade's refund by trade_no alone does.
 func TestScenarioNotifyAppliesToRedPacketRefundByAuthNo(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	m.Control(http.MethodPost, "/scenarios?name=quiet-refund",
 		"rules:\n  - name: r\n    when: {method: alipay.fund.coupon.order.refund}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
 	refund := payAndRefundLater(t, m, "CN-RF")

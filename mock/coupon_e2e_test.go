@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
@@ -28,7 +29,7 @@ func (h *harness) rpDo(method, biz, header string) []byte {
 }
 
 func TestRedPacketWire(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{}).certApp()
 	const pay = "alipay.fund.coupon.order.agreement.pay"
 	m := h.call(pay, `{"out_order_no":"W1","out_request_no":"W1-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`)
 	expect(t, m, "code", "10000", "msg", "Success", "out_order_no", "W1", "out_request_no", "W1-pay", "amount", "10.00",
@@ -42,7 +43,7 @@ func TestRedPacketWire(t *testing.T) {
 	// display_message; signed like every answer of a known app.
 	const disburse = "alipay.fund.coupon.order.disburse"
 	body := h.rpDo(disburse, `{"out_order_no":"W1-C1","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"10.01","payee_user_id":"2088102000000101"}`, "")
-	want := `{"alipay_fund_coupon_order_disburse_response":{"code":"40004","msg":"Business Failed","sub_code":"REST_AMOUNT_NOT_ENOUGH","sub_msg":"红包剩余金额不足","display_message":"红包已被领完"},"sign":"`
+	want := `{"alipay_fund_coupon_order_disburse_response":{"code":"40004","msg":"Business Failed","sub_code":"REST_AMOUNT_NOT_ENOUGH","sub_msg":"红包剩余金额不足","display_message":"红包已被领完"},"alipay_cert_sn":"` + keys.DevAlipayCertSN() + `","sign":"`
 	if !strings.HasPrefix(string(body), want) {
 		t.Errorf("40004 body:\n%s\nwant prefix\n%s", body, want)
 	}

@@ -320,6 +320,8 @@ func (s *Server) wireFund(feeRate int64) {
 			s.Fund.Release(app)
 		}
 	})
+	// ... and one a transfer or a balance set opened as it went goes too.
+	s.Fund.KeptWhile(s.accountKept)
 }
 
 // accountKept reports whether an app's account is kept: a registered or

@@ -74,6 +74,19 @@ func TestRefundRules(t *testing.T) {
 	}
 }
 
+// Production's two answers to a refund that does not fit the trade, quoted
+// in https://developer.aliyun.com/article/707486: with an out_request_no
+// and more than the total, ACQ.REASON_TRADE_REFUND_FEE_ERR; without one and
+// not the total, ACQ.REFUND_AMT_NOT_EQUAL_TOTAL 撤销或退款金额与订单金额不一致.
+func TestRefundOverTotalSubCodes(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	expect(t, h.call("alipay.trade.pay", `{"out_trade_no":"RFT","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`), "code", "10000")
+	r := h.call("alipay.trade.refund", `{"out_trade_no":"RFT","refund_amount":"10.01","out_request_no":"R1"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.REASON_TRADE_REFUND_FEE_ERR")
+	r = h.call("alipay.trade.refund", `{"out_trade_no":"RFT","refund_amount":"1.00"}`)
+	expect(t, r, "sub_code", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "sub_msg", "撤销或退款金额与订单金额不一致")
+}
+
 func TestBarcodePasswordFlow(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	m := h.call("alipay.trade.pay", `{"out_trade_no":"BIG","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1500.00","subject":"s"}`)

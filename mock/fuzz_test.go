@@ -31,7 +31,7 @@ import (
 func fuzzHarness(f *testing.F) *harness {
 	f.Helper()
 	c := clock.NewManual(epoch)
-	srv, err := mock.New(mock.Options{Clock: c, Seed: 1, NoMagicAmounts: true})
+	srv, err := mock.New(mock.Options{Clock: c, Seed: 1, NoMagicAmounts: true, FundPublicKey: true}) // the dev app calls fund methods too
 	if err != nil {
 		f.Fatal(err)
 	}

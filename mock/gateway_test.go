@@ -21,7 +21,7 @@ import (
 const queryBiz = `{"out_trade_no":"nope"}`
 
 func TestGatewayErrors(t *testing.T) {
-	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: "9021000100000002", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA"}}})
+	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: "9021000100000006", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA"}}})
 	set := func(k, v string) func(map[string]string) { return func(p map[string]string) { p[k] = v } }
 	drop := func(k string) func(map[string]string) { return func(p map[string]string) { p[k] = "\x00" } }
 	cases := []struct {
@@ -116,7 +116,7 @@ func TestResponseLayoutGolden(t *testing.T) {
 		{"refund", "alipay.trade.refund", `{"out_trade_no":"G2","refund_amount":"2.50","out_request_no":"R1"}`},
 		{"refund_query", "alipay.trade.fastpay.refund.query", `{"out_trade_no":"G2","out_request_no":"R1"}`},
 		{"query_missing", "alipay.trade.query", `{"out_trade_no":"nope"}`},
-		{"refund_over", "alipay.trade.refund", `{"out_trade_no":"G2","refund_amount":"20.00","out_request_no":"R2"}`},
+		{"refund_over", "alipay.trade.refund", `{"out_trade_no":"G2","refund_amount":"10.01","out_request_no":"R2"}`},
 		{"cancel", "alipay.trade.cancel", `{"out_trade_no":"G1"}`},
 	}
 	for _, s := range steps {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -45,6 +46,15 @@ type harness struct {
 	http  *httptest.Server
 	clock *clock.Sim
 	key   *rsa.PrivateKey
+	appID string // mocktest.Mock.AppID: empty is the dev app
+}
+
+// certApp is h acting as the certificate-mode dev app, which fund methods
+// need.
+func (h *harness) certApp() *harness {
+	c := *h
+	c.appID = keys.DevCertAppID
+	return &c
 }
 
 // newHarness runs a mock with a manual clock and seed 1 behind httptest.
@@ -56,7 +66,7 @@ func newHarness(t *testing.T, opts mock.Options) *harness {
 
 // m is the shared harness on h's server, reporting to h.t.
 func (h *harness) m() *mocktest.Mock {
-	return &mocktest.Mock{T: h.t, Srv: h.srv, URL: h.http.URL, HTTP: h.http, Clock: h.clock, Key: h.key}
+	return &mocktest.Mock{T: h.t, Srv: h.srv, URL: h.http.URL, HTTP: h.http, Clock: h.clock, Key: h.key, AppID: h.appID}
 }
 
 // params are the common parameters of a dev-app request, signed.

@@ -181,7 +181,7 @@ func TestConcurrentPrecreateMakesOneTrade(t *testing.T) {
 }
 
 func TestConcurrentRedPacketClaims(t *testing.T) {
-	h := newHarness(t, mock.Options{NoMagicAmounts: true})
+	h := newHarness(t, mock.Options{NoMagicAmounts: true}).certApp()
 	const pay, disburse = "alipay.fund.coupon.order.agreement.pay", "alipay.fund.coupon.order.disburse"
 	packet := func(no string) string {
 		m := h.call(pay, `{"out_order_no":"`+no+`","out_request_no":"`+no+`-pay","order_title":"红包","amount":"20.00","payer_user_id":"2088102000000001"}`)
@@ -248,7 +248,7 @@ func (h *harness) raw(path string) []byte {
 }
 
 func TestForgedRequestsChangeNothing(t *testing.T) {
-	h := newHarness(t, mock.Options{NoMagicAmounts: true})
+	h := newHarness(t, mock.Options{FundPublicKey: true, NoMagicAmounts: true})
 	h.call("alipay.trade.pay", `{"out_trade_no":"FR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`)
 	h.call("alipay.trade.precreate", `{"out_trade_no":"FR2","total_amount":"5.00","subject":"s"}`)
 	m := h.call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"FR3","out_request_no":"FR3-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`)

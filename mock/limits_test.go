@@ -381,7 +381,7 @@ func TestEvictionWithDataDirTrimsTheFile(t *testing.T) {
 func TestListsPageThroughEveryItemOnce(t *testing.T) {
 	ctx := context.Background()
 	ok := newMerchant(t, "success")
-	s, c := startKept(t, mock.Options{})
+	s, c := startKept(t, mock.Options{FundPublicKey: true})
 	const n = 23
 	for i := 0; i < n; i++ {
 		if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: fmt.Sprintf("PG%02d", i), TotalAmount: amount.MustParse("1.00"), Subject: "p"},
@@ -511,7 +511,7 @@ func TestMemoryReportsTheCeilings(t *testing.T) {
 // than its documented maximum is refused, so a kept record stays small.
 func TestLongFieldsAreRefused(t *testing.T) {
 	ctx := context.Background()
-	_, c := startKept(t, mock.Options{})
+	_, c := startKept(t, mock.Options{FundPublicKey: true})
 	long := strings.Repeat("长", 129)
 	_, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "L1", TotalAmount: amount.MustParse("1.00"),
 		Subject: "s", Body: long}})

@@ -72,7 +72,7 @@ func TestResendPastTheKeptAttemptsRunsTheWholeSchedule(t *testing.T) {
 // claim without one is notified nowhere: the two rules disagree, and the
 // merchant's handler gets a fund_auth_unfreeze it never asked for.
 func TestRedPacketRefundWithoutNotifyURLIsNotNotified(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	mer := mocktest.NewMerchant(t, "success")
 	m.Post(m.Params("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"NT-RP","out_request_no":"NT-RP-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`,
 		func(p map[string]string) { p["notify_url"] = mer.URL }))

@@ -320,6 +320,21 @@ func TestLongPollAnyLongerWaitIsCapped(t *testing.T) {
 	}
 }
 
+// A negative ?wait= is a 400 naming wait, however it is spelt: -5s
+// answered at once and -3000000h (past what a Duration holds) was a 400.
+func TestLongPollNegativeWaitIsRefused(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	for _, wait := range []string{"-5s", "-1ns", "-.5s", "-5", "-3000000h", "-99999999999999999", "-99999999999999999999"} {
+		e := h.control("GET", "/notifications?wait="+url.QueryEscape(wait), "", http.StatusBadRequest)
+		if msg, _ := e["error"].(string); !strings.HasPrefix(msg, "wait ") || !strings.Contains(msg, "negative") {
+			t.Errorf("wait=%s: %v; want the control API's error naming wait", wait, e)
+		}
+	}
+	for _, wait := range []string{"0", "-0", "-0s", "0s"} { // not negative: answers at once
+		h.control("GET", "/notifications?wait="+wait, "", http.StatusOK)
+	}
+}
+
 func TestRefundAndCloseNotifications(t *testing.T) {
 	// Shown unscanned trades, so that the expired QR trade below notifies
 	// (a hidden one never does: unscanned_test.go).

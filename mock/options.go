@@ -92,20 +92,31 @@ func (opts Options) withDefaults() (config, error) {
 	opts.Notify.Keep = keep(opts.Notify.Keep, notify.DefaultKeep)
 	opts.Notify.MaxPending = keep(opts.Notify.MaxPending, notify.DefaultMaxPending)
 	cfg := config{Options: opts, apps: opts.Apps}
-	// The shipped dev app, unless an apps spec names its id: that spec
+	// The shipped dev apps, but one an apps spec names the id of: that spec
 	// replaces it (added twice, replicas on one --store would briefly read
 	// the shipped spec over the given one while another replica starts).
-	if !opts.NoDevApp && !slices.ContainsFunc(opts.Apps, func(sp apps.Spec) bool { return sp.AppID == keys.DevAppID }) {
-		cfg.apps = append([]apps.Spec{apps.DevSpec()}, opts.Apps...)
+	if !opts.NoDevApp {
+		var dev []apps.Spec
+		for _, sp := range apps.DevSpecs() {
+			if !named(opts.Apps, sp.AppID) {
+				dev = append(dev, sp)
+			}
+		}
+		cfg.apps = append(dev, opts.Apps...)
 	}
 	cfg.alipayCert, cfg.alipayCertSN, err = alipayCertificate(opts)
 	return cfg, err
 }
 
-// shippedDevApp reports whether sp is the shipped dev app the mock added,
+// shippedDevApp reports whether sp is a shipped dev app the mock added,
 // not an app of the user's that names its id.
 func (c config) shippedDevApp(sp apps.Spec) bool {
-	return sp.AppID == keys.DevAppID && !slices.ContainsFunc(c.Options.Apps, func(a apps.Spec) bool { return a.AppID == keys.DevAppID })
+	return (sp.AppID == keys.DevAppID || sp.AppID == keys.DevCertAppID) && !named(c.Options.Apps, sp.AppID)
+}
+
+// named reports whether specs name the app id.
+func named(specs []apps.Spec, appID string) bool {
+	return slices.ContainsFunc(specs, func(a apps.Spec) bool { return a.AppID == appID })
 }
 
 // keep is a count limit with its default: 0 takes def, negative is none.

@@ -68,7 +68,7 @@ const measureLayout = `(() => {
 func TestBrowserPagesFitDesktopAndPhone(t *testing.T) {
 	ctx := browser(t)
 	// A stopped clock and a seed: the screenshots change only when a page does.
-	srv := mock.NewTestServer(t, mock.Options{Seed: 14,
+	srv := mock.NewTestServer(t, mock.Options{FundPublicKey: true, Seed: 14,
 		Clock: clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, time.FixedZone("GMT+8", 8*3600))),
 		Apps: []apps.Spec{{AppID: "2021000100000002", Name: "Long Shop Name Trading Co., Ltd. (sandbox storefront)",
 			PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2", SellerEmail: "payments-team@merchant.example.com",

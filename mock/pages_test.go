@@ -44,7 +44,7 @@ func pageWithStatus(t *testing.T, status int, method, u string, form url.Values)
 // The buyer pages speak Chinese with English beside it, and the red packet
 // cashier calls the person paying the sender, never the buyer (买家).
 func TestBuyerPagesAreBilingual(t *testing.T) {
-	srv := mock.NewTestServer(t, mock.Options{})
+	srv := mock.NewTestServer(t, mock.Options{FundPublicKey: true})
 	c, err := client.New(srv.DevClientConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
@@ -28,12 +27,12 @@ func (s *Server) restore(db *store.DB) error {
 		s.Clock.Restore(snap)
 		s.Log.Info("clock restored", "now", s.Clock.Now(), "speed", snap.Speed, "frozen", snap.Frozen)
 	}
-	// The clock's hook runs under the clock's lock: it queues the reading,
-	// and every run of the scheduler (which each clock change through the
-	// control API and the dashboard ends with) waits until what it queued
-	// and what its jobs changed is on disk before it answers. The store
-	// logs failures (OnError).
-	s.Clock.OnJump(func(sn clock.Snapshot) { db.QueueClock(sn) })
+	// The clock's hook runs under the clock's lock: a reading not on disk
+	// is refused, the clock then unmoved and the change answered 503. Every
+	// run of the scheduler (which each clock change through the control
+	// API and the dashboard ends with) waits until what its jobs changed
+	// is on disk before it answers. The store logs failures (OnError).
+	s.Clock.OnJump(db.PutClock)
 	s.Sched.AfterRun(func() { _ = db.Sync() })
 	if err := db.PutClock(s.Clock.Snapshot()); err != nil {
 		return err

@@ -25,7 +25,8 @@ import (
 // startWithData starts a mock on dir with a frozen clock reading at.
 func startWithData(t *testing.T, dir string, at time.Time) (*mock.Server, *client.Client) {
 	t.Helper()
-	s, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir, Seed: 1, Clock: clock.NewManual(at), TimestampTolerance: -1})
+	// FundPublicKey: the dev app's red packets are what persists, not the subject.
+	s, err := mock.Start(mock.Options{Addr: "127.0.0.1:0", DataDir: dir, Seed: 1, Clock: clock.NewManual(at), TimestampTolerance: -1, FundPublicKey: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,9 @@ func sharedReplica(t *testing.T, url string, grace time.Duration, drop trade.Eve
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
 	was := untoldGrace
 	untoldGrace = grace // read by New (runShared), in this goroutine
-	s, err := New(Options{Store: url, Clock: clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), Logger: quiet})
+	// FundPublicKey: the dev app's transfers and red packets are these
+	// tests' material, not their subject.
+	s, err := New(Options{Store: url, Clock: clock.NewManual(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), Logger: quiet, FundPublicKey: true})
 	untoldGrace = was
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // policies have their own name (notify.RedPacketPolicy).
 func TestTradePolicyIsNotCopiedToSameNumberedRedPacketAtRestart(t *testing.T) {
 	dir := t.TempDir()
-	m1 := mocktest.New(t, mock.Options{DataDir: dir})
+	m1 := mocktest.New(t, mock.Options{FundPublicKey: true, DataDir: dir})
 	m1.Control(http.MethodPost, "/scenarios?name=quiet-trade",
 		"rules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {notify: {suppress: true}}\n", http.StatusCreated)
 	expect(t, m1.Call("alipay.trade.precreate", `{"out_trade_no":"MV-SAME","total_amount":"9.90","subject":"s"}`), "code", "10000")
@@ -33,7 +33,7 @@ func TestTradePolicyIsNotCopiedToSameNumberedRedPacketAtRestart(t *testing.T) {
 	}
 	// Twice: the second start is no first start of the directory either.
 	for i := range 2 {
-		m := mocktest.New(t, mock.Options{DataDir: dir})
+		m := mocktest.New(t, mock.Options{FundPublicKey: true, DataDir: dir})
 		if i == 1 {
 			refund(m)
 			for _, n := range m.WaitNotifications(notify.Filter{OutTradeNo: "MV-SAME"}, 2) {

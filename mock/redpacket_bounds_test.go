@@ -20,7 +20,7 @@ import (
 // re-encoded and --data wrote whole.
 func TestOneRedPacketStaysBounded(t *testing.T) {
 	dir := t.TempDir()
-	m := mocktest.New(t, mock.Options{DataDir: dir})
+	m := mocktest.New(t, mock.Options{DataDir: dir}).CertApp()
 	const (
 		pay      = "alipay.fund.coupon.order.agreement.pay"
 		disburse = "alipay.fund.coupon.order.disburse"

@@ -26,7 +26,7 @@ func redPacketPaidBy(t *testing.T, m *mocktest.Mock, out, amount string) string 
 // inferred: the family's answer to a bad argument), and the red packet
 // keeps its money, where the claim used to be paid out to nobody.
 func TestRedPacketMalformedUsersAreRefused(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	authNo := redPacketPaidBy(t, m, "RPU-BADPAYEE", "10.00")
 	for i, payee := range []string{`"payee_user_id":"not-a-user"`, `"payee_user_id":"2088123"`, `"payee_logon_id":"not a logon"`} {
 		r := m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RPU-BADPAYEE-C`+strconv.Itoa(i)+`","out_request_no":"1","deduct_auth_no":"`+authNo+`","amount":"5.00",`+payee+`}`)
@@ -44,7 +44,7 @@ func TestRedPacketMalformedUsersAreRefused(t *testing.T) {
 // counts them once), derived from the logon as transfers derive theirs
 // (fixtures.UserIDOf), where each claim used to make up a new one.
 func TestRedPacketClaimsToOneLogonAreOneUser(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	authNo := redPacketPaidBy(t, m, "RPU-LOGON", "10.00")
 	ids := map[string]bool{}
 	for _, out := range []string{"RPU-LOGON-C1", "RPU-LOGON-C2"} {
@@ -65,7 +65,7 @@ func TestRedPacketClaimsToOneLogonAreOneUser(t *testing.T) {
 // fixtures.UserIDOf(logon) instead, so one person was two users across the
 // two ways of paying them.
 func TestRedPacketClaimToAKnownBuyersLogonPaysThatBuyer(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	const buyer, logon = "2088000000000011", "13800138000"
 	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RP-KNOWN","total_amount":"1.00","subject":"s"}`), "code", "10000")
 	m.Control("POST", "/trades/RP-KNOWN/pay", map[string]string{"buyer_id": buyer, "buyer_logon_id": logon}, http.StatusOK)

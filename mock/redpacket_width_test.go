@@ -14,7 +14,7 @@ import (
 // order_title and remark are "长度不超过100个字母或50个汉字": a letter counts
 // one, a Chinese character two, at most 100.
 func TestRedPacketTitleAndRemarkFollowTheSDKLengths(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	pay := func(no, title string) map[string]any {
 		return m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"`+no+`","out_request_no":"`+no+`-pay","order_title":"`+title+
 			`","amount":"10.00","payer_user_id":"2088102000000001"}`)

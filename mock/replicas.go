@@ -47,13 +47,14 @@ func (s *Server) share(db *pgstore.DB) error {
 	var mu sync.Mutex
 	heard := sn
 	s.Clock.Restore(sn)
-	s.Clock.OnJump(func(sn clock.Snapshot) {
+	s.Clock.OnJump(func(sn clock.Snapshot) error {
 		mu.Lock()
 		same := sameSnapshot(sn, heard)
 		mu.Unlock()
-		if !same { // a change made here, not one heard
-			_ = db.PutClock(sn) // the store reports failures
+		if same { // one heard, not a change made here
+			return nil
 		}
+		return db.PutClock(sn) // refused: the clock stays as stored
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.bg.Add(2)
@@ -77,6 +78,10 @@ func (s *Server) share(db *pgstore.DB) error {
 		}, func(kind string) {
 			if what, app, ok := db.Forgotten(kind); ok {
 				s.forget(what, app)
+				return
+			}
+			if gone, ok := pgstore.JobsGone(kind); ok {
+				s.jobsGone(gone)
 				return
 			}
 			if keys, rows := db.UserAuthKeys(kind); rows || kind == pgstore.KindUserAuth {
@@ -150,6 +155,8 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Trades.ObserveStored(s.tradeEvent, s.tellsTrade)
 	s.Coupons.ObserveStored(s.couponEvent, s.Notifier.NotifiesCoupon)
 	s.Notifier.Share(out, db.Boots()*1_000_000_000)
+	s.FollowNotifications = func() error { return s.followShared(out) }
+	s.ReadNotification = out.Notification
 	s.Log.Info("shared store", "replica", db.Boots())
 	return nil
 }
@@ -182,19 +189,8 @@ func (s *Server) runShared() {
 		defer s.bg.Done()
 		t := time.NewTicker(followPoll)
 		defer t.Stop()
-		var mark int64
 		for {
-			if s.refollow.Swap(false) {
-				mark = 0
-			}
-			for {
-				ns, next, err := out.Changed(mark, 500)
-				if err != nil || len(ns) == 0 {
-					break
-				}
-				mark = next
-				s.Notifier.Follow(ns)
-			}
+			_ = s.followShared(out) // the store reports failures
 			// The pending bound, on what every replica made (the store
 			// reports failures).
 			s.Notifier.BoundShared(func(error) {})
@@ -205,6 +201,34 @@ func (s *Server) runShared() {
 			}
 		}
 	}()
+}
+
+// followPage is how many notifications a follow reads at a time.
+const followPage = 500
+
+// followShared takes up the notifications any replica wrote since this
+// one last followed them: every follow poll, and before a control-API read
+// of the notifications (Deps.FollowNotifications), so that the read shows
+// every notification stored before it came.
+func (s *Server) followShared(out *pgstore.Outbox) error {
+	s.followMu.Lock()
+	defer s.followMu.Unlock()
+	if s.refollow.Swap(false) {
+		s.followMark = 0
+	}
+	for {
+		ns, next, err := out.Changed(s.followMark, followPage)
+		if err != nil {
+			return err
+		}
+		if len(ns) > 0 {
+			s.followMark = next
+			s.Notifier.Follow(ns)
+		}
+		if len(ns) < followPage {
+			return nil
+		}
+	}
 }
 
 // heardUsers takes up an announcement of sign-in's codes and tokens: only

@@ -101,7 +101,7 @@ func TestResetRearmsTradeDeadlines(t *testing.T) {
 // So with red packets: the sender a scenario planned for a red packet that
 // was reset does not pay a new one of the same out_order_no.
 func TestResetCancelsScenarioSenders(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	m.Control(http.MethodPost, "/scenarios?name=later",
 		"rules:\n  - name: r\n    when: {method: alipay.fund.coupon.order.app.pay}\n    then: {buyer: {pay_after: 10m}}\n", http.StatusCreated)
 	open := func() map[string]any {
@@ -127,7 +127,7 @@ func TestResetCancelsScenarioSenders(t *testing.T) {
 func TestResetTakesOffRedPacketAndTransferDeadlines(t *testing.T) {
 	for _, reset := range []string{"/reset", "/reset?app_id=" + keys.DevAppID} {
 		t.Run(reset, func(t *testing.T) {
-			m := mocktest.New(t, mock.Options{})
+			m := mocktest.New(t, mock.Options{FundPublicKey: true})
 			expect(t, m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP1","out_request_no":"RP1-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`), "code", "10000")
 			m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "40000.00"}, http.StatusOK)
 			expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"TR1","trans_amount":"30001.00","product_code":"TRANS_ACCOUNT_NO_PWD","transfer_scene_name":"佣金报酬","biz_scene":"DIRECT_TRANSFER","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`),

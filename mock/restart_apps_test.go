@@ -25,8 +25,8 @@ func TestDevAppChangeSurvivesRestart(t *testing.T) {
 	m2 := mocktest.New(t, mock.Options{DataDir: dir})
 	var list []map[string]any
 	m2.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
-	if len(list) != 1 || list[0]["app_gateway_url"] != "https://merchant.example/gateway" {
-		t.Fatalf("the dev app after a restart: app_gateway_url %v, want the stored https://merchant.example/gateway", list[0]["app_gateway_url"])
+	if len(list) != 2 || list[0]["app_id"] != keys.DevAppID || list[0]["app_gateway_url"] != "https://merchant.example/gateway" {
+		t.Fatalf("the dev apps after a restart: %v, want the dev app's stored app_gateway_url https://merchant.example/gateway", list)
 	}
 }
 

@@ -56,7 +56,9 @@ func newMessageRestartDir(t *testing.T, answer string) *restartDir {
 func (d *restartDir) start() (s *Server, c *client.Client, stop func()) {
 	t := d.t
 	t.Helper()
-	o := Options{DataDir: d.dir, Seed: 1, Clock: clock.NewManual(d.at),
+	// FundPublicKey: these tests are about crashes, the dev app's transfers
+	// and red packets only their material.
+	o := Options{DataDir: d.dir, Seed: 1, Clock: clock.NewManual(d.at), FundPublicKey: true,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))}
 	if d.opts != nil {
 		d.opts(&o)

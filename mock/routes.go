@@ -118,19 +118,18 @@ func (s *Server) routes(cfg config) *echo.Echo {
 		},
 	})
 
-	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway,
+	gw := &gateway.Gateway{Deps: s.Deps, Queue: s.Faults, AllowCrossSite: cfg.AllowCrossSiteGateway, FundPublicKey: cfg.FundPublicKey,
 		Hosts: shared.NewHosts(cfg.PublicURL, cfg.AllowedHosts), TimestampTolerance: cfg.TimestampTolerance,
 		PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay, BillFeeRate: cfg.BillFeeRate, BillsAtPeriodEnd: cfg.BillsAtPeriodEnd,
 		BillMaxBytes:  cfg.BillMaxBytes,
 		AlipayCertPEM: cfg.alipayCert, AlipayCertSN: cfg.alipayCertSN, RootCertSN: keys.DevRootCertSN()}
 	s.gw = gw
 	s.ForgetWaitingBuyers = gw.ForgetQueryPays // before the surfaces below copy s.Deps
-	s.ForgetAnswers = func(app string) {
+	s.ForgetAnswers = func(app string) error {
 		if app == "" {
-			s.Faults.Clear()
-		} else {
-			s.Faults.Forget(app)
+			return s.Faults.Clear()
 		}
+		return s.Faults.Forget(app)
 	}
 	if s.pg != nil {
 		gw.LaterBuyer = s.laterBuyer

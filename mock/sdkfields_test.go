@@ -68,7 +68,7 @@ func TestResponseFieldsAreSDKFields(t *testing.T) {
 			t.Errorf("%s answers JSON but testdata/sdk_response_fields.txt has no list for it", d.Name)
 		}
 	}
-	h := newHarness(t, mock.Options{Apps: []apps.Spec{{AppID: openIDApp, PublicKey: string(keys.DevFile("app_public_key.pem")), UserIDType: "open_id"}}})
+	h := newHarness(t, mock.Options{FundPublicKey: true, Apps: []apps.Spec{{AppID: openIDApp, PublicKey: string(keys.DevFile("app_public_key.pem")), UserIDType: "open_id"}}})
 	seen := map[string]map[bool]bool{} // method → success seen, error seen
 	checkWith := func(method, biz string, params map[string]string) map[string]any {
 		t.Helper()

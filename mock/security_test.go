@@ -223,7 +223,7 @@ func TestNotificationsCarryTheMarker(t *testing.T) {
 // cashier URL: out_trade_no, trade_no and auth_no open nothing. On main
 // before the tokens, POST /qr/<out_trade_no> action=pay paid the trade.
 func TestBuyerPagesNeedTheToken(t *testing.T) {
-	h := newHarness(t, mock.Options{})
+	h := newHarness(t, mock.Options{FundPublicKey: true})
 	formType := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	qr := h.precreate("PG1", nil)
 	var tr struct {

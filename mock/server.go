@@ -103,6 +103,11 @@ type Options struct {
 	// refuses them (40006 isv.cross-site-request-refused), because the dev
 	// app's key is public (docs/security.md).
 	AllowCrossSiteGateway bool
+	// FundPublicKey lets an app in public-key mode call fund methods
+	// (transfers, account and transfer queries, red packets), which
+	// production takes in certificate mode only: by default they are
+	// answered 40002 isv.missing-app-cert-sn (docs/differences.md).
+	FundPublicKey bool
 	// AlipayCert is the Alipay public-key certificate (PEM, leaf first)
 	// that certificate-mode apps load; default the shipped one for the
 	// shipped key, else one the dev CA issues for AlipayKey at start.
@@ -185,6 +190,11 @@ type Server struct {
 	qrCode    string
 	stop      chan struct{}
 	done      chan struct{}
+
+	// followMu serialises follows of the stored notifications; followMark
+	// is where the last one stopped (followShared).
+	followMu   sync.Mutex
+	followMark int64
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.
@@ -320,7 +330,13 @@ func New(opts Options) (_ *Server, err error) {
 			s.Log.Info("app replaced by the configuration", "app_id", sp.AppID,
 				"note", "an app given at start (--apps-file) replaces the stored one: changes made to it through the control API are not kept across a restart")
 		}
-		if _, err := s.Apps.Add(sp); err != nil {
+		add := s.Apps.Add
+		if sp.AppID == keys.DevCertAppID && cfg.shippedDevApp(sp) {
+			// The dev app's merchant: its trades and bills, no new seller
+			// drawn (a seed's numbers stay as they were).
+			add = func(sp apps.Spec) (*apps.App, error) { return s.Apps.AddOf(sp, keys.DevAppID) }
+		}
+		if _, err := add(sp); err != nil {
 			return nil, err
 		}
 	}

@@ -59,3 +59,20 @@ func TestSettleMaxPercentOutsideOneToAHundredIsRefused(t *testing.T) {
 		t.Errorf("SettleMaxPercent 100: the whole total refused (%v %v)", r["sub_code"], r["sub_msg"])
 	}
 }
+
+// A settlement splits the merchant's takings from the trade. On a trade
+// paid partly with a merchant-funded voucher the merchant took 90.20 of
+// 100.20 (receipt_amount): even at --settle-max-percent 100 it cannot split
+// off 100.20, 10.00 of which never reached it (the bound was total_amount
+// less refunds). After a refund of 80.00 it holds 10.20 (inferred rule).
+func TestSettlementBoundedByWhatTheMerchantHolds(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{SettleMaxPercent: 100}})
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"HELD","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s"}`)
+	expect(t, paid, "receipt_amount", "90.20")
+	expect(t, m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"BHELD","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`), "code", "10000")
+	no := paid["trade_no"].(string)
+	expect(t, settle(m, no, "HELDALL", "100.20"), "code", "40004", "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	expect(t, m.Call("alipay.trade.refund", `{"out_trade_no":"HELD","refund_amount":"80.00","out_request_no":"HR1"}`), "code", "10000")
+	expect(t, settle(m, no, "HELDOVER", "10.21"), "code", "40004", "sub_code", "ACQ.ALLOC_AMOUNT_VALIDATE_ERROR")
+	expect(t, settle(m, no, "HELDREST", "10.20"), "code", "10000")
+}

@@ -71,7 +71,7 @@ func redPacketStatus(m *mocktest.Mock, out string) string {
 // leaves the red packet's scenario sender its step, before and after a
 // restart (--data: its kept job record stays too).
 func TestEvictingTradeKeepsSameNumberedRedPacketsSender(t *testing.T) {
-	o := mock.Options{DataDir: t.TempDir(), Scenarios: sameNumberFiles(t)}
+	o := mock.Options{FundPublicKey: true, DataDir: t.TempDir(), Scenarios: sameNumberFiles(t)}
 	o.Trades.Keep = 1
 	m1 := mocktest.New(t, o)
 	pagePayRedPacket(t, m1, "SAME-1")
@@ -103,7 +103,7 @@ func TestEvictingTradeKeepsSameNumberedRedPacketsSender(t *testing.T) {
 // And the reverse: evicting a red packet past --keep-red-packets leaves a
 // same-numbered trade's scenario buyer its step.
 func TestEvictingRedPacketKeepsSameNumberedTradesBuyer(t *testing.T) {
-	o := mock.Options{DataDir: t.TempDir(), Scenarios: sameNumberFiles(t)}
+	o := mock.Options{FundPublicKey: true, DataDir: t.TempDir(), Scenarios: sameNumberFiles(t)}
 	o.Coupons.Keep = 1
 	m := mocktest.New(t, o)
 	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"SAME-3","total_amount":"1.00","subject":"s"}`), "code", "10000")
@@ -173,7 +173,7 @@ func wantAllSuppressed(t *testing.T, m *mocktest.Mock, out string) {
 // packet of the same app and number: the red packet's refund is still
 // suppressed by its scenario.
 func TestEvictingTradeKeepsSameNumberedRedPacketsPolicy(t *testing.T) {
-	o := mock.Options{DataDir: t.TempDir(), Scenarios: policyFiles(t)}
+	o := mock.Options{FundPublicKey: true, DataDir: t.TempDir(), Scenarios: policyFiles(t)}
 	o.Trades.Keep = 1
 	m := mocktest.New(t, o)
 	refund := payAndRefundLater(t, m, "POL-1")

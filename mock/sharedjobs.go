@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -186,6 +187,15 @@ func (s *Server) doneJob(id string, err error) {
 		return
 	}
 	_ = s.pg.DoneJob(id) // the store reports failures
+}
+
+// jobsGone takes off this replica's clock the scenario buyers' steps a
+// trim deleted with their trade or red packet (pgstore.JobsGone), as
+// eviction does on one mock (cancelBuyers).
+func (s *Server) jobsGone(gone []pgstore.GoneJob) {
+	for _, g := range gone {
+		s.Sched.Cancel(g.Ref, func(j clock.Job) bool { return strings.HasPrefix(j.Kind, "buyer.") && j.Key == g.Key })
+	}
 }
 
 // forgetShared is Deps.Forget with --store: the jobs of what was reset go

@@ -32,3 +32,18 @@ func (s *Server) DevClientConfig() client.Config {
 		AlipayPublicKeyRSA: s.AlipayPublicKey(),
 	}
 }
+
+// DevCertClientConfig configures the bundled client as the shipped
+// development app in certificate mode (keys.DevCertAppID), the one of the
+// two that may call fund methods, talking to this mock.
+func (s *Server) DevCertClientConfig() client.Config {
+	return client.Config{
+		Now:            s.Clock.Now,
+		GatewayURL:     s.GatewayURL(),
+		AppID:          keys.DevCertAppID,
+		PrivateKeyRSA:  keys.DevAppPrivateKey(),
+		AppCert:        string(keys.DevCertAppCertPEM()),
+		AlipayRootCert: string(keys.DevRootCertPEM()),
+		AlipayCert:     string(s.gw.AlipayCertPEM),
+	}
+}

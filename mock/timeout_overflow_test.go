@@ -13,7 +13,7 @@ import (
 // negative timeout that passes the range check (a red packet created
 // already expired); a sign is no count either.
 func TestOverflowingTimeoutIsInvalidNotAlreadyExpired(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"OVF-TO","out_request_no":"1","order_title":"红包","amount":"1.00","payer_user_id":"2088102000000001","pay_timeout":"106752d"}`)
 	expect(t, r, "code", "40004", "sub_code", "INVALID_PARAMETER")
 	r = m.Call("alipay.trade.precreate", `{"out_trade_no":"OVF-TO-T","total_amount":"1.00","subject":"s","timeout_express":"106752d"}`)

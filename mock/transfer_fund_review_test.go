@@ -30,8 +30,8 @@ func TestTransferToMerchantsOwnLogonIDAnswersPayerPayeeSame(t *testing.T) {
 }
 
 func selfByLogonID(t *testing.T, o mock.Options) {
-	m := mocktest.New(t, o)
-	a, _ := m.Srv.Apps.Get(keys.DevAppID)
+	m := mocktest.New(t, o).CertApp()
+	a, _ := m.Srv.Apps.Get(keys.DevCertAppID)
 	if a.Seller.Email == "" {
 		t.Fatal("the dev app has no seller email")
 	}
@@ -53,13 +53,13 @@ func selfByLogonID(t *testing.T, o mock.Options) {
 // POST /_mock/reset?app_id={auth_app_id}. An id no authorisation made is
 // still 404.
 func TestAuthorisedMerchantsBalanceIsReachableThroughControlAPI(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	var code struct {
 		Code string `json:"app_auth_code"`
 	}
-	if err := json.Unmarshal(m.Control("POST", "/app-auth-codes", `{"app_id":"`+keys.DevAppID+`"}`, http.StatusCreated), &code); err != nil {
+	if err := json.Unmarshal(m.Control("POST", "/app-auth-codes", `{"app_id":"`+keys.DevCertAppID+`"}`, http.StatusCreated), &code); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := c.ExchangeAppAuthCode(ctx, code.Code)
@@ -133,7 +133,7 @@ func TestDealingTransfersAreBoundedByKeepTransfers(t *testing.T) {
 	} {
 		t.Run(c.magic, func(t *testing.T) {
 			o := mock.Options{DataDir: t.TempDir(), Fund: fund.Options{Keep: keep}}
-			m := mocktest.New(t, o)
+			m := mocktest.New(t, o).CertApp()
 			for i := range made {
 				r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"deal-`+strconv.Itoa(i)+`","trans_amount":"`+c.magic+
 					`","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","transfer_scene_name":"佣金报酬","payee_info":{"identity":"2088000000000777","identity_type":"ALIPAY_USER_ID"}}`)
@@ -163,7 +163,7 @@ func TestDealingTransfersAreBoundedByKeepTransfers(t *testing.T) {
 				Available amount.Amount `json:"available_amount"`
 				Freeze    amount.Amount `json:"freeze_amount"`
 			}
-			m.ControlJSON("GET", "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK, &b)
+			m.ControlJSON("GET", "/apps/"+keys.DevCertAppID+"/balance", nil, http.StatusOK, &b)
 			if b.Available != amount.MustParse(c.available) || b.Freeze != 0 {
 				t.Errorf("balance after the kept ones ended: %+v, want available %s, nothing frozen", b, c.available)
 			}
@@ -183,14 +183,14 @@ func TestDealingTransfersAreBoundedByKeepTransfers(t *testing.T) {
 // have two, and a transfer through one does not move the other's, though
 // alipay.fund.account.query asks both about the same alipay_user_id.
 func TestOneMerchantsAppsKeepTheirOwnBalances(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	a, _ := m.Srv.Apps.Get(keys.DevAppID)
-	const other = "9021000100000002"
-	if _, err := m.Srv.Apps.Add(apps.Spec{AppID: other, PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2", SellerID: a.Seller.UserID}); err != nil {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	a, _ := m.Srv.Apps.Get(keys.DevCertAppID)
+	const other = "9021000100000007" // in certificate mode too, for fund methods
+	if _, err := m.Srv.Apps.Add(apps.Spec{AppID: other, AppCert: string(keys.DevAppCertPEM()), SignType: "RSA2", SellerID: a.Seller.UserID}); err != nil {
 		t.Fatal(err)
 	}
 	c1 := m.Client(nil)
-	c2 := m.Client(func(c *client.Config) { c.AppID = other })
+	c2 := m.Client(func(c *client.Config) { c.AppID, c.AppCert = other, string(keys.DevAppCertPEM()) })
 	ctx := context.Background()
 	transferTo(ctx, t, c1, "own-1", "100.00")
 	x, err := c1.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID})
@@ -203,6 +203,6 @@ func TestOneMerchantsAppsKeepTheirOwnBalances(t *testing.T) {
 	}
 	if x.AvailableAmount != fund.DefaultOpening-amount.MustParse("100.00") || y.AvailableAmount != fund.DefaultOpening {
 		t.Errorf("merchant %s's balances: %s through app %s (which paid 100.00), %s through app %s; want the opening balance less 100.00, and the opening balance",
-			a.Seller.UserID, x.AvailableAmount, keys.DevAppID, y.AvailableAmount, other)
+			a.Seller.UserID, x.AvailableAmount, keys.DevCertAppID, y.AvailableAmount, other)
 	}
 }

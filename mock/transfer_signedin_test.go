@@ -20,14 +20,14 @@ import (
 // goes to the user sign-in named, not to a made-up one, though the user
 // never paid the app.
 func TestTransferToASignedInOpenID(t *testing.T) {
-	pub := string(keys.DevFile("app_public_key.pem"))
 	const app, user = "2021000000000032", "2088102177846885"
-	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, PublicKey: pub, UserIDType: "open_id"}}})
+	// In certificate mode, which transfers need.
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, AppCert: string(keys.DevAppCertPEM()), UserIDType: "open_id"}}}).CertApp()
 	var code struct {
 		Code string `json:"auth_code"`
 	}
 	m.ControlJSON(http.MethodPost, "/user-auth-codes", `{"app_id":"`+app+`","user_id":"`+user+`"}`, http.StatusCreated, &code)
-	c := m.Client(func(cfg *client.Config) { cfg.AppID = app })
+	c := m.Client(func(cfg *client.Config) { cfg.AppID, cfg.AppCert = app, string(keys.DevAppCertPEM()) })
 	ctx := context.Background()
 	tok, err := c.OAuthToken(ctx, code.Code)
 	if err != nil || tok.OpenID == "" {

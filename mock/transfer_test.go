@@ -37,11 +37,11 @@ func transferTo(ctx context.Context, t *testing.T, c *client.Client, out, amt st
 // fees, and its last 账户余额 is the balance alipay.fund.account.query
 // answers.
 func TestTransfersInAccountBill(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
-	a, _ := m.Srv.Apps.Get(keys.DevAppID)
-	m.ControlJSON("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "1000.00"}, http.StatusOK, nil)
+	a, _ := m.Srv.Apps.Get(keys.DevCertAppID)
+	m.ControlJSON("POST", "/apps/"+keys.DevCertAppID+"/balance", map[string]string{"available_amount": "1000.00"}, http.StatusOK, nil)
 	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "B1", TotalAmount: amount.MustParse("100.00"), Subject: "对账"},
 		AuthCode: "283912345678901234"}); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // The journal names the transfer a request acted on and the dashboard
 // lists it, with the app's balance.
 func TestTransferJournalAndDashboard(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	x := transferTo(ctx, t, c, "J1", "1.00")
@@ -166,10 +166,10 @@ func TestTransferJournalAndDashboard(t *testing.T) {
 		t.Fatalf("journal %+v", list)
 	}
 	page := getPage(t, m.URL+"/_mock/ui/journal/"+strconv.Itoa(list[0].ID))
-	if !strings.Contains(page, "/_mock/ui/transfers?app_id="+keys.DevAppID+"#transfer-"+x.OrderID) {
+	if !strings.Contains(page, "/_mock/ui/transfers?app_id="+keys.DevCertAppID+"#transfer-"+x.OrderID) {
 		t.Fatalf("journal entry page does not link the transfer:\n%s", page)
 	}
-	page = getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevAppID)
+	page = getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevCertAppID)
 	for _, want := range []string{`id="transfer-` + x.OrderID + `"`, "J1", "SUCCESS", (fund.DefaultOpening - 100).String()} {
 		if !strings.Contains(page, want) {
 			t.Errorf("transfers page lacks %q", want)
@@ -193,11 +193,11 @@ func getPage(t *testing.T, url string) string {
 
 // A trade evicted past Trades.Keep leaves its money in the balance.
 func TestEvictedTradesStayInBalance(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 1}})
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 1}}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
-	a, _ := m.Srv.Apps.Get(keys.DevAppID)
-	m.Control("POST", "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	a, _ := m.Srv.Apps.Get(keys.DevCertAppID)
+	m.Control("POST", "/apps/"+keys.DevCertAppID+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
 	for _, out := range []string{"E1", "E2", "E3"} {
 		if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("10.00"), Subject: "s"},
 			AuthCode: "283912345678901234"}); err != nil {
@@ -221,7 +221,7 @@ const scenePayee = `"payee_info":{"identity":"2088000000000777","identity_type":
 // report infos are kept on the transfer, for the control API and the
 // dashboard; malformed report infos are INVALID_PARAMETER.
 func TestTransferNeedsSceneName(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	const head = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER","order_title":"t",` + scenePayee
 	r := m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SC1",`+head+`}`)
 	expect(t, r, "code", "40004", "sub_code", "TRANSFER_SCENE_NAME_BLANK")
@@ -255,16 +255,16 @@ func TestTransferNeedsSceneName(t *testing.T) {
 	r = m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SC3","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":`+infos+`,`+head+`}`)
 	expect(t, r, "code", "10000", "status", "SUCCESS")
 	var list []fund.Transfer
-	m.ControlJSON("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK, &list)
+	m.ControlJSON("GET", "/transfers?app_id="+keys.DevCertAppID, nil, http.StatusOK, &list)
 	if len(list) != 1 || list[0].SceneName != "佣金报酬" || len(list[0].SceneReportInfos) != 1 ||
 		list[0].SceneReportInfos[0] != (fund.SceneReportInfo{InfoType: "佣金报酬说明", InfoContent: "8月家政服务报酬"}) {
 		t.Fatalf("control API transfers %+v", list)
 	}
-	raw := string(m.Control("GET", "/transfers?app_id="+keys.DevAppID, nil, http.StatusOK))
+	raw := string(m.Control("GET", "/transfers?app_id="+keys.DevCertAppID, nil, http.StatusOK))
 	if !strings.Contains(raw, `"transfer_scene_name":"佣金报酬"`) || !strings.Contains(raw, `"transfer_scene_report_infos":`+infos) {
 		t.Errorf("control API names the fields otherwise: %s", raw)
 	}
-	page := getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevAppID)
+	page := getPage(t, m.URL+"/_mock/ui/transfers?app_id="+keys.DevCertAppID)
 	if !strings.Contains(page, "佣金报酬; 佣金报酬说明: 8月家政服务报酬") {
 		t.Errorf("transfers page lacks the scene:\n%s", page)
 	}
@@ -274,7 +274,7 @@ func TestTransferNeedsSceneName(t *testing.T) {
 // transfer without transfer_scene_name, as production did before
 // December 2025; a scene sent is still checked and kept.
 func TestTransferSceneOptional(t *testing.T) {
-	m := mocktest.New(t, mock.Options{Fund: fund.Options{SceneOptional: true}})
+	m := mocktest.New(t, mock.Options{Fund: fund.Options{SceneOptional: true}}).CertApp()
 	const head = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER",` + scenePayee
 	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SO1",`+head+`}`), "code", "10000", "status", "SUCCESS")
 	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"SO2","transfer_scene_name":"佣金报酬","transfer_scene_report_infos":[{"info_type":"佣金报酬说明"}],`+head+`}`),
@@ -287,7 +287,7 @@ func TestTransferSceneOptional(t *testing.T) {
 // https://github.com/yansongda/laravel-pay/issues/70, Alipay support:
 // "biz_scene参数是必传的"). The mock used to default it.
 func TestTransferNeedsBizScene(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{}).CertApp()
 	const rest = `"trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","order_title":"t","transfer_scene_name":"佣金报酬",` + scenePayee
 	for _, biz := range []string{`{"out_biz_no":"BS1",` + rest + `}`, `{"out_biz_no":"BS1","biz_scene":"",` + rest + `}`} {
 		r := m.Call("alipay.fund.trans.uni.transfer", biz)

@@ -24,7 +24,7 @@ import (
 
 // Apps of the v3 tests besides the dev app; both hold the dev app's key.
 const (
-	v3AESApp     = "9021000100000002" // content encryption on
+	v3AESApp     = "9021000100000005" // content encryption on
 	v3LimitedApp = "9021000100000003" // may only query
 )
 

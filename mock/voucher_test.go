@@ -222,15 +222,16 @@ func TestVoucherRefund(t *testing.T) {
 	all := `"query_options":["refund_voucher_detail_list","refund_detail_item_list"]`
 	steps := []struct {
 		req, amount, refunded string
+		sendBack              string      // the merchant's own money: not the merchant's voucher
 		bills                 [][2]string // channel, amount
 	}{
-		{"R1", "80.00", "80.00", [][2]string{{"ALIPAYACCOUNT", "80.00"}}},
-		{"R2", "15.00", "95.00", [][2]string{{"ALIPAYACCOUNT", "10.20"}, {"MDISCOUNT", "4.80"}}},
-		{"R3", "5.20", "100.20", [][2]string{{"MDISCOUNT", "5.20"}}},
+		{"R1", "80.00", "80.00", "80.00", [][2]string{{"ALIPAYACCOUNT", "80.00"}}},
+		{"R2", "15.00", "95.00", "10.20", [][2]string{{"ALIPAYACCOUNT", "10.20"}, {"MDISCOUNT", "4.80"}}},
+		{"R3", "5.20", "100.20", "0.00", [][2]string{{"MDISCOUNT", "5.20"}}},
 	}
 	for _, s := range steps {
 		r := h.call("alipay.trade.refund", `{"out_trade_no":"F1","refund_amount":"`+s.amount+`","out_request_no":"`+s.req+`",`+all+`}`)
-		expect(t, r, "code", "10000", "refund_fee", s.refunded, "send_back_fee", s.amount)
+		expect(t, r, "code", "10000", "refund_fee", s.refunded, "send_back_fee", s.sendBack)
 		v := list(t, r, "refund_voucher_detail_list")
 		if len(v) != 1 {
 			t.Fatalf("%s: refund_voucher_detail_list %v", s.req, v)
@@ -247,6 +248,7 @@ func TestVoucherRefund(t *testing.T) {
 		if got := list(t, rq, "refund_detail_item_list"); len(got) != len(s.bills) || sumBills(t, got).String() != s.amount {
 			t.Errorf("%s: refund query refund_detail_item_list %v, want %v", s.req, got, s.bills)
 		}
+		expect(t, rq, "send_back_fee", s.sendBack)
 	}
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"F1"}`), "trade_status", "TRADE_CLOSED")
 }
@@ -272,5 +274,46 @@ func TestVoucherKeptAcrossRestarts(t *testing.T) {
 	if err != nil || len(q.VoucherDetailList) != 1 || q.VoucherDetailList[0] != p.VoucherDetailList[0] ||
 		q.BuyerPayAmount != amount.MustParse("90.10") || q.ReceiptAmount != amount.MustParse("100.10") {
 		t.Fatalf("after restart: query = %+v, %v; pay had %+v", q, err, p.VoucherDetailList)
+	}
+}
+
+// send_back_fee is "本次商户实际退回金额" (AlipayTradeRefundResponse,
+// AlipayTradeFastpayRefundQueryResponse): what the merchant itself pays
+// back. A merchant-funded voucher (MDISCOUNT, magic amount 100.20) carried
+// no money: the merchant received 90.20 (receipt_amount) and, refunding
+// the whole 100.20, pays back only 90.20, the 10.00 voucher going back to
+// the buyer as a voucher (AlipayTradeRefundModel.refund_amount: "20元无资金
+// 流的营销券，商家实际收款80元 … 把20元的营销券退回给用户"). The mock answered
+// send_back_fee 100.20: more than the merchant ever received.
+func TestSendBackFeeLeavesOutMerchantVoucher(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	paid := h.call("alipay.trade.pay", `{"out_trade_no":"SBMV","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s"}`)
+	expect(t, paid, "code", "10000")
+	expect(t, paid, "receipt_amount", "90.20")
+	r := h.call("alipay.trade.refund", `{"out_trade_no":"SBMV","refund_amount":"100.20","out_request_no":"MVR1","query_options":["refund_detail_item_list"]}`)
+	expect(t, r, "code", "10000")
+	expect(t, r, "send_back_fee", "90.20")
+	q := h.call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"SBMV","out_request_no":"MVR1","query_options":["refund_detail_item_list"]}`)
+	expect(t, q, "send_back_fee", "90.20")
+}
+
+// AlipayTradePayModel.query_options: "包括但不限于：["fund_bill_list",
+// "voucher_detail_list","enterprise_pay_info","discount_goods_detail",
+// "discount_amount","mdiscount_amount"]"; the pay and query responses carry
+// discount_amount (平台优惠金额) and mdiscount_amount (商家优惠金额). A trade
+// paid partly with a voucher (magic amounts 100.10: Alipay's 10.00, 100.20:
+// the merchant's 10.00) reports them only when asked.
+func TestDiscountAmountsWhenAsked(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	p := h.call("alipay.trade.pay", `{"out_trade_no":"DAMD","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s","query_options":["mdiscount_amount","discount_amount"]}`)
+	expect(t, p, "code", "10000")
+	expect(t, p, "mdiscount_amount", "10.00", "discount_amount", "0.00")
+	q := h.call("alipay.trade.query", `{"out_trade_no":"DAMD","query_options":["mdiscount_amount"]}`)
+	expect(t, q, "mdiscount_amount", "10.00")
+	h.call("alipay.trade.pay", `{"out_trade_no":"DAD","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.10","subject":"s"}`)
+	q = h.call("alipay.trade.query", `{"out_trade_no":"DAD","query_options":["discount_amount"]}`)
+	expect(t, q, "discount_amount", "10.00")
+	if q = h.call("alipay.trade.query", `{"out_trade_no":"DAD"}`); q["discount_amount"] != nil || q["mdiscount_amount"] != nil {
+		t.Errorf("discount amounts not asked for: %v", q)
 	}
 }

@@ -81,7 +81,7 @@ func node(t *testing.T, body []byte) map[string]any {
 // every site through, as production does.
 func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 	visible := trade.Options{ShowUnscanned: true} // the precreate trades are queried before a scan
-	m := mocktest.New(t, mock.Options{Trades: visible, PublicURL: "http://pay.example.test:8080", AllowedHosts: []string{"mock.lan"}})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true, Trades: visible, PublicURL: "http://pay.example.test:8080", AllowedHosts: []string{"mock.lan"}})
 	m.Call("alipay.trade.precreate", `{"out_trade_no":"XS-1","total_amount":"1.00","subject":"s"}`)
 	closeXS1 := func() map[string]string {
 		return m.Params("alipay.trade.close", `{"out_trade_no":"XS-1"}`, nil)
@@ -203,7 +203,7 @@ func TestGatewayRefusesCrossSiteBrowserCalls(t *testing.T) {
 	})
 
 	t.Run("--allow-cross-site-gateway", func(t *testing.T) {
-		open := mocktest.New(t, mock.Options{AllowCrossSiteGateway: true, Trades: visible})
+		open := mocktest.New(t, mock.Options{FundPublicKey: true, AllowCrossSiteGateway: true, Trades: visible})
 		open.Call("alipay.trade.precreate", `{"out_trade_no":"XS-2","total_amount":"1.00","subject":"s"}`)
 		status, _, body := sendGateway(t, open, http.MethodPost, open.Params("alipay.trade.query", `{"out_trade_no":"XS-2"}`, nil),
 			map[string]string{"Host": "evil.example:8080", "Sec-Fetch-Site": "same-origin"})

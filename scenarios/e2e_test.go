@@ -49,6 +49,14 @@ func newEnv(t *testing.T, opts mock.Options) *env {
 	return &env{t: t, srv: m.Srv, http: m.HTTP, clock: m.Clock, c: m.Client(nil), ctx: context.Background(), m: m}
 }
 
+// certApp is e acting as the certificate-mode dev app, which red packets
+// and transfers need.
+func (e *env) certApp() *env {
+	e.m = e.m.CertApp()
+	e.c = e.m.Client(nil)
+	return e
+}
+
 func (e *env) control(method, path, body string, want int) []byte {
 	e.t.Helper()
 	return e.m.Control(method, path, body, want)

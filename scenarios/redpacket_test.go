@@ -48,7 +48,7 @@ func (e *env) agreementPay(out, amt string) *opResp {
 // docs/red-packets.md, 20000 on a claim: the retry with the same numbers tells the
 // outcome and the payee is paid once.
 func TestRedPacketClaimUnknown(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{}).certApp()
 	p := e.agreementPay("RPK-1", "10.00")
 	claim := map[string]string{"out_order_no": "CLAIM-1", "out_request_no": "CLAIM-LOST-1", "deduct_auth_no": p.AuthNo,
 		"amount": "3.00", "payee_user_id": "2088000000000008", "order_title": "领取"}
@@ -66,7 +66,7 @@ func TestRedPacketClaimUnknown(t *testing.T) {
 
 // docs/red-packets.md, 10003 on a refund: processing; the query says SUCCESS.
 func TestRedPacketProcessing(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{}).certApp()
 	p := e.agreementPay("RPK-2", "10.00")
 	r, err := e.fund("alipay.fund.coupon.order.refund", map[string]string{"auth_no": p.AuthNo, "out_request_no": "SLOWREFUND-1", "amount": "10.00"})
 	if err != nil || r.Code != "10003" || r.Status != "INIT" {
@@ -84,7 +84,7 @@ func TestRedPacketProcessing(t *testing.T) {
 
 // docs/red-packets.md, app pay: the sender pays in the Alipay app 30 s later.
 func TestRedPacketSenderPaysOnTheClock(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	e := newEnv(t, mock.Options{}).certApp()
 	// The order string the merchant's app hands to the Alipay app.
 	order, err := e.c.CouponAppPayOrderString(client.CouponAppPayRequest{CouponOrder: client.CouponOrder{
 		OutOrderNo: "RP-AUTO-1", OutRequestNo: "RP-AUTO-1-pay", OrderTitle: "红包", Amount: amount.MustParse("8.88")}})

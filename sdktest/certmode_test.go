@@ -18,7 +18,7 @@ import (
 // certificate files, send app_cert_sn and alipay_root_cert_sn, and check
 // alipay_cert_sn and the signature of every answer they verify.
 
-const certAppID = "9021000100000002"
+const certAppID = "9021000100000008" // not the shipped certificate-mode dev app, which it would replace
 
 func registerCertApp(t *testing.T, m *mockEnv) {
 	t.Helper()

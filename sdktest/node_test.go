@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alipay-mock/alipay-mock/keys"
 )
 
 // nodeFlows are the flows node/flow.js must report, in its order.
@@ -62,6 +64,10 @@ func TestNodeSDK(t *testing.T) {
 		"APP_PRIVATE_KEY="+dev.AppPrivateKeyPKCS1PEM,
 		"ALIPAY_PUBLIC_KEY="+dev.AlipayPublicKeyPEM,
 		"CONTROL_URL="+m.Base,
+		"CERT_APP_ID="+keys.DevCertAppID,
+		"APP_CERT="+string(keys.DevCertAppCertPEM()),
+		"ALIPAY_CERT="+string(keys.DevAlipayCertPEM()),
+		"ALIPAY_ROOT_CERT="+string(keys.DevRootCertPEM()),
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

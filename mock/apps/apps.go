@@ -20,6 +20,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // App is one registered app.
@@ -143,6 +144,18 @@ func (r *Registry) Add(s Spec) (*App, error) {
 	return r.register(s, fromFileOrText)
 }
 
+// AddOf is Add for another app of the merchant of the registered app
+// sibling: it takes that app's merchant account (seller) instead of a new
+// one, as the shipped certificate-mode dev app takes the dev app's.
+func (r *Registry) AddOf(s Spec, sibling string) (*App, error) {
+	a, ok := r.Get(sibling)
+	if !ok {
+		return r.Add(s)
+	}
+	seller := a.Seller
+	return r.registerAs(s, fromFileOrText, &seller)
+}
+
 // AddText is Add for a spec whose key and certificate are text, PEM or
 // base64 DER, and never file paths: it is for the HTTP API, which must not
 // read the server's files nor tell which exist.
@@ -192,6 +205,12 @@ func textCert(v string) (*x509.Certificate, error) {
 }
 
 func (r *Registry) register(s Spec, m material) (*App, error) {
+	return r.registerAs(s, m, nil)
+}
+
+// registerAs registers s with the merchant account seller, or (nil) the
+// one add gives.
+func (r *Registry) registerAs(s Spec, m material, seller *fixtures.Seller) (*App, error) {
 	if !appIDPattern.MatchString(s.AppID) {
 		return nil, fmt.Errorf("apps: app_id %q must be 16 digits", s.AppID)
 	}
@@ -234,15 +253,16 @@ func (r *Registry) register(s Spec, m material) (*App, error) {
 	if err := r.checkKeys(s, pub, st); err != nil {
 		return nil, err
 	}
-	return r.add(s, pub, st, nil, true)
+	return r.add(s, pub, st, seller, true, false)
 }
 
 // add registers an app. Its merchant account is seller when given, else
 // the one it had if it is already registered (re-registering an app keeps
 // its trades' seller_id), else a new one. write stores it (an app read
 // from the store is not written back: with replicas, that could put back a
-// copy older than another replica's change).
-func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller, write bool) (*App, error) {
+// copy older than another replica's change). keep adds it only if no app
+// of its id is registered meanwhile, and returns that one if there is.
+func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixtures.Seller, write, keep bool) (*App, error) {
 	if s.AppGatewayURL != "" && !notify.ValidURL(s.AppGatewayURL) {
 		return nil, fmt.Errorf("apps: app %s: app_gateway_url must be an http or https URL of at most %d characters", s.AppID, notify.MaxURLLen)
 	}
@@ -266,6 +286,9 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old, ok := r.apps[a.AppID]; ok && keep {
+		return old, nil
+	}
 	switch old, ok := r.apps[a.AppID]; {
 	case seller != nil:
 		a.Seller = *seller
@@ -287,7 +310,7 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 		rec := Record{Spec: s, Seller: a.Seller}
 		rec.Spec.PublicKey = string(keys.PublicPEM(pub))
 		if err := r.store.PutApp(rec); err != nil {
-			return nil, fmt.Errorf("apps: app %s not stored: %w", s.AppID, err)
+			return nil, trade.StoreFailed(fmt.Errorf("apps: app %s not stored: %w", s.AppID, err))
 		}
 	}
 	r.apps[a.AppID] = a
@@ -318,6 +341,16 @@ func (r *Registry) All() []*App {
 func DevSpec() Spec {
 	return Spec{AppID: keys.DevAppID, Name: "alipay-mock dev app", PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}
 }
+
+// DevCertSpec is the development app in certificate mode that ships with
+// the mock (the same key pair, its own certificate): fund methods take
+// only apps in certificate mode.
+func DevCertSpec() Spec {
+	return Spec{AppID: keys.DevCertAppID, Name: "alipay-mock dev app in certificate mode", AppCert: string(keys.DevCertAppCertPEM()), SignType: "RSA2"}
+}
+
+// DevSpecs are the development apps that ship with the mock.
+func DevSpecs() []Spec { return []Spec{DevSpec(), DevCertSpec()} }
 
 // loadCert reads the first certificate of a PEM text or file, the one SDKs
 // take the SN and key of.

@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 
@@ -21,6 +22,13 @@ type Store interface {
 	PutApp(Record) error
 }
 
+// Reader is a Store that also reads one app by id (pgstore): an app
+// another mock process sharing it registered is found there when this one
+// has not heard of it yet.
+type Reader interface {
+	App(appID string) (Record, bool, error)
+}
+
 // Persist makes the registry write every app it registers through s.
 func (r *Registry) Persist(s Store) {
 	r.mu.Lock()
@@ -35,15 +43,9 @@ func (r *Registry) Persist(s Store) {
 func (r *Registry) Restore(recs []Record) error {
 	var refused []error
 	for _, rec := range recs {
-		pub, err := keys.ParsePublicKey([]byte(rec.Spec.PublicKey))
+		pub, st, err := stored(rec)
 		if err != nil {
-			return fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
-		}
-		st := sign.RSA2
-		if rec.Spec.SignType != "" {
-			if st, err = sign.ParseType(rec.Spec.SignType); err != nil {
-				return fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
-			}
+			return err
 		}
 		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
 			r.mu.Lock()
@@ -53,9 +55,60 @@ func (r *Registry) Restore(recs []Record) error {
 			continue
 		}
 		seller := rec.Seller
-		if _, err := r.add(rec.Spec, pub, st, &seller, false); err != nil {
+		if _, err := r.add(rec.Spec, pub, st, &seller, false, false); err != nil {
 			return err
 		}
 	}
 	return errors.Join(refused...)
+}
+
+// stored is a stored app's public key and sign type.
+func stored(rec Record) (*rsa.PublicKey, sign.Type, error) {
+	pub, err := keys.ParsePublicKey([]byte(rec.Spec.PublicKey))
+	if err != nil {
+		return nil, "", fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
+	}
+	st := sign.RSA2
+	if rec.Spec.SignType != "" {
+		if st, err = sign.ParseType(rec.Spec.SignType); err != nil {
+			return nil, "", fmt.Errorf("apps: stored app %s: %w", rec.Spec.AppID, err)
+		}
+	}
+	return pub, st, nil
+}
+
+// Find is Get, else, with a shared store (Reader), the app read from it:
+// registered on another replica, not yet heard of here. It is taken with
+// the checks Restore makes (one that fails them is not served: not found),
+// and kept unless this replica heard of the app meanwhile. Nothing is kept
+// of an id the store does not hold: each costs one read of one row, and an
+// id that could not be registered (not 16 digits) none. An error is the
+// store's failure, not "no such app".
+func (r *Registry) Find(appID string) (*App, error) {
+	if a, ok := r.Get(appID); ok {
+		return a, nil
+	}
+	r.mu.RLock()
+	rd, ok := r.store.(Reader)
+	r.mu.RUnlock()
+	if !ok || !appIDPattern.MatchString(appID) {
+		return nil, nil
+	}
+	rec, found, err := rd.App(appID)
+	if err != nil || !found {
+		return nil, err
+	}
+	pub, st, err := stored(rec)
+	if err != nil {
+		return nil, nil // a record it cannot read is not served
+	}
+	if r.checkKeys(rec.Spec, pub, st) != nil {
+		return nil, nil
+	}
+	seller := rec.Seller
+	a, err := r.add(rec.Spec, pub, st, &seller, false, true)
+	if err != nil {
+		return nil, nil
+	}
+	return a, nil
 }

@@ -64,7 +64,7 @@ type Exchange struct {
 	Body   string            `json:"body"`
 	Fields map[string]string `json:"fields"`
 	// Status and Answer are the handler's HTTP status and body (at most
-	// 1 KiB); Error says why there was none.
+	// 1 KiB); Error says why there was none (notify.ErrorText, 128 bytes).
 	Status int     `json:"status,omitempty"`
 	Answer string  `json:"answer"`
 	Error  string  `json:"error,omitempty"`

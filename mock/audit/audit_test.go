@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -274,6 +276,50 @@ func TestAuditSendsAsTheNotifier(t *testing.T) {
 	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: big.URL, AppID: keys.DevAppID, OutTradeNo: order, Probes: []string{"baseline"}}, http.StatusOK, &rep)
 	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "exactly the 7 characters") {
 		t.Errorf("a long answer: %d bytes kept, %s", len(r.Sent[0].Answer), r.Detail)
+	}
+}
+
+// A handler answering a malformed status line of 60 KiB, which Go's error
+// quotes, leaves the report the error text an attempt keeps: cut to
+// notify.EarlierError, without Go's `Post "<url>": `. It was kept whole,
+// in each exchange and in the finding's detail.
+func TestAuditErrorTextIsCutAsAnAttempts(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	paidTrade(t, m)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					io.WriteString(c, strings.Repeat("A", 60<<10)+"\r\n\r\n")
+				}
+			}()
+		}
+	}()
+	var rep audit.Report
+	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: "http://" + l.Addr().String() + "/notify", AppID: keys.DevAppID,
+		OutTradeNo: order, Probes: []string{"baseline", "forged-signature"}}, http.StatusOK, &rep)
+	for _, r := range rep.Results {
+		for _, x := range r.Sent {
+			if x.Error == "" || len(x.Error) > notify.EarlierError || strings.HasPrefix(x.Error, "Post ") {
+				t.Errorf("%s: %s: an error of %d bytes (%.60q…), want 1 to %d without Go's Post prefix", r.Probe, x.What, len(x.Error), x.Error, notify.EarlierError)
+			}
+		}
+		if len(r.Detail) > 1<<10 {
+			t.Errorf("%s: a detail of %d bytes", r.Probe, len(r.Detail))
+		}
+	}
+	if n := len(text(t, &rep)); n > 8<<10 {
+		t.Errorf("the text report is %d bytes", n)
 	}
 }
 

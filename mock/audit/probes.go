@@ -138,8 +138,8 @@ func (r *run) send(ctx context.Context, c *http.Client, what string, f notify.Fo
 	}
 	ans := notify.Post(ctx, c, r.url, body, string(f.Charset), "")
 	x.Status, x.Answer, x.MS = ans.Status, ans.Body, float64(ans.Duration.Microseconds())/1000
-	if ans.Err != nil {
-		x.Error = ans.Err.Error()
+	if ans.Err != nil { // Go's error may quote the handler's status line whole (up to 64 KiB)
+		x.Error = notify.ErrorText(ans.Err, notify.EarlierError)
 	}
 	if want == wantSuccess {
 		x.OK = ans.OK

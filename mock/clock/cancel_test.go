@@ -29,7 +29,7 @@ func TestCancelAndCappedAdvance(t *testing.T) {
 	if n := s.Cancel("T4", nil); n != 0 {
 		t.Error("a job cancelled twice")
 	}
-	fired, more := s.AdvanceLimit(2*time.Hour, 10)
+	fired, more, _ := s.AdvanceLimit(2*time.Hour, 10)
 	if len(fired) != 10 || more != 19 {
 		t.Fatalf("reported %d, %d more; want 10 and 19", len(fired), more)
 	}

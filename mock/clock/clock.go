@@ -95,7 +95,7 @@ type Sim struct {
 	speed  float64
 	frozen bool
 	moved  chan struct{} // closed and replaced whenever the reading jumps
-	onJump func(Snapshot)
+	onJump func(Snapshot) error
 }
 
 // NewSim makes a clock reading start, running at speed (0 means frozen);
@@ -135,14 +135,15 @@ func (s *Sim) nowLocked() time.Time {
 // caller's world, which production judges request timestamps against.
 func (s *Sim) Wall() time.Time { return s.wall.Now() }
 
-// SetWall puts the reading back on wall time; the speed is kept.
-func (s *Sim) SetWall() time.Time {
+// SetWall puts the reading back on wall time; the speed is kept. It
+// reports the hook's refusal (OnJump), the clock then unmoved.
+func (s *Sim) SetWall() (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
 	t := s.wall.Now()
 	s.reanchor(t)
-	s.jumped()
-	return t
+	return t, s.jumped(prev)
 }
 
 // Now is the clock's reading.
@@ -152,12 +153,18 @@ func (s *Sim) Now() time.Time {
 	return s.nowLocked()
 }
 
-func (s *Sim) jumped() {
+// jumped tells the hook the new state, and undoes the jump from prev
+// when the hook refuses it.
+func (s *Sim) jumped(prev Snapshot) error {
+	if s.onJump != nil {
+		if err := s.onJump(s.snapshotLocked()); err != nil {
+			s.base, s.anchor, s.speed, s.frozen = prev.Base, prev.Anchor, prev.Speed, prev.Frozen
+			return err
+		}
+	}
 	close(s.moved)
 	s.moved = make(chan struct{})
-	if s.onJump != nil {
-		s.onJump(s.snapshotLocked())
-	}
+	return nil
 }
 
 // Snapshot is what a clock needs to carry on after a restart: the reading
@@ -181,10 +188,12 @@ func (s *Sim) Snapshot() Snapshot {
 }
 
 // Restore carries on from a snapshot: a running clock reads what it would
-// have read had it never stopped, a frozen one reads the same.
-func (s *Sim) Restore(sn Snapshot) {
+// have read had it never stopped, a frozen one reads the same. It reports
+// the hook's refusal (OnJump), the clock then unmoved.
+func (s *Sim) Restore(sn Snapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
 	s.base, s.anchor, s.speed, s.frozen = sn.Base, sn.Anchor, sn.Speed, sn.Frozen
 	if CheckSpeed(s.speed) != nil || s.speed == 0 {
 		s.speed = 1
@@ -192,13 +201,15 @@ func (s *Sim) Restore(sn Snapshot) {
 	if CheckReading(s.base) != nil { // a snapshot from outside the range
 		s.reanchor(s.wall.Now())
 	}
-	s.jumped()
+	return s.jumped(prev)
 }
 
 // OnJump registers a function told the new state whenever the reading
-// jumps (set, advanced, speed changed, restored). It runs under the
-// clock's lock and must not call the clock.
-func (s *Sim) OnJump(f func(Snapshot)) {
+// jumps (set, advanced, speed changed, restored), before anyone reads it:
+// it runs under the clock's lock and must not call the clock. When it
+// fails (the store did not take the state) the jump is undone and the
+// change reports the failure.
+func (s *Sim) OnJump(f func(Snapshot) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onJump = f
@@ -212,22 +223,55 @@ func (s *Sim) Moved() <-chan struct{} {
 	return s.moved
 }
 
-// Advance moves the reading forward by d and returns it.
+// Advance moves the reading forward by d and returns it; a jump the hook
+// refused (OnJump) leaves the reading, returned.
 func (s *Sim) Advance(d time.Duration) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
 	t := clamp(s.nowLocked().Add(d))
 	s.reanchor(t)
-	s.jumped()
+	if s.jumped(prev) != nil {
+		return s.nowLocked()
+	}
 	return t
 }
 
 // Set moves the reading to t (forward or back), kept within the range.
-func (s *Sim) Set(t time.Time) {
+// It reports the hook's refusal (OnJump), the clock then unmoved.
+func (s *Sim) Set(t time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
 	s.reanchor(clamp(t))
-	s.jumped()
+	return s.jumped(prev)
+}
+
+// Change is a change of the clock made in one jump: the reading set to At
+// (unless zero) or, with Wall, to wall time; then the speed (unless nil;
+// 0 freezes).
+type Change struct {
+	At    time.Time
+	Wall  bool
+	Speed *float64
+}
+
+// Change makes c in one jump, and reports the hook's refusal (OnJump),
+// the clock then unmoved.
+func (s *Sim) Change(c Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
+	switch {
+	case c.Wall:
+		s.reanchor(s.wall.Now())
+	case !c.At.IsZero():
+		s.reanchor(clamp(c.At))
+	}
+	if c.Speed != nil {
+		s.setSpeedLocked(*c.Speed)
+	}
+	return s.jumped(prev)
 }
 
 // clamp keeps a reading in [MinReading, MaxReading]; the control surfaces
@@ -243,9 +287,16 @@ func clamp(t time.Time) time.Time {
 }
 
 // SetSpeed makes the clock run at speed times wall speed; 0 freezes it.
-func (s *Sim) SetSpeed(speed float64) {
+// It reports the hook's refusal (OnJump), the clock then unmoved.
+func (s *Sim) SetSpeed(speed float64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.snapshotLocked()
+	s.setSpeedLocked(speed)
+	return s.jumped(prev)
+}
+
+func (s *Sim) setSpeedLocked(speed float64) {
 	s.reanchor(s.nowLocked())
 	switch {
 	case !(speed > 0): // 0, negative or NaN
@@ -253,7 +304,6 @@ func (s *Sim) SetSpeed(speed float64) {
 	default:
 		s.frozen, s.speed = false, min(speed, MaxSpeed)
 	}
-	s.jumped()
 }
 
 // State describes the clock for the control API.

@@ -343,13 +343,15 @@ func (s *Scheduler) runDueLocked(c *collector) {
 // so that every job runs at its own time (a retry scheduled by an attempt
 // within the window runs too), and returns everything that fired.
 func (s *Scheduler) Advance(d time.Duration) []Fired {
-	out, _ := s.AdvanceLimit(d, -1)
+	out, _, _ := s.AdvanceLimit(d, -1)
 	return out
 }
 
 // AdvanceLimit is Advance reporting at most max of what fired (all when
-// negative) and how many more fired.
-func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
+// negative) and how many more fired. A move of the clock its hook refused
+// (Sim.OnJump) ends it there: the clock stays where it last moved, and the
+// refusal is returned.
+func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int, error) {
 	s.run.Lock()
 	defer s.run.Unlock()
 	c := limit(max)
@@ -365,16 +367,22 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 			break
 		}
 		if next.After(s.clock.Now()) {
-			s.clock.Set(next)
+			if err := s.clock.Set(next); err != nil {
+				s.ranLocked()
+				return c.out, c.more, err
+			}
 		}
 		s.runDueLocked(c)
 	}
 	if target.After(s.clock.Now()) {
-		s.clock.Set(target)
+		if err := s.clock.Set(target); err != nil {
+			s.ranLocked()
+			return c.out, c.more, err
+		}
 	}
 	s.runDueLocked(c)
 	s.ranLocked()
-	return c.out, c.more
+	return c.out, c.more, nil
 }
 
 // AdvanceToNext moves the clock to the earliest pending job and runs what
@@ -382,16 +390,17 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int) {
 // past MaxReading it moves the clock to MaxReading (callers refuse that
 // first with CheckNext).
 func (s *Scheduler) AdvanceToNext() []Fired {
-	out, _ := s.AdvanceToNextLimit(-1)
+	out, _, _ := s.AdvanceToNextLimit(-1)
 	return out
 }
 
 // AdvanceToNextLimit is AdvanceToNext reporting at most max of what fired
-// (all when negative) and how many more fired.
-func (s *Scheduler) AdvanceToNextLimit(max int) ([]Fired, int) {
+// (all when negative) and how many more fired, and the clock's refusal
+// to move (AdvanceLimit).
+func (s *Scheduler) AdvanceToNextLimit(max int) ([]Fired, int, error) {
 	next, ok := s.NextDue()
 	if !ok {
-		return nil, 0
+		return nil, 0, nil
 	}
 	d := next.Sub(s.clock.Now())
 	if d < 0 {

@@ -285,6 +285,9 @@ func (a *API) addApp(c echo.Context) error {
 		return err
 	}
 	x, err := a.Apps.AddText(s)
+	if errors.Is(err, trade.ErrStore) {
+		return unavailable(c, err) // the store failed: not registered
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}

@@ -94,6 +94,9 @@ func (a *API) addFault(c echo.Context) error {
 		}
 	}
 	added, err := a.Faults.Add(f)
+	if errors.Is(err, trade.ErrStore) {
+		return unavailable(c, err) // the store failed: nothing queued
+	}
 	if err != nil {
 		return fail(c, http.StatusBadRequest, err)
 	}
@@ -104,13 +107,17 @@ func (a *API) addFault(c echo.Context) error {
 // app stay), else every one.
 func (a *API) clearFaults(c echo.Context) error {
 	app := c.QueryParam("app_id")
-	if app == "" {
-		a.Faults.Clear()
-		return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
+	if app != "" {
+		if _, ok := a.Apps.Get(app); !ok {
+			return fail(c, http.StatusNotFound, errors.New("no app "+app))
+		}
+		if err := a.Faults.Forget(app); err != nil {
+			return unavailable(c, err) // the store failed: nothing forgotten
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": app})
 	}
-	if _, ok := a.Apps.Get(app); !ok {
-		return fail(c, http.StatusNotFound, errors.New("no app "+app))
+	if err := a.Faults.Clear(); err != nil {
+		return unavailable(c, err) // the store failed: nothing cleared
 	}
-	a.Faults.Forget(app)
-	return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": app})
+	return c.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }

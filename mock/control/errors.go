@@ -88,7 +88,7 @@ var english = map[string]string{
 	"ACQ.CONTEXT_INCONSISTENT":         "the request does not match the trade it names",
 	"ACQ.TOTAL_FEE_EXCEED":             "the amount must be over 0 and at most 100,000,000 yuan",
 	"ACQ.PAYMENT_AUTH_CODE_INVALID":    "the payment auth code is not valid",
-	"ACQ.REFUND_AMT_NOT_EQUAL_TOTAL":   "the refund is more than what is left to refund",
+	"ACQ.REFUND_AMT_NOT_EQUAL_TOTAL":   "the refund is more than is left, or not the total without out_request_no",
 	"ACQ.DISCORDANT_REPEAT_REQUEST":    "a repeated request number with different content",
 	"ACQ.REASON_TRADE_REFUND_FEE_ERR":  "the refund amount is not valid",
 	"ACQ.TRADE_CANCEL_TIME_OUT":        "too late to cancel",

@@ -78,15 +78,15 @@ func (a *API) setClock(c echo.Context) error {
 	var change []string
 	switch {
 	case in.Set == "now":
-		clk.SetWall()
 		change = append(change, "wall")
 	case in.Set != "":
-		clk.Set(at)
 		change = append(change, "set")
 	}
 	if in.Speed != nil {
-		clk.SetSpeed(*in.Speed)
 		change = append(change, "speed")
+	}
+	if err := clk.Change(clock.Change{At: at, Wall: in.Set == "now", Speed: in.Speed}); err != nil {
+		return unavailable(c, err) // the store did not take it: the clock did not move
 	}
 	fired, _ := a.Sched.RunDueLimit(0)
 	if len(change) > 0 {
@@ -120,6 +120,7 @@ func (a *API) advance(c echo.Context) error {
 	}
 	var fired []clock.Fired
 	var omitted int
+	var err error
 	switch {
 	case in.To == "next":
 		if next, ok := a.Sched.NextDue(); ok {
@@ -127,18 +128,21 @@ func (a *API) advance(c echo.Context) error {
 				return fail(c, http.StatusBadRequest, err)
 			}
 		}
-		fired, omitted = a.Sched.AdvanceToNextLimit(MaxFired)
+		fired, omitted, err = a.Sched.AdvanceToNextLimit(MaxFired)
 	case in.By != "":
-		d, err := time.ParseDuration(in.By)
-		if err != nil {
+		d, perr := time.ParseDuration(in.By)
+		if perr != nil {
 			return fail(c, http.StatusBadRequest, errors.New("by must be a positive Go duration such as 90s, 4m or 25h"))
 		}
 		if err := clock.CheckAdvance(a.Sched.Clock().Now(), d); err != nil {
 			return fail(c, http.StatusBadRequest, err)
 		}
-		fired, omitted = a.Sched.AdvanceLimit(d, MaxFired)
+		fired, omitted, err = a.Sched.AdvanceLimit(d, MaxFired)
 	default:
 		return fail(c, http.StatusBadRequest, errors.New(`give {"by":"25h"} or {"to":"next"}`))
+	}
+	if err != nil {
+		return unavailable(c, err) // the store did not take a move: the clock stopped before it
 	}
 	clock.LogChange(a.Log, "control-api", "advance", a.Sched.Clock(), len(fired)+omitted)
 	if fired == nil {
@@ -160,24 +164,38 @@ const MaxFired = 1000
 const MaxWait = 60 * time.Second
 
 // longWait reads a long poll's wait, a duration or whole seconds: any
-// longer than MaxWait is MaxWait, past what a Duration or an int holds too.
-func longWait(w string) (time.Duration, bool) {
+// longer than MaxWait is MaxWait, past what a Duration or an int holds too;
+// a negative one, however long, is the caller's mistake.
+func longWait(w string) (time.Duration, error) {
 	if d, err := time.ParseDuration(w); err == nil {
-		return min(d, MaxWait), true
+		if d < 0 {
+			return 0, errNegativeWait
+		}
+		return min(d, MaxWait), nil
 	}
 	secs, err := strconv.Atoi(w)
 	switch {
+	case (err == nil || errors.Is(err, strconv.ErrRange)) && secs < 0:
+		return 0, errNegativeWait
 	case err == nil:
-		return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, true // capped first: a product past int64 wraps below zero
-	case errors.Is(err, strconv.ErrRange) && secs > 0, longDuration.MatchString(w): // past what an int or a Duration holds
-		return MaxWait, true
+		return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, nil // capped first: a product past int64 wraps below zero
+	case errors.Is(err, strconv.ErrRange):
+		return MaxWait, nil
 	}
-	return 0, false
+	if m := longDuration.FindStringSubmatch(w); m != nil { // past what a Duration holds
+		if m[1] == "-" {
+			return 0, errNegativeWait
+		}
+		return MaxWait, nil
+	}
+	return 0, errors.New("wait is a duration such as 10s")
 }
 
-// longDuration is a duration's text with no minus sign: one
+var errNegativeWait = errors.New("wait cannot be negative: give a duration such as 10s")
+
+// longDuration is a duration's text, its sign apart: one
 // time.ParseDuration refuses only for being too long.
-var longDuration = regexp.MustCompile(`^\+?(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+var longDuration = regexp.MustCompile(`^([-+]?)(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // listNotifications lists the outbox; with ?wait=10s it waits until at
 // least one notification matches, with &count=N until N do (a long poll,
@@ -204,14 +222,17 @@ func (a *API) listNotifications(c echo.Context) error {
 		}
 		count = n
 	}
+	if err := a.followNotifications(); err != nil {
+		return unavailable(c, err)
+	}
 	if w == "" || c.Request().Method == http.MethodHead { // a HEAD does not wait: nothing reads the list
 		list, next := a.Notifier.Outbox().Page(f, pg.After, pg.Limit, false)
 		nextPage(c, "notifications", next)
 		return c.JSON(http.StatusOK, list)
 	}
-	d, ok := longWait(w)
-	if !ok {
-		return fail(c, http.StatusBadRequest, errors.New("wait is a duration such as 10s"))
+	d, err := longWait(w)
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()
@@ -220,10 +241,35 @@ func (a *API) listNotifications(c echo.Context) error {
 	return c.JSON(http.StatusOK, list)
 }
 
+// followNotifications makes this replica's outbox show every notification
+// stored before the request came, whichever replica stored it (--store).
+func (a *API) followNotifications() error {
+	if a.FollowNotifications == nil {
+		return nil
+	}
+	return a.FollowNotifications()
+}
+
 func (a *API) getNotification(c echo.Context) error {
-	n, ok := a.Notifier.Outbox().Get(c.Param("id"))
+	id := c.Param("id")
+	if err := a.followNotifications(); err != nil {
+		return unavailable(c, err)
+	}
+	n, ok := a.Notifier.Outbox().Get(id)
+	if !ok && a.ReadNotification != nil {
+		// One the follow passed over (another replica's write committed
+		// after a later one's): read its row.
+		stored, found, err := a.ReadNotification(id)
+		if err != nil {
+			return unavailable(c, err)
+		}
+		if found {
+			a.Notifier.Follow([]notify.Notification{stored})
+			n, ok = a.Notifier.Outbox().Get(id)
+		}
+	}
 	if !ok {
-		return fail(c, http.StatusNotFound, errors.New("no notification "+c.Param("id")))
+		return fail(c, http.StatusNotFound, errors.New("no notification "+id))
 	}
 	return c.JSON(http.StatusOK, n)
 }

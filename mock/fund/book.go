@@ -95,6 +95,8 @@ type Book struct {
 	payee  func(app string, p Participant) (Payee, bool, error)
 	// onEvict is told, outside the lock, about transfers eviction dropped.
 	onEvict func([]Transfer)
+	// kept says whether an app's account is kept (KeptWhile).
+	kept func(app string) bool
 }
 
 // NewBook makes an empty book.
@@ -131,6 +133,30 @@ func (b *Book) OnEvict(f func([]Transfer)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.onEvict = f
+}
+
+// KeptWhile sets what says whether an app's account is kept (a made-up
+// merchant's only while something names it): a transfer or a balance set
+// asks it, outside the lock, once it may have opened the account, and
+// releases an account no longer kept (recheck).
+func (b *Book) KeptWhile(f func(app string) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.kept = f
+}
+
+// recheck releases app's account when it is no longer kept: the merchant's
+// last token may have gone, releasing the account, between the caller's
+// check and the write that opened it again. The write came first, under
+// the lock, so a release after this ask finds the account; one before it
+// is seen here.
+func (b *Book) recheck(app string) {
+	b.mu.Lock()
+	kept := b.kept
+	b.mu.Unlock()
+	if kept != nil && !kept(app) {
+		b.Release(app)
+	}
 }
 
 // IncomeFrom sets what an app's payments brought in, less fees and
@@ -464,6 +490,7 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	if be := b.shared(); be != nil {
 		return be.SetBalance(app, want, b.opts.Opening)
 	}
+	defer b.recheck(app) // after the unlock
 	in := b.lockWithIncome(app)
 	defer b.mu.Unlock()
 	a := b.account(app)
@@ -551,6 +578,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	gone := b.evict()
 	obs, onEvict := b.observer, b.onEvict
 	b.mu.Unlock()
+	b.recheck(m.AppID)
 	if onEvict != nil && len(gone) > 0 {
 		onEvict(gone)
 	}

@@ -5,20 +5,30 @@ import (
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/keys"
 )
 
 // checkCerts applies certificate mode's common parameters to an app in
 // that mode: app_cert_sn names its certificate, alipay_root_cert_sn the
 // root bundle it trusts (any one of its RSA roots will do, since bundles
-// differ by SDK and version).
+// differ by SDK and version). An app in public-key mode may not call a
+// method production takes in certificate mode only (entry.certOnly: fund
+// methods), unless FundPublicKey; production's answer is the one for a
+// missing app_cert_sn (yansongda/pay#325, Abbotton/alipay-sdk-php#28).
 func (g *Gateway) checkCerts(cl *call) *apierr.Error {
 	app, p := cl.app, cl.params
 	if app.CertSN == "" {
+		if cl.ent.certOnly && !g.FundPublicKey {
+			cl.entry.Explanation = "app " + app.AppID + " is in public-key mode: production takes " + cl.method +
+				" only in certificate mode (register an app_cert, or use the dev app " + keys.DevCertAppID + "; --fund-public-key accepts it)"
+			g.Log.Warn("fund method refused to an app in public-key mode", "app_id", app.AppID, "method", cl.method)
+			return missingAppCertSN()
+		}
 		return nil
 	}
 	switch {
 	case p["app_cert_sn"] == "":
-		return apierr.Invalid("isv.missing-app-cert-sn", "缺少应用公钥证书序列号")
+		return missingAppCertSN()
 	case p["alipay_root_cert_sn"] == "":
 		return apierr.Invalid("isv.missing-alipay-root-cert-sn", "缺少支付宝根证书序列号")
 	case p["app_cert_sn"] != app.CertSN:
@@ -33,6 +43,12 @@ func (g *Gateway) checkCerts(cl *call) *apierr.Error {
 		return apierr.Invalid("isv.invalid-alipay-root-cert-sn", "无效的支付宝根证书序列号")
 	}
 	return nil
+}
+
+// missingAppCertSN is production's answer to a request without
+// app_cert_sn that needs one.
+func missingAppCertSN() *apierr.Error {
+	return apierr.Invalid("isv.missing-app-cert-sn", "缺少应用公钥证书序列号")
 }
 
 func sharesRoot(sent, ours string) bool {

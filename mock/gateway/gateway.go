@@ -32,6 +32,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -55,6 +56,9 @@ type Gateway struct {
 	// from a page on another site (--allow-cross-site-gateway); see
 	// crossSite.
 	AllowCrossSite bool
+	// FundPublicKey accepts fund methods (entry.certOnly) from an app in
+	// public-key mode, which production refuses (--fund-public-key).
+	FundPublicKey bool
 	// Hosts are the mock's own names, which a browser's call of such a
 	// method must use (against DNS rebinding): the control API's list.
 	Hosts shared.Hosts
@@ -276,8 +280,11 @@ func (g *Gateway) check(cl *call) reply {
 	if p["app_id"] == "" {
 		return reply{node: node, err: apierr.Missing("isv.missing-app-id", "缺少appId参数")}
 	}
-	app, ok := g.Apps.Get(p["app_id"])
-	if !ok {
+	app, err := g.Apps.Find(p["app_id"])
+	if err != nil {
+		return reply{node: node, err: g.asAPI(trade.StoreFailed(err))}
+	}
+	if app == nil {
 		return reply{node: node, err: apierr.Invalid("isv.invalid-app-id", "无效的AppID参数")}
 	}
 	cl.app, cl.st = app, app.SignType

@@ -19,8 +19,8 @@ import (
 func (g *Gateway) dispatch(cl *call) reply {
 	node := cl.ent.node
 	out, oe := g.outcome(cl)
-	if oe != nil {
-		return reply{node: node, err: oe, signed: true}
+	if oe != nil { // 20000 when the queue's store failed: no answer used, nothing run
+		return reply{node: node, fields: cl.ent.failed(cl, oe), err: oe, signed: true}
 	}
 	if out != nil && !out.Execute {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
@@ -60,7 +60,8 @@ func (g *Gateway) dispatch(cl *call) reply {
 
 // outcome is the answer forced on the call, if any (cl.outcome): the
 // X-Alipay-Mock header's, else the scenario's respond, else a queued
-// answer. An error is the answer instead: the header unreadable.
+// answer. An error is the answer instead: the header unreadable, or the
+// queue's store failed (20000).
 func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	var out *Outcome
 	if cl.req != nil { // an order string (OpenOrderString) has no header
@@ -79,7 +80,10 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 		}
 	}
 	if out == nil {
-		out = g.Queue.take(cl.app.AppID, cl.method)
+		var err error
+		if out, err = g.Queue.take(cl.app.AppID, cl.method); err != nil {
+			return nil, g.asAPI(err)
+		}
 	}
 	cl.outcome = out
 	return out, nil
@@ -312,6 +316,10 @@ type paidFields struct {
 	// VoucherDetailList only when query_options names it (AlipayTradePayResponse,
 	// AlipayTradeQueryResponse: "只有在query_options中指定时才返回").
 	VoucherDetailList []voucherDetail `json:"voucher_detail_list,omitempty"`
+	// Only when query_options names them, as the pay model's lists them:
+	// what Alipay's vouchers (平台优惠) and the merchant's (商家优惠) covered.
+	DiscountAmount  *amount.Amount `json:"discount_amount,omitempty"`
+	MDiscountAmount *amount.Amount `json:"mdiscount_amount,omitempty"`
 }
 
 func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
@@ -323,6 +331,14 @@ func (g *Gateway) paid(cl *call, t *trade.Trade, opts []string) paidFields {
 	}
 	if t.IsPaid() {
 		f.ReceiptAmount, f.BuyerPayAmount, f.InvoiceAmount = t.ReceiptAmount(), t.BuyerPayAmount(), t.InvoiceAmount()
+	}
+	if asked(opts, "discount_amount") {
+		d := t.PlatformDiscount()
+		f.DiscountAmount = &d
+	}
+	if asked(opts, "mdiscount_amount") {
+		d := t.MerchantDiscount()
+		f.MDiscountAmount = &d
 	}
 	return f
 }
@@ -524,7 +540,7 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 	// only when query_options names refund_detail_item_list; otherwise
 	// production sends send_back_fee "0.00" (AlipayTradeRefundResponse).
 	if asked(in.QueryOptions, "refund_detail_item_list") {
-		out.SendBackFee = res.Refund.Amount
+		out.SendBackFee = t.SendBackFee(&res.Refund)
 		out.RefundDetailItemList = refundBills(t, &res.Refund)
 	}
 	out.RefundVoucherDetailList = vouchers(t, in.QueryOptions, "refund_voucher_detail_list")
@@ -574,16 +590,16 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 		return nil, g.asAPI(err)
 	}
 	out := struct {
-		TradeNo              string        `json:"trade_no"`
-		OutTradeNo           string        `json:"out_trade_no"`
-		OutRequestNo         string        `json:"out_request_no"`
-		TotalAmount          amount.Amount `json:"total_amount,omitempty"`
-		RefundAmount         amount.Amount `json:"refund_amount,omitempty"`
-		RefundStatus         string        `json:"refund_status,omitempty"`
-		RefundReason         string        `json:"refund_reason,omitempty"`
-		SendBackFee          amount.Amount `json:"send_back_fee,omitempty"`
-		GmtRefundPay         string        `json:"gmt_refund_pay,omitempty"`
-		RefundDetailItemList []fundBill    `json:"refund_detail_item_list,omitempty"`
+		TradeNo              string         `json:"trade_no"`
+		OutTradeNo           string         `json:"out_trade_no"`
+		OutRequestNo         string         `json:"out_request_no"`
+		TotalAmount          amount.Amount  `json:"total_amount,omitempty"`
+		RefundAmount         amount.Amount  `json:"refund_amount,omitempty"`
+		RefundStatus         string         `json:"refund_status,omitempty"`
+		RefundReason         string         `json:"refund_reason,omitempty"`
+		SendBackFee          *amount.Amount `json:"send_back_fee,omitempty"` // 0.00 too when asked
+		GmtRefundPay         string         `json:"gmt_refund_pay,omitempty"`
+		RefundDetailItemList []fundBill     `json:"refund_detail_item_list,omitempty"`
 		// Only when asked (AlipayTradeFastpayRefundQueryResponse).
 		RefundVoucherDetailList []voucherDetail `json:"refund_voucher_detail_list,omitempty"`
 	}{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, OutRequestNo: in.OutRequestNo}
@@ -596,7 +612,8 @@ func (g *Gateway) refundQuery(cl *call, in refundQueryRequest) (any, *apierr.Err
 			out.GmtRefundPay = timestamp.Format(r.At)
 		}
 		if asked(in.QueryOptions, "refund_detail_item_list") {
-			out.SendBackFee = r.Amount
+			fee := t.SendBackFee(r)
+			out.SendBackFee = &fee
 			out.RefundDetailItemList = refundBills(&t, r)
 		}
 		out.RefundVoucherDetailList = vouchers(&t, in.QueryOptions, "refund_voucher_detail_list")

@@ -50,7 +50,7 @@ var subMsgs = func() map[string]string {
 	}
 	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,
 		trade.ErrTradeHasSuccess, trade.ErrTradeHasClose, trade.ErrTradeStatus, trade.ErrTradeHasFinished,
-		trade.ErrCancelTimeout, trade.ErrRefundFee, coupon.ErrOrderNotExist,
+		trade.ErrCancelTimeout, trade.ErrRefundFee, trade.ErrRoyaltyFinished, coupon.ErrOrderNotExist,
 		coupon.ErrRestNotEnough, coupon.ErrOrderStatus} {
 		m[e.SubCode] = e.SubMsg
 	}
@@ -134,7 +134,8 @@ const (
 	MaxAnswerText = 4096 // bytes of sub_code or sub_msg
 )
 
-// Add queues an answer.
+// Add queues an answer; a store's failure is trade.ErrStore, nothing
+// queued.
 func (f *Queue) Add(x Answer) (Answer, error) {
 	if len(x.SubCode) > MaxAnswerText || len(x.SubMsg) > MaxAnswerText {
 		return Answer{}, fmt.Errorf("sub_code and sub_msg are at most %d bytes", MaxAnswerText)
@@ -152,7 +153,7 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		x.Times = 1
 	}
 	var full error
-	f.change(func() {
+	err = f.change(func() {
 		if len(f.list) >= MaxQueued {
 			full = fmt.Errorf("%d answers are queued already: DELETE /_mock/faults to clear them", MaxQueued)
 			return
@@ -161,30 +162,49 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		x.ID, x.Used, x.outcome = f.seq, 0, out
 		f.list = append(f.list, &x)
 	})
+	if err != nil {
+		return Answer{}, err
+	}
 	if full != nil {
 		return Answer{}, full
 	}
 	return x, nil
 }
 
-func (f *Queue) take(app, method string) *Outcome {
+// queued reports whether a request must look in the shared queue:
+// answers are queued as last heard, or the store does not know that none
+// are (pgstore: a replica queueing one returns once every replica's store
+// knows it may be).
+func (sh *sharedQueue) queued() bool {
+	if sh.any.Load() {
+		return true
+	}
+	b, ok := sh.store.(interface{ AnyFaults() bool })
+	return ok && b.AnyFaults()
+}
+
+// take is the first queued answer for the request, used once; a store
+// that failed to record the use is an error (trade.ErrStore), no answer.
+func (f *Queue) take(app, method string) (*Outcome, error) {
 	if f == nil {
-		return nil
+		return nil, nil
 	}
 	f.mu.Lock()
 	sh := f.shared
 	f.mu.Unlock()
 	if sh != nil {
-		if !sh.any.Load() {
-			return nil // nothing queued on any replica (as last heard)
+		if !sh.queued() {
+			return nil, nil // nothing queued on any replica
 		}
 		var out *Outcome
-		f.change(func() { out = f.takeLocked(app, method) })
-		return out
+		if err := f.change(func() { out = f.takeLocked(app, method) }); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.takeLocked(app, method)
+	return f.takeLocked(app, method), nil
 }
 
 func (f *Queue) takeLocked(app, method string) *Outcome {
@@ -213,9 +233,10 @@ func (f *Queue) List() []Answer {
 }
 
 // Forget drops the answers queued for app, keeping those for any app: a
-// reset of that app (POST /_mock/reset?app_id=).
-func (f *Queue) Forget(app string) {
-	f.change(func() {
+// reset of that app (POST /_mock/reset?app_id=). It reports the store's
+// failure (trade.ErrStore), the answers then kept.
+func (f *Queue) Forget(app string) error {
+	return f.change(func() {
 		var kept []*Answer
 		for _, x := range f.list {
 			if x.AppID != app {
@@ -226,7 +247,8 @@ func (f *Queue) Forget(app string) {
 	})
 }
 
-// Clear empties the queue.
-func (f *Queue) Clear() {
-	f.change(func() { f.list = nil })
+// Clear empties the queue; it reports the store's failure
+// (trade.ErrStore), the answers then kept.
+func (f *Queue) Clear() error {
+	return f.change(func() { f.list = nil })
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"sync/atomic"
+
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // QueueStore keeps the queued answers for several mock processes at once
@@ -55,8 +57,9 @@ func (f *Queue) Refresh(stored []byte) {
 }
 
 // change runs g on the queue under the lock: with a store, on the stored
-// queue, written back when g changed it (g alone if the store fails).
-func (f *Queue) change(g func()) {
+// queue, written back when g changed it. When the store fails, memory
+// keeps what the store holds, and the failure is trade.ErrStore.
+func (f *Queue) change(g func()) error {
 	f.mu.Lock()
 	sh := f.shared
 	f.mu.Unlock()
@@ -64,25 +67,31 @@ func (f *Queue) change(g func()) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		g()
-		return
+		return nil
 	}
-	ran := false
+	var before, after []byte
 	err := sh.store.UpdateFaults(func(stored []byte) ([]byte, bool) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.loadLocked(sh, stored)
-		before := f.dumpLocked()
+		before = f.dumpLocked()
 		g()
-		ran = true
-		after := f.dumpLocked()
+		after = f.dumpLocked()
 		sh.any.Store(len(f.list) > 0)
 		return after, !bytes.Equal(before, after)
 	})
-	if err != nil && !ran {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		g()
+	if err == nil {
+		return nil
 	}
+	if before != nil {
+		f.mu.Lock()
+		// Undone unless another replica's change was heard since.
+		if bytes.Equal(f.dumpLocked(), after) {
+			f.loadLocked(sh, before)
+		}
+		f.mu.Unlock()
+	}
+	return trade.StoreFailed(err)
 }
 
 func (f *Queue) dumpLocked() []byte {

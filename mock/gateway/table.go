@@ -43,6 +43,10 @@ type entry struct {
 	// headless is set when its success node carries no code and msg, as
 	// captured answers of alipay.system.oauth.token show.
 	headless bool
+	// certOnly is set when production takes the method only from an app in
+	// certificate mode (fund methods): a public-key app is answered 40002
+	// isv.missing-app-cert-sn (checkCerts), unless FundPublicKey.
+	certOnly bool
 	// node is sign.ResponseNode(Name), made once rather than per request.
 	node string
 }
@@ -149,19 +153,19 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.trade.page.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.wap.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.app.pay"), handler: page[trade.Order](), about: aboutTrade, family: familyTrade, opens: true},
-		{Method: m("alipay.fund.coupon.order.app.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true},
-		{Method: m("alipay.fund.coupon.order.page.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true},
-		{Method: m("alipay.fund.coupon.order.agreement.pay"), handler: handle((*Gateway).couponAgreementPay), about: aboutCoupon, family: familyCoupon},
-		{Method: m("alipay.fund.coupon.order.disburse"), handler: handle((*Gateway).couponDisburse), about: aboutCoupon, family: familyCoupon},
-		{Method: m("alipay.fund.coupon.order.refund"), handler: handle((*Gateway).couponRefund), about: aboutCoupon, family: familyCoupon},
-		{Method: m("alipay.fund.coupon.operation.query"), handler: handle((*Gateway).couponQuery), about: aboutCoupon, family: familyCoupon},
+		{Method: m("alipay.fund.coupon.order.app.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true, certOnly: true},
+		{Method: m("alipay.fund.coupon.order.page.pay"), handler: page[coupon.PayRequest](), about: aboutCoupon, family: familyCoupon, opens: true, certOnly: true},
+		{Method: m("alipay.fund.coupon.order.agreement.pay"), handler: handle((*Gateway).couponAgreementPay), about: aboutCoupon, family: familyCoupon, certOnly: true},
+		{Method: m("alipay.fund.coupon.order.disburse"), handler: handle((*Gateway).couponDisburse), about: aboutCoupon, family: familyCoupon, certOnly: true},
+		{Method: m("alipay.fund.coupon.order.refund"), handler: handle((*Gateway).couponRefund), about: aboutCoupon, family: familyCoupon, certOnly: true},
+		{Method: m("alipay.fund.coupon.operation.query"), handler: handle((*Gateway).couponQuery), about: aboutCoupon, family: familyCoupon, certOnly: true},
 		{Method: m("alipay.open.auth.token.app"), handler: handle((*Gateway).authToken), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.open.auth.token.app.query"), handler: handle((*Gateway).authTokenQuery), about: aboutNone, family: familyTrade},
 		{Method: m("alipay.data.dataservice.bill.downloadurl.query"), handler: handle((*Gateway).billURL), about: aboutNone, family: familyBill},
 		{Method: m("alipay.open.app.alipaycert.download"), handler: handle((*Gateway).alipayCert), about: aboutNone, family: familyTrade},
-		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund},
-		{Method: m("alipay.fund.trans.common.query"), handler: handle((*Gateway).transferQuery), about: aboutTransfer, family: familyFund},
-		{Method: m("alipay.fund.account.query"), handler: handle((*Gateway).accountQuery), about: aboutNone, family: familyFund},
+		{Method: m("alipay.fund.trans.uni.transfer"), handler: handle((*Gateway).transfer), about: aboutTransfer, family: familyFund, certOnly: true},
+		{Method: m("alipay.fund.trans.common.query"), handler: handle((*Gateway).transferQuery), about: aboutTransfer, family: familyFund, certOnly: true},
+		{Method: m("alipay.fund.account.query"), handler: handle((*Gateway).accountQuery), about: aboutNone, family: familyFund, certOnly: true},
 		{Method: m("alipay.system.oauth.token"), handler: handle((*Gateway).oauthToken), about: aboutNone, family: familyTrade,
 			params: []string{"grant_type", "code", "refresh_token"}, errorNode: true, headless: true},
 		{Method: m("alipay.user.info.share"), handler: handle((*Gateway).userInfoShare), about: aboutNone, family: familyTrade,

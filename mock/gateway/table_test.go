@@ -13,7 +13,8 @@ import (
 // TestTable fails when a method lacks a fact: every method the protocol
 // lists has an entry and every entry a descriptor, a biz_content struct
 // with fields, a handler or the cashier, what it is about and its family;
-// page methods have no v3 route and trade page methods a product code.
+// page methods have no v3 route and trade page methods a product code;
+// fund methods are certOnly.
 func TestTable(t *testing.T) {
 	for _, d := range alipay.Methods() {
 		if _, ok := table[d.Name]; !ok {
@@ -40,6 +41,9 @@ func TestTable(t *testing.T) {
 		}
 		if e.family == 0 {
 			t.Errorf("%s: family not set", name)
+		}
+		if fund := strings.HasPrefix(name, "alipay.fund."); e.certOnly != fund {
+			t.Errorf("%s: certOnly %v: production takes fund methods, and only them, in certificate mode only", name, e.certOnly)
 		}
 		if e.Page && (e.V3HTTPMethod != "" || !e.opens) {
 			t.Errorf("%s: a page method opens a trade or red packet and has no v3 route", name)

@@ -17,6 +17,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/redact"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -128,8 +129,11 @@ func (g *Gateway) checkV3(cl *call) reply {
 		return v3Err(apierr.Missing("isv.missing-app-id", "缺少appId参数"))
 	}
 	cl.params["app_id"] = auth.AppID
-	app, ok := g.Apps.Get(auth.AppID)
-	if !ok {
+	app, err := g.Apps.Find(auth.AppID)
+	if err != nil {
+		return v3Err(g.asAPI(trade.StoreFailed(err)))
+	}
+	if app == nil {
 		return v3Err(apierr.Invalid("isv.invalid-app-id", "无效的AppID参数"))
 	}
 	cl.app = app
@@ -154,7 +158,11 @@ func (g *Gateway) checkV3(cl *call) reply {
 	if e := g.checkTimestamp(cl, ts, ttl); e != nil {
 		return v3Err(e)
 	}
-	if app.CertSN != "" {
+	if app.CertSN == "" {
+		if e := g.checkCerts(cl); e != nil { // a fund method: certificate mode only
+			return v3Err(e)
+		}
+	} else {
 		// app_cert_sn is in the authString; the root SN header is optional
 		// in v3 (gopay sends none), so a missing one passes.
 		cl.params["app_cert_sn"] = auth.AppCertSN

@@ -41,7 +41,22 @@ type Mock struct {
 	HTTP  *httptest.Server // set by New
 	Clock *clock.Sim       // the mock's clock
 	Key   *rsa.PrivateKey  // the dev app's private key
+	// AppID is the app Params, Call and Client act as: empty is the dev
+	// app (keys.DevAppID); keys.DevCertAppID (CertApp) adds certificate
+	// mode's parameters.
+	AppID string
 }
+
+// CertApp is the harness acting as the shipped dev app in certificate mode
+// (keys.DevCertAppID, the same key pair), which fund methods need.
+func (m *Mock) CertApp() *Mock {
+	c := *m
+	c.AppID = keys.DevCertAppID
+	return &c
+}
+
+// certMode reports whether m acts as the certificate-mode dev app.
+func (m *Mock) certMode() bool { return m.AppID == keys.DevCertAppID }
 
 // New runs a mock behind httptest on a free loopback port, on a manual
 // clock at Epoch unless opts.Clock is set and with seed 1 unless opts.Seed
@@ -82,6 +97,9 @@ func On(t testing.TB, srv *mock.Server) *Mock {
 func (m *Mock) Client(edit func(*client.Config)) *client.Client {
 	m.T.Helper()
 	cfg := m.Srv.DevClientConfig()
+	if m.certMode() {
+		cfg = m.Srv.DevCertClientConfig()
+	}
 	cfg.GatewayURL = m.URL + "/gateway.do"
 	cfg.Now = m.Clock.Now
 	if edit != nil {
@@ -94,14 +112,18 @@ func (m *Mock) Client(edit func(*client.Config)) *client.Client {
 	return c
 }
 
-// Params are the common parameters of a dev-app request for method, with
-// biz_content when biz is not empty, signed after edit (may be nil) ran,
-// unless edit set a sign. A value "\x00" marks a parameter to leave out
-// after signing.
+// Params are the common parameters of a dev-app request for method (of
+// the certificate-mode dev app's after CertApp, with its app_cert_sn and
+// alipay_root_cert_sn), with biz_content when biz is not empty, signed
+// after edit (may be nil) ran, unless edit set a sign. A value "\x00"
+// marks a parameter to leave out after signing.
 func (m *Mock) Params(method, biz string, edit func(map[string]string)) map[string]string {
 	p := map[string]string{
 		"app_id": keys.DevAppID, "method": method, "format": "JSON", "charset": "utf-8",
 		"sign_type": "RSA2", "timestamp": timestamp.Format(m.Clock.Now()), "version": "1.0",
+	}
+	if m.certMode() {
+		p["app_id"], p["app_cert_sn"], p["alipay_root_cert_sn"] = keys.DevCertAppID, keys.DevCertAppCertSN(), keys.DevRootCertSN()
 	}
 	if biz != "" {
 		p["biz_content"] = biz

@@ -28,21 +28,21 @@ func (n *Notification) made() int {
 // bytes, so a notify_url answering 1 KiB of anything but "success" (or a
 // status line Go's error quotes) costs a notification about 1 KiB, not 1 KiB
 // an attempt. 128 bytes hold an ordinary cause ("dial tcp …: connect:
-// connection refused"), which errorText leaves first.
+// connection refused"), which ErrorText leaves first.
 const (
 	EarlierResponse = 64
 	EarlierError    = 128
 )
 
-// errorText is err as an attempt keeps it: without Go's `Post "<url>": `
-// (the notification's own notify_url, shown beside it), so a cut keeps the
-// cause, and cut to maxResponse.
-func errorText(err error) string {
+// ErrorText is a Post's error as an attempt keeps it: without Go's
+// `Post "<url>": ` (the notify_url, shown beside it), so a cut keeps the
+// cause, and cut to n bytes (maxResponse, or EarlierError).
+func ErrorText(err error, n int) string {
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	return cut(err.Error(), maxResponse)
+	return cut(err.Error(), n)
 }
 
 // keep appends a to the attempts, dropping the oldest but the first past

@@ -645,7 +645,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 	a.Status, a.Response, a.OK = ans.Status, ans.Body, ans.OK
 	a.LatencyMS = float64(ans.Duration.Microseconds()) / 1000
 	if ans.Err != nil { // Go's error may quote a merchant's status line whole (up to maxResponseHeader)
-		a.Error = errorText(ans.Err)
+		a.Error = ErrorText(ans.Err, maxResponse)
 	}
 	if a.Response == "success" {
 		a.Response = "success" // one copy for every delivered attempt

@@ -17,7 +17,7 @@ import (
 // alipay.fund.account.query answers 20000, GET and POST
 // /_mock/apps/{app_id}/balance 503.
 func TestBalanceStoreFailedIsNotTheOpeningBalance(t *testing.T) {
-	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	rs, dbURL := replicasAt(t, 1, mock.Options{FundPublicKey: true})
 	m := rs[0]
 	m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
 	app, _ := m.Srv.Apps.Get(keys.DevAppID)

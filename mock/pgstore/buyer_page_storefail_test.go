@@ -19,7 +19,7 @@ import (
 // is a 503 error page, not 404 "订单不存在" as if there were none, nor the
 // page of an empty order.
 func TestBuyerPageStoreFailedIs503(t *testing.T) {
-	rs, dbURL := replicasAt(t, 2, mock.Options{})
+	rs, dbURL := replicasAt(t, 2, mock.Options{FundPublicKey: true})
 	a, b := rs[0], rs[1]
 	pre := a.Call("alipay.trade.precreate", `{"out_trade_no":"SF1","total_amount":"1.00","subject":"x"}`)
 	if !ok(pre) {

@@ -88,7 +88,7 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 	defer func() {
 		db.stopListening()
 		// The connection goes back to the pool: stop listening and let go
-		// of policiesLock first (or drop it).
+		// of the beliefs' locks first (or drop it).
 		if conn.Conn().IsClosed() {
 			return // lost: the pool drops it
 		}
@@ -105,7 +105,7 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		changed(forgetMissed)
 	}
 	db.listened.Store(true)
-	db.checkPolicies(ctx, conn.Conn())
+	db.checkBeliefs(ctx, conn.Conn())
 	for _, k := range kinds {
 		changed(k)
 	}
@@ -119,7 +119,7 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		}
 		if n.Channel == changedChannel {
 			if !db.heard(n.Payload) {
-				db.heardPolicies(ctx, conn.Conn(), n.Payload)
+				db.heardBeliefs(ctx, conn.Conn(), n.Payload)
 				changed(n.Payload)
 			}
 			continue

@@ -21,8 +21,8 @@ func TestStartingReplicaKeepsTheStoredDevApp(t *testing.T) {
 	for _, m := range []*mocktest.Mock{m2, m1} {
 		var list []map[string]any
 		m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
-		if len(list) != 1 || list[0]["app_gateway_url"] != "https://merchant.example/gateway" {
-			t.Errorf("the dev app once another replica started: %v, want the stored app_gateway_url", list)
+		if len(list) != 2 || list[0]["app_id"] != keys.DevAppID || list[0]["app_gateway_url"] != "https://merchant.example/gateway" {
+			t.Errorf("the dev apps once another replica started: %v, want the dev app's stored app_gateway_url", list)
 		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 //	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench TransferPaidRatio -benchtime 1000x
 func BenchmarkReplicaTransferPaidRatio(b *testing.B) {
 	const paid, round = 10000, 50
-	opts := mock.Options{TimestampTolerance: -1}
+	opts := mock.Options{TimestampTolerance: -1, FundPublicKey: true}
 	var ms [2]*mocktest.Mock
 	for i := range ms {
 		o := opts
@@ -78,7 +78,7 @@ func BenchmarkReplicaTransferPaidRatio(b *testing.B) {
 //
 //	PG_TESTS=required go test ./mock/pgstore -run '^$' -bench ReplicaPay -benchtime 1500x
 func BenchmarkReplicaPay(b *testing.B) {
-	opts := mock.Options{TimestampTolerance: -1, Store: pgURL(b)}
+	opts := mock.Options{TimestampTolerance: -1, Store: pgURL(b), FundPublicKey: true}
 	m := mocktest.New(b, opts)
 	run := fmt.Sprintf("P%d", time.Now().UnixNano())
 	forms := make([]string, b.N)

@@ -46,7 +46,7 @@ func sameEverywhere(t *testing.T, rs []*mocktest.Mock, want balanceBody) {
 }
 
 func TestReplicasTransfersNeverOverdraw(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs := replicas(t, 3, mock.Options{FundPublicKey: true})
 	rs[0].Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "10.00"}, http.StatusOK)
 	got := roundRobin(t, rs, 30, "alipay.fund.trans.uni.transfer", func(i int) string {
 		return transferBiz(fmt.Sprintf("OD%d", i), "1.00")
@@ -68,7 +68,7 @@ func TestReplicasTransfersNeverOverdraw(t *testing.T) {
 }
 
 func TestReplicasTransferIsIdempotent(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs := replicas(t, 3, mock.Options{FundPublicKey: true})
 	start := balanceOn(t, rs[0])
 	// The same out_biz_no, at once on every replica: one transfer, the
 	// repeats with other parameters refused.
@@ -109,8 +109,8 @@ func TestReplicasTransferIsIdempotent(t *testing.T) {
 // replica the balance one in-memory mock reaches with the same calls: the
 // income of each trade counted once.
 func TestReplicasBalanceCountsEachPaymentOnce(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
-	one := mocktest.New(t, mock.Options{})
+	rs := replicas(t, 3, mock.Options{FundPublicKey: true})
+	one := mocktest.New(t, mock.Options{FundPublicKey: true})
 	calls := []struct{ method, biz string }{}
 	for i := 0; i < 9; i++ {
 		calls = append(calls, struct{ method, biz string }{"alipay.trade.pay",
@@ -148,7 +148,7 @@ func TestReplicasBalanceCountsEachPaymentOnce(t *testing.T) {
 // A buyer who paid on one replica is a known payee on another: a wrong
 // name is refused.
 func TestReplicasKnowThePayersOfEveryReplica(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs := replicas(t, 3, mock.Options{FundPublicKey: true})
 	pay(t, rs[0], "KNOWN", "5.00")
 	var tr struct {
 		Buyer struct {
@@ -212,7 +212,7 @@ func gatewayApp(t *testing.T, m *mocktest.Mock, gw *mocktest.Merchant) {
 // end, with one message for each of its statuses.
 func TestReplicasEndADealingTransferOnce(t *testing.T) {
 	gw := mocktest.NewMerchant(t, "success")
-	rs, url := replicasAt(t, 3, mock.Options{})
+	rs, url := replicasAt(t, 3, mock.Options{FundPublicKey: true})
 	gatewayApp(t, rs[0], gw)
 	waitFor(t, "the app on every replica", func() bool {
 		for _, r := range rs {
@@ -325,8 +325,8 @@ func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
 // A transfer that fails moves no money, so it answers FAIL even from an
 // account a refund took below zero, as in memory.
 func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
-	rs := replicas(t, 2, mock.Options{})
-	one := mocktest.New(t, mock.Options{})
+	rs := replicas(t, 2, mock.Options{FundPublicKey: true})
+	one := mocktest.New(t, mock.Options{FundPublicKey: true})
 	raw := func(m *mocktest.Mock) string {
 		return string(m.Control(http.MethodGet, "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK))
 	}
@@ -366,7 +366,7 @@ func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
 // finds the message.
 func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
 	gw := mocktest.NewMerchant(t, "success")
-	rs, url := replicasAt(t, 2, mock.Options{})
+	rs, url := replicasAt(t, 2, mock.Options{FundPublicKey: true})
 	gatewayApp(t, rs[0], gw)
 	if r := rs[0].Call("alipay.fund.trans.uni.transfer", transferBiz("TOLD", "2.00")); !ok(r) {
 		t.Fatalf("transfer: %v", r)

@@ -2,8 +2,12 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -168,3 +172,57 @@ func (db *DB) DeleteJobs(app string) error {
 }
 
 func (db *DB) owner() string { return "replica-" + strconv.FormatInt(db.boots, 10) }
+
+// goneJobs follows a WITH that deletes trades or red packets (gone: their
+// app_id and number, no): it deletes the scenario buyers' steps planned
+// for them (a step names its trade's number: gateway.BuyerJob's no) and
+// selects how many rows went and the steps' keys and numbers (GoneJob).
+const goneJobs = `jobs AS (DELETE FROM alipay_mock_jobs j USING gone
+		WHERE j.kind = 'buyer' AND j.app_id = gone.app_id AND convert_from(j.data, 'UTF8')::jsonb->>'no' = gone.no
+		RETURNING j.app_id || '|' || (convert_from(j.data, 'UTF8')::jsonb->>'out') AS key, gone.no AS ref)
+	SELECT (SELECT count(*) FROM gone), (SELECT coalesce(json_agg(DISTINCT jsonb_build_object('key', key, 'ref', ref)), '[]') FROM jobs)::text::bytea`
+
+// GoneJob names scenario buyer's steps deleted with their trade or red
+// packet: the key and ref they were planned under (app|out, the number).
+type GoneJob struct {
+	Key string `json:"key"`
+	Ref string `json:"ref"`
+}
+
+// goneJobsPrefix starts the notice of deleted steps (JobsGone).
+const goneJobsPrefix = "jobs-gone|"
+
+// announceGoneJobs tells every replica, once tx commits, of the steps gone
+// (goneJobs' list), in as many notices as they need (maxNotice each).
+func announceGoneJobs(ctx context.Context, tx pgx.Tx, gone []byte) error {
+	var js []GoneJob
+	if err := json.Unmarshal(gone, &js); err != nil {
+		return err
+	}
+	for len(js) > 0 {
+		n, size := 0, 0
+		for n < len(js) && (n == 0 || size+len(js[n].Key)+len(js[n].Ref)+20 < maxNotice) {
+			size += len(js[n].Key) + len(js[n].Ref) + 20
+			n++
+		}
+		data, err := json.Marshal(js[:n])
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, goneJobsPrefix+string(data)); err != nil {
+			return err
+		}
+		js = js[n:]
+	}
+	return nil
+}
+
+// JobsGone reads a notice Listen passed on: the scenario buyers' steps a
+// trim deleted with their trade or red packet (ok: it is one).
+func JobsGone(payload string) (js []GoneJob, ok bool) {
+	rest, ok := strings.CutPrefix(payload, goneJobsPrefix)
+	if !ok || json.Unmarshal([]byte(rest), &js) != nil {
+		return nil, false
+	}
+	return js, true
+}

@@ -173,12 +173,19 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		if order == "final_seq" {
 			where = " WHERE final_seq IS NOT NULL"
 		}
-		tag, err := tx.Exec(ctx, "DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+" FROM "+k.table+where+
-			" ORDER BY "+order+" LIMIT $1)", left)
-		if err != nil {
+		// The scenario buyers' steps planned for the rows go with them
+		// (as eviction takes them off one mock's clock), announced so
+		// that the replica that planned each takes it off its clock.
+		var deleted int64
+		var gone []byte
+		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+" FROM "+k.table+where+
+			" ORDER BY "+order+" LIMIT $1) RETURNING app_id, "+k.key+" AS no), "+goneJobs, left).Scan(&deleted, &gone); err != nil {
 			return false, db.failed(err)
 		}
-		if left -= tag.RowsAffected(); left <= 0 {
+		if err := announceGoneJobs(ctx, tx, gone); err != nil {
+			return false, db.failed(err)
+		}
+		if left -= deleted; left <= 0 {
 			break
 		}
 	}

@@ -124,6 +124,13 @@ func (db *DB) Apps() ([]apps.Record, error) {
 	return out, err
 }
 
+// App reads one stored app (apps.Reader).
+func (db *DB) App(appID string) (apps.Record, bool, error) {
+	var r apps.Record
+	ok, err := db.get(KindApps, "k = $2", appID, &r)
+	return r, ok, err
+}
+
 // PutCode stores an app_auth_code (appauth.Store). Spending one that
 // another replica spent first answers appauth.ErrCodeNotValid.
 func (db *DB) PutCode(c appauth.Code) error {
@@ -379,9 +386,21 @@ func (db *DB) UpdateScenarios(f func(state []byte) (next []byte, changed bool, u
 }
 
 // UpdateFaults runs f on the stored queue of answers under a row lock
-// (gateway.QueueStore).
+// (gateway.QueueStore). When f added an answer, it returns once every
+// listening replica heard (faults.go).
 func (db *DB) UpdateFaults(f func(state []byte) (next []byte, changed bool)) error {
-	return db.update(KindFaults, nil, f)
+	added := false
+	err := db.update(KindFaults, nil, func(state []byte) ([]byte, bool) {
+		next, changed := f(state)
+		if added = changed && queueSeq(next) > queueSeq(state); added {
+			db.faults.none.Store(false)
+		}
+		return next, changed
+	})
+	if err == nil && added {
+		db.heardByAll(&db.faults)
+	}
+	return err
 }
 
 // Faults reads the stored queue of answers.

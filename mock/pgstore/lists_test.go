@@ -60,7 +60,7 @@ func listAll(t *testing.T, m *mocktest.Mock, path, field string, limit int) []st
 // app and status in the database; counts are the database's, on any
 // replica, including trades this replica never touched.
 func TestReplicasListAndCountFromTheDatabase(t *testing.T) {
-	rs := replicas(t, 2, mock.Options{})
+	rs := replicas(t, 2, mock.Options{FundPublicKey: true})
 	var want []string
 	for i := 0; i < 7; i++ {
 		out := fmt.Sprintf("L%d", i)

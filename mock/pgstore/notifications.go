@@ -327,6 +327,28 @@ func (o *Outbox) Renew(ids []string) error {
 	return o.db.failed(err)
 }
 
+// Notification reads one stored notification by id (false: none).
+func (o *Outbox) Notification(id string) (notify.Notification, bool, error) {
+	if unstorable([]any{id}) {
+		return notify.Notification{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var data []byte
+	err := o.db.pool.QueryRow(ctx, `SELECT data FROM alipay_mock_notifications WHERE id = $1`, id).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notify.Notification{}, false, nil
+	}
+	if err != nil {
+		return notify.Notification{}, false, o.db.failed(err)
+	}
+	n, err := notify.Unmarshal(data)
+	if err != nil {
+		return notify.Notification{}, false, o.db.failed(err)
+	}
+	return n, true, nil
+}
+
 // Changed returns up to max notifications written after the mark after,
 // oldest write first, and the mark to pass next time: every replica's
 // outbox follows the others' writes with it.

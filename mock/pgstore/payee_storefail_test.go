@@ -16,7 +16,7 @@ import (
 // claim to it answers 20000 and the packet keeps its money. Both paid a
 // made-up user instead.
 func TestPayeeLookupStoreFailedIs20000(t *testing.T) {
-	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	rs, dbURL := replicasAt(t, 1, mock.Options{FundPublicKey: true})
 	m := rs[0]
 	m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
 	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"PSF-RP","out_request_no":"PSF-RP-pay","order_title":"红包","amount":"10.00","payer_user_id":"2088102000000001"}`)

@@ -35,6 +35,7 @@ const (
 	packetTrimLock  = 7262863 // --keep-red-packets (keep.go)
 	journalTrimLock = 7262864 // the journal's bounds (journal.go)
 	policiesLock    = 7262865 // held shared while a replica believes no policy is stored (policies.go)
+	faultsLock      = 7262869 // held shared while a replica believes no answer is queued (faults.go)
 	formsLock       = 7262867 // storing a consent form and applying the forms' bound (forms.go)
 	userAuthLock    = 7262868 // storing a sign-in code or pair and applying their bound (userauth.go)
 	// With a hash of an ISV and merchant (two 32-bit keys, apart from the
@@ -236,7 +237,8 @@ type DB struct {
 	lastErr error
 	onErr   func(error)
 
-	policies policyBelief // whether scenario policies may be stored (policies.go)
+	policies belief // whether scenario policies may be stored (policies.go)
+	faults   belief // whether answers may be queued (faults.go)
 	// scenariosMu is this process's part of the scenarios' lock (kv.go).
 	scenariosMu sync.Mutex
 	// scenarios is the scenario state row as this replica last read or
@@ -283,6 +285,7 @@ func Open(url string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
 	db := &DB{pool: pool, url: url}
+	db.newBeliefs()
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {
 			if _, err := tx.Exec(ctx, sc); err != nil {

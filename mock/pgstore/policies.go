@@ -26,7 +26,8 @@ const KindPolicies = "policies"
 // go of the lock. So a notification queued anywhere after the request
 // that stored a policy reads it, with no read per notification while
 // none exists. A replica not listening (its connection lost) holds no
-// lock and reads.
+// lock and reads. The answers queued through the control API are
+// believed absent the same way (faults.go).
 
 // policyWait bounds how long a replica that stored a policy waits for
 // the others to hear it (one whose listener hangs holds it up no longer).
@@ -35,10 +36,29 @@ const policyWait = 5 * time.Second
 // policyReads counts the policies read (PolicyReads, for tests).
 var policyReads atomic.Int64
 
-// policyBelief is what this replica's listener knows of stored policies.
-type policyBelief struct {
-	none atomic.Bool // none stored: set only while the lock is held
-	held bool        // the listening connection holds policiesLock shared (listener's goroutine only)
+// belief is what this replica's listener knows of rows that are seldom
+// stored: none, only while it holds their advisory lock shared.
+type belief struct {
+	lock   int64  // the advisory lock
+	stored string // SQL: whether some may be stored
+	none   atomic.Bool
+	held   bool // the listening connection holds the lock shared (listener's goroutine only)
+}
+
+// newBeliefs sets up what the listener believes of policies and faults.
+func (db *DB) newBeliefs() {
+	db.policies.lock, db.policies.stored = policiesLock, `SELECT EXISTS (SELECT 1 FROM alipay_mock_kv WHERE kind = 'policies')`
+	db.faults.lock, db.faults.stored = faultsLock, anyFaultsQueued
+}
+
+// heardByAll returns once every listening replica heard what this one
+// announced of b's rows (or policyWait passed): each let go of b's lock.
+func (db *DB) heardByAll(b *belief) {
+	// A statement alone is its own transaction: the lock is let go at once.
+	// A replica that never lets go holds us up policyWait, no more.
+	ctx, cancel := context.WithTimeout(context.Background(), policyWait)
+	defer cancel()
+	_, _ = db.pool.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, b.lock)
 }
 
 // PutPolicy stores one policy and tells every replica that policies exist;
@@ -50,11 +70,7 @@ func (db *DB) PutPolicy(app, out string, p notify.Policy) error {
 	if err != nil || !done {
 		return err
 	}
-	// A statement alone is its own transaction: the lock is let go at once.
-	// A replica that never lets go holds us up policyWait, no more.
-	ctx, cancel := context.WithTimeout(context.Background(), policyWait)
-	defer cancel()
-	_, _ = db.pool.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(policiesLock))
+	db.heardByAll(&db.policies)
 	return nil
 }
 
@@ -95,59 +111,67 @@ func (db *DB) DeletePolicies(app string) error {
 	return db.failed(err)
 }
 
-// checkPolicies runs on the listening connection, once it listens and
-// after each reset: with the lock held shared, it looks for a stored
-// policy; none found, the replica believes none exist until it hears of
-// one. When another replica is storing one right now (the lock is taken),
-// the replica goes on reading.
-func (db *DB) checkPolicies(ctx context.Context, conn *pgx.Conn) {
-	b := &db.policies
+// check runs on the listening connection, once it listens and after each
+// notice that may change b's rows: with the lock held shared, it looks for
+// a stored row; none found, the replica believes none exist until it hears
+// of one. When another replica is storing one right now (the lock is
+// taken), the replica goes on reading.
+func (b *belief) check(ctx context.Context, conn *pgx.Conn) {
 	if !b.held {
 		var ok bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock_shared($1)`, int64(policiesLock)).Scan(&ok); err != nil || !ok {
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock_shared($1)`, b.lock).Scan(&ok); err != nil || !ok {
 			return
 		}
 		b.held = true
 	}
 	var any bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alipay_mock_kv WHERE kind = $1)`, KindPolicies).Scan(&any); err != nil || any {
-		db.policiesMayExist(ctx, conn)
+	if err := conn.QueryRow(ctx, b.stored).Scan(&any); err != nil || any {
+		b.mayExist(ctx, conn)
 		return
 	}
 	b.none.Store(true)
 }
 
-// policiesMayExist is a stored policy heard of (or a check that failed):
-// read them from now on, and let a replica storing one go on.
-func (db *DB) policiesMayExist(ctx context.Context, conn *pgx.Conn) {
-	b := &db.policies
+// mayExist is a stored row heard of (or a check that failed): read them
+// from now on, and let a replica storing one go on.
+func (b *belief) mayExist(ctx context.Context, conn *pgx.Conn) {
 	b.none.Store(false)
 	if b.held {
 		b.held = false
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock_shared($1)`, int64(policiesLock)); err != nil {
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock_shared($1)`, b.lock); err != nil {
 			conn.Close(context.Background()) // the session, and its lock, end
 		}
 	}
 }
 
-// heardPolicies handles a notice on the listening connection: a policy
+// heardBeliefs handles a notice on the listening connection: a policy
 // stored, or a reset (any replica's, this one's too) after which none may
-// be left.
-func (db *DB) heardPolicies(ctx context.Context, conn *pgx.Conn, payload string) {
+// be left; the answer queue changed.
+func (db *DB) heardBeliefs(ctx context.Context, conn *pgx.Conn, payload string) {
 	switch {
 	case payload == KindPolicies:
-		db.policiesMayExist(ctx, conn)
+		db.policies.mayExist(ctx, conn)
+	case payload == KindFaults:
+		db.faults.check(ctx, conn)
 	case strings.HasPrefix(payload, "forget|") && strings.Count(payload, "|") >= 3 &&
 		strings.SplitN(payload, "|", 4)[2] == ForgetAll:
-		db.checkPolicies(ctx, conn)
+		db.policies.check(ctx, conn)
 	}
 }
 
-// stopListening: the listening connection is going; read policies until
-// it listens again.
+// checkBeliefs runs once the connection listens.
+func (db *DB) checkBeliefs(ctx context.Context, conn *pgx.Conn) {
+	db.policies.check(ctx, conn)
+	db.faults.check(ctx, conn)
+}
+
+// stopListening: the listening connection is going (its locks with it);
+// read policies and the answer queue until it listens again.
 func (db *DB) stopListening() {
-	db.policies.none.Store(false)
-	db.policies.held = false
+	for _, b := range []*belief{&db.policies, &db.faults} {
+		b.none.Store(false)
+		b.held = false
+	}
 }
 
 var _ notify.PolicyStore = (*DB)(nil)

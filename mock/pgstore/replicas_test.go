@@ -518,7 +518,7 @@ func TestReplicasDropDeadTokensBehindALiveOne(t *testing.T) {
 }
 
 func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
-	rs := replicas(t, 3, mock.Options{})
+	rs := replicas(t, 3, mock.Options{FundPublicKey: true})
 	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RP","out_request_no":"RP-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
 	authNo, _ := m["auth_no"].(string)
 	if !ok(m) || authNo == "" {
@@ -555,7 +555,7 @@ func TestReplicasRedPacketNeverPaysOutMoreThanItHolds(t *testing.T) {
 // The bound on one red packet's claims holds across replicas racing for
 // it, and the row --store keeps is the bounded packet.
 func TestReplicasRedPacketStaysBounded(t *testing.T) {
-	rs, url := replicasAt(t, 3, mock.Options{})
+	rs, url := replicasAt(t, 3, mock.Options{FundPublicKey: true})
 	m := rs[0].Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RPB","out_request_no":"RPB-pay","order_title":"红包","amount":"100.00","payer_user_id":"2088102000000001"}`)
 	authNo, _ := m["auth_no"].(string)
 	if !ok(m) || authNo == "" {
@@ -694,7 +694,7 @@ func TestReplicasApplyADeadReplicasDeadlines(t *testing.T) {
 }
 
 func TestReplicasApplyADeadReplicasRedPacketDeadlines(t *testing.T) {
-	rs, url := replicasAt(t, 3, mock.Options{})
+	rs, url := replicasAt(t, 3, mock.Options{FundPublicKey: true})
 	// The page pay request lands the sender on the cashier: an unpaid packet.
 	rs[0].Post(rs[0].Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RPT","out_request_no":"RPT-pay","order_title":"红包","amount":"3.00","pay_timeout":"5m"}`, nil))
 	rs[0].Srv.Close() // the replica that planned the pay timeout is gone

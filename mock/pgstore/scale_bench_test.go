@@ -118,7 +118,7 @@ func post(b *testing.B, url, form string) string {
 // inserted directly (new numbers, the same contents otherwise).
 func scaleMock(b testing.TB, n int) (*mocktest.Mock, string) {
 	url := pgURL(b)
-	m := mocktest.New(b, mock.Options{Store: url, TimestampTolerance: -1})
+	m := mocktest.New(b, mock.Options{Store: url, TimestampTolerance: -1, FundPublicKey: true})
 	if r := m.Call("alipay.trade.pay", `{"out_trade_no":"SCALE","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`); !ok(r) {
 		b.Fatalf("pay: %v", r)
 	}

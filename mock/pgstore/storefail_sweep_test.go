@@ -12,7 +12,7 @@ import (
 // answers Alipay's 20000, never a verdict (not exist, invalid) it could
 // not know (sign-in's calls: TestReplicasSignInDatabaseGoneIs20000).
 func TestGatewayDatabaseGoneIs20000(t *testing.T) {
-	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	rs, dbURL := replicasAt(t, 1, mock.Options{FundPublicKey: true})
 	m := rs[0]
 	if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"SW1","total_amount":"1.00","subject":"x"}`); !ok(r) {
 		t.Fatalf("precreate: %v", r)

@@ -310,6 +310,14 @@ func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
 		to := min(from+size, p.TotalRec)
 		p.Receivers = append([]Entity(nil), list[from:to]...)
 	}
+	for i := range p.Receivers {
+		// login_name is "当前userId对应的支付宝登录号" (RoyaltyEntity) for
+		// every receiver; the mock knows none for a userId, so it shows a
+		// masked one derived from it (inferred).
+		if e := &p.Receivers[i]; e.Type == TypeUserID && e.LoginName == "" {
+			e.LoginName = fixtures.MaskLogon(fixtures.LogonOf(e.Account))
+		}
+	}
 	return p, nil
 }
 

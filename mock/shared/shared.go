@@ -62,6 +62,12 @@ type Deps struct {
 	// deleted from it: what is "all" or "notifications", app one app's or
 	// (empty) every app's. It reports the database's failure.
 	Forget func(what, app string) error
+	// FollowNotifications, set with --store, takes up the notifications
+	// other replicas stored since this one last did, so a read after it
+	// shows every one stored before; ReadNotification reads one by id
+	// (false: none stored). Both report the database's failure.
+	FollowNotifications func() error
+	ReadNotification    func(id string) (notify.Notification, bool, error)
 	// ForgetWaitingBuyers drops the scenario buyers waiting for queries
 	// (in memory) of one app, or of every app ("").
 	ForgetWaitingBuyers func(app string)
@@ -71,8 +77,9 @@ type Deps struct {
 	// the store's failure.
 	ForgetKept func(app string) error
 	// ForgetAnswers drops the gateway's queued answers (X-Alipay-Mock
-	// queue) of one app, or every app's ("").
-	ForgetAnswers func(app string)
+	// queue) of one app, or every app's (""). It reports the store's
+	// failure (--store), the answers then kept.
+	ForgetAnswers func(app string) error
 }
 
 // Reset forgets app's trades, red packets, royalty relations, balance and
@@ -83,10 +90,10 @@ type Deps struct {
 // It reports what the store (--data or --store) failed to delete, every
 // part's failure joined, so no surface answers a reset that did not
 // happen as done. Every part is still reset, and memory forgets all of it
-// whatever the store said, but for the scenario states, which stay as the
-// store (--data or --store) holds them (the database is read back anyway,
-// by every replica, as is whatever else it kept); a later reset deletes
-// what is left.
+// whatever the store said, but for the scenario states and the queued
+// answers, which stay as the store (--data or --store) holds them (the
+// database is read back anyway, by every replica, as is whatever else it
+// kept); a later reset deletes what is left.
 func (d *Deps) Reset(app string) error {
 	d.CancelPlans(app)
 	err := errors.Join(
@@ -106,7 +113,7 @@ func (d *Deps) Reset(app string) error {
 		err = errors.Join(err, notDeleted("planned jobs and waiting buyers", d.ForgetKept(app)))
 	}
 	if d.ForgetAnswers != nil {
-		d.ForgetAnswers(app)
+		err = errors.Join(err, notDeleted("queued answers", d.ForgetAnswers(app)))
 	}
 	return errors.Join(err, d.Forgot("all", app))
 }

@@ -762,19 +762,14 @@ func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err er
 }
 
 // PutClock stores the clock's state and waits until it is on disk.
-func (db *DB) PutClock(s clock.Snapshot) error { return db.QueueClock(s)() }
-
-// QueueClock queues the clock's state to be stored and returns a wait for
-// it to be on disk: the clock's hook runs under the clock's lock, and
-// whoever answers for a clock change (an advance) waits (Sync).
-func (db *DB) QueueClock(s clock.Snapshot) func() error {
+func (db *DB) PutClock(s clock.Snapshot) error {
 	return db.queue(op{bucket: bucketMeta, key: string(keyClock), enc: func() ([]byte, error) {
 		b, err := json.Marshal(s)
 		if err != nil {
 			return nil, fmt.Errorf("clock not stored: %w", err)
 		}
 		return b, nil
-	}})
+	}})()
 }
 
 // Clock loads the stored clock state; ok is false when there is none.

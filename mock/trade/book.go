@@ -645,6 +645,10 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 
 var authCodePattern = regexp.MustCompile(`^(2[5-9]|30)[0-9]{14,22}$`)
 
+// faceTokenPattern is a face payment's auth_code (scene security_code):
+// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel).
+var faceTokenPattern = regexp.MustCompile(`^fp.{33}$`)
+
 // PayResult is the outcome of a barcode payment.
 type PayResult struct {
 	Trade Trade
@@ -661,14 +665,15 @@ func (b *Book) Pay(m domain.Merchant, o Order, c domain.Context) (PayResult, err
 		if err := o.normalise(false); err != nil {
 			return nil, err
 		}
+		if o.Scene == "" {
+			o.Scene = "bar_code" // "默认值为bar_code" (AlipayTradePayModel)
+		}
 		switch {
-		case o.Scene == "":
-			return nil, InvalidParameter("scene不能为空")
 		case o.Scene != "bar_code" && o.Scene != "security_code" && o.Scene != "wave_code":
 			return nil, InvalidParameter("scene取值为bar_code或security_code")
 		case o.AuthCode == "":
 			return nil, InvalidParameter("auth_code不能为空")
-		case !authCodePattern.MatchString(o.AuthCode):
+		case !authCodePattern.MatchString(o.AuthCode) && !(o.Scene == "security_code" && faceTokenPattern.MatchString(o.AuthCode)):
 			return nil, ErrAuthCodeInvalid
 		}
 		var changes []change
@@ -935,13 +940,18 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		case Closed:
 			return ch, ErrTradeStatus
 		}
+		// Production's answers (developer.aliyun.com/article/707486): no
+		// out_request_no and not the total, or more than the total with one.
 		if r.OutRequestNo == "" && r.RefundAmount != t.Total {
-			return ch, ErrRefundAmountExceed
+			return ch, ErrRefundNotTotal
+		}
+		if r.RefundAmount > t.Total {
+			return ch, ErrRefundFee
 		}
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		back, err := t.royaltyBack(r.RefundRoyaltyParameters)
+		back, err := t.royaltyBack(r.RefundRoyaltyParameters, now)
 		if err != nil {
 			return ch, err
 		}

@@ -13,6 +13,7 @@ var (
 	ErrTotalFeeExceed        = apierr.Business("ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0，且不能大于100000000元")
 	ErrAuthCodeInvalid       = apierr.Business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付授权码无效")
 	ErrRefundAmountExceed    = apierr.Business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+	ErrRefundNotTotal        = apierr.Business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "撤销或退款金额与订单金额不一致")
 	ErrDiscordantRepeat      = apierr.Business("ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求")
 	ErrRefundFee             = apierr.Business("ACQ.REASON_TRADE_REFUND_FEE_ERR", "退款金额无效")
 	ErrCancelTimeout         = apierr.Business("ACQ.TRADE_CANCEL_TIME_OUT", "超过撤销时间范围")

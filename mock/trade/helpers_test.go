@@ -52,7 +52,7 @@ func amt(s string) amount.Amount { return amount.MustParse(s) }
 type manualClock interface {
 	clock.Clock
 	Advance(d time.Duration) time.Time
-	Set(t time.Time)
+	Set(t time.Time) error
 }
 
 type env struct {

@@ -274,7 +274,7 @@ func TestPayValidation(t *testing.T) {
 		{"valid wave_code", "wave_code", authCodeA, nil},
 		{"16 digits prefix 25", "bar_code", "2512345678901234", nil},
 		{"24 digits prefix 30", "bar_code", "301234567890123456789012", nil},
-		{"missing scene", "", authCodeA, errInvalidParameter},
+		{"missing scene: bar_code", "", authCodeA, nil},
 		{"unknown scene", "qr_code", authCodeA, errInvalidParameter},
 		{"missing auth_code", "bar_code", "", errInvalidParameter},
 		{"prefix 24", "bar_code", "241234567890123456", ErrAuthCodeInvalid},

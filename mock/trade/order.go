@@ -152,7 +152,7 @@ func (o *Order) checkLengths() error {
 		{"passback_params", 512, o.PassbackParams},
 		{"merchant_order_no", 32, o.MerchantOrderNo},
 		{"product_code", 64, o.ProductCode},
-		{"auth_code", 32, o.AuthCode},
+		{"auth_code", 64, o.AuthCode},
 	} {
 		if err := checkLength(f.name, f.max, f.v); err != nil {
 			return err

@@ -17,6 +17,10 @@ var (
 	ErrReceiverNotBound = apierr.Business("ACQ.ROYALTY_RECEIVER_INVALID", "收入方不在分账关系内")
 	// ErrRefundAlloc is the refund's: 退分账金额超限 is documented.
 	ErrRefundAlloc = apierr.Business("ACQ.ALLOC_AMOUNT_VALIDATE_ERROR", "退分账金额超限")
+	// ErrRoyaltyFinished answers a settlement after one with
+	// royalty_finish=true: order.settle's documented 分账处理失败 (its use
+	// here is inferred).
+	ErrRoyaltyFinished = apierr.Business("ACQ.TRADE_SETTLE_ERROR", "分账处理失败")
 )
 
 // RoyaltyBack is money a refund took back from a receiver.
@@ -42,13 +46,17 @@ func checkRoyaltyBack(ps []RoyaltyParam) error {
 }
 
 // royaltyBack is what refund_royalty_parameters take back: from each
-// receiver at most what was settled to it and not yet taken back.
-func (t *Trade) royaltyBack(ps []RoyaltyParam) ([]RoyaltyBack, error) {
+// receiver at most what settlements done by now transferred to it (an
+// async one still PROCESSING gave it nothing yet) and was not taken back.
+func (t *Trade) royaltyBack(ps []RoyaltyParam, now time.Time) ([]RoyaltyBack, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
 	left := map[string]amount.Amount{}
 	for _, s := range t.Settlements {
+		if !s.Done(now) {
+			continue
+		}
 		for _, d := range s.Details {
 			left[d.TransIn] += d.Amount
 		}
@@ -159,6 +167,18 @@ func (t *Trade) Settled() amount.Amount {
 	return n
 }
 
+// RoyaltyFinished reports whether a settlement finished the trade's royalty
+// (royalty_finish=true): what was left frozen went to the merchant, and no
+// later settlement may split it.
+func (t *Trade) RoyaltyFinished() bool {
+	for _, s := range t.Settlements {
+		if s.Finish {
+			return true
+		}
+	}
+	return false
+}
+
 // FindSettlement is the trade's settlement by out_request_no or settle_no.
 func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 	for i := range t.Settlements {
@@ -174,7 +194,7 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 // (alipay.trade.order.settle). It is idempotent by out_request_no: the
 // same number with the same transfers answers as the first time, with
 // other transfers ACQ.DISCORDANT_REPEAT_REQUEST. The transfers of all
-// settlements never exceed the total less refunds, nor SettleMaxPercent
+// settlements never exceed what the merchant holds (Held), nor SettleMaxPercent
 // of the total (less what refunds took back). bound reports whether
 // a userId receiver is in the app's royalty relations.
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
@@ -229,6 +249,9 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			out, res = t.clone(), *prev
 			return ch, nil
 		}
+		if t.RoyaltyFinished() {
+			return ch, ErrRoyaltyFinished
+		}
 		if t.Status != Success {
 			return ch, ErrTradeStatus
 		}
@@ -237,7 +260,7 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 				return ch, ErrReceiverNotBound
 			}
 		}
-		if settled := t.Settled() - t.TakenBack() + sum; settled > t.Total-t.Refunded() || settled > b.maxSettle(t.Total) {
+		if settled := t.Settled() - t.TakenBack() + sum; settled > t.Held() || settled > b.maxSettle(t.Total) {
 			return ch, ErrAllocAmount
 		}
 		if len(t.Settlements) >= MaxSettlements {

@@ -30,7 +30,7 @@ func TestRefundSequence(t *testing.T) {
 		{name: "repeat r1 same amount", reqNo: "r1", amount: "3", wantFund: false, wantRefunded: "5.5", wantStatus: Success, wantCount: 2},
 		{name: "repeat r1 other amount", reqNo: "r1", amount: "4", wantErr: ErrDiscordantRepeat},
 		{name: "over the total", reqNo: "r3", amount: "4.51", wantErr: ErrRefundAmountExceed},
-		{name: "omitted out_request_no, partial", reqNo: "", amount: "4.5", wantErr: ErrRefundAmountExceed},
+		{name: "omitted out_request_no, partial", reqNo: "", amount: "4.5", wantErr: ErrRefundNotTotal},
 		{name: "the rest", reqNo: "r3", amount: "4.5", wantFund: true, wantRefunded: "10", wantStatus: Closed, wantCount: 3},
 		{name: "repeat r3 after the trade closed", reqNo: "r3", amount: "4.5", wantFund: false, wantRefunded: "10", wantStatus: Closed, wantCount: 3},
 		{name: "repeat r2 other amount after close", reqNo: "r2", amount: "1", wantErr: ErrDiscordantRepeat},
@@ -106,7 +106,7 @@ func TestRefundWithoutOutRequestNo(t *testing.T) {
 	ref := Ref{OutTradeNo: "rf2"}
 
 	_, err := e.book.Refund(app1, RefundRequest{Ref: ref, RefundAmount: amt("9.99")})
-	wantErr(t, err, ErrRefundAmountExceed)
+	wantErr(t, err, ErrRefundNotTotal)
 	res := must(e.book.Refund(app1, RefundRequest{Ref: ref, RefundAmount: amt("10")}))(t)
 	if !res.FundChange || res.Refund.OutRequestNo != "rf2" || res.Trade.Status != Closed || res.Trade.Refunded() != amt("10") {
 		t.Fatalf("full refund: %+v", res)
@@ -173,9 +173,9 @@ func TestRefundErrors(t *testing.T) {
 		{name: "out_request_no 64 chars", setup: func(t *testing.T, e *env) Ref { e.paid(t, "x", "10"); return Ref{OutTradeNo: "x"} },
 			req: RefundRequest{RefundAmount: amt("1"), OutRequestNo: strings.Repeat("r", 64)}},
 		{name: "more than the total at once", setup: func(t *testing.T, e *env) Ref { e.paid(t, "x", "10"); return Ref{OutTradeNo: "x"} },
-			req: RefundRequest{RefundAmount: amt("10.01"), OutRequestNo: "r1"}, wantErr: ErrRefundAmountExceed},
+			req: RefundRequest{RefundAmount: amt("10.01"), OutRequestNo: "r1"}, wantErr: ErrRefundFee},
 		{name: "omitted out_request_no, more than total", setup: func(t *testing.T, e *env) Ref { e.paid(t, "x", "10"); return Ref{OutTradeNo: "x"} },
-			req: RefundRequest{RefundAmount: amt("10.01")}, wantErr: ErrRefundAmountExceed},
+			req: RefundRequest{RefundAmount: amt("10.01")}, wantErr: ErrRefundNotTotal},
 		{name: "by trade_no", setup: func(t *testing.T, e *env) Ref { return Ref{TradeNo: e.paid(t, "x", "10").TradeNo} },
 			req: RefundRequest{RefundAmount: amt("10"), OutRequestNo: "r1"}},
 		{name: "trade_no wins over out_trade_no", setup: func(t *testing.T, e *env) Ref {

@@ -67,16 +67,30 @@ func (t *Trade) VoucherAmount() amount.Amount {
 // (buyer_pay_amount): the total less the vouchers.
 func (t *Trade) BuyerPayAmount() amount.Amount { return t.Total - t.VoucherAmount() }
 
-// ReceiptAmount is what the merchant receives (receipt_amount, 实收金额):
-// the total less what the merchant funded; a voucher Alipay funds is paid
-// to the merchant.
-func (t *Trade) ReceiptAmount() amount.Amount {
-	s := t.Total
+// MerchantDiscount is what the merchant's vouchers covered
+// (mdiscount_amount, 商家优惠金额).
+func (t *Trade) MerchantDiscount() amount.Amount {
+	var s amount.Amount
 	for _, v := range t.Vouchers {
-		s -= v.MerchantContribute
+		s += v.MerchantContribute
 	}
 	return s
 }
+
+// PlatformDiscount is what vouchers others (Alipay) funded covered
+// (discount_amount, 平台优惠金额).
+func (t *Trade) PlatformDiscount() amount.Amount {
+	var s amount.Amount
+	for _, v := range t.Vouchers {
+		s += v.OtherContribute
+	}
+	return s
+}
+
+// ReceiptAmount is what the merchant receives (receipt_amount, 实收金额):
+// the total less what the merchant funded; a voucher Alipay funds is paid
+// to the merchant.
+func (t *Trade) ReceiptAmount() amount.Amount { return t.Total - t.MerchantDiscount() }
 
 // InvoiceAmount is what may be invoiced to the buyer (invoice_amount,
 // 用户支付的可开具发票的金额): what the buyer paid. Inferred.
@@ -96,4 +110,29 @@ func (t *Trade) RefundFunds(r *Refund) (cash, voucher amount.Amount) {
 	pay := t.BuyerPayAmount()
 	cash = min(before+r.Amount, pay) - min(before, pay)
 	return cash, r.Amount - cash
+}
+
+// SendBackFee is what the merchant itself pays back for the refund r
+// (send_back_fee, 本次商户实际退回金额): the refund less the part of it that
+// goes back to a merchant-funded voucher, which carried no money to the
+// merchant (AlipayTradeRefundModel.refund_amount: "20元无资金流的营销券，商家
+// 实际收款80元"). An Alipay-funded voucher was paid to the merchant, so its
+// part is paid back.
+func (t *Trade) SendBackFee(r *Refund) amount.Amount {
+	_, back := t.RefundFunds(r)
+	if all := t.VoucherAmount(); back > 0 && all > 0 {
+		return r.Amount - back*t.MerchantDiscount()/all
+	}
+	return r.Amount
+}
+
+// Held is what the merchant still holds of the trade's money: what it
+// received (receipt_amount) less what it paid back for refunds
+// (SendBackFee). Settlements split at most this (inferred).
+func (t *Trade) Held() amount.Amount {
+	h := t.ReceiptAmount()
+	for i := range t.Refunds {
+		h -= t.SendBackFee(&t.Refunds[i])
+	}
+	return h
 }

@@ -541,7 +541,10 @@ func (d *Dashboard) clockAdvance(c echo.Context) error {
 	if err := clock.CheckAdvance(from, dur); err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	fired, more := d.Sched.AdvanceLimit(dur, maxFiredShown)
+	fired, more, err := d.Sched.AdvanceLimit(dur, maxFiredShown)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store did not take a move: the clock stopped before it
+	}
 	clock.LogChange(d.Log, "dashboard", "advance", d.Sched.Clock(), len(fired)+more)
 	return seeOther(c, d.keep("advanced by "+dur.String()+" from "+timestamp.Format(from)+" to "+timestamp.Format(d.Sched.Clock().Now()), fired, more))
 }
@@ -554,7 +557,10 @@ func (d *Dashboard) clockNext(c echo.Context) error {
 	if err := clock.CheckNext(next); err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	fired, more := d.Sched.AdvanceToNextLimit(maxFiredShown)
+	fired, more, err := d.Sched.AdvanceToNextLimit(maxFiredShown)
+	if err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store did not take the move: the clock did not move
+	}
 	clock.LogChange(d.Log, "dashboard", "advance", d.Sched.Clock(), len(fired)+more)
 	return seeOther(c, d.keep("advanced to the next due job at "+timestamp.Format(next), fired, more))
 }
@@ -568,7 +574,9 @@ func (d *Dashboard) clockSpeed(c echo.Context) error {
 	if err != nil {
 		return d.fail(c, http.StatusBadRequest, "speed is a number from 0 (frozen) to "+strconv.Itoa(clock.MaxSpeed)+", not "+strconv.Quote(s))
 	}
-	d.Sched.Clock().SetSpeed(sp)
+	if err := d.Sched.Clock().SetSpeed(sp); err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store did not take it: the speed is unchanged
+	}
 	clock.LogChange(d.Log, "dashboard", "speed", d.Sched.Clock(), 0)
 	action := "speed set to " + strconv.FormatFloat(sp, 'g', -1, 64)
 	if sp == 0 {
@@ -582,8 +590,11 @@ func (d *Dashboard) clockSpeed(c echo.Context) error {
 func (d *Dashboard) clockSet(c echo.Context) error {
 	clk := d.Sched.Clock()
 	if c.FormValue("wall") != "" {
-		t := clk.SetWall()
-		clk.SetSpeed(1)
+		one := 1.0
+		if err := clk.Change(clock.Change{Wall: true, Speed: &one}); err != nil {
+			return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store did not take it: the clock did not move
+		}
+		t := clk.Now()
 		fired, more := d.Sched.RunDueLimit(maxFiredShown)
 		clock.LogChange(d.Log, "dashboard", "wall+speed", clk, len(fired)+more)
 		return seeOther(c, d.keep("clock back on wall time at "+timestamp.Format(t)+", speed 1", fired, more))
@@ -596,7 +607,9 @@ func (d *Dashboard) clockSet(c echo.Context) error {
 	if err := clock.CheckReading(t); err != nil {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
-	clk.Set(t)
+	if err := clk.Set(t); err != nil {
+		return d.fail(c, http.StatusServiceUnavailable, err.Error()) // the store did not take it: the clock did not move
+	}
 	// Jobs now in the past are due: run them, as the scheduler's loop would.
 	fired, more := d.Sched.RunDueLimit(maxFiredShown)
 	clock.LogChange(d.Log, "dashboard", "set", clk, len(fired)+more)

@@ -84,10 +84,10 @@ func newEnv(t *testing.T) *env {
 	deps := shared.Deps{Apps: x.apps, Trades: x.trades, Coupons: x.coupons, Royalty: new(royalty.Relations), Fund: fund.NewBook(clk, ids, fund.Options{}), Notifier: x.notifier, Sched: x.sched,
 		Journal: x.journal, Scenarios: x.engine, Key: key, Clock: clk, IDs: ids, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e := echo.New()
-	gw := &gateway.Gateway{Deps: deps, Queue: x.faults}
+	gw := &gateway.Gateway{Deps: deps, Queue: x.faults, FundPublicKey: true} // the dev app pays red packets for the pages
 	e.POST("/gateway.do", gw.Handle)
 	(&web.Pages{Deps: deps}).Register(e.Group(web.CashierPrefix), e.Group(web.QRPrefix))
-	deps.ForgetAnswers = func(string) { x.faults.Clear() } // the dashboard resets every app
+	deps.ForgetAnswers = func(string) error { return x.faults.Clear() } // the dashboard resets every app
 	(&web.Dashboard{Deps: deps, Faults: x.faults, Version: "9.9.9-test"}).Register(e.Group(web.DashboardPrefix))
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

@@ -165,7 +165,7 @@ func (p *Pages) appAuth(c echo.Context) error {
 // consentHead answers a HEAD of an authorisation page whose checks
 // passed as its GET would, without the body: no form is opened and no user
 // id drawn, so a link checker's HEAD keeps the store and a --seed run's
-// numbering as they were. No Content-Length, since no form token is drawn.
+// numbering as they were. No Content-Length: nor has the GET (chunked).
 func consentHead(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	return c.NoContent(http.StatusOK)

@@ -7,6 +7,10 @@
 //   APP_PRIVATE_KEY    the app private key, PKCS#1 PEM
 //   ALIPAY_PUBLIC_KEY  the Alipay public key, PEM
 //   CONTROL_URL        the mock's base URL, for the /_mock control API
+//   CERT_APP_ID        the dev app in certificate mode (the same key pair),
+//                      which fund methods need, with its APP_CERT and the
+//   APP_CERT, ALIPAY_CERT, ALIPAY_ROOT_CERT  mock's ALIPAY_CERT and
+//                      ALIPAY_ROOT_CERT, PEM
 //
 // Output: one JSON line per flow, {"flow":name,"ok":bool,"error":...,"skip":...,"ids":[...]},
 // then exit status 0 only if every flow passed or was skipped.
@@ -30,6 +34,10 @@ const APP_ID = env('APP_ID');
 const APP_PRIVATE_KEY = env('APP_PRIVATE_KEY');
 const ALIPAY_PUBLIC_KEY = env('ALIPAY_PUBLIC_KEY');
 const CONTROL_URL = env('CONTROL_URL').replace(/\/+$/, '');
+const CERT_APP_ID = env('CERT_APP_ID');
+const APP_CERT = env('APP_CERT');
+const ALIPAY_CERT = env('ALIPAY_CERT');
+const ALIPAY_ROOT_CERT = env('ALIPAY_ROOT_CERT');
 
 const run = `N${Date.now()}`;
 let seq = 0;
@@ -44,6 +52,21 @@ function sdk({ privateKey = APP_PRIVATE_KEY, alipayPublicKey = ALIPAY_PUBLIC_KEY
     appId: APP_ID,
     privateKey, // PKCS#1 PEM; keyType defaults to PKCS1
     alipayPublicKey,
+    gateway: GATEWAY,
+    timeout: 10000,
+  });
+}
+
+// certSdk is the SDK in certificate mode, as the dev app in certificate
+// mode: it sends app_cert_sn and alipay_root_cert_sn, and checks
+// alipay_cert_sn and the signature of every answer.
+function certSdk() {
+  return new AlipaySdk({
+    appId: CERT_APP_ID,
+    privateKey: APP_PRIVATE_KEY,
+    appCertContent: APP_CERT,
+    alipayPublicCertContent: ALIPAY_CERT,
+    alipayRootCertContent: ALIPAY_ROOT_CERT,
     gateway: GATEWAY,
     timeout: 10000,
   });
@@ -359,13 +382,18 @@ const flows = {
   },
 
   // 单笔转账: a transfer, its query, the balance it moved, an idempotent
-  // repeat and a business error, every answer verified.
+  // repeat and a business error, every answer verified. Fund methods need
+  // certificate mode, as in production: the dev app in public-key mode is
+  // refused, the one in certificate mode served.
   async transfer(ids) {
-    const c = sdk();
+    await call(sdk(), 'account in public-key mode', 'alipay.fund.account.query',
+      { alipay_user_id: '2088000000000777', account_type: 'ACCTRANS_ACCOUNT' },
+      { code: '40002', subCode: 'isv.missing-app-cert-sn' });
+    const c = certSdk();
     const no = newId('TR');
     ids.push(no);
     const apps = await (await fetch(`${CONTROL_URL}/_mock/apps`)).json();
-    const seller = (apps.find((a) => a.app_id === APP_ID) || {}).seller_id;
+    const seller = (apps.find((a) => a.app_id === CERT_APP_ID) || {}).seller_id;
     match('apps', 'seller_id', seller, USER_ID);
     const account = { alipay_user_id: seller, account_type: 'ACCTRANS_ACCOUNT' };
     let r = await call(c, 'account before', 'alipay.fund.account.query', account);
