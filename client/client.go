@@ -4,6 +4,9 @@
 // and return_url redirects. It talks to production, the sandbox or
 // alipay-mock alike; Transport points SDKs with a fixed gateway host at the
 // mock.
+//
+// A method returns (nil, err) when the call fails, but Cancel: a failed
+// cancel returns its answer with the *Error, for RetryFlag.
 package client
 
 import (

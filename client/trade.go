@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
@@ -259,9 +260,16 @@ type CancelResponse struct {
 }
 
 // Cancel undoes a payment whose result is unknown (alipay.trade.cancel):
-// it closes an unpaid trade and refunds a paid one.
+// it closes an unpaid trade and refunds a paid one. Unlike the other
+// methods, a failed cancel returns its answer with the *Error: RetryFlag
+// "Y" says to call again, whatever the code.
 func (c *Client) Cancel(ctx context.Context, req CancelRequest, opts ...CallOption) (*CancelResponse, error) {
-	return call[CancelResponse](ctx, c, "alipay.trade.cancel", req, opts)
+	out := new(CancelResponse)
+	err := c.Do(ctx, "alipay.trade.cancel", req, out, opts...)
+	if ae := (*Error)(nil); err != nil && !errors.As(err, &ae) {
+		return nil, err // no answer to read
+	}
+	return out, err
 }
 
 // CloseRequest is alipay.trade.close's biz_content.

@@ -69,8 +69,8 @@ func newLoaded(f *File) *loaded {
 	return &loaded{file: f, state: "Started", rules: make([]ruleState, len(f.Rules))}
 }
 
-// MaxSourceBytes bounds the text of the files in force, every scope
-// together, that Add and Replace may reach: with a store (--data,
+// MaxSourceBytes bounds the text of the files in force (with their paths
+// and names), every scope together, that Add and Replace may reach: with a store (--data,
 // --store) every request a counting rule matches writes that text whole.
 const MaxSourceBytes = 8 << 20
 
@@ -82,12 +82,13 @@ var ErrTooMuchSource = fmt.Errorf("the scenario files in force would hold more t
 // would hold regexes past MaxRegexCostInForce: nothing was changed.
 var ErrTooMuchRegex = fmt.Errorf("the scenario files in force would hold regexes compiling to over %d instructions and character ranges (each regex counting %d more): delete some first, or use fewer or simpler regexes", MaxRegexCostInForce, regexBaseCost)
 
-// sourceBytesLocked is the text the files in force hold; e.mu is held.
+// sourceBytesLocked is the text the files in force hold, their paths and
+// names too (an upload's ?name= is both); e.mu is held.
 func (e *Engine) sourceBytesLocked() int {
 	n := 0
 	for _, ls := range e.scopes {
 		for _, l := range ls {
-			n += len(l.file.src)
+			n += len(l.file.src) + len(l.file.Path) + len(l.file.Name)
 		}
 	}
 	return n
@@ -320,7 +321,8 @@ func (e *Engine) Match(r Request) (plan *Plan, misses []string, err error) {
 // match is Match with the lock held; count moves the counters and states
 // (without it, the plan is the one counting would give). stateful says
 // whether a stateful rule for the method was reached (tested before the
-// one that acts, or the one that acts); moved, whether a counter or state
+// one that acts, the one that acts, or an nth rule after it, which counts
+// the call); moved, whether a counter or state
 // of a file with text (one a store keeps) moved.
 func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stateful, moved bool) {
 	if r.AppID == "" {
@@ -344,13 +346,27 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 			misses[i], start = all[start:end], end
 		}
 	}()
+	// The state the acting rule sets moves once every rule has tested the
+	// call: a later rule's conditions see the state the call met.
+	var setIn *loaded
 	for _, ls := range [][]*loaded{e.scopes[r.AppID], e.scopes[""], e.builtin} {
 		for _, l := range ls {
-			if plan != nil {
-				break
-			}
 			for i, rule := range l.file.Rules {
 				if !rule.When.Method.has(r.Method) {
+					continue
+				}
+				if plan != nil {
+					// Past the rule that acts, an nth rule still counts
+					// the call if it meets its conditions: nth counts
+					// every matching call, answered by another rule or not.
+					if len(rule.When.Nth) == 0 {
+						continue
+					}
+					stateful = true
+					if m := l.miss(text, rule, r); len(m) == len(text) && count {
+						l.rules[i].matches++
+						moved = moved || l.file.src != nil
+					}
 					continue
 				}
 				stateful = stateful || rule.stateful()
@@ -382,16 +398,15 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 				if count {
 					rs.acted++
 					if rule.Then.SetState != "" {
-						l.state = rule.Then.SetState
+						setIn = l
 					}
 				}
 				plan = &Plan{Rule: id, Action: rule.Then}
-				break
 			}
 		}
-		if plan != nil {
-			break
-		}
+	}
+	if setIn != nil {
+		setIn.state = plan.Action.SetState
 	}
 	return plan, misses, stateful, moved
 }

@@ -5,6 +5,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
@@ -369,6 +370,38 @@ type Respond struct {
 type Delay struct {
 	Min time.Duration `yaml:"min" json:"min"`
 	Max time.Duration `yaml:"max" json:"max"`
+}
+
+// MarshalJSON writes min and max as text ("2s"), as Duration does.
+func (d Delay) MarshalJSON() ([]byte, error) {
+	return []byte(`{"min":"` + d.Min.String() + `","max":"` + d.Max.String() + `"}`), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (nanoseconds too, as it
+// wrote before).
+func (d *Delay) UnmarshalJSON(b []byte) error {
+	var p struct{ Min, Max json.RawMessage }
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		raw json.RawMessage
+		to  *time.Duration
+	}{{p.Min, &d.Min}, {p.Max, &d.Max}} {
+		var text string
+		if err := json.Unmarshal(f.raw, &text); err == nil {
+			v, err := time.ParseDuration(text)
+			if err != nil {
+				return err
+			}
+			*f.to = v
+		} else if len(f.raw) > 0 {
+			if err := json.Unmarshal(f.raw, (*int64)(f.to)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // UnmarshalYAML takes "2s" or {min, max}.

@@ -70,6 +70,9 @@ type MethodInfo struct {
 	// Opens is set when a request opens something a buyer (or red-packet
 	// sender) can act on: then.buyer needs it.
 	Opens bool
+	// Page is set for a method the browser or the Alipay app brings (page,
+	// wap and app pay): its answer is the cashier, or its error page.
+	Page bool
 }
 
 // Methods lists the catalogue's methods, sorted.
@@ -147,6 +150,9 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 		rules = append(rules, r)
 	}
 	f.Rules = rules
+	for _, n := range nodes {
+		ps = append(ps, notWhole(path, n)...)
+	}
 	// A decode problem in a rule names it (the rules' nodes are in line
 	// order: a binary search finds the last that starts at or before it).
 	spans := make([]span, len(nodes))
@@ -226,6 +232,45 @@ func markerAfter(data []byte, after int) int {
 		}
 	}
 	return after + 1
+}
+
+// notWhole finds the counts of a rule's node (times, when.nth,
+// then.buyer.pay_after_queries, then.notify.duplicate) that are numbers
+// but not whole: yaml.v3 decodes 1.5 into an int as 1, without a word.
+func notWhole(path string, rule *yaml.Node) Problems {
+	var ps Problems
+	for _, keys := range [][]string{{"times"}, {"when", "nth"}, {"then", "buyer", "pay_after_queries"}, {"then", "notify", "duplicate"}} {
+		n := rule
+		for _, k := range keys {
+			n = valueOf(n, k)
+		}
+		if n == nil {
+			continue
+		}
+		vs := []*yaml.Node{n}
+		if n.Kind == yaml.SequenceNode {
+			vs = n.Content
+		}
+		for _, v := range vs {
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+				ps = append(ps, Problem{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
+			}
+		}
+	}
+	return ps
+}
+
+// valueOf is the value of key in mapping n, nil when n (or it) is none.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ruleNodes are the nodes of the rules list, if the document has one.
@@ -344,6 +389,12 @@ func check(f *File, methods Catalogue) Problems {
 				bad(r, at("then.respond.sub_code", "then.respond.execute", "then.respond"), "%s: respond.code 10000 takes no sub_code; to change fields use then.fields", name)
 			}
 		}
+		for _, k := range sortedKeys(t.Fields) {
+			switch k {
+			case "code", "msg", "sub_code", "sub_msg": // the answer's head, which respond sets
+				bad(r, at("then.fields."+k, "then.fields"), "%s: fields.%s: fields change the answer's other fields; code, msg, sub_code and sub_msg are respond's (then.respond)", name, k)
+			}
+		}
 		if t.Fault != "" {
 			if _, ok := Faults[t.Fault]; !ok {
 				bad(r, at("then.fault"), "%s: fault %q is not one of %s", name, t.Fault, strings.Join(sorted(keys(Faults)), ", "))
@@ -372,6 +423,28 @@ func check(f *File, methods Catalogue) Problems {
 			}
 			if t.Buyer != nil && len(methods) > 0 && known(methods, m) && !methods[m].Opens {
 				bad(r, at("then.buyer"), "%s: then.buyer needs a method that opens a trade or red packet, not %s", name, m)
+			}
+			// A red packet's sender pays or closes: no scan, failure or
+			// queries to wait for.
+			if b := t.Buyer; b != nil && strings.HasPrefix(m, "alipay.fund.coupon.") {
+				for _, st := range []struct {
+					key string
+					set bool
+				}{{"scan_after", b.ScanAfter != nil}, {"fail_after", b.FailAfter != nil}, {"pay_after_queries", b.PayAfterQueries != 0}} {
+					if st.set {
+						bad(r, at("then.buyer."+st.key, "then.buyer"), "%s: buyer.%s: a red packet's sender (%s) only pays (pay_after) or closes (close_after), so it would never act", name, st.key, m)
+					}
+				}
+			}
+			// A page method's answer is the cashier (or its error page,
+			// which respond shows): no API answer to change, hold or break.
+			for _, a := range []struct {
+				key string
+				set bool
+			}{{"fields", t.Fields != nil}, {"delay", t.Delay != nil}, {"fault", t.Fault != ""}} {
+				if a.set && methods[m].Page {
+					bad(r, at("then."+a.key), "%s: then.%s needs a method the gateway answers, not %s, whose answer is the cashier page (then.respond shows its error page instead)", name, a.key, m)
+				}
 			}
 		}
 		if x := t.Transfer; x != nil {
@@ -540,8 +613,14 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	}
 	var paths []string
 	if st.IsDir() {
-		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if p != path && d != nil && strings.HasPrefix(d.Name(), ".") {
+		// WalkDir does not descend into a root that is a link to a
+		// directory: walk where it leads, naming files under path.
+		root, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, Problems{{Path: path, Msg: err.Error()}}
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if p != root && d != nil && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -551,7 +630,11 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 				return err
 			}
 			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				paths = append(paths, p)
+				rel, err := filepath.Rel(root, p)
+				if err != nil {
+					return err
+				}
+				paths = append(paths, filepath.Join(path, rel))
 			}
 			return nil
 		})

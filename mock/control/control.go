@@ -118,6 +118,9 @@ func (a *API) appPay(c echo.Context) error {
 		return fail(c, http.StatusBadRequest, err)
 	}
 	opened, e := a.OpenOrderString(in.OrderString)
+	if e != nil && opened.Forced {
+		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string answered with a forced error (a scenario's respond or a queued answer)"))
+	}
 	if e != nil && e.Code == apierr.CodeUnknown { // the store failed: nothing is known to have opened
 		return unavailable(c, errors.New("order_string not opened: the store failed"))
 	}

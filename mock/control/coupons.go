@@ -85,7 +85,7 @@ func (a *API) listFaults(c echo.Context) error { return c.JSON(http.StatusOK, a.
 // {"method":"alipay.fund.coupon.order.disburse","code":"20000","execute":true,"times":1}.
 func (a *API) addFault(c echo.Context) error {
 	var f gateway.Answer
-	if ok, err := bindJSON(c, &f, `body must be JSON: {"method":...,"code":"20000","execute":true}`); !ok {
+	if ok, err := bindJSONStrict(c, &f, `body must be JSON: {"method":...,"code":"20000","execute":true}`); !ok {
 		return err
 	}
 	if f.AppID != "" {
@@ -103,7 +103,19 @@ func (a *API) addFault(c echo.Context) error {
 	return c.JSON(http.StatusCreated, added)
 }
 
+// clearFaults forgets the queued answers: ?app_id='s alone (those for any
+// app stay), else every one.
 func (a *API) clearFaults(c echo.Context) error {
+	app := c.QueryParam("app_id")
+	if app != "" {
+		if _, ok := a.Apps.Get(app); !ok {
+			return fail(c, http.StatusNotFound, errors.New("no app "+app))
+		}
+		if err := a.Faults.Forget(app); err != nil {
+			return unavailable(c, err) // the store failed: nothing forgotten
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "cleared", "app_id": app})
+	}
 	if err := a.Faults.Clear(); err != nil {
 		return unavailable(c, err) // the store failed: nothing cleared
 	}

@@ -18,6 +18,10 @@ import (
 // MaxScenarioBytes bounds an uploaded scenario file.
 const MaxScenarioBytes = 1 << 20
 
+// MaxScenarioName bounds ?name= of an upload, in bytes: the name becomes
+// the file's path and, without a name: key, its name, both kept in force.
+const MaxScenarioName = 255
+
 // errScenarioTooLarge is an upload over MaxScenarioBytes: 413, as every
 // body over its bound.
 var errScenarioTooLarge = errors.New("scenario file over 1 MiB")
@@ -47,7 +51,7 @@ func scope(c echo.Context) string {
 }
 
 // readScenario parses the YAML body; ?app_id= scopes it (over the file's
-// own). The scope, either way, must name an app: a typo would be a
+// own, ?app_id=global too). The scope, either way, must name an app: a typo would be a
 // scenario that never acts.
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
@@ -64,12 +68,15 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	if name == "" {
 		name = "uploaded"
 	}
+	if len(name) > MaxScenarioName {
+		return nil, fmt.Errorf("name is %d bytes, over the limit of %d", len(name), MaxScenarioName)
+	}
 	f, err := scenarios.Parse(name+".yaml", b, a.Methods)
 	if err != nil {
 		return nil, uploadError{err, c.Request(), b}
 	}
-	if app := scope(c); app != "" {
-		f.AppID = app
+	if _, given := c.QueryParams()["app_id"]; given {
+		f.AppID = scope(c) // ?app_id=global too: the query's scope wins over the file's
 	}
 	if f.AppID != "" {
 		if _, ok := a.Apps.Get(f.AppID); !ok {
@@ -169,7 +176,15 @@ func (a *API) addScenario(c echo.Context) error {
 // absent), or of every scope with ?all=true. The built-in magic amounts
 // stay, and the answer says so: only --no-magic-amounts turns them off.
 func (a *API) clearScenarios(c echo.Context) error {
-	kept, err := a.Scenarios.Clear(scope(c), c.QueryParam("all") == "true")
+	all, err := flag(c, "all")
+	if err != nil {
+		return fail(c, http.StatusBadRequest, err)
+	}
+	app := scope(c)
+	if _, ok := a.Apps.Get(app); app != "" && !ok {
+		return fail(c, http.StatusNotFound, errors.New("no app "+app))
+	}
+	kept, err := a.Scenarios.Clear(app, all)
 	if err != nil {
 		return unavailable(c, err) // the store failed: not cleared
 	}

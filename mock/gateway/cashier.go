@@ -17,8 +17,24 @@ import (
 // browser's form post or GET: the trade opens and the browser goes on to
 // the mock's cashier page, where the buyer pays or gives up. A scenario's
 // then.notify is set before the trade or red packet opens, as for any
-// gateway call (dispatch), and undone when it does not open.
+// gateway call (dispatch), and undone when it does not open. A forced
+// answer (the header, a scenario's respond, a queued answer) is shown on
+// the error page instead, after the trade opened when it says execute.
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
+	out, e := g.outcome(cl)
+	if e != nil {
+		return g.pageError(c, cl, e)
+	}
+	if out != nil && !out.Execute {
+		return g.pageError(c, cl, g.forced(cl, out.Err, nil).err) // nothing opens
+	}
+	redirect := func(path string) error {
+		if out != nil {
+			return g.pageError(c, cl, g.forced(cl, out.Err, nil).err)
+		}
+		cl.entry.Status = http.StatusFound
+		return c.Redirect(http.StatusFound, g.publicURL(cl)+path)
+	}
 	if cl.ent.family == familyCoupon {
 		o, e := g.openCoupon(cl)
 		if e != nil {
@@ -27,7 +43,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		if e := g.afterCall(cl, reply{}); e != nil {
 			return g.pageError(c, cl, e)
 		}
-		return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/coupon/"+o.CashierToken)
+		return redirect("/cashier/coupon/" + o.CashierToken)
 	}
 	var o trade.Order
 	if e := decode(cl, &o); e != nil {
@@ -57,7 +73,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	if e := g.afterCall(cl, reply{}); e != nil {
 		return g.pageError(c, cl, e)
 	}
-	return c.Redirect(http.StatusFound, g.publicURL(cl)+"/cashier/"+t.CashierToken)
+	return redirect("/cashier/" + t.CashierToken)
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
@@ -71,6 +87,7 @@ var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 // pageError renders an error the way the cashier does: an HTML page that
 // names the error code (the sub_code without its "isv." prefix) and reason.
 func (g *Gateway) pageError(c echo.Context, cl *call, e *apierr.Error) error {
+	cl.entry.Code, cl.entry.SubCode, cl.entry.Status = e.Code, e.SubCode, http.StatusOK
 	code := e.SubCode
 	if code == "" {
 		code = e.Code
@@ -108,9 +125,12 @@ func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 }
 
 // Opened is what an app pay order string opened: a trade or a red packet.
+// Forced marks an error that is a forced answer (a scenario's respond, a
+// queued answer), after opening when it said execute.
 type Opened struct {
 	Trade  *trade.Trade
 	Coupon *coupon.Order
+	Forced bool
 }
 
 // OpenOrderString takes the order string of alipay.trade.app.pay or
@@ -118,7 +138,7 @@ type Opened struct {
 // merchant's app), checks it exactly as the gateway checks a request, and
 // opens its trade or red packet. The control API uses it to stand in for
 // the Alipay app.
-func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error) {
+func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error) {
 	p, cs, err := queryParams(strings.TrimPrefix(strings.TrimSpace(orderString), "?"))
 	if err != nil {
 		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
@@ -130,6 +150,18 @@ func (g *Gateway) OpenOrderString(orderString string) (_ Opened, e *apierr.Error
 	if e := g.plan(cl); e != nil {
 		return Opened{}, e
 	}
+	out, oe := g.outcome(cl)
+	if oe != nil {
+		return Opened{}, oe
+	}
+	if out != nil && !out.Execute {
+		return Opened{Forced: true}, g.forced(cl, out.Err, nil).err // nothing opens
+	}
+	defer func() { // after the buyer's plan: what opened, answered as forced
+		if out != nil && e == nil {
+			o.Forced, e = true, g.forced(cl, out.Err, nil).err
+		}
+	}()
 	defer func() { // a buyer only for what opened
 		if ae := g.afterCall(cl, reply{err: e}); ae != nil && e == nil {
 			e = ae

@@ -18,24 +18,10 @@ import (
 
 func (g *Gateway) dispatch(cl *call) reply {
 	node := cl.ent.node
-	out, err := parseOutcome(cl.req.Header.Get(OutcomeHeader))
-	if err != nil {
-		return reply{node: node, err: apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error()), signed: true}
+	out, oe := g.outcome(cl)
+	if oe != nil { // 20000 when the queue's store failed: no answer used, nothing run
+		return reply{node: node, fields: cl.ent.failed(cl, oe), err: oe, signed: true}
 	}
-	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
-		rs := cl.plan.Action.Respond
-		if rs.Code != apierr.CodeSuccess {
-			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
-				return reply{node: node, err: apierr.SystemBusy(), signed: true}
-			}
-		}
-	}
-	if out == nil {
-		if out, err = g.Queue.take(cl.app.AppID, cl.method); err != nil {
-			return g.storeFailure(cl, g.asAPI(err)) // 20000: no answer used, nothing run
-		}
-	}
-	cl.outcome = out
 	if out != nil && !out.Execute {
 		return g.forced(cl, out.Err, nil) // nothing ran: no policy, no buyer
 	}
@@ -48,7 +34,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 		g.failedCall(cl)
 	}
 	if e != nil && fields == nil {
-		fields = cl.ent.family.errorFields(e)
+		fields = cl.ent.failed(cl, e)
 	}
 	var override map[string]string
 	if cl.plan != nil {
@@ -56,7 +42,7 @@ func (g *Gateway) dispatch(cl *call) reply {
 	}
 	if cl.ack.Pending() { // the change is still being written (answered.go)
 		cl.unstored = func(e *apierr.Error) reply {
-			return cl.shape(reply{node: node, fields: cl.ent.family.errorFields(e), err: e, signed: true, override: override})
+			return cl.shape(reply{node: node, fields: cl.ent.failed(cl, e), err: e, signed: true, override: override})
 		}
 	}
 	if out != nil {
@@ -72,8 +58,40 @@ func (g *Gateway) dispatch(cl *call) reply {
 	return reply{node: node, fields: fields, err: e, signed: true, override: override}
 }
 
+// outcome is the answer forced on the call, if any (cl.outcome): the
+// X-Alipay-Mock header's, else the scenario's respond, else a queued
+// answer. An error is the answer instead: the header unreadable, or the
+// queue's store failed (20000).
+func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
+	var out *Outcome
+	if cl.req != nil { // an order string (OpenOrderString) has no header
+		var err error
+		if out, err = parseOutcome(cl.req.Header.Get(OutcomeHeader)); err != nil {
+			return nil, apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error())
+		}
+	}
+	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
+		rs := cl.plan.Action.Respond
+		if rs.Code != apierr.CodeSuccess {
+			var err error
+			if out, err = NewOutcome(rs.Code, rs.SubCode, rs.SubMsg, rs.Execute); err != nil {
+				return nil, apierr.SystemBusy()
+			}
+		}
+	}
+	if out == nil {
+		var err error
+		if out, err = g.Queue.take(cl.app.AppID, cl.method); err != nil {
+			return nil, g.asAPI(err)
+		}
+	}
+	cl.outcome = out
+	return out, nil
+}
+
 // forced is a forced error answer, shaped as the method's family answers
-// errors (red-packet 40004s carry display_message, without ACQ. codes).
+// errors (red-packet 40004s carry display_message, without ACQ. codes),
+// with the fields the method's own failures carry.
 func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) reply {
 	f := cl.ent.family
 	if (f == familyCoupon || f == familyFund) && e.SubCode == "ACQ.SYSTEM_ERROR" { // a forced 40004's default sub_code
@@ -81,22 +99,23 @@ func (g *Gateway) forced(cl *call, e *apierr.Error, override map[string]string) 
 		c.SubCode, e = "SYSTEM_ERROR", &c
 	}
 	e = f.processing(e)
-	fields := f.errorFields(e)
-	if cl.method == "alipay.trade.cancel" {
-		fields = cancelFailure(e)
-	}
-	return reply{node: sign.NodeName(cl.method), fields: fields, err: e, signed: true, override: override}
+	return reply{node: sign.NodeName(cl.method), fields: cl.ent.failed(cl, e), err: e, signed: true, override: override}
 }
 
 // storeFailure is the answer of a call the store failed (20000: the
 // scenario's plan, policy or buyer not read or kept), carrying the fields
 // the method's errors carry.
 func (g *Gateway) storeFailure(cl *call, e *apierr.Error) reply {
-	fields := cl.ent.family.errorFields(e)
-	if cl.method == "alipay.trade.cancel" {
-		fields = cancelFailure(e)
+	return reply{node: cl.ent.node, fields: cl.ent.failed(cl, e), err: e, signed: true}
+}
+
+// failed is the fields a failure e of the method carries: its entry's
+// failure (what the request named, echoed), else its family's.
+func (ent *entry) failed(cl *call, e *apierr.Error) any {
+	if ent.failure != nil {
+		return ent.failure(cl, e)
 	}
-	return reply{node: cl.ent.node, fields: fields, err: e, signed: true}
+	return ent.family.errorFields(e)
 }
 
 // decode reads biz_content into v; a field of the wrong type is the
@@ -360,14 +379,21 @@ func (g *Gateway) create(cl *call, o trade.Order) (any, *apierr.Error) {
 	}{t.OutTradeNo, t.TradeNo}, nil
 }
 
-// zeroAmounts are the fields production echoes on a failed query.
-type zeroAmounts struct {
-	OutTradeNo     string        `json:"out_trade_no,omitempty"`
-	TradeNo        string        `json:"trade_no,omitempty"`
-	ReceiptAmount  amount.Amount `json:"receipt_amount"`
-	PointAmount    amount.Amount `json:"point_amount"`
-	BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`
-	InvoiceAmount  amount.Amount `json:"invoice_amount"`
+// queryFailure is what a failed query carries: production echoes the
+// trade's numbers with zero amounts, when the request named one.
+func queryFailure(cl *call, _ *apierr.Error) any {
+	out, no := cl.flat["out_trade_no"], cl.flat["trade_no"]
+	if out == "" && no == "" {
+		return nil
+	}
+	return struct {
+		OutTradeNo     string        `json:"out_trade_no,omitempty"`
+		TradeNo        string        `json:"trade_no,omitempty"`
+		ReceiptAmount  amount.Amount `json:"receipt_amount"`
+		PointAmount    amount.Amount `json:"point_amount"`
+		BuyerPayAmount amount.Amount `json:"buyer_pay_amount"`
+		InvoiceAmount  amount.Amount `json:"invoice_amount"`
+	}{OutTradeNo: out, TradeNo: no}
 }
 
 // queryRequest is the biz_content of alipay.trade.query.
@@ -401,10 +427,7 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 		}
 	}
 	if err != nil {
-		if ref.OutTradeNo == "" && ref.TradeNo == "" {
-			return nil, g.asAPI(err)
-		}
-		return zeroAmounts{OutTradeNo: ref.OutTradeNo, TradeNo: ref.TradeNo}, g.asAPI(err)
+		return nil, g.asAPI(err) // queryFailure's fields
 	}
 	out := struct {
 		paidFields
@@ -431,8 +454,7 @@ func (g *Gateway) query(cl *call, in queryRequest) (any, *apierr.Error) {
 func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 	res, err := g.Trades.Cancel(cl.owner(), ref)
 	if err != nil {
-		e := g.asAPI(err)
-		return cancelFailure(e), e
+		return nil, g.asAPI(err) // cancelFailure's fields
 	}
 	cl.none = res.Trade == nil // no trade to keep the policy for
 	// No gmt_refund_pay: the SDK's response class returns it on cancel
@@ -457,7 +479,7 @@ func (g *Gateway) cancel(cl *call, ref trade.Ref) (any, *apierr.Error) {
 // retries on Y whatever the code. Y where the failure is transient (20000,
 // SYSTEM_ERROR: "请过一段时间后进行重试"), N where a retry cannot succeed
 // (inferred: docs/differences.md).
-func cancelFailure(e *apierr.Error) any {
+func cancelFailure(_ *call, e *apierr.Error) any {
 	flag := "N"
 	if e != nil && (e.Code == apierr.CodeUnknown || strings.HasSuffix(e.SubCode, "SYSTEM_ERROR") || e.SubCode == apierr.SubSystemBusy) {
 		flag = "Y"
@@ -487,13 +509,7 @@ func (g *Gateway) close(cl *call, in closeRequest) (any, *apierr.Error) {
 func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) {
 	res, err := g.Trades.Refund(cl.owner(), in)
 	if err != nil {
-		echo := struct {
-			OutTradeNo  string        `json:"out_trade_no,omitempty"`
-			TradeNo     string        `json:"trade_no,omitempty"`
-			RefundFee   amount.Amount `json:"refund_fee"`
-			SendBackFee amount.Amount `json:"send_back_fee"`
-		}{OutTradeNo: in.OutTradeNo, TradeNo: in.TradeNo}
-		return echo, g.asAPI(err)
+		return nil, g.asAPI(err) // refundFailure's fields
 	}
 	t := &res.Trade
 	fundChange := "N"
@@ -534,6 +550,17 @@ func (g *Gateway) refund(cl *call, in trade.RefundRequest) (any, *apierr.Error) 
 		out.HasDepositBack = "N"
 	}
 	return out, nil
+}
+
+// refundFailure is what a failed refund carries: the trade's numbers
+// echoed, with zero refund_fee and send_back_fee.
+func refundFailure(cl *call, _ *apierr.Error) any {
+	return struct {
+		OutTradeNo  string        `json:"out_trade_no,omitempty"`
+		TradeNo     string        `json:"trade_no,omitempty"`
+		RefundFee   amount.Amount `json:"refund_fee"`
+		SendBackFee amount.Amount `json:"send_back_fee"`
+	}{OutTradeNo: cl.flat["out_trade_no"], TradeNo: cl.flat["trade_no"]}
 }
 
 // refundBills is refund_detail_item_list: what goes back to the buyer's

@@ -84,11 +84,23 @@ func parseOutcome(h string) (*Outcome, error) {
 	if h == "" {
 		return nil, nil
 	}
+	const want = "want code=…&sub_code=…&sub_msg=…&execute=true, URL-encoded"
 	v, err := url.ParseQuery(h)
 	if err != nil { // Go's text stays out of the answer
-		return nil, errors.New("want code=…&sub_code=…&sub_msg=…&execute=true, URL-encoded")
+		return nil, errors.New(want)
 	}
-	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), v.Get("execute") == "true")
+	for k := range v {
+		switch k {
+		case "code", "sub_code", "sub_msg", "execute":
+		default: // a typo would force less than was asked
+			return nil, fmt.Errorf("no key %q: %s", k, want)
+		}
+	}
+	ex := v.Get("execute")
+	if ex != "" && ex != "true" && ex != "false" {
+		return nil, fmt.Errorf("execute is true or false, not %q", ex)
+	}
+	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), ex == "true")
 }
 
 // Answer is an answer queued for the next matching requests (POST

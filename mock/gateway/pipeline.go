@@ -35,7 +35,7 @@ func (g *Gateway) newCall(req *http.Request) *call {
 // serve runs a request through the pipeline both APIs share: parse and
 // authenticate (w), plan (scenario rule; the forced outcome in dispatch),
 // execute on the domain, then encode, sign and deliver (w). Page methods
-// leave it for the cashier after authentication. The journal entry is
+// leave it for the cashier after the plan. The journal entry is
 // written when it ends, and a bug in the mock still gets an answer shaped
 // as the API's.
 func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
@@ -71,10 +71,8 @@ func (g *Gateway) serve(c echo.Context, w wire, cl *call) error {
 	page := cl.ent != nil && cl.ent.Page
 	switch {
 	case page && r.err != nil:
-		cl.entry.Code, cl.entry.SubCode, cl.entry.Status = r.err.Code, r.err.SubCode, http.StatusOK
 		return g.pageError(c, cl, r.err)
 	case page:
-		cl.entry.Status = http.StatusFound
 		return g.cashier(c, cl)
 	case r.err == nil:
 		r = g.dispatch(cl)
@@ -144,10 +142,9 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	if g.Scenarios == nil {
 		return nil
 	}
-	// The header answers its gateway request alone (dispatch): no rule
-	// counts it or acts on it. Page methods (and app pay's order string,
-	// no request) do not read it.
-	if cl.req != nil && strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" && (cl.ent == nil || !cl.ent.Page) {
+	// The header answers its gateway request alone (dispatch, and a page
+	// method's error page): no rule counts it or acts on it.
+	if cl.req != nil && strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" {
 		return nil
 	}
 	var err error

@@ -26,6 +26,9 @@ type entry struct {
 	about about
 	// family is whose error conventions its answers follow.
 	family family
+	// failure is the fields the method's failures carry (what production
+	// echoes of the request), the forced ones too; nil: the family's.
+	failure func(cl *call, e *apierr.Error) any
 	// opens is set when a request opens something a buyer (or red-packet
 	// sender) can act on: a scenario's then.buyer needs it.
 	opens bool
@@ -136,10 +139,10 @@ var table = func() map[string]*entry {
 		{Method: m("alipay.trade.precreate"), handler: handle((*Gateway).precreate), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.pay"), handler: handle((*Gateway).pay), about: aboutTrade, family: familyTrade, opens: true},
 		{Method: m("alipay.trade.create"), handler: handle((*Gateway).create), about: aboutTrade, family: familyTrade, opens: true},
-		{Method: m("alipay.trade.query"), handler: handle((*Gateway).query), about: aboutTrade, family: familyTrade},
-		{Method: m("alipay.trade.cancel"), handler: handle((*Gateway).cancel), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.query"), handler: handle((*Gateway).query), about: aboutTrade, family: familyTrade, failure: queryFailure},
+		{Method: m("alipay.trade.cancel"), handler: handle((*Gateway).cancel), about: aboutTrade, family: familyTrade, failure: cancelFailure},
 		{Method: m("alipay.trade.close"), handler: handle((*Gateway).close), about: aboutTrade, family: familyTrade},
-		{Method: m("alipay.trade.refund"), handler: handle((*Gateway).refund), about: aboutTrade, family: familyTrade},
+		{Method: m("alipay.trade.refund"), handler: handle((*Gateway).refund), about: aboutTrade, family: familyTrade, failure: refundFailure},
 		{Method: m("alipay.trade.fastpay.refund.query"), handler: handle((*Gateway).refundQuery), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.orderinfo.sync"), handler: handle((*Gateway).orderInfoSync), about: aboutTrade, family: familyTrade},
 		{Method: m("alipay.trade.royalty.relation.bind"), handler: handle((*Gateway).royaltyBind), about: aboutNone, family: familyTrade},
@@ -189,7 +192,7 @@ func m(name string) alipay.Method {
 func Catalogue() scenarios.Catalogue {
 	c := make(scenarios.Catalogue, len(table))
 	for name, e := range table {
-		c[name] = scenarios.MethodInfo{Fields: jsonFields(e.biz), Opens: e.opens}
+		c[name] = scenarios.MethodInfo{Fields: jsonFields(e.biz), Opens: e.opens, Page: e.Page}
 	}
 	return c
 }
