@@ -1,0 +1,135 @@
+package mock_test
+
+// Reviewer rv-pg's proof tests: the buyer pages (cashier, QR page, red
+// packet cashier). Each fails on the defect it names.
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/clock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+)
+
+// pageLinks are the form actions and image sources of a page.
+var pageLinks = regexp.MustCompile(`(?:action|src)="([^"]*)"`)
+
+// --public-url is "the base URL browsers use to reach the mock", and a
+// base with a path (a reverse proxy that serves the mock under /alipay/)
+// is accepted: qr_code and the cashier redirect carry the path. The pages
+// they lead to must keep it too: their form posts and the QR image are
+// root-relative (/qr/…, /cashier/…), so behind that proxy the buyer's Pay
+// button and the QR image go to the proxy's own /qr/… and /cashier/…, not
+// to the mock. (Refusing a path at start would be a fix as well.)
+func TestRvpgPublicURLPathKeptOnBuyerPages(t *testing.T) {
+	const base = "http://proxy.example/alipay"
+	opts := mock.Options{PublicURL: base}
+	if s, err := mock.New(mock.Options{PublicURL: base, Clock: clock.NewManual(mocktest.Epoch)}); err != nil {
+		t.Skipf("a --public-url with a path is refused: %v", err)
+	} else {
+		s.Close()
+	}
+	m := mocktest.New(t, opts)
+	// direct is the page as the proxy fetches it from the mock.
+	direct := func(public string) string {
+		if !strings.HasPrefix(public, base+"/") {
+			t.Fatalf("link %q does not start with --public-url %s", public, base)
+		}
+		return m.URL + strings.TrimPrefix(public, base)
+	}
+	check := func(page, public string) {
+		t.Helper()
+		resp, err := http.Get(direct(public))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		links := pageLinks.FindAllStringSubmatch(string(b), -1)
+		if resp.StatusCode != http.StatusOK || len(links) == 0 {
+			t.Fatalf("%s: HTTP %d, links %q", page, resp.StatusCode, links)
+		}
+		at, _ := url.Parse(public)
+		for _, l := range links {
+			ref, err := url.Parse(l[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := at.ResolveReference(ref).String(); !strings.HasPrefix(got, base+"/") {
+				t.Errorf("%s at %s: %q leads the browser to %s, outside --public-url %s", page, public, l[1], got, base)
+			}
+		}
+	}
+
+	pre := m.Call("alipay.trade.precreate", `{"out_trade_no":"RVPG-PATH-QR","total_amount":"1.00","subject":"s"}`)
+	check("QR page", pre["qr_code"].(string))
+
+	u, err := m.Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "RVPG-PATH-PAGE", TotalAmount: amount.MustParse("1.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cashierNoRedirect.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	check("cashier", resp.Header.Get("Location"))
+}
+
+// A red packet's sender named on the cashier by buyer_id alone pays with
+// no account: alipay.fund.coupon.operation.query and the notification
+// carry no payer_logon_id, though the SDK's
+// AlipayFundCouponOperationQueryResponse gives every payer one (付款方支付宝账号,
+// masked) and every other way the mock pays gives one: a sender not named,
+// an agreement pay's payer_user_id, and a trade's buyer named by buyer_id
+// on the trade cashier (a logon is drawn for them).
+func TestRvpgRedPacketSenderNamedByIDHasALogon(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	merchant := mocktest.NewMerchant(t, "success")
+	const sender = "2088000000000042"
+
+	p := m.Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RVPG-RP","out_request_no":"RVPG-RP-pay","order_title":"红包","amount":"8.88"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	resp, err := cashierNoRedirect.PostForm(m.URL+mock.GatewayPath, mocktest.Form(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cashier := resp.Header.Get("Location")
+	if !strings.Contains(cashier, "/cashier/coupon/") {
+		t.Fatalf("page pay: HTTP %d %q", resp.StatusCode, cashier)
+	}
+	if r, body := cashierPost(t, cashier, url.Values{"action": {"pay"}, "buyer_id": {sender}}); r.StatusCode != http.StatusOK || !strings.Contains(body, "支付成功") {
+		t.Fatalf("sender pays: HTTP %d", r.StatusCode)
+	}
+	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RVPG-RP","out_request_no":"RVPG-RP-pay"}`)
+	if q["payer_user_id"] != sender || q["payer_logon_id"] == nil || q["payer_logon_id"] == "" {
+		t.Errorf("operation query: payer_user_id %v, payer_logon_id %v; want %s and the sender's (masked) account", q["payer_user_id"], q["payer_logon_id"], sender)
+	}
+	n := m.WaitNotifications(notify.Filter{OutTradeNo: "RVPG-RP"}, 1)
+	if len(n) == 0 {
+		t.Fatal("no notification")
+	} else if n[0].Params["payer_logon_id"] == "" {
+		t.Errorf("notification: no payer_logon_id (payer_user_id %q)", n[0].Params["payer_user_id"])
+	}
+
+	// The trade cashier, for comparison: a buyer named by buyer_id alone
+	// gets an account.
+	u, err := m.Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "RVPG-TRADE", TotalAmount: amount.MustParse("1.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cashierPost(t, openCashier(t, m, u), url.Values{"action": {"pay"}, "buyer_id": {sender}})
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVPG-TRADE"}`), "buyer_user_id", sender)
+	if tq := m.Call("alipay.trade.query", `{"out_trade_no":"RVPG-TRADE"}`); tq["buyer_logon_id"] == "" || tq["buyer_logon_id"] == nil {
+		t.Errorf("trade query: no buyer_logon_id")
+	}
+}
