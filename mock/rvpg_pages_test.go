@@ -166,3 +166,37 @@ func TestRvpgOneLogonIsOneBuyerAcrossTrades(t *testing.T) {
 		t.Errorf("user 2088000000000042 paid with two accounts: buyer_logon_id %v and %v", b1["buyer_logon_id"], b2["buyer_logon_id"])
 	}
 }
+
+// App pay has no browser return: the Alipay app hands the result to the
+// merchant's app (the app pay result, #app-pay-result on the cashier), and
+// "当面付和APP支付不支持return_url参数，即使设置了也没有任何效果。目前在支付接口中只有手机网站支付的接口和
+// 电脑网站支付的接口可以传入return_url参数" (https://blog.csdn.net/weixin_43166475/article/details/118962334,
+// after Alipay's 交易状态 notes). The official SDKs send return_url with any
+// request when set (AlipayTradeAppPayRequest has one), so an order string
+// carrying it is common. Paid on the cashier, such an app pay trade (or app
+// pay red packet) sends the browser to return_url with a signed
+// method=alipay.trade.app.pay.return that production never makes, and the
+// buyer never sees the app pay result the page exists to show.
+func TestRvpgAppPayCashierIgnoresReturnURL(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	withReturn := func(p map[string]string) { p["return_url"] = "https://shop.example/return" }
+	for _, tc := range []struct{ name, method, biz, ref, page string }{
+		{"trade", "alipay.trade.app.pay", `{"out_trade_no":"RVPG-APP","total_amount":"1.00","subject":"s","product_code":"QUICK_MSECURITY_PAY"}`, "/trades/RVPG-APP", "/cashier/"},
+		{"red packet", "alipay.fund.coupon.order.app.pay", `{"out_order_no":"RVPG-APP-RP","out_request_no":"RVPG-APP-RP-pay","order_title":"红包","amount":"8.88"}`, "/red-packets/RVPG-APP-RP", "/cashier/coupon/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os := mocktest.Form(m.Params(tc.method, tc.biz, withReturn)).Encode()
+			m.Control(http.MethodPost, "/app-pay", map[string]string{"order_string": os}, http.StatusOK)
+			var got map[string]any
+			m.ControlJSON(http.MethodGet, tc.ref, nil, http.StatusOK, &got)
+			token, _ := got["cashier_token"].(string)
+			if token == "" {
+				t.Fatalf("no cashier token in %v", got)
+			}
+			resp, body := cashierPost(t, m.URL+tc.page+token, url.Values{"action": {"pay"}})
+			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="app-pay-result"`) {
+				t.Errorf("paid on the cashier: HTTP %d to %.90s…, want the cashier with the app pay result", resp.StatusCode, loc)
+			}
+		})
+	}
+}
