@@ -200,3 +200,46 @@ func TestRvpgAppPayCashierIgnoresReturnURL(t *testing.T) {
 		})
 	}
 }
+
+// A seller cannot pay its own trade: Alipay answers ACQ.BUYER_SELLER_EQUAL
+// 买卖家不能相同 (the precreate and pay error tables,
+// /work/shared/spec/alipay-protocol.md §5.1; the mock's own
+// trade.ErrBuyerSellerEqual, which alipay.trade.create gives for a buyer_id
+// that is the seller's). On the QR page and the cashier, the merchant's own
+// account (its seller_id, or its seller_email as buyer_logon_id) pays its
+// own trade: TRADE_SUCCESS, buyer_user_id = seller_id, a notification and
+// income to the merchant from itself.
+func TestRvpgSellerCannotPayItsOwnTrade(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	var seller struct {
+		Seller struct {
+			ID    string `json:"seller_id"`
+			Email string `json:"seller_email"`
+		} `json:"seller"`
+	}
+	pre := m.Call("alipay.trade.precreate", `{"out_trade_no":"RVPG-SELF-QR","total_amount":"1.00","subject":"s"}`)
+	m.ControlJSON(http.MethodGet, "/trades/RVPG-SELF-QR", nil, http.StatusOK, &seller)
+	if seller.Seller.ID == "" || seller.Seller.Email == "" {
+		t.Fatalf("seller %+v", seller)
+	}
+	u, err := m.Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "RVPG-SELF-PAGE", TotalAmount: amount.MustParse("1.00"), Subject: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out, page string
+		as        url.Values
+	}{
+		{"RVPG-SELF-QR", pre["qr_code"].(string), url.Values{"buyer_id": {seller.Seller.ID}}},
+		{"RVPG-SELF-PAGE", openCashier(t, m, u), url.Values{"buyer_logon_id": {seller.Seller.Email}}},
+	} {
+		tc.as.Set("action", "pay")
+		resp, body := cashierPost(t, tc.page, tc.as)
+		if resp.StatusCode == http.StatusFound || !strings.Contains(body, "买卖家不能相同") {
+			t.Errorf("%s: the seller paying as %v: HTTP %d, the page does not say 买卖家不能相同", tc.out, tc.as, resp.StatusCode)
+		}
+		if q := m.Call("alipay.trade.query", `{"out_trade_no":"`+tc.out+`"}`); q["trade_status"] == "TRADE_SUCCESS" {
+			t.Errorf("%s: paid by its own seller: buyer_user_id %v, seller %s", tc.out, q["buyer_user_id"], seller.Seller.ID)
+		}
+	}
+}
