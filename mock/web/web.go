@@ -65,7 +65,7 @@ const (
 // view is what the order page shows, for a trade or a red packet.
 type view struct {
 	Kind     string // "cashier", "qr" or "coupon"
-	QRImage  string // the PNG of the QR code, on the QR page
+	QRImage  string // the PNG of the QR code, on the QR page (relative, as Action)
 	Title    string
 	Amount   string
 	AppID    string
@@ -79,7 +79,9 @@ type view struct {
 	// trade exists for the merchant; before, the page offers to log in.
 	LoggedIn bool
 	// Wap: the cashier is wap pay's, whose cancel button quits to quit_url.
-	Wap     bool
+	Wap bool
+	// Action is where the form posts: the page's own token, relative, so
+	// it holds under a --public-url path and at qr.alipay.com/bax0….
 	Action  string
 	Message string
 	// AppResult is, for a paid app pay trade or red packet, the result
@@ -120,7 +122,7 @@ func tradeView(t trade.Trade, kind, action, msg string) view {
 func couponView(o coupon.Order, msg string) view {
 	v := view{Kind: "coupon", Title: o.Title, Amount: o.Amount.String(), AppID: o.AppID, OutNo: o.OutOrderNo,
 		AlipayNo: o.AuthNo, Status: string(o.Status), Open: o.Status == coupon.OrderInit,
-		Action: "/cashier/coupon/" + o.CashierToken, Message: msg}
+		Action: o.CashierToken, Message: msg}
 	if o.Payer.LogonID != "" {
 		v.Buyer = o.Payer.LogonID + " (" + o.Payer.UserID + ")"
 	}
@@ -193,8 +195,8 @@ func (p *Pages) qr(c echo.Context) error {
 	if err != nil {
 		return p.lookupFailed(c, err)
 	}
-	v := tradeView(t, "qr", "/qr/"+c.Param("token"), "")
-	v.QRImage = "/qr/" + c.Param("token") + ".png"
+	v := tradeView(t, "qr", c.Param("token"), "")
+	v.QRImage = c.Param("token") + ".png"
 	return p.render(c, http.StatusOK, "order.html", v)
 }
 
@@ -239,8 +241,8 @@ func (p *Pages) qrAct(c echo.Context) error {
 	if err != nil {
 		msg = err.Error()
 	}
-	v := tradeView(t, "qr", "/qr/"+token, msg)
-	v.QRImage = "/qr/" + token + ".png"
+	v := tradeView(t, "qr", token, msg)
+	v.QRImage = token + ".png"
 	return p.render(c, http.StatusOK, "order.html", v)
 }
 
@@ -294,7 +296,7 @@ func (p *Pages) wapQuit(c echo.Context, t trade.Trade) error {
 
 // cashierView is the cashier page of a trade.
 func (p *Pages) cashierView(t trade.Trade, msg string) view {
-	v := tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg)
+	v := tradeView(t, "cashier", t.CashierToken, msg)
 	v.LoggedIn = t.Scanned
 	v.Wap = t.Method == "alipay.trade.wap.pay"
 	return v
