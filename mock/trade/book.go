@@ -533,6 +533,9 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
+		if isSellerLogon(m.Seller, o.BuyerLogonID) {
+			return nil, ErrBuyerSellerEqual
+		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o, "alipay.trade.precreate"); err != nil {
@@ -583,7 +586,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if err := checkSeller(m, &o); err != nil {
 			return nil, err
 		}
-		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
@@ -1128,6 +1131,11 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 				out = t.clone()
 				return ch, err
 			}
+		}
+		if t.Seller.UserID != "" && (logonUser == t.Seller.UserID || buyer != nil && buyer.UserID == t.Seller.UserID) ||
+			buyer != nil && isSellerLogon(t.Seller, buyer.LogonID) { // a seller cannot pay its own trade
+			out = t.clone()
+			return ch, ErrBuyerSellerEqual
 		}
 		if req := t.BuyerLogonRequired; req != "" {
 			if buyer != nil && buyer.LogonID != "" && buyer.LogonID != req {

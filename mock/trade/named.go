@@ -2,6 +2,7 @@ package trade
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
 )
@@ -57,4 +58,10 @@ func namedAccount(t *Trade, buyer *fixtures.Buyer) string {
 		return t.Buyer.Account
 	}
 	return t.BuyerLogonRequired
+}
+
+// isSellerLogon reports whether logon is the seller's own account: a
+// seller cannot pay its own trade (ACQ.BUYER_SELLER_EQUAL).
+func isSellerLogon(s fixtures.Seller, logon string) bool {
+	return logon != "" && strings.EqualFold(logon, s.Email)
 }
