@@ -246,6 +246,16 @@ func (p *Pages) qrAct(c echo.Context) error {
 	return p.render(c, http.StatusOK, "order.html", v)
 }
 
+// returns are the methods whose cashier sends the browser to return_url
+// after payment: page and wap pay. App pay's result goes to the merchant's
+// app, and it ignores return_url (inferred: "当面付和APP支付不支持return_url参数";
+// docs/differences.md).
+var returns = map[string]bool{
+	"alipay.trade.page.pay":             true,
+	"alipay.trade.wap.pay":              true,
+	"alipay.fund.coupon.order.page.pay": true,
+}
+
 // The cashier's messages after an action.
 const (
 	msgLoggedIn = "已登录"
@@ -271,7 +281,7 @@ func (p *Pages) cashierAct(c echo.Context) error {
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", p.cashierView(t, err.Error()))
 	}
-	if act == trade.ActPay && t.ReturnURL != "" {
+	if act == trade.ActPay && t.ReturnURL != "" && returns[t.Method] {
 		u, err := p.ReturnURL(t)
 		if err != nil {
 			return err
@@ -330,7 +340,7 @@ func (p *Pages) couponAct(c echo.Context) error {
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", couponView(o, err.Error()))
 	}
-	if act == trade.ActPay && o.ReturnURL != "" {
+	if act == trade.ActPay && o.ReturnURL != "" && returns[o.Method] {
 		u, err := p.couponReturnURL(o)
 		if err != nil {
 			return err
