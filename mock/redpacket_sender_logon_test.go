@@ -47,15 +47,32 @@ func TestRedPacketSenderNamedByIDHasALogon(t *testing.T) {
 		t.Errorf("notification: no payer_logon_id (payer_user_id %q)", n[0].Params["payer_user_id"])
 	}
 
-	// The trade cashier, for comparison: a buyer named by buyer_id alone
-	// gets an account.
+	// The trade cashier: a buyer named by the same buyer_id alone pays
+	// with the same account.
 	u, err := m.Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "TRADE", TotalAmount: amount.MustParse("1.00"), Subject: "s"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cashierPost(t, openCashier(t, m, u), url.Values{"action": {"pay"}, "buyer_id": {sender}})
 	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"TRADE"}`), "buyer_user_id", sender)
-	if tq := m.Call("alipay.trade.query", `{"out_trade_no":"TRADE"}`); tq["buyer_logon_id"] == "" || tq["buyer_logon_id"] == nil {
-		t.Errorf("trade query: no buyer_logon_id")
+	if tq := m.Call("alipay.trade.query", `{"out_trade_no":"TRADE"}`); tq["buyer_logon_id"] != q["payer_logon_id"] {
+		t.Errorf("user %s: trade buyer_logon_id %v, red packet payer_logon_id %v", sender, tq["buyer_logon_id"], q["payer_logon_id"])
+	}
+
+	// A sender named by a logon alone is the user a trade's buyer named
+	// by that logon is.
+	p = m.Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RP2","out_request_no":"RP2-pay","order_title":"红包","amount":"1.00"}`, nil)
+	if resp, err = cashierNoRedirect.PostForm(m.URL+mock.GatewayPath, mocktest.Form(p)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cashierPost(t, resp.Header.Get("Location"), url.Values{"action": {"pay"}, "buyer_logon_id": {"alice@example.com"}})
+	q2 := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"RP2","out_request_no":"RP2-pay"}`)
+	if u, err = m.Client(nil).PagePayURL(client.PagePayRequest{Order: client.Order{OutTradeNo: "TRADE2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	cashierPost(t, openCashier(t, m, u), url.Values{"action": {"pay"}, "buyer_logon_id": {"alice@example.com"}})
+	if tq := m.Call("alipay.trade.query", `{"out_trade_no":"TRADE2"}`); q2["payer_user_id"] == nil || tq["buyer_user_id"] != q2["payer_user_id"] {
+		t.Errorf("alice@example.com: red packet payer_user_id %v, trade buyer_user_id %v", q2["payer_user_id"], tq["buyer_user_id"])
 	}
 }
