@@ -150,6 +150,36 @@ func (p *Pages) MethodNotAllowed(c echo.Context) error {
 	return p.render(c, http.StatusMethodNotAllowed, "missing.html", view{Message: msgMethod})
 }
 
+// Missing is the page of a path under the pages' prefixes that names no
+// page (/qr/, /cashier/): the page of an order that does not exist.
+func (p *Pages) Missing(c echo.Context) error { return p.notFound(c) }
+
+// Fail answers an error the pages' surface met before or after a handler
+// (a body over the bound, a panic) as the pages answer their own: a page
+// with the status, not the control API's JSON.
+func (p *Pages) Fail(c echo.Context, status int, err error) error {
+	msg := msgBad
+	switch {
+	case status == http.StatusNotFound:
+		return p.notFound(c)
+	case status == http.StatusMethodNotAllowed:
+		msg = msgMethod
+	case status == http.StatusRequestEntityTooLarge:
+		msg = msgTooLarge
+	case status >= 500:
+		p.Log.Error("buyer page failed", "path", c.Request().URL.Path, "err", err)
+		msg = msgFailed
+	}
+	return p.render(c, status, "missing.html", view{Message: msg})
+}
+
+// The pages of what the surface refuses or fails at.
+const (
+	msgTooLarge = "请求内容过大"
+	msgBad      = "请求无效"
+	msgFailed   = "系统异常，请稍后再试"
+)
+
 // msgMethod is the page of a method a buyer page does not take.
 const msgMethod = "不支持该请求方式"
 
