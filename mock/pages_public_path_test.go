@@ -75,4 +75,11 @@ func TestPublicURLPathKeptOnBuyerPages(t *testing.T) {
 	}
 	resp.Body.Close()
 	check("cashier", resp.Header.Get("Location"))
+
+	rp := m.Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"PATH-RP","out_request_no":"PATH-RP-pay","order_title":"红包","amount":"1.00"}`, nil)
+	if resp, err = cashierNoRedirect.PostForm(m.URL+mock.GatewayPath, mocktest.Form(rp)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	check("red packet cashier", resp.Header.Get("Location"))
 }
