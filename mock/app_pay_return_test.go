@@ -17,7 +17,7 @@ import (
 // cashier, stays there with the app pay result: no signed
 // method=alipay.trade.app.pay.return, which production never makes.
 func TestAppPayCashierIgnoresReturnURL(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	withReturn := func(p map[string]string) { p["return_url"] = "https://shop.example/return" }
 	for _, tc := range []struct{ name, method, biz, ref, page string }{
 		{"trade", "alipay.trade.app.pay", `{"out_trade_no":"APP","total_amount":"1.00","subject":"s","product_code":"QUICK_MSECURITY_PAY"}`, "/trades/APP", "/cashier/"},

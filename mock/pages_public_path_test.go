@@ -24,7 +24,7 @@ var pageLinks = regexp.MustCompile(`(?:action|src)="([^"]*)"`)
 // page, so they resolve under the path (and at qr.alipay.com/bax0…).
 func TestPublicURLPathKeptOnBuyerPages(t *testing.T) {
 	const base = "http://proxy.example/alipay"
-	opts := mock.Options{PublicURL: base}
+	opts := mock.Options{PublicURL: base, FundPublicKey: true} // the red packet cashier too
 	if s, err := mock.New(mock.Options{PublicURL: base, Clock: clock.NewManual(mocktest.Epoch)}); err != nil {
 		t.Skipf("a --public-url with a path is refused: %v", err)
 	} else {

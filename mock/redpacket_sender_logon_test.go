@@ -18,7 +18,7 @@ import (
 // payer_logon_id, 付款方支付宝账号): the query and the notification carry it,
 // as the trade cashier's buyer named by buyer_id has one.
 func TestRedPacketSenderNamedByIDHasALogon(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
+	m := mocktest.New(t, mock.Options{FundPublicKey: true})
 	merchant := mocktest.NewMerchant(t, "success")
 	const sender = "2088000000000042"
 
