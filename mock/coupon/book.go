@@ -400,7 +400,8 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
 		b.add(o)
 		if agreement {
-			o.Payer = fixtures.BuyerOf(r.PayerUserID)
+			account := fixtures.LogonOf(r.PayerUserID)
+			o.Payer = fixtures.Buyer{UserID: r.PayerUserID, LogonID: fixtures.MaskLogon(account), Account: account}
 			if processing {
 				done := now.Add(b.opts.Processing)
 				o.Operations[0].DoneAt = &done
@@ -429,8 +430,8 @@ func (b *Book) paid(o *Order, now time.Time) change {
 	case o.Payer.UserID == "": // a made-up sender
 		o.Payer = b.ids.Buyer()
 	case o.Payer.LogonID == "": // named by its user id alone: its logon derived, as a trade buyer's
-		d := fixtures.BuyerOf(o.Payer.UserID)
-		o.Payer.LogonID, o.Payer.Account = d.LogonID, d.Account
+		account := fixtures.LogonOf(o.Payer.UserID)
+		o.Payer.LogonID, o.Payer.Account = fixtures.MaskLogon(account), account
 	}
 	return o.event(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())
 }

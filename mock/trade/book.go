@@ -1161,7 +1161,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 				if logonUser == "" {
 					logonUser = fixtures.UserIDOf(t.Buyer.Account)
 				}
-				t.Buyer.UserID, t.Buyer.Name = logonUser, fixtures.BuyerOf(logonUser).Name
+				t.Buyer.UserID = logonUser
 				t.BuyerIDDrawn = true
 			} else { // no one named: a new buyer
 				t.Buyer = b.ids.Buyer()
@@ -1169,8 +1169,8 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 			}
 		}
 		if t.Buyer.LogonID == "" { // named by its user id alone: its logon derived
-			nb := fixtures.BuyerOf(t.Buyer.UserID)
-			t.Buyer.LogonID, t.Buyer.Account = nb.LogonID, nb.Account
+			account := fixtures.LogonOf(t.Buyer.UserID)
+			t.Buyer.LogonID, t.Buyer.Account = fixtures.MaskLogon(account), account
 			t.BuyerLogonDrawn = true
 		}
 		var e Event

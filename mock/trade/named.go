@@ -11,7 +11,7 @@ import (
 // one user on every trade: the missing half is derived from the named one,
 // never drawn. A logon's user is the one the mock's transfers would pay
 // (LogonUsers: a known buyer of the app, else fixtures.UserIDOf), a user
-// id's logon fixtures.BuyerOf's.
+// id's logon fixtures.LogonOf.
 
 // LogonUsers sets how a logon named without a buyer_id finds its user:
 // the mock's one rule (fund.Book.Payee), asked outside the lock. Unset,
