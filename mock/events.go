@@ -305,13 +305,17 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
-	s.Coupons.LogonUsers(func(app, logon string) (string, error) { // a claim pays whom a transfer would
+	// A claim pays whom a transfer would, and a buyer named by a logon
+	// alone is that user.
+	logonUser := func(app, logon string) (string, error) {
 		who, err := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
 		if errors.Is(err, trade.ErrStore) {
 			return "", err
 		}
 		return who.UserID, nil
-	})
+	}
+	s.Coupons.LogonUsers(logonUser)
+	s.Trades.LogonUsers(logonUser)
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of
 	// reach: its account goes (a balance read never opens one).

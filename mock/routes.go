@@ -180,11 +180,11 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	})
 
 	pages := &web.Pages{Deps: s.Deps, PublicURL: cfg.PublicURL, AlipayQRCode: cfg.QRCode == QRCodeAlipay}
-	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery), control.RefuseOwnRequests)
+	page := append(surface{headers: pageHeaders, maxBody: MaxPageBody, fail: pages.Fail}.use(recovery), control.RefuseOwnRequests)
 	cashier, qr := e.Group(web.CashierPrefix, page...), e.Group(web.QRPrefix, page...)
 	pages.Register(cashier, qr)
-	catchAll(e, all, cashier, notFound, pages.MethodNotAllowed)
-	catchAll(e, all, qr, notFound, pages.MethodNotAllowed)
+	catchAll(e, all, cashier, pages.Missing, pages.MethodNotAllowed)
+	catchAll(e, all, qr, pages.Missing, pages.MethodNotAllowed)
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).

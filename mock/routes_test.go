@@ -255,10 +255,10 @@ func TestWrongMethodOnAKnownPathIs405(t *testing.T) {
 		{http.MethodPost, "/_mock/ui/nothing", 404, "", html},
 		{http.MethodPut, qr.Path, 405, "GET, HEAD, POST", html},
 		{http.MethodDelete, "/cashier/nothing", 405, "GET, HEAD, POST", html},
-		{http.MethodGet, "/qr", 404, "", json},
+		{http.MethodGet, "/qr", 404, "", html},
 		{http.MethodOptions, "/_mock/health", 404, "", json},
 		{http.MethodOptions, "/_mock/ui/trades", 404, "", html},
-		{http.MethodOptions, qr.Path, 404, "", json},
+		{http.MethodOptions, qr.Path, 404, "", html},
 		{http.MethodPut, "/downloadBillFile.resource", 405, "GET, HEAD", json},
 		{http.MethodOptions, "/downloadBillFile.resource", 404, "", json},
 	} {

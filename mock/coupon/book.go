@@ -400,8 +400,8 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
 		b.add(o)
 		if agreement {
-			o.Payer = b.ids.Buyer()
-			o.Payer.UserID = r.PayerUserID
+			account := fixtures.LogonOf(r.PayerUserID)
+			o.Payer = fixtures.Buyer{UserID: r.PayerUserID, LogonID: fixtures.MaskLogon(account), Account: account}
 			if processing {
 				done := now.Add(b.opts.Processing)
 				o.Operations[0].DoneAt = &done
@@ -424,12 +424,14 @@ func (b *Book) paid(o *Order, now time.Time) change {
 	o.Status, o.Rest, o.Paid = OrderAuthorized, o.Amount, &now
 	refund := now.Add(b.opts.AutoRefund)
 	o.RefundAt = &refund
-	if o.Payer.UserID == "" { // a made-up sender, keeping the account the cashier was given
-		nb := b.ids.Buyer()
-		if o.Payer.LogonID != "" {
-			nb.LogonID, nb.Account = o.Payer.LogonID, o.Payer.Account
-		}
-		o.Payer = nb
+	switch {
+	case o.Payer.UserID == "" && o.Payer.LogonID != "": // named by its logon alone (namedPayer did not find it)
+		o.Payer.UserID = fixtures.UserIDOf(o.Payer.Account)
+	case o.Payer.UserID == "": // a made-up sender
+		o.Payer = b.ids.Buyer()
+	case o.Payer.LogonID == "": // named by its user id alone: its logon derived, as a trade buyer's
+		account := fixtures.LogonOf(o.Payer.UserID)
+		o.Payer.LogonID, o.Payer.Account = fixtures.MaskLogon(account), account
 	}
 	return o.event(now, EventPaid, op.OperationID, "sender paid "+o.Amount.String())
 }
@@ -765,12 +767,20 @@ func (b *Book) byToken(token string) (*Order, error) {
 // Alipay app; payer may be nil. It is for the owner's control API: the
 // cashier page pays through SenderPayOnPage.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
+	payer, err := b.namedPayer(payer, func() (Order, error) { return b.Get(app, ref) })
+	if err != nil {
+		return Order{}, err
+	}
 	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer), checkPayer(payer))
 }
 
 // SenderPayOnPage is SenderPay for the sender on the cashier page, who
 // knows only its token.
 func (b *Book) SenderPayOnPage(token string, payer *fixtures.Buyer) (Order, error) {
+	payer, err := b.namedPayer(payer, func() (Order, error) { return b.OnPage(token) })
+	if err != nil {
+		return Order{}, err
+	}
 	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer), checkPayer(payer))
 }
 
@@ -792,6 +802,33 @@ func (b *Book) OnPage(token string) (Order, error) {
 		return ch, nil
 	})
 	return out, err
+}
+
+// namedPayer is payer with the user of a logon named alone: the user a
+// claim to it pays (LogonUsers), found outside the lock for the red packet's
+// app, as a trade's buyer named so. Anything else goes on as it came, and
+// an order not found is the action's to answer.
+func (b *Book) namedPayer(payer *fixtures.Buyer, order func() (Order, error)) (*fixtures.Buyer, error) {
+	b.mu.Lock()
+	logonIs := b.logonIs
+	b.mu.Unlock()
+	if payer == nil || payer.UserID != "" || payer.LogonID == "" || logonIs == nil || checkPayer(payer) != nil {
+		return payer, nil
+	}
+	o, err := order()
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return payer, nil
+		}
+		return nil, err
+	}
+	id, err := logonIs(o.AppID, payer.LogonID)
+	if err != nil || id == "" {
+		return payer, err
+	}
+	named := *payer
+	named.UserID = id
+	return &named, nil
 }
 
 func (b *Book) senderPays(payer *fixtures.Buyer) func(*Order, time.Time) change {

@@ -157,6 +157,8 @@ type Book struct {
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks
+	// logonUser finds the user of a logon named alone (named.go).
+	logonUser func(app, logon string) (string, error)
 }
 
 // NewBook makes an empty book.
@@ -531,6 +533,9 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		if err := o.normalise(true); err != nil {
 			return nil, err
 		}
+		if isSellerLogon(m.Seller, o.BuyerLogonID) {
+			return nil, ErrBuyerSellerEqual
+		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
 			ch := b.settle(t, now)
 			if err := existing(t, &o, "alipay.trade.precreate"); err != nil {
@@ -581,7 +586,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if err := checkSeller(m, &o); err != nil {
 			return nil, err
 		}
-		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID {
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
@@ -1066,6 +1071,21 @@ func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.
 }
 
 func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
+	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
+	out, err := b.actOnce(l, find, act, buyer, known, &ask)
+	if errors.Is(err, errAskUser) {
+		b.mu.Lock()
+		f := b.logonUser
+		b.mu.Unlock()
+		if ask.user, err = f(ask.app, ask.account); err != nil {
+			return out, err
+		}
+		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
+	}
+	return out, err
+}
+
+func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer, known logonUser, ask *logonUser) (Trade, error) {
 	var out Trade
 	err := b.commitOn(l, func(now time.Time) ([]change, error) {
 		t, err := find() // first, so an unknown token is not found whatever the action
@@ -1104,6 +1124,19 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			out = t.clone()
 			return ch, nil
 		}
+		var logonUser string // the user of a logon named alone
+		if account := namedAccount(t, buyer); account != "" {
+			var err error
+			if logonUser, err = b.userOfLogon(t, account, known, ask); err != nil {
+				out = t.clone()
+				return ch, err
+			}
+		}
+		if t.Seller.UserID != "" && (logonUser == t.Seller.UserID || buyer != nil && buyer.UserID == t.Seller.UserID) ||
+			buyer != nil && isSellerLogon(t.Seller, buyer.LogonID) { // a seller cannot pay its own trade
+			out = t.clone()
+			return ch, ErrBuyerSellerEqual
+		}
 		if req := t.BuyerLogonRequired; req != "" {
 			if buyer != nil && buyer.LogonID != "" && buyer.LogonID != req {
 				out = t.clone()
@@ -1124,18 +1157,20 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 			}
 		}
 		if t.Buyer.UserID == "" {
-			nb := b.ids.Buyer()
-			if t.Buyer.LogonID != "" {
-				nb.LogonID, nb.Account = t.Buyer.LogonID, t.Buyer.Account
+			if t.Buyer.LogonID != "" { // named by its logon alone: derived, not drawn
+				if logonUser == "" {
+					logonUser = fixtures.UserIDOf(t.Buyer.Account)
+				}
+				t.Buyer.UserID = logonUser
 				t.BuyerIDDrawn = true
-			} else {
+			} else { // no one named: a new buyer
+				t.Buyer = b.ids.Buyer()
 				t.BuyerLogonDrawn = true
 			}
-			t.Buyer = nb
 		}
-		if t.Buyer.LogonID == "" {
-			nb := b.ids.Buyer()
-			t.Buyer.LogonID, t.Buyer.Account = nb.LogonID, nb.Account
+		if t.Buyer.LogonID == "" { // named by its user id alone: its logon derived
+			account := fixtures.LogonOf(t.Buyer.UserID)
+			t.Buyer.LogonID, t.Buyer.Account = fixtures.MaskLogon(account), account
 			t.BuyerLogonDrawn = true
 		}
 		var e Event

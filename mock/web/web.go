@@ -65,7 +65,7 @@ const (
 // view is what the order page shows, for a trade or a red packet.
 type view struct {
 	Kind     string // "cashier", "qr" or "coupon"
-	QRImage  string // the PNG of the QR code, on the QR page
+	QRImage  string // the PNG of the QR code, on the QR page (relative, as Action)
 	Title    string
 	Amount   string
 	AppID    string
@@ -79,7 +79,9 @@ type view struct {
 	// trade exists for the merchant; before, the page offers to log in.
 	LoggedIn bool
 	// Wap: the cashier is wap pay's, whose cancel button quits to quit_url.
-	Wap     bool
+	Wap bool
+	// Action is where the form posts: the page's own token, relative, so
+	// it holds under a --public-url path and at qr.alipay.com/bax0….
 	Action  string
 	Message string
 	// AppResult is, for a paid app pay trade or red packet, the result
@@ -120,7 +122,7 @@ func tradeView(t trade.Trade, kind, action, msg string) view {
 func couponView(o coupon.Order, msg string) view {
 	v := view{Kind: "coupon", Title: o.Title, Amount: o.Amount.String(), AppID: o.AppID, OutNo: o.OutOrderNo,
 		AlipayNo: o.AuthNo, Status: string(o.Status), Open: o.Status == coupon.OrderInit,
-		Action: "/cashier/coupon/" + o.CashierToken, Message: msg}
+		Action: o.CashierToken, Message: msg}
 	if o.Payer.LogonID != "" {
 		v.Buyer = o.Payer.LogonID + " (" + o.Payer.UserID + ")"
 	}
@@ -147,6 +149,36 @@ func (p *Pages) notFound(c echo.Context) error {
 func (p *Pages) MethodNotAllowed(c echo.Context) error {
 	return p.render(c, http.StatusMethodNotAllowed, "missing.html", view{Message: msgMethod})
 }
+
+// Missing is the page of a path under the pages' prefixes that names no
+// page (/qr/, /cashier/): the page of an order that does not exist.
+func (p *Pages) Missing(c echo.Context) error { return p.notFound(c) }
+
+// Fail answers an error the pages' surface met before or after a handler
+// (a body over the bound, a panic) as the pages answer their own: a page
+// with the status, not the control API's JSON.
+func (p *Pages) Fail(c echo.Context, status int, err error) error {
+	msg := msgBad
+	switch {
+	case status == http.StatusNotFound:
+		return p.notFound(c)
+	case status == http.StatusMethodNotAllowed:
+		msg = msgMethod
+	case status == http.StatusRequestEntityTooLarge:
+		msg = msgTooLarge
+	case status >= 500:
+		p.Log.Error("buyer page failed", "path", c.Request().URL.Path, "err", err)
+		msg = msgFailed
+	}
+	return p.render(c, status, "missing.html", view{Message: msg})
+}
+
+// The pages of what the surface refuses or fails at.
+const (
+	msgTooLarge = "请求内容过大"
+	msgBad      = "请求无效"
+	msgFailed   = "系统异常，请稍后再试"
+)
 
 // msgMethod is the page of a method a buyer page does not take.
 const msgMethod = "不支持该请求方式"
@@ -193,8 +225,8 @@ func (p *Pages) qr(c echo.Context) error {
 	if err != nil {
 		return p.lookupFailed(c, err)
 	}
-	v := tradeView(t, "qr", "/qr/"+c.Param("token"), "")
-	v.QRImage = "/qr/" + c.Param("token") + ".png"
+	v := tradeView(t, "qr", c.Param("token"), "")
+	v.QRImage = c.Param("token") + ".png"
 	return p.render(c, http.StatusOK, "order.html", v)
 }
 
@@ -239,9 +271,19 @@ func (p *Pages) qrAct(c echo.Context) error {
 	if err != nil {
 		msg = err.Error()
 	}
-	v := tradeView(t, "qr", "/qr/"+token, msg)
-	v.QRImage = "/qr/" + token + ".png"
+	v := tradeView(t, "qr", token, msg)
+	v.QRImage = token + ".png"
 	return p.render(c, http.StatusOK, "order.html", v)
+}
+
+// returns are the methods whose cashier sends the browser to return_url
+// after payment: page and wap pay. App pay's result goes to the merchant's
+// app, and it ignores return_url (inferred: "当面付和APP支付不支持return_url参数";
+// docs/differences.md).
+var returns = map[string]bool{
+	"alipay.trade.page.pay":             true,
+	"alipay.trade.wap.pay":              true,
+	"alipay.fund.coupon.order.page.pay": true,
 }
 
 // The cashier's messages after an action.
@@ -269,7 +311,7 @@ func (p *Pages) cashierAct(c echo.Context) error {
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", p.cashierView(t, err.Error()))
 	}
-	if act == trade.ActPay && t.ReturnURL != "" {
+	if act == trade.ActPay && t.ReturnURL != "" && returns[t.Method] {
 		u, err := p.ReturnURL(t)
 		if err != nil {
 			return err
@@ -294,7 +336,7 @@ func (p *Pages) wapQuit(c echo.Context, t trade.Trade) error {
 
 // cashierView is the cashier page of a trade.
 func (p *Pages) cashierView(t trade.Trade, msg string) view {
-	v := tradeView(t, "cashier", "/cashier/"+t.CashierToken, msg)
+	v := tradeView(t, "cashier", t.CashierToken, msg)
 	v.LoggedIn = t.Scanned
 	v.Wap = t.Method == "alipay.trade.wap.pay"
 	return v
@@ -328,7 +370,7 @@ func (p *Pages) couponAct(c echo.Context) error {
 	if err != nil {
 		return p.render(c, http.StatusOK, "order.html", couponView(o, err.Error()))
 	}
-	if act == trade.ActPay && o.ReturnURL != "" {
+	if act == trade.ActPay && o.ReturnURL != "" && returns[o.Method] {
 		u, err := p.couponReturnURL(o)
 		if err != nil {
 			return err

@@ -1,0 +1,67 @@
+package trade
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+)
+
+// A buyer named by one half only (a page, the control API, a scenario) is
+// one user on every trade: the missing half is derived from the named one,
+// never drawn. A logon's user is the one the mock's transfers would pay
+// (LogonUsers: a known buyer of the app, else fixtures.UserIDOf), a user
+// id's logon fixtures.LogonOf.
+
+// LogonUsers sets how a logon named without a buyer_id finds its user:
+// the mock's one rule (fund.Book.Payee), asked outside the lock. Unset,
+// fixtures.UserIDOf. Its error (the store's) is the action's answer.
+func (b *Book) LogonUsers(f func(app, logon string) (string, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.logonUser = f
+}
+
+// logonUser is the user a logon named alone was found to be, for one app.
+type logonUser struct{ app, account, user string }
+
+// errAskUser stops an action that needs the user of a logon named alone,
+// before it changes the trade: act finds the user outside the lock and
+// acts again.
+var errAskUser = errors.New("trade: the user of a logon is to be found")
+
+// userOfLogon is the user id of t's buyer account, named without one:
+// known when found already; else, with LogonUsers set and ask not yet
+// used, errAskUser with ask filled. The lock is held.
+func (b *Book) userOfLogon(t *Trade, account string, known logonUser, ask *logonUser) (string, error) {
+	if known.app == t.AppID && known.account == account && known.user != "" {
+		return known.user, nil
+	}
+	if b.logonUser != nil && ask.app == "" {
+		*ask = logonUser{app: t.AppID, account: account}
+		return "", errAskUser
+	}
+	return fixtures.UserIDOf(account), nil
+}
+
+// namedAccount is the logon account t's buyer will have after an action
+// naming buyer, when it will have no user id: the account to find a user
+// for; else "".
+func namedAccount(t *Trade, buyer *fixtures.Buyer) string {
+	if t.Buyer.UserID != "" || (buyer != nil && buyer.UserID != "") {
+		return ""
+	}
+	switch {
+	case buyer != nil && buyer.LogonID != "":
+		return buyer.LogonID
+	case t.Buyer.LogonID != "":
+		return t.Buyer.Account
+	}
+	return t.BuyerLogonRequired
+}
+
+// isSellerLogon reports whether logon is the seller's own account: a
+// seller cannot pay its own trade (ACQ.BUYER_SELLER_EQUAL).
+func isSellerLogon(s fixtures.Seller, logon string) bool {
+	return logon != "" && strings.EqualFold(logon, s.Email)
+}
