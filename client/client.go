@@ -258,7 +258,8 @@ func WithParam(key, value string) CallOption {
 	return func(p map[string]string) { p[key] = value }
 }
 
-// WithReturnURL sets return_url, where the cashier sends the browser back.
+// WithReturnURL sets return_url, where the page or wap pay cashier sends the
+// browser back (app pay ignores it, as production does: docs/differences.md).
 func WithReturnURL(u string) CallOption { return WithParam("return_url", u) }
 
 // WithNotifyURL overrides the client's notify_url for one call.

@@ -552,17 +552,6 @@ func TestE2ECashier(t *testing.T) {
 			}
 			return resp
 		}},
-		{"app pay order string", "", func(c *client.Client, out string) *http.Response {
-			s, err := c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: 990, Subject: "应用"}}, client.WithReturnURL(returnURL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := noRedirect.Post(srv.GatewayURL(), "application/x-www-form-urlencoded", strings.NewReader(s))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return resp
-		}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
