@@ -1,0 +1,44 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// The dev app 9021000100000001 given at start (--apps-file, a key of the
+// user's own): docs/configuration.md says the certificate-mode dev app is
+// "another app of the same merchant", and bf3c948 that a seed's numbers
+// stay as they were. But the shipped 9021000100000002 is added first, finds
+// no 9021000100000001 yet (AddOf falls back to Add) and draws the seed's
+// first seller, which the given 9021000100000001 had before: the two apps
+// are two merchants, and the given app's seller moved.
+func TestRvfcCertDevAppSellerWhenDevAppGivenAtStart(t *testing.T) {
+	own, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := apps.Spec{AppID: keys.DevAppID, PublicKey: string(own.PublicPEM), SignType: "RSA2"}
+	sellers := func(o mock.Options) map[string]string {
+		m := mocktest.New(t, o)
+		var list []map[string]any
+		m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+		out := map[string]string{}
+		for _, a := range list {
+			out[a["app_id"].(string)], _ = a["seller_id"].(string)
+		}
+		return out
+	}
+	with := sellers(mock.Options{Seed: 7, Apps: []apps.Spec{given}})
+	alone := sellers(mock.Options{Seed: 7, NoDevApp: true, Apps: []apps.Spec{given}})
+	if with[keys.DevCertAppID] != with[keys.DevAppID] {
+		t.Errorf("sellers %v: the certificate-mode dev app is not of the (given) dev app's merchant", with)
+	}
+	if with[keys.DevAppID] != alone[keys.DevAppID] {
+		t.Errorf("seed 7: the given dev app's seller is %s beside the shipped certificate-mode app, %s without it (before 9021000100000002 it was the seed's first)", with[keys.DevAppID], alone[keys.DevAppID])
+	}
+}
