@@ -118,3 +118,18 @@ func noDevKeyApps(t *testing.T, o mock.Options) {
 		}
 	}
 }
+
+// --no-dev-app on a shared --store that holds the shipped dev apps (a
+// first start stored them): the gateway, which reads an app it has not
+// heard of from the database, does not serve them either.
+func TestNoDevAppGatewayRefusesStoredDevApps(t *testing.T) {
+	url := pgtest.URL(t)
+	mocktest.New(t, mock.Options{Store: url}) // stores both shipped dev apps
+	m := mocktest.New(t, mock.Options{Store: url, NoDevApp: true})
+	for _, c := range []*mocktest.Mock{m, m.CertApp()} {
+		body := string(c.Post(c.Params("alipay.trade.precreate", `{"out_trade_no":"NODEV1","total_amount":"1.00","subject":"s"}`, nil)))
+		if !strings.Contains(body, "isv.invalid-app-id") {
+			t.Errorf("--no-dev-app: a call signed with the public dev key as %s is answered %s, want isv.invalid-app-id", c.Params("x", "", nil)["app_id"], body)
+		}
+	}
+}

@@ -36,34 +36,30 @@ func (r *Registry) Persist(s Store) {
 	r.store = s
 }
 
-// Restore registers stored apps with their merchant accounts. An app whose
-// key, or the mock's Alipay key (SetChecks), is too small for its sign type
-// is not served (and let go if it was): the others are restored, and the
-// error names each one refused. An app Checks.NoDevKey refuses is left
-// out too (and let go if it was), told to Checks.Dropped.
+// Restore registers stored apps with their merchant accounts. An app
+// admit refuses is not served (and let go if it was): one Checks.NoDevKey
+// refuses is told to Checks.Dropped; the others are restored, and the
+// error names each one whose keys are too small.
 func (r *Registry) Restore(recs []Record) error {
 	var refused []error
 	r.mu.RLock()
-	c := r.checks
+	dropped := r.checks.Dropped
 	r.mu.RUnlock()
 	for _, rec := range recs {
 		pub, st, err := stored(rec)
 		if err != nil {
 			return err
 		}
-		if c.devKeyRefused(rec.Spec.AppID, pub) {
+		if err := r.admit(rec.Spec, pub, st); err != nil {
 			r.mu.Lock()
 			delete(r.apps, rec.Spec.AppID)
 			r.mu.Unlock()
-			if c.Dropped != nil {
-				c.Dropped(rec.Spec.AppID)
+			if errors.Is(err, errDevKey) {
+				if dropped != nil {
+					dropped(rec.Spec.AppID)
+				}
+				continue
 			}
-			continue
-		}
-		if err := r.checkKeys(rec.Spec, pub, st); err != nil {
-			r.mu.Lock()
-			delete(r.apps, rec.Spec.AppID)
-			r.mu.Unlock()
 			refused = append(refused, fmt.Errorf("%w (a stored app, from --data or --store: not served)", err))
 			continue
 		}
@@ -73,6 +69,22 @@ func (r *Registry) Restore(recs []Record) error {
 		}
 	}
 	return errors.Join(refused...)
+}
+
+// errDevKey is admit's refusal of an app Checks.NoDevKey leaves out.
+var errDevKey = errors.New("apps: a stored app with a shipped key, left out under --no-dev-app")
+
+// admit is the one check a stored app passes before it is served (Restore,
+// Find): not one Checks.NoDevKey refuses (errDevKey), and keys big enough
+// (checkKeys).
+func (r *Registry) admit(s Spec, pub *rsa.PublicKey, st sign.Type) error {
+	r.mu.RLock()
+	c := r.checks
+	r.mu.RUnlock()
+	if c.devKeyRefused(s.AppID, pub) {
+		return errDevKey
+	}
+	return r.checkKeys(s, pub, st)
 }
 
 // stored is a stored app's public key and sign type.
@@ -92,7 +104,7 @@ func stored(rec Record) (*rsa.PublicKey, sign.Type, error) {
 
 // Find is Get, else, with a shared store (Reader), the app read from it:
 // registered on another replica, not yet heard of here. It is taken with
-// the checks Restore makes (one that fails them is not served: not found),
+// Restore's admission check (one that fails it is not served: not found),
 // and kept unless this replica heard of the app meanwhile. Nothing is kept
 // of an id the store does not hold: each costs one read of one row, and an
 // id that could not be registered (not 16 digits) none. An error is the
@@ -115,7 +127,7 @@ func (r *Registry) Find(appID string) (*App, error) {
 	if err != nil {
 		return nil, nil // a record it cannot read is not served
 	}
-	if r.checkKeys(rec.Spec, pub, st) != nil {
+	if r.admit(rec.Spec, pub, st) != nil {
 		return nil, nil
 	}
 	seller := rec.Seller
