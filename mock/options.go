@@ -104,14 +104,19 @@ func (opts Options) withDefaults() (config, error) {
 	// The shipped dev apps, but one an apps spec names the id of: that spec
 	// replaces it (added twice, replicas on one --store would briefly read
 	// the shipped spec over the given one while another replica starts).
+	// The dev app first, the certificate-mode one last: it takes the
+	// merchant of 9021000100000001, shipped or given, and draws no seller
+	// (a seed's numbers stay as they were).
 	if !opts.NoDevApp {
-		var dev []apps.Spec
-		for _, sp := range apps.DevSpecs() {
-			if !named(opts.Apps, sp.AppID) {
-				dev = append(dev, sp)
-			}
+		dev, cert := apps.DevSpec(), apps.DevCertSpec()
+		cfg.apps = nil
+		if !named(opts.Apps, dev.AppID) {
+			cfg.apps = append(cfg.apps, dev)
 		}
-		cfg.apps = append(dev, opts.Apps...)
+		cfg.apps = append(cfg.apps, opts.Apps...)
+		if !named(opts.Apps, cert.AppID) {
+			cfg.apps = append(cfg.apps, cert)
+		}
 	}
 	cfg.alipayCert, cfg.alipayCertSN, err = alipayCertificate(opts)
 	return cfg, err

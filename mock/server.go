@@ -344,8 +344,8 @@ func New(opts Options) (_ *Server, err error) {
 		}
 		add := s.Apps.Add
 		if sp.AppID == keys.DevCertAppID && cfg.shippedDevApp(sp) {
-			// The dev app's merchant: its trades and bills, no new seller
-			// drawn (a seed's numbers stay as they were).
+			// The merchant of 9021000100000001 (shipped or given, added
+			// before it): its trades and bills, no new seller drawn.
 			add = func(sp apps.Spec) (*apps.App, error) { return s.Apps.AddOf(sp, keys.DevAppID) }
 		}
 		if _, err := add(sp); err != nil {

@@ -357,9 +357,6 @@ func DevCertSpec() Spec {
 	return Spec{AppID: keys.DevCertAppID, Name: "alipay-mock dev app in certificate mode", AppCert: string(keys.DevCertAppCertPEM()), SignType: "RSA2"}
 }
 
-// DevSpecs are the development apps that ship with the mock.
-func DevSpecs() []Spec { return []Spec{DevSpec(), DevCertSpec()} }
-
 // loadCert reads the first certificate of a PEM text or file, the one SDKs
 // take the SN and key of.
 func loadCert(pathOrPEM string) (*x509.Certificate, error) {

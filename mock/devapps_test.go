@@ -10,14 +10,11 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// The dev app 9021000100000001 given at start (--apps-file, a key of the
-// user's own): docs/configuration.md says the certificate-mode dev app is
-// "another app of the same merchant", and bf3c948 that a seed's numbers
-// stay as they were. But the shipped 9021000100000002 is added first, finds
-// no 9021000100000001 yet (AddOf falls back to Add) and draws the seed's
-// first seller, which the given 9021000100000001 had before: the two apps
-// are two merchants, and the given app's seller moved.
-func TestRvfcCertDevAppSellerWhenDevAppGivenAtStart(t *testing.T) {
+// The dev app 9021000100000001 given at start (a key of the user's own):
+// the shipped certificate-mode dev app is another app of its merchant
+// (docs/configuration.md), and draws no seller of its own, so a seed's
+// given dev app has the seller it has without the shipped one.
+func TestCertDevAppTakesTheGivenDevAppsMerchant(t *testing.T) {
 	own, err := keys.Generate(2048)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +36,6 @@ func TestRvfcCertDevAppSellerWhenDevAppGivenAtStart(t *testing.T) {
 		t.Errorf("sellers %v: the certificate-mode dev app is not of the (given) dev app's merchant", with)
 	}
 	if with[keys.DevAppID] != alone[keys.DevAppID] {
-		t.Errorf("seed 7: the given dev app's seller is %s beside the shipped certificate-mode app, %s without it (before 9021000100000002 it was the seed's first)", with[keys.DevAppID], alone[keys.DevAppID])
+		t.Errorf("seed 7: the given dev app's seller is %s beside the shipped certificate-mode app, %s without it", with[keys.DevAppID], alone[keys.DevAppID])
 	}
 }
