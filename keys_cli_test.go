@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
 )
 
 // keys --out into a directory that already holds a key pair refuses,
@@ -64,5 +66,45 @@ func TestKeysBitsHintAndRefusal(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "", "keys", "--bits", "512"); code != 2 {
 		t.Errorf("keys --bits 512: exit %d (%q), want 2 with the sizes the mock takes", code, errs)
+	}
+}
+
+// keys --bits 1024 --cert: the certificate-mode hint, taken as printed into
+// an apps file, registers an app the mock takes: an RSA one, as the --app
+// hint's :RSA (RSA2, the default sign type, needs 2048 bits).
+func TestKeysBits1024CertHintRegisters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "k")
+	code, out, errs := runCLI(t, "", "keys", "--bits", "1024", "--cert", "2021004100000123", "--out", dir)
+	if code != 0 {
+		t.Fatalf("keys: exit %d %s", code, errs)
+	}
+	_, hint, ok := strings.Cut(out, "in --apps-file: ")
+	if !ok {
+		t.Fatalf("no certificate-mode hint in:\n%s", out)
+	}
+	file := filepath.Join(t.TempDir(), "apps.yaml")
+	if err := os.WriteFile(file, []byte("apps:\n  - "+strings.TrimSpace(hint)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	specs, err := readAppsFile(file)
+	if err != nil {
+		t.Fatalf("the hint %q as an apps file: %v", hint, err)
+	}
+	srv, err := mock.New(mock.Options{Apps: specs, NoDevApp: true})
+	if err != nil {
+		t.Fatalf("keys --bits 1024 --cert hints %q, which the mock refuses: %v", strings.TrimSpace(hint), err)
+	}
+	srv.Close()
+}
+
+// keys --force without --out would replace nothing: it is refused, exit 2,
+// as serve refuses a flag that needs another.
+func TestKeysForceNeedsOut(t *testing.T) {
+	code, out, errs := runCLI(t, "", "keys", "--force")
+	if code != 2 || !strings.Contains(errs, "--force needs --out") {
+		t.Errorf("keys --force: exit %d (%q), want 2 naming --out", code, errs)
+	}
+	if strings.Contains(out, "PRIVATE KEY") {
+		t.Errorf("keys --force printed a key pair before (or without) refusing:\n%s", out)
 	}
 }

@@ -613,6 +613,9 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 	if err := sign.CheckKeyBits(sign.RSA, *bits); err != nil {
 		return usageError{"keys", fmt.Errorf("--bits %d: %w; 2048 or more for RSA2", *bits, err)}
 	}
+	if *force && *out == "" {
+		return usageError{"keys", errors.New("--force needs --out: without it the keys are printed and no file is replaced")}
+	}
 	names := []string{"app_private_key_pkcs1.pem", "app_private_key_pkcs8.pem", "app_private_key_pkcs1.txt",
 		"app_private_key_pkcs8.txt", "app_public_key.pem", "app_public_key.txt"}
 	if *certFor != "" {
@@ -661,13 +664,13 @@ func genKeys(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	signType := "" // RSA2, the default, needs 2048 bits
+	flagType, specType := "", "" // RSA2, the default, needs 2048 bits
 	if sign.CheckKeyBits(sign.RSA2, *bits) != nil {
-		signType = ":RSA"
+		flagType, specType = ":RSA", ", sign_type: RSA"
 	}
-	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s%s\n", len(names), *out, filepath.Join(*out, "app_public_key.pem"), signType)
+	fmt.Fprintf(stdout, "wrote %d files to %s\nregister the app with: --app APP_ID=%s%s\n", len(names), *out, filepath.Join(*out, "app_public_key.pem"), flagType)
 	if *certFor != "" {
-		fmt.Fprintf(stdout, "or in certificate mode, in --apps-file: {app_id: %s, app_cert: %s}\n", *certFor, filepath.Join(*out, "appCertPublicKey_"+*certFor+".crt"))
+		fmt.Fprintf(stdout, "or in certificate mode, in --apps-file: {app_id: %s, app_cert: %s%s}\n", *certFor, filepath.Join(*out, "appCertPublicKey_"+*certFor+".crt"), specType)
 	}
 	return nil
 }
