@@ -4,6 +4,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"embed"
+	"slices"
+	"strings"
+	"sync"
 )
 
 // DevAppID is the app id of the development app that the mock registers by
@@ -42,11 +45,46 @@ func mustPrivate(name string) *rsa.PrivateKey {
 // DevAppPrivateKey is the development app's private key (the merchant side).
 func DevAppPrivateKey() *rsa.PrivateKey { return mustPrivate("app_private_key.pem") }
 
-// IsDevAppKey reports whether pub is the key of a shipped dev app (they
-// share the pair of keys/dev/app_*): anyone can sign for such an app.
-func IsDevAppKey(pub *rsa.PublicKey) bool {
-	return pub != nil && pub.Equal(&DevAppPrivateKey().PublicKey)
+// ShippedKeyFile is the keys/dev file of the private key whose public half
+// pub is, "" when none: the dev apps' (app_private_key.pem), the dev
+// Alipay key's, the dev CA's. They are public: anyone can sign for an app
+// with one of their keys.
+func ShippedKeyFile(pub *rsa.PublicKey) string {
+	if pub == nil {
+		return ""
+	}
+	for _, k := range shippedKeys() {
+		if pub.Equal(&k.key.PublicKey) {
+			return k.file
+		}
+	}
+	return ""
 }
+
+type shippedKey struct {
+	file string
+	key  *rsa.PrivateKey
+}
+
+// shippedKeys are the private keys in dev/, each once (under the first
+// file, by name, that holds it).
+var shippedKeys = sync.OnceValue(func() []shippedKey {
+	ents, err := devFS.ReadDir("dev")
+	if err != nil {
+		panic(err)
+	}
+	var out []shippedKey
+	for _, e := range ents {
+		if !strings.Contains(e.Name(), "private_key") || !strings.HasSuffix(e.Name(), ".pem") {
+			continue
+		}
+		k := mustPrivate(e.Name())
+		if !slices.ContainsFunc(out, func(o shippedKey) bool { return o.key.Equal(k) }) {
+			out = append(out, shippedKey{e.Name(), k})
+		}
+	}
+	return out
+})
 
 // DevAlipayPrivateKey is the mock's own "Alipay" private key, which signs
 // responses and notifications. Its public half is what apps configure as

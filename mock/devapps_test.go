@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -37,5 +38,27 @@ func TestCertDevAppTakesTheGivenDevAppsMerchant(t *testing.T) {
 	}
 	if with[keys.DevAppID] != alone[keys.DevAppID] {
 		t.Errorf("seed 7: the given dev app's seller is %s beside the shipped certificate-mode app, %s without it", with[keys.DevAppID], alone[keys.DevAppID])
+	}
+}
+
+// docs/security.md: --no-dev-app leaves out every app anyone can sign for.
+// keys/dev ships, besides the dev app's, the dev Alipay key (not the
+// mock's under --alipay-private-key) and the dev CA's: POST /_mock/apps
+// refuses an app with the public half of either, naming the file.
+func TestNoDevAppRefusesEveryShippedKey(t *testing.T) {
+	own, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mocktest.New(t, mock.Options{NoDevApp: true, AlipayKey: own.Private})
+	for id, file := range map[string]string{"2021004100000301": "alipay_private_key.pem", "2021004100000302": "mock_ca_private_key.pem"} {
+		k, err := keys.ParsePrivateKey(keys.DevFile(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": id, "public_key": string(keys.PublicPEM(&k.PublicKey)), "sign_type": "RSA2"}, http.StatusBadRequest)
+		if !strings.Contains(string(body), "keys/dev/"+file) {
+			t.Errorf("--no-dev-app: POST /_mock/apps with the public half of the shipped keys/dev/%s: %s, want the refusal naming the file (its private key is public)", file, body)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package mock_test
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,7 @@ func noDevKeyApps(t *testing.T, o mock.Options) {
 		t.Errorf("with --no-dev-app the apps served are %v, want 2021004100000079 (its own key) and 9021000100000080 (given at start)", ids)
 	}
 	body := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": "9021000100000081", "public_key": dev, "sign_type": "RSA2"}, http.StatusBadRequest)
-	if !strings.Contains(string(body), "shipped dev app key") {
+	if !strings.Contains(string(body), "keys/dev/app_private_key.pem") {
 		t.Errorf("POST /_mock/apps with the dev key under --no-dev-app: %s, want the refusal's reason", body)
 	}
 	for _, id := range []string{keys.DevAppID, "9021000100000078"} {
@@ -130,6 +131,35 @@ func TestNoDevAppGatewayRefusesStoredDevApps(t *testing.T) {
 		body := string(c.Post(c.Params("alipay.trade.precreate", `{"out_trade_no":"NODEV1","total_amount":"1.00","subject":"s"}`, nil)))
 		if !strings.Contains(body, "isv.invalid-app-id") {
 			t.Errorf("--no-dev-app: a call signed with the public dev key as %s is answered %s, want isv.invalid-app-id", c.Params("x", "", nil)["app_id"], body)
+		}
+	}
+}
+
+// --no-dev-app on a shared --store: every reload of the apps (another
+// replica changed one) leaves the stored dev apps out again, but the warn
+// line names each once per process.
+func TestNoDevAppWarnsOncePerStoredApp(t *testing.T) {
+	url := pgtest.URL(t)
+	m1 := mocktest.New(t, mock.Options{Store: url}) // stores both shipped dev apps
+	var logs lockedBuffer
+	m2 := mocktest.New(t, mock.Options{Store: url, NoDevApp: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	own, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two changes heard one after the other: once the second is listed,
+	// the first's reload is over.
+	for _, id := range []string{"2021004100000091", "2021004100000092"} {
+		m1.Control(http.MethodPost, "/apps", map[string]string{"app_id": id, "public_key": string(own.PublicPEM), "sign_type": "RSA2"}, http.StatusCreated)
+		waitFor(t, func() bool {
+			var list []map[string]any
+			m2.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+			return slices.ContainsFunc(list, func(a map[string]any) bool { return a["app_id"] == id })
+		})
+	}
+	for _, id := range []string{keys.DevAppID, keys.DevCertAppID} {
+		if n := strings.Count(logs.String(), `msg="stored app not served" app_id=`+id); n != 1 {
+			t.Errorf("%d warn lines name the dropped app %s, want 1:\n%s", n, id, logs.String())
 		}
 	}
 }

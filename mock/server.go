@@ -312,9 +312,13 @@ func New(opts Options) (_ *Server, err error) {
 		for _, sp := range cfg.Options.Apps {
 			checks.DevKeyApps[sp.AppID] = true
 		}
+		var told sync.Map // each app once: Restore drops it again at every reload
 		checks.Dropped = func(id string) {
+			if _, again := told.LoadOrStore(id, true); again {
+				return
+			}
 			s.Log.Warn("stored app not served", "app_id", id,
-				"note", "--no-dev-app: its public key is the shipped dev app key, whose private key is public; give it at start (--app, --apps-file) or register a key of its own")
+				"note", "--no-dev-app: its public key is the public half of a private key shipped in keys/dev, which anyone has; give it at start (--app, --apps-file) or register a key of its own")
 		}
 	}
 	s.Apps.SetChecks(checks)

@@ -19,18 +19,23 @@ type Checks struct {
 	// AlipayKey is the mock's Alipay public key: an app registering it as
 	// its own has taken one key for the other, and no request would verify.
 	AlipayKey *rsa.PublicKey
-	// NoDevKey (--no-dev-app) refuses an app whose public key is a shipped
-	// dev app key (its private key is public), but for the ids in
-	// DevKeyApps (the apps given at start): Add and AddText refuse it,
-	// Restore leaves a stored one out and calls Dropped with its id.
+	// NoDevKey (--no-dev-app) refuses an app whose public key is the
+	// public half of a private key in keys/dev (keys.ShippedKeyFile: anyone
+	// can sign for it), but for the ids in DevKeyApps (the apps given at
+	// start): Add and AddText refuse it, Restore leaves a stored one out and
+	// calls Dropped with its id.
 	NoDevKey   bool
 	DevKeyApps map[string]bool
 	Dropped    func(appID string)
 }
 
-// devKeyRefused reports whether c refuses an app with this id and key.
-func (c Checks) devKeyRefused(appID string, pub *rsa.PublicKey) bool {
-	return c.NoDevKey && !c.DevKeyApps[appID] && keys.IsDevAppKey(pub)
+// devKeyRefused is the keys/dev file of pub's private key when c refuses
+// an app with this id and key, else "".
+func (c Checks) devKeyRefused(appID string, pub *rsa.PublicKey) string {
+	if !c.NoDevKey || c.DevKeyApps[appID] {
+		return ""
+	}
+	return keys.ShippedKeyFile(pub)
 }
 
 // SetChecks makes Add and AddText refuse specs that fail c, and Restore
@@ -46,11 +51,11 @@ func (r *Registry) check(s Spec, pub *rsa.PublicKey) error {
 	r.mu.RLock()
 	c := r.checks
 	r.mu.RUnlock()
-	if c.devKeyRefused(s.AppID, pub) {
-		return fmt.Errorf("apps: app %s: public_key is the shipped dev app key, whose private key is public (keys/dev/app_private_key.pem): with --no-dev-app only an app given at start (--app, --apps-file) may have it; register a key of the app's own", s.AppID)
-	}
 	if c.AlipayKey != nil && c.AlipayKey.Equal(pub) {
 		return fmt.Errorf("apps: app %s: public_key is the Alipay public key (the one the mock signs answers with, keys/dev/alipay_public_key.pem): register the app's own public key, the pair of the private key that signs its requests", s.AppID)
+	}
+	if f := c.devKeyRefused(s.AppID, pub); f != "" {
+		return fmt.Errorf("apps: app %s: public_key is a shipped dev key, the public half of keys/dev/%s, whose private key is public: with --no-dev-app only an app given at start (--app, --apps-file) may have it; register a key of the app's own", s.AppID, f)
 	}
 	if len(c.Methods) == 0 {
 		return nil

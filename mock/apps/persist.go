@@ -72,7 +72,7 @@ func (r *Registry) Restore(recs []Record) error {
 }
 
 // errDevKey is admit's refusal of an app Checks.NoDevKey leaves out.
-var errDevKey = errors.New("apps: a stored app with a shipped key, left out under --no-dev-app")
+var errDevKey = errors.New("apps: a stored app with a shipped dev key, left out under --no-dev-app")
 
 // admit is the one check a stored app passes before it is served (Restore,
 // Find): not one Checks.NoDevKey refuses (errDevKey), and keys big enough
@@ -81,7 +81,7 @@ func (r *Registry) admit(s Spec, pub *rsa.PublicKey, st sign.Type) error {
 	r.mu.RLock()
 	c := r.checks
 	r.mu.RUnlock()
-	if c.devKeyRefused(s.AppID, pub) {
+	if c.devKeyRefused(s.AppID, pub) != "" {
 		return errDevKey
 	}
 	return r.checkKeys(s, pub, st)
