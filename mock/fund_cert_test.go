@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/journal"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -97,6 +98,29 @@ func TestFundMethodsRefuseAPublicKeyApp(t *testing.T) {
 
 	// The same rule acts for the certificate-mode app: it would have matched.
 	expect(t, m.CertApp().Call("alipay.fund.account.query", fundCalls[2].biz), "code", "40004", "sub_code", "RULE_ACTED")
+}
+
+// A fund method refused to an app in public-key mode: the journal's
+// explanation points to the certificate-mode dev app only when the mock
+// serves it (not under --no-dev-app, the dev app given at start).
+func TestFundRefusalNamesTheCertDevAppOnlyWhenServed(t *testing.T) {
+	given := []apps.Spec{{AppID: keys.DevAppID, PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}}
+	for _, tc := range []struct {
+		opts  mock.Options
+		named bool
+	}{{mock.Options{}, true}, {mock.Options{NoDevApp: true, Apps: given}, false}} {
+		m := mocktest.New(t, tc.opts)
+		expect(t, m.Call("alipay.fund.account.query", fundCalls[2].biz), "code", "40002", "sub_code", "isv.missing-app-cert-sn")
+		var entries []map[string]any
+		m.ControlJSON(http.MethodGet, "/journal?limit=1", nil, http.StatusOK, &entries)
+		if len(entries) != 1 {
+			t.Fatalf("journal: %v", entries)
+		}
+		expl, _ := entries[0]["explanation"].(string)
+		if strings.Contains(expl, keys.DevCertAppID) != tc.named {
+			t.Errorf("NoDevApp %v: the explanation %q names %s: %v, want %v", tc.opts.NoDevApp, expl, keys.DevCertAppID, !tc.named, tc.named)
+		}
+	}
 }
 
 // Options.FundPublicKey (--fund-public-key) restores the acceptance.

@@ -19,8 +19,12 @@ func (g *Gateway) checkCerts(cl *call) *apierr.Error {
 	app, p := cl.app, cl.params
 	if app.CertSN == "" {
 		if cl.ent.certOnly && !g.FundPublicKey {
+			or := "" // the dev app in certificate mode, when it is served (not with --no-dev-app)
+			if dev, ok := g.Apps.Get(keys.DevCertAppID); ok && dev.CertSN != "" {
+				or = ", or use the dev app " + keys.DevCertAppID
+			}
 			cl.entry.Explanation = "app " + app.AppID + " is in public-key mode: production takes " + cl.method +
-				" only in certificate mode (register an app_cert, or use the dev app " + keys.DevCertAppID + "; --fund-public-key accepts it)"
+				" only in certificate mode (register an app_cert" + or + "; --fund-public-key accepts it)"
 			g.Log.Warn("fund method refused to an app in public-key mode", "app_id", app.AppID, "method", cl.method)
 			return missingAppCertSN()
 		}
