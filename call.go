@@ -294,12 +294,45 @@ func call(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if status.SubCode == "isv.missing-app-cert-sn" && r.appID == keys.DevAppID {
-		fmt.Fprintf(stderr, "alipay-mock: hint: %s needs an app in certificate mode: --app-id %s (the dev app in certificate mode)\n", r.method, keys.DevCertAppID)
+		use := "one with an app certificate (app_cert)"
+		if r.servesCertDevApp() {
+			use = "--app-id " + keys.DevCertAppID + " (the dev app in certificate mode)"
+		}
+		fmt.Fprintf(stderr, "alipay-mock: hint: %s needs an app in certificate mode: %s\n", r.method, use)
 	}
 	if status.SubCode == "isv.invalid-signature" && r.key == "" && r.appID != keys.DevAppID {
 		fmt.Fprintf(stderr, "alipay-mock: hint: --app-id %s was signed with the dev app's key; give its own with --key\n", r.appID)
 	}
 	return exitError{code: 3}
+}
+
+// servesCertDevApp reports whether the mock at r.gateway lists the shipped
+// certificate-mode dev app (not under --no-dev-app). GET /_mock/apps
+// needs no control token on loopback; any failure is "no".
+func (r *request) servesCertDevApp() bool {
+	u, err := url.Parse(gatewayURL(r.gateway))
+	if err != nil {
+		return false
+	}
+	u.Path, u.RawQuery = strings.TrimSuffix(u.Path, "gateway.do")+"_mock/apps", ""
+	resp, err := (&http.Client{Timeout: r.timeout}).Get(u.String())
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var list []struct {
+		AppID     string `json:"app_id"`
+		AppCertSN string `json:"app_cert_sn"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list) != nil {
+		return false
+	}
+	for _, a := range list {
+		if a.AppID == keys.DevCertAppID && a.AppCertSN != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // unescapeSlashes turns Alipay's \/ back into / (qr_code and other URLs

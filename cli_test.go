@@ -556,3 +556,24 @@ func TestCallOauthTokenSuccessExitsZero(t *testing.T) {
 		t.Errorf("the last line shows an empty code: %q", lastLine(out))
 	}
 }
+
+// call as the dev app of a fund method (certificate mode only): the hint
+// names the certificate-mode dev app only when the mock serves it (not
+// under --no-dev-app, the dev app given at start).
+func TestCallCertModeHintNamesTheCertDevAppOnlyWhenServed(t *testing.T) {
+	given := []apps.Spec{{AppID: keys.DevAppID, PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"}}
+	for _, tc := range []struct {
+		opts  mock.Options
+		named bool
+	}{{mock.Options{Addr: "127.0.0.1:0"}, true}, {mock.Options{Addr: "127.0.0.1:0", NoDevApp: true, Apps: given}, false}} {
+		srv := startMock(t, tc.opts)
+		code, _, errs := runCLI(t, "", "call", "alipay.fund.account.query", "--gateway", srv.URL(),
+			"alipay_user_id=2088000000000777", "account_type=ACCTRANS_ACCOUNT")
+		if code != 3 || !strings.Contains(errs, "needs an app in certificate mode") {
+			t.Fatalf("NoDevApp %v: exit %d, %s; want 3 and the certificate-mode hint", tc.opts.NoDevApp, code, errs)
+		}
+		if strings.Contains(errs, keys.DevCertAppID) != tc.named {
+			t.Errorf("NoDevApp %v: the hint %q names %s: %v, want %v", tc.opts.NoDevApp, errs, keys.DevCertAppID, !tc.named, tc.named)
+		}
+	}
+}
