@@ -153,7 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	alipayKey := fs.String("alipay-private-key", "", "the mock's Alipay private key (a file, or PEM or base64 text); default the shipped keys/dev/alipay_private_key.pem")
 	fs.Var(&appFlags, "app", "register an app: APP_ID=PUBLIC_KEY_FILE_OR_BASE64[:RSA|RSA2] (repeatable)")
 	appsFile := fs.String("apps-file", "", "YAML file with apps: [{app_id, public_key, sign_type, name, seller_id, seller_email}]")
-	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development apps "+keys.DevAppID+" (public-key mode) and "+keys.DevCertAppID+" (certificate mode, for fund methods), nor serve any app with their public key (whose private key is public) but those given at start")
+	noDev := fs.Bool("no-dev-app", false, "do not register the shipped development apps "+keys.DevAppID+" (public-key mode) and "+keys.DevCertAppID+" (certificate mode, for fund methods), nor serve any app whose public key is the public half of a private key shipped in keys/dev (anyone can sign with it) but those given at start")
 	seed := fs.Int64("seed", 0, "seed for trade numbers, buyers and sellers (0 = random)")
 	show := fs.Bool("show-unscanned", false, "simpler than production: an unscanned precreate trade, and a page, wap or app pay trade no buyer logged in to, is WAIT_BUYER_PAY at once (production: ACQ.TRADE_NOT_EXIST and no notification until a buyer scans or logs in); an app's show_unscanned overrides it")
 	settleMax := fs.Int("settle-max-percent", trade.DefaultSettleMaxPercent, "most a trade's settlements (alipay.trade.order.settle) may split off together, in percent of its total, 1 to 100 (production's default 30; past it ACQ.ALLOC_AMOUNT_VALIDATE_ERROR)")
