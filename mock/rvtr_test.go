@@ -1,0 +1,116 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// rvtrSeller is the dev app's seller user id, from the control API.
+func rvtrSeller(t *testing.T, m *mocktest.Mock) string {
+	t.Helper()
+	var tr struct {
+		Seller struct {
+			ID string `json:"seller_id"`
+		} `json:"seller"`
+	}
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-SELLER","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.ControlJSON(http.MethodGet, "/trades/RVTR-SELLER", nil, http.StatusOK, &tr)
+	if tr.Seller.ID == "" {
+		t.Fatal("no seller_id")
+	}
+	return tr.Seller.ID
+}
+
+// create refuses the seller as buyer_id and buyer_logon_id
+// (ACQ.BUYER_SELLER_EQUAL), but not as buyer_open_id: a trade created for
+// the seller's own open id opens, and a pay with no buyer named pays it,
+// the seller's open id shown as the buyer's.
+func TestRvtrCreateForTheSellersOpenIDIsBuyerSellerEqual(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	seller := rvtrSeller(t, m)
+	open := fixtures.OpenID(keys.DevAppID, seller)
+	r := m.Call("alipay.trade.create", `{"out_trade_no":"RVTR-OPEN","total_amount":"1.00","subject":"s","buyer_open_id":"`+open+`"}`)
+	if r["sub_code"] != "ACQ.BUYER_SELLER_EQUAL" {
+		t.Errorf("create with buyer_open_id %s (the seller's): %v %v %v, want ACQ.BUYER_SELLER_EQUAL", open, r["code"], r["sub_code"], r["sub_msg"])
+	}
+	if r["code"] == "10000" {
+		m.Control("POST", "/trades/RVTR-OPEN/pay", nil, http.StatusOK)
+		if q := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-OPEN"}`); q["trade_status"] == "TRADE_SUCCESS" {
+			t.Errorf("the seller's own-open-id trade paid: %v", q)
+		}
+	}
+}
+
+// send_back_fee's merchant-voucher share is back*MerchantDiscount/all in
+// int64 cents: a 50,000,000.00 trade with a 40,000,000.00 merchant voucher
+// (both within Alipay's bounds) overflows it. The merchant received
+// 10,000,000.00 (receipt_amount) and pays back that much on a full refund.
+func TestRvtrSendBackFeeOfALargeMerchantVoucher(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/scenarios", `{"name":"bigv","rules":[{"when":{"method":"alipay.trade.precreate","biz":{"out_trade_no":"RVTR-BIGV"}},"then":{"voucher":{"amount":"40000000.00","funder":"merchant"}}}]}`, http.StatusCreated)
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-BIGV","total_amount":"50000000.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/RVTR-BIGV/pay", nil, http.StatusOK)
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-BIGV"}`), "trade_status", "TRADE_SUCCESS", "receipt_amount", "10000000.00")
+	r := m.Call("alipay.trade.refund", `{"out_trade_no":"RVTR-BIGV","refund_amount":"50000000.00","out_request_no":"R1","query_options":["refund_detail_item_list"]}`)
+	expect(t, r, "code", "10000")
+	expect(t, r, "send_back_fee", "10000000.00")
+	q := m.Call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"RVTR-BIGV","out_request_no":"R1","query_options":["refund_detail_item_list"]}`)
+	expect(t, q, "send_back_fee", "10000000.00")
+}
+
+// One user is one account across trades (the change's claim): a buyer
+// named by buyer_id alone on the control API pays with the logon derived
+// from it, but alipay.trade.create with that buyer_id alone draws a new
+// logon on each trade, so the same user shows two logons.
+func TestRvtrCreateBuyerIDAloneGetsTheDerivedLogon(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const user = "2088000000000123"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-PAGE","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/RVTR-PAGE/pay", map[string]string{"buyer_id": user}, http.StatusOK)
+	want := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-PAGE"}`)["buyer_logon_id"]
+	for _, out := range []string{"RVTR-C1", "RVTR-C2"} {
+		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s","buyer_id":"`+user+`"}`), "code", "10000")
+		m.Control("POST", "/trades/"+out+"/pay", nil, http.StatusOK)
+		if got := m.Call("alipay.trade.query", `{"out_trade_no":"`+out+`"}`)["buyer_logon_id"]; got != want {
+			t.Errorf("%s: created for buyer_id %s: buyer_logon_id %v, the control API's pay as that user %v", out, user, got, want)
+		}
+	}
+	// and its mirror: a logon alone on create gets a new user each time
+	const logon = "rvtr.buyer@example.com"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-PAGE2","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/RVTR-PAGE2/pay", map[string]string{"buyer_logon_id": logon}, http.StatusOK)
+	wantUser := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-PAGE2"}`)["buyer_user_id"]
+	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"RVTR-C3","total_amount":"1.00","subject":"s","buyer_logon_id":"`+logon+`"}`), "code", "10000")
+	m.Control("POST", "/trades/RVTR-C3/pay", nil, http.StatusOK)
+	if got := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-C3"}`)["buyer_user_id"]; got != wantUser {
+		t.Errorf("created for buyer_logon_id %s: buyer_user_id %v, the control API's pay as that logon %v", logon, got, wantUser)
+	}
+}
+
+// batchquery's login_name for a userId receiver is "当前userId对应的支付宝登录号"
+// (RoyaltyEntity). A receiver that is a buyer the mock knows, who paid
+// with its logon, gets a logon made up from its user id instead of that
+// one, so the same user has two logons (docs: "the mock knowing no real
+// one").
+func TestRvtrBatchqueryLoginNameOfAKnownBuyer(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const logon = "13800138000"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-KB","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/RVTR-KB/pay", map[string]string{"buyer_logon_id": logon}, http.StatusOK)
+	q := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-KB"}`)
+	user, shown := q["buyer_user_id"].(string), q["buyer_logon_id"]
+	expect(t, m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"RVTRB","receiver_list":[{"type":"userId","account":"`+user+`"}]}`), "code", "10000")
+	r := m.Call("alipay.trade.royalty.relation.batchquery", `{"out_request_no":"RVTRQ","page_num":1,"page_size":10}`)
+	list, _ := r["receiver_list"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("receiver_list %v", r)
+	}
+	if got := list[0].(map[string]any)["login_name"]; got != shown {
+		t.Errorf("login_name of user %s: %v; the trade it paid shows buyer_logon_id %v (%s)", user, got, shown, logon)
+	}
+}
