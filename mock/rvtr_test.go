@@ -8,47 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alipay-mock/alipay-mock/fixtures"
-	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
-
-// rvtrSeller is the dev app's seller user id, from the control API.
-func rvtrSeller(t *testing.T, m *mocktest.Mock) string {
-	t.Helper()
-	var tr struct {
-		Seller struct {
-			ID string `json:"seller_id"`
-		} `json:"seller"`
-	}
-	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-SELLER","total_amount":"1.00","subject":"s"}`), "code", "10000")
-	m.ControlJSON(http.MethodGet, "/trades/RVTR-SELLER", nil, http.StatusOK, &tr)
-	if tr.Seller.ID == "" {
-		t.Fatal("no seller_id")
-	}
-	return tr.Seller.ID
-}
-
-// create refuses the seller as buyer_id and buyer_logon_id
-// (ACQ.BUYER_SELLER_EQUAL), but not as buyer_open_id: a trade created for
-// the seller's own open id opens, and a pay with no buyer named pays it,
-// the seller's open id shown as the buyer's.
-func TestRvtrCreateForTheSellersOpenIDIsBuyerSellerEqual(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	seller := rvtrSeller(t, m)
-	open := fixtures.OpenID(keys.DevAppID, seller)
-	r := m.Call("alipay.trade.create", `{"out_trade_no":"RVTR-OPEN","total_amount":"1.00","subject":"s","buyer_open_id":"`+open+`"}`)
-	if r["sub_code"] != "ACQ.BUYER_SELLER_EQUAL" {
-		t.Errorf("create with buyer_open_id %s (the seller's): %v %v %v, want ACQ.BUYER_SELLER_EQUAL", open, r["code"], r["sub_code"], r["sub_msg"])
-	}
-	if r["code"] == "10000" {
-		m.Control("POST", "/trades/RVTR-OPEN/pay", nil, http.StatusOK)
-		if q := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-OPEN"}`); q["trade_status"] == "TRADE_SUCCESS" {
-			t.Errorf("the seller's own-open-id trade paid: %v", q)
-		}
-	}
-}
 
 // One user is one account across trades (the change's claim): a buyer
 // named by buyer_id alone on the control API pays with the logon derived

@@ -586,7 +586,8 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if err := checkSeller(m, &o); err != nil {
 			return nil, err
 		}
-		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) {
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) ||
+			o.BuyerOpenID != "" && o.BuyerOpenID == fixtures.OpenID(m.AppID, m.Seller.UserID) {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
