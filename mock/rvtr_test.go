@@ -12,35 +12,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// One user is one account across trades (the change's claim): a buyer
-// named by buyer_id alone on the control API pays with the logon derived
-// from it, but alipay.trade.create with that buyer_id alone draws a new
-// logon on each trade, so the same user shows two logons.
-func TestRvtrCreateBuyerIDAloneGetsTheDerivedLogon(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	const user = "2088000000000123"
-	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-PAGE","total_amount":"1.00","subject":"s"}`), "code", "10000")
-	m.Control("POST", "/trades/RVTR-PAGE/pay", map[string]string{"buyer_id": user}, http.StatusOK)
-	want := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-PAGE"}`)["buyer_logon_id"]
-	for _, out := range []string{"RVTR-C1", "RVTR-C2"} {
-		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s","buyer_id":"`+user+`"}`), "code", "10000")
-		m.Control("POST", "/trades/"+out+"/pay", nil, http.StatusOK)
-		if got := m.Call("alipay.trade.query", `{"out_trade_no":"`+out+`"}`)["buyer_logon_id"]; got != want {
-			t.Errorf("%s: created for buyer_id %s: buyer_logon_id %v, the control API's pay as that user %v", out, user, got, want)
-		}
-	}
-	// and its mirror: a logon alone on create gets a new user each time
-	const logon = "rvtr.buyer@example.com"
-	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"RVTR-PAGE2","total_amount":"1.00","subject":"s"}`), "code", "10000")
-	m.Control("POST", "/trades/RVTR-PAGE2/pay", map[string]string{"buyer_logon_id": logon}, http.StatusOK)
-	wantUser := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-PAGE2"}`)["buyer_user_id"]
-	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"RVTR-C3","total_amount":"1.00","subject":"s","buyer_logon_id":"`+logon+`"}`), "code", "10000")
-	m.Control("POST", "/trades/RVTR-C3/pay", nil, http.StatusOK)
-	if got := m.Call("alipay.trade.query", `{"out_trade_no":"RVTR-C3"}`)["buyer_user_id"]; got != wantUser {
-		t.Errorf("created for buyer_logon_id %s: buyer_user_id %v, the control API's pay as that logon %v", logon, got, wantUser)
-	}
-}
-
 // batchquery's login_name for a userId receiver is "当前userId对应的支付宝登录号"
 // (RoyaltyEntity). A receiver that is a buyer the mock knows, who paid
 // with its logon, gets a logon made up from its user id instead of that

@@ -568,8 +568,21 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 	return out, err
 }
 
-// Create opens a trade whose buyer is known (alipay.trade.create).
+// Create opens a trade whose buyer is known (alipay.trade.create). A
+// buyer named by one half has the other derived, as a page's (named.go).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
+	var ask logonUser
+	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
+	if errors.Is(err, errAskUser) {
+		if ask.user, err = b.askLogonUser(ask); err != nil {
+			return out, err
+		}
+		out, err = b.createOnce(m, o, c, ask, &ask)
+	}
+	return out, err
+}
+
+func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known logonUser, ask *logonUser) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -598,22 +611,38 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 			out = t.clone()
 			return ch, nil
 		}
+		var logonUser string // the user of a logon named alone
+		if o.BuyerID == "" && o.BuyerLogonID != "" {
+			var err error
+			if logonUser, err = b.userOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
+				return nil, err
+			}
+			if m.Seller.UserID != "" && logonUser == m.Seller.UserID {
+				return nil, ErrBuyerSellerEqual
+			}
+		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
 		}
 		t.Scanned = true
 		t.Buyer = b.ids.Buyer()
-		if o.BuyerID != "" {
-			t.Buyer.UserID = o.BuyerID
-		}
 		t.BuyerOpenID = o.BuyerOpenID
-		if o.BuyerLogonID != "" {
+		switch {
+		case o.BuyerID != "" && o.BuyerLogonID != "":
+			t.Buyer.UserID = o.BuyerID
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
-		} else {
+		case o.BuyerID != "": // its logon derived, binding no one
+			account := fixtures.LogonOf(o.BuyerID)
+			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, account, fixtures.MaskLogon(account)
+			t.BuyerLogonDrawn = true
+		case o.BuyerLogonID != "": // its user derived, binding no one
+			t.Buyer.UserID = logonUser
+			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+			t.BuyerIDDrawn = o.BuyerOpenID == ""
+		default: // an open id alone: a new buyer
 			t.BuyerLogonDrawn = true
 		}
-		t.BuyerIDDrawn = o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID != ""
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
 		out = t.clone()
 		return []change{{out, e}}, nil
@@ -1075,10 +1104,7 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
 	out, err := b.actOnce(l, find, act, buyer, known, &ask)
 	if errors.Is(err, errAskUser) {
-		b.mu.Lock()
-		f := b.logonUser
-		b.mu.Unlock()
-		if ask.user, err = f(ask.app, ask.account); err != nil {
+		if ask.user, err = b.askLogonUser(ask); err != nil {
 			return out, err
 		}
 		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
@@ -1128,7 +1154,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var logonUser string // the user of a logon named alone
 		if account := namedAccount(t, buyer); account != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(t, account, known, ask); err != nil {
+			if logonUser, err = b.userOfLogon(t.AppID, account, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}

@@ -30,18 +30,26 @@ type logonUser struct{ app, account, user string }
 // acts again.
 var errAskUser = errors.New("trade: the user of a logon is to be found")
 
-// userOfLogon is the user id of t's buyer account, named without one:
+// userOfLogon is the user id of app's buyer account, named without one:
 // known when found already; else, with LogonUsers set and ask not yet
 // used, errAskUser with ask filled. The lock is held.
-func (b *Book) userOfLogon(t *Trade, account string, known logonUser, ask *logonUser) (string, error) {
-	if known.app == t.AppID && known.account == account && known.user != "" {
+func (b *Book) userOfLogon(app, account string, known logonUser, ask *logonUser) (string, error) {
+	if known.app == app && known.account == account && known.user != "" {
 		return known.user, nil
 	}
 	if b.logonUser != nil && ask.app == "" {
-		*ask = logonUser{app: t.AppID, account: account}
+		*ask = logonUser{app: app, account: account}
 		return "", errAskUser
 	}
 	return fixtures.UserIDOf(account), nil
+}
+
+// askLogonUser finds the user ask names, outside the lock.
+func (b *Book) askLogonUser(ask logonUser) (string, error) {
+	b.mu.Lock()
+	f := b.logonUser
+	b.mu.Unlock()
+	return f(ask.app, ask.account)
 }
 
 // namedAccount is the logon account t's buyer will have after an action
