@@ -20,15 +20,16 @@ func TestCreatedBuyerMayNameItsLogon(t *testing.T) {
 	m.Control("POST", "/trades/CB-1/pay", map[string]string{"buyer_id": "2088000000000011", "buyer_logon_id": "13800138000"}, http.StatusOK)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-1"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000011", "buyer_logon_id", "138****8000")
 
-	// A scan naming only buyer_id draws the logon as well.
+	// A scan naming only buyer_id fills in the logon as well.
 	expect(t, h.call("alipay.trade.precreate", `{"out_trade_no":"CB-2","total_amount":"5.00","subject":"s"}`), "code", "10000")
 	m.Control("POST", "/trades/CB-2/scan", map[string]string{"buyer_id": "2088000000000012"}, http.StatusOK)
 	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000013", "buyer_logon_id": "13800138000"}, http.StatusConflict)
 	m.Control("POST", "/trades/CB-2/pay", map[string]string{"buyer_id": "2088000000000012", "buyer_logon_id": "13800138000"}, http.StatusOK)
 	expect(t, h.call("alipay.trade.query", `{"out_trade_no":"CB-2"}`), "trade_status", "TRADE_SUCCESS", "buyer_user_id", "2088000000000012", "buyer_logon_id", "138****8000")
 
-	// A logon named alone is still compared with the drawn one.
-	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-4","total_amount":"5.00","subject":"s","buyer_id":"2088000000000011"}`), "code", "10000")
+	// A logon named alone is still compared with the filled-in one (of a
+	// user no trade paid: user 11's is now the logon it paid CB-1 with).
+	expect(t, h.call("alipay.trade.create", `{"out_trade_no":"CB-4","total_amount":"5.00","subject":"s","buyer_id":"2088000000000014"}`), "code", "10000")
 	m.Control("POST", "/trades/CB-4/pay", map[string]string{"buyer_logon_id": "13800138000"}, http.StatusConflict)
 
 	// A logon the order named binds.

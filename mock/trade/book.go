@@ -159,6 +159,8 @@ type Book struct {
 	payeesSweep int // the apps indexed at which sweepPayees next looks
 	// logonUser finds the user of a logon named alone (named.go).
 	logonUser func(app, logon string) (string, error)
+	// userLogon finds the logon of a user id named alone (named.go).
+	userLogon func(app, user string) (string, error)
 }
 
 // NewBook makes an empty book.
@@ -574,7 +576,7 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 	var ask logonUser
 	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
 	if errors.Is(err, errAskUser) {
-		if ask.user, err = b.askLogonUser(ask); err != nil {
+		if err = b.askOther(&ask); err != nil {
 			return out, err
 		}
 		out, err = b.createOnce(m, o, c, ask, &ask)
@@ -621,6 +623,13 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 				return nil, ErrBuyerSellerEqual
 			}
 		}
+		var userLogon string // the logon of a user id named alone
+		if o.BuyerID != "" && o.BuyerLogonID == "" {
+			var err error
+			if userLogon, err = b.logonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
+				return nil, err
+			}
+		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
@@ -633,8 +642,7 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 			t.Buyer.UserID = o.BuyerID
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 		case o.BuyerID != "": // its logon derived, binding no one
-			account := fixtures.LogonOf(o.BuyerID)
-			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, account, fixtures.MaskLogon(account)
+			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, userLogon, fixtures.MaskLogon(userLogon)
 			t.BuyerLogonDrawn = true
 		case o.BuyerLogonID != "": // its user derived, binding no one
 			t.Buyer.UserID = logonUser
@@ -1104,7 +1112,7 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
 	out, err := b.actOnce(l, find, act, buyer, known, &ask)
 	if errors.Is(err, errAskUser) {
-		if ask.user, err = b.askLogonUser(ask); err != nil {
+		if err = b.askOther(&ask); err != nil {
 			return out, err
 		}
 		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
@@ -1159,6 +1167,14 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 				return ch, err
 			}
 		}
+		var userLogon string // the logon of a user id named alone
+		if user := namedUser(t, buyer); user != "" {
+			var err error
+			if userLogon, err = b.logonOfUser(t.AppID, user, known, ask); err != nil {
+				out = t.clone()
+				return ch, err
+			}
+		}
 		if t.Seller.UserID != "" && (logonUser == t.Seller.UserID || buyer != nil && buyer.UserID == t.Seller.UserID) ||
 			buyer != nil && isSellerLogon(t.Seller, buyer.LogonID) { // a seller cannot pay its own trade
 			out = t.clone()
@@ -1196,7 +1212,10 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 			}
 		}
 		if t.Buyer.LogonID == "" { // named by its user id alone: its logon derived
-			account := fixtures.LogonOf(t.Buyer.UserID)
+			account := userLogon
+			if account == "" {
+				account = fixtures.LogonOf(t.Buyer.UserID)
+			}
 			t.Buyer.LogonID, t.Buyer.Account = fixtures.MaskLogon(account), account
 			t.BuyerLogonDrawn = true
 		}
