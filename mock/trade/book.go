@@ -689,8 +689,9 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 var authCodePattern = regexp.MustCompile(`^(2[5-9]|30)[0-9]{14,22}$`)
 
 // faceTokenPattern is a face payment's auth_code (scene security_code):
-// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel).
-var faceTokenPattern = regexp.MustCompile(`^fp.{33}$`)
+// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel); letters and digits
+// only, as a barcode is digits only (inferred: docs/gateway.md).
+var faceTokenPattern = regexp.MustCompile(`^fp[0-9A-Za-z]{33}$`)
 
 // PayResult is the outcome of a barcode payment.
 type PayResult struct {
