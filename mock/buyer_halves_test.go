@@ -36,3 +36,23 @@ func TestOneLogonIsOneBuyerAcrossTrades(t *testing.T) {
 		t.Errorf("user 2088000000000042 paid with two accounts: buyer_logon_id %v and %v", b1["buyer_logon_id"], b2["buyer_logon_id"])
 	}
 }
+
+// A buyer named by a user id alone pays with the logon the mock knows for
+// it (that of a buyer of the app's paid trades), as one named by a logon
+// alone is the user the mock knows for it: one user on every trade
+// (docs/pages.md). Before, a user id alone always got fixtures.LogonOf.
+func TestUserIDNamedAlonePaysWithTheLogonTheMockKnows(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const user, logon = "2088000000000778", "bh.known@example.com"
+	for _, out := range []string{"BH-K1", "BH-K2", "BH-K3"} {
+		expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	}
+	m.Control("POST", "/trades/BH-K1/pay", map[string]string{"buyer_id": user, "buyer_logon_id": logon}, http.StatusOK)
+	m.Control("POST", "/trades/BH-K2/pay", map[string]string{"buyer_logon_id": logon}, http.StatusOK)
+	m.Control("POST", "/trades/BH-K3/pay", map[string]string{"buyer_id": user}, http.StatusOK)
+	k1 := m.Call("alipay.trade.query", `{"out_trade_no":"BH-K1"}`)
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"BH-K2"}`), "buyer_user_id", user) // logon alone: the known user
+	if k3 := m.Call("alipay.trade.query", `{"out_trade_no":"BH-K3"}`); k3["buyer_logon_id"] != k1["buyer_logon_id"] {
+		t.Errorf("user %s named alone pays as %v; the mock knows its logon %v (%s)", user, k3["buyer_logon_id"], k1["buyer_logon_id"], logon)
+	}
+}

@@ -316,6 +316,11 @@ func (s *Server) wireFund(feeRate int64) {
 	}
 	s.Coupons.LogonUsers(logonUser)
 	s.Trades.LogonUsers(logonUser)
+	// A user id named alone has the logon it paid the app with, if the
+	// mock knows one.
+	s.Trades.UserLogons(s.userLogon)
+	s.Coupons.UserLogons(s.userLogon)
+	s.Royalty.UserLogons(s.userLogon)
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of
 	// reach: its account goes (a balance read never opens one).
@@ -369,6 +374,26 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool, e
 		b.UserID, ok = s.Users.SignedIn(app, p.Identity)
 	}
 	return fund.Payee{UserID: b.UserID, Name: b.Name}, ok, nil
+}
+
+// userLogon is the logon account of a user of the app: the one a known
+// buyer (knownPayee's) paid with, else fixtures.LogonOf. A lookup the
+// store failed is its error (20000).
+func (s *Server) userLogon(app, user string) (string, error) {
+	var b fixtures.Buyer
+	var ok bool
+	if s.pg != nil {
+		var err error
+		if b, ok, err = s.pg.PaidBuyer(app, trade.ByUserID, user); err != nil {
+			return "", err
+		}
+	} else {
+		b, ok = s.Trades.PaidBuyer(app, trade.ByUserID, user)
+	}
+	if ok && b.Account != "" {
+		return b.Account, nil
+	}
+	return fixtures.LogonOf(user), nil
 }
 
 // transferEvent sends a transfer's status to the app gateway and plans

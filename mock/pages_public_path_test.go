@@ -83,3 +83,33 @@ func TestPublicURLPathKeptOnBuyerPages(t *testing.T) {
 	resp.Body.Close()
 	check("red packet cashier", resp.Header.Get("Location"))
 }
+
+// Under a --public-url path the dashboard's links to the buyer pages
+// (trade detail: cashier page, QR page) stay under it, as qr_code does.
+// Before, they were root-relative and left it.
+func TestDashboardBuyerPageLinksKeepThePublicURLPath(t *testing.T) {
+	const base = "http://proxy.example/alipay"
+	m := mocktest.New(t, mock.Options{PublicURL: base})
+	pre := m.Call("alipay.trade.precreate", `{"out_trade_no":"PPP-DASH","total_amount":"1.00","subject":"s"}`)
+	var tr struct {
+		TradeNo string `json:"trade_no"`
+	}
+	m.ControlJSON(http.MethodGet, "/trades/PPP-DASH", nil, http.StatusOK, &tr)
+	resp, err := http.Get(m.URL + "/_mock/ui/trades/" + tr.TradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	at, _ := url.Parse(base + "/_mock/ui/trades/" + tr.TradeNo)
+	for _, id := range []string{"cashier-link", "qr-link"} {
+		l := regexp.MustCompile(`href="([^"]*)" id="` + id + `"`).FindStringSubmatch(string(b))
+		if l == nil {
+			t.Fatalf("HTTP %d: no %s", resp.StatusCode, id)
+		}
+		ref, _ := url.Parse(l[1])
+		if got := at.ResolveReference(ref).String(); !strings.HasPrefix(got, base+"/") {
+			t.Errorf("%s %q leads to %s, outside --public-url %s (qr_code %v)", id, l[1], got, base, pre["qr_code"])
+		}
+	}
+}

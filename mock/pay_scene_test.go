@@ -9,6 +9,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"strings"
 )
 
 // A face payment (scene security_code) gives a 刷脸标识串 as auth_code: "fp
@@ -64,5 +65,19 @@ func TestFacePayKeptAcrossRestarts(t *testing.T) {
 	q, err := c2.Query(ctx, client.QueryRequest{OutTradeNo: "FACEKEPT"})
 	if err != nil || q.TradeStatus != "TRADE_SUCCESS" || q.BuyerUserID != p.BuyerUserID {
 		t.Fatalf("after restart: query = %+v, %v; pay had buyer %s", q, err, p.BuyerUserID)
+	}
+}
+
+// A face payment's auth_code is "刷脸标识串（fp开头的35位字符串）"
+// (AlipayTradePayModel): fp and 33 letters or digits, as barcodes are held
+// to digits. Before, fp and 33 of anything (spaces, markup, Chinese: 101
+// bytes past the 64 limit, counted in runes) paid as a face token.
+func TestFaceTokenIsFpAnd33LettersOrDigits(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for i, code := range []string{"fp" + strings.Repeat("中", 33), "fp" + strings.Repeat(" ", 33), "fp" + strings.Repeat("<", 33)} {
+		r := m.Call("alipay.trade.pay", `{"out_trade_no":"FACE-BAD`+string(rune('0'+i))+`","scene":"security_code","auth_code":"`+code+`","total_amount":"1.00","subject":"s"}`)
+		if r["sub_code"] != "ACQ.PAYMENT_AUTH_CODE_INVALID" {
+			t.Errorf("auth_code %q: %v %v %v, want ACQ.PAYMENT_AUTH_CODE_INVALID", code, r["code"], r["sub_code"], r["buyer_user_id"])
+		}
 	}
 }

@@ -171,7 +171,7 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	catchAll(e, all, ctl, notFound, methodNotAllowed)
 	catchAll(e, all, bill, notFound, methodNotAllowed)
 
-	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version}
+	dash := &web.Dashboard{Deps: s.Deps, Faults: s.Faults, Version: Version, PublicURL: cfg.PublicURL}
 	ui := e.Group(web.DashboardPrefix, append(surface{headers: dashboardHeaders, maxBody: MaxControlBody, writeTimeout: cfg.writeTimeout, fail: dash.Error}.use(recovery),
 		control.RefuseOwnRequests, guard, s.catchUp)...)
 	dash.Register(ui)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -54,6 +56,42 @@ func TestSellerCannotPayItsOwnTrade(t *testing.T) {
 		r := m.Call(method, `{"out_trade_no":"SELF-`+method[13:]+`","total_amount":"1.00","subject":"s","buyer_logon_id":"`+seller.Seller.Email+`"}`)
 		if r["sub_code"] != "ACQ.BUYER_SELLER_EQUAL" {
 			t.Errorf("%s with buyer_logon_id %s, the seller's: %v %v", method, seller.Seller.Email, r["sub_code"], r["sub_msg"])
+		}
+	}
+}
+
+// mockSellerID is the dev app's seller user id, from the control API.
+func mockSellerID(t *testing.T, m *mocktest.Mock) string {
+	t.Helper()
+	var tr struct {
+		Seller struct {
+			ID string `json:"seller_id"`
+		} `json:"seller"`
+	}
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"SELF-ID","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.ControlJSON(http.MethodGet, "/trades/SELF-ID", nil, http.StatusOK, &tr)
+	if tr.Seller.ID == "" {
+		t.Fatal("no seller_id")
+	}
+	return tr.Seller.ID
+}
+
+// create refuses the seller as buyer_open_id (its open id for the app) as
+// it does as buyer_id and buyer_logon_id: ACQ.BUYER_SELLER_EQUAL. Before,
+// the trade opened and a pay with no buyer named paid it, the seller's
+// open id shown as the buyer's.
+func TestCreateForTheSellersOwnOpenIDIsBuyerSellerEqual(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	seller := mockSellerID(t, m)
+	open := fixtures.OpenID(keys.DevAppID, seller)
+	r := m.Call("alipay.trade.create", `{"out_trade_no":"SELF-OPEN","total_amount":"1.00","subject":"s","buyer_open_id":"`+open+`"}`)
+	if r["sub_code"] != "ACQ.BUYER_SELLER_EQUAL" {
+		t.Errorf("create with buyer_open_id %s (the seller's): %v %v %v, want ACQ.BUYER_SELLER_EQUAL", open, r["code"], r["sub_code"], r["sub_msg"])
+	}
+	if r["code"] == "10000" {
+		m.Control("POST", "/trades/SELF-OPEN/pay", nil, http.StatusOK)
+		if q := m.Call("alipay.trade.query", `{"out_trade_no":"SELF-OPEN"}`); q["trade_status"] == "TRADE_SUCCESS" {
+			t.Errorf("the seller's own-open-id trade paid: %v", q)
 		}
 	}
 }

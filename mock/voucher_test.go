@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
 // voucherDetailFields are the @ApiField names of alipay-sdk-java-all's
@@ -316,4 +317,21 @@ func TestDiscountAmountsWhenAsked(t *testing.T) {
 	if q = h.call("alipay.trade.query", `{"out_trade_no":"DAD"}`); q["discount_amount"] != nil || q["mdiscount_amount"] != nil {
 		t.Errorf("discount amounts not asked for: %v", q)
 	}
+}
+
+// send_back_fee's merchant-voucher share is back*MerchantDiscount/all in
+// int64 cents: a 50,000,000.00 trade with a 40,000,000.00 merchant voucher
+// (both within Alipay's bounds) overflows it. The merchant received
+// 10,000,000.00 (receipt_amount) and pays back that much on a full refund.
+func TestSendBackFeeOfALargeMerchantVoucherDoesNotOverflow(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/scenarios", `{"name":"bigv","rules":[{"when":{"method":"alipay.trade.precreate","biz":{"out_trade_no":"SBF-BIGV"}},"then":{"voucher":{"amount":"40000000.00","funder":"merchant"}}}]}`, http.StatusCreated)
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"SBF-BIGV","total_amount":"50000000.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/SBF-BIGV/pay", nil, http.StatusOK)
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"SBF-BIGV"}`), "trade_status", "TRADE_SUCCESS", "receipt_amount", "10000000.00")
+	r := m.Call("alipay.trade.refund", `{"out_trade_no":"SBF-BIGV","refund_amount":"50000000.00","out_request_no":"R1","query_options":["refund_detail_item_list"]}`)
+	expect(t, r, "code", "10000")
+	expect(t, r, "send_back_fee", "10000000.00")
+	q := m.Call("alipay.trade.fastpay.refund.query", `{"out_trade_no":"SBF-BIGV","out_request_no":"R1","query_options":["refund_detail_item_list"]}`)
+	expect(t, q, "send_back_fee", "10000000.00")
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -63,6 +64,21 @@ func (a Amount) String() string {
 		sign, n = "-", uint64(-(a+1))+1 // no overflow at math.MinInt64
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// MulDiv is a*b/c, truncated toward zero, computed without overflowing
+// int64 in the product. ok is false when c is zero or the quotient does
+// not fit in an Amount.
+func MulDiv(a, b, c Amount) (q Amount, ok bool) {
+	if c == 0 {
+		return 0, false
+	}
+	p := new(big.Int).Mul(big.NewInt(int64(a)), big.NewInt(int64(b)))
+	p.Quo(p, big.NewInt(int64(c)))
+	if !p.IsInt64() {
+		return 0, false
+	}
+	return Amount(p.Int64()), true
 }
 
 // InRange reports whether a lies in [Min, Max].

@@ -393,3 +393,22 @@ func TestSent(t *testing.T) {
 		}
 	}
 }
+
+func TestMulDiv(t *testing.T) {
+	for _, c := range []struct {
+		a, b, c, want amount.Amount
+		ok            bool
+	}{
+		{5000000000, 4000000000, 5000000000, 4000000000, true}, // a*b overflows int64
+		{7, 10, 3, 23, true},                  // truncated
+		{-7, 10, 3, -23, true},                // toward zero
+		{1, 1, 0, 0, false},                   // no divisor
+		{amount.Max, amount.Max, 1, 0, false}, // quotient too large
+		{0, amount.Max, amount.Max, 0, true},
+	} {
+		got, ok := amount.MulDiv(c.a, c.b, c.c)
+		if got != c.want || ok != c.ok {
+			t.Errorf("MulDiv(%d, %d, %d) = %d, %v; want %d, %v", c.a, c.b, c.c, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -147,6 +147,7 @@ type Book struct {
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
 	logonIs  func(app, logon string) (string, error) // the user a claim to a logon id pays (LogonUsers)
+	logonOf  func(app, user string) (string, error)  // the logon of a user id named alone (UserLogons)
 }
 
 // NewBook makes an empty book.
@@ -160,6 +161,14 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 	b := &Book{clock: c, ids: ids, opts: opts}
 	b.Reset("")
 	return b
+}
+
+// UserLogons sets how a sender named by a user id alone finds its logon
+// account, asked outside the lock. Unset, fixtures.LogonOf.
+func (b *Book) UserLogons(f func(app, user string) (string, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.logonOf = f
 }
 
 // LogonUsers sets how a claim's payee_logon_id finds the user it pays:
@@ -804,15 +813,17 @@ func (b *Book) OnPage(token string) (Order, error) {
 	return out, err
 }
 
-// namedPayer is payer with the user of a logon named alone: the user a
-// claim to it pays (LogonUsers), found outside the lock for the red packet's
-// app, as a trade's buyer named so. Anything else goes on as it came, and
-// an order not found is the action's to answer.
+// namedPayer is payer with the half it was named without: the user of a
+// logon (the user a claim to it pays, LogonUsers) or the logon of a user
+// id (UserLogons), found outside the lock for the red packet's app, as a
+// trade's buyer named so. Anything else goes on as it came, and an order
+// not found is the action's to answer.
 func (b *Book) namedPayer(payer *fixtures.Buyer, order func() (Order, error)) (*fixtures.Buyer, error) {
 	b.mu.Lock()
-	logonIs := b.logonIs
+	logonIs, logonOf := b.logonIs, b.logonOf
 	b.mu.Unlock()
-	if payer == nil || payer.UserID != "" || payer.LogonID == "" || logonIs == nil || checkPayer(payer) != nil {
+	if payer == nil || (payer.UserID == "") == (payer.LogonID == "") || checkPayer(payer) != nil ||
+		payer.UserID == "" && logonIs == nil || payer.LogonID == "" && logonOf == nil {
 		return payer, nil
 	}
 	o, err := order()
@@ -822,12 +833,15 @@ func (b *Book) namedPayer(payer *fixtures.Buyer, order func() (Order, error)) (*
 		}
 		return nil, err
 	}
-	id, err := logonIs(o.AppID, payer.LogonID)
-	if err != nil || id == "" {
+	named := *payer
+	if payer.UserID == "" {
+		named.UserID, err = logonIs(o.AppID, payer.LogonID)
+	} else {
+		named.LogonID, err = logonOf(o.AppID, payer.UserID)
+	}
+	if err != nil || named.UserID == "" || named.LogonID == "" {
 		return payer, err
 	}
-	named := *payer
-	named.UserID = id
 	return &named, nil
 }
 

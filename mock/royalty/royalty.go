@@ -84,6 +84,17 @@ type Relations struct {
 	store Store
 	// shared is a store replicas share (--store); nil with one process.
 	shared Shared
+	// userLogon is the logon account of a user id (UserLogons).
+	userLogon func(app, user string) (string, error)
+}
+
+// UserLogons sets how a userId receiver's login_name is found: the mock's
+// one rule for a user's logon (a known buyer's, else derived), asked
+// outside the lock. Unset, fixtures.LogonOf.
+func (r *Relations) UserLogons(f func(app, user string) (string, error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.userLogon = f
 }
 
 // Shared is a store replicas share (mock/pgstore.DB): one app's relations
@@ -300,7 +311,6 @@ func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
 		q.PageSize = 20
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	list := r.app(appID).list
 	num, size := int64(q.PageNum), int64(q.PageSize)
 	p := Page{PageNum: num, PageSize: size, TotalRec: int64(len(list))}
@@ -310,12 +320,21 @@ func (r *Relations) Query(appID string, q QueryRequest) (Page, error) {
 		to := min(from+size, p.TotalRec)
 		p.Receivers = append([]Entity(nil), list[from:to]...)
 	}
+	userLogon := r.userLogon
+	r.mu.Unlock()
 	for i := range p.Receivers {
 		// login_name is "当前userId对应的支付宝登录号" (RoyaltyEntity) for
-		// every receiver; the mock knows none for a userId, so it shows a
-		// masked one derived from it (inferred).
+		// every receiver: for a userId, the logon a known buyer paid the
+		// app with, else one derived from it (inferred), masked.
 		if e := &p.Receivers[i]; e.Type == TypeUserID && e.LoginName == "" {
-			e.LoginName = fixtures.MaskLogon(fixtures.LogonOf(e.Account))
+			account := fixtures.LogonOf(e.Account)
+			if userLogon != nil {
+				var err error
+				if account, err = userLogon(appID, e.Account); err != nil {
+					return Page{}, err
+				}
+			}
+			e.LoginName = fixtures.MaskLogon(account)
 		}
 	}
 	return p, nil

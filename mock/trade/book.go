@@ -159,6 +159,8 @@ type Book struct {
 	payeesSweep int // the apps indexed at which sweepPayees next looks
 	// logonUser finds the user of a logon named alone (named.go).
 	logonUser func(app, logon string) (string, error)
+	// userLogon finds the logon of a user id named alone (named.go).
+	userLogon func(app, user string) (string, error)
 }
 
 // NewBook makes an empty book.
@@ -568,8 +570,21 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 	return out, err
 }
 
-// Create opens a trade whose buyer is known (alipay.trade.create).
+// Create opens a trade whose buyer is known (alipay.trade.create). A
+// buyer named by one half has the other derived, as a page's (named.go).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
+	var ask logonUser
+	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
+	if errors.Is(err, errAskUser) {
+		if err = b.askOther(&ask); err != nil {
+			return out, err
+		}
+		out, err = b.createOnce(m, o, c, ask, &ask)
+	}
+	return out, err
+}
+
+func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known logonUser, ask *logonUser) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -586,7 +601,8 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 		if err := checkSeller(m, &o); err != nil {
 			return nil, err
 		}
-		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) {
+		if o.BuyerID != "" && o.BuyerID == m.Seller.UserID || isSellerLogon(m.Seller, o.BuyerLogonID) ||
+			o.BuyerOpenID != "" && o.BuyerOpenID == fixtures.OpenID(m.AppID, m.Seller.UserID) {
 			return nil, ErrBuyerSellerEqual
 		}
 		if t := b.outTrade(m.AppID, o.OutTradeNo); t != nil {
@@ -597,22 +613,44 @@ func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, erro
 			out = t.clone()
 			return ch, nil
 		}
+		var logonUser string // the user of a logon named alone
+		if o.BuyerID == "" && o.BuyerLogonID != "" {
+			var err error
+			if logonUser, err = b.userOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
+				return nil, err
+			}
+			if m.Seller.UserID != "" && logonUser == m.Seller.UserID {
+				return nil, ErrBuyerSellerEqual
+			}
+		}
+		var userLogon string // the logon of a user id named alone
+		if o.BuyerID != "" && o.BuyerLogonID == "" {
+			var err error
+			if userLogon, err = b.logonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
+				return nil, err
+			}
+		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
 		}
 		t.Scanned = true
 		t.Buyer = b.ids.Buyer()
-		if o.BuyerID != "" {
-			t.Buyer.UserID = o.BuyerID
-		}
 		t.BuyerOpenID = o.BuyerOpenID
-		if o.BuyerLogonID != "" {
+		switch {
+		case o.BuyerID != "" && o.BuyerLogonID != "":
+			t.Buyer.UserID = o.BuyerID
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
-		} else {
+		case o.BuyerID != "": // its logon derived, binding no one
+			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, userLogon, fixtures.MaskLogon(userLogon)
+			t.BuyerLogonDrawn = true
+		case o.BuyerLogonID != "": // its user derived, binding no one
+			t.Buyer.UserID = logonUser
+			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+			t.BuyerIDDrawn = o.BuyerOpenID == ""
+		default: // an open id alone: a new buyer
 			t.BuyerLogonDrawn = true
 		}
-		t.BuyerIDDrawn = o.BuyerID == "" && o.BuyerOpenID == "" && o.BuyerLogonID != ""
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
 		out = t.clone()
 		return []change{{out, e}}, nil
@@ -651,8 +689,9 @@ func (b *Book) Cashier(m domain.Merchant, o Order, c domain.Context, method stri
 var authCodePattern = regexp.MustCompile(`^(2[5-9]|30)[0-9]{14,22}$`)
 
 // faceTokenPattern is a face payment's auth_code (scene security_code):
-// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel).
-var faceTokenPattern = regexp.MustCompile(`^fp.{33}$`)
+// "刷脸标识串（fp开头的35位字符串）" (AlipayTradePayModel); letters and digits
+// only, as a barcode is digits only (inferred: docs/gateway.md).
+var faceTokenPattern = regexp.MustCompile(`^fp[0-9A-Za-z]{33}$`)
 
 // PayResult is the outcome of a barcode payment.
 type PayResult struct {
@@ -1074,10 +1113,7 @@ func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer
 	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
 	out, err := b.actOnce(l, find, act, buyer, known, &ask)
 	if errors.Is(err, errAskUser) {
-		b.mu.Lock()
-		f := b.logonUser
-		b.mu.Unlock()
-		if ask.user, err = f(ask.app, ask.account); err != nil {
+		if err = b.askOther(&ask); err != nil {
 			return out, err
 		}
 		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
@@ -1127,7 +1163,15 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var logonUser string // the user of a logon named alone
 		if account := namedAccount(t, buyer); account != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(t, account, known, ask); err != nil {
+			if logonUser, err = b.userOfLogon(t.AppID, account, known, ask); err != nil {
+				out = t.clone()
+				return ch, err
+			}
+		}
+		var userLogon string // the logon of a user id named alone
+		if user := namedUser(t, buyer); user != "" {
+			var err error
+			if userLogon, err = b.logonOfUser(t.AppID, user, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}
@@ -1169,7 +1213,10 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 			}
 		}
 		if t.Buyer.LogonID == "" { // named by its user id alone: its logon derived
-			account := fixtures.LogonOf(t.Buyer.UserID)
+			account := userLogon
+			if account == "" {
+				account = fixtures.LogonOf(t.Buyer.UserID)
+			}
 			t.Buyer.LogonID, t.Buyer.Account = fixtures.MaskLogon(account), account
 			t.BuyerLogonDrawn = true
 		}

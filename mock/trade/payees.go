@@ -15,6 +15,7 @@ import (
 // trades' strings, an open id kept as a hash.
 type payee struct {
 	user, name string // copies: a decoded trade's strings can share its record (cell.go)
+	account    string // a logon account it paid with (the index's key), "" for none
 	n          int32  // kept paid trades of this buyer
 	open       uint64 // openHash of the buyer's open id for the app
 }
@@ -80,6 +81,9 @@ func (b *Book) addPayee(t *Trade) bool {
 			a.accounts[strings.Clone(by.Account)] = m
 		}
 		m[p]++
+		if p.account == "" {
+			p.account = strings.Clone(by.Account)
+		}
 	}
 	return true
 }
@@ -98,6 +102,14 @@ func (b *Book) dropPayee(t *Trade) {
 	if m := a.accounts[by.Account]; m != nil && by.Account != "" {
 		if m[p]--; m[p] <= 0 {
 			delete(m, p)
+			if p.account == by.Account && p.n > 1 { // another it still paid with, the lowest (rare: a walk)
+				p.account = ""
+				for k, o := range a.accounts {
+					if o[p] > 0 && (p.account == "" || k < p.account) {
+						p.account = k
+					}
+				}
+			}
 		}
 		if len(m) == 0 {
 			delete(a.accounts, by.Account)
@@ -142,8 +154,9 @@ const (
 
 // PaidBuyer is the buyer of one of app's kept paid trades that the
 // identity names (a user id, the logon account paid with, or the open id
-// for the app), from an index kept as trades change: no walk after the
-// app's first lookup (until a reset of the app).
+// for the app), with a logon account it paid with, from an index kept as
+// trades change: no walk after the app's first lookup (until a reset of
+// the app).
 func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -181,5 +194,5 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	if p == nil || p.n <= 0 {
 		return fixtures.Buyer{}, false
 	}
-	return fixtures.Buyer{UserID: p.user, Name: p.name}, true
+	return fixtures.Buyer{UserID: p.user, Name: p.name, Account: p.account}, true
 }

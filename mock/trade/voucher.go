@@ -121,7 +121,9 @@ func (t *Trade) RefundFunds(r *Refund) (cash, voucher amount.Amount) {
 func (t *Trade) SendBackFee(r *Refund) amount.Amount {
 	_, back := t.RefundFunds(r)
 	if all := t.VoucherAmount(); back > 0 && all > 0 {
-		return r.Amount - back*t.MerchantDiscount()/all
+		if m, ok := amount.MulDiv(back, t.MerchantDiscount(), all); ok {
+			return r.Amount - m
+		}
 	}
 	return r.Amount
 }

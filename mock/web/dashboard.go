@@ -56,10 +56,22 @@ type Dashboard struct {
 	// Faults, when set, are listed on the overview and cleared by reset.
 	Faults  *gateway.Queue
 	Version string
+	// PublicURL is the mock's base URL as browsers reach it (--public-url):
+	// the links to buyer pages are under it, as qr_code is.
+	PublicURL string
 
 	mu      sync.Mutex
 	seq     int
 	reports []clockReport // what the last clock actions fired, newest last
+}
+
+// buyerPages is the base of the links to buyer pages: --public-url, path
+// and all, else the site root.
+func (d *Dashboard) buyerPages(c echo.Context) string {
+	if d.PublicURL == "" {
+		return ""
+	}
+	return shared.PublicURL(d.PublicURL, c)
 }
 
 // maxReports is how many clock reports are kept for Post/Redirect/Get.
@@ -290,7 +302,7 @@ func (d *Dashboard) trade(c echo.Context) error {
 		return d.fail(c, http.StatusBadRequest, err.Error())
 	}
 	notes := d.Notifier.Outbox().List(notify.Filter{AppID: t.AppID, TradeNo: t.TradeNo})
-	return d.render(c, http.StatusOK, "dash_trade.html", "trades", "Trade "+t.TradeNo, "", d.tradeDetail(t, notes))
+	return d.render(c, http.StatusOK, "dash_trade.html", "trades", "Trade "+t.TradeNo, "", d.tradeDetail(t, notes, d.buyerPages(c)))
 }
 
 // ---- red packets ----
@@ -336,7 +348,7 @@ func (d *Dashboard) redPacket(c echo.Context) error {
 		claims = d.Coupons.Claims(o.AppID, o.AuthNo)
 	}
 	notes := d.Notifier.Outbox().List(notify.Filter{AppID: o.AppID, TradeNo: o.AuthNo})
-	return d.render(c, http.StatusOK, "dash_red_packet.html", "red-packets", "Red packet "+o.AuthNo, "", packetDetail(o, claims, notes))
+	return d.render(c, http.StatusOK, "dash_red_packet.html", "red-packets", "Red packet "+o.AuthNo, "", packetDetail(o, claims, notes, d.buyerPages(c)))
 }
 
 // ---- transfers ----

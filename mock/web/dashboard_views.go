@@ -330,12 +330,12 @@ func goodsText(t trade.Trade) string {
 	return b.String()
 }
 
-func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification) tradeDetailView {
+func (d *Dashboard) tradeDetail(t trade.Trade, notes []notify.Notification, pages string) tradeDetailView {
 	v := tradeDetailView{TradeNo: t.TradeNo, OutTradeNo: t.OutTradeNo, Status: string(t.Status), StatusClass: statusClass(string(t.Status)),
-		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: "/cashier/" + t.CashierToken,
+		Subject: t.Subject, NotesHref: withQuery(ui("notifications"), "trade_no", t.TradeNo), CashierHref: pages + "/cashier/" + t.CashierToken,
 		AuditHref: withQuery(ui("audit"), "app_id", t.AppID, "out_trade_no", t.OutTradeNo, "notify_url", t.NotifyURL)}
 	if t.QRToken != "" {
-		v.QRHref = "/qr/" + t.QRToken
+		v.QRHref = pages + "/qr/" + t.QRToken
 	}
 	scanned, scannedLabel := "", "QR scanned"
 	if t.Method != "alipay.trade.precreate" {
@@ -449,13 +449,13 @@ type packetDetailView struct {
 	NotesHref, CashierHref, PacketHref                   string
 }
 
-func packetDetail(o coupon.Order, claims []coupon.Order, notes []notify.Notification) packetDetailView {
+func packetDetail(o coupon.Order, claims []coupon.Order, notes []notify.Notification, pages string) packetDetailView {
 	v := packetDetailView{AuthNo: o.AuthNo, OutOrderNo: o.OutOrderNo, Title: o.Title, Kind: "Red packet", Status: string(o.Status),
 		StatusClass: statusClass(string(o.Status)), NotesHref: withQuery(ui("notifications"), "trade_no", o.AuthNo)}
 	if o.Claim {
 		v.Kind, v.PacketHref = "Claim", ui("red-packets", o.DeductAuthNo)
 	} else {
-		v.CashierHref = "/cashier/coupon/" + o.CashierToken
+		v.CashierHref = pages + "/cashier/coupon/" + o.CashierToken
 	}
 	payee := ""
 	if o.Payee != nil {

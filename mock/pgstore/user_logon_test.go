@@ -1,0 +1,51 @@
+package pgstore_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+)
+
+// With --store, a user id named alone pays with the logon that user paid
+// the app with on another replica, and batchquery's login_name is that
+// logon; a lookup the database failed answers 20000, never a made-up one.
+func TestReplicasUserIDAloneHasTheLogonItPaidWith(t *testing.T) {
+	rs, dbURL := replicasAt(t, 2, mock.Options{})
+	a, b := rs[0], rs[1]
+	const user, logon = "2088000000000779", "13800138001"
+	for _, out := range []string{"UL-1", "UL-2"} {
+		if r := a.Call("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+			t.Fatalf("precreate %s: %v", out, r)
+		}
+	}
+	a.Control(http.MethodPost, "/trades/UL-1/pay", map[string]string{"buyer_id": user, "buyer_logon_id": logon}, http.StatusOK)
+	b.Control(http.MethodPost, "/trades/UL-2/pay", map[string]string{"buyer_id": user}, http.StatusOK)
+	if q := b.Call("alipay.trade.query", `{"out_trade_no":"UL-2"}`); q["buyer_logon_id"] != "138****8001" {
+		t.Errorf("user %s named alone on another replica pays as %v, want 138****8001", user, q["buyer_logon_id"])
+	}
+	if r := b.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"ULB","receiver_list":[{"type":"userId","account":"`+user+`"}]}`); !ok(r) {
+		t.Fatalf("bind: %v", r)
+	}
+	r := b.Call("alipay.trade.royalty.relation.batchquery", `{"out_request_no":"ULQ"}`)
+	if list, _ := r["receiver_list"].([]any); len(list) != 1 || list[0].(map[string]any)["login_name"] != "138****8001" {
+		t.Errorf("batchquery: %v, want login_name 138****8001", r)
+	}
+
+	conn := pgtest.Conn(t, dbURL)
+	if _, err := conn.Exec(context.Background(), `ALTER TABLE alipay_mock_paid RENAME COLUMN buyer_user_id TO buyer_user_id_away`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), `ALTER TABLE alipay_mock_paid RENAME COLUMN buyer_user_id_away TO buyer_user_id`)
+	})
+	x, err := try(b, "alipay.trade.royalty.relation.batchquery", `{"out_request_no":"ULQ2"}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x["code"] != "20000" {
+		t.Errorf("batchquery with the lookup failed: %v, want 20000", x)
+	}
+}
