@@ -219,7 +219,9 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 	b.noteFinal(changes)
 	evicted, earlier := b.trim()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
-	deferred := ack != nil && b.store != nil
+	// A pass to be run again (errAskUser) leaves nothing to the ack: the
+	// pass that answers does.
+	deferred := ack != nil && b.store != nil && !errors.Is(err, errAskUser)
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {
 		onEarlier()
