@@ -27,9 +27,10 @@ func TestRvscForcedExecuteOnAPagePayThatFailsShowsTheRealError(t *testing.T) {
 	// The page: the same queued answer.
 	e.control("POST", "/faults", `{"method":"alipay.trade.page.pay","code":"20000","execute":true}`, http.StatusCreated)
 	st, b, _ := e.pagePay("PEX-1", "")
+	left := string(e.control("GET", "/faults", "", http.StatusOK))
 	if !strings.Contains(b, "20000") && !strings.Contains(b, "unknow-error") {
 		i := strings.Index(b, "错误代码")
-		t.Errorf("precreate of a paid trade under a queued 20000 execute answers %q; page pay under the same answer: HTTP %d %q, not the forced 20000 (and the answer is used up)",
-			api, st, b[max(i, 0):min(len(b), max(i, 0)+120)])
+		t.Errorf("precreate of a paid trade under a queued 20000 execute answers %q; page pay under the same answer: HTTP %d %q, not the forced 20000; queue after it: %s",
+			api, st, b[max(i, 0):min(len(b), max(i, 0)+120)], left)
 	}
 }
