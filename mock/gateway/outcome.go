@@ -21,8 +21,20 @@ import (
 // code picks the answer; sub_code and sub_msg default from the code;
 // execute=true runs the method first, so the operation happens and only
 // its answer is lost (what a 20000 means in production). code=10003 with
-// execute=true leaves a red-packet operation processing.
+// execute=true leaves a red-packet operation processing. The bare value 1
+// is the browser's marker for the control API (docs/security.md), which a
+// harness sends on every request: it forces nothing.
 const OutcomeHeader = "X-Alipay-Mock"
+
+// outcomeText is the header's forced answer, "" for none (absent, or the
+// browser's marker 1).
+func outcomeText(h string) string {
+	h = strings.TrimSpace(h)
+	if h == "1" {
+		return ""
+	}
+	return h
+}
 
 // Outcome is a forced answer.
 type Outcome struct {
@@ -80,7 +92,7 @@ func NewOutcome(code, subCode, subMsg string, execute bool) (*Outcome, error) {
 }
 
 func parseOutcome(h string) (*Outcome, error) {
-	h = strings.TrimSpace(h)
+	h = outcomeText(h)
 	if h == "" {
 		return nil, nil
 	}
