@@ -75,6 +75,16 @@ type MethodInfo struct {
 	Page bool
 }
 
+// ForcedOnPage says why code cannot be forced on a page method
+// (MethodInfo.Page), nil when it can: a scenario's respond, a queued
+// answer and the X-Alipay-Mock header alike.
+func ForcedOnPage(code string) error {
+	if code == apierr.CodeProcessing {
+		return errors.New("10003 (in progress) is no answer of a page method: its answer is the cashier or an error page, and a 10003 error page has no reason to show")
+	}
+	return nil
+}
+
 // Methods lists the catalogue's methods, sorted.
 func (c Catalogue) Methods() []string {
 	out := make([]string, 0, len(c))
@@ -434,6 +444,11 @@ func check(f *File, methods Catalogue) Problems {
 					if st.set {
 						bad(r, at("then.buyer."+st.key, "then.buyer"), "%s: buyer.%s: a red packet's sender (%s) only pays (pay_after) or closes (close_after), so it would never act", name, st.key, m)
 					}
+				}
+			}
+			if t.Respond != nil && methods[m].Page {
+				if err := ForcedOnPage(t.Respond.Code); err != nil {
+					bad(r, at("then.respond.code", "then.respond"), "%s: respond on %s: %v", name, m, err)
 				}
 			}
 			// A page method's answer is the cashier (or its error page,

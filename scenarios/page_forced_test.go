@@ -101,3 +101,32 @@ func TestForcedAnswerOnAnAppPayOrderString(t *testing.T) {
 	e.control("GET", "/trades/APPF-2", "", http.StatusOK) // opened, its answer lost
 	e.control("POST", "/app-pay", order("APPF-3"), http.StatusOK)
 }
+
+// 10003 (in progress) is no answer of a page method: forced on page pay it
+// opened the trade (execute) and then showed an error page with an empty
+// reason, the buyer never reaching the cashier. A scenario's respond, a
+// queued answer for the method and the header are refused alike; an
+// answer queued for any method is left for a method that can take it.
+func TestProcessingIsNoAnswerOfAPageMethod(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	for _, respond := range []string{`{code: "10003", execute: true}`, `{code: "10003"}`} {
+		b := e.control("POST", "/scenarios?app_id="+keys.DevAppID, "name: p\nrules:\n  - when: {method: alipay.trade.page.pay}\n    then: {respond: "+respond+"}\n", http.StatusBadRequest)
+		if !strings.Contains(string(b), "alipay.trade.page.pay") || !strings.Contains(string(b), "10003") {
+			t.Errorf("respond %s on page pay: %s, want a problem naming the method and 10003", respond, b)
+		}
+	}
+	if b := e.control("POST", "/faults", `{"method":"alipay.trade.wap.pay","code":"10003","execute":true}`, http.StatusBadRequest); !strings.Contains(string(b), "alipay.trade.wap.pay") {
+		t.Errorf("a 10003 queued for wap pay: %s, want 400 naming the method", b)
+	}
+	if st, b, _ := e.pagePay("P10003-H", "code=10003&execute=true"); st != http.StatusOK || !strings.Contains(b, "invalid-parameter") || !strings.Contains(b, "10003") {
+		t.Errorf("page pay with X-Alipay-Mock code=10003&execute=true: HTTP %d %.300s, want the error page naming the header's 10003", st, b)
+	}
+	e.control("GET", "/trades/P10003-H", "", http.StatusNotFound) // nothing opened
+	e.control("POST", "/faults", `{"code":"10003","execute":true}`, http.StatusCreated)
+	if st, _, loc := e.pagePay("P10003-Q", ""); st != http.StatusFound || !strings.Contains(loc, "/cashier/") {
+		t.Errorf("page pay with a 10003 queued for any method: HTTP %d to %q, want the cashier", st, loc)
+	}
+	if left := e.control("GET", "/faults", "", http.StatusOK); !strings.Contains(string(left), "10003") {
+		t.Errorf("the 10003 queued for any method was used by page pay: queue %s", left)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // OutcomeHeader forces the answer of one request, for tests that cannot
@@ -115,6 +116,18 @@ func parseOutcome(h string) (*Outcome, error) {
 	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), ex == "true")
 }
 
+// onPage is why code cannot be forced on the method e, nil when it can
+// (scenarios.ForcedOnPage, for a page method).
+func onPage(e *entry, code string) error {
+	if e == nil || !e.Page {
+		return nil
+	}
+	if err := scenarios.ForcedOnPage(code); err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	return nil
+}
+
 // Answer is an answer queued for the next matching requests (POST
 // /_mock/faults): a forced outcome, unlike a scenario's transport faults.
 type Answer struct {
@@ -157,8 +170,12 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		return Answer{}, err
 	}
 	if x.Method != "" {
-		if _, ok := table[x.Method]; !ok {
+		e, ok := table[x.Method]
+		if !ok {
 			return Answer{}, errors.New("no method " + x.Method)
+		}
+		if err := onPage(e, x.Code); err != nil {
+			return Answer{}, err
 		}
 	}
 	if x.Times <= 0 {
@@ -221,7 +238,7 @@ func (f *Queue) take(app, method string) (*Outcome, error) {
 
 func (f *Queue) takeLocked(app, method string) *Outcome {
 	for i, x := range f.list {
-		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) {
+		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) && onPage(table[method], x.Code) == nil {
 			x.Used++
 			if x.Used >= x.Times {
 				f.list = append(f.list[:i], f.list[i+1:]...)
