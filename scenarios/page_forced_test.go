@@ -130,3 +130,40 @@ func TestProcessingIsNoAnswerOfAPageMethod(t *testing.T) {
 		t.Errorf("the 10003 queued for any method was used by page pay: queue %s", left)
 	}
 }
+
+// A forced answer with execute answers its request whatever the method's
+// own result (dispatch: the operation ran, only its answer is lost), and
+// page methods follow the same rules: page pay (a queued answer, the
+// header) and app pay (POST /_mock/app-pay) of a trade that does not open
+// (its out_trade_no is paid already) show the forced answer, as precreate
+// answers it, not the real error.
+func TestForcedExecuteAnswersAPageOpenThatFails(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	if _, err := e.pay("PEX-1", "1.00"); err != nil {
+		t.Fatal(err)
+	}
+	e.control("POST", "/faults", `{"method":"alipay.trade.precreate","code":"20000","execute":true}`, http.StatusCreated)
+	_, err := e.c.Precreate(e.ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "PEX-1", TotalAmount: amount.MustParse("1.00"), Subject: "x"}})
+	if code(err) != "20000 isp.unknow-error" {
+		t.Fatalf("precreate of a paid trade under a queued 20000 execute: %s, want the forced 20000", code(err))
+	}
+	e.control("POST", "/faults", `{"method":"alipay.trade.page.pay","code":"20000","execute":true}`, http.StatusCreated)
+	if st, b, _ := e.pagePay("PEX-1", ""); st != http.StatusOK || !strings.Contains(b, "unknow-error") || strings.Contains(b, "TRADE_HAS_SUCCESS") {
+		t.Errorf("page pay of a paid trade under a queued 20000 execute: HTTP %d %.300s, want the forced 20000's error page", st, b)
+	}
+	if st, b, _ := e.pagePay("PEX-1", "code=40004&sub_code=ACQ.SYSTEM_ERROR&execute=true"); st != http.StatusOK || !strings.Contains(b, "SYSTEM_ERROR") {
+		t.Errorf("page pay of a paid trade with the header's 40004 execute: HTTP %d %.300s, want the forced ACQ.SYSTEM_ERROR", st, b)
+	}
+	os, err := e.c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: "PEX-1", TotalAmount: amount.MustParse("1.00"), Subject: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"order_string": os})
+	e.control("POST", "/faults", `{"method":"alipay.trade.app.pay","code":"20000","execute":true}`, http.StatusCreated)
+	if b := e.control("POST", "/app-pay", string(body), http.StatusBadRequest); !strings.Contains(string(b), "20000") || strings.Contains(string(b), "TRADE_HAS_SUCCESS") {
+		t.Errorf("app pay of a paid trade under a queued 20000 execute: %s, want the forced 20000", b)
+	}
+	if left := string(e.control("GET", "/faults", "", http.StatusOK)); left != "[]" && left != "[]\n" {
+		t.Errorf("queue after: %s, want every answer used", left)
+	}
+}
