@@ -617,10 +617,12 @@ func sorted(s []string) []string {
 	return c
 }
 
-// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted)
-// but hidden ones: a Kubernetes ConfigMap mounted as the directory holds
-// each file twice, in a hidden ..TIMESTAMP directory and as a symlink to
-// it at the top, and macOS leaves ._NAME.yaml beside copied files.
+// LoadPath reads a file, or every .yaml/.yml file of a directory and
+// below (sorted) but hidden ones: a Kubernetes ConfigMap mounted as the
+// directory holds each file twice, in a hidden ..TIMESTAMP directory and
+// as a symlink to it at the top, and macOS leaves ._NAME.yaml beside
+// copied files. Links to directories are followed, each directory read
+// once (a link back up is not a loop).
 func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -628,32 +630,7 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	}
 	var paths []string
 	if st.IsDir() {
-		// WalkDir does not descend into a root that is a link to a
-		// directory: walk where it leads, naming files under path.
-		root, err := filepath.EvalSymlinks(path)
-		if err != nil {
-			return nil, Problems{{Path: path, Msg: err.Error()}}
-		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if p != root && d != nil && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				rel, err := filepath.Rel(root, p)
-				if err != nil {
-					return err
-				}
-				paths = append(paths, filepath.Join(path, rel))
-			}
-			return nil
-		})
-		if err != nil {
+		if err := walk(path, path, map[string]bool{}, &paths); err != nil {
 			return nil, Problems{{Path: path, Msg: err.Error()}}
 		}
 		if len(paths) == 0 { // a mistyped volume is an empty directory
@@ -687,4 +664,42 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 		return files, all
 	}
 	return files, nil
+}
+
+// walk adds to paths the .yaml/.yml files under dir but hidden ones, named
+// under name, following links to directories; seen holds the directories
+// read (their real paths), each read once.
+func walk(dir, name string, seen map[string]bool, paths *[]string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	if seen[real] {
+		return nil
+	}
+	seen[real] = true
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		if strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		p, n := filepath.Join(real, d.Name()), filepath.Join(name, d.Name())
+		isDir := d.IsDir()
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p) // a broken link is read as a file: its problem names it
+			isDir = err == nil && st.IsDir()
+		}
+		switch {
+		case isDir:
+			if err := walk(p, n, seen, paths); err != nil {
+				return err
+			}
+		case strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml"):
+			*paths = append(*paths, n)
+		}
+	}
+	return nil
 }
