@@ -250,7 +250,7 @@ func markerAfter(data []byte, after int) int {
 func notWhole(path string, rule *yaml.Node) Problems {
 	var ps Problems
 	for _, keys := range [][]string{{"times"}, {"when", "nth"}, {"then", "buyer", "pay_after_queries"}, {"then", "notify", "duplicate"}} {
-		n := rule
+		n := resolved(rule)
 		for _, k := range keys {
 			n = valueOf(n, k)
 		}
@@ -258,26 +258,53 @@ func notWhole(path string, rule *yaml.Node) Problems {
 			continue
 		}
 		vs := []*yaml.Node{n}
-		if n.Kind == yaml.SequenceNode {
-			vs = n.Content
+		if resolved(n).Kind == yaml.SequenceNode {
+			vs = resolved(n).Content
 		}
-		for _, v := range vs {
-			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
-				ps = append(ps, Problem{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
+		for _, at := range vs {
+			if v := resolved(at); v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+				ps = append(ps, Problem{Path: path, Line: at.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
 			}
 		}
 	}
 	return ps
 }
 
-// valueOf is the value of key in mapping n, nil when n (or it) is none.
-func valueOf(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
+// resolved is the node an alias (*name) stands for, else n.
+func resolved(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// valueOf is the value of key in mapping n (an alias stands for its
+// anchor; a merge, <<: *name, gives the keys n does not), nil when n (or
+// it) is none.
+func valueOf(n *yaml.Node, key string) *yaml.Node { return mergedValue(n, key, MaxDepth) }
+
+// mergedValue is valueOf through at most depth merges (an anchor may
+// merge itself).
+func mergedValue(n *yaml.Node, key string, depth int) *yaml.Node {
+	if n = resolved(n); n == nil || n.Kind != yaml.MappingNode || depth < 0 {
 		return nil
 	}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
+		switch k := n.Content[i]; {
+		case k.Value == key:
 			return n.Content[i+1]
+		case k.ShortTag() == "!!merge":
+			if m := resolved(n.Content[i+1]); m.Kind == yaml.SequenceNode {
+				merged = append(merged, m.Content...)
+			} else {
+				merged = append(merged, m)
+			}
+		}
+	}
+	for _, m := range merged {
+		if v := mergedValue(m, key, depth-1); v != nil {
+			return v
 		}
 	}
 	return nil
@@ -289,8 +316,8 @@ func ruleNodes(doc *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value == "rules" && doc.Content[i+1].Kind == yaml.SequenceNode {
-			return doc.Content[i+1].Content
+		if v := resolved(doc.Content[i+1]); doc.Content[i].Value == "rules" && v.Kind == yaml.SequenceNode {
+			return v.Content
 		}
 	}
 	return nil
