@@ -335,6 +335,32 @@ func TestLongPollNegativeWaitIsRefused(t *testing.T) {
 	}
 }
 
+// A HEAD is a GET without its body, same status (RFC 9110 9.3.2): HEAD of
+// the long poll with a negative or unreadable wait answered 200 where the
+// GET is 400 (it does not wait, so the wait went unread).
+func TestLongPollHeadChecksWaitAsGetDoes(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for _, w := range []string{"-5s", "-5", "banana", "10s", "0"} {
+		status := map[string]int{}
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if method == http.MethodGet && w == "10s" {
+				status[method] = http.StatusOK // the GET would wait for a notification
+				continue
+			}
+			req, _ := http.NewRequest(method, m.URL+"/_mock/notifications?wait="+w, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			status[method] = resp.StatusCode
+		}
+		if status[http.MethodGet] != status[http.MethodHead] {
+			t.Errorf("wait=%s: GET %d, HEAD %d; want the same status", w, status[http.MethodGet], status[http.MethodHead])
+		}
+	}
+}
+
 func TestRefundAndCloseNotifications(t *testing.T) {
 	// Shown unscanned trades, so that the expired QR trade below notifies
 	// (a hidden one never does: unscanned_test.go).

@@ -8,6 +8,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
@@ -44,7 +45,7 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Scenarios.Share(ks, gateway.Catalogue()); err != nil {
+	if err := s.Scenarios.Share(ks, gateway.Catalogue(), scenarios.ShareOptions{Log: s.Log}); err != nil {
 		return err
 	}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 	"github.com/alipay-mock/alipay-mock/mock/userauth"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // sharedPoll is how often a replica looks for due notification attempts
@@ -121,7 +122,7 @@ func (s *Server) share(db *pgstore.DB) error {
 
 	// Scenarios: the --scenario files join those in the database; the
 	// counters and states of rules that have them are kept there.
-	if err := s.Scenarios.Share(db, gateway.Catalogue()); err != nil {
+	if err := s.Scenarios.Share(db, gateway.Catalogue(), scenarios.ShareOptions{Log: s.Log, KeepUnparsed: true}); err != nil {
 		return err
 	}
 	// Answers queued through the control API: one queue for all.

@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/store"
 	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
@@ -298,5 +301,54 @@ func TestStartFilesOfOnePathInOneScopeAreBothInForce(t *testing.T) {
 	m = restart(t, m, o)
 	if got := answers(m, 2); !slices.Equal(got, []string{"second once", "交易不存在"}) {
 		t.Fatalf("after a restart the queries were answered %q, want the second file's times: 1 rule, then none (the first's used up)", got)
+	}
+}
+
+// An upload an older build accepted and stored (--data) that this build's
+// checks refuse (then.fields naming msg, then.delay on a page method, a
+// count that is not whole) is not in force after the restart, and the log
+// says so: a warning naming its path, its scope and its problems. A file
+// both builds take is listed, with no such warning.
+func TestStoredScenarioTheChecksRefuseIsLoggedAtStart(t *testing.T) {
+	for name, src := range map[string]string{
+		"fields.msg": "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {fields: {msg: changed}}\n",
+		"page delay": "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.page.pay}\n    then: {delay: 1s}\n",
+		"times 1.5":  "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1.5\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n",
+		"control":    "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := store.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := json.Marshal(map[string]any{"marks": 1, "scopes": []any{map[string]any{"app": keys.DevAppID, "files": []any{
+				map[string]any{"path": "uploaded.yaml", "src": []byte(src), "app_id": keys.DevAppID, "state": "Started", "rules": [][2]int{{0, 0}}},
+			}}}})
+			if err := db.QueueScenarios(st)(); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var logs syncBuffer
+			m := mocktest.New(t, mock.Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			listed := strings.Contains(string(m.Control(http.MethodGet, "/scenarios", nil, http.StatusOK)), "uploaded.yaml")
+			var warned string
+			for l := range strings.Lines(logs.String()) {
+				if strings.Contains(l, "level=WARN") && strings.Contains(l, "uploaded.yaml") {
+					warned = l
+				}
+			}
+			if name == "control" {
+				if !listed || warned != "" {
+					t.Fatalf("a stored file this build takes: listed %v, warned %q; want it listed, no warning", listed, warned)
+				}
+				return
+			}
+			if listed || !strings.Contains(warned, "scope="+keys.DevAppID) || !strings.Contains(warned, "problems=") {
+				t.Fatalf("a stored file this build refuses: listed %v, warned %q; want it not in force and a warning naming its path, scope and problems\n%s", listed, warned, logs.String())
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/gateway"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // refused uploads body to the dev app's scope and wants it refused (400)
@@ -57,4 +59,24 @@ func TestRedPacketSenderStepsThatNeverActAreAProblem(t *testing.T) {
 		e.refused("rules:\n  - when: {method: alipay.fund.coupon.order.app.pay}\n    then: {buyer: "+c[0]+"}\n", c[1])
 	}
 	e.control("POST", "/scenarios?app_id="+keys.DevAppID, "rules:\n  - when: {method: alipay.fund.coupon.order.page.pay}\n    then: {buyer: {pay_after: 5s}}\n", http.StatusCreated)
+}
+
+// A count that is not whole is a problem of the file wherever its value is
+// written: reached through a YAML alias (*n), or a merge (<<: *base), the
+// same 1.5 loaded cut to 1, without a word.
+func TestCountNotWholeThroughAnAliasIsAProblem(t *testing.T) {
+	for name, src := range map[string]string{
+		"alias":     "name: a\ndescription: &n 1.5\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: *n\n    then: {respond: {code: \"20000\"}}\n",
+		"alias nth": "name: a\ndescription: &n 2.5\nrules:\n  - name: r\n    when: {method: alipay.trade.query, nth: [1, *n]}\n    then: {respond: {code: \"20000\"}}\n",
+		"merge": "name: a\nrules:\n  - name: r\n    when: {method: alipay.trade.query, biz: {out_trade_no: &m {equals: X, times: 1.5}}}\n    then: {respond: {code: \"20000\"}}\n" +
+			"  - <<: *m\n    name: s\n    when: {method: alipay.trade.query}\n    then: {respond: {code: \"20000\"}}\n",
+		"in place": "name: a\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1.5\n    then: {respond: {code: \"20000\"}}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := scenarios.Parse("a.yaml", []byte(src), gateway.Catalogue())
+			if err == nil || !strings.Contains(err.Error(), "not a whole number") {
+				t.Fatalf("a count that is not whole (%s): %v, want a problem naming it not a whole number", name, err)
+			}
+		})
+	}
 }

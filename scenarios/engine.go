@@ -45,6 +45,11 @@ type loaded struct {
 	state string
 	rules []ruleState
 	start bool // given at start, with a store (shared.go)
+	// unparsed marks a stored file this build refuses, kept in the list
+	// (ShareOptions.KeepUnparsed) but not in force: no rules, not listed;
+	// stored are its counters as stored.
+	unparsed bool
+	stored   [][2]int
 }
 
 // Engine holds the scenarios in force, scoped by app id ("" is global),
@@ -225,6 +230,9 @@ func (e *Engine) Reset(app string) error {
 func (l *loaded) restart() {
 	l.state = "Started"
 	l.rules = make([]ruleState, len(l.file.Rules))
+	if l.unparsed {
+		l.stored = make([][2]int, len(l.stored))
+	}
 }
 
 // Status is a loaded scenario as the control API shows it.
@@ -252,7 +260,9 @@ func (e *Engine) List() map[string][]Status {
 	}
 	for scope, ls := range e.scopes {
 		for _, l := range ls {
-			out[scope] = append(out[scope], status(l))
+			if !l.unparsed {
+				out[scope] = append(out[scope], status(l))
+			}
 		}
 	}
 	for _, l := range e.builtin {

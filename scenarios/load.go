@@ -75,6 +75,16 @@ type MethodInfo struct {
 	Page bool
 }
 
+// ForcedOnPage says why code cannot be forced on a page method
+// (MethodInfo.Page), nil when it can: a scenario's respond, a queued
+// answer and the X-Alipay-Mock header alike.
+func ForcedOnPage(code string) error {
+	if code == apierr.CodeProcessing {
+		return errors.New("10003 (in progress) is no answer of a page method: its answer is the cashier or an error page, and a 10003 error page has no reason to show")
+	}
+	return nil
+}
+
 // Methods lists the catalogue's methods, sorted.
 func (c Catalogue) Methods() []string {
 	out := make([]string, 0, len(c))
@@ -240,7 +250,7 @@ func markerAfter(data []byte, after int) int {
 func notWhole(path string, rule *yaml.Node) Problems {
 	var ps Problems
 	for _, keys := range [][]string{{"times"}, {"when", "nth"}, {"then", "buyer", "pay_after_queries"}, {"then", "notify", "duplicate"}} {
-		n := rule
+		n := resolved(rule)
 		for _, k := range keys {
 			n = valueOf(n, k)
 		}
@@ -248,26 +258,53 @@ func notWhole(path string, rule *yaml.Node) Problems {
 			continue
 		}
 		vs := []*yaml.Node{n}
-		if n.Kind == yaml.SequenceNode {
-			vs = n.Content
+		if resolved(n).Kind == yaml.SequenceNode {
+			vs = resolved(n).Content
 		}
-		for _, v := range vs {
-			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
-				ps = append(ps, Problem{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
+		for _, at := range vs {
+			if v := resolved(at); v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+				ps = append(ps, Problem{Path: path, Line: at.Line, Msg: fmt.Sprintf("%s: %q is not a whole number", strings.Join(keys, "."), v.Value)})
 			}
 		}
 	}
 	return ps
 }
 
-// valueOf is the value of key in mapping n, nil when n (or it) is none.
-func valueOf(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
+// resolved is the node an alias (*name) stands for, else n.
+func resolved(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// valueOf is the value of key in mapping n (an alias stands for its
+// anchor; a merge, <<: *name, gives the keys n does not), nil when n (or
+// it) is none.
+func valueOf(n *yaml.Node, key string) *yaml.Node { return mergedValue(n, key, MaxDepth) }
+
+// mergedValue is valueOf through at most depth merges (an anchor may
+// merge itself).
+func mergedValue(n *yaml.Node, key string, depth int) *yaml.Node {
+	if n = resolved(n); n == nil || n.Kind != yaml.MappingNode || depth < 0 {
 		return nil
 	}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
+		switch k := n.Content[i]; {
+		case k.Value == key:
 			return n.Content[i+1]
+		case k.ShortTag() == "!!merge":
+			if m := resolved(n.Content[i+1]); m.Kind == yaml.SequenceNode {
+				merged = append(merged, m.Content...)
+			} else {
+				merged = append(merged, m)
+			}
+		}
+	}
+	for _, m := range merged {
+		if v := mergedValue(m, key, depth-1); v != nil {
+			return v
 		}
 	}
 	return nil
@@ -279,8 +316,8 @@ func ruleNodes(doc *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value == "rules" && doc.Content[i+1].Kind == yaml.SequenceNode {
-			return doc.Content[i+1].Content
+		if v := resolved(doc.Content[i+1]); doc.Content[i].Value == "rules" && v.Kind == yaml.SequenceNode {
+			return v.Content
 		}
 	}
 	return nil
@@ -434,6 +471,11 @@ func check(f *File, methods Catalogue) Problems {
 					if st.set {
 						bad(r, at("then.buyer."+st.key, "then.buyer"), "%s: buyer.%s: a red packet's sender (%s) only pays (pay_after) or closes (close_after), so it would never act", name, st.key, m)
 					}
+				}
+			}
+			if t.Respond != nil && methods[m].Page {
+				if err := ForcedOnPage(t.Respond.Code); err != nil {
+					bad(r, at("then.respond.code", "then.respond"), "%s: respond on %s: %v", name, m, err)
 				}
 			}
 			// A page method's answer is the cashier (or its error page,
@@ -602,10 +644,12 @@ func sorted(s []string) []string {
 	return c
 }
 
-// LoadPath reads a file, or every .yaml/.yml file of a directory (sorted)
-// but hidden ones: a Kubernetes ConfigMap mounted as the directory holds
-// each file twice, in a hidden ..TIMESTAMP directory and as a symlink to
-// it at the top, and macOS leaves ._NAME.yaml beside copied files.
+// LoadPath reads a file, or every .yaml/.yml file of a directory and
+// below (sorted) but hidden ones: a Kubernetes ConfigMap mounted as the
+// directory holds each file twice, in a hidden ..TIMESTAMP directory and
+// as a symlink to it at the top, and macOS leaves ._NAME.yaml beside
+// copied files. Links to directories are followed, each directory read
+// once (a link back up is not a loop).
 func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -613,32 +657,7 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 	}
 	var paths []string
 	if st.IsDir() {
-		// WalkDir does not descend into a root that is a link to a
-		// directory: walk where it leads, naming files under path.
-		root, err := filepath.EvalSymlinks(path)
-		if err != nil {
-			return nil, Problems{{Path: path, Msg: err.Error()}}
-		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if p != root && d != nil && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				rel, err := filepath.Rel(root, p)
-				if err != nil {
-					return err
-				}
-				paths = append(paths, filepath.Join(path, rel))
-			}
-			return nil
-		})
-		if err != nil {
+		if err := walk(path, path, map[string]bool{}, &paths); err != nil {
 			return nil, Problems{{Path: path, Msg: err.Error()}}
 		}
 		if len(paths) == 0 { // a mistyped volume is an empty directory
@@ -672,4 +691,42 @@ func LoadPath(path string, methods Catalogue) ([]*File, error) {
 		return files, all
 	}
 	return files, nil
+}
+
+// walk adds to paths the .yaml/.yml files under dir but hidden ones, named
+// under name, following links to directories; seen holds the directories
+// read (their real paths), each read once.
+func walk(dir, name string, seen map[string]bool, paths *[]string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	if seen[real] {
+		return nil
+	}
+	seen[real] = true
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		if strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		p, n := filepath.Join(real, d.Name()), filepath.Join(name, d.Name())
+		isDir := d.IsDir()
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p) // a broken link is read as a file: its problem names it
+			isDir = err == nil && st.IsDir()
+		}
+		switch {
+		case isDir:
+			if err := walk(p, n, seen, paths); err != nil {
+				return err
+			}
+		case strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml"):
+			*paths = append(*paths, n)
+		}
+	}
+	return nil
 }

@@ -101,3 +101,69 @@ func TestForcedAnswerOnAnAppPayOrderString(t *testing.T) {
 	e.control("GET", "/trades/APPF-2", "", http.StatusOK) // opened, its answer lost
 	e.control("POST", "/app-pay", order("APPF-3"), http.StatusOK)
 }
+
+// 10003 (in progress) is no answer of a page method: forced on page pay it
+// opened the trade (execute) and then showed an error page with an empty
+// reason, the buyer never reaching the cashier. A scenario's respond, a
+// queued answer for the method and the header are refused alike; an
+// answer queued for any method is left for a method that can take it.
+func TestProcessingIsNoAnswerOfAPageMethod(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	for _, respond := range []string{`{code: "10003", execute: true}`, `{code: "10003"}`} {
+		b := e.control("POST", "/scenarios?app_id="+keys.DevAppID, "name: p\nrules:\n  - when: {method: alipay.trade.page.pay}\n    then: {respond: "+respond+"}\n", http.StatusBadRequest)
+		if !strings.Contains(string(b), "alipay.trade.page.pay") || !strings.Contains(string(b), "10003") {
+			t.Errorf("respond %s on page pay: %s, want a problem naming the method and 10003", respond, b)
+		}
+	}
+	if b := e.control("POST", "/faults", `{"method":"alipay.trade.wap.pay","code":"10003","execute":true}`, http.StatusBadRequest); !strings.Contains(string(b), "alipay.trade.wap.pay") {
+		t.Errorf("a 10003 queued for wap pay: %s, want 400 naming the method", b)
+	}
+	if st, b, _ := e.pagePay("P10003-H", "code=10003&execute=true"); st != http.StatusOK || !strings.Contains(b, "invalid-parameter") || !strings.Contains(b, "10003") {
+		t.Errorf("page pay with X-Alipay-Mock code=10003&execute=true: HTTP %d %.300s, want the error page naming the header's 10003", st, b)
+	}
+	e.control("GET", "/trades/P10003-H", "", http.StatusNotFound) // nothing opened
+	e.control("POST", "/faults", `{"code":"10003","execute":true}`, http.StatusCreated)
+	if st, _, loc := e.pagePay("P10003-Q", ""); st != http.StatusFound || !strings.Contains(loc, "/cashier/") {
+		t.Errorf("page pay with a 10003 queued for any method: HTTP %d to %q, want the cashier", st, loc)
+	}
+	if left := e.control("GET", "/faults", "", http.StatusOK); !strings.Contains(string(left), "10003") {
+		t.Errorf("the 10003 queued for any method was used by page pay: queue %s", left)
+	}
+}
+
+// A forced answer with execute answers its request whatever the method's
+// own result (dispatch: the operation ran, only its answer is lost), and
+// page methods follow the same rules: page pay (a queued answer, the
+// header) and app pay (POST /_mock/app-pay) of a trade that does not open
+// (its out_trade_no is paid already) show the forced answer, as precreate
+// answers it, not the real error.
+func TestForcedExecuteAnswersAPageOpenThatFails(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	if _, err := e.pay("PEX-1", "1.00"); err != nil {
+		t.Fatal(err)
+	}
+	e.control("POST", "/faults", `{"method":"alipay.trade.precreate","code":"20000","execute":true}`, http.StatusCreated)
+	_, err := e.c.Precreate(e.ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "PEX-1", TotalAmount: amount.MustParse("1.00"), Subject: "x"}})
+	if code(err) != "20000 isp.unknow-error" {
+		t.Fatalf("precreate of a paid trade under a queued 20000 execute: %s, want the forced 20000", code(err))
+	}
+	e.control("POST", "/faults", `{"method":"alipay.trade.page.pay","code":"20000","execute":true}`, http.StatusCreated)
+	if st, b, _ := e.pagePay("PEX-1", ""); st != http.StatusOK || !strings.Contains(b, "unknow-error") || strings.Contains(b, "TRADE_HAS_SUCCESS") {
+		t.Errorf("page pay of a paid trade under a queued 20000 execute: HTTP %d %.300s, want the forced 20000's error page", st, b)
+	}
+	if st, b, _ := e.pagePay("PEX-1", "code=40004&sub_code=ACQ.SYSTEM_ERROR&execute=true"); st != http.StatusOK || !strings.Contains(b, "SYSTEM_ERROR") {
+		t.Errorf("page pay of a paid trade with the header's 40004 execute: HTTP %d %.300s, want the forced ACQ.SYSTEM_ERROR", st, b)
+	}
+	os, err := e.c.AppPayOrderString(client.AppPayRequest{Order: client.Order{OutTradeNo: "PEX-1", TotalAmount: amount.MustParse("1.00"), Subject: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"order_string": os})
+	e.control("POST", "/faults", `{"method":"alipay.trade.app.pay","code":"20000","execute":true}`, http.StatusCreated)
+	if b := e.control("POST", "/app-pay", string(body), http.StatusBadRequest); !strings.Contains(string(b), "20000") || strings.Contains(string(b), "TRADE_HAS_SUCCESS") {
+		t.Errorf("app pay of a paid trade under a queued 20000 execute: %s, want the forced 20000", b)
+	}
+	if left := string(e.control("GET", "/faults", "", http.StatusOK)); left != "[]" && left != "[]\n" {
+		t.Errorf("queue after: %s, want every answer used", left)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,10 +29,23 @@ type Store interface {
 	UpdateScenarios(f func(state []byte) (next []byte, changed bool, undo func())) error
 }
 
+// ShareOptions say what becomes of a stored file this build does not
+// parse (one an older build took, before a check it fails was added).
+type ShareOptions struct {
+	// Log gets a warning naming each such file, its scope and problems.
+	Log *slog.Logger
+	// KeepUnparsed keeps such a file in the stored list, not in force
+	// here, with its counters and state (--store: the replicas of an
+	// older build, in a rolling deploy, keep it in force); without it the
+	// next write leaves it out (--data).
+	KeepUnparsed bool
+}
+
 // sharing is the engine's link to a Store.
 type sharing struct {
 	store    Store
 	methods  Catalogue
+	opts     ShareOptions
 	stateful atomic.Bool // a rule counts or has states: Match goes through the store
 
 	mu sync.Mutex
@@ -89,9 +103,10 @@ type fileState struct {
 // not come from Parse (a program's own *File) have no text to share: they
 // stay in force in this process alone, after the shared file they
 // followed (first in their scope when none did, or it is gone), their
-// counters in memory. methods checks files read from s.
-func (e *Engine) Share(s Store, methods Catalogue) error {
-	sh := &sharing{store: s, methods: methods, parsed: map[[32]byte]*File{}}
+// counters in memory. methods checks files read from s; o says what
+// becomes of one it refuses.
+func (e *Engine) Share(s Store, methods Catalogue, o ShareOptions) error {
+	sh := &sharing{store: s, methods: methods, opts: o, parsed: map[[32]byte]*File{}}
 	e.mu.Lock()
 	mine := e.dumpLocked()
 	e.own = e.ownLocked()
@@ -385,6 +400,9 @@ func (e *Engine) dumpLocked() state {
 			for _, r := range l.rules {
 				fs.Rules = append(fs.Rules, [2]int{r.matches, r.acted})
 			}
+			if l.unparsed {
+				fs.Rules = l.stored
+			}
 			sc.Files = append(sc.Files, fs)
 		}
 		if len(sc.Files) > 0 {
@@ -413,7 +431,14 @@ func (e *Engine) loadLocked(sh *sharing, stored []byte) {
 	used := map[[32]byte]*File{}
 	for _, sc := range st.Scopes {
 		for _, fs := range sc.Files {
-			f := sh.parse(fs.Path, fs.Src, used)
+			f, err := sh.parse(fs.Path, fs.Src, used)
+			if err != nil {
+				sh.refused(sc.App, fs.Path, err)
+			}
+			if f == nil && sh.opts.KeepUnparsed {
+				scopes[sc.App] = append(scopes[sc.App], &loaded{file: &File{Path: fs.Path, AppID: fs.AppID, src: fs.Src},
+					state: fs.State, start: fs.Start, unparsed: true, stored: fs.Rules})
+			}
 			if f == nil {
 				continue
 			}
@@ -448,7 +473,10 @@ func (e *Engine) retainLocked(sh *sharing) {
 	used := map[[32]byte]*File{}
 	for _, ls := range e.scopes {
 		for _, l := range ls {
-			if l.file.src != nil {
+			switch {
+			case l.unparsed:
+				used[fileKey(l.file.Path, l.file.src)] = nil // refused once, said once
+			case l.file.src != nil:
 				used[fileKey(l.file.Path, l.file.src)] = l.file
 			}
 		}
@@ -463,23 +491,40 @@ func fileKey(path string, src []byte) [32]byte {
 }
 
 // parse reads a stored file once, noting it in used; nil if it no longer
-// parses.
-func (sh *sharing) parse(path string, src []byte, used map[[32]byte]*File) *File {
+// parses, with its problems the first time (not when noted already).
+func (sh *sharing) parse(path string, src []byte, used map[[32]byte]*File) (*File, error) {
 	k := fileKey(path, src)
 	if f, ok := used[k]; ok {
-		return f
+		return f, nil
 	}
 	sh.mu.Lock()
 	f, ok := sh.parsed[k]
 	sh.mu.Unlock()
+	var err error
 	if !ok {
-		var err error
 		if f, err = Parse(path, src, sh.methods); err != nil {
 			f = nil
 		}
 	}
 	used[k] = f
-	return f
+	return f, err
+}
+
+// refused logs a stored file this build does not parse, and what becomes
+// of it.
+func (sh *sharing) refused(app, path string, problems error) {
+	if sh.opts.Log == nil {
+		return
+	}
+	scope, fate := app, "dropped: the next write leaves it out"
+	if scope == "" {
+		scope = "global"
+	}
+	if sh.opts.KeepUnparsed {
+		fate = "kept in the stored list for the replicas that take it, not in force on this one"
+	}
+	sh.opts.Log.Warn("stored scenario file refused by this version's checks", "path", path, "scope", scope,
+		"problems", problems.Error(), "fate", fate)
 }
 
 // ParsedFiles is how many parsed scenario files a replica (--store) keeps

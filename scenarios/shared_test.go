@@ -64,7 +64,7 @@ func refusal(t *testing.T, name string) *scenarios.File {
 func TestFailedScenarioChangeKeepsAChangeStoredMeanwhile(t *testing.T) {
 	e := scenarios.NewEngine()
 	st := &fakeStore{}
-	if err := e.Share(st, gateway.Catalogue()); err != nil {
+	if err := e.Share(st, gateway.Catalogue(), scenarios.ShareOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var added error
@@ -122,7 +122,7 @@ func TestScenarioStoreFailureLeavesARuleBuiltInGoUnused(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &unreadableStore{}
-	if err := e.Share(st, gateway.Catalogue()); err != nil {
+	if err := e.Share(st, gateway.Catalogue(), scenarios.ShareOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	q := scenarios.Request{AppID: "2021000000000001", Method: "alipay.trade.query"}
@@ -171,7 +171,7 @@ func TestScenarioStateStoredWithoutStartMarksKeepsItsFilesAsUploads(t *testing.T
 				t.Fatal(err)
 			}
 		}
-		if err := e.Share(st, gateway.Catalogue()); err != nil {
+		if err := e.Share(st, gateway.Catalogue(), scenarios.ShareOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		var names []string

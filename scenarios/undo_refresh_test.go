@@ -16,7 +16,7 @@ func TestFailedScenarioChangeKeepsAnotherReplicasChangeTakenUpMeanwhile(t *testi
 	st := &fakeStore{rowLock: true}
 	one, two := scenarios.NewEngine(), scenarios.NewEngine()
 	for _, e := range []*scenarios.Engine{one, two} {
-		if err := e.Share(st, gateway.Catalogue()); err != nil {
+		if err := e.Share(st, gateway.Catalogue(), scenarios.ShareOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -61,7 +61,7 @@ func TestFailedScenarioChangeOfAGoFileKeepsAnotherReplicasChangeTakenUpMeanwhile
 		t.Fatal(err)
 	}
 	for _, e := range []*scenarios.Engine{one, two} {
-		if err := e.Share(st, gateway.Catalogue()); err != nil {
+		if err := e.Share(st, gateway.Catalogue(), scenarios.ShareOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -222,6 +222,12 @@ func (a *API) listNotifications(c echo.Context) error {
 		}
 		count = n
 	}
+	var d time.Duration
+	if w != "" { // checked for a HEAD too: its status is the GET's
+		if d, err = longWait(w); err != nil {
+			return fail(c, http.StatusBadRequest, err)
+		}
+	}
 	if err := a.followNotifications(); err != nil {
 		return unavailable(c, err)
 	}
@@ -229,10 +235,6 @@ func (a *API) listNotifications(c echo.Context) error {
 		list, next := a.Notifier.Outbox().Page(f, pg.After, pg.Limit, false)
 		nextPage(c, "notifications", next)
 		return c.JSON(http.StatusOK, list)
-	}
-	d, err := longWait(w)
-	if err != nil {
-		return fail(c, http.StatusBadRequest, err)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 	defer cancel()

@@ -19,7 +19,8 @@ import (
 // then.notify is set before the trade or red packet opens, as for any
 // gateway call (dispatch), and undone when it does not open. A forced
 // answer (the header, a scenario's respond, a queued answer) is shown on
-// the error page instead, after the trade opened when it says execute.
+// the error page instead, after the trade opened when it says execute,
+// whatever the open returned (as dispatch answers it).
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	out, e := g.outcome(cl)
 	if e != nil {
@@ -35,10 +36,23 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		cl.entry.Status = http.StatusFound
 		return c.Redirect(http.StatusFound, g.publicURL(cl)+path)
 	}
+	failed := func(e *apierr.Error) error { // the open's error
+		if out != nil {
+			e = g.forced(cl, out.Err, nil).err
+		}
+		return g.pageError(c, cl, e)
+	}
 	if cl.ent.family == familyCoupon {
-		o, e := g.openCoupon(cl)
-		if e != nil {
+		var r coupon.PayRequest
+		if e := decode(cl, &r); e != nil {
+			return failed(e)
+		}
+		if e := g.beforeCall(cl); e != nil {
 			return g.pageError(c, cl, e)
+		}
+		o, e := g.payCoupon(cl, r)
+		if e != nil {
+			return failed(e)
 		}
 		if e := g.afterCall(cl, reply{}); e != nil {
 			return g.pageError(c, cl, e)
@@ -47,19 +61,19 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	}
 	var o trade.Order
 	if e := decode(cl, &o); e != nil {
-		return g.pageError(c, cl, e)
+		return failed(e)
 	}
 	want := cl.ent.ProductCode
 	if o.ProductCode == "" {
 		o.ProductCode = want
 	}
 	if o.ProductCode != want {
-		return g.pageError(c, cl, trade.InvalidParameter("product_code必须为"+want))
+		return failed(trade.InvalidParameter("product_code必须为" + want))
 	}
 	if cl.method == "alipay.trade.wap.pay" && o.QuitURL != "" && !validURL(o.QuitURL) {
 		// Checked as return_url is (inferred: production's answer to a bad
 		// quit_url is not documented).
-		return g.pageError(c, cl, trade.InvalidParameter("quit_url必须是不超过256个字符的http或https地址"))
+		return failed(trade.InvalidParameter("quit_url必须是不超过256个字符的http或https地址"))
 	}
 	if e := g.beforeCall(cl); e != nil {
 		return g.pageError(c, cl, e)
@@ -67,7 +81,7 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 	if err != nil {
 		g.failedCall(cl)
-		return g.pageError(c, cl, g.asAPI(err))
+		return failed(g.asAPI(err))
 	}
 	cl.no = t.TradeNo
 	if e := g.afterCall(cl, reply{}); e != nil {
@@ -105,16 +119,10 @@ func (g *Gateway) pageError(c echo.Context, cl *call, e *apierr.Error) error {
 	return c.HTML(http.StatusOK, b.String())
 }
 
-// openCoupon opens the red packet of an app or page pay request, with the
-// scenario's then.notify set first (undone when it does not open).
-func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
-	var r coupon.PayRequest
-	if e := decode(cl, &r); e != nil {
-		return coupon.Order{}, e
-	}
-	if e := g.beforeCall(cl); e != nil {
-		return coupon.Order{}, e
-	}
+// payCoupon opens the red packet of an app or page pay request, the
+// scenario's then.notify set first (beforeCall; undone when it does not
+// open).
+func (g *Gateway) payCoupon(cl *call, r coupon.PayRequest) (coupon.Order, *apierr.Error) {
 	res, err := g.Coupons.Pay(cl.merchant(), r, cl.context(), cl.method, false)
 	if err != nil {
 		g.failedCall(cl)
@@ -126,7 +134,8 @@ func (g *Gateway) openCoupon(cl *call) (coupon.Order, *apierr.Error) {
 
 // Opened is what an app pay order string opened: a trade or a red packet.
 // Forced marks an error that is a forced answer (a scenario's respond, a
-// queued answer), after opening when it said execute.
+// queued answer), after the open when it said execute, whatever the open
+// returned.
 type Opened struct {
 	Trade  *trade.Trade
 	Coupon *coupon.Order
@@ -157,25 +166,28 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 	if out != nil && !out.Execute {
 		return Opened{Forced: true}, g.forced(cl, out.Err, nil).err // nothing opens
 	}
-	defer func() { // after the buyer's plan: what opened, answered as forced
-		if out != nil && e == nil {
+	own := false   // e is the open's: a forced answer stands in for it, as in dispatch
+	defer func() { // after the buyer's plan: what the open returned, answered as forced
+		if out != nil && own {
 			o.Forced, e = true, g.forced(cl, out.Err, nil).err
 		}
 	}()
 	defer func() { // a buyer only for what opened
 		if ae := g.afterCall(cl, reply{err: e}); ae != nil && e == nil {
-			e = ae
+			e, own = ae, false
 		}
 	}()
 	switch cl.method {
 	case "alipay.trade.app.pay":
 		var o trade.Order
 		if e := decode(cl, &o); e != nil {
+			own = true
 			return Opened{}, e
 		}
 		if e := g.beforeCall(cl); e != nil {
 			return Opened{}, e
 		}
+		own = true
 		t, err := g.Trades.Cashier(cl.merchant(), o, cl.context(), cl.method)
 		if err != nil {
 			g.failedCall(cl)
@@ -184,7 +196,16 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 		cl.no = t.TradeNo
 		return Opened{Trade: &t}, nil
 	case "alipay.fund.coupon.order.app.pay":
-		o, e := g.openCoupon(cl)
+		var r coupon.PayRequest
+		if e := decode(cl, &r); e != nil {
+			own = true
+			return Opened{}, e
+		}
+		if e := g.beforeCall(cl); e != nil {
+			return Opened{}, e
+		}
+		own = true
+		o, e := g.payCoupon(cl, r)
 		if e != nil {
 			return Opened{}, e
 		}

@@ -66,7 +66,10 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	var out *Outcome
 	if cl.req != nil { // an order string (OpenOrderString) has no header
 		var err error
-		if out, err = parseOutcome(cl.req.Header.Get(OutcomeHeader)); err != nil {
+		if out, err = parseOutcome(cl.req.Header.Get(OutcomeHeader)); err == nil && out != nil {
+			err = onPage(cl.ent, out.Err.Code)
+		}
+		if err != nil {
 			return nil, apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error())
 		}
 	}

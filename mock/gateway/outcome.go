@@ -10,6 +10,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
+	"github.com/alipay-mock/alipay-mock/scenarios"
 )
 
 // OutcomeHeader forces the answer of one request, for tests that cannot
@@ -21,8 +22,20 @@ import (
 // code picks the answer; sub_code and sub_msg default from the code;
 // execute=true runs the method first, so the operation happens and only
 // its answer is lost (what a 20000 means in production). code=10003 with
-// execute=true leaves a red-packet operation processing.
+// execute=true leaves a red-packet operation processing. The bare value 1
+// is the browser's marker for the control API (docs/security.md), which a
+// harness sends on every request: it forces nothing.
 const OutcomeHeader = "X-Alipay-Mock"
+
+// outcomeText is the header's forced answer, "" for none (absent, or the
+// browser's marker 1).
+func outcomeText(h string) string {
+	h = strings.TrimSpace(h)
+	if h == "1" {
+		return ""
+	}
+	return h
+}
 
 // Outcome is a forced answer.
 type Outcome struct {
@@ -80,7 +93,7 @@ func NewOutcome(code, subCode, subMsg string, execute bool) (*Outcome, error) {
 }
 
 func parseOutcome(h string) (*Outcome, error) {
-	h = strings.TrimSpace(h)
+	h = outcomeText(h)
 	if h == "" {
 		return nil, nil
 	}
@@ -101,6 +114,18 @@ func parseOutcome(h string) (*Outcome, error) {
 		return nil, fmt.Errorf("execute is true or false, not %q", ex)
 	}
 	return NewOutcome(v.Get("code"), v.Get("sub_code"), v.Get("sub_msg"), ex == "true")
+}
+
+// onPage is why code cannot be forced on the method e, nil when it can
+// (scenarios.ForcedOnPage, for a page method).
+func onPage(e *entry, code string) error {
+	if e == nil || !e.Page {
+		return nil
+	}
+	if err := scenarios.ForcedOnPage(code); err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	return nil
 }
 
 // Answer is an answer queued for the next matching requests (POST
@@ -145,8 +170,12 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 		return Answer{}, err
 	}
 	if x.Method != "" {
-		if _, ok := table[x.Method]; !ok {
+		e, ok := table[x.Method]
+		if !ok {
 			return Answer{}, errors.New("no method " + x.Method)
+		}
+		if err := onPage(e, x.Code); err != nil {
+			return Answer{}, err
 		}
 	}
 	if x.Times <= 0 {
@@ -209,7 +238,7 @@ func (f *Queue) take(app, method string) (*Outcome, error) {
 
 func (f *Queue) takeLocked(app, method string) *Outcome {
 	for i, x := range f.list {
-		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) {
+		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) && onPage(table[method], x.Code) == nil {
 			x.Used++
 			if x.Used >= x.Times {
 				f.list = append(f.list[:i], f.list[i+1:]...)

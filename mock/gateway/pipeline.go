@@ -144,7 +144,7 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	}
 	// The header answers its gateway request alone (dispatch, and a page
 	// method's error page): no rule counts it or acts on it.
-	if cl.req != nil && strings.TrimSpace(cl.req.Header.Get(OutcomeHeader)) != "" {
+	if cl.req != nil && outcomeText(cl.req.Header.Get(OutcomeHeader)) != "" {
 		return nil
 	}
 	var err error
