@@ -30,3 +30,25 @@ func TestRvstDataAdvanceCommitsOncePerJobTime(t *testing.T) {
 		t.Errorf("an advance over %d jobs at %d times took %d commits (one per clock stop on top of the jobs' own)", n, n, got)
 	}
 }
+
+// rv-st: the same with notification retries, whose attempts the scheduler
+// waits for once at the end of the run (AfterRun's Sync): an advance
+// through n×7 retry times took a handful of commits and now takes one per
+// stop, each under the clock's lock.
+func TestRvstDataAdvanceThroughRetriesCommitsPerStop(t *testing.T) {
+	const n = 10
+	merchant := mocktest.NewMerchant(t, "fail")
+	m := mocktest.New(t, mock.Options{DataDir: t.TempDir()})
+	for i := 1; i <= n; i++ {
+		m.Verify("alipay.trade.pay", m.Post(m.Params("alipay.trade.pay", fmt.Sprintf(`{"out_trade_no":"RVSTR%d","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`, i),
+			func(p map[string]string) { p["notify_url"] = merchant.URL })), true)
+		m.Control(http.MethodPost, "/clock/advance", map[string]string{"by": "7s"}, http.StatusOK)
+	}
+	before := m.Srv.StoreStats().Batches
+	m.Control(http.MethodPost, "/clock/advance", map[string]string{"by": "25h"}, http.StatusOK)
+	got := m.Srv.StoreStats().Batches - before
+	t.Logf("advance through %d notifications' retries: %d commits, %d merchant calls", n, got, len(merchant.Calls()))
+	if got > 2*n {
+		t.Errorf("an advance through %d notifications' retries took %d commits", n, got)
+	}
+}
