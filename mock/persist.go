@@ -3,7 +3,9 @@ package mock
 import (
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/gateway"
@@ -28,12 +30,45 @@ func (s *Server) restore(db *store.DB) error {
 		s.Clock.Restore(snap)
 		s.Log.Info("clock restored", "now", s.Clock.Now(), "speed", snap.Speed, "frozen", snap.Frozen)
 	}
-	// The clock's hook runs under the clock's lock: a reading not on disk
-	// is refused, the clock then unmoved and the change answered 503. Every
-	// run of the scheduler (which each clock change through the control
-	// API and the dashboard ends with) waits until what its jobs changed
-	// is on disk before it answers. The store logs failures (OnError).
-	s.Clock.OnJump(db.PutClock)
+	// The clock's hook runs under the clock's lock: it queues the reading
+	// without waiting (refusing it only when the data file is closed), so
+	// clock readers never wait for the disk and an advance's stops share
+	// commits. What the jobs and requests of the new reading change is
+	// queued after it, so never on disk before it. The change then waits
+	// once, outside the lock, for the last reading queued (OnSettle): one
+	// not on disk puts the clock back and the change is answered 503.
+	// Every run of the scheduler (which each clock change through the
+	// control API and the dashboard ends with) waits until what its jobs
+	// changed is on disk before it answers. The store logs failures
+	// (OnError).
+	var clockMu sync.Mutex
+	var clockQueued func() error // nil once waited for: it holds its batch
+	var clockSeq int
+	s.Clock.OnJump(func(sn clock.Snapshot) error {
+		wait, err := db.QueueClock(sn)
+		if err != nil {
+			return err
+		}
+		clockMu.Lock()
+		clockQueued, clockSeq = wait, clockSeq+1
+		clockMu.Unlock()
+		return nil
+	})
+	s.Clock.OnSettle(func() error {
+		clockMu.Lock()
+		wait, seq := clockQueued, clockSeq
+		clockMu.Unlock()
+		if wait == nil {
+			return nil
+		}
+		err := wait()
+		clockMu.Lock()
+		if err == nil && seq == clockSeq {
+			clockQueued = nil
+		}
+		clockMu.Unlock()
+		return err
+	})
 	s.Sched.AfterRun(func() { _ = db.Sync() })
 	if err := db.PutClock(s.Clock.Snapshot()); err != nil {
 		return err

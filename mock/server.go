@@ -391,6 +391,7 @@ func (s *Server) release() error {
 		return nil
 	}
 	s.Clock.OnJump(nil)
+	s.Clock.OnSettle(nil)
 	if s.Sched != nil {
 		s.Sched.AfterRun(nil)
 	}

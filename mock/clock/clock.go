@@ -96,6 +96,7 @@ type Sim struct {
 	frozen bool
 	moved  chan struct{} // closed and replaced whenever the reading jumps
 	onJump func(Snapshot) error
+	settle func() error
 }
 
 // NewSim makes a clock reading start, running at speed (0 means frozen);
@@ -138,12 +139,12 @@ func (s *Sim) Wall() time.Time { return s.wall.Now() }
 // SetWall puts the reading back on wall time; the speed is kept. It
 // reports the hook's refusal (OnJump), the clock then unmoved.
 func (s *Sim) SetWall() (time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	t := s.wall.Now()
-	s.reanchor(t)
-	return t, s.jumped(prev)
+	var t time.Time
+	err := s.change(func() {
+		t = s.wall.Now()
+		s.reanchor(t)
+	})
+	return t, err
 }
 
 // Now is the clock's reading.
@@ -151,6 +152,53 @@ func (s *Sim) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.nowLocked()
+}
+
+// change makes a jump under the clock's lock, then waits for it to be
+// kept (settled) after letting the lock go.
+func (s *Sim) change(f func()) error {
+	prev, next, err := s.jump(f)
+	if err != nil {
+		return err
+	}
+	return s.settled(prev, next)
+}
+
+// jump makes a jump and tells the hook (jumped), returning the state
+// before and after it.
+func (s *Sim) jump(f func()) (prev, next Snapshot, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev = s.snapshotLocked()
+	f()
+	next = s.snapshotLocked()
+	return prev, next, s.jumped(prev)
+}
+
+// settled waits for the jumps the hook queued to be kept (OnSettle); when
+// they were not, the clock goes back from next to prev, unless it moved
+// again since (that change answers for itself), and the failure is
+// reported. Changes settle by themselves; the scheduler settles an
+// advance once, for all its stops.
+func (s *Sim) settled(prev, next Snapshot) error {
+	s.mu.Lock()
+	f := s.settle
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	err := f()
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshotLocked() == next {
+		s.base, s.anchor, s.speed, s.frozen = prev.Base, prev.Anchor, prev.Speed, prev.Frozen
+		close(s.moved)
+		s.moved = make(chan struct{})
+	}
+	return err
 }
 
 // jumped tells the hook the new state, and undoes the jump from prev
@@ -191,17 +239,15 @@ func (s *Sim) Snapshot() Snapshot {
 // have read had it never stopped, a frozen one reads the same. It reports
 // the hook's refusal (OnJump), the clock then unmoved.
 func (s *Sim) Restore(sn Snapshot) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	s.base, s.anchor, s.speed, s.frozen = sn.Base, sn.Anchor, sn.Speed, sn.Frozen
-	if CheckSpeed(s.speed) != nil || s.speed == 0 {
-		s.speed = 1
-	}
-	if CheckReading(s.base) != nil { // a snapshot from outside the range
-		s.reanchor(s.wall.Now())
-	}
-	return s.jumped(prev)
+	return s.change(func() {
+		s.base, s.anchor, s.speed, s.frozen = sn.Base, sn.Anchor, sn.Speed, sn.Frozen
+		if CheckSpeed(s.speed) != nil || s.speed == 0 {
+			s.speed = 1
+		}
+		if CheckReading(s.base) != nil { // a snapshot from outside the range
+			s.reanchor(s.wall.Now())
+		}
+	})
 }
 
 // OnJump registers a function told the new state whenever the reading
@@ -215,6 +261,16 @@ func (s *Sim) OnJump(f func(Snapshot) error) {
 	s.onJump = f
 }
 
+// OnSettle registers a wait for what the hook queued without waiting
+// (--data: the data file's commit): a change waits for it once, outside
+// the clock's lock, and is undone and reports the failure when it fails
+// (settled).
+func (s *Sim) OnSettle(f func() error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle = f
+}
+
 // Moved returns a channel closed the next time the reading jumps (set,
 // advanced, speed changed), so a sleeper can recompute its deadline.
 func (s *Sim) Moved() <-chan struct{} {
@@ -226,13 +282,12 @@ func (s *Sim) Moved() <-chan struct{} {
 // Advance moves the reading forward by d and returns it; a jump the hook
 // refused (OnJump) leaves the reading, returned.
 func (s *Sim) Advance(d time.Duration) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	t := clamp(s.nowLocked().Add(d))
-	s.reanchor(t)
-	if s.jumped(prev) != nil {
-		return s.nowLocked()
+	var t time.Time
+	if s.change(func() {
+		t = clamp(s.nowLocked().Add(d))
+		s.reanchor(t)
+	}) != nil {
+		return s.Now()
 	}
 	return t
 }
@@ -240,11 +295,14 @@ func (s *Sim) Advance(d time.Duration) time.Time {
 // Set moves the reading to t (forward or back), kept within the range.
 // It reports the hook's refusal (OnJump), the clock then unmoved.
 func (s *Sim) Set(t time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	s.reanchor(clamp(t))
-	return s.jumped(prev)
+	return s.change(func() { s.reanchor(clamp(t)) })
+}
+
+// move is Set without waiting for it to be kept (settled): an advance
+// settles once, for all its stops.
+func (s *Sim) move(t time.Time) (next Snapshot, err error) {
+	_, next, err = s.jump(func() { s.reanchor(clamp(t)) })
+	return next, err
 }
 
 // Change is a change of the clock made in one jump: the reading set to At
@@ -259,19 +317,17 @@ type Change struct {
 // Change makes c in one jump, and reports the hook's refusal (OnJump),
 // the clock then unmoved.
 func (s *Sim) Change(c Change) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	switch {
-	case c.Wall:
-		s.reanchor(s.wall.Now())
-	case !c.At.IsZero():
-		s.reanchor(clamp(c.At))
-	}
-	if c.Speed != nil {
-		s.setSpeedLocked(*c.Speed)
-	}
-	return s.jumped(prev)
+	return s.change(func() {
+		switch {
+		case c.Wall:
+			s.reanchor(s.wall.Now())
+		case !c.At.IsZero():
+			s.reanchor(clamp(c.At))
+		}
+		if c.Speed != nil {
+			s.setSpeedLocked(*c.Speed)
+		}
+	})
 }
 
 // clamp keeps a reading in [MinReading, MaxReading]; the control surfaces
@@ -289,11 +345,7 @@ func clamp(t time.Time) time.Time {
 // SetSpeed makes the clock run at speed times wall speed; 0 freezes it.
 // It reports the hook's refusal (OnJump), the clock then unmoved.
 func (s *Sim) SetSpeed(speed float64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.snapshotLocked()
-	s.setSpeedLocked(speed)
-	return s.jumped(prev)
+	return s.change(func() { s.setSpeedLocked(speed) })
 }
 
 func (s *Sim) setSpeedLocked(speed float64) {

@@ -2,6 +2,7 @@ package clock
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -350,39 +351,53 @@ func (s *Scheduler) Advance(d time.Duration) []Fired {
 // AdvanceLimit is Advance reporting at most max of what fired (all when
 // negative) and how many more fired. A move of the clock its hook refused
 // (Sim.OnJump) ends it there: the clock stays where it last moved, and the
-// refusal is returned.
+// refusal is returned. The moves are kept once, at the end (Sim.OnSettle):
+// if they were not, the clock goes back to where the advance found it
+// (unless it moved again since) and the failure is returned; the jobs
+// that ran stay run.
 func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int, error) {
 	s.run.Lock()
 	defer s.run.Unlock()
 	c := limit(max)
+	from := s.clock.Snapshot()
+	last, moved := from, false
+	set := func(t time.Time) error {
+		sn, err := s.clock.move(t)
+		if err == nil {
+			last, moved = sn, true
+		}
+		return err
+	}
 	// The clock stops at the end of its range: a job past it is never
 	// reached (each round below then runs at least one job, so it ends).
 	target := MaxReading
 	if now := s.clock.Now(); d < MaxReading.Sub(now) {
 		target = now.Add(d)
 	}
-	for {
+	var err error
+	for err == nil {
 		next, ok := s.NextDue()
 		if !ok || next.After(target) {
 			break
 		}
 		if next.After(s.clock.Now()) {
-			if err := s.clock.Set(next); err != nil {
-				s.ranLocked()
-				return c.out, c.more, err
+			if err = set(next); err != nil {
+				break
 			}
 		}
 		s.runDueLocked(c)
 	}
-	if target.After(s.clock.Now()) {
-		if err := s.clock.Set(target); err != nil {
-			s.ranLocked()
-			return c.out, c.more, err
-		}
+	if err == nil && target.After(s.clock.Now()) {
+		err = set(target)
 	}
-	s.runDueLocked(c)
+	if err == nil {
+		s.runDueLocked(c)
+	}
 	s.ranLocked()
-	return c.out, c.more, nil
+	if moved {
+		err = errors.Join(err, s.clock.settled(from, last))
+	}
+	return c.out, c.more, err
 }
 
 // AdvanceToNext moves the clock to the earliest pending job and runs what

@@ -107,8 +107,20 @@ func (db *DB) startCommitter() {
 // queue adds changes to the open batch and returns a wait for it. A nil
 // wait is never returned: after Close it answers ErrClosed.
 func (db *DB) queue(ops ...op) func() error {
+	wait, err := db.enqueue(true, ops...)
+	if err != nil {
+		return func() error { return err }
+	}
+	return wait
+}
+
+// enqueue is queue telling at once a change that cannot be queued (after
+// Close). Without kick the writer is not woken: the changes ride with the
+// next batch anyone asks for, or are written when their wait (or a Sync)
+// is called.
+func (db *DB) enqueue(kick bool, ops ...op) (func() error, error) {
 	if len(ops) == 0 {
-		return db.Sync // nothing to write: wait for what is queued
+		return db.Sync, nil // nothing to write: wait for what is queued
 	}
 	c := db.c
 	c.mu.Lock()
@@ -118,8 +130,7 @@ func (db *DB) queue(ops ...op) func() error {
 		if len(ops) > 0 && ops[0].fn == nil {
 			what = string(ops[0].bucket) + "/" + ops[0].key
 		}
-		err := db.failed(fmt.Errorf("%s not stored: %w", what, ErrClosed))
-		return func() error { return err }
+		return nil, db.failed(fmt.Errorf("%s not stored: %w", what, ErrClosed))
 	}
 	b := c.open
 	if b == nil {
@@ -137,11 +148,22 @@ func (db *DB) queue(ops ...op) func() error {
 	b.calls++
 	c.stats.Changes += int64(len(ops))
 	c.mu.Unlock()
+	if !kick {
+		return func() error {
+			c.wake()
+			return b.wait(c)
+		}, nil
+	}
+	c.wake()
+	return func() error { return b.wait(c) }, nil
+}
+
+// wake tells the writer a batch is queued.
+func (c *committer) wake() {
 	select {
 	case c.kick <- struct{}{}:
 	default: // the writer is already told
 	}
-	return func() error { return b.wait(c) }
 }
 
 // Sync waits until every change queued before it is on disk, and reports
@@ -157,6 +179,7 @@ func (db *DB) Sync() error {
 	if b == nil {
 		return nil
 	}
+	c.wake() // it may hold only changes queued without waking the writer
 	<-b.done // not counted as a waiter: readers and the scheduler's loop do not make a batch shared
 	return b.err
 }

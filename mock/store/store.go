@@ -763,13 +763,27 @@ func (db *DB) UserAuth() (codes []userauth.Code, tokens []userauth.Token, err er
 
 // PutClock stores the clock's state and waits until it is on disk.
 func (db *DB) PutClock(s clock.Snapshot) error {
-	return db.queue(op{bucket: bucketMeta, key: string(keyClock), enc: func() ([]byte, error) {
+	wait, err := db.QueueClock(s)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// QueueClock queues the clock's state without waiting for the disk, and
+// returns a wait for it: the clock's hook runs under the clock's lock,
+// and the change's caller waits once, after it (Sim.OnSettle). It does
+// not wake the writer: the readings of an advance's stops ride with what
+// their jobs write, each of which is queued after its reading, so never
+// on disk before it. It fails at once only when the data file is closed.
+func (db *DB) QueueClock(s clock.Snapshot) (wait func() error, err error) {
+	return db.enqueue(false, op{bucket: bucketMeta, key: string(keyClock), enc: func() ([]byte, error) {
 		b, err := json.Marshal(s)
 		if err != nil {
 			return nil, fmt.Errorf("clock not stored: %w", err)
 		}
 		return b, nil
-	}})()
+	}})
 }
 
 // Clock loads the stored clock state; ok is false when there is none.
