@@ -56,3 +56,18 @@ func TestUserIDNamedAlonePaysWithTheLogonTheMockKnows(t *testing.T) {
 		t.Errorf("user %s named alone pays as %v; the mock knows its logon %v (%s)", user, k3["buyer_logon_id"], k1["buyer_logon_id"], logon)
 	}
 }
+
+// So with a red packet's agreement pay: its payer_user_id pays with the
+// logon the mock knows for that user, as a trade's buyer named alone does.
+func TestAgreementPayerPaysWithTheLogonTheMockKnows(t *testing.T) {
+	m := mocktest.New(t, mock.Options{FundPublicKey: true}) // the test is about the payer, not certificate mode
+	const user, logon = "2088000000000779", "bh.agreement@example.com"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"BH-A1","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/BH-A1/pay", map[string]string{"buyer_id": user, "buyer_logon_id": logon}, http.StatusOK)
+	known := m.Call("alipay.trade.query", `{"out_trade_no":"BH-A1"}`)["buyer_logon_id"]
+	expect(t, m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"BH-RP","out_request_no":"BH-RP-pay","order_title":"红包","amount":"1.00","payer_user_id":"`+user+`"}`), "code", "10000")
+	q := m.Call("alipay.fund.coupon.operation.query", `{"out_order_no":"BH-RP","out_request_no":"BH-RP-pay"}`)
+	if q["payer_logon_id"] != known {
+		t.Errorf("agreement payer %s pays as %v; the mock knows its logon %v (%s)", user, q["payer_logon_id"], known, logon)
+	}
+}

@@ -359,6 +359,22 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method string, processing bool) (Result, error) {
 	var res Result
 	agreement := method == "alipay.fund.coupon.order.agreement.pay"
+	payerAccount := ""
+	if agreement && fixtures.IsUserID(r.PayerUserID) { // its logon found outside the lock, as a sender's
+		b.mu.Lock()
+		logonOf := b.logonOf
+		b.mu.Unlock()
+		payerAccount = fixtures.LogonOf(r.PayerUserID)
+		if logonOf != nil {
+			account, err := logonOf(m.AppID, r.PayerUserID)
+			if err != nil {
+				return Result{}, err
+			}
+			if account != "" {
+				payerAccount = account
+			}
+		}
+	}
 	err := b.commitOn([]Key{{App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
@@ -409,8 +425,7 @@ func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method str
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
 		b.add(o)
 		if agreement {
-			account := fixtures.LogonOf(r.PayerUserID)
-			o.Payer = fixtures.Buyer{UserID: r.PayerUserID, LogonID: fixtures.MaskLogon(account), Account: account}
+			o.Payer = fixtures.Buyer{UserID: r.PayerUserID, LogonID: fixtures.MaskLogon(payerAccount), Account: payerAccount}
 			if processing {
 				done := now.Add(b.opts.Processing)
 				o.Operations[0].DoneAt = &done
