@@ -293,9 +293,11 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 	}
 }
 
-// wireFund connects the accounts to the rest of the mock: income is the
-// app's payments less fees and refunds by the bills' rule
-// (bill.TradeIncome, summed by the trade book as trades change), known
+// wireFund connects the accounts to the rest of the mock: an app's money
+// moves in its merchant's account (apps.Registry.Account, the one rule),
+// whose income is the payments of the merchant's apps less fees and
+// refunds by the bills' rule (bill.TradeIncome, summed per app by the
+// trade book as trades change), known
 // payees are the buyers of the app's paid trades (an index the trade book
 // keeps, or the shared store's with --store; red-packet claims to a logon
 // id pay the same), and every transfer's status
@@ -303,7 +305,14 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
-	s.Fund.IncomeFrom(s.Trades.Income)
+	s.Fund.AccountsBy(s.Apps.Account)
+	s.Fund.IncomeFrom(func(account string) amount.Amount {
+		var sum amount.Amount
+		for _, app := range s.Apps.AccountApps(account) {
+			sum += s.Trades.Income(app)
+		}
+		return sum
+	})
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// alone is that user.
@@ -333,11 +342,15 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Fund.KeptWhile(s.accountKept)
 }
 
-// accountKept reports whether an app's account is kept: a registered or
-// configured app's, or that of a merchant a code or token still names.
+// accountKept reports whether the account of an app, or an account, is
+// kept: a registered or configured app's, a registered app's merchant's
+// (its PID), or that of a merchant a code or token still names.
 func (s *Server) accountKept(app string) bool {
 	if _, ok := s.Apps.Get(app); ok || s.configured[app] {
 		return true
+	}
+	if apps := s.Apps.AccountApps(app); apps[0] != app {
+		return true // a registered merchant's PID
 	}
 	return s.Auth.Knows(app)
 }

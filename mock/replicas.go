@@ -139,9 +139,14 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Forget = s.forgetShared
 	// Trades: every operation reads and writes the database, with the
 	// income and buyer of each paid trade (the accounts' and transfers').
-	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) })
+	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) }, s.Apps.Account)
+	// Transfers and accounts: the database is the book; its accounts are
+	// the merchants' (an earlier version's, per app, merged first: the
+	// apps are registered by now).
+	if err := db.UpgradeAccounts(s.Apps.Account, s.Fund.Opening()); err != nil {
+		return err
+	}
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
-	// Transfers and accounts: the database is the book.
 	s.Fund.Use(db.Fund())
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 	db.Keep(s.Trades.Keep(), s.Coupons.Keep()) // the database holds what --keep-* allow, as --data's file does

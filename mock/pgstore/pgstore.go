@@ -252,8 +252,9 @@ type DB struct {
 	// the extra payment that lets through finds the trade paid.
 	claims sync.Map
 
-	trims  trims      // --keep-* on the database (keep.go)
-	income incomeRule // what a paid trade brings in (fund.go)
+	trims     trims                   // --keep-* on the database (keep.go)
+	income    incomeRule              // what a paid trade brings in (fund.go)
+	accountOf func(app string) string // the account it goes to (fund.go)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
