@@ -383,10 +383,13 @@ func (f fundBackend) Reset(app, account string) error {
 				frozen += t.Amount
 			}
 		}
-		// The app's transfers give back what they took; its trades' income
-		// goes with their own reset (the trigger).
-		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET base = NULL,
-			out_amount = out_amount - $2, frozen = frozen - $3 WHERE account = $1`, account, int64(out), int64(frozen))
+		// The app's transfers give back what they took; income is counted
+		// again from the paid trades still stored, as above (the app's
+		// own go with their reset, through the trigger).
+		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL,
+			out_amount = out_amount - $2, frozen = frozen - $3,
+			income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account)
+			WHERE account = $1`, account, int64(out), int64(frozen))
 		return err
 	}))
 }
