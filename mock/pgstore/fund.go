@@ -94,6 +94,10 @@ CREATE INDEX IF NOT EXISTS alipay_mock_transfers_due ON alipay_mock_transfers (d
 CREATE INDEX IF NOT EXISTS alipay_mock_transfers_announce ON alipay_mock_transfers (seq) WHERE announce;
 CREATE INDEX IF NOT EXISTS alipay_mock_transfers_app ON alipay_mock_transfers (app_id, seq);
 ALTER TABLE alipay_mock_transfers ADD COLUMN IF NOT EXISTS account text;
+-- The rows an earlier version wrote, which UpgradeAccounts gives an account:
+-- empty after the first start, so later starts find none at once.
+CREATE INDEX IF NOT EXISTS alipay_mock_paid_unaccounted ON alipay_mock_paid (app_id) WHERE account IS NULL;
+CREATE INDEX IF NOT EXISTS alipay_mock_transfers_unaccounted ON alipay_mock_transfers (app_id) WHERE account IS NULL;
 `
 
 // transferLease is how long a replica holds a transfer whose status it is
