@@ -78,13 +78,8 @@ func TestOneMerchantsAppsShareOneBalance(t *testing.T) {
 				merchantBalance(t, m, moved, "after a restart")
 			}
 			m.Advance("24h")
-			for _, app := range []string{keys.DevAppID, keys.DevCertAppID} {
-				ledger := billDetail(t, m.Client(func(c *client.Config) {
-					if app == keys.DevCertAppID {
-						*c = m.Srv.DevCertClientConfig()
-						c.GatewayURL, c.Now = m.URL+"/gateway.do", m.Clock.Now
-					}
-				}), client.BillSignCustomer, "2026-11-23")
+			for app, c := range map[string]*client.Client{keys.DevAppID: m.Client(nil), keys.DevCertAppID: m.CertApp().Client(nil)} {
+				ledger := billDetail(t, c, client.BillSignCustomer, "2026-11-23")
 				if !strings.Contains(ledger, "MB-PAY\t") || !strings.Contains(ledger, "MB-OUT\t") || !strings.Contains(ledger, ","+moved.String()+",") {
 					t.Errorf("app %s's account bill: want the payment and the transfer, ending at the merchant's balance %s:\n%s", app, moved, ledger)
 				}
