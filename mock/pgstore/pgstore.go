@@ -111,7 +111,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 -- resend_at: a resend asked while a lease held the notification, applied by the holder's write-back.
 ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS resend_at timestamptz;
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
-CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
+-- xact: the transaction that wrote the row (follow.go); rows stored before it have 0.
+ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS xact xid8 NOT NULL DEFAULT '0';
+ALTER TABLE alipay_mock_notifications ALTER COLUMN xact SET DEFAULT pg_current_xact_id();
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_follow ON alipay_mock_notifications (xact, updated);
+DROP INDEX IF EXISTS alipay_mock_notifications_updated;
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	k text PRIMARY KEY,
