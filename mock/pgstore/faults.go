@@ -17,7 +17,7 @@ const anyFaultsQueued = `SELECT EXISTS (SELECT 1 FROM alipay_mock_kv WHERE kind 
 
 // AnyFaults reports whether answers may be queued: false only while this
 // replica knows none are (gateway's shared queue).
-func (db *DB) AnyFaults() bool { return !db.faults.none.Load() }
+func (db *DB) AnyFaults() bool { return !db.believesNone(&db.faults) }
 
 // queueSeq is the count of answers ever queued that a stored queue carries
 // (gateway's queueState): it grows only when an answer is added.

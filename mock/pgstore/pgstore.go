@@ -243,6 +243,10 @@ type DB struct {
 
 	policies belief // whether scenario policies may be stored (policies.go)
 	faults   belief // whether answers may be queued (faults.go)
+	// live is when (since epoch) the last of this replica's own notices
+	// the listener took up was sent; 0: none since it listens (policies.go).
+	live  atomic.Int64
+	epoch time.Time
 	// scenariosMu is this process's part of the scenarios' lock (kv.go).
 	scenariosMu sync.Mutex
 	// scenarios is the scenario state row as this replica last read or
@@ -288,7 +292,7 @@ func Open(url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
-	db := &DB{pool: pool, url: url}
+	db := &DB{pool: pool, url: url, epoch: time.Now()}
 	db.newBeliefs()
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {
