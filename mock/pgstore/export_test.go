@@ -40,3 +40,7 @@ const TokenByRefreshQuery = tokenByRefresh
 
 // ChangedChannel is the channel replicas announce changes on.
 const ChangedChannel = changedChannel
+
+// FollowRowsQuery is a notifications follow's read, for
+// TestFollowWithNothingWrittenReadsOnlyItsIndex.
+const FollowRowsQuery = followRows

@@ -5,9 +5,9 @@ import "encoding/json"
 // The answers queued through the control API (gateway.QueueStore) are one
 // row; a gateway request takes from it under its lock, so it does so only
 // while answers may be queued (AnyFaults). A replica believes none are
-// only while its listener holds faultsLock shared and found the row's list
-// empty (a belief, as for policies: policies.go), and checks again at each
-// change announced. A replica that queues an answer waits, before its
+// only while its listener holds faultsLock shared, found the row's list
+// empty and is live (a belief, as for policies: policies.go), and checks
+// again at each change announced. A replica that queues an answer waits, before its
 // request goes on, until every listening replica heard (let go of the
 // lock): the next gateway request, on any replica, looks in the queue.
 

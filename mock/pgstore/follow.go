@@ -62,16 +62,16 @@ func (f *Follow) takenList() []int64 {
 	return out
 }
 
-// row takes one row of a pass, in key order, and reports whether its data
-// is wanted (not taken before).
+// row takes one row of a pass, in key order, and reports whether it is
+// new (not taken before: followRows read its data).
 func (f *Follow) row(k key, below bool) bool {
 	f.at = k
 	if below && f.moving {
 		f.next = k
-		return true
+	} else {
+		f.moving = false
+		f.seen[k.updated] = true
 	}
-	f.moving = false
-	f.seen[k.updated] = true
 	return !f.taken[k.updated]
 }
 

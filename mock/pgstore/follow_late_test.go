@@ -19,6 +19,19 @@ import (
 // replica b follows past it, then inserts a copy of a stored row under a new
 // id with that number.
 func TestReplicasListANotificationCommittedAfterALaterNumberedOne(t *testing.T) {
+	// Its transaction has an id before it draws the number (the follow's
+	// horizon stays below it and the later one's row until it ends), or
+	// only when it inserts.
+	for _, early := range []bool{true, false} {
+		name := "id-at-insert"
+		if early {
+			name = "id-before-draw"
+		}
+		t.Run(name, func(t *testing.T) { committedLate(t, early) })
+	}
+}
+
+func committedLate(t *testing.T, early bool) {
 	merchant := mocktest.NewMerchant(t, "success")
 	rs, url := replicasAt(t, 2, mock.Options{})
 	a, b := rs[0], rs[1]
@@ -38,6 +51,11 @@ func TestReplicasListANotificationCommittedAfterALaterNumberedOne(t *testing.T) 
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	if early {
+		if _, err := tx.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var s int64
 	if err := tx.QueryRow(ctx, `SELECT nextval('alipay_mock_notification_updates')`).Scan(&s); err != nil {
 		t.Fatal(err)
@@ -57,12 +75,14 @@ func TestReplicasListANotificationCommittedAfterALaterNumberedOne(t *testing.T) 
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
-	found := false
-	for _, n := range list {
-		found = found || n.ID == "LATEROW"
-	}
-	if !found {
-		t.Errorf("b's GET /_mock/notifications does not list the notification committed after a later-numbered one (%d listed)", len(list))
+	for i := 0; i < 2; i++ { // the follow after the commit, and the one after it
+		b.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
+		found := false
+		for _, n := range list {
+			found = found || n.ID == "LATEROW"
+		}
+		if !found || len(list) != 3 {
+			t.Errorf("b's GET /_mock/notifications lists %d notifications, the one committed after a later-numbered one: %v", len(list), found)
+		}
 	}
 }
