@@ -73,12 +73,13 @@ func (db *DB) believesNone(b *belief) bool {
 func (db *DB) liveChannel() string { return "alipay_mock_live_" + strconv.FormatInt(db.boots, 10) }
 
 // sendLive sends the listener a notice of this replica's own every
-// liveEvery, naming when it was sent, until ctx ends.
+// liveEvery (or once the last went, if that took longer), naming when it
+// was sent, until ctx ends.
 func (db *DB) sendLive(ctx context.Context) {
 	t := time.NewTicker(liveEvery)
 	defer t.Stop()
 	for {
-		c, cancel := context.WithTimeout(ctx, liveEvery)
+		c, cancel := context.WithTimeout(ctx, liveFor)
 		_, _ = db.pool.Exec(c, `SELECT pg_notify($1, $2)`, db.liveChannel(), strconv.FormatInt(int64(time.Since(db.epoch)), 10))
 		cancel()
 		select {
