@@ -220,21 +220,9 @@ func (s *Server) followShared(out *pgstore.Outbox) error {
 	s.followMu.Lock()
 	defer s.followMu.Unlock()
 	if s.refollow.Swap(false) {
-		s.followMark = 0
+		s.follow = pgstore.Follow{}
 	}
-	for {
-		ns, next, err := out.Changed(s.followMark, followPage)
-		if err != nil {
-			return err
-		}
-		if len(ns) > 0 {
-			s.followMark = next
-			s.Notifier.Follow(ns)
-		}
-		if len(ns) < followPage {
-			return nil
-		}
-	}
+	return out.Changed(&s.follow, followPage, s.Notifier.Follow)
 }
 
 // heardUsers takes up an announcement of sign-in's codes and tokens: only
