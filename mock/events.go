@@ -306,16 +306,20 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Fund.IncomeFrom(s.Trades.Income)
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
-	// alone is that user.
-	logonUser := func(app, logon string) (string, error) {
-		who, err := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
-		if errors.Is(err, trade.ErrStore) {
-			return "", err
+	// (or an open id) alone is that user.
+	userOf := func(kind string) func(app, identity string) (string, error) {
+		return func(app, identity string) (string, error) {
+			who, err := s.Fund.Payee(app, fund.Participant{Identity: identity, IdentityType: kind})
+			if errors.Is(err, trade.ErrStore) {
+				return "", err
+			}
+			return who.UserID, nil
 		}
-		return who.UserID, nil
 	}
+	logonUser := userOf(fund.IdentityLogonID)
 	s.Coupons.LogonUsers(logonUser)
 	s.Trades.LogonUsers(logonUser)
+	s.Trades.OpenUsers(userOf(fund.IdentityOpenID))
 	// A user id named alone has the logon it paid the app with, if the
 	// mock knows one.
 	s.Trades.UserLogons(s.userLogon)

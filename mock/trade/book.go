@@ -161,6 +161,8 @@ type Book struct {
 	logonUser func(app, logon string) (string, error)
 	// userLogon finds the logon of a user id named alone (named.go).
 	userLogon func(app, user string) (string, error)
+	// openUser finds the user of an open id named alone (named.go).
+	openUser func(app, open string) (string, error)
 }
 
 // NewBook makes an empty book.
@@ -573,7 +575,8 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 }
 
 // Create opens a trade whose buyer is known (alipay.trade.create). A
-// buyer named by one half has the other derived, as a page's (named.go).
+// buyer named by one half has the other derived, as a page's, and one
+// named by an open id alone both (named.go).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
 	var ask logonUser
 	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
@@ -632,6 +635,16 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 				return nil, err
 			}
 		}
+		var openUser, openLogon string // the buyer of an open id named alone
+		if o.BuyerID == "" && o.BuyerLogonID == "" {
+			var err error
+			if openUser, openLogon, err = b.buyerOfOpen(m.AppID, o.BuyerOpenID, known, ask); err != nil {
+				return nil, err
+			}
+			if m.Seller.UserID != "" && openUser == m.Seller.UserID {
+				return nil, ErrBuyerSellerEqual
+			}
+		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
@@ -650,7 +663,9 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 			t.Buyer.UserID = logonUser
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 			t.BuyerIDDrawn = o.BuyerOpenID == ""
-		default: // an open id alone: a new buyer
+		default: // an open id alone: its user and that user's logon, derived
+			t.Buyer.UserID = openUser
+			t.Buyer.Account, t.Buyer.LogonID = openLogon, fixtures.MaskLogon(openLogon)
 			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")

@@ -12,7 +12,8 @@ import (
 // never drawn. A logon's user is the one the mock's transfers would pay
 // (LogonUsers: a known buyer of the app, else fixtures.UserIDOf), a user
 // id's logon the one it paid the app with (UserLogons: a known buyer, else
-// fixtures.LogonOf).
+// fixtures.LogonOf). An open id named alone (alipay.trade.create) is the
+// user a transfer to it would pay (OpenUsers), with that user's logon.
 
 // LogonUsers sets how a logon named without a buyer_id finds its user:
 // the mock's one rule (fund.Book.Payee), asked outside the lock. Unset,
@@ -32,24 +33,35 @@ func (b *Book) UserLogons(f func(app, user string) (string, error)) {
 	b.userLogon = f
 }
 
+// OpenUsers sets how an open id named alone finds its user: the mock's one
+// rule (fund.Book.Payee: a known buyer or signed-in user of the app, else
+// fixtures.UserIDOf), asked outside the lock. Unset, fixtures.UserIDOf.
+// Its error (the store's) is the action's answer.
+func (b *Book) OpenUsers(f func(app, open string) (string, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.openUser = f
+}
+
 // logonUser is a buyer named by one half alone and the other found for it,
-// for one app: the user of a logon account, or (byUser) the logon account
-// of a user id.
+// for one app: the user of a logon account, (byUser) the logon account of
+// a user id, or (open set) both for an open id.
 type logonUser struct {
 	app, account, user string
 	byUser             bool
+	open               string
 }
 
-// errAskUser stops an action that needs the user of a logon named alone,
-// before it changes the trade: act finds the user outside the lock and
-// acts again.
+// errAskUser stops an action that needs the half of a buyer it was not
+// named by, before it changes the trade: act (or Create) finds it outside
+// the lock and acts again.
 var errAskUser = errors.New("trade: the user of a logon is to be found")
 
 // userOfLogon is the user id of app's buyer account, named without one:
 // known when found already; else, with LogonUsers set and ask not yet
 // used, errAskUser with ask filled. The lock is held.
 func (b *Book) userOfLogon(app, account string, known logonUser, ask *logonUser) (string, error) {
-	if known.app == app && !known.byUser && known.account == account && known.user != "" {
+	if known.app == app && !known.byUser && known.open == "" && known.account == account && known.user != "" {
 		return known.user, nil
 	}
 	if b.logonUser != nil && ask.app == "" {
@@ -62,7 +74,7 @@ func (b *Book) userOfLogon(app, account string, known logonUser, ask *logonUser)
 // logonOfUser is the logon account of app's buyer user, named without one,
 // as userOfLogon is the user of a logon. The lock is held.
 func (b *Book) logonOfUser(app, user string, known logonUser, ask *logonUser) (string, error) {
-	if known.app == app && known.byUser && known.user == user && known.account != "" {
+	if known.app == app && known.byUser && known.open == "" && known.user == user && known.account != "" {
 		return known.account, nil
 	}
 	if b.userLogon != nil && ask.app == "" {
@@ -72,14 +84,43 @@ func (b *Book) logonOfUser(app, user string, known logonUser, ask *logonUser) (s
 	return fixtures.LogonOf(user), nil
 }
 
-// askOther finds the half ask lacks, outside the lock.
+// buyerOfOpen is the user and logon account of app's buyer named by an
+// open id alone, as userOfLogon is the user of a logon. The lock is held.
+func (b *Book) buyerOfOpen(app, open string, known logonUser, ask *logonUser) (user, account string, err error) {
+	if known.app == app && known.open == open && known.user != "" && known.account != "" {
+		return known.user, known.account, nil
+	}
+	if (b.openUser != nil || b.userLogon != nil) && ask.app == "" {
+		*ask = logonUser{app: app, open: open}
+		return "", "", errAskUser
+	}
+	user = fixtures.UserIDOf(open)
+	return user, fixtures.LogonOf(user), nil
+}
+
+// askOther finds the half ask lacks (an open id's user and its logon),
+// outside the lock.
 func (b *Book) askOther(ask *logonUser) (err error) {
 	b.mu.Lock()
-	logonUser, userLogon := b.logonUser, b.userLogon
+	logonUser, userLogon, openUser := b.logonUser, b.userLogon, b.openUser
 	b.mu.Unlock()
-	if ask.byUser {
+	switch {
+	case ask.open != "":
+		if openUser != nil {
+			ask.user, err = openUser(ask.app, ask.open)
+		}
+		if err == nil && ask.user == "" {
+			ask.user = fixtures.UserIDOf(ask.open)
+		}
+		if err == nil && userLogon != nil {
+			ask.account, err = userLogon(ask.app, ask.user)
+		}
+		if err == nil && ask.account == "" {
+			ask.account = fixtures.LogonOf(ask.user)
+		}
+	case ask.byUser:
 		ask.account, err = userLogon(ask.app, ask.user)
-	} else {
+	default:
 		ask.user, err = logonUser(ask.app, ask.account)
 	}
 	return err
