@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -315,20 +316,20 @@ func (s *Server) wireFund(feeRate int64) {
 	})
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
-	// alone is that user.
-	logonUser := func(app, logon string) (string, error) {
-		who, err := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
-		if errors.Is(err, trade.ErrStore) {
-			return "", err
+	// (or an open id) alone is that user; a user id named alone has the
+	// logon it paid the app with, if the mock knows one.
+	userOf := func(kind string) func(app, identity string) (string, error) {
+		return func(app, identity string) (string, error) {
+			who, err := s.Fund.Payee(app, fund.Participant{Identity: identity, IdentityType: kind})
+			if errors.Is(err, trade.ErrStore) {
+				return "", err
+			}
+			return who.UserID, nil
 		}
-		return who.UserID, nil
 	}
-	s.Coupons.LogonUsers(logonUser)
-	s.Trades.LogonUsers(logonUser)
-	// A user id named alone has the logon it paid the app with, if the
-	// mock knows one.
-	s.Trades.UserLogons(s.userLogon)
-	s.Coupons.UserLogons(s.userLogon)
+	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userLogon, OpenUser: userOf(fund.IdentityOpenID)}
+	s.Trades.BuyerHalves(halves)
+	s.Coupons.BuyerHalves(halves)
 	s.Royalty.UserLogons(s.userLogon)
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of

@@ -135,7 +135,7 @@ func (g *Gateway) payCoupon(cl *call, r coupon.PayRequest) (coupon.Order, *apier
 // Opened is what an app pay order string opened: a trade or a red packet.
 // Forced marks an error that is a forced answer (a scenario's respond, a
 // queued answer), after the open when it said execute, whatever the open
-// returned.
+// returned but the store's failure (20000), which stays the answer.
 type Opened struct {
 	Trade  *trade.Trade
 	Coupon *coupon.Order
@@ -167,8 +167,8 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 		return Opened{Forced: true}, g.forced(cl, out.Err, nil).err // nothing opens
 	}
 	own := false   // e is the open's: a forced answer stands in for it, as in dispatch
-	defer func() { // after the buyer's plan: what the open returned, answered as forced
-		if out != nil && own {
+	defer func() { // after the buyer's plan: what the open returned, answered as forced, but the store's failure
+		if out != nil && own && (e == nil || e.Code != apierr.CodeUnknown) {
 			o.Forced, e = true, g.forced(cl, out.Err, nil).err
 		}
 	}()

@@ -157,10 +157,8 @@ type Book struct {
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks
-	// logonUser finds the user of a logon named alone (named.go).
-	logonUser func(app, logon string) (string, error)
-	// userLogon finds the logon of a user id named alone (named.go).
-	userLogon func(app, user string) (string, error)
+	// halves find the rest of a buyer named by one half (named.go).
+	halves domain.Halves
 }
 
 // NewBook makes an empty book.
@@ -219,9 +217,9 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 	b.noteFinal(changes)
 	evicted, earlier := b.trim()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
-	// A pass to be run again (errAskUser) leaves nothing to the ack: the
-	// pass that answers does.
-	deferred := ack != nil && b.store != nil && !errors.Is(err, errAskUser)
+	// A pass to be run again (domain.ErrAsk) leaves nothing to the ack:
+	// the pass that answers does.
+	deferred := ack != nil && b.store != nil && !errors.Is(err, domain.ErrAsk)
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {
 		onEarlier()
@@ -573,20 +571,15 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 }
 
 // Create opens a trade whose buyer is known (alipay.trade.create). A
-// buyer named by one half has the other derived, as a page's (named.go).
+// buyer named by one half has the other derived, as a page's, and one
+// named by an open id alone both (named.go).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
-	var ask logonUser
-	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
-	if errors.Is(err, errAskUser) {
-		if err = b.askOther(&ask); err != nil {
-			return out, err
-		}
-		out, err = b.createOnce(m, o, c, ask, &ask)
-	}
-	return out, err
+	return domain.Twice(b.buyerHalves, domain.Ask{}, func(known domain.Ask, ask *domain.Ask) (Trade, error) {
+		return b.createOnce(m, o, c, known, ask)
+	})
 }
 
-func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known logonUser, ask *logonUser) (Trade, error) {
+func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known domain.Ask, ask *domain.Ask) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -618,7 +611,7 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 		var logonUser string // the user of a logon named alone
 		if o.BuyerID == "" && o.BuyerLogonID != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
+			if logonUser, err = b.halves.UserOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
 				return nil, err
 			}
 			if m.Seller.UserID != "" && logonUser == m.Seller.UserID {
@@ -628,8 +621,18 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 		var userLogon string // the logon of a user id named alone
 		if o.BuyerID != "" && o.BuyerLogonID == "" {
 			var err error
-			if userLogon, err = b.logonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
+			if userLogon, err = b.halves.LogonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
 				return nil, err
+			}
+		}
+		var openUser, openLogon string // the buyer of an open id named alone
+		if o.BuyerID == "" && o.BuyerLogonID == "" {
+			var err error
+			if openUser, openLogon, err = b.halves.BuyerOfOpen(m.AppID, o.BuyerOpenID, known, ask); err != nil {
+				return nil, err
+			}
+			if m.Seller.UserID != "" && openUser == m.Seller.UserID {
+				return nil, ErrBuyerSellerEqual
 			}
 		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
@@ -650,7 +653,9 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 			t.Buyer.UserID = logonUser
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 			t.BuyerIDDrawn = o.BuyerOpenID == ""
-		default: // an open id alone: a new buyer
+		default: // an open id alone: its user and that user's logon, derived
+			t.Buyer.UserID = openUser
+			t.Buyer.Account, t.Buyer.LogonID = openLogon, fixtures.MaskLogon(openLogon)
 			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
@@ -1112,18 +1117,13 @@ func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.
 }
 
 func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
-	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
-	out, err := b.actOnce(l, find, act, buyer, known, &ask)
-	if errors.Is(err, errAskUser) {
-		if err = b.askOther(&ask); err != nil {
-			return out, err
-		}
-		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
-	}
-	return out, err
+	// A half the buyer was named without is found outside the lock (named.go).
+	return domain.Twice(b.buyerHalves, domain.Ask{}, func(known domain.Ask, ask *domain.Ask) (Trade, error) {
+		return b.actOnce(l, find, act, buyer, known, ask)
+	})
 }
 
-func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer, known logonUser, ask *logonUser) (Trade, error) {
+func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer, known domain.Ask, ask *domain.Ask) (Trade, error) {
 	var out Trade
 	err := b.commitOn(l, func(now time.Time) ([]change, error) {
 		t, err := find() // first, so an unknown token is not found whatever the action
@@ -1165,7 +1165,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var logonUser string // the user of a logon named alone
 		if account := namedAccount(t, buyer); account != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(t.AppID, account, known, ask); err != nil {
+			if logonUser, err = b.halves.UserOfLogon(t.AppID, account, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}
@@ -1173,7 +1173,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var userLogon string // the logon of a user id named alone
 		if user := namedUser(t, buyer); user != "" {
 			var err error
-			if userLogon, err = b.logonOfUser(t.AppID, user, known, ask); err != nil {
+			if userLogon, err = b.halves.LogonOfUser(t.AppID, user, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}
