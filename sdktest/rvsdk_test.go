@@ -95,3 +95,50 @@ func TestRvsdkBillURLBothGoSDKs(t *testing.T) {
 		t.Fatalf("download: %d %.200s", resp.StatusCode, b)
 	}
 }
+
+// TestRvsdkTypedAnswers decodes the answers of the trade methods the flows
+// do not call into smartwalle's and gopay's typed responses, verified:
+// a field of the wrong JSON type fails the SDK's json.Unmarshal.
+func TestRvsdkTypedAnswers(t *testing.T) {
+	t.Parallel()
+	m := startMock(t)
+	ctx := context.Background()
+	sw := newSmartwalle(t, m.Gateway, devCredentials()).(smartwalleSDK).c
+	gp := newGopay(t, m.Gateway, devCredentials()).(gopaySDK).c
+	opts := []string{"fund_bill_list", "voucher_detail_list", "discount_goods_detail", "discount_amount", "mdiscount_amount",
+		"medical_insurance_info", "trade_settle_info", "charge_info_list", "hb_fq_pay_info", "buyer_user_type", "credit_pay_mode"}
+
+	no := newID("RVTY")
+	if r, err := sw.TradePay(ctx, alipay.TradePay{Trade: alipay.Trade{OutTradeNo: no, TotalAmount: "10.00", Subject: "typed", ProductCode: "FACE_TO_FACE_PAYMENT"},
+		Scene: "bar_code", AuthCode: authCode}); err != nil || !r.IsSuccess() {
+		t.Fatalf("pay: %+v %v", r, err)
+	}
+	q, err := sw.TradeQuery(ctx, alipay.TradeQuery{OutTradeNo: no, QueryOptions: opts})
+	if err != nil || !q.IsSuccess() {
+		t.Fatalf("smartwalle query with query_options: %+v %v", q, err)
+	}
+	if _, err := gp.TradeQuery(ctx, gopay.BodyMap{"out_trade_no": no, "query_options": opts}); err != nil {
+		t.Errorf("gopay query with query_options: %v", err)
+	}
+	if r, err := sw.TradeRefund(ctx, alipay.TradeRefund{OutTradeNo: no, RefundAmount: "1.00", OutRequestNo: no + "R",
+		QueryOptions: []string{"refund_detail_item_list", "deposit_back_info"}}); err != nil || !r.IsSuccess() {
+		t.Errorf("smartwalle refund with query_options: %+v %v", r, err)
+	}
+	rq, err := sw.TradeFastPayRefundQuery(ctx, alipay.TradeFastPayRefundQuery{OutTradeNo: no, OutRequestNo: no + "R",
+		QueryOptions: []string{"refund_detail_item_list", "gmt_refund_pay", "deposit_back_info", "refund_royaltys"}})
+	if err != nil || !rq.IsSuccess() {
+		t.Errorf("smartwalle refund query with query_options: %+v %v", rq, err)
+	}
+	if _, err := gp.TradeFastPayRefundQuery(ctx, gopay.BodyMap{"out_trade_no": no, "out_request_no": no + "R",
+		"query_options": []string{"refund_detail_item_list", "gmt_refund_pay", "deposit_back_info"}}); err != nil {
+		t.Errorf("gopay refund query with query_options: %v", err)
+	}
+	cr, err := sw.TradeCreate(ctx, alipay.TradeCreate{Trade: alipay.Trade{OutTradeNo: no + "C", TotalAmount: "2.00", Subject: "create"},
+		BuyerId: "2088102177846899"})
+	if err != nil || !cr.IsSuccess() {
+		t.Errorf("smartwalle create: %+v %v", cr, err)
+	}
+	if _, err := gp.TradeCreate(ctx, gopay.BodyMap{"out_trade_no": no + "G", "total_amount": "2.00", "subject": "create", "buyer_id": "2088102177846899"}); err != nil {
+		t.Errorf("gopay create: %v", err)
+	}
+}
