@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,5 +36,21 @@ func TestRvtmTimeExpireFromWallTimeSurvivesClockMoves(t *testing.T) {
 					mv.path, mv.body, r["code"], r["sub_code"], r["sub_msg"])
 			}
 		})
+	}
+}
+
+// A bad qr_code_timeout_express is refused with a sub_msg naming
+// timeout_express, a field the request may not even carry: the mock's
+// ACQ.INVALID_PARAMETER details exist to name the field production would
+// refuse (docs/differences.md, Inferred texts), and this one sends the
+// developer to the wrong field.
+func TestRvtmBadQRCodeTimeoutExpressNamesItsField(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	for i, v := range []string{"1.5h", "16d", "0m", "5x"} {
+		r := m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"QRX-%d","total_amount":"1.00","subject":"s","qr_code_timeout_express":%q}`, i, v))
+		msg := fmt.Sprint(r["sub_msg"])
+		if r["sub_code"] != "ACQ.INVALID_PARAMETER" || !strings.Contains(msg, "qr_code_timeout_express") {
+			t.Errorf("qr_code_timeout_express %q: %v %v %q; want ACQ.INVALID_PARAMETER naming qr_code_timeout_express", v, r["code"], r["sub_code"], msg)
+		}
 	}
 }
