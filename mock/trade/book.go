@@ -551,7 +551,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		var qrExp time.Time
 		if o.QRCodeTimeoutExpress != "" {
 			var err error
-			if qrExp, err = ParseTimeout(o.QRCodeTimeoutExpress, now); err != nil {
+			if qrExp, err = ParseTimeout("qr_code_timeout_express", o.QRCodeTimeoutExpress, now); err != nil {
 				return nil, err
 			}
 		}

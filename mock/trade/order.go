@@ -216,15 +216,16 @@ func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 		return t, nil
 	}
 	if o.TimeoutExpress != "" {
-		return ParseTimeout(o.TimeoutExpress, now)
+		return ParseTimeout("timeout_express", o.TimeoutExpress, now)
 	}
 	return now.Add(def), nil
 }
 
-// ParseTimeout reads a relative timeout: "90m", "3h", "15d" (1m to 15d,
-// whole numbers), or "1c", which ends at midnight GMT+8 of the day.
-func ParseTimeout(s string, now time.Time) (time.Time, error) {
-	bad := InvalidParameter("timeout_express取值范围1m～15d，单位m/h/d/c，不能有小数")
+// ParseTimeout reads the relative timeout field holds: "90m", "3h", "15d"
+// (1m to 15d, whole numbers), or "1c", which ends at midnight GMT+8 of the
+// day. Its error names field.
+func ParseTimeout(field, s string, now time.Time) (time.Time, error) {
+	bad := InvalidParameter(field + "取值范围1m～15d，单位m/h/d/c，不能有小数")
 	if s == "1c" {
 		n := now.In(timestamp.Zone)
 		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, timestamp.Zone), nil

@@ -8,13 +8,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// A negative total_amount, or a well-formed one above 100000000 with more
-// than 12 integer digits, is a number out of range, not a malformed one:
-// production's ACQ.TOTAL_FEE_EXCEED is the answer for an amount "小于等于0"
-// or "大于100000000元" (the error table's 解决方案 column, the mock's own
-// sub_msg). The mock answers these with ACQ.INVALID_PARAMETER
-// 金额格式错误 instead, while 0 and 100000000.01 get TOTAL_FEE_EXCEED.
-func TestRvtmOutOfRangeAmountsAreNotMalformed(t *testing.T) {
+// A negative total_amount, or a well-formed one with more than 12 integer
+// digits, is a number out of range, not a malformed one: production's
+// ACQ.TOTAL_FEE_EXCEED is the answer for an amount "小于等于0" or
+// "大于100000000元" (the error table's 解决方案 column), as for 0 and
+// 100000000.01, not ACQ.INVALID_PARAMETER 金额格式错误. A refund's
+// refund_amount likewise gets the range error a 0 gets.
+func TestOutOfRangeAmountsGetTheRangeError(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	for i, v := range []string{`"-1"`, `"-0.01"`, `-1`, `-100.00`, `"1000000000000"`, `"100000000000000.00"`, `1000000000000`} {
 		r := m.Call("alipay.trade.precreate", fmt.Sprintf(`{"out_trade_no":"NEG-%d","subject":"s","total_amount":%s}`, i, v))
@@ -35,9 +35,8 @@ func TestRvtmOutOfRangeAmountsAreNotMalformed(t *testing.T) {
 // "订单总金额超过限额"; "订单金额不能小于等于0，且不能大于100000000元，请修改订单
 // 金额后重新发起支付请求。" is that table's 解决方案 (solution) column, which
 // production never sends (see Bishoptylaor/paypay alipay/utils/busserr.go,
-// the spec's list of precreate sub_codes). docs/differences.md calls the
-// mock's text inferred although the documented one is known.
-func TestRvtmTotalFeeExceedSubMsgIsTheDocumentedOne(t *testing.T) {
+// the spec's list of precreate sub_codes).
+func TestTotalFeeExceedSubMsgIsTheDocumentedOne(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	r := m.Call("alipay.trade.precreate", `{"out_trade_no":"BIG","subject":"s","total_amount":"100000000.01"}`)
 	if r["sub_code"] != "ACQ.TOTAL_FEE_EXCEED" || r["sub_msg"] != "订单总金额超过限额" {
