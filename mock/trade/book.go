@@ -449,8 +449,17 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 	return t, b.settle(t, now), nil
 }
 
+// wall is the wall clock's reading when the book's clock is anchored to one
+// (clock.Sim), else now.
+func (b *Book) wall(now time.Time) time.Time {
+	if w, ok := b.clock.(interface{ Wall() time.Time }); ok {
+		return w.Wall()
+	}
+	return now
+}
+
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	exp, err := o.expiry(now, def)
+	exp, err := o.expiry(now, b.wall(now), def)
 	if err != nil {
 		return nil, err
 	}

@@ -199,8 +199,11 @@ const (
 )
 
 // expiry works out when an unpaid trade closes: time_expire wins over
-// timeout_express; def applies when neither is given.
-func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
+// timeout_express; def applies when neither is given. time_expire is taken
+// 1m to 15d after the mock's clock (now) or else after the wall clock, as
+// a request's timestamp is (timestamp.Skew): apps work it out from their
+// own clock. Read against the wall clock, it is moved onto the mock's.
+func (o *Order) expiry(now, wall time.Time, def time.Duration) (time.Time, error) {
 	if o.TimeExpire != "" {
 		t, err := timestamp.Parse(o.TimeExpire)
 		if err != nil {
@@ -210,10 +213,12 @@ func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 				return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
 			}
 		}
-		if t.Before(now.Add(minTimeout)) || t.After(now.Add(maxTimeout)) {
+		sk := timestamp.Skew{At: t, Wall: wall, Mock: now, Past: -minTimeout, Future: maxTimeout}
+		clock, ok := sk.Near()
+		if !ok {
 			return time.Time{}, InvalidParameter("time_expire取值范围为当前时间后1m～15d")
 		}
-		return t, nil
+		return now.Add(t.Sub(clock)), nil
 	}
 	if o.TimeoutExpress != "" {
 		return ParseTimeout("timeout_express", o.TimeoutExpress, now)
