@@ -345,7 +345,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Add(DefaultPayTimeout), nil
 	}
-	t, err := trade.ParseTimeout(s, now)
+	t, err := trade.ParseTimeout("pay_timeout", s, now)
 	if d := t.Sub(now); err != nil || d <= 0 || d > 7*24*time.Hour || s == "1c" {
 		return time.Time{}, InvalidParameter("pay_timeout取值范围1m～7d，单位m/h/d，不能有小数")
 	}

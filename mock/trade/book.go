@@ -447,8 +447,17 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 	return t, b.settle(t, now), nil
 }
 
+// wall is the wall clock's reading when the book's clock is anchored to one
+// (clock.Sim), else now.
+func (b *Book) wall(now time.Time) time.Time {
+	if w, ok := b.clock.(interface{ Wall() time.Time }); ok {
+		return w.Wall()
+	}
+	return now
+}
+
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	exp, err := o.expiry(now, def)
+	exp, err := o.expiry(now, b.wall(now), def)
 	if err != nil {
 		return nil, err
 	}
@@ -549,7 +558,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		var qrExp time.Time
 		if o.QRCodeTimeoutExpress != "" {
 			var err error
-			if qrExp, err = ParseTimeout(o.QRCodeTimeoutExpress, now); err != nil {
+			if qrExp, err = ParseTimeout("qr_code_timeout_express", o.QRCodeTimeoutExpress, now); err != nil {
 				return nil, err
 			}
 		}
