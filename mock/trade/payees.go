@@ -85,23 +85,27 @@ func (b *Book) addPayee(t *Trade) bool {
 	p.n++
 	if by.Account != "" {
 		m := a.accounts[by.Account]
+		acc := "" // the index's copy of the account, when made here
 		if m == nil {
-			m = map[*payee]int32{}
-			a.accounts[strings.Clone(by.Account)] = m
+			acc, m = strings.Clone(by.Account), map[*payee]int32{}
+			a.accounts[acc] = m
 		}
 		if m[p]++; m[p] == 1 {
 			p.accounts++
-			a.noteAccount(p, by.Account)
+			if acc == "" {
+				acc = strings.Clone(by.Account)
+			}
+			a.noteAccount(p, acc)
 		}
 	}
 	return true
 }
 
 // noteAccount records that p paid with acc again (after none of its kept
-// trades did). The lock is held.
+// trades did); acc is the index's own copy. The lock is held.
 func (a *appPayees) noteAccount(p *payee, acc string) {
 	if p.account == "" {
-		p.account = strings.Clone(acc)
+		p.account = acc
 		return
 	}
 	if acc == p.account {
@@ -111,7 +115,7 @@ func (a *appPayees) noteAccount(p *payee, acc string) {
 	if q == nil {
 		q = []string{p.account}
 	}
-	q = append(q, strings.Clone(acc))
+	q = append(q, acc)
 	if len(q) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once, in order
 		seen := make(map[string]bool, p.accounts)
 		kept := q[:0]
