@@ -10,9 +10,9 @@ import (
 // The buyers who paid an app's trades, counted as trades change (where the
 // income is reckoned), so a transfer finds whether its payee is a known
 // buyer without walking the app's trades. An app is indexed from its first
-// lookup on (one walk of its own trades then: Book.byApp), so apps that never transfer pay
-// nothing for it; small per buyer: one shared entry, keys that share the
-// trades' strings, an open id kept as a hash.
+// lookup on (one walk of its own trades then: Book.byApp), so apps that
+// never transfer pay nothing for it; small per buyer: one shared entry,
+// keys that share the trades' strings, an open id kept as a hash.
 type payee struct {
 	user, name string // copies: a decoded trade's strings can share its record (cell.go)
 	account    string // a logon account it paid with (the index's key), "" for none
@@ -30,7 +30,7 @@ type appPayees struct {
 	// buyer who paid with it (one buyer, nearly always).
 	accounts map[string]map[*payee]int32
 	// more holds, for a buyer who paid with more than one account, its
-	// accounts in the order first counted, account first: when that one
+	// accounts in the order first counted, p.account first: when that one
 	// goes, the next still counted takes its place without a walk.
 	// Entries gone stale are skipped then, or cut when they pile up.
 	more  map[*payee][]string
