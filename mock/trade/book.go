@@ -111,10 +111,13 @@ type Book struct {
 	opts    Options
 	// byOut finds trades by out_trade_no; trades of other apps with the
 	// same out_trade_no hang off the first through cell.sameOut.
-	byOut    map[string]*cell
-	byNo     map[string]*cell
-	byQR     map[string]*cell
-	byPage   map[string]*cell // by cashier token
+	byOut  map[string]*cell
+	byNo   map[string]*cell
+	byQR   map[string]*cell
+	byPage map[string]*cell // by cashier token
+	// byApp lists each app's trades, so a walk of one app's trades (its
+	// payee index's first lookup) passes no other app's.
+	byApp    map[string]*appTrades
 	observer func(Trade, Event) error
 	// tells says which events the observer turns into something that
 	// must survive a crash (a notification): each is marked untold in
@@ -271,6 +274,7 @@ func (b *Book) reset(app string) {
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
+		b.byApp = map[string]*appTrades{}
 		b.ledger.Clear()
 		b.bytes = 0
 		b.counts = [numStatus]int{}
