@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -33,6 +34,15 @@ func TestRvrlV3ErrorsMapToTheV1CodeDoGets(t *testing.T) {
 		if v1.Code != "40002" || v1.SubCode != "isv.missing-app-cert-sn" {
 			t.Fatalf("v1: %v", v1)
 		}
+		if v3.Code != v1.Code || v3.SubCode != v1.SubCode {
+			t.Errorf("v3 maps to %s %s, v1 answers %s %s", v3.Code, v3.SubCode, v1.Code, v1.SubCode)
+		}
+	})
+	t.Run("encrypted request from an app with no content key", func(t *testing.T) {
+		ce := m.Client(func(cfg *client.Config) { cfg.EncryptKey = sign.GenerateAESKey() })
+		biz := map[string]string{"out_trade_no": "RVRL-E1"}
+		v1 := asErr(ce.Do(ctx, "alipay.trade.query", biz, nil))
+		v3 := asErr(ce.V3(ctx, "alipay.trade.query", biz, nil))
 		if v3.Code != v1.Code || v3.SubCode != v1.SubCode {
 			t.Errorf("v3 maps to %s %s, v1 answers %s %s", v3.Code, v3.SubCode, v1.Code, v1.SubCode)
 		}
