@@ -59,3 +59,20 @@ func TestRvrlABuyerTheMockTookByLogonCanBePaidByThatLogon(t *testing.T) {
 		}
 	}
 }
+
+// The same for a scenario rule with times: an order string of another
+// method counts as the rule's call, so the merchant's own call is not
+// answered by it.
+func TestRvrlAppPayOrderStringOfAnotherMethodUsesNoRule(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	m.Control("POST", "/scenarios", map[string]any{"name": "rvrl-once", "rules": []any{map[string]any{
+		"times": 1,
+		"when":  map[string]any{"method": "alipay.trade.query"},
+		"then":  map[string]any{"respond": map[string]any{"code": "40004", "sub_code": "RVRL_RULE", "sub_msg": "rule"}}}}}, http.StatusCreated)
+	p := m.Params("alipay.trade.query", `{"out_trade_no":"RVRL-Q2"}`, nil)
+	out := string(m.Control("POST", "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode()}, http.StatusBadRequest))
+	if !strings.Contains(out, "invalid-method") {
+		t.Errorf("app-pay of a query order string: %s", out)
+	}
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVRL-Q2"}`), "code", "40004", "sub_code", "RVRL_RULE")
+}
