@@ -76,3 +76,15 @@ func TestRvrlAppPayOrderStringOfAnotherMethodUsesNoRule(t *testing.T) {
 	}
 	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVRL-Q2"}`), "code", "40004", "sub_code", "RVRL_RULE")
 }
+
+// POST /_mock/app-pay refuses an unknown action 400, but only after the
+// order string opened its trade (red packet): the refusal leaves an
+// order behind, where POST /_mock/trades/{ref}/{action} refuses an
+// unknown action before acting on anything (mock/control/control.go
+// appPay: oneOf after OpenOrderString).
+func TestRvrlAppPayUnknownActionOpensNothing(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	p := m.Params("alipay.trade.app.pay", `{"out_trade_no":"RVRL-A1","total_amount":"1.00","subject":"s"}`, nil)
+	m.Control("POST", "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode(), "action": "payy"}, http.StatusBadRequest)
+	m.Control("GET", "/trades/RVRL-A1", nil, http.StatusNotFound) // a refused app-pay leaves no trade
+}
