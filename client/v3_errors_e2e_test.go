@@ -11,12 +11,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// The same refusal through Do and through V3 must come back as the same
+// The same refusal through Do and through V3 comes back as the same
 // *client.Error (the client's docs: "gateway-level codes as their v1 code
-// and prefixed sub_code"). The client keeps its own table of v3 code
-// families (client/v3.go v3Gateway, "missing-" → 40001) beside the
-// server's (alipay/apierr, mock/gateway/cert.go): they disagree.
-func TestRvrlV3ErrorsMapToTheV1CodeDoGets(t *testing.T) {
+// and prefixed sub_code"): both sides read apierr's one v1<->v3 table,
+// where missing-app-cert-sn and missing-encypt-key are 40002, and v1's
+// isv.isv.grant-type-invalid keeps its doubled prefix.
+func TestV3ErrorsMapToTheV1CodeDoGets(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	c := m.Client(nil)
 	ctx := context.Background()
@@ -40,7 +40,7 @@ func TestRvrlV3ErrorsMapToTheV1CodeDoGets(t *testing.T) {
 	})
 	t.Run("encrypted request from an app with no content key", func(t *testing.T) {
 		ce := m.Client(func(cfg *client.Config) { cfg.EncryptKey = sign.GenerateAESKey() })
-		biz := map[string]string{"out_trade_no": "RVRL-E1"}
+		biz := map[string]string{"out_trade_no": "V3ERR-E1"}
 		v1 := asErr(ce.Do(ctx, "alipay.trade.query", biz, nil))
 		v3 := asErr(ce.V3(ctx, "alipay.trade.query", biz, nil))
 		if v3.Code != v1.Code || v3.SubCode != v1.SubCode {
