@@ -82,10 +82,10 @@ func V3Code(e *Error) string {
 	if i, ok := v3BySub[e.SubCode]; ok {
 		return v3Codes[i].v3
 	}
-	if e.Code == CodeBusiness {
-		return e.SubCode
+	code := e.SubCode
+	if e.Code != CodeBusiness {
+		code = stripGatewayPrefixes(code)
 	}
-	code := stripGatewayPrefixes(e.SubCode)
 	if code == "" {
 		return "unknow-error"
 	}
