@@ -119,6 +119,9 @@ func (a *API) appPay(c echo.Context) error {
 	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
 		return fail(c, http.StatusBadRequest, err)
 	}
+	if err := appPayAction(gateway.OrderStringMethod(in.OrderString), in.Action); err != nil { // the same
+		return fail(c, http.StatusBadRequest, err)
+	}
 	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil && opened.Forced {
 		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string answered with a forced error (a scenario's respond or a queued answer)"))
@@ -151,12 +154,9 @@ func (a *API) appPay(c echo.Context) error {
 			x, err := a.Coupons.SenderClose(o.AppID, o.AuthNo)
 			return a.couponAnswer(c, x, err)
 		}
-		return fail(c, http.StatusBadRequest, oneOf("action", in.Action, "pay", "close"))
+		return fail(c, http.StatusBadRequest, appPayAction("alipay.fund.coupon.order.app.pay", in.Action))
 	}
 	t := *opened.Trade
-	if err := oneOf("action", in.Action, string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose)); err != nil {
-		return fail(c, http.StatusBadRequest, err)
-	}
 	if in.Action != "" {
 		var err error
 		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
@@ -167,6 +167,16 @@ func (a *API) appPay(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, t)
+}
+
+// appPayAction checks the action POST /_mock/app-pay takes for an order
+// string of method: a red packet's sender pays or closes, a trade's buyer
+// also scans or fails.
+func appPayAction(method, action string) error {
+	if method == "alipay.fund.coupon.order.app.pay" {
+		return oneOf("action", action, "pay", "close")
+	}
+	return oneOf("action", action, string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose))
 }
 
 // paidTrade and paidCoupon are what POST /_mock/app-pay answers a payment

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -148,13 +149,16 @@ type Opened struct {
 // opens its trade or red packet. The control API uses it to stand in for
 // the Alipay app.
 func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error) {
-	p, cs, err := queryParams(strings.TrimPrefix(strings.TrimSpace(orderString), "?"))
+	p, cs, err := readOrderString(orderString)
 	if err != nil {
 		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
 	}
 	cl := &call{params: p, cs: cs, method: p["method"], ent: table[p["method"]], now: g.Clock.Now()}
 	if r := g.check(cl); r.err != nil {
 		return Opened{}, r.err
+	}
+	if !appPayMethod(cl.method) { // before the plan: another method's rule or queued answer stays its own
+		return Opened{}, notAppPay()
 	}
 	if e := g.plan(cl); e != nil {
 		return Opened{}, e
@@ -211,5 +215,30 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 		}
 		return Opened{Coupon: &o}, nil
 	}
-	return Opened{}, apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay或alipay.fund.coupon.order.app.pay")
+	return Opened{}, notAppPay()
+}
+
+// readOrderString reads an order string's parameters.
+func readOrderString(s string) (Params, sign.Charset, error) {
+	return queryParams(strings.TrimPrefix(strings.TrimSpace(s), "?"))
+}
+
+// OrderStringMethod is the method an order string names ("" when it
+// cannot be read), for what must be checked before it opens anything.
+func OrderStringMethod(orderString string) string {
+	p, _, err := readOrderString(orderString)
+	if err != nil {
+		return ""
+	}
+	return p["method"]
+}
+
+// notAppPay refuses an order string of a method that is not an app pay.
+func notAppPay() *apierr.Error {
+	return apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay或alipay.fund.coupon.order.app.pay")
+}
+
+// appPayMethod reports whether an order string's method is an app pay.
+func appPayMethod(m string) bool {
+	return m == "alipay.trade.app.pay" || m == "alipay.fund.coupon.order.app.pay"
 }
