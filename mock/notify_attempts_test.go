@@ -50,9 +50,13 @@ func TestResendPastTheKeptAttemptsRunsTheWholeSchedule(t *testing.T) {
 	m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"NT-ROUND","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
 		func(p map[string]string) { p["notify_url"] = mer.URL }))
 	n := m.WaitNotifications(notify.Filter{OutTradeNo: "NT-ROUND"}, 1)[0]
+	m.WaitAttempts("NT-ROUND", 1)
 	const resends = 20
 	for i := 0; i < resends; i++ {
 		m.Control(http.MethodPost, "/notifications/"+n.ID+"/resend", nil, http.StatusOK)
+		// Each resend's attempt lands before the next: two resends before
+		// an attempt runs plan one attempt, not two.
+		m.WaitAttempts("NT-ROUND", 2+i)
 	}
 	m.Advance("26h")
 	var got notify.Notification
