@@ -44,3 +44,7 @@ const ChangedChannel = changedChannel
 // FollowRowsQuery is a notifications follow's read, for
 // TestFollowWithNothingWrittenReadsOnlyItsIndex.
 const FollowRowsQuery = followRows
+
+// FollowPast is how many rows past its mark f's last pass read: the rows
+// the next pass reads again, for TestRv2pgfFollowRereadsNothingForAnotherDatabasesTransaction.
+func FollowPast(f *Follow) int { return len(f.taken) }

@@ -1,0 +1,102 @@
+package pgstore_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+)
+
+// A replica of the build before the xact column (a rolling deploy: docs
+// say older builds run beside this one) writes a notification's row back
+// with `updated = nextval(...)` only, as its write-back, resend and give-up
+// did: the row keeps the xact of its earlier write. A replica of this build
+// whose follow's mark already passed that xact never takes the change up,
+// and lists the notification in its old state.
+func TestRv2pgfFollowTakesUpAnOlderBuildsWriteBack(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs, url := replicasAt(t, 2, mock.Options{})
+	a, b := rs[0], rs[1]
+	for _, out := range []string{"OLD1", "OLD2"} {
+		r, err := try(a, "alipay.trade.pay", `{"out_trade_no":"`+out+`","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`,
+			func(p map[string]string) { p["notify_url"] = merchant.URL })
+		if err != nil || !ok(r) {
+			t.Fatalf("pay %s: %v %v", out, r, err)
+		}
+		a.WaitNotifications(notify.Filter{OutTradeNo: out, State: notify.Delivered}, 1)
+	}
+	var list []notify.Notification
+	b.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list) // b's mark passes both rows
+	if len(list) != 2 {
+		t.Fatalf("b lists %d notifications, want 2", len(list))
+	}
+	// The older build's write, on the row of the lower xact (the mark is
+	// past it): a resend given up, say; its state is what b must show.
+	var id string
+	if err := pgtest.Conn(t, url).QueryRow(context.Background(), `UPDATE alipay_mock_notifications
+		SET state = 'given_up', data = convert_to(jsonb_set(convert_from(data, 'UTF8')::jsonb, '{state}', '"given_up"')::text, 'UTF8'),
+			updated = nextval('alipay_mock_notification_updates')
+		WHERE id = (SELECT id FROM alipay_mock_notifications ORDER BY xact, updated LIMIT 1)
+		RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the follow after the write, and the one after it
+		b.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &list)
+		for _, n := range list {
+			if n.ID == id && n.State != notify.GivenUp {
+				t.Errorf("b lists %s %s after an older build's replica wrote it given_up", id, n.State)
+			}
+		}
+	}
+}
+
+// A transaction that holds an id on another database of the same server
+// (another application's, idle in transaction) holds back every snapshot's
+// xmin, so the follow's mark stops there: each follow reads again every
+// notification written since, on every replica every 100 ms, and keeps
+// their update numbers in memory and sends them all with each page, for as
+// long as that transaction runs (hours for one forgotten open, forever for
+// a forgotten prepared transaction). None of the transactions that can
+// still commit a notification row is in this database.
+func TestRv2pgfFollowRereadsNothingForAnotherDatabasesTransaction(t *testing.T) {
+	url := pgURL(t)
+	db := openDB(t, url)
+	out := db.Notifications(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	other := pgtest.Conn(t, pgtest.URL(t)) // another database, same server
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	if _, err := pgtest.Conn(t, url).Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, data, xact, updated)
+		SELECT 'RV' || g, 'app', 'delivered', convert_to(json_build_object('id', 'RV' || g, 'state', 'delivered')::text, 'UTF8'),
+			pg_current_xact_id(), nextval('alipay_mock_notification_updates')
+		FROM generate_series(1, $1) g`, n); err != nil {
+		t.Fatal(err)
+	}
+	var f pgstore.Follow
+	took := 0
+	for pass := 0; pass < 2; pass++ {
+		if err := out.Changed(&f, 500, func(ns []notify.Notification) { took += len(ns) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took != n {
+		t.Fatalf("the follow took %d notifications, want %d", took, n)
+	}
+	if past := pgstore.FollowPast(&f); past != 0 {
+		t.Errorf("with a transaction open on another database, each follow reads again (and keeps) %d of %d committed rows", past, n)
+	}
+}
