@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -98,5 +99,53 @@ func TestRv2pgfFollowRereadsNothingForAnotherDatabasesTransaction(t *testing.T) 
 	}
 	if past := pgstore.FollowPast(&f); past != 0 {
 		t.Errorf("with a transaction open on another database, each follow reads again (and keeps) %d of %d committed rows", past, n)
+	}
+}
+
+// The schema drops the index on updated that an older build's follow
+// (`WHERE updated > $1 ORDER BY updated LIMIT $2`, every 100 ms on each of
+// its replicas) reads through: during a rolling deploy, once one replica of
+// this build started, every older replica's follow with nothing new reads
+// the whole table (a sequential scan and a sort) ten times a second.
+func TestRv2pgfOlderBuildsFollowStillReadsOnlyAnIndex(t *testing.T) {
+	url := pgURL(t)
+	openDB(t, url) // this build's schema
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := pgtest.Conn(t, url)
+	cost := func(n int) int {
+		t.Helper()
+		if _, err := conn.Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, data, updated)
+			SELECT 'OB' || (g + c.n), 'app', 'delivered', '{}'::bytea, nextval('alipay_mock_notification_updates')
+			FROM generate_series(1, $1) g, (SELECT count(*) AS n FROM alipay_mock_notifications) c`, n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `ANALYZE alipay_mock_notifications`); err != nil {
+			t.Fatal(err)
+		}
+		var u int64
+		if err := conn.QueryRow(ctx, `SELECT max(updated) FROM alipay_mock_notifications`).Scan(&u); err != nil {
+			t.Fatal(err)
+		}
+		var raw []byte
+		if err := conn.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT updated, data FROM alipay_mock_notifications
+			WHERE updated > $1 ORDER BY updated LIMIT $2`, u, 500).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var plan []struct {
+			Plan map[string]any `json:"Plan"`
+		}
+		if err := json.Unmarshal(raw, &plan); err != nil || len(plan) == 0 {
+			t.Fatalf("%v in %s", err, raw)
+		}
+		hit, _ := plan[0].Plan["Shared Hit Blocks"].(float64)
+		read, _ := plan[0].Plan["Shared Read Blocks"].(float64)
+		return int(hit + read)
+	}
+	small := cost(1000)
+	large := cost(19000)
+	t.Logf("an older build's follow with nothing new: %d buffers at 1,000 notifications, %d at 20,000", small, large)
+	if large > small+small/5+3 {
+		t.Errorf("an older build's follow with nothing new reads %d buffers at 20,000 notifications against %d at 1,000", large, small)
 	}
 }
