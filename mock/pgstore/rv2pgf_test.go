@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,35 @@ func TestRv2pgfOlderBuildsFollowStillReadsOnlyAnIndex(t *testing.T) {
 	t.Logf("an older build's follow with nothing new: %d buffers at 1,000 notifications, %d at 20,000", small, large)
 	if large > small+small/5+3 {
 		t.Errorf("an older build's follow with nothing new reads %d buffers at 20,000 notifications against %d at 1,000", large, small)
+	}
+}
+
+// A database (or role) with a lock_timeout under 4 s, as DBAs often set:
+// the storing replica's wait for every listener to let go of the lock
+// (heardByAll) fails at that timeout, its error dropped, and POST
+// /_mock/faults returns before the hung listener's belief lapsed (4 s after
+// the last notice it took up), so the next gateway request on that replica
+// answers as if nothing were queued. The 5 s the liveness relies on is not
+// waited.
+func TestRv2pgfHungListenerLooksInTheQueueUnderALockTimeout(t *testing.T) {
+	url := pgURL(t)
+	name := url[strings.LastIndex(url, "/")+1:]
+	name, _, _ = strings.Cut(name, "?")
+	if _, err := pgtest.Conn(t, url).Exec(context.Background(), `ALTER DATABASE `+name+` SET lock_timeout = '500ms'`); err != nil {
+		t.Fatal(err)
+	}
+	a := mocktest.New(t, mock.Options{Store: url})
+	b, hang := hungListener(t, url)
+	pay(t, a, "LT", "1.00")
+	b.Control(http.MethodGet, "/faults", nil, http.StatusOK) // b's listener has checked its beliefs
+	if r := b.Call("alipay.trade.query", `{"out_trade_no":"LT"}`); r["code"] != "10000" {
+		t.Fatalf("query before: %v", r)
+	}
+	resume := hang(faultsLock)
+	a.Control(http.MethodPost, "/faults", `{"method":"alipay.trade.query","code":"40004","sub_code":"ACQ.TRADE_NOT_EXIST"}`, http.StatusCreated)
+	r := b.Call("alipay.trade.query", `{"out_trade_no":"LT"}`)
+	resume()
+	if r["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Errorf("b, its listener hung, answered %v right after an answer was queued on a (lock_timeout 500ms), not the queued answer", r)
 	}
 }
