@@ -180,3 +180,40 @@ func TestRv2pgfHungListenerLooksInTheQueueUnderALockTimeout(t *testing.T) {
 		t.Errorf("b, its listener hung, answered %v right after an answer was queued on a (lock_timeout 500ms), not the queued answer", r)
 	}
 }
+
+// A database moved by dump and restore (pg_dump, a cloud migration by
+// logical replication) keeps its rows' xact, drawn on the old server,
+// while the new server's transaction ids start lower: the rows' xact lies
+// past every snapshot's xmin until the new server has run as many
+// transactions, so every replica's follow reads them all again at every
+// pass (and keeps them, and sends their numbers with each page) for that
+// long: millions of transactions, days. No transaction that wrote them
+// runs here.
+func TestRv2pgfFollowRereadsNothingRestoredFromABusierServer(t *testing.T) {
+	url := pgURL(t)
+	db := openDB(t, url)
+	out := db.Notifications(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 2000
+	// As the restore writes them: the old server's ids, 10 million ahead.
+	if _, err := pgtest.Conn(t, url).Exec(ctx, `INSERT INTO alipay_mock_notifications (id, app_id, state, data, xact, updated)
+		SELECT 'RS' || g, 'app', 'delivered', convert_to(json_build_object('id', 'RS' || g, 'state', 'delivered')::text, 'UTF8'),
+			(pg_current_xact_id()::text::bigint + 10000000 + g)::text::xid8, nextval('alipay_mock_notification_updates')
+		FROM generate_series(1, $1) g`, n); err != nil {
+		t.Fatal(err)
+	}
+	var f pgstore.Follow
+	took := 0
+	for pass := 0; pass < 2; pass++ {
+		if err := out.Changed(&f, 500, func(ns []notify.Notification) { took += len(ns) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took != n {
+		t.Fatalf("the follow took %d notifications, want %d", took, n)
+	}
+	if past := pgstore.FollowPast(&f); past != 0 {
+		t.Errorf("after a restore from a busier server, each follow reads again (and keeps) %d of %d rows", past, n)
+	}
+}
