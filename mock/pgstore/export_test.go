@@ -45,6 +45,6 @@ const ChangedChannel = changedChannel
 // TestFollowWithNothingWrittenReadsOnlyItsIndex.
 const FollowRowsQuery = followRows
 
-// FollowPast is how many rows past its mark f's last pass read: the rows
-// the next pass reads again, for TestRv2pgfFollowRereadsNothingForAnotherDatabasesTransaction.
-func FollowPast(f *Follow) int { return len(f.taken) }
+// FollowRead is how many rows f's last pass read, for
+// TestFollowRereadsNothingForAnotherDatabasesTransaction.
+func FollowRead(f *Follow) int { return f.read }
