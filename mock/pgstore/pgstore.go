@@ -115,7 +115,27 @@ CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
 ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS xact xid8 NOT NULL DEFAULT '0';
 ALTER TABLE alipay_mock_notifications ALTER COLUMN xact SET DEFAULT pg_current_xact_id();
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_follow ON alipay_mock_notifications (xact, updated);
-DROP INDEX IF EXISTS alipay_mock_notifications_updated;
+-- An older build's follow reads by updated alone (a rolling deploy).
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
+-- An update that draws an update number (an older build's sets only that)
+-- takes the writing transaction's id.
+CREATE OR REPLACE FUNCTION alipay_mock_notification_xact() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+	NEW.xact := pg_current_xact_id();
+	RETURN NEW;
+END $f$;
+CREATE OR REPLACE TRIGGER alipay_mock_notification_xact BEFORE UPDATE OF updated ON alipay_mock_notifications
+	FOR EACH ROW EXECUTE FUNCTION alipay_mock_notification_xact();
+-- Rows restored from another server may hold ids this one has not reached
+-- (visible rows past the snapshot's xmax): no transaction here wrote them,
+-- so they take 0. The lock waits out this table's writers, whose rows then
+-- all lie below xmax.
+DO $d$ BEGIN
+	IF EXISTS (SELECT 1 FROM alipay_mock_notifications WHERE xact >= pg_snapshot_xmax(pg_current_snapshot())) THEN
+		LOCK TABLE alipay_mock_notifications IN SHARE MODE;
+		UPDATE alipay_mock_notifications SET xact = '0' WHERE xact >= pg_snapshot_xmax(pg_current_snapshot());
+	END IF;
+END $d$;
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	k text PRIMARY KEY,
