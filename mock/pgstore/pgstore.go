@@ -14,6 +14,7 @@ import (
 	"fmt"
 	neturl "net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -315,6 +316,11 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url, epoch: time.Now()}
 	db.newBeliefs()
+	err = pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return checkServer(ctx, c.Conn()) })
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {
 			if _, err := tx.Exec(ctx, sc); err != nil {
@@ -328,6 +334,32 @@ func Open(url string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
 	return db, nil
+}
+
+// minServer is the oldest PostgreSQL the store runs on: the follow's xid8
+// and snapshot functions came in 13, the schema's CREATE OR REPLACE
+// TRIGGER in 14.
+const minServer = 14
+
+// checkServer refuses a server older than minServer.
+func checkServer(ctx context.Context, conn *pgx.Conn) error {
+	v := conn.PgConn().ParameterStatus("server_version")
+	digits := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' })
+	if digits < 0 {
+		digits = len(v)
+	}
+	major, err := strconv.Atoi(v[:digits])
+	if err != nil { // not reported: ask
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&n); err != nil {
+			return err
+		}
+		major, v = n/10000, strconv.Itoa(n)
+	}
+	if major < minServer {
+		return fmt.Errorf("PostgreSQL %d or later is needed, the server runs %s", minServer, v)
+	}
+	return nil
 }
 
 // schemeName is what a URL scheme may be (RFC 3986 §3.1), bounded.
