@@ -44,3 +44,7 @@ const ChangedChannel = changedChannel
 // FollowRowsQuery is a notifications follow's read, for
 // TestFollowWithNothingWrittenReadsOnlyItsIndex.
 const FollowRowsQuery = followRows
+
+// FollowRead is how many rows f's last pass read, for
+// TestFollowRereadsNothingForAnotherDatabasesTransaction.
+func FollowRead(f *Follow) int { return f.read }

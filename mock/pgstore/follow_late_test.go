@@ -3,11 +3,14 @@ package pgstore_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -84,5 +87,63 @@ func committedLate(t *testing.T, early bool) {
 		if !found || len(list) != 3 {
 			t.Errorf("b's GET /_mock/notifications lists %d notifications, the one committed after a later-numbered one: %v", len(list), found)
 		}
+	}
+}
+
+// A transaction that took its id before a follow read past it, over
+// several pages, and commits a notification after: the next follow takes
+// that one row, once, and the one after reads nothing.
+func TestFollowTakesALateCommitBelowItsMarkOnceAcrossPages(t *testing.T) {
+	url := pgURL(t)
+	out := openDB(t, url).Notifications(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tx, err := pgtest.Conn(t, url).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO alipay_mock_notifications (id, app_id, state, data, updated)
+		SELECT $1 || g, 'app', 'delivered', convert_to(json_build_object('id', $1 || g, 'state', 'delivered')::text, 'UTF8'),
+			nextval('alipay_mock_notification_updates')
+		FROM generate_series(1, $2) g`
+	conn := pgtest.Conn(t, url)
+	for i := 0; i < 10; i++ { // ten transactions after it
+		if _, err := conn.Exec(ctx, insert, "P"+strconv.Itoa(i)+"-", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var f pgstore.Follow
+	taken := map[string]int{}
+	pass := func() int {
+		t.Helper()
+		n := 0
+		if err := out.Changed(&f, 3, func(ns []notify.Notification) {
+			for _, c := range ns {
+				taken[c.ID]++
+				n++
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := pass(); n != 10 {
+		t.Fatalf("the first follow took %d notifications, want 10", n)
+	}
+	if _, err := tx.Exec(ctx, insert, "LATE-", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := pass(); n != 1 || taken["LATE-1"] != 1 {
+		t.Errorf("the follow after the late commit took %d notifications, the late one %d times", n, taken["LATE-1"])
+	}
+	if n := pass(); n != 0 || pgstore.FollowRead(&f) != 0 {
+		t.Errorf("the next follow took %d notifications, read %d rows", n, pgstore.FollowRead(&f))
 	}
 }

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -97,5 +98,33 @@ func TestReplicaWhoseListenerHangsReadsThePolicies(t *testing.T) {
 	resume()
 	if got := b.WaitNotifications(notify.Filter{OutTradeNo: "PH1"}, 1); got[0].State != notify.Suppressed {
 		t.Errorf("b, its listener hung, queued the notification without the policy stored on a: %s", got[0].State)
+	}
+}
+
+// A database (or role) with a lock_timeout under 4 s, as DBAs often set:
+// the storing replica's wait for every listener to let go of the lock
+// (heardByAll) still waits for a hung listener as long as it would without
+// it, past that listener's belief (4 s after the last notice it took up),
+// so the next gateway request on that replica looks in the queue.
+func TestHungListenerLooksInTheQueueUnderALockTimeout(t *testing.T) {
+	url := pgURL(t)
+	name := url[strings.LastIndex(url, "/")+1:]
+	name, _, _ = strings.Cut(name, "?")
+	if _, err := pgtest.Conn(t, url).Exec(context.Background(), `ALTER DATABASE `+name+` SET lock_timeout = '500ms'`); err != nil {
+		t.Fatal(err)
+	}
+	a := mocktest.New(t, mock.Options{Store: url})
+	b, hang := hungListener(t, url)
+	pay(t, a, "LT", "1.00")
+	b.Control(http.MethodGet, "/faults", nil, http.StatusOK) // b's listener has checked its beliefs
+	if r := b.Call("alipay.trade.query", `{"out_trade_no":"LT"}`); r["code"] != "10000" {
+		t.Fatalf("query before: %v", r)
+	}
+	resume := hang(faultsLock)
+	a.Control(http.MethodPost, "/faults", `{"method":"alipay.trade.query","code":"40004","sub_code":"ACQ.TRADE_NOT_EXIST"}`, http.StatusCreated)
+	r := b.Call("alipay.trade.query", `{"out_trade_no":"LT"}`)
+	resume()
+	if r["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Errorf("b, its listener hung, answered %v right after an answer was queued on a (lock_timeout 500ms), not the queued answer", r)
 	}
 }

@@ -375,29 +375,36 @@ func (o *Outbox) Changed(f *Follow, page int, take func([]notify.Notification)) 
 func (o *Outbox) changed(f *Follow, page int) ([]notify.Notification, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := o.db.pool.Query(ctx, followRows, f.at.xact, f.at.updated, page, f.takenList())
+	after, open := f.args()
+	rows, err := o.db.pool.Query(ctx, followRows, after.xact, after.updated, page, open, f.at.xact, f.at.updated)
 	if err != nil {
 		return nil, 0, o.db.failed(err)
 	}
 	defer rows.Close()
 	var out []notify.Notification
-	n := 0
+	var keys []key
+	var xmax uint64
+	var xip []uint64
 	for rows.Next() {
-		var k key
-		var below bool
+		var x *uint64
+		var u *int64
 		var data []byte
-		if err := rows.Scan(&k.xact, &k.updated, &below, &data); err != nil {
+		if err := rows.Scan(&xmax, &xip, &x, &u, &data); err != nil {
 			return nil, 0, o.db.failed(err)
 		}
-		n++
-		if !f.row(k, below) {
-			continue
+		if x == nil {
+			continue // nothing read: the snapshot alone
 		}
+		keys = append(keys, key{*x, *u})
 		c, err := notify.Unmarshal(data)
 		if err != nil {
 			return nil, 0, o.db.failed(err)
 		}
 		out = append(out, c)
 	}
-	return out, n, o.db.failed(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, 0, o.db.failed(err)
+	}
+	f.page(xmax, xip, keys, len(keys) < page)
+	return out, len(keys), nil
 }

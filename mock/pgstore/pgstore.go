@@ -14,6 +14,7 @@ import (
 	"fmt"
 	neturl "net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,7 +116,27 @@ CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
 ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS xact xid8 NOT NULL DEFAULT '0';
 ALTER TABLE alipay_mock_notifications ALTER COLUMN xact SET DEFAULT pg_current_xact_id();
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_follow ON alipay_mock_notifications (xact, updated);
-DROP INDEX IF EXISTS alipay_mock_notifications_updated;
+-- An older build's follow reads by updated alone (a rolling deploy).
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
+-- An update that draws an update number (an older build's sets only that)
+-- takes the writing transaction's id.
+CREATE OR REPLACE FUNCTION alipay_mock_notification_xact() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+	NEW.xact := pg_current_xact_id();
+	RETURN NEW;
+END $f$;
+CREATE OR REPLACE TRIGGER alipay_mock_notification_xact BEFORE UPDATE OF updated ON alipay_mock_notifications
+	FOR EACH ROW EXECUTE FUNCTION alipay_mock_notification_xact();
+-- Rows restored from another server may hold ids this one has not reached
+-- (visible rows past the snapshot's xmax): no transaction here wrote them,
+-- so they take 0. The lock waits out this table's writers, whose rows then
+-- all lie below xmax.
+DO $d$ BEGIN
+	IF EXISTS (SELECT 1 FROM alipay_mock_notifications WHERE xact >= pg_snapshot_xmax(pg_current_snapshot())) THEN
+		LOCK TABLE alipay_mock_notifications IN SHARE MODE;
+		UPDATE alipay_mock_notifications SET xact = '0' WHERE xact >= pg_snapshot_xmax(pg_current_snapshot());
+	END IF;
+END $d$;
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	k text PRIMARY KEY,
@@ -295,6 +316,11 @@ func Open(url string) (*DB, error) {
 	}
 	db := &DB{pool: pool, url: url, epoch: time.Now()}
 	db.newBeliefs()
+	err = pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return checkServer(ctx, c.Conn()) })
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
+	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {
 			if _, err := tx.Exec(ctx, sc); err != nil {
@@ -308,6 +334,32 @@ func Open(url string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
 	return db, nil
+}
+
+// minServer is the oldest PostgreSQL the store runs on: the follow's xid8
+// and snapshot functions came in 13, the schema's CREATE OR REPLACE
+// TRIGGER in 14.
+const minServer = 14
+
+// checkServer refuses a server older than minServer.
+func checkServer(ctx context.Context, conn *pgx.Conn) error {
+	v := conn.PgConn().ParameterStatus("server_version")
+	digits := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' })
+	if digits < 0 {
+		digits = len(v)
+	}
+	major, err := strconv.Atoi(v[:digits])
+	if err != nil { // not reported: ask
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&n); err != nil {
+			return err
+		}
+		major, v = n/10000, strconv.Itoa(n)
+	}
+	if major < minServer {
+		return fmt.Errorf("PostgreSQL %d or later is needed, the server runs %s", minServer, v)
+	}
+	return nil
 }
 
 // schemeName is what a URL scheme may be (RFC 3986 §3.1), bounded.

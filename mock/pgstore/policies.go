@@ -107,11 +107,18 @@ func (db *DB) newBeliefs() {
 // heardByAll returns once every listening replica heard what this one
 // announced of b's rows (or policyWait passed): each let go of b's lock.
 func (db *DB) heardByAll(b *belief) {
-	// A statement alone is its own transaction: the lock is let go at once.
-	// A replica that never lets go holds us up policyWait, no more.
+	// The lock is let go with its transaction, at once. A replica that
+	// never lets go holds us up policyWait, no more: its belief has lapsed
+	// by then. So the wait is never cut shorter, by the database's or
+	// role's lock_timeout or statement_timeout (set off here) or by a
+	// failure (waited out).
 	ctx, cancel := context.WithTimeout(context.Background(), policyWait)
 	defer cancel()
-	_, _ = db.pool.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, b.lock)
+	_, err := db.pool.Exec(ctx, `BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0;
+		SELECT pg_advisory_xact_lock(`+strconv.FormatInt(b.lock, 10)+`); COMMIT`)
+	if err != nil {
+		<-ctx.Done()
+	}
 }
 
 // PutPolicy stores one policy and tells every replica that policies exist;
