@@ -16,15 +16,15 @@ import (
 // (PAYEE_NOT_EXIST) — the inconsistency the change removed for the
 // pages, the control API and scenarios. Either the create refuses the
 // logon, or the buyer who paid is a payee by it.
-func TestRv2mixCreateBuyerLogonIsTheOneRule(t *testing.T) {
+func TestCreateBuyerLogonIsTheOneRule(t *testing.T) {
 	m := mocktest.New(t, mock.Options{}).CertApp()
-	r := m.Call("alipay.trade.create", `{"out_trade_no":"RV2MIX-C1","total_amount":"100.00","subject":"s","buyer_logon_id":"some-buyer"}`)
+	r := m.Call("alipay.trade.create", `{"out_trade_no":"RX-C1","total_amount":"100.00","subject":"s","buyer_logon_id":"some-buyer"}`)
 	if r["code"] != "10000" {
 		return // refused: one rule
 	}
-	m.Control("POST", "/trades/RV2MIX-C1/pay?app_id="+keys.DevCertAppID, nil, http.StatusOK)
-	tr := m.Call("alipay.trade.query", `{"out_trade_no":"RV2MIX-C1"}`)
-	biz := `{"out_biz_no":"RV2MIX-P1","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER",` +
+	m.Control("POST", "/trades/RX-C1/pay?app_id="+keys.DevCertAppID, nil, http.StatusOK)
+	tr := m.Call("alipay.trade.query", `{"out_trade_no":"RX-C1"}`)
+	biz := `{"out_biz_no":"RX-P1","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER",` +
 		`"order_title":"t","transfer_scene_name":"佣金报酬","payee_info":{"identity":"some-buyer","identity_type":"ALIPAY_LOGON_ID","name":"张三"}}`
 	if p := m.Call("alipay.fund.trans.uni.transfer", biz); p["code"] != "10000" {
 		t.Errorf("create took buyer_logon_id some-buyer (paid: %v, buyer %v %v); paying it back by that logon: %v %v %v",

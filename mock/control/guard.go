@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/shared"
 )
@@ -196,17 +197,13 @@ func ReadableQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// storableText refuses control-API text holding a NUL or bytes that are
-// not UTF-8, naming what: no field takes either, and the database under
-// --store keeps neither (jsonb, text), so every mode answers the same 400
-// instead of a store failure. Query values (ReadableQuery) and JSON
+// storableText refuses control-API text fixtures.Unstorable refuses,
+// naming what, so every mode answers the same 400 instead of a store
+// failure under --store. Query values (ReadableQuery) and JSON
 // bodies' strings (checkJSONText) are checked as they are read.
 func storableText(what, s string) error {
-	switch {
-	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("%s holds a NUL character, which no field takes; nothing was done", what)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%s is not UTF-8 text; nothing was done", what)
+	if why := fixtures.Unstorable(s); why != "" {
+		return fmt.Errorf("%s %s; nothing was done", what, why)
 	}
 	return nil
 }

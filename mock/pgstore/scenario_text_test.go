@@ -14,7 +14,7 @@ import (
 // with --store it must be refused at upload with 400 (as a NUL in ?name=
 // or a queued answer's sub_msg now is), or work the same: not load fine
 // and then answer the merchant's calls 20000 because the store "failed".
-func TestRv2mixScenarioStateWithNULWithStore(t *testing.T) {
+func TestScenarioStateWithNULWithStore(t *testing.T) {
 	m := replicas(t, 1, mock.Options{})[0]
 	const yaml = "rules:\n" +
 		"  - when: {method: alipay.trade.query}\n" +
@@ -33,7 +33,7 @@ func TestRv2mixScenarioStateWithNULWithStore(t *testing.T) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("upload: HTTP %d %s", resp.StatusCode, b)
 	}
-	r := m.Call("alipay.trade.query", `{"out_trade_no":"RV2MIX-NUL"}`)
+	r := m.Call("alipay.trade.query", `{"out_trade_no":"RX-NUL"}`)
 	if r["code"] != "40004" || r["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
 		t.Errorf("a scenario accepted with set_state \"S\\0X\": the call got %v %v %v, want the rule's 40004 (as without --store), or the upload refused 400", r["code"], r["sub_code"], r["sub_msg"])
 	}
