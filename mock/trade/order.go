@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
@@ -97,6 +98,12 @@ func (o *Order) normalise(totalRequired bool) error {
 	}
 	if err := o.checkLengths(); err != nil {
 		return err
+	}
+	// The buyer a logon names is paid back by it: a logon is a phone
+	// number or an e-mail (fixtures.IsLogonID) here as everywhere. The
+	// sub_msg is inferred.
+	if o.BuyerLogonID != "" && !fixtures.IsLogonID(o.BuyerLogonID) {
+		return InvalidParameter("buyer_logon_id格式错误，应为手机号或邮箱")
 	}
 	if err := checkGoods(o.GoodsDetail); err != nil {
 		return err
