@@ -285,13 +285,13 @@ func (g *Gateway) RunBuyer(j BuyerJob, at time.Time) []clock.Fired {
 	var err error
 	switch {
 	case j.Coupon && j.What == trade.ActPay:
-		_, err = g.Coupons.SenderPay(j.App, ref, j.Who)
+		_, err = g.Coupons.SenderPayPlanned(j.App, ref, j.Who)
 	case j.Coupon && j.What == trade.ActClose:
 		_, err = g.Coupons.SenderClose(j.App, ref)
 	case j.Coupon:
 		return nil
 	default:
-		_, err = g.Trades.Act(j.App, ref, j.What, j.Who)
+		_, err = g.Trades.ActPlanned(j.App, ref, j.What, j.Who)
 	}
 	detail := "buyer " + string(j.What)
 	if err != nil {
@@ -421,7 +421,7 @@ func (g *Gateway) waiterPays(app, out, no string, who *fixtures.Buyer) (bool, er
 // an error is the store's (a refusal of the trade's rules is not).
 func (g *Gateway) buyerPays(app, ref string, who *fixtures.Buyer) error {
 	for _, a := range [...]trade.BuyerAction{trade.ActScan, trade.ActPay} {
-		if _, err := g.Trades.Act(app, ref, a, who); errors.Is(err, trade.ErrStore) {
+		if _, err := g.Trades.ActPlanned(app, ref, a, who); errors.Is(err, trade.ErrStore) {
 			return err
 		}
 	}
