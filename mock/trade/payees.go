@@ -1,7 +1,9 @@
 package trade
 
 import (
+	"cmp"
 	"hash/maphash"
+	"slices"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -14,11 +16,12 @@ import (
 // never transfer pay nothing for it; small per buyer: one shared entry,
 // keys that share the trades' strings, an open id kept as a hash.
 type payee struct {
-	user, name string // copies: a decoded trade's strings can share its record (cell.go)
-	account    string // a logon account it paid with (the index's key), "" for none
-	n          int32  // kept paid trades of this buyer
-	accounts   int32  // logon accounts it paid with in them
-	open       uint64 // openHash of the buyer's open id for the app
+	user, name string  // copies: a decoded trade's strings can share its record (cell.go)
+	account    string  // a logon account it paid with (the index's key), "" for none
+	first      paidKey // when account was first paid with, among the trades counted
+	n          int32   // kept paid trades of this buyer
+	accounts   int32   // logon accounts it paid with in them
+	open       uint64  // openHash of the buyer's open id for the app
 }
 
 // appPayees are one app's known buyers by user id, by the logon account
@@ -30,10 +33,10 @@ type appPayees struct {
 	// buyer who paid with it (one buyer, nearly always).
 	accounts map[string]map[*payee]int32
 	// more holds, for a buyer who paid with more than one account, its
-	// accounts in the order first counted, p.account first: when that one
-	// goes, the next still counted takes its place without a walk.
-	// Entries gone stale are skipped then, or cut when they pile up.
-	more  map[*payee][]string
+	// accounts in the order first paid with (paidKey), p.account first:
+	// when that one goes, the next still counted takes its place without
+	// a walk. Entries gone stale are skipped then, or cut when they pile up.
+	more  map[*payee][]noted
 	opens map[uint64]*payee
 	// steps counts the trades and entries looked at to keep the index
 	// (its tests bound them).
@@ -43,6 +46,26 @@ type appPayees struct {
 var openSeed = maphash.MakeSeed()
 
 func openHash(open string) uint64 { return maphash.String(openSeed, open) }
+
+// paidKey orders a buyer's payments: by payment time, then trade number,
+// the same live and after a walk (a restart), whatever order they were
+// counted in.
+type paidKey struct {
+	at int64
+	no string
+}
+
+func keyOf(t *Trade) paidKey { return paidKey{t.Paid.UnixNano(), t.TradeNo} }
+
+func (k paidKey) compare(o paidKey) int {
+	return cmp.Or(cmp.Compare(k.at, o.at), strings.Compare(k.no, o.no))
+}
+
+// noted is an account a buyer paid with, and when it was first.
+type noted struct {
+	acc string
+	key paidKey
+}
 
 // paidBuyer reports whether t counts as a paying buyer of its app.
 func paidBuyer(t *Trade) bool { return t.Paid != nil && t.Buyer.UserID != "" }
@@ -95,35 +118,46 @@ func (b *Book) addPayee(t *Trade) bool {
 			if acc == "" {
 				acc = strings.Clone(by.Account)
 			}
-			a.noteAccount(p, acc)
+			k := keyOf(t)
+			k.no = strings.Clone(k.no)
+			a.noteAccount(p, noted{acc, k})
 		}
 	}
 	return true
 }
 
-// noteAccount records that p paid with acc again (after none of its kept
-// trades did); acc is the index's own copy. The lock is held.
-func (a *appPayees) noteAccount(p *payee, acc string) {
+// noteAccount records that p paid with n.acc again (after none of its
+// kept trades did), in order of n.key; n holds the index's own copies. The
+// lock is held.
+func (a *appPayees) noteAccount(p *payee, n noted) {
 	if p.account == "" {
-		p.account = acc
+		p.account, p.first = n.acc, n.key
 		return
 	}
-	if acc == p.account {
+	if n.acc == p.account {
 		return
 	}
 	q := a.more[p]
 	if q == nil {
-		q = []string{p.account}
+		q = []noted{{p.account, p.first}}
 	}
-	q = append(q, acc)
+	i := len(q)
+	for i > 0 && n.key.compare(q[i-1].key) < 0 { // nearly always at the end
+		i--
+		a.steps++
+	}
+	q = slices.Insert(q, i, n)
+	if i == 0 {
+		p.account, p.first = n.acc, n.key
+	}
 	if len(q) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once, in order
 		seen := make(map[string]bool, p.accounts)
 		kept := q[:0]
-		for _, k := range q {
+		for _, e := range q {
 			a.steps++
-			if !seen[k] && a.accounts[k][p] > 0 {
-				seen[k] = true
-				kept = append(kept, k)
+			if !seen[e.acc] && a.accounts[e.acc][p] > 0 {
+				seen[e.acc] = true
+				kept = append(kept, e)
 			}
 		}
 		q = kept
@@ -132,17 +166,17 @@ func (a *appPayees) noteAccount(p *payee, acc string) {
 }
 
 // nextAccount is the account p paid with that follows p.account, its
-// own now gone, or "" for none. The lock is held.
-func (a *appPayees) nextAccount(p *payee) string {
+// own now gone, or none. The lock is held.
+func (a *appPayees) nextAccount(p *payee) noted {
 	q := a.more[p]
-	for len(q) > 0 && a.accounts[q[0]][p] <= 0 {
+	for len(q) > 0 && a.accounts[q[0].acc][p] <= 0 {
 		q = q[1:]
 		a.steps++
 	}
 	if len(q) <= 1 {
 		delete(a.more, p)
 		if len(q) == 0 {
-			return ""
+			return noted{}
 		}
 		return q[0]
 	}
@@ -166,7 +200,8 @@ func (b *Book) dropPayee(t *Trade) {
 			delete(m, p)
 			p.accounts--
 			if p.account == by.Account {
-				p.account = a.nextAccount(p)
+				n := a.nextAccount(p)
+				p.account, p.first = n.acc, n.key
 			}
 		}
 		if len(m) == 0 {
@@ -222,14 +257,29 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	a := b.payees[app]
 	if a == nil { // the app's first lookup: index it, then keep it
 		b.sweepPayees()
-		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, more: map[*payee][]string{}, opens: map[uint64]*payee{}}
+		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, more: map[*payee][]noted{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
-		for c := b.byApp[app].oldest(); c != nil; c = c.appNext { // its own trades, oldest first
+		// Its own paid trades, counted in the order paid (paidKey), as
+		// live. Read, not warmed: the payee mark is the cell's, so nothing
+		// is written back and no decoded copy is kept.
+		type paidCell struct {
+			c *cell
+			k paidKey
+		}
+		var paid []paidCell
+		for c := b.byApp[app].oldest(); c != nil; c = c.appNext {
 			a.steps++
-			// Read, not warmed: the payee mark is the cell's, so nothing
-			// is written back and no decoded copy is kept.
-			t := b.view(c)
-			t.c = c
+			if t := b.view(c); paidBuyer(t) {
+				paid = append(paid, paidCell{c, keyOf(t)})
+			} else {
+				t.c = c
+				b.countPayee(t)
+			}
+		}
+		slices.SortFunc(paid, func(x, y paidCell) int { return x.k.compare(y.k) })
+		for _, pc := range paid {
+			t := b.view(pc.c)
+			t.c = pc.c
 			b.countPayee(t)
 		}
 	}
