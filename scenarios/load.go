@@ -132,6 +132,9 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	f.Path = path
 	if f.Name == "" {
 		f.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		if why := fixtures.Unstorable(f.Name); why != "" { // the file's own name is checked with its strings
+			ps = append(ps, Problem{Path: path, Line: 1, Msg: "the scenario's name (its file's) " + why + ": name it in the file"})
+		}
 	}
 	doc := root.Content[0]
 	f.lines = map[string]span{}
@@ -163,6 +166,7 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	for _, n := range nodes {
 		ps = append(ps, notWhole(path, n)...)
 	}
+	ps = unstorable(path, doc, ps)
 	// A decode problem in a rule names it (the rules' nodes are in line
 	// order: a binary search finds the last that starts at or before it).
 	spans := make([]span, len(nodes))
@@ -209,6 +213,23 @@ func Parse(path string, data []byte, methods Catalogue) (*File, error) {
 	}
 	f.src = data
 	return &f, nil
+}
+
+// unstorable adds to ps a problem for each string in the file (a key or a
+// value) that fixtures.Unstorable refuses ("\0" in a quoted string): no
+// field takes it, and --store could keep neither the file nor its state.
+func unstorable(path string, n *yaml.Node, ps Problems) Problems {
+	if n.Kind == yaml.ScalarNode {
+		if why := fixtures.Unstorable(n.Value); why != "" {
+			ps = append(ps, Problem{Path: path, Line: n.Line, Msg: "a string " + why + ": a scenario's strings are text"})
+		}
+	}
+	if n.Kind != yaml.AliasNode { // an alias's node is walked where it is anchored
+		for _, c := range n.Content {
+			ps = unstorable(path, c, ps)
+		}
+	}
+	return ps
 }
 
 // nextDocument is the line of the document after the first (docs has read
