@@ -1,9 +1,7 @@
 package trade
 
 import (
-	"cmp"
 	"hash/maphash"
-	"slices"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -16,12 +14,11 @@ import (
 // never transfer pay nothing for it; small per buyer: one shared entry,
 // keys that share the trades' strings, an open id kept as a hash.
 type payee struct {
-	user, name string  // copies: a decoded trade's strings can share its record (cell.go)
-	account    string  // a logon account it paid with (the index's key), "" for none
-	first      paidKey // when account was first paid with, among the trades counted
-	n          int32   // kept paid trades of this buyer
-	accounts   int32   // logon accounts it paid with in them
-	open       uint64  // openHash of the buyer's open id for the app
+	user, name string // copies: a decoded trade's strings can share its record (cell.go)
+	account    string // a logon account it paid with (the index's key), "" for none
+	n          int32  // kept paid trades of this buyer
+	accounts   int32  // logon accounts it paid with in them
+	open       uint64 // openHash of the buyer's open id for the app
 }
 
 // appPayees are one app's known buyers by user id, by the logon account
@@ -33,10 +30,10 @@ type appPayees struct {
 	// buyer who paid with it (one buyer, nearly always).
 	accounts map[string]map[*payee]int32
 	// more holds, for a buyer who paid with more than one account, its
-	// accounts in the order first paid with (paidKey), p.account first:
-	// when that one goes, the next still counted takes its place without
-	// a walk. Entries gone stale are skipped then, or cut when they pile up.
-	more  map[*payee][]noted
+	// accounts in the order first counted, p.account first: when that one
+	// goes, the next still counted takes its place without a walk.
+	// Entries gone stale are skipped then, or cut when they pile up.
+	more  map[*payee][]string
 	opens map[uint64]*payee
 	// steps counts the trades and entries looked at to keep the index
 	// (its tests bound them).
@@ -46,26 +43,6 @@ type appPayees struct {
 var openSeed = maphash.MakeSeed()
 
 func openHash(open string) uint64 { return maphash.String(openSeed, open) }
-
-// paidKey orders a buyer's payments: by payment time, then trade number,
-// the same live and after a walk (a restart), whatever order they were
-// counted in.
-type paidKey struct {
-	at int64
-	no string
-}
-
-func keyOf(t *Trade) paidKey { return paidKey{t.Paid.UnixNano(), t.TradeNo} }
-
-func (k paidKey) compare(o paidKey) int {
-	return cmp.Or(cmp.Compare(k.at, o.at), strings.Compare(k.no, o.no))
-}
-
-// noted is an account a buyer paid with, and when it was first.
-type noted struct {
-	acc string
-	key paidKey
-}
 
 // paidBuyer reports whether t counts as a paying buyer of its app.
 func paidBuyer(t *Trade) bool { return t.Paid != nil && t.Buyer.UserID != "" }
@@ -118,46 +95,35 @@ func (b *Book) addPayee(t *Trade) bool {
 			if acc == "" {
 				acc = strings.Clone(by.Account)
 			}
-			k := keyOf(t)
-			k.no = strings.Clone(k.no)
-			a.noteAccount(p, noted{acc, k})
+			a.noteAccount(p, acc)
 		}
 	}
 	return true
 }
 
-// noteAccount records that p paid with n.acc again (after none of its
-// kept trades did), in order of n.key; n holds the index's own copies. The
-// lock is held.
-func (a *appPayees) noteAccount(p *payee, n noted) {
+// noteAccount records that p paid with acc again (after none of its kept
+// trades did); acc is the index's own copy. The lock is held.
+func (a *appPayees) noteAccount(p *payee, acc string) {
 	if p.account == "" {
-		p.account, p.first = n.acc, n.key
+		p.account = acc
 		return
 	}
-	if n.acc == p.account {
+	if acc == p.account {
 		return
 	}
 	q := a.more[p]
 	if q == nil {
-		q = []noted{{p.account, p.first}}
+		q = []string{p.account}
 	}
-	i := len(q)
-	for i > 0 && n.key.compare(q[i-1].key) < 0 { // nearly always at the end
-		i--
-		a.steps++
-	}
-	q = slices.Insert(q, i, n)
-	if i == 0 {
-		p.account, p.first = n.acc, n.key
-	}
+	q = append(q, acc)
 	if len(q) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once, in order
 		seen := make(map[string]bool, p.accounts)
 		kept := q[:0]
-		for _, e := range q {
+		for _, k := range q {
 			a.steps++
-			if !seen[e.acc] && a.accounts[e.acc][p] > 0 {
-				seen[e.acc] = true
-				kept = append(kept, e)
+			if !seen[k] && a.accounts[k][p] > 0 {
+				seen[k] = true
+				kept = append(kept, k)
 			}
 		}
 		q = kept
@@ -166,17 +132,17 @@ func (a *appPayees) noteAccount(p *payee, n noted) {
 }
 
 // nextAccount is the account p paid with that follows p.account, its
-// own now gone, or none. The lock is held.
-func (a *appPayees) nextAccount(p *payee) noted {
+// own now gone, or "" for none. The lock is held.
+func (a *appPayees) nextAccount(p *payee) string {
 	q := a.more[p]
-	for len(q) > 0 && a.accounts[q[0].acc][p] <= 0 {
+	for len(q) > 0 && a.accounts[q[0]][p] <= 0 {
 		q = q[1:]
 		a.steps++
 	}
 	if len(q) <= 1 {
 		delete(a.more, p)
 		if len(q) == 0 {
-			return noted{}
+			return ""
 		}
 		return q[0]
 	}
@@ -200,8 +166,7 @@ func (b *Book) dropPayee(t *Trade) {
 			delete(m, p)
 			p.accounts--
 			if p.account == by.Account {
-				n := a.nextAccount(p)
-				p.account, p.first = n.acc, n.key
+				p.account = a.nextAccount(p)
 			}
 		}
 		if len(m) == 0 {
@@ -257,29 +222,14 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	a := b.payees[app]
 	if a == nil { // the app's first lookup: index it, then keep it
 		b.sweepPayees()
-		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, more: map[*payee][]noted{}, opens: map[uint64]*payee{}}
+		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, more: map[*payee][]string{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
-		// Its own paid trades, counted in the order paid (paidKey), as
-		// live. Read, not warmed: the payee mark is the cell's, so nothing
-		// is written back and no decoded copy is kept.
-		type paidCell struct {
-			c *cell
-			k paidKey
-		}
-		var paid []paidCell
-		for c := b.byApp[app].oldest(); c != nil; c = c.appNext {
+		for c := b.byApp[app].oldest(); c != nil; c = c.appNext { // its own trades, oldest first
 			a.steps++
-			if t := b.view(c); paidBuyer(t) {
-				paid = append(paid, paidCell{c, keyOf(t)})
-			} else {
-				t.c = c
-				b.countPayee(t)
-			}
-		}
-		slices.SortFunc(paid, func(x, y paidCell) int { return x.k.compare(y.k) })
-		for _, pc := range paid {
-			t := b.view(pc.c)
-			t.c = pc.c
+			// Read, not warmed: the payee mark is the cell's, so nothing
+			// is written back and no decoded copy is kept.
+			t := b.view(c)
+			t.c = c
 			b.countPayee(t)
 		}
 	}
