@@ -253,7 +253,7 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 		if tag.RowsAffected() == 0 {
 			return fund.ErrBalanceNotEnough
 		}
-		return nil
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return fund.Transfer{}, false, err
@@ -262,6 +262,19 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 }
 
 const transferCols = "SELECT seq, data FROM alipay_mock_transfers "
+
+// receive adds (sign 1) or takes back (-1) what SUCCESS transfer t
+// brought its payee merchant's account, as a negative out_amount: what
+// left the account less what came in.
+func receive(ctx context.Context, tx pgx.Tx, t fund.Transfer, sign int64) error {
+	if t.PayeeAccount == "" || t.Status != fund.Success {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants (account, out_amount) VALUES ($1, $2)
+		ON CONFLICT (account) DO UPDATE SET out_amount = alipay_mock_fund_merchants.out_amount + EXCLUDED.out_amount`,
+		t.PayeeAccount, -sign*int64(t.Amount))
+	return err
+}
 
 func findIn(ctx context.Context, q querier, app, out, order string) (fund.Transfer, bool, error) {
 	var sql string
@@ -386,6 +399,9 @@ func (f fundBackend) Reset(app, account string) error {
 			if t.Status == fund.Dealing {
 				frozen += t.Amount
 			}
+			if err := receive(ctx, tx, t, -1); err != nil { // the money they brought leaves the payee's account
+				return err
+			}
 		}
 		// The app's transfers give back what they took; income is counted
 		// again from the paid trades still stored, as above (the app's
@@ -484,7 +500,10 @@ func (f fundBackend) Change(t fund.Transfer) (bool, error) {
 		// was made in. SUCCESS keeps it out; REFUND gives it back.
 		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen - $2, out_amount = out_amount - $3
 			WHERE account = $1`, account, int64(t.Amount), int64(t.Amount-t.Out()))
-		return err
+		if err != nil {
+			return err
+		}
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return false, f.db.failed(err)
