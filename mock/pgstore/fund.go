@@ -106,6 +106,10 @@ const transferLease = 5 * time.Second
 
 type incomeRule = func(trade.Trade) amount.Amount
 
+// FundOpening sets the balance an account opens with (fund.Options),
+// which a red packet's balance check reads for an account never set.
+func (db *DB) FundOpening(a amount.Amount) { db.opening = a }
+
 // CountIncome sets what a paid trade brings into its merchant's account
 // (the bills' rule), and which account an app's trades pay into (the
 // mock's one rule: apps.Registry.Account); call it before Trades. Without
