@@ -286,6 +286,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
+		if s.pg == nil {
+			s.Fund.Credit(o.AppID, -o.MerchantOutlay()) // what a funded packet kept out stays out
+		}
 		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
 		s.Notifier.DropPolicy(o.AppID, policy)
 		if s.kept != nil {
@@ -307,13 +310,25 @@ func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.AccountsBy(s.Apps.Account)
+	s.Fund.MerchantsBy(s.Apps.IsMerchant)
 	s.Fund.IncomeFrom(func(account string) amount.Amount {
 		var sum amount.Amount
 		for _, app := range s.Apps.AccountApps(account) {
-			sum += s.Trades.Income(app)
+			sum += s.Trades.Income(app) - s.Coupons.Outlay(app)
 		}
 		return sum
 	})
+	if s.pg == nil { // with --store the red packet's transaction checks and takes it
+		s.Coupons.SpendFrom(func(app string, a amount.Amount, apply func()) error {
+			if err := s.Fund.Spend(app, a, apply); err != nil {
+				if errors.Is(err, fund.ErrBalanceNotEnough) {
+					return coupon.ErrBalanceNotEnough
+				}
+				return err
+			}
+			return nil
+		})
+	}
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// (or an open id) alone is that user; a user id named alone has the

@@ -406,6 +406,22 @@ func (r *Registry) Account(app string) string {
 	return app
 }
 
+// IsMerchant reports whether user is a registered app's merchant (its
+// seller's PID), whose balance account a transfer to it pays into.
+func (r *Registry) IsMerchant(user string) bool {
+	if user == "" {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, a := range r.apps {
+		if a.Seller.UserID == user {
+			return true
+		}
+	}
+	return false
+}
+
 // AccountApps are the apps whose payments and transfers move account
 // (Account), sorted: the registered apps of that seller, else the id
 // itself.

@@ -52,9 +52,13 @@ type Snapshot struct {
 type acct struct {
 	Snapshot
 	out, freeze amount.Amount
-	n           int  // kept transfers
-	gone        bool // released while transfers were kept: goes with the last
+	in          amount.Amount // what kept SUCCESS transfers from other merchants brought (PayeeAccount)
+	n           int           // kept transfers
+	gone        bool          // released while transfers were kept: goes with the last
 }
+
+// empty reports whether nothing kept moves the account.
+func (a *acct) empty() bool { return a.n == 0 && a.in == 0 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
 // that called for it, the merchant's user id and its logon id
@@ -102,6 +106,9 @@ type Book struct {
 	onEvict func([]Transfer)
 	// kept says whether an app's account is kept (KeptWhile).
 	kept func(app string) bool
+	// merchant says whether a user id is a mock merchant's account
+	// (MerchantsBy): a transfer to it reaches that account.
+	merchant func(userID string) bool
 }
 
 // NewBook makes an empty book.
@@ -186,6 +193,27 @@ func (b *Book) recheck(app string) {
 	if kept != nil && !kept(app) {
 		b.Release(app)
 	}
+}
+
+// MerchantsBy sets which user ids are the mock's merchants' accounts
+// (apps.Registry.IsMerchant): a transfer to one pays into that account.
+// Call it before the book is used.
+func (b *Book) MerchantsBy(f func(userID string) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.merchant = f
+}
+
+// payeeAccount is the mock merchant's account who names, "" for any other
+// user.
+func (b *Book) payeeAccount(who Payee) string {
+	b.mu.Lock()
+	f := b.merchant
+	b.mu.Unlock()
+	if f != nil && f(who.UserID) {
+		return who.UserID
+	}
+	return ""
 }
 
 // IncomeFrom sets what the payments of an account's apps brought in,
@@ -303,7 +331,7 @@ func (b *Book) reset(app string) {
 	for _, t := range b.order {
 		if t.AppID == app {
 			b.unindex(t)
-			b.account(t.acct).hold(*t, -1)
+			b.hold(t, -1)
 			continue
 		}
 		kept = append(kept, t)
@@ -312,7 +340,7 @@ func (b *Book) reset(app string) {
 	b.order = kept
 	k := b.keyLocked(app)
 	if a := b.accounts[k]; a != nil {
-		if a.n == 0 {
+		if a.empty() {
 			delete(b.accounts, k)
 		} else {
 			a.Snapshot = Snapshot{Base: b.opts.Opening}
@@ -334,7 +362,17 @@ func (b *Book) add(t *Transfer) {
 	if t.acct == "" {
 		t.acct = b.keyLocked(t.AppID)
 	}
-	b.account(t.acct).hold(*t, 1)
+	b.hold(t, 1)
+}
+
+// hold counts (sign 1) or uncounts (-1) what t holds of its account, and
+// what it brought the payee merchant's (SUCCESS only: money arrives when
+// the transfer succeeds). The lock is held.
+func (b *Book) hold(t *Transfer, sign amount.Amount) {
+	b.account(t.acct).hold(*t, sign)
+	if t.PayeeAccount != "" && t.Status == Success {
+		b.account(t.PayeeAccount).in += sign * t.Amount
+	}
 }
 
 // hold counts (sign 1) or uncounts (-1) what t holds of the account.
@@ -372,14 +410,17 @@ func (b *Book) evict() []Transfer {
 			if over > 0 && (t.Final() || !finalOnly) {
 				over--
 				b.unindex(t)
+				b.hold(t, -1)
 				a := b.account(t.acct)
-				a.hold(*t, -1)
 				end := *t
 				if end.Status == Dealing {
 					ended(&end)
 				}
 				a.Evicted += end.Out()
-				if a.gone && a.n == 0 {
+				if end.PayeeAccount != "" && end.Status == Success {
+					b.account(end.PayeeAccount).Evicted -= end.Amount // what it brought stays
+				}
+				if a.gone && a.empty() {
 					delete(b.accounts, t.acct)
 					if b.store != nil {
 						_ = b.store.DeleteAccount(t.acct)
@@ -408,6 +449,9 @@ func accountsOf(ts []Transfer) map[string]bool {
 	m := map[string]bool{}
 	for _, t := range ts {
 		m[t.acct] = true
+		if t.PayeeAccount != "" {
+			m[t.PayeeAccount] = true
+		}
 	}
 	return m
 }
@@ -457,7 +501,7 @@ func (b *Book) release(k string) {
 	a := b.accounts[k]
 	switch {
 	case a == nil:
-	case a.n > 0:
+	case !a.empty():
 		a.gone = true
 	default:
 		delete(b.accounts, k)
@@ -503,7 +547,7 @@ func (b *Book) account(k string) *acct {
 // taking it.
 func (b *Book) balance(k string, income amount.Amount) Account {
 	a := b.peek(k)
-	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
+	return Account{Available: a.Base + income - a.Evicted - a.out + a.in, Freeze: a.freeze}
 }
 
 // lockWithIncome reads the account's income and returns it with the lock
@@ -615,6 +659,23 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	}
 }
 
+// Spend runs apply, which takes a from app's account elsewhere (a red
+// packet the merchant funds, counted in the income: IncomeFrom), if the
+// available balance covers a, else answers ErrBalanceNotEnough. It runs
+// under the book's lock, as a transfer's check and take do, so neither
+// spends money the other took.
+func (b *Book) Spend(app string, a amount.Amount, apply func()) error {
+	k := b.key(app)
+	in := b.lockWithIncome(k)
+	defer b.mu.Unlock()
+	if b.balance(k, in).Available < a {
+		return ErrBalanceNotEnough
+	}
+	apply()
+	b.credits++ // the income changed: a transfer that read it before reads it again
+	return nil
+}
+
 // Transfer pays in.TransAmount from m's account to the payee, as plan
 // says (a zero Plan is SUCCESS at once). A repeat of an out_biz_no with
 // the same parameters answers the transfer made; with others
@@ -642,6 +703,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
+	payeeAcct := b.payeeAccount(who)
 	k := b.key(m.AppID)
 	income := b.lockWithIncome(k)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
@@ -653,7 +715,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 		return Transfer{}, ErrBalanceNotEnough
 	}
 	t := b.newTransfer(m, in, plan, who)
-	t.acct = k
+	t.acct, t.PayeeAccount = k, payeeAcct
 	b.add(t)
 	out := *t
 	var err2 error
@@ -662,7 +724,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 			// Not on disk: not made. The caller hears 系统繁忙 and a
 			// repeat of the out_biz_no makes it again.
 			b.unindex(t)
-			b.account(t.acct).hold(*t, -1)
+			b.hold(t, -1)
 			b.order = b.order[:len(b.order)-1]
 		}
 	}
@@ -793,10 +855,9 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 		b.mu.Unlock()
 		return Transfer{}, false
 	}
-	a := b.account(t.acct)
-	a.hold(*t, -1)
+	b.hold(t, -1)
 	ended(t)
-	a.hold(*t, 1)
+	b.hold(t, 1)
 	out2 := *t
 	if b.store != nil {
 		_ = b.store.PutTransfer(out2, b.untold(out2)...) // the store reports failures

@@ -106,6 +106,10 @@ const transferLease = 5 * time.Second
 
 type incomeRule = func(trade.Trade) amount.Amount
 
+// FundOpening sets the balance an account opens with (fund.Options),
+// which a red packet's balance check reads for an account never set.
+func (db *DB) FundOpening(a amount.Amount) { db.opening = a }
+
 // CountIncome sets what a paid trade brings into its merchant's account
 // (the bills' rule), and which account an app's trades pay into (the
 // mock's one rule: apps.Registry.Account); call it before Trades. Without
@@ -253,7 +257,7 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 		if tag.RowsAffected() == 0 {
 			return fund.ErrBalanceNotEnough
 		}
-		return nil
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return fund.Transfer{}, false, err
@@ -262,6 +266,19 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 }
 
 const transferCols = "SELECT seq, data FROM alipay_mock_transfers "
+
+// receive adds (sign 1) or takes back (-1) what SUCCESS transfer t
+// brought its payee merchant's account, as a negative out_amount: what
+// left the account less what came in.
+func receive(ctx context.Context, tx pgx.Tx, t fund.Transfer, sign int64) error {
+	if t.PayeeAccount == "" || t.Status != fund.Success {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants (account, out_amount) VALUES ($1, $2)
+		ON CONFLICT (account) DO UPDATE SET out_amount = alipay_mock_fund_merchants.out_amount + EXCLUDED.out_amount`,
+		t.PayeeAccount, -sign*int64(t.Amount))
+	return err
+}
 
 func findIn(ctx context.Context, q querier, app, out, order string) (fund.Transfer, bool, error) {
 	var sql string
@@ -386,6 +403,9 @@ func (f fundBackend) Reset(app, account string) error {
 			if t.Status == fund.Dealing {
 				frozen += t.Amount
 			}
+			if err := receive(ctx, tx, t, -1); err != nil { // the money they brought leaves the payee's account
+				return err
+			}
 		}
 		// The app's transfers give back what they took; income is counted
 		// again from the paid trades still stored, as above (the app's
@@ -484,7 +504,10 @@ func (f fundBackend) Change(t fund.Transfer) (bool, error) {
 		// was made in. SUCCESS keeps it out; REFUND gives it back.
 		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen - $2, out_amount = out_amount - $3
 			WHERE account = $1`, account, int64(t.Amount), int64(t.Amount-t.Out()))
-		return err
+		if err != nil {
+			return err
+		}
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return false, f.db.failed(err)
