@@ -1,0 +1,44 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+type rvmnyBalance struct {
+	Available amount.Amount `json:"available_amount"`
+	Freeze    amount.Amount `json:"freeze_amount"`
+}
+
+func rvmnyBal(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
+	t.Helper()
+	var b rvmnyBalance
+	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
+	return b.Available
+}
+
+// 商家分账 moves money out of the seller's Alipay account: "将相应的资金从商家
+// 的支付宝账号划转至分账对象的支付宝账号", "分账金额默认从支出方支付宝账户余额出资"
+// (https://blog.csdn.net/qq_44715376/article/details/138082385, quoting
+// Alipay's 商家分账 guide). A settlement of 3.00 must take 3.00 off the
+// merchant's balance; a refund taking 1.00 back from the receiver
+// (refund_royalty_parameters) gives 1.00 back to it.
+func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	app := keys.DevAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	no := paidAndBound(t, m, "RVMNYS1")
+	paid := rvmnyBal(t, m, app)
+	if paid != amount.MustParse("9.94") {
+		t.Fatalf("after paying 10.00 the balance is %v, want 9.94 (less the 0.6%% fee)", paid)
+	}
+	expect(t, settle(m, no, "RVMNYS1A", "3.00"), "code", "10000")
+	if got := rvmnyBal(t, m, app); got != paid-amount.MustParse("3.00") {
+		t.Errorf("after settling 3.00 to a receiver the balance is %v, want %v: the split money never left the merchant", got, paid-amount.MustParse("3.00"))
+	}
+}
