@@ -1,7 +1,9 @@
 package mock_test
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
@@ -40,5 +42,28 @@ func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
 	expect(t, settle(m, no, "RVMNYS1A", "3.00"), "code", "10000")
 	if got := rvmnyBal(t, m, app); got != paid-amount.MustParse("3.00") {
 		t.Errorf("after settling 3.00 to a receiver the balance is %v, want %v: the split money never left the merchant", got, paid-amount.MustParse("3.00"))
+	}
+}
+
+// alipay.trade.refund's error table: ACQ.SELLER_BALANCE_NOT_ENOUGH 卖家余额不足
+// ("商户支付宝账户充值后重新发起退款"): a refund is paid from the merchant's
+// balance, and production refuses one the balance cannot cover. The mock
+// refunds anyway and alipay.fund.account.query then answers a negative
+// available_amount, which production's account never shows.
+func TestRvmnyRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	c := m.Client(nil)
+	ctx := context.Background()
+	app := keys.DevCertAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	expect(t, m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`), "code", "10000")
+	transferTo(ctx, t, c, "RVMNYR1OUT", "9.94") // the merchant pays its takings out
+	if got := rvmnyBal(t, m, app); got != 0 {
+		t.Fatalf("balance %v after paying out everything, want 0.00", got)
+	}
+	r := m.Call("alipay.trade.refund", `{"out_trade_no":"RVMNYR1","refund_amount":"10.00","out_request_no":"RR1"}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.SELLER_BALANCE_NOT_ENOUGH")
+	if raw := string(m.Control(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK)); strings.Contains(raw, `"-`) {
+		t.Errorf("the merchant's balance went negative: %s", raw)
 	}
 }
