@@ -2,11 +2,15 @@ package mock_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -65,5 +69,52 @@ func TestRvmnyRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
 	expect(t, r, "code", "40004", "sub_code", "ACQ.SELLER_BALANCE_NOT_ENOUGH")
 	if raw := string(m.Control(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK)); strings.Contains(raw, `"-`) {
 		t.Errorf("the merchant's balance went negative: %s", raw)
+	}
+}
+
+// Concurrent money moves against one mock keep the sums: twenty partial
+// refunds of 1.00 racing on a 10.00 trade refund exactly 10.00, and
+// twenty transfers of 3.00 racing on a 30.00 balance pay out exactly
+// 30.00; the balance ends at what the moves say.
+func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	c := m.Client(nil)
+	ctx := context.Background()
+	app := keys.DevCertAppID
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "RVMNYC1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		Scene: "bar_code", AuthCode: "283912345678901234"}); err != nil {
+		t.Fatal(err)
+	}
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "30.00"}, http.StatusOK)
+	var wg sync.WaitGroup
+	var refunded, paidOut atomic.Int64
+	for i := 0; i < 20; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "RVMNYC1", RefundAmount: amount.MustParse("1.00"), OutRequestNo: fmt.Sprintf("RC%d", i)}); err == nil {
+				refunded.Add(100)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: fmt.Sprintf("RVMNYCT%d", i), TransAmount: amount.MustParse("3.00"), OrderTitle: "提现",
+				PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "王五"}})
+			if err == nil && r.Status == "SUCCESS" {
+				paidOut.Add(300)
+			}
+		}()
+	}
+	wg.Wait()
+	if refunded.Load() != 1000 {
+		t.Errorf("racing refunds refunded %d cents of a 10.00 trade, want 1000", refunded.Load())
+	}
+	raw := string(m.Control(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK))
+	if strings.Contains(raw, `"-`) {
+		t.Errorf("racing refunds and transfers left a negative balance: %s (paid out %d cents)", raw, paidOut.Load())
+		return
+	}
+	if got, want := rvmnyBal(t, m, app), amount.Amount(3000-994-paidOut.Load()); got != want {
+		t.Errorf("balance %v, want 30.00 − 9.94 refunded − %d cents paid out = %v", got, paidOut.Load(), want)
 	}
 }
