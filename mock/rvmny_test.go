@@ -118,3 +118,22 @@ func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 		t.Errorf("balance %v, want 30.00 − 9.94 refunded − %d cents paid out = %v", got, paidOut.Load(), want)
 	}
 }
+
+// A merchant-funded voucher carries no money to the merchant
+// (AlipayTradeRefundModel.refund_amount: "20元无资金流的营销券，商家实际收款80元";
+// receipt_amount, 商家实收). The mock says so itself when it bounds a
+// settlement by what the merchant holds (receipt_amount, 90.20 of
+// 100.20: TestSettlementBoundedByWhatTheMerchantHolds), yet its balance
+// takes in the whole 100.20: 10.00 that never reached the merchant can be
+// paid out by a transfer.
+func TestRvmnyMerchantVoucherIsNotIncome(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	app := keys.DevAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYV1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s"}`)
+	expect(t, paid, "code", "10000", "receipt_amount", "90.20")
+	// The fee stays on the order's total (docs/differences.md): 0.60.
+	if got, want := rvmnyBal(t, m, app), amount.MustParse("89.60"); got != want {
+		t.Errorf("balance %v after a 100.20 payment of which the merchant received 90.20 (receipt_amount), want %v", got, want)
+	}
+}
