@@ -13,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
@@ -135,5 +136,28 @@ func TestRvmnyMerchantVoucherIsNotIncome(t *testing.T) {
 	// The fee stays on the order's total (docs/differences.md): 0.60.
 	if got, want := rvmnyBal(t, m, app), amount.MustParse("89.60"); got != want {
 		t.Errorf("balance %v after a 100.20 payment of which the merchant received 90.20 (receipt_amount), want %v", got, want)
+	}
+}
+
+// The account bill's last 账户余额 is the balance alipay.fund.account.query
+// answers (docs/differences.md). A transfer dropped past --keep-transfers
+// keeps its money out of the balance (docs/limits.md: Evicted), but the
+// bill starts from the account's base without it, so its 账户余额 runs
+// 1.00 above the balance for ever after.
+func TestRvmnyEvictedTransferKeepsTheAccountBillsBalance(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Fund: fund.Options{Keep: 1}}).CertApp()
+	c := m.Client(nil)
+	ctx := context.Background()
+	app := keys.DevCertAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	transferTo(ctx, t, c, "RVMNYE1", "1.00")
+	transferTo(ctx, t, c, "RVMNYE2", "1.00") // RVMNYE1 goes
+	if got := rvmnyBal(t, m, app); got != amount.MustParse("98.00") {
+		t.Fatalf("balance %v, want 98.00", got)
+	}
+	m.Advance("24h")
+	detail := billDetail(t, c, "signcustomer", "2026-11-23")
+	if !strings.Contains(detail, ",98.00,支付宝,转账,") {
+		t.Errorf("the account bill does not end at the balance 98.00:\n%s", detail)
 	}
 }
