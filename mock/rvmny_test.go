@@ -161,3 +161,26 @@ func TestRvmnyEvictedTransferKeepsTheAccountBillsBalance(t *testing.T) {
 		t.Errorf("the account bill does not end at the balance 98.00:\n%s", detail)
 	}
 }
+
+// Alipay's 收发现金红包 guide (shared/seeds/002: 4.3): "B2C场景下,商户营销资金
+// 出资时,使用该接口进行支付" — an agreement pay whose payer_user_id is the
+// merchant's own account pays the red packet out of the merchant's
+// balance, and a refund (4.4: "将剩余的未领取的红包资金退回红包发送方")
+// puts what was not claimed back. The mock moves neither: the merchant
+// funds a 10.00 red packet and its balance stays 100.00.
+func TestRvmnyMerchantFundedRedPacketMovesTheBalance(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	app := keys.DevCertAppID
+	a, _ := m.Srv.Apps.Get(app)
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	p := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVMNYRP1","out_request_no":"RVMNYRP1P","order_title":"红包","amount":"10.00","payer_user_id":"`+a.Seller.UserID+`"}`)
+	expect(t, p, "code", "10000", "status", "SUCCESS")
+	if got := rvmnyBal(t, m, app); got != amount.MustParse("90.00") {
+		t.Errorf("balance %v after the merchant's account paid a 10.00 red packet, want 90.00", got)
+	}
+	expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVMNYRP1C","out_request_no":"1","deduct_out_order_no":"RVMNYRP1","amount":"6.00","payee_user_id":"2088102000000101"}`), "code", "10000")
+	expect(t, m.Call("alipay.fund.coupon.order.refund", `{"auth_no":"`+p["auth_no"].(string)+`","out_request_no":"RVMNYRP1R","amount":"4.00"}`), "code", "10000")
+	if got := rvmnyBal(t, m, app); got != amount.MustParse("94.00") {
+		t.Errorf("balance %v after 6.00 was claimed and 4.00 refunded to the merchant, want 94.00", got)
+	}
+}
