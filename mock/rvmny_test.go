@@ -184,3 +184,29 @@ func TestRvmnyMerchantFundedRedPacketMovesTheBalance(t *testing.T) {
 		t.Errorf("balance %v after 6.00 was claimed and 4.00 refunded to the merchant, want 94.00", got)
 	}
 }
+
+// AlipayTradeRefundModel.refund_royalty_parameters (alipay-sdk-java-all
+// v2/src/main/java/com/alipay/api/domain/AlipayTradeRefundModel.java):
+// "1.当面付且非直付通模式无需传入退分账明细，系统自动按退款金额与订单金额的比率，
+// 从收款方和分账收入方退款，不支持指定退款金额与退款方". Refunding 5.00 of a
+// 10.00 face-to-face trade (alipay.trade.pay) of which 3.00 was split
+// takes 1.50 back from the receiver on its own; the mock takes nothing
+// back, so the receiver keeps 3.00 of money the buyer got back.
+func TestRvmnyFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	no := paidAndBound(t, m, "RVMNYF2F")
+	expect(t, settle(m, no, "RVMNYF2FS", "3.00"), "code", "10000")
+	expect(t, m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"5.00","out_request_no":"RVMNYF2FR"}`), "code", "10000")
+	q := m.Call("alipay.trade.query", `{"trade_no":"`+no+`","query_options":["trade_settle_info"]}`)
+	info, _ := q["trade_settle_info"].(map[string]any)
+	list, _ := info["trade_settle_detail_list"].([]any)
+	var back string
+	for _, d := range list {
+		if d := d.(map[string]any); d["operation_type"] == "transfer_refund" {
+			back, _ = d["amount"].(string)
+		}
+	}
+	if back != "1.50" {
+		t.Errorf("after refunding half of a face-to-face trade whose 3.00 was split, the receiver gave back %q, want 1.50: %v", back, list)
+	}
+}
