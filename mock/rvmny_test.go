@@ -51,8 +51,10 @@ func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
 }
 
 // alipay.trade.refund's error table: ACQ.SELLER_BALANCE_NOT_ENOUGH 卖家余额不足
-// ("商户支付宝账户充值后重新发起退款"): a refund is paid from the merchant's
-// balance, and production refuses one the balance cannot cover. The mock
+// ("商户支付宝账户充值后重新发起退款"); AlipayTradeRefundModel.
+// refund_royalty_parameters: "默认从收款方退款，收款方余额不足退款失败". A refund
+// is paid from the merchant's balance, and production refuses one the
+// balance cannot cover. The mock
 // refunds anyway and alipay.fund.account.query then answers a negative
 // available_amount, which production's account never shows.
 func TestRvmnyRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
