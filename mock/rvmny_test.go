@@ -13,6 +13,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -210,5 +211,33 @@ func TestRvmnyFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
 	}
 	if back != "1.50" {
 		t.Errorf("after refunding half of a face-to-face trade whose 3.00 was split, the receiver gave back %q, want 1.50: %v", back, list)
+	}
+}
+
+// A transfer to a user the mock keeps an account for — another
+// merchant's PID — pays that account: the money leaves one balance and
+// must arrive in the other, or the mock's books lose it.
+func TestRvmnyTransferToAnotherMerchantReachesItsBalance(t *testing.T) {
+	const appA, appB = "2021000000000061", "2021000000000062"
+	const sellerB = "2088102146225162"
+	pub := string(keys.DevFile("app_public_key.pem"))
+	m := mocktest.New(t, mock.Options{FundPublicKey: true, Apps: []apps.Spec{
+		{AppID: appA, PublicKey: pub, SellerID: "2088102146225161"},
+		{AppID: appB, PublicKey: pub, SellerID: sellerB},
+	}})
+	for _, app := range []string{appA, appB} {
+		m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	}
+	c := m.Client(func(c *client.Config) { c.AppID = appA })
+	r, err := c.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "RVMNYAB1", TransAmount: amount.MustParse("10.00"), OrderTitle: "货款",
+		PayeeInfo: client.Participant{Identity: sellerB, IdentityType: client.PayeeUserID}})
+	if err != nil || r.Status != "SUCCESS" {
+		t.Fatalf("transfer %+v %v", r, err)
+	}
+	if got := rvmnyBal(t, m, appA); got != amount.MustParse("90.00") {
+		t.Errorf("payer's balance %v, want 90.00", got)
+	}
+	if got := rvmnyBal(t, m, appB); got != amount.MustParse("110.00") {
+		t.Errorf("payee merchant's balance %v after receiving 10.00, want 110.00", got)
 	}
 }
