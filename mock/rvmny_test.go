@@ -33,7 +33,9 @@ func rvmnyBal(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
 // 商家分账 moves money out of the seller's Alipay account: "将相应的资金从商家
 // 的支付宝账号划转至分账对象的支付宝账号", "分账金额默认从支出方支付宝账户余额出资"
 // (https://blog.csdn.net/qq_44715376/article/details/138082385, quoting
-// Alipay's 商家分账 guide). A settlement of 3.00 must take 3.00 off the
+// Alipay's 商家分账 guide); the guide's settle.query sample fails a split
+// with TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH 分账余额不足
+// (https://zhifubao.apifox.cn/doc-3272534). A settlement of 3.00 must take 3.00 off the
 // merchant's balance; a refund taking 1.00 back from the receiver
 // (refund_royalty_parameters) gives 1.00 back to it.
 func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
