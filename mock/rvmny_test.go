@@ -35,9 +35,8 @@ func rvmnyBal(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
 // (https://blog.csdn.net/qq_44715376/article/details/138082385, quoting
 // Alipay's 商家分账 guide); the guide's settle.query sample fails a split
 // with TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH 分账余额不足
-// (https://zhifubao.apifox.cn/doc-3272534). A settlement of 3.00 must take 3.00 off the
-// merchant's balance; a refund taking 1.00 back from the receiver
-// (refund_royalty_parameters) gives 1.00 back to it.
+// (https://zhifubao.apifox.cn/doc-3272534). A settlement of 3.00 must
+// take 3.00 off the merchant's balance (and show in its account bill).
 func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	app := keys.DevAppID
