@@ -244,3 +244,22 @@ func TestRvmnyTransferToAnotherMerchantReachesItsBalance(t *testing.T) {
 		t.Errorf("payee merchant's balance %v after receiving 10.00, want 110.00", got)
 	}
 }
+
+// ExtendParams.royalty_freeze (alipay-sdk-java-all
+// v2/src/main/java/com/alipay/api/domain/ExtendParams.java): "是否进行资金
+// 冻结，用于后续分账，true表示资金冻结". A payment made with it leaves its money
+// frozen for later settlements until one with royalty_finish unfreezes the
+// rest (SettleExtendParams: "剩余冻结金额全额解冻"); the mock ignores it, so
+// the money is available at once and freeze_amount stays 0.00.
+func TestRvmnyRoyaltyFreezeFreezesThePayment(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	app := keys.DevAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYFZ","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s","extend_params":{"royalty_freeze":"true"}}`)
+	expect(t, paid, "code", "10000")
+	var b rvmnyBalance
+	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
+	if b.Freeze == 0 || b.Available >= amount.MustParse("9.94") {
+		t.Errorf("after a 10.00 payment with royalty_freeze true: available %v, freeze %v; want the payment frozen, not available", b.Available, b.Freeze)
+	}
+}
