@@ -13,19 +13,18 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-type rvmnyBalance struct {
+type balanceJSON struct {
 	Available amount.Amount `json:"available_amount"`
 	Freeze    amount.Amount `json:"freeze_amount"`
 }
 
-func rvmnyBal(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
+func availableOf(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
 	t.Helper()
-	var b rvmnyBalance
+	var b balanceJSON
 	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
 	return b.Available
 }
@@ -37,17 +36,17 @@ func rvmnyBal(t *testing.T, m *mocktest.Mock, app string) amount.Amount {
 // with TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH 分账余额不足
 // (https://zhifubao.apifox.cn/doc-3272534). A settlement of 3.00 must
 // take 3.00 off the merchant's balance (and show in its account bill).
-func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
+func TestSettlementMovesTheMerchantBalance(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	app := keys.DevAppID
 	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
-	no := paidAndBound(t, m, "RVMNYS1")
-	paid := rvmnyBal(t, m, app)
+	no := paidAndBound(t, m, "MBS1")
+	paid := availableOf(t, m, app)
 	if paid != amount.MustParse("9.94") {
 		t.Fatalf("after paying 10.00 the balance is %v, want 9.94 (less the 0.6%% fee)", paid)
 	}
-	expect(t, settle(m, no, "RVMNYS1A", "3.00"), "code", "10000")
-	if got := rvmnyBal(t, m, app); got != paid-amount.MustParse("3.00") {
+	expect(t, settle(m, no, "MBS1A", "3.00"), "code", "10000")
+	if got := availableOf(t, m, app); got != paid-amount.MustParse("3.00") {
 		t.Errorf("after settling 3.00 to a receiver the balance is %v, want %v: the split money never left the merchant", got, paid-amount.MustParse("3.00"))
 	}
 }
@@ -59,18 +58,18 @@ func TestRvmnySettlementMovesTheMerchantBalance(t *testing.T) {
 // balance cannot cover. The mock
 // refunds anyway and alipay.fund.account.query then answers a negative
 // available_amount, which production's account never shows.
-func TestRvmnyRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
+func TestRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
 	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	app := keys.DevCertAppID
 	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
-	expect(t, m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`), "code", "10000")
-	transferTo(ctx, t, c, "RVMNYR1OUT", "9.94") // the merchant pays its takings out
-	if got := rvmnyBal(t, m, app); got != 0 {
+	expect(t, m.Call("alipay.trade.pay", `{"out_trade_no":"MBR1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`), "code", "10000")
+	transferTo(ctx, t, c, "MBR1OUT", "9.94") // the merchant pays its takings out
+	if got := availableOf(t, m, app); got != 0 {
 		t.Fatalf("balance %v after paying out everything, want 0.00", got)
 	}
-	r := m.Call("alipay.trade.refund", `{"out_trade_no":"RVMNYR1","refund_amount":"10.00","out_request_no":"RR1"}`)
+	r := m.Call("alipay.trade.refund", `{"out_trade_no":"MBR1","refund_amount":"10.00","out_request_no":"RR1"}`)
 	expect(t, r, "code", "40004", "sub_code", "ACQ.SELLER_BALANCE_NOT_ENOUGH")
 	if raw := string(m.Control(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK)); strings.Contains(raw, `"-`) {
 		t.Errorf("the merchant's balance went negative: %s", raw)
@@ -81,12 +80,12 @@ func TestRvmnyRefundBeyondTheMerchantBalanceIsRefused(t *testing.T) {
 // twenty partial refunds of 1.00 racing on a 10.00 trade refund exactly
 // 10.00, then twenty transfers of 3.00 racing on a 30.00 balance pay out
 // exactly 30.00, and the balance ends at 0.00.
-func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
+func TestConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 	m := mocktest.New(t, mock.Options{}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	app := keys.DevCertAppID
-	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "RVMNYC1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+	if _, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "MBC1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
 		Scene: "bar_code", AuthCode: "283912345678901234"}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +95,7 @@ func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "RVMNYC1", RefundAmount: amount.MustParse("1.00"), OutRequestNo: fmt.Sprintf("RC%d", i)}); err == nil {
+			if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "MBC1", RefundAmount: amount.MustParse("1.00"), OutRequestNo: fmt.Sprintf("RC%d", i)}); err == nil {
 				refunded.Add(100)
 			}
 		}()
@@ -110,7 +109,7 @@ func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: fmt.Sprintf("RVMNYCT%d", i), TransAmount: amount.MustParse("3.00"), OrderTitle: "提现",
+			r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: fmt.Sprintf("MBCT%d", i), TransAmount: amount.MustParse("3.00"), OrderTitle: "提现",
 				PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "王五"}})
 			if err == nil && r.Status == "SUCCESS" {
 				paidOut.Add(300)
@@ -121,7 +120,7 @@ func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 	if paidOut.Load() != 3000 {
 		t.Errorf("racing transfers paid out %d cents of a 30.00 balance, want 3000", paidOut.Load())
 	}
-	if got := rvmnyBal(t, m, app); got != 0 {
+	if got := availableOf(t, m, app); got != 0 {
 		t.Errorf("balance %v after paying out all of it, want 0.00", got)
 	}
 }
@@ -133,14 +132,14 @@ func TestRvmnyConcurrentRefundsAndTransfersKeepTheSums(t *testing.T) {
 // 100.20: TestSettlementBoundedByWhatTheMerchantHolds), yet its balance
 // takes in the whole 100.20: 10.00 that never reached the merchant can be
 // paid out by a transfer.
-func TestRvmnyMerchantVoucherIsNotIncome(t *testing.T) {
+func TestMerchantVoucherIsNotIncome(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	app := keys.DevAppID
 	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
-	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYV1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s"}`)
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"MBV1","scene":"bar_code","auth_code":"283912345678901234","total_amount":"100.20","subject":"s"}`)
 	expect(t, paid, "code", "10000", "receipt_amount", "90.20")
 	// The fee stays on the order's total (docs/differences.md): 0.60.
-	if got, want := rvmnyBal(t, m, app), amount.MustParse("89.60"); got != want {
+	if got, want := availableOf(t, m, app), amount.MustParse("89.60"); got != want {
 		t.Errorf("balance %v after a 100.20 payment of which the merchant received 90.20 (receipt_amount), want %v", got, want)
 	}
 }
@@ -150,44 +149,21 @@ func TestRvmnyMerchantVoucherIsNotIncome(t *testing.T) {
 // keeps its money out of the balance (docs/limits.md: Evicted), but the
 // bill starts from the account's base without it, so its 账户余额 runs
 // 1.00 above the balance for ever after.
-func TestRvmnyEvictedTransferKeepsTheAccountBillsBalance(t *testing.T) {
+func TestEvictedTransferKeepsTheAccountBillsBalance(t *testing.T) {
 	m := mocktest.New(t, mock.Options{Fund: fund.Options{Keep: 1}}).CertApp()
 	c := m.Client(nil)
 	ctx := context.Background()
 	app := keys.DevCertAppID
 	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
-	transferTo(ctx, t, c, "RVMNYE1", "1.00")
-	transferTo(ctx, t, c, "RVMNYE2", "1.00") // RVMNYE1 goes
-	if got := rvmnyBal(t, m, app); got != amount.MustParse("98.00") {
+	transferTo(ctx, t, c, "MBE1", "1.00")
+	transferTo(ctx, t, c, "MBE2", "1.00") // MBE1 goes
+	if got := availableOf(t, m, app); got != amount.MustParse("98.00") {
 		t.Fatalf("balance %v, want 98.00", got)
 	}
 	m.Advance("24h")
 	detail := billDetail(t, c, "signcustomer", "2026-11-23")
 	if !strings.Contains(detail, ",98.00,支付宝,转账,") {
 		t.Errorf("the account bill does not end at the balance 98.00:\n%s", detail)
-	}
-}
-
-// Alipay's 收发现金红包 guide (shared/seeds/002: 4.3): "B2C场景下,商户营销资金
-// 出资时,使用该接口进行支付" — an agreement pay whose payer_user_id is the
-// merchant's own account pays the red packet out of the merchant's
-// balance, and a refund (4.4: "将剩余的未领取的红包资金退回红包发送方")
-// puts what was not claimed back. The mock moves neither: the merchant
-// funds a 10.00 red packet and its balance stays 100.00.
-func TestRvmnyMerchantFundedRedPacketMovesTheBalance(t *testing.T) {
-	m := mocktest.New(t, mock.Options{}).CertApp()
-	app := keys.DevCertAppID
-	a, _ := m.Srv.Apps.Get(app)
-	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
-	p := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"RVMNYRP1","out_request_no":"RVMNYRP1P","order_title":"红包","amount":"10.00","payer_user_id":"`+a.Seller.UserID+`"}`)
-	expect(t, p, "code", "10000", "status", "SUCCESS")
-	if got := rvmnyBal(t, m, app); got != amount.MustParse("90.00") {
-		t.Errorf("balance %v after the merchant's account paid a 10.00 red packet, want 90.00", got)
-	}
-	expect(t, m.Call("alipay.fund.coupon.order.disburse", `{"out_order_no":"RVMNYRP1C","out_request_no":"1","deduct_out_order_no":"RVMNYRP1","amount":"6.00","payee_user_id":"2088102000000101"}`), "code", "10000")
-	expect(t, m.Call("alipay.fund.coupon.order.refund", `{"auth_no":"`+p["auth_no"].(string)+`","out_request_no":"RVMNYRP1R","amount":"4.00"}`), "code", "10000")
-	if got := rvmnyBal(t, m, app); got != amount.MustParse("94.00") {
-		t.Errorf("balance %v after 6.00 was claimed and 4.00 refunded to the merchant, want 94.00", got)
 	}
 }
 
@@ -198,11 +174,11 @@ func TestRvmnyMerchantFundedRedPacketMovesTheBalance(t *testing.T) {
 // 10.00 face-to-face trade (alipay.trade.pay) of which 3.00 was split
 // takes 1.50 back from the receiver on its own; the mock takes nothing
 // back, so the receiver keeps 3.00 of money the buyer got back.
-func TestRvmnyFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
+func TestFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
-	no := paidAndBound(t, m, "RVMNYF2F")
-	expect(t, settle(m, no, "RVMNYF2FS", "3.00"), "code", "10000")
-	expect(t, m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"5.00","out_request_no":"RVMNYF2FR"}`), "code", "10000")
+	no := paidAndBound(t, m, "MBF2F")
+	expect(t, settle(m, no, "MBF2FS", "3.00"), "code", "10000")
+	expect(t, m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"5.00","out_request_no":"MBF2FR"}`), "code", "10000")
 	q := m.Call("alipay.trade.query", `{"trade_no":"`+no+`","query_options":["trade_settle_info"]}`)
 	info, _ := q["trade_settle_info"].(map[string]any)
 	list, _ := info["trade_settle_detail_list"].([]any)
@@ -214,52 +190,5 @@ func TestRvmnyFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
 	}
 	if back != "1.50" {
 		t.Errorf("after refunding half of a face-to-face trade whose 3.00 was split, the receiver gave back %q, want 1.50: %v", back, list)
-	}
-}
-
-// A transfer to a user the mock keeps an account for — another
-// merchant's PID — pays that account: the money leaves one balance and
-// must arrive in the other, or the mock's books lose it.
-func TestRvmnyTransferToAnotherMerchantReachesItsBalance(t *testing.T) {
-	const appA, appB = "2021000000000061", "2021000000000062"
-	const sellerB = "2088102146225162"
-	pub := string(keys.DevFile("app_public_key.pem"))
-	m := mocktest.New(t, mock.Options{FundPublicKey: true, Apps: []apps.Spec{
-		{AppID: appA, PublicKey: pub, SellerID: "2088102146225161"},
-		{AppID: appB, PublicKey: pub, SellerID: sellerB},
-	}})
-	for _, app := range []string{appA, appB} {
-		m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
-	}
-	c := m.Client(func(c *client.Config) { c.AppID = appA })
-	r, err := c.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "RVMNYAB1", TransAmount: amount.MustParse("10.00"), OrderTitle: "货款",
-		PayeeInfo: client.Participant{Identity: sellerB, IdentityType: client.PayeeUserID}})
-	if err != nil || r.Status != "SUCCESS" {
-		t.Fatalf("transfer %+v %v", r, err)
-	}
-	if got := rvmnyBal(t, m, appA); got != amount.MustParse("90.00") {
-		t.Errorf("payer's balance %v, want 90.00", got)
-	}
-	if got := rvmnyBal(t, m, appB); got != amount.MustParse("110.00") {
-		t.Errorf("payee merchant's balance %v after receiving 10.00, want 110.00", got)
-	}
-}
-
-// ExtendParams.royalty_freeze (alipay-sdk-java-all
-// v2/src/main/java/com/alipay/api/domain/ExtendParams.java): "是否进行资金
-// 冻结，用于后续分账，true表示资金冻结". A payment made with it leaves its money
-// frozen for later settlements until one with royalty_finish unfreezes the
-// rest (SettleExtendParams: "剩余冻结金额全额解冻"); the mock ignores it, so
-// the money is available at once and freeze_amount stays 0.00.
-func TestRvmnyRoyaltyFreezeFreezesThePayment(t *testing.T) {
-	m := mocktest.New(t, mock.Options{})
-	app := keys.DevAppID
-	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
-	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"RVMNYFZ","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s","extend_params":{"royalty_freeze":"true"}}`)
-	expect(t, paid, "code", "10000")
-	var b rvmnyBalance
-	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
-	if b.Freeze == 0 || b.Available >= amount.MustParse("9.94") {
-		t.Errorf("after a 10.00 payment with royalty_freeze true: available %v, freeze %v; want the payment frozen, not available", b.Available, b.Freeze)
 	}
 }
