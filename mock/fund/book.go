@@ -466,8 +466,10 @@ func (b *Book) Balance(app string) (Account, error) {
 	return b.balance(app, in), nil
 }
 
-// Base is the app's balance before any payment or transfer (the bills'
-// opening balance). An error is the store's failure, as for Balance.
+// Base is the app's balance before the payments and transfers it keeps
+// (the bills' opening balance): its base less what transfers no longer
+// kept took, so that a bill of what is kept ends at the balance. An error
+// is the store's failure, as for Balance.
 func (b *Book) Base(app string) (amount.Amount, error) {
 	if be := b.shared(); be != nil {
 		_, base, err := be.Account(app, b.opts.Opening)
@@ -478,7 +480,8 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.peek(app).Base, nil
+	a := b.peek(app)
+	return a.Base - a.Evicted, nil
 }
 
 // SetBalance makes the app's available balance want, whatever its

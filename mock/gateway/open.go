@@ -379,7 +379,8 @@ func (g *Gateway) accountApps(m domain.Merchant) []string {
 // addToBill adds one app's part to the bill in: its trades a page at a
 // time (the book's lock is held for at most 256 of them), keeping only
 // those of the period, and for the ledger its transfers and the balance
-// it started from (mock/fund), so that the last 账户余额 is its balance.
+// it started from (mock/fund, less what transfers no longer kept took), so
+// that the last 账户余额 is its balance.
 func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
 	if in.Type == bill.SignCustomer && g.Fund != nil {
 		base, err := g.Fund.Base(app)
