@@ -91,14 +91,13 @@ func tradeRows(ts []trade.Trade, p Period, rateBP int64) []tradeRow {
 				order: t.Total, receipt: t.Total - vm, fee: -Fee(t.Total, rateBP),
 				voucher: vt, alipay: vt - vm, merchant: vm, voucherName: names})
 		}
-		var done, vdone amount.Amount
+		parts := refundParts(t)
+		var done amount.Amount
 		for i := range t.Refunds {
 			r := &t.Refunds[i]
 			back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
 			done += r.Amount
-			_, v := t.RefundFunds(r)
-			m := merchantPart(vdone+v, vt, vm) - merchantPart(vdone, vt, vm)
-			vdone += v
+			v, m := parts[i].voucher, parts[i].merchant
 			if p.Contains(r.At) {
 				row := tradeRow{t: t, kind: kindRefund, at: r.At,
 					order: -r.Amount, receipt: -(r.Amount - m), fee: back, outRequest: r.OutRequestNo,
