@@ -192,3 +192,29 @@ func TestFaceToFaceRefundTakesBackTheSplitProRata(t *testing.T) {
 		t.Errorf("after refunding half of a face-to-face trade whose 3.00 was split, the receiver gave back %q, want 1.50: %v", back, list)
 	}
 }
+
+// A face-to-face refund takes the split back on its own and "不支持指定退款金额
+// 与退款方": refund_royalty_parameters are refused (ACQ.INVALID_PARAMETER,
+// inferred) and nothing is refunded; a cancel of a paid face-to-face trade
+// takes all of the split back.
+func TestFaceToFaceRefundRefusesRoyaltyParameters(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	no := paidAndBound(t, m, "MBF2FP")
+	expect(t, settle(m, no, "MBF2FPS", "3.00"), "code", "10000")
+	r := m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"5.00","out_request_no":"R1","refund_royalty_parameters":[{"trans_out":"2088000000000002","amount":"1.00"}]}`)
+	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
+	expect(t, m.Call("alipay.trade.query", `{"trade_no":"`+no+`"}`), "trade_status", "TRADE_SUCCESS")
+	expect(t, m.Call("alipay.trade.cancel", `{"trade_no":"`+no+`"}`), "code", "10000", "action", "refund")
+	q := m.Call("alipay.trade.query", `{"trade_no":"`+no+`","query_options":["trade_settle_info"]}`)
+	info, _ := q["trade_settle_info"].(map[string]any)
+	list, _ := info["trade_settle_detail_list"].([]any)
+	var back string
+	for _, d := range list {
+		if d := d.(map[string]any); d["operation_type"] == "transfer_refund" {
+			back, _ = d["amount"].(string)
+		}
+	}
+	if back != "3.00" {
+		t.Errorf("a cancel of a face-to-face trade whose 3.00 was split took back %q, want 3.00: %v", back, list)
+	}
+}

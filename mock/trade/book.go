@@ -865,7 +865,8 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 				return ch, ErrRefundFee
 			}
 			rest := t.Total
-			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true})
+			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true,
+				RoyaltyBack: t.autoBack(rest, now)})
 			t.Status = Closed
 			t.Closed = &now
 			t.CancelAction = "refund"
@@ -997,8 +998,13 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		back, err := t.royaltyBack(r.RefundRoyaltyParameters, now)
-		if err != nil {
+		var back []RoyaltyBack
+		if t.FaceToFace() {
+			if len(r.RefundRoyaltyParameters) > 0 {
+				return ch, ErrRoyaltyBackFaceToFace
+			}
+			back = t.autoBack(t.Refunded()+r.RefundAmount, now)
+		} else if back, err = t.royaltyBack(r.RefundRoyaltyParameters, now); err != nil {
 			return ch, err
 		}
 		if len(t.Refunds) >= MaxRefunds {
