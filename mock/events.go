@@ -304,6 +304,10 @@ func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.IncomeFrom(s.Trades.Income)
+	// A refund, a cancel's refund or a settlement takes money the balance
+	// must cover, checked in the trade's change (under the trade book's
+	// lock, then the fund book's).
+	s.Trades.CoveredBy(s.Fund.Cover)
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// alone is that user.

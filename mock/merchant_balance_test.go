@@ -218,3 +218,93 @@ func TestFaceToFaceRefundRefusesRoyaltyParameters(t *testing.T) {
 		t.Errorf("a cancel of a face-to-face trade whose 3.00 was split took back %q, want 3.00: %v", back, list)
 	}
 }
+
+// A refund, a cancel's refund and a settlement are paid from the
+// merchant's balance, in memory and with --data alike: one the balance
+// cannot cover is refused (refund and cancel ACQ.SELLER_BALANCE_NOT_ENOUGH,
+// "商户的支付宝账户中无足够的资金进行撤销或退款"; a settlement
+// USER_BALANCE_NOT_ENOUGH, as merchants report order.settle's) and moves
+// nothing; once the balance covers it, it goes through.
+func TestRefundCancelAndSettlementNeedTheBalance(t *testing.T) {
+	for _, data := range []bool{false, true} {
+		t.Run(fmt.Sprint("data=", data), func(t *testing.T) {
+			o := mock.Options{}
+			if data {
+				o.DataDir = t.TempDir()
+			}
+			m := mocktest.New(t, o).CertApp()
+			c := m.Client(nil)
+			ctx := context.Background()
+			app := keys.DevCertAppID
+			m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+			no := paidAndBound(t, m, "MBN1")
+			expect(t, settle(m, no, "MBN1S", "2.00"), "code", "10000")
+			if got := availableOf(t, m, app); got != amount.MustParse("7.94") {
+				t.Fatalf("balance %v after a 2.00 split of 9.94, want 7.94", got)
+			}
+			transferTo(ctx, t, c, "MBN1OUT", "7.94")
+			expect(t, m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"1.00","out_request_no":"R1"}`),
+				"code", "40004", "sub_code", "ACQ.SELLER_BALANCE_NOT_ENOUGH", "sub_msg", "卖家余额不足")
+			expect(t, m.Call("alipay.trade.cancel", `{"trade_no":"`+no+`"}`), "code", "40004", "sub_code", "ACQ.SELLER_BALANCE_NOT_ENOUGH")
+			expect(t, settle(m, no, "MBN1S2", "0.50"), "code", "40004", "sub_code", "USER_BALANCE_NOT_ENOUGH")
+			expect(t, m.Call("alipay.trade.query", `{"trade_no":"`+no+`"}`), "trade_status", "TRADE_SUCCESS")
+			if got := availableOf(t, m, app); got != 0 {
+				t.Fatalf("balance %v after refused changes, want 0.00", got)
+			}
+			m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "5.00"}, http.StatusOK)
+			expect(t, m.Call("alipay.trade.refund", `{"trade_no":"`+no+`","refund_amount":"1.00","out_request_no":"R1"}`), "code", "10000")
+			// 1.00 refunded, 0.01 of fee given back, 0.20 taken back from the
+			// receiver (face-to-face: pro rata).
+			if got := availableOf(t, m, app); got != amount.MustParse("4.21") {
+				t.Errorf("balance %v after the refund, want 4.21", got)
+			}
+		})
+	}
+}
+
+// Refunds racing transfers never take the balance below zero: a refund's
+// check and a transfer's are made under the books' locks, and a refund
+// makes a transfer that read the income before it read it again.
+func TestRefundsRacingTransfersNeverOverdraw(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	c := m.Client(nil)
+	ctx := context.Background()
+	app := keys.DevCertAppID
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "0"}, http.StatusOK)
+	for i := 0; i < 10; i++ {
+		expect(t, m.Call("alipay.trade.pay", fmt.Sprintf(`{"out_trade_no":"MBRR%d","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`, i)), "code", "10000")
+	}
+	// 99.40 in the balance; ten full refunds and ten transfers of 9.94
+	// each race for it: ten at most can be paid.
+	var wg sync.WaitGroup
+	var paid atomic.Int64
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				_, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: fmt.Sprintf("MBRR%d", i/2), RefundAmount: amount.MustParse("10.00")})
+				if err == nil {
+					paid.Add(1)
+				} else if e, ok := err.(*client.Error); !ok || e.SubCode != "ACQ.SELLER_BALANCE_NOT_ENOUGH" {
+					t.Errorf("refund: %v", err)
+				}
+				return
+			}
+			r, err := c.Transfer(ctx, client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: fmt.Sprintf("MBRX%d", i), TransAmount: amount.MustParse("9.94"), OrderTitle: "提现",
+				PayeeInfo: client.Participant{Identity: "someone@example.com", IdentityType: client.PayeeLogonID, Name: "王五"}})
+			if err == nil && r.Status == "SUCCESS" {
+				paid.Add(1)
+			} else if e, ok := err.(*client.Error); !ok || e.SubCode != "PAYER_BALANCE_NOT_ENOUGH" {
+				t.Errorf("transfer: %+v %v", r, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if paid.Load() != 10 {
+		t.Errorf("%d of the racing refunds and transfers of 9.94 were paid from 99.40, want 10", paid.Load())
+	}
+	if raw := string(m.Control(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK)); !strings.Contains(raw, `"available_amount":"0.00"`) {
+		t.Errorf("balance after paying out all of it: %s", raw)
+	}
+}

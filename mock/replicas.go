@@ -140,6 +140,7 @@ func (s *Server) share(db *pgstore.DB) error {
 	// Trades: every operation reads and writes the database, with the
 	// income and buyer of each paid trade (the accounts' and transfers').
 	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) })
+	db.OpenAt(s.Fund.Opening()) // a refund or settlement the balance cannot cover is refused in its transaction
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
 	// Transfers and accounts: the database is the book.
 	s.Fund.Use(db.Fund())

@@ -81,7 +81,8 @@ type Book struct {
 	order    []*Transfer          // by creation
 	seq      int
 	// credits counts changes of a base outside a transfer (Credit,
-	// SetBalance, Reset): income read before one may count a trade twice.
+	// SetBalance, Reset), and the income a trade's change takes (Cover):
+	// income read before one may count a trade twice, or money spent.
 	credits uint64
 
 	store    Store
@@ -353,6 +354,9 @@ func (b *Book) Len() int {
 	return len(b.order)
 }
 
+// Opening is the balance an account opens with.
+func (b *Book) Opening() amount.Amount { return b.opts.Opening }
+
 // Keep is the most transfers the book holds; 0 is no limit.
 func (b *Book) Keep() int { return max(b.opts.Keep, 0) }
 
@@ -508,6 +512,25 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	a.Snapshot = next
 	b.credits++
 	return b.balance(app, in), nil
+}
+
+// Cover reports whether app's available balance, its income being income
+// (the trade book's, read under that book's lock, which the caller holds),
+// covers need, which a refund or settlement is about to take. A yes counts
+// as a change of income: a transfer that read the income before it reads
+// it again (lockWithIncome), so the two never spend the same money. With
+// a backend the database checks, in the change's transaction.
+func (b *Book) Cover(app string, income, need amount.Amount) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return true
+	}
+	if b.balance(app, income).Available < need {
+		return false
+	}
+	b.credits++
+	return true
 }
 
 // Credit adds a to the app's base: what trades no longer kept brought in

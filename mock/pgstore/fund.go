@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -21,7 +22,11 @@ import (
 // brought in by the bills' rule, and its buyer (the payees a transfer
 // knows, found through an index). A trigger adds each change of a paid
 // trade's income to its app's account row in that same transaction, so
-// every replica reads one income, counted once.
+// every replica reads one income, counted once. A change that lowers a
+// paid trade's income (a refund, a settlement) and leaves the account's
+// available balance below zero is refused there (balanceNotEnough), under
+// the row lock transfers take: the trade's transaction sets the opening
+// balance a never-set base stands for (coverWrite).
 const fundSchema = `
 CREATE TABLE IF NOT EXISTS alipay_mock_paid (
 	trade_no      text PRIMARY KEY REFERENCES alipay_mock_trades (trade_no) ON DELETE CASCADE,
@@ -60,6 +65,10 @@ BEGIN
 	IF d <> 0 THEN
 		INSERT INTO alipay_mock_fund_accounts (app_id, income) VALUES (NEW.app_id, d)
 		ON CONFLICT (app_id) DO UPDATE SET income = alipay_mock_fund_accounts.income + EXCLUDED.income;
+	END IF;
+	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_accounts WHERE app_id = NEW.app_id
+		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount < 0) THEN
+		RAISE EXCEPTION 'alipay_mock_balance_not_enough';
 	END IF;
 	RETURN NEW;
 END $$;
@@ -117,6 +126,27 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
 		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name}}}
+}
+
+// coverWrite sets, for the trade's transaction, the opening balance the
+// trigger's check counts for an account whose base was never set, before
+// a write that lowers a paid trade's income; none without an opening.
+func (db *DB) coverWrite() []write {
+	if db.opening == nil {
+		return nil
+	}
+	return []write{{sql: `SELECT set_config('alipay_mock.opening', $1, true)`, args: []any{fmt.Sprint(int64(*db.opening))}}}
+}
+
+// OpenAt sets the opening balance of an account whose base was never set
+// (fund.Options.Opening), which the check of a refund or settlement counts.
+func (db *DB) OpenAt(opening amount.Amount) { db.opening = &opening }
+
+// balanceNotEnough reports whether err is the trigger refusing a change
+// the account cannot cover.
+func balanceNotEnough(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "P0001" && pe.Message == "alipay_mock_balance_not_enough"
 }
 
 // PaidBuyer is the buyer of one of app's paid trades that identity names,

@@ -22,6 +22,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // opTimeout bounds one operation's transaction.
@@ -252,8 +254,9 @@ type DB struct {
 	// the extra payment that lets through finds the trade paid.
 	claims sync.Map
 
-	trims  trims      // --keep-* on the database (keep.go)
-	income incomeRule // what a paid trade brings in (fund.go)
+	trims   trims          // --keep-* on the database (keep.go)
+	income  incomeRule     // what a paid trade brings in (fund.go)
+	opening *amount.Amount // a never-set base's balance (fund.go, OpenAt)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.

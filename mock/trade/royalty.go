@@ -252,7 +252,7 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
 	var out Trade
 	var res Settlement
-	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}, Short: ErrSettleBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		finish := r.ExtendParams != nil && r.ExtendParams.RoyaltyFinish == "true"
 		switch {
 		case r.TradeNo == "":
@@ -327,6 +327,11 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			Mode: mode, Finish: finish, At: now, Details: details}
 		for i := range s.Details {
 			s.Details[i].DetailID = fmt.Sprintf("%s%02d", s.SettleNo, i+1)
+		}
+		next := t.clone()
+		next.Settlements = append(next.Settlements, s)
+		if err := b.covers(t, &next, ErrSettleBalanceNotEnough); err != nil {
+			return ch, err
 		}
 		t.Settlements = append(t.Settlements, s)
 		e := t.record(now, EventSettled, sum, "settled "+s.OutRequestNo)
