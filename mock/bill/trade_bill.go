@@ -58,12 +58,14 @@ func voucherSplit(t *trade.Trade) (total, merchant amount.Amount) {
 
 // merchantPart is the merchant-funded share of the first v of the
 // vouchers' total vt whose merchant-funded part is vm, rounded down, so
-// that successive refunds add up to vm (inferred: docs/differences.md).
+// that successive refunds add up to vm (inferred: docs/differences.md);
+// the product is taken without overflow (amount.MulDiv).
 func merchantPart(v, vt, vm amount.Amount) amount.Amount {
 	if vt <= 0 {
 		return 0
 	}
-	return amount.Amount(int64(v) * int64(vm) / int64(vt))
+	p, _ := amount.MulDiv(v, vm, vt) // v ≤ vt: the quotient fits
+	return p
 }
 
 // voucherNames is 券名称: the vouchers' names (inferred joined by ";").
