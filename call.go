@@ -307,8 +307,10 @@ func call(args []string, stdout, stderr io.Writer) error {
 }
 
 // servesCertDevApp reports whether the mock at r.gateway lists the shipped
-// certificate-mode dev app (not under --no-dev-app). GET /_mock/apps
-// needs no control token on loopback; any failure is "no".
+// certificate-mode dev app (not under --no-dev-app). It asks the control
+// API (GET /_mock/apps) without a token, as call takes none: a mock
+// reached by another name than loopback's, or by an Alipay host name,
+// refuses, and any failure is "no" (docs/configuration.md).
 func (r *request) servesCertDevApp() bool {
 	u, err := url.Parse(gatewayURL(r.gateway))
 	if err != nil {

@@ -339,6 +339,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--scenario: %d problem(s):\n%w", len(problems), problems)
 	}
 	th, err := amount.Parse(*threshold)
+	if err == nil && th < 0 {
+		err = errors.New("a negative amount")
+	}
 	if err != nil {
 		return fmt.Errorf("--password-threshold: %w", err)
 	}

@@ -338,8 +338,14 @@ func TestKeysSubcommandAndAppFlag(t *testing.T) {
 
 func TestFlagsAndEnvironment(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"serve", "--password-threshold", "abc"}, &out, &errb); code == 0 {
-		t.Error("a bad flag value must fail")
+	// --settle-max-percent 0, checked next, stops a threshold let through
+	// before the mock serves.
+	for _, v := range []string{"abc", "-1"} {
+		errb.Reset()
+		if code := run([]string{"serve", "--addr", "127.0.0.1:0", "--password-threshold", v, "--settle-max-percent", "0"}, &out, &errb); code == 0 ||
+			!strings.Contains(errb.String(), "--password-threshold") {
+			t.Errorf("--password-threshold %s must be refused naming the flag: %s", v, errb.String())
+		}
 	}
 	for _, args := range [][]string{
 		{"--clock-speed", "1e300"}, {"--clock-speed", "-1"}, {"--clock-speed", "NaN"},

@@ -41,10 +41,14 @@ func v3GET(method string) bool {
 // A 200 answer must carry a signature that verifies (else ErrUnsigned or
 // the verification error); out then gets Code CodeSuccess. A 202 (a
 // barcode payment waiting for the buyer) is verified the same way and
-// gets Code CodeProcessing. Errors come back as *Error: v3's ACQ.* (and
-// other business) codes as Code 40004 with SubCode the v3 code; gateway-level
-// codes as their v1 code and prefixed sub_code (invalid-signature →
-// 40002 isv.invalid-signature), with SubMsg the v3 message.
+// gets Code CodeProcessing. Errors come back as *Error, the code and
+// sub_code v1 answers for the same refusal (apierr.FromV3, the one
+// v1<->v3 table the mock answers by): v3's ACQ.* (and other business)
+// codes as Code 40004 with SubCode the v3 code (the bill's renamed ones as
+// v1's: BILL_NOT_EXIST → isp.bill_not_exist); gateway-level codes as
+// their v1 code and prefixed sub_code (invalid-signature → 40002
+// isv.invalid-signature, missing-app-cert-sn → 40002
+// isv.missing-app-cert-sn), with SubMsg the v3 message.
 func (c *Client) V3(ctx context.Context, method string, biz any, out any, opts ...CallOption) error {
 	p := map[string]string{"app_auth_token": c.appAuthToken}
 	if d, _ := alipay.Lookup(method); d.NotifyInBody {
@@ -200,50 +204,15 @@ func (c *Client) readV3Response(method string, resp *http.Response, raw []byte, 
 	return nil
 }
 
-// v3Gateway are the v1 codes and sub_code prefixes of v3's gateway-level
-// codes; the others are 40002 isv.*.
-var v3Gateway = map[string][2]string{
-	"unknow-error":                  {apierr.CodeUnknown, "isp."},
-	"invalid-auth-token":            {apierr.CodeTokenInvalid, "aop."},
-	"auth-token-time-out":           {apierr.CodeTokenInvalid, "aop."},
-	"invalid-app-auth-token":        {apierr.CodeTokenInvalid, "aop."},
-	"invalid-app-auth-token-no-api": {apierr.CodeTokenInvalid, "aop."},
-	"app-auth-token-time-out":       {apierr.CodeTokenInvalid, "aop."},
-	"no-product-reg-by-partner":     {apierr.CodeTokenInvalid, "aop."},
-	"missing-signature-config":      {apierr.CodeConditions, "isv."},
-	"app-call-limited":              {apierr.CodeCallLimited, "isv."},
-	"method-call-limited":           {apierr.CodeCallLimited, "isv."},
-	"insufficient-isv-permissions":  {apierr.CodePermission, "isv."},
-	"insufficient-user-permissions": {apierr.CodePermission, "isv."},
-	"self-invoke-forbidden":         {apierr.CodePermission, "isv."},
-}
-
-// v3Error turns a v3 error body into *Error, or a plain error when the
-// body is not one (a proxy's HTML page).
+// v3Error turns a v3 error body into *Error (the v1 code and sub_code of
+// apierr's v1<->v3 table), or a plain error when the body is not one (a
+// proxy's HTML page).
 func v3Error(method string, status int, raw []byte) error {
 	e, err := sign.ParseV3Error(raw)
 	if err != nil || e.Code == "" {
 		return fmt.Errorf("alipay: %s: HTTP %d %s: %s", method, status, http.StatusText(status), snippet(raw))
 	}
-	code := e.Code
-	// Business codes are ACQ.* or upper case (BILL_NOT_EXIST); gateway-level
-	// ones are kebab case.
-	if code != strings.ToLower(code) || strings.ContainsAny(code, "._") {
-		if status >= 500 {
-			return apierr.Unknown("aop."+code, e.Message) // aop.ACQ.SYSTEM_ERROR
-		}
-		return apierr.Business(code, e.Message)
-	}
-	if g, ok := v3Gateway[code]; ok {
-		return apierr.New(g[0], g[1]+code, e.Message)
-	}
-	switch {
-	case strings.HasPrefix(code, "missing-"), strings.HasPrefix(code, "decryption-error-missing-"):
-		return apierr.Missing("isv."+code, e.Message)
-	case status >= 500:
-		return apierr.Unknown("isp."+code, e.Message)
-	}
-	return apierr.Invalid("isv."+code, e.Message)
+	return apierr.FromV3(status, e.Code, e.Message)
 }
 
 // callV3 is V3 with a typed response; it returns nil on any error.

@@ -24,11 +24,11 @@ func TestZeroAmountIsOutOfRangeNotMissing(t *testing.T) {
 		sent, missing want
 	}{
 		{"alipay.trade.precreate", `{"out_trade_no":"Z1","subject":"s"%s}`, "total_amount",
-			want{"ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
+			want{"ACQ.TOTAL_FEE_EXCEED", "订单总金额超过限额"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
 		{"alipay.trade.create", `{"out_trade_no":"Z2","subject":"s","buyer_id":"2088102146225135"%s}`, "total_amount",
-			want{"ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
+			want{"ACQ.TOTAL_FEE_EXCEED", "订单总金额超过限额"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
 		{"alipay.trade.pay", `{"out_trade_no":"Z3","subject":"s","scene":"bar_code","auth_code":"281234567890123456"%s}`, "total_amount",
-			want{"ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
+			want{"ACQ.TOTAL_FEE_EXCEED", "订单总金额超过限额"}, want{"ACQ.INVALID_PARAMETER", "total_amount不能为空"}},
 		{"alipay.trade.refund", `{"out_trade_no":"Z-PAID","out_request_no":"R1"%s}`, "refund_amount",
 			want{"ACQ.INVALID_PARAMETER", "refund_amount取值范围[0.01,100000000]"}, want{"ACQ.INVALID_PARAMETER", "refund_amount不能为空"}},
 		{"alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"ZC1","out_request_no":"ZC1","order_title":"t","payer_user_id":"2088102146225135"%s}`, "amount",

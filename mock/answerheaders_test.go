@@ -13,8 +13,8 @@ import (
 
 // TestAnswerHeaders: every gateway.do answer carries a trace_id of 32
 // lowercase hex digits, a new one each answer, and says its charset in
-// Content-Type: the request's (utf-8 or gbk), utf-8 when it named none it
-// knows.
+// Content-Type: the request's (utf-8, or GBK however the request spelt
+// it), utf-8 when it named none it knows.
 func TestAnswerHeaders(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	hexID := regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -25,8 +25,8 @@ func TestAnswerHeaders(t *testing.T) {
 	}{
 		{"utf-8", "text/html;charset=utf-8", false},
 		{"UTF-8", "text/html;charset=utf-8", false},
-		{"gbk", "text/html;charset=gbk", true},
-		{"GB2312", "text/html;charset=gbk", true},
+		{"gbk", "text/html;charset=GBK", true},
+		{"GB2312", "text/html;charset=GBK", true},
 		{"latin1", "text/html;charset=utf-8", false}, // refused: 40002 isv.invalid-charset
 	} {
 		p := h.params("alipay.trade.query", `{"out_trade_no":"HDR1"}`, func(p map[string]string) { p["charset"] = tc.charset })

@@ -19,10 +19,10 @@ import (
 // https://developer.aliyun.com/article/707638), so two apps of one merchant
 // (the same seller_id) download the same bill holding both apps' trades,
 // and an ISV acting for one of them (app_auth_token) gets it too; an app
-// of another seller's trades are not in it. The account bill (账务明细)
-// stays the app's, as its balance is (docs/differences.md): its last
-// 账户余额 is what alipay.fund.account.query answers that app. The same
-// in memory and with --data, across a restart.
+// of another seller's trades are not in it. The account bill (账务明细) is
+// the merchant account's too, as its balance is (docs/transfers.md): both
+// apps' payments, its last 账户余额 what alipay.fund.account.query answers
+// either app. The same in memory and with --data, across a restart.
 func TestTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 	const seller = "2088102146225135"
 	const appA, appB, appC = "2021000000000051", "2021000000000052", "2021000000000053"
@@ -82,13 +82,17 @@ func TestTradeBillIsTheMerchantAccountsNotTheApps(t *testing.T) {
 					t.Errorf("the trade bill %s downloads holds TBA-C, another seller's payment:\n%s", who, detail)
 				}
 			}
-			ledger := billDetail(t, as(appA), client.BillSignCustomer, "2026-11-23")
-			bal, err := as(appA).AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: seller})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(ledger, "TBA-A\t") || strings.Contains(ledger, "TBA-B\t") || !strings.Contains(ledger, ","+bal.AvailableAmount.String()+",") {
-				t.Errorf("app %s's account bill: want its own payment TBA-A, not TBA-B, ending at its balance %s:\n%s", appA, bal.AvailableAmount, ledger)
+			for _, app := range []string{appA, appB} {
+				ledger := billDetail(t, as(app), client.BillSignCustomer, "2026-11-23")
+				bal, err := as(app).AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: seller})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bal.AvailableAmount != amount.MustParse("1000001.98") || !strings.Contains(ledger, "TBA-A\t") || !strings.Contains(ledger, "TBA-B\t") ||
+					strings.Contains(ledger, "TBA-C\t") || !strings.Contains(ledger, ",1000001.98,") {
+					t.Errorf("app %s: balance %s; account bill: want both apps' payments, not TBA-C, ending at the merchant's balance 1000001.98:\n%s",
+						app, bal.AvailableAmount, ledger)
+				}
 			}
 		})
 	}

@@ -15,10 +15,12 @@ import (
 
 // A buyer someone names (the QR page, the control API, /_mock/app-pay, a
 // scenario's then.buyer) is production's shape: buyer_id "2088" and 12
-// digits, buyer_logon_id at most 100 characters without control
-// characters. Anything else is refused with the reason and pays nothing;
-// before, 30,000 characters were kept in the trade, answered by
-// alipay.trade.query and sent in notifications.
+// digits, buyer_logon_id a phone number or e-mail (the one rule of a
+// logon, the payee's too, so the buyer can be paid by it) of at most 100
+// characters without control characters. Anything else is refused with
+// the reason and pays nothing; before, 30,000 characters were kept in the
+// trade, answered by alipay.trade.query and sent in notifications, and a
+// buyer named "some-buyer" paid but could not be paid back by that logon.
 func TestNamedBuyerIsChecked(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	const badID, badLogon = "buyer_id must be 2088 followed by 12 digits", "buyer_logon_id must be"
@@ -31,6 +33,8 @@ func TestNamedBuyerIsChecked(t *testing.T) {
 		{"101-character logon", "", strings.Repeat("a", 91) + "@x.example", badLogon + " at most 100 characters"},
 		{"30,000-character logon", "", strings.Repeat("b", 30000), badLogon + " at most 100 characters"},
 		{"logon with a line break", "", "a\nb@x.example", badLogon + " text without control characters"},
+		{"logon neither phone nor e-mail", "", "some-buyer", badLogon + " a mainland phone number (11 digits from 1, as 13800138000) or an e-mail address"},
+		{"logon of 12 digits", "", "138001380001", badLogon + " a mainland phone number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := h.forT(t)
@@ -85,6 +89,7 @@ func TestNamedBuyerIsChecked(t *testing.T) {
 	for _, tc := range []struct{ buyer, say string }{
 		{`buyer_id: "2088123"`, "then.buyer.buyer_id must be 2088 followed by 12 digits"},
 		{`buyer_logon_id: "` + strings.Repeat("c", 101) + `"`, "then.buyer.buyer_logon_id must be at most 100 characters"},
+		{`buyer_logon_id: some-buyer`, "then.buyer.buyer_logon_id must be a mainland phone number"},
 	} {
 		yaml := "name: bad-buyer\nrules:\n  - when: {method: alipay.trade.precreate}\n    then:\n      buyer: {pay_after: 1s, " + tc.buyer + "}\n"
 		resp, b := h.fetch("POST", h.http.URL+"/_mock/scenarios", "application/yaml", yaml)

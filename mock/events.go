@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/notify"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -293,9 +294,11 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 	}
 }
 
-// wireFund connects the accounts to the rest of the mock: income is the
-// app's payments less fees and refunds by the bills' rule
-// (bill.TradeIncome, summed by the trade book as trades change), known
+// wireFund connects the accounts to the rest of the mock: an app's money
+// moves in its merchant's account (apps.Registry.Account, the one rule),
+// whose income is the payments of the merchant's apps less fees and
+// refunds by the bills' rule (bill.TradeIncome, summed per app by the
+// trade book as trades change), known
 // payees are the buyers of the app's paid trades (an index the trade book
 // keeps, or the shared store's with --store; red-packet claims to a logon
 // id pay the same), and every transfer's status
@@ -303,27 +306,41 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
-	s.Fund.IncomeFrom(s.Trades.Income)
+	s.Fund.AccountsBy(s.Apps.Account)
+	s.Fund.IncomeFrom(func(account string) amount.Amount {
+		var sum amount.Amount
+		for _, app := range s.Apps.AccountApps(account) {
+			sum += s.Trades.Income(app)
+		}
+		return sum
+	})
 	// A refund, a cancel's refund or a settlement takes money the balance
 	// must cover, checked in the trade's change (under the trade book's
-	// lock, then the fund book's).
-	s.Trades.CoveredBy(s.Fund.Cover)
+	// lock, then the fund book's): the account's income is its apps',
+	// read from the book the check runs under.
+	s.Trades.CoveredBy(func(app string, income func(app string) amount.Amount, need amount.Amount) bool {
+		var sum amount.Amount
+		for _, a := range s.Apps.AccountApps(s.Apps.Account(app)) {
+			sum += income(a)
+		}
+		return s.Fund.Cover(app, sum, need)
+	})
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
-	// alone is that user.
-	logonUser := func(app, logon string) (string, error) {
-		who, err := s.Fund.Payee(app, fund.Participant{Identity: logon, IdentityType: fund.IdentityLogonID})
-		if errors.Is(err, trade.ErrStore) {
-			return "", err
+	// (or an open id) alone is that user; a user id named alone has the
+	// logon it paid the app with, if the mock knows one.
+	userOf := func(kind string) func(app, identity string) (string, error) {
+		return func(app, identity string) (string, error) {
+			who, err := s.Fund.Payee(app, fund.Participant{Identity: identity, IdentityType: kind})
+			if errors.Is(err, trade.ErrStore) {
+				return "", err
+			}
+			return who.UserID, nil
 		}
-		return who.UserID, nil
 	}
-	s.Coupons.LogonUsers(logonUser)
-	s.Trades.LogonUsers(logonUser)
-	// A user id named alone has the logon it paid the app with, if the
-	// mock knows one.
-	s.Trades.UserLogons(s.userLogon)
-	s.Coupons.UserLogons(s.userLogon)
+	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userLogon, OpenUser: userOf(fund.IdentityOpenID)}
+	s.Trades.BuyerHalves(halves)
+	s.Coupons.BuyerHalves(halves)
 	s.Royalty.UserLogons(s.userLogon)
 	s.Fund.ObserveStored(s.transferEvent, s.tellsTransfer)
 	// A made-up merchant no code or token names any more is out of
@@ -337,11 +354,15 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Fund.KeptWhile(s.accountKept)
 }
 
-// accountKept reports whether an app's account is kept: a registered or
-// configured app's, or that of a merchant a code or token still names.
+// accountKept reports whether the account of an app, or an account, is
+// kept: a registered or configured app's, a registered app's merchant's
+// (its PID), or that of a merchant a code or token still names.
 func (s *Server) accountKept(app string) bool {
 	if _, ok := s.Apps.Get(app); ok || s.configured[app] {
 		return true
+	}
+	if apps := s.Apps.AccountApps(app); apps[0] != app {
+		return true // a registered merchant's PID
 	}
 	return s.Auth.Knows(app)
 }

@@ -490,7 +490,8 @@ func TestNotificationsOfATradeStayInOrder(t *testing.T) {
 	}
 }
 
-// An order placed in GBK is notified in GBK, and the client verifies it.
+// An order placed in GBK is notified in GBK, spelt "GBK" as production
+// spells it, and the client verifies it.
 func TestGBKNotification(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	c, err := client.New(client.Config{GatewayURL: h.http.URL + "/gateway.do", AppID: "9021000100000001", Charset: "GBK",
@@ -513,13 +514,13 @@ func TestGBKNotification(t *testing.T) {
 	}
 	select {
 	case n := <-got:
-		if n.Subject != "测试商品乗" || n.Values.Get("charset") != "gbk" {
+		if n.Subject != "测试商品乗" || n.Values.Get("charset") != "GBK" {
 			t.Errorf("notification: %+v", n.Values)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("no verified notification; outbox: %+v", h.notifications("out_trade_no=GBKN"))
 	}
-	if ct != "application/x-www-form-urlencoded; charset=gbk" {
+	if ct != "application/x-www-form-urlencoded; charset=GBK" {
 		t.Errorf("Content-Type %q", ct)
 	}
 	if d := h.notifications("out_trade_no=GBKN&state=delivered"); len(d) != 1 {

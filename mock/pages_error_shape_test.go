@@ -10,9 +10,10 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// What the buyer pages refuse before a handler runs (a path with no token,
-// a body over the bound) is answered as their other refusals: an HTML page
-// in their shape with the status, not the control API's JSON.
+// What the buyer pages (the authorisation pages too) refuse before a
+// handler runs (a path with no token or page, a body over the bound) is
+// answered as their other refusals: an HTML page in their shape with the
+// status, not the control API's JSON.
 func TestBuyerPagesAnswerRefusalsAsPages(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	for _, tc := range []struct {
@@ -27,6 +28,11 @@ func TestBuyerPagesAnswerRefusalsAsPages(t *testing.T) {
 		{http.MethodGet, "/qr", "", http.StatusNotFound, "订单不存在或已失效"},
 		{http.MethodPost, "/cashier/nothing", "action=pay&buyer_id=" + strings.Repeat("1", mock.MaxPageBody), http.StatusRequestEntityTooLarge, "请求内容过大"},
 		{http.MethodPost, "/qr/nothing", "action=pay&buyer_id=" + strings.Repeat("1", mock.MaxPageBody), http.StatusRequestEntityTooLarge, "请求内容过大"},
+		// The authorisation pages are buyer pages too.
+		{http.MethodPost, "/oauth2/publicAppAuthorize.htm", "form_token=x&buyer_id=" + strings.Repeat("1", mock.MaxPageBody), http.StatusRequestEntityTooLarge, "请求内容过大"},
+		{http.MethodPost, "/oauth2/appToAppAuth.htm", "form_token=x&buyer_id=" + strings.Repeat("1", mock.MaxPageBody), http.StatusRequestEntityTooLarge, "请求内容过大"},
+		{http.MethodGet, "/oauth2/", "", http.StatusNotFound, "订单不存在或已失效"},
+		{http.MethodGet, "/oauth2/authorize.htm", "", http.StatusNotFound, "订单不存在或已失效"},
 	} {
 		req, _ := http.NewRequest(tc.method, m.URL+tc.path, strings.NewReader(tc.body))
 		if tc.body != "" {

@@ -112,12 +112,12 @@ func (s *Server) restore(db *store.DB) error {
 
 	// Balances before trades: what trades evicted at start brought in is
 	// credited to them.
-	accounts, transfers, err := db.Transfers()
+	accounts, perApp, transfers, err := db.Transfers()
 	if err != nil {
 		return err
 	}
 	s.Fund.Persist(db)
-	keptTransfers := s.Fund.Restore(accounts, transfers)
+	keptTransfers := s.Fund.Restore(accounts, perApp, transfers)
 	s.Fund.Prune(s.accountKept)
 	for _, t := range keptTransfers {
 		s.scheduleTransfer(t) // a DEALING one due while the mock was down ends at once, after retell

@@ -139,10 +139,15 @@ func (s *Server) share(db *pgstore.DB) error {
 	s.Forget = s.forgetShared
 	// Trades: every operation reads and writes the database, with the
 	// income and buyer of each paid trade (the accounts' and transfers').
-	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) })
+	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) }, s.Apps.Account)
 	db.OpenAt(s.Fund.Opening()) // a refund or settlement the balance cannot cover is refused in its transaction
+	// Transfers and accounts: the database is the book; its accounts are
+	// the merchants' (an earlier version's, per app, merged first: the
+	// apps are registered by now).
+	if err := db.UpgradeAccounts(s.Apps.Account, s.Fund.Opening()); err != nil {
+		return err
+	}
 	s.Trades.Use(db.Trades(s.Trades.Deadline))
-	// Transfers and accounts: the database is the book.
 	s.Fund.Use(db.Fund())
 	s.Coupons.Use(db.RedPackets(s.Coupons.Deadline))
 	db.Keep(s.Trades.Keep(), s.Coupons.Keep()) // the database holds what --keep-* allow, as --data's file does
@@ -216,21 +221,9 @@ func (s *Server) followShared(out *pgstore.Outbox) error {
 	s.followMu.Lock()
 	defer s.followMu.Unlock()
 	if s.refollow.Swap(false) {
-		s.followMark = 0
+		s.follow = pgstore.Follow{}
 	}
-	for {
-		ns, next, err := out.Changed(s.followMark, followPage)
-		if err != nil {
-			return err
-		}
-		if len(ns) > 0 {
-			s.followMark = next
-			s.Notifier.Follow(ns)
-		}
-		if len(ns) < followPage {
-			return nil
-		}
-	}
+	return out.Changed(&s.follow, followPage, s.Notifier.Follow)
 }
 
 // heardUsers takes up an announcement of sign-in's codes and tokens: only

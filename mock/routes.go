@@ -188,10 +188,10 @@ func (s *Server) routes(cfg config) *echo.Echo {
 	// The authorisation pages (sign-in with Alipay, an ISV's app): buyer
 	// pages that are never framed (their consent button is what a framing
 	// site would want).
-	signIn := e.Group(web.SignInPrefix, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: s.jsonError}.use(recovery),
+	signIn := e.Group(web.SignInPrefix, append(surface{headers: signInHeaders, maxBody: MaxPageBody, fail: pages.Fail}.use(recovery),
 		control.RefuseOwnRequests)...)
 	pages.RegisterSignIn(signIn)
-	catchAll(e, all, signIn, notFound, pages.MethodNotAllowed)
+	catchAll(e, all, signIn, pages.Missing, pages.MethodNotAllowed)
 	// A method no route names (BREW) at a group's root would reach an
 	// enclosing group's catch-all (/_mock/*) through that group's middleware
 	// (its origin and query checks answering first); the root's own handler
@@ -318,8 +318,8 @@ func (s *Server) v3Error(c echo.Context, status int, err error) error {
 	return c.Blob(http.StatusBadRequest, echo.MIMEApplicationJSONCharsetUTF8, (&sign.V3Error{Code: "invalid-http-method", Message: "无效的HTTP方法"}).Bytes())
 }
 
-// jsonError is the control API's error body, which the buyer pages, bill
-// downloads and paths no route knows answer too.
+// jsonError is the control API's error body, which bill downloads and
+// paths no route knows answer too.
 func (s *Server) jsonError(c echo.Context, status int, err error) error {
 	if status >= 500 {
 		s.Log.Error("request failed", "path", c.Request().URL.Path, "err", err)

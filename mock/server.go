@@ -192,10 +192,10 @@ type Server struct {
 	stop      chan struct{}
 	done      chan struct{}
 
-	// followMu serialises follows of the stored notifications; followMark
-	// is where the last one stopped (followShared).
-	followMu   sync.Mutex
-	followMark int64
+	// followMu serialises follows of the stored notifications; follow is
+	// where the last one stopped (followShared).
+	followMu sync.Mutex
+	follow   pgstore.Follow
 }
 
 // New builds a mock without starting a listener; it is an http.Handler.

@@ -13,7 +13,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
-	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
@@ -175,34 +174,5 @@ func TestDealingTransfersAreBoundedByKeepTransfers(t *testing.T) {
 				t.Errorf("after a restart keeping all: %d transfers in the data file, want %d", mem.Transfers.Count, keep)
 			}
 		})
-	}
-}
-
-// The balance account is the app's (docs/transfers.md, "The balance";
-// docs/differences.md): two apps of one merchant (the same seller_id)
-// have two, and a transfer through one does not move the other's, though
-// alipay.fund.account.query asks both about the same alipay_user_id.
-func TestOneMerchantsAppsKeepTheirOwnBalances(t *testing.T) {
-	m := mocktest.New(t, mock.Options{}).CertApp()
-	a, _ := m.Srv.Apps.Get(keys.DevCertAppID)
-	const other = "9021000100000007" // in certificate mode too, for fund methods
-	if _, err := m.Srv.Apps.Add(apps.Spec{AppID: other, AppCert: string(keys.DevAppCertPEM()), SignType: "RSA2", SellerID: a.Seller.UserID}); err != nil {
-		t.Fatal(err)
-	}
-	c1 := m.Client(nil)
-	c2 := m.Client(func(c *client.Config) { c.AppID, c.AppCert = other, string(keys.DevAppCertPEM()) })
-	ctx := context.Background()
-	transferTo(ctx, t, c1, "own-1", "100.00")
-	x, err := c1.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := c2.AccountQuery(ctx, client.AccountQueryRequest{AlipayUserID: a.Seller.UserID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x.AvailableAmount != fund.DefaultOpening-amount.MustParse("100.00") || y.AvailableAmount != fund.DefaultOpening {
-		t.Errorf("merchant %s's balances: %s through app %s (which paid 100.00), %s through app %s; want the opening balance less 100.00, and the opening balance",
-			a.Seller.UserID, x.AvailableAmount, keys.DevCertAppID, y.AvailableAmount, other)
 	}
 }

@@ -298,3 +298,25 @@ func TestTransferNeedsBizScene(t *testing.T) {
 	}
 	expect(t, m.Call("alipay.fund.trans.uni.transfer", `{"out_biz_no":"BS1","biz_scene":"DIRECT_TRANSFER",`+rest+`}`), "code", "10000", "status", "SUCCESS")
 }
+
+// A buyer the control API (a page, a scenario) takes by its logon alone
+// is a known payee by that logon (docs/transfers.md): a logon is a phone
+// number or e-mail for the buyer as for the payee (fixtures.IsLogonID),
+// so a logon of another shape is refused when named, not taken for a
+// buyer who then cannot be paid (PAYEE_NOT_EXIST).
+func TestNamedBuyerCanBePaidByItsLogon(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	for i, logon := range []string{"named@example.com", "13800138009"} {
+		out := "NBL-T" + strconv.Itoa(i)
+		expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"100.00","subject":"s"}`), "code", "10000")
+		m.Control("POST", "/trades/"+out+"/pay?app_id="+keys.DevCertAppID, map[string]string{"buyer_logon_id": logon}, http.StatusOK)
+		biz := `{"out_biz_no":"NBL-P` + strconv.Itoa(i) + `","trans_amount":"1.00","product_code":"TRANS_ACCOUNT_NO_PWD","biz_scene":"DIRECT_TRANSFER",` +
+			`"order_title":"t","transfer_scene_name":"佣金报酬","payee_info":{"identity":"` + logon + `","identity_type":"ALIPAY_LOGON_ID","name":"张三"}}`
+		expect(t, m.Call("alipay.fund.trans.uni.transfer", biz), "code", "10000")
+	}
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"NBL-X","total_amount":"100.00","subject":"s"}`), "code", "10000")
+	out := string(m.Control("POST", "/trades/NBL-X/pay?app_id="+keys.DevCertAppID, map[string]string{"buyer_logon_id": "some-buyer"}, http.StatusBadRequest))
+	if !strings.Contains(out, "phone number") || !strings.Contains(out, "e-mail") {
+		t.Errorf("a logon of neither shape: %s", out)
+	}
+}

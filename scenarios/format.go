@@ -224,10 +224,10 @@ func (c *Cond) compile() error {
 			return fmt.Errorf("range is [min, max]")
 		}
 		var err error
-		if c.min, err = amount.Parse(c.Range[0]); err != nil {
+		if c.min, err = amount.Parse(c.Range[0]); err != nil || c.min < 0 {
 			return fmt.Errorf("range min %q: not an amount", c.Range[0])
 		}
-		if c.max, err = amount.Parse(c.Range[1]); err != nil {
+		if c.max, err = amount.Parse(c.Range[1]); err != nil || c.max < 0 {
 			return fmt.Errorf("range max %q: not an amount", c.Range[1])
 		}
 		if c.min > c.max {

@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -99,5 +100,56 @@ func certFlow(t *testing.T, m *mockEnv, prefix string, sdk goSDK) {
 	f.step("query unknown").expect("40004", "ACQ.TRADE_NOT_EXIST").do(sdk.query(ctx, newID(prefix)))
 	if !strings.Contains(f.wire(), `"alipay_cert_sn":"`+keys.DevAlipayCertSN()+`"`) {
 		t.Errorf("no alipay_cert_sn in the answers%s", f.wire())
+	}
+}
+
+// TestSmartwalleFundCertificateMode runs a transfer, its query and the
+// balance through smartwalle in certificate mode, every answer verified.
+func TestSmartwalleFundCertificateMode(t *testing.T) {
+	t.Parallel()
+	m := startMock(t)
+	dev := devCredentials()
+	c, err := alipay.New(keys.DevCertAppID, dev.AppPrivateKeyPKCS1PEM, false, alipay.WithSandboxGateway(m.Gateway))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.LoadAppCertPublicKey(string(keys.DevCertAppCertPEM())); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.LoadAliPayRootCert(string(keys.DevRootCertPEM())); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.LoadAlipayCertPublicKey(string(keys.DevAlipayCertPEM())); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	no := newID("SWTR")
+	tr, err := c.FundTransUniTransfer(ctx, alipay.FundTransUniTransfer{OutBizNo: no, TransAmount: "1.23", ProductCode: "TRANS_ACCOUNT_NO_PWD",
+		BizScene: "DIRECT_TRANSFER", OrderTitle: "payout", PayeeInfo: &alipay.PayeeInfo{Identity: "2088000000000777", IdentityType: "ALIPAY_USER_ID"},
+		TransferSceneName: "佣金报酬", TransferSceneReportInfo: []*alipay.TransferSceneReportInfo{{InfoType: "佣金报酬说明", InfoContent: "报酬"}}})
+	if err != nil || !tr.IsSuccess() || tr.Status != "SUCCESS" {
+		t.Fatalf("transfer: %+v %v", tr, err)
+	}
+	q, err := c.FundTransCommonQuery(ctx, alipay.FundTransCommonQuery{ProductCode: "TRANS_ACCOUNT_NO_PWD", BizScene: "DIRECT_TRANSFER", OutBizNo: no})
+	if err != nil || !q.IsSuccess() || q.TransAmount != "1.23" {
+		t.Fatalf("transfer query: %+v %v", q, err)
+	}
+	status, body := m.control(t, "GET", "/_mock/apps", nil)
+	var apps []struct {
+		AppID    string `json:"app_id"`
+		SellerID string `json:"seller_id"`
+	}
+	if status != 200 || json.Unmarshal(body, &apps) != nil {
+		t.Fatalf("apps: %d %s", status, body)
+	}
+	var seller string
+	for _, a := range apps {
+		if a.AppID == keys.DevCertAppID {
+			seller = a.SellerID
+		}
+	}
+	a, err := c.FundAccountQuery(ctx, alipay.FundAccountQuery{AliPayUserId: seller, AccountType: "ACCTRANS_ACCOUNT"})
+	if err != nil || !a.IsSuccess() || a.AvailableAmount == "" {
+		t.Fatalf("account: %+v %v", a, err)
 	}
 }

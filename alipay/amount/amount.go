@@ -25,11 +25,26 @@ const (
 // ErrSyntax is returned for text that is not a yuan amount with at most two decimals.
 var ErrSyntax = errors.New("amount: not a yuan amount with at most two decimals")
 
-// Parse reads "88", "88.8" or "88.88". Signs, exponents, spaces and more
-// than two decimals are rejected, as Alipay's Price type does.
+// ErrRange is returned for a well-formed amount with more than 12 digits
+// before the point: a number out of every range, not a malformed one.
+var ErrRange = errors.New("amount: more than 12 digits of yuan")
+
+// overlong is what Parse returns (with its sign) beside ErrRange: the least
+// amount with 13 digits of yuan, past every limit, small enough to add.
+const overlong Amount = 1_000_000_000_000_00
+
+// Parse reads "88", "88.8", "88.88" or "-88.88". Other signs, exponents,
+// spaces and more than two decimals are ErrSyntax, as Alipay's Price type
+// refuses them. A negative amount is returned as one, for the caller's
+// range check to refuse; more than 12 digits of yuan are ErrRange, with
+// overlong (or -overlong) as the amount.
 func Parse(s string) (Amount, error) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
 	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || len(whole) > 12 || len(frac) > 2 || (hasDot && frac == "") {
+	if whole == "" || len(frac) > 2 || (hasDot && frac == "") {
 		return 0, ErrSyntax
 	}
 	for _, r := range whole + frac {
@@ -37,12 +52,21 @@ func Parse(s string) (Amount, error) {
 			return 0, ErrSyntax
 		}
 	}
+	if len(whole) > 12 {
+		if neg {
+			return -overlong, ErrRange
+		}
+		return overlong, ErrRange
+	}
 	for len(frac) < 2 {
 		frac += "0"
 	}
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil {
 		return 0, ErrSyntax
+	}
+	if neg {
+		n = -n
 	}
 	return Amount(n), nil
 }
@@ -90,7 +114,9 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON takes a JSON string or a JSON number ("88.88" or 88.88;
-// doc samples and some SDKs send numbers). An empty string is zero.
+// doc samples and some SDKs send numbers). An empty string is zero. A
+// negative amount, or one with more than 12 digits of yuan, is read (the
+// latter as overlong) for the caller's range check to refuse.
 func (a *Amount) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if bytes.Equal(b, []byte("null")) {
@@ -107,10 +133,10 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 		}
 	}
 	v, err := Parse(s)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrRange) {
 		return err
 	}
-	*a = v
+	*a = v // one past every limit for ErrRange: the caller's range check answers it
 	return nil
 }
 

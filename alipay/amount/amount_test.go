@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +37,12 @@ func TestParseValid(t *testing.T) {
 		// Twelve whole digits is the longest accepted.
 		{"999999999999.99", 999999999999_99},
 		{"000000000000", 0},
+		// A leading '-' is read, for the caller's range check to refuse.
+		{"-1", -100},
+		{"-0.01", -1},
+		{"-0", 0},
+		{"-88.8", -8880},
+		{"-999999999999.99", -999999999999_99},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -62,8 +69,12 @@ func TestParseRejects(t *testing.T) {
 		{"trailing dot", "5."},
 		{"three decimals", "1.234"},
 		{"three zero decimals", "1.000"},
-		{"negative", "-1"},
-		{"negative decimal", "-0.01"},
+		{"two minus signs", "--1"},
+		{"minus only", "-"},
+		{"minus no whole part", "-.5"},
+		{"minus after a space", " -1"},
+		{"minus inside", "1-2"},
+		{"negative three decimals", "-1.234"},
 		{"plus sign", "+1"},
 		{"exponent", "1e2"},
 		{"upper exponent", "1E2"},
@@ -85,10 +96,8 @@ func TestParseRejects(t *testing.T) {
 		{"yuan sign", "¥1"},
 		{"tab", "1\t"},
 		{"newline", "1\n"},
-		{"thirteen whole digits", "1000000000000"},
-		{"thirteen zeros", "0000000000000"},
-		{"overlong with decimals", "1234567890123.45"},
-		{"overlong beyond int64", "99999999999999999999"},
+		{"overlong with three decimals", "1234567890123.456"},
+		{"overlong with a letter", "123456789012x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +112,27 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("Parse(%q) value on error = %d, want 0", tt.in, int64(got))
 			}
 		})
+	}
+}
+
+// More than twelve whole digits is a number out of every range, not a
+// malformed one: ErrRange, with an amount past every limit (of the sign
+// given) that sums of a few cannot overflow.
+func TestParseRange(t *testing.T) {
+	for _, in := range []string{"1000000000000", "0000000000000", "1234567890123.45", "99999999999999999999",
+		"-1000000000000", "-99999999999999999999.99", "9" + strings.Repeat("9", 1000)} {
+		got, err := amount.Parse(in)
+		if !errors.Is(err, amount.ErrRange) {
+			t.Errorf("Parse(%.30q) error = %v, want ErrRange", in, err)
+		}
+		neg := strings.HasPrefix(in, "-")
+		if neg && got >= -amount.Max*100 || !neg && (got <= amount.Max*100 || got > math.MaxInt64/4) {
+			t.Errorf("Parse(%.30q) = %d, want past every limit, of its sign", in, int64(got))
+		}
+		var j amount.Amount
+		if err := j.UnmarshalJSON([]byte(strconv.Quote(in))); err != nil || j != got {
+			t.Errorf("UnmarshalJSON(%.30q) = %d, %v; want %d, nil (the caller's range check refuses it)", in, int64(j), err, int64(got))
+		}
 	}
 }
 
@@ -252,8 +282,9 @@ func TestUnmarshalJSON(t *testing.T) {
 		{"empty string is zero", `""`, 0, false},
 		{"string three decimals", `"88.888"`, 0, true},
 		{"number three decimals", `88.888`, 0, true},
-		{"negative number", `-1`, 0, true},
-		{"negative string", `"-1"`, 0, true},
+		{"negative number", `-1`, -100, false},
+		{"negative string", `"-0.01"`, -1, false},
+		{"two minus signs", `"--1"`, 0, true},
 		{"exponent number", `1e2`, 0, true},
 		{"exponent string", `"1e2"`, 0, true},
 		{"spaced string", `" 1"`, 0, true},
@@ -326,8 +357,8 @@ func TestUnmarshalJSONDirect(t *testing.T) {
 	}
 }
 
-// Parse(Amount(n).String()) == n for every non-negative amount String can
-// write with at most twelve whole digits; negatives do not parse back.
+// Parse(Amount(n).String()) == n for every amount String can write with at
+// most twelve whole digits, negatives too.
 func TestRoundTrip(t *testing.T) {
 	check := func(n int64) {
 		t.Helper()
@@ -359,16 +390,15 @@ func TestRoundTrip(t *testing.T) {
 	for n := int64(top) - 1000; n <= top; n++ {
 		check(n)
 	}
-	for _, n := range []int64{top + 1, math.MaxInt64} {
-		if _, err := amount.Parse(amount.Amount(n).String()); !errors.Is(err, amount.ErrSyntax) {
-			t.Errorf("Parse(%q) error = %v, want ErrSyntax (thirteen or more whole digits)", amount.Amount(n).String(), err)
+	for _, n := range []int64{top + 1, math.MaxInt64, -top - 1, math.MinInt64} {
+		if _, err := amount.Parse(amount.Amount(n).String()); !errors.Is(err, amount.ErrRange) {
+			t.Errorf("Parse(%q) error = %v, want ErrRange (thirteen or more whole digits)", amount.Amount(n).String(), err)
 		}
 	}
 	for n := int64(-1); n >= -1000; n-- {
-		if _, err := amount.Parse(amount.Amount(n).String()); !errors.Is(err, amount.ErrSyntax) {
-			t.Fatalf("Parse(%q) error = %v, want ErrSyntax", amount.Amount(n).String(), err)
-		}
+		check(n)
 	}
+	check(-top)
 }
 
 func TestSent(t *testing.T) {

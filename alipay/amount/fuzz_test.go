@@ -1,14 +1,18 @@
 package amount_test
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // FuzzAmountParse: Parse never panics; what it accepts prints back to the
-// same amount, and the quoted form unmarshals to the same amount.
+// same amount (negative only when s starts with '-'), and the quoted form
+// unmarshals to the same amount; ErrRange comes with an amount past every
+// limit.
 //
 //	go test ./alipay/amount -run '^$' -fuzz '^FuzzAmountParse$' -fuzztime 10s
 func FuzzAmountParse(f *testing.F) {
@@ -18,10 +22,13 @@ func FuzzAmountParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := amount.Parse(s)
+		if errors.Is(err, amount.ErrRange) && (a > -amount.Max*100 && a < amount.Max*100) {
+			t.Fatalf("Parse(%q) = %d, ErrRange within the limits", s, a)
+		}
 		if err != nil {
 			return
 		}
-		if a < 0 {
+		if a < 0 && !strings.HasPrefix(s, "-") {
 			t.Fatalf("Parse(%q) = %d, negative", s, a)
 		}
 		b, err := amount.Parse(a.String())

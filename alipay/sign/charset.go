@@ -12,7 +12,9 @@ import (
 // Charset is a request charset the gateway supports.
 type Charset string
 
-// Supported charsets. gb2312 is read as GBK, its superset.
+// Supported charsets. gb2312 is read as GBK, its superset. These values
+// are what trades and notifications keep (--data, --store); what goes out
+// is Wire's spelling.
 const (
 	UTF8 Charset = "utf-8"
 	GBK  Charset = "gbk"
@@ -27,6 +29,16 @@ func ParseCharset(s string) (Charset, error) {
 		return GBK, nil
 	}
 	return "", fmt.Errorf("sign: unsupported charset %q", s)
+}
+
+// Wire is the charset as Alipay spells it in what it sends: GBK upper case
+// (the charset of notifications and returns captured from production,
+// yansongda/pay#158, #214), utf-8 lower case.
+func (c Charset) Wire() string {
+	if c == GBK {
+		return "GBK"
+	}
+	return string(c)
 }
 
 // Encode turns text into bytes of the charset, which is what is signed.

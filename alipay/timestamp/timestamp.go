@@ -33,6 +33,10 @@ func Parse(s string) (time.Time, error) {
 // when its time is near either: near the wall clock, as production would
 // accept it; near the mock's clock, as a client stamping with that clock
 // (the bundled client in Go tests) expects.
+//
+// A time the merchant works out from its clock (time_expire) is judged
+// alike, its window ahead of the clocks: a negative Past is how far ahead
+// of a clock it must at least be.
 type Skew struct {
 	At         time.Time     // the request's time
 	Wall, Mock time.Time     // the two clocks' readings when it arrived
@@ -41,7 +45,22 @@ type Skew struct {
 }
 
 // Accepted reports whether the time is near either clock.
-func (s Skew) Accepted() bool { return s.near(s.Wall) || s.near(s.Mock) }
+func (s Skew) Accepted() bool {
+	_, ok := s.Near()
+	return ok
+}
+
+// Near returns the reading of the clock the time is near: the mock's, its
+// plain meaning, when near both; ok is false when near neither.
+func (s Skew) Near() (clock time.Time, ok bool) {
+	switch {
+	case s.near(s.Mock):
+		return s.Mock, true
+	case s.near(s.Wall):
+		return s.Wall, true
+	}
+	return time.Time{}, false
+}
 
 func (s Skew) near(clock time.Time) bool {
 	d := s.At.Sub(clock)

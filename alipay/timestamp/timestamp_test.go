@@ -199,6 +199,35 @@ func TestSkew(t *testing.T) {
 	}
 }
 
+// Near names the clock a time is near, the mock's first; a window ahead of
+// the clocks (time_expire's 1m to 15d: a negative Past) is judged alike.
+func TestSkewNear(t *testing.T) {
+	wall := time.Date(2031, 7, 9, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	tests := []struct {
+		name     string
+		at, mock time.Time
+		want     time.Time // zero: near neither
+	}{
+		{"on both: the mock's", wall.Add(time.Hour), wall, wall},
+		{"after both, in both windows: the mock's", wall.Add(time.Hour), wall.Add(time.Minute), wall.Add(time.Minute)},
+		{"after the wall, the mock a year back", wall.Add(30 * time.Minute), wall.Add(-365 * day), wall},
+		{"after the mock, far from the wall", wall.Add(-300 * day), wall.Add(-301 * day), wall.Add(-301 * day)},
+		{"under a minute after the wall, the mock ahead", wall.Add(30 * time.Second), wall.Add(day), time.Time{}},
+		{"exactly a minute after the wall", wall.Add(time.Minute), wall.Add(day), wall},
+		{"exactly 15 days after the wall", wall.Add(15 * day), wall.Add(-day), wall},
+		{"a second past 15 days", wall.Add(15*day + time.Second), wall.Add(-day), time.Time{}},
+		{"before both", wall.Add(-time.Hour), wall, time.Time{}},
+	}
+	for _, tt := range tests {
+		sk := timestamp.Skew{At: tt.at, Wall: wall, Mock: tt.mock, Past: -time.Minute, Future: 15 * day}
+		got, ok := sk.Near()
+		if ok != !tt.want.IsZero() || !got.Equal(tt.want) || sk.Accepted() != ok {
+			t.Errorf("%s: Near = %s, %v; Accepted %v; want %s", tt.name, got, ok, sk.Accepted(), tt.want)
+		}
+	}
+}
+
 func TestSkewSaysWhatMissed(t *testing.T) {
 	wall := time.Date(2031, 7, 9, 2, 0, 0, 0, time.UTC) // 10:00 GMT+8
 	sk := timestamp.Skew{At: wall.Add(30 * time.Hour), Wall: wall, Mock: wall.Add(-25 * time.Hour), Past: 24 * time.Hour, Future: 24 * time.Hour}

@@ -168,6 +168,7 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 		{[]string{"-mix", "precreate=1,bogus=2"}, `unknown kind "bogus"`},
 		{[]string{"-mix", "query@1.00=1"}, "query takes no amount"},
 		{[]string{"-mix", "pay@abc=1"}, "pay@abc"},
+		{[]string{"-mix", "pay@-1.00=1"}, "pay@-1.00"},
 		{[]string{"-mix", "pay=x"}, "want kind[@amount]=weight"},
 		{[]string{"-mix", "pay=0"}, "no kind with a weight above 0"},
 		{[]string{"-ack-rate", "2"}, "-ack-rate"},

@@ -63,8 +63,8 @@ func parseMix(s string) ([]entry, error) {
 			if e.kind == "query" {
 				return nil, fmt.Errorf("-mix %q: %s takes no amount", part, e.kind)
 			}
-			if _, err := amount.Parse(e.amount); err != nil {
-				return nil, fmt.Errorf("-mix %q: %v", part, err)
+			if a, err := amount.Parse(e.amount); err != nil || a < 0 {
+				return nil, fmt.Errorf("-mix %q: %s is not an amount of at least 0 with at most two decimals", part, e.amount)
 			}
 		}
 		if seen[e.label] {

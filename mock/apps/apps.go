@@ -393,3 +393,34 @@ func (a *App) UserIDType() string {
 	}
 	return UserIDTypeUserID
 }
+
+// Account is the balance account app's money moves in (the one rule,
+// docs/transfers.md "The balance"): a registered app's is its merchant's,
+// the seller's PID, shared by every app of that seller, as production's
+// Alipay account is; any other id (a made-up merchant's auth_app_id, its
+// merchant's only app) is its own.
+func (r *Registry) Account(app string) string {
+	if a, ok := r.Get(app); ok && a.Seller.UserID != "" {
+		return a.Seller.UserID
+	}
+	return app
+}
+
+// AccountApps are the apps whose payments and transfers move account
+// (Account), sorted: the registered apps of that seller, else the id
+// itself.
+func (r *Registry) AccountApps(account string) []string {
+	r.mu.RLock()
+	var out []string
+	for id, a := range r.apps {
+		if a.Seller.UserID == account {
+			out = append(out, id)
+		}
+	}
+	r.mu.RUnlock()
+	if len(out) == 0 {
+		return []string{account}
+	}
+	sort.Strings(out)
+	return out
+}

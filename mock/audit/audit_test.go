@@ -239,7 +239,7 @@ func TestAuditSendsAsTheNotifier(t *testing.T) {
 		if h.Get(notify.MarkerHeader) != "1" || h.Get("User-Agent") != notify.UserAgent {
 			t.Errorf("request %d headers %v", i, h)
 		}
-		cs := []string{"utf-8", "gbk"}[i]
+		cs := []string{"utf-8", "GBK"}[i]
 		if h.Get("Content-Type") != "application/x-www-form-urlencoded; charset="+cs {
 			t.Errorf("request %d Content-Type %q", i, h.Get("Content-Type"))
 		}

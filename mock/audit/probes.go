@@ -45,7 +45,7 @@ var catalogue = []Probe{
 	{"duplicates", "three retries of one notification (one notify_id) at once", "answers success to each; credits once", Correctness, duplicates},
 	{"closed-before-success", "TRADE_CLOSED arriving before TRADE_SUCCESS", "answers success to both; the order ends paid, once", Correctness, closedBeforeSuccess},
 	{"success-then-finished", "TRADE_SUCCESS, then TRADE_FINISHED", "answers success to both; credits once", Correctness, successThenFinished},
-	{"gbk", "a correct notification in charset=gbk", "answers success; credits once", Correctness, gbk},
+	{"gbk", "a correct notification in charset=GBK", "answers success; credits once", Correctness, gbk},
 	{"refund", "a partial refund notification (refund_fee, gmt_refund)", "answers success; records the refund, does not credit a payment again", Correctness, refund},
 	{"slow-response", "a correct notification, timed", "answers success within the wait", Correctness, slowResponse},
 }
@@ -136,7 +136,7 @@ func (r *run) send(ctx context.Context, c *http.Client, what string, f notify.Fo
 	if c == nil {
 		c = r.http
 	}
-	ans := notify.Post(ctx, c, r.url, body, string(f.Charset), "")
+	ans := notify.Post(ctx, c, r.url, body, f.Charset.Wire(), "")
 	x.Status, x.Answer, x.MS = ans.Status, ans.Body, float64(ans.Duration.Microseconds())/1000
 	if ans.Err != nil { // Go's error may quote the handler's status line whole (up to 64 KiB)
 		x.Error = notify.ErrorText(ans.Err, notify.EarlierError)

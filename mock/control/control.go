@@ -3,9 +3,11 @@
 package control
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -117,6 +119,9 @@ func (a *API) appPay(c echo.Context) error {
 	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
 		return fail(c, http.StatusBadRequest, err)
 	}
+	if err := appPayAction(gateway.OrderStringMethod(in.OrderString), in.Action); err != nil { // the same
+		return fail(c, http.StatusBadRequest, err)
+	}
 	opened, e := a.OpenOrderString(in.OrderString)
 	if e != nil && opened.Forced {
 		return c.JSON(http.StatusBadRequest, alipayError(e, "order_string answered with a forced error (a scenario's respond or a queued answer)"))
@@ -149,12 +154,9 @@ func (a *API) appPay(c echo.Context) error {
 			x, err := a.Coupons.SenderClose(o.AppID, o.AuthNo)
 			return a.couponAnswer(c, x, err)
 		}
-		return fail(c, http.StatusBadRequest, oneOf("action", in.Action, "pay", "close"))
+		return fail(c, http.StatusBadRequest, appPayAction("alipay.fund.coupon.order.app.pay", in.Action))
 	}
 	t := *opened.Trade
-	if err := oneOf("action", in.Action, string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose)); err != nil {
-		return fail(c, http.StatusBadRequest, err)
-	}
 	if in.Action != "" {
 		var err error
 		if t, err = a.Trades.Act(t.AppID, t.TradeNo, trade.BuyerAction(in.Action), bp); err != nil {
@@ -165,6 +167,16 @@ func (a *API) appPay(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, t)
+}
+
+// appPayAction checks the action POST /_mock/app-pay takes for an order
+// string of method: a red packet's sender pays or closes, a trade's buyer
+// also scans or fails.
+func appPayAction(method, action string) error {
+	if method == "alipay.fund.coupon.order.app.pay" {
+		return oneOf("action", action, "pay", "close")
+	}
+	return oneOf("action", action, string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose))
 }
 
 // paidTrade and paidCoupon are what POST /_mock/app-pay answers a payment
@@ -333,7 +345,14 @@ func bindJSONBounded(c echo.Context, v any, usage, tooLarge string) (ok bool, er
 	if err := jsonBody(c.Request()); err != nil {
 		return false, fail(c, http.StatusUnsupportedMediaType, err)
 	}
-	if err := c.Bind(v); err != nil {
+	err = checkJSONText(c.Request())
+	if err == nil {
+		err = c.Bind(v)
+	}
+	if bad := (textError{}); errors.As(err, &bad) {
+		return false, fail(c, http.StatusBadRequest, bad.error)
+	}
+	if err != nil {
 		if over := (*http.MaxBytesError)(nil); tooLarge != "" && errors.As(err, &over) {
 			return false, fail(c, http.StatusRequestEntityTooLarge, errors.New(tooLarge))
 		}
@@ -349,6 +368,12 @@ func bindJSONStrict(c echo.Context, v any, usage string) (ok bool, err error) {
 	if err := jsonBody(c.Request()); err != nil {
 		return false, fail(c, http.StatusUnsupportedMediaType, err)
 	}
+	if err := checkJSONText(c.Request()); err != nil {
+		if bad := (textError{}); errors.As(err, &bad) {
+			return false, fail(c, http.StatusBadRequest, bad.error)
+		}
+		return false, fail(c, http.StatusBadRequest, errors.New(usage))
+	}
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -358,6 +383,88 @@ func bindJSONStrict(c echo.Context, v any, usage string) (ok bool, err error) {
 		return false, fail(c, http.StatusBadRequest, errors.New(usage))
 	}
 	return true, nil
+}
+
+// textError is a JSON body's string that storableText refuses.
+type textError struct{ error }
+
+// checkJSONText reads r's body and refuses, as a textError naming its
+// place (sub_msg, list[2].name), a string or field name in it that
+// storableText refuses; the body is left to be read again. A failed read
+// is its error; a body that is not JSON is left to the decoder to refuse.
+func checkJSONText(r *http.Request) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	type level struct {
+		obj, wantKey bool
+		key          string
+		i            int
+	}
+	var path []level
+	where := func() string {
+		var w strings.Builder
+		for _, l := range path {
+			switch {
+			case l.obj && l.key != "":
+				if w.Len() > 0 {
+					w.WriteByte('.')
+				}
+				w.WriteString(l.key)
+			case !l.obj:
+				fmt.Fprintf(&w, "[%d]", l.i)
+			}
+		}
+		if w.Len() == 0 {
+			return "the body"
+		}
+		return w.String()
+	}
+	next := func() { // a value ended
+		if n := len(path); n > 0 {
+			if path[n-1].obj {
+				path[n-1].wantKey = true
+			} else {
+				path[n-1].i++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or not JSON: the decoder's to refuse
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{':
+				path = append(path, level{obj: true, wantKey: true})
+			case '[':
+				path = append(path, level{})
+			default:
+				path = path[:len(path)-1]
+				next()
+			}
+		case string:
+			if n := len(path); n > 0 && path[n-1].obj && path[n-1].wantKey {
+				path[n-1].key, path[n-1].wantKey = "", false
+				if err := storableText("a field name in "+where(), tok); err != nil {
+					return textError{err}
+				}
+				path[n-1].key = tok
+				continue
+			}
+			if err := storableText(where(), tok); err != nil {
+				return textError{err}
+			}
+			next()
+		default:
+			next()
+		}
+	}
 }
 
 func (a *API) reset(c echo.Context) error {

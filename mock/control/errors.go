@@ -86,7 +86,7 @@ var english = map[string]string{
 	"ACQ.TRADE_HAS_FINISHED":           "the trade is finished",
 	"ACQ.TRADE_STATUS_ERROR":           "the trade's status does not allow this",
 	"ACQ.CONTEXT_INCONSISTENT":         "the request does not match the trade it names",
-	"ACQ.TOTAL_FEE_EXCEED":             "the amount must be over 0 and at most 100,000,000 yuan",
+	"ACQ.TOTAL_FEE_EXCEED":             "the order total is out of range: over 0, at most 100,000,000 yuan",
 	"ACQ.PAYMENT_AUTH_CODE_INVALID":    "the payment auth code is not valid",
 	"ACQ.REFUND_AMT_NOT_EQUAL_TOTAL":   "the refund is more than is left, or not the total without out_request_no",
 	"ACQ.DISCORDANT_REPEAT_REQUEST":    "a repeated request number with different content",

@@ -10,7 +10,8 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 )
 
-// balance is an app's balance account as the control API shows it.
+// balance is the balance account of an app's merchant (shared by its
+// apps) as the control API shows it.
 type balance struct {
 	AppID     string        `json:"app_id"`
 	Available amount.Amount `json:"available_amount"`
@@ -42,8 +43,9 @@ func (a *API) getBalance(c echo.Context) error {
 }
 
 // setBalance answers POST /_mock/apps/{app_id}/balance
-// {"available_amount":"100.00"}: the app's available balance becomes that
-// amount; later payments and transfers move it from there.
+// {"available_amount":"100.00"}: the available balance of the app's
+// merchant's account becomes that amount; later payments and transfers of
+// any of its apps move it from there.
 func (a *API) setBalance(c echo.Context) error {
 	app := c.Param("app_id")
 	if !a.knownApp(app) {

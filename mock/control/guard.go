@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -178,8 +181,34 @@ func ReadableQuery(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := appScope(q); err != nil {
 			return c.JSON(http.StatusBadRequest, Error{Error: err.Error()})
 		}
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			err := storableText("the query's parameter name "+strconv.Quote(k), k)
+			for _, v := range q[k] {
+				if err == nil {
+					err = storableText("the query's "+k, v)
+				}
+			}
+			if err != nil {
+				return c.JSON(http.StatusBadRequest, Error{Error: err.Error()})
+			}
+		}
 		return next(c)
 	}
+}
+
+// storableText refuses control-API text holding a NUL or bytes that are
+// not UTF-8, naming what: no field takes either, and the database under
+// --store keeps neither (jsonb, text), so every mode answers the same 400
+// instead of a store failure. Query values (ReadableQuery) and JSON
+// bodies' strings (checkJSONText) are checked as they are read.
+func storableText(what, s string) error {
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%s holds a NUL character, which no field takes; nothing was done", what)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%s is not UTF-8 text; nothing was done", what)
+	}
+	return nil
 }
 
 // appScope refuses an app_id that is given but empty (?app_id=, a

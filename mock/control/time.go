@@ -259,8 +259,8 @@ func (a *API) getNotification(c echo.Context) error {
 	}
 	n, ok := a.Notifier.Outbox().Get(id)
 	if !ok && a.ReadNotification != nil {
-		// One the follow passed over (another replica's write committed
-		// after a later one's): read its row.
+		// One this replica does not keep (past --keep-notifications): read
+		// its row.
 		stored, found, err := a.ReadNotification(id)
 		if err != nil {
 			return unavailable(c, err)

@@ -146,8 +146,7 @@ type Book struct {
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
-	logonIs  func(app, logon string) (string, error) // the user a claim to a logon id pays (LogonUsers)
-	logonOf  func(app, user string) (string, error)  // the logon of a user id named alone (UserLogons)
+	halves   domain.Halves // the rest of a payer or payee named by one half (BuyerHalves)
 }
 
 // NewBook makes an empty book.
@@ -163,22 +162,23 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 	return b
 }
 
-// UserLogons sets how a sender named by a user id alone finds its logon
-// account, asked outside the lock. Unset, fixtures.LogonOf.
-func (b *Book) UserLogons(f func(app, user string) (string, error)) {
+// BuyerHalves sets the mock's rules for the rest of a sender or payee
+// named by one half (domain.Halves), the trades' own: a claim's
+// payee_logon_id pays the user a transfer to it would (fund.Book.Payee), a
+// sender's user id pays with the logon it paid the app with. Unset, each
+// is derived. An error (the store's) is the action's answer: a claim's
+// packet keeps its money.
+func (b *Book) BuyerHalves(h domain.Halves) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.logonOf = f
+	b.halves = h
 }
 
-// LogonUsers sets how a claim's payee_logon_id finds the user it pays:
-// the mock's one rule (fund.Book.Payee), so a claim and a transfer to
-// the same logon id pay the same user. Unset, a fake user stable for it.
-// Its error (the store's) is the claim's answer: the packet keeps its money.
-func (b *Book) LogonUsers(f func(app, logon string) (string, error)) {
+// buyerHalves reads the rules, for domain.Twice.
+func (b *Book) buyerHalves() domain.Halves {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.logonIs = f
+	return b.halves
 }
 
 // Observe registers the function told about every change, outside the lock.
@@ -345,7 +345,7 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Add(DefaultPayTimeout), nil
 	}
-	t, err := trade.ParseTimeout(s, now)
+	t, err := trade.ParseTimeout("pay_timeout", s, now)
 	if d := t.Sub(now); err != nil || d <= 0 || d > 7*24*time.Hour || s == "1c" {
 		return time.Time{}, InvalidParameter("pay_timeout取值范围1m～7d，单位m/h/d，不能有小数")
 	}
@@ -357,25 +357,26 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 // processing makes the payment answer 10003: it completes on a retry, a
 // query, or by itself after Options.Processing.
 func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method string, processing bool) (Result, error) {
-	var res Result
 	agreement := method == "alipay.fund.coupon.order.agreement.pay"
-	payerAccount := ""
-	if agreement && fixtures.IsUserID(r.PayerUserID) { // its logon found outside the lock, as a sender's
-		b.mu.Lock()
-		logonOf := b.logonOf
-		b.mu.Unlock()
-		payerAccount = fixtures.LogonOf(r.PayerUserID)
-		if logonOf != nil {
-			account, err := logonOf(m.AppID, r.PayerUserID)
-			if err != nil {
-				return Result{}, err
-			}
-			if account != "" {
-				payerAccount = account
+	var first domain.Ask
+	if agreement && fixtures.IsUserID(r.PayerUserID) { // its logon found before the commit
+		first = domain.AskLogon(m.AppID, r.PayerUserID)
+	}
+	return domain.Twice(b.buyerHalves, first, func(known domain.Ask, ask *domain.Ask) (Result, error) {
+		return b.payOnce(m, r, c, method, agreement, processing, known, ask)
+	})
+}
+
+func (b *Book) payOnce(m domain.Merchant, r PayRequest, c domain.Context, method string, agreement, processing bool, known domain.Ask, ask *domain.Ask) (Result, error) {
+	var res Result
+	err := b.commitOn([]Key{{App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
+		payerAccount := ""
+		if agreement && fixtures.IsUserID(r.PayerUserID) {
+			var err error
+			if payerAccount, err = b.halves.LogonOfUser(m.AppID, r.PayerUserID, known, ask); err != nil {
+				return nil, err
 			}
 		}
-	}
-	err := b.commitOn([]Key{{App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
 		}
@@ -449,7 +450,7 @@ func (b *Book) paid(o *Order, now time.Time) change {
 	refund := now.Add(b.opts.AutoRefund)
 	o.RefundAt = &refund
 	switch {
-	case o.Payer.UserID == "" && o.Payer.LogonID != "": // named by its logon alone (namedPayer did not find it)
+	case o.Payer.UserID == "" && o.Payer.LogonID != "": // named by its logon alone, its user not found: derived
 		o.Payer.UserID = fixtures.UserIDOf(o.Payer.Account)
 	case o.Payer.UserID == "": // a made-up sender
 		o.Payer = b.ids.Buyer()
@@ -553,25 +554,25 @@ func (b *Book) packet(app, authNo, outOrderNo string) (*Order, error) {
 // Disburse pays a claim out of a red packet to a payee. A claim is its own
 // fund order (out_order_no); it never takes more than the packet holds.
 func (b *Book) Disburse(m domain.Merchant, r DisburseRequest, c domain.Context, processing bool) (Result, error) {
+	var first domain.Ask
+	if r.PayeeUserID == "" && fixtures.IsLogonID(r.PayeeLogonID) { // its user found before the commit
+		first = domain.AskUser(m.AppID, r.PayeeLogonID)
+	}
+	return domain.Twice(b.buyerHalves, first, func(known domain.Ask, ask *domain.Ask) (Result, error) {
+		return b.disburseOnce(m, r, c, processing, known, ask)
+	})
+}
+
+func (b *Book) disburseOnce(m domain.Merchant, r DisburseRequest, c domain.Context, processing bool, known domain.Ask, ask *domain.Ask) (Result, error) {
 	var res Result
-	payeeID := r.PayeeUserID
-	if payeeID == "" && fixtures.IsLogonID(r.PayeeLogonID) {
-		// Found before the commit: finding a known user may read the
-		// trades (or the shared store), never under this book's lock.
-		b.mu.Lock()
-		logonIs := b.logonIs
-		b.mu.Unlock()
-		if logonIs != nil {
+	err := b.commitOn([]Key{packetKey(m.AppID, r.DeductAuthNo, r.DeductOutOrderNo), {App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
+		payeeID := r.PayeeUserID
+		if payeeID == "" && fixtures.IsLogonID(r.PayeeLogonID) {
 			var err error
-			if payeeID, err = logonIs(m.AppID, r.PayeeLogonID); err != nil {
-				return res, err
+			if payeeID, err = b.halves.UserOfLogon(m.AppID, r.PayeeLogonID, known, ask); err != nil {
+				return nil, err
 			}
 		}
-		if payeeID == "" {
-			payeeID = fixtures.UserIDOf(r.PayeeLogonID)
-		}
-	}
-	err := b.commitOn([]Key{packetKey(m.AppID, r.DeductAuthNo, r.DeductOutOrderNo), {App: m.AppID, OutOrderNo: r.OutOrderNo}}, func(now time.Time) ([]change, error) {
 		if err := checkNos(r.OutOrderNo, r.OutRequestNo); err != nil {
 			return nil, err
 		}
@@ -791,26 +792,32 @@ func (b *Book) byToken(token string) (*Order, error) {
 // Alipay app; payer may be nil. It is for the owner's control API: the
 // cashier page pays through SenderPayOnPage.
 func (b *Book) SenderPay(app, ref string, payer *fixtures.Buyer) (Order, error) {
-	payer, err := b.namedPayer(payer, func() (Order, error) { return b.Get(app, ref) })
-	if err != nil {
-		return Order{}, err
-	}
-	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, b.senderPays(payer), checkPayer(payer))
+	return b.senderPay([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, payer)
 }
 
 // SenderPayOnPage is SenderPay for the sender on the cashier page, who
 // knows only its token.
 func (b *Book) SenderPayOnPage(token string, payer *fixtures.Buyer) (Order, error) {
-	payer, err := b.namedPayer(payer, func() (Order, error) { return b.OnPage(token) })
-	if err != nil {
-		return Order{}, err
-	}
-	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, b.senderPays(payer), checkPayer(payer))
+	return b.senderPay([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, payer)
+}
+
+// senderPay is the sender paying the order find finds, as payer with the
+// half it was named without (namedPayer).
+func (b *Book) senderPay(keys []Key, find func() (*Order, error), payer *fixtures.Buyer) (Order, error) {
+	return domain.Twice(b.buyerHalves, domain.Ask{}, func(known domain.Ask, ask *domain.Ask) (Order, error) {
+		named := payer
+		name := func(o *Order) (err error) {
+			named, err = b.namedPayer(o.AppID, payer, known, ask)
+			return err
+		}
+		pays := func(o *Order, now time.Time) change { return b.senderPays(named)(o, now) }
+		return b.sender(keys, find, name, pays, checkPayer(payer))
+	})
 }
 
 // SenderCloseOnPage is SenderClose on the cashier page.
 func (b *Book) SenderCloseOnPage(token string) (Order, error) {
-	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, senderCloses, nil)
+	return b.sender([]Key{{Token: token}}, func() (*Order, error) { return b.byToken(token) }, nil, senderCloses, nil)
 }
 
 // OnPage returns the red packet behind a cashier token, settled.
@@ -828,34 +835,23 @@ func (b *Book) OnPage(token string) (Order, error) {
 	return out, err
 }
 
-// namedPayer is payer with the half it was named without: the user of a
-// logon (the user a claim to it pays, LogonUsers) or the logon of a user
-// id (UserLogons), found outside the lock for the red packet's app, as a
-// trade's buyer named so. Anything else goes on as it came, and an order
-// not found is the action's to answer.
-func (b *Book) namedPayer(payer *fixtures.Buyer, order func() (Order, error)) (*fixtures.Buyer, error) {
-	b.mu.Lock()
-	logonIs, logonOf := b.logonIs, b.logonOf
-	b.mu.Unlock()
-	if payer == nil || (payer.UserID == "") == (payer.LogonID == "") || checkPayer(payer) != nil ||
-		payer.UserID == "" && logonIs == nil || payer.LogonID == "" && logonOf == nil {
+// namedPayer is payer with the half it was named without, for the red
+// packet's app: the user of a logon (the user a claim to it pays) or the
+// logon of a user id (domain.Halves), as a trade's buyer named so.
+// Anything else goes on as it came. The lock is held.
+func (b *Book) namedPayer(app string, payer *fixtures.Buyer, known domain.Ask, ask *domain.Ask) (*fixtures.Buyer, error) {
+	if payer == nil || (payer.UserID == "") == (payer.LogonID == "") || checkPayer(payer) != nil {
 		return payer, nil
 	}
-	o, err := order()
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return payer, nil
-		}
-		return nil, err
-	}
 	named := *payer
+	var err error
 	if payer.UserID == "" {
-		named.UserID, err = logonIs(o.AppID, payer.LogonID)
+		named.UserID, err = b.halves.UserOfLogon(app, payer.LogonID, known, ask)
 	} else {
-		named.LogonID, err = logonOf(o.AppID, payer.UserID)
+		named.LogonID, err = b.halves.LogonOfUser(app, payer.UserID, known, ask)
 	}
-	if err != nil || named.UserID == "" || named.LogonID == "" {
-		return payer, err
+	if err != nil {
+		return nil, err
 	}
 	return &named, nil
 }
@@ -874,7 +870,7 @@ func (b *Book) senderPays(payer *fixtures.Buyer) func(*Order, time.Time) change 
 
 // SenderClose is the sender giving up on paying: the order closes.
 func (b *Book) SenderClose(app, ref string) (Order, error) {
-	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, senderCloses, nil)
+	return b.sender([]Key{{App: app, Any: ref}}, func() (*Order, error) { return b.find(app, ref) }, nil, senderCloses, nil)
 }
 
 func senderCloses(o *Order, now time.Time) change {
@@ -892,14 +888,20 @@ func checkPayer(payer *fixtures.Buyer) error {
 }
 
 // sender applies what the simulated sender does to an order still
-// waiting for payment; refused (a bad payer) answers it once the order is
-// found.
-func (b *Book) sender(keys []Key, find func() (*Order, error), act func(*Order, time.Time) change, refused error) (Order, error) {
+// waiting for payment; name (may be nil) first finds what the sender
+// names for the order found (domain.ErrAsk stops the pass), and refused
+// (a bad payer) answers it once the order is found.
+func (b *Book) sender(keys []Key, find func() (*Order, error), name func(*Order) error, act func(*Order, time.Time) change, refused error) (Order, error) {
 	var out Order
 	err := b.commitOn(keys, func(now time.Time) ([]change, error) {
 		o, err := find()
 		if err != nil {
 			return nil, err
+		}
+		if name != nil {
+			if err := name(o); err != nil {
+				return nil, err
+			}
 		}
 		ch := b.settle(o, now)
 		if refused != nil {

@@ -12,25 +12,28 @@ import (
 // the invariants itself, in its transactions: one transfer per (app,
 // out_biz_no), an available balance never taken below zero, a DEALING
 // transfer changed once, and its income from paid trades (the trade
-// book's writes keep it). Without a backend (the default) the book's
+// book's writes keep it). Accounts are the merchants' (Book.AccountsBy):
+// the book names the account each call moves. Without a backend (the default) the book's
 // memory is the truth.
 type Backend interface {
-	// Create makes t, taking t.Out() from its app's account and freezing a
+	// Create makes t, taking t.Out() from account and freezing a
 	// DEALING one's amount, in one transaction, with t's status still to
 	// announce (leased to this replica). When the app already has a
 	// transfer with t's out_biz_no it returns that one and made false;
 	// ErrBalanceNotEnough when the available balance is below t.Out().
-	Create(t Transfer, opening amount.Amount) (got Transfer, made bool, err error)
+	Create(t Transfer, account string, opening amount.Amount) (got Transfer, made bool, err error)
 	// Find is a transfer of app ("": of any app) by out_biz_no, or by
 	// order_id or pay_fund_order_id.
 	Find(app, outBizNo, orderID string) (Transfer, bool, error)
-	// Account is the app's account, and its base (Snapshot.Base).
-	Account(app string, opening amount.Amount) (Account, amount.Amount, error)
-	// SetBalance makes the app's available balance want.
-	SetBalance(app string, want, opening amount.Amount) (Account, error)
-	// Reset forgets the transfers and base of an app, or of every app for
-	// "" (the income of trades still stored stays counted).
-	Reset(app string) error
+	// Account is an account, and its base (Snapshot.Base).
+	Account(account string, opening amount.Amount) (Account, amount.Amount, error)
+	// SetBalance makes an account's available balance want.
+	SetBalance(account string, want, opening amount.Amount) (Account, error)
+	// Reset forgets the transfers of an app, whose money leaves account,
+	// and puts the account's base back to the opening balance; every
+	// transfer and account for "" (the income of trades still stored
+	// stays counted).
+	Reset(app, account string) error
 	// Page is up to limit of the app's transfers ("": every app's) after
 	// position after, oldest first, and the position to go on from.
 	Page(app string, after uint64, limit int) ([]Transfer, uint64, error)
@@ -42,7 +45,7 @@ type Backend interface {
 	Claim(now time.Time, max int) ([]Job, error)
 	// Change writes t, a DEALING transfer that ended, over the stored one
 	// if that is still DEALING (false: another replica changed it), moving
-	// the money with it; its new status is then to announce, leased here.
+	// the money with it in the account it was made in; its new status is then to announce, leased here.
 	Change(t Transfer) (bool, error)
 	// Announced records that t's status was announced and lets go of the
 	// lease.
@@ -95,7 +98,7 @@ func (b *Book) transferShared(be Backend, m Merchant, in Request, plan Plan) (Tr
 		return Transfer{}, ErrPayerPayeeSame
 	}
 	t := b.newTransfer(m, in, plan, who)
-	got, made, err := be.Create(*t, b.opts.Opening)
+	got, made, err := be.Create(*t, b.key(m.AppID), b.opts.Opening)
 	if err != nil {
 		return Transfer{}, err
 	}

@@ -31,11 +31,14 @@ type Store interface {
 	PutTransfer(t Transfer, untold ...Untold) error
 	RemoveTransfers(ts []Transfer) error
 	DeleteTransfers(app string) error
-	PutAccount(app string, s Snapshot) error
-	DeleteAccount(app string) error
+	PutAccount(account string, s Snapshot) error
+	DeleteAccount(account string) error
+	// UpgradeAccounts stores merged accounts and deletes the per-app
+	// accounts of apps (an earlier version's) in one commit.
+	UpgradeAccounts(merged map[string]Snapshot, apps []string) error
 }
 
-// Snapshot is what is stored of an app's account besides its transfers.
+// Snapshot is what is stored of an account besides its transfers.
 type Snapshot struct {
 	// Base is the balance before any payment or transfer: the opening
 	// balance, moved by POST /_mock/apps/{app_id}/balance.
@@ -44,7 +47,7 @@ type Snapshot struct {
 	Evicted amount.Amount `json:"evicted"`
 }
 
-// acct is an app's account: the stored part, and what its kept
+// acct is an account (AccountsBy): the stored part, and what its kept
 // transfers hold (kept as they change, so a balance is never a walk).
 type acct struct {
 	Snapshot
@@ -68,18 +71,20 @@ func (m Merchant) isSelf(p Participant, who Payee) bool {
 		(p.IdentityType == IdentityLogonID && m.Email != "" && strings.EqualFold(p.Identity, m.Email))
 }
 
-// Book is every app's account and transfers.
+// Book is every account and every app's transfers.
 type Book struct {
 	mu    sync.Mutex
 	clock clock.Clock
 	ids   *fixtures.Generator
 	opts  Options
 
-	accounts map[string]*acct
-	byOut    map[string]*Transfer // app|out_biz_no
-	byOrder  map[string]*Transfer // order_id and pay_fund_order_id
-	order    []*Transfer          // by creation
-	seq      int
+	// accountOf is the account an app's money moves in (AccountsBy).
+	accountOf func(app string) string
+	accounts  map[string]*acct     // by account
+	byOut     map[string]*Transfer // app|out_biz_no
+	byOrder   map[string]*Transfer // order_id and pay_fund_order_id
+	order     []*Transfer          // by creation
+	seq       int
 	// credits counts changes of a base outside a transfer (Credit,
 	// SetBalance, Reset), and the income a trade's change takes (Cover):
 	// income read before one may count a trade twice, or money spent.
@@ -92,7 +97,7 @@ type Book struct {
 	// must survive a crash: each is marked untold in the transfer's write
 	// (persist.go).
 	tells  func(Transfer) bool
-	income func(app string) amount.Amount
+	income func(account string) amount.Amount
 	payee  func(app string, p Participant) (Payee, bool, error)
 	// onEvict is told, outside the lock, about transfers eviction dropped.
 	onEvict func([]Transfer)
@@ -111,6 +116,30 @@ func NewBook(c clock.Clock, ids *fixtures.Generator, opts Options) *Book {
 	b := &Book{clock: c, ids: ids, opts: opts}
 	b.Reset("")
 	return b
+}
+
+// AccountsBy sets which account an app's money moves in (the merchant's,
+// mock/apps Registry.Account); unset, each app is its own. Call it before
+// the book is used.
+func (b *Book) AccountsBy(f func(app string) string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.accountOf = f
+}
+
+// key is the account app's money moves in; keyLocked is key with the lock
+// held (accountOf takes no lock of the book's).
+func (b *Book) key(app string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.keyLocked(app)
+}
+
+func (b *Book) keyLocked(app string) string {
+	if b.accountOf == nil || app == "" {
+		return app
+	}
+	return b.accountOf(app)
 }
 
 // ObserveStored registers the function told about every new transfer and
@@ -160,10 +189,10 @@ func (b *Book) recheck(app string) {
 	}
 }
 
-// IncomeFrom sets what an app's payments brought in, less fees and
-// refunds (the bills' rule, mock/bill.Income); it is called outside the
-// book's lock.
-func (b *Book) IncomeFrom(f func(app string) amount.Amount) {
+// IncomeFrom sets what the payments of an account's apps brought in,
+// less fees and refunds (the bills' rule, mock/bill.Income); it is called
+// outside the book's lock.
+func (b *Book) IncomeFrom(f func(account string) amount.Amount) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.income = f
@@ -187,12 +216,31 @@ func (b *Book) Persist(s Store) {
 
 // Restore replaces the book's contents with stored ones, oldest first, at
 // most Keep transfers (the money of those left out stays counted).
-func (b *Book) Restore(accounts map[string]Snapshot, ts []Transfer) []Transfer {
+// perApp are the accounts an earlier version kept for each app: each
+// joins its app's account (AccountsBy) with its offset from the opening
+// balance, so a merchant of one app keeps its balance, one of several the
+// opening balance plus each app's offset; the store then holds the merged
+// accounts instead.
+func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Transfer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reset("")
-	for app, s := range accounts {
-		b.accounts[app] = &acct{Snapshot: s}
+	for k, s := range accounts {
+		b.accounts[k] = &acct{Snapshot: s}
+	}
+	if len(perApp) > 0 {
+		merged := map[string]Snapshot{}
+		var apps []string
+		for app, s := range perApp {
+			a := b.account(b.keyLocked(app))
+			a.Base += s.Base - b.opts.Opening
+			a.Evicted += s.Evicted
+			merged[b.keyLocked(app)] = a.Snapshot
+			apps = append(apps, app)
+		}
+		if b.store != nil {
+			_ = b.store.UpgradeAccounts(merged, apps) // not written: merged again at the next start
+		}
 	}
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Created.Before(ts[j].Created) })
 	for i := range ts {
@@ -207,19 +255,27 @@ func (b *Book) Restore(accounts map[string]Snapshot, ts []Transfer) []Transfer {
 	return out
 }
 
-// Reset forgets an app's transfers and balance, or every app's for "".
-// It reports the store's failure to delete them; memory forgets them
-// anyway.
+// Reset forgets an app's transfers, whose money leaves its account, and
+// puts the account's base back to the opening balance (what its other
+// apps' kept payments and transfers moved stays); every account and
+// transfer for "". It reports the store's failure to delete them; memory
+// forgets them anyway.
 func (b *Book) Reset(app string) error {
 	var err error
 	if be := b.shared(); be != nil {
-		err = be.Reset(app)
+		err = be.Reset(app, b.key(app))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	k := b.keyLocked(app)
 	b.reset(app)
 	if b.store != nil {
-		err = errors.Join(err, b.store.DeleteTransfers(app), b.store.DeleteAccount(app))
+		err = errors.Join(err, b.store.DeleteTransfers(app))
+		if a := b.accounts[k]; app != "" && a != nil {
+			err = errors.Join(err, b.store.PutAccount(k, a.Snapshot))
+		} else {
+			err = errors.Join(err, b.store.DeleteAccount(k))
+		}
 	}
 	return err
 }
@@ -232,6 +288,9 @@ func (b *Book) Forget(app string) {
 	b.reset(app)
 }
 
+// reset forgets app's transfers and its account's base, or everything
+// for ""; the lock is held. The account stays while transfers of its
+// other apps hold part of it.
 func (b *Book) reset(app string) {
 	b.credits++
 	if app == "" {
@@ -241,17 +300,25 @@ func (b *Book) reset(app string) {
 		b.order = nil
 		return
 	}
-	delete(b.accounts, app)
 	kept := b.order[:0]
 	for _, t := range b.order {
 		if t.AppID == app {
 			b.unindex(t)
+			b.account(t.acct).hold(*t, -1)
 			continue
 		}
 		kept = append(kept, t)
 	}
 	clear(b.order[len(kept):])
 	b.order = kept
+	k := b.keyLocked(app)
+	if a := b.accounts[k]; a != nil {
+		if a.n == 0 {
+			delete(b.accounts, k)
+		} else {
+			a.Snapshot = Snapshot{Base: b.opts.Opening}
+		}
+	}
 }
 
 func outKey(app, out string) string { return app + "|" + out }
@@ -265,7 +332,10 @@ func (b *Book) add(t *Transfer) {
 		b.byOrder[t.PayFundOrderID] = t
 	}
 	b.order = append(b.order, t)
-	b.account(t.AppID).hold(*t, 1)
+	if t.acct == "" {
+		t.acct = b.keyLocked(t.AppID)
+	}
+	b.account(t.acct).hold(*t, 1)
 }
 
 // hold counts (sign 1) or uncounts (-1) what t holds of the account.
@@ -303,7 +373,7 @@ func (b *Book) evict() []Transfer {
 			if over > 0 && (t.Final() || !finalOnly) {
 				over--
 				b.unindex(t)
-				a := b.account(t.AppID)
+				a := b.account(t.acct)
 				a.hold(*t, -1)
 				end := *t
 				if end.Status == Dealing {
@@ -311,9 +381,9 @@ func (b *Book) evict() []Transfer {
 				}
 				a.Evicted += end.Out()
 				if a.gone && a.n == 0 {
-					delete(b.accounts, t.AppID)
+					delete(b.accounts, t.acct)
 					if b.store != nil {
-						_ = b.store.DeleteAccount(t.AppID)
+						_ = b.store.DeleteAccount(t.acct)
 					}
 				}
 				gone = append(gone, *t)
@@ -326,19 +396,19 @@ func (b *Book) evict() []Transfer {
 	}
 	if b.store != nil && len(gone) > 0 {
 		_ = b.store.RemoveTransfers(gone)
-		for app := range appsOf(gone) {
-			if a := b.accounts[app]; a != nil {
-				_ = b.store.PutAccount(app, a.Snapshot)
+		for k := range accountsOf(gone) {
+			if a := b.accounts[k]; a != nil {
+				_ = b.store.PutAccount(k, a.Snapshot)
 			}
 		}
 	}
 	return gone
 }
 
-func appsOf(ts []Transfer) map[string]bool {
+func accountsOf(ts []Transfer) map[string]bool {
 	m := map[string]bool{}
 	for _, t := range ts {
-		m[t.AppID] = true
+		m[t.acct] = true
 	}
 	return m
 }
@@ -360,11 +430,11 @@ func (b *Book) Opening() amount.Amount { return b.opts.Opening }
 // Keep is the most transfers the book holds; 0 is no limit.
 func (b *Book) Keep() int { return max(b.opts.Keep, 0) }
 
-// peek is an app's account as it stands, the opening balance when none
-// was opened: a read keeps nothing (a made-up merchant's balance read
-// leaves no entry behind). The lock is held.
-func (b *Book) peek(app string) acct {
-	if a := b.accounts[app]; a != nil {
+// peek is an account as it stands, the opening balance when none was
+// opened: a read keeps nothing (a made-up merchant's balance read leaves
+// no entry behind). The lock is held.
+func (b *Book) peek(k string) acct {
+	if a := b.accounts[k]; a != nil {
 		return *a
 	}
 	return acct{Snapshot: Snapshot{Base: b.opts.Opening}}
@@ -380,63 +450,73 @@ func (b *Book) Release(app string) {
 	if b.backend != nil {
 		return // the database's rows, not memory's
 	}
-	a := b.accounts[app]
+	b.release(b.keyLocked(app))
+}
+
+// release lets go of an account; the lock is held.
+func (b *Book) release(k string) {
+	a := b.accounts[k]
 	switch {
 	case a == nil:
 	case a.n > 0:
 		a.gone = true
 	default:
-		delete(b.accounts, app)
+		delete(b.accounts, k)
 		if b.store != nil {
-			_ = b.store.DeleteAccount(app) // a failed delete is the store's to report
+			_ = b.store.DeleteAccount(k) // a failed delete is the store's to report
 		}
 	}
 }
 
-// Prune releases the accounts of the apps keep says no to (at a start:
-// the made-up merchants nothing names any more).
-func (b *Book) Prune(keep func(app string) bool) {
+// Prune releases the accounts keep says no to (at a start: those of the
+// made-up merchants nothing names any more).
+func (b *Book) Prune(keep func(account string) bool) {
 	b.mu.Lock()
-	var apps []string
-	for app := range b.accounts {
-		apps = append(apps, app)
+	var ks []string
+	for k := range b.accounts {
+		ks = append(ks, k)
 	}
 	b.mu.Unlock()
-	for _, app := range apps {
-		if !keep(app) {
-			b.Release(app)
+	for _, k := range ks {
+		if !keep(k) {
+			b.mu.Lock()
+			if b.backend == nil {
+				b.release(k)
+			}
+			b.mu.Unlock()
 		}
 	}
 }
 
-// account is an app's account, opened with the opening balance: what
-// writes to it. The lock is held.
-func (b *Book) account(app string) *acct {
-	a := b.accounts[app]
+// account is an account, opened with the opening balance: what writes to
+// it. The lock is held.
+func (b *Book) account(k string) *acct {
+	a := b.accounts[k]
 	if a == nil {
 		a = &acct{Snapshot: Snapshot{Base: b.opts.Opening}}
-		b.accounts[app] = a
+		b.accounts[k] = a
 	}
 	return a
 }
 
-// balance is the app's account: base, plus income, less what transfers
-// took; DEALING money is frozen. The lock is held; income was read
-// before taking it.
-func (b *Book) balance(app string, income amount.Amount) Account {
-	a := b.peek(app)
+// balance is an account: base, plus income, less what transfers took;
+// DEALING money is frozen. The lock is held; income was read before
+// taking it.
+func (b *Book) balance(k string, income amount.Amount) Account {
+	a := b.peek(k)
 	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
 }
 
-// lockWithIncome reads the app's income and returns it with the lock held,
-// no base having changed since it was read: a trade evicted meanwhile is
-// counted once, in its base (Credit), not also in the income read before.
-func (b *Book) lockWithIncome(app string) amount.Amount {
+// lockWithIncome reads the account's income and returns it with the lock
+// held, no base having changed since it was read: a trade evicted
+// meanwhile is counted once, in its base (Credit), not also in the income
+// read before.
+func (b *Book) lockWithIncome(k string) amount.Amount {
 	for {
 		b.mu.Lock()
 		g := b.credits
 		b.mu.Unlock()
-		in := b.incomeOf(app)
+		in := b.incomeOf(k)
 		b.mu.Lock()
 		if b.credits == g {
 			return in
@@ -445,38 +525,41 @@ func (b *Book) lockWithIncome(app string) amount.Amount {
 	}
 }
 
-func (b *Book) incomeOf(app string) amount.Amount {
+func (b *Book) incomeOf(k string) amount.Amount {
 	b.mu.Lock()
 	f := b.income
 	b.mu.Unlock()
 	if f == nil {
 		return 0
 	}
-	return f(app)
+	return f(k)
 }
 
-// Balance is the app's account now. An error is the store's failure:
-// not the opening balance, which the account may no longer have.
+// Balance is the account app's money moves in (its merchant's), now. An
+// error is the store's failure: not the opening balance, which the
+// account may no longer have.
 func (b *Book) Balance(app string) (Account, error) {
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		a, _, err := be.Account(app, b.opts.Opening)
+		a, _, err := be.Account(k, b.opts.Opening)
 		if err != nil {
 			return Account{}, err
 		}
 		return a, nil
 	}
-	in := b.lockWithIncome(app)
+	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
-	return b.balance(app, in), nil
+	return b.balance(k, in), nil
 }
 
-// Base is the app's balance before the payments and transfers it keeps
-// (the bills' opening balance): its base less what transfers no longer
-// kept took, so that a bill of what is kept ends at the balance. An error
-// is the store's failure, as for Balance.
+// Base is the balance of app's account before the payments and transfers
+// it keeps (the bills' opening balance): its base less what transfers no
+// longer kept took, so that a bill of what is kept ends at the balance. An
+// error is the store's failure, as for Balance.
 func (b *Book) Base(app string) (amount.Amount, error) {
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		_, base, err := be.Account(app, b.opts.Opening)
+		_, base, err := be.Account(k, b.opts.Opening)
 		if err != nil {
 			return 0, err
 		}
@@ -484,57 +567,59 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	a := b.peek(app)
+	a := b.peek(k)
 	return a.Base - a.Evicted, nil
 }
 
-// SetBalance makes the app's available balance want, whatever its
-// payments and transfers so far: later ones move it from there.
+// SetBalance makes the available balance of app's account want, whatever
+// its payments and transfers so far: later ones move it from there.
 func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	if want < 0 || want > MaxAmount*100 {
 		return Account{}, InvalidParameter("balance out of range")
 	}
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		return be.SetBalance(app, want, b.opts.Opening)
+		return be.SetBalance(k, want, b.opts.Opening)
 	}
 	defer b.recheck(app) // after the unlock
-	in := b.lockWithIncome(app)
+	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
-	a := b.account(app)
-	now := b.balance(app, in)
+	a := b.account(k)
+	now := b.balance(k, in)
 	next := a.Snapshot
 	next.Base += want - now.Available
 	if b.store != nil {
-		if err := b.store.PutAccount(app, next); err != nil {
+		if err := b.store.PutAccount(k, next); err != nil {
 			return Account{}, err // memory stays as the file has it
 		}
 	}
 	a.Snapshot = next
 	b.credits++
-	return b.balance(app, in), nil
+	return b.balance(k, in), nil
 }
 
-// Cover reports whether app's available balance, its income being income
-// (the trade book's, read under that book's lock, which the caller holds),
-// covers need, which a refund or settlement is about to take. A yes counts
-// as a change of income: a transfer that read the income before it reads
-// it again (lockWithIncome), so the two never spend the same money. With
-// a backend the database checks, in the change's transaction.
+// Cover reports whether the balance of app's account, its income being
+// income (summed by the caller from the trade book's, under that book's
+// lock, which it holds), covers need, which a refund or settlement is
+// about to take. A yes counts as a change of income: a transfer that read
+// the income before it reads it again (lockWithIncome), so the two never
+// spend the same money. With a backend the database checks, in the
+// change's transaction.
 func (b *Book) Cover(app string, income, need amount.Amount) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.backend != nil {
 		return true
 	}
-	if b.balance(app, income).Available < need {
+	if b.balance(b.keyLocked(app), income).Available < need {
 		return false
 	}
 	b.credits++
 	return true
 }
 
-// Credit adds a to the app's base: what trades no longer kept brought in
-// stays in the balance.
+// Credit adds a to the base of app's account: what trades no longer kept
+// brought in stays in the balance.
 func (b *Book) Credit(app string, a amount.Amount) {
 	if a == 0 {
 		return
@@ -544,11 +629,12 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	if b.backend != nil {
 		return // the database keeps every trade, and its income
 	}
-	acc := b.account(app)
+	k := b.keyLocked(app)
+	acc := b.account(k)
 	acc.Base += a
 	b.credits++
 	if b.store != nil {
-		_ = b.store.PutAccount(app, acc.Snapshot)
+		_ = b.store.PutAccount(k, acc.Snapshot)
 	}
 }
 
@@ -579,16 +665,18 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
-	income := b.lockWithIncome(m.AppID)
+	k := b.key(m.AppID)
+	income := b.lockWithIncome(k)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
 		defer b.mu.Unlock()
 		return repeat(*old, in)
 	}
-	if plan.Status != Fail && b.balance(m.AppID, income).Available < in.TransAmount {
+	if plan.Status != Fail && b.balance(k, income).Available < in.TransAmount {
 		b.mu.Unlock()
 		return Transfer{}, ErrBalanceNotEnough
 	}
 	t := b.newTransfer(m, in, plan, who)
+	t.acct = k
 	b.add(t)
 	out := *t
 	var err2 error
@@ -597,7 +685,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 			// Not on disk: not made. The caller hears 系统繁忙 and a
 			// repeat of the out_biz_no makes it again.
 			b.unindex(t)
-			b.account(t.AppID).hold(*t, -1)
+			b.account(t.acct).hold(*t, -1)
 			b.order = b.order[:len(b.order)-1]
 		}
 	}
@@ -728,7 +816,7 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 		b.mu.Unlock()
 		return Transfer{}, false
 	}
-	a := b.account(app)
+	a := b.account(t.acct)
 	a.hold(*t, -1)
 	ended(t)
 	a.hold(*t, 1)

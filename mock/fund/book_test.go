@@ -246,7 +246,7 @@ func TestKeep(t *testing.T) {
 	}
 	// Restoring what a store holds keeps the same balance.
 	b2, _ := newBook(t, fund.Options{Keep: 3})
-	b2.Restore(map[string]fund.Snapshot{app: {Base: fund.DefaultOpening, Evicted: 300}}, b.List(""))
+	b2.Restore(map[string]fund.Snapshot{app: {Base: fund.DefaultOpening, Evicted: 300}}, nil, b.List(""))
 	if a := must(b2.Balance(app)); a != must(b.Balance(app)) {
 		t.Fatalf("restored %+v, want %+v", a, must(b.Balance(app)))
 	}

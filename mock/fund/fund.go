@@ -1,4 +1,4 @@
-// Package fund holds each app's account (its balance) and the transfers it
+// Package fund holds each merchant's account (its balance) and the transfers it
 // pays out with alipay.fund.trans.uni.transfer (单笔转账到支付宝账户): the
 // state machine of a transfer (SUCCESS, DEALING, FAIL, REFUND), its
 // business errors and the balance they move. No HTTP.
@@ -159,7 +159,8 @@ type Transfer struct {
 	Due  *time.Time `json:"due,omitempty"`
 	Next Status     `json:"next,omitempty"`
 
-	seq int
+	seq  int
+	acct string // the account it moved money in (Book.AccountsBy)
 }
 
 // Out is what the transfer takes from the account now: its amount while
@@ -195,7 +196,7 @@ type Payee struct {
 	Name   string // "" when the mock does not know the user's name
 }
 
-// Account is an app's balance account (alipay.fund.account.query).
+// Account is a merchant's balance account (alipay.fund.account.query).
 type Account struct {
 	Available amount.Amount `json:"available_amount"`
 	Freeze    amount.Amount `json:"freeze_amount"`

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -135,7 +136,7 @@ func (g *Gateway) payCoupon(cl *call, r coupon.PayRequest) (coupon.Order, *apier
 // Opened is what an app pay order string opened: a trade or a red packet.
 // Forced marks an error that is a forced answer (a scenario's respond, a
 // queued answer), after the open when it said execute, whatever the open
-// returned.
+// returned but the store's failure (20000), which stays the answer.
 type Opened struct {
 	Trade  *trade.Trade
 	Coupon *coupon.Order
@@ -148,13 +149,16 @@ type Opened struct {
 // opens its trade or red packet. The control API uses it to stand in for
 // the Alipay app.
 func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error) {
-	p, cs, err := queryParams(strings.TrimPrefix(strings.TrimSpace(orderString), "?"))
+	p, cs, err := readOrderString(orderString)
 	if err != nil {
 		return Opened{}, apierr.Invalid("isv.invalid-parameter", "参数无效：无法解析订单串")
 	}
 	cl := &call{params: p, cs: cs, method: p["method"], ent: table[p["method"]], now: g.Clock.Now()}
 	if r := g.check(cl); r.err != nil {
 		return Opened{}, r.err
+	}
+	if !appPayMethod(cl.method) { // before the plan: another method's rule or queued answer stays its own
+		return Opened{}, notAppPay()
 	}
 	if e := g.plan(cl); e != nil {
 		return Opened{}, e
@@ -167,8 +171,8 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 		return Opened{Forced: true}, g.forced(cl, out.Err, nil).err // nothing opens
 	}
 	own := false   // e is the open's: a forced answer stands in for it, as in dispatch
-	defer func() { // after the buyer's plan: what the open returned, answered as forced
-		if out != nil && own {
+	defer func() { // after the buyer's plan: what the open returned, answered as forced, but the store's failure
+		if out != nil && own && (e == nil || e.Code != apierr.CodeUnknown) {
 			o.Forced, e = true, g.forced(cl, out.Err, nil).err
 		}
 	}()
@@ -211,5 +215,30 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 		}
 		return Opened{Coupon: &o}, nil
 	}
-	return Opened{}, apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay或alipay.fund.coupon.order.app.pay")
+	return Opened{}, notAppPay()
+}
+
+// readOrderString reads an order string's parameters.
+func readOrderString(s string) (Params, sign.Charset, error) {
+	return queryParams(strings.TrimPrefix(strings.TrimSpace(s), "?"))
+}
+
+// OrderStringMethod is the method an order string names ("" when it
+// cannot be read), for what must be checked before it opens anything.
+func OrderStringMethod(orderString string) string {
+	p, _, err := readOrderString(orderString)
+	if err != nil {
+		return ""
+	}
+	return p["method"]
+}
+
+// notAppPay refuses an order string of a method that is not an app pay.
+func notAppPay() *apierr.Error {
+	return apierr.Invalid("isv.invalid-method", "订单串的method必须为alipay.trade.app.pay或alipay.fund.coupon.order.app.pay")
+}
+
+// appPayMethod reports whether an order string's method is an app pay.
+func appPayMethod(m string) bool {
+	return m == "alipay.trade.app.pay" || m == "alipay.fund.coupon.order.app.pay"
 }

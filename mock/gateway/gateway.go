@@ -496,7 +496,7 @@ func htmlType(cs sign.Charset) string {
 	case sign.UTF8:
 		return "text/html;charset=utf-8"
 	case sign.GBK:
-		return "text/html;charset=gbk"
+		return "text/html;charset=GBK"
 	}
 	return "text/html;charset=" + string(cs)
 }

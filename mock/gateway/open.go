@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/mock/appauth"
 	"github.com/alipay-mock/alipay-mock/mock/bill"
-	"github.com/alipay-mock/alipay-mock/mock/domain"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -318,15 +316,20 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	m := cl.merchant()
 	input := bill.Input{Type: typ, Period: p, UserID: bill.UserID(m.Seller.UserID),
 		FeeRate: g.BillFeeRate, ExportedAt: cl.now}
-	// The trade bill is the merchant account's (the PID's): every app of
-	// that seller adds its trades. The ledger (signcustomer) stays the
-	// app's, as its balance is (docs/differences.md): its last 账户余额 is
-	// what alipay.fund.account.query answers the same app.
-	owners := []string{m.AppID}
-	if typ == bill.Trade {
-		owners = g.accountApps(m)
+	// Both bills are the merchant account's (the PID's): every app of
+	// that seller adds its trades, and the ledger (signcustomer) its
+	// transfers, from the account's base (less what transfers no longer
+	// kept took: fund.Book.Base), so that its last 账户余额 is what
+	// alipay.fund.account.query answers any of those apps.
+	if typ == bill.SignCustomer && g.Fund != nil {
+		base, err := g.Fund.Base(m.AppID)
+		if err != nil { // not a bill from the opening balance: the database failed
+			g.Log.Error("bill: the opening balance not read", "app_id", m.AppID, "err", err)
+			return nil, g.asAPI(trade.StoreFailed(err))
+		}
+		input.OpeningBalance += base
 	}
-	for _, app := range owners {
+	for _, app := range g.Apps.AccountApps(g.Apps.Account(m.AppID)) {
 		if e := g.addToBill(&input, app); e != nil {
 			return nil, e
 		}
@@ -362,33 +365,11 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	return out, nil
 }
 
-// accountApps are the apps whose trades make the trade bill of m's
-// account: m's own (an authorising merchant's, with an app_auth_token)
-// and every registered app of the same seller (PID), sorted by id.
-func (g *Gateway) accountApps(m domain.Merchant) []string {
-	out := []string{m.AppID}
-	for _, a := range g.Apps.All() {
-		if a.AppID != m.AppID && a.Seller.UserID == m.Seller.UserID {
-			out = append(out, a.AppID)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // addToBill adds one app's part to the bill in: its trades a page at a
 // time (the book's lock is held for at most 256 of them), keeping only
-// those of the period, and for the ledger its transfers and the balance
-// it started from (mock/fund, less what transfers no longer kept took), so
-// that the last 账户余额 is its balance.
+// those of the period, and for the ledger its transfers (mock/fund).
 func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
 	if in.Type == bill.SignCustomer && g.Fund != nil {
-		base, err := g.Fund.Base(app)
-		if err != nil { // not a bill from the opening balance: the database failed
-			g.Log.Error("bill: the opening balance not read", "app_id", app, "err", err)
-			return g.asAPI(trade.StoreFailed(err))
-		}
-		in.OpeningBalance += base
 		for after := uint64(0); ; {
 			page, next, err := g.Fund.Page(app, after, billPage)
 			if err != nil { // not a bill without them: the database failed

@@ -315,31 +315,14 @@ func v3Body(fields any, override map[string]string) ([]byte, error) {
 	return layout(new(bytes.Buffer), fields, override, nil)
 }
 
-// v3Codes rename the bill's business codes to their v3 names
-// (INVAILID_ARGUMENTS is how Alipay's v3 error list spells it).
-var v3Codes = map[string]string{
-	"isv.invalid_arguments": "INVAILID_ARGUMENTS",
-	"isp.bill_not_exist":    "BILL_NOT_EXIST",
-}
-
-// v3Status maps a v1 error to v3's HTTP status and code. Business errors
-// (40004) keep their sub_code (ACQ.*); gateway-level ones drop every
-// leading isv., aop. or isp. prefix. Statuses follow production's v3 error-code pages
+// v3Status maps a v1 error to v3's HTTP status and its code in v3
+// (apierr.V3Code). Statuses follow production's v3 error-code pages
 // (400 for invalid-app-id and missing-timestamp was probed): 400 for
 // parameters and business failures, 401 for a bad signature (the pages
 // disagree: 400 or 401) and for token and ISV permission errors, 403 for
 // other permission errors, 429 for call limits, 500 for unknown outcomes.
 func v3Status(e *apierr.Error) (int, string) {
-	code := e.SubCode
-	if c, ok := v3Codes[code]; ok {
-		return http.StatusBadRequest, c
-	}
-	if e.Code != apierr.CodeBusiness {
-		code = stripGatewayPrefixes(code)
-	}
-	if code == "" {
-		code = "unknow-error"
-	}
+	code := apierr.V3Code(e)
 	switch e.Code {
 	case apierr.CodeUnknown:
 		return http.StatusInternalServerError, code
@@ -357,21 +340,6 @@ func v3Status(e *apierr.Error) (int, string) {
 		return http.StatusUnauthorized, code
 	}
 	return http.StatusBadRequest, code
-}
-
-// stripGatewayPrefixes drops every leading isv., aop. or isp.: v1's
-// isv.isv.grant-type-invalid is v3's grant-type-invalid (inferred).
-func stripGatewayPrefixes(code string) string {
-	for {
-		trimmed := code
-		for _, p := range []string{"isv.", "aop.", "isp."} {
-			trimmed = strings.TrimPrefix(trimmed, p)
-		}
-		if trimmed == code {
-			return code
-		}
-		code = trimmed
-	}
 }
 
 // writeV3 sends a method's answer: 200 with the signed body, 202 (also

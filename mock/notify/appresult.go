@@ -81,7 +81,7 @@ func TradeAppResult(t trade.Trade, key *rsa.PrivateKey) (AppResult, error) {
 		app = t.ISVAppID // the caller, as in notifications
 	}
 	return appResult("alipay_trade_app_pay_response", tradeAppNode{
-		Code: "10000", Msg: "Success", AppID: app, AuthAppID: t.AppID, Charset: string(cs),
+		Code: "10000", Msg: "Success", AppID: app, AuthAppID: t.AppID, Charset: cs.Wire(),
 		Timestamp: timestamp.Format(*t.Paid), OutTradeNo: t.OutTradeNo, TotalAmount: t.Total.String(),
 		TradeNo: t.TradeNo, SellerID: t.Seller.UserID, MerchantOrderNo: t.MerchantOrderNo,
 	}, key, cs, st)
@@ -98,7 +98,7 @@ func CouponAppResult(o coupon.Order, key *rsa.PrivateKey) (AppResult, error) {
 	}
 	cs, st := charsetType(o.Charset, o.SignType)
 	n := couponAppNode{
-		Code: "10000", Msg: "Success", AppID: o.AppID, AuthAppID: o.AppID, Charset: string(cs),
+		Code: "10000", Msg: "Success", AppID: o.AppID, AuthAppID: o.AppID, Charset: cs.Wire(),
 		Timestamp: timestamp.Format(*o.Paid), Amount: op.Amount.String(), AuthNo: o.AuthNo,
 		OperationID: op.OperationID, OutOrderNo: o.OutOrderNo, OutRequestNo: op.OutRequestNo, Status: string(op.Status),
 	}

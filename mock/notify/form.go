@@ -15,10 +15,12 @@ type Form struct {
 	SignType sign.Type
 }
 
-// SignForm is the one builder of those forms. It sets charset, drops empty
-// values (SDKs disagree on whether they are signed, so none is ever sent)
-// and signs the rest as notifications are signed. An order kept without a
-// charset or sign type gets UTF-8 and RSA2.
+// SignForm is the one builder of those forms. It sets charset (cs.Wire(),
+// or the spelling p already has for cs: a notification kept by an older
+// build, which spelt GBK "gbk", keeps its form), drops empty values (SDKs
+// disagree on whether they are signed, so none is ever sent) and signs the
+// rest as notifications are signed. An order kept without a charset or
+// sign type gets UTF-8 and RSA2.
 func SignForm(p map[string]string, key *rsa.PrivateKey, cs sign.Charset, st sign.Type) (Form, error) {
 	if cs == "" {
 		cs = sign.UTF8
@@ -31,14 +33,16 @@ func SignForm(p map[string]string, key *rsa.PrivateKey, cs sign.Charset, st sign
 			delete(p, k)
 		}
 	}
-	p["charset"] = string(cs)
+	if was, err := sign.ParseCharset(p["charset"]); err != nil || was != cs || p["charset"] == "" {
+		p["charset"] = cs.Wire()
+	}
 	err := sign.SignNotify(p, key, st, cs)
 	if err != nil && cs != sign.UTF8 {
 		// Text the charset cannot hold (an emoji a GBK order's subject
 		// carried as a JSON escape): sent in UTF-8, as the gateway's answer
 		// is (inferred), never dropped.
 		cs = sign.UTF8
-		p["charset"] = string(cs)
+		p["charset"] = cs.Wire()
 		err = sign.SignNotify(p, key, st, cs)
 	}
 	if err != nil {

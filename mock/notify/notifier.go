@@ -641,7 +641,7 @@ func (n *Notifier) attempt(id, key string, gen int, at time.Time) []clock.Fired 
 		f, body = Form{Params: nf.Params}, nf.Body
 	}
 	a.NotifyTime, a.Sign = f.Params[timeField(nf.Kind)], f.Params["sign"]
-	ans := Post(context.Background(), n.http, nf.URL, body, nf.Charset, n.opts.UserAgent)
+	ans := Post(context.Background(), n.http, nf.URL, body, sign.Charset(nf.Charset).Wire(), n.opts.UserAgent)
 	a.Status, a.Response, a.OK = ans.Status, ans.Body, ans.OK
 	a.LatencyMS = float64(ans.Duration.Microseconds()) / 1000
 	if ans.Err != nil { // Go's error may quote a merchant's status line whole (up to maxResponseHeader)

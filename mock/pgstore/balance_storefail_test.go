@@ -23,11 +23,11 @@ func TestBalanceStoreFailedIsNotTheOpeningBalance(t *testing.T) {
 	app, _ := m.Srv.Apps.Get(keys.DevAppID)
 	conn := pgtest.Conn(t, dbURL)
 	ctx := context.Background()
-	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_fund_accounts RENAME TO alipay_mock_fund_accounts_away`); err != nil {
+	if _, err := conn.Exec(ctx, `ALTER TABLE alipay_mock_fund_merchants RENAME TO alipay_mock_fund_merchants_away`); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), `ALTER TABLE alipay_mock_fund_accounts_away RENAME TO alipay_mock_fund_accounts`)
+		_, _ = conn.Exec(context.Background(), `ALTER TABLE alipay_mock_fund_merchants_away RENAME TO alipay_mock_fund_merchants`)
 	})
 	r, err := try(m, "alipay.fund.account.query", `{"alipay_user_id":"`+app.Seller.UserID+`","account_type":"ACCTRANS_ACCOUNT"}`, nil)
 	if err != nil {

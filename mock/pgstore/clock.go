@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,6 +63,12 @@ func (db *DB) PutClock(sn clock.Snapshot) error {
 // connection it listens again and calls both for everything, so no change
 // is missed for long.
 func (db *DB) Listen(ctx context.Context, clockChanged func(clock.Snapshot), changed func(kind string)) {
+	live := make(chan struct{})
+	defer func() { <-live }()
+	go func() {
+		defer close(live)
+		db.sendLive(ctx)
+	}()
 	for ctx.Err() == nil {
 		err := db.listen(ctx, clockChanged, changed)
 		if ctx.Err() != nil {
@@ -81,7 +88,10 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+clockChannel+"; LISTEN "+changedChannel); err != nil {
+	// With a notice of its own in the same transaction: the listener is
+	// live (policies.go) from the first notice it takes up.
+	if _, err := conn.Exec(ctx, "LISTEN "+clockChannel+"; LISTEN "+changedChannel+"; LISTEN "+db.liveChannel()+
+		"; SELECT pg_notify('"+db.liveChannel()+"', '"+strconv.FormatInt(int64(time.Since(db.epoch)), 10)+"')"); err != nil {
 		conn.Conn().Close(context.Background())
 		return err
 	}
@@ -116,6 +126,10 @@ func (db *DB) listen(ctx context.Context, clockChanged func(clock.Snapshot), cha
 				return nil
 			}
 			return err
+		}
+		if n.Channel == db.liveChannel() {
+			db.heardLive(n.Payload)
+			continue
 		}
 		if n.Channel == changedChannel {
 			if !db.heard(n.Payload) {

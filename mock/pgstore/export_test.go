@@ -37,3 +37,10 @@ const UserTokenByRefreshQuery = userTokenByRefresh
 // TokenByRefreshQuery finds an app_auth_token by refresh token, for
 // TestUnknownAppRefreshTokenReadsNoTokenRows.
 const TokenByRefreshQuery = tokenByRefresh
+
+// ChangedChannel is the channel replicas announce changes on.
+const ChangedChannel = changedChannel
+
+// FollowRowsQuery is a notifications follow's read, for
+// TestFollowWithNothingWrittenReadsOnlyItsIndex.
+const FollowRowsQuery = followRows

@@ -19,14 +19,17 @@ import (
 
 // fundSchema holds transfers and accounts. alipay_mock_paid has a row per
 // paid trade, written in the trade's own transaction (paidWrite): what it
-// brought in by the bills' rule, and its buyer (the payees a transfer
-// knows, found through an index). A trigger adds each change of a paid
-// trade's income to its app's account row in that same transaction, so
-// every replica reads one income, counted once. A change that lowers a
-// paid trade's income (a refund, a settlement) and leaves the account's
-// available balance below zero is refused there (balanceNotEnough), under
-// the row lock transfers take: the trade's transaction sets the opening
-// balance a never-set base stands for (coverWrite).
+// brought in by the bills' rule, the account it went to (its merchant's:
+// the mock's AccountsBy), and its buyer (the payees a transfer knows,
+// found through an index). A trigger adds each change of a paid trade's
+// income to its account's row in that same transaction, so every replica
+// reads one income, counted once. A change that lowers a paid trade's
+// income (a refund, a settlement) and leaves the account's available
+// balance below zero is refused there (balanceNotEnough), under the row
+// lock transfers take: the trade's transaction sets the opening balance a
+// never-set base stands for (coverWrite). An earlier version kept an
+// account per app (alipay_mock_fund_accounts): UpgradeAccounts merges
+// those.
 const fundSchema = `
 CREATE TABLE IF NOT EXISTS alipay_mock_paid (
 	trade_no      text PRIMARY KEY REFERENCES alipay_mock_trades (trade_no) ON DELETE CASCADE,
@@ -37,11 +40,12 @@ CREATE TABLE IF NOT EXISTS alipay_mock_paid (
 	buyer_open_id text NOT NULL,
 	buyer_name    text NOT NULL
 );
+ALTER TABLE alipay_mock_paid ADD COLUMN IF NOT EXISTS account text;
 CREATE INDEX IF NOT EXISTS alipay_mock_paid_user ON alipay_mock_paid (app_id, buyer_user_id);
 CREATE INDEX IF NOT EXISTS alipay_mock_paid_account ON alipay_mock_paid (app_id, buyer_account) WHERE buyer_account <> '';
 CREATE INDEX IF NOT EXISTS alipay_mock_paid_open ON alipay_mock_paid (app_id, buyer_open_id);
-CREATE TABLE IF NOT EXISTS alipay_mock_fund_accounts (
-	app_id     text PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS alipay_mock_fund_merchants (
+	account    text PRIMARY KEY,
 	base       bigint,
 	income     bigint NOT NULL DEFAULT 0,
 	out_amount bigint NOT NULL DEFAULT 0,
@@ -54,19 +58,23 @@ BEGIN
 		-- --keep-trades trimming (keep.go) sets alipay_mock.keep_income: what a
 		-- trimmed trade brought in stays, as an evicted trade's does in memory.
 		IF coalesce(current_setting('alipay_mock.keep_income', true), '') <> 'on' THEN
-			UPDATE alipay_mock_fund_accounts SET income = income - OLD.income WHERE app_id = OLD.app_id;
+			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income WHERE account = OLD.account;
 		END IF;
 		RETURN OLD;
 	END IF;
 	d := NEW.income;
 	IF TG_OP = 'UPDATE' THEN
-		d := d - OLD.income;
+		IF OLD.account IS DISTINCT FROM NEW.account THEN -- an earlier version's row given its account
+			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income WHERE account = OLD.account;
+		ELSE
+			d := d - OLD.income;
+		END IF;
 	END IF;
-	IF d <> 0 THEN
-		INSERT INTO alipay_mock_fund_accounts (app_id, income) VALUES (NEW.app_id, d)
-		ON CONFLICT (app_id) DO UPDATE SET income = alipay_mock_fund_accounts.income + EXCLUDED.income;
+	IF d <> 0 AND NEW.account IS NOT NULL THEN
+		INSERT INTO alipay_mock_fund_merchants (account, income) VALUES (NEW.account, d)
+		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income;
 	END IF;
-	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_accounts WHERE app_id = NEW.app_id
+	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_merchants WHERE account = NEW.account
 		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount < 0) THEN
 		RAISE EXCEPTION 'alipay_mock_balance_not_enough';
 	END IF;
@@ -95,6 +103,11 @@ CREATE INDEX IF NOT EXISTS alipay_mock_transfers_pay ON alipay_mock_transfers (p
 CREATE INDEX IF NOT EXISTS alipay_mock_transfers_due ON alipay_mock_transfers (due) WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_transfers_announce ON alipay_mock_transfers (seq) WHERE announce;
 CREATE INDEX IF NOT EXISTS alipay_mock_transfers_app ON alipay_mock_transfers (app_id, seq);
+ALTER TABLE alipay_mock_transfers ADD COLUMN IF NOT EXISTS account text;
+-- The rows an earlier version wrote, which UpgradeAccounts gives an account:
+-- empty after the first start, so later starts find none at once.
+CREATE INDEX IF NOT EXISTS alipay_mock_paid_unaccounted ON alipay_mock_paid (app_id) WHERE account IS NULL;
+CREATE INDEX IF NOT EXISTS alipay_mock_transfers_unaccounted ON alipay_mock_transfers (app_id) WHERE account IS NULL;
 `
 
 // transferLease is how long a replica holds a transfer whose status it is
@@ -104,9 +117,12 @@ const transferLease = 5 * time.Second
 type incomeRule = func(trade.Trade) amount.Amount
 
 // CountIncome sets what a paid trade brings into its merchant's account
-// (the bills' rule); call it before Trades. Without it no income is
-// counted.
-func (db *DB) CountIncome(f func(trade.Trade) amount.Amount) { db.income = f }
+// (the bills' rule), and which account an app's trades pay into (the
+// mock's one rule: apps.Registry.Account); call it before Trades. Without
+// it no income is counted.
+func (db *DB) CountIncome(f func(trade.Trade) amount.Amount, accountOf func(app string) string) {
+	db.income, db.accountOf = f, accountOf
+}
 
 // paidWrite is the write that keeps a paid trade's row of alipay_mock_paid
 // (income and buyer) in step with the trade, in the trade's transaction;
@@ -121,11 +137,11 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 		open = fixtures.OpenID(tr.AppID, b.UserID)
 	}
 	return []write{{sql: `INSERT INTO alipay_mock_paid
-		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
-		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name}}}
+		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
 }
 
 // coverWrite sets, for the trade's transaction, the opening balance the
@@ -204,9 +220,9 @@ func nullable(s string) *string {
 	return &s
 }
 
-func (f fundBackend) Create(t fund.Transfer, opening amount.Amount) (fund.Transfer, bool, error) {
+func (f fundBackend) Create(t fund.Transfer, account string, opening amount.Amount) (fund.Transfer, bool, error) {
 	for try := 0; ; try++ {
-		got, made, err := f.create(t, opening)
+		got, made, err := f.create(t, account, opening)
 		if err == nil || try == 8 || !(errors.Is(err, errConflict) || conflict(err)) {
 			if err != nil && !errors.Is(err, fund.ErrBalanceNotEnough) {
 				err = f.db.failed(err)
@@ -216,7 +232,7 @@ func (f fundBackend) Create(t fund.Transfer, opening amount.Amount) (fund.Transf
 	}
 }
 
-func (f fundBackend) create(t fund.Transfer, opening amount.Amount) (fund.Transfer, bool, error) {
+func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amount) (fund.Transfer, bool, error) {
 	data, err := json.Marshal(t)
 	if err != nil {
 		return fund.Transfer{}, false, f.db.failed(err)
@@ -229,11 +245,11 @@ func (f fundBackend) create(t fund.Transfer, opening amount.Amount) (fund.Transf
 		// The unique key decides: a concurrent insert of the same
 		// out_biz_no waits for this one's end, then finds it.
 		tag, err := tx.Exec(ctx, `INSERT INTO alipay_mock_transfers
-			(app_id, out_biz_no, order_id, pay_fund_order_id, status, due, announce, lease_until, data)
-			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8)
+			(app_id, out_biz_no, order_id, pay_fund_order_id, status, due, announce, lease_until, data, account)
+			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8, $9)
 			ON CONFLICT (app_id, out_biz_no) DO NOTHING`,
 			t.AppID, t.OutBizNo, t.OrderID, nullable(t.PayFundOrderID), string(t.Status), dueOf(t),
-			transferLease.Milliseconds(), data)
+			transferLease.Milliseconds(), data, account)
 		if err != nil {
 			return err
 		}
@@ -249,7 +265,7 @@ func (f fundBackend) create(t fund.Transfer, opening amount.Amount) (fund.Transf
 		if t.Out() == 0 {
 			return nil // FAIL: no money moves, whatever the balance
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_accounts (app_id) VALUES ($1) ON CONFLICT DO NOTHING`, t.AppID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants (account) VALUES ($1) ON CONFLICT DO NOTHING`, account); err != nil {
 			return err
 		}
 		freeze := amount.Amount(0)
@@ -258,10 +274,10 @@ func (f fundBackend) create(t fund.Transfer, opening amount.Amount) (fund.Transf
 		}
 		// The balance check and the take are one statement on the
 		// account's row: concurrent transfers queue on its lock.
-		tag, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_accounts
+		tag, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
 			SET out_amount = out_amount + $2, frozen = frozen + $3
-			WHERE app_id = $1 AND coalesce(base, $4) + income - out_amount >= $2`,
-			t.AppID, int64(t.Out()), int64(freeze), int64(opening))
+			WHERE account = $1 AND coalesce(base, $4) + income - out_amount >= $2`,
+			account, int64(t.Out()), int64(freeze), int64(opening))
 		if err != nil {
 			return err
 		}
@@ -339,12 +355,12 @@ func (f fundBackend) Find(app, out, order string) (fund.Transfer, bool, error) {
 	return t, ok, f.db.failed(err)
 }
 
-func (f fundBackend) Account(app string, opening amount.Amount) (fund.Account, amount.Amount, error) {
+func (f fundBackend) Account(account string, opening amount.Amount) (fund.Account, amount.Amount, error) {
 	ctx, cancel := f.ctx()
 	defer cancel()
 	var base, income, out, freeze int64
 	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(base, $2), income, out_amount, frozen
-		FROM alipay_mock_fund_accounts WHERE app_id = $1`, app, int64(opening)).Scan(&base, &income, &out, &freeze)
+		FROM alipay_mock_fund_merchants WHERE account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fund.Account{Available: opening}, opening, nil
 	}
@@ -354,38 +370,61 @@ func (f fundBackend) Account(app string, opening amount.Amount) (fund.Account, a
 	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base), nil
 }
 
-func (f fundBackend) SetBalance(app string, want, opening amount.Amount) (fund.Account, error) {
+func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fund.Account, error) {
 	ctx, cancel := f.ctx()
 	defer cancel()
 	var base, income, out, freeze int64
-	err := f.db.pool.QueryRow(ctx, `INSERT INTO alipay_mock_fund_accounts (app_id, base) VALUES ($1, $2)
-		ON CONFLICT (app_id) DO UPDATE SET base = $2 - (alipay_mock_fund_accounts.income - alipay_mock_fund_accounts.out_amount)
-		RETURNING base, income, out_amount, frozen`, app, int64(want)).Scan(&base, &income, &out, &freeze)
+	err := f.db.pool.QueryRow(ctx, `INSERT INTO alipay_mock_fund_merchants (account, base) VALUES ($1, $2)
+		ON CONFLICT (account) DO UPDATE SET base = $2 - (alipay_mock_fund_merchants.income - alipay_mock_fund_merchants.out_amount)
+		RETURNING base, income, out_amount, frozen`, account, int64(want)).Scan(&base, &income, &out, &freeze)
 	if err != nil {
 		return fund.Account{}, f.db.failed(err)
 	}
 	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, nil
 }
 
-func (f fundBackend) Reset(app string) error {
-	if noRowHolds(app) {
+func (f fundBackend) Reset(app, account string) error {
+	if noRowHolds(app) || noRowHolds(account) {
 		return nil
 	}
 	ctx, cancel := f.ctx()
 	defer cancel()
 	return f.db.failed(pgx.BeginFunc(ctx, f.db.pool, func(tx pgx.Tx) error {
-		where, args := "", []any{}
-		if app != "" {
-			where, args = " WHERE app_id = $1", []any{app}
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_transfers"+where, args...); err != nil {
+		if app == "" {
+			if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_transfers"); err != nil {
+				return err
+			}
+			// Income is counted again from the paid trades still stored
+			// (their own reset takes theirs away, through the trigger);
+			// what trimmed trades brought in goes, as an evicted trade's
+			// does in memory.
+			_, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL, out_amount = 0, frozen = 0,
+				income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account)`)
 			return err
 		}
-		// Income is counted again from the paid trades still stored (their
-		// own reset takes theirs away, through the trigger); what trimmed
-		// trades brought in goes, as an evicted trade's does in memory.
-		_, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_accounts a SET base = NULL, out_amount = 0, frozen = 0,
-			income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.app_id = a.app_id)`+where, args...)
+		// The account's row first: transfers of the merchant's other apps
+		// queue behind the reset.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM alipay_mock_fund_merchants WHERE account = $1 FOR UPDATE`, account); err != nil {
+			return err
+		}
+		gone, _, err := readTransfers(tx, ctx, "DELETE FROM alipay_mock_transfers WHERE app_id = $1 RETURNING seq, data", []any{app}, 0)
+		if err != nil {
+			return err
+		}
+		var out, frozen amount.Amount
+		for _, t := range gone {
+			out += t.Out()
+			if t.Status == fund.Dealing {
+				frozen += t.Amount
+			}
+		}
+		// The app's transfers give back what they took; income is counted
+		// again from the paid trades still stored, as above (the app's
+		// own go with their reset, through the trigger).
+		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL,
+			out_amount = out_amount - $2, frozen = frozen - $3,
+			income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account)
+			WHERE account = $1`, account, int64(out), int64(frozen))
 		return err
 	}))
 }
@@ -458,19 +497,24 @@ func (f fundBackend) Change(t fund.Transfer) (bool, error) {
 	defer cancel()
 	won := false
 	err = pgx.BeginFunc(ctx, f.db.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE alipay_mock_transfers
+		var account string
+		err := tx.QueryRow(ctx, `UPDATE alipay_mock_transfers
 			SET status = $3, due = NULL, data = $4, announce = true,
 				lease_until = clock_timestamp() + $5 * interval '1 millisecond'
-			WHERE app_id = $1 AND out_biz_no = $2 AND status = 'DEALING' AND NOT announce`,
-			t.AppID, t.OutBizNo, string(t.Status), data, transferLease.Milliseconds())
-		if err != nil || tag.RowsAffected() == 0 {
+			WHERE app_id = $1 AND out_biz_no = $2 AND status = 'DEALING' AND NOT announce
+			RETURNING account`,
+			t.AppID, t.OutBizNo, string(t.Status), data, transferLease.Milliseconds()).Scan(&account)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		won = true
-		// It was DEALING: its amount was out and frozen. SUCCESS keeps it
-		// out; REFUND gives it back.
-		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_accounts SET frozen = frozen - $2, out_amount = out_amount - $3
-			WHERE app_id = $1`, t.AppID, int64(t.Amount), int64(t.Amount-t.Out()))
+		// It was DEALING: its amount was out and frozen, in the account it
+		// was made in. SUCCESS keeps it out; REFUND gives it back.
+		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen - $2, out_amount = out_amount - $3
+			WHERE account = $1`, account, int64(t.Amount), int64(t.Amount-t.Out()))
 		return err
 	})
 	if err != nil {
@@ -499,4 +543,87 @@ func (f fundBackend) Told(t fund.Transfer) (bool, error) {
 			AND strpos(convert_from(data, 'UTF8'), $3) > 0)`,
 		`"trade_no":"`+t.OrderID+`"`, `"event":"`+notify.TransferChanged+`"`, `"trade_status":"`+string(t.Status)+`"`).Scan(&told)
 	return told, f.db.failed(err)
+}
+
+// UpgradeAccounts brings a database an earlier version wrote, with an
+// account per app (alipay_mock_fund_accounts), to accounts per merchant:
+// each paid trade and transfer is given its app's account (accountOf, the
+// mock's one rule), and each app's row joins its account with its offset
+// from the opening balance, so a merchant of one app keeps its balance
+// and one of several has the opening balance plus each app's offset
+// (available minus opening). The old table then goes. Call it at start,
+// with the apps registered, before the first request; one replica does
+// it, the others find it done.
+func (db *DB) UpgradeAccounts(accountOf func(app string) string, opening amount.Amount) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return db.failed(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
+			return err
+		}
+		var old bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass('alipay_mock_fund_accounts') IS NOT NULL`).Scan(&old); err != nil {
+			return err
+		}
+		// Rows without an account: the paid trades and transfers an
+		// earlier version wrote. The trigger counts each paid trade's
+		// income into its account as it is given one.
+		for _, table := range []string{"alipay_mock_paid", "alipay_mock_transfers"} {
+			rows, err := tx.Query(ctx, `SELECT DISTINCT app_id FROM `+table+` WHERE account IS NULL`)
+			if err != nil {
+				return err
+			}
+			apps, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			for _, app := range apps {
+				if _, err := tx.Exec(ctx, `UPDATE `+table+` SET account = $2 WHERE app_id = $1 AND account IS NULL`, app, accountOf(app)); err != nil {
+					return err
+				}
+			}
+		}
+		if !old {
+			return nil
+		}
+		type row struct {
+			app                       string
+			base                      *int64
+			income, out, frozen, paid int64
+		}
+		rows, err := tx.Query(ctx, `SELECT a.app_id, a.base, a.income, a.out_amount, a.frozen,
+			(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.app_id = a.app_id)
+			FROM alipay_mock_fund_accounts a`)
+		if err != nil {
+			return err
+		}
+		olds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			err := r.Scan(&x.app, &x.base, &x.income, &x.out, &x.frozen, &x.paid)
+			return x, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, x := range olds {
+			// The paid trades' income is in the account already (above);
+			// what the app's row holds beyond it is trimmed trades' income.
+			var base *int64
+			if x.base != nil {
+				off := *x.base - int64(opening)
+				base = &off
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants AS m (account, base, income, out_amount, frozen)
+				VALUES ($1, $2::bigint + $6, $3, $4, $5)
+				ON CONFLICT (account) DO UPDATE SET
+					base = CASE WHEN m.base IS NULL AND $2::bigint IS NULL THEN NULL ELSE coalesce(m.base, $6) + coalesce($2::bigint, 0) END,
+					income = m.income + EXCLUDED.income, out_amount = m.out_amount + EXCLUDED.out_amount,
+					frozen = m.frozen + EXCLUDED.frozen`,
+				accountOf(x.app), base, x.income-x.paid, x.out, x.frozen, int64(opening)); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `DROP TABLE alipay_mock_fund_accounts`)
+		return err
+	}))
 }

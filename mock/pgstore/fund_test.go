@@ -309,7 +309,7 @@ func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
 		BizScene: fund.SceneDirect, Payee: fund.Participant{Identity: "2088000000000777", IdentityType: fund.IdentityUserID},
 		PayeeUserID: "2088000000000777", Status: fund.Success, Created: at, Changed: at}
 	start := balanceOn(t, rs[1])
-	if _, made, err := db.Fund().Create(tr, fund.DefaultOpening); err != nil || !made {
+	if _, made, err := db.Fund().Create(tr, rs[0].Srv.Apps.Account(keys.DevAppID), fund.DefaultOpening); err != nil || !made {
 		t.Fatalf("create: %v %v", made, err)
 	}
 	sameEverywhere(t, rs, balanceBody{Available: start.Available - tr.Amount})

@@ -85,17 +85,17 @@ func encode(n notify.Notification) ([]byte, *time.Time, error) {
 // event is marked untold, if and only if it deletes that mark.
 const insertToldNotification = `WITH told AS (DELETE FROM alipay_mock_untold
 		WHERE kind = $6 AND key = $7 AND event = $8 RETURNING 1)
-	INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
-	SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::bytea, nextval('alipay_mock_notification_updates')
+	INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, ` + keyCols + `)
+	SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::bytea, ` + keyValues + `
 		WHERE EXISTS (SELECT 1 FROM told)`
 
-const insertNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, updated)
-	VALUES ($1, $2, $3, $4, $5, nextval('alipay_mock_notification_updates'))`
+const insertNotification = `INSERT INTO alipay_mock_notifications (id, app_id, state, next_at, data, ` + keyCols + `)
+	VALUES ($1, $2, $3, $4, $5, ` + keyValues + `)`
 
 // writeBackNotification is an attempt's result, written only while its
 // replica ($5) holds the lease and no resend waits for it.
 const writeBackNotification = `UPDATE alipay_mock_notifications
-	SET state = $2, next_at = $3, data = $4, updated = nextval('alipay_mock_notification_updates'),
+	SET state = $2, next_at = $3, data = $4, ` + touched + `,
 		lease_until = NULL, lease_owner = NULL, resend_at = NULL
 	WHERE id = $1 AND lease_owner = $5 AND resend_at IS NOT DISTINCT FROM $6::timestamptz`
 
@@ -184,7 +184,7 @@ func (o *Outbox) Resend(id string, at time.Time) (notify.Notification, bool, err
 			return notify.Notification{}, false, o.db.failed(err)
 		}
 		tag, err := o.db.pool.Exec(ctx, `UPDATE alipay_mock_notifications
-			SET state = $2, next_at = $3, data = $4, updated = nextval('alipay_mock_notification_updates'),
+			SET state = $2, next_at = $3, data = $4, `+touched+`,
 				lease_until = NULL, lease_owner = NULL, resend_at = NULL
 			WHERE id = $1 AND updated = $5 AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
 			id, string(n.State), next, data, updated)
@@ -239,7 +239,7 @@ func (o *Outbox) GiveUp(id string) (notify.Notification, notify.GiveUpResult, er
 			return notify.Notification{}, 0, o.db.failed(err)
 		}
 		tag, err := o.db.pool.Exec(ctx, `UPDATE alipay_mock_notifications
-			SET state = $2, next_at = NULL, data = $3, updated = nextval('alipay_mock_notification_updates'),
+			SET state = $2, next_at = NULL, data = $3, `+touched+`,
 				lease_until = NULL, lease_owner = NULL
 			WHERE id = $1 AND updated = $4 AND state = 'pending' AND resend_at IS NULL
 				AND (lease_until IS NULL OR lease_until < clock_timestamp())`,
@@ -349,29 +349,55 @@ func (o *Outbox) Notification(id string) (notify.Notification, bool, error) {
 	return n, true, nil
 }
 
-// Changed returns up to max notifications written after the mark after,
-// oldest write first, and the mark to pass next time: every replica's
-// outbox follows the others' writes with it.
-func (o *Outbox) Changed(after int64, max int) ([]notify.Notification, int64, error) {
+// Changed takes up, page notifications at a time, the notifications
+// written since the follow f last passed (follow.go), oldest write first:
+// every replica's outbox follows the others' writes with it. A pass that
+// fails leaves f where it was.
+func (o *Outbox) Changed(f *Follow, page int, take func([]notify.Notification)) error {
+	f.begin()
+	for {
+		ns, n, err := o.changed(f, page)
+		if err != nil {
+			return err
+		}
+		if len(ns) > 0 {
+			take(ns)
+		}
+		if n < page {
+			f.end()
+			return nil
+		}
+	}
+}
+
+// changed reads one page of a pass: the notifications it takes, and how
+// many rows it read.
+func (o *Outbox) changed(f *Follow, page int) ([]notify.Notification, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	rows, err := o.db.pool.Query(ctx, `SELECT updated, data FROM alipay_mock_notifications
-		WHERE updated > $1 ORDER BY updated LIMIT $2`, after, max)
+	rows, err := o.db.pool.Query(ctx, followRows, f.at.xact, f.at.updated, page, f.takenList())
 	if err != nil {
-		return nil, after, o.db.failed(err)
+		return nil, 0, o.db.failed(err)
 	}
 	defer rows.Close()
 	var out []notify.Notification
+	n := 0
 	for rows.Next() {
+		var k key
+		var below bool
 		var data []byte
-		if err := rows.Scan(&after, &data); err != nil {
-			return nil, after, o.db.failed(err)
+		if err := rows.Scan(&k.xact, &k.updated, &below, &data); err != nil {
+			return nil, 0, o.db.failed(err)
 		}
-		n, err := notify.Unmarshal(data)
+		n++
+		if !f.row(k, below) {
+			continue
+		}
+		c, err := notify.Unmarshal(data)
 		if err != nil {
-			return nil, after, o.db.failed(err)
+			return nil, 0, o.db.failed(err)
 		}
-		out = append(out, n)
+		out = append(out, c)
 	}
-	return out, after, o.db.failed(rows.Err())
+	return out, n, o.db.failed(rows.Err())
 }

@@ -113,7 +113,11 @@ CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 -- resend_at: a resend asked while a lease held the notification, applied by the holder's write-back.
 ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS resend_at timestamptz;
 CREATE SEQUENCE IF NOT EXISTS alipay_mock_notification_updates;
-CREATE INDEX IF NOT EXISTS alipay_mock_notifications_updated ON alipay_mock_notifications (updated);
+-- xact: the transaction that wrote the row (follow.go); rows stored before it have 0.
+ALTER TABLE alipay_mock_notifications ADD COLUMN IF NOT EXISTS xact xid8 NOT NULL DEFAULT '0';
+ALTER TABLE alipay_mock_notifications ALTER COLUMN xact SET DEFAULT pg_current_xact_id();
+CREATE INDEX IF NOT EXISTS alipay_mock_notifications_follow ON alipay_mock_notifications (xact, updated);
+DROP INDEX IF EXISTS alipay_mock_notifications_updated;
 CREATE INDEX IF NOT EXISTS alipay_mock_notifications_due ON alipay_mock_notifications (next_at) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS alipay_mock_meta (
 	k text PRIMARY KEY,
@@ -241,6 +245,10 @@ type DB struct {
 
 	policies belief // whether scenario policies may be stored (policies.go)
 	faults   belief // whether answers may be queued (faults.go)
+	// live is when (since epoch) the last of this replica's own notices
+	// the listener took up was sent; 0: none since it listens (policies.go).
+	live  atomic.Int64
+	epoch time.Time
 	// scenariosMu is this process's part of the scenarios' lock (kv.go).
 	scenariosMu sync.Mutex
 	// scenarios is the scenario state row as this replica last read or
@@ -254,9 +262,10 @@ type DB struct {
 	// the extra payment that lets through finds the trade paid.
 	claims sync.Map
 
-	trims   trims          // --keep-* on the database (keep.go)
-	income  incomeRule     // what a paid trade brings in (fund.go)
-	opening *amount.Amount // a never-set base's balance (fund.go, OpenAt)
+	trims     trims                   // --keep-* on the database (keep.go)
+	income    incomeRule              // what a paid trade brings in (fund.go)
+	accountOf func(app string) string // the account it goes to (fund.go)
+	opening   *amount.Amount          // a never-set base's balance (fund.go, OpenAt)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.
@@ -287,7 +296,7 @@ func Open(url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", redact(url), err)
 	}
-	db := &DB{pool: pool, url: url}
+	db := &DB{pool: pool, url: url, epoch: time.Now()}
 	db.newBeliefs()
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, sc := range []string{schema, fundSchema, journalSchema, jobsSchema, forgetSchema, untoldSchema} {

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,19 @@ const KindPolicies = "policies"
 // the others to hear it (one whose listener hangs holds it up no longer).
 const policyWait = 5 * time.Second
 
+// A belief holds only while the listener is live: a notice of the
+// replica's own (on liveChannel), sent every liveEvery through another
+// connection, came back through the listener less than liveFor after it
+// was sent. One sent after another replica's store committed comes back
+// after the store's notice, which the listener handles first; so a
+// replica whose listener hung holding the lock, past the policyWait it
+// held the store up, has had no notice back for liveFor and reads: a
+// request it serves after that store returned looks.
+const (
+	liveEvery = time.Second
+	liveFor   = policyWait - time.Second
+)
+
 // policyReads counts the policies read (PolicyReads, for tests).
 var policyReads atomic.Int64
 
@@ -43,6 +57,45 @@ type belief struct {
 	stored string // SQL: whether some may be stored
 	none   atomic.Bool
 	held   bool // the listening connection holds the lock shared (listener's goroutine only)
+}
+
+// believesNone reports whether none of b's rows are stored, as far as
+// this replica's live listener knows.
+func (db *DB) believesNone(b *belief) bool {
+	if !b.none.Load() {
+		return false
+	}
+	sent := db.live.Load()
+	return sent != 0 && time.Since(db.epoch)-time.Duration(sent) < liveFor
+}
+
+// liveChannel is the channel of this replica's own notices.
+func (db *DB) liveChannel() string { return "alipay_mock_live_" + strconv.FormatInt(db.boots, 10) }
+
+// sendLive sends the listener a notice of this replica's own every
+// liveEvery (or once the last went, if that took longer), naming when it
+// was sent, until ctx ends.
+func (db *DB) sendLive(ctx context.Context) {
+	t := time.NewTicker(liveEvery)
+	defer t.Stop()
+	for {
+		c, cancel := context.WithTimeout(ctx, liveFor)
+		_, _ = db.pool.Exec(c, `SELECT pg_notify($1, $2)`, db.liveChannel(), strconv.FormatInt(int64(time.Since(db.epoch)), 10))
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// heardLive takes up one of this replica's own notices, come back through
+// the listener.
+func (db *DB) heardLive(payload string) {
+	if sent, err := strconv.ParseInt(payload, 10, 64); err == nil && sent > db.live.Load() {
+		db.live.Store(sent)
+	}
 }
 
 // newBeliefs sets up what the listener believes of policies and faults.
@@ -84,7 +137,7 @@ func (db *DB) Policy(app, out string) (notify.Policy, bool, error) {
 
 // AnyPolicies reports whether a policy may be stored: false only while
 // this replica knows none is (see policiesLock).
-func (db *DB) AnyPolicies() bool { return !db.policies.none.Load() }
+func (db *DB) AnyPolicies() bool { return !db.believesNone(&db.policies) }
 
 // DeletePolicy deletes one policy.
 func (db *DB) DeletePolicy(app, out string) error {
@@ -168,6 +221,7 @@ func (db *DB) checkBeliefs(ctx context.Context, conn *pgx.Conn) {
 // stopListening: the listening connection is going (its locks with it);
 // read policies and the answer queue until it listens again.
 func (db *DB) stopListening() {
+	db.live.Store(0)
 	for _, b := range []*belief{&db.policies, &db.faults} {
 		b.none.Store(false)
 		b.held = false

@@ -849,31 +849,54 @@ func (db *DB) DeleteTransfers(app string) error {
 	return db.deleteWithMarks(bucketTransfers, untoldTransferPrefix, app)
 }
 
-// PutAccount stores an app's balance account (fund.Store).
-func (db *DB) PutAccount(app string, s fund.Snapshot) error {
-	return db.putJSON(bucketFundAccounts, string(id(app, "account")), s)
+// PutAccount stores a merchant's balance account (fund.Store), keyed
+// "account/merchant"; an earlier version kept one per app, keyed
+// "app/account" (Transfers, UpgradeAccounts).
+func (db *DB) PutAccount(account string, s fund.Snapshot) error {
+	return db.putJSON(bucketFundAccounts, string(id(account, "merchant")), s)
 }
 
-// DeleteAccount deletes one app's balance account, or every app's for ""
+// DeleteAccount deletes one balance account, or every one for ""
 // (fund.Store).
-func (db *DB) DeleteAccount(app string) error { return db.deleteApp(bucketFundAccounts, app) }
+func (db *DB) DeleteAccount(account string) error { return db.deleteApp(bucketFundAccounts, account) }
 
-// Transfers loads every transfer and balance account.
-func (db *DB) Transfers() (map[string]fund.Snapshot, []fund.Transfer, error) {
-	accounts := map[string]fund.Snapshot{}
-	err := db.each(bucketFundAccounts, func(k, v []byte) error {
+// UpgradeAccounts stores merged accounts and deletes the per-app accounts
+// of apps an earlier version kept, in one commit (fund.Store).
+func (db *DB) UpgradeAccounts(merged map[string]fund.Snapshot, apps []string) error {
+	var ops []op
+	for k, s := range merged {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, op{bucket: bucketFundAccounts, key: string(id(k, "merchant")), enc: func() ([]byte, error) { return b, nil }})
+	}
+	for _, app := range apps {
+		ops = append(ops, op{bucket: bucketFundAccounts, key: string(id(app, "account"))})
+	}
+	return db.queue(ops...)()
+}
+
+// Transfers loads every transfer and balance account: the merchants'
+// accounts, and the per-app accounts an earlier version kept.
+func (db *DB) Transfers() (accounts, perApp map[string]fund.Snapshot, ts []fund.Transfer, err error) {
+	accounts, perApp = map[string]fund.Snapshot{}, map[string]fund.Snapshot{}
+	err = db.each(bucketFundAccounts, func(k, v []byte) error {
 		var s fund.Snapshot
 		if err := json.Unmarshal(v, &s); err != nil {
 			return fmt.Errorf("store: fund account %s: %w", k, err)
 		}
-		app, _, _ := strings.Cut(string(k), "/")
-		accounts[app] = s
+		key, kind, _ := strings.Cut(string(k), "/")
+		if kind == "account" {
+			perApp[key] = s
+		} else {
+			accounts[key] = s
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var ts []fund.Transfer
 	err = db.each(bucketTransfers, func(k, v []byte) error {
 		var t fund.Transfer
 		if err := json.Unmarshal(v, &t); err != nil {
@@ -882,7 +905,7 @@ func (db *DB) Transfers() (map[string]fund.Snapshot, []fund.Transfer, error) {
 		ts = append(ts, t)
 		return nil
 	})
-	return accounts, ts, err
+	return accounts, perApp, ts, err
 }
 
 // Job is something planned on the mock's clock that no other record
@@ -1037,4 +1060,11 @@ func (db *DB) Scenarios() ([]byte, error) {
 		return nil
 	})
 	return v, err
+}
+
+// PutAppAccount stores an account as versions before merchants' accounts
+// kept one, per app ("app/account"), which the next start merges
+// (fund.Book.Restore): tests write an earlier version's file with it.
+func (db *DB) PutAppAccount(app string, s fund.Snapshot) error {
+	return db.putJSON(bucketFundAccounts, string(id(app, "account")), s)
 }

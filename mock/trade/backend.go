@@ -175,6 +175,12 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 		if errors.Is(err, ErrNotCovered) && l.Short != nil {
 			return l.Short, false
 		}
+		if errors.Is(ferr, domain.ErrAsk) && errors.Is(err, ErrConflict) {
+			// A create that stopped to find a buyer's half made nothing
+			// (tradeTx.Commit's conflict): its caller asks and runs it
+			// again, which a retry here would not.
+			return ferr, false
+		}
 		return StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	var oerr error

@@ -111,10 +111,13 @@ type Book struct {
 	opts    Options
 	// byOut finds trades by out_trade_no; trades of other apps with the
 	// same out_trade_no hang off the first through cell.sameOut.
-	byOut    map[string]*cell
-	byNo     map[string]*cell
-	byQR     map[string]*cell
-	byPage   map[string]*cell // by cashier token
+	byOut  map[string]*cell
+	byNo   map[string]*cell
+	byQR   map[string]*cell
+	byPage map[string]*cell // by cashier token
+	// byApp lists each app's trades, so a walk of one app's trades (its
+	// payee index's first lookup) passes no other app's.
+	byApp    map[string]*appTrades
 	observer func(Trade, Event) error
 	// tells says which events the observer turns into something that
 	// must survive a crash (a notification): each is marked untold in
@@ -155,14 +158,12 @@ type Book struct {
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
 	// cover checks that an account covers what a change takes (cover.go).
-	cover func(app string, income, need amount.Amount) bool
+	cover func(app string, income func(app string) amount.Amount, need amount.Amount) bool
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks
-	// logonUser finds the user of a logon named alone (named.go).
-	logonUser func(app, logon string) (string, error)
-	// userLogon finds the logon of a user id named alone (named.go).
-	userLogon func(app, user string) (string, error)
+	// halves find the rest of a buyer named by one half (named.go).
+	halves domain.Halves
 }
 
 // NewBook makes an empty book.
@@ -221,9 +222,9 @@ func (b *Book) commitAck(ack *domain.Ack, f func(now time.Time) ([]change, error
 	b.noteFinal(changes)
 	evicted, earlier := b.trim()
 	obs, onEvict, onEarlier := b.observer, b.onEvict, b.onEarlier
-	// A pass to be run again (errAskUser) leaves nothing to the ack: the
-	// pass that answers does.
-	deferred := ack != nil && b.store != nil && !errors.Is(err, errAskUser)
+	// A pass to be run again (domain.ErrAsk) leaves nothing to the ack:
+	// the pass that answers does.
+	deferred := ack != nil && b.store != nil && !errors.Is(err, domain.ErrAsk)
 	b.mu.Unlock()
 	if earlier && onEarlier != nil {
 		onEarlier()
@@ -275,6 +276,7 @@ func (b *Book) reset(app string) {
 		b.byNo = map[string]*cell{}
 		b.byQR = map[string]*cell{}
 		b.byPage = map[string]*cell{}
+		b.byApp = map[string]*appTrades{}
 		b.ledger.Clear()
 		b.bytes = 0
 		b.counts = [numStatus]int{}
@@ -451,8 +453,17 @@ func (b *Book) lookupAll(app string, ref Ref, now time.Time) (*Trade, []change, 
 	return t, b.settle(t, now), nil
 }
 
+// wall is the wall clock's reading when the book's clock is anchored to one
+// (clock.Sim), else now.
+func (b *Book) wall(now time.Time) time.Time {
+	if w, ok := b.clock.(interface{ Wall() time.Time }); ok {
+		return w.Wall()
+	}
+	return now
+}
+
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	exp, err := o.expiry(now, def)
+	exp, err := o.expiry(now, b.wall(now), def)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +564,7 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 		var qrExp time.Time
 		if o.QRCodeTimeoutExpress != "" {
 			var err error
-			if qrExp, err = ParseTimeout(o.QRCodeTimeoutExpress, now); err != nil {
+			if qrExp, err = ParseTimeout("qr_code_timeout_express", o.QRCodeTimeoutExpress, now); err != nil {
 				return nil, err
 			}
 		}
@@ -575,20 +586,15 @@ func (b *Book) Precreate(m domain.Merchant, o Order, c domain.Context) (Trade, e
 }
 
 // Create opens a trade whose buyer is known (alipay.trade.create). A
-// buyer named by one half has the other derived, as a page's (named.go).
+// buyer named by one half has the other derived, as a page's, and one
+// named by an open id alone both (named.go).
 func (b *Book) Create(m domain.Merchant, o Order, c domain.Context) (Trade, error) {
-	var ask logonUser
-	out, err := b.createOnce(m, o, c, logonUser{}, &ask)
-	if errors.Is(err, errAskUser) {
-		if err = b.askOther(&ask); err != nil {
-			return out, err
-		}
-		out, err = b.createOnce(m, o, c, ask, &ask)
-	}
-	return out, err
+	return domain.Twice(b.buyerHalves, domain.Ask{}, func(known domain.Ask, ask *domain.Ask) (Trade, error) {
+		return b.createOnce(m, o, c, known, ask)
+	})
 }
 
-func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known logonUser, ask *logonUser) (Trade, error) {
+func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known domain.Ask, ask *domain.Ask) (Trade, error) {
 	var out Trade
 	err := b.commitOn(Lookup{App: m.AppID, Ref: Ref{OutTradeNo: o.OutTradeNo}, Create: true, ack: c.Ack}, func(now time.Time) ([]change, error) {
 		if err := o.normalise(true); err != nil {
@@ -620,7 +626,7 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 		var logonUser string // the user of a logon named alone
 		if o.BuyerID == "" && o.BuyerLogonID != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
+			if logonUser, err = b.halves.UserOfLogon(m.AppID, o.BuyerLogonID, known, ask); err != nil {
 				return nil, err
 			}
 			if m.Seller.UserID != "" && logonUser == m.Seller.UserID {
@@ -630,8 +636,18 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 		var userLogon string // the logon of a user id named alone
 		if o.BuyerID != "" && o.BuyerLogonID == "" {
 			var err error
-			if userLogon, err = b.logonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
+			if userLogon, err = b.halves.LogonOfUser(m.AppID, o.BuyerID, known, ask); err != nil {
 				return nil, err
+			}
+		}
+		var openUser, openLogon string // the buyer of an open id named alone
+		if o.BuyerID == "" && o.BuyerLogonID == "" {
+			var err error
+			if openUser, openLogon, err = b.halves.BuyerOfOpen(m.AppID, o.BuyerOpenID, known, ask); err != nil {
+				return nil, err
+			}
+			if m.Seller.UserID != "" && openUser == m.Seller.UserID {
+				return nil, ErrBuyerSellerEqual
 			}
 		}
 		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
@@ -652,7 +668,9 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known lo
 			t.Buyer.UserID = logonUser
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 			t.BuyerIDDrawn = o.BuyerOpenID == ""
-		default: // an open id alone: a new buyer
+		default: // an open id alone: its user and that user's logon, derived
+			t.Buyer.UserID = openUser
+			t.Buyer.Account, t.Buyer.LogonID = openLogon, fixtures.MaskLogon(openLogon)
 			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
@@ -1130,18 +1148,13 @@ func (b *Book) ActOnPage(p Page, token string, act BuyerAction, buyer *fixtures.
 }
 
 func (b *Book) act(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer) (Trade, error) {
-	var known, ask logonUser // a logon named alone: its user, found outside the lock (named.go)
-	out, err := b.actOnce(l, find, act, buyer, known, &ask)
-	if errors.Is(err, errAskUser) {
-		if err = b.askOther(&ask); err != nil {
-			return out, err
-		}
-		out, err = b.actOnce(l, find, act, buyer, ask, &ask)
-	}
-	return out, err
+	// A half the buyer was named without is found outside the lock (named.go).
+	return domain.Twice(b.buyerHalves, domain.Ask{}, func(known domain.Ask, ask *domain.Ask) (Trade, error) {
+		return b.actOnce(l, find, act, buyer, known, ask)
+	})
 }
 
-func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer, known logonUser, ask *logonUser) (Trade, error) {
+func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, buyer *fixtures.Buyer, known domain.Ask, ask *domain.Ask) (Trade, error) {
 	var out Trade
 	err := b.commitOn(l, func(now time.Time) ([]change, error) {
 		t, err := find() // first, so an unknown token is not found whatever the action
@@ -1183,7 +1196,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var logonUser string // the user of a logon named alone
 		if account := namedAccount(t, buyer); account != "" {
 			var err error
-			if logonUser, err = b.userOfLogon(t.AppID, account, known, ask); err != nil {
+			if logonUser, err = b.halves.UserOfLogon(t.AppID, account, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}
@@ -1191,7 +1204,7 @@ func (b *Book) actOnce(l Lookup, find func() (*Trade, error), act BuyerAction, b
 		var userLogon string // the logon of a user id named alone
 		if user := namedUser(t, buyer); user != "" {
 			var err error
-			if userLogon, err = b.logonOfUser(t.AppID, user, known, ask); err != nil {
+			if userLogon, err = b.halves.LogonOfUser(t.AppID, user, known, ask); err != nil {
 				out = t.clone()
 				return ch, err
 			}

@@ -19,7 +19,10 @@ type cell struct {
 	rec     string
 	hot     *Trade
 	sameOut *cell // the next trade of another app with the same out_trade_no
-	seq     uint64
+	// appPrev and appNext link the app's trades in the order filed
+	// (Book.byApp).
+	appPrev, appNext *cell
+	seq              uint64
 	// income is what the trade brought in by the book's income rule, as
 	// counted in the app's total (IncomeRule).
 	income amount.Amount

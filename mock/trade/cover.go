@@ -27,10 +27,10 @@ var (
 var ErrNotCovered = errors.New("trade: the merchant's balance does not cover the change")
 
 // CoveredBy sets what checks, under the book's lock, that app's account
-// covers need, the book's income for it being income (mock/fund's
-// Book.Cover). With a backend the database checks instead, in the
-// change's transaction.
-func (b *Book) CoveredBy(f func(app string, income, need amount.Amount) bool) {
+// covers need, income being what each app's kept trades brought in, read
+// under that lock (mock/fund's Book.Cover). With a backend the database
+// checks instead, in the change's transaction.
+func (b *Book) CoveredBy(f func(app string, income func(app string) amount.Amount, need amount.Amount) bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cover = f
@@ -44,7 +44,7 @@ func (b *Book) covers(t, next *Trade, short error) error {
 		return nil
 	}
 	need := b.incomeRule(t) - b.incomeRule(next)
-	if need <= 0 || b.cover(t.AppID, b.income[t.AppID], need) {
+	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] }, need) {
 		return nil
 	}
 	return short

@@ -10,7 +10,7 @@ var (
 	ErrTradeHasFinished      = apierr.Business("ACQ.TRADE_HAS_FINISHED", "交易已完结")
 	ErrTradeStatus           = apierr.Business("ACQ.TRADE_STATUS_ERROR", "交易状态非法")
 	ErrContextInconsistent   = apierr.Business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
-	ErrTotalFeeExceed        = apierr.Business("ACQ.TOTAL_FEE_EXCEED", "订单金额不能小于等于0，且不能大于100000000元")
+	ErrTotalFeeExceed        = apierr.Business("ACQ.TOTAL_FEE_EXCEED", "订单总金额超过限额")
 	ErrAuthCodeInvalid       = apierr.Business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付授权码无效")
 	ErrRefundAmountExceed    = apierr.Business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
 	ErrRefundNotTotal        = apierr.Business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "撤销或退款金额与订单金额不一致")

@@ -62,6 +62,7 @@ func (b *Book) index(t *Trade) {
 		b.byQR[t.QRToken] = c
 	}
 	b.byPage[t.CashierToken] = c
+	b.linkApp(t.AppID, c)
 	c.counted = statusIndex(t.Status)
 	b.counts[c.counted]++
 	b.reckon(t)
@@ -80,12 +81,67 @@ func (b *Book) unindex(t *Trade) {
 	if b.byPage[t.CashierToken] == c {
 		delete(b.byPage, t.CashierToken)
 	}
+	b.unlinkApp(t.AppID, c)
 	b.counts[c.counted]--
 	c.counted = 0
 	b.uncountPayee(t)
 	if c.income != 0 {
 		b.addIncome(t.AppID, -c.income)
 		c.income = 0
+	}
+}
+
+// appTrades are the ends of an app's list of trades (Book.byApp), linked
+// through their cells.
+type appTrades struct{ first, last *cell }
+
+// oldest is the first trade of the list, nil for none.
+func (l *appTrades) oldest() *cell {
+	if l == nil {
+		return nil
+	}
+	return l.first
+}
+
+// linkApp puts c at the end of app's list. The lock is held.
+func (b *Book) linkApp(app string, c *cell) {
+	l := b.byApp[app]
+	if l == nil {
+		l = &appTrades{}
+		b.byApp[app] = l
+	}
+	if l.first == c || c.appPrev != nil { // already listed
+		return
+	}
+	c.appPrev = l.last
+	if l.last != nil {
+		l.last.appNext = c
+	} else {
+		l.first = c
+	}
+	l.last = c
+}
+
+// unlinkApp takes c out of app's list; an app with none left goes. The
+// lock is held.
+func (b *Book) unlinkApp(app string, c *cell) {
+	l := b.byApp[app]
+	if l == nil || (l.first != c && c.appPrev == nil) { // not listed
+		return
+	}
+	if c.appPrev != nil {
+		c.appPrev.appNext = c.appNext
+	} else {
+		l.first = c.appNext
+	}
+	if c.appNext != nil {
+		c.appNext.appPrev = c.appPrev
+	} else {
+		l.last = c.appPrev
+	}
+	c.appPrev, c.appNext = nil, nil
+	if l.first == nil {
+		delete(b.byApp, app)
 	}
 }
 

@@ -1,88 +1,36 @@
 package trade
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/domain"
 )
 
 // A buyer named by one half only (a page, the control API, a scenario) is
 // one user on every trade: the missing half is derived from the named one,
 // never drawn. A logon's user is the one the mock's transfers would pay
-// (LogonUsers: a known buyer of the app, else fixtures.UserIDOf), a user
-// id's logon the one it paid the app with (UserLogons: a known buyer, else
-// fixtures.LogonOf).
+// (a known buyer of the app, else fixtures.UserIDOf), a user id's logon
+// the one it paid the app with (a known buyer, else fixtures.LogonOf). An
+// open id named alone (alipay.trade.create) is the user a transfer to it
+// would pay, with that user's logon. The rules are domain.Halves, asked
+// outside the lock (domain.Twice).
 
-// LogonUsers sets how a logon named without a buyer_id finds its user:
-// the mock's one rule (fund.Book.Payee), asked outside the lock. Unset,
-// fixtures.UserIDOf. Its error (the store's) is the action's answer.
-func (b *Book) LogonUsers(f func(app, logon string) (string, error)) {
+// BuyerHalves sets the mock's rules for the rest of a buyer named by one
+// half (domain.Halves): a logon's user and an open id's as a transfer
+// would pay (fund.Book.Payee), a user id's logon the one it paid the app
+// with. Unset, each is derived.
+func (b *Book) BuyerHalves(h domain.Halves) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.logonUser = f
+	b.halves = h
 }
 
-// UserLogons sets how a user id named without a logon finds its logon
-// account, asked outside the lock. Unset, fixtures.LogonOf. Its error (the
-// store's) is the action's answer.
-func (b *Book) UserLogons(f func(app, user string) (string, error)) {
+// buyerHalves reads the rules, for domain.Twice.
+func (b *Book) buyerHalves() domain.Halves {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.userLogon = f
-}
-
-// logonUser is a buyer named by one half alone and the other found for it,
-// for one app: the user of a logon account, or (byUser) the logon account
-// of a user id.
-type logonUser struct {
-	app, account, user string
-	byUser             bool
-}
-
-// errAskUser stops an action that needs the user of a logon named alone,
-// before it changes the trade: act finds the user outside the lock and
-// acts again.
-var errAskUser = errors.New("trade: the user of a logon is to be found")
-
-// userOfLogon is the user id of app's buyer account, named without one:
-// known when found already; else, with LogonUsers set and ask not yet
-// used, errAskUser with ask filled. The lock is held.
-func (b *Book) userOfLogon(app, account string, known logonUser, ask *logonUser) (string, error) {
-	if known.app == app && !known.byUser && known.account == account && known.user != "" {
-		return known.user, nil
-	}
-	if b.logonUser != nil && ask.app == "" {
-		*ask = logonUser{app: app, account: account}
-		return "", errAskUser
-	}
-	return fixtures.UserIDOf(account), nil
-}
-
-// logonOfUser is the logon account of app's buyer user, named without one,
-// as userOfLogon is the user of a logon. The lock is held.
-func (b *Book) logonOfUser(app, user string, known logonUser, ask *logonUser) (string, error) {
-	if known.app == app && known.byUser && known.user == user && known.account != "" {
-		return known.account, nil
-	}
-	if b.userLogon != nil && ask.app == "" {
-		*ask = logonUser{app: app, user: user, byUser: true}
-		return "", errAskUser
-	}
-	return fixtures.LogonOf(user), nil
-}
-
-// askOther finds the half ask lacks, outside the lock.
-func (b *Book) askOther(ask *logonUser) (err error) {
-	b.mu.Lock()
-	logonUser, userLogon := b.logonUser, b.userLogon
-	b.mu.Unlock()
-	if ask.byUser {
-		ask.account, err = userLogon(ask.app, ask.user)
-	} else {
-		ask.user, err = logonUser(ask.app, ask.account)
-	}
-	return err
+	return b.halves
 }
 
 // namedUser is the user id t's buyer will have after an action naming

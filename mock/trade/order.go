@@ -199,8 +199,11 @@ const (
 )
 
 // expiry works out when an unpaid trade closes: time_expire wins over
-// timeout_express; def applies when neither is given.
-func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
+// timeout_express; def applies when neither is given. time_expire is taken
+// 1m to 15d after the mock's clock (now) or else after the wall clock, as
+// a request's timestamp is (timestamp.Skew): apps work it out from their
+// own clock. Read against the wall clock, it is moved onto the mock's.
+func (o *Order) expiry(now, wall time.Time, def time.Duration) (time.Time, error) {
 	if o.TimeExpire != "" {
 		t, err := timestamp.Parse(o.TimeExpire)
 		if err != nil {
@@ -210,21 +213,24 @@ func (o *Order) expiry(now time.Time, def time.Duration) (time.Time, error) {
 				return time.Time{}, InvalidParameter("time_expire格式必须为yyyy-MM-dd HH:mm:ss")
 			}
 		}
-		if t.Before(now.Add(minTimeout)) || t.After(now.Add(maxTimeout)) {
+		sk := timestamp.Skew{At: t, Wall: wall, Mock: now, Past: -minTimeout, Future: maxTimeout}
+		clock, ok := sk.Near()
+		if !ok {
 			return time.Time{}, InvalidParameter("time_expire取值范围为当前时间后1m～15d")
 		}
-		return t, nil
+		return now.Add(t.Sub(clock)), nil
 	}
 	if o.TimeoutExpress != "" {
-		return ParseTimeout(o.TimeoutExpress, now)
+		return ParseTimeout("timeout_express", o.TimeoutExpress, now)
 	}
 	return now.Add(def), nil
 }
 
-// ParseTimeout reads a relative timeout: "90m", "3h", "15d" (1m to 15d,
-// whole numbers), or "1c", which ends at midnight GMT+8 of the day.
-func ParseTimeout(s string, now time.Time) (time.Time, error) {
-	bad := InvalidParameter("timeout_express取值范围1m～15d，单位m/h/d/c，不能有小数")
+// ParseTimeout reads the relative timeout field holds: "90m", "3h", "15d"
+// (1m to 15d, whole numbers), or "1c", which ends at midnight GMT+8 of the
+// day. Its error names field.
+func ParseTimeout(field, s string, now time.Time) (time.Time, error) {
+	bad := InvalidParameter(field + "取值范围1m～15d，单位m/h/d/c，不能有小数")
 	if s == "1c" {
 		n := now.In(timestamp.Zone)
 		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, timestamp.Zone), nil

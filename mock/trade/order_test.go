@@ -171,7 +171,7 @@ func TestParseTimeout(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseTimeout(tc.in, now)
+			got, err := ParseTimeout("timeout_express", tc.in, now)
 			if tc.want.IsZero() {
 				wantErr(t, err, errInvalidParameter)
 				return
@@ -201,7 +201,7 @@ func TestParseTimeout1cIsMidnightGMT8(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := must(ParseTimeout("1c", tc.now))(t)
+			got := must(ParseTimeout("timeout_express", "1c", tc.now))(t)
 			if !got.Equal(tc.want) {
 				t.Fatalf("1c at %s = %s, want %s", tc.now, got, tc.want)
 			}

@@ -10,13 +10,14 @@ import (
 // The buyers who paid an app's trades, counted as trades change (where the
 // income is reckoned), so a transfer finds whether its payee is a known
 // buyer without walking the app's trades. An app is indexed from its first
-// lookup on (one walk of the book then), so apps that never transfer pay
-// nothing for it; small per buyer: one shared entry, keys that share the
-// trades' strings, an open id kept as a hash.
+// lookup on (one walk of its own trades then: Book.byApp), so apps that
+// never transfer pay nothing for it; small per buyer: one shared entry,
+// keys that share the trades' strings, an open id kept as a hash.
 type payee struct {
 	user, name string // copies: a decoded trade's strings can share its record (cell.go)
 	account    string // a logon account it paid with (the index's key), "" for none
 	n          int32  // kept paid trades of this buyer
+	accounts   int32  // logon accounts it paid with in them
 	open       uint64 // openHash of the buyer's open id for the app
 }
 
@@ -28,7 +29,15 @@ type appPayees struct {
 	// accounts counts, per logon account, the kept paid trades of each
 	// buyer who paid with it (one buyer, nearly always).
 	accounts map[string]map[*payee]int32
-	opens    map[uint64]*payee
+	// more holds, for a buyer who paid with more than one account, its
+	// accounts in the order first counted, p.account first: when that one
+	// goes, the next still counted takes its place without a walk.
+	// Entries gone stale are skipped then, or cut when they pile up.
+	more  map[*payee][]string
+	opens map[uint64]*payee
+	// steps counts the trades and entries looked at to keep the index
+	// (its tests bound them).
+	steps int
 }
 
 var openSeed = maphash.MakeSeed()
@@ -76,16 +85,69 @@ func (b *Book) addPayee(t *Trade) bool {
 	p.n++
 	if by.Account != "" {
 		m := a.accounts[by.Account]
+		acc := "" // the index's copy of the account, when made here
 		if m == nil {
-			m = map[*payee]int32{}
-			a.accounts[strings.Clone(by.Account)] = m
+			acc, m = strings.Clone(by.Account), map[*payee]int32{}
+			a.accounts[acc] = m
 		}
-		m[p]++
-		if p.account == "" {
-			p.account = strings.Clone(by.Account)
+		if m[p]++; m[p] == 1 {
+			p.accounts++
+			if acc == "" {
+				acc = strings.Clone(by.Account)
+			}
+			a.noteAccount(p, acc)
 		}
 	}
 	return true
+}
+
+// noteAccount records that p paid with acc again (after none of its kept
+// trades did); acc is the index's own copy. The lock is held.
+func (a *appPayees) noteAccount(p *payee, acc string) {
+	if p.account == "" {
+		p.account = acc
+		return
+	}
+	if acc == p.account {
+		return
+	}
+	q := a.more[p]
+	if q == nil {
+		q = []string{p.account}
+	}
+	q = append(q, acc)
+	if len(q) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once, in order
+		seen := make(map[string]bool, p.accounts)
+		kept := q[:0]
+		for _, k := range q {
+			a.steps++
+			if !seen[k] && a.accounts[k][p] > 0 {
+				seen[k] = true
+				kept = append(kept, k)
+			}
+		}
+		q = kept
+	}
+	a.more[p] = q
+}
+
+// nextAccount is the account p paid with that follows p.account, its
+// own now gone, or "" for none. The lock is held.
+func (a *appPayees) nextAccount(p *payee) string {
+	q := a.more[p]
+	for len(q) > 0 && a.accounts[q[0]][p] <= 0 {
+		q = q[1:]
+		a.steps++
+	}
+	if len(q) <= 1 {
+		delete(a.more, p)
+		if len(q) == 0 {
+			return ""
+		}
+		return q[0]
+	}
+	a.more[p] = q
+	return q[0]
 }
 
 // dropPayee uncounts t's buyer. The lock is held.
@@ -102,13 +164,9 @@ func (b *Book) dropPayee(t *Trade) {
 	if m := a.accounts[by.Account]; m != nil && by.Account != "" {
 		if m[p]--; m[p] <= 0 {
 			delete(m, p)
-			if p.account == by.Account && p.n > 1 { // another it still paid with, the lowest (rare: a walk)
-				p.account = ""
-				for k, o := range a.accounts {
-					if o[p] > 0 && (p.account == "" || k < p.account) {
-						p.account = k
-					}
-				}
+			p.accounts--
+			if p.account == by.Account {
+				p.account = a.nextAccount(p)
 			}
 		}
 		if len(m) == 0 {
@@ -119,6 +177,7 @@ func (b *Book) dropPayee(t *Trade) {
 		return
 	}
 	delete(a.users, by.UserID)
+	delete(a.more, p)
 	if a.opens[p.open] == p {
 		delete(a.opens, p.open)
 	}
@@ -163,16 +222,15 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	a := b.payees[app]
 	if a == nil { // the app's first lookup: index it, then keep it
 		b.sweepPayees()
-		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, opens: map[uint64]*payee{}}
+		a = &appPayees{users: map[string]*payee{}, accounts: map[string]map[*payee]int32{}, more: map[*payee][]string{}, opens: map[uint64]*payee{}}
 		b.payees[app] = a
-		for _, c := range b.byNo {
-			if b.appOf(c) == app {
-				// Read, not warmed: the payee mark is the cell's, so
-				// nothing is written back and no decoded copy is kept.
-				t := b.view(c)
-				t.c = c
-				b.countPayee(t)
-			}
+		for c := b.byApp[app].oldest(); c != nil; c = c.appNext { // its own trades, oldest first
+			a.steps++
+			// Read, not warmed: the payee mark is the cell's, so nothing
+			// is written back and no decoded copy is kept.
+			t := b.view(c)
+			t.c = c
+			b.countPayee(t)
 		}
 	}
 	var p *payee

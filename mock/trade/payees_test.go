@@ -161,3 +161,76 @@ func TestPayeeIndexCountsEachAccountsTrades(t *testing.T) {
 		t.Fatal("second@ unknown while A4 and A6 are kept")
 	}
 }
+
+// One user paying every kept trade with a new logon, in increasing order
+// (anyone can, on the public QR page): each eviction then drops the logon
+// the index names for that user. Finding the next one looks at a few
+// entries, not at every logon of the app.
+func TestPayeeIndexEvictionLooksAtFewEntries(t *testing.T) {
+	const keep, evict = 1000, 200
+	e := newEnv(t, Options{Keep: keep})
+	if _, ok := e.book.PaidBuyer(app1, ByUserID, "2088000000000731"); ok { // indexed from the start
+		t.Fatal("a buyer is known before any payment")
+	}
+	pay := func(out, logon string) {
+		t.Helper()
+		who := fixtures.Buyer{UserID: "2088000000000731", LogonID: logon}
+		e.precreate(t, out, "1.00")
+		must(e.book.Act(app1, out, ActScan, &who))(t)
+		must(e.book.Act(app1, out, ActPay, &who))(t)
+	}
+	for i := 0; i < keep; i++ {
+		pay(fmt.Sprintf("W%05d", i), fmt.Sprintf("w%05d@x.com", i))
+	}
+	e.book.mu.Lock()
+	before := e.book.payees[app1].steps
+	e.book.mu.Unlock()
+	for i := 0; i < evict; i++ { // each evicts the oldest trade, and the logon the index names
+		e.precreate(t, fmt.Sprintf("X%05d", i), "1.00")
+	}
+	e.book.mu.Lock()
+	steps := e.book.payees[app1].steps - before
+	e.book.mu.Unlock()
+	if steps > 4*evict {
+		t.Errorf("%d evictions looked at %d index entries: each walks the app's %d logons", evict, steps, keep)
+	}
+	samePayees(t, e.book, "after the evictions")
+	b, ok := e.book.PaidBuyer(app1, ByUserID, "2088000000000731")
+	if want := fmt.Sprintf("w%05d@x.com", evict); !ok || b.Account != want {
+		t.Errorf("the user's logon after the evictions: %+v %v, want %s (the oldest it still paid with)", b, ok, want)
+	}
+}
+
+// An app's first lookup (a made-up merchant's, free to make) looks at that
+// app's trades, never at the rest of the book.
+func TestPayeeIndexFirstLookupLooksAtTheAppsTrades(t *testing.T) {
+	const others = 1000
+	e := newEnv(t, Options{})
+	for i := 0; i < others; i++ {
+		must(e.book.Pay(merchant1, barcode(fmt.Sprintf("O%05d", i), "1.00", authCodeA), ctx))(t)
+	}
+	for i := 0; i < 3; i++ {
+		must(e.book.Pay(merchant2, barcode(fmt.Sprintf("T%05d", i), "1.00", authCodeB), ctx))(t)
+	}
+	tr := must(e.book.Query(app2, Ref{OutTradeNo: "T00000"}))(t)
+	if _, ok := e.book.PaidBuyer(app2, ByUserID, tr.Buyer.UserID); !ok {
+		t.Fatal("app2's buyer unknown")
+	}
+	e.book.mu.Lock()
+	steps := e.book.payees[app2].steps
+	e.book.mu.Unlock()
+	if steps > 3 {
+		t.Errorf("app2's first lookup looked at %d trades, app2 has 3: it walks the whole book", steps)
+	}
+	samePayees(t, e.book, "after the first lookup")
+	e.book.Reset(app2) // its list goes with its trades
+	if _, ok := e.book.PaidBuyer(app2, ByUserID, tr.Buyer.UserID); ok {
+		t.Fatal("app2's buyer known after its reset")
+	}
+	e.book.mu.Lock()
+	steps = e.book.payees[app2].steps
+	e.book.mu.Unlock()
+	if steps != 0 {
+		t.Errorf("app2's lookup after its reset looked at %d trades, it has none", steps)
+	}
+}

@@ -151,7 +151,7 @@ func (p *Pages) MethodNotAllowed(c echo.Context) error {
 }
 
 // Missing is the page of a path under the pages' prefixes that names no
-// page (/qr/, /cashier/): the page of an order that does not exist.
+// page (/qr/, /cashier/, /oauth2/): the page of an order that does not exist.
 func (p *Pages) Missing(c echo.Context) error { return p.notFound(c) }
 
 // Fail answers an error the pages' surface met before or after a handler

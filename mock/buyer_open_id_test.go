@@ -1,0 +1,102 @@
+package mock_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// One open id is one buyer: alipay.trade.create naming the buyer by a
+// buyer_open_id the mock does not know gives every trade for it the same
+// buyer_user_id and buyer_logon_id, across a restart on --data too.
+// Before, each create drew a new buyer.
+func TestOneOpenIDIsOneBuyerAcrossTrades(t *testing.T) {
+	open := fixtures.OpenID(keys.DevAppID, "2088000000000931") // a user the mock never saw
+	create := func(m *mocktest.Mock, out string) map[string]any {
+		t.Helper()
+		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s","buyer_open_id":"`+open+`"}`), "code", "10000")
+		q := m.Call("alipay.trade.query", `{"out_trade_no":"`+out+`"}`)
+		if q["buyer_user_id"] == nil || q["buyer_logon_id"] == nil {
+			t.Fatalf("%s: no buyer in %v", out, q)
+		}
+		return q
+	}
+	same := func(what string, a, b map[string]any) {
+		t.Helper()
+		for _, k := range []string{"buyer_user_id", "buyer_logon_id"} {
+			if a[k] != b[k] {
+				t.Errorf("%s: open id %s is two buyers: %s %v and %v", what, open, k, a[k], b[k])
+			}
+		}
+	}
+	t.Run("memory", func(t *testing.T) {
+		m := mocktest.New(t, mock.Options{})
+		same("two creates", create(m, "OI-1"), create(m, "OI-2"))
+	})
+	t.Run("data", func(t *testing.T) {
+		dir := t.TempDir()
+		m1 := mocktest.New(t, mock.Options{DataDir: dir})
+		first := create(m1, "OID-1")
+		if err := m1.Srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		m2 := mocktest.New(t, mock.Options{DataDir: dir})
+		same("across a restart", first, create(m2, "OID-2"))
+	})
+}
+
+// An open id the mock knows names its user: that of a buyer who paid one
+// of the app's trades (with the logon it paid with), or that of a user the
+// app signed in. An open id is per app: another app's names someone else.
+func TestAKnownOpenIDIsItsBuyer(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	const user, logon = "2088000000000932", "oi.known@example.com"
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"OK-PAID","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/OK-PAID/pay", map[string]string{"buyer_id": user, "buyer_logon_id": logon}, http.StatusOK)
+	paid := m.Call("alipay.trade.query", `{"out_trade_no":"OK-PAID"}`)
+	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"OK-1","total_amount":"1.00","subject":"s","buyer_open_id":"`+fixtures.OpenID(keys.DevAppID, user)+`"}`), "code", "10000")
+	expect(t, m.Call("alipay.trade.query", `{"out_trade_no":"OK-1"}`), "buyer_user_id", user, "buyer_logon_id", paid["buyer_logon_id"].(string))
+
+	// A user an app of user_id_type open_id signed in.
+	const app, signed = "2021000000000033", "2088000000000933"
+	s := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, AppCert: string(keys.DevAppCertPEM()), UserIDType: "open_id"}}}).CertApp()
+	var code struct {
+		Code string `json:"auth_code"`
+	}
+	s.ControlJSON(http.MethodPost, "/user-auth-codes", `{"app_id":"`+app+`","user_id":"`+signed+`"}`, http.StatusCreated, &code)
+	c := s.Client(func(cfg *client.Config) { cfg.AppID, cfg.AppCert = app, string(keys.DevAppCertPEM()) })
+	ctx := context.Background()
+	tok, err := c.OAuthToken(ctx, code.Code)
+	if err != nil || tok.OpenID == "" {
+		t.Fatalf("sign-in: %+v %v", tok, err)
+	}
+	buyerOf := func(c *client.Client, app, out string) string {
+		t.Helper()
+		r, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("1.00"), Subject: "s"}, BuyerOpenID: tok.OpenID})
+		if err != nil || r.Code != "10000" {
+			t.Fatalf("%s: create: %+v %v", out, r, err)
+		}
+		var tr struct {
+			Buyer struct {
+				UserID string `json:"buyer_id"`
+			} `json:"buyer"`
+		}
+		s.ControlJSON(http.MethodGet, "/trades/"+out+"?app_id="+app, nil, http.StatusOK, &tr)
+		return tr.Buyer.UserID
+	}
+	if got := buyerOf(c, app, "OK-SIGNED"); got != signed {
+		t.Errorf("created for the open id sign-in gave user %s: buyer %s", signed, got)
+	}
+	// The same open id under another app is not that user.
+	if got := buyerOf(s.Client(nil), keys.DevCertAppID, "OK-OTHER"); got == signed || got == "" {
+		t.Errorf("another app's trade for app %s's open id of user %s: buyer %q", app, signed, got)
+	}
+}

@@ -1,0 +1,118 @@
+package pgstore_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
+	"github.com/alipay-mock/alipay-mock/mock/fund"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+)
+
+// merchantEverywhere checks that every replica answers want as the dev
+// merchant's balance: alipay.fund.account.query through the
+// certificate-mode app, and /_mock/apps/{app_id}/balance of both its apps.
+func merchantEverywhere(t *testing.T, rs []*mocktest.Mock, want amount.Amount, when string) {
+	t.Helper()
+	a, _ := rs[0].Srv.Apps.Get(keys.DevCertAppID)
+	for i, r := range rs {
+		q := r.CertApp().Call("alipay.fund.account.query", `{"alipay_user_id":"`+a.Seller.UserID+`","account_type":"ACCTRANS_ACCOUNT"}`)
+		for _, app := range []string{keys.DevAppID, keys.DevCertAppID} {
+			var b balanceBody
+			r.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
+			if b.Available != want || q["available_amount"] != want.String() {
+				t.Errorf("%s: replica %d: app %s's balance %s, the account query %v; want the merchant's one balance %s",
+					when, i, app, b.Available, q["available_amount"], want)
+			}
+		}
+	}
+}
+
+// With --store the balance is the merchant's too: a payment through the
+// public-key dev app on one replica and a transfer through the
+// certificate-mode app on another move one balance, which every replica
+// answers for either app; a reset of the app that transferred gives its
+// transfer back and keeps the other app's payment.
+func TestReplicasOneMerchantsAppsShareOneBalance(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{})
+	pay(t, rs[0], "MB-PAY", "100.00")
+	if r := rs[1].CertApp().Call("alipay.fund.trans.uni.transfer", transferBiz("MB-OUT", "30.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	merchantEverywhere(t, rs, fund.DefaultOpening+amount.MustParse("99.40")-amount.MustParse("30.00"), "after a payment and a transfer")
+	rs[1].Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "500.00"}, http.StatusOK)
+	merchantEverywhere(t, rs, amount.MustParse("500.00"), "after a balance set through the other app")
+	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
+	merchantEverywhere(t, rs, fund.DefaultOpening+amount.MustParse("99.40"), "after a reset of the app that transferred")
+}
+
+// A database an earlier version wrote, with an account per app and paid
+// trades and transfers that name no account, is brought to merchants'
+// accounts at start without losing money: the dev merchant (500.00 set
+// through the public-key app, which was paid 100.00; 30.00 transferred
+// through the other) gets the opening balance plus each app's offset,
+// 470.00; a merchant of one app keeps what it had (the opening balance
+// plus 5.00 a trimmed trade brought in). Later refunds of the old payment
+// and transfers move the merged account.
+func TestUpgradeMergesPerAppAccounts(t *testing.T) {
+	pub := string(keys.DevFile("app_public_key.pem"))
+	const single = "2021000000000071"
+	o := mock.Options{FundPublicKey: true, Apps: []apps.Spec{{AppID: single, PublicKey: pub, SellerID: "2088102146225171"}}}
+	rs, url := replicasAt(t, 1, o)
+	pay(t, rs[0], "UP-PAY", "100.00")
+	if r := rs[0].CertApp().Call("alipay.fund.trans.uni.transfer", transferBiz("UP-OUT", "30.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	if err := rs[0].Srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The earlier version's tables.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := pgtest.Conn(t, url)
+	if _, err := conn.Exec(ctx, `
+DROP TABLE alipay_mock_fund_merchants;
+ALTER TABLE alipay_mock_paid DROP COLUMN account;
+ALTER TABLE alipay_mock_transfers DROP COLUMN account;
+CREATE TABLE alipay_mock_fund_accounts (
+	app_id     text PRIMARY KEY,
+	base       bigint,
+	income     bigint NOT NULL DEFAULT 0,
+	out_amount bigint NOT NULL DEFAULT 0,
+	frozen     bigint NOT NULL DEFAULT 0
+);
+INSERT INTO alipay_mock_fund_accounts VALUES ('`+keys.DevAppID+`', 40060, 9940, 0, 0), ('`+keys.DevCertAppID+`', NULL, 0, 3000, 0),
+	('`+single+`', NULL, 500, 0, 0);`); err != nil {
+		t.Fatal(err)
+	}
+	var up []*mocktest.Mock
+	for range 2 {
+		o.Store = url
+		up = append(up, mocktest.New(t, o))
+	}
+	merchantEverywhere(t, up, amount.MustParse("470.00"), "after the upgrade")
+	for i, r := range up {
+		var b balanceBody
+		r.ControlJSON(http.MethodGet, "/apps/"+single+"/balance", nil, http.StatusOK, &b)
+		if want := fund.DefaultOpening + amount.MustParse("5.00"); b.Available != want {
+			t.Errorf("replica %d: the one-app merchant's balance %s, want the %s it had", i, b.Available, want)
+		}
+	}
+	if r := up[0].Call("alipay.trade.refund", `{"out_trade_no":"UP-PAY","refund_amount":"100.00","out_request_no":"r1"}`); !ok(r) {
+		t.Fatalf("refund: %v", r)
+	}
+	if r := up[1].CertApp().Call("alipay.fund.trans.uni.transfer", transferBiz("UP-OUT2", "10.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	merchantEverywhere(t, up, amount.MustParse("360.60"), "after a refund of the old payment and a new transfer")
+	var left bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('alipay_mock_fund_accounts') IS NOT NULL`).Scan(&left); err != nil || left {
+		t.Fatalf("the per-app table is still there (%v)", err)
+	}
+}
