@@ -329,6 +329,22 @@ func (s *Server) wireFund(feeRate int64) {
 			return nil
 		})
 	}
+	// A refund, a cancel's refund or a settlement takes money the balance
+	// must cover, checked in the trade's change (under the trade book's
+	// lock, then the fund book's): the account's income is its apps'
+	// trades', read from the book the check runs under, less what the
+	// merchant's own red packets took, read under the fund book's lock
+	// (Spend changes it there).
+	s.Trades.CoveredBy(func(app string, income func(app string) amount.Amount, need amount.Amount) bool {
+		apps := s.Apps.AccountApps(s.Apps.Account(app))
+		return s.Fund.Cover(app, func() amount.Amount {
+			var sum amount.Amount
+			for _, a := range apps {
+				sum += income(a) - s.Coupons.Outlay(a)
+			}
+			return sum
+		}, need)
+	})
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// (or an open id) alone is that user; a user id named alone has the

@@ -90,7 +90,8 @@ type Book struct {
 	order     []*Transfer          // by creation
 	seq       int
 	// credits counts changes of a base outside a transfer (Credit,
-	// SetBalance, Reset): income read before one may count a trade twice.
+	// SetBalance, Reset), and the income a trade's change takes (Cover):
+	// income read before one may count a trade twice, or money spent.
 	credits uint64
 
 	store    Store
@@ -595,9 +596,10 @@ func (b *Book) Balance(app string) (Account, error) {
 	return b.balance(k, in), nil
 }
 
-// Base is the balance of app's account before any payment or transfer
-// (the bills' opening balance). An error is the store's failure, as for
-// Balance.
+// Base is the balance of app's account before the payments and transfers
+// it keeps (the bills' opening balance): its base less what transfers no
+// longer kept took, so that a bill of what is kept ends at the balance. An
+// error is the store's failure, as for Balance.
 func (b *Book) Base(app string) (amount.Amount, error) {
 	k := b.key(app)
 	if be := b.shared(); be != nil {
@@ -609,7 +611,8 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.peek(k).Base, nil
+	a := b.peek(k)
+	return a.Base - a.Evicted, nil
 }
 
 // SetBalance makes the available balance of app's account want, whatever
@@ -637,6 +640,26 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	a.Snapshot = next
 	b.credits++
 	return b.balance(k, in), nil
+}
+
+// Cover reports whether the balance of app's account, its income being
+// what income returns (called under this book's lock: the caller sums it
+// from the trade book's, under that book's lock, which it holds), covers
+// need, which a refund or settlement is about to take. A yes counts as a
+// change of income: a transfer that read the income before it reads it
+// again (lockWithIncome), so the two never spend the same money. With a
+// backend the database checks, in the change's transaction.
+func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return true
+	}
+	if b.balance(b.keyLocked(app), income()).Available < need {
+		return false
+	}
+	b.credits++
+	return true
 }
 
 // Credit adds a to the base of app's account: what trades no longer kept

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -22,8 +23,13 @@ import (
 // the mock's AccountsBy), and its buyer (the payees a transfer knows,
 // found through an index). A trigger adds each change of a paid trade's
 // income to its account's row in that same transaction, so every replica
-// reads one income, counted once. An earlier version kept an account per
-// app (alipay_mock_fund_accounts): UpgradeAccounts merges those.
+// reads one income, counted once. A change that lowers a paid trade's
+// income (a refund, a settlement) and leaves the account's available
+// balance below zero is refused there (balanceNotEnough), under the row
+// lock transfers take: the trade's transaction sets the opening balance a
+// never-set base stands for (coverWrite). An earlier version kept an
+// account per app (alipay_mock_fund_accounts): UpgradeAccounts merges
+// those.
 const fundSchema = `
 CREATE TABLE IF NOT EXISTS alipay_mock_paid (
 	trade_no      text PRIMARY KEY REFERENCES alipay_mock_trades (trade_no) ON DELETE CASCADE,
@@ -68,6 +74,10 @@ BEGIN
 		INSERT INTO alipay_mock_fund_merchants (account, income) VALUES (NEW.account, d)
 		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income;
 	END IF;
+	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_merchants WHERE account = NEW.account
+		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount < 0) THEN
+		RAISE EXCEPTION 'alipay_mock_balance_not_enough';
+	END IF;
 	RETURN NEW;
 END $$;
 DO $$ BEGIN
@@ -106,9 +116,14 @@ const transferLease = 5 * time.Second
 
 type incomeRule = func(trade.Trade) amount.Amount
 
-// FundOpening sets the balance an account opens with (fund.Options),
-// which a red packet's balance check reads for an account never set.
-func (db *DB) FundOpening(a amount.Amount) { db.opening = a }
+// openingBalance is the balance an account never set opens with (OpenAt;
+// 0 before it), which a red packet's balance check reads.
+func (db *DB) openingBalance() amount.Amount {
+	if db.opening == nil {
+		return 0
+	}
+	return *db.opening
+}
 
 // CountIncome sets what a paid trade brings into its merchant's account
 // (the bills' rule), and which account an app's trades pay into (the
@@ -136,6 +151,27 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
 		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
+}
+
+// coverWrite sets, for the trade's transaction, the opening balance the
+// trigger's check counts for an account whose base was never set, before
+// a write that lowers a paid trade's income; none without an opening.
+func (db *DB) coverWrite() []write {
+	if db.opening == nil {
+		return nil
+	}
+	return []write{{sql: `SELECT set_config('alipay_mock.opening', $1, true)`, args: []any{fmt.Sprint(int64(*db.opening))}}}
+}
+
+// OpenAt sets the opening balance of an account whose base was never set
+// (fund.Options.Opening), which the check of a refund or settlement counts.
+func (db *DB) OpenAt(opening amount.Amount) { db.opening = &opening }
+
+// balanceNotEnough reports whether err is the trigger refusing a change
+// the account cannot cover.
+func balanceNotEnough(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "P0001" && pe.Message == "alipay_mock_balance_not_enough"
 }
 
 // PaidBuyer is the buyer of one of app's paid trades that identity names,

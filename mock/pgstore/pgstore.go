@@ -290,7 +290,7 @@ type DB struct {
 	trims     trims                   // --keep-* on the database (keep.go)
 	income    incomeRule              // what a paid trade brings in (fund.go)
 	accountOf func(app string) string // the account it goes to (fund.go)
-	opening   amount.Amount           // an account's balance before any movement (FundOpening)
+	opening   *amount.Amount          // a never-set base's balance (fund.go, OpenAt)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.

@@ -157,6 +157,8 @@ type Book struct {
 	// trades change so the balance never walks the book.
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
+	// cover checks that an account covers what a change takes (cover.go).
+	cover func(app string, income func(app string) amount.Amount, need amount.Amount) bool
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks
@@ -833,7 +835,7 @@ type CancelResult struct {
 // succeeds with no action, so a merchant can cancel after a lost pay answer.
 func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 	res := CancelResult{RetryFlag: "N"}
-	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Short: ErrSellerBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookupAll(app, ref, now)
 		if errors.Is(err, ErrTradeNotExist) {
 			return nil, nil
@@ -883,7 +885,13 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 				return ch, ErrRefundFee
 			}
 			rest := t.Total
-			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true})
+			ref := Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true, RoyaltyBack: t.autoBack(rest, now)}
+			next := t.clone()
+			next.Refunds = append(next.Refunds, ref)
+			if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
+				return ch, err
+			}
+			t.Refunds = append(t.Refunds, ref)
 			t.Status = Closed
 			t.Closed = &now
 			t.CancelAction = "refund"
@@ -965,7 +973,7 @@ type RefundResult struct {
 // total; a full refund closes the trade.
 func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 	var res RefundResult
-	err := b.commitOn(Lookup{App: app, Ref: r.Ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: r.Ref, Short: ErrSellerBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		if r.RefundAmount == 0 && !r.AmountSent {
 			return nil, InvalidParameter("refund_amount不能为空")
 		}
@@ -1015,14 +1023,24 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		back, err := t.royaltyBack(r.RefundRoyaltyParameters, now)
-		if err != nil {
+		var back []RoyaltyBack
+		if t.FaceToFace() {
+			if len(r.RefundRoyaltyParameters) > 0 {
+				return ch, ErrRoyaltyBackFaceToFace
+			}
+			back = t.autoBack(t.Refunded()+r.RefundAmount, now)
+		} else if back, err = t.royaltyBack(r.RefundRoyaltyParameters, now); err != nil {
 			return ch, err
 		}
 		if len(t.Refunds) >= MaxRefunds {
 			return ch, InvalidParameter("同一笔交易的退款次数超过上限")
 		}
 		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
+		next := t.clone()
+		next.Refunds = append(next.Refunds, ref)
+		if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
+			return ch, err
+		}
 		t.Refunds = append(t.Refunds, ref)
 		if t.Refunded() == t.Total {
 			t.Status = Closed
