@@ -2,6 +2,8 @@ package mock_test
 
 import (
 	"context"
+	"github.com/alipay-mock/alipay-mock/keys"
+	"github.com/alipay-mock/alipay-mock/mock/apps"
 	"net/http"
 	"testing"
 
@@ -54,5 +56,35 @@ func TestRv2buyOneOpenIDIsOneBuyerName(t *testing.T) {
 	}
 	if a.Buyer.UserID != b.Buyer.UserID || a.Buyer.Name != b.Buyer.Name {
 		t.Errorf("one open id, two buyers: %+v and %+v", a.Buyer, b.Buyer)
+	}
+}
+
+// An open id the mock does not know is a user derived from it, but that
+// user's open id for the app (fixtures.OpenID) is another one: the same
+// buyer, paying the app's next trade as itself (its buyer_id, as GET
+// /_mock/trades shows it), is reported to the app under a second open id,
+// against "the same user has the same open id in sign-in, trades and
+// transfers of one app" (docs/sign-in.md).
+func TestRv2buyDerivedOpenIDBuyerHasOneOpenID(t *testing.T) {
+	const app = "2021000000000035"
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, AppCert: string(keys.DevAppCertPEM()), UserIDType: "open_id"}}}).CertApp()
+	c := m.Client(func(cfg *client.Config) { cfg.AppID, cfg.AppCert = app, string(keys.DevAppCertPEM()) })
+	ctx := context.Background()
+	open := fixtures.OpenID(app, "2088000000000971") // a user the mock never saw
+	if r, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "RV2-D-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}, BuyerOpenID: open}); err != nil || r.Code != "10000" {
+		t.Fatalf("create: %+v %v", r, err)
+	}
+	var tr rv2buyTrade
+	m.ControlJSON(http.MethodGet, "/trades/RV2-D-1?app_id="+app, nil, http.StatusOK, &tr)
+	if r, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "RV2-D-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil || r.Code != "10000" {
+		t.Fatalf("precreate: %+v %v", r, err)
+	}
+	m.Control("POST", "/trades/RV2-D-2/pay?app_id="+app, map[string]string{"buyer_id": tr.Buyer.UserID}, http.StatusOK)
+	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "RV2-D-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.BuyerOpenID != open {
+		t.Errorf("buyer %s (of RV2-D-1, created for open id %s) paid RV2-D-2: reported as open id %s", tr.Buyer.UserID, open, q.BuyerOpenID)
 	}
 }
