@@ -82,3 +82,32 @@ func TestReplicasLogonAloneIsTheSameBuyerAsOneProcess(t *testing.T) {
 		t.Errorf("with --store: buyer %v for logon %s alone, one process %v", shared, logon, one)
 	}
 }
+
+// A user id named alone pays with the lowest logon that user paid the app
+// with, in one process and with --store alike: not the first it paid with
+// (one process, before) nor whichever row the database met first.
+func TestReplicasUserIDAloneHasTheSameLogonAsOneProcess(t *testing.T) {
+	const user, later, lower = "2088000000000993", "13900000002", "13800000001"
+	run := func(m *mocktest.Mock) any {
+		t.Helper()
+		for _, p := range []struct{ out, logon string }{{"ULO-1", later}, {"ULO-2", lower}} {
+			if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"`+p.out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+				t.Fatalf("precreate: %v", r)
+			}
+			m.Control(http.MethodPost, "/trades/"+p.out+"/pay", map[string]string{"buyer_id": user, "buyer_logon_id": p.logon}, http.StatusOK)
+		}
+		if r := m.Call("alipay.trade.create", `{"out_trade_no":"ULO-3","total_amount":"1.00","subject":"s","buyer_id":"`+user+`"}`); !ok(r) {
+			t.Fatalf("create: %v", r)
+		}
+		return m.Call("alipay.trade.query", `{"out_trade_no":"ULO-3"}`)["buyer_logon_id"]
+	}
+	one := run(mocktest.New(t, mock.Options{}))
+	rs, _ := replicasAt(t, 2, mock.Options{})
+	shared := run(rs[0])
+	if one != "138****0001" {
+		t.Errorf("one process: user %s alone pays as %v, want 138****0001 (the lowest logon it paid with)", user, one)
+	}
+	if shared != one {
+		t.Errorf("with --store: user %s alone pays as %v, one process as %v", user, shared, one)
+	}
+}
