@@ -101,12 +101,12 @@ func TestAKnownOpenIDIsItsBuyer(t *testing.T) {
 	}
 }
 
-// One open id is one buyer (CHANGELOG, docs/sign-in.md), but each trade
-// alipay.trade.create makes for it has a new buyer.name: the known buyer's
-// name is not taken, and a transfer to that open id naming the buyer
-// (docs/transfers.md: "name ... must be the buyer's name (the trade's
-// buyer.name in GET /_mock/trades/{ref})") is PAYEE_USER_INFO_ERROR for
-// the name the open id's own trade shows.
+// One open id is one buyer, buyer.name too: alipay.trade.create for a
+// known buyer's open id, user id or logon alone takes that buyer's name,
+// so a transfer to the open id naming the buyer.name its trade shows
+// (docs/transfers.md) is paid; an unknown open id's derived buyer has one
+// name on every trade. Before, each create drew a new name, and that
+// transfer was PAYEE_USER_INFO_ERROR.
 func TestOneOpenIDIsOneBuyerName(t *testing.T) {
 	m := mocktest.New(t, mock.Options{}).CertApp()
 	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"OIB-N-PAID","total_amount":"1.00","subject":"s"}`), "code", "10000")
@@ -130,7 +130,17 @@ func TestOneOpenIDIsOneBuyerName(t *testing.T) {
 		t.Errorf("transfer to the open id naming the buyer.name its trade OIB-N-1 shows (%q): %v", made.Buyer.Name, err)
 	}
 
-	// Unknown to the mock: each create for the open id names the buyer anew.
+	// Its user id or its logon named alone is the same buyer, name and all.
+	for out, named := range map[string]string{"OIB-N-U": `"buyer_id":"` + user + `"`, "OIB-N-L": `"buyer_logon_id":"` + paid.Buyer.Account + `"`} {
+		var tr openIDTrade
+		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s",`+named+`}`), "code", "10000")
+		m.ControlJSON(http.MethodGet, "/trades/"+out+"?app_id="+m.AppID, nil, http.StatusOK, &tr)
+		if tr.Buyer.UserID != user || tr.Buyer.Name != paid.Buyer.Name {
+			t.Errorf("created for %s: buyer %+v, want %+v", named, tr.Buyer, paid.Buyer)
+		}
+	}
+
+	// Unknown to the mock: each create for the open id is one derived buyer.
 	other := fixtures.OpenID(m.AppID, "2088000000000942")
 	var a, b openIDTrade
 	for out, tr := range map[string]*openIDTrade{"OIB-N-2": &a, "OIB-N-3": &b} {

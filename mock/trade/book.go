@@ -684,14 +684,17 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known do
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 		case o.BuyerID != "": // its logon derived, binding no one
 			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, userLogon, fixtures.MaskLogon(userLogon)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, o.BuyerID, known)
 			t.BuyerLogonDrawn = true
 		case o.BuyerLogonID != "": // its user derived, binding no one
 			t.Buyer.UserID = logonUser
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, logonUser, known)
 			t.BuyerIDDrawn = o.BuyerOpenID == ""
 		default: // an open id alone: its user and that user's logon, derived
 			t.Buyer.UserID = openUser
 			t.Buyer.Account, t.Buyer.LogonID = openLogon, fixtures.MaskLogon(openLogon)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, openUser, known)
 			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
