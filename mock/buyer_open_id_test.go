@@ -152,13 +152,11 @@ func TestOneOpenIDIsOneBuyerName(t *testing.T) {
 	}
 }
 
-// An open id the mock does not know is a user derived from it, but that
-// user's open id for the app (fixtures.OpenID) is another one: the same
-// buyer, paying the app's next trade as itself (its buyer_id, as GET
-// /_mock/trades shows it), is reported to the app under a second open id,
-// against "the same user has the same open id in sign-in, trades and
-// transfers of one app" (docs/sign-in.md).
-func TestADerivedOpenIDBuyerHasOneOpenID(t *testing.T) {
+// An open id the mock never gave (docs/sign-in.md, "An open id the mock
+// did not give") is a user derived from it, whose own open id for the app
+// is another: the trade created for the made-up one reports it, the
+// user's other trades report the user's own (fixtures.OpenID).
+func TestAMadeUpOpenIDsUserHasItsOwnOpenIDElsewhere(t *testing.T) {
 	const app = "2021000000000035"
 	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, AppCert: string(keys.DevAppCertPEM()), UserIDType: "open_id"}}}).CertApp()
 	c := m.Client(func(cfg *client.Config) { cfg.AppID, cfg.AppCert = app, string(keys.DevAppCertPEM()) })
@@ -169,16 +167,22 @@ func TestADerivedOpenIDBuyerHasOneOpenID(t *testing.T) {
 	}
 	var tr openIDTrade
 	m.ControlJSON(http.MethodGet, "/trades/OIB-D-1?app_id="+app, nil, http.StatusOK, &tr)
+	user := tr.Buyer.UserID
+	if user != fixtures.UserIDOf(open) {
+		t.Fatalf("created for made-up open id %s: buyer %s, want %s (derived)", open, user, fixtures.UserIDOf(open))
+	}
 	if r, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "OIB-D-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil || r.Code != "10000" {
 		t.Fatalf("precreate: %+v %v", r, err)
 	}
-	m.Control("POST", "/trades/OIB-D-2/pay?app_id="+app, map[string]string{"buyer_id": tr.Buyer.UserID}, http.StatusOK)
-	q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: "OIB-D-2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.BuyerOpenID != open {
-		t.Errorf("buyer %s (of OIB-D-1, created for open id %s) paid OIB-D-2: reported as open id %s", tr.Buyer.UserID, open, q.BuyerOpenID)
+	m.Control("POST", "/trades/OIB-D-2/pay?app_id="+app, map[string]string{"buyer_id": user}, http.StatusOK)
+	for out, want := range map[string]string{"OIB-D-1": open, "OIB-D-2": fixtures.OpenID(app, user)} {
+		q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.BuyerOpenID != want {
+			t.Errorf("%s: buyer_open_id %s, want %s", out, q.BuyerOpenID, want)
+		}
 	}
 }
 
