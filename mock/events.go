@@ -349,16 +349,16 @@ func (s *Server) wireFund(feeRate int64) {
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// (or an open id) alone is that user; a user id named alone has the
 	// logon it paid the app with, if the mock knows one.
-	userOf := func(kind string) func(app, identity string) (string, error) {
-		return func(app, identity string) (string, error) {
+	userOf := func(kind string) func(app, identity string) (fixtures.Buyer, error) {
+		return func(app, identity string) (fixtures.Buyer, error) {
 			who, err := s.Fund.Payee(app, fund.Participant{Identity: identity, IdentityType: kind})
 			if errors.Is(err, trade.ErrStore) {
-				return "", err
+				return fixtures.Buyer{}, err
 			}
-			return who.UserID, nil
+			return fixtures.Buyer{UserID: who.UserID, Name: who.Name}, nil
 		}
 	}
-	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userLogon, OpenUser: userOf(fund.IdentityOpenID)}
+	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userBuyer, OpenUser: userOf(fund.IdentityOpenID)}
 	s.Trades.BuyerHalves(halves)
 	s.Coupons.BuyerHalves(halves)
 	s.Royalty.UserLogons(s.userLogon)
@@ -425,20 +425,34 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool, e
 // buyer (knownPayee's) paid with, else fixtures.LogonOf. A lookup the
 // store failed is its error (20000).
 func (s *Server) userLogon(app, user string) (string, error) {
+	b, err := s.userBuyer(app, user)
+	if err != nil {
+		return "", err
+	}
+	if b.Account != "" {
+		return b.Account, nil
+	}
+	return fixtures.LogonOf(user), nil
+}
+
+// userBuyer is the logon account (Account) and name of a user of the app
+// as a known buyer (knownPayee's) paid, or none. A lookup the store
+// failed is its error (20000).
+func (s *Server) userBuyer(app, user string) (fixtures.Buyer, error) {
 	var b fixtures.Buyer
 	var ok bool
 	if s.pg != nil {
 		var err error
 		if b, ok, err = s.pg.PaidBuyer(app, trade.ByUserID, user); err != nil {
-			return "", err
+			return fixtures.Buyer{}, err
 		}
 	} else {
 		b, ok = s.Trades.PaidBuyer(app, trade.ByUserID, user)
 	}
-	if ok && b.Account != "" {
-		return b.Account, nil
+	if !ok {
+		return fixtures.Buyer{}, nil
 	}
-	return fixtures.LogonOf(user), nil
+	return fixtures.Buyer{Account: b.Account, Name: b.Name}, nil
 }
 
 // transferEvent sends a transfer's status to the app gateway and plans

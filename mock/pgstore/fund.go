@@ -175,7 +175,8 @@ func balanceNotEnough(err error) bool {
 }
 
 // PaidBuyer is the buyer of one of app's paid trades that identity names,
-// by kind (trade.ByUserID, ByAccount, ByOpenID): one indexed lookup. A
+// by kind (trade.ByUserID, ByAccount, ByOpenID), as trade.Book.PaidBuyer
+// finds it: one indexed lookup. A
 // failed read is trade.StoreFailed, never "no such buyer".
 func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool, error) {
 	var col string
@@ -195,8 +196,11 @@ func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool, error
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var b fixtures.Buyer
+	// One process's rule (trade.Book.PaidBuyer): the lowest user id, with
+	// the lowest logon account it paid with.
 	err := db.pool.QueryRow(ctx, `SELECT buyer_user_id, buyer_account, buyer_name FROM alipay_mock_paid
-		WHERE app_id = $1 AND `+col+` = $2 LIMIT 1`, app, identity).Scan(&b.UserID, &b.Account, &b.Name)
+		WHERE app_id = $1 AND `+col+` = $2
+		ORDER BY buyer_user_id, buyer_account = '', buyer_account LIMIT 1`, app, identity).Scan(&b.UserID, &b.Account, &b.Name)
 	if err != nil {
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return fixtures.Buyer{}, false, trade.StoreFailed(db.failed(err))
