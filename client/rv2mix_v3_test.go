@@ -15,11 +15,16 @@ import (
 // client's docs and CHANGELOG promise ("V3 reports the code Do gets for
 // the same refusal"): 20000 ACQ.SYSTEM_ERROR (a sub_code the mock takes)
 // must not come back from V3 as aop.ACQ.SYSTEM_ERROR, and a 40004 whose
-// sub_code happens to be a gateway-level one must stay a 40004.
+// sub_code happens to be a gateway-level one must stay a 40004; a 40002
+// without sub_code must not become a 20000.
 func TestRv2mixV3ForcedAnswerIsTheCodeDoGets(t *testing.T) {
 	for _, f := range []map[string]any{
 		{"method": "alipay.trade.query", "code": "20000", "sub_code": "ACQ.SYSTEM_ERROR", "times": 2},
 		{"method": "alipay.trade.query", "code": "40004", "sub_code": "isv.invalid-parameter", "times": 2},
+		// No sub_code: v3 answers HTTP 400 unknow-error, which V3 reads as
+		// 20000 (outcome unknown: retry) for what Do sees refused (40002).
+		{"method": "alipay.trade.query", "code": "40002", "times": 2},
+		{"method": "alipay.trade.query", "code": "20000", "sub_code": "aop.unknow-error", "times": 2},
 	} {
 		m := mocktest.New(t, mock.Options{})
 		c := m.Client(nil)
