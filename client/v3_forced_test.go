@@ -17,7 +17,7 @@ import (
 // must not come back from V3 as aop.ACQ.SYSTEM_ERROR, and a 40004 whose
 // sub_code happens to be a gateway-level one must stay a 40004; a 40002
 // without sub_code must not become a 20000.
-func TestRv2mixV3ForcedAnswerIsTheCodeDoGets(t *testing.T) {
+func TestV3ForcedAnswerIsTheCodeDoGets(t *testing.T) {
 	for _, f := range []map[string]any{
 		{"method": "alipay.trade.query", "code": "20000", "sub_code": "ACQ.SYSTEM_ERROR", "times": 2},
 		{"method": "alipay.trade.query", "code": "40004", "sub_code": "isv.invalid-parameter", "times": 2},
@@ -30,7 +30,7 @@ func TestRv2mixV3ForcedAnswerIsTheCodeDoGets(t *testing.T) {
 		c := m.Client(nil)
 		ctx := context.Background()
 		m.Control("POST", "/faults", f, http.StatusCreated)
-		biz := map[string]string{"out_trade_no": "RV2MIX-V3"}
+		biz := map[string]string{"out_trade_no": "V3-FORCED"}
 		var v1, v3 *client.Error
 		if err := c.Do(ctx, "alipay.trade.query", biz, nil); !errors.As(err, &v1) {
 			t.Fatalf("Do: %v", err)
