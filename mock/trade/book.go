@@ -461,7 +461,7 @@ func (b *Book) wall(now time.Time) time.Time {
 }
 
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	exp, err := o.expiry(now, b.wall(now), def)
+	exp, err := o.expiry(now, b.wall(now), c.Stamped, def)
 	if err != nil {
 		return nil, err
 	}
