@@ -226,7 +226,7 @@ func (cl *call) owner() string { return cl.merchant().AppID }
 // that it never holds on to the request body its values were cut from.
 func (cl *call) context() domain.Context {
 	c := domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
-		Charset: cl.cs, SignType: cl.st, OpenID: cl.openID}
+		Charset: cl.cs, SignType: cl.st, OpenID: cl.openID, Stamped: cl.stamped}
 	if cl.plan != nil && cl.plan.Action.Voucher != nil {
 		c.Voucher = cl.plan.Action.Voucher.Domain()
 	}

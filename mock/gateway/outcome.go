@@ -58,7 +58,7 @@ var subMsgs = func() map[string]string {
 		"ACQ.SYSTEM_ERROR":       "系统异常",
 		"ACQ.CANCEL_NOT_ALLOWED": "交易不允许撤销",
 		apierr.SubSystemBusy:     apierr.SubMsgSystemBusy,
-		"aop.unknow-error":       "服务暂不可用（网关自身的未知错误）",
+		apierr.SubGatewayUnknown: apierr.SubMsgGatewayUnknown,
 	}
 	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,
 		trade.ErrTradeHasSuccess, trade.ErrTradeHasClose, trade.ErrTradeStatus, trade.ErrTradeHasFinished,

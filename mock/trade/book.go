@@ -463,7 +463,7 @@ func (b *Book) wall(now time.Time) time.Time {
 }
 
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	ck, err := b.checkOpen(m, o, method, now, def)
+	ck, err := b.checkOpen(m, o, c, method, now, def)
 	if err != nil {
 		return nil, err
 	}
@@ -479,10 +479,10 @@ type checked struct {
 // checkOpen checks what opening o needs, whatever its buyer, changing
 // nothing: create runs it before it finds a named buyer's other half, so
 // an order refused for itself is refused even when that lookup fails.
-func (b *Book) checkOpen(m domain.Merchant, o *Order, method string, now time.Time, def time.Duration) (checked, error) {
+func (b *Book) checkOpen(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (checked, error) {
 	var ck checked
 	var err error
-	if ck.exp, err = o.expiry(now, b.wall(now), def); err != nil {
+	if ck.exp, err = o.expiry(now, b.wall(now), c.Stamped, def); err != nil {
 		return ck, err
 	}
 	if err := checkProductCode(method, o.ProductCode); err != nil {
@@ -645,7 +645,7 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known do
 		}
 		// The order's own checks first: a lookup that fails does not hide
 		// a refusal no retry would change.
-		ck, err := b.checkOpen(m, &o, "alipay.trade.create", now, FaceToFaceTimeout)
+		ck, err := b.checkOpen(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
 		if err != nil {
 			return nil, err
 		}
