@@ -11,6 +11,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // A reset of one app of a merchant puts the account's base back to the
@@ -56,5 +57,30 @@ func TestRv2balReregisteredAppsBalanceSurvivesARestart(t *testing.T) {
 	m = restart(t, m, o)
 	if after := balanceOf(m, app); after != before {
 		t.Errorf("app re-registered with another seller: balance %s before a restart, %s after", before, after)
+	}
+}
+
+// The same with --keep-trades: a sibling's evicted payment is credited to
+// the account's base (Book.Credit), which a reset of another app of the
+// merchant puts back to the opening balance: the sibling's income is lost,
+// while its kept payments stay counted.
+func TestRv2balResetOfOneAppLosesASiblingsEvictedPayments(t *testing.T) {
+	for _, keep := range []int{0, 1} {
+		m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: keep}})
+		ctx := context.Background()
+		for _, out := range []string{"RP-1", "RP-2"} {
+			if _, err := m.Client(nil).Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("100.00"), Subject: "s"},
+				Scene: "bar_code", AuthCode: "283912345678901234"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := fund.DefaultOpening + 2*amount.MustParse("99.40")
+		merchantBalance(t, m, want, "after two payments")
+		// The certificate-mode app never paid nor transferred.
+		m.Control(http.MethodPost, "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
+		if got := balanceOf(m, keys.DevAppID); got != want {
+			t.Errorf("--keep-trades %d: after a reset of the sibling that moved nothing, the merchant's balance is %s, want %s (the paid app's payments)",
+				keep, got, want)
+		}
 	}
 }
