@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // merchantEverywhere checks that every replica answers want as the dev
@@ -188,5 +189,35 @@ func TestOlderBuildBesideThisOneLosesNoIncome(t *testing.T) {
 	again := mocktest.New(t, mock.Options{Store: url})
 	if got := devBalance(t, again); got != want {
 		t.Errorf("after an older build's start: balance %s after this build's next start; want %s", got, want)
+	}
+}
+
+// What a trimmed trade brought in (--keep-trades) stays in its merchant's
+// balance when another app of the merchant is reset: a reset takes away
+// only the reset app's part.
+func TestResetOfOneAppKeepsASiblingsTrimmedIncome(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{Trades: trade.Options{Keep: 1}})
+	pay(t, rs[0], "TR-1", "100.00")
+	pay(t, rs[0], "TR-2", "100.00")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := pgtest.Conn(t, url)
+	waitFor(t, "the trim to --keep-trades 1", func() bool {
+		var n int
+		return conn.QueryRow(ctx, `SELECT count(*) FROM alipay_mock_trades`).Scan(&n) == nil && n == 1
+	})
+	want := fund.DefaultOpening + 2*amount.MustParse("99.40")
+	if got := devBalance(t, rs[0]); got != want {
+		t.Fatalf("after two payments, one trimmed: balance %s, want %s", got, want)
+	}
+	// The certificate-mode app never paid nor transferred.
+	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
+	if got := devBalance(t, rs[0]); got != want {
+		t.Errorf("after a reset of the sibling that moved nothing: balance %s, want %s", got, want)
+	}
+	// A reset of the paid app takes its trimmed trade's income away too.
+	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+	if got := devBalance(t, rs[0]); got != fund.DefaultOpening {
+		t.Errorf("after a reset of the paid app: balance %s, want the opening %s", got, fund.DefaultOpening)
 	}
 }
