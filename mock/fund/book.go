@@ -45,6 +45,48 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
+	// Apps is each app's part of Evicted and of Base (Credit), which a
+	// reset of the app takes away, leaving the others'.
+	Apps map[string]Part `json:"apps,omitempty"`
+}
+
+// Part is what one app's evicted transfers took from its account and its
+// evicted trades brought in.
+type Part struct {
+	Evicted  amount.Amount `json:"evicted,omitempty"`
+	Credited amount.Amount `json:"credited,omitempty"`
+}
+
+// add adds p to app's part (a new map: a copy of the snapshot stays as it
+// was).
+func (s *Snapshot) add(app string, p Part) {
+	apps := make(map[string]Part, len(s.Apps)+1)
+	for k, v := range s.Apps {
+		apps[k] = v
+	}
+	q := apps[app]
+	q.Evicted += p.Evicted
+	q.Credited += p.Credited
+	apps[app] = q
+	s.Apps = apps
+}
+
+// without is the snapshot after a reset of app: the opening balance, and
+// what the other apps' evicted transfers and trades moved.
+func (s Snapshot) without(app string, opening amount.Amount) Snapshot {
+	out := Snapshot{Base: opening}
+	for k, p := range s.Apps {
+		if k == app {
+			continue
+		}
+		if out.Apps == nil {
+			out.Apps = map[string]Part{}
+		}
+		out.Apps[k] = p
+		out.Base += p.Credited
+		out.Evicted += p.Evicted
+	}
+	return out
 }
 
 // acct is an account (AccountsBy): the stored part, and what its kept
@@ -256,7 +298,7 @@ func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Tr
 
 // Reset forgets an app's transfers, whose money leaves its account, and
 // puts the account's base back to the opening balance (what its other
-// apps' kept payments and transfers moved stays); every account and
+// apps' payments and transfers moved, kept or evicted, stays); every account and
 // transfer for "". It reports the store's failure to delete them; memory
 // forgets them anyway.
 func (b *Book) Reset(app string) error {
@@ -312,10 +354,9 @@ func (b *Book) reset(app string) {
 	b.order = kept
 	k := b.keyLocked(app)
 	if a := b.accounts[k]; a != nil {
-		if a.n == 0 {
+		a.Snapshot = a.without(app, b.opts.Opening)
+		if a.n == 0 && a.Apps == nil {
 			delete(b.accounts, k)
-		} else {
-			a.Snapshot = Snapshot{Base: b.opts.Opening}
 		}
 	}
 }
@@ -378,7 +419,10 @@ func (b *Book) evict() []Transfer {
 				if end.Status == Dealing {
 					ended(&end)
 				}
-				a.Evicted += end.Out()
+				if o := end.Out(); o != 0 {
+					a.Evicted += o
+					a.add(t.AppID, Part{Evicted: o})
+				}
 				if a.gone && a.n == 0 {
 					delete(b.accounts, t.acct)
 					if b.store != nil {
@@ -609,6 +653,7 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	k := b.keyLocked(app)
 	acc := b.account(k)
 	acc.Base += a
+	acc.add(app, Part{Credited: a})
 	b.credits++
 	if b.store != nil {
 		_ = b.store.PutAccount(k, acc.Snapshot)
