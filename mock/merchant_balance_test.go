@@ -241,3 +241,64 @@ func TestResetOfOneAppKeepsASiblingsEvictedPayments(t *testing.T) {
 		}
 	}
 }
+
+// An app cannot change merchant (seller_id), as in production: POST
+// /_mock/apps with another seller_id for a registered app is refused with
+// 400 (the same seller_id is a change of its other fields), in memory and
+// with --data, and its balance stays in its merchant's account across a
+// restart. An app given at start with another seller_id than the stored
+// one keeps the stored merchant.
+func TestAppCannotChangeMerchant(t *testing.T) {
+	pub := string(keys.DevFile("app_public_key.pem"))
+	const app, s1, s2 = "2021000000000091", "2088102146225191", "2088102146225192"
+	for _, dir := range []string{"", t.TempDir()} {
+		o := mock.Options{DataDir: dir, FundPublicKey: true}
+		m := mocktest.New(t, o)
+		m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s1}, http.StatusCreated)
+		c := m.Client(func(c *client.Config) { c.AppID = app })
+		transferTo(context.Background(), t, c, "RR-1", "10.00")
+		b := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s2}, http.StatusBadRequest)
+		if !strings.Contains(string(b), "seller_id") {
+			t.Errorf("the refusal names no field: %s", b)
+		}
+		m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s1, "name": "renamed"}, http.StatusCreated)
+		want := fund.DefaultOpening - amount.MustParse("10.00")
+		if got := balanceOf(m, app); got != want {
+			t.Errorf("--data %q: balance %s, want %s", dir, got, want)
+		}
+		if got := balanceOf(m, s2Probe(t, m, pub)); got != fund.DefaultOpening {
+			t.Errorf("--data %q: the other merchant's balance %s, want the opening %s", dir, got, fund.DefaultOpening)
+		}
+		if dir == "" {
+			continue
+		}
+		o.Apps = []apps.Spec{{AppID: app, PublicKey: pub, SellerID: s2}}
+		m = restart(t, m, o)
+		var list []struct {
+			AppID    string `json:"app_id"`
+			SellerID string `json:"seller_id"`
+		}
+		m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+		seller := ""
+		for _, x := range list {
+			if x.AppID == app {
+				seller = x.SellerID
+			}
+		}
+		if seller != s1 {
+			t.Errorf("an app given at start with seller_id %s: its merchant is %q, want the stored %s", s2, seller, s1)
+		}
+		if got := balanceOf(m, app); got != want {
+			t.Errorf("after a restart: balance %s, want %s", got, want)
+		}
+	}
+}
+
+// s2Probe registers another app of merchant 2088102146225192 and returns
+// its id: its balance is that merchant's.
+func s2Probe(t *testing.T, m *mocktest.Mock, pub string) string {
+	t.Helper()
+	const probe = "2021000000000092"
+	m.Control(http.MethodPost, "/apps", map[string]string{"app_id": probe, "public_key": pub, "seller_id": "2088102146225192"}, http.StatusCreated)
+	return probe
+}

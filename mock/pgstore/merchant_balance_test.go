@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
@@ -219,5 +220,38 @@ func TestResetOfOneAppKeepsASiblingsTrimmedIncome(t *testing.T) {
 	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
 	if got := devBalance(t, rs[0]); got != fund.DefaultOpening {
 		t.Errorf("after a reset of the paid app: balance %s, want the opening %s", got, fund.DefaultOpening)
+	}
+}
+
+// An app cannot change merchant (seller_id): POST /_mock/apps with another
+// seller_id is refused with 400 on every replica, also one that has not
+// heard of the app yet (the store's record decides), and a reset of the
+// app gives its transfers' money back to its merchant's account.
+func TestReplicasAppCannotChangeMerchant(t *testing.T) {
+	pub := string(keys.DevFile("app_public_key.pem"))
+	const app, sibling = "2021000000000093", "2021000000000094"
+	const s1, s2 = "2088102146225193", "2088102146225194"
+	rs := replicas(t, 2, mock.Options{FundPublicKey: true})
+	for _, a := range []string{app, sibling} {
+		rs[0].Control(http.MethodPost, "/apps", map[string]string{"app_id": a, "public_key": pub, "seller_id": s1}, http.StatusCreated)
+	}
+	c := rs[0].Client(func(c *client.Config) { c.AppID = app })
+	if _, err := c.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "RR-1", TransAmount: amount.MustParse("10.00"),
+		PayeeInfo: client.Participant{Identity: "2088000000000777", IdentityType: client.PayeeUserID}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		b := r.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s2}, http.StatusBadRequest)
+		if !strings.Contains(string(b), "seller_id") {
+			t.Errorf("replica %d: the refusal names no field: %s", i, b)
+		}
+	}
+	rs[1].Control(http.MethodPost, "/reset?app_id="+app, nil, http.StatusOK)
+	for _, a := range []string{app, sibling} {
+		var b balanceBody
+		rs[0].ControlJSON(http.MethodGet, "/apps/"+a+"/balance", nil, http.StatusOK, &b)
+		if b.Available != fund.DefaultOpening {
+			t.Errorf("after a reset of app %s: app %s's balance %s, want the opening %s", app, a, b.Available, fund.DefaultOpening)
+		}
 	}
 }
