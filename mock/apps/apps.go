@@ -414,9 +414,11 @@ func (a *App) UserIDType() string {
 // docs/transfers.md "The balance"): a registered app's is its merchant's,
 // the seller's PID, shared by every app of that seller, as production's
 // Alipay account is; any other id (a made-up merchant's auth_app_id, its
-// merchant's only app) is its own.
+// merchant's only app) is its own. An app registered on another replica,
+// not heard of here yet, is read from the shared store (Find); the
+// store's writes of accounts check the stored app again (mock/pgstore).
 func (r *Registry) Account(app string) string {
-	if a, ok := r.Get(app); ok && a.Seller.UserID != "" {
+	if a, _ := r.Find(app); a != nil && a.Seller.UserID != "" {
 		return a.Seller.UserID
 	}
 	return app

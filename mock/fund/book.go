@@ -169,11 +169,16 @@ func (b *Book) AccountsBy(f func(app string) string) {
 }
 
 // key is the account app's money moves in; keyLocked is key with the lock
-// held (accountOf takes no lock of the book's).
+// held (accountOf takes no lock of the book's). key asks accountOf outside
+// the lock: with a shared store it may read the app's record.
 func (b *Book) key(app string) string {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.keyLocked(app)
+	f := b.accountOf
+	b.mu.Unlock()
+	if f == nil || app == "" {
+		return app
+	}
+	return f(app)
 }
 
 func (b *Book) keyLocked(app string) string {
@@ -265,7 +270,7 @@ func (b *Book) Persist(s Store) {
 func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Transfer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset("")
+	b.reset("", "")
 	for k, s := range accounts {
 		b.accounts[k] = &acct{Snapshot: s}
 	}
@@ -303,13 +308,13 @@ func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Tr
 // forgets them anyway.
 func (b *Book) Reset(app string) error {
 	var err error
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		err = be.Reset(app, b.key(app))
+		err = be.Reset(app, k)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := b.keyLocked(app)
-	b.reset(app)
+	b.reset(app, k)
 	if b.store != nil {
 		err = errors.Join(err, b.store.DeleteTransfers(app))
 		if a := b.accounts[k]; app != "" && a != nil {
@@ -324,15 +329,16 @@ func (b *Book) Reset(app string) error {
 // Forget drops an app's transfers and balance, or every app's for "",
 // from memory only: another replica reset them in the shared store.
 func (b *Book) Forget(app string) {
+	k := b.key(app)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset(app)
+	b.reset(app, k)
 }
 
-// reset forgets app's transfers and its account's base, or everything
+// reset forgets app's transfers and its account k's base, or everything
 // for ""; the lock is held. The account stays while transfers of its
 // other apps hold part of it.
-func (b *Book) reset(app string) {
+func (b *Book) reset(app, k string) {
 	b.credits++
 	if app == "" {
 		b.accounts = map[string]*acct{}
@@ -352,7 +358,6 @@ func (b *Book) reset(app string) {
 	}
 	clear(b.order[len(kept):])
 	b.order = kept
-	k := b.keyLocked(app)
 	if a := b.accounts[k]; a != nil {
 		a.Snapshot = a.without(app, b.opts.Opening)
 		if a.n == 0 && a.Apps == nil {

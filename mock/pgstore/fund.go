@@ -126,6 +126,15 @@ func (db *DB) CountIncome(f func(trade.Trade) amount.Amount, accountOf func(app 
 	db.income, db.accountOf = f, accountOf
 }
 
+// storedAccount is, in SQL, the account of the app whose id is parameter
+// app: its stored merchant's (apps.Registry.Account's rule), else
+// parameter fallback (accountOf's answer). A replica that has not heard of
+// an app another one registered writes its merchant's account all the same.
+func storedAccount(app, fallback string) string {
+	return `coalesce((SELECT nullif(kv.data->'seller'->>'seller_id', '') FROM alipay_mock_kv kv WHERE kv.kind = '` + KindApps +
+		`' AND kv.k = ` + app + `), ` + fallback + `)`
+}
+
 // paidWrite is the write that keeps a paid trade's row of alipay_mock_paid
 // (income and buyer) in step with the trade, in the trade's transaction;
 // none for a trade not paid.
@@ -140,7 +149,7 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 	}
 	return []write{{sql: `INSERT INTO alipay_mock_paid
 		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, `+storedAccount("$2", "$8")+`)
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
 		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
@@ -225,16 +234,16 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 	err = pgx.BeginFunc(ctx, f.db.pool, func(tx pgx.Tx) error {
 		// The unique key decides: a concurrent insert of the same
 		// out_biz_no waits for this one's end, then finds it.
-		tag, err := tx.Exec(ctx, `INSERT INTO alipay_mock_transfers
+		err := tx.QueryRow(ctx, `INSERT INTO alipay_mock_transfers
 			(app_id, out_biz_no, order_id, pay_fund_order_id, status, due, announce, lease_until, data, account)
-			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8, $9)
-			ON CONFLICT (app_id, out_biz_no) DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8, `+storedAccount("$1", "$9")+`)
+			ON CONFLICT (app_id, out_biz_no) DO NOTHING RETURNING account`,
 			t.AppID, t.OutBizNo, t.OrderID, nullable(t.PayFundOrderID), string(t.Status), dueOf(t),
-			transferLease.Milliseconds(), data, account)
-		if err != nil {
+			transferLease.Milliseconds(), data, account).Scan(&account)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
+		if err != nil {
 			var ok bool
 			got, ok, err = findIn(ctx, tx, t.AppID, t.OutBizNo, "")
 			if err == nil && !ok {
@@ -255,7 +264,7 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 		}
 		// The balance check and the take are one statement on the
 		// account's row: concurrent transfers queue on its lock.
-		tag, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
+		tag, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
 			SET out_amount = out_amount + $2, frozen = frozen + $3
 			WHERE account = $1 AND coalesce(base, $4) + income - out_amount >= $2`,
 			account, int64(t.Out()), int64(freeze), int64(opening))

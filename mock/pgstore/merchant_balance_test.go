@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/apps"
@@ -253,5 +255,37 @@ func TestReplicasAppCannotChangeMerchant(t *testing.T) {
 		if b.Available != fund.DefaultOpening {
 			t.Errorf("after a reset of app %s: app %s's balance %s, want the opening %s", app, a, b.Available, fund.DefaultOpening)
 		}
+	}
+}
+
+// A replica that has not heard of an app another one registered pays its
+// trades into the app's merchant's account, not one named by the app id:
+// the app's record is written to the database without an announcement,
+// so replica b never hears of it, and b pays a trade a made.
+func TestReplicaNotHearingOfAnAppPaysItsMerchant(t *testing.T) {
+	const app, seller = "2021000000000095", "2088102146225195"
+	rs, url := replicasAt(t, 2, mock.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn := pgtest.Conn(t, url)
+	rec, err := json.Marshal(apps.Record{Spec: apps.Spec{AppID: app, PublicKey: string(keys.DevFile("app_public_key.pem")), SignType: "RSA2"},
+		Seller: fixtures.Seller{UserID: seller, Email: "m@example.com", Name: "M"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO alipay_mock_kv (kind, k, data) VALUES ('apps', $1, $2)`, app, rec); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := try(rs[0], "alipay.trade.precreate", `{"out_trade_no":"NH-1","total_amount":"100.00","subject":"s"}`,
+		func(p map[string]string) { p["app_id"] = app }); err != nil || !ok(r) {
+		t.Fatalf("precreate: %v %v", r, err)
+	}
+	rs[1].Control(http.MethodPost, "/trades/NH-1/pay?app_id="+app, nil, http.StatusOK)
+	var account string
+	if err := conn.QueryRow(ctx, `SELECT account FROM alipay_mock_paid WHERE app_id = $1`, app).Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	if account != seller {
+		t.Errorf("the payment went to account %s, want its merchant's %s", account, seller)
 	}
 }
