@@ -149,7 +149,7 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 	}
 	return []write{{sql: `INSERT INTO alipay_mock_paid
 		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, `+storedAccount("$2", "$8")+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, ` + storedAccount("$2", "$8") + `)
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
 		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
