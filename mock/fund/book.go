@@ -45,6 +45,48 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
+	// Apps is each app's part of Evicted and of Base (Credit), which a
+	// reset of the app takes away, leaving the others'.
+	Apps map[string]Part `json:"apps,omitempty"`
+}
+
+// Part is what one app's evicted transfers took from its account and its
+// evicted trades brought in.
+type Part struct {
+	Evicted  amount.Amount `json:"evicted,omitempty"`
+	Credited amount.Amount `json:"credited,omitempty"`
+}
+
+// add adds p to app's part (a new map: a copy of the snapshot stays as it
+// was).
+func (s *Snapshot) add(app string, p Part) {
+	apps := make(map[string]Part, len(s.Apps)+1)
+	for k, v := range s.Apps {
+		apps[k] = v
+	}
+	q := apps[app]
+	q.Evicted += p.Evicted
+	q.Credited += p.Credited
+	apps[app] = q
+	s.Apps = apps
+}
+
+// without is the snapshot after a reset of app: the opening balance, and
+// what the other apps' evicted transfers and trades moved.
+func (s Snapshot) without(app string, opening amount.Amount) Snapshot {
+	out := Snapshot{Base: opening}
+	for k, p := range s.Apps {
+		if k == app {
+			continue
+		}
+		if out.Apps == nil {
+			out.Apps = map[string]Part{}
+		}
+		out.Apps[k] = p
+		out.Base += p.Credited
+		out.Evicted += p.Evicted
+	}
+	return out
 }
 
 // acct is an account (AccountsBy): the stored part, and what its kept
@@ -135,11 +177,16 @@ func (b *Book) AccountsBy(f func(app string) string) {
 }
 
 // key is the account app's money moves in; keyLocked is key with the lock
-// held (accountOf takes no lock of the book's).
+// held (accountOf takes no lock of the book's). key asks accountOf outside
+// the lock: with a shared store it may read the app's record.
 func (b *Book) key(app string) string {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.keyLocked(app)
+	f := b.accountOf
+	b.mu.Unlock()
+	if f == nil || app == "" {
+		return app
+	}
+	return f(app)
 }
 
 func (b *Book) keyLocked(app string) string {
@@ -252,7 +299,7 @@ func (b *Book) Persist(s Store) {
 func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Transfer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset("")
+	b.reset("", "")
 	for k, s := range accounts {
 		b.accounts[k] = &acct{Snapshot: s}
 	}
@@ -285,18 +332,18 @@ func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Tr
 
 // Reset forgets an app's transfers, whose money leaves its account, and
 // puts the account's base back to the opening balance (what its other
-// apps' kept payments and transfers moved stays); every account and
+// apps' payments and transfers moved, kept or evicted, stays); every account and
 // transfer for "". It reports the store's failure to delete them; memory
 // forgets them anyway.
 func (b *Book) Reset(app string) error {
 	var err error
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		err = be.Reset(app, b.key(app))
+		err = be.Reset(app, k)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := b.keyLocked(app)
-	b.reset(app)
+	b.reset(app, k)
 	if b.store != nil {
 		err = errors.Join(err, b.store.DeleteTransfers(app))
 		if a := b.accounts[k]; app != "" && a != nil {
@@ -311,15 +358,16 @@ func (b *Book) Reset(app string) error {
 // Forget drops an app's transfers and balance, or every app's for "",
 // from memory only: another replica reset them in the shared store.
 func (b *Book) Forget(app string) {
+	k := b.key(app)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset(app)
+	b.reset(app, k)
 }
 
-// reset forgets app's transfers and its account's base, or everything
+// reset forgets app's transfers and its account k's base, or everything
 // for ""; the lock is held. The account stays while transfers of its
 // other apps hold part of it.
-func (b *Book) reset(app string) {
+func (b *Book) reset(app, k string) {
 	b.credits++
 	if app == "" {
 		b.accounts = map[string]*acct{}
@@ -339,12 +387,10 @@ func (b *Book) reset(app string) {
 	}
 	clear(b.order[len(kept):])
 	b.order = kept
-	k := b.keyLocked(app)
 	if a := b.accounts[k]; a != nil {
-		if a.empty() {
+		a.Snapshot = a.without(app, b.opts.Opening)
+		if a.empty() && a.Apps == nil {
 			delete(b.accounts, k)
-		} else {
-			a.Snapshot = Snapshot{Base: b.opts.Opening}
 		}
 	}
 }
@@ -417,9 +463,16 @@ func (b *Book) evict() []Transfer {
 				if end.Status == Dealing {
 					ended(&end)
 				}
-				a.Evicted += end.Out()
+				if o := end.Out(); o != 0 {
+					a.Evicted += o
+					a.add(t.AppID, Part{Evicted: o})
+				}
 				if end.PayeeAccount != "" && end.Status == Success {
-					b.account(end.PayeeAccount).Evicted -= end.Amount // what it brought stays
+					// What it brought stays: the merchant's part, under no
+					// app of it, so no reset of one of its apps takes it.
+					p := b.account(end.PayeeAccount)
+					p.Evicted -= end.Amount
+					p.add("", Part{Evicted: -end.Amount})
 				}
 				if a.gone && a.empty() {
 					delete(b.accounts, t.acct)
@@ -676,6 +729,7 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	k := b.keyLocked(app)
 	acc := b.account(k)
 	acc.Base += a
+	acc.add(app, Part{Credited: a})
 	b.credits++
 	if b.store != nil {
 		_ = b.store.PutAccount(k, acc.Snapshot)

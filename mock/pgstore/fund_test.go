@@ -382,3 +382,56 @@ func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
 		t.Fatalf("messages stored %v, want one SUCCESS", got)
 	}
 }
+
+// A reset of an app and the end of one of its DEALING transfers (Change:
+// the transfer's row, then its account's) take their rows in one order:
+// a transaction holding the transfer's row, as Change does, while the
+// reset waits for it, then updates the account's row and ends; the reset
+// then ends too. In the opposite order the two deadlock (40P01) and one
+// of them fails.
+func TestResetAndATransfersEndTakeRowsInOneOrder(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{})
+	if r := rs[0].CertApp().Call("alipay.fund.trans.uni.transfer", transferBiz("LO-1", "10.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, watch := pgtest.Conn(t, url), pgtest.Conn(t, url)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit, a no-op
+	var account string
+	if err := tx.QueryRow(ctx, `UPDATE alipay_mock_transfers SET status = status WHERE out_biz_no = 'LO-1' RETURNING account`).Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(rs[0].URL+"/_mock/reset?app_id="+keys.DevCertAppID, "", nil)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	waitFor(t, "the reset to wait for the transfer's row", func() bool {
+		var n int
+		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM alipay_mock_transfers%'`).Scan(&n)
+		return err == nil && n > 0
+	})
+	if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen WHERE account = $1`, account); err != nil {
+		t.Fatalf("the transfer's end, after its row: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != http.StatusOK {
+		t.Fatalf("the reset answered %d", code)
+	}
+	if b := balanceOn(t, rs[0]); b.Available != fund.DefaultOpening {
+		t.Errorf("after the reset: balance %s, want the opening %s", b.Available, fund.DefaultOpening)
+	}
+}
