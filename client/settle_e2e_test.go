@@ -30,11 +30,13 @@ func TestE2EOrderSettle(t *testing.T) {
 		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "settle-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
-		AuthCode: "286648048691290423"})
+	// Not face-to-face, whose refunds take the split back on their own.
+	p, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "settle-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		BuyerID: "2088102000005678"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	buyer(t, srv, "pay", "settle-1", nil)
 	req := client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo,
 		RoyaltyParameters: []client.RoyaltyParameter{{RoyaltyType: "transfer", TransIn: recv, Amount: amount.MustParse("3.00"), Desc: "fee"}}}
 	s, err := c.OrderSettle(ctx, req)
@@ -220,11 +222,14 @@ func TestE2ERefundRoyaltyParameters(t *testing.T) {
 		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "back-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
-		AuthCode: "286648048691290423"})
+	// Not face-to-face: a face-to-face refund takes the split back on its
+	// own and refuses refund_royalty_parameters.
+	p, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "back-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		BuyerID: "2088102000005678"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	buyer(t, srv, "pay", "back-1", nil)
 	settle := func(no, amt string) error {
 		_, err := c.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: no, TradeNo: p.TradeNo,
 			RoyaltyParameters: []client.RoyaltyParameter{{TransIn: recv, Amount: amount.MustParse(amt)}}})
@@ -278,11 +283,12 @@ func TestE2EQueryTradeSettleInfo(t *testing.T) {
 		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: recv}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "tsi-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
-		AuthCode: "286648048691290423"})
+	p, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "tsi-1", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		BuyerID: "2088102000005678"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	buyer(t, srv, "pay", "tsi-1", nil)
 	asked := client.QueryRequest{TradeNo: p.TradeNo, QueryOptions: []string{"trade_settle_info"}}
 	if q, err := c.Query(ctx, asked); err != nil || q.TradeSettleInfo != nil {
 		t.Fatalf("nothing settled yet: %+v %v", q, err)

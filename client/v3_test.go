@@ -166,7 +166,11 @@ func TestV3Responses(t *testing.T) {
 		{name: "unknown outcome", status: 500, body: `{"code":"unknow-error","message":"系统繁忙"}`,
 			wantErr: &client.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "isp.unknow-error", SubMsg: "系统繁忙"}},
 		{name: "unknown outcome, ACQ", status: 500, body: `{"code":"ACQ.SYSTEM_ERROR","message":"系统异常"}`,
-			wantErr: &client.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "aop.ACQ.SYSTEM_ERROR", SubMsg: "系统异常"}},
+			wantErr: &client.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "ACQ.SYSTEM_ERROR", SubMsg: "系统异常"}},
+		{name: "unknown outcome, the gateway's", status: 500, body: `{"code":"unknow-error","message":"服务暂不可用（网关自身的未知错误）"}`,
+			wantErr: &client.Error{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "aop.unknow-error", SubMsg: "服务暂不可用（网关自身的未知错误）"}},
+		{name: "refused without sub_code", status: 400, body: `{"code":"unknow-error","message":"Invalid Arguments"}`,
+			wantErr: &client.Error{Code: "40002", Msg: "Invalid Arguments"}},
 		{name: "proxy page", status: 502, body: "<html>502 Bad Gateway</html>", wantInErr: "HTTP 502"},
 	}
 	for _, tt := range tests {

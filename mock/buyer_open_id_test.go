@@ -100,3 +100,93 @@ func TestAKnownOpenIDIsItsBuyer(t *testing.T) {
 		t.Errorf("another app's trade for app %s's open id of user %s: buyer %q", app, signed, got)
 	}
 }
+
+// One open id is one buyer, buyer.name too: alipay.trade.create for a
+// known buyer's open id, user id or logon alone takes that buyer's name,
+// so a transfer to the open id naming the buyer.name its trade shows
+// (docs/transfers.md) is paid; an unknown open id's derived buyer has one
+// name on every trade. Before, each create drew a new name, and that
+// transfer was PAYEE_USER_INFO_ERROR.
+func TestOneOpenIDIsOneBuyerName(t *testing.T) {
+	m := mocktest.New(t, mock.Options{}).CertApp()
+	expect(t, m.Call("alipay.trade.precreate", `{"out_trade_no":"OIB-N-PAID","total_amount":"1.00","subject":"s"}`), "code", "10000")
+	m.Control("POST", "/trades/OIB-N-PAID/pay", nil, http.StatusOK) // a fake buyer, with a name
+	var paid, made openIDTrade
+	m.ControlJSON(http.MethodGet, "/trades/OIB-N-PAID?app_id="+m.AppID, nil, http.StatusOK, &paid)
+	user := paid.Buyer.UserID
+	open := fixtures.OpenID(m.AppID, user)
+	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"OIB-N-1","total_amount":"1.00","subject":"s","buyer_open_id":"`+open+`"}`), "code", "10000")
+	m.ControlJSON(http.MethodGet, "/trades/OIB-N-1?app_id="+m.AppID, nil, http.StatusOK, &made)
+	if made.Buyer.UserID != paid.Buyer.UserID {
+		t.Fatalf("created for %s's open id: buyer %+v, want %+v", user, made.Buyer, paid.Buyer)
+	}
+	if made.Buyer.Name != paid.Buyer.Name {
+		t.Errorf("one buyer, two names: %q on the trade it paid, %q on the trade created for its open id", paid.Buyer.Name, made.Buyer.Name)
+	}
+	c := m.Client(nil)
+	_, err := c.Transfer(context.Background(), client.TransferRequest{TransferSceneName: "佣金报酬", OutBizNo: "OIB-N-T", TransAmount: amount.MustParse("1.00"),
+		PayeeInfo: client.Participant{Identity: open, IdentityType: "ALIPAY_OPEN_ID", Name: made.Buyer.Name}})
+	if err != nil {
+		t.Errorf("transfer to the open id naming the buyer.name its trade OIB-N-1 shows (%q): %v", made.Buyer.Name, err)
+	}
+
+	// Its user id or its logon named alone is the same buyer, name and all.
+	for out, named := range map[string]string{"OIB-N-U": `"buyer_id":"` + user + `"`, "OIB-N-L": `"buyer_logon_id":"` + paid.Buyer.Account + `"`} {
+		var tr openIDTrade
+		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s",`+named+`}`), "code", "10000")
+		m.ControlJSON(http.MethodGet, "/trades/"+out+"?app_id="+m.AppID, nil, http.StatusOK, &tr)
+		if tr.Buyer.UserID != user || tr.Buyer.Name != paid.Buyer.Name {
+			t.Errorf("created for %s: buyer %+v, want %+v", named, tr.Buyer, paid.Buyer)
+		}
+	}
+
+	// Unknown to the mock: each create for the open id is one derived buyer.
+	other := fixtures.OpenID(m.AppID, "2088000000000942")
+	var a, b openIDTrade
+	for out, tr := range map[string]*openIDTrade{"OIB-N-2": &a, "OIB-N-3": &b} {
+		expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s","buyer_open_id":"`+other+`"}`), "code", "10000")
+		m.ControlJSON(http.MethodGet, "/trades/"+out+"?app_id="+m.AppID, nil, http.StatusOK, tr)
+	}
+	if a.Buyer.UserID != b.Buyer.UserID || a.Buyer.Name != b.Buyer.Name {
+		t.Errorf("one open id, two buyers: %+v and %+v", a.Buyer, b.Buyer)
+	}
+}
+
+// An open id the mock never gave (docs/sign-in.md, "An open id the mock
+// did not give") is a user derived from it, whose own open id for the app
+// is another: the trade created for the made-up one reports it, the
+// user's other trades report the user's own (fixtures.OpenID).
+func TestAMadeUpOpenIDsUserHasItsOwnOpenIDElsewhere(t *testing.T) {
+	const app = "2021000000000035"
+	m := mocktest.New(t, mock.Options{Apps: []apps.Spec{{AppID: app, AppCert: string(keys.DevAppCertPEM()), UserIDType: "open_id"}}}).CertApp()
+	c := m.Client(func(cfg *client.Config) { cfg.AppID, cfg.AppCert = app, string(keys.DevAppCertPEM()) })
+	ctx := context.Background()
+	open := fixtures.OpenID(app, "2088000000000971") // a user the mock never saw
+	if r, err := c.Create(ctx, client.CreateRequest{Order: client.Order{OutTradeNo: "OIB-D-1", TotalAmount: amount.MustParse("1.00"), Subject: "s"}, BuyerOpenID: open}); err != nil || r.Code != "10000" {
+		t.Fatalf("create: %+v %v", r, err)
+	}
+	var tr openIDTrade
+	m.ControlJSON(http.MethodGet, "/trades/OIB-D-1?app_id="+app, nil, http.StatusOK, &tr)
+	user := tr.Buyer.UserID
+	if user != fixtures.UserIDOf(open) {
+		t.Fatalf("created for made-up open id %s: buyer %s, want %s (derived)", open, user, fixtures.UserIDOf(open))
+	}
+	if r, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "OIB-D-2", TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil || r.Code != "10000" {
+		t.Fatalf("precreate: %+v %v", r, err)
+	}
+	m.Control("POST", "/trades/OIB-D-2/pay?app_id="+app, map[string]string{"buyer_id": user}, http.StatusOK)
+	for out, want := range map[string]string{"OIB-D-1": open, "OIB-D-2": fixtures.OpenID(app, user)} {
+		q, err := c.Query(ctx, client.QueryRequest{OutTradeNo: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.BuyerOpenID != want {
+			t.Errorf("%s: buyer_open_id %s, want %s", out, q.BuyerOpenID, want)
+		}
+	}
+}
+
+// openIDTrade is the buyer GET /_mock/trades/{ref} shows.
+type openIDTrade struct {
+	Buyer fixtures.Buyer `json:"buyer"`
+}

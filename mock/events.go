@@ -286,6 +286,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
+		if s.pg == nil {
+			s.Fund.Credit(o.AppID, -o.MerchantOutlay()) // what a funded packet kept out stays out
+		}
 		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
 		s.Notifier.DropPolicy(o.AppID, policy)
 		if s.kept != nil {
@@ -307,27 +310,55 @@ func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.AccountsBy(s.Apps.Account)
+	s.Fund.MerchantsBy(s.Apps.IsMerchant)
 	s.Fund.IncomeFrom(func(account string) amount.Amount {
 		var sum amount.Amount
 		for _, app := range s.Apps.AccountApps(account) {
-			sum += s.Trades.Income(app)
+			sum += s.Trades.Income(app) - s.Coupons.Outlay(app)
 		}
 		return sum
+	})
+	if s.pg == nil { // with --store the red packet's transaction checks and takes it
+		s.Coupons.SpendFrom(func(app string, a amount.Amount, apply func()) error {
+			if err := s.Fund.Spend(app, a, apply); err != nil {
+				if errors.Is(err, fund.ErrBalanceNotEnough) {
+					return coupon.ErrBalanceNotEnough
+				}
+				return err
+			}
+			return nil
+		})
+	}
+	// A refund, a cancel's refund or a settlement takes money the balance
+	// must cover, checked in the trade's change (under the trade book's
+	// lock, then the fund book's): the account's income is its apps'
+	// trades', read from the book the check runs under, less what the
+	// merchant's own red packets took, read under the fund book's lock
+	// (Spend changes it there).
+	s.Trades.CoveredBy(func(app string, income func(app string) amount.Amount, need amount.Amount) bool {
+		apps := s.Apps.AccountApps(s.Apps.Account(app))
+		return s.Fund.Cover(app, func() amount.Amount {
+			var sum amount.Amount
+			for _, a := range apps {
+				sum += income(a) - s.Coupons.Outlay(a)
+			}
+			return sum
+		}, need)
 	})
 	s.Fund.KnownPayees(s.knownPayee)
 	// A claim pays whom a transfer would, and a buyer named by a logon
 	// (or an open id) alone is that user; a user id named alone has the
 	// logon it paid the app with, if the mock knows one.
-	userOf := func(kind string) func(app, identity string) (string, error) {
-		return func(app, identity string) (string, error) {
+	userOf := func(kind string) func(app, identity string) (fixtures.Buyer, error) {
+		return func(app, identity string) (fixtures.Buyer, error) {
 			who, err := s.Fund.Payee(app, fund.Participant{Identity: identity, IdentityType: kind})
 			if errors.Is(err, trade.ErrStore) {
-				return "", err
+				return fixtures.Buyer{}, err
 			}
-			return who.UserID, nil
+			return fixtures.Buyer{UserID: who.UserID, Name: who.Name}, nil
 		}
 	}
-	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userLogon, OpenUser: userOf(fund.IdentityOpenID)}
+	halves := domain.Halves{LogonUser: userOf(fund.IdentityLogonID), UserLogon: s.userBuyer, OpenUser: userOf(fund.IdentityOpenID)}
 	s.Trades.BuyerHalves(halves)
 	s.Coupons.BuyerHalves(halves)
 	s.Royalty.UserLogons(s.userLogon)
@@ -394,20 +425,34 @@ func (s *Server) knownPayee(app string, p fund.Participant) (fund.Payee, bool, e
 // buyer (knownPayee's) paid with, else fixtures.LogonOf. A lookup the
 // store failed is its error (20000).
 func (s *Server) userLogon(app, user string) (string, error) {
+	b, err := s.userBuyer(app, user)
+	if err != nil {
+		return "", err
+	}
+	if b.Account != "" {
+		return b.Account, nil
+	}
+	return fixtures.LogonOf(user), nil
+}
+
+// userBuyer is the logon account (Account) and name of a user of the app
+// as a known buyer (knownPayee's) paid, or none. A lookup the store
+// failed is its error (20000).
+func (s *Server) userBuyer(app, user string) (fixtures.Buyer, error) {
 	var b fixtures.Buyer
 	var ok bool
 	if s.pg != nil {
 		var err error
 		if b, ok, err = s.pg.PaidBuyer(app, trade.ByUserID, user); err != nil {
-			return "", err
+			return fixtures.Buyer{}, err
 		}
 	} else {
 		b, ok = s.Trades.PaidBuyer(app, trade.ByUserID, user)
 	}
-	if ok && b.Account != "" {
-		return b.Account, nil
+	if !ok {
+		return fixtures.Buyer{}, nil
 	}
-	return fixtures.LogonOf(user), nil
+	return fixtures.Buyer{Account: b.Account, Name: b.Name}, nil
 }
 
 // transferEvent sends a transfer's status to the app gateway and plans

@@ -14,6 +14,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // balanceOf is GET /_mock/apps/{app}/balance's available_amount.
@@ -192,4 +193,112 @@ func TestDataFileWithPerAppAccountsUpgrades(t *testing.T) {
 	if _, perApp, _, err := db.Transfers(); err != nil || len(perApp) != 0 {
 		t.Fatalf("the data file still holds per-app accounts %v (%v)", perApp, err)
 	}
+}
+
+// A reset of one app of a merchant puts the account's base back to the
+// opening balance and keeps what its sibling apps' transfers took, kept or
+// evicted (--keep-transfers): the balance after it does not depend on
+// --keep-transfers.
+func TestResetOfOneAppKeepsASiblingsEvictedTransfers(t *testing.T) {
+	for _, keep := range []int{0, 1} {
+		m := mocktest.New(t, mock.Options{Fund: fund.Options{Keep: keep}})
+		ctx := context.Background()
+		transferTo(ctx, t, m.CertApp().Client(nil), "RB-1", "10.00")
+		transferTo(ctx, t, m.CertApp().Client(nil), "RB-2", "20.00")
+		want := fund.DefaultOpening - amount.MustParse("30.00")
+		merchantBalance(t, m, want, "after the cert app's two transfers")
+		// The public-key app never paid nor transferred: its reset moves
+		// no money of its own.
+		m.Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
+		a, _ := m.Srv.Fund.Balance(keys.DevCertAppID)
+		if a.Available != want {
+			t.Errorf("--keep-transfers %d: after a reset of the app that moved nothing, the merchant's balance is %s, want %s (the sibling's transfers still took their money)",
+				keep, a.Available, want)
+		}
+	}
+}
+
+// The same with --keep-trades: what a sibling's evicted payment brought
+// in stays after a reset of another app of the merchant, as its kept
+// payments' income does.
+func TestResetOfOneAppKeepsASiblingsEvictedPayments(t *testing.T) {
+	for _, keep := range []int{0, 1} {
+		m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: keep}})
+		ctx := context.Background()
+		for _, out := range []string{"RP-1", "RP-2"} {
+			if _, err := m.Client(nil).Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: out, TotalAmount: amount.MustParse("100.00"), Subject: "s"},
+				Scene: "bar_code", AuthCode: "283912345678901234"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := fund.DefaultOpening + 2*amount.MustParse("99.40")
+		merchantBalance(t, m, want, "after two payments")
+		// The certificate-mode app never paid nor transferred.
+		m.Control(http.MethodPost, "/reset?app_id="+keys.DevCertAppID, nil, http.StatusOK)
+		if got := balanceOf(m, keys.DevAppID); got != want {
+			t.Errorf("--keep-trades %d: after a reset of the sibling that moved nothing, the merchant's balance is %s, want %s (the paid app's payments)",
+				keep, got, want)
+		}
+	}
+}
+
+// An app cannot change merchant (seller_id), as in production: POST
+// /_mock/apps with another seller_id for a registered app is refused with
+// 400 (the same seller_id is a change of its other fields), in memory and
+// with --data, and its balance stays in its merchant's account across a
+// restart. An app given at start with another seller_id than the stored
+// one keeps the stored merchant.
+func TestAppCannotChangeMerchant(t *testing.T) {
+	pub := string(keys.DevFile("app_public_key.pem"))
+	const app, s1, s2 = "2021000000000091", "2088102146225191", "2088102146225192"
+	for _, dir := range []string{"", t.TempDir()} {
+		o := mock.Options{DataDir: dir, FundPublicKey: true}
+		m := mocktest.New(t, o)
+		m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s1}, http.StatusCreated)
+		c := m.Client(func(c *client.Config) { c.AppID = app })
+		transferTo(context.Background(), t, c, "RR-1", "10.00")
+		b := m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s2}, http.StatusBadRequest)
+		if !strings.Contains(string(b), "seller_id") {
+			t.Errorf("the refusal names no field: %s", b)
+		}
+		m.Control(http.MethodPost, "/apps", map[string]string{"app_id": app, "public_key": pub, "seller_id": s1, "name": "renamed"}, http.StatusCreated)
+		want := fund.DefaultOpening - amount.MustParse("10.00")
+		if got := balanceOf(m, app); got != want {
+			t.Errorf("--data %q: balance %s, want %s", dir, got, want)
+		}
+		if got := balanceOf(m, s2Probe(t, m, pub)); got != fund.DefaultOpening {
+			t.Errorf("--data %q: the other merchant's balance %s, want the opening %s", dir, got, fund.DefaultOpening)
+		}
+		if dir == "" {
+			continue
+		}
+		o.Apps = []apps.Spec{{AppID: app, PublicKey: pub, SellerID: s2}}
+		m = restart(t, m, o)
+		var list []struct {
+			AppID    string `json:"app_id"`
+			SellerID string `json:"seller_id"`
+		}
+		m.ControlJSON(http.MethodGet, "/apps", nil, http.StatusOK, &list)
+		seller := ""
+		for _, x := range list {
+			if x.AppID == app {
+				seller = x.SellerID
+			}
+		}
+		if seller != s1 {
+			t.Errorf("an app given at start with seller_id %s: its merchant is %q, want the stored %s", s2, seller, s1)
+		}
+		if got := balanceOf(m, app); got != want {
+			t.Errorf("after a restart: balance %s, want %s", got, want)
+		}
+	}
+}
+
+// s2Probe registers another app of merchant 2088102146225192 and returns
+// its id: its balance is that merchant's.
+func s2Probe(t *testing.T, m *mocktest.Mock, pub string) string {
+	t.Helper()
+	const probe = "2021000000000092"
+	m.Control(http.MethodPost, "/apps", map[string]string{"app_id": probe, "public_key": pub, "seller_id": "2088102146225192"}, http.StatusCreated)
+	return probe
 }

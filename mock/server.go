@@ -337,7 +337,14 @@ func New(opts Options) (_ *Server, err error) {
 	// change stays); an app of --apps-file (Options.Apps) is the user's
 	// explicit configuration and replaces its stored spec, which is logged.
 	for _, sp := range cfg.apps {
-		if _, stored := s.Apps.Get(sp.AppID); stored && (s.db != nil || s.pg != nil) {
+		if old, stored := s.Apps.Get(sp.AppID); stored && (s.db != nil || s.pg != nil) {
+			if sp.SellerID != "" && sp.SellerID != old.Seller.UserID {
+				// An app's merchant never changes (apps.ErrMerchantChange):
+				// its stored payments and transfers stay in their account.
+				s.Log.Warn("app kept with its stored merchant", "app_id", sp.AppID, "seller_id", old.Seller.UserID, "given", sp.SellerID,
+					"note", "an app cannot change merchant (seller_id); give another app_id for that merchant, or start without the stored state")
+				sp.SellerID = ""
+			}
 			if cfg.shippedDevApp(sp) {
 				s.Log.Info("app kept as stored", "app_id", sp.AppID,
 					"note", "the shipped dev app does not replace the stored one; POST /_mock/apps with keys/dev/app_public_key.pem registers it as shipped")

@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -16,6 +17,18 @@ func paidAndBound(t *testing.T, m *mocktest.Mock, out string) string {
 	expect(t, paid, "code", "10000")
 	expect(t, m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"B`+out+`","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`), "code", "10000")
 	return paid["trade_no"].(string)
+}
+
+// createdAndBound is paidAndBound for a trade that is not face-to-face
+// (alipay.trade.create, paid by its buyer through the control API), whose
+// refunds take back what refund_royalty_parameters name.
+func createdAndBound(t *testing.T, m *mocktest.Mock, out string) string {
+	t.Helper()
+	made := m.Call("alipay.trade.create", `{"out_trade_no":"`+out+`","total_amount":"10.00","subject":"s","buyer_id":"2088102146225135"}`)
+	expect(t, made, "code", "10000")
+	m.Control(http.MethodPost, "/trades/"+out+"/pay", nil, http.StatusOK)
+	expect(t, m.Call("alipay.trade.royalty.relation.bind", `{"out_request_no":"B`+out+`","receiver_list":[{"type":"userId","account":"2088000000000002"}]}`), "code", "10000")
+	return made["trade_no"].(string)
 }
 
 func settle(m *mocktest.Mock, tradeNo, outRequestNo, amt string) map[string]any {

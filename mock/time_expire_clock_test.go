@@ -86,3 +86,41 @@ func TestTimeExpireFromWallTimeSurvivesClockMovesV3(t *testing.T) {
 		t.Errorf("v3 precreate with time_expire = wall + 30m, the clock 25h ahead: HTTP %d %s; want 200 with a qr_code", r.status, r.body)
 	}
 }
+
+// time_expire is read against the clock the request's timestamp keeps:
+// an app that stamps with wall time and sets time_expire to wall + 30m
+// gets its 30 minutes whether the mock's clock is 40m ahead (the wall is
+// the only clock it is near) or 20m ahead (near both).
+func TestTimeExpireFromWallTimeWithTheClockSlightlyAhead(t *testing.T) {
+	for _, ahead := range []string{"40m", "20m"} {
+		t.Run(ahead, func(t *testing.T) {
+			m := mocktest.New(t, mock.Options{Clock: clock.NewManual(time.Now())})
+			m.Advance(ahead)
+			wall := time.Now()
+			p := m.Params("alipay.trade.create", fmt.Sprintf(`{"out_trade_no":"TE-NEAR","total_amount":"1.00","subject":"s","buyer_id":"2088102146225135","time_expire":%q}`,
+				timestamp.Format(wall.Add(30*time.Minute))), func(p map[string]string) { p["timestamp"] = timestamp.Format(wall) })
+			expect(t, m.Verify("alipay.trade.create", m.Post(p), true), "code", "10000")
+			m.Advance("15m")
+			if r := m.Call("alipay.trade.query", `{"out_trade_no":"TE-NEAR"}`); r["trade_status"] != "WAIT_BUYER_PAY" {
+				t.Errorf("clock %s ahead, time_expire = wall + 30m on a wall-stamped create: after 15m the trade is %v, want WAIT_BUYER_PAY", ahead, r["trade_status"])
+			}
+		})
+	}
+}
+
+// The same on /v3/, whose timestamp is in the Authorization header.
+func TestTimeExpireFromWallTimeWithTheClockSlightlyAheadV3(t *testing.T) {
+	e := newV3Env(t)
+	e.srv.Clock.Advance(20 * time.Minute)
+	wall := time.Now()
+	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate", at: wall, body: fmt.Sprintf(`{"out_trade_no":"TE-V3-NEAR","total_amount":"1.00","subject":"s","time_expire":%q}`,
+		timestamp.Format(wall.Add(30*time.Minute)))})
+	if r.status != http.StatusOK {
+		t.Fatalf("v3 precreate: HTTP %d %s", r.status, r.body)
+	}
+	e.srv.Clock.Advance(15 * time.Minute)
+	r = e.do(v3Req{uri: "/v3/alipay/trade/query", body: `{"out_trade_no":"TE-V3-NEAR"}`})
+	if !strings.Contains(string(r.body), `"trade_status":"WAIT_BUYER_PAY"`) {
+		t.Errorf("clock 20m ahead, time_expire = wall + 30m on a wall-stamped v3 precreate: after 15m HTTP %d %s; want WAIT_BUYER_PAY", r.status, r.body)
+	}
+}

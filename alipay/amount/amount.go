@@ -34,10 +34,11 @@ var ErrRange = errors.New("amount: more than 12 digits of yuan")
 const overlong Amount = 1_000_000_000_000_00
 
 // Parse reads "88", "88.8", "88.88" or "-88.88". Other signs, exponents,
-// spaces and more than two decimals are ErrSyntax, as Alipay's Price type
-// refuses them. A negative amount is returned as one, for the caller's
-// range check to refuse; more than 12 digits of yuan are ErrRange, with
-// overlong (or -overlong) as the amount.
+// spaces, more than two decimals and a negative zero ("-0", "-0.00") are
+// ErrSyntax, as Alipay's Price type refuses them. A negative amount is
+// returned as one, for the caller's range check to refuse; more than 12
+// digits of yuan (leading zeros are not digits: "0001" is 1 yuan) are
+// ErrRange, with overlong (or -overlong) as the amount.
 func Parse(s string) (Amount, error) {
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -52,7 +53,7 @@ func Parse(s string) (Amount, error) {
 			return 0, ErrSyntax
 		}
 	}
-	if len(whole) > 12 {
+	if whole = strings.TrimLeft(whole, "0"); len(whole) > 12 {
 		if neg {
 			return -overlong, ErrRange
 		}
@@ -66,6 +67,9 @@ func Parse(s string) (Amount, error) {
 		return 0, ErrSyntax
 	}
 	if neg {
+		if n == 0 {
+			return 0, ErrSyntax
+		}
 		n = -n
 	}
 	return Amount(n), nil

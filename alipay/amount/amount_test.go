@@ -37,10 +37,12 @@ func TestParseValid(t *testing.T) {
 		// Twelve whole digits is the longest accepted.
 		{"999999999999.99", 999999999999_99},
 		{"000000000000", 0},
+		// Leading zeros are not digits of yuan: 13 digits here, 1 yuan.
+		{"0000000000001.00", 100},
+		{"0000000000000", 0},
 		// A leading '-' is read, for the caller's range check to refuse.
 		{"-1", -100},
 		{"-0.01", -1},
-		{"-0", 0},
 		{"-88.8", -8880},
 		{"-999999999999.99", -999999999999_99},
 	}
@@ -75,6 +77,9 @@ func TestParseRejects(t *testing.T) {
 		{"minus after a space", " -1"},
 		{"minus inside", "1-2"},
 		{"negative three decimals", "-1.234"},
+		{"negative zero", "-0"},
+		{"negative zero with decimals", "-0.00"},
+		{"negative zeros", "-000.0"},
 		{"plus sign", "+1"},
 		{"exponent", "1e2"},
 		{"upper exponent", "1E2"},
@@ -119,7 +124,7 @@ func TestParseRejects(t *testing.T) {
 // malformed one: ErrRange, with an amount past every limit (of the sign
 // given) that sums of a few cannot overflow.
 func TestParseRange(t *testing.T) {
-	for _, in := range []string{"1000000000000", "0000000000000", "1234567890123.45", "99999999999999999999",
+	for _, in := range []string{"1000000000000", "01000000000000", "1234567890123.45", "99999999999999999999",
 		"-1000000000000", "-99999999999999999999.99", "9" + strings.Repeat("9", 1000)} {
 		got, err := amount.Parse(in)
 		if !errors.Is(err, amount.ErrRange) {

@@ -83,5 +83,11 @@ const (
 	SubMsgSystemBusy = "系统繁忙"
 )
 
+// The gateway's own unknown error, as production words it.
+const (
+	SubGatewayUnknown    = "aop.unknow-error"
+	SubMsgGatewayUnknown = "服务暂不可用（网关自身的未知错误）"
+)
+
 // SystemBusy is Alipay's "system busy" 20000, a fresh value each call.
 func SystemBusy() *Error { return Unknown(SubSystemBusy, SubMsgSystemBusy) }

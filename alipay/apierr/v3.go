@@ -76,10 +76,11 @@ var v3ByCode, v3BySub = func() (map[string]int, map[string]int) {
 	return byCode, bySub
 }()
 
-// V3Code is e's code in v3: the table's, a business sub_code as it is,
+// V3Code is e's code in v3: the table's when its code matches too (the
+// bill's renames go by sub_code alone), a business sub_code as it is,
 // else the sub_code without its isv., aop. or isp. prefixes.
 func V3Code(e *Error) string {
-	if i, ok := v3BySub[e.SubCode]; ok {
+	if i, ok := v3BySub[e.SubCode]; ok && (v3Codes[i].code == e.Code || V3Renamed(e)) {
 		return v3Codes[i].v3
 	}
 	code := e.SubCode
@@ -92,28 +93,67 @@ func V3Code(e *Error) string {
 	return code
 }
 
+// V3Renamed says e's sub_code is a business code v3 renames (the bill's),
+// answered HTTP 400 whatever e's code.
+func V3Renamed(e *Error) bool {
+	i, ok := v3BySub[e.SubCode]
+	return ok && v3Codes[i].code == CodeBusiness
+}
+
 // FromV3 is the v1 error a v3 error (its HTTP status, code and message)
-// stands for: the table's; a business code (ACQ.*, BILL_NOT_EXIST) 40004,
-// or 20000 aop.<code> when the status is 5xx; any other code is guessed
-// from its shape: 20000 isp.* for a 5xx, 40001 isv.missing-*, else 40002.
+// stands for. A 5xx is always 20000: the table's sub_code, a business
+// code as it is (ACQ.SYSTEM_ERROR), else isp.<code>. Below 500: the
+// table's; a business code (ACQ.*, BILL_NOT_EXIST) 40004; else guessed
+// from its shape: 40001 isv.missing-*, else 40002. unknow-error is
+// 20000 isp.unknow-error, or aop.unknow-error when the message is that
+// one's, for a 5xx, and for a 4xx the error without sub_code whose msg
+// the message is (v3 sends the msg when there is no sub_msg), else 40002.
 func FromV3(status int, code, message string) *Error {
-	if i, ok := v3ByCode[code]; ok {
-		return New(v3Codes[i].code, v3Codes[i].sub, message)
+	if code == "unknow-error" {
+		return unknownFromV3(status, message)
 	}
-	// Business codes are ACQ.* or upper case; gateway-level ones are kebab case.
-	if code != strings.ToLower(code) || strings.ContainsAny(code, "._") {
-		if status >= 500 {
-			return Unknown("aop."+code, message) // aop.ACQ.SYSTEM_ERROR
+	i, inTable := v3ByCode[code]
+	if status >= 500 {
+		if inTable {
+			return Unknown(v3Codes[i].sub, message)
 		}
-		return Business(code, message)
+		if businessShaped(code) {
+			return Unknown(code, message)
+		}
+		return Unknown("isp."+code, message)
 	}
 	switch {
-	case status >= 500:
-		return Unknown("isp."+code, message)
+	case inTable:
+		return New(v3Codes[i].code, v3Codes[i].sub, message)
+	case businessShaped(code):
+		return Business(code, message)
 	case strings.HasPrefix(code, "missing-"):
 		return Missing("isv."+code, message)
 	}
 	return Invalid("isv."+code, message)
+}
+
+// unknownFromV3 reads v3's unknow-error, which stands for both 20000
+// unknow-errors and for any error without sub_code.
+func unknownFromV3(status int, message string) *Error {
+	if status >= 500 {
+		if message == SubMsgGatewayUnknown {
+			return Unknown(SubGatewayUnknown, message)
+		}
+		return Unknown(SubSystemBusy, message)
+	}
+	for _, c := range []string{CodeTokenInvalid, CodeMissing, CodeInvalid, CodeConditions, CodeBusiness, CodeCallLimited, CodePermission} {
+		if Msg(c) == message {
+			return New(c, "", "")
+		}
+	}
+	return Invalid("", message)
+}
+
+// businessShaped says code is a business code (ACQ.*, upper case);
+// gateway-level ones are kebab case.
+func businessShaped(code string) bool {
+	return code != strings.ToLower(code) || strings.ContainsAny(code, "._")
 }
 
 // stripGatewayPrefixes drops every leading isv., aop. or isp.

@@ -20,12 +20,21 @@ func TestV3CodesRoundTrip(t *testing.T) {
 		apierr.Business("isv.invalid_arguments", "m"),
 		apierr.Business("ACQ.TRADE_NOT_EXIST", "m"),
 		apierr.SystemBusy(),
+		apierr.Unknown("ACQ.SYSTEM_ERROR", "系统异常"),
+		apierr.Unknown(apierr.SubGatewayUnknown, apierr.SubMsgGatewayUnknown),
+		apierr.Unknown("isv.invalid-parameter", "m"),
+		apierr.Business("isv.invalid-parameter", "m"),
+		{Code: apierr.CodeInvalid, Msg: apierr.Msg(apierr.CodeInvalid)},
 	} {
 		status := 400
 		if e.Code == apierr.CodeUnknown {
 			status = 500
 		}
-		got := apierr.FromV3(status, apierr.V3Code(e), e.SubMsg)
+		msg := e.SubMsg
+		if msg == "" {
+			msg = e.Msg // v3's message without a sub_msg
+		}
+		got := apierr.FromV3(status, apierr.V3Code(e), msg)
 		if *got != *e {
 			t.Errorf("%s %s → v3 %q → %s %s", e.Code, e.SubCode, apierr.V3Code(e), got.Code, got.SubCode)
 		}

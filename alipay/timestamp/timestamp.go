@@ -42,6 +42,7 @@ type Skew struct {
 	Wall, Mock time.Time     // the two clocks' readings when it arrived
 	Past       time.Duration // how far behind a clock it may be
 	Future     time.Duration // how far ahead of a clock it may be
+	WallFirst  bool          // Near tries the wall clock first
 }
 
 // Accepted reports whether the time is near either clock.
@@ -51,15 +52,25 @@ func (s Skew) Accepted() bool {
 }
 
 // Near returns the reading of the clock the time is near: the mock's, its
-// plain meaning, when near both; ok is false when near neither.
+// plain meaning, when near both (the wall's with WallFirst); ok is false
+// when near neither.
 func (s Skew) Near() (clock time.Time, ok bool) {
 	switch {
+	case s.WallFirst && s.near(s.Wall):
+		return s.Wall, true
 	case s.near(s.Mock):
 		return s.Mock, true
 	case s.near(s.Wall):
 		return s.Wall, true
 	}
 	return time.Time{}, false
+}
+
+// NearerWall reports whether the time is nearer the wall clock than the
+// mock's (the mock's on a tie): the clock the caller keeps, whatever the
+// bounds.
+func (s Skew) NearerWall() bool {
+	return s.At.Sub(s.Wall).Abs() < s.At.Sub(s.Mock).Abs()
 }
 
 func (s Skew) near(clock time.Time) bool {

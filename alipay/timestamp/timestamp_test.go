@@ -228,6 +228,29 @@ func TestSkewNear(t *testing.T) {
 	}
 }
 
+// WallFirst: near both, the wall clock's reading; near the mock's alone,
+// still the mock's. NearerWall says which clock a time is nearer.
+func TestSkewWallFirst(t *testing.T) {
+	wall := time.Date(2031, 7, 9, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	sk := timestamp.Skew{At: wall.Add(30 * time.Minute), Wall: wall, Mock: wall.Add(20 * time.Minute), Past: -time.Minute, Future: 15 * day, WallFirst: true}
+	if got, ok := sk.Near(); !ok || !got.Equal(wall) {
+		t.Errorf("near both, WallFirst: %s, %v; want the wall's", got, ok)
+	}
+	sk.Mock, sk.At = wall.Add(-day), wall.Add(-day+time.Hour)
+	if got, ok := sk.Near(); !ok || !got.Equal(sk.Mock) {
+		t.Errorf("near the mock's alone, WallFirst: %s, %v; want the mock's", got, ok)
+	}
+	for _, tt := range []struct {
+		at   time.Time
+		want bool
+	}{{wall, true}, {wall.Add(9 * time.Minute), true}, {wall.Add(10 * time.Minute), false}, {wall.Add(time.Hour), false}} {
+		if got := (timestamp.Skew{At: tt.at, Wall: wall, Mock: wall.Add(20 * time.Minute)}).NearerWall(); got != tt.want {
+			t.Errorf("NearerWall at %s: %v, want %v", tt.at, got, tt.want)
+		}
+	}
+}
+
 func TestSkewSaysWhatMissed(t *testing.T) {
 	wall := time.Date(2031, 7, 9, 2, 0, 0, 0, time.UTC) // 10:00 GMT+8
 	sk := timestamp.Skew{At: wall.Add(30 * time.Hour), Wall: wall, Mock: wall.Add(-25 * time.Hour), Past: 24 * time.Hour, Future: 24 * time.Hour}

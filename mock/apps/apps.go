@@ -119,6 +119,11 @@ type Spec struct {
 	UserIDType string `yaml:"user_id_type" json:"user_id_type,omitempty"`
 }
 
+// ErrMerchantChange refuses a registered app given another merchant
+// (seller_id): as in production, an app's merchant never changes, and its
+// payments and transfers stay in that merchant's account.
+var ErrMerchantChange = errors.New("apps: seller_id cannot change")
+
 var (
 	appIDPattern = regexp.MustCompile(`^[0-9]{16}$`)
 	pidPattern   = regexp.MustCompile(`^2088[0-9]{12}$`)
@@ -261,6 +266,13 @@ func (r *Registry) registerAs(s Spec, m material, seller *fixtures.Seller) (*App
 	if err := r.checkKeys(s, pub, st); err != nil {
 		return nil, err
 	}
+	if s.SellerID != "" || seller != nil {
+		// The app as registered on another replica, which this one may
+		// not have heard of yet: add checks its merchant.
+		if _, err := r.Find(s.AppID); err != nil {
+			return nil, trade.StoreFailed(fmt.Errorf("apps: app %s not stored: %w", s.AppID, err))
+		}
+	}
 	return r.add(s, pub, st, seller, true, false)
 }
 
@@ -310,6 +322,10 @@ func (r *Registry) add(s Spec, pub *rsa.PublicKey, st sign.Type, seller *fixture
 	}
 	if s.SellerID != "" {
 		a.Seller.UserID = s.SellerID
+	}
+	if old, ok := r.apps[a.AppID]; ok && write && a.Seller.UserID != old.Seller.UserID {
+		return nil, fmt.Errorf("%w: app %s belongs to %s, not seller_id %s; register another app_id for that merchant",
+			ErrMerchantChange, a.AppID, old.Seller.UserID, a.Seller.UserID)
 	}
 	if s.SellerEmail != "" {
 		a.Seller.Email = s.SellerEmail
@@ -398,12 +414,30 @@ func (a *App) UserIDType() string {
 // docs/transfers.md "The balance"): a registered app's is its merchant's,
 // the seller's PID, shared by every app of that seller, as production's
 // Alipay account is; any other id (a made-up merchant's auth_app_id, its
-// merchant's only app) is its own.
+// merchant's only app) is its own. An app registered on another replica,
+// not heard of here yet, is read from the shared store (Find); the
+// store's writes of accounts check the stored app again (mock/pgstore).
 func (r *Registry) Account(app string) string {
-	if a, ok := r.Get(app); ok && a.Seller.UserID != "" {
+	if a, _ := r.Find(app); a != nil && a.Seller.UserID != "" {
 		return a.Seller.UserID
 	}
 	return app
+}
+
+// IsMerchant reports whether user is a registered app's merchant (its
+// seller's PID), whose balance account a transfer to it pays into.
+func (r *Registry) IsMerchant(user string) bool {
+	if user == "" {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, a := range r.apps {
+		if a.Seller.UserID == user {
+			return true
+		}
+	}
+	return false
 }
 
 // AccountApps are the apps whose payments and transfers move account

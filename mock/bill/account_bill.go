@@ -25,16 +25,20 @@ var accountSummaryColumns = []string{
 }
 
 // Business types of 账务明细, in the order the summary lists them.
-// 转账 and 转账退回 (a transfer's money coming back) are inferred names.
+// 转账 and 转账退回 (a transfer's money coming back), 分账 (a settlement's
+// transfer to a receiver) and 退分账 (what a refund takes back from one)
+// are inferred names.
 const (
 	ledgerPay          = "交易付款"
 	ledgerFee          = "收费"
 	ledgerRefund       = "交易退款"
+	ledgerRoyalty      = "分账"
+	ledgerRoyaltyBack  = "退分账"
 	ledgerTransfer     = "转账"
 	ledgerTransferBack = "转账退回"
 )
 
-var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund, ledgerTransfer, ledgerTransferBack}
+var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund, ledgerRoyalty, ledgerRoyaltyBack, ledgerTransfer, ledgerTransferBack}
 
 // ledgerRow is one money movement of the account.
 type ledgerRow struct {
@@ -65,15 +69,15 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 		if t.Paid == nil {
 			continue
 		}
-		party := counterparty(t.Buyer)
-		tradeMoves(t, rateBP, func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string) {
-			if !in(at) {
+		buyer := counterparty(t.Buyer)
+		tradeMoves(t, rateBP, func(m move) {
+			if !in(m.at) {
 				return
 			}
-			r := ledgerRow{typ: typ, seq: seq, at: at, amount: a, bizNo: biz, remark: remark,
-				key: t.TradeNo, outNo: t.OutTradeNo, subject: t.Subject}
-			if typ != ledgerFee {
-				r.party = party
+			r := ledgerRow{typ: m.typ, seq: m.seq, at: m.at, amount: m.amount, bizNo: m.biz, remark: m.remark,
+				key: t.TradeNo, outNo: t.OutTradeNo, subject: t.Subject, party: m.party}
+			if m.typ != ledgerFee && m.party == "" {
+				r.party = buyer
 			}
 			add(r)
 		})
@@ -106,32 +110,76 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 	return rows
 }
 
-// tradeMoves calls move for each money movement of a paid trade, in
-// order: the payment and its fee, then each refund and the fee it gives
-// back (pro rata, so a full refund gives back the whole fee). It is the one
-// fee rule of the ledger and of the merchant's balance (TradeIncome).
-func tradeMoves(t *trade.Trade, rateBP int64, move func(typ string, seq int, at time.Time, a amount.Amount, biz, remark string)) {
+// move is one money movement of a trade: party is the receiver's user id
+// for 分账 and 退分账 (inferred), else "" (the buyer's).
+type move struct {
+	typ    string
+	seq    int
+	at     time.Time
+	amount amount.Amount
+	biz    string
+	remark string
+	party  string
+}
+
+// tradeMoves calls f for each money movement of a paid trade, in order:
+// the payment (receipt_amount: a merchant-funded voucher brought no money)
+// and its fee (on the total), then each refund (less its merchant-funded
+// voucher part, pro rata as the trade bill's 商家实收) and the fee it gives
+// back (pro rata, so a full refund gives back the whole fee), with what it
+// took back from receivers; each settlement's transfers leave the account
+// when made ("分账金额默认从支出方支付宝账户余额出资"), an async one's counted from
+// its request. It is the one rule of the ledger and of the merchant's
+// balance (TradeIncome).
+func tradeMoves(t *trade.Trade, rateBP int64, f func(move)) {
 	if t.Paid == nil {
 		return
 	}
-	move(ledgerPay, 0, *t.Paid, t.Total, t.TradeNo, "")
-	move(ledgerFee, 1, *t.Paid, -Fee(t.Total, rateBP), t.TradeNo, "服务费")
+	f(move{typ: ledgerPay, at: *t.Paid, amount: t.ReceiptAmount(), biz: t.TradeNo})
+	f(move{typ: ledgerFee, seq: 1, at: *t.Paid, amount: -Fee(t.Total, rateBP), biz: t.TradeNo, remark: "服务费"})
+	for _, s := range t.Settlements {
+		for _, d := range s.Details {
+			f(move{typ: ledgerRoyalty, seq: 4, at: s.DoneAt(), amount: -d.Amount, biz: d.DetailID, remark: d.Desc, party: d.TransIn})
+		}
+	}
+	parts := refundParts(t)
 	var done amount.Amount
-	for _, r := range t.Refunds {
+	for i, r := range t.Refunds {
 		back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
 		done += r.Amount
 		biz := t.TradeNo + "_" + r.OutRequestNo
-		move(ledgerRefund, 2, r.At, -r.Amount, biz, r.Reason)
-		move(ledgerFee, 3, r.At, back, biz, "服务费退回")
+		f(move{typ: ledgerRefund, seq: 2, at: r.At, amount: -(r.Amount - parts[i].merchant), biz: biz, remark: r.Reason})
+		f(move{typ: ledgerFee, seq: 3, at: r.At, amount: back, biz: biz, remark: "服务费退回"})
+		for j, b := range r.RoyaltyBack {
+			f(move{typ: ledgerRoyaltyBack, seq: 5 + j, at: r.At, amount: b.Amount, biz: biz, party: b.TransOut})
+		}
 	}
 }
 
-// TradeIncome is what a trade brought into the account: its payment less
-// the fee, less its refunds with the fee they give back (the ledger's
-// rows of the trade, summed).
+// refundPart is what a refund gives back to the vouchers, and the
+// merchant-funded share of it.
+type refundPart struct{ voucher, merchant amount.Amount }
+
+// refundParts splits each refund of t as the trade bill and the ledger
+// do: the voucher part (the buyer's money first), its merchant-funded
+// share rounded down cumulatively so the refunds add up to the voucher.
+func refundParts(t *trade.Trade) []refundPart {
+	vt, vm := voucherSplit(t)
+	out := make([]refundPart, len(t.Refunds))
+	var vdone amount.Amount
+	for i := range t.Refunds {
+		_, v := t.RefundFunds(&t.Refunds[i])
+		out[i] = refundPart{voucher: v, merchant: merchantPart(vdone+v, vt, vm) - merchantPart(vdone, vt, vm)}
+		vdone += v
+	}
+	return out
+}
+
+// TradeIncome is what a trade brought into the account: the ledger's
+// rows of the trade, summed.
 func TradeIncome(t *trade.Trade, rateBP int64) amount.Amount {
 	var sum amount.Amount
-	tradeMoves(t, rateBP, func(_ string, _ int, _ time.Time, a amount.Amount, _, _ string) { sum += a })
+	tradeMoves(t, rateBP, func(m move) { sum += m.amount })
 	return sum
 }
 
@@ -145,8 +193,8 @@ func transferParty(p fund.Participant) string {
 	return counterparty(b)
 }
 
-// Income is what an account's payments brought in, less fees and refunds
-// (with the fee given back): TradeIncome of each trade. The balance of
+// Income is what an account's payments brought in, less fees, refunds
+// (with the fee given back) and settlements: TradeIncome of each trade. The balance of
 // mock/fund adds it to the account's base.
 func Income(ts []trade.Trade, rateBP int64) amount.Amount {
 	var sum amount.Amount

@@ -58,12 +58,14 @@ func voucherSplit(t *trade.Trade) (total, merchant amount.Amount) {
 
 // merchantPart is the merchant-funded share of the first v of the
 // vouchers' total vt whose merchant-funded part is vm, rounded down, so
-// that successive refunds add up to vm (inferred: docs/differences.md).
+// that successive refunds add up to vm (inferred: docs/differences.md);
+// the product is taken without overflow (amount.MulDiv).
 func merchantPart(v, vt, vm amount.Amount) amount.Amount {
 	if vt <= 0 {
 		return 0
 	}
-	return amount.Amount(int64(v) * int64(vm) / int64(vt))
+	p, _ := amount.MulDiv(v, vm, vt) // v ≤ vt: the quotient fits
+	return p
 }
 
 // voucherNames is 券名称: the vouchers' names (inferred joined by ";").
@@ -91,14 +93,13 @@ func tradeRows(ts []trade.Trade, p Period, rateBP int64) []tradeRow {
 				order: t.Total, receipt: t.Total - vm, fee: -Fee(t.Total, rateBP),
 				voucher: vt, alipay: vt - vm, merchant: vm, voucherName: names})
 		}
-		var done, vdone amount.Amount
+		parts := refundParts(t)
+		var done amount.Amount
 		for i := range t.Refunds {
 			r := &t.Refunds[i]
 			back := Fee(done+r.Amount, rateBP) - Fee(done, rateBP)
 			done += r.Amount
-			_, v := t.RefundFunds(r)
-			m := merchantPart(vdone+v, vt, vm) - merchantPart(vdone, vt, vm)
-			vdone += v
+			v, m := parts[i].voucher, parts[i].merchant
 			if p.Contains(r.At) {
 				row := tradeRow{t: t, kind: kindRefund, at: r.At,
 					order: -r.Amount, receipt: -(r.Amount - m), fee: back, outRequest: r.OutRequestNo,

@@ -126,6 +126,9 @@ func (b *Book) commitTx(keys []Key, f func(now time.Time) ([]change, error)) (er
 			}
 		}
 		b.mu.Unlock()
+		if errors.Is(err, ErrBalanceNotEnough) { // the merchant's balance refused what it funds: nothing written
+			return ErrBalanceNotEnough, false
+		}
 		return trade.StoreFailed(err), errors.Is(err, ErrConflict)
 	}
 	if obs != nil {

@@ -147,6 +147,25 @@ type Book struct {
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
 	halves   domain.Halves // the rest of a payer or payee named by one half (BuyerHalves)
+	// spend takes what a red packet the merchant funds from its balance
+	// (SpendFrom).
+	spend func(app string, a amount.Amount, apply func()) error
+
+	// outlays is, per app, what the red packets its merchant funded keep
+	// out of the balance (Outlay), under its own lock.
+	outMu   sync.Mutex
+	outlays map[string]amount.Amount
+}
+
+// SpendFrom sets how a red packet the merchant's own account pays is
+// paid: f runs apply, which files the packet, only if the balance of
+// app's account covers a, atomically with the account's other
+// movements (fund.Book.Spend), else returns why not. Unset (or with a
+// backend, whose transaction checks it) nothing is checked.
+func (b *Book) SpendFrom(f func(app string, a amount.Amount, apply func()) error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.spend = f
 }
 
 // NewBook makes an empty book.
@@ -253,6 +272,9 @@ func (b *Book) reset(app string) {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
 		b.byOutNo, b.claims, b.counts, b.nclaims = map[string][]*Order{}, map[string][]*Order{}, map[OrderStatus]int{}, 0
 		b.ledger.Clear()
+		b.outMu.Lock()
+		b.outlays = map[string]amount.Amount{}
+		b.outMu.Unlock()
 		return
 	}
 	var gone []*Order
@@ -424,7 +446,14 @@ func (b *Book) payOnce(m domain.Merchant, r PayRequest, c domain.Context, method
 		}
 		o.Operations = append(o.Operations, Operation{OperationID: b.operationID(now), OutRequestNo: r.OutRequestNo,
 			Type: Pay, Amount: r.Amount, Status: OpInit, Created: now, NotifyURL: c.NotifyURL, fingerprint: fp})
-		b.add(o)
+		o.MerchantFunded = agreement && m.Seller.UserID != "" && r.PayerUserID == m.Seller.UserID
+		if o.MerchantFunded && b.spend != nil && b.backend == nil {
+			if err := b.spend(m.AppID, r.Amount, func() { b.add(o) }); err != nil {
+				return nil, err
+			}
+		} else {
+			b.add(o)
+		}
 		if agreement {
 			o.Payer = fixtures.Buyer{UserID: r.PayerUserID, LogonID: fixtures.MaskLogon(payerAccount), Account: payerAccount}
 			if processing {

@@ -78,6 +78,10 @@ type Order struct {
 	Status     OrderStatus     `json:"status"`
 	Payer      fixtures.Buyer  `json:"payer"`
 	Payee      *fixtures.Buyer `json:"payee,omitempty"`
+	// MerchantFunded marks a red packet the merchant's own account paid
+	// (agreement pay with payer_user_id its PID): what it holds and what
+	// it paid out left the merchant's balance (MerchantOutlay).
+	MerchantFunded bool `json:"merchant_funded,omitempty"`
 	// DeductAuthNo is, on a claim, the red packet it was paid from.
 	DeductAuthNo string `json:"deduct_auth_no,omitempty"`
 	ExtraParam   string `json:"extra_param,omitempty"`
@@ -104,6 +108,24 @@ type Order struct {
 	seq uint64
 	// counted is the status counter the order is in (the book's counts).
 	counted OrderStatus
+	// countedOut is what the book's outlays count of it.
+	countedOut amount.Amount
+}
+
+// MerchantOutlay is what a red packet the merchant funded keeps out of
+// its balance: its amount less what was refunded to it (claims are paid
+// out), nothing once closed unpaid.
+func (o *Order) MerchantOutlay() amount.Amount {
+	if !o.MerchantFunded || o.Claim || o.Status == OrderClosed {
+		return 0
+	}
+	out := o.Amount
+	for _, op := range o.Operations {
+		if op.Type == Refund {
+			out -= op.Amount
+		}
+	}
+	return out
 }
 
 // Final reports whether nothing more can happen to the order: finished or
@@ -215,6 +237,9 @@ var (
 	ErrDiscordant        = apierr.Business("DISCORDANT_REPEAT_REQUEST", "请求流水号重复且请求内容不一致")
 	ErrPayerPayeeSame    = apierr.Business("PAYER_PAYEE_CANNOT_SAME", "收付款方不能相同")
 	ErrOutOrderNoUsed    = apierr.Business("OUT_ORDER_NO_USED", "商户订单号已被其他请求使用")
+	// ErrBalanceNotEnough is the transfer's sub_code for a payer whose
+	// balance cannot cover the amount (inferred for red packets).
+	ErrBalanceNotEnough = apierr.Business("PAYER_BALANCE_NOT_ENOUGH", "付款方余额不足")
 )
 
 // InvalidParameter names the field that is wrong.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -88,7 +89,33 @@ func (b *Book) index(o *Order) {
 		b.byPage[o.CashierToken] = o
 		o.counted = o.Status
 		b.counts[o.Status]++
+		b.countOutlay(o)
 	}
+}
+
+// countOutlay brings the outlays to what o keeps out of its merchant's
+// balance now. The lock is held.
+func (b *Book) countOutlay(o *Order) {
+	d := o.MerchantOutlay() - o.countedOut
+	if d == 0 {
+		return
+	}
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	if b.outlays[o.AppID] += d; b.outlays[o.AppID] == 0 {
+		delete(b.outlays, o.AppID)
+	}
+	o.countedOut += d
+}
+
+// Outlay is what the red packets app's merchant funded keep out of its
+// balance (Order.MerchantOutlay), summed as they change. It takes only
+// the outlays' own lock: the fund book reads it while red-packet
+// operations hold the book's.
+func (b *Book) Outlay(app string) amount.Amount {
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	return b.outlays[app]
 }
 
 // unindex takes an order out of its keys and counts. The lock is held.
@@ -116,6 +143,14 @@ func (b *Book) unindex(o *Order) {
 	if o.CashierToken != "" && b.byPage[o.CashierToken] == o {
 		delete(b.byPage, o.CashierToken)
 	}
+	if o.countedOut != 0 {
+		b.outMu.Lock()
+		if b.outlays[o.AppID] -= o.countedOut; b.outlays[o.AppID] == 0 {
+			delete(b.outlays, o.AppID)
+		}
+		b.outMu.Unlock()
+		o.countedOut = 0
+	}
 	if b.counts[o.counted]--; b.counts[o.counted] <= 0 {
 		delete(b.counts, o.counted)
 	}
@@ -142,6 +177,9 @@ func (b *Book) recount(changes []change) {
 			}
 			b.counts[o.Status]++
 			o.counted = o.Status
+		}
+		if o := b.byAuth[c.o.AuthNo]; o != nil && !o.Claim {
+			b.countOutlay(o)
 		}
 	}
 }

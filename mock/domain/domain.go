@@ -5,6 +5,8 @@
 package domain
 
 import (
+	"time"
+
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/sign"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -36,6 +38,9 @@ type Context struct {
 	// OpenID is set when the merchant's app names users by open id
 	// (user_id_type open_id): notifications carry buyer_open_id.
 	OpenID bool
+	// Stamped is the request's timestamp (v3: its Authorization's), zero
+	// when it had none: it tells which clock the app keeps.
+	Stamped time.Time
 	// Ack, when set, takes the call's wait for its change to be on disk
 	// instead of the book waiting (the gateway signs its answer
 	// meanwhile); the caller must call Ack.Wait before telling anyone.

@@ -17,21 +17,21 @@ import (
 
 // Halves are the mock's rules for the rest of a buyer named by one half,
 // each for one app. Unset, a user is derived from its logon or open id
-// (fixtures.UserIDOf) and a logon from its user id (fixtures.LogonOf), as
-// when a rule finds nothing. An error is the store's, and the action's
-// answer.
+// (fixtures.UserIDOf), a logon from its user id (fixtures.LogonOf) and a
+// name too (fixtures.NameOf), as when a rule finds nothing. An error is
+// the store's, and the action's answer.
 type Halves struct {
-	LogonUser func(app, logon string) (string, error) // the user a logon names (fund.Book.Payee)
-	UserLogon func(app, user string) (string, error)  // the logon a user id paid the app with
-	OpenUser  func(app, open string) (string, error)  // the user an open id names (fund.Book.Payee)
+	LogonUser func(app, logon string) (fixtures.Buyer, error) // the user (UserID, Name) a logon names (fund.Book.Payee)
+	UserLogon func(app, user string) (fixtures.Buyer, error)  // the logon (Account) and Name a user id paid the app with
+	OpenUser  func(app, open string) (fixtures.Buyer, error)  // the user (UserID, Name) an open id names (fund.Book.Payee)
 }
 
 // Ask is one half to find, and once found, found: the user of a logon
 // account, (byUser) the logon account of a user id, or (open set) both for
-// an open id, for one app.
+// an open id, for one app; and the user's name.
 type Ask struct {
-	app, account, user, open string
-	byUser                   bool
+	app, account, user, open, name string
+	byUser                         bool
 }
 
 // AskUser is the user of app's logon account, to find before a first run.
@@ -84,36 +84,54 @@ func (h Halves) BuyerOfOpen(app, open string, known Ask, ask *Ask) (user, accoun
 	return user, fixtures.LogonOf(user), nil
 }
 
+// NameOf is the name of app's user: the one found with known, else
+// derived (fixtures.NameOf). The lock is held.
+func (h Halves) NameOf(app, user string, known Ask) string {
+	if known.app == app && known.user == user && known.name != "" {
+		return known.name
+	}
+	return fixtures.NameOf(user)
+}
+
 // find finds what ask lacks, outside the lock: a rule's "" is derived.
-func (h Halves) find(ask *Ask) (err error) {
+func (h Halves) find(ask *Ask) error {
+	var b fixtures.Buyer
+	var err error
 	switch {
 	case ask.open != "":
 		if h.OpenUser != nil {
-			ask.user, err = h.OpenUser(ask.app, ask.open)
+			b, err = h.OpenUser(ask.app, ask.open)
 		}
-		if err == nil && ask.user == "" {
+		if ask.user, ask.name = b.UserID, b.Name; err == nil && ask.user == "" {
 			ask.user = fixtures.UserIDOf(ask.open)
 		}
 		if err == nil && h.UserLogon != nil {
-			ask.account, err = h.UserLogon(ask.app, ask.user)
+			b, err = h.UserLogon(ask.app, ask.user)
+			ask.account = b.Account
+			if ask.name == "" {
+				ask.name = b.Name
+			}
 		}
 		if err == nil && ask.account == "" {
 			ask.account = fixtures.LogonOf(ask.user)
 		}
 	case ask.byUser:
 		if h.UserLogon != nil {
-			ask.account, err = h.UserLogon(ask.app, ask.user)
+			b, err = h.UserLogon(ask.app, ask.user)
 		}
-		if err == nil && ask.account == "" {
+		if ask.account, ask.name = b.Account, b.Name; err == nil && ask.account == "" {
 			ask.account = fixtures.LogonOf(ask.user)
 		}
 	default:
 		if h.LogonUser != nil {
-			ask.user, err = h.LogonUser(ask.app, ask.account)
+			b, err = h.LogonUser(ask.app, ask.account)
 		}
-		if err == nil && ask.user == "" {
+		if ask.user, ask.name = b.UserID, b.Name; err == nil && ask.user == "" {
 			ask.user = fixtures.UserIDOf(ask.account)
 		}
+	}
+	if err == nil && ask.name == "" {
+		ask.name = fixtures.NameOf(ask.user)
 	}
 	return err
 }

@@ -17,7 +17,8 @@ import (
 // memory is the truth.
 type Backend interface {
 	// Create makes t, taking t.Out() from account and freezing a
-	// DEALING one's amount, in one transaction, with t's status still to
+	// DEALING one's amount (a SUCCESS one's goes into t.PayeeAccount, if
+	// any), in one transaction, with t's status still to
 	// announce (leased to this replica). When the app already has a
 	// transfer with t's out_biz_no it returns that one and made false;
 	// ErrBalanceNotEnough when the available balance is below t.Out().
@@ -45,7 +46,8 @@ type Backend interface {
 	Claim(now time.Time, max int) ([]Job, error)
 	// Change writes t, a DEALING transfer that ended, over the stored one
 	// if that is still DEALING (false: another replica changed it), moving
-	// the money with it in the account it was made in; its new status is then to announce, leased here.
+	// the money with it in the account it was made in (and, SUCCESS, into
+	// t.PayeeAccount); its new status is then to announce, leased here.
 	Change(t Transfer) (bool, error)
 	// Announced records that t's status was announced and lets go of the
 	// lease.
@@ -98,6 +100,7 @@ func (b *Book) transferShared(be Backend, m Merchant, in Request, plan Plan) (Tr
 		return Transfer{}, ErrPayerPayeeSame
 	}
 	t := b.newTransfer(m, in, plan, who)
+	t.PayeeAccount = b.payeeAccount(who)
 	got, made, err := be.Create(*t, b.key(m.AppID), b.opts.Opening)
 	if err != nil {
 		return Transfer{}, err

@@ -45,6 +45,48 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
+	// Apps is each app's part of Evicted and of Base (Credit), which a
+	// reset of the app takes away, leaving the others'.
+	Apps map[string]Part `json:"apps,omitempty"`
+}
+
+// Part is what one app's evicted transfers took from its account and its
+// evicted trades brought in.
+type Part struct {
+	Evicted  amount.Amount `json:"evicted,omitempty"`
+	Credited amount.Amount `json:"credited,omitempty"`
+}
+
+// add adds p to app's part (a new map: a copy of the snapshot stays as it
+// was).
+func (s *Snapshot) add(app string, p Part) {
+	apps := make(map[string]Part, len(s.Apps)+1)
+	for k, v := range s.Apps {
+		apps[k] = v
+	}
+	q := apps[app]
+	q.Evicted += p.Evicted
+	q.Credited += p.Credited
+	apps[app] = q
+	s.Apps = apps
+}
+
+// without is the snapshot after a reset of app: the opening balance, and
+// what the other apps' evicted transfers and trades moved.
+func (s Snapshot) without(app string, opening amount.Amount) Snapshot {
+	out := Snapshot{Base: opening}
+	for k, p := range s.Apps {
+		if k == app {
+			continue
+		}
+		if out.Apps == nil {
+			out.Apps = map[string]Part{}
+		}
+		out.Apps[k] = p
+		out.Base += p.Credited
+		out.Evicted += p.Evicted
+	}
+	return out
 }
 
 // acct is an account (AccountsBy): the stored part, and what its kept
@@ -52,9 +94,13 @@ type Snapshot struct {
 type acct struct {
 	Snapshot
 	out, freeze amount.Amount
-	n           int  // kept transfers
-	gone        bool // released while transfers were kept: goes with the last
+	in          amount.Amount // what kept SUCCESS transfers from other merchants brought (PayeeAccount)
+	n           int           // kept transfers
+	gone        bool          // released while transfers were kept: goes with the last
 }
+
+// empty reports whether nothing kept moves the account.
+func (a *acct) empty() bool { return a.n == 0 && a.in == 0 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
 // that called for it, the merchant's user id and its logon id
@@ -86,7 +132,8 @@ type Book struct {
 	order     []*Transfer          // by creation
 	seq       int
 	// credits counts changes of a base outside a transfer (Credit,
-	// SetBalance, Reset): income read before one may count a trade twice.
+	// SetBalance, Reset), and the income a trade's change takes (Cover):
+	// income read before one may count a trade twice, or money spent.
 	credits uint64
 
 	store    Store
@@ -102,6 +149,9 @@ type Book struct {
 	onEvict func([]Transfer)
 	// kept says whether an app's account is kept (KeptWhile).
 	kept func(app string) bool
+	// merchant says whether a user id is a mock merchant's account
+	// (MerchantsBy): a transfer to it reaches that account.
+	merchant func(userID string) bool
 }
 
 // NewBook makes an empty book.
@@ -127,11 +177,16 @@ func (b *Book) AccountsBy(f func(app string) string) {
 }
 
 // key is the account app's money moves in; keyLocked is key with the lock
-// held (accountOf takes no lock of the book's).
+// held (accountOf takes no lock of the book's). key asks accountOf outside
+// the lock: with a shared store it may read the app's record.
 func (b *Book) key(app string) string {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.keyLocked(app)
+	f := b.accountOf
+	b.mu.Unlock()
+	if f == nil || app == "" {
+		return app
+	}
+	return f(app)
 }
 
 func (b *Book) keyLocked(app string) string {
@@ -188,6 +243,27 @@ func (b *Book) recheck(app string) {
 	}
 }
 
+// MerchantsBy sets which user ids are the mock's merchants' accounts
+// (apps.Registry.IsMerchant): a transfer to one pays into that account.
+// Call it before the book is used.
+func (b *Book) MerchantsBy(f func(userID string) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.merchant = f
+}
+
+// payeeAccount is the mock merchant's account who names, "" for any other
+// user.
+func (b *Book) payeeAccount(who Payee) string {
+	b.mu.Lock()
+	f := b.merchant
+	b.mu.Unlock()
+	if f != nil && f(who.UserID) {
+		return who.UserID
+	}
+	return ""
+}
+
 // IncomeFrom sets what the payments of an account's apps brought in,
 // less fees and refunds (the bills' rule, mock/bill.Income); it is called
 // outside the book's lock.
@@ -223,7 +299,7 @@ func (b *Book) Persist(s Store) {
 func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Transfer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset("")
+	b.reset("", "")
 	for k, s := range accounts {
 		b.accounts[k] = &acct{Snapshot: s}
 	}
@@ -256,18 +332,18 @@ func (b *Book) Restore(accounts, perApp map[string]Snapshot, ts []Transfer) []Tr
 
 // Reset forgets an app's transfers, whose money leaves its account, and
 // puts the account's base back to the opening balance (what its other
-// apps' kept payments and transfers moved stays); every account and
+// apps' payments and transfers moved, kept or evicted, stays); every account and
 // transfer for "". It reports the store's failure to delete them; memory
 // forgets them anyway.
 func (b *Book) Reset(app string) error {
 	var err error
+	k := b.key(app)
 	if be := b.shared(); be != nil {
-		err = be.Reset(app, b.key(app))
+		err = be.Reset(app, k)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := b.keyLocked(app)
-	b.reset(app)
+	b.reset(app, k)
 	if b.store != nil {
 		err = errors.Join(err, b.store.DeleteTransfers(app))
 		if a := b.accounts[k]; app != "" && a != nil {
@@ -282,15 +358,16 @@ func (b *Book) Reset(app string) error {
 // Forget drops an app's transfers and balance, or every app's for "",
 // from memory only: another replica reset them in the shared store.
 func (b *Book) Forget(app string) {
+	k := b.key(app)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset(app)
+	b.reset(app, k)
 }
 
-// reset forgets app's transfers and its account's base, or everything
+// reset forgets app's transfers and its account k's base, or everything
 // for ""; the lock is held. The account stays while transfers of its
 // other apps hold part of it.
-func (b *Book) reset(app string) {
+func (b *Book) reset(app, k string) {
 	b.credits++
 	if app == "" {
 		b.accounts = map[string]*acct{}
@@ -303,19 +380,17 @@ func (b *Book) reset(app string) {
 	for _, t := range b.order {
 		if t.AppID == app {
 			b.unindex(t)
-			b.account(t.acct).hold(*t, -1)
+			b.hold(t, -1)
 			continue
 		}
 		kept = append(kept, t)
 	}
 	clear(b.order[len(kept):])
 	b.order = kept
-	k := b.keyLocked(app)
 	if a := b.accounts[k]; a != nil {
-		if a.n == 0 {
+		a.Snapshot = a.without(app, b.opts.Opening)
+		if a.empty() && a.Apps == nil {
 			delete(b.accounts, k)
-		} else {
-			a.Snapshot = Snapshot{Base: b.opts.Opening}
 		}
 	}
 }
@@ -334,7 +409,17 @@ func (b *Book) add(t *Transfer) {
 	if t.acct == "" {
 		t.acct = b.keyLocked(t.AppID)
 	}
-	b.account(t.acct).hold(*t, 1)
+	b.hold(t, 1)
+}
+
+// hold counts (sign 1) or uncounts (-1) what t holds of its account, and
+// what it brought the payee merchant's (SUCCESS only: money arrives when
+// the transfer succeeds). The lock is held.
+func (b *Book) hold(t *Transfer, sign amount.Amount) {
+	b.account(t.acct).hold(*t, sign)
+	if t.PayeeAccount != "" && t.Status == Success {
+		b.account(t.PayeeAccount).in += sign * t.Amount
+	}
 }
 
 // hold counts (sign 1) or uncounts (-1) what t holds of the account.
@@ -372,14 +457,24 @@ func (b *Book) evict() []Transfer {
 			if over > 0 && (t.Final() || !finalOnly) {
 				over--
 				b.unindex(t)
+				b.hold(t, -1)
 				a := b.account(t.acct)
-				a.hold(*t, -1)
 				end := *t
 				if end.Status == Dealing {
 					ended(&end)
 				}
-				a.Evicted += end.Out()
-				if a.gone && a.n == 0 {
+				if o := end.Out(); o != 0 {
+					a.Evicted += o
+					a.add(t.AppID, Part{Evicted: o})
+				}
+				if end.PayeeAccount != "" && end.Status == Success {
+					// What it brought stays: the merchant's part, under no
+					// app of it, so no reset of one of its apps takes it.
+					p := b.account(end.PayeeAccount)
+					p.Evicted -= end.Amount
+					p.add("", Part{Evicted: -end.Amount})
+				}
+				if a.gone && a.empty() {
 					delete(b.accounts, t.acct)
 					if b.store != nil {
 						_ = b.store.DeleteAccount(t.acct)
@@ -408,6 +503,9 @@ func accountsOf(ts []Transfer) map[string]bool {
 	m := map[string]bool{}
 	for _, t := range ts {
 		m[t.acct] = true
+		if t.PayeeAccount != "" {
+			m[t.PayeeAccount] = true
+		}
 	}
 	return m
 }
@@ -457,7 +555,7 @@ func (b *Book) release(k string) {
 	a := b.accounts[k]
 	switch {
 	case a == nil:
-	case a.n > 0:
+	case !a.empty():
 		a.gone = true
 	default:
 		delete(b.accounts, k)
@@ -503,7 +601,7 @@ func (b *Book) account(k string) *acct {
 // taking it.
 func (b *Book) balance(k string, income amount.Amount) Account {
 	a := b.peek(k)
-	return Account{Available: a.Base + income - a.Evicted - a.out, Freeze: a.freeze}
+	return Account{Available: a.Base + income - a.Evicted - a.out + a.in, Freeze: a.freeze}
 }
 
 // lockWithIncome reads the account's income and returns it with the lock
@@ -551,9 +649,10 @@ func (b *Book) Balance(app string) (Account, error) {
 	return b.balance(k, in), nil
 }
 
-// Base is the balance of app's account before any payment or transfer
-// (the bills' opening balance). An error is the store's failure, as for
-// Balance.
+// Base is the balance of app's account before the payments and transfers
+// it keeps (the bills' opening balance): its base less what transfers no
+// longer kept took, so that a bill of what is kept ends at the balance. An
+// error is the store's failure, as for Balance.
 func (b *Book) Base(app string) (amount.Amount, error) {
 	k := b.key(app)
 	if be := b.shared(); be != nil {
@@ -565,7 +664,8 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.peek(k).Base, nil
+	a := b.peek(k)
+	return a.Base - a.Evicted, nil
 }
 
 // SetBalance makes the available balance of app's account want, whatever
@@ -595,6 +695,26 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	return b.balance(k, in), nil
 }
 
+// Cover reports whether the balance of app's account, its income being
+// what income returns (called under this book's lock: the caller sums it
+// from the trade book's, under that book's lock, which it holds), covers
+// need, which a refund or settlement is about to take. A yes counts as a
+// change of income: a transfer that read the income before it reads it
+// again (lockWithIncome), so the two never spend the same money. With a
+// backend the database checks, in the change's transaction.
+func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return true
+	}
+	if b.balance(b.keyLocked(app), income()).Available < need {
+		return false
+	}
+	b.credits++
+	return true
+}
+
 // Credit adds a to the base of app's account: what trades no longer kept
 // brought in stays in the balance.
 func (b *Book) Credit(app string, a amount.Amount) {
@@ -609,10 +729,28 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	k := b.keyLocked(app)
 	acc := b.account(k)
 	acc.Base += a
+	acc.add(app, Part{Credited: a})
 	b.credits++
 	if b.store != nil {
 		_ = b.store.PutAccount(k, acc.Snapshot)
 	}
+}
+
+// Spend runs apply, which takes a from app's account elsewhere (a red
+// packet the merchant funds, counted in the income: IncomeFrom), if the
+// available balance covers a, else answers ErrBalanceNotEnough. It runs
+// under the book's lock, as a transfer's check and take do, so neither
+// spends money the other took.
+func (b *Book) Spend(app string, a amount.Amount, apply func()) error {
+	k := b.key(app)
+	in := b.lockWithIncome(k)
+	defer b.mu.Unlock()
+	if b.balance(k, in).Available < a {
+		return ErrBalanceNotEnough
+	}
+	apply()
+	b.credits++ // the income changed: a transfer that read it before reads it again
+	return nil
 }
 
 // Transfer pays in.TransAmount from m's account to the payee, as plan
@@ -642,6 +780,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 	if m.isSelf(p, who) {
 		return Transfer{}, ErrPayerPayeeSame
 	}
+	payeeAcct := b.payeeAccount(who)
 	k := b.key(m.AppID)
 	income := b.lockWithIncome(k)
 	if old := b.byOut[outKey(m.AppID, in.OutBizNo)]; old != nil { // a racing repeat
@@ -653,7 +792,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 		return Transfer{}, ErrBalanceNotEnough
 	}
 	t := b.newTransfer(m, in, plan, who)
-	t.acct = k
+	t.acct, t.PayeeAccount = k, payeeAcct
 	b.add(t)
 	out := *t
 	var err2 error
@@ -662,7 +801,7 @@ func (b *Book) Transfer(m Merchant, in Request, plan Plan) (Transfer, error) {
 			// Not on disk: not made. The caller hears 系统繁忙 and a
 			// repeat of the out_biz_no makes it again.
 			b.unindex(t)
-			b.account(t.acct).hold(*t, -1)
+			b.hold(t, -1)
 			b.order = b.order[:len(b.order)-1]
 		}
 	}
@@ -793,10 +932,9 @@ func (b *Book) Settle(app, out string) (Transfer, bool) {
 		b.mu.Unlock()
 		return Transfer{}, false
 	}
-	a := b.account(t.acct)
-	a.hold(*t, -1)
+	b.hold(t, -1)
 	ended(t)
-	a.hold(*t, 1)
+	b.hold(t, 1)
 	out2 := *t
 	if b.store != nil {
 		_ = b.store.PutTransfer(out2, b.untold(out2)...) // the store reports failures

@@ -146,6 +146,9 @@ type Transfer struct {
 	Payee            Participant       `json:"payee_info"`
 	// PayeeUserID is the user the payee identity names.
 	PayeeUserID string `json:"payee_user_id"`
+	// PayeeAccount is the payee's balance account when it is one of the
+	// mock's merchants (its PID): a SUCCESS transfer's money arrives there.
+	PayeeAccount string `json:"payee_account,omitempty"`
 	// Payer is the merchant's user id (PID).
 	Payer      string `json:"payer_user_id"`
 	Status     Status `json:"status"`

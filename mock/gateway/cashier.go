@@ -21,7 +21,7 @@ import (
 // gateway call (dispatch), and undone when it does not open. A forced
 // answer (the header, a scenario's respond, a queued answer) is shown on
 // the error page instead, after the trade opened when it says execute,
-// whatever the open returned (as dispatch answers it).
+// whatever the open returned but the store's failure (as dispatch answers it).
 func (g *Gateway) cashier(c echo.Context, cl *call) error {
 	out, e := g.outcome(cl)
 	if e != nil {
@@ -37,8 +37,8 @@ func (g *Gateway) cashier(c echo.Context, cl *call) error {
 		cl.entry.Status = http.StatusFound
 		return c.Redirect(http.StatusFound, g.publicURL(cl)+path)
 	}
-	failed := func(e *apierr.Error) error { // the open's error
-		if out != nil {
+	failed := func(e *apierr.Error) error { // the open's error; the store's failure stays the answer
+		if out != nil && !storeFailed(e) {
 			e = g.forced(cl, out.Err, nil).err
 		}
 		return g.pageError(c, cl, e)
@@ -172,7 +172,7 @@ func (g *Gateway) OpenOrderString(orderString string) (o Opened, e *apierr.Error
 	}
 	own := false   // e is the open's: a forced answer stands in for it, as in dispatch
 	defer func() { // after the buyer's plan: what the open returned, answered as forced, but the store's failure
-		if out != nil && own && (e == nil || e.Code != apierr.CodeUnknown) {
+		if out != nil && own && !storeFailed(e) {
 			o.Forced, e = true, g.forced(cl, out.Err, nil).err
 		}
 	}()

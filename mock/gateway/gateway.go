@@ -112,6 +112,8 @@ type call struct {
 	biz       json.RawMessage
 	flat      map[string]string // biz's top-level fields as text, for scenarios
 	now       time.Time
+	// stamped is the request's timestamp, once checked (checkTimestamp).
+	stamped time.Time
 	// outcome is the answer forced on this request, if any; made is true
 	// once the method ran and succeeded (or is in progress: 10003),
 	// whatever the answer says.
@@ -391,6 +393,7 @@ func validURL(s string) bool { return notify.ValidURL(s) }
 // is the tolerance. What missed, and by how much, goes to the journal and
 // the log.
 func (g *Gateway) checkTimestamp(cl *call, at time.Time, past time.Duration) *apierr.Error {
+	cl.stamped = at
 	if g.TimestampTolerance <= 0 {
 		return nil
 	}

@@ -49,6 +49,8 @@ func (g *Gateway) dispatch(cl *call) reply {
 		switch {
 		case out.Err.Code == apierr.CodeProcessing && e != nil:
 			// Nothing is processing when the operation failed: the real answer.
+		case storeFailed(e):
+			// The store failed the operation: 20000, never a forced verdict.
 		case out.Err.Code == apierr.CodeProcessing:
 			return reply{node: node, fields: fields, err: cl.ent.family.processing(out.Err), signed: true, override: override}
 		default:
@@ -91,6 +93,10 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	cl.outcome = out
 	return out, nil
 }
+
+// storeFailed reports whether e is a store's failure (20000), which a
+// forced answer never stands in for.
+func storeFailed(e *apierr.Error) bool { return e != nil && e.Code == apierr.CodeUnknown }
 
 // forced is a forced error answer, shaped as the method's family answers
 // errors (red-packet 40004s carry display_message, without ACQ. codes),
@@ -220,7 +226,7 @@ func (cl *call) owner() string { return cl.merchant().AppID }
 // that it never holds on to the request body its values were cut from.
 func (cl *call) context() domain.Context {
 	c := domain.Context{NotifyURL: strings.Clone(cl.params["notify_url"]), ReturnURL: strings.Clone(cl.params["return_url"]),
-		Charset: cl.cs, SignType: cl.st, OpenID: cl.openID}
+		Charset: cl.cs, SignType: cl.st, OpenID: cl.openID, Stamped: cl.stamped}
 	if cl.plan != nil && cl.plan.Action.Voucher != nil {
 		c.Voucher = cl.plan.Action.Voucher.Domain()
 	}

@@ -318,8 +318,9 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		FeeRate: g.BillFeeRate, ExportedAt: cl.now}
 	// Both bills are the merchant account's (the PID's): every app of
 	// that seller adds its trades, and the ledger (signcustomer) its
-	// transfers, from the account's base, so that its last 账户余额 is
-	// what alipay.fund.account.query answers any of those apps.
+	// transfers, from the account's base (less what transfers no longer
+	// kept took: fund.Book.Base), so that its last 账户余额 is what
+	// alipay.fund.account.query answers any of those apps.
 	if typ == bill.SignCustomer && g.Fund != nil {
 		base, err := g.Fund.Base(m.AppID)
 		if err != nil { // not a bill from the opening balance: the database failed

@@ -55,15 +55,14 @@ var defaultSub = map[string][2]string{
 // sub_msg, taken from the errors the state machines answer with.
 var subMsgs = func() map[string]string {
 	m := map[string]string{
-		"ACQ.SYSTEM_ERROR":              "系统异常",
-		"ACQ.SELLER_BALANCE_NOT_ENOUGH": "卖家余额不足",
-		"ACQ.CANCEL_NOT_ALLOWED":        "交易不允许撤销",
-		apierr.SubSystemBusy:            apierr.SubMsgSystemBusy,
-		"aop.unknow-error":              "服务暂不可用（网关自身的未知错误）",
+		"ACQ.SYSTEM_ERROR":       "系统异常",
+		"ACQ.CANCEL_NOT_ALLOWED": "交易不允许撤销",
+		apierr.SubSystemBusy:     apierr.SubMsgSystemBusy,
+		apierr.SubGatewayUnknown: apierr.SubMsgGatewayUnknown,
 	}
 	for _, e := range []*apierr.Error{trade.ErrTradeNotExist, trade.ErrBuyerBalanceNotEnough, trade.ErrPaymentFail,
 		trade.ErrTradeHasSuccess, trade.ErrTradeHasClose, trade.ErrTradeStatus, trade.ErrTradeHasFinished,
-		trade.ErrCancelTimeout, trade.ErrRefundFee, trade.ErrRoyaltyFinished, coupon.ErrOrderNotExist,
+		trade.ErrCancelTimeout, trade.ErrRefundFee, trade.ErrRoyaltyFinished, trade.ErrSellerBalanceNotEnough, coupon.ErrOrderNotExist,
 		coupon.ErrRestNotEnough, coupon.ErrOrderStatus} {
 		m[e.SubCode] = e.SubMsg
 	}

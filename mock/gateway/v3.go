@@ -323,6 +323,9 @@ func v3Body(fields any, override map[string]string) ([]byte, error) {
 // other permission errors, 429 for call limits, 500 for unknown outcomes.
 func v3Status(e *apierr.Error) (int, string) {
 	code := apierr.V3Code(e)
+	if apierr.V3Renamed(e) {
+		return http.StatusBadRequest, code
+	}
 	switch e.Code {
 	case apierr.CodeUnknown:
 		return http.StatusInternalServerError, code

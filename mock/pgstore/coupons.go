@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 )
 
@@ -61,7 +63,7 @@ func (b couponBackend) Begin() (coupon.Tx, error) {
 		cancel()
 		return nil, b.db.failed(err)
 	}
-	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}}, nil
+	return &couponTx{db: b.db, due: b.due, ctx: ctx, cancel: cancel, tx: tx, versions: map[string]int64{}, outlays: map[string]amount.Amount{}}, nil
 }
 
 func (b couponBackend) Due(now time.Time, max int) ([]string, error) {
@@ -90,7 +92,20 @@ func (b couponBackend) Counts() (map[coupon.OrderStatus]int, int, error) {
 }
 
 func (b couponBackend) Reset(app string) error {
-	if err := b.db.resetTable("alipay_mock_red_packets", app); err != nil {
+	if app != "" && !noRowHolds(app) {
+		// What the app's funded packets kept out goes back to their
+		// accounts with them, in one statement (every account's
+		// out_amount starts again at 0 for "": the fund's reset).
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		_, err := b.db.pool.Exec(ctx, `WITH gone AS (DELETE FROM alipay_mock_red_packets WHERE app_id = $1 RETURNING funded_account, outlay)
+			UPDATE alipay_mock_fund_merchants m SET out_amount = m.out_amount - s.total
+			FROM (SELECT funded_account, sum(outlay) AS total FROM gone WHERE funded_account IS NOT NULL GROUP BY funded_account) s
+			WHERE m.account = s.funded_account`, app)
+		cancel()
+		if err != nil {
+			return b.db.failed(err)
+		}
+	} else if err := b.db.resetTable("alipay_mock_red_packets", app); err != nil {
 		return err
 	}
 	return b.db.deleteUntold(untoldRedPacket, app)
@@ -103,6 +118,7 @@ type couponTx struct {
 	cancel   context.CancelFunc
 	tx       pgx.Tx
 	versions map[string]int64
+	outlays  map[string]amount.Amount // what the orders read kept out of their merchant's balance
 	inserted bool
 }
 
@@ -143,7 +159,38 @@ func (t *couponTx) Lock(keys []coupon.Key) ([]coupon.Order, error) {
 	if err != nil {
 		return nil, t.err(err)
 	}
-	return readVersioned(rows, t.versions, "red packet", coupon.Unmarshal, t.err, t.db.failed)
+	os, err := readVersioned(rows, t.versions, "red packet", coupon.Unmarshal, t.err, t.db.failed)
+	for i := range os {
+		t.outlays[os[i].AuthNo] = os[i].MerchantOutlay()
+	}
+	return os, err
+}
+
+// spend moves what a funded red packet keeps out of its merchant's
+// balance by its change since read: the take refused
+// (coupon.ErrBalanceNotEnough) when the available balance cannot cover
+// it, in one statement on the account's row, as a transfer's.
+func (t *couponTx) spend(o coupon.Order) (account *string, err error) {
+	if !o.MerchantFunded || t.db.accountOf == nil {
+		return nil, nil
+	}
+	k := t.db.accountOf(o.AppID)
+	d := int64(o.MerchantOutlay() - t.outlays[o.AuthNo])
+	if d == 0 {
+		return &k, nil
+	}
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_fund_merchants (account) VALUES ($1) ON CONFLICT DO NOTHING`, k); err != nil {
+		return nil, t.err(err)
+	}
+	tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_fund_merchants SET out_amount = out_amount + $2
+		WHERE account = $1 AND ($2 <= 0 OR coalesce(base, $3) + income - out_amount >= $2)`, k, d, int64(t.db.openingBalance()))
+	if err != nil {
+		return nil, t.err(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, coupon.ErrBalanceNotEnough
+	}
+	return &k, nil
 }
 
 func (t *couponTx) Insert(os []coupon.Order) error {
@@ -156,10 +203,14 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 		if o.CashierToken != "" {
 			tok = &o.CashierToken
 		}
+		funded, err := t.spend(o)
+		if err != nil {
+			return err
+		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final())
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq, funded_account, outlay)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`, $11, $12)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final(), funded, int64(o.MerchantOutlay()))
 		if err != nil {
 			return t.err(err)
 		}
@@ -174,8 +225,13 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return t.db.failed(err)
 		}
+		funded, err := t.spend(o)
+		if err != nil {
+			return err
+		}
 		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1,
-			final_seq = `+finalSeq("$6")+` WHERE auth_no = $2 AND version = $3`, data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final())
+			final_seq = `+finalSeq("$6")+`, funded_account = $7, outlay = $8 WHERE auth_no = $2 AND version = $3`,
+			data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final(), funded, int64(o.MerchantOutlay()))
 		if err != nil {
 			return t.err(err)
 		}

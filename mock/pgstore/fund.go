@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -22,8 +23,13 @@ import (
 // the mock's AccountsBy), and its buyer (the payees a transfer knows,
 // found through an index). A trigger adds each change of a paid trade's
 // income to its account's row in that same transaction, so every replica
-// reads one income, counted once. An earlier version kept an account per
-// app (alipay_mock_fund_accounts): UpgradeAccounts merges those.
+// reads one income, counted once. A change that lowers a paid trade's
+// income (a refund, a settlement) and leaves the account's available
+// balance below zero is refused there (balanceNotEnough), under the row
+// lock transfers take: the trade's transaction sets the opening balance a
+// never-set base stands for (coverWrite). An earlier version kept an
+// account per app (alipay_mock_fund_accounts): UpgradeAccounts merges
+// those.
 const fundSchema = `
 CREATE TABLE IF NOT EXISTS alipay_mock_paid (
 	trade_no      text PRIMARY KEY REFERENCES alipay_mock_trades (trade_no) ON DELETE CASCADE,
@@ -45,6 +51,14 @@ CREATE TABLE IF NOT EXISTS alipay_mock_fund_merchants (
 	out_amount bigint NOT NULL DEFAULT 0,
 	frozen     bigint NOT NULL DEFAULT 0
 );
+-- What each app's trimmed paid trades brought in (--keep-trades): it stays
+-- in the account's income, and a reset of the app takes it away.
+CREATE TABLE IF NOT EXISTS alipay_mock_fund_trimmed (
+	account text NOT NULL,
+	app_id  text NOT NULL,
+	income  bigint NOT NULL,
+	PRIMARY KEY (account, app_id)
+);
 CREATE OR REPLACE FUNCTION alipay_mock_paid_income() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE d bigint;
 BEGIN
@@ -53,6 +67,10 @@ BEGIN
 		-- trimmed trade brought in stays, as an evicted trade's does in memory.
 		IF coalesce(current_setting('alipay_mock.keep_income', true), '') <> 'on' THEN
 			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income WHERE account = OLD.account;
+		ELSIF OLD.account IS NOT NULL AND OLD.income <> 0 THEN
+			-- Kept per app, so that a reset of one app takes away its part alone.
+			INSERT INTO alipay_mock_fund_trimmed (account, app_id, income) VALUES (OLD.account, OLD.app_id, OLD.income)
+			ON CONFLICT (account, app_id) DO UPDATE SET income = alipay_mock_fund_trimmed.income + EXCLUDED.income;
 		END IF;
 		RETURN OLD;
 	END IF;
@@ -67,6 +85,10 @@ BEGIN
 	IF d <> 0 AND NEW.account IS NOT NULL THEN
 		INSERT INTO alipay_mock_fund_merchants (account, income) VALUES (NEW.account, d)
 		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income;
+	END IF;
+	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_merchants WHERE account = NEW.account
+		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount < 0) THEN
+		RAISE EXCEPTION 'alipay_mock_balance_not_enough';
 	END IF;
 	RETURN NEW;
 END $$;
@@ -106,12 +128,30 @@ const transferLease = 5 * time.Second
 
 type incomeRule = func(trade.Trade) amount.Amount
 
+// openingBalance is the balance an account never set opens with (OpenAt;
+// 0 before it), which a red packet's balance check reads.
+func (db *DB) openingBalance() amount.Amount {
+	if db.opening == nil {
+		return 0
+	}
+	return *db.opening
+}
+
 // CountIncome sets what a paid trade brings into its merchant's account
 // (the bills' rule), and which account an app's trades pay into (the
 // mock's one rule: apps.Registry.Account); call it before Trades. Without
 // it no income is counted.
 func (db *DB) CountIncome(f func(trade.Trade) amount.Amount, accountOf func(app string) string) {
 	db.income, db.accountOf = f, accountOf
+}
+
+// storedAccount is, in SQL, the account of the app whose id is parameter
+// app: its stored merchant's (apps.Registry.Account's rule), else
+// parameter fallback (accountOf's answer). A replica that has not heard of
+// an app another one registered writes its merchant's account all the same.
+func storedAccount(app, fallback string) string {
+	return `coalesce((SELECT nullif(kv.data->'seller'->>'seller_id', '') FROM alipay_mock_kv kv WHERE kv.kind = '` + KindApps +
+		`' AND kv.k = ` + app + `), ` + fallback + `)`
 }
 
 // paidWrite is the write that keeps a paid trade's row of alipay_mock_paid
@@ -128,14 +168,36 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 	}
 	return []write{{sql: `INSERT INTO alipay_mock_paid
 		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, ` + storedAccount("$2", "$8") + `)
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
 		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
 		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
 }
 
+// coverWrite sets, for the trade's transaction, the opening balance the
+// trigger's check counts for an account whose base was never set, before
+// a write that lowers a paid trade's income; none without an opening.
+func (db *DB) coverWrite() []write {
+	if db.opening == nil {
+		return nil
+	}
+	return []write{{sql: `SELECT set_config('alipay_mock.opening', $1, true)`, args: []any{fmt.Sprint(int64(*db.opening))}}}
+}
+
+// OpenAt sets the opening balance of an account whose base was never set
+// (fund.Options.Opening), which the check of a refund or settlement counts.
+func (db *DB) OpenAt(opening amount.Amount) { db.opening = &opening }
+
+// balanceNotEnough reports whether err is the trigger refusing a change
+// the account cannot cover.
+func balanceNotEnough(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "P0001" && pe.Message == "alipay_mock_balance_not_enough"
+}
+
 // PaidBuyer is the buyer of one of app's paid trades that identity names,
-// by kind (trade.ByUserID, ByAccount, ByOpenID): one indexed lookup. A
+// by kind (trade.ByUserID, ByAccount, ByOpenID), as trade.Book.PaidBuyer
+// finds it: one indexed lookup. A
 // failed read is trade.StoreFailed, never "no such buyer".
 func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool, error) {
 	var col string
@@ -155,8 +217,11 @@ func (db *DB) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool, error
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	var b fixtures.Buyer
+	// One process's rule (trade.Book.PaidBuyer): the lowest user id, with
+	// the lowest logon account it paid with.
 	err := db.pool.QueryRow(ctx, `SELECT buyer_user_id, buyer_account, buyer_name FROM alipay_mock_paid
-		WHERE app_id = $1 AND `+col+` = $2 LIMIT 1`, app, identity).Scan(&b.UserID, &b.Account, &b.Name)
+		WHERE app_id = $1 AND `+col+` = $2
+		ORDER BY buyer_user_id, buyer_account = '', buyer_account LIMIT 1`, app, identity).Scan(&b.UserID, &b.Account, &b.Name)
 	if err != nil {
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return fixtures.Buyer{}, false, trade.StoreFailed(db.failed(err))
@@ -213,16 +278,16 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 	err = pgx.BeginFunc(ctx, f.db.pool, func(tx pgx.Tx) error {
 		// The unique key decides: a concurrent insert of the same
 		// out_biz_no waits for this one's end, then finds it.
-		tag, err := tx.Exec(ctx, `INSERT INTO alipay_mock_transfers
+		err := tx.QueryRow(ctx, `INSERT INTO alipay_mock_transfers
 			(app_id, out_biz_no, order_id, pay_fund_order_id, status, due, announce, lease_until, data, account)
-			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8, $9)
-			ON CONFLICT (app_id, out_biz_no) DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5, $6, true, clock_timestamp() + $7 * interval '1 millisecond', $8, `+storedAccount("$1", "$9")+`)
+			ON CONFLICT (app_id, out_biz_no) DO NOTHING RETURNING account`,
 			t.AppID, t.OutBizNo, t.OrderID, nullable(t.PayFundOrderID), string(t.Status), dueOf(t),
-			transferLease.Milliseconds(), data, account)
-		if err != nil {
+			transferLease.Milliseconds(), data, account).Scan(&account)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
+		if err != nil {
 			var ok bool
 			got, ok, err = findIn(ctx, tx, t.AppID, t.OutBizNo, "")
 			if err == nil && !ok {
@@ -243,7 +308,7 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 		}
 		// The balance check and the take are one statement on the
 		// account's row: concurrent transfers queue on its lock.
-		tag, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
+		tag, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
 			SET out_amount = out_amount + $2, frozen = frozen + $3
 			WHERE account = $1 AND coalesce(base, $4) + income - out_amount >= $2`,
 			account, int64(t.Out()), int64(freeze), int64(opening))
@@ -251,9 +316,17 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 			return err
 		}
 		if tag.RowsAffected() == 0 {
+			// Not a verdict while an older build takes the income away.
+			var older bool
+			if err := tx.QueryRow(ctx, `SELECT `+olderFund).Scan(&older); err != nil {
+				return err
+			}
+			if older {
+				return errOlderFund
+			}
 			return fund.ErrBalanceNotEnough
 		}
-		return nil
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return fund.Transfer{}, false, err
@@ -262,6 +335,19 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 }
 
 const transferCols = "SELECT seq, data FROM alipay_mock_transfers "
+
+// receive adds (sign 1) or takes back (-1) what SUCCESS transfer t
+// brought its payee merchant's account, as a negative out_amount: what
+// left the account less what came in.
+func receive(ctx context.Context, tx pgx.Tx, t fund.Transfer, sign int64) error {
+	if t.PayeeAccount == "" || t.Status != fund.Success {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants (account, out_amount) VALUES ($1, $2)
+		ON CONFLICT (account) DO UPDATE SET out_amount = alipay_mock_fund_merchants.out_amount + EXCLUDED.out_amount`,
+		t.PayeeAccount, -sign*int64(t.Amount))
+	return err
+}
 
 func findIn(ctx context.Context, q querier, app, out, order string) (fund.Transfer, bool, error) {
 	var sql string
@@ -324,14 +410,24 @@ func (f fundBackend) Find(app, out, order string) (fund.Transfer, bool, error) {
 	return t, ok, f.db.failed(err)
 }
 
+// errOlderFund: a replica of a build before merchants' accounts shares the
+// database.
+var errOlderFund = errors.New("an older alipay-mock build has started on this database (it made alipay_mock_fund_accounts " +
+	"again and counts paid trades' income there): balances are wrong; stop every replica and start one build, which counts income again")
+
+// olderFund is true while an older build's per-app account table is there
+// (UpgradeAccounts dropped it): one catalog lookup.
+const olderFund = `to_regclass('alipay_mock_fund_accounts') IS NOT NULL`
+
 func (f fundBackend) Account(account string, opening amount.Amount) (fund.Account, amount.Amount, error) {
 	ctx, cancel := f.ctx()
 	defer cancel()
 	var base, income, out, freeze int64
-	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(base, $2), income, out_amount, frozen
-		FROM alipay_mock_fund_merchants WHERE account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fund.Account{Available: opening}, opening, nil
+	var older bool
+	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`
+		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older)
+	if err == nil && older {
+		err = errOlderFund
 	}
 	if err != nil {
 		return fund.Account{Available: opening}, opening, f.db.failed(err)
@@ -352,6 +448,12 @@ func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fu
 	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, nil
 }
 
+// countedIncome is an account's income (a, a row of
+// alipay_mock_fund_merchants) counted again: its paid trades still stored
+// and what its apps' trimmed ones brought in.
+const countedIncome = `(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
+	(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
+
 func (f fundBackend) Reset(app, account string) error {
 	if noRowHolds(app) || noRowHolds(account) {
 		return nil
@@ -367,17 +469,20 @@ func (f fundBackend) Reset(app, account string) error {
 			// (their own reset takes theirs away, through the trigger);
 			// what trimmed trades brought in goes, as an evicted trade's
 			// does in memory.
+			if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_fund_trimmed"); err != nil {
+				return err
+			}
 			_, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL, out_amount = 0, frozen = 0,
-				income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account)`)
+				income = `+countedIncome)
 			return err
 		}
-		// The account's row first: transfers of the merchant's other apps
-		// queue behind the reset.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM alipay_mock_fund_merchants WHERE account = $1 FOR UPDATE`, account); err != nil {
-			return err
-		}
+		// The app's transfers first, then the account's row: the order
+		// Create and Change take them in (no deadlock between them).
 		gone, _, err := readTransfers(tx, ctx, "DELETE FROM alipay_mock_transfers WHERE app_id = $1 RETURNING seq, data", []any{app}, 0)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_fund_trimmed WHERE app_id = $1", app); err != nil {
 			return err
 		}
 		var out, frozen amount.Amount
@@ -386,13 +491,16 @@ func (f fundBackend) Reset(app, account string) error {
 			if t.Status == fund.Dealing {
 				frozen += t.Amount
 			}
+			if err := receive(ctx, tx, t, -1); err != nil { // the money they brought leaves the payee's account
+				return err
+			}
 		}
 		// The app's transfers give back what they took; income is counted
-		// again from the paid trades still stored, as above (the app's
-		// own go with their reset, through the trigger).
+		// again, as above, less what the app's trimmed trades brought in
+		// (its stored ones go with their reset, through the trigger): its
+		// sibling apps' stays.
 		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL,
-			out_amount = out_amount - $2, frozen = frozen - $3,
-			income = (SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account)
+			out_amount = out_amount - $2, frozen = frozen - $3, income = `+countedIncome+`
 			WHERE account = $1`, account, int64(out), int64(frozen))
 		return err
 	}))
@@ -484,7 +592,10 @@ func (f fundBackend) Change(t fund.Transfer) (bool, error) {
 		// was made in. SUCCESS keeps it out; REFUND gives it back.
 		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen - $2, out_amount = out_amount - $3
 			WHERE account = $1`, account, int64(t.Amount), int64(t.Amount-t.Out()))
-		return err
+		if err != nil {
+			return err
+		}
+		return receive(ctx, tx, t, 1)
 	})
 	if err != nil {
 		return false, f.db.failed(err)
@@ -517,12 +628,16 @@ func (f fundBackend) Told(t fund.Transfer) (bool, error) {
 // UpgradeAccounts brings a database an earlier version wrote, with an
 // account per app (alipay_mock_fund_accounts), to accounts per merchant:
 // each paid trade and transfer is given its app's account (accountOf, the
-// mock's one rule), and each app's row joins its account with its offset
-// from the opening balance, so a merchant of one app keeps its balance
-// and one of several has the opening balance plus each app's offset
-// (available minus opening). The old table then goes. Call it at start,
-// with the apps registered, before the first request; one replica does
-// it, the others find it done.
+// mock's one rule). On the first upgrade (no merchant's row yet) each
+// app's row joins its account with its offset from the opening balance,
+// so a merchant of one app keeps its balance and one of several has the
+// opening balance plus each app's offset (available minus opening); what
+// the row held beyond its paid trades' income is its trimmed trades'. A
+// table made again by an older build started beside this one (its
+// payments' income went there: errOlderFund) holds nothing to merge: each
+// account's income is counted again from its paid trades. The old table
+// then goes. Call it at start, with the apps registered, before the first
+// request; one replica does it, the others find it done.
 func (db *DB) UpgradeAccounts(accountOf func(app string) string, opening amount.Amount) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -530,8 +645,8 @@ func (db *DB) UpgradeAccounts(accountOf func(app string) string, opening amount.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 			return err
 		}
-		var old bool
-		if err := tx.QueryRow(ctx, `SELECT to_regclass('alipay_mock_fund_accounts') IS NOT NULL`).Scan(&old); err != nil {
+		var old, first bool
+		if err := tx.QueryRow(ctx, `SELECT `+olderFund+`, NOT EXISTS (SELECT 1 FROM alipay_mock_fund_merchants)`).Scan(&old, &first); err != nil {
 			return err
 		}
 		// Rows without an account: the paid trades and transfers an
@@ -555,44 +670,69 @@ func (db *DB) UpgradeAccounts(accountOf func(app string) string, opening amount.
 		if !old {
 			return nil
 		}
-		type row struct {
-			app                       string
-			base                      *int64
-			income, out, frozen, paid int64
-		}
-		rows, err := tx.Query(ctx, `SELECT a.app_id, a.base, a.income, a.out_amount, a.frozen,
-			(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.app_id = a.app_id)
-			FROM alipay_mock_fund_accounts a`)
-		if err != nil {
-			return err
-		}
-		olds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-			var x row
-			err := r.Scan(&x.app, &x.base, &x.income, &x.out, &x.frozen, &x.paid)
-			return x, err
-		})
-		if err != nil {
-			return err
-		}
-		for _, x := range olds {
-			// The paid trades' income is in the account already (above);
-			// what the app's row holds beyond it is trimmed trades' income.
-			var base *int64
-			if x.base != nil {
-				off := *x.base - int64(opening)
-				base = &off
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants AS m (account, base, income, out_amount, frozen)
-				VALUES ($1, $2::bigint + $6, $3, $4, $5)
-				ON CONFLICT (account) DO UPDATE SET
-					base = CASE WHEN m.base IS NULL AND $2::bigint IS NULL THEN NULL ELSE coalesce(m.base, $6) + coalesce($2::bigint, 0) END,
-					income = m.income + EXCLUDED.income, out_amount = m.out_amount + EXCLUDED.out_amount,
-					frozen = m.frozen + EXCLUDED.frozen`,
-				accountOf(x.app), base, x.income-x.paid, x.out, x.frozen, int64(opening)); err != nil {
+		if first {
+			if err := mergeAccounts(ctx, tx, accountOf, opening); err != nil {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `DROP TABLE alipay_mock_fund_accounts`)
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants (account)
+			SELECT DISTINCT account FROM alipay_mock_paid WHERE account IS NOT NULL ON CONFLICT DO NOTHING`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET income = `+countedIncome); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DROP TABLE alipay_mock_fund_accounts`)
 		return err
 	}))
+}
+
+// mergeAccounts joins each app's row of an earlier version's
+// alipay_mock_fund_accounts to its merchant's (UpgradeAccounts, the first
+// upgrade); the income is counted after it.
+func mergeAccounts(ctx context.Context, tx pgx.Tx, accountOf func(app string) string, opening amount.Amount) error {
+	type row struct {
+		app                       string
+		base                      *int64
+		income, out, frozen, paid int64
+	}
+	rows, err := tx.Query(ctx, `SELECT a.app_id, a.base, a.income, a.out_amount, a.frozen,
+		(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.app_id = a.app_id)
+		FROM alipay_mock_fund_accounts a`)
+	if err != nil {
+		return err
+	}
+	olds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.app, &x.base, &x.income, &x.out, &x.frozen, &x.paid)
+		return x, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range olds {
+		// What the app's row holds beyond its paid trades' income is
+		// trimmed trades' income.
+		if trimmed := x.income - x.paid; trimmed != 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_trimmed (account, app_id, income) VALUES ($1, $2, $3)
+				ON CONFLICT (account, app_id) DO UPDATE SET income = alipay_mock_fund_trimmed.income + EXCLUDED.income`,
+				accountOf(x.app), x.app, trimmed); err != nil {
+				return err
+			}
+		}
+		var base *int64
+		if x.base != nil {
+			off := *x.base - int64(opening)
+			base = &off
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO alipay_mock_fund_merchants AS m (account, base, out_amount, frozen)
+			VALUES ($1, $2::bigint + $5, $3, $4)
+			ON CONFLICT (account) DO UPDATE SET
+				base = CASE WHEN m.base IS NULL AND $2::bigint IS NULL THEN NULL ELSE coalesce(m.base, $5) + coalesce($2::bigint, 0) END,
+				out_amount = m.out_amount + EXCLUDED.out_amount, frozen = m.frozen + EXCLUDED.frozen`,
+			accountOf(x.app), base, x.out, x.frozen, int64(opening)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -323,23 +323,21 @@ func TestReplicasAnnounceADeadReplicasTransfer(t *testing.T) {
 }
 
 // A transfer that fails moves no money, so it answers FAIL even from an
-// account a refund took below zero, as in memory.
+// empty account, as in memory (a refund can no longer take one below
+// zero: TestReplicasRefundAndSettlementNeedTheBalance).
 func TestReplicasFailedTransferNeedsNoBalance(t *testing.T) {
 	rs := replicas(t, 2, mock.Options{FundPublicKey: true})
 	one := mocktest.New(t, mock.Options{FundPublicKey: true})
 	raw := func(m *mocktest.Mock) string {
 		return string(m.Control(http.MethodGet, "/apps/"+keys.DevAppID+"/balance", nil, http.StatusOK))
 	}
-	for i, m := range []*mocktest.Mock{rs[0], one} {
+	for _, m := range []*mocktest.Mock{rs[0], one} {
 		pay(t, m, "NEG", "10.00")
 		m.Control(http.MethodPost, "/apps/"+keys.DevAppID+"/balance", map[string]string{"available_amount": "0.00"}, http.StatusOK)
-		if r := m.Call("alipay.trade.refund", `{"out_trade_no":"NEG","refund_amount":"10.00","out_request_no":"r"}`); !ok(r) {
-			t.Fatalf("refund %d: %v", i, r)
-		}
 	}
 	want := raw(one)
-	if !strings.Contains(want, `"available_amount":"-`) {
-		t.Fatalf("a refund after the balance was set to 0 left %s: nothing tested", want)
+	if !strings.Contains(want, `"available_amount":"0.00"`) {
+		t.Fatalf("the balance set to 0 is %s: nothing tested", want)
 	}
 	same := func() {
 		t.Helper()
@@ -382,5 +380,58 @@ func TestReplicasAnnounceATransferOnceAfterItsReplicaDied(t *testing.T) {
 	}
 	if got := settled(t, url, "TOLD"); len(got) != 1 || got[0] != "SUCCESS" {
 		t.Fatalf("messages stored %v, want one SUCCESS", got)
+	}
+}
+
+// A reset of an app and the end of one of its DEALING transfers (Change:
+// the transfer's row, then its account's) take their rows in one order:
+// a transaction holding the transfer's row, as Change does, while the
+// reset waits for it, then updates the account's row and ends; the reset
+// then ends too. In the opposite order the two deadlock (40P01) and one
+// of them fails.
+func TestResetAndATransfersEndTakeRowsInOneOrder(t *testing.T) {
+	rs, url := replicasAt(t, 1, mock.Options{})
+	if r := rs[0].CertApp().Call("alipay.fund.trans.uni.transfer", transferBiz("LO-1", "10.00")); !ok(r) {
+		t.Fatalf("transfer: %v", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, watch := pgtest.Conn(t, url), pgtest.Conn(t, url)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit, a no-op
+	var account string
+	if err := tx.QueryRow(ctx, `UPDATE alipay_mock_transfers SET status = status WHERE out_biz_no = 'LO-1' RETURNING account`).Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(rs[0].URL+"/_mock/reset?app_id="+keys.DevCertAppID, "", nil)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	waitFor(t, "the reset to wait for the transfer's row", func() bool {
+		var n int
+		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM alipay_mock_transfers%'`).Scan(&n)
+		return err == nil && n > 0
+	})
+	if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants SET frozen = frozen WHERE account = $1`, account); err != nil {
+		t.Fatalf("the transfer's end, after its row: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != http.StatusOK {
+		t.Fatalf("the reset answered %d", code)
+	}
+	if b := balanceOn(t, rs[0]); b.Available != fund.DefaultOpening {
+		t.Errorf("after the reset: balance %s, want the opening %s", b.Available, fund.DefaultOpening)
 	}
 }

@@ -58,3 +58,35 @@ func TestReplicasOpenIDAloneIsTheBuyerWhoPaid(t *testing.T) {
 		t.Errorf("the failed create made a trade: %v", q)
 	}
 }
+
+// A create whose buyer_open_id alone must be looked up checks its own
+// parameters only after the lookup (trade.Book.open runs on the second
+// pass): with the lookup failing, a create refused for its parameters
+// whatever the buyer (here a bad timeout_express) answers 20000, "try
+// again", instead of its refusal, which a retry would never change.
+func TestReplicasOpenIDCreateRefusedForItsParametersWhenTheLookupFails(t *testing.T) {
+	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	a := rs[0]
+	bad := `{"out_trade_no":"OIP-P-1","total_amount":"1.00","subject":"s","timeout_express":"never","buyer_open_id":"` + fixtures.OpenID(keys.DevAppID, "2088000000000961") + `"}`
+	want, err := try(a, "alipay.trade.create", bad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want["code"] == "10000" || want["code"] == "20000" {
+		t.Fatalf("create with a bad timeout_express: %v, want a refusal", want)
+	}
+	conn := pgtest.Conn(t, dbURL)
+	if _, err := conn.Exec(context.Background(), `ALTER TABLE alipay_mock_paid RENAME COLUMN buyer_open_id TO buyer_open_id_away`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), `ALTER TABLE alipay_mock_paid RENAME COLUMN buyer_open_id_away TO buyer_open_id`)
+	})
+	got, err := try(a, "alipay.trade.create", bad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["code"] != want["code"] || got["sub_code"] != want["sub_code"] {
+		t.Errorf("the same bad create with the open id's lookup failing: %v %v, want %v %v", got["code"], got["sub_code"], want["code"], want["sub_code"])
+	}
+}

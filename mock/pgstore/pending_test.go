@@ -125,7 +125,11 @@ func TestReplicasPendingBoundSparesAnAttemptInFlight(t *testing.T) {
 		rs[0].Advance("1s")
 		payNotified(t, rs[(i+1)%2], out, hold.URL)
 		if i < 2 {
-			waitIdle(t, url, i+1) // written back: only SH-1's attempt is in flight at the bound
+			// Its attempt made (a new row counts idle until one is
+			// leased), then written back: only SH-1's attempt is in
+			// flight at the bound.
+			hold.waitCount(t, i+2)
+			waitIdle(t, url, i+1)
 		}
 	}
 	for _, r := range rs {

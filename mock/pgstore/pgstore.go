@@ -23,6 +23,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
 
 // opTimeout bounds one operation's transaction.
@@ -98,6 +100,10 @@ CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_app_seq ON alipay_mock_red_pa
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_status_seq ON alipay_mock_red_packets (status, seq);
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_deadline ON alipay_mock_red_packets (deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_packets (cashier_token);
+-- A red packet the merchant funded: the account it was paid from and what
+-- it keeps out of it (coupon.Order.MerchantOutlay), in out_amount.
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS funded_account text;
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS outlay bigint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
 CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 	id          text PRIMARY KEY,
@@ -284,6 +290,7 @@ type DB struct {
 	trims     trims                   // --keep-* on the database (keep.go)
 	income    incomeRule              // what a paid trade brings in (fund.go)
 	accountOf func(app string) string // the account it goes to (fund.go)
+	opening   *amount.Amount          // a never-set base's balance (fund.go, OpenAt)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.

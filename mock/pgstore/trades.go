@@ -106,6 +106,9 @@ type tradeTx struct {
 	// blind is the order a Lock answered without reading (app_id and
 	// out_trade_no, NUL between): the operation must insert it.
 	blind string
+	// incomes are what the paid trades read brought in (the income rule):
+	// a write that lowers one is checked against the balance (coverWrite).
+	incomes map[string]int64
 }
 
 // write is one statement Commit runs; versioned ones must change one row.
@@ -130,6 +133,21 @@ func (t *tradeTx) begin() error {
 }
 
 func (t *tradeTx) Lock(l trade.Lookup) ([]trade.Trade, error) {
+	ts, err := t.lock(l)
+	if t.db.income != nil {
+		for _, tr := range ts {
+			if tr.Paid != nil {
+				if t.incomes == nil {
+					t.incomes = map[string]int64{}
+				}
+				t.incomes[tr.TradeNo] = int64(t.db.income(tr))
+			}
+		}
+	}
+	return ts, err
+}
+
+func (t *tradeTx) lock(l trade.Lookup) ([]trade.Trade, error) {
 	var q string
 	var args []any
 	switch {
@@ -279,7 +297,11 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		}
 		t.writes = append(t.writes, write{sql: updateTrade,
 			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
-		t.writes = append(t.writes, t.db.paidWrite(tr)...)
+		paid := t.db.paidWrite(tr)
+		if was, ok := t.incomes[tr.TradeNo]; ok && len(paid) > 0 && int64(t.db.income(tr)) < was {
+			t.writes = append(t.writes, t.db.coverWrite()...)
+		}
+		t.writes = append(t.writes, paid...)
 	}
 	return nil
 }
@@ -368,6 +390,9 @@ func (t *tradeTx) rollback() {
 func (t *tradeTx) err(err error) error {
 	if err == nil {
 		return nil
+	}
+	if balanceNotEnough(err) {
+		return trade.ErrNotCovered
 	}
 	if errors.Is(err, trade.ErrConflict) || conflict(err) {
 		return trade.ErrConflict

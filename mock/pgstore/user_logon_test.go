@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
@@ -47,5 +48,66 @@ func TestReplicasUserIDAloneHasTheLogonItPaidWith(t *testing.T) {
 	}
 	if x["code"] != "20000" {
 		t.Errorf("batchquery with the lookup failed: %v, want 20000", x)
+	}
+}
+
+// A buyer named by its logon alone is, of the buyers who paid the app
+// with that logon, the one with the lowest user id (mock/trade/payees.go:
+// "the same every call"). With --store the create (which now asks the
+// database for the known buyer) takes whichever row PaidBuyer's LIMIT 1
+// meets first: the first who paid, so one process and replicas name
+// different buyers for the same requests.
+func TestReplicasLogonAloneIsTheSameBuyerAsOneProcess(t *testing.T) {
+	const high, low, logon = "2088000000000992", "2088000000000991", "ula.shared@example.com"
+	run := func(m *mocktest.Mock) any {
+		t.Helper()
+		for _, p := range []struct{ out, user string }{{"ULA-L-1", high}, {"ULA-L-2", low}} {
+			if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"`+p.out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+				t.Fatalf("precreate: %v", r)
+			}
+			m.Control(http.MethodPost, "/trades/"+p.out+"/pay", map[string]string{"buyer_id": p.user, "buyer_logon_id": logon}, http.StatusOK)
+		}
+		if r := m.Call("alipay.trade.create", `{"out_trade_no":"ULA-L-3","total_amount":"1.00","subject":"s","buyer_logon_id":"`+logon+`"}`); !ok(r) {
+			t.Fatalf("create: %v", r)
+		}
+		return m.Call("alipay.trade.query", `{"out_trade_no":"ULA-L-3"}`)["buyer_user_id"]
+	}
+	one := run(mocktest.New(t, mock.Options{}))
+	rs, _ := replicasAt(t, 2, mock.Options{})
+	shared := run(rs[0])
+	if one != low {
+		t.Errorf("one process: buyer %v for logon %s alone, want %s (the lowest user id)", one, logon, low)
+	}
+	if shared != one {
+		t.Errorf("with --store: buyer %v for logon %s alone, one process %v", shared, logon, one)
+	}
+}
+
+// A user id named alone pays with the lowest logon that user paid the app
+// with, in one process and with --store alike: not the first it paid with
+// (one process, before) nor whichever row the database met first.
+func TestReplicasUserIDAloneHasTheSameLogonAsOneProcess(t *testing.T) {
+	const user, later, lower = "2088000000000993", "13900000002", "13800000001"
+	run := func(m *mocktest.Mock) any {
+		t.Helper()
+		for _, p := range []struct{ out, logon string }{{"ULO-1", later}, {"ULO-2", lower}} {
+			if r := m.Call("alipay.trade.precreate", `{"out_trade_no":"`+p.out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+				t.Fatalf("precreate: %v", r)
+			}
+			m.Control(http.MethodPost, "/trades/"+p.out+"/pay", map[string]string{"buyer_id": user, "buyer_logon_id": p.logon}, http.StatusOK)
+		}
+		if r := m.Call("alipay.trade.create", `{"out_trade_no":"ULO-3","total_amount":"1.00","subject":"s","buyer_id":"`+user+`"}`); !ok(r) {
+			t.Fatalf("create: %v", r)
+		}
+		return m.Call("alipay.trade.query", `{"out_trade_no":"ULO-3"}`)["buyer_logon_id"]
+	}
+	one := run(mocktest.New(t, mock.Options{}))
+	rs, _ := replicasAt(t, 2, mock.Options{})
+	shared := run(rs[0])
+	if one != "138****0001" {
+		t.Errorf("one process: user %s alone pays as %v, want 138****0001 (the lowest logon it paid with)", user, one)
+	}
+	if shared != one {
+		t.Errorf("with --store: user %s alone pays as %v, one process as %v", user, shared, one)
 	}
 }

@@ -25,15 +25,18 @@ type holdMerchant struct {
 	release chan struct{}
 	mu      sync.Mutex
 	calls   int
+	called  chan struct{} // closed and replaced at each request
 }
 
 func newHoldMerchant(t *testing.T) *holdMerchant {
-	h := &holdMerchant{got: make(chan string, 1), release: make(chan struct{})}
+	h := &holdMerchant{got: make(chan string, 1), release: make(chan struct{}), called: make(chan struct{})}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body)
 		h.mu.Lock()
 		h.calls++
 		first := h.calls == 1
+		close(h.called)
+		h.called = make(chan struct{})
 		h.mu.Unlock()
 		if first {
 			h.got <- r.UserAgent()
@@ -62,6 +65,25 @@ func (h *holdMerchant) count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.calls
+}
+
+// waitCount waits until the merchant got at least n requests.
+func (h *holdMerchant) waitCount(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		h.mu.Lock()
+		calls, called := h.calls, h.called
+		h.mu.Unlock()
+		if calls >= n {
+			return
+		}
+		select {
+		case <-called:
+		case <-timeout:
+			t.Fatalf("merchant got %d requests, want %d", calls, n)
+		}
+	}
 }
 
 // held waits for the first request and returns the index of the replica

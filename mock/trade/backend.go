@@ -79,6 +79,9 @@ type Lookup struct {
 	// (precreate, create, pay, the cashier): a backend may look without a
 	// lock first and rely on the unique key when it is missing.
 	Create bool
+	// Short is the operation's answer when the merchant's balance cannot
+	// cover what the change takes from it (a backend's ErrNotCovered).
+	Short error
 	// ack, when set, takes the wait for the change to be on disk
 	// (domain.Context.Ack); without a backend only.
 	ack *domain.Ack
@@ -169,6 +172,9 @@ func (b *Book) commitTx(l Lookup, f func(now time.Time) ([]change, error)) (err 
 		}
 		b.cool()
 		b.mu.Unlock()
+		if errors.Is(err, ErrNotCovered) && l.Short != nil {
+			return l.Short, false
+		}
 		if errors.Is(ferr, domain.ErrAsk) && errors.Is(err, ErrConflict) {
 			// A create that stopped to find a buyer's half made nothing
 			// (tradeTx.Commit's conflict): its caller asks and runs it

@@ -157,6 +157,8 @@ type Book struct {
 	// trades change so the balance never walks the book.
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
+	// cover checks that an account covers what a change takes (cover.go).
+	cover func(app string, income func(app string) amount.Amount, need amount.Amount) bool
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks
@@ -461,24 +463,44 @@ func (b *Book) wall(now time.Time) time.Time {
 }
 
 func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (*Trade, error) {
-	exp, err := o.expiry(now, b.wall(now), def)
+	ck, err := b.checkOpen(m, o, c, method, now, def)
 	if err != nil {
 		return nil, err
+	}
+	return b.opened(m, o, c, method, now, ck), nil
+}
+
+// checked is what checkOpen found an order to open with.
+type checked struct {
+	exp                     time.Time
+	royaltyInfo, settleInfo json.RawMessage
+}
+
+// checkOpen checks what opening o needs, whatever its buyer, changing
+// nothing: create runs it before it finds a named buyer's other half, so
+// an order refused for itself is refused even when that lookup fails.
+func (b *Book) checkOpen(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, def time.Duration) (checked, error) {
+	var ck checked
+	var err error
+	if ck.exp, err = o.expiry(now, b.wall(now), c.Stamped, def); err != nil {
+		return ck, err
 	}
 	if err := checkProductCode(method, o.ProductCode); err != nil {
-		return nil, err
+		return ck, err
 	}
 	if err := checkSeller(m, o); err != nil {
-		return nil, err
+		return ck, err
 	}
-	royaltyInfo, err := keepObject("royalty_info", o.RoyaltyInfo)
-	if err != nil {
-		return nil, err
+	if ck.royaltyInfo, err = keepObject("royalty_info", o.RoyaltyInfo); err != nil {
+		return ck, err
 	}
-	settleInfo, err := keepObject("settle_info", o.SettleInfo)
-	if err != nil {
-		return nil, err
-	}
+	ck.settleInfo, err = keepObject("settle_info", o.SettleInfo)
+	return ck, err
+}
+
+// opened opens the trade checkOpen checked.
+func (b *Book) opened(m domain.Merchant, o *Order, c domain.Context, method string, now time.Time, ck checked) *Trade {
+	exp, royaltyInfo, settleInfo := ck.exp, ck.royaltyInfo, ck.settleInfo
 	seller := m.Seller
 	goods, omitted := keepGoods(o.GoodsDetail)
 	t := &Trade{
@@ -496,7 +518,7 @@ func (b *Book) open(m domain.Merchant, o *Order, c domain.Context, method string
 		Vouchers: b.voucher(c.Voucher, o.TotalAmount, now),
 	}
 	b.add(t)
-	return t, nil
+	return t
 }
 
 // quitURL is the quit_url a trade keeps: wap pay's only, the one cashier
@@ -621,6 +643,12 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known do
 			out = t.clone()
 			return ch, nil
 		}
+		// The order's own checks first: a lookup that fails does not hide
+		// a refusal no retry would change.
+		ck, err := b.checkOpen(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
+		if err != nil {
+			return nil, err
+		}
 		var logonUser string // the user of a logon named alone
 		if o.BuyerID == "" && o.BuyerLogonID != "" {
 			var err error
@@ -648,10 +676,7 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known do
 				return nil, ErrBuyerSellerEqual
 			}
 		}
-		t, err := b.open(m, &o, c, "alipay.trade.create", now, FaceToFaceTimeout)
-		if err != nil {
-			return nil, err
-		}
+		t := b.opened(m, &o, c, "alipay.trade.create", now, ck)
 		t.Scanned = true
 		t.Buyer = b.ids.Buyer()
 		t.BuyerOpenID = o.BuyerOpenID
@@ -661,14 +686,17 @@ func (b *Book) createOnce(m domain.Merchant, o Order, c domain.Context, known do
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
 		case o.BuyerID != "": // its logon derived, binding no one
 			t.Buyer.UserID, t.Buyer.Account, t.Buyer.LogonID = o.BuyerID, userLogon, fixtures.MaskLogon(userLogon)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, o.BuyerID, known)
 			t.BuyerLogonDrawn = true
 		case o.BuyerLogonID != "": // its user derived, binding no one
 			t.Buyer.UserID = logonUser
 			t.Buyer.Account, t.Buyer.LogonID = o.BuyerLogonID, fixtures.MaskLogon(o.BuyerLogonID)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, logonUser, known)
 			t.BuyerIDDrawn = o.BuyerOpenID == ""
 		default: // an open id alone: its user and that user's logon, derived
 			t.Buyer.UserID = openUser
 			t.Buyer.Account, t.Buyer.LogonID = openLogon, fixtures.MaskLogon(openLogon)
+			t.Buyer.Name = b.halves.NameOf(m.AppID, openUser, known)
 			t.BuyerLogonDrawn = true
 		}
 		e := t.record(now, EventCreated, t.Total, "create: waiting for the buyer")
@@ -833,7 +861,7 @@ type CancelResult struct {
 // succeeds with no action, so a merchant can cancel after a lost pay answer.
 func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 	res := CancelResult{RetryFlag: "N"}
-	err := b.commitOn(Lookup{App: app, Ref: ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: ref, Short: ErrSellerBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		t, ch, err := b.lookupAll(app, ref, now)
 		if errors.Is(err, ErrTradeNotExist) {
 			return nil, nil
@@ -883,7 +911,13 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 				return ch, ErrRefundFee
 			}
 			rest := t.Total
-			t.Refunds = append(t.Refunds, Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true})
+			ref := Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true, RoyaltyBack: t.autoBack(rest, now)}
+			next := t.clone()
+			next.Refunds = append(next.Refunds, ref)
+			if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
+				return ch, err
+			}
+			t.Refunds = append(t.Refunds, ref)
 			t.Status = Closed
 			t.Closed = &now
 			t.CancelAction = "refund"
@@ -965,7 +999,7 @@ type RefundResult struct {
 // total; a full refund closes the trade.
 func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 	var res RefundResult
-	err := b.commitOn(Lookup{App: app, Ref: r.Ref}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: r.Ref, Short: ErrSellerBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		if r.RefundAmount == 0 && !r.AmountSent {
 			return nil, InvalidParameter("refund_amount不能为空")
 		}
@@ -1015,14 +1049,24 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded()+r.RefundAmount > t.Total {
 			return ch, ErrRefundAmountExceed
 		}
-		back, err := t.royaltyBack(r.RefundRoyaltyParameters, now)
-		if err != nil {
+		var back []RoyaltyBack
+		if t.FaceToFace() {
+			if len(r.RefundRoyaltyParameters) > 0 {
+				return ch, ErrRoyaltyBackFaceToFace
+			}
+			back = t.autoBack(t.Refunded()+r.RefundAmount, now)
+		} else if back, err = t.royaltyBack(r.RefundRoyaltyParameters, now); err != nil {
 			return ch, err
 		}
 		if len(t.Refunds) >= MaxRefunds {
 			return ch, InvalidParameter("同一笔交易的退款次数超过上限")
 		}
 		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
+		next := t.clone()
+		next.Refunds = append(next.Refunds, ref)
+		if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
+			return ch, err
+		}
 		t.Refunds = append(t.Refunds, ref)
 		if t.Refunded() == t.Total {
 			t.Status = Closed

@@ -206,11 +206,11 @@ const (
 )
 
 // expiry works out when an unpaid trade closes: time_expire wins over
-// timeout_express; def applies when neither is given. time_expire is taken
-// 1m to 15d after the mock's clock (now) or else after the wall clock, as
-// a request's timestamp is (timestamp.Skew): apps work it out from their
-// own clock. Read against the wall clock, it is moved onto the mock's.
-func (o *Order) expiry(now, wall time.Time, def time.Duration) (time.Time, error) {
+// timeout_express; def applies when neither is given. Apps work time_expire
+// out from their own clock: it is taken 1m to 15d after the clock the
+// request's timestamp (stamped) is nearer, or else after the other one (the
+// mock's first without a timestamp), and moved onto the mock's clock.
+func (o *Order) expiry(now, wall, stamped time.Time, def time.Duration) (time.Time, error) {
 	if o.TimeExpire != "" {
 		t, err := timestamp.Parse(o.TimeExpire)
 		if err != nil {
@@ -221,6 +221,9 @@ func (o *Order) expiry(now, wall time.Time, def time.Duration) (time.Time, error
 			}
 		}
 		sk := timestamp.Skew{At: t, Wall: wall, Mock: now, Past: -minTimeout, Future: maxTimeout}
+		if !stamped.IsZero() {
+			sk.WallFirst = timestamp.Skew{At: stamped, Wall: wall, Mock: now}.NearerWall()
+		}
 		clock, ok := sk.Near()
 		if !ok {
 			return time.Time{}, InvalidParameter("time_expire取值范围为当前时间后1m～15d")

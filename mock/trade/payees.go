@@ -1,6 +1,7 @@
 package trade
 
 import (
+	"container/heap"
 	"hash/maphash"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 // keys that share the trades' strings, an open id kept as a hash.
 type payee struct {
 	user, name string // copies: a decoded trade's strings can share its record (cell.go)
-	account    string // a logon account it paid with (the index's key), "" for none
+	account    string // the lowest logon account it paid with (the index's key), "" for none
 	n          int32  // kept paid trades of this buyer
 	accounts   int32  // logon accounts it paid with in them
 	open       uint64 // openHash of the buyer's open id for the app
@@ -29,10 +30,10 @@ type appPayees struct {
 	// accounts counts, per logon account, the kept paid trades of each
 	// buyer who paid with it (one buyer, nearly always).
 	accounts map[string]map[*payee]int32
-	// more holds, for a buyer who paid with more than one account, its
-	// accounts in the order first counted, p.account first: when that one
-	// goes, the next still counted takes its place without a walk.
-	// Entries gone stale are skipped then, or cut when they pile up.
+	// more holds, for a buyer who paid with more than one account, a
+	// min-heap of its accounts but p.account, the lowest counted: when
+	// that one goes, the lowest still counted takes its place without a
+	// walk. Entries gone stale are skipped then, or cut when they pile up.
 	more  map[*payee][]string
 	opens map[uint64]*payee
 	// steps counts the trades and entries looked at to keep the index
@@ -102,7 +103,8 @@ func (b *Book) addPayee(t *Trade) bool {
 }
 
 // noteAccount records that p paid with acc again (after none of its kept
-// trades did); acc is the index's own copy. The lock is held.
+// trades did); acc is the index's own copy. p.account stays the lowest
+// counted, the rest wait in p's heap. The lock is held.
 func (a *appPayees) noteAccount(p *payee, acc string) {
 	if p.account == "" {
 		p.account = acc
@@ -111,43 +113,61 @@ func (a *appPayees) noteAccount(p *payee, acc string) {
 	if acc == p.account {
 		return
 	}
-	q := a.more[p]
-	if q == nil {
-		q = []string{p.account}
+	if acc < p.account {
+		acc, p.account = p.account, acc
 	}
-	q = append(q, acc)
-	if len(q) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once, in order
+	h := accountHeap(a.more[p])
+	heap.Push(&h, acc)
+	if len(h) > 2*int(p.accounts)+2 { // mostly stale: keep each counted one once
 		seen := make(map[string]bool, p.accounts)
-		kept := q[:0]
-		for _, k := range q {
+		kept := h[:0]
+		for _, k := range h {
 			a.steps++
-			if !seen[k] && a.accounts[k][p] > 0 {
+			if !seen[k] && k != p.account && a.accounts[k][p] > 0 {
 				seen[k] = true
 				kept = append(kept, k)
 			}
 		}
-		q = kept
+		clear(h[len(kept):])
+		h = kept
+		heap.Init(&h)
 	}
-	a.more[p] = q
+	a.more[p] = h
 }
 
-// nextAccount is the account p paid with that follows p.account, its
-// own now gone, or "" for none. The lock is held.
+// nextAccount is the lowest account p still paid with, p.account now
+// gone, or "" for none. The lock is held.
 func (a *appPayees) nextAccount(p *payee) string {
-	q := a.more[p]
-	for len(q) > 0 && a.accounts[q[0]][p] <= 0 {
-		q = q[1:]
+	h := accountHeap(a.more[p])
+	for len(h) > 0 {
+		k := heap.Pop(&h).(string)
 		a.steps++
-	}
-	if len(q) <= 1 {
-		delete(a.more, p)
-		if len(q) == 0 {
-			return ""
+		if a.accounts[k][p] > 0 {
+			if len(h) == 0 {
+				delete(a.more, p)
+			} else {
+				a.more[p] = h
+			}
+			return k
 		}
-		return q[0]
 	}
-	a.more[p] = q
-	return q[0]
+	delete(a.more, p)
+	return ""
+}
+
+// accountHeap is a min-heap of a buyer's logon accounts (container/heap).
+type accountHeap []string
+
+func (h accountHeap) Len() int           { return len(h) }
+func (h accountHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h accountHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *accountHeap) Push(x any)        { *h = append(*h, x.(string)) }
+func (h *accountHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = ""
+	*h = old[:len(old)-1]
+	return x
 }
 
 // dropPayee uncounts t's buyer. The lock is held.
@@ -213,9 +233,11 @@ const (
 
 // PaidBuyer is the buyer of one of app's kept paid trades that the
 // identity names (a user id, the logon account paid with, or the open id
-// for the app), with a logon account it paid with, from an index kept as
-// trades change: no walk after the app's first lookup (until a reset of
-// the app).
+// for the app), from an index kept as trades change: no walk after the
+// app's first lookup (until a reset of the app). Of several, the lowest
+// user id; its account is the lowest logon account (bytewise) it paid
+// with, "" for none: the same every call, and --store's rule
+// (pgstore.DB.PaidBuyer).
 func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -238,7 +260,7 @@ func (b *Book) PaidBuyer(app, kind, identity string) (fixtures.Buyer, bool) {
 	case ByUserID:
 		p = a.users[identity]
 	case ByAccount:
-		for q := range a.accounts[identity] { // of the buyers who paid with it, the lowest user id: the same every call
+		for q := range a.accounts[identity] { // of the buyers who paid with it, the lowest user id
 			if p == nil || q.user < p.user {
 				p = q
 			}

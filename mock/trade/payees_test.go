@@ -197,7 +197,7 @@ func TestPayeeIndexEvictionLooksAtFewEntries(t *testing.T) {
 	samePayees(t, e.book, "after the evictions")
 	b, ok := e.book.PaidBuyer(app1, ByUserID, "2088000000000731")
 	if want := fmt.Sprintf("w%05d@x.com", evict); !ok || b.Account != want {
-		t.Errorf("the user's logon after the evictions: %+v %v, want %s (the oldest it still paid with)", b, ok, want)
+		t.Errorf("the user's logon after the evictions: %+v %v, want %s (the lowest it still paid with)", b, ok, want)
 	}
 }
 

@@ -77,6 +77,58 @@ func (t *Trade) royaltyBack(ps []RoyaltyParam, now time.Time) ([]RoyaltyBack, er
 	return out, nil
 }
 
+// FaceToFace reports whether t is a face-to-face trade (当面付:
+// alipay.trade.pay, alipay.trade.precreate), whose refunds take split
+// money back on their own (autoBack).
+func (t *Trade) FaceToFace() bool {
+	return t.Method == "alipay.trade.pay" || t.Method == "alipay.trade.precreate"
+}
+
+// ErrRoyaltyBackFaceToFace answers refund_royalty_parameters on a
+// face-to-face trade: "当面付且非直付通模式无需传入退分账明细……不支持指定退款金额与
+// 退款方" (AlipayTradeRefundModel.refund_royalty_parameters); the sub_code
+// and text are inferred.
+var ErrRoyaltyBackFaceToFace = InvalidParameter("当面付交易不支持指定退分账明细refund_royalty_parameters")
+
+// autoBack is what a face-to-face trade's refunds, having refunded after
+// in all, take back from receivers: "系统自动按退款金额与订单金额的比率，从收款方和
+// 分账收入方退款" (AlipayTradeRefundModel.refund_royalty_parameters). Each
+// receiver gives back its share of what settlements done by now gave it,
+// rounded down, less what earlier refunds took back, so a full refund takes
+// all of it back. Nil for other trades.
+func (t *Trade) autoBack(after amount.Amount, now time.Time) []RoyaltyBack {
+	if !t.FaceToFace() || t.Total <= 0 {
+		return nil
+	}
+	given := map[string]amount.Amount{}
+	var order []string
+	for _, s := range t.Settlements {
+		if !s.Done(now) {
+			continue
+		}
+		for _, d := range s.Details {
+			if _, ok := given[d.TransIn]; !ok {
+				order = append(order, d.TransIn)
+			}
+			given[d.TransIn] += d.Amount
+		}
+	}
+	taken := map[string]amount.Amount{}
+	for _, r := range t.Refunds {
+		for _, b := range r.RoyaltyBack {
+			taken[b.TransOut] += b.Amount
+		}
+	}
+	var out []RoyaltyBack
+	for _, who := range order {
+		share, ok := amount.MulDiv(given[who], after, t.Total)
+		if d := share - taken[who]; ok && d > 0 {
+			out = append(out, RoyaltyBack{TransOut: strings.Clone(who), Amount: d})
+		}
+	}
+	return out
+}
+
 // TakenBack is the sum refunds took back from receivers.
 func (t *Trade) TakenBack() amount.Amount {
 	var n amount.Amount
@@ -200,7 +252,7 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
 	var out Trade
 	var res Settlement
-	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}, Short: ErrSettleBalanceNotEnough}, func(now time.Time) ([]change, error) {
 		finish := r.ExtendParams != nil && r.ExtendParams.RoyaltyFinish == "true"
 		switch {
 		case r.TradeNo == "":
@@ -275,6 +327,11 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			Mode: mode, Finish: finish, At: now, Details: details}
 		for i := range s.Details {
 			s.Details[i].DetailID = fmt.Sprintf("%s%02d", s.SettleNo, i+1)
+		}
+		next := t.clone()
+		next.Settlements = append(next.Settlements, s)
+		if err := b.covers(t, &next, ErrSettleBalanceNotEnough); err != nil {
+			return ch, err
 		}
 		t.Settlements = append(t.Settlements, s)
 		e := t.record(now, EventSettled, sum, "settled "+s.OutRequestNo)

@@ -1,0 +1,51 @@
+package trade
+
+import (
+	"errors"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+)
+
+// A refund, a cancel's refund and a settlement are paid from the
+// merchant's balance; production refuses one the available balance cannot
+// cover.
+var (
+	// ErrSellerBalanceNotEnough is alipay.trade.refund's (and cancel's)
+	// documented 卖家余额不足: "商户的支付宝账户中无足够的资金进行撤销或退款".
+	ErrSellerBalanceNotEnough = apierr.Business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足")
+	// ErrSettleBalanceNotEnough answers a settlement the balance cannot
+	// cover: USER_BALANCE_NOT_ENOUGH as merchants report order.settle's
+	// ("支出方账户可用余额不足", developer.aliyun.com/ask/285539); the sub_msg
+	// is inferred.
+	ErrSettleBalanceNotEnough = apierr.Business("USER_BALANCE_NOT_ENOUGH", "支出方账户可用余额不足")
+)
+
+// ErrNotCovered is a backend's answer (Tx.Commit) when a change would take
+// the merchant's available balance below zero; the book answers the
+// operation's own error (Lookup.Short).
+var ErrNotCovered = errors.New("trade: the merchant's balance does not cover the change")
+
+// CoveredBy sets what checks, under the book's lock, that app's account
+// covers need, income being what each app's kept trades brought in, read
+// under that lock (mock/fund's Book.Cover). With a backend the database
+// checks instead, in the change's transaction.
+func (b *Book) CoveredBy(f func(app string, income func(app string) amount.Amount, need amount.Amount) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cover = f
+}
+
+// covers checks that the merchant's account can pay what changing t into
+// next takes from it (what next brings in, by the income rule, below what
+// t does), else answers short. The lock is held.
+func (b *Book) covers(t, next *Trade, short error) error {
+	if b.backend != nil || b.incomeRule == nil || b.cover == nil {
+		return nil
+	}
+	need := b.incomeRule(t) - b.incomeRule(next)
+	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] }, need) {
+		return nil
+	}
+	return short
+}
