@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -15,8 +16,8 @@ import (
 // logon (PAYEE_NOT_EXIST), and a logon the rule takes is a payee.
 func TestCreateBuyerLogonIsTheOneRule(t *testing.T) {
 	m := mocktest.New(t, mock.Options{}).CertApp()
-	for _, method := range []string{"alipay.trade.create", "alipay.trade.precreate"} {
-		r := m.Call(method, `{"out_trade_no":"RX-C0","total_amount":"100.00","subject":"s","buyer_logon_id":"some-buyer"}`)
+	for i, method := range []string{"alipay.trade.create", "alipay.trade.precreate"} {
+		r := m.Call(method, `{"out_trade_no":"RX-C0`+strconv.Itoa(i)+`","total_amount":"100.00","subject":"s","buyer_logon_id":"some-buyer"}`)
 		if r["code"] != "40004" || r["sub_code"] != "ACQ.INVALID_PARAMETER" {
 			t.Errorf("%s with buyer_logon_id some-buyer: %v %v %v, want 40004 ACQ.INVALID_PARAMETER", method, r["code"], r["sub_code"], r["sub_msg"])
 		}
