@@ -3,6 +3,10 @@ package mock_test
 // Reviewer nt: the content of notifications against production's.
 
 import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -58,5 +62,37 @@ func TestRvntTradeFinishedNoticeCarriesRefundFee(t *testing.T) {
 	}
 	if finished == 0 {
 		t.Fatal("no TRADE_FINISHED notice")
+	}
+}
+
+// The async settlement's message: each royalty_detail_list entry of the
+// receiver struct docs/differences.md follows for biz_content's field
+// order ("as a struct made from a received body would be": operation_dt,
+// royalty_finish_amount, trade_no, msg_type, operation_finish_dt,
+// royalty_detail_list, out_request_no, settle_no) declares amount,
+// operation_type, trans_in, state, detail_id, execute_dt and
+// trans_in_type. The mock's detail has no execute_dt and no trans_in_type,
+// though its own alipay.trade.order.settle.query gives both for the same
+// transfer.
+func TestRvntSettleMessageDetailCarriesExecuteDtAndTransInType(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	gw := mocktest.NewMerchant(t, "success")
+	registerDevApp(t, m, gw.URL+"/gateway", http.StatusCreated)
+	settleAsync(t, m, "RVNTSM")
+	m.Advance("5s")
+	m.Notifications("out_trade_no=RVNTSM&state=delivered&count=1")
+	calls := gw.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d messages, want 1", len(calls))
+	}
+	var biz struct {
+		Details []map[string]any `json:"royalty_detail_list"`
+	}
+	if err := json.Unmarshal([]byte(calls[0].Form.Get("biz_content")), &biz); err != nil || len(biz.Details) != 1 {
+		t.Fatalf("biz_content %q: %v", calls[0].Form.Get("biz_content"), err)
+	}
+	d := biz.Details[0]
+	if d["execute_dt"] == nil || d["trans_in_type"] != "userId" {
+		t.Errorf("royalty detail %v: want execute_dt (the transfer's time) and trans_in_type userId, as settle.query gives", d)
 	}
 }
