@@ -96,3 +96,23 @@ func TestRvntSettleMessageDetailCarriesExecuteDtAndTransInType(t *testing.T) {
 		t.Errorf("royalty detail %v: want execute_dt (the transfer's time) and trans_in_type userId, as settle.query gives", d)
 	}
 }
+
+// Alipay's own notify_url demos for Java answer from a JSP page whose
+// page directives each leave a line break before the body and whose answer
+// is out.println("success") (the legacy alipay_notify.jsp copied in
+// wb670/stonelab cow/docs/alipay/demo/WebRoot/alipay_notify.jsp; the new
+// page-pay demo's notify_url.jsp, copied in lemonchanning/waiversystem
+// src/main/webapp/WEB-INF/views/notify_pay.jsp): the body is "\r\n…success\r\n".
+// Those demos were production-tested for years, so production must take
+// "success" with surrounding white space (inferred; the guide's "success这7
+// 个字符" speaks of the characters printed). The mock counts it a failure
+// and retries for 25 hours, then gives up.
+func TestRvntSuccessWithLineBreaksOfAJSPIsDelivered(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	m := newMerchant(t, "\r\n\r\n\r\nsuccess\r\n")
+	h.payWithNotify("JSP1", "1.00", m.URL)
+	n := h.m().WaitAttempts("JSP1", 1)
+	if n.State != notify.Delivered {
+		t.Errorf("a JSP's \"success\" between line breaks: %s after attempt %d (%q)", n.State, len(n.Attempts), n.Attempts[0].Response)
+	}
+}
