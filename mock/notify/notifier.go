@@ -825,6 +825,12 @@ func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID stri
 	if t.Closed != nil {
 		p["gmt_close"] = timestamp.Format(*t.Closed)
 	}
+	if typ == trade.EventFinished {
+		// The trade ends at the event; refund_fee is its refunded total
+		// ("0.00" when none), with no gmt_refund: it tells of no refund.
+		p["gmt_close"] = timestamp.Format(at)
+		p["refund_fee"] = t.Refunded().String()
+	}
 	if typ == trade.EventRefunded && len(t.Refunds) > 0 {
 		r := t.Refunds[len(t.Refunds)-1]
 		p["refund_fee"] = t.Refunded().String()
