@@ -95,6 +95,7 @@ func TestAuditFindsExactlyTheSampleHandlersDefects(t *testing.T) {
 		want   map[string]audit.Finding
 	}{
 		{audittest.Correct, map[string]audit.Finding{}},
+		{audittest.LineBreaks, map[string]audit.Finding{}},
 		{audittest.SkipsSignature, map[string]audit.Finding{"forged-signature": sec, "other-key": sec, "sign-type-swapped": sec}},
 		// Every genuine paid notification after the first credits the
 		// order again: the check fails after each probe that sends one.
@@ -160,6 +161,9 @@ func TestAuditEachProbeCanFail(t *testing.T) {
 			m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: shop.URL, AppID: keys.DevAppID, OutTradeNo: order}, http.StatusOK, &rep)
 			if got := findings(&rep); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("findings %v, want %v\n%s", got, tc.want, text(t, &rep))
+			}
+			if tc.defect == audittest.LooseAnswer && !strings.Contains(text(t, &rep), "byte order mark") {
+				t.Errorf("the report does not name the byte order mark:\n%s", text(t, &rep))
 			}
 			for k := range tc.want {
 				flagged[k] = true

@@ -1,8 +1,8 @@
 // Package notify delivers Alipay's asynchronous notifications: a signed
 // form POSTed to the order's notify_url, retried on production's schedule
-// until the merchant answers exactly "success". Attempts run on the mock's
-// clock through its scheduler, and every byte sent and received is kept in
-// the outbox.
+// until the merchant answers "success" (white space around it aside).
+// Attempts run on the mock's clock through its scheduler, and every byte
+// sent and received is kept in the outbox.
 package notify
 
 import (
@@ -224,7 +224,7 @@ type Answer struct {
 	Status   int    // 0 when there was no answer
 	Body     string // at most 1 KiB
 	Err      error  // no whole answer: refused, timed out, cut (Status and Body hold what came)
-	OK       bool   // HTTP 200 and exactly "success"
+	OK       bool   // HTTP 200 and "success", white space around it aside
 	Duration time.Duration
 }
 
@@ -265,9 +265,15 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		a.Err = err
 		return a
 	}
-	a.OK = resp.StatusCode == http.StatusOK && a.Body == "success"
+	a.OK = resp.StatusCode == http.StatusOK && answersSuccess(a.Body)
 	return a
 }
+
+// answersSuccess reports whether a merchant's answer is success: the seven
+// characters with nothing but white space around them (inferred: Alipay's
+// JSP demos answer out.println("success") after page directives' line
+// breaks). A byte order mark is not white space.
+func answersSuccess(body string) bool { return strings.TrimSpace(body) == "success" }
 
 // Timeout is the wall-time limit of one attempt in force.
 func (n *Notifier) Timeout() time.Duration { return n.opts.Timeout }
