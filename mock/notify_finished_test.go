@@ -10,10 +10,20 @@ import (
 )
 
 // finishedNotices pays out with a notify_url, runs refunds, moves the
-// clock past the refund window and returns the TRADE_FINISHED notices.
+// clock past the refund window and returns the TRADE_FINISHED notices, in
+// memory and with --data.
 func finishedNotices(t *testing.T, out string, refunds ...string) []received {
 	t.Helper()
-	h := newHarness(t, mock.Options{Notify: notify.Options{Finished: notify.Always}})
+	var all []received
+	for _, dir := range []string{"", t.TempDir()} {
+		all = append(all, finishedNoticesIn(t, dir, out, refunds...)...)
+	}
+	return all
+}
+
+func finishedNoticesIn(t *testing.T, dir, out string, refunds ...string) []received {
+	t.Helper()
+	h := newHarness(t, mock.Options{DataDir: dir, Notify: notify.Options{Finished: notify.Always}})
 	m := newMerchant(t, "success")
 	h.payWithNotify(out, "10.00", m.URL)
 	for i, r := range refunds {
@@ -27,7 +37,7 @@ func finishedNotices(t *testing.T, out string, refunds ...string) []received {
 		}
 	}
 	if len(finished) == 0 {
-		t.Fatal("no TRADE_FINISHED notice")
+		t.Fatalf("no TRADE_FINISHED notice (data directory %q)", dir)
 	}
 	return finished
 }
