@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
@@ -29,6 +30,7 @@ func TestSuccessAnswerMayHaveWhiteSpaceAroundIt(t *testing.T) {
 		{"<html>success</html>", notify.Pending},
 		{"SUCCESS\n", notify.Pending},
 		{"success.", notify.Pending},
+		{"success" + strings.Repeat(" ", 2000), notify.Pending}, // longer than the 1 KiB kept
 	} {
 		m := newMerchant(t, c.answer)
 		out := "ANS" + string(rune('A'+i))

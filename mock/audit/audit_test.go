@@ -278,7 +278,7 @@ func TestAuditSendsAsTheNotifier(t *testing.T) {
 	// The answer is read up to 1 KiB, as the notifier reads it.
 	big := mocktest.NewMerchant(t, "success"+strings.Repeat(" ", 64<<10))
 	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: big.URL, AppID: keys.DevAppID, OutTradeNo: order, Probes: []string{"baseline"}}, http.StatusOK, &rep)
-	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "exactly the 7 characters") {
+	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "more than 1 KiB") {
 		t.Errorf("a long answer: %d bytes kept, %s", len(r.Sent[0].Answer), r.Detail)
 	}
 }

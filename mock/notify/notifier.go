@@ -224,7 +224,7 @@ type Answer struct {
 	Status   int    // 0 when there was no answer
 	Body     string // at most 1 KiB
 	Err      error  // no whole answer: refused, timed out, cut (Status and Body hold what came)
-	OK       bool   // HTTP 200 and "success", white space around it aside
+	OK       bool   // HTTP 200 and "success", white space around it aside, within 1 KiB
 	Duration time.Duration
 }
 
@@ -255,7 +255,8 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	}
 	resp.Body.Close()
-	if len(b) > maxResponse {
+	long := len(b) > maxResponse // never success, white space or not
+	if long {
 		b = b[:maxResponse]
 	}
 	a.Status, a.Body = resp.StatusCode, string(b)
@@ -265,7 +266,7 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		a.Err = err
 		return a
 	}
-	a.OK = resp.StatusCode == http.StatusOK && answersSuccess(a.Body)
+	a.OK = resp.StatusCode == http.StatusOK && !long && answersSuccess(a.Body)
 	return a
 }
 
