@@ -213,6 +213,45 @@ func TestPaidIsFalseForAPartialRefundNotice(t *testing.T) {
 	}
 }
 
+// A TRADE_FINISHED notice carries refund_fee, the trade's refunded total
+// ("0.00" when none, as a captured app-pay notice shows), and no
+// gmt_refund: it tells of the refund window's end, not of a refund, so
+// Paid() is true for it and Refund() false, refunded in part or not.
+func TestPaidIsTrueForAFinishedNoticeWithRefundFee(t *testing.T) {
+	srv := startMock(t, mock.Options{Notify: notify.Options{Finished: notify.Always}})
+	c := mockClient(t, srv, nil)
+	in := newFundInbox(t, c)
+	ctx := context.Background()
+	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "PAID-FINISHED-1",
+		TotalAmount: amount.MustParse("10.00"), Subject: "s"}}, client.WithNotifyURL(in.URL)); err != nil {
+		t.Fatal(err)
+	}
+	buyer(t, srv, "pay", "PAID-FINISHED-1", nil)
+	if _, err := c.Refund(ctx, client.RefundRequest{OutTradeNo: "PAID-FINISHED-1", RefundAmount: amount.MustParse("3.00"),
+		OutRequestNo: "r1"}); err != nil {
+		t.Fatal(err)
+	}
+	mocktest.On(t, srv).Advance("9000h") // past the refund window
+	got := in.wait(t, client.NotifyTradeStatusSync, 3)
+	var finished int
+	for _, n := range got {
+		want := map[string]struct{ paid, refund bool }{"": {true, false}, "r1": {false, true}}[n.OutBizNo]
+		if n.TradeStatus == client.TradeFinished {
+			finished++
+			if n.RefundFee != amount.MustParse("3.00") {
+				t.Errorf("TRADE_FINISHED notice: refund_fee %s, want 3.00", n.RefundFee)
+			}
+		}
+		if n.Paid() != want.paid || n.Refund() != want.refund {
+			t.Errorf("%s notice (out_biz_no %q, refund_fee %s): Paid() %v Refund() %v, want %v %v",
+				n.TradeStatus, n.OutBizNo, n.RefundFee, n.Paid(), n.Refund(), want.paid, want.refund)
+		}
+	}
+	if finished != 1 {
+		t.Errorf("%d TRADE_FINISHED notices, want 1", finished)
+	}
+}
+
 func TestE2EUnknownTrade(t *testing.T) {
 	srv := startMock(t, mock.Options{})
 	c := mockClient(t, srv, nil)

@@ -107,10 +107,11 @@ func (n *Notification) Paid() bool {
 
 // Refund reports whether the notification tells of a refund, partial
 // (trade status TRADE_SUCCESS) or full (TRADE_CLOSED): it carries
-// gmt_refund and refund_fee, the trade's refunded total so far. OutBizNo
-// is the refund's out_request_no: record a refund once by it.
+// gmt_refund, and refund_fee, the trade's refunded total so far. OutBizNo
+// is the refund's out_request_no: record a refund once by it. A
+// TRADE_FINISHED notice carries refund_fee without gmt_refund: no refund.
 func (n *Notification) Refund() bool {
-	return n.GmtRefund != "" || n.RefundFee > 0
+	return n.GmtRefund != ""
 }
 
 // FundBills parses FundBillList, whose keys are fundChannel/amount (or,

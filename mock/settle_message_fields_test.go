@@ -41,3 +41,45 @@ func TestSettleMessageCarriesMsgTypeAndOutRequestNo(t *testing.T) {
 		last = i
 	}
 }
+
+// Each royalty_detail_list entry of the message carries execute_dt and
+// trans_in_type, as the receiver struct docs/differences.md follows
+// declares them and as the mock's own alipay.trade.order.settle.query
+// gives them for the same transfer: the message's detail is the query's.
+func TestSettleMessageDetailIsTheQuerysDetail(t *testing.T) {
+	m := mocktest.New(t, mock.Options{})
+	gw := mocktest.NewMerchant(t, "success")
+	registerDevApp(t, m, gw.URL+"/gateway", http.StatusCreated)
+	_, settleNo := settleAsync(t, m, "SMDT")
+	m.Advance("5s")
+	m.Notifications("out_trade_no=SMDT&state=delivered&count=1")
+	calls := gw.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d messages, want 1", len(calls))
+	}
+	var biz struct {
+		Details []map[string]any `json:"royalty_detail_list"`
+	}
+	if err := json.Unmarshal([]byte(calls[0].Form.Get("biz_content")), &biz); err != nil || len(biz.Details) != 1 {
+		t.Fatalf("biz_content %q: %v", calls[0].Form.Get("biz_content"), err)
+	}
+	q := m.Call("alipay.trade.order.settle.query", `{"settle_no":"`+settleNo+`"}`)
+	expect(t, q, "code", "10000")
+	list, _ := q["royalty_detail_list"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("settle.query: %v", q)
+	}
+	want := list[0].(map[string]any)
+	d := biz.Details[0]
+	if d["execute_dt"] == nil || d["trans_in_type"] != "userId" {
+		t.Errorf("message's royalty detail %v: want execute_dt and trans_in_type userId", d)
+	}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("message's detail %s = %v, settle.query's %v", k, d[k], v)
+		}
+	}
+	if len(d) != len(want) {
+		t.Errorf("message's detail %v, settle.query's %v", d, want)
+	}
+}

@@ -95,6 +95,7 @@ func TestAuditFindsExactlyTheSampleHandlersDefects(t *testing.T) {
 		want   map[string]audit.Finding
 	}{
 		{audittest.Correct, map[string]audit.Finding{}},
+		{audittest.LineBreaks, map[string]audit.Finding{}},
 		{audittest.SkipsSignature, map[string]audit.Finding{"forged-signature": sec, "other-key": sec, "sign-type-swapped": sec}},
 		// Every genuine paid notification after the first credits the
 		// order again: the check fails after each probe that sends one.
@@ -160,6 +161,9 @@ func TestAuditEachProbeCanFail(t *testing.T) {
 			m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: shop.URL, AppID: keys.DevAppID, OutTradeNo: order}, http.StatusOK, &rep)
 			if got := findings(&rep); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("findings %v, want %v\n%s", got, tc.want, text(t, &rep))
+			}
+			if tc.defect == audittest.LooseAnswer && !strings.Contains(text(t, &rep), "byte order mark") {
+				t.Errorf("the report does not name the byte order mark:\n%s", text(t, &rep))
 			}
 			for k := range tc.want {
 				flagged[k] = true
@@ -274,7 +278,7 @@ func TestAuditSendsAsTheNotifier(t *testing.T) {
 	// The answer is read up to 1 KiB, as the notifier reads it.
 	big := mocktest.NewMerchant(t, "success"+strings.Repeat(" ", 64<<10))
 	m.ControlJSON("POST", "/audit", audit.Request{NotifyURL: big.URL, AppID: keys.DevAppID, OutTradeNo: order, Probes: []string{"baseline"}}, http.StatusOK, &rep)
-	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "exactly the 7 characters") {
+	if r := rep.Results[0]; r.Finding != audit.Correctness || len(r.Sent[0].Answer) != 1<<10 || !strings.Contains(r.Detail, "more than 1 KiB") {
 		t.Errorf("a long answer: %d bytes kept, %s", len(r.Sent[0].Answer), r.Detail)
 	}
 }

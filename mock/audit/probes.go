@@ -149,11 +149,12 @@ func (r *run) send(ctx context.Context, c *http.Client, what string, f notify.Fo
 	return x, ctx.Err()
 }
 
-// accepted is an answer that says success: production's exact one, or
-// one that means it (SUCCESS, "success\n") from a handler that then
-// probably acted on the notification.
+// accepted is an answer that says success: one production takes, or one
+// that means it (SUCCESS, a byte order mark before it) from a handler that
+// then probably acted on the notification.
 func accepted(a notify.Answer) bool {
-	return a.Err == nil && a.Status >= 200 && a.Status < 300 && strings.EqualFold(strings.TrimSpace(a.Body), "success")
+	return a.Err == nil && a.Status >= 200 && a.Status < 300 &&
+		strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(a.Body, "\uFEFF")), "success")
 }
 
 // judge sets the finding of res from its exchanges.
@@ -179,8 +180,12 @@ func whyNotSuccess(x Exchange) string {
 		return "no answer (" + x.Error + "): production counts it a failure and sends the notification again"
 	case x.Status != http.StatusOK:
 		return fmt.Sprintf("HTTP %d %q: production wants HTTP 200 and exactly success, and sends the notification again until it gets them (a redirect is not followed)", x.Status, truncate(x.Answer, 60))
+	case strings.TrimSpace(x.Answer) == "success": // refused only when longer than what is kept
+		return fmt.Sprintf("answered %q and more than 1 KiB in all: production wants the 7 characters success, white space around them aside, and sends the notification again", truncate(x.Answer, 60))
 	case strings.EqualFold(strings.TrimSpace(x.Answer), "success"):
-		return fmt.Sprintf("answered %q: production wants exactly the 7 characters success, nothing around them, and sends the notification again", x.Answer)
+		return fmt.Sprintf("answered %q: production wants the 7 characters success in lower case, and sends the notification again", x.Answer)
+	case strings.HasPrefix(x.Answer, "\uFEFF"):
+		return fmt.Sprintf("answered %q: a byte order mark before the answer is not success (save the page without one); production sends the notification again", truncate(x.Answer, 60))
 	}
 	return fmt.Sprintf("answered %q to a correct notification: production sends it again for about 25 hours", truncate(x.Answer, 60))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 	"github.com/alipay-mock/alipay-mock/fixtures"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -25,9 +26,10 @@ var accountSummaryColumns = []string{
 }
 
 // Business types of 账务明细, in the order the summary lists them.
-// 转账 and 转账退回 (a transfer's money coming back), 分账 (a settlement's
-// transfer to a receiver) and 退分账 (what a refund takes back from one)
-// are inferred names.
+// 转账 (a transfer out, or one from another merchant in) and 转账退回 (a
+// transfer's money coming back), 分账 (a settlement's transfer to a
+// receiver), 退分账 (what a refund takes back from one), 红包 (a red packet
+// the merchant funded) and 红包退回 (its refunds) are inferred names.
 const (
 	ledgerPay          = "交易付款"
 	ledgerFee          = "收费"
@@ -36,9 +38,22 @@ const (
 	ledgerRoyaltyBack  = "退分账"
 	ledgerTransfer     = "转账"
 	ledgerTransferBack = "转账退回"
+	ledgerPacket       = "红包"
+	ledgerPacketBack   = "红包退回"
 )
 
-var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund, ledgerRoyalty, ledgerRoyaltyBack, ledgerTransfer, ledgerTransferBack}
+var ledgerTypes = []string{ledgerPay, ledgerFee, ledgerRefund, ledgerRoyalty, ledgerRoyaltyBack, ledgerTransfer, ledgerTransferBack,
+	ledgerPacket, ledgerPacketBack}
+
+// sources are what moves an account's money: its apps' trades, transfers
+// and merchant-funded red packets, and the transfers other merchants made
+// to it.
+type sources struct {
+	trades    []trade.Trade
+	transfers []fund.Transfer
+	received  []fund.Transfer
+	packets   []coupon.Order
+}
 
 // ledgerRow is one money movement of the account.
 type ledgerRow struct {
@@ -56,8 +71,10 @@ type ledgerRow struct {
 // ledgerRows turns the period's payments, refunds and transfers into money
 // movements: a payment is income plus its fee; a refund is an expense plus
 // the fee given back; a transfer is an expense (given back if it is
-// refunded).
-func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, rateBP int64) []ledgerRow {
+// refunded), one received income when it succeeds; a merchant-funded red
+// packet an expense when made, each of its refunds income.
+func ledgerRows(src sources, in func(time.Time) bool, rateBP int64) []ledgerRow {
+	ts, xs := src.trades, src.transfers
 	var rows []ledgerRow
 	add := func(r ledgerRow) {
 		if r.amount != 0 {
@@ -97,6 +114,19 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 			add(r)
 		}
 	}
+	for _, x := range src.received {
+		if received(x) && in(x.Changed) {
+			add(ledgerRow{typ: ledgerTransfer, seq: 2, at: x.Changed, amount: x.Amount, bizNo: x.OrderID,
+				remark: x.Remark, key: x.OrderID, subject: x.OrderTitle, party: x.Payer})
+		}
+	}
+	for i := range src.packets {
+		packetMoves(&src.packets[i], func(r ledgerRow) {
+			if in(r.at) {
+				add(r)
+			}
+		})
+	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
 		if !a.at.Equal(b.at) {
@@ -108,6 +138,29 @@ func ledgerRows(ts []trade.Trade, xs []fund.Transfer, in func(time.Time) bool, r
 		return a.seq < b.seq
 	})
 	return rows
+}
+
+// received reports whether x paid money into its payee's account: a
+// transfer to a mock merchant (PayeeAccount) once SUCCESS, when it changed.
+func received(x fund.Transfer) bool { return x.PayeeAccount != "" && x.Status == fund.Success }
+
+// packetMoves calls f for each movement of a red packet the merchant
+// funded, as coupon.Order.MerchantOutlay counts them: its amount leaves
+// when it is made (agreement pay takes it then, a processing one too),
+// each refund (the automatic one included) comes back when made.
+func packetMoves(o *coupon.Order, f func(ledgerRow)) {
+	if !o.MerchantFunded || o.Claim || o.Status == coupon.OrderClosed {
+		return
+	}
+	r := ledgerRow{typ: ledgerPacket, at: o.Created, amount: -o.Amount, bizNo: o.AuthNo,
+		key: o.AuthNo, outNo: o.OutOrderNo, subject: o.Title}
+	f(r)
+	for i, op := range o.Operations {
+		if op.Type == coupon.Refund {
+			r.typ, r.seq, r.at, r.amount, r.bizNo, r.remark = ledgerPacketBack, i, op.Created, op.Amount, op.OperationID, op.Remark
+			f(r)
+		}
+	}
 }
 
 // move is one money movement of a trade: party is the receiver's user id
@@ -207,8 +260,12 @@ func Income(ts []trade.Trade, rateBP int64) amount.Amount {
 // Opening is the balance of an account before the period: its base and
 // every movement before p.Start.
 func Opening(base amount.Amount, ts []trade.Trade, xs []fund.Transfer, p Period, rateBP int64) amount.Amount {
+	return opening(base, sources{trades: ts, transfers: xs}, p, rateBP)
+}
+
+func opening(base amount.Amount, src sources, p Period, rateBP int64) amount.Amount {
 	sum := base
-	for _, r := range ledgerRows(ts, xs, func(at time.Time) bool { return at.Before(p.Start) }, rateBP) {
+	for _, r := range ledgerRows(src, func(at time.Time) bool { return at.Before(p.Start) }, rateBP) {
 		sum += r.amount
 	}
 	return sum

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -98,6 +99,17 @@ type Input struct {
 	// Transfers are the account's transfers (signcustomer only): each is
 	// an expense, given back when refunded.
 	Transfers []fund.Transfer
+	// Received are the transfers other merchants made to the account
+	// (signcustomer only): each is income when it succeeded.
+	Received []fund.Transfer
+	// RedPackets are the red packets of the account's apps (signcustomer
+	// only): one the merchant funded is an expense, its refunds income.
+	RedPackets []coupon.Order
+}
+
+// sources is what the ledger is built from.
+func (in Input) sources() sources {
+	return sources{trades: in.Trades, transfers: in.Transfers, received: in.Received, packets: in.RedPackets}
 }
 
 // Files is the text of a bill's two CSV files, before GBK encoding; lines
@@ -169,7 +181,7 @@ func Render(in Input) (Files, error) {
 		return Files{}, err
 	}
 	if in.Type == SignCustomer {
-		rows := ledgerRows(in.Trades, in.Transfers, in.Period.Contains, in.FeeRate)
+		rows := ledgerRows(in.sources(), in.Period.Contains, in.FeeRate)
 		return Files{accountDetail(in, rows), accountSummary(in, rows), len(rows)}, nil
 	}
 	rows := tradeRows(in.Trades, in.Period, in.FeeRate)
@@ -258,4 +270,36 @@ func (in *Input) AddTransfers(page []fund.Transfer) {
 		}
 	}
 	in.OpeningBalance += Opening(0, nil, page, in.Period, in.FeeRate)
+}
+
+// AddReceived is AddTrades for a page of transfers of any app
+// (signcustomer only): it keeps those paid into account (the payee's
+// apps.Registry.Account) that moved money in the period.
+func (in *Input) AddReceived(page []fund.Transfer, account string) {
+	var mine []fund.Transfer
+	for _, x := range page {
+		if x.PayeeAccount == account && received(x) {
+			mine = append(mine, x)
+		}
+	}
+	for _, x := range mine {
+		if in.Period.Contains(x.Changed) {
+			in.Received = append(in.Received, x)
+		}
+	}
+	in.OpeningBalance += opening(0, sources{received: mine}, in.Period, in.FeeRate)
+}
+
+// AddRedPackets is AddTrades for a page of an app's red packets
+// (signcustomer only): it keeps those the merchant funded that moved
+// money in the period.
+func (in *Input) AddRedPackets(page []coupon.Order) {
+	for i := range page {
+		touches := false
+		packetMoves(&page[i], func(r ledgerRow) { touches = touches || in.Period.Contains(r.at) })
+		if touches {
+			in.RedPackets = append(in.RedPackets, page[i])
+		}
+	}
+	in.OpeningBalance += opening(0, sources{packets: page}, in.Period, in.FeeRate)
 }

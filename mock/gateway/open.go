@@ -329,10 +329,14 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 		}
 		input.OpeningBalance += base
 	}
-	for _, app := range g.Apps.AccountApps(g.Apps.Account(m.AppID)) {
+	account := g.Apps.Account(m.AppID)
+	for _, app := range g.Apps.AccountApps(account) {
 		if e := g.addToBill(&input, app); e != nil {
 			return nil, e
 		}
+	}
+	if e := g.addReceived(&input, account); e != nil {
+		return nil, e
 	}
 	files, err := bill.Render(input)
 	if err != nil {
@@ -367,7 +371,8 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 
 // addToBill adds one app's part to the bill in: its trades a page at a
 // time (the book's lock is held for at most 256 of them), keeping only
-// those of the period, and for the ledger its transfers (mock/fund).
+// those of the period, and for the ledger its transfers (mock/fund) and
+// red packets (mock/coupon).
 func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
 	if in.Type == bill.SignCustomer && g.Fund != nil {
 		for after := uint64(0); ; {
@@ -383,6 +388,20 @@ func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
 			after = next
 		}
 	}
+	if in.Type == bill.SignCustomer && g.Coupons != nil {
+		for at := uint64(0); ; {
+			page, next, err := g.Coupons.Page(app, "", at, billPage, false)
+			if err != nil { // not a bill without them: the database failed
+				g.Log.Error("bill: red packets not read", "app_id", app, "err", err)
+				return g.asAPI(trade.StoreFailed(err))
+			}
+			in.AddRedPackets(page)
+			if next == 0 {
+				break
+			}
+			at = next
+		}
+	}
 	for at := uint64(0); ; {
 		page, next, err := g.Trades.Page(trade.Filter{AppID: app}, at, billPage, false)
 		if err != nil {
@@ -395,6 +414,26 @@ func (g *Gateway) addToBill(in *bill.Input, app string) *apierr.Error {
 		at = next
 	}
 	return nil
+}
+
+// addReceived adds to the ledger in the transfers other merchants made
+// to account: every app's transfers, a page at a time.
+func (g *Gateway) addReceived(in *bill.Input, account string) *apierr.Error {
+	if in.Type != bill.SignCustomer || g.Fund == nil {
+		return nil
+	}
+	for after := uint64(0); ; {
+		page, next, err := g.Fund.Page("", after, billPage)
+		if err != nil { // not a bill without them: the database failed
+			g.Log.Error("bill: transfers received not read", "account", account, "err", err)
+			return g.asAPI(trade.StoreFailed(err))
+		}
+		in.AddReceived(page, account)
+		if next == 0 {
+			return nil
+		}
+		after = next
+	}
 }
 
 // randomHex32 is 32 hex digits from crypto/rand.

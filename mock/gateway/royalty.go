@@ -83,20 +83,6 @@ type settleQueryRequest struct {
 	TradeNo      string `json:"trade_no"`
 }
 
-// royaltyDetail is one transfer as settle.query reports it
-// (alipay-sdk-java-all RoyaltyDetail). The class returns trans_out only
-// for replenish and transfer_refund: a transfer names its receiver alone,
-// and trans_out_type goes with trans_out (inferred).
-type royaltyDetail struct {
-	OperationType string        `json:"operation_type"`
-	ExecuteDt     string        `json:"execute_dt,omitempty"`
-	TransIn       string        `json:"trans_in"`
-	TransInType   string        `json:"trans_in_type"`
-	Amount        amount.Amount `json:"amount"`
-	State         string        `json:"state"`
-	DetailID      string        `json:"detail_id"`
-}
-
 // settleQuery answers alipay.trade.order.settle.query: every transfer of
 // the settlement, done (AlipayTradeOrderSettleQueryResponse).
 func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Error) {
@@ -106,19 +92,11 @@ func (g *Gateway) settleQuery(cl *call, in settleQueryRequest) (any, *apierr.Err
 	}
 	// An async settlement is PROCESSING until the mock's clock passes
 	// trade.AsyncSettleDelay; then SUCCESS with its execute_dt.
-	state, executed := "PROCESSING", ""
-	if s.Done(g.Clock.Now()) {
-		state, executed = "SUCCESS", timestamp.Format(s.DoneAt())
-	}
-	list := make([]royaltyDetail, len(s.Details))
-	for i, d := range s.Details {
-		list[i] = royaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransIn: d.TransIn, TransInType: d.TransInType, Amount: d.Amount, State: state, DetailID: d.DetailID}
-	}
 	return struct {
-		OutRequestNo      string          `json:"out_request_no"`
-		OperationDt       string          `json:"operation_dt"`
-		RoyaltyDetailList []royaltyDetail `json:"royalty_detail_list"`
-	}{s.OutRequestNo, timestamp.Format(s.At), list}, nil
+		OutRequestNo      string                `json:"out_request_no"`
+		OperationDt       string                `json:"operation_dt"`
+		RoyaltyDetailList []trade.RoyaltyDetail `json:"royalty_detail_list"`
+	}{s.OutRequestNo, timestamp.Format(s.At), s.RoyaltyDetails(g.Clock.Now())}, nil
 }
 
 // tradeSettleInfo is query's trade_settle_info (alipay-sdk-java-all

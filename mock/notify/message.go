@@ -25,15 +25,6 @@ const SettleResult = "ASYNC_SETTLE_RESULT"
 // 消息服务 envelope the open-source gateways parse carries 1.1).
 const MessageVersion = "1.1"
 
-// settleDetail is one entry of the message's royalty_detail_list.
-type settleDetail struct {
-	OperationType string        `json:"operation_type"`
-	TransIn       string        `json:"trans_in"`
-	Amount        amount.Amount `json:"amount"`
-	State         string        `json:"state"`
-	DetailID      string        `json:"detail_id"`
-}
-
 // SettleMessage queues the message of an async settlement whose transfers
 // were done at (alipay.trade.order.settle.notify) for appID's 应用网关
 // gatewayURL: a signed form with msg_method, app_id, version,
@@ -44,18 +35,14 @@ func (n *Notifier) SettleMessage(t trade.Trade, s trade.Settlement, appID, gatew
 	if gatewayURL == "" {
 		return nil
 	}
-	list := make([]settleDetail, len(s.Details))
-	for i, d := range s.Details {
-		list[i] = settleDetail{OperationType: "transfer", TransIn: d.TransIn, Amount: d.Amount, State: "SUCCESS", DetailID: d.DetailID}
-	}
 	biz, err := json.Marshal(struct {
-		OperationDt       string         `json:"operation_dt"`
-		TradeNo           string         `json:"trade_no"`
-		MsgType           string         `json:"msg_type"`
-		RoyaltyDetailList []settleDetail `json:"royalty_detail_list"`
-		OutRequestNo      string         `json:"out_request_no"`
-		SettleNo          string         `json:"settle_no"`
-	}{timestamp.Format(at), t.TradeNo, SettleResult, list, s.OutRequestNo, s.SettleNo})
+		OperationDt       string                `json:"operation_dt"`
+		TradeNo           string                `json:"trade_no"`
+		MsgType           string                `json:"msg_type"`
+		RoyaltyDetailList []trade.RoyaltyDetail `json:"royalty_detail_list"`
+		OutRequestNo      string                `json:"out_request_no"`
+		SettleNo          string                `json:"settle_no"`
+	}{timestamp.Format(at), t.TradeNo, SettleResult, s.RoyaltyDetails(at), s.OutRequestNo, s.SettleNo})
 	if err != nil {
 		return nil
 	}

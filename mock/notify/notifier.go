@@ -1,8 +1,8 @@
 // Package notify delivers Alipay's asynchronous notifications: a signed
 // form POSTed to the order's notify_url, retried on production's schedule
-// until the merchant answers exactly "success". Attempts run on the mock's
-// clock through its scheduler, and every byte sent and received is kept in
-// the outbox.
+// until the merchant answers "success" (white space around it aside).
+// Attempts run on the mock's clock through its scheduler, and every byte
+// sent and received is kept in the outbox.
 package notify
 
 import (
@@ -224,7 +224,7 @@ type Answer struct {
 	Status   int    // 0 when there was no answer
 	Body     string // at most 1 KiB
 	Err      error  // no whole answer: refused, timed out, cut (Status and Body hold what came)
-	OK       bool   // HTTP 200 and exactly "success"
+	OK       bool   // HTTP 200 and "success", white space around it aside, within 1 KiB
 	Duration time.Duration
 }
 
@@ -255,7 +255,8 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	}
 	resp.Body.Close()
-	if len(b) > maxResponse {
+	long := len(b) > maxResponse // never success, white space or not
+	if long {
 		b = b[:maxResponse]
 	}
 	a.Status, a.Body = resp.StatusCode, string(b)
@@ -265,9 +266,15 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 		a.Err = err
 		return a
 	}
-	a.OK = resp.StatusCode == http.StatusOK && a.Body == "success"
+	a.OK = resp.StatusCode == http.StatusOK && !long && answersSuccess(a.Body)
 	return a
 }
+
+// answersSuccess reports whether a merchant's answer is success: the seven
+// characters with nothing but white space around them (inferred: Alipay's
+// JSP demos answer out.println("success") after page directives' line
+// breaks). A byte order mark is not white space.
+func answersSuccess(body string) bool { return strings.TrimSpace(body) == "success" }
 
 // Timeout is the wall-time limit of one attempt in force.
 func (n *Notifier) Timeout() time.Duration { return n.opts.Timeout }
@@ -824,6 +831,12 @@ func TradeParams(t trade.Trade, typ trade.EventType, at time.Time, notifyID stri
 	}
 	if t.Closed != nil {
 		p["gmt_close"] = timestamp.Format(*t.Closed)
+	}
+	if typ == trade.EventFinished {
+		// The trade ends at the event; refund_fee is its refunded total
+		// ("0.00" when none), with no gmt_refund: it tells of no refund.
+		p["gmt_close"] = timestamp.Format(at)
+		p["refund_fee"] = t.Refunded().String()
 	}
 	if typ == trade.EventRefunded && len(t.Refunds) > 0 {
 		r := t.Refunds[len(t.Refunds)-1]

@@ -50,3 +50,37 @@ func TestReplicasShowANotificationOnAnotherReplicaRightAfterItsPayment(t *testin
 		t.Errorf("%d of 5 payments' notifications not listed on the other replica right after the payment was answered", missed)
 	}
 }
+
+// A TRADE_FINISHED notice is built once, by the replica that finished
+// the trade, and read from the database by another: its gmt_close and
+// refund_fee (the refunded total) are what each replica shows.
+func TestReplicasShowATradeFinishedNoticesGmtCloseAndRefundFee(t *testing.T) {
+	merchant := mocktest.NewMerchant(t, "success")
+	rs := replicas(t, 2, mock.Options{Notify: notify.Options{Finished: notify.Always}})
+	a, b := rs[0], rs[1]
+	r, err := try(a, "alipay.trade.pay", `{"out_trade_no":"NFIN","scene":"bar_code","auth_code":"283912345678901234","total_amount":"10.00","subject":"s"}`,
+		func(p map[string]string) { p["notify_url"] = merchant.URL })
+	if err != nil || !ok(r) {
+		t.Fatalf("pay: %v %v", r, err)
+	}
+	if r, err = try(b, "alipay.trade.refund", `{"out_trade_no":"NFIN","refund_amount":"4.00","out_request_no":"R1"}`, nil); err != nil || !ok(r) {
+		t.Fatalf("refund: %v %v", r, err)
+	}
+	b.Advance("9000h") // past the refund window
+	for _, m := range rs {
+		var found bool
+		for _, n := range m.Notifications("out_trade_no=NFIN&count=3") {
+			if n.TradeStatus != "TRADE_FINISHED" {
+				continue
+			}
+			found = true
+			if n.Params["gmt_close"] == "" || n.Params["refund_fee"] != "4.00" || n.Params["gmt_refund"] != "" {
+				t.Errorf("TRADE_FINISHED notice: gmt_close %q refund_fee %q gmt_refund %q; want the trade's end, 4.00 and none",
+					n.Params["gmt_close"], n.Params["refund_fee"], n.Params["gmt_refund"])
+			}
+		}
+		if !found {
+			t.Error("no TRADE_FINISHED notice")
+		}
+	}
+}

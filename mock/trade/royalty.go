@@ -8,6 +8,7 @@ import (
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
+	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
 )
 
 // Settlement errors. The sub_codes are production's as merchants report
@@ -206,6 +207,37 @@ func (s Settlement) DoneAt() time.Time {
 		return s.At.Add(AsyncSettleDelay)
 	}
 	return s.At
+}
+
+// RoyaltyDetail is one transfer of a settlement as Alipay reports it:
+// alipay.trade.order.settle.query's royalty_detail_list entry
+// (alipay-sdk-java-all RoyaltyDetail) and the settlement message's. The
+// class returns trans_out only for replenish and transfer_refund: a
+// transfer names its receiver alone, and trans_out_type goes with
+// trans_out (inferred).
+type RoyaltyDetail struct {
+	OperationType string        `json:"operation_type"`
+	ExecuteDt     string        `json:"execute_dt,omitempty"`
+	TransIn       string        `json:"trans_in"`
+	TransInType   string        `json:"trans_in_type"`
+	Amount        amount.Amount `json:"amount"`
+	State         string        `json:"state"`
+	DetailID      string        `json:"detail_id"`
+}
+
+// RoyaltyDetails are s's transfers as reported at now: PROCESSING until
+// they are done (Done), then SUCCESS with their execute_dt.
+func (s Settlement) RoyaltyDetails(now time.Time) []RoyaltyDetail {
+	state, executed := "PROCESSING", ""
+	if s.Done(now) {
+		state, executed = "SUCCESS", timestamp.Format(s.DoneAt())
+	}
+	list := make([]RoyaltyDetail, len(s.Details))
+	for i, d := range s.Details {
+		list[i] = RoyaltyDetail{OperationType: "transfer", ExecuteDt: executed, TransIn: d.TransIn, TransInType: d.TransInType,
+			Amount: d.Amount, State: state, DetailID: d.DetailID}
+	}
+	return list
 }
 
 // Settled is the sum transferred by the trade's settlements.

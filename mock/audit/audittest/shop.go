@@ -36,8 +36,12 @@ const (
 	AppKey            Defect = "app-key"             // verifies with the app's own public key (the dev app's)
 	AnyAlgorithm      Defect = "any-algorithm"       // tries RSA2, then RSA, whatever sign_type says
 	IgnoresCharset    Defect = "ignores-charset"     // reads every form as UTF-8
-	LooseAnswer       Defect = "loose-answer"        // answers "success\n"
+	LooseAnswer       Defect = "loose-answer"        // answers "\uFEFFsuccess" (a page saved with a byte order mark)
 	RefusesAfterClose Defect = "refuses-after-close" // a TRADE_CLOSED order answers fail to TRADE_SUCCESS
+
+	// LineBreaks is no defect: it answers "\r\n\r\nsuccess\r\n", as
+	// Alipay's JSP demos do.
+	LineBreaks Defect = "line-breaks"
 )
 
 // Order is what the shop holds of one order.
@@ -184,8 +188,10 @@ func (s *Shop) notify(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "fail")
 			return
 		}
-		if fee, ok := p["refund_fee"]; ok && s.Defect != NotIdempotent {
-			o.Refunded, _ = amount.Parse(fee) // a refund: cumulative refund_fee, no new payment
+		if p["gmt_refund"] != "" && s.Defect != NotIdempotent {
+			// A refund: cumulative refund_fee, no new payment (TRADE_FINISHED
+			// carries refund_fee too, without gmt_refund).
+			o.Refunded, _ = amount.Parse(p["refund_fee"])
 			break
 		}
 		if o.Credits == 0 || s.Defect == NotIdempotent {
@@ -199,8 +205,12 @@ func (s *Shop) notify(w http.ResponseWriter, r *http.Request) {
 			o.Refunded, _ = amount.Parse(fee)
 		}
 	}
-	if s.Defect == LooseAnswer {
-		io.WriteString(w, "success\n")
+	switch s.Defect {
+	case LooseAnswer:
+		io.WriteString(w, "\uFEFFsuccess")
+		return
+	case LineBreaks:
+		io.WriteString(w, "\r\n\r\nsuccess\r\n")
 		return
 	}
 	io.WriteString(w, "success")
