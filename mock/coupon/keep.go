@@ -206,7 +206,7 @@ func (b *Book) evict() []Order {
 
 // evictOne removes an evicted order; a red packet's outlay leaves the
 // outlays in the fund book's locked step that counts it in the balance
-// (Evicting), so no check sees it in neither. The lock is held.
+// (Evicting), so every check sees it once. The lock is held.
 func (b *Book) evictOne(o *Order) {
 	if b.evicting == nil || o.countedOut == 0 {
 		b.remove(o)

@@ -752,8 +752,8 @@ func (b *Book) Credit(app string, a amount.Amount) {
 
 // Evicting runs take, which drops a trade or red packet whose income (a)
 // leaves the income (IncomeFrom) with it, and counts a in app's balance
-// in the same locked step: no check sees the money neither in the income
-// nor in the balance. It stays pending, unwritten, until Evicted, told
+// in the same locked step: every check sees the money once, never in both
+// or in neither. It stays pending, unwritten, until Evicted, told
 // once the store deleted what was dropped, puts it in the base (a crash
 // between leaves the record, and the base without it: counted once).
 // Lock order: the caller holds the trade or coupon book's lock (as Cover's

@@ -314,7 +314,7 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 
 // evictCell removes an evicted trade; its income leaves the book's in
 // the fund book's locked step that counts it in the balance (Evicting),
-// so no check sees it in neither. The lock is held.
+// so every check sees it once. The lock is held.
 func (b *Book) evictCell(c *cell) {
 	t := b.warm(c)
 	if b.evicting == nil || c.income == 0 {
