@@ -245,9 +245,9 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
 		// What the trade brought in stays in the balance, of an app
 		// still there (not a made-up merchant nothing names any more).
-		if s.accountKept(t.AppID) {
-			s.Fund.Credit(t.AppID, bill.TradeIncome(&t, s.feeRate))
-		}
+		// Counted already, pending (Evicting): in the base now that the
+		// store deleted the trade.
+		s.Fund.Evicted(t.AppID, bill.TradeIncome(&t, s.feeRate), s.accountKept(t.AppID))
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			cancelBuyers(s.Sched, key, t.TradeNo, t.OutTradeNo)
@@ -286,8 +286,8 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
-		if s.pg == nil {
-			s.Fund.Credit(o.AppID, -o.MerchantOutlay()) // what a funded packet kept out stays out
+		if s.pg == nil { // what a funded packet kept out stays out: pending (Evicting), in the base now
+			s.Fund.Evicted(o.AppID, -o.MerchantOutlay(), true)
 		}
 		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
 		s.Notifier.DropPolicy(o.AppID, policy)
@@ -318,6 +318,12 @@ func (s *Server) wireFund(feeRate int64) {
 		}
 		return sum
 	})
+	if s.pg == nil { // with --store the database keeps every trade and packet
+		// An evicted trade's income and a red packet's outlay move into
+		// the balance in the step that drops them (fund.Book.Evicting).
+		s.Trades.Evicting(s.Fund.Evicting)
+		s.Coupons.Evicting(s.Fund.Evicting)
+	}
 	if s.pg == nil { // with --store the red packet's transaction checks and takes it
 		s.Coupons.SpendFrom(func(app string, a amount.Amount, apply func()) error {
 			if err := s.Fund.Spend(app, a, apply); err != nil {

@@ -146,6 +146,9 @@ type Book struct {
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
 	onEvict  func([]Order)
+	// evicting runs an evicted red packet's removal with its outlay
+	// moved into the balance (Evicting).
+	evicting func(app string, a amount.Amount, take func())
 	halves   domain.Halves // the rest of a payer or payee named by one half (BuyerHalves)
 	// spend takes what a red packet the merchant funds from its balance
 	// (SpendFrom).

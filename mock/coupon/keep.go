@@ -197,11 +197,31 @@ func (b *Book) noteFinal(changes []change) {
 // became final longest ago first, then the oldest. With a store, they are
 // deleted from it too. The lock is held.
 func (b *Book) evict() []Order {
-	out := clones(b.ledger.Evict(b.opts.Keep, b.remove))
+	out := clones(b.ledger.Evict(b.opts.Keep, b.evictOne))
 	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveOrders(out) // the store reports failures
 	}
 	return out
+}
+
+// evictOne removes an evicted order; a red packet's outlay leaves the
+// outlays in the fund book's locked step that counts it in the balance
+// (Evicting), so every check sees it once. The lock is held.
+func (b *Book) evictOne(o *Order) {
+	if b.evicting == nil || o.countedOut == 0 {
+		b.remove(o)
+		return
+	}
+	b.evicting(o.AppID, -o.countedOut, func() { b.remove(o) })
+}
+
+// Evicting sets what runs an evicted red packet's removal (take) with
+// its outlay moved into the balance (mock/fund's Book.Evicting), under
+// the book's lock.
+func (b *Book) Evicting(f func(app string, a amount.Amount, take func())) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.evicting = f
 }
 
 // remove takes an order out of every index. The lock is held.

@@ -96,11 +96,15 @@ type acct struct {
 	out, freeze amount.Amount
 	in          amount.Amount // what kept SUCCESS transfers from other merchants brought (PayeeAccount)
 	n           int           // kept transfers
-	gone        bool          // released while transfers were kept: goes with the last
+	// pending is what evicted trades and red packets moved out of the
+	// income (Evicting) and their removal's write has not yet put in
+	// Base (Evicted), by app: counted in the balance, not written.
+	pending map[string]amount.Amount
+	gone    bool // released while transfers were kept: goes with the last
 }
 
 // empty reports whether nothing kept moves the account.
-func (a *acct) empty() bool { return a.n == 0 && a.in == 0 }
+func (a *acct) empty() bool { return a.n == 0 && a.in == 0 && len(a.pending) == 0 }
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
 // that called for it, the merchant's user id and its logon id
@@ -389,6 +393,7 @@ func (b *Book) reset(app, k string) {
 	b.order = kept
 	if a := b.accounts[k]; a != nil {
 		a.Snapshot = a.without(app, b.opts.Opening)
+		delete(a.pending, app)
 		if a.empty() && a.Apps == nil {
 			delete(b.accounts, k)
 		}
@@ -601,7 +606,16 @@ func (b *Book) account(k string) *acct {
 // taking it.
 func (b *Book) balance(k string, income amount.Amount) Account {
 	a := b.peek(k)
-	return Account{Available: a.Base + income - a.Evicted - a.out + a.in, Freeze: a.freeze}
+	return Account{Available: a.Base + a.pended() + income - a.Evicted - a.out + a.in, Freeze: a.freeze}
+}
+
+// pended is the account's pending sum.
+func (a *acct) pended() amount.Amount {
+	var sum amount.Amount
+	for _, p := range a.pending {
+		sum += p
+	}
+	return sum
 }
 
 // lockWithIncome reads the account's income and returns it with the lock
@@ -665,7 +679,7 @@ func (b *Book) Base(app string) (amount.Amount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	a := b.peek(k)
-	return a.Base - a.Evicted, nil
+	return a.Base + a.pended() - a.Evicted, nil
 }
 
 // SetBalance makes the available balance of app's account want, whatever
@@ -731,6 +745,69 @@ func (b *Book) Credit(app string, a amount.Amount) {
 	acc.Base += a
 	acc.add(app, Part{Credited: a})
 	b.credits++
+	if b.store != nil {
+		_ = b.store.PutAccount(k, acc.Snapshot)
+	}
+}
+
+// Evicting runs take, which drops a trade or red packet whose income (a)
+// leaves the income (IncomeFrom) with it, and counts a in app's balance
+// in the same locked step: every check sees the money once, never in both
+// or in neither. It stays pending, unwritten, until Evicted, told
+// once the store deleted what was dropped, puts it in the base (a crash
+// between leaves the record, and the base without it: counted once).
+// Lock order: the caller holds the trade or coupon book's lock (as Cover's
+// and Spend's callers do), this takes the fund book's, and take may take
+// the coupon book's outlays lock (outMu), which nothing holding it leaves
+// for the fund book's: coupon.mu -> trade.mu -> fund.mu -> outMu.
+func (b *Book) Evicting(app string, a amount.Amount, take func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	take()
+	if b.backend != nil || a == 0 {
+		return // the database keeps every trade and packet
+	}
+	acc := b.account(b.keyLocked(app))
+	if acc.pending == nil {
+		acc.pending = map[string]amount.Amount{}
+	}
+	if acc.pending[app] += a; acc.pending[app] == 0 {
+		delete(acc.pending, app)
+	}
+	b.credits++
+}
+
+// Evicted moves a of app's pending (Evicting) into its base, and writes
+// the account, once the store deleted what was dropped; kept false (the
+// account is no longer kept) drops it instead. A reset of the app since
+// took the pending away: nothing is moved then.
+func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
+	if a == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return
+	}
+	k := b.keyLocked(app)
+	acc := b.accounts[k]
+	if acc == nil {
+		return
+	}
+	if _, ok := acc.pending[app]; !ok {
+		return
+	}
+	if acc.pending[app] -= a; acc.pending[app] == 0 {
+		delete(acc.pending, app)
+	}
+	b.credits++
+	if !kept {
+		b.release(k) // opened again by Evicting, or held while pending
+		return
+	}
+	acc.Base += a
+	acc.add(app, Part{Credited: a})
 	if b.store != nil {
 		_ = b.store.PutAccount(k, acc.Snapshot)
 	}

@@ -132,6 +132,9 @@ type Book struct {
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
 	onEvict func([]Trade)
+	// evicting runs an evicted trade's removal with its income moved
+	// into the balance (Evicting).
+	evicting func(app string, a amount.Amount, take func())
 	// bytes is what the kept trades hold, the sum of their cells' sizes.
 	bytes int64
 	// strs and locs number the strings and time zones trades share, for

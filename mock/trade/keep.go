@@ -312,7 +312,26 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 	return evicted, earlier
 }
 
-func (b *Book) evictCell(c *cell) { b.remove(b.warm(c)) }
+// evictCell removes an evicted trade; its income leaves the book's in
+// the fund book's locked step that counts it in the balance (Evicting),
+// so every check sees it once. The lock is held.
+func (b *Book) evictCell(c *cell) {
+	t := b.warm(c)
+	if b.evicting == nil || c.income == 0 {
+		b.remove(t)
+		return
+	}
+	b.evicting(t.AppID, c.income, func() { b.remove(t) })
+}
+
+// Evicting sets what runs an evicted trade's removal (take) with its
+// income moved into the balance (mock/fund's Book.Evicting), under the
+// book's lock.
+func (b *Book) Evicting(f func(app string, a amount.Amount, take func())) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.evicting = f
+}
 
 // drop copies the evicted cells' trades and, with a store, deletes them
 // from it. The lock is held.
