@@ -45,7 +45,7 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
-	// Apps is each app's part of Evicted and of Base (Credit), which a
+	// Apps is each app's part of Evicted and of Base (what its evicted trades and packets moved: Book.Evicted), which a
 	// reset of the app takes away, leaving the others'.
 	Apps map[string]Part `json:"apps,omitempty"`
 }
@@ -620,7 +620,7 @@ func (a *acct) pended() amount.Amount {
 
 // lockWithIncome reads the account's income and returns it with the lock
 // held, no base having changed since it was read: a trade evicted
-// meanwhile is counted once, in its base (Credit), not also in the income
+// meanwhile is counted once, in its base (Book.Evicting), not also in the income
 // read before.
 func (b *Book) lockWithIncome(k string) amount.Amount {
 	for {
@@ -727,27 +727,6 @@ func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount
 	}
 	b.credits++
 	return true
-}
-
-// Credit adds a to the base of app's account: what trades no longer kept
-// brought in stays in the balance.
-func (b *Book) Credit(app string, a amount.Amount) {
-	if a == 0 {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.backend != nil {
-		return // the database keeps every trade, and its income
-	}
-	k := b.keyLocked(app)
-	acc := b.account(k)
-	acc.Base += a
-	acc.add(app, Part{Credited: a})
-	b.credits++
-	if b.store != nil {
-		_ = b.store.PutAccount(k, acc.Snapshot)
-	}
 }
 
 // Evicting runs take, which drops a trade or red packet whose income (a)
