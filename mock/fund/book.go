@@ -45,8 +45,9 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
-	// Apps is each app's part of Evicted and of Base (what its evicted trades and packets moved: Book.Evicted), which a
-	// reset of the app takes away, leaving the others'.
+	// Apps is each app's part of Evicted and of Base (what its evicted
+	// trades and packets moved: Book.Evicted), which a reset of the app
+	// takes away, leaving the others'.
 	Apps map[string]Part `json:"apps,omitempty"`
 }
 
