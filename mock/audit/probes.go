@@ -179,7 +179,7 @@ func whyNotSuccess(x Exchange) string {
 	case x.Error != "":
 		return "no answer (" + x.Error + "): production counts it a failure and sends the notification again"
 	case x.Status != http.StatusOK:
-		return fmt.Sprintf("HTTP %d %q: production wants HTTP 200 and exactly success, and sends the notification again until it gets them (a redirect is not followed)", x.Status, truncate(x.Answer, 60))
+		return fmt.Sprintf("HTTP %d %q: production wants HTTP 200 and success (white space around it aside), and sends the notification again until it gets them (a redirect is not followed)", x.Status, truncate(x.Answer, 60))
 	case strings.TrimSpace(x.Answer) == "success": // refused only when longer than what is kept
 		return fmt.Sprintf("answered %q and more than 1 KiB in all: production wants the 7 characters success, white space around them aside, and sends the notification again", truncate(x.Answer, 60))
 	case strings.EqualFold(strings.TrimSpace(x.Answer), "success"):

@@ -273,8 +273,11 @@ func Post(ctx context.Context, c *http.Client, url, body, charset, userAgent str
 // answersSuccess reports whether a merchant's answer is success: the seven
 // characters with nothing but white space around them (inferred: Alipay's
 // JSP demos answer out.println("success") after page directives' line
-// breaks). A byte order mark is not white space.
-func answersSuccess(body string) bool { return strings.TrimSpace(body) == "success" }
+// breaks). White space is what Java's String.trim takes away, a character
+// up to U+0020: not a byte order mark, a no-break or a full-width space.
+func answersSuccess(body string) bool {
+	return strings.TrimFunc(body, func(r rune) bool { return r <= ' ' }) == "success"
+}
 
 // Timeout is the wall-time limit of one attempt in force.
 func (n *Notifier) Timeout() time.Duration { return n.opts.Timeout }

@@ -12,7 +12,7 @@ import (
 // U+0020, so a no-break space, an ideographic (full-width) space or a NEL
 // around success is not white space Alipay's side removes either. Go's
 // strings.TrimSpace takes them, so the mock counts them delivered.
-func TestRv4miscUnicodeSpaceAroundSuccessIsNotSuccess(t *testing.T) {
+func TestUnicodeSpaceAroundSuccessIsNotSuccess(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	for i, answer := range []string{
 		"\u00a0success", // NBSP (an HTML page's &nbsp; saved as UTF-8)
