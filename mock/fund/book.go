@@ -1072,8 +1072,11 @@ func (b *Book) Page(app string, after uint64, limit int) ([]Transfer, uint64, er
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := []Transfer{}
-	for _, t := range b.order {
-		if uint64(t.seq) <= after || (app != "" && t.AppID != app) {
+	// b.order is in the order of seq (add appends, eviction and reset keep
+	// the order): a page starts where after ends, not at the first.
+	from := sort.Search(len(b.order), func(i int) bool { return uint64(b.order[i].seq) > after })
+	for _, t := range b.order[from:] {
+		if app != "" && t.AppID != app {
 			continue
 		}
 		if len(out) == limit {
