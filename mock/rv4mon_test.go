@@ -1,0 +1,42 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// A reset of the payer's app forgets its transfers, and a kept transfer's
+// money leaves the payee merchant with it (docs/transfers.md). Whether
+// the transfer was dropped past --keep-transfers first must not change
+// the payee's balance after that reset: the CHANGELOG says a reset no
+// longer makes a balance depend on --keep-*, and with --store (where no
+// transfer is dropped) the reset takes it all back. In memory and with
+// --data an evicted transfer's money stays with the payee (fund.Book.evict
+// books it under the part "" no reset takes), so B ends 10.00 richer only
+// because its transfer was evicted.
+func TestRv4monPayeeBalanceAfterPayerResetDependsOnKeepTransfers(t *testing.T) {
+	got := map[int]amount.Amount{}
+	for _, keep := range []int{-1, 1} {
+		o := twoMerchants(mock.Options{})
+		o.Fund.Keep = keep
+		m := mocktest.New(t, o)
+		for _, app := range []string{merchantAppA, merchantAppB} {
+			m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+		}
+		transferAToB(t, m, "RV4MON-1", "10.00")
+		transferAToB(t, m, "RV4MON-2", "10.00") // with --keep-transfers 1, RV4MON-1 goes
+		if b := acctBalance(t, m, merchantAppB); b != amount.MustParse("120.00") {
+			t.Fatalf("keep %d: B %v before the reset, want 120.00", keep, b)
+		}
+		m.Control(http.MethodPost, "/reset?app_id="+merchantAppA, nil, http.StatusOK)
+		got[keep] = acctBalance(t, m, merchantAppB)
+	}
+	if got[-1] != got[1] {
+		t.Errorf("payee B's balance after a reset of the payer's app: %v with every transfer kept, %v with --keep-transfers 1; want the same (%v)",
+			got[-1], got[1], got[-1])
+	}
+}
