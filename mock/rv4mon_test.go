@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
@@ -38,5 +39,32 @@ func TestRv4monPayeeBalanceAfterPayerResetDependsOnKeepTransfers(t *testing.T) {
 	if got[-1] != got[1] {
 		t.Errorf("payee B's balance after a reset of the payer's app: %v with every transfer kept, %v with --keep-transfers 1; want the same (%v)",
 			got[-1], got[1], got[-1])
+	}
+}
+
+// A red packet the merchant's account funds gives back what was not
+// claimed when it ends (docs/red-packets.md, the automatic refund after
+// 48 hours). One dropped past --keep-coupons before that keeps its whole
+// amount out of the balance for good (ordersEvicted books its outlay,
+// fund.Book.Evicting/Evicted), so the merchant's balance depends on
+// --keep-coupons: the same two unclaimed packets leave 100.00 with every
+// packet kept and 90.00 with --keep-coupons 1.
+func TestRv4monEvictedUnclaimedRedPacketNeverGivesItsMoneyBack(t *testing.T) {
+	got := map[int]amount.Amount{}
+	for _, keep := range []int{-1, 1} {
+		o := mock.Options{}
+		o.Coupons.Keep = keep
+		m := mocktest.New(t, o).CertApp()
+		app := keys.DevCertAppID
+		a, _ := m.Srv.Apps.Get(app)
+		m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+		for _, no := range []string{"RV4MONRP1", "RV4MONRP2"} { // with --keep-coupons 1, RV4MONRP1 goes when RV4MONRP2 is made
+			expect(t, m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"`+no+`","out_request_no":"`+no+`P","order_title":"红包","amount":"10.00","payer_user_id":"`+a.Seller.UserID+`"}`), "code", "10000")
+		}
+		m.Advance("72h") // past the automatic refund of what was not claimed
+		got[keep] = acctBalance(t, m, app)
+	}
+	if got[-1] != got[1] {
+		t.Errorf("balance after two unclaimed 10.00 packets ended: %v with every packet kept, %v with --keep-coupons 1; want the same", got[-1], got[1])
 	}
 }
