@@ -53,20 +53,30 @@ func TestEvictedRedPacketsOutlayStaysOutBeforeItsCredit(t *testing.T) {
 		seen = append(seen, b.Available)
 		s.ordersEvicted(os)
 	})
-	pay := func(no string) {
+	pay := func(no string) string {
 		var out map[string]any
 		if err := c.Do(context.Background(), "alipay.fund.coupon.order.agreement.pay", map[string]string{"out_order_no": no,
 			"out_request_no": no + "P", "order_title": "红包", "amount": "10.00", "payer_user_id": a.Seller.UserID}, &out); err != nil {
 			t.Fatalf("pay %s: %v", no, err)
 		}
+		no, _ = out["auth_no"].(string)
+		return no
 	}
-	pay("EVP0")
+	auth := pay("EVP0")
+	// 4.00 of it claimed: what stays out when it goes (its rest, 6.00,
+	// comes back as its automatic refund would have brought it).
+	var claim map[string]any
+	if err := c.Do(context.Background(), "alipay.fund.coupon.order.disburse", map[string]string{"out_order_no": "EVC0",
+		"out_request_no": "EVC0", "deduct_auth_no": auth, "amount": "4.00", "payee_user_id": "2088102000000101"}, &claim); err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	seen = nil
 	pay("EVP1") // evicts EVP0
-	if len(seen) != 1 || seen[0] != 0 {
-		t.Fatalf("balance while the evicted packet was in flight: %v, want 0.00", seen)
+	if len(seen) == 0 || seen[len(seen)-1] != amount.MustParse("6.00") {
+		t.Fatalf("balance while the evicted packet was in flight: %v, want 6.00", seen)
 	}
-	if b, _ := s.Fund.Balance(app); b.Available != 0 {
-		t.Fatalf("balance after: %v, want 0.00", b.Available)
+	if b, _ := s.Fund.Balance(app); b.Available != amount.MustParse("6.00") {
+		t.Fatalf("balance after: %v, want 6.00", b.Available)
 	}
 }
 

@@ -206,13 +206,19 @@ func (b *Book) evict() []Order {
 
 // evictOne removes an evicted order; a red packet's outlay leaves the
 // outlays in the fund book's locked step that counts it in the balance
-// (Evicting), so every check sees it once. The lock is held.
+// (Evicting), so every check sees it once. A packet dropped before its
+// end counts as it was planned to end, as a DEALING transfer does: an
+// AUTHORIZED one's automatic refund gives its rest back. The lock is held.
 func (b *Book) evictOne(o *Order) {
 	if b.evicting == nil || o.countedOut == 0 {
 		b.remove(o)
 		return
 	}
-	b.evicting(o.AppID, -o.countedOut, func() { b.remove(o) })
+	out := o.countedOut
+	if o.Status == OrderAuthorized {
+		out -= o.Rest
+	}
+	b.evicting(o.AppID, -out, func() { b.remove(o) })
 }
 
 // Evicting sets what runs an evicted red packet's removal (take) with

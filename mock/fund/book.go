@@ -348,8 +348,11 @@ func (b *Book) Reset(app string) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.reset(app, k)
+	changed := b.reset(app, k)
 	if b.store != nil {
+		for _, kk := range changed {
+			err = errors.Join(err, b.store.PutAccount(kk, b.accounts[kk].Snapshot))
+		}
 		err = errors.Join(err, b.store.DeleteTransfers(app))
 		if a := b.accounts[k]; app != "" && a != nil {
 			err = errors.Join(err, b.store.PutAccount(k, a.Snapshot))
@@ -371,15 +374,15 @@ func (b *Book) Forget(app string) {
 
 // reset forgets app's transfers and its account k's base, or everything
 // for ""; the lock is held. The account stays while transfers of its
-// other apps hold part of it.
-func (b *Book) reset(app, k string) {
+// other apps hold part of it. It returns the other accounts it changed.
+func (b *Book) reset(app, k string) (changed []string) {
 	b.credits++
 	if app == "" {
 		b.accounts = map[string]*acct{}
 		b.byOut = map[string]*Transfer{}
 		b.byOrder = map[string]*Transfer{}
 		b.order = nil
-		return
+		return nil
 	}
 	kept := b.order[:0]
 	for _, t := range b.order {
@@ -399,6 +402,37 @@ func (b *Book) reset(app, k string) {
 			delete(b.accounts, k)
 		}
 	}
+	// What app's evicted transfers brought other merchants goes with it,
+	// as its kept ones' does (hold): their accounts keep that part under
+	// app's id.
+	for kk, a := range b.accounts {
+		if kk != k && a.dropPart(app) {
+			changed = append(changed, kk)
+		}
+	}
+	return changed
+}
+
+// dropPart takes app's part (Apps) out of another merchant's account:
+// what app's evicted transfers brought it. It reports whether there was one.
+func (s *Snapshot) dropPart(app string) bool {
+	p, ok := s.Apps[app]
+	if !ok {
+		return false
+	}
+	s.Evicted -= p.Evicted
+	s.Base -= p.Credited
+	apps := make(map[string]Part, len(s.Apps))
+	for k, v := range s.Apps {
+		if k != app {
+			apps[k] = v
+		}
+	}
+	if len(apps) == 0 {
+		apps = nil
+	}
+	s.Apps = apps
+	return true
 }
 
 func outKey(app, out string) string { return app + "|" + out }
@@ -474,11 +508,12 @@ func (b *Book) evict() []Transfer {
 					a.add(t.AppID, Part{Evicted: o})
 				}
 				if end.PayeeAccount != "" && end.Status == Success {
-					// What it brought stays: the merchant's part, under no
-					// app of it, so no reset of one of its apps takes it.
+					// What it brought stays, as the payer app's part of the
+					// payee's account: a reset of the payer's app takes it
+					// back, as it does a kept transfer's (reset).
 					p := b.account(end.PayeeAccount)
 					p.Evicted -= end.Amount
-					p.add("", Part{Evicted: -end.Amount})
+					p.add(t.AppID, Part{Evicted: -end.Amount})
 				}
 				if a.gone && a.empty() {
 					delete(b.accounts, t.acct)

@@ -19,7 +19,7 @@ import (
 // --data an evicted transfer's money stays with the payee (fund.Book.evict
 // books it under the part "" no reset takes), so B ends 10.00 richer only
 // because its transfer was evicted.
-func TestRv4monPayeeBalanceAfterPayerResetDependsOnKeepTransfers(t *testing.T) {
+func TestPayeeBalanceAfterPayerResetDoesNotDependOnKeepTransfers(t *testing.T) {
 	got := map[int]amount.Amount{}
 	for _, keep := range []int{-1, 1} {
 		o := twoMerchants(mock.Options{})
@@ -49,7 +49,7 @@ func TestRv4monPayeeBalanceAfterPayerResetDependsOnKeepTransfers(t *testing.T) {
 // fund.Book.Evicting/Evicted), so the merchant's balance depends on
 // --keep-coupons: the same two unclaimed packets leave 100.00 with every
 // packet kept and 90.00 with --keep-coupons 1.
-func TestRv4monEvictedUnclaimedRedPacketNeverGivesItsMoneyBack(t *testing.T) {
+func TestEvictedUnclaimedRedPacketGivesItsRestBack(t *testing.T) {
 	got := map[int]amount.Amount{}
 	for _, keep := range []int{-1, 1} {
 		o := mock.Options{}
