@@ -1,7 +1,10 @@
 package fund
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +59,62 @@ type Snapshot struct {
 type Part struct {
 	Evicted  amount.Amount `json:"evicted,omitempty"`
 	Credited amount.Amount `json:"credited,omitempty"`
+}
+
+// exact is an amount of a stored account, read back as written at any
+// size: a base or a sum of what many evicted trades and transfers moved
+// may pass 12 digits of yuan, which amount.Amount's UnmarshalJSON (a
+// request's reader) reads as one past every limit (amount.ParseWide).
+type exact amount.Amount
+
+func (e *exact) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	if s == "" {
+		*e = 0
+		return nil
+	}
+	a, err := amount.ParseWide(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	*e = exact(a)
+	return nil
+}
+
+// UnmarshalJSON reads a stored snapshot with its amounts exact (exact).
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Base    exact           `json:"base"`
+		Evicted exact           `json:"evicted"`
+		Apps    map[string]Part `json:"apps"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*s = Snapshot{Base: amount.Amount(w.Base), Evicted: amount.Amount(w.Evicted), Apps: w.Apps}
+	return nil
+}
+
+// UnmarshalJSON reads a stored part with its amounts exact (exact).
+func (p *Part) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Evicted  exact `json:"evicted"`
+		Credited exact `json:"credited"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Part{Evicted: amount.Amount(w.Evicted), Credited: amount.Amount(w.Credited)}
+	return nil
 }
 
 // add adds p to app's part (a new map: a copy of the snapshot stays as it
