@@ -15,7 +15,7 @@ import (
 // the Node SDK likewise with needEncrypt). A plain JSON body sent as
 // text/plain without alipay-encrypt-type is neither JSON nor an encrypted
 // body, yet the mock runs it: here it creates a trade.
-func TestRVV3PlainBodyAsTextPlainIsNotJSON(t *testing.T) {
+func TestV3PlainJSONSentAsTextPlainIsRefused(t *testing.T) {
 	e := newV3Env(t)
 	r := e.do(v3Req{uri: "/v3/alipay/trade/precreate",
 		body:   `{"out_trade_no":"RVCT1","total_amount":"1.00","subject":"s"}`,
