@@ -424,15 +424,20 @@ func (f fundBackend) Account(account string, opening amount.Amount) (fund.Accoun
 	defer cancel()
 	var base, income, out, freeze int64
 	var older bool
-	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`
-		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older)
+	var trimmed int64
+	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`,
+		(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = $1)
+		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older, &trimmed)
 	if err == nil && older {
 		err = errOlderFund
 	}
 	if err != nil {
 		return fund.Account{Available: opening}, opening, f.db.failed(err)
 	}
-	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base), nil
+	// The base the account bill starts from holds what trimmed trades
+	// and red packets moved (their rows are gone from the bill), as an
+	// evicted one's part is in the base in memory (fund.Book.Evicted).
+	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base + trimmed), nil
 }
 
 func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fund.Account, error) {
