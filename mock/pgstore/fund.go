@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_fund_merchants (
 	out_amount bigint NOT NULL DEFAULT 0,
 	frozen     bigint NOT NULL DEFAULT 0
 );
--- What each app's trimmed paid trades brought in (--keep-trades): it stays
+-- What each app's trimmed paid trades brought in (--keep-trades), less
+-- what its trimmed red packets kept out (keep.go's packetMoves): it stays
 -- in the account's income, and a reset of the app takes it away.
 CREATE TABLE IF NOT EXISTS alipay_mock_fund_trimmed (
 	account text NOT NULL,
@@ -455,7 +456,8 @@ func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fu
 
 // countedIncome is an account's income (a, a row of
 // alipay_mock_fund_merchants) counted again: its paid trades still stored
-// and what its apps' trimmed ones brought in.
+// and what its apps' trimmed ones brought in (less what their trimmed red
+// packets kept out).
 const countedIncome = `(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
 	(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
 
