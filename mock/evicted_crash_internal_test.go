@@ -82,7 +82,7 @@ func accountQuery(t *testing.T, s *Server, c *client.Client) amount.Amount {
 }
 
 // The money of a trade evicted past --keep-trades, and of a
-// merchant-funded red packet evicted past --keep-coupons, is in the
+// merchant-funded red packet evicted past --keep-red-packets, is in the
 // merchant's balance after a crash at any point of the call that evicts
 // it: the record's delete and the account's base (which takes the money
 // in) are one commit. They were two, the delete first: a crash between
@@ -135,7 +135,7 @@ func TestEvictedMoneySurvivesACrashAtEveryPointBetweenItsWrites(t *testing.T) {
 		})
 	})
 
-	t.Run("a merchant-funded red packet, --keep-coupons", func(t *testing.T) {
+	t.Run("a merchant-funded red packet, --keep-red-packets", func(t *testing.T) {
 		var o Options
 		o.Coupons.Keep = 1
 		dir := t.TempDir()
