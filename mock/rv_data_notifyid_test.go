@@ -1,0 +1,48 @@
+package mock_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+)
+
+// TestRVClearedNotificationIDIsNotReusedAfterRestart: in one process a
+// notification id (ntf_…) names one notification for good: after DELETE
+// /_mock/notifications the next one gets the next id, so a script or a
+// bookmark holding the cleared id (GET /_mock/notifications/{id},
+// POST …/resend) gets 404, never another trade's notification. With
+// --data a restart must not change that; it restarts the numbering from
+// what is stored, so the cleared id names a new notification of another
+// trade.
+func TestRVClearedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
+	o := mock.Options{DataDir: t.TempDir()}
+	m := mocktest.New(t, o)
+	mer := mocktest.NewMerchant(t, "fail")
+	pay := func(m *mocktest.Mock, out string) {
+		m.Post(m.Params("alipay.trade.pay", `{"out_trade_no":"`+out+`","total_amount":"20.00","subject":"s","scene":"bar_code","auth_code":"283912345678901234"}`,
+			func(p map[string]string) { p["notify_url"] = mer.URL }))
+	}
+	pay(m, "NID-1")
+	var ns []map[string]any
+	m.ControlJSON(http.MethodGet, "/notifications", nil, http.StatusOK, &ns)
+	if len(ns) != 1 {
+		t.Fatalf("notifications of NID-1: %v", ns)
+	}
+	cleared, _ := ns[0]["id"].(string)
+	m.Control(http.MethodDelete, "/notifications", nil, http.StatusOK)
+	m = restart(t, m, o)
+	pay(m, "NID-2")
+	var got map[string]any
+	resp, err := http.Get(m.URL + "/_mock/notifications/" + cleared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		m.ControlJSON(http.MethodGet, "/notifications/"+cleared, nil, resp.StatusCode, &got)
+		t.Errorf("GET /_mock/notifications/%s (NID-1's, cleared) after a restart: HTTP %d, notification of %v; want 404: the id was given again to another trade's notification",
+			cleared, resp.StatusCode, got["out_trade_no"])
+	}
+}
