@@ -1,21 +1,24 @@
 package store_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
-// TestRVShortenedLogIsRefused: the log is filled to its size once and an
+// TestOpenRefusesShortenedLog: the log is filled to its size once and an
 // append never changes that size (docs/persistence.md, "The write-ahead
 // log"), so a torn append leaves the file as long as it was. A log file
 // shorter than that was truncated after the fact (a copy cut short, a full
 // volume's restore, a tool), and frames past its new end were acknowledged:
 // the start must refuse, as it does for a damaged frame before whole ones,
-// not replay what is left and drop the rest without a word.
-func TestRVShortenedLogIsRefused(t *testing.T) {
+// not replay what is left and drop the rest without a word. Filled back
+// with zeros, as the message says, it replays what is left.
+func TestOpenRefusesShortenedLog(t *testing.T) {
 	defer store.HoldCheckpoints()()
 	dir, db := openTemp(t)
 	defer db.Close()
@@ -53,14 +56,21 @@ func TestRVShortenedLogIsRefused(t *testing.T) {
 				}
 			}
 			db, err := store.Open(c)
-			if err != nil {
-				t.Logf("refused: %v", err)
-				return
+			if err == nil {
+				got := reads(t, db)
+				db.Close()
+				t.Fatalf("a log cut from %d to %d bytes (%s) opened without error, trades %v (T2 acknowledged); want the start refused, naming %s", full.Size(), cut.at, cut.name, got, store.LogName)
 			}
-			defer db.Close()
-			if got := reads(t, db); got["T2"] != 1 {
-				t.Errorf("a log cut from %d to %d bytes (%s) opened without error and the acknowledged trade T2 is gone (trades %v); want the start refused, naming %s", full.Size(), cut.at, cut.name, got, store.LogName)
+			logPath := filepath.Join(c, store.LogName)
+			remedy := fmt.Sprintf("truncate -s %d %s", full.Size(), store.LogName)
+			if !strings.Contains(err.Error(), logPath) || !strings.Contains(err.Error(), remedy) {
+				t.Fatalf("error %q: want it to name %s and say what to do (%s)", err, logPath, remedy)
 			}
+			t.Log(err)
+			if err := os.Truncate(logPath, full.Size()); err != nil {
+				t.Fatal(err)
+			}
+			same(t, "with the log filled back", stored(t, c), map[string]int{"T1": 1})
 		})
 	}
 }

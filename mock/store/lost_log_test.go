@@ -1,22 +1,25 @@
 package store_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
-// TestRVLostLogOfUncleanDirectoryIsRefused: a directory left by a crash
+// TestOpenRefusesLostLogOfUncleanDirectory: a directory left by a crash
 // (bbolt still holds the write-ahead log's id: the log has changes bbolt
 // lacks) whose log is then missing or emptied (rm alipay-mock.wal, a
 // backup or volume copy of alipay-mock.db alone) must not open as if
 // nothing were lost: acknowledged changes live only in that log. A
 // missing data file beside a used log is refused
 // (TestOpenRefusesMissingDataFileOfUsedDirectory); the missing log beside
-// an uncleanly closed data file is the same loss and opens silently.
-func TestRVLostLogOfUncleanDirectoryIsRefused(t *testing.T) {
+// an uncleanly closed data file is the same loss, refused too, naming the
+// log; a new log of zeros, as the message says, starts without its changes.
+func TestOpenRefusesLostLogOfUncleanDirectory(t *testing.T) {
 	defer store.HoldCheckpoints()()
 	dir, db := openTemp(t)
 	defer db.Close()
@@ -46,15 +49,27 @@ func TestRVLostLogOfUncleanDirectoryIsRefused(t *testing.T) {
 			if err := tc.do(filepath.Join(c, store.LogName)); err != nil {
 				t.Fatal(err)
 			}
+			logPath := filepath.Join(c, store.LogName)
 			db, err := store.Open(c)
-			if err != nil {
-				t.Logf("refused: %v", err)
-				return
+			if err == nil {
+				got := reads(t, db)
+				db.Close()
+				t.Fatalf("%s beside a data file a crash left (its log id still set): opened without error, trades %v (T1 acknowledged); want the start refused, naming %s", tc.name, got, store.LogName)
 			}
-			defer db.Close()
-			if got := reads(t, db); got["T1"] != 1 {
-				t.Errorf("%s beside a data file a crash left (its log id still set): opened without error and the acknowledged trade T1 is gone (trades %v); want the start refused, naming %s", tc.name, got, store.LogName)
+			remedy := fmt.Sprintf("truncate -s %d %s", 8<<20, store.LogName)
+			if !strings.Contains(err.Error(), logPath) || !strings.Contains(err.Error(), remedy) {
+				t.Fatalf("error %q: want it to name %s and say what to do (%s)", err, logPath, remedy)
 			}
+			t.Log(err)
+			if fi, err := os.Stat(logPath); tc.name == "log removed" && !os.IsNotExist(err) {
+				t.Fatalf("the refused start made a log: %v %v", fi, err)
+			}
+			if err := os.Truncate(logPath, 8<<20); os.IsNotExist(err) {
+				err = os.WriteFile(logPath, make([]byte, 8<<20), 0o600)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			same(t, "with a new log of zeros", stored(t, c), map[string]int{}) // T1 was in the lost log only
 		})
 	}
 }
