@@ -8,15 +8,15 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// TestRVClearedNotificationIDIsNotReusedAfterRestart: in one process a
+// TestClearedNotificationIDIsNotReusedAfterRestart: in one process a
 // notification id (ntf_…) names one notification for good: after DELETE
 // /_mock/notifications the next one gets the next id, so a script or a
 // bookmark holding the cleared id (GET /_mock/notifications/{id},
 // POST …/resend) gets 404, never another trade's notification. With
-// --data a restart must not change that; it restarts the numbering from
-// what is stored, so the cleared id names a new notification of another
-// trade.
-func TestRVClearedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
+// --data a restart keeps that: the clear keeps the last id handed out,
+// and a start numbers on from the larger of it and the stored ids (not
+// from the stored ids alone, which the clear took away).
+func TestClearedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
 	o := mock.Options{DataDir: t.TempDir()}
 	m := mocktest.New(t, o)
 	mer := mocktest.NewMerchant(t, "fail")
