@@ -164,8 +164,13 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
+	last, err := db.LastNotificationID()
+	if err != nil {
+		return err
+	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
+	s.Notifier.Numbered(last) // a cleared notification's id is not handed out again
 
 	// What the start keeps, read from what it loaded: nothing in restore
 	// looks a trade or red packet up in the books, which would apply the
