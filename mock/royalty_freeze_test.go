@@ -95,7 +95,14 @@ func royaltyFreeze(t *testing.T, m *mocktest.Mock, other func(*mocktest.Mock) *m
 	wantAccount(t, m, "after a frozen payment", "0.00", "49.70")
 	plain := payB(t, m, "PLN1", "50.00", false)
 	wantAccount(t, m, "after a plain payment", "49.70", "49.70")
-	m.Control(http.MethodPost, "/apps/"+merchantAppB+"/balance", map[string]string{"available_amount": "0.00"}, http.StatusOK)
+	var set struct {
+		Available amount.Amount `json:"available_amount"`
+		Freeze    amount.Amount `json:"freeze_amount"`
+	}
+	m.ControlJSON(http.MethodPost, "/apps/"+merchantAppB+"/balance", map[string]string{"available_amount": "0.00"}, http.StatusOK, &set)
+	if set.Available != 0 || set.Freeze != amount.MustParse("49.70") {
+		t.Errorf("setting the balance answered %+v, want available 0.00 and freeze 49.70", set)
+	}
 	wantAccount(t, m, "after the balance was set", "0.00", "49.70")
 
 	if err := settleB(m, plain, "SPLN1", "3.00", false); subCode(err) != "USER_BALANCE_NOT_ENOUGH" {

@@ -722,18 +722,24 @@ func (b *Book) Balance(app string) (Account, error) {
 		}
 		return a, nil
 	}
-	b.mu.Lock()
-	frozen := b.frozen
-	b.mu.Unlock()
-	var fr amount.Amount
-	if frozen != nil {
-		fr = frozen(k)
-	}
+	fr := b.frozenOf(k)
 	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
 	a := b.balance(k, in)
 	a.Freeze += fr
 	return a, nil
+}
+
+// frozenOf is the frozen part of account k's income (FrozenFrom), read
+// outside the lock.
+func (b *Book) frozenOf(k string) amount.Amount {
+	b.mu.Lock()
+	f := b.frozen
+	b.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	return f(k)
 }
 
 // Base is the balance of app's account before the payments and transfers
@@ -766,6 +772,7 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 		return be.SetBalance(k, want, b.opts.Opening)
 	}
 	defer b.recheck(app) // after the unlock
+	fr := b.frozenOf(k)
 	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
 	a := b.account(k)
@@ -779,7 +786,9 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	}
 	a.Snapshot = next
 	b.credits++
-	return b.balance(k, in), nil
+	out := b.balance(k, in)
+	out.Freeze += fr
+	return out, nil
 }
 
 // Cover reports whether the balance of app's account, its income being
