@@ -234,3 +234,35 @@ func TestAccountBillCountsAFrozenReceipt(t *testing.T) {
 		}
 	}
 }
+
+// A frozen trade's freeze also ends with a settlement of all the merchant
+// holds of it (nothing is left to settle) and with the end of its refund
+// period (TRADE_FINISHED: no settlement can reach it any more); both
+// inferred (docs/differences.md).
+func TestRoyaltyFreezeEndsWithNothingLeftToSettle(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { freezeEnds(t, mock.Options{}) })
+	t.Run("store", func(t *testing.T) { freezeEnds(t, mock.Options{Store: pgtest.URL(t)}) })
+}
+
+func freezeEnds(t *testing.T, o mock.Options) {
+	o = twoMerchants(o)
+	o.Trades.SettleMaxPercent = 100
+	o.Trades.RefundWindow = 48 * time.Hour
+	m := mocktest.New(t, o)
+	cb := m.Client(func(c *client.Config) { c.AppID = merchantAppB })
+	if _, err := cb.RoyaltyRelationBind(context.Background(), client.RoyaltyRelationRequest{OutRequestNo: "FRZBIND",
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: freezeReceiver}}}); err != nil {
+		t.Fatal(err)
+	}
+	m.Control(http.MethodPost, "/apps/"+merchantAppB+"/balance", map[string]string{"available_amount": "1.00"}, http.StatusOK)
+	all := payB(t, m, "FRZA1", "10.00", true)
+	payB(t, m, "FRZA2", "20.00", true)
+	wantAccount(t, m, "after two frozen payments", "1.00", "29.82")
+	// 10.00 split: the fee (0.06) comes from the available balance.
+	if err := settleB(m, all, "SFRZA1", "10.00", false); err != nil {
+		t.Fatal(err)
+	}
+	wantAccount(t, m, "after a settlement of all of one", "0.94", "19.88")
+	m.Advance("48h")
+	wantAccount(t, m, "after the refund period", "20.82", "0.00")
+}
