@@ -1,7 +1,10 @@
 package fund
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -60,6 +63,65 @@ type Part struct {
 	Evicted  amount.Amount `json:"evicted,omitempty"`
 	Credited amount.Amount `json:"credited,omitempty"`
 	Frozen   amount.Amount `json:"frozen,omitempty"`
+}
+
+// exact is an amount of a stored account, read back as written at any
+// size: a base or a sum of what many evicted trades and transfers moved
+// may pass 12 digits of yuan, which amount.Amount's UnmarshalJSON (a
+// request's reader) reads as one past every limit (amount.ParseWide).
+type exact amount.Amount
+
+func (e *exact) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	if s == "" {
+		*e = 0
+		return nil
+	}
+	a, err := amount.ParseWide(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	*e = exact(a)
+	return nil
+}
+
+// UnmarshalJSON reads a stored snapshot with its amounts exact (exact):
+// every field, a new one added here too.
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Base    exact           `json:"base"`
+		Evicted exact           `json:"evicted"`
+		Frozen  exact           `json:"frozen"`
+		Apps    map[string]Part `json:"apps"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*s = Snapshot{Base: amount.Amount(w.Base), Evicted: amount.Amount(w.Evicted), Frozen: amount.Amount(w.Frozen), Apps: w.Apps}
+	return nil
+}
+
+// UnmarshalJSON reads a stored part with its amounts exact (exact).
+func (p *Part) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Evicted  exact `json:"evicted"`
+		Credited exact `json:"credited"`
+		Frozen   exact `json:"frozen"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Part{Evicted: amount.Amount(w.Evicted), Credited: amount.Amount(w.Credited), Frozen: amount.Amount(w.Frozen)}
+	return nil
 }
 
 // add adds p to app's part (a new map: a copy of the snapshot stays as it
@@ -814,9 +876,8 @@ func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount
 // Evicting runs take, which drops a trade or red packet whose income (a)
 // leaves the income (IncomeFrom) with it, and counts a in app's balance
 // in the same locked step: every check sees the money once, never in both
-// or in neither. It stays pending, unwritten, until Evicted, told
-// once the store deleted what was dropped, puts it in the base (a crash
-// between leaves the record, and the base without it: counted once).
+// or in neither. It stays pending, unwritten, until Dropped (with a store)
+// or Evicted (without) puts it in the base.
 // Lock order: the caller holds the trade or coupon book's lock (as Cover's
 // and Spend's callers do), this takes the fund book's, and take may take
 // the coupon book's outlays lock (outMu), which nothing holding it leaves
@@ -853,10 +914,10 @@ func addTo(m *map[string]amount.Amount, app string, a amount.Amount) {
 	}
 }
 
-// Evicted moves a of app's pending (Evicting) into its base, and writes
-// the account, once the store deleted what was dropped; kept false (the
-// account is no longer kept) drops it instead. A reset of the app since
-// took the pending away: nothing is moved then.
+// Evicted moves a of app's pending (Evicting) into its base, once the
+// trade or packet is dropped, without a store; kept false (the account is
+// no longer kept) drops it instead. A reset of the app since took the
+// pending away: nothing is moved then.
 func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
 	b.EvictedTrade(app, a, 0, kept)
 }
@@ -864,37 +925,92 @@ func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
 // EvictedTrade is Evicted for what EvictingTrade counted: the frozen
 // part goes into Frozen with the rest into the base.
 func (b *Book) EvictedTrade(app string, a, frozen amount.Amount, kept bool) {
-	if a == 0 && frozen == 0 {
-		return
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.backend != nil {
 		return
 	}
-	k := b.keyLocked(app)
-	acc := b.accounts[k]
-	if acc == nil {
+	k, ok := b.unpend(app, a, frozen)
+	if !ok {
 		return
 	}
-	_, ok := acc.pending[app]
-	_, okf := acc.pendingFrozen[app]
-	if !ok && !okf {
-		return
-	}
-	addTo(&acc.pending, app, -a)
-	addTo(&acc.pendingFrozen, app, -frozen)
-	b.credits++
 	if !kept {
 		b.release(k) // opened again by Evicting, or held while pending
 		return
 	}
+	b.credit(k, app, a, frozen)
+	if b.store != nil {
+		_ = b.store.PutAccount(k, b.accounts[k].Snapshot)
+	}
+}
+
+// Credit is what one dropped trade or red packet moved into its app's
+// balance (Evicting's a), and the part of it frozen (EvictingTrade's
+// frozen).
+type Credit struct {
+	App    string
+	Amount amount.Amount
+	Frozen amount.Amount
+}
+
+// Dropped is Evicted for a store: it moves each credit from its app's
+// pending into its base (its frozen part into Frozen, as EvictedTrade
+// does) and, in the same locked step, calls write with the accounts that
+// changed, for the store to delete the dropped records and write those
+// accounts in one commit. A crash then leaves the records and the bases
+// without their money, or neither: counted once. The account of a
+// merchant no longer kept is let go after (Release).
+func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var changed map[string]Snapshot
+	for _, c := range cs {
+		if b.backend != nil {
+			break
+		}
+		k, ok := b.unpend(c.App, c.Amount, c.Frozen)
+		if !ok {
+			continue
+		}
+		b.credit(k, c.App, c.Amount, c.Frozen)
+		if changed == nil {
+			changed = map[string]Snapshot{}
+		}
+		changed[k] = b.accounts[k].Snapshot
+	}
+	write(changed)
+}
+
+// unpend takes a, and its frozen part, out of app's pending
+// (EvictingTrade) and returns its account, false when both are 0 or a
+// reset took the pending away. The lock is held.
+func (b *Book) unpend(app string, a, frozen amount.Amount) (string, bool) {
+	if a == 0 && frozen == 0 {
+		return "", false
+	}
+	k := b.keyLocked(app)
+	acc := b.accounts[k]
+	if acc == nil {
+		return "", false
+	}
+	_, ok := acc.pending[app]
+	_, okf := acc.pendingFrozen[app]
+	if !ok && !okf {
+		return "", false
+	}
+	addTo(&acc.pending, app, -a)
+	addTo(&acc.pendingFrozen, app, -frozen)
+	b.credits++
+	return k, true
+}
+
+// credit puts a, app's money, in the base of account k, and its frozen
+// part in Frozen. The lock is held.
+func (b *Book) credit(k, app string, a, frozen amount.Amount) {
+	acc := b.accounts[k]
 	acc.Base += a
 	acc.Frozen += frozen
 	acc.add(app, Part{Credited: a, Frozen: frozen})
-	if b.store != nil {
-		_ = b.store.PutAccount(k, acc.Snapshot)
-	}
 }
 
 // Spend runs apply, which takes a from app's account elsewhere (a red

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,12 +22,39 @@ type trimKind struct {
 	table, key string
 	kinds      []string // counters summed for the total
 	lock       int64    // advisory lock
+	// returning and moves: more columns of the deleted rows (gone), and
+	// statements on them run in the same WITH (each ending in a comma).
+	returning, moves string
 }
 
 var (
-	tradeTrim  = &trimKind{"alipay_mock_trades", "trade_no", []string{"trade"}, tradeTrimLock}
-	packetTrim = &trimKind{"alipay_mock_red_packets", "auth_no", []string{"red_packet", "claim"}, packetTrimLock}
+	tradeTrim  = &trimKind{table: "alipay_mock_trades", key: "trade_no", kinds: []string{"trade"}, lock: tradeTrimLock}
+	packetTrim = &trimKind{table: "alipay_mock_red_packets", key: "auth_no", kinds: []string{"red_packet", "claim"}, lock: packetTrimLock,
+		returning: ", funded_account, outlay, " + packetRefundable + " AS refundable", moves: packetMoves}
 )
+
+// packetRefundable is what a red packet row gives back to the merchant's
+// account that funded it when it goes before its end: as it was planned
+// to end, an AUTHORIZED one's automatic refund would give back its rest
+// (coupon.Book.evictOne's rule, read from the stored order: rest_amount,
+// as amount.Amount writes it). Every build writes the order's data, so a
+// row an older build wrote or changed is read alike.
+const packetRefundable = `CASE WHEN funded_account IS NOT NULL AND outlay <> 0 AND status = 'AUTHORIZED'
+	THEN round((convert_from(data, 'UTF8')::jsonb->>'rest_amount')::numeric * 100)::bigint ELSE 0 END`
+
+// packetMoves moves what trimmed red packets the merchant funded kept
+// out of their accounts (outlay, in out_amount) out of out_amount: their
+// rest (refundable) comes back, and what stays out (claimed) becomes a
+// negative income of the app's part of the trimmed totals
+// (alipay_mock_fund_trimmed), which a reset of the app takes away, as it
+// does the part in memory (fund.Book.Evicted).
+const packetMoves = `funded AS (SELECT funded_account AS account, app_id, sum(outlay) AS outlay, sum(outlay - refundable) AS kept
+		FROM gone WHERE funded_account IS NOT NULL AND outlay <> 0 GROUP BY funded_account, app_id),
+	moved AS (UPDATE alipay_mock_fund_merchants m SET out_amount = m.out_amount - s.outlay, income = m.income - s.kept
+		FROM (SELECT account, sum(outlay) AS outlay, sum(kept) AS kept FROM funded GROUP BY account) s WHERE m.account = s.account),
+	parts AS (INSERT INTO alipay_mock_fund_trimmed AS t (account, app_id, income) SELECT account, app_id, -kept FROM funded WHERE kept <> 0
+		ON CONFLICT (account, app_id) DO UPDATE SET income = t.income + EXCLUDED.income),
+	`
 
 // finalSeq is the SQL for a row's final_seq in an update: a new position
 // in the order rows became final the first time final (a boolean
@@ -137,8 +165,14 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit, a no-op
 	var mine bool
-	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil || !mine {
-		return false, db.failed(err) // another replica is trimming
+	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil {
+		return false, db.failed(err)
+	}
+	if !mine {
+		// Another replica is trimming, perhaps by a count read before
+		// this replica's new rows committed: again soon, or they stay
+		// past the bound until the next new row.
+		return true, nil
 	}
 	if k == tradeTrim {
 		// An older build started on this database since this replica
@@ -179,7 +213,7 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		var deleted int64
 		var gone []byte
 		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+" FROM "+k.table+where+
-			" ORDER BY "+order+" LIMIT $1) RETURNING app_id, "+k.key+" AS no), "+goneJobs, left).Scan(&deleted, &gone); err != nil {
+			" ORDER BY "+order+" LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+k.moves+goneJobs, left).Scan(&deleted, &gone); err != nil {
 			return false, db.failed(err)
 		}
 		if err := announceGoneJobs(ctx, tx, gone); err != nil {
@@ -189,8 +223,24 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 			break
 		}
 	}
+	if left < n {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, trimmedPrefix+k.table); err != nil {
+			return false, db.failed(err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return false, db.failed(err)
 	}
 	return excess > n, nil
+}
+
+// trimmedPrefix starts the notice a trim sends once it deleted rows
+// (Trimmed): "trimmed|" and the table. The replicas have nothing to do
+// on it (what they read of those rows is read from the database); it
+// tells a listener that the trim committed.
+const trimmedPrefix = "trimmed|"
+
+// Trimmed reads a notice Listen passed on: a trim deleted rows of table.
+func Trimmed(payload string) (table string, ok bool) {
+	return strings.CutPrefix(payload, trimmedPrefix)
 }

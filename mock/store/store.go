@@ -492,6 +492,38 @@ func (db *DB) RemoveTrades(ts []trade.Trade) error {
 	return nil
 }
 
+// RemoveTradesCrediting queues the deletion of evicted trades and the
+// accounts their income moved into (fund.Book.Dropped) as one change: a
+// crash leaves both or neither, so the money is counted once, in the
+// records or in the bases. Written with the next batch, as RemoveTrades.
+func (db *DB) RemoveTradesCrediting(ts []trade.Trade, accounts map[string]fund.Snapshot) error {
+	keys := make([][]byte, len(ts))
+	for i, t := range ts {
+		keys[i] = id(t.AppID, t.TradeNo)
+	}
+	return db.removeCrediting(bucketTrades, keys, accounts)
+}
+
+// removeCrediting queues the deletion of keys of bucket with the writes
+// of accounts, in one change.
+func (db *DB) removeCrediting(bucket []byte, keys [][]byte, accounts map[string]fund.Snapshot) error {
+	ops := make([]op, 0, len(keys)+len(accounts))
+	for _, k := range keys {
+		ops = append(ops, op{bucket: bucket, key: string(k)})
+	}
+	for k, s := range accounts {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return db.failed(err)
+		}
+		ops = append(ops, op{bucket: bucketFundAccounts, key: string(id(k, "merchant")), enc: func() ([]byte, error) { return b, nil }})
+	}
+	if len(ops) > 0 {
+		db.queue(ops...)
+	}
+	return nil
+}
+
 // Trades loads every stored trade.
 func (db *DB) Trades() ([]trade.Trade, error) {
 	var out []trade.Trade
@@ -536,6 +568,16 @@ func (db *DB) RemoveOrders(os []coupon.Order) error {
 	}
 	db.remove(bucketRedPackets, keys)
 	return nil
+}
+
+// RemoveOrdersCrediting is RemoveTradesCrediting for evicted red
+// packets and the accounts their outlay left.
+func (db *DB) RemoveOrdersCrediting(os []coupon.Order, accounts map[string]fund.Snapshot) error {
+	keys := make([][]byte, len(os))
+	for i, o := range os {
+		keys[i] = id(o.AppID, o.AuthNo)
+	}
+	return db.removeCrediting(bucketRedPackets, keys, accounts)
 }
 
 // Orders loads every stored red-packet order.
