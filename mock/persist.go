@@ -215,12 +215,14 @@ type tradesData struct {
 }
 
 // RemoveTrades deletes evicted trades with the bases that take their
-// income (trade.Store); the trade book calls it under its lock, after
+// income, and its frozen part (trade.Store); the trade book calls it under its lock, after
 // Evicting counted each one's income pending.
 func (d tradesData) RemoveTrades(ts []trade.Trade) error {
 	cs := make([]fund.Credit, len(ts))
 	for i := range ts {
-		cs[i] = fund.Credit{App: ts[i].AppID, Amount: bill.TradeIncome(&ts[i], d.s.feeRate)}
+		in := bill.TradeIncome(&ts[i], d.s.feeRate)
+		// A frozen trade's part stays frozen (fund.Snapshot.Frozen).
+		cs[i] = fund.Credit{App: ts[i].AppID, Amount: in, Frozen: ts[i].FrozenPart(in)}
 	}
 	var err error
 	d.s.Fund.Dropped(cs, func(accounts map[string]fund.Snapshot) { err = d.RemoveTradesCrediting(ts, accounts) })

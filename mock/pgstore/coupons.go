@@ -183,7 +183,7 @@ func (t *couponTx) spend(o coupon.Order) (account *string, err error) {
 		return nil, t.err(err)
 	}
 	tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_fund_merchants SET out_amount = out_amount + $2
-		WHERE account = $1 AND ($2 <= 0 OR coalesce(base, $3) + income - out_amount >= $2)`, k, d, int64(t.db.openingBalance()))
+		WHERE account = $1 AND ($2 <= 0 OR coalesce(base, $3) + income - out_amount - frozen_income >= $2)`, k, d, int64(t.db.openingBalance()))
 	if err != nil {
 		return nil, t.err(err)
 	}

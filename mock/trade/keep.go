@@ -89,6 +89,10 @@ func (b *Book) unindex(t *Trade) {
 		b.addIncome(t.AppID, -c.income)
 		c.income = 0
 	}
+	if c.frozen != 0 {
+		b.addFrozen(t.AppID, -c.frozen)
+		c.frozen = 0
+	}
 }
 
 // appTrades are the ends of an app's list of trades (Book.byApp), linked
@@ -154,6 +158,17 @@ func (b *Book) addIncome(app string, d amount.Amount) {
 	}
 }
 
+// addFrozen adds d to the app's frozen income, as addIncome does. The
+// lock is held.
+func (b *Book) addFrozen(app string, d amount.Amount) {
+	if b.frozen == nil {
+		b.frozen = map[string]amount.Amount{}
+	}
+	if b.frozen[app] += d; b.frozen[app] == 0 {
+		delete(b.frozen, app)
+	}
+}
+
 // reckon brings the app's income total, and its index of paying buyers,
 // up to date with t. The lock is held.
 func (b *Book) reckon(t *Trade) {
@@ -161,12 +176,17 @@ func (b *Book) reckon(t *Trade) {
 	if b.incomeRule == nil {
 		return
 	}
-	if in := b.incomeRule(t); in != t.c.income {
+	in := b.incomeRule(t)
+	if in != t.c.income {
 		if b.income == nil {
 			b.income = map[string]amount.Amount{}
 		}
 		b.addIncome(t.AppID, in-t.c.income)
 		t.c.income = in
+	}
+	if fr := t.FrozenPart(in); fr != t.c.frozen {
+		b.addFrozen(t.AppID, fr-t.c.frozen)
+		t.c.frozen = fr
 	}
 }
 
@@ -177,8 +197,9 @@ func (b *Book) IncomeRule(f func(*Trade) amount.Amount) {
 	defer b.mu.Unlock()
 	b.incomeRule = f
 	b.income = map[string]amount.Amount{}
+	b.frozen = map[string]amount.Amount{}
 	for _, c := range b.byNo {
-		c.income = 0
+		c.income, c.frozen = 0, 0
 		b.reckon(b.warm(c))
 	}
 	b.cool()
@@ -189,6 +210,14 @@ func (b *Book) Income(app string) amount.Amount {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.income[app]
+}
+
+// IncomeParts is Income and the part of it frozen (royalty_freeze trades
+// not yet thawed: Trade.FrozenPart), read together.
+func (b *Book) IncomeParts(app string) (income, frozen amount.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.income[app], b.frozen[app]
 }
 
 // outTrade is app's trade with out_trade_no out, or nil. The lock is held.
@@ -317,17 +346,17 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 // so every check sees it once. The lock is held.
 func (b *Book) evictCell(c *cell) {
 	t := b.warm(c)
-	if b.evicting == nil || c.income == 0 {
+	if b.evicting == nil || c.income == 0 && c.frozen == 0 {
 		b.remove(t)
 		return
 	}
-	b.evicting(t.AppID, c.income, func() { b.remove(t) })
+	b.evicting(t.AppID, c.income, c.frozen, func() { b.remove(t) })
 }
 
 // Evicting sets what runs an evicted trade's removal (take) with its
-// income moved into the balance (mock/fund's Book.Evicting), under the
-// book's lock.
-func (b *Book) Evicting(f func(app string, a amount.Amount, take func())) {
+// income, and the part of it frozen, moved into the balance (mock/fund's
+// Book.EvictingTrade), under the book's lock.
+func (b *Book) Evicting(f func(app string, a, frozen amount.Amount, take func())) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.evicting = f

@@ -362,10 +362,20 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 		}
 		next := t.clone()
 		next.Settlements = append(next.Settlements, s)
+		// royalty_finish unfreezes the rest ("剩余冻结金额全额解冻",
+		// SettleExtendParams), and so does a split of all the merchant
+		// holds (nothing is left to settle).
+		thaw := finish || next.Settled()-next.TakenBack() >= next.Held()
+		if thaw {
+			next.thaw(now)
+		}
 		if err := b.covers(t, &next, ErrSettleBalanceNotEnough); err != nil {
 			return ch, err
 		}
 		t.Settlements = append(t.Settlements, s)
+		if thaw {
+			t.thaw(now)
+		}
 		e := t.record(now, EventSettled, sum, "settled "+s.OutRequestNo)
 		out, res = t.clone(), s
 		return append(ch, change{out, e}), nil
