@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -392,6 +393,11 @@ func check(in Request, bind bool) *apierr.Error {
 			return trade.InvalidParameter("account、name或memo过长")
 		case e.Type == TypeUserID && !fixtures.IsUserID(e.Account):
 			return trade.InvalidParameter("userId必须是2088开头的16位数字")
+		case bind && e.Type == TypeLoginName && (!fixtures.IsLogonID(e.Account) || utf8.RuneCountInString(e.Account) > fixtures.MaxLogonLen):
+			// As an order's buyer_logon_id (mock/trade/order.go): a logon
+			// is a phone number or e-mail (the sub_msg is inferred). Unbind
+			// still takes one bound before this check.
+			return trade.InvalidParameter("loginName格式错误，应为手机号或邮箱")
 		case bind && e.Type == TypeLoginName && e.Name == "":
 			return trade.InvalidParameter("loginName类型的分账接收方name不能为空")
 		}

@@ -15,15 +15,15 @@ import (
 // a phone number or e-mail, as the mock holds buyer_logon_id to. Yet
 // relation.bind takes any text as a loginName account and batchquery then
 // lists it as the receiver's login_name.
-func TestRVBindRefusesALoginNameThatIsNoLogon(t *testing.T) {
+func TestBindRefusesALoginNameThatIsNoLogon(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	// The same text is refused as a logon elsewhere.
-	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"RVLOGON1","total_amount":"10.00","subject":"s","buyer_logon_id":"not a logon at all"}`),
+	expect(t, m.Call("alipay.trade.create", `{"out_trade_no":"LOGON1","total_amount":"10.00","subject":"s","buyer_logon_id":"not a logon at all"}`),
 		"code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
 	r := m.Call("alipay.trade.royalty.relation.bind",
-		`{"out_request_no":"RVB1","receiver_list":[{"type":"loginName","account":"not a logon at all","name":"张三"}]}`)
+		`{"out_request_no":"B1","receiver_list":[{"type":"loginName","account":"not a logon at all","name":"张三"}]}`)
 	expect(t, r, "code", "40004", "sub_code", "ACQ.INVALID_PARAMETER")
-	q := m.Call("alipay.trade.royalty.relation.batchquery", `{"out_request_no":"RVQ1"}`)
+	q := m.Call("alipay.trade.royalty.relation.batchquery", `{"out_request_no":"Q1"}`)
 	if l, _ := q["receiver_list"].([]any); len(l) != 0 {
 		t.Errorf("receiver_list = %v, want no receiver bound", l)
 	}
