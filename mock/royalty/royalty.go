@@ -280,12 +280,14 @@ func (r *Relations) change(appID string, f func(list []Entity) ([]Entity, bool, 
 	return nil
 }
 
-// Bound reports whether a userId receiver is bound to the app.
-func (r *Relations) Bound(appID, userID string) bool {
+// Bound reports whether a receiver of type typ (userId or loginName) and
+// account is bound to the app; a logon matches without case, as a
+// transfer's payee logon does.
+func (r *Relations) Bound(appID, typ, account string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.app(appID).list {
-		if e.Type == TypeUserID && e.Account == userID {
+		if e.Type == typ && (e.Account == account || typ == TypeLoginName && strings.EqualFold(e.Account, account)) {
 			return true
 		}
 	}

@@ -15,18 +15,18 @@ import (
 // v2/src/main/java/com/alipay/api/domain/OpenApiRoyaltyDetailInfoPojo.java).
 // The mock binds such a receiver and then refuses every settlement to it
 // ("trans_in_type只支持userId"), so the relation can never be used.
-func TestRVSettleToALoginNameReceiverItBound(t *testing.T) {
+func TestSettleToALoginNameReceiverItBound(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
-	made := m.Call("alipay.trade.create", `{"out_trade_no":"RVLOGIN1","total_amount":"10.00","subject":"s","buyer_id":"2088102146225135"}`)
+	made := m.Call("alipay.trade.create", `{"out_trade_no":"LOGIN1","total_amount":"10.00","subject":"s","buyer_id":"2088102146225135"}`)
 	expect(t, made, "code", "10000")
-	m.Control(http.MethodPost, "/trades/RVLOGIN1/pay", nil, http.StatusOK)
+	m.Control(http.MethodPost, "/trades/LOGIN1/pay", nil, http.StatusOK)
 	expect(t, m.Call("alipay.trade.royalty.relation.bind",
-		`{"out_request_no":"RVB1","receiver_list":[{"type":"loginName","account":"receiver@example.com","name":"张三"}]}`),
+		`{"out_request_no":"B1","receiver_list":[{"type":"loginName","account":"receiver@example.com","name":"张三"}]}`),
 		"code", "10000", "result_code", "SUCCESS")
-	s := m.Call("alipay.trade.order.settle", `{"out_request_no":"RVS1","trade_no":"`+made["trade_no"].(string)+
+	s := m.Call("alipay.trade.order.settle", `{"out_request_no":"S1","trade_no":"`+made["trade_no"].(string)+
 		`","royalty_parameters":[{"trans_in_type":"loginName","trans_in":"receiver@example.com","amount":"1.00"}]}`)
 	expect(t, s, "code", "10000")
-	q := m.Call("alipay.trade.order.settle.query", `{"trade_no":"`+made["trade_no"].(string)+`","out_request_no":"RVS1"}`)
+	q := m.Call("alipay.trade.order.settle.query", `{"trade_no":"`+made["trade_no"].(string)+`","out_request_no":"S1"}`)
 	expect(t, q, "code", "10000")
 	l, _ := q["royalty_detail_list"].([]any)
 	if len(l) != 1 {
