@@ -1,8 +1,13 @@
 package mock_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 
 	"github.com/alipay-mock/alipay-mock/mock"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
@@ -34,5 +39,41 @@ func TestSettleToALoginNameReceiverItBound(t *testing.T) {
 	}
 	if d := l[0].(map[string]any); d["amount"] != "1.00" || d["state"] != "SUCCESS" {
 		t.Errorf("detail = %v, want 1.00 SUCCESS", d)
+	}
+}
+
+// With --data, a receiver bound by logon and a settlement to it survive a
+// restart: settle.query gives its type back, and the logon still settles.
+func TestDataDirKeepsALoginNameSettlement(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	at := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+	s1, c1 := startWithData(t, dir, at)
+	if _, err := c1.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B1", ReceiverList: []client.RoyaltyEntity{
+		{Type: client.RoyaltyLoginName, Account: "13800138000", Name: "张三"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c1.Pay(ctx, client.PayRequest{Order: client.Order{OutTradeNo: "keep-login", TotalAmount: amount.MustParse("10.00"), Subject: "s"},
+		AuthCode: "286648048691290423"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c1.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S1", TradeNo: p.TradeNo,
+		RoyaltyParameters: []client.RoyaltyParameter{{TransInType: client.RoyaltyLoginName, TransIn: "13800138000", Amount: amount.MustParse("1.00")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, c2 := startWithData(t, dir, at)
+	sq, err := c2.OrderSettleQuery(ctx, client.OrderSettleQueryRequest{SettleNo: st.SettleNo})
+	if err != nil || len(sq.RoyaltyDetailList) != 1 || sq.RoyaltyDetailList[0].TransInType != client.RoyaltyLoginName ||
+		sq.RoyaltyDetailList[0].TransIn != "13800138000" {
+		t.Fatalf("settlement after restart: %+v %v", sq, err)
+	}
+	if _, err := c2.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S2", TradeNo: p.TradeNo,
+		RoyaltyParameters: []client.RoyaltyParameter{{TransInType: client.RoyaltyLoginName, TransIn: "13800138000", Amount: amount.MustParse("1.00")}}}); err != nil {
+		t.Fatalf("settle to the logon after restart: %v", err)
 	}
 }
