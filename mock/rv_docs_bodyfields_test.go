@@ -52,4 +52,11 @@ func TestRVDocsBuyerBodyRefusesAFieldItDoesNotTake(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, "user_idd") {
 		t.Errorf("POST /_mock/user-auth-codes {\"user_idd\":…}: HTTP %d %.300s\nwant 400 naming user_idd", code, body)
 	}
+
+	// An app registered with a misspelt "methods" is allowed every method,
+	// the opposite of what was asked.
+	code, body = rvPostJSON(t, h.http.URL, "/apps", `{"app_id":"2021004100000077","public_key":"`+strings.TrimSpace(string(keys.DevFile("app_public_key.txt")))+`","mehtods":["alipay.trade.query"]}`)
+	if code != http.StatusBadRequest || !strings.Contains(body, "mehtods") {
+		t.Errorf("POST /_mock/apps {\"mehtods\":…}: HTTP %d %.300s\nwant 400 naming mehtods", code, body)
+	}
 }
