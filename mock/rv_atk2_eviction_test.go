@@ -1,0 +1,44 @@
+package mock_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
+)
+
+// A page on another site may make the tester's browser post page methods
+// (docs/security.md: "open the cashier of a page method it signs"), and
+// nothing else. Each opens a cashier trade that does not exist for the
+// merchant until a buyer acts (docs/pages.md), yet it counts against
+// --keep-trades like a real one, so the page's form posts evict the
+// merchant's paid trade: a record (and its money) lost to another site.
+func TestRVCrossSitePagePayFloodEvictsPaidTrade(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 3}})
+	paid := m.Call("alipay.trade.pay", `{"out_trade_no":"DEV-PAID","total_amount":"8.00","subject":"coffee","scene":"bar_code","auth_code":"286111111111111111"}`)
+	if paid["code"] != "10000" {
+		t.Fatalf("barcode pay: %v", paid)
+	}
+	// The other site's page: auto-submitted page pay forms, signed with the
+	// public dev key, from the tester's browser.
+	cross := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example", "User-Agent": "Mozilla/5.0"}
+	for i := range 3 {
+		p := m.Params("alipay.trade.page.pay", fmt.Sprintf(`{"out_trade_no":"EVIL-%d","total_amount":"1.00","subject":"x","product_code":"FAST_INSTANT_TRADE_PAY"}`, i), nil)
+		status, loc, body := sendGateway(t, m, http.MethodPost, p, cross)
+		if status != http.StatusFound || !strings.Contains(loc, "/cashier/") {
+			t.Fatalf("page pay %d from another site: HTTP %d %q %s", i, status, loc, body)
+		}
+	}
+	// None of the cashier trades exists for the merchant (no buyer acted).
+	if q := m.Call("alipay.trade.query", `{"out_trade_no":"EVIL-0"}`); q["sub_code"] != "ACQ.TRADE_NOT_EXIST" {
+		t.Fatalf("an unscanned cashier trade should not exist for the merchant: %v", q)
+	}
+	q := m.Call("alipay.trade.query", `{"out_trade_no":"DEV-PAID"}`)
+	if q["trade_status"] != "TRADE_SUCCESS" {
+		t.Fatalf("the merchant's paid trade was lost to another site's page pay forms (cashier trades no buyer opened evicted it): %v", q)
+	}
+}
