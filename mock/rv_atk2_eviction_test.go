@@ -42,3 +42,30 @@ func TestRVCrossSitePagePayFloodEvictsPaidTrade(t *testing.T) {
 		t.Fatalf("the merchant's paid trade was lost to another site's page pay forms (cashier trades no buyer opened evicted it): %v", q)
 	}
 }
+
+// The same through the one app whose key everyone has: another site's page
+// pay forms, signed with the public dev key for the dev app, evict the paid
+// trade of the tester's own app, whose key no one else has. The sign-in and
+// app authorisation books let a flood through one app evict only that
+// app's entries while it holds the most (docs/security.md); the trade book
+// lets it evict every other app's trades.
+func TestRVDevAppPagePayFloodEvictsAnotherAppsPaidTrade(t *testing.T) {
+	m := mocktest.New(t, twoMerchants(mock.Options{Trades: trade.Options{Keep: 3}}))
+	asA := func(p map[string]string) { p["app_id"] = merchantAppA }
+	paid := m.Verify("alipay.trade.pay", m.Post(m.Params("alipay.trade.pay",
+		`{"out_trade_no":"OWN-PAID","total_amount":"8.00","subject":"coffee","scene":"bar_code","auth_code":"286111111111111111"}`, asA)), true)
+	if paid["code"] != "10000" {
+		t.Fatalf("barcode pay: %v", paid)
+	}
+	cross := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example", "User-Agent": "Mozilla/5.0"}
+	for i := range 3 {
+		p := m.Params("alipay.trade.page.pay", fmt.Sprintf(`{"out_trade_no":"EVIL-%d","total_amount":"1.00","subject":"x","product_code":"FAST_INSTANT_TRADE_PAY"}`, i), nil)
+		if status, loc, body := sendGateway(t, m, http.MethodPost, p, cross); status != http.StatusFound {
+			t.Fatalf("page pay %d from another site: HTTP %d %q %s", i, status, loc, body)
+		}
+	}
+	q := m.Verify("alipay.trade.query", m.Post(m.Params("alipay.trade.query", `{"out_trade_no":"OWN-PAID"}`, asA)), true)
+	if q["trade_status"] != "TRADE_SUCCESS" {
+		t.Fatalf("app %s's paid trade was lost to another site's dev-app page pay forms: %v", merchantAppA, q)
+	}
+}
