@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
@@ -68,4 +69,25 @@ func TestRVDevAppPagePayFloodEvictsAnotherAppsPaidTrade(t *testing.T) {
 	if q["trade_status"] != "TRADE_SUCCESS" {
 		t.Fatalf("app %s's paid trade was lost to another site's dev-app page pay forms: %v", merchantAppA, q)
 	}
+}
+
+// Red packets too: another site's red-packet page pay forms (a page method,
+// signed with the public dev certificate app's key) open orders no sender
+// has paid, and they evict the tester's paid red packet.
+func TestRVCrossSiteCouponPagePayFloodEvictsPaidRedPacket(t *testing.T) {
+	m := mocktest.New(t, mock.Options{Coupons: coupon.Options{Keep: 3}}).CertApp()
+	p := m.Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"DEV-RP","out_request_no":"DEV-RP-pay","order_title":"红包","amount":"3.00"}`, nil)
+	if status, loc, body := sendGateway(t, m, http.MethodPost, p, nil); status != http.StatusFound {
+		t.Fatalf("red packet page pay: HTTP %d %q %s", status, loc, body)
+	}
+	m.Control(http.MethodPost, "/red-packets/DEV-RP/pay", nil, http.StatusOK)
+	m.Control(http.MethodGet, "/red-packets/DEV-RP", nil, http.StatusOK) // paid and kept
+	cross := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example", "User-Agent": "Mozilla/5.0"}
+	for i := range 3 {
+		p := m.Params("alipay.fund.coupon.order.page.pay", fmt.Sprintf(`{"out_order_no":"EVIL-RP-%d","out_request_no":"EVIL-RP-%d","order_title":"x","amount":"1.00"}`, i, i), nil)
+		if status, loc, body := sendGateway(t, m, http.MethodPost, p, cross); status != http.StatusFound {
+			t.Fatalf("red packet page pay %d from another site: HTTP %d %q %s", i, status, loc, body)
+		}
+	}
+	m.Control(http.MethodGet, "/red-packets/DEV-RP", nil, http.StatusOK)
 }
