@@ -131,6 +131,7 @@ type Book struct {
 	// Eviction and paging (keep.go): trades in the order they were made,
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
+	fair    limits.Fair // what eviction takes next (keep.go)
 	onEvict func([]Trade)
 	// evicting runs an evicted trade's removal with its income moved
 	// into the balance (Evicting).
@@ -281,6 +282,7 @@ func (b *Book) reset(app string) {
 		b.byPage = map[string]*cell{}
 		b.byApp = map[string]*appTrades{}
 		b.ledger.Clear()
+		b.fair.Clear()
 		b.bytes = 0
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
