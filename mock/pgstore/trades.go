@@ -254,8 +254,8 @@ func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string,
 // it fails no batch it is in (lone.go): the caller takes that as a
 // conflict.
 var insertTrade = countInserted(`INSERT INTO alipay_mock_trades
-	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) ON CONFLICT DO NOTHING RETURNING status`, "'trade'", true)
+	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq, waiting)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`, $11) ON CONFLICT DO NOTHING RETURNING status`, "'trade'", true)
 
 func (t *tradeTx) Insert(ts []trade.Trade) error {
 	for _, tr := range ts {
@@ -268,7 +268,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: insertTrade,
-			args:      []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()},
+			args:      []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final(), tr.Unscanned()},
 			versioned: true})
 		t.inserted = true
 		t.writes = append(t.writes, t.db.paidWrite(tr)...)
@@ -282,7 +282,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 // returns a row only when it updated one.
 var updateTrade = `WITH o AS (SELECT status FROM alipay_mock_trades WHERE trade_no = $2 AND version = $3),
 	u AS (UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
-		final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3 RETURNING status),
+		final_seq = ` + finalSeq("$6") + `, waiting = $7 WHERE trade_no = $2 AND version = $3 RETURNING status),
 	c AS (INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
 		SELECT 'trade', v.s, pg_backend_pid() % 32, v.d FROM u, o, LATERAL (VALUES (u.status, 1), (o.status, -1)) v(s, d)
 		WHERE u.status <> o.status
@@ -296,7 +296,7 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 			return t.db.failed(err)
 		}
 		t.writes = append(t.writes, write{sql: updateTrade,
-			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
+			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final(), tr.Unscanned()}, versioned: true})
 		paid := t.db.paidWrite(tr)
 		if was, ok := t.incomes[tr.TradeNo]; ok && len(paid) > 0 && int64(t.db.income(tr)) < was {
 			t.writes = append(t.writes, t.db.coverWrite()...)

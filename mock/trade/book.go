@@ -428,6 +428,11 @@ func (t *Trade) unscanned() bool {
 	return WaitsForBuyer(t.Method) && !t.Scanned
 }
 
+// Unscanned reports whether t waits for a buyer no one has been yet: it
+// does not exist for its merchant (unless the app shows such trades), and
+// eviction counts it apart (keep.go).
+func (t Trade) Unscanned() bool { return t.unscanned() }
+
 // lookup finds a trade of an app and settles it. Trades no buyer acted on
 // do not exist yet, as in production, unless the app shows them.
 func (b *Book) lookup(app string, ref Ref, now time.Time) (*Trade, []change, error) {
