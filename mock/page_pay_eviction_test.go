@@ -159,3 +159,28 @@ func TestPagePayFormsDoNotEvictPaidTradesAtStart(t *testing.T) {
 		}
 	}
 }
+
+// Past --keep-trades-bytes too, the trades no buyer acted on go first:
+// another site's page pay forms that fill the bound evict their own, not
+// the merchant's paid trade (before, the oldest trade went).
+func TestCrossSitePagePayFormsPastTheByteBoundDoNotEvictPaidTrades(t *testing.T) {
+	const max = 24 << 10
+	m := mocktest.New(t, mock.Options{Trades: trade.Options{KeepBytes: max}})
+	if r := m.Call("alipay.trade.pay", `{"out_trade_no":"DEV-PAID","total_amount":"8.00","subject":"coffee","scene":"bar_code","auth_code":"286111111111111111"}`); r["code"] != "10000" {
+		t.Fatalf("barcode pay: %v", r)
+	}
+	cross := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example", "User-Agent": "Mozilla/5.0"}
+	for i := range 120 { // about 380 bytes each
+		p := m.Params("alipay.trade.page.pay", fmt.Sprintf(`{"out_trade_no":"EVIL-%d","total_amount":"1.00","subject":"%s","product_code":"FAST_INSTANT_TRADE_PAY"}`, i, "x"), nil)
+		if status, loc, body := sendGateway(t, m, http.MethodPost, p, cross); status != http.StatusFound {
+			t.Fatalf("page pay %d from another site: HTTP %d %q %s", i, status, loc, body)
+		}
+	}
+	n, bytes, _ := tradeMemory(m)
+	if bytes > max || n >= 121 {
+		t.Fatalf("%d trades in %d bytes: the forms did not reach the bound of %d", n, bytes, max)
+	}
+	if q := m.Call("alipay.trade.query", `{"out_trade_no":"DEV-PAID"}`); q["trade_status"] != "TRADE_SUCCESS" {
+		t.Fatalf("the merchant's paid trade was lost to another site's page pay forms past the byte bound: %v", q)
+	}
+}

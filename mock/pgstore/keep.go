@@ -144,8 +144,13 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit, a no-op
 	var mine bool
-	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil || !mine {
-		return false, db.failed(err) // another replica is trimming
+	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", k.lock).Scan(&mine); err != nil {
+		return false, db.failed(err)
+	}
+	if !mine {
+		// Another replica is trimming, maybe by a count read before this
+		// replica's new rows: look again in a moment.
+		return true, nil
 	}
 	if k == tradeTrim {
 		// An older build started on this database since this replica
