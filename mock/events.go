@@ -245,9 +245,13 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
 		// What the trade brought in stays in the balance, of an app
 		// still there (not a made-up merchant nothing names any more).
-		// Counted already, pending (Evicting): in the base now that the
-		// store deleted the trade.
-		s.Fund.Evicted(t.AppID, bill.TradeIncome(&t, s.feeRate), s.accountKept(t.AppID))
+		// Counted already, pending (Evicting): in the base now. With
+		// --data the trade's delete put it there (tradesData).
+		if s.db == nil {
+			s.Fund.Evicted(t.AppID, bill.TradeIncome(&t, s.feeRate), s.accountKept(t.AppID))
+		} else if !s.accountKept(t.AppID) {
+			s.Fund.Release(t.AppID)
+		}
 		key := t.AppID + "|" + t.OutTradeNo
 		if s.pg == nil { // with --store the trade lives on in the database, and its buyer acts on it
 			cancelBuyers(s.Sched, key, t.TradeNo, t.OutTradeNo)
@@ -286,8 +290,8 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 			cancelBuyers(s.Sched, key, o.AuthNo, o.OutOrderNo)
 			s.dropKeptBuyers(o.AppID, o.OutOrderNo, o.AuthNo)
 		}
-		if s.pg == nil { // what a funded packet kept out stays out: pending (Evicting), in the base now
-			s.Fund.Evicted(o.AppID, -o.MerchantOutlay(), true)
+		if s.pg == nil && s.db == nil { // what a funded packet kept out stays out: pending (Evicting), in the base now (with --data its delete put it there: couponsData)
+			s.Fund.Evicted(o.AppID, -o.DroppedOutlay(), true)
 		}
 		policy := notify.RedPacketPolicy(o.OutOrderNo) // not the same-numbered trade's
 		s.Notifier.DropPolicy(o.AppID, policy)

@@ -44,11 +44,11 @@ func TestPayeeBalanceAfterPayerResetDoesNotDependOnKeepTransfers(t *testing.T) {
 
 // A red packet the merchant's account funds gives back what was not
 // claimed when it ends (docs/red-packets.md, the automatic refund after
-// 48 hours). One dropped past --keep-coupons before that keeps its whole
-// amount out of the balance for good (ordersEvicted books its outlay,
-// fund.Book.Evicting/Evicted), so the merchant's balance depends on
-// --keep-coupons: the same two unclaimed packets leave 100.00 with every
-// packet kept and 90.00 with --keep-coupons 1.
+// 48 hours). One dropped past --keep-red-packets before that counts as it
+// was planned to end (coupon.Book.evictOne, fund.Book.Evicting/Evicted):
+// the same two unclaimed packets leave the same balance with every packet
+// kept and with --keep-red-packets 1 (with --store:
+// TestReplicasTrimmedRedPacketGivesItsRestBack).
 func TestEvictedUnclaimedRedPacketGivesItsRestBack(t *testing.T) {
 	got := map[int]amount.Amount{}
 	for _, keep := range []int{-1, 1} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/alipay-mock/alipay-mock/mock/bill"
 	"github.com/alipay-mock/alipay-mock/mock/clock"
 	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
@@ -129,7 +130,7 @@ func (s *Server) restore(db *store.DB) error {
 	}
 	// Persist first: what Restore evicts past --keep-trades is deleted
 	// from the file too, so the store is trimmed at every start.
-	s.Trades.Persist(db)
+	s.Trades.Persist(tradesData{db, s})
 	kept := s.Trades.Restore(trades)
 	s.armTrades() // the deadlines of the trades kept
 
@@ -137,7 +138,7 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	s.Coupons.Persist(db)
+	s.Coupons.Persist(couponsData{db, s})
 	keptOrders := s.Coupons.Restore(orders)
 	for _, o := range keptOrders {
 		s.scheduleOrder(o)
@@ -163,8 +164,13 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
+	last, err := db.LastNotificationID()
+	if err != nil {
+		return err
+	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
+	s.Notifier.Numbered(last) // a cleared notification's id is not handed out again
 
 	// What the start keeps, read from what it loaded: nothing in restore
 	// looks a trade or red packet up in the books, which would apply the
@@ -197,6 +203,47 @@ func (s *Server) restore(db *store.DB) error {
 		"red_packets", len(keptOrders), "notifications", s.Notifier.Outbox().Len(),
 		"evicted", len(trades)-len(kept)+len(orders)-len(keptOrders)+len(ns)-s.Notifier.Outbox().Len())
 	return nil
+}
+
+// tradesData is the data directory as the trade book writes to it: the
+// trades eviction drops are deleted in one commit with the accounts their
+// income moves into (fund.Book.Dropped), so a crash between the two
+// cannot lose the money, nor count it twice.
+type tradesData struct {
+	*store.DB
+	s *Server
+}
+
+// RemoveTrades deletes evicted trades with the bases that take their
+// income (trade.Store); the trade book calls it under its lock, after
+// Evicting counted each one's income pending.
+func (d tradesData) RemoveTrades(ts []trade.Trade) error {
+	cs := make([]fund.Credit, len(ts))
+	for i := range ts {
+		cs[i] = fund.Credit{App: ts[i].AppID, Amount: bill.TradeIncome(&ts[i], d.s.feeRate)}
+	}
+	var err error
+	d.s.Fund.Dropped(cs, func(accounts map[string]fund.Snapshot) { err = d.RemoveTradesCrediting(ts, accounts) })
+	return err
+}
+
+// couponsData is tradesData for red packets: what a merchant-funded
+// packet keeps out leaves the base in its delete's commit.
+type couponsData struct {
+	*store.DB
+	s *Server
+}
+
+// RemoveOrders deletes evicted red packets with the bases their outlay
+// leaves (coupon.Store).
+func (d couponsData) RemoveOrders(os []coupon.Order) error {
+	cs := make([]fund.Credit, len(os))
+	for i := range os {
+		cs[i] = fund.Credit{App: os[i].AppID, Amount: -os[i].DroppedOutlay()}
+	}
+	var err error
+	d.s.Fund.Dropped(cs, func(accounts map[string]fund.Snapshot) { err = d.RemoveOrdersCrediting(os, accounts) })
+	return err
 }
 
 // keptAtStart is what a start kept of the trades, red packets and

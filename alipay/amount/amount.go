@@ -39,7 +39,16 @@ const overlong Amount = 1_000_000_000_000_00
 // returned as one, for the caller's range check to refuse; more than 12
 // digits of yuan (leading zeros are not digits: "0001" is 1 yuan) are
 // ErrRange, with overlong (or -overlong) as the amount.
-func Parse(s string) (Amount, error) {
+func Parse(s string) (Amount, error) { return parse(s, true) }
+
+// ParseWide is Parse for the mock's own records (what String writes): a
+// merchant's balance or a sum over many trades may have more than 12
+// digits of yuan, which no range check reads, so it reads any amount an
+// Amount holds, exactly; past that it is ErrRange.
+func ParseWide(s string) (Amount, error) { return parse(s, false) }
+
+// parse is Parse, capped at 12 digits of yuan or (capped false) not.
+func parse(s string, capped bool) (Amount, error) {
 	neg := strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]
@@ -53,7 +62,7 @@ func Parse(s string) (Amount, error) {
 			return 0, ErrSyntax
 		}
 	}
-	if whole = strings.TrimLeft(whole, "0"); len(whole) > 12 {
+	if whole = strings.TrimLeft(whole, "0"); capped && len(whole) > 12 {
 		if neg {
 			return -overlong, ErrRange
 		}
@@ -63,6 +72,9 @@ func Parse(s string) (Amount, error) {
 		frac += "0"
 	}
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, ErrRange // past an Amount (capped, never: 14 digits fit)
+	}
 	if err != nil {
 		return 0, ErrSyntax
 	}

@@ -447,3 +447,31 @@ func TestMulDiv(t *testing.T) {
 		}
 	}
 }
+
+// ParseWide reads what String writes, at any size an Amount holds: the
+// mock's own records (a balance, a sum over many trades) may pass the 12
+// digits of yuan Parse stops at. Past an Amount it is ErrRange; what Parse
+// refuses as malformed it refuses too.
+func TestParseWide(t *testing.T) {
+	for _, a := range []amount.Amount{0, 1, -1, 99999999999999, 100000000000000, -100000000000001, 123456789012345678, math.MaxInt64, math.MinInt64 + 1} {
+		if got, err := amount.ParseWide(a.String()); err != nil || got != a {
+			t.Errorf("ParseWide(%q) = %v, %v; want %d", a.String(), got, err, int64(a))
+		}
+	}
+	if a, err := amount.Parse("1000000000000.00"); !errors.Is(err, amount.ErrRange) || a != 100000000000000 {
+		t.Errorf("Parse of 13 digits of yuan: %v, %v; want the least 13-digit amount and ErrRange", a, err)
+	}
+	if a, err := amount.Parse("1000000000000.01"); !errors.Is(err, amount.ErrRange) || a == 100000000000001 {
+		t.Errorf("Parse of 1000000000000.01: %v, %v; want it refused, not read", a, err)
+	}
+	for _, s := range []string{"92233720368547758.08", "-92233720368547758.09", "1" + strings.Repeat("0", 30)} {
+		if _, err := amount.ParseWide(s); !errors.Is(err, amount.ErrRange) {
+			t.Errorf("ParseWide(%q): %v, want ErrRange", s, err)
+		}
+	}
+	for _, s := range []string{"", "-0", "1.234", "1e3", " 1", "+1", "1.", ".5", "--1"} {
+		if _, err := amount.ParseWide(s); !errors.Is(err, amount.ErrSyntax) {
+			t.Errorf("ParseWide(%q): %v, want ErrSyntax", s, err)
+		}
+	}
+}

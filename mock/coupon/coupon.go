@@ -128,6 +128,17 @@ func (o *Order) MerchantOutlay() amount.Amount {
 	return out
 }
 
+// DroppedOutlay is what of MerchantOutlay stays out of the balance once
+// the order is dropped (evicted): an AUTHORIZED packet counts as it was
+// planned to end, its automatic refund giving its rest back.
+func (o *Order) DroppedOutlay() amount.Amount {
+	out := o.MerchantOutlay()
+	if out != 0 && o.Status == OrderAuthorized {
+		out -= o.Rest
+	}
+	return out
+}
+
 // Final reports whether nothing more can happen to the order: finished or
 // closed, with no operation still completing.
 func (o *Order) Final() bool {

@@ -264,11 +264,7 @@ func (b *Book) evictOne(o *Order) {
 		b.remove(o)
 		return
 	}
-	out := o.countedOut
-	if o.Status == OrderAuthorized {
-		out -= o.Rest
-	}
-	b.evicting(o.AppID, -out, func() { b.remove(o) })
+	b.evicting(o.AppID, -o.DroppedOutlay(), func() { b.remove(o) })
 }
 
 // Evicting sets what runs an evicted red packet's removal (take) with

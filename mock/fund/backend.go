@@ -26,7 +26,8 @@ type Backend interface {
 	// Find is a transfer of app ("": of any app) by out_biz_no, or by
 	// order_id or pay_fund_order_id.
 	Find(app, outBizNo, orderID string) (Transfer, bool, error)
-	// Account is an account, and its base (Snapshot.Base).
+	// Account is an account, and the base its bill starts from (Snapshot.Base,
+	// with what trimmed trades and red packets moved: Book.Base).
 	Account(account string, opening amount.Amount) (Account, amount.Amount, error)
 	// SetBalance makes an account's available balance want.
 	SetBalance(account string, want, opening amount.Amount) (Account, error)

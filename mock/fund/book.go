@@ -1,7 +1,10 @@
 package fund
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +59,62 @@ type Snapshot struct {
 type Part struct {
 	Evicted  amount.Amount `json:"evicted,omitempty"`
 	Credited amount.Amount `json:"credited,omitempty"`
+}
+
+// exact is an amount of a stored account, read back as written at any
+// size: a base or a sum of what many evicted trades and transfers moved
+// may pass 12 digits of yuan, which amount.Amount's UnmarshalJSON (a
+// request's reader) reads as one past every limit (amount.ParseWide).
+type exact amount.Amount
+
+func (e *exact) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	if s == "" {
+		*e = 0
+		return nil
+	}
+	a, err := amount.ParseWide(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	*e = exact(a)
+	return nil
+}
+
+// UnmarshalJSON reads a stored snapshot with its amounts exact (exact).
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Base    exact           `json:"base"`
+		Evicted exact           `json:"evicted"`
+		Apps    map[string]Part `json:"apps"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*s = Snapshot{Base: amount.Amount(w.Base), Evicted: amount.Amount(w.Evicted), Apps: w.Apps}
+	return nil
+}
+
+// UnmarshalJSON reads a stored part with its amounts exact (exact).
+func (p *Part) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Evicted  exact `json:"evicted"`
+		Credited exact `json:"credited"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Part{Evicted: amount.Amount(w.Evicted), Credited: amount.Amount(w.Credited)}
+	return nil
 }
 
 // add adds p to app's part (a new map: a copy of the snapshot stays as it
@@ -768,9 +827,8 @@ func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount
 // Evicting runs take, which drops a trade or red packet whose income (a)
 // leaves the income (IncomeFrom) with it, and counts a in app's balance
 // in the same locked step: every check sees the money once, never in both
-// or in neither. It stays pending, unwritten, until Evicted, told
-// once the store deleted what was dropped, puts it in the base (a crash
-// between leaves the record, and the base without it: counted once).
+// or in neither. It stays pending, unwritten, until Dropped (with a store)
+// or Evicted (without) puts it in the base.
 // Lock order: the caller holds the trade or coupon book's lock (as Cover's
 // and Spend's callers do), this takes the fund book's, and take may take
 // the coupon book's outlays lock (outMu), which nothing holding it leaves
@@ -792,40 +850,90 @@ func (b *Book) Evicting(app string, a amount.Amount, take func()) {
 	b.credits++
 }
 
-// Evicted moves a of app's pending (Evicting) into its base, and writes
-// the account, once the store deleted what was dropped; kept false (the
-// account is no longer kept) drops it instead. A reset of the app since
-// took the pending away: nothing is moved then.
+// Evicted moves a of app's pending (Evicting) into its base, once the
+// trade or packet is dropped, without a store; kept false (the account is
+// no longer kept) drops it instead. A reset of the app since took the
+// pending away: nothing is moved then.
 func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
-	if a == 0 {
-		return
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.backend != nil {
 		return
 	}
+	k, ok := b.unpend(app, a)
+	if !ok {
+		return
+	}
+	if !kept {
+		b.release(k) // opened again by Evicting, or held while pending
+		return
+	}
+	b.credit(k, app, a)
+	if b.store != nil {
+		_ = b.store.PutAccount(k, b.accounts[k].Snapshot)
+	}
+}
+
+// Credit is what one dropped trade or red packet moved into its app's
+// balance (Evicting's a).
+type Credit struct {
+	App    string
+	Amount amount.Amount
+}
+
+// Dropped is Evicted for a store: it moves each credit from its app's
+// pending into its base and, in the same locked step, calls write with
+// the accounts that changed, for the store to delete the dropped records
+// and write those accounts in one commit. A crash then leaves the records
+// and the bases without their money, or neither: counted once. The
+// account of a merchant no longer kept is let go after (Release).
+func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var changed map[string]Snapshot
+	for _, c := range cs {
+		if b.backend != nil {
+			break
+		}
+		k, ok := b.unpend(c.App, c.Amount)
+		if !ok {
+			continue
+		}
+		b.credit(k, c.App, c.Amount)
+		if changed == nil {
+			changed = map[string]Snapshot{}
+		}
+		changed[k] = b.accounts[k].Snapshot
+	}
+	write(changed)
+}
+
+// unpend takes a out of app's pending (Evicting) and returns its account,
+// false when a is 0 or a reset took the pending away. The lock is held.
+func (b *Book) unpend(app string, a amount.Amount) (string, bool) {
+	if a == 0 {
+		return "", false
+	}
 	k := b.keyLocked(app)
 	acc := b.accounts[k]
 	if acc == nil {
-		return
+		return "", false
 	}
 	if _, ok := acc.pending[app]; !ok {
-		return
+		return "", false
 	}
 	if acc.pending[app] -= a; acc.pending[app] == 0 {
 		delete(acc.pending, app)
 	}
 	b.credits++
-	if !kept {
-		b.release(k) // opened again by Evicting, or held while pending
-		return
-	}
+	return k, true
+}
+
+// credit puts a, app's money, in the base of account k. The lock is held.
+func (b *Book) credit(k, app string, a amount.Amount) {
+	acc := b.accounts[k]
 	acc.Base += a
 	acc.add(app, Part{Credited: a})
-	if b.store != nil {
-		_ = b.store.PutAccount(k, acc.Snapshot)
-	}
 }
 
 // Spend runs apply, which takes a from app's account elsewhere (a red

@@ -52,3 +52,42 @@ func TestEvictingCountsAtOnceAndWritesWhenEvicted(t *testing.T) {
 		t.Fatalf("after a reset between: balance %v, want the opening", a.Available)
 	}
 }
+
+// Dropped (a store's Evicted) moves what Evicting counted into the base and
+// hands the account to write in the same step, for the store to write it
+// with the delete (never PutAccount, a commit of its own); a reset between
+// took the money away, and the delete is still written, with no account.
+func TestDroppedHandsTheCreditedAccountToTheDelete(t *testing.T) {
+	b, _ := newBook(t, fund.Options{})
+	st := &accounts{put: map[string]fund.Snapshot{}}
+	b.Persist(st)
+	ten, four := amount.MustParse("10.00"), amount.MustParse("4.00")
+	b.Evicting("A", ten, func() {})
+	b.Evicting("A", -four, func() {})
+	var writes []map[string]fund.Snapshot
+	write := func(a map[string]fund.Snapshot) { writes = append(writes, a) }
+	b.Dropped([]fund.Credit{{App: "A", Amount: ten}, {App: "A", Amount: -four}}, write)
+	want := fund.DefaultOpening + ten - four
+	if len(writes) != 1 || writes[0]["A"].Base != want || writes[0]["A"].Apps["A"].Credited != ten-four {
+		t.Fatalf("written with the delete: %+v, want one account with base %v", writes, want)
+	}
+	if len(st.put) != 0 {
+		t.Fatalf("written apart from the delete: %+v", st.put)
+	}
+	if a, _ := b.Balance("A"); a.Available != want {
+		t.Fatalf("balance %v, want %v", a.Available, want)
+	}
+
+	b.Evicting("A", ten, func() {})
+	if err := b.Reset("A"); err != nil {
+		t.Fatal(err)
+	}
+	writes = nil
+	b.Dropped([]fund.Credit{{App: "A", Amount: ten}}, write)
+	if len(writes) != 1 || writes[0] != nil {
+		t.Fatalf("after a reset between: written %+v, want the delete alone", writes)
+	}
+	if a, _ := b.Balance("A"); a.Available != fund.DefaultOpening {
+		t.Fatalf("after a reset between: balance %v, want the opening", a.Available)
+	}
+}

@@ -191,9 +191,13 @@ func (g *Gateway) checkV3(cl *call) reply {
 	}
 	cl.entry.Verified = true
 	// The Content-Type is not signed: a request refused for it was never
-	// served, so its nonce stays free for the corrected one.
+	// served, so its nonce stays free for the corrected one. text/plain is
+	// an encrypted body's type only (the Java v3 SDK's AlipayConfigUtil.
+	// encrypt: "加密后Content-Type均为text/plain"; Node's alipay-sdk likewise).
 	if ct := req.Header.Get("Content-Type"); ct != "" && body != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && mt != "text/plain") {
+		mt, _, err := mime.ParseMediaType(ct)
+		plain := mt == "text/plain" && req.Header.Get(sign.HeaderEncryptType) != ""
+		if err != nil || (mt != "application/json" && !plain) {
 			return v3Err(apierr.Invalid("isv.invalid-content-type", "无效的Content-Type，请使用application/json"))
 		}
 	}

@@ -102,6 +102,9 @@ func (m *Mock) Client(edit func(*client.Config)) *client.Client {
 	}
 	cfg.GatewayURL = m.URL + "/gateway.do"
 	cfg.Now = m.Clock.Now
+	// No timeout of its own: on a loaded machine a slow answer is not a
+	// failure; go test's -timeout catches a hang.
+	cfg.HTTPClient = &http.Client{}
 	if edit != nil {
 		edit(&cfg)
 	}

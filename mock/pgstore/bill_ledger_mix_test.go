@@ -1,15 +1,9 @@
 package pgstore_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"io"
-	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/client"
@@ -74,40 +68,7 @@ func mixDay(t *testing.T, m *mocktest.Mock, day string) {
 // through m.
 func mixBillEnd(t *testing.T, m *mocktest.Mock, day string) (amount.Amount, string) {
 	t.Helper()
-	ctx := context.Background()
-	cb := m.Client(func(c *client.Config) { c.AppID = mixAppB })
-	r, err := cb.BillDownloadURL(ctx, client.BillRequest{BillType: "signcustomer", BillDate: day})
-	if err != nil {
-		t.Fatalf("signcustomer %s: %v", day, err)
-	}
-	zipped, err := cb.DownloadBill(ctx, r.BillDownloadURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
-	if err != nil || len(zr.File) == 0 {
-		t.Fatalf("bill zip: %v", err)
-	}
-	f, _ := zr.File[0].Open()
-	raw, _ := io.ReadAll(f)
-	detail, err := simplifiedchinese.GBK.NewDecoder().String(string(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last string
-	for _, l := range strings.Split(detail, "\r\n") {
-		if strings.Contains(l, "账务明细列表结束") {
-			break
-		}
-		if f := strings.Split(l, ","); len(f) == 12 && f[9] == "支付宝" {
-			last = f[8]
-		}
-	}
-	a, err := amount.Parse(last)
-	if err != nil {
-		t.Fatalf("no 账户余额 in the bill (%v):\n%s", err, detail)
-	}
-	return a, detail
+	return ledgerEnd(t, m.Client(func(c *client.Config) { c.AppID = mixAppB }), day)
 }
 
 // With --store the account bill's last 账户余额 is the balance too, after

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS alipay_mock_fund_merchants (
 	out_amount bigint NOT NULL DEFAULT 0,
 	frozen     bigint NOT NULL DEFAULT 0
 );
--- What each app's trimmed paid trades brought in (--keep-trades): it stays
+-- What each app's trimmed paid trades brought in (--keep-trades), less
+-- what its trimmed red packets kept out (keep.go's packetMoves): it stays
 -- in the account's income, and a reset of the app takes it away.
 CREATE TABLE IF NOT EXISTS alipay_mock_fund_trimmed (
 	account text NOT NULL,
@@ -424,15 +425,20 @@ func (f fundBackend) Account(account string, opening amount.Amount) (fund.Accoun
 	defer cancel()
 	var base, income, out, freeze int64
 	var older bool
-	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`
-		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older)
+	var trimmed int64
+	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`,
+		(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = $1)
+		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older, &trimmed)
 	if err == nil && older {
 		err = errOlderFund
 	}
 	if err != nil {
 		return fund.Account{Available: opening}, opening, f.db.failed(err)
 	}
-	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base), nil
+	// The base the account bill starts from holds what trimmed trades
+	// and red packets moved (their rows are gone from the bill), as an
+	// evicted one's part is in the base in memory (fund.Book.Evicted).
+	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base + trimmed), nil
 }
 
 func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fund.Account, error) {
@@ -450,7 +456,8 @@ func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fu
 
 // countedIncome is an account's income (a, a row of
 // alipay_mock_fund_merchants) counted again: its paid trades still stored
-// and what its apps' trimmed ones brought in.
+// and what its apps' trimmed ones brought in (less what their trimmed red
+// packets kept out).
 const countedIncome = `(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
 	(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
 

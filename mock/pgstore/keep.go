@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,13 +28,40 @@ type trimKind struct {
 	// (they do not exist for the merchant, and another site's page pay
 	// forms can open them): counted apart, trimmed among their own.
 	waiting string
+	// returning and moves: more columns of the deleted rows (gone), and
+	// statements on them run in the same WITH (each ending in a comma).
+	returning, moves string
 }
 
 var (
-	tradeTrim  = &trimKind{"alipay_mock_trades", "trade_no", []string{"trade"}, tradeTrimLock, "waiting"}
-	packetTrim = &trimKind{"alipay_mock_red_packets", "auth_no", []string{"red_packet", "claim"}, packetTrimLock,
-		"(NOT claim AND status IN ('INIT', 'CLOSED'))"}
+	tradeTrim  = &trimKind{table: "alipay_mock_trades", key: "trade_no", kinds: []string{"trade"}, lock: tradeTrimLock, waiting: "waiting"}
+	packetTrim = &trimKind{table: "alipay_mock_red_packets", key: "auth_no", kinds: []string{"red_packet", "claim"}, lock: packetTrimLock,
+		waiting:   "(NOT claim AND status IN ('INIT', 'CLOSED'))",
+		returning: ", funded_account, outlay, " + packetRefundable + " AS refundable", moves: packetMoves}
 )
+
+// packetRefundable is what a red packet row gives back to the merchant's
+// account that funded it when it goes before its end: as it was planned
+// to end, an AUTHORIZED one's automatic refund would give back its rest
+// (coupon.Book.evictOne's rule, read from the stored order: rest_amount,
+// as amount.Amount writes it). Every build writes the order's data, so a
+// row an older build wrote or changed is read alike.
+const packetRefundable = `CASE WHEN funded_account IS NOT NULL AND outlay <> 0 AND status = 'AUTHORIZED'
+	THEN round((convert_from(data, 'UTF8')::jsonb->>'rest_amount')::numeric * 100)::bigint ELSE 0 END`
+
+// packetMoves moves what trimmed red packets the merchant funded kept
+// out of their accounts (outlay, in out_amount) out of out_amount: their
+// rest (refundable) comes back, and what stays out (claimed) becomes a
+// negative income of the app's part of the trimmed totals
+// (alipay_mock_fund_trimmed), which a reset of the app takes away, as it
+// does the part in memory (fund.Book.Evicted).
+const packetMoves = `funded AS (SELECT funded_account AS account, app_id, sum(outlay) AS outlay, sum(outlay - refundable) AS kept
+		FROM gone WHERE funded_account IS NOT NULL AND outlay <> 0 GROUP BY funded_account, app_id),
+	moved AS (UPDATE alipay_mock_fund_merchants m SET out_amount = m.out_amount - s.outlay, income = m.income - s.kept
+		FROM (SELECT account, sum(outlay) AS outlay, sum(kept) AS kept FROM funded GROUP BY account) s WHERE m.account = s.account),
+	parts AS (INSERT INTO alipay_mock_fund_trimmed AS t (account, app_id, income) SELECT account, app_id, -kept FROM funded WHERE kept <> 0
+		ON CONFLICT (account, app_id) DO UPDATE SET income = t.income + EXCLUDED.income),
+	`
 
 // finalSeq is the SQL for a row's final_seq in an update: a new position
 // in the order rows became final the first time final (a boolean
@@ -148,8 +176,9 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		return false, db.failed(err)
 	}
 	if !mine {
-		// Another replica is trimming, maybe by a count read before this
-		// replica's new rows: look again in a moment.
+		// Another replica is trimming, perhaps by a count read before
+		// this replica's new rows committed: again soon, or they stay
+		// past the bound until the next new row.
 		return true, nil
 	}
 	if k == tradeTrim {
@@ -201,8 +230,8 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		var gone []byte
 		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+
 			" FROM (SELECT "+k.key+", seq, row_number() OVER (PARTITION BY app_id ORDER BY (final_seq IS NULL) DESC, final_seq DESC, seq DESC) AS rank"+
-			" FROM "+k.table+" WHERE "+class.where+") r ORDER BY rank DESC, seq LIMIT $1) RETURNING app_id, "+k.key+" AS no), "+goneJobs,
-			min(class.excess, left)).Scan(&deleted, &gone); err != nil {
+			" FROM "+k.table+" WHERE "+class.where+") r ORDER BY rank DESC, seq LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+
+			k.moves+goneJobs, min(class.excess, left)).Scan(&deleted, &gone); err != nil {
 			return false, db.failed(err)
 		}
 		if err := announceGoneJobs(ctx, tx, gone); err != nil {
@@ -210,8 +239,24 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		}
 		left -= deleted
 	}
+	if left < n {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, trimmedPrefix+k.table); err != nil {
+			return false, db.failed(err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return false, db.failed(err)
 	}
 	return excess > n, nil
+}
+
+// trimmedPrefix starts the notice a trim sends once it deleted rows
+// (Trimmed): "trimmed|" and the table. The replicas have nothing to do
+// on it (what they read of those rows is read from the database); it
+// tells a listener that the trim committed.
+const trimmedPrefix = "trimmed|"
+
+// Trimmed reads a notice Listen passed on: a trim deleted rows of table.
+func Trimmed(payload string) (table string, ok bool) {
+	return strings.CutPrefix(payload, trimmedPrefix)
 }

@@ -65,8 +65,8 @@ func TestReplicasKeepTradesBoundsTheDatabase(t *testing.T) {
 }
 
 // TestReplicasKeepTradesKeepsTheirIncome: a trade --keep-trades trims from
-// the database leaves what it brought in in the balance, as an evicted
-// trade does in memory.
+// the database leaves what it brought in in the balance, and in the base
+// the account bill starts from, as an evicted trade does in memory.
 func TestReplicasKeepTradesKeepsTheirIncome(t *testing.T) {
 	rs := replicas(t, 2, mock.Options{Trades: trade.Options{Keep: 2}})
 	one := mocktest.New(t, mock.Options{Trades: trade.Options{Keep: 2}})
@@ -81,6 +81,16 @@ func TestReplicasKeepTradesKeepsTheirIncome(t *testing.T) {
 		t.Fatalf("in memory the payments brought in nothing: %+v", want)
 	}
 	sameEverywhere(t, rs, want)
+	// The account bill starts from a base that holds it, so that it ends
+	// at the balance, as in memory.
+	one.Advance("24h")
+	rs[0].Advance("24h")
+	clocksRead(t, rs, mocktest.Epoch.Add(24*time.Hour))
+	for i, m := range []*mocktest.Mock{one, rs[0], rs[1]} {
+		if got, detail := ledgerEnd(t, m.Client(nil), "2026-11-23"); got != want.Available {
+			t.Errorf("mock %d (0: one mock): the account bill ends at %v, the balance is %v:\n%s", i, got, want.Available, detail)
+		}
+	}
 	// A reset takes the trimmed trades' income too, as in memory.
 	rs[0].Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)
 	one.Control(http.MethodPost, "/reset?app_id="+keys.DevAppID, nil, http.StatusOK)

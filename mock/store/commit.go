@@ -69,6 +69,7 @@ type committer struct {
 	stats    Stats
 	waiting  atomic.Int64 // writers waiting for their batch now
 	gate     sync.Mutex   // held while a batch is written, and by Pause
+	written  func()       // AfterEachBatch's; under mu
 }
 
 // Stats count what the writer did.
@@ -97,6 +98,17 @@ func (db *DB) Pause() (resume func()) {
 	db.c.gate.Lock()
 	var once sync.Once
 	return func() { once.Do(db.c.gate.Unlock) }
+}
+
+// AfterEachBatch makes the writer call f (nil: nothing) after each batch
+// is on disk, before its writers are released, with the writer held: the
+// files are then as a crash after that batch would leave them. Tests copy
+// them there, to start a mock on what a crash at each point between two
+// commits leaves.
+func (db *DB) AfterEachBatch(f func()) {
+	db.c.mu.Lock()
+	defer db.c.mu.Unlock()
+	db.c.written = f
 }
 
 func (db *DB) startCommitter() {
@@ -235,7 +247,11 @@ func (db *DB) writer() {
 			c.flying = nil
 			c.stats.Batches++
 			c.stats.Busy += took
+			written := c.written
 			c.mu.Unlock()
+			if written != nil && b.err == nil {
+				written()
+			}
 			close(b.done)
 		}
 		if closed || db.log.due() {

@@ -62,6 +62,8 @@ var (
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
+	// the number of the last notification id handed out, kept by a clear
+	keyLastNotification = []byte("notification_id_last")
 )
 
 // DB is an open data directory.
@@ -492,6 +494,38 @@ func (db *DB) RemoveTrades(ts []trade.Trade) error {
 	return nil
 }
 
+// RemoveTradesCrediting queues the deletion of evicted trades and the
+// accounts their income moved into (fund.Book.Dropped) as one change: a
+// crash leaves both or neither, so the money is counted once, in the
+// records or in the bases. Written with the next batch, as RemoveTrades.
+func (db *DB) RemoveTradesCrediting(ts []trade.Trade, accounts map[string]fund.Snapshot) error {
+	keys := make([][]byte, len(ts))
+	for i, t := range ts {
+		keys[i] = id(t.AppID, t.TradeNo)
+	}
+	return db.removeCrediting(bucketTrades, keys, accounts)
+}
+
+// removeCrediting queues the deletion of keys of bucket with the writes
+// of accounts, in one change.
+func (db *DB) removeCrediting(bucket []byte, keys [][]byte, accounts map[string]fund.Snapshot) error {
+	ops := make([]op, 0, len(keys)+len(accounts))
+	for _, k := range keys {
+		ops = append(ops, op{bucket: bucket, key: string(k)})
+	}
+	for k, s := range accounts {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return db.failed(err)
+		}
+		ops = append(ops, op{bucket: bucketFundAccounts, key: string(id(k, "merchant")), enc: func() ([]byte, error) { return b, nil }})
+	}
+	if len(ops) > 0 {
+		db.queue(ops...)
+	}
+	return nil
+}
+
 // Trades loads every stored trade.
 func (db *DB) Trades() ([]trade.Trade, error) {
 	var out []trade.Trade
@@ -538,6 +572,16 @@ func (db *DB) RemoveOrders(os []coupon.Order) error {
 	return nil
 }
 
+// RemoveOrdersCrediting is RemoveTradesCrediting for evicted red
+// packets and the accounts their outlay left.
+func (db *DB) RemoveOrdersCrediting(os []coupon.Order, accounts map[string]fund.Snapshot) error {
+	keys := make([][]byte, len(os))
+	for i, o := range os {
+		keys[i] = id(o.AppID, o.AuthNo)
+	}
+	return db.removeCrediting(bucketRedPackets, keys, accounts)
+}
+
 // Orders loads every stored red-packet order.
 func (db *DB) Orders() ([]coupon.Order, error) {
 	var out []coupon.Order
@@ -565,10 +609,34 @@ func (db *DB) PutNotification(n notify.Notification) func() error {
 
 // DeleteNotifications deletes one app's notifications, or all, and in
 // the same batch the untold marks of marked, whose writes never landed:
-// left, they would make the cleared notifications again at the next start
+// left, they would make the cleared notifications again at the next start,
+// and the number of the last id handed out (never lowered): a start
+// numbers on from the larger of it and the stored ids
+// (LastNotificationID), so a cleared id is not handed out again
 // (notify.Store).
-func (db *DB) DeleteNotifications(app string, marked []notify.Notification) error {
-	return db.queue(append([]op{deletePrefix(bucketNotifications, app+"/", app == "")}, untoldDeletes(marked)...)...)()
+func (db *DB) DeleteNotifications(app string, marked []notify.Notification, last int64) error {
+	keep := op{fn: func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get(keyLastNotification); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) >= last {
+			return nil
+		}
+		return m.Put(keyLastNotification, binary.BigEndian.AppendUint64(nil, uint64(max(last, 0))))
+	}}
+	ops := append([]op{deletePrefix(bucketNotifications, app+"/", app == ""), keep}, untoldDeletes(marked)...)
+	return db.queue(ops...)()
+}
+
+// LastNotificationID is the number of the last notification id a clear
+// saw handed out (0 when none was kept).
+func (db *DB) LastNotificationID() (int64, error) {
+	var last int64
+	err := db.bolt.View(func(tx *bolt.Tx) error { // written by checkpoints only: a whole-bucket change's batch
+		if v := tx.Bucket(bucketMeta).Get(keyLastNotification); len(v) == 8 {
+			last = int64(binary.BigEndian.Uint64(v) & (1<<63 - 1))
+		}
+		return nil
+	})
+	return last, err
 }
 
 // untoldDeletes are the deletions of the untold marks ns still hold
