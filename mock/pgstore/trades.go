@@ -103,6 +103,9 @@ type tradeTx struct {
 	versions map[string]int64 // of the rows read
 	writes   []write          // run at Commit
 	inserted bool             // a new trade: the database may hold more than --keep-trades
+	// acted is set by a trade a buyer acted on that waited for one: it
+	// may have just left the rows counted apart (keep.go).
+	acted bool
 	// blind is the order a Lock answered without reading (app_id and
 	// out_trade_no, NUL between): the operation must insert it.
 	blind string
@@ -297,6 +300,7 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 		}
 		t.writes = append(t.writes, write{sql: updateTrade,
 			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final(), tr.Unscanned()}, versioned: true})
+		t.acted = t.acted || (trade.WaitsForBuyer(tr.Method) && !tr.Unscanned())
 		paid := t.db.paidWrite(tr)
 		if was, ok := t.incomes[tr.TradeNo]; ok && len(paid) > 0 && int64(t.db.income(tr)) < was {
 			t.writes = append(t.writes, t.db.coverWrite()...)
@@ -365,7 +369,7 @@ func (t *tradeTx) Commit() error {
 			return t.err(err)
 		}
 	}
-	if t.inserted {
+	if t.inserted || t.acted {
 		t.db.trims.soon(tradeTrim)
 	}
 	return nil
