@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // crashImages runs f and returns a copy of the data directory dir as a
@@ -133,7 +134,11 @@ func TestEvictedMoneySurvivesACrashAtEveryPointBetweenItsWrites(t *testing.T) {
 		want := accountQuery(t, s, c)
 		images := crashImages(t, s, dir, func() {
 			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "CRT1",
-				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil { // evicts CRT0
+				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Scanned, it evicts CRT0 (one no buyer acted on is counted apart).
+			if _, err := s.Trades.Act(keys.DevAppID, "CRT1", trade.ActScan, nil); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -131,6 +131,7 @@ type Book struct {
 	// Eviction and paging (keep.go): trades in the order they were made,
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
+	fair    limits.Fair // what eviction takes next (keep.go)
 	onEvict func([]Trade)
 	// evicting runs an evicted trade's removal with its income moved
 	// into the balance (Evicting).
@@ -283,6 +284,7 @@ func (b *Book) reset(app string) {
 		b.byPage = map[string]*cell{}
 		b.byApp = map[string]*appTrades{}
 		b.ledger.Clear()
+		b.fair.Clear()
 		b.bytes = 0
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
@@ -431,6 +433,11 @@ func WaitsForBuyer(method string) bool {
 func (t *Trade) unscanned() bool {
 	return WaitsForBuyer(t.Method) && !t.Scanned
 }
+
+// Unscanned reports whether t waits for a buyer no one has been yet: it
+// does not exist for its merchant (unless the app shows such trades), and
+// eviction counts it apart (keep.go).
+func (t Trade) Unscanned() bool { return t.unscanned() }
 
 // lookup finds a trade of an app and settles it. Trades no buyer acted on
 // do not exist yet, as in production, unless the app shows them.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // DefaultKeep is how many trades the mock keeps unless told otherwise.
@@ -51,6 +52,23 @@ func (b *Book) add(t *Trade) {
 	c.seq = b.ledger.Add(c)
 	t.seq = c.seq
 	b.index(t)
+	b.refair(t)
+}
+
+// refair files t for eviction (limits.Fair): a trade no buyer acted on
+// (it does not exist for the merchant, and another site's page pay forms
+// can open it) in the class that goes first, each class by app. The lock
+// is held.
+func (b *Book) refair(t *Trade) { b.refairAs(t, t.Final()) }
+
+// refairAs is refair with final given (a restore queues the final ones
+// after, in the order they became final). The lock is held.
+func (b *Book) refairAs(t *Trade, final bool) {
+	class := 1
+	if t.unscanned() {
+		class = 0
+	}
+	b.fair.Set(t.seq, t.AppID, class, final)
 }
 
 // index files a trade under its keys and counts it. The lock is held.
@@ -82,6 +100,7 @@ func (b *Book) unindex(t *Trade) {
 		delete(b.byPage, t.CashierToken)
 	}
 	b.unlinkApp(t.AppID, c)
+	b.fair.Remove(t.seq)
 	b.counts[c.counted]--
 	c.counted = 0
 	b.uncountPayee(t)
@@ -300,6 +319,7 @@ func (b *Book) recount(changes []change) {
 				t.c.counted = i
 			}
 			b.reckon(t)
+			b.refair(t)
 		}
 	}
 	for _, c := range changes {
@@ -320,11 +340,20 @@ func (b *Book) noteFinal(changes []change) {
 	}
 }
 
-// evict drops trades while the book holds more than Keep: the trades that
-// became final longest ago first, then the oldest by creation. With a
-// store, they are deleted from it too. The lock is held.
+// evict drops trades in limits.Fair's order while the trades no buyer
+// acted on (which do not exist for the merchant yet: another site's page
+// pay forms can open them), or the others, are more than Keep, each
+// counted apart: of each, the app holding the most loses the one that
+// became final longest ago, else its oldest. With a store, they are
+// deleted from it too. The lock is held.
 func (b *Book) evict() []Trade {
-	return b.drop(b.ledger.Evict(b.opts.Keep, b.evictCell))
+	keep := b.opts.Keep
+	var cs []*cell
+	for class := range limits.FairClasses {
+		cs = append(cs, b.evictWhile(func() bool { return keep > 0 && b.fair.Count(class) > keep },
+			func() (uint64, bool) { return b.fair.Next(class) })...)
+	}
+	return b.drop(cs)
 }
 
 // trim evicts past Keep, cools what the commit warmed, then evicts past
@@ -334,11 +363,47 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 	evicted = b.evict()
 	earlier = b.cool()
 	if max := b.opts.KeepBytes; max > 0 && b.bytes > max {
-		more := b.drop(b.ledger.EvictWhile(func() bool { return b.bytes > max }, b.evictCell))
+		more := b.drop(b.evictWhile(func() bool { return b.ledger.Len() > 1 && b.bytes > max }, b.nextForBytes))
 		evicted = append(evicted, more...)
 		earlier = b.cool() // cools what eviction warmed; reported is unchanged
 	}
 	return evicted, earlier
+}
+
+// nextForBytes is the trade eviction past KeepBytes takes next: one no
+// buyer acted on first, unless that is the trade just made (it would go
+// at once), then the others. The lock is held.
+func (b *Book) nextForBytes() (uint64, bool) {
+	if seq, ok := b.fair.Next(0); ok && seq != b.ledger.Seq() {
+		return seq, true
+	}
+	if seq, ok := b.fair.Next(1); ok {
+		return seq, true
+	}
+	return b.fair.Next(0)
+}
+
+// evictWhile evicts the trades next names while over says so. The lock is
+// held.
+func (b *Book) evictWhile(over func() bool, next func() (uint64, bool)) []*cell {
+	var out []*cell
+	for over() {
+		seq, ok := next()
+		if !ok {
+			break
+		}
+		c, ok := b.ledger.Get(seq)
+		if !ok {
+			b.fair.Remove(seq) // not the book's: never so
+			continue
+		}
+		b.evictCell(c)
+		out = append(out, c)
+		if !c.gone {
+			break // its removal did not run
+		}
+	}
+	return out
 }
 
 // evictCell removes an evicted trade; its income leaves the book's in
