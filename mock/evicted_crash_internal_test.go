@@ -172,7 +172,11 @@ func TestEvictedMoneySurvivesACrashAtEveryPointBetweenItsWrites(t *testing.T) {
 		}
 		images := crashImages(t, s, dir, func() {
 			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "CRF1",
-				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil { // evicts CRF0
+				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Scanned, it evicts CRF0 (one no buyer acted on is counted apart).
+			if _, err := s.Trades.Act(keys.DevAppID, "CRF1", trade.ActScan, nil); err != nil {
 				t.Fatal(err)
 			}
 		})
