@@ -35,7 +35,7 @@ func TestRVEvictedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
 		id, _ := ns[0]["id"].(string)
 		return id
 	}
-	pay(m, "NIDE-1", slow.URL, "pending")             // ntf_000001, pending
+	pay(m, "NIDE-1", slow.URL, "pending")              // ntf_000001, pending
 	dropped := pay(m, "NIDE-2", fast.URL, "delivered") // ntf_000002, final first
 	m.Advance("5m")                                    // NIDE-1's second attempt: final, so NIDE-2's goes (keep 1)
 	var ns []map[string]any
