@@ -615,15 +615,20 @@ func (db *DB) PutNotification(n notify.Notification) func() error {
 // (LastNotificationID), so a cleared id is not handed out again
 // (notify.Store).
 func (db *DB) DeleteNotifications(app string, marked []notify.Notification, last int64) error {
-	keep := op{fn: func(tx *bolt.Tx) error {
+	ops := append([]op{deletePrefix(bucketNotifications, app+"/", app == ""), keepLastNotification(last)}, untoldDeletes(marked)...)
+	return db.queue(ops...)()
+}
+
+// keepLastNotification raises the number of the last notification id
+// handed out to last (never lowers it).
+func keepLastNotification(last int64) op {
+	return op{fn: func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if v := m.Get(keyLastNotification); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) >= last {
 			return nil
 		}
 		return m.Put(keyLastNotification, binary.BigEndian.AppendUint64(nil, uint64(max(last, 0))))
 	}}
-	ops := append([]op{deletePrefix(bucketNotifications, app+"/", app == ""), keep}, untoldDeletes(marked)...)
-	return db.queue(ops...)()
 }
 
 // LastNotificationID is the number of the last notification id a clear
@@ -657,10 +662,17 @@ func (db *DB) RemoveNotifications(ns []notify.Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	ops := make([]op, 0, len(ns))
+	ops := make([]op, 0, len(ns)+1)
+	var last int64
 	for _, n := range ns {
 		ops = append(ops, op{bucket: bucketNotifications, key: string(id(n.AppID, n.ID))})
+		if k, err := strconv.ParseInt(strings.TrimPrefix(n.ID, "ntf_"), 10, 64); err == nil {
+			last = max(last, k)
+		}
 	}
+	// A dropped id may be the highest handed out (one delivered before an
+	// older one): kept as a clear keeps it, it is not handed out again.
+	ops = append(ops, keepLastNotification(last))
 	db.queue(append(ops, untoldDeletes(ns)...)...) // a mark no write of it cleared goes with it
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// TestRVEvictedNotificationIDIsNotReusedAfterRestart: a notification id
+// TestEvictedNotificationIDIsNotReusedAfterRestart: a notification id
 // (ntf_…) names one notification for good (docs/persistence.md: a cleared
 // id "never names another notification after a restart, as within one
 // run"). Within one run an id dropped past --keep-notifications is never
@@ -17,7 +17,7 @@ import (
 // first, another later), the next notification after the restart gets
 // its id: GET /_mock/notifications/{id} of the dropped one then shows
 // another trade's notification.
-func TestRVEvictedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
+func TestEvictedNotificationIDIsNotReusedAfterRestart(t *testing.T) {
 	o := mock.Options{DataDir: t.TempDir()}
 	o.Notify.Keep = 1
 	m := mocktest.New(t, o)
