@@ -320,21 +320,13 @@ func (s *Server) wireFund(feeRate int64) {
 	// What royalty_freeze trades brought in is frozen until their
 	// settlement ends (trade.Trade.FrozenPart): out of the available
 	// balance, in freeze_amount.
-	s.Fund.IncomeFrom(func(account string) amount.Amount {
-		var sum amount.Amount
+	s.Fund.IncomeFrom(func(account string) (income, frozen amount.Amount) {
 		for _, app := range s.Apps.AccountApps(account) {
 			in, fr := s.Trades.IncomeParts(app)
-			sum += in - fr - s.Coupons.Outlay(app)
+			income += in - fr - s.Coupons.Outlay(app)
+			frozen += fr
 		}
-		return sum
-	})
-	s.Fund.FrozenFrom(func(account string) amount.Amount {
-		var sum amount.Amount
-		for _, app := range s.Apps.AccountApps(account) {
-			_, fr := s.Trades.IncomeParts(app)
-			sum += fr
-		}
-		return sum
+		return income, frozen
 	})
 	if s.pg == nil { // with --store the database keeps every trade and packet
 		// An evicted trade's income and a red packet's outlay move into

@@ -21,11 +21,11 @@ import (
 // writes the account.
 func forgetOnIncomeRead(s *Server, app string) {
 	var once sync.Once
-	s.Fund.IncomeFrom(func(a string) amount.Amount {
+	s.Fund.IncomeFrom(func(a string) (amount.Amount, amount.Amount) {
 		if a == app {
 			once.Do(func() { s.Auth.Restore(nil, nil) })
 		}
-		return s.Trades.Income(a)
+		return s.Trades.Income(a), 0
 	})
 }
 

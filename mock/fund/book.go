@@ -212,8 +212,6 @@ type Book struct {
 	// SetBalance, Reset), and the income a trade's change takes (Cover):
 	// income read before one may count a trade twice, or money spent.
 	credits uint64
-	// frozen is the part of an account's income frozen (FrozenFrom).
-	frozen func(account string) amount.Amount
 
 	store    Store
 	backend  Backend // the truth when replicas share a database (backend.go)
@@ -222,7 +220,7 @@ type Book struct {
 	// must survive a crash: each is marked untold in the transfer's write
 	// (persist.go).
 	tells  func(Transfer) bool
-	income func(account string) amount.Amount
+	income func(account string) (income, frozen amount.Amount)
 	payee  func(app string, p Participant) (Payee, bool, error)
 	// onEvict is told, outside the lock, about transfers eviction dropped.
 	onEvict func([]Transfer)
@@ -345,20 +343,14 @@ func (b *Book) payeeAccount(who Payee) string {
 
 // IncomeFrom sets what the payments of an account's apps brought in,
 // less fees and refunds (the bills' rule, mock/bill.Income), and less
-// what of it is frozen (FrozenFrom); it is called outside the book's lock.
-func (b *Book) IncomeFrom(f func(account string) amount.Amount) {
+// what of it is frozen; and that frozen part (its apps' kept
+// royalty_freeze trades not yet thawed: Balance adds it to freeze_amount).
+// Both come from one read, so a thaw between two reads cannot count the
+// money in both. f is called outside the book's lock.
+func (b *Book) IncomeFrom(f func(account string) (income, frozen amount.Amount)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.income = f
-}
-
-// FrozenFrom sets what of an account's income is frozen (its apps' kept
-// royalty_freeze trades not yet thawed): Balance adds it to freeze_amount.
-// It is called outside the book's lock.
-func (b *Book) FrozenFrom(f func(account string) amount.Amount) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.frozen = f
 }
 
 // KnownPayees sets how an identity is found among the users the mock
@@ -749,27 +741,26 @@ func sum(m map[string]amount.Amount) amount.Amount {
 // meanwhile is counted once, in its base (Book.Evicting), not also in the income
 // read before.
 func (b *Book) lockWithIncome(k string) amount.Amount {
+	in, _ := b.lockWithParts(k)
+	return in
+}
+
+// lockWithParts is lockWithIncome with the frozen part of the income,
+// read with it.
+func (b *Book) lockWithParts(k string) (in, frozen amount.Amount) {
 	for {
 		b.mu.Lock()
-		g := b.credits
+		g, f := b.credits, b.income
 		b.mu.Unlock()
-		in := b.incomeOf(k)
+		if f != nil {
+			in, frozen = f(k)
+		}
 		b.mu.Lock()
 		if b.credits == g {
-			return in
+			return in, frozen
 		}
 		b.mu.Unlock()
 	}
-}
-
-func (b *Book) incomeOf(k string) amount.Amount {
-	b.mu.Lock()
-	f := b.income
-	b.mu.Unlock()
-	if f == nil {
-		return 0
-	}
-	return f(k)
 }
 
 // Balance is the account app's money moves in (its merchant's), now. An
@@ -784,24 +775,11 @@ func (b *Book) Balance(app string) (Account, error) {
 		}
 		return a, nil
 	}
-	fr := b.frozenOf(k)
-	in := b.lockWithIncome(k)
+	in, fr := b.lockWithParts(k)
 	defer b.mu.Unlock()
 	a := b.balance(k, in)
 	a.Freeze += fr
 	return a, nil
-}
-
-// frozenOf is the frozen part of account k's income (FrozenFrom), read
-// outside the lock.
-func (b *Book) frozenOf(k string) amount.Amount {
-	b.mu.Lock()
-	f := b.frozen
-	b.mu.Unlock()
-	if f == nil {
-		return 0
-	}
-	return f(k)
 }
 
 // Base is the balance of app's account before the payments and transfers
@@ -834,8 +812,7 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 		return be.SetBalance(k, want, b.opts.Opening)
 	}
 	defer b.recheck(app) // after the unlock
-	fr := b.frozenOf(k)
-	in := b.lockWithIncome(k)
+	in, fr := b.lockWithParts(k)
 	defer b.mu.Unlock()
 	a := b.account(k)
 	now := b.balance(k, in)

@@ -114,7 +114,7 @@ func TestCheck(t *testing.T) {
 func TestBalance(t *testing.T) {
 	b, clk := newBook(t, fund.Options{Opening: amount.MustParse("100.00")})
 	income := amount.Amount(0)
-	b.IncomeFrom(func(string) amount.Amount { return income })
+	b.IncomeFrom(func(string) (amount.Amount, amount.Amount) { return income, 0 })
 	want := func(avail, freeze string) {
 		t.Helper()
 		if got := must(b.Balance(app)); got.Available != amount.MustParse(avail) || got.Freeze != amount.MustParse(freeze) {
