@@ -35,3 +35,17 @@ func TestRVPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 	file := "name: never\napp_id: \"" + keys.DevCertAppID + "\"\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"" + keys.DevCertAppID + "\"}\n    then: {respond: {code: \"20000\"}}\n"
 	e.control("PUT", "/scenarios?name=never&app_id="+keys.DevAppID, file, http.StatusBadRequest)
 }
+
+// An upload's scope "must name a registered app: one that names none is
+// 400 no app … and changes nothing, rather than a scenario that never
+// acts" (docs/scenarios.md). A rule's own when.app_id is the same scope
+// one rule at a time, and a typo there (an app the mock does not know)
+// is accepted (201): the rule never acts.
+func TestRVUploadRuleNamingAnUnknownAppIsRefused(t *testing.T) {
+	e := newEnv(t, mock.Options{})
+	file := "name: typo\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"9021000100000009\"}\n    then: {respond: {code: \"20000\"}}\n"
+	b := e.control("POST", "/scenarios?name=typo", file, http.StatusBadRequest)
+	if !strings.Contains(string(b), "no app") {
+		t.Errorf("refusal does not name the unknown app: %s", b)
+	}
+}
