@@ -597,7 +597,7 @@ func check(f *File, methods Catalogue) Problems {
 		// A forced answer without execute stands in for the request: the
 		// method does not run, so no buyer, policy, voucher or transfer
 		// outcome of the rule would ever act.
-		if rs := t.Respond; rs != nil && rs.Code != apierr.CodeSuccess && !rs.Execute {
+		if rs := t.Respond; rs != nil && rs.Code != apierr.CodeSuccess && apierr.Msg(rs.Code) != "" && !rs.Execute {
 			for _, p := range []struct {
 				key string
 				set bool
@@ -783,6 +783,30 @@ func walk(dir, name string, seen map[string]bool, paths *[]string) error {
 		case strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml"):
 			*paths = append(*paths, n)
 		}
+	}
+	return nil
+}
+
+// Scope puts f in scope app (an upload's ?app_id=, over the file's own;
+// "" the global scope) and reports, as Parse reports them, the rules it
+// leaves unable to match: a when.app_id naming another app, which Parse
+// checked against the file's own app_id alone.
+func (f *File) Scope(app string) error {
+	f.AppID = app
+	if app == "" {
+		return nil
+	}
+	var ps Problems
+	for _, r := range f.Rules {
+		if w := r.When.AppID; w != "" && w != app {
+			p := Problem{Path: f.Path, Rule: r.Name, at: r.at("when.app_id"),
+				Msg: fmt.Sprintf("%s: app_id %s differs from the upload's scope %s (?app_id=): it can never match", r.Name, w, app)}
+			p.Line = p.at.first
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
+		return ps
 	}
 	return nil
 }
