@@ -13,7 +13,7 @@ import (
 // queued answer's negative times is taken silently as 1 (201, "times":1):
 // a script computing times (remaining = want - done, gone negative) gets
 // an answer it did not ask for on the next request.
-func TestRVFaultWithNegativeTimesIsRefused(t *testing.T) {
+func TestFaultWithNegativeTimesIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	e.control("POST", "/faults", `{"method":"alipay.trade.close","code":"40004","times":-2}`, http.StatusBadRequest)
 	if b := e.control("GET", "/faults", "", http.StatusOK); string(b) != "[]\n" && string(b) != "[]" {

@@ -19,7 +19,7 @@ import (
 // /_mock/scenarios shows acted [1], its buyer was never planned, and the
 // merchant's retry, which does make the trade, finds the rule used up.
 // The buyer the scenario promises never comes.
-func TestRVQueuedAnswerDoesNotUseUpATimesRule(t *testing.T) {
+func TestQueuedAnswerDoesNotUseUpATimesRule(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: q\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: {prefix: \"Q-\"}}}\n" +
 		"    times: 1\n    then: {buyer: {scan_after: 0s, pay_after: 10s}}\n"

@@ -17,7 +17,7 @@ import (
 // nothing; a delay of 0; no fields to change) loads (201) and does
 // nothing, except that, acting, it shadows every later rule and the
 // magic amounts for the requests it matches.
-func TestRVEmptyActionIsThenDoesNothing(t *testing.T) {
+func TestEmptyActionIsThenDoesNothing(t *testing.T) {
 	for _, then := range []string{
 		"{buyer: {}}",
 		"{notify: {}}",

@@ -17,7 +17,7 @@ import (
 // (advance answers "buyer fail: … ACQ.TRADE_STATUS_ERROR 交易状态非法:
 // TRADE_CLOSED", "buyer scan: … TRADE_SUCCESS"), yet the file loads.
 // A bad scenario file must be refused at load, not fail later.
-func TestRVBuyerStepAfterTheTradeEndedIsRefused(t *testing.T) {
+func TestBuyerStepAfterTheTradeEndedIsRefused(t *testing.T) {
 	for _, tc := range []struct{ name, buyer string }{
 		{"fail after close", "{scan_after: 0s, close_after: 10s, fail_after: 20s}"},
 		{"scan after pay", "{scan_after: 30s, pay_after: 10s}"},

@@ -17,7 +17,7 @@ import (
 // thing docs/scenarios.md says an upload's scope check prevents ("rather
 // than a scenario that never acts") and "a bad scenario file accepted and
 // later failing".
-func TestRVUploadScopeContradictingARulesAppIDIsRefused(t *testing.T) {
+func TestUploadScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: never\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"" + keys.DevCertAppID + "\"}\n    then: {respond: {code: \"20000\"}}\n"
 	// Scoped to the dev app, the rule (for the cert app) can act on no request.
@@ -30,7 +30,7 @@ func TestRVUploadScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 // The same with PUT of a file that names app B both as its app_id and in
 // the rule's when.app_id (valid alone) into app A's scope (?app_id= wins
 // over the file's own): the rule can never match, and the PUT is 200.
-func TestRVPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
+func TestPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: never\napp_id: \"" + keys.DevCertAppID + "\"\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"" + keys.DevCertAppID + "\"}\n    then: {respond: {code: \"20000\"}}\n"
 	e.control("PUT", "/scenarios?name=never&app_id="+keys.DevAppID, file, http.StatusBadRequest)
@@ -41,7 +41,7 @@ func TestRVPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 // acts" (docs/scenarios.md). A rule's own when.app_id is the same scope
 // one rule at a time, and a typo there (an app the mock does not know)
 // is accepted (201): the rule never acts.
-func TestRVUploadRuleNamingAnUnknownAppIsRefused(t *testing.T) {
+func TestUploadRuleNamingAnUnknownAppIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: typo\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"9021000100000009\"}\n    then: {respond: {code: \"20000\"}}\n"
 	b := e.control("POST", "/scenarios?name=typo", file, http.StatusBadRequest)

@@ -23,7 +23,7 @@ import (
 // sent. docs/scenarios.md: notify bends "the notifications of the trade
 // … the request names", and "a buyer acts only on the trade … it was
 // planned for".
-func TestRVNotifyPolicyGoesToTheTradeTheRequestActsOn(t *testing.T) {
+func TestNotifyPolicyGoesToTheTradeTheRequestActsOn(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	rec := newRecorder(t, "success")
 	file := "name: sil\nrules:\n  - name: r\n    when: {method: alipay.trade.refund, biz: {out_trade_no: {prefix: \"SIL-\"}}}\n    then: {notify: {suppress: true}}\n"

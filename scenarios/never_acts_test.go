@@ -18,7 +18,7 @@ import (
 // pay_after, fail_after at or after pay_after, close_after beside
 // pay_after, a state no rule sets); this one is accepted (201) and the
 // part silently never acts.
-func TestRVForcedAnswerWithoutExecuteBesideANeverActingPartIsRefused(t *testing.T) {
+func TestForcedAnswerWithoutExecuteBesideANeverActingPartIsRefused(t *testing.T) {
 	for _, tc := range []struct{ name, method, then string }{
 		{"buyer", "alipay.trade.precreate", "buyer: {scan_after: 0s, pay_after: 10s}"},
 		{"notify", "alipay.trade.precreate", "notify: {suppress: true}"},
