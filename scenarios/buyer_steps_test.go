@@ -15,8 +15,8 @@ import (
 // failure after the buyer closed the trade, and for a scan after the
 // trade was paid or closed: each step fails when its time comes
 // (advance answers "buyer fail: … ACQ.TRADE_STATUS_ERROR 交易状态非法:
-// TRADE_CLOSED", "buyer scan: … TRADE_SUCCESS"), yet the file loads.
-// A bad scenario file must be refused at load, not fail later.
+// TRADE_CLOSED", "buyer scan: … TRADE_SUCCESS"); the file loaded. Now it
+// is refused at load, not failing later.
 func TestBuyerStepAfterTheTradeEndedIsRefused(t *testing.T) {
 	for _, tc := range []struct{ name, buyer string }{
 		{"fail after close", "{scan_after: 0s, close_after: 10s, fail_after: 20s}"},

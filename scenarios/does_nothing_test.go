@@ -11,10 +11,10 @@ import (
 
 // A rule whose then does nothing is a problem of the file ("then does
 // nothing": check_test.go, docs/scenarios.md "a rule whose only action is
-// misspelt does not also "do nothing""). The check only looks at whether
-// an action key is present, so an action that is there but empty (a
+// misspelt does not also "do nothing""). The check looked only at whether
+// an action key was present, so an action that is there but empty (a
 // buyer with no step, no queries and no name; a notify policy bending
-// nothing; a delay of 0; no fields to change) loads (201) and does
+// nothing; a delay of 0; no fields to change) loaded (201) and did
 // nothing, except that, acting, it shadows every later rule and the
 // magic amounts for the requests it matches.
 func TestEmptyActionIsThenDoesNothing(t *testing.T) {

@@ -16,8 +16,8 @@ import (
 // voucher or transfer outcome has a part that can never act. The loader
 // refuses every other "would never happen" combination (never beside
 // pay_after, fail_after at or after pay_after, close_after beside
-// pay_after, a state no rule sets); this one is accepted (201) and the
-// part silently never acts.
+// pay_after, a state no rule sets); this one was accepted (201) and the
+// part silently never acted; now it is refused at respond.execute.
 func TestForcedAnswerWithoutExecuteBesideANeverActingPartIsRefused(t *testing.T) {
 	for _, tc := range []struct{ name, method, then string }{
 		{"buyer", "alipay.trade.precreate", "buyer: {scan_after: 0s, pay_after: 10s}"},

@@ -15,11 +15,11 @@ import (
 // (production: "trade_no,out_trade_no如果同时存在优先取trade_no", the
 // out_trade_no field of the Java SDK's domain models, e.g.
 // alipay-sdk-java-all v2/.../domain/AlipayTradeQueryModel.java; the mock's
-// book does the same, trade.Book.lookupAll). The scenario's notification policy is put on the
-// out_trade_no's trade instead (gateway outNo reads out_trade_no first):
-// the refunded trade's notice is sent though the rule says suppress, and
-// the other trade, which the request did not touch, is left suppressed
-// for good: its own later refund, by a request no rule matches, is never
+// book does the same, trade.Book.lookupAll). So does the scenario's notification policy. It was put on the
+// out_trade_no's trade (gateway outNo read out_trade_no first): the
+// refunded trade's notice was sent though the rule says suppress, and
+// the other trade, which the request did not touch, was left suppressed
+// for good: its own later refund, by a request no rule matches, was never
 // sent. docs/scenarios.md: notify bends "the notifications of the trade
 // … the request names", and "a buyer acts only on the trade … it was
 // planned for".

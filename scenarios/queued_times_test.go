@@ -15,10 +15,10 @@ import (
 // execute=true) … plants no buyer", and for the header "no rule counts
 // or acts on a request that carries it: a times: 1 rule still acts on the
 // next one". A queued answer (POST /_mock/faults) is the same kind of
-// stand-in, but the rule is counted as having acted on it: GET
-// /_mock/scenarios shows acted [1], its buyer was never planned, and the
-// merchant's retry, which does make the trade, finds the rule used up.
-// The buyer the scenario promises never comes.
+// stand-in; the rule was counted as having acted on it (GET
+// /_mock/scenarios showed acted [1]), its buyer was never planned, and
+// the merchant's retry, which does make the trade, found the rule used
+// up: the buyer the scenario promises never came.
 func TestQueuedAnswerDoesNotUseUpATimesRule(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: q\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: {prefix: \"Q-\"}}}\n" +

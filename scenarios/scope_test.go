@@ -12,8 +12,8 @@ import (
 // A rule whose when.app_id differs from the file's app_id can never match,
 // and Parse refuses it ("can never match", check_test.go "app id differs").
 // An upload's ?app_id= puts the file in that app's scope over its own: a
-// rule naming another app in when.app_id then can never match either, yet
-// the upload is accepted (201) and the rule silently never acts, the very
+// rule naming another app in when.app_id then can never match either: the
+// upload is refused. It was accepted (201) and the rule silently never acted, the very
 // thing docs/scenarios.md says an upload's scope check prevents ("rather
 // than a scenario that never acts") and "a bad scenario file accepted and
 // later failing".
@@ -29,7 +29,7 @@ func TestUploadScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 
 // The same with PUT of a file that names app B both as its app_id and in
 // the rule's when.app_id (valid alone) into app A's scope (?app_id= wins
-// over the file's own): the rule can never match, and the PUT is 200.
+// over the file's own): the rule can never match; the PUT was 200.
 func TestPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: never\napp_id: \"" + keys.DevCertAppID + "\"\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"" + keys.DevCertAppID + "\"}\n    then: {respond: {code: \"20000\"}}\n"
@@ -39,8 +39,8 @@ func TestPutScopeContradictingARulesAppIDIsRefused(t *testing.T) {
 // An upload's scope "must name a registered app: one that names none is
 // 400 no app … and changes nothing, rather than a scenario that never
 // acts" (docs/scenarios.md). A rule's own when.app_id is the same scope
-// one rule at a time, and a typo there (an app the mock does not know)
-// is accepted (201): the rule never acts.
+// one rule at a time: a typo there (an app the mock does not know)
+// was accepted (201) and the rule never acted.
 func TestUploadRuleNamingAnUnknownAppIsRefused(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: typo\nrules:\n  - name: r\n    when: {method: alipay.trade.close, app_id: \"9021000100000009\"}\n    then: {respond: {code: \"20000\"}}\n"

@@ -16,7 +16,7 @@ func TestReplicasQueuedAnswerLeavesASharedTimesRuleUncounted(t *testing.T) {
 	a, b := rs[0], rs[1]
 	pay(t, a, "QT", "1.00")
 	a.Control(http.MethodPost, "/scenarios?name=once", "name: once\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1\n"+
-		"    then: {respond: {code: \"40004\", sub_code: ACQ.TRADE_NOT_EXIST}}\n", http.StatusCreated)
+		"    then: {fields: {trade_status: TRADE_CLOSED}}\n", http.StatusCreated)
 	a.Control(http.MethodPost, "/faults", `{"method":"alipay.trade.query","code":"20000"}`, http.StatusCreated)
 	b.Control(http.MethodGet, "/scenarios", nil, http.StatusOK) // b has taken up the upload
 	var got []any
@@ -24,12 +24,12 @@ func TestReplicasQueuedAnswerLeavesASharedTimesRuleUncounted(t *testing.T) {
 		Call(string, string) map[string]any
 	}{b, a, b} {
 		r := m.Call("alipay.trade.query", `{"out_trade_no":"QT"}`)
-		got = append(got, r["code"], r["sub_code"])
+		got = append(got, r["code"], r["trade_status"])
 	}
-	want := []any{"20000", "isp.unknow-error", "40004", "ACQ.TRADE_NOT_EXIST", "10000", nil}
+	want := []any{"20000", nil, "10000", "TRADE_CLOSED", "10000", "TRADE_SUCCESS"}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("queued answer, then the times: 1 rule, then the real answer: got %v, want %v", got, want)
+			t.Fatalf("queued answer, then the times: 1 rule's fields, then the real answer: got %v, want %v", got, want)
 		}
 	}
 }
