@@ -24,7 +24,19 @@ import (
 // … the request names", and "a buyer acts only on the trade … it was
 // planned for".
 func TestNotifyPolicyGoesToTheTradeTheRequestActsOn(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	for _, store := range []string{"memory", "--data"} {
+		t.Run(store, func(t *testing.T) {
+			var o mock.Options
+			if store == "--data" {
+				o.DataDir = t.TempDir()
+			}
+			notifyPolicyGoesToTheTradeTheRequestActsOnIn(t, o)
+		})
+	}
+}
+
+func notifyPolicyGoesToTheTradeTheRequestActsOnIn(t *testing.T, o mock.Options) {
+	e := newEnv(t, o)
 	rec := newRecorder(t, "success")
 	file := "name: sil\nrules:\n  - name: r\n    when: {method: alipay.trade.refund, biz: {out_trade_no: {prefix: \"SIL-\"}}}\n    then: {notify: {suppress: true}}\n"
 	e.control("POST", "/scenarios?name=sil&app_id="+keys.DevAppID, file, http.StatusCreated)

@@ -20,7 +20,19 @@ import (
 // the merchant's retry, which does make the trade, found the rule used
 // up: the buyer the scenario promises never came.
 func TestQueuedAnswerDoesNotUseUpATimesRule(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	for _, store := range []string{"memory", "--data"} {
+		t.Run(store, func(t *testing.T) {
+			var o mock.Options
+			if store == "--data" {
+				o.DataDir = t.TempDir()
+			}
+			queuedAnswerDoesNotUseUpATimesRuleIn(t, o)
+		})
+	}
+}
+
+func queuedAnswerDoesNotUseUpATimesRuleIn(t *testing.T, o mock.Options) {
+	e := newEnv(t, o)
 	file := "name: q\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {out_trade_no: {prefix: \"Q-\"}}}\n" +
 		"    times: 1\n    then: {buyer: {scan_after: 0s, pay_after: 10s}}\n"
 	e.control("POST", "/scenarios?name=q&app_id="+keys.DevAppID, file, http.StatusCreated)
