@@ -27,10 +27,10 @@ func TestReplicasNotifyPolicyGoesToTheTradeTheRequestActsOn(t *testing.T) {
 		}
 		nos[out], _ = r["trade_no"].(string)
 	}
-	if r := rs[1].Call("alipay.trade.refund", `{"out_trade_no":"SIL-1","trade_no":"`+nos["OTH-1"]+`","refund_amount":"1.00","out_request_no":"R1"}`); !ok(r) || r["out_trade_no"] != "OTH-1" {
+	if r := rs[0].Call("alipay.trade.refund", `{"out_trade_no":"SIL-1","trade_no":"`+nos["OTH-1"]+`","refund_amount":"1.00","out_request_no":"R1"}`); !ok(r) || r["out_trade_no"] != "OTH-1" {
 		t.Fatalf("refund naming both: %v, want OTH-1 refunded", r)
 	}
-	if r := rs[0].Call("alipay.trade.refund", `{"trade_no":"`+nos["SIL-1"]+`","refund_amount":"1.00","out_request_no":"R2"}`); !ok(r) {
+	if r := rs[1].Call("alipay.trade.refund", `{"trade_no":"`+nos["SIL-1"]+`","refund_amount":"1.00","out_request_no":"R2"}`); !ok(r) {
 		t.Fatalf("refund of SIL-1: %v", r)
 	}
 	rs[0].Advance("1m")
@@ -41,11 +41,15 @@ func TestReplicasNotifyPolicyGoesToTheTradeTheRequestActsOn(t *testing.T) {
 		query string
 	}{{"OTH-1", "state=suppressed&count=1"}, {"SIL-1", "state=delivered&count=2"}} {
 		refund := false
-		for _, n := range rs[1].Notifications("out_trade_no=" + c.out + "&" + c.query) {
+		list := rs[1].Notifications("out_trade_no=" + c.out + "&" + c.query)
+		for _, n := range list {
 			refund = refund || n.Params["gmt_refund"] != ""
 		}
 		if !refund {
-			t.Errorf("%s's refund notice is not %s", c.out, c.query)
+			t.Errorf("%s's refund notice is not %s: %d listed", c.out, c.query, len(list))
+			for _, n := range rs[1].Notifications("out_trade_no=" + c.out) {
+				t.Logf("%s %s gmt_refund=%q", n.ID, n.State, n.Params["gmt_refund"])
+			}
 		}
 	}
 }
