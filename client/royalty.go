@@ -83,7 +83,8 @@ type RoyaltyParameter struct {
 	// in a refund's refund_royalty_parameters.
 	TransIn  string `json:"trans_in,omitempty"`
 	TransOut string `json:"trans_out,omitempty"`
-	// TransInType is userId, the default.
+	// TransInType is userId, the default, or loginName (TransIn a logon
+	// bound as a loginName receiver).
 	TransInType string        `json:"trans_in_type,omitempty"`
 	Amount      amount.Amount `json:"amount"`
 	Desc        string        `json:"desc,omitempty"`

@@ -74,6 +74,9 @@ type Goods struct {
 // ExtendParams is extend_params.
 type ExtendParams struct {
 	SysServiceProviderID string `json:"sys_service_provider_id,omitempty"` // ISV's PID for rebates
+	// RoyaltyFreeze "true" freezes the paid money in the merchant's
+	// account for later settlement (order.settle), until royalty_finish.
+	RoyaltyFreeze string `json:"royalty_freeze,omitempty"`
 }
 
 // FundBill is one funding source of a payment or refund

@@ -245,10 +245,12 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 	for _, t := range ts {
 		// What the trade brought in stays in the balance, of an app
 		// still there (not a made-up merchant nothing names any more).
-		// Counted already, pending (Evicting): in the base now. With
-		// --data the trade's delete put it there (tradesData).
+		// Counted already, pending (Evicting): in the base now, a frozen
+		// trade's part staying frozen. With --data the trade's delete put
+		// it there (tradesData).
 		if s.db == nil {
-			s.Fund.Evicted(t.AppID, bill.TradeIncome(&t, s.feeRate), s.accountKept(t.AppID))
+			in := bill.TradeIncome(&t, s.feeRate)
+			s.Fund.EvictedTrade(t.AppID, in, t.FrozenPart(in), s.accountKept(t.AppID))
 		} else if !s.accountKept(t.AppID) {
 			s.Fund.Release(t.AppID)
 		}
@@ -315,17 +317,29 @@ func (s *Server) wireFund(feeRate int64) {
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.AccountsBy(s.Apps.Account)
 	s.Fund.MerchantsBy(s.Apps.IsMerchant)
+	// What royalty_freeze trades brought in is frozen until their
+	// settlement ends (trade.Trade.FrozenPart): out of the available
+	// balance, in freeze_amount.
 	s.Fund.IncomeFrom(func(account string) amount.Amount {
 		var sum amount.Amount
 		for _, app := range s.Apps.AccountApps(account) {
-			sum += s.Trades.Income(app) - s.Coupons.Outlay(app)
+			in, fr := s.Trades.IncomeParts(app)
+			sum += in - fr - s.Coupons.Outlay(app)
+		}
+		return sum
+	})
+	s.Fund.FrozenFrom(func(account string) amount.Amount {
+		var sum amount.Amount
+		for _, app := range s.Apps.AccountApps(account) {
+			_, fr := s.Trades.IncomeParts(app)
+			sum += fr
 		}
 		return sum
 	})
 	if s.pg == nil { // with --store the database keeps every trade and packet
 		// An evicted trade's income and a red packet's outlay move into
 		// the balance in the step that drops them (fund.Book.Evicting).
-		s.Trades.Evicting(s.Fund.Evicting)
+		s.Trades.Evicting(s.Fund.EvictingTrade)
 		s.Coupons.Evicting(s.Fund.Evicting)
 	}
 	if s.pg == nil { // with --store the red packet's transaction checks and takes it

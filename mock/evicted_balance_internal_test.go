@@ -110,7 +110,10 @@ func TestEvictedTradesIncomeStaysInBeforeItsCredit(t *testing.T) {
 		s.tradesEvicted(ts)
 	})
 	if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "EVT1",
-		TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil { // evicts EVT0
+		TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Trades.Act(app, "EVT1", trade.ActScan, nil); err != nil { // scanned, it evicts EVT0
 		t.Fatal(err)
 	}
 	if len(seen) != 1 || seen[0] != before.Available {

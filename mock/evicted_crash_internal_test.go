@@ -12,6 +12,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/store"
+	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
 // crashImages runs f and returns a copy of the data directory dir as a
@@ -81,6 +82,18 @@ func accountQuery(t *testing.T, s *Server, c *client.Client) amount.Amount {
 	return q.AvailableAmount
 }
 
+// accountAmounts is alipay.fund.account.query's available_amount and
+// freeze_amount for the dev merchant.
+func accountAmounts(t *testing.T, s *Server, c *client.Client) [2]amount.Amount {
+	t.Helper()
+	a, _ := s.Apps.Get(keys.DevAppID)
+	q, err := c.AccountQuery(context.Background(), client.AccountQueryRequest{AlipayUserID: a.Seller.UserID})
+	if err != nil {
+		t.Fatalf("account query: %v", err)
+	}
+	return [2]amount.Amount{q.AvailableAmount, q.FreezeAmount}
+}
+
 // The money of a trade evicted past --keep-trades, and of a
 // merchant-funded red packet evicted past --keep-red-packets, is in the
 // merchant's balance after a crash at any point of the call that evicts
@@ -121,7 +134,11 @@ func TestEvictedMoneySurvivesACrashAtEveryPointBetweenItsWrites(t *testing.T) {
 		want := accountQuery(t, s, c)
 		images := crashImages(t, s, dir, func() {
 			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "CRT1",
-				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil { // evicts CRT0
+				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Scanned, it evicts CRT0 (one no buyer acted on is counted apart).
+			if _, err := s.Trades.Act(keys.DevAppID, "CRT1", trade.ActScan, nil); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -133,6 +150,53 @@ func TestEvictedMoneySurvivesACrashAtEveryPointBetweenItsWrites(t *testing.T) {
 			_, err := s.Trades.Get(keys.DevAppID, "CRT0")
 			return err != nil
 		})
+	})
+
+	t.Run("a paid royalty_freeze trade, --keep-trades", func(t *testing.T) {
+		// Its income stays frozen when it goes (nothing can end its
+		// settlement then): in freeze_amount, not available_amount, at
+		// every crash point, so the frozen part is in the delete's commit
+		// too.
+		var o Options
+		o.Trades.Keep = 1
+		dir := t.TempDir()
+		s, c := startOn(t, o, dir)
+		if _, err := c.Pay(ctx, client.PayRequest{Scene: "bar_code", AuthCode: "283912345678901234",
+			Order: client.Order{OutTradeNo: "CRF0", TotalAmount: amount.MustParse("10.00"), Subject: "s",
+				ExtendParams: &client.ExtendParams{RoyaltyFreeze: "true"}}}); err != nil {
+			t.Fatal(err)
+		}
+		want := accountAmounts(t, s, c)
+		if want[1] == 0 {
+			t.Fatalf("a paid royalty_freeze trade froze nothing: %v", want)
+		}
+		images := crashImages(t, s, dir, func() {
+			if _, err := c.Precreate(ctx, client.PrecreateRequest{Order: client.Order{OutTradeNo: "CRF1",
+				TotalAmount: amount.MustParse("1.00"), Subject: "s"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Scanned, it evicts CRF0 (one no buyer acted on is counted apart).
+			if _, err := s.Trades.Act(keys.DevAppID, "CRF1", trade.ActScan, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got := accountAmounts(t, s, c); got != want {
+			t.Fatalf("available and frozen after the eviction %v, before %v", got, want)
+		}
+		_ = s.Close()
+		if len(images) == 0 {
+			t.Fatal("no batch written while evicting: the test needs at least one")
+		}
+		for i, img := range images {
+			s, c := startOn(t, o, img)
+			if got := accountAmounts(t, s, c); got != want {
+				t.Errorf("a crash after batch %d of %d: available and frozen start again at %v, want %v", i+1, len(images), got, want)
+			}
+			if _, err := s.Trades.Get(keys.DevAppID, "CRF0"); i == len(images)-1 && err == nil {
+				t.Error("after the last batch the evicted trade is still on disk: the test shows nothing")
+			}
+			_ = s.Close()
+		}
 	})
 
 	t.Run("a merchant-funded red packet, --keep-red-packets", func(t *testing.T) {

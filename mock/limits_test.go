@@ -246,17 +246,23 @@ func tradeNos(t *testing.T, s *mock.Server) []string {
 func TestTradesPastTheLimitAreEvicted(t *testing.T) {
 	ctx := context.Background()
 	s, c := startKept(t, mock.Options{Trades: trade.Options{Keep: 3}})
-	for _, out := range []string{"T1", "T2", "T3"} {
+	// Scanned trades: one no buyer acted on is counted apart and never
+	// evicts them (TestUnscannedTradesAreCountedApart).
+	scanned := func(out string) {
+		t.Helper()
 		precreate(t, c, out)
+		if _, err := s.Trades.Act(keys.DevAppID, out, trade.ActScan, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := s.Trades.Act(keys.DevAppID, "T2", trade.ActScan, nil); err != nil { // close needs a scanned trade
-		t.Fatal(err)
+	for _, out := range []string{"T1", "T2", "T3"} {
+		scanned(out)
 	}
 	if _, err := c.Close(ctx, client.CloseRequest{OutTradeNo: "T2"}); err != nil {
 		t.Fatal(err)
 	}
-	precreate(t, c, "T4") // the closed T2 goes first
-	precreate(t, c, "T5") // then the oldest, T1
+	scanned("T4") // the closed T2 goes first
+	scanned("T5") // then the oldest, T1
 	if got := strings.Join(tradeNos(t, s), ","); got != "T3,T4,T5" {
 		t.Fatalf("kept %s, want T3,T4,T5", got)
 	}

@@ -164,8 +164,13 @@ func (s *Server) restore(db *store.DB) error {
 	if err != nil {
 		return err
 	}
+	last, err := db.LastNotificationID()
+	if err != nil {
+		return err
+	}
 	s.Notifier.Outbox().Persist(db)
 	s.Notifier.Restore(ns)
+	s.Notifier.Numbered(last) // a cleared notification's id is not handed out again
 
 	// What the start keeps, read from what it loaded: nothing in restore
 	// looks a trade or red packet up in the books, which would apply the
@@ -210,12 +215,14 @@ type tradesData struct {
 }
 
 // RemoveTrades deletes evicted trades with the bases that take their
-// income (trade.Store); the trade book calls it under its lock, after
+// income, and its frozen part (trade.Store); the trade book calls it under its lock, after
 // Evicting counted each one's income pending.
 func (d tradesData) RemoveTrades(ts []trade.Trade) error {
 	cs := make([]fund.Credit, len(ts))
 	for i := range ts {
-		cs[i] = fund.Credit{App: ts[i].AppID, Amount: bill.TradeIncome(&ts[i], d.s.feeRate)}
+		in := bill.TradeIncome(&ts[i], d.s.feeRate)
+		// A frozen trade's part stays frozen (fund.Snapshot.Frozen).
+		cs[i] = fund.Credit{App: ts[i].AppID, Amount: in, Frozen: ts[i].FrozenPart(in)}
 	}
 	var err error
 	d.s.Fund.Dropped(cs, func(accounts map[string]fund.Snapshot) { err = d.RemoveTradesCrediting(ts, accounts) })

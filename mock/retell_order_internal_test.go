@@ -114,7 +114,7 @@ func TestRetoldRefundsKeepTheirOrderPastNineEvents(t *testing.T) {
 		trade.Untold{AppID: tr.AppID, TradeNo: tr.TradeNo, Event: 10})(); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeleteNotifications("", nil); err != nil {
+	if err := db.DeleteNotifications("", nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	_ = db.Close()

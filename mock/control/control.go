@@ -107,7 +107,7 @@ func (a *API) appPay(c echo.Context) error {
 	var in struct {
 		OrderString string `json:"order_string"`
 		Action      string `json:"action"`
-		fixtures.Buyer
+		buyerBody
 	}
 	const usage = `body must be JSON: {"order_string":...,"action":"pay"}`
 	if ok, err := bindJSON(c, &in, usage); !ok {
@@ -116,7 +116,7 @@ func (a *API) appPay(c echo.Context) error {
 	if in.OrderString == "" {
 		return fail(c, http.StatusBadRequest, errors.New(usage))
 	}
-	if err := in.Buyer.Check(); err != nil { // before the order string opens anything
+	if err := in.buyer().Check(); err != nil { // before the order string opens anything
 		return fail(c, http.StatusBadRequest, err)
 	}
 	if err := appPayAction(gateway.OrderStringMethod(in.OrderString), in.Action); err != nil { // the same
@@ -330,55 +330,62 @@ func jsonBody(r *http.Request) error {
 // buyerUsage is what a buyer's (or a red packet's payer's) body must be.
 const buyerUsage = `body must be JSON: {"buyer_id":...,"buyer_logon_id":...}`
 
+// buyerBody is the body that names a buyer (or a red packet's payer): the
+// two fields it takes, so that any other is refused (bindJSON).
+type buyerBody struct {
+	UserID  string `json:"buyer_id"`
+	LogonID string `json:"buyer_logon_id"`
+}
+
+func (b buyerBody) buyer() fixtures.Buyer {
+	return fixtures.Buyer{UserID: b.UserID, LogonID: b.LogonID}
+}
+
 // bindJSON reads the request's JSON body into v, or answers why it could
 // not: 415 when the body is not sent as JSON (jsonBody), 400 with usage,
-// what the body must be, when it does not decode into v. ok is false when
-// it answered; the handler then returns err (the answer's write).
+// what the body must be, when it does not decode into v, and 400 naming a
+// field v does not take (a typo such as "sped" or "buyer_idd", another
+// endpoint's "by"): every JSON body of the control API is read so, and a
+// refused one changes nothing. ok is false when it answered; the handler
+// then returns err (the answer's write).
+// An empty body (Content-Length 0) is a body with no fields, as echo's
+// Bind read it.
 func bindJSON(c echo.Context, v any, usage string) (ok bool, err error) {
 	return bindJSONBounded(c, v, usage, "")
+}
+
+// bindJSONStrict is bindJSON that also refuses an empty body with usage
+// (the clock's and the faults' bodies, which name what to do).
+func bindJSONStrict(c echo.Context, v any, usage string) (ok bool, err error) {
+	return bindJSONBody(c, v, usage, "", false)
 }
 
 // bindJSONBounded is bindJSON for a handler that bounds its body with
 // http.MaxBytesReader and says so: a body over the bound is 413 with
 // tooLarge (with tooLarge empty, 400 with usage as any other).
 func bindJSONBounded(c echo.Context, v any, usage, tooLarge string) (ok bool, err error) {
+	return bindJSONBody(c, v, usage, tooLarge, true)
+}
+
+func bindJSONBody(c echo.Context, v any, usage, tooLarge string, emptyOK bool) (ok bool, err error) {
 	if err := jsonBody(c.Request()); err != nil {
 		return false, fail(c, http.StatusUnsupportedMediaType, err)
 	}
 	err = checkJSONText(c.Request())
-	if err == nil {
-		err = c.Bind(v)
-	}
 	if bad := (textError{}); errors.As(err, &bad) {
 		return false, fail(c, http.StatusBadRequest, bad.error)
+	}
+	if err == nil && !(emptyOK && c.Request().ContentLength == 0) {
+		dec := json.NewDecoder(c.Request().Body)
+		dec.DisallowUnknownFields()
+		err = dec.Decode(v)
+		if f, unknown := strings.CutPrefix(fmt.Sprint(err), "json: unknown field "); err != nil && unknown {
+			return false, fail(c, http.StatusBadRequest, fmt.Errorf("%s (no field %s)", usage, f))
+		}
 	}
 	if err != nil {
 		if over := (*http.MaxBytesError)(nil); tooLarge != "" && errors.As(err, &over) {
 			return false, fail(c, http.StatusRequestEntityTooLarge, errors.New(tooLarge))
-		}
-		return false, fail(c, http.StatusBadRequest, errors.New(usage))
-	}
-	return true, nil
-}
-
-// bindJSONStrict is bindJSON that also refuses a field v does not have
-// (a typo such as "sped", another endpoint's "by"), naming it, where
-// bindJSON ignores it.
-func bindJSONStrict(c echo.Context, v any, usage string) (ok bool, err error) {
-	if err := jsonBody(c.Request()); err != nil {
-		return false, fail(c, http.StatusUnsupportedMediaType, err)
-	}
-	if err := checkJSONText(c.Request()); err != nil {
-		if bad := (textError{}); errors.As(err, &bad) {
-			return false, fail(c, http.StatusBadRequest, bad.error)
-		}
-		return false, fail(c, http.StatusBadRequest, errors.New(usage))
-	}
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return false, fail(c, http.StatusBadRequest, fmt.Errorf("%s (no field %s)", usage, f))
 		}
 		return false, fail(c, http.StatusBadRequest, errors.New(usage))
 	}
@@ -532,14 +539,15 @@ func (a *API) act(c echo.Context) error {
 	default:
 		return fail(c, http.StatusNotFound, oneOf("action", string(act), string(trade.ActScan), string(trade.ActPay), string(trade.ActFail), string(trade.ActClose)))
 	}
-	var buyer fixtures.Buyer
+	var in buyerBody
 	if c.Request().ContentLength != 0 {
-		if ok, err := bindJSON(c, &buyer, buyerUsage); !ok {
+		if ok, err := bindJSON(c, &in, buyerUsage); !ok {
 			return err
 		}
 	}
 	var bp *fixtures.Buyer
-	if buyer.UserID != "" || buyer.LogonID != "" {
+	if in.UserID != "" || in.LogonID != "" {
+		buyer := in.buyer()
 		bp = &buyer
 	}
 	t, err := a.Trades.Act(c.QueryParam("app_id"), c.Param("ref"), act, bp)

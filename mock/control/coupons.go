@@ -43,15 +43,16 @@ func (a *API) couponAct(c echo.Context) error {
 	app, ref := c.QueryParam("app_id"), c.Param("ref")
 	switch c.Param("action") {
 	case "pay":
-		var payer fixtures.Buyer
+		var in buyerBody
 		if c.Request().ContentLength != 0 {
-			if ok, err := bindJSON(c, &payer, buyerUsage); !ok {
+			if ok, err := bindJSON(c, &in, buyerUsage); !ok {
 				return err
 			}
 		}
 		var pp *fixtures.Buyer
-		if payer.UserID != "" || payer.LogonID != "" {
-			pp = &fixtures.Buyer{UserID: payer.UserID, LogonID: payer.LogonID} // the two fields a body names
+		if in.UserID != "" || in.LogonID != "" {
+			payer := in.buyer()
+			pp = &payer
 		}
 		o, err := a.Coupons.SenderPay(app, ref, pp)
 		return a.couponAnswer(c, o, err)

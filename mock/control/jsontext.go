@@ -18,7 +18,9 @@ import (
 
 // JSONSerializer is the mock's JSON out (c.JSON): encoding/json's, except
 // that every time.Time is written as Alipay writes times, GMT+8
-// "yyyy-MM-dd HH:mm:ss" (the zero time as null), at any depth. The
+// "yyyy-MM-dd HH:mm:ss" at any depth, and a time not set (the zero time,
+// a nil *time.Time) as null: a struct's time member is never left out,
+// omitempty or not (docs/control-api.md). The
 // books keep full time.Time values and persist them as RFC 3339; only
 // what the control API shows changes. Input is encoding/json's.
 type JSONSerializer struct{ echo.DefaultJSONSerializer }
@@ -234,7 +236,7 @@ type field struct {
 	name      string
 	key       []byte // the name as JSON
 	index     []int
-	omitEmpty bool
+	omitEmpty bool // never for a time: one not set is null
 	quoted    bool
 }
 
@@ -289,7 +291,8 @@ func typeFields(t reflect.Type) []field {
 				continue
 			}
 			depth[name] = len(idx)
-			out = append(out, field{name: name, index: idx, omitEmpty: hasOpt(opts, "omitempty"), quoted: hasOpt(opts, "string")})
+			isTime := ft == timeType || ft.Kind() == reflect.Pointer && ft.Elem() == timeType
+			out = append(out, field{name: name, index: idx, omitEmpty: hasOpt(opts, "omitempty") && !isTime, quoted: hasOpt(opts, "string")})
 		}
 	}
 	walk(t, nil)

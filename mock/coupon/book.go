@@ -145,6 +145,7 @@ type Book struct {
 	store    Store
 	backend  Backend // the truth when replicas share a database (backend.go)
 	ledger   limits.Ledger[*Order]
+	fair     limits.Fair // what eviction takes next (keep.go)
 	onEvict  func([]Order)
 	// evicting runs an evicted red packet's removal with its outlay
 	// moved into the balance (Evicting).
@@ -275,6 +276,7 @@ func (b *Book) reset(app string) {
 		b.byAuth, b.byOut, b.byPage = map[string]*Order{}, map[key]*Order{}, map[string]*Order{}
 		b.byOutNo, b.claims, b.counts, b.nclaims = map[string][]*Order{}, map[string][]*Order{}, map[OrderStatus]int{}, 0
 		b.ledger.Clear()
+		b.fair.Clear()
 		b.outMu.Lock()
 		b.outlays = map[string]amount.Amount{}
 		b.outMu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
@@ -71,6 +72,28 @@ func (b *Book) Keep() int { return b.opts.Keep }
 func (b *Book) add(o *Order) {
 	o.seq = b.ledger.Add(o)
 	b.index(o)
+	b.refair(o)
+}
+
+// Unpaid reports whether o is a red packet no sender has paid (INIT, or
+// CLOSED unpaid): it moved no money, and another site's red-packet page
+// pay forms can open it.
+func (o *Order) Unpaid() bool {
+	return !o.Claim && (o.Status == OrderInit || o.Status == OrderClosed)
+}
+
+// refair files o for eviction (limits.Fair): a red packet no sender paid
+// in the class that goes first, each class by app. The lock is held.
+func (b *Book) refair(o *Order) { b.refairAs(o, o.Final()) }
+
+// refairAs is refair with final given (a restore queues the final ones
+// after, in the order they became final). The lock is held.
+func (b *Book) refairAs(o *Order, final bool) {
+	class := 1
+	if o.Unpaid() {
+		class = 0
+	}
+	b.fair.Set(o.seq, o.AppID, class, final)
 }
 
 // index files an order under its keys and counts it. The lock is held.
@@ -120,6 +143,7 @@ func (b *Book) Outlay(app string) amount.Amount {
 
 // unindex takes an order out of its keys and counts. The lock is held.
 func (b *Book) unindex(o *Order) {
+	b.fair.Remove(o.seq)
 	if b.byAuth[o.AuthNo] == o {
 		delete(b.byAuth, o.AuthNo)
 	}
@@ -171,6 +195,9 @@ func without(l []*Order, o *Order) []*Order {
 // status now. The lock is held.
 func (b *Book) recount(changes []change) {
 	for _, c := range changes {
+		if o := b.byAuth[c.o.AuthNo]; o != nil {
+			b.refair(o)
+		}
 		if o := b.byAuth[c.o.AuthNo]; o != nil && !o.Claim && o.counted != o.Status {
 			if b.counts[o.counted]--; b.counts[o.counted] <= 0 {
 				delete(b.counts, o.counted)
@@ -193,11 +220,34 @@ func (b *Book) noteFinal(changes []change) {
 	}
 }
 
-// evict drops orders while the book holds more than Keep: those that
-// became final longest ago first, then the oldest. With a store, they are
-// deleted from it too. The lock is held.
+// evict drops orders in limits.Fair's order while the red packets no
+// sender paid (another site's red-packet page pay forms can open them), or
+// the other orders, are more than Keep, each counted apart: of each, the
+// app holding the most loses the one that became final longest ago, else
+// its oldest. With a store, they are deleted from it too. The lock is
+// held.
 func (b *Book) evict() []Order {
-	out := clones(b.ledger.Evict(b.opts.Keep, b.evictOne))
+	var gone []*Order
+	keep := b.opts.Keep
+	for class := range limits.FairClasses {
+		for keep > 0 && b.fair.Count(class) > keep {
+			seq, ok := b.fair.Next(class)
+			if !ok {
+				break
+			}
+			o, ok := b.ledger.Get(seq)
+			if !ok {
+				b.fair.Remove(seq) // not the book's: never so
+				continue
+			}
+			b.evictOne(o)
+			gone = append(gone, o)
+			if _, kept := b.ledger.Get(seq); kept {
+				break // its removal did not run
+			}
+		}
+	}
+	out := clones(gone)
 	if b.store != nil && len(out) > 0 {
 		_ = b.store.RemoveOrders(out) // the store reports failures
 	}

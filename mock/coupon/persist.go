@@ -55,7 +55,13 @@ func (b *Book) Restore(orders []Order) []Order {
 			o.CashierToken = b.ids.Secret()
 		}
 		b.index(o)
+		b.refairAs(o, false)
 	}
+	b.ledger.EachFinal(func(seq uint64) { // in the order they became final
+		if o, ok := b.ledger.Get(seq); ok {
+			b.refair(o)
+		}
+	})
 	if b.store != nil && len(legacy) > 0 {
 		b.store.PutOrders(clones(legacy)) // queued; the store reports failures
 	}

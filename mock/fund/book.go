@@ -48,9 +48,12 @@ type Snapshot struct {
 	Base amount.Amount `json:"base"`
 	// Evicted is what transfers no longer kept took from the account.
 	Evicted amount.Amount `json:"evicted"`
-	// Apps is each app's part of Evicted and of Base (what its evicted
-	// trades and packets moved: Book.Evicted), which a reset of the app
-	// takes away, leaving the others'.
+	// Frozen is the part of Base that evicted trades brought in frozen
+	// (royalty_freeze, not thawed when dropped): it stays frozen.
+	Frozen amount.Amount `json:"frozen,omitempty"`
+	// Apps is each app's part of Evicted, of Base and of Frozen (what its
+	// evicted trades and packets moved: Book.Evicted), which a reset of
+	// the app takes away, leaving the others'.
 	Apps map[string]Part `json:"apps,omitempty"`
 }
 
@@ -59,6 +62,7 @@ type Snapshot struct {
 type Part struct {
 	Evicted  amount.Amount `json:"evicted,omitempty"`
 	Credited amount.Amount `json:"credited,omitempty"`
+	Frozen   amount.Amount `json:"frozen,omitempty"`
 }
 
 // exact is an amount of a stored account, read back as written at any
@@ -90,17 +94,19 @@ func (e *exact) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UnmarshalJSON reads a stored snapshot with its amounts exact (exact).
+// UnmarshalJSON reads a stored snapshot with its amounts exact (exact):
+// every field, a new one added here too.
 func (s *Snapshot) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Base    exact           `json:"base"`
 		Evicted exact           `json:"evicted"`
+		Frozen  exact           `json:"frozen"`
 		Apps    map[string]Part `json:"apps"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*s = Snapshot{Base: amount.Amount(w.Base), Evicted: amount.Amount(w.Evicted), Apps: w.Apps}
+	*s = Snapshot{Base: amount.Amount(w.Base), Evicted: amount.Amount(w.Evicted), Frozen: amount.Amount(w.Frozen), Apps: w.Apps}
 	return nil
 }
 
@@ -109,11 +115,12 @@ func (p *Part) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Evicted  exact `json:"evicted"`
 		Credited exact `json:"credited"`
+		Frozen   exact `json:"frozen"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*p = Part{Evicted: amount.Amount(w.Evicted), Credited: amount.Amount(w.Credited)}
+	*p = Part{Evicted: amount.Amount(w.Evicted), Credited: amount.Amount(w.Credited), Frozen: amount.Amount(w.Frozen)}
 	return nil
 }
 
@@ -127,6 +134,7 @@ func (s *Snapshot) add(app string, p Part) {
 	q := apps[app]
 	q.Evicted += p.Evicted
 	q.Credited += p.Credited
+	q.Frozen += p.Frozen
 	apps[app] = q
 	s.Apps = apps
 }
@@ -145,6 +153,7 @@ func (s Snapshot) without(app string, opening amount.Amount) Snapshot {
 		out.Apps[k] = p
 		out.Base += p.Credited
 		out.Evicted += p.Evicted
+		out.Frozen += p.Frozen
 	}
 	return out
 }
@@ -160,11 +169,15 @@ type acct struct {
 	// income (Evicting) and their removal's write has not yet put in
 	// Base (Evicted), by app: counted in the balance, not written.
 	pending map[string]amount.Amount
-	gone    bool // released while transfers were kept: goes with the last
+	// pendingFrozen is the part of pending frozen (EvictingTrade), by app.
+	pendingFrozen map[string]amount.Amount
+	gone          bool // released while transfers were kept: goes with the last
 }
 
 // empty reports whether nothing kept moves the account.
-func (a *acct) empty() bool { return a.n == 0 && a.in == 0 && len(a.pending) == 0 }
+func (a *acct) empty() bool {
+	return a.n == 0 && a.in == 0 && len(a.pending) == 0 && len(a.pendingFrozen) == 0
+}
 
 // Merchant is who pays: the app the transfer is kept under, the ISV app
 // that called for it, the merchant's user id and its logon id
@@ -199,6 +212,8 @@ type Book struct {
 	// SetBalance, Reset), and the income a trade's change takes (Cover):
 	// income read before one may count a trade twice, or money spent.
 	credits uint64
+	// frozen is the part of an account's income frozen (FrozenFrom).
+	frozen func(account string) amount.Amount
 
 	store    Store
 	backend  Backend // the truth when replicas share a database (backend.go)
@@ -329,12 +344,21 @@ func (b *Book) payeeAccount(who Payee) string {
 }
 
 // IncomeFrom sets what the payments of an account's apps brought in,
-// less fees and refunds (the bills' rule, mock/bill.Income); it is called
-// outside the book's lock.
+// less fees and refunds (the bills' rule, mock/bill.Income), and less
+// what of it is frozen (FrozenFrom); it is called outside the book's lock.
 func (b *Book) IncomeFrom(f func(account string) amount.Amount) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.income = f
+}
+
+// FrozenFrom sets what of an account's income is frozen (its apps' kept
+// royalty_freeze trades not yet thawed): Balance adds it to freeze_amount.
+// It is called outside the book's lock.
+func (b *Book) FrozenFrom(f func(account string) amount.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.frozen = f
 }
 
 // KnownPayees sets how an identity is found among the users the mock
@@ -457,6 +481,7 @@ func (b *Book) reset(app, k string) (changed []string) {
 	if a := b.accounts[k]; a != nil {
 		a.Snapshot = a.without(app, b.opts.Opening)
 		delete(a.pending, app)
+		delete(a.pendingFrozen, app)
 		if a.empty() && a.Apps == nil {
 			delete(b.accounts, k)
 		}
@@ -481,6 +506,7 @@ func (s *Snapshot) dropPart(app string) bool {
 	}
 	s.Evicted -= p.Evicted
 	s.Base -= p.Credited
+	s.Frozen -= p.Frozen
 	apps := make(map[string]Part, len(s.Apps))
 	for k, v := range s.Apps {
 		if k != app {
@@ -696,21 +722,26 @@ func (b *Book) account(k string) *acct {
 	return a
 }
 
-// balance is an account: base, plus income, less what transfers took;
-// DEALING money is frozen. The lock is held; income was read before
-// taking it.
+// balance is an account: base, plus income (what is available of it),
+// less what transfers took; DEALING money is frozen, and so is what
+// evicted frozen trades brought in (Snapshot.Frozen, pending or not).
+// The lock is held; income was read before taking it. Freeze counts
+// only those: the caller adds the kept trades' frozen income.
 func (b *Book) balance(k string, income amount.Amount) Account {
 	a := b.peek(k)
-	return Account{Available: a.Base + a.pended() + income - a.Evicted - a.out + a.in, Freeze: a.freeze}
+	fr := a.Frozen + sum(a.pendingFrozen)
+	return Account{Available: a.Base + a.pended() + income - a.Evicted - a.out + a.in - fr, Freeze: a.freeze + fr}
 }
 
 // pended is the account's pending sum.
-func (a *acct) pended() amount.Amount {
-	var sum amount.Amount
-	for _, p := range a.pending {
-		sum += p
+func (a *acct) pended() amount.Amount { return sum(a.pending) }
+
+func sum(m map[string]amount.Amount) amount.Amount {
+	var n amount.Amount
+	for _, p := range m {
+		n += p
 	}
-	return sum
+	return n
 }
 
 // lockWithIncome reads the account's income and returns it with the lock
@@ -753,9 +784,24 @@ func (b *Book) Balance(app string) (Account, error) {
 		}
 		return a, nil
 	}
+	fr := b.frozenOf(k)
 	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
-	return b.balance(k, in), nil
+	a := b.balance(k, in)
+	a.Freeze += fr
+	return a, nil
+}
+
+// frozenOf is the frozen part of account k's income (FrozenFrom), read
+// outside the lock.
+func (b *Book) frozenOf(k string) amount.Amount {
+	b.mu.Lock()
+	f := b.frozen
+	b.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	return f(k)
 }
 
 // Base is the balance of app's account before the payments and transfers
@@ -788,6 +834,7 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 		return be.SetBalance(k, want, b.opts.Opening)
 	}
 	defer b.recheck(app) // after the unlock
+	fr := b.frozenOf(k)
 	in := b.lockWithIncome(k)
 	defer b.mu.Unlock()
 	a := b.account(k)
@@ -801,7 +848,9 @@ func (b *Book) SetBalance(app string, want amount.Amount) (Account, error) {
 	}
 	a.Snapshot = next
 	b.credits++
-	return b.balance(k, in), nil
+	out := b.balance(k, in)
+	out.Freeze += fr
+	return out, nil
 }
 
 // Cover reports whether the balance of app's account, its income being
@@ -834,20 +883,35 @@ func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount
 // the coupon book's outlays lock (outMu), which nothing holding it leaves
 // for the fund book's: coupon.mu -> trade.mu -> fund.mu -> outMu.
 func (b *Book) Evicting(app string, a amount.Amount, take func()) {
+	b.EvictingTrade(app, a, 0, take)
+}
+
+// EvictingTrade is Evicting for a trade whose income a has a part frozen
+// (royalty_freeze, not thawed): that part stays frozen in the balance.
+func (b *Book) EvictingTrade(app string, a, frozen amount.Amount, take func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	take()
-	if b.backend != nil || a == 0 {
+	if b.backend != nil || a == 0 && frozen == 0 {
 		return // the database keeps every trade and packet
 	}
 	acc := b.account(b.keyLocked(app))
-	if acc.pending == nil {
-		acc.pending = map[string]amount.Amount{}
-	}
-	if acc.pending[app] += a; acc.pending[app] == 0 {
-		delete(acc.pending, app)
-	}
+	addTo(&acc.pending, app, a)
+	addTo(&acc.pendingFrozen, app, frozen)
 	b.credits++
+}
+
+// addTo adds a to (*m)[app], deleting an entry back at zero.
+func addTo(m *map[string]amount.Amount, app string, a amount.Amount) {
+	if a == 0 {
+		return
+	}
+	if *m == nil {
+		*m = map[string]amount.Amount{}
+	}
+	if (*m)[app] += a; (*m)[app] == 0 {
+		delete(*m, app)
+	}
 }
 
 // Evicted moves a of app's pending (Evicting) into its base, once the
@@ -855,12 +919,18 @@ func (b *Book) Evicting(app string, a amount.Amount, take func()) {
 // no longer kept) drops it instead. A reset of the app since took the
 // pending away: nothing is moved then.
 func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
+	b.EvictedTrade(app, a, 0, kept)
+}
+
+// EvictedTrade is Evicted for what EvictingTrade counted: the frozen
+// part goes into Frozen with the rest into the base.
+func (b *Book) EvictedTrade(app string, a, frozen amount.Amount, kept bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.backend != nil {
 		return
 	}
-	k, ok := b.unpend(app, a)
+	k, ok := b.unpend(app, a, frozen)
 	if !ok {
 		return
 	}
@@ -868,25 +938,28 @@ func (b *Book) Evicted(app string, a amount.Amount, kept bool) {
 		b.release(k) // opened again by Evicting, or held while pending
 		return
 	}
-	b.credit(k, app, a)
+	b.credit(k, app, a, frozen)
 	if b.store != nil {
 		_ = b.store.PutAccount(k, b.accounts[k].Snapshot)
 	}
 }
 
 // Credit is what one dropped trade or red packet moved into its app's
-// balance (Evicting's a).
+// balance (Evicting's a), and the part of it frozen (EvictingTrade's
+// frozen).
 type Credit struct {
 	App    string
 	Amount amount.Amount
+	Frozen amount.Amount
 }
 
 // Dropped is Evicted for a store: it moves each credit from its app's
-// pending into its base and, in the same locked step, calls write with
-// the accounts that changed, for the store to delete the dropped records
-// and write those accounts in one commit. A crash then leaves the records
-// and the bases without their money, or neither: counted once. The
-// account of a merchant no longer kept is let go after (Release).
+// pending into its base (its frozen part into Frozen, as EvictedTrade
+// does) and, in the same locked step, calls write with the accounts that
+// changed, for the store to delete the dropped records and write those
+// accounts in one commit. A crash then leaves the records and the bases
+// without their money, or neither: counted once. The account of a
+// merchant no longer kept is let go after (Release).
 func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -895,11 +968,11 @@ func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
 		if b.backend != nil {
 			break
 		}
-		k, ok := b.unpend(c.App, c.Amount)
+		k, ok := b.unpend(c.App, c.Amount, c.Frozen)
 		if !ok {
 			continue
 		}
-		b.credit(k, c.App, c.Amount)
+		b.credit(k, c.App, c.Amount, c.Frozen)
 		if changed == nil {
 			changed = map[string]Snapshot{}
 		}
@@ -908,10 +981,11 @@ func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
 	write(changed)
 }
 
-// unpend takes a out of app's pending (Evicting) and returns its account,
-// false when a is 0 or a reset took the pending away. The lock is held.
-func (b *Book) unpend(app string, a amount.Amount) (string, bool) {
-	if a == 0 {
+// unpend takes a, and its frozen part, out of app's pending
+// (EvictingTrade) and returns its account, false when both are 0 or a
+// reset took the pending away. The lock is held.
+func (b *Book) unpend(app string, a, frozen amount.Amount) (string, bool) {
+	if a == 0 && frozen == 0 {
 		return "", false
 	}
 	k := b.keyLocked(app)
@@ -919,21 +993,24 @@ func (b *Book) unpend(app string, a amount.Amount) (string, bool) {
 	if acc == nil {
 		return "", false
 	}
-	if _, ok := acc.pending[app]; !ok {
+	_, ok := acc.pending[app]
+	_, okf := acc.pendingFrozen[app]
+	if !ok && !okf {
 		return "", false
 	}
-	if acc.pending[app] -= a; acc.pending[app] == 0 {
-		delete(acc.pending, app)
-	}
+	addTo(&acc.pending, app, -a)
+	addTo(&acc.pendingFrozen, app, -frozen)
 	b.credits++
 	return k, true
 }
 
-// credit puts a, app's money, in the base of account k. The lock is held.
-func (b *Book) credit(k, app string, a amount.Amount) {
+// credit puts a, app's money, in the base of account k, and its frozen
+// part in Frozen. The lock is held.
+func (b *Book) credit(k, app string, a, frozen amount.Amount) {
 	acc := b.accounts[k]
 	acc.Base += a
-	acc.add(app, Part{Credited: a})
+	acc.Frozen += frozen
+	acc.add(app, Part{Credited: a, Frozen: frozen})
 }
 
 // Spend runs apply, which takes a from app's account elsewhere (a red

@@ -57,3 +57,23 @@ func TestAStoredAccountPastTwelveDigitsOfYuanReadsBackExactly(t *testing.T) {
 		t.Fatalf("restored balance %+v, want %+v", got, want)
 	}
 }
+
+// Every field of a stored account is read back exactly, past 12 digits of
+// yuan: the frozen part of what evicted royalty_freeze trades brought in
+// (Snapshot.Frozen, Part.Frozen) as well as the base and the evicted sum.
+func TestAStoredAccountsFrozenPartReadsBackExactly(t *testing.T) {
+	wide := twelveDigits + 12345
+	s := fund.Snapshot{Base: wide + 1, Evicted: wide + 2, Frozen: wide + 3,
+		Apps: map[string]fund.Part{app: {Evicted: wide + 2, Credited: wide + 1, Frozen: wide + 3}}}
+	text, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back fund.Snapshot
+	if err := json.Unmarshal(text, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Base != s.Base || back.Evicted != s.Evicted || back.Frozen != s.Frozen || back.Apps[app] != s.Apps[app] {
+		t.Fatalf("%s read back as %+v, want %+v", text, back, s)
+	}
+}

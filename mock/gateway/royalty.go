@@ -65,7 +65,7 @@ func (g *Gateway) orderSettle(cl *call, in trade.SettleRequest) (any, *apierr.Er
 		return nil, g.asAPI(err)
 	}
 	owner := cl.owner()
-	t, s, err := g.Trades.OrderSettle(owner, in, func(userID string) bool { return g.Royalty.Bound(owner, userID) })
+	t, s, err := g.Trades.OrderSettle(owner, in, func(typ, account string) bool { return g.Royalty.Bound(owner, typ, account) })
 	if err != nil {
 		return nil, g.asAPI(err)
 	}

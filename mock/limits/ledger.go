@@ -99,6 +99,15 @@ func (l *Ledger[T]) NextFinal() (seq uint64, v T, ok bool) {
 	return 0, v, false
 }
 
+// EachFinal calls f on the final items, in the order they became final.
+func (l *Ledger[T]) EachFinal(f func(seq uint64)) {
+	for _, s := range l.final {
+		if i := l.find(s); i >= 0 && l.order[i].final {
+			f(s)
+		}
+	}
+}
+
 // Remove takes the item seq out.
 func (l *Ledger[T]) Remove(seq uint64) {
 	i := l.find(seq)

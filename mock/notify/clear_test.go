@@ -12,10 +12,10 @@ import (
 // the disk.
 type countingStore struct{ syncs atomic.Int32 }
 
-func (s *countingStore) PutNotification(Notification) func() error        { return synced }
-func (s *countingStore) DeleteNotifications(string, []Notification) error { return nil }
-func (s *countingStore) RemoveNotifications([]Notification) error         { return nil }
-func (s *countingStore) Sync() error                                      { s.syncs.Add(1); return nil }
+func (s *countingStore) PutNotification(Notification) func() error               { return synced }
+func (s *countingStore) DeleteNotifications(string, []Notification, int64) error { return nil }
+func (s *countingStore) RemoveNotifications([]Notification) error                { return nil }
+func (s *countingStore) Sync() error                                             { s.syncs.Add(1); return nil }
 
 // Clearing one app's notifications takes their planned attempts off the
 // clock and leaves the others' there, looking each job's notification up

@@ -606,7 +606,7 @@ func (n *Notifier) plan(id, key string, gen int, at time.Time) {
 // still stands. It reports the store's failure to delete them; memory and
 // the clock forget them anyway.
 func (n *Notifier) Clear(app string) error {
-	err := n.outbox.Clear(app)
+	err := n.outbox.Clear(app, n.seq.Load)
 	n.sched.CancelWhere(func(j clock.Job) bool {
 		if j.Kind != "notify" {
 			return false

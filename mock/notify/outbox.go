@@ -909,14 +909,16 @@ func (o *Outbox) waitOn(ctx context.Context, f *Filter, done func() bool) bool {
 
 // Clear forgets the notifications of one app, or all, in the store too;
 // the untold marks no write of them cleared go in the same change, so
-// the next start does not make them again.
-func (o *Outbox) Clear(app string) error {
+// the next start does not make them again. last reads the number of the
+// last id handed out; it is read under the outbox's lock, after any
+// notification the clear takes had its id.
+func (o *Outbox) Clear(app string, last func() int64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	marked := o.dropLocked(app)
 	var err error
 	if o.store != nil {
-		err = o.store.DeleteNotifications(app, marked)
+		err = o.store.DeleteNotifications(app, marked, last())
 	}
 	o.wakeLocked(nil)
 	return err

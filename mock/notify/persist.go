@@ -21,7 +21,10 @@ type Store interface {
 	PutNotification(Notification) (wait func() error)
 	// DeleteNotifications deletes every notification ("") or one app's,
 	// and in the same change the untold marks of marked (Told); it waits.
-	DeleteNotifications(app string, marked []Notification) error
+	// last is the number of the last id handed out (ntf_%06d): a store
+	// whose restart numbers on from what it holds keeps it in the same
+	// change, so that no cleared id is handed out again (Numbered).
+	DeleteNotifications(app string, marked []Notification, last int64) error
 	RemoveNotifications([]Notification) error // the notifications eviction dropped; queued
 	// Sync waits for everything queued so far to be on disk.
 	Sync() error
@@ -210,11 +213,20 @@ func (n *Notifier) Restore(ns []Notification) {
 	o.wakeLocked(nil)
 	o.mu.Unlock()
 	o.tellGivenUp(gone)
-	if n.seq.Load() < max {
-		n.seq.Store(max)
-	}
+	n.Numbered(max)
 	for _, p := range plans {
 		n.plan(p.id, p.key, p.gen, p.at)
+	}
+}
+
+// Numbered makes ids carry on after ntf_<last> (the last id a store says
+// was handed out, though a clear took it away) if they would not already.
+func (n *Notifier) Numbered(last int64) {
+	for {
+		cur := n.seq.Load()
+		if cur >= last || n.seq.CompareAndSwap(cur, last) {
+			return
+		}
 	}
 }
 

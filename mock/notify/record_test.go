@@ -356,7 +356,7 @@ func TestRecordsReadAcrossAClear(t *testing.T) {
 			o.add(&Notification{ID: fmt.Sprintf("ntf_%06d", i), AppID: "2021", OutTradeNo: fmt.Sprint("O", i), State: Delivered,
 				URL: fmt.Sprintf("http://127.0.0.1:%d/n", i), Params: map[string]string{"subject": fmt.Sprint("s", i)}})
 			if i%100 == 0 {
-				o.Clear("")
+				o.Clear("", func() int64 { return 0 })
 			}
 		}
 	}()

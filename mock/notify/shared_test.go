@@ -45,10 +45,10 @@ func (r replica) PutNotification(n Notification) func() error {
 	return synced
 }
 
-func (replica) DeleteNotifications(string, []Notification) error { return nil }
-func (replica) RemoveNotifications([]Notification) error         { return nil }
-func (replica) Sync() error                                      { return nil }
-func (replica) Renew([]string) error                             { return nil }
+func (replica) DeleteNotifications(string, []Notification, int64) error { return nil }
+func (replica) RemoveNotifications([]Notification) error                { return nil }
+func (replica) Sync() error                                             { return nil }
+func (replica) Renew([]string) error                                    { return nil }
 
 func (r replica) GiveUp(id string) (Notification, GiveUpResult, error) {
 	r.db.mu.Lock()

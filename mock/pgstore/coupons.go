@@ -120,6 +120,9 @@ type couponTx struct {
 	versions map[string]int64
 	outlays  map[string]amount.Amount // what the orders read kept out of their merchant's balance
 	inserted bool
+	// paid is set by a red packet not unpaid: it may have just left the
+	// rows counted apart (keep.go).
+	paid bool
 }
 
 // Lock reads the orders keys name in one statement, locked in auth_no
@@ -183,7 +186,7 @@ func (t *couponTx) spend(o coupon.Order) (account *string, err error) {
 		return nil, t.err(err)
 	}
 	tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_fund_merchants SET out_amount = out_amount + $2
-		WHERE account = $1 AND ($2 <= 0 OR coalesce(base, $3) + income - out_amount >= $2)`, k, d, int64(t.db.openingBalance()))
+		WHERE account = $1 AND ($2 <= 0 OR coalesce(base, $3) + income - out_amount - frozen_income >= $2)`, k, d, int64(t.db.openingBalance()))
 	if err != nil {
 		return nil, t.err(err)
 	}
@@ -229,6 +232,7 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		if err != nil {
 			return err
 		}
+		t.paid = t.paid || (!o.Claim && !o.Unpaid())
 		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1,
 			final_seq = `+finalSeq("$6")+`, funded_account = $7, outlay = $8 WHERE auth_no = $2 AND version = $3`,
 			data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final(), funded, int64(o.MerchantOutlay()))
@@ -247,7 +251,7 @@ func (t *couponTx) Commit() error {
 	if err := t.tx.Commit(t.ctx); err != nil {
 		return t.err(err)
 	}
-	if t.inserted {
+	if t.inserted || t.paid {
 		t.db.trims.soon(packetTrim)
 	}
 	return nil

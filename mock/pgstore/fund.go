@@ -60,35 +60,51 @@ CREATE TABLE IF NOT EXISTS alipay_mock_fund_trimmed (
 	income  bigint NOT NULL,
 	PRIMARY KEY (account, app_id)
 );
+-- frozen is the part of a paid trade's income frozen for settlement
+-- (royalty_freeze, trade.Trade.FrozenPart); frozen_income its sum per
+-- account, trimmed trades' included: out of the available balance, in
+-- freeze_amount.
+ALTER TABLE alipay_mock_paid ADD COLUMN IF NOT EXISTS frozen bigint NOT NULL DEFAULT 0;
+ALTER TABLE alipay_mock_fund_trimmed ADD COLUMN IF NOT EXISTS frozen bigint NOT NULL DEFAULT 0;
+ALTER TABLE alipay_mock_fund_merchants ADD COLUMN IF NOT EXISTS frozen_income bigint NOT NULL DEFAULT 0;
 CREATE OR REPLACE FUNCTION alipay_mock_paid_income() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE d bigint;
+DECLARE d bigint; f bigint;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
 		-- --keep-trades trimming (keep.go) sets alipay_mock.keep_income: what a
-		-- trimmed trade brought in stays, as an evicted trade's does in memory.
+		-- trimmed trade brought in stays, frozen or not, as an evicted trade's
+		-- does in memory.
 		IF coalesce(current_setting('alipay_mock.keep_income', true), '') <> 'on' THEN
-			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income WHERE account = OLD.account;
-		ELSIF OLD.account IS NOT NULL AND OLD.income <> 0 THEN
+			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income, frozen_income = frozen_income - OLD.frozen
+			WHERE account = OLD.account;
+		ELSIF OLD.account IS NOT NULL AND (OLD.income <> 0 OR OLD.frozen <> 0) THEN
 			-- Kept per app, so that a reset of one app takes away its part alone.
-			INSERT INTO alipay_mock_fund_trimmed (account, app_id, income) VALUES (OLD.account, OLD.app_id, OLD.income)
-			ON CONFLICT (account, app_id) DO UPDATE SET income = alipay_mock_fund_trimmed.income + EXCLUDED.income;
+			INSERT INTO alipay_mock_fund_trimmed (account, app_id, income, frozen) VALUES (OLD.account, OLD.app_id, OLD.income, OLD.frozen)
+			ON CONFLICT (account, app_id) DO UPDATE SET income = alipay_mock_fund_trimmed.income + EXCLUDED.income,
+				frozen = alipay_mock_fund_trimmed.frozen + EXCLUDED.frozen;
 		END IF;
 		RETURN OLD;
 	END IF;
 	d := NEW.income;
+	f := NEW.frozen;
 	IF TG_OP = 'UPDATE' THEN
 		IF OLD.account IS DISTINCT FROM NEW.account THEN -- an earlier version's row given its account
-			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income WHERE account = OLD.account;
+			UPDATE alipay_mock_fund_merchants SET income = income - OLD.income, frozen_income = frozen_income - OLD.frozen
+			WHERE account = OLD.account;
 		ELSE
 			d := d - OLD.income;
+			f := f - OLD.frozen;
 		END IF;
 	END IF;
-	IF d <> 0 AND NEW.account IS NOT NULL THEN
-		INSERT INTO alipay_mock_fund_merchants (account, income) VALUES (NEW.account, d)
-		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income;
+	IF (d <> 0 OR f <> 0) AND NEW.account IS NOT NULL THEN
+		INSERT INTO alipay_mock_fund_merchants (account, income, frozen_income) VALUES (NEW.account, d, f)
+		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income,
+			frozen_income = alipay_mock_fund_merchants.frozen_income + EXCLUDED.frozen_income;
 	END IF;
-	IF d < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_merchants WHERE account = NEW.account
-		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount < 0) THEN
+	-- A change that takes from the available balance (a frozen trade's
+	-- settlement or refund takes from its frozen part first).
+	IF d - f < 0 AND EXISTS (SELECT 1 FROM alipay_mock_fund_merchants WHERE account = NEW.account
+		AND coalesce(base, nullif(current_setting('alipay_mock.opening', true), '')::bigint) + income - out_amount - frozen_income < 0) THEN
 		RAISE EXCEPTION 'alipay_mock_balance_not_enough';
 	END IF;
 	RETURN NEW;
@@ -167,12 +183,13 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 	if b.UserID != "" {
 		open = fixtures.OpenID(tr.AppID, b.UserID)
 	}
+	in := db.income(tr)
 	return []write{{sql: `INSERT INTO alipay_mock_paid
-		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, ` + storedAccount("$2", "$8") + `)
-		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income
-		WHERE alipay_mock_paid.income <> EXCLUDED.income`,
-		args: []any{tr.TradeNo, tr.AppID, int64(db.income(tr)), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID)}}}
+		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account, frozen)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, ` + storedAccount("$2", "$8") + `, $9)
+		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income, frozen = EXCLUDED.frozen
+		WHERE alipay_mock_paid.income <> EXCLUDED.income OR alipay_mock_paid.frozen <> EXCLUDED.frozen`,
+		args: []any{tr.TradeNo, tr.AppID, int64(in), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID), int64(tr.FrozenPart(in))}}}
 }
 
 // coverWrite sets, for the trade's transaction, the opening balance the
@@ -311,7 +328,7 @@ func (f fundBackend) create(t fund.Transfer, account string, opening amount.Amou
 		// account's row: concurrent transfers queue on its lock.
 		tag, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants
 			SET out_amount = out_amount + $2, frozen = frozen + $3
-			WHERE account = $1 AND coalesce(base, $4) + income - out_amount >= $2`,
+			WHERE account = $1 AND coalesce(base, $4) + income - out_amount - frozen_income >= $2`,
 			account, int64(t.Out()), int64(freeze), int64(opening))
 		if err != nil {
 			return err
@@ -423,12 +440,13 @@ const olderFund = `to_regclass('alipay_mock_fund_accounts') IS NOT NULL`
 func (f fundBackend) Account(account string, opening amount.Amount) (fund.Account, amount.Amount, error) {
 	ctx, cancel := f.ctx()
 	defer cancel()
-	var base, income, out, freeze int64
+	var base, income, out, freeze, frozen int64
 	var older bool
 	var trimmed int64
-	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0), `+olderFund+`,
+	err := f.db.pool.QueryRow(ctx, `SELECT coalesce(a.base, $2), coalesce(a.income, 0), coalesce(a.out_amount, 0), coalesce(a.frozen, 0),
+		coalesce(a.frozen_income, 0), `+olderFund+`,
 		(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = $1)
-		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &older, &trimmed)
+		FROM (SELECT 1) one LEFT JOIN alipay_mock_fund_merchants a ON a.account = $1`, account, int64(opening)).Scan(&base, &income, &out, &freeze, &frozen, &older, &trimmed)
 	if err == nil && older {
 		err = errOlderFund
 	}
@@ -438,20 +456,23 @@ func (f fundBackend) Account(account string, opening amount.Amount) (fund.Accoun
 	// The base the account bill starts from holds what trimmed trades
 	// and red packets moved (their rows are gone from the bill), as an
 	// evicted one's part is in the base in memory (fund.Book.Evicted).
-	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, amount.Amount(base + trimmed), nil
+	// What frozen trades brought in is out of the available balance, in
+	// freeze_amount (frozen_income, trimmed ones' included).
+	return fund.Account{Available: amount.Amount(base + income - out - frozen), Freeze: amount.Amount(freeze + frozen)}, amount.Amount(base + trimmed), nil
 }
 
 func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fund.Account, error) {
 	ctx, cancel := f.ctx()
 	defer cancel()
-	var base, income, out, freeze int64
+	var base, income, out, freeze, frozen int64
 	err := f.db.pool.QueryRow(ctx, `INSERT INTO alipay_mock_fund_merchants (account, base) VALUES ($1, $2)
-		ON CONFLICT (account) DO UPDATE SET base = $2 - (alipay_mock_fund_merchants.income - alipay_mock_fund_merchants.out_amount)
-		RETURNING base, income, out_amount, frozen`, account, int64(want)).Scan(&base, &income, &out, &freeze)
+		ON CONFLICT (account) DO UPDATE SET base = $2 - (alipay_mock_fund_merchants.income - alipay_mock_fund_merchants.out_amount -
+			alipay_mock_fund_merchants.frozen_income)
+		RETURNING base, income, out_amount, frozen, frozen_income`, account, int64(want)).Scan(&base, &income, &out, &freeze, &frozen)
 	if err != nil {
 		return fund.Account{}, f.db.failed(err)
 	}
-	return fund.Account{Available: amount.Amount(base + income - out), Freeze: amount.Amount(freeze)}, nil
+	return fund.Account{Available: amount.Amount(base + income - out - frozen), Freeze: amount.Amount(freeze + frozen)}, nil
 }
 
 // countedIncome is an account's income (a, a row of
@@ -460,6 +481,11 @@ func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fu
 // packets kept out).
 const countedIncome = `(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
 	(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
+
+// countedFrozen is the frozen part of an account's income counted again,
+// as countedIncome counts the income.
+const countedFrozen = `(SELECT coalesce(sum(p.frozen), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
+	(SELECT coalesce(sum(t.frozen), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
 
 func (f fundBackend) Reset(app, account string) error {
 	if noRowHolds(app) || noRowHolds(account) {
@@ -480,7 +506,7 @@ func (f fundBackend) Reset(app, account string) error {
 				return err
 			}
 			_, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL, out_amount = 0, frozen = 0,
-				income = `+countedIncome)
+				income = `+countedIncome+`, frozen_income = `+countedFrozen)
 			return err
 		}
 		// The app's transfers first, then the account's row: the order
@@ -507,7 +533,7 @@ func (f fundBackend) Reset(app, account string) error {
 		// (its stored ones go with their reset, through the trigger): its
 		// sibling apps' stays.
 		_, err = tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET base = NULL,
-			out_amount = out_amount - $2, frozen = frozen - $3, income = `+countedIncome+`
+			out_amount = out_amount - $2, frozen = frozen - $3, income = `+countedIncome+`, frozen_income = `+countedFrozen+`
 			WHERE account = $1`, account, int64(out), int64(frozen))
 		return err
 	}))
@@ -686,7 +712,7 @@ func (db *DB) UpgradeAccounts(accountOf func(app string) string, opening amount.
 			SELECT DISTINCT account FROM alipay_mock_paid WHERE account IS NOT NULL ON CONFLICT DO NOTHING`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET income = `+countedIncome); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET income = `+countedIncome+`, frozen_income = `+countedFrozen); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DROP TABLE alipay_mock_fund_accounts`)

@@ -85,7 +85,7 @@ func benchInsert(b *testing.B, signing bool) {
 				no := fmt.Sprintf("%s%024d", run, i)
 				qr, cashier := "bax0"+no, "c"+no
 				if _, err := pool.Exec(ctx, pgstore.InsertTrade, "2026"+no, "9021000100000001", "o"+no, &qr, &cashier,
-					now, now.Add(2*time.Hour), data, "WAIT_BUYER_PAY", false); err != nil {
+					now, now.Add(2*time.Hour), data, "WAIT_BUYER_PAY", false, true); err != nil {
 					failed.Add(1)
 				}
 			}

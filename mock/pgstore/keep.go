@@ -9,11 +9,13 @@ import (
 )
 
 // --keep-trades and --keep-red-packets bound what the database holds, as
-// --data's file is bounded: past the limit, the rows that became final
-// longest ago go first (final_seq), then the oldest (seq). The count is
-// the counters' (alipay_mock_counts), so a trim reads no more rows than
-// it deletes. One replica trims at a time (an advisory lock), a while
-// after a new row, in batches of at most trimBatch rows.
+// --data's file is bounded (limits.Fair): the rows no buyer or sender
+// acted on and the others are each counted apart against the limit;
+// past it, of each, the app holding the most loses the row that became
+// final longest ago (final_seq), else its oldest (seq). The total is the
+// counters' (alipay_mock_counts), the waiting rows' a count of their
+// index. One replica trims at a time (an advisory lock), a while after a
+// new row, in batches of at most trimBatch rows.
 
 // trimBatch bounds one trim's delete; the next new row starts another.
 const trimBatch = 10000
@@ -22,14 +24,19 @@ type trimKind struct {
 	table, key string
 	kinds      []string // counters summed for the total
 	lock       int64    // advisory lock
+	// waiting is the condition of the rows no buyer or sender acted on
+	// (they do not exist for the merchant, and another site's page pay
+	// forms can open them): counted apart, trimmed among their own.
+	waiting string
 	// returning and moves: more columns of the deleted rows (gone), and
 	// statements on them run in the same WITH (each ending in a comma).
 	returning, moves string
 }
 
 var (
-	tradeTrim  = &trimKind{table: "alipay_mock_trades", key: "trade_no", kinds: []string{"trade"}, lock: tradeTrimLock}
+	tradeTrim  = &trimKind{table: "alipay_mock_trades", key: "trade_no", kinds: []string{"trade"}, lock: tradeTrimLock, waiting: "waiting"}
 	packetTrim = &trimKind{table: "alipay_mock_red_packets", key: "auth_no", kinds: []string{"red_packet", "claim"}, lock: packetTrimLock,
+		waiting:   "(NOT claim AND status IN ('INIT', 'CLOSED'))",
 		returning: ", funded_account, outlay, " + packetRefundable + " AS refundable", moves: packetMoves}
 )
 
@@ -187,11 +194,14 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 			return false, db.failed(errOlderBuild)
 		}
 	}
-	var total int64
+	var total, waiting int64
 	if err := tx.QueryRow(ctx, "SELECT coalesce(sum(n), 0) FROM alipay_mock_counts WHERE kind = ANY($1)", k.kinds).Scan(&total); err != nil {
 		return false, db.failed(err)
 	}
-	excess := total - int64(keep)
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+k.table+" WHERE "+k.waiting).Scan(&waiting); err != nil {
+		return false, db.failed(err)
+	}
+	excess := max(waiting-int64(keep), 0) + max(total-waiting-int64(keep), 0)
 	if excess <= 0 {
 		return false, nil
 	}
@@ -200,28 +210,34 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 	if _, err := tx.Exec(ctx, "SELECT set_config('alipay_mock.keep_income', 'on', true)"); err != nil {
 		return false, db.failed(err)
 	}
-	n := min(excess, trimBatch)
-	left := n
-	for _, order := range []string{"final_seq", "seq"} {
-		where := ""
-		if order == "final_seq" {
-			where = " WHERE final_seq IS NOT NULL"
+	left := min(excess, trimBatch)
+	n := left
+	for _, class := range []struct {
+		where  string
+		excess int64
+	}{{k.waiting, waiting - int64(keep)}, {"NOT " + k.waiting, total - waiting - int64(keep)}} {
+		if class.excess <= 0 || left <= 0 {
+			continue
 		}
-		// The scenario buyers' steps planned for the rows go with them
-		// (as eviction takes them off one mock's clock), announced so
-		// that the replica that planned each takes it off its clock.
+		// Each row ranked by how many its app holds from it on in the
+		// order the app loses them (final longest ago, then oldest): the
+		// largest app's next goes first, as memory's limits.Fair takes
+		// them one at a time. The scenario buyers' steps planned for the
+		// rows go with them (as eviction takes them off one mock's
+		// clock), announced so that the replica that planned each takes
+		// it off its clock.
 		var deleted int64
 		var gone []byte
-		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+" FROM "+k.table+where+
-			" ORDER BY "+order+" LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+k.moves+goneJobs, left).Scan(&deleted, &gone); err != nil {
+		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+
+			" FROM (SELECT "+k.key+", seq, row_number() OVER (PARTITION BY app_id ORDER BY (final_seq IS NULL) DESC, final_seq DESC, seq DESC) AS rank"+
+			" FROM "+k.table+" WHERE "+class.where+") r ORDER BY rank DESC, seq LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+
+			k.moves+goneJobs, min(class.excess, left)).Scan(&deleted, &gone); err != nil {
 			return false, db.failed(err)
 		}
 		if err := announceGoneJobs(ctx, tx, gone); err != nil {
 			return false, db.failed(err)
 		}
-		if left -= deleted; left <= 0 {
-			break
-		}
+		left -= deleted
 	}
 	if left < n {
 		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, changedChannel, trimmedPrefix+k.table); err != nil {

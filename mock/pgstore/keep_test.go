@@ -3,11 +3,13 @@ package pgstore_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/coupon"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 	"github.com/alipay-mock/alipay-mock/mock/trade"
@@ -107,4 +109,51 @@ func must[T any](v T, err error) func(t testing.TB) T {
 		}
 		return v
 	}
+}
+
+// TestReplicasKeepCountsUnpaidOrdersApart: the database's trims count the
+// trades no buyer acted on, and the red packets no sender paid, apart
+// (another site's page pay forms can open them), and take the oldest of
+// the app holding the most, as memory does: neither a flood of precreates
+// nor one app's paid trades evict another app's paid trade, and unpaid
+// red packets never evict a paid one.
+func TestReplicasKeepCountsUnpaidOrdersApart(t *testing.T) {
+	rs := replicas(t, 2, mock.Options{Trades: trade.Options{Keep: 3}, Coupons: coupon.Options{Keep: 2}})
+	if r := rs[0].CertApp().Call("alipay.trade.pay", `{"out_trade_no":"CERT-PAID","scene":"bar_code","auth_code":"283912345678901234","total_amount":"1.00","subject":"s"}`); !ok(r) {
+		t.Fatalf("pay: %v", r)
+	}
+	for i := range 5 { // the dev app's paid trades: its own oldest go
+		pay(t, rs[i%2], fmt.Sprintf("D%d", i), "1.00")
+	}
+	waitList(t, rs[1], "/trades", "out_trade_no", "[CERT-PAID D3 D4]")
+	for i := range 5 { // trades no buyer acted on: counted apart
+		out := fmt.Sprintf("U%d", i)
+		if r := rs[i%2].Call("alipay.trade.precreate", `{"out_trade_no":"`+out+`","total_amount":"1.00","subject":"s"}`); !ok(r) {
+			t.Fatalf("precreate %s: %v", out, r)
+		}
+	}
+	waitList(t, rs[0], "/trades", "out_trade_no", "[CERT-PAID D3 D4 U2 U3 U4]")
+
+	cert := rs[0].CertApp()
+	p := cert.Params("alipay.fund.coupon.order.page.pay", `{"out_order_no":"RP-PAID","out_request_no":"RP-PAID","order_title":"红包","amount":"3.00"}`, nil)
+	if r, err := http.PostForm(cert.URL+"/gateway.do", formOf(p)); err != nil || r.Body.Close() != nil {
+		t.Fatalf("red packet page pay: %v", err)
+	}
+	rs[1].Control(http.MethodPost, "/red-packets/RP-PAID/pay", nil, http.StatusOK)
+	for i := range 4 {
+		p := cert.Params("alipay.fund.coupon.order.page.pay", fmt.Sprintf(`{"out_order_no":"RP-%d","out_request_no":"RP-%d","order_title":"x","amount":"1.00"}`, i, i), nil)
+		if r, err := http.PostForm(cert.URL+"/gateway.do", formOf(p)); err != nil || r.Body.Close() != nil {
+			t.Fatalf("red packet page pay %d: %v", i, err)
+		}
+	}
+	waitList(t, rs[1], "/red-packets", "out_order_no", "[RP-PAID RP-2 RP-3]")
+}
+
+// formOf is p as a form.
+func formOf(p map[string]string) url.Values {
+	v := url.Values{}
+	for k, s := range p {
+		v.Set(k, s)
+	}
+	return v
 }

@@ -58,7 +58,7 @@ func TestLoneStatementFailsAlone(t *testing.T) {
 
 func newOrder(no string) *loneReq {
 	return &loneReq{ctx: context.Background(), sql: insertTrade,
-		args: []any{no, "app", "OUT" + no, nil, "c" + no, time.Unix(0, 0), (*time.Time)(nil), []byte("{}"), "WAIT_BUYER_PAY", false}}
+		args: []any{no, "app", "OUT" + no, nil, "c" + no, time.Unix(0, 0), (*time.Time)(nil), []byte("{}"), "WAIT_BUYER_PAY", false, false}}
 }
 
 // Two replicas gather the same new orders into batches in opposite

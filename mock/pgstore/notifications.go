@@ -257,8 +257,9 @@ func (o *Outbox) GiveUp(id string) (notify.Notification, notify.GiveUpResult, er
 
 // DeleteNotifications deletes every notification, or one app's, and
 // their untold marks (the app's all: marked is for a store that keeps
-// marks by notification).
-func (o *Outbox) DeleteNotifications(app string, _ []notify.Notification) error {
+// marks by notification). last is not kept: each start numbers from a
+// block of its own (notify.Notifier.Share, the boots sequence).
+func (o *Outbox) DeleteNotifications(app string, _ []notify.Notification, _ int64) error {
 	if noRowHolds(app) {
 		return nil
 	}

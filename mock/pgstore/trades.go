@@ -103,6 +103,9 @@ type tradeTx struct {
 	versions map[string]int64 // of the rows read
 	writes   []write          // run at Commit
 	inserted bool             // a new trade: the database may hold more than --keep-trades
+	// acted is set by a trade a buyer acted on that waited for one: it
+	// may have just left the rows counted apart (keep.go).
+	acted bool
 	// blind is the order a Lock answered without reading (app_id and
 	// out_trade_no, NUL between): the operation must insert it.
 	blind string
@@ -254,8 +257,8 @@ func readVersioned[T any](rows pgx.Rows, versions map[string]int64, what string,
 // it fails no batch it is in (lone.go): the caller takes that as a
 // conflict.
 var insertTrade = countInserted(`INSERT INTO alipay_mock_trades
-	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`) ON CONFLICT DO NOTHING RETURNING status`, "'trade'", true)
+	(trade_no, app_id, out_trade_no, qr_token, cashier_token, created, deadline, data, status, final_seq, waiting)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`, $11) ON CONFLICT DO NOTHING RETURNING status`, "'trade'", true)
 
 func (t *tradeTx) Insert(ts []trade.Trade) error {
 	for _, tr := range ts {
@@ -268,7 +271,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 			qr = &tr.QRToken
 		}
 		t.writes = append(t.writes, write{sql: insertTrade,
-			args:      []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final()},
+			args:      []any{tr.TradeNo, tr.AppID, tr.OutTradeNo, qr, tr.CashierToken, tr.Created, t.due(tr), data, string(tr.Status), tr.Final(), tr.Unscanned()},
 			versioned: true})
 		t.inserted = true
 		t.writes = append(t.writes, t.db.paidWrite(tr)...)
@@ -282,7 +285,7 @@ func (t *tradeTx) Insert(ts []trade.Trade) error {
 // returns a row only when it updated one.
 var updateTrade = `WITH o AS (SELECT status FROM alipay_mock_trades WHERE trade_no = $2 AND version = $3),
 	u AS (UPDATE alipay_mock_trades SET data = $1, deadline = $4, status = $5, version = version + 1,
-		final_seq = ` + finalSeq("$6") + ` WHERE trade_no = $2 AND version = $3 RETURNING status),
+		final_seq = ` + finalSeq("$6") + `, waiting = $7 WHERE trade_no = $2 AND version = $3 RETURNING status),
 	c AS (INSERT INTO alipay_mock_counts AS c (kind, status, shard, n)
 		SELECT 'trade', v.s, pg_backend_pid() % 32, v.d FROM u, o, LATERAL (VALUES (u.status, 1), (o.status, -1)) v(s, d)
 		WHERE u.status <> o.status
@@ -296,7 +299,8 @@ func (t *tradeTx) Update(ts []trade.Trade) error {
 			return t.db.failed(err)
 		}
 		t.writes = append(t.writes, write{sql: updateTrade,
-			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final()}, versioned: true})
+			args: []any{data, tr.TradeNo, t.versions[tr.TradeNo], t.due(tr), string(tr.Status), tr.Final(), tr.Unscanned()}, versioned: true})
+		t.acted = t.acted || (trade.WaitsForBuyer(tr.Method) && !tr.Unscanned())
 		paid := t.db.paidWrite(tr)
 		if was, ok := t.incomes[tr.TradeNo]; ok && len(paid) > 0 && int64(t.db.income(tr)) < was {
 			t.writes = append(t.writes, t.db.coverWrite()...)
@@ -365,7 +369,7 @@ func (t *tradeTx) Commit() error {
 			return t.err(err)
 		}
 	}
-	if t.inserted {
+	if t.inserted || t.acted {
 		t.db.trims.soon(tradeTrim)
 	}
 	return nil

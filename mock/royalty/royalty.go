@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/fixtures"
@@ -279,12 +280,14 @@ func (r *Relations) change(appID string, f func(list []Entity) ([]Entity, bool, 
 	return nil
 }
 
-// Bound reports whether a userId receiver is bound to the app.
-func (r *Relations) Bound(appID, userID string) bool {
+// Bound reports whether a receiver of type typ (userId or loginName) and
+// account is bound to the app; a logon matches without case, as a
+// transfer's payee logon does.
+func (r *Relations) Bound(appID, typ, account string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.app(appID).list {
-		if e.Type == TypeUserID && e.Account == userID {
+		if e.Type == typ && (e.Account == account || typ == TypeLoginName && strings.EqualFold(e.Account, account)) {
 			return true
 		}
 	}
@@ -392,6 +395,11 @@ func check(in Request, bind bool) *apierr.Error {
 			return trade.InvalidParameter("account、name或memo过长")
 		case e.Type == TypeUserID && !fixtures.IsUserID(e.Account):
 			return trade.InvalidParameter("userId必须是2088开头的16位数字")
+		case bind && e.Type == TypeLoginName && (!fixtures.IsLogonID(e.Account) || utf8.RuneCountInString(e.Account) > fixtures.MaxLogonLen):
+			// As an order's buyer_logon_id (mock/trade/order.go): a logon
+			// is a phone number or e-mail (the sub_msg is inferred). Unbind
+			// still takes one bound before this check.
+			return trade.InvalidParameter("loginName格式错误，应为手机号或邮箱")
 		case bind && e.Type == TypeLoginName && e.Name == "":
 			return trade.InvalidParameter("loginName类型的分账接收方name不能为空")
 		}

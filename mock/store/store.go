@@ -62,6 +62,8 @@ var (
 
 	keyClock = []byte("clock")
 	keyBoots = []byte("boots")
+	// the number of the last notification id handed out, kept by a clear
+	keyLastNotification = []byte("notification_id_last")
 )
 
 // DB is an open data directory.
@@ -607,10 +609,34 @@ func (db *DB) PutNotification(n notify.Notification) func() error {
 
 // DeleteNotifications deletes one app's notifications, or all, and in
 // the same batch the untold marks of marked, whose writes never landed:
-// left, they would make the cleared notifications again at the next start
+// left, they would make the cleared notifications again at the next start,
+// and the number of the last id handed out (never lowered): a start
+// numbers on from the larger of it and the stored ids
+// (LastNotificationID), so a cleared id is not handed out again
 // (notify.Store).
-func (db *DB) DeleteNotifications(app string, marked []notify.Notification) error {
-	return db.queue(append([]op{deletePrefix(bucketNotifications, app+"/", app == "")}, untoldDeletes(marked)...)...)()
+func (db *DB) DeleteNotifications(app string, marked []notify.Notification, last int64) error {
+	keep := op{fn: func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get(keyLastNotification); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) >= last {
+			return nil
+		}
+		return m.Put(keyLastNotification, binary.BigEndian.AppendUint64(nil, uint64(max(last, 0))))
+	}}
+	ops := append([]op{deletePrefix(bucketNotifications, app+"/", app == ""), keep}, untoldDeletes(marked)...)
+	return db.queue(ops...)()
+}
+
+// LastNotificationID is the number of the last notification id a clear
+// saw handed out (0 when none was kept).
+func (db *DB) LastNotificationID() (int64, error) {
+	var last int64
+	err := db.bolt.View(func(tx *bolt.Tx) error { // written by checkpoints only: a whole-bucket change's batch
+		if v := tx.Bucket(bucketMeta).Get(keyLastNotification); len(v) == 8 {
+			last = int64(binary.BigEndian.Uint64(v) & (1<<63 - 1))
+		}
+		return nil
+	})
+	return last, err
 }
 
 // untoldDeletes are the deletions of the untold marks ns still hold

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -276,10 +277,35 @@ func newID() uint64 {
 
 // openLog opens (or creates) the log in dir, replays the frames of the id
 // bbolt holds into bbolt in one transaction with setup, and starts a new
-// id: the state after it is the last acknowledged one.
+// id: the state after it is the last acknowledged one. While bbolt holds
+// an id the log holds changes bbolt may lack, so a log that is missing,
+// empty or shorter than it was filled to is refused, never read as one
+// with nothing in it; and a new id is committed only once the log is
+// filled and synced, so that no crash leaves an id beside a log it did
+// not fill.
 func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 	path := filepath.Join(dir, LogName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	var old uint64
+	var have bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketLog); m != nil {
+			if v := m.Get(keyLogID); len(v) == 8 {
+				old, have = binary.LittleEndian.Uint64(v), true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	flags := os.O_RDWR
+	if !have { // a cleanly closed directory, a new one, or one from before the log
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w", path, lostLog("is missing"))
+	}
 	if err != nil {
 		return err
 	}
@@ -291,27 +317,40 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 	if err != nil {
 		return fail(err)
 	}
-	var old uint64
-	var have bool
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		if m := tx.Bucket(bucketLog); m != nil {
-			if v := m.Get(keyLogID); len(v) == 8 {
-				old, have = binary.LittleEndian.Uint64(v), true
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fail(err)
-	}
 	var frames [][]record
-	if have { // a cleanly closed directory, or one from before the log, has none
+	if have {
+		switch n := int64(len(data)); {
+		case n == 0:
+			return fail(lostLog("is empty"))
+		case n < logSize:
+			// Filled once and never shortened by an append: a cut.
+			return fail(fmt.Errorf("the write-ahead log is %d bytes, shorter than the %d it was filled to, so acknowledged "+
+				"changes past byte %d may be gone: put the whole log back, or, to start without what was cut off, fill it "+
+				"back with zeros (truncate -s %d %s)", n, logSize, n, logSize, LogName))
+		}
 		var end int
 		frames, end = decodeLog(data, old)
 		if at := laterFrame(data, end, old, uint64(len(frames))); at >= 0 {
 			return fail(fmt.Errorf("the write-ahead log is damaged at byte %d, before a frame at byte %d that "+
-				"holds acknowledged changes: move %s away to start without the changes from byte %d on", end, at, LogName, end))
+				"holds acknowledged changes: to start without the changes from byte %d on, cut the log there and fill it "+
+				"back with zeros (truncate -s %d %s && truncate -s %d %s)", end, at, end, end, LogName, logSize, LogName))
 		}
+	}
+	// Filled with zeros once; a larger file (from a larger logSize) is kept.
+	size := max(int64(len(data)), logSize)
+	if int64(len(data)) < size {
+		if _, err := f.WriteAt(make([]byte, size-int64(len(data))), int64(len(data))); err != nil {
+			return fail(err)
+		}
+	}
+	// Synced at every start, not only when filled: a start that died
+	// after filling it may not have synced it or its name. Before the new
+	// id is committed: bbolt never holds an id beside a log not yet filled.
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
 	}
 	id := newID()
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
@@ -340,24 +379,18 @@ func (db *DB) openLog(dir string, setup func(tx *bolt.Tx) error) error {
 	if err != nil {
 		return fail(err)
 	}
-	// Filled with zeros once; a larger file (from a larger logSize) is kept.
-	size := max(int64(len(data)), logSize)
-	if int64(len(data)) < size {
-		if _, err := f.WriteAt(make([]byte, size-int64(len(data))), int64(len(data))); err != nil {
-			return fail(err)
-		}
-	}
-	// Synced at every start, not only when filled: a start that died
-	// after filling it may not have synced it or its name.
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fail(err)
-	}
 	db.log = &wal{f: f, id: id, size: size}
 	db.replayed = len(frames)
 	return nil
+}
+
+// lostLog is the error of a log that is gone while bbolt holds its id:
+// the mock stopped without a clean shutdown, and the log held the
+// acknowledged changes since the last checkpoint.
+func lostLog(what string) error {
+	return fmt.Errorf("the write-ahead log %s, but the data file %s shows the mock stopped without a clean shutdown, so "+
+		"the log held acknowledged changes the data file lacks: put the log back, or, to start without them, make a new "+
+		"one of zeros (truncate -s %d %s)", what, FileName, logSize, LogName)
 }
 
 func putLogID(tx *bolt.Tx, id uint64) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -81,15 +82,19 @@ func same(t *testing.T, what string, got, want map[string]int) {
 	}
 }
 
-// Three batches in the log, none checkpointed; the third's frame damaged
-// as a crash or a bad disk could leave it. Reopened, the first two are
-// replayed and nothing of the third: a frame applies whole or not at all.
+// Four batches in the log, none checkpointed; the last one's frame
+// damaged as a crash or a bad disk could leave it. Reopened, the first
+// three are replayed and nothing of the last: a frame applies whole or
+// not at all. Damage that no torn append explains (before whole frames,
+// a log shorter than it was filled to) is refused, and the message's
+// remedy starts with exactly what it says it keeps.
 func TestLogReplaysUpToADamagedFrame(t *testing.T) {
 	defer store.HoldCheckpoints()()
 	dir, db := openTemp(t)
 	defer db.Close()
 	put(t, db, version("T1", 1), version("T2", 1))
 	put(t, db, version("T1", 2))
+	second := store.LogEnd(db)
 	drop(t, db, "T2")
 	start := store.LogEnd(db)
 	put(t, db, version("T3", 1), version("T1", 3))
@@ -99,27 +104,38 @@ func TestLogReplaysUpToADamagedFrame(t *testing.T) {
 	}
 	all := map[string]int{"T1": 3, "T3": 1}
 	same(t, "before the crash", reads(t, db), all)
-	upToSecond := map[string]int{"T1": 2}
+	upToThird := map[string]int{"T1": 2}
 
 	damage := []struct {
 		name string
-		do   func(b []byte)
-		want map[string]int
+		do   func(b []byte) []byte
+		want map[string]int // nil: refused
+		// When refused: where the message says to cut the log (-1: it is
+		// only to be filled back), and what the start then holds.
+		cut      int64
+		remedied map[string]int
 	}{
-		{"intact", func([]byte) {}, all},
-		{"garbage after the last frame", func(b []byte) { copy(b[end:], "\x4c\x57\x4d\x41garbage that is no frame") }, all},
-		{"torn: its second half never written", func(b []byte) { clear(b[(start+end)/2 : end]) }, upToSecond},
-		{"one bit flipped in its payload", func(b []byte) { b[end-3] ^= 0x10 }, upToSecond},
-		{"one bit flipped in its header", func(b []byte) { b[start+20] ^= 0x01 }, upToSecond},
-		{"a length past the end of the file", func(b []byte) { binary.LittleEndian.PutUint32(b[start+4:], 1<<30) }, upToSecond},
-		{"a length inside the file but wrong", func(b []byte) { binary.LittleEndian.PutUint32(b[start+4:], uint32(end-start)) }, upToSecond},
-		{"the log cut short inside it", nil, upToSecond},
+		{name: "intact", do: func(b []byte) []byte { return b }, want: all},
+		{name: "garbage after the last frame", do: func(b []byte) []byte { copy(b[end:], "\x4c\x57\x4d\x41garbage that is no frame"); return b }, want: all},
+		{name: "torn: its second half never written", do: func(b []byte) []byte { clear(b[(start+end)/2 : end]); return b }, want: upToThird},
+		{name: "one bit flipped in its payload", do: func(b []byte) []byte { b[end-3] ^= 0x10; return b }, want: upToThird},
+		{name: "one bit flipped in its header", do: func(b []byte) []byte { b[start+20] ^= 0x01; return b }, want: upToThird},
+		{name: "a length past the end of the file", do: func(b []byte) []byte { binary.LittleEndian.PutUint32(b[start+4:], 1<<30); return b }, want: upToThird},
+		{name: "a length inside the file but wrong", do: func(b []byte) []byte { binary.LittleEndian.PutUint32(b[start+4:], uint32(end-start)); return b }, want: upToThird},
+		// An append never changes the file's size: a shorter log was
+		// cut after the fact, and what was cut may have been acknowledged.
+		{name: "the log cut short inside it", do: func(b []byte) []byte { return b[:end-5] }, cut: -1, remedied: upToThird},
 		// Damage before frames that are whole is no torn end: those
-		// frames were acknowledged, so the directory is refused (nil).
-		{"the first frame damaged, the others whole", func(b []byte) { b[30] ^= 0xff }, nil},
-		{"the second frame damaged, the third whole", func(b []byte) { b[start-3] ^= 0x10 }, nil},
+		// frames were acknowledged, so the directory is refused.
+		{name: "the first frame damaged, the others whole", do: func(b []byte) []byte { b[30] ^= 0xff; return b }, cut: 0, remedied: map[string]int{}},
+		{name: "the third frame damaged, the fourth whole", do: func(b []byte) []byte { b[start-3] ^= 0x10; return b }, cut: second, remedied: map[string]int{"T1": 2, "T2": 1}},
 	}
 	img := image(t, db, dir)
+	fi, err := os.Stat(filepath.Join(img, store.LogName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := fi.Size()
 	for _, d := range damage {
 		t.Run(d.name, func(t *testing.T) {
 			c := t.TempDir()
@@ -129,33 +145,39 @@ func TestLogReplaysUpToADamagedFrame(t *testing.T) {
 					t.Fatal(err)
 				}
 				if name == store.LogName {
-					if d.do == nil {
-						b = b[:end-5]
-					} else {
-						d.do(b)
-					}
+					b = d.do(b)
 				}
 				if err := os.WriteFile(filepath.Join(c, name), b, 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if d.want == nil {
-				db, err := store.Open(c)
-				if err == nil {
-					db.Close()
-					t.Fatal("opened a log damaged before whole frames")
-				}
-				if !strings.Contains(err.Error(), "move "+store.LogName+" away") {
-					t.Fatalf("error %q does not say what to do", err)
-				}
-				if err := os.Remove(filepath.Join(c, store.LogName)); err != nil {
-					t.Fatal(err)
-				}
-				same(t, "with the log moved away", stored(t, c), map[string]int{}) // nothing was checkpointed
+			if d.want != nil {
+				same(t, "reopened", stored(t, c), d.want)
+				same(t, "reopened again", stored(t, c), d.want) // the replay was checkpointed, the log not read twice
 				return
 			}
-			same(t, "reopened", stored(t, c), d.want)
-			same(t, "reopened again", stored(t, c), d.want) // the replay was checkpointed, the log not read twice
+			db, err := store.Open(c)
+			if err == nil {
+				db.Close()
+				t.Fatal("opened a log damaged before whole frames, or cut short")
+			}
+			remedy := fmt.Sprintf("truncate -s %d %s", full, store.LogName)
+			if d.cut >= 0 {
+				remedy = fmt.Sprintf("truncate -s %d %s && %s", d.cut, store.LogName, remedy)
+			}
+			if !strings.Contains(err.Error(), remedy) {
+				t.Fatalf("error %q does not say what to do (%s)", err, remedy)
+			}
+			logPath := filepath.Join(c, store.LogName)
+			if d.cut >= 0 {
+				if err := os.Truncate(logPath, d.cut); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Truncate(logPath, full); err != nil {
+				t.Fatal(err)
+			}
+			same(t, "with the log cut and filled back as told", stored(t, c), d.remedied)
 		})
 	}
 }

@@ -244,6 +244,7 @@ func (b *Book) install(l Lookup, rows []Trade) map[string]bool {
 			if !wasFinal && old.Final() {
 				b.ledger.Final(seq)
 			}
+			b.refair(old)
 		} else {
 			if o := b.outTrade(r.AppID, r.OutTradeNo); o != nil {
 				b.remove(o) // a copy the database never took

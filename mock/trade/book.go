@@ -131,10 +131,11 @@ type Book struct {
 	// Eviction and paging (keep.go): trades in the order they were made,
 	// and the final ones in the order they became final.
 	ledger  limits.Ledger[*cell]
+	fair    limits.Fair // what eviction takes next (keep.go)
 	onEvict func([]Trade)
 	// evicting runs an evicted trade's removal with its income moved
 	// into the balance (Evicting).
-	evicting func(app string, a amount.Amount, take func())
+	evicting func(app string, a, frozen amount.Amount, take func())
 	// bytes is what the kept trades hold, the sum of their cells' sizes.
 	bytes int64
 	// strs and locs number the strings and time zones trades share, for
@@ -160,6 +161,8 @@ type Book struct {
 	// trades change so the balance never walks the book.
 	incomeRule func(*Trade) amount.Amount
 	income     map[string]amount.Amount
+	// frozen is the part of income frozen (Trade.FrozenPart), per app.
+	frozen map[string]amount.Amount
 	// cover checks that an account covers what a change takes (cover.go).
 	cover func(app string, income func(app string) amount.Amount, need amount.Amount) bool
 	// payees are the buyers of each app's paid trades (payees.go).
@@ -281,9 +284,11 @@ func (b *Book) reset(app string) {
 		b.byPage = map[string]*cell{}
 		b.byApp = map[string]*appTrades{}
 		b.ledger.Clear()
+		b.fair.Clear()
 		b.bytes = 0
 		b.counts = [numStatus]int{}
 		b.income = map[string]amount.Amount{}
+		b.frozen = map[string]amount.Amount{}
 		b.payees = map[string]*appPayees{}
 		return
 	}
@@ -353,6 +358,9 @@ func (b *Book) settle(t *Trade, now time.Time) []change {
 		return []change{{t.clone(), e}}
 	case t.Status == Success && t.Paid != nil && !now.Before(t.Paid.Add(b.opts.RefundWindow)):
 		t.Status = Finished
+		// What was left frozen is unfrozen: no settlement can take it now
+		// (inferred: production's automatic unfreeze, AUTO_SETTLE_FINISH).
+		t.thaw(t.Paid.Add(b.opts.RefundWindow))
 		e := t.record(t.Paid.Add(b.opts.RefundWindow), EventFinished, 0, "refund period over")
 		return []change{{t.clone(), e}}
 	}
@@ -425,6 +433,11 @@ func WaitsForBuyer(method string) bool {
 func (t *Trade) unscanned() bool {
 	return WaitsForBuyer(t.Method) && !t.Scanned
 }
+
+// Unscanned reports whether t waits for a buyer no one has been yet: it
+// does not exist for its merchant (unless the app shows such trades), and
+// eviction counts it apart (keep.go).
+func (t Trade) Unscanned() bool { return t.unscanned() }
 
 // lookup finds a trade of an app and settles it. Trades no buyer acted on
 // do not exist yet, as in production, unless the app shows them.
@@ -514,7 +527,8 @@ func (b *Book) opened(m domain.Merchant, o *Order, c domain.Context, method stri
 		RoyaltyInfo: royaltyInfo, SettleInfo: settleInfo,
 		Seller:         seller,
 		PassbackParams: o.PassbackParams, MerchantOrderNo: o.MerchantOrderNo, SysServiceProviderID: o.ExtendParams.SysServiceProviderID,
-		NotifyURL: c.NotifyURL, ReturnURL: c.ReturnURL, QuitURL: quitURL(method, o.QuitURL),
+		RoyaltyFreeze: o.ExtendParams.RoyaltyFreeze == "true",
+		NotifyURL:     c.NotifyURL, ReturnURL: c.ReturnURL, QuitURL: quitURL(method, o.QuitURL),
 		Charset: sign.Charset(string(c.Charset)), SignType: sign.Type(string(c.SignType)),
 		StoreID: o.StoreID, OperatorID: o.OperatorID, TerminalID: o.TerminalID, OpenID: c.OpenID,
 		Created: now, Expires: exp, CashierToken: b.ids.Secret(),
@@ -917,12 +931,14 @@ func (b *Book) Cancel(app string, ref Ref) (CancelResult, error) {
 			ref := Refund{OutRequestNo: t.OutTradeNo, Amount: rest, At: now, Cancel: true, RoyaltyBack: t.autoBack(rest, now)}
 			next := t.clone()
 			next.Refunds = append(next.Refunds, ref)
+			next.thaw(now)
 			if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
 				return ch, err
 			}
 			t.Refunds = append(t.Refunds, ref)
 			t.Status = Closed
 			t.Closed = &now
+			t.thaw(now)
 			t.CancelAction = "refund"
 			e = t.record(now, EventRefunded, rest, "cancelled by the merchant: full refund")
 		}
@@ -1067,6 +1083,9 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		ref := Refund{OutRequestNo: reqNo, Amount: r.RefundAmount, Reason: r.RefundReason, At: now, RoyaltyBack: back}
 		next := t.clone()
 		next.Refunds = append(next.Refunds, ref)
+		if next.Refunded() == next.Total {
+			next.thaw(now) // refunded in full: nothing is left to settle
+		}
 		if err := b.covers(t, &next, ErrSellerBalanceNotEnough); err != nil {
 			return ch, err
 		}
@@ -1074,6 +1093,7 @@ func (b *Book) Refund(app string, r RefundRequest) (RefundResult, error) {
 		if t.Refunded() == t.Total {
 			t.Status = Closed
 			t.Closed = &now
+			t.thaw(now)
 		}
 		e := t.record(now, EventRefunded, r.RefundAmount, "refund "+reqNo)
 		res = RefundResult{Trade: t.clone(), FundChange: true, Refund: ref}

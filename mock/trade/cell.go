@@ -26,6 +26,9 @@ type cell struct {
 	// income is what the trade brought in by the book's income rule, as
 	// counted in the app's total (IncomeRule).
 	income amount.Amount
+	// frozen is the part of income frozen (Trade.FrozenPart), as counted
+	// in the app's frozen total.
+	frozen amount.Amount
 	// due is the deadline queued for it (unix nanoseconds), 0 for none.
 	due int64
 	// counted is the status counter it is in; gone is set once it left

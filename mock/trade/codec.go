@@ -127,6 +127,8 @@ const (
 	fSettleInfoNil
 	fLogonDrawn
 	fIDDrawn
+	fRoyaltyFreeze
+	fUnfrozen
 )
 
 // encoder writes records into a buffer the book reuses.
@@ -239,6 +241,12 @@ func (e *encoder) encode(t *Trade) (*extras, keys) {
 	if t.BuyerIDDrawn {
 		flags |= fIDDrawn
 	}
+	if t.RoyaltyFreeze {
+		flags |= fRoyaltyFreeze
+	}
+	if t.Unfrozen != nil {
+		flags |= fUnfrozen
+	}
 	e.uv(flags)
 	e.lit(t.BuyerLogonRequired)
 	e.v(int64(t.GoodsOmitted))
@@ -270,6 +278,9 @@ func (e *encoder) encode(t *Trade) (*extras, keys) {
 	}
 	if t.Closed != nil {
 		e.time(*t.Closed)
+	}
+	if t.Unfrozen != nil {
+		e.time(*t.Unfrozen)
 	}
 	e.time(t.Expires)
 	e.shared(t.CancelAction)
@@ -382,6 +393,7 @@ func (d *decoder) decode(x *extras) *Trade {
 	t.OpenID = flags&fOpenID != 0
 	t.BuyerLogonDrawn = flags&fLogonDrawn != 0
 	t.BuyerIDDrawn = flags&fIDDrawn != 0
+	t.RoyaltyFreeze = flags&fRoyaltyFreeze != 0
 	t.BuyerLogonRequired = d.str()
 	t.GoodsOmitted = int(d.v())
 	t.Buyer = fixtures.Buyer{UserID: d.str(), LogonID: d.str(), Name: d.str(), Account: d.str()}
@@ -409,6 +421,10 @@ func (d *decoder) decode(x *extras) *Trade {
 	if flags&fClosed != 0 {
 		c := d.time()
 		t.Closed = &c
+	}
+	if flags&fUnfrozen != 0 {
+		u := d.time()
+		t.Unfrozen = &u
 	}
 	t.Expires = d.time()
 	t.CancelAction = d.str()

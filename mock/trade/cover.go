@@ -37,15 +37,24 @@ func (b *Book) CoveredBy(f func(app string, income func(app string) amount.Amoun
 }
 
 // covers checks that the merchant's account can pay what changing t into
-// next takes from it (what next brings in, by the income rule, below what
-// t does), else answers short. The lock is held.
+// next takes from its available balance (what next brings in, by the
+// income rule, and not frozen, below what t does: a frozen trade's
+// settlement or refund takes from its frozen part first), else answers
+// short. The lock is held.
 func (b *Book) covers(t, next *Trade, short error) error {
 	if b.backend != nil || b.incomeRule == nil || b.cover == nil {
 		return nil
 	}
-	need := b.incomeRule(t) - b.incomeRule(next)
-	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] }, need) {
+	need := b.available(t) - b.available(next)
+	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] - b.frozen[app] }, need) {
 		return nil
 	}
 	return short
+}
+
+// available is what t brings in by the income rule and is not frozen.
+// The lock is held.
+func (b *Book) available(t *Trade) amount.Amount {
+	in := b.incomeRule(t)
+	return in - t.FrozenPart(in)
 }

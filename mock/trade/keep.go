@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/mock/limits"
 )
 
 // DefaultKeep is how many trades the mock keeps unless told otherwise.
@@ -51,6 +52,23 @@ func (b *Book) add(t *Trade) {
 	c.seq = b.ledger.Add(c)
 	t.seq = c.seq
 	b.index(t)
+	b.refair(t)
+}
+
+// refair files t for eviction (limits.Fair): a trade no buyer acted on
+// (it does not exist for the merchant, and another site's page pay forms
+// can open it) in the class that goes first, each class by app. The lock
+// is held.
+func (b *Book) refair(t *Trade) { b.refairAs(t, t.Final()) }
+
+// refairAs is refair with final given (a restore queues the final ones
+// after, in the order they became final). The lock is held.
+func (b *Book) refairAs(t *Trade, final bool) {
+	class := 1
+	if t.unscanned() {
+		class = 0
+	}
+	b.fair.Set(t.seq, t.AppID, class, final)
 }
 
 // index files a trade under its keys and counts it. The lock is held.
@@ -82,12 +100,17 @@ func (b *Book) unindex(t *Trade) {
 		delete(b.byPage, t.CashierToken)
 	}
 	b.unlinkApp(t.AppID, c)
+	b.fair.Remove(t.seq)
 	b.counts[c.counted]--
 	c.counted = 0
 	b.uncountPayee(t)
 	if c.income != 0 {
 		b.addIncome(t.AppID, -c.income)
 		c.income = 0
+	}
+	if c.frozen != 0 {
+		b.addFrozen(t.AppID, -c.frozen)
+		c.frozen = 0
 	}
 }
 
@@ -154,6 +177,17 @@ func (b *Book) addIncome(app string, d amount.Amount) {
 	}
 }
 
+// addFrozen adds d to the app's frozen income, as addIncome does. The
+// lock is held.
+func (b *Book) addFrozen(app string, d amount.Amount) {
+	if b.frozen == nil {
+		b.frozen = map[string]amount.Amount{}
+	}
+	if b.frozen[app] += d; b.frozen[app] == 0 {
+		delete(b.frozen, app)
+	}
+}
+
 // reckon brings the app's income total, and its index of paying buyers,
 // up to date with t. The lock is held.
 func (b *Book) reckon(t *Trade) {
@@ -161,12 +195,17 @@ func (b *Book) reckon(t *Trade) {
 	if b.incomeRule == nil {
 		return
 	}
-	if in := b.incomeRule(t); in != t.c.income {
+	in := b.incomeRule(t)
+	if in != t.c.income {
 		if b.income == nil {
 			b.income = map[string]amount.Amount{}
 		}
 		b.addIncome(t.AppID, in-t.c.income)
 		t.c.income = in
+	}
+	if fr := t.FrozenPart(in); fr != t.c.frozen {
+		b.addFrozen(t.AppID, fr-t.c.frozen)
+		t.c.frozen = fr
 	}
 }
 
@@ -177,8 +216,9 @@ func (b *Book) IncomeRule(f func(*Trade) amount.Amount) {
 	defer b.mu.Unlock()
 	b.incomeRule = f
 	b.income = map[string]amount.Amount{}
+	b.frozen = map[string]amount.Amount{}
 	for _, c := range b.byNo {
-		c.income = 0
+		c.income, c.frozen = 0, 0
 		b.reckon(b.warm(c))
 	}
 	b.cool()
@@ -189,6 +229,14 @@ func (b *Book) Income(app string) amount.Amount {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.income[app]
+}
+
+// IncomeParts is Income and the part of it frozen (royalty_freeze trades
+// not yet thawed: Trade.FrozenPart), read together.
+func (b *Book) IncomeParts(app string) (income, frozen amount.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.income[app], b.frozen[app]
 }
 
 // outTrade is app's trade with out_trade_no out, or nil. The lock is held.
@@ -271,6 +319,7 @@ func (b *Book) recount(changes []change) {
 				t.c.counted = i
 			}
 			b.reckon(t)
+			b.refair(t)
 		}
 	}
 	for _, c := range changes {
@@ -291,11 +340,20 @@ func (b *Book) noteFinal(changes []change) {
 	}
 }
 
-// evict drops trades while the book holds more than Keep: the trades that
-// became final longest ago first, then the oldest by creation. With a
-// store, they are deleted from it too. The lock is held.
+// evict drops trades in limits.Fair's order while the trades no buyer
+// acted on (which do not exist for the merchant yet: another site's page
+// pay forms can open them), or the others, are more than Keep, each
+// counted apart: of each, the app holding the most loses the one that
+// became final longest ago, else its oldest. With a store, they are
+// deleted from it too. The lock is held.
 func (b *Book) evict() []Trade {
-	return b.drop(b.ledger.Evict(b.opts.Keep, b.evictCell))
+	keep := b.opts.Keep
+	var cs []*cell
+	for class := range limits.FairClasses {
+		cs = append(cs, b.evictWhile(func() bool { return keep > 0 && b.fair.Count(class) > keep },
+			func() (uint64, bool) { return b.fair.Next(class) })...)
+	}
+	return b.drop(cs)
 }
 
 // trim evicts past Keep, cools what the commit warmed, then evicts past
@@ -305,11 +363,47 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 	evicted = b.evict()
 	earlier = b.cool()
 	if max := b.opts.KeepBytes; max > 0 && b.bytes > max {
-		more := b.drop(b.ledger.EvictWhile(func() bool { return b.bytes > max }, b.evictCell))
+		more := b.drop(b.evictWhile(func() bool { return b.ledger.Len() > 1 && b.bytes > max }, b.nextForBytes))
 		evicted = append(evicted, more...)
 		earlier = b.cool() // cools what eviction warmed; reported is unchanged
 	}
 	return evicted, earlier
+}
+
+// nextForBytes is the trade eviction past KeepBytes takes next: one no
+// buyer acted on first, unless that is the trade just made (it would go
+// at once), then the others. The lock is held.
+func (b *Book) nextForBytes() (uint64, bool) {
+	if seq, ok := b.fair.Next(0); ok && seq != b.ledger.Seq() {
+		return seq, true
+	}
+	if seq, ok := b.fair.Next(1); ok {
+		return seq, true
+	}
+	return b.fair.Next(0)
+}
+
+// evictWhile evicts the trades next names while over says so. The lock is
+// held.
+func (b *Book) evictWhile(over func() bool, next func() (uint64, bool)) []*cell {
+	var out []*cell
+	for over() {
+		seq, ok := next()
+		if !ok {
+			break
+		}
+		c, ok := b.ledger.Get(seq)
+		if !ok {
+			b.fair.Remove(seq) // not the book's: never so
+			continue
+		}
+		b.evictCell(c)
+		out = append(out, c)
+		if !c.gone {
+			break // its removal did not run
+		}
+	}
+	return out
 }
 
 // evictCell removes an evicted trade; its income leaves the book's in
@@ -317,17 +411,17 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 // so every check sees it once. The lock is held.
 func (b *Book) evictCell(c *cell) {
 	t := b.warm(c)
-	if b.evicting == nil || c.income == 0 {
+	if b.evicting == nil || c.income == 0 && c.frozen == 0 {
 		b.remove(t)
 		return
 	}
-	b.evicting(t.AppID, c.income, func() { b.remove(t) })
+	b.evicting(t.AppID, c.income, c.frozen, func() { b.remove(t) })
 }
 
 // Evicting sets what runs an evicted trade's removal (take) with its
-// income moved into the balance (mock/fund's Book.Evicting), under the
-// book's lock.
-func (b *Book) Evicting(f func(app string, a amount.Amount, take func())) {
+// income, and the part of it frozen, moved into the balance (mock/fund's
+// Book.EvictingTrade), under the book's lock.
+func (b *Book) Evicting(f func(app string, a, frozen amount.Amount, take func())) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.evicting = f

@@ -43,6 +43,9 @@ type Order struct {
 	MerchantOrderNo string `json:"merchant_order_no"`
 	ExtendParams    struct {
 		SysServiceProviderID string `json:"sys_service_provider_id"`
+		// RoyaltyFreeze "true" freezes the trade's money for later
+		// settlement (Trade.RoyaltyFreeze); "false" or none does not.
+		RoyaltyFreeze string `json:"royalty_freeze"`
 	} `json:"extend_params"`
 	GoodsDetail []Goods `json:"goods_detail"`
 	// RoyaltyInfo and SettleInfo (alipay-sdk-java-all RoyaltyInfo,

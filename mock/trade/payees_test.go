@@ -185,8 +185,9 @@ func TestPayeeIndexEvictionLooksAtFewEntries(t *testing.T) {
 	e.book.mu.Lock()
 	before := e.book.payees[app1].steps
 	e.book.mu.Unlock()
-	for i := 0; i < evict; i++ { // each evicts the oldest trade, and the logon the index names
+	for i := 0; i < evict; i++ { // each, once scanned, evicts the oldest trade, and the logon the index names
 		e.precreate(t, fmt.Sprintf("X%05d", i), "1.00")
+		must(e.book.Act(app1, fmt.Sprintf("X%05d", i), ActScan, nil))(t)
 	}
 	e.book.mu.Lock()
 	steps := e.book.payees[app1].steps - before

@@ -81,7 +81,13 @@ func (b *Book) Restore(ts []Trade) []Trade {
 			b.touched = append(b.touched, t.TradeNo)
 		}
 		b.index(t)
+		b.refairAs(t, false)
 	}
+	b.ledger.EachFinal(func(seq uint64) { // in the order they became final
+		if c, ok := b.ledger.Get(seq); ok {
+			b.refair(b.warm(c))
+		}
+	})
 	if b.store != nil && len(legacy) > 0 {
 		b.store.PutTrades(b.clones(legacy)) // queued; the store reports failures
 	}

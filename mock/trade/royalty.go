@@ -9,6 +9,7 @@ import (
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/alipay/apierr"
 	"github.com/alipay-mock/alipay-mock/alipay/timestamp"
+	"github.com/alipay-mock/alipay-mock/fixtures"
 )
 
 // Settlement errors. The sub_codes are production's as merchants report
@@ -23,6 +24,21 @@ var (
 	// here is inferred).
 	ErrRoyaltyFinished = apierr.Business("ACQ.TRADE_SETTLE_ERROR", "分账处理失败")
 )
+
+// ErrSettleToSeller answers a split to the trade's own seller: the money
+// would leave its account and come back to it. A transfer so is refused
+// (PAYER_PAYEE_CANNOT_SAME); order.settle's sub_code and text for it are
+// not published (inferred, docs/differences.md).
+var ErrSettleToSeller = InvalidParameter("分账收入方不能是交易的收款方")
+
+// paysSeller reports whether d names the trade's seller: its user id, or
+// its logon (seller_email, which logons match without case).
+func (t *Trade) paysSeller(d SettleDetail) bool {
+	if d.TransInType == "loginName" {
+		return t.Seller.Email != "" && strings.EqualFold(d.TransIn, t.Seller.Email)
+	}
+	return d.TransIn == t.Seller.UserID
+}
 
 // RoyaltyBack is money a refund took back from a receiver.
 type RoyaltyBack struct {
@@ -279,9 +295,10 @@ func (t *Trade) FindSettlement(outRequestNo, settleNo string) *Settlement {
 // same number with the same transfers answers as the first time, with
 // other transfers ACQ.DISCORDANT_REPEAT_REQUEST. The transfers of all
 // settlements never exceed what the merchant holds (Held), nor SettleMaxPercent
-// of the total (less what refunds took back). bound reports whether
-// a userId receiver is in the app's royalty relations.
-func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string) bool) (Trade, Settlement, error) {
+// of the total (less what refunds took back). bound reports whether a
+// receiver (trans_in_type userId or loginName, and trans_in) is in the
+// app's royalty relations; none may be the trade's seller.
+func (b *Book) OrderSettle(app string, r SettleRequest, bound func(typ, account string) bool) (Trade, Settlement, error) {
 	var out Trade
 	var res Settlement
 	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: r.TradeNo}, Short: ErrSettleBalanceNotEnough}, func(now time.Time) ([]change, error) {
@@ -310,8 +327,10 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			switch {
 			case p.TransIn == "":
 				return nil, InvalidParameter("trans_in不能为空")
-			case typ != "userId":
-				return nil, InvalidParameter("trans_in_type只支持userId")
+			case typ != "userId" && typ != "loginName":
+				return nil, InvalidParameter("trans_in_type只支持userId或loginName")
+			case typ == "loginName" && !fixtures.IsLogonID(p.TransIn):
+				return nil, InvalidParameter("trans_in格式错误，loginName应为手机号或邮箱")
 			case !p.Amount.InRange():
 				return nil, InvalidParameter("amount取值范围[0.01,100000000]")
 			case p.RoyaltyType != "" && p.RoyaltyType != "transfer":
@@ -340,7 +359,10 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 			return ch, ErrTradeStatus
 		}
 		for _, d := range details {
-			if !bound(d.TransIn) {
+			if t.paysSeller(d) {
+				return ch, ErrSettleToSeller
+			}
+			if !bound(d.TransInType, d.TransIn) {
 				return ch, ErrReceiverNotBound
 			}
 		}
@@ -362,10 +384,20 @@ func (b *Book) OrderSettle(app string, r SettleRequest, bound func(userID string
 		}
 		next := t.clone()
 		next.Settlements = append(next.Settlements, s)
+		// royalty_finish unfreezes the rest ("剩余冻结金额全额解冻",
+		// SettleExtendParams), and so does a split of all the merchant
+		// holds (nothing is left to settle).
+		thaw := finish || next.Settled()-next.TakenBack() >= next.Held()
+		if thaw {
+			next.thaw(now)
+		}
 		if err := b.covers(t, &next, ErrSettleBalanceNotEnough); err != nil {
 			return ch, err
 		}
 		t.Settlements = append(t.Settlements, s)
+		if thaw {
+			t.thaw(now)
+		}
 		e := t.record(now, EventSettled, sum, "settled "+s.OutRequestNo)
 		out, res = t.clone(), s
 		return append(ch, change{out, e}), nil
@@ -414,7 +446,7 @@ func sameDetails(a, b []SettleDetail) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].TransIn != b[i].TransIn || a[i].Amount != b[i].Amount {
+		if a[i].TransIn != b[i].TransIn || a[i].TransInType != b[i].TransInType || a[i].Amount != b[i].Amount {
 			return false
 		}
 	}

@@ -99,6 +99,11 @@ type Trade struct {
 	Expires time.Time  `json:"time_expire"`
 	// CancelAction is what alipay.trade.cancel did ("close" or "refund").
 	CancelAction string `json:"cancel_action,omitempty"`
+	// RoyaltyFreeze is extend_params.royalty_freeze "true" (ExtendParams:
+	// "是否进行资金冻结，用于后续分账"): once paid, what the trade brings in is
+	// frozen in the merchant's account until Unfrozen (Frozen).
+	RoyaltyFreeze bool       `json:"royalty_freeze,omitempty"`
+	Unfrozen      *time.Time `json:"gmt_unfreeze,omitempty"`
 
 	// Vouchers are the coupons the buyer pays part of Total with.
 	Vouchers []Voucher `json:"voucher_detail_list,omitempty"`
@@ -122,6 +127,30 @@ type Trade struct {
 	seq uint64
 	// c is the book's cell of a trade a call is working on (cell.go).
 	c *cell
+}
+
+// Frozen reports whether what the trade brought in is frozen in the
+// merchant's account: paid with royalty_freeze, its settlement not ended
+// (thaw).
+func (t *Trade) Frozen() bool { return t.RoyaltyFreeze && t.Paid != nil && t.Unfrozen == nil }
+
+// FrozenPart is the part of income, what the trade brought in, that is
+// frozen: all of it while Frozen (settlements and refunds take from it
+// first), nothing once thawed or when it brought in nothing.
+func (t *Trade) FrozenPart(income amount.Amount) amount.Amount {
+	if !t.Frozen() || income <= 0 {
+		return 0
+	}
+	return income
+}
+
+// thaw ends a frozen trade's freeze at at: a settlement with
+// royalty_finish, one that split all the merchant held, a refund of the
+// whole trade, the end of its refund period. Its rest becomes available.
+func (t *Trade) thaw(at time.Time) {
+	if t.RoyaltyFreeze && t.Paid != nil && t.Unfrozen == nil {
+		t.Unfrozen = &at
+	}
 }
 
 // Final reports whether nothing more can happen to the trade: closed
