@@ -306,7 +306,8 @@ func TestStartFilesOfOnePathInOneScopeAreBothInForce(t *testing.T) {
 
 // An upload an older build accepted and stored (--data) that this build's
 // checks refuse (then.fields naming msg, then.delay on a page method, a
-// count that is not whole) is not in force after the restart, and the log
+// count that is not whole, a buyer beside respond without execute, a scan
+// after the payment, notify: {}) is not in force after the restart, and the log
 // says so: a warning naming its path, its scope and its problems. A file
 // both builds take is listed, with no such warning.
 func TestStoredScenarioTheChecksRefuseIsLoggedAtStart(t *testing.T) {
@@ -314,7 +315,12 @@ func TestStoredScenarioTheChecksRefuseIsLoggedAtStart(t *testing.T) {
 		"fields.msg": "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {fields: {msg: changed}}\n",
 		"page delay": "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.page.pay}\n    then: {delay: 1s}\n",
 		"times 1.5":  "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1.5\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n",
-		"control":    "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n",
+		// Checks added since: a part that never acts beside respond without
+		// execute, a buyer step after the trade ended, an empty action.
+		"respond beside buyer": "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {respond: {code: \"20000\"}, buyer: {pay_after: 1s}}\n",
+		"scan after pay":       "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {buyer: {scan_after: 2s, pay_after: 1s}}\n",
+		"empty notify":         "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.precreate}\n    then: {notify: {}}\n",
+		"control":              "name: old\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

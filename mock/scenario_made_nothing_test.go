@@ -20,7 +20,8 @@ func TestScenarioOfARequestThatMadeNothing(t *testing.T) {
 		name, rule string
 		fault      map[string]string // queued before the first request
 	}{
-		{"respond", "respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR}, " + then, nil},
+		// respond without execute beside buyer or notify is refused at load:
+		// TestForcedAnswerWithoutExecuteBesideANeverActingPartIsRefused.
 		{"queued answer", then, map[string]string{"method": "alipay.trade.precreate", "code": "40004"}},
 		{"failed", then, nil}, // no subject: the method's own error
 	} {

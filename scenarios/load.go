@@ -547,6 +547,20 @@ func check(f *File, methods Catalogue) Problems {
 			if b.PayAfter != nil && b.CloseAfter != nil {
 				bad(r, at("then.buyer.close_after", "then.buyer"), "%s: buyer.close_after beside pay_after: one of the two never happens (a closed trade is not paid, a paid one not closed); keep one", name)
 			}
+			// A failure after the close finds the trade closed; a scan after
+			// the payment or the close finds it ended (steps due at the
+			// same time act in the order scan, pay, fail, close).
+			if b.CloseAfter != nil && b.FailAfter != nil && *b.FailAfter > *b.CloseAfter {
+				bad(r, at("then.buyer.fail_after", "then.buyer"), "%s: buyer.fail_after %s is after close_after %s: the trade is closed by then, so the failure never happens", name, time.Duration(*b.FailAfter), time.Duration(*b.CloseAfter))
+			}
+			for _, end := range []struct {
+				key string
+				at  *Duration
+			}{{"pay_after", b.PayAfter}, {"close_after", b.CloseAfter}} {
+				if b.ScanAfter != nil && end.at != nil && *b.ScanAfter > *end.at {
+					bad(r, at("then.buyer.scan_after", "then.buyer"), "%s: buyer.scan_after %s is after %s %s: the trade has ended by then, so the scan never happens", name, time.Duration(*b.ScanAfter), end.key, time.Duration(*end.at))
+				}
+			}
 			who := fixtures.Buyer{UserID: b.BuyerID, LogonID: b.BuyerLogonID}
 			if err := (fixtures.Buyer{UserID: who.UserID}).Check(); err != nil {
 				bad(r, at("then.buyer.buyer_id", "then.buyer"), "%s: then.buyer.%v", name, err)
@@ -580,11 +594,32 @@ func check(f *File, methods Catalogue) Problems {
 		if t.Notify != nil && (t.Notify.Duplicate < 0 || t.Notify.Duplicate > MaxDuplicate) {
 			bad(r, at("then.notify.duplicate"), "%s: notify.duplicate must be from 0 to %d (extra copies of each notification), not %d", name, MaxDuplicate, t.Notify.Duplicate)
 		}
-		if t.Respond == nil && t.Fields == nil && t.Delay == nil && t.Fault == "" && t.Buyer == nil && t.Voucher == nil && t.Notify == nil && t.Transfer == nil && t.SetState == "" {
+		// A forced answer without execute stands in for the request: the
+		// method does not run, so no buyer, policy, voucher or transfer
+		// outcome of the rule would ever act.
+		if rs := t.Respond; rs != nil && rs.Code != apierr.CodeSuccess && apierr.Msg(rs.Code) != "" && !rs.Execute {
+			for _, p := range []struct {
+				key string
+				set bool
+			}{{"buyer", t.Buyer != nil}, {"notify", t.Notify != nil}, {"voucher", t.Voucher != nil}, {"transfer", t.Transfer != nil}} {
+				if p.set {
+					bad(r, at("then.respond.execute", "then.respond"), "%s: then.%s beside respond without execute: true never acts (the forced answer stands in for the request, so the method does not run); add respond.execute: true, or drop then.%s", name, p.key, p.key)
+				}
+			}
+		}
+		// An action present but empty (buyer: {}, notify: {}, delay: 0s,
+		// fields: {}) does nothing either.
+		if t.Respond == nil && len(t.Fields) == 0 && (t.Delay == nil || t.Delay.Max == 0) && t.Fault == "" && (t.Buyer == nil || *t.Buyer == Buyer{}) && t.Voucher == nil &&
+			(t.Notify == nil || emptyNotify(t.Notify)) && t.Transfer == nil && t.SetState == "" {
 			bad(r, at("then"), "%s: then does nothing", name)
 		}
 	}
 	return ps
+}
+
+// emptyNotify says whether a notification policy bends nothing.
+func emptyNotify(n *Notify) bool {
+	return !n.Suppress && (n.Delay == nil || *n.Delay == 0) && n.Duplicate == 0 && !n.Reorder && !n.BadSignature && n.URL == ""
 }
 
 // MaxPlanned bounds every duration of a rule that plans a job on the
@@ -748,6 +783,30 @@ func walk(dir, name string, seen map[string]bool, paths *[]string) error {
 		case strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml"):
 			*paths = append(*paths, n)
 		}
+	}
+	return nil
+}
+
+// Scope puts f in scope app (an upload's ?app_id=, over the file's own;
+// "" the global scope) and reports, as Parse reports them, the rules it
+// leaves unable to match: a when.app_id naming another app, which Parse
+// checked against the file's own app_id alone.
+func (f *File) Scope(app string) error {
+	f.AppID = app
+	if app == "" {
+		return nil
+	}
+	var ps Problems
+	for _, r := range f.Rules {
+		if w := r.When.AppID; w != "" && w != app {
+			p := Problem{Path: f.Path, Rule: r.Name, at: r.at("when.app_id"),
+				Msg: fmt.Sprintf("%s: app_id %s differs from the upload's scope %s (?app_id=): it can never match", r.Name, w, app)}
+			p.Line = p.at.first
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
+		return ps
 	}
 	return nil
 }

@@ -51,8 +51,8 @@ func scope(c echo.Context) string {
 }
 
 // readScenario parses the YAML body; ?app_id= scopes it (over the file's
-// own, ?app_id=global too). The scope, either way, must name an app: a typo would be a
-// scenario that never acts.
+// own, ?app_id=global too). The scope, either way, and each rule's
+// when.app_id must name an app: a typo would be a scenario that never acts.
 func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxScenarioBytes+1))
 	if err != nil {
@@ -76,11 +76,23 @@ func (a *API) readScenario(c echo.Context) (*scenarios.File, error) {
 		return nil, uploadError{err, c.Request(), b}
 	}
 	if _, given := c.QueryParams()["app_id"]; given {
-		f.AppID = scope(c) // ?app_id=global too: the query's scope wins over the file's
+		// ?app_id=global too: the query's scope wins over the file's; a
+		// rule's when.app_id of another app could then never match.
+		if err := f.Scope(scope(c)); err != nil {
+			return nil, err
+		}
 	}
 	if f.AppID != "" {
 		if _, ok := a.Apps.Get(f.AppID); !ok {
 			return nil, errors.New("no app " + f.AppID)
+		}
+	}
+	// A rule's own app_id is a scope too: a typo there never acts.
+	for _, r := range f.Rules {
+		if w := r.When.AppID; w != "" {
+			if _, ok := a.Apps.Get(w); !ok {
+				return nil, fmt.Errorf("no app %s (rule %s, when.app_id)", w, r.Name)
+			}
 		}
 	}
 	return f, nil

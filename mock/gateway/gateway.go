@@ -119,6 +119,10 @@ type call struct {
 	// whatever the answer says.
 	outcome *Outcome
 	made    bool
+	// queued is the answer the control API queued that the call took
+	// (takeQueued), once taken (queueTaken): before any rule is matched.
+	queued     *Outcome
+	queueTaken bool
 	// none is true when the method succeeded without a trade to touch (a
 	// cancel of an unknown trade): as when it fails, its policy is undone.
 	none bool

@@ -61,9 +61,10 @@ func (g *Gateway) dispatch(cl *call) reply {
 }
 
 // outcome is the answer forced on the call, if any (cl.outcome): the
-// X-Alipay-Mock header's, else the scenario's respond, else a queued
-// answer. An error is the answer instead: the header unreadable, or the
-// queue's store failed (20000).
+// X-Alipay-Mock header's, else a queued answer (taken before the rules
+// were matched: plan), else the scenario's respond. An error is the
+// answer instead: the header unreadable, or the queue's store failed
+// (20000).
 func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	var out *Outcome
 	if cl.req != nil { // an order string (OpenOrderString) has no header
@@ -75,6 +76,12 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 			return nil, apierr.Invalid("isv.invalid-parameter", "参数无效："+OutcomeHeader+": "+err.Error())
 		}
 	}
+	if out == nil {
+		var e *apierr.Error
+		if out, e = g.takeQueued(cl); e != nil {
+			return nil, e
+		}
+	}
 	if out == nil && cl.plan != nil && cl.plan.Action.Respond != nil {
 		rs := cl.plan.Action.Respond
 		if rs.Code != apierr.CodeSuccess {
@@ -84,14 +91,23 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 			}
 		}
 	}
-	if out == nil {
-		var err error
-		if out, err = g.Queue.take(cl.app.AppID, cl.method); err != nil {
-			return nil, g.asAPI(err)
-		}
-	}
 	cl.outcome = out
 	return out, nil
+}
+
+// takeQueued takes the answer queued for the call, once: plan takes it
+// before matching (as the header, one without execute answers the
+// request alone: no rule counts it), outcome when no plan was made. An
+// error is the queue's store failing (20000), nothing taken.
+func (g *Gateway) takeQueued(cl *call) (*Outcome, *apierr.Error) {
+	if !cl.queueTaken {
+		out, err := g.Queue.take(cl.app.AppID, cl.method)
+		if err != nil {
+			return nil, g.asAPI(err)
+		}
+		cl.queued, cl.queueTaken = out, true
+	}
+	return cl.queued, nil
 }
 
 // storeFailed reports whether e is a store's failure (20000), which a

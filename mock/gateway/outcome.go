@@ -177,7 +177,11 @@ func (f *Queue) Add(x Answer) (Answer, error) {
 			return Answer{}, err
 		}
 	}
-	if x.Times <= 0 {
+	if x.Times < 0 {
+		// Taken as 1, it would answer a request nobody asked it to.
+		return Answer{}, fmt.Errorf("times must be 1 or more (0 or left out: 1), not %d", x.Times)
+	}
+	if x.Times == 0 {
 		x.Times = 1
 	}
 	var full error

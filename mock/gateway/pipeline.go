@@ -147,6 +147,11 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	if cl.req != nil && outcomeText(cl.req.Header.Get(OutcomeHeader)) != "" {
 		return nil
 	}
+	// So does a queued answer that stands in for the request (without
+	// execute): taken first, it leaves a times: 1 rule for the next one.
+	if q, e := g.takeQueued(cl); e != nil || q != nil && !q.Execute {
+		return e
+	}
 	var err error
 	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
 	cl.entry.Misses = cl.misses

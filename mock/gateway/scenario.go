@@ -63,11 +63,15 @@ func (g *Gateway) outNo(cl *call) (string, error) {
 	var out string
 	switch cl.ent.about {
 	case aboutTrade:
+		// trade_no first, as the book finds the trade ("trade_no,
+		// out_trade_no如果同时存在优先取trade_no", the Java SDK's
+		// AlipayTradeQueryModel; trade.Book.lookupAll): the out_trade_no
+		// of the trade the request acts on, not the one it also names.
 		out = biz["out_trade_no"]
-		if out == "" && biz["trade_no"] != "" && g.Trades != nil {
+		if biz["trade_no"] != "" && g.Trades != nil {
 			t, err := g.Trades.Get(cl.owner(), biz["trade_no"])
 			switch {
-			case err == nil:
+			case err == nil && t.TradeNo == biz["trade_no"]: // Get takes an out_trade_no too
 				out = t.OutTradeNo
 			case errors.Is(err, trade.ErrStore):
 				return "", err

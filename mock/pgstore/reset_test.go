@@ -48,8 +48,11 @@ func TestReplicasResetCancelsScenarioBuyers(t *testing.T) {
 // policy for the replicas.
 func TestReplicasScenarioOfARequestThatMadeNothing(t *testing.T) {
 	const then = "buyer: {pay_after_queries: 2}, notify: {suppress: true}"
+	// respond without execute beside buyer or notify no longer loads
+	// (TestForcedAnswerWithoutExecuteBesideANeverActingPartIsRefused):
+	// a queued answer stands in for the request instead.
 	for _, tc := range []struct{ name, rule, first string }{
-		{"respond", `respond: {code: "40004", sub_code: ACQ.SYSTEM_ERROR}, ` + then, `{"out_trade_no":"wb-1","total_amount":"7.77","subject":"s"}`},
+		{"queued answer", then, `{"out_trade_no":"wb-1","total_amount":"7.77","subject":"s"}`},
 		{"failed", then, `{"out_trade_no":"wb-1","total_amount":"7.77"}`}, // no subject
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +60,9 @@ func TestReplicasScenarioOfARequestThatMadeNothing(t *testing.T) {
 			shop := mocktest.NewMerchant(t, "success").URL
 			rs[0].Control(http.MethodPost, "/scenarios?name=wb",
 				"rules:\n  - name: r\n    when: {method: alipay.trade.precreate, biz: {total_amount: \"7.77\"}}\n    then: {"+tc.rule+"}\n", http.StatusCreated)
+			if tc.name == "queued answer" {
+				rs[1].Control(http.MethodPost, "/faults", `{"method":"alipay.trade.precreate","code":"40004"}`, http.StatusCreated)
+			}
 			if r := rs[0].Call("alipay.trade.precreate", tc.first); ok(r) {
 				t.Fatalf("first precreate: %v", r)
 			}
