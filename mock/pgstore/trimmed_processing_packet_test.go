@@ -17,7 +17,7 @@ import (
 // must count as it was planned to end (docs/replicas.md,
 // docs/red-packets.md): all of it back. The trim keeps the whole amount
 // out of the merchant's balance for good.
-func TestRVTrimmedProcessingRedPacketKeepsItsWholeAmountOut(t *testing.T) {
+func TestTrimmedProcessingRedPacketGivesItsWholeAmountBack(t *testing.T) {
 	opts := mock.Options{}
 	opts.Coupons.Keep = 1
 	rs, url := replicasAt(t, 1, opts)

@@ -16,7 +16,7 @@ import (
 // amount.Amount's request reader, capped at 12 digits: it returns
 // 1,000,000,000,000.00 (one past every limit) with no error, not the
 // balance the mock answered.
-func TestRVClientReadsABalancePastTwelveDigitsWrong(t *testing.T) {
+func TestClientReadsABalancePastTwelveDigitsExactly(t *testing.T) {
 	dir := t.TempDir()
 	var o Options
 	s, _ := startOn(t, o, dir)
