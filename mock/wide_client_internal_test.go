@@ -1,21 +1,23 @@
 package mock
 
 import (
+	"context"
 	"testing"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
+	"github.com/alipay-mock/alipay-mock/client"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock/fund"
 	"github.com/alipay-mock/alipay-mock/mock/store"
 )
 
-// A balance past 12 digits of yuan now restores exactly and the mock
-// answers alipay.fund.account.query with it (docs/persistence.md,
+// A balance past 12 digits of yuan restores exactly and the mock answers
+// alipay.fund.account.query with it (docs/persistence.md,
 // TestABalancePastTwelveDigitsOfYuanRestoresExactly, which reads the
-// answer as a map). The bundled Go client reads available_amount with
-// amount.Amount's request reader, capped at 12 digits: it returns
-// 1,000,000,000,000.00 (one past every limit) with no error, not the
-// balance the mock answered.
+// answer as a map). The bundled Go client reads available_amount and
+// freeze_amount exactly too, through gateway.do and /v3/: a balance is a
+// sum, not one request's amount, which amount.Amount's JSON reader caps at
+// 12 digits (it once answered 1,000,000,000,000.00 with no error).
 func TestClientReadsABalancePastTwelveDigitsExactly(t *testing.T) {
 	dir := t.TempDir()
 	var o Options
@@ -23,12 +25,15 @@ func TestClientReadsABalancePastTwelveDigitsExactly(t *testing.T) {
 	account := s.Apps.Account(keys.DevAppID)
 	_ = s.Close()
 
-	base := amount.Amount(3_000_000_000_000_07) // 3,000,000,000,000.07
+	// What evicted frozen trades brought in is part of the base, out of
+	// the available balance, in freeze_amount.
+	base := amount.Amount(5_000_000_000_000_10)
+	frozen := amount.Amount(2_000_000_000_000_03)
 	db, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PutAccount(account, fund.Snapshot{Base: base}); err != nil {
+	if err := db.PutAccount(account, fund.Snapshot{Base: base, Frozen: frozen}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -36,7 +41,16 @@ func TestClientReadsABalancePastTwelveDigitsExactly(t *testing.T) {
 	}
 
 	s, c := startOn(t, o, dir)
-	if got := accountQuery(t, s, c); got != base {
-		t.Fatalf("client.AccountQuery: available_amount %s, the mock's balance is %s", got, base)
+	want := [2]amount.Amount{base - frozen, frozen}
+	if got := accountAmounts(t, s, c); got != want {
+		t.Fatalf("client.AccountQuery: available_amount, freeze_amount %v, the mock's are %v", got, want)
+	}
+	a, _ := s.Apps.Get(keys.DevAppID)
+	var v3 client.AccountQueryResponse
+	if err := c.V3(context.Background(), "alipay.fund.account.query", client.AccountQueryRequest{AlipayUserID: a.Seller.UserID, AccountType: client.AccountTypeBalance}, &v3); err != nil {
+		t.Fatalf("v3 account query: %v", err)
+	}
+	if got := [2]amount.Amount{v3.AvailableAmount, v3.FreezeAmount}; got != want || v3.Code != client.CodeSuccess {
+		t.Fatalf("client.V3 alipay.fund.account.query: code %q, available_amount, freeze_amount %v; the mock's are %v", v3.Code, got, want)
 	}
 }
