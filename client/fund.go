@@ -1,7 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
@@ -120,11 +123,55 @@ type AccountQueryRequest struct {
 	AccountType  string `json:"account_type"`
 }
 
-// AccountQueryResponse is the account's balance now.
+// AccountQueryResponse is the account's balance now. A balance is a sum,
+// not one payment: it may pass the 12 digits of yuan a request's amount
+// (amount.Amount's JSON reader) is capped at, so both amounts are read
+// exactly at any size an amount.Amount holds (amount.ParseWide); past
+// that, or malformed, the call fails.
 type AccountQueryResponse struct {
 	Response
 	AvailableAmount amount.Amount `json:"available_amount"`
 	FreezeAmount    amount.Amount `json:"freeze_amount"`
+}
+
+// UnmarshalJSON reads the answer with its amounts exact (wideAmount). Only
+// the members present change: the v3 client decodes a status, then the
+// body, into the same value.
+func (r *AccountQueryResponse) UnmarshalJSON(b []byte) error {
+	type plain AccountQueryResponse
+	w := struct {
+		*plain
+		AvailableAmount wideAmount `json:"available_amount"`
+		FreezeAmount    wideAmount `json:"freeze_amount"`
+	}{(*plain)(r), wideAmount{&r.AvailableAmount}, wideAmount{&r.FreezeAmount}}
+	return json.Unmarshal(b, &w)
+}
+
+// wideAmount reads a JSON amount (a string or a number, as amount.Amount
+// does; "" is zero, null leaves it) into *a with amount.ParseWide.
+type wideAmount struct{ a *amount.Amount }
+
+func (w wideAmount) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	if s == "" {
+		*w.a = 0
+		return nil
+	}
+	v, err := amount.ParseWide(s)
+	if err != nil {
+		return fmt.Errorf("amount %q: %w", s, err)
+	}
+	*w.a = v
+	return nil
 }
 
 // AccountQuery asks for the balance of the merchant's account

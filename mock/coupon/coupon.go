@@ -129,11 +129,17 @@ func (o *Order) MerchantOutlay() amount.Amount {
 }
 
 // DroppedOutlay is what of MerchantOutlay stays out of the balance once
-// the order is dropped (evicted): an AUTHORIZED packet counts as it was
-// planned to end, its automatic refund giving its rest back.
+// the order is dropped (evicted): what was claimed. A packet counts as it
+// was planned to end: an AUTHORIZED one's automatic refund gives its rest
+// back; an INIT one (its 10003 payment still under way: MerchantOutlay
+// counts it paid) would be paid, then, nothing claimed, refunded whole.
 func (o *Order) DroppedOutlay() amount.Amount {
 	out := o.MerchantOutlay()
-	if out != 0 && o.Status == OrderAuthorized {
+	switch {
+	case out == 0:
+	case o.Status == OrderInit:
+		out = 0
+	case o.Status == OrderAuthorized:
 		out -= o.Rest
 	}
 	return out

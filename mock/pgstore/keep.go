@@ -42,12 +42,16 @@ var (
 
 // packetRefundable is what a red packet row gives back to the merchant's
 // account that funded it when it goes before its end: as it was planned
-// to end, an AUTHORIZED one's automatic refund would give back its rest
-// (coupon.Book.evictOne's rule, read from the stored order: rest_amount,
-// as amount.Amount writes it). Every build writes the order's data, so a
-// row an older build wrote or changed is read alike.
-const packetRefundable = `CASE WHEN funded_account IS NOT NULL AND outlay <> 0 AND status = 'AUTHORIZED'
-	THEN round((convert_from(data, 'UTF8')::jsonb->>'rest_amount')::numeric * 100)::bigint ELSE 0 END`
+// to end, all but what was claimed (coupon.Order.DroppedOutlay's rule): an
+// AUTHORIZED one's automatic refund would give back its rest (read from
+// the stored order: rest_amount, as amount.Amount writes it); an INIT one
+// (its 10003 payment under way) would be paid, then refunded whole. Every
+// build writes the order's data, so a row an older build wrote or changed
+// is read alike.
+const packetRefundable = `CASE WHEN funded_account IS NULL OR outlay = 0 THEN 0
+	WHEN status = 'INIT' THEN outlay
+	WHEN status = 'AUTHORIZED' THEN round((convert_from(data, 'UTF8')::jsonb->>'rest_amount')::numeric * 100)::bigint
+	ELSE 0 END`
 
 // packetMoves moves what trimmed red packets the merchant funded kept
 // out of their accounts (outlay, in out_amount) out of out_amount: their
