@@ -20,7 +20,7 @@ import (
 // trades: the same calls leave memory and the database holding different
 // trades (the dev app's refunded B1 is deleted by the database, the cert
 // app's refunded A2 by memory).
-func TestRVStoreTrimBreaksAnAppTieAsMemoryDoes(t *testing.T) {
+func TestStoreTrimBreaksAnAppTieAsMemoryDoes(t *testing.T) {
 	opts := mock.Options{Trades: trade.Options{Keep: 3}}
 	run := func(m *mocktest.Mock) {
 		t.Helper()

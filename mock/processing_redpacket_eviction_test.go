@@ -10,17 +10,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
 )
 
-// An agreement pay the merchant made itself and that answered 10003 (the
-// magic amount 10003.00: processing) is INIT until it completes, yet the
-// sender has paid (docs/red-packets.md: "paid at once from payer_user_id")
-// and the merchant knows it (it holds its auth_no and will query). The
-// eviction rule counts INIT red packets with those "no sender paid", which
-// another site's red-packet page pay forms open (docs/limits.md): a flood
-// of such forms through the same public dev certificate app evicts the
-// merchant's processing red packet. docs/security.md says another site's
-// page cannot "evict the tester's trades or red packets by opening many
-// cashiers".
-func TestRVProcessingAgreementPayRedPacketSurvivesCrossSitePagePayForms(t *testing.T) {
+// An agreement pay the merchant made itself that answered 10003 (the
+// magic amount 10003.00: processing) is INIT until it completes, yet its
+// sender has paid (docs/red-packets.md: "paid at once from
+// payer_user_id"): it is not a red packet no sender acted on
+// (coupon.Order.Unpaid), so another site's red-packet page pay forms,
+// counted apart, cannot evict it (docs/limits.md, docs/security.md).
+func TestProcessingAgreementPayRedPacketSurvivesCrossSitePagePayForms(t *testing.T) {
 	m := mocktest.New(t, mock.Options{Coupons: coupon.Options{Keep: 3}}).CertApp()
 	r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"DEV-AG","out_request_no":"DEV-AG-pay","order_title":"红包","amount":"10003.00","payer_user_id":"2088102146225135"}`)
 	if r["code"] != "10003" {

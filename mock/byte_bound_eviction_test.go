@@ -11,14 +11,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/trade"
 )
 
-// docs/security.md: a page on another site cannot "evict the tester's
-// trades or red packets by opening many cashiers"; it takes one. Past
-// --keep-trades-bytes the trades no buyer acted on go first "but the one
-// just made" (docs/limits.md), so when the tester's paid trades fill the
+// Past --keep-trades-bytes the trades no buyer acted on go first, the one
+// just made too (docs/limits.md): when the tester's paid trades fill the
 // byte bound, one cross-site page pay form with long text (subject, body,
-// passback_params, all kept) is kept and the tester's paid trades are
-// evicted for it.
-func TestRVOneCrossSitePagePayFormPastTheByteBoundKeepsEveryPaidTrade(t *testing.T) {
+// passback_params, all kept) goes itself, not a paid trade
+// (docs/security.md: another site's page cannot evict the tester's trades).
+func TestOneCrossSitePagePayFormPastTheByteBoundKeepsEveryPaidTrade(t *testing.T) {
 	const max = 24 << 10
 	m := mocktest.New(t, mock.Options{Trades: trade.Options{KeepBytes: max}})
 	var paid []string
