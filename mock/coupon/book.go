@@ -379,12 +379,16 @@ func payTimeout(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
+// AgreementPay is the method of a red packet its sender paid when the
+// merchant made it (payer_user_id).
+const AgreementPay = "alipay.fund.coupon.order.agreement.pay"
+
 // Pay opens a red packet: app and page pay wait for the sender to pay in
 // the Alipay app or cashier; agreement pay (payer_user_id) is paid at once.
 // processing makes the payment answer 10003: it completes on a retry, a
 // query, or by itself after Options.Processing.
 func (b *Book) Pay(m domain.Merchant, r PayRequest, c domain.Context, method string, processing bool) (Result, error) {
-	agreement := method == "alipay.fund.coupon.order.agreement.pay"
+	agreement := method == AgreementPay
 	var first domain.Ask
 	if agreement && fixtures.IsUserID(r.PayerUserID) { // its logon found before the commit
 		first = domain.AskLogon(m.AppID, r.PayerUserID)

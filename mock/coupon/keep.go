@@ -75,11 +75,19 @@ func (b *Book) add(o *Order) {
 	b.refair(o)
 }
 
-// Unpaid reports whether o is a red packet no sender has paid (INIT, or
-// CLOSED unpaid): it moved no money, and another site's red-packet page
-// pay forms can open it.
+// Unpaid reports whether o is a red packet no sender acted on (INIT, or
+// CLOSED unpaid, and neither an agreement pay, which its sender paid
+// when the merchant made it, nor one with a payer named or a pay under
+// way): it moved no money, and another site's red-packet page pay forms
+// can open it. An agreement pay still processing (10003, INIT) is paid.
 func (o *Order) Unpaid() bool {
-	return !o.Claim && (o.Status == OrderInit || o.Status == OrderClosed)
+	if o.Claim || (o.Status != OrderInit && o.Status != OrderClosed) || o.Method == AgreementPay {
+		return false
+	}
+	if o.Payer.UserID != "" || o.Payer.LogonID != "" {
+		return false
+	}
+	return len(o.Operations) == 0 || o.Operations[0].DoneAt == nil
 }
 
 // refair files o for eviction (limits.Fair): a red packet no sender paid

@@ -211,9 +211,9 @@ func (t *couponTx) Insert(os []coupon.Order) error {
 			return err
 		}
 		_, err = t.tx.Exec(t.ctx, `INSERT INTO alipay_mock_red_packets
-			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq, funded_account, outlay)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`, $11, $12)`,
-			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final(), funded, int64(o.MerchantOutlay()))
+			(auth_no, app_id, out_order_no, cashier_token, created, deadline, data, status, claim, final_seq, funded_account, outlay, waiting)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+newFinalSeq("$10")+`, $11, $12, $13)`,
+			o.AuthNo, o.AppID, o.OutOrderNo, tok, o.Created, t.due(o), data, string(o.Status), o.Claim, o.Final(), funded, int64(o.MerchantOutlay()), o.Unpaid())
 		if err != nil {
 			return t.err(err)
 		}
@@ -234,8 +234,8 @@ func (t *couponTx) Update(os []coupon.Order) error {
 		}
 		t.paid = t.paid || (!o.Claim && !o.Unpaid())
 		tag, err := t.tx.Exec(t.ctx, `UPDATE alipay_mock_red_packets SET data = $1, deadline = $4, status = $5, version = version + 1,
-			final_seq = `+finalSeq("$6")+`, funded_account = $7, outlay = $8 WHERE auth_no = $2 AND version = $3`,
-			data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final(), funded, int64(o.MerchantOutlay()))
+			final_seq = `+finalSeq("$6")+`, funded_account = $7, outlay = $8, waiting = $9 WHERE auth_no = $2 AND version = $3`,
+			data, o.AuthNo, t.versions[o.AuthNo], t.due(o), string(o.Status), o.Final(), funded, int64(o.MerchantOutlay()), o.Unpaid())
 		if err != nil {
 			return t.err(err)
 		}

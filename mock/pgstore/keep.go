@@ -36,7 +36,7 @@ type trimKind struct {
 var (
 	tradeTrim  = &trimKind{table: "alipay_mock_trades", key: "trade_no", kinds: []string{"trade"}, lock: tradeTrimLock, waiting: "waiting"}
 	packetTrim = &trimKind{table: "alipay_mock_red_packets", key: "auth_no", kinds: []string{"red_packet", "claim"}, lock: packetTrimLock,
-		waiting:   "(NOT claim AND status IN ('INIT', 'CLOSED'))",
+		waiting:   "coalesce(waiting, NOT claim AND status IN ('INIT', 'CLOSED'))",
 		returning: ", funded_account, outlay, " + packetRefundable + " AS refundable", moves: packetMoves}
 )
 
@@ -232,9 +232,13 @@ func (db *DB) trim(k *trimKind, keep int) (more bool, err error) {
 		// it off its clock.
 		var deleted int64
 		var gone []byte
+		// Of apps holding as many, the one whose oldest row left is the
+		// oldest loses first (oldest: the least seq of the rows the app
+		// holds when that row goes, the row itself and those after it).
 		if err := tx.QueryRow(ctx, "WITH gone AS (DELETE FROM "+k.table+" WHERE "+k.key+" IN (SELECT "+k.key+
-			" FROM (SELECT "+k.key+", seq, row_number() OVER (PARTITION BY app_id ORDER BY (final_seq IS NULL) DESC, final_seq DESC, seq DESC) AS rank"+
-			" FROM "+k.table+" WHERE "+class.where+") r ORDER BY rank DESC, seq LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+
+			" FROM (SELECT "+k.key+", seq, rank, min(seq) OVER (PARTITION BY app_id ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS oldest"+
+			" FROM (SELECT "+k.key+", app_id, seq, row_number() OVER (PARTITION BY app_id ORDER BY (final_seq IS NULL) DESC, final_seq DESC, seq DESC) AS rank"+
+			" FROM "+k.table+" WHERE "+class.where+") r) o ORDER BY rank DESC, oldest, seq LIMIT $1) RETURNING app_id, "+k.key+" AS no"+k.returning+"), "+
 			k.moves+goneJobs, min(class.excess, left)).Scan(&deleted, &gone); err != nil {
 			return false, db.failed(err)
 		}

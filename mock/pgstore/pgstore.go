@@ -110,6 +110,10 @@ CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_cashier ON alipay_mock_red_pa
 ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS funded_account text;
 ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS outlay bigint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS alipay_mock_red_packets_out ON alipay_mock_red_packets (out_order_no);
+-- A red packet no sender acted on (coupon.Order.Unpaid): counted apart by
+-- --keep-red-packets and trimmed among its own (keep.go). Rows an older
+-- build wrote (NULL) are judged by their status alone.
+ALTER TABLE alipay_mock_red_packets ADD COLUMN IF NOT EXISTS waiting boolean;
 CREATE TABLE IF NOT EXISTS alipay_mock_notifications (
 	id          text PRIMARY KEY,
 	app_id      text NOT NULL,

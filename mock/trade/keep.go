@@ -371,16 +371,14 @@ func (b *Book) trim() (evicted []Trade, earlier bool) {
 }
 
 // nextForBytes is the trade eviction past KeepBytes takes next: one no
-// buyer acted on first, unless that is the trade just made (it would go
-// at once), then the others. The lock is held.
+// buyer acted on first, the one just made too (it goes at once rather
+// than a trade the merchant sees: another site's page pay form can make
+// it), then the others. The lock is held.
 func (b *Book) nextForBytes() (uint64, bool) {
-	if seq, ok := b.fair.Next(0); ok && seq != b.ledger.Seq() {
+	if seq, ok := b.fair.Next(0); ok {
 		return seq, true
 	}
-	if seq, ok := b.fair.Next(1); ok {
-		return seq, true
-	}
-	return b.fair.Next(0)
+	return b.fair.Next(1)
 }
 
 // evictWhile evicts the trades next names while over says so. The lock is
