@@ -545,7 +545,9 @@ func TestLogStaysBounded(t *testing.T) {
 		want[tr.TradeNo] = 2
 	}
 	put(t, db, big...)
-	if st := db.Stats(); st.Checkpoints != before+1 || store.LogEnd(db) != 0 {
+	// At least one: the quiet log's own checkpoint (a second after a
+	// change) may come too on a slow machine.
+	if st := db.Stats(); st.Checkpoints < before+1 || store.LogEnd(db) != 0 {
 		t.Errorf("stats %+v, log end %d: a batch too large for the log is written with a checkpoint", st, store.LogEnd(db))
 	}
 	if got := size(); got != filled {
