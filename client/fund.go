@@ -1,10 +1,8 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 )
@@ -141,37 +139,10 @@ func (r *AccountQueryResponse) UnmarshalJSON(b []byte) error {
 	type plain AccountQueryResponse
 	w := struct {
 		*plain
-		AvailableAmount wideAmount `json:"available_amount"`
-		FreezeAmount    wideAmount `json:"freeze_amount"`
-	}{(*plain)(r), wideAmount{&r.AvailableAmount}, wideAmount{&r.FreezeAmount}}
+		AvailableAmount *amount.Wide `json:"available_amount"`
+		FreezeAmount    *amount.Wide `json:"freeze_amount"`
+	}{(*plain)(r), (*amount.Wide)(&r.AvailableAmount), (*amount.Wide)(&r.FreezeAmount)}
 	return json.Unmarshal(b, &w)
-}
-
-// wideAmount reads a JSON amount (a string or a number, as amount.Amount
-// does; "" is zero, null leaves it) into *a with amount.ParseWide.
-type wideAmount struct{ a *amount.Amount }
-
-func (w wideAmount) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
-	if s == "" {
-		*w.a = 0
-		return nil
-	}
-	v, err := amount.ParseWide(s)
-	if err != nil {
-		return fmt.Errorf("amount %q: %w", s, err)
-	}
-	*w.a = v
-	return nil
 }
 
 // AccountQuery asks for the balance of the merchant's account

@@ -134,19 +134,13 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 // negative amount, or one with more than 12 digits of yuan, is read (the
 // latter as overlong) for the caller's range check to refuse.
 func (a *Amount) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		return nil
+	s, ok, err := jsonText(b)
+	if err != nil || !ok {
+		return err
 	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := jsonString(b, &s); err != nil {
-			return err
-		}
-		if s == "" {
-			*a = 0
-			return nil
-		}
+	if s == "" {
+		*a = 0
+		return nil
 	}
 	v, err := Parse(s)
 	if err != nil && !errors.Is(err, ErrRange) {
@@ -154,6 +148,49 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	}
 	*a = v // one past every limit for ErrRange: the caller's range check answers it
 	return nil
+}
+
+// Wide is an Amount whose JSON is read with ParseWide: a record of the
+// mock's own, or an answer that may be a sum (a merchant's balance), may
+// pass 12 digits of yuan and is read exactly. Requests are read as Amount.
+type Wide Amount
+
+// UnmarshalJSON reads a JSON string or number as ParseWide does: "" is
+// zero, null leaves w as it is, an amount no Amount holds is an error.
+func (w *Wide) UnmarshalJSON(b []byte) error {
+	s, ok, err := jsonText(b)
+	if err != nil || !ok {
+		return err
+	}
+	if s == "" {
+		*w = 0
+		return nil
+	}
+	v, err := ParseWide(s)
+	if err != nil {
+		return fmt.Errorf("amount %q: %w", s, err)
+	}
+	*w = Wide(v)
+	return nil
+}
+
+// jsonText is a JSON amount's text: a string's content or a number's
+// digits; ok false for null.
+func jsonText(b []byte) (s string, ok bool, err error) {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return "", false, nil
+	}
+	if len(b) == 0 {
+		return "", false, ErrSyntax // not JSON; only a string may be empty
+	}
+	s = string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := jsonString(b, &s); err != nil {
+			return "", false, err
+		}
+	}
+	return s, true, nil
 }
 
 func jsonString(b []byte, s *string) error {

@@ -1,10 +1,8 @@
 package fund
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -65,42 +63,13 @@ type Part struct {
 	Frozen   amount.Amount `json:"frozen,omitempty"`
 }
 
-// exact is an amount of a stored account, read back as written at any
-// size: a base or a sum of what many evicted trades and transfers moved
-// may pass 12 digits of yuan, which amount.Amount's UnmarshalJSON (a
-// request's reader) reads as one past every limit (amount.ParseWide).
-type exact amount.Amount
-
-func (e *exact) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
-	if s == "" {
-		*e = 0
-		return nil
-	}
-	a, err := amount.ParseWide(s)
-	if err != nil {
-		return fmt.Errorf("%q: %w", s, err)
-	}
-	*e = exact(a)
-	return nil
-}
-
-// UnmarshalJSON reads a stored snapshot with its amounts exact (exact):
+// UnmarshalJSON reads a stored snapshot with its amounts exact (amount.Wide):
 // every field, a new one added here too.
 func (s *Snapshot) UnmarshalJSON(b []byte) error {
 	var w struct {
-		Base    exact           `json:"base"`
-		Evicted exact           `json:"evicted"`
-		Frozen  exact           `json:"frozen"`
+		Base    amount.Wide     `json:"base"`
+		Evicted amount.Wide     `json:"evicted"`
+		Frozen  amount.Wide     `json:"frozen"`
 		Apps    map[string]Part `json:"apps"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -110,12 +79,12 @@ func (s *Snapshot) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UnmarshalJSON reads a stored part with its amounts exact (exact).
+// UnmarshalJSON reads a stored part with its amounts exact (amount.Wide).
 func (p *Part) UnmarshalJSON(b []byte) error {
 	var w struct {
-		Evicted  exact `json:"evicted"`
-		Credited exact `json:"credited"`
-		Frozen   exact `json:"frozen"`
+		Evicted  amount.Wide `json:"evicted"`
+		Credited amount.Wide `json:"credited"`
+		Frozen   amount.Wide `json:"frozen"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
