@@ -33,7 +33,7 @@ func TestAdvanceAnswersAfterItsRedPacketDeadlines(t *testing.T) {
 		}
 		return fmt.Sprint(r["available_amount"])
 	}
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 24; i++ {
 		maker, mover := rs[0].CertApp(), rs[i%2].CertApp() // the maker advances, then the other replica
 		other := rs[1-i%2].CertApp()
 		maker.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
