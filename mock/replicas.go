@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -300,7 +301,7 @@ func (s *Server) sweepTrades() {
 	defer t.Stop()
 	for {
 		moved := s.Clock.Moved()
-		s.sweepDue(s.Clock.Now())
+		_, _ = s.sweepDue(s.Clock.Now()) // the store reports failures
 		select {
 		case <-s.stop:
 			return
@@ -313,12 +314,15 @@ func (s *Server) sweepTrades() {
 // sweepDue applies the deadlines stored in the database that have come at
 // now and returns what it changed, as the scheduler's jobs report it. A
 // row another replica is settling is waited for (its row lock), so what
-// it changed is committed when this returns.
-func (s *Server) sweepDue(now time.Time) []clock.Fired {
+// it changed is committed when this returns. The error is a failed read
+// of what is due.
+func (s *Server) sweepDue(now time.Time) ([]clock.Fired, error) {
 	var out []clock.Fired
+	var failed error
 	for {
 		due, err := s.pg.DueTrades(now, 200)
 		if err != nil || len(due) == 0 {
+			failed = err
 			break
 		}
 		changed := 0
@@ -337,6 +341,7 @@ func (s *Server) sweepDue(now time.Time) []clock.Fired {
 	for {
 		due, err := s.pg.DueRedPackets(now, 200)
 		if err != nil || len(due) == 0 {
+			failed = errors.Join(failed, err)
 			break
 		}
 		changed := 0
@@ -350,7 +355,7 @@ func (s *Server) sweepDue(now time.Time) []clock.Fired {
 			break
 		}
 	}
-	return out
+	return out, failed
 }
 
 // untoldPoll is how often a replica looks for untold marks left past

@@ -79,7 +79,7 @@ type Scheduler struct {
 	run      sync.Mutex // one runner at a time: the loop or an advance
 	afterRun func()     // called at the end of every run, the run lock held
 	// elsewhere applies what falls due outside the scheduler (Elsewhere).
-	elsewhere func(now time.Time) []Fired
+	elsewhere func(now time.Time) ([]Fired, error)
 }
 
 // Elsewhere registers what applies deadlines the scheduler holds no job
@@ -87,8 +87,9 @@ type Scheduler struct {
 // database, which any replica applies (mock/replicas.go). An advance,
 // RunDue and RunDueLimit call it at the end, before they return, and run
 // the jobs it planned that are due; the loop does not (the store's own
-// sweep runs whenever the clock moves).
-func (s *Scheduler) Elsewhere(f func(now time.Time) []Fired) {
+// sweep runs whenever the clock moves). An advance returns f's error (what
+// it could not read); the clock stays moved.
+func (s *Scheduler) Elsewhere(f func(now time.Time) ([]Fired, error)) {
 	s.run.Lock()
 	defer s.run.Unlock()
 	s.elsewhere = f
@@ -96,15 +97,16 @@ func (s *Scheduler) Elsewhere(f func(now time.Time) []Fired) {
 
 // elsewhereLocked applies what fell due outside the scheduler, and the jobs
 // that planned, until neither has anything left; the run lock is held.
-func (s *Scheduler) elsewhereLocked(c *collector) {
+func (s *Scheduler) elsewhereLocked(c *collector) error {
 	for s.elsewhere != nil {
-		fired := s.elsewhere(s.clock.Now())
-		if len(fired) == 0 {
-			return
-		}
+		fired, err := s.elsewhere(s.clock.Now())
 		c.add(fired)
+		if err != nil || len(fired) == 0 {
+			return err
+		}
 		s.runDueLocked(c)
 	}
+	return nil
 }
 
 // AfterRun registers a function called at the end of every run (RunDue,
@@ -346,7 +348,7 @@ func (s *Scheduler) RunDueLimit(max int) ([]Fired, int) {
 	defer s.run.Unlock()
 	c := limit(max)
 	s.runDueLocked(c)
-	s.elsewhereLocked(c)
+	_ = s.elsewhereLocked(c) // the store reports its failures
 	s.ranLocked()
 	return c.out, c.more
 }
@@ -429,7 +431,7 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int, error)
 	if err == nil {
 		s.runDueLocked(c)
 	}
-	s.elsewhereLocked(c) // what fell due up to where the clock stopped
+	err = errors.Join(err, s.elsewhereLocked(c)) // what fell due up to where the clock stopped
 	s.ranLocked()
 	if moved {
 		err = errors.Join(err, s.clock.settled(from, last))

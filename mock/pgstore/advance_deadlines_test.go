@@ -1,14 +1,18 @@
 package pgstore_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/keys"
 	"github.com/alipay-mock/alipay-mock/mock"
+	"github.com/alipay-mock/alipay-mock/mock/control"
 	"github.com/alipay-mock/alipay-mock/mock/mocktest"
+	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
 // With --store, a clock advance answers only once its replica has applied
@@ -55,5 +59,39 @@ func TestAdvanceAnswersAfterItsRedPacketDeadlines(t *testing.T) {
 		if st, body := get(t, mover, "/_mock/red-packets/"+no+"?app_id="+app); st != http.StatusOK || !strings.Contains(body, `"status":"FINISH"`) {
 			t.Fatalf("attempt %d: %s after its automatic refund: %d %s", i, no, st, body)
 		}
+	}
+}
+
+// An advance whose replica cannot read the deadlines due answers 503 with
+// the store's failure, not 200 as if they were applied (the clock has
+// moved); once the database mends, the next advance applies them.
+func TestAdvanceThatCannotReadItsDeadlinesIs503(t *testing.T) {
+	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	m := rs[0].CertApp()
+	app := keys.DevCertAppID
+	a, _ := m.Srv.Apps.Get(app)
+	m.Control(http.MethodPost, "/apps/"+app+"/balance", map[string]string{"available_amount": "100.00"}, http.StatusOK)
+	if r := m.Call("alipay.fund.coupon.order.agreement.pay", `{"out_order_no":"ADVF","out_request_no":"ADVFP","order_title":"红包","amount":"10.00","payer_user_id":"`+a.Seller.UserID+`"}`); r["code"] != "10000" {
+		t.Fatalf("pay: %v", r)
+	}
+	conn := pgtest.Conn(t, dbURL)
+	rename := func(from, to string) {
+		t.Helper()
+		if _, err := conn.Exec(context.Background(), `ALTER TABLE `+from+` RENAME TO `+to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename("alipay_mock_red_packets", "alipay_mock_red_packets_away")
+	var e control.Error
+	m.ControlJSON(http.MethodPost, "/clock/advance", map[string]string{"by": "72h"}, http.StatusServiceUnavailable, &e)
+	if !strings.Contains(e.Error, "alipay_mock_red_packets") {
+		t.Errorf("advance with the red packets unreadable: error %q, want the store's failure on alipay_mock_red_packets", e.Error)
+	}
+	rename("alipay_mock_red_packets_away", "alipay_mock_red_packets")
+	m.Advance("1s")
+	var b balanceBody
+	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
+	if b.Available != amount.MustParse("100.00") {
+		t.Errorf("balance %v after the advance past the packet's end, once the database mended, want 100.00", b.Available)
 	}
 }
