@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -293,40 +294,14 @@ func (s *Server) reload(db *pgstore.DB, kind string) error {
 // replica made the trade (each plans its own on its scheduler too; a dead
 // one's are applied here): every poll and whenever the clock moves. Every
 // replica sweeps; the row lock lets one change a trade, the others find
-// nothing left to do.
+// nothing left to do. An advance on this replica does not wait for it: it
+// applies them itself before it answers (sweepDue, clock.Scheduler.Elsewhere).
 func (s *Server) sweepTrades() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
 		moved := s.Clock.Moved()
-		for {
-			due, err := s.pg.DueTrades(s.Clock.Now(), 200)
-			if err != nil || len(due) == 0 {
-				break
-			}
-			changed := 0
-			for _, d := range due {
-				changed += len(s.Trades.Settle(d[0], d[1]))
-			}
-			if changed == 0 {
-				break // due rows another replica is settling: next round
-			}
-		}
-		for s.Fund.Sweep(64) > 0 { // due DEALING transfers, statuses a dead replica did not announce
-		}
-		for {
-			due, err := s.pg.DueRedPackets(s.Clock.Now(), 200)
-			if err != nil || len(due) == 0 {
-				break
-			}
-			changed := 0
-			for _, no := range due {
-				changed += len(s.Coupons.Settle(no))
-			}
-			if changed == 0 {
-				break
-			}
-		}
+		_, _ = s.sweepDue(s.Clock.Now()) // the store reports failures
 		select {
 		case <-s.stop:
 			return
@@ -334,6 +309,53 @@ func (s *Server) sweepTrades() {
 		case <-t.C:
 		}
 	}
+}
+
+// sweepDue applies the deadlines stored in the database that have come at
+// now and returns what it changed, as the scheduler's jobs report it. A
+// row another replica is settling is waited for (its row lock), so what
+// it changed is committed when this returns. The error is a failed read
+// of what is due.
+func (s *Server) sweepDue(now time.Time) ([]clock.Fired, error) {
+	var out []clock.Fired
+	var failed error
+	for {
+		due, err := s.pg.DueTrades(now, 200)
+		if err != nil || len(due) == 0 {
+			failed = err
+			break
+		}
+		changed := 0
+		for _, d := range due {
+			for _, e := range s.Trades.Settle(d[0], d[1]) {
+				out = append(out, clock.Fired{At: e.At, Kind: "trade." + string(e.Type), Ref: d[1], Detail: string(e.Status)})
+				changed++
+			}
+		}
+		if changed == 0 {
+			break // due rows another replica is settling: next round
+		}
+	}
+	for s.Fund.Sweep(64) > 0 { // due DEALING transfers, statuses a dead replica did not announce
+	}
+	for {
+		due, err := s.pg.DueRedPackets(now, 200)
+		if err != nil || len(due) == 0 {
+			failed = errors.Join(failed, err)
+			break
+		}
+		changed := 0
+		for _, no := range due {
+			for _, e := range s.Coupons.Settle(no) {
+				out = append(out, clock.Fired{At: e.At, Kind: "red_packet." + e.Type, Ref: no, Detail: e.Detail})
+				changed++
+			}
+		}
+		if changed == 0 {
+			break
+		}
+	}
+	return out, failed
 }
 
 // untoldPoll is how often a replica looks for untold marks left past

@@ -378,6 +378,7 @@ func New(opts Options) (_ *Server, err error) {
 		s.Sched.Loop(s.stop)
 	}()
 	if s.pg != nil {
+		s.Sched.Elsewhere(s.sweepDue) // an advance answers once they are applied here
 		s.runShared()
 	}
 	return s, nil
@@ -389,6 +390,9 @@ func (s *Server) release() error {
 	if s.pg != nil {
 		if s.Clock != nil {
 			s.Clock.OnJump(nil)
+		}
+		if s.Sched != nil {
+			s.Sched.Elsewhere(nil)
 		}
 		s.Journal.Close()
 		s.bg.Wait()

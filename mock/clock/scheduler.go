@@ -78,6 +78,35 @@ type Scheduler struct {
 
 	run      sync.Mutex // one runner at a time: the loop or an advance
 	afterRun func()     // called at the end of every run, the run lock held
+	// elsewhere applies what falls due outside the scheduler (Elsewhere).
+	elsewhere func(now time.Time) ([]Fired, error)
+}
+
+// Elsewhere registers what applies deadlines the scheduler holds no job
+// for: with --store, those kept with trades and red packets in the shared
+// database, which any replica applies (mock/replicas.go). An advance,
+// RunDue and RunDueLimit call it at the end, before they return, and run
+// the jobs it planned that are due; the loop does not (the store's own
+// sweep runs whenever the clock moves). An advance returns f's error (what
+// it could not read); the clock stays moved.
+func (s *Scheduler) Elsewhere(f func(now time.Time) ([]Fired, error)) {
+	s.run.Lock()
+	defer s.run.Unlock()
+	s.elsewhere = f
+}
+
+// elsewhereLocked applies what fell due outside the scheduler, and the jobs
+// that planned, until neither has anything left; the run lock is held.
+func (s *Scheduler) elsewhereLocked(c *collector) error {
+	for s.elsewhere != nil {
+		fired, err := s.elsewhere(s.clock.Now())
+		c.add(fired)
+		if err != nil || len(fired) == 0 {
+			return err
+		}
+		s.runDueLocked(c)
+	}
+	return nil
 }
 
 // AfterRun registers a function called at the end of every run (RunDue,
@@ -319,8 +348,17 @@ func (s *Scheduler) RunDueLimit(max int) ([]Fired, int) {
 	defer s.run.Unlock()
 	c := limit(max)
 	s.runDueLocked(c)
+	_ = s.elsewhereLocked(c) // the store reports its failures
 	s.ranLocked()
 	return c.out, c.more
+}
+
+// loopRound is the loop's RunDueLimit(0): the jobs due alone.
+func (s *Scheduler) loopRound() {
+	s.run.Lock()
+	defer s.run.Unlock()
+	s.runDueLocked(limit(0))
+	s.ranLocked()
 }
 
 func limit(max int) *collector {
@@ -393,6 +431,7 @@ func (s *Scheduler) AdvanceLimit(d time.Duration, max int) ([]Fired, int, error)
 	if err == nil {
 		s.runDueLocked(c)
 	}
+	err = errors.Join(err, s.elsewhereLocked(c)) // what fell due up to where the clock stopped
 	s.ranLocked()
 	if moved {
 		err = errors.Join(err, s.clock.settled(from, last))
@@ -431,7 +470,7 @@ func (s *Scheduler) Loop(stop <-chan struct{}) {
 		// Taken before reading the clock, so a jump while the timer is
 		// worked out still wakes the loop.
 		moved := s.clock.Moved()
-		s.RunDueLimit(0) // nobody reads what fired here: keep none of it
+		s.loopRound() // nobody reads what fired here: keep none of it
 		var timer *time.Timer
 		var fire <-chan time.Time
 		if next, ok := s.NextDue(); ok && !next.After(MaxReading) { // a job past the range never falls due

@@ -42,14 +42,14 @@ func TestTrimmedProcessingRedPacketGivesItsWholeAmountBack(t *testing.T) {
 		t.Fatalf("PROC1 not trimmed: %d %s", st, body)
 	}
 	m.Advance("72h") // past PROC2's automatic refund: nothing was claimed of either
-	// A read settles PROC2 (its refund at its own time), whether or not
-	// the replica's deadline job has committed it yet.
-	if st, body := get(t, m, "/_mock/red-packets/PROC2?app_id="+app); st != http.StatusOK || !strings.Contains(body, `"status":"FINISH"`) {
-		t.Fatalf("PROC2 after its automatic refund: %d %s", st, body)
-	}
+	// The advance answers once its deadlines are applied: the balance read
+	// first shows PROC2's refund (TestAdvanceAnswersAfterItsRedPacketDeadlines).
 	var b balanceBody
 	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
 	if want := amount.MustParse("100.00"); b.Available != want {
 		t.Errorf("balance %v after two unclaimed 10.00 packets ended (the first trimmed while its 10003 payment was under way), want %v", b.Available, want)
+	}
+	if st, body := get(t, m, "/_mock/red-packets/PROC2?app_id="+app); st != http.StatusOK || !strings.Contains(body, `"status":"FINISH"`) {
+		t.Fatalf("PROC2 after its automatic refund: %d %s", st, body)
 	}
 }
