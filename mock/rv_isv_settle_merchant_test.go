@@ -16,8 +16,8 @@ import (
 // relation.bind), that money must arrive in its balance, as a transfer to a
 // mock merchant's PID does (ARCHITECTURE.md: "a transfer to a mock
 // merchant's PID (apps.Registry.IsMerchant) pays into its account"). The
-// split leaves the payer's balance and never reaches the receiver's: the
-// mock's money is not conserved.
+// split left the payer's balance and never reached the receiver's: the
+// mock's money was not conserved.
 func TestRVSettleToAnotherMockMerchantPaysIntoItsAccount(t *testing.T) {
 	m := mocktest.New(t, mock.Options{})
 	const receiverApp, receiverPID = "9021000100000077", "2088000000000777"
