@@ -45,11 +45,13 @@ func ledgerMixDay(t *testing.T, m *mocktest.Mock, day string) {
 		t.Fatalf("pay %s: %v", out, err)
 	}
 	if _, err := cb.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B" + out,
-		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: "2088000000000101"}}}); err != nil {
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: "2088000000000101"}, {Type: client.RoyaltyUserID, Account: sellerA}}}); err != nil {
 		t.Fatal(err)
 	}
+	// 1.00 to merchant A's PID: A's account receives it, the refund takes 0.10 back.
 	if _, err := cb.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S" + out, TradeNo: p.TradeNo,
-		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "2088000000000101", Amount: amount.MustParse("3.00")}}}); err != nil {
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "2088000000000101", Amount: amount.MustParse("3.00")},
+			{TransIn: sellerA, Amount: amount.MustParse("1.00")}}}); err != nil {
 		t.Fatalf("settle %s: %v", out, err)
 	}
 	if _, err := cb.Refund(ctx, client.RefundRequest{OutTradeNo: out, RefundAmount: amount.MustParse("5.00"), OutRequestNo: "R" + out}); err != nil {
@@ -92,18 +94,30 @@ func checkLedgerMix(t *testing.T, m *mocktest.Mock, reopen func(*mocktest.Mock) 
 		}
 		return a.AvailableAmount
 	}
-	var want []amount.Amount
+	var want, wantA []amount.Amount
 	ledgerMixDay(t, m, "1")
-	want = append(want, balance())
+	want, wantA = append(want, balance()), append(wantA, acctBalance(t, m, merchantAppA))
 	m.Advance("24h")
 	ledgerMixDay(t, m, "2")
-	want = append(want, balance())
+	want, wantA = append(want, balance()), append(wantA, acctBalance(t, m, merchantAppA))
 	m.Advance("24h") // day 1's red packet gives its rest back on day 3
 	want = append(want, balance())
 	m.Advance("24h") // day 3's bill is ready
 	if reopen != nil {
 		m = reopen(m)
 		cb = m.Client(func(c *client.Config) { c.AppID = merchantAppB })
+	}
+	// Merchant A received a split of B's trade each day (less what B's
+	// refund took back): its bill shows it and ends at its balance.
+	ca := m.Client(func(c *client.Config) { c.AppID = merchantAppA })
+	for i, day := range []string{"2026-11-23", "2026-11-24"} {
+		detail := billDetail(t, ca, "signcustomer", day)
+		if got := ledgerEnd(t, detail); got != wantA[i] {
+			t.Errorf("A's account bill of %s ends at %v, its balance was %v:\n%s", day, got, wantA[i], detail)
+		}
+		if !strings.Contains(detail, ",分账,") || !strings.Contains(detail, ",退分账,") {
+			t.Errorf("A's account bill of %s has no 分账 or 退分账 row:\n%s", day, detail)
+		}
 	}
 	if want[2] == want[1] {
 		t.Fatalf("the balance did not move on day 3 (%v): no automatic refund", want[2])

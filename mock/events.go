@@ -251,6 +251,7 @@ func (s *Server) tradesEvicted(ts []trade.Trade) {
 		if s.db == nil {
 			in := bill.TradeIncome(&t, s.feeRate)
 			s.Fund.EvictedTrade(t.AppID, in, t.FrozenPart(in), s.accountKept(t.AppID))
+			s.Fund.EvictedTo(t.AppID, t.Credits(s.creditAccount))
 		} else if !s.accountKept(t.AppID) {
 			s.Fund.Release(t.AppID)
 		}
@@ -314,6 +315,9 @@ func (s *Server) ordersEvicted(os []coupon.Order) {
 // goes to the app gateway as alipay.fund.trans.order.changed.
 func (s *Server) wireFund(feeRate int64) {
 	s.feeRate = feeRate
+	// A settlement to another mock merchant's PID pays into its account
+	// (as a transfer to it does: fund.Transfer.PayeeAccount).
+	s.Trades.CreditRule(s.creditAccount)
 	s.Trades.IncomeRule(func(t *trade.Trade) amount.Amount { return bill.TradeIncome(t, feeRate) })
 	s.Fund.AccountsBy(s.Apps.Account)
 	s.Fund.MerchantsBy(s.Apps.IsMerchant)
@@ -326,7 +330,7 @@ func (s *Server) wireFund(feeRate int64) {
 			income += in - fr - s.Coupons.Outlay(app)
 			frozen += fr
 		}
-		return income, frozen
+		return income + s.Trades.Received(account), frozen
 	})
 	if s.pg == nil { // with --store the database keeps every trade and packet
 		// An evicted trade's income and a red packet's outlay move into
@@ -351,10 +355,11 @@ func (s *Server) wireFund(feeRate int64) {
 	// trades', read from the book the check runs under, less what the
 	// merchant's own red packets took, read under the fund book's lock
 	// (Spend changes it there).
-	s.Trades.CoveredBy(func(app string, income func(app string) amount.Amount, need amount.Amount) bool {
-		apps := s.Apps.AccountApps(s.Apps.Account(app))
+	s.Trades.CoveredBy(func(app string, income func(app string) amount.Amount, received func(string) amount.Amount, need amount.Amount) bool {
+		account := s.Apps.Account(app)
+		apps := s.Apps.AccountApps(account)
 		return s.Fund.Cover(app, func() amount.Amount {
-			var sum amount.Amount
+			sum := received(account)
 			for _, a := range apps {
 				sum += income(a) - s.Coupons.Outlay(a)
 			}
@@ -388,6 +393,15 @@ func (s *Server) wireFund(feeRate int64) {
 	})
 	// ... and one a transfer or a balance set opened as it went goes too.
 	s.Fund.KeptWhile(s.accountKept)
+}
+
+// creditAccount is the account a settlement to user pays into: a mock
+// merchant's (its PID), else none.
+func (s *Server) creditAccount(user string) string {
+	if s.Apps.IsMerchant(user) {
+		return user
+	}
+	return ""
 }
 
 // accountKept reports whether the account of an app, or an account, is

@@ -218,11 +218,15 @@ type tradesData struct {
 // income, and its frozen part (trade.Store); the trade book calls it under its lock, after
 // Evicting counted each one's income pending.
 func (d tradesData) RemoveTrades(ts []trade.Trade) error {
-	cs := make([]fund.Credit, len(ts))
+	cs := make([]fund.Credit, 0, len(ts))
 	for i := range ts {
 		in := bill.TradeIncome(&ts[i], d.s.feeRate)
 		// A frozen trade's part stays frozen (fund.Snapshot.Frozen).
-		cs[i] = fund.Credit{App: ts[i].AppID, Amount: in, Frozen: ts[i].FrozenPart(in)}
+		cs = append(cs, fund.Credit{App: ts[i].AppID, Amount: in, Frozen: ts[i].FrozenPart(in)})
+		// What its settlements paid other merchants stays in their accounts.
+		for k, x := range ts[i].Credits(d.s.creditAccount) {
+			cs = append(cs, fund.Credit{App: ts[i].AppID, Amount: x, Account: k})
+		}
 	}
 	var err error
 	d.s.Fund.Dropped(cs, func(accounts map[string]fund.Snapshot) { err = d.RemoveTradesCrediting(ts, accounts) })

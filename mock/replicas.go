@@ -141,7 +141,8 @@ func (s *Server) share(db *pgstore.DB) error {
 	// Trades: every operation reads and writes the database, with the
 	// income and buyer of each paid trade (the accounts' and transfers').
 	db.CountIncome(func(t trade.Trade) amount.Amount { return bill.TradeIncome(&t, s.feeRate) }, s.Apps.Account)
-	db.OpenAt(s.Fund.Opening()) // a refund, settlement or red packet the balance cannot cover is refused in its transaction
+	db.CountCredits(s.creditAccount) // what settlements pay into other mock merchants' accounts
+	db.OpenAt(s.Fund.Opening())      // a refund, settlement or red packet the balance cannot cover is refused in its transaction
 	// Transfers and accounts: the database is the book; its accounts are
 	// the merchants' (an earlier version's, per app, merged first: the
 	// apps are registered by now).

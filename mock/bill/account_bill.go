@@ -53,6 +53,11 @@ type sources struct {
 	transfers []fund.Transfer
 	received  []fund.Transfer
 	packets   []coupon.Order
+	// settled are other merchants' trades whose settlements paid into
+	// account (trade.Trade.Credits by creditOf).
+	settled  []trade.Trade
+	account  string
+	creditOf func(user string) string
 }
 
 // ledgerRow is one money movement of the account.
@@ -120,6 +125,13 @@ func ledgerRows(src sources, in func(time.Time) bool, rateBP int64) []ledgerRow 
 				remark: x.Remark, key: x.OrderID, subject: x.OrderTitle, party: x.Payer})
 		}
 	}
+	for i := range src.settled {
+		creditMoves(&src.settled[i], src.account, src.creditOf, func(r ledgerRow) {
+			if in(r.at) {
+				add(r)
+			}
+		})
+	}
 	for i := range src.packets {
 		packetMoves(&src.packets[i], func(r ledgerRow) {
 			if in(r.at) {
@@ -143,6 +155,34 @@ func ledgerRows(src sources, in func(time.Time) bool, rateBP int64) []ledgerRow 
 // received reports whether x paid money into its payee's account: a
 // transfer to a mock merchant (PayeeAccount) once SUCCESS, when it changed.
 func received(x fund.Transfer) bool { return x.PayeeAccount != "" && x.Status == fund.Success }
+
+// creditMoves calls f for each movement a trade of another merchant made
+// in account: each settlement's transfer to it as income of type 分账 when
+// made (as the payer's row), each refund's take-back from it as an expense
+// of type 退分账; 对方账号 the paying merchant's PID (inferred). The sum is
+// the trade's Credits for the account.
+func creditMoves(t *trade.Trade, account string, creditOf func(string) string, f func(ledgerRow)) {
+	if _, ok := t.Credits(creditOf)[account]; !ok {
+		return
+	}
+	r := ledgerRow{key: t.TradeNo, outNo: t.OutTradeNo, subject: t.Subject, party: t.Seller.UserID}
+	for _, s := range t.Settlements {
+		for _, d := range s.Details {
+			if d.TransInType == "userId" && creditOf(d.TransIn) == account {
+				r.typ, r.seq, r.at, r.amount, r.bizNo, r.remark = ledgerRoyalty, 4, s.DoneAt(), d.Amount, d.DetailID, d.Desc
+				f(r)
+			}
+		}
+	}
+	for _, rf := range t.Refunds {
+		for j, b := range rf.RoyaltyBack {
+			if b.TransOut == account {
+				r.typ, r.seq, r.at, r.amount, r.bizNo, r.remark = ledgerRoyaltyBack, 5+j, rf.At, -b.Amount, t.TradeNo+"_"+rf.OutRequestNo, ""
+				f(r)
+			}
+		}
+	}
+}
 
 // packetMoves calls f for each movement of a red packet the merchant
 // funded, as coupon.Order.MerchantOutlay counts them: its amount leaves

@@ -102,6 +102,11 @@ type Input struct {
 	// Received are the transfers other merchants made to the account
 	// (signcustomer only): each is income when it succeeded.
 	Received []fund.Transfer
+	// Settled are other merchants' trades whose settlements paid into the
+	// account (AddSettled).
+	Settled        []trade.Trade
+	settledAccount string
+	creditOf       func(user string) string
 	// RedPackets are the red packets of the account's apps (signcustomer
 	// only): one the merchant funded is an expense, its refunds income.
 	RedPackets []coupon.Order
@@ -109,7 +114,8 @@ type Input struct {
 
 // sources is what the ledger is built from.
 func (in Input) sources() sources {
-	return sources{trades: in.Trades, transfers: in.Transfers, received: in.Received, packets: in.RedPackets}
+	return sources{trades: in.Trades, transfers: in.Transfers, received: in.Received, packets: in.RedPackets,
+		settled: in.Settled, account: in.settledAccount, creditOf: in.creditOf}
 }
 
 // Files is the text of a bill's two CSV files, before GBK encoding; lines
@@ -288,6 +294,28 @@ func (in *Input) AddReceived(page []fund.Transfer, account string) {
 		}
 	}
 	in.OpeningBalance += opening(0, sources{received: mine}, in.Period, in.FeeRate)
+}
+
+// AddSettled is AddTrades for a page of trades of any app (signcustomer
+// only): it keeps those whose settlements paid into account
+// (trade.Trade.Credits, creditOf naming a receiver's account) and moved
+// its money in the period.
+func (in *Input) AddSettled(page []trade.Trade, account string, creditOf func(user string) string) {
+	in.settledAccount, in.creditOf = account, creditOf
+	var mine []trade.Trade
+	for i := range page {
+		if _, ok := page[i].Credits(creditOf)[account]; ok {
+			mine = append(mine, page[i])
+		}
+	}
+	for i := range mine {
+		touches := false
+		creditMoves(&mine[i], account, creditOf, func(r ledgerRow) { touches = touches || in.Period.Contains(r.at) })
+		if touches {
+			in.Settled = append(in.Settled, mine[i])
+		}
+	}
+	in.OpeningBalance += opening(0, sources{settled: mine, account: account, creditOf: creditOf}, in.Period, in.FeeRate)
 }
 
 // AddRedPackets is AddTrades for a page of an app's red packets

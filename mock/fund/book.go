@@ -451,7 +451,11 @@ func (b *Book) reset(app, k string) (changed []string) {
 	// as its kept ones' does (hold): their accounts keep that part under
 	// app's id.
 	for kk, a := range b.accounts {
-		if kk != k && a.dropPart(app) {
+		if kk == k {
+			continue
+		}
+		delete(a.pending, app) // what app's evicting trades paid it (EvictingTrade's to)
+		if a.dropPart(app) {
 			changed = append(changed, kk)
 		}
 	}
@@ -829,22 +833,32 @@ func (b *Book) Cover(app string, income func() amount.Amount, need amount.Amount
 // the coupon book's outlays lock (outMu), which nothing holding it leaves
 // for the fund book's: coupon.mu -> trade.mu -> fund.mu -> outMu.
 func (b *Book) Evicting(app string, a amount.Amount, take func()) {
-	b.EvictingTrade(app, a, 0, take)
+	b.EvictingTrade(app, a, 0, nil, take)
 }
 
 // EvictingTrade is Evicting for a trade whose income a has a part frozen
 // (royalty_freeze, not thawed): that part stays frozen in the balance.
-func (b *Book) EvictingTrade(app string, a, frozen amount.Amount, take func()) {
+// to is what the trade's settlements paid into other merchants' accounts
+// (trade.Trade.Credits), which stays there as app's part of each.
+func (b *Book) EvictingTrade(app string, a, frozen amount.Amount, to map[string]amount.Amount, take func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	take()
-	if b.backend != nil || a == 0 && frozen == 0 {
+	if b.backend != nil {
 		return // the database keeps every trade and packet
 	}
-	acc := b.account(b.keyLocked(app))
-	addTo(&acc.pending, app, a)
-	addTo(&acc.pendingFrozen, app, frozen)
-	b.credits++
+	if a != 0 || frozen != 0 {
+		acc := b.account(b.keyLocked(app))
+		addTo(&acc.pending, app, a)
+		addTo(&acc.pendingFrozen, app, frozen)
+		b.credits++
+	}
+	for k, x := range to {
+		if x != 0 {
+			addTo(&b.account(k).pending, app, x)
+			b.credits++
+		}
+	}
 }
 
 // addTo adds a to (*m)[app], deleting an entry back at zero.
@@ -876,7 +890,7 @@ func (b *Book) EvictedTrade(app string, a, frozen amount.Amount, kept bool) {
 	if b.backend != nil {
 		return
 	}
-	k, ok := b.unpend(app, a, frozen)
+	k, ok := b.unpend(b.keyLocked(app), app, a, frozen)
 	if !ok {
 		return
 	}
@@ -892,11 +906,31 @@ func (b *Book) EvictedTrade(app string, a, frozen amount.Amount, kept bool) {
 
 // Credit is what one dropped trade or red packet moved into its app's
 // balance (Evicting's a), and the part of it frozen (EvictingTrade's
-// frozen).
+// frozen); or, with Account, what the trade's settlements paid into that
+// other merchant's account (EvictingTrade's to), kept there as App's part.
 type Credit struct {
-	App    string
-	Amount amount.Amount
-	Frozen amount.Amount
+	App     string
+	Amount  amount.Amount
+	Frozen  amount.Amount
+	Account string
+}
+
+// EvictedTo is Evicted for what EvictingTrade counted in other
+// merchants' accounts (to): in their bases now, as app's part.
+func (b *Book) EvictedTo(app string, to map[string]amount.Amount) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.backend != nil {
+		return
+	}
+	for k, x := range to {
+		if _, ok := b.unpend(k, app, x, 0); ok {
+			b.credit(k, app, x, 0)
+			if b.store != nil {
+				_ = b.store.PutAccount(k, b.accounts[k].Snapshot)
+			}
+		}
+	}
 }
 
 // Dropped is Evicted for a store: it moves each credit from its app's
@@ -914,7 +948,11 @@ func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
 		if b.backend != nil {
 			break
 		}
-		k, ok := b.unpend(c.App, c.Amount, c.Frozen)
+		k := c.Account
+		if k == "" {
+			k = b.keyLocked(c.App)
+		}
+		k, ok := b.unpend(k, c.App, c.Amount, c.Frozen)
 		if !ok {
 			continue
 		}
@@ -927,14 +965,13 @@ func (b *Book) Dropped(cs []Credit, write func(accounts map[string]Snapshot)) {
 	write(changed)
 }
 
-// unpend takes a, and its frozen part, out of app's pending
-// (EvictingTrade) and returns its account, false when both are 0 or a
-// reset took the pending away. The lock is held.
-func (b *Book) unpend(app string, a, frozen amount.Amount) (string, bool) {
+// unpend takes a, and its frozen part, out of app's pending in account k
+// (EvictingTrade) and returns k, false when both are 0 or a reset took
+// the pending away. The lock is held.
+func (b *Book) unpend(k, app string, a, frozen amount.Amount) (string, bool) {
 	if a == 0 && frozen == 0 {
 		return "", false
 	}
-	k := b.keyLocked(app)
 	acc := b.accounts[k]
 	if acc == nil {
 		return "", false

@@ -338,6 +338,9 @@ func (g *Gateway) billURL(cl *call, in billRequest) (any, *apierr.Error) {
 	if e := g.addReceived(&input, account); e != nil {
 		return nil, e
 	}
+	if e := g.addSettled(&input, account); e != nil {
+		return nil, e
+	}
 	files, err := bill.Render(input)
 	if err != nil {
 		return nil, g.asAPI(err)
@@ -433,6 +436,32 @@ func (g *Gateway) addReceived(in *bill.Input, account string) *apierr.Error {
 			return nil
 		}
 		after = next
+	}
+}
+
+// addSettled adds to the ledger what other merchants' settlements paid
+// into account (a mock merchant's PID: none for another) less what their
+// refunds took back: every app's trades, a page at a time.
+func (g *Gateway) addSettled(in *bill.Input, account string) *apierr.Error {
+	if in.Type != bill.SignCustomer || !g.Apps.IsMerchant(account) {
+		return nil
+	}
+	creditOf := func(user string) string {
+		if g.Apps.IsMerchant(user) {
+			return user
+		}
+		return ""
+	}
+	for at := uint64(0); ; {
+		page, next, err := g.Trades.Page(trade.Filter{}, at, billPage, false)
+		if err != nil {
+			return g.asAPI(err) // the store's failure (系统繁忙), not a bill without the trades
+		}
+		in.AddSettled(page, account, creditOf)
+		if next == 0 {
+			return nil
+		}
+		at = next
 	}
 }
 

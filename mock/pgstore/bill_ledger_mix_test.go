@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 const mixAppA, mixAppB = "2021000000000071", "2021000000000072"
-const mixSellerB = "2088102146225172"
+const mixSellerA, mixSellerB = "2088102146225171", "2088102146225172"
 
 // mixDay drives one day of merchant B's money on m: a payment, a
 // settlement of part of it and a refund; a transfer from merchant A and
@@ -32,11 +33,13 @@ func mixDay(t *testing.T, m *mocktest.Mock, day string) {
 		t.Fatalf("pay %s: %v", out, err)
 	}
 	if _, err := cb.RoyaltyRelationBind(ctx, client.RoyaltyRelationRequest{OutRequestNo: "B" + out,
-		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: "2088000000000101"}}}); err != nil {
+		ReceiverList: []client.RoyaltyEntity{{Type: client.RoyaltyUserID, Account: "2088000000000101"}, {Type: client.RoyaltyUserID, Account: mixSellerA}}}); err != nil {
 		t.Fatal(err)
 	}
+	// 1.00 to merchant A's PID: A's account receives it, the refund takes 0.10 back.
 	if _, err := cb.OrderSettle(ctx, client.OrderSettleRequest{OutRequestNo: "S" + out, TradeNo: p.TradeNo,
-		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "2088000000000101", Amount: amount.MustParse("3.00")}}}); err != nil {
+		RoyaltyParameters: []client.RoyaltyParameter{{TransIn: "2088000000000101", Amount: amount.MustParse("3.00")},
+			{TransIn: mixSellerA, Amount: amount.MustParse("1.00")}}}); err != nil {
 		t.Fatalf("settle %s: %v", out, err)
 	}
 	if _, err := cb.Refund(ctx, client.RefundRequest{OutTradeNo: out, RefundAmount: amount.MustParse("5.00"), OutRequestNo: "R" + out}); err != nil {
@@ -78,7 +81,7 @@ func mixBillEnd(t *testing.T, m *mocktest.Mock, day string) (amount.Amount, stri
 func TestReplicasAccountBillEndsAtTheBalanceAfterAnyMix(t *testing.T) {
 	pub := string(keys.DevFile("app_public_key.pem"))
 	rs := replicas(t, 2, mock.Options{FundPublicKey: true, Apps: []apps.Spec{
-		{AppID: mixAppA, PublicKey: pub, SellerID: "2088102146225171"},
+		{AppID: mixAppA, PublicKey: pub, SellerID: mixSellerA},
 		{AppID: mixAppB, PublicKey: pub, SellerID: mixSellerB},
 	}})
 	for _, app := range []string{mixAppA, mixAppB} {
@@ -93,13 +96,19 @@ func TestReplicasAccountBillEndsAtTheBalanceAfterAnyMix(t *testing.T) {
 		}
 		return a.AvailableAmount
 	}
-	var want []amount.Amount
+	balanceA := func(m *mocktest.Mock) amount.Amount {
+		t.Helper()
+		var b balanceBody
+		m.ControlJSON("GET", "/apps/"+mixAppA+"/balance", nil, 200, &b)
+		return b.Available
+	}
+	var want, wantA []amount.Amount
 	mixDay(t, rs[0], "1")
-	want = append(want, balance(rs[1]))
+	want, wantA = append(want, balance(rs[1])), append(wantA, balanceA(rs[1]))
 	rs[0].Advance("24h")
 	clocksRead(t, rs, mocktest.Epoch.Add(24*time.Hour))
 	mixDay(t, rs[1], "2")
-	want = append(want, balance(rs[0]))
+	want, wantA = append(want, balance(rs[0])), append(wantA, balanceA(rs[0]))
 	rs[0].Advance("24h") // day 1's red packet gives its rest, 3.00, back on day 3
 	clocksRead(t, rs, mocktest.Epoch.Add(48*time.Hour))
 	waitFor(t, "the automatic refund", func() bool { return balance(rs[1]) == want[1]+amount.MustParse("3.00") })
@@ -110,6 +119,18 @@ func TestReplicasAccountBillEndsAtTheBalanceAfterAnyMix(t *testing.T) {
 		got, detail := mixBillEnd(t, rs[(i+1)%2], day)
 		if got != want[i] {
 			t.Errorf("the account bill of %s ends at %v, the balance was %v:\n%s", day, got, want[i], detail)
+		}
+		if i == 2 {
+			continue
+		}
+		// Merchant A received a split of B's trade (less what B's refund
+		// took back): its bill shows it and ends at its balance.
+		got, detail = ledgerEnd(t, rs[i%2].Client(func(c *client.Config) { c.AppID = mixAppA }), day)
+		if got != wantA[i] {
+			t.Errorf("A's account bill of %s ends at %v, its balance was %v:\n%s", day, got, wantA[i], detail)
+		}
+		if !strings.Contains(detail, ",分账,") || !strings.Contains(detail, ",退分账,") {
+			t.Errorf("A's account bill of %s has no 分账 or 退分账 row:\n%s", day, detail)
 		}
 	}
 }

@@ -115,6 +115,48 @@ DO $$ BEGIN
 			FOR EACH ROW EXECUTE FUNCTION alipay_mock_paid_income();
 	END IF;
 END $$;
+-- What a paid trade's settlements paid into another mock merchant's
+-- account (trade.Trade.Credits: its receiver's PID), less what its refunds
+-- took back, one row per trade and account, written in the trade's
+-- transaction (paidWrite); a trigger adds each change to that account's
+-- income, as alipay_mock_paid's does to the payer's. Trimmed, it stays
+-- there as the paying app's part (alipay_mock_fund_trimmed), which a reset
+-- of that app takes away.
+CREATE TABLE IF NOT EXISTS alipay_mock_credits (
+	trade_no text NOT NULL REFERENCES alipay_mock_trades (trade_no) ON DELETE CASCADE,
+	app_id   text NOT NULL,
+	account  text NOT NULL,
+	amount   bigint NOT NULL,
+	PRIMARY KEY (trade_no, account)
+);
+CREATE OR REPLACE FUNCTION alipay_mock_credit_income() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE d bigint;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		IF coalesce(current_setting('alipay_mock.keep_income', true), '') <> 'on' THEN
+			UPDATE alipay_mock_fund_merchants SET income = income - OLD.amount WHERE account = OLD.account;
+		ELSIF OLD.amount <> 0 THEN
+			INSERT INTO alipay_mock_fund_trimmed (account, app_id, income) VALUES (OLD.account, OLD.app_id, OLD.amount)
+			ON CONFLICT (account, app_id) DO UPDATE SET income = alipay_mock_fund_trimmed.income + EXCLUDED.income;
+		END IF;
+		RETURN OLD;
+	END IF;
+	d := NEW.amount;
+	IF TG_OP = 'UPDATE' THEN
+		d := d - OLD.amount;
+	END IF;
+	IF d <> 0 THEN
+		INSERT INTO alipay_mock_fund_merchants (account, income) VALUES (NEW.account, d)
+		ON CONFLICT (account) DO UPDATE SET income = alipay_mock_fund_merchants.income + EXCLUDED.income;
+	END IF;
+	RETURN NEW;
+END $$;
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'alipay_mock_credit_income') THEN
+		CREATE TRIGGER alipay_mock_credit_income AFTER INSERT OR UPDATE OR DELETE ON alipay_mock_credits
+			FOR EACH ROW EXECUTE FUNCTION alipay_mock_credit_income();
+	END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS alipay_mock_transfers (
 	seq               bigserial PRIMARY KEY,
 	app_id            text NOT NULL,
@@ -162,6 +204,11 @@ func (db *DB) CountIncome(f func(trade.Trade) amount.Amount, accountOf func(app 
 	db.income, db.accountOf = f, accountOf
 }
 
+// CountCredits sets which account a settlement's userId receiver pays
+// into ("" for none: trade.Trade.Credits), whose rows paidWrite keeps in
+// alipay_mock_credits.
+func (db *DB) CountCredits(creditAccount func(user string) string) { db.creditAccount = creditAccount }
+
 // storedAccount is, in SQL, the account of the app whose id is parameter
 // app: its stored merchant's (apps.Registry.Account's rule), else
 // parameter fallback (accountOf's answer). A replica that has not heard of
@@ -184,12 +231,20 @@ func (db *DB) paidWrite(tr trade.Trade) []write {
 		open = fixtures.OpenID(tr.AppID, b.UserID)
 	}
 	in := db.income(tr)
-	return []write{{sql: `INSERT INTO alipay_mock_paid
+	ws := []write{{sql: `INSERT INTO alipay_mock_paid
 		(trade_no, app_id, income, buyer_user_id, buyer_account, buyer_open_id, buyer_name, account, frozen)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, ` + storedAccount("$2", "$8") + `, $9)
 		ON CONFLICT (trade_no) DO UPDATE SET income = EXCLUDED.income, frozen = EXCLUDED.frozen
 		WHERE alipay_mock_paid.income <> EXCLUDED.income OR alipay_mock_paid.frozen <> EXCLUDED.frozen`,
 		args: []any{tr.TradeNo, tr.AppID, int64(in), b.UserID, b.Account, open, b.Name, db.accountOf(tr.AppID), int64(tr.FrozenPart(in))}}}
+	if db.creditAccount != nil {
+		for k, x := range tr.Credits(db.creditAccount) {
+			ws = append(ws, write{sql: `INSERT INTO alipay_mock_credits (trade_no, app_id, account, amount) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (trade_no, account) DO UPDATE SET amount = EXCLUDED.amount WHERE alipay_mock_credits.amount <> EXCLUDED.amount`,
+				args: []any{tr.TradeNo, tr.AppID, k, int64(x)}})
+		}
+	}
+	return ws
 }
 
 // coverWrite sets, for the trade's transaction, the opening balance the
@@ -478,8 +533,9 @@ func (f fundBackend) SetBalance(account string, want, opening amount.Amount) (fu
 // countedIncome is an account's income (a, a row of
 // alipay_mock_fund_merchants) counted again: its paid trades still stored
 // and what its apps' trimmed ones brought in (less what their trimmed red
-// packets kept out).
+// packets kept out), with what stored trades' settlements paid into it.
 const countedIncome = `(SELECT coalesce(sum(p.income), 0) FROM alipay_mock_paid p WHERE p.account = a.account) +
+	(SELECT coalesce(sum(c.amount), 0) FROM alipay_mock_credits c WHERE c.account = a.account) +
 	(SELECT coalesce(sum(t.income), 0) FROM alipay_mock_fund_trimmed t WHERE t.account = a.account)`
 
 // countedFrozen is the frozen part of an account's income counted again,
@@ -515,8 +571,24 @@ func (f fundBackend) Reset(app, account string) error {
 		if err != nil {
 			return err
 		}
+		// What the app's trimmed trades' settlements paid other merchants
+		// (alipay_mock_credits) leaves their accounts: counted again.
+		var others []string
+		rows, err := tx.Query(ctx, "DELETE FROM alipay_mock_fund_trimmed WHERE app_id = $1 AND account <> $2 RETURNING account", app, account)
+		if err == nil {
+			others, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "DELETE FROM alipay_mock_fund_trimmed WHERE app_id = $1", app); err != nil {
 			return err
+		}
+		if len(others) > 0 { // a statement of its own: it reads the rows the delete left
+			if _, err := tx.Exec(ctx, `UPDATE alipay_mock_fund_merchants a SET income = `+countedIncome+`
+				WHERE a.account = ANY($1)`, others); err != nil {
+				return err
+			}
 		}
 		var out, frozen amount.Amount
 		for _, t := range gone {

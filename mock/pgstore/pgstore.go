@@ -299,7 +299,9 @@ type DB struct {
 	trims     trims                   // --keep-* on the database (keep.go)
 	income    incomeRule              // what a paid trade brings in (fund.go)
 	accountOf func(app string) string // the account it goes to (fund.go)
-	opening   *amount.Amount          // a never-set base's balance (fund.go, OpenAt)
+	// creditAccount is the account a settlement's receiver pays into (fund.go).
+	creditAccount func(user string) string
+	opening       *amount.Amount // a never-set base's balance (fund.go, OpenAt)
 }
 
 // IsURL reports whether a --store value names PostgreSQL.

@@ -135,7 +135,12 @@ type Book struct {
 	onEvict func([]Trade)
 	// evicting runs an evicted trade's removal with its income moved
 	// into the balance (Evicting).
-	evicting func(app string, a, frozen amount.Amount, take func())
+	evicting func(app string, a, frozen amount.Amount, to map[string]amount.Amount, take func())
+	// creditRule, received and credited: what settlements paid into the
+	// mock's merchants' accounts (credits.go).
+	creditRule func(userID string) string
+	received   map[string]amount.Amount
+	credited   map[*cell]map[string]amount.Amount
 	// bytes is what the kept trades hold, the sum of their cells' sizes.
 	bytes int64
 	// strs and locs number the strings and time zones trades share, for
@@ -164,7 +169,7 @@ type Book struct {
 	// frozen is the part of income frozen (Trade.FrozenPart), per app.
 	frozen map[string]amount.Amount
 	// cover checks that an account covers what a change takes (cover.go).
-	cover func(app string, income func(app string) amount.Amount, need amount.Amount) bool
+	cover func(app string, income func(app string) amount.Amount, received func(account string) amount.Amount, need amount.Amount) bool
 	// payees are the buyers of each app's paid trades (payees.go).
 	payees      map[string]*appPayees
 	payeesSweep int // the apps indexed at which sweepPayees next looks

@@ -28,9 +28,10 @@ var ErrNotCovered = errors.New("trade: the merchant's balance does not cover the
 
 // CoveredBy sets what checks, under the book's lock, that app's account
 // covers need, income being what each app's kept trades brought in, read
-// under that lock (mock/fund's Book.Cover). With a backend the database
-// checks instead, in the change's transaction.
-func (b *Book) CoveredBy(f func(app string, income func(app string) amount.Amount, need amount.Amount) bool) {
+// under that lock, and received what kept trades' settlements paid into
+// an account (Received), read there too (mock/fund's Book.Cover). With a
+// backend the database checks instead, in the change's transaction.
+func (b *Book) CoveredBy(f func(app string, income func(app string) amount.Amount, received func(account string) amount.Amount, need amount.Amount) bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cover = f
@@ -46,7 +47,8 @@ func (b *Book) covers(t, next *Trade, short error) error {
 		return nil
 	}
 	need := b.available(t) - b.available(next)
-	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] - b.frozen[app] }, need) {
+	if need <= 0 || b.cover(t.AppID, func(app string) amount.Amount { return b.income[app] - b.frozen[app] },
+		func(account string) amount.Amount { return b.received[account] }, need) {
 		return nil
 	}
 	return short

@@ -112,6 +112,7 @@ func (b *Book) unindex(t *Trade) {
 		b.addFrozen(t.AppID, -c.frozen)
 		c.frozen = 0
 	}
+	b.uncountCredits(c)
 }
 
 // appTrades are the ends of an app's list of trades (Book.byApp), linked
@@ -195,6 +196,7 @@ func (b *Book) reckon(t *Trade) {
 	if b.incomeRule == nil {
 		return
 	}
+	b.reckonCredits(t)
 	in := b.incomeRule(t)
 	if in != t.c.income {
 		if b.income == nil {
@@ -217,6 +219,7 @@ func (b *Book) IncomeRule(f func(*Trade) amount.Amount) {
 	b.incomeRule = f
 	b.income = map[string]amount.Amount{}
 	b.frozen = map[string]amount.Amount{}
+	b.received, b.credited = nil, nil
 	for _, c := range b.byNo {
 		c.income, c.frozen = 0, 0
 		b.reckon(b.warm(c))
@@ -409,17 +412,19 @@ func (b *Book) evictWhile(over func() bool, next func() (uint64, bool)) []*cell 
 // so every check sees it once. The lock is held.
 func (b *Book) evictCell(c *cell) {
 	t := b.warm(c)
-	if b.evicting == nil || c.income == 0 && c.frozen == 0 {
+	to := b.credited[c]
+	if b.evicting == nil || c.income == 0 && c.frozen == 0 && len(to) == 0 {
 		b.remove(t)
 		return
 	}
-	b.evicting(t.AppID, c.income, c.frozen, func() { b.remove(t) })
+	b.evicting(t.AppID, c.income, c.frozen, to, func() { b.remove(t) })
 }
 
 // Evicting sets what runs an evicted trade's removal (take) with its
 // income, and the part of it frozen, moved into the balance (mock/fund's
-// Book.EvictingTrade), under the book's lock.
-func (b *Book) Evicting(f func(app string, a, frozen amount.Amount, take func())) {
+// Book.EvictingTrade), and what its settlements paid into other
+// merchants' accounts (to: Credits) kept there, under the book's lock.
+func (b *Book) Evicting(f func(app string, a, frozen amount.Amount, to map[string]amount.Amount, take func())) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.evicting = f
