@@ -12,14 +12,12 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock/pgstore/pgtest"
 )
 
-// A queued answer with execute (POST /_mock/faults) is taken before the
-// rules are matched (since scnfix). When the match then fails on the
-// store (the times: 1 rule's count not written: 20000, nothing run), the
-// queued answer is gone with it: the retry is not answered by it. Before,
-// the queue was taken after the match, so a request answered 20000 left
-// it for the retry, as the queue's own store failure does ("no answer
+// A queued answer with execute (POST /_mock/faults) is taken only once
+// the rules' match stood: when the match fails on the store (the times: 1
+// rule's count not written: 20000, nothing run), no answer is used and
+// the retry gets it, as on the queue's own store failure ("no answer
 // used, nothing run", gateway/methods.go dispatch).
-func TestRVQueuedAnswerSurvivesAScenarioStoreFailure(t *testing.T) {
+func TestQueuedAnswerSurvivesAScenarioStoreFailure(t *testing.T) {
 	url := pgtest.URL(t)
 	conn := pgtest.Conn(t, url)
 	ctx := context.Background()
@@ -43,16 +41,16 @@ rules:
 	}
 	// The next write of the scenarios' state fails once.
 	if _, err := conn.Exec(ctx, `
-CREATE SEQUENCE rv_rr4_q;
-CREATE FUNCTION rv_rr4_q_once() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE SEQUENCE queued_q;
+CREATE FUNCTION queued_q_once() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF nextval('rv_rr4_q') = 1 THEN
-		RAISE EXCEPTION 'review: the scenarios state is not written';
+	IF nextval('queued_q') = 1 THEN
+		RAISE EXCEPTION 'test: the scenarios state is not written';
 	END IF;
 	RETURN NEW;
 END $$;
-CREATE TRIGGER rv_rr4_q_once BEFORE UPDATE ON alipay_mock_kv
-	FOR EACH ROW WHEN (OLD.kind = 'scenarios') EXECUTE FUNCTION rv_rr4_q_once();`); err != nil {
+CREATE TRIGGER queued_q_once BEFORE UPDATE ON alipay_mock_kv
+	FOR EACH ROW WHEN (OLD.kind = 'scenarios') EXECUTE FUNCTION queued_q_once();`); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Query(ctx, client.QueryRequest{OutTradeNo: "NO-SUCH"})

@@ -9,14 +9,13 @@ import (
 	"github.com/alipay-mock/alipay-mock/mock"
 )
 
-// scnfix refuses an empty action as "then does nothing" (buyer: {}), but a
-// buyer with only a name (buyer_id / buyer_logon_id: who pays, with no
-// step and no queries to pay after) is just as empty: playBuyer
-// (mock/gateway/scenario.go) plans nothing for it. It loads (201), acts
-// on nothing, and, acting, shadows every later rule and the magic amounts
-// for the requests it matches (docs/scenarios.md: first rule that matches
-// acts).
-func TestRVBuyerWithOnlyANameIsThenDoesNothing(t *testing.T) {
+// A buyer with only a name (buyer_id / buyer_logon_id: who pays, with no
+// step and no queries to pay after) plans nothing (playBuyer,
+// mock/gateway/scenario.go), as buyer: {}; acting, it would shadow every
+// later rule and the magic amounts for the requests it matches
+// (docs/scenarios.md: first rule that matches acts). It is refused as
+// "then does nothing".
+func TestBuyerWithOnlyANameIsThenDoesNothing(t *testing.T) {
 	for _, then := range []string{
 		`{buyer: {buyer_id: "2088000000000042"}}`,
 		`{buyer: {buyer_logon_id: buyer42@sandbox.com}}`,

@@ -13,11 +13,9 @@ import (
 // docs/scenarios.md: "times: 2 — act twice, then stand aside", and a
 // queued answer with execute "answers instead of a rule's respond, whose
 // other parts act". A times: 1 rule whose only part is respond has no
-// other part: the request the queued answer took answers nothing of the
-// rule, yet the rule is counted as having acted, and its refusal never
-// comes. Before scnfix the rule answered first and the queued answer
-// waited for the next request: both came.
-func TestRVQueuedExecuteAnswerUsesUpARespondOnlyTimesRule(t *testing.T) {
+// other part: on the request the queued answer takes it is not counted,
+// and its refusal comes on a later request.
+func TestQueuedExecuteAnswerDoesNotUseUpARespondOnlyTimesRule(t *testing.T) {
 	e := newEnv(t, mock.Options{})
 	file := "name: q\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1\n" +
 		"    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR, sub_msg: scripted once}}\n"
