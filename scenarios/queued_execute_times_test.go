@@ -16,7 +16,19 @@ import (
 // other part: on the request the queued answer takes it is not counted,
 // and its refusal comes on a later request.
 func TestQueuedExecuteAnswerDoesNotUseUpARespondOnlyTimesRule(t *testing.T) {
-	e := newEnv(t, mock.Options{})
+	for _, store := range []string{"memory", "--data"} {
+		t.Run(store, func(t *testing.T) {
+			var o mock.Options
+			if store == "--data" {
+				o.DataDir = t.TempDir()
+			}
+			queuedExecuteAnswerLeavesARespondOnlyRuleIn(t, o)
+		})
+	}
+}
+
+func queuedExecuteAnswerLeavesARespondOnlyRuleIn(t *testing.T, o mock.Options) {
+	e := newEnv(t, o)
 	file := "name: q\nrules:\n  - name: r\n    when: {method: alipay.trade.query}\n    times: 1\n" +
 		"    then: {respond: {code: \"40004\", sub_code: ACQ.SYSTEM_ERROR, sub_msg: scripted once}}\n"
 	e.control("POST", "/scenarios?name=q&app_id="+keys.DevAppID, file, http.StatusCreated)
