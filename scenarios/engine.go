@@ -14,6 +14,10 @@ type Request struct {
 	Method string
 	// Biz are the top-level biz_content fields as text.
 	Biz map[string]string
+	// Answered says a queued answer with execute answers the request in
+	// place of a rule's respond: a rule with nothing else that acts is
+	// then not counted as having acted (its times are not used).
+	Answered bool
 }
 
 // Plan is what the matching rule wants done.
@@ -405,7 +409,7 @@ func (e *Engine) match(r Request, count bool) (plan *Plan, misses []string, stat
 					ends = append(ends, len(text))
 					continue
 				}
-				if count {
+				if count && !(r.Answered && rule.Then.onlyRespond()) {
 					rs.acted++
 					if rule.Then.SetState != "" {
 						setIn = l

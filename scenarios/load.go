@@ -596,25 +596,38 @@ func check(f *File, methods Catalogue) Problems {
 		}
 		// A forced answer without execute stands in for the request: the
 		// method does not run, so no buyer, policy, voucher or transfer
-		// outcome of the rule would ever act.
+		// outcome of the rule would ever act, and the stand-in is answered
+		// without the rule's fields (gateway dispatch).
 		if rs := t.Respond; rs != nil && rs.Code != apierr.CodeSuccess && apierr.Msg(rs.Code) != "" && !rs.Execute {
 			for _, p := range []struct {
 				key string
 				set bool
-			}{{"buyer", t.Buyer != nil}, {"notify", t.Notify != nil}, {"voucher", t.Voucher != nil}, {"transfer", t.Transfer != nil}} {
+			}{{"buyer", t.Buyer != nil}, {"notify", t.Notify != nil}, {"voucher", t.Voucher != nil}, {"transfer", t.Transfer != nil}, {"fields", len(t.Fields) > 0}} {
 				if p.set {
 					bad(r, at("then.respond.execute", "then.respond"), "%s: then.%s beside respond without execute: true never acts (the forced answer stands in for the request, so the method does not run); add respond.execute: true, or drop then.%s", name, p.key, p.key)
 				}
 			}
 		}
-		// An action present but empty (buyer: {}, notify: {}, delay: 0s,
-		// fields: {}) does nothing either.
-		if t.Respond == nil && len(t.Fields) == 0 && (t.Delay == nil || t.Delay.Max == 0) && t.Fault == "" && (t.Buyer == nil || *t.Buyer == Buyer{}) && t.Voucher == nil &&
-			(t.Notify == nil || emptyNotify(t.Notify)) && t.Transfer == nil && t.SetState == "" {
+		// An action present but empty (buyer: {}, a buyer with only a
+		// name, notify: {}, delay: 0s, fields: {}) does nothing either.
+		if t.Respond == nil && t.onlyRespond() {
 			bad(r, at("then"), "%s: then does nothing", name)
 		}
 	}
 	return ps
+}
+
+// onlyRespond says whether nothing but the respond of the action acts:
+// every other part is absent or empty.
+func (t *Action) onlyRespond() bool {
+	return len(t.Fields) == 0 && (t.Delay == nil || t.Delay.Max == 0) && t.Fault == "" && (t.Buyer == nil || t.Buyer.empty()) && t.Voucher == nil &&
+		(t.Notify == nil || emptyNotify(t.Notify)) && t.Transfer == nil && t.SetState == ""
+}
+
+// empty says whether the buyer plays nothing: no step, no queries to pay
+// after, not never (a name alone says only who would pay).
+func (b *Buyer) empty() bool {
+	return b.ScanAfter == nil && b.PayAfter == nil && b.FailAfter == nil && b.CloseAfter == nil && b.PayAfterQueries == 0 && !b.Never
 }
 
 // emptyNotify says whether a notification policy bends nothing.

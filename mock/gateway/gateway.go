@@ -120,7 +120,8 @@ type call struct {
 	outcome *Outcome
 	made    bool
 	// queued is the answer the control API queued that the call took
-	// (takeQueued), once taken (queueTaken): before any rule is matched.
+	// (takeQueued), once taken (queueTaken): one without execute before
+	// any rule is matched, one with it once the match stood (plan).
 	queued     *Outcome
 	queueTaken bool
 	// none is true when the method succeeded without a trade to touch (a

@@ -61,8 +61,8 @@ func (g *Gateway) dispatch(cl *call) reply {
 }
 
 // outcome is the answer forced on the call, if any (cl.outcome): the
-// X-Alipay-Mock header's, else a queued answer (taken before the rules
-// were matched: plan), else the scenario's respond. An error is the
+// X-Alipay-Mock header's, else a queued answer (taken by plan, around
+// the rules' match), else the scenario's respond. An error is the
 // answer instead: the header unreadable, or the queue's store failed
 // (20000).
 func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
@@ -78,7 +78,7 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	}
 	if out == nil {
 		var e *apierr.Error
-		if out, e = g.takeQueued(cl); e != nil {
+		if out, _, e = g.takeQueued(cl, takeAny); e != nil {
 			return nil, e
 		}
 	}
@@ -95,19 +95,23 @@ func (g *Gateway) outcome(cl *call) (*Outcome, *apierr.Error) {
 	return out, nil
 }
 
-// takeQueued takes the answer queued for the call, once: plan takes it
-// before matching (as the header, one without execute answers the
-// request alone: no rule counts it), outcome when no plan was made. An
-// error is the queue's store failing (20000), nothing taken.
-func (g *Gateway) takeQueued(cl *call) (*Outcome, *apierr.Error) {
-	if !cl.queueTaken {
-		out, err := g.Queue.take(cl.app.AppID, cl.method)
-		if err != nil {
-			return nil, g.asAPI(err)
-		}
+// takeQueued takes the answer queued for the call, once, when it is of
+// the kind asked for (plan: queuedFor), any kind when no plan was made
+// (outcome). left says the first answer queued for the call was of
+// another kind and left queued, the call taking nothing yet. An error is
+// the queue's store failing (20000), nothing taken.
+func (g *Gateway) takeQueued(cl *call, kind takeKind) (out *Outcome, left bool, e *apierr.Error) {
+	if cl.queueTaken {
+		return cl.queued, false, nil
+	}
+	out, left, err := g.Queue.take(cl.app.AppID, cl.method, kind)
+	if err != nil {
+		return nil, false, g.asAPI(err)
+	}
+	if !left {
 		cl.queued, cl.queueTaken = out, true
 	}
-	return cl.queued, nil
+	return out, left, nil
 }
 
 // storeFailed reports whether e is a store's failure (20000), which a

@@ -215,42 +215,57 @@ func (sh *sharedQueue) queued() bool {
 	return ok && b.AnyFaults()
 }
 
-// take is the first queued answer for the request, used once; a store
-// that failed to record the use is an error (trade.ErrStore), no answer.
-func (f *Queue) take(app, method string) (*Outcome, error) {
+// Which queued answers take takes: the first one for the request is
+// taken when it is of the kind asked for, else left queued.
+type takeKind int
+
+const (
+	takeAny     takeKind = iota
+	takeStandIn          // only an answer without execute
+	takeExecute          // only an answer with execute
+)
+
+// take is the first queued answer for the request, used once when it is
+// of the kind asked for; left reports that there is a first answer and it
+// was left queued (another kind). A store that failed to record the use
+// is an error (trade.ErrStore), no answer.
+func (f *Queue) take(app, method string, kind takeKind) (out *Outcome, left bool, err error) {
 	if f == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	f.mu.Lock()
 	sh := f.shared
 	f.mu.Unlock()
 	if sh != nil {
 		if !sh.queued() {
-			return nil, nil // nothing queued on any replica
+			return nil, false, nil // nothing queued on any replica
 		}
-		var out *Outcome
-		if err := f.change(func() { out = f.takeLocked(app, method) }); err != nil {
-			return nil, err
+		if err := f.change(func() { out, left = f.takeLocked(app, method, kind) }); err != nil {
+			return nil, false, err
 		}
-		return out, nil
+		return out, left, nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.takeLocked(app, method), nil
+	out, left = f.takeLocked(app, method, kind)
+	return out, left, nil
 }
 
-func (f *Queue) takeLocked(app, method string) *Outcome {
+func (f *Queue) takeLocked(app, method string, kind takeKind) (*Outcome, bool) {
 	for i, x := range f.list {
 		if (x.AppID == "" || x.AppID == app) && (x.Method == "" || x.Method == method) && onPage(table[method], x.Code) == nil {
+			if kind == takeStandIn && x.outcome.Execute || kind == takeExecute && !x.outcome.Execute {
+				return nil, true
+			}
 			x.Used++
 			if x.Used >= x.Times {
 				f.list = append(f.list[:i], f.list[i+1:]...)
 			}
 			c := *x.outcome.Err
-			return &Outcome{Err: &c, Execute: x.outcome.Execute}
+			return &Outcome{Err: &c, Execute: x.outcome.Execute}, false
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // List returns the answers still queued.

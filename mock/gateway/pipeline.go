@@ -149,11 +149,17 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	}
 	// So does a queued answer that stands in for the request (without
 	// execute): taken first, it leaves a times: 1 rule for the next one.
-	if q, e := g.takeQueued(cl); e != nil || q != nil && !q.Execute {
+	q, execute, e := g.takeQueued(cl, takeStandIn)
+	if e != nil || q != nil {
 		return e
 	}
+	// One with execute (left queued: execute) is taken once the match
+	// stood, so a match failing on the store (20000) uses no answer; it
+	// answers in place of the rule's respond, so a rule with nothing
+	// else that acts is not counted. (Taken meanwhile by a concurrent
+	// request, the rule's respond answers, uncounted.)
 	var err error
-	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz()})
+	cl.plan, cl.misses, err = g.Scenarios.Match(scenarios.Request{AppID: cl.app.AppID, Method: cl.method, Biz: cl.flatBiz(), Answered: execute})
 	cl.entry.Misses = cl.misses
 	if err != nil {
 		g.Log.Error("scenario state not read or stored", "method", cl.method, "err", err)
@@ -162,7 +168,12 @@ func (g *Gateway) plan(cl *call) *apierr.Error {
 	if cl.plan != nil {
 		cl.entry.Rule = cl.plan.Rule
 	}
-	return nil
+	if execute {
+		_, _, e = g.takeQueued(cl, takeExecute)
+	}
+	// An answer queued since the call looked waits for the next one.
+	cl.queueTaken = true
+	return e
 }
 
 // admit is what both APIs check once the signature verifies: the app's
