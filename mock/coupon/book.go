@@ -562,7 +562,7 @@ func (b *Book) Deadline(o Order) (time.Time, bool) {
 // Settle applies the clock to one order; the scheduler calls it.
 func (b *Book) Settle(authNo string) []Event {
 	var out []Event
-	_ = b.commitOn([]Key{{AuthNo: authNo}}, func(now time.Time) ([]change, error) {
+	err := b.commitOn([]Key{{AuthNo: authNo}}, func(now time.Time) ([]change, error) {
 		o := b.byAuth[authNo]
 		if o == nil {
 			return nil, nil
@@ -573,6 +573,9 @@ func (b *Book) Settle(authNo string) []Event {
 		}
 		return ch, nil
 	})
+	if err != nil && b.backend != nil {
+		return nil // not committed: still due in the database (trade.Book.Settle)
+	}
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alipay-mock/alipay-mock/alipay/amount"
 	"github.com/alipay-mock/alipay-mock/keys"
@@ -93,5 +94,40 @@ func TestAdvanceThatCannotReadItsDeadlinesIs503(t *testing.T) {
 	m.ControlJSON(http.MethodGet, "/apps/"+app+"/balance", nil, http.StatusOK, &b)
 	if b.Available != amount.MustParse("100.00") {
 		t.Errorf("balance %v after the advance past the packet's end, once the database mended, want 100.00", b.Available)
+	}
+}
+
+// An advance past a trade's expiry while the database reads but refuses
+// writes answers: the sweep counted a settle whose commit failed as done
+// and read the still-due row again, forever, holding the scheduler.
+func TestAdvanceWhileTheDatabaseRefusesWritesAnswers(t *testing.T) {
+	rs, dbURL := replicasAt(t, 1, mock.Options{})
+	m := rs[0]
+	if r := m.Call("alipay.trade.create", `{"out_trade_no":"ADVW","total_amount":"1.00","subject":"s","timeout_express":"5m","buyer_id":"2088102177846880"}`); r["code"] != "10000" {
+		t.Fatalf("create: %v", r)
+	}
+	conn := pgtest.Conn(t, dbURL)
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE FUNCTION adv_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`)
+	exec(`CREATE TRIGGER adv_refuse BEFORE UPDATE ON alipay_mock_trades FOR EACH ROW EXECUTE FUNCTION adv_refuse()`)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Advance("10m")
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a hang, not a slow answer: the loop never ends
+		t.Fatal("the advance did not answer while the database refused the trade's write")
+	}
+	exec(`DROP TRIGGER adv_refuse ON alipay_mock_trades`)
+	m.Advance("1s")
+	if r := m.Call("alipay.trade.query", `{"out_trade_no":"ADVW"}`); r["trade_status"] != "TRADE_CLOSED" {
+		t.Errorf("query once the database takes writes again: %v, want TRADE_CLOSED", r)
 	}
 }

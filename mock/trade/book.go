@@ -382,7 +382,7 @@ func (b *Book) Settle(app, tradeNo string) []Event {
 // disk, and the observer, to ack.Wait.
 func (b *Book) settleOne(app, tradeNo string, ack *domain.Ack) []Event {
 	var fired []Event
-	_ = b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}, ack: ack}, func(now time.Time) ([]change, error) {
+	err := b.commitOn(Lookup{App: app, Ref: Ref{TradeNo: tradeNo}, ack: ack}, func(now time.Time) ([]change, error) {
 		t := b.warm(b.byNo[tradeNo])
 		if t == nil || t.AppID != app {
 			return nil, nil
@@ -393,6 +393,12 @@ func (b *Book) settleOne(app, tradeNo string, ack *domain.Ack) []Event {
 		}
 		return ch, nil
 	})
+	if err != nil && b.backend != nil {
+		// Not committed: the database still has the deadline due, and a
+		// sweep that counted these events as done would read it again
+		// and again while the database refuses the write.
+		return nil
+	}
 	return fired
 }
 
